@@ -1,0 +1,53 @@
+"""Errors that smk raises for bad input (never a bare KeyError from deep inside pandas)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class CRMExportError(ValueError):
+    """A CRM export cannot be used: it names the file, the column, the row and the value.
+
+    `str(error)` is a one-paragraph message fit for a terminal; the attributes let callers
+    (and tests) inspect what went wrong.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        column: str | None = None,
+        row: int | None = None,
+        value: object = None,
+        found_columns: Iterable[str] | None = None,
+        found_label: str = "Columns found",
+    ) -> None:
+        self.reason = message
+        self.file = file
+        self.column = column
+        self.row = row
+        self.value = value
+        self.found_columns = list(found_columns) if found_columns is not None else None
+        self.found_label = found_label
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(str(self.file))
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        where = ", ".join(parts)
+        msg = f"{where}: {self.reason}" if where else self.reason
+        if self.value is not None:
+            msg += f" (value: {str(self.value)[:80]!r})"
+        if self.found_columns is not None:
+            shown = ", ".join(repr(c) for c in self.found_columns[:40])
+            more = (
+                "" if len(self.found_columns) <= 40 else f", ... ({len(self.found_columns)} in all)"
+            )
+            msg += f". {self.found_label}: {shown}{more}"
+        return msg

@@ -1,0 +1,160 @@
+"""`smk.load`: any supported CRM export in, one validated `smk.CRM` out.
+
+Formats: ``hubspot``, ``salesforce``, ``canonical`` (a folder of CSV or Parquet files with our
+own column names), ``sql`` (a SQLAlchemy URL), ``parquet`` (smk's own cache), or a mapping file
+(``format="path/to/mapping.yaml"``) for any other CRM. ``auto`` detects the format from the
+file names and headers.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from smk.errors import CRMExportError
+from smk.io import files as fileio
+from smk.io.mapping import (
+    FormatMapping,
+    TableMapping,
+    builtin_mapping,
+    data_files,
+    load_mapped,
+    read_mapping,
+)
+from smk.model import CRM, SCHEMA
+
+FORMATS = ("auto", "hubspot", "salesforce", "canonical", "sql", "parquet", "mapping")
+_SQL_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
+_SALESFORCE_FILES = {"lead", "contact", "account", "opportunity", "task", "event", "campaignmember"}
+
+
+def canonical_mapping() -> FormatMapping:
+    """Our own format: one file per table, named after it, with the model's column names."""
+    tables = {
+        name: TableMapping(
+            files=[f"{name}.{ext}" for ext in ("csv", "tsv", "txt", "parquet", "xlsx")],
+            columns={col: [col] for col in cols},
+        )
+        for name, cols in SCHEMA.items()
+    }
+    return FormatMapping(name="canonical", tables=tables)
+
+
+def detect_format(source: str | Path) -> str:
+    """Guess the export format from names and headers; raises CRMExportError if unknown."""
+    text = str(source)
+    if _SQL_URL.match(text):
+        return "sql"
+    path = Path(source)
+    if not path.exists():
+        raise CRMExportError("no such file or folder", file=text)
+    if path.is_file() and path.suffix.lower() in {".yaml", ".yml"}:
+        return "mapping"
+    if path.is_file() and path.suffix.lower() in {".db", ".sqlite", ".sqlite3", ".duckdb"}:
+        return "sql"
+    folder = path if path.is_dir() else path.parent
+    if path.is_dir() and (folder / "smk-model.json").exists():
+        return "parquet"
+    if path.is_dir() and (folder / "smk-mapping.yaml").exists():
+        return "mapping"
+    candidates = data_files(folder) if path.is_dir() else [path]
+    stems = {p.stem.lower() for p in candidates}
+    if stems & _SALESFORCE_FILES and ({"lead", "contact"} & stems):
+        return "salesforce"
+    names = {p.stem.lower() for p in candidates}
+    if names & set(SCHEMA) and _has_canonical_headers(candidates):
+        return "canonical"
+    for p in candidates:
+        if p.name.lower().startswith("hubspot") or "record id" in _headers(p):
+            return "hubspot"
+    if any(
+        h in {"id", "leadsource", "isconverted", "stagename"}
+        for p in candidates
+        for h in _headers(p)
+    ):
+        return "salesforce"
+    raise CRMExportError(
+        "cannot tell the export format from its file names or headers; pass "
+        "format='hubspot' | 'salesforce' | 'canonical' or a mapping file",
+        file=text,
+        found_columns=[p.name for p in candidates],
+        found_label="Files found",
+    )
+
+
+def _headers(path: Path) -> set[str]:
+    if path.suffix.lower() not in {".csv", ".tsv", ".txt"}:
+        return set()
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return set()
+    if b"\x00" in head:
+        return set()
+    return {fileio.normalise_header(h) for h in fileio.parse_bytes_header(head)}
+
+
+def _has_canonical_headers(candidates: list[Path]) -> bool:
+    for p in candidates:
+        if p.stem.lower() in SCHEMA:
+            if p.suffix.lower() == ".parquet" or set(SCHEMA[p.stem.lower()]) & _headers(p):
+                return True
+    return False
+
+
+def load(
+    source: str | Path,
+    format: str = "auto",
+    *,
+    mapping: str | Path | None = None,
+    timezone: str | None = None,
+    dayfirst: bool | None = None,
+) -> CRM:
+    """Load a CRM export into the canonical, validated model.
+
+    Parameters
+    ----------
+    source : folder, file, SQLAlchemy URL (``sqlite:///crm.db``) or mapping file.
+    format : "auto" (default) or one of ``smk.io.FORMATS``; a path to a YAML mapping file
+        also works here.
+    mapping : a YAML mapping file for CRMs without a built-in loader (Pipedrive, Zoho, ...).
+    timezone : zone of timestamps written without one (default: the format's, usually UTC).
+    dayfirst : force European (True) or US (False) day order for ambiguous dates.
+
+    Rows that cannot be used are set aside, never dropped: see ``crm.quality``.
+    """
+    if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
+        spec = read_mapping(mapping or format)
+        return _load_with_spec(source, spec, timezone, dayfirst)
+    if format not in FORMATS:
+        raise CRMExportError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if format == "auto":
+        format = detect_format(source)
+    if format == "hubspot":
+        return load_mapped(source, builtin_mapping("hubspot"), timezone=timezone, dayfirst=dayfirst)
+    if format == "canonical":
+        return load_mapped(source, canonical_mapping(), timezone=timezone, dayfirst=dayfirst)
+    if format == "parquet":
+        return CRM.from_parquet(source)
+    if format == "mapping":
+        path = Path(source)
+        spec = read_mapping(path if path.is_file() else path / "smk-mapping.yaml")
+        return _load_with_spec(source, spec, timezone, dayfirst)
+    if format == "salesforce":
+        from smk.io.salesforce import load_salesforce
+
+        return load_salesforce(source, timezone=timezone, dayfirst=dayfirst)
+    if format == "sql":
+        from smk.io.sql import load_sql
+
+        return load_sql(str(source), timezone=timezone, dayfirst=dayfirst)
+    raise AssertionError(format)
+
+
+def _load_with_spec(source, spec: FormatMapping, timezone, dayfirst) -> CRM:
+    path = Path(source)
+    if path.is_file() and path.suffix.lower() in {".yaml", ".yml"}:
+        data = spec.data or "."
+        path = (path.parent / data).resolve()
+    return load_mapped(path, spec, timezone=timezone, dayfirst=dayfirst)

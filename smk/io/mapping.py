@@ -1,0 +1,238 @@
+"""Load any CRM export described by a mapping file (YAML): their columns -> our columns.
+
+A mapping says, per canonical table, which files hold it, which of their column headers mean
+which of our columns, how their values (lifecycle stages, sources) map to our vocabulary, and
+which columns can be derived (e.g. `is_won` from a "Closed Won" stage). HubSpot is read through
+the mapping shipped in `smk/mappings/hubspot.yaml`; `smk/mappings/pipedrive.yaml` is a worked
+example for a CRM with no built-in loader. See docs/mappings.md for the format.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from smk.errors import CRMExportError
+from smk.io import files as fileio
+from smk.io.parse import DateOptions, clean_text
+from smk.io.validate import assemble
+from smk.model import CRM, SCHEMA, TABLES
+
+_DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet"}
+
+
+@dataclass
+class TableMapping:
+    files: list[str] = field(default_factory=list)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    multi_value: list[str] = field(default_factory=list)
+    derive: dict[str, dict] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    strip: dict[str, str] = field(default_factory=dict)
+    type_from_file: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FormatMapping:
+    name: str
+    tables: dict[str, TableMapping]
+    timezone: str = "UTC"
+    dayfirst: bool | None = None
+    data: str | None = None  # folder of the export, relative to the mapping file
+    path: Path | None = None
+
+    def date_options(
+        self, timezone: str | None = None, dayfirst: bool | None = None
+    ) -> DateOptions:
+        return DateOptions(
+            timezone=timezone or self.timezone,
+            dayfirst=self.dayfirst if dayfirst is None else dayfirst,
+        )
+
+
+def read_mapping(path: str | Path) -> FormatMapping:
+    """Parse and check a mapping file; errors name the file and the offending key."""
+    path = Path(path)
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CRMExportError(f"cannot read the mapping file: {exc}", file=str(path)) from None
+    return _mapping_from_dict(spec, path)
+
+
+def builtin_mapping(name: str) -> FormatMapping:
+    ref = resources.files("smk.mappings") / f"{name}.yaml"
+    return _mapping_from_dict(yaml.safe_load(ref.read_text(encoding="utf-8")), Path(str(ref)))
+
+
+def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
+    if not isinstance(spec, dict) or not isinstance(spec.get("tables"), dict):
+        raise CRMExportError("a mapping file needs a 'tables:' section", file=str(path))
+    tables = {}
+    for table, body in spec["tables"].items():
+        if table not in SCHEMA:
+            raise CRMExportError(
+                f"unknown table {table!r} in the mapping; tables are {', '.join(TABLES)}",
+                file=str(path),
+            )
+        body = body or {}
+        unknown_cols = [c for c in body.get("columns", {}) if c not in SCHEMA[table]]
+        if unknown_cols and not body.get("extra_ok"):
+            raise CRMExportError(
+                f"mapping for {table} names columns that are not in the data model: "
+                f"{', '.join(unknown_cols)} (see docs/data-model.md)",
+                file=str(path),
+            )
+        columns = {
+            k: [v] if isinstance(v, str) else list(v) for k, v in body.get("columns", {}).items()
+        }
+        fields = {k: body.get(k) for k in TableMapping.__dataclass_fields__ if k in body}
+        fields["columns"] = columns
+        fields["files"] = (
+            [body["files"]] if isinstance(body.get("files"), str) else body.get("files", [])
+        )
+        tables[table] = TableMapping(**fields)
+    return FormatMapping(
+        name=str(spec.get("name", path.stem)),
+        tables=tables,
+        timezone=spec.get("timezone", "UTC"),
+        dayfirst=spec.get("dayfirst"),
+        data=spec.get("data"),
+        path=path,
+    )
+
+
+# ------------------------------------------------------------------ files -> raw tables
+def data_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES)
+
+
+def files_for(table: TableMapping, candidates: list[Path]) -> list[Path]:
+    return [
+        p
+        for p in candidates
+        if any(fnmatch.fnmatch(p.name.lower(), pat.lower()) for pat in table.files)
+    ]
+
+
+def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> pd.DataFrame:
+    """Rename one file's columns to canonical names and translate its values."""
+    headers = {fileio.normalise_header(c): c for c in frame.columns if not c.startswith("_")}
+    out = pd.DataFrame(index=frame.index)
+    used: set[str] = set()
+    for canonical, aliases in tm.columns.items():
+        for alias in aliases:
+            source = headers.get(fileio.normalise_header(alias))
+            if source is not None and source not in used:
+                out[canonical] = frame[source]
+                used.add(source)
+                break
+    for col in tm.multi_value:
+        if col in out:
+            full = clean_text(out[col])
+            out[col] = full.str.split(";").str[0].str.strip()
+            if full.str.contains(";", regex=False).any():
+                out[f"{col}s_all"] = full
+    for col, pattern in tm.strip.items():
+        if col in out:
+            out[col] = out[col].str.replace(pattern, "", regex=True)
+    for col, mapping in tm.values.items():
+        if col in out:
+            out[col] = translate(out[col], mapping)
+    for col, rule in tm.derive.items():
+        if col not in out and rule.get("from") in out:
+            src = clean_text(out[rule["from"]])
+            hit = src.str.contains(rule["pattern"], regex=True, flags=re.I)
+            out[col] = hit.map({True: "true", False: "false"}).astype("string")
+    for col, value in tm.constants.items():
+        if col not in out:
+            out[col] = value
+    for pattern, value in tm.type_from_file.items():
+        if "type" not in out and fnmatch.fnmatch(path.name.lower(), pattern.lower()):
+            out["type"] = value
+    for col in frame.columns:  # keep what we did not map, under its own name
+        if col not in used and not col.startswith("_") and col not in out:
+            out[col] = frame[col]
+    out["_file"] = path.name
+    out["_row"] = frame["_row"]
+    footer = fileio.footer_mask(frame)
+    out["_reason"] = pd.Series(pd.NA, index=frame.index, dtype="string").mask(
+        footer, "report footer"
+    )
+    return _with_malformed(out, frame, path)
+
+
+def _with_malformed(out: pd.DataFrame, frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Rows the CSV reader skipped (wrong number of fields) come back as set-aside rows."""
+    bad = frame.attrs.get("malformed_rows") or []
+    if not bad:
+        return out
+    extra = pd.DataFrame(
+        {
+            "_file": path.name,
+            "_row": [n if n is not None else -1 for n, _ in bad],
+            "_reason": "wrong number of fields",
+            "_text": [t[:200] for _, t in bad],
+        }
+    )
+    return pd.concat([out, extra], ignore_index=True)
+
+
+def translate(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """Map source vocabulary to ours, matching case- and space-insensitively."""
+    keyed = {fileio.normalise_header(k): v for k, v in mapping.items()}
+    s = clean_text(values)
+    norm = s.map(lambda v: fileio.normalise_header(v) if isinstance(v, str) else v)
+    return norm.map(keyed).astype("string").fillna(s)
+
+
+def read_tables(mapping: FormatMapping, folder: Path) -> dict[str, pd.DataFrame]:
+    """Read and map every table of an export folder; tables with no file are left out."""
+    candidates = data_files(folder)
+    raw: dict[str, pd.DataFrame] = {}
+    for table, tm in mapping.tables.items():
+        paths = files_for(tm, candidates)
+        frames = [map_frame(fileio.read_any(p), table, tm, p) for p in paths]
+        if frames:
+            raw[table] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return raw
+
+
+def load_mapped(
+    source: str | Path,
+    mapping: FormatMapping,
+    *,
+    timezone: str | None = None,
+    dayfirst: bool | None = None,
+) -> CRM:
+    """Load an export folder (or single file of contacts) through a mapping."""
+    source = Path(source)
+    folder = source if source.is_dir() else source.parent
+    if source.is_file():
+        tm = mapping.tables.get("contacts") or next(iter(mapping.tables.values()))
+        table = "contacts" if "contacts" in mapping.tables else next(iter(mapping.tables))
+        raw = {table: map_frame(fileio.read_any(source), table, tm, source)}
+    else:
+        raw = read_tables(mapping, folder)
+    if not raw:
+        patterns = {t: tm.files for t, tm in mapping.tables.items()}
+        raise CRMExportError(
+            f"no export files found for the {mapping.name} format; expected file names like "
+            f"{patterns}",
+            file=str(source),
+            found_columns=[p.name for p in data_files(folder)],
+            found_label="Files found",
+        )
+    return assemble(
+        raw,
+        source=str(source),
+        format=mapping.name,
+        options=mapping.date_options(timezone, dayfirst),
+    )

@@ -1,0 +1,292 @@
+"""Parse the text values of real CRM exports into typed columns.
+
+Each parser takes a column of strings and returns ``(values, bad)``: the parsed column and a
+boolean mask of the cells that held something but could not be parsed. Empty cells are missing
+values, never bad. Callers set the bad rows aside with a reason; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
+
+
+def blank(values: pd.Series) -> pd.Series:
+    """Mask of cells that are missing or hold only white space / a null marker."""
+    s = values.astype("string")
+    return s.isna() | s.str.strip().str.lower().isin(_EMPTY)
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """Strip white space (incl. non-breaking spaces); blanks become <NA>."""
+    s = values.astype("string").str.replace("\u00a0", " ", regex=False).str.strip()
+    return s.mask(blank(s))
+
+
+# ---------------------------------------------------------------- ids
+_SCI = re.compile(r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$")
+
+
+def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """IDs as strings. `1.05e+11` (an ID mangled by a spreadsheet) is bad; `123.0` becomes `123`."""
+    s = clean_text(values)
+    bad = s.str.match(_SCI.pattern).fillna(False).astype(bool)
+    s = s.str.replace(r"^([0-9]+)\.0+$", r"\1", regex=True)
+    return s.mask(bad), bad
+
+
+_SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def salesforce_id18(value: str) -> str:
+    """Convert a 15-character case-sensitive Salesforce ID to its 18-character form."""
+    if len(value) != 15:
+        return value
+    suffix = ""
+    for chunk in range(3):
+        bits = 0
+        for i, ch in enumerate(value[chunk * 5 : chunk * 5 + 5]):
+            if "A" <= ch <= "Z":
+                bits |= 1 << i
+        suffix += _SF_SUFFIX[bits]
+    return value + suffix
+
+
+def normalise_salesforce_ids(values: pd.Series) -> pd.Series:
+    """15- and 18-character Salesforce IDs to one 18-character form (`000000000000000AAA` -> NA)."""
+    s = clean_text(values)
+    mask = s.notna() & (s.str.len() == 15)
+    if mask.any():
+        s = s.copy()
+        s[mask] = [salesforce_id18(v) for v in s[mask]]
+    # 18-char IDs are case-insensitive in their suffix: keep the first 15 chars, rebuild suffix.
+    long = s.notna() & (s.str.len() == 18)
+    if long.any():
+        s[long] = [salesforce_id18(v[:15]) for v in s[long]]
+    return s.mask(s.str.fullmatch("0{15}AAA").fillna(False).astype(bool))
+
+
+# ---------------------------------------------------------------- numbers
+_CURRENCY = re.compile(r"[€$£¥₹]|\b(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|CAD|AUD|INR)\b", re.I)
+_CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR"}
+
+
+def detect_decimal(values: pd.Series) -> str:
+    """The decimal mark of a numeric column: ',' when any value shows it, else '.'."""
+    s = values.dropna().astype(str).str.replace(_CURRENCY, "", regex=True).str.strip()
+    both = s[s.str.contains(",") & s.str.contains(r"\.")]
+    if len(both):
+        last_comma = both.str.rfind(",")
+        last_dot = both.str.rfind(".")
+        return "," if (last_comma > last_dot).mean() > 0.5 else "."
+    comma_decimal = s.str.fullmatch(r"[-+]?\d+,\d{1,2}|[-+]?\d+,\d{4,}")
+    if comma_decimal.any():
+        return ","
+    dot_thousands = s.str.fullmatch(r"[-+]?\d{1,3}(\.\d{3}){2,}")
+    return "," if dot_thousands.any() else "."
+
+
+def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Amounts such as `1,234.50`, `1.234,50 €`, `$ 99`, `(120)`; returns float64."""
+    s = clean_text(values)
+    present = s.notna()
+    if decimal is None:
+        decimal = detect_decimal(s[present])
+    thousands = "." if decimal == "," else ","
+    t = s.str.replace(_CURRENCY, "", regex=True)
+    t = t.str.replace(r"[\s\u00a0'’]", "", regex=True).str.replace(thousands, "", regex=False)
+    if decimal == ",":
+        t = t.str.replace(",", ".", regex=False)
+    t = t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives
+    out = pd.to_numeric(t.astype(object).where(t.notna(), None), errors="coerce")
+    out = pd.Series(out, index=values.index, dtype="float64")
+    bad = present & out.isna()
+    return out, bad
+
+
+def currency_symbols(values: pd.Series) -> pd.Series:
+    """The ISO code of a currency symbol or code written inside an amount, else <NA>."""
+    found = values.astype("string").str.extract(_CURRENCY, expand=False)
+    return found.map(lambda c: _CURRENCY_CODES.get(c, c.upper()) if isinstance(c, str) else pd.NA)
+
+
+def parse_integers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers (employee counts), tolerant of thousands separators and `.0`."""
+    num, bad = parse_numbers(values)
+    frac = num.notna() & (num != np.floor(num))
+    out = num.where(~frac).round().astype("Int64")
+    return out, bad | frac
+
+
+# ---------------------------------------------------------------- booleans
+_TRUE = {"true", "1", "yes", "y", "t", "x", "ja", "oui", "sí", "si", "wahr"}
+_FALSE = {"false", "0", "no", "n", "f", "nein", "non", "falsch"}
+
+
+def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    s = clean_text(values).str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[s.isin(_TRUE).fillna(False).astype(bool)] = True
+    out[s.isin(_FALSE).fillna(False).astype(bool)] = False
+    bad = s.notna() & out.isna()
+    return out, bad
+
+
+# ---------------------------------------------------------------- dates
+@dataclass(frozen=True)
+class DateOptions:
+    """How to read dates that carry no time zone or an ambiguous day/month order.
+
+    timezone: zone of naive timestamps (HubSpot UI exports write local time without a zone).
+    dayfirst: None detects per column (ambiguous columns fall back to month-first with a
+        warning); True/False forces European / US order.
+    """
+
+    timezone: str = "UTC"
+    dayfirst: bool | None = None
+
+
+# (format, order) pairs tried per column; order is "ymd", "mdy" or "dmy".
+_FORMATS: tuple[tuple[str, str], ...] = (
+    ("%Y-%m-%d %H:%M", "ymd"),
+    ("%Y-%m-%d %H:%M:%S", "ymd"),
+    ("%Y-%m-%d", "ymd"),
+    ("%Y.%m.%d", "ymd"),
+    ("%Y/%m/%d", "ymd"),
+    ("%Y/%m/%d %H:%M", "ymd"),
+    ("%Y%m%dT%H:%M:%S", "ymd"),
+    ("%m/%d/%Y %H:%M", "mdy"),
+    ("%m/%d/%Y %H:%M:%S", "mdy"),
+    ("%m/%d/%Y %I:%M %p", "mdy"),
+    ("%m/%d/%y %I:%M %p", "mdy"),
+    ("%m/%d/%Y", "mdy"),
+    ("%m/%d/%y", "mdy"),
+    ("%m/%d/%y %H:%M", "mdy"),
+    ("%d/%m/%Y %H:%M", "dmy"),
+    ("%d/%m/%Y %H:%M:%S", "dmy"),
+    ("%d/%m/%Y", "dmy"),
+    ("%d/%m/%y", "dmy"),
+    ("%d.%m.%Y %H:%M", "dmy"),
+    ("%d.%m.%Y %H:%M:%S", "dmy"),
+    ("%d.%m.%Y", "dmy"),
+    ("%d-%m-%Y", "dmy"),
+    ("%d %b %Y", "dmy"),
+    ("%b %d, %Y", "mdy"),
+)
+_ISO_ZONED = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})$"
+)
+_EPOCH = re.compile(r"^\d{10}(\d{3})?(\.0+)?$")
+_SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})")
+
+
+def _day_order(s: pd.Series) -> str | None:
+    """'dmy' or 'mdy' when the values prove it (a field > 12), else None (ambiguous)."""
+    parts = s.str.extract(_SLASHED)
+    if parts.empty or parts[0].isna().all():
+        return None
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    if (first > 12).any() and not (second > 12).any():
+        return "dmy"
+    if (second > 12).any() and not (first > 12).any():
+        return "mdy"
+    return None
+
+
+def _localise(ts: pd.Series, timezone: str) -> pd.Series:
+    if getattr(ts.dt, "tz", None) is not None:
+        return ts.dt.tz_convert("UTC")
+    return ts.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert(
+        "UTC"
+    )
+
+
+def parse_datetimes(
+    values: pd.Series, options: DateOptions = DateOptions()
+) -> tuple[pd.Series, pd.Series, list[str]]:
+    """Parse a date column into tz-aware UTC; returns (values, bad mask, warnings).
+
+    Handles ISO 8601 with offsets or `Z` (mixed zones are converted, not dropped), naive
+    `YYYY-MM-DD HH:MM` (HubSpot UI), US `02/23/26 08:55 PM`, European `23.02.2026`, epoch
+    seconds and milliseconds, and values already parsed (XLSX cells). A column whose day/month
+    order cannot be told from its values is read month-first unless `options.dayfirst` says
+    otherwise, and a warning says so.
+    """
+    warnings: list[str] = []
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        ts = pd.to_datetime(values)
+        return (
+            _localise(ts, options.timezone).astype(out.dtype),
+            pd.Series(False, index=values.index),
+            [],
+        )
+    s = clean_text(values)
+    todo = s.notna()
+    if not todo.any():
+        return out, pd.Series(False, index=values.index), warnings
+
+    epoch = todo & s.str.match(_EPOCH.pattern).fillna(False).astype(bool)
+    if epoch.any():
+        num = pd.to_numeric(s[epoch], errors="coerce")
+        unit = np.where(s[epoch].str.len() >= 13, "ms", "s")
+        ms = pd.Series(np.where(unit == "ms", num, num * 1000), index=num.index)
+        out[epoch] = pd.to_datetime(ms, unit="ms", utc=True)
+        todo &= ~epoch
+
+    zoned = todo & s.str.match(_ISO_ZONED.pattern).fillna(False).astype(bool)
+    if zoned.any():
+        z = s[zoned].str.replace(r"\s*UTC$", "+00:00", regex=True)
+        out[zoned] = pd.to_datetime(z, format="ISO8601", utc=True, errors="coerce")
+        todo &= ~zoned
+
+    if todo.any():
+        order = _day_order(s[todo])
+        if order is None and options.dayfirst is not None:
+            order = "dmy" if options.dayfirst else "mdy"
+        elif order is None and s[todo].str.match(_SLASHED.pattern).fillna(False).any():
+            order = "mdy"
+            warnings.append(
+                "day/month order could not be told from the values; read as month-first "
+                "(pass dayfirst=True for European dates)"
+            )
+        for fmt, fmt_order in _FORMATS:
+            if not todo.any():
+                break
+            if fmt_order != "ymd" and order is not None and fmt_order != order:
+                continue
+            parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+            hit = parsed.notna()
+            if hit.any():
+                idx = parsed.index[hit]
+                out[idx] = _localise(parsed[hit], options.timezone)
+                todo[idx] = False
+        if todo.any():  # last resort: ISO 8601 variants without a zone
+            parsed = pd.to_datetime(s[todo], format="ISO8601", errors="coerce", utc=False)
+            hit = parsed.notna()
+            if hit.any():
+                idx = parsed.index[hit]
+                out[idx] = _localise(pd.to_datetime(parsed[hit]), options.timezone)
+                todo[idx] = False
+    bad = todo & s.notna()
+    return out, bad, warnings
+
+
+def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """`2026-01`, `2026-01-01`, `01/2026` or a date -> the first day of that month (naive)."""
+    s = clean_text(values)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m", "%b %Y", "%B %Y"):
+        todo = s.notna() & out.isna()
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        out[todo] = parsed
+    bad = s.notna() & out.isna()
+    return out.dt.to_period("M").dt.to_timestamp(), bad

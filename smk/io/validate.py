@@ -1,0 +1,304 @@
+"""Turn raw, canonically named frames into a validated `CRM`, accounting for every row.
+
+Every loader ends here. A raw frame has canonical column names (values still text, or already
+typed), any extra columns, and `_file` / `_row` telling where each row came from; a `_reason`
+column may already mark rows the reader could not use (report footers, ragged rows).
+
+Row-level problems set the row aside with a reason instead of failing the load; the reasons are
+documented in docs/data-model.md. For every table: rows read == rows loaded + rows set aside.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from smk.errors import CRMExportError
+from smk.io import parse
+from smk.model import (
+    CRM,
+    PRIMARY_KEYS,
+    REQUIRED,
+    SCHEMA,
+    STAGE_DATE_COLUMNS,
+    STAGES,
+    TABLES,
+    VOCABULARIES,
+    DataQuality,
+    dtype_of,
+    empty_table,
+)
+
+_META = ("_file", "_row", "_reason")
+
+
+def assemble(
+    raw: dict[str, pd.DataFrame],
+    *,
+    source: str,
+    format: str,
+    options: parse.DateOptions = parse.DateOptions(),
+    warnings: list[str] | None = None,
+) -> CRM:
+    """Type, validate and cross-check raw tables; returns the CRM with its quality account."""
+    quality = DataQuality(warnings=list(warnings or []))
+    tables = {}
+    for name in TABLES:
+        frame = raw.get(name)
+        if frame is None:
+            tables[name] = empty_table(name)
+            continue
+        quality.files[name] = sorted(frame["_file"].dropna().astype(str).unique().tolist())
+        tables[name] = _normalise(name, frame, options, quality)
+    _cross_check(tables, quality)
+    for name in TABLES:
+        acc = quality.tables.get(name)
+        if acc is not None:
+            acc.loaded = len(tables[name])
+            tables[name] = tables[name].reset_index(drop=True)
+    quality.check()
+    return CRM(**tables, quality=quality, source=source, format=format)
+
+
+# ------------------------------------------------------------------ one table
+def _normalise(
+    name: str, frame: pd.DataFrame, options: parse.DateOptions, quality: DataQuality
+) -> pd.DataFrame:
+    schema = SCHEMA[name]
+    missing = [c for c in REQUIRED[name] if c not in frame.columns]
+    if missing:
+        files = ", ".join(quality.files.get(name, [])) or name
+        raise CRMExportError(
+            f"the {name} table has no {missing[0]!r} column (required: {', '.join(REQUIRED[name])})",
+            file=files,
+            column=missing[0],
+            found_columns=[c for c in frame.columns if c not in _META],
+        )
+    frame = frame.reset_index(drop=True)
+    acc = quality.account(name)
+    acc.read += len(frame)
+    reason = (
+        frame["_reason"].astype("string")
+        if "_reason" in frame.columns
+        else pd.Series(pd.NA, index=frame.index, dtype="string")
+    )
+    known = [c for c in schema if c in frame.columns]
+    empty = pd.concat([parse.blank(frame[c]) for c in known], axis=1).all(axis=1)
+    reason = reason.mask(reason.isna() & empty, "empty row")
+
+    out = pd.DataFrame(index=frame.index)
+    for col, kind in schema.items():
+        if col not in frame.columns:
+            out[col] = pd.Series(pd.NA, index=frame.index, dtype=dtype_of(kind))
+            continue
+        values, bad, notes = _parse_column(frame[col], kind, options)
+        out[col] = values
+        for note in notes:
+            quality.warnings.append(f"{name}.{col}: {note}")
+        reason = reason.mask(reason.isna() & bad, f"unparseable {col}")
+        if kind in VOCABULARIES:
+            out[col], unknown = _vocabulary(values, kind)
+            if len(unknown):
+                quality.warnings.append(
+                    f"{name}.{col}: values outside the vocabulary mapped to 'other': "
+                    + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
+                )
+    for col in REQUIRED[name]:
+        reason = reason.mask(reason.isna() & out[col].isna(), f"missing {col}")
+    extras = [c for c in frame.columns if c not in schema and c not in _META]
+    for col in extras:  # extra columns are kept as text, never dropped
+        out[col] = parse.clean_text(frame[col])
+    out["_file"] = frame["_file"].astype("string") if "_file" in frame else pd.NA
+    out["_row"] = frame["_row"] if "_row" in frame else pd.RangeIndex(1, len(frame) + 1)
+    _set_aside(name, frame, reason.notna(), reason, quality)
+    return out[reason.isna()]
+
+
+def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions):
+    notes: list[str] = []
+    if kind == "datetime":
+        return parse.parse_datetimes(values, options)
+    if kind == "float":
+        v, bad = parse.parse_numbers(values)
+    elif kind == "int":
+        v, bad = parse.parse_integers(values)
+    elif kind == "bool":
+        v, bad = parse.parse_bools(values)
+    elif kind == "id":
+        v, bad = parse.parse_ids(values)
+    elif kind == "month":
+        v, bad = parse.parse_months(values)
+    else:
+        v, bad = parse.clean_text(values), pd.Series(False, index=values.index)
+    return v, bad, notes
+
+
+def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    vocab = VOCABULARIES[kind]
+    keyed = values.str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
+    unknown = keyed.notna() & ~keyed.isin(vocab)
+    fallback = "task" if kind == "activity_type" else "other"
+    counts = values[unknown].value_counts()
+    return keyed.mask(unknown, fallback).astype("string"), counts
+
+
+def _set_aside(
+    name: str, raw: pd.DataFrame, mask: pd.Series, reason: pd.Series, quality: DataQuality
+) -> None:
+    if not mask.any():
+        return
+    rows = raw.loc[mask].copy()
+    for col in rows.columns:
+        rows[col] = rows[col].astype("string")
+    rows["_reason"] = reason[mask].astype("string")
+    acc = quality.account(name)
+    acc.set_aside = (
+        pd.concat([acc.set_aside, rows], ignore_index=True) if len(acc.set_aside) else rows
+    )
+
+
+def _drop(name: str, tables: dict, mask: pd.Series, reason: str, quality: DataQuality) -> None:
+    """Move rows of an already typed table to the set-aside list."""
+    if not mask.any():
+        return
+    frame = tables[name]
+    _set_aside(name, frame, mask, pd.Series(reason, index=frame.index), quality)
+    tables[name] = frame[~mask]
+
+
+# ------------------------------------------------------------------ across tables
+def _cross_check(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
+    for name in TABLES:
+        key = PRIMARY_KEYS[name]
+        frame = tables[name]
+        if key and not frame.empty:
+            if name == "touchpoints" or name == "activities":
+                missing = frame[key].isna()
+                if missing.any():  # exports without an id column: number the rows
+                    prefix = "tp" if name == "touchpoints" else "act"
+                    frame.loc[missing, key] = [
+                        f"{prefix}-{f}-{r}"
+                        for f, r in zip(
+                            frame.loc[missing, "_file"], frame.loc[missing, "_row"], strict=True
+                        )
+                    ]
+            if name != "contacts":
+                _drop(name, tables, frame[key].duplicated(), f"duplicate {key}", quality)
+    _contacts_rules(tables, quality)
+    _fill_lifecycle(tables)
+    deals = tables["deals"]
+    if not deals.empty:
+        _drop("deals", tables, deals["amount"] < 0, "negative amount", quality)
+        deals = tables["deals"]
+        _drop(
+            "deals",
+            tables,
+            deals["closed_at"] < deals["created_at"],
+            "closed_at before created_at",
+            quality,
+        )
+        _infer_closed(tables["deals"])
+    _foreign_key(tables, quality, "deals", "account_id", "accounts")
+    _foreign_key(tables, quality, "deals", "contact_id", "contacts")
+    _foreign_key(tables, quality, "touchpoints", "contact_id", "contacts")
+    _foreign_key(tables, quality, "activities", "contact_id", "contacts")
+    spend = tables["spend"]
+    if not spend.empty:
+        _drop("spend", tables, spend["amount"] < 0, "negative amount", quality)
+    unknown_accounts = _unknown(tables, "contacts", "account_id", "accounts")
+    if unknown_accounts:
+        quality.warnings.append(
+            f"contacts: {unknown_accounts} contacts name an account_id that is not in the "
+            "accounts table (kept; account fields are missing for them)"
+        )
+
+
+def _unknown(tables, child: str, col: str, parent: str) -> int:
+    ref, par = tables[child], tables[parent]
+    if ref.empty or par.empty:
+        return 0
+    return int((ref[col].notna() & ~ref[col].isin(par[PRIMARY_KEYS[parent]])).sum())
+
+
+def _foreign_key(tables, quality, child: str, col: str, parent: str) -> None:
+    """Rows that point at a record the export does not contain are set aside.
+
+    Skipped when the parent table is absent altogether (an export of deals alone is usable).
+    """
+    ref, par = tables[child], tables[parent]
+    if ref.empty or par.empty:
+        return
+    orphan = ref[col].notna() & ~ref[col].isin(par[PRIMARY_KEYS[parent]])
+    _drop(child, tables, orphan, f"unknown {col}", quality)
+
+
+def _contacts_rules(tables, quality) -> None:
+    """Duplicate contact ids are set aside; contacts sharing an e-mail are merged.
+
+    Merge rule (as HubSpot dedupes on e-mail): the earliest created record survives; its empty
+    fields are filled from the others, each stage date is the earliest of the group, and rows
+    elsewhere that pointed at a merged record are re-pointed at the survivor.
+    """
+    contacts = tables["contacts"]
+    if contacts.empty:
+        return
+    _drop("contacts", tables, contacts["contact_id"].duplicated(), "duplicate contact_id", quality)
+    contacts = tables["contacts"]
+    email = contacts["email"].str.strip().str.lower()
+    dup = email.notna() & email.duplicated(keep=False)
+    if not dup.any():
+        return
+    group = contacts[dup].assign(_email=email[dup]).sort_values(["_email", "created_at", "_row"])
+    survivor = group.groupby("_email", sort=False)["contact_id"].transform("first")
+    merged_away = group["contact_id"] != survivor
+    redirect = dict(zip(group.loc[merged_away, "contact_id"], survivor[merged_away], strict=True))
+    # earliest stage dates, first non-empty other fields
+    agg = {c: "min" for c in STAGE_DATE_COLUMNS.values()}
+    agg.update({c: "first" for c in contacts.columns if c not in agg and c != "contact_id"})
+    combined = group.drop(columns="_email").groupby(survivor.values, sort=False).agg(agg)
+    combined.index.name = "contact_id"
+    combined = combined.reset_index()
+    keep = contacts[~contacts["contact_id"].isin(redirect)].set_index("contact_id")
+    update = combined.set_index("contact_id")[keep.columns]
+    keep.update(update)
+    _set_aside(
+        "contacts",
+        contacts,
+        contacts["contact_id"].isin(redirect),
+        pd.Series("merged into contact with same email", index=contacts.index),
+        quality,
+    )
+    quality.account("contacts").merged = len(redirect)
+    aside = quality.account("contacts").set_aside
+    aside["_merged_into"] = aside["contact_id"].map(redirect).astype("string")
+    tables["contacts"] = keep.reset_index()[contacts.columns]
+    for name in ("deals", "touchpoints", "activities"):
+        frame = tables[name]
+        if not frame.empty and frame["contact_id"].isin(redirect).any():
+            frame["contact_id"] = frame["contact_id"].replace(redirect)
+
+
+def _fill_lifecycle(tables) -> None:
+    """A contact with stage dates but no lifecycle stage gets the furthest stage reached."""
+    contacts = tables["contacts"]
+    if contacts.empty:
+        return
+    missing = contacts["lifecycle_stage"].isna()
+    if not missing.any():
+        return
+    furthest = pd.Series(pd.NA, index=contacts.index, dtype="string")
+    for stage in STAGES:
+        col = STAGE_DATE_COLUMNS.get(stage)
+        if col:
+            furthest = furthest.mask(contacts[col].notna(), stage)
+    contacts.loc[missing, "lifecycle_stage"] = furthest[missing]
+
+
+def _infer_closed(deals: pd.DataFrame) -> None:
+    """is_won implies is_closed; a won or lost flag fills the other when one is missing."""
+    if deals.empty:
+        return
+    won = deals["is_won"].fillna(False)
+    deals["is_closed"] = deals["is_closed"].mask(deals["is_closed"].isna() & won, True)
+    deals["is_won"] = deals["is_won"].mask(
+        deals["is_won"].isna() & (deals["is_closed"] == False), False
+    )  # noqa: E712

@@ -1,0 +1,334 @@
+"""The canonical CRM data model: six tables every loader produces and every analysis reads.
+
+The schema lives in one place (`SCHEMA`) so that loaders, validation, the Parquet cache, the
+synthetic generator and the docs (`docs/data-model.md`) agree on column names and dtypes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+#: Lifecycle stages in funnel order (HubSpot's default vocabulary, lower-cased and shortened).
+STAGES: tuple[str, ...] = (
+    "subscriber",
+    "lead",
+    "mql",
+    "sql",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+)
+#: Column holding the date a contact first reached each stage.
+STAGE_DATE_COLUMNS: dict[str, str] = {s: f"became_{s}_at" for s in STAGES if s != "other"}
+
+#: Marketing channels, shared by contacts.original_source, touchpoints.channel and spend.channel.
+#: They follow HubSpot's source vocabulary; `offline` covers events, trade shows and imports.
+CHANNELS: tuple[str, ...] = (
+    "organic_search",
+    "paid_search",
+    "email",
+    "organic_social",
+    "paid_social",
+    "referral",
+    "direct",
+    "offline",
+    "other_campaigns",
+    "other",
+)
+TOUCH_TYPES: tuple[str, ...] = (
+    "visit",
+    "form",
+    "email_click",
+    "ad_click",
+    "event",
+    "content",
+    "chat",
+    "other",
+)
+ACTIVITY_TYPES: tuple[str, ...] = ("call", "email", "meeting", "task")
+
+# Column kinds: id (string key), str, datetime (tz-aware UTC), float, int (nullable), bool
+# (nullable), month (first day of the month, tz-naive), and the vocabulary kinds stage, channel,
+# touch_type and activity_type (strings restricted to the tuples above).
+_CONTACTS = {
+    "contact_id": "id",
+    "email": "str",
+    "account_id": "id",
+    "created_at": "datetime",
+    "lifecycle_stage": "stage",
+    **{col: "datetime" for col in STAGE_DATE_COLUMNS.values()},
+    "original_source": "channel",
+    "original_source_detail": "str",
+    "owner_id": "id",
+    "country": "str",
+    "job_title": "str",
+}
+SCHEMA: dict[str, dict[str, str]] = {
+    "contacts": _CONTACTS,
+    "accounts": {
+        "account_id": "id",
+        "name": "str",
+        "industry": "str",
+        "employees": "int",
+        "annual_revenue": "float",
+        "country": "str",
+        "created_at": "datetime",
+    },
+    "deals": {
+        "deal_id": "id",
+        "account_id": "id",
+        "contact_id": "id",
+        "pipeline": "str",
+        "stage": "str",
+        "created_at": "datetime",
+        "closed_at": "datetime",
+        "is_closed": "bool",
+        "is_won": "bool",
+        "amount": "float",
+        "currency": "str",
+        "product": "str",
+        "owner_id": "id",
+        "lost_reason": "str",
+    },
+    "touchpoints": {
+        "touchpoint_id": "id",
+        "contact_id": "id",
+        "occurred_at": "datetime",
+        "channel": "channel",
+        "campaign": "str",
+        "touch_type": "touch_type",
+    },
+    "activities": {
+        "activity_id": "id",
+        "contact_id": "id",
+        "deal_id": "id",
+        "occurred_at": "datetime",
+        "type": "activity_type",
+        "owner_id": "id",
+    },
+    "spend": {
+        "month": "month",
+        "channel": "channel",
+        "campaign": "str",
+        "amount": "float",
+        "currency": "str",
+    },
+}
+TABLES: tuple[str, ...] = tuple(SCHEMA)
+
+#: Columns without which a table cannot be used at all (missing -> CRMExportError).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "contacts": ("contact_id", "created_at"),
+    "accounts": ("account_id",),
+    "deals": ("deal_id", "created_at"),
+    "touchpoints": ("contact_id", "occurred_at", "channel"),
+    "activities": ("contact_id", "occurred_at", "type"),
+    "spend": ("month", "channel", "amount"),
+}
+#: Primary key of each table (None: no single-column key).
+PRIMARY_KEYS: dict[str, str | None] = {
+    "contacts": "contact_id",
+    "accounts": "account_id",
+    "deals": "deal_id",
+    "touchpoints": "touchpoint_id",
+    "activities": "activity_id",
+    "spend": None,
+}
+
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "stage": STAGES,
+    "channel": CHANNELS,
+    "touch_type": TOUCH_TYPES,
+    "activity_type": ACTIVITY_TYPES,
+}
+
+_DTYPES = {
+    "id": "string",
+    "str": "string",
+    "datetime": "datetime64[ns, UTC]",
+    "float": "float64",
+    "int": "Int64",
+    "bool": "boolean",
+    "month": "datetime64[ns]",
+}
+
+
+def dtype_of(kind: str) -> str:
+    """pandas dtype used for a column kind (vocabulary kinds are strings)."""
+    return _DTYPES.get(kind, "string")
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty table with the canonical columns and dtypes."""
+    return pd.DataFrame(
+        {col: pd.Series(dtype=dtype_of(kind)) for col, kind in SCHEMA[name].items()}
+    )
+
+
+@dataclass
+class TableAccount:
+    """How many rows of one table were read, loaded and set aside, and why."""
+
+    read: int = 0
+    loaded: int = 0
+    set_aside: pd.DataFrame = field(default_factory=pd.DataFrame)
+    merged: int = 0  # rows folded into another row (duplicate e-mails); counted as set aside too
+
+    @property
+    def n_set_aside(self) -> int:
+        return len(self.set_aside)
+
+    def reasons(self) -> dict[str, int]:
+        if self.set_aside.empty:
+            return {}
+        counts = self.set_aside["_reason"].value_counts()
+        return {str(k): int(v) for k, v in counts.sort_index().items()}
+
+    def to_dict(self) -> dict:
+        return {
+            "read": self.read,
+            "loaded": self.loaded,
+            "set_aside": self.n_set_aside,
+            "reasons": self.reasons(),
+        }
+
+
+@dataclass
+class DataQuality:
+    """The data-quality account of one load: per table counts, set-aside rows and warnings.
+
+    Invariant, checked by `check()`: for every table, read == loaded + set aside.
+    """
+
+    tables: dict[str, TableAccount] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    files: dict[str, list[str]] = field(default_factory=dict)  # table -> source files
+
+    def account(self, table: str) -> TableAccount:
+        return self.tables.setdefault(table, TableAccount())
+
+    def set_aside(self, table: str) -> pd.DataFrame:
+        """The rows of `table` that were set aside, with `_reason`, `_file` and `_row` columns."""
+        return self.account(table).set_aside
+
+    def check(self) -> None:
+        for name, acc in self.tables.items():
+            if acc.read != acc.loaded + acc.n_set_aside:
+                raise AssertionError(
+                    f"{name}: read {acc.read} != loaded {acc.loaded} + set aside {acc.n_set_aside}"
+                )
+
+    def to_dict(self) -> dict:
+        return {
+            "tables": {t: a.to_dict() for t, a in self.tables.items()},
+            "warnings": list(self.warnings),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per table and reason: the account as a tidy table."""
+        rows = []
+        for t, acc in self.tables.items():
+            rows.append(
+                {
+                    "table": t,
+                    "read": acc.read,
+                    "loaded": acc.loaded,
+                    "set_aside": acc.n_set_aside,
+                    "reasons": "; ".join(f"{r}: {n}" for r, n in acc.reasons().items()),
+                }
+            )
+        return pd.DataFrame(rows, columns=["table", "read", "loaded", "set_aside", "reasons"])
+
+
+@dataclass
+class CRM:
+    """A validated CRM export in the canonical model (see docs/data-model.md)."""
+
+    contacts: pd.DataFrame = field(default_factory=lambda: empty_table("contacts"))
+    accounts: pd.DataFrame = field(default_factory=lambda: empty_table("accounts"))
+    deals: pd.DataFrame = field(default_factory=lambda: empty_table("deals"))
+    touchpoints: pd.DataFrame = field(default_factory=lambda: empty_table("touchpoints"))
+    activities: pd.DataFrame = field(default_factory=lambda: empty_table("activities"))
+    spend: pd.DataFrame = field(default_factory=lambda: empty_table("spend"))
+    quality: DataQuality = field(default_factory=DataQuality)
+    source: str = ""
+    format: str = ""
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in TABLES}
+
+    def missing_tables(self) -> list[str]:
+        """Tables the export did not contain (present but empty)."""
+        return [name for name, df in self.tables().items() if df.empty]
+
+    def require(self, *names: str, analysis: str = "this analysis") -> None:
+        """Raise a clear error when an analysis needs a table the export lacks."""
+        missing = [n for n in names if getattr(self, n).empty]
+        if missing:
+            raise ValueError(
+                f"{analysis} needs the {', '.join(missing)} table(s), but the export "
+                f"({self.format or 'unknown format'}: {self.source}) has no rows in them"
+            )
+
+    def summary(self) -> pd.DataFrame:
+        """Rows per table and the time span each covers."""
+        rows = []
+        for name, df in self.tables().items():
+            col = {"touchpoints": "occurred_at", "activities": "occurred_at", "spend": "month"}.get(
+                name, "created_at"
+            )
+            dates = df[col] if col in df.columns else pd.Series(dtype="datetime64[ns, UTC]")
+            rows.append(
+                {
+                    "table": name,
+                    "rows": len(df),
+                    "first": dates.min() if len(dates.dropna()) else None,
+                    "last": dates.max() if len(dates.dropna()) else None,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    # -- Parquet cache -------------------------------------------------------------------------
+    def to_parquet(self, directory: str | Path) -> Path:
+        """Write the model (and its data-quality account) as Parquet, for fast re-loading."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, df in self.tables().items():
+            df.to_parquet(out / f"{name}.parquet", index=False)
+            aside = self.quality.set_aside(name)
+            if not aside.empty:
+                aside.astype("string").to_parquet(out / f"{name}.set_aside.parquet", index=False)
+        meta = {
+            "source": self.source,
+            "format": self.format,
+            "quality": self.quality.to_dict(),
+            "files": self.quality.files,
+            "merged": {t: a.merged for t, a in self.quality.tables.items()},
+        }
+        (out / "smk-model.json").write_text(json.dumps(meta, indent=2))
+        return out
+
+    @classmethod
+    def from_parquet(cls, directory: str | Path) -> CRM:
+        src = Path(directory)
+        meta = json.loads((src / "smk-model.json").read_text())
+        quality = DataQuality(warnings=meta["quality"]["warnings"], files=meta.get("files", {}))
+        tables = {}
+        for name in TABLES:
+            tables[name] = pd.read_parquet(src / f"{name}.parquet")
+            counts = meta["quality"]["tables"].get(name)
+            if counts is not None:
+                aside_path = src / f"{name}.set_aside.parquet"
+                aside = pd.read_parquet(aside_path) if aside_path.exists() else pd.DataFrame()
+                quality.tables[name] = TableAccount(
+                    read=counts["read"],
+                    loaded=counts["loaded"],
+                    set_aside=aside,
+                    merged=meta.get("merged", {}).get(name, 0),
+                )
+        return cls(**tables, quality=quality, source=meta["source"], format=meta["format"])
