@@ -22,7 +22,7 @@ from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io.parse import DateOptions, clean_text
 from smk.io.validate import assemble
-from smk.model import CRM, SCHEMA, TABLES
+from smk.model import CRM, REQUIRED, SCHEMA, TABLES
 
 _DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet"}
 
@@ -160,6 +160,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for col in frame.columns:  # keep what we did not map, under its own name
         if col not in used and not col.startswith("_") and col not in out:
             out[col] = frame[col]
+    _check_required(out, table, tm, frame, path)
     out["_file"] = path.name
     out["_row"] = frame["_row"]
     footer = fileio.footer_mask(frame)
@@ -167,6 +168,21 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
         footer, "report footer"
     )
     return _with_malformed(out, frame, path)
+
+
+def _check_required(
+    out: pd.DataFrame, table: str, tm: TableMapping, frame: pd.DataFrame, path: Path
+) -> None:
+    """A required column with no matching header is fatal: name the headers we looked for."""
+    for col in REQUIRED[table]:
+        if col not in out.columns:
+            expected = ", ".join(repr(a) for a in tm.columns.get(col, [col])[:6])
+            raise CRMExportError(
+                f"no column for the {table} table's required {col!r} (looked for {expected})",
+                file=str(path),
+                column=col,
+                found_columns=[c for c in frame.columns if not c.startswith("_")],
+            )
 
 
 def _with_malformed(out: pd.DataFrame, frame: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -1,0 +1,59 @@
+# Two commands on a fresh machine with Python 3.11+:
+#   make report   the main job on the bundled sample data
+#   make test     the whole test suite
+# Each creates or refreshes .venv from pyproject.toml (the single source of dependencies).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SAMPLE := data/sample/hubspot
+
+.PHONY: report test lint lab sample bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "smk needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-core: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name smk --display-name "Python (smk)"
+	@touch $@
+
+## The main job: load and validate the bundled sample export, print its data-quality
+## account and a summary (becomes the monthly report when `smk report` lands).
+report: $(VENV)/.installed-core
+	$(BIN)/smk validate $(SAMPLE)
+
+## The whole test suite: lint, then pytest.
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check smk tests bench
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check smk tests bench
+	$(BIN)/ruff format --check smk tests bench
+
+## For analysts: JupyterLab on notebooks/ with the project's kernel ("Python (smk)").
+lab: $(VENV)/.installed-notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## Regenerate the bundled sample (deterministic: same files every time).
+sample: $(VENV)/.installed-core
+	$(BIN)/python -m smk.sample
+
+## Loader benchmark against a plain pyarrow read (see bench/README.md).
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

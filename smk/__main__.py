@@ -1,0 +1,3 @@
+from smk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""The `smk` command line: a thin layer over the package.
+
+Exit codes: 0 success / data usable, 2 bad input (the message names file, column and row),
+1 an internal error (a bug in smk: the message says so; `--debug` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+import smk
+from smk.errors import CRMExportError
+from smk.io import FORMATS
+
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smk",
+        description="smarketing analytics: marketing and sales as one team, from one CRM export.",
+    )
+    parser.add_argument("--version", action="version", version=f"smk {smk.__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "validate",
+        help="load an export, print its data-quality account and a summary",
+        description="Load a CRM export and account for every row: read, loaded, set aside (why). "
+        "Exit 0 when the data is usable, 2 when it is not.",
+    )
+    p.add_argument("path", help="export folder or file, SQLAlchemy URL, or mapping file (.yaml)")
+    p.add_argument("--format", default="auto", help=f"one of {', '.join(FORMATS)} (default: auto)")
+    p.add_argument("--mapping", help="YAML mapping file for CRMs without a built-in loader")
+    p.add_argument("--timezone", help="time zone of timestamps written without one (default UTC)")
+    p.add_argument("--dayfirst", action="store_true", default=None, help="read 01/02 as 1 February")
+    p.add_argument("--json", action="store_true", help="print the account as JSON")
+    p.add_argument("--set-aside", metavar="DIR", help="write the set-aside rows per table as CSV")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "synth",
+        help="generate a synthetic CRM export with known ground truth",
+        description="Write a realistic synthetic CRM export (with a little deliberate mess) and "
+        "its ground truth in OUT/truth/.",
+    )
+    p.add_argument("--contacts", type=int, default=3000, help="number of contacts (default 3000)")
+    p.add_argument("--months", type=int, default=12, help="months of history (default 12)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--end", default="2026-10-31", help="last day of the data (default 2026-10-31)")
+    p.add_argument(
+        "--format", default="hubspot", choices=["hubspot", "salesforce", "canonical"], help="export format"
+    )
+    p.add_argument("--no-mess", action="store_true", help="do not spoil any rows")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_synth)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return args.func(args)
+    except CRMExportError as exc:
+        print(f"smk: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an internal error: say so, do not dump a traceback on users
+        if args.debug:
+            raise
+        print(
+            f"smk: internal error ({type(exc).__name__}: {exc}). This is a bug in smk; "
+            "re-run with --debug for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+# ---------------------------------------------------------------------------------- validate
+def cmd_validate(args: argparse.Namespace) -> int:
+    crm = smk.load(
+        args.path, format=args.format, mapping=args.mapping, timezone=args.timezone, dayfirst=args.dayfirst
+    )
+    usable = any(len(df) for df in crm.tables().values()) and len(crm.contacts) + len(crm.deals) > 0
+    if args.set_aside:
+        _write_set_aside(crm, Path(args.set_aside))
+    if args.json:
+        payload = {"format": crm.format, "source": crm.source, "usable": bool(usable)}
+        payload.update(crm.quality.to_dict())
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        print(render_account(crm))
+    if not usable:
+        print(f"smk: error: {args.path}: no usable contacts or deals were loaded", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def render_account(crm: smk.CRM) -> str:
+    """The data-quality account and a summary as plain text."""
+    lines = [f"{crm.source}  (format: {crm.format})", "", "Data-quality account"]
+    account = crm.quality.to_frame()
+    lines.append(account.to_string(index=False) if len(account) else "  (no tables found)")
+    if crm.quality.warnings:
+        lines += ["", "Warnings"] + [f"  - {w}" for w in crm.quality.warnings]
+    missing = crm.missing_tables()
+    if missing:
+        lines += ["", f"Not in this export (empty): {', '.join(missing)}"]
+    lines += ["", "Summary"]
+    summary = crm.summary()
+    for col in ("first", "last"):
+        summary[col] = summary[col].map(lambda t: "" if t is None or pd.isna(t) else str(t)[:10])
+    lines.append(summary.to_string(index=False))
+    if len(crm.contacts):
+        stages = crm.contacts["lifecycle_stage"].value_counts().reindex(smk.model.STAGES).fillna(0)
+        lines += ["", "Contacts by lifecycle stage"]
+        lines += [f"  {stage:<12}{int(n):>8}" for stage, n in stages.items()]
+    return "\n".join(lines)
+
+
+def _write_set_aside(crm: smk.CRM, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, acc in crm.quality.tables.items():
+        if not acc.set_aside.empty:
+            acc.set_aside.to_csv(out / f"{name}.set_aside.csv", index=False)
+
+
+# ---------------------------------------------------------------------------------- synth
+def cmd_synth(args: argparse.Namespace) -> int:
+    from smk import synth
+
+    data = synth.synthesize(
+        n_contacts=args.contacts, months=args.months, seed=args.seed, end=args.end
+    )
+    out = synth.write_export(data, args.out, format=args.format, mess=not args.no_mess, seed=args.seed)
+    tables = ", ".join(f"{n} {len(df):,}" for n, df in data.crm.tables().items())
+    print(f"wrote a synthetic {args.format} export to {out} ({tables}); ground truth in {out}/truth")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""The `smk` command line: the contract schedulers and users' scripts rely on."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smk.cli import main
+
+CONTACTS = (
+    "Record ID,First Name,Email,Lifecycle Stage,Create Date,Original Source\n"
+    "101,Ada,ada@example.test,Lead,2026-01-04 10:00,Organic Search\n"
+    "102,Bo,bo@example.test,Customer,2026-13-45 10:00,Paid Search\n"
+)
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    folder = tmp_path / "hubspot"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-02-01.csv").write_text(CONTACTS)
+    return folder
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "smk", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_help_lists_subcommands_and_each_has_help():
+    out = run_cli("--help")
+    assert out.returncode == 0
+    for command in ("validate", "synth"):
+        assert command in out.stdout
+        sub = run_cli(command, "--help")
+        assert sub.returncode == 0 and "usage: smk " + command in sub.stdout
+
+
+def test_validate_json_accounts_for_every_row(export, capsys):
+    assert main(["validate", str(export), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["format"] == "hubspot"
+    contacts = payload["tables"]["contacts"]
+    assert contacts == {
+        "read": 2,
+        "loaded": 1,
+        "set_aside": 1,
+        "reasons": {"unparseable created_at": 1},
+    }
+
+
+def test_validate_table_output_shows_account_and_stages(export, capsys):
+    assert main(["validate", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert "Data-quality account" in out
+    assert "unparseable created_at: 1" in out
+    assert "Not in this export (empty): accounts, deals, touchpoints, activities, spend" in out
+
+
+def test_validate_writes_set_aside_rows_with_file_and_row(export, tmp_path, capsys):
+    out_dir = tmp_path / "aside"
+    assert main(["validate", str(export), "--set-aside", str(out_dir)]) == 0
+    text = (out_dir / "contacts.set_aside.csv").read_text()
+    assert "2026-13-45 10:00" in text and "unparseable created_at" in text
+    assert "hubspot-crm-exports-all-contacts-2026-02-01.csv" in text
+
+
+def test_binary_garbage_exits_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"garbage\x00\x01\n")
+    out = run_cli("validate", str(bad))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stdout + out.stderr
+    assert "bad.csv" in out.stderr
+
+
+def test_missing_required_column_names_file_and_column(tmp_path):
+    folder = tmp_path / "hs"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-02-01.csv").write_text(
+        "Record ID,Email,Lifecycle Stage\n1,a@example.test,Lead\n"
+    )
+    out = run_cli("validate", str(folder))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "hubspot-crm-exports-all-contacts-2026-02-01.csv" in out.stderr
+    assert "'created_at'" in out.stderr and "'Create Date'" in out.stderr
+    assert "Lifecycle Stage" in out.stderr
+
+
+def test_missing_path_exits_2(tmp_path):
+    out = run_cli("validate", str(tmp_path / "nope"))
+    assert out.returncode == 2 and "no such file or folder" in out.stderr
+
+
+def test_export_with_nothing_usable_exits_2(tmp_path, capsys):
+    folder = tmp_path / "hs"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-02-01.csv").write_text(
+        "Record ID,Create Date\n1,garbage\n"
+    )
+    assert main(["validate", str(folder)]) == 2
+    assert "no usable contacts or deals" in capsys.readouterr().err

@@ -1,0 +1,84 @@
+"""The canonical model: schema, documentation, Parquet cache and clear errors for missing tables."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smk
+from smk.model import CRM, SCHEMA, TABLES, empty_table
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "data-model.md"
+
+
+def test_data_model_doc_names_every_column_of_every_table():
+    text = DOC.read_text()
+    for table, columns in SCHEMA.items():
+        assert f"## {table}" in text
+        for col in columns:
+            assert f"| {col} |" in text, f"{table}.{col} is not documented"
+
+
+def test_empty_tables_have_canonical_columns_and_dtypes():
+    crm = CRM()
+    for name in TABLES:
+        frame = getattr(crm, name)
+        assert list(frame.columns) == list(SCHEMA[name])
+        assert frame.empty
+    assert str(crm.contacts["created_at"].dtype) == "datetime64[ns, UTC]"
+    assert str(crm.deals["amount"].dtype) == "float64"
+    assert str(crm.deals["is_won"].dtype) == "boolean"
+    assert str(crm.accounts["employees"].dtype) == "Int64"
+
+
+def test_require_names_the_missing_table_and_the_analysis():
+    crm = CRM(format="hubspot", source="x")
+    with pytest.raises(ValueError, match="attribution needs the touchpoints"):
+        crm.require("touchpoints", analysis="attribution")
+
+
+def _tiny_crm(tmp_path: Path) -> CRM:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "contacts.csv").write_text(
+        "contact_id,email,created_at,lifecycle_stage,became_mql_at,original_source\n"
+        "c1,a@example.test,2026-01-02T10:00:00Z,mql,2026-01-05T09:30:00Z,paid_search\n"
+        "c2,b@example.test,2026-01-03T11:00:00Z,lead,,email\n"
+        "c3,c@example.test,not-a-date,lead,,email\n"
+    )
+    (folder / "deals.csv").write_text(
+        "deal_id,contact_id,created_at,amount,is_won,is_closed\n"
+        "d1,c1,2026-02-01T00:00:00Z,1200.5,true,true\n"
+    )
+    return smk.load(folder)
+
+
+def test_canonical_folder_loads_with_types_and_accounts_for_rows(tmp_path):
+    crm = _tiny_crm(tmp_path)
+    assert crm.format == "canonical"
+    assert list(crm.contacts["contact_id"]) == ["c1", "c2"]
+    assert crm.contacts.loc[0, "became_mql_at"] == pd.Timestamp("2026-01-05 09:30", tz="UTC")
+    assert crm.deals.loc[0, "amount"] == 1200.5
+    assert crm.quality.to_dict()["tables"]["contacts"] == {
+        "read": 3,
+        "loaded": 2,
+        "set_aside": 1,
+        "reasons": {"unparseable created_at": 1},
+    }
+    assert crm.missing_tables() == ["accounts", "touchpoints", "activities", "spend"]
+
+
+def test_parquet_cache_round_trips_tables_and_quality(tmp_path):
+    crm = _tiny_crm(tmp_path)
+    cache = crm.to_parquet(tmp_path / "cache")
+    again = smk.load(cache)
+    assert again.format == "canonical"
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(crm, name), check_dtype=True)
+    assert again.quality.to_dict() == crm.quality.to_dict()
+    assert list(again.quality.set_aside("contacts")["_reason"]) == ["unparseable created_at"]
+
+
+def test_empty_table_helper_matches_schema():
+    for name in TABLES:
+        assert list(empty_table(name).columns) == list(SCHEMA[name])
