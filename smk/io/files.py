@@ -92,7 +92,9 @@ def read_csv_strings(path: Path) -> pd.DataFrame:
     names = [n.replace("\ufeff", "").strip() for n in names]
     if len(names) < 2 or not any(n for n in names):
         raise CRMExportError(
-            "not a CSV export: the first line has fewer than two columns",
+            "not a CSV export: the header row has no column names"
+            if names and not any(names)
+            else "not a CSV export: the first line has fewer than two columns",
             file=str(path),
             found_columns=names,
         )
@@ -117,10 +119,15 @@ def read_csv_strings(path: Path) -> pd.DataFrame:
         table = pacsv.read_csv(path, read_opts, parse_opts, convert)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
-    frame = table.to_pandas()
-    frame = frame.astype("string")
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     frame["_row"] = pd.RangeIndex(2, len(frame) + 2)
     if collector.rows:
+        # Arrow skipped them without line numbers, so every later row would be misnumbered:
+        # number the records again, in a second (slower) pass that only bad files pay for.
+        numbers = _record_rows(path, encoding, delimiter, len(names), read_opts.skip_rows)
+        if numbers and len(numbers[0]) == len(frame) and len(numbers[1]) == len(collector.rows):
+            frame["_row"] = numbers[0]
+            collector.rows = [(n, t) for n, (_, t) in zip(numbers[1], collector.rows, strict=True)]
         frame.attrs["malformed_rows"] = collector.rows
     return frame
 
@@ -134,6 +141,42 @@ class _RowCollector:
     def __call__(self, row) -> str:
         self.rows.append((row.number, row.text))
         return "skip"
+
+
+def _record_rows(
+    path: Path, encoding: str, delimiter: str, n_fields: int, skip: int
+) -> tuple[list[int], list[int]] | None:
+    """Spreadsheet row numbers of the well-formed and of the ragged records, in file order.
+
+    Blank lines are counted as rows (a spreadsheet shows them) but are neither list's.
+    None when Python's CSV reader cannot follow the file.
+    """
+    good: list[int] = []
+    ragged: list[int] = []
+    try:
+        with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+            for _ in range(skip):
+                fh.readline()
+            for row, fields in enumerate(csv.reader(fh, delimiter=delimiter), start=2):
+                if fields:
+                    (good if len(fields) == n_fields else ragged).append(row)
+    except csv.Error:
+        return None
+    return good, ragged
+
+
+def malformed_reason(text: str, trailing: bool) -> str:
+    """Why a row with the wrong number of fields is set aside.
+
+    A report footer (`"Grand Totals (3 records)"`, copyright lines) after the last data row is
+    a footer, an empty line of quotes or delimiters is an empty row, anything else is ragged.
+    """
+    core = text.strip().strip('"').strip()
+    if not core.strip(",;\t|\" "):
+        return "empty row"
+    if trailing and _FOOTER.match(core):
+        return "report footer"
+    return "wrong number of fields"
 
 
 def _blank_lines_before_header(path: Path, encoding: str) -> int:
@@ -213,15 +256,19 @@ def read_any(path: str | Path) -> pd.DataFrame:
 def footer_mask(frame: pd.DataFrame) -> pd.Series:
     """Trailing report-footer lines (Salesforce 'Grand Totals', copyright) at the end of a file."""
     data_cols = [c for c in frame.columns if not c.startswith("_")]
+    mask = pd.Series(False, index=frame.index)
     if not data_cols or frame.empty:
-        return pd.Series(False, index=frame.index)
-    first = frame[data_cols[0]].fillna("")
-    rest_blank = (frame[data_cols[1:]].fillna("").apply(lambda s: s.str.strip() == "")).all(axis=1)
+        return mask
+    frame = frame.tail(20)  # footers are a few lines at the very end
+    first = frame[data_cols[0]].astype("string").fillna("")  # Parquet/SQL: any dtype
+    rest = frame[data_cols[1:]].astype("string").fillna("")
+    rest_blank = rest.apply(lambda s: s.str.strip() == "").all(axis=1)
     candidate = first.str.match(_FOOTER.pattern, case=False) | (first.str.strip() == "")
     candidate &= rest_blank
     # only a run at the end of the file counts as a footer
-    tail = candidate[::-1].cumprod()[::-1].astype(bool)
-    return tail & (first.str.strip() != "")
+    tail = candidate[::-1].astype(int).cumprod()[::-1].astype(bool)
+    mask[tail.index] = tail & (first.str.strip() != "")
+    return mask
 
 
 def parse_bytes_header(data: bytes) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,10 +21,11 @@ import yaml
 
 from smk.errors import CRMExportError
 from smk.io import files as fileio
-from smk.io.parse import DateOptions, clean_text
+from smk.io.parse import DateOptions, clean_text, on_uniques
 from smk.io.validate import assemble
 from smk.model import CRM, REQUIRED, SCHEMA, TABLES
 
+_READER_META = ("_file", "_row")  # columns read_any adds to every frame
 _DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet"}
 
 
@@ -37,6 +39,13 @@ class TableMapping:
     constants: dict[str, str] = field(default_factory=dict)
     strip: dict[str, str] = field(default_factory=dict)
     type_from_file: dict[str, str] = field(default_factory=dict)
+    #: columns whose aliases are all read and combined row by row (first non-empty value),
+    #: e.g. Pipedrive's `Deal - Won time` / `Deal - Lost time` -> closed_at
+    coalesce: list[str] = field(default_factory=list)
+
+
+#: keys a table section of a mapping file may have (a misspelt key is an error, not ignored)
+_TABLE_KEYS = set(TableMapping.__dataclass_fields__) | {"extra_ok"}
 
 
 @dataclass
@@ -83,6 +92,13 @@ def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
                 file=str(path),
             )
         body = body or {}
+        unknown_keys = sorted(set(body) - _TABLE_KEYS)
+        if unknown_keys:
+            raise CRMExportError(
+                f"unknown key(s) {', '.join(map(repr, unknown_keys))} in the mapping for "
+                f"{table}; keys are {', '.join(sorted(_TABLE_KEYS))} (see docs/mappings.md)",
+                file=str(path),
+            )
         unknown_cols = [c for c in body.get("columns", {}) if c not in SCHEMA[table]]
         if unknown_cols and not body.get("extra_ok"):
             raise CRMExportError(
@@ -124,33 +140,53 @@ def files_for(table: TableMapping, candidates: list[Path]) -> list[Path]:
 
 def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> pd.DataFrame:
     """Rename one file's columns to canonical names and translate its values."""
-    headers = {fileio.normalise_header(c): c for c in frame.columns if not c.startswith("_")}
+    # only the reader's own columns are skipped: a source header may start with `_`
+    headers = {fileio.normalise_header(c): c for c in frame.columns if c not in _READER_META}
     out = pd.DataFrame(index=frame.index)
     used: set[str] = set()
     for canonical, aliases in tm.columns.items():
+        sources: list[str] = []
         for alias in aliases:
             source = headers.get(fileio.normalise_header(alias))
-            if source is not None and source not in used:
-                out[canonical] = frame[source]
-                used.add(source)
-                break
+            if source is not None and source not in used and source not in sources:
+                sources.append(source)
+                if canonical not in tm.coalesce:
+                    break
+        if sources:
+            out[canonical] = frame[sources[0]]
+            for other in sources[1:]:  # `coalesce`: first non-empty value, row by row
+                out[canonical] = clean_text(out[canonical]).fillna(clean_text(frame[other]))
+            used.update(sources)
     for col in tm.multi_value:
         if col in out:
             full = clean_text(out[col])
-            out[col] = full.str.split(";").str[0].str.strip()
-            if full.str.contains(";", regex=False).any():
+            multi = full.str.contains(";", regex=False).fillna(False).astype(bool)
+            if multi.any():
+                out[col] = full.mask(multi, full[multi].str.split(";").str[0].str.strip())
                 out[f"{col}s_all"] = full
+            else:
+                out[col] = full
     for col, pattern in tm.strip.items():
         if col in out:
-            out[col] = out[col].str.replace(pattern, "", regex=True)
+            out[col] = _strip_pattern(out[col], pattern)
     for col, mapping in tm.values.items():
         if col in out:
             out[col] = translate(out[col], mapping)
     for col, rule in tm.derive.items():
-        if col not in out and rule.get("from") in out:
-            src = clean_text(out[rule["from"]])
+        # `from` names one of our columns or, failing that, a header of the file (kept as is)
+        origin = rule.get("from")
+        if col in out or origin is None:
+            continue
+        if origin in out:
+            src = clean_text(out[origin])
+        elif (header := headers.get(fileio.normalise_header(origin))) is not None:
+            src = clean_text(frame[header])
+        else:
+            continue
+        with warnings.catch_warnings():  # a pattern with groups, e.g. ^(won|lost)$, is fine
+            warnings.filterwarnings("ignore", "This pattern .* has match groups", UserWarning)
             hit = src.str.contains(rule["pattern"], regex=True, flags=re.I)
-            out[col] = hit.map({True: "true", False: "false"}).astype("string")
+        out[col] = hit.map({True: "true", False: "false"}).astype("string")
     for col, value in tm.constants.items():
         if col not in out:
             out[col] = value
@@ -158,7 +194,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
         if "type" not in out and fnmatch.fnmatch(path.name.lower(), pattern.lower()):
             out["type"] = value
     for col in frame.columns:  # keep what we did not map, under its own name
-        if col not in used and not col.startswith("_") and col not in out:
+        if col not in used and col not in _READER_META and col not in out:
             out[col] = frame[col]
     _check_required(out, table, tm, frame, path)
     out["_file"] = path.name
@@ -170,11 +206,16 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     return _with_malformed(out, frame, path)
 
 
+@on_uniques
+def _strip_pattern(values: pd.Series, pattern: str) -> pd.Series:
+    return values.astype("string").str.replace(pattern, "", regex=True)
+
+
 def _check_required(
     out: pd.DataFrame, table: str, tm: TableMapping, frame: pd.DataFrame, path: Path
 ) -> None:
     """A required column with no matching header is fatal: name the headers we looked for."""
-    for col in REQUIRED[table]:
+    for col in REQUIRED.get(table, ()):  # loaders also map source objects (Salesforce Task)
         if col not in out.columns:
             expected = ", ".join(repr(a) for a in tm.columns.get(col, [col])[:6])
             raise CRMExportError(
@@ -190,17 +231,22 @@ def _with_malformed(out: pd.DataFrame, frame: pd.DataFrame, path: Path) -> pd.Da
     bad = frame.attrs.get("malformed_rows") or []
     if not bad:
         return out
+    last = int(frame["_row"].max()) if len(frame) else 1
+    rows = [n if n is not None else -1 for n, _ in bad]
     extra = pd.DataFrame(
         {
             "_file": path.name,
-            "_row": [n if n is not None else -1 for n, _ in bad],
-            "_reason": "wrong number of fields",
+            "_row": rows,
+            "_reason": [
+                fileio.malformed_reason(t, trailing=n > last) for n, (_, t) in zip(rows, bad)
+            ],
             "_text": [t[:200] for _, t in bad],
         }
     )
     return pd.concat([out, extra], ignore_index=True)
 
 
+@on_uniques
 def translate(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
     """Map source vocabulary to ours, matching case- and space-insensitively."""
     keyed = {fileio.normalise_header(k): v for k, v in mapping.items()}

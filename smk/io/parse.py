@@ -16,8 +16,48 @@ import pandas as pd
 _EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
 
 
+def on_uniques(func):
+    """Run a column parser once per distinct value and spread the results back.
+
+    Exports repeat values heavily (a timestamp per minute, a handful of stages), so parsing the
+    distinct values and taking them by code is many times faster on large files.
+    """
+
+    def wrapper(values: pd.Series, *args, **kwargs):
+        if len(values) < 5_000 or pd.api.types.is_datetime64_any_dtype(values):
+            return func(values, *args, **kwargs)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) == 0:
+            return func(values, *args, **kwargs)
+        result = func(pd.Series(uniques, dtype=values.dtype), *args, **kwargs)
+        present = pd.Series(codes >= 0, index=values.index)
+        take = np.where(codes < 0, 0, codes)
+
+        def spread(part):
+            if not isinstance(part, pd.Series):
+                return part
+            out = part.take(take)
+            out.index = values.index
+            if present.all():
+                return out
+            if part.dtype == bool:
+                return out & present
+            return out.where(present)
+
+        if isinstance(result, tuple):
+            return tuple(spread(part) for part in result)
+        return spread(result)
+
+    wrapper.__doc__ = func.__doc__
+    wrapper.__name__ = func.__name__
+    wrapper.__wrapped__ = func
+    return wrapper
+
+
 def blank(values: pd.Series) -> pd.Series:
     """Mask of cells that are missing or hold only white space / a null marker."""
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return values.isna()
     s = values.astype("string")
     return s.isna() | s.str.strip().str.lower().isin(_EMPTY)
 
@@ -36,7 +76,9 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """IDs as strings. `1.05e+11` (an ID mangled by a spreadsheet) is bad; `123.0` becomes `123`."""
     s = clean_text(values)
     bad = s.str.match(_SCI.pattern).fillna(False).astype(bool)
-    s = s.str.replace(r"^([0-9]+)\.0+$", r"\1", regex=True)
+    float_like = s.str.fullmatch(r"[0-9]+\.0+").fillna(False).astype(bool)
+    if float_like.any():
+        s = s.mask(float_like, s[float_like].str.replace(r"\.0+$", "", regex=True))
     return s.mask(bad), bad
 
 
@@ -91,6 +133,7 @@ def detect_decimal(values: pd.Series) -> str:
     return "," if dot_thousands.any() else "."
 
 
+@on_uniques
 def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Amounts such as `1,234.50`, `1.234,50 €`, `$ 99`, `(120)`; returns float64."""
     s = clean_text(values)
@@ -111,7 +154,7 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Ser
 
 def currency_symbols(values: pd.Series) -> pd.Series:
     """The ISO code of a currency symbol or code written inside an amount, else <NA>."""
-    found = values.astype("string").str.extract(_CURRENCY, expand=False)
+    found = values.astype("string").str.extract(f"({_CURRENCY.pattern})", flags=re.I, expand=False)
     return found.map(lambda c: _CURRENCY_CODES.get(c, c.upper()) if isinstance(c, str) else pd.NA)
 
 
@@ -128,6 +171,7 @@ _TRUE = {"true", "1", "yes", "y", "t", "x", "ja", "oui", "sí", "si", "wahr"}
 _FALSE = {"false", "0", "no", "n", "f", "nein", "non", "falsch"}
 
 
+@on_uniques
 def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = clean_text(values).str.lower()
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
@@ -187,7 +231,10 @@ _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})")
 
 def _day_order(s: pd.Series) -> str | None:
     """'dmy' or 'mdy' when the values prove it (a field > 12), else None (ambiguous)."""
-    parts = s.str.extract(_SLASHED)
+    slashed = s.str.match(_SLASHED.pattern).fillna(False).astype(bool)
+    if not slashed.any():
+        return None
+    parts = s[slashed].str.extract(_SLASHED)
     if parts.empty or parts[0].isna().all():
         return None
     first = pd.to_numeric(parts[0], errors="coerce")
@@ -196,6 +243,11 @@ def _day_order(s: pd.Series) -> str | None:
         return "dmy"
     if (second > 12).any() and not (first > 12).any():
         return "mdy"
+    # `23.02.2026`: dotted dates are day-first in every locale that writes them (de, at, ch,
+    # pl, ru, ...); no locale writes month.day.year.
+    found = parts[0].notna()
+    if s[found].str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").fillna(False).all():
+        return "dmy"
     return None
 
 
@@ -207,6 +259,7 @@ def _localise(ts: pd.Series, timezone: str) -> pd.Series:
     )
 
 
+@on_uniques
 def parse_datetimes(
     values: pd.Series, options: DateOptions = DateOptions()
 ) -> tuple[pd.Series, pd.Series, list[str]]:
@@ -278,6 +331,7 @@ def parse_datetimes(
     return out, bad, warnings
 
 
+@on_uniques
 def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """`2026-01`, `2026-01-01`, `01/2026` or a date -> the first day of that month (naive)."""
     s = clean_text(values)
@@ -288,5 +342,9 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             break
         parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
         out[todo] = parsed
+    todo = s.notna() & out.isna()
+    if todo.any():  # a full timestamp (`2026-01-01 00:00:00`, e.g. from a SQL DATETIME column)
+        parsed = pd.to_datetime(s[todo], format="ISO8601", errors="coerce", utc=True)
+        out[todo] = parsed.dt.tz_localize(None)
     bad = s.notna() & out.isna()
     return out.dt.to_period("M").dt.to_timestamp(), bad

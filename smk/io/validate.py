@@ -11,6 +11,8 @@ documented in docs/data-model.md. For every table: rows read == rows loaded + ro
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smk.errors import CRMExportError
 from smk.io import parse
@@ -28,7 +30,7 @@ from smk.model import (
     empty_table,
 )
 
-_META = ("_file", "_row", "_reason")
+_META = ("_file", "_row", "_reason", "_text")  # `_text`: raw line of a malformed row
 
 
 def assemble(
@@ -88,7 +90,7 @@ def _normalise(
     out = pd.DataFrame(index=frame.index)
     for col, kind in schema.items():
         if col not in frame.columns:
-            out[col] = pd.Series(pd.NA, index=frame.index, dtype=dtype_of(kind))
+            out[col] = pd.Series(index=frame.index, dtype=dtype_of(kind))  # NaN/NaT/<NA>
             continue
         values, bad, notes = _parse_column(frame[col], kind, options)
         out[col] = values
@@ -102,6 +104,9 @@ def _normalise(
                     f"{name}.{col}: values outside the vocabulary mapped to 'other': "
                     + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
                 )
+    if "currency" in schema and "amount" in frame.columns:  # `1.234,50 €` names its currency
+        symbols = parse.currency_symbols(frame["amount"]).astype("string")
+        out["currency"] = out["currency"].fillna(symbols)
     for col in REQUIRED[name]:
         reason = reason.mask(reason.isna() & out[col].isna(), f"missing {col}")
     extras = [c for c in frame.columns if c not in schema and c not in _META]
@@ -132,9 +137,14 @@ def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions):
     return v, bad, notes
 
 
+@parse.on_uniques
+def _keyed(values: pd.Series) -> pd.Series:
+    return values.str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
+
+
 def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     vocab = VOCABULARIES[kind]
-    keyed = values.str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
+    keyed = _keyed(values)
     unknown = keyed.notna() & ~keyed.isin(vocab)
     fallback = "task" if kind == "activity_type" else "other"
     counts = values[unknown].value_counts()
@@ -216,7 +226,15 @@ def _unknown(tables, child: str, col: str, parent: str) -> int:
     ref, par = tables[child], tables[parent]
     if ref.empty or par.empty:
         return 0
-    return int((ref[col].notna() & ~ref[col].isin(par[PRIMARY_KEYS[parent]])).sum())
+    return int((ref[col].notna() & ~is_in(ref[col], par[PRIMARY_KEYS[parent]])).sum())
+
+
+def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """`values.isin(keys)` computed by Arrow (pandas converts large key sets to Python)."""
+    arr = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
+    key_set = pa.array(keys.dropna().astype("string"), type=pa.large_string(), from_pandas=True)
+    hit = pc.is_in(arr, value_set=key_set, skip_nulls=True).fill_null(False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
 
 
 def _foreign_key(tables, quality, child: str, col: str, parent: str) -> None:
@@ -227,7 +245,7 @@ def _foreign_key(tables, quality, child: str, col: str, parent: str) -> None:
     ref, par = tables[child], tables[parent]
     if ref.empty or par.empty:
         return
-    orphan = ref[col].notna() & ~ref[col].isin(par[PRIMARY_KEYS[parent]])
+    orphan = ref[col].notna() & ~is_in(ref[col], par[PRIMARY_KEYS[parent]])
     _drop(child, tables, orphan, f"unknown {col}", quality)
 
 
