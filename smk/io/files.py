@@ -13,8 +13,10 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -71,6 +73,25 @@ def sniff_delimiter(header_line: str) -> str:
     return best
 
 
+def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file, as `read_csv_strings` will name them ([] if unreadable)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+        if b"\x00" in head or not head.strip():
+            return []
+        encoding = "utf-8-sig" if head.startswith(_BOM) else "utf-8"
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            encoding = encoding if exc.start > len(head) - 4 else "cp1252"
+        line = _first_line(path, encoding)
+    except (OSError, CRMExportError):
+        return []
+    names = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+    return _dedupe_names([n.replace("\ufeff", "").strip() for n in names])
+
+
 def _first_line(path: Path, encoding: str) -> str:
     with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
         for line in fh:
@@ -79,8 +100,12 @@ def _first_line(path: Path, encoding: str) -> str:
     raise CRMExportError("the file is empty (no header row)", file=str(path))
 
 
-def read_csv_strings(path: Path) -> pd.DataFrame:
-    """Every column as text; encoding and delimiter detected."""
+def read_csv_strings(path: Path, timestamps: Collection[str] = ()) -> pd.DataFrame:
+    """Every column as text; encoding and delimiter detected.
+
+    Columns named in `timestamps` are first offered to Arrow's strict ISO 8601 parser (fast,
+    multi-threaded); a column it cannot read whole stays text for smk's own date parser.
+    """
     with path.open("rb") as fh:
         head = fh.read(65536)
     if not head.strip():
@@ -108,17 +133,19 @@ def read_csv_strings(path: Path) -> pd.DataFrame:
     parse_opts = pacsv.ParseOptions(
         delimiter=delimiter, newlines_in_values=True, invalid_row_handler=_RowCollector()
     )
-    convert = pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in names},
-        strings_can_be_null=False,
-        null_values=[],
-        quoted_strings_can_be_null=False,
-    )
     collector = parse_opts.invalid_row_handler
-    try:
-        table = pacsv.read_csv(path, read_opts, parse_opts, convert)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
-        raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
+    table = None
+    if timestamps:
+        try:
+            table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names, timestamps))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            collector.rows.clear()  # a column was not ISO 8601 throughout: read all as text
+    if table is None:
+        try:
+            table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names, ()))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+            raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
+    table = _timestamps_or_text(table)
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     frame["_row"] = pd.RangeIndex(2, len(frame) + 2)
     if collector.rows:
@@ -130,6 +157,25 @@ def read_csv_strings(path: Path) -> pd.DataFrame:
             collector.rows = [(n, t) for n, (_, t) in zip(numbers[1], collector.rows, strict=True)]
         frame.attrs["malformed_rows"] = collector.rows
     return frame
+
+
+def _convert(names: list[str], timestamps: Collection[str]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names if n not in timestamps},
+        strings_can_be_null=False,
+        null_values=[""],
+        quoted_strings_can_be_null=False,
+        timestamp_parsers=[pacsv.ISO8601],
+    )
+
+
+def _timestamps_or_text(table: pa.Table) -> pa.Table:
+    """Inferred columns that did not come out as timestamps go back to text."""
+    for i, fld in enumerate(table.schema):
+        if not pa.types.is_string(fld.type) and not pa.types.is_timestamp(fld.type):
+            text = table.column(i).cast(pa.string()).fill_null("")
+            table = table.set_column(i, fld.name, text)
+    return table
 
 
 class _RowCollector:
@@ -227,7 +273,7 @@ def _excel_cell(value: object) -> object:
     return str(value)
 
 
-def read_any(path: str | Path) -> pd.DataFrame:
+def read_any(path: str | Path, timestamps: Collection[str] = ()) -> pd.DataFrame:
     """One file as a frame of strings with `_file` and `_row`; footers and blank rows kept.
 
     Row-level clean-up (blank rows, report footers) is left to the caller, which counts
@@ -243,13 +289,13 @@ def read_any(path: str | Path) -> pd.DataFrame:
         frame = pd.read_parquet(path)
         frame["_row"] = pd.RangeIndex(1, len(frame) + 1)
     elif suffix in {".csv", ".tsv", ".txt", ""}:
-        frame = read_csv_strings(path)
+        frame = read_csv_strings(path, timestamps)
     else:
         raise CRMExportError(
             f"unknown file type {suffix!r}: smk reads .csv, .tsv, .xlsx and .parquet",
             file=str(path),
         )
-    frame["_file"] = path.name
+    frame["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [path.name])
     return frame
 
 

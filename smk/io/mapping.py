@@ -255,13 +255,30 @@ def translate(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
     return norm.map(keyed).astype("string").fillna(s)
 
 
+def _timestamp_headers(path: Path, table: str, tm: TableMapping) -> set[str]:
+    """Headers of `path` that map to a datetime column: Arrow may parse them while reading."""
+    if path.suffix.lower() not in {".csv", ".tsv", ".txt"}:
+        return set()
+    by_name = {fileio.normalise_header(h): h for h in fileio.csv_header(path)}
+    found = set()
+    for col, kind in SCHEMA[table].items():
+        if kind != "datetime":
+            continue
+        for alias in tm.columns.get(col, []):
+            header = by_name.get(fileio.normalise_header(alias))
+            if header is not None:
+                found.add(header)
+                break
+    return found
+
+
 def read_tables(mapping: FormatMapping, folder: Path) -> dict[str, pd.DataFrame]:
     """Read and map every table of an export folder; tables with no file are left out."""
     candidates = data_files(folder)
     raw: dict[str, pd.DataFrame] = {}
     for table, tm in mapping.tables.items():
         paths = files_for(tm, candidates)
-        frames = [map_frame(fileio.read_any(p), table, tm, p) for p in paths]
+        frames = [map_frame(fileio.read_any(p, _timestamp_headers(p, table, tm)), table, tm, p) for p in paths]
         if frames:
             raw[table] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return raw

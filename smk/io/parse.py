@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 
 _EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
+_NULL_MARKERS = sorted(
+    {v for e in _EMPTY for v in (e, e.upper(), e.title())} | {"NaN", "NaT", "N/A"}
+)
 
 
 def on_uniques(func):
@@ -58,18 +61,17 @@ def blank(values: pd.Series) -> pd.Series:
     """Mask of cells that are missing or hold only white space / a null marker."""
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
         return values.isna()
-    s = values.astype("string")
-    return s.isna() | s.str.strip().str.lower().isin(_EMPTY)
+    return clean_text(values).isna()
 
 
 def clean_text(values: pd.Series) -> pd.Series:
-    """Strip white space (incl. non-breaking spaces); blanks become <NA>."""
-    s = values.astype("string").str.replace("\u00a0", " ", regex=False).str.strip()
-    return s.mask(blank(s))
+    """Strip white space (incl. non-breaking spaces); blanks and null markers become <NA>."""
+    s = values.astype("string").str.strip()
+    return s.mask(s.isin(_NULL_MARKERS))
 
 
 # ---------------------------------------------------------------- ids
-_SCI = re.compile(r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$")
+_SCI = re.compile(r"^[0-9]([.,][0-9]+)?[eE]\+?[0-9]+$")  # `1,05284E+11`: a German Excel
 
 
 def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -254,7 +256,9 @@ def _day_order(s: pd.Series) -> str | None:
 def _localise(ts: pd.Series, timezone: str) -> pd.Series:
     if getattr(ts.dt, "tz", None) is not None:
         return ts.dt.tz_convert("UTC")
-    return ts.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert(
+    # A wall time the clocks pass twice (autumn) is read as the first of the two, never lost.
+    first = np.ones(len(ts), dtype=bool)
+    return ts.dt.tz_localize(timezone, ambiguous=first, nonexistent="shift_forward").dt.tz_convert(
         "UTC"
     )
 

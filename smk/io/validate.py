@@ -101,7 +101,8 @@ def _normalise(
             out[col], unknown = _vocabulary(values, kind)
             if len(unknown):
                 quality.warnings.append(
-                    f"{name}.{col}: values outside the vocabulary mapped to 'other': "
+                    f"{name}.{col}: values outside the vocabulary mapped to "
+                    f"{'task' if kind == 'activity_type' else 'other'!r}: "
                     + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
                 )
     if "currency" in schema and "amount" in frame.columns:  # `1.234,50 €` names its currency
@@ -112,7 +113,7 @@ def _normalise(
     extras = [c for c in frame.columns if c not in schema and c not in _META]
     for col in extras:  # extra columns are kept as text, never dropped
         out[col] = parse.clean_text(frame[col])
-    out["_file"] = frame["_file"].astype("string") if "_file" in frame else pd.NA
+    out["_file"] = frame["_file"].astype("category") if "_file" in frame else pd.NA
     out["_row"] = frame["_row"] if "_row" in frame else pd.RangeIndex(1, len(frame) + 1)
     _set_aside(name, frame, reason.notna(), reason, quality)
     return out[reason.isna()]
@@ -272,6 +273,7 @@ def _contacts_rules(tables, quality) -> None:
     # earliest stage dates, first non-empty other fields
     agg = {c: "min" for c in STAGE_DATE_COLUMNS.values()}
     agg.update({c: "first" for c in contacts.columns if c not in agg and c != "contact_id"})
+    agg["lifecycle_stage"] = _furthest_stage  # as HubSpot merges: the stage furthest down the funnel
     combined = group.drop(columns="_email").groupby(survivor.values, sort=False).agg(agg)
     combined.index.name = "contact_id"
     combined = combined.reset_index()
@@ -293,6 +295,15 @@ def _contacts_rules(tables, quality) -> None:
         frame = tables[name]
         if not frame.empty and frame["contact_id"].isin(redirect).any():
             frame["contact_id"] = frame["contact_id"].replace(redirect)
+
+
+_STAGE_RANK = {s: i for i, s in enumerate(STAGES) if s != "other"}
+
+
+def _furthest_stage(stages: pd.Series) -> object:
+    """The stage furthest down the funnel (`other` only when nothing else is known)."""
+    known = stages.dropna()
+    return max(known, key=lambda s: _STAGE_RANK.get(s, -1)) if len(known) else pd.NA
 
 
 def _fill_lifecycle(tables) -> None:
