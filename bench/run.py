@@ -1,0 +1,99 @@
+"""Benchmarks: one command, one table. `make bench` or `python bench/run.py [--contacts N]`.
+
+Each measurement runs in a fresh Python process so that its time and peak memory are its own.
+Peak memory is the process's peak resident set minus its resident set after imports.
+
+Rows (same data, same run):
+- `pyarrow.csv.read_csv`: the plain read of the export's CSV files, all columns inferred by Arrow.
+- `smk.load` (+ validation): the same files into the validated canonical model.
+Targets (issue 2): smk.load within 2x of the plain read's time; its peak memory within 2.5x of
+the loaded frames' own size (`DataFrame.memory_usage(deep=True)`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+CHILD = r"""
+import json, resource, sys, time, glob
+import pyarrow.csv as pacsv
+import smk
+def rss_mb():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+what, path = sys.argv[1], sys.argv[2]
+base = rss_mb()
+t = time.perf_counter()
+if what == "pyarrow":
+    tables = [pacsv.read_csv(f) for f in sorted(glob.glob(path + "/*.csv"))]
+    rows = sum(t.num_rows for t in tables)
+    size = sum(t.nbytes for t in tables) / 2**20
+else:
+    crm = smk.load(path)
+    rows = sum(len(df) for df in crm.tables().values())
+    size = sum(df.memory_usage(deep=True).sum() for df in crm.tables().values()) / 2**20
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows, "data_mb": size}))
+"""
+
+
+def ensure_export(contacts: int, months: int) -> Path:
+    """Generate the synthetic HubSpot export once; later runs reuse it."""
+    folder = OUT / f"hubspot-{contacts}"
+    if not (folder / "truth").exists():
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "smk", "synth", "--contacts", str(contacts), "--months",
+             str(months), "--seed", "1", "--format", "hubspot", "--out", str(folder)],
+            check=True,
+        )
+        print(f"generated {folder} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return folder
+
+
+def measure(what: str, folder: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, what, str(folder)], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; the best is shown")
+    args = parser.parse_args(argv)
+
+    folder = ensure_export(args.contacts, args.months)
+    size_mb = sum(p.stat().st_size for p in folder.glob("*.csv")) / 2**20
+    rows = {}
+    for what in ("pyarrow", "smk"):
+        runs = [measure(what, folder) for _ in range(args.repeat)]
+        rows[what] = min(runs, key=lambda r: r["seconds"])
+        rows[what]["peak_mb"] = max(r["peak_mb"] for r in runs)
+    base, ours = rows["pyarrow"], rows["smk"]
+    print(f"\nLoad + validate: {args.contacts:,} contacts, {size_mb:,.0f} MB of CSV ({folder})")
+    print(f"{'row':<34}{'seconds':>9}{'rows':>13}{'data MB':>10}{'peak MB':>10}")
+    for label, r in (("pyarrow.csv.read_csv (plain read)", base), ("smk.load (load + validate)", ours)):
+        print(f"{label:<34}{r['seconds']:>9.2f}{r['rows']:>13,}{r['data_mb']:>10.0f}{r['peak_mb']:>10.0f}")
+    time_ratio = ours["seconds"] / base["seconds"]
+    mem_ratio = ours["peak_mb"] / ours["data_mb"]
+    print(f"\nsmk.load time / plain read:             {time_ratio:.2f}x  (target <= 2x)")
+    print(f"smk.load peak memory / loaded frames:   {mem_ratio:.2f}x  (target <= 2.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""What notebooks leave behind: headline metrics as JSON and spreadsheet-safe CSV exports.
+
+Every notebook writes `output_dir/metrics-<name>.json` (read by the report's index page) and its
+CSV exports through these two functions, so the format and the safety rules live in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, pd.Period):
+        return str(value)
+    return value
+
+
+def write_metrics(output_dir: str | Path, name: str, metrics: dict) -> Path:
+    """Write `metrics-<name>.json`: the notebook's headline figures for the report index."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"metrics-{name}.json"
+    path.write_text(json.dumps(_jsonable(metrics), indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def read_metrics(output_dir: str | Path) -> dict[str, dict]:
+    """All `metrics-*.json` of a folder, keyed by notebook name."""
+    return {
+        p.stem.removeprefix("metrics-"): json.loads(p.read_text())
+        for p in sorted(Path(output_dir).glob("metrics-*.json"))
+    }
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells a spreadsheet would run as a formula with `'` (OWASP CSV injection).
+
+    Numbers stay numbers: only text cells starting with = + - @ (or tab / carriage return)
+    are changed, so a negative amount column is untouched.
+    """
+    safe = frame.copy()
+    for col in safe.columns:
+        s = safe[col]
+        if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
+            continue
+        text = s.astype("string")
+        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        if risky.any():
+            safe[col] = text.mask(risky, "'" + text)
+    return safe
+
+
+def export_csv(frame: pd.DataFrame, output_dir: str | Path, filename: str) -> Path:
+    """Write a CSV export that is safe to open in a spreadsheet (UTF-8 with BOM for Excel)."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / filename
+    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    return path

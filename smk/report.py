@@ -1,0 +1,450 @@
+"""The monthly report: run every notebook with papermill, publish HTML atomically.
+
+`run_report` loads and validates the export once, caches it as Parquet, runs the numbered
+notebooks in `notebooks/` in order (each gets `data_path`, `data_format`, `month`,
+`output_dir` plus settings from a params file), renders each to a code-free, self-contained
+HTML page, builds `index.html` from the notebooks' `metrics-<name>.json`, and only then moves
+the finished month into `reports/YYYY-MM/`. A failing notebook leaves the published month as
+it was and keeps the failed executed notebook in `reports/.failed/YYYY-MM/` for debugging.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+import smk
+from smk import config
+from smk.outputs import read_metrics
+from smk.periods import Month, resolve_month
+
+log = logging.getLogger("smk.report")
+
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+KERNEL_NAME = "smk"
+SHARED_PARAMETERS = ("data_path", "data_format", "month", "output_dir")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_NAME_COLUMNS = re.compile(r"^(first ?name|last ?name|full ?name|firstname|lastname|name)$", re.I)
+
+
+class ReportError(RuntimeError):
+    """A report could not be published; the message says which notebook, cell and error."""
+
+
+@dataclass
+class NotebookRun:
+    name: str
+    path: Path
+    seconds: float = 0.0
+    html: Path | None = None
+
+
+@dataclass
+class ReportResult:
+    month: Month
+    folder: Path
+    runs: list[NotebookRun] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ notebooks and kernel
+def discover_notebooks(
+    names: list[str] | None = None, folder: Path = config.NOTEBOOKS_DIR
+) -> list[Path]:
+    """The numbered notebooks in reading order, or those named (by file or short name)."""
+    found = sorted(folder.glob(NOTEBOOK_GLOB))
+    if not names:
+        return found
+    chosen = []
+    for name in names:
+        match = [p for p in found if name in (p.name, p.stem, notebook_name(p))]
+        if not match:
+            raise ValueError(
+                f"no notebook {name!r} in {folder}; there are: {', '.join(p.stem for p in found)}"
+            )
+        chosen += match
+    return chosen
+
+
+def notebook_name(path: Path) -> str:
+    """`01_funnel_sla.ipynb` -> `funnel_sla` (the name in `metrics-<name>.json`)."""
+    return re.sub(r"^\d+_", "", Path(path).stem)
+
+
+def ensure_kernel() -> str:
+    """Register the `smk` kernel for this very Python (never a stray global `python3`)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (smk)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+# ------------------------------------------------------------------ parameters
+def read_params(path: str | Path | None) -> dict:
+    """A params YAML: top-level keys go to every notebook, `notebooks: {name: {...}}` to one."""
+    if path is None:
+        return {}
+    try:
+        params = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"cannot read the params file {path}: {exc}") from None
+    if not isinstance(params, dict):
+        raise ValueError(f"the params file {path} must hold a mapping of parameter: value")
+    clash = [k for k in SHARED_PARAMETERS if k in params]
+    if clash:
+        raise ValueError(
+            f"the params file {path} may not set {', '.join(clash)}: use the command's options"
+        )
+    return params
+
+
+def params_for(notebook: Path, params: dict) -> dict:
+    shared = {k: v for k, v in params.items() if k != "notebooks"}
+    own = (params.get("notebooks") or {}).get(notebook_name(notebook)) or {}
+    return {**shared, **own}
+
+
+# ------------------------------------------------------------------ the run
+def run_report(
+    data: str | Path,
+    month: str = "latest",
+    out: str | Path = config.REPORTS_DIR,
+    *,
+    data_format: str = "auto",
+    notebooks: list[str] | None = None,
+    params: str | Path | None = None,
+    quiet: bool = False,
+    include_pii: bool = False,
+) -> ReportResult:
+    """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _log_to(out / "smk-report.log")
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    chosen = discover_notebooks(notebooks)
+    if not chosen:
+        raise ValueError(f"no notebooks to run in {config.NOTEBOOKS_DIR}")
+    settings = read_params(params)
+    crm = smk.load(data, format=data_format)
+    the_month = resolve_month(crm, month)
+    timings["data load"] = time.perf_counter() - start
+    log.info(
+        "report %s on %s (%s), notebooks: %s", the_month, data, crm.format, [p.name for p in chosen]
+    )
+
+    staging = out / f".staging-{the_month}-{uuid.uuid4().hex[:8]}"
+    cache = out / f".cache-{the_month}-{uuid.uuid4().hex[:8]}"
+    try:
+        crm.to_parquet(cache)
+        kernel = ensure_kernel()
+        runs = _execute_all(chosen, staging, cache, the_month, settings, kernel, quiet, out)
+        timings["notebooks"] = sum(r.seconds for r in runs)
+        t = time.perf_counter()
+        context = _context(crm, the_month, data)
+        names = _personal_names(crm) if not include_pii else set()
+        for run in runs:
+            run.html = render_html(
+                staging / run.path.name, staging / f"{run.path.stem}.html", context, names
+            )
+        write_metrics_json(staging)
+        write_month_index(staging, the_month, runs, context, out)
+        timings["rendering"] = time.perf_counter() - t
+        final = _publish(staging, out / str(the_month))
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+    write_reports_index(out)
+    timings["total"] = time.perf_counter() - start
+    log.info("published %s in %.1f s", final, timings["total"])
+    return ReportResult(the_month, final, runs, timings)
+
+
+def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) -> list[NotebookRun]:
+    import papermill as pm
+
+    staging.mkdir(parents=True)
+    runs = []
+    for number, nb in enumerate(chosen, 1):
+        target = staging / nb.name
+        parameters = {
+            "data_path": str(cache),
+            "data_format": "parquet",
+            "month": str(month),
+            "output_dir": str(staging),
+            **params_for(nb, settings),
+        }
+        if not quiet:
+            print(f"[{number}/{len(chosen)}] {nb.name}", file=sys.stderr, flush=True)
+        t = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(nb),
+                str(target),
+                parameters=parameters,
+                kernel_name=kernel,
+                cwd=str(nb.parent),
+                progress_bar=not quiet,
+                log_output=False,
+                request_save_on_cell_execute=False,
+            )
+        except pm.PapermillExecutionError as exc:
+            kept = _keep_failed(target, out, month)
+            raise ReportError(
+                f"notebook {nb.name} failed in cell {exc.exec_count} (cell index {exc.cell_index}): "
+                f"{exc.ename}: {exc.evalue}. The failed notebook is kept at {kept}; "
+                f"the published report for {month} was left untouched."
+            ) from None
+        runs.append(NotebookRun(notebook_name(nb), target, time.perf_counter() - t))
+        log.info("ran %s in %.1f s", nb.name, runs[-1].seconds)
+    return runs
+
+
+def _keep_failed(executed: Path, out: Path, month: Month) -> Path:
+    folder = out / ".failed" / str(month)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / executed.name
+    if executed.exists():
+        shutil.copy2(executed, target)
+    return target
+
+
+def _publish(staging: Path, final: Path) -> Path:
+    """Swap the finished month into place; the old one is removed only after the swap."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _log_to(path: Path) -> None:
+    if any(
+        isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path for h in log.handlers
+    ):
+        return
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+# ------------------------------------------------------------------ rendering
+def _context(crm, month: Month, data) -> dict:
+    source = Path(str(crm.source)).name if crm.source else Path(str(data)).name
+    return {
+        "month": str(month),
+        "source": f"{source} ({crm.format})",
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": smk.__version__,
+    }
+
+
+def _personal_names(crm) -> set[str]:
+    """Personal names found in the export (contact name columns), to keep out of HTML."""
+    names: set[str] = set()
+    for col in crm.contacts.columns:
+        if _NAME_COLUMNS.match(str(col).strip()):
+            values = crm.contacts[col].dropna().astype(str).str.strip()
+            names |= {v for v in values if len(v) >= 3}
+    return names
+
+
+def scrub_pii(text: str, names: set[str]) -> str:
+    """Remove e-mail addresses and known personal names from rendered HTML text."""
+    text = _EMAIL.sub("[e-mail removed]", text)
+    if names:
+        pattern = re.compile(
+            r"(?<![\w])("
+            + "|".join(re.escape(html.escape(n)) for n in sorted(names, key=len, reverse=True))
+            + r")(?![\w])"
+        )
+        text = pattern.sub("[name removed]", text)
+    return text
+
+
+def render_html(notebook: Path, target: Path, context: dict, names: set[str] | None) -> Path:
+    """A code-free, self-contained HTML page of an executed notebook."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    exporter = HTMLExporter(
+        template_name="smk_report",
+        extra_template_basedirs=[str(Path(__file__).parent / "templates")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    title = next(
+        (
+            c.source.lstrip("# ").splitlines()[0]
+            for c in nb.cells
+            if c.cell_type == "markdown" and c.source.startswith("# ")
+        ),
+        notebook.stem,
+    )
+    resources = {"smk": {**context, "title": title}, "metadata": {"name": title}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    if names is not None:
+        body = scrub_pii(body, names)
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def write_metrics_json(folder: Path) -> Path:
+    """Merge every notebook's metrics into one `metrics.json`."""
+    path = folder / "metrics.json"
+    path.write_text(json.dumps(read_metrics(folder), indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def _kpis(metrics: dict) -> list[dict]:
+    return [k for m in metrics.values() for k in m.get("kpis", [])]
+
+
+def format_value(value, fmt: str | None) -> str:
+    if value is None:
+        return "n/a"
+    if fmt == "pct":
+        return f"{value:.1%}"
+    if fmt == "money":
+        return f"{value:,.0f}"
+    if fmt == "hours":
+        return f"{value:,.1f} h"
+    if fmt == "float":
+        return f"{value:.3f}"
+    if isinstance(value, (int, float)):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def _change(kpi: dict, previous: dict[str, dict]) -> str:
+    before = previous.get(kpi.get("id"))
+    value = kpi.get("value")
+    if (
+        not before
+        or not isinstance(value, (int, float))
+        or not isinstance(before.get("value"), (int, float))
+    ):
+        return "no previous month"
+    delta = value - before["value"]
+    if kpi.get("format") == "pct":
+        return f"{delta * 100:+.1f} pts vs previous month"
+    sign = "+" if delta >= 0 else "−"
+    return f"{sign}{format_value(abs(delta), kpi.get('format'))} vs previous month"
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 0; color: #1a202c; background: #fafbfc; }}
+header {{ padding: 16px 24px; border-bottom: 3px solid #2b6cb0; background: #f5f8fc; }}
+header h1 {{ margin: 0 0 4px 0; font-size: 1.4em; }}
+header p {{ margin: 2px 0; font-size: 0.9em; color: #333; }}
+main {{ padding: 16px 24px; }}
+.tiles {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }}
+.tile {{ background: white; border: 1px solid #dde3ea; border-radius: 8px; padding: 12px 14px; }}
+.tile .label {{ font-size: 0.85em; color: #4a5568; }}
+.tile .value {{ font-size: 1.6em; font-weight: 600; margin: 4px 0; }}
+.tile .detail {{ font-size: 0.8em; color: #4a5568; }}
+.status-met {{ border-left: 6px solid #2f855a; }} .status-at-risk {{ border-left: 6px solid #d69e2e; }}
+.status-missed {{ border-left: 6px solid #c53030; }}
+ul.pages li {{ margin: 4px 0; }}
+</style></head>
+<body><header><h1>{title}</h1>{subtitle}</header><main>{body}</main></body></html>
+"""
+
+
+def write_month_index(
+    folder: Path, month: Month, runs: list[NotebookRun], context: dict, out: Path
+) -> Path:
+    metrics = read_metrics(folder)
+    previous_file = out / str(month.previous) / "metrics.json"
+    previous = {}
+    if previous_file.exists():
+        previous = {k["id"]: k for k in _kpis(json.loads(previous_file.read_text())) if "id" in k}
+    tiles = []
+    for kpi in _kpis(metrics):
+        status = str(kpi.get("status") or "").replace(" ", "-")
+        target = kpi.get("target")
+        detail = [f"target {format_value(target, kpi.get('format'))}"] if target is not None else []
+        if kpi.get("status"):
+            detail.append(str(kpi["status"]))
+        detail.append(_change(kpi, previous))
+        tiles.append(
+            f'<div class="tile status-{html.escape(status)}" data-kpi="{html.escape(str(kpi.get("id", "")))}">'
+            f'<div class="label">{html.escape(str(kpi.get("label", "")))}</div>'
+            f'<div class="value">{html.escape(format_value(kpi.get("value"), kpi.get("format")))}</div>'
+            f'<div class="detail">{html.escape(" · ".join(detail))}</div></div>'
+        )
+    pages = "".join(
+        f'<li><a href="{html.escape(r.path.stem)}.html">{html.escape(r.path.stem)}</a> '
+        f'(<a href="{html.escape(r.path.name)}">notebook</a>)</li>'
+        for r in runs
+    )
+    exports = "".join(
+        f'<li><a href="{html.escape(p.name)}">{html.escape(p.name)}</a></li>'
+        for p in sorted(folder.glob("*.csv"))
+    )
+    body = (
+        f'<h2>Key figures</h2><div class="tiles">{"".join(tiles) or "<p>No KPIs were reported.</p>"}</div>'
+        f'<h2>Pages</h2><ul class="pages">{pages}</ul>'
+        f'<h2>Exports</h2><ul class="pages">{exports or "<li>none</li>"}'
+        f'<li><a href="metrics.json">metrics.json</a></li></ul>'
+        f'<p><a href="../index.html">All months</a></p>'
+    )
+    subtitle = (
+        f"<p>Report month <strong>{html.escape(context['month'])}</strong> · data source "
+        f"{html.escape(context['source'])} · generated {html.escape(context['generated'])} · "
+        f"smk {html.escape(context['version'])}</p>"
+    )
+    path = folder / "index.html"
+    path.write_text(
+        _PAGE.format(
+            title=f"Smarketing report {html.escape(str(month))}", subtitle=subtitle, body=body
+        )
+    )
+    return path
+
+
+def write_reports_index(out: Path) -> Path:
+    """`reports/index.html`: every published month, newest first."""
+    months = sorted(
+        (p.name for p in out.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-\d{2}", p.name)),
+        reverse=True,
+    )
+    items = "".join(f'<li><a href="{m}/index.html">{m}</a></li>' for m in months)
+    path = out / "index.html"
+    path.write_text(
+        _PAGE.format(
+            title="Smarketing reports",
+            subtitle="<p>Monthly reports for marketing and sales leadership.</p>",
+            body=f'<ul class="pages">{items or "<li>none yet</li>"}</ul>',
+        )
+    )
+    return path
