@@ -301,7 +301,7 @@ def parse_datetimes(
     if zoned.any():
         z = s[zoned].str.replace(r"\s*UTC$", "+00:00", regex=True)
         out[zoned] = pd.to_datetime(z, format="ISO8601", utc=True, errors="coerce")
-        todo &= ~zoned
+        todo &= ~(zoned & out.notna())  # an impossible zoned date (Feb 30) stays bad
 
     if todo.any():
         order = _day_order(s[todo])
@@ -351,4 +351,5 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         parsed = pd.to_datetime(s[todo], format="ISO8601", errors="coerce", utc=True)
         out[todo] = parsed.dt.tz_localize(None)
     bad = s.notna() & out.isna()
-    return out.dt.to_period("M").dt.to_timestamp(), bad
+    # to_timestamp() gives microseconds under pandas 3; the model says nanoseconds
+    return out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"), bad

@@ -1,0 +1,485 @@
+"""Load a CRM held in a SQL database (SQLite, DuckDB, PostgreSQL, ... through SQLAlchemy).
+
+Two shapes are recognised, table by table:
+
+* **canonical**: tables named after the model (``contacts``, ``accounts``, ``deals``,
+  ``touchpoints``, ``activities``, ``spend``) with the model's column names, e.g. written by
+  ``crm.to_sql`` or a dbt model;
+* **HubSpot as synced by Fivetran** (reference §1.11): ``contact``, ``company`` and ``deal``
+  tables whose properties are ``property_<internal name>`` columns, read through the HubSpot
+  mapping; ``deal_pipeline_stage`` / ``deal_pipeline`` resolve stage and pipeline ids to labels
+  and give the won/closed flags, ``deal_contact`` / ``deal_company`` give the deal's contact and
+  company, and ``engagement`` (+ ``engagement_<type>``, ``engagement_contact``,
+  ``engagement_deal``) gives the sales activities.
+
+A canonical table wins over its Fivetran counterpart when both exist. Every row carries
+``_file`` = the table name and ``_row`` = its 1-based position in the table as read, so that a
+row set aside can be found again. Rows Fivetran marks as deleted (``_fivetran_deleted`` or
+``is_deleted``) are set aside as "deleted in the CRM", never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+import sqlalchemy as sa
+
+from smk.errors import CRMExportError
+from smk.io import canonical_mapping
+from smk.io import files as fileio
+from smk.io.mapping import TableMapping, builtin_mapping, map_frame
+from smk.io.parse import DateOptions, parse_bools
+from smk.io.validate import assemble
+from smk.model import CRM, TABLES
+
+_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row objects
+
+#: Fivetran HubSpot table -> canonical table it feeds.
+_FIVETRAN = {"contact": "contacts", "company": "accounts", "deal": "deals"}
+_ENGAGEMENT_TYPES = ("call", "email", "meeting", "note", "task")
+_DELETED = "deleted in the CRM"
+
+T = TypeVar("T")
+
+
+# ------------------------------------------------------------------ URLs
+def sql_url(source: str | Path) -> str:
+    """A SQLAlchemy URL for `source`: URLs pass through, database files get the right scheme.
+
+    A bare ``.db`` / ``.sqlite`` / ``.duckdb`` path is sniffed by its header bytes (SQLite files
+    start with ``SQLite format 3``, DuckDB files carry ``DUCK`` at byte 8), so a DuckDB file
+    named ``crm.db`` still opens with the DuckDB driver.
+    """
+    text = str(source)
+    if _URL.match(text):
+        return text
+    path = Path(text)
+    if not path.is_file():
+        raise CRMExportError("no such database file", file=text)
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head.startswith(_SQLITE_MAGIC):
+        scheme = "sqlite"
+    elif head[8:12] == b"DUCK":
+        scheme = "duckdb"
+    elif not head:
+        scheme = "duckdb" if path.suffix.lower() == ".duckdb" else "sqlite"
+    else:
+        raise CRMExportError(
+            "not a SQLite or DuckDB database file (unrecognised header bytes)", file=text
+        )
+    return f"{scheme}:///{path.resolve().as_posix()}"
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (safe to print in an error)."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not parseable as a URL: mask by pattern
+        return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", url)
+
+
+def _engine(url: str, shown: str) -> sa.engine.Engine:
+    try:
+        parsed = sa.engine.make_url(url)
+    except Exception:
+        raise CRMExportError(
+            "not a database URL (expected e.g. sqlite:///crm.db, duckdb:///crm.duckdb or "
+            "postgresql://user:password@host/db)",
+            file=shown,
+        ) from None
+    backend = parsed.get_backend_name()
+    connect_args: dict = {}
+    if backend in {"sqlite", "duckdb"} and parsed.database not in (None, "", ":memory:"):
+        db = parsed.database
+        if not db.startswith("file:") and not Path(db).is_file():
+            # never let the driver create an empty database where the user meant an export
+            raise CRMExportError("database file not found", file=shown)
+        if backend == "duckdb":
+            connect_args["read_only"] = True
+    try:
+        return sa.create_engine(parsed, connect_args=connect_args)
+    except sa.exc.NoSuchModuleError:
+        raise CRMExportError(
+            f"unknown database type {backend!r} in the URL: SQLAlchemy has no dialect for it "
+            "(sqlite, duckdb, postgresql, mysql, mssql, snowflake, ... with their drivers)",
+            file=shown,
+        ) from None
+    except ImportError as exc:
+        raise CRMExportError(
+            f"the Python driver for {backend!r} is not installed ({exc}); install it with pip "
+            "(e.g. 'psycopg[binary]' for PostgreSQL, pymysql for MySQL, duckdb-engine for "
+            "DuckDB) or name an installed driver in the URL (postgresql+psycopg2://...)",
+            file=shown,
+        ) from None
+
+
+def _db_call(shown: str, what: str, fn: Callable[[], T], secret: str | None = None) -> T:
+    """Run a database call; any driver/SQLAlchemy error becomes a one-line CRMExportError."""
+    try:
+        return fn()
+    except CRMExportError:
+        raise
+    except Exception as exc:
+        orig: BaseException = exc
+        while orig.__cause__ is not None:  # pandas wraps SQLAlchemy, which wraps the driver
+            orig = orig.__cause__
+        orig = getattr(orig, "orig", None) or orig
+        detail = re.sub(r"\(Background on this error at: \S+\)", "", str(orig))
+        detail = " ".join(detail.split())[:300] or type(orig).__name__
+        if secret:
+            detail = detail.replace(secret, "***")
+        raise CRMExportError(f"{what}: {type(orig).__name__}: {detail}", file=shown) from None
+
+
+# ------------------------------------------------------------------ reading
+def _read_table(conn: sa.Connection, name: str, schema: str | None) -> pd.DataFrame:
+    """All rows of one table; non-date columns as text, dates kept native; `_file`, `_row`."""
+    query = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema))
+    chunks = pd.read_sql_query(
+        query,
+        conn.execution_options(stream_results=True),
+        chunksize=_CHUNK,
+        dtype_backend="numpy_nullable",
+    )
+    frames = [_as_text(chunk) for chunk in chunks]
+    if not frames:  # some drivers yield no chunk at all for an empty table
+        frames = [_as_text(pd.read_sql_query(query, conn, dtype_backend="numpy_nullable"))]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame.columns = fileio._dedupe_names([str(c) for c in frame.columns])
+    frame["_file"] = name
+    frame["_row"] = pd.RangeIndex(1, len(frame) + 1)
+    return frame
+
+
+def _as_text(chunk: pd.DataFrame) -> pd.DataFrame:
+    """Native timestamps stay (their zone is meaningful); all else becomes text for parsing."""
+    for col in chunk.columns:
+        if not pd.api.types.is_datetime64_any_dtype(chunk[col]):
+            chunk[col] = chunk[col].astype("string")
+    return chunk
+
+
+def _lookup(names: Iterable[str]) -> dict[str, str]:
+    """Lower-cased table name -> name as the database spells it (Snowflake upper-cases)."""
+    return {n.lower(): n for n in names}
+
+
+def _recognised(found: dict[str, str]) -> bool:
+    return any(t in found for t in TABLES) or any(
+        t in found
+        for t in (*_FIVETRAN, "engagement", *(f"engagement_{e}" for e in _ENGAGEMENT_TYPES))
+    )
+
+
+# ------------------------------------------------------------------ public entry point
+def load_sql(
+    url: str,
+    *,
+    timezone: str | None = None,
+    dayfirst: bool | None = None,
+    schema: str | None = None,
+) -> CRM:
+    """Load the CRM tables of a SQL database into the canonical, validated model.
+
+    Parameters
+    ----------
+    url : SQLAlchemy URL (``sqlite:///crm.db``, ``duckdb:///crm.duckdb``,
+        ``postgresql://user:pw@host/db``) or the path of a SQLite / DuckDB file.
+    timezone : zone of timestamps stored without one (default UTC, as warehouses store them).
+    dayfirst : day order of dates stored as ambiguous text.
+    schema : database schema holding the tables (e.g. ``hubspot`` for a Fivetran connector);
+        default: the connection's default schema.
+
+    Raises
+    ------
+    CRMExportError
+        The database cannot be reached, the URL scheme is unknown, or no table has a name smk
+        recognises; the message names the URL (password masked) and lists the tables found.
+    """
+    url = sql_url(url)
+    shown = mask_url(url)
+    engine = _engine(url, shown)
+    secret = engine.url.password
+    options = DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst)
+    try:
+        with _db_call(shown, "cannot connect to the database", engine.connect, secret) as conn:
+            insp = _db_call(shown, "cannot list the tables", lambda: sa.inspect(conn), secret)
+            # duckdb-engine lists the tables of every schema when none is named: name one
+            listed = schema if schema is not None else insp.default_schema_name
+            names = _db_call(
+                shown,
+                "cannot list the tables",
+                lambda: [*insp.get_table_names(schema=listed), *insp.get_view_names(schema=listed)],
+                secret,
+            )
+            found = _lookup(names)
+            if not _recognised(found):
+                raise CRMExportError(
+                    "no table smk recognises: expected canonical tables ("
+                    + ", ".join(TABLES)
+                    + ") or a Fivetran HubSpot schema (contact, company, deal, engagement)"
+                    + _other_schemas_hint(insp, schema),
+                    file=shown,
+                    found_columns=sorted(names),
+                    found_label="Tables found",
+                )
+
+            def read(table: str) -> pd.DataFrame:
+                return _db_call(
+                    shown,
+                    f"cannot read table {table!r}",
+                    lambda: _read_table(conn, found[table], schema),
+                    secret,
+                )
+
+            raw = _canonical_tables(found, read)
+            warnings: list[str] = []
+            synced = _fivetran_tables(found, read, skip=set(raw), warnings=warnings)
+            raw.update(synced)
+    finally:
+        engine.dispose()
+    return assemble(raw, source=shown, format="sql", options=options, warnings=warnings)
+
+
+def _other_schemas_hint(insp: sa.Inspector, schema: str | None) -> str:
+    """Name other schemas that do hold recognisable tables (Fivetran writes one per connector)."""
+    try:
+        schemas = [s for s in insp.get_schema_names() if s != schema]
+    except Exception:
+        return ""
+    for name in schemas:
+        # DuckDB names schemas `catalog.schema`; the short name is what users type
+        for candidate in dict.fromkeys([name.split(".")[-1], name]):
+            try:
+                if _recognised(_lookup(insp.get_table_names(schema=candidate))):
+                    return f"; schema {candidate!r} has some: pass schema={candidate!r}"
+            except Exception:
+                continue
+    return ""
+
+
+# ------------------------------------------------------------------ canonical shape
+def _canonical_tables(
+    found: dict[str, str], read: Callable[[str], pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    mapping = canonical_mapping()
+    raw = {}
+    for table in TABLES:
+        if table in found:
+            frame = read(table)
+            raw[table] = _mapped(frame, table, mapping.tables[table])
+    return raw
+
+
+def _mapped(frame: pd.DataFrame, table: str, tm: TableMapping) -> pd.DataFrame:
+    """map_frame for a table: no report footers in a database, `_file` is the table name."""
+    name = str(frame["_file"].iloc[0]) if len(frame) else table
+    out = map_frame(frame, table, tm, Path(name))
+    out["_reason"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    return out
+
+
+# ------------------------------------------------------------------ Fivetran HubSpot shape
+def _deleted(frame: pd.DataFrame) -> pd.Series:
+    """Rows Fivetran keeps but the CRM has deleted (soft deletes)."""
+    mask = pd.Series(False, index=frame.index)
+    for col in frame.columns:
+        if col.lower() in {"_fivetran_deleted", "is_deleted"}:
+            flags, _ = parse_bools(frame[col])
+            mask |= flags.fillna(False).astype(bool)
+    return mask
+
+
+def _mark_deleted(out: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    out["_reason"] = out["_reason"].mask(_deleted(frame).to_numpy(), _DELETED)
+    return out
+
+
+def _fivetran_tables(
+    found: dict[str, str],
+    read: Callable[[str], pd.DataFrame],
+    *,
+    skip: set[str],
+    warnings: list[str],
+) -> dict[str, pd.DataFrame]:
+    """The canonical tables a Fivetran HubSpot schema provides (those not in `skip`)."""
+    hubspot = builtin_mapping("hubspot")
+    raw: dict[str, pd.DataFrame] = {}
+    for source, table in _FIVETRAN.items():
+        if source not in found or table in skip:
+            continue
+        frame = read(source)
+        out = _mark_deleted(_mapped(frame, table, hubspot.tables[table]), frame)
+        if table == "deals":
+            out = _resolve_deals(out, frame, found, read, hubspot.tables["deals"])
+        raw[table] = out
+    if "activities" not in skip:
+        activities = _engagements(found, read, hubspot.tables["activities"], warnings)
+        if activities is not None:
+            raw["activities"] = activities
+    return raw
+
+
+def _has_alias(frame: pd.DataFrame, tm: TableMapping, col: str) -> bool:
+    headers = {fileio.normalise_header(c) for c in frame.columns}
+    return any(fileio.normalise_header(a) in headers for a in tm.columns.get(col, []))
+
+
+def _col(frame: pd.DataFrame, *names: str) -> str | None:
+    """The first of `names` that `frame` has (case-insensitive), as the frame spells it."""
+    lower = {c.lower(): c for c in frame.columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _resolve_deals(
+    out: pd.DataFrame,
+    frame: pd.DataFrame,
+    found: dict[str, str],
+    read: Callable[[str], pd.DataFrame],
+    tm: TableMapping,
+) -> pd.DataFrame:
+    """Stage/pipeline ids -> labels and won/closed flags; contact/company associations."""
+    if "deal_pipeline_stage" in found and "stage" in out:
+        stages = read("deal_pipeline_stage")
+        sid, label = _col(stages, "stage_id", "id"), _col(stages, "label")
+        if sid is not None:
+            stages = stages.drop_duplicates(sid).set_index(sid)
+            known = out["stage"].isin(stages.index)
+            out["stage_id"] = out["stage"]
+            for col, source in (("is_won", "closed_won"), ("is_closed", "is_closed")):
+                flag = _col(stages, source)
+                if flag is not None and not _has_alias(frame, tm, col):
+                    out[col] = (
+                        out["stage"].map(stages[flag]).astype("string").where(known, out.get(col))
+                    )
+            if label is not None:
+                out["stage"] = (
+                    out["stage"].map(stages[label]).astype("string").where(known, out["stage"])
+                )
+    if "deal_pipeline" in found and "pipeline" in out:
+        pipes = read("deal_pipeline")
+        pid, label = _col(pipes, "pipeline_id", "id"), _col(pipes, "label")
+        if pid is not None and label is not None:
+            labels = pipes.drop_duplicates(pid).set_index(pid)[label]
+            out["pipeline"] = out["pipeline"].map(labels).astype("string").fillna(out["pipeline"])
+    for assoc, col, other in (
+        ("deal_contact", "contact_id", "contact_id"),
+        ("deal_company", "account_id", "company_id"),
+    ):
+        if assoc in found and "deal_id" in out:
+            links = read(assoc)
+            _fill_association(
+                out, "deal_id", links, _col(links, "deal_id"), _col(links, other), col
+            )
+    return out
+
+
+def _fill_association(
+    out: pd.DataFrame,
+    key: str,
+    links: pd.DataFrame,
+    link_key: str | None,
+    link_value: str | None,
+    col: str,
+) -> None:
+    """Fill `out[col]` with the first associated id (all of them in `<col>s_all` if several)."""
+    if link_key is None or link_value is None or links.empty:
+        return
+    pairs = links.loc[~_deleted(links), [link_key, link_value]].dropna()
+    pairs = pairs.drop_duplicates()
+    first = pairs.drop_duplicates(link_key).set_index(link_key)[link_value]
+    current = out[col] if col in out else pd.Series(pd.NA, index=out.index, dtype="string")
+    out[col] = current.astype("string").fillna(out[key].map(first).astype("string"))
+    counts = pairs.groupby(link_key)[link_value].size()
+    if (counts > 1).any():
+        joined = pairs.groupby(link_key, sort=False)[link_value].agg(";".join)
+        out[f"{col}s_all"] = out[key].map(joined).astype("string")
+
+
+def _engagements(
+    found: dict[str, str],
+    read: Callable[[str], pd.DataFrame],
+    tm: TableMapping,
+    warnings: list[str],
+) -> pd.DataFrame | None:
+    """Fivetran HubSpot engagements -> activities (type, time, owner, contact, deal)."""
+    typed = [t for t in _ENGAGEMENT_TYPES if f"engagement_{t}" in found]
+    if "engagement" not in found and not typed:
+        return None
+    if "engagement_contact" not in found:
+        warnings.append(
+            "activities: engagement tables found but no engagement_contact table to link them "
+            "to contacts; activities not loaded"
+        )
+        return None
+    details = []
+    for t in typed:
+        part = read(f"engagement_{t}")
+        key = _col(part, "engagement_id", "id")
+        if key is None:
+            continue
+        details.append(
+            pd.DataFrame(
+                {
+                    "activity_id": part[key],
+                    "type": t,
+                    "_t": part[_col(part, "property_hs_timestamp")]
+                    if _col(part, "property_hs_timestamp")
+                    else pd.NA,
+                    "_o": part[_col(part, "property_hubspot_owner_id")]
+                    if _col(part, "property_hubspot_owner_id")
+                    else pd.NA,
+                    "_file": part["_file"],
+                    "_row": part["_row"],
+                    "_del": _deleted(part),
+                }
+            )
+        )
+    detail = pd.concat(details, ignore_index=True) if details else None
+    if "engagement" in found:
+        base = read("engagement")
+        rename = {
+            _col(base, "id"): "activity_id",
+            _col(base, "type"): "type",
+            _col(base, "timestamp"): "occurred_at",
+            _col(base, "owner_id"): "owner_id",
+        }
+        frame = base.rename(columns={k: v for k, v in rename.items() if k is not None})
+        deleted = _deleted(base)
+        if detail is not None and "activity_id" in frame:
+            per_id = detail.drop_duplicates("activity_id").set_index("activity_id")
+            ids = frame["activity_id"]
+            when = ids.map(per_id["_t"])
+            frame["occurred_at"] = (
+                frame["occurred_at"].astype(object).where(frame["occurred_at"].notna(), when)
+                if "occurred_at" in frame
+                else when
+            )
+            who = ids.map(per_id["_o"]).astype("string")
+            frame["owner_id"] = (
+                frame["owner_id"].astype("string").fillna(who) if "owner_id" in frame else who
+            )
+            if "type" not in frame:
+                frame["type"] = ids.map(per_id["type"]).astype("string")
+    elif detail is not None:
+        frame = detail.rename(columns={"_t": "occurred_at", "_o": "owner_id"})
+        deleted = frame.pop("_del")
+    else:
+        return None
+    for assoc, col in (("engagement_contact", "contact_id"), ("engagement_deal", "deal_id")):
+        if assoc in found and "activity_id" in frame:
+            links = read(assoc)
+            _fill_association(
+                frame, "activity_id", links, _col(links, "engagement_id"), _col(links, col), col
+            )
+    out = _mapped(frame.reset_index(drop=True), "activities", tm)
+    out["_file"] = frame["_file"].to_numpy()
+    out["_reason"] = out["_reason"].mask(pd.Series(deleted).to_numpy(), _DELETED)
+    return out

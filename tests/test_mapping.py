@@ -1,0 +1,238 @@
+"""Mapping files: the Pipedrive worked example, and the errors a broken mapping gives."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smk
+from smk.errors import CRMExportError
+from smk.io.mapping import TableMapping, builtin_mapping, map_frame, read_mapping
+
+FIXTURE = Path(__file__).parent / "fixtures" / "pipedrive"
+
+
+@pytest.fixture
+def pipedrive_yaml() -> Path:
+    """The shipped mapping, found through the package (not the working directory)."""
+    with resources.as_file(resources.files("smk.mappings") / "pipedrive.yaml") as path:
+        yield path
+
+
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def check_pipedrive(crm: smk.CRM) -> None:
+    """The values the Pipedrive fixture must load to, whichever way it was loaded."""
+    counts = {t: (a.read, a.loaded, a.n_set_aside) for t, a in crm.quality.tables.items()}
+    assert counts == {
+        "contacts": (16, 15, 1),
+        "accounts": (12, 12, 0),
+        "deals": (14, 12, 2),
+        "activities": (16, 14, 2),
+    }
+    assert crm.format == "pipedrive"
+
+    contacts = crm.contacts.set_index("contact_id")
+    # person labels -> lifecycle stages (Pipedrive has no lifecycle stage of its own)
+    assert contacts["lifecycle_stage"].fillna("(none)").to_dict() == {
+        "101": "customer",
+        "102": "sql",
+        "103": "sql",  # Hot lead
+        "104": "mql",  # Warm lead
+        "105": "lead",  # Cold lead
+        "106": "lead",
+        "107": "mql",
+        "108": "customer",
+        "109": "(none)",  # no label
+        "110": "customer",
+        "111": "sql",
+        "112": "mql",
+        "113": "lead",
+        "114": "lead",
+        "115": "other",  # "Partner" is not in the mapping
+    }
+    assert contacts.loc["104", "email"] == "dmitri.mockov@mail.example"  # only a home e-mail
+    assert contacts.loc["101", "email"] == "ada.placeholder@examplia.example"
+    assert contacts.loc["103", "original_source"] == "paid_social"  # custom field "LinkedIn Ads"
+    assert contacts.loc["111", "original_source"] == "offline"  # "Trade show"
+    assert contacts.loc["102", "account_id"] == "1"
+    assert pd.isna(contacts.loc["114", "account_id"])
+    assert contacts.loc["101", "created_at"] == ts("2025-11-03 10:20:41")
+    assert contacts.loc["101", "owner_id"] == "Dana Fictional"
+    assert any("'Partner'" in w for w in crm.quality.warnings)
+
+    accounts = crm.accounts.set_index("account_id")
+    assert accounts.loc["9", "name"] == "Sample & Sons, Hardware"
+    assert accounts.loc["1", "employees"] == 120
+    assert accounts.loc["4", "country"] == "Switzerland"
+    assert pd.isna(accounts.loc["12", "employees"])
+
+    deals = crm.deals.set_index("deal_id")  # every header of deals.csv uses an en dash
+    assert deals.loc["202", "amount"] == 4800.5
+    assert deals.loc["202", "Deal – Title"] == "Examplia add-on seats"  # unmapped: kept as is
+    assert deals.loc["203", "currency"] == "GBP"
+    won = deals.loc["201"]
+    assert (bool(won["is_won"]), bool(won["is_closed"])) == (True, True)
+    assert won["closed_at"] == ts("2026-01-15 16:30:00")  # Won time
+    assert won["stage"] == "Negotiations Started"
+    lost = deals.loc["203"]
+    assert (bool(lost["is_won"]), bool(lost["is_closed"])) == (False, True)
+    assert lost["closed_at"] == ts("2026-03-01 10:00:00")  # Lost time
+    assert lost["lost_reason"] == "Price too high"
+    open_deal = deals.loc["202"]
+    assert (bool(open_deal["is_won"]), bool(open_deal["is_closed"])) == (False, False)
+    assert pd.isna(open_deal["closed_at"])
+    assert deals["is_won"].sum() == 3
+    assert deals.loc["207", "pipeline"] == "Enterprise pipeline"
+
+    acts = crm.activities.set_index("activity_id")
+    assert acts.loc["307", "type"] == "task"  # Deadline
+    assert acts.loc["308", "type"] == "meeting"  # Lunch
+    assert acts.loc["301", "occurred_at"] == ts("2025-11-12 10:24:05")  # marked as done
+    assert acts.loc["306", "occurred_at"] == ts("2026-04-02 00:00:00")  # not done: due date
+    assert acts.loc["301", "owner_id"] == "Dana Fictional"
+    assert acts.loc["316", "deal_id"] == "213"
+
+    def aside(table: str) -> list[list[str]]:
+        frame = crm.quality.set_aside(table)
+        return sorted(frame[["_file", "_row", "_reason"]].values.tolist())
+
+    assert aside("contacts") == [["persons.csv", "17", "missing created_at"]]
+    assert aside("deals") == [
+        ["deals.csv", "14", "unknown account_id"],
+        ["deals.csv", "15", "closed_at before created_at"],
+    ]
+    assert aside("activities") == [
+        ["activities.csv", "15", "unknown contact_id"],
+        ["activities.csv", "16", "missing contact_id"],
+    ]
+
+
+def test_pipedrive_mapping_loads_the_example_export(pipedrive_yaml):
+    crm = smk.load(FIXTURE, mapping=pipedrive_yaml)
+    check_pipedrive(crm)
+
+
+def test_builtin_pipedrive_mapping_is_shipped_with_the_package():
+    mapping = builtin_mapping("pipedrive")
+    assert mapping.name == "pipedrive"
+    assert set(mapping.tables) == {"contacts", "accounts", "deals", "activities"}
+    assert mapping.tables["deals"].coalesce == ["closed_at"]
+
+
+def test_mapping_file_with_a_data_key_loads_its_export(tmp_path, pipedrive_yaml):
+    shutil.copytree(FIXTURE, tmp_path / "export")
+    spec = tmp_path / "our-pipedrive.yaml"
+    spec.write_text(pipedrive_yaml.read_text(encoding="utf-8") + "\ndata: export\n")
+    crm = smk.load(spec)
+    check_pipedrive(crm)
+    assert Path(crm.source) == (tmp_path / "export").resolve()
+
+
+def test_smk_mapping_yaml_next_to_the_export_is_used_automatically(tmp_path, pipedrive_yaml):
+    folder = tmp_path / "pipedrive-export"
+    shutil.copytree(FIXTURE, folder)
+    shutil.copy(pipedrive_yaml, folder / "smk-mapping.yaml")
+    check_pipedrive(smk.load(folder))
+
+
+# ------------------------------------------------------------------ broken mappings
+def write_mapping(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: broken\ntables:\n" + body)
+    return path
+
+
+def test_mapping_with_an_unknown_table_names_the_file(tmp_path):
+    path = write_mapping(tmp_path, "  leads:\n    files: ['*person*']\n")
+    with pytest.raises(CRMExportError, match="unknown table 'leads'") as err:
+        smk.load(FIXTURE, mapping=path)
+    assert err.value.file == str(path)
+
+
+def test_mapping_with_an_unknown_canonical_column_names_the_file(tmp_path):
+    path = write_mapping(
+        tmp_path,
+        "  contacts:\n    files: ['*person*']\n    columns:\n"
+        "      contact_id: ['Person - ID']\n      phone_number: ['Person - Phone - Work']\n",
+    )
+    with pytest.raises(CRMExportError, match="phone_number") as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+
+
+def test_mapping_with_a_misspelt_key_is_an_error_not_ignored(tmp_path):
+    path = write_mapping(tmp_path, "  contacts:\n    files: ['*person*']\n    colums: {}\n")
+    with pytest.raises(CRMExportError, match="unknown key.*'colums'") as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+
+
+def test_mapping_whose_required_column_is_absent_names_file_and_column(tmp_path):
+    path = write_mapping(
+        tmp_path,
+        "  contacts:\n    files: ['*person*']\n    columns:\n"
+        "      contact_id: ['Person - ID']\n      created_at: ['Person - Signup date']\n",
+    )
+    with pytest.raises(CRMExportError) as err:
+        smk.load(FIXTURE, mapping=path)
+    assert err.value.column == "created_at"
+    assert Path(err.value.file).name == "persons.csv"
+    assert "Person - Person created" in err.value.found_columns
+    assert "'Person - Person created'" in str(err.value)
+
+
+# ------------------------------------------------------------------ engine features
+def frame(**columns: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame(columns, dtype="string")
+    out["_row"] = range(2, len(out) + 2)
+    return out
+
+
+def test_coalesce_takes_the_first_filled_alias_row_by_row():
+    raw = frame(
+        **{
+            "ID": ["1", "2", "3"],
+            "Created": ["2026-01-01"] * 3,
+            "Won time": ["2026-01-02", "", ""],
+            "Lost time": ["", "2026-01-05", ""],
+        }
+    )
+    aliases = {
+        "deal_id": ["ID"],
+        "created_at": ["Created"],
+        "closed_at": ["Won time", "Lost time"],
+    }
+    both = map_frame(raw, "deals", TableMapping(columns=aliases, coalesce=["closed_at"]), Path("d"))
+    assert both["closed_at"].tolist() == ["2026-01-02", "2026-01-05", pd.NA]
+    assert "Lost time" not in both.columns  # consumed, not kept as an extra column
+    first_only = map_frame(raw, "deals", TableMapping(columns=aliases), Path("d"))
+    assert first_only["closed_at"].tolist() == ["2026-01-02", "", ""]
+    assert first_only["Lost time"].tolist() == ["", "2026-01-05", ""]
+
+
+def test_derive_reads_a_source_header_that_has_no_canonical_column():
+    raw = frame(
+        **{
+            "ID": ["1", "2", "3", "4"],
+            "Created": ["2026-01-01"] * 4,
+            "Status": ["Won", "lost", "Open", ""],
+        }
+    )
+    tm = TableMapping(
+        columns={"deal_id": ["ID"], "created_at": ["Created"]},
+        derive={
+            "is_won": {"from": "Status", "pattern": "^won$"},
+            "is_closed": {"from": "Status", "pattern": "^(won|lost)$"},
+        },
+    )
+    out = map_frame(raw, "deals", tm, Path("deals.csv"))
+    assert out["is_won"].tolist() == ["true", "false", "false", pd.NA]
+    assert out["is_closed"].tolist() == ["true", "true", "false", pd.NA]
+    assert out["Status"].tolist() == ["Won", "lost", "Open", ""]  # the source column is kept

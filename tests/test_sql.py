@@ -1,0 +1,566 @@
+"""SQL loader: canonical tables and the Fivetran HubSpot schema, on SQLite and DuckDB."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+import smk
+from smk.errors import CRMExportError
+from smk.io.sql import load_sql, mask_url, sql_url
+
+BACKENDS = ("sqlite", "duckdb")
+UTC = "UTC"
+
+
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz=UTC)
+
+
+def make_db(
+    tmp_path: Path,
+    backend: str,
+    tables: dict[str, pd.DataFrame],
+    *,
+    schema: str | None = None,
+    name: str = "crm",
+) -> str:
+    """Write `tables` into a fresh SQLite or DuckDB file; returns its SQLAlchemy URL."""
+    suffix = ".db" if backend == "sqlite" else ".duckdb"
+    url = f"{backend}:///{(tmp_path / name).with_suffix(suffix).as_posix()}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        if schema:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        for table, frame in tables.items():
+            frame.to_sql(table, conn, index=False, schema=schema)
+    engine.dispose()
+    return url
+
+
+def accounting_holds(crm: smk.CRM) -> None:
+    for name, acc in crm.quality.tables.items():
+        assert acc.read == acc.loaded + acc.n_set_aside, name
+
+
+# ------------------------------------------------------------------ canonical shape
+def canonical_tables(native: bool) -> dict[str, pd.DataFrame]:
+    """A small canonical CRM; dates as text, or as native timestamps when `native`."""
+
+    def when(values: list[str | None], utc: bool = False):
+        return pd.to_datetime(pd.Series(values), utc=utc) if native else values
+
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ["C1", "C2", "C3", "C4"],
+            "email": ["ann@alpha.example", "bob@alpha.example", "cy@beta.example", None],
+            "account_id": ["A1", "A1", "A2", None],
+            "created_at": when(
+                ["2026-01-05 09:00:00", "2026-01-06 10:30:00", "2026-01-07 08:15:00", None]
+            ),
+            "lifecycle_stage": ["customer", "mql", "lead", "lead"],
+            "became_mql_at": when([None, "2026-01-09 12:00:00", None, None]),
+            "original_source": ["paid_search", "organic_search", "referral", "email"],
+            "job_title": ["CFO", "Analyst", None, None],
+            "favourite_colour": ["teal", None, None, "red"],  # an extra column: kept
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2"],
+            "name": ["Alpha Example GmbH", "Beta Placeholder Ltd"],
+            "employees": pd.array([50, 1200], dtype="Int64"),
+            "annual_revenue": [1_500_000.0, 98_000_000.0],
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D2", "D3"],
+            "account_id": ["A1", "A2", "A9"],  # A9 is not in accounts
+            "contact_id": ["C1", "C3", "C2"],
+            "stage": ["Closed Won", "Proposal", "Qualified"],
+            "created_at": when(
+                ["2026-01-10 09:00:00", "2026-01-12 14:00:00", "2026-01-15 10:00:00"], utc=True
+            ),
+            "closed_at": when(["2026-02-01 17:00:00", None, None], utc=True),
+            "is_won": pd.array([True, False, False], dtype="boolean"),
+            "amount": [12_000.5, 3_400.0, 900.0],
+            "currency": ["EUR", "EUR", "USD"],
+        }
+    )
+    touchpoints = pd.DataFrame(
+        {
+            "touchpoint_id": ["T1", "T2", "T3"],
+            "contact_id": ["C1", "C2", "C99"],  # C99 is not in contacts
+            "occurred_at": when(
+                ["2026-01-04 20:00:00", "2026-01-06 10:00:00", "2026-01-06 11:00:00"]
+            ),
+            "channel": ["paid_search", "organic_search", "email"],
+            "touch_type": ["ad_click", "visit", "email_click"],
+        }
+    )
+    spend = pd.DataFrame(
+        {
+            "month": when(["2026-01-01", "2026-02-01"]),
+            "channel": ["paid_search", "paid_social"],
+            "amount": [2500.0, 1200.0],
+        }
+    )
+    return {
+        "contacts": contacts,
+        "accounts": accounts,
+        "deals": deals,
+        "touchpoints": touchpoints,
+        "spend": spend,
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("native", [False, True], ids=["text_dates", "native_dates"])
+def test_load_sql_reads_canonical_tables_and_sets_aside_bad_rows(tmp_path, backend, native):
+    url = make_db(tmp_path, backend, canonical_tables(native))
+    crm = smk.load(url)
+
+    assert crm.format == "sql"
+    assert crm.source == url
+    accounting_holds(crm)
+    counts = {t: (a.read, a.loaded, a.n_set_aside) for t, a in crm.quality.tables.items()}
+    assert counts == {
+        "contacts": (4, 3, 1),
+        "accounts": (2, 2, 0),
+        "deals": (3, 2, 1),
+        "touchpoints": (3, 2, 1),
+        "spend": (2, 2, 0),
+    }
+    assert crm.activities.empty
+
+    contacts = crm.contacts.set_index("contact_id")
+    assert contacts.loc["C2", "created_at"] == ts("2026-01-06 10:30:00")
+    assert contacts.loc["C2", "became_mql_at"] == ts("2026-01-09 12:00:00")
+    assert contacts.loc["C1", "lifecycle_stage"] == "customer"
+    assert contacts.loc["C1", "favourite_colour"] == "teal"
+    assert str(crm.contacts["created_at"].dtype) == "datetime64[ns, UTC]"
+
+    deals = crm.deals.set_index("deal_id")
+    assert deals.loc["D1", "amount"] == 12_000.5
+    assert bool(deals.loc["D1", "is_won"]) and bool(deals.loc["D1", "is_closed"])
+    assert deals.loc["D1", "closed_at"] == ts("2026-02-01 17:00:00")
+    assert crm.accounts.set_index("account_id").loc["A2", "employees"] == 1200
+    assert crm.spend["month"].tolist() == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")]
+
+    aside = crm.quality.set_aside("deals")
+    assert aside[["_file", "_row", "_reason"]].values.tolist() == [
+        ["deals", "3", "unknown account_id"]
+    ]
+    assert crm.quality.set_aside("contacts")["_reason"].tolist() == ["missing created_at"]
+    assert crm.quality.set_aside("contacts")["_row"].tolist() == ["4"]
+    assert crm.quality.set_aside("touchpoints")["contact_id"].tolist() == ["C99"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_reads_naive_timestamps_in_the_given_timezone(tmp_path, backend):
+    url = make_db(tmp_path, backend, canonical_tables(native=False))
+    crm = load_sql(url, timezone="Europe/Berlin")
+    contacts = crm.contacts.set_index("contact_id")
+    assert contacts.loc["C1", "created_at"] == ts("2026-01-05 08:00:00")  # CET = UTC+1
+
+
+def test_load_sql_keeps_the_zone_of_duckdb_timestamptz_columns(tmp_path):
+    frames = canonical_tables(native=True)  # deals.created_at is tz-aware -> TIMESTAMPTZ
+    url = make_db(tmp_path, "duckdb", frames)
+    crm = load_sql(url, timezone="America/New_York")
+    deals = crm.deals.set_index("deal_id")
+    assert deals.loc["D1", "created_at"] == ts("2026-01-10 09:00:00")  # unchanged by timezone
+    contacts = crm.contacts.set_index("contact_id")  # naive TIMESTAMP: New York time
+    assert contacts.loc["C1", "created_at"] == ts("2026-01-05 14:00:00")
+
+
+def test_load_sql_names_table_and_column_when_a_required_column_is_missing(tmp_path):
+    frames = {"contacts": canonical_tables(False)["contacts"].drop(columns="created_at")}
+    url = make_db(tmp_path, "sqlite", frames)
+    with pytest.raises(CRMExportError) as err:
+        load_sql(url)
+    assert err.value.column == "created_at"
+    assert err.value.file == "contacts"
+    assert "contact_id" in err.value.found_columns
+    assert "email" in err.value.found_columns
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_accepts_a_bare_database_file_path(tmp_path, backend):
+    url = make_db(tmp_path, backend, canonical_tables(False), name="export")
+    path = Path(sa.engine.make_url(url).database)
+    crm = smk.load(path)
+    assert crm.source == f"{backend}:///{path.resolve().as_posix()}"
+    assert len(crm.contacts) == 3
+
+
+def test_sql_url_sniffs_a_duckdb_file_named_dot_db(tmp_path):
+    path = tmp_path / "warehouse.db"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE accounts (account_id VARCHAR, name VARCHAR)")
+    con.execute("INSERT INTO accounts VALUES ('A1', 'Gamma Fictional SA')")
+    con.close()
+    assert sql_url(path).startswith("duckdb:///")
+    crm = smk.load(path)
+    assert crm.accounts["name"].tolist() == ["Gamma Fictional SA"]
+
+
+# ------------------------------------------------------------------ Fivetran HubSpot shape
+def fivetran_tables() -> dict[str, pd.DataFrame]:
+    """HubSpot as Fivetran syncs it: singular tables, `property_<name>` columns (ref. §1.11)."""
+
+    def t(values):
+        return pd.to_datetime(values, format="ISO8601")
+
+    ids = lambda values: pd.array(values, dtype="Int64")  # noqa: E731
+    company = pd.DataFrame(
+        {
+            "id": ids([5001, 5002, 5003]),
+            "_fivetran_synced": t(["2026-03-01 02:00:00"] * 3),
+            "is_deleted": [False, False, True],
+            "property_name": ["Alpha Example GmbH", "Beta Placeholder Ltd", "Gone Corp"],
+            "property_industry": ["COMPUTER_SOFTWARE", "LOGISTICS_AND_SUPPLY_CHAIN", None],
+            "property_numberofemployees": ids([50, 1200, None]),
+            "property_annualrevenue": [1_500_000.0, None, None],
+            "property_country": ["Germany", "United Kingdom", None],
+            "property_createdate": t(["2025-12-01 10:00:00", "2025-12-02 11:00:00", None]),
+        }
+    )
+    contact = pd.DataFrame(
+        {
+            "id": ids([101, 102, 103, 104, 105, 106]),
+            "_fivetran_synced": t(["2026-03-01 02:00:00"] * 6),
+            "_fivetran_deleted": [False, False, False, False, False, True],
+            "property_email": [
+                "ann@alpha.example",
+                "bob@alpha.example",
+                "cy@beta.example",
+                "dee@beta.example",
+                "eve@solo.example",
+                "gone@alpha.example",
+            ],
+            "property_firstname": ["Ann", "Bob", "Cy", "Dee", "Eve", "Gus"],
+            "property_createdate": t(
+                [
+                    "2026-01-05 09:00:00.054",
+                    "2026-01-06 10:30:00",
+                    "2026-01-07 08:15:00",
+                    "2026-01-08 16:45:00",
+                    "2026-01-09 07:00:00",
+                    "2026-01-10 12:00:00",
+                ]
+            ),
+            "property_lifecyclestage": [
+                "customer",
+                "marketingqualifiedlead",
+                "salesqualifiedlead",
+                "lead",
+                "opportunity",
+                "lead",
+            ],
+            "property_hs_lifecyclestage_lead_date": t(
+                ["2026-01-05 09:00:00", "2026-01-06 10:30:00", None, None, None, None]
+            ),
+            "property_hs_lifecyclestage_marketingqualifiedlead_date": t(
+                [None, "2026-01-09 12:00:00", None, None, None, None]
+            ),
+            "property_hs_lifecyclestage_customer_date": t(
+                ["2026-02-01 17:00:00", None, None, None, None, None]
+            ),
+            "property_hs_analytics_source": [
+                "PAID_SEARCH",
+                "ORGANIC_SEARCH",
+                "REFERRALS",
+                "EMAIL_MARKETING",
+                "DIRECT_TRAFFIC",
+                "OFFLINE",
+            ],
+            "property_associatedcompanyid": ids([5001, 5001, 5002, 5002, None, 5001]),
+            "property_hubspot_owner_id": ids([901, 901, 902, 902, None, 901]),
+        }
+    )
+    deal = pd.DataFrame(
+        {
+            "deal_id": ids([7001, 7002, 7003, 7004, 7005]),
+            "_fivetran_synced": t(["2026-03-01 02:00:00"] * 5),
+            "is_deleted": [False] * 5,
+            "deal_pipeline_id": ["default"] * 5,
+            "deal_pipeline_stage_id": [
+                "87654321",
+                "appointmentscheduled",
+                "closedlost",
+                "12345678",
+                "contractsent",
+            ],
+            "owner_id": ids([901, 902, 902, 901, 901]),
+            "property_dealname": ["Alpha rollout", "Beta pilot", "Beta lost", "Solo", "Orphan"],
+            "property_amount": [12_000.5, 3_400.0, 800.0, 150.0, 99.0],
+            "property_closedate": t(
+                ["2026-02-01 17:00:00", None, "2026-02-10 09:00:00", None, None]
+            ),
+            "property_createdate": t(
+                [
+                    "2026-01-10 09:00:00",
+                    "2026-01-12 14:00:00",
+                    "2026-01-13 10:00:00",
+                    "2026-01-14 10:00:00",
+                    "2026-01-15 10:00:00",
+                ]
+            ),
+            "property_deal_currency_code": ["EUR", "EUR", "GBP", "EUR", "EUR"],
+        }
+    )
+    stage = pd.DataFrame(
+        {
+            "stage_id": [
+                "87654321",
+                "appointmentscheduled",
+                "closedlost",
+                "12345678",
+                "contractsent",
+            ],
+            "label": [
+                "Contract signed",
+                "Appointment Scheduled",
+                "Closed Lost",
+                "Verbal yes",
+                "Contract Sent",
+            ],
+            "pipeline_id": ["default"] * 5,
+            "probability": [1.0, 0.2, 0.0, 0.8, 0.9],
+            "closed_won": [True, False, False, False, False],
+            "is_closed": [True, False, True, False, False],
+            "display_order": ids([5, 0, 6, 3, 4]),
+        }
+    )
+    pipeline = pd.DataFrame({"pipeline_id": ["default"], "label": ["Sales Pipeline"]})
+    deal_contact = pd.DataFrame(
+        {
+            "deal_id": ids([7001, 7001, 7002, 7003, 7005]),
+            "contact_id": ids([101, 102, 103, 104, 105]),
+        }
+    )
+    deal_company = pd.DataFrame(
+        {"deal_id": ids([7001, 7002, 7003, 7005]), "company_id": ids([5001, 5002, 5002, 9999])}
+    )
+    engagement = pd.DataFrame(
+        {
+            "id": ids([8001, 8002, 8003, 8004, 8005]),
+            "type": ["CALL", "EMAIL", "MEETING", "NOTE", "TASK"],
+            "portal_id": ids([42] * 5),
+            "_fivetran_synced": t(["2026-03-01 02:00:00"] * 5),
+        }
+    )
+    per_type = {}
+    for eid, kind, when, owner in [
+        (8001, "call", "2026-01-20 10:00:00", 901),
+        (8002, "email", "2026-01-21 11:30:00", 901),
+        (8003, "meeting", "2026-01-22 15:00:00", 902),
+        (8004, "note", "2026-01-23 09:00:00", 901),
+        (8005, "task", "2026-01-24 09:00:00", 902),
+    ]:
+        per_type[f"engagement_{kind}"] = pd.DataFrame(
+            {
+                "engagement_id": ids([eid]),
+                "property_hs_timestamp": t([when]),
+                "property_hubspot_owner_id": ids([owner]),
+            }
+        )
+    engagement_contact = pd.DataFrame(
+        {"engagement_id": ids([8001, 8002, 8003, 8004]), "contact_id": ids([101, 102, 103, 106])}
+    )
+    engagement_deal = pd.DataFrame(
+        {"engagement_id": ids([8001, 8003]), "deal_id": ids([7001, 7002])}
+    )
+    return {
+        "company": company,
+        "contact": contact,
+        "deal": deal,
+        "deal_pipeline_stage": stage,
+        "deal_pipeline": pipeline,
+        "deal_contact": deal_contact,
+        "deal_company": deal_company,
+        "engagement": engagement,
+        **per_type,
+        "engagement_contact": engagement_contact,
+        "engagement_deal": engagement_deal,
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_reads_a_fivetran_hubspot_schema(tmp_path, backend):
+    url = make_db(tmp_path, backend, fivetran_tables())
+    crm = smk.load(url)
+
+    accounting_holds(crm)
+    counts = {t: (a.read, a.loaded, a.n_set_aside) for t, a in crm.quality.tables.items()}
+    assert counts == {
+        "contacts": (6, 5, 1),
+        "accounts": (3, 2, 1),
+        "deals": (5, 4, 1),
+        "activities": (5, 3, 2),
+    }
+    assert crm.quality.files["contacts"] == ["contact"]
+
+    contacts = crm.contacts.set_index("contact_id")
+    assert contacts.loc["102", "lifecycle_stage"] == "mql"
+    assert contacts.loc["103", "lifecycle_stage"] == "sql"
+    assert contacts.loc["102", "became_mql_at"] == ts("2026-01-09 12:00:00")
+    assert contacts.loc["101", "created_at"] == ts("2026-01-05 09:00:00.054")
+    assert contacts.loc["101", "original_source"] == "paid_search"
+    assert contacts.loc["104", "original_source"] == "email"
+    assert contacts.loc["101", "account_id"] == "5001"
+    assert contacts.loc["101", "owner_id"] == "901"
+
+    deals = crm.deals.set_index("deal_id")
+    assert deals.loc["7001", "stage"] == "Contract signed"  # custom id resolved to its label
+    assert deals.loc["7001", "stage_id"] == "87654321"
+    assert bool(deals.loc["7001", "is_won"]) and bool(deals.loc["7001", "is_closed"])
+    assert not bool(deals.loc["7003", "is_won"]) and bool(deals.loc["7003", "is_closed"])
+    assert not bool(deals.loc["7004", "is_closed"])
+    assert deals.loc["7001", "pipeline"] == "Sales Pipeline"
+    assert deals.loc["7001", "contact_id"] == "101"
+    assert deals.loc["7001", "contact_ids_all"] == "101;102"
+    assert deals.loc["7002", "account_id"] == "5002"
+    assert pd.isna(deals.loc["7004", "account_id"])
+    assert deals.loc["7001", "amount"] == 12_000.5
+    assert deals.loc["7003", "currency"] == "GBP"
+    assert deals.loc["7002", "owner_id"] == "902"
+
+    acts = crm.activities.set_index("activity_id")
+    assert acts["type"].to_dict() == {"8001": "call", "8002": "email", "8003": "meeting"}
+    assert acts.loc["8001", "occurred_at"] == ts("2026-01-20 10:00:00")
+    assert acts.loc["8001", "deal_id"] == "7001"
+    assert acts.loc["8003", "owner_id"] == "902"
+
+    reasons = {
+        t: sorted(crm.quality.set_aside(t)["_reason"].tolist())
+        for t in ("contacts", "accounts", "deals", "activities")
+    }
+    assert reasons == {
+        "contacts": ["deleted in the CRM"],
+        "accounts": ["deleted in the CRM"],
+        "deals": ["unknown account_id"],
+        "activities": ["missing contact_id", "unknown contact_id"],
+    }
+    deals_aside = crm.quality.set_aside("deals")
+    assert deals_aside[["_file", "_row", "deal_id"]].values.tolist() == [["deal", "5", "7005"]]
+
+
+def test_load_sql_points_at_the_schema_that_holds_the_tables(tmp_path):
+    url = make_db(tmp_path, "duckdb", fivetran_tables(), schema="hubspot")
+    with pytest.raises(CRMExportError, match="schema='hubspot'"):
+        load_sql(url)
+    crm = load_sql(url, schema="hubspot")
+    assert sorted(crm.contacts["contact_id"]) == ["101", "102", "103", "104", "105"]
+
+
+def test_load_sql_prefers_a_canonical_table_over_its_fivetran_counterpart(tmp_path):
+    tables = fivetran_tables()
+    tables["spend"] = canonical_tables(False)["spend"]
+    tables["accounts"] = pd.DataFrame({"account_id": ["5001", "5002"], "name": ["A", "B"]})
+    crm = load_sql(make_db(tmp_path, "sqlite", tables))
+    assert crm.quality.files["accounts"] == ["accounts"]
+    assert crm.accounts["name"].tolist() == ["A", "B"]
+    assert crm.quality.files["contacts"] == ["contact"]
+    assert crm.spend["amount"].tolist() == [2500.0, 1200.0]
+
+
+def test_load_sql_warns_when_engagements_cannot_be_linked_to_contacts(tmp_path):
+    tables = fivetran_tables()
+    del tables["engagement_contact"]
+    crm = load_sql(make_db(tmp_path, "sqlite", tables))
+    assert crm.activities.empty
+    assert any("engagement_contact" in w for w in crm.quality.warnings)
+
+
+# ------------------------------------------------------------------ errors
+def test_load_sql_lists_the_tables_when_none_is_recognised(tmp_path):
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE invoices (id INTEGER)")
+    con.execute("CREATE TABLE products (sku TEXT)")
+    con.commit()
+    con.close()
+    with pytest.raises(CRMExportError) as err:
+        smk.load(f"sqlite:///{path}")
+    assert err.value.found_columns == ["invoices", "products"]
+    assert "Tables found: 'invoices', 'products'" in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_load_sql_rejects_an_unknown_url_scheme():
+    with pytest.raises(CRMExportError, match="unknown database type 'nosuchdb'") as err:
+        smk.load("nosuchdb://user:hunter2@host/db")
+    assert "hunter2" not in str(err.value)
+
+
+def test_load_sql_does_not_create_a_missing_database_file(tmp_path):
+    path = tmp_path / "missing.db"
+    for url in (f"sqlite:///{path}", f"duckdb:///{path}"):
+        with pytest.raises(CRMExportError, match="database file not found"):
+            load_sql(url)
+    assert not path.exists()
+    with pytest.raises(CRMExportError, match="no such database file"):
+        load_sql(str(path))
+
+
+def test_load_sql_reports_a_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("contact_id,created_at\n1,2026-01-01\n")
+    with pytest.raises(CRMExportError, match="not a SQLite or DuckDB database file"):
+        load_sql(str(path))
+    with pytest.raises(CRMExportError, match="file is not a database") as err:
+        load_sql(f"sqlite:///{path}")
+    assert "Traceback" not in str(err.value) and "sqlalche.me" not in str(err.value)
+
+
+def test_load_sql_masks_the_password_of_an_unreachable_server():
+    url = "postgresql://smk:s3cr3t-pw@127.0.0.1:1/crm"
+    with pytest.raises(CRMExportError) as err:
+        load_sql(url)
+    message = str(err.value)
+    assert "s3cr3t-pw" not in message
+    assert "postgresql://smk:***@127.0.0.1:1/crm" in message
+
+
+def test_mask_url_hides_passwords_even_in_unparseable_urls():
+    assert mask_url("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
+    assert mask_url("weird://u:p@ss@h:99").count("p@ss") == 0
+
+
+def test_load_sql_reports_a_database_it_cannot_open(tmp_path):
+    url = f"sqlite:///file:{tmp_path}/no/such/dir/crm.db?mode=ro&uri=true"
+    with pytest.raises(CRMExportError, match="cannot connect to the database") as err:
+        load_sql(url)
+    assert "no/such/dir/crm.db" in err.value.file
+
+
+def test_load_sql_builds_activities_from_per_type_engagement_tables(tmp_path):
+    tables = fivetran_tables()
+    del tables["engagement"]  # older syncs: only engagement_call, engagement_email, ...
+    crm = load_sql(make_db(tmp_path, "duckdb", tables))
+    acts = crm.activities.set_index("activity_id")
+    assert acts["type"].to_dict() == {"8001": "call", "8002": "email", "8003": "meeting"}
+    assert acts.loc["8002", "occurred_at"] == ts("2026-01-21 11:30:00")
+    assert acts.loc["8002", "_file"] == "engagement_email"
+    aside = crm.quality.set_aside("activities").sort_values("_file")
+    assert aside[["_file", "_row", "_reason"]].values.tolist() == [
+        ["engagement_note", "1", "unknown contact_id"],
+        ["engagement_task", "1", "missing contact_id"],
+    ]
+
+
+def test_load_sql_matches_upper_case_table_and_column_names(tmp_path):
+    frames = canonical_tables(False)
+    upper = {name.upper(): f.rename(columns=str.upper) for name, f in frames.items()}
+    crm = load_sql(make_db(tmp_path, "sqlite", upper))
+    assert len(crm.contacts) == 3
+    assert crm.quality.files["deals"] == ["DEALS"]
+    assert crm.deals.set_index("deal_id").loc["D1", "amount"] == 12_000.5
