@@ -24,8 +24,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name smk --display-name "Python (smk)"
 	@touch $@
 
@@ -44,7 +44,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check smk tests bench
 
 ## For analysts: JupyterLab on notebooks/ with the project's kernel ("Python (smk)").
-lab: $(VENV)/.installed-notebooks
+lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 ## Regenerate the bundled sample (deterministic: same files every time).

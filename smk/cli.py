@@ -1,23 +1,26 @@
 """The `smk` command line: a thin layer over the package.
 
 Exit codes: 0 success / data usable, 2 bad input (the message names file, column and row),
-1 an internal error (a bug in smk: the message says so; `--debug` shows the traceback).
+3 a notebook of the report failed (the message names notebook, cell and error), 1 an internal
+error (a bug in smk: the message says so; `--debug` shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 import smk
+from smk import config
 from smk.errors import CRMExportError
 from smk.io import FORMATS
 
-EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,6 +63,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-mess", action="store_true", help="do not spoil any rows")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser(
+        "report",
+        help="run every notebook on one month and publish the monthly report",
+        description="Run the numbered notebooks with papermill on one month of an export and "
+        "publish OUT/YYYY-MM/ (HTML without code, executed notebooks, CSV exports, metrics.json, "
+        "index.html) atomically: a failed run leaves the published month untouched.",
+    )
+    p.add_argument("--data", required=True, help="export folder or file, SQL URL, or mapping file")
+    p.add_argument("--format", default="auto", help=f"one of {', '.join(FORMATS)} (default: auto)")
+    p.add_argument("--month", default="latest", help="YYYY-MM, or 'latest' (last full month in the data)")
+    p.add_argument("--out", default=str(config.REPORTS_DIR), help="reports folder (default: reports/)")
+    p.add_argument("--notebooks", nargs="+", metavar="NAME", help="run only these notebooks")
+    p.add_argument("--params", metavar="FILE.yaml", help="SLA and model settings for the notebooks")
+    p.add_argument("--include-pii", action="store_true", help="keep e-mails and names in the HTML")
+    p.add_argument("--quiet", action="store_true", help="no progress output (for schedulers)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 
@@ -76,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return EXIT_OK
     except Exception as exc:  # an internal error: say so, do not dump a traceback on users
         if args.debug:
             raise
@@ -146,6 +169,37 @@ def cmd_synth(args: argparse.Namespace) -> int:
     out = synth.write_export(data, args.out, format=args.format, mess=not args.no_mess, seed=args.seed)
     tables = ", ".join(f"{n} {len(df):,}" for n, df in data.crm.tables().items())
     print(f"wrote a synthetic {args.format} export to {out} ({tables}); ground truth in {out}/truth")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------- report
+def cmd_report(args: argparse.Namespace) -> int:
+    from smk.report import ReportError, run_report
+
+    if "://" not in args.data and not Path(args.data).exists():
+        raise CRMExportError("no such file or folder", file=args.data)
+    try:
+        result = run_report(
+            args.data,
+            args.month,
+            args.out,
+            data_format=args.format,
+            notebooks=args.notebooks,
+            params=args.params,
+            quiet=args.quiet,
+            include_pii=args.include_pii,
+        )
+    except ReportError as exc:
+        print(f"smk: report failed: {exc}", file=sys.stderr)
+        return EXIT_REPORT_FAILED
+    except ValueError as exc:  # bad month, params or notebook name: before any notebook ran
+        print(f"smk: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.quiet:
+        print(f"published {result.folder}/index.html")
+        for run in result.runs:
+            print(f"  {run.path.name:<28}{run.seconds:>7.1f} s")
+        print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     return EXIT_OK
 
 

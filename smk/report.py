@@ -10,6 +10,7 @@ it was and keeps the failed executed notebook in `reports/.failed/YYYY-MM/` for 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -158,7 +159,8 @@ def run_report(
     try:
         crm.to_parquet(cache)
         kernel = ensure_kernel()
-        runs = _execute_all(chosen, staging, cache, the_month, settings, kernel, quiet, out)
+        with _kernel_noise_to(out / "smk-report.log", quiet):
+            runs = _execute_all(chosen, staging, cache, the_month, settings, kernel, quiet, out)
         timings["notebooks"] = sum(r.seconds for r in runs)
         t = time.perf_counter()
         context = _context(crm, the_month, data)
@@ -239,6 +241,24 @@ def _publish(staging: Path, final: Path) -> Path:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+@contextlib.contextmanager
+def _kernel_noise_to(path: Path, quiet: bool):
+    """In quiet mode, what kernels print on stderr goes to the log file, not the terminal."""
+    if not quiet:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with path.open("a") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _log_to(path: Path) -> None:

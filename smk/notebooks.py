@@ -1,0 +1,97 @@
+"""Support for the numbered notebooks: open the data, record provenance, refresh stored outputs.
+
+Notebooks stay thin: they call these and the analysis modules, never re-implement them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+import smk
+from smk import config
+from smk.model import CRM
+
+
+def resolve_path(path: str | Path) -> str:
+    """A path relative to the project root (how parameters defaults are written), else as given."""
+    text = str(path)
+    if "://" in text or Path(text).is_absolute():
+        return text
+    return str((config.ROOT / text).resolve())
+
+
+def display_path(path: str | Path) -> str:
+    """A path as shown in outputs: relative to the project root when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(config.ROOT))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def open_crm(data_path: str, data_format: str = "auto") -> CRM:
+    """Load the export a notebook was given (the report runner passes a Parquet cache)."""
+    return smk.load(resolve_path(data_path), format=data_format)
+
+
+def output_folder(output_dir: str) -> Path:
+    folder = Path(resolve_path(output_dir))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
+    """What produced this notebook's numbers: versions, data source, parameters, run time."""
+    import numpy as np
+
+    rows = {
+        "smk": smk.__version__,
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+        "data source": display_path(crm.source),
+        "data format": crm.format,
+        "run at (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        **{f"parameter {k}": v for k, v in parameters.items()},
+    }
+    return pd.DataFrame({"item": list(rows), "value": [str(v) for v in rows.values()]})
+
+
+def refresh(paths: list[Path] | None = None, timeout: int = 600) -> list[Path]:
+    """Re-execute notebooks in place (their parameters' defaults: the bundled sample).
+
+    Run after an intended change (`make notebooks`), so the stored outputs that nbval compares
+    are the new ones.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    from smk.report import discover_notebooks, ensure_kernel
+
+    kernel = ensure_kernel()
+    done = []
+    for path in paths or discover_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name=kernel,
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+        nb.metadata["kernelspec"] = {
+            "name": kernel,
+            "display_name": "Python (smk)",
+            "language": "python",
+        }
+        nbformat.write(nb, path)
+        done.append(path)
+        print(f"refreshed {path}", file=sys.stderr)
+    return done
+
+
+if __name__ == "__main__":
+    refresh([Path(p) for p in sys.argv[1:]] or None)

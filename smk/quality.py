@@ -1,0 +1,58 @@
+"""Data-quality views for the report's first page: what was set aside, and how fresh the data is."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from smk.model import CRM
+from smk.periods import Month
+
+_DATE_COLUMNS = {
+    "contacts": "created_at",
+    "accounts": "created_at",
+    "deals": "created_at",
+    "touchpoints": "occurred_at",
+    "activities": "occurred_at",
+}
+
+
+def reasons_table(crm: CRM) -> pd.DataFrame:
+    """One row per table and reason a row was set aside, with the count (tidy)."""
+    rows = [
+        {"table": table, "reason": reason, "rows": n}
+        for table, acc in crm.quality.tables.items()
+        for reason, n in acc.reasons().items()
+    ]
+    return pd.DataFrame(rows, columns=["table", "reason", "rows"])
+
+
+def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
+    """Where the set-aside rows of a table are (file, row, reason, id), without personal data."""
+    aside = crm.quality.set_aside(table)
+    keep = [
+        c for c in ("_file", "_row", "_reason", f"{table[:-1]}_id", "deal_id") if c in aside.columns
+    ]
+    return aside[keep].rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
+
+
+def freshness(crm: CRM, month: Month) -> pd.DataFrame:
+    """Per table: the newest record and how far it lies from the end of the report month.
+
+    A table whose newest record is long before the month's end points at a stale or partial
+    export (e.g. activities synced less often than contacts).
+    """
+    rows = []
+    for table, col in _DATE_COLUMNS.items():
+        values = getattr(crm, table)[col].dropna()
+        newest = values.max() if len(values) else pd.NaT
+        in_month = int(month.contains(values).sum()) if len(values) else 0
+        gap = (month.end - newest).total_seconds() / 86400 if pd.notna(newest) else None
+        rows.append(
+            {
+                "table": table,
+                "newest record": newest,
+                "records in month": in_month,
+                "days from newest record to month end": None if gap is None else round(gap, 1),
+            }
+        )
+    return pd.DataFrame(rows)
