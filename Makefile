@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE := data/sample/hubspot
 
-.PHONY: report test lint lab sample bench clean
+.PHONY: report test lint lab notebooks sample bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,6 +46,10 @@ lint: $(VENV)/.installed-test
 ## For analysts: JupyterLab on notebooks/ with the project's kernel ("Python (smk)").
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## Re-execute every notebook in place on the bundled sample (after an intended change).
+notebooks: $(VENV)/.installed-test
+	$(BIN)/python -m smk.notebooks
 
 ## Regenerate the bundled sample (deterministic: same files every time).
 sample: $(VENV)/.installed-core

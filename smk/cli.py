@@ -58,7 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--end", default="2026-10-31", help="last day of the data (default 2026-10-31)")
     p.add_argument(
-        "--format", default="hubspot", choices=["hubspot", "salesforce", "canonical"], help="export format"
+        "--format",
+        default="hubspot",
+        choices=["hubspot", "salesforce", "canonical"],
+        help="export format",
     )
     p.add_argument("--no-mess", action="store_true", help="do not spoil any rows")
     p.add_argument("--out", required=True, help="output folder")
@@ -73,9 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", required=True, help="export folder or file, SQL URL, or mapping file")
     p.add_argument("--format", default="auto", help=f"one of {', '.join(FORMATS)} (default: auto)")
-    p.add_argument("--month", default="latest", help="YYYY-MM, or 'latest' (last full month in the data)")
-    p.add_argument("--out", default=str(config.REPORTS_DIR), help="reports folder (default: reports/)")
+    p.add_argument(
+        "--month", default="latest", help="YYYY-MM, or 'latest' (last full month in the data)"
+    )
+    p.add_argument(
+        "--out", default=str(config.REPORTS_DIR), help="reports folder (default: reports/)"
+    )
     p.add_argument("--notebooks", nargs="+", metavar="NAME", help="run only these notebooks")
+    p.add_argument(
+        "--notebook-dir", default=str(config.NOTEBOOKS_DIR), help="folder of numbered notebooks"
+    )
     p.add_argument("--params", metavar="FILE.yaml", help="SLA and model settings for the notebooks")
     p.add_argument("--include-pii", action="store_true", help="keep e-mails and names in the HTML")
     p.add_argument("--quiet", action="store_true", help="no progress output (for schedulers)")
@@ -113,7 +123,11 @@ def main(argv: list[str] | None = None) -> int:
 # ---------------------------------------------------------------------------------- validate
 def cmd_validate(args: argparse.Namespace) -> int:
     crm = smk.load(
-        args.path, format=args.format, mapping=args.mapping, timezone=args.timezone, dayfirst=args.dayfirst
+        args.path,
+        format=args.format,
+        mapping=args.mapping,
+        timezone=args.timezone,
+        dayfirst=args.dayfirst,
     )
     usable = any(len(df) for df in crm.tables().values()) and len(crm.contacts) + len(crm.deals) > 0
     if args.set_aside:
@@ -166,9 +180,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
     data = synth.synthesize(
         n_contacts=args.contacts, months=args.months, seed=args.seed, end=args.end
     )
-    out = synth.write_export(data, args.out, format=args.format, mess=not args.no_mess, seed=args.seed)
+    out = synth.write_export(
+        data, args.out, format=args.format, mess=not args.no_mess, seed=args.seed
+    )
     tables = ", ".join(f"{n} {len(df):,}" for n, df in data.crm.tables().items())
-    print(f"wrote a synthetic {args.format} export to {out} ({tables}); ground truth in {out}/truth")
+    print(
+        f"wrote a synthetic {args.format} export to {out} ({tables}); ground truth in {out}/truth"
+    )
     return EXIT_OK
 
 
@@ -188,6 +206,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             params=args.params,
             quiet=args.quiet,
             include_pii=args.include_pii,
+            notebook_dir=args.notebook_dir,
         )
     except ReportError as exc:
         print(f"smk: report failed: {exc}", file=sys.stderr)

@@ -136,6 +136,7 @@ def run_report(
     params: str | Path | None = None,
     quiet: bool = False,
     include_pii: bool = False,
+    notebook_dir: str | Path = config.NOTEBOOKS_DIR,
 ) -> ReportResult:
     """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically."""
     out = Path(out)
@@ -143,9 +144,9 @@ def run_report(
     _log_to(out / "smk-report.log")
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    chosen = discover_notebooks(notebooks)
+    chosen = discover_notebooks(notebooks, Path(notebook_dir))
     if not chosen:
-        raise ValueError(f"no notebooks to run in {config.NOTEBOOKS_DIR}")
+        raise ValueError(f"no notebooks to run in {notebook_dir}")
     settings = read_params(params)
     crm = smk.load(data, format=data_format)
     the_month = resolve_month(crm, month)
@@ -213,13 +214,24 @@ def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) ->
         except pm.PapermillExecutionError as exc:
             kept = _keep_failed(target, out, month)
             raise ReportError(
-                f"notebook {nb.name} failed in cell {exc.exec_count} (cell index {exc.cell_index}): "
+                f"notebook {nb.name} failed in {_cell_label(nb, exc.source)}: "
                 f"{exc.ename}: {exc.evalue}. The failed notebook is kept at {kept}; "
                 f"the published report for {month} was left untouched."
             ) from None
         runs.append(NotebookRun(notebook_name(nb), target, time.perf_counter() - t))
         log.info("ran %s in %.1f s", nb.name, runs[-1].seconds)
     return runs
+
+
+def _cell_label(notebook: Path, source: str) -> str:
+    """'cell 4 (`first line`)': the failing cell's position in the notebook as the analyst sees it."""
+    import nbformat
+
+    first = next((line for line in source.splitlines() if line.strip()), "").strip()[:80]
+    cells = nbformat.read(notebook, as_version=4).cells
+    position = next((i for i, c in enumerate(cells, 1) if c.source == source), None)
+    where = f"cell {position}" if position else "a cell"
+    return f"{where} (`{first}`)"
 
 
 def _keep_failed(executed: Path, out: Path, month: Month) -> Path:
@@ -412,7 +424,9 @@ def write_month_index(
     for kpi in _kpis(metrics):
         status = str(kpi.get("status") or "").replace(" ", "-")
         target = kpi.get("target")
-        detail = [f"target {format_value(target, kpi.get('format'))}"] if target is not None else []
+        detail = [str(kpi["detail"])] if kpi.get("detail") else []
+        if target is not None:
+            detail.append(f"target {format_value(target, kpi.get('format'))}")
         if kpi.get("status"):
             detail.append(str(kpi["status"]))
         detail.append(_change(kpi, previous))

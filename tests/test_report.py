@@ -1,0 +1,249 @@
+"""`smk report`: end to end on the bundled sample, the atomic failure path, privacy and safety."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from smk import config
+from smk.report import discover_notebooks, render_html, scrub_pii, write_reports_index
+
+SAMPLE = config.SAMPLE_HUBSPOT
+PARAMS = '''data_path: str = "data/sample/hubspot"
+data_format: str = "auto"
+month: str = "2026-10"
+output_dir: str = "build/notebooks"'''
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "smk", *args], capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """One full report on the bundled sample (every notebook), as the README's main job runs it."""
+    out = tmp_path_factory.mktemp("reports")
+    result = run_cli(
+        "report", "--data", str(SAMPLE), "--month", "latest", "--out", str(out), "--quiet"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and "Executing" not in result.stderr  # --quiet is quiet
+    return out
+
+
+def test_report_publishes_every_notebook_page_and_export(published):
+    month = published / "2026-10"
+    notebooks = discover_notebooks()
+    assert notebooks, "no notebooks found"
+    for nb in notebooks:
+        assert (month / f"{nb.stem}.html").is_file()
+        executed = nbformat.read(month / nb.name, as_version=4)
+        assert executed.metadata["papermill"]["parameters"]["month"] == "2026-10"
+        assert executed.metadata["kernelspec"]["name"] == "smk"
+    metrics = json.loads((month / "metrics.json").read_text())
+    assert set(metrics) == {re.sub(r"^\d+_", "", nb.stem) for nb in notebooks}
+    assert (month / "index.html").is_file() and (published / "index.html").is_file()
+    assert '<a href="2026-10/index.html">2026-10</a>' in (published / "index.html").read_text()
+    assert not list(published.glob(".staging-*")) and not list(published.glob(".cache-*"))
+    assert (published / "smk-report.log").read_text().count("published") == 1
+
+
+def test_index_shows_a_tile_per_kpi_and_links_every_page(published):
+    month = published / "2026-10"
+    page = (month / "index.html").read_text()
+    kpis = [
+        k
+        for m in json.loads((month / "metrics.json").read_text()).values()
+        for k in m.get("kpis", [])
+    ]
+    assert kpis and page.count('class="tile status-') == len(kpis)
+    for nb in discover_notebooks():
+        assert f'href="{nb.stem}.html"' in page
+    assert "Report month <strong>2026-10</strong>" in page
+
+
+def test_published_html_has_no_code_no_pii_and_no_outside_requests(published):
+    for page in (published / "2026-10").glob("*.html"):
+        text = page.read_text()
+        assert "import smk" not in text, f"{page.name} shows code"
+        assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text.replace("[e-mail removed]", "")), (
+            page.name
+        )
+        loaded = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(https?:)?//', text)
+        assert not loaded, f"{page.name} loads from another host"
+
+
+def test_csv_exports_are_spreadsheet_safe(published):
+    for path in (published / "2026-10").glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in frame.columns:
+            text_cells = frame[col][~frame[col].str.fullmatch(r"-?[\d.,eE+-]*")]
+            assert not text_cells.str.match(r"[=+\-@]").any(), f"{path.name}:{col}"
+
+
+def _notebook_dir(tmp_path: Path, failing: bool) -> Path:
+    folder = tmp_path / ("failing" if failing else "ok")
+    folder.mkdir()
+    shutil.copy(config.NOTEBOOKS_DIR / "00_data_quality.ipynb", folder)
+    cells = [
+        new_markdown_cell("# Boom"),
+        new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
+        new_code_cell("x = 1"),
+        new_code_cell('raise RuntimeError("pipeline exploded")' if failing else "print(x)"),
+    ]
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "smk", "display_name": "Python (smk)", "language": "python"}
+        },
+    )
+    nbformat.write(nb, folder / "01_boom.ipynb")
+    return folder
+
+
+def test_failed_notebook_leaves_published_month_untouched(tmp_path):
+    out = tmp_path / "reports"
+    ok = run_cli(
+        "report",
+        "--data",
+        str(SAMPLE),
+        "--month",
+        "2026-09",
+        "--out",
+        str(out),
+        "--notebook-dir",
+        str(_notebook_dir(tmp_path, failing=False)),
+        "--quiet",
+    )
+    assert ok.returncode == 0, ok.stderr
+    before = {p.name: p.read_bytes() for p in (out / "2026-09").iterdir()}
+
+    bad = run_cli(
+        "report",
+        "--data",
+        str(SAMPLE),
+        "--month",
+        "2026-09",
+        "--out",
+        str(out),
+        "--notebook-dir",
+        str(_notebook_dir(tmp_path, failing=True)),
+        "--quiet",
+    )
+    assert bad.returncode == 3
+    assert "Traceback" not in bad.stderr
+    message = bad.stderr.strip()
+    assert "01_boom.ipynb failed in cell 4 (`raise RuntimeError(" in message
+    assert "RuntimeError: pipeline exploded" in message
+    assert {p.name: p.read_bytes() for p in (out / "2026-09").iterdir()} == before
+    kept = out / ".failed" / "2026-09" / "01_boom.ipynb"
+    assert kept.is_file() and "pipeline exploded" in kept.read_text()
+    assert not list(out.glob(".staging-*"))
+
+
+def test_rerunning_a_month_replaces_it_cleanly(tmp_path):
+    out = tmp_path / "reports"
+    folder = _notebook_dir(tmp_path, failing=False)
+    args = (
+        "report",
+        "--data",
+        str(SAMPLE),
+        "--month",
+        "2026-08",
+        "--out",
+        str(out),
+        "--notebook-dir",
+        str(folder),
+        "--notebooks",
+        "00_data_quality",
+        "--quiet",
+    )
+    assert run_cli(*args).returncode == 0
+    (out / "2026-08" / "stale.txt").write_text("left over")
+    assert run_cli(*args).returncode == 0
+    assert not (out / "2026-08" / "stale.txt").exists()
+    assert (out / "2026-08" / "index.html").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--month", "2026-13"), "YYYY-MM"),
+        (("--month", "2030-01"), "outside the data"),
+        (("--notebooks", "99_nope"), "no notebook '99_nope'"),
+    ],
+)
+def test_bad_parameters_fail_before_any_notebook_runs(tmp_path, args, message):
+    out = tmp_path / "reports"
+    result = run_cli(
+        "report",
+        "--data",
+        str(SAMPLE),
+        "--out",
+        str(out),
+        *(("--month", "latest") if "--month" not in args else ()),
+        *args,
+    )
+    assert result.returncode == 2 and message in result.stderr
+    assert "Executing" not in result.stderr and "Traceback" not in result.stderr
+    assert not [p for p in out.iterdir() if p.name != "smk-report.log"]
+
+
+def test_missing_data_path_fails_with_a_clear_message(tmp_path):
+    result = run_cli(
+        "report", "--data", str(tmp_path / "nope"), "--month", "latest", "--out", str(tmp_path)
+    )
+    assert result.returncode == 2 and "no such file or folder" in result.stderr
+
+
+def test_scrub_pii_removes_emails_and_known_names_only():
+    text = "<td>Ada Lovelace</td><td>ada@example.test</td><td>Adams Ltd</td>"
+    assert scrub_pii(text, {"Ada Lovelace", "Ada"}) == (
+        "<td>[name removed]</td><td>[e-mail removed]</td><td>Adams Ltd</td>"
+    )
+
+
+def test_crm_text_in_tables_is_escaped_and_pii_removed(tmp_path):
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Accounts"),
+            new_code_cell(
+                "import pandas as pd\n"
+                "pd.DataFrame({'company': ['<script>alert(1)</script>'], 'contact': ['Grace Hopper'],"
+                " 'email': ['grace@example.test']})"
+            ),
+        ],
+        metadata={
+            "kernelspec": {"name": "smk", "display_name": "Python (smk)", "language": "python"}
+        },
+    )
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, kernel_name="python3").execute()
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    page = render_html(
+        path, tmp_path / "nb.html", {"month": "2026-10"}, {"Grace Hopper"}
+    ).read_text()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Grace Hopper" not in page and "grace@example.test" not in page
+    assert "[name removed]" in page
+
+
+def test_reports_index_lists_months_newest_first(tmp_path):
+    for month in ("2026-08", "2026-10", "2026-09", ".staging-x"):
+        (tmp_path / month).mkdir()
+    text = write_reports_index(tmp_path).read_text()
+    assert re.findall(r'href="([\d-]+)/index.html"', text) == ["2026-10", "2026-09", "2026-08"]
