@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE := data/sample/hubspot
 
-.PHONY: report test lint lab notebooks sample bench clean
+.PHONY: report test lint lab notebooks sample bench clean chromium
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,10 +34,18 @@ $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
 report: $(VENV)/.installed-core
 	$(BIN)/smk validate $(SAMPLE)
 
-## The whole test suite: lint, then pytest.
-test: $(VENV)/.installed-test
+## The whole test suite: lint, then pytest (package tests, nbval on every notebook, the report
+## end to end in headless Chromium).
+test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check smk tests bench
 	$(BIN)/python -m pytest
+
+## Debian's chromium for the report's browser test (installed when missing and we are root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "warning: chromium is missing; install Debian's chromium package for the browser test"; fi; }
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check smk tests bench

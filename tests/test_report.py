@@ -247,3 +247,66 @@ def test_reports_index_lists_months_newest_first(tmp_path):
         (tmp_path / month).mkdir()
     text = write_reports_index(tmp_path).read_text()
     assert re.findall(r'href="([\d-]+)/index.html"', text) == ["2026-10", "2026-09", "2026-08"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _open_in_chromium(page_path: Path) -> dict:
+    """Load a published page in headless Chromium; return console errors, requests and the DOM."""
+    from playwright.sync_api import sync_playwright
+
+    folder = page_path.parent.resolve().as_uri()
+    seen = {"errors": [], "outside": [], "tiles": 0, "figures": 0}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page()
+        page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+
+        def route(r):
+            url = r.request.url
+            if url.startswith(folder) or url.startswith("data:"):
+                return r.continue_()
+            seen["outside"].append(url)
+            return r.abort()
+
+        page.route("**/*", route)
+        page.goto(page_path.resolve().as_uri(), wait_until="load")
+        seen["tiles"] = page.locator(".tile").count()
+        seen["visible_tiles"] = sum(
+            page.locator(".tile").nth(i).is_visible() for i in range(seen["tiles"])
+        )
+        imgs = page.locator("img[src^='data:image/png']")
+        seen["figures"] = sum(
+            imgs.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+            for i in range(imgs.count())
+        )
+        seen["text"] = page.inner_text("body")
+        browser.close()
+    return seen
+
+
+def test_index_and_a_notebook_page_display_in_a_browser(published):
+    assert CHROMIUM, "the browser test needs Debian's chromium: `make test` installs it (as root)"
+    month = published / "2026-10"
+    index = _open_in_chromium(month / "index.html")
+    assert index["tiles"] >= 1 and index["visible_tiles"] == index["tiles"]
+    assert index["errors"] == [] and index["outside"] == []
+    pages = sorted(month.glob("[0-9][0-9]_*.html"))
+    with_figures = [p for p in pages if '<img src="data:image/png' in p.read_text()] or pages
+    page = _open_in_chromium(with_figures[-1])
+    assert page["errors"] == [] and page["outside"] == []
+    assert "Report month" in page["text"]
+    if '<img src="data:image/png' in with_figures[-1].read_text():
+        assert page["figures"] >= 1
