@@ -29,10 +29,9 @@ $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m ipykernel install --sys-prefix --name smk --display-name "Python (smk)"
 	@touch $@
 
-## The main job: load and validate the bundled sample export, print its data-quality
-## account and a summary (becomes the monthly report when `smk report` lands).
+## The main job: the monthly report on the bundled sample export -> reports/YYYY-MM/
 report: $(VENV)/.installed-core
-	$(BIN)/smk validate $(SAMPLE)
+	$(BIN)/smk report --data $(SAMPLE) --month latest --out reports
 
 ## The whole test suite: lint, then pytest (package tests, nbval on every notebook, the report
 ## end to end in headless Chromium).

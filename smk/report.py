@@ -119,10 +119,36 @@ def read_params(path: str | Path | None) -> dict:
     return params
 
 
-def params_for(notebook: Path, params: dict) -> dict:
-    shared = {k: v for k, v in params.items() if k != "notebooks"}
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names the notebook's `parameters` cell defines."""
+    import papermill as pm
+
+    return set(pm.inspect_notebook(str(notebook)))
+
+
+def params_for(notebook: Path, params: dict, declared: set[str] | None = None) -> dict:
+    """Settings for one notebook: the shared ones it declares, then its own section."""
+    declared = declared_parameters(notebook) if declared is None else declared
+    shared = {k: v for k, v in params.items() if k != "notebooks" and k in declared}
     own = (params.get("notebooks") or {}).get(notebook_name(notebook)) or {}
     return {**shared, **own}
+
+
+def check_params(notebooks: list[Path], params: dict) -> None:
+    """Refuse settings no notebook takes (a typo would otherwise be silently ignored)."""
+    declared = {notebook_name(nb): declared_parameters(nb) for nb in notebooks}
+    every = set().union(*declared.values()) if declared else set()
+    unknown = [k for k in params if k != "notebooks" and k not in every]
+    for name, own in (params.get("notebooks") or {}).items():
+        if name not in declared:
+            unknown.append(f"notebooks.{name}")
+            continue
+        unknown += [f"notebooks.{name}.{k}" for k in own or {} if k not in declared[name]]
+    if unknown:
+        raise ValueError(
+            f"the params file sets {', '.join(unknown)}, which no notebook being run takes; "
+            "see the notebooks' parameters cells"
+        )
 
 
 # ------------------------------------------------------------------ the run
@@ -148,6 +174,7 @@ def run_report(
     if not chosen:
         raise ValueError(f"no notebooks to run in {notebook_dir}")
     settings = read_params(params)
+    check_params(chosen, settings)
     crm = smk.load(data, format=data_format)
     the_month = resolve_month(crm, month)
     timings["data load"] = time.perf_counter() - start

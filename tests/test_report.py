@@ -310,3 +310,22 @@ def test_index_and_a_notebook_page_display_in_a_browser(published):
     assert "Report month" in page["text"]
     if '<img src="data:image/png' in with_figures[-1].read_text():
         assert page["figures"] >= 1
+
+
+def test_params_file_with_an_unknown_setting_fails_before_running(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text("notebooks:\n  data_quality:\n    mql_targett: 3\n")
+    result = run_cli("report", "--data", str(SAMPLE), "--month", "latest", "--out", str(tmp_path / "r"),
+                     "--notebooks", "00_data_quality", "--params", str(params))
+    assert result.returncode == 2
+    assert "notebooks.data_quality.mql_targett" in result.stderr
+
+
+def test_params_reach_only_the_notebooks_that_declare_them(tmp_path):
+    from smk.report import params_for
+
+    folder = _notebook_dir(tmp_path, failing=False)
+    boom = folder / "01_boom.ipynb"
+    settings = {"month_x": 1, "notebooks": {"boom": {"output_dir": "x"}}}
+    assert params_for(boom, settings) == {"output_dir": "x"}
+    assert params_for(boom, {"data_format": "hubspot", "seed": 3}) == {"data_format": "hubspot"}
