@@ -49,6 +49,7 @@ class NotebookRun:
     name: str
     path: Path
     seconds: float = 0.0
+    cells_seconds: float = 0.0  # time spent in cells; the rest is kernel start and saving
     html: Path | None = None
 
 
@@ -189,7 +190,8 @@ def run_report(
         kernel = ensure_kernel()
         with _kernel_noise_to(out / "smk-report.log", quiet):
             runs = _execute_all(chosen, staging, cache, the_month, settings, kernel, quiet, out)
-        timings["notebooks"] = sum(r.seconds for r in runs)
+        timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
+        timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
         t = time.perf_counter()
         context = _context(crm, the_month, data)
         names = _personal_names(crm) if not include_pii else set()
@@ -245,9 +247,19 @@ def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) ->
                 f"{exc.ename}: {exc.evalue}. The failed notebook is kept at {kept}; "
                 f"the published report for {month} was left untouched."
             ) from None
-        runs.append(NotebookRun(notebook_name(nb), target, time.perf_counter() - t))
+        runs.append(
+            NotebookRun(notebook_name(nb), target, time.perf_counter() - t, _cells_seconds(target))
+        )
         log.info("ran %s in %.1f s", nb.name, runs[-1].seconds)
     return runs
+
+
+def _cells_seconds(executed: Path) -> float:
+    """Seconds the kernel spent in cells, from papermill's per-cell metadata."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    return float(sum(c.metadata.get("papermill", {}).get("duration") or 0 for c in nb.cells))
 
 
 def _cell_label(notebook: Path, source: str) -> str:
