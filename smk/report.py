@@ -363,6 +363,7 @@ def render_html(notebook: Path, target: Path, context: dict, names: set[str] | N
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [c for c in nb.cells if not _hidden_in_report(c)]
     exporter = HTMLExporter(
         template_name="smk_report",
         extra_template_basedirs=[str(Path(__file__).parent / "templates")],
@@ -384,6 +385,14 @@ def render_html(notebook: Path, target: Path, context: dict, names: set[str] | N
         body = scrub_pii(body, names)
     target.write_text(body, encoding="utf-8")
     return target
+
+
+def _hidden_in_report(cell) -> bool:
+    """Cells readers need not see: nbval's plain-text checks and cells tagged `hide-in-report`."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return "hide-in-report" in tags or (
+        cell.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in cell.source.split("\n", 1)[0]
+    )
 
 
 def write_metrics_json(folder: Path) -> Path:

@@ -307,7 +307,7 @@ def test_index_and_a_notebook_page_display_in_a_browser(published):
     with_figures = [p for p in pages if '<img src="data:image/png' in p.read_text()] or pages
     page = _open_in_chromium(with_figures[-1])
     assert page["errors"] == [] and page["outside"] == []
-    assert "Report month" in page["text"]
+    assert "report month 2026-10" in page["text"]
     if '<img src="data:image/png' in with_figures[-1].read_text():
         assert page["figures"] >= 1
 
