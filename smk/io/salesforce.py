@@ -1,0 +1,1672 @@
+"""Salesforce exports -> the canonical model, and the inverse writer used by the generator.
+
+A Salesforce export is a folder with one file per object, named after the object's API name
+(`Lead.csv`, `Contact.csv`, `Account.csv`, `Opportunity.csv`, `OpportunityContactRole.csv`,
+`Campaign.csv`, `CampaignMember.csv`, `Task.csv`, `Event.csv`; `lead_export.csv`, `Leads.xlsx`
+work too; a report download named `report<epoch>.csv` is recognised by its column labels).
+Three shapes of file are read by the same code, because every column is found through an alias
+list (API name, report label, common variants) with the mapping machinery of `smk.io.mapping`:
+
+- Data Loader / API extracts: API names, ISO datetimes `2024-01-22T20:36:47.000+0000`, `1`/empty
+  booleans, 18-character ids, a UTF-8 BOM; "Export All" also writes deleted rows (`IsDeleted`).
+- Report exports: field labels (`Lead ID`, `Lead Source`, `Converted Date`), every value quoted,
+  dates in the user's locale and time zone (pass ``timezone=``), 15-character ids and a footer
+  (`Grand Totals (N records)`, `Confidential Information - Do Not Distribute`, copyright line).
+- US-locale Excel re-saves: `02/23/26 08:55 PM`, `TRUE`/`FALSE`, often Windows-1252.
+
+All ids are normalised to the 18-character form, so a 15-character id from a report joins the
+18-character id of an API extract (`000000000000000AAA`, an empty lookup, becomes empty).
+
+How Salesforce maps onto the model (rules a user can check):
+
+- **One person, one contact.** Unconverted Leads and Contacts are contacts. A converted Lead
+  (`IsConverted`) and the Contact it became (`ConvertedContactId`) are one person: the contact
+  keeps the Contact's id, ``created_at`` / ``became_lead_at`` / ``original_source`` come from the
+  Lead (its CreatedDate and LeadSource), and the Lead row is set aside with the reason
+  ``converted lead merged into contact`` (so read == loaded + set aside still holds). If the
+  Contact is not in the export, the Lead row itself is loaded under the Contact's id. Rows of
+  other objects that point at the Lead id (campaign members, tasks) are re-pointed at the
+  contact; its Lead id is kept in the extra column ``salesforce_lead_id``.
+- **Stage dates.** Salesforce has no standard MQL date: the custom fields `MQL_Date__c` and
+  `SQL_Date__c` (report labels "MQL Date", "SQL Date") are read when present, on the Lead or the
+  Contact. A converted Lead without an SQL date became an SQL on its `ConvertedDate`.
+  ``became_opportunity_at`` is the CreatedDate of the person's first opportunity and
+  ``became_customer_at`` the close date of the first won one; a person is linked to an
+  opportunity by `Opportunity.ContactId`, `OpportunityContactRole` or the Lead's
+  `ConvertedOpportunityId`.
+- **Lifecycle stage** is the furthest stage reached: the latest stage with a date, raised by
+  the Lead's Status when it says more (`Qualified`, `Closed - Converted`, `SQL` -> sql; `MQL`,
+  `Marketing Qualified` -> mql; `Open - Not Contacted`, `Working - Contacted`, `Nurturing`,
+  `Closed - Not Converted` -> lead). A status never invents a date.
+- **Accounts.** ``account_id`` is `Contact.AccountId` (for a converted Lead also its
+  `ConvertedAccountId`). An unconverted Lead gets the account whose name equals its `Company`
+  (trimmed, case-insensitive) when exactly one account has that name (lead-to-account matching).
+- **Sources.** `LeadSource` values map onto the channel vocabulary (`LEAD_SOURCE_CHANNEL`); the
+  raw value is ``original_source_detail``.
+- **Deals** come from Opportunity. `CloseDate` is ``closed_at`` only for closed opportunities
+  (for open ones it is the expected date and stays in the extra column `CloseDate`). `CloseDate`
+  is a date: when it is the day the opportunity was created, ``closed_at`` is the creation
+  moment rather than the midnight before it. `IsClosed`/`IsWon` are derived from the stage name
+  when the export lacks them.
+- **Touchpoints** are campaign responses: `CampaignMember` rows joined to `Campaign`. A member
+  that did not respond is set aside (``campaign member did not respond``); a member of a campaign
+  missing from a present Campaign file is set aside (``unknown campaign``). ``occurred_at`` is
+  `FirstRespondedDate` (a date), or the member's CreatedDate when that falls on the same day.
+  The channel comes from `Campaign.Type` (`CAMPAIGN_TYPES`), the touch type from the member
+  status when it names an action (`Clicked`, `Attended`, ...) and otherwise from the type.
+- **Activities** are Tasks (call / email / task, from `TaskSubtype` then `Type`) and Events
+  (meetings). ``contact_id`` is `WhoId` (lead ids re-pointed); a Task with no `WhoId` whose
+  `WhatId` is an opportunity (`006...`) belongs to that opportunity's contact. ``occurred_at`` is
+  CreatedDate (the moment the work was logged), else the activity date.
+- Rows with `IsDeleted` set are set aside (``deleted in Salesforce``); report footer lines are
+  set aside as ``report footer``.
+- **Spend** is read from a `spend.csv` with the canonical columns (month, channel, campaign,
+  amount, currency), if the folder has one.
+
+`write_salesforce` is the inverse (see its docstring); `load_salesforce(write_salesforce(crm))`
+reproduces the contacts, accounts, deals, touchpoints and activities of a consistent CRM.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smk.errors import CRMExportError
+from smk.io import files as fileio
+from smk.io import parse
+from smk.io.mapping import TableMapping, data_files, map_frame, translate
+from smk.io.validate import assemble
+from smk.model import ACTIVITY_TYPES, CRM, STAGES, TOUCH_TYPES
+
+FORMAT = "salesforce"
+
+# ----------------------------------------------------------------------------- vocabularies
+#: Lead.LeadSource / Contact.LeadSource -> channel. Salesforce's default picklist values plus the
+#: values orgs commonly add. Matching ignores case and spacing.
+LEAD_SOURCE_CHANNEL: dict[str, str] = {
+    "Web": "direct",
+    "Website": "direct",
+    "Direct": "direct",
+    "Direct Traffic": "direct",
+    "Online Form": "direct",
+    "Web Form": "direct",
+    "Organic Search": "organic_search",
+    "SEO": "organic_search",
+    "Search Engine": "organic_search",
+    "Paid Search": "paid_search",
+    "PPC": "paid_search",
+    "SEM": "paid_search",
+    "Google Ads": "paid_search",
+    "Google AdWords": "paid_search",
+    "Email": "email",
+    "Email Marketing": "email",
+    "Newsletter": "email",
+    "Social": "organic_social",
+    "Social Media": "organic_social",
+    "Organic Social": "organic_social",
+    "Paid Social": "paid_social",
+    "Social Ads": "paid_social",
+    "LinkedIn Ads": "paid_social",
+    "Facebook Ads": "paid_social",
+    "Partner Referral": "referral",
+    "Employee Referral": "referral",
+    "External Referral": "referral",
+    "Customer Referral": "referral",
+    "Referral": "referral",
+    "Partner": "referral",
+    "Word of mouth": "referral",
+    "Trade Show": "offline",
+    "Seminar - Internal": "offline",
+    "Seminar - Partner": "offline",
+    "Seminar Partner": "offline",
+    "Conference": "offline",
+    "Event": "offline",
+    "Webinar": "offline",
+    "Phone Inquiry": "offline",
+    "Cold Call": "offline",
+    "Purchased List": "offline",
+    "List Import": "offline",
+    "Direct Mail": "offline",
+    "Advertisement": "other_campaigns",
+    "Banner Ads": "other_campaigns",
+    "Display": "other_campaigns",
+    "Public Relations": "other_campaigns",
+    "Content Syndication": "other_campaigns",
+    "Other": "other",
+}
+#: The LeadSource the writer uses for each channel (each maps back to its channel).
+CHANNEL_LEAD_SOURCE: dict[str, str] = {
+    "organic_search": "Organic Search",
+    "paid_search": "Paid Search",
+    "email": "Email",
+    "organic_social": "Social",
+    "paid_social": "Paid Social",
+    "referral": "External Referral",
+    "direct": "Web",
+    "offline": "Trade Show",
+    "other_campaigns": "Advertisement",
+    "other": "Other",
+}
+#: Campaign.Type -> (channel, default touch type). Salesforce's default types (Conference,
+#: Webinar, Trade Show, Public Relations, Partners, Referral Program, Advertisement, Banner Ads,
+#: Direct Mail, Email, Telemarketing, Other) and common additions.
+CAMPAIGN_TYPES: dict[str, tuple[str, str]] = {
+    "Email": ("email", "email_click"),
+    "Email Marketing": ("email", "email_click"),
+    "Newsletter": ("email", "email_click"),
+    "Webinar": ("offline", "event"),
+    "Conference": ("offline", "event"),
+    "Trade Show": ("offline", "event"),
+    "Tradeshow": ("offline", "event"),
+    "Seminar / Conference": ("offline", "event"),
+    "Seminar": ("offline", "event"),
+    "Event": ("offline", "event"),
+    "Events": ("offline", "event"),
+    "Roadshow": ("offline", "event"),
+    "Direct Mail": ("offline", "other"),
+    "Telemarketing": ("offline", "other"),
+    "Print": ("offline", "other"),
+    "Paid Search": ("paid_search", "ad_click"),
+    "PPC": ("paid_search", "ad_click"),
+    "SEM": ("paid_search", "ad_click"),
+    "Google Ads": ("paid_search", "ad_click"),
+    "SEO": ("organic_search", "visit"),
+    "Organic Search": ("organic_search", "visit"),
+    "Social": ("organic_social", "visit"),
+    "Social Media": ("organic_social", "visit"),
+    "Organic Social": ("organic_social", "visit"),
+    "Paid Social": ("paid_social", "ad_click"),
+    "Social Ads": ("paid_social", "ad_click"),
+    "Referral Program": ("referral", "visit"),
+    "Referral": ("referral", "visit"),
+    "Partners": ("referral", "other"),
+    "Partner": ("referral", "other"),
+    "Website": ("direct", "visit"),
+    "Direct Traffic": ("direct", "visit"),
+    "Direct": ("direct", "visit"),
+    "Advertisement": ("other_campaigns", "ad_click"),
+    "Banner Ads": ("other_campaigns", "ad_click"),
+    "Display": ("other_campaigns", "ad_click"),
+    "Display Ads": ("other_campaigns", "ad_click"),
+    "Web Marketing": ("other_campaigns", "visit"),
+    "Content Syndication": ("other_campaigns", "content"),
+    "Public Relations": ("other_campaigns", "other"),
+    "Other": ("other", "other"),
+}
+#: The Campaign.Type the writer uses for each channel.
+CHANNEL_CAMPAIGN_TYPE: dict[str, str] = {
+    "organic_search": "SEO",
+    "paid_search": "Paid Search",
+    "email": "Email",
+    "organic_social": "Social Media",
+    "paid_social": "Paid Social",
+    "referral": "Referral Program",
+    "direct": "Website",
+    "offline": "Trade Show",
+    "other_campaigns": "Advertisement",
+    "other": "Other",
+}
+#: CampaignMember.Status values that name what the person did (statuses are set per campaign).
+MEMBER_STATUS_TOUCH: dict[str, str] = {
+    "Visited": "visit",
+    "Visited Website": "visit",
+    "Submitted Form": "form",
+    "Form Submitted": "form",
+    "Filled Out Form": "form",
+    "Registered": "form",
+    "Clicked": "email_click",
+    "Clicked Email": "email_click",
+    "Clicked Ad": "ad_click",
+    "Ad Click": "ad_click",
+    "Attended": "event",
+    "Attended On-Demand": "event",
+    "Visited Booth": "event",
+    "Downloaded": "content",
+    "Downloaded Content": "content",
+    "Chatted": "chat",
+}
+_TOUCH_MEMBER_STATUS: dict[str, str] = {
+    "visit": "Visited",
+    "form": "Submitted Form",
+    "email_click": "Clicked",
+    "ad_click": "Clicked Ad",
+    "event": "Attended",
+    "content": "Downloaded",
+    "chat": "Chatted",
+    "other": "Responded",
+}
+#: Lead.Status -> the stage it shows (org-specific values vary; unknown values say nothing).
+LEAD_STATUS_STAGE: dict[str, str] = {
+    "Open - Not Contacted": "lead",
+    "Open": "lead",
+    "New": "lead",
+    "Working - Contacted": "lead",
+    "Working": "lead",
+    "Contacted": "lead",
+    "Attempted to Contact": "lead",
+    "Nurturing": "lead",
+    "Nurture": "lead",
+    "Closed - Not Converted": "lead",
+    "Unqualified": "lead",
+    "Disqualified": "lead",
+    "MQL": "mql",
+    "Marketing Qualified": "mql",
+    "Marketing Qualified Lead": "mql",
+    "SQL": "sql",
+    "Sales Qualified": "sql",
+    "Sales Qualified Lead": "sql",
+    "Qualified": "sql",
+    "Closed - Converted": "sql",
+    "Converted": "sql",
+}
+_TASK_SUBTYPE: dict[str, str] = {
+    "Call": "call",
+    "Email": "email",
+    "ListEmail": "email",
+    "List Email": "email",
+}
+_TASK_TYPE: dict[str, str] = {
+    "Call": "call",
+    "Email": "email",
+    "Meeting": "meeting",
+    "Send Letter": "task",
+    "Send Quote": "task",
+    "To Do": "task",
+    "Other": "task",
+}
+
+# ----------------------------------------------------------------------------- objects
+_DELETED = ["IsDeleted", "Deleted"]
+_CREATED = ["CreatedDate", "Created Date", "Create Date"]
+_OWNER = ["OwnerId", "Owner ID"]
+
+
+@dataclass(frozen=True)
+class _Object:
+    """One Salesforce object: the aliases of its columns and which of them hold ids."""
+
+    table: str  # canonical table (for map_frame's required-column check) or the object name
+    mapping: TableMapping
+    ids: tuple[str, ...]
+    required: tuple[str, ...] = ()
+
+
+def _tm(columns: dict[str, list[str]], **kw) -> TableMapping:
+    return TableMapping(columns=columns, **kw)
+
+
+_OBJECTS: dict[str, _Object] = {
+    "Lead": _Object(
+        "contacts",
+        _tm(
+            {
+                "contact_id": ["Id", "Lead ID"],
+                "email": ["Email"],
+                "created_at": _CREATED + ["Lead Created Date"],
+                "original_source_detail": ["LeadSource", "Lead Source"],
+                "owner_id": _OWNER + ["Lead Owner ID", "Lead Owner", "Owner"],
+                "country": ["Country", "CountryCode", "Country Code"],
+                "job_title": ["Title", "Job Title"],
+                "Company": ["Company", "Company / Account"],
+                "Status": ["Status", "Lead Status"],
+                "IsConverted": ["IsConverted", "Converted", "Is Converted"],
+                "ConvertedDate": ["ConvertedDate", "Converted Date"],
+                "ConvertedContactId": ["ConvertedContactId", "Converted Contact ID"],
+                "ConvertedAccountId": ["ConvertedAccountId", "Converted Account ID"],
+                "ConvertedOpportunityId": ["ConvertedOpportunityId", "Converted Opportunity ID"],
+                "MQL_Date__c": ["MQL_Date__c", "MQL Date", "MQL_Date", "Marketing Qualified Date"],
+                "SQL_Date__c": ["SQL_Date__c", "SQL Date", "SQL_Date", "Sales Qualified Date"],
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("contact_id", "ConvertedContactId", "ConvertedAccountId", "ConvertedOpportunityId"),
+    ),
+    "Contact": _Object(
+        "contacts",
+        _tm(
+            {
+                "contact_id": ["Id", "Contact ID"],
+                "email": ["Email"],
+                "account_id": ["AccountId", "Account ID"],
+                "created_at": _CREATED + ["Contact Created Date"],
+                "original_source_detail": ["LeadSource", "Lead Source"],
+                "owner_id": _OWNER + ["Contact Owner ID", "Contact Owner", "Owner"],
+                "country": ["MailingCountry", "Mailing Country", "Country", "OtherCountry"],
+                "job_title": ["Title", "Job Title"],
+                "MQL_Date__c": ["MQL_Date__c", "MQL Date", "MQL_Date", "Marketing Qualified Date"],
+                "SQL_Date__c": ["SQL_Date__c", "SQL Date", "SQL_Date", "Sales Qualified Date"],
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("contact_id", "account_id"),
+    ),
+    "Account": _Object(
+        "accounts",
+        _tm(
+            {
+                "account_id": ["Id", "Account ID"],
+                "name": ["Name", "Account Name"],
+                "industry": ["Industry"],
+                "employees": ["NumberOfEmployees", "Employees", "No. of Employees"],
+                "annual_revenue": ["AnnualRevenue", "Annual Revenue"],
+                "country": ["BillingCountry", "Billing Country", "ShippingCountry", "Country"],
+                "created_at": _CREATED,
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("account_id",),
+    ),
+    "Opportunity": _Object(
+        "deals",
+        _tm(
+            {
+                "deal_id": ["Id", "Opportunity ID"],
+                "account_id": ["AccountId", "Account ID"],
+                "contact_id": ["ContactId", "Contact ID"],
+                "pipeline": [
+                    "RecordType.Name",
+                    "RecordTypeName",
+                    "Opportunity Record Type",
+                    "Record Type",
+                    "Type",
+                    "Opportunity Type",
+                ],
+                "stage": ["StageName", "Stage"],
+                "created_at": _CREATED,
+                "CloseDate": ["CloseDate", "Close Date"],
+                "is_closed": ["IsClosed", "Closed"],
+                "is_won": ["IsWon", "Won"],
+                "amount": ["Amount"],
+                "currency": [
+                    "CurrencyIsoCode",
+                    "Opportunity Currency",
+                    "Amount Currency",
+                    "Currency",
+                ],
+                "product": [
+                    "Product_Line__c",
+                    "Product Line",
+                    "Product_Family__c",
+                    "Product Family",
+                    "Product2.Family",
+                ],
+                "owner_id": _OWNER + ["Opportunity Owner ID", "Opportunity Owner", "Owner"],
+                "lost_reason": [
+                    "Loss_Reason__c",
+                    "Loss Reason",
+                    "Lost_Reason__c",
+                    "Lost Reason",
+                    "Closed_Lost_Reason__c",
+                    "Closed Lost Reason",
+                ],
+                "IsDeleted": _DELETED,
+            },
+            derive={
+                "is_won": {"from": "stage", "pattern": r"closed\W*won|^won$"},
+                "is_closed": {"from": "stage", "pattern": r"^closed|^won$|^lost$"},
+            },
+        ),
+        ("deal_id", "account_id", "contact_id", "owner_id"),
+    ),
+    "OpportunityContactRole": _Object(
+        "OpportunityContactRole",
+        _tm(
+            {
+                "OpportunityId": ["OpportunityId", "Opportunity ID"],
+                "ContactId": ["ContactId", "Contact ID"],
+                "IsPrimary": ["IsPrimary", "Primary"],
+                "Role": ["Role"],
+                "CreatedDate": _CREATED,
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("OpportunityId", "ContactId"),
+        ("OpportunityId", "ContactId"),
+    ),
+    "Campaign": _Object(
+        "Campaign",
+        _tm(
+            {
+                "Id": ["Id", "Campaign ID"],
+                "Name": ["Name", "Campaign Name"],
+                "Type": ["Type", "Campaign Type"],
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("Id",),
+        ("Id",),
+    ),
+    "CampaignMember": _Object(
+        "CampaignMember",
+        _tm(
+            {
+                "Id": ["Id", "Campaign Member ID", "Member ID"],
+                "CampaignId": ["CampaignId", "Campaign ID"],
+                "ContactId": ["ContactId", "Contact ID"],
+                "LeadId": ["LeadId", "Lead ID"],
+                "LeadOrContactId": ["LeadOrContactId", "Lead or Contact ID"],
+                "Status": ["Status", "Member Status"],
+                "HasResponded": ["HasResponded", "Responded"],
+                "FirstRespondedDate": [
+                    "FirstRespondedDate",
+                    "First Responded Date",
+                    "Member First Responded Date",
+                ],
+                "CreatedDate": _CREATED + ["Member Created Date"],
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("Id", "CampaignId", "ContactId", "LeadId", "LeadOrContactId"),
+        ("CampaignId",),
+    ),
+    "Task": _Object(
+        "Task",
+        _tm(
+            {
+                "Id": ["Id", "Activity ID", "Task ID"],
+                "WhoId": ["WhoId", "Who ID", "Name ID"],
+                "ContactId": ["Contact ID"],
+                "LeadId": ["Lead ID"],
+                "WhatId": ["WhatId", "What ID", "Related To ID"],
+                "OpportunityId": ["Opportunity ID"],
+                "TaskSubtype": ["TaskSubtype", "Task Subtype"],
+                "Type": ["Type", "Task Type"],
+                "CreatedDate": _CREATED,
+                "ActivityDate": ["ActivityDate", "Due Date", "Date"],
+                "OwnerId": _OWNER + ["Assigned To ID", "Assigned ID", "Assigned To", "Assigned"],
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("Id", "WhoId", "ContactId", "LeadId", "WhatId", "OpportunityId", "OwnerId"),
+    ),
+    "Event": _Object(
+        "Event",
+        _tm(
+            {
+                "Id": ["Id", "Activity ID", "Event ID"],
+                "WhoId": ["WhoId", "Who ID", "Name ID"],
+                "ContactId": ["Contact ID"],
+                "LeadId": ["Lead ID"],
+                "WhatId": ["WhatId", "What ID", "Related To ID"],
+                "OpportunityId": ["Opportunity ID"],
+                "CreatedDate": _CREATED,
+                "StartDateTime": ["StartDateTime", "Start Date Time", "Start"],
+                "ActivityDateTime": ["ActivityDateTime", "Date/Time"],
+                "ActivityDate": ["ActivityDate", "Due Date", "Date"],
+                "OwnerId": _OWNER + ["Assigned To ID", "Assigned ID", "Assigned To", "Assigned"],
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("Id", "WhoId", "ContactId", "LeadId", "WhatId", "OpportunityId", "OwnerId"),
+    ),
+    "spend": _Object(
+        "spend",
+        _tm(
+            {
+                "month": ["month", "Month"],
+                "channel": ["channel", "Channel"],
+                "campaign": ["campaign", "Campaign", "Campaign Name"],
+                "amount": ["amount", "Amount", "Spend", "Cost"],
+                "currency": ["currency", "Currency"],
+            },
+            values={
+                "channel": {
+                    **{k: v for k, (v, _) in CAMPAIGN_TYPES.items()},
+                    **LEAD_SOURCE_CHANNEL,
+                }
+            },
+        ),
+        (),
+    ),
+}
+
+#: File stems (lower case, separators removed) naming each object.
+_FILE_NAMES: dict[str, str] = {
+    "lead": "Lead",
+    "leads": "Lead",
+    "contact": "Contact",
+    "contacts": "Contact",
+    "account": "Account",
+    "accounts": "Account",
+    "opportunity": "Opportunity",
+    "opportunities": "Opportunity",
+    "opportunitycontactrole": "OpportunityContactRole",
+    "opportunitycontactroles": "OpportunityContactRole",
+    "campaign": "Campaign",
+    "campaigns": "Campaign",
+    "campaignmember": "CampaignMember",
+    "campaignmembers": "CampaignMember",
+    "task": "Task",
+    "tasks": "Task",
+    "event": "Event",
+    "events": "Event",
+    "spend": "spend",
+}
+#: Report downloads (`report1707000000000.csv`) are told apart by their column labels.
+_SIGNATURES: tuple[tuple[str, set[str]], ...] = (
+    ("CampaignMember", {"campaign id", "responded"}),
+    ("CampaignMember", {"campaign id", "member status"}),
+    ("OpportunityContactRole", {"opportunity id", "contact id", "role"}),
+    ("Opportunity", {"opportunity id"}),
+    ("Opportunity", {"stage", "opportunity name"}),
+    ("Campaign", {"campaign id", "campaign name"}),
+    ("Task", {"task subtype"}),
+    ("Task", {"activity id"}),
+    ("Lead", {"lead id"}),
+    ("Lead", {"lead source", "lead status"}),
+    ("Contact", {"contact id"}),
+    ("Account", {"account id", "account name"}),
+)
+_IGNORED_FILES = {"idmap", "smkmapping"}
+_ID_RE = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+_SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_MERGED = "converted lead merged into contact"
+
+
+# ----------------------------------------------------------------------------- helpers
+def salesforce_ids(values: pd.Series) -> pd.Series:
+    """Salesforce ids in their 18-character form; other values are only trimmed.
+
+    Only 15/18-character alphanumeric values are touched, so a report footer or an id from
+    another system is never given a checksum suffix; `000000000000000AAA` (an empty lookup in
+    some export tools) becomes missing.
+    """
+    s = parse.clean_text(values)
+    codes, uniques = pd.factorize(s)
+    uniq = np.asarray(uniques, dtype=object)
+    looks = np.asarray(pd.Series(uniq, dtype="string").str.fullmatch(_ID_RE.pattern), dtype=bool)
+    if not looks.any():
+        return s
+    fixed = uniq.copy()
+    fixed[looks] = _id18(uniq[looks])
+    fixed[fixed == "000000000000000AAA"] = None
+    out = np.where(codes >= 0, fixed[np.maximum(codes, 0)], None)
+    return pd.Series(out, index=s.index, dtype="string")
+
+
+def _id18(ids: np.ndarray) -> np.ndarray:
+    """`parse.salesforce_id18` for many alphanumeric ids at once (their first 15 characters)."""
+    if not len(ids):
+        return np.asarray(ids, dtype=object)
+    heads = [v[:15] for v in ids]
+    chars = np.frombuffer("".join(heads).encode("ascii"), dtype=np.uint8).reshape(-1, 3, 5)
+    upper = ((chars >= ord("A")) & (chars <= ord("Z"))).astype(np.int64)
+    bits = upper @ (1 << np.arange(5))  # one 5-bit number per 5-character chunk
+    table = np.array(list(_SF_SUFFIX))
+    suffix = table[bits]
+    return np.array([h + "".join(x) for h, x in zip(heads, suffix, strict=True)], dtype=object)
+
+
+def _object_of_name(path: Path) -> str | None:
+    tokens = [t for t in re.split(r"[^a-z0-9]+", path.stem.lower()) if t]
+    for k in range(min(3, len(tokens)), 0, -1):
+        name = _FILE_NAMES.get("".join(tokens[:k]))
+        if name:
+            return name
+    return None
+
+
+def _object_of_headers(frame: pd.DataFrame) -> str | None:
+    headers = {fileio.normalise_header(c) for c in frame.columns if not c.startswith("_")}
+    for name, needed in _SIGNATURES:
+        if needed <= headers:
+            return name
+    return None
+
+
+def _ok(frame: pd.DataFrame) -> pd.Series:
+    return frame["_reason"].isna()
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column as clean text, or an all-missing column when the export lacks it."""
+    if name in frame.columns:
+        return parse.clean_text(frame[name])
+    return pd.Series(pd.NA, index=frame.index, dtype="string")
+
+
+def _coalesce(*columns: pd.Series) -> pd.Series:
+    out = columns[0]
+    for col in columns[1:]:
+        out = out.fillna(col)
+    return out
+
+
+def _bools(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A checkbox column as booleans: <NA> when absent or not a boolean.
+
+    Salesforce checkboxes are never null, and API extracts write false as an empty cell, so an
+    empty cell of a present column is False.
+    """
+    if name not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    values, _bad = parse.parse_bools(frame[name])
+    return values.mask(parse.blank(frame[name]), False)
+
+
+def _bool_text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A checkbox column as `true`/`false` text; values that are not booleans stay as they are."""
+    values = _bools(frame, name)
+    text = values.map({True: "true", False: "false"}).astype("string")
+    return text.fillna(_col(frame, name))
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    """UTC timestamps as ISO 8601 text that `assemble` reads back exactly (to the microsecond)."""
+    out = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00").astype("string")
+    return out.mask(values.isna())
+
+
+def _same_day(a: pd.Series, b: pd.Series, tz: str) -> pd.Series:
+    """Both timestamps present and on the same calendar day in the export's time zone."""
+    day_a = a.dt.tz_convert(tz).dt.normalize()
+    day_b = b.dt.tz_convert(tz).dt.normalize()
+    return (a.notna() & b.notna() & (day_a == day_b)).fillna(False).astype(bool)
+
+
+def _empty_frame(table: str) -> pd.DataFrame:
+    spec = _OBJECTS[table]
+    cols = list(spec.mapping.columns) + ["_file", "_row", "_reason"]
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+
+
+class _Dates:
+    """Parses the date columns of one load with the same options; collects the warnings."""
+
+    def __init__(self, options: parse.DateOptions) -> None:
+        self.options = options
+        self.warnings: list[str] = []
+
+    def parse(self, frame: pd.DataFrame, col: str, label: str) -> pd.Series:
+        out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+        if col not in frame.columns or frame.empty:
+            return out
+        ok = _ok(frame)
+        parsed, _bad, notes = parse.parse_datetimes(frame.loc[ok, col], self.options)
+        out[ok] = parsed
+        self.warnings.extend(f"{label}: {note}" for note in notes)
+        return out
+
+    def first(
+        self, frame: pd.DataFrame, cols: list[tuple[str, str]]
+    ) -> tuple[pd.Series, pd.Series]:
+        """(parsed, text) of the first column holding a date, row by row.
+
+        The text is ISO where a date was parsed and else the first raw value, so a value that
+        cannot be read reaches `assemble` and is set aside there as unparseable.
+        """
+        parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+        raw = pd.Series(pd.NA, index=frame.index, dtype="string")
+        for col, label in cols:
+            if col not in frame.columns:
+                continue
+            parsed = parsed.fillna(self.parse(frame, col, label))
+            raw = raw.fillna(_col(frame, col))
+        return parsed, _iso(parsed).fillna(raw)
+
+
+# ----------------------------------------------------------------------------- reading
+def _read_export(source: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:
+    """Every recognised file of the export, mapped to API-named columns, per object."""
+    if not source.exists():
+        raise CRMExportError("no such file or folder", file=str(source))
+    candidates = [source] if source.is_file() else data_files(source)
+    found: dict[str, list[pd.DataFrame]] = {}
+    for path in candidates:
+        stem = re.sub(r"[^a-z0-9]", "", path.stem.lower())
+        if stem in _IGNORED_FILES:
+            continue
+        name = _object_of_name(path)
+        frame = fileio.read_any(path)
+        if name is None:
+            name = _object_of_headers(frame)
+        if name is None:
+            warnings.append(f"{path.name}: not a Salesforce object file this loader reads; ignored")
+            continue
+        spec = _OBJECTS[name]
+        mapped = map_frame(frame, spec.table, spec.mapping, path)
+        _check_columns(mapped, name, spec, path, frame)
+        found.setdefault(name, []).append(mapped)
+    if not found:
+        raise CRMExportError(
+            "no Salesforce export files found (expected Lead.csv, Contact.csv, Account.csv, "
+            "Opportunity.csv, Campaign.csv, CampaignMember.csv, Task.csv, Event.csv)",
+            file=str(source),
+            found_columns=[p.name for p in candidates],
+            found_label="Files found",
+        )
+    objects = {}
+    for name, frames in found.items():
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        objects[name] = _clean_rows(frame.reset_index(drop=True), _OBJECTS[name])
+    return objects
+
+
+def _check_columns(
+    mapped: pd.DataFrame, name: str, spec: _Object, path: Path, frame: pd.DataFrame
+) -> None:
+    for col in spec.required:
+        if col not in mapped.columns:
+            aliases = ", ".join(repr(a) for a in spec.mapping.columns[col])
+            raise CRMExportError(
+                f"a Salesforce {name} export needs a {col} column (looked for {aliases})",
+                file=str(path),
+                column=col,
+                found_columns=[c for c in frame.columns if not c.startswith("_")],
+            )
+
+
+def _clean_rows(frame: pd.DataFrame, spec: _Object) -> pd.DataFrame:
+    """Deleted records are marked; ids take their 18-character form.
+
+    (Report footers and ragged lines were already marked by `map_frame`.)
+    """
+    frame["_reason"] = frame["_reason"].astype("string")
+    if "IsDeleted" in frame.columns:
+        deleted = _bools(frame, "IsDeleted").fillna(False).astype(bool) & _ok(frame)
+        frame.loc[deleted, "_reason"] = "deleted in Salesforce"
+    for col in spec.ids:
+        if col in frame.columns:
+            frame[col] = salesforce_ids(frame[col])
+    return frame
+
+
+# ----------------------------------------------------------------------------- loading
+def load_salesforce(
+    source: str | Path, *, timezone: str | None = None, dayfirst: bool | None = None
+) -> CRM:
+    """Load a folder of Salesforce object exports into the canonical, validated model.
+
+    Parameters
+    ----------
+    source : folder of exports (or a single object file).
+    timezone : zone of timestamps written without one (reports and Excel re-saves show the
+        user's local time); default UTC.
+    dayfirst : force European (True) or US (False) day order for ambiguous dates.
+
+    See the module docstring for how Leads, Contacts, Opportunities, campaign members and
+    activities become contacts, deals, touchpoints and activities.
+    """
+    source = Path(source)
+    options = parse.DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst)
+    warnings: list[str] = []
+    objects = _read_export(source, warnings)
+    dates = _Dates(options)
+
+    leads = objects.get("Lead")
+    lead_map = _lead_map(leads) if leads is not None else pd.Series(dtype="string")
+    raw: dict[str, pd.DataFrame] = {}
+    links = pd.DataFrame(columns=["deal_id", "contact_id"])
+    deal_dates = pd.DataFrame(columns=["deal_id", "created", "closed", "won"])
+    if "Opportunity" in objects:
+        raw["deals"], links, deal_dates = _deals(
+            objects["Opportunity"], objects.get("OpportunityContactRole"), leads, lead_map, dates
+        )
+    if "Account" in objects:
+        raw["accounts"] = objects["Account"]
+    if leads is not None or "Contact" in objects:
+        raw["contacts"] = _contacts(
+            leads, objects.get("Contact"), objects.get("Account"), links, deal_dates, dates
+        )
+    if "CampaignMember" in objects:
+        raw["touchpoints"] = _touchpoints(
+            objects["CampaignMember"], objects.get("Campaign"), lead_map, dates, warnings
+        )
+    deal_contact = (
+        raw["deals"]
+        .loc[_ok(raw["deals"])]
+        .drop_duplicates("deal_id")
+        .set_index("deal_id")["contact_id"]
+        if "deals" in raw
+        else pd.Series(dtype="string")
+    )
+    acts = [
+        _activities(objects[name], name, lead_map, deal_contact, dates)
+        for name in ("Task", "Event")
+        if name in objects
+    ]
+    if acts:
+        raw["activities"] = pd.concat(acts, ignore_index=True)
+    if "spend" in objects:
+        raw["spend"] = objects["spend"]
+    return assemble(
+        raw, source=str(source), format=FORMAT, options=options, warnings=warnings + dates.warnings
+    )
+
+
+def _converted(leads: pd.DataFrame) -> pd.Series:
+    """Lead rows converted into a contact (IsConverted, or a ConvertedContactId without it)."""
+    has_contact = _col(leads, "ConvertedContactId").notna()
+    if "IsConverted" in leads.columns:
+        flag = _bools(leads, "IsConverted").fillna(False).astype(bool)
+    else:
+        flag = has_contact
+    return flag & has_contact & _ok(leads)
+
+
+def _lead_map(leads: pd.DataFrame) -> pd.Series:
+    """Converted lead id -> the id of the contact it became."""
+    conv = _converted(leads) & leads["contact_id"].notna()
+    pairs = leads.loc[conv, ["contact_id", "ConvertedContactId"]].drop_duplicates("contact_id")
+    return pd.Series(
+        pairs["ConvertedContactId"].to_numpy(), index=pairs["contact_id"].to_numpy(), dtype="string"
+    )
+
+
+def _through(ids: pd.Series, lead_map: pd.Series) -> pd.Series:
+    """Re-point converted lead ids at their contact."""
+    if lead_map.empty:
+        return ids
+    return ids.map(lead_map).astype("string").fillna(ids)
+
+
+def _deals(
+    opps: pd.DataFrame,
+    roles: pd.DataFrame | None,
+    leads: pd.DataFrame | None,
+    lead_map: pd.Series,
+    dates: _Dates,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Opportunities as deals, plus the person<->deal links and the dates stages need."""
+    d = opps.copy()
+    ok = _ok(d)
+    created, created_text = dates.first(d, [("created_at", "Opportunity.CreatedDate")])
+    close = dates.parse(d, "CloseDate", "Opportunity.CloseDate")
+    won = _bools(d, "is_won")
+    closed = _bools(d, "is_closed").fillna(won.fillna(False)).fillna(False).astype(bool)
+    closed_at = close.where(closed)
+    same_day = (closed_at < created) & _same_day(closed_at, created, dates.options.timezone)
+    closed_at = closed_at.mask(same_day, created)
+    d["created_at"] = created_text
+    d["is_closed"] = _bool_text(d, "is_closed")
+    d["is_won"] = _bool_text(d, "is_won")
+    d["closed_at"] = _iso(closed_at).fillna(_col(d, "CloseDate").where(closed))
+
+    # who is on each deal: Opportunity.ContactId, then contact roles, then the converted lead
+    link_parts = [
+        pd.DataFrame(
+            {"deal_id": d.loc[ok, "deal_id"], "contact_id": _col(d, "contact_id")[ok]}
+        ).assign(priority=0)
+    ]
+    if roles is not None and not roles.empty:
+        r = roles[_ok(roles)]
+        primary = _bools(r, "IsPrimary").fillna(False).astype(bool)
+        link_parts.append(
+            pd.DataFrame(
+                {
+                    "deal_id": r["OpportunityId"],
+                    "contact_id": r["ContactId"],
+                    "priority": (~primary).astype(int) + 1,
+                }
+            )
+        )
+    if leads is not None and "ConvertedOpportunityId" in leads.columns:
+        conv = _converted(leads)
+        link_parts.append(
+            pd.DataFrame(
+                {
+                    "deal_id": leads.loc[conv, "ConvertedOpportunityId"],
+                    "contact_id": leads.loc[conv, "ConvertedContactId"],
+                    "priority": 3,
+                }
+            )
+        )
+    links = pd.concat(link_parts, ignore_index=True)
+    links["contact_id"] = _through(links["contact_id"].astype("string"), lead_map)
+    links = links.dropna(subset=["deal_id", "contact_id"])
+    links = links.reset_index(drop=True).rename_axis("order").reset_index()
+    links = links.sort_values(["priority", "order"], kind="stable")
+    best = links.drop_duplicates("deal_id").set_index("deal_id")["contact_id"]
+    d["contact_id"] = d["deal_id"].map(best).astype("string").where(ok, _col(d, "contact_id"))
+
+    deal_dates = pd.DataFrame(
+        {
+            "deal_id": d.loc[ok, "deal_id"],
+            "created": created[ok],
+            "closed": closed_at[ok],
+            "won": won[ok].fillna(False).astype(bool),
+        }
+    ).drop_duplicates("deal_id")
+    return d, links[["deal_id", "contact_id"]].drop_duplicates(), deal_dates
+
+
+def _account_by_name(accounts: pd.DataFrame | None) -> dict[str, str]:
+    """Account name (folded) -> account id, for names that only one account has."""
+    if accounts is None or "name" not in accounts.columns:
+        return {}
+    a = accounts[_ok(accounts)]
+    names = _col(a, "name").str.strip().str.lower()
+    counts = names.value_counts()
+    unique = names.isin(counts[counts == 1].index) & a["account_id"].notna()
+    return dict(zip(names[unique], a.loc[unique, "account_id"], strict=True))
+
+
+_PERSON_TEXT = ("email", "owner_id", "country", "job_title", "original_source_detail")
+
+
+def _contacts(
+    leads: pd.DataFrame | None,
+    contacts: pd.DataFrame | None,
+    accounts: pd.DataFrame | None,
+    links: pd.DataFrame,
+    deal_dates: pd.DataFrame,
+    dates: _Dates,
+) -> pd.DataFrame:
+    """Leads and Contacts as one row per person (see the module docstring for the rules)."""
+    leads = leads.copy() if leads is not None else _empty_frame("Lead")
+    contacts = contacts.copy() if contacts is not None else _empty_frame("Contact")
+
+    # ---- lead side: one value per lead row
+    l_ok = _ok(leads) & leads["contact_id"].notna()
+    conv = _converted(leads) & l_ok
+    l_created, l_created_t = dates.first(leads, [("created_at", "Lead.CreatedDate")])
+    l_mql, l_mql_t = dates.first(leads, [("MQL_Date__c", "Lead.MQL_Date__c")])
+    l_sql, l_sql_t = dates.first(leads, [("SQL_Date__c", "Lead.SQL_Date__c")])
+    c_sql, c_sql_t = dates.first(leads, [("ConvertedDate", "Lead.ConvertedDate")])
+    l_sql = l_sql.fillna(c_sql.where(conv))
+    l_sql_t = l_sql_t.fillna(c_sql_t.where(conv))
+    by_name = _account_by_name(accounts)
+    company = _col(leads, "Company").str.strip().str.lower()
+    matched = company.map(by_name)
+    lead_side = pd.DataFrame(
+        {
+            "person": _col(leads, "ConvertedContactId").where(conv, leads["contact_id"]),
+            "lead_id": leads["contact_id"],
+            "created": l_created,
+            "created_t": l_created_t,
+            "mql": l_mql,
+            "mql_t": l_mql_t,
+            "sql": l_sql,
+            "sql_t": l_sql_t,
+            "account_id": _col(leads, "ConvertedAccountId")
+            .where(conv)
+            .fillna(matched.astype("string").where(~conv)),
+            "status": _col(leads, "Status"),
+            "converted": conv,
+            **{c: _col(leads, c) for c in _PERSON_TEXT},
+        }
+    )
+    # converted leads of one person: the earliest is the person's lead, the others merged away
+    order = lead_side[conv].sort_values("created", na_position="last", kind="stable")
+    primary = order.drop_duplicates("person").index
+    c_ok = _ok(contacts) & contacts["contact_id"].notna()
+    known = set(contacts.loc[c_ok, "contact_id"])
+    into_contact = pd.Index([i for i in primary if lead_side.at[i, "person"] in known])
+    merged_away = conv[conv].index.difference(primary).union(into_contact)
+    lead_rows = l_ok & ~leads.index.isin(merged_away)
+
+    # ---- contact side, filled from the person's lead where there is one
+    c_created, c_created_t = dates.first(contacts, [("created_at", "Contact.CreatedDate")])
+    c_mql, c_mql_t = dates.first(contacts, [("MQL_Date__c", "Contact.MQL_Date__c")])
+    c_sql2, c_sql2_t = dates.first(contacts, [("SQL_Date__c", "Contact.SQL_Date__c")])
+    lv = lead_side.loc[into_contact].set_index("person")
+    lv = lv.reindex(contacts["contact_id"].to_numpy())
+    lv.index = contacts.index
+    contact_side = pd.DataFrame(
+        {
+            "person": contacts["contact_id"],
+            "lead_id": lv["lead_id"].astype("string"),
+            "created": lv["created"].fillna(c_created),
+            "created_t": lv["created_t"].astype("string").fillna(c_created_t),
+            "mql": lv["mql"].fillna(c_mql),
+            "mql_t": lv["mql_t"].astype("string").fillna(c_mql_t),
+            "sql": lv["sql"].fillna(c_sql2),
+            "sql_t": lv["sql_t"].astype("string").fillna(c_sql2_t),
+            "account_id": _col(contacts, "account_id").fillna(lv["account_id"].astype("string")),
+            "status": lv["status"].astype("string"),
+            "converted": lv["converted"].fillna(False).astype(bool),
+            "email": _col(contacts, "email").fillna(lv["email"].astype("string")),
+            "owner_id": _col(contacts, "owner_id").fillna(lv["owner_id"].astype("string")),
+            "country": _col(contacts, "country").fillna(lv["country"].astype("string")),
+            "job_title": _col(contacts, "job_title").fillna(lv["job_title"].astype("string")),
+            # the person's original source is the lead's, when the contact came from a lead
+            "original_source_detail": lv["original_source_detail"]
+            .astype("string")
+            .fillna(_col(contacts, "original_source_detail")),
+        }
+    )
+
+    # ---- opportunity and customer dates from the person's deals
+    opp_at = pd.Series(dtype="datetime64[ns, UTC]")
+    cust_at = pd.Series(dtype="datetime64[ns, UTC]")
+    if not links.empty and not deal_dates.empty:
+        joined = links.merge(deal_dates, on="deal_id")
+        opp_at = joined.groupby("contact_id")["created"].min()
+        cust_at = joined[joined["won"]].groupby("contact_id")["closed"].min()
+
+    def finish(frame: pd.DataFrame, side: pd.DataFrame, rows: pd.Series, obj: str) -> None:
+        s = side[rows]
+        opp = s["person"].map(opp_at) if len(opp_at) else pd.Series(pd.NaT, index=s.index)
+        cust = s["person"].map(cust_at) if len(cust_at) else pd.Series(pd.NaT, index=s.index)
+        opp = pd.to_datetime(opp, utc=True)
+        cust = pd.to_datetime(cust, utc=True)
+        stage = _stage(s, opp, cust)
+        values = {
+            "contact_id": s["person"],
+            "created_at": s["created_t"],
+            "became_lead_at": s["created_t"],
+            "became_mql_at": s["mql_t"],
+            "became_sql_at": s["sql_t"],
+            "became_opportunity_at": _iso(opp),
+            "became_customer_at": _iso(cust),
+            "lifecycle_stage": stage,
+            "account_id": s["account_id"],
+            "original_source": translate(s["original_source_detail"], LEAD_SOURCE_CHANNEL),
+            "original_source_detail": s["original_source_detail"],
+            "lead_status": s["status"],
+            "salesforce_lead_id": s["lead_id"],
+            "salesforce_object": pd.Series(obj, index=s.index, dtype="string"),
+            **{c: s[c] for c in ("email", "owner_id", "country", "job_title")},
+        }
+        for col, value in values.items():
+            if col not in frame.columns:
+                frame[col] = pd.Series(pd.NA, index=frame.index, dtype="string")
+            frame[col] = frame[col].astype("string")
+            frame.loc[rows, col] = value.astype("string")
+
+    finish(contacts, contact_side, c_ok, "Contact")
+    finish(leads, lead_side, lead_rows, "Lead")
+    leads.loc[merged_away, "_reason"] = _MERGED
+    return pd.concat([contacts, leads], ignore_index=True)
+
+
+def _stage(side: pd.DataFrame, opp: pd.Series, cust: pd.Series) -> pd.Series:
+    """The furthest stage a person reached: stage dates, raised by what the Lead Status says."""
+    rank = {s: i for i, s in enumerate(STAGES)}
+    stage = pd.Series("lead", index=side.index, dtype="string")
+    for name, reached in (
+        ("mql", side["mql_t"].notna()),
+        ("sql", side["sql_t"].notna() | side["converted"]),
+        ("opportunity", opp.notna()),
+        ("customer", cust.notna()),
+    ):
+        stage = stage.mask(reached.fillna(False).astype(bool), name)
+    said = translate(side["status"], LEAD_STATUS_STAGE)
+    said = said.where(said.isin(list(rank)))
+    higher = said.notna() & (
+        said.map(rank).fillna(-1).astype(int) > stage.map(rank).fillna(-1).astype(int)
+    )
+    return stage.mask(higher.fillna(False).astype(bool), said)
+
+
+def _touchpoints(
+    members: pd.DataFrame,
+    campaigns: pd.DataFrame | None,
+    lead_map: pd.Series,
+    dates: _Dates,
+    warnings: list[str],
+) -> pd.DataFrame:
+    """Responded campaign members as touchpoints, with channel and type from their campaign."""
+    m = members.copy()
+    ok = _ok(m)
+    contact = _coalesce(_col(m, "ContactId"), _col(m, "LeadId"), _col(m, "LeadOrContactId"))
+    if "HasResponded" in m.columns:
+        responded = _bools(m, "HasResponded").fillna(False).astype(bool)
+    else:
+        responded = _col(m, "FirstRespondedDate").notna()
+    first, first_t = dates.first(m, [("FirstRespondedDate", "CampaignMember.FirstRespondedDate")])
+    created = dates.parse(m, "CreatedDate", "CampaignMember.CreatedDate")
+    tz = dates.options.timezone
+    same_day = _same_day(first, created, tz)
+    occurred = first.mask(same_day, created)
+    campaign_id = _col(m, "CampaignId")
+    status_touch = translate(_col(m, "Status"), MEMBER_STATUS_TOUCH)
+    status_touch = status_touch.where(status_touch.isin(TOUCH_TYPES))
+    if campaigns is not None:
+        c = campaigns[_ok(campaigns)].drop_duplicates("Id").set_index("Id")
+        ctype = campaign_id.map(_col(c, "Type")).astype("string")
+        name = campaign_id.map(_col(c, "Name")).astype("string")
+        known = campaign_id.isin(c.index)
+    else:
+        ctype = pd.Series(pd.NA, index=m.index, dtype="string")
+        name = campaign_id
+        known = pd.Series(True, index=m.index)
+        if ok.any():
+            warnings.append(
+                "touchpoints: the export has no Campaign file, so campaign members have channel "
+                "'other' and their CampaignId as campaign name"
+            )
+    channel = translate(ctype, {k: c for k, (c, _) in CAMPAIGN_TYPES.items()})
+    channel = channel.fillna("other")  # unknown types stay as they are: `assemble` warns
+    default_touch = translate(ctype, {k: t for k, (_, t) in CAMPAIGN_TYPES.items()})
+    default_touch = default_touch.where(default_touch.isin(TOUCH_TYPES), "other")
+    m["touchpoint_id"] = _col(m, "Id")
+    m["contact_id"] = _through(contact, lead_map)
+    m["occurred_at"] = _iso(occurred).fillna(first_t)
+    m["channel"] = channel
+    m["campaign"] = name
+    m["touch_type"] = status_touch.fillna(default_touch)
+    m["campaign_type"] = ctype
+    m.loc[ok & ~responded, "_reason"] = "campaign member did not respond"
+    m.loc[_ok(m) & ~known, "_reason"] = "unknown campaign"
+    return m.drop(columns=["Id"], errors="ignore")  # it is the touchpoint_id
+
+
+def _activities(
+    frame: pd.DataFrame, obj: str, lead_map: pd.Series, deal_contact: pd.Series, dates: _Dates
+) -> pd.DataFrame:
+    """Tasks (call / email / task) and Events (meetings) as activities."""
+    a = frame.copy()
+    who = _through(_coalesce(_col(a, "WhoId"), _col(a, "ContactId"), _col(a, "LeadId")), lead_map)
+    what = _coalesce(_col(a, "WhatId"), _col(a, "OpportunityId"))
+    deal = what.where(what.str.startswith("006").fillna(False).astype(bool))
+    from_deal = deal.map(deal_contact).astype("string") if len(deal_contact) else deal
+    when = [("CreatedDate", f"{obj}.CreatedDate")]
+    if obj == "Event":
+        when += [
+            ("ActivityDateTime", "Event.ActivityDateTime"),
+            ("StartDateTime", "Event.StartDateTime"),
+        ]
+    when.append(("ActivityDate", f"{obj}.ActivityDate"))
+    _parsed, occurred = dates.first(a, when)
+    if obj == "Event":
+        kind = pd.Series("meeting", index=a.index, dtype="string")
+    else:
+        sub = translate(_col(a, "TaskSubtype"), _TASK_SUBTYPE)
+        typ = translate(_col(a, "Type"), _TASK_TYPE)
+        kind = (
+            sub.where(sub.isin(ACTIVITY_TYPES))
+            .fillna(typ.where(typ.isin(ACTIVITY_TYPES)))
+            .fillna("task")
+        )
+    a["activity_id"] = _col(a, "Id")
+    a["contact_id"] = who.fillna(from_deal)
+    a["deal_id"] = deal
+    a["occurred_at"] = occurred
+    a["type"] = kind.astype("string")
+    a["owner_id"] = _col(a, "OwnerId")
+    a["salesforce_object"] = obj
+    return a.drop(columns=["Id"], errors="ignore")  # it is the activity_id
+
+
+# ----------------------------------------------------------------------------- writing
+_B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+class _Ids:
+    """Deterministic, collision-free Salesforce ids for canonical ids; records the id map."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.rows: list[tuple[str, str, str]] = []
+        self.known: dict[tuple[str, str], str] = {}
+
+    def make(self, prefix: str, key: str, table: str, hint: object = None) -> str:
+        """The id of `key`; `hint` (or the key itself) is kept if it is already one of `prefix`."""
+        return self.many(prefix, [key], table, {key: hint})[key]
+
+    def many(
+        self, prefix: str, keys, table: str, hints: dict[str, object] | None = None
+    ) -> dict[str, str]:
+        """Ids for many keys at once (hashing vectorised); the same key always gets the same id."""
+        keys = sorted({k for k in keys if isinstance(k, str)})
+        hints = hints or {}
+        todo = [k for k in keys if (table, k) not in self.known]
+        pattern = re.compile(prefix + r"[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?")
+        given = {}
+        for k in todo:
+            hint = hints.get(k)
+            found = next(
+                (v for v in (hint, k) if isinstance(v, str) and pattern.fullmatch(v)), None
+            )
+            if found is not None:
+                given[k] = found
+        fresh = [k for k in todo if k not in given]
+        candidates = dict(
+            zip(given, _id18(np.array(list(given.values()), dtype=object)), strict=True)
+        )
+        candidates.update(zip(fresh, self._hashed(prefix, fresh, 0), strict=True))
+        for k in todo:
+            sf, salt = candidates[k], 0
+            while sf in self.used:  # a collision (or an id given twice): rehash
+                salt += 1
+                sf = self._hashed(prefix, [k], salt)[0]
+            self.used.add(sf)
+            self.known[(table, k)] = sf
+            self.rows.append((table, k, sf))
+        return {k: self.known[(table, k)] for k in keys}
+
+    @staticmethod
+    def _hashed(prefix: str, keys: list[str], salt: int) -> np.ndarray:
+        """`prefix` + `5g00` + 8 base-62 characters of the key's SHA-256, as an 18-char id."""
+        if not keys:
+            return np.array([], dtype=object)
+        digests = b"".join(
+            hashlib.sha256(f"{prefix}|{k}|{salt}".encode()).digest()[:8] for k in keys
+        )
+        n = np.frombuffer(digests, dtype=">u8").astype(np.uint64)
+        alphabet = np.array(list(_B62))
+        digits = []
+        for _ in range(8):
+            digits.append(alphabet[(n % 62).astype(np.int64)])
+            n = n // 62
+        bodies = ["".join(chars) for chars in zip(*digits, strict=True)]
+        return _id18(np.array([f"{prefix}5g00{b}" for b in bodies], dtype=object))
+
+
+def _dt_text(values: pd.Series) -> pd.Series:
+    """Timestamps as the API writes them: `2024-01-22T20:36:47.000+0000`."""
+    v = pd.to_datetime(values, utc=True)
+    text = v.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "+0000"
+    return text.where(v.notna(), "")
+
+
+def _date_text(values: pd.Series) -> pd.Series:
+    v = pd.to_datetime(values, utc=True)
+    return v.dt.strftime("%Y-%m-%d").where(v.notna(), "")
+
+
+def _num_text(values: pd.Series) -> pd.Series:
+    return values.map(lambda x: "" if pd.isna(x) else repr(float(x)))
+
+
+def _int_text(values: pd.Series) -> pd.Series:
+    return values.map(lambda x: "" if pd.isna(x) else str(int(x)))
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    return values.astype("boolean").map({True: "1", False: "0"}).astype("string").fillna("")
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").fillna("")
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(
+        path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n"
+    )
+    return path
+
+
+def _names(contacts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """First and last names: from extra columns when the CRM has them, else from the e-mail."""
+    for first_col, last_col in (("first_name", "last_name"), ("FirstName", "LastName")):
+        if first_col in contacts.columns and last_col in contacts.columns:
+            last = _text(contacts[last_col])
+            return _text(contacts[first_col]), last.where(last != "", "Unknown")
+    local = contacts["email"].astype("string").str.split("@").str[0].fillna("")
+    parts = local.str.split(r"[._-]+", n=1, regex=True)
+    first = parts.str[0].fillna("").str.title()
+    last = parts.str[1].fillna("").str.replace(r"[._-]+", " ", regex=True).str.title()
+    has_last = last != ""
+    numbered = pd.Series(
+        [f"Contact {i}" for i in range(1, len(contacts) + 1)], index=contacts.index
+    )
+    single = first.where(first != "", numbered)  # `bo@...`: the one name is the last name
+    return first.where(has_last, ""), last.where(has_last, single)
+
+
+def write_salesforce(crm: CRM, out_dir: str | Path) -> list[Path]:
+    """Write a CRM as a Data Loader-style Salesforce export (the inverse of `load_salesforce`).
+
+    One CSV per object with API names, ISO `...000+0000` datetimes, `1`/`0` booleans, a UTF-8
+    BOM and 18-character ids with the object's prefix (`00Q` leads, `003` contacts, `001`
+    accounts, `006` opportunities, `701` campaigns, `00v` campaign members, `00T` tasks, `00U`
+    events, `005` users). Ids are derived deterministically from the canonical ids (an id that
+    already is a Salesforce id of the right object is kept); `id_map.csv` (table,
+    canonical_id, salesforce_id) records them so a round trip can be checked.
+
+    Contacts with an SQL date become converted Leads plus Contacts; contacts with a deal or an
+    opportunity/customer date but no SQL date become Contacts created directly by sales (no
+    Lead); the rest stay Leads (a later stage without a date becomes the status `Qualified`), with the account's name as Company so lead-to-account
+    matching finds it again. Stage dates go to `MQL_Date__c` / `SQL_Date__c`; opportunity and
+    customer dates are carried by the opportunities. Each touchpoint becomes a responded
+    CampaignMember of a campaign per (campaign, channel), its status naming the touch type.
+    Not representable, so lost in a round trip: subscriber and evangelist dates, a
+    ``became_lead_at`` other than ``created_at``, the time of day of ``closed_at`` (CloseDate is
+    a date) and the raw source detail when it does not map to the contact's channel.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ids = _Ids()
+    contacts, accounts, deals = crm.contacts, crm.accounts, crm.deals
+    touches, acts = crm.touchpoints, crm.activities
+
+    account_ids = ids.many(
+        "001",
+        list(accounts["account_id"]) + list(contacts["account_id"]) + list(deals["account_id"]),
+        "accounts",
+    )
+    owners = ids.many(
+        "005",
+        list(contacts["owner_id"]) + list(deals["owner_id"]) + list(acts["owner_id"]),
+        "users",
+    )
+    deal_ids = ids.many("006", deals["deal_id"], "deals")
+    account_name = dict(
+        zip(accounts["account_id"], accounts["name"].astype("string").fillna(""), strict=True)
+    )
+
+    # converted Lead + Contact: an SQL date; Contact only (created by sales, no Lead): a deal
+    # or an opportunity / customer date without an SQL date; Lead only: everyone else
+    converted = contacts["became_sql_at"].notna()
+    later = contacts["became_opportunity_at"].notna() | contacts["became_customer_at"].notna()
+    direct = ~converted & (later | contacts["contact_id"].isin(deals["contact_id"].dropna()))
+    is_lead, is_contact = ~direct, converted | direct
+    lead_hint = (
+        contacts["salesforce_lead_id"]
+        if "salesforce_lead_id" in contacts.columns  # a CRM loaded from Salesforce
+        else pd.Series(pd.NA, index=contacts.index)
+    )
+    hints = dict(zip(contacts["contact_id"], lead_hint.astype(object), strict=True))
+    lead_ids = {
+        **ids.many("00Q", contacts.loc[is_lead & converted, "contact_id"], "leads", hints),
+        **ids.many("00Q", contacts.loc[is_lead & ~converted, "contact_id"], "contacts", hints),
+    }
+    contact_sf = ids.many("003", contacts.loc[is_contact, "contact_id"], "contacts")
+    person = {**lead_ids, **contact_sf}
+
+    # first deal of each person, for ConvertedOpportunityId
+    ordered = deals.dropna(subset=["contact_id"]).sort_values(["created_at", "deal_id"])
+    first_deal = ordered.drop_duplicates("contact_id").set_index("contact_id")["deal_id"]
+
+    def sf(mapping: dict[str, str], values: pd.Series) -> pd.Series:
+        return values.map(mapping).astype("string").fillna("")
+
+    written: list[Path] = []
+    # ---- Account
+    written.append(
+        _write(
+            pd.DataFrame(
+                {
+                    "Id": sf(account_ids, accounts["account_id"]),
+                    "IsDeleted": "0",
+                    "Name": _text(accounts["name"]),
+                    "Type": "Customer - Direct",
+                    "BillingCountry": _text(accounts["country"]),
+                    "Industry": _text(accounts["industry"]),
+                    "AnnualRevenue": _num_text(accounts["annual_revenue"]),
+                    "NumberOfEmployees": _int_text(accounts["employees"]),
+                    "CreatedDate": _dt_text(accounts["created_at"]),
+                }
+            ),
+            out / "Account.csv",
+        )
+    )
+
+    # ---- Lead and Contact
+    first, last = _names(contacts)
+    detail = contacts["original_source_detail"].astype("string")
+    detail_ok = translate(detail, LEAD_SOURCE_CHANNEL) == contacts["original_source"]
+    lead_source = contacts["original_source"].map(CHANNEL_LEAD_SOURCE).astype("string")
+    lead_source = detail.where(detail_ok.fillna(False).astype(bool), lead_source).fillna("")
+    # a converted Lead's Contact is created at conversion, a direct Contact when it was created
+    contact_created = contacts["became_sql_at"].fillna(contacts["created_at"])
+    company = contacts["account_id"].map(account_name).astype("string").replace("", pd.NA)
+    company = company.fillna("[not provided]")
+    stage_now = contacts["lifecycle_stage"].astype("string")
+    status = pd.Series("Open - Not Contacted", index=contacts.index)
+    status = status.mask(contacts["became_mql_at"].notna(), "Working - Contacted")
+    status = status.mask((stage_now == "mql") & contacts["became_mql_at"].isna(), "MQL")
+    status = status.mask(
+        stage_now.isin(["sql", "opportunity", "customer", "evangelist"]), "Qualified"
+    )
+    status = status.mask(stage_now == "other", "Closed - Not Converted")
+    status = status.mask(converted, "Closed - Converted")
+    acc_sf = sf(account_ids, contacts["account_id"])
+    ld = contacts[is_lead]
+    written.append(
+        _write(
+            pd.DataFrame(
+                {
+                    "Id": sf(lead_ids, ld["contact_id"]),
+                    "IsDeleted": "0",
+                    "LastName": last[is_lead],
+                    "FirstName": first[is_lead],
+                    "Title": _text(ld["job_title"]),
+                    "Company": company[is_lead],
+                    "Country": _text(ld["country"]),
+                    "Email": _text(ld["email"]),
+                    "LeadSource": lead_source[is_lead],
+                    "Status": status[is_lead],
+                    "OwnerId": sf(owners, ld["owner_id"]),
+                    "IsConverted": _flag(converted[is_lead]),
+                    "ConvertedDate": _date_text(ld["became_sql_at"]),
+                    "ConvertedAccountId": acc_sf[is_lead].where(converted[is_lead], ""),
+                    "ConvertedContactId": sf(contact_sf, ld["contact_id"]),
+                    "ConvertedOpportunityId": ld["contact_id"]
+                    .map(first_deal)
+                    .map(deal_ids)
+                    .astype("string")
+                    .fillna(""),
+                    "CreatedDate": _dt_text(ld["created_at"]),
+                    "MQL_Date__c": _dt_text(ld["became_mql_at"]),
+                    "SQL_Date__c": _dt_text(ld["became_sql_at"]),
+                }
+            ),
+            out / "Lead.csv",
+        )
+    )
+    ct = contacts[is_contact]
+    written.append(
+        _write(
+            pd.DataFrame(
+                {
+                    "Id": sf(contact_sf, ct["contact_id"]),
+                    "IsDeleted": "0",
+                    "AccountId": acc_sf[is_contact],
+                    "LastName": last[is_contact],
+                    "FirstName": first[is_contact],
+                    "MailingCountry": _text(ct["country"]),
+                    "Email": _text(ct["email"]),
+                    "Title": _text(ct["job_title"]),
+                    "LeadSource": lead_source[is_contact],
+                    "OwnerId": sf(owners, ct["owner_id"]),
+                    "CreatedDate": _dt_text(contact_created[is_contact]),
+                    # lead field mapping copies the custom stage dates onto the contact
+                    "MQL_Date__c": _dt_text(ct["became_mql_at"]),
+                    "SQL_Date__c": _dt_text(ct["became_sql_at"]),
+                }
+            ),
+            out / "Contact.csv",
+        )
+    )
+
+    # ---- Opportunity
+    won = deals["is_won"].fillna(False).astype(bool)
+    closed = deals["is_closed"].fillna(False).astype(bool) | won
+    stage = deals["stage"].astype("string")
+    stage = stage.fillna(
+        pd.Series("Prospecting", index=deals.index, dtype="string")
+        .mask(closed, "Closed Lost")
+        .mask(won, "Closed Won")
+    )
+    expected = deals["created_at"] + pd.Timedelta(days=30)
+    deal_name = (
+        deals["account_id"]
+        .map(lambda a: account_name.get(a, "") if pd.notna(a) else "")
+        .replace("", "Opportunity")
+    )
+    written.append(
+        _write(
+            pd.DataFrame(
+                {
+                    "Id": sf(deal_ids, deals["deal_id"]),
+                    "IsDeleted": "0",
+                    "AccountId": sf(account_ids, deals["account_id"]),
+                    "ContactId": sf(person, deals["contact_id"]),
+                    "Name": deal_name + " - " + _text(deals["product"]).replace("", "New Business"),
+                    "StageName": _text(stage),
+                    "Amount": _num_text(deals["amount"]),
+                    "Probability": _int_text(
+                        pd.Series(20, index=deals.index).mask(closed, 0).mask(won, 100)
+                    ),
+                    "CloseDate": _date_text(deals["closed_at"].where(closed).fillna(expected)),
+                    "Type": _text(deals["pipeline"]),
+                    "IsClosed": _flag(deals["is_closed"].fillna(won)),
+                    "IsWon": _flag(deals["is_won"]),
+                    "CurrencyIsoCode": _text(deals["currency"]),
+                    "OwnerId": sf(owners, deals["owner_id"]),
+                    "CreatedDate": _dt_text(deals["created_at"]),
+                    "Product_Line__c": _text(deals["product"]),
+                    "Loss_Reason__c": _text(deals["lost_reason"]),
+                }
+            ),
+            out / "Opportunity.csv",
+        )
+    )
+
+    # ---- Campaign and CampaignMember
+    t = touches.copy()
+    t["_campaign"] = (
+        t["campaign"]
+        .astype("string")
+        .fillna(
+            t["channel"].map(lambda c: f"{CHANNEL_CAMPAIGN_TYPE.get(c, 'Other')} (no campaign)")
+        )
+    )
+    t["_key"] = t["_campaign"] + "|" + t["channel"].astype("string").fillna("other")
+    campaign_ids = ids.many("701", t["_key"], "campaigns")
+    camps = t.groupby("_key", sort=True).agg(
+        name=("_campaign", "first"),
+        channel=("channel", "first"),
+        start=("occurred_at", "min"),
+        end=("occurred_at", "max"),
+    )
+    written.append(
+        _write(
+            pd.DataFrame(
+                {
+                    "Id": [campaign_ids[k] for k in camps.index],
+                    "IsDeleted": "0",
+                    "Name": camps["name"].to_numpy(),
+                    "Type": camps["channel"].map(CHANNEL_CAMPAIGN_TYPE).fillna("Other").to_numpy(),
+                    "Status": "Completed",
+                    "StartDate": _date_text(camps["start"]).to_numpy(),
+                    "EndDate": _date_text(camps["end"]).to_numpy(),
+                    "IsActive": "0",
+                    "CreatedDate": _dt_text(camps["start"] - pd.Timedelta(days=7)).to_numpy(),
+                }
+            ),
+            out / "Campaign.csv",
+        )
+    )
+    member_keys = (
+        t["touchpoint_id"]
+        .astype("string")
+        .fillna(pd.Series([f"touch-{i}" for i in range(len(t))], index=t.index, dtype="string"))
+    )
+    member_ids = ids.many("00v", member_keys, "touchpoints")
+    is_conv = t["contact_id"].isin(contact_sf)
+    written.append(
+        _write(
+            pd.DataFrame(
+                {
+                    "Id": sf(member_ids, member_keys),
+                    "IsDeleted": "0",
+                    "CampaignId": sf(campaign_ids, t["_key"]),
+                    "LeadId": sf(lead_ids, t["contact_id"]),
+                    "ContactId": sf(contact_sf, t["contact_id"]).where(is_conv, ""),
+                    "Status": t["touch_type"].map(_TOUCH_MEMBER_STATUS).fillna("Responded"),
+                    "HasResponded": "1",
+                    "CreatedDate": _dt_text(t["occurred_at"]),
+                    "FirstRespondedDate": _date_text(t["occurred_at"]),
+                    "LeadOrContactId": sf(person, t["contact_id"]),
+                }
+            ),
+            out / "CampaignMember.csv",
+        )
+    )
+
+    # ---- Task and Event
+    act_keys = (
+        acts["activity_id"]
+        .astype("string")
+        .fillna(
+            pd.Series([f"activity-{i}" for i in range(len(acts))], index=acts.index, dtype="string")
+        )
+    )
+    meeting = acts["type"] == "meeting"
+    task_ids = ids.many("00T", act_keys[~meeting], "activities")
+    event_ids = ids.many("00U", act_keys[meeting], "activities")
+    tk = acts[~meeting]
+    subtype = tk["type"].map({"call": "Call", "email": "Email"}).fillna("Task")
+    written.append(
+        _write(
+            pd.DataFrame(
+                {
+                    "Id": sf(task_ids, act_keys[~meeting]),
+                    "WhoId": sf(person, tk["contact_id"]),
+                    "WhatId": sf(deal_ids, tk["deal_id"]),
+                    "Subject": tk["type"]
+                    .map({"call": "Call", "email": "Email: Follow-up"})
+                    .fillna("Follow up"),
+                    "ActivityDate": _date_text(tk["occurred_at"]),
+                    "Status": "Completed",
+                    "Priority": "Normal",
+                    "OwnerId": sf(owners, tk["owner_id"]),
+                    "IsDeleted": "0",
+                    "IsClosed": "1",
+                    "CreatedDate": _dt_text(tk["occurred_at"]),
+                    "TaskSubtype": subtype,
+                    "Type": tk["type"].map({"call": "Call", "email": "Email"}).fillna("Other"),
+                }
+            ),
+            out / "Task.csv",
+        )
+    )
+    ev = acts[meeting]
+    written.append(
+        _write(
+            pd.DataFrame(
+                {
+                    "Id": sf(event_ids, act_keys[meeting]),
+                    "WhoId": sf(person, ev["contact_id"]),
+                    "WhatId": sf(deal_ids, ev["deal_id"]),
+                    "Subject": "Meeting",
+                    "ActivityDateTime": _dt_text(ev["occurred_at"]),
+                    "ActivityDate": _date_text(ev["occurred_at"]),
+                    "StartDateTime": _dt_text(ev["occurred_at"]),
+                    "EndDateTime": _dt_text(ev["occurred_at"] + pd.Timedelta(minutes=30)),
+                    "DurationInMinutes": "30",
+                    "OwnerId": sf(owners, ev["owner_id"]),
+                    "IsDeleted": "0",
+                    "CreatedDate": _dt_text(ev["occurred_at"]),
+                    "Type": "Meeting",
+                }
+            ),
+            out / "Event.csv",
+        )
+    )
+
+    # ---- spend (canonical columns) and the id map
+    if not crm.spend.empty:
+        sp = crm.spend
+        spend_path = out / "spend.csv"
+        pd.DataFrame(
+            {
+                "month": sp["month"].dt.strftime("%Y-%m"),
+                "channel": _text(sp["channel"]),
+                "campaign": _text(sp["campaign"]),
+                "amount": _num_text(sp["amount"]),
+                "currency": _text(sp["currency"]),
+            }
+        ).to_csv(spend_path, index=False, encoding="utf-8")
+        written.append(spend_path)
+    id_map = out / "id_map.csv"
+    pd.DataFrame(ids.rows, columns=["table", "canonical_id", "salesforce_id"]).to_csv(
+        id_map, index=False, encoding="utf-8"
+    )
+    written.append(id_map)
+    return written
+
+
+__all__ = [
+    "CAMPAIGN_TYPES",
+    "CHANNEL_CAMPAIGN_TYPE",
+    "CHANNEL_LEAD_SOURCE",
+    "LEAD_SOURCE_CHANNEL",
+    "LEAD_STATUS_STAGE",
+    "MEMBER_STATUS_TOUCH",
+    "load_salesforce",
+    "salesforce_ids",
+    "write_salesforce",
+]

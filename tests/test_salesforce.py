@@ -1,0 +1,708 @@
+"""Salesforce exports load into the canonical model, in every shape we meet, and round-trip.
+
+The fixtures under tests/fixtures/salesforce/ are one invented org written three ways:
+`dataloader/` is a Data Loader "Export All" (API names, ISO `...000+0000` datetimes, `1`/empty
+booleans, 18-character ids, UTF-8 BOM, a deleted lead, OpportunityContactRole, a spend.csv);
+`report/` is report downloads (field labels, everything quoted, US dates in New York local
+time, 15-character ids, footers; the opportunities are `report<epoch>.csv`); `excel_us/` is the
+Data Loader files re-saved by a US Excel (`lead_export.csv`, Windows-1252, CRLF,
+`01/22/24 08:36 PM`, `TRUE`/`FALSE`, the opportunities' AccountId pasted as 15 characters).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smk
+from smk.errors import CRMExportError
+from smk.io import detect_format
+from smk.io.parse import salesforce_id18
+from smk.io.salesforce import (
+    CAMPAIGN_TYPES,
+    CHANNEL_CAMPAIGN_TYPE,
+    CHANNEL_LEAD_SOURCE,
+    LEAD_SOURCE_CHANNEL,
+    load_salesforce,
+    salesforce_ids,
+    write_salesforce,
+)
+from smk.io.validate import assemble
+from smk.model import CHANNELS, SCHEMA, TABLES
+
+FIXTURES = Path(__file__).parent / "fixtures" / "salesforce"
+SHAPES = ("dataloader", "report", "excel_us")
+NY = "America/New_York"
+
+
+def sf(id15: str) -> str:
+    """The 18-character form the loader gives every id."""
+    return salesforce_id18(id15)
+
+
+def utc(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+# the invented org's records, by their 15-character ids
+L1, L2, L3, L4 = "00Q5g00000LdAa1", "00Q5g00000LdBb2", "00Q5g00000Xa1bC", "00Q5g00000xA1Bc"
+L5, L6, L7, L8 = "00Q5g00000LdEe5", "00Q5g00000LdFf6", "00Q5g00000LdGg7", "00Q5g00000LdHh8"
+C1, C2, C3, C4 = "0035g00000CtAa1", "0035g00000CtBb2", "0035g00000CtCc3", "0035g00000CtDd4"
+A1, A2, A3, A4 = "0015g00000Gbx1A", "0015g00000SoFi2", "0015g00000InTe3", "0015g00000MuPr4"
+O1, O2, O3, O4 = "0065g00000OpAa1", "0065g00000OpBb2", "0065g00000OpCc3", "0065g00000OpDd4"
+PEOPLE = {sf(i) for i in (C1, C2, C3, C4, L3, L4, L5, L6, L8)}
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    """Each fixture folder loaded once, through `smk.load`'s format detection."""
+    return {
+        shape: smk.load(FIXTURES / shape, timezone=NY if shape == "report" else None)
+        for shape in SHAPES
+    }
+
+
+@pytest.fixture(scope="module")
+def dl(shapes):
+    return shapes["dataloader"]
+
+
+@pytest.fixture(scope="module")
+def report(shapes):
+    return shapes["report"]
+
+
+@pytest.fixture(scope="module")
+def excel(shapes):
+    return shapes["excel_us"]
+
+
+def row(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
+    hits = frame[frame[key] == value]
+    assert len(hits) == 1, f"{key}={value}: {len(hits)} rows"
+    return hits.iloc[0]
+
+
+# --------------------------------------------------------------------------- detection, accounting
+@pytest.mark.parametrize("shape", SHAPES)
+def test_smk_load_detects_salesforce_for_each_fixture_folder(shapes, shape):
+    assert detect_format(FIXTURES / shape) == "salesforce"
+    crm = shapes[shape]  # loaded by smk.load(folder) with format="auto"
+    assert crm.format == "salesforce"
+    assert set(crm.contacts["contact_id"]) == PEOPLE
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_table_accounts_for_every_row_read(shapes, shape):
+    crm = shapes[shape]
+    for name, acc in crm.quality.tables.items():
+        assert acc.read == acc.loaded + acc.n_set_aside, name
+        assert acc.loaded == len(getattr(crm, name)), name
+
+
+def test_fixtures_have_the_byte_level_traits_they_claim():
+    assert (FIXTURES / "dataloader" / "Lead.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    excel_accounts = (FIXTURES / "excel_us" / "account_export.csv").read_bytes()
+    assert b"Soci\xe9t\xe9 Fictive G\xe9n\xe9rale" in excel_accounts  # Windows-1252
+    assert b"\r\n" in excel_accounts
+    report_leads = (FIXTURES / "report" / "Lead.csv").read_text(encoding="utf-8")
+    assert '"00Q5g00000LdAa1"' in report_leads  # 15-character ids
+    assert report_leads.rstrip().endswith('salesforce.com, inc. All rights reserved."')
+
+
+def test_dataloader_counts_and_reasons_are_exact(dl):
+    q = {t: (a.read, a.loaded, a.reasons()) for t, a in dl.quality.tables.items()}
+    assert q == {
+        "contacts": (
+            12,
+            9,
+            {"converted lead merged into contact": 2, "deleted in Salesforce": 1},
+        ),
+        "accounts": (5, 5, {}),
+        "deals": (4, 4, {}),
+        "touchpoints": (8, 6, {"campaign member did not respond": 2}),
+        "activities": (8, 8, {}),
+        "spend": (4, 4, {}),
+    }
+
+
+def test_report_footers_are_set_aside_and_counted(report):
+    q = {t: (a.read, a.loaded, a.reasons()) for t, a in report.quality.tables.items()}
+    # each quoted footer: "", Grand Totals, "", "", Confidential, Copyright (blank lines are
+    # empty rows); the opportunity report pads its three footer lines with commas
+    assert q == {
+        "contacts": (
+            23,
+            9,
+            {"converted lead merged into contact": 2, "empty row": 6, "report footer": 6},
+        ),
+        "accounts": (11, 5, {"empty row": 3, "report footer": 3}),
+        "deals": (7, 4, {"report footer": 3}),
+        "touchpoints": (
+            14,
+            6,
+            {"campaign member did not respond": 2, "empty row": 3, "report footer": 3},
+        ),
+        "activities": (12, 6, {"empty row": 3, "report footer": 3}),
+    }
+    aside = report.quality.set_aside("deals")
+    assert aside["_file"].tolist() == ["report1712345678901.csv"] * 3
+    assert aside["deal_id"].str.startswith("Grand Totals (4 records)").sum() == 1
+    texts = report.quality.set_aside("contacts")["_text"].dropna()
+    assert (texts == '"Grand Totals (7 records)"').sum() == 1
+    assert texts.str.contains("Confidential Information - Do Not Distribute").sum() == 2
+
+
+def test_excel_resave_counts_are_exact(excel):
+    q = {t: (a.read, a.loaded, a.reasons()) for t, a in excel.quality.tables.items()}
+    assert q == {
+        "contacts": (11, 9, {"converted lead merged into contact": 2}),
+        "accounts": (5, 5, {}),
+        "deals": (4, 4, {}),
+        "touchpoints": (8, 6, {"campaign member did not respond": 2}),
+        "activities": (8, 8, {}),
+    }
+
+
+# --------------------------------------------------------------------------- people
+def test_converted_lead_and_its_contact_are_one_person(dl):
+    ada = row(dl.contacts, "contact_id", sf(C1))
+    assert ada["email"] == "ada.testperson@globex.example"
+    assert ada["created_at"] == utc("2024-01-22 20:36:47")  # the Lead's CreatedDate
+    assert ada["became_lead_at"] == utc("2024-01-22 20:36:47")
+    assert ada["original_source"] == "direct"
+    assert ada["original_source_detail"] == "Web"
+    assert ada["salesforce_lead_id"] == sf(L1)
+    assert ada["account_id"] == sf(A1)
+    assert not dl.contacts["contact_id"].isin([sf(L1), sf(L2)]).any()
+    aside = dl.quality.set_aside("contacts")
+    merged = aside[aside["_reason"] == "converted lead merged into contact"]
+    assert sorted(merged["contact_id"]) == sorted([sf(L1), sf(L2)])
+    assert sorted(merged["ConvertedContactId"]) == sorted([sf(C1), sf(C2)])
+
+
+def test_stage_dates_come_from_custom_fields_conversion_and_opportunities(dl):
+    ada = row(dl.contacts, "contact_id", sf(C1))
+    assert ada["became_mql_at"] == utc("2024-01-29 15:00")
+    assert ada["became_sql_at"] == utc("2024-02-09 17:20")
+    assert ada["became_opportunity_at"] == utc("2024-02-10 16:05")  # O1 created
+    assert ada["became_customer_at"] == utc("2024-03-28")  # O1 won, CloseDate
+    assert ada["lifecycle_stage"] == "customer"
+    bert = row(dl.contacts, "contact_id", sf(C2))
+    assert bert["became_sql_at"] == utc("2024-03-05")  # no SQL_Date__c: the ConvertedDate
+    assert bert["became_opportunity_at"] == utc("2024-03-05 09:45")
+    assert pd.isna(bert["became_customer_at"])
+    assert bert["lifecycle_stage"] == "opportunity"
+    # contacts created directly, linked to their deals by OpportunityContactRole
+    chiara = row(dl.contacts, "contact_id", sf(C3))
+    assert chiara["became_customer_at"] == utc("2024-04-02 16:20")
+    assert chiara["lifecycle_stage"] == "customer"
+    assert chiara["created_at"] == utc("2024-01-09 10:00")
+    dieter = row(dl.contacts, "contact_id", sf(C4))
+    assert dieter["became_opportunity_at"] == utc("2024-02-01 10:30")
+    assert pd.isna(dieter["became_customer_at"])
+    assert pd.isna(dieter["original_source"])
+
+
+def test_lead_status_raises_the_stage_but_invents_no_date(dl):
+    stages = dict(zip(dl.contacts["contact_id"], dl.contacts["lifecycle_stage"], strict=True))
+    assert stages[sf(L6)] == "sql"  # "Qualified"
+    assert pd.isna(row(dl.contacts, "contact_id", sf(L6))["became_sql_at"])
+    assert stages[sf(L3)] == "mql"  # MQL_Date__c; status "Working - Contacted"
+    assert stages[sf(L8)] == "mql"
+    assert stages[sf(L4)] == "lead"
+    assert stages[sf(L5)] == "lead"  # "Closed - Not Converted"
+
+
+def test_lead_sources_map_onto_channels(dl):
+    sources = dict(zip(dl.contacts["contact_id"], dl.contacts["original_source"], strict=True))
+    assert sources == {
+        sf(C1): "direct",
+        sf(C2): "offline",
+        sf(C3): "referral",
+        sf(C4): pd.NA,
+        sf(L3): "paid_search",
+        sf(L4): "offline",
+        sf(L5): "offline",
+        sf(L6): "referral",
+        sf(L8): "offline",
+    }
+
+
+def test_unconverted_lead_gets_the_account_whose_name_is_its_company(dl):
+    assert row(dl.contacts, "contact_id", sf(L3))["account_id"] == sf(A3)  # Initech Sample Ltd
+    assert pd.isna(row(dl.contacts, "contact_id", sf(L4))["account_id"])  # Sampleton Bikes
+
+
+def test_deleted_lead_is_set_aside(dl):
+    aside = dl.quality.set_aside("contacts")
+    deleted = aside[aside["_reason"] == "deleted in Salesforce"]
+    assert deleted["contact_id"].tolist() == [sf(L7)]
+    assert deleted["_row"].tolist() == ["8"]
+
+
+# --------------------------------------------------------------------------- ids
+def test_salesforce_ids_normalises_15_to_18_characters_and_leaves_other_text():
+    values = pd.Series(
+        [A1, sf(A1), sf(A1).lower()[:15] + sf(A1)[15:], "000000000000000AAA", "Grand Totals (5)"]
+    )
+    out = salesforce_ids(values)
+    assert out[0] == "0015g00000Gbx1AAAR" == out[1]
+    assert out[2] != out[0]  # 15-character ids are case-sensitive: another record
+    assert pd.isna(out[3])  # an empty lookup
+    assert out[4] == "Grand Totals (5)"
+    assert salesforce_ids(pd.Series(["contact-0000001"]))[0] == "contact-0000001"
+
+
+def test_15_character_report_ids_join_the_18_character_ids(report, dl):
+    assert set(report.contacts["contact_id"]) == set(dl.contacts["contact_id"])
+    assert set(report.deals["deal_id"]) == set(dl.deals["deal_id"])
+    assert sorted(report.deals["account_id"]) == sorted(dl.deals["account_id"])
+    # L3 and L4 differ only in the case of their 15-character ids: still two people
+    assert {sf(L3), sf(L4)} <= set(report.contacts["contact_id"])
+    assert sf(L3) != sf(L4)
+
+
+def test_excel_15_character_account_ids_join_the_accounts(excel):
+    assert sorted(excel.deals["account_id"]) == sorted([sf(A1), sf(A2), sf(A4), sf(A3)])
+    assert "deals" not in {t for t, a in excel.quality.tables.items() if a.reasons()}
+
+
+# --------------------------------------------------------------------------- deals
+def test_opportunities_become_deals(dl):
+    o1 = row(dl.deals, "deal_id", sf(O1))
+    assert (o1["amount"], o1["currency"], o1["is_won"], o1["is_closed"]) == (
+        48000.0,
+        "USD",
+        True,
+        True,
+    )
+    assert o1["closed_at"] == utc("2024-03-28")
+    assert (o1["pipeline"], o1["stage"], o1["product"]) == (
+        "New Business",
+        "Closed Won",
+        "Platform",
+    )
+    assert o1["contact_id"] == sf(C1)
+    assert o1["owner_id"] == sf("0055g00000UsRa1")
+    o2 = row(dl.deals, "deal_id", sf(O2))
+    assert (o2["is_closed"], o2["is_won"]) == (False, False)  # `1`/empty booleans
+    assert pd.isna(o2["closed_at"])  # an open deal's CloseDate is only expected
+    assert o2["CloseDate"] == "2024-06-30"
+    o3 = row(dl.deals, "deal_id", sf(O3))
+    assert (o3["is_won"], o3["lost_reason"], o3["contact_id"]) == (False, "Price", sf(C4))
+    o4 = row(dl.deals, "deal_id", sf(O4))
+    # closed the day it was created: the creation moment, not the midnight before it
+    assert o4["closed_at"] == o4["created_at"] == utc("2024-04-02 16:20")
+    assert o4["contact_id"] == sf(C3)
+
+
+def test_report_deals_have_no_contact_without_contact_roles(report):
+    contacts = dict(zip(report.deals["deal_id"], report.deals["contact_id"], strict=True))
+    assert contacts[sf(O1)] == sf(C1)  # the lead's Converted Opportunity ID
+    assert pd.isna(contacts[sf(O3)]) and pd.isna(contacts[sf(O4)])
+    assert row(report.contacts, "contact_id", sf(C3))["lifecycle_stage"] == "lead"
+    amounts = dict(zip(report.deals["deal_id"], report.deals["amount"], strict=True))
+    assert amounts == {sf(O1): 48000.0, sf(O2): 125000.0, sf(O3): 9000.0, sf(O4): 15500.0}
+
+
+# --------------------------------------------------------------------------- touchpoints, activities
+def test_campaign_responses_become_touchpoints(dl):
+    t = dl.touchpoints.set_index("touchpoint_id")
+    m = {k: sf(f"00v5g00000Mb{k}") for k in ("Aa1", "Bb2", "Cc3", "Ee5", "Gg7", "Hh8")}
+    assert set(t.index) == set(m.values())
+    assert t.loc[m["Aa1"], ["channel", "touch_type", "campaign"]].tolist() == [
+        "email",
+        "email_click",
+        "February Newsletter",
+    ]
+    assert t.loc[m["Aa1"], "occurred_at"] == utc("2024-02-03")  # FirstRespondedDate
+    # member created the day it responded: the CreatedDate gives the time of day
+    assert t.loc[m["Bb2"], "occurred_at"] == utc("2024-02-20 10:00")
+    # LeadId of a converted lead points at the contact it became
+    assert t.loc[m["Bb2"], "contact_id"] == sf(C2)
+    assert t.loc[m["Cc3"], ["channel", "touch_type"]].tolist() == ["paid_search", "ad_click"]
+    assert t.loc[m["Gg7"], ["channel", "touch_type"]].tolist() == ["offline", "form"]
+    assert t.loc[m["Hh8"], ["channel", "touch_type"]].tolist() == ["offline", "event"]
+    aside = dl.quality.set_aside("touchpoints")
+    assert sorted(aside["Status"]) == ["Sent", "Sent"]
+
+
+def test_tasks_and_events_become_activities(dl):
+    a = dl.activities.set_index("activity_id")
+    t = {k: sf(f"00T5g00000Tk{k}") for k in ("Aa1", "Bb2", "Cc3", "Dd4", "Ee5", "Ff6")}
+    types = {k: a.loc[v, "type"] for k, v in t.items()}
+    assert types == {
+        "Aa1": "call",
+        "Bb2": "email",
+        "Cc3": "call",
+        "Dd4": "email",
+        "Ee5": "call",
+        "Ff6": "task",
+    }
+    assert (a["type"] == "meeting").sum() == 2
+    assert a.loc[t["Cc3"], "contact_id"] == sf(C1)  # WhoId was the converted lead
+    assert a.loc[t["Dd4"], "contact_id"] == sf(C2)  # no WhoId: the opportunity's contact
+    assert a.loc[t["Dd4"], "deal_id"] == sf(O2)
+    assert pd.isna(a.loc[t["Aa1"], "deal_id"])
+    assert a.loc[t["Aa1"], "occurred_at"] == utc("2024-02-27 15:30")  # CreatedDate
+    assert a.loc[t["Ee5"], "occurred_at"] == utc("2024-02-05")  # no CreatedDate: ActivityDate
+    assert a.loc[sf("00U5g00000EvAa1"), "occurred_at"] == utc("2024-03-05 10:15")
+
+
+def test_spend_file_is_read_with_channel_names_translated(dl):
+    assert dl.spend["channel"].tolist() == ["paid_search", "paid_search", "offline", "offline"]
+    assert dl.spend["amount"].sum() == pytest.approx(11950.5)
+
+
+# --------------------------------------------------------------------------- the three shapes agree
+def test_report_times_in_the_users_zone_match_the_api_extract(report, dl):
+    r = report.contacts.set_index("contact_id").sort_index()
+    d = dl.contacts.set_index("contact_id").sort_index()
+    for col in ("created_at", "became_mql_at"):
+        # reports show minutes, API extracts seconds
+        assert r[col].equals(d[col].dt.floor("min")), col
+    converted = [sf(C1), sf(C2)]  # (the report has no contact roles for C3 and C4)
+    assert r.loc[converted, "became_opportunity_at"].equals(
+        d.loc[converted, "became_opportunity_at"]
+    )
+    assert row(report.contacts, "contact_id", sf(C1))["owner_id"] == "Rosa Testrep"
+    assert row(report.accounts, "account_id", sf(A2))["annual_revenue"] == 310_000_000.0
+
+
+def test_excel_resave_reads_cp1252_and_us_dates(excel, dl):
+    names = sorted(excel.accounts["name"])
+    assert "Société Fictive Générale" in names and "Müller Probe GmbH" in names
+    assert row(excel.contacts, "contact_id", sf(C4))["job_title"] == "Geschäftsführer"
+    e = excel.contacts.set_index("contact_id").sort_index()
+    d = dl.contacts.set_index("contact_id").sort_index()
+    for col in ("created_at", "became_mql_at", "became_sql_at"):
+        assert e[col].equals(d[col].dt.floor("min")), col
+    assert e.loc[sf(C1), "became_customer_at"] == d.loc[sf(C1), "became_customer_at"]
+    assert row(excel.deals, "deal_id", sf(O1))["is_won"]
+    assert any("day/month order" in w for w in excel.quality.warnings)
+
+
+# --------------------------------------------------------------------------- file names, errors
+@pytest.mark.parametrize("name", ["lead_export.csv", "Leads.xlsx", "LEAD-2024-03-01.CSV"])
+def test_object_file_names_are_tolerated(tmp_path, name):
+    source = pd.read_csv(FIXTURES / "dataloader" / "Lead.csv", dtype=str, keep_default_na=False)
+    path = tmp_path / name
+    if name.endswith(".xlsx"):
+        source.to_excel(path, index=False)
+    else:
+        source.to_csv(path, index=False)
+    crm = load_salesforce(tmp_path)
+    assert len(crm.contacts) == 7  # 8 leads, one deleted; converted ones keep the contact id
+    assert sf(C1) in set(crm.contacts["contact_id"])  # no Contact file: the lead is loaded
+
+
+def test_missing_required_column_names_file_and_column(tmp_path):
+    shutil.copy(FIXTURES / "dataloader" / "Campaign.csv", tmp_path)
+    members = pd.read_csv(FIXTURES / "dataloader" / "CampaignMember.csv", dtype=str)
+    members.drop(columns="CampaignId").to_csv(tmp_path / "CampaignMember.csv", index=False)
+    shutil.copy(FIXTURES / "dataloader" / "Lead.csv", tmp_path)
+    with pytest.raises(CRMExportError) as err:
+        load_salesforce(tmp_path)
+    assert err.value.column == "CampaignId"
+    assert err.value.file.endswith("CampaignMember.csv")
+
+
+def test_member_of_an_unknown_campaign_is_set_aside(tmp_path):
+    for name in ("Lead.csv", "Contact.csv", "CampaignMember.csv"):
+        shutil.copy(FIXTURES / "dataloader" / name, tmp_path)
+    campaigns = pd.read_csv(FIXTURES / "dataloader" / "Campaign.csv", dtype=str)
+    campaigns[campaigns["Name"] != "Paris Trade Show 2024"].to_csv(
+        tmp_path / "Campaign.csv", index=False
+    )
+    crm = load_salesforce(tmp_path)
+    assert crm.quality.account("touchpoints").reasons() == {
+        "campaign member did not respond": 2,
+        "unknown campaign": 2,
+    }
+    (tmp_path / "Campaign.csv").unlink()  # no Campaign file at all: kept, channel unknown
+    crm = load_salesforce(tmp_path)
+    assert len(crm.touchpoints) == 6 and set(crm.touchpoints["channel"]) == {"other"}
+    assert any("no Campaign file" in w for w in crm.quality.warnings)
+
+
+def test_folder_without_salesforce_files_is_an_error(tmp_path):
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(CRMExportError, match="no Salesforce export files"):
+        load_salesforce(tmp_path)
+
+
+# --------------------------------------------------------------------------- writer, round trip
+def test_every_channel_has_a_lead_source_and_campaign_type_that_map_back():
+    assert set(CHANNEL_LEAD_SOURCE) == set(CHANNELS) == set(CHANNEL_CAMPAIGN_TYPE)
+    for channel in CHANNELS:
+        assert LEAD_SOURCE_CHANNEL[CHANNEL_LEAD_SOURCE[channel]] == channel
+        assert CAMPAIGN_TYPES[CHANNEL_CAMPAIGN_TYPE[channel]][0] == channel
+
+
+def small_crm():
+    """A canonical CRM with arbitrary ids, every channel and every stage path."""
+    n = len(CHANNELS)
+    contacts = {
+        "contact_id": [f"person-{i}" for i in range(n)],
+        "email": [f"first{i}.last{i}@example.test" for i in range(n)],
+        "account_id": [
+            "acme" if i % 3 == 0 else ("globex" if i % 3 == 1 else "") for i in range(n)
+        ],
+        "created_at": [f"2024-01-{i + 1:02d}T08:{i:02d}:05.250Z" for i in range(n)],
+        "original_source": list(CHANNELS),
+        "owner_id": ["rep-a" if i % 2 else "rep-b" for i in range(n)],
+        "country": ["Testland"] * n,
+        "job_title": [f"Title {i}" for i in range(n)],
+    }
+    contacts["became_lead_at"] = contacts["created_at"]
+    blank = [""] * n
+    contacts["became_mql_at"] = [
+        f"2024-02-{i + 1:02d}T09:00:00Z" if i < 7 else "" for i in range(n)
+    ]
+    contacts["became_sql_at"] = [
+        f"2024-02-{i + 10:02d}T10:30:00Z" if i < 4 else "" for i in range(n)
+    ]
+    contacts["became_opportunity_at"] = blank.copy()
+    contacts["became_customer_at"] = blank.copy()
+    # person-0..2: deals (0 won), person-3: sql without deal, person-5: deal but no sql date
+    contacts["became_opportunity_at"][0] = "2024-03-01T12:00:00Z"
+    contacts["became_opportunity_at"][1] = "2024-03-02T12:00:00Z"
+    contacts["became_opportunity_at"][2] = "2024-03-03T12:00:00Z"
+    contacts["became_opportunity_at"][5] = "2024-03-05T12:00:00Z"
+    contacts["became_customer_at"][0] = "2024-04-15T00:00:00Z"
+    stage = ["customer", "opportunity", "opportunity", "sql", "mql", "opportunity", "mql"]
+    contacts["lifecycle_stage"] = stage + ["lead"] * (n - len(stage))
+    deals = {
+        "deal_id": ["D-1", "D-2", "D-3", "D-5"],
+        "account_id": ["acme", "globex", "", "globex"],
+        "contact_id": ["person-0", "person-1", "person-2", "person-5"],
+        "pipeline": ["New Business", "New Business", "Renewal", "New Business"],
+        "stage": ["Closed Won", "Closed Lost", "Negotiation/Review", "Prospecting"],
+        "created_at": [
+            "2024-03-01T12:00:00Z",
+            "2024-03-02T12:00:00Z",
+            "2024-03-03T12:00:00Z",
+            "2024-03-05T12:00:00Z",
+        ],
+        "closed_at": ["2024-04-15T00:00:00Z", "2024-04-20T00:00:00Z", "", ""],
+        "is_closed": ["true", "true", "false", "false"],
+        "is_won": ["true", "false", "false", "false"],
+        "amount": ["12000.5", "800", "43210.99", ""],
+        "currency": ["EUR", "EUR", "USD", "USD"],
+        "product": ["Core", "", "Add-on", "Core"],
+        "owner_id": ["rep-a", "rep-b", "rep-a", "rep-b"],
+        "lost_reason": ["", "No budget", "", ""],
+    }
+    touch_types = [
+        "visit",
+        "ad_click",
+        "email_click",
+        "visit",
+        "ad_click",
+        "visit",
+        "visit",
+        "event",
+        "content",
+        "form",
+    ]
+    touchpoints = {
+        "touchpoint_id": [f"touch-{i}" for i in range(n)] + ["touch-x"],
+        "contact_id": [f"person-{i}" for i in range(n)] + ["person-0"],
+        "occurred_at": [f"2024-01-{i + 1:02d}T07:{i:02d}:00Z" for i in range(n)]
+        + ["2024-02-20T16:45:00Z"],
+        "channel": list(CHANNELS) + ["email"],
+        "campaign": [f"Campaign {c}" if i % 4 else "" for i, c in enumerate(CHANNELS)]
+        + ["Campaign email"],
+        "touch_type": touch_types + ["email_click"],
+    }
+    activities = {
+        "activity_id": ["act-1", "act-2", "act-3", "act-4"],
+        "contact_id": ["person-0", "person-0", "person-4", "person-9"],
+        "deal_id": ["D-1", "", "", ""],
+        "occurred_at": [
+            "2024-03-04T10:00:00Z",
+            "2024-03-05T11:00:00Z",
+            "2024-02-07T09:15:00Z",
+            "2024-01-20T13:00:00Z",
+        ],
+        "type": ["call", "meeting", "email", "task"],
+        "owner_id": ["rep-a", "rep-a", "rep-b", "rep-b"],
+    }
+    accounts = {
+        "account_id": ["acme", "globex"],
+        "name": ["Acme Test Works", "Globex Sample Co"],
+        "industry": ["Manufacturing", "Software"],
+        "employees": ["120", ""],
+        "annual_revenue": ["2500000", ""],
+        "country": ["Testland", "Samplestan"],
+        "created_at": ["2023-12-01T00:00:00Z", "2023-12-02T09:30:00Z"],
+    }
+    spend = {
+        "month": ["2024-01", "2024-02"],
+        "channel": ["paid_search", "paid_social"],
+        "campaign": ["Campaign paid_search", "Campaign paid_social"],
+        "amount": ["500", "250.25"],
+        "currency": ["EUR", "EUR"],
+    }
+    raw = {}
+    for name, cols in [
+        ("contacts", contacts),
+        ("deals", deals),
+        ("touchpoints", touchpoints),
+        ("activities", activities),
+        ("accounts", accounts),
+        ("spend", spend),
+    ]:
+        frame = pd.DataFrame(cols)
+        frame["_file"] = f"{name}.csv"
+        frame["_row"] = range(2, len(frame) + 2)
+        raw[name] = frame
+    crm = assemble(raw, source="test", format="canonical")
+    assert all(a.n_set_aside == 0 for a in crm.quality.tables.values())
+    return crm
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    crm = small_crm()
+    out = tmp_path_factory.mktemp("sf")
+    paths = write_salesforce(crm, out)
+    ids = pd.read_csv(out / "id_map.csv", dtype=str)
+    return crm, load_salesforce(out), ids, paths, out
+
+
+def same(left: pd.Series, right: pd.Series) -> bool:
+    """Equal values (missing where missing), whatever the string dtype."""
+    return (
+        left.astype("string")
+        .reset_index(drop=True)
+        .equals(right.astype("string").reset_index(drop=True))
+    )
+
+
+def mapped(ids: pd.DataFrame, table: str) -> dict[str, str]:
+    part = ids[ids["table"] == table]
+    return dict(zip(part["canonical_id"], part["salesforce_id"], strict=True))
+
+
+def test_writer_writes_a_data_loader_style_export(round_trip):
+    _crm, _back, ids, paths, out = round_trip
+    assert sorted(p.name for p in paths) == sorted(
+        [
+            "Account.csv",
+            "Lead.csv",
+            "Contact.csv",
+            "Opportunity.csv",
+            "Campaign.csv",
+            "CampaignMember.csv",
+            "Task.csv",
+            "Event.csv",
+            "spend.csv",
+            "id_map.csv",
+        ]
+    )
+    lead = (out / "Lead.csv").read_bytes()
+    assert lead.startswith(b'\xef\xbb\xbf"Id",')
+    assert b"T08:00:05.250+0000" in lead
+    leads = pd.read_csv(out / "Lead.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert set(leads["IsConverted"]) == {"0", "1"}
+    assert {"MQL_Date__c", "SQL_Date__c", "ConvertedContactId"} <= set(leads.columns)
+    prefixes = {"accounts": "001", "users": "005", "deals": "006", "campaigns": "701"}
+    prefixes |= {"touchpoints": "00v", "leads": "00Q"}
+    for table, prefix in prefixes.items():
+        values = ids.loc[ids["table"] == table, "salesforce_id"]
+        assert len(values) and values.str.len().eq(18).all(), table
+        assert values.str.startswith(prefix).all(), table
+    acts = ids.loc[ids["table"] == "activities", "salesforce_id"]
+    assert sorted(acts.str[:3]) == ["00T", "00T", "00T", "00U"]
+    assert ids["salesforce_id"].is_unique
+
+
+def test_round_trip_reproduces_contacts(round_trip):
+    crm, back, ids, _paths, _out = round_trip
+    to_sf = mapped(ids, "contacts")
+    assert len(back.contacts) == len(crm.contacts)
+    assert set(back.contacts["contact_id"]) == set(to_sf.values())
+    a = crm.contacts.assign(contact_id=crm.contacts["contact_id"].map(to_sf))
+    a = a.set_index("contact_id").sort_index()
+    b = back.contacts.set_index("contact_id").sort_index()
+    accounts = mapped(ids, "accounts")
+    users = mapped(ids, "users")
+    for col in SCHEMA["contacts"]:
+        if col == "contact_id":
+            continue
+        left = a[col]
+        if col == "account_id":
+            left = left.map(accounts)
+        elif col == "owner_id":
+            left = left.map(users)
+        elif col == "original_source_detail":
+            continue  # the raw LeadSource the writer chose
+        assert left.astype(b[col].dtype).equals(b[col]), col
+    # three kinds of record: converted leads, contacts created by sales, leads
+    assert b["salesforce_object"].value_counts().to_dict() == {"Lead": 5, "Contact": 5}
+    assert b.loc[to_sf["person-5"], "salesforce_lead_id"] is pd.NA  # deal, no SQL date
+
+
+def test_round_trip_reproduces_accounts_deals_touchpoints_and_activities(round_trip):
+    crm, back, ids, _paths, _out = round_trip
+    accounts, deals = mapped(ids, "accounts"), mapped(ids, "deals")
+    contacts = mapped(ids, "contacts")
+    acc = back.accounts.set_index("account_id").sort_index()
+    src = crm.accounts.assign(account_id=crm.accounts["account_id"].map(accounts))
+    src = src.set_index("account_id").sort_index()
+    for col in ("name", "industry", "employees", "annual_revenue", "country", "created_at"):
+        assert src[col].equals(acc[col]), col
+
+    d = back.deals.set_index("deal_id").sort_index()
+    s = crm.deals.assign(deal_id=crm.deals["deal_id"].map(deals)).set_index("deal_id").sort_index()
+    for col in ("amount", "is_won", "is_closed", "created_at", "closed_at", "stage", "pipeline"):
+        assert s[col].equals(d[col]), col
+    for col in ("currency", "product", "lost_reason"):
+        assert s[col].equals(d[col]), col
+    assert s["contact_id"].map(contacts).pipe(same, d["contact_id"])
+
+    t = back.touchpoints.set_index("touchpoint_id").sort_index()
+    tp = crm.touchpoints.assign(
+        touchpoint_id=crm.touchpoints["touchpoint_id"].map(mapped(ids, "touchpoints"))
+    )
+    tp = tp.set_index("touchpoint_id").sort_index()
+    assert len(t) == len(tp) == 11
+    for col in ("channel", "occurred_at", "touch_type"):
+        assert tp[col].equals(t[col]), col
+    assert tp["contact_id"].map(contacts).pipe(same, t["contact_id"])
+    named = tp["campaign"].notna()
+    assert tp.loc[named, "campaign"].equals(t.loc[named, "campaign"])
+
+    a = back.activities.set_index("activity_id").sort_index()
+    ac = crm.activities.assign(
+        activity_id=crm.activities["activity_id"].map(mapped(ids, "activities"))
+    )
+    ac = ac.set_index("activity_id").sort_index()
+    for col in ("type", "occurred_at"):
+        assert ac[col].equals(a[col]), col
+    assert ac["contact_id"].map(contacts).pipe(same, a["contact_id"])
+    assert ac["deal_id"].map(deals).pipe(same, a["deal_id"])
+    assert back.spend[["channel", "amount"]].equals(crm.spend[["channel", "amount"]])
+
+
+def test_writer_is_deterministic_and_keeps_salesforce_ids(tmp_path, dl):
+    first = write_salesforce(small_crm(), tmp_path / "a")
+    second = write_salesforce(small_crm(), tmp_path / "b")
+    for p, q in zip(first, second, strict=True):
+        assert p.read_bytes() == q.read_bytes(), p.name
+    # a CRM loaded from Salesforce is written back with its own ids and loads back unchanged
+    write_salesforce(dl, tmp_path / "again")
+    again = load_salesforce(tmp_path / "again")
+    for name in TABLES:
+        cols = list(SCHEMA[name])
+        left = getattr(dl, name)[cols].sort_values(cols[:2]).reset_index(drop=True)
+        right = getattr(again, name)[cols].sort_values(cols[:2]).reset_index(drop=True)
+        if name == "touchpoints":
+            assert left.drop(columns="campaign").equals(right.drop(columns="campaign"))
+            continue
+        pd.testing.assert_frame_equal(left, right, obj=name)
