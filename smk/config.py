@@ -16,5 +16,6 @@ SAMPLE_SALESFORCE = SAMPLE_DIR / "salesforce"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 REPORTS_DIR = ROOT / "reports"
 
-#: Settings of the bundled sample: `make sample` regenerates it with exactly these.
-SAMPLE_SETTINGS = {"n_contacts": 3000, "months": 12, "seed": 42, "end": "2026-10-31"}
+#: Settings of the bundled sample: `make sample` regenerates it with exactly these. 2,500
+#: contacts keep each format's export under 5 MB.
+SAMPLE_SETTINGS = {"n_contacts": 2500, "months": 12, "seed": 42, "end": "2026-10-31"}

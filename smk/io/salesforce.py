@@ -1560,8 +1560,9 @@ def write_salesforce(crm: CRM, out_dir: str | Path) -> list[Path]:
         _write(
             pd.DataFrame(
                 {
+                    # the fields a Data Loader extract of members selects (no IsDeleted or
+                    # LeadOrContactId: they repeat what the other columns say)
                     "Id": sf(member_ids, member_keys),
-                    "IsDeleted": "0",
                     "CampaignId": sf(campaign_ids, t["_key"]),
                     "LeadId": sf(lead_ids, t["contact_id"]),
                     "ContactId": sf(contact_sf, t["contact_id"]).where(is_conv, ""),
@@ -1569,7 +1570,6 @@ def write_salesforce(crm: CRM, out_dir: str | Path) -> list[Path]:
                     "HasResponded": "1",
                     "CreatedDate": _dt_text(t["occurred_at"]),
                     "FirstRespondedDate": _date_text(t["occurred_at"]),
-                    "LeadOrContactId": sf(person, t["contact_id"]),
                 }
             ),
             out / "CampaignMember.csv",
