@@ -1,0 +1,567 @@
+"""The shared lifecycle funnel: subscriber -> lead -> MQL -> SQL -> opportunity -> customer.
+
+Marketing and sales read one funnel built from the contacts' stage dates (`became_<stage>_at`).
+
+Counting rules (also in docs/data-model.md):
+
+* **Skipped stages.** A contact is counted in every stage up to the furthest one it reached, so a
+  lead that went straight to customer counts as an MQL, SQL and opportunity too. A stage it
+  skipped (no date of its own) is entered at the date of the next stage it did record: the
+  *entry date* of stage k is the earliest recorded date of stage k or any later stage. The
+  `skipped` columns count these contacts, so the imputation stays visible. Evangelists count
+  as customers.
+* **Stage without any date.** A contact whose `lifecycle_stage` is further than its furthest
+  dated stage (an import without history) enters those stages at its last recorded stage date,
+  or at its creation when it has none.
+* **As-of date.** Every function takes an explicit, exclusive `as_of`: stage dates at or after it
+  are ignored, so a report re-run on a later export gives the month's numbers as they were.
+* **Periods and cohorts.** The period view counts contacts that *entered* each stage in the
+  month; its ratios compare flows of the same month. The cohort view follows the contacts that
+  entered a stage in a month and counts how many reached the next stage by `as_of`; a cohort
+  younger than the transition's maturity (by default its 80th-percentile velocity) is flagged
+  as immature, so a recent cohort that has not had time to convert is not read as a drop.
+
+Months are UTC calendar months (`smk.periods.Month`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smk.model import STAGE_DATE_COLUMNS
+from smk.periods import Month
+
+#: Funnel stages in order (evangelists count as customers).
+FUNNEL_STAGES: tuple[str, ...] = ("subscriber", "lead", "mql", "sql", "opportunity", "customer")
+#: Display labels of the stages.
+STAGE_LABELS: dict[str, str] = {
+    "subscriber": "Subscriber",
+    "lead": "Lead",
+    "mql": "MQL",
+    "sql": "SQL",
+    "opportunity": "Opportunity",
+    "customer": "Customer",
+}
+#: The funnel mapped onto AIDA: marketing owns Attention, Interest and Desire, sales owns Action.
+AIDA: dict[str, str] = {
+    "subscriber": "Attention",
+    "lead": "Interest",
+    "mql": "Desire",
+    "sql": "Action",
+    "opportunity": "Action",
+    "customer": "Action",
+}
+AIDA_OWNER: dict[str, str] = {
+    "Attention": "marketing",
+    "Interest": "marketing",
+    "Desire": "marketing",
+    "Action": "sales",
+}
+#: Stage-to-stage transitions of the funnel.
+TRANSITIONS: tuple[tuple[str, str], ...] = tuple(
+    zip(FUNNEL_STAGES, FUNNEL_STAGES[1:], strict=False)
+)
+#: Label of contacts without a value in a breakdown column.
+UNKNOWN = "(unknown)"
+
+_NS_PER_DAY = 86_400 * 10**9
+_NAT = np.iinfo("int64").min
+_NEVER = np.iinfo("int64").max
+
+
+class NoDataError(ValueError):
+    """A month (or group) holds no records for the figure asked for; the message says what to do."""
+
+
+# ------------------------------------------------------------------------------ stage dates
+def _as_int(times: pd.Series) -> np.ndarray:
+    """UTC timestamps as int64 nanoseconds, NaT as `_NEVER`."""
+    t = pd.to_datetime(times, utc=True)
+    if t.dtype != "datetime64[ns, UTC]":
+        t = t.astype("datetime64[ns, UTC]")
+    values = np.asarray(t.array.asi8)
+    return np.where(values == _NAT, _NEVER, values)
+
+
+def _to_times(values: np.ndarray, index: pd.Index) -> pd.Series:
+    out = np.where(values == _NEVER, _NAT, values).view("datetime64[ns]")
+    return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"), index=index)
+
+
+def _as_of_ns(as_of: pd.Timestamp | str | None) -> int:
+    if as_of is None:
+        return _NEVER
+    ts = pd.Timestamp(as_of)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return int(ts.value)
+
+
+def stage_entry_dates(
+    contacts: pd.DataFrame, as_of: pd.Timestamp | str | None = None
+) -> pd.DataFrame:
+    """When each contact entered each funnel stage, with skipped stages filled in.
+
+    Parameters
+    ----------
+    contacts : the canonical contacts table.
+    as_of : exclusive cut-off; stage dates at or after it are ignored (None: use every date).
+
+    Returns
+    -------
+    DataFrame indexed like `contacts`: one UTC datetime column per stage of `FUNNEL_STAGES`
+    (NaT: not reached by `as_of`), `skipped_<stage>` flags (reached without a date of its own)
+    and `furthest_stage` (or <NA> for contacts outside the funnel).
+    """
+    cut = _as_of_ns(as_of)
+    stages = list(FUNNEL_STAGES) + ["evangelist"]
+    raw = (
+        np.column_stack(
+            [
+                _as_int(contacts[STAGE_DATE_COLUMNS[s]])
+                if STAGE_DATE_COLUMNS[s] in contacts
+                else np.full(len(contacts), _NEVER, dtype="int64")
+                for s in stages
+            ]
+        )
+        if len(contacts)
+        else np.empty((0, len(stages)), dtype="int64")
+    )
+    raw = raw.reshape(len(contacts), len(stages))
+    # stages reached according to lifecycle_stage but never dated (imports without history)
+    order = {s: i for i, s in enumerate(stages)}
+    life = (
+        contacts["lifecycle_stage"].map(order).astype("float64").fillna(-1).to_numpy().astype(int)
+        if "lifecycle_stage" in contacts
+        else np.full(len(contacts), -1)
+    )
+    dated = raw != _NEVER
+    furthest_dated = np.where(
+        dated.any(axis=1), len(stages) - 1 - np.argmax(dated[:, ::-1], axis=1), -1
+    )
+    undated = life > furthest_dated
+    if undated.any():
+        last = np.where(dated, raw, _NAT).max(axis=1)
+        created = _as_int(contacts["created_at"])
+        fill = np.where(last == _NAT, created, last)
+        rows = np.flatnonzero(undated)
+        raw[rows, life[rows]] = fill[rows]
+    recorded = np.where(raw < cut, raw, _NEVER)
+    # a customer who became an evangelist without a customer date is a customer at that date
+    recorded[:, -2] = np.minimum(recorded[:, -2], recorded[:, -1])
+    recorded = recorded[:, :-1]
+    entry = np.minimum.accumulate(recorded[:, ::-1], axis=1)[:, ::-1]
+    out = {s: _to_times(entry[:, i], contacts.index) for i, s in enumerate(FUNNEL_STAGES)}
+    for i, s in enumerate(FUNNEL_STAGES):
+        out[f"skipped_{s}"] = pd.Series(
+            (entry[:, i] != _NEVER) & (recorded[:, i] == _NEVER), index=contacts.index
+        )
+    reached = entry != _NEVER
+    furthest = np.where(
+        reached.any(axis=1), len(FUNNEL_STAGES) - 1 - np.argmax(reached[:, ::-1], axis=1), -1
+    )
+    labels = np.array(list(FUNNEL_STAGES) + [None], dtype=object)
+    out["furthest_stage"] = pd.Series(labels[furthest], index=contacts.index, dtype="string")
+    return pd.DataFrame(out)
+
+
+# ------------------------------------------------------------------------------ groups
+def segment_of(
+    contacts: pd.DataFrame,
+    segments: pd.Series | Mapping | None,
+    key: str | None = None,
+    missing: str = UNKNOWN,
+) -> pd.Series:
+    """Each contact's segment from a mapping keyed by contact_id or by account_id.
+
+    Parameters
+    ----------
+    contacts : the canonical contacts table.
+    segments : Series or mapping of contact_id -> segment or account_id -> segment (e.g. the
+        output of the segmentation notebook).
+    key : "contact_id" or "account_id"; None picks the one more of the mapping's keys match.
+    missing : label of contacts the mapping does not cover.
+    """
+    if segments is None:
+        return pd.Series(missing, index=contacts.index, dtype="string")
+    mapping = pd.Series(segments) if not isinstance(segments, pd.Series) else segments
+    mapping.index = mapping.index.astype("string")
+    if key is None:
+        keys = set(mapping.index)
+        on_contact = contacts["contact_id"].isin(keys).sum()
+        on_account = contacts["account_id"].isin(keys).sum() if "account_id" in contacts else 0
+        key = "account_id" if on_account > on_contact else "contact_id"
+    if key not in ("contact_id", "account_id"):
+        raise ValueError(f"segments are keyed by contact_id or account_id, not {key!r}")
+    mapping = mapping[~mapping.index.duplicated()]
+    return contacts[key].map(mapping).astype("string").fillna(missing)
+
+
+def read_segments(path: str | Path) -> pd.Series:
+    """Segments from a CSV with an id column (contact_id or account_id) and a `segment` column,
+    as `segment_of` takes them (e.g. the segmentation notebook's export)."""
+    frame = pd.read_csv(path, dtype="string")
+    key = next((c for c in ("contact_id", "account_id") if c in frame.columns), None)
+    if key is None or "segment" not in frame.columns:
+        raise ValueError(
+            f"{path} needs a contact_id or account_id column and a segment column; it has "
+            f"{', '.join(frame.columns)}"
+        )
+    return frame.set_index(key)["segment"]
+
+
+def group_labels(
+    contacts: pd.DataFrame,
+    by: str | pd.Series | None,
+    segments: pd.Series | Mapping | None = None,
+    teams: Mapping[str, str] | None = None,
+) -> pd.Series | None:
+    """The breakdown column for `by`: a contacts column, "segment", "team" or a Series.
+
+    "segment" uses `segments` (see `segment_of`); "team" maps owner_id through `teams`
+    (owners not listed are "other"; no mapping puts every owner in "sales").
+    """
+    if by is None:
+        return None
+    if isinstance(by, pd.Series):
+        return by.reindex(contacts.index).astype("string").fillna(UNKNOWN)
+    if by == "segment":
+        return segment_of(contacts, segments)
+    if by == "team":
+        return team_of(contacts["owner_id"], teams)
+    if by not in contacts:
+        raise ValueError(
+            f"cannot break the funnel down by {by!r}: use a contacts column (e.g. "
+            "original_source, owner_id, country), 'segment', 'team' or a Series"
+        )
+    return contacts[by].astype("string").fillna(UNKNOWN)
+
+
+def team_of(owner_ids: pd.Series, teams: Mapping[str, str] | None = None) -> pd.Series:
+    """Team of each owner: `teams` maps owner_id -> team, unlisted owners are "other"."""
+    if not teams:
+        return pd.Series("sales", index=owner_ids.index, dtype="string")
+    return owner_ids.astype("string").map(dict(teams)).astype("string").fillna("other")
+
+
+# ------------------------------------------------------------------------------ helpers
+def safe_ratio(numerator, denominator):
+    """numerator / denominator with NaN (never inf, never a warning) where the denominator is 0."""
+    num = np.asarray(numerator, dtype="float64")
+    den = np.asarray(denominator, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return out if out.ndim else float(out)
+
+
+def _month(month: Month | str) -> Month:
+    return month if isinstance(month, Month) else Month(str(month))
+
+
+def _span_text(entries: pd.DataFrame) -> str:
+    dates = entries[list(FUNNEL_STAGES)]
+    first, last = dates.min().min(), dates.max().max()
+    if pd.isna(first):
+        return "the export has no stage dates"
+    return f"stage dates run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+# ------------------------------------------------------------------------------ counts
+def funnel_counts(
+    contacts: pd.DataFrame,
+    month: Month | str | None = None,
+    as_of: pd.Timestamp | str | None = None,
+    by: str | pd.Series | None = None,
+    segments: pd.Series | Mapping | None = None,
+    teams: Mapping[str, str] | None = None,
+    entries: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Contacts per funnel stage, in total or entering in one month, optionally by group.
+
+    Parameters
+    ----------
+    contacts : the canonical contacts table.
+    month : count contacts that entered each stage in this month (None: reached by `as_of`).
+    as_of : exclusive cut-off (default: the end of `month`, or no cut-off).
+    by : breakdown: a contacts column ("original_source", "owner_id", ...), "segment",
+        "team" or a Series aligned to `contacts`.
+    segments, teams : see `group_labels`.
+    entries : precomputed `stage_entry_dates` (saves recomputing them).
+
+    Returns
+    -------
+    Tidy DataFrame: [group,] stage, label, aida, contacts, skipped (counted via a later stage),
+    conversion (share of the previous stage's contacts; in a month, a ratio of the two flows).
+
+    Raises
+    ------
+    NoDataError : when `month` is given and no contact entered any stage in it.
+    """
+    period = _month(month) if month is not None else None
+    if as_of is None and period is not None:
+        as_of = period.end
+    if entries is None:
+        entries = stage_entry_dates(contacts, as_of)
+    groups = group_labels(contacts, by, segments, teams)
+    counted = {}
+    for s in FUNNEL_STAGES:
+        mask = entries[s].notna()
+        if period is not None:
+            mask &= period.contains(entries[s])
+        counted[s] = mask
+    if period is not None and not any(m.any() for m in counted.values()):
+        raise NoDataError(
+            f"no contact entered the funnel in {period} ({_span_text(entries)}): choose a month "
+            "in that range"
+        )
+    frame = pd.DataFrame(
+        {
+            **{f"n_{s}": counted[s] for s in FUNNEL_STAGES},
+            **{f"k_{s}": counted[s] & entries[f"skipped_{s}"] for s in FUNNEL_STAGES},
+        }
+    )
+    if groups is None:
+        sums = frame.sum().to_frame().T
+        sums.index = pd.Index(["all"], name="group")
+    else:
+        sums = frame.groupby(groups.rename("group"), observed=True).sum()
+        # a group without any contact in the first stage still shows with zeros
+    rows = []
+    for group, row in sums.iterrows():
+        previous = None
+        for s in FUNNEL_STAGES:
+            n = int(row[f"n_{s}"])
+            rows.append(
+                {
+                    "group": group,
+                    "stage": s,
+                    "label": STAGE_LABELS[s],
+                    "aida": AIDA[s],
+                    "contacts": n,
+                    "skipped": int(row[f"k_{s}"]),
+                    "conversion": safe_ratio(n, previous) if previous is not None else np.nan,
+                }
+            )
+            previous = n
+    out = pd.DataFrame(rows)
+    if groups is None:
+        out = out.drop(columns="group")
+    else:
+        name = by if isinstance(by, str) else (by.name or "group")
+        out = out.rename(columns={"group": name})
+    return out
+
+
+def funnel_wide(counts: pd.DataFrame, value: str = "contacts") -> pd.DataFrame:
+    """A breakdown from `funnel_counts(by=...)` as one row per group, one column per stage."""
+    group = counts.columns[0]
+    wide = counts.pivot(index=group, columns="stage", values=value)[list(FUNNEL_STAGES)]
+    wide.columns = [STAGE_LABELS[s] for s in FUNNEL_STAGES]
+    return wide.sort_values(wide.columns[0], ascending=False)
+
+
+def aida_summary(counts: pd.DataFrame) -> pd.DataFrame:
+    """The funnel as AIDA phases: contacts entering each phase's first stage, and who owns it."""
+    if "group" in counts.columns or counts["stage"].duplicated().any():
+        raise ValueError("aida_summary takes funnel_counts without a breakdown (by=None)")
+    rows = []
+    for phase in dict.fromkeys(AIDA.values()):
+        stages = [s for s in FUNNEL_STAGES if AIDA[s] == phase]
+        first = counts.set_index("stage").loc[stages[0], "contacts"]
+        rows.append(
+            {
+                "phase": phase,
+                "stages": ", ".join(STAGE_LABELS[s] for s in stages),
+                "owner": AIDA_OWNER[phase],
+                "contacts": int(first),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["share_of_attention"] = safe_ratio(out["contacts"], out["contacts"].iloc[0])
+    return out
+
+
+# ------------------------------------------------------------------------------ velocity
+def velocity(
+    contacts: pd.DataFrame,
+    as_of: pd.Timestamp | str | None = None,
+    by: str | pd.Series | None = None,
+    segments: pd.Series | Mapping | None = None,
+    teams: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Days between consecutive stages: median and 80th percentile, per transition.
+
+    Only contacts with a recorded date for both stages count (a skipped stage has no duration
+    of its own); the last row, lead -> customer, is the whole way through.
+
+    Returns
+    -------
+    DataFrame: [group,] from_stage, to_stage, contacts, median_days, p80_days.
+    """
+    cut = _as_of_ns(as_of)
+    groups = group_labels(contacts, by, segments, teams)
+    pairs = list(TRANSITIONS) + [("lead", "customer")]
+    parts = []
+    for a, b in pairs:
+        start = _as_int(contacts[STAGE_DATE_COLUMNS[a]])
+        end = _as_int(contacts[STAGE_DATE_COLUMNS[b]])
+        ok = (start < cut) & (end < cut) & (end >= start)
+        days = pd.Series((end[ok] - start[ok]) / _NS_PER_DAY)
+        part = pd.DataFrame({"from_stage": a, "to_stage": b, "days": days.to_numpy()})
+        if groups is not None:
+            part["group"] = groups.to_numpy()[ok]
+        parts.append(part)
+    data = pd.concat(parts, ignore_index=True)
+    keys = (["group"] if groups is not None else []) + ["from_stage", "to_stage"]
+    out = (
+        data.groupby(keys, sort=False, observed=True)["days"]
+        .agg(contacts="size", median_days="median", p80_days=lambda d: d.quantile(0.8))
+        .reset_index()
+    )
+    # every transition shows, with 0 contacts and NaN days where none was observed
+    frame = pd.DataFrame(pairs, columns=["from_stage", "to_stage"])
+    if groups is None:
+        out = frame.merge(out, how="left", on=["from_stage", "to_stage"])
+        out["contacts"] = out["contacts"].fillna(0).astype("int64")
+    else:
+        name = by if isinstance(by, str) else (by.name or "group")
+        out = out.rename(columns={"group": name})
+    return out
+
+
+# ------------------------------------------------------------------------------ cohorts
+def cohort_conversion(
+    contacts: pd.DataFrame,
+    as_of: pd.Timestamp | str,
+    transitions: tuple[tuple[str, str], ...] = TRANSITIONS,
+    maturity_days: Mapping[tuple[str, str], float] | float | None = None,
+    months: int | None = None,
+    entries: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Stage-to-stage conversion by monthly cohort (the month contacts entered the first stage).
+
+    Parameters
+    ----------
+    contacts : the canonical contacts table.
+    as_of : exclusive cut-off; conversions after it are not seen.
+    transitions : (from_stage, to_stage) pairs (default: consecutive stages).
+    maturity_days : days a cohort needs after its month ends before its rate is final;
+        a number, a mapping per transition, or None for each transition's 80th-percentile
+        velocity measured on the same data (entry dates, skipped stages included).
+    months : keep only the last `months` cohorts.
+    entries : precomputed `stage_entry_dates(contacts, as_of)`.
+
+    Returns
+    -------
+    DataFrame: from_stage, to_stage, cohort (YYYY-MM), entered, converted, rate,
+    days_since_cohort_end, maturity_days, mature.
+    """
+    cut = pd.Timestamp(as_of)
+    cut = cut.tz_localize("UTC") if cut.tzinfo is None else cut.tz_convert("UTC")
+    if entries is None:
+        entries = stage_entry_dates(contacts, cut)
+    rows = []
+    for a, b in transitions:
+        start = entries[a]
+        end = entries[b]
+        has = start.notna()
+        if maturity_days is None:
+            both = has & end.notna()
+            gap = (end[both] - start[both]).dt.total_seconds() / 86_400
+            mature_after = float(gap.quantile(0.8)) if len(gap) else 0.0
+        elif isinstance(maturity_days, Mapping):
+            mature_after = float(maturity_days.get((a, b), 0.0))
+        else:
+            mature_after = float(maturity_days)
+        cohort = start[has].dt.tz_localize(None).dt.to_period("M")
+        converted = end[has].notna()
+        table = (
+            pd.DataFrame({"cohort": cohort, "converted": converted})
+            .groupby("cohort")["converted"]
+            .agg(entered="size", converted="sum")
+        )
+        for period, r in table.iterrows():
+            month_end = (period + 1).to_timestamp().tz_localize("UTC")
+            days = (cut - month_end).total_seconds() / 86_400
+            rows.append(
+                {
+                    "from_stage": a,
+                    "to_stage": b,
+                    "cohort": str(period),
+                    "entered": int(r["entered"]),
+                    "converted": int(r["converted"]),
+                    "days_since_cohort_end": days,
+                    "maturity_days": mature_after,
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "from_stage",
+            "to_stage",
+            "cohort",
+            "entered",
+            "converted",
+            "days_since_cohort_end",
+            "maturity_days",
+        ],
+    )
+    out["rate"] = safe_ratio(out["converted"], out["entered"])
+    out["mature"] = out["days_since_cohort_end"] >= out["maturity_days"]
+    if months is not None:
+        keep = sorted(out["cohort"].unique())[-months:]
+        out = out[out["cohort"].isin(keep)].reset_index(drop=True)
+    return out[
+        [
+            "from_stage",
+            "to_stage",
+            "cohort",
+            "entered",
+            "converted",
+            "rate",
+            "days_since_cohort_end",
+            "maturity_days",
+            "mature",
+        ]
+    ]
+
+
+def cohort_table(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """`cohort_conversion` as cohorts x transitions of rates, immature cells marked with '*'."""
+    label = cohorts["from_stage"].map(STAGE_LABELS) + " -> " + cohorts["to_stage"].map(STAGE_LABELS)
+    text = (cohorts["rate"] * 100).map(lambda v: "" if pd.isna(v) else f"{v:.0f}%")
+    text = text.where(cohorts["mature"], text + "*")
+    wide = pd.DataFrame({"cohort": cohorts["cohort"], "transition": label, "rate": text}).pivot(
+        index="cohort", columns="transition", values="rate"
+    )
+    order = list(dict.fromkeys(label))
+    return wide[order].fillna("")
+
+
+# ------------------------------------------------------------------------------ leads behind
+def contacts_in_stage(
+    contacts: pd.DataFrame,
+    stage: str,
+    month: Month | str | None = None,
+    as_of: pd.Timestamp | str | None = None,
+    entries: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The contacts behind a funnel count: ids, owner, source and the stage's entry date."""
+    if stage not in FUNNEL_STAGES:
+        raise ValueError(f"unknown stage {stage!r}; use one of {', '.join(FUNNEL_STAGES)}")
+    period = _month(month) if month is not None else None
+    if as_of is None and period is not None:
+        as_of = period.end
+    if entries is None:
+        entries = stage_entry_dates(contacts, as_of)
+    mask = entries[stage].notna()
+    if period is not None:
+        mask &= period.contains(entries[stage])
+    cols = [c for c in ("contact_id", "account_id", "owner_id", "original_source") if c in contacts]
+    out = contacts.loc[mask, cols].copy()
+    out["entered_at"] = entries.loc[mask, stage]
+    out["skipped"] = entries.loc[mask, f"skipped_{stage}"]
+    return out.sort_values("entered_at").reset_index(drop=True)

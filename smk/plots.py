@@ -1,0 +1,254 @@
+"""Plot helpers for the notebooks and the report.
+
+Each is a free function that takes the tidy table an analysis returns, draws on `ax` (a new
+figure of a fixed size when None), passes styling keywords through to matplotlib, and returns
+the axes. Titles say what the reader should see; callers may replace them with `ax.set_title`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+#: Figure size of a single plot (inches); notebooks keep it fixed so pages look alike.
+FIGSIZE = (8, 4.5)
+MARKETING = "#2f6db5"
+SALES = "#e07b39"
+TARGET = "#b03a2e"
+NEUTRAL = "#8c8c8c"
+
+
+def _thousands(value: float, _pos=None) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.1f}M"
+    return f"{value / 1e3:,.0f}k" if abs(value) >= 1e3 else f"{value:,.0f}"
+
+
+def _axes(ax: Axes | None, figsize=FIGSIZE) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def funnel_chart(
+    counts: pd.DataFrame,
+    ax: Axes | None = None,
+    title: str | None = None,
+    owner_colors: dict[str, str] | None = None,
+    **bar_kwargs,
+) -> Axes:
+    """A centred horizontal funnel from `smk.funnel.funnel_counts` (no breakdown).
+
+    Bars are coloured by the AIDA owner (marketing: Attention, Interest, Desire; sales: Action)
+    and labelled with the count and the conversion from the stage above.
+    """
+    from smk.funnel import AIDA_OWNER
+
+    ax = _axes(ax)
+    colors = owner_colors or {"marketing": MARKETING, "sales": SALES}
+    rows = counts.reset_index(drop=True)
+    y = np.arange(len(rows))[::-1]
+    widths = rows["contacts"].to_numpy(dtype=float)
+    color = [colors[AIDA_OWNER[a]] for a in rows["aida"]]
+    ax.barh(y, widths, left=-widths / 2, color=color, **bar_kwargs)
+    top = widths.max() if len(widths) and widths.max() > 0 else 1.0
+    for yi, row in zip(y, rows.itertuples(), strict=True):
+        text = f"{row.contacts:,}"
+        if not pd.isna(row.conversion):
+            text += f"  ({row.conversion:.0%} of previous)"
+        ax.text(top / 2 + top * 0.02, yi, text, va="center", fontsize=9)
+    ax.set_yticks(y, [f"{row.label} ({row.aida})" for row in rows.itertuples()])
+    ax.set_xlim(-top / 2 * 1.05, top * 1.15)
+    ax.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title or "Lifecycle funnel: contacts per stage (blue: marketing, orange: sales)")
+    return ax
+
+
+def speed_to_lead_histogram(
+    hours: pd.Series | Sequence[float],
+    sla_hours: float,
+    ax: Axes | None = None,
+    max_hours: float | None = None,
+    bins: int = 30,
+    title: str | None = None,
+    unit: str = "hours",
+    **hist_kwargs,
+) -> Axes:
+    """Distribution of speed to lead (worked MQLs) with the SLA's maximum as a vertical line.
+
+    Values above `max_hours` (default: 4x the SLA) are gathered in the last bin so the tail
+    stays visible.
+    """
+    ax = _axes(ax)
+    values = pd.Series(hours, dtype="float64").dropna()
+    limit = max_hours if max_hours is not None else 4 * sla_hours
+    clipped = values.clip(upper=limit)
+    hist_kwargs.setdefault("color", SALES)
+    ax.hist(clipped, bins=np.linspace(0, limit, bins + 1), **hist_kwargs)
+    ax.axvline(sla_hours, color=TARGET, linestyle="--", linewidth=2)
+    share = float((values <= sla_hours).mean()) if len(values) else float("nan")
+    label = f"SLA: {sla_hours:g} {unit}"
+    if not np.isnan(share):
+        label += f" ({share:.0%} of worked MQLs within)"
+    ax.text(sla_hours, ax.get_ylim()[1] * 0.95, " " + label, color=TARGET, va="top", fontsize=9)
+    ax.set_xlabel(f"{unit} from MQL to first sales activity (last bin: {limit:g} or more)")
+    ax.set_ylabel("MQLs")
+    ax.set_title(title or "Speed to lead: most MQLs should sit left of the SLA line")
+    return ax
+
+
+def mqls_vs_target(
+    monthly: pd.DataFrame,
+    target: float | None = None,
+    ax: Axes | None = None,
+    value: str = "mqls",
+    title: str | None = None,
+    **bar_kwargs,
+) -> Axes:
+    """Monthly MQLs (bars, from `smk.sla.sla_by_month`) against the target (dashed line);
+    months below target are drawn lighter."""
+    ax = _axes(ax)
+    months = monthly["month"].astype(str).tolist()
+    values = monthly[value].to_numpy(dtype=float)
+    if target is None and "mql_target" in monthly:
+        target = float(monthly["mql_target"].iloc[0]) if len(monthly) else None
+    below = values < target if target is not None else np.zeros(len(values), dtype=bool)
+    colors = np.where(below, "#9ebfe3", MARKETING)
+    bar_kwargs.setdefault("color", colors)
+    ax.bar(months, values, **bar_kwargs)
+    if target is not None:
+        ax.axhline(target, color=TARGET, linestyle="--", linewidth=2, label=f"target {target:g}")
+        ax.legend(loc="upper left", frameon=False)
+    ax.set_ylabel("MQLs")
+    ax.tick_params(axis="x", rotation=45)
+    ax.set_title(title or "MQLs delivered per month against the target")
+    return ax
+
+
+def trend(
+    table: pd.DataFrame,
+    column: str,
+    target: float | None = None,
+    ax: Axes | None = None,
+    x: str = "month",
+    title: str | None = None,
+    percent: bool = False,
+    **plot_kwargs,
+) -> Axes:
+    """A monthly line of any column (e.g. share_within_sla) with an optional target line."""
+    ax = _axes(ax)
+    plot_kwargs.setdefault("marker", "o")
+    ax.plot(table[x].astype(str), table[column].astype(float), **plot_kwargs)
+    if target is not None:
+        ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.5)
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.tick_params(axis="x", rotation=45)
+    ax.set_title(title or column.replace("_", " "))
+    return ax
+
+
+def mix_panel(
+    mix: pd.DataFrame,
+    p: str,
+    ax: Axes | None = None,
+    top: int = 8,
+    currency: str = "",
+    title: str | None = None,
+    **bar_kwargs,
+) -> Axes:
+    """One of the four P's from `smk.scorecard.marketing_mix`: won revenue per value (bars),
+    labelled with the win rate and the average won deal; several dimensions stack."""
+    ax = _axes(ax, figsize=(6, 4))
+    rows = mix[mix["p"] == p]
+    parts = []
+    for _, group in rows.groupby("dimension", sort=False):
+        parts.append(group.head(top))  # in the table's order (revenue; price bands by price)
+    data = pd.concat(parts) if parts else rows
+    labels = [
+        f"{r.dimension}: {r.value}" if len(parts) > 1 else str(r.value) for r in data.itertuples()
+    ]
+    y = np.arange(len(data))[::-1]
+    bar_kwargs.setdefault("color", MARKETING if p == "Promotion" else SALES)
+    ax.barh(y, data["won_revenue"].to_numpy(dtype=float), **bar_kwargs)
+    ax.set_yticks(y, labels, fontsize=8)
+    peak = float(data["won_revenue"].max()) if len(data) else 0.0
+    for yi, r in zip(y, data.itertuples(), strict=True):
+        rate = "-" if pd.isna(r.win_rate) else f"{r.win_rate:.0%}"
+        avg = "-" if pd.isna(r.avg_won_deal) else f"{r.avg_won_deal:,.0f}"
+        ax.text(r.won_revenue + peak * 0.01, yi, f"win {rate}, avg {avg}", va="center", fontsize=7)
+    ax.set_xlim(0, peak * 1.45 if peak > 0 else 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.set_xlabel(f"won revenue {currency}".strip())
+    ax.set_title(title or p)
+    return ax
+
+
+def attribution_models_chart(
+    shares: pd.DataFrame,
+    ax: Axes | None = None,
+    title: str | None = None,
+    highlight: Sequence[str] = ("markov", "shapley"),
+    **bar_kwargs,
+) -> Axes:
+    """Side-by-side bars of each channel's share of the credit under every model.
+
+    `shares`: channels as rows, models as columns (`smk.attribution.shares_wide`). Data-driven
+    models (`highlight`) are drawn in the marketing colour, rule-based ones in greys.
+    """
+    ax = _axes(ax, figsize=(10, 4.8))
+    channels = list(shares.index)
+    models = list(shares.columns)
+    x = np.arange(len(channels))
+    width = 0.85 / max(len(models), 1)
+    greys = plt.get_cmap("Greys")(np.linspace(0.3, 0.75, max(len(models), 1)))
+    for i, model in enumerate(models):
+        color = MARKETING if model in highlight else greys[i]
+        if model == "shapley":
+            color = SALES
+        ax.bar(x + (i - (len(models) - 1) / 2) * width, shares[model].to_numpy(dtype=float),
+               width, label=model, color=color, **bar_kwargs)
+    ax.set_xticks(x, channels, rotation=30, ha="right")
+    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylabel("share of conversions credited")
+    ax.legend(ncol=4, fontsize=7, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title or "Credit per channel: rule-based models (grey) vs data-driven (colour)")
+    return ax
+
+
+def attribution_intervals(
+    intervals: pd.DataFrame,
+    ax: Axes | None = None,
+    title: str | None = None,
+    color: str = SALES,
+    **errorbar_kwargs,
+) -> Axes:
+    """Each channel's share with its bootstrap interval (`smk.attribution.bootstrap`).
+
+    Channels whose bars overlap widely are not reliably different.
+    """
+    ax = _axes(ax)
+    key = intervals.columns[0]
+    frame = intervals.sort_values("share")
+    y = np.arange(len(frame))
+    share = frame["share"].to_numpy(dtype=float)
+    err = np.vstack([share - frame["share_low"].to_numpy(dtype=float),
+                     frame["share_high"].to_numpy(dtype=float) - share])
+    ax.errorbar(share, y, xerr=np.clip(err, 0, None), fmt="o", color=color, capsize=4,
+                **errorbar_kwargs)
+    ax.set_yticks(y, frame[key].astype(str).tolist())
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("share of conversions credited")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title or "Data-driven credit with bootstrap intervals: overlapping bars are ties")
+    return ax

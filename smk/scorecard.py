@@ -1,0 +1,385 @@
+"""The monthly KPI scorecard both teams are judged by, and the marketing mix as four equal P's.
+
+`kpi_scorecard` puts the agreed KPIs in one table: target, actual, status (met / at risk /
+missed), and the change against the previous month and the same month last year where the
+export covers them. Each month's figures are computed as they stood at the end of that month
+(as-of = month end), so they match what that month's report showed.
+
+`marketing_mix` reads won revenue, win rate and deal size by Product (product line), Price (price
+band), Place (region and sales pipeline) and Promotion (original source and first-touch
+campaign) over a trailing window of closed deals, so neither team's view is an appendix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from smk import sla as sla_mod
+from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
+from smk.model import CRM
+from smk.periods import Month, data_span
+from smk.sla import SLA
+
+#: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
+KPIS: dict[str, tuple[str, str, str, str | None]] = {
+    "mqls": ("MQLs vs target", "int", "higher", "mql_target"),
+    "mql_pipeline": ("Pipeline from MQLs", "money", "higher", "pipeline_target"),
+    "pipeline_created": ("Pipeline created", "money", "higher", None),
+    "speed_to_lead_hours": (
+        "Median speed to lead",
+        "hours",
+        "lower",
+        "max_hours_to_first_activity",
+    ),
+    "share_within_sla": ("MQLs worked within the SLA", "pct", "higher", "share_to_work"),
+    "leakage_rate": ("MQLs leaked (not worked)", "pct", "lower", "max_leakage_share"),
+    "mql_to_sql_rate": ("MQL to SQL (accepted by sales)", "pct", "higher", "acceptance_target"),
+    "won_revenue": ("Won revenue", "money", "higher", "revenue_target"),
+    "win_rate": ("Win rate (deals closed)", "pct", "higher", None),
+}
+
+#: Country -> region for the Place view ("Other" for countries not listed).
+REGIONS: dict[str, str] = {
+    "Germany": "DACH",
+    "Austria": "DACH",
+    "Switzerland": "DACH",
+    "France": "Western Europe",
+    "Netherlands": "Western Europe",
+    "Belgium": "Western Europe",
+    "Luxembourg": "Western Europe",
+    "Ireland": "UK & Ireland",
+    "United Kingdom": "UK & Ireland",
+    "Spain": "Southern Europe",
+    "Italy": "Southern Europe",
+    "Portugal": "Southern Europe",
+    "United States": "North America",
+    "Canada": "North America",
+}
+#: Upper bounds of the price bands (reporting currency); the last band is open-ended.
+PRICE_BANDS: tuple[float, ...] = (5_000, 15_000, 40_000, 100_000)
+
+
+def status(actual: float, target: float | None, better: str = "higher", margin: float = 0.1):
+    """'met', 'at risk' (within `margin` of the target, relatively), 'missed' or None."""
+    if target is None or actual is None or pd.isna(actual) or pd.isna(target):
+        return None
+    if better == "higher":
+        if actual >= target:
+            return "met"
+        return "at risk" if actual >= target * (1 - margin) else "missed"
+    if actual <= target:
+        return "met"
+    return "at risk" if actual <= target * (1 + margin) else "missed"
+
+
+def _covered(crm: CRM, month: Month) -> bool:
+    """Whether the export's contact records reach back to the month (and the data over it)."""
+    created = crm.contacts["created_at"].dropna()
+    if created.empty:
+        return False
+    _, last = data_span(crm)
+    return month.end > created.min() and month.start <= last
+
+
+def kpi_values(
+    crm: CRM,
+    month: Month | str,
+    sla: SLA | None = None,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+    segments=None,
+) -> dict[str, float]:
+    """The KPIs of one month as they stood at its end (NaN where the month has no data).
+
+    MQL to SQL is the share of the month's MQLs accepted by sales by the month's end.
+    """
+    sla = sla or SLA()
+    m = month if isinstance(month, Month) else Month(str(month))
+    as_of = m.end
+    entries = stage_entry_dates(crm.contacts, as_of)
+    leads = sla_mod.mql_leads(crm, sla, as_of=as_of, segments=segments, entries=entries)
+    row = sla_mod.sla_by_month(leads, sla, months=[m.label]).iloc[0]
+    deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=as_of)
+    money = sla_mod.pipeline_by_month(deals, months=[m.label]).iloc[0]
+    return {
+        "mqls": float(row["mqls"]),
+        "mql_pipeline": float(money["mql_pipeline"]),
+        "pipeline_created": float(money["pipeline_created"]),
+        "speed_to_lead_hours": float(row["median_hours"]),
+        "share_within_sla": float(row["share_within_sla"]),
+        "leakage_rate": float(row["leakage_rate"]),
+        "mql_to_sql_rate": float(row["acceptance_rate"]),
+        "won_revenue": float(money["won_revenue"]),
+        "win_rate": float(money["win_rate"]),
+    }
+
+
+def kpi_scorecard(
+    crm: CRM,
+    month: Month | str,
+    sla: SLA | None = None,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+    segments=None,
+) -> pd.DataFrame:
+    """The agreed KPIs for `month`: target, actual, status and changes.
+
+    Returns
+    -------
+    DataFrame: id, label, format, better, actual, target, status, previous_month,
+    change_vs_previous_month, same_month_last_year, change_vs_last_year. Changes are
+    differences (percentage points for shares); empty where the export does not cover the
+    earlier month.
+
+    Raises
+    ------
+    NoDataError : when the month has no MQLs and no deals (nothing to score).
+    """
+    sla = sla or SLA()
+    m = month if isinstance(month, Month) else Month(str(month))
+    actual = kpi_values(crm, m, sla, fx_rates, reporting_currency, segments)
+    if actual["mqls"] == 0 and actual["pipeline_created"] == 0 and actual["won_revenue"] == 0:
+        raise NoDataError(
+            f"nothing to score in {m}: no MQLs, no deals created and none won; choose a month "
+            "the export covers (e.g. month='latest')"
+        )
+    earlier = {}
+    for name, other in (("previous", m.previous), ("year_ago", m.year_ago)):
+        earlier[name] = (
+            kpi_values(crm, other, sla, fx_rates, reporting_currency, segments)
+            if _covered(crm, other)
+            else dict.fromkeys(actual, np.nan)
+        )
+    rows = []
+    for kpi, (label, fmt, better, target_field) in KPIS.items():
+        target = getattr(sla, target_field) if target_field else None
+        value = actual[kpi]
+        prev, ago = earlier["previous"][kpi], earlier["year_ago"][kpi]
+        rows.append(
+            {
+                "id": kpi,
+                "label": label,
+                "format": fmt,
+                "better": better,
+                "actual": value,
+                "target": target,
+                "status": status(value, target, better, sla.at_risk_margin),
+                "previous_month": prev,
+                "change_vs_previous_month": value - prev,
+                "same_month_last_year": ago,
+                "change_vs_last_year": value - ago,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _format(value, fmt: str, currency: str = "") -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    if fmt == "int":
+        return f"{value:,.0f}"
+    if fmt == "pct":
+        return f"{value:.1%}"
+    if fmt == "money":
+        return f"{value:,.0f} {currency}".strip()
+    if fmt == "hours":
+        return f"{value:.1f} h"
+    return f"{value:,.2f}"
+
+
+def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+    """The scorecard with formatted text columns, for the notebook and the report."""
+    out = pd.DataFrame({"KPI": scorecard["label"]})
+    for col, title in (
+        ("actual", "actual"),
+        ("target", "target"),
+        ("previous_month", "previous month"),
+        ("same_month_last_year", "same month last year"),
+    ):
+        out[title] = [
+            _format(v, f, currency)
+            for v, f in zip(scorecard[col], scorecard["format"], strict=True)
+        ]
+    out["status"] = scorecard["status"].fillna("-")
+    return out
+
+
+def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = None) -> list[dict]:
+    """The scorecard as the `kpis` list of `metrics-<name>.json` (docs/notebooks.md)."""
+    details = details or {}
+    kpis = []
+    for row in scorecard.itertuples():
+        value = row.actual
+        if row.format == "int" and not pd.isna(value):
+            value = int(value)
+        item = {"id": row.id, "label": row.label, "value": value, "format": row.format}
+        if row.target is not None and not pd.isna(row.target):
+            item["target"] = int(row.target) if row.format == "int" else row.target
+            item["status"] = row.status
+        if row.id in details:
+            item["detail"] = details[row.id]
+        kpis.append(item)
+    return kpis
+
+
+# ------------------------------------------------------------------------------ marketing mix
+def price_band_labels(bands: Sequence[float] = PRICE_BANDS) -> list[str]:
+    """Labels of the price bands, lowest first: '< 5k', '5k-15k', ..., '100k+'."""
+
+    def short(v: float) -> str:
+        return f"{v / 1000:g}k" if v >= 1000 else f"{v:g}"
+
+    labels = [f"< {short(bands[0])}"]
+    labels += [f"{short(a)}-{short(b)}" for a, b in zip(bands[:-1], bands[1:], strict=True)]
+    return labels + [f"{short(bands[-1])}+"]
+
+
+def price_band(values: pd.Series, bands: Sequence[float] = PRICE_BANDS) -> pd.Series:
+    """Label of each value's price band (see `price_band_labels`)."""
+    edges = [-np.inf, *bands, np.inf]
+    cut = pd.cut(values, edges, labels=price_band_labels(bands), right=False)
+    return cut.astype("string").fillna("(no amount)")
+
+
+def first_touch_campaign(crm: CRM, contact_ids: pd.Series, before: pd.Series) -> pd.Series:
+    """Campaign of each contact's earliest touchpoint with a campaign, before `before`."""
+    tp = crm.touchpoints
+    tp = tp[tp["contact_id"].isin(set(contact_ids.dropna())) & tp["campaign"].notna()]
+    if tp.empty:
+        return pd.Series(pd.NA, index=contact_ids.index, dtype="string")
+    limit = pd.Series(before.to_numpy(), index=contact_ids.to_numpy())
+    limit = limit[~limit.index.duplicated()]
+    tp = tp[tp["occurred_at"] <= tp["contact_id"].map(limit)]
+    first = tp.sort_values("occurred_at").drop_duplicates("contact_id").set_index("contact_id")
+    return contact_ids.map(first["campaign"]).astype("string")
+
+
+def mix_deals(
+    crm: CRM,
+    month: Month | str,
+    months: int = 12,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+    regions: Mapping[str, str] | None = None,
+    price_bands: Sequence[float] = PRICE_BANDS,
+) -> pd.DataFrame:
+    """Deals closed in the `months` months ending with `month`, with their four P's."""
+    m = month if isinstance(month, Month) else Month(str(month))
+    window_start = m.start - pd.DateOffset(months=months - 1)
+    deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=m.end)
+    deals = deals[deals["is_closed"] & (deals["closed_at"] >= window_start)].reset_index(drop=True)
+    regions = REGIONS if regions is None else regions
+    raw = crm.deals.set_index("deal_id")
+    raw = raw[~raw.index.duplicated()]
+    accounts = crm.accounts.set_index("account_id")
+    accounts = accounts[~accounts.index.duplicated()]
+    contacts = crm.contacts.set_index("contact_id")
+    contacts = contacts[~contacts.index.duplicated()]
+    country = deals["account_id"].map(accounts["country"]).astype("string")
+    country = country.fillna(deals["contact_id"].map(contacts["country"]).astype("string"))
+    deals["product"] = deals["deal_id"].map(raw["product"]).astype("string").fillna(UNKNOWN)
+    deals["pipeline"] = deals["deal_id"].map(raw["pipeline"]).astype("string").fillna(UNKNOWN)
+    deals["price_band"] = price_band(deals["value"], price_bands)
+    deals["region"] = country.map(dict(regions)).astype("string").fillna("Other")
+    deals.loc[country.isna(), "region"] = UNKNOWN
+    deals["original_source"] = (
+        deals["contact_id"].map(contacts["original_source"]).astype("string").fillna(UNKNOWN)
+    )
+    deals["campaign"] = first_touch_campaign(crm, deals["contact_id"], deals["created_at"]).fillna(
+        "(no campaign)"
+    )
+    return deals
+
+
+#: The four P's: (P, dimension label, column of `mix_deals`).
+FOUR_PS: tuple[tuple[str, str, str], ...] = (
+    ("Product", "product line", "product"),
+    ("Price", "price band", "price_band"),
+    ("Place", "region", "region"),
+    ("Place", "pipeline", "pipeline"),
+    ("Promotion", "original source", "original_source"),
+    ("Promotion", "campaign", "campaign"),
+)
+
+
+def marketing_mix(
+    crm: CRM,
+    month: Month | str,
+    months: int = 12,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+    regions: Mapping[str, str] | None = None,
+    price_bands: Sequence[float] = PRICE_BANDS,
+    deals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Won revenue, win rate and deal size by the four P's, over closed deals of a window.
+
+    Parameters
+    ----------
+    crm : the loaded export (deals, accounts, contacts, touchpoints).
+    month : last month of the window; `months` months of closed deals are read.
+    fx_rates, reporting_currency : see `smk.sla.deal_values`.
+    regions : country -> region (default `REGIONS`; unlisted countries are "Other").
+    price_bands : upper bounds of the price bands (default `PRICE_BANDS`).
+    deals : precomputed `mix_deals` (saves recomputing it).
+
+    Returns
+    -------
+    Tidy DataFrame: p, dimension, value, deals_closed, deals_won, win_rate, won_revenue,
+    share_of_won_revenue, avg_won_deal. Within each dimension the won revenue sums to the
+    window's total.
+
+    Raises
+    ------
+    NoDataError : when no deal closed in the window.
+    """
+    if deals is None:
+        deals = mix_deals(crm, month, months, fx_rates, reporting_currency, regions, price_bands)
+    if deals.empty:
+        raise NoDataError(
+            f"no deal closed in the {months} months up to {month}: choose a later month or a "
+            "longer window (months=...)"
+        )
+    deals = deals.assign(won_value=deals["value"].where(deals["is_won"], 0.0))
+    total = float(deals["won_value"].sum())
+    parts = []
+    for p, dimension, column in FOUR_PS:
+        part = (
+            deals.groupby(column, observed=True)
+            .agg(
+                deals_closed=("deal_id", "size"),
+                deals_won=("is_won", "sum"),
+                won_revenue=("won_value", "sum"),
+            )
+            .reset_index()
+            .rename(columns={column: "value"})
+        )
+        part.insert(0, "dimension", dimension)
+        part.insert(0, "p", p)
+        part["win_rate"] = safe_ratio(part["deals_won"], part["deals_closed"])
+        part["share_of_won_revenue"] = safe_ratio(part["won_revenue"], total)
+        part["avg_won_deal"] = safe_ratio(part["won_revenue"], part["deals_won"])
+        if column == "price_band":  # bands read best in price order
+            order = {label: i for i, label in enumerate(price_band_labels(price_bands))}
+            part = part.sort_values("value", key=lambda v: v.map(order).fillna(len(order)))
+        else:
+            part = part.sort_values("won_revenue", ascending=False)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out["deals_won"] = out["deals_won"].astype("int64")
+    return out[
+        [
+            "p",
+            "dimension",
+            "value",
+            "deals_closed",
+            "deals_won",
+            "win_rate",
+            "won_revenue",
+            "share_of_won_revenue",
+            "avg_won_deal",
+        ]
+    ]

@@ -1,0 +1,793 @@
+"""The marketing-sales service-level agreement: what each team promises, and whether it kept it.
+
+Marketing promises a number of MQLs (and pipeline) per month; sales promises to work each MQL
+quickly (first sales activity within `max_hours_to_first_activity`), to work nearly all of them,
+and to accept (SQL) a share of them. `SLA` holds those settings (defaults below; a notebook passes
+its parameters, a YAML file works through `SLA.from_yaml`).
+
+Definitions (aligned with the synthetic generator's documented truth, `smk.synth`):
+
+* An **MQL** belongs to the UTC calendar month of its `became_mql_at`.
+* **Speed to lead**: time from the MQL date to the first sales activity (any type in
+  `activity_types`) at or after it and before `as_of`. Calendar hours by default; with
+  `business_hours=True` only the working hours of `timezone` count (weekdays in `weekmask`,
+  not `holidays`, between `workday_start` and `workday_end`, daylight-saving changes included).
+* **Worked** MQLs have such an activity; the **median** speed to lead is over worked MQLs.
+* **Within SLA**: worked within the maximum time; its share is of *all* the month's MQLs (an
+  MQL not worked, or not yet worked, is not within).
+* **Leaked**: no sales activity within `leakage_days` of the MQL date, once those days have
+  passed by `as_of` (younger MQLs without activity are `leak_pending`).
+* **Accepted**: reached SQL (or a later stage; see `smk.funnel` for skipped stages) by `as_of`.
+  **Rejected**: not accepted, and either a rejection reason is recorded (the
+  `rejection_reason_column`, when the export has one), the contact was set to lifecycle stage
+  "other", or `acceptance_days` passed after the MQL date ("no SQL within N days"). The rest are
+  open.
+* **Pipeline created**: amount of deals created in the month, converted to one reporting
+  currency; *MQL-sourced* when the deal's contact was an MQL before the deal was created.
+
+Every figure is a count or a statistic over `mql_leads` rows, and `leads_behind` returns the rows
+behind any figure, so each number can be traced to the leads that make it up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from smk.funnel import (
+    UNKNOWN,
+    NoDataError,
+    _as_int,
+    _as_of_ns,
+    group_labels,
+    safe_ratio,
+    segment_of,
+    stage_entry_dates,
+    team_of,
+)
+from smk.model import ACTIVITY_TYPES, CRM
+from smk.periods import Month
+
+_NS_PER_HOUR = 3_600 * 10**9
+_NEVER = np.iinfo("int64").max
+
+
+@dataclass(frozen=True)
+class SLA:
+    """The agreed targets. Every field has a default; override any of them by keyword."""
+
+    #: MQLs marketing delivers per month
+    mql_target: int = 60
+    #: pipeline from MQL-sourced deals per month, reporting currency (None: no target)
+    pipeline_target: float | None = None
+    #: won revenue per month, reporting currency (None: no target)
+    revenue_target: float | None = None
+    #: sales' maximum time from MQL to first sales activity
+    max_hours_to_first_activity: float = 24.0
+    #: count only working hours of `timezone` (else calendar hours)
+    business_hours: bool = False
+    timezone: str = "UTC"
+    workday_start: str = "09:00"
+    workday_end: str = "17:00"
+    weekmask: str = "Mon Tue Wed Thu Fri"
+    #: local dates (YYYY-MM-DD) that are not working days
+    holidays: tuple[str, ...] = ()
+    #: share of MQLs sales must work within the maximum time
+    share_to_work: float = 0.8
+    #: an MQL without sales activity after this many days has leaked
+    leakage_days: float = 7.0
+    #: highest acceptable share of leaked MQLs
+    max_leakage_share: float = 0.05
+    #: share of MQLs sales accepts as SQL
+    acceptance_target: float = 0.4
+    #: an MQL not accepted this many days after its MQL date counts as rejected
+    acceptance_days: float = 30.0
+    #: export column holding the reason sales rejected a lead (None: no such column)
+    rejection_reason_column: str | None = None
+    #: activity types that count as sales work
+    activity_types: tuple[str, ...] = ACTIVITY_TYPES
+    #: owner_id -> team (owners not listed: "other"; empty: everyone in "sales")
+    teams: Mapping[str, str] = field(default_factory=dict)
+    #: a figure within this relative distance of its target (on the wrong side) is "at risk"
+    at_risk_margin: float = 0.1
+
+    def __post_init__(self) -> None:
+        for name in ("max_hours_to_first_activity", "leakage_days", "acceptance_days"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"SLA {name} must be positive, got {getattr(self, name)!r}")
+        for name in ("share_to_work", "max_leakage_share", "acceptance_target"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                raise ValueError(f"SLA {name} is a share between 0 and 1, got {value!r}")
+        object.__setattr__(self, "holidays", _dates(self.holidays))
+        object.__setattr__(self, "activity_types", tuple(self.activity_types))
+        _workday(self.workday_start, self.workday_end)  # validates
+
+    @classmethod
+    def from_mapping(cls, settings: Mapping) -> SLA:
+        """An SLA from a dict (unknown keys raise, naming the known ones)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown SLA setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**dict(settings))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> SLA:
+        """An SLA from a small YAML file of `setting: value` lines."""
+        settings = yaml.safe_load(Path(path).read_text()) or {}
+        if not isinstance(settings, dict):
+            raise ValueError(f"{path} must hold a mapping of SLA setting: value")
+        return cls.from_mapping(settings)
+
+    def replace(self, **changes) -> SLA:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["teams"] = dict(self.teams)
+        out["holidays"] = list(self.holidays)
+        out["activity_types"] = list(self.activity_types)
+        return out
+
+
+# ------------------------------------------------------------------------------ business hours
+def _dates(values) -> tuple[str, ...]:
+    """Holidays as ISO dates; a text such as "2026-12-24, 2026-12-25" is split on commas."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [v for v in re.split(r"[\s,;\[\]\"']+", values) if v]
+    out = []
+    for value in values:
+        try:
+            out.append(str(np.datetime64(pd.Timestamp(str(value)).date(), "D")))
+        except (ValueError, TypeError):
+            raise ValueError(f"a holiday is a date like 2026-12-25, got {value!r}") from None
+    return tuple(out)
+
+
+def _clock(text: str) -> pd.Timedelta:
+    try:
+        hours, minutes = str(text).split(":")
+        value = pd.Timedelta(hours=int(hours), minutes=int(minutes))
+    except ValueError:
+        raise ValueError(f"a time of day looks like 09:00, got {text!r}") from None
+    if not pd.Timedelta(0) <= value <= pd.Timedelta(hours=24):
+        raise ValueError(f"a time of day lies between 00:00 and 24:00, got {text!r}")
+    return value
+
+
+def _workday(start: str, end: str) -> tuple[pd.Timedelta, pd.Timedelta]:
+    a, b = _clock(start), _clock(end)
+    if not a < b:
+        raise ValueError(f"the working day must start before it ends, got {start}-{end}")
+    return a, b
+
+
+def _utc_ns(times) -> np.ndarray:
+    """Timestamps (Series, Index, array or scalar) as int64 UTC nanoseconds; NaT -> _NEVER."""
+    if isinstance(times, pd.Series):
+        return _as_int(times)
+    series = pd.Series(pd.to_datetime(pd.Index(np.atleast_1d(times)), utc=True))
+    return _as_int(series)
+
+
+def business_hours_between(
+    start,
+    end,
+    timezone: str = "UTC",
+    workday_start: str = "09:00",
+    workday_end: str = "17:00",
+    weekmask: str = "Mon Tue Wed Thu Fri",
+    holidays: Sequence[str] = (),
+) -> np.ndarray:
+    """Working hours elapsed between `start` and `end`, element-wise.
+
+    Working time is the local window `workday_start`-`workday_end` of `timezone` on the days of
+    `weekmask` that are not `holidays` (local dates). Each window is measured in real elapsed
+    time, so a window that spans a daylight-saving change counts the hour that really passed.
+
+    Parameters
+    ----------
+    start, end : tz-aware timestamps (Series, index or array; naive values are taken as UTC).
+    timezone : IANA zone of the working day, e.g. "Europe/Berlin".
+    workday_start, workday_end : local times "HH:MM" ("24:00" allowed as the end).
+    weekmask : working weekdays, numpy busday style ("Mon Tue Wed Thu Fri" or "1111100").
+    holidays : local dates that are not working days.
+
+    Returns
+    -------
+    float64 array of hours; NaN where either timestamp is missing; negative when end < start.
+    """
+    a = _utc_ns(start)
+    b = _utc_ns(end)
+    if a.shape != b.shape:
+        raise ValueError("start and end must have the same length")
+    ok = (a != _NEVER) & (b != _NEVER)
+    out = np.full(a.shape, np.nan)
+    if not ok.any():
+        return out
+    day_start, day_end = _workday(workday_start, workday_end)
+    both = np.concatenate([a[ok], b[ok]])
+    local = pd.DatetimeIndex(both.view("datetime64[ns]")).tz_localize("UTC").tz_convert(timezone)
+    days = local.tz_localize(None).normalize().to_numpy().astype("datetime64[D]")
+    first, last = days.min(), days.max()
+    calendar = np.arange(first, last + 1, dtype="datetime64[D]")
+    busy = np.is_busday(calendar, weekmask=weekmask, holidays=list(holidays))
+    midnight = pd.DatetimeIndex(calendar.astype("datetime64[ns]"))
+
+    def utc(offset: pd.Timedelta, first_occurrence: bool) -> np.ndarray:
+        wall = midnight + offset
+        stamps = wall.tz_localize(
+            timezone,
+            ambiguous=np.full(len(wall), first_occurrence),
+            nonexistent="shift_forward",
+        )
+        return stamps.tz_convert("UTC").tz_localize(None).to_numpy().view("int64")
+
+    open_at = utc(day_start, True)
+    close_at = utc(day_end, False)
+    length = np.where(busy, close_at - open_at, 0)
+    before = np.concatenate([[0], np.cumsum(length)[:-1]])
+    idx = (days - first).astype("int64")
+
+    def elapsed(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+        inside = np.clip(values - open_at[index], 0, length[index])
+        return before[index] + inside
+
+    n = int(ok.sum())
+    fa = elapsed(both[:n], idx[:n])
+    fb = elapsed(both[n:], idx[n:])
+    out[ok] = (fb - fa) / _NS_PER_HOUR
+    return out
+
+
+# ------------------------------------------------------------------------------ first activity
+def first_activity_after(
+    contacts: pd.DataFrame,
+    activities: pd.DataFrame,
+    since: pd.Series,
+    as_of: pd.Timestamp | str | None = None,
+    activity_types: Sequence[str] | None = None,
+) -> pd.Series:
+    """Each contact's first sales activity at or after `since` (and before `as_of`).
+
+    Returns a UTC datetime Series indexed like `contacts` (NaT: none, or `since` is missing).
+    """
+    cut = _as_of_ns(as_of)
+    since_ns = _as_int(since)
+    result = np.full(len(contacts), _NEVER, dtype="int64")
+    acts = activities
+    if activity_types is not None and len(acts):
+        acts = acts[acts["type"].isin(list(activity_types))]
+    wanted = since_ns != _NEVER
+    if len(acts) and wanted.any():
+        ids = pd.Index(contacts["contact_id"].to_numpy(dtype=object)[wanted])
+        pos = ids.get_indexer(acts["contact_id"].to_numpy(dtype=object))
+        rows = np.flatnonzero(wanted)
+        hit = pos >= 0
+        who = rows[pos[hit]]
+        when = _as_int(acts["occurred_at"])[hit]
+        keep = (when >= since_ns[who]) & (when < cut)
+        who, when = who[keep], when[keep]
+        if len(who):
+            order = np.lexsort((when, who))
+            who, when = who[order], when[order]
+            first = np.concatenate([[True], who[1:] != who[:-1]])
+            result[who[first]] = when[first]
+    out = np.where(result == _NEVER, np.iinfo("int64").min, result).view("datetime64[ns]")
+    return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"), index=contacts.index)
+
+
+# ------------------------------------------------------------------------------ leads
+def mql_leads(
+    crm: CRM,
+    sla: SLA | None = None,
+    as_of: pd.Timestamp | str | None = None,
+    segments: pd.Series | Mapping | None = None,
+    entries: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per MQL with everything the SLA judges: the list behind every SLA figure.
+
+    Parameters
+    ----------
+    crm : the loaded export (contacts and activities are used).
+    sla : the agreement (default `SLA()`).
+    as_of : exclusive cut-off (e.g. the end of the report month); None: the whole export.
+    segments : optional contact_id/account_id -> segment mapping (see `smk.funnel.segment_of`).
+    entries : precomputed `smk.funnel.stage_entry_dates(crm.contacts, as_of)`.
+
+    Returns
+    -------
+    DataFrame: contact_id, account_id, owner_id, team, segment, original_source, month
+    (YYYY-MM of the MQL date), mql_at, first_activity_at, hours_to_first_activity (calendar),
+    speed_to_lead_hours (the SLA's measure: calendar or business hours), worked, within_sla,
+    leaked, leak_pending, accepted, sql_at, rejected, rejection_reason, open.
+    """
+    sla = sla or SLA()
+    contacts = crm.contacts
+    cut = _as_of_ns(as_of)
+    mql_ns = _as_int(contacts["became_mql_at"])
+    is_mql = (mql_ns != _NEVER) & (mql_ns < cut)
+    mqls = contacts[is_mql]
+    if entries is None:
+        entries = stage_entry_dates(contacts, as_of)
+    entries = entries[is_mql]
+    mql_at = mqls["became_mql_at"]
+    first = first_activity_after(mqls, crm.activities, mql_at, as_of, sla.activity_types)
+    hours = (_as_int(first).astype("float64") - _as_int(mql_at)) / _NS_PER_HOUR
+    worked = first.notna().to_numpy()
+    hours = np.where(worked, hours, np.nan)
+    if sla.business_hours:
+        speed = business_hours_between(
+            mql_at,
+            first,
+            sla.timezone,
+            sla.workday_start,
+            sla.workday_end,
+            sla.weekmask,
+            sla.holidays,
+        )
+    else:
+        speed = hours
+    within = worked & (speed <= sla.max_hours_to_first_activity)
+    leak_limit = _as_int(mql_at) + int(sla.leakage_days * 24 * _NS_PER_HOUR)
+    first_ns = _as_int(first)
+    due = leak_limit <= cut
+    leaked = due & (first_ns > leak_limit)
+    leak_pending = ~due & ~worked
+    sql_at = entries["sql"]
+    accepted = sql_at.notna().to_numpy()
+    reason = pd.Series(pd.NA, index=mqls.index, dtype="string")
+    column = sla.rejection_reason_column
+    if column:
+        if column not in mqls:
+            raise ValueError(
+                f"rejection_reason_column {column!r} is not in the contacts table; the export's "
+                f"extra columns are: {', '.join(_extra_columns(contacts)) or 'none'}"
+            )
+        recorded = mqls[column].astype("string").str.strip()
+        reason = reason.fillna(recorded.where(recorded != ""))
+    if "lifecycle_stage" in mqls:
+        other = (mqls["lifecycle_stage"] == "other").fillna(False).astype(bool)
+        reason = reason.mask(other & reason.isna(), "disqualified (lifecycle stage other)")
+    overdue = _as_int(mql_at) + int(sla.acceptance_days * 24 * _NS_PER_HOUR) <= cut
+    reason = reason.mask(
+        pd.Series(overdue, index=mqls.index) & reason.isna(),
+        f"no SQL within {sla.acceptance_days:g} days",
+    )
+    reason = reason.mask(pd.Series(accepted, index=mqls.index))
+    rejected = reason.notna().to_numpy()
+    month = mql_at.dt.tz_convert("UTC").dt.strftime("%Y-%m").astype("string")
+    owner = mqls["owner_id"].astype("string").fillna(UNKNOWN)
+    out = pd.DataFrame(
+        {
+            "contact_id": mqls["contact_id"],
+            "account_id": mqls.get("account_id", pd.NA),
+            "owner_id": owner,
+            "team": team_of(owner, sla.teams),
+            "segment": segment_of(mqls, segments),
+            "original_source": mqls["original_source"].astype("string").fillna(UNKNOWN),
+            "month": month,
+            "mql_at": mql_at,
+            "first_activity_at": first,
+            "hours_to_first_activity": hours,
+            "speed_to_lead_hours": speed,
+            "worked": worked,
+            "within_sla": within,
+            "leaked": leaked,
+            "leak_pending": leak_pending,
+            "accepted": accepted,
+            "sql_at": sql_at,
+            "rejected": rejected,
+            "rejection_reason": reason,
+            "open": ~accepted & ~rejected,
+        }
+    )
+    return out.sort_values(["mql_at", "contact_id"]).reset_index(drop=True)
+
+
+def _extra_columns(contacts: pd.DataFrame) -> list[str]:
+    from smk.model import SCHEMA
+
+    return [c for c in contacts.columns if c not in SCHEMA["contacts"] and not c.startswith("_")]
+
+
+#: figure -> (flag column, statement). `leads_behind(leads, figure)` lists the rows.
+FIGURES: dict[str, str] = {
+    "mqls": "all MQLs",
+    "worked": "worked (a sales activity after the MQL date)",
+    "not_worked": "not worked yet",
+    "within_sla": "worked within the maximum time",
+    "outside_sla": "not worked within the maximum time",
+    "leaked": "no sales activity within the leakage window",
+    "leak_pending": "no sales activity yet, leakage window still open",
+    "accepted": "accepted by sales (SQL or later)",
+    "rejected": "rejected by sales",
+    "open": "neither accepted nor rejected yet",
+}
+
+
+def _figure_mask(leads: pd.DataFrame, figure: str) -> pd.Series:
+    if figure == "mqls":
+        return pd.Series(True, index=leads.index)
+    if figure == "not_worked":
+        return ~leads["worked"]
+    if figure == "outside_sla":
+        return ~leads["within_sla"]
+    if figure in FIGURES:
+        return leads[figure].astype(bool)
+    raise ValueError(f"unknown figure {figure!r}; use one of {', '.join(FIGURES)}")
+
+
+def leads_behind(
+    leads: pd.DataFrame,
+    figure: str,
+    month: Month | str | None = None,
+    **equals,
+) -> pd.DataFrame:
+    """The MQLs behind one SLA figure, e.g. `leads_behind(leads, "leaked", "2026-10",
+    owner_id="owner-07")`: each count in `sla_by_month` is the length of such a list.
+
+    `equals` filters on any column of `mql_leads` (owner_id, team, segment, original_source).
+    """
+    mask = _figure_mask(leads, figure)
+    if month is not None:
+        mask &= leads["month"] == str(month)
+    for column, value in equals.items():
+        if column not in leads:
+            raise ValueError(f"no column {column!r} in the leads table")
+        mask &= leads[column] == value
+    return leads[mask].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ owners
+_NAME_LIKE = r"^[^\W\d_][\w'.-]*(\s+[^\W\d_][\w'.-]*)+$"
+
+
+_OWNER_TABLES = ("contacts", "deals", "activities")
+
+
+def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
+    """Stable pseudonyms (rep-01, ...) for the export's owner values, or {} to keep them.
+
+    Exports often name owners by display name ("Jane Doe"); reports must not show personal
+    names. mode "pseudonyms" always replaces, "ids" never, "auto" replaces when any owner value
+    looks like a personal name (two or more words of letters). Pseudonyms follow the sorted
+    owner values, so the same export always gives the same pseudonyms.
+    """
+    if mode not in ("auto", "ids", "pseudonyms"):
+        raise ValueError(f"owner mode must be auto, ids or pseudonyms, got {mode!r}")
+    values = pd.concat([getattr(crm, t)["owner_id"] for t in _OWNER_TABLES]).dropna()
+    distinct = sorted(values.astype("string").unique())
+    if mode == "ids" or not distinct:
+        return {}
+    if mode == "auto" and not pd.Series(distinct, dtype="string").str.match(_NAME_LIKE).any():
+        return {}
+    width = max(2, len(str(len(distinct))))
+    return {v: f"rep-{i:0{width}d}" for i, v in enumerate(distinct, start=1)}
+
+
+def rename_owners(crm: CRM, aliases: Mapping[str, str]) -> CRM:
+    """A copy of `crm` with owner_id values replaced through `aliases` (others unchanged)."""
+    if not aliases:
+        return crm
+    changed = {}
+    for t in _OWNER_TABLES:
+        frame = getattr(crm, t)
+        owner = frame["owner_id"].astype("string")
+        changed[t] = frame.assign(owner_id=owner.map(dict(aliases)).astype("string").fillna(owner))
+    return dataclasses.replace(crm, **changed)
+
+
+def pseudonymise_owners(crm: CRM, mode: str = "auto") -> CRM:
+    """`rename_owners(crm, owner_aliases(crm, mode))`: see `owner_aliases`."""
+    return rename_owners(crm, owner_aliases(crm, mode))
+
+
+# ------------------------------------------------------------------------------ monthly SLA
+def _month_range(first: str, last: str) -> list[str]:
+    return [str(p) for p in pd.period_range(first, last, freq="M")]
+
+
+def sla_by_month(
+    leads: pd.DataFrame,
+    sla: SLA | None = None,
+    by: str | None = None,
+    months: Sequence[str] | str | None = None,
+) -> pd.DataFrame:
+    """The SLA figures per month (and per `by`: "owner_id", "team", "segment", ...).
+
+    Months without MQLs in the range show with 0 MQLs and empty rates (never a division by
+    zero). Each count equals `len(leads_behind(leads, <figure>, month, ...))`. `months="all"`
+    gives one row over all the leads (month "all").
+
+    Returns
+    -------
+    DataFrame: month, [by], mqls, mql_target (month rows only), worked, not_worked,
+    median_hours, p80_hours, within_sla, share_within_sla, leaked, leak_pending, leakage_rate,
+    accepted, acceptance_rate, rejected, rejection_rate, open.
+    """
+    sla = sla or SLA()
+    if isinstance(months, str) and months == "all":
+        leads = leads.assign(month="all")
+        months = ["all"]
+    if months is None:
+        months = _month_range(leads["month"].min(), leads["month"].max()) if len(leads) else []
+    keys = ["month"] + ([by] if by else [])
+    flags = leads.assign(not_worked=~leads["worked"])
+    worked_hours = leads["speed_to_lead_hours"].where(leads["worked"])
+    flags = flags.assign(_hours=worked_hours)
+    grouped = flags.groupby(keys, observed=True, sort=True)
+    table = grouped.agg(
+        mqls=("contact_id", "size"),
+        worked=("worked", "sum"),
+        not_worked=("not_worked", "sum"),
+        median_hours=("_hours", "median"),
+        p80_hours=("_hours", lambda h: h.quantile(0.8)),
+        within_sla=("within_sla", "sum"),
+        leaked=("leaked", "sum"),
+        leak_pending=("leak_pending", "sum"),
+        accepted=("accepted", "sum"),
+        rejected=("rejected", "sum"),
+        open=("open", "sum"),
+    )
+    if by:
+        groups = sorted(leads[by].dropna().unique()) if len(leads) else []
+        index = pd.MultiIndex.from_product([list(months), groups], names=keys)
+    else:
+        index = pd.Index(list(months), name="month")
+    table = table.reindex(index)
+    counts = [
+        "mqls",
+        "worked",
+        "not_worked",
+        "within_sla",
+        "leaked",
+        "leak_pending",
+        "accepted",
+        "rejected",
+        "open",
+    ]
+    table[counts] = table[counts].fillna(0).astype("int64")
+    table["share_within_sla"] = safe_ratio(table["within_sla"], table["mqls"])
+    due = table["mqls"] - table["leak_pending"]
+    table["leakage_rate"] = safe_ratio(table["leaked"], due)
+    table["acceptance_rate"] = safe_ratio(table["accepted"], table["mqls"])
+    table["rejection_rate"] = safe_ratio(table["rejected"], table["mqls"])
+    out = table.reset_index()
+    if not by:
+        out.insert(2, "mql_target", sla.mql_target)
+    return out[
+        keys
+        + (["mqls"] + ([] if by else ["mql_target"]))
+        + [
+            "worked",
+            "not_worked",
+            "median_hours",
+            "p80_hours",
+            "within_sla",
+            "share_within_sla",
+            "leaked",
+            "leak_pending",
+            "leakage_rate",
+            "accepted",
+            "acceptance_rate",
+            "rejected",
+            "rejection_rate",
+            "open",
+        ]
+    ]
+
+
+def month_summary(leads: pd.DataFrame, month: Month | str, sla: SLA | None = None) -> dict:
+    """The month's SLA figures as a dict; raises `NoDataError` when the month has no MQLs."""
+    label = str(month)
+    table = sla_by_month(leads, sla, months=[label])
+    row = table.iloc[0]
+    if row["mqls"] == 0:
+        span = (
+            f"MQL dates in this export run from {leads['month'].min()} to {leads['month'].max()}"
+            if len(leads)
+            else "this export has no MQL dates"
+        )
+        raise NoDataError(f"no MQLs in {label} ({span}): choose a month in that range")
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+
+
+def rejection_reasons(leads: pd.DataFrame, month: Month | str | None = None) -> pd.DataFrame:
+    """Rejected MQLs by reason (for one month, or all), with their share of the rejections."""
+    rejected = leads[leads["rejected"]]
+    if month is not None:
+        rejected = rejected[rejected["month"] == str(month)]
+    out = (
+        rejected.groupby("rejection_reason", observed=True)
+        .size()
+        .rename("mqls")
+        .sort_values(ascending=False)
+        .reset_index()
+    )
+    out["share"] = safe_ratio(out["mqls"], out["mqls"].sum())
+    return out
+
+
+def speed_to_lead_distribution(
+    leads: pd.DataFrame,
+    month: Month | str | None = None,
+    bins: Sequence[float] = (0, 1, 4, 8, 24, 48, 72, 168),
+) -> pd.DataFrame:
+    """MQLs by speed-to-lead band (hours), with 'not worked' as the last band."""
+    rows = leads if month is None else leads[leads["month"] == str(month)]
+    edges = list(bins) + [np.inf]
+    labels = [
+        f"{a:g}-{b:g} h" if np.isfinite(b) else f"{a:g} h or more"
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
+    ]
+    band = pd.cut(
+        rows["speed_to_lead_hours"], edges, labels=labels, right=False, include_lowest=True
+    )
+    counts = band.value_counts(sort=False).reindex(labels, fill_value=0)
+    out = pd.DataFrame({"band": labels, "mqls": counts.to_numpy()})
+    out.loc[len(out)] = {"band": "not worked", "mqls": int((~rows["worked"]).sum())}
+    out["share"] = safe_ratio(out["mqls"], out["mqls"].sum())
+    return out
+
+
+# ------------------------------------------------------------------------------ money
+def deal_values(
+    deals: pd.DataFrame,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+) -> pd.Series:
+    """Deal amounts in one reporting currency.
+
+    `fx_rates` gives the value of one unit of each currency in the reporting currency
+    ({"EUR": 1.0, "USD": 0.92}); deals without a currency are taken as the reporting currency.
+    Without rates, all deals must share one currency.
+    """
+    amount = deals["amount"].astype("float64")
+    currency = deals["currency"].astype("string") if "currency" in deals else None
+    if currency is None or not len(deals):
+        return amount
+    found = sorted(currency.dropna().unique())
+    if not fx_rates:
+        if len(found) > 1:
+            raise ValueError(
+                f"deals are in {', '.join(found)}: give fx_rates (e.g. {{'{found[0]}': 1.0, "
+                f"'{found[1]}': ...}}) to convert them to one reporting currency"
+            )
+        return amount
+    missing = [c for c in found if c not in fx_rates]
+    if missing:
+        raise ValueError(
+            f"no exchange rate for {', '.join(missing)}: add it to fx_rates "
+            f"({', '.join(sorted(fx_rates))} given)"
+        )
+    rate = currency.map(dict(fx_rates)).astype("float64").fillna(1.0)
+    if reporting_currency is not None and reporting_currency in fx_rates:
+        rate = rate / float(fx_rates[reporting_currency])
+    return amount * rate
+
+
+def deal_table(
+    crm: CRM,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+    as_of: pd.Timestamp | str | None = None,
+) -> pd.DataFrame:
+    """Deals created before `as_of` with their value in the reporting currency, created/closed
+    month, whether they are MQL-sourced, and the closing facts as known at `as_of`."""
+    cut = _as_of_ns(as_of)
+    deals = crm.deals
+    created_ns = _as_int(deals["created_at"])
+    keep = created_ns < cut
+    deals = deals[keep]
+    value = deal_values(deals, fx_rates, reporting_currency)
+    closed_ns = _as_int(deals["closed_at"])
+    closed = deals["is_closed"].fillna(False).astype(bool).to_numpy() & (closed_ns < cut)
+    won = deals["is_won"].fillna(False).astype(bool).to_numpy() & closed
+    contacts = crm.contacts.set_index("contact_id")
+    contacts = contacts[~contacts.index.duplicated()]
+    mql_at = contacts["became_mql_at"].reindex(deals["contact_id"].to_numpy(dtype=object))
+    mql_sourced = (_as_int(mql_at) <= _as_int(deals["created_at"])) & (_as_int(mql_at) < cut)
+    owner = deals["owner_id"].astype("string")
+    owner = owner.fillna(deals["contact_id"].map(contacts["owner_id"]).astype("string"))
+    return pd.DataFrame(
+        {
+            "deal_id": deals["deal_id"],
+            "contact_id": deals["contact_id"],
+            "account_id": deals["account_id"],
+            "owner_id": owner.fillna(UNKNOWN),
+            "created_at": deals["created_at"],
+            "created_month": deals["created_at"].dt.strftime("%Y-%m").astype("string"),
+            "closed_at": deals["closed_at"].where(closed),
+            "closed_month": deals["closed_at"].where(closed).dt.strftime("%Y-%m").astype("string"),
+            "value": value,
+            "is_closed": closed,
+            "is_won": won,
+            "mql_sourced": mql_sourced,
+        }
+    ).reset_index(drop=True)
+
+
+def pipeline_by_month(
+    deals: pd.DataFrame,
+    months: Sequence[str] | None = None,
+    by: str | None = None,
+    teams: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Pipeline created per month (and `by`, e.g. "owner_id" or "team") from `deal_table`:
+    deals, value, MQL-sourced value, and won revenue and deals closed in the month."""
+    frame = deals.assign(team=team_of(deals["owner_id"], teams))
+    frame["mql_value"] = frame["value"].where(frame["mql_sourced"], 0.0)
+    keys = ["created_month"] + ([by] if by else [])
+    created = frame.groupby(keys, observed=True).agg(
+        deals_created=("deal_id", "size"),
+        pipeline_created=("value", "sum"),
+        mql_pipeline=("mql_value", "sum"),
+    )
+    created.index = created.index.set_names(["month"] + ([by] if by else []))
+    closed = frame[frame["is_closed"]]
+    ckeys = ["closed_month"] + ([by] if by else [])
+    won = closed.assign(won_value=closed["value"].where(closed["is_won"], 0.0))
+    closing = won.groupby(ckeys, observed=True).agg(
+        deals_closed=("deal_id", "size"),
+        deals_won=("is_won", "sum"),
+        won_revenue=("won_value", "sum"),
+    )
+    closing.index = closing.index.set_names(["month"] + ([by] if by else []))
+    out = created.join(closing, how="outer")
+    if months is not None:
+        if by:
+            groups = sorted(frame[by].dropna().unique())
+            index = pd.MultiIndex.from_product([list(months), groups], names=["month", by])
+        else:
+            index = pd.Index(list(months), name="month")
+        out = out.reindex(index)
+    ints = ["deals_created", "deals_closed", "deals_won"]
+    out[ints] = out[ints].fillna(0).astype("int64")
+    money = ["pipeline_created", "mql_pipeline", "won_revenue"]
+    out[money] = out[money].fillna(0.0)
+    out["win_rate"] = safe_ratio(out["deals_won"], out["deals_closed"])
+    return out.reset_index()
+
+
+def sla_by_owner(
+    leads: pd.DataFrame, month: Month | str, sla: SLA | None = None, by: str = "owner_id"
+) -> pd.DataFrame:
+    """One month's SLA figures per owner (or team, segment, source)."""
+    table = sla_by_month(leads, sla, by=by, months=[str(month)])
+    return table[table["mqls"] > 0].drop(columns="month").reset_index(drop=True)
+
+
+__all__ = [
+    "FIGURES",
+    "SLA",
+    "NoDataError",
+    "business_hours_between",
+    "deal_table",
+    "deal_values",
+    "first_activity_after",
+    "group_labels",
+    "leads_behind",
+    "month_summary",
+    "mql_leads",
+    "owner_aliases",
+    "pseudonymise_owners",
+    "rename_owners",
+    "pipeline_by_month",
+    "rejection_reasons",
+    "sla_by_month",
+    "sla_by_owner",
+    "speed_to_lead_distribution",
+]

@@ -1,0 +1,298 @@
+"""The KPI scorecard (targets, status, month-over-month and year-over-year changes, metrics
+JSON) and the four-P's marketing mix, on a small hand-made CRM and on the bundled sample."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import smk
+from smk import config, scorecard
+from smk.funnel import NoDataError
+from smk.model import CRM, empty_table
+from smk.sla import SLA
+
+FX = {"EUR": 1.0, "USD": 0.5}
+
+
+def _table(name: str, rows: list[dict]) -> pd.DataFrame:
+    table = empty_table(name)
+    frame = pd.DataFrame(rows)
+    out = {}
+    for col in table.columns:
+        if col in frame:
+            if str(table[col].dtype).startswith("datetime"):
+                out[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(
+                    "datetime64[ns, UTC]"
+                )
+            else:
+                out[col] = frame[col].astype(table[col].dtype)
+        else:
+            out[col] = pd.Series([None] * len(frame), dtype=object).astype(table[col].dtype)
+    return pd.DataFrame(out)
+
+
+@pytest.fixture
+def crm() -> CRM:
+    """September: 2 MQLs; October: 3 MQLs, 2 deals created, 2 deals won (one in USD)."""
+    mqls = {
+        "s1": "2026-09-03 10:00",
+        "s2": "2026-09-10 10:00",
+        "o1": "2026-10-02 10:00",
+        "o2": "2026-10-05 10:00",
+        "o3": "2026-10-07 10:00",
+    }
+    contacts = [
+        {
+            "contact_id": cid,
+            "account_id": "a1" if cid.startswith("o") else "a2",
+            "created_at": "2026-08-20",
+            "became_lead_at": "2026-08-21",
+            "became_mql_at": mql,
+            "became_sql_at": {"o1": "2026-10-20", "o2": "2026-10-20", "s1": "2026-10-02"}.get(cid),
+            "owner_id": "rep",
+            "original_source": "paid_search" if cid == "o1" else "organic_search",
+            "country": "Germany",
+        }
+        for cid, mql in mqls.items()
+    ]
+    # speed to lead: s1 2 h, s2 30 h; o1 1 h, o2 3 h, o3 40 h
+    hours = {"s1": 2, "s2": 30, "o1": 1, "o2": 3, "o3": 40}
+    acts = [
+        {
+            "activity_id": f"act-{cid}",
+            "contact_id": cid,
+            "occurred_at": str(pd.Timestamp(mqls[cid]) + pd.Timedelta(hours=h)),
+            "type": "call",
+        }
+        for cid, h in hours.items()
+    ]
+    deals = [
+        {
+            "deal_id": "d1",
+            "account_id": "a1",
+            "contact_id": "o1",
+            "created_at": "2026-10-10",
+            "closed_at": "2026-10-25",
+            "is_closed": True,
+            "is_won": True,
+            "amount": 10_000.0,
+            "currency": "EUR",
+            "product": "Core",
+            "pipeline": "new business",
+        },
+        {
+            "deal_id": "d2",
+            "account_id": "a2",
+            "contact_id": "o2",
+            "created_at": "2026-10-12",
+            "closed_at": "2026-10-28",
+            "is_closed": True,
+            "is_won": True,
+            "amount": 60_000.0,
+            "currency": "USD",
+            "product": "Add-on",
+            "pipeline": "default",
+        },
+        {
+            "deal_id": "d3",
+            "account_id": "a2",
+            "contact_id": "s1",
+            "created_at": "2026-09-12",
+            "closed_at": "2026-10-15",
+            "is_closed": True,
+            "is_won": False,
+            "amount": 4_000.0,
+            "currency": "EUR",
+            "product": "Core",
+            "pipeline": "new business",
+        },
+        {
+            "deal_id": "d4",
+            "account_id": "a2",
+            "contact_id": "s2",
+            "created_at": "2026-10-30",
+            "closed_at": "2026-12-15",
+            "is_closed": True,
+            "is_won": True,
+            "amount": 99_000.0,
+            "currency": "EUR",
+            "product": "Core",
+            "pipeline": "default",
+        },
+    ]
+    accounts = [
+        {"account_id": "a1", "country": "Germany"},
+        {"account_id": "a2", "country": "Narnia"},
+    ]
+    touches = [
+        {
+            "touchpoint_id": "t1",
+            "contact_id": "o1",
+            "occurred_at": "2026-08-01",
+            "channel": "email",
+            "campaign": "newsletter",
+        },
+        {
+            "touchpoint_id": "t2",
+            "contact_id": "o1",
+            "occurred_at": "2026-07-01",
+            "channel": "direct",
+        },
+        {
+            "touchpoint_id": "t3",
+            "contact_id": "o1",
+            "occurred_at": "2026-10-11",
+            "channel": "paid_search",
+            "campaign": "too-late",
+        },
+        {
+            "touchpoint_id": "t4",
+            "contact_id": "o2",
+            "occurred_at": "2026-09-01",
+            "channel": "paid_search",
+            "campaign": "brand",
+        },
+    ]
+    return CRM(
+        contacts=_table("contacts", contacts),
+        activities=_table("activities", acts),
+        deals=_table("deals", deals),
+        accounts=_table("accounts", accounts),
+        touchpoints=_table("touchpoints", touches),
+    )
+
+
+def test_status_is_met_at_risk_or_missed_by_direction():
+    assert scorecard.status(100, 100) == "met"
+    assert scorecard.status(95, 100, margin=0.1) == "at risk"
+    assert scorecard.status(80, 100, margin=0.1) == "missed"
+    assert scorecard.status(20, 24, better="lower") == "met"
+    assert scorecard.status(26, 24, better="lower", margin=0.1) == "at risk"
+    assert scorecard.status(30, 24, better="lower", margin=0.1) == "missed"
+    assert scorecard.status(30, None) is None
+    assert scorecard.status(np.nan, 10) is None
+
+
+def test_scorecard_has_the_agreed_kpis_with_targets_status_and_changes(crm):
+    agreement = SLA(mql_target=3, share_to_work=0.9, acceptance_target=0.5, revenue_target=30_000)
+    card = scorecard.kpi_scorecard(crm, "2026-10", agreement, FX, "EUR").set_index("id")
+    required = {"mqls", "speed_to_lead_hours", "mql_to_sql_rate", "pipeline_created", "won_revenue"}
+    assert required <= set(card.index)
+    assert card.loc["mqls", "actual"] == 3 and card.loc["mqls", "status"] == "met"
+    assert card.loc["mqls", "previous_month"] == 2
+    assert card.loc["mqls", "change_vs_previous_month"] == 1
+    assert card.loc["speed_to_lead_hours", "actual"] == pytest.approx(3.0)  # median of 1, 3, 40
+    assert card.loc["speed_to_lead_hours", "previous_month"] == pytest.approx(16.0)
+    assert card.loc["share_within_sla", "actual"] == pytest.approx(2 / 3)
+    assert card.loc["share_within_sla", "status"] == "missed"
+    assert card.loc["mql_to_sql_rate", "actual"] == pytest.approx(2 / 3)
+    # 10,000 EUR + 60,000 USD at 0.5 = 40,000 EUR; d4 closes after the month
+    assert card.loc["won_revenue", "actual"] == pytest.approx(40_000)
+    assert card.loc["won_revenue", "status"] == "met"
+    assert card.loc["pipeline_created", "actual"] == pytest.approx(10_000 + 30_000 + 99_000)
+    assert card.loc["mql_pipeline", "actual"] == pytest.approx(10_000 + 30_000 + 99_000)
+    assert card.loc["win_rate", "actual"] == pytest.approx(2 / 3)
+    # the export starts in August 2026: no same month last year
+    assert card["same_month_last_year"].isna().all()
+
+
+def test_earlier_months_are_scored_as_they_stood_at_their_end(crm):
+    card = scorecard.kpi_scorecard(crm, "2026-10", SLA(), FX, "EUR").set_index("id")
+    # one of September's two MQLs was accepted in October: 0% at September's end, not 50%
+    assert card.loc["mql_to_sql_rate", "previous_month"] == 0.0
+    september = scorecard.kpi_values(crm, "2026-09", SLA(), FX, "EUR")
+    assert september["mql_to_sql_rate"] == 0.0
+
+
+def test_a_month_with_nothing_to_score_raises_a_clear_message(crm):
+    with pytest.raises(NoDataError, match=r"nothing to score in 2026-03.*choose a month"):
+        scorecard.kpi_scorecard(crm, "2026-03", SLA(), FX, "EUR")
+
+
+def test_scorecard_kpis_follow_the_metrics_json_shape(crm):
+    card = scorecard.kpi_scorecard(crm, "2026-10", SLA(mql_target=3), FX, "EUR")
+    kpis = scorecard.scorecard_kpis(card, {"mqls": "3 of target 3"})
+    by_id = {k["id"]: k for k in kpis}
+    assert by_id["mqls"]["value"] == 3 and isinstance(by_id["mqls"]["value"], int)
+    assert by_id["mqls"]["status"] == "met" and by_id["mqls"]["detail"] == "3 of target 3"
+    assert by_id["speed_to_lead_hours"]["target"] == 24.0
+    assert "target" not in by_id["pipeline_created"]  # no pipeline target set
+    formats = {"int", "pct", "money", "hours", "float"}
+    assert all(k["format"] in formats for k in kpis)
+    shown = scorecard.scorecard_display(card, "EUR").set_index("KPI")
+    assert shown.loc["Won revenue", "actual"] == "40,000 EUR"
+
+
+def test_marketing_mix_splits_won_revenue_by_the_four_ps(crm):
+    mix = scorecard.marketing_mix(crm, "2026-10", months=3, fx_rates=FX, reporting_currency="EUR")
+    assert set(mix["p"]) == {"Product", "Price", "Place", "Promotion"}
+    for _, part in mix.groupby("dimension"):
+        assert part["won_revenue"].sum() == pytest.approx(40_000)
+        assert part["deals_closed"].sum() == 3  # d1, d2, d3; d4 closes after the window
+    rows = mix.set_index(["dimension", "value"])
+    assert rows.loc[("product line", "Core"), "win_rate"] == pytest.approx(0.5)
+    assert rows.loc[("region", "DACH"), "won_revenue"] == pytest.approx(10_000)
+    assert rows.loc[("region", "Other"), "won_revenue"] == pytest.approx(30_000)  # Narnia
+    assert rows.loc[("price band", "< 5k"), "deals_won"] == 0
+    assert rows.loc[("price band", "15k-40k"), "avg_won_deal"] == pytest.approx(30_000)
+    # first-touch campaign: the earliest touch with a campaign before the deal was created
+    assert rows.loc[("campaign", "newsletter"), "won_revenue"] == pytest.approx(10_000)
+    assert rows.loc[("campaign", "brand"), "won_revenue"] == pytest.approx(30_000)
+    assert ("campaign", "too-late") not in rows.index
+
+
+def test_marketing_mix_window_without_closed_deals_raises(crm):
+    with pytest.raises(NoDataError, match="no deal closed"):
+        scorecard.marketing_mix(crm, "2026-08", months=1, fx_rates=FX)
+
+
+def test_price_bands_are_labelled_and_cover_every_amount():
+    bands = scorecard.price_band(pd.Series([0.0, 4_999.0, 5_000.0, 150_000.0, np.nan]))
+    assert bands.tolist() == ["< 5k", "< 5k", "5k-15k", "100k+", "(no amount)"]
+
+
+def test_scorecard_on_the_bundled_sample_has_no_infinite_or_missing_actuals():
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        card = scorecard.kpi_scorecard(
+            crm, "2026-10", SLA(), {"EUR": 1.0, "USD": 0.9}, "EUR"
+        ).set_index("id")
+    assert card["actual"].notna().all()
+    assert np.isfinite(card["actual"].astype(float)).all()
+    assert card.loc["mqls", "actual"] > 0 and card.loc["won_revenue", "actual"] > 0
+
+
+def test_plot_helpers_draw_on_the_given_axes_and_return_them(crm):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from smk import funnel, plots, sla
+
+    leads = sla.mql_leads(crm, as_of="2026-11-01")
+    fig, axes = plt.subplots(2, 2)
+    counts = funnel.funnel_counts(crm.contacts, as_of="2026-11-01")
+    assert plots.funnel_chart(counts, ax=axes[0, 0]) is axes[0, 0]
+    assert len(axes[0, 0].patches) == len(funnel.FUNNEL_STAGES)
+    ax = plots.speed_to_lead_histogram(leads["speed_to_lead_hours"], 24, ax=axes[0, 1])
+    assert ax is axes[0, 1]
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == [24]  # the SLA line
+    monthly = sla.sla_by_month(leads, SLA(mql_target=3))
+    ax = plots.mqls_vs_target(monthly, ax=axes[1, 0])
+    assert [bar.get_height() for bar in ax.patches] == monthly["mqls"].tolist()
+    assert ax.get_lines()[0].get_ydata()[0] == 3  # the target line
+    fig2, ax2 = plt.subplots()
+    assert plots.trend(monthly, "share_within_sla", 0.8, ax=ax2, percent=True) is ax2
+    assert ax2.get_lines()[0].get_ydata().tolist() == monthly["share_within_sla"].tolist()
+    assert ax2.get_lines()[1].get_ydata()[0] == 0.8  # the target line
+    plt.close(fig2)
+    mix = scorecard.marketing_mix(crm, "2026-10", 3, FX, "EUR")
+    assert plots.mix_panel(mix, "Product", ax=axes[1, 1]) is axes[1, 1]
+    assert len(axes[1, 1].patches) == 2  # Core, Add-on
+    plt.close(fig)

@@ -1,0 +1,466 @@
+"""The marketing-sales SLA: business-hours arithmetic (weekends, holidays, DST), speed to lead,
+leakage, acceptance, traceability to leads, empty months, and the acceptance test against the
+synthetic generator's truth on a loaded (messy) export."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import smk
+from smk import config, sla
+from smk.funnel import NoDataError
+from smk.model import CRM, empty_table
+from smk.synth import Synthetic, synthesize, write_export
+
+BERLIN = "Europe/Berlin"
+
+
+def utc(text: str) -> pd.Series:
+    return pd.Series([pd.Timestamp(text, tz="UTC")])
+
+
+def local(text: str, tz: str = BERLIN) -> pd.Series:
+    return pd.Series([pd.Timestamp(text, tz=tz).tz_convert("UTC")])
+
+
+def bh(start: pd.Series, end: pd.Series, **kw) -> float:
+    kw.setdefault("timezone", BERLIN)
+    return float(sla.business_hours_between(start, end, **kw)[0])
+
+
+# ------------------------------------------------------------------------------ business hours
+def test_business_hours_skip_the_weekend():
+    # Friday 16:00 -> Monday 10:00 local: one hour on Friday, one on Monday
+    assert bh(local("2026-01-16 16:00"), local("2026-01-19 10:00")) == pytest.approx(2.0)
+
+
+def test_business_hours_skip_holidays():
+    start, end = local("2026-04-30 16:00"), local("2026-05-04 10:00")  # Thu -> Mon
+    assert bh(start, end) == pytest.approx(1 + 8 + 1)  # Friday 1 May is a working day
+    assert bh(start, end, holidays=["2026-05-01"]) == pytest.approx(2.0)
+
+
+def test_business_hours_across_the_spring_dst_change():
+    # Fri 27 Mar 2026 15:30 UTC is 16:30 CET; Mon 30 Mar 07:30 UTC is 09:30 CEST
+    start, end = utc("2026-03-27 15:30"), utc("2026-03-30 07:30")
+    assert bh(start, end) == pytest.approx(1.0)
+
+
+def test_business_hours_across_the_autumn_dst_change():
+    # Fri 23 Oct 2026 14:00 UTC is 16:00 CEST; Mon 26 Oct 08:30 UTC is 09:30 CET
+    start, end = utc("2026-10-23 14:00"), utc("2026-10-26 08:30")
+    assert bh(start, end) == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hours"),
+    [
+        ("2026-03-28 12:00", "2026-03-29 12:00", 23.0),  # the night clocks go forward
+        ("2026-10-24 12:00", "2026-10-25 12:00", 25.0),  # the night clocks go back
+    ],
+)
+def test_round_the_clock_working_time_counts_real_hours_over_dst(start, end, hours):
+    kw = {"workday_start": "00:00", "workday_end": "24:00", "weekmask": "1111111"}
+    assert bh(local(start), local(end), **kw) == pytest.approx(hours)
+
+
+def test_round_the_clock_utc_working_time_equals_calendar_hours():
+    rng = np.random.default_rng(5)
+    base = pd.Timestamp("2025-01-01", tz="UTC")
+    start = base + pd.to_timedelta(rng.integers(0, 500 * 1440, 200), unit="min")
+    end = start + pd.to_timedelta(rng.integers(0, 20 * 1440, 200), unit="min")
+    got = sla.business_hours_between(
+        pd.Series(start), pd.Series(end), "UTC", "00:00", "24:00", "1111111"
+    )
+    expected = (end - start).total_seconds().to_numpy() / 3600
+    np.testing.assert_allclose(got, expected)
+
+
+def test_business_hours_outside_the_working_day_count_nothing():
+    # arrives Tuesday 19:00 local, worked Wednesday 08:30 local, before opening
+    assert bh(local("2026-02-03 19:00"), local("2026-02-04 08:30")) == 0.0
+    # within one working day: plain difference
+    assert bh(local("2026-02-03 09:15"), local("2026-02-03 11:45")) == pytest.approx(2.5)
+
+
+def test_business_hours_are_missing_when_a_timestamp_is():
+    start = pd.Series([pd.Timestamp("2026-02-03 10:00", tz="UTC"), pd.NaT])
+    end = pd.Series([pd.NaT, pd.Timestamp("2026-02-03 11:00", tz="UTC")])
+    assert np.isnan(sla.business_hours_between(start, end)).all()
+
+
+def test_a_working_day_that_ends_before_it_starts_is_refused():
+    with pytest.raises(ValueError, match="start before it ends"):
+        sla.SLA(workday_start="17:00", workday_end="09:00")
+
+
+# ------------------------------------------------------------------------------ a hand-made CRM
+def _table(name: str, rows: list[dict]) -> pd.DataFrame:
+    table = empty_table(name)
+    frame = pd.DataFrame(rows)
+    out = {}
+    for col in table.columns:
+        if col in frame:
+            if str(table[col].dtype).startswith("datetime"):
+                out[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(
+                    "datetime64[ns, UTC]"
+                )
+            else:
+                out[col] = frame[col].astype(table[col].dtype)
+        else:
+            out[col] = pd.Series([None] * len(frame), dtype=object).astype(table[col].dtype)
+    return pd.DataFrame(out)
+
+
+@pytest.fixture
+def small() -> CRM:
+    """Five October MQLs (Europe/Berlin office) with known responses."""
+    contacts = [
+        # worked after 2 h
+        {"contact_id": "a", "mql": "2026-10-05 08:00", "owner_id": "o1"},
+        # worked Monday after a Friday-evening MQL: 62.5 calendar h, 0.5 business h
+        {"contact_id": "b", "mql": "2026-10-09 17:00", "owner_id": "o1"},
+        # never worked (leaked): activity only before the MQL date
+        {"contact_id": "c", "mql": "2026-10-06 10:00", "owner_id": "o2"},
+        # worked on day 9: late, leaked, but accepted (SQL)
+        {"contact_id": "d", "mql": "2026-10-01 10:00", "owner_id": "o2", "sql": "2026-10-12"},
+        # MQL on the last day, not worked yet: leak pending
+        {"contact_id": "e", "mql": "2026-10-31 20:00", "owner_id": "o2"},
+    ]
+    rows = [
+        {
+            "contact_id": c["contact_id"],
+            "created_at": "2026-09-01 00:00",
+            "became_lead_at": "2026-09-01 00:00",
+            "became_mql_at": c["mql"],
+            "became_sql_at": c.get("sql"),
+            "owner_id": c["owner_id"],
+            "original_source": "paid_search",
+            "lifecycle_stage": "sql" if c.get("sql") else "mql",
+        }
+        for c in contacts
+    ]
+    acts = [
+        {"activity_id": "1", "contact_id": "a", "occurred_at": "2026-10-05 10:00", "type": "call"},
+        {"activity_id": "2", "contact_id": "a", "occurred_at": "2026-10-05 09:00", "type": "task"},
+        {"activity_id": "3", "contact_id": "b", "occurred_at": "2026-10-12 07:30", "type": "email"},
+        {"activity_id": "4", "contact_id": "c", "occurred_at": "2026-10-06 09:00", "type": "call"},
+        {"activity_id": "5", "contact_id": "d", "occurred_at": "2026-10-10 10:00", "type": "call"},
+        {"activity_id": "6", "contact_id": "e", "occurred_at": "2026-11-02 10:00", "type": "call"},
+    ]
+    return CRM(contacts=_table("contacts", rows), activities=_table("activities", acts))
+
+
+AS_OF = pd.Timestamp("2026-11-01", tz="UTC")
+
+
+def _by_id(leads: pd.DataFrame) -> pd.DataFrame:
+    return leads.set_index("contact_id")
+
+
+def test_speed_to_lead_is_the_first_activity_at_or_after_the_mql_date(small):
+    leads = _by_id(sla.mql_leads(small, as_of=AS_OF))
+    assert leads.loc["a", "hours_to_first_activity"] == pytest.approx(1.0)  # the task at 09:00
+    assert leads.loc["b", "hours_to_first_activity"] == pytest.approx(62.5)
+    assert not leads.loc["c", "worked"]  # its only activity came before the MQL date
+    assert not leads.loc["e", "worked"]  # its activity falls after the as-of date
+
+
+def test_activity_types_restrict_what_counts_as_sales_work(small):
+    leads = _by_id(sla.mql_leads(small, sla.SLA(activity_types=("call",)), as_of=AS_OF))
+    assert leads.loc["a", "hours_to_first_activity"] == pytest.approx(2.0)
+    assert not leads.loc["b", "worked"]  # only an e-mail
+
+
+def test_speed_to_lead_in_business_hours_skips_the_weekend(small):
+    agreement = sla.SLA(business_hours=True, timezone=BERLIN, max_hours_to_first_activity=4)
+    leads = _by_id(sla.mql_leads(small, agreement, as_of=AS_OF))
+    # Fri 9 Oct 17:00 UTC = 19:00 CEST (closed) -> Mon 12 Oct 07:30 UTC = 09:30 CEST
+    assert leads.loc["b", "speed_to_lead_hours"] == pytest.approx(0.5)
+    assert leads.loc["b", "within_sla"]
+    calendar = _by_id(sla.mql_leads(small, agreement.replace(business_hours=False), as_of=AS_OF))
+    assert not calendar.loc["b", "within_sla"]
+
+
+def test_leakage_waits_for_the_window_to_pass(small):
+    leads = _by_id(sla.mql_leads(small, sla.SLA(leakage_days=7), as_of=AS_OF))
+    assert leads.loc["c", "leaked"] and leads.loc["d", "leaked"]
+    assert not leads.loc["a", "leaked"] and not leads.loc["b", "leaked"]
+    assert not leads.loc["e", "leaked"] and leads.loc["e", "leak_pending"]
+    month = sla.sla_by_month(sla.mql_leads(small, sla.SLA(leakage_days=7), as_of=AS_OF))
+    row = month.iloc[0]
+    assert row["leaked"] == 2 and row["leak_pending"] == 1
+    assert row["leakage_rate"] == pytest.approx(2 / 4)
+
+
+def test_acceptance_and_rejection_with_reasons(small):
+    crm = small
+    crm.contacts["Lead Status"] = pd.Series([pd.NA, "Bad fit", pd.NA, pd.NA, ""], dtype="string")
+    agreement = sla.SLA(acceptance_days=20, rejection_reason_column="Lead Status")
+    leads = _by_id(sla.mql_leads(crm, agreement, as_of=AS_OF))
+    assert leads.loc["d", "accepted"] and not leads.loc["d", "rejected"]
+    assert leads.loc["b", "rejected"] and leads.loc["b", "rejection_reason"] == "Bad fit"
+    # a and c: no SQL 20 days after the MQL date; e: too recent, still open
+    assert leads.loc["a", "rejection_reason"] == "no SQL within 20 days"
+    assert leads.loc["e", "open"] and not leads.loc["e", "rejected"]
+    reasons = sla.rejection_reasons(leads.reset_index()).set_index("rejection_reason")
+    assert reasons.loc["no SQL within 20 days", "mqls"] == 2
+    assert reasons["share"].sum() == pytest.approx(1.0)
+
+
+def test_an_unknown_rejection_column_names_the_columns_available(small):
+    with pytest.raises(ValueError, match="not in the contacts table"):
+        sla.mql_leads(small, sla.SLA(rejection_reason_column="Why"), as_of=AS_OF)
+
+
+def test_every_sla_figure_is_the_length_of_its_list_of_leads(small):
+    leads = sla.mql_leads(small, as_of=AS_OF)
+    for by in (None, "owner_id"):
+        table = sla.sla_by_month(leads, by=by)
+        for row in table.to_dict("records"):
+            filters = {by: row[by]} if by else {}
+            for figure in ("mqls", "worked", "not_worked", "within_sla", "leaked", "accepted"):
+                behind = sla.leads_behind(leads, figure, row["month"], **filters)
+                assert len(behind) == row[figure], (by, figure, row)
+
+
+def test_a_month_without_mqls_shows_zero_and_empty_rates_without_warnings(small):
+    leads = sla.mql_leads(small, as_of=AS_OF)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = sla.sla_by_month(leads, months=["2026-09", "2026-10"]).set_index("month")
+    assert table.loc["2026-09", "mqls"] == 0
+    for col in ("share_within_sla", "leakage_rate", "acceptance_rate", "median_hours"):
+        assert pd.isna(table.loc["2026-09", col]), col
+    assert not np.isinf(table.select_dtypes("number").to_numpy(dtype=float)).any()
+    with pytest.raises(NoDataError, match=r"no MQLs in 2026-09.*choose a month"):
+        sla.month_summary(leads, "2026-09")
+    assert sla.month_summary(leads, "2026-10")["mqls"] == 5
+
+
+def test_sla_settings_come_from_a_mapping_or_yaml(tmp_path):
+    path = tmp_path / "sla.yaml"
+    path.write_text("mql_target: 80\nbusiness_hours: true\nholidays: ['2026-12-25']\n")
+    agreement = sla.SLA.from_yaml(path)
+    assert agreement.mql_target == 80 and agreement.business_hours
+    assert agreement.holidays == ("2026-12-25",)
+    assert agreement.max_hours_to_first_activity == sla.SLA().max_hours_to_first_activity
+    with pytest.raises(ValueError, match="unknown SLA setting"):
+        sla.SLA.from_mapping({"mql_goal": 3})
+    with pytest.raises(ValueError, match="share between 0 and 1"):
+        sla.SLA(share_to_work=80)
+
+
+def test_deal_values_convert_to_one_currency_and_refuse_mixed_ones_without_rates():
+    deals = _table(
+        "deals",
+        [
+            {"deal_id": "1", "created_at": "2026-10-01", "amount": 100.0, "currency": "EUR"},
+            {"deal_id": "2", "created_at": "2026-10-01", "amount": 100.0, "currency": "USD"},
+        ],
+    )
+    with pytest.raises(ValueError, match="give fx_rates"):
+        sla.deal_values(deals)
+    values = sla.deal_values(deals, {"EUR": 1.0, "USD": 0.5}, "EUR")
+    assert values.tolist() == [100.0, 50.0]
+    assert sla.deal_values(deals, {"EUR": 2.0, "USD": 1.0}, "USD").tolist() == [200.0, 100.0]
+    with pytest.raises(ValueError, match="no exchange rate for USD"):
+        sla.deal_values(deals, {"EUR": 1.0})
+
+
+# ------------------------------------------------------------------------------ synthetic truth
+@pytest.fixture(scope="module")
+def synth() -> Synthetic:
+    return synthesize(n_contacts=2500, months=12, seed=23)
+
+
+@pytest.fixture(scope="module")
+def export(synth, tmp_path_factory) -> Path:
+    return write_export(synth, tmp_path_factory.mktemp("hubspot"), format="hubspot", seed=5)
+
+
+@pytest.fixture(scope="module")
+def loaded(export) -> smk.CRM:
+    return smk.load(export)
+
+
+@pytest.fixture(scope="module")
+def spoiled_contacts(synth, export) -> set[str]:
+    """Contacts whose rows the writer spoiled (an activity of theirs does not load)."""
+    spoiled = pd.read_csv(export / "truth" / "spoiled.csv", dtype="string")
+    removed = spoiled[(spoiled["table"] == "activities") & (spoiled["effect"] == "removed")]
+    acts = synth.crm.activities
+    return set(acts.loc[acts["activity_id"].isin(set(removed["id"])), "contact_id"])
+
+
+def _truth_by_month(truth: pd.DataFrame, cutoff: pd.Timestamp, days: float) -> pd.DataFrame:
+    """The SLA figures straight from the truth's MQL and first-activity times."""
+    t = truth[truth["became_mql_at"].notna()].copy()
+    t["month"] = t["became_mql_at"].dt.strftime("%Y-%m")
+    t["hours"] = (t["first_sales_activity_at"] - t["became_mql_at"]).dt.total_seconds() / 3600
+    t["within"] = t["hours"] <= 24
+    limit = t["became_mql_at"] + pd.Timedelta(days=days)
+    t["leaked"] = (limit <= cutoff) & ~(t["first_sales_activity_at"] <= limit)
+    return t.groupby("month").agg(
+        mqls=("hours", "size"),
+        median_hours=("hours", "median"),
+        share_within_sla=("within", "mean"),
+        not_worked=("hours", lambda h: int(h.isna().sum())),
+        leaked=("leaked", "sum"),
+    )
+
+
+def test_sla_figures_on_the_loaded_export_equal_the_generators_truth(
+    synth, loaded, spoiled_contacts
+):
+    leads = sla.mql_leads(loaded, as_of=synth.end)
+    ours = sla.sla_by_month(leads).set_index("month")
+    truth = synth.truth["sla"].assign(month=lambda t: t["month"].dt.strftime("%Y-%m"))
+    truth = truth.set_index("month")
+    touched = set(leads.loc[leads["contact_id"].isin(spoiled_contacts), "month"])
+    clean = [m for m in truth.index if m not in touched]
+    assert len(clean) >= 10
+    for month in clean:
+        assert ours.loc[month, "mqls"] == truth.loc[month, "mqls"], month
+        assert ours.loc[month, "median_hours"] == truth.loc[month, "median_hours_to_first_activity"]
+        assert ours.loc[month, "share_within_sla"] == truth.loc[month, "share_worked_within_24h"]
+        assert ours.loc[month, "not_worked"] == truth.loc[month, "not_worked_by_end"], month
+    assert list(ours.index) == list(truth.index)
+
+
+def test_sla_figures_without_the_spoiled_contacts_equal_the_truth_in_every_month(
+    synth, loaded, spoiled_contacts
+):
+    agreement = sla.SLA(leakage_days=5)
+    leads = sla.mql_leads(loaded, agreement, as_of=synth.end)
+    leads = leads[~leads["contact_id"].isin(spoiled_contacts)]
+    ours = sla.sla_by_month(leads, agreement).set_index("month")
+    truth_contacts = synth.truth["contacts"]
+    truth_contacts = truth_contacts[~truth_contacts["contact_id"].isin(spoiled_contacts)]
+    expected = _truth_by_month(truth_contacts, synth.end, days=5)
+    assert list(ours.index) == list(expected.index)
+    for col in ("mqls", "median_hours", "share_within_sla", "not_worked", "leaked"):
+        assert ours[col].tolist() == expected[col].tolist(), col
+
+
+def test_the_designed_leaks_are_never_worked_in_the_loaded_export(synth, loaded):
+    leads = sla.mql_leads(loaded, as_of=synth.end).set_index("contact_id")
+    truth = synth.truth["contacts"].set_index("contact_id")
+    leaked = truth.index[truth["leaked"].astype(bool)]
+    assert len(leaked) > 0
+    assert not leads.loc[leaked, "worked"].any()
+
+
+def test_sla_figures_per_owner_equal_the_truths_realised_values(synth, loaded, spoiled_contacts):
+    leads = sla.mql_leads(loaded, as_of=synth.end)
+    ours = sla.sla_by_month(leads, by="owner_id", months="all").set_index("owner_id")
+    owners = synth.truth["owners"].set_index("owner_id")
+    touched = set(leads.loc[leads["contact_id"].isin(spoiled_contacts), "owner_id"])
+    clean = [o for o in owners.index if o not in touched]
+    assert len(clean) >= 6
+    for owner in clean:
+        assert ours.loc[owner, "mqls"] == owners.loc[owner, "mqls"], owner
+        assert (
+            ours.loc[owner, "median_hours"] == owners.loc[owner, "median_hours_to_first_activity"]
+        )
+        assert ours.loc[owner, "share_within_sla"] == owners.loc[owner, "share_worked_within_24h"]
+    # the slowest owner by design is the slowest measured
+    slowest = owners["design_median_hours"].idxmax()
+    assert ours["median_hours"].idxmax() == slowest
+
+
+def test_a_first_activity_exactly_at_the_maximum_time_is_within_the_sla(small):
+    crm = small
+    acts = crm.activities.copy()
+    acts.loc[acts["contact_id"] == "d", "occurred_at"] = pd.Timestamp("2026-10-02 10:00", tz="UTC")
+    crm.activities = acts
+    leads = _by_id(sla.mql_leads(crm, sla.SLA(max_hours_to_first_activity=24), as_of=AS_OF))
+    assert leads.loc["d", "speed_to_lead_hours"] == 24.0
+    assert leads.loc["d", "within_sla"]
+    strict = _by_id(sla.mql_leads(crm, sla.SLA(max_hours_to_first_activity=23.5), as_of=AS_OF))
+    assert not strict.loc["d", "within_sla"]
+
+
+def test_owner_names_are_replaced_by_stable_pseudonyms(small):
+    crm = small
+    names = {"o1": "Jane Doe", "o2": "Kim Lee"}
+    crm.contacts["owner_id"] = crm.contacts["owner_id"].map(names).astype("string")
+    crm.activities["owner_id"] = pd.Series(["Kim Lee"] * len(crm.activities), dtype="string")
+    hidden = sla.pseudonymise_owners(crm, "auto")
+    assert set(hidden.contacts["owner_id"]) == {"rep-01", "rep-02"}
+    assert (hidden.contacts["owner_id"] == "rep-01").sum() == 2  # Jane Doe's two MQLs
+    assert set(hidden.activities["owner_id"]) == {"rep-02"}
+    assert set(crm.contacts["owner_id"]) == {"Jane Doe", "Kim Lee"}  # the input is unchanged
+
+    # ids that are not names stay as they are under "auto", and are replaced on request
+    ids = CRM(contacts=crm.contacts.assign(owner_id=pd.Series(["owner-01"] * 5, dtype="string")))
+    assert sla.pseudonymise_owners(ids, "auto").contacts["owner_id"].eq("owner-01").all()
+    assert sla.pseudonymise_owners(ids, "pseudonyms").contacts["owner_id"].eq("rep-01").all()
+
+
+def test_holidays_are_read_as_dates_from_a_list_or_a_text():
+    assert sla.SLA(holidays=["2026-12-25"]).holidays == ("2026-12-25",)
+    assert sla.SLA(holidays='["2026-12-24", "2026-12-25"]').holidays == ("2026-12-24", "2026-12-25")
+    with pytest.raises(ValueError, match="a holiday is a date"):
+        sla.SLA(holidays=["Christmas"])
+
+
+# ------------------------------------------------------------------------------ the bundled sample
+SAMPLE = config.SAMPLE_HUBSPOT
+
+
+def _contacts_of_removed_activities(folder: Path) -> set[str]:
+    """Contacts of the activity rows the sample's writer spoiled so that they do not load,
+    read from the raw export file and row that truth/spoiled.csv names."""
+    spoiled = pd.read_csv(folder / "truth" / "spoiled.csv", dtype="string")
+    removed = spoiled[(spoiled["table"] == "activities") & (spoiled["effect"] == "removed")]
+    contacts: set[str] = set()
+    for entry in removed.itertuples():
+        raw = pd.read_csv(folder / entry.file, dtype="string", keep_default_na=False)
+        cell = raw.iloc[int(entry.row) - 2]["Associated Contact IDs"]  # row 1 is the header
+        contacts |= {c.strip() for c in cell.split(";") if c.strip()}
+    return contacts
+
+
+def test_sla_figures_on_the_bundled_sample_equal_its_truth_outside_spoiled_rows():
+    crm = smk.load(SAMPLE)
+    truth = pd.read_csv(SAMPLE / "truth" / "sla.csv")
+    truth["month"] = truth["month"].str[:7]
+    truth = truth.set_index("month")
+    contacts = pd.read_csv(SAMPLE / "truth" / "contacts.csv", dtype={"contact_id": "string"})
+    touched = _contacts_of_removed_activities(SAMPLE)
+    spoiled_months = set(
+        contacts.loc[contacts["contact_id"].isin(touched), "became_mql_at"].dropna().str[:7]
+    )
+    end = pd.Timestamp(json.loads((SAMPLE / "truth" / "params.json").read_text())["end"])
+    ours = sla.sla_by_month(sla.mql_leads(crm, as_of=end)).set_index("month")
+    assert list(ours.index) == list(truth.index)
+    clean = [m for m in truth.index if m not in spoiled_months]
+    assert len(clean) >= len(truth) - 1
+    for month in clean:
+        assert ours.loc[month, "mqls"] == truth.loc[month, "mqls"], month
+        assert ours.loc[month, "median_hours"] == pytest.approx(
+            truth.loc[month, "median_hours_to_first_activity"], rel=1e-12
+        )
+        assert ours.loc[month, "share_within_sla"] == pytest.approx(
+            truth.loc[month, "share_worked_within_24h"], rel=1e-12
+        )
+        assert ours.loc[month, "not_worked"] == truth.loc[month, "not_worked_by_end"], month
+
+
+def test_teams_group_owners_and_unlisted_owners_are_other(small):
+    agreement = sla.SLA(teams={"o1": "inbound"})
+    leads = sla.mql_leads(small, agreement, as_of=AS_OF)
+    assert dict(zip(leads["owner_id"], leads["team"], strict=True)) == {
+        "o1": "inbound",
+        "o2": "other",
+    }
+    per_team = sla.sla_by_owner(leads, "2026-10", agreement, by="team").set_index("team")
+    assert per_team.loc["inbound", "mqls"] == 2 and per_team.loc["other", "mqls"] == 3
+    assert (sla.mql_leads(small, as_of=AS_OF)["team"] == "sales").all()
