@@ -77,7 +77,10 @@ def detect_format(source: str | Path) -> str:
         "cannot tell the export format from its file names or headers; pass "
         "format='hubspot' | 'salesforce' | 'canonical' or a mapping file",
         file=text,
-        found_columns=[p.name for p in candidates],
+        # every file, not only the readable ones: a `.json` or `.zip` export shows up here
+        found_columns=sorted(p.name for p in folder.iterdir() if p.is_file())
+        if path.is_dir()
+        else [path.name],
         found_label="Files found",
     )
 

@@ -218,7 +218,7 @@ def malformed_reason(text: str, trailing: bool) -> str:
     a footer, an empty line of quotes or delimiters is an empty row, anything else is ragged.
     """
     core = text.strip().strip('"').strip()
-    if not core.strip(",;\t|\" "):
+    if not core.strip(',;\t|" '):
         return "empty row"
     if trailing and _FOOTER.match(core):
         return "report footer"

@@ -238,7 +238,8 @@ def _with_malformed(out: pd.DataFrame, frame: pd.DataFrame, path: Path) -> pd.Da
             "_file": path.name,
             "_row": rows,
             "_reason": [
-                fileio.malformed_reason(t, trailing=n > last) for n, (_, t) in zip(rows, bad)
+                fileio.malformed_reason(t, trailing=n > last)
+                for n, (_, t) in zip(rows, bad, strict=True)
             ],
             "_text": [t[:200] for _, t in bad],
         }

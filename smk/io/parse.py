@@ -150,6 +150,7 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Ser
     t = t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives
     out = pd.to_numeric(t.astype(object).where(t.notna(), None), errors="coerce")
     out = pd.Series(out, index=values.index, dtype="float64")
+    out = out.where(np.isfinite(out))  # `inf`, `Infinity`: text, not an amount
     bad = present & out.isna()
     return out, bad
 
@@ -163,7 +164,8 @@ def currency_symbols(values: pd.Series) -> pd.Series:
 def parse_integers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (employee counts), tolerant of thousands separators and `.0`."""
     num, bad = parse_numbers(values)
-    frac = num.notna() & (num != np.floor(num))
+    # fractions and values past int64 (`5e22`, inf) are bad cells, not a crash of the load
+    frac = num.notna() & ((num != np.floor(num)) | (num.abs() >= 2.0**63))
     out = num.where(~frac).round().astype("Int64")
     return out, bad | frac
 
@@ -247,8 +249,7 @@ def _day_order(s: pd.Series) -> str | None:
         return "mdy"
     # `23.02.2026`: dotted dates are day-first in every locale that writes them (de, at, ch,
     # pl, ru, ...); no locale writes month.day.year.
-    found = parts[0].notna()
-    if s[found].str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").fillna(False).all():
+    if s[slashed].str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").fillna(False).all():
         return "dmy"
     return None
 
@@ -261,6 +262,17 @@ def _localise(ts: pd.Series, timezone: str) -> pd.Series:
     return ts.dt.tz_localize(timezone, ambiguous=first, nonexistent="shift_forward").dt.tz_convert(
         "UTC"
     )
+
+
+def _representable(parsed: pd.Series) -> pd.Series:
+    """Values a nanosecond column can hold (1677-2262); others (`9999-12-31`, year 0) -> NaT.
+
+    Sentinel dates such as 9999-12-31 must make a cell bad, not crash the whole load.
+    """
+    lo, hi = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
+    if getattr(parsed.dt, "tz", None) is not None:
+        lo, hi = lo.tz_localize("UTC"), hi.tz_localize("UTC")
+    return parsed.where((parsed >= lo) & (parsed <= hi))
 
 
 @on_uniques
@@ -278,10 +290,10 @@ def parse_datetimes(
     warnings: list[str] = []
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if pd.api.types.is_datetime64_any_dtype(values):
-        ts = pd.to_datetime(values)
+        ts = _representable(pd.to_datetime(values))  # Arrow/Excel read 9999-12-31 fine; we cannot
         return (
             _localise(ts, options.timezone).astype(out.dtype),
-            pd.Series(False, index=values.index),
+            values.notna() & ts.isna(),
             [],
         )
     s = clean_text(values)
@@ -294,13 +306,13 @@ def parse_datetimes(
         num = pd.to_numeric(s[epoch], errors="coerce")
         unit = np.where(s[epoch].str.len() >= 13, "ms", "s")
         ms = pd.Series(np.where(unit == "ms", num, num * 1000), index=num.index)
-        out[epoch] = pd.to_datetime(ms, unit="ms", utc=True)
-        todo &= ~epoch
+        out[epoch] = _representable(pd.to_datetime(ms, unit="ms", utc=True, errors="coerce"))
+        todo &= ~(epoch & out.notna())
 
     zoned = todo & s.str.match(_ISO_ZONED.pattern).fillna(False).astype(bool)
     if zoned.any():
         z = s[zoned].str.replace(r"\s*UTC$", "+00:00", regex=True)
-        out[zoned] = pd.to_datetime(z, format="ISO8601", utc=True, errors="coerce")
+        out[zoned] = _representable(pd.to_datetime(z, format="ISO8601", utc=True, errors="coerce"))
         todo &= ~(zoned & out.notna())  # an impossible zoned date (Feb 30) stays bad
 
     if todo.any():
@@ -318,14 +330,16 @@ def parse_datetimes(
                 break
             if fmt_order != "ymd" and order is not None and fmt_order != order:
                 continue
-            parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+            parsed = _representable(pd.to_datetime(s[todo], format=fmt, errors="coerce"))
             hit = parsed.notna()
             if hit.any():
                 idx = parsed.index[hit]
                 out[idx] = _localise(parsed[hit], options.timezone)
                 todo[idx] = False
-        if todo.any():  # last resort: ISO 8601 variants without a zone
-            parsed = pd.to_datetime(s[todo], format="ISO8601", errors="coerce", utc=False)
+        naive = todo & ~zoned  # zoned values had their turn; mixing them in raises
+        if naive.any():  # last resort: ISO 8601 variants without a zone
+            parsed = pd.to_datetime(s[naive], format="ISO8601", errors="coerce", utc=False)
+            parsed = _representable(pd.to_datetime(parsed))
             hit = parsed.notna()
             if hit.any():
                 idx = parsed.index[hit]
@@ -345,11 +359,11 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         if not todo.any():
             break
         parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-        out[todo] = parsed
+        out[todo] = _representable(parsed)
     todo = s.notna() & out.isna()
     if todo.any():  # a full timestamp (`2026-01-01 00:00:00`, e.g. from a SQL DATETIME column)
         parsed = pd.to_datetime(s[todo], format="ISO8601", errors="coerce", utc=True)
-        out[todo] = parsed.dt.tz_localize(None)
+        out[todo] = _representable(parsed.dt.tz_localize(None))
     bad = s.notna() & out.isna()
     # to_timestamp() gives microseconds under pandas 3; the model says nanoseconds
     return out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"), bad

@@ -273,7 +273,8 @@ def _contacts_rules(tables, quality) -> None:
     # earliest stage dates, first non-empty other fields
     agg = {c: "min" for c in STAGE_DATE_COLUMNS.values()}
     agg.update({c: "first" for c in contacts.columns if c not in agg and c != "contact_id"})
-    agg["lifecycle_stage"] = _furthest_stage  # as HubSpot merges: the stage furthest down the funnel
+    # as HubSpot merges: the stage furthest down the funnel
+    agg["lifecycle_stage"] = _furthest_stage
     combined = group.drop(columns="_email").groupby(survivor.values, sort=False).agg(agg)
     combined.index.name = "contact_id"
     combined = combined.reset_index()

@@ -1,0 +1,433 @@
+"""HubSpot exports load into the canonical model with exact values, in every shape we meet.
+
+The fixtures under tests/fixtures/hubspot/ are invented portals written like real exports:
+`ui/` is the UI export (property labels, `YYYY-MM-DD HH:MM`), `internal/` uses internal
+property names (`property_*` warehouse style for contacts, API names for companies and deals)
+with epoch-millisecond dates, `eu/` is the UI export re-saved by a German Excel (`;`, cp1252,
+`dd.mm.yyyy HH:MM`, `375.000,00 €`). The XLSX variant is written at test time from the UI deals.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import smk
+from smk.io import detect_format
+
+HUBSPOT = Path(__file__).parent / "fixtures" / "hubspot"
+DEALS_CSV = "hubspot-crm-exports-all-deals-2026-10-02.csv"
+
+
+def utc(text: str | None) -> pd.Timestamp | None:
+    """A wall-clock time in UTC as the loader should return it."""
+    return None if text is None else pd.Timestamp(text, tz="UTC")
+
+
+# contact_id -> (email, created_at, lifecycle_stage, original_source, detail, account_id)
+CONTACTS = {
+    "30100001": (
+        "ada.apfelbaum@quillfeather.example",
+        "2026-01-15 10:02",
+        "customer",
+        "organic_search",
+        "crm for widget makers",
+        "105284053743",
+    ),
+    "30100002": (
+        "benno@bramblewick.example",
+        "2026-02-03 14:07",
+        "sql",
+        "paid_search",
+        "hubspot alternative",
+        "105284053744",
+    ),
+    "30100003": (
+        "clara.cumulus@example.org",
+        "2026-03-01 09:00",
+        "mql",
+        "email",
+        "spring-newsletter-2026",
+        None,
+    ),
+    "30100004": (
+        "dorian.dachs@zebulonzinc.example",
+        "2026-03-17 08:05",
+        "opportunity",
+        "referral",
+        "partner.example",
+        "105284053745",
+    ),
+    "30100005": (
+        "elif@hoellental.example",
+        "2026-04-22 17:40",
+        "evangelist",
+        "offline",
+        "Import",
+        "105284053746",
+    ),
+    "30100006": (
+        "fritz@example.net",
+        "2026-05-05 05:05",
+        "subscriber",
+        "organic_social",
+        "LinkedIn",
+        None,
+    ),
+    "30100007": ("greta@example.com", "2026-06-11 13:20", "lead", "direct", None, None),
+    "30100008": (
+        "hugo.hasenfuss@quillfeather.example",
+        "2026-07-01 12:00",
+        "other",
+        "paid_social",
+        "Facebook",
+        "105284053743",
+    ),
+}
+# Stage dates of two contacts that skipped stages (the funnel must see the gaps).
+STAGE_DATES = {
+    "30100001": {
+        "became_subscriber_at": "2026-01-15 10:02",
+        "became_lead_at": "2026-01-20 08:15",
+        "became_mql_at": "2026-02-01 12:00",
+        "became_sql_at": "2026-02-10 09:45",
+        "became_opportunity_at": "2026-02-18 16:30",
+        "became_customer_at": "2026-04-04 11:48",
+        "became_evangelist_at": None,
+    },
+    "30100005": {
+        "became_subscriber_at": None,
+        "became_lead_at": "2026-04-22 17:40",
+        "became_mql_at": None,
+        "became_sql_at": None,
+        "became_opportunity_at": "2026-05-02 08:30",
+        "became_customer_at": "2026-06-30 10:00",
+        "became_evangelist_at": "2026-09-01 09:00",
+    },
+}
+# deal_id -> (stage in the UI export, created_at, closed_at, amount, account_id, contact_id,
+#             is_closed, is_won)
+DEALS = {
+    "6877153472": (
+        "Closed: won",
+        "2026-02-18 16:31",
+        "2026-04-04 11:48",
+        375000.0,
+        "105284053743",
+        "30100001",
+        True,
+        True,
+    ),
+    "6877153473": (
+        "Awaiting outcome",
+        "2026-02-12 10:00",
+        "2026-10-31 00:00",
+        48000.0,
+        "105284053744",
+        "30100002",
+        False,
+        False,
+    ),
+    "6877153474": (
+        "Closed: abandoned",
+        "2026-03-20 11:11",
+        "2026-05-29 15:10",
+        120000.0,
+        "105284053745",
+        "30100004",
+        True,
+        False,
+    ),
+    "6877153475": (
+        "Closed Won",
+        "2026-05-02 08:30",
+        "2026-06-30 10:00",
+        98500.5,
+        "105284053746",
+        "30100005",
+        True,
+        True,
+    ),
+    "6877153476": (
+        "Closed Lost",
+        "2026-07-01 09:15",
+        "2026-08-14 12:00",
+        None,
+        "105284053746",
+        "30100005",
+        True,
+        False,
+    ),
+    "6877153477": (
+        "Opportunity identified",
+        "2026-09-20 10:00",
+        "2026-11-30 00:00",
+        15000.0,
+        "105284053745",
+        "30100004",
+        False,
+        False,
+    ),
+}
+DEAL_OWNERS_UI = {
+    "6877153472": "Petra Pfannkuchen",
+    "6877153473": "Tomasz Testowy",
+    "6877153474": "olaf.obsolete@example.com",
+    "6877153475": "Petra Pfannkuchen",
+    "6877153476": "Tomasz Testowy",
+    "6877153477": "Petra Pfannkuchen",
+}
+ACCOUNTS = {
+    # account_id -> (name, employees, annual_revenue, country, created_at)
+    "105284053743": ("Quillfeather Widgets GmbH", 120, 12500000.0, "Germany", "2026-01-12 09:30"),
+    "105284053744": (
+        "Bramblewick Analytics Ltd",
+        45,
+        3200000.0,
+        "United Kingdom",
+        "2026-02-03 14:05",
+    ),
+    "105284053745": ("Zebulon Zinc & Co.", None, None, "France", "2026-03-17 08:00"),
+    "105284053746": ("Höllental Hütten AG", 1200, 98000000.5, "Germany", "2026-04-22 17:38"),
+}
+
+
+def _xlsx_value(header: str, text: str) -> object:
+    """A cell as Excel holds it: numbers as numbers, dates as dates, the rest as text."""
+    if text == "":
+        return None
+    if header in {"Record ID", "Amount"}:
+        number = float(text)
+        return int(number) if number.is_integer() else number
+    if header in {"Close Date", "Create Date", "Last Modified Date"}:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M")
+    return text
+
+
+@pytest.fixture(scope="module")
+def xlsx_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The UI export with its deals downloaded as XLSX instead of CSV (as HubSpot offers)."""
+    folder = tmp_path_factory.mktemp("hubspot-xlsx")
+    for path in (HUBSPOT / "ui").iterdir():
+        if path.name != DEALS_CSV:
+            shutil.copy(path, folder / path.name)
+    with (HUBSPOT / "ui" / DEALS_CSV).open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Deals"
+    sheet.append(rows[0])
+    for row in rows[1:]:
+        sheet.append([_xlsx_value(h, v) for h, v in zip(rows[0], row, strict=True)])
+    book.save(folder / DEALS_CSV.replace(".csv", ".xlsx"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def loaded(xlsx_export: Path) -> dict[str, smk.CRM]:
+    """Every variant loaded once through the public API, with format detection."""
+    folders = {v: HUBSPOT / v for v in ("ui", "internal", "eu")}
+    folders["xlsx"] = xlsx_export
+    return {name: smk.load(folder) for name, folder in folders.items()}
+
+
+VARIANTS = ("ui", "internal", "eu", "xlsx")
+
+
+@pytest.mark.parametrize("variant", ("ui", "internal", "eu"))
+def test_hubspot_folders_are_detected_as_hubspot(variant: str) -> None:
+    assert detect_format(HUBSPOT / variant) == "hubspot"
+
+
+def test_xlsx_folder_is_detected_and_reads_the_workbook(
+    xlsx_export: Path, loaded: dict[str, smk.CRM]
+) -> None:
+    assert detect_format(xlsx_export) == "hubspot"
+    crm = loaded["xlsx"]
+    assert crm.format == "hubspot"
+    assert crm.quality.files["deals"] == ["hubspot-crm-exports-all-deals-2026-10-02.xlsx"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_accounts_for_every_row_and_sets_nothing_aside(
+    variant: str, loaded: dict[str, smk.CRM]
+) -> None:
+    crm = loaded[variant]
+    assert crm.quality.to_dict() == {
+        "tables": {
+            "contacts": {"read": 8, "loaded": 8, "set_aside": 0, "reasons": {}},
+            "accounts": {"read": 4, "loaded": 4, "set_aside": 0, "reasons": {}},
+            "deals": {"read": 6, "loaded": 6, "set_aside": 0, "reasons": {}},
+        },
+        "warnings": [],
+    }
+    assert crm.missing_tables() == ["touchpoints", "activities", "spend"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_contacts_load_with_exact_ids_emails_stages_sources_and_utc_dates(
+    variant: str, loaded: dict[str, smk.CRM]
+) -> None:
+    contacts = loaded[variant].contacts.set_index("contact_id")
+    assert sorted(contacts.index) == sorted(CONTACTS)
+    for cid, (email, created, stage, source, detail, account) in CONTACTS.items():
+        row = contacts.loc[cid]
+        assert row["email"] == email
+        assert row["created_at"] == utc(created)
+        assert row["lifecycle_stage"] == stage
+        assert row["original_source"] == source
+        assert (
+            None if pd.isna(row["original_source_detail"]) else row["original_source_detail"]
+        ) == detail
+        assert (None if pd.isna(row["account_id"]) else row["account_id"]) == account
+    for cid, dates in STAGE_DATES.items():
+        for col, expected in dates.items():
+            got = contacts.loc[cid, col]
+            assert (None if pd.isna(got) else got) == utc(expected), (cid, col)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_contacts_have_canonical_dtypes(variant: str, loaded: dict[str, smk.CRM]) -> None:
+    contacts = loaded[variant].contacts
+    assert str(contacts["contact_id"].dtype) == "string"
+    assert str(contacts["created_at"].dtype) == "datetime64[ns, UTC]"
+    assert str(contacts["became_customer_at"].dtype) == "datetime64[ns, UTC]"
+    deals = loaded[variant].deals
+    assert str(deals["amount"].dtype) == "float64"
+    assert str(deals["is_won"].dtype) == "boolean"
+
+
+@pytest.mark.parametrize("variant", ("ui", "eu", "xlsx"))
+def test_ui_contacts_owner_loses_deactivated_suffix_and_multi_company_keeps_first(
+    variant: str, loaded: dict[str, smk.CRM]
+) -> None:
+    contacts = loaded[variant].contacts.set_index("contact_id")
+    assert contacts.loc["30100003", "owner_id"] == "olaf.obsolete@example.com"
+    assert contacts.loc["30100001", "owner_id"] == "Petra Pfannkuchen"
+    assert pd.isna(contacts.loc["30100006", "owner_id"])
+    assert contacts.loc["30100002", "account_id"] == "105284053744"
+    assert contacts.loc["30100002", "account_ids_all"] == "105284053744;105284053743"
+    assert contacts.loc["30100005", "country"] == "Germany"
+    assert contacts.loc["30100005", "job_title"] == "Einkäuferin"
+
+
+@pytest.mark.parametrize("variant", ("ui", "eu", "xlsx"))
+def test_ui_contacts_keep_unmapped_columns_as_text(
+    variant: str, loaded: dict[str, smk.CRM]
+) -> None:
+    contacts = loaded[variant].contacts.set_index("contact_id")
+    assert contacts.loc["30100001", "höbbela"] == "ja"
+    assert contacts.loc["30100003", "höbbela"] == "nein"
+    assert pd.isna(contacts.loc["30100002", "höbbela"])
+    # 2026-01-20 08:15 -> 2026-04-04 11:48 is 74 days 3 h 33 min: HubSpot writes hours past 24
+    assert contacts.loc["30100001", "Time to move from lead to customer (HH:mm:ss)"] == "1779:33:00"
+    assert (
+        contacts.loc["30100004", "Original Source Drill-Down 2"]
+        == "https://partner.example/blog/zinc"
+    )
+    assert contacts.loc["30100008", "Became an Other Lifecycle Date"] in {
+        "2026-07-01 12:00",
+        "01.07.2026 12:00",
+    }
+    assert contacts.loc["30100005", "Associated Deal IDs"] == "6877153475;6877153476"
+    assert str(contacts["höbbela"].dtype) == "string"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_deals_load_with_exact_amounts_dates_links_and_outcomes(
+    variant: str, loaded: dict[str, smk.CRM]
+) -> None:
+    deals = loaded[variant].deals.set_index("deal_id")
+    assert sorted(deals.index) == sorted(DEALS)
+    for did, (_stage, created, closed, amount, account, contact, closed_, won) in DEALS.items():
+        row = deals.loc[did]
+        assert row["created_at"] == utc(created), did
+        assert row["closed_at"] == utc(closed), did
+        assert (None if pd.isna(row["amount"]) else row["amount"]) == amount, did
+        assert bool(row["is_closed"]) is closed_, did
+        assert bool(row["is_won"]) is won, did
+        if variant != "internal":  # the API deal export carries no associations
+            assert row["account_id"] == account, did
+            assert row["contact_id"] == contact, did
+
+
+@pytest.mark.parametrize("variant", ("ui", "eu", "xlsx"))
+def test_ui_deals_keep_custom_stage_labels_owner_names_and_all_contacts(
+    variant: str, loaded: dict[str, smk.CRM]
+) -> None:
+    deals = loaded[variant].deals.set_index("deal_id")
+    for did, expected in DEALS.items():
+        assert deals.loc[did, "stage"] == expected[0]
+        assert deals.loc[did, "owner_id"] == DEAL_OWNERS_UI[did]
+    assert deals.loc["6877153472", "contact_ids_all"] == "30100001;30100008"
+    assert deals.loc["6877153474", "lost_reason"] == "Budget frozen"
+    assert deals.loc["6877153476", "lost_reason"] == "Chose a competitor"
+    assert deals.loc["6877153475", "pipeline"] == "Renewals"
+    assert deals.loc["6877153477", "Deal Name"] == "Zebulon Zinc - follow-up"
+
+
+def test_ui_deals_have_no_currency_but_eu_amounts_name_the_euro(
+    loaded: dict[str, smk.CRM],
+) -> None:
+    assert loaded["ui"].deals["currency"].isna().all()
+    eu = loaded["eu"].deals.set_index("deal_id")["currency"]
+    assert eu.drop("6877153476").eq("EUR").all()
+    assert pd.isna(eu["6877153476"])  # no amount, no symbol
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_accounts_load_with_exact_values(variant: str, loaded: dict[str, smk.CRM]) -> None:
+    accounts = loaded[variant].accounts.set_index("account_id")
+    assert sorted(accounts.index) == sorted(ACCOUNTS)
+    for aid, (name, employees, revenue, country, created) in ACCOUNTS.items():
+        row = accounts.loc[aid]
+        assert row["name"] == name
+        assert (None if pd.isna(row["employees"]) else int(row["employees"])) == employees
+        assert (None if pd.isna(row["annual_revenue"]) else row["annual_revenue"]) == revenue
+        assert row["country"] == country
+        assert row["created_at"] == utc(created)
+
+
+def test_internal_export_maps_internal_values_and_owner_ids(loaded: dict[str, smk.CRM]) -> None:
+    crm = loaded["internal"]
+    contacts = crm.contacts.set_index("contact_id")
+    assert contacts.loc["30100003", "owner_id"] == "41230003"
+    assert contacts.loc["30100002", "account_id"] == "105284053744"  # primary company only
+    assert contacts.loc["30100001", "_fivetran_synced"] == "2026-10-02 03:14:15.926000 UTC"
+    deals = crm.deals.set_index("deal_id")
+    assert deals.loc["6877153472", "stage"] == "closedwon"
+    assert deals.loc["6877153475", "pipeline"] == "75e28846"
+    assert deals.loc["6877153474", "owner_id"] == "41230003"
+    assert (deals["currency"] == "EUR").all()
+    accounts = crm.accounts.set_index("account_id")
+    assert accounts.loc["105284053745", "industry"] == "MINING_AND_METALS"
+    assert accounts.loc["105284053745", "domain"] == "zebulonzinc.example"
+
+
+def test_naive_ui_times_are_read_in_the_given_portal_timezone() -> None:
+    crm = smk.load(HUBSPOT / "ui", timezone="Europe/Berlin")
+    contacts = crm.contacts.set_index("contact_id")
+    # 10:02 in Berlin in January (CET, UTC+1) is 09:02 UTC; in July (CEST, UTC+2) 12:00 is 10:00
+    assert contacts.loc["30100001", "created_at"] == utc("2026-01-15 09:02")
+    assert contacts.loc["30100008", "created_at"] == utc("2026-07-01 10:00")
+
+
+def test_epoch_milliseconds_ignore_the_portal_timezone() -> None:
+    crm = smk.load(HUBSPOT / "internal", timezone="Europe/Berlin")
+    contacts = crm.contacts.set_index("contact_id")
+    assert contacts.loc["30100001", "created_at"] == utc("2026-01-15 10:02")
+    assert contacts.loc["30100008", "created_at"] == utc("2026-07-01 12:00")
+
+
+def test_eu_resave_is_semicolon_delimited_cp1252_with_decimal_commas() -> None:
+    raw = (HUBSPOT / "eu" / DEALS_CSV).read_bytes()
+    assert raw.decode("cp1252").splitlines()[1].count(";") >= 11
+    assert "375.000,00 €".encode("cp1252") in raw
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
