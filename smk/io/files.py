@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from smk.errors import CRMExportError
@@ -134,18 +135,11 @@ def read_csv_strings(path: Path, timestamps: Collection[str] = ()) -> pd.DataFra
         delimiter=delimiter, newlines_in_values=True, invalid_row_handler=_RowCollector()
     )
     collector = parse_opts.invalid_row_handler
-    table = None
-    if timestamps:
-        try:
-            table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names, timestamps))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            collector.rows.clear()  # a column was not ISO 8601 throughout: read all as text
-    if table is None:
-        try:
-            table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names, ()))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
-            raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
-    table = _timestamps_or_text(table)
+    try:
+        table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+        raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
+    table = _cast_timestamps(table, timestamps)
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     frame["_row"] = pd.RangeIndex(2, len(frame) + 2)
     if collector.rows:
@@ -159,22 +153,34 @@ def read_csv_strings(path: Path, timestamps: Collection[str] = ()) -> pd.DataFra
     return frame
 
 
-def _convert(names: list[str], timestamps: Collection[str]) -> pacsv.ConvertOptions:
+def _convert(names: list[str]) -> pacsv.ConvertOptions:
     return pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in names if n not in timestamps},
+        column_types={n: pa.string() for n in names},
         strings_can_be_null=False,
-        null_values=[""],
+        null_values=[],
         quoted_strings_can_be_null=False,
-        timestamp_parsers=[pacsv.ISO8601],
     )
 
 
-def _timestamps_or_text(table: pa.Table) -> pa.Table:
-    """Inferred columns that did not come out as timestamps go back to text."""
-    for i, fld in enumerate(table.schema):
-        if not pa.types.is_string(fld.type) and not pa.types.is_timestamp(fld.type):
-            text = table.column(i).cast(pa.string()).fill_null("")
-            table = table.set_column(i, fld.name, text)
+def _cast_timestamps(table: pa.Table, timestamps: Collection[str]) -> pa.Table:
+    """Columns that are strict ISO 8601 throughout become timestamps (Arrow's fast cast).
+
+    Naive values stay naive (the loader puts them in the export's time zone); values with a
+    zone become UTC. A column with anything else (US dates, garbage, null markers) stays text
+    for smk's own, slower and more forgiving, date parser.
+    """
+    for name in timestamps:
+        i = table.schema.get_field_index(name)
+        if i < 0:
+            continue
+        col = table.column(i)
+        col = pc.if_else(pc.equal(pc.utf8_trim_whitespace(col), ""), pa.scalar(None, pa.string()), col)
+        for target in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
+            try:
+                table = table.set_column(i, name, col.cast(target))
+                break
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
     return table
 
 

@@ -77,10 +77,18 @@ _SCI = re.compile(r"^[0-9]([.,][0-9]+)?[eE]\+?[0-9]+$")  # `1,05284E+11`: a Germ
 def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """IDs as strings. `1.05e+11` (an ID mangled by a spreadsheet) is bad; `123.0` becomes `123`."""
     s = clean_text(values)
-    bad = s.str.match(_SCI.pattern).fillna(False).astype(bool)
-    float_like = s.str.fullmatch(r"[0-9]+\.0+").fillna(False).astype(bool)
-    if float_like.any():
-        s = s.mask(float_like, s[float_like].str.replace(r"\.0+$", "", regex=True))
+    bad = pd.Series(False, index=s.index)
+    # both spreadsheet manglings contain a decimal mark: look closer only at those ids
+    dotted = (s.str.contains(".", regex=False) | s.str.contains(",", regex=False)).fillna(False)
+    if dotted.any():
+        d = s[dotted]
+        bad[dotted] = d.str.match(_SCI.pattern).fillna(False).astype(bool)
+        float_like = d.str.fullmatch(r"[0-9]+\.0+").fillna(False).astype(bool)
+        if float_like.any():
+            s = s.mask(
+                float_like.reindex(s.index, fill_value=False),
+                d[float_like].str.replace(r"\.0+$", "", regex=True),
+            )
     return s.mask(bad), bad
 
 

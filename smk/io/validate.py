@@ -10,6 +10,7 @@ documented in docs/data-model.md. For every table: rows read == rows loaded + ro
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -83,16 +84,14 @@ def _normalise(
         if "_reason" in frame.columns
         else pd.Series(pd.NA, index=frame.index, dtype="string")
     )
-    known = [c for c in schema if c in frame.columns]
-    empty = pd.concat([parse.blank(frame[c]) for c in known], axis=1).all(axis=1)
-    reason = reason.mask(reason.isna() & empty, "empty row")
-
     out = pd.DataFrame(index=frame.index)
+    filled = np.zeros(len(frame), dtype=bool)  # any canonical cell holds something
     for col, kind in schema.items():
         if col not in frame.columns:
             out[col] = pd.Series(index=frame.index, dtype=dtype_of(kind))  # NaN/NaT/<NA>
             continue
         values, bad, notes = _parse_column(frame[col], kind, options)
+        filled |= values.notna().to_numpy(dtype=bool) | bad.to_numpy(dtype=bool)
         out[col] = values
         for note in notes:
             quality.warnings.append(f"{name}.{col}: {note}")
@@ -105,6 +104,7 @@ def _normalise(
                     f"{'task' if kind == 'activity_type' else 'other'!r}: "
                     + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
                 )
+    reason = reason.mask(reason.isna() & ~filled, "empty row")
     if "currency" in schema and "amount" in frame.columns:  # `1.234,50 €` names its currency
         symbols = parse.currency_symbols(frame["amount"]).astype("string")
         out["currency"] = out["currency"].fillna(symbols)
@@ -115,8 +115,11 @@ def _normalise(
         out[col] = parse.clean_text(frame[col])
     out["_file"] = frame["_file"].astype("category") if "_file" in frame else pd.NA
     out["_row"] = frame["_row"] if "_row" in frame else pd.RangeIndex(1, len(frame) + 1)
-    _set_aside(name, frame, reason.notna(), reason, quality)
-    return out[reason.isna()]
+    aside = reason.notna()
+    if not aside.any():
+        return out
+    _set_aside(name, frame, aside, reason, quality)
+    return out[~aside]
 
 
 def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions):
