@@ -317,6 +317,17 @@ def parse_datetimes(
         out[epoch] = _representable(pd.to_datetime(ms, unit="ms", utc=True, errors="coerce"))
         todo &= ~(epoch & out.notna())
 
+    if options.timezone == "UTC":  # fast path: ISO 8601 values, zoned or naive (read as UTC)
+        iso = (
+            todo
+            & (s.str.slice(4, 5) == "-").fillna(False)
+            & (s.str.slice(7, 8) == "-").fillna(False)
+        )
+        if iso.any():
+            parsed = pd.to_datetime(s[iso], format="ISO8601", utc=True, errors="coerce")
+            out[iso] = _representable(parsed)
+            todo &= ~(iso & out.notna())
+
     zoned = todo & s.str.match(_ISO_ZONED.pattern).fillna(False).astype(bool)
     if zoned.any():
         z = s[zoned].str.replace(r"\s*UTC$", "+00:00", regex=True)

@@ -156,14 +156,15 @@ def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
 
 
 def _set_aside(
-    name: str, raw: pd.DataFrame, mask: pd.Series, reason: pd.Series, quality: DataQuality
+    name: str, raw: pd.DataFrame, mask: pd.Series, reason: pd.Series | str, quality: DataQuality
 ) -> None:
     if not mask.any():
         return
     rows = raw.loc[mask].copy()
     for col in rows.columns:
         rows[col] = rows[col].astype("string")
-    rows["_reason"] = reason[mask].astype("string")
+    rows["_reason"] = reason if isinstance(reason, str) else reason[mask].astype("string")
+    rows["_reason"] = rows["_reason"].astype("string")
     acc = quality.account(name)
     acc.set_aside = (
         pd.concat([acc.set_aside, rows], ignore_index=True) if len(acc.set_aside) else rows
@@ -175,7 +176,7 @@ def _drop(name: str, tables: dict, mask: pd.Series, reason: str, quality: DataQu
     if not mask.any():
         return
     frame = tables[name]
-    _set_aside(name, frame, mask, pd.Series(reason, index=frame.index), quality)
+    _set_aside(name, frame, mask, reason, quality)
     tables[name] = frame[~mask]
 
 
@@ -280,21 +281,16 @@ def _contacts_rules(tables, quality) -> None:
     agg["lifecycle_stage"] = _furthest_stage
     combined = group.drop(columns="_email").groupby(survivor.values, sort=False).agg(agg)
     combined.index.name = "contact_id"
-    combined = combined.reset_index()
-    keep = contacts[~contacts["contact_id"].isin(redirect)].set_index("contact_id")
-    update = combined.set_index("contact_id")[keep.columns]
-    keep.update(update)
-    _set_aside(
-        "contacts",
-        contacts,
-        contacts["contact_id"].isin(redirect),
-        pd.Series("merged into contact with same email", index=contacts.index),
-        quality,
-    )
+    merged = contacts["contact_id"].isin(redirect)
+    keep = contacts[~merged].reset_index(drop=True)
+    rows = pd.Index(keep["contact_id"]).get_indexer(combined.index)
+    for col in combined.columns:  # the survivors take the group's combined values
+        keep.iloc[rows, keep.columns.get_loc(col)] = combined[col].to_numpy()
+    _set_aside("contacts", contacts, merged, "merged into contact with same email", quality)
     quality.account("contacts").merged = len(redirect)
     aside = quality.account("contacts").set_aside
     aside["_merged_into"] = aside["contact_id"].map(redirect).astype("string")
-    tables["contacts"] = keep.reset_index()[contacts.columns]
+    tables["contacts"] = keep
     for name in ("deals", "touchpoints", "activities"):
         frame = tables[name]
         if not frame.empty and frame["contact_id"].isin(redirect).any():
