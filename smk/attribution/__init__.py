@@ -1,0 +1,62 @@
+"""Marketing-to-sales attribution: which marketing work produced the pipeline and revenue.
+
+Build journeys from a CRM (`journeys`) or read a `ChannelAttribution`-style path table
+(`from_paths`), then credit the conversions with any model (`attribute`, `compare`): the
+rule-based models of HubSpot's attribution reports, exact Markov removal effects (orders 1-4)
+and exact Shapley values. `bootstrap` gives confidence intervals, `return_on_spend` the cost
+per acquisition and return on ad spend, and the path-analysis helpers show which paths people
+take.
+"""
+
+from smk.attribution.journeys import CONVERSIONS, Journeys, from_paths, journeys
+from smk.attribution.markov import MarkovAttribution
+from smk.attribution.models import (
+    DATA_DRIVEN,
+    LABELS,
+    MODELS,
+    RULE_MODELS,
+    attribute,
+    compare,
+    distance_to_truth,
+    shares_wide,
+    total_variation_distance,
+    truth_shares,
+)
+from smk.attribution.money import return_on_spend, spend_by_channel
+from smk.attribution.paths import (
+    path_lengths,
+    time_to_conversion,
+    time_to_conversion_summary,
+    top_paths,
+    touch_positions,
+)
+from smk.attribution.shapley import ShapleyAttribution, shapley_values
+from smk.attribution.uncertainty import bootstrap
+
+__all__ = [
+    "CONVERSIONS",
+    "DATA_DRIVEN",
+    "LABELS",
+    "MODELS",
+    "RULE_MODELS",
+    "Journeys",
+    "MarkovAttribution",
+    "ShapleyAttribution",
+    "attribute",
+    "bootstrap",
+    "compare",
+    "distance_to_truth",
+    "from_paths",
+    "journeys",
+    "path_lengths",
+    "return_on_spend",
+    "shapley_values",
+    "shares_wide",
+    "spend_by_channel",
+    "time_to_conversion",
+    "time_to_conversion_summary",
+    "top_paths",
+    "total_variation_distance",
+    "touch_positions",
+    "truth_shares",
+]

@@ -1,0 +1,673 @@
+"""Journeys: each contact's (or account's) ordered marketing touches up to a conversion.
+
+A journey is the input of every attribution model. `journeys` builds them from a CRM: one
+journey per conversion (a contact reaching a lifecycle stage, or a deal being created or won),
+holding the touches in the lookback window before it, plus one journey per contact (or account)
+that was touched in the period but did not convert, holding its touches up to its last one.
+`from_paths` reads the aggregated path tables of the `ChannelAttribution` package instead
+("a > b > c", total conversions, total nulls, total value); both give a `Journeys` that every
+model accepts.
+
+Touches are stored as flat arrays (a CSR layout: `offsets`, channel `codes`, days before the
+journey's end), so the models run vectorised over millions of touches.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from smk.model import CRM
+
+NS_PER_DAY = 86_400 * 10**9
+SEP = " > "
+
+#: Conversions `journeys` understands: (source table, column holding the conversion time).
+CONVERSIONS: dict[str, tuple[str, str]] = {
+    "lead": ("contacts", "became_lead_at"),
+    "mql": ("contacts", "became_mql_at"),
+    "sql": ("contacts", "became_sql_at"),
+    "opportunity": ("deals", "created_at"),
+    "won": ("deals", "closed_at"),
+    "customer": ("contacts", "became_customer_at"),
+}
+#: Other names people use for the same conversions.
+ALIASES = {
+    "became_mql": "mql",
+    "became_sql": "sql",
+    "became_lead": "lead",
+    "opportunity_created": "opportunity",
+    "deal_created": "opportunity",
+    "deal_won": "won",
+    "closed_won": "won",
+}
+#: Milestone touches the position-based models use (HubSpot's key conversion points).
+MILESTONES = ("lead", "opportunity", "close")
+
+
+@dataclass
+class Journeys:
+    """Journeys (or rows of a path table) with their touches in a flat layout.
+
+    Attributes
+    ----------
+    table : one row per journey: ``journey_id``, ``path`` (channels joined by `sep`),
+        ``n_touches``, ``conversions`` and ``nulls`` (how many times the path did and did not
+        end in a conversion: 1/0 for a CRM journey, counts for a path table row), ``value``
+        (conversion value), ``conversion_at`` and ``first_touch_at`` (NaT when unknown).
+    channels : the channel (or campaign) labels; touch code ``i`` is ``channels[i]``.
+    offsets : int64, ``len(table) + 1``; the touches of journey ``j`` are
+        ``codes[offsets[j]:offsets[j + 1]]``, oldest first.
+    codes : int32 channel code of each touch.
+    days_before : float64 days from each touch to the journey's end (its conversion, or its
+        last touch when it did not convert); None for path tables, which have no times.
+    milestones : position within its journey of the last touch at or before the lead
+        creation, opportunity creation and close of each journey (-1 when there is none, or
+        the milestone came after the conversion); None for path tables.
+    unattributed : conversions and value that had no touch in their lookback window (they
+        cannot be credited to a channel and are reported here instead).
+    """
+
+    table: pd.DataFrame
+    channels: tuple[str, ...]
+    offsets: np.ndarray
+    codes: np.ndarray
+    days_before: np.ndarray | None = None
+    milestones: dict[str, np.ndarray] | None = None
+    sep: str = SEP
+    level: str = "channel"
+    conversion: str = "conversion"
+    unattributed: dict[str, float] = field(
+        default_factory=lambda: {"conversions": 0.0, "value": 0.0}
+    )
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def n_touches(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def journey_of_touch(self) -> np.ndarray:
+        """Index of the journey each touch belongs to."""
+        return np.repeat(np.arange(len(self.table), dtype=np.int64), self.n_touches)
+
+    @property
+    def conversions(self) -> np.ndarray:
+        return self.table["conversions"].to_numpy(dtype="float64")
+
+    @property
+    def nulls(self) -> np.ndarray:
+        return self.table["nulls"].to_numpy(dtype="float64")
+
+    @property
+    def value(self) -> np.ndarray:
+        return self.table["value"].to_numpy(dtype="float64")
+
+    @property
+    def total_conversions(self) -> float:
+        return float(self.conversions.sum())
+
+    @property
+    def total_value(self) -> float:
+        return float(self.value.sum())
+
+    def reweighted(self, conversions, nulls, value) -> Journeys:
+        """The same paths with other weights (used by the bootstrap)."""
+        table = self.table.copy()
+        table["conversions"] = np.asarray(conversions, dtype="float64")
+        table["nulls"] = np.asarray(nulls, dtype="float64")
+        table["value"] = np.asarray(value, dtype="float64")
+        return replace(self, table=table)
+
+    def subset(self, rows: np.ndarray) -> Journeys:
+        """The journeys at positions `rows` (a boolean mask or indices), touches included."""
+        idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+        lengths = self.n_touches[idx]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        take = _ranges(self.offsets[idx], lengths)
+        return replace(
+            self,
+            table=self.table.iloc[idx].reset_index(drop=True),
+            offsets=offsets,
+            codes=self.codes[take],
+            days_before=None if self.days_before is None else self.days_before[take],
+            milestones=None
+            if self.milestones is None
+            else {k: v[idx] for k, v in self.milestones.items()},
+        )
+
+    def to_paths(self) -> pd.DataFrame:
+        """The aggregated path table, in the column names `ChannelAttribution` uses."""
+        grouped = (
+            self.table.groupby("path", sort=False, observed=True)[["conversions", "nulls", "value"]]
+            .sum()
+            .reset_index()
+        )
+        grouped.columns = ["path", "total_conversions", "total_null", "total_conversion_value"]
+        return grouped.sort_values(
+            ["total_conversions", "total_null", "path"], ascending=[False, False, True]
+        ).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` for each (start, length), vectorised."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    shift = np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths)
+    return np.arange(total, dtype=np.int64) + shift
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    """UTC timestamps as int64 nanoseconds (missing -> INT64 min)."""
+    s = pd.Series(values)
+    if len(s) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = pd.to_datetime(s, utc=True)
+    return pd.DatetimeIndex(s).as_unit("ns").asi8.copy()
+
+
+NAT = np.iinfo(np.int64).min
+
+
+def _lookup(values, keys) -> np.ndarray:
+    """Position of each value in `keys` (-1 when absent), hashed by Arrow in C++."""
+
+    def arrow(x):
+        arr = pa.array(pd.Series(x).astype("string").array)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+    found = pc.index_in(arrow(values), value_set=arrow(keys))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _timestamps(ns: np.ndarray) -> pd.Series:
+    return pd.Series(pd.to_datetime(ns, utc=True).as_unit("ns"))
+
+
+def _path_strings(offsets: np.ndarray, codes: np.ndarray, labels: Iterable[str], sep: str):
+    """Each journey's channels joined by `sep` (Arrow does the joining in C++)."""
+    names = pa.array(list(labels), pa.string()).take(pa.array(codes))
+    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), names)
+    joined = pc.binary_join(lists, sep)
+    return pd.Series(pd.arrays.ArrowStringArray(joined))
+
+
+def load_channel_groups(groups: Mapping | str | Path | None) -> dict[str, str]:
+    """A channel -> group mapping from a dict or a YAML file.
+
+    Two spellings are accepted: ``{group: [channel, ...]}`` (a grouping table) or
+    ``{channel: group}``. Channels the mapping does not name keep their own name.
+    """
+    if groups is None:
+        return {}
+    if isinstance(groups, str | Path):
+        import yaml
+
+        with open(groups, encoding="utf-8") as fh:
+            groups = yaml.safe_load(fh) or {}
+    if not isinstance(groups, Mapping):
+        raise ValueError("channel_groups must be a mapping (or a YAML file holding one)")
+    out: dict[str, str] = {}
+    for key, val in groups.items():
+        if isinstance(val, list | tuple | set):
+            for channel in val:
+                out[str(channel)] = str(key)
+        else:
+            out[str(key)] = str(val)
+    return out
+
+
+def _check_labels(labels: Iterable[str], sep: str) -> None:
+    for label in labels:
+        if label is None or str(label).strip() == "":
+            raise ValueError(
+                "a channel name is empty; give every touchpoint a channel (or map empty "
+                "channels to a name with channel_groups)"
+            )
+        if sep and sep in str(label):
+            raise ValueError(
+                f"channel name {label!r} contains the path separator {sep!r}; rename it "
+                "(channel_groups) or choose another sep"
+            )
+
+
+# ---------------------------------------------------------------------------- from a CRM
+def journeys(
+    crm: CRM,
+    conversion: str = "won",
+    lookback_days: float | None = 90,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    touch_types: Iterable[str] | None = None,
+    channel_groups: Mapping | str | Path | None = None,
+    collapse_repeats: bool = False,
+    account_level: bool = False,
+    level: str = "channel",
+    fx: Mapping[str, float] | None = None,
+    sep: str = SEP,
+) -> Journeys:
+    """Build journeys from a CRM's touchpoints, one per conversion and one per non-converter.
+
+    Parameters
+    ----------
+    crm : the loaded CRM (needs touchpoints; deals for the deal conversions).
+    conversion : "lead", "mql", "sql", "customer" (a contact's lifecycle stage date),
+        "opportunity" (deal created) or "won" (deal closed won); the deal conversions carry
+        the deal amount as value, the others a value of 0.
+    lookback_days : only touches this many days before the conversion (or, for a journey that
+        did not convert, before its last touch) count; None keeps every earlier touch.
+    start, end : the period: conversions with ``start <= time < end`` are converting journeys;
+        contacts (accounts) touched in the period and not converted by `end` are
+        non-converting journeys. Defaults: the whole data (end just after its last record).
+    touch_types : keep only these touch types (e.g. ``["form", "event"]``); default all.
+    channel_groups : mapping (or YAML file) of channels to groups, e.g.
+        ``{"paid": ["paid_search", "paid_social"]}``; unnamed channels keep their name.
+    collapse_repeats : merge consecutive touches of the same channel into one (the first).
+    account_level : B2B journeys: the touches of all contacts of the account, one journey per
+        account (per deal for the deal conversions).
+    level : "channel" or "campaign" (touches without a campaign use their channel's name).
+    fx : multiply deal amounts by ``fx[currency]`` (to one reporting currency). Without it,
+        amounts in several currencies are summed as they are, with a warning.
+    sep : separator of the path strings.
+
+    Returns
+    -------
+    Journeys. Conversions without any touch in their lookback window cannot be credited to a
+    channel: they are counted in ``Journeys.unattributed`` instead of being dropped silently.
+    """
+    conversion = ALIASES.get(conversion, conversion)
+    if conversion not in CONVERSIONS:
+        raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
+    if level not in ("channel", "campaign"):
+        raise ValueError("level must be 'channel' or 'campaign'")
+    if lookback_days is not None and lookback_days <= 0:
+        raise ValueError("lookback_days must be positive (or None for no limit)")
+    source, time_col = CONVERSIONS[conversion]
+    crm.require("touchpoints", analysis="attribution")
+    if source == "deals":
+        crm.require("deals", analysis=f"attribution of {conversion} deals")
+
+    tp = crm.touchpoints
+    if touch_types is not None:
+        tp = tp[tp["touch_type"].isin(list(touch_types)).fillna(False).to_numpy(dtype=bool)]
+    groups = load_channel_groups(channel_groups)
+    label = tp["channel"].astype("string")
+    if groups:
+        label = label.map(lambda c: groups.get(c, c) if isinstance(c, str) else c).astype("string")
+    if level == "campaign":
+        label = tp["campaign"].astype("string").fillna(label)
+    codes, uniques = pd.factorize(label, sort=True, use_na_sentinel=True)
+    if (codes < 0).any():
+        raise ValueError(
+            f"{int((codes < 0).sum())} touchpoints have no {level}; give them one before "
+            "building journeys"
+        )
+    channels = tuple(str(u) for u in uniques)
+    _check_labels(channels, sep)
+
+    contacts = crm.contacts
+    contact_ids = contacts["contact_id"].astype("string")
+    contact_index = pd.Index(contact_ids)
+    if account_level:
+        owner_of_contact = contacts["account_id"].astype("string").fillna("contact:" + contact_ids)
+    else:
+        owner_of_contact = contact_ids
+    owner_codes, owners = pd.factorize(owner_of_contact)
+    owner_index = pd.Index(owners)
+    # owner of each touch (touches of unknown contacts are their own owner, never converting)
+    pos = _lookup(tp["contact_id"], contact_ids)
+    t_owner = np.where(pos >= 0, owner_codes[np.maximum(pos, 0)], -1)
+    t_time = _ns(tp["occurred_at"])
+    keep = (t_owner >= 0) & (t_time != NAT)
+    t_owner, t_time, t_code = t_owner[keep], t_time[keep], codes[keep].astype(np.int32)
+
+    # -- conversion events: (owner, time, journey id, value, milestones)
+    ev = _events(
+        crm, conversion, time_col, contact_index, owner_codes, owner_index, account_level, fx
+    )
+    ev_owner, ev_time = ev["owner"], ev["time"]
+
+    # -- the period (default: everything, up to just after the last touch or conversion)
+    last = max((int(a.max()) for a in (t_time, ev_time) if len(a)), default=0)
+    t_end = _bound(end, default=last + 1)
+    t_start = _bound(start, default=np.iinfo(np.int64).min + 1)
+    in_period = (ev_time != NAT) & (ev_time >= t_start) & (ev_time < t_end) & (ev_owner >= 0)
+    converted_before = np.zeros(len(owners), dtype=bool)
+    before = (ev_time != NAT) & (ev_time < t_end) & (ev_owner >= 0)
+    converted_before[ev_owner[before]] = True
+
+    # -- touches sorted by (owner, time) with a composite search key
+    order = np.lexsort((t_time, t_owner))
+    t_owner, t_time, t_code = t_owner[order], t_time[order], t_code[order]
+    tmin = int(t_time.min()) if len(t_time) else 0
+    sec = ((t_time - tmin) // 10**9).astype(np.int64)
+    key = (t_owner.astype(np.int64) << 33) | sec
+
+    def search(owner: np.ndarray, when: np.ndarray, side: str) -> np.ndarray:
+        s = np.clip((when - tmin) // 10**9, 0, (1 << 33) - 1)
+        return np.searchsorted(key, (owner.astype(np.int64) << 33) | s, side=side)
+
+    lookback = None if lookback_days is None else int(lookback_days * NS_PER_DAY)
+
+    # converting journeys: touches in [time - lookback, time]
+    c_owner, c_time = ev_owner[in_period], ev_time[in_period]
+    c_hi = search(c_owner, c_time, "right")
+    c_lo = (
+        search(c_owner, np.full_like(c_time, np.iinfo(np.int64).min // 2), "left")
+        if lookback is None
+        else search(c_owner, c_time - lookback, "left")
+    )
+    # non-converting journeys: owners touched in the period, never converted before `end`
+    in_window = (t_time >= t_start) & (t_time < t_end)
+    touched = np.zeros(len(owners), dtype=bool)
+    touched[t_owner[in_window]] = True
+    n_owner = np.flatnonzero(touched & ~converted_before)
+    n_hi = search(n_owner, np.full(len(n_owner), t_end - 1, dtype=np.int64), "right")
+    n_last = t_time[n_hi - 1] if len(n_owner) else np.zeros(0, dtype=np.int64)
+    n_lo = (
+        search(n_owner, np.full_like(n_last, np.iinfo(np.int64).min // 2), "left")
+        if lookback is None
+        else search(n_owner, n_last - lookback, "left")
+    )
+
+    lo = np.concatenate([c_lo, n_lo])
+    hi = np.concatenate([c_hi, n_hi])
+    j_end = np.concatenate([c_time, n_last])
+    lengths = (hi - lo).astype(np.int64)
+    n_conv = len(c_owner)
+    conv_flag = np.arange(len(lo)) < n_conv
+    value = np.concatenate([ev["value"][in_period], np.zeros(len(n_owner))])
+    ids = np.concatenate(
+        [ev["id"][in_period], np.asarray(owner_index[n_owner], dtype=object)]
+    ).astype(object)
+
+    # milestones: position of the last touch at or before each milestone time
+    milestone_pos = {}
+    for name in MILESTONES:
+        m_time = np.concatenate([ev[name][in_period], np.full(len(n_owner), NAT)])
+        valid = (m_time != NAT) & conv_flag & (m_time <= j_end)
+        owner_all = np.concatenate([c_owner, n_owner])
+        p = np.full(len(lo), -1, dtype=np.int64)
+        if valid.any():
+            hit = search(owner_all[valid], m_time[valid], "right")
+            p[valid] = np.minimum(hit - lo[valid], lengths[valid]) - 1
+        milestone_pos[name] = np.where(p >= 0, p, -1)
+
+    # journeys without touches: converting ones are reported, the others are not journeys
+    empty = lengths == 0
+    unattributed = {
+        "conversions": float(conv_flag[empty].sum()),
+        "value": float(value[empty & conv_flag].sum()),
+    }
+    keep_j = ~empty
+    lo, lengths, j_end, conv_flag, value, ids = (
+        lo[keep_j],
+        lengths[keep_j],
+        j_end[keep_j],
+        conv_flag[keep_j],
+        value[keep_j],
+        ids[keep_j],
+    )
+    milestone_pos = {k: v[keep_j] for k, v in milestone_pos.items()}
+
+    take = _ranges(lo, lengths)
+    codes_j = t_code[take]
+    times_j = t_time[take]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    jidx = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    days_before = (j_end[jidx] - times_j) / NS_PER_DAY
+
+    if collapse_repeats and len(codes_j):
+        first_of_journey = np.zeros(len(codes_j), dtype=bool)
+        first_of_journey[offsets[:-1][lengths > 0]] = True
+        same = np.concatenate([[False], codes_j[1:] == codes_j[:-1]]) & ~first_of_journey
+        kept = ~same
+        run_head = np.cumsum(kept)  # a dropped touch maps to the kept head of its run
+        for name, p in milestone_pos.items():
+            ok = p >= 0
+            p = p.copy()
+            p[ok] = run_head[offsets[:-1][ok] + p[ok]] - run_head[offsets[:-1][ok]]
+            milestone_pos[name] = p
+        codes_j, times_j, days_before, jidx = (
+            codes_j[kept],
+            times_j[kept],
+            days_before[kept],
+            jidx[kept],
+        )
+        lengths = np.bincount(jidx, minlength=len(lengths)).astype(np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+    first_touch = times_j[offsets[:-1]] if len(lengths) else np.zeros(0, dtype=np.int64)
+    table = pd.DataFrame(
+        {
+            "journey_id": pd.array(ids, dtype="string"),
+            "path": _path_strings(offsets, codes_j, channels, sep),
+            "n_touches": lengths,
+            "conversions": conv_flag.astype("float64"),
+            "nulls": (~conv_flag).astype("float64"),
+            "value": value.astype("float64"),
+            "conversion_at": _timestamps(np.where(conv_flag, j_end, NAT)),
+            "first_touch_at": _timestamps(first_touch),
+        }
+    )
+    return Journeys(
+        table=table,
+        channels=channels,
+        offsets=offsets,
+        codes=codes_j.astype(np.int32),
+        days_before=days_before.astype("float64"),
+        milestones=milestone_pos,
+        sep=sep,
+        level=level,
+        conversion=conversion,
+        unattributed=unattributed,
+    )
+
+
+def _bound(value, default: int) -> int:
+    if value is None:
+        return int(default)
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return int(ts.as_unit("ns").value)
+
+
+def _events(
+    crm, conversion, time_col, contact_index, owner_codes, owner_index, account_level, fx
+) -> dict[str, np.ndarray]:
+    """Conversion events with owner code, time, id, value and milestone times."""
+    contacts = crm.contacts
+    created = _ns(contacts["created_at"])
+    if CONVERSIONS[conversion][0] == "contacts":
+        t = _ns(contacts[time_col])
+        opp = _ns(contacts["became_opportunity_at"])
+        close = _ns(contacts["became_customer_at"])
+        ids = contacts["contact_id"].astype("string").to_numpy(dtype=object)
+        owner = owner_codes.astype(np.int64)
+        if account_level:  # an account converts when its first contact does
+            frame = pd.DataFrame(
+                {
+                    "owner": owner,
+                    "t": np.where(t == NAT, np.iinfo(np.int64).max, t),
+                    "created": created,
+                    "opp": np.where(opp == NAT, np.iinfo(np.int64).max, opp),
+                    "close": np.where(close == NAT, np.iinfo(np.int64).max, close),
+                }
+            )
+            agg = frame.groupby("owner").min()
+            big = np.iinfo(np.int64).max
+
+            def back(a):
+                a = a.to_numpy()
+                return np.where(a == big, NAT, a)
+
+            owner = agg.index.to_numpy(dtype=np.int64)
+            t, created, opp, close = (
+                back(agg["t"]),
+                agg["created"].to_numpy(),
+                back(agg["opp"]),
+                back(agg["close"]),
+            )
+            ids = np.asarray(owner_index[owner], dtype=object)
+        return {
+            "owner": owner,
+            "time": t,
+            "id": ids,
+            "value": np.zeros(len(t)),
+            "lead": created,
+            "opportunity": opp,
+            "close": close,
+        }
+
+    deals = crm.deals
+    if conversion == "won":
+        deals = deals[deals["is_won"].fillna(False).to_numpy(dtype=bool)]
+    amount = deals["amount"].to_numpy(dtype="float64", na_value=0.0)
+    currency = deals["currency"].astype("string")
+    if fx is not None:
+        rate = currency.map(lambda c: fx.get(c, np.nan) if isinstance(c, str) else np.nan)
+        missing = sorted(set(currency[rate.isna()].dropna()))
+        if missing:
+            raise ValueError(f"fx has no rate for currency {', '.join(missing)}")
+        amount = amount * rate.fillna(1.0).to_numpy(dtype="float64")
+    else:
+        seen = sorted(set(currency.dropna()))
+        if len(seen) > 1:
+            warnings.warn(
+                f"deal amounts are in several currencies ({', '.join(seen)}) and are summed as "
+                "they are; pass fx={currency: rate} to convert them to one currency",
+                stacklevel=3,
+            )
+    t = _ns(deals[time_col])
+    contact_pos = _lookup(deals["contact_id"], contact_index)
+    if account_level:
+        acc = deals["account_id"].astype("string")
+        fallback = np.where(contact_pos >= 0, owner_codes[np.maximum(contact_pos, 0)], -1)
+        owner = _lookup(acc, owner_index)
+        owner = np.where(owner >= 0, owner, fallback)
+    else:
+        owner = np.where(contact_pos >= 0, owner_codes[np.maximum(contact_pos, 0)], -1)
+    lead = np.where(contact_pos >= 0, created[np.maximum(contact_pos, 0)], NAT)
+    if account_level and len(contacts):
+        first_created = (
+            pd.Series(created).groupby(owner_codes).min().reindex(range(len(owner_index)))
+        )
+        first = first_created.to_numpy(dtype="float64")
+        fill = np.where(owner >= 0, first[np.maximum(owner, 0)], np.nan)
+        lead = np.where(lead == NAT, np.nan_to_num(fill, nan=NAT).astype(np.int64), lead)
+    close = _ns(deals["closed_at"]) if conversion == "won" else np.full(len(deals), NAT)
+    return {
+        "owner": owner.astype(np.int64),
+        "time": t,
+        "id": deals["deal_id"].astype("string").to_numpy(dtype=object),
+        "value": amount,
+        "lead": lead,
+        "opportunity": _ns(deals["created_at"]),
+        "close": close,
+    }
+
+
+# ---------------------------------------------------------------------------- path tables
+def from_paths(
+    table: pd.DataFrame,
+    path_col: str = "path",
+    sep: str = SEP,
+    conversions_col: str | None = "total_conversions",
+    value_col: str | None = "total_conversion_value",
+    nulls_col: str | None = "total_null",
+) -> Journeys:
+    """Read an aggregated path table in the `ChannelAttribution` form.
+
+    Each row is one distinct path (``"email > paid_search > direct"``) with how many journeys
+    took it and converted (`conversions_col`), did not convert (`nulls_col`) and the value of
+    its conversions (`value_col`). Missing count columns count as 0; channel names are
+    stripped of surrounding spaces. Path tables carry no touch times and no stage dates: the
+    time-decay model needs journeys from `journeys`, and the position models take the
+    lead/opportunity/close milestones to be the last touch.
+
+    Raises ValueError naming the row for an empty path, an empty channel name (``"a >  > b"``)
+    or a negative count.
+    """
+    if path_col not in table.columns:
+        raise ValueError(f"the path table has no column {path_col!r}")
+    n = len(table)
+
+    def column(name):
+        if name is None:
+            return np.zeros(n)
+        if name not in table.columns:
+            raise ValueError(f"the path table has no column {name!r}")
+        values = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype="float64")
+        bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+        if len(bad):
+            raise ValueError(
+                f"row {int(bad[0])} of the path table: {name} must be a non-negative number, "
+                f"got {table[name].iloc[bad[0]]!r}"
+            )
+        return values
+
+    conv = column(conversions_col)
+    nulls = column(nulls_col)
+    value = column(value_col)
+    paths = table[path_col].astype("string")
+    blank = (paths.isna() | (paths.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
+    if blank.any():
+        raise ValueError(
+            f"row {int(np.flatnonzero(blank)[0])} of the path table has an empty path: every "
+            "row needs at least one channel"
+        )
+    parts = pc.split_pattern(pa.array(paths.to_numpy(dtype=object), pa.string()), sep)
+    flat = pc.utf8_trim_whitespace(parts.flatten())
+    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+    empty_name = pc.equal(flat, "").to_numpy(zero_copy_only=False)
+    if empty_name.any():
+        row = int(np.searchsorted(np.cumsum(lengths), np.flatnonzero(empty_name)[0], side="right"))
+        raise ValueError(
+            f"row {row} of the path table: empty channel name in path {paths.iloc[row]!r} "
+            f"(separator {sep!r})"
+        )
+    encoded = pc.dictionary_encode(flat)
+    labels = encoded.dictionary.to_pylist()
+    order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    channels = tuple(str(labels[i]) for i in order)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "journey_id": pd.array([str(i) for i in range(n)], dtype="string"),
+            "path": _path_strings(offsets, codes, channels, sep),
+            "n_touches": lengths,
+            "conversions": conv,
+            "nulls": nulls,
+            "value": value,
+            "conversion_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"),
+            "first_touch_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"),
+        }
+    )
+    return Journeys(
+        table=out,
+        channels=channels,
+        offsets=offsets,
+        codes=codes.astype(np.int32),
+        days_before=None,
+        milestones=None,
+        sep=sep,
+        level="channel",
+        conversion="path table",
+    )

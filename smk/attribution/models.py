@@ -1,0 +1,169 @@
+"""One entry point for every attribution model, and helpers to compare them.
+
+`attribute(journeys, model=..., **params)` returns the same tidy table whatever the model:
+``channel`` (or ``campaign``), ``conversions`` and ``value`` credited, and ``share`` (of the
+conversions). Credit sums to the journeys' total conversions and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from smk.attribution import rules
+from smk.attribution.journeys import Journeys
+from smk.attribution.markov import MarkovAttribution
+from smk.attribution.shapley import ShapleyAttribution
+
+RULE_MODELS = (
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "time_decay",
+    "u_shaped",
+    "w_shaped",
+    "full_path",
+    "j_shaped",
+    "inverse_j",
+)
+DATA_DRIVEN = ("markov", "shapley")
+MODELS = RULE_MODELS + DATA_DRIVEN
+#: Readable names for tables and charts.
+LABELS = {
+    "first_touch": "First touch",
+    "last_touch": "Last touch",
+    "last_non_direct": "Last non-direct",
+    "linear": "Linear",
+    "time_decay": "Time decay",
+    "u_shaped": "U-shaped",
+    "w_shaped": "W-shaped",
+    "full_path": "Full path",
+    "j_shaped": "J-shaped",
+    "inverse_j": "Inverse J",
+    "markov": "Markov",
+    "shapley": "Shapley",
+}
+
+
+def _table(j: Journeys, conv: np.ndarray, value: np.ndarray) -> pd.DataFrame:
+    total = float(np.sum(conv))
+    frame = pd.DataFrame(
+        {
+            j.level: pd.array(list(j.channels), dtype="string"),
+            "conversions": np.asarray(conv, dtype="float64"),
+            "value": np.asarray(value, dtype="float64"),
+        }
+    )
+    frame["share"] = frame["conversions"] / total if total > 0 else 0.0
+    return frame
+
+
+def attribute(journeys: Journeys, model: str = "linear", **params) -> pd.DataFrame:
+    """Credit conversions and value to channels with one model.
+
+    Parameters
+    ----------
+    journeys : from `journeys` or `from_paths`.
+    model : one of `MODELS`: first_touch, last_touch, last_non_direct, linear, time_decay,
+        u_shaped, w_shaped, full_path, j_shaped, inverse_j (rule-based, see
+        `smk.attribution.rules`), markov (`order=1..4`) or shapley (`value="incremental"` or
+        "conversions", `l2`).
+    **params : the model's settings: ``weights`` (position models), ``half_life_days``
+        (time_decay), ``direct_channels`` (last_non_direct), ``order`` (markov), ``value`` and
+        ``l2`` (shapley).
+
+    Returns
+    -------
+    DataFrame with one row per channel: channel (or campaign), conversions, value, share.
+    With no conversions every credit is 0.
+    """
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    if len(journeys) == 0 or len(journeys.channels) == 0:
+        raise ValueError(
+            "there are no touches to attribute: no journey has a touchpoint (check the "
+            "period, the lookback window and the touch types)"
+        )
+    if model == "markov":
+        fitted = MarkovAttribution(**params).fit(journeys)
+        return _table(journeys, fitted.credit_["conversions"], fitted.credit_["value"])
+    if model == "shapley":
+        if journeys.total_conversions == 0:
+            return _table(
+                journeys, np.zeros(len(journeys.channels)), np.zeros(len(journeys.channels))
+            )
+        fitted = ShapleyAttribution(**params).fit(journeys)
+        return _table(journeys, fitted.credit_["conversions"], fitted.credit_["value"])
+    conv, value = rules.attribute_rule(journeys, model, **params)
+    return _table(journeys, conv, value)
+
+
+def compare(
+    journeys: Journeys,
+    models: Iterable[str] = MODELS,
+    params: Mapping[str, Mapping] | None = None,
+) -> pd.DataFrame:
+    """Every model's credit in one long table: model, channel, conversions, value, share."""
+    params = params or {}
+    frames = []
+    for model in models:
+        table = attribute(journeys, model, **dict(params.get(model, {})))
+        table.insert(0, "model", model)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def shares_wide(comparison: pd.DataFrame, column: str = "share") -> pd.DataFrame:
+    """Channels as rows, models as columns (in the order they appear)."""
+    key = [c for c in comparison.columns if c in ("channel", "campaign")][0]
+    wide = comparison.pivot(index=key, columns="model", values=column)
+    return wide[list(dict.fromkeys(comparison["model"]))]
+
+
+def total_variation_distance(p, q) -> float:
+    """Half the L1 distance between two share vectors (each normalised to sum to 1)."""
+    p = np.clip(np.asarray(p, dtype="float64"), 0, None)
+    q = np.clip(np.asarray(q, dtype="float64"), 0, None)
+    if p.sum() <= 0 or q.sum() <= 0:
+        return float("nan")
+    return float(0.5 * np.abs(p / p.sum() - q / q.sum()).sum())
+
+
+def distance_to_truth(comparison: pd.DataFrame, truth_shares: pd.Series) -> pd.DataFrame:
+    """Each model's total variation distance and Spearman rank correlation to true shares.
+
+    `truth_shares`: channel -> true share (e.g. the synthetic generator's
+    ``channel_effects.share_of_incremental``). Channels missing on either side count as 0.
+    """
+    from scipy.stats import spearmanr
+
+    wide = shares_wide(comparison)
+    channels = sorted(set(wide.index) | set(truth_shares.index))
+    truth = truth_shares.reindex(channels).fillna(0.0).astype("float64")
+    rows = []
+    for model in wide.columns:
+        est = wide[model].reindex(channels).fillna(0.0).astype("float64")
+        rho = spearmanr(est.to_numpy(), truth.to_numpy())[0] if est.nunique() > 1 else np.nan
+        rows.append(
+            {
+                "model": model,
+                "total_variation_distance": total_variation_distance(est, truth),
+                "spearman": float(rho),
+            }
+        )
+    return pd.DataFrame(rows).sort_values("total_variation_distance", ignore_index=True)
+
+
+def truth_shares(data_path) -> pd.Series | None:
+    """The true incremental shares of a synthetic export (``truth/channel_effects.csv``, written
+    by `smk synth`), or None for a real export, which has no ground truth."""
+    from pathlib import Path
+
+    path = Path(str(data_path)) / "truth" / "channel_effects.csv"
+    if not path.is_file():
+        return None
+    effects = pd.read_csv(path)
+    return effects.set_index(effects["channel"].astype(str))["share_of_incremental"]

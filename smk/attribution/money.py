@@ -1,0 +1,62 @@
+"""Money: what each channel cost per conversion, and what it returned per unit of spend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smk.attribution.journeys import load_channel_groups
+
+
+def spend_by_channel(
+    spend: pd.DataFrame,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    channel_groups: Mapping | str | Path | None = None,
+) -> pd.DataFrame:
+    """Spend per channel over the months that start in ``[start, end)`` (naive month dates)."""
+    s = spend
+    month = pd.to_datetime(s["month"])
+    keep = np.ones(len(s), dtype=bool)
+    if start is not None:
+        keep &= (month >= _naive(start)).to_numpy(dtype=bool)
+    if end is not None:
+        keep &= (month < _naive(end)).to_numpy(dtype=bool)
+    s = s[keep]
+    groups = load_channel_groups(channel_groups)
+    channel = s["channel"].astype("string")
+    if groups:
+        channel = channel.map(lambda c: groups.get(c, c) if isinstance(c, str) else c)
+    out = (
+        pd.DataFrame({"channel": channel.astype("string"), "spend": s["amount"].astype("float64")})
+        .groupby("channel", observed=True)["spend"]
+        .sum()
+        .reset_index()
+    )
+    return out
+
+
+def _naive(value) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def return_on_spend(comparison: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
+    """Cost per acquisition and return on ad spend per model and channel.
+
+    `comparison`: `compare` output (model, channel, conversions, value, ...); `spend`: from
+    `spend_by_channel`. Channels without spend get NaN ratios (free channels have no CPA);
+    channels with spend but no credit get an infinite CPA reported as NaN and a ROAS of 0.
+    """
+    key = "channel" if "channel" in comparison.columns else comparison.columns[1]
+    merged = comparison.merge(spend.rename(columns={"channel": key}), on=key, how="left")
+    merged["spend"] = merged["spend"].astype("float64")
+    paid = merged["spend"] > 0
+    merged["cpa"] = np.where(
+        paid & (merged["conversions"] > 0), merged["spend"] / merged["conversions"], np.nan
+    )
+    merged["roas"] = np.where(paid, merged["value"] / merged["spend"], np.nan)
+    return merged

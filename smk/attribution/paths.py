@@ -1,0 +1,91 @@
+"""Path analysis: which paths people take, how long they are, how long they take, and where
+each channel sits in them (first, middle or last touch)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from smk.attribution.journeys import Journeys
+
+
+def top_paths(j: Journeys, n: int = 10, converting_only: bool = True) -> pd.DataFrame:
+    """The most common paths: journeys, conversions, conversion rate and value per path.
+
+    With `converting_only` the ranking is by conversions, else by journeys.
+    """
+    paths = j.to_paths()
+    paths["journeys"] = paths["total_conversions"] + paths["total_null"]
+    paths["conversion_rate"] = paths["total_conversions"] / paths["journeys"].where(
+        paths["journeys"] > 0
+    )
+    paths = paths.rename(
+        columns={"total_conversions": "conversions", "total_conversion_value": "value"}
+    )
+    key = "conversions" if converting_only else "journeys"
+    if converting_only:
+        paths = paths[paths["conversions"] > 0]
+    paths = paths.sort_values([key, "path"], ascending=[False, True])
+    cols = ["path", "journeys", "conversions", "conversion_rate", "value"]
+    return paths[cols].head(n).reset_index(drop=True)
+
+
+def path_lengths(j: Journeys, max_length: int = 10) -> pd.DataFrame:
+    """Journeys and conversions by number of touches (the last row gathers `max_length`+)."""
+    length = np.minimum(j.n_touches, max_length)
+    frame = pd.DataFrame(
+        {"touches": length, "journeys": j.conversions + j.nulls, "conversions": j.conversions}
+    )
+    out = frame.groupby("touches").sum().reindex(range(1, max_length + 1), fill_value=0.0)
+    out["conversion_rate"] = out["conversions"] / out["journeys"].where(out["journeys"] > 0)
+    out = out.reset_index()
+    out["touches"] = out["touches"].astype(str)
+    out.loc[out.index[-1], "touches"] = f"{max_length}+"
+    return out
+
+
+def time_to_conversion(j: Journeys) -> pd.DataFrame:
+    """Days from the first touch (in the lookback window) to the conversion, per converting
+    journey: journey_id, days, touches. Empty for path tables (they have no times)."""
+    conv = j.table["conversions"] > 0
+    t = j.table[conv]
+    if j.days_before is None or t["conversion_at"].isna().all():
+        return pd.DataFrame({"journey_id": [], "days": [], "touches": []})
+    days = (t["conversion_at"] - t["first_touch_at"]).dt.total_seconds() / 86_400
+    return pd.DataFrame(
+        {"journey_id": t["journey_id"], "days": days.to_numpy(), "touches": t["n_touches"]}
+    ).reset_index(drop=True)
+
+
+def time_to_conversion_summary(j: Journeys, quantiles=(0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
+    """Quantiles of the days from first touch to conversion (weighted by conversions)."""
+    days = time_to_conversion(j)["days"]
+    if len(days) == 0:
+        return pd.DataFrame({"quantile": list(quantiles), "days": [np.nan] * len(quantiles)})
+    return pd.DataFrame(
+        {"quantile": list(quantiles), "days": [float(days.quantile(q)) for q in quantiles]}
+    )
+
+
+def touch_positions(j: Journeys, converting_only: bool = True) -> pd.DataFrame:
+    """Per channel, its share of first, middle and last touches (and of single-touch paths).
+
+    A one-touch journey counts as both first and last. Journeys are weighted by their
+    conversions (or by journeys when `converting_only` is False).
+    """
+    weight = j.conversions if converting_only else j.conversions + j.nulls
+    jt = j.journey_of_touch
+    w = weight[jt]
+    n = len(j.channels)
+    idx = np.arange(len(j.codes))
+    first = idx == j.offsets[:-1][jt]
+    last = idx == (j.offsets[1:] - 1)[jt]
+    middle = ~first & ~last
+    cols = {}
+    for name, mask in (("first", first), ("middle", middle), ("last", last)):
+        counts = np.bincount(j.codes[mask], weights=w[mask], minlength=n)
+        total = counts.sum()
+        cols[f"{name}_touches"] = counts
+        cols[f"share_of_{name}"] = counts / total if total > 0 else np.zeros(n)
+    frame = pd.DataFrame({j.level: pd.array(list(j.channels), dtype="string"), **cols})
+    return frame

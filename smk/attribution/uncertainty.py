@@ -1,0 +1,72 @@
+"""Bootstrap confidence intervals over journeys, to see which differences are real.
+
+Each replicate resamples the journeys with replacement (for a path table: its conversions and
+non-conversions, row by row, as if they were individual journeys), refits the model and
+records every channel's share of the credit. The interval is the percentile interval of those
+shares; two channels whose intervals overlap widely are not reliably different.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from smk.attribution.journeys import Journeys
+from smk.attribution.models import attribute
+
+
+def resample(j: Journeys, rng: np.random.Generator) -> Journeys:
+    """One bootstrap replicate: the same paths with resampled counts."""
+    conv, nulls, value = j.conversions, j.nulls, j.value
+    counts = np.concatenate([conv, nulls])
+    total = counts.sum()
+    if total <= 0:
+        return j
+    if np.allclose(counts, np.round(counts)):
+        draw = rng.multinomial(int(round(total)), counts / total)
+    else:  # fractional weights: Poisson bootstrap
+        draw = rng.poisson(counts)
+    n = len(conv)
+    new_conv, new_nulls = draw[:n].astype("float64"), draw[n:].astype("float64")
+    per_conv = np.divide(value, conv, out=np.zeros(n), where=conv > 0)
+    return j.reweighted(new_conv, new_nulls, new_conv * per_conv)
+
+
+def bootstrap(
+    j: Journeys,
+    model: str = "shapley",
+    n_boot: int = 200,
+    level: float = 0.9,
+    random_state: int = 0,
+    **params,
+) -> pd.DataFrame:
+    """Percentile intervals of each channel's share (and conversions) under a model.
+
+    Returns one row per channel: share (on the data as given), share_low, share_high,
+    conversions, conversions_low, conversions_high.
+    """
+    if not 0 < level < 1:
+        raise ValueError("level must be between 0 and 1 (e.g. 0.9 for a 90% interval)")
+    if n_boot < 2:
+        raise ValueError("n_boot must be at least 2")
+    rng = np.random.default_rng(random_state)
+    point = attribute(j, model, **params)
+    key = point.columns[0]
+    shares = np.zeros((n_boot, len(point)))
+    convs = np.zeros((n_boot, len(point)))
+    for b in range(n_boot):
+        table = attribute(resample(j, rng), model, **params)
+        shares[b] = table["share"].to_numpy()
+        convs[b] = table["conversions"].to_numpy()
+    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+    return pd.DataFrame(
+        {
+            key: point[key],
+            "share": point["share"],
+            "share_low": np.quantile(shares, lo, axis=0),
+            "share_high": np.quantile(shares, hi, axis=0),
+            "conversions": point["conversions"],
+            "conversions_low": np.quantile(convs, lo, axis=0),
+            "conversions_high": np.quantile(convs, hi, axis=0),
+        }
+    )

@@ -1,0 +1,482 @@
+"""Attribution models on small journeys whose credit is worked out by hand.
+
+One B2B journey with seven touches and every HubSpot milestone (first interaction, lead
+creation, deal creation, closed won) checks each rule-based model against its published
+weights; a two-channel chain checks the Markov removal effects and the Shapley values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from smk import attribution as at
+from smk.attribution.journeys import Journeys
+from smk.attribution.shapley import _journey_game_shapley, shapley_values, subset_sums
+from smk.model import CRM, SCHEMA, dtype_of
+
+
+def utc(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def table(name: str, rows: list[dict]) -> pd.DataFrame:
+    """A canonical table (schema columns and dtypes) from a few rows."""
+    cols = {}
+    for col, kind in SCHEMA[name].items():
+        values = [r.get(col) for r in rows]
+        cols[col] = pd.Series(values, dtype="object").astype(dtype_of(kind))
+    return pd.DataFrame(cols)
+
+
+def mini_crm(touches, contacts=None, deals=None) -> CRM:
+    """touches: (contact_id, day, channel); contact 1 converts (won deal) by default."""
+    contacts = contacts or [
+        {"contact_id": "1", "account_id": "A", "created_at": utc("2026-01-05")},
+        {"contact_id": "2", "account_id": "B", "created_at": utc("2026-01-02")},
+    ]
+    deals = (
+        deals
+        if deals is not None
+        else [
+            {
+                "deal_id": "D1",
+                "account_id": "A",
+                "contact_id": "1",
+                "created_at": utc("2026-01-16"),
+                "closed_at": utc("2026-01-26"),
+                "is_closed": True,
+                "is_won": True,
+                "amount": 1000.0,
+                "currency": "EUR",
+            },
+        ]
+    )
+    tp = [
+        {
+            "touchpoint_id": f"t{i}",
+            "contact_id": c,
+            "occurred_at": utc(day),
+            "channel": ch,
+            "touch_type": "visit",
+        }
+        for i, (c, day, ch) in enumerate(touches)
+    ]
+    return CRM(
+        contacts=table("contacts", contacts),
+        deals=table("deals", deals),
+        touchpoints=table("touchpoints", tp),
+    )
+
+
+B2B = [
+    ("1", "2026-01-01", "organic_search"),  # first interaction
+    ("1", "2026-01-04", "email"),
+    ("1", "2026-01-05", "paid_search"),  # lead creation (contact created that day)
+    ("1", "2026-01-10", "direct"),
+    ("1", "2026-01-15", "offline"),  # deal creation (deal created 2026-01-16)
+    ("1", "2026-01-20", "email"),
+    ("1", "2026-01-25", "direct"),  # closed won (deal won 2026-01-26) and last interaction
+    ("2", "2026-01-03", "paid_social"),  # contact 2 never converts
+]
+
+
+@pytest.fixture(scope="module")
+def b2b() -> Journeys:
+    return at.journeys(mini_crm(B2B), conversion="won", lookback_days=None)
+
+
+def shares(frame: pd.DataFrame) -> dict[str, float]:
+    return {r.channel: r.conversions for r in frame.itertuples() if r.conversions != 0}
+
+
+EXPECTED = {
+    "first_touch": {"organic_search": 1.0},
+    "last_touch": {"direct": 1.0},
+    "last_non_direct": {"email": 1.0},
+    "linear": {
+        "organic_search": 1 / 7,
+        "email": 2 / 7,
+        "paid_search": 1 / 7,
+        "direct": 2 / 7,
+        "offline": 1 / 7,
+    },
+    # 40% first, 40% lead creation, 20% over the 5 other touches
+    "u_shaped": {
+        "organic_search": 0.4,
+        "paid_search": 0.4,
+        "email": 0.08,
+        "direct": 0.08,
+        "offline": 0.04,
+    },
+    # 30% first, lead, deal creation; 10% over the 4 others
+    "w_shaped": {
+        "organic_search": 0.3,
+        "paid_search": 0.3,
+        "offline": 0.3,
+        "email": 0.05,
+        "direct": 0.05,
+    },
+    # 22.5% first, lead, deal creation, closed won; 10% over the 3 others
+    "full_path": {
+        "organic_search": 0.225,
+        "paid_search": 0.225,
+        "offline": 0.225,
+        "direct": 0.225 + 0.1 / 3,
+        "email": 0.2 / 3,
+    },
+    # 20% first, 60% last, 20% over the 5 others
+    "j_shaped": {
+        "organic_search": 0.2,
+        "direct": 0.6 + 0.04,
+        "email": 0.08,
+        "paid_search": 0.04,
+        "offline": 0.04,
+    },
+    "inverse_j": {
+        "organic_search": 0.6,
+        "direct": 0.2 + 0.04,
+        "email": 0.08,
+        "paid_search": 0.04,
+        "offline": 0.04,
+    },
+}
+
+
+def test_journey_holds_touches_milestones_and_value(b2b):
+    converted = b2b.table[b2b.table["conversions"] == 1].iloc[0]
+    assert converted["path"] == (
+        "organic_search > email > paid_search > direct > offline > email > direct"
+    )
+    assert converted["value"] == 1000.0
+    assert b2b.milestones["lead"][0] == 2
+    assert b2b.milestones["opportunity"][0] == 4
+    assert b2b.milestones["close"][0] == 6
+    assert b2b.table["nulls"].sum() == 1  # contact 2, touched and not converted
+
+
+@pytest.mark.parametrize("model", sorted(EXPECTED))
+def test_rule_model_matches_hand_computed_credit(b2b, model):
+    got = at.attribute(b2b, model)
+    assert shares(got) == pytest.approx(EXPECTED[model])
+    assert got["value"].sum() == pytest.approx(1000.0)
+    assert dict(zip(got["channel"], got["value"], strict=True))["organic_search"] == (
+        pytest.approx(1000.0 * EXPECTED[model].get("organic_search", 0.0))
+    )
+
+
+def test_time_decay_halves_credit_every_seven_days(b2b):
+    days = np.array([25, 22, 21, 16, 11, 6, 1], dtype=float)  # before the 2026-01-26 win
+    channels = ["organic_search", "email", "paid_search", "direct", "offline", "email", "direct"]
+    w = 0.5 ** (days / 7)
+    expected = pd.Series(w / w.sum()).groupby(channels).sum().to_dict()
+    assert shares(at.attribute(b2b, "time_decay")) == pytest.approx(expected)
+    w14 = 0.5 ** (days / 14)
+    expected14 = pd.Series(w14 / w14.sum()).groupby(channels).sum().to_dict()
+    assert shares(at.attribute(b2b, "time_decay", half_life_days=14)) == pytest.approx(expected14)
+
+
+def test_custom_position_weights_are_configuration(b2b):
+    got = at.attribute(b2b, "u_shaped", weights={"first": 0.5, "lead": 0.5})
+    assert shares(got) == pytest.approx({"organic_search": 0.5, "paid_search": 0.5})
+    with pytest.raises(ValueError, match="unknown role"):
+        at.attribute(b2b, "u_shaped", weights={"middle": 1.0})
+
+
+def test_lookback_drops_old_touches_and_milestones_outside_the_window():
+    j = at.journeys(mini_crm(B2B), conversion="won", lookback_days=20)
+    conv = j.table[j.table["conversions"] == 1].iloc[0]
+    assert conv["path"] == "direct > offline > email > direct"
+    # lead creation (2026-01-05) is before the window: first 40% + rest 20%, renormalised
+    got = shares(at.attribute(j, "u_shaped"))
+    assert got == pytest.approx(
+        {"direct": (0.4 + 0.2 / 3) / 0.6, "offline": 0.2 / 3 / 0.6, "email": 0.2 / 3 / 0.6}
+    )
+
+
+def test_collapse_repeats_merges_consecutive_touches_of_one_channel():
+    touches = [
+        ("1", "2026-01-01", "email"),
+        ("1", "2026-01-02", "email"),
+        ("1", "2026-01-06", "direct"),
+        ("1", "2026-01-07", "email"),
+    ]
+    j = at.journeys(mini_crm(touches), conversion="won", lookback_days=None, collapse_repeats=True)
+    conv = j.table[j.table["conversions"] == 1].iloc[0]
+    assert conv["path"] == "email > direct > email"
+    assert j.milestones["lead"][0] == 0  # the lead touch (2026-01-02) maps to its run's head
+
+
+def test_campaign_level_and_channel_groups():
+    crm = mini_crm(B2B)
+    crm.touchpoints["campaign"] = pd.array(
+        ["seo", None, "brand", None, "fair", "news", None, None], dtype="string"
+    )
+    j = at.journeys(crm, conversion="won", lookback_days=None, level="campaign")
+    assert set(j.channels) == {"seo", "brand", "fair", "news", "email", "direct", "paid_social"}
+    assert at.attribute(j, "first_touch").columns[0] == "campaign"
+    grouped = at.journeys(
+        crm,
+        conversion="won",
+        lookback_days=None,
+        channel_groups={"paid": ["paid_search", "paid_social"], "organic": ["organic_search"]},
+    )
+    assert set(grouped.channels) == {"paid", "organic", "email", "direct", "offline"}
+    assert shares(at.attribute(grouped, "first_touch")) == {"organic": 1.0}
+
+
+def test_account_level_journeys_combine_the_contacts_of_an_account():
+    contacts = [
+        {"contact_id": "1", "account_id": "A", "created_at": utc("2026-01-05")},
+        {"contact_id": "3", "account_id": "A", "created_at": utc("2026-01-01")},
+    ]
+    touches = [("3", "2026-01-02", "offline"), ("1", "2026-01-06", "email")]
+    contact_level = at.journeys(mini_crm(touches, contacts), lookback_days=None)
+    account_level = at.journeys(mini_crm(touches, contacts), lookback_days=None, account_level=True)
+    assert shares(at.attribute(contact_level, "first_touch")) == {"email": 1.0}
+    assert shares(at.attribute(account_level, "first_touch")) == {"offline": 1.0}
+
+
+def test_contact_stage_conversion_has_no_value_and_stops_at_the_stage_date():
+    contacts = [
+        {
+            "contact_id": "1",
+            "account_id": "A",
+            "created_at": utc("2026-01-05"),
+            "became_mql_at": utc("2026-01-12"),
+        }
+    ]
+    touches = [
+        ("1", "2026-01-04", "email"),
+        ("1", "2026-01-10", "direct"),
+        ("1", "2026-01-20", "offline"),
+    ]
+    j = at.journeys(mini_crm(touches, contacts, deals=[]), conversion="mql", lookback_days=None)
+    assert j.table["path"].tolist() == ["email > direct"]
+    assert j.total_value == 0.0
+    with pytest.raises(ValueError, match="unknown conversion"):
+        at.journeys(mini_crm(touches, contacts), conversion="signup")
+
+
+# -------------------------------------------------------------------- Markov and Shapley
+TWO = pd.DataFrame(
+    {
+        "path": ["a > b", "a", "b"],
+        "total_conversions": [1, 0, 1],
+        "total_null": [0, 1, 0],
+        "total_conversion_value": [10.0, 0.0, 30.0],
+    }
+)
+
+
+def test_markov_two_channel_removal_effects_by_hand():
+    # start -> a 2/3, b 1/3; a -> b 1/2, null 1/2; b -> conversion 1
+    # P(conv) = 2/3 * 1/2 + 1/3 = 2/3; without a: 1/3 (RE 1/2); without b: 0 (RE 1)
+    j = at.from_paths(TWO)
+    model = at.MarkovAttribution(order=1).fit(j)
+    assert model.conversion_probability_ == pytest.approx(2 / 3)
+    assert model.removal_effects_.to_dict() == pytest.approx({"a": 0.5, "b": 1.0})
+    got = at.attribute(j, "markov")
+    assert shares(got) == pytest.approx({"a": 2 / 3, "b": 4 / 3})
+    # value: expected value 2/3 * 1/2 * 10... reward at b = 40/2 per visit; without a: 1/3*20
+    assert model.value_removal_effects_["a"] == pytest.approx(0.5)
+    assert got["value"].sum() == pytest.approx(40.0)
+
+
+def test_markov_is_deterministic_for_every_order():
+    j = at.from_paths(TWO)
+    for order in (1, 2, 3, 4):
+        first = at.attribute(j, "markov", order=order)
+        again = at.attribute(j, "markov", order=order)
+        pd.testing.assert_frame_equal(first, again)
+        assert first["conversions"].sum() == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="order"):
+        at.attribute(j, "markov", order=5)
+
+
+def test_markov_order_two_remembers_the_previous_channel():
+    # after "a > b" the walk always converts, after "c > b" never: order 1 cannot tell them apart
+    paths = pd.DataFrame(
+        {"path": ["a > b", "c > b"], "total_conversions": [5, 0], "total_null": [0, 5]}
+    )
+    j = at.from_paths(paths, value_col=None)
+    order2 = at.MarkovAttribution(order=2).fit(j)
+    assert order2.conversion_probability_ == pytest.approx(0.5)
+    assert order2.removal_effects_["c"] == pytest.approx(0.0)
+    order1 = at.MarkovAttribution(order=1).fit(j)
+    assert order1.removal_effects_["c"] > 0.4  # memoryless: c leads to b, which sometimes converts
+
+
+def test_classic_shapley_two_channel_by_hand():
+    # v({a}) = 0, v({b}) = 1, v({a, b}) = 2: phi_a = (0 + 1) / 2, phi_b = (1 + 2) / 2
+    got = at.attribute(at.from_paths(TWO), "shapley", value="conversions")
+    assert shares(got) == pytest.approx({"a": 0.5, "b": 1.5})
+    assert got["value"].sum() == pytest.approx(40.0)
+
+
+def test_exact_shapley_equals_the_average_over_all_join_orders():
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=2**4)
+    v[0] = 0.0
+    brute = np.zeros(4)
+    for perm in itertools.permutations(range(4)):
+        mask = 0
+        for player in perm:
+            brute[player] += v[mask | (1 << player)] - v[mask]
+            mask |= 1 << player
+    assert shapley_values(v) == pytest.approx(brute / math.factorial(4))
+
+
+def test_subset_sums_add_every_subcoalition():
+    f = np.array([1.0, 2.0, 4.0, 8.0])  # {}, {0}, {1}, {0, 1}
+    assert subset_sums(f).tolist() == [1.0, 3.0, 5.0, 15.0]
+
+
+def test_incremental_game_two_channel_by_hand():
+    b, ca, cb = -2.0, 0.8, 0.3
+    phi = _journey_game_shapley(np.array([0b11]), b, np.array([ca, cb]))[0]
+    v0, va, vb, vab = expit(b), expit(b + ca), expit(b + cb), expit(b + ca + cb)
+    assert phi[0] == pytest.approx(((va - v0) + (vab - vb)) / 2)
+    assert phi[1] == pytest.approx(((vb - v0) + (vab - va)) / 2)
+    assert phi.sum() == pytest.approx(vab - v0)
+
+
+def test_incremental_shapley_credits_the_channel_that_lifts_conversion():
+    # b converts half of its journeys, a only when with b, c never lifts anything
+    paths = pd.DataFrame(
+        {
+            "path": ["a", "b", "a > b", "c", "c > b"],
+            "total_conversions": [1, 50, 52, 1, 49],
+            "total_null": [99, 50, 48, 99, 51],
+        }
+    )
+    model = at.ShapleyAttribution().fit(at.from_paths(paths, value_col=None))
+    assert model.coef_["b"] > 2.0
+    credit = model.credit_.set_index("channel")["conversions"]
+    assert credit["b"] > 0.9 * credit.sum()
+    assert credit.sum() == pytest.approx(153.0)
+
+
+def test_shapley_refuses_more_channels_than_it_can_enumerate():
+    paths = pd.DataFrame(
+        {
+            "path": [" > ".join(f"c{i}" for i in range(21))],
+            "total_conversions": [1],
+            "total_null": [1],
+        }
+    )
+    with pytest.raises(ValueError, match="channel_groups"):
+        at.attribute(at.from_paths(paths, value_col=None), "shapley")
+    # Markov has no such limit
+    markov = at.attribute(at.from_paths(paths, value_col=None), "markov")
+    assert markov["conversions"].sum() == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------- path tables
+def test_path_table_round_trip_and_position_models_use_the_last_touch():
+    j = at.from_paths(TWO)
+    assert j.channels == ("a", "b")
+    assert j.to_paths()["total_conversions"].sum() == 2
+    # no stage dates: U-shaped is the 40/20/40 position-based model
+    three = pd.DataFrame({"path": ["a > c > b"], "total_conversions": [1]})
+    got = at.attribute(at.from_paths(three, value_col=None, nulls_col=None), "u_shaped")
+    assert shares(got) == pytest.approx({"a": 0.4, "b": 0.4, "c": 0.2})
+    with pytest.raises(ValueError, match="time_decay needs"):
+        at.attribute(j, "time_decay")
+
+
+def test_path_analysis_counts_paths_lengths_and_positions(b2b):
+    top = at.top_paths(at.from_paths(TWO))
+    assert top["path"].tolist() == ["a > b", "b"]
+    lengths = at.path_lengths(at.from_paths(TWO), max_length=3)
+    assert lengths["journeys"].tolist() == [2.0, 1.0, 0.0]
+    pos = at.touch_positions(at.from_paths(TWO)).set_index("channel")
+    assert pos.loc["a", "share_of_first"] == pytest.approx(0.5)
+    assert pos.loc["b", "share_of_last"] == pytest.approx(1.0)
+    days = at.time_to_conversion(b2b)["days"]
+    assert days.tolist() == [25.0]
+
+
+def test_bootstrap_interval_brackets_the_point_estimate():
+    rng = np.random.default_rng(0)
+    paths = pd.DataFrame(
+        {
+            "path": ["a", "b", "a > b", "b > a"],
+            "total_conversions": rng.integers(20, 40, 4),
+            "total_null": rng.integers(50, 90, 4),
+        }
+    )
+    j = at.from_paths(paths, value_col=None)
+    ci = at.bootstrap(j, "markov", n_boot=50, random_state=1)
+    assert (ci["share_low"] <= ci["share"] + 1e-12).all()
+    assert (ci["share"] <= ci["share_high"] + 1e-12).all()
+    assert (ci["share_high"] > ci["share_low"]).all()
+    again = at.bootstrap(j, "markov", n_boot=50, random_state=1)
+    pd.testing.assert_frame_equal(ci, again)
+
+
+def test_return_on_spend_gives_cpa_and_roas():
+    credit = pd.DataFrame(
+        {
+            "model": ["m", "m", "m"],
+            "channel": ["a", "b", "c"],
+            "conversions": [2.0, 0.0, 1.0],
+            "value": [300.0, 0.0, 50.0],
+        }
+    )
+    spend = pd.DataFrame({"channel": ["a", "b"], "spend": [100.0, 40.0]})
+    got = at.return_on_spend(credit, spend).set_index("channel")
+    assert got.loc["a", "cpa"] == 50.0
+    assert got.loc["a", "roas"] == 3.0
+    assert np.isnan(got.loc["b", "cpa"]) and got.loc["b", "roas"] == 0.0
+    assert np.isnan(got.loc["c", "roas"])  # no spend: free channel
+
+
+def test_spend_by_channel_sums_the_months_of_the_period():
+    spend = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"]),
+            "channel": ["a", "a", "b"],
+            "amount": [1.0, 2.0, 4.0],
+        }
+    )
+    got = at.spend_by_channel(spend, start=utc("2026-02-01"), end=utc("2026-04-01"))
+    assert dict(zip(got["channel"], got["spend"], strict=True)) == {"a": 2.0, "b": 4.0}
+
+
+def test_fx_converts_deal_amounts_and_mixed_currencies_warn():
+    deals = [
+        {
+            "deal_id": "D1",
+            "account_id": "A",
+            "contact_id": "1",
+            "created_at": utc("2026-01-16"),
+            "closed_at": utc("2026-01-26"),
+            "is_won": True,
+            "amount": 100.0,
+            "currency": "EUR",
+        },
+        {
+            "deal_id": "D2",
+            "account_id": "B",
+            "contact_id": "2",
+            "created_at": utc("2026-01-16"),
+            "closed_at": utc("2026-01-27"),
+            "is_won": True,
+            "amount": 100.0,
+            "currency": "USD",
+        },
+    ]
+    crm = mini_crm(B2B, deals=deals)
+    with pytest.warns(UserWarning, match="several currencies"):
+        at.journeys(crm, lookback_days=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        j = at.journeys(crm, lookback_days=None, fx={"EUR": 1.0, "USD": 0.5})
+    assert j.total_value == pytest.approx(150.0)
