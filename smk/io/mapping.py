@@ -311,7 +311,7 @@ def load_mapped(
             found_label="Files found",
         )
     return assemble(
-        raw,
+        raw,  # consumed table by table
         source=str(source),
         format=mapping.name,
         options=mapping.date_options(timezone, dayfirst),

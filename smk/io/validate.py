@@ -42,16 +42,21 @@ def assemble(
     options: parse.DateOptions = parse.DateOptions(),
     warnings: list[str] | None = None,
 ) -> CRM:
-    """Type, validate and cross-check raw tables; returns the CRM with its quality account."""
+    """Type, validate and cross-check raw tables; returns the CRM with its quality account.
+
+    `raw` is consumed: each table is removed from it once typed, so that the raw text and the
+    typed table of the whole export are never in memory at the same time.
+    """
     quality = DataQuality(warnings=list(warnings or []))
     tables = {}
     for name in TABLES:
-        frame = raw.get(name)
+        frame = raw.pop(name, None)  # release each raw table once it is typed (peak memory)
         if frame is None:
             tables[name] = empty_table(name)
             continue
         quality.files[name] = sorted(frame["_file"].dropna().astype(str).unique().tolist())
         tables[name] = _normalise(name, frame, options, quality)
+        del frame
     _cross_check(tables, quality)
     for name in TABLES:
         acc = quality.tables.get(name)
