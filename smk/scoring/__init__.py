@@ -1,0 +1,110 @@
+"""Lead scoring that sales can trust: features as of the scoring date, a rule-based baseline,
+a calibrated predictive score (`LeadScorer`), its evaluation and explanations, and the path
+from score to action (grades, MQL threshold, CRM export, drift).
+
+Typical use (notebook 03_lead_scoring)::
+
+    leads = lead_features(crm, as_of=month.end, target="sql", within_days=60)
+    split = time_split(leads)
+    scorer = LeadScorer(random_state=0).fit(feature_matrix(split.train), split.train["label"])
+"""
+
+from smk.scoring.deploy import (
+    MODEL_FORMAT,
+    IncompatibleModelError,
+    ScoringModel,
+    assign_grades,
+    build_model,
+    drift_report,
+    grade_thresholds,
+    load_model,
+    population_stability,
+    psi,
+    save_model,
+    score_leads,
+)
+from smk.scoring.evaluation import (
+    calibration_table,
+    choose_mql_threshold,
+    cumulative_gains,
+    decile_table,
+    expected_calibration_error,
+    plot_calibration,
+    plot_deciles,
+    plot_gains,
+    plot_threshold_tradeoff,
+    score_metrics,
+    threshold_tradeoff,
+)
+from smk.scoring.explain import (
+    permutation_importance_table,
+    plot_importance,
+    reason_contributions,
+    top_reasons,
+    typical_values,
+)
+from smk.scoring.features import (
+    TARGETS,
+    TargetSpec,
+    TimeSplit,
+    feature_matrix,
+    labelled,
+    lead_features,
+    time_split,
+)
+from smk.scoring.model import (
+    LeadScorer,
+    LeakageError,
+    check_no_leakage,
+    outcome_columns,
+    single_feature_auc,
+)
+from smk.scoring.rules import engagement_points, fit_points, rule_based_score
+from smk.scoring.settings import load_config
+
+__all__ = [
+    "MODEL_FORMAT",
+    "TARGETS",
+    "IncompatibleModelError",
+    "LeadScorer",
+    "LeakageError",
+    "ScoringModel",
+    "TargetSpec",
+    "TimeSplit",
+    "assign_grades",
+    "build_model",
+    "calibration_table",
+    "check_no_leakage",
+    "choose_mql_threshold",
+    "cumulative_gains",
+    "decile_table",
+    "drift_report",
+    "engagement_points",
+    "expected_calibration_error",
+    "feature_matrix",
+    "fit_points",
+    "grade_thresholds",
+    "labelled",
+    "lead_features",
+    "load_config",
+    "load_model",
+    "outcome_columns",
+    "permutation_importance_table",
+    "plot_calibration",
+    "plot_deciles",
+    "plot_gains",
+    "plot_importance",
+    "plot_threshold_tradeoff",
+    "population_stability",
+    "psi",
+    "reason_contributions",
+    "rule_based_score",
+    "save_model",
+    "score_leads",
+    "score_metrics",
+    "single_feature_auc",
+    "threshold_tradeoff",
+    "time_split",
+    "top_reasons",
+    "typical_values",
+]

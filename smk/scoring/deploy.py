@@ -1,0 +1,313 @@
+"""From a fitted scorer to sales: grades, the model file, scored leads and drift.
+
+A `ScoringModel` bundles the fitted `LeadScorer` with what is needed to use it safely later:
+its version, feature list, target, training period, grade and MQL thresholds, the typical
+values behind the reasons and the training distribution of every feature (for drift). It is
+saved as ``NAME.joblib`` with ``NAME.json`` beside it (the metadata, readable without Python);
+`load_model` checks the JSON first and refuses a file from an incompatible version.
+
+Only load model files you trust: a joblib file is a pickle and can run code when loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+
+import smk
+from smk.scoring.explain import top_reasons, typical_values
+from smk.scoring.settings import load_config
+
+#: Version of the model-file layout; bump when `ScoringModel` changes incompatibly.
+MODEL_FORMAT = 1
+
+
+class IncompatibleModelError(RuntimeError):
+    """A model file that this version of smk cannot use."""
+
+
+# ---------------------------------------------------------------------------- grades
+def grade_thresholds(reference_scores, shares: dict[str, float] | None = None) -> dict:
+    """Lowest probability of each grade, so that grade A holds the top `shares["A"]` of the
+    reference leads, B the next share, and so on (the last grade takes the rest: 0)."""
+    shares = shares or load_config()["grades"]
+    s = np.asarray(reference_scores, dtype="float64")
+    names = list(shares)
+    cum = np.cumsum([shares[k] for k in names])
+    out = {}
+    for name, c in zip(names[:-1], cum[:-1], strict=True):
+        out[name] = float(np.quantile(s, 1 - c))
+    out[names[-1]] = 0.0
+    return out
+
+
+def assign_grades(scores, thresholds: dict) -> np.ndarray:
+    """Grade of each score: the first grade whose lowest probability it reaches."""
+    s = np.asarray(scores, dtype="float64")
+    out = np.full(len(s), list(thresholds)[-1], dtype=object)
+    for name, low in reversed(list(thresholds.items())):
+        out[s >= low] = name
+    return out
+
+
+# ---------------------------------------------------------------------------- drift
+def _bins_of(s: pd.Series, bins: int) -> dict:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        v = s.astype("float64").dropna().to_numpy()
+        edges = np.unique(np.quantile(v, np.linspace(0, 1, bins + 1)[1:-1])) if len(v) else []
+        return {"kind": "numeric", "edges": [float(e) for e in edges]}
+    counts = s.astype("object").fillna("(missing)").astype(str).value_counts()
+    return {"kind": "categorical", "categories": [str(c) for c in counts.index[: bins - 1]]}
+
+
+def _shares(s: pd.Series, spec: dict) -> np.ndarray:
+    if spec["kind"] == "numeric":
+        v = s.astype("float64").to_numpy()
+        idx = np.where(
+            np.isnan(v), len(spec["edges"]) + 1, np.searchsorted(spec["edges"], v, "right")
+        )
+        counts = np.bincount(idx, minlength=len(spec["edges"]) + 2)
+    else:
+        cats = spec["categories"]
+        text = s.astype("object").fillna("(missing)").astype(str)
+        idx = pd.Index(cats).get_indexer(text)
+        counts = np.bincount(np.where(idx < 0, len(cats), idx), minlength=len(cats) + 1)
+    return counts / max(counts.sum(), 1)
+
+
+def drift_reference(X: pd.DataFrame, scores, bins: int = 10) -> dict:
+    """The training distribution of each feature and of the score, for `population_stability`."""
+    frame = X.assign(__score__=np.asarray(scores, dtype="float64"))
+    ref = {}
+    for col in frame.columns:
+        spec = _bins_of(frame[col], bins)
+        spec["shares"] = _shares(frame[col], spec).tolist()
+        ref[col] = spec
+    return ref
+
+
+def psi(expected: np.ndarray, actual: np.ndarray, floor: float = 1e-4) -> float:
+    """Population stability index: sum over bins of (actual - expected) * ln(actual / expected)."""
+    e = np.maximum(np.asarray(expected, dtype="float64"), floor)
+    a = np.maximum(np.asarray(actual, dtype="float64"), floor)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def population_stability(
+    reference: dict, X: pd.DataFrame, scores=None, config=None
+) -> pd.DataFrame:
+    """PSI of each feature (and of the score) between training and the leads now scored.
+
+    Status: "stable" below the ``watch`` limit, "watch" below ``retrain``, else "retrain"
+    (``config.yaml``, section ``drift``; commonly 0.1 and 0.25).
+    """
+    cfg = (config or load_config())["drift"]
+    frame = X.copy()
+    if scores is not None:
+        frame["__score__"] = np.asarray(scores, dtype="float64")
+    rows = []
+    for col, spec in reference.items():
+        if col not in frame:
+            continue
+        value = psi(np.asarray(spec["shares"]), _shares(frame[col], spec))
+        status = (
+            "stable" if value < cfg["watch"] else "watch" if value < cfg["retrain"] else "retrain"
+        )
+        rows.append(
+            {"feature": "score" if col == "__score__" else col, "psi": value, "status": status}
+        )
+    return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------- the bundle
+@dataclass
+class ScoringModel:
+    """A fitted scorer with everything needed to use and audit it later."""
+
+    scorer: object
+    features: list[str]
+    target: dict
+    training_period: tuple[str, str]
+    version: str
+    grade_thresholds: dict
+    mql_threshold: float | None
+    typical: dict
+    reference: dict
+    metrics: dict = field(default_factory=dict)
+    created_with: dict = field(default_factory=dict)
+
+    def metadata(self) -> dict:
+        """What the JSON beside the model file says."""
+        return {
+            "format": MODEL_FORMAT,
+            "version": self.version,
+            "features": self.features,
+            "target": self.target,
+            "training_period": list(self.training_period),
+            "grade_thresholds": self.grade_thresholds,
+            "mql_threshold": self.mql_threshold,
+            "model": {k: _plain(v) for k, v in self.scorer.get_params().items()},
+            "metrics": self.metrics,
+            "created_with": self.created_with,
+        }
+
+
+def _plain(v):
+    return v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+
+
+def _versions() -> dict:
+    return {
+        "smk": smk.__version__,
+        "scikit-learn": sklearn.__version__,
+        "python": platform.python_version(),
+        "model_format": MODEL_FORMAT,
+    }
+
+
+def build_model(
+    scorer,
+    train: pd.DataFrame,
+    reference: pd.DataFrame,
+    target: dict,
+    mql_threshold: float | None = None,
+    metrics: dict | None = None,
+    bins: int | None = None,
+) -> ScoringModel:
+    """Bundle a fitted scorer.
+
+    Parameters
+    ----------
+    scorer : the fitted `LeadScorer`.
+    train : the lead table it was trained on (features, `scored_at`).
+    reference : leads whose scores set the grade thresholds (e.g. the test period: scores the
+        model did not see in training).
+    target : the target specification (``lead_table.attrs["spec"]``).
+    """
+    from smk.scoring.features import feature_matrix
+
+    X_train = feature_matrix(train)
+    features = list(X_train.columns)
+    ref_scores = scorer.score_leads(feature_matrix(reference)[features])
+    start, end = train["scored_at"].min(), train["scored_at"].max()
+    bins = bins or load_config()["drift"]["bins"]
+    version = (
+        f"{target.get('target', 'lead')}-{scorer.model}-{end:%Y%m%d}-{len(X_train)}x{len(features)}"
+    )
+    return ScoringModel(
+        scorer=scorer,
+        features=features,
+        target=dict(target),
+        training_period=(start.isoformat(), end.isoformat()),
+        version=version,
+        grade_thresholds=grade_thresholds(ref_scores),
+        mql_threshold=mql_threshold,
+        typical=typical_values(X_train),
+        reference=drift_reference(X_train, scorer.score_leads(X_train), bins),
+        metrics=dict(metrics or {}),
+        created_with=_versions(),
+    )
+
+
+def save_model(model: ScoringModel, path: str | Path) -> Path:
+    """Write ``PATH.joblib`` and its metadata ``PATH.json``; returns the joblib path."""
+    path = Path(path).with_suffix(".joblib")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    path.with_suffix(".json").write_text(json.dumps(model.metadata(), indent=2, default=str) + "\n")
+    return path
+
+
+def load_model(path: str | Path) -> ScoringModel:
+    """Read a model saved by `save_model`, refusing one from an incompatible version.
+
+    The metadata is checked before the pickle is opened: a model-file format other than
+    `MODEL_FORMAT`, or another scikit-learn minor version (pickled models do not carry over),
+    raises `IncompatibleModelError` that says what to do.
+    """
+    path = Path(path).with_suffix(".joblib")
+    meta_path = path.with_suffix(".json")
+    if not path.exists():
+        raise FileNotFoundError(f"no model file {path}")
+    if not meta_path.exists():
+        raise IncompatibleModelError(
+            f"{path} has no metadata file {meta_path.name}: it was not saved by "
+            "smk.scoring.save_model; retrain and save the model with this version of smk"
+        )
+    meta = json.loads(meta_path.read_text())
+    made = meta.get("created_with", {})
+    problems = []
+    if meta.get("format") != MODEL_FORMAT:
+        problems.append(f"model-file format {meta.get('format')} (this smk reads {MODEL_FORMAT})")
+    theirs = str(made.get("scikit-learn", "unknown"))
+    if theirs.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        problems.append(f"scikit-learn {theirs} (installed: {sklearn.__version__})")
+    if problems:
+        raise IncompatibleModelError(
+            f"cannot use model {meta.get('version', '?')} from {path}: it was saved with "
+            + " and ".join(problems)
+            + f" by smk {made.get('smk', '?')}. Retrain it with this version "
+            "(notebook 03_lead_scoring) or install the versions it was saved with."
+        )
+    model = joblib.load(path)
+    if not isinstance(model, ScoringModel):
+        raise IncompatibleModelError(f"{path} does not hold an smk ScoringModel")
+    return model
+
+
+# ---------------------------------------------------------------------------- scoring
+def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> pd.DataFrame:
+    """Scores for CRM import: contact_id, score (probability), grade, mql, top_reasons,
+    model_version and scored_at, best first."""
+    X = leads[model.features]
+    scores = model.scorer.score_leads(X)
+    out = pd.DataFrame(
+        {
+            "contact_id": leads.index.astype(str),
+            "score": np.round(scores, 4),
+            "grade": assign_grades(scores, model.grade_thresholds),
+            "mql": scores >= model.mql_threshold if model.mql_threshold is not None else False,
+            "top_reasons": top_reasons(model.scorer, X, model.typical, n=reasons).to_numpy(),
+            "model_version": model.version,
+        }
+    )
+    if "scored_at" in leads:
+        out["scored_at"] = leads["scored_at"].dt.strftime("%Y-%m-%d").to_numpy()
+    return out.sort_values("score", ascending=False, ignore_index=True)
+
+
+def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=None) -> dict:
+    """Feature drift of newly scored leads against training, and whether to retrain.
+
+    Returns a dict: `table` (PSI per feature and for the score), `retrain` (bool), `reasons`
+    (plain sentences) and `model_age_days`. Warns when the model should be retrained.
+    """
+    cfg = (config or load_config())["drift"]
+    X = leads[model.features]
+    table = population_stability(model.reference, X, model.scorer.score_leads(X), config)
+    reasons = [
+        f"{r.feature} has drifted (PSI {r.psi:.2f} >= {cfg['retrain']})"
+        for r in table.itertuples()
+        if r.status == "retrain"
+    ]
+    age = None
+    if as_of is not None:
+        from smk.scoring.features import _utc
+
+        end = _utc(model.training_period[1])
+        age = int((_utc(as_of) - end) / pd.Timedelta(days=1))
+        if age > cfg["max_age_days"]:
+            reasons.append(f"the newest training lead is {age} days old (> {cfg['max_age_days']})")
+    if reasons:
+        warnings.warn(
+            f"model {model.version} should be retrained: " + "; ".join(reasons), stacklevel=2
+        )
+    return {"table": table, "retrain": bool(reasons), "reasons": reasons, "model_age_days": age}

@@ -1,0 +1,294 @@
+"""How good is a score: discrimination, calibration, lift, and the threshold trade-off.
+
+All functions take the outcomes `y` (1 converted, 0 not) and scores of the same leads, and
+return tidy DataFrames; the `plot_*` helpers draw them on a matplotlib axes (``ax=None``: a new
+figure) and return the axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+
+def _arrays(y, score) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y, dtype="float64")
+    s = np.asarray(score, dtype="float64")
+    if y.shape != s.shape:
+        raise ValueError(f"y has {len(y)} values but the score has {len(s)}")
+    if np.isnan(y).any() or np.isnan(s).any():
+        raise ValueError("y and the score must not have missing values")
+    return y, s
+
+
+def _is_probability(s: np.ndarray) -> bool:
+    return bool(len(s)) and s.min() >= 0 and s.max() <= 1
+
+
+def expected_calibration_error(y, proba, bins: int = 10) -> float:
+    """Expected calibration error: the lead-weighted mean |predicted - observed| over bins of
+    equal size (quantiles of the predicted probability)."""
+    table = calibration_table(y, proba, bins=bins)
+    w = table["leads"] / table["leads"].sum()
+    return float((w * (table["predicted"] - table["observed"]).abs()).sum())
+
+
+def calibration_table(y, proba, bins: int = 10) -> pd.DataFrame:
+    """Predicted vs observed conversion rate in bins of equal size (quantiles of the score)."""
+    y, p = _arrays(y, proba)
+    order = np.argsort(p, kind="stable")
+    groups = np.array_split(order, min(bins, len(p)))
+    rows = [
+        {
+            "bin": i + 1,
+            "leads": len(g),
+            "predicted": float(p[g].mean()),
+            "observed": float(y[g].mean()),
+        }
+        for i, g in enumerate(groups)
+        if len(g)
+    ]
+    return pd.DataFrame(rows)
+
+
+def score_metrics(y, scores: dict[str, np.ndarray], bins: int = 10) -> pd.DataFrame:
+    """Side-by-side quality of several scores of the same leads.
+
+    Columns: roc_auc, pr_auc (average precision), top_decile_lift, and for scores that are
+    probabilities brier, ece (expected calibration error) and mean_predicted; base_rate.
+    Point scores (the rule-based score) get no Brier or ECE: they are not probabilities.
+    """
+    rows = []
+    for name, score in scores.items():
+        yy, s = _arrays(y, score)
+        prob = _is_probability(s) and name != "rules"
+        deciles = decile_table(yy, s, deciles=bins)
+        rows.append(
+            {
+                "score": name,
+                "leads": len(yy),
+                "conversions": int(yy.sum()),
+                "base_rate": float(yy.mean()),
+                "roc_auc": float(roc_auc_score(yy, s)),
+                "pr_auc": float(average_precision_score(yy, s)),
+                "top_decile_lift": float(deciles["lift"].iloc[0]),
+                "brier": float(brier_score_loss(yy, s)) if prob else np.nan,
+                "ece": expected_calibration_error(yy, s, bins) if prob else np.nan,
+                "mean_predicted": float(s.mean()) if prob else np.nan,
+            }
+        )
+    return pd.DataFrame(rows).set_index("score")
+
+
+def decile_table(y, score, deciles: int = 10) -> pd.DataFrame:
+    """Leads ranked by score in equal groups (1 = highest scores): conversion rate, lift over
+    the average, and the cumulative share of all conversions captured (gains)."""
+    y, s = _arrays(y, score)
+    order = np.argsort(-s, kind="stable")
+    groups = [g for g in np.array_split(order, min(deciles, len(s))) if len(g)]
+    base = y.mean() if len(y) else np.nan
+    total = y.sum()
+    rows, captured = [], 0.0
+    for i, g in enumerate(groups):
+        captured += y[g].sum()
+        rate = float(y[g].mean())
+        rows.append(
+            {
+                "decile": i + 1,
+                "leads": len(g),
+                "min_score": float(s[g].min()),
+                "max_score": float(s[g].max()),
+                "conversions": int(y[g].sum()),
+                "conversion_rate": rate,
+                "lift": rate / base if base else np.nan,
+                "cumulative_share_of_conversions": captured / total if total else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def cumulative_gains(y, score) -> pd.DataFrame:
+    """Share of conversions captured when working the top share of leads by score."""
+    y, s = _arrays(y, score)
+    order = np.argsort(-s, kind="stable")
+    captured = np.cumsum(y[order])
+    n = len(y)
+    share = np.arange(1, n + 1) / n
+    total = captured[-1] if n else 0
+    gains = captured / total if total else np.full(n, np.nan)
+    return pd.DataFrame(
+        {
+            "share_of_leads": np.r_[0.0, share],
+            "share_of_conversions": np.r_[0.0, gains],
+            "lift": np.r_[np.nan, gains / share],
+        }
+    )
+
+
+def threshold_tradeoff(
+    proba,
+    leads_per_month: float,
+    y=None,
+    value_per_conversion: float = 1.0,
+    cost_per_lead: float = 0.0,
+    thresholds=None,
+) -> pd.DataFrame:
+    """What each MQL threshold means per month: leads handed to sales, expected conversions
+    among them, share of all conversions captured, and the expected value.
+
+    Parameters
+    ----------
+    proba : calibrated conversion probabilities of a reference set of leads (e.g. the test
+        period), standing for a typical month.
+    leads_per_month : how many leads a month brings (scales the reference set to a month).
+    y : observed outcomes of the reference leads, when known (adds the observed columns).
+    value_per_conversion, cost_per_lead : the value of a conversion and the cost of working a
+        lead; the expected value is ``sum(p) * value - leads * cost``.
+    thresholds : candidate thresholds (default: every distinct probability, at most 200).
+    """
+    p = np.asarray(proba, dtype="float64")
+    if thresholds is None:
+        thresholds = np.unique(np.quantile(p, np.linspace(0, 1, 201)))
+    thresholds = np.sort(np.asarray(thresholds, dtype="float64"))[::-1]
+    scale = leads_per_month / len(p)
+    rows = []
+    for t in thresholds:
+        sel = p >= t
+        row = {
+            "threshold": float(t),
+            "share_of_leads": float(sel.mean()),
+            "leads_per_month": float(sel.sum() * scale),
+            "expected_conversions_per_month": float(p[sel].sum() * scale),
+            "expected_share_of_conversions": float(p[sel].sum() / p.sum()),
+        }
+        if y is not None:
+            yy = np.asarray(y, dtype="float64")
+            row["observed_share_of_conversions"] = (
+                float(yy[sel].sum() / yy.sum()) if yy.sum() else np.nan
+            )
+        row["expected_value_per_month"] = (
+            row["expected_conversions_per_month"] * value_per_conversion
+            - row["leads_per_month"] * cost_per_lead
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) -> dict:
+    """The MQL threshold: the lowest that keeps the leads handed to sales within `capacity`
+    per month; without a capacity, the one with the best expected value.
+
+    Returns a dict: rule ("capacity" or "value"), threshold, leads_per_month,
+    expected_conversions_per_month, expected_share_of_conversions, expected_value_per_month.
+    """
+    table = tradeoff.sort_values("threshold", ascending=False)
+    if capacity is not None:
+        fits = table[table["leads_per_month"] <= capacity]
+        if fits.empty:
+            raise ValueError(
+                f"even the highest threshold hands sales {table['leads_per_month'].min():.0f} "
+                f"leads a month, more than the capacity of {capacity}: raise the capacity"
+            )
+        row, rule = fits.iloc[-1], "capacity"
+    else:
+        row, rule = table.loc[table["expected_value_per_month"].idxmax()], "value"
+    keys = (
+        "threshold",
+        "leads_per_month",
+        "expected_conversions_per_month",
+        "expected_share_of_conversions",
+        "expected_value_per_month",
+    )
+    return {"rule": rule, **{k: float(row[k]) for k in keys}}
+
+
+# ---------------------------------------------------------------------------- plots
+def _axes(ax, figsize=(6, 4)):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_calibration(y, scores: dict[str, np.ndarray], bins: int = 10, ax=None, **kwargs):
+    """Predicted vs observed conversion rate per bin, one line per score; the diagonal is
+    perfect calibration."""
+    ax = _axes(ax)
+    top = 0.0
+    for name, p in scores.items():
+        table = calibration_table(y, p, bins)
+        ax.plot(table["predicted"], table["observed"], marker="o", label=name, **kwargs)
+        top = max(top, table["predicted"].max(), table["observed"].max())
+    ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1, label="perfect")
+    ax.set_xlabel("predicted conversion rate")
+    ax.set_ylabel("observed conversion rate")
+    ax.set_title("Calibration: do predicted rates come true?")
+    ax.legend()
+    return ax
+
+
+def plot_gains(y, scores: dict[str, np.ndarray], ax=None, **kwargs):
+    """Cumulative gains: share of conversions captured by working the top x% of leads."""
+    ax = _axes(ax)
+    for name, s in scores.items():
+        g = cumulative_gains(y, s)
+        ax.plot(g["share_of_leads"], g["share_of_conversions"], label=name, **kwargs)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="random")
+    ax.set_xlabel("share of leads worked (best scores first)")
+    ax.set_ylabel("share of conversions captured")
+    ax.set_title("Cumulative gains: how many conversions the top leads hold")
+    ax.legend()
+    return ax
+
+
+def plot_deciles(deciles: pd.DataFrame, ax=None, **kwargs):
+    """Conversion rate per score decile, with the average rate as a line."""
+    ax = _axes(ax)
+    ax.bar(deciles["decile"], deciles["conversion_rate"], **kwargs)
+    base = (deciles["conversions"].sum() / deciles["leads"].sum()) if len(deciles) else 0
+    ax.axhline(base, color="grey", linestyle="--", linewidth=1, label=f"average {base:.1%}")
+    ax.set_xticks(deciles["decile"])
+    ax.set_xlabel("score decile (1 = highest scores)")
+    ax.set_ylabel("conversion rate")
+    ax.set_title("Conversion rate by score decile")
+    ax.yaxis.set_major_formatter(_percent())
+    ax.legend()
+    return ax
+
+
+def plot_threshold_tradeoff(tradeoff: pd.DataFrame, choice: dict | None = None, ax=None):
+    """Leads handed to sales per month vs the share of conversions they hold, with the chosen
+    MQL threshold marked."""
+    ax = _axes(ax)
+    t = tradeoff.sort_values("leads_per_month")
+    ax.plot(t["leads_per_month"], t["expected_share_of_conversions"], label="expected (model)")
+    if "observed_share_of_conversions" in t:
+        ax.plot(
+            t["leads_per_month"],
+            t["observed_share_of_conversions"],
+            linestyle=":",
+            label="observed (test period)",
+        )
+    if choice:
+        ax.axvline(choice["leads_per_month"], color="grey", linestyle="--", linewidth=1)
+        ax.scatter(
+            [choice["leads_per_month"]],
+            [choice["expected_share_of_conversions"]],
+            color="black",
+            zorder=3,
+            label=f"MQL threshold {choice['threshold']:.1%} ({choice['rule']})",
+        )
+    ax.set_xlabel("leads handed to sales per month")
+    ax.set_ylabel("share of conversions captured")
+    ax.yaxis.set_major_formatter(_percent())
+    ax.set_title("The MQL threshold: sales effort vs conversions captured")
+    ax.legend()
+    return ax
+
+
+def _percent():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0, decimals=0)

@@ -1,0 +1,127 @@
+"""Why a lead scores as it does: global permutation importance, and each lead's top reasons.
+
+A lead's reasons are model-agnostic: for each feature, the change in the lead's probability
+when that feature alone is set to its typical value (the training leads' median, or most
+common category). The biggest changes, up or down, become sentences such as
+``"4 form submissions (+6.2 pts)"`` (percentage points of conversion probability).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from sklearn.inspection import permutation_importance
+
+from smk.scoring.settings import load_config
+
+
+def typical_values(X: pd.DataFrame) -> dict:
+    """Median of each numeric column and most common value of each other column."""
+    out = {}
+    for col in X.columns:
+        s = X[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[col] = float(s.median()) if s.notna().any() else np.nan
+        else:
+            mode = s.dropna().astype("object").mode()
+            out[col] = mode.iloc[0] if len(mode) else np.nan
+    return out
+
+
+def feature_label(feature: str, value, labels: dict | None = None) -> str:
+    """A feature and its value in plain words (``config.yaml``, ``labels``)."""
+    labels = labels if labels is not None else load_config()["labels"]
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return f"{labels.get(feature, feature).split('{')[0].strip() or feature} unknown"
+    template = labels.get(feature)
+    if template is None:
+        return f"{feature} {value}"
+    try:
+        return template.format(value=value)
+    except (ValueError, TypeError):
+        return template.replace("{value:,.0f}", str(value)).replace("{value:.0f}", str(value))
+
+
+def permutation_importance_table(
+    scorer, X: pd.DataFrame, y, n_repeats: int = 5, random_state=None, labels=None
+) -> pd.DataFrame:
+    """Drop in ROC AUC when each feature's values are shuffled (bigger: more important)."""
+    result = permutation_importance(
+        scorer, X, y, scoring="roc_auc", n_repeats=n_repeats, random_state=random_state
+    )
+    labels = labels if labels is not None else load_config()["labels"]
+    table = pd.DataFrame(
+        {
+            "feature": list(X.columns),
+            "importance": result.importances_mean,
+            "std": result.importances_std,
+        }
+    )
+    table["description"] = [
+        re.sub(r"\s+", " ", re.sub(r"\{value[^}]*\}", "", labels.get(f, f))).strip()
+        for f in table["feature"]
+    ]
+    return table.sort_values("importance", ascending=False, ignore_index=True)
+
+
+def reason_contributions(scorer, X: pd.DataFrame, typical: dict) -> pd.DataFrame:
+    """Per lead and feature: probability minus the probability with that feature typical.
+
+    Only leads whose value differs from the typical one are re-scored, so sparse features
+    (most leads have no chat) cost little.
+    """
+    base = scorer.score_leads(X)
+    out = pd.DataFrame(0.0, index=X.index, columns=X.columns)
+    for col in X.columns:
+        ref = typical.get(col, np.nan)
+        s = X[col]
+        if isinstance(ref, float) and np.isnan(ref):
+            differs = s.notna().to_numpy()
+        else:
+            differs = (s.astype("object") != ref).to_numpy() | s.isna().to_numpy()
+        if not differs.any():
+            continue
+        changed = X[differs].copy()
+        if pd.api.types.is_numeric_dtype(s):
+            changed[col] = ref
+        else:
+            changed[col] = pd.Series([ref] * len(changed), index=changed.index, dtype=s.dtype)
+        out.loc[differs, col] = base[differs] - scorer.score_leads(changed)
+    return out
+
+
+def top_reasons(
+    scorer, X: pd.DataFrame, typical: dict, n: int = 3, labels: dict | None = None
+) -> pd.Series:
+    """Each lead's `n` strongest reasons in plain words, strongest first, joined by "; "."""
+    labels = labels if labels is not None else load_config()["labels"]
+    contrib = reason_contributions(scorer, X, typical)
+    values = contrib.to_numpy()
+    order = np.argsort(-np.abs(values), axis=1)[:, :n]
+    cols = np.asarray(X.columns)
+    texts = []
+    for i in range(len(X)):
+        parts = []
+        for j in order[i]:
+            d = values[i, j]
+            if abs(d) < 0.0005:
+                continue
+            text = feature_label(cols[j], X.iat[i, j], labels)
+            parts.append(f"{text} ({'+' if d > 0 else '-'}{abs(d) * 100:.1f} pts)")
+        texts.append("; ".join(parts) or "typical lead")
+    return pd.Series(texts, index=X.index, name="top_reasons")
+
+
+def plot_importance(importance: pd.DataFrame, top: int = 12, ax=None, **kwargs):
+    """Horizontal bars of the most important features (permutation importance)."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    t = importance.head(top).iloc[::-1]
+    ax.barh(t["description"], t["importance"], xerr=t["std"], **kwargs)
+    ax.set_xlabel("drop in ROC AUC when shuffled")
+    ax.set_title("What drives the score")
+    return ax

@@ -1,0 +1,315 @@
+"""The lead table: one row per lead, with what was known at its scoring date and what happened after.
+
+A lead is scored once, `score_after_days` after its record was created (its *scoring date*), so
+a week of behaviour counts and the score still comes early enough to act on. Every feature is
+computed as of that date: contact and company attributes, and the marketing touches that
+occurred strictly before it. Nothing recorded later (stage dates, deals, sales activities) is
+used, so the table cannot leak the outcome it predicts.
+
+The label says whether the lead reached the target (SQL, customer or a won deal) within
+`within_days` after its scoring date. It is missing (`pd.NA`) while that window is still open at
+`as_of`: such leads are the ones to score, not to learn from. Leads that had reached the target
+by their scoring date are left out (there is nothing left to predict) and counted in
+``frame.attrs["left_out"]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from smk.model import CHANNELS, CRM, TOUCH_TYPES
+
+#: Targets a lead table can be built for (the stage reached, or a won deal).
+TARGETS: tuple[str, ...] = ("sql", "customer", "won_deal")
+#: Stages whose dates count as reaching the target (the funnel counts a contact in every stage
+#: up to the furthest one reached, so an opportunity without an SQL date still reached SQL).
+_TARGET_STAGES = {
+    "sql": ("became_sql_at", "became_opportunity_at", "became_customer_at"),
+    "customer": ("became_customer_at",),
+}
+#: Columns of the lead table that are not features.
+KEY_COLUMNS: tuple[str, ...] = ("scored_at", "label")
+CATEGORICAL_FEATURES: tuple[str, ...] = (
+    "job_title",
+    "country",
+    "original_source",
+    "source_detail",
+    "industry",
+)
+RECENT_DAYS = 7
+#: Colleagues count if created in this many days before the scoring date: a window, so that the
+#: feature does not grow with the age of the CRM (which would look like drift every month).
+COLLEAGUE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What the score predicts: reaching `target` within `within_days` after the scoring date,
+    for leads scored `score_after_days` after creation."""
+
+    target: str = "sql"
+    within_days: int = 60
+    score_after_days: int = 7
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ValueError(f"target must be one of {', '.join(TARGETS)}; got {self.target!r}")
+        if self.within_days < 1:
+            raise ValueError(f"within_days must be at least 1, got {self.within_days}")
+        if self.score_after_days < 0:
+            raise ValueError(f"score_after_days must be 0 or more, got {self.score_after_days}")
+
+    def describe(self) -> str:
+        what = {"sql": "became a sales-qualified lead", "customer": "became a customer"}.get(
+            self.target, "won a deal"
+        )
+        return (
+            f"{what} within {self.within_days} days, scored {self.score_after_days} days "
+            "after the lead was created"
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _utc(ts) -> pd.Timestamp:
+    t = pd.Timestamp(ts)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _cut(times: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """Timestamps as int64 ns with NaT and anything at or after `as_of` as missing (max int)."""
+    ns = times.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).view("int64")
+    missing = (ns == np.iinfo("int64").min) | (ns >= as_of.value)
+    return np.where(missing, np.iinfo("int64").max, ns)
+
+
+def target_reached_at(crm: CRM, target: str, as_of: pd.Timestamp) -> np.ndarray:
+    """Per contact (in `crm.contacts` order), when it first reached the target before `as_of`
+    (int64 ns; max int when not reached)."""
+    c = crm.contacts
+    never = np.iinfo("int64").max
+    if target in _TARGET_STAGES:
+        reached = np.full(len(c), never, dtype="int64")
+        for col in _TARGET_STAGES[target]:
+            reached = np.minimum(reached, _cut(c[col], as_of))
+        return reached
+    d = crm.deals
+    won = d[d["is_won"].fillna(False).astype(bool)]
+    when = _cut(won["closed_at"], as_of)
+    idx = pd.Index(c["contact_id"]).get_indexer(won["contact_id"])
+    ok = (idx >= 0) & (when < never)
+    reached = np.full(len(c), never, dtype="int64")
+    np.minimum.at(reached, idx[ok], when[ok])
+    return reached
+
+
+def lead_features(
+    crm: CRM,
+    as_of=None,
+    *,
+    target: str = "sql",
+    within_days: int = 60,
+    score_after_days: int = 7,
+) -> pd.DataFrame:
+    """The lead table of a CRM: features as of each lead's scoring date, and the label.
+
+    Parameters
+    ----------
+    crm : the canonical CRM.
+    as_of : what is known: records dated at or after it are ignored (UTC; default: just after
+        the last record of the export). Re-running with an old `as_of` on a later export gives
+        the same table.
+    target : "sql" (reached SQL or a later stage), "customer" or "won_deal".
+    within_days : the outcome window after the scoring date.
+    score_after_days : days after creation at which a lead is scored.
+
+    Returns
+    -------
+    DataFrame indexed by contact_id: `scored_at` (UTC), `label` (Int64: 1 reached the target in
+    the window, 0 did not, missing while the window is open at `as_of`) and the features (the
+    other columns). Only leads scored before `as_of` appear. ``attrs`` holds the `spec`, `as_of`
+    and `left_out` (leads that had reached the target by their scoring date).
+    """
+    from smk.periods import data_span
+
+    spec = TargetSpec(target, int(within_days), int(score_after_days))
+    if as_of is None:
+        as_of = data_span(crm)[1] + pd.Timedelta(minutes=1)
+    as_of = _utc(as_of)
+    c = crm.contacts.reset_index(drop=True)
+    never = np.iinfo("int64").max
+    created = _cut(c["created_at"], as_of)
+    day = pd.Timedelta(days=1).value
+    scored = np.where(created < never, created + spec.score_after_days * day, never)
+    reached = target_reached_at(crm, spec.target, as_of)
+    in_table = scored < as_of.value
+    already = in_table & (reached <= scored)
+    keep = in_table & ~already
+
+    window_end = scored + spec.within_days * day
+    complete = window_end <= as_of.value
+    label = np.where(complete, (reached > scored) & (reached <= window_end), -1).astype("int64")
+
+    frame = pd.DataFrame(
+        {
+            "scored_at": pd.to_datetime(np.where(keep, scored, 0), utc=True),
+            "label": pd.array(np.where(label >= 0, label, 0), dtype="Int64"),
+        }
+    )
+    frame.loc[label < 0, "label"] = pd.NA
+    contact = {
+        "job_title": c["job_title"],
+        "country": c["country"],
+        "original_source": c["original_source"],
+        "source_detail": c["original_source_detail"],
+    }
+    for col, values in contact.items():
+        frame[col] = values.astype("object").where(values.notna(), np.nan).to_numpy()
+
+    acc = crm.accounts.drop_duplicates("account_id").set_index("account_id")
+    pos = acc.index.get_indexer(c["account_id"].astype("object").where(c["account_id"].notna()))
+    has = pos >= 0
+    industry = acc["industry"].astype("object").to_numpy()
+    frame["industry"] = np.where(has, industry[np.maximum(pos, 0)], None)
+    frame["industry"] = frame["industry"].where(frame["industry"].notna(), np.nan)
+    for col in ("employees", "annual_revenue"):
+        vals = acc[col].astype("float64").to_numpy() if len(acc) else np.zeros(0)
+        frame[col] = np.where(has, vals[np.maximum(pos, 0)] if len(vals) else np.nan, np.nan)
+    frame["account_contacts"] = _colleagues_before(c, created, scored, COLLEAGUE_DAYS * day)
+
+    frame = frame.join(_touch_features(crm, c, scored, as_of))
+    frame.index = pd.Index(c["contact_id"].astype("object"), name="contact_id")
+    frame = frame[keep]
+    frame.attrs = {
+        "spec": spec.to_dict(),
+        "as_of": as_of.isoformat(),
+        "left_out": int(already.sum()),
+    }
+    return frame
+
+
+def _colleagues_before(
+    c: pd.DataFrame, created: np.ndarray, scored: np.ndarray, window: int
+) -> np.ndarray:
+    """Other contacts of the same account created in the `window` (ns) before each lead's
+    scoring date."""
+    out = np.zeros(len(c), dtype="float64")
+    ok = c["account_id"].notna().to_numpy() & (created < np.iinfo("int64").max)
+    if not ok.any():
+        return out
+    codes, _ = pd.factorize(c["account_id"][ok])
+    cr, sc = created[ok], scored[ok]
+    # dense ranks of all times, so that (account, time) packs into one sortable int64
+    times = np.unique(np.concatenate([cr, sc, sc - window]))
+    width = len(times) + 1
+    rows = np.sort(codes * width + np.searchsorted(times, cr))
+    upto = np.searchsorted(rows, codes * width + np.searchsorted(times, sc), side="left")
+    since = np.searchsorted(rows, codes * width + np.searchsorted(times, sc - window), "left")
+    self_counted = (cr < sc) & (cr >= sc - window)
+    out[ok] = upto - since - self_counted
+    return out
+
+
+def _touch_features(crm: CRM, c: pd.DataFrame, scored: np.ndarray, as_of: pd.Timestamp):
+    """Counts and recency of the marketing touches strictly before each lead's scoring date."""
+    n = len(c)
+    tp = crm.touchpoints
+    ci = pd.Index(c["contact_id"]).get_indexer(tp["contact_id"])
+    t = _cut(tp["occurred_at"], as_of)
+    ok = ci >= 0
+    ok[ok] = t[ok] < scored[ci[ok]]
+    ci, t = ci[ok], t[ok]
+    age_days = (scored[ci] - t) / pd.Timedelta(days=1).value
+    out: dict[str, np.ndarray] = {"touches": np.bincount(ci, minlength=n).astype("float64")}
+    for col, vocab, prefix in (
+        ("touch_type", TOUCH_TYPES, "touches_"),
+        ("channel", CHANNELS, "touches_"),
+    ):
+        codes = pd.Index(vocab).get_indexer(tp[col].to_numpy()[ok]).astype("int64")
+        codes = np.where(codes < 0, len(vocab) - 1, codes)  # outside the vocabulary -> other
+        counts = np.bincount(codes * n + ci, minlength=len(vocab) * n).reshape(len(vocab), n)
+        for k, name in enumerate(vocab):
+            key = prefix + name
+            if key in out:  # "other" is both a touch type and a channel
+                key = f"{prefix}{col}_{name}"
+            out[key] = counts[k].astype("float64")
+    channel_codes = pd.Index(CHANNELS).get_indexer(tp["channel"].to_numpy()[ok])
+    pairs = np.unique(ci * len(CHANNELS) + np.maximum(channel_codes, 0))
+    out["channels"] = np.bincount(pairs // len(CHANNELS), minlength=n).astype("float64")
+    out[f"touches_last_{RECENT_DAYS}_days"] = np.bincount(
+        ci[age_days <= RECENT_DAYS], minlength=n
+    ).astype("float64")
+    last = np.full(n, np.inf)
+    np.minimum.at(last, ci, age_days)
+    first = np.full(n, -np.inf)
+    np.maximum.at(first, ci, age_days)
+    out["days_since_last_touch"] = np.where(np.isinf(last), np.nan, last)
+    out["days_since_first_touch"] = np.where(np.isinf(first), np.nan, first)
+    return pd.DataFrame(out)
+
+
+def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    """The features of a lead table (every column but `scored_at` and `label`)."""
+    return frame.drop(columns=[c for c in KEY_COLUMNS if c in frame.columns])
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """The leads whose outcome window had closed by `as_of` (the ones a model can learn from)."""
+    return frame[frame["label"].notna()]
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """Train on older leads, test on the newest: the boundaries, in scoring dates."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    train_end: pd.Timestamp  # last scoring date in train
+    test_start: pd.Timestamp  # first scoring date in test
+    gap_days: int
+
+    def describe(self) -> str:
+        return (
+            f"train: {len(self.train):,} leads scored {self.train['scored_at'].min():%Y-%m-%d} to "
+            f"{self.train_end:%Y-%m-%d}; test: {len(self.test):,} leads scored "
+            f"{self.test_start:%Y-%m-%d} to {self.test['scored_at'].max():%Y-%m-%d}"
+        )
+
+
+def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | None = None):
+    """Split the labelled leads by scoring date: the newest `test_share` are the test set.
+
+    Training leads must have had their whole outcome window closed before the first test lead
+    was scored (`gap_days`, default the table's `within_days`), exactly as when the model is
+    trained on one day and used the next: otherwise training labels would come from the
+    test period.
+    """
+    if not 0 < test_share < 1:
+        raise ValueError(f"test_share must be between 0 and 1, got {test_share}")
+    data = labelled(frame).sort_values("scored_at", kind="stable")
+    if gap_days is None:
+        gap_days = int(frame.attrs.get("spec", {}).get("within_days", 0))
+    if len(data) < 10:
+        raise ValueError(
+            f"only {len(data)} leads have a known outcome: choose a later as_of or a shorter "
+            "within_days"
+        )
+    test_start = data["scored_at"].iloc[int(np.floor(len(data) * (1 - test_share)))]
+    test = data[data["scored_at"] >= test_start]
+    train = data[data["scored_at"] < test_start - pd.Timedelta(days=gap_days)]
+    if train["label"].nunique() < 2 or test["label"].nunique() < 2:
+        raise ValueError(
+            "the time split leaves a set with one outcome only: use more months of data, a "
+            "smaller gap_days or a more common target"
+        )
+    return TimeSplit(
+        train=train,
+        test=test,
+        train_end=train["scored_at"].max(),
+        test_start=test_start,
+        gap_days=gap_days,
+    )

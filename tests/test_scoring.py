@@ -1,0 +1,428 @@
+"""Lead scoring: features as of the scoring date, the rule-based score, `LeadScorer` as a
+scikit-learn classifier, the leakage guard, evaluation tables, the model file and drift."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import check_estimator
+from threadpoolctl import threadpool_limits
+
+from smk import scoring as sc
+from smk.model import CRM, SCHEMA, dtype_of, empty_table
+from smk.synth import synthesize
+
+UTC = "UTC"
+
+
+def _table(name: str, rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows) if rows else empty_table(name)
+    for col, kind in SCHEMA[name].items():
+        if col not in frame:
+            frame[col] = pd.Series(None, index=frame.index, dtype=dtype_of(kind))
+        frame[col] = frame[col].astype(dtype_of(kind))
+    return frame[list(SCHEMA[name])]
+
+
+def _ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz=UTC)
+
+
+def tiny_crm() -> CRM:
+    """Three leads created on 2026-01-01; lead 1 reaches SQL on day 20, lead 2 on day 3
+    (before its scoring date), lead 3 never."""
+    contacts = _table(
+        "contacts",
+        [
+            {"contact_id": "1", "account_id": "a", "created_at": _ts("2026-01-01"),
+             "became_sql_at": _ts("2026-01-21"), "job_title": "Head of Marketing",
+             "original_source": "email", "country": "Germany"},
+            {"contact_id": "2", "account_id": "a", "created_at": _ts("2026-01-01 01:00"),
+             "became_sql_at": _ts("2026-01-04"), "job_title": "Student",
+             "original_source": "direct", "country": "Germany"},
+            {"contact_id": "3", "account_id": "b", "created_at": _ts("2026-01-01 02:00"),
+             "job_title": None, "original_source": "referral", "country": "France"},
+        ],
+    )  # fmt: skip
+    accounts = _table(
+        "accounts",
+        [
+            {"account_id": "a", "industry": "Computer Software", "employees": 300},
+            {"account_id": "b", "industry": "Retail", "employees": 8},
+        ],
+    )
+    touches = _table(
+        "touchpoints",
+        [
+            # lead 1: a form 30 days before scoring (half points), an event at scoring - 1 min
+            {"touchpoint_id": "t1", "contact_id": "1", "occurred_at": _ts("2025-12-09"),
+             "channel": "email", "touch_type": "form"},
+            {"touchpoint_id": "t2", "contact_id": "1", "occurred_at": _ts("2026-01-07 23:59"),
+             "channel": "offline", "touch_type": "event"},
+            # after lead 1's scoring date (2026-01-08 00:00): must not count
+            {"touchpoint_id": "t3", "contact_id": "1", "occurred_at": _ts("2026-01-08"),
+             "channel": "email", "touch_type": "form"},
+            {"touchpoint_id": "t4", "contact_id": "3", "occurred_at": _ts("2026-01-02"),
+             "channel": "referral", "touch_type": "visit"},
+        ],
+    )  # fmt: skip
+    return CRM(
+        contacts=contacts,
+        accounts=accounts,
+        deals=_table("deals", []),
+        touchpoints=touches,
+        activities=_table("activities", []),
+        spend=_table("spend", []),
+        source="test",
+        format="canonical",
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """OpenMP start-up dominates boosting on test-sized data: one thread is much faster."""
+    with threadpool_limits(1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def synth_leads():
+    data = synthesize(n_contacts=3000, months=12, seed=5)
+    leads = sc.lead_features(data.crm, as_of="2026-11-01")
+    return data, leads
+
+
+@pytest.fixture(scope="module")
+def fitted(synth_leads):
+    _, leads = synth_leads
+    split = sc.time_split(leads)
+    with threadpool_limits(1):
+        scorer = sc.LeadScorer(random_state=0).fit(
+            sc.feature_matrix(split.train), split.train["label"].astype(int)
+        )
+    return split, scorer
+
+
+# ---------------------------------------------------------------------------- features
+def test_features_count_only_touches_before_the_scoring_date():
+    leads = sc.lead_features(tiny_crm(), as_of="2026-06-01", score_after_days=7)
+    lead = leads.loc["1"]
+    assert lead["scored_at"] == _ts("2026-01-08")
+    assert lead["touches"] == 2  # t3 falls on the scoring date itself: not known yet
+    assert lead["touches_form"] == 1 and lead["touches_event"] == 1
+    assert lead["touches_last_7_days"] == 1
+    assert lead["days_since_last_touch"] == pytest.approx(1 / 1440)
+    assert lead["industry"] == "Computer Software" and lead["employees"] == 300
+
+
+def test_leads_that_reached_the_target_before_scoring_are_left_out():
+    leads = sc.lead_features(tiny_crm(), as_of="2026-06-01", score_after_days=7)
+    assert "2" not in leads.index  # SQL on day 3, scored on day 7
+    assert leads.attrs["left_out"] == 1
+    assert leads.loc["1", "label"] == 1 and leads.loc["3", "label"] == 0
+
+
+def test_label_is_missing_while_the_outcome_window_is_open():
+    leads = sc.lead_features(tiny_crm(), as_of="2026-02-01", within_days=60)
+    assert leads["label"].isna().all()  # windows end 2026-03-09, after as_of
+    # an event after as_of is not known: as of 2026-01-15 lead 1 has not reached SQL yet
+    early = sc.lead_features(tiny_crm(), as_of="2026-01-15", within_days=60)
+    assert early.loc["1", "touches"] == 2
+    assert pd.isna(early.loc["1", "label"])
+
+
+def test_colleagues_count_only_contacts_created_before_the_scoring_date():
+    leads = sc.lead_features(tiny_crm(), as_of="2026-06-01", score_after_days=0)
+    assert leads.loc["1", "account_contacts"] == 0  # lead 2 was created an hour later
+    assert leads.loc["3", "account_contacts"] == 0
+    later = sc.lead_features(tiny_crm(), as_of="2026-06-01", score_after_days=7)
+    assert later.loc["1", "account_contacts"] == 1
+    # colleagues count for 90 days: scored 100 days after creation, lead 2 no longer counts
+    late = sc.lead_features(tiny_crm(), as_of="2026-12-01", target="customer", score_after_days=100)
+    assert late.loc["1", "account_contacts"] == 0
+
+
+def test_lead_table_holds_no_outcome_fields(synth_leads):
+    _, leads = synth_leads
+    X = sc.feature_matrix(sc.labelled(leads))
+    assert sc.check_no_leakage(X, sc.labelled(leads)["label"].astype(int)) == []
+
+
+def test_time_split_trains_on_older_leads_with_closed_outcome_windows(synth_leads):
+    _, leads = synth_leads
+    split = sc.time_split(leads, test_share=0.25)
+    assert split.train["scored_at"].max() < split.test_start - pd.Timedelta(days=60)
+    assert split.test["scored_at"].min() == split.test_start
+    n = len(sc.labelled(leads))
+    assert 0.24 * n <= len(split.test) <= 0.26 * n + 5
+    assert split.train["label"].notna().all() and split.test["label"].notna().all()
+    no_gap = sc.time_split(leads, test_share=0.25, gap_days=0)
+    assert no_gap.train["scored_at"].max() < no_gap.test_start
+    assert len(no_gap.train) > len(split.train)
+
+
+# ---------------------------------------------------------------------------- rules
+def test_rule_based_score_matches_a_hand_computed_example():
+    crm = tiny_crm()
+    leads = sc.lead_features(crm, as_of="2026-06-01", score_after_days=7)
+    score = sc.rule_based_score(crm, leads)
+    # lead 1: Head of Marketing 12 + Computer Software 10 + 300 employees 8 = 30 fit points;
+    # form (10 points) 30 days old = 5, event (15) one minute old = 15 * 0.5 ** (1/1440/30)
+    assert score.loc["1", "fit_points"] == 30
+    assert score.loc["1", "engagement_points"] == pytest.approx(5 + 15 * 0.5 ** (1 / 43200))
+    # lead 3: no title 0 + Retail -5 + 8 employees -10 = -15; a visit (1 point) 6 days and
+    # 2 hours before its scoring date (created 02:00 + 7 days)
+    age = 6 + 2 / 24
+    assert score.loc["3", "fit_points"] == -15
+    assert score.loc["3", "engagement_points"] == pytest.approx(0.5 ** (age / 30))
+    assert score.loc["3", "score"] == pytest.approx(-15 + 0.5 ** (age / 30))
+
+
+def test_engagement_points_are_capped():
+    crm = tiny_crm()
+    leads = sc.lead_features(crm, as_of="2026-06-01")
+    rules = sc.load_config()["rules"]
+    rules["engagement"]["max_points"] = 3
+    assert sc.rule_based_score(crm, leads, rules)["engagement_points"].max() == 3
+
+
+# ---------------------------------------------------------------------------- the scorer
+def test_scorer_passes_the_scikit_learn_estimator_checks():
+    # the leakage guard is off: the checks' toy data separate classes perfectly on purpose
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for estimator in (
+            sc.LeadScorer(leakage_guard="off"),
+            sc.LeadScorer(model="logistic", leakage_guard="off"),
+        ):
+            results = check_estimator(estimator, on_fail=None)
+            failed = [
+                (r["check_name"], repr(r["exception"])) for r in results if r["status"] == "failed"
+            ]
+            assert failed == []
+            assert sum(r["status"] == "passed" for r in results) >= 50
+
+
+def test_scorer_scores_unseen_categories_and_missing_values():
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame(
+        {
+            "title": rng.choice(["CEO", "Student", "Manager"], n),
+            "touches": rng.poisson(2, n).astype(float),
+        }
+    )
+    y = np.array(((X["title"] == "CEO") | (X["touches"] > 3)).astype(int))
+    y[rng.random(n) < 0.15] ^= 1
+    new = pd.DataFrame(
+        {"title": ["Astronaut", None, "CEO", np.nan], "touches": [np.nan, 1.0, np.nan, 5.0]}
+    )
+    with threadpool_limits(1):
+        for model in sc.model.MODELS:
+            scorer = sc.LeadScorer(model=model, random_state=0).fit(X, y)
+            p = scorer.score_leads(new)
+            assert p.shape == (4,) and np.isfinite(p).all() and ((p > 0) & (p < 1)).all()
+            assert p[2] > p[1]  # a known CEO beats an unknown title with one touch
+
+
+def test_scorer_works_in_cross_validation_grid_search_and_pipelines(fitted):
+    split, _ = fitted
+    X = sc.feature_matrix(split.train)
+    y = split.train["label"].astype(int)
+    with threadpool_limits(1):
+        aucs = cross_val_score(sc.LeadScorer(random_state=0), X, y, cv=3, scoring="roc_auc")
+        assert aucs.shape == (3,) and np.isfinite(aucs).all()
+        grid = GridSearchCV(
+            sc.LeadScorer(random_state=0),
+            {"model": ["hgb", "logistic"], "max_iter": [20, 50]},
+            cv=3,
+            scoring="roc_auc",
+        ).fit(X, y)
+        assert grid.best_params_["model"] in ("hgb", "logistic")
+        pipe = make_pipeline(
+            FunctionTransformer(lambda f: f.drop(columns=["source_detail"])),
+            sc.LeadScorer(model="logistic"),
+        ).fit(X, y)
+        assert pipe.predict_proba(X).shape == (len(X), 2)
+
+
+def test_calibrated_scorer_gives_probabilities(fitted):
+    split, _ = fitted
+    X, y = sc.feature_matrix(split.train), split.train["label"].astype(int)
+    with threadpool_limits(1):
+        scorer = sc.LeadScorer(calibration="isotonic", random_state=0).fit(X, y)
+    p = scorer.score_leads(sc.feature_matrix(split.test))
+    assert ((p >= 0) & (p <= 1)).all() and abs(p.mean() - y.mean()) < 0.05
+
+
+def test_scorer_refuses_timestamps_and_unknown_settings():
+    X = pd.DataFrame({"when": pd.date_range("2026-01-01", periods=4, tz=UTC), "n": [1, 2, 3, 4]})
+    with pytest.raises(TypeError, match="turn them into ages"):
+        sc.LeadScorer().fit(X, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="model must be one of"):
+        sc.LeadScorer(model="forest").fit(X[["n"]], [0, 1, 0, 1])
+
+
+# ---------------------------------------------------------------------------- leakage guard
+@pytest.mark.parametrize("column", ["became_customer_at", "deal_amount", "lifecycle_stage"])
+def test_leakage_guard_refuses_outcome_fields(fitted, column):
+    split, _ = fitted
+    X = sc.feature_matrix(split.train).copy()
+    X[column] = np.arange(len(X), dtype=float)
+    with pytest.raises(sc.LeakageError, match=column):
+        sc.LeadScorer().fit(X, split.train["label"].astype(int))
+
+
+def test_leakage_guard_catches_a_planted_leaky_column_with_an_innocent_name(fitted):
+    split, _ = fitted
+    X = sc.feature_matrix(split.train).copy()
+    y = split.train["label"].astype(int).to_numpy()
+    # "days until a call": known only because the lead converted
+    X["days_to_call"] = np.where(y == 1, 2.0, 40.0) + np.random.default_rng(1).random(len(X))
+    with pytest.raises(sc.LeakageError, match="days_to_call.*AUC 1.000"):
+        sc.LeadScorer().fit(X, y)
+    with pytest.warns(UserWarning, match="days_to_call"):
+        sc.LeadScorer(leakage_guard="warn", max_iter=5).fit(X, y)
+
+
+def test_leakage_guard_does_not_flag_a_unique_id_column(fitted):
+    split, _ = fitted
+    X = sc.feature_matrix(split.train).assign(crm_id=[f"id{i}" for i in range(len(split.train))])
+    assert sc.check_no_leakage(X, split.train["label"].astype(int)) == []
+
+
+# ---------------------------------------------------------------------------- evaluation
+def test_decile_table_and_gains_add_up():
+    y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    score = np.linspace(1, 0, 10)
+    deciles = sc.decile_table(y, score, deciles=5)
+    assert deciles["conversions"].tolist() == [2, 1, 0, 0, 0]
+    assert deciles["lift"].iloc[0] == pytest.approx(1.0 / 0.3)
+    assert deciles["cumulative_share_of_conversions"].iloc[-1] == 1
+    gains = sc.cumulative_gains(y, score)
+    assert gains["share_of_conversions"].iloc[4] == pytest.approx(1.0)
+
+
+def test_score_metrics_compare_scores_side_by_side():
+    rng = np.random.default_rng(3)
+    p = rng.random(2000) * 0.4
+    y = (rng.random(2000) < p).astype(int)
+    table = sc.score_metrics(y, {"model": p, "rules": p * 100, "noise": rng.random(2000) * 0.4})
+    assert table.loc["model", "roc_auc"] == pytest.approx(table.loc["rules", "roc_auc"])
+    assert table.loc["model", "roc_auc"] > table.loc["noise", "roc_auc"] + 0.1
+    assert table.loc["model", "ece"] < 0.03  # drawn from p: calibrated
+    assert np.isnan(table.loc["rules", "brier"])  # points are not probabilities
+
+
+def test_mql_threshold_respects_sales_capacity_or_maximises_value():
+    p = np.linspace(0.01, 0.5, 100)
+    tradeoff = sc.threshold_tradeoff(
+        p, leads_per_month=200, value_per_conversion=100, cost_per_lead=20
+    )
+    cap = sc.choose_mql_threshold(tradeoff, capacity=50)
+    assert cap["leads_per_month"] <= 50 and cap["leads_per_month"] > 40
+    best = sc.choose_mql_threshold(tradeoff)
+    assert best["rule"] == "value" and best["threshold"] == pytest.approx(0.2, abs=0.01)
+    with pytest.raises(ValueError, match="raise the capacity"):
+        sc.choose_mql_threshold(tradeoff, capacity=0.5)
+
+
+def test_grades_follow_the_configured_shares():
+    ref = np.linspace(0, 1, 1001)
+    thresholds = sc.grade_thresholds(ref, {"A": 0.1, "B": 0.2, "C": 0.3, "D": 0.4})
+    grades = sc.assign_grades(ref, thresholds)
+    shares = pd.Series(grades).value_counts(normalize=True)
+    assert shares["A"] == pytest.approx(0.1, abs=0.002)
+    assert shares["D"] == pytest.approx(0.4, abs=0.002)
+    assert sc.assign_grades([1.0, 0.0], thresholds).tolist() == ["A", "D"]
+
+
+def test_top_reasons_are_plain_words_with_direction(fitted):
+    split, scorer = fitted
+    X = sc.feature_matrix(split.test).head(20)
+    typical = sc.typical_values(sc.feature_matrix(split.train))
+    reasons = sc.top_reasons(scorer, X, typical, n=3)
+    contrib = sc.reason_contributions(scorer, X, typical)
+    assert len(reasons) == 20 and reasons.str.len().gt(0).all()
+    lead = contrib.abs().sum(axis=1).idxmax()
+    first = reasons[lead].split("; ")[0]
+    assert first.endswith("pts)") and ("(+" in first or "(-" in first)
+    assert "_" not in first.split(" (")[0] or "job title" in first  # words, not column names
+
+
+# ---------------------------------------------------------------------------- model file
+def _bundle(fitted):
+    split, scorer = fitted
+    return sc.build_model(scorer, split.train, split.test, {"target": "sql"}, mql_threshold=0.2)
+
+
+def test_model_file_round_trip_keeps_scores_and_metadata(fitted, tmp_path):
+    model = _bundle(fitted)
+    path = sc.save_model(model, tmp_path / "lead_scorer")
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["version"] == model.version and meta["features"] == model.features
+    assert meta["training_period"][0] < meta["training_period"][1]
+    loaded = sc.load_model(path)
+    X = sc.feature_matrix(fitted[0].test)
+    np.testing.assert_array_equal(loaded.scorer.score_leads(X), model.scorer.score_leads(X))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [("format", 0, "model-file format 0"), ("scikit-learn", "0.24.2", "scikit-learn 0.24.2")],
+)
+def test_model_file_from_an_incompatible_version_is_refused(fitted, tmp_path, key, value, message):
+    path = sc.save_model(_bundle(fitted), tmp_path / "old")
+    meta_path = path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text())
+    if key == "format":
+        meta["format"] = value
+    else:
+        meta["created_with"][key] = value
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(sc.IncompatibleModelError, match=f"{message}.*Retrain"):
+        sc.load_model(path)
+
+
+def test_scored_leads_have_crm_id_score_grade_reasons_and_version(fitted):
+    model = _bundle(fitted)
+    table = sc.score_leads(model, fitted[0].test.head(30))
+    assert list(table.columns[:6]) == [
+        "contact_id", "score", "grade", "mql", "top_reasons", "model_version"
+    ]  # fmt: skip
+    assert table["score"].is_monotonic_decreasing
+    assert set(table["grade"]) <= {"A", "B", "C", "D"}
+    assert (table["mql"] == (table["score"] >= 0.2)).all()
+
+
+# ---------------------------------------------------------------------------- drift
+def test_psi_is_zero_for_the_same_population_and_flags_a_shift(fitted):
+    model = _bundle(fitted)
+    X = sc.feature_matrix(fitted[0].train)
+    same = sc.population_stability(model.reference, X)
+    assert same["psi"].max() < 1e-9
+    shifted = X.assign(touches=X["touches"] + 5, job_title="Student")
+    table = sc.population_stability(model.reference, shifted).set_index("feature")
+    assert table.loc["touches", "status"] == "retrain"
+    assert table.loc["job_title", "status"] == "retrain"
+    assert table.loc["industry", "status"] == "stable"
+
+
+def test_scoring_a_later_month_reports_drift_and_warns_to_retrain(fitted):
+    model = _bundle(fitted)
+    later = fitted[0].test.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        calm = sc.drift_report(model, later, as_of=later["scored_at"].max())
+    assert not calm["retrain"] and "score" in set(calm["table"]["feature"])
+    later["touches_email"] = later["touches_email"] + 10
+    with pytest.warns(UserWarning, match="should be retrained.*touches_email"):
+        drift = sc.drift_report(model, later, as_of="2028-01-01")
+    assert drift["retrain"] and any("days old" in r for r in drift["reasons"])
