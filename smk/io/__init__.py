@@ -99,11 +99,11 @@ def _headers(path: Path) -> set[str]:
 
 
 def _has_canonical_headers(candidates: list[Path]) -> bool:
-    for p in candidates:
-        if p.stem.lower() in SCHEMA:
-            if p.suffix.lower() == ".parquet" or set(SCHEMA[p.stem.lower()]) & _headers(p):
-                return True
-    return False
+    return any(
+        p.stem.lower() in SCHEMA
+        and (p.suffix.lower() == ".parquet" or bool(set(SCHEMA[p.stem.lower()]) & _headers(p)))
+        for p in candidates
+    )
 
 
 def load(

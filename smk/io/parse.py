@@ -207,6 +207,8 @@ class DateOptions:
     dayfirst: bool | None = None
 
 
+DEFAULT_DATE_OPTIONS = DateOptions()
+
 # (format, order) pairs tried per column; order is "ymd", "mdy" or "dmy".
 _FORMATS: tuple[tuple[str, str], ...] = (
     ("%Y-%m-%d %H:%M", "ymd"),
@@ -285,7 +287,7 @@ def _representable(parsed: pd.Series) -> pd.Series:
 
 @on_uniques
 def parse_datetimes(
-    values: pd.Series, options: DateOptions = DateOptions()
+    values: pd.Series, options: DateOptions = DEFAULT_DATE_OPTIONS
 ) -> tuple[pd.Series, pd.Series, list[str]]:
     """Parse a date column into tz-aware UTC; returns (values, bad mask, warnings).
 

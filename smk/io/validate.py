@@ -39,7 +39,7 @@ def assemble(
     *,
     source: str,
     format: str,
-    options: parse.DateOptions = parse.DateOptions(),
+    options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
     warnings: list[str] | None = None,
 ) -> CRM:
     """Type, validate and cross-check raw tables; returns the CRM with its quality account.
@@ -333,6 +333,5 @@ def _infer_closed(deals: pd.DataFrame) -> None:
         return
     won = deals["is_won"].fillna(False)
     deals["is_closed"] = deals["is_closed"].mask(deals["is_closed"].isna() & won, True)
-    deals["is_won"] = deals["is_won"].mask(
-        deals["is_won"].isna() & (deals["is_closed"] == False), False
-    )  # noqa: E712
+    open_ = deals["is_closed"].eq(False).fillna(False).astype(bool)
+    deals["is_won"] = deals["is_won"].mask(deals["is_won"].isna() & open_, False)
