@@ -252,3 +252,133 @@ def attribution_intervals(
         ax.spines[side].set_visible(False)
     ax.set_title(title or "Data-driven credit with bootstrap intervals: overlapping bars are ties")
     return ax
+
+
+# ------------------------------------------------------------------ segmentation (notebook 02)
+#: Profile measures the segment heatmap shows by default (plus every channel_<c> share).
+SEGMENT_PROFILE_COLUMNS: tuple[str, ...] = (
+    "share_of_accounts",
+    "share_of_revenue",
+    "conversion_rate",
+    "median_deal_size",
+    "median_employees",
+    "median_days_to_customer",
+)
+
+
+def segment_selection(
+    selection: pd.DataFrame,
+    chosen: int | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    **line_kwargs,
+) -> Axes:
+    """BIC (lower is better) and silhouette (higher is better) per number of segments, from
+    `AccountSegmenter.selection_`, with the chosen number marked."""
+    ax = _axes(ax, figsize=(7, 3.5))
+    x = selection["n_segments"]
+    has_bic = selection["bic"].notna().any()
+    if has_bic:
+        ax.plot(
+            x,
+            selection["bic"],
+            marker="o",
+            color=MARKETING,
+            label="BIC (lower is better)",
+            **line_kwargs,
+        )
+        ax.set_ylabel("BIC")
+        other = ax.twinx()
+    else:
+        other = ax
+    other.plot(
+        x,
+        selection["silhouette"],
+        marker="s",
+        color=SALES,
+        label="silhouette (higher is better)",
+        **line_kwargs,
+    )
+    other.set_ylabel("silhouette")
+    handles = ax.get_legend_handles_labels()[0] + (
+        other.get_legend_handles_labels()[0] if other is not ax else []
+    )
+    ax.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize="small")
+    if chosen is not None:
+        ax.axvline(chosen, color=NEUTRAL, linestyle="--")
+    ax.set_xticks(list(x))
+    ax.set_xlabel("number of segments")
+    ax.set_title(
+        title
+        or (f"How many segments? The data supports {chosen}" if chosen else "How many segments?")
+    )
+    return ax
+
+
+def segment_profiles_heatmap(
+    profiles: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    **imshow_kwargs,
+) -> Axes:
+    """Segments (rows) x profile measures (columns) from `smk.segmentation.persona_profiles`,
+    coloured by how far each segment is from the average segment, annotated with the values."""
+    if columns is None:
+        columns = [c for c in SEGMENT_PROFILE_COLUMNS if c in profiles] + [
+            c for c in profiles.columns if c.startswith("channel_")
+        ]
+    values = profiles[list(columns)].astype("float64")
+    spread = values.std(ddof=0).replace(0, 1.0)
+    z = ((values - values.mean()) / spread).fillna(0.0)
+    ax = _axes(ax, figsize=(max(8, 0.9 * len(columns)), 0.6 * len(profiles) + 1.8))
+    imshow_kwargs.setdefault("cmap", "RdBu_r")
+    ax.imshow(z.to_numpy(), vmin=-2, vmax=2, aspect="auto", **imshow_kwargs)
+    names = profiles["persona"] if "persona" in profiles else profiles["segment"].astype(str)
+    ax.set_yticks(
+        range(len(profiles)), [f"{s}: {p}" for s, p in zip(profiles["segment"], names, strict=True)]
+    )
+    ax.set_xticks(
+        range(len(columns)),
+        [c.removeprefix("channel_").replace("_", " ") for c in columns],
+        rotation=45,
+        ha="right",
+    )
+    for i in range(values.shape[0]):
+        for j, col in enumerate(columns):
+            v = values.iat[i, j]
+            share = "share" in col or "rate" in col or col.startswith("channel_")
+            text = "" if pd.isna(v) else (f"{v:.0%}" if share else f"{v:,.0f}")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if abs(z.iat[i, j]) > 1.2 else "black",
+            )
+    ax.set_title(title or "Segment profiles: red = above the average segment, blue = below")
+    return ax
+
+
+def segment_map(
+    points: pd.DataFrame,
+    ax: Axes | None = None,
+    title: str | None = None,
+    **scatter_kwargs,
+) -> Axes:
+    """Accounts in two dimensions coloured by segment, from `smk.segmentation.segment_projection`
+    (columns x, y, segment): clouds that sit apart are segments that really differ."""
+    ax = _axes(ax, figsize=(7, 5))
+    scatter_kwargs.setdefault("s", 8)
+    scatter_kwargs.setdefault("alpha", 0.6)
+    for segment, group in points.groupby("segment", sort=True):
+        ax.scatter(group["x"], group["y"], label=f"segment {segment}", **scatter_kwargs)
+    ax.set_xlabel("first principal component")
+    ax.set_ylabel("second principal component")
+    ax.legend(fontsize="small", markerscale=2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title or "Accounts by segment (a 2-D projection of their features)")
+    return ax

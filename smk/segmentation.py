@@ -1,0 +1,1314 @@
+"""Segments and personas: who the accounts are, what they are worth, and plain words for both.
+
+Marketing plans by target groups and personas; sales needs to know which kind of account it is
+talking to. This module gives both sides the same segments and the same words for them:
+
+* **Customer value** (`rfm_table`, `customer_value`): recency, frequency and monetary value of
+  each account's won deals, scored 1-5 and named by a readable segment table (`RFM_SEGMENTS`:
+  champions, loyal, at risk, hibernating, ...), plus a CLV-style value where the history allows.
+* **Account segments** (`account_features`, `AccountSegmenter`): firmographics (industry, size,
+  country) and behaviour (channel mix, engagement, funnel progress) per account, clustered by a
+  scikit-learn estimator (a Gaussian mixture for mixed data, or k-means; the number of segments
+  by BIC / silhouette, or fixed).
+* **Personas** (`persona_profiles`, `name_personas`): one profile row per segment and a
+  deterministic plain-words name derived from it.
+* **Stable segments** (`segment_accounts`; `save_segmenter`, `load_segmenter`,
+  `segment_drift`, `drift_note`): a fitted model is saved next to the report, the next month's
+  accounts are assigned to it unless a refit is asked for, and a note says how much the
+  segments moved.
+* **Cuts for the other views** (`segment_by_channel`, `segment_by_stage`; `segments.csv` from
+  `segments_export` is what `smk.funnel.read_segments` reads).
+
+Plots of these tables are in `smk.plots` (`segment_selection`, `segment_profiles_heatmap`,
+`segment_map` with `segment_projection`).
+
+Business rules (RFM segments, CLV settings, feature groups and weights, persona naming) are
+configuration: module-level tables with defaults that every function takes as an argument.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, clone
+from sklearn.cluster import KMeans
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from smk.funnel import FUNNEL_STAGES, stage_entry_dates
+from smk.model import CRM
+
+
+# ============================================================================ configuration
+class RFMSegment(NamedTuple):
+    """One row of the RFM segment table: scores are inclusive (low, high) ranges, 1-5."""
+
+    name: str
+    recency: tuple[int, int]
+    frequency: tuple[int, int]
+    action: str = ""
+
+
+#: Named RFM segments, first match wins (recency and frequency scores 1-5, 5 best). The
+#: classic R x F grid: every one of the 25 cells is covered; anything else is "other".
+# fmt: off
+RFM_SEGMENTS: tuple[RFMSegment, ...] = (
+    #          name                   recency  frequency  what to do
+    RFMSegment("champions",           (5, 5),  (4, 5),    "reward them, ask for referrals and case studies"),
+    RFMSegment("loyal",               (3, 4),  (4, 5),    "upsell higher tiers, keep them close"),
+    RFMSegment("potential loyalists", (4, 5),  (2, 3),    "offer an upgrade path or a second product"),
+    RFMSegment("new customers",       (5, 5),  (1, 1),    "onboard well, build the relationship early"),
+    RFMSegment("promising",           (4, 4),  (1, 1),    "show what else they could buy"),
+    RFMSegment("need attention",      (3, 3),  (3, 3),    "offers based on what they bought before"),
+    RFMSegment("about to sleep",      (3, 3),  (1, 2),    "share valuable content, reconnect"),
+    RFMSegment("can't lose them",     (1, 2),  (5, 5),    "win them back: call them before a competitor does"),
+    RFMSegment("at risk",             (1, 2),  (3, 4),    "personal outreach, renewal and reactivation offers"),
+    RFMSegment("hibernating",         (1, 2),  (1, 2),    "offer other products, or let them rest"),
+)
+# fmt: on
+RFM_OTHER = "other"
+#: Accounts with no won deal by the as-of date (not scored).
+RFM_NO_PURCHASE = "no purchase yet"
+
+#: CLV-style value: margin x annual value x sum over the horizon of retention^t / (1 + d)^t.
+CLV_SETTINGS: dict = {
+    "horizon_years": 3,
+    "annual_discount_rate": 0.10,
+    "gross_margin": 1.0,  # share of revenue that is profit; 1.0 = value in revenue terms
+    "min_history_days": 90,  # younger customers get no CLV ("history too short")
+    "retention": 0.80,  # assumed yearly retention when the export cannot estimate it
+    "min_accounts_for_retention": 20,  # customers with a year of history needed to estimate it
+}
+
+#: Feature groups clustered on, with how much each of a group's columns counts (1.0 = as much
+#: as a firmographic column) in the mixture's likelihood and in k-means distances. Size is
+#: employees and revenue per employee (annual revenue is their product, so it would count size
+#: twice). Behaviour is measured on a handful of contacts per account and is much noisier than
+#: firmographics, so each behaviour column counts a quarter. `kind: category` columns are
+#: categories (one category distribution per segment in the mixture, one-hot for k-means).
+FEATURE_GROUPS: dict[str, dict] = {
+    "size": {"columns": ("log_employees", "log_revenue_per_employee"), "weight": 1.0},
+    "industry": {"columns": ("industry",), "weight": 1.0, "kind": "category"},
+    "country": {"columns": ("country",), "weight": 1.0, "kind": "category"},
+    "channel_mix": {"columns": "channel_*", "weight": 0.25},
+    "engagement": {"columns": ("log_contacts", "log_touches_per_contact"), "weight": 0.25},
+    "funnel": {
+        "columns": ("share_reached_mql", "share_reached_opportunity", "log_median_deal_amount"),
+        "weight": 0.25,
+    },
+}
+
+#: Contacts' worth of "average account" mixed into each account's behaviour (channel mix,
+#: funnel shares): an account with one contact tells little about the account.
+BEHAVIOUR_PRIOR_CONTACTS = 3.0
+#: With n_segments="auto", candidates are compared on at most this many accounts (a random
+#: sample, seeded); the chosen model is then fitted on all of them.
+SELECTION_SAMPLE = 20_000
+
+#: Persona naming: size band by the segment's median employees (upper bound exclusive).
+SIZE_BANDS: tuple[tuple[float, str], ...] = (
+    (50, "Small business"),
+    (250, "Lower mid-market"),
+    (1000, "Mid-market"),
+    (math.inf, "Enterprise"),
+)
+#: An industry names the segment when it holds at least this share of its accounts; else the
+#: top two when together they do; else "mixed industries".
+INDUSTRY_NAME_SHARE = 0.6
+#: Above this many times its share of accounts, a segment's revenue share earns "high-value".
+HIGH_VALUE_RATIO = 2.0
+
+#: File name of the fitted model saved next to the report, and its format version.
+MODEL_FILE = "segmentation-model.joblib"
+MODEL_FORMAT = 1
+#: A refit that agrees with the stored segments below this adjusted Rand index: refit advised.
+DRIFT_REFIT_BELOW = 0.8
+
+
+# ============================================================================ RFM and value
+def _as_of(as_of) -> pd.Timestamp:
+    ts = pd.Timestamp(as_of)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def score_quintiles(values: pd.Series, higher_is_better: bool = True, bins: int = 5) -> pd.Series:
+    """Scores 1..`bins` by rank: the best values score `bins`; ties share the lower score.
+
+    score = 1 + floor(bins * (rank - 1) / n), rank ascending from the worst value (ties take the
+    lowest rank), so five distinct values score 1..5 and a value most accounts share (one deal)
+    scores 1 rather than landing in the middle.
+    """
+    if values.empty:
+        return pd.Series(dtype="Int64", index=values.index)
+    goodness = values if higher_is_better else -values
+    rank = goodness.rank(method="min", ascending=True)
+    score = 1 + np.floor(bins * (rank - 1) / len(values))
+    return score.astype("int64")
+
+
+def rfm_table(
+    crm: CRM,
+    as_of,
+    segments: Sequence[RFMSegment] = RFM_SEGMENTS,
+    include_non_buyers: bool = True,
+) -> pd.DataFrame:
+    """Recency, frequency and monetary value of each account's won deals, scored and named.
+
+    Parameters
+    ----------
+    crm : the loaded CRM (needs deals with account_id, is_won, closed_at, amount).
+    as_of : the observation end (e.g. the report month's end); later deals are ignored.
+    segments : the named segment table (`RFM_SEGMENTS`), first match wins.
+    include_non_buyers : also list accounts without a won deal, as "no purchase yet".
+
+    Returns
+    -------
+    One row per account: account_id, first_purchase_at, last_purchase_at, recency_days,
+    frequency (won deals), monetary (won amount), r, f, m (scores 1-5), rfm ("545") and
+    rfm_segment.
+    """
+    end = _as_of(as_of)
+    d = crm.deals
+    won = d[
+        d["is_won"].fillna(False).astype(bool) & d["account_id"].notna() & d["closed_at"].notna()
+    ]
+    won = won[won["closed_at"] < end]
+    g = won.groupby("account_id", observed=True)
+    table = pd.DataFrame(
+        {
+            "first_purchase_at": g["closed_at"].min(),
+            "last_purchase_at": g["closed_at"].max(),
+            "frequency": g.size(),
+            "monetary": g["amount"].sum(min_count=0),
+        }
+    )
+    table.index = table.index.astype("string")
+    table.index.name = "account_id"
+    table["recency_days"] = (end - table["last_purchase_at"]).dt.total_seconds() / 86400
+    table["r"] = score_quintiles(table["recency_days"], higher_is_better=False)
+    table["f"] = score_quintiles(table["frequency"].astype("float64"))
+    table["m"] = score_quintiles(table["monetary"].fillna(0.0))
+    table["rfm"] = (
+        table["r"].astype(str) + table["f"].astype(str) + table["m"].astype(str)
+    ).astype("string")
+    table["rfm_segment"] = name_rfm_segments(table["r"], table["f"], segments)
+    table = table.reset_index()
+    if include_non_buyers and not crm.accounts.empty:
+        others = crm.accounts.loc[
+            ~crm.accounts["account_id"].isin(table["account_id"]), ["account_id"]
+        ]
+        others = others.assign(rfm_segment=RFM_NO_PURCHASE, frequency=0, monetary=0.0)
+        table = pd.concat([table, others], ignore_index=True)
+    cols = [
+        "account_id", "first_purchase_at", "last_purchase_at", "recency_days", "frequency",
+        "monetary", "r", "f", "m", "rfm", "rfm_segment",
+    ]  # fmt: skip
+    table = table.reindex(columns=cols)
+    for col in ("r", "f", "m", "frequency"):
+        table[col] = table[col].astype("Int64")
+    table["monetary"] = table["monetary"].astype("float64")
+    table["rfm_segment"] = table["rfm_segment"].astype("string")
+    return table.sort_values("account_id", ignore_index=True)
+
+
+def name_rfm_segments(
+    r: pd.Series, f: pd.Series, segments: Sequence[RFMSegment] = RFM_SEGMENTS
+) -> pd.Series:
+    """The named segment of each (R, F) score pair: first row of `segments` that matches."""
+    out = pd.Series(RFM_OTHER, index=r.index, dtype="object")
+    done = pd.Series(False, index=r.index)
+    for row in segments:
+        (r_lo, r_hi), (f_lo, f_hi) = row.recency, row.frequency
+        hit = ~done & r.between(r_lo, r_hi) & f.between(f_lo, f_hi)
+        out[hit] = row.name
+        done |= hit
+    return out.astype("string")
+
+
+def rfm_segment_table(segments: Sequence[RFMSegment] = RFM_SEGMENTS) -> pd.DataFrame:
+    """The segment definitions as a readable table (for the notebook)."""
+
+    def scores(lo_hi: tuple[int, int]) -> str:
+        lo, hi = lo_hi
+        return str(lo) if lo == hi else f"{lo}-{hi}"
+
+    return pd.DataFrame(
+        {
+            "segment": [s.name for s in segments],
+            "recency score": [scores(s.recency) for s in segments],
+            "frequency score": [scores(s.frequency) for s in segments],
+            "what to do": [s.action for s in segments],
+        }
+    )
+
+
+def rfm_summary(rfm: pd.DataFrame, segments: Sequence[RFMSegment] = RFM_SEGMENTS) -> pd.DataFrame:
+    """Accounts and won revenue per named RFM segment, in the order of the segment table."""
+    order = [s.name for s in segments] + [RFM_OTHER, RFM_NO_PURCHASE]
+    g = rfm.groupby("rfm_segment", observed=True)
+    out = pd.DataFrame({"accounts": g.size(), "won_revenue": g["monetary"].sum()})
+    out = out.reindex([s for s in order if s in out.index])
+    total = out["won_revenue"].sum()
+    out["share_of_revenue"] = out["won_revenue"] / total if total else 0.0
+    return out.rename_axis("rfm_segment").reset_index()
+
+
+def customer_value(rfm: pd.DataFrame, as_of, settings: Mapping | None = None) -> pd.DataFrame:
+    """A CLV-style value per customer: margin x annual value x discounted expected retention.
+
+    annual_value = won revenue / max(years as a customer, 1); clv = gross_margin x annual_value
+    x sum_{t=1..horizon} retention^t / (1 + discount)^t. Yearly retention is estimated as the
+    share of customers with at least a year of history who bought again in the last year; when
+    fewer than `min_accounts_for_retention` such customers exist the assumed `retention` is used
+    (see `.attrs["retention_source"]`). Customers younger than `min_history_days` get no clv.
+
+    Returns the customers of `rfm` (frequency > 0) with tenure_days, annual_value and clv;
+    `.attrs` holds retention and retention_source ("estimated from N customers" / "assumed").
+    """
+    s = {**CLV_SETTINGS, **(settings or {})}
+    end = _as_of(as_of)
+    buyers = rfm[rfm["frequency"].fillna(0) > 0].copy()
+    tenure = (end - buyers["first_purchase_at"]).dt.total_seconds() / 86400
+    buyers["tenure_days"] = tenure
+    years = np.maximum(tenure / 365.25, 1.0)
+    buyers["annual_value"] = buyers["monetary"] / years
+    year_old = buyers[tenure >= 365.25]
+    repeat = (end - year_old["last_purchase_at"]).dt.total_seconds() / 86400 < 365.25
+    repeat &= year_old["frequency"] > 1
+    if len(year_old) >= s["min_accounts_for_retention"]:
+        retention = float(repeat.mean())
+        source = f"estimated from {len(year_old)} customers with a year of history"
+    else:
+        retention = float(s["retention"])
+        source = (
+            f"assumed ({len(year_old)} customers have a year of history; "
+            f"{s['min_accounts_for_retention']} needed to estimate it)"
+        )
+    factor = sum(
+        retention**t / (1 + s["annual_discount_rate"]) ** t
+        for t in range(1, int(s["horizon_years"]) + 1)
+    )
+    clv = s["gross_margin"] * buyers["annual_value"] * factor
+    buyers["clv"] = clv.where(tenure >= s["min_history_days"])
+    out = buyers[
+        ["account_id", "rfm_segment", "frequency", "monetary", "tenure_days", "annual_value", "clv"]
+    ]
+    out = out.reset_index(drop=True)
+    out.attrs.update({"retention": retention, "retention_source": source, "settings": s})
+    return out
+
+
+def customer_value_summary(
+    value: pd.DataFrame, segments: Sequence[RFMSegment] = RFM_SEGMENTS
+) -> pd.DataFrame:
+    """Customers, median annual value and CLV per named RFM segment (CLV totals only over
+    customers with enough history; n/a when none has)."""
+    order = [s.name for s in segments] + [RFM_OTHER]
+    g = value.groupby("rfm_segment", observed=True)
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "with_clv": g["clv"].count(),
+            "median_annual_value": g["annual_value"].median(),
+            "median_clv": g["clv"].median(),
+            "total_clv": g["clv"].sum(min_count=1),
+        }
+    )
+    out = out.reindex([s for s in order if s in out.index])
+    return out.rename_axis("rfm_segment").reset_index()
+
+
+# ============================================================================ account features
+def account_features(
+    crm: CRM,
+    as_of=None,
+    prior_contacts: float = BEHAVIOUR_PRIOR_CONTACTS,
+) -> pd.DataFrame:
+    """One row per account (index account_id): firmographics and behaviour to segment on.
+
+    Firmographics: industry, country (text), log_employees, log_annual_revenue,
+    log_revenue_per_employee (missing where the CRM has no value).
+    Behaviour, from the account's contacts, their touchpoints and deals before `as_of`:
+    log_contacts, log_touches_per_contact, channel_<c> (share of touches per channel),
+    share_reached_mql, share_reached_opportunity (funnel progress) and log_median_deal_amount.
+    Shares are shrunk towards the all-account average by `prior_contacts` contacts' worth, so
+    an account with one contact is not described by that one person. Accounts without contacts
+    have log_contacts 0 and missing behaviour (the segmenter leaves it out rather than guess).
+    """
+    end = None if as_of is None else _as_of(as_of)
+    acc = crm.accounts
+    if end is not None and "created_at" in acc:
+        acc = acc[~(acc["created_at"] >= end).fillna(False).astype(bool)]
+    acc = acc.drop_duplicates("account_id").set_index("account_id")
+    out = pd.DataFrame(index=pd.Index(acc.index.astype("string"), name="account_id"))
+    out["industry"] = acc["industry"].astype("string").to_numpy()
+    out["country"] = acc["country"].astype("string").to_numpy()
+    emp = pd.to_numeric(acc["employees"], errors="coerce").astype("float64").to_numpy()
+    rev = pd.to_numeric(acc["annual_revenue"], errors="coerce").astype("float64").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["log_employees"] = np.where(emp > 0, np.log(emp), np.nan)
+        out["log_annual_revenue"] = np.where(rev > 0, np.log(rev), np.nan)
+        out["log_revenue_per_employee"] = out["log_annual_revenue"] - out["log_employees"]
+
+    c = crm.contacts
+    if end is not None:
+        c = c[c["created_at"] < end]
+    c = c[c["account_id"].isin(out.index)]
+    n = c.groupby("account_id", observed=True).size().reindex(out.index, fill_value=0)
+    n_arr = n.to_numpy(dtype="float64")
+    w = n_arr / (n_arr + prior_contacts) if prior_contacts > 0 else (n_arr > 0).astype(float)
+
+    def shrunk(raw: pd.Series) -> np.ndarray:
+        raw = raw.reindex(out.index)
+        mean = float(raw.mean()) if raw.notna().any() else 0.0
+        value = w * raw.fillna(mean).to_numpy() + (1 - w) * mean
+        return np.where(n_arr > 0, value, np.nan)
+
+    out["log_contacts"] = np.log1p(n_arr)
+    tp = crm.touchpoints
+    if end is not None:
+        tp = tp[tp["occurred_at"] < end]
+    tp = tp[["contact_id", "channel"]].merge(
+        c[["contact_id", "account_id"]], on="contact_id", how="inner"
+    )
+    touches = tp.groupby("account_id", observed=True).size().reindex(out.index, fill_value=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_contact = touches.to_numpy() / np.where(n_arr > 0, n_arr, np.nan)
+    out["log_touches_per_contact"] = shrunk(pd.Series(np.log1p(per_contact), index=out.index))
+    if len(tp):
+        mix = pd.crosstab(tp["account_id"], tp["channel"].astype("string"), normalize="index")
+        for ch in sorted(mix.columns):
+            out[f"channel_{ch}"] = shrunk(mix[ch])
+    reached = _reached(c, end)
+    for stage in ("mql", "opportunity"):
+        share = reached[stage].groupby(c["account_id"], observed=True).mean()
+        out[f"share_reached_{stage}"] = shrunk(share) if len(share) else np.nan
+    d = crm.deals
+    if end is not None:
+        d = d[d["created_at"] < end]
+    amt = d[d["amount"] > 0].groupby("account_id", observed=True)["amount"].median()
+    out["log_median_deal_amount"] = np.log(amt.reindex(out.index)).to_numpy()
+    return out
+
+
+def _reached(contacts: pd.DataFrame, end: pd.Timestamp | None) -> pd.DataFrame:
+    """Per contact and funnel stage, whether it reached the stage by `end` (the funnel's rules:
+    skipped stages count, evangelists are customers; `smk.funnel.stage_entry_dates`)."""
+    entries = stage_entry_dates(contacts, end)
+    return pd.DataFrame({s: entries[s].notna() for s in FUNNEL_STAGES}, index=contacts.index)
+
+
+def resolve_feature_groups(
+    X: pd.DataFrame, features: Mapping[str, dict] | Sequence[str] | None = None
+) -> dict[str, dict]:
+    """Feature groups with their concrete columns of `X` (patterns like "channel_*" expanded,
+    absent columns dropped).
+
+    `features` is a group table like `FEATURE_GROUPS` (the default), or a list of column
+    names of `X` (each its own group of weight 1; text columns are categories).
+    """
+    columns = [str(c) for c in X.columns]
+    if features is None:
+        features = FEATURE_GROUPS
+    if not isinstance(features, Mapping):
+        unknown = [c for c in features if c not in columns]
+        if unknown:
+            raise ValueError(
+                f"feature(s) {', '.join(unknown)} are not in the feature table; it has: "
+                f"{', '.join(columns)}"
+            )
+        features = {
+            col: {
+                "columns": (col,),
+                "weight": 1.0,
+                "kind": None if pd.api.types.is_numeric_dtype(X[col]) else "category",
+            }
+            for col in features
+        }
+    groups = {}
+    for name, spec in features.items():
+        pattern = spec["columns"]
+        if isinstance(pattern, str):
+            cols = [c for c in columns if fnmatch.fnmatchcase(c, pattern)]
+        else:
+            cols = [c for c in pattern if c in columns]
+        if cols:
+            groups[name] = {
+                "columns": cols,
+                "weight": float(spec.get("weight", 1.0)),
+                "kind": spec.get("kind"),
+            }
+    if not groups:
+        raise ValueError(
+            f"none of the requested features are in the feature table (it has: {', '.join(columns)})"
+        )
+    return groups
+
+
+def select_feature_groups(
+    names: Sequence[str] | None, groups: Mapping[str, dict] = FEATURE_GROUPS
+) -> dict[str, dict]:
+    """The named groups of `groups` (all of them for None), e.g. ["size", "industry"]."""
+    if names is None:
+        return dict(groups)
+    unknown = [n for n in names if n not in groups]
+    if unknown or not names:
+        raise ValueError(
+            f"unknown feature group(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from {', '.join(groups)}"
+        )
+    return {n: groups[n] for n in names}
+
+
+# ============================================================================ the estimator
+class FeatureEncoder(BaseEstimator, TransformerMixin):
+    """Turn the account feature table into numbers: scaled numerics and coded categories.
+
+    Numeric columns are standardised (missing values stay missing: the mixture model leaves
+    them out of an account's likelihood). Categories are one-hot encoded (`OneHotEncoder`;
+    unknown and missing values encode as all zeros). `transform` gives the matrix k-means,
+    the silhouette and the 2-D view work in: missing numerics imputed by the median, and each
+    column scaled so that it counts by its group's weight in squared distances.
+
+    Parameters
+    ----------
+    groups : resolved feature groups (`resolve_feature_groups`).
+    """
+
+    def __init__(self, groups: dict | None = None):
+        self.groups = groups
+
+    def fit(self, X: pd.DataFrame, y=None) -> FeatureEncoder:
+        num = [
+            (c, s["weight"])
+            for s in self.groups.values()
+            if s.get("kind") != "category"
+            for c in s["columns"]
+        ]
+        cat = [
+            (c, s["weight"])
+            for s in self.groups.values()
+            if s.get("kind") == "category"
+            for c in s["columns"]
+        ]
+        self.numeric_columns_ = [c for c, _ in num]
+        self.category_columns_ = [c for c, _ in cat]
+        self.numeric_weights_ = np.array([w for _, w in num], dtype="float64")
+        self.category_weights_ = np.array([w for _, w in cat], dtype="float64")
+        self.scaler_ = StandardScaler()
+        self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True)
+        if num:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=RuntimeWarning)
+                scaled = self.scaler_.fit_transform(self._numeric_raw(X))
+            self.imputer_.fit(scaled)
+        self.onehot_ = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype="float64")
+        if cat:
+            self.onehot_.fit(self._category_raw(X))
+        return self
+
+    def _numeric_raw(self, X: pd.DataFrame) -> np.ndarray:
+        return X[self.numeric_columns_].apply(pd.to_numeric, errors="coerce").to_numpy("float64")
+
+    def _category_raw(self, X: pd.DataFrame) -> np.ndarray:
+        frame = X[self.category_columns_].astype("string").fillna("(missing)")
+        return frame.astype(object).to_numpy()
+
+    def numeric(self, X: pd.DataFrame) -> np.ndarray:
+        """Standardised numeric columns, NaN where missing."""
+        if not self.numeric_columns_:
+            return np.zeros((len(X), 0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            return self.scaler_.transform(self._numeric_raw(X))
+
+    def codes(self, X: pd.DataFrame) -> np.ndarray:
+        """Category codes per category column (n x columns); -1 = missing or unknown."""
+        out = np.full((len(X), len(self.category_columns_)), -1, dtype="int64")
+        raw = self._category_raw(X) if self.category_columns_ else None
+        for j, levels in enumerate(getattr(self.onehot_, "categories_", [])):
+            known = pd.Index(levels)
+            code = known.get_indexer(raw[:, j])
+            if "(missing)" in known:
+                code[raw[:, j] == "(missing)"] = -1
+            out[:, j] = code
+        return out
+
+    def n_levels(self) -> list[int]:
+        return [len(levels) for levels in getattr(self.onehot_, "categories_", [])]
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "scaler_")
+        parts = []
+        if self.numeric_columns_:
+            parts.append(self.imputer_.transform(self.numeric(X)) * np.sqrt(self.numeric_weights_))
+        if self.category_columns_:
+            dense = self.onehot_.transform(self._category_raw(X))
+            scale = np.repeat(np.sqrt(self.category_weights_ / 2), self.n_levels())
+            parts.append(dense * scale)
+        return np.hstack(parts) if parts else np.zeros((len(X), 0))
+
+
+class MixedTypeMixture(BaseEstimator):
+    """A Gaussian mixture for mixed data: diagonal Gaussians for the numeric columns times a
+    categorical distribution per category column (a latent class model), fitted by EM.
+
+    Why not `sklearn.mixture.GaussianMixture` on one-hot columns: a Gaussian on 0/1 columns
+    (or on any value many accounts share) can shrink its variance to nothing around them, so
+    its likelihood and BIC keep improving as components split by single industries. Here a
+    category is a category, and a missing value is left out of that account's likelihood
+    rather than imputed. Each column's log-likelihood is multiplied by its weight (a tempered
+    likelihood: behaviour measured on few contacts counts less), and BIC counts parameters by
+    the same weights.
+
+    `fit(X, C)`: X is n x p numeric (standardised, NaN = missing), C is n x c integer
+    category codes (-1 = missing) with `n_levels` levels each.
+
+    `var_floor` is the smallest variance a component may have on a (standardised) column: a
+    segment cannot be narrower than about a fifth of a feature's overall spread, so the many
+    accounts that share one value (one contact, no opportunity yet) do not become a segment of
+    their own. `smoothing` is added to every category count (no zero probabilities).
+    """
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        numeric_weights=None,
+        category_weights=None,
+        n_levels=None,
+        n_init: int = 3,
+        max_iter: int = 300,
+        tol: float = 1e-5,
+        var_floor: float = 0.05,
+        smoothing: float = 0.5,
+        random_state: int = 0,
+    ):
+        self.n_components = n_components
+        self.numeric_weights = numeric_weights
+        self.category_weights = category_weights
+        self.n_levels = n_levels
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.var_floor = var_floor
+        self.smoothing = smoothing
+        self.random_state = random_state
+
+    def _prepare(self, X: np.ndarray, C: np.ndarray) -> dict:
+        """The data as the EM steps use it: zero-filled values, masks, one-hot matrices."""
+        from scipy import sparse
+
+        p, c = X.shape[1], C.shape[1]
+        wn = np.ones(p) if self.numeric_weights is None else np.asarray(self.numeric_weights, float)
+        wc = (
+            np.ones(c)
+            if self.category_weights is None
+            else np.asarray(self.category_weights, float)
+        )
+        seen = ~np.isnan(X)
+        X0 = np.where(seen, X, 0.0)
+        onehots = []
+        for j, levels in enumerate(self.n_levels or []):
+            code = C[:, j]
+            rows = np.flatnonzero(code >= 0)
+            data = np.ones(len(rows))
+            onehots.append(sparse.csr_matrix((data, (rows, code[rows])), shape=(len(C), levels)))
+        return {
+            "X0": X0,
+            "X0sq": X0**2,
+            "seen": seen.astype("float64"),
+            "onehots": onehots,
+            "wn": wn,
+            "wc": wc,
+        }
+
+    def _log_joint(self, d: dict) -> np.ndarray:
+        """n x k: log weight + weighted log-likelihood of each account under each component."""
+        wn = d["wn"]
+        inv = 1.0 / self.variances_  # k x p
+        # sum_j seen_ij w_j [log(2 pi v_kj) + (x_ij - m_kj)^2 / v_kj], as three matrix products
+        const = (np.log(2 * np.pi * self.variances_) + self.means_**2 * inv) * wn
+        out = d["seen"] @ const.T
+        out += d["X0sq"] @ (inv * wn).T
+        out -= 2 * d["X0"] @ (self.means_ * inv * wn).T
+        out *= -0.5
+        out += np.log(self.weights_)
+        for w, onehot, probs in zip(d["wc"], d["onehots"], self.category_probs_, strict=True):
+            out += w * (onehot @ np.log(probs).T)
+        return out
+
+    def _m_step(self, d: dict, R: np.ndarray) -> None:
+        nk = R.sum(axis=0) + 1e-12
+        self.weights_ = nk / nk.sum()
+        den = R.T @ d["seen"] + 1e-12
+        self.means_ = (R.T @ d["X0"]) / den
+        self.variances_ = np.maximum((R.T @ d["X0sq"]) / den - self.means_**2, 0.0) + self.var_floor
+        self.category_probs_ = []
+        for onehot in d["onehots"]:
+            counts = np.asarray((onehot.T @ R).T) + self.smoothing
+            self.category_probs_.append(counts / counts.sum(axis=1, keepdims=True))
+
+    def fit(self, X: np.ndarray, C: np.ndarray, init: np.ndarray | None = None) -> MixedTypeMixture:
+        """EM from `n_init` k-means starts on `init` (default: X with NaN as 0); best kept."""
+        k = int(self.n_components)
+        init = np.nan_to_num(X) if init is None else init
+        d = self._prepare(X, C)
+        best = None
+        for i in range(int(self.n_init)):
+            labels = KMeans(k, n_init=1, random_state=self.random_state + i).fit_predict(init)
+            R = np.eye(k)[labels]
+            previous = -np.inf
+            n_iter = 0
+            while n_iter < int(self.max_iter):
+                n_iter += 1
+                self._m_step(d, R)
+                joint = self._log_joint(d)
+                total = logsumexp(joint, axis=1)
+                R = np.exp(joint - total[:, None])
+                mean_ll = float(total.mean())
+                if mean_ll - previous < self.tol:
+                    break
+                previous = mean_ll
+            if best is None or mean_ll > best[0]:
+                best = (mean_ll, n_iter, self._state())
+        self.lower_bound_, self.n_iter_, state = best
+        for name, value in state.items():
+            setattr(self, name, value)
+        return self
+
+    def _state(self) -> dict:
+        return {
+            "weights_": self.weights_.copy(),
+            "means_": self.means_.copy(),
+            "variances_": self.variances_.copy(),
+            "category_probs_": [p.copy() for p in self.category_probs_],
+        }
+
+    def predict_proba(self, X: np.ndarray, C: np.ndarray) -> np.ndarray:
+        joint = self._log_joint(self._prepare(X, C))
+        return np.exp(joint - logsumexp(joint, axis=1)[:, None])
+
+    def predict(self, X: np.ndarray, C: np.ndarray) -> np.ndarray:
+        return self._log_joint(self._prepare(X, C)).argmax(axis=1)
+
+    def n_parameters(self) -> float:
+        """Free parameters, each column's counted by its weight."""
+        p, c = self.means_.shape[1], len(self.category_probs_)
+        wn = np.ones(p) if self.numeric_weights is None else np.asarray(self.numeric_weights, float)
+        wc = (
+            np.ones(c)
+            if self.category_weights is None
+            else np.asarray(self.category_weights, float)
+        )
+        k = len(self.weights_)
+        levels = [probs.shape[1] for probs in self.category_probs_]
+        return (
+            (k - 1)
+            + k * 2 * wn.sum()
+            + k * sum(w * (n - 1) for w, n in zip(wc, levels, strict=True))
+        )
+
+    def bic(self, X: np.ndarray, C: np.ndarray) -> float:
+        """-2 x weighted log-likelihood + parameters x log(n): lower is better."""
+        ll = float(logsumexp(self._log_joint(self._prepare(X, C)), axis=1).sum())
+        return -2 * ll + self.n_parameters() * np.log(len(X))
+
+
+class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
+    """Segments of accounts from firmographics and behaviour (a scikit-learn estimator).
+
+    `fit(X)` takes the feature table of `account_features` (one row per account, any index),
+    encodes it (`FeatureEncoder`: scaling, one-hot categories, median imputation for k-means)
+    and clusters it with a Gaussian mixture for mixed data (`MixedTypeMixture`, the default)
+    or k-means. With ``n_segments="auto"`` the number of segments is chosen in
+    2..`max_segments` by BIC (mixture) or the silhouette (k-means); both scores are kept in
+    `selection_`. Segments are numbered 1..k, largest first (ties by the centre's
+    coordinates), so the numbering never depends on the clustering's internal label order.
+
+    Parameters
+    ----------
+    n_segments : "auto" or a number of segments.
+    method : "gmm" (mixture model) or "kmeans".
+    features : feature groups (`FEATURE_GROUPS`, the default) or a list of column names.
+    max_segments : largest number tried with "auto".
+    random_state : seed of every random step.
+
+    Attributes
+    ----------
+    encoder_ : the fitted `FeatureEncoder`.
+    model_ : the fitted `MixedTypeMixture` / `KMeans` (with its own label order).
+    n_segments_ : number of segments.
+    selection_ : per candidate number of segments its bic (gmm) and silhouette; None if fixed.
+    order_ : segment number (1..k) of each of the model's labels.
+    labels_ : segment of each training row.
+    feature_groups_ : the resolved feature groups.
+    feature_names_in_ : the columns of the training table.
+    """
+
+    def __init__(
+        self,
+        n_segments: int | str = "auto",
+        method: str = "gmm",
+        features: Mapping[str, dict] | Sequence[str] | None = None,
+        max_segments: int = 8,
+        random_state: int = 0,
+    ):
+        self.n_segments = n_segments
+        self.method = method
+        self.features = features
+        self.max_segments = max_segments
+        self.random_state = random_state
+
+    # -- fitting --------------------------------------------------------------------------
+    def _model(self, k: int):
+        if self.method == "gmm":
+            return MixedTypeMixture(
+                n_components=k,
+                numeric_weights=self.encoder_.numeric_weights_,
+                category_weights=self.encoder_.category_weights_,
+                n_levels=self.encoder_.n_levels(),
+                random_state=self.random_state,
+            )
+        return KMeans(n_clusters=k, n_init=4, random_state=self.random_state)
+
+    def _fit_model(self, k: int, data: tuple):
+        X, C, Z = data
+        return self._model(k).fit(X, C, init=Z) if self.method == "gmm" else self._model(k).fit(Z)
+
+    def _raw_predict(self, model, data: tuple) -> np.ndarray:
+        X, C, Z = data
+        return model.predict(X, C) if self.method == "gmm" else model.predict(Z)
+
+    def _data(self, X: pd.DataFrame) -> tuple:
+        return self.encoder_.numeric(X), self.encoder_.codes(X), self.encoder_.transform(X)
+
+    def fit(self, X: pd.DataFrame, y=None) -> AccountSegmenter:
+        if self.method not in ("gmm", "kmeans"):
+            raise ValueError(f"method must be 'gmm' or 'kmeans', got {self.method!r}")
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                "AccountSegmenter.fit needs the feature table (a DataFrame) of account_features"
+            )
+        auto = isinstance(self.n_segments, str)
+        if auto and self.n_segments != "auto":
+            raise ValueError(
+                f"n_segments must be 'auto' or a whole number, got {self.n_segments!r}"
+            )
+        if not auto and (not float(self.n_segments).is_integer() or int(self.n_segments) < 1):
+            raise ValueError(
+                f"n_segments must be 'auto' or a whole number >= 1, got {self.n_segments!r}"
+            )
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.feature_groups_ = resolve_feature_groups(X, self.features)
+        self.encoder_ = FeatureEncoder(self.feature_groups_).fit(X)
+        data = self._data(X)
+        Z = data[2]
+        distinct = len(np.unique(np.round(Z, 9), axis=0)) if len(Z) else 0
+        with threadpool_limits(limits=1):
+            if auto:
+                hi = min(int(self.max_segments), distinct - 1)
+                if hi < 2:
+                    raise ValueError(
+                        f"'auto' needs at least 3 accounts with distinct features to choose "
+                        f"between 2 and {self.max_segments} segments; the data has {distinct}. "
+                        "Give n_segments explicitly or segment a larger export."
+                    )
+                self.selection_ = self._select(data, range(2, hi + 1))
+                score = (
+                    self.selection_["bic"]
+                    if self.method == "gmm"
+                    else -self.selection_["silhouette"]
+                )
+                k = int(self.selection_.loc[score.idxmin(), "n_segments"])
+            else:
+                k = int(self.n_segments)
+                if k > distinct:
+                    raise ValueError(
+                        f"n_segments={k} is more than the data allows: only {distinct} of the "
+                        f"{len(X)} accounts have distinct features. Choose at most {distinct} "
+                        "segments, or n_segments='auto'."
+                    )
+                self.selection_ = None
+            self.model_ = self._fit_model(k, data)
+            raw = self._raw_predict(self.model_, data)
+        self.n_segments_ = k
+        self.order_ = self._stable_order(Z, raw, k)
+        self.labels_ = self.order_[raw]
+        return self
+
+    def _select(self, data: tuple, ks) -> pd.DataFrame:
+        X, C, Z = data
+        n = len(Z)
+        rng = np.random.default_rng(self.random_state)
+        rows = (
+            rng.choice(n, SELECTION_SAMPLE, replace=False) if n > SELECTION_SAMPLE else np.arange(n)
+        )
+        sub = (X[rows], C[rows], Z[rows])
+        out = []
+        for k in ks:
+            model = self._fit_model(k, sub)
+            labels = self._raw_predict(model, sub)
+            sil = (
+                silhouette_score(
+                    sub[2], labels, sample_size=min(len(rows), 4000), random_state=self.random_state
+                )
+                if len(set(labels)) > 1
+                else np.nan
+            )
+            bic = model.bic(sub[0], sub[1]) if self.method == "gmm" else np.nan
+            out.append({"n_segments": k, "bic": bic, "silhouette": sil})
+        return pd.DataFrame(out)
+
+    @staticmethod
+    def _stable_order(Z: np.ndarray, raw: np.ndarray, k: int) -> np.ndarray:
+        """Segment number of each raw label: largest first, ties by the rounded centre."""
+        keys = []
+        for label in range(k):
+            members = Z[raw == label]
+            centre = members.mean(axis=0) if len(members) else np.full(Z.shape[1], np.inf)
+            keys.append((-len(members), tuple(np.round(centre, 6)), label))
+        order = np.empty(k, dtype="int64")
+        for number, (_, _, label) in enumerate(sorted(keys), start=1):
+            order[label] = number
+        return order
+
+    # -- using it -------------------------------------------------------------------------
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """The encoded features: the space the segments live in (for views and distances)."""
+        check_is_fitted(self, "model_")
+        return self.encoder_.transform(X)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Segment number (1..k) of each account."""
+        check_is_fitted(self, "model_")
+        with threadpool_limits(limits=1):
+            return self.order_[self._raw_predict(self.model_, self._data(X))]
+
+    def fit_predict(self, X: pd.DataFrame, y=None) -> np.ndarray:
+        return self.fit(X).labels_
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Membership probability per segment (columns 1..k); 0/1 for k-means."""
+        check_is_fitted(self, "model_")
+        data = self._data(X)
+        if self.method == "gmm":
+            raw = self.model_.predict_proba(data[0], data[1])
+        else:
+            raw = np.eye(self.n_segments_)[self.model_.predict(data[2])]
+        out = np.empty_like(raw)
+        out[:, self.order_ - 1] = raw
+        return out
+
+    def assign(self, X: pd.DataFrame) -> pd.DataFrame:
+        """A tidy table: account_id (the index of X) and segment."""
+        return pd.DataFrame({"account_id": X.index.astype("string"), "segment": self.predict(X)})
+
+
+# ============================================================================ saving and drift
+def save_segmenter(
+    model: AccountSegmenter,
+    path: str | Path,
+    assignments: pd.DataFrame | None = None,
+    month: str | None = None,
+) -> Path:
+    """Save a fitted segmenter (with the assignments it made and the month) for next month."""
+    import joblib
+    import sklearn
+
+    import smk
+
+    check_is_fitted(model, "model_")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bundle = {
+        "format": MODEL_FORMAT,
+        "smk_version": smk.__version__,
+        "sklearn_version": sklearn.__version__,
+        "month": month,
+        "model": model,
+        "assignments": None
+        if assignments is None
+        else assignments[["account_id", "segment"]].copy(),
+    }
+    joblib.dump(bundle, path)
+    return path
+
+
+def load_segmenter(path: str | Path) -> dict:
+    """Load a saved segmenter bundle (model, assignments, month), checking it can be trusted.
+
+    Raises ValueError when the file was written by another model format or scikit-learn
+    version (a pickled model is only safe with the version that wrote it): refit instead.
+    """
+    import joblib
+    import sklearn
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no saved segmentation model at {path}; fit one (refit=True)")
+    bundle = joblib.load(path)
+    if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
+        found = bundle.get("format") if isinstance(bundle, dict) else type(bundle).__name__
+        raise ValueError(
+            f"{path} holds a segmentation model of format {found}, this smk reads format "
+            f"{MODEL_FORMAT}: refit the segments (refit=True)"
+        )
+    if bundle.get("sklearn_version") != sklearn.__version__:
+        raise ValueError(
+            f"{path} was saved with scikit-learn {bundle.get('sklearn_version')}, this is "
+            f"{sklearn.__version__}: a pickled model is only safe with the version that wrote "
+            "it; refit the segments (refit=True)"
+        )
+    return bundle
+
+
+def previous_model_path(output_dir: str | Path, month) -> Path:
+    """Where last month's model is: next to this month's report folder (`<out>/<YYYY-MM>/`)."""
+    return Path(output_dir).resolve().parent / str(month.previous) / MODEL_FILE
+
+
+def segment_drift(
+    previous: pd.DataFrame | None,
+    current: pd.DataFrame,
+    refit_labels: np.ndarray | None = None,
+) -> dict:
+    """How much the segments moved since the stored assignment.
+
+    previous / current : tables of account_id and segment (last month's, this month's).
+    refit_labels : a fresh fit's segments of the accounts of `current` (same order), if made.
+
+    Returns accounts_compared, accounts_moved, share_moved, new_accounts, gone_accounts,
+    size_change (segment -> change in share of accounts), segments (this month's number) and,
+    with `refit_labels`, refit_segments and refit_agreement (adjusted Rand index of the
+    assignment with the fresh fit; 1 = identical grouping); None where unknown.
+    """
+    out: dict = {
+        "accounts_compared": 0, "accounts_moved": None, "share_moved": None,
+        "new_accounts": len(current), "gone_accounts": 0, "size_change": {},
+        "segments": int(current["segment"].nunique()), "refit_segments": None,
+        "refit_agreement": None,
+    }  # fmt: skip
+    if previous is not None and len(previous):
+        both = current.merge(previous, on="account_id", how="inner", suffixes=("", "_before"))
+        moved = int((both["segment"] != both["segment_before"]).sum())
+        out.update(
+            accounts_compared=len(both),
+            accounts_moved=moved,
+            share_moved=moved / len(both) if len(both) else None,
+            new_accounts=int((~current["account_id"].isin(previous["account_id"])).sum()),
+            gone_accounts=int((~previous["account_id"].isin(current["account_id"])).sum()),
+        )
+        before = previous["segment"].value_counts(normalize=True)
+        after = current["segment"].value_counts(normalize=True)
+        segs = sorted(set(before.index) | set(after.index))
+        out["size_change"] = {int(s): float(after.get(s, 0.0) - before.get(s, 0.0)) for s in segs}
+    if refit_labels is not None:
+        out["refit_segments"] = int(len(np.unique(refit_labels)))
+        out["refit_agreement"] = float(adjusted_rand_score(current["segment"], refit_labels))
+    return out
+
+
+def drift_note(
+    drift: dict, model_month: str | None = None, refit_below: float = DRIFT_REFIT_BELOW
+) -> str:
+    """The drift of `segment_drift` in plain words, with advice when a refit is due."""
+    since = f" (the model of {model_month})" if model_month else ""
+    parts = [f"Accounts were assigned to last month's segments{since}."]
+    if drift["accounts_compared"]:
+        parts.append(
+            f"{drift['share_moved']:.1%} of the {drift['accounts_compared']:,} accounts seen last "
+            f"month changed segment; {drift['new_accounts']:,} accounts are new."
+        )
+    if drift["refit_agreement"] is not None:
+        agree, k, k_new = drift["refit_agreement"], drift["segments"], drift["refit_segments"]
+        fresh = (
+            f"A fresh fit on this month's data would choose {k_new} segments instead of {k}"
+            if k_new != k
+            else f"A fresh fit on this month's data finds {k} segments too"
+        )
+        if agree < refit_below:
+            verdict = "the segments have shifted: consider refitting (refit=True)"
+        elif k_new != k:
+            verdict = f"the segments still hold, but consider refitting (refit=True) to get {k_new}"
+        else:
+            verdict = "the segments are stable"
+        parts.append(
+            f"{fresh}; it agrees with the assignment at an adjusted Rand index of {agree:.2f} "
+            f"(1 = the same grouping), so {verdict}."
+        )
+    return " ".join(parts)
+
+
+@dataclass
+class SegmentationRun:
+    """The segments of one report month and how they came about (see `segment_accounts`)."""
+
+    model: AccountSegmenter
+    assignments: pd.DataFrame  # account_id, segment
+    fitted: bool  # True: fitted on this month's data; False: assigned to a saved model
+    model_month: str | None  # the month whose model gave the segments
+    note: str  # plain words: where the segments come from and how much they moved
+    drift: dict = field(default_factory=dict)
+    saved_to: Path | None = None
+
+
+def segment_accounts(
+    features: pd.DataFrame,
+    month,
+    output_dir: str | Path,
+    *,
+    refit: bool = False,
+    model_path: str | Path | None = None,
+    n_segments: int | str = "auto",
+    method: str = "gmm",
+    feature_groups: Mapping[str, dict] | Sequence[str] | None = None,
+    random_state: int = 0,
+) -> SegmentationRun:
+    """This month's segments: last month's model when there is one, else a fresh fit.
+
+    Looks for a saved model at `model_path` (default: `previous_model_path(output_dir,
+    month)`, i.e. last month's report folder). Unless `refit`, accounts are assigned to its
+    segments (the segmentation settings given here are then not used), and the drift is
+    measured against its stored assignments and against a fresh fit with its own settings. A
+    model that cannot be used (another format or scikit-learn version) is refitted, and the
+    note says why. The model used is saved to `output_dir/MODEL_FILE` with this month's
+    assignments, for next month.
+    """
+    previous = Path(model_path) if model_path else previous_model_path(output_dir, month)
+    model = None
+    reason = "refit was asked for" if refit else f"no saved model from {month.previous} was found"
+    if not refit and previous.exists():
+        try:
+            bundle = load_segmenter(previous)
+            model = bundle["model"]
+        except ValueError as exc:
+            reason = f"the saved model could not be used ({exc})"
+    if model is not None:
+        missing = [c for c in model.feature_names_in_ if c not in features.columns]
+        X = features.reindex(columns=list(model.feature_names_in_))
+        assignments = model.assign(X)
+        fresh = clone(model).fit(X)  # its own settings: "auto" may choose another number
+        drift = segment_drift(bundle["assignments"], assignments, fresh.labels_)
+        note = drift_note(drift, bundle.get("month"))
+        if missing:
+            note += f" Features missing this month (left out): {', '.join(missing)}."
+        run = SegmentationRun(model, assignments, False, bundle.get("month"), note, drift)
+    else:
+        model = AccountSegmenter(
+            n_segments=n_segments, method=method, features=feature_groups, random_state=random_state
+        ).fit(features)
+        assignments = model.assign(features)
+        note = f"Segments were fitted on this month's data: {reason}."
+        run = SegmentationRun(model, assignments, True, str(month), note)
+    run.saved_to = save_segmenter(
+        model, Path(output_dir) / MODEL_FILE, assignments, month=run.model_month
+    )
+    return run
+
+
+# ============================================================================ personas
+def _contacts_with_segment(crm: CRM, assignments: pd.DataFrame, end) -> pd.DataFrame:
+    c = crm.contacts
+    if end is not None:
+        c = c[c["created_at"] < end]
+    return c.merge(assignments[["account_id", "segment"]], on="account_id", how="inner")
+
+
+def persona_profiles(
+    crm: CRM,
+    assignments: pd.DataFrame,
+    as_of=None,
+    size_bands: Sequence[tuple[float, str]] = SIZE_BANDS,
+) -> pd.DataFrame:
+    """One profile row per segment: what the accounts are like and what they bring.
+
+    Columns: segment, accounts, share_of_accounts, contacts, won_revenue, share_of_revenue,
+    conversion_rate (contacts that became customers), median_deal_size (won deals),
+    typical_industry (with industry_share), second_industry, median_employees, size_band,
+    typical_country, top_channels (by share of touches), median_days_to_customer (contact
+    created to customer), and channel_<c> (share of touches) for the heatmap.
+    """
+    end = None if as_of is None else _as_of(as_of)
+    seg = assignments[["account_id", "segment"]]
+    acc = crm.accounts.merge(seg, on="account_id", how="inner")
+    c = _contacts_with_segment(crm, seg, end)
+    d = crm.deals.merge(seg, on="account_id", how="inner")
+    won = d[d["is_won"].fillna(False).astype(bool)]
+    if end is not None:
+        won = won[(won["closed_at"] < end).fillna(False).astype(bool)]
+    segments = sorted(seg["segment"].unique())
+    prof = pd.DataFrame(index=pd.Index(segments, name="segment"))
+    prof["accounts"] = seg.groupby("segment").size()
+    prof["share_of_accounts"] = prof["accounts"] / prof["accounts"].sum()
+    prof["contacts"] = c.groupby("segment").size().reindex(prof.index, fill_value=0)
+    prof["won_revenue"] = won.groupby("segment")["amount"].sum().reindex(prof.index, fill_value=0.0)
+    total = prof["won_revenue"].sum()
+    prof["share_of_revenue"] = prof["won_revenue"] / total if total else 0.0
+    became = stage_entry_dates(c, end)["customer"]  # the funnel's customer date, by `as_of`
+    prof["conversion_rate"] = became.notna().groupby(c["segment"]).mean().reindex(prof.index)
+    prof["median_deal_size"] = won.groupby("segment")["amount"].median().reindex(prof.index)
+
+    def top(frame: pd.DataFrame, col: str, rank: int):
+        values, shares = [], []
+        for s in prof.index:
+            counts = frame.loc[frame["segment"] == s, col].dropna().astype(str).value_counts()
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if len(ranked) > rank:
+                values.append(ranked[rank][0])
+                shares.append(ranked[rank][1] / counts.sum())
+            else:
+                values.append(pd.NA)
+                shares.append(np.nan)
+        return pd.Series(values, index=prof.index, dtype="string"), pd.Series(
+            shares, index=prof.index
+        )
+
+    prof["typical_industry"], prof["industry_share"] = top(acc, "industry", 0)
+    prof["second_industry"], prof["second_industry_share"] = top(acc, "industry", 1)
+    emp = pd.to_numeric(acc["employees"], errors="coerce").astype("float64")
+    prof["median_employees"] = emp.groupby(acc["segment"]).median().reindex(prof.index)
+    prof["size_band"] = [_size_band(v, size_bands) for v in prof["median_employees"]]
+    prof["size_band"] = prof["size_band"].astype("string")
+    prof["typical_country"], prof["country_share"] = top(acc, "country", 0)
+
+    tp = crm.touchpoints
+    if end is not None:
+        tp = tp[tp["occurred_at"] < end]
+    tp = tp[["contact_id", "channel"]].merge(c[["contact_id", "segment"]], on="contact_id")
+    mix = pd.crosstab(tp["segment"], tp["channel"].astype("string"), normalize="index")
+    mix = mix.reindex(index=prof.index, fill_value=0.0)
+    prof["top_channels"] = [
+        ", ".join(ch for ch, _ in sorted(row.items(), key=lambda kv: (-kv[1], kv[0]))[:2] if _ > 0)
+        for _, row in mix.iterrows()
+    ]
+    prof["top_channels"] = prof["top_channels"].astype("string")
+    days = (became - c["created_at"]).dt.total_seconds() / 86400
+    prof["median_days_to_customer"] = days.groupby(c["segment"]).median().reindex(prof.index)
+    for ch in sorted(mix.columns):
+        prof[f"channel_{ch}"] = mix[ch]
+    return prof.reset_index()
+
+
+def _size_band(employees: float, bands: Sequence[tuple[float, str]] = SIZE_BANDS) -> str:
+    if pd.isna(employees):
+        return "Unknown size"
+    for upper, label in bands:
+        if employees < upper:
+            return label
+    return bands[-1][1]
+
+
+def name_personas(
+    profiles: pd.DataFrame,
+    industry_share: float = INDUSTRY_NAME_SHARE,
+    high_value_ratio: float = HIGH_VALUE_RATIO,
+) -> pd.Series:
+    """A plain-words name per segment, from its profile alone (so the same data, same names).
+
+    "<size band> <industry>" where industry is the segment's main industry when it holds at
+    least `industry_share` of the accounts, else its top two joined by " / " when they do, else
+    "mixed industries"; prefixed "High-value" when its share of revenue is at least
+    `high_value_ratio` times its share of accounts. Names that would repeat get the top
+    channel ("via referral"), then the segment number.
+    """
+    names = []
+    for row in profiles.itertuples(index=False):
+        one = float(row.industry_share) if pd.notna(row.industry_share) else 0.0
+        two = one + (
+            float(row.second_industry_share) if pd.notna(row.second_industry_share) else 0.0
+        )
+        if pd.isna(row.typical_industry):
+            industry = "accounts of unknown industry"
+        elif one >= industry_share:
+            industry = str(row.typical_industry)
+        elif pd.notna(row.second_industry) and two >= industry_share:
+            first, second = sorted([str(row.typical_industry), str(row.second_industry)])
+            industry = f"{first} / {second}"
+        else:
+            industry = "mixed industries"
+        name = f"{row.size_band}: {industry}"
+        if (
+            row.share_of_accounts > 0
+            and row.share_of_revenue >= high_value_ratio * row.share_of_accounts
+        ):
+            name = f"High-value {name[0].lower()}{name[1:]}"
+        names.append(name)
+    names = pd.Series(names, index=profiles.index, dtype="object")
+    channels = profiles["top_channels"].fillna("").astype(str).str.split(", ").str[0]
+    dup = names.duplicated(keep=False)
+    names[dup] = names[dup] + " via " + channels[dup].replace("", "no channel")
+    dup = names.duplicated(keep=False)
+    names[dup] = names[dup] + " (segment " + profiles.loc[dup, "segment"].astype(str) + ")"
+    return names.astype("string")
+
+
+# ============================================================================ cuts for other views
+def segment_by_channel(
+    crm: CRM, assignments: pd.DataFrame, as_of=None, normalize: bool = True
+) -> pd.DataFrame:
+    """Touches per segment (rows) and channel (columns); shares of each segment's touches."""
+    end = None if as_of is None else _as_of(as_of)
+    c = _contacts_with_segment(crm, assignments, end)
+    tp = crm.touchpoints
+    if end is not None:
+        tp = tp[tp["occurred_at"] < end]
+    tp = tp[["contact_id", "channel"]].merge(c[["contact_id", "segment"]], on="contact_id")
+    table = pd.crosstab(
+        tp["segment"], tp["channel"].astype("string"), normalize="index" if normalize else False
+    )
+    table = table.reindex(sorted(assignments["segment"].unique()), fill_value=0)
+    table.columns.name = "channel"
+    return table
+
+
+def segment_by_stage(crm: CRM, assignments: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """Contacts per segment that reached each funnel stage, counted as the funnel view counts
+    them (`smk.funnel.stage_entry_dates`), and the share of the segment's leads that became
+    customers."""
+    end = None if as_of is None else _as_of(as_of)
+    c = _contacts_with_segment(crm, assignments, end)
+    table = _reached(c, end).groupby(c["segment"]).sum()
+    table = table.reindex(sorted(assignments["segment"].unique()), fill_value=0).astype("int64")
+    table.index.name = "segment"
+    table.columns.name = "stage"
+    table["lead_to_customer"] = (table["customer"] / table["lead"].where(table["lead"] > 0)).round(
+        4
+    )
+    return table
+
+
+def segments_export(assignments: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
+    """segments.csv: CRM id, segment number and persona name, ready to import into the CRM."""
+    names = profiles[["segment", "persona"]]
+    out = assignments[["account_id", "segment"]].merge(names, on="segment", how="left")
+    return out.sort_values("account_id", ignore_index=True)
+
+
+def segment_projection(
+    model: AccountSegmenter, X: pd.DataFrame, random_state: int = 0
+) -> pd.DataFrame:
+    """The accounts in two dimensions (the first two principal components of the encoded
+    features) with their segment: account_id, x, y, segment (for `smk.plots.segment_map`)."""
+    from sklearn.decomposition import PCA
+
+    xy = PCA(n_components=2, random_state=random_state).fit_transform(model.transform(X))
+    return pd.DataFrame(
+        {
+            "account_id": X.index.astype("string"),
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "segment": model.predict(X),
+        }
+    )

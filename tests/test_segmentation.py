@@ -1,0 +1,424 @@
+"""Segmentation and personas: RFM, customer value, account segments, personas, stability.
+
+The acceptance test fits the default segmenter on the bundled sample (generated with
+config.SAMPLE_SETTINGS) as loaded through the real loaders, and compares the segments with
+the generator's latent account segments.
+"""
+
+from __future__ import annotations
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import adjusted_rand_score
+
+import smk
+from smk import config, outputs
+from smk import segmentation as sg
+from smk.model import CRM, SCHEMA, dtype_of
+from smk.periods import Month
+
+UTC = "UTC"
+
+
+# ------------------------------------------------------------------ helpers and fixtures
+def _table(name: str, rows: list[dict]) -> pd.DataFrame:
+    """A canonical table with the model's dtypes from a few hand-written rows."""
+    cols = SCHEMA[name]
+    frame = pd.DataFrame(rows, columns=list(cols))
+    for col, kind in cols.items():
+        if dtype_of(kind).startswith("datetime64[ns, UTC]"):
+            frame[col] = pd.to_datetime(frame[col], utc=True)
+        else:
+            frame[col] = frame[col].astype(dtype_of(kind))
+    return frame
+
+
+def _won(deal_id: str, account: str, closed: str, amount: float, won: bool = True) -> dict:
+    return {
+        "deal_id": deal_id,
+        "account_id": account,
+        "created_at": "2025-01-01",
+        "closed_at": closed,
+        "is_closed": True,
+        "is_won": won,
+        "amount": amount,
+    }
+
+
+@pytest.fixture(scope="module", params=["hubspot", "salesforce"])
+def sample(request) -> tuple[smk.CRM, pd.DataFrame]:
+    folder = config.SAMPLE_DIR / request.param
+    truth = pd.read_csv(folder / "truth" / "accounts.csv", dtype="string")
+    id_map = folder / "truth" / "id_map.csv.gz"
+    if id_map.exists():  # Salesforce ids of the synthetic accounts
+        ids = pd.read_csv(id_map, dtype="string").query("table == 'accounts'")
+        to_export = dict(zip(ids["canonical_id"], ids["salesforce_id"], strict=True))
+        truth["account_id"] = truth["account_id"].map(to_export).astype("string")
+    return smk.load(folder), truth
+
+
+@pytest.fixture(scope="module")
+def hubspot() -> smk.CRM:
+    return smk.load(config.SAMPLE_HUBSPOT)
+
+
+@pytest.fixture(scope="module")
+def features(hubspot) -> pd.DataFrame:
+    return sg.account_features(hubspot, "2026-11-01")
+
+
+@pytest.fixture(scope="module")
+def fitted(features) -> sg.AccountSegmenter:
+    return sg.AccountSegmenter(random_state=0).fit(features)
+
+
+# ------------------------------------------------------------------ acceptance
+def test_segments_recover_the_generators_latent_account_segments(sample):
+    crm, truth = sample
+    params = (config.SAMPLE_DIR / "hubspot" / "truth" / "params.json").read_text()
+    assert f'"seed": {config.SAMPLE_SETTINGS["seed"]}' in params  # the sample is the default one
+    feats = sg.account_features(crm)
+    model = sg.AccountSegmenter().fit(feats)  # defaults: n_segments="auto", mixture model
+    latent = truth.set_index("account_id")["latent_segment"].reindex(feats.index)
+    assert latent.notna().all()
+    ari = adjusted_rand_score(latent, model.labels_)
+    assert ari >= 0.8, f"adjusted Rand index {ari:.3f} with {model.n_segments_} segments"
+
+
+# ------------------------------------------------------------------ RFM and value
+def test_rfm_scores_and_names_match_a_hand_computed_example():
+    accounts = _table("accounts", [{"account_id": a} for a in "ABCDEFG"])
+    deals = _table(
+        "deals",
+        [
+            _won("a1", "A", "2026-06-20", 1000),
+            _won("a2", "A", "2026-05-01", 2000),
+            _won("a3", "A", "2026-03-01", 500),
+            _won("b1", "B", "2026-06-01", 10000),
+            _won("c1", "C", "2026-01-10", 300),
+            _won("c2", "C", "2026-02-10", 700),
+            _won("d1", "D", "2025-09-01", 4000),
+            _won("e1", "E", "2026-06-25", 200),
+            _won("e2", "E", "2026-06-28", 300),
+            _won("e3", "E", "2026-04-01", 100),
+            _won("e4", "E", "2026-02-01", 400),
+            _won("f1", "F", "2026-06-01", 9999, won=False),  # lost: not a purchase
+            _won("g1", "G", "2026-07-15", 5000),  # after the as-of date
+        ],
+    )
+    rfm = sg.rfm_table(CRM(accounts=accounts, deals=deals), "2026-07-01").set_index("account_id")
+    # by hand: recency days E 3, A 11, B 30, C 141, D 303 -> R E5 A4 B3 C2 D1;
+    # frequency B1 D1 C2 A3 E4 -> F (ties share the lower score) B1 D1 C3 A4 E5;
+    # monetary C1000 E1000 A3500 D4000 B10000 -> M C1 E1 A3 D4 B5
+    assert rfm.loc[["A", "B", "C", "D", "E"], "recency_days"].tolist() == [11, 30, 141, 303, 3]
+    assert rfm.loc[["A", "B", "C", "D", "E"], "frequency"].tolist() == [3, 1, 2, 1, 4]
+    assert rfm.loc[["A", "B", "C", "D", "E"], "monetary"].tolist() == [
+        3500,
+        10000,
+        1000,
+        4000,
+        1000,
+    ]
+    assert rfm.loc[["A", "B", "C", "D", "E"], "rfm"].tolist() == ["443", "315", "231", "114", "551"]
+    assert rfm["rfm_segment"].to_dict() == {
+        "A": "loyal",
+        "B": "about to sleep",
+        "C": "at risk",
+        "D": "hibernating",
+        "E": "champions",
+        "F": "no purchase yet",
+        "G": "no purchase yet",
+    }
+    assert pd.isna(rfm.loc["F", "r"]) and rfm.loc["F", "frequency"] == 0
+
+
+def test_score_quintiles_give_ties_the_lower_score():
+    scores = sg.score_quintiles(pd.Series([1.0, 1.0, 1.0, 1.0, 2.0]))
+    assert scores.tolist() == [1, 1, 1, 1, 5]
+    assert sg.score_quintiles(pd.Series([5.0, 4, 3, 2, 1]), higher_is_better=False).tolist() == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+
+
+def test_every_cell_of_the_rfm_grid_has_a_named_segment():
+    r, f = np.meshgrid(range(1, 6), range(1, 6))
+    names = sg.name_rfm_segments(pd.Series(r.ravel()), pd.Series(f.ravel()))
+    assert sg.RFM_OTHER not in set(names)
+    assert set(names) == {s.name for s in sg.RFM_SEGMENTS}
+
+
+def test_customer_value_assumes_retention_when_history_is_short():
+    rfm = pd.DataFrame(
+        {
+            "account_id": ["A", "B"],
+            "rfm_segment": ["loyal", "new customers"],
+            "first_purchase_at": pd.to_datetime(["2026-01-01", "2026-06-20"], utc=True),
+            "last_purchase_at": pd.to_datetime(["2026-05-01", "2026-06-20"], utc=True),
+            "frequency": [2, 1],
+            "monetary": [12000.0, 500.0],
+        }
+    )
+    value = sg.customer_value(rfm, "2026-07-01").set_index("account_id")
+    factor = sum(0.8**t / 1.1**t for t in (1, 2, 3))
+    assert value.attrs["retention"] == 0.8
+    assert value.attrs["retention_source"].startswith("assumed")
+    assert value.loc["A", "annual_value"] == 12000.0  # under a year: counted as one year
+    assert value.loc["A", "clv"] == pytest.approx(12000.0 * factor)
+    assert pd.isna(value.loc["B", "clv"])  # 11 days of history: too short
+
+
+def test_customer_value_estimates_retention_from_a_year_of_history():
+    n = 20
+    first = pd.Timestamp("2024-01-01", tz=UTC)
+    repeat = np.arange(n) < 5  # 5 of 20 bought again in the last year
+    rfm = pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(n)],
+            "rfm_segment": "loyal",
+            "first_purchase_at": first,
+            "last_purchase_at": np.where(
+                repeat, pd.Timestamp("2026-03-01", tz=UTC), pd.Timestamp("2024-01-01", tz=UTC)
+            ),
+            "frequency": np.where(repeat, 3, 1),
+            "monetary": 2000.0,
+        }
+    )
+    rfm["last_purchase_at"] = pd.to_datetime(rfm["last_purchase_at"], utc=True)
+    value = sg.customer_value(rfm, "2026-07-01", {"horizon_years": 1, "annual_discount_rate": 0})
+    assert value.attrs["retention"] == pytest.approx(0.25)
+    years = (pd.Timestamp("2026-07-01", tz=UTC) - first).days / 365.25
+    assert value["clv"].iloc[0] == pytest.approx(2000.0 / years * 0.25)
+
+
+# ------------------------------------------------------------------ features and edge cases
+def test_accounts_with_one_deal_no_deals_or_no_contacts_are_segmented(hubspot, features, fitted):
+    deals = hubspot.deals.groupby("account_id").size()
+    single = deals[deals == 1].index[0]
+    no_deal = features.index[~features.index.isin(deals.index)]
+    no_contact = features.index[features["log_contacts"] == 0]
+    assert len(no_deal) and len(no_contact)
+    assert np.isfinite(features.loc[single, "log_median_deal_amount"])
+    assert features.loc[no_deal, "log_median_deal_amount"].isna().all()
+    assert features.loc[no_contact, "share_reached_mql"].isna().all()
+    labels = pd.Series(fitted.labels_, index=features.index)
+    assert labels.between(1, fitted.n_segments_).all()
+    assert labels.loc[no_contact].nunique() > 1  # placed by firmographics, not lumped together
+    rfm = sg.rfm_table(hubspot, "2026-11-01").set_index("account_id")
+    assert (rfm.loc[no_deal, "rfm_segment"] == sg.RFM_NO_PURCHASE).all()
+
+
+def test_an_export_with_accounts_only_is_segmented_on_firmographics(hubspot):
+    only = CRM(accounts=hubspot.accounts, source="accounts only")
+    feats = sg.account_features(only)
+    assert feats["log_touches_per_contact"].isna().all()
+    assert not any(c.startswith("channel_") for c in feats.columns)
+    model = sg.AccountSegmenter().fit(feats)
+    assert model.n_segments_ >= 2
+    profiles = sg.persona_profiles(only, model.assign(feats))
+    assert profiles["conversion_rate"].isna().all() and sg.name_personas(profiles).is_unique
+    assert (sg.rfm_table(only, "2026-11-01")["rfm_segment"] == sg.RFM_NO_PURCHASE).all()
+
+
+def test_segment_count_larger_than_the_data_allows_is_a_clear_error(features):
+    few = features.iloc[:4]
+    with pytest.raises(ValueError, match="more than the data allows.*at most 4"):
+        sg.AccountSegmenter(n_segments=10).fit(few)
+    same = pd.concat([features.iloc[[0]]] * 6 + [features.iloc[[1]]] * 6)
+    with pytest.raises(ValueError, match="only 2 of the 12 accounts have distinct features"):
+        sg.AccountSegmenter(n_segments=3).fit(same)
+    with pytest.raises(ValueError, match="'auto' needs at least 3 accounts"):
+        sg.AccountSegmenter().fit(features.iloc[:2])
+    with pytest.raises(ValueError, match="whole number"):
+        sg.AccountSegmenter(n_segments=0).fit(features)
+
+
+def test_a_list_of_columns_segments_on_just_those_columns(features):
+    model = sg.AccountSegmenter(n_segments=3, features=["industry", "log_employees"]).fit(features)
+    groups = model.feature_groups_
+    assert list(groups) == ["industry", "log_employees"]
+    assert groups["industry"]["kind"] == "category" and groups["log_employees"]["kind"] is None
+    assert model.transform(features).shape[1] == 1 + features["industry"].nunique()
+    with pytest.raises(ValueError, match="'nope'|nope are not in the feature table"):
+        sg.AccountSegmenter(features=["nope"]).fit(features)
+
+
+def test_unknown_feature_groups_and_methods_are_clear_errors(features):
+    with pytest.raises(ValueError, match="unknown feature group.*'sizes'"):
+        sg.select_feature_groups(["sizes"])
+    with pytest.raises(ValueError, match="method must be"):
+        sg.AccountSegmenter(method="dbscan").fit(features)
+
+
+def test_new_accounts_with_unseen_industry_or_missing_values_get_a_segment(features, fitted):
+    new = features.iloc[:3].copy()
+    new.index = pd.Index(["n1", "n2", "n3"], name="account_id", dtype="string")
+    new.iloc[0, new.columns.get_loc("industry")] = "Space Tourism"
+    new.iloc[1, new.columns.get_loc("log_employees")] = np.nan
+    new.iloc[2] = np.nan
+    segments = fitted.predict(new)
+    assert set(segments) <= set(range(1, fitted.n_segments_ + 1))
+    proba = fitted.predict_proba(new)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert (proba.argmax(axis=1) + 1 == segments).all()
+
+
+# ------------------------------------------------------------------ the estimator
+def test_same_data_gives_the_same_segments_and_names(hubspot, features, fitted):
+    again = sg.AccountSegmenter(random_state=0).fit(features)
+    assert (again.labels_ == fitted.labels_).all()
+    names = [
+        sg.name_personas(sg.persona_profiles(hubspot, m.assign(features))).tolist()
+        for m in (fitted, again)
+    ]
+    assert names[0] == names[1]
+
+
+def test_segment_numbers_do_not_depend_on_the_clusterings_label_order(features, fitted):
+    other = sg.AccountSegmenter(n_segments=fitted.n_segments_, random_state=7).fit(features)
+    assert (other.labels_ == fitted.labels_).mean() > 0.97
+    sizes = np.bincount(fitted.labels_)[1:]
+    assert (np.diff(sizes) <= 0).all()  # segment 1 is the largest
+
+
+def test_segmenter_follows_scikit_learn_conventions(features):
+    model = sg.AccountSegmenter(n_segments=3, method="kmeans", random_state=3)
+    assert model.get_params()["n_segments"] == 3
+    with pytest.raises(NotFittedError):
+        model.predict(features)
+    copy = clone(model).set_params(n_segments=4)
+    assert copy.fit(features) is copy
+    assert copy.n_segments_ == 4 and model.get_params()["n_segments"] == 3
+    assert copy.transform(features).shape[0] == len(features)
+    assert not hasattr(model, "labels_")
+
+
+def test_auto_chooses_by_bic_for_the_mixture_and_silhouette_for_kmeans(features, fitted):
+    sel = fitted.selection_
+    assert fitted.n_segments_ == int(sel.loc[sel["bic"].idxmin(), "n_segments"])
+    km = sg.AccountSegmenter(method="kmeans", max_segments=5).fit(features)
+    assert km.selection_["bic"].isna().all()
+    best = km.selection_.loc[km.selection_["silhouette"].idxmax(), "n_segments"]
+    assert km.n_segments_ == best
+
+
+# ------------------------------------------------------------------ personas and cuts
+def test_persona_profiles_add_up_and_names_come_from_the_profile(hubspot, features, fitted):
+    assignments = fitted.assign(features)
+    prof = sg.persona_profiles(hubspot, assignments, "2026-11-01")
+    assert prof["accounts"].sum() == len(features)
+    assert prof["share_of_accounts"].sum() == pytest.approx(1.0)
+    assert prof["share_of_revenue"].sum() == pytest.approx(1.0)
+    won = hubspot.deals[hubspot.deals["is_won"].fillna(False).astype(bool)]
+    assert prof["won_revenue"].sum() == pytest.approx(won["amount"].sum())
+    names = sg.name_personas(prof)
+    assert names.is_unique
+    for name, row in zip(names, prof.itertuples(), strict=True):
+        assert str(row.typical_industry) in name
+        assert row.size_band.lower() in name.lower()
+
+
+def test_persona_names_follow_the_naming_rules():
+    prof = pd.DataFrame(
+        {
+            "segment": [1, 2, 3, 4],
+            "share_of_accounts": [0.4, 0.3, 0.2, 0.1],
+            "share_of_revenue": [0.1, 0.1, 0.1, 0.7],
+            "typical_industry": ["Retail", "Retail", "Banking", "Computer Software"],
+            "industry_share": [0.9, 0.9, 0.35, 0.5],
+            "second_industry": ["Food", "Food", "Insurance", "Cloud"],
+            "second_industry_share": [0.1, 0.1, 0.2, 0.3],
+            "size_band": ["Small business", "Small business", "Mid-market", "Enterprise"],
+            "top_channels": ["email, direct", "referral", "offline", "paid_search"],
+        }
+    )
+    assert sg.name_personas(prof).tolist() == [
+        "Small business: Retail via email",
+        "Small business: Retail via referral",
+        "Mid-market: mixed industries",
+        "High-value enterprise: Cloud / Computer Software",
+    ]
+
+
+def test_segment_by_stage_and_channel_cut_the_funnel_by_segment(hubspot, features, fitted):
+    assignments = fitted.assign(features)
+    stages = sg.segment_by_stage(hubspot, assignments, "2026-11-01")
+    counts = stages[["lead", "mql", "sql", "opportunity", "customer"]]
+    assert (counts.diff(axis=1).iloc[:, 1:] <= 0).all().all()  # nobody skips ahead of the count
+    in_segments = hubspot.contacts["account_id"].isin(assignments["account_id"])
+    customers = hubspot.contacts.loc[in_segments, "became_customer_at"].notna().sum()
+    assert counts["customer"].sum() >= customers  # evangelists count as customers too
+    channels = sg.segment_by_channel(hubspot, assignments, "2026-11-01")
+    assert np.allclose(channels.sum(axis=1), 1.0)
+    assert list(channels.index) == list(range(1, fitted.n_segments_ + 1))
+
+
+def test_segments_export_has_crm_id_segment_and_persona(tmp_path, hubspot, features, fitted):
+    assignments = fitted.assign(features)
+    prof = sg.persona_profiles(hubspot, assignments)
+    prof["persona"] = sg.name_personas(prof)
+    table = sg.segments_export(assignments, prof)
+    assert list(table.columns) == ["account_id", "segment", "persona"]
+    assert table["account_id"].is_unique and len(table) == len(features)
+    path = outputs.export_csv(table, tmp_path, "segments.csv")
+    back = pd.read_csv(path, dtype="string", encoding="utf-8-sig")
+    assert back["persona"].notna().all()
+
+
+# ------------------------------------------------------------------ stability over months
+def test_next_month_is_assigned_to_last_months_segments_with_a_drift_note(tmp_path, hubspot):
+    september, october = Month("2026-09"), Month("2026-10")
+    before = sg.account_features(hubspot, september.end)
+    first = sg.segment_accounts(before, september, tmp_path / "2026-09")
+    assert first.fitted and (tmp_path / "2026-09" / sg.MODEL_FILE).exists()
+
+    now = sg.account_features(hubspot, october.end)
+    second = sg.segment_accounts(now, october, tmp_path / "2026-10")
+    assert not second.fitted and second.model_month == "2026-09"
+    assert second.drift["accounts_compared"] == len(before)
+    assert second.drift["new_accounts"] == len(now) - len(before)
+    assert second.drift["share_moved"] < 0.1  # same model: only changed behaviour moves
+    agreement = second.drift["refit_agreement"]
+    assert -1.0 <= agreement <= 1.0
+    assert "assigned to last month's segments" in second.note
+    same_k = second.drift["refit_segments"] == second.model.n_segments_
+    verdict = "are stable" if agreement >= sg.DRIFT_REFIT_BELOW and same_k else "consider refitting"
+    assert verdict in second.note
+    assert (second.assignments["segment"] == first.model.predict(now)).all()
+
+    refit = sg.segment_accounts(now, october, tmp_path / "2026-10", refit=True)
+    assert refit.fitted and "refit was asked for" in refit.note
+
+
+def test_a_model_saved_by_another_version_is_refused_and_refitted(tmp_path, features, fitted):
+    path = sg.save_segmenter(fitted, tmp_path / "2026-09" / sg.MODEL_FILE, fitted.assign(features))
+    assert (sg.load_segmenter(path)["model"].predict(features) == fitted.labels_).all()
+    bundle = joblib.load(path)
+    bundle["sklearn_version"] = "0.0.1"
+    joblib.dump(bundle, path)
+    with pytest.raises(ValueError, match="scikit-learn 0.0.1.*refit"):
+        sg.load_segmenter(path)
+    run = sg.segment_accounts(features, Month("2026-10"), tmp_path / "2026-10")
+    assert run.fitted and "could not be used" in run.note
+
+
+def test_drift_counts_moved_new_and_gone_accounts():
+    before = pd.DataFrame({"account_id": ["a", "b", "c", "d"], "segment": [1, 1, 2, 2]})
+    after = pd.DataFrame({"account_id": ["a", "b", "c", "e"], "segment": [1, 2, 2, 1]})
+    drift = sg.segment_drift(before, after, refit_labels=np.array([1, 2, 2, 1]))
+    assert drift["accounts_compared"] == 3 and drift["accounts_moved"] == 1
+    assert drift["share_moved"] == pytest.approx(1 / 3)
+    assert drift["new_accounts"] == 1 and drift["gone_accounts"] == 1
+    assert drift["size_change"] == {1: 0.0, 2: 0.0}
+    assert drift["refit_agreement"] == 1.0 and drift["refit_segments"] == 2
+    note = sg.drift_note(drift, "2026-09")
+    assert "33.3% of the 3 accounts" in note and "the segments are stable" in note
+    shifted = sg.drift_note({**drift, "refit_agreement": 0.5, "refit_segments": 3})
+    assert "would choose 3 segments instead of 2" in shifted and "have shifted" in shifted
