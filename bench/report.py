@@ -28,8 +28,22 @@ def export(contacts: int) -> Path:
     folder = HERE / "out" / f"report-hubspot-{contacts}"
     if not (folder / "truth").exists():
         subprocess.run(
-            [sys.executable, "-m", "smk", "synth", "--contacts", str(contacts), "--months", "12",
-             "--seed", "7", "--format", "hubspot", "--out", str(folder)],
+            [
+                sys.executable,
+                "-m",
+                "smk",
+                "synth",
+                "--contacts",
+                str(contacts),
+                "--months",
+                "12",
+                "--seed",
+                "7",
+                "--format",
+                "hubspot",
+                "--out",
+                str(folder),
+            ],
             check=True,
         )
     return folder
@@ -51,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = {"sample (3,000 contacts)": measure(config.SAMPLE_HUBSPOT)}
     rows[f"synthetic ({args.contacts:,} contacts)"] = measure(export(args.contacts))
     keys = ["data load", "kernel start + overhead", "analysis (cells)", "rendering", "total"]
-    print(f"\n{'smk report end to end':<30}" + "".join(f"{k:>26}" for k in keys) + f"{'fixed share':>14}")
+    print(
+        f"\n{'smk report end to end':<30}"
+        + "".join(f"{k:>26}" for k in keys)
+        + f"{'fixed share':>14}"
+    )
     for label, t in rows.items():
         fixed = (t["kernel start + overhead"] + t["rendering"]) / t["total"]
         print(f"{label:<30}" + "".join(f"{t.get(k, 0):>25.1f}s" for k in keys) + f"{fixed:>14.0%}")

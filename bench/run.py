@@ -54,8 +54,22 @@ def ensure_export(contacts: int, months: int) -> Path:
     if not (folder / "truth").exists():
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "smk", "synth", "--contacts", str(contacts), "--months",
-             str(months), "--seed", "1", "--format", "hubspot", "--out", str(folder)],
+            [
+                sys.executable,
+                "-m",
+                "smk",
+                "synth",
+                "--contacts",
+                str(contacts),
+                "--months",
+                str(months),
+                "--seed",
+                "1",
+                "--format",
+                "hubspot",
+                "--out",
+                str(folder),
+            ],
             check=True,
         )
         print(f"generated {folder} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
@@ -86,8 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     base, ours = rows["pyarrow"], rows["smk"]
     print(f"\nLoad + validate: {args.contacts:,} contacts, {size_mb:,.0f} MB of CSV ({folder})")
     print(f"{'row':<34}{'seconds':>9}{'rows':>13}{'data MB':>10}{'peak MB':>10}")
-    for label, r in (("pyarrow.csv.read_csv (plain read)", base), ("smk.load (load + validate)", ours)):
-        print(f"{label:<34}{r['seconds']:>9.2f}{r['rows']:>13,}{r['data_mb']:>10.0f}{r['peak_mb']:>10.0f}")
+    for label, r in (
+        ("pyarrow.csv.read_csv (plain read)", base),
+        ("smk.load (load + validate)", ours),
+    ):
+        print(
+            f"{label:<34}{r['seconds']:>9.2f}{r['rows']:>13,}{r['data_mb']:>10.0f}{r['peak_mb']:>10.0f}"
+        )
     time_ratio = ours["seconds"] / base["seconds"]
     mem_ratio = ours["peak_mb"] / ours["data_mb"]
     print(f"\nsmk.load time / plain read:             {time_ratio:.2f}x  (target <= 2x)")

@@ -213,8 +213,14 @@ def attribution_models_chart(
         color = MARKETING if model in highlight else greys[i]
         if model == "shapley":
             color = SALES
-        ax.bar(x + (i - (len(models) - 1) / 2) * width, shares[model].to_numpy(dtype=float),
-               width, label=model, color=color, **bar_kwargs)
+        ax.bar(
+            x + (i - (len(models) - 1) / 2) * width,
+            shares[model].to_numpy(dtype=float),
+            width,
+            label=model,
+            color=color,
+            **bar_kwargs,
+        )
     ax.set_xticks(x, channels, rotation=30, ha="right")
     ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel("share of conversions credited")
@@ -241,10 +247,15 @@ def attribution_intervals(
     frame = intervals.sort_values("share")
     y = np.arange(len(frame))
     share = frame["share"].to_numpy(dtype=float)
-    err = np.vstack([share - frame["share_low"].to_numpy(dtype=float),
-                     frame["share_high"].to_numpy(dtype=float) - share])
-    ax.errorbar(share, y, xerr=np.clip(err, 0, None), fmt="o", color=color, capsize=4,
-                **errorbar_kwargs)
+    err = np.vstack(
+        [
+            share - frame["share_low"].to_numpy(dtype=float),
+            frame["share_high"].to_numpy(dtype=float) - share,
+        ]
+    )
+    ax.errorbar(
+        share, y, xerr=np.clip(err, 0, None), fmt="o", color=color, capsize=4, **errorbar_kwargs
+    )
     ax.set_yticks(y, frame[key].astype(str).tolist())
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel("share of conversions credited")

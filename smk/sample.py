@@ -20,7 +20,11 @@ def write_sample(root: Path = config.SAMPLE_DIR) -> list[Path]:
         out = root / fmt
         if out.exists():
             shutil.rmtree(out)
-        written.append(synth.write_export(data, out, format=fmt, mess=True, seed=config.SAMPLE_SETTINGS["seed"]))
+        written.append(
+            synth.write_export(
+                data, out, format=fmt, mess=True, seed=config.SAMPLE_SETTINGS["seed"]
+            )
+        )
     return written
 
 

@@ -17,7 +17,10 @@ def _crm_spanning(first: str, last: str) -> CRM:
         [
             contacts,
             pd.DataFrame(
-                {"contact_id": ["a", "b"], "created_at": pd.to_datetime([first, last], utc=True, format="ISO8601")}
+                {
+                    "contact_id": ["a", "b"],
+                    "created_at": pd.to_datetime([first, last], utc=True, format="ISO8601"),
+                }
             ),
         ]
     )
@@ -29,7 +32,9 @@ def test_month_bounds_are_utc_and_end_exclusive():
     assert m.start == pd.Timestamp("2026-02-01", tz="UTC")
     assert m.end == pd.Timestamp("2026-03-01", tz="UTC")
     assert str(m.previous) == "2026-01" and str(m.year_ago) == "2025-02"
-    times = pd.Series(pd.to_datetime(["2026-01-31 23:59", "2026-02-01 00:00", "2026-03-01 00:00"], utc=True))
+    times = pd.Series(
+        pd.to_datetime(["2026-01-31 23:59", "2026-02-01 00:00", "2026-03-01 00:00"], utc=True)
+    )
     assert m.contains(times).tolist() == [False, True, False]
 
 

@@ -315,8 +315,19 @@ def test_index_and_a_notebook_page_display_in_a_browser(published):
 def test_params_file_with_an_unknown_setting_fails_before_running(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text("notebooks:\n  data_quality:\n    mql_targett: 3\n")
-    result = run_cli("report", "--data", str(SAMPLE), "--month", "latest", "--out", str(tmp_path / "r"),
-                     "--notebooks", "00_data_quality", "--params", str(params))
+    result = run_cli(
+        "report",
+        "--data",
+        str(SAMPLE),
+        "--month",
+        "latest",
+        "--out",
+        str(tmp_path / "r"),
+        "--notebooks",
+        "00_data_quality",
+        "--params",
+        str(params),
+    )
     assert result.returncode == 2
     assert "notebooks.data_quality.mql_targett" in result.stderr
 

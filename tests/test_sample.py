@@ -15,7 +15,9 @@ def test_committed_sample_matches_the_generator(tmp_path):
         assert not compared.left_only and not compared.right_only, fmt
         for sub in ["."] + list(compared.common_dirs):
             names = sorted(p.name for p in (ours / sub).iterdir() if p.is_file())
-            match, mismatch, errors = filecmp.cmpfiles(ours / sub, committed / sub, names, shallow=False)
+            match, mismatch, errors = filecmp.cmpfiles(
+                ours / sub, committed / sub, names, shallow=False
+            )
             assert mismatch == [] and errors == [], (fmt, sub, mismatch)
 
 

@@ -174,7 +174,9 @@ def _cast_timestamps(table: pa.Table, timestamps: Collection[str]) -> pa.Table:
         if i < 0:
             continue
         col = table.column(i)
-        col = pc.if_else(pc.equal(pc.utf8_trim_whitespace(col), ""), pa.scalar(None, pa.string()), col)
+        col = pc.if_else(
+            pc.equal(pc.utf8_trim_whitespace(col), ""), pa.scalar(None, pa.string()), col
+        )
         for target in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
             try:
                 table = table.set_column(i, name, col.cast(target))

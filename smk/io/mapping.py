@@ -279,7 +279,10 @@ def read_tables(mapping: FormatMapping, folder: Path) -> dict[str, pd.DataFrame]
     raw: dict[str, pd.DataFrame] = {}
     for table, tm in mapping.tables.items():
         paths = files_for(tm, candidates)
-        frames = [map_frame(fileio.read_any(p, _timestamp_headers(p, table, tm)), table, tm, p) for p in paths]
+        frames = [
+            map_frame(fileio.read_any(p, _timestamp_headers(p, table, tm)), table, tm, p)
+            for p in paths
+        ]
         if frames:
             raw[table] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return raw
