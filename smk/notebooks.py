@@ -80,6 +80,7 @@ def refresh(paths: list[Path] | None = None, timeout: int = 600) -> list[Path]:
             nb,
             timeout=timeout,
             kernel_name=kernel,
+            record_timing=False,  # keeps re-runs from rewriting every cell's metadata in git
             resources={"metadata": {"path": str(path.parent)}},
         ).execute()
         nb.metadata["kernelspec"] = {
