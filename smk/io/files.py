@@ -50,12 +50,8 @@ def sniff_encoding(head: bytes, path: Path) -> str:
             "not a text CSV file (it contains NUL bytes); export the data as CSV or XLSX",
             file=str(path),
         )
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 24):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+    try:  # the head decides; a later invalid byte makes Arrow fail and the read is retried
+        codecs.getincrementaldecoder("utf-8")().decode(head)
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8"
@@ -138,7 +134,16 @@ def read_csv_strings(path: Path, timestamps: Collection[str] = ()) -> pd.DataFra
     try:
         table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names))
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
-        raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
+        if encoding != "utf-8" or "utf8" not in str(exc).lower().replace("-", ""):
+            raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
+        # valid UTF-8 at the top, Windows-1252 further down (an Excel re-save): read again
+        encoding = "cp1252"
+        read_opts.encoding = encoding
+        collector.rows.clear()
+        try:
+            table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc2:
+            raise CRMExportError(f"cannot be parsed as CSV: {exc2}", file=str(path)) from None
     table = _cast_timestamps(table, timestamps)
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     frame["_row"] = pd.RangeIndex(2, len(frame) + 2)
