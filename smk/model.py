@@ -170,6 +170,25 @@ def empty_table(name: str) -> pd.DataFrame:
     )
 
 
+def make_table(name: str, rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """A canonical table from records (dicts with some of its columns), with the model's dtypes.
+
+    For building small CRMs by hand (tests, examples): missing columns are empty, timestamps
+    given as ISO 8601 text become UTC.
+    """
+    frame = pd.DataFrame(rows)
+    out = {}
+    for col, kind in SCHEMA[name].items():
+        dtype = dtype_of(kind)
+        if col not in frame:
+            out[col] = pd.Series([None] * len(frame), dtype=object).astype(dtype)
+        elif kind == "datetime":
+            out[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(dtype)
+        else:
+            out[col] = frame[col].astype(dtype)
+    return pd.DataFrame(out)
+
+
 @dataclass
 class TableAccount:
     """How many rows of one table were read, loaded and set aside, and why."""

@@ -36,6 +36,25 @@ def _jsonable(value):
     return value
 
 
+def format_kpi(value, fmt: str | None, currency: str = "", missing: str = "n/a") -> str:
+    """A KPI value as people read it; `fmt` as in a metrics file's `kpis` (docs/notebooks.md)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return missing
+    if isinstance(value, str):
+        return value
+    if fmt == "int":
+        return f"{value:,.0f}"
+    if fmt == "pct":
+        return f"{value:.1%}"
+    if fmt == "money":
+        return f"{value:,.0f} {currency}".strip()
+    if fmt == "hours":
+        return f"{value:,.1f} h"
+    if fmt == "float":
+        return f"{value:.3f}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 def write_metrics(output_dir: str | Path, name: str, metrics: dict) -> Path:
     """Write `metrics-<name>.json`: the notebook's headline figures for the report index."""
     out = Path(output_dir)

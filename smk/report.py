@@ -28,7 +28,7 @@ import yaml
 
 import smk
 from smk import config
-from smk.outputs import read_metrics
+from smk.outputs import format_kpi, read_metrics
 from smk.periods import Month, resolve_month
 
 log = logging.getLogger("smk.report")
@@ -406,22 +406,6 @@ def _kpis(metrics: dict) -> list[dict]:
     return [k for m in metrics.values() for k in m.get("kpis", [])]
 
 
-def format_value(value, fmt: str | None) -> str:
-    if value is None:
-        return "n/a"
-    if fmt == "pct":
-        return f"{value:.1%}"
-    if fmt == "money":
-        return f"{value:,.0f}"
-    if fmt == "hours":
-        return f"{value:,.1f} h"
-    if fmt == "float":
-        return f"{value:.3f}"
-    if isinstance(value, (int, float)):
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return str(value)
-
-
 def _change(kpi: dict, previous: dict[str, dict]) -> str:
     before = previous.get(kpi.get("id"))
     value = kpi.get("value")
@@ -435,7 +419,7 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
     if kpi.get("format") == "pct":
         return f"{delta * 100:+.1f} pts vs previous month"
     sign = "+" if delta >= 0 else "−"
-    return f"{sign}{format_value(abs(delta), kpi.get('format'))} vs previous month"
+    return f"{sign}{format_kpi(abs(delta), kpi.get('format'))} vs previous month"
 
 
 _PAGE = """<!DOCTYPE html>
@@ -474,14 +458,14 @@ def write_month_index(
         target = kpi.get("target")
         detail = [str(kpi["detail"])] if kpi.get("detail") else []
         if target is not None:
-            detail.append(f"target {format_value(target, kpi.get('format'))}")
+            detail.append(f"target {format_kpi(target, kpi.get('format'))}")
         if kpi.get("status"):
             detail.append(str(kpi["status"]))
         detail.append(_change(kpi, previous))
         tiles.append(
             f'<div class="tile status-{html.escape(status)}" data-kpi="{html.escape(str(kpi.get("id", "")))}">'
             f'<div class="label">{html.escape(str(kpi.get("label", "")))}</div>'
-            f'<div class="value">{html.escape(format_value(kpi.get("value"), kpi.get("format")))}</div>'
+            f'<div class="value">{html.escape(format_kpi(kpi.get("value"), kpi.get("format")))}</div>'
             f'<div class="detail">{html.escape(" · ".join(detail))}</div></div>'
         )
     pages = "".join(

@@ -20,6 +20,7 @@ import pandas as pd
 from smk import sla as sla_mod
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM
+from smk.outputs import format_kpi
 from smk.periods import Month, data_span
 from smk.sla import SLA
 
@@ -176,20 +177,6 @@ def kpi_scorecard(
     return pd.DataFrame(rows)
 
 
-def _format(value, fmt: str, currency: str = "") -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    if fmt == "int":
-        return f"{value:,.0f}"
-    if fmt == "pct":
-        return f"{value:.1%}"
-    if fmt == "money":
-        return f"{value:,.0f} {currency}".strip()
-    if fmt == "hours":
-        return f"{value:.1f} h"
-    return f"{value:,.2f}"
-
-
 def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFrame:
     """The scorecard with formatted text columns, for the notebook and the report."""
     out = pd.DataFrame({"KPI": scorecard["label"]})
@@ -200,7 +187,7 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
         ("same_month_last_year", "same month last year"),
     ):
         out[title] = [
-            _format(v, f, currency)
+            format_kpi(v, f, currency, missing="-")
             for v, f in zip(scorecard[col], scorecard["format"], strict=True)
         ]
     out["status"] = scorecard["status"].fillna("-")

@@ -88,3 +88,15 @@ def test_csv_export_neutralises_formulas_but_not_numbers(tmp_path):
     text = export_csv(frame, tmp_path, "x.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and "\n'+1 call" in text
     assert not any(line.startswith(("=", "+", "@", "-")) for line in text.splitlines())
+
+
+def test_kpi_values_are_formatted_by_their_declared_format():
+    from smk.outputs import format_kpi
+
+    assert format_kpi(0.2531, "pct") == "25.3%"
+    assert format_kpi(1234567.8, "money", "EUR") == "1,234,568 EUR"
+    assert format_kpi(5.25, "hours") == "5.2 h"
+    assert format_kpi(212, "int") == "212"
+    assert format_kpi(0.71234, "float") == "0.712"
+    assert format_kpi("email", "text") == "email"
+    assert format_kpi(None, "pct") == "n/a" and format_kpi(float("nan"), "int", missing="-") == "-"

@@ -12,27 +12,13 @@ import pytest
 import smk
 from smk import config, scorecard
 from smk.funnel import NoDataError
-from smk.model import CRM, empty_table
+from smk.model import CRM, make_table
 from smk.sla import SLA
 
 FX = {"EUR": 1.0, "USD": 0.5}
 
 
-def _table(name: str, rows: list[dict]) -> pd.DataFrame:
-    table = empty_table(name)
-    frame = pd.DataFrame(rows)
-    out = {}
-    for col in table.columns:
-        if col in frame:
-            if str(table[col].dtype).startswith("datetime"):
-                out[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(
-                    "datetime64[ns, UTC]"
-                )
-            else:
-                out[col] = frame[col].astype(table[col].dtype)
-        else:
-            out[col] = pd.Series([None] * len(frame), dtype=object).astype(table[col].dtype)
-    return pd.DataFrame(out)
+_table = make_table
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 import smk
 from smk import config, sla
 from smk.funnel import NoDataError
-from smk.model import CRM, empty_table
+from smk.model import CRM, make_table
 from smk.synth import Synthetic, synthesize, write_export
 
 BERLIN = "Europe/Berlin"
@@ -101,21 +101,7 @@ def test_a_working_day_that_ends_before_it_starts_is_refused():
 
 
 # ------------------------------------------------------------------------------ a hand-made CRM
-def _table(name: str, rows: list[dict]) -> pd.DataFrame:
-    table = empty_table(name)
-    frame = pd.DataFrame(rows)
-    out = {}
-    for col in table.columns:
-        if col in frame:
-            if str(table[col].dtype).startswith("datetime"):
-                out[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(
-                    "datetime64[ns, UTC]"
-                )
-            else:
-                out[col] = frame[col].astype(table[col].dtype)
-        else:
-            out[col] = pd.Series([None] * len(frame), dtype=object).astype(table[col].dtype)
-    return pd.DataFrame(out)
+_table = make_table
 
 
 @pytest.fixture
