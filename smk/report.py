@@ -453,7 +453,8 @@ def write_month_index(
     if previous_file.exists():
         previous = {k["id"]: k for k in _kpis(json.loads(previous_file.read_text())) if "id" in k}
     tiles = []
-    for kpi in _kpis(metrics):
+    in_order = {r.name: metrics[r.name] for r in runs if r.name in metrics}  # notebook order
+    for kpi in _kpis(in_order | metrics):
         status = str(kpi.get("status") or "").replace(" ", "-")
         target = kpi.get("target")
         detail = [str(kpi["detail"])] if kpi.get("detail") else []

@@ -340,3 +340,56 @@ def test_params_reach_only_the_notebooks_that_declare_them(tmp_path):
     settings = {"month_x": 1, "notebooks": {"boom": {"output_dir": "x"}}}
     assert params_for(boom, settings) == {"output_dir": "x"}
     assert params_for(boom, {"data_format": "hubspot", "seed": 3}) == {"data_format": "hubspot"}
+
+
+def test_no_personal_name_of_the_export_reaches_the_html(published):
+    import smk
+
+    contacts = smk.load(SAMPLE).contacts
+    names = set()
+    for col in ("First Name", "Last Name"):
+        names |= {n for n in contacts[col].dropna().astype(str) if len(n) >= 4}
+    assert len(names) > 100
+    for page in (published / "2026-10").glob("*.html"):
+        words = set(re.findall(r"[A-Za-zÀ-ÿ'-]{4,}", page.read_text()))
+        leaked = sorted(names & words)
+        assert not leaked, f"{page.name} shows personal names: {leaked[:5]}"
+
+
+def test_kpi_tiles_follow_the_notebook_order(published):
+    page = (published / "2026-10" / "index.html").read_text()
+    ids = re.findall(r'data-kpi="([^"]+)"', page)
+    assert (
+        ids.index("rows_set_aside")
+        < ids.index("mqls")
+        < ids.index("lead_score_auc")
+        < ids.index("top_channel")
+    )
+
+
+def test_crm_text_is_escaped_in_a_published_report(tmp_path):
+    """A company industry written as markup reaches the segmentation page as text."""
+    export = tmp_path / "hubspot"
+    shutil.copytree(SAMPLE, export)
+    companies = next(export.glob("*companies*.csv"))
+    frame = pd.read_csv(companies, dtype=str, keep_default_na=False)
+    top = frame["Industry"].value_counts().index[0]
+    frame.loc[frame["Industry"] == top, "Industry"] = "<script>alert(1)</script>"
+    frame.to_csv(companies, index=False)
+    out = tmp_path / "reports"
+    result = run_cli(
+        "report",
+        "--data",
+        str(export),
+        "--month",
+        "latest",
+        "--out",
+        str(out),
+        "--notebooks",
+        "02_segmentation",
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    page = (out / "2026-10" / "02_segmentation.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
