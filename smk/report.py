@@ -408,6 +408,8 @@ def _kpis(metrics: dict) -> list[dict]:
 
 def _change(kpi: dict, previous: dict[str, dict]) -> str:
     before = previous.get(kpi.get("id"))
+    if before is None and kpi.get("previous") is not None:  # the notebook computed it itself
+        before = {"value": kpi["previous"]}
     value = kpi.get("value")
     if (
         not before

@@ -206,6 +206,8 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
         if row.target is not None and not pd.isna(row.target):
             item["target"] = int(row.target) if row.format == "int" else row.target
             item["status"] = row.status
+        if row.previous_month is not None and not pd.isna(row.previous_month):
+            item["previous"] = row.previous_month  # the report index shows the change
         if row.id in details:
             item["detail"] = details[row.id]
         kpis.append(item)

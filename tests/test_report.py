@@ -393,3 +393,31 @@ def test_crm_text_is_escaped_in_a_published_report(tmp_path):
     page = (out / "2026-10" / "02_segmentation.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in page
+
+
+def test_month_over_month_change_uses_the_kpis_own_previous_value(tmp_path):
+    from smk.periods import parse_month
+    from smk.report import write_month_index
+
+    (tmp_path / "metrics-funnel.json").write_text(
+        json.dumps(
+            {
+                "kpis": [
+                    {"id": "mqls", "label": "MQLs", "value": 63, "previous": 66, "format": "int"},
+                    {
+                        "id": "rate",
+                        "label": "Rate",
+                        "value": 0.25,
+                        "previous": 0.2,
+                        "format": "pct",
+                    },
+                    {"id": "new", "label": "New", "value": 1, "format": "int"},
+                ]
+            }
+        )
+    )
+    context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
+    page = write_month_index(tmp_path, parse_month("2026-10"), [], context, tmp_path).read_text()
+    assert "−3 vs previous month" in page
+    assert "+5.0 pts vs previous month" in page
+    assert page.count("no previous month") == 1
