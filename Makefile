@@ -36,7 +36,7 @@ report: $(VENV)/.installed-core
 ## The whole test suite: lint, then pytest (package tests, nbval on every notebook, the report
 ## end to end in headless Chromium).
 test: $(VENV)/.installed-test chromium
-	$(BIN)/ruff check smk tests bench
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 ## Debian's chromium for the report's browser test (installed when missing and we are root).
@@ -47,8 +47,8 @@ chromium:
 	  else echo "warning: chromium is missing; install Debian's chromium package for the browser test"; fi; }
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check smk tests bench
-	$(BIN)/ruff format --check smk tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## For analysts: JupyterLab on notebooks/ with the project's kernel ("Python (smk)").
 lab: $(VENV)/.installed-lab

@@ -62,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     args = parser.parse_args(argv)
-    rows = {f"sample ({config.SAMPLE_SETTINGS['n_contacts']:,} contacts)": measure(config.SAMPLE_HUBSPOT)}
+    rows = {
+        f"sample ({config.SAMPLE_SETTINGS['n_contacts']:,} contacts)": measure(
+            config.SAMPLE_HUBSPOT
+        )
+    }
     rows[f"synthetic ({args.contacts:,} contacts)"] = measure(export(args.contacts))
     keys = ["data load", "kernel start + overhead", "analysis (cells)", "rendering", "total"]
     print(
