@@ -30,3 +30,10 @@ def test_each_sample_export_is_small_and_loads():
         assert crm.format == fmt
         assert len(crm.contacts) > 2000
         crm.quality.check()
+
+
+def test_loading_is_deterministic_tables_account_and_warnings():
+    first, second = smk.load(config.SAMPLE_HUBSPOT), smk.load(config.SAMPLE_HUBSPOT)
+    assert first.quality.to_dict() == second.quality.to_dict()
+    for name, frame in first.tables().items():
+        assert frame.equals(second.tables()[name]), name

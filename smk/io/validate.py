@@ -10,6 +10,8 @@ documented in docs/data-model.md. For every table: rows read == rows loaded + ro
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -48,15 +50,30 @@ def assemble(
     typed table of the whole export are never in memory at the same time.
     """
     quality = DataQuality(warnings=list(warnings or []))
-    tables = {}
-    for name in TABLES:
-        frame = raw.pop(name, None)  # release each raw table once it is typed (peak memory)
-        if frame is None:
-            tables[name] = empty_table(name)
-            continue
-        quality.files[name] = sorted(frame["_file"].dropna().astype(str).unique().tolist())
-        tables[name] = _normalise(name, frame, options, quality)
-        del frame
+    tables = {name: empty_table(name) for name in TABLES if name not in raw}
+    # The largest table is typed on a second thread while the others are typed on this one
+    # (Arrow's kernels release the GIL); each table keeps its own account, merged in table
+    # order so that the result and its warnings are the same on every run.
+    present = [name for name in TABLES if name in raw]
+    largest = max(present, key=lambda n: len(raw[n]), default=None)
+    accounts = {name: DataQuality() for name in present}
+
+    def type_table(name: str) -> pd.DataFrame:
+        frame = raw.pop(name)  # release each raw table once it is typed (peak memory)
+        accounts[name].files[name] = sorted(frame["_file"].dropna().astype(str).unique().tolist())
+        return _normalise(name, frame, options, accounts[name])
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(type_table, largest) if largest is not None else None
+        for name in present:
+            if name != largest:
+                tables[name] = type_table(name)
+        if future is not None:
+            tables[largest] = future.result()
+    for name in present:
+        quality.tables[name] = accounts[name].tables[name]
+        quality.files[name] = accounts[name].files[name]
+        quality.warnings += accounts[name].warnings
     _cross_check(tables, quality)
     for name in TABLES:
         acc = quality.tables.get(name)
