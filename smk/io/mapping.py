@@ -10,6 +10,7 @@ example for a CRM with no built-in loader. See docs/mappings.md for the format.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ import yaml
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io.parse import DateOptions, clean_text, on_uniques
-from smk.io.validate import assemble
+from smk.io.validate import LazyTable, assemble
 from smk.model import CRM, REQUIRED, SCHEMA, TABLES
 
 _READER_META = ("_file", "_row")  # columns read_any adds to every frame
@@ -273,18 +274,25 @@ def _timestamp_headers(path: Path, table: str, tm: TableMapping) -> set[str]:
     return found
 
 
-def read_tables(mapping: FormatMapping, folder: Path) -> dict[str, pd.DataFrame]:
-    """Read and map every table of an export folder; tables with no file are left out."""
+def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
+    """Read and map the files of one table (several files are concatenated)."""
+    frames = [
+        map_frame(fileio.read_any(p, _timestamp_headers(p, table, tm)), table, tm, p) for p in paths
+    ]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def read_tables(mapping: FormatMapping, folder: Path) -> dict[str, LazyTable]:
+    """Every table of an export folder, to be read when typed; tables with no file are left out."""
     candidates = data_files(folder)
-    raw: dict[str, pd.DataFrame] = {}
+    raw: dict[str, LazyTable] = {}
     for table, tm in mapping.tables.items():
         paths = files_for(tm, candidates)
-        frames = [
-            map_frame(fileio.read_any(p, _timestamp_headers(p, table, tm)), table, tm, p)
-            for p in paths
-        ]
-        if frames:
-            raw[table] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if paths:
+            raw[table] = LazyTable(
+                functools.partial(read_table, table, tm, paths),
+                sum(p.stat().st_size for p in paths),
+            )
     return raw
 
 

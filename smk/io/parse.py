@@ -67,7 +67,8 @@ def blank(values: pd.Series) -> pd.Series:
 def clean_text(values: pd.Series) -> pd.Series:
     """Strip white space (incl. non-breaking spaces); blanks and null markers become <NA>."""
     s = values.astype("string").str.strip()
-    return s.mask(s.isin(_NULL_MARKERS))
+    nulls = s.isin(_NULL_MARKERS)
+    return s.mask(nulls) if nulls.any() else s  # no copy of a column without blanks
 
 
 # ---------------------------------------------------------------- ids
@@ -89,7 +90,7 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
                 float_like.reindex(s.index, fill_value=False),
                 d[float_like].str.replace(r"\.0+$", "", regex=True),
             )
-    return s.mask(bad), bad
+    return (s.mask(bad) if bad.any() else s), bad
 
 
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"

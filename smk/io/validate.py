@@ -10,7 +10,9 @@ documented in docs/data-model.md. For every table: rows read == rows loaded + ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,8 +38,23 @@ from smk.model import (
 _META = ("_file", "_row", "_reason", "_text")  # `_text`: raw line of a malformed row
 
 
+@dataclass
+class LazyTable:
+    """A raw table read only when it is about to be typed.
+
+    With lazy tables the raw text of one table at a time is in memory, not the whole export's.
+    `size` (bytes on disk) tells which table is the largest.
+    """
+
+    read: Callable[[], pd.DataFrame]
+    size: int
+
+    def __call__(self) -> pd.DataFrame:
+        return self.read()
+
+
 def assemble(
-    raw: dict[str, pd.DataFrame],
+    raw: dict[str, pd.DataFrame | LazyTable],
     *,
     source: str,
     format: str,
@@ -55,13 +72,17 @@ def assemble(
     # (Arrow's kernels release the GIL); each table keeps its own account, merged in table
     # order so that the result and its warnings are the same on every run.
     present = [name for name in TABLES if name in raw]
-    largest = max(present, key=lambda n: len(raw[n]), default=None)
+    largest = max(present, key=lambda n: _size(raw[n]), default=None)
     accounts = {name: DataQuality() for name in present}
 
     def type_table(name: str) -> pd.DataFrame:
         frame = raw.pop(name)  # release each raw table once it is typed (peak memory)
+        if isinstance(frame, LazyTable):
+            frame = frame()
         accounts[name].files[name] = sorted(frame["_file"].dropna().astype(str).unique().tolist())
-        return _normalise(name, frame, options, accounts[name])
+        handed = [frame]
+        del frame  # _normalise now holds the only reference and frees the text when done
+        return _normalise(name, handed, options, accounts[name])
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(type_table, largest) if largest is not None else None
@@ -84,10 +105,19 @@ def assemble(
     return CRM(**tables, quality=quality, source=source, format=format)
 
 
+def _size(item: pd.DataFrame | LazyTable) -> int:
+    return item.size if isinstance(item, LazyTable) else len(item)
+
+
 # ------------------------------------------------------------------ one table
 def _normalise(
-    name: str, frame: pd.DataFrame, options: parse.DateOptions, quality: DataQuality
+    name: str,
+    source: pd.DataFrame | list[pd.DataFrame],
+    options: parse.DateOptions,
+    quality: DataQuality,
 ) -> pd.DataFrame:
+    """Type one raw table; `source` may be a one-item list handing over the only reference."""
+    frame = source.pop() if isinstance(source, list) else source
     schema = SCHEMA[name]
     missing = [c for c in REQUIRED[name] if c not in frame.columns]
     if missing:
@@ -141,7 +171,18 @@ def _normalise(
     if not aside.any():
         return out
     _set_aside(name, frame, aside, reason, quality)
-    return out[~aside]
+    del frame  # the raw text is no longer needed: free it before the typed table is filtered
+    return _keep_rows(out, ~aside)
+
+
+def _keep_rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
+    """`frame[keep]`, one column at a time, so that a large table is never held twice."""
+    mask = np.asarray(keep, dtype=bool)
+    index = frame.index[mask]
+    columns = {}
+    for col in list(frame.columns):
+        columns[col] = frame.pop(col)[mask].set_axis(index)
+    return pd.DataFrame(columns, index=index)
 
 
 def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions):
@@ -174,7 +215,8 @@ def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     unknown = keyed.notna() & ~keyed.isin(vocab)
     fallback = "task" if kind == "activity_type" else "other"
     counts = values[unknown].value_counts()
-    return keyed.mask(unknown, fallback).astype("string"), counts
+    keyed = keyed.mask(unknown, fallback) if unknown.any() else keyed
+    return keyed.astype("string"), counts
 
 
 def _set_aside(
@@ -197,9 +239,9 @@ def _drop(name: str, tables: dict, mask: pd.Series, reason: str, quality: DataQu
     """Move rows of an already typed table to the set-aside list."""
     if not mask.any():
         return
-    frame = tables[name]
+    frame = tables.pop(name)
     _set_aside(name, frame, mask, reason, quality)
-    tables[name] = frame[~mask]
+    tables[name] = _keep_rows(frame, ~mask)
 
 
 # ------------------------------------------------------------------ across tables
