@@ -131,11 +131,7 @@ def _normalise(
     frame = frame.reset_index(drop=True)
     acc = quality.account(name)
     acc.read += len(frame)
-    reason = (
-        frame["_reason"].astype("string")
-        if "_reason" in frame.columns
-        else pd.Series(pd.NA, index=frame.index, dtype="string")
-    )
+    reason = _Reasons(frame["_reason"] if "_reason" in frame.columns else len(frame))
     out = pd.DataFrame(index=frame.index)
     filled = np.zeros(len(frame), dtype=bool)  # any canonical cell holds something
     for col, kind in schema.items():
@@ -147,7 +143,7 @@ def _normalise(
         out[col] = values
         for note in notes:
             quality.warnings.append(f"{name}.{col}: {note}")
-        reason = reason.mask(reason.isna() & bad, f"unparseable {col}")
+        reason.flag(bad, f"unparseable {col}")
         if kind in VOCABULARIES:
             out[col], unknown = _vocabulary(values, kind)
             if len(unknown):
@@ -156,23 +152,49 @@ def _normalise(
                     f"{'task' if kind == 'activity_type' else 'other'!r}: "
                     + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
                 )
-    reason = reason.mask(reason.isna() & ~filled, "empty row")
+    reason.flag(~filled, "empty row")
     if "currency" in schema and "amount" in frame.columns:  # `1.234,50 €` names its currency
         symbols = parse.currency_symbols(frame["amount"]).astype("string")
         out["currency"] = out["currency"].fillna(symbols)
     for col in REQUIRED[name]:
-        reason = reason.mask(reason.isna() & out[col].isna(), f"missing {col}")
+        reason.flag(out[col].isna(), f"missing {col}")
     extras = [c for c in frame.columns if c not in schema and c not in _META]
     for col in extras:  # extra columns are kept as text, never dropped
         out[col] = parse.clean_text(frame[col])
     out["_file"] = frame["_file"].astype("category") if "_file" in frame else pd.NA
     out["_row"] = frame["_row"] if "_row" in frame else pd.RangeIndex(1, len(frame) + 1)
-    aside = reason.notna()
+    aside = reason.aside()
     if not aside.any():
         return out
-    _set_aside(name, frame, aside, reason, quality)
+    _set_aside(name, frame, aside, reason.labels(aside), quality)
     del frame  # the raw text is no longer needed: free it before the typed table is filtered
     return _keep_rows(out, ~aside)
+
+
+class _Reasons:
+    """The first reason each row is set aside for, as small integer codes (not 10M strings)."""
+
+    def __init__(self, initial: pd.Series | int) -> None:
+        n = initial if isinstance(initial, int) else len(initial)
+        self._labels: list[str | None] = [None]
+        self._codes = np.zeros(n, dtype=np.int16)
+        if not isinstance(initial, int):
+            given = initial.astype("string")
+            for label in given.dropna().unique():
+                self.flag(given == label, str(label))
+
+    def flag(self, mask, label: str) -> None:
+        """Give rows in `mask` that have no reason yet this one."""
+        rows = (self._codes == 0) & np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+        if rows.any():
+            self._labels.append(label)
+            self._codes[rows] = len(self._labels) - 1
+
+    def aside(self) -> np.ndarray:
+        return self._codes > 0
+
+    def labels(self, rows: np.ndarray) -> np.ndarray:
+        return np.array(self._labels, dtype=object)[self._codes[rows]]
 
 
 def _keep_rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
@@ -220,15 +242,21 @@ def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
 
 
 def _set_aside(
-    name: str, raw: pd.DataFrame, mask: pd.Series, reason: pd.Series | str, quality: DataQuality
+    name: str,
+    raw: pd.DataFrame,
+    mask: pd.Series | np.ndarray,
+    reason: pd.Series | np.ndarray | str,
+    quality: DataQuality,
 ) -> None:
+    """Keep the rows in `mask` as set aside; `reason` is one label, per row, or per kept row."""
     if not mask.any():
         return
     rows = raw.loc[mask].copy()
     for col in rows.columns:
         rows[col] = rows[col].astype("string")
-    rows["_reason"] = reason if isinstance(reason, str) else reason[mask].astype("string")
-    rows["_reason"] = rows["_reason"].astype("string")
+    if isinstance(reason, pd.Series):
+        reason = reason[mask].to_numpy()
+    rows["_reason"] = pd.Series(reason, index=rows.index, dtype="string")
     acc = quality.account(name)
     acc.set_aside = (
         pd.concat([acc.set_aside, rows], ignore_index=True) if len(acc.set_aside) else rows
