@@ -97,11 +97,15 @@ def _first_line(path: Path, encoding: str) -> str:
     raise CRMExportError("the file is empty (no header row)", file=str(path))
 
 
-def read_csv_strings(path: Path, timestamps: Collection[str] = ()) -> pd.DataFrame:
+def read_csv_strings(
+    path: Path, timestamps: Collection[str] = (), categories: Collection[str] = ()
+) -> pd.DataFrame:
     """Every column as text; encoding and delimiter detected.
 
     Columns named in `timestamps` are first offered to Arrow's strict ISO 8601 parser (fast,
     multi-threaded); a column it cannot read whole stays text for smk's own date parser.
+    Columns named in `categories` (a few distinct values repeated, like channels) are read
+    dictionary-encoded, as pandas categoricals: a fraction of the memory of their text.
     """
     with path.open("rb") as fh:
         head = fh.read(65536)
@@ -132,7 +136,7 @@ def read_csv_strings(path: Path, timestamps: Collection[str] = ()) -> pd.DataFra
     )
     collector = parse_opts.invalid_row_handler
     try:
-        table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names))
+        table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names, categories))
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         if encoding != "utf-8" or "utf8" not in str(exc).lower().replace("-", ""):
             raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
@@ -141,12 +145,12 @@ def read_csv_strings(path: Path, timestamps: Collection[str] = ()) -> pd.DataFra
         read_opts.encoding = encoding
         collector.rows.clear()
         try:
-            table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names))
+            table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names, categories))
         except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc2:
             raise CRMExportError(f"cannot be parsed as CSV: {exc2}", file=str(path)) from None
     table = _cast_timestamps(table, timestamps)
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    frame["_row"] = pd.RangeIndex(2, len(frame) + 2)
+    frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int32)  # spreadsheet row numbers
     if collector.rows:
         # Arrow skipped them without line numbers, so every later row would be misnumbered:
         # number the records again, in a second (slower) pass that only bad files pay for.
@@ -158,9 +162,10 @@ def read_csv_strings(path: Path, timestamps: Collection[str] = ()) -> pd.DataFra
     return frame
 
 
-def _convert(names: list[str]) -> pacsv.ConvertOptions:
+def _convert(names: list[str], categories: Collection[str] = ()) -> pacsv.ConvertOptions:
+    dictionary = pa.dictionary(pa.int32(), pa.string())
     return pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in names},
+        column_types={n: dictionary if n in categories else pa.string() for n in names},
         strings_can_be_null=False,
         null_values=[],
         quoted_strings_can_be_null=False,
@@ -272,7 +277,7 @@ def read_excel_strings(path: Path) -> pd.DataFrame:
     frame.columns = _dedupe_names([str(c).strip() for c in frame.columns])
     for col in frame.columns:
         frame[col] = frame[col].map(_excel_cell).astype("string")
-    frame["_row"] = pd.RangeIndex(2, len(frame) + 2)
+    frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int32)  # spreadsheet row numbers
     return frame
 
 
@@ -286,7 +291,9 @@ def _excel_cell(value: object) -> object:
     return str(value)
 
 
-def read_any(path: str | Path, timestamps: Collection[str] = ()) -> pd.DataFrame:
+def read_any(
+    path: str | Path, timestamps: Collection[str] = (), categories: Collection[str] = ()
+) -> pd.DataFrame:
     """One file as a frame of strings with `_file` and `_row`; footers and blank rows kept.
 
     Row-level clean-up (blank rows, report footers) is left to the caller, which counts
@@ -302,7 +309,7 @@ def read_any(path: str | Path, timestamps: Collection[str] = ()) -> pd.DataFrame
         frame = pd.read_parquet(path)
         frame["_row"] = pd.RangeIndex(1, len(frame) + 1)
     elif suffix in {".csv", ".tsv", ".txt", ""}:
-        frame = read_csv_strings(path, timestamps)
+        frame = read_csv_strings(path, timestamps, categories)
     else:
         raise CRMExportError(
             f"unknown file type {suffix!r}: smk reads .csv, .tsv, .xlsx and .parquet",

@@ -24,7 +24,7 @@ from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io.parse import DateOptions, clean_text, on_uniques
 from smk.io.validate import LazyTable, assemble
-from smk.model import CRM, REQUIRED, SCHEMA, TABLES
+from smk.model import CRM, REQUIRED, SCHEMA, TABLES, VOCABULARIES
 
 _READER_META = ("_file", "_row")  # columns read_any adds to every frame
 _DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet"}
@@ -257,14 +257,14 @@ def translate(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
     return norm.map(keyed).astype("string").fillna(s)
 
 
-def _timestamp_headers(path: Path, table: str, tm: TableMapping) -> set[str]:
-    """Headers of `path` that map to a datetime column: Arrow may parse them while reading."""
+def _headers_of_kinds(path: Path, table: str, tm: TableMapping, kinds: set[str]) -> set[str]:
+    """Headers of a CSV `path` that map to canonical columns of these kinds (or names)."""
     if path.suffix.lower() not in {".csv", ".tsv", ".txt"}:
         return set()
     by_name = {fileio.normalise_header(h): h for h in fileio.csv_header(path)}
     found = set()
     for col, kind in SCHEMA[table].items():
-        if kind != "datetime":
+        if kind not in kinds and col not in kinds:
             continue
         for alias in tm.columns.get(col, []):
             header = by_name.get(fileio.normalise_header(alias))
@@ -274,11 +274,22 @@ def _timestamp_headers(path: Path, table: str, tm: TableMapping) -> set[str]:
     return found
 
 
+#: Columns with few distinct values, read dictionary-encoded (memory): the vocabularies, campaigns.
+_REPEATED = set(VOCABULARIES) | {"campaign"}
+
+
+def _read_mapped(path: Path, table: str, tm: TableMapping) -> pd.DataFrame:
+    frame = fileio.read_any(
+        path,
+        timestamps=_headers_of_kinds(path, table, tm, {"datetime"}),
+        categories=_headers_of_kinds(path, table, tm, _REPEATED),
+    )
+    return map_frame(frame, table, tm, path)
+
+
 def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
     """Read and map the files of one table (several files are concatenated)."""
-    frames = [
-        map_frame(fileio.read_any(p, _timestamp_headers(p, table, tm)), table, tm, p) for p in paths
-    ]
+    frames = [_read_mapped(p, table, tm) for p in paths]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 

@@ -66,7 +66,10 @@ def blank(values: pd.Series) -> pd.Series:
 
 def clean_text(values: pd.Series) -> pd.Series:
     """Strip white space (incl. non-breaking spaces); blanks and null markers become <NA>."""
-    s = values.astype("string").str.strip()
+    text = values.astype("string")
+    s = text.str.strip()
+    if (s.str.len() == text.str.len()).fillna(True).all():
+        s = text  # nothing to strip: keep the original array, not a copy (memory)
     nulls = s.isin(_NULL_MARKERS)
     return s.mask(nulls) if nulls.any() else s  # no copy of a column without blanks
 
