@@ -37,6 +37,7 @@ NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 KERNEL_NAME = "smk"
 SHARED_PARAMETERS = ("data_path", "data_format", "month", "output_dir")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_DISPLAY_NAME = re.compile(r"^[^\W\d_]+(?:[ '-][^\W\d_]+)+$")  # two or more words of letters
 _NAME_COLUMNS = re.compile(r"^(first ?name|last ?name|full ?name|firstname|lastname|name)$", re.I)
 
 
@@ -194,7 +195,7 @@ def run_report(
         timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
         t = time.perf_counter()
         context = _context(crm, the_month, data)
-        names = _personal_names(crm) if not include_pii else set()
+        names = personal_names(crm) if not include_pii else set()
         for run in runs:
             run.html = render_html(
                 staging / run.path.name, staging / f"{run.path.stem}.html", context, names
@@ -334,13 +335,20 @@ def _context(crm, month: Month, data) -> dict:
     }
 
 
-def _personal_names(crm) -> set[str]:
-    """Personal names found in the export (contact name columns), to keep out of HTML."""
+def personal_names(crm) -> set[str]:
+    """Personal names in the export, to keep out of published HTML.
+
+    Contact name columns (First Name, Last Name, ...) and owners written as display names
+    ("Jane Doe", as HubSpot exports them) rather than ids.
+    """
     names: set[str] = set()
     for col in crm.contacts.columns:
         if _NAME_COLUMNS.match(str(col).strip()):
             values = crm.contacts[col].dropna().astype(str).str.strip()
             names |= {v for v in values if len(v) >= 3}
+    for table in ("contacts", "deals", "activities"):
+        owners = getattr(crm, table)["owner_id"].dropna().astype(str).str.strip().unique()
+        names |= {o for o in owners if _DISPLAY_NAME.match(o)}
     return names
 
 

@@ -421,3 +421,23 @@ def test_month_over_month_change_uses_the_kpis_own_previous_value(tmp_path):
     assert "−3 vs previous month" in page
     assert "+5.0 pts vs previous month" in page
     assert page.count("no previous month") == 1
+
+
+def test_owner_display_names_are_treated_as_personal_names():
+    from smk.model import CRM, make_table
+    from smk.report import personal_names
+
+    contacts = make_table(
+        "contacts",
+        [
+            {"contact_id": "1", "created_at": "2026-01-01T00:00:00Z", "owner_id": "Jane Doe"},
+            {"contact_id": "2", "created_at": "2026-01-01T00:00:00Z", "owner_id": "owner-07"},
+        ],
+    )
+    contacts["First Name"] = pd.Series(["Ada", "Bo"], dtype="string")
+    deals = make_table(
+        "deals",
+        [{"deal_id": "d", "created_at": "2026-01-02T00:00:00Z", "owner_id": "Zoë Ångström-Li"}],
+    )
+    names = personal_names(CRM(contacts=contacts, deals=deals))
+    assert names == {"Jane Doe", "Ada", "Zoë Ångström-Li"}
