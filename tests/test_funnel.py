@@ -13,7 +13,7 @@ import pytest
 
 import smk
 from smk import config, funnel
-from smk.model import empty_table
+from smk.model import make_table
 from smk.synth import Synthetic, synthesize, write_export
 
 ORDER = ["subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist"]
@@ -25,19 +25,7 @@ def ts(text: str | None) -> pd.Timestamp:
 
 def make_contacts(rows: list[dict]) -> pd.DataFrame:
     """A canonical contacts table from a few dicts (stage dates as text, UTC)."""
-    table = empty_table("contacts")
-    frame = pd.DataFrame(rows)
-    for col in table.columns:
-        if col in frame:
-            if str(table[col].dtype).startswith("datetime"):
-                table[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(
-                    "datetime64[ns, UTC]"
-                )
-            else:
-                table[col] = frame[col].astype(table[col].dtype)
-        else:
-            table[col] = pd.Series([pd.NA] * len(frame), dtype=table[col].dtype)
-    return table
+    return make_table("contacts", rows)
 
 
 # ------------------------------------------------------------------------------ synthetic truth

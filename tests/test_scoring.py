@@ -16,19 +16,13 @@ from sklearn.utils.estimator_checks import check_estimator
 from threadpoolctl import threadpool_limits
 
 from smk import scoring as sc
-from smk.model import CRM, SCHEMA, dtype_of, empty_table
+from smk.model import CRM, make_table
 from smk.synth import synthesize
 
 UTC = "UTC"
 
 
-def _table(name: str, rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows) if rows else empty_table(name)
-    for col, kind in SCHEMA[name].items():
-        if col not in frame:
-            frame[col] = pd.Series(None, index=frame.index, dtype=dtype_of(kind))
-        frame[col] = frame[col].astype(dtype_of(kind))
-    return frame[list(SCHEMA[name])]
+_table = make_table
 
 
 def _ts(text: str) -> pd.Timestamp:

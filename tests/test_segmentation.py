@@ -18,23 +18,14 @@ from sklearn.metrics import adjusted_rand_score
 import smk
 from smk import config, outputs
 from smk import segmentation as sg
-from smk.model import CRM, SCHEMA, dtype_of
+from smk.model import CRM, make_table
 from smk.periods import Month
 
 UTC = "UTC"
 
 
 # ------------------------------------------------------------------ helpers and fixtures
-def _table(name: str, rows: list[dict]) -> pd.DataFrame:
-    """A canonical table with the model's dtypes from a few hand-written rows."""
-    cols = SCHEMA[name]
-    frame = pd.DataFrame(rows, columns=list(cols))
-    for col, kind in cols.items():
-        if dtype_of(kind).startswith("datetime64[ns, UTC]"):
-            frame[col] = pd.to_datetime(frame[col], utc=True)
-        else:
-            frame[col] = frame[col].astype(dtype_of(kind))
-    return frame
+_table = make_table
 
 
 def _won(deal_id: str, account: str, closed: str, amount: float, won: bool = True) -> dict:
