@@ -26,12 +26,19 @@ Marketing exposure and true conversion probability. Each contact has a latent en
 ``e ~ N(0, 1)``. It is exposed to channel c with probability
 ``sigmoid(logit(exposure_c) + affinity[segment, c] + engagement_slope_c * e)`` (at least one
 channel), and receives ``1 + Poisson(extra_touches_c * exp(engagement_touch_slope * e))``
-touchpoints from each exposed channel. Engagement drives both exposure and conversion, so raw
-"converters saw more of channel c" comparisons are confounded, as in real data. The true
-conversion probability is::
+touchpoints from each exposed channel. Engagement drives exposure to several channels at once,
+so raw "converters saw more of channel c" comparisons are confounded by the other channels'
+lifts, as in real data. The true conversion probability is::
 
     p = sigmoid(intercept + fit[segment] + role_effect[job title] + engagement_effect * e
                 + sum_c lift_c * exposed_c)
+
+By default ``engagement_effect = 0``, and each exposed channel's first touch falls within the
+contact's first `exposure_visible_days` (7), so everything p depends on is observable when a
+lead is scored a week after creation: the segment through the industry, the job title, and the
+exposure through the touches so far. p is then the best score any model can learn, and the
+AUC of p is the ceiling a lead score is judged against (issue 5). A positive
+`engagement_effect` adds a latent part no model can see.
 
 (`Channel.lift` is the additive per-channel lift on the logit.) The original source is the
 channel of the first touch, drawn among the exposed channels by `first_touch_weight`.
@@ -331,8 +338,9 @@ class SynthParams:
         ("Student", 0.05, -1.20),
     )
     intercept: float = -4.3
-    engagement_effect: float = 0.6
+    engagement_effect: float = 0.0
     engagement_touch_slope: float = 0.35
+    exposure_visible_days: float = 7.0
     accounts_per_contact: float = 1 / 3
     account_size_sigma: float = 1.0
     contact_in_account_country: float = 0.9
@@ -968,6 +976,14 @@ class _Builder:
         span = np.maximum(1, horizon - t0)
         t = t0[ci] + 1 + np.floor(rng.random(total) * span[ci]).astype("int64")
         t = np.minimum(t, np.maximum(horizon[ci], t0[ci] + 1))
+        t[first_idx] = t0
+        # each exposed channel's first touch falls in the contact's first week, so exposure
+        # (and with it p) is known by the time a lead is scored
+        firsts = block_start[flat > 0]
+        owner = np.repeat(np.arange(n, dtype="int64"), self.exposed.sum(axis=1))
+        visible_by = np.minimum(self.created + int(P.exposure_visible_days * DAY) - 1, horizon)
+        room = np.maximum(0, visible_by - t0)[owner]
+        t[firsts] = t0[owner] + np.floor(rng.random(firsts.size) * (room + 1)).astype("int64")
         t[first_idx] = t0
 
         types = list(dict.fromkeys(tt for c in P.channels for tt, _ in c.touch_types))

@@ -38,12 +38,14 @@ def _truth(sample) -> pd.Series:
     return effects.set_index(effects["channel"].astype(str))["share_of_incremental"]
 
 
-def test_every_model_credits_exactly_the_sample_conversions(sample_journeys):
+def test_every_model_credits_exactly_the_sample_conversions(sample, sample_journeys):
     comparison = at.compare(sample_journeys)
     totals = comparison.groupby("model")[["conversions", "value"]].sum()
     assert np.allclose(totals["conversions"], sample_journeys.total_conversions)
     assert np.allclose(totals["value"], sample_journeys.total_value)
-    assert sample_journeys.total_conversions == 100  # the sample's customers, all touched
+    customers = sample.crm.contacts["became_customer_at"].notna().sum()
+    assert customers > 50
+    assert sample_journeys.total_conversions == customers  # all customers were touched
 
 
 def test_distance_to_truth_covers_every_model(sample, sample_journeys):

@@ -1,20 +1,23 @@
 """Acceptance of the lead score against the generator's truth (issue 5).
 
-The synthetic generator knows each lead's true conversion probability p. The AUC of p on the
-test split is the best any score can reach *if p were observable*. It is not: p includes a
-latent engagement (sd 0.6 on the logit) that the data show only through a few touches, and
-most touches come after the scoring date. Measured with `bench/scoring.py --truth-seeds`:
+The synthetic generator knows each lead's true conversion probability p, and p depends only on
+what is known when a lead is scored a week after creation (industry, job title, the channels
+touched so far; see `smk.synth`). So the AUC of p on the test split is the best any score can
+reach, and the model is judged against it.
 
-* default sample (3,000 contacts, about 1,150 training and 550 test leads, 50-60 test
-  conversions): AUC of p about 0.68-0.71, LeadScorer about 0.51-0.60, rule-based 0.48-0.66;
-* 30,000 contacts: AUC of p about 0.70, LeadScorer about 0.58-0.62;
-* 200,000 contacts with *every* touch ever (leaky, an upper bound): 0.731 vs 0.761.
+How close a model can come depends on how many conversions it learns from. Measured with
+``.venv/bin/python bench/scoring.py --contacts N --truth-seeds K`` (AUC of p minus the model's
+test AUC; `oracle` is a logistic regression given exactly the generator's inputs):
 
-So the issue's "within 0.03 of the AUC of the true probability" cannot hold for any
-leakage-free model on this generator (measured with `bench/scoring.py --truth-seeds 8`); that
-acceptance test is not in the suite until the generator makes it attainable. What does hold, and is asserted: the scores are calibrated, their Brier
-score is close to that of the true probability, and with enough data the model recovers the
-generator's own job-title effects.
+* 30,000 contacts (about 12,000 training leads, 500 test conversions), 4 seeds: LeadScorer
+  0.016-0.029, oracle 0.003-0.013. Asserted below: within 0.03.
+* 2,500 contacts, the size of the bundled sample (about 1,000 training leads, 30-50 test
+  conversions), 10 seeds: LeadScorer 0.016-0.146 (mean 0.081), and even the oracle 0.055 on
+  average (up to 0.104). At this size the gap is mostly sampling noise, so "within 0.03 on the
+  default sample" is not asserted: it would hold for some seeds and not others.
+
+What holds on the default sample, and is asserted: the scores are calibrated and their Brier
+score is close to that of the true probability.
 """
 
 from __future__ import annotations
@@ -81,11 +84,13 @@ def test_model_is_calibrated_on_the_default_sample(sample):
     assert brier_score_loss(y, p) <= brier_score_loss(y, sample["true_target_p"]) + 0.015
 
 
-def test_model_is_calibrated_and_beats_chance_with_more_data(larger):
+def test_model_comes_within_003_of_the_best_possible_auc_with_more_data(larger):
     y, p = larger["y"], larger["p"]
+    best = roc_auc_score(y, larger["true_target_p"])
+    assert best > 0.6
+    assert roc_auc_score(y, p) >= best - 0.03
     assert sc.expected_calibration_error(y, p) <= 0.02
     assert brier_score_loss(y, p) < brier_score_loss(y, np.full(len(y), larger["train_rate"]))
-    assert roc_auc_score(y, p) >= 0.56  # ~550 test conversions: standard error ~0.013
 
 
 def test_model_recovers_the_generators_job_title_effects(larger):

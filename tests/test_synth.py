@@ -184,13 +184,35 @@ def test_first_activity_follows_the_mql_and_slow_owners_are_slower(synth):
 def test_true_probability_follows_the_logistic_model(synth):
     truth = synth.truth["contacts"]
     p = truth["true_conversion_probability"]
-    assert p.between(0, 1).all() and p.nunique() > N / 2
+    assert p.between(0, 1).all() and p.nunique() > 50
     assert abs(truth["will_convert"].mean() - p.mean()) < 4 * np.sqrt(p.mean() / N)
     assert (truth["converted"] <= truth["will_convert"]).all()
     by_segment = truth.groupby("latent_segment")["true_conversion_probability"].mean()
     assert by_segment["enterprise_software"] > by_segment["smb_retail"]
     accounts = synth.truth["accounts"]
     assert set(accounts["account_id"]) == set(synth.crm.accounts["account_id"])
+
+
+def test_true_probability_is_known_a_week_after_creation(synth):
+    """p depends only on what a lead score can see when it scores a lead after a week: the
+    segment (through the industry), the job title and the channels touched so far."""
+    c = synth.crm.contacts.set_index("contact_id")
+    tp = synth.crm.touchpoints
+    week = tp["contact_id"].map(c["created_at"]) + pd.Timedelta(days=7)
+    early = tp[tp["occurred_at"] < week]
+    seen = early.groupby("contact_id")["channel"].agg(lambda s: ",".join(sorted(set(s))))
+    assert set(tp["contact_id"]) == set(seen.index)  # every exposed channel shows in week one
+    everything = tp.groupby("contact_id")["channel"].agg(lambda s: ",".join(sorted(set(s))))
+    assert (seen == everything.reindex(seen.index)).all()
+    truth = synth.truth["contacts"].set_index("contact_id")
+    industry = c["account_id"].map(synth.crm.accounts.set_index("account_id")["industry"])
+    groups = pd.DataFrame(
+        {"industry": industry, "title": c["job_title"], "seen": seen.reindex(c.index)}
+    )
+    spread = truth["true_conversion_probability"].groupby([groups[k] for k in groups]).agg(
+        lambda s: s.max() - s.min()
+    )
+    assert len(spread) > 50 and spread.max() < 1e-12
 
 
 def test_channel_effects_have_distinct_values_and_follow_the_lifts(synth):
