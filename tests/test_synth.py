@@ -209,8 +209,10 @@ def test_true_probability_is_known_a_week_after_creation(synth):
     groups = pd.DataFrame(
         {"industry": industry, "title": c["job_title"], "seen": seen.reindex(c.index)}
     )
-    spread = truth["true_conversion_probability"].groupby([groups[k] for k in groups]).agg(
-        lambda s: s.max() - s.min()
+    spread = (
+        truth["true_conversion_probability"]
+        .groupby([groups[k] for k in groups])
+        .agg(lambda s: s.max() - s.min())
     )
     assert len(spread) > 50 and spread.max() < 1e-12
 

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from smk.errors import CRMExportError
 from smk.io import files as fileio
-from smk.io.parse import DateOptions, clean_text, on_uniques
+from smk.io.parse import DateOptions, as_text, clean_text, is_categorical, on_uniques
 from smk.io.validate import LazyTable, assemble
 from smk.model import CRM, REQUIRED, SCHEMA, TABLES, VOCABULARIES
 
@@ -156,11 +159,12 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
         if sources:
             out[canonical] = frame[sources[0]]
             for other in sources[1:]:  # `coalesce`: first non-empty value, row by row
-                out[canonical] = clean_text(out[canonical]).fillna(clean_text(frame[other]))
+                first, then = clean_text(out[canonical]), clean_text(frame[other])
+                out[canonical] = as_text(first).fillna(as_text(then))
             used.update(sources)
     for col in tm.multi_value:
         if col in out:
-            full = clean_text(out[col])
+            full = as_text(clean_text(out[col]))
             multi = full.str.contains(";", regex=False).fillna(False).astype(bool)
             if multi.any():
                 out[col] = full.mask(multi, full[multi].str.split(";").str[0].str.strip())
@@ -179,9 +183,9 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
         if col in out or origin is None:
             continue
         if origin in out:
-            src = clean_text(out[origin])
+            src = as_text(clean_text(out[origin]))
         elif (header := headers.get(fileio.normalise_header(origin))) is not None:
-            src = clean_text(frame[header])
+            src = as_text(clean_text(frame[header]))
         else:
             continue
         with warnings.catch_warnings():  # a pattern with groups, e.g. ^(won|lost)$, is fine
@@ -198,12 +202,11 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
         if col not in used and col not in _READER_META and col not in out:
             out[col] = frame[col]
     _check_required(out, table, tm, frame, path)
-    out["_file"] = path.name
+    # file name and reason as categoricals: one code per row, not ten million strings
+    out["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [path.name])
     out["_row"] = frame["_row"]
-    footer = fileio.footer_mask(frame)
-    out["_reason"] = pd.Series(pd.NA, index=frame.index, dtype="string").mask(
-        footer, "report footer"
-    )
+    footer = fileio.footer_mask(frame).to_numpy()
+    out["_reason"] = pd.Categorical.from_codes(np.where(footer, 0, -1), ["report footer"])
     return _with_malformed(out, frame, path)
 
 
@@ -236,7 +239,7 @@ def _with_malformed(out: pd.DataFrame, frame: pd.DataFrame, path: Path) -> pd.Da
     rows = [n if n is not None else -1 for n, _ in bad]
     extra = pd.DataFrame(
         {
-            "_file": path.name,
+            "_file": pd.Categorical([path.name] * len(rows), categories=[path.name]),
             "_row": rows,
             "_reason": [
                 fileio.malformed_reason(t, trailing=n > last)
@@ -245,7 +248,7 @@ def _with_malformed(out: pd.DataFrame, frame: pd.DataFrame, path: Path) -> pd.Da
             "_text": [t[:200] for _, t in bad],
         }
     )
-    return pd.concat([out, extra], ignore_index=True)
+    return pd.concat(_same_categories([out, extra]), ignore_index=True)
 
 
 @on_uniques
@@ -290,7 +293,58 @@ def _read_mapped(path: Path, table: str, tm: TableMapping) -> pd.DataFrame:
 def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
     """Read and map the files of one table (several files are concatenated)."""
     frames = [_read_mapped(p, table, tm) for p in paths]
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(_same_categories(_common_date_types(frames)), ignore_index=True)
+
+
+def _same_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Give each categorical column the union of its categories in all frames, so that
+    `pd.concat` keeps it categorical instead of expanding it to one object per row."""
+    for col in {c for f in frames for c in f.columns}:
+        parts = [f[col] for f in frames if col in f]
+        if not any(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            continue
+        union = pd.Index(
+            pd.unique(
+                np.concatenate(
+                    [
+                        np.asarray(p.cat.categories if is_categorical(p) else p.dropna(), object)
+                        for p in parts
+                    ]
+                )
+            )
+        )
+        if len(union) and all(isinstance(v, str) for v in union):
+            union = union.astype("str")
+        for f in frames:
+            if col in f:
+                f[col] = (
+                    pd.Categorical(f[col], categories=union)
+                    if not is_categorical(f[col])
+                    else f[col].cat.set_categories(union)
+                )
+    return frames
+
+
+def _common_date_types(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """A date column that Arrow read as timestamps in one file and left as text in another
+    (because of a bad value) becomes text in all of them, not a slow column of objects."""
+    for col in {c for f in frames for c in f.columns}:
+        kinds = {pd.api.types.is_datetime64_any_dtype(f[col]) for f in frames if col in f}
+        if len(kinds) == 2:
+            for f in frames:
+                if col in f and pd.api.types.is_datetime64_any_dtype(f[col]):
+                    f[col] = _iso_text(f[col])
+    return frames
+
+
+def _iso_text(stamps: pd.Series) -> pd.Series:
+    """Timestamps as ISO 8601 text, formatted by Arrow."""
+    arr = pa.array(stamps, from_pandas=True)
+    fmt = "%Y-%m-%dT%H:%M:%S%z" if stamps.dt.tz is not None else "%Y-%m-%d %H:%M:%S"
+    text = pc.strftime(arr, format=fmt)
+    return pd.Series(pd.StringDtype("pyarrow").__from_arrow__(text), index=stamps.index)
 
 
 def read_tables(mapping: FormatMapping, folder: Path) -> dict[str, LazyTable]:

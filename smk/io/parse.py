@@ -12,22 +12,36 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
+#: a value with white space at either end (Unicode spaces, as `str.strip` removes them)
+_EDGE_SPACE = r"^[\s\p{Z}]|[\s\p{Z}]$"
 _NULL_MARKERS = sorted(
     {v for e in _EMPTY for v in (e, e.upper(), e.title())} | {"NaN", "NaT", "N/A"}
 )
+
+
+def is_categorical(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.CategoricalDtype)
 
 
 def on_uniques(func):
     """Run a column parser once per distinct value and spread the results back.
 
     Exports repeat values heavily (a timestamp per minute, a handful of stages), so parsing the
-    distinct values and taking them by code is many times faster on large files.
+    distinct values and taking them by code is many times faster on large files. A categorical
+    column (read dictionary-encoded) is parsed on its categories, and text results stay
+    categorical, so a chain of parsers never expands it to one string per row.
     """
 
     def wrapper(values: pd.Series, *args, **kwargs):
-        if len(values) < 5_000 or pd.api.types.is_datetime64_any_dtype(values):
+        if is_categorical(values):
+            return by_category(func, values, *args, **kwargs)
+        if len(values) < 5_000:
+            return func(values, *args, **kwargs)
+        if pd.api.types.is_datetime64_any_dtype(values):
             return func(values, *args, **kwargs)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         if len(uniques) == 0:
@@ -57,6 +71,55 @@ def on_uniques(func):
     return wrapper
 
 
+def by_category(func, values: pd.Series, *args, **kwargs):
+    """`func` applied to a categorical column's categories, its results spread to the rows.
+
+    Text results come back categorical (their categories re-factorised, so two categories
+    that clean to the same text become one); other results come back in their own dtype.
+    """
+    codes = values.cat.codes.to_numpy()
+    categories = values.cat.categories
+    if pd.api.types.is_string_dtype(categories) or categories.dtype == object:
+        categories = categories.astype("string")
+    result = func(pd.Series(categories), *args, **kwargs)
+    missing = codes < 0
+    take = np.where(missing, 0, codes)
+
+    def spread(part):
+        if not isinstance(part, pd.Series):
+            return part
+        if part.dtype == bool:
+            rows = part.to_numpy()[take] if len(part) else np.zeros(len(codes), dtype=bool)
+            return pd.Series(rows & ~missing, index=values.index, name=values.name)
+        if pd.api.types.is_string_dtype(part) or part.dtype == object:
+            new_codes, new_categories = pd.factorize(part, use_na_sentinel=True)
+            rows = np.where(missing, -1, new_codes[take] if len(part) else -1)
+            cat = pd.Categorical.from_codes(rows, categories=pd.Index(new_categories, dtype="str"))
+            return pd.Series(cat, index=values.index, name=values.name)
+        if len(part) == 0:
+            return pd.Series(index=values.index, dtype=part.dtype, name=values.name)
+        out = part.take(take)
+        out.index = values.index
+        return out.where(~missing) if missing.any() else out
+
+    if isinstance(result, tuple):
+        return tuple(spread(part) for part in result)
+    return spread(result)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """A text column in the model's string dtype; a categorical one is decoded by Arrow."""
+    if not is_categorical(values):
+        return values.astype("string")
+    codes = values.cat.codes.to_numpy()
+    dictionary = pa.array(values.cat.categories.astype("string"), type=pa.string())
+    indices = pa.array(codes, mask=codes < 0)
+    text = pc.take(dictionary, indices)
+    return pd.Series(
+        pd.StringDtype("pyarrow").__from_arrow__(text), index=values.index, name=values.name
+    )
+
+
 def blank(values: pd.Series) -> pd.Series:
     """Mask of cells that are missing or hold only white space / a null marker."""
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
@@ -65,11 +128,18 @@ def blank(values: pd.Series) -> pd.Series:
 
 
 def clean_text(values: pd.Series) -> pd.Series:
-    """Strip white space (incl. non-breaking spaces); blanks and null markers become <NA>."""
+    """Strip white space (incl. non-breaking spaces); blanks and null markers become <NA>.
+
+    A categorical column is cleaned on its categories and stays categorical.
+    """
+    if is_categorical(values):
+        return by_category(clean_text, values)
     text = values.astype("string")
-    s = text.str.strip()
-    if (s.str.len() == text.str.len()).fillna(True).all():
-        s = text  # nothing to strip: keep the original array, not a copy (memory)
+    arr = text.array.__arrow_array__() if len(text) else None  # no copy
+    if arr is not None and not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
+        s = text  # nothing to strip: keep the original array, not a copy (memory, time)
+    else:
+        s = text.str.strip()
     nulls = s.isin(_NULL_MARKERS)
     return s.mask(nulls) if nulls.any() else s  # no copy of a column without blanks
 

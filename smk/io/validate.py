@@ -79,7 +79,7 @@ def assemble(
         frame = raw.pop(name)  # release each raw table once it is typed (peak memory)
         if isinstance(frame, LazyTable):
             frame = frame()
-        accounts[name].files[name] = sorted(frame["_file"].dropna().astype(str).unique().tolist())
+        accounts[name].files[name] = sorted(str(f) for f in frame["_file"].dropna().unique())
         handed = [frame]
         del frame  # _normalise now holds the only reference and frees the text when done
         return _normalise(name, handed, options, accounts[name])
@@ -140,18 +140,19 @@ def _normalise(
             continue
         values, bad, notes = _parse_column(frame[col], kind, options)
         filled |= values.notna().to_numpy(dtype=bool) | bad.to_numpy(dtype=bool)
-        out[col] = values
         for note in notes:
             quality.warnings.append(f"{name}.{col}: {note}")
         reason.flag(bad, f"unparseable {col}")
         if kind in VOCABULARIES:
-            out[col], unknown = _vocabulary(values, kind)
+            values, unknown = _vocabulary(values, kind)
             if len(unknown):
                 quality.warnings.append(
                     f"{name}.{col}: values outside the vocabulary mapped to "
                     f"{'task' if kind == 'activity_type' else 'other'!r}: "
                     + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
                 )
+        # a column read dictionary-encoded is typed on its categories, then decoded once
+        out[col] = parse.as_text(values) if parse.is_categorical(values) else values
     reason.flag(~filled, "empty row")
     if "currency" in schema and "amount" in frame.columns:  # `1.234,50 €` names its currency
         symbols = parse.currency_symbols(frame["amount"]).astype("string")
@@ -178,10 +179,16 @@ class _Reasons:
         n = initial if isinstance(initial, int) else len(initial)
         self._labels: list[str | None] = [None]
         self._codes = np.zeros(n, dtype=np.int16)
-        if not isinstance(initial, int):
-            given = initial.astype("string")
-            for label in given.dropna().unique():
-                self.flag(given == label, str(label))
+        if isinstance(initial, int):
+            return
+        if parse.is_categorical(initial):  # reasons the reader gave: one code per row
+            codes = initial.cat.codes.to_numpy()
+            for i, label in enumerate(initial.cat.categories):
+                self.flag(codes == i, str(label))
+            return
+        given = initial.astype("string")
+        for label in given.dropna().unique():
+            self.flag(given == label, str(label))
 
     def flag(self, mask, label: str) -> None:
         """Give rows in `mask` that have no reason yet this one."""
@@ -237,8 +244,14 @@ def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     unknown = keyed.notna() & ~keyed.isin(vocab)
     fallback = "task" if kind == "activity_type" else "other"
     counts = values[unknown].value_counts()
-    keyed = keyed.mask(unknown, fallback) if unknown.any() else keyed
-    return keyed.astype("string"), counts
+    counts = counts[counts > 0]  # a categorical counts every category, seen or not
+    if not unknown.any():
+        return (keyed if parse.is_categorical(keyed) else keyed.astype("string")), counts
+    if parse.is_categorical(keyed):
+        if fallback not in keyed.cat.categories:
+            keyed = keyed.cat.add_categories([fallback])
+        return keyed.mask(unknown, fallback), counts
+    return keyed.mask(unknown, fallback).astype("string"), counts
 
 
 def _set_aside(
@@ -274,49 +287,68 @@ def _drop(name: str, tables: dict, mask: pd.Series, reason: str, quality: DataQu
 
 # ------------------------------------------------------------------ across tables
 def _cross_check(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
-    for name in TABLES:
-        key = PRIMARY_KEYS[name]
-        frame = tables[name]
-        if key and not frame.empty:
-            if name == "touchpoints" or name == "activities":
-                missing = frame[key].isna()
-                if missing.any():  # exports without an id column: number the rows
-                    prefix = "tp" if name == "touchpoints" else "act"
-                    frame.loc[missing, key] = [
-                        f"{prefix}-{f}-{r}"
-                        for f, r in zip(
-                            frame.loc[missing, "_file"], frame.loc[missing, "_row"], strict=True
-                        )
-                    ]
-            if name != "contacts":
-                _drop(name, tables, frame[key].duplicated(), f"duplicate {key}", quality)
+    """Checks across rows and tables; each table's failing rows are set aside in one pass."""
+    for name in ("touchpoints", "activities"):
+        _number_missing_ids(tables[name], name)
+    accounts = tables["accounts"]
+    if not accounts.empty:
+        reasons = _Reasons(len(accounts))
+        reasons.flag(duplicated(accounts["account_id"]), "duplicate account_id")
+        _drop_flagged("accounts", tables, reasons, quality)
     _contacts_rules(tables, quality)
     _fill_lifecycle(tables)
     deals = tables["deals"]
     if not deals.empty:
-        _drop("deals", tables, deals["amount"] < 0, "negative amount", quality)
-        deals = tables["deals"]
-        _drop(
-            "deals",
-            tables,
-            deals["closed_at"] < deals["created_at"],
-            "closed_at before created_at",
-            quality,
-        )
+        reasons = _Reasons(len(deals))
+        reasons.flag(duplicated(deals["deal_id"]), "duplicate deal_id")
+        reasons.flag(deals["amount"] < 0, "negative amount")
+        reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
+        _flag_orphans(tables, reasons, "deals", "account_id", "accounts")
+        _flag_orphans(tables, reasons, "deals", "contact_id", "contacts")
+        _drop_flagged("deals", tables, reasons, quality)
         _infer_closed(tables["deals"])
-    _foreign_key(tables, quality, "deals", "account_id", "accounts")
-    _foreign_key(tables, quality, "deals", "contact_id", "contacts")
-    _foreign_key(tables, quality, "touchpoints", "contact_id", "contacts")
-    _foreign_key(tables, quality, "activities", "contact_id", "contacts")
+    for name, key in (("touchpoints", "touchpoint_id"), ("activities", "activity_id")):
+        frame = tables[name]
+        if not frame.empty:
+            reasons = _Reasons(len(frame))
+            reasons.flag(duplicated(frame[key]), f"duplicate {key}")
+            _flag_orphans(tables, reasons, name, "contact_id", "contacts")
+            _drop_flagged(name, tables, reasons, quality)
     spend = tables["spend"]
     if not spend.empty:
-        _drop("spend", tables, spend["amount"] < 0, "negative amount", quality)
+        reasons = _Reasons(len(spend))
+        reasons.flag(spend["amount"] < 0, "negative amount")
+        _drop_flagged("spend", tables, reasons, quality)
     unknown_accounts = _unknown(tables, "contacts", "account_id", "accounts")
     if unknown_accounts:
         quality.warnings.append(
             f"contacts: {unknown_accounts} contacts name an account_id that is not in the "
             "accounts table (kept; account fields are missing for them)"
         )
+
+
+def _number_missing_ids(frame: pd.DataFrame, name: str) -> None:
+    """Exports without an id column: number the rows (`tp-<file>-<row>`)."""
+    key = PRIMARY_KEYS[name]
+    if frame.empty:
+        return
+    missing = frame[key].isna()
+    if missing.any():
+        prefix = "tp" if name == "touchpoints" else "act"
+        frame.loc[missing, key] = [
+            f"{prefix}-{f}-{r}"
+            for f, r in zip(frame.loc[missing, "_file"], frame.loc[missing, "_row"], strict=True)
+        ]
+
+
+def _drop_flagged(name: str, tables: dict, reasons: _Reasons, quality: DataQuality) -> None:
+    """Move the rows that have a reason to the set-aside list, filtering the table once."""
+    aside = reasons.aside()
+    if not aside.any():
+        return
+    frame = tables.pop(name)
+    _set_aside(name, frame, aside, reasons.labels(aside), quality)
+    tables[name] = _keep_rows(frame, ~aside)
 
 
 def _unknown(tables, child: str, col: str, parent: str) -> int:
@@ -326,16 +358,8 @@ def _unknown(tables, child: str, col: str, parent: str) -> int:
     return int((ref[col].notna() & ~is_in(ref[col], par[PRIMARY_KEYS[parent]])).sum())
 
 
-def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
-    """`values.isin(keys)` computed by Arrow (pandas converts large key sets to Python)."""
-    arr = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
-    key_set = pa.array(keys.dropna().astype("string"), type=pa.large_string(), from_pandas=True)
-    hit = pc.is_in(arr, value_set=key_set, skip_nulls=True).fill_null(False)
-    return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
-
-
-def _foreign_key(tables, quality, child: str, col: str, parent: str) -> None:
-    """Rows that point at a record the export does not contain are set aside.
+def _flag_orphans(tables, reasons: _Reasons, child: str, col: str, parent: str) -> None:
+    """Rows that point at a record the export does not contain get the reason `unknown <col>`.
 
     Skipped when the parent table is absent altogether (an export of deals alone is usable).
     """
@@ -343,7 +367,83 @@ def _foreign_key(tables, quality, child: str, col: str, parent: str) -> None:
     if ref.empty or par.empty:
         return
     orphan = ref[col].notna() & ~is_in(ref[col], par[PRIMARY_KEYS[parent]])
-    _drop(child, tables, orphan, f"unknown {col}", quality)
+    reasons.flag(orphan, f"unknown {col}")
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """The Arrow strings of a text column (no copy for the model's string dtype)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return values.array.__arrow_array__()
+    return pa.chunked_array([pa.array(values.astype("string"), type=pa.large_string())])
+
+
+#: Ids written as plain decimal numbers (HubSpot's, most SQL keys) compare as int64: hashing
+#: ints is many times faster than hashing strings. `007` and `+7` are not plain: they differ
+#: from `7` as ids.
+_POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
+
+
+def _int_ids(*columns: pd.Series) -> list[np.ndarray] | None:
+    """The columns as int64 (missing = -1) when every id in them is a plain number, else None."""
+    out = []
+    for col in columns:
+        arr = _arrow_text(col)
+        try:
+            ints = pc.cast(arr, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        values = pc.fill_null(ints, -1).to_numpy()
+        present = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+        if (values[present] < 0).any():
+            return None
+        # plain: exactly as many characters as the number has digits (no sign, no 0 padding)
+        digits = np.searchsorted(_POWERS_OF_TEN, values, side="right") + 1
+        length = pc.fill_null(pc.binary_length(arr), 0).to_numpy()
+        if (length[present] != digits[present]).any():
+            return None
+        out.append(values)
+    return out
+
+
+def duplicated(values: pd.Series) -> np.ndarray:
+    """`values.duplicated()` (the first of each id is kept; missing ids equal each other)."""
+    ints = _int_ids(values)
+    if ints is not None:
+        return _duplicated_ints(ints[0])
+    codes = pc.dictionary_encode(_arrow_text(values), null_encoding="encode")
+    codes = np.concatenate([c.indices.to_numpy() for c in codes.chunks] or [np.zeros(0)])
+    # codes number the values in order of first appearance: a repeat is not above the
+    # largest code seen before it
+    seen = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    return codes <= seen
+
+
+def _duplicated_ints(ids: np.ndarray) -> np.ndarray:
+    """`duplicated` of int64 ids. Ids from a counter span a range not much wider than their
+    number: counting them finds the few repeated values without hashing 10M ids."""
+    if len(ids) == 0:
+        return np.zeros(0, dtype=bool)
+    low, high = int(ids.min()), int(ids.max())
+    if high - low > 2 * len(ids) + 1024:
+        return pd.Index(ids).duplicated()
+    offset = ids - low
+    repeated = np.bincount(offset)[offset] > 1
+    out = np.zeros(len(ids), dtype=bool)
+    if repeated.any():
+        out[repeated] = pd.Index(ids[repeated]).duplicated()
+    return out
+
+
+def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """`values.isin(keys)` computed on int64 or by Arrow (pandas converts strings to Python)."""
+    ints = _int_ids(values, keys)
+    if ints is not None:
+        hit = pd.Series(ints[0]).isin(ints[1][ints[1] >= 0]).to_numpy()
+        return pd.Series(hit & (ints[0] >= 0), index=values.index)
+    arr = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
+    key_set = pa.array(keys.dropna().astype("string"), type=pa.large_string(), from_pandas=True)
+    hit = pc.is_in(arr, value_set=key_set, skip_nulls=True).fill_null(False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
 
 
 def _contacts_rules(tables, quality) -> None:
@@ -356,7 +456,7 @@ def _contacts_rules(tables, quality) -> None:
     contacts = tables["contacts"]
     if contacts.empty:
         return
-    _drop("contacts", tables, contacts["contact_id"].duplicated(), "duplicate contact_id", quality)
+    _drop("contacts", tables, duplicated(contacts["contact_id"]), "duplicate contact_id", quality)
     contacts = tables["contacts"]
     email = contacts["email"].str.strip().str.lower()
     dup = email.notna() & email.duplicated(keep=False)
@@ -383,10 +483,14 @@ def _contacts_rules(tables, quality) -> None:
     aside = quality.account("contacts").set_aside
     aside["_merged_into"] = aside["contact_id"].map(redirect).astype("string")
     tables["contacts"] = keep
+    merged_ids = pd.Series(list(redirect), dtype="string")
     for name in ("deals", "touchpoints", "activities"):
         frame = tables[name]
-        if not frame.empty and frame["contact_id"].isin(redirect).any():
-            frame["contact_id"] = frame["contact_id"].replace(redirect)
+        if frame.empty:
+            continue
+        hit = is_in(frame["contact_id"], merged_ids).to_numpy()
+        if hit.any():
+            frame.loc[hit, "contact_id"] = frame.loc[hit, "contact_id"].map(redirect)
 
 
 _STAGE_RANK = {s: i for i, s in enumerate(STAGES) if s != "other"}
