@@ -100,3 +100,16 @@ def test_concatenated_files_keep_categorical_columns_categorical(second):
     both = pd.concat(_same_categories([one, two]), ignore_index=True)
     assert parse.is_categorical(both["k"])
     assert both["k"].tolist()[:3] == ["a", "b", second[0] if second else "c"]
+
+
+def test_is_in_with_many_keys_takes_the_int_path_and_matches_pandas():
+    rng = np.random.default_rng(1)
+    keys = _text(rng.permutation(np.arange(1, 20_001)).astype(str))
+    values = _text(["7", "007", None, "20000", "20001", "0", "15000", "+7"])
+    assert _int_ids(values[[0, 3, 4]], keys) is not None
+    expected = values.isin(keys).fillna(False) & values.notna()
+    assert (
+        is_in(values, keys).tolist()
+        == expected.tolist()
+        == [True, False, False, True, False, False, True, False]
+    )

@@ -184,16 +184,24 @@ def _cast_timestamps(table: pa.Table, timestamps: Collection[str]) -> pa.Table:
         if i < 0:
             continue
         col = table.column(i)
-        col = pc.if_else(
-            pc.equal(pc.utf8_trim_whitespace(col), ""), pa.scalar(None, pa.string()), col
-        )
-        for target in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
-            try:
-                table = table.set_column(i, name, col.cast(target))
-                break
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                continue
+        cast = _timestamps_or_none(col)
+        if cast is None:
+            blank = pc.equal(pc.utf8_trim_whitespace(col), "")
+            if pc.any(blank).as_py():  # empty cells are missing dates
+                cast = _timestamps_or_none(pc.if_else(blank, pa.scalar(None, pa.string()), col))
+        if cast is not None:
+            table = table.set_column(i, name, cast)
     return table
+
+
+def _timestamps_or_none(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """`col` cast to naive or (values with a zone) UTC timestamps; None if any value fails."""
+    for target in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
+        try:
+            return col.cast(target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return None
 
 
 class _RowCollector:

@@ -16,8 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
-#: a value with white space at either end (Unicode spaces, as `str.strip` removes them)
-_EDGE_SPACE = r"^[\s\p{Z}]|[\s\p{Z}]$"
+_STRING = pd.StringDtype("pyarrow")  # the model's text dtype
 _NULL_MARKERS = sorted(
     {v for e in _EMPTY for v in (e, e.upper(), e.title())} | {"NaN", "NaT", "N/A"}
 )
@@ -115,9 +114,7 @@ def as_text(values: pd.Series) -> pd.Series:
     dictionary = pa.array(values.cat.categories.astype("string"), type=pa.string())
     indices = pa.array(codes, mask=codes < 0)
     text = pc.take(dictionary, indices)
-    return pd.Series(
-        pd.StringDtype("pyarrow").__from_arrow__(text), index=values.index, name=values.name
-    )
+    return pd.Series(_STRING.__from_arrow__(text), index=values.index, name=values.name)
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -134,12 +131,13 @@ def clean_text(values: pd.Series) -> pd.Series:
     """
     if is_categorical(values):
         return by_category(clean_text, values)
-    text = values.astype("string")
-    arr = text.array.__arrow_array__() if len(text) else None  # no copy
-    if arr is not None and not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
-        s = text  # nothing to strip: keep the original array, not a copy (memory, time)
-    else:
-        s = text.str.strip()
+    s = values.astype("string")
+    if len(s):
+        arr = s.array.__arrow_array__()  # no copy
+        trimmed = pc.utf8_trim_whitespace(arr)  # what `str.strip` does for Arrow strings
+        if pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(arr)).as_py():
+            s = pd.Series(_STRING.__from_arrow__(trimmed), index=s.index, name=s.name)
+        # else nothing to strip: keep the original array (memory)
     nulls = s.isin(_NULL_MARKERS)
     return s.mask(nulls) if nulls.any() else s  # no copy of a column without blanks
 
@@ -152,6 +150,13 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """IDs as strings. `1.05e+11` (an ID mangled by a spreadsheet) is bad; `123.0` becomes `123`."""
     s = clean_text(values)
     bad = pd.Series(False, index=s.index)
+    if len(s) and not is_categorical(s):
+        arr = s.array.__arrow_array__()
+        try:
+            pc.cast(arr, pa.int64())  # plain numbers (most CRM ids): nothing mangled
+            return s, bad
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     # both spreadsheet manglings contain a decimal mark: look closer only at those ids
     dotted = (s.str.contains(".", regex=False) | s.str.contains(",", regex=False)).fillna(False)
     if dotted.any():

@@ -74,6 +74,7 @@ def assemble(
     present = [name for name in TABLES if name in raw]
     largest = max(present, key=lambda n: _size(raw[n]), default=None)
     accounts = {name: DataQuality() for name in present}
+    deferred: dict[str, np.ndarray] = {}  # rows already set aside, still in their table
 
     def type_table(name: str) -> pd.DataFrame:
         frame = raw.pop(name)  # release each raw table once it is typed (peak memory)
@@ -82,7 +83,8 @@ def assemble(
         accounts[name].files[name] = sorted(str(f) for f in frame["_file"].dropna().unique())
         handed = [frame]
         del frame  # _normalise now holds the only reference and frees the text when done
-        return _normalise(name, handed, options, accounts[name])
+        later = deferred if name in _FILTERED_ONCE else None
+        return _normalise(name, handed, options, accounts[name], later)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(type_table, largest) if largest is not None else None
@@ -95,7 +97,7 @@ def assemble(
         quality.tables[name] = accounts[name].tables[name]
         quality.files[name] = accounts[name].files[name]
         quality.warnings += accounts[name].warnings
-    _cross_check(tables, quality)
+    _cross_check(tables, quality, deferred)
     for name in TABLES:
         acc = quality.tables.get(name)
         if acc is not None:
@@ -115,8 +117,14 @@ def _normalise(
     source: pd.DataFrame | list[pd.DataFrame],
     options: parse.DateOptions,
     quality: DataQuality,
+    deferred: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Type one raw table; `source` may be a one-item list handing over the only reference."""
+    """Type one raw table; `source` may be a one-item list handing over the only reference.
+
+    Rows that cannot be typed are set aside. They are filtered out here, or, when `deferred`
+    is given, left in the table with their mask in ``deferred[name]`` so that the cross-table
+    checks filter a large table once instead of twice.
+    """
     frame = source.pop() if isinstance(source, list) else source
     schema = SCHEMA[name]
     missing = [c for c in REQUIRED[name] if c not in frame.columns]
@@ -169,6 +177,9 @@ def _normalise(
         return out
     _set_aside(name, frame, aside, reason.labels(aside), quality)
     del frame  # the raw text is no longer needed: free it before the typed table is filtered
+    if deferred is not None:
+        deferred[name] = aside
+        return out
     return _keep_rows(out, ~aside)
 
 
@@ -286,8 +297,21 @@ def _drop(name: str, tables: dict, mask: pd.Series, reason: str, quality: DataQu
 
 
 # ------------------------------------------------------------------ across tables
-def _cross_check(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
-    """Checks across rows and tables; each table's failing rows are set aside in one pass."""
+#: The large event tables: their untypeable rows are filtered out together with the rows
+#: that fail the cross-table checks (one copy of ten million rows instead of two).
+_FILTERED_ONCE = ("touchpoints", "activities")
+
+
+def _cross_check(
+    tables: dict[str, pd.DataFrame],
+    quality: DataQuality,
+    deferred: dict[str, np.ndarray] | None = None,
+) -> None:
+    """Checks across rows and tables; each table's failing rows are set aside in one pass.
+
+    `deferred` holds, per table, rows already set aside (while typing) but not yet removed.
+    """
+    deferred = deferred or {}
     for name in ("touchpoints", "activities"):
         _number_missing_ids(tables[name], name)
     accounts = tables["accounts"]
@@ -309,11 +333,17 @@ def _cross_check(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
         _infer_closed(tables["deals"])
     for name, key in (("touchpoints", "touchpoint_id"), ("activities", "activity_id")):
         frame = tables[name]
-        if not frame.empty:
-            reasons = _Reasons(len(frame))
-            reasons.flag(duplicated(frame[key]), f"duplicate {key}")
-            _flag_orphans(tables, reasons, name, "contact_id", "contacts")
-            _drop_flagged(name, tables, reasons, quality)
+        already = deferred.pop(name, np.zeros(len(frame), dtype=bool))
+        if frame.empty:
+            continue
+        reasons = _Reasons(len(frame))
+        reasons.flag(already, _ALREADY)
+        ids = frame[key] if not already.any() else frame[key][~already]
+        dup = np.zeros(len(frame), dtype=bool)
+        dup[~already] = duplicated(ids)
+        reasons.flag(dup, f"duplicate {key}")
+        _flag_orphans(tables, reasons, name, "contact_id", "contacts")
+        _drop_flagged(name, tables, reasons, quality)
     spend = tables["spend"]
     if not spend.empty:
         reasons = _Reasons(len(spend))
@@ -341,13 +371,23 @@ def _number_missing_ids(frame: pd.DataFrame, name: str) -> None:
         ]
 
 
+#: The reason of rows set aside earlier (while typing): they are removed, not listed again.
+_ALREADY = "\0already set aside"
+
+
 def _drop_flagged(name: str, tables: dict, reasons: _Reasons, quality: DataQuality) -> None:
     """Move the rows that have a reason to the set-aside list, filtering the table once."""
     aside = reasons.aside()
     if not aside.any():
         return
     frame = tables.pop(name)
-    _set_aside(name, frame, aside, reasons.labels(aside), quality)
+    labels = reasons.labels(aside)
+    new = labels != _ALREADY
+    if new.any():
+        rows = np.flatnonzero(aside)[new]
+        listed = np.zeros(len(frame), dtype=bool)
+        listed[rows] = True
+        _set_aside(name, frame, listed, labels[new], quality)
     tables[name] = _keep_rows(frame, ~aside)
 
 
@@ -436,12 +476,13 @@ def _duplicated_ints(ids: np.ndarray) -> np.ndarray:
 
 def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
     """`values.isin(keys)` computed on int64 or by Arrow (pandas converts strings to Python)."""
-    ints = _int_ids(values, keys)
+    # a few keys: Arrow's hash lookup of the strings beats converting ten million ids
+    ints = _int_ids(values, keys) if len(keys) > 10_000 else None
     if ints is not None:
         hit = pd.Series(ints[0]).isin(ints[1][ints[1] >= 0]).to_numpy()
         return pd.Series(hit & (ints[0] >= 0), index=values.index)
-    arr = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
-    key_set = pa.array(keys.dropna().astype("string"), type=pa.large_string(), from_pandas=True)
+    arr = _arrow_text(values)
+    key_set = pa.array(keys.dropna().astype("string"), type=arr.type, from_pandas=True)
     hit = pc.is_in(arr, value_set=key_set, skip_nulls=True).fill_null(False)
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
 
