@@ -63,9 +63,10 @@ def worker_smk(step: str, data: Path) -> None:
 
     warnings.simplefilter("ignore")
     if step == "journeys":
-        import smk
+        from smk.model import CRM
 
-        crm = smk.load(data / "crm")
+        # only what journeys() reads (the polars worker reads three touchpoint columns)
+        crm = CRM.from_parquet(data / "crm", columns=at.journey_columns("won"))
         t = time.perf_counter()
         j = at.journeys(crm, conversion="won", lookback_days=None)
         _emit(time.perf_counter() - t, journeys=len(j), touches=int(j.n_touches.sum()))

@@ -85,6 +85,42 @@ def test_markov_is_identical_across_runs_on_the_sample(sample_journeys):
 
 
 # ------------------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("conversion", ["won", "opportunity", "mql", "customer"])
+def test_journey_columns_are_all_that_journeys_reads(sample, tmp_path_factory, conversion):
+    cache = tmp_path_factory.getbasetemp() / "journey-columns-cache"
+    if not cache.exists():
+        sample.crm.to_parquet(cache)
+    full = CRM.from_parquet(cache)
+    settings = [
+        {"lookback_days": None},
+        {"account_level": True, "collapse_repeats": True},
+        {"level": "campaign", "touch_types": ["form", "visit"], "lookback_days": 30},
+    ]
+    for kw in settings:
+        needed = at.journey_columns(
+            conversion,
+            account_level=kw.get("account_level", False),
+            level=kw.get("level", "channel"),
+            touch_types=kw.get("touch_types"),
+        )
+        part = CRM.from_parquet(cache, columns=needed)
+        assert sum(len(getattr(part, name).columns) for name in needed) < sum(
+            len(getattr(full, name).columns) for name in needed
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # EUR and USD deals
+            want = at.journeys(full, conversion=conversion, **kw)
+            got = at.journeys(part, conversion=conversion, **kw)
+        pd.testing.assert_frame_equal(got.table, want.table)
+        assert got.channels == want.channels
+        np.testing.assert_array_equal(got.codes, want.codes)
+        np.testing.assert_array_equal(got.days_before, want.days_before)
+        for name, pos in want.milestones.items():
+            np.testing.assert_array_equal(got.milestones[name], pos)
+    with pytest.raises(ValueError, match="unknown conversion"):
+        at.journey_columns("signup")
+
+
 def test_export_without_touchpoints_says_what_is_missing(sample):
     crm = CRM(contacts=sample.crm.contacts, deals=sample.crm.deals)
     with pytest.raises(ValueError, match="touchpoints"):

@@ -614,6 +614,38 @@ def _search(key: np.ndarray, tmin: int, owner: np.ndarray, when: np.ndarray, sid
     return np.searchsorted(key, (owner.astype(np.int64) << 33) | s, side=side)
 
 
+def journey_columns(
+    conversion: str = "won",
+    account_level: bool = False,
+    level: str = "channel",
+    touch_types: Iterable[str] | None = None,
+) -> dict[str, list[str]]:
+    """The tables and columns `journeys` reads with these settings.
+
+    For loading no more than that from a Parquet cache:
+    ``CRM.from_parquet(folder, columns=journey_columns("won"))``.
+    """
+    conversion = ALIASES.get(conversion, conversion)
+    if conversion not in CONVERSIONS:
+        raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
+    if level not in ("channel", "campaign"):
+        raise ValueError("level must be 'channel' or 'campaign'")
+    source, time_col = CONVERSIONS[conversion]
+    touchpoints = ["contact_id", "occurred_at", "channel"]
+    touchpoints += ["campaign"] if level == "campaign" else []
+    touchpoints += ["touch_type"] if touch_types is not None else []
+    contacts = ["contact_id", "created_at"] + (["account_id"] if account_level else [])
+    needed = {"touchpoints": touchpoints, "contacts": contacts}
+    if source == "contacts":
+        contacts += [time_col, "became_opportunity_at", "became_customer_at"]
+    else:
+        deals = ["deal_id", "contact_id", "created_at", "amount", "currency"]
+        deals += ["closed_at", "is_won"] if conversion == "won" else []
+        deals += ["account_id"] if account_level else []
+        needed["deals"] = deals
+    return {name: list(dict.fromkeys(cols)) for name, cols in needed.items()}
+
+
 def _bound(value, default: int) -> int:
     if value is None:
         return int(default)
