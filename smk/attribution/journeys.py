@@ -191,6 +191,8 @@ def _ns(values: pd.Series, copy: bool = True) -> np.ndarray:
 NAT = np.iinfo(np.int64).min
 #: Touches handled per batch where a step would otherwise hold a large temporary for all of them.
 BATCH = 1 << 20
+#: Rows of a path table split per batch.
+PATH_ROWS = 1 << 16
 
 
 def _arrow_text(values) -> pa.ChunkedArray:
@@ -279,6 +281,20 @@ def _stable_order_by(owner: np.ndarray, n_owners: int) -> np.ndarray:
             return order
 
 
+def journey_batches(offsets: np.ndarray, touches: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive ranges ``(first, last)`` of journeys (``first <= j < last``) holding about
+    `touches` touches each (default `BATCH`; at least one journey), for steps run a batch at a
+    time."""
+    touches = BATCH if touches is None else touches
+    n = len(offsets) - 1
+    bounds = [0]
+    while bounds[-1] < n:
+        first = bounds[-1]
+        last = int(np.searchsorted(offsets, offsets[first] + touches, side="right")) - 1
+        bounds.append(min(max(last, first + 1), n))
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
 def _timestamps(ns: np.ndarray) -> pd.Series:
     """int64 nanoseconds (INT64 min for missing) as UTC timestamps."""
     return pd.Series(np.asarray(ns, dtype=np.int64).view("datetime64[ns]")).dt.tz_localize("UTC")
@@ -288,14 +304,8 @@ def _path_strings(offsets: np.ndarray, codes: np.ndarray, labels: Iterable[str],
     """Each journey's channels joined by `sep` (Arrow does the joining in C++), a batch of
     journeys at a time so that the channel names of every touch never exist all at once."""
     names = pa.array(list(labels), pa.string())
-    n = len(offsets) - 1
-    bounds = [0]
-    while bounds[-1] < n:
-        first = bounds[-1]
-        last = int(np.searchsorted(offsets, offsets[first] + BATCH, side="right")) - 1
-        bounds.append(min(max(last, first + 1), n))
     chunks = []
-    for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+    for first, last in journey_batches(offsets):
         lo, hi = int(offsets[first]), int(offsets[last])
         lists = pa.ListArray.from_arrays(
             pa.array((offsets[first : last + 1] - lo).astype(np.int32)),
@@ -792,35 +802,69 @@ def from_paths(
     conv = column(conversions_col)
     nulls = column(nulls_col)
     value = column(value_col)
-    paths = table[path_col].astype("string")
-    blank = (paths.isna() | (paths.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
-    if blank.any():
-        raise ValueError(
-            f"row {int(np.flatnonzero(blank)[0])} of the path table has an empty path: every "
-            "row needs at least one channel"
+    # The paths are split a batch of rows at a time, so that the names of every touch never
+    # exist all at once: each batch gives channel codes (into the labels seen so far) and its
+    # path strings, the input's own when no channel name needed stripping.
+    paths = _arrow_text(table[path_col])
+    label_ids: dict[str, int] = {}
+    codes_parts, length_parts, path_parts = [], [], []
+    first_blank = first_empty_name = None
+    for start in range(0, n, PATH_ROWS):
+        rows = paths.slice(start, PATH_ROWS)
+        batch = rows.combine_chunks()
+        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(batch), ""), True)
+        if first_blank is None and pc.any(blank).as_py():
+            first_blank = start + int(np.flatnonzero(blank.to_numpy(zero_copy_only=False))[0])
+        parts = pc.split_pattern(batch, sep)
+        raw = parts.flatten()
+        names = pc.utf8_trim_whitespace(raw)
+        lengths = pc.list_value_length(parts).fill_null(0).to_numpy().astype(np.int64)
+        empty = pc.equal(names, "").to_numpy(zero_copy_only=False)
+        if first_empty_name is None and empty.any():
+            at_touch = int(np.flatnonzero(empty)[0])
+            first_empty_name = start + int(
+                np.searchsorted(np.cumsum(lengths), at_touch, side="right")
+            )
+        encoded = pc.dictionary_encode(names)
+        ids = [label_ids.setdefault(x, len(label_ids)) for x in encoded.dictionary.to_pylist()]
+        codes_parts.append(
+            np.asarray(ids, dtype=np.int32)[encoded.indices.to_numpy(zero_copy_only=False)]
         )
-    parts = pc.split_pattern(pa.array(paths.to_numpy(dtype=object), pa.string()), sep)
-    flat = pc.utf8_trim_whitespace(parts.flatten())
-    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
-    empty_name = pc.equal(flat, "").to_numpy(zero_copy_only=False)
-    if empty_name.any():
-        row = int(np.searchsorted(np.cumsum(lengths), np.flatnonzero(empty_name)[0], side="right"))
+        length_parts.append(lengths)
+        if pc.sum(pc.binary_length(names)).as_py() == pc.sum(pc.binary_length(raw)).as_py():
+            path_parts += rows.chunks  # nothing stripped: each path is its names joined, as is
+        else:
+            offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+            lists = pa.ListArray.from_arrays(pa.array(offsets), names)
+            path_parts.append(pc.binary_join(lists, pa.scalar(sep, names.type)))
+    if first_blank is not None:
         raise ValueError(
-            f"row {row} of the path table: empty channel name in path {paths.iloc[row]!r} "
-            f"(separator {sep!r})"
+            f"row {first_blank} of the path table has an empty path: every row needs at least "
+            "one channel"
         )
-    encoded = pc.dictionary_encode(flat)
-    labels = encoded.dictionary.to_pylist()
+    if first_empty_name is not None:
+        raise ValueError(
+            f"row {first_empty_name} of the path table: empty channel name in path "
+            f"{paths[first_empty_name].as_py()!r} (separator {sep!r})"
+        )
+    labels = list(label_ids)
     order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
-    rank = np.empty(len(labels), dtype=np.int64)
+    rank = np.empty(len(labels), dtype=np.int32)
     rank[order] = np.arange(len(labels))
-    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    codes = np.concatenate(codes_parts) if codes_parts else np.zeros(0, dtype=np.int32)
+    del codes_parts
+    codes = rank[codes]
     channels = tuple(str(labels[i]) for i in order)
+    lengths = np.concatenate(length_parts) if length_parts else np.zeros(0, dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    path = pa.chunked_array(
+        [p.cast(pa.large_string()) for p in path_parts] or [pa.array([], pa.large_string())]
+    )
+    journey_id = pc.cast(pa.array(np.arange(n, dtype=np.int64)), pa.large_string())
     out = pd.DataFrame(
         {
-            "journey_id": pd.array([str(i) for i in range(n)], dtype="string"),
-            "path": _path_strings(offsets, codes, channels, sep),
+            "journey_id": pd.Series(pd.arrays.ArrowStringArray(journey_id)).astype("string"),
+            "path": pd.Series(pd.arrays.ArrowStringArray(path)),
             "n_touches": lengths,
             "conversions": conv,
             "nulls": nulls,
@@ -833,7 +877,7 @@ def from_paths(
         table=out,
         channels=channels,
         offsets=offsets,
-        codes=codes.astype(np.int32),
+        codes=codes,
         days_before=None,
         milestones=None,
         sep=sep,
