@@ -7,6 +7,7 @@ synthetic generator and the docs (`docs/data-model.md`) agree on column names an
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -333,13 +334,28 @@ class CRM:
         return out
 
     @classmethod
-    def from_parquet(cls, directory: str | Path) -> CRM:
+    def from_parquet(
+        cls, directory: str | Path, columns: Mapping[str, Iterable[str]] | None = None
+    ) -> CRM:
+        """Read a model written by `to_parquet`.
+
+        `columns` reads only some tables and columns, to save memory when an analysis needs
+        little of a large export: ``{"touchpoints": ["contact_id", "occurred_at", "channel"]}``
+        reads those three columns of the touchpoints (in the model's column order) and leaves
+        every other table empty (``empty_table``); the data-quality account then covers the
+        tables read. ``smk.attribution.journey_columns`` gives what attribution needs.
+        An unknown table or column raises ValueError.
+        """
         src = Path(directory)
         meta = json.loads((src / "smk-model.json").read_text())
         quality = DataQuality(warnings=meta["quality"]["warnings"], files=meta.get("files", {}))
+        wanted = _columns_to_read(columns)
         tables = {}
         for name in TABLES:
-            tables[name] = pd.read_parquet(src / f"{name}.parquet")
+            if name not in wanted:
+                tables[name] = empty_table(name)
+                continue
+            tables[name] = pd.read_parquet(src / f"{name}.parquet", columns=wanted[name])
             counts = meta["quality"]["tables"].get(name)
             if counts is not None:
                 aside_path = src / f"{name}.set_aside.parquet"
@@ -351,3 +367,27 @@ class CRM:
                     merged=meta.get("merged", {}).get(name, 0),
                 )
         return cls(**tables, quality=quality, source=meta["source"], format=meta["format"])
+
+
+def _columns_to_read(
+    columns: Mapping[str, Iterable[str]] | None,
+) -> dict[str, list[str] | None]:
+    """Table -> columns to read (None: all of them), checked against the schema."""
+    if columns is None:
+        return dict.fromkeys(TABLES)
+    unknown = sorted(set(columns) - set(TABLES))
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables are {', '.join(TABLES)}")
+    out: dict[str, list[str] | None] = {}
+    for name, cols in columns.items():
+        if isinstance(cols, str):
+            cols = [cols]
+        cols = set(cols)
+        bad = sorted(cols - set(SCHEMA[name]))
+        if bad:
+            raise ValueError(
+                f"{name} has no column(s) {', '.join(bad)}; its columns are "
+                f"{', '.join(SCHEMA[name])}"
+            )
+        out[name] = [c for c in SCHEMA[name] if c in cols]
+    return out

@@ -8,7 +8,9 @@ sample (3,000 contacts, seed 0).
 
 from __future__ import annotations
 
+import importlib
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -85,6 +87,98 @@ def test_markov_is_identical_across_runs_on_the_sample(sample_journeys):
 
 
 # ------------------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("conversion", ["won", "opportunity", "mql", "customer"])
+def test_journey_columns_are_all_that_journeys_reads(sample, tmp_path_factory, conversion):
+    cache = tmp_path_factory.getbasetemp() / "journey-columns-cache"
+    if not cache.exists():
+        sample.crm.to_parquet(cache)
+    full = CRM.from_parquet(cache)
+    settings = [
+        {"lookback_days": None},
+        {"account_level": True, "collapse_repeats": True},
+        {"level": "campaign", "touch_types": ["form", "visit"], "lookback_days": 30},
+    ]
+    for kw in settings:
+        needed = at.journey_columns(
+            conversion,
+            account_level=kw.get("account_level", False),
+            level=kw.get("level", "channel"),
+            touch_types=kw.get("touch_types"),
+        )
+        part = CRM.from_parquet(cache, columns=needed)
+        assert sum(len(getattr(part, name).columns) for name in needed) < sum(
+            len(getattr(full, name).columns) for name in needed
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # EUR and USD deals
+            want = at.journeys(full, conversion=conversion, **kw)
+            got = at.journeys(part, conversion=conversion, **kw)
+        pd.testing.assert_frame_equal(got.table, want.table)
+        assert got.channels == want.channels
+        np.testing.assert_array_equal(got.codes, want.codes)
+        np.testing.assert_array_equal(got.days_before, want.days_before)
+        for name, pos in want.milestones.items():
+            np.testing.assert_array_equal(got.milestones[name], pos)
+    with pytest.raises(ValueError, match="unknown conversion"):
+        at.journey_columns("signup")
+
+
+def _assert_same_journeys(got, want):
+    pd.testing.assert_frame_equal(got.table, want.table)
+    assert got.channels == want.channels
+    for name in ("offsets", "codes", "days_before"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+    for name, pos in (want.milestones or {}).items():
+        np.testing.assert_array_equal(got.milestones[name], pos)
+
+
+def test_batch_sizes_do_not_change_journeys_path_tables_or_markov(sample, monkeypatch):
+    """Large tables are processed a batch at a time (and the contact lookup on two threads);
+    tiny batches must give the same results as one batch."""
+    journeys_module = importlib.import_module("smk.attribution.journeys")
+    settings = [{"lookback_days": None}, {"account_level": True, "collapse_repeats": True}]
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # EUR and USD deals
+            js = [at.journeys(sample.crm, conversion="won", **kw) for kw in settings]
+        paths = js[0].to_paths()
+        # names with spaces to strip in some rows (the path strings are then rebuilt)
+        paths.loc[paths.index[-3:], "path"] = " " + paths["path"].iloc[-3:].str.replace(">", " > ")
+        from_table = at.from_paths(paths)
+        markov = [at.attribute(from_table, "markov", order=k) for k in (1, 2, 3)]
+        return js, from_table, markov
+
+    want = run()
+    monkeypatch.setattr(journeys_module, "BATCH", 50)
+    monkeypatch.setattr(journeys_module, "PATH_ROWS", 7)
+    got = run()
+    for g, w in zip(got[0], want[0], strict=True):
+        _assert_same_journeys(g, w)
+    _assert_same_journeys(got[1], want[1])
+    for g, w in zip(got[2], want[2], strict=True):
+        pd.testing.assert_frame_equal(g, w, check_exact=True)
+    stripped = [
+        " > ".join(name.strip() for name in path.split(">"))
+        for path in got[1].table["path"].iloc[-3:]
+    ]
+    assert list(got[1].table["path"].iloc[-3:]) == stripped
+
+
+def test_touchpoints_in_any_order_give_the_same_journeys(sample):
+    """Touches are ordered by contact and time (ties in table order) whatever the table's
+    order: a shuffled table equals the same rows put in time order first."""
+    shuffled = sample.crm.touchpoints.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    in_time_order = shuffled.sort_values("occurred_at", kind="stable").reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # EUR and USD deals
+        got, want = (
+            at.journeys(replace(sample.crm, touchpoints=tp), conversion="won", lookback_days=60)
+            for tp in (shuffled, in_time_order)
+        )
+    _assert_same_journeys(got, want)
+
+
 def test_export_without_touchpoints_says_what_is_missing(sample):
     crm = CRM(contacts=sample.crm.contacts, deals=sample.crm.deals)
     with pytest.raises(ValueError, match="touchpoints"):

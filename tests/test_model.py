@@ -79,6 +79,31 @@ def test_parquet_cache_round_trips_tables_and_quality(tmp_path):
     assert list(again.quality.set_aside("contacts")["_reason"]) == ["unparseable created_at"]
 
 
+def test_parquet_cache_reads_only_the_tables_and_columns_asked_for(tmp_path):
+    crm = _tiny_crm(tmp_path)
+    cache = crm.to_parquet(tmp_path / "cache")
+    part = CRM.from_parquet(cache, columns={"deals": ["amount", "deal_id"], "contacts": "email"})
+    assert list(part.deals.columns) == ["deal_id", "amount"]  # in the model's order
+    pd.testing.assert_frame_equal(part.deals, crm.deals[["deal_id", "amount"]])
+    pd.testing.assert_frame_equal(part.contacts, crm.contacts[["email"]])
+    for name in ("accounts", "touchpoints", "activities", "spend"):
+        pd.testing.assert_frame_equal(getattr(part, name), empty_table(name))
+    assert set(part.quality.tables) == {"contacts", "deals"}  # the account of the tables read
+    assert (
+        part.quality.to_dict()["tables"]["contacts"] == crm.quality.to_dict()["tables"]["contacts"]
+    )
+    part.quality.check()
+    assert (part.source, part.format) == (crm.source, crm.format)
+
+
+def test_parquet_cache_refuses_unknown_tables_and_columns(tmp_path):
+    cache = _tiny_crm(tmp_path).to_parquet(tmp_path / "cache")
+    with pytest.raises(ValueError, match="unknown table.*opportunities"):
+        CRM.from_parquet(cache, columns={"opportunities": ["amount"]})
+    with pytest.raises(ValueError, match="deals has no column.*revenue"):
+        CRM.from_parquet(cache, columns={"deals": ["deal_id", "revenue"]})
+
+
 def test_empty_table_helper_matches_schema():
     for name in TABLES:
         assert list(empty_table(name).columns) == list(SCHEMA[name])

@@ -8,7 +8,13 @@ per acquisition and return on ad spend, and the path-analysis helpers show which
 take.
 """
 
-from smk.attribution.journeys import CONVERSIONS, Journeys, from_paths, journeys
+from smk.attribution.journeys import (
+    CONVERSIONS,
+    Journeys,
+    from_paths,
+    journey_columns,
+    journeys,
+)
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.models import (
     DATA_DRIVEN,
@@ -47,6 +53,7 @@ __all__ = [
     "compare",
     "distance_to_truth",
     "from_paths",
+    "journey_columns",
     "journeys",
     "path_lengths",
     "return_on_spend",

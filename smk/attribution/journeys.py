@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -170,39 +172,147 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + shift
 
 
-def _ns(values: pd.Series) -> np.ndarray:
-    """UTC timestamps as int64 nanoseconds (missing -> INT64 min)."""
+def _ns(values: pd.Series, copy: bool = True) -> np.ndarray:
+    """UTC timestamps as int64 nanoseconds (missing -> INT64 min); a read-only view of the
+    column when it already is one and `copy` is False."""
     s = pd.Series(values)
     if len(s) == 0:
         return np.zeros(0, dtype=np.int64)
     if not isinstance(s.dtype, pd.DatetimeTZDtype):
         s = pd.to_datetime(s, utc=True)
-    return pd.DatetimeIndex(s).as_unit("ns").asi8.copy()
+    ns = pd.DatetimeIndex(s).as_unit("ns").asi8
+    if copy:
+        return ns.copy()
+    view = ns.view()
+    view.flags.writeable = False
+    return view
 
 
 NAT = np.iinfo(np.int64).min
+#: Touches handled per batch where a step would otherwise hold a large temporary for all of them.
+BATCH = 1 << 20
+#: Rows of a path table split per batch.
+PATH_ROWS = 1 << 16
+
+
+def _arrow_text(values) -> pa.ChunkedArray:
+    """Text as an Arrow string array, without a copy when pandas already holds it in Arrow."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    dtype = s.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        s = s.astype("string")
+    arr = pa.array(s.array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
 def _lookup(values, keys) -> np.ndarray:
-    """Position of each value in `keys` (-1 when absent), hashed by Arrow in C++."""
+    """Position (int32) of each value in `keys` (-1 when absent), hashed by Arrow in C++.
 
-    def arrow(x):
-        arr = pa.array(pd.Series(x).astype("string").array)
-        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    `keys` may be an Arrow array already. Long inputs are looked up in two halves on two
+    threads (Arrow's kernels release the GIL); the result does not depend on it.
+    """
+    vals = _arrow_text(values)
+    keyset = keys if isinstance(keys, pa.Array) else _arrow_text(keys).combine_chunks()
+    if keyset.type != vals.type:
+        keyset = keyset.cast(vals.type)
 
-    found = pc.index_in(arrow(values), value_set=arrow(keys))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    def find(part: pa.ChunkedArray) -> np.ndarray:
+        found = pc.index_in(part, value_set=keyset).fill_null(-1)
+        return found.to_numpy().astype(np.int32, copy=False)
+
+    if len(vals) < 2 * BATCH:
+        return find(vals)
+    half = len(vals) // 2
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(find, vals.slice(0, half))
+        second = find(vals.slice(half))
+        return np.concatenate([first.result(), second])
+
+
+def _encode(values) -> tuple[np.ndarray, list[str]]:
+    """Dictionary codes (int32, -1 for missing) of text values, and the labels they index.
+
+    Arrow does the hashing; pandas categoricals of strings keep their codes (no text copy).
+    Labels may include values that no row uses (`_relabel` drops them).
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(
+        s.dtype.categories
+    ):
+        codes = s.cat.codes.to_numpy().astype(np.int32)
+        return codes, [str(c) for c in s.dtype.categories]
+    encoded = pc.dictionary_encode(_arrow_text(s)).unify_dictionaries()
+    if encoded.num_chunks == 0:
+        return np.zeros(0, dtype=np.int32), []
+    labels = encoded.chunk(0).dictionary.to_pylist()
+    parts = [c.indices.fill_null(-1).to_numpy().astype(np.int32) for c in encoded.chunks]
+    return np.concatenate(parts), labels
+
+
+def _relabel(codes: np.ndarray, labels: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Codes into the sorted distinct labels the rows use (-1 stays -1), as `pd.factorize`
+    with ``sort=True`` gives them."""
+    used = np.bincount(codes + 1, minlength=len(labels) + 1)[1:] > 0
+    names = sorted({labels[i] for i in np.flatnonzero(used)})
+    if list(names) == list(labels):  # every label used, already in order
+        return codes, tuple(names)
+    rank = {name: i for i, name in enumerate(names)}
+    remap = np.array([-1] + [rank.get(label, -1) for label in labels], dtype=np.int32)
+    return remap[codes + 1], tuple(names)
+
+
+def _stable_order_by(owner: np.ndarray, n_owners: int) -> np.ndarray:
+    """Positions ordered by `owner` (non-negative ints below `n_owners`), ties in place:
+    a least-significant-digit radix sort, 16 bits per pass (numpy's radix sort)."""
+    order = None
+    shift = 0
+    while True:
+        digit = ((owner if order is None else owner[order]) >> shift).astype(np.uint16)
+        step = np.argsort(digit, kind="stable")
+        del digit
+        order = (
+            step.astype(np.int32 if len(owner) < 2**31 else np.int64)
+            if order is None
+            else order[step]
+        )
+        del step
+        shift += 16
+        if max(n_owners - 1, 0) >> shift == 0:
+            return order
+
+
+def journey_batches(offsets: np.ndarray, touches: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive ranges ``(first, last)`` of journeys (``first <= j < last``) holding about
+    `touches` touches each (default `BATCH`; at least one journey), for steps run a batch at a
+    time."""
+    touches = BATCH if touches is None else touches
+    n = len(offsets) - 1
+    bounds = [0]
+    while bounds[-1] < n:
+        first = bounds[-1]
+        last = int(np.searchsorted(offsets, offsets[first] + touches, side="right")) - 1
+        bounds.append(min(max(last, first + 1), n))
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
 def _timestamps(ns: np.ndarray) -> pd.Series:
-    return pd.Series(pd.to_datetime(ns, utc=True).as_unit("ns"))
+    """int64 nanoseconds (INT64 min for missing) as UTC timestamps."""
+    return pd.Series(np.asarray(ns, dtype=np.int64).view("datetime64[ns]")).dt.tz_localize("UTC")
 
 
 def _path_strings(offsets: np.ndarray, codes: np.ndarray, labels: Iterable[str], sep: str):
-    """Each journey's channels joined by `sep` (Arrow does the joining in C++)."""
-    names = pa.array(list(labels), pa.string()).take(pa.array(codes))
-    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), names)
-    joined = pc.binary_join(lists, sep)
+    """Each journey's channels joined by `sep` (Arrow does the joining in C++), a batch of
+    journeys at a time so that the channel names of every touch never exist all at once."""
+    names = pa.array(list(labels), pa.string())
+    chunks = []
+    for first, last in journey_batches(offsets):
+        lo, hi = int(offsets[first]), int(offsets[last])
+        lists = pa.ListArray.from_arrays(
+            pa.array((offsets[first : last + 1] - lo).astype(np.int32)),
+            names.take(pa.array(codes[lo:hi])),
+        )
+        chunks.append(pc.binary_join(lists, sep))
+    joined = pa.chunked_array(chunks or [pa.array([], pa.string())], pa.string())
     return pd.Series(pd.arrays.ArrowStringArray(joined))
 
 
@@ -301,43 +411,61 @@ def journeys(
     if source == "deals":
         crm.require("deals", analysis=f"attribution of {conversion} deals")
 
+    # -- touches: channel code, owner and time of each; touches that cannot be placed (unknown
+    #    contact, no time) are dropped. The touch-level arrays are the large ones: they are kept
+    #    narrow (int32 where it suffices, a view of the time column) and freed early.
     tp = crm.touchpoints
+    rows = None
     if touch_types is not None:
-        tp = tp[tp["touch_type"].isin(list(touch_types)).fillna(False).to_numpy(dtype=bool)]
+        rows = tp["touch_type"].isin(list(touch_types)).fillna(False).to_numpy(dtype=bool)
+    codes, labels = _encode(tp["channel"])
     groups = load_channel_groups(channel_groups)
-    label = tp["channel"].astype("string")
     if groups:
-        label = label.map(lambda c: groups.get(c, c) if isinstance(c, str) else c).astype("string")
+        grouped = [groups.get(label, label) for label in labels]
+        names = sorted(set(grouped))
+        rank = {name: i for i, name in enumerate(names)}
+        remap = np.array([rank[g] for g in grouped] + [-1], dtype=np.int32)
+        codes, labels = remap[codes], names
     if level == "campaign":
-        label = tp["campaign"].astype("string").fillna(label)
-    codes, uniques = pd.factorize(label, sort=True, use_na_sentinel=True)
+        c_codes, c_labels = _encode(tp["campaign"])
+        codes = np.where(c_codes >= 0, c_codes, np.where(codes >= 0, codes + len(c_labels), -1))
+        labels = [*c_labels, *labels]
+        del c_codes
+    if rows is not None:
+        codes = codes[rows]
+    codes, channels = _relabel(codes, labels)
     if (codes < 0).any():
         raise ValueError(
             f"{int((codes < 0).sum())} touchpoints have no {level}; give them one before "
             "building journeys"
         )
-    channels = tuple(str(u) for u in uniques)
     _check_labels(channels, sep)
 
     contacts = crm.contacts
     contact_ids = contacts["contact_id"].astype("string")
-    contact_index = pd.Index(contact_ids)
+    contact_keys = _arrow_text(contact_ids).combine_chunks()
     if account_level:
         owner_of_contact = contacts["account_id"].astype("string").fillna("contact:" + contact_ids)
     else:
         owner_of_contact = contact_ids
     owner_codes, owners = pd.factorize(owner_of_contact)
+    owner_codes = owner_codes.astype(np.int32)
     owner_index = pd.Index(owners)
     # owner of each touch (touches of unknown contacts are their own owner, never converting)
-    pos = _lookup(tp["contact_id"], contact_ids)
-    t_owner = np.where(pos >= 0, owner_codes[np.maximum(pos, 0)], -1)
-    t_time = _ns(tp["occurred_at"])
+    t_owner = _lookup(tp["contact_id"] if rows is None else tp["contact_id"][rows], contact_keys)
+    if not np.array_equal(owner_codes, np.arange(len(owner_codes), dtype=np.int32)):
+        t_owner = np.where(t_owner >= 0, owner_codes[np.maximum(t_owner, 0)], -1)
+    t_time = _ns(tp["occurred_at"], copy=False)
+    if rows is not None:
+        t_time = t_time[rows]
     keep = (t_owner >= 0) & (t_time != NAT)
-    t_owner, t_time, t_code = t_owner[keep], t_time[keep], codes[keep].astype(np.int32)
+    if not keep.all():
+        t_owner, t_time, codes = t_owner[keep], t_time[keep], codes[keep]
+    del keep, rows
 
     # -- conversion events: (owner, time, journey id, value, milestones)
     ev = _events(
-        crm, conversion, time_col, contact_index, owner_codes, owner_index, account_level, fx
+        crm, conversion, time_col, contact_keys, owner_codes, owner_index, account_level, fx
     )
     ev_owner, ev_time = ev["owner"], ev["time"]
 
@@ -349,17 +477,28 @@ def journeys(
     converted_before = np.zeros(len(owners), dtype=bool)
     before = (ev_time != NAT) & (ev_time < t_end) & (ev_owner >= 0)
     converted_before[ev_owner[before]] = True
+    touched = np.zeros(len(owners), dtype=bool)  # owners touched in the period
+    touched[t_owner[(t_time >= t_start) & (t_time < t_end)]] = True
 
-    # -- touches sorted by (owner, time) with a composite search key
-    order = np.lexsort((t_time, t_owner))
-    t_owner, t_time, t_code = t_owner[order], t_time[order], t_code[order]
-    tmin = int(t_time.min()) if len(t_time) else 0
-    sec = ((t_time - tmin) // 10**9).astype(np.int64)
-    key = (t_owner.astype(np.int64) << 33) | sec
+    # -- touches sorted by (owner, time), ties in table order: a radix sort by owner, which is
+    #    enough when the table is in time order (checked); otherwise a sort on both keys
+    order = _stable_order_by(t_owner, len(owners))
+    s_owner, s_time = t_owner[order], t_time[order]
+    if ((s_owner[1:] == s_owner[:-1]) & (s_time[1:] < s_time[:-1])).any():
+        order = np.lexsort((t_time, t_owner)).astype(order.dtype)
+        s_owner, s_time = t_owner[order], t_time[order]
+    s_code = codes[order]
+    del t_owner, t_time, codes, order
+    # composite search key: owner in the high bits, seconds since the first touch below
+    tmin = int(s_time.min()) if len(s_time) else 0
+    key = s_owner.astype(np.int64) << 33
+    del s_owner
+    sec = s_time - tmin
+    sec //= 10**9
+    key |= sec
+    del sec
 
-    def search(owner: np.ndarray, when: np.ndarray, side: str) -> np.ndarray:
-        s = np.clip((when - tmin) // 10**9, 0, (1 << 33) - 1)
-        return np.searchsorted(key, (owner.astype(np.int64) << 33) | s, side=side)
+    search = partial(_search, key, tmin)  # search(owner, when, side)
 
     lookback = None if lookback_days is None else int(lookback_days * NS_PER_DAY)
 
@@ -372,12 +511,9 @@ def journeys(
         else search(c_owner, c_time - lookback, "left")
     )
     # non-converting journeys: owners touched in the period, never converted before `end`
-    in_window = (t_time >= t_start) & (t_time < t_end)
-    touched = np.zeros(len(owners), dtype=bool)
-    touched[t_owner[in_window]] = True
     n_owner = np.flatnonzero(touched & ~converted_before)
     n_hi = search(n_owner, np.full(len(n_owner), t_end - 1, dtype=np.int64), "right")
-    n_last = t_time[n_hi - 1] if len(n_owner) else np.zeros(0, dtype=np.int64)
+    n_last = s_time[n_hi - 1] if len(n_owner) else np.zeros(0, dtype=np.int64)
     n_lo = (
         search(n_owner, np.full_like(n_last, np.iinfo(np.int64).min // 2), "left")
         if lookback is None
@@ -391,21 +527,25 @@ def journeys(
     n_conv = len(c_owner)
     conv_flag = np.arange(len(lo)) < n_conv
     value = np.concatenate([ev["value"][in_period], np.zeros(len(n_owner))])
-    ids = np.concatenate(
-        [ev["id"][in_period], np.asarray(owner_index[n_owner], dtype=object)]
-    ).astype(object)
+    ids = pa.concat_arrays(
+        [
+            _arrow_text(ev["id"][in_period]).combine_chunks().cast(pa.large_string()),
+            _arrow_text(owners).combine_chunks().cast(pa.large_string()).take(n_owner),
+        ]
+    )
 
     # milestones: position of the last touch at or before each milestone time
     milestone_pos = {}
+    owner_all = np.concatenate([c_owner, n_owner])
     for name in MILESTONES:
         m_time = np.concatenate([ev[name][in_period], np.full(len(n_owner), NAT)])
         valid = (m_time != NAT) & conv_flag & (m_time <= j_end)
-        owner_all = np.concatenate([c_owner, n_owner])
         p = np.full(len(lo), -1, dtype=np.int64)
         if valid.any():
             hit = search(owner_all[valid], m_time[valid], "right")
             p[valid] = np.minimum(hit - lo[valid], lengths[valid]) - 1
         milestone_pos[name] = np.where(p >= 0, p, -1)
+    del search, key, owner_all
 
     # journeys without touches: converting ones are reported, the others are not journeys
     empty = lengths == 0
@@ -414,24 +554,29 @@ def journeys(
         "value": float(value[empty & conv_flag].sum()),
     }
     keep_j = ~empty
-    lo, lengths, j_end, conv_flag, value, ids = (
-        lo[keep_j],
-        lengths[keep_j],
-        j_end[keep_j],
-        conv_flag[keep_j],
-        value[keep_j],
-        ids[keep_j],
-    )
-    milestone_pos = {k: v[keep_j] for k, v in milestone_pos.items()}
+    if empty.any():
+        lo, lengths, j_end, conv_flag, value = (
+            lo[keep_j],
+            lengths[keep_j],
+            j_end[keep_j],
+            conv_flag[keep_j],
+            value[keep_j],
+        )
+        ids = ids.filter(pa.array(keep_j))
+        milestone_pos = {k: v[keep_j] for k, v in milestone_pos.items()}
 
     take = _ranges(lo, lengths)
-    codes_j = t_code[take]
-    times_j = t_time[take]
+    codes_j = s_code[take]
+    times_j = s_time[take]
+    del take, s_code, s_time
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    jidx = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    days_before = (j_end[jidx] - times_j) / NS_PER_DAY
+    first_touch = times_j[offsets[:-1]] if len(lengths) else np.zeros(0, dtype=np.int64)
+    days_before = np.repeat(j_end, lengths)
+    days_before -= times_j
+    days_before = days_before / NS_PER_DAY
 
     if collapse_repeats and len(codes_j):
+        jidx = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         first_of_journey = np.zeros(len(codes_j), dtype=bool)
         first_of_journey[offsets[:-1][lengths > 0]] = True
         same = np.concatenate([[False], codes_j[1:] == codes_j[:-1]]) & ~first_of_journey
@@ -442,19 +587,14 @@ def journeys(
             p = p.copy()
             p[ok] = run_head[offsets[:-1][ok] + p[ok]] - run_head[offsets[:-1][ok]]
             milestone_pos[name] = p
-        codes_j, times_j, days_before, jidx = (
-            codes_j[kept],
-            times_j[kept],
-            days_before[kept],
-            jidx[kept],
-        )
+        codes_j, days_before, jidx = codes_j[kept], days_before[kept], jidx[kept]
         lengths = np.bincount(jidx, minlength=len(lengths)).astype(np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    del times_j
 
-    first_touch = times_j[offsets[:-1]] if len(lengths) else np.zeros(0, dtype=np.int64)
     table = pd.DataFrame(
         {
-            "journey_id": pd.array(ids, dtype="string"),
+            "journey_id": pd.Series(pd.arrays.ArrowStringArray(ids)).astype("string"),
             "path": _path_strings(offsets, codes_j, channels, sep),
             "n_touches": lengths,
             "conversions": conv_flag.astype("float64"),
@@ -468,14 +608,52 @@ def journeys(
         table=table,
         channels=channels,
         offsets=offsets,
-        codes=codes_j.astype(np.int32),
-        days_before=days_before.astype("float64"),
+        codes=codes_j.astype(np.int32, copy=False),
+        days_before=days_before.astype("float64", copy=False),
         milestones=milestone_pos,
         sep=sep,
         level=level,
         conversion=conversion,
         unattributed=unattributed,
     )
+
+
+def _search(key: np.ndarray, tmin: int, owner: np.ndarray, when: np.ndarray, side: str):
+    """Positions of (owner, time) in the sorted composite `key` (times to the second)."""
+    s = np.clip((when - tmin) // 10**9, 0, (1 << 33) - 1)
+    return np.searchsorted(key, (owner.astype(np.int64) << 33) | s, side=side)
+
+
+def journey_columns(
+    conversion: str = "won",
+    account_level: bool = False,
+    level: str = "channel",
+    touch_types: Iterable[str] | None = None,
+) -> dict[str, list[str]]:
+    """The tables and columns `journeys` reads with these settings.
+
+    For loading no more than that from a Parquet cache:
+    ``CRM.from_parquet(folder, columns=journey_columns("won"))``.
+    """
+    conversion = ALIASES.get(conversion, conversion)
+    if conversion not in CONVERSIONS:
+        raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
+    if level not in ("channel", "campaign"):
+        raise ValueError("level must be 'channel' or 'campaign'")
+    source, time_col = CONVERSIONS[conversion]
+    touchpoints = ["contact_id", "occurred_at", "channel"]
+    touchpoints += ["campaign"] if level == "campaign" else []
+    touchpoints += ["touch_type"] if touch_types is not None else []
+    contacts = ["contact_id", "created_at"] + (["account_id"] if account_level else [])
+    needed = {"touchpoints": touchpoints, "contacts": contacts}
+    if source == "contacts":
+        contacts += [time_col, "became_opportunity_at", "became_customer_at"]
+    else:
+        deals = ["deal_id", "contact_id", "created_at", "amount", "currency"]
+        deals += ["closed_at", "is_won"] if conversion == "won" else []
+        deals += ["account_id"] if account_level else []
+        needed["deals"] = deals
+    return {name: list(dict.fromkeys(cols)) for name, cols in needed.items()}
 
 
 def _bound(value, default: int) -> int:
@@ -487,16 +665,17 @@ def _bound(value, default: int) -> int:
 
 
 def _events(
-    crm, conversion, time_col, contact_index, owner_codes, owner_index, account_level, fx
+    crm, conversion, time_col, contact_keys, owner_codes, owner_index, account_level, fx
 ) -> dict[str, np.ndarray]:
-    """Conversion events with owner code, time, id, value and milestone times."""
+    """Conversion events with owner code, time, id (a pandas string array), value and
+    milestone times. `contact_keys`: the contact ids as an Arrow array."""
     contacts = crm.contacts
     created = _ns(contacts["created_at"])
     if CONVERSIONS[conversion][0] == "contacts":
         t = _ns(contacts[time_col])
         opp = _ns(contacts["became_opportunity_at"])
         close = _ns(contacts["became_customer_at"])
-        ids = contacts["contact_id"].astype("string").to_numpy(dtype=object)
+        ids = contacts["contact_id"].astype("string").array
         owner = owner_codes.astype(np.int64)
         if account_level:  # an account converts when its first contact does
             frame = pd.DataFrame(
@@ -522,7 +701,7 @@ def _events(
                 back(agg["opp"]),
                 back(agg["close"]),
             )
-            ids = np.asarray(owner_index[owner], dtype=object)
+            ids = owner_index[owner].astype("string").array
         return {
             "owner": owner,
             "time": t,
@@ -553,7 +732,7 @@ def _events(
                 stacklevel=3,
             )
     t = _ns(deals[time_col])
-    contact_pos = _lookup(deals["contact_id"], contact_index)
+    contact_pos = _lookup(deals["contact_id"], contact_keys)
     if account_level:
         acc = deals["account_id"].astype("string")
         fallback = np.where(contact_pos >= 0, owner_codes[np.maximum(contact_pos, 0)], -1)
@@ -573,7 +752,7 @@ def _events(
     return {
         "owner": owner.astype(np.int64),
         "time": t,
-        "id": deals["deal_id"].astype("string").to_numpy(dtype=object),
+        "id": deals["deal_id"].astype("string").array,
         "value": amount,
         "lead": lead,
         "opportunity": _ns(deals["created_at"]),
@@ -623,35 +802,69 @@ def from_paths(
     conv = column(conversions_col)
     nulls = column(nulls_col)
     value = column(value_col)
-    paths = table[path_col].astype("string")
-    blank = (paths.isna() | (paths.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
-    if blank.any():
-        raise ValueError(
-            f"row {int(np.flatnonzero(blank)[0])} of the path table has an empty path: every "
-            "row needs at least one channel"
+    # The paths are split a batch of rows at a time, so that the names of every touch never
+    # exist all at once: each batch gives channel codes (into the labels seen so far) and its
+    # path strings, the input's own when no channel name needed stripping.
+    paths = _arrow_text(table[path_col])
+    label_ids: dict[str, int] = {}
+    codes_parts, length_parts, path_parts = [], [], []
+    first_blank = first_empty_name = None
+    for start in range(0, n, PATH_ROWS):
+        rows = paths.slice(start, PATH_ROWS)
+        batch = rows.combine_chunks()
+        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(batch), ""), True)
+        if first_blank is None and pc.any(blank).as_py():
+            first_blank = start + int(np.flatnonzero(blank.to_numpy(zero_copy_only=False))[0])
+        parts = pc.split_pattern(batch, sep)
+        raw = parts.flatten()
+        names = pc.utf8_trim_whitespace(raw)
+        lengths = pc.list_value_length(parts).fill_null(0).to_numpy().astype(np.int64)
+        empty = pc.equal(names, "").to_numpy(zero_copy_only=False)
+        if first_empty_name is None and empty.any():
+            at_touch = int(np.flatnonzero(empty)[0])
+            first_empty_name = start + int(
+                np.searchsorted(np.cumsum(lengths), at_touch, side="right")
+            )
+        encoded = pc.dictionary_encode(names)
+        ids = [label_ids.setdefault(x, len(label_ids)) for x in encoded.dictionary.to_pylist()]
+        codes_parts.append(
+            np.asarray(ids, dtype=np.int32)[encoded.indices.to_numpy(zero_copy_only=False)]
         )
-    parts = pc.split_pattern(pa.array(paths.to_numpy(dtype=object), pa.string()), sep)
-    flat = pc.utf8_trim_whitespace(parts.flatten())
-    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
-    empty_name = pc.equal(flat, "").to_numpy(zero_copy_only=False)
-    if empty_name.any():
-        row = int(np.searchsorted(np.cumsum(lengths), np.flatnonzero(empty_name)[0], side="right"))
+        length_parts.append(lengths)
+        if pc.sum(pc.binary_length(names)).as_py() == pc.sum(pc.binary_length(raw)).as_py():
+            path_parts += rows.chunks  # nothing stripped: each path is its names joined, as is
+        else:
+            offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+            lists = pa.ListArray.from_arrays(pa.array(offsets), names)
+            path_parts.append(pc.binary_join(lists, pa.scalar(sep, names.type)))
+    if first_blank is not None:
         raise ValueError(
-            f"row {row} of the path table: empty channel name in path {paths.iloc[row]!r} "
-            f"(separator {sep!r})"
+            f"row {first_blank} of the path table has an empty path: every row needs at least "
+            "one channel"
         )
-    encoded = pc.dictionary_encode(flat)
-    labels = encoded.dictionary.to_pylist()
+    if first_empty_name is not None:
+        raise ValueError(
+            f"row {first_empty_name} of the path table: empty channel name in path "
+            f"{paths[first_empty_name].as_py()!r} (separator {sep!r})"
+        )
+    labels = list(label_ids)
     order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
-    rank = np.empty(len(labels), dtype=np.int64)
+    rank = np.empty(len(labels), dtype=np.int32)
     rank[order] = np.arange(len(labels))
-    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    codes = np.concatenate(codes_parts) if codes_parts else np.zeros(0, dtype=np.int32)
+    del codes_parts
+    codes = rank[codes]
     channels = tuple(str(labels[i]) for i in order)
+    lengths = np.concatenate(length_parts) if length_parts else np.zeros(0, dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    path = pa.chunked_array(
+        [p.cast(pa.large_string()) for p in path_parts] or [pa.array([], pa.large_string())]
+    )
+    journey_id = pc.cast(pa.array(np.arange(n, dtype=np.int64)), pa.large_string())
     out = pd.DataFrame(
         {
-            "journey_id": pd.array([str(i) for i in range(n)], dtype="string"),
-            "path": _path_strings(offsets, codes, channels, sep),
+            "journey_id": pd.Series(pd.arrays.ArrowStringArray(journey_id)).astype("string"),
+            "path": pd.Series(pd.arrays.ArrowStringArray(path)),
             "n_touches": lengths,
             "conversions": conv,
             "nulls": nulls,
@@ -664,7 +877,7 @@ def from_paths(
         table=out,
         channels=channels,
         offsets=offsets,
-        codes=codes.astype(np.int32),
+        codes=codes,
         days_before=None,
         milestones=None,
         sep=sep,

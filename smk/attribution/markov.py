@@ -30,23 +30,33 @@ gets a high removal effect whether or not it changed anything.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from smk.attribution.journeys import Journeys
+from smk.attribution.journeys import Journeys, journey_batches
 
 MAX_ORDER = 4
 
 
-def _state_ids(j: Journeys, order: int) -> np.ndarray:
-    """Integer id of the state of each touch: its channel and the `order - 1` before it."""
+#: Above this many state pairs, transitions are counted in a sparse matrix instead of a dense one.
+DENSE_PAIRS = 1 << 22
+
+
+def _state_ids(j: Journeys, order: int, first: int = 0, last: int | None = None) -> np.ndarray:
+    """Integer id of the state of each touch of journeys ``first .. last - 1``: its channel and
+    the `order - 1` before it (0 pads the start of a journey)."""
     base = len(j.channels) + 1
     if base**order >= 2**62:
         raise ValueError(f"order {order} with {len(j.channels)} channels is too many states")
-    codes = j.codes.astype(np.int64) + 1  # 0 pads the start of a journey
-    position = np.arange(len(codes)) - np.repeat(j.offsets[:-1], j.n_touches)
+    last = len(j) if last is None else last
+    lo, hi = int(j.offsets[first]), int(j.offsets[last])
+    codes = j.codes[lo:hi].astype(np.int64) + 1
+    lengths = np.diff(j.offsets[first : last + 1])
+    position = np.arange(hi - lo) - np.repeat(j.offsets[first:last] - lo, lengths)
     state = codes.copy()
     for lag in range(1, order):
         shifted = np.zeros_like(codes)
@@ -57,14 +67,64 @@ def _state_ids(j: Journeys, order: int) -> np.ndarray:
 
 
 def _compact(ids: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct ids and each id's position among them (O(n) when `bound` is small)."""
-    if bound <= 50_000_000:
+    """Sorted distinct ids and each id's position (int32) among them (O(n) when `bound` is
+    small)."""
+    if bound <= 1 << 22:
         present = np.zeros(bound, dtype=bool)
         present[ids] = True
         uniq = np.flatnonzero(present)
-        remap = np.cumsum(present) - 1
+        remap = (np.cumsum(present) - 1).astype(np.int32)
         return uniq.astype(np.int64), remap[ids]
-    return np.unique(ids, return_inverse=True)
+    uniq, inverse = np.unique(ids, return_inverse=True)
+    return uniq, inverse.astype(np.int32 if len(uniq) < 2**31 else np.int64)
+
+
+def _states(j: Journeys, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct state ids and the compact state index of every touch, computed a batch of
+    journeys at a time (the per-touch arrays of a whole table would be many times larger)."""
+    bound = (len(j.channels) + 1) ** order
+    ids = np.empty(len(j.codes), dtype=np.int32 if bound < 2**31 else np.int64)
+    for first, last in journey_batches(j.offsets):
+        ids[j.offsets[first] : j.offsets[last]] = _state_ids(j, order, first, last)
+    return _compact(ids, bound)
+
+
+def _transition_counts(j: Journeys, sidx: np.ndarray, n_s: int) -> sp.csr_matrix:
+    """Weighted transition counts over ``states + [start, conversion, null]``: start -> first
+    state, state -> next state, last state -> conversion / null, every journey weighted by
+    how often it occurred; the state-to-state pairs a batch of journeys at a time."""
+    size = n_s + 3
+    start, conv_s, null_s = n_s, n_s + 1, n_s + 2
+    weight = j.conversions + j.nulls
+    firsts = sidx[j.offsets[:-1]]
+    lasts = sidx[j.offsets[1:] - 1]
+
+    def journey_level():
+        n = len(j)
+        yield np.full(n, start), firsts, weight
+        yield lasts, np.full(n, conv_s), j.conversions
+        yield lasts, np.full(n, null_s), j.nulls
+
+    def touch_level():
+        for first, last in journey_batches(j.offsets):
+            lo, hi = int(j.offsets[first]), int(j.offsets[last])
+            states = sidx[lo:hi]
+            inner = np.ones(hi - lo, dtype=bool)
+            inner[j.offsets[first + 1 : last + 1] - 1 - lo] = False
+            w = np.repeat(weight[first:last], np.diff(j.offsets[first : last + 1]))
+            yield states[inner], states[1:][inner[:-1]], w[inner]
+
+    if size * size <= DENSE_PAIRS:
+        dense = np.zeros(size * size)
+        for src, dst, w in chain(journey_level(), touch_level()):
+            dense += np.bincount(
+                src.astype(np.int64) * size + dst, weights=w, minlength=size * size
+            )
+        return sp.csr_matrix(dense.reshape(size, size))
+    counts = sp.csr_matrix((size, size))
+    for src, dst, w in (*journey_level(), *touch_level()):
+        counts = counts + sp.csr_matrix((w, (src, dst)), shape=(size, size))
+    return counts
 
 
 class MarkovAttribution:
@@ -93,33 +153,16 @@ class MarkovAttribution:
         j = journeys
         channels = list(j.channels)
         n_ch = len(channels)
-        weight = j.conversions + j.nulls
-        state = _state_ids(j, self.order)
-        uniq, sidx = _compact(state, (n_ch + 1) ** self.order)
+        uniq, sidx = _states(j, self.order)
         n_s = len(uniq)
-        start, conv_s, null_s = n_s, n_s + 1, n_s + 2
-        starts = j.offsets[:-1]
-        ends = j.offsets[1:] - 1
-        jt = j.journey_of_touch
-        # transitions: start -> first state; state -> next state; last state -> conv / null
-        inner = np.ones(len(state), dtype=bool)
-        inner[ends] = False
-        src = np.concatenate([np.full(len(starts), start), sidx[inner], sidx[ends], sidx[ends]])
-        dst = np.concatenate(
-            [
-                sidx[starts],
-                sidx[1:][inner[:-1]],
-                np.full(len(ends), conv_s),
-                np.full(len(ends), null_s),
-            ]
-        )
-        w = np.concatenate([weight, weight[jt][inner], j.conversions, j.nulls])
+        start, conv_s = n_s, n_s + 1
         size = n_s + 3
-        counts = sp.csr_matrix((w, (src, dst)), shape=(size, size))
+        counts = _transition_counts(j, sidx, n_s)
         out = np.asarray(counts.sum(axis=1)).ravel()
         inv = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
         P = sp.diags(inv) @ counts
-        value_reward = np.bincount(sidx[ends], weights=j.value, minlength=size)
+        value_reward = np.bincount(sidx[j.offsets[1:] - 1], weights=j.value, minlength=size)
+        del sidx
         value_reward = value_reward * inv
 
         transient = np.arange(n_s + 1)
