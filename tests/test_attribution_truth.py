@@ -2,8 +2,13 @@
 
 The generator knows each channel's true incremental effect (``truth["channel_effects"]``): the
 customers that would be lost without the channel. The acceptance bar of issue 6 is that the best
-data-driven model ranks channels in that order (Spearman >= 0.9) on the default `smk synth`
-sample (3,000 contacts, seed 0).
+data-driven model ranks channels in that order (Spearman >= 0.9) on the default sample: the
+bundled ``data/sample/hubspot`` (2,500 contacts, seed 42, about 70 won deals), as notebook 04
+reads it. That bar is demanding for so few conversions and 8 channels with close true shares:
+on other seeds of the same size the incremental Shapley model does not reliably reach 0.9
+(measured 2026-11-26 with a 90-day lookback: none of seeds 1-10 did, median 0.6), and on the
+`smk synth` defaults (3,000 contacts, seed 0) it is 0.46. With 30,000 contacts and every touch
+counted it is the closest model to the truth (asserted below).
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ def test_distance_to_truth_covers_every_model(sample, sample_journeys):
 
 
 def test_best_data_driven_model_ranks_channels_like_the_truth_on_the_bundled_sample():
-    # data/sample/hubspot (3,000 contacts, seed 42), as the notebook reads it
+    # data/sample/hubspot (2,500 contacts, seed 42), as the notebook reads it
     crm = smk.load(config.SAMPLE_HUBSPOT)
     truth = at.truth_shares(config.SAMPLE_HUBSPOT)
     with warnings.catch_warnings():
