@@ -460,17 +460,24 @@ def duplicated(values: pd.Series) -> np.ndarray:
 
 def _duplicated_ints(ids: np.ndarray) -> np.ndarray:
     """`duplicated` of int64 ids. Ids from a counter span a range not much wider than their
-    number: counting them finds the few repeated values without hashing 10M ids."""
-    if len(ids) == 0:
+    number: one slot per possible id finds the few repeated values without hashing 10M ids."""
+    n = len(ids)
+    if n == 0:
         return np.zeros(0, dtype=bool)
     low, high = int(ids.min()), int(ids.max())
-    if high - low > 2 * len(ids) + 1024:
+    if high - low > 4 * n + 1024 or n >= 2**31:
         return pd.Index(ids).duplicated()
     offset = ids - low
-    repeated = np.bincount(offset)[offset] > 1
-    out = np.zeros(len(ids), dtype=bool)
-    if repeated.any():
-        out[repeated] = pd.Index(ids[repeated]).duplicated()
+    rows = np.arange(n, dtype=np.int32)
+    slot = np.empty(high - low + 1, dtype=np.int32)
+    slot[offset] = rows  # a repeated id keeps one of its rows, whichever
+    lost = slot[offset] != rows  # rows of repeated ids, all but one per id
+    out = np.zeros(n, dtype=bool)
+    if lost.any():
+        repeated_value = np.zeros(len(slot), dtype=bool)
+        repeated_value[offset[lost]] = True
+        repeated = repeated_value[offset]
+        out[repeated] = pd.Index(ids[repeated]).duplicated()  # keep the first, in row order
     return out
 
 
