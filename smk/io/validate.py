@@ -312,7 +312,7 @@ def _cross_check(
     `deferred` holds, per table, rows already set aside (while typing) but not yet removed.
     """
     deferred = deferred or {}
-    for name in ("touchpoints", "activities"):
+    for name in _FILTERED_ONCE:
         _number_missing_ids(tables[name], name)
     accounts = tables["accounts"]
     if not accounts.empty:
@@ -321,29 +321,9 @@ def _cross_check(
         _drop_flagged("accounts", tables, reasons, quality)
     _contacts_rules(tables, quality)
     _fill_lifecycle(tables)
-    deals = tables["deals"]
-    if not deals.empty:
-        reasons = _Reasons(len(deals))
-        reasons.flag(duplicated(deals["deal_id"]), "duplicate deal_id")
-        reasons.flag(deals["amount"] < 0, "negative amount")
-        reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
-        _flag_orphans(tables, reasons, "deals", "account_id", "accounts")
-        _flag_orphans(tables, reasons, "deals", "contact_id", "contacts")
-        _drop_flagged("deals", tables, reasons, quality)
-        _infer_closed(tables["deals"])
-    for name, key in (("touchpoints", "touchpoint_id"), ("activities", "activity_id")):
-        frame = tables[name]
-        already = deferred.pop(name, np.zeros(len(frame), dtype=bool))
-        if frame.empty:
-            continue
-        reasons = _Reasons(len(frame))
-        reasons.flag(already, _ALREADY)
-        ids = frame[key] if not already.any() else frame[key][~already]
-        dup = np.zeros(len(frame), dtype=bool)
-        dup[~already] = duplicated(ids)
-        reasons.flag(dup, f"duplicate {key}")
-        _flag_orphans(tables, reasons, name, "contact_id", "contacts")
-        _drop_flagged(name, tables, reasons, quality)
+    _check_deals(tables, quality)
+    for name in _FILTERED_ONCE:
+        _check_events(name, tables, quality, deferred.pop(name, None))
     spend = tables["spend"]
     if not spend.empty:
         reasons = _Reasons(len(spend))
@@ -355,6 +335,41 @@ def _cross_check(
             f"contacts: {unknown_accounts} contacts name an account_id that is not in the "
             "accounts table (kept; account fields are missing for them)"
         )
+
+
+def _check_deals(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
+    """Duplicate ids, negative amounts, impossible dates and unknown account or contact."""
+    deals = tables["deals"]
+    if deals.empty:
+        return
+    reasons = _Reasons(len(deals))
+    reasons.flag(duplicated(deals["deal_id"]), "duplicate deal_id")
+    reasons.flag(deals["amount"] < 0, "negative amount")
+    reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
+    _flag_orphans(tables, reasons, "deals", "account_id", "accounts")
+    _flag_orphans(tables, reasons, "deals", "contact_id", "contacts")
+    _drop_flagged("deals", tables, reasons, quality)
+    _infer_closed(tables["deals"])
+
+
+def _check_events(
+    name: str, tables: dict[str, pd.DataFrame], quality: DataQuality, already: np.ndarray | None
+) -> None:
+    """Touchpoints or activities: duplicate ids and unknown contacts. `already` marks rows set
+    aside while typing; they are removed in the same pass and count for nothing else."""
+    frame = tables[name]
+    if frame.empty:
+        return
+    if already is None:
+        already = np.zeros(len(frame), dtype=bool)
+    key = PRIMARY_KEYS[name]
+    reasons = _Reasons(len(frame))
+    reasons.flag(already, _ALREADY)
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[~already] = duplicated(frame[key][~already] if already.any() else frame[key])
+    reasons.flag(dup, f"duplicate {key}")
+    _flag_orphans(tables, reasons, name, "contact_id", "contacts")
+    _drop_flagged(name, tables, reasons, quality)
 
 
 def _number_missing_ids(frame: pd.DataFrame, name: str) -> None:
