@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smk.io.parse import arrow_text
 from smk.model import CRM
 
 NS_PER_DAY = 86_400 * 10**9
@@ -195,24 +196,14 @@ BATCH = 1 << 20
 PATH_ROWS = 1 << 16
 
 
-def _arrow_text(values) -> pa.ChunkedArray:
-    """Text as an Arrow string array, without a copy when pandas already holds it in Arrow."""
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
-    dtype = s.dtype
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-        s = s.astype("string")
-    arr = pa.array(s.array)
-    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-
-
 def _lookup(values, keys) -> np.ndarray:
     """Position (int32) of each value in `keys` (-1 when absent), hashed by Arrow in C++.
 
     `keys` may be an Arrow array already. Long inputs are looked up in two halves on two
     threads (Arrow's kernels release the GIL); the result does not depend on it.
     """
-    vals = _arrow_text(values)
-    keyset = keys if isinstance(keys, pa.Array) else _arrow_text(keys).combine_chunks()
+    vals = arrow_text(values)
+    keyset = keys if isinstance(keys, pa.Array) else arrow_text(keys).combine_chunks()
     if keyset.type != vals.type:
         keyset = keyset.cast(vals.type)
 
@@ -241,7 +232,7 @@ def _encode(values) -> tuple[np.ndarray, list[str]]:
     ):
         codes = s.cat.codes.to_numpy().astype(np.int32)
         return codes, [str(c) for c in s.dtype.categories]
-    encoded = pc.dictionary_encode(_arrow_text(s)).unify_dictionaries()
+    encoded = pc.dictionary_encode(arrow_text(s)).unify_dictionaries()
     if encoded.num_chunks == 0:
         return np.zeros(0, dtype=np.int32), []
     labels = encoded.chunk(0).dictionary.to_pylist()
@@ -443,7 +434,7 @@ def journeys(
 
     contacts = crm.contacts
     contact_ids = contacts["contact_id"].astype("string")
-    contact_keys = _arrow_text(contact_ids).combine_chunks()
+    contact_keys = arrow_text(contact_ids).combine_chunks()
     if account_level:
         owner_of_contact = contacts["account_id"].astype("string").fillna("contact:" + contact_ids)
     else:
@@ -529,8 +520,8 @@ def journeys(
     value = np.concatenate([ev["value"][in_period], np.zeros(len(n_owner))])
     ids = pa.concat_arrays(
         [
-            _arrow_text(ev["id"][in_period]).combine_chunks().cast(pa.large_string()),
-            _arrow_text(owners).combine_chunks().cast(pa.large_string()).take(n_owner),
+            arrow_text(ev["id"][in_period]).combine_chunks().cast(pa.large_string()),
+            arrow_text(owners).combine_chunks().cast(pa.large_string()).take(n_owner),
         ]
     )
 
@@ -805,7 +796,7 @@ def from_paths(
     # The paths are split a batch of rows at a time, so that the names of every touch never
     # exist all at once: each batch gives channel codes (into the labels seen so far) and its
     # path strings, the input's own when no channel name needed stripping.
-    paths = _arrow_text(table[path_col])
+    paths = arrow_text(table[path_col])
     label_ids: dict[str, int] = {}
     codes_parts, length_parts, path_parts = [], [], []
     first_blank = first_empty_name = None

@@ -106,6 +106,15 @@ def by_category(func, values: pd.Series, *args, **kwargs):
     return spread(result)
 
 
+def arrow_text(values) -> pa.ChunkedArray:
+    """Text as Arrow strings, without a copy when pandas already holds them in Arrow (the
+    model's string dtype); anything else is converted to that dtype first."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        s = s.astype("string")
+    return s.array.__arrow_array__()
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """A text column in the model's string dtype; a categorical one is decoded by Arrow."""
     if not is_categorical(values):
@@ -133,7 +142,7 @@ def clean_text(values: pd.Series) -> pd.Series:
         return by_category(clean_text, values)
     s = values.astype("string")
     if len(s):
-        arr = s.array.__arrow_array__()  # no copy
+        arr = arrow_text(s)  # no copy
         trimmed = pc.utf8_trim_whitespace(arr)  # what `str.strip` does for Arrow strings
         if pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(arr)).as_py():
             s = pd.Series(_STRING.__from_arrow__(trimmed), index=s.index, name=s.name)
@@ -151,7 +160,7 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = clean_text(values)
     bad = pd.Series(False, index=s.index)
     if len(s) and not is_categorical(s):
-        arr = s.array.__arrow_array__()
+        arr = arrow_text(s)
         try:
             pc.cast(arr, pa.int64())  # plain numbers (most CRM ids): nothing mangled
             return s, bad

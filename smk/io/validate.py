@@ -425,13 +425,6 @@ def _flag_orphans(tables, reasons: _Reasons, child: str, col: str, parent: str) 
     reasons.flag(orphan, f"unknown {col}")
 
 
-def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    """The Arrow strings of a text column (no copy for the model's string dtype)."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return values.array.__arrow_array__()
-    return pa.chunked_array([pa.array(values.astype("string"), type=pa.large_string())])
-
-
 #: Ids written as plain decimal numbers (HubSpot's, most SQL keys) compare as int64: hashing
 #: ints is many times faster than hashing strings. `007` and `+7` are not plain: they differ
 #: from `7` as ids.
@@ -442,7 +435,7 @@ def _int_ids(*columns: pd.Series) -> list[np.ndarray] | None:
     """The columns as int64 (missing = -1) when every id in them is a plain number, else None."""
     out = []
     for col in columns:
-        arr = _arrow_text(col)
+        arr = parse.arrow_text(col)
         try:
             ints = pc.cast(arr, pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -465,7 +458,7 @@ def duplicated(values: pd.Series) -> np.ndarray:
     ints = _int_ids(values)
     if ints is not None:
         return _duplicated_ints(ints[0])
-    codes = pc.dictionary_encode(_arrow_text(values), null_encoding="encode")
+    codes = pc.dictionary_encode(parse.arrow_text(values), null_encoding="encode")
     codes = np.concatenate([c.indices.to_numpy() for c in codes.chunks] or [np.zeros(0)])
     # codes number the values in order of first appearance: a repeat is not above the
     # largest code seen before it
@@ -503,7 +496,7 @@ def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
     if ints is not None:
         hit = pd.Series(ints[0]).isin(ints[1][ints[1] >= 0]).to_numpy()
         return pd.Series(hit & (ints[0] >= 0), index=values.index)
-    arr = _arrow_text(values)
+    arr = parse.arrow_text(values)
     key_set = pa.array(keys.dropna().astype("string"), type=arr.type, from_pandas=True)
     hit = pc.is_in(arr, value_set=key_set, skip_nulls=True).fill_null(False)
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
