@@ -15,14 +15,13 @@ loaded model.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _child import run_child  # noqa: E402  (bench/_child.py: one measurement per process)
 from run import ensure_export  # noqa: E402  (bench/run.py: generates the export once)
 
 CHILD = r"""
@@ -30,11 +29,6 @@ import json, sys, time
 import smk
 from smk import funnel, sla
 
-def status(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
 
 path, month = sys.argv[1], sys.argv[2]
 t = time.perf_counter()
@@ -84,13 +78,7 @@ print(json.dumps({
 
 
 def measure(folder: Path, month: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(folder), month],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, folder, month)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,11 +13,12 @@ the loaded frames' own size (`DataFrame.memory_usage(deep=True)`).
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _child import run_child  # bench/_child.py (the script's folder is on sys.path)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -26,13 +27,8 @@ CHILD = r"""
 import json, resource, sys, time, glob
 import pyarrow.csv as pacsv
 import smk
-def rss_mb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
 what, path = sys.argv[1], sys.argv[2]
-base = rss_mb()
+base = status("VmRSS")
 t = time.perf_counter()
 if what == "pyarrow":
     tables = [pacsv.read_csv(f) for f in sorted(glob.glob(path + "/*.csv"))]
@@ -77,10 +73,7 @@ def ensure_export(contacts: int, months: int) -> Path:
 
 
 def measure(what: str, folder: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, what, str(folder)], check=True, capture_output=True, text=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, what, folder)
 
 
 def main(argv: list[str] | None = None) -> int:

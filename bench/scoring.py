@@ -22,11 +22,11 @@ truth is what the sample size alone costs.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _child import run_child  # bench/_child.py (the script's folder is on sys.path)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -38,17 +38,12 @@ import joblib
 import smk
 from smk import scoring as sc
 
-def rss_mb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
 
 step, folder = sys.argv[1], sys.argv[2]
 folder = __import__("pathlib").Path(folder)
 if step == "lead_features":
     crm = smk.load(folder / "crm")
-    base = rss_mb(); t = time.perf_counter()
+    base = status("VmRSS"); t = time.perf_counter()
     leads = sc.lead_features(crm, as_of="2026-11-01")
     seconds = time.perf_counter() - t
     rows = len(leads)
@@ -57,7 +52,7 @@ elif step == "fit":
     leads = pd.read_parquet(folder / "leads.parquet")
     train = sc.labelled(leads)
     X, y = sc.feature_matrix(train), train["label"].astype(int)
-    base = rss_mb(); t = time.perf_counter()
+    base = status("VmRSS"); t = time.perf_counter()
     scorer = sc.LeadScorer(random_state=0).fit(X, y)
     seconds = time.perf_counter() - t
     rows = len(X)
@@ -66,7 +61,7 @@ else:
     leads = pd.read_parquet(folder / "leads.parquet")
     scorer = joblib.load(folder / "scorer.joblib")
     X = sc.feature_matrix(leads)
-    base = rss_mb(); t = time.perf_counter()
+    base = status("VmRSS"); t = time.perf_counter()
     if step == "score":
         p = scorer.score_leads(X)
     else:
@@ -94,13 +89,7 @@ def ensure_crm(contacts: int, months: int) -> Path:
 
 
 def measure(step: str, folder: Path, reason_rows: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, step, str(folder), str(reason_rows)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, step, folder, reason_rows)
 
 
 def _oracle(split):

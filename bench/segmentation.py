@@ -23,11 +23,11 @@ Issue 4: segmentation of 100,000 accounts; report time and memory.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _child import run_child  # bench/_child.py (the script's folder is on sys.path)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -39,11 +39,6 @@ import smk
 from smk import segmentation as sg
 from sklearn.metrics import adjusted_rand_score
 
-def status(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
 
 step, folder = sys.argv[1], sys.argv[2]
 features = pd.read_parquet(folder + "/features.parquet")
@@ -111,10 +106,7 @@ def ensure_inputs(accounts: int, seed: int) -> Path:
 
 
 def measure(step: str, folder: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, step, str(folder)], check=True, capture_output=True, text=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, step, folder)
 
 
 def main(argv: list[str] | None = None) -> int:
