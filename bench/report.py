@@ -11,7 +11,6 @@ fixed overhead (kernel starts + rendering) under a third of the total.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,33 +19,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from run import ensure_export  # noqa: E402  (bench/run.py: generates an export once)
+
 from smk import config  # noqa: E402
 from smk.report import run_report  # noqa: E402
 
 
 def export(contacts: int) -> Path:
-    folder = HERE / "out" / f"report-hubspot-{contacts}"
-    if not (folder / "truth").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "smk",
-                "synth",
-                "--contacts",
-                str(contacts),
-                "--months",
-                "12",
-                "--seed",
-                "7",
-                "--format",
-                "hubspot",
-                "--out",
-                str(folder),
-            ],
-            check=True,
-        )
-    return folder
+    return ensure_export(contacts, months=12, seed=7, prefix="report-")
 
 
 def measure(data: Path) -> dict[str, float]:

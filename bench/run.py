@@ -44,9 +44,10 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows, "data_mb": 
 """
 
 
-def ensure_export(contacts: int, months: int) -> Path:
-    """Generate the synthetic HubSpot export once; later runs reuse it."""
-    folder = OUT / f"hubspot-{contacts}"
+def ensure_export(contacts: int, months: int, seed: int = 1, prefix: str = "") -> Path:
+    """Generate the synthetic HubSpot export once (``bench/out/<prefix>hubspot-<contacts>``);
+    later runs reuse it."""
+    folder = OUT / f"{prefix}hubspot-{contacts}"
     if not (folder / "truth").exists():
         start = time.perf_counter()
         subprocess.run(
@@ -60,7 +61,7 @@ def ensure_export(contacts: int, months: int) -> Path:
                 "--months",
                 str(months),
                 "--seed",
-                "1",
+                str(seed),
                 "--format",
                 "hubspot",
                 "--out",
