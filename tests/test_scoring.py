@@ -420,3 +420,17 @@ def test_scoring_a_later_month_reports_drift_and_warns_to_retrain(fitted):
     with pytest.warns(UserWarning, match="should be retrained.*touches_email"):
         drift = sc.drift_report(model, later, as_of="2028-01-01")
     assert drift["retrain"] and any("days old" in r for r in drift["reasons"])
+
+
+def test_expected_auc_is_the_auc_when_labels_are_certain_and_its_mean_otherwise():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    y = rng.random(200) < 0.3
+    score = rng.integers(0, 20, 200).astype(float)  # many ties
+    assert sc.expected_auc(y.astype(float), score) == pytest.approx(roc_auc_score(y, score))
+    q = rng.random(300) * 0.5
+    score = np.round(q + rng.normal(0, 0.1, 300), 1)
+    draws = [roc_auc_score(rng.random(300) < q, score) for _ in range(3000)]
+    assert sc.expected_auc(q, score) == pytest.approx(np.mean(draws), abs=0.002)
+    assert sc.expected_auc(q, q) > sc.expected_auc(q, score) > 0.5

@@ -10,11 +10,21 @@ How close a model can come depends on how many conversions it learns from. Measu
 test AUC; `oracle` is a logistic regression given exactly the generator's inputs):
 
 * 30,000 contacts (about 12,000 training leads, 500 test conversions), 4 seeds: LeadScorer
-  0.016-0.029, oracle 0.003-0.013. Asserted below: within 0.03.
+  0.016-0.029, oracle 0.003-0.013. In expected AUC (below), seeds 1-3: LeadScorer
+  0.019-0.025, oracle 0.004-0.008. Asserted below: within 0.03, both ways.
 * 2,500 contacts, the size of the bundled sample (about 1,000 training leads, 30-50 test
   conversions), 10 seeds: LeadScorer 0.016-0.146 (mean 0.081), and even the oracle 0.055 on
-  average (up to 0.104). At this size the gap is mostly sampling noise, so "within 0.03 on the
-  default sample" is not asserted: it would hold for some seeds and not others.
+  average (up to 0.104).
+
+The shortfall at sample size is not test-set noise. The bench's `egap_*` columns compare
+*expected* AUCs, computed from the test leads' true probabilities instead of their drawn labels
+(`smk.scoring.expected_auc`); that gap is what the model lost by learning from ~1,000 leads.
+At 2,500 contacts it is 0.065-0.104 for LeadScorer (mean 0.088), 0.085 for the logistic model
+and 0.056 for the oracle, on every one of the 10 seeds above 0.03. In one-off runs on the
+same seeds (scripts not kept), tuning did not close it (stronger or weaker regularisation of
+either model: mean 0.074-0.094), nor did doubling every true effect in the generator (the gap stayed at 0.09 while
+the best AUC rose from 0.65 to 0.73). So "within 0.03 on the default sample" is not asserted:
+it would hold for a lucky draw of test labels and not as a property of the model.
 
 What holds on the default sample, and is asserted: the scores are calibrated and their Brier
 score is close to that of the true probability.
@@ -89,6 +99,8 @@ def test_model_comes_within_003_of_the_best_possible_auc_with_more_data(larger):
     best = roc_auc_score(y, larger["true_target_p"])
     assert best > 0.6
     assert roc_auc_score(y, p) >= best - 0.03
+    q = larger["true_target_p"]  # the same, free of which test leads happened to convert
+    assert sc.expected_auc(q, p) >= sc.expected_auc(q, q) - 0.03
     assert sc.expected_calibration_error(y, p) <= 0.02
     assert brier_score_loss(y, p) < brier_score_loss(y, np.full(len(y), larger["train_rate"]))
 

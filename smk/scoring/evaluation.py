@@ -52,6 +52,26 @@ def calibration_table(y, proba, bins: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def expected_auc(q, score) -> float:
+    """AUC of `score` in expectation over labels drawn as Bernoulli(q), ties counted half.
+
+    For synthetic data, where each lead's true probability q is known: it judges a score
+    without the noise of which test leads happened to convert.
+
+    Sum over ordered pairs i != j of q_i (1 - q_j) [s_i > s_j], over the sum of q_i (1 - q_j):
+    the probability that a random converter outranks a random non-converter, with no noise from
+    which leads happened to convert.
+    """
+    q, score = np.asarray(q, dtype=float), np.asarray(score, dtype=float)
+    _, level = np.unique(score, return_inverse=True)
+    pos = np.bincount(level, weights=q)
+    neg = np.bincount(level, weights=1 - q)
+    below = np.cumsum(neg) - neg  # non-converter mass strictly below each score level
+    same = (q * (1 - q)).sum()  # the i == j terms, removed from ties and from the total
+    pairs = (pos * below).sum() + 0.5 * ((pos * neg).sum() - same)
+    return float(pairs / (q.sum() * (1 - q).sum() - same))
+
+
 def score_metrics(y, scores: dict[str, np.ndarray], bins: int = 10) -> pd.DataFrame:
     """Side-by-side quality of several scores of the same leads.
 
