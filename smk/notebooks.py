@@ -94,5 +94,22 @@ def refresh(paths: list[Path] | None = None, timeout: int = 600) -> list[Path]:
     return done
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`python -m smk.notebooks [NOTEBOOK ...]` (`make notebooks`): refresh stored outputs."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m smk.notebooks",
+        description="Re-execute notebooks in place on the bundled sample (all when none given).",
+    )
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebook files (default: all)")
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in args.notebooks if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    refresh(args.notebooks or None)
+    return 0
+
+
 if __name__ == "__main__":
-    refresh([Path(p) for p in sys.argv[1:]] or None)
+    sys.exit(main())

@@ -434,3 +434,21 @@ def test_expected_auc_is_the_auc_when_labels_are_certain_and_its_mean_otherwise(
     draws = [roc_auc_score(rng.random(300) < q, score) for _ in range(3000)]
     assert sc.expected_auc(q, score) == pytest.approx(np.mean(draws), abs=0.002)
     assert sc.expected_auc(q, q) > sc.expected_auc(q, score) > 0.5
+
+
+def test_compare_scores_names_a_winner_only_beyond_sampling_noise():
+    rng = np.random.default_rng(5)
+    q = rng.random(4000) * 0.4
+    y = (rng.random(4000) < q).astype(int)
+    sharp, blurred = q, q + rng.normal(0, 0.3, 4000)
+    clear = sc.compare_scores(y, blurred, sharp, n_boot=300, seed=1)
+    assert clear["verdict"] == "rules" and clear["ci"][1] < 0 < clear["auc"]["rules"] - 0.5
+    assert "beyond noise" in clear["text"]
+    assert clear == sc.compare_scores(y, blurred, sharp, n_boot=300, seed=1)  # seeded
+    # the same two scores on 150 leads: too few conversions to tell them apart
+    small = sc.compare_scores(y[:150], blurred[:150], sharp[:150], n_boot=300, seed=1)
+    assert small["verdict"] == "no clear difference"
+    assert small["ci"][0] < small["difference"] < small["ci"][1]
+    assert "as good a guide" in small["text"]
+    with pytest.raises(ValueError, match="both converted and unconverted"):
+        sc.compare_scores(np.zeros(10), np.arange(10), np.arange(10))

@@ -26,6 +26,7 @@ from smk.scoring.deploy import (
 from smk.scoring.evaluation import (
     calibration_table,
     choose_mql_threshold,
+    compare_scores,
     cumulative_gains,
     decile_table,
     expected_auc,
@@ -77,6 +78,7 @@ __all__ = [
     "calibration_table",
     "check_no_leakage",
     "choose_mql_threshold",
+    "compare_scores",
     "cumulative_gains",
     "decile_table",
     "drift_report",

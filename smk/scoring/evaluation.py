@@ -101,6 +101,63 @@ def score_metrics(y, scores: dict[str, np.ndarray], bins: int = 10) -> pd.DataFr
     return pd.DataFrame(rows).set_index("score")
 
 
+def compare_scores(
+    y,
+    first,
+    second,
+    names: tuple[str, str] = ("model", "rules"),
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict:
+    """Which of two scores of the same leads ranks them better, and is the difference real?
+
+    A paired bootstrap of the test leads (both scores resampled together) gives an interval for
+    the difference in ROC AUC. With a few dozen conversions the interval is wide, and a model
+    that looks worse or better than simple points may be neither: the verdict says so instead
+    of crowning the larger number. Returns auc (per name), difference (first - second), ci,
+    verdict (a name or "no clear difference"), conversions and a plain-words `text`.
+    """
+    y, a = _arrays(y, first)
+    _, b = _arrays(y, second)
+    if len(np.unique(y)) < 2:
+        raise ValueError("comparing scores needs both converted and unconverted leads")
+    auc_a, auc_b = float(roc_auc_score(y, a)), float(roc_auc_score(y, b))
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        i = rng.integers(0, len(y), len(y))
+        if 0 < y[i].sum() < len(i):
+            diffs.append(roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]))
+    tail = (1 - level) / 2 * 100
+    lo, hi = (float(v) for v in np.percentile(diffs, [tail, 100 - tail]))
+    verdict = names[0] if lo > 0 else names[1] if hi < 0 else "no clear difference"
+    first_name, second_name = names
+    text = (
+        f"On {len(y):,} test leads with {int(y.sum()):,} conversions, ROC AUC is "
+        f"{auc_a:.3f} for the {first_name} score and {auc_b:.3f} for the {second_name} score: "
+        f"a difference "
+        f"of {auc_a - auc_b:+.3f} ({level:.0%} interval {lo:+.3f} to {hi:+.3f}). "
+    )
+    if verdict == "no clear difference":
+        text += (
+            f"Neither ranks leads clearly better at this size: the {second_name} score is as "
+            f"good a guide until more converted leads show a real difference."
+        )
+    else:
+        other = second_name if verdict == first_name else first_name
+        text += f"The {verdict} score ranks leads better than the {other} score, beyond noise."
+    return {
+        "auc": {first_name: auc_a, second_name: auc_b},
+        "difference": auc_a - auc_b,
+        "ci": [lo, hi],
+        "level": level,
+        "verdict": verdict,
+        "conversions": int(y.sum()),
+        "text": text,
+    }
+
+
 def decile_table(y, score, deciles: int = 10) -> pd.DataFrame:
     """Leads ranked by score in equal groups (1 = highest scores): conversion rate, lift over
     the average, and the cumulative share of all conversions captured (gains)."""
