@@ -70,7 +70,7 @@ def refresh(paths: list[Path] | None = None, timeout: int = 600) -> list[Path]:
     import nbformat
     from nbclient import NotebookClient
 
-    from smk.report import discover_notebooks, ensure_kernel
+    from smk.report import discover_notebooks, ensure_kernel, kernel_manager_class
 
     kernel = ensure_kernel()
     done = []
@@ -80,6 +80,7 @@ def refresh(paths: list[Path] | None = None, timeout: int = 600) -> list[Path]:
             nb,
             timeout=timeout,
             kernel_name=kernel,
+            kernel_manager_class=kernel_manager_class(),
             record_timing=False,  # keeps re-runs from rewriting every cell's metadata in git
             resources={"metadata": {"path": str(path.parent)}},
         ).execute()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import html
 import json
 import logging
@@ -100,6 +101,34 @@ def ensure_kernel() -> str:
 
     install(kernel_name=KERNEL_NAME, display_name="Python (smk)", prefix=sys.prefix)
     return KERNEL_NAME
+
+
+def kernel_manager_class():
+    """The kernel manager for our notebook runs: encrypted transport where the stack has it.
+
+    ipykernel 7.4 warns on every start over plain TCP ("Kernel is running over TCP without
+    encryption"), which would fill every scheduled run's log. jupyter_client 8.10 can give the
+    kernel CurveZMQ keys when the kernelspec declares support (ipykernel's does); older stacks
+    keep the default manager, which their kernels do not warn about.
+    """
+    import zmq
+    from jupyter_client.manager import AsyncKernelManager
+
+    supported = "transport_encryption" in AsyncKernelManager.class_trait_names()
+    return _EncryptedKernelManager() if supported and zmq.has("curve") else AsyncKernelManager
+
+
+@functools.cache
+def _EncryptedKernelManager():  # noqa: N802 - a class, built on first use (lazy imports)
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _auto_encryption(self) -> str:
+            return "auto"
+
+    return EncryptedKernelManager
 
 
 # ------------------------------------------------------------------ parameters
@@ -240,6 +269,7 @@ def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) ->
                 progress_bar=not quiet,
                 log_output=False,
                 request_save_on_cell_execute=False,
+                kernel_manager_class=kernel_manager_class(),
             )
         except pm.PapermillExecutionError as exc:
             kept = _keep_failed(target, out, month)

@@ -441,3 +441,22 @@ def test_owner_display_names_are_treated_as_personal_names():
     )
     names = personal_names(CRM(contacts=contacts, deals=deals))
     assert names == {"Jane Doe", "Ada", "Zoë Ångström-Li"}
+
+
+def test_a_scheduled_run_logs_no_kernel_transport_warning(tmp_path):
+    # ipykernel >= 7.4 warns on every kernel start over unencrypted TCP; a monthly cron log
+    # full of security warnings hides the lines that matter. Our runs provision CurveZMQ keys.
+    result = run_cli(
+        "report",
+        "--data",
+        str(SAMPLE),
+        "--month",
+        "2026-09",
+        "--out",
+        str(tmp_path / "reports"),
+        "--notebook-dir",
+        str(_notebook_dir(tmp_path, failing=False)),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Executing" in result.stderr  # not quiet: the progress is there, the warning is not
+    assert "without encryption" not in result.stderr
