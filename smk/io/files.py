@@ -184,24 +184,35 @@ def _cast_timestamps(table: pa.Table, timestamps: Collection[str]) -> pa.Table:
         if i < 0:
             continue
         col = table.column(i)
-        cast = _timestamps_or_none(col)
-        if cast is None:
+        cast, failed = _timestamps_or_none(col)
+        # a target whose first failure is a real value fails with blanks nulled too: try the
+        # blank pass only when a blank (empty cells are missing dates) stood in the way
+        if cast is None and "" in failed:
             blank = pc.equal(pc.utf8_trim_whitespace(col), "")
-            if pc.any(blank).as_py():  # empty cells are missing dates
-                cast = _timestamps_or_none(pc.if_else(blank, pa.scalar(None, pa.string()), col))
+            if pc.any(blank).as_py():
+                cast, _ = _timestamps_or_none(pc.if_else(blank, pa.scalar(None, pa.string()), col))
         if cast is not None:
             table = table.set_column(i, name, cast)
     return table
 
 
-def _timestamps_or_none(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """`col` cast to naive or (values with a zone) UTC timestamps; None if any value fails."""
+def _timestamps_or_none(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray | None, set[str]]:
+    """`col` cast to naive or (values with a zone) UTC timestamps, or None if any value fails.
+
+    Also returns the stripped values Arrow named as failing, one per target, or "" for a blank
+    value or an error without a value: when no failure is blank, nulling the blanks cannot help.
+    """
+    failed = set()
     for target in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
         try:
-            return col.cast(target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-    return None
+            return col.cast(target), set()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            value = _FAILED_VALUE.search(str(exc))
+            failed.add(value.group(1).strip() if value else "")
+    return None, failed
+
+
+_FAILED_VALUE = re.compile(r"Failed to parse string: '(.*)' as a scalar of type", re.DOTALL)
 
 
 class _RowCollector:
