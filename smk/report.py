@@ -209,8 +209,12 @@ def run_report(
     crm = smk.load(data, format=data_format)
     the_month = resolve_month(crm, month)
     timings["data load"] = time.perf_counter() - start
-    log.info(
-        "report %s on %s (%s), notebooks: %s", the_month, data, crm.format, [p.name for p in chosen]
+    log.info(  # crm.source: a database URL with its password masked
+        "report %s on %s (%s), notebooks: %s",
+        the_month,
+        crm.source or data,
+        crm.format,
+        [p.name for p in chosen],
     )
 
     staging = out / f".staging-{the_month}-{uuid.uuid4().hex[:8]}"

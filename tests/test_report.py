@@ -460,3 +460,34 @@ def test_a_scheduled_run_logs_no_kernel_transport_warning(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Executing" in result.stderr  # not quiet: the progress is there, the warning is not
     assert "without encryption" not in result.stderr
+
+
+def test_a_database_password_never_reaches_the_report_log(tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    import smk
+    from smk.report import run_report
+
+    db = tmp_path / "crm.db"
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        for name, frame in smk.load(SAMPLE).tables().items():
+            frame.drop(columns=[c for c in frame if c.startswith("_")]).to_sql(name, conn)
+    engine.dispose()
+    # No PostgreSQL server in CI: the URL below is opened as the SQLite file, the rest is real.
+    real = sa.create_engine
+    monkeypatch.setattr(sa, "create_engine", lambda url, **kw: real(f"sqlite:///{db}"))
+    out = tmp_path / "reports"
+    run_report(
+        "postgresql://analyst:sekret42@crm-db.example/crm",
+        "2026-09",
+        out,
+        quiet=True,
+        notebook_dir=_notebook_dir(tmp_path, failing=False),
+    )
+    log = (out / "smk-report.log").read_text()
+    assert "postgresql://analyst:***@crm-db.example/crm (sql)" in log
+    leaked = [
+        p for p in out.rglob("*") if p.is_file() and "sekret42" in p.read_text(errors="ignore")
+    ]
+    assert leaked == []

@@ -1,8 +1,16 @@
-"""SQL loader: canonical tables and the Fivetran HubSpot schema, on SQLite and DuckDB."""
+"""SQL loader: canonical tables and the Fivetran HubSpot schema, on SQLite and DuckDB.
+
+PostgreSQL joins the backends when ``SMK_TEST_POSTGRES_URL`` names a server that the tests may
+create databases on (e.g. ``postgresql+psycopg://postgres@localhost:5433/postgres``, with
+psycopg installed); each test then writes to a fresh database of its own. CI has no server, so
+there the backends are SQLite and DuckDB only.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -14,7 +22,9 @@ import smk
 from smk.errors import CRMExportError
 from smk.io.sql import load_sql, mask_url, sql_url
 
-BACKENDS = ("sqlite", "duckdb")
+FILE_BACKENDS = ("sqlite", "duckdb")
+POSTGRES = os.environ.get("SMK_TEST_POSTGRES_URL")
+BACKENDS = FILE_BACKENDS + (("postgresql",) if POSTGRES else ())
 UTC = "UTC"
 
 
@@ -30,9 +40,13 @@ def make_db(
     schema: str | None = None,
     name: str = "crm",
 ) -> str:
-    """Write `tables` into a fresh SQLite or DuckDB file; returns its SQLAlchemy URL."""
-    suffix = ".db" if backend == "sqlite" else ".duckdb"
-    url = f"{backend}:///{(tmp_path / name).with_suffix(suffix).as_posix()}"
+    """Write `tables` into a fresh SQLite or DuckDB file (or PostgreSQL database); returns its
+    SQLAlchemy URL."""
+    if backend == "postgresql":
+        url = _fresh_postgres_database()
+    else:
+        suffix = ".db" if backend == "sqlite" else ".duckdb"
+        url = f"{backend}:///{(tmp_path / name).with_suffix(suffix).as_posix()}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         if schema:
@@ -41,6 +55,16 @@ def make_db(
             frame.to_sql(table, conn, index=False, schema=schema)
     engine.dispose()
     return url
+
+
+def _fresh_postgres_database() -> str:
+    server = sa.engine.make_url(POSTGRES)
+    name = f"smk_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def accounting_holds(crm: smk.CRM) -> None:
@@ -191,7 +215,7 @@ def test_load_sql_names_table_and_column_when_a_required_column_is_missing(tmp_p
     assert "email" in err.value.found_columns
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", FILE_BACKENDS)
 def test_load_accepts_a_bare_database_file_path(tmp_path, backend):
     url = make_db(tmp_path, backend, canonical_tables(False), name="export")
     path = Path(sa.engine.make_url(url).database)
