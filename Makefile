@@ -51,8 +51,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 ## For analysts: JupyterLab on notebooks/ with the project's kernel ("Python (smk)").
+## (As root, e.g. in a container, Jupyter refuses to start without --allow-root: added then.)
 lab: $(VENV)/.installed-lab
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## Re-execute every notebook in place on the bundled sample (after an intended change).
 notebooks: $(VENV)/.installed-test
