@@ -196,7 +196,7 @@ def run_report(
     notebook_dir: str | Path = config.NOTEBOOKS_DIR,
 ) -> ReportResult:
     """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically."""
-    out = Path(out)
+    out = Path(out).resolve()  # notebooks read relative paths against the project root
     out.mkdir(parents=True, exist_ok=True)
     _log_to(out / "smk-report.log")
     timings: dict[str, float] = {}

@@ -24,9 +24,9 @@ month: str = "2026-10"
 output_dir: str = "build/notebooks"'''
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "smk", *args], capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", "smk", *args], capture_output=True, text=True, timeout=900, cwd=cwd
     )
 
 
@@ -491,3 +491,25 @@ def test_a_database_password_never_reaches_the_report_log(tmp_path, monkeypatch)
         p for p in out.rglob("*") if p.is_file() and "sekret42" in p.read_text(errors="ignore")
     ]
     assert leaked == []
+
+
+def test_relative_out_dir_works_from_any_working_directory(tmp_path):
+    # a scheduler's cron job runs in its own directory; the notebooks resolve relative paths
+    # against the project root, so the report must hand them absolute ones
+    folder = _notebook_dir(tmp_path, failing=False)
+    result = run_cli(
+        "report",
+        "--data",
+        str(SAMPLE),
+        "--month",
+        "2026-09",
+        "--out",
+        "monthly",
+        "--notebook-dir",
+        str(folder),
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "monthly" / "2026-09" / "01_boom.html").is_file()
+    assert (tmp_path / "monthly" / "2026-09" / "metrics-data_quality.json").is_file()
