@@ -217,7 +217,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"published {result.folder}/index.html")
         for run in result.runs:
-            print(f"  {run.path.name:<28}{run.seconds:>7.1f} s")
+            lacking = "  (not enough data this month)" if run.no_data else ""
+            print(f"  {run.path.name:<28}{run.seconds:>7.1f} s{lacking}")
         print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     return EXIT_OK
 

@@ -51,3 +51,10 @@ class CRMExportError(ValueError):
             )
             msg += f". {self.found_label}: {shown}{more}"
         return msg
+
+
+class NoDataError(ValueError):
+    """The data hold nothing for the figure asked for (a month with no MQLs, no conversions in
+    the window, a table the export lacks, too little history to train on); the message says
+    what to do. The monthly report publishes such a page as "not enough data" instead of
+    failing the whole month."""

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smk.errors import NoDataError
 from smk.model import STAGE_DATE_COLUMNS
 from smk.periods import Month
 
@@ -71,10 +72,6 @@ UNKNOWN = "(unknown)"
 _NS_PER_DAY = 86_400 * 10**9
 _NAT = np.iinfo("int64").min
 _NEVER = np.iinfo("int64").max
-
-
-class NoDataError(ValueError):
-    """A month (or group) holds no records for the figure asked for; the message says what to do."""
 
 
 # ------------------------------------------------------------------------------ stage dates

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from smk.errors import NoDataError
+
 #: Lifecycle stages in funnel order (HubSpot's default vocabulary, lower-cased and shortened).
 STAGES: tuple[str, ...] = (
     "subscriber",
@@ -290,7 +292,7 @@ class CRM:
         """Raise a clear error when an analysis needs a table the export lacks."""
         missing = [n for n in names if getattr(self, n).empty]
         if missing:
-            raise ValueError(
+            raise NoDataError(
                 f"{analysis} needs the {', '.join(missing)} table(s), but the export "
                 f"({self.format or 'unknown format'}: {self.source}) has no rows in them"
             )

@@ -14,6 +14,7 @@ import pandas as pd
 
 import smk
 from smk import config
+from smk.errors import NoDataError
 from smk.model import CRM
 
 
@@ -42,6 +43,19 @@ def output_folder(output_dir: str) -> Path:
     folder = Path(resolve_path(output_dir))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def optional(compute, *args, **kwargs):
+    """`compute(*args, **kwargs)`, or None when the data hold nothing for it (`NoDataError`).
+
+    The reason is printed where the section's result would be: one optional section without
+    data (no deal closed yet in a young CRM) must not take the rest of the page with it.
+    """
+    try:
+        return compute(*args, **kwargs)
+    except NoDataError as exc:
+        print(f"Not enough data for this section: {exc}")
+        return None
 
 
 def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:

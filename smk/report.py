@@ -29,7 +29,7 @@ import yaml
 
 import smk
 from smk import config
-from smk.outputs import format_kpi, read_metrics
+from smk.outputs import format_kpi, read_metrics, write_metrics
 from smk.periods import Month, resolve_month
 
 log = logging.getLogger("smk.report")
@@ -53,6 +53,7 @@ class NotebookRun:
     seconds: float = 0.0
     cells_seconds: float = 0.0  # time spent in cells; the rest is kernel start and saving
     html: Path | None = None
+    no_data: str | None = None  # the NoDataError that cut the page short, if one did
 
 
 @dataclass
@@ -276,6 +277,13 @@ def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) ->
                 kernel_manager_class=kernel_manager_class(),
             )
         except pm.PapermillExecutionError as exc:
+            # nothing to show this month: a short page, not a failed report
+            if exc.ename == "NoDataError":
+                runs.append(_no_data_run(nb, target, month, exc.evalue, time.perf_counter() - t))
+                log.warning("%s: not enough data for %s: %s", nb.name, month, exc.evalue)
+                if not quiet:
+                    print(f"  not enough data: {exc.evalue}", file=sys.stderr, flush=True)
+                continue
             kept = _keep_failed(target, out, month)
             raise ReportError(
                 f"notebook {nb.name} failed in {_cell_label(nb, exc.source)}: "
@@ -287,6 +295,41 @@ def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) ->
         )
         log.info("ran %s in %.1f s", nb.name, runs[-1].seconds)
     return runs
+
+
+def _no_data_run(nb: Path, executed: Path, month: Month, message: str, seconds: float):
+    """Publish a notebook stopped by `NoDataError` as a short page, with its metrics saying so.
+
+    The page keeps the sections computed before the stop, then says what data is missing in
+    place of the rest; papermill's error markers and the traceback are dropped. The report
+    index lists the page as lacking data, and the month is still published.
+    """
+    import nbformat
+    from papermill.execute import ERROR_MARKER_TAG
+
+    book = nbformat.read(executed, as_version=4)
+    cells = [c for c in book.cells if ERROR_MARKER_TAG not in c.metadata.get("tags", [])]
+    failed = next(
+        i
+        for i, c in enumerate(cells)
+        if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    )
+    note = nbformat.v4.new_markdown_cell(
+        f"> **Not enough data for {month}.** {html.escape(message)}\n>\n"
+        "> The sections above are the ones that could be computed this month."
+    )
+    title = next((c.source.lstrip("# ").splitlines()[0] for c in cells if _is_title(c)), nb.stem)
+    book.cells = cells[:failed] + [note]
+    nbformat.write(book, executed)
+    metrics = {"title": title, "month": str(month), "no_data": message, "kpis": []}
+    write_metrics(executed.parent, notebook_name(nb), metrics)
+    return NotebookRun(
+        notebook_name(nb), executed, seconds, _cells_seconds(executed), no_data=message
+    )
+
+
+def _is_title(cell) -> bool:
+    return cell.cell_type == "markdown" and cell.source.startswith("# ")
 
 
 def _cells_seconds(executed: Path) -> float:
@@ -414,12 +457,7 @@ def render_html(notebook: Path, target: Path, context: dict, names: set[str] | N
         exclude_output_prompt=True,
     )
     title = next(
-        (
-            c.source.lstrip("# ").splitlines()[0]
-            for c in nb.cells
-            if c.cell_type == "markdown" and c.source.startswith("# ")
-        ),
-        notebook.stem,
+        (c.source.lstrip("# ").splitlines()[0] for c in nb.cells if _is_title(c)), notebook.stem
     )
     resources = {"smk": {**context, "title": title}, "metadata": {"name": title}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -515,7 +553,9 @@ def write_month_index(
         )
     pages = "".join(
         f'<li><a href="{html.escape(r.path.stem)}.html">{html.escape(r.path.stem)}</a> '
-        f'(<a href="{html.escape(r.path.name)}">notebook</a>)</li>'
+        f'(<a href="{html.escape(r.path.name)}">notebook</a>)'
+        + (f" · not enough data: {html.escape(r.no_data)}" if r.no_data else "")
+        + "</li>"
         for r in runs
     )
     exports = "".join(

@@ -480,3 +480,20 @@ def test_fx_converts_deal_amounts_and_mixed_currencies_warn():
         warnings.simplefilter("error")
         j = at.journeys(crm, lookback_days=None, fx={"EUR": 1.0, "USD": 0.5})
     assert j.total_value == pytest.approx(150.0)
+
+
+def test_require_conversions_names_the_period_when_nothing_can_be_credited(b2b):
+    from dataclasses import replace
+
+    from smk.errors import NoDataError
+
+    assert b2b.require_conversions("2026") is b2b
+    zeros = np.zeros(len(b2b))
+    empty = b2b.reweighted(zeros, b2b.nulls, zeros)
+    with pytest.raises(
+        NoDataError, match=r"no won conversions to attribute in 2026-01 to 2026-02:"
+    ):
+        empty.require_conversions("2026-01 to 2026-02")
+    untouched = replace(empty, unattributed={"conversions": 3.0, "value": 0.0})
+    with pytest.raises(NoDataError, match=r"\(3 had no touch in their lookback window\)"):
+        untouched.require_conversions()

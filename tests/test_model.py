@@ -107,3 +107,11 @@ def test_parquet_cache_refuses_unknown_tables_and_columns(tmp_path):
 def test_empty_table_helper_matches_schema():
     for name in TABLES:
         assert list(empty_table(name).columns) == list(SCHEMA[name])
+
+
+def test_a_missing_table_is_a_no_data_error_for_the_report():
+    from smk.errors import NoDataError
+
+    crm = CRM(format="hubspot", source="x")
+    with pytest.raises(NoDataError):  # the report publishes such a page as lacking data
+        crm.require("deals", analysis="the win rate")

@@ -513,3 +513,32 @@ def test_relative_out_dir_works_from_any_working_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "monthly" / "2026-09" / "01_boom.html").is_file()
     assert (tmp_path / "monthly" / "2026-09" / "metrics-data_quality.json").is_file()
+
+
+def test_a_month_with_too_little_history_publishes_pages_that_say_so(tmp_path):
+    # 2025-11 is the sample's first full month: no deal has closed and no lead has a known
+    # outcome yet. The month is still published; the pages that need history say what is missing.
+    out = tmp_path / "reports"
+    result = run_cli("report", "--data", str(SAMPLE), "--month", "2025-11", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "03_lead_scoring.ipynb" in result.stdout and "(not enough data this month)" in result.stdout
+    )
+    month = out / "2025-11"
+    metrics = json.loads((month / "metrics.json").read_text())
+    assert "only 0 leads have a known outcome" in metrics["lead_scoring"]["no_data"]
+    assert "no won conversions to attribute" in metrics["attribution"]["no_data"]
+    assert metrics["lead_scoring"]["kpis"] == []
+    # the funnel page loses only its optional marketing-mix section, not its KPIs
+    assert "no_data" not in metrics["funnel_sla"] and len(metrics["funnel_sla"]["kpis"]) >= 5
+    assert not (month / "marketing_mix.csv").exists() and (month / "sla_by_owner.csv").exists()
+    funnel = (month / "01_funnel_sla.html").read_text()
+    assert (
+        "Not enough data for this section: no deal closed in the 12 months up to 2025-11" in funnel
+    )
+    scoring = (month / "03_lead_scoring.html").read_text()
+    assert "Not enough data for 2025-11." in scoring and "only 0 leads" in scoring
+    assert "Traceback" not in scoring and "papermill" not in scoring.lower()
+    index = (month / "index.html").read_text()
+    assert index.count("not enough data:") == 2
+    assert not (out / ".failed").exists()

@@ -452,3 +452,30 @@ def test_compare_scores_names_a_winner_only_beyond_sampling_noise():
     assert "as good a guide" in small["text"]
     with pytest.raises(ValueError, match="both converted and unconverted"):
         sc.compare_scores(np.zeros(10), np.arange(10), np.arange(10))
+
+
+def test_too_little_history_to_train_is_a_no_data_error(synth_leads):
+    from smk.errors import NoDataError
+
+    _, leads = synth_leads
+    few = leads[leads["label"].notna()].head(8)
+    with pytest.raises(NoDataError, match="only 8 leads have a known outcome"):
+        sc.time_split(few)
+    one_outcome = leads[leads["label"].notna()].sort_values("scored_at").copy()
+    one_outcome["label"] = False  # nobody converted yet
+    with pytest.raises(NoDataError, match=r"training leads with 0 conversions"):
+        sc.time_split(one_outcome)
+
+
+def test_an_optional_notebook_section_without_data_prints_why_and_returns_none(capsys):
+    from smk import notebooks
+    from smk.errors import NoDataError
+
+    def no_deals():
+        raise NoDataError("no deal closed in the 12 months up to 2025-11")
+
+    assert notebooks.optional(lambda x: x + 1, 1) == 2
+    assert notebooks.optional(no_deals) is None
+    assert "Not enough data for this section: no deal closed" in capsys.readouterr().out
+    with pytest.raises(ZeroDivisionError):  # only missing data is optional, not bugs
+        notebooks.optional(lambda: 1 / 0)

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smk.errors import NoDataError
 from smk.io.parse import arrow_text
 from smk.model import CRM
 
@@ -122,6 +123,17 @@ class Journeys:
     @property
     def total_value(self) -> float:
         return float(self.value.sum())
+
+    def require_conversions(self, period: str = "the period") -> Journeys:
+        """These journeys, or `NoDataError` when no conversion can be credited to a channel."""
+        if self.total_conversions > 0:
+            return self
+        untouched = self.unattributed["conversions"]
+        why = f" ({untouched:.0f} had no touch in their lookback window)" if untouched else ""
+        raise NoDataError(
+            f"no {self.conversion} conversions to attribute in {period}{why}: choose a longer "
+            "window or lookback, or another conversion"
+        )
 
     def reweighted(self, conversions, nulls, value) -> Journeys:
         """The same paths with other weights (used by the bootstrap)."""

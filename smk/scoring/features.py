@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from smk.errors import NoDataError
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
 
 #: Targets a lead table can be built for (the stage reached, or a won deal).
@@ -294,17 +295,19 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     if gap_days is None:
         gap_days = int(frame.attrs.get("spec", {}).get("within_days", 0))
     if len(data) < 10:
-        raise ValueError(
-            f"only {len(data)} leads have a known outcome: choose a later as_of or a shorter "
-            "within_days"
+        raise NoDataError(
+            f"only {len(data)} leads have a known outcome, too few to train and test a lead "
+            "score: choose a later month (as_of) or a shorter within_days"
         )
     test_start = data["scored_at"].iloc[int(np.floor(len(data) * (1 - test_share)))]
     test = data[data["scored_at"] >= test_start]
     train = data[data["scored_at"] < test_start - pd.Timedelta(days=gap_days)]
     if train["label"].nunique() < 2 or test["label"].nunique() < 2:
-        raise ValueError(
-            "the time split leaves a set with one outcome only: use more months of data, a "
-            "smaller gap_days or a more common target"
+        raise NoDataError(
+            f"too little history to train a lead score: {len(train)} training leads with "
+            f"{int(train['label'].sum())} conversions, {len(test)} test leads with "
+            f"{int(test['label'].sum())}; both need converted and unconverted leads. Use more "
+            "months of data, a smaller gap_days or a more common target"
         )
     return TimeSplit(
         train=train,
