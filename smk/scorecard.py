@@ -105,7 +105,7 @@ def kpi_values(
     row = sla_mod.sla_by_month(leads, sla, months=[m.label]).iloc[0]
     deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=as_of)
     money = sla_mod.pipeline_by_month(deals, months=[m.label]).iloc[0]
-    return {
+    values = {
         "mqls": float(row["mqls"]),
         "mql_pipeline": float(money["mql_pipeline"]),
         "pipeline_created": float(money["pipeline_created"]),
@@ -115,6 +115,34 @@ def kpi_values(
         "mql_to_sql_rate": float(row["acceptance_rate"]),
         "won_revenue": float(money["won_revenue"]),
         "win_rate": float(money["win_rate"]),
+    }
+    for kpi in unknown_kpis(crm):  # a table the export lacks is no evidence of zero
+        values[kpi] = np.nan
+    return values
+
+
+#: The table each KPI is counted from, beyond the contacts.
+KPI_TABLES = {
+    "mql_pipeline": "deals",
+    "pipeline_created": "deals",
+    "won_revenue": "deals",
+    "win_rate": "deals",
+    "speed_to_lead_hours": "activities",
+    "share_within_sla": "activities",
+    "leakage_rate": "activities",
+}
+
+
+def unknown_kpis(crm: CRM) -> dict[str, str]:
+    """KPIs the export cannot give, with why: {kpi: "the export has no deals"}.
+
+    Without sales activities nobody can tell a worked MQL from a leaked one, and without deals
+    there is no pipeline: those KPIs are unknown, not 0 and not "missed".
+    """
+    return {
+        kpi: f"the export has no {table}"
+        for kpi, table in KPI_TABLES.items()
+        if getattr(crm, table).empty
     }
 
 
@@ -130,10 +158,11 @@ def kpi_scorecard(
 
     Returns
     -------
-    DataFrame: id, label, format, better, actual, target, status, previous_month,
+    DataFrame: id, label, format, better, actual, target, status, note, previous_month,
     change_vs_previous_month, same_month_last_year, change_vs_last_year. Changes are
     differences (percentage points for shares); empty where the export does not cover the
-    earlier month.
+    earlier month. A KPI counted from a table the export lacks (`unknown_kpis`) has no
+    value, the status "no data" and the reason in `note`.
 
     Raises
     ------
@@ -142,7 +171,8 @@ def kpi_scorecard(
     sla = sla or SLA()
     m = month if isinstance(month, Month) else Month(str(month))
     actual = kpi_values(crm, m, sla, fx_rates, reporting_currency, segments)
-    if actual["mqls"] == 0 and actual["pipeline_created"] == 0 and actual["won_revenue"] == 0:
+    volume = (actual["mqls"], actual["pipeline_created"], actual["won_revenue"])
+    if not any(v > 0 for v in volume):  # NaN: the export has no deals
         raise NoDataError(
             f"nothing to score in {m}: no MQLs, no deals created and none won; choose a month "
             "the export covers (e.g. month='latest')"
@@ -155,6 +185,7 @@ def kpi_scorecard(
             else dict.fromkeys(actual, np.nan)
         )
     rows = []
+    unknown = unknown_kpis(crm)
     for kpi, (label, fmt, better, target_field) in KPIS.items():
         target = getattr(sla, target_field) if target_field else None
         value = actual[kpi]
@@ -167,7 +198,10 @@ def kpi_scorecard(
                 "better": better,
                 "actual": value,
                 "target": target,
-                "status": status(value, target, better, sla.at_risk_margin),
+                "status": "no data"
+                if kpi in unknown
+                else status(value, target, better, sla.at_risk_margin),
+                "note": unknown.get(kpi),
                 "previous_month": prev,
                 "change_vs_previous_month": value - prev,
                 "same_month_last_year": ago,
@@ -210,6 +244,9 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
             item["previous"] = row.previous_month  # the report index shows the change
         if row.id in details:
             item["detail"] = details[row.id]
+        note = getattr(row, "note", None)
+        if isinstance(note, str) and note:  # why the value is unknown
+            item["detail"] = note
         kpis.append(item)
     return kpis
 

@@ -47,6 +47,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
 
@@ -113,6 +114,8 @@ FEATURE_GROUPS: dict[str, dict] = {
 #: Contacts' worth of "average account" mixed into each account's behaviour (channel mix,
 #: funnel shares): an account with one contact tells little about the account.
 BEHAVIOUR_PRIOR_CONTACTS = 3.0
+#: Fewer accounts than this are not segmented (NoDataError): no segment would mean anything.
+MIN_ACCOUNTS = 20
 #: With n_segments="auto", candidates are compared on at most this many accounts (a random
 #: sample, seeded); the chosen model is then fitted on all of them.
 SELECTION_SAMPLE = 20_000
@@ -347,6 +350,7 @@ def account_features(
     an account with one contact is not described by that one person. Accounts without contacts
     have log_contacts 0 and missing behaviour (the segmenter leaves it out rather than guess).
     """
+    crm.require("accounts", analysis="account segmentation")
     end = None if as_of is None else _as_of(as_of)
     acc = crm.accounts
     if end is not None and "created_at" in acc:
@@ -1086,6 +1090,11 @@ def segment_accounts(
     note says why. The model used is saved to `output_dir/MODEL_FILE` with this month's
     assignments, for next month.
     """
+    if len(features) < MIN_ACCOUNTS:
+        raise NoDataError(
+            f"only {len(features)} accounts by {month}, too few to segment (at least "
+            f"{MIN_ACCOUNTS}): choose a later month"
+        )
     previous = Path(model_path) if model_path else previous_model_path(output_dir, month)
     model = None
     reason = "refit was asked for" if refit else f"no saved model from {month.previous} was found"

@@ -727,7 +727,10 @@ def pipeline_by_month(
     teams: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Pipeline created per month (and `by`, e.g. "owner_id" or "team") from `deal_table`:
-    deals, value, MQL-sourced value, and won revenue and deals closed in the month."""
+    deals, value, MQL-sourced value, and won revenue and deals closed in the month.
+
+    `months` gives the rows (a month without deals shows zeros); by default every month from
+    the first to the last with a deal, gaps included."""
     frame = deals.assign(team=team_of(deals["owner_id"], teams))
     frame["mql_value"] = frame["value"].where(frame["mql_sourced"], 0.0)
     keys = ["created_month"] + ([by] if by else [])
@@ -747,6 +750,8 @@ def pipeline_by_month(
     )
     closing.index = closing.index.set_names(["month"] + ([by] if by else []))
     out = created.join(closing, how="outer")
+    if months is None and not by and len(out):
+        months = _month_range(out.index.min(), out.index.max())
     if months is not None:
         if by:
             groups = sorted(frame[by].dropna().unique())

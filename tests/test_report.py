@@ -542,3 +542,28 @@ def test_a_month_with_too_little_history_publishes_pages_that_say_so(tmp_path):
     index = (month / "index.html").read_text()
     assert index.count("not enough data:") == 2
     assert not (out / ".failed").exists()
+
+
+def test_an_export_of_contacts_only_publishes_what_it_can(tmp_path):
+    # no companies, deals, activities or touchpoints: the funnel and the lead score still run
+    export = tmp_path / "export"
+    export.mkdir()
+    for path in SAMPLE.glob("*contacts*.csv"):
+        shutil.copy(path, export)
+    out = tmp_path / "reports"
+    result = run_cli(
+        "report", "--data", str(export), "--month", "latest", "--out", str(out), "--quiet"
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "2026-10" / "metrics.json").read_text())
+    assert "needs the accounts table" in metrics["segmentation"]["no_data"]
+    assert "needs the touchpoints table" in metrics["attribution"]["no_data"]
+    assert "no_data" not in metrics["lead_scoring"] and metrics["lead_scoring"]["kpis"]
+    funnel = {k["id"]: k for k in metrics["funnel_sla"]["kpis"]}
+    assert funnel["mqls"]["value"] > 0
+    assert funnel["won_revenue"]["value"] is None
+    assert funnel["won_revenue"]["detail"] == "the export has no deals"
+    assert funnel["share_within_sla"]["status"] == "no data"
+    page = (out / "2026-10" / "01_funnel_sla.html").read_text()
+    assert "The export has no deals: pipeline and revenue are unknown, not zero." in page
+    assert "The export has no sales activities" in page

@@ -282,3 +282,36 @@ def test_plot_helpers_draw_on_the_given_axes_and_return_them(crm):
     assert plots.mix_panel(mix, "Product", ax=axes[1, 1]) is axes[1, 1]
     assert len(axes[1, 1].patches) == 2  # Core, Add-on
     plt.close(fig)
+
+
+def test_kpis_from_a_table_the_export_lacks_are_unknown_not_zero(crm):
+    from dataclasses import replace
+
+    no_sales = replace(crm, deals=make_table("deals", []), activities=make_table("activities", []))
+    agreement = SLA(mql_target=3, revenue_target=30_000)
+    card = scorecard.kpi_scorecard(no_sales, "2026-10", agreement, FX, "EUR").set_index("id")
+    assert card.loc["mqls", "actual"] == 3 and card.loc["mqls", "status"] == "met"
+    assert card.loc["mql_to_sql_rate", "actual"] == pytest.approx(2 / 3)  # from the contacts
+    for kpi, table in (("won_revenue", "deals"), ("share_within_sla", "activities")):
+        assert np.isnan(card.loc[kpi, "actual"]) and card.loc[kpi, "status"] == "no data"
+        assert card.loc[kpi, "note"] == f"the export has no {table}"
+    assert card.loc["mqls", "note"] is None or pd.isna(card.loc["mqls", "note"])
+    kpis = {k["id"]: k for k in scorecard.scorecard_kpis(card.reset_index(), {"mqls": "x"})}
+    assert kpis["won_revenue"]["detail"] == "the export has no deals"
+    assert kpis["won_revenue"]["status"] == "no data" and kpis["mqls"]["detail"] == "x"
+    # and the full export keeps its figures
+    assert scorecard.unknown_kpis(crm) == {}
+
+
+def test_pipeline_by_month_shows_months_without_deals_as_zero(crm):
+    from smk import sla
+
+    deals = sla.deal_table(crm, FX, "EUR", as_of=pd.Timestamp("2026-12-01", tz="UTC"))
+    table = sla.pipeline_by_month(deals, months=["2026-07", "2026-10", "2026-11"])
+    assert table["month"].tolist() == ["2026-07", "2026-10", "2026-11"]
+    assert table.loc[0, "deals_created"] == 0 and table.loc[0, "won_revenue"] == 0
+    early = deals.copy()
+    early.loc[early.index[0], ["created_month", "closed_month"]] = ["2026-07", "2026-07"]
+    gaps = sla.pipeline_by_month(early)  # default: every month from the first to the last
+    assert gaps["month"].tolist() == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    assert gaps.set_index("month").loc["2026-08", "deals_created"] == 0

@@ -479,3 +479,38 @@ def test_an_optional_notebook_section_without_data_prints_why_and_returns_none(c
     assert "Not enough data for this section: no deal closed" in capsys.readouterr().out
     with pytest.raises(ZeroDivisionError):  # only missing data is optional, not bugs
         notebooks.optional(lambda: 1 / 0)
+
+
+@pytest.mark.parametrize("model", ["hgb", "logistic"])
+def test_scorer_takes_columns_with_no_value_at_all(model):
+    # an export without touchpoints leaves every touch-age feature empty
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "employees": rng.integers(1, 500, 300).astype(float),
+            "job_title": rng.choice(["CEO", "Engineer"], 300),
+            "days_since_last_touch": np.nan,
+            "last_channel": pd.Series([None] * 300, dtype="object"),
+        }
+    )
+    y = (X["job_title"] == "CEO").to_numpy() & (rng.random(300) < 0.6)
+    scorer = sc.LeadScorer(model=model, random_state=0).fit(X, y)
+    assert scorer.empty_features_ == ["days_since_last_touch", "last_channel"]
+    p = scorer.score_leads(X)
+    assert p.shape == (300,) and np.isfinite(p).all()
+    assert p[X["job_title"] == "CEO"].mean() > p[X["job_title"] != "CEO"].mean()
+    with pytest.raises(ValueError, match="every feature column is empty"):
+        sc.LeadScorer(model=model).fit(X[["days_since_last_touch", "last_channel"]], y)
+
+
+def test_lead_features_of_an_export_without_companies(synth_leads):
+    from dataclasses import replace
+
+    from smk.model import make_table
+
+    data, leads = synth_leads
+    alone = replace(data.crm, accounts=make_table("accounts", []))
+    bare = sc.lead_features(alone, as_of="2026-11-01")
+    assert len(bare) == len(leads)
+    assert bare[["industry", "employees", "annual_revenue"]].isna().all().all()
+    assert bare["job_title"].equals(leads["job_title"])

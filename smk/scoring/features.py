@@ -173,13 +173,15 @@ def lead_features(
 
     acc = crm.accounts.drop_duplicates("account_id").set_index("account_id")
     pos = acc.index.get_indexer(c["account_id"].astype("object").where(c["account_id"].notna()))
-    has = pos >= 0
-    industry = acc["industry"].astype("object").to_numpy()
-    frame["industry"] = np.where(has, industry[np.maximum(pos, 0)], None)
+    for col, dtype in (
+        ("industry", "object"),
+        ("employees", "float64"),
+        ("annual_revenue", "float64"),
+    ):
+        vals = acc[col].astype(dtype).to_numpy()
+        taken = vals[np.maximum(pos, 0)] if len(vals) else np.full(len(pos), np.nan, dtype)
+        frame[col] = pd.Series(np.where(pos >= 0, taken, np.nan), index=frame.index)
     frame["industry"] = frame["industry"].where(frame["industry"].notna(), np.nan)
-    for col in ("employees", "annual_revenue"):
-        vals = acc[col].astype("float64").to_numpy() if len(acc) else np.zeros(0)
-        frame[col] = np.where(has, vals[np.maximum(pos, 0)] if len(vals) else np.nan, np.nan)
     frame["account_contacts"] = _colleagues_before(c, created, scored, COLLEAGUE_DAYS * day)
 
     frame = frame.join(_touch_features(crm, c, scored, as_of))

@@ -219,7 +219,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
     def _preprocessor(self, frame: pd.DataFrame) -> ColumnTransformer:
-        numeric, categorical = self.numeric_features_, self.categorical_features_
+        # a column with no value in training carries nothing, and the booster's binning cannot
+        # take it (an export without touchpoints leaves every touch age empty): left out
+        numeric = self._observed(self.numeric_features_)
+        categorical = self._observed(self.categorical_features_)
         if self.model == "hgb":
             parts = [("numeric", "passthrough", numeric)]
             if categorical:
@@ -260,6 +263,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                     )
                 )
         return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=False)
+
+    def _observed(self, columns: list[str]) -> list[str]:
+        return [c for c in columns if c not in self.empty_features_]
 
     def _as_model_input(self, frame: pd.DataFrame) -> pd.DataFrame:
         out = frame[self.numeric_features_ + self.categorical_features_].copy()
@@ -303,11 +309,14 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         check_no_leakage(frame, y, action=self.leakage_guard)
         self.numeric_features_ = [c for c in frame.columns if _is_numeric(frame[c])]
         self.categorical_features_ = [c for c in frame.columns if c not in self.numeric_features_]
+        self.empty_features_ = [c for c in frame.columns if frame[c].isna().all()]
+        if len(self.empty_features_) == frame.shape[1]:
+            raise ValueError("every feature column is empty: LeadScorer needs values to learn from")
         data = self._as_model_input(frame)
         prep = self._preprocessor(data)
         if self.model == "hgb":
-            n_cat = len(self.categorical_features_)
-            categorical = [False] * len(self.numeric_features_) + [True] * n_cat
+            n_cat = len(self._observed(self.categorical_features_))
+            categorical = [False] * len(self._observed(self.numeric_features_)) + [True] * n_cat
             clf = HistGradientBoostingClassifier(
                 learning_rate=self.learning_rate,
                 max_iter=self.max_iter,
