@@ -671,7 +671,8 @@ def deal_values(
     if missing:
         raise ValueError(
             f"no exchange rate for {', '.join(missing)}: add it to fx_rates "
-            f"({', '.join(sorted(fx_rates))} given)"
+            f"({', '.join(sorted(fx_rates))} given; for `smk report`, in the --params file, "
+            "see docs/examples/report-params.yaml)"
         )
     rate = currency.map(dict(fx_rates)).astype("float64").fillna(1.0)
     if reporting_currency is not None and reporting_currency in fx_rates:

@@ -567,3 +567,12 @@ def test_an_export_of_contacts_only_publishes_what_it_can(tmp_path):
     page = (out / "2026-10" / "01_funnel_sla.html").read_text()
     assert "The export has no deals: pipeline and revenue are unknown, not zero." in page
     assert "The export has no sales activities" in page
+
+
+def test_the_documented_params_example_is_accepted_by_every_notebook_it_names():
+    from smk.report import check_params, read_params
+
+    example = config.ROOT / "docs" / "examples" / "report-params.yaml"
+    params = read_params(example)
+    check_params(discover_notebooks(), params)  # an unknown setting would raise
+    assert {"CHF", "GBP", "PLN"} <= set(params["fx_rates"])
