@@ -23,6 +23,14 @@ from smk.io import FORMATS
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
 
 
+def _reading_options(p: argparse.ArgumentParser) -> None:
+    """How to read the export: the same options for `validate` and `report`."""
+    p.add_argument("--format", default="auto", help=f"one of {', '.join(FORMATS)} (default: auto)")
+    p.add_argument("--mapping", help="YAML mapping file for CRMs without a built-in loader")
+    p.add_argument("--timezone", help="time zone of timestamps written without one (default UTC)")
+    p.add_argument("--dayfirst", action="store_true", default=None, help="read 01/02 as 1 February")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smk",
@@ -39,10 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         "Exit 0 when the data is usable, 2 when it is not.",
     )
     p.add_argument("path", help="export folder or file, SQLAlchemy URL, or mapping file (.yaml)")
-    p.add_argument("--format", default="auto", help=f"one of {', '.join(FORMATS)} (default: auto)")
-    p.add_argument("--mapping", help="YAML mapping file for CRMs without a built-in loader")
-    p.add_argument("--timezone", help="time zone of timestamps written without one (default UTC)")
-    p.add_argument("--dayfirst", action="store_true", default=None, help="read 01/02 as 1 February")
+    _reading_options(p)
     p.add_argument("--json", action="store_true", help="print the account as JSON")
     p.add_argument("--set-aside", metavar="DIR", help="write the set-aside rows per table as CSV")
     p.set_defaults(func=cmd_validate)
@@ -75,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "index.html) atomically: a failed run leaves the published month untouched.",
     )
     p.add_argument("--data", required=True, help="export folder or file, SQL URL, or mapping file")
-    p.add_argument("--format", default="auto", help=f"one of {', '.join(FORMATS)} (default: auto)")
+    _reading_options(p)
     p.add_argument(
         "--month", default="latest", help="YYYY-MM, or 'latest' (last full month in the data)"
     )
@@ -202,6 +207,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             args.month,
             args.out,
             data_format=args.format,
+            mapping=args.mapping,
+            timezone=args.timezone,
+            dayfirst=args.dayfirst,
             notebooks=args.notebooks,
             params=args.params,
             quiet=args.quiet,

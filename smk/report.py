@@ -190,13 +190,20 @@ def run_report(
     out: str | Path = config.REPORTS_DIR,
     *,
     data_format: str = "auto",
+    mapping: str | Path | None = None,
+    timezone: str | None = None,
+    dayfirst: bool | None = None,
     notebooks: list[str] | None = None,
     params: str | Path | None = None,
     quiet: bool = False,
     include_pii: bool = False,
     notebook_dir: str | Path = config.NOTEBOOKS_DIR,
 ) -> ReportResult:
-    """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically."""
+    """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically.
+
+    `data_format`, `mapping`, `timezone` and `dayfirst` say how to read the export, as for
+    `smk.load`; the notebooks then read the validated model from a Parquet cache.
+    """
     out = Path(out).resolve()  # notebooks read relative paths against the project root
     out.mkdir(parents=True, exist_ok=True)
     _log_to(out / "smk-report.log")
@@ -207,7 +214,7 @@ def run_report(
         raise ValueError(f"no notebooks to run in {notebook_dir}")
     settings = read_params(params)
     check_params(chosen, settings)
-    crm = smk.load(data, format=data_format)
+    crm = smk.load(data, format=data_format, mapping=mapping, timezone=timezone, dayfirst=dayfirst)
     the_month = resolve_month(crm, month)
     timings["data load"] = time.perf_counter() - start
     log.info(  # crm.source: a database URL with its password masked

@@ -576,3 +576,36 @@ def test_the_documented_params_example_is_accepted_by_every_notebook_it_names():
     params = read_params(example)
     check_params(discover_notebooks(), params)  # an unknown setting would raise
     assert {"CHF", "GBP", "PLN"} <= set(params["fx_rates"])
+
+
+def test_report_reads_the_export_with_the_given_reading_options(tmp_path, monkeypatch):
+    import smk
+    from smk import cli
+
+    seen = {}
+    real_load = smk.load
+
+    def load(source, format="auto", **options):
+        seen.update(options)
+        return real_load(source, format, **options)
+
+    monkeypatch.setattr(smk, "load", load)
+    code = cli.main(
+        [
+            "report",
+            "--data",
+            str(SAMPLE),
+            "--month",
+            "2026-09",
+            "--out",
+            str(tmp_path / "reports"),
+            "--notebook-dir",
+            str(_notebook_dir(tmp_path, failing=False)),
+            "--timezone",
+            "Europe/Berlin",
+            "--dayfirst",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    assert seen == {"mapping": None, "timezone": "Europe/Berlin", "dayfirst": True}
