@@ -205,7 +205,10 @@ def run_report(
     `smk.load`; the notebooks then read the validated model from a Parquet cache.
     """
     out = Path(out).resolve()  # notebooks read relative paths against the project root
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file of that name, no permission: bad input, not a bug
+        raise ValueError(f"cannot use {out} as the reports folder: {exc.strerror}") from None
     _log_to(out / "smk-report.log")
     timings: dict[str, float] = {}
     start = time.perf_counter()

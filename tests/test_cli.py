@@ -104,3 +104,19 @@ def test_export_with_nothing_usable_exits_2(tmp_path, capsys):
     )
     assert main(["validate", str(folder)]) == 2
     assert "no usable contacts or deals" in capsys.readouterr().err
+
+
+def test_bad_reading_options_and_out_folders_are_bad_input_not_bugs(export, tmp_path, capsys):
+    assert main(["validate", str(export), "--timezone", "Mars/Base"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown time zone 'Mars/Base'" in err and "bug" not in err
+    assert main(["validate", str(export), "--timezone", "America/New_York"]) == 0
+    capsys.readouterr()
+    taken = tmp_path / "reports.txt"
+    taken.write_text("not a folder")
+    assert main(["report", "--data", str(export), "--out", str(taken), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot use {taken} as the reports folder" in err and "bug" not in err
+    out = str(tmp_path / "reports")
+    assert main(["report", "--data", str(export), "--out", out, "--timezone", "Nowhere"]) == 2
+    assert "unknown time zone 'Nowhere'" in capsys.readouterr().err

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smk.errors import CRMExportError
+
 _EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
 _STRING = pd.StringDtype("pyarrow")  # the model's text dtype
 _NULL_MARKERS = sorted(
@@ -293,6 +295,15 @@ class DateOptions:
 
     timezone: str = "UTC"
     dayfirst: bool | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            pd.Timestamp("2026-01-01").tz_localize(self.timezone)
+        except Exception:  # pytz, zoneinfo and dateutil each raise their own error
+            raise CRMExportError(
+                f"unknown time zone {self.timezone!r}: give an IANA name such as "
+                "'Europe/Berlin', 'America/New_York' or 'UTC'"
+            ) from None
 
 
 DEFAULT_DATE_OPTIONS = DateOptions()
