@@ -40,3 +40,60 @@ def test_date_columns_arrow_can_read_whole_become_timestamps_others_stay_text(tm
     # text for smk's own parser, which sets the bad value aside with its row
     assert frame["bad_then_blank"].tolist() == ["2025-01-01 10:00", "garbage", ""]
     assert frame["mixed_zones"][1] == "2025-01-02 10:00"
+
+
+def _zip(folder, target, prefix=""):
+    import zipfile
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, prefix + path.relative_to(folder).as_posix())
+    return target
+
+
+def _counts(crm):
+    return {t: (a.read, a.loaded, a.n_set_aside) for t, a in crm.quality.tables.items()}
+
+
+def test_an_export_zip_loads_like_the_folder_it_holds(tmp_path):
+    import smk
+    from smk import config
+
+    for folder, prefix in ((config.SAMPLE_HUBSPOT, "hubspot/"), (config.SAMPLE_SALESFORCE, "")):
+        archive = _zip(folder, tmp_path / f"{folder.name}.zip", prefix)
+        crm, direct = smk.load(archive), smk.load(folder)
+        assert crm.format == direct.format and crm.source == str(archive)
+        assert _counts(crm) == _counts(direct)
+        assert crm.contacts.equals(direct.contacts)
+        assert crm.quality.files == direct.quality.files  # names inside the zip, no temp path
+
+
+def test_a_bad_export_zip_is_refused_with_a_clear_message(tmp_path):
+    import zipfile
+
+    import pytest
+
+    import smk
+    from smk.errors import CRMExportError
+
+    junk = tmp_path / "export.zip"
+    junk.write_text("not a zip")
+    with pytest.raises(CRMExportError, match="not a readable zip file"):
+        smk.load(junk)
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("../contacts.csv", "contact_id,created_at\n1,2026-01-01\n")
+    with pytest.raises(CRMExportError, match="path outside its folder"):
+        smk.load(evil)
+    assert not (tmp_path.parent / "contacts.csv").exists()
+    partial = tmp_path / "partial.zip"
+    with zipfile.ZipFile(partial, "w") as archive:
+        archive.writestr(
+            "hubspot-crm-exports-all-contacts-2026-11-01.csv", "Record ID,Email\n1,a@b.c\n"
+        )
+    with pytest.raises(CRMExportError) as err:
+        smk.load(partial)
+    message = str(err.value)
+    assert message.startswith(f"{partial} (hubspot-crm-exports-all-contacts-2026-11-01.csv)")
+    assert "smk-zip-" not in message

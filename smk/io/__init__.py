@@ -125,8 +125,12 @@ def load(
     timezone : zone of timestamps written without one (default: the format's, usually UTC).
     dayfirst : force European (True) or US (False) day order for ambiguous dates.
 
-    Rows that cannot be used are set aside, never dropped: see ``crm.quality``.
+    A ``.zip`` of such a folder (Salesforce's weekly Data Export, a HubSpot download) is read
+    as the folder it holds. Rows that cannot be used are set aside, never dropped: see
+    ``crm.quality``.
     """
+    if str(source).lower().endswith(".zip") and Path(source).is_file():
+        return _load_zip(Path(source), format, mapping, timezone, dayfirst)
     if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
         spec = read_mapping(mapping or format)
         return _load_with_spec(source, spec, timezone, dayfirst)
@@ -153,6 +157,57 @@ def load(
 
         return load_sql(str(source), timezone=timezone, dayfirst=dayfirst)
     raise AssertionError(format)
+
+
+def _load_zip(path: Path, format: str, mapping, timezone, dayfirst) -> CRM:
+    """Unpack an export zip into a temporary folder and load that (its one top folder, if all
+    files sit in one); the CRM's source stays the zip."""
+    import dataclasses
+    import tempfile
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [
+                m.filename
+                for m in archive.infolist()
+                if not m.is_dir() and not m.filename.startswith("__MACOSX/")
+            ]
+            unsafe = [n for n in names if n.startswith(("/", "\\")) or ".." in Path(n).parts]
+            if unsafe:
+                raise CRMExportError(
+                    f"the zip holds a path outside its folder ({unsafe[0]!r}); refusing to unpack",
+                    file=str(path),
+                )
+            with tempfile.TemporaryDirectory(prefix="smk-zip-") as tmp:
+                archive.extractall(tmp, members=names)
+                tops = {Path(n).parts[0] for n in names}
+                root = Path(tmp) / tops.pop() if len(tops) == 1 and len(names) > 1 else Path(tmp)
+                if not root.is_dir():
+                    root = Path(tmp)
+                try:
+                    crm = load(root, format, mapping=mapping, timezone=timezone, dayfirst=dayfirst)
+                except CRMExportError as exc:  # name the file inside the zip, not the temp copy
+                    raise _inside_zip(exc, tmp, path) from None
+    except zipfile.BadZipFile as exc:
+        raise CRMExportError(f"not a readable zip file ({exc})", file=str(path)) from None
+    return dataclasses.replace(crm, source=str(path))
+
+
+def _inside_zip(exc: CRMExportError, tmp: str, path: Path) -> CRMExportError:
+    shown = exc.file
+    if shown and shown.startswith(tmp):
+        inner = shown[len(tmp) :].lstrip("/\\")
+        shown = f"{path}" + (f" ({inner})" if inner else "")
+    return CRMExportError(
+        exc.reason,
+        file=shown,
+        column=exc.column,
+        row=exc.row,
+        value=exc.value,
+        found_columns=exc.found_columns,
+        found_label=exc.found_label,
+    )
 
 
 def _load_with_spec(source, spec: FormatMapping, timezone, dayfirst) -> CRM:
