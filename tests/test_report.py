@@ -112,20 +112,19 @@ def _notebook_dir(tmp_path: Path, failing: bool) -> Path:
     return folder
 
 
+def small_report(tmp_path: Path, out, *extra: str, failing: bool = False) -> list[str]:
+    """`smk report` arguments: the sample's 2026-09 with the two-notebook folder."""
+    folder = _notebook_dir(tmp_path, failing=failing)
+    return ["report", "--data", str(SAMPLE), "--month", "2026-09", "--out", str(out)] + [
+        "--notebook-dir",
+        str(folder),
+        *extra,
+    ]
+
+
 def test_failed_notebook_leaves_published_month_untouched(tmp_path):
     out = tmp_path / "reports"
-    ok = run_cli(
-        "report",
-        "--data",
-        str(SAMPLE),
-        "--month",
-        "2026-09",
-        "--out",
-        str(out),
-        "--notebook-dir",
-        str(_notebook_dir(tmp_path, failing=False)),
-        "--quiet",
-    )
+    ok = run_cli(*small_report(tmp_path, out, "--quiet"))
     assert ok.returncode == 0, ok.stderr
     before = {p.name: p.read_bytes() for p in (out / "2026-09").iterdir()}
 
@@ -446,17 +445,7 @@ def test_owner_display_names_are_treated_as_personal_names():
 def test_a_scheduled_run_logs_no_kernel_transport_warning(tmp_path):
     # ipykernel >= 7.4 warns on every kernel start over unencrypted TCP; a monthly cron log
     # full of security warnings hides the lines that matter. Our runs provision CurveZMQ keys.
-    result = run_cli(
-        "report",
-        "--data",
-        str(SAMPLE),
-        "--month",
-        "2026-09",
-        "--out",
-        str(tmp_path / "reports"),
-        "--notebook-dir",
-        str(_notebook_dir(tmp_path, failing=False)),
-    )
+    result = run_cli(*small_report(tmp_path, tmp_path / "reports"))
     assert result.returncode == 0, result.stderr
     assert "Executing" in result.stderr  # not quiet: the progress is there, the warning is not
     assert "without encryption" not in result.stderr
@@ -496,20 +485,7 @@ def test_a_database_password_never_reaches_the_report_log(tmp_path, monkeypatch)
 def test_relative_out_dir_works_from_any_working_directory(tmp_path):
     # a scheduler's cron job runs in its own directory; the notebooks resolve relative paths
     # against the project root, so the report must hand them absolute ones
-    folder = _notebook_dir(tmp_path, failing=False)
-    result = run_cli(
-        "report",
-        "--data",
-        str(SAMPLE),
-        "--month",
-        "2026-09",
-        "--out",
-        "monthly",
-        "--notebook-dir",
-        str(folder),
-        "--quiet",
-        cwd=tmp_path,
-    )
+    result = run_cli(*small_report(tmp_path, "monthly", "--quiet"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "monthly" / "2026-09" / "01_boom.html").is_file()
     assert (tmp_path / "monthly" / "2026-09" / "metrics-data_quality.json").is_file()
@@ -590,22 +566,7 @@ def test_report_reads_the_export_with_the_given_reading_options(tmp_path, monkey
         return real_load(source, format, **options)
 
     monkeypatch.setattr(smk, "load", load)
-    code = cli.main(
-        [
-            "report",
-            "--data",
-            str(SAMPLE),
-            "--month",
-            "2026-09",
-            "--out",
-            str(tmp_path / "reports"),
-            "--notebook-dir",
-            str(_notebook_dir(tmp_path, failing=False)),
-            "--timezone",
-            "Europe/Berlin",
-            "--dayfirst",
-            "--quiet",
-        ]
-    )
+    options = ("--timezone", "Europe/Berlin", "--dayfirst", "--quiet")
+    code = cli.main(small_report(tmp_path, tmp_path / "reports", *options))
     assert code == 0
     assert seen == {"mapping": None, "timezone": "Europe/Berlin", "dayfirst": True}
