@@ -8,6 +8,7 @@ error (a bug in smk: the message says so; `--debug` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -21,6 +22,24 @@ from smk.errors import CRMExportError
 from smk.io import FORMATS
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _day(text: str) -> str:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day like 2026-10-31: {text!r}") from None
+    return text
 
 
 def _reading_options(p: argparse.ArgumentParser) -> None:
@@ -58,10 +77,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a realistic synthetic CRM export (with a little deliberate mess) and "
         "its ground truth in OUT/truth/.",
     )
-    p.add_argument("--contacts", type=int, default=3000, help="number of contacts (default 3000)")
-    p.add_argument("--months", type=int, default=12, help="months of history (default 12)")
+    p.add_argument(
+        "--contacts", type=_positive, default=3000, help="number of contacts (default 3000)"
+    )
+    p.add_argument("--months", type=_positive, default=12, help="months of history (default 12)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--end", default="2026-10-31", help="last day of the data (default 2026-10-31)")
+    p.add_argument(
+        "--end", type=_day, default="2026-10-31", help="last day of the data (default 2026-10-31)"
+    )
     p.add_argument(
         "--format",
         default="hubspot",
@@ -185,9 +208,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
     data = synth.synthesize(
         n_contacts=args.contacts, months=args.months, seed=args.seed, end=args.end
     )
-    out = synth.write_export(
-        data, args.out, format=args.format, mess=not args.no_mess, seed=args.seed
-    )
+    try:
+        out = synth.write_export(
+            data, args.out, format=args.format, mess=not args.no_mess, seed=args.seed
+        )
+    except OSError as exc:  # a file of that name, no permission, a full disk
+        print(f"smk: error: cannot write the export to {args.out}: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     tables = ", ".join(f"{n} {len(df):,}" for n, df in data.crm.tables().items())
     print(
         f"wrote a synthetic {args.format} export to {out} ({tables}); ground truth in {out}/truth"

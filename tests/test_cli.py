@@ -120,3 +120,24 @@ def test_bad_reading_options_and_out_folders_are_bad_input_not_bugs(export, tmp_
     out = str(tmp_path / "reports")
     assert main(["report", "--data", str(export), "--out", out, "--timezone", "Nowhere"]) == 2
     assert "unknown time zone 'Nowhere'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--contacts", "0"], "--contacts: must be at least 1"),
+        (["--months", "x"], "--months: not a whole number"),
+        (["--end", "2026-13-01"], "--end: not a day like 2026-10-31"),
+    ],
+)
+def test_synth_rejects_bad_settings_as_usage_errors(tmp_path, args, message):
+    result = run_cli("synth", *args, "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and message in result.stderr
+    assert "internal error" not in result.stderr and not (tmp_path / "x").exists()
+
+
+def test_synth_into_a_path_that_is_a_file_is_bad_input(tmp_path, capsys):
+    taken = tmp_path / "export"
+    taken.write_text("")
+    assert main(["synth", "--contacts", "20", "--out", str(taken)]) == 2
+    assert f"cannot write the export to {taken}" in capsys.readouterr().err
