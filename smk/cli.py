@@ -137,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return EXIT_OK
+    except OSError as exc:  # a path the user gave cannot be read or written: not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"smk: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as exc:  # an internal error: say so, do not dump a traceback on users
         if args.debug:
             raise

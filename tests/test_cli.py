@@ -141,3 +141,11 @@ def test_synth_into_a_path_that_is_a_file_is_bad_input(tmp_path, capsys):
     taken.write_text("")
     assert main(["synth", "--contacts", "20", "--out", str(taken)]) == 2
     assert f"cannot write the export to {taken}" in capsys.readouterr().err
+
+
+def test_an_unwritable_set_aside_folder_is_bad_input(export, tmp_path, capsys):
+    taken = tmp_path / "aside"
+    taken.write_text("")
+    assert main(["validate", str(export), "--set-aside", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert str(taken) in err and "internal error" not in err
