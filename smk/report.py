@@ -166,9 +166,45 @@ def params_for(notebook: Path, params: dict, declared: set[str] | None = None) -
     return {**shared, **own}
 
 
+#: What a parameters cell's annotation asks for, and the values that pass as it.
+_KINDS = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list,),
+    "dict": (dict,),
+}
+
+
+def _wrong_type(annotation: str, value) -> bool:
+    kinds = _KINDS.get(annotation)
+    if kinds is None or value is None:
+        return False
+    if isinstance(value, bool) and annotation != "bool":
+        return True  # YAML's yes/no is not a number or a name
+    return not isinstance(value, kinds)
+
+
 def check_params(notebooks: list[Path], params: dict) -> None:
-    """Refuse settings no notebook takes (a typo would otherwise be silently ignored)."""
-    declared = {notebook_name(nb): declared_parameters(nb) for nb in notebooks}
+    """Refuse settings no notebook takes (a typo would otherwise be silently ignored) and
+    values of the wrong type for the parameter's annotation, before any notebook runs."""
+    import papermill as pm
+
+    cells = {notebook_name(nb): pm.inspect_notebook(str(nb)) for nb in notebooks}
+    wrong = []
+    for nb in notebooks:
+        name = notebook_name(nb)
+        for key, value in params_for(nb, params, set(cells[name])).items():
+            spec = cells[name].get(key)  # unknown names are refused below
+            if spec and _wrong_type(spec["inferred_type_name"], value):
+                wrong.append(
+                    f"notebooks.{name}.{key} must be of type {spec['inferred_type_name']} like its "
+                    f"default {spec['default']} ({spec['help']}), got {value!r}"
+                )
+    if wrong:
+        raise ValueError("the params file: " + "; ".join(wrong))
+    declared = {name: set(cell) for name, cell in cells.items()}
     every = set().union(*declared.values()) if declared else set()
     unknown = [k for k in params if k != "notebooks" and k not in every]
     for name, own in (params.get("notebooks") or {}).items():

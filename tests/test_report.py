@@ -570,3 +570,32 @@ def test_report_reads_the_export_with_the_given_reading_options(tmp_path, monkey
     code = cli.main(small_report(tmp_path, tmp_path / "reports", *options))
     assert code == 0
     assert seen == {"mapping": None, "timezone": "Europe/Berlin", "dayfirst": True}
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        (
+            "notebooks:\n  funnel_sla:\n    workday_start: 8\n",
+            'workday_start must be of type str like its default "09:00"',
+        ),
+        (
+            "notebooks:\n  funnel_sla:\n    business_hours: 'yes'\n",
+            "business_hours must be of type bool",
+        ),
+        ("seed: true\n", "seed must be of type int"),
+        ("fx_rates: [1.0]\n", "fx_rates must be of type dict"),
+    ],
+)
+def test_params_of_the_wrong_type_fail_before_any_notebook_runs(tmp_path, setting, message):
+    from smk.report import check_params
+
+    params = tmp_path / "params.yaml"
+    params.write_text(setting)
+    out = tmp_path / "r"
+    result = run_cli("report", "--data", str(SAMPLE), "--out", str(out), "--params", str(params))
+    assert result.returncode == 2 and message in result.stderr
+    assert "Executing" not in result.stderr and not list(out.glob("20*"))
+    check_params(
+        discover_notebooks(), {"mql_target": 80, "pipeline_target": 250_000}
+    )  # int as float
