@@ -149,3 +149,8 @@ def test_an_unwritable_set_aside_folder_is_bad_input(export, tmp_path, capsys):
     assert main(["validate", str(export), "--set-aside", str(taken)]) == 2
     err = capsys.readouterr().err
     assert str(taken) in err and "internal error" not in err
+
+
+def test_an_empty_folder_is_named_as_such(tmp_path, capsys):
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "the folder is empty" in capsys.readouterr().err

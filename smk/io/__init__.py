@@ -73,6 +73,8 @@ def detect_format(source: str | Path) -> str:
         for h in _headers(p)
     ):
         return "salesforce"
+    if path.is_dir() and not any(p.is_file() for p in folder.iterdir()):
+        raise CRMExportError("the folder is empty: no export files in it", file=text)
     raise CRMExportError(
         "cannot tell the export format from its file names or headers; pass "
         "format='hubspot' | 'salesforce' | 'canonical' or a mapping file",
