@@ -292,9 +292,11 @@ class CRM:
         """Raise a clear error when an analysis needs a table the export lacks."""
         missing = [n for n in names if getattr(self, n).empty]
         if missing:
+            source = str(self.source or "")
+            shown = source if "://" in source else Path(source).name  # no local path in reports
             raise NoDataError(
                 f"{analysis} needs the {', '.join(missing)} table(s), but the export "
-                f"({self.format or 'unknown format'}: {self.source}) has no rows in them"
+                f"({self.format or 'unknown format'}: {shown}) has no rows in them"
             )
 
     def summary(self) -> pd.DataFrame:

@@ -112,6 +112,7 @@ def test_empty_table_helper_matches_schema():
 def test_a_missing_table_is_a_no_data_error_for_the_report():
     from smk.errors import NoDataError
 
-    crm = CRM(format="hubspot", source="x")
-    with pytest.raises(NoDataError):  # the report publishes such a page as lacking data
+    crm = CRM(format="hubspot", source="/home/jdoe/exports/hubspot-2026-10")
+    with pytest.raises(NoDataError) as err:  # the report publishes such a page as lacking data
         crm.require("deals", analysis="the win rate")
+    assert "(hubspot: hubspot-2026-10)" in str(err.value) and "jdoe" not in str(err.value)
