@@ -322,3 +322,16 @@ def test_already_typed_out_of_range_datetimes_are_bad() -> None:
     values, bad, _ = parse_datetimes(typed)
     assert values.iloc[0] == utc("2026-07-01 12:00") and pd.isna(values.iloc[1])
     assert bad.tolist() == [False, True]
+
+
+def test_masks_of_large_columns_with_missing_values_are_plain_bools():
+    # >= 5,000 rows take the distinct-values path; a Salesforce export of 30,000 leads with
+    # empty conversion dates failed to load on an <NA> in the set-aside mask
+    from smk.io import parse
+
+    values = pd.Series(["2026-01-01 10:00", None, "garbage"] * 2000, dtype="string[pyarrow]")
+    parsed, bad, _ = parse.parse_datetimes(values)
+    assert bad.dtype == bool and bad.tolist()[:3] == [False, False, True]
+    assert parsed.isna().tolist()[:3] == [False, True, True]
+    small, small_bad, _ = parse.parse_datetimes(values.head(300))
+    assert small_bad.tolist() == bad.head(300).tolist()

@@ -706,3 +706,17 @@ def test_writer_is_deterministic_and_keeps_salesforce_ids(tmp_path, dl):
             assert left.drop(columns="campaign").equals(right.drop(columns="campaign"))
             continue
         pd.testing.assert_frame_equal(left, right, obj=name)
+
+
+def test_a_synthetic_export_larger_than_the_sample_loads_and_accounts_for_every_row(tmp_path):
+    # 6,000 contacts: past the size where columns are parsed on their distinct values
+    from smk.synth import synthesize, write_export
+
+    data = synthesize(n_contacts=6000, months=6, seed=4)
+    out = write_export(data, tmp_path / "sf", format="salesforce", mess=False, seed=4)
+    crm = smk.load(out)
+    assert crm.format == "salesforce"
+    for name, acc in crm.quality.tables.items():
+        assert acc.read == acc.loaded + acc.n_set_aside, name
+    assert len(crm.contacts) == len(data.crm.contacts)
+    assert len(crm.touchpoints) == len(data.crm.touchpoints)

@@ -54,6 +54,8 @@ def on_uniques(func):
         def spread(part):
             if not isinstance(part, pd.Series):
                 return part
+            if pd.api.types.is_bool_dtype(part.dtype):  # masks: missing is "no", never <NA>
+                part = _plain_mask(part)
             out = part.take(take)
             out.index = values.index
             if present.all():
@@ -70,6 +72,12 @@ def on_uniques(func):
     wrapper.__name__ = func.__name__
     wrapper.__wrapped__ = func
     return wrapper
+
+
+def _plain_mask(mask: pd.Series) -> pd.Series:
+    """A boolean mask as NumPy bools, missing entries False (Arrow and nullable masks carry
+    <NA>, which spreads to <NA> rows and breaks every `mask.to_numpy(bool)` downstream)."""
+    return pd.Series(mask.to_numpy(dtype=bool, na_value=False), index=mask.index, name=mask.name)
 
 
 def by_category(func, values: pd.Series, *args, **kwargs):
@@ -89,6 +97,8 @@ def by_category(func, values: pd.Series, *args, **kwargs):
     def spread(part):
         if not isinstance(part, pd.Series):
             return part
+        if pd.api.types.is_bool_dtype(part.dtype):
+            part = _plain_mask(part)
         if part.dtype == bool:
             rows = part.to_numpy()[take] if len(part) else np.zeros(len(codes), dtype=bool)
             return pd.Series(rows & ~missing, index=values.index, name=values.name)
@@ -465,8 +475,7 @@ def parse_datetimes(
                 idx = parsed.index[hit]
                 out[idx] = _localise(pd.to_datetime(parsed[hit]), options.timezone)
                 todo[idx] = False
-    bad = todo & s.notna()
-    return out, bad, warnings
+    return out, _plain_mask(todo & s.notna()), warnings
 
 
 @on_uniques
