@@ -38,6 +38,7 @@ NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 KERNEL_NAME = "smk"
 SHARED_PARAMETERS = ("data_path", "data_format", "month", "output_dir")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_WORD = re.compile(r"\w+")
 _DISPLAY_NAME = re.compile(r"^[^\W\d_]+(?:[ '-][^\W\d_]+)+$")  # two or more words of letters
 _NAME_COLUMNS = re.compile(r"^(first ?name|last ?name|full ?name|firstname|lastname|name)$", re.I)
 
@@ -478,10 +479,15 @@ def personal_names(crm) -> set[str]:
 def scrub_pii(text: str, names: set[str]) -> str:
     """Remove e-mail addresses and known personal names from rendered HTML text."""
     text = _EMAIL.sub("[e-mail removed]", text)
-    if names:
+    # A name can only match where the text holds its first word as a whole word: keep those
+    # names only, so that 100,000 contact names do not make one huge, slow alternation.
+    words = set(_WORD.findall(text))
+    shown = [html.escape(n) for n in names]
+    shown = [n for n in shown if (first := _WORD.match(n)) is None or first.group() in words]
+    if shown:
         pattern = re.compile(
             r"(?<![\w])("
-            + "|".join(re.escape(html.escape(n)) for n in sorted(names, key=len, reverse=True))
+            + "|".join(re.escape(n) for n in sorted(shown, key=len, reverse=True))
             + r")(?![\w])"
         )
         text = pattern.sub("[name removed]", text)

@@ -599,3 +599,28 @@ def test_params_of_the_wrong_type_fail_before_any_notebook_runs(tmp_path, settin
     check_params(
         discover_notebooks(), {"mql_target": 80, "pipeline_target": 250_000}
     )  # int as float
+
+
+def test_scrub_pii_with_many_names_removes_the_same_as_one_alternation_of_all_of_them():
+    import html as html_lib
+    import random
+    import re as re_lib
+
+    rng = random.Random(0)
+    syllables = ["an", "bel", "cor", "da", "el", "fa", "gor", "hal", "is", "jo", "ka", "lu"]
+    names = {
+        "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).title()
+        for _ in range(20_000)
+    }
+    names |= {"O'Brien", "Van der Berg", "Ann", "Anna Maria"}
+    picked = sorted(names)[:50] + ["O'Brien", "Van der Berg", "Anna Maria", "Ann"]
+    cells = [html_lib.escape(f"{n} x{i}") for i, n in enumerate(picked)]
+    text = "<td>" + "</td><td>".join(cells + ["Annabel", "Van der Bergen", "Ann-Kathrin"]) + "</td>"
+
+    slow = re_lib.compile(
+        r"(?<![\w])("
+        + "|".join(re_lib.escape(html_lib.escape(n)) for n in sorted(names, key=len, reverse=True))
+        + r")(?![\w])"
+    )
+    assert scrub_pii(text, names) == slow.sub("[name removed]", text)
+    assert "O&#x27;Brien" not in scrub_pii(text, names) and "Annabel" in scrub_pii(text, names)
