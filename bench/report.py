@@ -1,7 +1,8 @@
-"""Benchmark: `smk report` end to end. `python bench/report.py [--contacts N]`.
+"""Benchmark: `smk report` end to end. `python bench/report.py [--contacts N] [--format F]`.
 
-Generates a synthetic HubSpot export (default 100,000 contacts, about 1M touchpoints; cached in
-bench/out/), runs the full monthly report on it, and prints where the time went: data load
+Generates a synthetic HubSpot (or, with ``--format salesforce``, Salesforce) export (default
+100,000 contacts, about 1M touchpoints; cached in bench/out/), runs the full monthly report on
+it, and prints where the time went: data load
 (parse + validate + Parquet cache), kernel start and saving, analysis (time inside notebook
 cells), and rendering (HTML, index). The same split on the bundled sample shows the fixed
 overhead. Targets (issue 7): under 2 minutes on 2 cores for 100k contacts, and on the sample the
@@ -25,8 +26,8 @@ from smk import config  # noqa: E402
 from smk.report import run_report  # noqa: E402
 
 
-def export(contacts: int) -> Path:
-    return ensure_export(contacts, months=12, seed=7, prefix="report-")
+def export(contacts: int, format: str = "hubspot") -> Path:
+    return ensure_export(contacts, months=12, seed=7, prefix="report-", format=format)
 
 
 def measure(data: Path) -> dict[str, float]:
@@ -41,13 +42,16 @@ def measure(data: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--format", choices=["hubspot", "salesforce"], default="hubspot")
     args = parser.parse_args(argv)
     rows = {
         f"sample ({config.SAMPLE_SETTINGS['n_contacts']:,} contacts)": measure(
             config.SAMPLE_HUBSPOT
         )
     }
-    rows[f"synthetic ({args.contacts:,} contacts)"] = measure(export(args.contacts))
+    rows[f"{args.format} ({args.contacts:,} contacts)"] = measure(
+        export(args.contacts, args.format)
+    )
     keys = ["data load", "kernel start + overhead", "analysis (cells)", "rendering", "total"]
     print(
         f"\n{'smk report end to end':<30}"

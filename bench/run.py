@@ -44,10 +44,12 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows, "data_mb": 
 """
 
 
-def ensure_export(contacts: int, months: int, seed: int = 1, prefix: str = "") -> Path:
-    """Generate the synthetic HubSpot export once (``bench/out/<prefix>hubspot-<contacts>``);
-    later runs reuse it."""
-    folder = OUT / f"{prefix}hubspot-{contacts}"
+def ensure_export(
+    contacts: int, months: int, seed: int = 1, prefix: str = "", format: str = "hubspot"
+) -> Path:
+    """Generate the synthetic export once (``bench/out/<prefix><format>-<contacts>``); later
+    runs reuse it."""
+    folder = OUT / f"{prefix}{format}-{contacts}"
     if not (folder / "truth").exists():
         start = time.perf_counter()
         subprocess.run(
@@ -63,7 +65,7 @@ def ensure_export(contacts: int, months: int, seed: int = 1, prefix: str = "") -
                 "--seed",
                 str(seed),
                 "--format",
-                "hubspot",
+                format,
                 "--out",
                 str(folder),
             ],
