@@ -77,11 +77,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io import parse
-from smk.io.mapping import TableMapping, data_files, map_frame, translate
+from smk.io.mapping import TableMapping, _iso_text, data_files, map_frame, translate
 from smk.io.validate import assemble
 from smk.model import ACTIVITY_TYPES, CRM, STAGES, TOUCH_TYPES
 
@@ -595,13 +597,19 @@ def _id18(ids: np.ndarray) -> np.ndarray:
     """`parse.salesforce_id18` for many alphanumeric ids at once (their first 15 characters)."""
     if not len(ids):
         return np.asarray(ids, dtype=object)
-    heads = [v[:15] for v in ids]
-    chars = np.frombuffer("".join(heads).encode("ascii"), dtype=np.uint8).reshape(-1, 3, 5)
+    # in Arrow: ten million ids cost seconds, not the half minute of Python string slicing
+    heads = pc.utf8_slice_codeunits(pa.array(ids, type=pa.string()), 0, 15)
+    offsets = np.frombuffer(heads.buffers()[1], dtype=np.int32)[heads.offset :][: len(heads) + 1]
+    data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    chars = data.reshape(-1, 3, 5)  # the callers pass 15/18-character alphanumeric ids only
     upper = ((chars >= ord("A")) & (chars <= ord("Z"))).astype(np.int64)
     bits = upper @ (1 << np.arange(5))  # one 5-bit number per 5-character chunk
-    table = np.array(list(_SF_SUFFIX))
-    suffix = table[bits]
-    return np.array([h + "".join(x) for h, x in zip(heads, suffix, strict=True)], dtype=object)
+    suffix = np.frombuffer(_SF_SUFFIX.encode("ascii"), dtype=np.uint8)[bits]
+    whole = np.concatenate([data.reshape(-1, 15), suffix], axis=1)  # 18 ASCII bytes per id
+    n = len(whole)
+    offsets18 = pa.py_buffer(np.arange(0, 18 * n + 1, 18, dtype=np.int32).tobytes())
+    ids18 = pa.StringArray.from_buffers(n, offsets18, pa.py_buffer(whole.tobytes()))
+    return ids18.to_numpy(zero_copy_only=False)
 
 
 def _object_of_name(path: Path) -> str | None:
@@ -659,9 +667,9 @@ def _bool_text(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _iso(values: pd.Series) -> pd.Series:
-    """UTC timestamps as ISO 8601 text that `assemble` reads back exactly (to the microsecond)."""
-    out = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00").astype("string")
-    return out.mask(values.isna())
+    """UTC timestamps as ISO 8601 text that `assemble` reads back exactly (formatted by Arrow:
+    pandas' strftime took half a minute for the 10M campaign members of a 1M-lead export)."""
+    return _iso_text(pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]"))
 
 
 def _same_day(a: pd.Series, b: pd.Series, tz: str) -> pd.Series:
