@@ -720,3 +720,16 @@ def test_a_synthetic_export_larger_than_the_sample_loads_and_accounts_for_every_
         assert acc.read == acc.loaded + acc.n_set_aside, name
     assert len(crm.contacts) == len(data.crm.contacts)
     assert len(crm.touchpoints) == len(data.crm.touchpoints)
+
+
+def test_many_ids_get_the_same_18_character_form_as_one_at_a_time():
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    alphabet = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
+    ids15 = ["".join(row) for row in alphabet[rng.integers(0, 62, size=(3000, 15))]]
+    ids18 = [salesforce_id18(i) for i in ids15]
+    values = pd.Series(ids15 + ids18 + ["not-an-id", None, " " + ids15[0] + " "], dtype="string")
+    out = salesforce_ids(values)
+    assert out.isna().tolist() == [False] * 6001 + [True, False]
+    assert out.dropna().tolist() == ids18 + ids18 + ["not-an-id", ids18[0]]
