@@ -52,23 +52,32 @@ def calibration_table(y, proba, bins: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _ranked_pairs(score: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """Converter-over-non-converter pair mass of one score, ties counted half.
+
+    `pos` and `neg` give each lead's converter and non-converter mass (last axis: leads; a
+    leading axis holds bootstrap replicates). The leads are grouped by score level once; the
+    rest is cumulative sums, so thousands of replicates cost about as much as a few AUCs.
+    """
+    _, level = np.unique(score, return_inverse=True)
+    order = np.argsort(level, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(level[order]) != 0])
+    pos_level = np.add.reduceat(pos[..., order], starts, axis=-1)
+    neg_level = np.add.reduceat(neg[..., order], starts, axis=-1)
+    below = np.cumsum(neg_level, axis=-1) - neg_level  # non-converter mass strictly below
+    return (pos_level * (below + 0.5 * neg_level)).sum(axis=-1)
+
+
 def expected_auc(q, score) -> float:
     """AUC of `score` in expectation over labels drawn as Bernoulli(q), ties counted half.
 
     For synthetic data, where each lead's true probability q is known: it judges a score
-    without the noise of which test leads happened to convert.
-
-    Sum over ordered pairs i != j of q_i (1 - q_j) [s_i > s_j], over the sum of q_i (1 - q_j):
-    the probability that a random converter outranks a random non-converter, with no noise from
-    which leads happened to convert.
+    without the noise of which test leads happened to convert. It is the sum over ordered pairs
+    i != j of q_i (1 - q_j) [s_i > s_j], over the sum of q_i (1 - q_j).
     """
     q, score = np.asarray(q, dtype=float), np.asarray(score, dtype=float)
-    _, level = np.unique(score, return_inverse=True)
-    pos = np.bincount(level, weights=q)
-    neg = np.bincount(level, weights=1 - q)
-    below = np.cumsum(neg) - neg  # non-converter mass strictly below each score level
-    same = (q * (1 - q)).sum()  # the i == j terms, removed from ties and from the total
-    pairs = (pos * below).sum() + 0.5 * ((pos * neg).sum() - same)
+    same = (q * (1 - q)).sum()  # the i == j terms, counted as ties by _ranked_pairs
+    pairs = _ranked_pairs(score, q, 1 - q) - 0.5 * same
     return float(pairs / (q.sum() * (1 - q).sum() - same))
 
 
@@ -101,23 +110,6 @@ def score_metrics(y, scores: dict[str, np.ndarray], bins: int = 10) -> pd.DataFr
     return pd.DataFrame(rows).set_index("score")
 
 
-def _weighted_auc(y: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """ROC AUC of one score under each row of `weights` (replicates x leads), ties half.
-
-    The leads are sorted by score once; each replicate is then a few cumulative sums, so a
-    bootstrap of thousands of replicates costs about as much as a handful of plain AUCs.
-    """
-    levels, level = np.unique(score, return_inverse=True)
-    order = np.argsort(level, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(level[order]) != 0])
-    w = weights[:, order]
-    pos = np.add.reduceat(w * y[order], starts, axis=1)  # converter weight per score level
-    neg = np.add.reduceat(w * (1 - y[order]), starts, axis=1)
-    below = np.cumsum(neg, axis=1) - neg
-    pairs = (pos * (below + 0.5 * neg)).sum(axis=1)
-    return pairs / (pos.sum(axis=1) * neg.sum(axis=1))
-
-
 def _bootstrap_auc_differences(y, a, b, n_boot: int, rng, batch: int = 100) -> np.ndarray:
     """AUC(a) - AUC(b) on `n_boot` paired resamples of the leads (as resampling weights)."""
     n, diffs = len(y), []
@@ -126,7 +118,9 @@ def _bootstrap_auc_differences(y, a, b, n_boot: int, rng, batch: int = 100) -> n
         weights = np.stack([np.bincount(d, minlength=n) for d in draws]).astype("float64")
         both = ((weights * y).sum(axis=1) > 0) & ((weights * (1 - y)).sum(axis=1) > 0)
         weights = weights[both]  # a resample needs converted and unconverted leads
-        diffs.append(_weighted_auc(y, a, weights) - _weighted_auc(y, b, weights))
+        pos, neg = weights * y, weights * (1 - y)
+        pairs = pos.sum(axis=1) * neg.sum(axis=1)
+        diffs.append((_ranked_pairs(a, pos, neg) - _ranked_pairs(b, pos, neg)) / pairs)
     return np.concatenate(diffs)
 
 
@@ -160,8 +154,7 @@ def compare_scores(
     text = (
         f"On {len(y):,} test leads with {int(y.sum()):,} conversions, ROC AUC is "
         f"{auc_a:.3f} for the {first_name} score and {auc_b:.3f} for the {second_name} score: "
-        f"a difference "
-        f"of {auc_a - auc_b:+.3f} ({level:.0%} interval {lo:+.3f} to {hi:+.3f}). "
+        f"a difference of {auc_a - auc_b:+.3f} ({level:.0%} interval {lo:+.3f} to {hi:+.3f}). "
     )
     if verdict == "no clear difference":
         text += (
