@@ -117,11 +117,13 @@ def kernel_manager_class():
     from jupyter_client.manager import AsyncKernelManager
 
     supported = "transport_encryption" in AsyncKernelManager.class_trait_names()
-    return _EncryptedKernelManager() if supported and zmq.has("curve") else AsyncKernelManager
+    return _encrypted_kernel_manager() if supported and zmq.has("curve") else AsyncKernelManager
 
 
 @functools.cache
-def _EncryptedKernelManager():  # noqa: N802 - a class, built on first use (lazy imports)
+def _encrypted_kernel_manager() -> type:
+    """The kernel manager class that asks for CurveZMQ keys (built once, on first use, so
+    that importing smk does not import Jupyter)."""
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
