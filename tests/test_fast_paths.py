@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from smk.io import parse
 from smk.io.mapping import _same_categories, translate
-from smk.io.validate import _duplicated_ints, _int_ids, _vocabulary, duplicated, is_in
+from smk.io.validate import (
+    _duplicated_ints,
+    _int_ids,
+    _keep_rows,
+    _take_rows,
+    _vocabulary,
+    assemble,
+    duplicated,
+    is_in,
+)
 
 ID_TEXT = st.one_of(
     st.none(),
     st.integers(0, 40).map(str),  # plain numbers, often repeated
-    st.sampled_from(["007", "+7", "-1", " 7", "7.0", "a7", "", "0", "00"]),
+    st.sampled_from(["007", "+7", "-1", " 7", "7.0", "a7", "", "0", "00", "-0", "0x1F", "1e3"]),
 )
 
 
@@ -113,3 +123,160 @@ def test_is_in_with_many_keys_takes_the_int_path_and_matches_pandas():
         == expected.tolist()
         == [True, False, False, True, False, False, True, False]
     )
+
+
+# ---------------------------------------------------------------- large date columns
+DATE_TEXT = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            "2026-03-29 02:30",  # does not exist in Berlin (clocks go forward)
+            "2026-10-25 02:30",  # exists twice in Berlin
+            "2026-01-05",
+            "2026-01-05T09:30:00.250",
+            "2026-01-05T09:30:00Z",
+            "2026-01-05 09:30:00+02:00",
+            "2026-02-30 10:00",
+            "0000-00-00 00:00",
+            "#VALUE!",
+            "",
+            " 2026-01-05 09:30",
+            "null",
+            "N/A",
+            "01/02/2026",
+            "23.02.2026",
+            "1767225600000",
+            "9999-12-31",
+        ]
+    ),
+)
+
+
+@given(st.lists(DATE_TEXT, max_size=7), st.sampled_from(["UTC", "Europe/Berlin"]))
+def test_large_date_columns_match_the_general_parser(odd, timezone):
+    """A large ISO column is cast by Arrow and only the values it refuses are parsed one by
+    one: the result is the general parser's, whatever the odd values are."""
+    options = parse.DateOptions(timezone=timezone)
+    bulk = ["2026-01-05 09:30", "2026-07-01 23:59", ""] * 2_000
+    values = _text(bulk[:3_000] + odd + bulk[3_000:] + odd)
+    values = values.iloc[1:]  # a slice: Arrow buffers with an offset
+    assert parse._iso_by_arrow(values, timezone) is not None  # the path under test is taken
+    got, bad, notes = parse.parse_datetimes(values, options)
+    want, want_bad, want_notes = parse._parse_datetimes(values, options)
+    pd.testing.assert_series_equal(got, want)
+    assert bad.tolist() == want_bad.fillna(False).astype(bool).tolist()
+    assert notes == want_notes
+
+
+def test_a_column_of_many_non_iso_dates_goes_to_the_general_parser():
+    us = _text([f"{m:02d}/{d:02d}/2026" for m in range(1, 13) for d in range(1, 29)] * 20)
+    assert parse._iso_by_arrow(us, "UTC") is None
+    refused_too_often = _text(["2026-01-05"] * 5_000 + [f"bad {i}" for i in range(20)])
+    assert parse._iso_by_arrow(refused_too_often, "UTC", tries=8) is None
+    parsed, bad, _ = parse.parse_datetimes(refused_too_often)
+    assert int(bad.sum()) == 20 and parsed.notna().sum() == 5_000
+
+
+# ---------------------------------------------------------------- text screens
+TEXT = st.one_of(
+    st.none(),
+    st.sampled_from(
+        ["abc", "", " ", "a b", "x\u00a0", "\u3000y", "\te", "n/a", "NULL", "-", "été", "#N/A"]
+    ),
+    st.text(alphabet="ab \t\u00a0é-", max_size=6),
+)
+
+
+@given(st.lists(TEXT, max_size=40), st.integers(0, 5))
+def test_clean_text_matches_strip_and_null_markers(values, start):
+    """The byte screens that skip trimming or the null-marker lookup never change a value."""
+    s = _text(values).iloc[start:]
+    stripped = s.str.strip()
+    want = stripped.mask(stripped.isin(parse._NULL_MARKERS))
+    pd.testing.assert_series_equal(parse.clean_text(s), want, check_names=False)
+
+
+# ---------------------------------------------------------------- cutting rows
+def _mixed_frame(n: int) -> pd.DataFrame:
+    chunks = [pa.array([f"id-{i}" for i in range(k, k + 700)]) for k in range(0, n, 700)]
+    text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks).cast(pa.large_string())))
+    frame = pd.DataFrame(
+        {
+            "id": text[:n],
+            "when": pd.date_range("2026-01-01", periods=n, freq="min", tz="UTC"),
+            "kind": pd.Categorical(np.where(np.arange(n) % 3 == 0, "a", "b")),
+            "n": pd.array(np.arange(n), dtype="Int64"),
+        }
+    )
+    return frame.iloc[5:].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("drop", [[], [0], [3, 4, 700, 2_200], list(range(0, 5_990, 5))])
+def test_keep_rows_and_take_rows_match_pandas(drop):
+    """Cutting a few rows out slices the Arrow text; the result is pandas' own filter."""
+    frame = _mixed_frame(6_000)
+    keep = np.ones(len(frame), dtype=bool)
+    keep[drop] = False
+    want = frame[keep]
+    pd.testing.assert_frame_equal(_keep_rows(frame.copy(), keep), want)
+    rows = np.flatnonzero(~keep)
+    pd.testing.assert_frame_equal(_take_rows(frame, rows), frame.iloc[rows])
+
+
+# ---------------------------------------------------------------- event checks while typing
+def _raw(rows: list[dict], file: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows).astype("string")
+    frame["_file"] = file
+    frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int32)
+    return frame
+
+
+def _assembled(extra_contacts: int, extra_touches: int):
+    contacts = [
+        {"contact_id": "1", "email": "a@x.test", "created_at": "2026-01-01 10:00"},
+        {"contact_id": "2", "email": "A@x.test ", "created_at": "2026-01-02 10:00"},  # merged
+        {"contact_id": "3", "email": "c@x.test", "created_at": "yesterday"},  # set aside
+        {"contact_id": "4", "email": "d@x.test", "created_at": "2026-01-03 10:00"},
+        {"contact_id": "4", "email": "e@x.test", "created_at": "2026-01-04 10:00"},  # duplicate
+    ] + [
+        {"contact_id": str(100 + i), "email": f"f{i}@x.test", "created_at": "2026-01-05 10:00"}
+        for i in range(extra_contacts)
+    ]
+    touches = [
+        {"touchpoint_id": "t1", "contact_id": "1", "occurred_at": "2026-01-06 10:00"},
+        {"touchpoint_id": "t2", "contact_id": "2", "occurred_at": "2026-01-06 11:00"},
+        {"touchpoint_id": "t3", "contact_id": "3", "occurred_at": "2026-01-06 12:00"},
+        {"touchpoint_id": "t4", "contact_id": "4", "occurred_at": "#VALUE!"},
+        {"touchpoint_id": "t4", "contact_id": "4", "occurred_at": "2026-01-06 13:00"},
+        {"touchpoint_id": "t5", "contact_id": "9", "occurred_at": "2026-01-06 14:00"},
+        {"touchpoint_id": "t5", "contact_id": "1", "occurred_at": "2026-01-06 15:00"},
+    ] + [
+        {"touchpoint_id": f"x{i}", "contact_id": "4", "occurred_at": "2026-01-07 10:00"}
+        for i in range(extra_touches)
+    ]
+    for t in touches:
+        t["channel"] = "email"
+    raw = {"contacts": _raw(contacts, "c.csv"), "touchpoints": _raw(touches, "t.csv")}
+    return assemble(raw, source="test", format="canonical")
+
+
+@pytest.mark.parametrize("typed_apart", ["touchpoints", "contacts"])
+def test_event_checks_on_the_typing_thread_see_the_typed_contacts(typed_apart):
+    """Touchpoints are checked where they are typed, against the contacts as typed (before the
+    e-mail merge); the largest table is typed on its own thread, whichever it is."""
+    big = 50
+    crm = _assembled(
+        big if typed_apart == "contacts" else 0, big if typed_apart != "contacts" else 0
+    )
+    aside = crm.quality.set_aside("touchpoints")
+    reasons = dict(zip(aside["touchpoint_id"] + "@" + aside["_row"], aside["_reason"], strict=True))
+    assert reasons == {
+        "t3@4": "unknown contact_id",  # its contact was set aside while typing
+        "t4@5": "unparseable occurred_at",
+        "t5@8": "duplicate touchpoint_id",  # the first t5 is checked (and set aside) first
+        "t5@7": "unknown contact_id",
+    }
+    kept = crm.touchpoints.set_index("touchpoint_id")["contact_id"]
+    assert kept[["t1", "t2", "t4"]].tolist() == ["1", "1", "4"]  # t2 re-pointed to survivor 1
+    assert crm.quality.tables["touchpoints"].read == 7 + (big if typed_apart != "contacts" else 0)
+    assert list(crm.quality.tables) == ["contacts", "touchpoints"]

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from smk.errors import CRMExportError
+from smk.io.parse import ARROW_REFUSED
 
 _BOM = b"\xef\xbb\xbf"
 _FOOTER = re.compile(
@@ -207,12 +208,9 @@ def _timestamps_or_none(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray | None, s
         try:
             return col.cast(target), set()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            value = _FAILED_VALUE.search(str(exc))
+            value = ARROW_REFUSED.search(str(exc))
             failed.add(value.group(1).strip() if value else "")
     return None, failed
-
-
-_FAILED_VALUE = re.compile(r"Failed to parse string: '(.*)' as a scalar of type", re.DOTALL)
 
 
 class _RowCollector:

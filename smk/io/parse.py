@@ -91,8 +91,7 @@ def by_category(func, values: pd.Series, *args, **kwargs):
     if pd.api.types.is_string_dtype(categories) or categories.dtype == object:
         categories = categories.astype("string")
     result = func(pd.Series(categories), *args, **kwargs)
-    missing = codes < 0
-    take = np.where(missing, 0, codes)
+    # one gather per result, through a table whose last slot (code -1) is for missing rows
 
     def spread(part):
         if not isinstance(part, pd.Series):
@@ -100,16 +99,20 @@ def by_category(func, values: pd.Series, *args, **kwargs):
         if pd.api.types.is_bool_dtype(part.dtype):
             part = _plain_mask(part)
         if part.dtype == bool:
-            rows = part.to_numpy()[take] if len(part) else np.zeros(len(codes), dtype=bool)
-            return pd.Series(rows & ~missing, index=values.index, name=values.name)
+            rows = np.append(part.to_numpy(), False)[codes]
+            return pd.Series(rows, index=values.index, name=values.name)
         if pd.api.types.is_string_dtype(part) or part.dtype == object:
             new_codes, new_categories = pd.factorize(part, use_na_sentinel=True)
-            rows = np.where(missing, -1, new_codes[take] if len(part) else -1)
-            cat = pd.Categorical.from_codes(rows, categories=pd.Index(new_categories, dtype="str"))
+            # at most as many new categories as old ones: the old codes' dtype holds them
+            rows = np.append(new_codes, -1).astype(codes.dtype)[codes]
+            cat = pd.Categorical.from_codes(
+                rows, categories=pd.Index(new_categories, dtype="str"), validate=False
+            )
             return pd.Series(cat, index=values.index, name=values.name)
         if len(part) == 0:
             return pd.Series(index=values.index, dtype=part.dtype, name=values.name)
-        out = part.take(take)
+        missing = codes < 0
+        out = part.take(np.where(missing, 0, codes))
         out.index = values.index
         return out.where(~missing) if missing.any() else out
 
@@ -153,14 +156,73 @@ def clean_text(values: pd.Series) -> pd.Series:
     if is_categorical(values):
         return by_category(clean_text, values)
     s = values.astype("string")
-    if len(s):
-        arr = arrow_text(s)  # no copy
+    if not len(s):
+        return s
+    arr = arrow_text(s)  # no copy
+    ends, shortest = _edges(arr)
+    if ends:  # some value may start or end with white space
         trimmed = pc.utf8_trim_whitespace(arr)  # what `str.strip` does for Arrow strings
         if pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(arr)).as_py():
             s = pd.Series(_STRING.__from_arrow__(trimmed), index=s.index, name=s.name)
         # else nothing to strip: keep the original array (memory)
+    if shortest > _LONGEST_MARKER:  # no value is short enough to be a null marker
+        return s
     nulls = s.isin(_NULL_MARKERS)
     return s.mask(nulls) if nulls.any() else s  # no copy of a column without blanks
+
+
+_LONGEST_MARKER = max(len(m.encode()) for m in _NULL_MARKERS)
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_EDGE_BYTE = _ASCII_SPACE | (np.arange(256) >= 0x80)  # white space, or a non-ASCII character
+
+
+def _edges(arr: pa.ChunkedArray) -> tuple[bool, int]:
+    """Whether any present value starts or ends with white space or a non-ASCII character
+    (which may be white space: a cheap, cautious screen before trimming), and the byte length
+    of the shortest present value. Read from the Arrow buffers: no string is built."""
+    edgy, shortest = False, np.iinfo(np.int64).max
+    for start, length, body in _value_bytes(arr):
+        shortest = min(shortest, int(length.min()))
+        filled = length > 0
+        if edgy or not filled.any():
+            continue
+        first = body[start[filled]]
+        last = body[start[filled] + length[filled] - 1]
+        edgy = bool(_EDGE_BYTE[first].any() or _EDGE_BYTE[last].any())
+    return edgy, int(shortest)
+
+
+def plain_decimals(arr: pa.ChunkedArray) -> bool:
+    """Every present value of a column that Arrow cast to int64 is written as a counter writes
+    it: no sign, no leading zero, no `0x` (Arrow reads `007`, `-0` and `0x1F` as numbers)."""
+    for start, length, body in _value_bytes(arr):
+        if (length == 0).any():
+            return False
+        first = body[start]
+        plain = ((first >= ord("1")) & (first <= ord("9"))) | ((first == ord("0")) & (length == 1))
+        if not plain.all():
+            return False
+    return True
+
+
+def _value_bytes(arr: pa.ChunkedArray):
+    """Per chunk of a string column with present values: their start offsets and byte lengths,
+    and the chunk's data bytes (views of the Arrow buffers)."""
+    for chunk in arr.chunks:
+        if len(chunk) == chunk.null_count:
+            continue
+        wide = pa.types.is_large_string(chunk.type)
+        _validity, offsets, data = chunk.buffers()
+        off = np.frombuffer(offsets, np.int64 if wide else np.int32)
+        off = off[chunk.offset : chunk.offset + len(chunk) + 1]
+        length = np.diff(off)
+        off = off[:-1]
+        if chunk.null_count:
+            present = chunk.is_valid().to_numpy(zero_copy_only=False)
+            off, length = off[present], length[present]
+        body = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+        yield off, length, body
 
 
 # ---------------------------------------------------------------- ids
@@ -394,7 +456,6 @@ def _representable(parsed: pd.Series) -> pd.Series:
     return parsed.where((parsed >= lo) & (parsed <= hi))
 
 
-@on_uniques
 def parse_datetimes(
     values: pd.Series, options: DateOptions = DEFAULT_DATE_OPTIONS
 ) -> tuple[pd.Series, pd.Series, list[str]]:
@@ -405,7 +466,98 @@ def parse_datetimes(
     seconds and milliseconds, and values already parsed (XLSX cells). A column whose day/month
     order cannot be told from its values is read month-first unless `options.dayfirst` says
     otherwise, and a warning says so.
+
+    A large ISO 8601 column is cast by Arrow's strict parser; only the few values it refuses
+    (a `#VALUE!`, a US date, a blank marker) go through the general parser below.
     """
+    fast = _iso_by_arrow(values, options.timezone)
+    if fast is None:
+        return _parse_datetimes(values, options)
+    stamps, rest = fast
+    out = _localise(stamps, options.timezone)  # Arrow's ns cast refuses dates past 2262 itself
+    bad = np.zeros(len(values), dtype=bool)
+    warnings: list[str] = []
+    rows = np.flatnonzero(rest)
+    if len(rows):
+        parsed, rest_bad, warnings = _parse_datetimes(values.iloc[rows], options)
+        out.iloc[rows] = parsed.array
+        bad[rows] = rest_bad.to_numpy(dtype=bool)
+    return out, pd.Series(bad, index=values.index), warnings
+
+
+#: Arrow names the value its cast refused; the fast path sets that value aside and tries again
+ARROW_REFUSED = re.compile(r"Failed to parse string: '(.*)' as a scalar of type", re.DOTALL)
+_ISO_TARGETS = (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC"))  # naive, zoned
+
+
+def _iso_by_arrow(
+    values: pd.Series, timezone: str, tries: int = 8
+) -> tuple[pd.Series, np.ndarray] | None:
+    """Cast a large text column with Arrow's strict ISO 8601 parser (`tries` refused values).
+
+    Returns the timestamps (naive; UTC for zoned values or when `timezone` is UTC; NaT for
+    blanks and refused values) and the mask of refused rows, or None when the column is small,
+    not text, or not ISO 8601 in one form (naive or zoned) throughout: then the general parser
+    takes all of it.
+    """
+    if len(values) < 5_000 or is_categorical(values) or not pd.api.types.is_string_dtype(values):
+        return None
+    arr = arrow_text(values)
+    work = _null_where(arr, pc.equal(arr, ""))
+    step = max(1, work.num_chunks // 128)  # a few values from chunks all along the column
+    sample = pa.chunked_array([c.slice(0, 4) for c in work.chunks[::step]], work.type)
+    target = next((t for t in _ISO_TARGETS if _casts(sample.drop_null(), t)), None)
+    if target is None:
+        return None
+    refused = np.zeros(len(values), dtype=bool)
+    for _ in range(tries):
+        try:
+            stamps = work.cast(target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            value = ARROW_REFUSED.search(str(exc))
+            hit = pc.equal(work, value.group(1)) if value else None
+            if hit is None or not pc.any(hit).as_py():
+                return None
+            refused |= hit.to_numpy(zero_copy_only=False) == True  # noqa: E712 (null -> False)
+            work = _null_where(work, hit)
+            continue
+        if target.tz is None and timezone == "UTC":  # naive values in UTC: no DST to resolve
+            stamps = stamps.cast(pa.timestamp("ns", tz="UTC"))
+        return pd.Series(stamps.to_pandas().array, index=values.index), refused
+    return None
+
+
+def _null_where(arr: pa.ChunkedArray, mask: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`arr` with the values under `mask` null: a new validity bitmap, the text not copied."""
+    hit = mask.to_numpy(zero_copy_only=False) == True  # noqa: E712 (null -> False)
+    chunks, start = [], 0
+    for chunk in arr.chunks:
+        stop = start + len(chunk)
+        part = hit[start:stop]
+        start = stop
+        if chunk.offset:  # a slice: its bitmap does not start at bit 0
+            chunks.append(pc.if_else(pa.array(part), None, chunk))
+            continue
+        valid = chunk.is_valid().to_numpy(zero_copy_only=False) if chunk.null_count else True
+        keep = pa.array(valid & ~part)
+        buffers = [keep.buffers()[1], *chunk.buffers()[1:]]
+        chunks.append(pa.Array.from_buffers(chunk.type, len(chunk), buffers))
+    return pa.chunked_array(chunks, arr.type)
+
+
+def _casts(values: pa.ChunkedArray, target: pa.DataType) -> bool:
+    try:
+        values.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+@on_uniques
+def _parse_datetimes(
+    values: pd.Series, options: DateOptions = DEFAULT_DATE_OPTIONS
+) -> tuple[pd.Series, pd.Series, list[str]]:
+    """The general parser behind `parse_datetimes`: every format, per distinct value."""
     warnings: list[str] = []
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if pd.api.types.is_datetime64_any_dtype(values):

@@ -10,6 +10,7 @@ documented in docs/data-model.md. For every table: rows read == rows loaded + ro
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.arrays import ArrowStringArray
 
 from smk.errors import CRMExportError
 from smk.io import parse
@@ -74,30 +76,51 @@ def assemble(
     present = [name for name in TABLES if name in raw]
     largest = max(present, key=lambda n: _size(raw[n]), default=None)
     accounts = {name: DataQuality() for name in present}
-    deferred: dict[str, np.ndarray] = {}  # rows already set aside, still in their table
+    for name in present:  # one account object per table, shared, in table order
+        quality.tables[name] = accounts[name].account(name)
+    contact_keys: list[pd.Series] = []  # the typed contacts' ids, once there
+    contacts_typed = threading.Event()  # the event tables' unknown-contact check waits for it
+    if "contacts" not in present:
+        contacts_typed.set()
 
-    def type_table(name: str) -> pd.DataFrame:
-        frame = raw.pop(name)  # release each raw table once it is typed (peak memory)
-        if isinstance(frame, LazyTable):
-            frame = frame()
-        accounts[name].files[name] = sorted(str(f) for f in frame["_file"].dropna().unique())
-        handed = [frame]
-        del frame  # _normalise now holds the only reference and frees the text when done
-        later = deferred if name in _FILTERED_ONCE else None
-        return _normalise(name, handed, options, accounts[name], later)
+    def type_table(name: str) -> None:
+        try:
+            frame = raw.pop(name)  # release each raw table once it is typed (peak memory)
+            if isinstance(frame, LazyTable):
+                frame = frame()
+            accounts[name].files[name] = sorted(str(f) for f in frame["_file"].dropna().unique())
+            handed = [frame]
+            del frame  # _normalise now holds the only reference and frees the text when done
+            if name not in _FILTERED_ONCE:
+                tables[name] = _normalise(name, handed, options, accounts[name])
+                if name == "contacts":
+                    contact_keys.append(tables[name]["contact_id"])
+                return
+            deferred: dict[str, np.ndarray] = {}  # rows set aside while typing, still in place
+            typed = _normalise(name, handed, options, accounts[name], deferred)
+        finally:
+            if name == "contacts":
+                contacts_typed.set()
+        # typed and checked on the same thread, filtered once
+        contacts_typed.wait()
+        keys = contact_keys[0] if contact_keys else None
+        tables[name] = _check_events(name, typed, keys, accounts[name], deferred.get(name))
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(type_table, largest) if largest is not None else None
         for name in present:
             if name != largest:
-                tables[name] = type_table(name)
+                type_table(name)
+        if largest in _FILTERED_ONCE:  # the records' checks run while the events are typed
+            redirect = _check_records(tables, quality)
         if future is not None:
-            tables[largest] = future.result()
+            future.result()
+        if largest not in _FILTERED_ONCE:
+            redirect = _check_records(tables, quality)
     for name in present:
-        quality.tables[name] = accounts[name].tables[name]
         quality.files[name] = accounts[name].files[name]
         quality.warnings += accounts[name].warnings
-    _cross_check(tables, quality, deferred)
+    _check_links(tables, quality, redirect)
     for name in TABLES:
         acc = quality.tables.get(name)
         if acc is not None:
@@ -216,13 +239,54 @@ class _Reasons:
 
 
 def _keep_rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
-    """`frame[keep]`, one column at a time, so that a large table is never held twice."""
+    """`frame[keep]`, one column at a time, so that a large table is never held twice.
+
+    When a few rows go, text columns keep their Arrow buffers: the kept rows are zero-copy
+    slices of them (a filter copies every string of a ten-million-row column).
+    """
     mask = np.asarray(keep, dtype=bool)
     index = frame.index[mask]
+    gone = np.flatnonzero(~mask)
+    spans = None
+    if 0 < len(gone) <= _FEW_ROWS:
+        starts, stops = np.r_[0, gone + 1], np.r_[gone, len(mask)]
+        spans = [(a, b) for a, b in zip(starts, stops, strict=True) if b > a]
     columns = {}
     for col in list(frame.columns):
-        columns[col] = frame.pop(col)[mask].set_axis(index)
+        values = frame.pop(col)
+        if spans is not None and type(values.array) is ArrowStringArray:
+            text = values.array.__arrow_array__()
+            kept = _pieces(text, spans)
+            columns[col] = pd.Series(ArrowStringArray(kept), index=index, name=col)
+        else:
+            columns[col] = values[mask].set_axis(index)
     return pd.DataFrame(columns, index=index)
+
+
+def _take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """`frame.iloc[rows]` for a few rows of a large frame: text columns are sliced, a take
+    from a column of many Arrow chunks would first join them all."""
+    if len(rows) > _FEW_ROWS:
+        return frame.iloc[rows]
+    columns = {}
+    for col in frame.columns:
+        values = frame[col]
+        if type(values.array) is ArrowStringArray:
+            text = values.array.__arrow_array__()
+            columns[col] = ArrowStringArray(_pieces(text, [(r, r + 1) for r in rows]))
+        else:
+            columns[col] = values.take(rows).array
+    return pd.DataFrame(columns, index=frame.index[rows])
+
+
+def _pieces(values: pa.ChunkedArray, spans) -> pa.ChunkedArray:
+    """The rows ``start:stop`` of each span, as zero-copy slices of `values`' chunks."""
+    chunks = [c for a, b in spans for c in values.slice(int(a), int(b - a)).chunks]
+    return pa.chunked_array(chunks, values.type)
+
+
+#: Up to this many rows are cut out of, or taken from, a table by slicing its text columns.
+_FEW_ROWS = 1000
 
 
 def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions):
@@ -275,7 +339,7 @@ def _set_aside(
     """Keep the rows in `mask` as set aside; `reason` is one label, per row, or per kept row."""
     if not mask.any():
         return
-    rows = raw.loc[mask].copy()
+    rows = _take_rows(raw, np.flatnonzero(np.asarray(mask, dtype=bool)))
     for col in rows.columns:
         rows[col] = rows[col].astype("string")
     if isinstance(reason, pd.Series):
@@ -298,37 +362,37 @@ def _drop(name: str, tables: dict, mask: pd.Series, reason: str, quality: DataQu
 
 # ------------------------------------------------------------------ across tables
 #: The large event tables: their untypeable rows are filtered out together with the rows
-#: that fail the cross-table checks (one copy of ten million rows instead of two).
+#: that fail their checks (one copy of ten million rows instead of two), on the thread that
+#: typed them.
 _FILTERED_ONCE = ("touchpoints", "activities")
 
 
-def _cross_check(
-    tables: dict[str, pd.DataFrame],
-    quality: DataQuality,
-    deferred: dict[str, np.ndarray] | None = None,
-) -> None:
-    """Checks across rows and tables; each table's failing rows are set aside in one pass.
+def _check_records(tables: dict[str, pd.DataFrame], quality: DataQuality) -> dict[str, str]:
+    """Checks of accounts, contacts, deals and spend; returns the e-mail merge's redirects.
 
-    `deferred` holds, per table, rows already set aside (while typing) but not yet removed.
+    Each table's failing rows are set aside in one pass. The event tables (`_FILTERED_ONCE`)
+    are checked as they are typed (`_check_events`) and re-pointed later (`_check_links`).
     """
-    deferred = deferred or {}
-    for name in _FILTERED_ONCE:
-        _number_missing_ids(tables[name], name)
     accounts = tables["accounts"]
     if not accounts.empty:
         reasons = _Reasons(len(accounts))
         reasons.flag(duplicated(accounts["account_id"]), "duplicate account_id")
         _drop_flagged("accounts", tables, reasons, quality)
-    _contacts_rules(tables, quality)
+    redirect = _contacts_rules(tables, quality)
+    _repoint(tables, redirect, ("deals",))
     _fill_lifecycle(tables)
     _check_deals(tables, quality)
-    for name in _FILTERED_ONCE:
-        _check_events(name, tables, quality, deferred.pop(name, None))
     spend = tables["spend"]
     if not spend.empty:
         reasons = _Reasons(len(spend))
         reasons.flag(spend["amount"] < 0, "negative amount")
         _drop_flagged("spend", tables, reasons, quality)
+    return redirect
+
+
+def _check_links(tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict) -> None:
+    """Once every table is checked: events of merged contacts re-pointed, unknown accounts."""
+    _repoint(tables, redirect, _FILTERED_ONCE)
     unknown_accounts = _unknown(tables, "contacts", "account_id", "accounts")
     if unknown_accounts:
         quality.warnings.append(
@@ -353,13 +417,22 @@ def _check_deals(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
 
 
 def _check_events(
-    name: str, tables: dict[str, pd.DataFrame], quality: DataQuality, already: np.ndarray | None
-) -> None:
-    """Touchpoints or activities: duplicate ids and unknown contacts. `already` marks rows set
-    aside while typing; they are removed in the same pass and count for nothing else."""
-    frame = tables[name]
+    name: str,
+    frame: pd.DataFrame,
+    contact_ids: pd.Series | None,
+    quality: DataQuality,
+    already: np.ndarray | None,
+) -> pd.DataFrame:
+    """Touchpoints or activities: duplicate ids and unknown contacts; returns the rows kept.
+
+    `already` marks rows set aside while typing; they are removed in the same pass and count
+    for nothing else. `contact_ids` are the typed contacts' ids (None: no contacts table),
+    taken before the e-mail merge: the merge keeps every id known (merged-away records are
+    re-pointed at their survivor, `_repoint`), so the check need not wait for it.
+    """
+    _number_missing_ids(frame, name)
     if frame.empty:
-        return
+        return frame
     if already is None:
         already = np.zeros(len(frame), dtype=bool)
     key = PRIMARY_KEYS[name]
@@ -368,8 +441,9 @@ def _check_events(
     dup = np.zeros(len(frame), dtype=bool)
     dup[~already] = duplicated(frame[key][~already] if already.any() else frame[key])
     reasons.flag(dup, f"duplicate {key}")
-    _flag_orphans(tables, reasons, name, "contact_id", "contacts")
-    _drop_flagged(name, tables, reasons, quality)
+    if contact_ids is not None and len(contact_ids):
+        reasons.flag(_orphans(frame["contact_id"], contact_ids), "unknown contact_id")
+    return _filter_flagged(name, frame, reasons, quality)
 
 
 def _number_missing_ids(frame: pd.DataFrame, name: str) -> None:
@@ -392,10 +466,16 @@ _ALREADY = "\0already set aside"
 
 def _drop_flagged(name: str, tables: dict, reasons: _Reasons, quality: DataQuality) -> None:
     """Move the rows that have a reason to the set-aside list, filtering the table once."""
+    tables[name] = _filter_flagged(name, tables.pop(name), reasons, quality)
+
+
+def _filter_flagged(
+    name: str, frame: pd.DataFrame, reasons: _Reasons, quality: DataQuality
+) -> pd.DataFrame:
+    """`frame` without the rows that have a reason; those are set aside (unless `_ALREADY`)."""
     aside = reasons.aside()
     if not aside.any():
-        return
-    frame = tables.pop(name)
+        return frame
     labels = reasons.labels(aside)
     new = labels != _ALREADY
     if new.any():
@@ -403,7 +483,7 @@ def _drop_flagged(name: str, tables: dict, reasons: _Reasons, quality: DataQuali
         listed = np.zeros(len(frame), dtype=bool)
         listed[rows] = True
         _set_aside(name, frame, listed, labels[new], quality)
-    tables[name] = _keep_rows(frame, ~aside)
+    return _keep_rows(frame, ~aside)
 
 
 def _unknown(tables, child: str, col: str, parent: str) -> int:
@@ -421,16 +501,17 @@ def _flag_orphans(tables, reasons: _Reasons, child: str, col: str, parent: str) 
     ref, par = tables[child], tables[parent]
     if ref.empty or par.empty:
         return
-    orphan = ref[col].notna() & ~is_in(ref[col], par[PRIMARY_KEYS[parent]])
-    reasons.flag(orphan, f"unknown {col}")
+    reasons.flag(_orphans(ref[col], par[PRIMARY_KEYS[parent]]), f"unknown {col}")
+
+
+def _orphans(refs: pd.Series, keys: pd.Series) -> pd.Series:
+    """References that are given but name no key."""
+    return refs.notna() & ~is_in(refs, keys)
 
 
 #: Ids written as plain decimal numbers (HubSpot's, most SQL keys) compare as int64: hashing
 #: ints is many times faster than hashing strings. `007` and `+7` are not plain: they differ
 #: from `7` as ids.
-_POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
-
-
 def _int_ids(*columns: pd.Series) -> list[np.ndarray] | None:
     """The columns as int64 (missing = -1) when every id in them is a plain number, else None."""
     out = []
@@ -440,16 +521,9 @@ def _int_ids(*columns: pd.Series) -> list[np.ndarray] | None:
             ints = pc.cast(arr, pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-        values = pc.fill_null(ints, -1).to_numpy()
-        present = pc.is_valid(arr).to_numpy(zero_copy_only=False)
-        if (values[present] < 0).any():
+        if not parse.plain_decimals(arr):
             return None
-        # plain: exactly as many characters as the number has digits (no sign, no 0 padding)
-        digits = np.searchsorted(_POWERS_OF_TEN, values, side="right") + 1
-        length = pc.fill_null(pc.binary_length(arr), 0).to_numpy()
-        if (length[present] != digits[present]).any():
-            return None
-        out.append(values)
+        out.append(pc.fill_null(ints, -1).to_numpy())
     return out
 
 
@@ -502,22 +576,23 @@ def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
 
 
-def _contacts_rules(tables, quality) -> None:
+def _contacts_rules(tables, quality) -> dict[str, str]:
     """Duplicate contact ids are set aside; contacts sharing an e-mail are merged.
 
     Merge rule (as HubSpot dedupes on e-mail): the earliest created record survives; its empty
-    fields are filled from the others, each stage date is the earliest of the group, and rows
-    elsewhere that pointed at a merged record are re-pointed at the survivor.
+    fields are filled from the others, and each stage date is the earliest of the group. Returns
+    the merged-away ids and their survivors: rows elsewhere that pointed at a merged record are
+    re-pointed at the survivor (`_repoint`).
     """
     contacts = tables["contacts"]
     if contacts.empty:
-        return
+        return {}
     _drop("contacts", tables, duplicated(contacts["contact_id"]), "duplicate contact_id", quality)
     contacts = tables["contacts"]
     email = contacts["email"].str.strip().str.lower()
     dup = email.notna() & email.duplicated(keep=False)
     if not dup.any():
-        return
+        return {}
     group = contacts[dup].assign(_email=email[dup]).sort_values(["_email", "created_at", "_row"])
     survivor = group.groupby("_email", sort=False)["contact_id"].transform("first")
     merged_away = group["contact_id"] != survivor
@@ -539,8 +614,15 @@ def _contacts_rules(tables, quality) -> None:
     aside = quality.account("contacts").set_aside
     aside["_merged_into"] = aside["contact_id"].map(redirect).astype("string")
     tables["contacts"] = keep
+    return redirect
+
+
+def _repoint(tables: dict[str, pd.DataFrame], redirect: dict[str, str], names) -> None:
+    """Rows of `names` that point at a merged-away contact point at its survivor instead."""
+    if not redirect:
+        return
     merged_ids = pd.Series(list(redirect), dtype="string")
-    for name in ("deals", "touchpoints", "activities"):
+    for name in names:
         frame = tables[name]
         if frame.empty:
             continue
