@@ -18,8 +18,12 @@ from smk.io import parse
 from smk.io.mapping import _same_categories, translate
 from smk.io.validate import (
     _duplicated_ints,
+    _duplicated_nearly_sorted,
+    _email_key,
     _int_ids,
+    _int_is_in,
     _keep_rows,
+    _shared,
     _take_rows,
     _vocabulary,
     assemble,
@@ -280,3 +284,111 @@ def test_event_checks_on_the_typing_thread_see_the_typed_contacts(typed_apart):
     assert kept[["t1", "t2", "t4"]].tolist() == ["1", "1", "4"]  # t2 re-pointed to survivor 1
     assert crm.quality.tables["touchpoints"].read == 7 + (big if typed_apart != "contacts" else 0)
     assert list(crm.quality.tables) == ["contacts", "touchpoints"]
+
+
+NUMBER_TEXT = st.one_of(
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(
+        [
+            "",
+            "nan",
+            "NaN",
+            "inf",
+            "-inf",
+            "Infinity",
+            "1e5",
+            "+5",
+            ".5",
+            "5.",
+            "-0",
+            "null",
+            "1e999",
+        ]
+        + ["1,234.50", "1.234,50", "$ 99", "(120)", "12 000", "0x1F", "abc", " 7", "1.234.567"]
+    ),
+)
+
+
+@given(st.lists(NUMBER_TEXT, max_size=12))
+def test_large_number_columns_match_the_general_parser(odd):
+    """Arrow casts the plain numbers of a large column, the general parser takes the others
+    (or all, when they make the comma the decimal mark): the result is the general parser's."""
+    values = _text(["12.5", "300", ""] * 2_000 + odd).iloc[2:]
+    got, bad = parse.parse_numbers(values)
+    want, want_bad = parse._parse_numbers(values)
+    pd.testing.assert_series_equal(got, want)
+    assert bad.tolist() == want_bad.fillna(False).astype(bool).tolist()
+
+
+def test_thousands_separators_in_a_large_column_still_read_as_the_general_parser_does():
+    dotted = _text(["1.234", "12.5"] * 3_000 + ["1.234.567"])  # the comma is the decimal mark
+    assert parse.parse_numbers(dotted)[0].iloc[:2].tolist() == [1234.0, 125.0]
+    commas = _text(["1234.5", "18,533,000", "1e999", ""] * 2_000)
+    got, bad = parse.parse_numbers(commas)
+    assert got.iloc[:2].tolist() == [1234.5, 18_533_000.0]
+    assert bad.iloc[:4].tolist() == [False, False, True, False]
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sampled_from(["a@x", "A@x ", "b@x", "", " c@x"])), max_size=30
+    ),
+    st.integers(1, 4),
+)
+def test_shared_emails_match_pandas(values, pieces):
+    """The merge's e-mail key and its `duplicated(keep=False)`, on text in several chunks."""
+    chunks = [pa.array(values[i::pieces], pa.large_string()) for i in range(pieces)]
+    s = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
+    key = _email_key(s)
+    want_key = s.str.strip().str.lower()
+    pd.testing.assert_series_equal(key, want_key, check_names=False)
+    assert _shared(key).tolist() == (want_key.notna() & want_key.duplicated(keep=False)).tolist()
+
+
+@given(
+    st.integers(0, 300),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(-1, 320)), max_size=8),
+)
+def test_duplicated_ints_of_nearly_sorted_ids_match_pandas(n, inserted):
+    """Ids in order but for a few rows put in anywhere (repeats, missing = -1, strays)."""
+    ids = list(range(1_000, 1_000 + 2 * n, 2))
+    for at, value in inserted:
+        ids.insert(min(at, len(ids)), value if value < 0 else 1_000 + value)
+    ids = np.array(ids, dtype=np.int64)
+    want = pd.Series(ids).duplicated().tolist()
+    assert _duplicated_ints(ids).tolist() == want
+    fast = _duplicated_nearly_sorted(ids)
+    assert fast is None or fast.tolist() == want
+
+
+def test_nearly_sorted_path_is_taken_for_rows_added_at_the_end():
+    ids = np.r_[np.arange(10, 100_000), [500, 99_999, 7]]
+    fast = _duplicated_nearly_sorted(ids)
+    assert fast is not None and np.flatnonzero(fast).tolist() == [99_990, 99_991]
+
+
+@given(st.lists(st.integers(-1, 60), max_size=40), st.lists(st.integers(0, 60), max_size=40))
+def test_int_is_in_matches_pandas(values, keys):
+    v, k = np.array(values, dtype=np.int64), np.array(keys, dtype=np.int64)
+    want = (pd.Series(v).isin(k) & (v >= 0)).tolist()
+    assert _int_is_in(v, k).tolist() == want
+    assert _int_is_in(v, k * 10**9).tolist() == (pd.Series(v).isin(k * 10**9) & (v >= 0)).tolist()
+
+
+@given(st.lists(ID_TEXT, max_size=40), st.data())
+def test_duplicated_among_some_rows_matches_pandas(values, data):
+    s = _text(values)
+    among = np.array(data.draw(st.lists(st.booleans(), min_size=len(s), max_size=len(s))), bool)
+    assert duplicated(s, among).tolist() == s[among].duplicated().tolist()
+
+
+def test_a_large_column_of_plain_numbers_only():
+    values = _text(["12.5", "1e999", "7"] * 2_000)  # no blank: Arrow's buffers are read-only
+    got, bad = parse.parse_numbers(values)
+    assert got.iloc[:3].tolist()[::2] == [12.5, 7.0] and bad.iloc[:3].tolist() == [
+        False,
+        True,
+        False,
+    ]

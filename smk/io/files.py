@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from smk.errors import CRMExportError
-from smk.io.parse import ARROW_REFUSED
+from smk.io.parse import iso_target
 
 _BOM = b"\xef\xbb\xbf"
 _FOOTER = re.compile(
@@ -177,40 +176,21 @@ def _cast_timestamps(table: pa.Table, timestamps: Collection[str]) -> pa.Table:
     """Columns that are strict ISO 8601 throughout become timestamps (Arrow's fast cast).
 
     Naive values stay naive (the loader puts them in the export's time zone); values with a
-    zone become UTC. A column with anything else (US dates, garbage, null markers) stays text
-    for smk's own, slower and more forgiving, date parser.
+    zone become UTC; empty cells are missing. A column with anything else (US dates, garbage,
+    null markers) stays text for smk's own, slower and more forgiving, date parser.
     """
     for name in timestamps:
         i = table.schema.get_field_index(name)
         if i < 0:
             continue
-        col = table.column(i)
-        cast, failed = _timestamps_or_none(col)
-        # a target whose first failure is a real value fails with blanks nulled too: try the
-        # blank pass only when a blank (empty cells are missing dates) stood in the way
-        if cast is None and "" in failed:
-            blank = pc.equal(pc.utf8_trim_whitespace(col), "")
-            if pc.any(blank).as_py():
-                cast, _ = _timestamps_or_none(pc.if_else(blank, pa.scalar(None, pa.string()), col))
-        if cast is not None:
-            table = table.set_column(i, name, cast)
-    return table
-
-
-def _timestamps_or_none(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray | None, set[str]]:
-    """`col` cast to naive or (values with a zone) UTC timestamps, or None if any value fails.
-
-    Also returns the stripped values Arrow named as failing, one per target, or "" for a blank
-    value or an error without a value: when no failure is blank, nulling the blanks cannot help.
-    """
-    failed = set()
-    for target in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
+        work, target = iso_target(table.column(i))
+        if target is None:
+            continue
         try:
-            return col.cast(target), set()
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            value = ARROW_REFUSED.search(str(exc))
-            failed.add(value.group(1).strip() if value else "")
-    return None, failed
+            table = table.set_column(i, name, work.cast(target))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue  # a value Arrow refuses: the whole column goes to smk's parser
+    return table
 
 
 class _RowCollector:

@@ -164,6 +164,7 @@ def clean_text(values: pd.Series) -> pd.Series:
         trimmed = pc.utf8_trim_whitespace(arr)  # what `str.strip` does for Arrow strings
         if pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(arr)).as_py():
             s = pd.Series(_STRING.__from_arrow__(trimmed), index=s.index, name=s.name)
+            shortest = 0  # a trimmed value may be short enough now
         # else nothing to strip: keep the original array (memory)
     if shortest > _LONGEST_MARKER:  # no value is short enough to be a null marker
         return s
@@ -305,9 +306,40 @@ def detect_decimal(values: pd.Series) -> str:
     return "," if dot_thousands.any() else "."
 
 
-@on_uniques
 def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """Amounts such as `1,234.50`, `1.234,50 €`, `$ 99`, `(120)`; returns float64."""
+    """Amounts such as `1,234.50`, `1.234,50 €`, `$ 99`, `(120)`; returns float64.
+
+    In a large column, the plain numbers (`1234.5`, `-3`, `1e5`) are cast by Arrow at once and
+    only the others go through the general parser, per distinct value, unless the others show
+    that the column's decimal mark is the comma (then `1.234` is a thousand: all go there).
+    """
+    if decimal != "," and len(values) >= 5_000 and pd.api.types.is_string_dtype(values):
+        text = arrow_text(values)
+        plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False).to_numpy(
+            zero_copy_only=False
+        )
+        others = np.flatnonzero(~plain)
+        rest = values.iloc[others]
+        # only a value with a comma or two dots can make the mark a comma, never a plain one
+        if decimal == "." or detect_decimal(clean_text(rest).dropna()) == ".":
+            floats = _null_where(text, pa.array(~plain)).cast(pa.float64()).to_numpy()
+            out = np.require(floats, requirements="W")  # a copy only if read-only
+            bad = plain & ~np.isfinite(out)  # `1e999`: not an amount
+            out[bad] = np.nan
+            if len(others):  # NaN until parsed
+                parsed, rest_bad = _parse_numbers(rest, ".")
+                out[others] = parsed.to_numpy()
+                bad[others] = rest_bad.to_numpy(dtype=bool)
+            return pd.Series(out, index=values.index), pd.Series(bad, index=values.index)
+    return _parse_numbers(values, decimal)
+
+
+_PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+@on_uniques
+def _parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """The general parser behind `parse_numbers`."""
     s = clean_text(values)
     present = s.notna()
     if decimal is None:
@@ -486,7 +518,7 @@ def parse_datetimes(
 
 
 #: Arrow names the value its cast refused; the fast path sets that value aside and tries again
-ARROW_REFUSED = re.compile(r"Failed to parse string: '(.*)' as a scalar of type", re.DOTALL)
+_ARROW_REFUSED = re.compile(r"Failed to parse string: '(.*)' as a scalar of type", re.DOTALL)
 _ISO_TARGETS = (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC"))  # naive, zoned
 
 
@@ -502,11 +534,7 @@ def _iso_by_arrow(
     """
     if len(values) < 5_000 or is_categorical(values) or not pd.api.types.is_string_dtype(values):
         return None
-    arr = arrow_text(values)
-    work = _null_where(arr, pc.equal(arr, ""))
-    step = max(1, work.num_chunks // 128)  # a few values from chunks all along the column
-    sample = pa.chunked_array([c.slice(0, 4) for c in work.chunks[::step]], work.type)
-    target = next((t for t in _ISO_TARGETS if _casts(sample.drop_null(), t)), None)
+    work, target = iso_target(arrow_text(values))
     if target is None:
         return None
     refused = np.zeros(len(values), dtype=bool)
@@ -514,7 +542,7 @@ def _iso_by_arrow(
         try:
             stamps = work.cast(target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            value = ARROW_REFUSED.search(str(exc))
+            value = _ARROW_REFUSED.search(str(exc))
             hit = pc.equal(work, value.group(1)) if value else None
             if hit is None or not pc.any(hit).as_py():
                 return None
@@ -525,6 +553,15 @@ def _iso_by_arrow(
             stamps = stamps.cast(pa.timestamp("ns", tz="UTC"))
         return pd.Series(stamps.to_pandas().array, index=values.index), refused
     return None
+
+
+def iso_target(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.DataType | None]:
+    """`text` with empty cells null (no copy), and the timestamp type its values look like:
+    naive or zoned ISO 8601, judged on a sample from all along the column; None if neither."""
+    work = _null_where(text, pc.equal(text, ""))
+    step = max(1, work.num_chunks // 128)
+    sample = pa.chunked_array([c.slice(0, 4) for c in work.chunks[::step]], work.type)
+    return work, next((t for t in _ISO_TARGETS if _casts(sample.drop_null(), t)), None)
 
 
 def _null_where(arr: pa.ChunkedArray, mask: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -23,6 +23,7 @@ from pandas.arrays import ArrowStringArray
 
 from smk.errors import CRMExportError
 from smk.io import parse
+from smk.io.canonical import format_datetimes
 from smk.model import (
     CRM,
     PRIMARY_KEYS,
@@ -340,8 +341,11 @@ def _set_aside(
     if not mask.any():
         return
     rows = _take_rows(raw, np.flatnonzero(np.asarray(mask, dtype=bool)))
-    for col in rows.columns:
-        rows[col] = rows[col].astype("string")
+    for col in rows.columns:  # as text; timestamps of typed rows as ISO 8601 (fast for many)
+        if isinstance(rows[col].dtype, pd.DatetimeTZDtype):
+            rows[col] = format_datetimes(rows[col])
+        else:
+            rows[col] = parse.as_text(rows[col])
     if isinstance(reason, pd.Series):
         reason = reason[mask].to_numpy()
     rows["_reason"] = pd.Series(reason, index=rows.index, dtype="string")
@@ -439,7 +443,7 @@ def _check_events(
     reasons = _Reasons(len(frame))
     reasons.flag(already, _ALREADY)
     dup = np.zeros(len(frame), dtype=bool)
-    dup[~already] = duplicated(frame[key][~already] if already.any() else frame[key])
+    dup[~already] = duplicated(frame[key], ~already if already.any() else None)
     reasons.flag(dup, f"duplicate {key}")
     if contact_ids is not None and len(contact_ids):
         reasons.flag(_orphans(frame["contact_id"], contact_ids), "unknown contact_id")
@@ -527,11 +531,14 @@ def _int_ids(*columns: pd.Series) -> list[np.ndarray] | None:
     return out
 
 
-def duplicated(values: pd.Series) -> np.ndarray:
-    """`values.duplicated()` (the first of each id is kept; missing ids equal each other)."""
+def duplicated(values: pd.Series, among: np.ndarray | None = None) -> np.ndarray:
+    """`values.duplicated()` (the first of each id is kept; missing ids equal each other),
+    or `values[among].duplicated()` for a mask `among` (filtered as ints when they are)."""
     ints = _int_ids(values)
     if ints is not None:
-        return _duplicated_ints(ints[0])
+        return _duplicated_ints(ints[0] if among is None else ints[0][among])
+    if among is not None:
+        values = values[among]
     codes = pc.dictionary_encode(parse.arrow_text(values), null_encoding="encode")
     codes = np.concatenate([c.indices.to_numpy() for c in codes.chunks] or [np.zeros(0)])
     # codes number the values in order of first appearance: a repeat is not above the
@@ -546,6 +553,9 @@ def _duplicated_ints(ids: np.ndarray) -> np.ndarray:
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=bool)
+    nearly_sorted = _duplicated_nearly_sorted(ids)
+    if nearly_sorted is not None:
+        return nearly_sorted
     low, high = int(ids.min()), int(ids.max())
     if high - low > 4 * n + 1024 or n >= 2**31:
         return pd.Index(ids).duplicated()
@@ -563,17 +573,62 @@ def _duplicated_ints(ids: np.ndarray) -> np.ndarray:
     return out
 
 
+def _duplicated_nearly_sorted(ids: np.ndarray) -> np.ndarray | None:
+    """`duplicated` of ids that are in increasing order but for a few rows (an export sorted
+    by id or by creation, with some rows added at the end), else None.
+
+    Without the rows that break the order the ids strictly increase, so every repeated id has
+    a copy among those rows: only they and the ids equal to them need comparing.
+    """
+    rest = np.ones(len(ids), dtype=bool)
+    ordered = ids
+    for _ in range(4):  # a row that repeats the one before a stray is out of order only after it
+        breaks = np.flatnonzero(ordered[1:] <= ordered[:-1]) + 1
+        if len(breaks) == 0:
+            break
+        rest[np.flatnonzero(rest)[breaks]] = False
+        if len(ids) - len(ordered) + len(breaks) > _FEW_ROWS:
+            return None
+        ordered = ids[rest]
+    else:
+        return None
+    breaks = np.flatnonzero(~rest)
+    odd = ids[breaks]
+    at = np.minimum(np.searchsorted(ordered, odd), max(len(ordered) - 1, 0))
+    same = ordered[at] == odd if len(ordered) else np.zeros(len(odd), dtype=bool)
+    rows = np.union1d(breaks, np.flatnonzero(rest)[at[same]])  # sorted: first copy first
+    out = np.zeros(len(ids), dtype=bool)
+    out[rows] = pd.Index(ids[rows]).duplicated()
+    return out
+
+
 def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
     """`values.isin(keys)` computed on int64 or by Arrow (pandas converts strings to Python)."""
     # a few keys: Arrow's hash lookup of the strings beats converting ten million ids
     ints = _int_ids(values, keys) if len(keys) > 10_000 else None
     if ints is not None:
-        hit = pd.Series(ints[0]).isin(ints[1][ints[1] >= 0]).to_numpy()
-        return pd.Series(hit & (ints[0] >= 0), index=values.index)
+        return pd.Series(_int_is_in(ints[0], ints[1][ints[1] >= 0]), index=values.index)
     arr = parse.arrow_text(values)
     key_set = pa.array(keys.dropna().astype("string"), type=arr.type, from_pandas=True)
     hit = pc.is_in(arr, value_set=key_set, skip_nulls=True).fill_null(False)
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
+
+
+def _int_is_in(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """`values` (missing = -1) found among `keys` (none missing). Keys from a counter span a
+    range not much wider than their number: a table with one flag per possible key is looked
+    up instead of hashing ten million values."""
+    if len(keys) == 0:
+        return np.zeros(len(values), dtype=bool)
+    low, high = int(keys.min()), int(keys.max())
+    if high - low > 4 * len(keys) + 1024:
+        return pd.Series(values).isin(keys).to_numpy() & (values >= 0)
+    known = np.zeros(high - low + 1, dtype=bool)
+    known[keys - low] = True
+    inside = (values >= low) & (values <= high)
+    hit = np.zeros(len(values), dtype=bool)
+    hit[inside] = known[values[inside] - low]
+    return hit
 
 
 def _contacts_rules(tables, quality) -> dict[str, str]:
@@ -589,8 +644,8 @@ def _contacts_rules(tables, quality) -> dict[str, str]:
         return {}
     _drop("contacts", tables, duplicated(contacts["contact_id"]), "duplicate contact_id", quality)
     contacts = tables["contacts"]
-    email = contacts["email"].str.strip().str.lower()
-    dup = email.notna() & email.duplicated(keep=False)
+    email = _email_key(contacts["email"])
+    dup = _shared(email)
     if not dup.any():
         return {}
     group = contacts[dup].assign(_email=email[dup]).sort_values(["_email", "created_at", "_row"])
@@ -603,18 +658,35 @@ def _contacts_rules(tables, quality) -> dict[str, str]:
     # as HubSpot merges: the stage furthest down the funnel
     agg["lifecycle_stage"] = _furthest_stage
     combined = group.drop(columns="_email").groupby(survivor.values, sort=False).agg(agg)
-    combined.index.name = "contact_id"
-    merged = contacts["contact_id"].isin(redirect)
-    keep = contacts[~merged].reset_index(drop=True)
-    rows = pd.Index(keep["contact_id"]).get_indexer(combined.index)
+    labels = pd.Series(group.index, index=group["contact_id"]).loc[combined.index]
     for col in combined.columns:  # the survivors take the group's combined values
-        keep.iloc[rows, keep.columns.get_loc(col)] = combined[col].to_numpy()
+        current = contacts.loc[labels, col]
+        update = current.copy()
+        update.iloc[:] = combined[col].to_numpy()
+        if not update.equals(current):  # a column's copy only where a value changes
+            contacts.loc[labels, col] = update
+    merged = contacts["contact_id"].isin(redirect).to_numpy()
     _set_aside("contacts", contacts, merged, "merged into contact with same email", quality)
     quality.account("contacts").merged = len(redirect)
     aside = quality.account("contacts").set_aside
     aside["_merged_into"] = aside["contact_id"].map(redirect).astype("string")
-    tables["contacts"] = keep
+    tables["contacts"] = _keep_rows(contacts, ~merged).reset_index(drop=True)
     return redirect
+
+
+def _email_key(email: pd.Series) -> pd.Series:
+    """E-mail addresses as compared for the merge: trimmed and lower case."""
+    key = pc.utf8_lower(pc.utf8_trim_whitespace(parse.arrow_text(email)))
+    return pd.Series(ArrowStringArray(key.cast(pa.large_string())), index=email.index)
+
+
+def _shared(values: pd.Series) -> np.ndarray:
+    """Rows whose (present) value occurs more than once: `duplicated(keep=False)`, by Arrow."""
+    encoded = pc.dictionary_encode(parse.arrow_text(values)).combine_chunks()
+    codes = pc.fill_null(encoded.indices, 0).to_numpy()  # nulls masked below
+    present = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
+    counts = np.bincount(codes[present], minlength=max(1, len(encoded.dictionary)))
+    return present & (counts[np.where(present, codes, 0)] > 1)
 
 
 def _repoint(tables: dict[str, pd.DataFrame], redirect: dict[str, str], names) -> None:
