@@ -392,3 +392,21 @@ def test_a_large_column_of_plain_numbers_only():
         True,
         False,
     ]
+
+
+def test_columns_typed_on_two_threads_give_the_same_crm(monkeypatch):
+    """Large tables type their columns on two threads; forced on for the sample, every table,
+    warning and set-aside row is the same as when typed one column after the other."""
+    import smk
+    from smk import config
+    from smk.io import validate
+
+    serial = smk.load(config.SAMPLE_HUBSPOT)
+    monkeypatch.setattr(validate, "_PARALLEL_ROWS", 0)
+    threaded = smk.load(config.SAMPLE_HUBSPOT)
+    for name, frame in serial.tables().items():
+        pd.testing.assert_frame_equal(threaded.tables()[name], frame)
+        pd.testing.assert_frame_equal(
+            threaded.quality.set_aside(name), serial.quality.set_aside(name)
+        )
+    assert threaded.quality.warnings == serial.quality.warnings

@@ -166,25 +166,22 @@ def _normalise(
     reason = _Reasons(frame["_reason"] if "_reason" in frame.columns else len(frame))
     out = pd.DataFrame(index=frame.index)
     filled = np.zeros(len(frame), dtype=bool)  # any canonical cell holds something
-    for col, kind in schema.items():
-        if col not in frame.columns:
-            out[col] = pd.Series(index=frame.index, dtype=dtype_of(kind))  # NaN/NaT/<NA>
-            continue
-        values, bad, notes = _parse_column(frame[col], kind, options)
+    for col, kind, (values, bad, notes, unknown) in _typed_columns(frame, schema, options):
         filled |= values.notna().to_numpy(dtype=bool) | bad.to_numpy(dtype=bool)
         for note in notes:
             quality.warnings.append(f"{name}.{col}: {note}")
         reason.flag(bad, f"unparseable {col}")
-        if kind in VOCABULARIES:
-            values, unknown = _vocabulary(values, kind)
-            if len(unknown):
-                quality.warnings.append(
-                    f"{name}.{col}: values outside the vocabulary mapped to "
-                    f"{'task' if kind == 'activity_type' else 'other'!r}: "
-                    + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
-                )
-        # a column read dictionary-encoded is typed on its categories, then decoded once
-        out[col] = parse.as_text(values) if parse.is_categorical(values) else values
+        if len(unknown):
+            quality.warnings.append(
+                f"{name}.{col}: values outside the vocabulary mapped to "
+                f"{'task' if kind == 'activity_type' else 'other'!r}: "
+                + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
+            )
+        out[col] = values
+    for col, kind in schema.items():
+        if col not in frame.columns:
+            out[col] = pd.Series(index=frame.index, dtype=dtype_of(kind))  # NaN/NaT/<NA>
+    out = out[[c for c in schema]]  # the model's column order
     reason.flag(~filled, "empty row")
     if "currency" in schema and "amount" in frame.columns:  # `1.234,50 €` names its currency
         symbols = parse.currency_symbols(frame["amount"]).astype("string")
@@ -288,6 +285,35 @@ def _pieces(values: pa.ChunkedArray, spans) -> pa.ChunkedArray:
 
 #: Up to this many rows are cut out of, or taken from, a table by slicing its text columns.
 _FEW_ROWS = 1000
+
+
+#: Tables at least this long have their columns typed on two threads (Arrow's kernels and
+#: most NumPy work release the GIL); the results are used in the schema's order either way.
+_PARALLEL_ROWS = 1_000_000
+
+
+def _typed_columns(frame: pd.DataFrame, schema: dict[str, str], options: parse.DateOptions):
+    """``(column, kind, (values, bad, notes, unknown))`` for each schema column in `frame`."""
+    present = [(col, kind) for col, kind in schema.items() if col in frame.columns]
+    if len(frame) < _PARALLEL_ROWS:
+        for col, kind in present:
+            yield col, kind, _typed_column(frame[col], kind, options)
+        return
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = [pool.submit(_typed_column, frame[col], kind, options) for col, kind in present]
+        for (col, kind), job in zip(present, jobs, strict=True):
+            yield col, kind, job.result()
+
+
+def _typed_column(values: pd.Series, kind: str, options: parse.DateOptions):
+    """One column typed: values in the model's dtype, the bad mask, parser notes, and the
+    counts of values outside the column's vocabulary (mapped to its fallback)."""
+    values, bad, notes = _parse_column(values, kind, options)
+    unknown = pd.Series(dtype="int64")
+    if kind in VOCABULARIES:
+        values, unknown = _vocabulary(values, kind)
+    # a column read dictionary-encoded is typed on its categories, then decoded once
+    return parse.as_text(values) if parse.is_categorical(values) else values, bad, notes, unknown
 
 
 def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions):
@@ -442,11 +468,14 @@ def _check_events(
     key = PRIMARY_KEYS[name]
     reasons = _Reasons(len(frame))
     reasons.flag(already, _ALREADY)
-    dup = np.zeros(len(frame), dtype=bool)
-    dup[~already] = duplicated(frame[key], ~already if already.any() else None)
-    reasons.flag(dup, f"duplicate {key}")
-    if contact_ids is not None and len(contact_ids):
-        reasons.flag(_orphans(frame["contact_id"], contact_ids), "unknown contact_id")
+    known = contact_ids is not None and len(contact_ids) > 0
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two independent checks of long columns
+        orphans = pool.submit(_orphans, frame["contact_id"], contact_ids) if known else None
+        dup = np.zeros(len(frame), dtype=bool)
+        dup[~already] = duplicated(frame[key], ~already if already.any() else None)
+        reasons.flag(dup, f"duplicate {key}")
+        if orphans is not None:
+            reasons.flag(orphans.result(), "unknown contact_id")
     return _filter_flagged(name, frame, reasons, quality)
 
 
