@@ -242,7 +242,7 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     # both spreadsheet manglings contain a decimal mark: look closer only at those ids
-    dotted = (s.str.contains(".", regex=False) | s.str.contains(",", regex=False)).fillna(False)
+    dotted = _has_decimal_mark(s)
     if dotted.any():
         d = s[dotted]
         bad[dotted] = d.str.match(_SCI.pattern).fillna(False).astype(bool)
@@ -253,6 +253,15 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
                 d[float_like].str.replace(r"\.0+$", "", regex=True),
             )
     return (s.mask(bad) if bad.any() else s), bad
+
+
+def _has_decimal_mark(s: pd.Series) -> pd.Series:
+    """Values holding a `.` or a `,` (missing: False); Arrow's substring search, not pandas'."""
+    if is_categorical(s):
+        return (s.str.contains(".", regex=False) | s.str.contains(",", regex=False)).fillna(False)
+    text = arrow_text(s)
+    marked = pc.or_(pc.match_substring(text, "."), pc.match_substring(text, ","))
+    return pd.Series(pc.fill_null(marked, False).to_numpy(zero_copy_only=False), index=s.index)
 
 
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
