@@ -15,7 +15,10 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import smk
 from smk.errors import CRMExportError
@@ -733,3 +736,31 @@ def test_many_ids_get_the_same_18_character_form_as_one_at_a_time():
     out = salesforce_ids(values)
     assert out.isna().tolist() == [False] * 6001 + [True, False]
     assert out.dropna().tolist() == ids18 + ids18 + ["not-an-id", ids18[0]]
+
+
+SF_TEXT = st.one_of(
+    st.none(),
+    st.text(alphabet="aB0zZ9", min_size=14, max_size=19),
+    st.sampled_from(["000000000000000AAA", "000000000000000", "Grand Totals (5)", "", " x "]),
+    st.text(alphabet="é-Q1", min_size=15, max_size=15),
+)
+
+
+@given(st.lists(SF_TEXT, max_size=30), st.integers(1, 3))
+def test_salesforce_ids_match_the_one_at_a_time_rule(values, pieces):
+    """Arrow's pass over the distinct values gives what `salesforce_id18` gives value by
+    value (15/18 alphanumeric characters only), for text in several chunks."""
+    chunks = [pa.array(values[i::pieces], pa.large_string()) for i in range(pieces)]
+    ordered = [v for i in range(pieces) for v in values[i::pieces]]
+    text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
+
+    def one(v):
+        if v is None or not v.strip() or v.strip().lower() in {"nan", "null", "none"}:
+            return None
+        v = v.strip()
+        if len(v) in (15, 18) and v.isascii() and v.isalnum():
+            v = salesforce_id18(v[:15])
+        return None if v == "000000000000000AAA" else v
+
+    got = [None if pd.isna(v) else v for v in salesforce_ids(text)]
+    assert got == [one(v) for v in ordered]

@@ -25,6 +25,7 @@ import yaml
 
 from smk.errors import CRMExportError
 from smk.io import files as fileio
+from smk.io.canonical import format_datetimes
 from smk.io.parse import DateOptions, as_text, clean_text, is_categorical, on_uniques
 from smk.io.validate import LazyTable, assemble
 from smk.model import CRM, REQUIRED, SCHEMA, TABLES, VOCABULARIES
@@ -340,10 +341,14 @@ def _common_date_types(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
 
 
 def _iso_text(stamps: pd.Series) -> pd.Series:
-    """Timestamps as ISO 8601 text (``2026-01-05 09:30:00.000000000``, ``Z`` when zoned).
+    """Timestamps as ISO 8601 text: zoned ones as UTC (``2026-01-05T09:30:00Z``), naive ones
+    as they are (``2026-01-05 09:30:00.000000000``).
 
-    Arrow's cast to text, not its strftime, which takes seconds per million values.
+    Neither by strftime nor by Arrow's cast of zoned values, which take over a second per
+    million values: zoned values by smk's fixed-width formatter, naive ones by Arrow's cast.
     """
+    if stamps.dt.tz is not None:
+        return format_datetimes(stamps)
     text = pc.cast(pa.array(stamps, from_pandas=True), pa.string())
     return pd.Series(pd.StringDtype("pyarrow").__from_arrow__(text), index=stamps.index)
 
