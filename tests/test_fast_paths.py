@@ -280,6 +280,9 @@ def test_event_checks_on_the_typing_thread_see_the_typed_contacts(typed_apart):
         "t5@8": "duplicate touchpoint_id",  # the first t5 is checked (and set aside) first
         "t5@7": "unknown contact_id",
     }
+    shown = dict(zip(aside["_row"], aside["occurred_at"], strict=True))
+    assert shown["5"] == "#VALUE!"  # set aside while typed: the export's own text
+    assert shown["8"] == "2026-01-06T15:00:00Z"  # set aside by a check: typed, in UTC
     kept = crm.touchpoints.set_index("touchpoint_id")["contact_id"]
     assert kept[["t1", "t2", "t4"]].tolist() == ["1", "1", "4"]  # t2 re-pointed to survivor 1
     assert crm.quality.tables["touchpoints"].read == 7 + (big if typed_apart != "contacts" else 0)
