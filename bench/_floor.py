@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from smk.io.parse import _null_where
+from smk.io.parse import blanks_null, iso_target
 from smk.io.validate import _duplicated_ints, _int_is_in
 
 CONTACT_REFS = ("Contact ID", "Associated Contact IDs")
@@ -51,7 +51,7 @@ def _ints(text: pa.ChunkedArray) -> np.ndarray:
     first = text
     if pc.any(pc.match_substring(text, ";")).as_py():
         first = pc.list_element(pc.split_pattern(text, ";", max_splits=1), 0)
-    ints = pc.cast(_null_where(first, pc.equal(first, "")), pa.int64())
+    ints = pc.cast(blanks_null(first), pa.int64())
     return pc.fill_null(ints, -1).to_numpy()
 
 
@@ -59,11 +59,10 @@ def _one_file(path: Path, keys: list[np.ndarray], typed: threading.Event) -> pd.
     table = _read_text(path)
     for i, name in enumerate(table.column_names):
         if "date" in name.lower():
-            col = table.column(i)
-            stamps = _null_where(col, pc.equal(col, ""))  # no copy of the text
+            stamps, target = iso_target(table.column(i))  # blanks null, no copy of the text
             # a bad date: the floor leaves the column as text (smk parses the rest)
             with contextlib.suppress(pa.ArrowInvalid):
-                table = table.set_column(i, name, stamps.cast(pa.timestamp("ns")))
+                table = table.set_column(i, name, stamps.cast(target or pa.timestamp("ns")))
     if "ad-spend" not in path.name:  # every other file starts with its record id
         ids = _ints(table.column(0))
         _duplicated_ints(ids)

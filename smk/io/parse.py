@@ -18,6 +18,9 @@ import pyarrow.compute as pc
 from smk.errors import CRMExportError
 
 _EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
+#: Columns at least this long take the shortcuts below (per distinct value, Arrow casts); on
+#: shorter ones the plain computation is as fast.
+_LARGE = 5_000
 _STRING = pd.StringDtype("pyarrow")  # the model's text dtype
 _NULL_MARKERS = sorted(
     {v for e in _EMPTY for v in (e, e.upper(), e.title())} | {"NaN", "NaT", "N/A"}
@@ -40,7 +43,7 @@ def on_uniques(func):
     def wrapper(values: pd.Series, *args, **kwargs):
         if is_categorical(values):
             return by_category(func, values, *args, **kwargs)
-        if len(values) < 5_000:
+        if len(values) < _LARGE:
             return func(values, *args, **kwargs)
         if pd.api.types.is_datetime64_any_dtype(values):
             return func(values, *args, **kwargs)
@@ -322,7 +325,7 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Ser
     only the others go through the general parser, per distinct value, unless the others show
     that the column's decimal mark is the comma (then `1.234` is a thousand: all go there).
     """
-    if decimal != "," and len(values) >= 5_000 and pd.api.types.is_string_dtype(values):
+    if decimal != "," and len(values) >= _LARGE and pd.api.types.is_string_dtype(values):
         text = arrow_text(values)
         plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False).to_numpy(
             zero_copy_only=False
@@ -331,7 +334,7 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Ser
         rest = values.iloc[others]
         # only a value with a comma or two dots can make the mark a comma, never a plain one
         if decimal == "." or detect_decimal(clean_text(rest).dropna()) == ".":
-            floats = _null_where(text, pa.array(~plain)).cast(pa.float64()).to_numpy()
+            floats = _null_where(text, ~plain).cast(pa.float64()).to_numpy()
             out = np.require(floats, requirements="W")  # a copy only if read-only
             bad = plain & ~np.isfinite(out)  # `1e999`: not an amount
             out[bad] = np.nan
@@ -541,7 +544,7 @@ def _iso_by_arrow(
     not text, or not ISO 8601 in one form (naive or zoned) throughout: then the general parser
     takes all of it.
     """
-    if len(values) < 5_000 or is_categorical(values) or not pd.api.types.is_string_dtype(values):
+    if len(values) < _LARGE or is_categorical(values) or not pd.api.types.is_string_dtype(values):
         return None
     work, target = iso_target(arrow_text(values))
     if target is None:
@@ -552,10 +555,10 @@ def _iso_by_arrow(
             stamps = work.cast(target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             value = _ARROW_REFUSED.search(str(exc))
-            hit = pc.equal(work, value.group(1)) if value else None
-            if hit is None or not pc.any(hit).as_py():
+            hit = _true(pc.equal(work, value.group(1))) if value else None
+            if hit is None or not hit.any():
                 return None
-            refused |= hit.to_numpy(zero_copy_only=False) == True  # noqa: E712 (null -> False)
+            refused |= hit
             work = _null_where(work, hit)
             continue
         if target.tz is None and timezone == "UTC":  # naive values in UTC: no DST to resolve
@@ -567,15 +570,25 @@ def _iso_by_arrow(
 def iso_target(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.DataType | None]:
     """`text` with empty cells null (no copy), and the timestamp type its values look like:
     naive or zoned ISO 8601, judged on a sample from all along the column; None if neither."""
-    work = _null_where(text, pc.equal(text, ""))
+    work = blanks_null(text)
     step = max(1, work.num_chunks // 128)
     sample = pa.chunked_array([c.slice(0, 4) for c in work.chunks[::step]], work.type)
     return work, next((t for t in _ISO_TARGETS if _casts(sample.drop_null(), t)), None)
 
 
-def _null_where(arr: pa.ChunkedArray, mask: pa.ChunkedArray) -> pa.ChunkedArray:
-    """`arr` with the values under `mask` null: a new validity bitmap, the text not copied."""
-    hit = mask.to_numpy(zero_copy_only=False) == True  # noqa: E712 (null -> False)
+def blanks_null(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`text` with its empty cells null, without a copy of the text."""
+    return _null_where(text, _true(pc.equal(text, "")))
+
+
+def _true(mask: pa.ChunkedArray) -> np.ndarray:
+    """An Arrow boolean result as NumPy booleans, null as False."""
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _null_where(arr: pa.ChunkedArray, hit: np.ndarray) -> pa.ChunkedArray:
+    """`arr` with the values where `hit` is True null: a new validity bitmap, the text not
+    copied."""
     chunks, start = [], 0
     for chunk in arr.chunks:
         stop = start + len(chunk)

@@ -577,8 +577,8 @@ def duplicated(values: pd.Series, among: np.ndarray | None = None) -> np.ndarray
 
 
 def _duplicated_ints(ids: np.ndarray) -> np.ndarray:
-    """`duplicated` of int64 ids. Ids from a counter span a range not much wider than their
-    number: one slot per possible id finds the few repeated values without hashing 10M ids."""
+    """`duplicated` of int64 ids. Ids from a counter (`_narrow`): one slot per possible id
+    finds the few repeated values without hashing 10M ids."""
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=bool)
@@ -586,7 +586,7 @@ def _duplicated_ints(ids: np.ndarray) -> np.ndarray:
     if nearly_sorted is not None:
         return nearly_sorted
     low, high = int(ids.min()), int(ids.max())
-    if high - low > 4 * n + 1024 or n >= 2**31:
+    if not _narrow(low, high, n) or n >= 2**31:
         return pd.Index(ids).duplicated()
     offset = ids - low
     rows = np.arange(n, dtype=np.int32)
@@ -600,6 +600,12 @@ def _duplicated_ints(ids: np.ndarray) -> np.ndarray:
         repeated = repeated_value[offset]
         out[repeated] = pd.Index(ids[repeated]).duplicated()  # keep the first, in row order
     return out
+
+
+def _narrow(low: int, high: int, n: int) -> bool:
+    """`n` ids between `low` and `high` come from a counter: a table with one slot per
+    possible id is not much larger than the ids themselves."""
+    return high - low <= 4 * n + 1024
 
 
 def _duplicated_nearly_sorted(ids: np.ndarray) -> np.ndarray | None:
@@ -644,13 +650,13 @@ def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
 
 
 def _int_is_in(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """`values` (missing = -1) found among `keys` (none missing). Keys from a counter span a
-    range not much wider than their number: a table with one flag per possible key is looked
-    up instead of hashing ten million values."""
+    """`values` (missing = -1) found among `keys` (none missing). Keys from a counter
+    (`_narrow`): a table with one flag per possible key is looked up instead of hashing ten
+    million values."""
     if len(keys) == 0:
         return np.zeros(len(values), dtype=bool)
     low, high = int(keys.min()), int(keys.max())
-    if high - low > 4 * len(keys) + 1024:
+    if not _narrow(low, high, len(keys)):
         return pd.Series(values).isin(keys).to_numpy() & (values >= 0)
     known = np.zeros(high - low + 1, dtype=bool)
     known[keys - low] = True
