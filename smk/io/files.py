@@ -149,7 +149,8 @@ def read_csv_strings(
         except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc2:
             raise CRMExportError(f"cannot be parsed as CSV: {exc2}", file=str(path)) from None
     table = _cast_timestamps(table, timestamps)
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    text = pd.StringDtype("pyarrow")
+    frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
     frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int32)  # spreadsheet row numbers
     if collector.rows:
         # Arrow skipped them without line numbers, so every later row would be misnumbered:
@@ -165,7 +166,7 @@ def read_csv_strings(
 def _convert(names: list[str], categories: Collection[str] = ()) -> pacsv.ConvertOptions:
     dictionary = pa.dictionary(pa.int32(), pa.string())
     return pacsv.ConvertOptions(
-        column_types={n: dictionary if n in categories else pa.string() for n in names},
+        column_types={n: dictionary if n in categories else pa.large_string() for n in names},
         strings_can_be_null=False,
         null_values=[],
         quoted_strings_can_be_null=False,

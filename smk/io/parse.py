@@ -138,7 +138,7 @@ def as_text(values: pd.Series) -> pd.Series:
     if not is_categorical(values):
         return values.astype("string")
     codes = values.cat.codes.to_numpy()
-    dictionary = pa.array(values.cat.categories.astype("string"), type=pa.string())
+    dictionary = pa.array(values.cat.categories.astype("string"), type=pa.large_string())
     indices = pa.array(codes, mask=codes < 0)
     text = pc.take(dictionary, indices)
     return pd.Series(_STRING.__from_arrow__(text), index=values.index, name=values.name)
