@@ -156,13 +156,27 @@ DATE_TEXT = st.one_of(
 )
 
 
-@given(st.lists(DATE_TEXT, max_size=7), st.sampled_from(["UTC", "Europe/Berlin"]))
-def test_large_date_columns_match_the_general_parser(odd, timezone):
-    """A large ISO column is cast by Arrow and only the values it refuses are parsed one by
-    one: the result is the general parser's, whatever the odd values are."""
+def _chunked_text(values: list, pieces: int) -> pd.Series:
+    """Text in `pieces` Arrow chunks of about equal length, as a CSV read gives it."""
+    step = -(-len(values) // pieces)
+    chunks = [
+        pa.array(values[i : i + step], pa.large_string()) for i in range(0, len(values), step)
+    ]
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
+
+
+@given(
+    st.lists(DATE_TEXT, max_size=7),
+    st.sampled_from(["UTC", "Europe/Berlin"]),
+    st.integers(1, 4),
+)
+def test_large_date_columns_match_the_general_parser(odd, timezone, pieces):
+    """A large ISO column is cast by Arrow, chunk by chunk, and only the values it refuses
+    are parsed one by one: the result is the general parser's, whatever the odd values are
+    and whichever chunks they are in."""
     options = parse.DateOptions(timezone=timezone)
     bulk = ["2026-01-05 09:30", "2026-07-01 23:59", ""] * 2_000
-    values = _text(bulk[:3_000] + odd + bulk[3_000:] + odd)
+    values = _chunked_text(bulk[:3_000] + odd + bulk[3_000:] + odd, pieces)
     values = values.iloc[1:]  # a slice: Arrow buffers with an offset
     assert parse._iso_by_arrow(values, timezone) is not None  # the path under test is taken
     got, bad, notes = parse.parse_datetimes(values, options)
@@ -179,6 +193,17 @@ def test_a_column_of_many_non_iso_dates_goes_to_the_general_parser():
     assert parse._iso_by_arrow(refused_too_often, "UTC", tries=8) is None
     parsed, bad, _ = parse.parse_datetimes(refused_too_often)
     assert int(bad.sum()) == 20 and parsed.notna().sum() == 5_000
+
+
+def test_refused_values_are_counted_once_over_all_chunks():
+    """`tries` limits the distinct refused values of the column, not their refusals per
+    chunk: one bad value in every chunk is one value."""
+    values = _chunked_text((["2026-01-05"] * 1_000 + ["#VALUE!"]) * 10, pieces=10)
+    stamps, refused = parse._iso_by_arrow(values, "UTC", tries=1)
+    assert refused.sum() == 10 and stamps.notna().sum() == 10_000
+    two = _chunked_text(["2026-01-05"] * 6_000 + ["bad 1", "bad 2"], pieces=3)
+    assert parse._iso_by_arrow(two, "UTC", tries=1) is None
+    assert parse._iso_by_arrow(two, "UTC", tries=2)[1].sum() == 2
 
 
 # ---------------------------------------------------------------- text screens

@@ -26,7 +26,7 @@ import yaml
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io.canonical import format_datetimes
-from smk.io.parse import DateOptions, as_text, clean_text, is_categorical, on_uniques
+from smk.io.parse import DateOptions, as_text, clean_text, holds, is_categorical, on_uniques
 from smk.io.validate import LazyTable, assemble
 from smk.model import CRM, REQUIRED, SCHEMA, TABLES, VOCABULARIES
 
@@ -166,7 +166,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for col in tm.multi_value:
         if col in out:
             full = as_text(clean_text(out[col]))
-            multi = full.str.contains(";", regex=False).fillna(False).astype(bool)
+            multi = holds(full, ";")
             if multi.any():
                 out[col] = full.mask(multi, full[multi].str.split(";").str[0].str.strip())
                 out[f"{col}s_all"] = full

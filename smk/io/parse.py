@@ -245,7 +245,7 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     # both spreadsheet manglings contain a decimal mark: look closer only at those ids
-    dotted = _has_decimal_mark(s)
+    dotted = holds(s, ".", ",")
     if dotted.any():
         d = s[dotted]
         bad[dotted] = d.str.match(_SCI.pattern).fillna(False).astype(bool)
@@ -258,13 +258,16 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return (s.mask(bad) if bad.any() else s), bad
 
 
-def _has_decimal_mark(s: pd.Series) -> pd.Series:
-    """Values holding a `.` or a `,` (missing: False); Arrow's substring search, not pandas'."""
+def holds(s: pd.Series, *marks: str) -> pd.Series:
+    """Values holding any of `marks` (missing: False), by Arrow's substring search, not
+    pandas' (which builds a nullable mask on the way); a categorical on its categories."""
     if is_categorical(s):
-        return (s.str.contains(".", regex=False) | s.str.contains(",", regex=False)).fillna(False)
+        return by_category(holds, s, *marks)
     text = arrow_text(s)
-    marked = pc.or_(pc.match_substring(text, "."), pc.match_substring(text, ","))
-    return pd.Series(pc.fill_null(marked, False).to_numpy(zero_copy_only=False), index=s.index)
+    found = pc.match_substring(text, marks[0])
+    for mark in marks[1:]:
+        found = pc.or_(found, pc.match_substring(text, mark))
+    return pd.Series(_true(found), index=s.index)
 
 
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -550,21 +553,43 @@ def _iso_by_arrow(
     if target is None:
         return None
     refused = np.zeros(len(values), dtype=bool)
-    for _ in range(tries):
+    known: list[str] = []  # the distinct values refused so far, at most `tries`
+    pieces, start = [], 0
+    for chunk in work.chunks:  # chunk by chunk: a refused value costs a re-cast of its chunk
+        stop = start + len(chunk)
+        stamps = _cast_refusing(chunk, target, refused[start:stop], known, tries)
+        if stamps is None:
+            return None
+        pieces.append(stamps)
+        start = stop
+    stamps = pa.chunked_array(pieces, target)
+    if target.tz is None and timezone == "UTC":  # naive values in UTC: no DST to resolve
+        stamps = stamps.cast(pa.timestamp("ns", tz="UTC"))
+    return pd.Series(stamps.to_pandas().array, index=values.index), refused
+
+
+def _cast_refusing(
+    chunk: pa.Array, target: pa.DataType, refused: np.ndarray, known: list[str], tries: int
+) -> pa.Array | None:
+    """`chunk` cast to `target` with the values Arrow refuses null and marked in `refused` (a
+    view of the column's mask); None when the column has more than `tries` such values."""
+    while True:
         try:
-            stamps = work.cast(target)
+            return chunk.cast(target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            value = _ARROW_REFUSED.search(str(exc))
-            hit = _true(pc.equal(work, value.group(1))) if value else None
-            if hit is None or not hit.any():
+            found = _ARROW_REFUSED.search(str(exc))
+            if found is None:
+                return None
+            value = found.group(1)
+            if value not in known:
+                if len(known) == tries:
+                    return None
+                known.append(value)
+            hit = _true(pc.equal(chunk, value))
+            if not hit.any():
                 return None
             refused |= hit
-            work = _null_where(work, hit)
-            continue
-        if target.tz is None and timezone == "UTC":  # naive values in UTC: no DST to resolve
-            stamps = stamps.cast(pa.timestamp("ns", tz="UTC"))
-        return pd.Series(stamps.to_pandas().array, index=values.index), refused
-    return None
+            chunk = _null_where(pa.chunked_array([chunk]), hit).chunk(0)
 
 
 def iso_target(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.DataType | None]:

@@ -343,17 +343,26 @@ def _keyed(values: pd.Series) -> pd.Series:
 def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     vocab = VOCABULARIES[kind]
     keyed = _keyed(values)
-    unknown = keyed.notna() & ~keyed.isin(vocab)
+    unknown = _outside(keyed, vocab)
     fallback = "task" if kind == "activity_type" else "other"
+    if not unknown.any():
+        counts = pd.Series(dtype="int64")
+        return (keyed if parse.is_categorical(keyed) else keyed.astype("string")), counts
     counts = values[unknown].value_counts()
     counts = counts[counts > 0]  # a categorical counts every category, seen or not
-    if not unknown.any():
-        return (keyed if parse.is_categorical(keyed) else keyed.astype("string")), counts
     if parse.is_categorical(keyed):
         if fallback not in keyed.cat.categories:
             keyed = keyed.cat.add_categories([fallback])
         return keyed.mask(unknown, fallback), counts
     return keyed.mask(unknown, fallback).astype("string"), counts
+
+
+def _outside(values: pd.Series, vocab) -> np.ndarray:
+    """Present values not in `vocab`; a categorical column judged on its categories."""
+    if not parse.is_categorical(values):
+        return (values.notna() & ~values.isin(vocab)).to_numpy(dtype=bool)
+    outside = ~values.cat.categories.isin(vocab)
+    return np.append(outside, False)[values.cat.codes.to_numpy()]  # code -1: missing
 
 
 def _set_aside(
