@@ -7,6 +7,8 @@ Each shortcut is checked here against the straightforward computation, edge case
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -82,6 +84,20 @@ def test_clean_text_of_a_categorical_stays_categorical_and_merges_categories():
     assert as_text.dtype == "string"
     expected = parse.clean_text(raw.astype("string"))
     pd.testing.assert_series_equal(as_text, expected, check_names=False)
+
+
+@given(st.lists(ID_TEXT, max_size=40), st.sampled_from(["", " 12", "1,05E+11", "12.0", "n/a"]))
+def test_numeric_ids_shortcut_matches_the_general_path(values, odd):
+    """Ids that Arrow casts to integers skip the text clean-up; with or without an odd value
+    in the column, the result is the general path's, for text and for a categorical."""
+    for column in (values, values + [odd]):
+        ids, bad = parse.parse_ids(_text(column))
+        with mock.patch.object(parse, "_casts", lambda *_: False):  # no shortcut
+            general, general_bad = parse.parse_ids(_text(column))
+        categorical, categorical_bad = parse.parse_ids(pd.Series(pd.Categorical(column)))
+        pd.testing.assert_series_equal(ids, general)
+        pd.testing.assert_series_equal(categorical, general)
+        assert bad.tolist() == general_bad.tolist() == categorical_bad.tolist()
 
 
 def test_parsers_give_the_same_rows_for_categoricals_and_text():

@@ -235,15 +235,16 @@ _SCI = re.compile(r"^[0-9]([.,][0-9]+)?[eE]\+?[0-9]+$")  # `1,05284E+11`: a Germ
 
 def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """IDs as strings. `1.05e+11` (an ID mangled by a spreadsheet) is bad; `123.0` becomes `123`."""
+    if is_categorical(values):  # (a Parquet export's) ids are too many to gain from categories
+        values = as_text(values)
+    bad = pd.Series(False, index=values.index)
+    if len(values) and pd.api.types.is_string_dtype(values):
+        work = blanks_null(arrow_text(values))
+        if _casts(work, pa.int64()):  # numbers (most CRM ids): nothing to strip, nothing mangled
+            return pd.Series(
+                _STRING.__from_arrow__(work), index=values.index, name=values.name
+            ), bad
     s = clean_text(values)
-    bad = pd.Series(False, index=s.index)
-    if len(s) and not is_categorical(s):
-        arr = arrow_text(s)
-        try:
-            pc.cast(arr, pa.int64())  # plain numbers (most CRM ids): nothing mangled
-            return s, bad
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
     # both spreadsheet manglings contain a decimal mark: look closer only at those ids
     dotted = holds(s, ".", ",")
     if dotted.any():
