@@ -29,6 +29,7 @@ from smk.io.salesforce import (
     CHANNEL_CAMPAIGN_TYPE,
     CHANNEL_LEAD_SOURCE,
     LEAD_SOURCE_CHANNEL,
+    _lookup,
     load_salesforce,
     salesforce_ids,
     write_salesforce,
@@ -432,6 +433,26 @@ def test_member_of_an_unknown_campaign_is_set_aside(tmp_path):
     assert any("no Campaign file" in w for w in crm.quality.warnings)
 
 
+def test_an_unreadable_response_date_is_set_aside_with_its_own_text(tmp_path, dl):
+    """Members' dates reach `assemble` as timestamps when all were read; one unreadable value
+    sends them as text, so that it is set aside with the text the export holds."""
+    for name in ("Lead.csv", "Contact.csv", "Campaign.csv"):
+        shutil.copy(FIXTURES / "dataloader" / name, tmp_path)
+    members = pd.read_csv(FIXTURES / "dataloader" / "CampaignMember.csv", dtype=str)
+    spoiled = members["Id"] == "00v5g00000MbCc3AAF"
+    members.loc[spoiled, "FirstRespondedDate"] = "26/02/2024 ??"
+    members.to_csv(tmp_path / "CampaignMember.csv", index=False)
+    crm = load_salesforce(tmp_path)
+    aside = crm.quality.set_aside("touchpoints")
+    bad = aside[aside["_reason"] == "unparseable occurred_at"]
+    assert bad["occurred_at"].tolist() == ["26/02/2024 ??"]
+    kept = dl.touchpoints[dl.touchpoints["touchpoint_id"] != sf("00v5g00000MbCc3")]
+    pd.testing.assert_frame_equal(
+        crm.touchpoints.drop(columns=["_file", "_row"], errors="ignore").reset_index(drop=True),
+        kept.drop(columns=["_file", "_row"], errors="ignore").reset_index(drop=True),
+    )
+
+
 def test_folder_without_salesforce_files_is_an_error(tmp_path):
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
     with pytest.raises(CRMExportError, match="no Salesforce export files"):
@@ -748,8 +769,8 @@ SF_TEXT = st.one_of(
 
 @given(st.lists(SF_TEXT, max_size=30), st.integers(1, 3))
 def test_salesforce_ids_match_the_one_at_a_time_rule(values, pieces):
-    """Arrow's pass over the distinct values gives what `salesforce_id18` gives value by
-    value (15/18 alphanumeric characters only), for text in several chunks."""
+    """The Arrow/NumPy pass gives what `salesforce_id18` gives value by value (15/18
+    alphanumeric characters only), for text in several chunks."""
     chunks = [pa.array(values[i::pieces], pa.large_string()) for i in range(pieces)]
     ordered = [v for i in range(pieces) for v in values[i::pieces]]
     text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
@@ -764,3 +785,21 @@ def test_salesforce_ids_match_the_one_at_a_time_rule(values, pieces):
 
     got = [None if pd.isna(v) else v for v in salesforce_ids(text)]
     assert got == [one(v) for v in ordered]
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d", ""])), max_size=30),
+    st.dictionaries(
+        st.one_of(st.none(), st.sampled_from(["a", "b", "", "x"])), st.text(max_size=3)
+    ),
+    st.integers(1, 3),
+)
+def test_lookup_matches_pandas_map(values, table, pieces):
+    """The Arrow lookup behind lead re-pointing and campaign names maps as `Series.map` does
+    (a missing key included), on text in several chunks."""
+    chunks = [pa.array(values[i::pieces], pa.large_string()) for i in range(pieces)]
+    text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
+    lookup = pd.Series(list(table.values()), index=pd.Index(list(table), dtype="string"))
+    lookup = lookup.astype("string")
+    want = text.map(lookup).astype("string")
+    pd.testing.assert_series_equal(_lookup(text, lookup), want, check_names=False)

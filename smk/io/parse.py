@@ -240,7 +240,7 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     bad = pd.Series(False, index=values.index)
     if len(values) and pd.api.types.is_string_dtype(values):
         work = blanks_null(arrow_text(values))
-        if _casts(work, pa.int64()):  # numbers (most CRM ids): nothing to strip, nothing mangled
+        if cast_or_none(work, pa.int64()) is not None:  # numbers: nothing to strip or mangled
             return pd.Series(
                 _STRING.__from_arrow__(work), index=values.index, name=values.name
             ), bad
@@ -597,9 +597,8 @@ def iso_target(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.DataType | No
     """`text` with empty cells null (no copy), and the timestamp type its values look like:
     naive or zoned ISO 8601, judged on a sample from all along the column; None if neither."""
     work = blanks_null(text)
-    step = max(1, work.num_chunks // 128)
-    sample = pa.chunked_array([c.slice(0, 4) for c in work.chunks[::step]], work.type)
-    return work, next((t for t in _ISO_TARGETS if _casts(sample.drop_null(), t)), None)
+    sample = _sample(work).drop_null()
+    return work, next((t for t in _ISO_TARGETS if _casts(sample, t)), None)
 
 
 def blanks_null(text: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -630,12 +629,35 @@ def _null_where(arr: pa.ChunkedArray, hit: np.ndarray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, arr.type)
 
 
+def cast_or_none(values: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray | None:
+    """`values` cast by Arrow to `target`, or None when a value does not cast.
+
+    A large column's sample is tried first: Arrow parses a whole chunk before it reports a
+    value it refuses, seconds for a ten-million-row chunk of ids that are not numbers.
+    """
+    if len(values) >= _LARGE and not _casts(_sample(values), target):
+        return None
+    try:
+        return values.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def _casts(values: pa.ChunkedArray, target: pa.DataType) -> bool:
     try:
         values.cast(target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True
+
+
+def _sample(values: pa.ChunkedArray, spots: int = 128, width: int = 4) -> pa.ChunkedArray:
+    """A few values from all along the column (zero-copy slices)."""
+    step = max(width, len(values) // spots)
+    return pa.chunked_array(
+        [c for at in range(0, len(values), step) for c in values.slice(at, width).chunks],
+        values.type,
+    )
 
 
 @on_uniques

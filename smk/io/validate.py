@@ -559,11 +559,8 @@ def _int_ids(*columns: pd.Series) -> list[np.ndarray] | None:
     out = []
     for col in columns:
         arr = parse.arrow_text(col)
-        try:
-            ints = pc.cast(arr, pa.int64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return None
-        if not parse.plain_decimals(arr):
+        ints = parse.cast_or_none(arr, pa.int64())
+        if ints is None or not parse.plain_decimals(arr):
             return None
         out.append(pc.fill_null(ints, -1).to_numpy())
     return out
