@@ -25,7 +25,9 @@ from smk.io.validate import (
     _int_ids,
     _int_is_in,
     _keep_rows,
+    _rows_of,
     _shared,
+    _strays,
     _take_rows,
     _vocabulary,
     assemble,
@@ -420,6 +422,50 @@ def test_duplicated_ints_of_nearly_sorted_ids_match_pandas(n, inserted):
     assert _duplicated_ints(ids).tolist() == want
     fast = _duplicated_nearly_sorted(ids)
     assert fast is None or fast.tolist() == want
+
+
+@given(st.integers(1, 60), st.sets(st.integers(0, 59)), st.data())
+def test_rows_of_positions_among_the_rest(n, gone, data):
+    """Positions among the rows left after taking some out, back to the rows themselves."""
+    gone = np.array(sorted(g for g in gone if g < n), dtype=np.int64)
+    rest = np.ones(n, dtype=bool)
+    rest[gone] = False
+    if not rest.any():
+        return
+    positions = np.array(
+        data.draw(st.lists(st.integers(0, int(rest.sum()) - 1), max_size=10)), dtype=np.int64
+    )
+    assert _rows_of(positions, gone).tolist() == np.flatnonzero(rest)[positions].tolist()
+
+
+def _strays_by_recomputing(ids: np.ndarray) -> np.ndarray | None:
+    """The plain rule `_strays` follows: take out the rows not above their predecessor,
+    recompute over all that is left, four rounds at most."""
+    rest = np.ones(len(ids), dtype=bool)
+    for _ in range(4):
+        kept = np.flatnonzero(rest)
+        ordered = ids[kept]
+        breaks = np.flatnonzero(ordered[1:] <= ordered[:-1]) + 1
+        if len(breaks) == 0:
+            return np.flatnonzero(~rest)
+        if (~rest).sum() + len(breaks) > 1000:
+            return None
+        rest[kept[breaks]] = False
+    return None
+
+
+@given(
+    st.integers(0, 300),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(-1, 320)), max_size=8),
+)
+def test_strays_match_recomputing_over_all_rows(n, inserted):
+    ids = list(range(1_000, 1_000 + 2 * n, 2))
+    for at, value in inserted:
+        ids.insert(min(at, len(ids)), value if value < 0 else 1_000 + value)
+    ids = np.array(ids, dtype=np.int64)
+    got, want = _strays(ids), _strays_by_recomputing(ids)
+    assert (got is None) == (want is None)
+    assert got is None or got.tolist() == want.tolist()
 
 
 def test_nearly_sorted_path_is_taken_for_rows_added_at_the_end():

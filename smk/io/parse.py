@@ -523,6 +523,8 @@ def parse_datetimes(
         return _parse_datetimes(values, options)
     stamps, rest = fast
     out = _localise(stamps, options.timezone)  # Arrow's ns cast refuses dates past 2262 itself
+    del stamps, fast  # `out` may share their buffer: with no other owner, setting rows in it
+    # below does not copy ten million timestamps first
     bad = np.zeros(len(values), dtype=bool)
     warnings: list[str] = []
     rows = np.flatnonzero(rest)

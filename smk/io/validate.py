@@ -256,8 +256,8 @@ def _keep_rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
             text = values.array.__arrow_array__()
             kept = _pieces(text, spans)
             columns[col] = pd.Series(ArrowStringArray(kept), index=index, name=col)
-        else:
-            columns[col] = values[mask].set_axis(index)
+        else:  # the array filtered, not the Series: its index is made once, above
+            columns[col] = pd.Series(values.array[mask], index=index, name=col)
     return pd.DataFrame(columns, index=index)
 
 
@@ -621,26 +621,48 @@ def _duplicated_nearly_sorted(ids: np.ndarray) -> np.ndarray | None:
     Without the rows that break the order the ids strictly increase, so every repeated id has
     a copy among those rows: only they and the ids equal to them need comparing.
     """
-    rest = np.ones(len(ids), dtype=bool)
-    ordered = ids
-    for _ in range(4):  # a row that repeats the one before a stray is out of order only after it
-        breaks = np.flatnonzero(ordered[1:] <= ordered[:-1]) + 1
-        if len(breaks) == 0:
-            break
-        rest[np.flatnonzero(rest)[breaks]] = False
-        if len(ids) - len(ordered) + len(breaks) > _FEW_ROWS:
-            return None
-        ordered = ids[rest]
-    else:
+    gone = _strays(ids)
+    if gone is None:
         return None
-    breaks = np.flatnonzero(~rest)
-    odd = ids[breaks]
+    ordered = np.delete(ids, gone)
+    odd = ids[gone]
     at = np.minimum(np.searchsorted(ordered, odd), max(len(ordered) - 1, 0))
     same = ordered[at] == odd if len(ordered) else np.zeros(len(odd), dtype=bool)
-    rows = np.union1d(breaks, np.flatnonzero(rest)[at[same]])  # sorted: first copy first
+    rows = np.union1d(gone, _rows_of(at[same], gone))  # sorted: first copy first
     out = np.zeros(len(ids), dtype=bool)
     out[rows] = pd.Index(ids[rows]).duplicated()
     return out
+
+
+def _strays(ids: np.ndarray) -> np.ndarray | None:
+    """The rows (sorted, at most `_FEW_ROWS`) without which `ids` strictly increase, or None.
+
+    A row not above the one before it goes; then the rows on either side of each gap are
+    compared, as they are neighbours now (a row that repeats the one before a stray is out of
+    order only then). Four rounds at most; only the first reads all the ids.
+    """
+    breaks = np.flatnonzero(ids[1:] <= ids[:-1]) + 1
+    gone = np.zeros(0, dtype=np.int64)
+    for _ in range(4):
+        if len(breaks) == 0:
+            return gone
+        if len(gone) + len(breaks) > _FEW_ROWS:
+            return None
+        gone = np.union1d(gone, breaks)
+        gap = np.diff(gone) > 1  # between two runs of consecutive gone rows
+        starts, stops = gone[np.r_[True, gap]], gone[np.r_[gap, True]] + 1
+        inside = (starts > 0) & (stops < len(ids))
+        before, after = starts[inside] - 1, stops[inside]
+        breaks = after[ids[after] <= ids[before]]
+    return None
+
+
+def _rows_of(positions: np.ndarray, gone: np.ndarray) -> np.ndarray:
+    """Rows of the table for `positions` in it without the (sorted) rows `gone`: each
+    position moves past the gone rows before it (`np.flatnonzero(rest)[positions]` without a
+    ten-million-row index)."""
+    before = gone - np.arange(len(gone))  # where each gone row would sit among the rest
+    return positions + np.searchsorted(before, positions, side="right")
 
 
 def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
