@@ -775,16 +775,36 @@ def test_salesforce_ids_match_the_one_at_a_time_rule(values, pieces):
     ordered = [v for i in range(pieces) for v in values[i::pieces]]
     text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
 
-    def one(v):
-        if v is None or not v.strip() or v.strip().lower() in {"nan", "null", "none"}:
-            return None
-        v = v.strip()
-        if len(v) in (15, 18) and v.isascii() and v.isalnum():
-            v = salesforce_id18(v[:15])
-        return None if v == "000000000000000AAA" else v
-
     got = [None if pd.isna(v) else v for v in salesforce_ids(text)]
-    assert got == [one(v) for v in ordered]
+    assert got == [_one_id(v) for v in ordered]
+
+
+def _one_id(v):
+    """The id rule, one value at a time."""
+    if v is None or not v.strip() or v.strip().lower() in {"nan", "null", "none"}:
+        return None
+    v = v.strip()
+    if len(v) in (15, 18) and v.isascii() and v.isalnum():
+        v = salesforce_id18(v[:15])
+    return None if v == "000000000000000AAA" else v
+
+
+ID18_TEXT = st.one_of(
+    st.none(),
+    st.text(alphabet="aB0zZ9qQ", min_size=18, max_size=18),
+    st.just("000000000000000AAA"),
+)
+
+
+@given(st.lists(ID18_TEXT, min_size=1, max_size=30), st.integers(1, 3), st.integers(0, 2))
+def test_chunks_of_18_character_ids_match_the_one_at_a_time_rule(values, pieces, cut):
+    """Chunks of 18-character ids only take a NumPy path on the Arrow buffers; chunks that
+    start inside a buffer (a slice) included."""
+    chunks = [pa.array(values[i::pieces], pa.large_string()) for i in range(pieces)]
+    text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
+    ordered = [v for i in range(pieces) for v in values[i::pieces]]
+    got = [None if pd.isna(v) else v for v in salesforce_ids(text.iloc[cut:])]
+    assert got == [_one_id(v) for v in ordered[cut:]]
 
 
 @given(

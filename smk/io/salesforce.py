@@ -598,12 +598,55 @@ def salesforce_ids(values: pd.Series) -> pd.Series:
 def _id18_where_ids(words: pa.Array) -> pa.Array | None:
     """`words` (large strings) with every 15/18-character alphanumeric one in its 18-character
     form and the empty-lookup id missing; None when no word looks like an id."""
+    fast = _id18_of_18s(words)
+    if fast is not None:
+        return fast
     length = pc.binary_length(words)
     looks = pc.and_(pc.ascii_is_alnum(words), pc.or_(pc.equal(length, 15), pc.equal(length, 18)))
     if not pc.any(looks).as_py():
         return None
     fixed = pc.replace_with_mask(words, looks, _id18_arrow(words.filter(looks)).cast(words.type))
     return pc.if_else(pc.equal(fixed, "000000000000000AAA"), None, fixed)
+
+
+_ALNUM = np.zeros(256, dtype=bool)
+_ALNUM[[*range(48, 58), *range(65, 91), *range(97, 123)]] = True
+_EMPTY_LOOKUP = np.frombuffer(b"000000000000000AAA", dtype=np.uint8)
+
+
+def _id18_of_18s(words: pa.Array) -> pa.Array | None:
+    """`_id18_where_ids` of a chunk whose present values all have 18 alphanumeric characters
+    (a Data Loader export's ids), in NumPy on the chunk's buffers: a tenth of the time of the
+    Arrow passes. None for any other chunk."""
+    if not pa.types.is_large_string(words.type) or words.null_count == len(words):
+        return None
+    off = np.frombuffer(words.buffers()[1], dtype=np.int64)
+    off = off[words.offset : words.offset + len(words) + 1]
+    length = np.diff(off)
+    present = words.is_valid().to_numpy(zero_copy_only=False)
+    if (length[present] != 18).any() or length[~present].any():
+        return None
+    body = np.frombuffer(words.buffers()[2], dtype=np.uint8)[off[0] : off[-1]].reshape(-1, 18)
+    if not _ALNUM[body].all():
+        return None
+    whole = body.copy()
+    whole[:, 15:] = _suffixes(body[:, :15])
+    keep = present.copy()
+    keep[np.flatnonzero(present)[(whole == _EMPTY_LOOKUP).all(axis=1)]] = False
+    validity = None if keep.all() else pa.array(keep).buffers()[1]
+    buffers = [validity, pa.py_buffer(off - off[0]), pa.py_buffer(whole)]
+    return pa.Array.from_buffers(
+        pa.large_string(), len(words), buffers, null_count=int((~keep).sum())
+    )
+
+
+def _suffixes(heads: np.ndarray) -> np.ndarray:
+    """The 3 checksum characters of ids from their first 15 ASCII bytes (rows of `heads`)."""
+    upper = ((heads >= ord("A")) & (heads <= ord("Z"))).reshape(-1, 3, 5)
+    bits = np.zeros(upper.shape[:2], dtype=np.uint8)  # one 5-bit number per 5-character chunk
+    for i in range(5):  # in bytes: a product in int64 took 1.2 GB for ten million ids
+        bits |= upper[:, :, i].astype(np.uint8) << i
+    return np.frombuffer(_SF_SUFFIX.encode("ascii"), dtype=np.uint8)[bits]
 
 
 def _id18(ids: np.ndarray) -> np.ndarray:
@@ -621,13 +664,8 @@ def _id18_arrow(ids: pa.Array) -> pa.Array:
     heads = pc.utf8_slice_codeunits(ids.cast(pa.string()), 0, 15)
     offsets = np.frombuffer(heads.buffers()[1], dtype=np.int32)[heads.offset :][: len(heads) + 1]
     data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    chars = data.reshape(-1, 3, 5)  # the callers pass 15/18-character alphanumeric ids only
-    upper = (chars >= ord("A")) & (chars <= ord("Z"))
-    bits = np.zeros(chars.shape[:2], dtype=np.uint8)  # one 5-bit number per 5-character chunk
-    for i in range(5):  # in bytes: a product in int64 took 1.2 GB for ten million ids
-        bits |= upper[:, :, i].astype(np.uint8) << i
-    suffix = np.frombuffer(_SF_SUFFIX.encode("ascii"), dtype=np.uint8)[bits]
-    whole = np.concatenate([data.reshape(-1, 15), suffix], axis=1)  # 18 ASCII bytes per id
+    heads15 = data.reshape(-1, 15)  # the callers pass 15/18-character alphanumeric ids only
+    whole = np.concatenate([heads15, _suffixes(heads15)], axis=1)  # 18 ASCII bytes per id
     n = len(whole)
     offsets18 = pa.py_buffer(np.arange(0, 18 * n + 1, 18, dtype=np.int32).tobytes())
     return pa.StringArray.from_buffers(n, offsets18, pa.py_buffer(whole.tobytes()))
