@@ -103,7 +103,7 @@ def by_category(func, values: pd.Series, *args, **kwargs):
             part = _plain_mask(part)
         if part.dtype == bool:
             rows = np.append(part.to_numpy(), False)[codes]
-            return pd.Series(rows, index=values.index, name=values.name)
+            return pd.Series(rows, index=values.index, name=values.name, copy=False)
         if pd.api.types.is_string_dtype(part) or part.dtype == object:
             new_codes, new_categories = pd.factorize(part, use_na_sentinel=True)
             # at most as many new categories as old ones: the old codes' dtype holds them
@@ -568,7 +568,7 @@ def _iso_by_arrow(
     stamps = pa.chunked_array(pieces, target)
     if target.tz is None and timezone == "UTC":  # naive values in UTC: no DST to resolve
         stamps = stamps.cast(pa.timestamp("ns", tz="UTC"))
-    return pd.Series(stamps.to_pandas().array, index=values.index), refused
+    return pd.Series(stamps.to_pandas().array, index=values.index, copy=False), refused
 
 
 def _cast_refusing(

@@ -257,7 +257,7 @@ def _keep_rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
             kept = _pieces(text, spans)
             columns[col] = pd.Series(ArrowStringArray(kept), index=index, name=col)
         else:  # the array filtered, not the Series: its index is made once, above
-            columns[col] = pd.Series(values.array[mask], index=index, name=col)
+            columns[col] = pd.Series(values.array[mask], index=index, name=col, copy=False)
     return pd.DataFrame(columns, index=index)
 
 
