@@ -7,6 +7,7 @@ Each shortcut is checked here against the straightforward computation, edge case
 
 from __future__ import annotations
 
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import smk
 from smk.io import parse
 from smk.io.mapping import _same_categories, translate
 from smk.io.validate import (
@@ -115,6 +117,22 @@ def test_cast_or_none_screens_by_a_sample_but_decides_on_every_value(at, odd, pi
     got = parse.cast_or_none(text, pa.int64())
     assert (got is None) == (want is None)
     assert got is None or got.equals(want)
+
+
+def test_int_ids_are_remembered_while_their_text_lives_and_forgotten_after_a_load():
+    text = parse.arrow_text(_text([str(i) for i in range(10)] + [None]))
+    first = parse.int_ids(text)
+    assert first.to_pylist() == [*range(10), None]
+    assert parse.int_ids(text) is first  # the same cast, not a new one
+    assert parse.int_ids(parse.arrow_text(_text(["x", "1"]))) is None  # not numbers
+    key = id(text)
+    del text
+    assert key not in parse._INT_IDS  # gone with its text
+    kept = parse.arrow_text(_text(["1", "2"]))
+    parse.int_ids(kept)
+    smk.load(Path(__file__).parent.parent / "data" / "sample" / "hubspot")
+    assert parse._INT_IDS == {}  # a load ends with nothing remembered
+    assert parse.int_ids(kept).to_pylist() == [1, 2]
 
 
 def test_parsers_give_the_same_rows_for_categoricals_and_text():

@@ -8,6 +8,7 @@ values, never bad. Callers set the bad rows aside with a reason; nothing is drop
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -240,7 +241,7 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     bad = pd.Series(False, index=values.index)
     if len(values) and pd.api.types.is_string_dtype(values):
         work = blanks_null(arrow_text(values))
-        if cast_or_none(work, pa.int64()) is not None:  # numbers: nothing to strip or mangled
+        if int_ids(work) is not None:  # numbers: nothing to strip or mangled
             return pd.Series(
                 _STRING.__from_arrow__(work), index=values.index, name=values.name
             ), bad
@@ -643,6 +644,29 @@ def cast_or_none(values: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArra
         return values.cast(target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+
+
+#: int64 casts of id columns, by the identity of their Arrow text (immutable): a load asks for
+#: the same ids up to four times (typing, duplicates, lookups). An entry goes when its text
+#: does, or when the load ends (`forget_int_ids`).
+_INT_IDS: dict[int, pa.ChunkedArray] = {}
+
+
+def int_ids(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """`text` cast to int64 (`cast_or_none`), remembered while `text` lives."""
+    key = id(text)
+    ints = _INT_IDS.get(key)
+    if ints is None:
+        ints = cast_or_none(text, pa.int64())
+        if ints is not None:
+            _INT_IDS[key] = ints
+            weakref.finalize(text, _INT_IDS.pop, key, None)
+    return ints
+
+
+def forget_int_ids() -> None:
+    """Drop the remembered casts (the end of a load: the model keeps its text, not these)."""
+    _INT_IDS.clear()
 
 
 def _casts(values: pa.ChunkedArray, target: pa.DataType) -> bool:

@@ -127,6 +127,7 @@ def assemble(
         if acc is not None:
             acc.loaded = len(tables[name])
             tables[name] = tables[name].reset_index(drop=True)
+    parse.forget_int_ids()  # the model keeps its ids as text only
     quality.check()
     return CRM(**tables, quality=quality, source=source, format=format)
 
@@ -559,7 +560,7 @@ def _int_ids(*columns: pd.Series) -> list[np.ndarray] | None:
     out = []
     for col in columns:
         arr = parse.arrow_text(col)
-        ints = parse.cast_or_none(arr, pa.int64())
+        ints = parse.int_ids(arr)
         if ints is None or not parse.plain_decimals(arr):
             return None
         out.append(pc.fill_null(ints, -1).to_numpy())
