@@ -426,16 +426,23 @@ def test_shared_emails_match_pandas(values, pieces):
     assert _shared(key).tolist() == (want_key.notna() & want_key.duplicated(keep=False)).tolist()
 
 
-@given(
-    st.integers(0, 300),
-    st.lists(st.tuples(st.integers(0, 400), st.integers(-1, 320)), max_size=8),
-)
-def test_duplicated_ints_of_nearly_sorted_ids_match_pandas(n, inserted):
+def _nearly_sorted(n: int, inserted: list[tuple[int, int]]) -> np.ndarray:
     """Ids in order but for a few rows put in anywhere (repeats, missing = -1, strays)."""
     ids = list(range(1_000, 1_000 + 2 * n, 2))
     for at, value in inserted:
         ids.insert(min(at, len(ids)), value if value < 0 else 1_000 + value)
-    ids = np.array(ids, dtype=np.int64)
+    return np.array(ids, dtype=np.int64)
+
+
+NEARLY_SORTED = st.builds(
+    _nearly_sorted,
+    st.integers(0, 300),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(-1, 320)), max_size=8),
+)
+
+
+@given(NEARLY_SORTED)
+def test_duplicated_ints_of_nearly_sorted_ids_match_pandas(ids):
     want = pd.Series(ids).duplicated().tolist()
     assert _duplicated_ints(ids).tolist() == want
     fast = _duplicated_nearly_sorted(ids)
@@ -472,15 +479,8 @@ def _strays_by_recomputing(ids: np.ndarray) -> np.ndarray | None:
     return None
 
 
-@given(
-    st.integers(0, 300),
-    st.lists(st.tuples(st.integers(0, 400), st.integers(-1, 320)), max_size=8),
-)
-def test_strays_match_recomputing_over_all_rows(n, inserted):
-    ids = list(range(1_000, 1_000 + 2 * n, 2))
-    for at, value in inserted:
-        ids.insert(min(at, len(ids)), value if value < 0 else 1_000 + value)
-    ids = np.array(ids, dtype=np.int64)
+@given(NEARLY_SORTED)
+def test_strays_match_recomputing_over_all_rows(ids):
     got, want = _strays(ids), _strays_by_recomputing(ids)
     assert (got is None) == (want is None)
     assert got is None or got.tolist() == want.tolist()
