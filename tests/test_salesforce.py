@@ -453,6 +453,24 @@ def test_an_unreadable_response_date_is_set_aside_with_its_own_text(tmp_path, dl
     )
 
 
+def test_campaign_types_are_translated_per_campaign_for_its_members(tmp_path, dl):
+    """Channel and default touch type come from the member's campaign; a type outside the
+    mapping is kept and `assemble` maps it to 'other' with a warning."""
+    for name in ("Lead.csv", "Contact.csv", "CampaignMember.csv"):
+        shutil.copy(FIXTURES / "dataloader" / name, tmp_path)
+    campaigns = pd.read_csv(FIXTURES / "dataloader" / "Campaign.csv", dtype=str)
+    campaigns.loc[campaigns["Name"] == "February Newsletter", "Type"] = "Podcast"
+    campaigns.to_csv(tmp_path / "Campaign.csv", index=False)
+    crm = load_salesforce(tmp_path)
+    got = crm.touchpoints.set_index("touchpoint_id")["channel"]
+    want = dl.touchpoints.set_index("touchpoint_id")["channel"]
+    newsletter = dl.touchpoints.set_index("touchpoint_id")["campaign"] == "February Newsletter"
+    assert newsletter.any()
+    assert (got[newsletter[newsletter].index] == "other").all()
+    assert got[~newsletter].to_dict() == want[~newsletter].to_dict()
+    assert any("'Podcast'" in w for w in crm.quality.warnings)
+
+
 def test_folder_without_salesforce_files_is_an_error(tmp_path):
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
     with pytest.raises(CRMExportError, match="no Salesforce export files"):

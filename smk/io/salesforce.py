@@ -1216,23 +1216,28 @@ def _touchpoints(
     campaign_id = _col(m, "CampaignId")
     status_touch = translate(_col(m, "Status"), MEMBER_STATUS_TOUCH)
     status_touch = status_touch.where(status_touch.isin(TOUCH_TYPES))
+    to_channel = {k: c for k, (c, _) in CAMPAIGN_TYPES.items()}
+    to_touch = {k: t for k, (_, t) in CAMPAIGN_TYPES.items()}
     if campaigns is not None:
         c = campaigns[_ok(campaigns)].drop_duplicates("Id").set_index("Id")
-        ctype = _lookup(campaign_id, _col(c, "Type"))
+        # translated on the campaigns, then looked up for the members (not 10M translations)
+        types = _col(c, "Type")
+        ctype = _lookup(campaign_id, types)
         name = _lookup(campaign_id, _col(c, "Name"))
+        channel = _lookup(campaign_id, translate(types, to_channel))
+        default_touch = _lookup(campaign_id, translate(types, to_touch))
         known = campaign_id.isin(c.index)
     else:
         ctype = pd.Series(pd.NA, index=m.index, dtype="string")
         name = campaign_id
+        channel, default_touch = ctype, ctype
         known = pd.Series(True, index=m.index)
         if ok.any():
             warnings.append(
                 "touchpoints: the export has no Campaign file, so campaign members have channel "
                 "'other' and their CampaignId as campaign name"
             )
-    channel = translate(ctype, {k: c for k, (c, _) in CAMPAIGN_TYPES.items()})
     channel = channel.fillna("other")  # unknown types stay as they are: `assemble` warns
-    default_touch = translate(ctype, {k: t for k, (_, t) in CAMPAIGN_TYPES.items()})
     default_touch = default_touch.where(default_touch.isin(TOUCH_TYPES), "other")
     m["touchpoint_id"] = _col(m, "Id")
     m["contact_id"] = _through(contact, lead_map)
