@@ -9,7 +9,6 @@ from smk.io.parse import (
     DateOptions,
     currency_symbols,
     detect_decimal,
-    normalise_salesforce_ids,
     parse_bools,
     parse_datetimes,
     parse_ids,
@@ -18,6 +17,7 @@ from smk.io.parse import (
     parse_numbers,
     salesforce_id18,
 )
+from smk.io.salesforce import salesforce_ids
 
 
 def S(*values: object) -> pd.Series:
@@ -126,7 +126,7 @@ def test_salesforce_id18_matches_hand_computed_suffix(id15: str, id18: str) -> N
 
 
 def test_salesforce_ids_15_and_18_characters_normalise_equal() -> None:
-    ids = normalise_salesforce_ids(
+    ids = salesforce_ids(
         S("001A0000006Vm9r", "001A0000006Vm9rIAC", "001A0000006Vm9riac", "001a0000006vm9r")
     )
     assert ids.iloc[0] == ids.iloc[1] == ids.iloc[2] == "001A0000006Vm9rIAC"
@@ -135,7 +135,7 @@ def test_salesforce_ids_15_and_18_characters_normalise_equal() -> None:
 
 
 def test_salesforce_empty_lookup_is_missing() -> None:
-    ids = normalise_salesforce_ids(S("000000000000000AAA", "", "003ABCDEFGHIJKL"))
+    ids = salesforce_ids(S("000000000000000AAA", "", "003ABCDEFGHIJKL"))
     assert ids.isna().tolist() == [True, True, False]
 
 

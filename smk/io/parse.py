@@ -289,20 +289,6 @@ def salesforce_id18(value: str) -> str:
     return value + suffix
 
 
-def normalise_salesforce_ids(values: pd.Series) -> pd.Series:
-    """15- and 18-character Salesforce IDs to one 18-character form (`000000000000000AAA` -> NA)."""
-    s = clean_text(values)
-    mask = s.notna() & (s.str.len() == 15)
-    if mask.any():
-        s = s.copy()
-        s[mask] = [salesforce_id18(v) for v in s[mask]]
-    # 18-char IDs are case-insensitive in their suffix: keep the first 15 chars, rebuild suffix.
-    long = s.notna() & (s.str.len() == 18)
-    if long.any():
-        s[long] = [salesforce_id18(v[:15]) for v in s[long]]
-    return s.mask(s.str.fullmatch("0{15}AAA").fillna(False).astype(bool))
-
-
 # ---------------------------------------------------------------- numbers
 _CURRENCY = re.compile(r"[€$£¥₹]|\b(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|CAD|AUD|INR)\b", re.I)
 _CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR"}

@@ -568,7 +568,6 @@ _SIGNATURES: tuple[tuple[str, set[str]], ...] = (
     ("Account", {"account id", "account name"}),
 )
 _IGNORED_FILES = {"idmap", "smkmapping"}
-_ID_RE = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _MERGED = "converted lead merged into contact"
 
