@@ -276,6 +276,55 @@ def test_clean_text_matches_strip_and_null_markers(values, start):
     pd.testing.assert_series_equal(parse.clean_text(s), want, check_names=False)
 
 
+def _arrow_pieces(values: list, cuts: list[int], wide: bool, skip: int) -> pa.ChunkedArray:
+    """`values` as Arrow text in chunks cut at `cuts`, each chunk a slice `skip` values into
+    a longer array (a non-zero offset, other values' bytes before and after it)."""
+    kind = pa.large_string() if wide else pa.string()
+    bounds = [0, *sorted({min(c, len(values)) for c in cuts}), len(values)]
+    chunks = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        padded = ["; .x"] * skip + values[a:b] + [" ;,"]
+        chunks.append(pa.array(padded, kind).slice(skip, b - a))
+    return pa.chunked_array(chunks, kind)
+
+
+def _edge_char(ch: str) -> bool:
+    return ch != ch.strip() or not ch.isascii()
+
+
+SCREENED = st.one_of(TEXT, st.sampled_from(["12;13", "1.5", "7,0", "123", "a;", ";"]))
+
+
+@given(
+    st.lists(SCREENED, max_size=30),
+    st.lists(st.integers(0, 30), max_size=3),
+    st.booleans(),
+    st.integers(0, 2),
+)
+def test_byte_screens_match_arrow_string_functions(values, cuts, wide, skip):
+    """`holds`, `blanks_null` and the trim screen read raw bytes; they agree with Arrow's
+    own string functions on chunked, sliced, wide and narrow text with nulls."""
+    arr = _arrow_pieces(values, cuts, wide, skip)
+    text = pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.large_string())))
+    for marks in ([";"], [".", ","], ["é"]):
+        want = np.zeros(len(values), dtype=bool)
+        for mark in marks:
+            want |= parse._true(pa.compute.match_substring(arr, mark))
+        assert parse.holds(text, *marks).tolist() == want.tolist()
+    empty = parse._true(pa.compute.equal(arr, ""))
+    assert parse._empty(arr).tolist() == empty.tolist()
+    nulls = arr.is_null().to_numpy(zero_copy_only=False)
+    assert (
+        parse.blanks_null(arr).is_null().to_numpy(zero_copy_only=False).tolist()
+        == (empty | nulls).tolist()
+    )
+    present = [v for v in values if v is not None]
+    edgy = any(v and (_edge_char(v[0]) or _edge_char(v[-1])) for v in present)
+    ends, shortest = parse._edges(arr)
+    assert ends or not edgy  # a cautious screen: it may look closer, it never misses one
+    assert shortest == min((len(v.encode()) for v in present), default=np.iinfo(np.int64).max)
+
+
 # ---------------------------------------------------------------- cutting rows
 def _mixed_frame(n: int) -> pd.DataFrame:
     chunks = [pa.array([f"id-{i}" for i in range(k, k + 700)]) for k in range(0, n, 700)]

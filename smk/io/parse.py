@@ -192,6 +192,9 @@ def _edges(arr: pa.ChunkedArray) -> tuple[bool, int]:
         filled = length > 0
         if edgy or not filled.any():
             continue
+        span = body[start[0] : start[-1] + length[-1]]  # every present value's bytes
+        if span.min() > 32 and span.max() < 0x80:  # no white space or non-ASCII byte at all
+            continue
         first = body[start[filled]]
         last = body[start[filled] + length[filled] - 1]
         edgy = bool(_EDGE_BYTE[first].any() or _EDGE_BYTE[last].any())
@@ -211,15 +214,57 @@ def plain_decimals(arr: pa.ChunkedArray) -> bool:
     return True
 
 
+def _spans(arr: pa.ChunkedArray):
+    """Per chunk of a string column, the data bytes its values lie in (a view of the Arrow
+    buffer; any bytes of null values in between included, which only widens a screen)."""
+    for chunk in arr.chunks:
+        _validity, offsets, data = chunk.buffers()
+        if data is None or not len(chunk):
+            continue
+        off = np.frombuffer(offsets, np.int64 if _wide(chunk.type) else np.int32)
+        yield np.frombuffer(data, np.uint8)[off[chunk.offset] : off[chunk.offset + len(chunk)]]
+
+
+def _wide(kind: pa.DataType) -> bool:
+    return pa.types.is_large_string(kind) or pa.types.is_large_binary(kind)
+
+
+def _holds_none(arr: pa.ChunkedArray, marks: tuple[str, ...]) -> bool:
+    """True when no value holds any of `marks`, told from the raw bytes (no string is built);
+    False when one may. Only one-byte ASCII marks are screened: in UTF-8, their byte never
+    occurs inside another character's encoding."""
+    if not all(len(m) == 1 and ord(m) < 0x80 for m in marks):
+        return False
+    codes = [ord(m) for m in marks]
+    for span in _spans(arr):
+        if not len(span):
+            continue
+        low, high = int(span.min()), int(span.max())
+        if any(low <= c <= high and (span == c).any() for c in codes):
+            return False
+    return True
+
+
+def _empty(arr: pa.ChunkedArray) -> np.ndarray:
+    """Present values that are the empty string, told from the offsets (no string compared)."""
+    parts = []
+    for chunk in arr.chunks:
+        off = np.frombuffer(chunk.buffers()[1], np.int64 if _wide(chunk.type) else np.int32)
+        empty = np.diff(off[chunk.offset : chunk.offset + len(chunk) + 1]) == 0
+        if chunk.null_count:
+            empty &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        parts.append(empty)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
 def _value_bytes(arr: pa.ChunkedArray):
     """Per chunk of a string column with present values: their start offsets and byte lengths,
     and the chunk's data bytes (views of the Arrow buffers)."""
     for chunk in arr.chunks:
         if len(chunk) == chunk.null_count:
             continue
-        wide = pa.types.is_large_string(chunk.type)
         _validity, offsets, data = chunk.buffers()
-        off = np.frombuffer(offsets, np.int64 if wide else np.int32)
+        off = np.frombuffer(offsets, np.int64 if _wide(chunk.type) else np.int32)
         off = off[chunk.offset : chunk.offset + len(chunk) + 1]
         length = np.diff(off)
         off = off[:-1]
@@ -266,6 +311,8 @@ def holds(s: pd.Series, *marks: str) -> pd.Series:
     if is_categorical(s):
         return by_category(holds, s, *marks)
     text = arrow_text(s)
+    if _holds_none(text, marks):  # the usual case, told from the bytes
+        return pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
     found = pc.match_substring(text, marks[0])
     for mark in marks[1:]:
         found = pc.or_(found, pc.match_substring(text, mark))
@@ -592,6 +639,8 @@ def iso_target(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.DataType | No
 
 def blanks_null(text: pa.ChunkedArray) -> pa.ChunkedArray:
     """`text` with its empty cells null, without a copy of the text."""
+    if pa.types.is_string(text.type) or pa.types.is_large_string(text.type):
+        return _null_where(text, _empty(text))
     return _null_where(text, _true(pc.equal(text, "")))
 
 
