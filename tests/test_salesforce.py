@@ -12,6 +12,7 @@ Data Loader files re-saved by a US Excel (`lead_export.csv`, Windows-1252, CRLF,
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import smk
+from smk import config
 from smk.errors import CRMExportError
 from smk.io import detect_format
+from smk.io import salesforce as salesforce_module
 from smk.io.parse import salesforce_id18
 from smk.io.salesforce import (
     CAMPAIGN_TYPES,
@@ -30,6 +33,7 @@ from smk.io.salesforce import (
     CHANNEL_LEAD_SOURCE,
     LEAD_SOURCE_CHANNEL,
     _lookup,
+    _Positions,
     load_salesforce,
     salesforce_ids,
     write_salesforce,
@@ -471,6 +475,82 @@ def test_campaign_types_are_translated_per_campaign_for_its_members(tmp_path, dl
     assert any("'Podcast'" in w for w in crm.quality.warnings)
 
 
+class _OneThread:
+    """An executor that runs each job when it is submitted: a one-thread load."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def submit(self, func, *args):
+        done = Future()
+        try:
+            done.set_result(func(*args))
+        except Exception as exc:  # handed to whoever asks for the result, as a pool does
+            done.set_exception(exc)
+        return done
+
+
+def _loads_one_and_two_threads(folder: Path, monkeypatch, **kwargs):
+    threaded = smk.load(folder, **kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(salesforce_module, "ThreadPoolExecutor", _OneThread)
+        serial = smk.load(folder, **kwargs)
+    for name, frame in serial.tables().items():
+        pd.testing.assert_frame_equal(threaded.tables()[name], frame)
+        pd.testing.assert_frame_equal(
+            threaded.quality.set_aside(name), serial.quality.set_aside(name)
+        )
+    assert threaded.quality.warnings == serial.quality.warnings
+    return threaded
+
+
+@pytest.mark.parametrize("folder", ["dataloader", "report", "sample"])
+def test_two_thread_load_matches_a_one_thread_load(folder, monkeypatch):
+    """Campaign members are read and made touchpoints on a second thread (the sample's
+    largest file; the fixtures' largest is the Lead file): the CRM, its set-aside rows and its
+    warnings are those of a load that does everything on one thread."""
+    path = config.SAMPLE_SALESFORCE if folder == "sample" else FIXTURES / folder
+    _loads_one_and_two_threads(path, monkeypatch, timezone=NY if folder == "report" else None)
+
+
+def test_warnings_of_both_threads_come_in_one_thread_order(tmp_path, monkeypatch):
+    """Files, then touchpoints, then the dates of deals and people, then those of activities
+    (an Excel re-save without its Campaign file, with a stray file beside it)."""
+    for path in (FIXTURES / "excel_us").iterdir():
+        if path.name != "campaign_export.csv":
+            shutil.copy(path, tmp_path)
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
+    warnings = _loads_one_and_two_threads(tmp_path, monkeypatch).quality.warnings
+    assert warnings[0].startswith("notes.csv: not a Salesforce object file")
+    assert "no Campaign file" in warnings[1]
+    assert warnings[2].startswith("Opportunity.CreatedDate")
+    assert warnings[-1].startswith("Event.ActivityDate")
+
+
+@pytest.mark.parametrize("broken", [(), ("Campaign",), ("Lead",), ("Campaign", "Lead")])
+def test_errors_name_the_first_bad_file_whichever_thread_read_it(tmp_path, broken):
+    """The largest file (here the campaign members, missing CampaignId) is read on another
+    thread; the error is still that of the first bad file in file order."""
+    for name in ("Campaign.csv", "Lead.csv"):
+        frame = pd.read_csv(FIXTURES / "dataloader" / name, dtype=str)
+        if name[:-4] in broken:
+            frame = frame.drop(columns="Id" if name == "Campaign.csv" else "LastName")
+        frame.to_csv(tmp_path / name, index=False)
+    members = pd.read_csv(FIXTURES / "dataloader" / "CampaignMember.csv", dtype=str)
+    members = pd.concat([members] * 10).drop(columns="CampaignId")  # the largest file
+    members.to_csv(tmp_path / "CampaignMember.csv", index=False)
+    first = "Campaign.csv" if "Campaign" in broken else "CampaignMember.csv"
+    with pytest.raises(CRMExportError) as err:
+        load_salesforce(tmp_path)
+    assert Path(err.value.file).name == first
+
+
 def test_folder_without_salesforce_files_is_an_error(tmp_path):
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
     with pytest.raises(CRMExportError, match="no Salesforce export files"):
@@ -841,3 +921,10 @@ def test_lookup_matches_pandas_map(values, table, pieces):
     lookup = lookup.astype("string")
     want = text.map(lookup).astype("string")
     pd.testing.assert_series_equal(_lookup(text, lookup), want, check_names=False)
+    # one lookup, several columns taken (campaign type, name, channel) and the found mask
+    positions = _Positions(text, lookup.index)
+    other = lookup.str.upper()
+    pd.testing.assert_series_equal(
+        positions.take(other), text.map(other).astype("string"), check_names=False
+    )
+    assert positions.found().tolist() == text.isin(lookup.index).tolist()

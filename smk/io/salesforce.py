@@ -72,6 +72,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -797,27 +798,42 @@ def _for_assemble(parsed: pd.Series, raw: pd.Series) -> pd.Series:
 
 
 # ----------------------------------------------------------------------------- reading
-def _read_export(source: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:
-    """Every recognised file of the export, mapped to API-named columns, per object."""
+def _read_export(
+    source: Path, warnings: list[str], pool: Executor | None = None
+) -> dict[str, pd.DataFrame | _Apart]:
+    """Every recognised file of the export, mapped to API-named columns, per object.
+
+    With a `pool`, the largest file is read on it while the others are read here; when it is
+    its object's only file, that object is also cleaned there (an `_Apart`).
+    Warnings and errors are those of reading the files one by one, in the same order.
+    """
     if not source.exists():
         raise CRMExportError("no such file or folder", file=str(source))
     candidates = [source] if source.is_file() else data_files(source)
-    found: dict[str, list[pd.DataFrame]] = {}
-    for path in candidates:
-        stem = re.sub(r"[^a-z0-9]", "", path.stem.lower())
-        if stem in _IGNORED_FILES:
-            continue
-        name = _object_of_name(path)
-        frame = fileio.read_any(path)
-        if name is None:
-            name = _object_of_headers(frame)
+    paths = [
+        p for p in candidates if re.sub(r"[^a-z0-9]", "", p.stem.lower()) not in _IGNORED_FILES
+    ]
+    apart = max(paths, key=lambda p: p.stat().st_size) if pool and len(paths) > 1 else None
+    apart_name = _object_of_name(apart) if apart is not None else None
+    alone = apart_name is not None and [_object_of_name(p) for p in paths].count(apart_name) == 1
+    future = pool.submit(_read_object, apart, alone) if apart is not None else None
+    results = {p: _attempt(_read_object, p) for p in paths if p != apart}
+    if future is not None:
+        bad = [p for p in paths if isinstance(results.get(p), Exception)]
+        outcome = (apart_name, None)
+        if not alone or (bad and paths.index(apart) < paths.index(bad[0])):
+            outcome = _attempt(future.result)  # needed now: its object, or its error first
+        # else its read is still going on (an error of it is raised by `_settled`)
+        if alone and not isinstance(outcome, Exception):
+            outcome = (apart_name, _Apart(future))
+        results[apart] = outcome
+    found: dict[str, list] = {}
+    for path in paths:  # in file order, as if read one by one: first error, warnings
+        name, frame = _outcome(results.pop(path))
         if name is None:
             warnings.append(f"{path.name}: not a Salesforce object file this loader reads; ignored")
             continue
-        spec = _OBJECTS[name]
-        mapped = map_frame(frame, spec.table, spec.mapping, path)
-        _check_columns(mapped, name, spec, path, frame)
-        found.setdefault(name, []).append(mapped)
+        found.setdefault(name, []).append(frame)
     if not found:
         raise CRMExportError(
             "no Salesforce export files found (expected Lead.csv, Contact.csv, Account.csv, "
@@ -826,11 +842,66 @@ def _read_export(source: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:
             found_columns=[p.name for p in candidates],
             found_label="Files found",
         )
-    objects = {}
+    objects: dict[str, pd.DataFrame | _Apart] = {}
     for name, frames in found.items():
+        if isinstance(frames[0], _Apart):  # cleaned where it was read
+            objects[name] = frames[0]
+            continue
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         objects[name] = _clean_rows(frame.reset_index(drop=True), _OBJECTS[name])
     return objects
+
+
+@dataclass
+class _Apart:
+    """An object read and cleaned on the other thread (`_read_object`'s future)."""
+
+    future: Future
+
+    def result(self) -> pd.DataFrame:
+        return self.future.result()[1]
+
+
+def _read_object(path: Path, clean: bool = False) -> tuple[str | None, pd.DataFrame | None]:
+    """(object, frame) of one file: read, mapped to API names and checked; also cleaned when
+    `clean` (the object's only file). (None, None) for a file of no object this loader reads."""
+    name = _object_of_name(path)
+    frame = fileio.read_any(path)
+    if name is None:
+        name = _object_of_headers(frame)
+    if name is None:
+        return None, None
+    spec = _OBJECTS[name]
+    mapped = map_frame(frame, spec.table, spec.mapping, path)
+    _check_columns(mapped, name, spec, path, frame)
+    return name, _clean_rows(mapped, spec) if clean else mapped
+
+
+def _attempt(func, *args):
+    """`func(*args)`, or the exception it raised (re-raised later, in file order)."""
+    try:
+        return func(*args)
+    except Exception as exc:  # noqa: BLE001 - handed on unchanged by `_outcome`
+        return exc
+
+
+def _outcome(result):
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _settled(objects: dict[str, pd.DataFrame | _Apart]) -> None:
+    """Wait for the object read on the other thread; its read error, if any, is raised."""
+    for value in objects.values():
+        if isinstance(value, _Apart):
+            value.result()
+
+
+def _now(objects: dict[str, pd.DataFrame | _Apart], name: str) -> pd.DataFrame | None:
+    """An object's frame, waiting for it if it is being read on the other thread."""
+    value = objects.get(name)
+    return value.result() if isinstance(value, _Apart) else value
 
 
 def _check_columns(
@@ -852,7 +923,7 @@ def _clean_rows(frame: pd.DataFrame, spec: _Object) -> pd.DataFrame:
 
     (Report footers and ragged lines were already marked by `map_frame`.)
     """
-    frame["_reason"] = frame["_reason"].astype("string")
+    frame["_reason"] = parse.as_text(frame["_reason"])  # (pandas' astype: seconds for 10M rows)
     if "IsDeleted" in frame.columns:
         deleted = _bools(frame, "IsDeleted").fillna(False).astype(bool) & _ok(frame)
         frame.loc[deleted, "_reason"] = "deleted in Salesforce"
@@ -881,28 +952,81 @@ def load_salesforce(
     source = Path(source)
     options = parse.DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst)
     warnings: list[str] = []
-    objects = _read_export(source, warnings)
-    dates = _Dates(options)
+    # Campaign members (the largest object by far) are read, cleaned and made touchpoints on a
+    # second thread while the other objects are handled on this one. Each part keeps its own
+    # warnings, joined in the order of a one-thread load, so every run says the same.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        objects = _read_export(source, warnings, pool)
+        dates, touch_dates, later_dates = _Dates(options), _Dates(options), _Dates(options)
+        touch_warnings: list[str] = []
+        leads = _now(objects, "Lead")
+        lead_map = _lead_map(leads) if leads is not None else pd.Series(dtype="string")
+        touch = None
+        if "CampaignMember" in objects:
+            members, campaigns = objects["CampaignMember"], _now(objects, "Campaign")
+            touch = pool.submit(
+                lambda: _touchpoints(
+                    members.result() if isinstance(members, _Apart) else members,
+                    campaigns,
+                    lead_map,
+                    touch_dates,
+                    touch_warnings,
+                )
+            )
+        people = _attempt(_people, objects, leads, lead_map, dates)
+        acts = None
+        if not isinstance(people, Exception):
+            acts = _attempt(_activity_table, objects, people, lead_map, later_dates)
+        # errors surface in one-thread order: files, people, touchpoints, activities
+        _settled(objects)
+        raw = _outcome(people)
+        if touch is not None:
+            raw["touchpoints"] = touch.result()
+        if _outcome(acts) is not None:
+            raw["activities"] = acts
+        if "spend" in objects:
+            raw["spend"] = _now(objects, "spend")
+    return assemble(
+        raw,
+        source=str(source),
+        format=FORMAT,
+        options=options,
+        warnings=warnings
+        + touch_warnings
+        + dates.warnings
+        + touch_dates.warnings
+        + later_dates.warnings,
+    )
 
-    leads = objects.get("Lead")
-    lead_map = _lead_map(leads) if leads is not None else pd.Series(dtype="string")
+
+def _people(
+    objects: dict, leads: pd.DataFrame | None, lead_map: pd.Series, dates: _Dates
+) -> dict[str, pd.DataFrame]:
+    """Deals, accounts and contacts."""
     raw: dict[str, pd.DataFrame] = {}
     links = pd.DataFrame(columns=["deal_id", "contact_id"])
     deal_dates = pd.DataFrame(columns=["deal_id", "created", "closed", "won"])
     if "Opportunity" in objects:
         raw["deals"], links, deal_dates = _deals(
-            objects["Opportunity"], objects.get("OpportunityContactRole"), leads, lead_map, dates
+            _now(objects, "Opportunity"),
+            _now(objects, "OpportunityContactRole"),
+            leads,
+            lead_map,
+            dates,
         )
     if "Account" in objects:
-        raw["accounts"] = objects["Account"]
+        raw["accounts"] = _now(objects, "Account")
     if leads is not None or "Contact" in objects:
         raw["contacts"] = _contacts(
-            leads, objects.get("Contact"), objects.get("Account"), links, deal_dates, dates
+            leads, _now(objects, "Contact"), _now(objects, "Account"), links, deal_dates, dates
         )
-    if "CampaignMember" in objects:
-        raw["touchpoints"] = _touchpoints(
-            objects["CampaignMember"], objects.get("Campaign"), lead_map, dates, warnings
-        )
+    return raw
+
+
+def _activity_table(
+    objects: dict, raw: dict[str, pd.DataFrame], lead_map: pd.Series, dates: _Dates
+) -> pd.DataFrame | None:
+    """Tasks and Events as one activities table (None when the export has neither)."""
     deal_contact = (
         raw["deals"]
         .loc[_ok(raw["deals"])]
@@ -912,17 +1036,11 @@ def load_salesforce(
         else pd.Series(dtype="string")
     )
     acts = [
-        _activities(objects[name], name, lead_map, deal_contact, dates)
+        _activities(_now(objects, name), name, lead_map, deal_contact, dates)
         for name in ("Task", "Event")
         if name in objects
     ]
-    if acts:
-        raw["activities"] = pd.concat(acts, ignore_index=True)
-    if "spend" in objects:
-        raw["spend"] = objects["spend"]
-    return assemble(
-        raw, source=str(source), format=FORMAT, options=options, warnings=warnings + dates.warnings
-    )
+    return pd.concat(acts, ignore_index=True) if acts else None
 
 
 def _converted(leads: pd.DataFrame) -> pd.Series:
@@ -954,11 +1072,29 @@ def _through(ids: pd.Series, lead_map: pd.Series) -> pd.Series:
 def _lookup(values: pd.Series, table: pd.Series) -> pd.Series:
     """`values.map(table).astype("string")` for a table with unique keys, by Arrow's hash
     lookup: pandas maps ten million campaign members one Python string at a time."""
-    text = parse.arrow_text(values)
-    keys = pa.array(table.index.astype("string"), type=text.type, from_pandas=True)
-    where = pc.index_in(text, value_set=keys, skip_nulls=not table.index.hasnans)
-    found = pc.take(pa.array(table.astype("string"), type=text.type, from_pandas=True), where)
-    return pd.Series(ArrowStringArray(found), index=values.index, name=values.name)
+    return _Positions(values, table.index).take(table)
+
+
+class _Positions:
+    """Where each of `values` is in the unique `keys` (Arrow's hash lookup, done once), to take
+    several columns of one table for the same values."""
+
+    def __init__(self, values: pd.Series, keys: pd.Index) -> None:
+        text = parse.arrow_text(values)
+        self.values = values
+        self.kind = text.type
+        key_text = pa.array(keys.astype("string"), type=text.type, from_pandas=True)
+        self.where = pc.index_in(text, value_set=key_text, skip_nulls=not keys.hasnans)
+
+    def found(self) -> pd.Series:
+        """The values that are keys."""
+        hit = self.where.is_valid().to_numpy(zero_copy_only=False)
+        return pd.Series(hit, index=self.values.index)
+
+    def take(self, table: pd.Series) -> pd.Series:
+        column = pa.array(table.astype("string"), type=self.kind, from_pandas=True)
+        found = pc.take(column, self.where)
+        return pd.Series(ArrowStringArray(found), index=self.values.index, name=self.values.name)
 
 
 def _deals(
@@ -1221,11 +1357,12 @@ def _touchpoints(
         c = campaigns[_ok(campaigns)].drop_duplicates("Id").set_index("Id")
         # translated on the campaigns, then looked up for the members (not 10M translations)
         types = _col(c, "Type")
-        ctype = _lookup(campaign_id, types)
-        name = _lookup(campaign_id, _col(c, "Name"))
-        channel = _lookup(campaign_id, translate(types, to_channel))
-        default_touch = _lookup(campaign_id, translate(types, to_touch))
-        known = campaign_id.isin(c.index)
+        of_campaign = _Positions(campaign_id, c.index)  # one lookup for the four columns
+        ctype = of_campaign.take(types)
+        name = of_campaign.take(_col(c, "Name"))
+        channel = of_campaign.take(translate(types, to_channel))
+        default_touch = of_campaign.take(translate(types, to_touch))
+        known = of_campaign.found()
     else:
         ctype = pd.Series(pd.NA, index=m.index, dtype="string")
         name = campaign_id
