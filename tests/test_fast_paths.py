@@ -23,10 +23,13 @@ from smk.io.mapping import _same_categories, translate
 from smk.io.validate import (
     _duplicated_ints,
     _duplicated_nearly_sorted,
+    _duplicated_words,
     _email_key,
     _int_ids,
     _int_is_in,
+    _is_in_words,
     _keep_rows,
+    _mixed,
     _rows_of,
     _shared,
     _strays,
@@ -323,6 +326,91 @@ def test_byte_screens_match_arrow_string_functions(values, cuts, wide, skip):
     ends, shortest = parse._edges(arr)
     assert ends or not edgy  # a cautious screen: it may look closer, it never misses one
     assert shortest == min((len(v.encode()) for v in present), default=np.iinfo(np.int64).max)
+
+
+FIXED = st.one_of(st.none(), st.sampled_from(["00Qa", "00Qb", "xéz", "0000", "zzzz"]))
+
+
+@given(
+    st.lists(FIXED, max_size=30),
+    st.lists(st.integers(0, 30), max_size=3),
+    st.booleans(),
+    st.integers(0, 2),
+)
+def test_fixed_width_words_are_equal_exactly_when_the_values_are(values, cuts, wide, skip):
+    arr = _arrow_pieces(values, cuts, wide, skip)
+    got = parse.fixed_width_words(arr)
+    if all(v is None for v in values):
+        assert got is None
+        return
+    words, present, width = got
+    assert width == 4
+    assert present.tolist() == [v is not None for v in values]
+    for i, a in enumerate(values):
+        for j, b in enumerate(values):
+            if a is not None and b is not None:
+                assert (words[i] == words[j]).all() == (a == b)
+    assert parse.fixed_width_words(_arrow_pieces([*values, "abc"], cuts, wide, skip)) is None
+    assert parse.fixed_width_words(_arrow_pieces(["", "abcd"], [], wide, 0)) is None
+
+
+@given(st.lists(FIXED, max_size=40), st.data())
+def test_duplicated_of_fixed_width_words_matches_pandas(values, data):
+    among = np.array(data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values))))
+    want = pd.Series(values, dtype=object)[among].duplicated().tolist()
+    if all(v is None for v in values):
+        return
+    words, present, _ = parse.fixed_width_words(pa.chunked_array([pa.array(values, pa.string())]))
+    assert _duplicated_words(words[among], present[among]).tolist() == want
+
+
+def test_values_that_mix_to_one_key_are_told_apart():
+    """Rows whose mixed keys collide are compared word by word: no false duplicates."""
+    mix = 0x9E3779B97F4A7C15
+    a, b = 12345, 678
+    words = np.array([[a, b], [a + 1, (b - mix) % 2**64], [a, b]], dtype=np.uint64)
+    assert _duplicated_words(words, np.ones(3, dtype=bool)).tolist() == [False, False, True]
+
+
+@given(st.lists(FIXED, max_size=30), st.lists(FIXED, max_size=10), st.integers(1, 3))
+def test_is_in_of_fixed_width_words_matches_pandas(values, keys, pieces):
+    arr = _arrow_pieces(values, list(range(0, len(values), pieces)), True, 0)
+    got = _is_in_words(arr, pa.chunked_array([pa.array(keys, pa.string())]))
+    present_keys = [k for k in keys if k is not None]
+    if not any(v is not None for v in values) or not present_keys or len(set(keys)) < len(keys):
+        return  # no words to compare, or repeated keys: the Arrow path answers
+    want = [v is not None and v in present_keys for v in values]
+    assert got is not None and got.tolist() == want
+
+
+def test_a_value_that_mixes_like_a_key_is_not_taken_for_it():
+    """Two different 16-byte values made to mix to one key (raw buffers: the words matter,
+    not whether the bytes are readable text)."""
+    mix = 0x9E3779B97F4A7C15
+    a, b = 12345, 678
+    rows = np.array([[a, b], [a + 1, (b - mix) % 2**64]], dtype=np.uint64)
+    offsets = pa.py_buffer(np.array([0, 16, 32], dtype=np.int32))
+    text = pa.chunked_array(
+        [pa.Array.from_buffers(pa.string(), 2, [None, offsets, pa.py_buffer(rows.tobytes())])]
+    )
+    key = _mixed(parse.fixed_width_words(text)[0])
+    assert key[0] == key[1]  # the two values do mix alike
+    assert _is_in_words(text.slice(1), text.slice(0, 1)).tolist() == [False]
+    assert _is_in_words(text, text) is None  # two keys that mix alike: the Arrow path answers
+
+
+def test_a_large_column_of_fixed_width_ids_matches_pandas():
+    rng = np.random.default_rng(3)
+    ids = np.array([f"00v{n:015d}" for n in rng.integers(0, 20_000, 15_000)], dtype=object)
+    ids[rng.integers(0, 15_000, 50)] = None
+    s = _text(list(ids))
+    among = rng.random(15_000) < 0.9
+    assert duplicated(s).tolist() == s.duplicated().tolist()
+    assert duplicated(s, among).tolist() == s[among].duplicated().tolist()
+    keys = _text([*pd.unique(ids[:3_000]), "00v000000000000000"])  # unique, one missing
+    assert _is_in_words(parse.arrow_text(s), parse.arrow_text(keys)) is not None
+    want = (s.isin(keys.dropna()) & s.notna()).tolist()
+    assert is_in(s, keys).tolist() == want
 
 
 # ---------------------------------------------------------------- cutting rows

@@ -257,6 +257,49 @@ def _empty(arr: pa.ChunkedArray) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
+def fixed_width_words(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Text whose present values all have one byte length (Salesforce ids, UUIDs) as rows of
+    64-bit words (zero-padded), the mask of present values and the byte length; None for any
+    other text.
+
+    Two present values of one length are equal exactly when their rows are; read from the
+    Arrow buffers.
+    """
+    width, parts = None, []
+    for chunk in arr.chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return None
+        _validity, offsets, data = chunk.buffers()
+        off = np.frombuffer(offsets, np.int64 if _wide(chunk.type) else np.int32)
+        off = off[chunk.offset : chunk.offset + len(chunk) + 1]
+        length = np.diff(off)
+        present = chunk.is_valid().to_numpy(zero_copy_only=False)
+        if (length[~present] != 0).any():  # bytes behind a null: not one row per value
+            return None
+        sizes = np.unique(length[present])
+        if len(sizes) > 1 or (len(sizes) and width not in (None, sizes[0])) or 0 in sizes:
+            return None
+        if len(sizes):
+            width = int(sizes[0])
+            body = np.frombuffer(data, np.uint8)[off[0] : off[-1]].reshape(-1, width)
+            parts.append((body, present))
+        else:
+            parts.append((None, present))
+    if width is None:
+        return None
+    words = np.zeros((len(arr), -(-width // 8) * 8), dtype=np.uint8)
+    start = 0
+    for body, present in parts:
+        rows = words[start : start + len(present)]
+        if body is not None and len(body) == len(rows):
+            rows[:, :width] = body
+        elif body is not None:
+            rows[np.flatnonzero(present), :width] = body
+        start += len(present)
+    mask = np.concatenate([present for _, present in parts])
+    return words.view("<u8"), mask, width
+
+
 def _value_bytes(arr: pa.ChunkedArray):
     """Per chunk of a string column with present values: their start offsets and byte lengths,
     and the chunk's data bytes (views of the Arrow buffers)."""

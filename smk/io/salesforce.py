@@ -1335,19 +1335,46 @@ def _touchpoints(
 ) -> pd.DataFrame:
     """Responded campaign members as touchpoints, with channel and type from their campaign."""
     m = members.copy()
+    with ThreadPoolExecutor(max_workers=1) as side:  # two independent halves of the work
+        people_and_dates = side.submit(_member_people_and_dates, m, lead_map, dates)
+        columns = _member_campaigns(m, campaigns, warnings)
+        contact_id, occurred_at = people_and_dates.result()
+    responded, known = columns.pop("_responded"), columns.pop("_known")
+    m["touchpoint_id"] = _col(m, "Id")
+    m["contact_id"] = contact_id
+    m["occurred_at"] = occurred_at
+    for col, values in columns.items():
+        m[col] = values
     ok = _ok(m)
+    m.loc[ok & ~responded, "_reason"] = "campaign member did not respond"
+    m.loc[_ok(m) & ~known, "_reason"] = "unknown campaign"
+    return m.drop(columns=["Id"], errors="ignore")  # it is the touchpoint_id
+
+
+def _member_people_and_dates(
+    m: pd.DataFrame, lead_map: pd.Series, dates: _Dates
+) -> tuple[pd.Series, pd.Series]:
+    """Campaign members' contact (lead ids re-pointed) and the moment they responded."""
     contact = _coalesce(_col(m, "ContactId"), _col(m, "LeadId"), _col(m, "LeadOrContactId"))
-    if "HasResponded" in m.columns:
-        responded = _bools(m, "HasResponded").fillna(False).astype(bool)
-    else:
-        responded = _col(m, "FirstRespondedDate").notna()
     first, first_raw = dates.first_raw(
         m, [("FirstRespondedDate", "CampaignMember.FirstRespondedDate")]
     )
     created = dates.parse(m, "CreatedDate", "CampaignMember.CreatedDate")
-    tz = dates.options.timezone
-    same_day = _same_day(first, created, tz)
+    same_day = _same_day(first, created, dates.options.timezone)
     occurred = first.mask(same_day, created)
+    return _through(contact, lead_map), _for_assemble(occurred, first_raw)  # NaT: `first`'s
+
+
+def _member_campaigns(
+    m: pd.DataFrame, campaigns: pd.DataFrame | None, warnings: list[str]
+) -> dict[str, pd.Series]:
+    """Channel, campaign, touch type and campaign type of campaign members; `_responded` and
+    `_known` (a campaign of the Campaign file) say which rows are touchpoints."""
+    ok = _ok(m)
+    if "HasResponded" in m.columns:
+        responded = _bools(m, "HasResponded").fillna(False).astype(bool)
+    else:
+        responded = _col(m, "FirstRespondedDate").notna()
     campaign_id = _col(m, "CampaignId")
     status_touch = translate(_col(m, "Status"), MEMBER_STATUS_TOUCH)
     status_touch = status_touch.where(status_touch.isin(TOUCH_TYPES))
@@ -1375,16 +1402,14 @@ def _touchpoints(
             )
     channel = channel.fillna("other")  # unknown types stay as they are: `assemble` warns
     default_touch = default_touch.where(default_touch.isin(TOUCH_TYPES), "other")
-    m["touchpoint_id"] = _col(m, "Id")
-    m["contact_id"] = _through(contact, lead_map)
-    m["occurred_at"] = _for_assemble(occurred, first_raw)  # NaT where `first` is NaT
-    m["channel"] = channel
-    m["campaign"] = name
-    m["touch_type"] = status_touch.fillna(default_touch)
-    m["campaign_type"] = ctype
-    m.loc[ok & ~responded, "_reason"] = "campaign member did not respond"
-    m.loc[_ok(m) & ~known, "_reason"] = "unknown campaign"
-    return m.drop(columns=["Id"], errors="ignore")  # it is the touchpoint_id
+    return {
+        "channel": channel,
+        "campaign": name,
+        "touch_type": status_touch.fillna(default_touch),
+        "campaign_type": ctype,
+        "_responded": responded,
+        "_known": known,
+    }
 
 
 def _activities(
