@@ -26,20 +26,23 @@ from smk import config
 from smk.errors import CRMExportError
 from smk.io import detect_format
 from smk.io import salesforce as salesforce_module
+from smk.io.mapping import translate
 from smk.io.parse import salesforce_id18
 from smk.io.salesforce import (
     CAMPAIGN_TYPES,
     CHANNEL_CAMPAIGN_TYPE,
     CHANNEL_LEAD_SOURCE,
     LEAD_SOURCE_CHANNEL,
+    MEMBER_STATUS_TOUCH,
     _lookup,
+    _member_touch,
     _Positions,
     load_salesforce,
     salesforce_ids,
     write_salesforce,
 )
 from smk.io.validate import assemble
-from smk.model import CHANNELS, SCHEMA, TABLES
+from smk.model import CHANNELS, SCHEMA, TABLES, TOUCH_TYPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "salesforce"
 SHAPES = ("dataloader", "report", "excel_us")
@@ -928,3 +931,34 @@ def test_lookup_matches_pandas_map(values, table, pieces):
         positions.take(other), text.map(other).astype("string"), check_names=False
     )
     assert positions.found().tolist() == text.isin(lookup.index).tolist()
+    for missing in (None, "other"):
+        want = positions.take(other) if missing is None else positions.take(other).fillna(missing)
+        got = positions.categorical(other, missing)
+        assert isinstance(got.dtype, pd.CategoricalDtype)
+        assert (
+            got.astype(object).where(got.notna(), None).tolist()
+            == want.astype(object).where(want.notna(), None).tolist()
+        )
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sampled_from(["Clicked", "Attended", "Sent", "Visited", "x"]))
+    ),
+    st.data(),
+)
+def test_member_touch_matches_the_text_rule(statuses, data):
+    """A member's touch type: what its status names, else its campaign's default."""
+    status = pd.Series(statuses, dtype="string")
+    defaults = data.draw(
+        st.lists(
+            st.sampled_from(["event", "other", "email_click"]),
+            min_size=len(statuses),
+            max_size=len(statuses),
+        )
+    )
+    default = pd.Series(pd.Categorical(defaults))
+    said = translate(status, MEMBER_STATUS_TOUCH)
+    want = said.where(said.isin(TOUCH_TYPES)).fillna(pd.Series(defaults, dtype="string"))
+    got = _member_touch(status, default)
+    assert got.astype(object).tolist() == want.astype(object).tolist()

@@ -1096,6 +1096,20 @@ class _Positions:
         found = pc.take(column, self.where)
         return pd.Series(ArrowStringArray(found), index=self.values.index, name=self.values.name)
 
+    def categorical(self, table: pd.Series, missing: str | None = None) -> pd.Series:
+        """`take(table).fillna(missing)` as a categorical: one code per row, not ten million
+        strings (`assemble` types it on its categories and decodes it once)."""
+        codes, categories = pd.factorize(table.astype("string"), use_na_sentinel=True)
+        categories = pd.Index(categories, dtype="str")
+        if missing is not None and missing not in categories:
+            categories = categories.append(pd.Index([missing], dtype="str"))
+        fill = -1 if missing is None else categories.get_loc(missing)
+        by_key = np.append(np.where(codes < 0, fill, codes), fill)  # last slot: not found
+        rows = by_key[pc.fill_null(self.where, -1).to_numpy()]
+        return pd.Series(
+            pd.Categorical.from_codes(rows, categories), index=self.values.index, name=None
+        )
+
 
 def _deals(
     opps: pd.DataFrame,
@@ -1376,40 +1390,54 @@ def _member_campaigns(
     else:
         responded = _col(m, "FirstRespondedDate").notna()
     campaign_id = _col(m, "CampaignId")
-    status_touch = translate(_col(m, "Status"), MEMBER_STATUS_TOUCH)
-    status_touch = status_touch.where(status_touch.isin(TOUCH_TYPES))
     to_channel = {k: c for k, (c, _) in CAMPAIGN_TYPES.items()}
     to_touch = {k: t for k, (_, t) in CAMPAIGN_TYPES.items()}
     if campaigns is not None:
         c = campaigns[_ok(campaigns)].drop_duplicates("Id").set_index("Id")
-        # translated on the campaigns, then looked up for the members (not 10M translations)
+        # translated on the campaigns, then looked up for the members (not 10M translations);
+        # channel, campaign and default touch as categoricals (a code per member)
         types = _col(c, "Type")
         of_campaign = _Positions(campaign_id, c.index)  # one lookup for the four columns
-        ctype = of_campaign.take(types)
-        name = of_campaign.take(_col(c, "Name"))
-        channel = of_campaign.take(translate(types, to_channel))
-        default_touch = of_campaign.take(translate(types, to_touch))
-        known = of_campaign.found()
-    else:
-        ctype = pd.Series(pd.NA, index=m.index, dtype="string")
-        name = campaign_id
-        channel, default_touch = ctype, ctype
-        known = pd.Series(True, index=m.index)
-        if ok.any():
-            warnings.append(
-                "touchpoints: the export has no Campaign file, so campaign members have channel "
-                "'other' and their CampaignId as campaign name"
-            )
-    channel = channel.fillna("other")  # unknown types stay as they are: `assemble` warns
-    default_touch = default_touch.where(default_touch.isin(TOUCH_TYPES), "other")
+        touches = translate(types, to_touch)
+        return {
+            "channel": of_campaign.categorical(translate(types, to_channel), "other"),
+            "campaign": of_campaign.categorical(_col(c, "Name")),
+            "touch_type": _member_touch(
+                _col(m, "Status"),
+                of_campaign.categorical(touches.where(touches.isin(TOUCH_TYPES)), "other"),
+            ),
+            "campaign_type": of_campaign.take(types),  # an extra column: text, as read
+            "_responded": responded,
+            "_known": of_campaign.found(),
+        }
+    if ok.any():
+        warnings.append(
+            "touchpoints: the export has no Campaign file, so campaign members have channel "
+            "'other' and their CampaignId as campaign name"
+        )
+    other = pd.Series(pd.Categorical.from_codes(np.zeros(len(m), np.int8), ["other"]), m.index)
     return {
-        "channel": channel,
-        "campaign": name,
-        "touch_type": status_touch.fillna(default_touch),
-        "campaign_type": ctype,
+        "channel": other,
+        "campaign": campaign_id,
+        "touch_type": _member_touch(_col(m, "Status"), other),
+        "campaign_type": pd.Series(pd.NA, index=m.index, dtype="string"),
         "_responded": responded,
-        "_known": known,
+        "_known": pd.Series(True, index=m.index),
     }
+
+
+def _member_touch(status: pd.Series, default: pd.Series) -> pd.Series:
+    """The touch type a member's status names (`Clicked`, `Attended`), else the default of
+    its campaign (a categorical without missing values); a categorical, worked out on the
+    distinct statuses."""
+    codes, statuses = pd.factorize(status, use_na_sentinel=True)
+    said = translate(pd.Series(statuses, dtype="string"), MEMBER_STATUS_TOUCH)
+    said = said.where(said.isin(TOUCH_TYPES))
+    categories = default.cat.categories.union(pd.Index(said.dropna().unique(), dtype="str"))
+    from_status = np.append(categories.get_indexer(said.fillna("\x00")), -1)[codes]
+    from_default = categories.get_indexer(default.cat.categories)[default.cat.codes.to_numpy()]
+    rows = np.where(from_status >= 0, from_status, from_default)
+    return pd.Series(pd.Categorical.from_codes(rows, categories), index=status.index)
 
 
 def _activities(

@@ -578,7 +578,9 @@ def duplicated(values: pd.Series, among: np.ndarray | None = None) -> np.ndarray
         words, present, _width = fixed
         if among is not None:
             words, present = words[among], present[among]
-        return _duplicated_words(words, present)
+        found = _duplicated_words(words, present)
+        if found is not None:
+            return found
     if among is not None:
         values = values[among]
     codes = pc.dictionary_encode(parse.arrow_text(values), null_encoding="encode")
@@ -597,16 +599,21 @@ def _mixed(words: np.ndarray) -> np.ndarray:
     return key
 
 
-def _duplicated_words(words: np.ndarray, present: np.ndarray) -> np.ndarray:
+def _duplicated_words(words: np.ndarray, present: np.ndarray) -> np.ndarray | None:
     """`duplicated` of values given as rows of words (`parse.fixed_width_words`): the words
     are mixed into one key per row, and only rows whose key repeats are compared word by word
-    (two values may mix to the same key). Hashing ten million strings took seconds."""
+    (two values may mix to the same key). Hashing ten million strings took seconds.
+
+    Made for ids, which rarely repeat: None when more than a tenth of the rows share a key
+    (comparing them word by word would cost more than hashing the text)."""
     key = _mixed(words)
     ordered = np.sort(key)  # (a sort beats a hash table of ten million random keys)
     repeats = ordered[1:][ordered[1:] == ordered[:-1]]
     if not len(repeats):
         return np.zeros(len(key), dtype=bool)
     suspects = np.flatnonzero(pd.Series(key).isin(np.unique(repeats)).to_numpy())
+    if len(suspects) > len(key) // 10 + 1_000:
+        return None
     exact = pd.DataFrame(words[suspects]).assign(present=present[suspects]).duplicated()
     out = np.zeros(len(key), dtype=bool)
     out[suspects] = exact.to_numpy()
@@ -703,31 +710,9 @@ def is_in(values: pd.Series, keys: pd.Series) -> pd.Series:
     if ints is not None:
         return pd.Series(_int_is_in(ints[0], ints[1][ints[1] >= 0]), index=values.index)
     arr = parse.arrow_text(values)
-    words = _is_in_words(arr, parse.arrow_text(keys)) if len(values) >= 10_000 else None
-    if words is not None:
-        return pd.Series(words, index=values.index)
     key_set = pa.array(keys.dropna().astype("string"), type=arr.type, from_pandas=True)
     hit = pc.is_in(arr, value_set=key_set, skip_nulls=True).fill_null(False)
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index)
-
-
-def _is_in_words(values: pa.ChunkedArray, keys: pa.ChunkedArray) -> np.ndarray | None:
-    """`is_in` of fixed-width text (`parse.fixed_width_words`: Salesforce ids) by mixed keys:
-    each value's key is looked up among the keys' (unique) ones, and a hit is confirmed word
-    by word. None when the text is not of one width, or two keys mix alike."""
-    ours, theirs = parse.fixed_width_words(values), parse.fixed_width_words(keys)
-    if ours is None or theirs is None or ours[2] != theirs[2]:
-        return None
-    words, present, _width = ours
-    key_words = theirs[0][theirs[1]]
-    key_mix = pd.Index(_mixed(key_words))
-    if not key_mix.is_unique:  # equal keys, or two keys that mix alike: rare, not worth it
-        return None
-    at = key_mix.get_indexer(_mixed(words))
-    hit = (at >= 0) & present
-    rows = np.flatnonzero(hit)
-    hit[rows] = (words[rows] == key_words[at[rows]]).all(axis=1)
-    return hit
 
 
 def _int_is_in(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
