@@ -865,6 +865,7 @@ SF_TEXT = st.one_of(
     st.text(alphabet="aB0zZ9", min_size=14, max_size=19),
     st.sampled_from(["000000000000000AAA", "000000000000000", "Grand Totals (5)", "", " x "]),
     st.text(alphabet="é-Q1", min_size=15, max_size=15),
+    st.text(alphabet="aB0zZ9", min_size=15, max_size=15).map(salesforce_id18),  # as exported
 )
 
 
@@ -878,6 +879,25 @@ def test_salesforce_ids_match_the_one_at_a_time_rule(values, pieces):
 
     got = [None if pd.isna(v) else v for v in salesforce_ids(text)]
     assert got == [_one_id(v) for v in ordered]
+
+
+EXPORTED_ID = st.one_of(
+    st.none(),
+    st.text(alphabet="aB0zZ9", min_size=15, max_size=15).map(salesforce_id18),
+    st.just("000000000000000AAA"),
+    st.text(alphabet="aB0zZ9", min_size=18, max_size=18),  # a suffix that may be wrong
+)
+
+
+@given(st.lists(EXPORTED_ID, min_size=1, max_size=30), st.integers(1, 3), st.integers(0, 3))
+def test_salesforce_ids_of_18_character_exports(values, pieces, cut):
+    """Chunks of 18-character ids take the NumPy path: kept as they are when every checksum
+    is right (a new validity bitmap for empty lookups), rebuilt otherwise; sliced text too."""
+    chunks = [pa.array(values[i::pieces], pa.large_string()) for i in range(pieces)]
+    ordered = [v for i in range(pieces) for v in values[i::pieces]]
+    text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string())))
+    got = [None if pd.isna(v) else v for v in salesforce_ids(text.iloc[cut:])]
+    assert got == [_one_id(v) for v in ordered[cut:]]
 
 
 def _one_id(v):
