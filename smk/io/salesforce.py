@@ -86,7 +86,7 @@ from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io import parse
 from smk.io.mapping import TableMapping, _iso_text, data_files, map_frame, translate
-from smk.io.validate import assemble
+from smk.io.validate import assemble, is_in
 from smk.model import ACTIVITY_TYPES, CRM, STAGES, TOUCH_TYPES
 
 FORMAT = "salesforce"
@@ -1208,7 +1208,7 @@ def _account_by_name(accounts: pd.DataFrame | None) -> dict[str, str]:
     a = accounts[_ok(accounts)]
     names = _col(a, "name").str.strip().str.lower()
     counts = names.value_counts()
-    unique = names.isin(counts[counts == 1].index) & a["account_id"].notna()
+    unique = is_in(names, counts[counts == 1].index.to_series()) & a["account_id"].notna()
     return dict(zip(names[unique], a.loc[unique, "account_id"], strict=True))
 
 
@@ -1262,7 +1262,7 @@ def _contacts(
     primary = order.drop_duplicates("person").index
     c_ok = _ok(contacts) & contacts["contact_id"].notna()
     known = contacts.loc[c_ok, "contact_id"]
-    into_contact = primary[lead_side.loc[primary, "person"].isin(known).to_numpy(dtype=bool)]
+    into_contact = primary[is_in(lead_side.loc[primary, "person"], known).to_numpy(dtype=bool)]
     merged_away = conv[conv].index.difference(primary).union(into_contact)
     lead_rows = l_ok & ~leads.index.isin(merged_away)
 
