@@ -609,8 +609,6 @@ def _id18_where_ids(words: pa.Array) -> pa.Array | None:
     return pc.if_else(pc.equal(fixed, "000000000000000AAA"), None, fixed)
 
 
-_ALNUM = np.zeros(256, dtype=bool)
-_ALNUM[[*range(48, 58), *range(65, 91), *range(97, 123)]] = True
 _EMPTY_LOOKUP = np.frombuffer(b"000000000000000AAA", dtype=np.uint8)
 
 
