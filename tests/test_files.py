@@ -1,5 +1,9 @@
 """Reading export files: encodings decided by the whole file, not only its first bytes."""
 
+import csv
+import io
+
+from smk.io import files
 from smk.io.files import read_any
 
 
@@ -97,3 +101,21 @@ def test_a_bad_export_zip_is_refused_with_a_clear_message(tmp_path):
     message = str(err.value)
     assert message.startswith(f"{partial} (hubspot-crm-exports-all-contacts-2026-11-01.csv)")
     assert "smk-zip-" not in message
+
+
+def test_line_breaks_in_values_survive_block_boundaries(tmp_path, monkeypatch):
+    """Quoted values with line breaks, cut by many small read blocks, come back whole (a
+    reader that splits blocks at every line break returned `   é"` for the first value)."""
+    rows = [["Record ID", "Notes", "Owner"]]
+    rows += [[str(i), f"line one\r\nline {i}\n   é", "o"] for i in range(1, 40)]
+    rows += [[str(i), f'said ""hi""\nbye {i}', ""] for i in range(40, 80)]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path = tmp_path / "notes.csv"
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    monkeypatch.setattr(files, "_BLOCK_SIZE", 64)  # a value straddles most block boundaries
+    frame = read_any(path)
+    want = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))[1:]
+    got = frame[["Record ID", "Notes", "Owner"]].fillna("").to_numpy().tolist()
+    assert got == want
+    assert frame["_row"].tolist() == list(range(2, 81))

@@ -31,6 +31,7 @@ _FOOTER = re.compile(
     re.I,
 )
 DELIMITERS = (",", ";", "\t", "|")
+_BLOCK_SIZE = 1 << 24  # bytes of CSV parsed per block (Arrow parses blocks on all cores)
 
 
 def normalise_header(name: object) -> str:
@@ -129,8 +130,12 @@ def read_csv_strings(
         column_names=names,
         skip_rows=1 + _blank_lines_before_header(path, encoding),
         encoding="utf8" if encoding.startswith("utf-8") else encoding,
-        block_size=1 << 24,
+        block_size=_BLOCK_SIZE,
     )
+    # Line breaks inside quoted values (notes, addresses) must be allowed: without this the
+    # reader splits blocks at any line break, and a value that straddles two blocks can come
+    # back cut and shifted, with the right number of fields and no error (seen with small
+    # blocks in a randomised check, 2026-11-27; tests/test_files.py keeps the case).
     parse_opts = pacsv.ParseOptions(
         delimiter=delimiter, newlines_in_values=True, invalid_row_handler=_RowCollector()
     )
