@@ -2,7 +2,9 @@
 loader meeting issue 2's rules must do, with smk's fastest kernels and none of its bookkeeping.
 
 Done, per file: read every column as text (a value that fails typing must be reported with its
-own text and row, so the read cannot be a typed one); cast the date columns with Arrow's ISO
+own text and row, so the read cannot be a typed one), with line breaks allowed inside quoted
+values (exports hold multi-line notes; a reader that splits at every line break can cut such a
+value silently, see `smk/io/files.py`); cast the date columns with Arrow's ISO
 8601 parser (empty cells null); convert to pandas (the model is pandas). Per table: duplicate
 record ids (as int64), and the contact each row points at looked up among the contacts' ids.
 The largest file is handled on a second thread while the others are handled on this one, as
@@ -43,7 +45,12 @@ def _read_text(path: Path) -> pa.Table:
         quoted_strings_can_be_null=False,
         null_values=[],
     )
-    return pacsv.read_csv(path, pacsv.ReadOptions(block_size=1 << 24), convert_options=convert)
+    return pacsv.read_csv(
+        path,
+        pacsv.ReadOptions(block_size=1 << 24),
+        pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=convert,
+    )
 
 
 def _ints(text: pa.ChunkedArray) -> np.ndarray:

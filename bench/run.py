@@ -7,8 +7,9 @@ Peak memory is the process's peak resident set minus its resident set after impo
 Rows (same data, same run, runs interleaved; the best of `--repeat` is shown):
 - `pyarrow.csv.read_csv`: the plain read of the export's CSV files, all columns inferred by Arrow.
 - least work (`bench/_floor.py`): what any loader that meets issue 2's rules must do at the
-  least (text read, date cast, duplicate and unknown-contact checks, pandas frames), with
-  smk's fastest kernels and none of its bookkeeping: a lower bound for `smk.load`.
+  least (text read with line breaks allowed in quoted values, date cast, duplicate and
+  unknown-contact checks, pandas frames), with smk's fastest kernels and none of its
+  bookkeeping: a lower bound for `smk.load`.
 - `smk.load` (+ validation): the same files into the validated canonical model.
 Targets (issue 2): smk.load within 2x of the plain read's time; its peak memory within 2.5x of
 the loaded frames' own size (`DataFrame.memory_usage(deep=True)`).
