@@ -296,16 +296,19 @@ def _edge_char(ch: str) -> bool:
 SCREENED = st.one_of(TEXT, st.sampled_from(["12;13", "1.5", "7,0", "123", "a;", ";"]))
 
 
-@given(
-    st.lists(SCREENED, max_size=30),
-    st.lists(st.integers(0, 30), max_size=3),
-    st.booleans(),
-    st.integers(0, 2),
-)
-def test_byte_screens_match_arrow_string_functions(values, cuts, wide, skip):
+@st.composite
+def _arrow_texts(draw, values) -> tuple[list, pa.ChunkedArray]:
+    """Values and their Arrow text, in chunks cut, sliced and wide or narrow as drawn."""
+    drawn = draw(st.lists(values, max_size=30))
+    cuts = draw(st.lists(st.integers(0, 30), max_size=3))
+    return drawn, _arrow_pieces(drawn, cuts, draw(st.booleans()), draw(st.integers(0, 2)))
+
+
+@given(_arrow_texts(SCREENED))
+def test_byte_screens_match_arrow_string_functions(case):
     """`holds`, `blanks_null` and the trim screen read raw bytes; they agree with Arrow's
     own string functions on chunked, sliced, wide and narrow text with nulls."""
-    arr = _arrow_pieces(values, cuts, wide, skip)
+    values, arr = case
     text = pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.large_string())))
     for marks in ([";"], [".", ","], ["é"]):
         want = np.zeros(len(values), dtype=bool)
@@ -329,14 +332,9 @@ def test_byte_screens_match_arrow_string_functions(values, cuts, wide, skip):
 FIXED = st.one_of(st.none(), st.sampled_from(["00Qa", "00Qb", "xéz", "0000", "zzzz"]))
 
 
-@given(
-    st.lists(FIXED, max_size=30),
-    st.lists(st.integers(0, 30), max_size=3),
-    st.booleans(),
-    st.integers(0, 2),
-)
-def test_fixed_width_words_are_equal_exactly_when_the_values_are(values, cuts, wide, skip):
-    arr = _arrow_pieces(values, cuts, wide, skip)
+@given(_arrow_texts(FIXED))
+def test_fixed_width_words_are_equal_exactly_when_the_values_are(case):
+    values, arr = case
     got = parse.fixed_width_words(arr)
     if all(v is None for v in values):
         assert got is None
@@ -348,8 +346,8 @@ def test_fixed_width_words_are_equal_exactly_when_the_values_are(values, cuts, w
         for j, b in enumerate(values):
             if a is not None and b is not None:
                 assert (words[i] == words[j]).all() == (a == b)
-    assert parse.fixed_width_words(_arrow_pieces([*values, "abc"], cuts, wide, skip)) is None
-    assert parse.fixed_width_words(_arrow_pieces(["", "abcd"], [], wide, 0)) is None
+    assert parse.fixed_width_words(_arrow_pieces([*values, "abc"], [], True, 1)) is None
+    assert parse.fixed_width_words(_arrow_pieces(["", "abcd"], [], False, 0)) is None
 
 
 @given(st.lists(FIXED, max_size=40), st.data())
