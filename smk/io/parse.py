@@ -201,6 +201,17 @@ def _edges(arr: pa.ChunkedArray) -> tuple[bool, int]:
     return edgy, int(shortest)
 
 
+def trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Each value without white space at either end; `arr` itself (no copy) when the byte
+    screen finds no value that may start or end with some."""
+    return pc.utf8_trim_whitespace(arr) if _edges(arr)[0] else arr
+
+
+def ascii_only(arr: pa.ChunkedArray) -> bool:
+    """Every value is ASCII (told from the bytes): ASCII kernels then give the same result."""
+    return all(int(span.max()) < 0x80 for span in _spans(arr) if len(span))
+
+
 def plain_decimals(arr: pa.ChunkedArray) -> bool:
     """Every present value of a column that Arrow cast to int64 is written as a counter writes
     it: no sign, no leading zero, no `0x` (Arrow reads `007`, `-0` and `0x1F` as numbers)."""

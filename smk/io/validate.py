@@ -777,7 +777,8 @@ def _contacts_rules(tables, quality) -> dict[str, str]:
 
 def _email_key(email: pd.Series) -> pd.Series:
     """E-mail addresses as compared for the merge: trimmed and lower case."""
-    key = pc.utf8_lower(pc.utf8_trim_whitespace(parse.arrow_text(email)))
+    text = parse.trimmed(parse.arrow_text(email))
+    key = pc.ascii_lower(text) if parse.ascii_only(text) else pc.utf8_lower(text)
     return pd.Series(ArrowStringArray(key.cast(pa.large_string())), index=email.index)
 
 
