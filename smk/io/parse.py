@@ -225,19 +225,22 @@ def plain_decimals(arr: pa.ChunkedArray) -> bool:
     return True
 
 
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    """A string chunk's `len + 1` value offsets into its data buffer (a view, no copy)."""
+    wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    off = np.frombuffer(chunk.buffers()[1], np.int64 if wide else np.int32)
+    return off[chunk.offset : chunk.offset + len(chunk) + 1]
+
+
 def _spans(arr: pa.ChunkedArray):
     """Per chunk of a string column, the data bytes its values lie in (a view of the Arrow
     buffer; any bytes of null values in between included, which only widens a screen)."""
     for chunk in arr.chunks:
-        _validity, offsets, data = chunk.buffers()
+        data = chunk.buffers()[2]
         if data is None or not len(chunk):
             continue
-        off = np.frombuffer(offsets, np.int64 if _wide(chunk.type) else np.int32)
-        yield np.frombuffer(data, np.uint8)[off[chunk.offset] : off[chunk.offset + len(chunk)]]
-
-
-def _wide(kind: pa.DataType) -> bool:
-    return pa.types.is_large_string(kind) or pa.types.is_large_binary(kind)
+        off = _offsets(chunk)
+        yield np.frombuffer(data, np.uint8)[off[0] : off[-1]]
 
 
 def _holds_none(arr: pa.ChunkedArray, marks: tuple[str, ...]) -> bool:
@@ -260,8 +263,7 @@ def _empty(arr: pa.ChunkedArray) -> np.ndarray:
     """Present values that are the empty string, told from the offsets (no string compared)."""
     parts = []
     for chunk in arr.chunks:
-        off = np.frombuffer(chunk.buffers()[1], np.int64 if _wide(chunk.type) else np.int32)
-        empty = np.diff(off[chunk.offset : chunk.offset + len(chunk) + 1]) == 0
+        empty = np.diff(_offsets(chunk)) == 0
         if chunk.null_count:
             empty &= chunk.is_valid().to_numpy(zero_copy_only=False)
         parts.append(empty)
@@ -280,9 +282,8 @@ def fixed_width_words(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, int
     for chunk in arr.chunks:
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             return None
-        _validity, offsets, data = chunk.buffers()
-        off = np.frombuffer(offsets, np.int64 if _wide(chunk.type) else np.int32)
-        off = off[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = chunk.buffers()[2]
+        off = _offsets(chunk)
         length = np.diff(off)
         present = chunk.is_valid().to_numpy(zero_copy_only=False)
         if (length[~present] != 0).any():  # bytes behind a null: not one row per value
@@ -317,9 +318,8 @@ def _value_bytes(arr: pa.ChunkedArray):
     for chunk in arr.chunks:
         if len(chunk) == chunk.null_count:
             continue
-        _validity, offsets, data = chunk.buffers()
-        off = np.frombuffer(offsets, np.int64 if _wide(chunk.type) else np.int32)
-        off = off[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = chunk.buffers()[2]
+        off = _offsets(chunk)
         length = np.diff(off)
         off = off[:-1]
         if chunk.null_count:
