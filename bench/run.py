@@ -11,6 +11,9 @@ Rows (same data, same run, runs interleaved; the best of `--repeat` is shown):
   unknown-contact checks, pandas frames), with smk's fastest kernels and none of its
   bookkeeping: a lower bound for `smk.load`.
 - `smk.load` (+ validation): the same files into the validated canonical model.
+Each row also shows the user and kernel (sys) CPU seconds of the run shown. A load on the
+project's 2-core machine is CPU-bound, so its wall time follows its CPU time; the kernel's share
+(mostly zeroing memory the process touches for the first time) is what varies most between runs.
 Targets (issue 2): smk.load within 2x of the plain read's time; its peak memory within 2.5x of
 the loaded frames' own size (`DataFrame.memory_usage(deep=True)`).
 """
@@ -34,6 +37,7 @@ import pyarrow.csv as pacsv
 import smk
 what, path = sys.argv[1], sys.argv[2]
 base = status("VmRSS")
+cpu = resource.getrusage(resource.RUSAGE_SELF)
 t = time.perf_counter()
 if what == "pyarrow":
     tables = [pacsv.read_csv(f) for f in sorted(glob.glob(path + "/*.csv"))]
@@ -50,8 +54,11 @@ else:
     rows = sum(len(df) for df in crm.tables().values())
     size = sum(df.memory_usage(deep=True).sum() for df in crm.tables().values()) / 2**20
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows, "data_mb": size}))
+used = resource.getrusage(resource.RUSAGE_SELF)
+peak = used.ru_maxrss / 1024 - base
+user, system = used.ru_utime - cpu.ru_utime, used.ru_stime - cpu.ru_stime
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows, "data_mb": size,
+                  "user": user, "sys": system}))
 """
 
 
@@ -118,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         rows[what]["peak_mb"] = peak
     base, floor, ours = rows["pyarrow"], rows.get("floor"), rows["smk"]
     print(f"\nLoad + validate: {args.contacts:,} contacts, {size_mb:,.0f} MB of CSV ({folder})")
-    print(f"{'row':<36}{'seconds':>9}{'x plain':>9}{'rows':>13}{'data MB':>10}{'peak MB':>10}")
+    print(
+        f"{'row':<36}{'seconds':>9}{'x plain':>9}{'user s':>8}{'sys s':>7}"
+        f"{'rows':>13}{'data MB':>10}{'peak MB':>10}"
+    )
     labels = {
         "pyarrow": "pyarrow.csv.read_csv (plain read)",
         "floor": "least work (bench/_floor.py)",
@@ -127,12 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     for label, r in ((labels[what], rows[what]) for what in kinds):
         print(
             f"{label:<36}{r['seconds']:>9.2f}{r['seconds'] / base['seconds']:>9.2f}"
-            f"{r['rows']:>13,}{r['data_mb']:>10.0f}{r['peak_mb']:>10.0f}"
+            f"{r['user']:>8.2f}{r['sys']:>7.2f}{r['rows']:>13,}{r['data_mb']:>10.0f}{r['peak_mb']:>10.0f}"
         )
     time_ratio = ours["seconds"] / base["seconds"]
     mem_ratio = ours["peak_mb"] / ours["data_mb"]
     print(f"\nsmk.load time / plain read:             {time_ratio:.2f}x  (target <= 2x)")
     print(f"smk.load peak memory / loaded frames:   {mem_ratio:.2f}x  (target <= 2.5x)")
+    print(
+        f"smk.load user CPU / plain read's:       {ours['user'] / base['user']:.2f}x"
+        "  (the kernel's share, sys, varies most between runs: first touch of memory)"
+    )
     if floor is not None:
         print(
             f"least work time / plain read:           {floor['seconds'] / base['seconds']:.2f}x"
