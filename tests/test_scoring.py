@@ -459,8 +459,10 @@ def test_too_little_history_to_train_is_a_no_data_error(synth_leads):
 
     _, leads = synth_leads
     few = leads[leads["label"].notna()].head(8)
-    with pytest.raises(NoDataError, match="only 8 leads have a known outcome"):
+    with pytest.raises(NoDataError, match="only 8 leads have a known outcome") as raised:
         sc.time_split(few)
+    assert "later month (the notebook's `month`" in str(raised.value)  # advice in its words
+    assert "shorter outcome window (`within_days`)" in str(raised.value)
     one_outcome = leads[leads["label"].notna()].sort_values("scored_at").copy()
     one_outcome["label"] = False  # nobody converted yet
     with pytest.raises(NoDataError, match=r"training leads with 0 conversions"):

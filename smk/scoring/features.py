@@ -299,7 +299,8 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     if len(data) < 10:
         raise NoDataError(
             f"only {len(data)} leads have a known outcome, too few to train and test a lead "
-            "score: choose a later month (as_of) or a shorter within_days"
+            "score: choose a later month (the notebook's `month`, `as_of` of lead_features) "
+            "or a shorter outcome window (`within_days`)"
         )
     test_start = data["scored_at"].iloc[int(np.floor(len(data) * (1 - test_share)))]
     test = data[data["scored_at"] >= test_start]
