@@ -154,3 +154,12 @@ def test_an_unwritable_set_aside_folder_is_bad_input(export, tmp_path, capsys):
 def test_an_empty_folder_is_named_as_such(tmp_path, capsys):
     assert main(["validate", str(tmp_path)]) == 2
     assert "the folder is empty" in capsys.readouterr().err
+
+
+def test_validate_with_a_broken_mapping_exits_2_naming_the_mapping(tmp_path, export):
+    mapping = tmp_path / "broken.yaml"
+    mapping.write_text("tables:\n  deals:\n    strip: {deal_id: '([a-z'}\n")
+    result = run_cli("validate", str(export), "--mapping", str(mapping))
+    assert result.returncode == 2, result.stderr
+    assert str(mapping) in result.stderr and "strip: deal_id" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr

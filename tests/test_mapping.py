@@ -188,6 +188,52 @@ def test_mapping_whose_required_column_is_absent_names_file_and_column(tmp_path)
     assert "'Person - Person created'" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("  deals:\n    strip: {deal_id: '([a-z'}\n", r"strip: deal_id .* not a valid regular"),
+        (
+            "  deals:\n    derive: {is_won: {from: x, pattern: '(won'}}\n",
+            r"derive: is_won .* not a",
+        ),
+        ("  deals:\n    derive: {is_won: '^won$'}\n", r"derive: .* must be .*\{from: column"),
+        ("  deals:\n    constants: {currency: [EUR]}\n", r"constants: .* one value"),
+        ("  deals:\n    values: {stage: [a, b]}\n", r"values: .* \{their value: our value\}"),
+        ("  deals:\n    values: {is_won: {Yes: true}}\n", r"quote yes/no/on/off"),
+        ("  deals:\n    columns: {deal_id: {a: b}}\n", r"columns: .* a header or a list"),
+        ("  deals:\n    multi_value: contact_id\n", r"multi_value: .* a list of our columns"),
+        ("  deals: [files]\n", r"must be a section of keys"),
+        ("  deals: {}\ndayfirst: 'false'\n", r"dayfirst: must be true, false or null, not 'false'"),
+        ("  deals: {}\ntimezon: Europe/Berlin\n", r"unknown key\(s\) 'timezon' at the top"),
+    ],
+)
+def test_a_malformed_mapping_is_an_error_naming_the_file_and_key(tmp_path, body, message):
+    path = write_mapping(tmp_path, body)
+    with pytest.raises(CRMExportError, match=message) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+
+
+def test_a_mapping_file_that_is_not_text_is_an_error_naming_it(tmp_path):
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(CRMExportError, match="cannot read the mapping file") as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+
+
+def test_a_missing_export_is_an_error_not_the_folder_around_it(tmp_path, pipedrive_yaml):
+    shutil.copytree(FIXTURE, tmp_path / "export")
+    typo = tmp_path / "export" / "export-2026-03-typo"
+    with pytest.raises(CRMExportError, match="no such file or folder") as err:
+        smk.load(typo, mapping=pipedrive_yaml)
+    assert err.value.file == str(typo)
+    spec = tmp_path / "export" / "our-pipedrive.yaml"  # its data: names no folder
+    spec.write_text(pipedrive_yaml.read_text(encoding="utf-8") + "\ndata: nope\n")
+    with pytest.raises(CRMExportError, match=r"data: 'nope' is no folder"):
+        smk.load(spec)
+
+
 # ------------------------------------------------------------------ engine features
 def frame(**columns: list[str]) -> pd.DataFrame:
     out = pd.DataFrame(columns, dtype="string")

@@ -217,4 +217,10 @@ def _load_with_spec(source, spec: FormatMapping, timezone, dayfirst) -> CRM:
     if path.is_file() and path.suffix.lower() in {".yaml", ".yml"}:
         data = spec.data or "."
         path = (path.parent / data).resolve()
+        if not path.is_dir():
+            raise CRMExportError(
+                f"the mapping's data: {data!r} is no folder ({path}); it is read relative to "
+                "the mapping file",
+                file=str(source),
+            )
     return load_mapped(path, spec, timezone=timezone, dayfirst=dayfirst)

@@ -76,7 +76,7 @@ def read_mapping(path: str | Path) -> FormatMapping:
     path = Path(path)
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CRMExportError(f"cannot read the mapping file: {exc}", file=str(path)) from None
     return _mapping_from_dict(spec, path)
 
@@ -89,6 +89,7 @@ def builtin_mapping(name: str) -> FormatMapping:
 def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
     if not isinstance(spec, dict) or not isinstance(spec.get("tables"), dict):
         raise CRMExportError("a mapping file needs a 'tables:' section", file=str(path))
+    _check_settings(spec, path)
     tables = {}
     for table, body in spec["tables"].items():
         if table not in SCHEMA:
@@ -97,6 +98,13 @@ def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
                 file=str(path),
             )
         body = body or {}
+        if not isinstance(body, dict):
+            raise CRMExportError(
+                f"the mapping for {table} must be a section of keys (files:, columns:, ...), "
+                f"not {type(body).__name__} (see docs/mappings.md)",
+                file=str(path),
+            )
+        _check_shapes(table, body, path)
         unknown_keys = sorted(set(body) - _TABLE_KEYS)
         if unknown_keys:
             raise CRMExportError(
@@ -128,6 +136,97 @@ def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
         data=spec.get("data"),
         path=path,
     )
+
+
+_SETTINGS = {  # top-level keys of a mapping file: what each must be
+    "name": ("a name", lambda v: isinstance(v, str | int | float)),
+    "timezone": ("a time zone name such as Europe/Berlin", lambda v: isinstance(v, str)),
+    "dayfirst": ("true, false or null", lambda v: isinstance(v, bool)),
+    "data": ("a folder, relative to the mapping file", lambda v: isinstance(v, str)),
+    "tables": ("a section of tables", lambda v: isinstance(v, dict)),
+}
+
+
+def _texts(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _text_or_texts(value: object) -> bool:
+    return isinstance(value, str) or _texts(value)
+
+
+def _each(check):
+    """A check that `value` is a mapping whose every value passes `check`."""
+    return lambda value: isinstance(value, dict) and all(map(check, value.values()))
+
+
+def _rule(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"from", "pattern"}
+        and _texts(list(value.values()))
+    )
+
+
+def _translation(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in [*value, *value.values()])
+
+
+_SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
+    "files": ("a file-name pattern or a list of them", _text_or_texts),
+    "columns": ("our columns, each with a header or a list of headers", _each(_text_or_texts)),
+    "values": (
+        "our columns, each with {their value: our value} (quote yes/no/on/off)",
+        _each(_translation),
+    ),
+    "multi_value": ("a list of our columns", _texts),
+    "coalesce": ("a list of our columns", _texts),
+    "derive": ("our columns, each with {from: column, pattern: regular expression}", _each(_rule)),
+    "constants": (
+        "our columns, each with one value",
+        _each(lambda v: isinstance(v, str | int | float)),
+    ),
+    "strip": ("our columns, each with a regular expression", _each(lambda v: isinstance(v, str))),
+    "type_from_file": ("file-name patterns, each with an activity type", _translation),
+    "extra_ok": ("true or false", lambda v: isinstance(v, bool)),
+}
+
+
+def _check_settings(spec: dict, path: Path) -> None:
+    """Top-level keys: known, and each of the right kind (`dayfirst: "false"` is not false)."""
+    unknown = sorted(set(map(str, spec)) - set(_SETTINGS))
+    if unknown:
+        raise CRMExportError(
+            f"unknown key(s) {', '.join(map(repr, unknown))} at the top of the mapping; keys "
+            f"are {', '.join(_SETTINGS)} (see docs/mappings.md)",
+            file=str(path),
+        )
+    for key, (what, check) in _SETTINGS.items():  # a key left empty takes its default
+        if spec.get(key) is not None and not check(spec[key]):
+            raise CRMExportError(f"{key}: must be {what}, not {spec[key]!r}", file=str(path))
+
+
+def _check_shapes(table: str, body: dict, path: Path) -> None:
+    """Each key of a table section holds what it must; its regular expressions compile."""
+    for key, (what, check) in _SHAPES.items():
+        if key in body and body[key] is not None and not check(body[key]):
+            raise CRMExportError(
+                f"{key}: in the mapping for {table} must be {what}; found {body[key]!r} "
+                "(see docs/mappings.md)",
+                file=str(path),
+            )
+    patterns = {f"strip: {c}": p for c, p in (body.get("strip") or {}).items()}
+    patterns.update({f"derive: {c}": r["pattern"] for c, r in (body.get("derive") or {}).items()})
+    for where, pattern in patterns.items():
+        try:  # strip runs in Arrow (RE2 syntax), derive in Python's re: both must accept it
+            re.compile(pattern, re.I)
+            pc.replace_substring_regex(pa.array([""]), pattern=pattern, replacement="")
+        except (re.error, pa.ArrowInvalid) as exc:
+            raise CRMExportError(
+                f"{where} in the mapping for {table} is not a valid regular expression "
+                f"{pattern!r}: {exc}",
+                file=str(path),
+            ) from None
 
 
 # ------------------------------------------------------------------ files -> raw tables
@@ -376,6 +475,8 @@ def load_mapped(
 ) -> CRM:
     """Load an export folder (or single file of contacts) through a mapping."""
     source = Path(source)
+    if not source.exists():  # never the folder around a mistyped name
+        raise CRMExportError("no such file or folder", file=str(source))
     folder = source if source.is_dir() else source.parent
     if source.is_file():
         tm = mapping.tables.get("contacts") or next(iter(mapping.tables.values()))
