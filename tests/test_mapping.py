@@ -263,6 +263,21 @@ def test_coalesce_takes_the_first_filled_alias_row_by_row():
     assert first_only["Lost time"].tolist() == ["", "2026-01-05", ""]
 
 
+def test_multi_value_takes_the_first_non_empty_value_and_keeps_the_list():
+    raw = frame(
+        **{
+            "ID": ["1", "2", "3", "4", "5"],
+            "Created": ["2026-01-01"] * 5,
+            "Company": ["205", ";205", " ; 301;302", ";;", "401 ;402"],
+        }
+    )
+    aliases = {"contact_id": ["ID"], "created_at": ["Created"], "account_id": ["Company"]}
+    tm = TableMapping(columns=aliases, multi_value=["account_id"])
+    out = map_frame(raw, "contacts", tm, Path("c"))
+    assert out["account_id"].tolist() == ["205", "205", "301", pd.NA, "401"]
+    assert out["account_ids_all"].tolist() == ["205", ";205", "; 301;302", ";;", "401 ;402"]
+
+
 def test_derive_reads_a_source_header_that_has_no_canonical_column():
     raw = frame(
         **{

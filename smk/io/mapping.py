@@ -267,7 +267,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
             full = as_text(clean_text(out[col]))
             multi = holds(full, ";")
             if multi.any():
-                out[col] = full.mask(multi, full[multi].str.split(";").str[0].str.strip())
+                out[col] = full.mask(multi, _first_value(full[multi]))
                 out[f"{col}s_all"] = full
             else:
                 out[col] = full
@@ -308,6 +308,13 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     footer = fileio.footer_mask(frame).to_numpy()
     out["_reason"] = pd.Categorical.from_codes(np.where(footer, 0, -1), ["report footer"])
     return _with_malformed(out, frame, path)
+
+
+def _first_value(lists: pd.Series) -> pd.Series:
+    """The first non-empty value of each `;`-separated list (`;205`, HubSpot's append form,
+    is 205); missing when every value is empty."""
+    first = lists.str.replace(r"^[\s;]+", "", regex=True).str.split(";").str[0].str.strip()
+    return first.mask(first == "")
 
 
 @on_uniques
