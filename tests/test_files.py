@@ -119,3 +119,21 @@ def test_line_breaks_in_values_survive_block_boundaries(tmp_path, monkeypatch):
     got = frame[["Record ID", "Notes", "Owner"]].fillna("").to_numpy().tolist()
     assert got == want
     assert frame["_row"].tolist() == list(range(2, 81))
+
+
+def test_macos_and_office_twins_beside_an_export_are_not_read(tmp_path):
+    import shutil
+
+    import smk
+    from smk import config
+
+    for folder in (config.SAMPLE_HUBSPOT, config.SAMPLE_SALESFORCE):
+        copy = shutil.copytree(folder, tmp_path / folder.name)
+        for data in sorted(copy.glob("*.csv")):
+            # AppleDouble (resource fork) twins start with this magic number, then NULs
+            (copy / f"._{data.name}").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 60)
+        (copy / "~$deals.xlsx").write_bytes(b"\x0bowner\x00")  # Excel's lock file
+        crm, direct = smk.load(copy), smk.load(folder)
+        assert crm.format == direct.format
+        assert _counts(crm) == _counts(direct)
+        assert crm.quality.files == direct.quality.files

@@ -230,8 +230,19 @@ def _check_shapes(table: str, body: dict, path: Path) -> None:
 
 
 # ------------------------------------------------------------------ files -> raw tables
+#: names of files that sit beside an export but are not data: macOS's AppleDouble twins
+#: (`._contacts.csv`, written on FAT/exFAT drives and network shares) and Office lock files
+#: (`~$deals.xlsx`, present while the workbook is open)
+_NOT_DATA = ("._", "~$")
+
+
 def data_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES)
+    """The folder's files that may hold an export table (by suffix), metadata twins left out."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES and not p.name.startswith(_NOT_DATA)
+    )
 
 
 def files_for(table: TableMapping, candidates: list[Path]) -> list[Path]:
