@@ -258,7 +258,7 @@ def test_deleted_lead_is_set_aside(dl):
 # --------------------------------------------------------------------------- ids
 def test_salesforce_ids_normalises_15_to_18_characters_and_leaves_other_text():
     values = pd.Series(
-        [A1, sf(A1), sf(A1).lower()[:15] + sf(A1)[15:], "000000000000000AAA", "Grand Totals (5)"]
+        [A1, sf(A1), A1.lower(), "000000000000000AAA", "Grand Totals (5)"]
     )
     out = salesforce_ids(values)
     assert out[0] == "0015g00000Gbx1AAAR" == out[1]
@@ -266,6 +266,17 @@ def test_salesforce_ids_normalises_15_to_18_characters_and_leaves_other_text():
     assert pd.isna(out[3])  # an empty lookup
     assert out[4] == "Grand Totals (5)"
     assert salesforce_ids(pd.Series(["contact-0000001"]))[0] == "contact-0000001"
+
+
+def test_an_18_character_id_in_the_wrong_case_gets_its_case_back_from_its_checksum():
+    true = "0015g002fSmNVSFAQ4"  # 18-character ids are safe for case-insensitive tools
+    assert salesforce_id18(true[:15]) == true
+    values = pd.Series([true.upper(), true.lower(), true, "0015g002fSmNVSFAQ5"], dtype="string")
+    out = salesforce_ids(values).tolist()
+    assert out[:3] == [true] * 3
+    assert out[3] == true  # letters of both cases: a mistyped checksum, not a re-cased id
+    mixed = pd.Series([true.upper(), "0015g00000Gbx1A"], dtype="string")  # the Arrow path
+    assert salesforce_ids(mixed).tolist() == [true, "0015g00000Gbx1AAAR"]
 
 
 def test_15_character_report_ids_join_the_18_character_ids(report, dl):
@@ -886,6 +897,9 @@ EXPORTED_ID = st.one_of(
     st.text(alphabet="aB0zZ9", min_size=15, max_size=15).map(salesforce_id18),
     st.just("000000000000000AAA"),
     st.text(alphabet="aB0zZ9", min_size=18, max_size=18),  # a suffix that may be wrong
+    # an exported id upper- or lower-cased by a spreadsheet
+    st.text(alphabet="aB0zZ9", min_size=15, max_size=15).map(salesforce_id18).map(str.upper),
+    st.text(alphabet="aB0zZ9", min_size=15, max_size=15).map(salesforce_id18).map(str.lower),
 )
 
 
@@ -906,8 +920,25 @@ def _one_id(v):
         return None
     v = v.strip()
     if len(v) in (15, 18) and v.isascii() and v.isalnum():
-        v = salesforce_id18(v[:15])
+        v = _recased(v) if len(v) == 18 else salesforce_id18(v)
     return None if v == "000000000000000AAA" else v
+
+
+def _recased(v: str) -> str:
+    """An 18-character id, one at a time: a checksum that differs from its letters' own,
+    when the letters are all of one case, gives them their case back."""
+    head, own, written = v[:15], salesforce_id18(v[:15])[15:], v[15:].upper()
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    letters = [c for c in head if c.isalpha()]
+    one_case = all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+    if written == own or not one_case or any(c not in alphabet for c in written):
+        return head + own
+    upper = [alphabet.index(written[i // 5]) >> (i % 5) & 1 for i in range(15)]
+    if any(u and not c.isalpha() for u, c in zip(upper, head, strict=True)):
+        return head + own
+    return (
+        "".join(c.upper() if u else c.lower() for u, c in zip(upper, head, strict=True)) + written
+    )
 
 
 ID18_TEXT = st.one_of(

@@ -642,13 +642,49 @@ def _id18_of_18s(words: pa.Array) -> pa.Array | None:
             len(words),
             [pa.array(keep).buffers()[1], *words.buffers()[1:]],
         )
-    whole = body.copy()
-    whole[:, 15:] = suffixes
+    whole = _recased(body, suffixes)
     validity = None if keep.all() else pa.array(keep).buffers()[1]
     buffers = [validity, pa.py_buffer(off - off[0]), pa.py_buffer(whole)]
     return pa.Array.from_buffers(
         pa.large_string(), len(words), buffers, null_count=int((~keep).sum())
     )
+
+
+def _suffix_bits() -> np.ndarray:
+    """Byte -> the 5 bits a checksum character stands for (either case); -1 for others."""
+    table = np.full(256, -1, dtype=np.int16)
+    for bits, char in enumerate(_SF_SUFFIX):
+        table[ord(char)] = table[ord(char.lower())] = bits
+    return table
+
+
+_SUFFIX_BITS = _suffix_bits()
+
+
+def _recased(body: np.ndarray, suffixes: np.ndarray) -> np.ndarray:
+    """18-character ids (rows of ASCII bytes) given the checksum their first 15 characters
+    carry (`suffixes`). Where the written checksum differs and the letters are all of one case
+    (an id upper- or lower-cased by a spreadsheet or a case-insensitive database), the
+    checksum records the true case: the letters take it back. Otherwise (mixed case: a
+    mistyped checksum) the id keeps its letters and takes their checksum."""
+    written = _SUFFIX_BITS[body[:, 15:]]
+    upper = ((written[:, :, None] >> np.arange(5)) & 1).reshape(-1, 15).astype(bool)
+    head = body[:, :15]
+    letter = ((head | np.uint8(32)) - np.uint8(97)) < 26
+    capital = letter & ((head - np.uint8(65)) < 26)
+    one_case = ~(capital.any(axis=1) & (letter & ~capital).any(axis=1))
+    fits = (
+        (body[:, 15:] != suffixes).any(axis=1)
+        & one_case
+        & (written >= 0).all(axis=1)
+        & ~(upper & ~letter).any(axis=1)  # a digit cannot be upper case
+    )
+    whole = body.copy()
+    whole[:, 15:] = suffixes
+    cased = np.where(upper, head & np.uint8(0xDF), head | np.uint8(32))
+    whole[fits, :15] = np.where(letter[fits], cased[fits], head[fits])
+    whole[fits, 15:] = np.frombuffer(_SF_SUFFIX.encode("ascii"), np.uint8)[written[fits]]
+    return whole
 
 
 def _alphanumeric(body: np.ndarray) -> bool:
@@ -684,6 +720,13 @@ def _id18_arrow(ids: pa.Array) -> pa.Array:
     data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     heads15 = data.reshape(-1, 15)  # the callers pass 15/18-character alphanumeric ids only
     whole = np.concatenate([heads15, _suffixes(heads15)], axis=1)  # 18 ASCII bytes per id
+    long = pc.equal(pc.binary_length(ids), 18).to_numpy(zero_copy_only=False)
+    if long.any():  # written 18-character ids: their checksum may restore their case
+        given = ids.filter(long).cast(pa.string())
+        given_offsets = np.frombuffer(given.buffers()[1], np.int32)[given.offset :]
+        start = given_offsets[0]
+        given_bytes = np.frombuffer(given.buffers()[2], np.uint8)[start : start + 18 * len(given)]
+        whole[long] = _recased(given_bytes.reshape(-1, 18), whole[long, 15:])
     n = len(whole)
     offsets18 = pa.py_buffer(np.arange(0, 18 * n + 1, 18, dtype=np.int32).tobytes())
     return pa.StringArray.from_buffers(n, offsets18, pa.py_buffer(whole.tobytes()))
