@@ -184,8 +184,12 @@ def render_account(crm: smk.CRM) -> str:
     if crm.quality.warnings:
         lines += ["", "Warnings"] + [f"  - {w}" for w in crm.quality.warnings]
     missing = crm.missing_tables()
-    if missing:
-        lines += ["", f"Not in this export (empty): {', '.join(missing)}"]
+    read = {t for t, a in crm.quality.tables.items() if a.read}
+    if set(missing) - read:
+        lines += ["", f"Not in this export: {', '.join(t for t in missing if t not in read)}"]
+    if set(missing) & read:
+        emptied = ", ".join(t for t in missing if t in read)
+        lines += ["", f"Read, but every row set aside (see above): {emptied}"]
     lines += ["", "Summary"]
     summary = crm.summary()
     for col in ("first", "last"):

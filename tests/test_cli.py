@@ -57,7 +57,17 @@ def test_validate_table_output_shows_account_and_stages(export, capsys):
     out = capsys.readouterr().out
     assert "Data-quality account" in out
     assert "unparseable created_at: 1" in out
-    assert "Not in this export (empty): accounts, deals, touchpoints, activities, spend" in out
+    assert "Not in this export: accounts, deals, touchpoints, activities, spend" in out
+    assert "every row set aside" not in out
+
+
+def test_validate_tells_a_table_whose_rows_were_all_set_aside_from_a_missing_one(export, capsys):
+    deals = "Record ID,Deal Name,Deal Stage,Create Date,Amount\n7,Big,Closed Won,garbage,10\n"
+    (export / "hubspot-crm-exports-all-deals-2026-02-01.csv").write_text(deals)
+    assert main(["validate", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert "Not in this export: accounts, touchpoints, activities, spend" in out
+    assert "Read, but every row set aside (see above): deals" in out
 
 
 def test_validate_writes_set_aside_rows_with_file_and_row(export, tmp_path, capsys):
