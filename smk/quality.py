@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from smk.model import CRM
+from smk.model import CRM, PRIMARY_KEYS
 from smk.periods import Month
 
 _DATE_COLUMNS = {
@@ -26,12 +26,18 @@ def reasons_table(crm: CRM) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "reason", "rows"])
 
 
+#: what finds a set-aside row besides its file and row: the table's own id, then the deal it
+#: belongs to (spend has no id: its month and channel)
+_LOCATORS = {t: (key, "deal_id") for t, key in PRIMARY_KEYS.items() if key} | {
+    "spend": ("month", "channel", "campaign")
+}
+
+
 def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
-    """Where the set-aside rows of a table are (file, row, reason, id), without personal data."""
+    """Where the set-aside rows of a table are (file, row, reason, ids), without personal data."""
     aside = crm.quality.set_aside(table)
-    keep = [
-        c for c in ("_file", "_row", "_reason", f"{table[:-1]}_id", "deal_id") if c in aside.columns
-    ]
+    wanted = dict.fromkeys(("_file", "_row", "_reason", *_LOCATORS[table]))  # each once
+    keep = [c for c in wanted if c in aside.columns]
     return aside[keep].rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
 
 

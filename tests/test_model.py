@@ -116,3 +116,20 @@ def test_a_missing_table_is_a_no_data_error_for_the_report():
     with pytest.raises(NoDataError) as err:  # the report publishes such a page as lacking data
         crm.require("deals", analysis="the win rate")
     assert "(hubspot: hubspot-2026-10)" in str(err.value) and "jdoe" not in str(err.value)
+
+
+def test_set_aside_rows_show_each_tables_own_id_once():
+    from smk import config
+    from smk.quality import set_aside_rows
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    shown = {t: set_aside_rows(crm, t) for t in crm.quality.tables}
+    assert list(shown["deals"].columns) == ["file", "row", "reason", "deal_id"]
+    activities = shown["activities"]
+    assert list(activities.columns) == ["file", "row", "reason", "activity_id", "deal_id"]
+    aside = crm.quality.set_aside("activities")
+    assert activities["activity_id"].tolist() == aside["activity_id"].tolist()
+    assert "duplicate activity_id" in set(activities["reason"])
+    for table, frame in shown.items():
+        assert frame.columns.is_unique, table
+        assert not {"email", "First Name", "Last Name"} & set(frame.columns), table
