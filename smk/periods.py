@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -51,18 +52,47 @@ def parse_month(text: str) -> Month:
     return Month(text.strip())
 
 
+#: A record more than a month away from every other, with at most one record in this many
+#: beyond it, is a stray date (a mistyped year, a 1970 placeholder), not the data's edge.
+_GAP = pd.Timedelta(days=31)
+_STRAY_SHARE = 1000
+
+
+def dated_records(crm) -> dict[str, pd.Series]:
+    """The timestamps that date the export's activity, per table (missing ones left out)."""
+    columns = {"contacts": "created_at", "deals": "created_at"}
+    columns |= {"touchpoints": "occurred_at", "activities": "occurred_at"}
+    return {t: getattr(crm, t)[c].dropna() for t, c in columns.items()}
+
+
 def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last timestamp of activity in the export (contacts, deals, touches, work)."""
-    stamps = [
-        crm.contacts["created_at"],
-        crm.deals["created_at"],
-        crm.touchpoints["occurred_at"],
-        crm.activities["occurred_at"],
-    ]
-    stamps = [s.dropna() for s in stamps if len(s.dropna())]
+    """First and last timestamp of activity in the export (contacts, deals, touches, work).
+
+    Stray dates do not stretch the span: a record a month or more beyond all the others,
+    with at most one record in a thousand out there (one call mistyped as 2036), is left
+    outside, so that `latest` still names the month the export ends in.
+    """
+    stamps = [s for s in dated_records(crm).values() if len(s)]
     if not stamps:
         raise ValueError(f"the export {crm.source} has no dated records")
-    return min(s.min() for s in stamps), max(s.max() for s in stamps)
+    strays = sum(map(len, stamps)) // _STRAY_SHARE
+    return _edge(stamps, strays, newest=False), _edge(stamps, strays, newest=True)
+
+
+def stray_dates(crm) -> dict[str, int]:
+    """Per table, the records left outside `data_span` as stray dates (tables with none out)."""
+    first, last = data_span(crm)
+    out = {t: int(((s < first) | (s > last)).sum()) for t, s in dated_records(crm).items()}
+    return {t: n for t, n in out.items() if n}
+
+
+def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
+    """The newest (oldest) timestamp once at most `strays` records beyond a gap are left out."""
+    pick = pd.Series.nlargest if newest else pd.Series.nsmallest
+    edge = pd.concat([pick(s, strays + 1) for s in stamps]).sort_values(ascending=not newest)
+    edge = edge.iloc[: strays + 1].reset_index(drop=True)
+    gaps = np.flatnonzero((edge.diff().abs() > _GAP).to_numpy())  # between i - 1 and i
+    return edge.iloc[gaps.max() if len(gaps) else 0]
 
 
 def latest_full_month(crm) -> Month:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from smk.model import CRM, PRIMARY_KEYS
-from smk.periods import Month
+from smk.periods import Month, stray_dates
 
 _DATE_COLUMNS = {
     "contacts": "created_at",
@@ -45,9 +45,11 @@ def freshness(crm: CRM, month: Month) -> pd.DataFrame:
     """Per table: the newest record and how far it lies from the end of the report month.
 
     A table whose newest record is long before the month's end points at a stale or partial
-    export (e.g. activities synced less often than contacts).
+    export (e.g. activities synced less often than contacts). Stray dates (a year mistyped,
+    a 1970 placeholder; `periods.data_span`) are counted: they do not move `latest`.
     """
     rows = []
+    strays = stray_dates(crm) if any(len(df) for df in crm.tables().values()) else {}
     for table, col in _DATE_COLUMNS.items():
         values = getattr(crm, table)[col].dropna()
         newest = values.max() if len(values) else pd.NaT
@@ -59,6 +61,7 @@ def freshness(crm: CRM, month: Month) -> pd.DataFrame:
                 "newest record": newest,
                 "records in month": in_month,
                 "days from newest record to month end": None if gap is None else round(gap, 1),
+                "stray dates": strays.get(table, 0),  # far outside the export's span
             }
         )
     return pd.DataFrame(rows)

@@ -8,7 +8,7 @@ import pytest
 
 from smk.model import CRM, empty_table
 from smk.outputs import export_csv, neutralise_formulas, read_metrics, write_metrics
-from smk.periods import latest_full_month, parse_month, resolve_month
+from smk.periods import data_span, latest_full_month, parse_month, resolve_month, stray_dates
 
 
 def _crm_spanning(first: str, last: str) -> CRM:
@@ -100,3 +100,57 @@ def test_kpi_values_are_formatted_by_their_declared_format():
     assert format_kpi(0.71234, "float") == "0.712"
     assert format_kpi("email", "text") == "email"
     assert format_kpi(None, "pct") == "n/a" and format_kpi(float("nan"), "int", missing="-") == "-"
+
+
+def _crm_with(created: pd.DatetimeIndex, activity_at: list[str]) -> CRM:
+    contacts = pd.concat(
+        [
+            empty_table("contacts"),
+            pd.DataFrame(
+                {"contact_id": [f"c{i}" for i in range(len(created))], "created_at": created}
+            ),
+        ]
+    )
+    activities = pd.concat(
+        [
+            empty_table("activities"),
+            pd.DataFrame(
+                {
+                    "activity_id": [f"a{i}" for i in range(len(activity_at))],
+                    "occurred_at": pd.to_datetime(activity_at, utc=True),
+                }
+            ),
+        ]
+    )
+    return CRM(contacts=contacts, activities=activities, source="test")
+
+
+def test_a_stray_date_does_not_move_latest_or_the_span():
+    created = pd.date_range("2025-11-01", "2026-10-31 23:00", periods=3000, tz="UTC")
+    crm = _crm_with(created, ["2026-06-01 10:00", "2036-10-12 10:00", "1970-01-01 00:00"])
+    assert str(resolve_month(crm, "latest")) == "2026-10"  # not 2036-09
+    for outside in ("2036-09", "2031-01", "1970-01"):
+        with pytest.raises(ValueError, match="outside the data"):
+            resolve_month(crm, outside)
+    assert data_span(crm) == (created[0], created[-1])
+    assert stray_dates(crm) == {"activities": 2}
+    from smk.quality import freshness  # the data-quality page counts them
+
+    fresh = freshness(crm, parse_month("2026-10")).set_index("table")["stray dates"]
+    assert fresh.to_dict() == {
+        "contacts": 0,
+        "accounts": 0,
+        "deals": 0,
+        "touchpoints": 0,
+        "activities": 2,
+    }
+
+
+def test_a_late_stretch_of_real_records_is_not_stray():
+    created = pd.date_range("2025-11-01", "2026-10-31 23:00", periods=3000, tz="UTC")
+    december = [f"2026-12-{d:02d} 10:00" for d in range(1, 6)]  # more than one in a thousand
+    crm = _crm_with(created, december)
+    assert data_span(crm)[1] == pd.Timestamp("2026-12-05 10:00", tz="UTC")
+    assert stray_dates(crm) == {}
+    tiny = _crm_with(created[:900], ["2036-10-12 10:00"])  # too few records to tell
+    assert data_span(tiny)[1] == pd.Timestamp("2036-10-12 10:00", tz="UTC")
