@@ -1298,6 +1298,49 @@ def segment_by_stage(crm: CRM, assignments: pd.DataFrame, as_of=None) -> pd.Data
     return table
 
 
+#: RFM segments whose customers the report counts as at risk
+AT_RISK = ("at risk", "can't lose them")
+
+
+def segmentation_kpis(
+    crm: CRM, run: SegmentationRun, profiles: pd.DataFrame, rfm: pd.DataFrame
+) -> list[dict]:
+    """The report's tiles for segments. A figure that needs won deals is None (n/a), with
+    why, when there are none: not a 0% share of nothing or 0 customers at risk of 0."""
+    customers = int((rfm["frequency"] > 0).sum())
+    why = "the export has no deals" if crm.deals.empty else "no deal won yet"
+    top = profiles.sort_values(["share_of_revenue", "segment"], ascending=[False, True]).iloc[0]
+    won = profiles["won_revenue"].sum() > 0
+    moved = run.drift.get("share_moved")
+    fitted = "fitted this month" if run.fitted else f"assigned to the model of {run.model_month}"
+    rows = [
+        ("segments", "Account segments", run.model.n_segments_, "int", fitted),
+        (
+            "top_segment_revenue_share",
+            "Won revenue from the top segment",
+            float(top["share_of_revenue"]) if won else None,
+            "pct",
+            str(top["persona"]) if won else why,
+        ),
+        (
+            "rfm_customers_at_risk",
+            "Customers at risk (RFM)",
+            int(rfm["rfm_segment"].isin(AT_RISK).sum()) if customers else None,
+            "int",
+            f"of {customers} customers" if customers else why,
+        ),
+        (
+            "accounts_changed_segment",
+            "Accounts that changed segment",
+            moved,
+            "pct",
+            "segments fitted this month" if moved is None else "since last month",
+        ),
+    ]
+    keys = ("id", "label", "value", "format", "detail")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def segments_export(assignments: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     """segments.csv: CRM id, segment number and persona name, ready to import into the CRM."""
     names = profiles[["segment", "persona"]]

@@ -7,6 +7,8 @@ the generator's latent account segments.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import joblib
 import numpy as np
 import pandas as pd
@@ -18,7 +20,7 @@ from sklearn.metrics import adjusted_rand_score
 import smk
 from smk import config, outputs
 from smk import segmentation as sg
-from smk.model import CRM, make_table
+from smk.model import CRM, empty_table, make_table
 from smk.periods import Month
 
 UTC = "UTC"
@@ -216,6 +218,28 @@ def test_an_export_with_accounts_only_is_segmented_on_firmographics(hubspot):
     profiles = sg.persona_profiles(only, model.assign(feats))
     assert profiles["conversion_rate"].isna().all() and sg.name_personas(profiles).is_unique
     assert (sg.rfm_table(only, "2026-11-01")["rfm_segment"] == sg.RFM_NO_PURCHASE).all()
+
+
+def test_report_tiles_say_why_revenue_figures_are_unknown_without_won_deals(hubspot, fitted):
+    def tiles(crm):
+        feats = sg.account_features(crm, "2026-11-01")
+        run = sg.SegmentationRun(fitted, fitted.assign(feats), True, "2026-10", "")
+        profiles = sg.persona_profiles(crm, run.assignments, "2026-11-01")
+        profiles.insert(1, "persona", sg.name_personas(profiles))
+        rfm = sg.rfm_table(crm, "2026-11-01")
+        return {t["id"]: t for t in sg.segmentation_kpis(crm, run, profiles, rfm)}
+
+    full = tiles(hubspot)
+    assert 0 < full["top_segment_revenue_share"]["value"] <= 1
+    assert full["rfm_customers_at_risk"]["detail"].startswith("of ")
+    no_deals = tiles(replace(hubspot, deals=empty_table("deals")))
+    for kpi in ("top_segment_revenue_share", "rfm_customers_at_risk"):  # n/a, not 0% or 0
+        assert no_deals[kpi]["value"] is None
+        assert no_deals[kpi]["detail"] == "the export has no deals"
+    none_won = tiles(replace(hubspot, deals=hubspot.deals.assign(is_won=False)))
+    assert none_won["top_segment_revenue_share"]["value"] is None
+    assert none_won["top_segment_revenue_share"]["detail"] == "no deal won yet"
+    assert full["segments"]["value"] == fitted.n_segments_ == no_deals["segments"]["value"]
 
 
 def test_segment_count_larger_than_the_data_allows_is_a_clear_error(features):
