@@ -257,9 +257,7 @@ def test_deleted_lead_is_set_aside(dl):
 
 # --------------------------------------------------------------------------- ids
 def test_salesforce_ids_normalises_15_to_18_characters_and_leaves_other_text():
-    values = pd.Series(
-        [A1, sf(A1), A1.lower(), "000000000000000AAA", "Grand Totals (5)"]
-    )
+    values = pd.Series([A1, sf(A1), A1.lower(), "000000000000000AAA", "Grand Totals (5)"])
     out = salesforce_ids(values)
     assert out[0] == "0015g00000Gbx1AAAR" == out[1]
     assert out[2] != out[0]  # 15-character ids are case-sensitive: another record
