@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ import pandas as pd
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: An e-mail address: name@domain.tld. An "@" alone ("Founder @ Acme") is none.
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 def _jsonable(value):
@@ -88,6 +91,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if risky.any():
             safe[col] = text.mask(risky, "'" + text)
     return safe
+
+
+def mask_emails(text: str) -> str:
+    """`text` with each e-mail address replaced by "[e-mail removed]"."""
+    return EMAIL_ADDRESS.sub("[e-mail removed]", text)
 
 
 def export_csv(frame: pd.DataFrame, output_dir: str | Path, filename: str) -> Path:

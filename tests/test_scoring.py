@@ -516,3 +516,85 @@ def test_lead_features_of_an_export_without_companies(synth_leads):
     assert len(bare) == len(leads)
     assert bare[["industry", "employees", "annual_revenue"]].isna().all().all()
     assert bare["job_title"].equals(leads["job_title"])
+
+
+# ---------------------------------------------------------------------------- e-mails in reasons
+class _TextLengthScorer:
+    """Scores a lead by the length of its job title and first-touch detail, so that every
+    lead's reasons name both (a stand-in for a model, fast and deterministic)."""
+
+    def score_leads(self, X: pd.DataFrame) -> np.ndarray:
+        return (X["job_title"].str.len() + X["source_detail"].str.len()).to_numpy() / 1000
+
+
+def test_reasons_mask_email_addresses_but_keep_a_title_written_with_an_at_sign(tmp_path):
+    from smk import outputs
+
+    leads = pd.DataFrame(
+        {
+            "job_title": ["Founder @ Acme", "jane.doe@acme-corp.com", "CEO"],
+            "source_detail": ["webinar", "webinar", "list from Bob.Smith+crm@vendor.co.uk"],
+        },
+        index=pd.Index(["1", "2", "3"], name="contact_id"),
+    )
+    model = sc.ScoringModel(
+        scorer=_TextLengthScorer(),
+        features=list(leads.columns),
+        target={},
+        training_period=("2026-01-01", "2026-06-30"),
+        version="test",
+        grade_thresholds={"A": 0.0},
+        mql_threshold=None,
+        typical={"job_title": "CTO", "source_detail": "ad"},
+        reference={},
+    )
+    scored = sc.score_leads(model, leads).set_index("contact_id")
+    reasons = scored["top_reasons"]
+    assert "job title Founder @ Acme (+" in reasons["1"]
+    assert "job title [e-mail removed] (+" in reasons["2"]
+    assert "first came via list from [e-mail removed] (+" in reasons["3"]
+    assert sc.emails_in(reasons) == []
+    path = outputs.export_csv(scored.reset_index(), tmp_path, "scored_leads.csv")
+    csv = path.read_text(encoding="utf-8-sig")
+    assert "Founder @ Acme" in csv and "acme-corp" not in csv and "vendor.co.uk" not in csv
+
+
+def test_emails_in_finds_addresses_not_every_at_sign():
+    from smk.outputs import mask_emails
+    from smk.report import scrub_pii
+
+    texts = [
+        "job title Founder @ Acme (+1.0 pts)",
+        "job title CEO@Acme (+1.0 pts)",  # no domain: not an address
+        "first came via jo@acme.io (+2.0 pts)",
+    ]
+    assert sc.emails_in(texts) == [texts[2]]
+    assert mask_emails(texts[2]) == "first came via [e-mail removed] (+2.0 pts)"
+    assert mask_emails(texts[0]) == texts[0]
+    # the reasons are masked exactly as the published report masks e-mail addresses
+    for text in [*texts, "Bob.Smith+crm@vendor.co.uk, o'neil@x.org"]:
+        assert mask_emails(text) == scrub_pii(text, set())
+
+
+# ---------------------------------------------------------------------------- the month's leads
+def test_a_month_in_which_no_lead_was_scored_is_a_no_data_error(synth_leads):
+    from smk.errors import NoDataError
+    from smk.periods import Month
+
+    _, leads = synth_leads
+    october = Month("2026-10")
+    assert sc.leads_scored_in(leads, october)["scored_at"].between(october.start, october.end).all()
+    # trained on the months before, but nobody scored in October (no lead created after mid-Sept)
+    before = leads[leads["scored_at"] < october.start]
+    last = before["scored_at"].max()
+    with pytest.raises(NoDataError) as raised:
+        sc.leads_scored_in(before, october)
+    assert str(raised.value) == (
+        "no leads were scored in 2026-10: a lead is scored 7 days after it was created, and the "
+        f"leads of this export were scored from {before['scored_at'].min():%Y-%m-%d} to "
+        f"{last:%Y-%m-%d}: choose a month in that range"
+    )
+    with pytest.raises(
+        NoDataError, match="no lead of this export was scored by the end of 2026-10"
+    ):
+        sc.leads_scored_in(before.iloc[:0], october)

@@ -39,6 +39,7 @@ from smk.scoring.evaluation import (
     threshold_tradeoff,
 )
 from smk.scoring.explain import (
+    emails_in,
     permutation_importance_table,
     plot_importance,
     reason_contributions,
@@ -52,6 +53,7 @@ from smk.scoring.features import (
     feature_matrix,
     labelled,
     lead_features,
+    leads_scored_in,
     time_split,
 )
 from smk.scoring.model import (
@@ -82,6 +84,7 @@ __all__ = [
     "cumulative_gains",
     "decile_table",
     "drift_report",
+    "emails_in",
     "engagement_points",
     "expected_auc",
     "expected_calibration_error",
@@ -90,6 +93,7 @@ __all__ = [
     "grade_thresholds",
     "labelled",
     "lead_features",
+    "leads_scored_in",
     "load_config",
     "load_model",
     "outcome_columns",

@@ -3,17 +3,21 @@
 A lead's reasons are model-agnostic: for each feature, the change in the lead's probability
 when that feature alone is set to its typical value (the training leads' median, or most
 common category). The biggest changes, up or down, become sentences such as
-``"4 form submissions (+6.2 pts)"`` (percentage points of conversion probability).
+``"4 form submissions (+6.2 pts)"`` (percentage points of conversion probability). CRM text
+copied into them (a job title, the first-touch detail) has its e-mail addresses masked as in
+the published report; an "@" that is not part of an address ("Founder @ Acme") stays.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
+from smk.outputs import EMAIL_ADDRESS, mask_emails
 from smk.scoring.settings import load_config
 
 
@@ -28,6 +32,11 @@ def typical_values(X: pd.DataFrame) -> dict:
             mode = s.dropna().astype("object").mode()
             out[col] = mode.iloc[0] if len(mode) else np.nan
     return out
+
+
+def emails_in(texts: Iterable[str]) -> list[str]:
+    """The texts that hold an e-mail address (an "@" alone, as in "CEO @ Acme", is none)."""
+    return [t for t in texts if EMAIL_ADDRESS.search(t)]
 
 
 def feature_label(feature: str, value, labels: dict | None = None) -> str:
@@ -95,7 +104,8 @@ def reason_contributions(scorer, X: pd.DataFrame, typical: dict) -> pd.DataFrame
 def top_reasons(
     scorer, X: pd.DataFrame, typical: dict, n: int = 3, labels: dict | None = None
 ) -> pd.Series:
-    """Each lead's `n` strongest reasons in plain words, strongest first, joined by "; "."""
+    """Each lead's `n` strongest reasons in plain words, strongest first, joined by "; ",
+    with e-mail addresses masked (`mask_emails`)."""
     labels = labels if labels is not None else load_config()["labels"]
     contrib = reason_contributions(scorer, X, typical)
     values = contrib.to_numpy()
@@ -110,7 +120,7 @@ def top_reasons(
                 continue
             text = feature_label(cols[j], X.iat[i, j], labels)
             parts.append(f"{text} ({'+' if d > 0 else '-'}{abs(d) * 100:.1f} pts)")
-        texts.append("; ".join(parts) or "typical lead")
+        texts.append(mask_emails("; ".join(parts)) or "typical lead")
     return pd.Series(texts, index=X.index, name="top_reasons")
 
 

@@ -16,12 +16,16 @@ by their scoring date are left out (there is nothing left to predict) and counte
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from smk.errors import NoDataError
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
+
+if TYPE_CHECKING:
+    from smk.periods import Month
 
 #: Targets a lead table can be built for (the stage reached, or a won deal).
 TARGETS: tuple[str, ...] = ("sql", "customer", "won_deal")
@@ -263,6 +267,29 @@ def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     """The leads whose outcome window had closed by `as_of` (the ones a model can learn from)."""
     return frame[frame["label"].notna()]
+
+
+def leads_scored_in(frame: pd.DataFrame, month: Month) -> pd.DataFrame:
+    """The leads of `frame` scored in `month`; `NoDataError` when there are none to score."""
+    chosen = frame[month.contains(frame["scored_at"])]
+    if chosen.empty:
+        days = frame.attrs.get("spec", {}).get("score_after_days", "some")
+        raise NoDataError(
+            f"no leads were scored in {month}: a lead is scored {days} days after it was "
+            f"created, and {_scoring_dates(frame, month)}"
+        )
+    return chosen
+
+
+def _scoring_dates(frame: pd.DataFrame, month: Month) -> str:
+    """Which scoring dates the lead table holds, and which month to choose instead."""
+    if frame.empty:
+        return f"no lead of this export was scored by the end of {month}: choose a later month"
+    first, last = frame["scored_at"].min(), frame["scored_at"].max()
+    return (
+        f"the leads of this export were scored from {first:%Y-%m-%d} to {last:%Y-%m-%d}: "
+        "choose a month in that range"
+    )
 
 
 @dataclass(frozen=True)
