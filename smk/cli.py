@@ -110,7 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default=str(config.REPORTS_DIR), help="reports folder (default: reports/)"
     )
-    p.add_argument("--notebooks", nargs="+", metavar="NAME", help="run only these notebooks")
+    p.add_argument(
+        "--notebooks",
+        nargs="+",
+        metavar="NAME",
+        help="run only these notebooks (file name, stem or short name, e.g. data_quality); "
+        "their pages and outputs replace theirs in an already published month, whose other "
+        "pages and exports are kept and listed in the rebuilt index",
+    )
     p.add_argument(
         "--notebook-dir", default=str(config.NOTEBOOKS_DIR), help="folder of numbered notebooks"
     )

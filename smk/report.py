@@ -6,6 +6,10 @@ notebooks in `notebooks/` in order (each gets `data_path`, `data_format`, `month
 HTML page, builds `index.html` from the notebooks' `metrics-<name>.json`, and only then moves
 the finished month into `reports/YYYY-MM/`. A failing notebook leaves the published month as
 it was and keeps the failed executed notebook in `reports/.failed/YYYY-MM/` for debugging.
+
+`manifest.json` records which notebook wrote each file of a month. Re-running some notebooks
+(`notebooks=[...]`) replaces those notebooks' files and keeps the other notebooks' pages and
+outputs of the published month; the index and `metrics.json` then cover every page.
 """
 
 from __future__ import annotations
@@ -22,14 +26,15 @@ import shutil
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 import smk
 from smk import config
-from smk.outputs import format_kpi, read_metrics, write_metrics
+from smk.model import CRM
+from smk.outputs import format_kpi, mask_emails, read_metrics, write_metrics
 from smk.periods import Month, resolve_month
 
 log = logging.getLogger("smk.report")
@@ -37,10 +42,13 @@ log = logging.getLogger("smk.report")
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 KERNEL_NAME = "smk"
 SHARED_PARAMETERS = ("data_path", "data_format", "month", "output_dir")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+MANIFEST = "manifest.json"
+#: What the report writes into a month from the notebooks' files (rebuilt on every run).
+REPORT_FILES = frozenset({"index.html", "metrics.json", MANIFEST})
 _WORD = re.compile(r"\w+")
 _DISPLAY_NAME = re.compile(r"^[^\W\d_]+(?:[ '-][^\W\d_]+)+$")  # two or more words of letters
 _NAME_COLUMNS = re.compile(r"^(first ?name|last ?name|full ?name|firstname|lastname|name)$", re.I)
+_FIRST_LAST = (re.compile(r"^first ?name$", re.I), re.compile(r"^last ?name$", re.I))
 
 
 class ReportError(RuntimeError):
@@ -55,6 +63,7 @@ class NotebookRun:
     cells_seconds: float = 0.0  # time spent in cells; the rest is kernel start and saving
     html: Path | None = None
     no_data: str | None = None  # the NoDataError that cut the page short, if one did
+    files: list[str] = field(default_factory=list)  # what it wrote in the month's folder
 
 
 @dataclass
@@ -241,7 +250,9 @@ def run_report(
     """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically.
 
     `data_format`, `mapping`, `timezone` and `dayfirst` say how to read the export, as for
-    `smk.load`; the notebooks then read the validated model from a Parquet cache.
+    `smk.load`; the notebooks then read the validated model from a Parquet cache. With
+    `notebooks`, only those run: their pages and outputs replace theirs in the published
+    month, the other notebooks' are kept.
     """
     out = Path(out).resolve()  # notebooks read relative paths against the project root
     try:
@@ -270,7 +281,7 @@ def run_report(
     staging = out / f".staging-{the_month}-{uuid.uuid4().hex[:8]}"
     cache = out / f".cache-{the_month}-{uuid.uuid4().hex[:8]}"
     try:
-        crm.to_parquet(cache)
+        _with_absolute_source(crm).to_parquet(cache)
         kernel = ensure_kernel()
         with _kernel_noise_to(out / "smk-report.log", quiet):
             runs = _execute_all(chosen, staging, cache, the_month, settings, kernel, quiet, out)
@@ -283,10 +294,14 @@ def run_report(
             run.html = render_html(
                 staging / run.path.name, staging / f"{run.path.stem}.html", context, names
             )
+            run.files.append(run.html.name)
+        published = out / str(the_month)
+        writers = keep_published(published, staging, runs) if notebooks else _writers(runs)
         write_metrics_json(staging)
-        write_month_index(staging, the_month, runs, context, out)
+        write_month_index(staging, the_month, _pages(staging, runs), context, out)
+        write_manifest(staging, writers)
         timings["rendering"] = time.perf_counter() - t
-        final = _publish(staging, out / str(the_month))
+        final = _publish(staging, published)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
@@ -296,13 +311,19 @@ def run_report(
     return ReportResult(the_month, final, runs, timings)
 
 
-def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) -> list[NotebookRun]:
-    import papermill as pm
+def _with_absolute_source(crm: CRM) -> CRM:
+    """`crm` with a local export's path made absolute for the cache: the notebooks run in
+    another folder, and the truth lookup follows the cache's source (`truth_shares`)."""
+    source = str(crm.source or "")
+    if not source or "://" in source:
+        return crm
+    return replace(crm, source=str(Path(source).resolve()))
 
+
+def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) -> list[NotebookRun]:
     staging.mkdir(parents=True)
     runs = []
     for number, nb in enumerate(chosen, 1):
-        target = staging / nb.name
         parameters = {
             "data_path": str(cache),
             "data_format": "parquet",
@@ -312,38 +333,55 @@ def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) ->
         }
         if not quiet:
             print(f"[{number}/{len(chosen)}] {nb.name}", file=sys.stderr, flush=True)
-        t = time.perf_counter()
-        try:
-            pm.execute_notebook(
-                str(nb),
-                str(target),
-                parameters=parameters,
-                kernel_name=kernel,
-                cwd=str(nb.parent),
-                progress_bar=not quiet,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                kernel_manager_class=kernel_manager_class(),
-            )
-        except pm.PapermillExecutionError as exc:
-            # nothing to show this month: a short page, not a failed report
-            if exc.ename == "NoDataError":
-                runs.append(_no_data_run(nb, target, month, exc.evalue, time.perf_counter() - t))
-                log.warning("%s: not enough data for %s: %s", nb.name, month, exc.evalue)
-                if not quiet:
-                    print(f"  not enough data: {exc.evalue}", file=sys.stderr, flush=True)
-                continue
-            kept = _keep_failed(target, out, month)
-            raise ReportError(
-                f"notebook {nb.name} failed in {_cell_label(nb, exc.source)}: "
-                f"{exc.ename}: {exc.evalue}. The failed notebook is kept at {kept}; "
-                f"the published report for {month} was left untouched."
-            ) from None
-        runs.append(
-            NotebookRun(notebook_name(nb), target, time.perf_counter() - t, _cells_seconds(target))
-        )
-        log.info("ran %s in %.1f s", nb.name, runs[-1].seconds)
+        before = _stamps(staging)
+        run = _execute_one(nb, staging / nb.name, parameters, kernel, quiet, out, month)
+        run.files = [name for name, stamp in _stamps(staging).items() if before.get(name) != stamp]
+        runs.append(run)
     return runs
+
+
+def _execute_one(nb, target, parameters, kernel, quiet, out, month) -> NotebookRun:
+    """Run one notebook into `target`; a `NoDataError` gives a short page, any other error
+    keeps the failed notebook and raises `ReportError`."""
+    import papermill as pm
+
+    t = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(nb),
+            str(target),
+            parameters=parameters,
+            kernel_name=kernel,
+            cwd=str(nb.parent),
+            progress_bar=not quiet,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            kernel_manager_class=kernel_manager_class(),
+        )
+    except pm.PapermillExecutionError as exc:
+        # nothing to show this month: a short page, not a failed report
+        if exc.ename == "NoDataError":
+            run = _no_data_run(nb, target, month, exc.evalue, time.perf_counter() - t)
+            log.warning("%s: not enough data for %s: %s", nb.name, month, exc.evalue)
+            if not quiet:
+                print(f"  not enough data: {exc.evalue}", file=sys.stderr, flush=True)
+            return run
+        kept = _keep_failed(target, out, month)
+        raise ReportError(
+            f"notebook {nb.name} failed in {_cell_label(nb, exc.source)}: "
+            f"{exc.ename}: {exc.evalue}. The failed notebook is kept at {kept}; "
+            f"the published report for {month} was left untouched."
+        ) from None
+    run = NotebookRun(notebook_name(nb), target, time.perf_counter() - t, _cells_seconds(target))
+    log.info("ran %s in %.1f s", nb.name, run.seconds)
+    return run
+
+
+def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """File name -> (modification time, size), to tell which files a notebook wrote."""
+    return {
+        p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()
+    }
 
 
 def _no_data_run(nb: Path, executed: Path, month: Month, message: str, seconds: float):
@@ -421,6 +459,77 @@ def _publish(staging: Path, final: Path) -> Path:
     return final
 
 
+# ------------------------------------------------------------------ re-running some notebooks
+def _writers(runs: list[NotebookRun]) -> dict[str, str | None]:
+    """File -> the notebook that wrote it, for the notebooks run now."""
+    return {name: run.name for run in runs for name in run.files}
+
+
+def published_writers(month_dir: Path) -> dict[str, str | None]:
+    """File -> the notebook that wrote it (None: not known), for a published month.
+
+    From its `manifest.json`; a month published without one is read by file names: each
+    notebook's executed copy, page and metrics are its own, other files are not known.
+    """
+    manifest = month_dir / MANIFEST
+    if manifest.is_file():
+        return json.loads(manifest.read_text())["files"]
+    return {p.name: _named_writer(p.name) for p in month_dir.iterdir() if p.is_file()}
+
+
+def _named_writer(filename: str) -> str | None:
+    """The notebook a file name belongs to: `00_x.ipynb`, `00_x.html`, `metrics-x.json` -> x."""
+    if filename.startswith("metrics-") and filename.endswith(".json"):
+        return filename.removeprefix("metrics-").removesuffix(".json")
+    if re.fullmatch(r"\d\d_.+\.(ipynb|html)", filename):
+        return notebook_name(Path(filename))
+    return None
+
+
+def keep_published(
+    month_dir: Path, staging: Path, runs: list[NotebookRun]
+) -> dict[str, str | None]:
+    """Copy into `staging` what the published month holds of notebooks not run now.
+
+    A file stays unless the report rebuilds it, a notebook run now wrote it this time or last
+    time (an output it no longer writes goes too), or the manifest lists no writer for it (a
+    stray file). Returns file -> writer for the whole month. Only copies: the published month
+    is untouched until `_publish` swaps the finished one in.
+    """
+    writers = _writers(runs)
+    if not month_dir.is_dir():
+        return writers
+    rerun = {run.name for run in runs}
+    for name, writer in published_writers(month_dir).items():
+        source = month_dir / name
+        replaced = name in REPORT_FILES or name in writers or writer in rerun
+        if replaced or Path(name).name != name or not source.is_file():
+            continue  # rebuilt now, or not a file of the month's folder
+        shutil.copy2(source, staging / name)
+        writers[name] = writer
+    return writers
+
+
+def _pages(folder: Path, runs: list[NotebookRun]) -> list[NotebookRun]:
+    """Every notebook page of the month in reading order: those run now and those kept."""
+    ran = {run.path.name: run for run in runs}
+    metrics = read_metrics(folder)
+    return [
+        ran.get(p.name)
+        or NotebookRun(
+            notebook_name(p), p, no_data=metrics.get(notebook_name(p), {}).get("no_data")
+        )
+        for p in sorted(folder.glob(NOTEBOOK_GLOB))
+    ]
+
+
+def write_manifest(folder: Path, writers: dict[str, str | None]) -> Path:
+    """`manifest.json`: which notebook wrote each file of the month."""
+    path = folder / MANIFEST
+    path.write_text(json.dumps({"files": dict(sorted(writers.items()))}, indent=2) + "\n")
+    return path
+
+
 @contextlib.contextmanager
 def _kernel_noise_to(path: Path, quiet: bool):
     """In quiet mode, what kernels print on stderr goes to the log file, not the terminal."""
@@ -467,24 +576,39 @@ def personal_names(crm) -> set[str]:
     Contact name columns (First Name, Last Name, ...) and owners written as display names
     ("Jane Doe", as HubSpot exports them) rather than ids.
     """
-    names: set[str] = set()
+    names = _full_names(crm.contacts)  # whole, so that short parts go too ("Wei Li")
     for col in crm.contacts.columns:
         if _NAME_COLUMNS.match(str(col).strip()):
             values = crm.contacts[col].dropna().astype(str).str.strip()
-            names |= {v for v in values if len(v) >= 3}
+            names |= {v for v in values if len(v) >= 3}  # alone: "Li" could be any word
     for table in ("contacts", "deals", "activities"):
         owners = getattr(crm, table)["owner_id"].dropna().astype(str).str.strip().unique()
         names |= {o for o in owners if _DISPLAY_NAME.match(o)}
     return names
 
 
+def _full_names(contacts) -> set[str]:
+    """ "First Last" of every contact with both (the columns as HubSpot and others name them)."""
+    columns = [
+        next((c for c in contacts.columns if rule.match(str(c).strip())), None)
+        for rule in _FIRST_LAST
+    ]
+    if None in columns:
+        return set()
+    first, last = (
+        contacts[c].astype("string").str.strip().where(lambda v: v != "") for c in columns
+    )
+    return set((first + " " + last).dropna())
+
+
 def scrub_pii(text: str, names: set[str]) -> str:
     """Remove e-mail addresses and known personal names from rendered HTML text."""
-    text = _EMAIL.sub("[e-mail removed]", text)
+    text = mask_emails(text)
     # A name can only match where the text holds its first word as a whole word: keep those
     # names only, so that 100,000 contact names do not make one huge, slow alternation.
     words = set(_WORD.findall(text))
-    shown = [html.escape(n) for n in names]
+    # as the page may show it: "O'Brien" escaped in attributes, as is in table cells
+    shown = {html.escape(n, quote=q) for n in names for q in (True, False)}
     shown = [n for n in shown if (first := _WORD.match(n)) is None or first.group() in words]
     if shown:
         pattern = re.compile(

@@ -255,3 +255,30 @@ def test_no_touch_in_the_period_is_a_clear_error(sample):
         j = at.journeys(sample.crm, conversion="won", start="2020-01-01", end="2020-02-01")
     with pytest.raises(ValueError, match="no touches to attribute"):
         at.attribute(j, "linear")
+
+
+def test_the_truth_of_a_parquet_cache_is_the_truth_of_the_export_it_was_made_from(tmp_path):
+    # `smk report` hands the notebooks a cache; notebook 04 looks up the truth through it
+    cache = CRM(source=str(config.SAMPLE_HUBSPOT), format="hubspot").to_parquet(tmp_path / "c")
+    truth = at.truth_shares(cache)
+    assert truth is not None
+    pd.testing.assert_series_equal(truth, at.truth_shares(config.SAMPLE_HUBSPOT))
+    assert smk.load(cache).source == str(config.SAMPLE_HUBSPOT)  # the cache reads as before
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "data/sample/hubspot",  # relative: to what? not followed
+        "postgresql://analyst:***@crm-db.example/crm",
+        "",
+        "export without truth",
+    ],
+)
+def test_a_cache_leads_to_no_truth_unless_its_export_has_one(tmp_path, source):
+    if source == "export without truth":
+        source = tmp_path / "export"
+        source.mkdir()
+    cache = CRM(source=str(source), format="hubspot").to_parquet(tmp_path / "c")
+    assert at.truth_shares(cache) is None
+    assert at.truth_shares(tmp_path / "elsewhere") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -90,6 +91,109 @@ def test_csv_exports_are_spreadsheet_safe(published):
         for col in frame.columns:
             text_cells = frame[col][~frame[col].str.fullmatch(r"-?[\d.,eE+-]*")]
             assert not text_cells.str.match(r"[=+\-@]").any(), f"{path.name}:{col}"
+
+
+def _tiles(page: str) -> list[str]:
+    return re.findall(r'<div class="tile .*?</div></div>', page)
+
+
+def test_rerunning_some_notebooks_keeps_the_rest_of_the_month(published, tmp_path):
+    from smk.report import REPORT_FILES
+
+    out = tmp_path / "reports"
+    month = out / "2026-10"
+    shutil.copytree(published / "2026-10", month)
+    writers = json.loads((month / "manifest.json").read_text())["files"]
+    assert set(writers) | REPORT_FILES == {p.name for p in month.iterdir()}
+    assert writers["segmentation-model.joblib"] == "segmentation"
+    # an export data_quality wrote last time but no longer writes goes with its old page
+    writers["old_quality.csv"] = "data_quality"
+    (month / "old_quality.csv").write_text("stale\n")
+    (month / "manifest.json").write_text(json.dumps({"files": writers}))
+    kept = {n: (month / n).read_bytes() for n, w in writers.items() if w != "data_quality"}
+    before = (month / "00_data_quality.ipynb").read_bytes()
+
+    result = run_cli(
+        "report", "--data", str(SAMPLE), "--month", "2026-10", "--out", str(out),
+        "--notebooks", "data_quality", "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert {n: (month / n).read_bytes() for n in kept} == kept
+    assert (month / "00_data_quality.ipynb").read_bytes() != before  # it ran again
+    assert not (month / "old_quality.csv").exists()
+    assert set(json.loads((month / "metrics.json").read_text())) == {
+        re.sub(r"^\d+_", "", nb.stem) for nb in discover_notebooks()
+    }
+    page = (month / "index.html").read_text()
+    assert _tiles(page) == _tiles((published / "2026-10" / "index.html").read_text())
+    assert all(f'href="{nb.stem}.html"' in page for nb in discover_notebooks())
+    writers = json.loads((month / "manifest.json").read_text())["files"]
+    assert set(writers) | REPORT_FILES == {p.name for p in month.iterdir()}
+
+
+def _month_files(folder: Path, files: dict[str, str | None]) -> dict[str, str | None]:
+    folder.mkdir()
+    for name in files:
+        (folder / name).write_text(f"{name} of {folder.name}")
+    return files
+
+
+def test_keep_published_replaces_exactly_the_files_of_the_notebooks_run_again(tmp_path):
+    from smk.report import NotebookRun, keep_published, write_manifest
+
+    last = {
+        **dict.fromkeys(["00_a.ipynb", "00_a.html", "metrics-a.json", "a.csv"], "a"),
+        **dict.fromkeys(["01_b.ipynb", "01_b.html", "metrics-b.json", "b.csv", "b_old.csv"], "b"),
+        "index.html": None,
+        "metrics.json": None,
+    }
+    month = tmp_path / "2026-10"
+    write_manifest(month, _month_files(month, last))
+    (month / "stray.txt").write_text("no notebook wrote this")
+    now = ["01_b.ipynb", "01_b.html", "metrics-b.json", "b.csv"]  # b no longer writes b_old.csv
+    staging = tmp_path / "staging"
+    _month_files(staging, dict.fromkeys(now))
+    run = NotebookRun("b", staging / "01_b.ipynb", files=now)
+
+    writers = keep_published(month, staging, [run])
+    assert writers == {n: w for n, w in last.items() if w == "a"} | dict.fromkeys(now, "b")
+    assert {p.name for p in staging.iterdir()} == set(writers)
+    assert (staging / "a.csv").read_text() == "a.csv of 2026-10"
+    assert (staging / "b.csv").read_text() == "b.csv of staging"
+
+    # a month published before manifests: what is not named after a notebook stays, unknown
+    (month / "manifest.json").unlink()
+    shutil.rmtree(staging)
+    _month_files(staging, dict.fromkeys(now))
+    writers = keep_published(month, staging, [run])
+    assert writers["00_a.html"] == writers["metrics-a.json"] == "a" and writers["a.csv"] is None
+    assert writers["b_old.csv"] is None and writers["stray.txt"] is None
+    assert "index.html" not in writers and writers["b.csv"] == "b"
+
+
+def test_the_report_cache_tells_the_notebooks_where_a_relative_export_is(tmp_path, monkeypatch):
+    from smk import attribution
+    from smk.model import CRM
+    from smk.report import _with_absolute_source
+
+    monkeypatch.chdir(config.ROOT)  # `make report`: --data data/sample/hubspot
+    crm = CRM(source="data/sample/hubspot", format="hubspot")
+    cache = _with_absolute_source(crm).to_parquet(tmp_path / "cache")
+    assert attribution.truth_shares(cache) is not None
+    url = CRM(source="postgresql://analyst:***@crm-db.example/crm", format="sql")
+    assert _with_absolute_source(url) == url
+
+
+def test_the_attribution_page_measures_the_distance_to_the_truth_on_the_sample(published):
+    # as a direct papermill run of notebook 04 on the bundled (synthetic) sample does
+    month = published / "2026-10"
+    metrics = json.loads((month / "metrics-attribution.json").read_text())
+    distance = metrics["distance_to_truth"]
+    assert distance and {"shapley", "markov", "linear", "last_touch"} <= set(distance)
+    assert all(0 <= d <= 1 for d in distance.values())
+    page = (month / "04_attribution.html").read_text()
+    assert "no ground truth for this export" not in page
+    assert "<th>total_variation_distance</th>" in page and "<th>spearman</th>" in page
 
 
 def _notebook_dir(tmp_path: Path, failing: bool) -> Path:
@@ -520,6 +624,53 @@ def test_a_month_with_too_little_history_publishes_pages_that_say_so(tmp_path):
     assert not (out / ".failed").exists()
 
 
+def _sample_with_contacts(tmp_path: Path, edit) -> Path:
+    """A copy of the bundled sample whose contacts table is `edit(contacts)` (all text)."""
+    export = tmp_path / "export"
+    shutil.copytree(SAMPLE, export, ignore=shutil.ignore_patterns("truth"))
+    path = next(export.glob("*contacts*.csv"))
+    contacts = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(contacts).to_csv(path, index=False, quoting=csv.QUOTE_ALL)
+    return export
+
+
+def _lead_scoring_report(export: Path, out: Path) -> subprocess.CompletedProcess:
+    return run_cli(
+        "report", "--data", str(export), "--month", "2026-10", "--out", str(out),
+        "--notebooks", "lead_scoring", "--quiet",
+    )  # fmt: skip
+
+
+def test_a_month_with_history_but_no_new_leads_publishes_a_lead_scoring_page_that_says_so(
+    tmp_path,
+):
+    # no contact created after mid-September: the model trains, but nobody is scored in October
+    export = _sample_with_contacts(tmp_path, lambda c: c[c["Create Date"] < "2026-09-20"])
+    out = tmp_path / "reports"
+    result = _lead_scoring_report(export, out)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "2026-10" / "metrics.json").read_text())
+    assert metrics["lead_scoring"]["no_data"].startswith("no leads were scored in 2026-10: ")
+    page = (out / "2026-10" / "03_lead_scoring.html").read_text()
+    assert "Not enough data for 2026-10." in page and "no leads were scored in 2026-10" in page
+    assert "Traceback" not in page and not (out / ".failed").exists()
+
+
+def test_job_titles_with_an_at_sign_stay_readable_and_addresses_never_reach_the_exports(tmp_path):
+    # both titles are common in the sample's reasons for 2026-10 ("Founder", "Student")
+    renamed = {"Founder": "Founder @ Acme", "Student": "student@university.edu"}
+    export = _sample_with_contacts(tmp_path, lambda c: c.replace({"Job Title": renamed}))
+    out = tmp_path / "reports"
+    result = _lead_scoring_report(export, out)
+    assert result.returncode == 0, result.stderr
+    scored = (out / "2026-10" / "scored_leads.csv").read_text(encoding="utf-8-sig")
+    assert "job title Founder @ Acme (" in scored and "job title [e-mail removed] (" in scored
+    published = [p for p in (out / "2026-10").iterdir() if p.suffix in {".csv", ".html", ".json"}]
+    assert len(published) > 3
+    for path in published:
+        assert "student@university" not in path.read_text(), path.name
+
+
 def test_an_export_of_contacts_only_publishes_what_it_can(tmp_path):
     # no companies, deals, activities or touchpoints: the funnel and the lead score still run
     export = tmp_path / "export"
@@ -624,3 +775,26 @@ def test_scrub_pii_with_many_names_removes_the_same_as_one_alternation_of_all_of
     )
     assert scrub_pii(text, names) == slow.sub("[name removed]", text)
     assert "O&#x27;Brien" not in scrub_pii(text, names) and "Annabel" in scrub_pii(text, names)
+
+
+def test_names_with_an_apostrophe_or_short_parts_are_removed_from_pages():
+    from smk.model import CRM, make_table
+    from smk.report import personal_names
+
+    contacts = make_table(
+        "contacts",
+        [{"contact_id": str(i), "created_at": "2026-01-01T00:00:00Z"} for i in range(4)],
+    )
+    contacts["First Name"] = pd.Series(["Siobhan", "Wei", "Li", ""], dtype="string")
+    contacts["Last Name"] = pd.Series(["O'Brien", "Li", pd.NA, "Ng"], dtype="string")
+    names = personal_names(CRM(contacts=contacts))
+    assert {"Siobhan O'Brien", "Wei Li", "O'Brien", "Siobhan"} <= names
+    assert not {"Li", "Ng", " Ng", "Li <NA>"} & names  # a short name alone could be any word
+    page = (
+        "<td>Dinner with O'Brien</td><td>Coffee with Wei Li</td><td>Li Bai</td>"
+        '<img alt="O&#x27;Brien"><td>Ng</td>'
+    )
+    assert scrub_pii(page, names) == (
+        "<td>Dinner with [name removed]</td><td>Coffee with [name removed]</td><td>Li Bai</td>"
+        '<img alt="[name removed]"><td>Ng</td>'
+    )

@@ -7,7 +7,9 @@ conversions). Credit sums to the journeys' total conversions and value.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -157,13 +159,27 @@ def distance_to_truth(comparison: pd.DataFrame, truth_shares: pd.Series) -> pd.D
     return pd.DataFrame(rows).sort_values("total_variation_distance", ignore_index=True)
 
 
-def truth_shares(data_path) -> pd.Series | None:
+def truth_shares(data_path: str | Path) -> pd.Series | None:
     """The true incremental shares of a synthetic export (``truth/channel_effects.csv``, written
-    by `smk synth`), or None for a real export, which has no ground truth."""
-    from pathlib import Path
+    by `smk synth`), or None for a real export, which has no ground truth.
 
-    path = Path(str(data_path)) / "truth" / "channel_effects.csv"
+    `data_path` may be a Parquet cache of the export (`CRM.to_parquet`; `smk report` hands the
+    notebooks one): the truth is then looked up beside the export the cache records as its
+    source, when that is an absolute local path (as the report writes it).
+    """
+    path = _export_of(data_path) / "truth" / "channel_effects.csv"
     if not path.is_file():
         return None
     effects = pd.read_csv(path)
     return effects.set_index(effects["channel"].astype(str))["share_of_incremental"]
+
+
+def _export_of(data_path: str | Path) -> Path:
+    """`data_path`, or for a Parquet cache the local export it was made from (its recorded
+    absolute source; a relative one is ambiguous, a URL is no folder: the cache itself then)."""
+    folder = Path(str(data_path))
+    meta = folder / "smk-model.json"
+    if not meta.is_file():
+        return folder
+    source = str(json.loads(meta.read_text()).get("source") or "")
+    return Path(source) if "://" not in source and Path(source).is_absolute() else folder
