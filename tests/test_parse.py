@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import smk
+from smk.errors import CRMExportError
+from smk.io import parse
 from smk.io.parse import (
     DateOptions,
+    Source,
     currency_symbols,
+    decimal_for,
     detect_decimal,
     parse_bools,
     parse_datetimes,
@@ -19,12 +32,14 @@ from smk.io.parse import (
 )
 from smk.io.salesforce import salesforce_ids
 
+BAD = Path(__file__).parent / "data" / "bad"
+
 
 def S(*values: object) -> pd.Series:
     return pd.Series(list(values), dtype="string")
 
 
-def utc(text: str) -> pd.Timestamp:
+def utc(text: str | datetime) -> pd.Timestamp:
     return pd.Timestamp(text, tz="UTC")
 
 
@@ -69,6 +84,103 @@ def test_detect_decimal_and_explicit_override() -> None:
     assert detect_decimal(S("1.234.567", "12")) == ","
     values, _ = parse_numbers(S("1,234"), decimal=",")
     assert values.iloc[0] == pytest.approx(1.234)
+
+
+# the same column from a `;`-delimited file (what Excel writes in European locales) and from
+# a `,`-delimited one
+SEMICOLON = Source(("deals.csv",), ";")
+COMMA = Source(("deals.csv",), ",")
+
+
+def test_three_digit_groups_are_read_as_the_file_writes_numbers_with_a_warning() -> None:
+    amounts = S("1.500", "25.000", "800", "", "(2.000 €)", "n.a.")  # text is no evidence
+    decimal, warnings = decimal_for(amounts, source=SEMICOLON)
+    values, bad = parse_numbers(amounts, decimal)
+    assert decimal == ","
+    assert values.tolist()[:3] == [1500.0, 25000.0, 800.0] and values.iloc[4] == -2000.0
+    assert bad.tolist() == [False] * 5 + [True] and len(warnings) == 1
+    for part in ("deals.csv", "'1.500' may be 1.5 or 1500", "read with ','", "= 1500"):
+        assert part in warnings[0]
+    assert 'set `decimal: "."` in a mapping file' in warnings[0]
+    decimal, warnings = decimal_for(amounts, source=COMMA)
+    values, _ = parse_numbers(amounts, decimal)
+    assert decimal == "." and values.tolist()[:3] == [1.5, 25.0, 800.0]
+    assert "read with '.'" in warnings[0] and 'set `decimal: ","`' in warnings[0]
+
+
+def test_whole_numbers_follow_the_same_rule() -> None:
+    counts = S("1.200", "45")
+    decimal, warnings = decimal_for(counts, source=SEMICOLON)
+    values, bad = parse_integers(counts, decimal)
+    assert values.tolist() == [1200, 45] and not bad.any()
+    assert "'1.200' may be 1.2 or 1200" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (("1.500", "12.5"), [1.5, 12.5]),  # 12.5: the dot is the decimal mark
+        (("1.500", "2,5"), [1500.0, 2.5]),  # 2,5: the comma is
+        (("1.500", "1.234.567"), [1500.0, 1_234_567.0]),  # dots that group thousands
+        (("1,500", "1,234,567"), [1500.0, 1_234_567.0]),  # commas that do
+        (("1,500", "800"), [1500.0, 800.0]),  # a lone comma group: thousands, as US files mean
+        (("1.500", "2,500"), [1.5, 2500.0]),  # ... so the dot is the decimal point
+        (("0.500", "1.500"), [0.5, 1.5]),  # no thousands group starts with 0
+        (("1.500", "1,234.50"), [1.5, 1234.5]),
+        (("375000", "12"), [375000.0, 12.0]),  # no mark at all
+    ],
+)
+def test_a_column_that_shows_its_decimal_mark_reads_as_before(values, expected) -> None:
+    for source in (SEMICOLON, COMMA):
+        assert decimal_for(S(*values), source=source) == (None, [])
+    assert parse_numbers(S(*values))[0].tolist() == pytest.approx(expected)
+
+
+def test_the_decimal_option_decides_without_a_warning() -> None:
+    assert decimal_for(S("1.500"), ".", SEMICOLON) == (".", [])
+    assert decimal_for(S("1.500"), ",", COMMA) == (",", [])
+    with pytest.raises(CRMExportError, match="decimal must be"):
+        DateOptions(decimal=";")
+
+
+def test_a_comma_that_cannot_group_thousands_is_a_decimal_comma() -> None:
+    assert parse_numbers(S("0,500", "1,500"))[0].tolist() == [0.5, 1.5]
+    assert parse_numbers(S("1234,567"))[0].tolist() == [1234.567]
+
+
+def test_a_mapping_file_sets_the_decimal_mark(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(BAD / "semicolon-dot-thousands", export)
+    hubspot = (resources.files("smk.mappings") / "hubspot.yaml").read_text(encoding="utf-8")
+    mapping = tmp_path / "hubspot-dot.yaml"
+    mapping.write_text('decimal: "."\n' + hubspot, encoding="utf-8")
+    crm = smk.load(export, mapping=mapping)
+    assert sorted(crm.deals["amount"]) == [1.5, 25.0, 800.0]
+    assert not [w for w in crm.quality.warnings if "deals.amount" in w]
+    mapping.write_text("decimal: 1.5\n" + hubspot, encoding="utf-8")
+    with pytest.raises(CRMExportError, match="decimal"):
+        smk.load(export, mapping=mapping)
+
+
+GROUPS = st.sampled_from(
+    ["1.500", "25,000", "-1.500", "(2.000 €)", "999.999", "0.500", "1234.567", "12,5", "12.5"]
+    + ["1.234.567", "1,234.50", "n.a.", "1e5", "375000", "", " 7.000 "]
+)
+
+
+def _ambiguous(values: list[str]) -> bool:
+    """The rule, said plainly: the numbers with a mark are all lone three-digit dot groups."""
+    numbers = [re.sub(r"[\s€()]", "", v) for v in values if re.search("[.,]", v)]
+    numbers = [n for n in numbers if re.fullmatch(r"-?[\d.,]*\d[\d.,]*", n)]
+    groups = [n for n in numbers if re.fullmatch(r"-?[1-9]\d{0,2}\.\d{3}", n)]
+    return bool(groups) and len(groups) == len(numbers)
+
+
+@given(st.lists(GROUPS, max_size=8), st.booleans())
+def test_a_column_is_ambiguous_exactly_when_the_rule_says(odd: list[str], large: bool) -> None:
+    """Large columns first look at a sample: only a shortcut, never a different answer."""
+    values = ["300", "12"] * (3_000 if large else 1) + odd
+    assert (parse.ambiguous_number(S(*values)) is not None) == _ambiguous(values)
 
 
 def test_parse_numbers_flags_garbage_but_not_blanks() -> None:
@@ -146,6 +258,12 @@ def test_parse_bools_reads_common_spellings() -> None:
     assert pd.isna(values.iloc[7]) and pd.isna(values.iloc[8])
     assert bad.tolist() == [False] * 8 + [True]
     assert str(values.dtype) == "boolean"
+
+
+def test_flags_from_a_float_column_read_as_true_and_false() -> None:
+    values, bad = parse_bools(S("1.0", "0.0", "1.00", "0,0", " 1.0 ", "2.0", "1.5", "10.0", ""))
+    assert values.tolist()[:5] == [True, False, True, False, True]
+    assert bad.tolist() == [False] * 5 + [True, True, True, False]
 
 
 # ------------------------------------------------------------------------------------ datetimes
@@ -239,6 +357,197 @@ def test_naive_times_in_a_zone_follow_its_dst_change() -> None:
         utc("2026-10-25 00:30"),
     ]
     assert not bad.any()
+
+
+def test_excel_serial_dates_are_days_since_1899_12_30_in_the_load_zone() -> None:
+    values, bad, warnings = parse_datetimes(S("46077.871528", "46113.375", "46077", "25569"))
+    assert values.tolist() == [
+        utc("2026-02-24 20:55"),  # .871528 of a day: 20:55:00.02, to the second
+        utc("2026-04-01 09:00"),
+        utc("2026-02-24"),
+        utc("1970-01-01"),
+    ]
+    assert not bad.any() and warnings == []
+    berlin, _, _ = parse_datetimes(S("46077.871528", "46204.5"), DateOptions("Europe/Berlin"))
+    assert berlin.tolist() == [utc("2026-02-24 19:55"), utc("2026-07-01 10:00")]  # CET, CEST
+
+
+def test_serials_and_epochs_are_told_apart_by_their_digits() -> None:
+    values, bad, _ = parse_datetimes(
+        S("46077.5", "1771934400", "1771934400000", "19999", "80000", "4607", "46077.5.1")
+    )
+    assert values.tolist()[:3] == [utc("2026-02-24 12:00")] * 3
+    assert bad.tolist() == [False] * 3 + [True] * 4
+
+
+@given(st.datetimes(min_value=datetime(1955, 1, 1), max_value=datetime(2100, 12, 31)))
+def test_excel_serials_read_back_to_the_second(stamp: datetime) -> None:
+    stamp = stamp.replace(microsecond=0)
+    serial = (pd.Timestamp(stamp) - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+    values, bad, _ = parse_datetimes(S(f"{serial:.6f}", repr(serial)))
+    assert values.tolist() == [utc(stamp)] * 2 and not bad.any()
+
+
+def test_pipedrive_xlsx_dates_written_as_serial_numbers_load(tmp_path: Path) -> None:
+    deals = pd.DataFrame(
+        {
+            "Deal - ID": [201, 202],
+            "Deal - Title": ["Examplia fleet tracking", "Foobar analytics pilot"],
+            "Deal - Status": ["Won", "Open"],
+            # numbers, as a cell without a date format holds them
+            "Deal - Deal created": [45971.375, 46055.4661],
+            "Deal - Won time": [46037.6875, None],
+        }
+    )
+    deals.to_excel(tmp_path / "deals.xlsx", index=False)
+    with resources.as_file(resources.files("smk.mappings") / "pipedrive.yaml") as mapping:
+        crm = smk.load(tmp_path, mapping=mapping)
+    assert crm.quality.tables["deals"].loaded == 2
+    by_id = crm.deals.set_index("deal_id")
+    assert by_id.loc["201", "created_at"] == utc("2025-11-10 09:00")
+    assert by_id.loc["201", "closed_at"] == utc("2026-01-15 16:30")
+    assert by_id.loc["202", "created_at"] == utc("2026-02-02 11:11:11")
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        ("24.02.26 20:55", "01.04.26 09:00"),  # German, 2-digit year
+        ("24/02/26 20:55", "01/04/26 09:00"),  # UK, 2-digit year
+        ("2/24/2026 8:55:00 PM", "4/1/2026 9:00:00 AM"),  # US, seconds and AM/PM
+        ("24/02/2026 8:55 PM", "01/04/2026 9:00 AM"),  # UK/AU with AM/PM
+        ("Feb 24, 2026 8:55 PM", "Apr 1, 2026 9:00 AM"),
+        ("February 24, 2026 8:55 PM", "April 1, 2026 9:00 AM"),
+        ("24 Feb 2026 20:55", "01 Apr 2026 09:00"),
+        ("24-Feb-2026 20:55", "01-Apr-2026 09:00"),
+        ("24-02-2026 20:55", "01-04-2026 09:00"),
+        ("02-24-2026 20:55", "04-01-2026 09:00"),
+        ("2026-02-24 20:55 GMT", "2026-04-01 09:00 UTC"),
+        ("2026-02-24T12:55:00.000 GMT-08:00", "2026-04-01T10:00:00.000 GMT+01:00"),
+        ("02/24/2026 12:55 PM GMT-08:00", "04/01/2026 9:00 AM GMT"),
+    ],
+)
+def test_locale_layouts_read_the_instants_they_write(column: tuple[str, str]) -> None:
+    values, bad, warnings = parse_datetimes(S(*column))
+    assert values.tolist() == [utc("2026-02-24 20:55"), utc("2026-04-01 09:00")]
+    assert not bad.any() and warnings == []
+
+
+def test_a_written_zone_wins_over_the_timezone_option_and_zones_mix() -> None:
+    column = S("2026-02-24 20:55 GMT", "02/24/2026 12:55 PM GMT-08:00", "2026-02-24 21:55 +01:00")
+    for timezone in ("UTC", "Asia/Tokyo"):
+        values, bad, _ = parse_datetimes(column, DateOptions(timezone))
+        assert values.tolist() == [utc("2026-02-24 20:55")] * 3 and not bad.any()
+
+
+def test_iso_zones_next_to_naive_values_in_a_local_zone() -> None:
+    # an hour-only or basic-format ISO time with an offset, next to naive values, raised
+    # "Mixed timezones detected" in a load with a time zone
+    values, bad, _ = parse_datetimes(
+        S("2026-03-01T10+02:00", "20260301T100000+0200", "2026-03-01T10:00"),
+        DateOptions("Europe/Berlin"),
+    )
+    assert values.tolist() == [utc("2026-03-01 08:00")] * 2 + [utc("2026-03-01 09:00")]
+    assert not bad.any()
+
+
+NEIGHBOURS = st.sampled_from(
+    ["2026-03-01T10+02:00", "20260301T100000+0200", "2026-03-01T10:00", "2026-03-01 10:00 GMT"]
+    + ["24.02.26 20:55", "Feb 24, 2026 8:55 PM", "46077.5", "1771934400", "13/04/2026 10:00"]
+    + ["2026-02-24T12:55:00.000 GMT-08:00", "yesterday", "", "31.02.26 20:55", "9999-12-31"]
+)
+
+
+@given(st.lists(NEIGHBOURS, min_size=1, max_size=10), st.sampled_from(["UTC", "Europe/Berlin"]))
+def test_a_value_reads_the_same_whatever_its_neighbours(values: list[str], timezone: str) -> None:
+    """None of these values leaves its day/month order to the column: each reads as alone."""
+    options = DateOptions(timezone)
+    together, bad, _ = parse_datetimes(S(*values), options)
+    for i, value in enumerate(values):
+        alone, alone_bad, _ = parse_datetimes(S(value), options)
+        assert together.iloc[i] is alone.iloc[0] or together.iloc[i] == alone.iloc[0], value
+        assert bad.iloc[i] == alone_bad.iloc[0], value
+
+
+def test_ambiguous_am_pm_and_two_digit_years_obey_dayfirst() -> None:
+    column = S("03/04/2026 8:55 PM", "05/06/2026 9:00 AM", "07/08/26 10:00")
+    us, bad, warnings = parse_datetimes(column)
+    assert us.tolist() == [
+        utc("2026-03-04 20:55"),
+        utc("2026-05-06 09:00"),
+        utc("2026-07-08 10:00"),
+    ]
+    assert not bad.any() and len(warnings) == 1 and "month-first" in warnings[0]
+    eu, bad, warnings = parse_datetimes(column, DateOptions(dayfirst=True))
+    assert eu.tolist() == [
+        utc("2026-04-03 20:55"),
+        utc("2026-06-05 09:00"),
+        utc("2026-08-07 10:00"),
+    ]
+    assert not bad.any() and warnings == []
+
+
+def test_month_names_are_read_whatever_the_column_order() -> None:
+    values, bad, _ = parse_datetimes(S("13/04/2026", "Apr 3, 2026", "3 April 2026"))
+    assert values.tolist() == [utc("2026-04-13"), utc("2026-04-03"), utc("2026-04-03")]
+    assert not bad.any()
+
+
+def test_new_layouts_with_impossible_values_are_bad_and_set_aside_as_written() -> None:
+    _, bad, _ = parse_datetimes(
+        S("24.02.26 20:55", "31.02.26 20:55", "24.02.26 25:00", "Feb 30, 2026")
+    )
+    assert bad.tolist() == [False, True, True, True]
+    aside = smk.load(BAD / "locale-date-layouts").quality.set_aside("contacts")
+    assert aside[["created_at", "_reason"]].values.tolist() == [
+        ["31.02.26 20:55", "unparseable created_at"]
+    ]
+
+
+#: strftime layout, dayfirst (for columns whose values may not tell), and how many hours the
+#: zone written after the time is ahead of UTC
+ROUND_TRIPS = [
+    ("%d.%m.%y %H:%M", None, 0),
+    ("%d/%m/%y %H:%M", True, 0),
+    ("%m/%d/%Y %I:%M:%S %p", False, 0),
+    ("%d/%m/%Y %I:%M %p", True, 0),
+    ("%b %d, %Y %I:%M %p", None, 0),
+    ("%d %B %Y %H:%M", None, 0),
+    ("%d-%b-%y %H:%M", None, 0),
+    ("%d-%m-%Y %H:%M:%S", True, 0),
+    ("%Y-%m-%d %H:%M GMT", None, 0),
+    ("%Y-%m-%dT%H:%M:%S.000 GMT-08:00", None, -8),
+    ("%m/%d/%Y %I:%M %p GMT+05:30", False, 5.5),
+]
+
+
+@given(
+    st.lists(
+        st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2060, 12, 31)),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(ROUND_TRIPS),
+)
+def test_each_layout_reads_back_the_instants_it_wrote(stamps, layout) -> None:
+    fmt, dayfirst, ahead = layout
+    stamps = [t.replace(second=t.second if "%S" in fmt else 0, microsecond=0) for t in stamps]
+    values, bad, _ = parse_datetimes(
+        S(*(t.strftime(fmt) for t in stamps)), DateOptions(dayfirst=dayfirst)
+    )
+    assert values.tolist() == [utc(t) - pd.Timedelta(hours=ahead) for t in stamps]
+    assert not bad.any()
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=20), st.integers(0, 3))
+def test_shapes_are_digits_as_9_and_ascii_letters_as_a(values: list, start: int) -> None:
+    """Read from the Arrow buffers; a slice of a column starts at an offset into them."""
+    column = pd.Series(values, dtype="string").iloc[start:]
+    want = [
+        pd.NA if v is None else re.sub("[A-Za-z]", "a", re.sub("[0-9]", "9", v))
+        for v in values[start:]
+    ]
+    assert parse._shapes(column).tolist() == want
 
 
 def test_a_column_mixing_formats_parses_every_value() -> None:

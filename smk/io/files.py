@@ -157,6 +157,7 @@ def read_csv_strings(
     text = pd.StringDtype("pyarrow")
     frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
     frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int32)  # spreadsheet row numbers
+    frame.attrs["delimiter"] = delimiter  # `;`: a European Excel's file (`parse.decimal_for`)
     if collector.rows:
         # Arrow skipped them without line numbers, so every later row would be misnumbered:
         # number the records again, in a second (slower) pass that only bad files pay for.

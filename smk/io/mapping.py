@@ -59,6 +59,7 @@ class FormatMapping:
     tables: dict[str, TableMapping]
     timezone: str = "UTC"
     dayfirst: bool | None = None
+    decimal: str | None = None  # "." or ",": the decimal mark of every number column
     data: str | None = None  # folder of the export, relative to the mapping file
     path: Path | None = None
 
@@ -68,6 +69,7 @@ class FormatMapping:
         return DateOptions(
             timezone=timezone or self.timezone,
             dayfirst=self.dayfirst if dayfirst is None else dayfirst,
+            decimal=self.decimal,
         )
 
 
@@ -133,6 +135,7 @@ def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
         tables=tables,
         timezone=spec.get("timezone", "UTC"),
         dayfirst=spec.get("dayfirst"),
+        decimal=spec.get("decimal"),
         data=spec.get("data"),
         path=path,
     )
@@ -142,6 +145,7 @@ _SETTINGS = {  # top-level keys of a mapping file: what each must be
     "name": ("a name", lambda v: isinstance(v, str | int | float)),
     "timezone": ("a time zone name such as Europe/Berlin", lambda v: isinstance(v, str)),
     "dayfirst": ("true, false or null", lambda v: isinstance(v, bool)),
+    "decimal": ('"." or "," (quoted)', lambda v: v in (".", ",")),
     "data": ("a folder, relative to the mapping file", lambda v: isinstance(v, str)),
     "tables": ("a section of tables", lambda v: isinstance(v, dict)),
 }
@@ -318,7 +322,9 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     out["_row"] = frame["_row"]
     footer = fileio.footer_mask(frame).to_numpy()
     out["_reason"] = pd.Categorical.from_codes(np.where(footer, 0, -1), ["report footer"])
-    return _with_malformed(out, frame, path)
+    mapped = _with_malformed(out, frame, path)
+    mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
+    return mapped
 
 
 def _first_value(lists: pd.Series) -> pd.Series:

@@ -393,21 +393,116 @@ def salesforce_id18(value: str) -> str:
 # ---------------------------------------------------------------- numbers
 _CURRENCY = re.compile(r"[€$£¥₹]|\b(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|CAD|AUD|INR)\b", re.I)
 _CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR"}
+#: a comma that cannot group thousands, so is a decimal comma: not before three digits
+#: (`12,5`, `1,2500`), or after a lone `0` or four digits (`0,125`, `1234,567`)
+_COMMA_DECIMAL = r"[-+]?(?:\d+,\d{1,2}|\d+,\d{4,}|0,\d+|\d{4,},\d+)"
+#: one dot, after one to three digits and before exactly three: `1.500` is 1.5 or 1500 (a lone
+#: comma group, `1,500`, is read as thousands, as before: what US exports write)
+_GROUP = r"[-+]?[1-9]\d{0,2}\.\d{3}"
+_NUMBER = r"[-+]?[\d.,]*\d[\d.,]*(?:[eE][-+]?\d+)?"
 
 
 def detect_decimal(values: pd.Series) -> str:
-    """The decimal mark of a numeric column: ',' when any value shows it, else '.'."""
+    """The decimal mark of a numeric column: ',' when any value shows it, else '.'.
+
+    A value shows a decimal comma by a comma after its last dot (`1.234,50`), a comma that
+    cannot group thousands (`12,5`, `0,125`) or two or more dots that group them (`1.234.567`).
+    """
     s = values.dropna().astype(str).str.replace(_CURRENCY, "", regex=True).str.strip()
     both = s[s.str.contains(",") & s.str.contains(r"\.")]
     if len(both):
         last_comma = both.str.rfind(",")
         last_dot = both.str.rfind(".")
         return "," if (last_comma > last_dot).mean() > 0.5 else "."
-    comma_decimal = s.str.fullmatch(r"[-+]?\d+,\d{1,2}|[-+]?\d+,\d{4,}")
-    if comma_decimal.any():
+    if s.str.fullmatch(_COMMA_DECIMAL).any():
         return ","
     dot_thousands = s.str.fullmatch(r"[-+]?\d{1,3}(\.\d{3}){2,}")
     return "," if dot_thousands.any() else "."
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table's values come from: its files, named in warnings, and their delimiter when
+    they are CSV files that share one (`;` is what Excel writes in the European locales)."""
+
+    files: tuple[str, ...] = ()
+    delimiter: str | None = None
+
+
+def decimal_for(
+    values: pd.Series, decimal: str | None = None, source: Source | None = None
+) -> tuple[str | None, list[str]]:
+    """The decimal mark to read a number column with, and a warning when the file decided it.
+
+    `decimal` (the load's option) decides when given. Otherwise a column that does not tell
+    (`ambiguous_number`: `1.500`, `25.000`) is read as Excel writes numbers in the locale the
+    file shows: a `;`-delimited CSV with `.` grouping thousands and `,` as the decimal mark,
+    any other file with a decimal point (as before); a warning names the files, the reading
+    and the option that reads it the other way. None: the values decide (`parse_numbers`).
+    """
+    if decimal is not None:
+        return decimal, []
+    example = ambiguous_number(values)
+    if example is None:
+        return None, []
+    source = source or Source()
+    mark = "," if source.delimiter == ";" else "."
+    return mark, [_ambiguity_warning(example, mark, source)]
+
+
+def ambiguous_number(values: pd.Series) -> str | None:
+    """A value that reads two ways (`1.500`: 1.5 or 1500) in a column that does not say which,
+    else None.
+
+    Such a column's numbers with a mark (`.` or `,`) all have one dot, after one to three
+    digits and before exactly three (`_GROUP`). Any other number with a mark shows the decimal
+    mark (`12.5`, `0.500`, `1.234,50`, `1,234,567`, `2,500`): then the column is not ambiguous.
+    """
+    if is_categorical(values):
+        values = pd.Series(values.cat.categories)
+    if not len(values) or not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return None
+    text = arrow_text(values)
+    if len(text) >= _LARGE:  # the usual column of decimals (`12.5`), told from a few values
+        sample = pa.chunked_array([_sample(text).combine_chunks()])  # one chunk: one regex run
+        if _marks(sample)[1].any():
+            return None
+    if _holds_none(text, (".", ",")):
+        return None
+    marked = pc.or_(pc.match_substring(text, "."), pc.match_substring(text, ","))
+    distinct = pa.chunked_array([pc.unique(text.filter(marked))], text.type)
+    group, shown = _marks(arrow_text(_bare(pd.Series(_STRING.__from_arrow__(distinct)))))
+    if shown.any() or not group.any():
+        return None
+    return distinct[int(np.flatnonzero(group)[0])].as_py()
+
+
+def _marks(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Which values are written like `1.500` (`_GROUP`), and which are other numbers with a
+    mark (they show the column's decimal mark)."""
+    group = _true(pc.match_substring_regex(text, f"^{_GROUP}$"))
+    number = _true(pc.match_substring_regex(text, f"^{_NUMBER}$"))
+    return group, number & _true(pc.match_substring_regex(text, "[.,]")) & ~group
+
+
+def _ambiguity_warning(example: str, decimal: str, source: Source) -> str:
+    """Says where a number read two ways, how it was read, and how to read it the other way."""
+    sample = pd.Series([example], dtype="string")
+    number = {mark: _parse_numbers(sample, mark)[0].iloc[0] for mark in ".,"}
+    read = {mark: f"{n:g}" for mark, n in number.items()}
+    small, large = sorted(number.values(), key=abs)
+    other = "," if decimal == "." else "."
+    why = (
+        "as Excel writes numbers in a ';'-delimited file"
+        if decimal == ","
+        else "as the file is not ';'-delimited"
+    )
+    return (
+        f"in {', '.join(source.files) or 'the export'}, {example!r} may be {small:g} or "
+        f"{large:g} and no value of the column shows which: read with {decimal!r} as the "
+        f"decimal mark ({example!r} = {read[decimal]}), {why}; to read {read[other]}, set "
+        f'`decimal: "{other}"` in a mapping file (docs/mappings.md)'
+    )
 
 
 def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
@@ -441,6 +536,13 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Ser
 _PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
+def _bare(s: pd.Series) -> pd.Series:
+    """Amounts without currency, spaces, apostrophes and accounting brackets (`(120)` -> `-120`)."""
+    t = s.str.replace(_CURRENCY, "", regex=True)
+    t = t.str.replace(r"[\s\u00a0'’]", "", regex=True)
+    return t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+
+
 @on_uniques
 def _parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
     """The general parser behind `parse_numbers`."""
@@ -449,11 +551,9 @@ def _parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Se
     if decimal is None:
         decimal = detect_decimal(s[present])
     thousands = "." if decimal == "," else ","
-    t = s.str.replace(_CURRENCY, "", regex=True)
-    t = t.str.replace(r"[\s\u00a0'’]", "", regex=True).str.replace(thousands, "", regex=False)
+    t = _bare(s).str.replace(thousands, "", regex=False)
     if decimal == ",":
         t = t.str.replace(",", ".", regex=False)
-    t = t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives
     out = pd.to_numeric(t.astype(object).where(t.notna(), None), errors="coerce")
     out = pd.Series(out, index=values.index, dtype="float64")
     out = out.where(np.isfinite(out))  # `inf`, `Infinity`: text, not an amount
@@ -467,9 +567,9 @@ def currency_symbols(values: pd.Series) -> pd.Series:
     return found.map(lambda c: _CURRENCY_CODES.get(c, c.upper()) if isinstance(c, str) else pd.NA)
 
 
-def parse_integers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_integers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (employee counts), tolerant of thousands separators and `.0`."""
-    num, bad = parse_numbers(values)
+    num, bad = parse_numbers(values, decimal)
     # fractions and values past int64 (`5e22`, inf) are bad cells, not a crash of the load
     frac = num.notna() & ((num != np.floor(num)) | (num.abs() >= 2.0**63))
     out = num.where(~frac).round().astype("Int64")
@@ -479,11 +579,14 @@ def parse_integers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ---------------------------------------------------------------- booleans
 _TRUE = {"true", "1", "yes", "y", "t", "x", "ja", "oui", "sí", "si", "wahr"}
 _FALSE = {"false", "0", "no", "n", "f", "nein", "non", "falsch"}
+_FLOAT_FLAG = r"^([01])[.,]0+$"  # `1.0`, `0,0`: a flag kept in a float column
 
 
 @on_uniques
 def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    s = clean_text(values).str.lower()
+    """Flags: true/false, yes/no (also in German, French, Spanish), t/f, x, 1/0, and 1.0/0.0 as
+    a float column writes them (pandas, a warehouse, SQLite REAL)."""
+    s = clean_text(values).str.lower().str.replace(_FLOAT_FLAG, r"\1", regex=True)
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
     out[s.isin(_TRUE).fillna(False).astype(bool)] = True
     out[s.isin(_FALSE).fillna(False).astype(bool)] = False
@@ -494,17 +597,22 @@ def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ---------------------------------------------------------------- dates
 @dataclass(frozen=True)
 class DateOptions:
-    """How to read dates that carry no time zone or an ambiguous day/month order.
+    """How to read what an export's values leave open: time zones, day/month order, decimals.
 
     timezone: zone of naive timestamps (HubSpot UI exports write local time without a zone).
     dayfirst: None detects per column (ambiguous columns fall back to month-first with a
         warning); True/False forces European / US order.
+    decimal: None detects per column (`decimal_for`); '.' or ',' reads every number column
+        with that decimal mark.
     """
 
     timezone: str = "UTC"
     dayfirst: bool | None = None
+    decimal: str | None = None
 
     def __post_init__(self) -> None:
+        if self.decimal not in (None, ".", ","):
+            raise CRMExportError(f"decimal must be '.' or ',', not {self.decimal!r}")
         try:
             pd.Timestamp("2026-01-01").tz_localize(self.timezone)
         except Exception:  # pytz, zoneinfo and dateutil each raise their own error
@@ -516,37 +624,67 @@ class DateOptions:
 
 DEFAULT_DATE_OPTIONS = DateOptions()
 
-# (format, order) pairs tried per column; order is "ymd", "mdy" or "dmy".
-_FORMATS: tuple[tuple[str, str], ...] = (
-    ("%Y-%m-%d %H:%M", "ymd"),
-    ("%Y-%m-%d %H:%M:%S", "ymd"),
-    ("%Y-%m-%d", "ymd"),
-    ("%Y.%m.%d", "ymd"),
-    ("%Y/%m/%d", "ymd"),
-    ("%Y/%m/%d %H:%M", "ymd"),
-    ("%Y%m%dT%H:%M:%S", "ymd"),
-    ("%m/%d/%Y %H:%M", "mdy"),
-    ("%m/%d/%Y %H:%M:%S", "mdy"),
-    ("%m/%d/%Y %I:%M %p", "mdy"),
-    ("%m/%d/%y %I:%M %p", "mdy"),
+#: Date layouts with the day order each needs ("any": the layout tells day from month); each
+#: is read alone and followed by each of `_TIMES`.
+_DATES: tuple[tuple[str, str], ...] = (
+    ("%Y-%m-%d", "any"),
+    ("%Y.%m.%d", "any"),
+    ("%Y/%m/%d", "any"),
     ("%m/%d/%Y", "mdy"),
     ("%m/%d/%y", "mdy"),
-    ("%m/%d/%y %H:%M", "mdy"),
-    ("%d/%m/%Y %H:%M", "dmy"),
-    ("%d/%m/%Y %H:%M:%S", "dmy"),
+    ("%m-%d-%Y", "mdy"),
     ("%d/%m/%Y", "dmy"),
     ("%d/%m/%y", "dmy"),
-    ("%d.%m.%Y %H:%M", "dmy"),
-    ("%d.%m.%Y %H:%M:%S", "dmy"),
     ("%d.%m.%Y", "dmy"),
+    ("%d.%m.%y", "dmy"),
     ("%d-%m-%Y", "dmy"),
-    ("%d %b %Y", "dmy"),
-    ("%b %d, %Y", "mdy"),
+    ("%b %d, %Y", "any"),
+    ("%B %d, %Y", "any"),
+    ("%d %b %Y", "any"),
+    ("%d %B %Y", "any"),
+    ("%d-%b-%Y", "any"),
+    ("%d-%b-%y", "any"),
 )
-_ISO_ZONED = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})$"
+_TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+#: (format, day order) pairs tried per column
+_FORMATS: tuple[tuple[str, str], ...] = (
+    *((date + time, order) for date, order in _DATES for time in _TIMES),
+    ("%Y%m%dT%H:%M:%S", "any"),
 )
+#: what each directive reads, in a value's shape (`_shapes`: digits as 9, letters as a)
+_SHAPE_OF = {
+    **dict.fromkeys("mdHI", "9{1,2}"),
+    **dict.fromkeys("MSy", "99"),
+    "Y": "9999",
+    "p": "aa",
+    "b": "a{3}",
+    "B": "a{3,9}",
+}
+
+
+def _skeleton(fmt: str) -> str:
+    """The shapes of the values `fmt` may read, as a regular expression."""
+    parts = re.split(r"%(\w)", fmt)  # literal text and directives, in turn
+    return "".join(
+        _SHAPE_OF[part] if i % 2 else re.escape(re.sub(r"[A-Za-z]", "a", part))
+        for i, part in enumerate(parts)
+    )
+
+
+_SKELETONS = {fmt: re.compile(_skeleton(fmt)) for fmt, _ in _FORMATS}
+_ANY_SKELETON = re.compile("|".join(f"(?:{s.pattern})" for s in _SKELETONS.values()))
+#: a time (`20:55`, `8:55:00 PM`, ISO's `T20`, `T2055`) followed by a zone: `Z`, `UTC`, `GMT`,
+#: `GMT-08:00`, `+0100`, `-05`
+_ZONED = re.compile(
+    r"^(?P<base>.*(?:\d:\d\d(?::\d\d(?:\.\d+)?)?(?:\s*[AaPp][Mm])?|T\d\d(?:\d\d(?:\d\d(?:\.\d+)?)?)?))"
+    r"\s*(?P<zone>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?|[+-]\d\d(?::?\d\d)?)$"
+)
+_ZONE_END = re.sub(r"\?P<\w+>", "", _ZONED.pattern)  # for Arrow, which names no groups
+_OFFSET = re.compile(r"([+-])(\d{1,2}):?(\d\d)?$")
 _EPOCH = re.compile(r"^\d{10}(\d{3})?(\.0+)?$")
+#: Excel serial day numbers 20000-79999 (1954-10-03 to 2119-01-09), the fraction the time
+_SERIAL = re.compile(r"^[2-7]\d{4}(\.\d+)?$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's 1900 date system
 _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})")
 
 
@@ -598,10 +736,11 @@ def parse_datetimes(
     """Parse a date column into tz-aware UTC; returns (values, bad mask, warnings).
 
     Handles ISO 8601 with offsets or `Z` (mixed zones are converted, not dropped), naive
-    `YYYY-MM-DD HH:MM` (HubSpot UI), US `02/23/26 08:55 PM`, European `23.02.2026`, epoch
-    seconds and milliseconds, and values already parsed (XLSX cells). A column whose day/month
-    order cannot be told from its values is read month-first unless `options.dayfirst` says
-    otherwise, and a warning says so.
+    `YYYY-MM-DD HH:MM` (HubSpot UI), the day-first, month-first and month-name layouts of
+    `_FORMATS` (`02/23/26 08:55 PM`, `23.02.26 20:55`, `Feb 23, 2026 8:55 PM`), a zone after
+    the time (`GMT-08:00`), epoch seconds and milliseconds, Excel serial day numbers, and
+    values already parsed (XLSX cells). A column whose day/month order cannot be told from its
+    values is read month-first unless `options.dayfirst` says otherwise, and a warning says so.
 
     A large ISO 8601 column is cast by Arrow's strict parser; only the few values it refuses
     (a `#VALUE!`, a US date, a blank marker) go through the general parser below.
@@ -779,8 +918,7 @@ def _sample(values: pa.ChunkedArray, spots: int = 128, width: int = 4) -> pa.Chu
 def _parse_datetimes(
     values: pd.Series, options: DateOptions = DEFAULT_DATE_OPTIONS
 ) -> tuple[pd.Series, pd.Series, list[str]]:
-    """The general parser behind `parse_datetimes`: every format, per distinct value."""
-    warnings: list[str] = []
+    """The general parser behind `parse_datetimes`: every layout, per distinct value."""
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if pd.api.types.is_datetime64_any_dtype(values):
         ts = _representable(pd.to_datetime(values))  # Arrow/Excel read 9999-12-31 fine; we cannot
@@ -791,65 +929,159 @@ def _parse_datetimes(
         )
     s = clean_text(values)
     todo = s.notna()
-    if not todo.any():
-        return out, pd.Series(False, index=values.index), warnings
+    warnings: list[str] = []
+    if todo.any():
+        _take(out, todo, _numbers_as_dates(s[todo], options.timezone))
+    if todo.any() and options.timezone == "UTC":
+        _take(out, todo, _iso_as_utc(s[todo]))
+    if todo.any():
+        parsed, warnings = _by_layouts(s[todo], options)
+        _take(out, todo, parsed)
+    return out, _plain_mask(todo), warnings
 
-    epoch = todo & s.str.match(_EPOCH.pattern).fillna(False).astype(bool)
+
+def _take(out: pd.Series, todo: pd.Series, parsed: pd.Series) -> None:
+    """Put the values `parsed` holds into `out` and mark them done in `todo`."""
+    hit = parsed.index[parsed.notna().to_numpy(dtype=bool)]
+    if len(hit):
+        out[hit] = parsed[hit]
+        todo[hit] = False
+
+
+def _numbers_as_dates(s: pd.Series, timezone: str) -> pd.Series:
+    """Epoch seconds and milliseconds (instants: no zone applies) and Excel serial day numbers
+    (`46077.871528`: days since 1899-12-30, the fraction the time of day, to the second; wall
+    time in `timezone`) as UTC; NaT for other values."""
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    epoch = s.str.match(_EPOCH.pattern).fillna(False).astype(bool)
     if epoch.any():
         num = pd.to_numeric(s[epoch], errors="coerce")
-        unit = np.where(s[epoch].str.len() >= 13, "ms", "s")
-        ms = pd.Series(np.where(unit == "ms", num, num * 1000), index=num.index)
-        out[epoch] = _representable(pd.to_datetime(ms, unit="ms", utc=True, errors="coerce"))
-        todo &= ~(epoch & out.notna())
-
-    if options.timezone == "UTC":  # fast path: ISO 8601 values, zoned or naive (read as UTC)
-        iso = (
-            todo
-            & (s.str.slice(4, 5) == "-").fillna(False)
-            & (s.str.slice(7, 8) == "-").fillna(False)
+        ms = np.where(s[epoch].str.len() >= 13, num, num * 1000)
+        stamps = pd.to_datetime(
+            pd.Series(ms, index=num.index), unit="ms", utc=True, errors="coerce"
         )
-        if iso.any():
-            parsed = pd.to_datetime(s[iso], format="ISO8601", utc=True, errors="coerce")
-            out[iso] = _representable(parsed)
-            todo &= ~(iso & out.notna())
+        out[epoch] = _representable(stamps)
+    serial = s.str.match(_SERIAL.pattern).fillna(False).astype(bool)
+    if serial.any():
+        days = pd.to_timedelta(pd.to_numeric(s[serial]), unit="D")
+        out[serial] = _localise((_EXCEL_EPOCH + days).dt.round("s"), timezone)
+    return out
 
-    zoned = todo & s.str.match(_ISO_ZONED.pattern).fillna(False).astype(bool)
+
+def _iso_as_utc(s: pd.Series) -> pd.Series:
+    """ISO 8601 values, zoned or naive (read as UTC), as UTC; NaT for others. A shortcut for
+    loads in UTC."""
+    iso = (s.str.slice(4, 5) == "-").fillna(False) & (s.str.slice(7, 8) == "-").fillna(False)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    if iso.any():
+        out[iso] = _representable(
+            pd.to_datetime(s[iso], format="ISO8601", utc=True, errors="coerce")
+        )
+    return out
+
+
+def _by_layouts(s: pd.Series, options: DateOptions) -> tuple[pd.Series, list[str]]:
+    """Values in a layout of `_FORMATS` or in ISO 8601, as UTC, with the warning of an
+    ambiguous day order. A value that names its zone (`... 20:55 GMT-08:00`) is read at that
+    offset, the others in `options.timezone`."""
+    base, offset = _split_zone(s)
+    order, warnings = _column_order(base, options)
+    naive = _naive_by_layouts(base, order)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    local = naive.notna() & offset.isna()
+    if local.any():
+        out[local] = _localise(naive[local], options.timezone)
+    zoned = naive.notna() & offset.notna()
     if zoned.any():
-        z = s[zoned].str.replace(r"\s*UTC$", "+00:00", regex=True)
-        out[zoned] = _representable(pd.to_datetime(z, format="ISO8601", utc=True, errors="coerce"))
-        todo &= ~(zoned & out.notna())  # an impossible zoned date (Feb 30) stays bad
+        out[zoned] = (naive[zoned] - offset[zoned]).dt.tz_localize("UTC")
+    return out, warnings
 
-    if todo.any():
-        order = _day_order(s[todo])
-        if order is None and options.dayfirst is not None:
-            order = "dmy" if options.dayfirst else "mdy"
-        elif order is None and s[todo].str.match(_SLASHED.pattern).fillna(False).any():
-            order = "mdy"
-            warnings.append(
-                "day/month order could not be told from the values; read as month-first "
-                "(pass dayfirst=True for European dates)"
+
+def _split_zone(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The values without their zone (`... 20:55 GMT-08:00` -> `... 20:55`), and each one's
+    offset from UTC (NaT where none is written)."""
+    offset = pd.Series(pd.NaT, index=s.index, dtype="timedelta64[ns]")
+    zoned = pd.Series(_true(pc.match_substring_regex(arrow_text(s), _ZONE_END)), index=s.index)
+    if not zoned.any():
+        return s, offset
+    parts = s[zoned].str.extract(_ZONED)
+    zones = parts["zone"]
+    offset[zoned] = zones.map({z: _utc_offset(z) for z in zones.unique()}).astype(offset.dtype)
+    return s.mask(zoned, parts["base"]), offset
+
+
+def _utc_offset(zone: str) -> pd.Timedelta:
+    """`GMT-08:00` -> -8 hours, `+0530` -> 5 1/2 hours; `Z`, `UTC`, `GMT` -> 0."""
+    found = _OFFSET.search(zone)
+    if found is None:
+        return pd.Timedelta(0)
+    sign, hours, minutes = found.groups()
+    delta = pd.Timedelta(hours=int(hours), minutes=int(minutes or 0))
+    return -delta if sign == "-" else delta
+
+
+def _column_order(s: pd.Series, options: DateOptions) -> tuple[str | None, list[str]]:
+    """The day order of a column's numeric dates: told by the values (`_day_order`), else by
+    `options.dayfirst`, else month-first with a warning; None when it holds no such date."""
+    order = _day_order(s)
+    if order is not None:
+        return order, []
+    if options.dayfirst is not None:
+        return ("dmy" if options.dayfirst else "mdy"), []
+    if s.str.match(_SLASHED.pattern).fillna(False).any():
+        return "mdy", [
+            "day/month order could not be told from the values; read as month-first "
+            "(pass dayfirst=True for European dates)"
+        ]
+    return None, []
+
+
+def _naive_by_layouts(s: pd.Series, order: str | None) -> pd.Series:
+    """Naive timestamps of the values that a layout of `_FORMATS` reads (of the day order
+    `order`, when given), or failing that ISO 8601; NaT for the others.
+
+    A layout is tried only on the values of its shape (`02/24/26 8:55 PM` has the shape
+    `99/99/99 9:99 aa`), so a column pays for the layouts it holds, not for all of them.
+    """
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    left = s.notna()
+    shapes = _shapes(s)
+    kinds = [k for k in shapes[left].unique() if _ANY_SKELETON.fullmatch(k)]
+    for fmt, fmt_order in _FORMATS:
+        fits = [k for k in kinds if _SKELETONS[fmt].fullmatch(k)]
+        if not fits or (order is not None and fmt_order not in ("any", order)):
+            continue
+        rows = left & shapes.isin(fits).fillna(False).astype(bool)
+        if rows.any():
+            parsed = pd.to_datetime(s[rows], format=fmt, errors="coerce")
+            _take(out, left, _representable(parsed).astype(out.dtype))
+    if left.any():  # ISO 8601 variants: `T`, fractions of a second, no seconds
+        # utc=True: a zone `_split_zone` left (none it knows) cannot make a mixed column raise
+        parsed = pd.to_datetime(s[left], format="ISO8601", errors="coerce", utc=True)
+        _take(out, left, _representable(parsed.dt.tz_localize(None)).astype(out.dtype))
+    return out
+
+
+_SHAPE_BYTES = np.arange(256, dtype=np.uint8)
+_SHAPE_BYTES[np.frombuffer(b"0123456789", np.uint8)] = ord("9")
+_SHAPE_BYTES[np.frombuffer(bytes(range(65, 91)) + bytes(range(97, 123)), np.uint8)] = ord("a")
+
+
+def _shapes(s: pd.Series) -> pd.Series:
+    """Each value with its digits as 9 and its ASCII letters as a (`02/24/26 8:55 PM` ->
+    `99/99/99 9:99 aa`): one byte lookup over the Arrow buffers, offsets and nulls kept."""
+    text = arrow_text(s)
+    chunks = []
+    for chunk in text.chunks:
+        validity, offsets, data = chunk.buffers()
+        if data is not None:
+            data = pa.py_buffer(_SHAPE_BYTES[np.frombuffer(data, np.uint8)])
+        chunks.append(
+            pa.Array.from_buffers(
+                chunk.type, len(chunk), [validity, offsets, data], chunk.null_count, chunk.offset
             )
-        for fmt, fmt_order in _FORMATS:
-            if not todo.any():
-                break
-            if fmt_order != "ymd" and order is not None and fmt_order != order:
-                continue
-            parsed = _representable(pd.to_datetime(s[todo], format=fmt, errors="coerce"))
-            hit = parsed.notna()
-            if hit.any():
-                idx = parsed.index[hit]
-                out[idx] = _localise(parsed[hit], options.timezone)
-                todo[idx] = False
-        naive = todo & ~zoned  # zoned values had their turn; mixing them in raises
-        if naive.any():  # last resort: ISO 8601 variants without a zone
-            parsed = pd.to_datetime(s[naive], format="ISO8601", errors="coerce", utc=False)
-            parsed = _representable(pd.to_datetime(parsed))
-            hit = parsed.notna()
-            if hit.any():
-                idx = parsed.index[hit]
-                out[idx] = _localise(pd.to_datetime(parsed[hit]), options.timezone)
-                todo[idx] = False
-    return out, _plain_mask(todo & s.notna()), warnings
+        )
+    return pd.Series(_STRING.__from_arrow__(pa.chunked_array(chunks, text.type)), index=s.index)
 
 
 @on_uniques

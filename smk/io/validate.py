@@ -167,7 +167,8 @@ def _normalise(
     reason = _Reasons(frame["_reason"] if "_reason" in frame.columns else len(frame))
     out = pd.DataFrame(index=frame.index)
     filled = np.zeros(len(frame), dtype=bool)  # any canonical cell holds something
-    for col, kind, (values, bad, notes, unknown) in _typed_columns(frame, schema, options):
+    source = parse.Source(tuple(quality.files.get(name, ())), frame.attrs.get("delimiter"))
+    for col, kind, (values, bad, notes, unknown) in _typed_columns(frame, schema, options, source):
         filled |= values.notna().to_numpy(dtype=bool) | bad.to_numpy(dtype=bool)
         for note in notes:
             quality.warnings.append(f"{name}.{col}: {note}")
@@ -293,23 +294,27 @@ _FEW_ROWS = 1000
 _PARALLEL_ROWS = 1_000_000
 
 
-def _typed_columns(frame: pd.DataFrame, schema: dict[str, str], options: parse.DateOptions):
+def _typed_columns(
+    frame: pd.DataFrame, schema: dict[str, str], options: parse.DateOptions, source: parse.Source
+):
     """``(column, kind, (values, bad, notes, unknown))`` for each schema column in `frame`."""
     present = [(col, kind) for col, kind in schema.items() if col in frame.columns]
     if len(frame) < _PARALLEL_ROWS:
         for col, kind in present:
-            yield col, kind, _typed_column(frame[col], kind, options)
+            yield col, kind, _typed_column(frame[col], kind, options, source)
         return
     with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = [pool.submit(_typed_column, frame[col], kind, options) for col, kind in present]
+        jobs = [
+            pool.submit(_typed_column, frame[col], kind, options, source) for col, kind in present
+        ]
         for (col, kind), job in zip(present, jobs, strict=True):
             yield col, kind, job.result()
 
 
-def _typed_column(values: pd.Series, kind: str, options: parse.DateOptions):
+def _typed_column(values: pd.Series, kind: str, options: parse.DateOptions, source: parse.Source):
     """One column typed: values in the model's dtype, the bad mask, parser notes, and the
     counts of values outside the column's vocabulary (mapped to its fallback)."""
-    values, bad, notes = _parse_column(values, kind, options)
+    values, bad, notes = _parse_column(values, kind, options, source)
     unknown = pd.Series(dtype="int64")
     if kind in VOCABULARIES:
         values, unknown = _vocabulary(values, kind)
@@ -317,14 +322,14 @@ def _typed_column(values: pd.Series, kind: str, options: parse.DateOptions):
     return parse.as_text(values) if parse.is_categorical(values) else values, bad, notes, unknown
 
 
-def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions):
+def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions, source: parse.Source):
     notes: list[str] = []
     if kind == "datetime":
         return parse.parse_datetimes(values, options)
-    if kind == "float":
-        v, bad = parse.parse_numbers(values)
-    elif kind == "int":
-        v, bad = parse.parse_integers(values)
+    if kind in ("float", "int"):
+        decimal, notes = parse.decimal_for(values, options.decimal, source)
+        numbers = parse.parse_numbers if kind == "float" else parse.parse_integers
+        v, bad = numbers(values, decimal)
     elif kind == "bool":
         v, bad = parse.parse_bools(values)
     elif kind == "id":
