@@ -674,10 +674,10 @@ def deal_values(
             f"({', '.join(sorted(fx_rates))} given; for `smk report`, in the --params file, "
             "see docs/examples/report-params.yaml)"
         )
-    rate = currency.map(dict(fx_rates)).astype("float64").fillna(1.0)
-    if reporting_currency is not None and reporting_currency in fx_rates:
-        rate = rate / float(fx_rates[reporting_currency])
-    return amount * rate
+    # the reporting currency's own rate: 1.0 when the rates are given in it
+    reporting = float(fx_rates.get(reporting_currency, 1.0)) if reporting_currency else 1.0
+    rate = currency.map(dict(fx_rates)).astype("float64").fillna(reporting)  # none: reporting
+    return amount * rate / reporting
 
 
 def deal_table(

@@ -260,6 +260,20 @@ def test_deal_values_convert_to_one_currency_and_refuse_mixed_ones_without_rates
         sla.deal_values(deals, {"EUR": 1.0})
 
 
+def test_a_deal_without_currency_is_valued_in_the_reporting_currency():
+    deals = _table(
+        "deals",
+        [
+            {"deal_id": "1", "created_at": "2026-10-01", "amount": 100.0, "currency": "USD"},
+            {"deal_id": "2", "created_at": "2026-10-01", "amount": 100.0},  # no currency
+        ],
+    )
+    # rates in EUR, report in USD: the deal without currency is 100 USD, not 100 EUR
+    assert sla.deal_values(deals, {"EUR": 1.0, "USD": 0.5}, "USD").tolist() == [100.0, 100.0]
+    assert sla.deal_values(deals, {"EUR": 1.0, "USD": 0.5}, "EUR").tolist() == [50.0, 100.0]
+    assert sla.deal_values(deals, {"EUR": 1.0, "USD": 0.5}).tolist() == [50.0, 100.0]
+
+
 # ------------------------------------------------------------------------------ synthetic truth
 @pytest.fixture(scope="module")
 def synth() -> Synthetic:
