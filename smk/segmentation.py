@@ -151,13 +151,22 @@ def score_quintiles(values: pd.Series, higher_is_better: bool = True, bins: int 
 
     score = 1 + floor(bins * (rank - 1) / n), rank ascending from the worst value (ties take the
     lowest rank), so five distinct values score 1..5 and a value most accounts share (one deal)
-    scores 1 rather than landing in the middle.
+    scores 1 rather than landing in the middle. Fewer values than `bins` are spread over the
+    whole scale instead (1 + floor((bins - 1) * (rank - 1) / (n - 1)): three score 1, 3, 5),
+    and a lone value scores `bins`: the formula above would never give the best one `bins`
+    (a sole customer would be "hibernating").
     """
     if values.empty:
         return pd.Series(dtype="Int64", index=values.index)
     goodness = values if higher_is_better else -values
     rank = goodness.rank(method="min", ascending=True)
-    score = 1 + np.floor(bins * (rank - 1) / len(values))
+    n = len(values)
+    if n >= bins:
+        score = 1 + np.floor(bins * (rank - 1) / n)
+    elif n > 1:
+        score = 1 + np.floor((bins - 1) * (rank - 1) / (n - 1))
+    else:
+        score = pd.Series(bins, index=values.index)  # a lone value is the best there is
     return score.astype("int64")
 
 

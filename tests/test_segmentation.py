@@ -141,6 +141,31 @@ def test_score_quintiles_give_ties_the_lower_score():
     ]
 
 
+def test_score_quintiles_give_the_best_of_fewer_values_than_bins_the_top_score():
+    assert sg.score_quintiles(pd.Series([1.0, 2.0, 3.0])).tolist() == [1, 3, 5]
+    assert sg.score_quintiles(pd.Series([7.0])).tolist() == [5]
+    assert sg.score_quintiles(pd.Series([2.0, 2.0, 1.0])).tolist() == [3, 3, 1]  # ties: lower
+    assert sg.score_quintiles(pd.Series([1.0, 9.0]), higher_is_better=False).tolist() == [5, 1]
+    sole = [
+        {
+            "deal_id": str(i),
+            "account_id": "X",
+            "created_at": "2026-06-01",
+            "closed_at": f"2026-10-2{i}",
+            "is_closed": True,
+            "is_won": True,
+            "amount": 10000.0,
+        }
+        for i in range(3)
+    ]
+    crm = CRM(
+        deals=make_table("deals", sole), accounts=make_table("accounts", [{"account_id": "X"}])
+    )
+    rfm = sg.rfm_table(crm, "2026-11-01").iloc[0]
+    assert (rfm["r"], rfm["f"], rfm["m"]) == (5, 5, 5)
+    assert rfm["rfm_segment"] != "hibernating"  # a sole customer who bought last week
+
+
 def test_every_cell_of_the_rfm_grid_has_a_named_segment():
     r, f = np.meshgrid(range(1, 6), range(1, 6))
     names = sg.name_rfm_segments(pd.Series(r.ravel()), pd.Series(f.ravel()))
