@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from smk.errors import CRMExportError
 from smk.io import FORMATS
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
+SYNTH_YEARS = (1900, 2200)  # synthetic data stays well inside what timestamps can hold
 
 
 def _positive(text: str) -> int:
@@ -34,11 +36,25 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def _day(text: str) -> str:
     try:
-        dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a day like 2026-10-31: {text!r}") from None
+    if not SYNTH_YEARS[0] <= day.year <= SYNTH_YEARS[1]:
+        raise argparse.ArgumentTypeError(
+            f"must lie between {SYNTH_YEARS[0]} and {SYNTH_YEARS[1]}, got {text}"
+        )
     return text
 
 
@@ -81,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         "--contacts", type=_positive, default=3000, help="number of contacts (default 3000)"
     )
     p.add_argument("--months", type=_positive, default=12, help="months of history (default 12)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed, 0 or more (default 0)")
     p.add_argument(
         "--end", type=_day, default="2026-10-31", help="last day of the data (default 2026-10-31)"
     )
@@ -89,10 +105,16 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         default="hubspot",
         choices=["hubspot", "salesforce", "canonical"],
-        help="export format",
+        help="export format (default hubspot)",
     )
     p.add_argument("--no-mess", action="store_true", help="do not spoil any rows")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", required=True, help="output folder: new or empty (see --replace)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete an earlier synthetic export in OUT first (a folder holding truth/); "
+        "without it a non-empty OUT is refused, as files of two exports would be read as one",
+    )
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser(
@@ -220,6 +242,12 @@ def _write_set_aside(crm: smk.CRM, out: Path) -> None:
 def cmd_synth(args: argparse.Namespace) -> int:
     from smk import synth
 
+    problem = _synth_problem(args)
+    if problem:
+        print(f"smk: error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.replace and Path(args.out).is_dir():
+        shutil.rmtree(args.out)
     data = synth.synthesize(
         n_contacts=args.contacts, months=args.months, seed=args.seed, end=args.end
     )
@@ -235,6 +263,26 @@ def cmd_synth(args: argparse.Namespace) -> int:
         f"wrote a synthetic {args.format} export to {out} ({tables}); ground truth in {out}/truth"
     )
     return EXIT_OK
+
+
+def _synth_problem(args: argparse.Namespace) -> str | None:
+    """Why `smk synth` cannot write what was asked, or None."""
+    out = Path(args.out)
+    first = dt.date.fromisoformat(args.end).year - (args.months + 11) // 12
+    if first < SYNTH_YEARS[0]:
+        return f"--months: {args.months} months before {args.end} reach back past {SYNTH_YEARS[0]}"
+    if not str(args.out).strip():
+        return "--out: give a folder"
+    if not out.is_dir() or not any(out.iterdir()):
+        return None
+    if not args.replace:
+        return (
+            f"{out} is not empty: choose a new folder, or pass --replace to delete an earlier "
+            "synthetic export there first"
+        )
+    if not (out / "truth").is_dir():
+        return f"{out} holds no earlier synthetic export (no truth/ folder): not deleted"
+    return None
 
 
 # ---------------------------------------------------------------------------------- report

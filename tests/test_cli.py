@@ -5,8 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+import smk
 from smk.cli import main
 
 CONTACTS = (
@@ -138,12 +140,39 @@ def test_bad_reading_options_and_out_folders_are_bad_input_not_bugs(export, tmp_
         (["--contacts", "0"], "--contacts: must be at least 1"),
         (["--months", "x"], "--months: not a whole number"),
         (["--end", "2026-13-01"], "--end: not a day like 2026-10-31"),
+        (["--seed", "-1"], "--seed: must be 0 or more"),
+        (["--end", "2300-01-01"], "--end: must lie between 1900 and 2200"),
+        (["--end", "1677-01-01"], "--end: must lie between 1900 and 2200"),
+        (["--months", "5000"], "--months: 5000 months before 2026-10-31 reach back past 1900"),
     ],
 )
 def test_synth_rejects_bad_settings_as_usage_errors(tmp_path, args, message):
     result = run_cli("synth", *args, "--out", str(tmp_path / "x"))
     assert result.returncode == 2 and message in result.stderr
     assert "internal error" not in result.stderr and not (tmp_path / "x").exists()
+
+
+def test_synth_refuses_a_non_empty_folder_unless_replacing_an_earlier_export(tmp_path, capsys):
+    out = tmp_path / "export"
+    assert main(["synth", "--contacts", "30", "--out", str(out)]) == 0
+    first = sorted(p.name for p in out.iterdir())
+    capsys.readouterr()
+    # a second export on top would stack two exports' files (their names carry the date)
+    again = ["synth", "--contacts", "30", "--end", "2026-09-30", "--out", str(out)]
+    assert main(again) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == first  # untouched
+    assert main([*again, "--replace"]) == 0
+    crm = smk.load(out)
+    assert crm.contacts["created_at"].max() < pd.Timestamp("2026-10-01", tz="UTC")
+    assert all(a.read == a.loaded + a.n_set_aside for a in crm.quality.tables.values())
+    assert not any("2026-10-31" in p.name for p in out.iterdir())  # the first export is gone
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "mine.txt").write_text("keep me")
+    assert main(["synth", "--contacts", "30", "--out", str(other), "--replace"]) == 2
+    assert "no earlier synthetic export" in capsys.readouterr().err
+    assert (other / "mine.txt").read_text() == "keep me"
 
 
 def test_synth_into_a_path_that_is_a_file_is_bad_input(tmp_path, capsys):
