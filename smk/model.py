@@ -235,8 +235,18 @@ class DataQuality:
         return self.tables.setdefault(table, TableAccount())
 
     def set_aside(self, table: str) -> pd.DataFrame:
-        """The rows of `table` that were set aside, with `_reason`, `_file` and `_row` columns."""
-        return self.account(table).set_aside
+        """The rows of `table` that were set aside, with `_reason`, `_file` and `_row` columns
+        (none set aside: no rows, the same columns). A name not in the model is an error, not
+        a new, empty table in the account."""
+        if table not in SCHEMA:
+            raise ValueError(
+                f"no table {table!r} in the data model; tables are {', '.join(SCHEMA)}"
+            )
+        aside = self.tables[table].set_aside if table in self.tables else pd.DataFrame()
+        if len(aside.columns):
+            return aside
+        columns = [*SCHEMA[table], "_file", "_row", "_reason"]
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
 
     def check(self) -> None:
         for name, acc in self.tables.items():

@@ -133,3 +133,21 @@ def test_set_aside_rows_show_each_tables_own_id_once():
     for table, frame in shown.items():
         assert frame.columns.is_unique, table
         assert not {"email", "First Name", "Last Name"} & set(frame.columns), table
+
+
+def test_set_aside_of_a_clean_table_has_the_columns_and_a_typo_is_an_error():
+    from smk import config
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    tables = list(crm.quality.to_dict()["tables"])
+    clean = [
+        t for t in TABLES if not crm.quality.tables.get(t) or not crm.quality.tables[t].n_set_aside
+    ]
+    assert clean  # the sample has a table with nothing set aside
+    for table in clean:
+        aside = crm.quality.set_aside(table)
+        assert aside.empty and {"_reason", "_file", "_row"} <= set(aside.columns)
+        assert aside["_reason"].value_counts().empty
+    with pytest.raises(ValueError, match="no table 'dealz' in the data model"):
+        crm.quality.set_aside("dealz")
+    assert list(crm.quality.to_dict()["tables"]) == tables  # no phantom table in the account
