@@ -50,6 +50,7 @@ from threadpoolctl import threadpool_limits
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
+from smk.sla import deal_amounts
 
 
 # ============================================================================ configuration
@@ -146,6 +147,15 @@ def _as_of(as_of) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def _in_one_currency(
+    deals: pd.DataFrame, fx_rates: Mapping[str, float] | None, reporting_currency: str | None
+) -> pd.DataFrame:
+    """`deals` with their amounts in one currency (`sla.deal_amounts`)."""
+    if deals.empty:
+        return deals
+    return deals.assign(amount=deal_amounts(deals, fx_rates, reporting_currency))
+
+
 def score_quintiles(values: pd.Series, higher_is_better: bool = True, bins: int = 5) -> pd.Series:
     """Scores 1..`bins` by rank: the best values score `bins`; ties share the lower score.
 
@@ -175,6 +185,8 @@ def rfm_table(
     as_of,
     segments: Sequence[RFMSegment] = RFM_SEGMENTS,
     include_non_buyers: bool = True,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
 ) -> pd.DataFrame:
     """Recency, frequency and monetary value of each account's won deals, scored and named.
 
@@ -184,6 +196,8 @@ def rfm_table(
     as_of : the observation end (e.g. the report month's end); later deals are ignored.
     segments : the named segment table (`RFM_SEGMENTS`), first match wins.
     include_non_buyers : also list accounts without a won deal, as "no purchase yet".
+    fx_rates, reporting_currency : amounts in one currency (`sla.deal_values`); deals in
+        several currencies without rates are added as they are, with a warning.
 
     Returns
     -------
@@ -192,7 +206,7 @@ def rfm_table(
     rfm_segment.
     """
     end = _as_of(as_of)
-    d = crm.deals
+    d = _in_one_currency(crm.deals, fx_rates, reporting_currency)
     won = d[
         d["is_won"].fillna(False).astype(bool) & d["account_id"].notna() & d["closed_at"].notna()
     ]
@@ -347,6 +361,8 @@ def account_features(
     crm: CRM,
     as_of=None,
     prior_contacts: float = BEHAVIOUR_PRIOR_CONTACTS,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
 ) -> pd.DataFrame:
     """One row per account (index account_id): firmographics and behaviour to segment on.
 
@@ -358,6 +374,7 @@ def account_features(
     Shares are shrunk towards the all-account average by `prior_contacts` contacts' worth, so
     an account with one contact is not described by that one person. Accounts without contacts
     have log_contacts 0 and missing behaviour (the segmenter leaves it out rather than guess).
+    Deal amounts are put in one currency by `fx_rates` (see `rfm_table`).
     """
     crm.require("accounts", analysis="account segmentation")
     end = None if as_of is None else _as_of(as_of)
@@ -408,7 +425,7 @@ def account_features(
     for stage in ("mql", "opportunity"):
         share = reached[stage].groupby(c["account_id"], observed=True).mean()
         out[f"share_reached_{stage}"] = shrunk(share) if len(share) else np.nan
-    d = crm.deals
+    d = _in_one_currency(crm.deals, fx_rates, reporting_currency)
     if end is not None:
         d = d[d["created_at"] < end]
     amt = d[d["amount"] > 0].groupby("account_id", observed=True)["amount"].median()
@@ -1149,6 +1166,8 @@ def persona_profiles(
     assignments: pd.DataFrame,
     as_of=None,
     size_bands: Sequence[tuple[float, str]] = SIZE_BANDS,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
 ) -> pd.DataFrame:
     """One profile row per segment: what the accounts are like and what they bring.
 
@@ -1156,13 +1175,15 @@ def persona_profiles(
     conversion_rate (contacts that became customers), median_deal_size (won deals),
     typical_industry (with industry_share), second_industry, median_employees, size_band,
     typical_country, top_channels (by share of touches), median_days_to_customer (contact
-    created to customer), and channel_<c> (share of touches) for the heatmap.
+    created to customer), and channel_<c> (share of touches) for the heatmap. Money in one
+    currency by `fx_rates` (see `rfm_table`).
     """
     end = None if as_of is None else _as_of(as_of)
     seg = assignments[["account_id", "segment"]]
     acc = crm.accounts.merge(seg, on="account_id", how="inner")
     c = _contacts_with_segment(crm, seg, end)
-    d = crm.deals.merge(seg, on="account_id", how="inner")
+    deals = _in_one_currency(crm.deals, fx_rates, reporting_currency)
+    d = deals.merge(seg, on="account_id", how="inner")
     won = d[d["is_won"].fillna(False).astype(bool)]
     if end is not None:
         won = won[(won["closed_at"] < end).fillna(False).astype(bool)]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -678,6 +679,25 @@ def deal_values(
     reporting = float(fx_rates.get(reporting_currency, 1.0)) if reporting_currency else 1.0
     rate = currency.map(dict(fx_rates)).astype("float64").fillna(reporting)  # none: reporting
     return amount * rate / reporting
+
+
+def deal_amounts(
+    deals: pd.DataFrame,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+) -> pd.Series:
+    """`deal_values` for sums and medians that predate currencies in smk's API: deals in
+    several currencies without `fx_rates` are added as they are, with a warning that names
+    them, rather than refused."""
+    found = deals["currency"].dropna().unique() if "currency" in deals else []
+    if not fx_rates and len(found) > 1:
+        warnings.warn(
+            f"deals are in {', '.join(sorted(map(str, found)))} and no fx_rates were given: "
+            "their amounts are added as they are; pass fx_rates to convert them",
+            stacklevel=3,
+        )
+        return deals["amount"].astype("float64")
+    return deal_values(deals, fx_rates, reporting_currency)
 
 
 def deal_table(

@@ -462,3 +462,32 @@ def test_drift_counts_moved_new_and_gone_accounts():
     assert "33.3% of the 3 accounts" in note and "the segments are stable" in note
     shifted = sg.drift_note({**drift, "refit_agreement": 0.5, "refit_segments": 3})
     assert "would choose 3 segments instead of 2" in shifted and "have shifted" in shifted
+
+
+def test_money_figures_are_in_one_currency_when_rates_are_given():
+    deals = make_table(
+        "deals",
+        [
+            {
+                "deal_id": str(i),
+                "account_id": "X",
+                "created_at": "2026-09-01",
+                "closed_at": f"2026-10-0{i + 1}",
+                "is_closed": True,
+                "is_won": True,
+                "amount": 1000.0,
+                "currency": currency,
+            }
+            for i, currency in enumerate(["EUR", "USD"])
+        ],
+    )
+    crm = CRM(deals=deals, accounts=make_table("accounts", [{"account_id": "X"}]))
+    rates = {"EUR": 1.0, "USD": 0.5}
+    rfm = sg.rfm_table(crm, "2026-11-01", fx_rates=rates, reporting_currency="EUR")
+    assert rfm["monetary"].tolist() == [1500.0]
+    assigned = pd.DataFrame({"account_id": ["X"], "segment": [0]})
+    prof = sg.persona_profiles(crm, assigned, "2026-11-01", fx_rates=rates)
+    assert prof["won_revenue"].tolist() == [1500.0]
+    assert prof["median_deal_size"].tolist() == [750.0]
+    with pytest.warns(UserWarning, match="deals are in EUR, USD and no fx_rates were given"):
+        assert sg.rfm_table(crm, "2026-11-01")["monetary"].tolist() == [2000.0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,8 +17,14 @@ def spend_by_channel(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     channel_groups: Mapping | str | Path | None = None,
+    fx: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Spend per channel over the months that start in ``[start, end)`` (naive month dates)."""
+    """Spend per channel over the months that start in ``[start, end)`` (naive month dates).
+
+    `fx` converts each row's amount to the reporting currency (``fx[currency]``, as
+    `journeys` converts deal values; rows without a currency are taken as already in it).
+    Without it, spend in several currencies is added as it is, with a warning.
+    """
     s = spend
     month = pd.to_datetime(s["month"])
     keep = np.ones(len(s), dtype=bool)
@@ -31,7 +38,7 @@ def spend_by_channel(
     if groups:
         channel = channel.map(lambda c: groups.get(c, c) if isinstance(c, str) else c)
     out = (
-        pd.DataFrame({"channel": channel.astype("string"), "spend": s["amount"].astype("float64")})
+        pd.DataFrame({"channel": channel.astype("string"), "spend": _converted(s, fx)})
         .groupby("channel", observed=True)["spend"]
         .sum()
         .reset_index()
@@ -42,6 +49,27 @@ def spend_by_channel(
 def _naive(value) -> pd.Timestamp:
     ts = pd.Timestamp(value)
     return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def _converted(spend: pd.DataFrame, fx: Mapping[str, float] | None) -> pd.Series:
+    """Spend amounts in one currency (see `spend_by_channel`)."""
+    amount = spend["amount"].astype("float64")
+    currency = spend["currency"].astype("string") if "currency" in spend else None
+    if currency is None:
+        return amount
+    found = sorted(currency.dropna().unique())
+    if fx is None:
+        if len(found) > 1:
+            warnings.warn(
+                f"spend is in {', '.join(found)} and no fx was given: amounts are added as they "
+                "are; pass fx={currency: rate} to convert them to one currency",
+                stacklevel=3,
+            )
+        return amount
+    missing = [c for c in found if c not in fx]
+    if missing:
+        raise ValueError(f"fx has no rate for spend currency {', '.join(missing)}")
+    return amount * currency.map(dict(fx)).astype("float64").fillna(1.0).to_numpy()
 
 
 def return_on_spend(comparison: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
