@@ -1610,7 +1610,10 @@ def write_export(
     amounts and revenues with thousands separators and, for HubSpot, ``;``-separated
     multi-value association cells. Text-level mess (dates, empty rows, separators) needs a
     text format we write ourselves, so Parquet and Salesforce get the value-level mess only
-    (Salesforce ids in spoiled.csv are the synthetic ids; see truth/id_map.csv.gz).
+    (Salesforce ids in spoiled.csv are the synthetic ids, and its file and row are empty: see
+    truth/id_map.csv.gz). A Salesforce export also sets aside, by design and not as mess, each
+    converted Lead (``converted lead merged into contact``: the person is its Contact) and
+    campaign members who never responded: spoiled.csv does not list those.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
