@@ -137,3 +137,23 @@ def test_macos_and_office_twins_beside_an_export_are_not_read(tmp_path):
         assert crm.format == direct.format
         assert _counts(crm) == _counts(direct)
         assert crm.quality.files == direct.quality.files
+
+
+def test_an_unclosed_quote_is_named_as_such_and_its_row_keeps_the_lines_it_ran_over(tmp_path):
+    import smk
+
+    rows = ['"Record ID","First Name","Email","Lifecycle Stage","Create Date","Job Title"']
+    for i in range(1, 8):
+        title = '"Senior Manager' if i == 3 else '"CEO"'  # row 3 never closes its quote
+        rows.append(f'"{i}","N{i}","n{i}@x.test","Lead","2026-01-0{i} 10:00",{title}')
+    (tmp_path / "hubspot-crm-exports-all-contacts-2026-02-01.csv").write_text(
+        "\n".join(rows) + "\n"
+    )
+    crm = smk.load(tmp_path)
+    account = crm.quality.tables["contacts"]
+    assert account.read == account.loaded + account.n_set_aside
+    assert account.reasons() == {"unclosed quote (the row runs on over the next lines)": 1}
+    aside = crm.quality.set_aside("contacts")
+    assert aside["_row"].tolist() == ["4"]  # the line the quote opened on
+    assert "n4@x.test" in aside["_text"].iloc[0]  # the record it swallowed is shown, not lost
+    assert "4" not in set(crm.contacts["contact_id"])

@@ -237,13 +237,18 @@ def malformed_reason(text: str, trailing: bool) -> str:
     """Why a row with the wrong number of fields is set aside.
 
     A report footer (`"Grand Totals (3 records)"`, copyright lines) after the last data row is
-    a footer, an empty line of quotes or delimiters is an empty row, anything else is ragged.
+    a footer, an empty line of quotes or delimiters is an empty row, a row that runs over
+    several lines with an odd number of quotes has a quote never closed (the lines after it,
+    records of their own to the eye, are inside it: its text shows them), anything else is
+    ragged.
     """
     core = text.strip().strip('"').strip()
     if not core.strip(',;\t|" '):
         return "empty row"
     if trailing and _FOOTER.match(core):
         return "report footer"
+    if "\n" in text.strip("\r\n") and text.count('"') % 2:
+        return "unclosed quote (the row runs on over the next lines)"
     return "wrong number of fields"
 
 
