@@ -184,8 +184,8 @@ def segment_of(
     """
     if segments is None:
         return pd.Series(missing, index=contacts.index, dtype="string")
-    mapping = pd.Series(segments) if not isinstance(segments, pd.Series) else segments
-    mapping.index = mapping.index.astype("string")
+    mapping = pd.Series(segments)
+    mapping = mapping.set_axis(mapping.index.astype("string"))  # a new Series: input untouched
     if key is None:
         keys = set(mapping.index)
         on_contact = contacts["contact_id"].isin(keys).sum()

@@ -271,16 +271,19 @@ def price_band(values: pd.Series, bands: Sequence[float] = PRICE_BANDS) -> pd.Se
 
 
 def first_touch_campaign(crm: CRM, contact_ids: pd.Series, before: pd.Series) -> pd.Series:
-    """Campaign of each contact's earliest touchpoint with a campaign, before `before`."""
+    """Campaign of each contact's earliest touchpoint with a campaign, before `before`.
+
+    `before` is a cut-off per row of `contact_ids` (e.g. each deal's creation): the contact's
+    earliest campaign touch counts when it is at or before that row's cut-off.
+    """
     tp = crm.touchpoints
     tp = tp[tp["contact_id"].isin(set(contact_ids.dropna())) & tp["campaign"].notna()]
     if tp.empty:
         return pd.Series(pd.NA, index=contact_ids.index, dtype="string")
-    limit = pd.Series(before.to_numpy(), index=contact_ids.to_numpy())
-    limit = limit[~limit.index.duplicated()]
-    tp = tp[tp["occurred_at"] <= tp["contact_id"].map(limit)]
-    first = tp.sort_values("occurred_at").drop_duplicates("contact_id").set_index("contact_id")
-    return contact_ids.map(first["campaign"]).astype("string")
+    first = tp.sort_values("occurred_at", kind="stable").drop_duplicates("contact_id")
+    first = first.set_index("contact_id")
+    in_time = contact_ids.map(first["occurred_at"]) <= before.set_axis(contact_ids.index)
+    return contact_ids.map(first["campaign"]).astype("string").where(in_time)
 
 
 def mix_deals(

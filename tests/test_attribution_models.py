@@ -264,6 +264,45 @@ def test_contact_stage_conversion_has_no_value_and_stops_at_the_stage_date():
         at.journeys(mini_crm(touches, contacts), conversion="signup")
 
 
+def won_deal(deal_id: str, contact_id: str | None, amount: float, closed_at: str) -> dict:
+    """A won deal of `amount` closed at `closed_at`, created ten days before (no account)."""
+    return {
+        "deal_id": deal_id,
+        "contact_id": contact_id,
+        "created_at": utc(closed_at) - pd.Timedelta(days=10),
+        "closed_at": utc(closed_at),
+        "is_closed": True,
+        "is_won": True,
+        "amount": amount,
+    }
+
+
+@pytest.mark.parametrize("account_level", [False, True])
+def test_a_won_deal_without_contact_is_unattributed_not_dropped(account_level):
+    deals = [won_deal("D1", "1", 100.0, "2026-01-26"), won_deal("D2", None, 900.0, "2026-01-26")]
+    j = at.journeys(mini_crm(B2B, deals=deals), lookback_days=None, account_level=account_level)
+    assert (j.total_conversions, j.total_value) == (1.0, 100.0)
+    assert j.unattributed == {"conversions": 1.0, "value": 900.0}
+
+
+def test_windows_compare_exact_times_not_whole_seconds():
+    won = "2026-04-01T10:00:00"
+    touches = [
+        ("1", "2026-01-01T09:59:59.600", "paid_search"),  # 90 days and 0.4 s before: out
+        ("1", "2026-01-01T10:00:00", "organic_search"),  # exactly 90 days before: in
+        ("1", "2026-03-22T10:00:00.400", "email"),  # 0.4 s after the deal was created
+        ("1", won, "direct"),  # at the conversion: in
+        ("1", "2026-04-01T10:00:00.400", "offline"),  # 0.4 s after the conversion: out
+        ("2", "2026-03-01", "paid_social"),
+        ("2", "2026-04-01T10:00:00.550", "email"),  # 0.05 s after the end: out
+    ]
+    crm = mini_crm(touches, deals=[won_deal("D1", "1", 100.0, won)])
+    j = at.journeys(crm, lookback_days=90, end=utc("2026-04-01T10:00:00.500"))
+    assert j.table["path"].tolist() == ["organic_search > email > direct", "paid_social"]
+    assert shares(at.attribute(j, "last_touch")) == {"direct": 1.0}
+    assert j.milestones["opportunity"][0] == 0  # the last touch at or before deal creation
+
+
 # -------------------------------------------------------------------- Markov and Shapley
 TWO = pd.DataFrame(
     {
@@ -497,3 +536,25 @@ def test_require_conversions_names_the_period_when_nothing_can_be_credited(b2b):
     untouched = replace(empty, unattributed={"conversions": 3.0, "value": 0.0})
     with pytest.raises(NoDataError, match=r"\(3 had no touch in their lookback window\)"):
         untouched.require_conversions()
+
+
+def test_spend_in_several_currencies_is_converted_or_warned_about():
+
+    from smk.model import make_table
+
+    spend = make_table(
+        "spend",
+        [
+            {"month": "2026-10-01", "channel": "paid_search", "amount": 100.0, "currency": c}
+            for c in ("EUR", "USD")
+        ],
+    )
+    converted = at.spend_by_channel(spend, fx={"EUR": 1.0, "USD": 0.5})
+    assert converted["spend"].tolist() == [150.0]
+    with pytest.warns(UserWarning, match="spend is in EUR, USD and no fx was given"):
+        assert at.spend_by_channel(spend)["spend"].tolist() == [200.0]
+    with pytest.raises(ValueError, match="no rate for spend currency USD"):
+        at.spend_by_channel(spend, fx={"EUR": 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one currency: nothing to say
+        assert at.spend_by_channel(spend[spend["currency"] == "EUR"])["spend"].tolist() == [100.0]

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smk import attribution as at
-from smk.attribution.journeys import SEP, Journeys
+from smk.attribution.journeys import NS_PER_DAY, SEP, Journeys, _search, _search_key
 
 CHANNELS = ("email", "direct", "paid_search", "offline", "referral")
 ALL_MODELS = at.MODELS
@@ -135,3 +135,24 @@ def test_zero_conversions_give_zero_credit(j, model):
     got = at.attribute(j, model)
     assert (got["conversions"] == 0).all() and (got["value"] == 0).all()
     assert (got["share"] == 0).all()
+
+
+NS_TIMES = st.integers(0, 3 * 10**9) | st.integers(280 * 365 * NS_PER_DAY, 280 * 366 * NS_PER_DAY)
+
+
+@given(
+    touches=st.lists(st.tuples(st.integers(0, 3), NS_TIMES), max_size=30),
+    queries=st.lists(st.tuples(st.integers(0, 4), NS_TIMES | st.just(-(2**62))), max_size=9),
+    side=st.sampled_from(["left", "right"]),
+)
+def test_touch_search_compares_exact_times_not_whole_seconds(touches, queries, side):
+    owner, times = np.array(sorted(touches), dtype=np.int64).reshape(-1, 2).T.copy()
+    q_owner, q_when = np.array(queries, dtype=np.int64).reshape(-1, 2).T.copy()
+    key, tmin = _search_key(owner, times)
+    got = _search(key, times, tmin, q_owner, q_when, side)
+    at_or_before = np.less_equal if side == "right" else np.less
+    expected = [
+        int(((owner < o) | ((owner == o) & at_or_before(times, w))).sum())
+        for o, w in zip(q_owner, q_when, strict=True)
+    ]
+    assert got.tolist() == expected

@@ -250,6 +250,13 @@ def test_segments_plug_in_by_account_or_contact_id(skippers):
         assert customers["smb"] == 1 and customers["ent"] == 2
 
 
+def test_segment_of_leaves_the_callers_series_alone():
+    contacts = make_contacts([{"contact_id": "1", "created_at": "2026-10-01"}])
+    segments = pd.Series(["A"], index=pd.Index([1]))
+    assert funnel.segment_of(contacts, segments).tolist() == ["A"]
+    pd.testing.assert_series_equal(segments, pd.Series(["A"], index=pd.Index([1])))
+
+
 def test_aida_maps_marketing_to_attention_interest_desire_and_sales_to_action(skippers):
     aida = funnel.aida_summary(funnel.funnel_counts(skippers)).set_index("phase")
     assert list(aida.index) == ["Attention", "Interest", "Desire", "Action"]

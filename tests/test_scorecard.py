@@ -231,6 +231,25 @@ def test_marketing_mix_splits_won_revenue_by_the_four_ps(crm):
     assert ("campaign", "too-late") not in rows.index
 
 
+def test_first_touch_campaign_is_cut_off_at_each_deals_own_creation():
+    contacts = _table("contacts", [{"contact_id": "1", "created_at": "2025-12-01"}])
+    touch = {"contact_id": "1", "occurred_at": "2026-03-01", "channel": "email"}
+    touchpoints = _table("touchpoints", [{**touch, "campaign": "spring"}])
+    won = {"contact_id": "1", "is_closed": True, "is_won": True, "amount": 100.0}
+    deals = _table(
+        "deals",
+        [
+            {**won, "deal_id": "A", "created_at": "2026-06-01", "closed_at": "2026-07-01"},
+            {**won, "deal_id": "B", "created_at": "2026-01-10", "closed_at": "2026-02-01"},
+        ],
+    )
+    for rows in (deals, deals.iloc[::-1].reset_index(drop=True)):
+        crm = CRM(contacts=contacts, touchpoints=touchpoints, deals=rows)
+        mix = scorecard.mix_deals(crm, "2026-10")
+        got = dict(zip(mix["deal_id"], mix["campaign"], strict=True))
+        assert got == {"A": "spring", "B": "(no campaign)"}
+
+
 def test_marketing_mix_window_without_closed_deals_raises(crm):
     with pytest.raises(NoDataError, match="no deal closed"):
         scorecard.marketing_mix(crm, "2026-08", months=1, fx_rates=FX)

@@ -202,6 +202,8 @@ def _ns(values: pd.Series, copy: bool = True) -> np.ndarray:
 
 
 NAT = np.iinfo(np.int64).min
+#: Largest count of seconds the composite search key holds (33 bits, about 272 years).
+SECONDS = (1 << 33) - 1
 #: Touches handled per batch where a step would otherwise hold a large temporary for all of them.
 BATCH = 1 << 20
 #: Rows of a path table split per batch.
@@ -476,7 +478,9 @@ def journeys(
     last = max((int(a.max()) for a in (t_time, ev_time) if len(a)), default=0)
     t_end = _bound(end, default=last + 1)
     t_start = _bound(start, default=np.iinfo(np.int64).min + 1)
-    in_period = (ev_time != NAT) & (ev_time >= t_start) & (ev_time < t_end) & (ev_owner >= 0)
+    in_window = (ev_time != NAT) & (ev_time >= t_start) & (ev_time < t_end)
+    in_period = in_window & (ev_owner >= 0)
+    ownerless = in_window & (ev_owner < 0)  # no known contact (or account): never touched
     converted_before = np.zeros(len(owners), dtype=bool)
     before = (ev_time != NAT) & (ev_time < t_end) & (ev_owner >= 0)
     converted_before[ev_owner[before]] = True
@@ -492,16 +496,9 @@ def journeys(
         s_owner, s_time = t_owner[order], t_time[order]
     s_code = codes[order]
     del t_owner, t_time, codes, order
-    # composite search key: owner in the high bits, seconds since the first touch below
-    tmin = int(s_time.min()) if len(s_time) else 0
-    key = s_owner.astype(np.int64) << 33
+    key, tmin = _search_key(s_owner, s_time)
     del s_owner
-    sec = s_time - tmin
-    sec //= 10**9
-    key |= sec
-    del sec
-
-    search = partial(_search, key, tmin)  # search(owner, when, side)
+    search = partial(_search, key, s_time, tmin)  # search(owner, when, side)
 
     lookback = None if lookback_days is None else int(lookback_days * NS_PER_DAY)
 
@@ -553,8 +550,8 @@ def journeys(
     # journeys without touches: converting ones are reported, the others are not journeys
     empty = lengths == 0
     unattributed = {
-        "conversions": float(conv_flag[empty].sum()),
-        "value": float(value[empty & conv_flag].sum()),
+        "conversions": float(conv_flag[empty].sum() + ownerless.sum()),
+        "value": float(value[empty & conv_flag].sum() + ev["value"][ownerless].sum()),
     }
     keep_j = ~empty
     if empty.any():
@@ -621,10 +618,60 @@ def journeys(
     )
 
 
-def _search(key: np.ndarray, tmin: int, owner: np.ndarray, when: np.ndarray, side: str):
-    """Positions of (owner, time) in the sorted composite `key` (times to the second)."""
-    s = np.clip((when - tmin) // 10**9, 0, (1 << 33) - 1)
-    return np.searchsorted(key, (owner.astype(np.int64) << 33) | s, side=side)
+def _search_key(owner: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, int]:
+    """The composite search key of touches sorted by (owner, time), and the first time: owner
+    in the high bits, whole seconds since the first time (at most `SECONDS`) below. Touches
+    sharing a second are told apart by `_search` on their exact times."""
+    tmin = int(times.min()) if len(times) else 0
+    key = owner.astype(np.int64) << 33
+    key |= _seconds(times, tmin)
+    return key, tmin
+
+
+def _seconds(times: np.ndarray, tmin: int) -> np.ndarray:
+    """Whole seconds from `tmin` to each of `times` (0 before it, at most `SECONDS`); the
+    difference is taken in uint64, so that it cannot overflow."""
+    sec = np.maximum(times, tmin).view(np.uint64)
+    sec -= np.array(tmin, dtype=np.int64).view(np.uint64)
+    sec //= 10**9
+    np.minimum(sec, SECONDS, out=sec)
+    return sec.view(np.int64)
+
+
+def _search(
+    key: np.ndarray, times: np.ndarray, tmin: int, owner: np.ndarray, when: np.ndarray, side: str
+) -> np.ndarray:
+    """Positions of (owner, when) in the touches sorted by (owner, time), as `searchsorted`
+    with `side` gives them on exact times: `key` holds owner and whole seconds since `tmin`,
+    and the touches sharing a query's second are searched on their `times` (nanoseconds)."""
+    coarse = (owner.astype(np.int64) << 33) | _seconds(when, tmin)
+    pos = np.searchsorted(key, coarse, side=side)
+    if not len(key):
+        return pos
+    # the touches of the query's second lie before `pos` (side right) or from it (side left)
+    near = np.clip(pos - 1 if side == "right" else pos, 0, len(key) - 1)
+    tied = np.flatnonzero(key[near] == coarse)
+    other = np.searchsorted(key, coarse[tied], side="left" if side == "right" else "right")
+    lo, hi = (other, pos[tied]) if side == "right" else (pos[tied], other)
+    pos[tied] = _bisect(times, when[tied], lo, hi, side)
+    return pos
+
+
+def _bisect(
+    times: np.ndarray, when: np.ndarray, lo: np.ndarray, hi: np.ndarray, side: str
+) -> np.ndarray:
+    """``lo + searchsorted(times[lo:hi], when, side)`` for each query, vectorised (the ranges
+    are sorted)."""
+    lo, hi = lo.copy(), hi.copy()
+    active = np.flatnonzero(lo < hi)
+    while len(active):
+        mid = (lo[active] + hi[active]) // 2
+        t, w = times[mid], when[active]
+        after = t <= w if side == "right" else t < w  # the answer lies after `mid`
+        lo[active] = np.where(after, mid + 1, lo[active])
+        hi[active] = np.where(after, hi[active], mid)
+        active = active[lo[active] < hi[active]]
+    return lo
 
 
 def journey_columns(
