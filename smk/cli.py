@@ -26,24 +26,22 @@ EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
 SYNTH_YEARS = (1900, 2200)  # synthetic data stays well inside what timestamps can hold
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _at_least(least: int):
+    """An argparse type: a whole number of at least `least`."""
+
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        return value
+
+    return whole
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+_positive, _seed = _at_least(1), _at_least(0)
 
 
 def _day(text: str) -> str:
@@ -64,6 +62,9 @@ def _reading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mapping", help="YAML mapping file for CRMs without a built-in loader")
     p.add_argument("--timezone", help="time zone of timestamps written without one (default UTC)")
     p.add_argument("--dayfirst", action="store_true", default=None, help="read 01/02 as 1 February")
+    p.add_argument(
+        "--schema", help="SQL sources: the database schema holding the tables (e.g. hubspot)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -189,6 +190,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         mapping=args.mapping,
         timezone=args.timezone,
         dayfirst=args.dayfirst,
+        schema=args.schema,
     )
     usable = any(len(df) for df in crm.tables().values()) and len(crm.contacts) + len(crm.deals) > 0
     if args.set_aside:
@@ -200,7 +202,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(render_account(crm))
     if not usable:
-        print(f"smk: error: {args.path}: no usable contacts or deals were loaded", file=sys.stderr)
+        shown = crm.source or args.path  # a database URL's password is masked in the source
+        print(f"smk: error: {shown}: no usable contacts or deals were loaded", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
 
@@ -300,6 +303,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             mapping=args.mapping,
             timezone=args.timezone,
             dayfirst=args.dayfirst,
+            schema=args.schema,
             notebooks=args.notebooks,
             params=args.params,
             quiet=args.quiet,

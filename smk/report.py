@@ -241,6 +241,7 @@ def run_report(
     mapping: str | Path | None = None,
     timezone: str | None = None,
     dayfirst: bool | None = None,
+    schema: str | None = None,
     notebooks: list[str] | None = None,
     params: str | Path | None = None,
     quiet: bool = False,
@@ -249,8 +250,8 @@ def run_report(
 ) -> ReportResult:
     """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically.
 
-    `data_format`, `mapping`, `timezone` and `dayfirst` say how to read the export, as for
-    `smk.load`; the notebooks then read the validated model from a Parquet cache. With
+    `data_format`, `mapping`, `timezone`, `dayfirst` and `schema` say how to read the export,
+    as for `smk.load`; the notebooks then read the validated model from a Parquet cache. With
     `notebooks`, only those run: their pages and outputs replace theirs in the published
     month, the other notebooks' are kept.
     """
@@ -267,7 +268,14 @@ def run_report(
         raise ValueError(f"no notebooks to run in {notebook_dir}")
     settings = read_params(params)
     check_params(chosen, settings)
-    crm = smk.load(data, format=data_format, mapping=mapping, timezone=timezone, dayfirst=dayfirst)
+    crm = smk.load(
+        data,
+        format=data_format,
+        mapping=mapping,
+        timezone=timezone,
+        dayfirst=dayfirst,
+        schema=schema,
+    )
     the_month = resolve_month(crm, month)
     timings["data load"] = time.perf_counter() - start
     log.info(  # crm.source: a database URL with its password masked

@@ -140,7 +140,7 @@ def test_bad_reading_options_and_out_folders_are_bad_input_not_bugs(export, tmp_
         (["--contacts", "0"], "--contacts: must be at least 1"),
         (["--months", "x"], "--months: not a whole number"),
         (["--end", "2026-13-01"], "--end: not a day like 2026-10-31"),
-        (["--seed", "-1"], "--seed: must be 0 or more"),
+        (["--seed", "-1"], "--seed: must be at least 0"),
         (["--end", "2300-01-01"], "--end: must lie between 1900 and 2200"),
         (["--end", "1677-01-01"], "--end: must lie between 1900 and 2200"),
         (["--months", "5000"], "--months: 5000 months before 2026-10-31 reach back past 1900"),
@@ -202,3 +202,83 @@ def test_validate_with_a_broken_mapping_exits_2_naming_the_mapping(tmp_path, exp
     assert result.returncode == 2, result.stderr
     assert str(mapping) in result.stderr and "strip: deal_id" in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def contacts_database(path: Path, schema: str | None = None) -> Path:
+    """A DuckDB or SQLite file with a canonical `contacts` table (in `schema`, if given)."""
+    contacts = pd.DataFrame(  # DuckDB reads the frame by its variable name
+        {
+            "contact_id": ["1", "2"],
+            "email": ["ann@example.test", "bob@example.test"],
+            "created_at": ["2026-01-05 09:00:00", "2026-01-06 10:00:00"],
+            "lifecycle_stage": ["lead", "mql"],
+        }
+    )
+    if path.suffix == ".duckdb":
+        import duckdb
+
+        with duckdb.connect(str(path)) as con:
+            table = f"{schema}.contacts" if schema else "contacts"
+            if schema:
+                con.execute(f"CREATE SCHEMA {schema}")
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM contacts")
+    else:
+        import sqlite3
+
+        with sqlite3.connect(path) as con:
+            contacts.to_sql("contacts", con, index=False)
+    return path
+
+
+def test_validate_never_shows_a_password_given_as_a_query_parameter(tmp_path, capsys):
+    path = contacts_database(tmp_path / "crm.db")
+    url = f"sqlite:///file:{path}?mode=ro&uri=true&password=S3cret"
+    assert main(["validate", url, "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["source"] == f"sqlite:///file:{path}?mode=ro&uri=true&password=***"
+    assert main(["validate", url]) == 0
+    assert "S3cret" not in capsys.readouterr().out
+
+
+def test_an_invalid_sqlite_url_is_bad_input_naming_the_masked_url(tmp_path, capsys):
+    path = contacts_database(tmp_path / "crm.db")
+    assert main(["validate", f"sqlite://u:S3cret@/{path}"]) == 2
+    err = capsys.readouterr().err
+    assert f"sqlite://u:***@/{path}" in err and "not a valid sqlite URL" in err
+    assert "S3cret" not in err and "bug" not in err
+
+
+def test_validate_and_report_read_the_tables_of_a_database_schema(tmp_path, capsys, monkeypatch):
+    url = f"duckdb:///{contacts_database(tmp_path / 'crm.duckdb', schema='hubspot')}"
+    assert main(["validate", url]) == 2
+    assert "--schema hubspot" in capsys.readouterr().err
+    assert main(["validate", url, "--schema", "hubspot", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tables"]["contacts"]["loaded"] == 2
+    seen = {}
+
+    def load(source, **options):  # the report passes its reading options on to smk.load
+        seen.update(options)
+        raise smk.CRMExportError("stop here", file=str(source))
+
+    monkeypatch.setattr(smk, "load", load)
+    out = str(tmp_path / "reports")
+    assert main(["report", "--data", url, "--out", out, "--schema", "hubspot", "--quiet"]) == 2
+    assert seen["schema"] == "hubspot" and "stop here" in capsys.readouterr().err
+
+
+def test_an_unusable_database_and_a_url_read_as_files_never_show_the_password(tmp_path, capsys):
+    import sqlite3
+
+    path = tmp_path / "empty.db"
+    with sqlite3.connect(path) as con:  # a contacts table with no rows: nothing usable
+        pd.DataFrame({"contact_id": ["x"], "created_at": ["2026-01-01"]}).iloc[:0].to_sql(
+            "contacts", con, index=False
+        )
+    url = f"sqlite:///file:{path}?mode=ro&uri=true&password=S3cret"
+    assert main(["validate", url]) == 2
+    err = capsys.readouterr().err
+    assert "no usable contacts or deals" in err and "S3cret" not in err and "password=***" in err
+    for how in ({"format": "hubspot"}, {"format": "parquet"}, {"mapping": "m.yaml"}):
+        with pytest.raises(smk.CRMExportError, match="read with format .sql.") as raised:
+            smk.load(url, **how)
+        assert "S3cret" not in str(raised.value)

@@ -720,7 +720,7 @@ def test_report_reads_the_export_with_the_given_reading_options(tmp_path, monkey
     options = ("--timezone", "Europe/Berlin", "--dayfirst", "--quiet")
     code = cli.main(small_report(tmp_path, tmp_path / "reports", *options))
     assert code == 0
-    assert seen == {"mapping": None, "timezone": "Europe/Berlin", "dayfirst": True}
+    assert seen == {"mapping": None, "timezone": "Europe/Berlin", "dayfirst": True, "schema": None}
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 import smk
 from smk.errors import CRMExportError
-from smk.io.sql import load_sql, mask_url, sql_url
+from smk.io.sql import _db_call, load_sql, mask_url, sql_url, url_secrets
 
 FILE_BACKENDS = ("sqlite", "duckdb")
 POSTGRES = os.environ.get("SMK_TEST_POSTGRES_URL")
@@ -485,6 +485,56 @@ def test_load_sql_points_at_the_schema_that_holds_the_tables(tmp_path):
     assert sorted(crm.contacts["contact_id"]) == ["101", "102", "103", "104", "105"]
 
 
+def test_load_passes_the_schema_to_the_sql_loader(tmp_path):
+    url = make_db(tmp_path, "duckdb", fivetran_tables(), schema="hubspot")
+    with pytest.raises(CRMExportError) as err:
+        smk.load(url)
+    assert "schema='hubspot'" in str(err.value) and "--schema hubspot" in str(err.value)
+    crm = smk.load(url, schema="hubspot")
+    assert sorted(crm.contacts["contact_id"]) == ["101", "102", "103", "104", "105"]
+
+
+def test_load_refuses_a_schema_for_a_source_that_is_no_database(tmp_path):
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\n1,2026-01-01\n")
+    with pytest.raises(CRMExportError, match="schema") as err:
+        smk.load(tmp_path, schema="hubspot")
+    assert str(tmp_path) in str(err.value)
+    with pytest.raises(CRMExportError, match="schema") as err:
+        smk.load("postgresql://u:S3cret@host/db", format="canonical", schema="hubspot")
+    assert "S3cret" not in str(err.value)
+
+
+@pytest.mark.parametrize("backend", FILE_BACKENDS)
+def test_load_sql_tells_closed_stages_of_a_custom_pipeline_without_is_closed(tmp_path, backend):
+    """Fivetran's deal_pipeline_stage has closed_won and probability but no is_closed, and custom
+    pipelines use numeric stage ids: closed-won at 100 %, closed-lost at 0 % (HubSpot fixes
+    both), the label where a pipeline sets no probabilities (all 0)."""
+    tables = fivetran_tables()
+    tables["deal"]["deal_pipeline_stage_id"] = ["1001", "1002", "1003", "2001", "2002"]
+    tables["deal_company"]["company_id"] = tables["deal_company"]["company_id"].replace(9999, 5001)
+    tables["deal_pipeline_stage"] = pd.DataFrame(
+        {
+            "_fivetran_deleted": [False] * 5,
+            "active": [True] * 5,
+            "closed_won": [True, False, False, False, False],
+            "display_order": pd.array([2, 0, 3, 1, 0], dtype="Int64"),
+            "label": ["Signed", "Discovery", "Lost", "Closed Lost", "Onboarding"],
+            "pipeline_id": ["777", "777", "777", "888", "888"],
+            "probability": [1.0, 0.2, 0.0, 0.0, 0.0],
+            "stage_id": ["1001", "1002", "1003", "2001", "2002"],
+        }
+    )
+    deals = load_sql(make_db(tmp_path, backend, tables)).deals.set_index("deal_id")
+    flags = deals[["stage", "is_closed", "is_won"]].astype(str).to_dict("index")
+    assert flags == {
+        "7001": {"stage": "Signed", "is_closed": "True", "is_won": "True"},
+        "7002": {"stage": "Discovery", "is_closed": "False", "is_won": "False"},
+        "7003": {"stage": "Lost", "is_closed": "True", "is_won": "False"},
+        "7004": {"stage": "Closed Lost", "is_closed": "True", "is_won": "False"},
+        "7005": {"stage": "Onboarding", "is_closed": "False", "is_won": "False"},
+    }
+
+
 def test_load_sql_prefers_a_canonical_table_over_its_fivetran_counterpart(tmp_path):
     tables = fivetran_tables()
     tables["spend"] = canonical_tables(False)["spend"]
@@ -552,6 +602,98 @@ def test_load_sql_masks_the_password_of_an_unreachable_server():
     message = str(err.value)
     assert "s3cr3t-pw" not in message
     assert "postgresql://smk:***@127.0.0.1:1/crm" in message
+
+
+def test_load_sql_reports_an_invalid_sqlite_url_as_bad_input(tmp_path):
+    path = sql_url(make_db(tmp_path, "sqlite", canonical_tables(False))).removeprefix("sqlite:///")
+    with pytest.raises(CRMExportError, match="not a valid sqlite URL") as err:
+        load_sql(f"sqlite://u:S3cret@//{path}")
+    assert err.value.file == f"sqlite://u:***@//{path}"
+    assert "S3cret" not in str(err.value)
+
+
+# ------------------------------------------------------------------ passwords in URLs
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        (
+            "postgresql+psycopg://host/db?user=u&password=S3cret",
+            "postgresql+psycopg://host/db?user=u&password=***",
+        ),
+        (
+            "postgresql+psycopg://u:S3c@ret@127.0.0.1:5432/db",
+            "postgresql+psycopg://u:***@127.0.0.1:5432/db",
+        ),
+        ("postgresql://u:S3c/ret@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://me@corp.example:S3cret@host/db", "postgresql://me@corp.example:***@host/db"),
+        (
+            "postgresql://host/db?sslmode=require&sslpassword=S3cret",
+            "postgresql://host/db?sslmode=require&sslpassword=***",
+        ),
+        (
+            "mysql+pymysql://u@host/db?passwd=S3cret&charset=utf8mb4",
+            "mysql+pymysql://u@host/db?passwd=***&charset=utf8mb4",
+        ),
+        ("mssql+pyodbc://host/db?UID=u&PWD=S3cret", "mssql+pyodbc://host/db?UID=u&PWD=***"),
+        (
+            "mssql+pyodbc:///?odbc_connect=DRIVER%3D%7BODBC%7D%3BUID%3Du%3BPWD%3DS3cret%3BSERVER%3Dh",
+            "mssql+pyodbc:///?odbc_connect=DRIVER%3D%7BODBC%7D%3BUID%3Du%3BPWD%3D***%3BSERVER%3Dh",
+        ),
+        (
+            "snowflake://u@acct/db?authenticator=oauth&token=S3cret",
+            "snowflake://u@acct/db?authenticator=oauth&token=***",
+        ),
+        ("bigquery://proj?credentials_base64=S3cret", "bigquery://proj?credentials_base64=***"),
+    ],
+)
+def test_mask_url_hides_passwords_wherever_the_url_carries_them(url, masked):
+    assert mask_url(url) == masked
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////tmp/a@b.db",
+        "duckdb:///crm.duckdb?access_mode=read_only",
+        "postgresql://me@host:5432/db?sslmode=require",
+        "sqlite://",
+    ],
+)
+def test_mask_url_leaves_urls_without_a_secret_as_they_are(url):
+    assert mask_url(url) == url
+
+
+def test_load_sql_masks_a_query_password_in_the_crm_source(tmp_path):
+    path = sql_url(make_db(tmp_path, "sqlite", canonical_tables(False))).removeprefix("sqlite:///")
+    crm = smk.load(f"sqlite:///file:{path}?mode=ro&uri=true&password=S3cret")
+    assert crm.source == f"sqlite:///file:{path}?mode=ro&uri=true&password=***"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://127.0.0.1:1/crm?user=smk&password=S3cret",
+        "postgresql+psycopg://smk:S3c@ret@127.0.0.1:1/crm",
+    ],
+)
+def test_load_sql_masks_every_form_of_password_of_an_unreachable_server(url):
+    with pytest.raises(CRMExportError) as err:
+        load_sql(url)
+    message = str(err.value)
+    assert "S3c" not in message and "ret@" not in message
+    assert err.value.file == mask_url(url)
+
+
+def test_database_errors_never_echo_the_password():
+    url = "postgresql://u:p%40ss@host/db?sslpassword=S3cret"
+
+    def fail() -> None:
+        raise RuntimeError("bad conninfo: password=p@ss sslpassword=S3cret host=host")
+
+    with pytest.raises(CRMExportError) as err:
+        _db_call(mask_url(url), "cannot connect", fail, url_secrets(url))
+    assert "p@ss" not in str(err.value) and "S3cret" not in str(err.value)
+    assert "host=host" in str(err.value)
 
 
 def test_mask_url_hides_passwords_even_in_unparseable_urls():

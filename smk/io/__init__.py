@@ -115,6 +115,7 @@ def load(
     mapping: str | Path | None = None,
     timezone: str | None = None,
     dayfirst: bool | None = None,
+    schema: str | None = None,
 ) -> CRM:
     """Load a CRM export into the canonical, validated model.
 
@@ -126,11 +127,22 @@ def load(
     mapping : a YAML mapping file for CRMs without a built-in loader (Pipedrive, Zoho, ...).
     timezone : zone of timestamps written without one (default: the format's, usually UTC).
     dayfirst : force European (True) or US (False) day order for ambiguous dates.
+    schema : for a SQL source, the database schema holding the tables (e.g. ``hubspot`` for a
+        Fivetran connector); an error for any other source.
 
     A ``.zip`` of such a folder (Salesforce's weekly Data Export, a HubSpot download) is read
     as the folder it holds. Rows that cannot be used are set aside, never dropped: see
     ``crm.quality``.
     """
+    if schema is not None:
+        _require_sql(source, format, mapping)
+    if _SQL_URL.match(str(source)) and (mapping is not None or format not in ("auto", "sql")):
+        from smk.io.sql import mask_url  # never a password in the message
+
+        raise CRMExportError(
+            f"a database URL is read with format 'sql' (or 'auto'), not {mapping or format!r}",
+            file=mask_url(str(source)),
+        )
     if str(source).lower().endswith(".zip") and Path(source).is_file():
         return _load_zip(Path(source), format, mapping, timezone, dayfirst)
     if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
@@ -157,8 +169,23 @@ def load(
     if format == "sql":
         from smk.io.sql import load_sql
 
-        return load_sql(str(source), timezone=timezone, dayfirst=dayfirst)
+        return load_sql(str(source), timezone=timezone, dayfirst=dayfirst, schema=schema)
     raise AssertionError(format)
+
+
+def _require_sql(source: str | Path, format: str, mapping: str | Path | None) -> None:
+    """`schema=` names a schema of a database: refuse it for any other source."""
+    text = str(source)
+    auto = format == "auto" and not text.lower().endswith(".zip")
+    if mapping is None and (format == "sql" or (auto and detect_format(source) == "sql")):
+        return
+    from smk.io.sql import mask_url
+
+    raise CRMExportError(
+        "schema= (--schema) applies only to a SQL database (a SQLAlchemy URL or a SQLite / "
+        "DuckDB file, read with format 'auto' or 'sql'): leave it out for this source",
+        file=mask_url(text),
+    )
 
 
 def _load_zip(path: Path, format: str, mapping, timezone, dayfirst) -> CRM:

@@ -7,8 +7,9 @@ Two shapes are recognised, table by table:
   ``crm.to_sql`` or a dbt model;
 * **HubSpot as synced by Fivetran** (reference §1.11): ``contact``, ``company`` and ``deal``
   tables whose properties are ``property_<internal name>`` columns, read through the HubSpot
-  mapping; ``deal_pipeline_stage`` / ``deal_pipeline`` resolve stage and pipeline ids to labels
-  and give the won/closed flags, ``deal_contact`` / ``deal_company`` give the deal's contact and
+  mapping; ``deal_pipeline_stage`` / ``deal_pipeline`` resolve stage and pipeline ids to labels,
+  the stage's ``closed_won`` / ``is_closed``, probability or label give the won/closed flags
+  (rule in ``_stage_flags``), ``deal_contact`` / ``deal_company`` give the deal's contact and
   company, and ``engagement`` (+ ``engagement_<type>``, ``engagement_contact``,
   ``engagement_deal``) gives the sales activities.
 
@@ -24,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import unquote, unquote_plus
 
 import pandas as pd
 import sqlalchemy as sa
@@ -32,11 +34,21 @@ from smk.errors import CRMExportError
 from smk.io import canonical_mapping
 from smk.io import files as fileio
 from smk.io.mapping import TableMapping, builtin_mapping, map_frame
-from smk.io.parse import DateOptions, parse_bools
+from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
 from smk.model import CRM, TABLES
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
+# the password of `user:password@host` runs to the LAST `@` before the host, so that an unencoded
+# `@` or `/` in it stays inside the mask
+_USERINFO_PASSWORD = re.compile(
+    r"^[a-z][a-z0-9+.\-]*://[^:/?#]*:(?P<secret>.*)@[^@/?#]*(?=[/?#]|$)", re.I | re.S
+)
+_SECRET_NAME = r"[\w.\-]*(?:pass|pwd|secret|token|credential|key)[\w.\-]*"
+# a query parameter (or a `key=value` pair of an encoded connection string such as odbc_connect)
+_QUERY_SECRET = re.compile(
+    rf"(?:[?&;=]|%3B|%26)\s*{_SECRET_NAME}\s*(?:=|%3D)(?P<secret>(?:(?!%3B|%26)[^&;#])+)", re.I
+)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row objects
 
@@ -77,15 +89,44 @@ def sql_url(source: str | Path) -> str:
     return f"{scheme}:///{path.resolve().as_posix()}"
 
 
+def _secret_spans(url: str) -> list[tuple[int, int]]:
+    """Where `url` carries a secret: the password of ``user:password@host`` and the values of
+    password-like query parameters (``password``, ``sslpassword``, ``passwd``, ``pwd``,
+    ``token``, ``secret``, ``..._key``, ``credentials...``), also inside an encoded
+    ``odbc_connect`` string (``...%3BPWD%3D<secret>%3B...``)."""
+    spans = []
+    start = 0
+    userinfo = _USERINFO_PASSWORD.match(url)
+    if userinfo and userinfo.group("secret"):
+        spans.append(userinfo.span("secret"))
+        start = userinfo.end("secret")
+    query = url.find("?", start)
+    if query >= 0:
+        spans += [m.span("secret") for m in _QUERY_SECRET.finditer(url, query)]
+    return spans
+
+
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (safe to print in an error)."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not parseable as a URL: mask by pattern
-        return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", url)
+    """The URL with every password, token or key replaced by ``***`` (safe to print or log)."""
+    for start, end in reversed(_secret_spans(url)):
+        url = f"{url[:start]}***{url[end:]}"
+    return url
 
 
-def _engine(url: str, shown: str) -> sa.engine.Engine:
+def url_secrets(url: str) -> list[str]:
+    """The secrets of `url`, as written and URL-decoded, longest first (to scrub messages)."""
+    written = [url[start:end] for start, end in _secret_spans(url)]
+    found = {form for s in written for form in (s, unquote(s), unquote_plus(s))}
+    return sorted(found, key=len, reverse=True)
+
+
+def _scrub(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _engine(url: str, shown: str, secrets: Iterable[str]) -> sa.engine.Engine:
     try:
         parsed = sa.engine.make_url(url)
     except Exception:
@@ -94,6 +135,12 @@ def _engine(url: str, shown: str) -> sa.engine.Engine:
             "postgresql://user:password@host/db)",
             file=shown,
         ) from None
+    if parsed.host and "@" in parsed.host:  # SQLAlchemy and libpq end the password at the 1st @
+        raise CRMExportError(
+            "the user name or password holds an '@': write it as %40 in a URL "
+            "(postgresql://user:p%40ss@host/db)",
+            file=shown,
+        )
     backend = parsed.get_backend_name()
     connect_args: dict = {}
     if backend in {"sqlite", "duckdb"} and parsed.database not in (None, "", ":memory:"):
@@ -118,9 +165,12 @@ def _engine(url: str, shown: str) -> sa.engine.Engine:
             "DuckDB) or name an installed driver in the URL (postgresql+psycopg2://...)",
             file=shown,
         ) from None
+    except (sa.exc.ArgumentError, ValueError, TypeError) as exc:  # the dialect refuses the URL
+        detail = _scrub(" ".join(str(exc).split()), secrets)
+        raise CRMExportError(f"not a valid {backend} URL ({detail})", file=shown) from None
 
 
-def _db_call(shown: str, what: str, fn: Callable[[], T], secret: str | None = None) -> T:
+def _db_call(shown: str, what: str, fn: Callable[[], T], secrets: Iterable[str] = ()) -> T:
     """Run a database call; any driver/SQLAlchemy error becomes a one-line CRMExportError."""
     try:
         return fn()
@@ -132,9 +182,7 @@ def _db_call(shown: str, what: str, fn: Callable[[], T], secret: str | None = No
             orig = orig.__cause__
         orig = getattr(orig, "orig", None) or orig
         detail = re.sub(r"\(Background on this error at: \S+\)", "", str(orig))
-        detail = " ".join(detail.split())[:300] or type(orig).__name__
-        if secret:
-            detail = detail.replace(secret, "***")
+        detail = _scrub(" ".join(detail.split()), secrets)[:300] or type(orig).__name__
         raise CRMExportError(f"{what}: {type(orig).__name__}: {detail}", file=shown) from None
 
 
@@ -204,20 +252,19 @@ def load_sql(
         recognises; the message names the URL (password masked) and lists the tables found.
     """
     url = sql_url(url)
-    shown = mask_url(url)
-    engine = _engine(url, shown)
-    secret = engine.url.password
+    shown, secrets = mask_url(url), url_secrets(url)
+    engine = _engine(url, shown, secrets)
     options = DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst)
     try:
-        with _db_call(shown, "cannot connect to the database", engine.connect, secret) as conn:
-            insp = _db_call(shown, "cannot list the tables", lambda: sa.inspect(conn), secret)
+        with _db_call(shown, "cannot connect to the database", engine.connect, secrets) as conn:
+            insp = _db_call(shown, "cannot list the tables", lambda: sa.inspect(conn), secrets)
             # duckdb-engine lists the tables of every schema when none is named: name one
             listed = schema if schema is not None else insp.default_schema_name
             names = _db_call(
                 shown,
                 "cannot list the tables",
                 lambda: [*insp.get_table_names(schema=listed), *insp.get_view_names(schema=listed)],
-                secret,
+                secrets,
             )
             found = _lookup(names)
             if not _recognised(found):
@@ -236,7 +283,7 @@ def load_sql(
                     shown,
                     f"cannot read table {table!r}",
                     lambda: _read_table(conn, found[table], schema),
-                    secret,
+                    secrets,
                 )
 
             raw = _canonical_tables(found, read)
@@ -259,7 +306,10 @@ def _other_schemas_hint(insp: sa.Inspector, schema: str | None) -> str:
         for candidate in dict.fromkeys([name.split(".")[-1], name]):
             try:
                 if _recognised(_lookup(insp.get_table_names(schema=candidate))):
-                    return f"; schema {candidate!r} has some: pass schema={candidate!r}"
+                    return (
+                        f"; schema {candidate!r} has some: pass schema={candidate!r} "
+                        f"(smk validate/report: --schema {candidate})"
+                    )
             except Exception:
                 continue
     return ""
@@ -353,12 +403,11 @@ def _resolve_deals(
             stages = stages.drop_duplicates(sid).set_index(sid)
             known = out["stage"].isin(stages.index)
             out["stage_id"] = out["stage"]
-            for col, source in (("is_won", "closed_won"), ("is_closed", "is_closed")):
-                flag = _col(stages, source)
-                if flag is not None and not _has_alias(frame, tm, col):
-                    out[col] = (
-                        out["stage"].map(stages[flag]).astype("string").where(known, out.get(col))
-                    )
+            flags = _stage_flags(stages, tm)
+            for col in ("is_won", "is_closed"):
+                if not _has_alias(frame, tm, col):  # the deal's own hs_is_closed... wins
+                    text = flags[col].map({True: "true", False: "false"}).astype("string")
+                    out[col] = out["stage"].map(text).astype("string").where(known, out.get(col))
             if label is not None:
                 out["stage"] = (
                     out["stage"].map(stages[label]).astype("string").where(known, out["stage"])
@@ -379,6 +428,53 @@ def _resolve_deals(
                 out, "deal_id", links, _col(links, "deal_id"), _col(links, other), col
             )
     return out
+
+
+def _stage_flags(stages: pd.DataFrame, tm: TableMapping) -> pd.DataFrame:
+    """Won and closed per stage of ``deal_pipeline_stage`` (indexed by stage id).
+
+    Fivetran's ``closed_won`` (and ``is_closed``, which older syncs carry) decide where set.
+    Otherwise a stage is won at probability 1 and closed at probability 0 or 1 (HubSpot fixes
+    closed-won at 100 % and closed-lost at 0 %) in a pipeline that uses probabilities (some
+    stage between 0 and 1), or when the mapping's ``derive`` rule matches its label ("Closed
+    Won", "Closed Lost"): a custom pipeline's stage id is a number that says neither.
+    """
+    label = _col(stages, "label")
+    names = stages[label] if label is not None else stages.index.to_series(index=stages.index)
+    won_at, end_at = _probability_ends(stages)
+    won = _flag(stages, "closed_won").fillna(won_at | _derived(names, tm, "is_won"))
+    closed = _flag(stages, "is_closed").fillna(won | end_at | _derived(names, tm, "is_closed"))
+    return pd.DataFrame({"is_won": won, "is_closed": closed})
+
+
+def _flag(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column `name` read as flags (boolean, <NA> where blank or missing)."""
+    col = _col(frame, name)
+    if col is None:
+        return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    return parse_bools(frame[col])[0]
+
+
+def _derived(names: pd.Series, tm: TableMapping, col: str) -> pd.Series:
+    """Whether the mapping's `derive` rule for `col` (e.g. ``^closed``) matches `names`."""
+    rule = tm.derive.get(col)
+    if rule is None:
+        return pd.Series(False, index=names.index)
+    hits = as_text(clean_text(names)).str.contains(rule["pattern"], regex=True, flags=re.I)
+    return hits.fillna(False).astype(bool)
+
+
+def _probability_ends(stages: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Stages at probability 1, and at 0 or 1, in pipelines whose stages use probabilities."""
+    col, pipe = _col(stages, "probability"), _col(stages, "pipeline_id")
+    p = (
+        pd.to_numeric(stages[col], errors="coerce")
+        if col is not None
+        else pd.Series(pd.NA, index=stages.index, dtype="Float64")
+    )
+    group = stages[pipe].fillna("") if pipe is not None else pd.Series("", index=stages.index)
+    used = (p.gt(0) & p.lt(1)).fillna(False).groupby(group).transform("any").astype(bool)
+    return (p.eq(1).fillna(False) & used), ((p.eq(0) | p.eq(1)).fillna(False) & used)
 
 
 def _fill_association(
