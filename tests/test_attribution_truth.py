@@ -282,3 +282,24 @@ def test_a_cache_leads_to_no_truth_unless_its_export_has_one(tmp_path, source):
     cache = CRM(source=str(source), format="hubspot").to_parquet(tmp_path / "c")
     assert at.truth_shares(cache) is None
     assert at.truth_shares(tmp_path / "elsewhere") is None
+
+
+def test_grouped_channels_meet_a_truth_grouped_the_same_way():
+    truth = at.truth_shares(config.SAMPLE_HUBSPOT)
+    groups = {
+        "paid": ["paid_search", "paid_social"],
+        "organic": ["organic_search", "organic_social"],
+    }
+    grouped = at.truth_shares(config.SAMPLE_HUBSPOT, channel_groups=groups)
+    assert grouped["paid"] == pytest.approx(truth["paid_search"] + truth["paid_social"])
+    assert grouped["organic"] == pytest.approx(truth["organic_search"] + truth["organic_social"])
+    assert not {"paid_search", "organic_social"} & set(grouped.index)
+    assert grouped.sum() == pytest.approx(truth.sum())
+
+
+def test_the_headline_model_is_data_driven_when_one_was_asked_for():
+    assert at.headline_model(at.MODELS) == "shapley"
+    assert at.headline_model(["linear", "markov"]) == "markov"
+    assert at.headline_model(["last_touch", "linear"]) == "last_touch"  # rules only: the first
+    with pytest.raises(ValueError, match="at least one"):
+        at.headline_model([])

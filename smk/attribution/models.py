@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from smk.attribution import rules
-from smk.attribution.journeys import Journeys
+from smk.attribution.journeys import Journeys, load_channel_groups
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.shapley import ShapleyAttribution
 
@@ -159,19 +159,39 @@ def distance_to_truth(comparison: pd.DataFrame, truth_shares: pd.Series) -> pd.D
     return pd.DataFrame(rows).sort_values("total_variation_distance", ignore_index=True)
 
 
-def truth_shares(data_path: str | Path) -> pd.Series | None:
+def truth_shares(
+    data_path: str | Path, channel_groups: Mapping | str | Path | None = None
+) -> pd.Series | None:
     """The true incremental shares of a synthetic export (``truth/channel_effects.csv``, written
     by `smk synth`), or None for a real export, which has no ground truth.
 
     `data_path` may be a Parquet cache of the export (`CRM.to_parquet`; `smk report` hands the
     notebooks one): the truth is then looked up beside the export the cache records as its
-    source, when that is an absolute local path (as the report writes it).
+    source, when that is an absolute local path (as the report writes it). `channel_groups`
+    (as for `journeys`) sums the shares by group, so that grouped models meet a grouped truth.
     """
     path = _export_of(data_path) / "truth" / "channel_effects.csv"
     if not path.is_file():
         return None
     effects = pd.read_csv(path)
-    return effects.set_index(effects["channel"].astype(str))["share_of_incremental"]
+    shares = effects.set_index(effects["channel"].astype(str))["share_of_incremental"]
+    groups = load_channel_groups(channel_groups)
+    if not groups:
+        return shares
+    return shares.groupby(shares.index.map(lambda c: groups.get(c, c)), sort=True).sum()
+
+
+#: the models a report leads with, best first: the data-driven ones
+HEADLINE_ORDER = ("shapley", "markov")
+
+
+def headline_model(models: Iterable[str]) -> str:
+    """The model whose shares a report leads with: Shapley, else Markov, else the first of
+    `models` (a comparison of rule-based models only)."""
+    models = list(models)
+    if not models:
+        raise ValueError("no attribution model to compare: give at least one in `models`")
+    return next((m for m in HEADLINE_ORDER if m in models), models[0])
 
 
 def _export_of(data_path: str | Path) -> Path:
