@@ -190,6 +190,8 @@ def kpi_scorecard(
         target = getattr(sla, target_field) if target_field else None
         value = actual[kpi]
         prev, ago = earlier["previous"][kpi], earlier["year_ago"][kpi]
+        if fmt == "hours" and sla.business_hours:
+            label = f"{label} (working hours)"  # not the calendar hours of the default SLA
         rows.append(
             {
                 "id": kpi,

@@ -186,6 +186,14 @@ def test_scorecard_has_the_agreed_kpis_with_targets_status_and_changes(crm):
     assert card["same_month_last_year"].isna().all()
 
 
+def test_speed_to_lead_says_when_it_counts_working_hours(crm):
+    calendar = scorecard.kpi_scorecard(crm, "2026-10", SLA(), FX, "EUR").set_index("id")
+    assert calendar.loc["speed_to_lead_hours", "label"] == "Median speed to lead"
+    working = scorecard.kpi_scorecard(crm, "2026-10", SLA(business_hours=True), FX, "EUR")
+    label = working.set_index("id").loc["speed_to_lead_hours", "label"]
+    assert label == "Median speed to lead (working hours)"
+
+
 def test_earlier_months_are_scored_as_they_stood_at_their_end(crm):
     card = scorecard.kpi_scorecard(crm, "2026-10", SLA(), FX, "EUR").set_index("id")
     # one of September's two MQLs was accepted in October: 0% at September's end, not 50%
