@@ -649,8 +649,18 @@ def render_html(notebook: Path, target: Path, context: dict, names: set[str] | N
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     if names is not None:
         body = scrub_pii(body, names)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(blank_missing(body), encoding="utf-8")
     return target
+
+
+#: a table cell that holds only pandas' mark of a missing value
+_MISSING_CELL = re.compile(r"(<td[^>]*>)\s*(?:NaN|NaT|nan|None|&lt;NA&gt;|<NA>)\s*(</td>)")
+
+
+def blank_missing(html_text: str) -> str:
+    """Table cells showing pandas' NaN, NaT, <NA> or None show an en dash: readers of the
+    report are not pandas users. Only whole cells change, never text around them."""
+    return _MISSING_CELL.sub("\\1–\\2", html_text)
 
 
 def _hidden_in_report(cell) -> bool:

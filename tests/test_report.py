@@ -798,3 +798,16 @@ def test_names_with_an_apostrophe_or_short_parts_are_removed_from_pages():
         "<td>Dinner with [name removed]</td><td>Coffee with [name removed]</td><td>Li Bai</td>"
         '<img alt="[name removed]"><td>Ng</td>'
     )
+
+
+def test_missing_values_in_published_tables_show_a_dash_not_pandas_marks():
+    from smk.report import blank_missing
+
+    page = (
+        "<tr><td>NaN</td><td class='n'> &lt;NA&gt; </td><td>NaT</td><td>None</td>"
+        "<td>NaN rate</td><td>0.5</td></tr><pre>NaN</pre>"
+    )
+    assert blank_missing(page) == (
+        "<tr><td>–</td><td class='n'>–</td><td>–</td><td>–</td>"
+        "<td>NaN rate</td><td>0.5</td></tr><pre>NaN</pre>"
+    )
