@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
+from sklearn.base import BaseEstimator
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import check_estimator
 from threadpoolctl import threadpool_limits
 
+import smk
 from smk import scoring as sc
 from smk.model import CRM, make_table
 from smk.synth import synthesize
@@ -324,6 +328,10 @@ def test_mql_threshold_respects_sales_capacity_or_maximises_value():
     assert cap["leads_per_month"] <= 50 and cap["leads_per_month"] > 40
     best = sc.choose_mql_threshold(tradeoff)
     assert best["rule"] == "value" and best["threshold"] == pytest.approx(0.2, abs=0.01)
+    assert "observed_share_of_conversions" not in best
+    y = np.r_[np.zeros(90), np.ones(10)]  # the ten best-scored leads converted
+    observed = sc.choose_mql_threshold(sc.threshold_tradeoff(p, 200, y=y), capacity=50)
+    assert observed["observed_share_of_conversions"] == 1.0
     with pytest.raises(ValueError, match="raise the capacity"):
         sc.choose_mql_threshold(tradeoff, capacity=0.5)
 
@@ -353,8 +361,49 @@ def test_top_reasons_are_plain_words_with_direction(fitted):
 
 # ---------------------------------------------------------------------------- model file
 def _bundle(fitted):
-    split, scorer = fitted
-    return sc.build_model(scorer, split.train, split.test, {"target": "sql"}, mql_threshold=0.2)
+    split, scorer = fitted  # fitted on the training leads: its test scores are held out
+    held_out = scorer.score_leads(sc.feature_matrix(split.test))
+    return sc.build_model(scorer, split.train, held_out, {"target": "sql"}, mql_threshold=0.2)
+
+
+class _MemorisingScorer(BaseEstimator):
+    """A stand-in model that remembers the leads it was fitted on and scores them 0.5 higher than
+    leads it never saw (0 to 0.4 by touches): an overfitted model's in-sample scores, exposed."""
+
+    def __init__(self, model: str = "memorising") -> None:
+        self.model = model
+
+    def fit(self, X: pd.DataFrame, y) -> _MemorisingScorer:
+        self.fitted_on_ = set(X.index)
+        return self
+
+    def score_leads(self, X: pd.DataFrame) -> np.ndarray:
+        seen = X.index.isin(list(self.fitted_on_))
+        return np.minimum(X["touches"].to_numpy(dtype=float), 40) / 100 + 0.5 * seen
+
+
+def test_held_out_scores_come_from_a_copy_fitted_without_the_test_leads(synth_leads):
+    _, leads = synth_leads
+    split = sc.time_split(leads)
+    final = sc.refit(_MemorisingScorer(), leads)
+    assert final.fitted_on_ == set(sc.labelled(leads).index) >= set(split.test.index)
+    held = sc.fit_held_out(final, split)
+    assert held.scorer.fitted_on_ == set(split.train.index)
+    assert final.fitted_on_ == set(sc.labelled(leads).index)  # the deployed model is untouched
+    assert len(held.scores) == len(split.test) and held.scores.max() < 0.5  # none seen
+
+
+def test_grades_of_a_refitted_model_are_set_on_scores_it_did_not_see(synth_leads):
+    _, leads = synth_leads
+    split, known = sc.time_split(leads), sc.labelled(leads)
+    final = sc.refit(_MemorisingScorer(), known)  # the test leads included, as in notebook 03
+    held = sc.fit_held_out(final, split)
+    model = sc.build_model(final, known, held.scores, {"target": "sql"})
+    assert model.grade_thresholds == sc.grade_thresholds(held.scores)
+    in_sample = sc.grade_thresholds(final.score_leads(sc.feature_matrix(split.test)))
+    assert model.grade_thresholds["A"] < 0.5 <= in_sample["A"]
+    with pytest.raises(TypeError, match="scores, not a lead table"):
+        sc.build_model(final, known, split.test, {"target": "sql"})  # scored by `final`
 
 
 def test_model_file_round_trip_keeps_scores_and_metadata(fitted, tmp_path):
@@ -368,21 +417,45 @@ def test_model_file_round_trip_keeps_scores_and_metadata(fitted, tmp_path):
     np.testing.assert_array_equal(loaded.scorer.score_leads(X), model.scorer.score_leads(X))
 
 
-@pytest.mark.parametrize(
-    ("key", "value", "message"),
-    [("format", 0, "model-file format 0"), ("scikit-learn", "0.24.2", "scikit-learn 0.24.2")],
-)
-def test_model_file_from_an_incompatible_version_is_refused(fitted, tmp_path, key, value, message):
-    path = sc.save_model(_bundle(fitted), tmp_path / "old")
+def _bumped(version: str, part: int) -> str:
+    """`version` with its minor (`part` 1) or patch (`part` 2) number raised by one."""
+    numbers = version.split(".")
+    numbers[part] = str(int(numbers[part]) + 1)
+    return ".".join(numbers)
+
+
+def _saved_with(fitted, path: Path, key: str, value: object) -> Path:
+    """A model file whose metadata says it was saved with `value` as `key` (the file format,
+    or the version of smk or scikit-learn)."""
+    path = sc.save_model(_bundle(fitted), path)
     meta_path = path.with_suffix(".json")
     meta = json.loads(meta_path.read_text())
-    if key == "format":
-        meta["format"] = value
-    else:
-        meta["created_with"][key] = value
+    (meta if key == "format" else meta["created_with"])[key] = value
     meta_path.write_text(json.dumps(meta))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("format", 0, "model-file format 0"),
+        ("scikit-learn", "0.24.2", r"scikit-learn 0\.24\.2"),
+        ("scikit-learn", _bumped(sklearn.__version__, 1), "scikit-learn .*installed"),
+        ("smk", _bumped(smk.__version__, 1), f"smk {_bumped(smk.__version__, 1)} .*installed"),
+    ],
+)
+def test_model_file_from_an_incompatible_version_is_refused(fitted, tmp_path, key, value, message):
+    path = _saved_with(fitted, tmp_path / "old", key, value)
     with pytest.raises(sc.IncompatibleModelError, match=f"{message}.*Retrain"):
         sc.load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "installed"), [("smk", smk.__version__), ("scikit-learn", sklearn.__version__)]
+)
+def test_model_file_from_another_patch_version_loads(fitted, tmp_path, key, installed):
+    path = _saved_with(fitted, tmp_path / "patched", key, _bumped(installed, 2))
+    assert sc.load_model(path).version == _bundle(fitted).version
 
 
 def test_scored_leads_have_crm_id_score_grade_reasons_and_version(fitted):

@@ -6,20 +6,25 @@ Typical use (notebook 03_lead_scoring)::
 
     leads = lead_features(crm, as_of=month.end, target="sql", within_days=60)
     split = time_split(leads)
-    scorer = LeadScorer(random_state=0).fit(feature_matrix(split.train), split.train["label"])
+    evaluated = fit_held_out(LeadScorer(random_state=0), split)  # trained without the test leads
+    final = refit(evaluated.scorer, leads)  # deployed: every lead with a known outcome
+    model = build_model(final, labelled(leads), evaluated.scores, leads.attrs["spec"])
 """
 
 from smk.scoring.deploy import (
     MODEL_FORMAT,
+    HeldOut,
     IncompatibleModelError,
     ScoringModel,
     assign_grades,
     build_model,
     drift_report,
+    fit_held_out,
     grade_thresholds,
     load_model,
     population_stability,
     psi,
+    refit,
     save_model,
     score_leads,
 )
@@ -69,6 +74,7 @@ from smk.scoring.settings import load_config
 __all__ = [
     "MODEL_FORMAT",
     "TARGETS",
+    "HeldOut",
     "IncompatibleModelError",
     "LeadScorer",
     "LeakageError",
@@ -89,6 +95,7 @@ __all__ = [
     "expected_auc",
     "expected_calibration_error",
     "feature_matrix",
+    "fit_held_out",
     "fit_points",
     "grade_thresholds",
     "labelled",
@@ -106,6 +113,7 @@ __all__ = [
     "population_stability",
     "psi",
     "reason_contributions",
+    "refit",
     "rule_based_score",
     "save_model",
     "score_leads",

@@ -6,6 +6,10 @@ values behind the reasons and the training distribution of every feature (for dr
 saved as ``NAME.joblib`` with ``NAME.json`` beside it (the metadata, readable without Python);
 `load_model` checks the JSON first and refuses a file from an incompatible version.
 
+The deployed scorer is refitted on every lead with a known outcome (`refit`), so it has seen the
+test leads; its thresholds are set on scores it did not see in training: the test leads as
+scored by a copy fitted on the training leads only (`fit_held_out`).
+
 Only load model files you trust: a joblib file is a pickle and can run code when loaded.
 """
 
@@ -16,14 +20,17 @@ import platform
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.base import BaseEstimator, clone
 
 import smk
 from smk.scoring.explain import top_reasons, typical_values
+from smk.scoring.features import TimeSplit, feature_matrix, labelled
 from smk.scoring.settings import load_config
 
 #: Version of the model-file layout; bump when `ScoringModel` changes incompatibly.
@@ -173,10 +180,35 @@ def _versions() -> dict:
     }
 
 
+class HeldOut(NamedTuple):
+    """A scorer fitted on the training leads of a time split, and its scores of the test leads."""
+
+    scorer: BaseEstimator
+    scores: np.ndarray
+
+
+def refit(scorer: BaseEstimator, leads: pd.DataFrame) -> BaseEstimator:
+    """A copy of `scorer` with the same settings, fitted on the leads of `leads` whose outcome
+    is known (`scorer` itself is left as it was)."""
+    known = labelled(leads)
+    return clone(scorer).fit(feature_matrix(known), known["label"].astype(int))
+
+
+def fit_held_out(scorer: BaseEstimator, split: TimeSplit) -> HeldOut:
+    """Fit a copy of `scorer` on ``split.train`` only and score ``split.test`` with it.
+
+    These scores come from a model that did not see the test leads: they measure the score, and
+    they stand for a refitted model's scores of new leads when setting its grade and MQL
+    thresholds (its own scores of the test leads are in-sample, too confident).
+    """
+    model = refit(scorer, split.train)
+    return HeldOut(model, model.score_leads(feature_matrix(split.test)))
+
+
 def build_model(
     scorer,
     train: pd.DataFrame,
-    reference: pd.DataFrame,
+    reference_scores,
     target: dict,
     mql_threshold: float | None = None,
     metrics: dict | None = None,
@@ -188,15 +220,20 @@ def build_model(
     ----------
     scorer : the fitted `LeadScorer`.
     train : the lead table it was trained on (features, `scored_at`).
-    reference : leads whose scores set the grade thresholds (e.g. the test period: scores the
-        model did not see in training).
+    reference_scores : scores that set the grade thresholds, from a model that did not see
+        those leads in training: ``fit_held_out(scorer, split).scores`` (the test leads).
+        They stand for the scores of new leads; `scorer`'s own scores of its training leads
+        would not (in-sample, too confident).
     target : the target specification (``lead_table.attrs["spec"]``).
+    mql_threshold : set on the same reference scores (`threshold_tradeoff`).
     """
-    from smk.scoring.features import feature_matrix
-
+    if isinstance(reference_scores, pd.DataFrame):
+        raise TypeError(
+            "reference_scores are scores, not a lead table: pass the held-out scores of the "
+            "test leads (smk.scoring.fit_held_out(scorer, split).scores)"
+        )
     X_train = feature_matrix(train)
     features = list(X_train.columns)
-    ref_scores = scorer.score_leads(feature_matrix(reference)[features])
     start, end = train["scored_at"].min(), train["scored_at"].max()
     bins = bins or load_config()["drift"]["bins"]
     version = (
@@ -208,7 +245,7 @@ def build_model(
         target=dict(target),
         training_period=(start.isoformat(), end.isoformat()),
         version=version,
-        grade_thresholds=grade_thresholds(ref_scores),
+        grade_thresholds=grade_thresholds(reference_scores),
         mql_threshold=mql_threshold,
         typical=typical_values(X_train),
         reference=drift_reference(X_train, scorer.score_leads(X_train), bins),
@@ -226,12 +263,31 @@ def save_model(model: ScoringModel, path: str | Path) -> Path:
     return path
 
 
+def _minor(version: str) -> list[str]:
+    return str(version).split(".")[:2]
+
+
+def _incompatibilities(meta: dict) -> list[str]:
+    """Why a model file's metadata rules it out here: its format, or the smk or scikit-learn
+    minor version it was saved with (empty when it can be used)."""
+    problems = []
+    if meta.get("format") != MODEL_FORMAT:
+        problems.append(f"model-file format {meta.get('format')} (this smk reads {MODEL_FORMAT})")
+    made = meta.get("created_with", {})
+    for name, installed in (("smk", smk.__version__), ("scikit-learn", sklearn.__version__)):
+        theirs = str(made.get(name, "unknown"))
+        if _minor(theirs) != _minor(installed):
+            problems.append(f"{name} {theirs} (installed: {installed})")
+    return problems
+
+
 def load_model(path: str | Path) -> ScoringModel:
     """Read a model saved by `save_model`, refusing one from an incompatible version.
 
     The metadata is checked before the pickle is opened: a model-file format other than
-    `MODEL_FORMAT`, or another scikit-learn minor version (pickled models do not carry over),
-    raises `IncompatibleModelError` that says what to do.
+    `MODEL_FORMAT`, or another smk or scikit-learn minor version (pickled models do not carry
+    over, and smk's lead features may be computed differently), raises `IncompatibleModelError`
+    that says what to do. Another patch version (0.1.0 and 0.1.3) loads.
     """
     path = Path(path).with_suffix(".joblib")
     meta_path = path.with_suffix(".json")
@@ -243,19 +299,13 @@ def load_model(path: str | Path) -> ScoringModel:
             "smk.scoring.save_model; retrain and save the model with this version of smk"
         )
     meta = json.loads(meta_path.read_text())
-    made = meta.get("created_with", {})
-    problems = []
-    if meta.get("format") != MODEL_FORMAT:
-        problems.append(f"model-file format {meta.get('format')} (this smk reads {MODEL_FORMAT})")
-    theirs = str(made.get("scikit-learn", "unknown"))
-    if theirs.split(".")[:2] != sklearn.__version__.split(".")[:2]:
-        problems.append(f"scikit-learn {theirs} (installed: {sklearn.__version__})")
+    problems = _incompatibilities(meta)
     if problems:
         raise IncompatibleModelError(
             f"cannot use model {meta.get('version', '?')} from {path}: it was saved with "
             + " and ".join(problems)
-            + f" by smk {made.get('smk', '?')}. Retrain it with this version "
-            "(notebook 03_lead_scoring) or install the versions it was saved with."
+            + ". Retrain it with this version (notebook 03_lead_scoring) or install the "
+            "versions it was saved with."
         )
     model = joblib.load(path)
     if not isinstance(model, ScoringModel):

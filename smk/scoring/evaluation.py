@@ -274,7 +274,8 @@ def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) 
     per month; without a capacity, the one with the best expected value.
 
     Returns a dict: rule ("capacity" or "value"), threshold, leads_per_month,
-    expected_conversions_per_month, expected_share_of_conversions, expected_value_per_month.
+    expected_conversions_per_month, expected_share_of_conversions, expected_value_per_month,
+    and observed_share_of_conversions when the trade-off was given the outcomes.
     """
     table = tradeoff.sort_values("threshold", ascending=False)
     if capacity is not None:
@@ -293,8 +294,9 @@ def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) 
         "expected_conversions_per_month",
         "expected_share_of_conversions",
         "expected_value_per_month",
+        "observed_share_of_conversions",
     )
-    return {"rule": rule, **{k: float(row[k]) for k in keys}}
+    return {"rule": rule, **{k: float(row[k]) for k in keys if k in row}}
 
 
 # ---------------------------------------------------------------------------- plots
