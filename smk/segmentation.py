@@ -503,6 +503,13 @@ def select_feature_groups(
 
 
 # ============================================================================ the estimator
+class EmptySegmentsWarning(UserWarning):
+    """Fewer segments hold accounts than were fitted: the empty ones were dropped.
+
+    To have it stop the run instead: ``warnings.simplefilter("error", EmptySegmentsWarning)``.
+    """
+
+
 class FeatureEncoder(BaseEstimator, TransformerMixin):
     """Turn the account feature table into numbers: scaled numerics and coded categories.
 
@@ -610,6 +617,9 @@ class MixedTypeMixture(BaseEstimator):
     segment cannot be narrower than about a fifth of a feature's overall spread, so the many
     accounts that share one value (one contact, no opportunity yet) do not become a segment of
     their own. `smoothing` is added to every category count (no zero probabilities).
+
+    `drop_empty(X, C)` removes the components no row is assigned to (`weights_` and the other
+    fitted arrays then have one row per kept component; `n_components` stays as asked).
     """
 
     def __init__(
@@ -733,6 +743,20 @@ class MixedTypeMixture(BaseEstimator):
     def predict(self, X: np.ndarray, C: np.ndarray) -> np.ndarray:
         return self._log_joint(self._prepare(X, C)).argmax(axis=1)
 
+    def drop_empty(self, X: np.ndarray, C: np.ndarray) -> MixedTypeMixture:
+        """Drop the components that no row of (X, C) is assigned to; the weights of the rest
+        are renormalised, so every row keeps its component, and its membership probabilities
+        are those over the kept components (renormalised). `lower_bound_` is recomputed."""
+        d = self._prepare(X, C)
+        kept = np.unique(self._log_joint(d).argmax(axis=1))
+        if len(kept) == len(self.weights_):
+            return self
+        self.weights_ = self.weights_[kept] / self.weights_[kept].sum()
+        self.means_, self.variances_ = self.means_[kept], self.variances_[kept]
+        self.category_probs_ = [probs[kept] for probs in self.category_probs_]
+        self.lower_bound_ = float(logsumexp(self._log_joint(d), axis=1).mean())
+        return self
+
     def n_parameters(self) -> float:
         """Free parameters, each column's counted by its weight."""
         p, c = self.means_.shape[1], len(self.category_probs_)
@@ -767,9 +791,18 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
     `selection_`. Segments are numbered 1..k, largest first (ties by the centre's
     coordinates), so the numbering never depends on the clustering's internal label order.
 
+    Every segment holds training accounts: after fitting, mixture components (or k-means
+    clusters) that no training account is assigned to are dropped, the rest renumbered 1..k
+    and their membership probabilities renormalised. "auto" only chooses among the numbers
+    of segments whose fits leave none empty (on the accounts compared); when none does, the
+    smallest number tried is fitted and cut to the segments that hold accounts. Whenever the
+    model ends with fewer segments than were fitted (a fixed `n_segments` the data cannot
+    fill, or that "auto" fallback) an `EmptySegmentsWarning` says how many it could give;
+    the model is still usable (one segment is a valid, if dull, result).
+
     Parameters
     ----------
-    n_segments : "auto" or a number of segments.
+    n_segments : "auto" or a number of segments (at most; see above).
     method : "gmm" (mixture model) or "kmeans".
     features : feature groups (`FEATURE_GROUPS`, the default) or a list of column names.
     max_segments : largest number tried with "auto".
@@ -778,9 +811,11 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
     Attributes
     ----------
     encoder_ : the fitted `FeatureEncoder`.
-    model_ : the fitted `MixedTypeMixture` / `KMeans` (with its own label order).
-    n_segments_ : number of segments.
-    selection_ : per candidate number of segments its bic (gmm) and silhouette; None if fixed.
+    model_ : the fitted `MixedTypeMixture` / `KMeans` (with its own label order), without
+        empty components.
+    n_segments_ : number of segments; each holds at least one training account.
+    selection_ : per candidate number of segments (n_segments) how many of them hold accounts
+        (non_empty), its bic (gmm) and silhouette; None if fixed.
     order_ : segment number (1..k) of each of the model's labels.
     labels_ : segment of each training row.
     feature_groups_ : the resolved feature groups.
@@ -824,7 +859,7 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
     def _data(self, X: pd.DataFrame) -> tuple:
         return self.encoder_.numeric(X), self.encoder_.codes(X), self.encoder_.transform(X)
 
-    def fit(self, X: pd.DataFrame, y=None) -> AccountSegmenter:
+    def _check_params(self, X: pd.DataFrame) -> None:
         if self.method not in ("gmm", "kmeans"):
             raise ValueError(f"method must be 'gmm' or 'kmeans', got {self.method!r}")
         if not isinstance(X, pd.DataFrame):
@@ -840,6 +875,9 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
             raise ValueError(
                 f"n_segments must be 'auto' or a whole number >= 1, got {self.n_segments!r}"
             )
+
+    def fit(self, X: pd.DataFrame, y=None) -> AccountSegmenter:
+        self._check_params(X)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.feature_groups_ = resolve_feature_groups(X, self.features)
         self.encoder_ = FeatureEncoder(self.feature_groups_).fit(X)
@@ -847,36 +885,87 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
         Z = data[2]
         distinct = len(np.unique(np.round(Z, 9), axis=0)) if len(Z) else 0
         with threadpool_limits(limits=1):
-            if auto:
-                hi = min(int(self.max_segments), distinct - 1)
-                if hi < 2:
-                    raise ValueError(
-                        f"'auto' needs at least 3 accounts with distinct features to choose "
-                        f"between 2 and {self.max_segments} segments; the data has {distinct}. "
-                        "Give n_segments explicitly or segment a larger export."
-                    )
-                self.selection_ = self._select(data, range(2, hi + 1))
-                score = (
-                    self.selection_["bic"]
-                    if self.method == "gmm"
-                    else -self.selection_["silhouette"]
-                )
-                k = int(self.selection_.loc[score.idxmin(), "n_segments"])
-            else:
-                k = int(self.n_segments)
-                if k > distinct:
-                    raise ValueError(
-                        f"n_segments={k} is more than the data allows: only {distinct} of the "
-                        f"{len(X)} accounts have distinct features. Choose at most {distinct} "
-                        "segments, or n_segments='auto'."
-                    )
-                self.selection_ = None
-            self.model_ = self._fit_model(k, data)
-            raw = self._raw_predict(self.model_, data)
-        self.n_segments_ = k
-        self.order_ = self._stable_order(Z, raw, k)
+            k = self._choose_k(data, distinct)
+            self.model_, raw = self._without_empty(self._fit_model(k, data), data)
+        self.n_segments_ = self._n_components(self.model_)
+        if self.n_segments_ < k:
+            warnings.warn(self._empty_note(k, len(X)), EmptySegmentsWarning, stacklevel=2)
+        self.order_ = self._stable_order(Z, raw, self.n_segments_)
         self.labels_ = self.order_[raw]
         return self
+
+    def _choose_k(self, data: tuple, distinct: int) -> int:
+        """The number of segments to fit: the fixed one, or the best candidate ("auto")."""
+        if self.n_segments != "auto":
+            k = int(self.n_segments)
+            if k > distinct:
+                raise ValueError(
+                    f"n_segments={k} is more than the data allows: only {distinct} of the "
+                    f"{len(data[2])} accounts have distinct features. Choose at most {distinct} "
+                    "segments, or n_segments='auto'."
+                )
+            self.selection_ = None
+            return k
+        hi = min(int(self.max_segments), distinct - 1)
+        if hi < 2:
+            raise ValueError(
+                f"'auto' needs at least 3 accounts with distinct features to choose "
+                f"between 2 and {self.max_segments} segments; the data has {distinct}. "
+                "Give n_segments explicitly or segment a larger export."
+            )
+        self.selection_ = self._select(data, range(2, hi + 1))
+        return self._best(self.selection_)
+
+    def _best(self, selection: pd.DataFrame) -> int:
+        """The best-scoring candidate whose segments all hold accounts; the smallest if none."""
+        filled = selection[selection["non_empty"] == selection["n_segments"]]
+        if filled.empty:
+            return int(selection["n_segments"].min())
+        score = filled["bic"] if self.method == "gmm" else -filled["silhouette"]
+        return int(filled.loc[score.idxmin(), "n_segments"])
+
+    def _n_components(self, model) -> int:
+        return len(model.weights_) if self.method == "gmm" else int(model.n_clusters)
+
+    def _without_empty(self, model, data: tuple) -> tuple:
+        """`model` without the segments no row of `data` is assigned to, and the rows' raw
+        labels: empty mixture components are dropped (`MixedTypeMixture.drop_empty`), k-means
+        is refitted from the centres that hold rows."""
+        X, C, Z = data
+        if self.method == "gmm":
+            model = model.drop_empty(X, C)
+        else:
+            used = np.unique(model.predict(Z))
+            if len(used) < self._n_components(model):
+                centres = model.cluster_centers_[used]
+                model = KMeans(
+                    len(used), init=centres, n_init=1, random_state=self.random_state
+                ).fit(Z)
+        return model, self._raw_predict(model, data)
+
+    def _empty_note(self, k: int, n: int) -> str:
+        """Why the model has fewer segments than were fitted, and what to do about it."""
+        kept = self.n_segments_
+        core = (
+            f"{k} segments were fitted, but the {n} accounts are assigned to only {kept} of "
+            f"them; the empty ones were dropped (n_segments_ is {kept})"
+        )
+        if self.selection_ is None:
+            return (
+                f"n_segments={k}: {core}. These features do not support {k} segments: choose "
+                f"at most {kept}, other features, or n_segments='auto'."
+            )
+        tried = self.selection_["n_segments"]
+        if (self.selection_["non_empty"] < tried).all():
+            return (
+                f"n_segments='auto': no number of segments tried ({tried.min()} to "
+                f"{tried.max()}) leaves every segment with accounts (see selection_); {core}. "
+                "These features do not split the accounts further."
+            )
+        return (
+            f"n_segments='auto': {k} segments all held accounts in the sample of "
+            f"{SELECTION_SAMPLE} accounts they were chosen on, but not on all: {core}."
+        )
 
     def _select(self, data: tuple, ks) -> pd.DataFrame:
         X, C, Z = data
@@ -898,7 +987,9 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
                 else np.nan
             )
             bic = model.bic(sub[0], sub[1]) if self.method == "gmm" else np.nan
-            out.append({"n_segments": k, "bic": bic, "silhouette": sil})
+            out.append(
+                {"n_segments": k, "non_empty": len(set(labels)), "bic": bic, "silhouette": sil}
+            )
         return pd.DataFrame(out)
 
     @staticmethod

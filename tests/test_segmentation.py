@@ -7,6 +7,8 @@ the generator's latent account segments.
 
 from __future__ import annotations
 
+import copy
+import warnings
 from dataclasses import replace
 
 import joblib
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
@@ -347,6 +350,88 @@ def test_auto_chooses_by_bic_for_the_mixture_and_silhouette_for_kmeans(features,
     assert km.selection_["bic"].isna().all()
     best = km.selection_.loc[km.selection_["silhouette"].idxmax(), "n_segments"]
     assert km.n_segments_ == best
+
+
+# ------------------------------------------------------------------ segments without accounts
+def _groups(*names: str) -> dict[str, dict]:
+    return sg.select_feature_groups(list(names))
+
+
+@pytest.mark.parametrize("method", ["gmm", "kmeans"])
+@pytest.mark.parametrize("groups", [["engagement"], ["funnel"], ["channel_mix"], ["country"]])
+def test_every_reported_segment_holds_training_accounts(features, groups, method):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # fewer segments than fitted: tested below
+        model = sg.AccountSegmenter(features=_groups(*groups), method=method).fit(features)
+    numbers = set(range(1, model.n_segments_ + 1))
+    assert set(model.labels_) == numbers
+    assert set(model.assign(features)["segment"]) == numbers
+    assert model.predict_proba(features).shape == (len(features), model.n_segments_)
+
+
+def test_features_that_do_not_split_the_accounts_give_one_segment(hubspot, features):
+    # every mixture of 2..8 components on engagement alone assigns all accounts to one of them
+    with pytest.warns(
+        sg.EmptySegmentsWarning,
+        match=r"no number of segments tried \(2 to 8\).*assigned to only 1 of them",
+    ):
+        model = sg.AccountSegmenter(features=_groups("engagement")).fit(features)
+    assert model.n_segments_ == 1 and set(model.labels_) == {1}
+    assert not (model.selection_["non_empty"] == model.selection_["n_segments"]).any()
+    assert np.allclose(model.predict_proba(features), 1.0)
+    # what notebook 02 reports of it: one persona with all the revenue, a tile that says 1
+    run = sg.SegmentationRun(model, model.assign(features), True, "2026-10", "")
+    prof = sg.persona_profiles(hubspot, run.assignments, "2026-11-01")
+    prof.insert(1, "persona", sg.name_personas(prof))
+    assert len(prof) == 1 and prof["persona"].is_unique
+    assert prof["share_of_revenue"].sum() == pytest.approx(1.0)
+    tiles = sg.segmentation_kpis(hubspot, run, prof, sg.rfm_table(hubspot, "2026-11-01"))
+    assert {t["id"]: t["value"] for t in tiles}["segments"] == 1
+
+
+def test_a_fixed_number_of_segments_the_data_cannot_fill_warns_and_keeps_the_filled(features):
+    funnel = _groups("funnel")
+    match = r"n_segments=3: 3 segments were fitted, but the \d+ accounts are assigned to only 2"
+    with pytest.warns(sg.EmptySegmentsWarning, match=match + ".*choose at most 2"):
+        model = sg.AccountSegmenter(n_segments=3, features=funnel).fit(features)
+    assert model.n_segments_ == 2 and len(model.model_.weights_) == 2
+    sizes = np.bincount(model.labels_)[1:]
+    assert len(sizes) == 2 and sizes[0] >= sizes[1] > 0  # renumbered 1..2, largest first
+    assert (model.predict(features) == model.labels_).all()
+    proba = model.predict_proba(features)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert (proba.argmax(axis=1) + 1 == model.labels_).all()
+    with pytest.warns(sg.EmptySegmentsWarning):  # another label order, the same numbering
+        other = sg.AccountSegmenter(n_segments=3, features=funnel, random_state=7).fit(features)
+    assert (other.labels_ == model.labels_).mean() > 0.97
+
+
+def test_dropping_empty_mixture_components_keeps_assignments_and_renormalises(features):
+    enc = sg.FeatureEncoder(sg.resolve_feature_groups(features, _groups("funnel"))).fit(features)
+    X, C = enc.numeric(features), enc.codes(features)
+    full = sg.MixedTypeMixture(3, numeric_weights=enc.numeric_weights_, n_levels=enc.n_levels())
+    full.fit(X, C, init=enc.transform(features))
+    labels, proba = full.predict(X, C), full.predict_proba(X, C)
+    kept = np.unique(labels)
+    assert len(kept) == 2  # one component wins no account
+    pruned = copy.deepcopy(full).drop_empty(X, C)
+    assert len(pruned.weights_) == 2 and pruned.weights_.sum() == pytest.approx(1.0)
+    assert (kept[pruned.predict(X, C)] == labels).all()
+    expected = proba[:, kept] / proba[:, kept].sum(axis=1, keepdims=True)
+    assert np.allclose(pruned.predict_proba(X, C), expected)
+    assert pruned.n_parameters() < full.n_parameters()
+
+
+def test_kmeans_clusters_without_accounts_are_dropped_too(features):
+    # scikit-learn's k-means relocates empty clusters while fitting, so fit does not meet one
+    # on real data: the pruning step is given a model fitted with far-away extra rows instead
+    model = sg.AccountSegmenter(n_segments=2, method="kmeans").fit(features)
+    data = model._data(features)
+    Z = data[2]
+    far = KMeans(3, n_init=1, random_state=0).fit(np.vstack([Z, np.full((5, Z.shape[1]), 1e3)]))
+    assert len(np.unique(far.predict(Z))) == 2
+    pruned, raw = model._without_empty(far, data)
+    assert pruned.n_clusters == 2 and set(raw) == {0, 1}
 
 
 # ------------------------------------------------------------------ personas and cuts
