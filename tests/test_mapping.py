@@ -214,6 +214,26 @@ def test_a_malformed_mapping_is_an_error_naming_the_file_and_key(tmp_path, body,
     assert err.value.file == str(path)
 
 
+def test_each_pattern_is_checked_by_the_engine_that_runs_it(tmp_path):
+    # derive runs in Python's re (lookahead fine), strip in Arrow's RE2 (\\pL fine)
+    path = write_mapping(
+        tmp_path,
+        "  deals:\n    derive: {is_won: {from: x, pattern: '^won(?!der)'}}\n"
+        "    strip: {owner_id: '\\s*\\pL+ional$'}\n",
+    )
+    mapping = read_mapping(path)
+    assert mapping.tables["deals"].derive["is_won"]["pattern"] == "^won(?!der)"
+    raw = frame(
+        **{"ID": ["1", "2"], "Created": ["2026-01-01"] * 2, "Owner": ["Dana Fictional", "Bo"]}
+    )
+    aliases = {"deal_id": ["ID"], "created_at": ["Created"], "owner_id": ["Owner"]}
+    tm = TableMapping(columns=aliases, strip=mapping.tables["deals"].strip)
+    assert map_frame(raw, "deals", tm, Path("d"))["owner_id"].tolist() == ["Dana", "Bo"]
+    for body in ("strip: {owner_id: '(?!x)'}", "derive: {is_won: {from: x, pattern: '\\pL'}}"):
+        with pytest.raises(CRMExportError, match="not a valid regular expression"):
+            read_mapping(write_mapping(tmp_path, f"  deals:\n    {body}\n"))
+
+
 def test_a_mapping_file_that_is_not_text_is_an_error_naming_it(tmp_path):
     path = tmp_path / "binary.yaml"
     path.write_bytes(b"\xff\xfe\x00binary")

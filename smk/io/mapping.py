@@ -219,18 +219,29 @@ def _check_shapes(table: str, body: dict, path: Path) -> None:
                 "(see docs/mappings.md)",
                 file=str(path),
             )
-    patterns = {f"strip: {c}": p for c, p in (body.get("strip") or {}).items()}
-    patterns.update({f"derive: {c}": r["pattern"] for c, r in (body.get("derive") or {}).items()})
-    for where, pattern in patterns.items():
-        try:  # strip runs in Arrow (RE2 syntax), derive in Python's re: both must accept it
-            re.compile(pattern, re.I)
-            pc.replace_substring_regex(pa.array([""]), pattern=pattern, replacement="")
+    # each pattern is checked by the engine that runs it: strip by Arrow (RE2 syntax, `\pL`),
+    # derive by Python's re (case-insensitive, lookarounds)
+    patterns = [(f"strip: {c}", p, _arrow_regex) for c, p in (body.get("strip") or {}).items()]
+    patterns += [
+        (f"derive: {c}", r["pattern"], _python_regex) for c, r in (body.get("derive") or {}).items()
+    ]
+    for where, pattern, compiles in patterns:
+        try:
+            compiles(pattern)
         except (re.error, pa.ArrowInvalid) as exc:
             raise CRMExportError(
                 f"{where} in the mapping for {table} is not a valid regular expression "
                 f"{pattern!r}: {exc}",
                 file=str(path),
             ) from None
+
+
+def _arrow_regex(pattern: str) -> None:
+    pc.replace_substring_regex(pa.array([""]), pattern=pattern, replacement="")
+
+
+def _python_regex(pattern: str) -> None:
+    re.compile(pattern, re.I)
 
 
 # ------------------------------------------------------------------ files -> raw tables
