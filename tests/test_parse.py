@@ -143,6 +143,18 @@ def test_the_decimal_option_decides_without_a_warning() -> None:
         DateOptions(decimal=";")
 
 
+def test_a_count_written_1_500_is_fifteen_hundred_in_any_file(tmp_path: Path) -> None:
+    assert decimal_for(S("1.500", "40"), None, COMMA, whole=True) == (",", [])  # 1.5 is no count
+    companies = tmp_path / "hubspot-crm-exports-all-companies-2026-11-01.csv"
+    companies.write_text(
+        '"Record ID","Company name","Number of Employees","Create Date"\n'
+        '"1","Ombris","1.500","2024-11-01 09:41"\n"2","Acme","40","2024-11-01 09:41"\n'
+    )
+    crm = smk.load(tmp_path)
+    assert crm.accounts["employees"].tolist() == [1500, 40]
+    assert crm.quality.warnings == [] and crm.quality.tables["accounts"].n_set_aside == 0
+
+
 def test_a_comma_that_cannot_group_thousands_is_a_decimal_comma() -> None:
     assert parse_numbers(S("0,500", "1,500"))[0].tolist() == [0.5, 1.5]
     assert parse_numbers(S("1234,567"))[0].tolist() == [1234.567]

@@ -430,7 +430,10 @@ class Source:
 
 
 def decimal_for(
-    values: pd.Series, decimal: str | None = None, source: Source | None = None
+    values: pd.Series,
+    decimal: str | None = None,
+    source: Source | None = None,
+    whole: bool = False,
 ) -> tuple[str | None, list[str]]:
     """The decimal mark to read a number column with, and a warning when the file decided it.
 
@@ -438,13 +441,17 @@ def decimal_for(
     (`ambiguous_number`: `1.500`, `25.000`) is read as Excel writes numbers in the locale the
     file shows: a `;`-delimited CSV with `.` grouping thousands and `,` as the decimal mark,
     any other file with a decimal point (as before); a warning names the files, the reading
-    and the option that reads it the other way. None: the values decide (`parse_numbers`).
+    and the option that reads it the other way. A column of `whole` numbers (counts) has one
+    reading only: `.` groups thousands (1.500 employees are 1500), no warning. None: the
+    values decide (`parse_numbers`).
     """
     if decimal is not None:
         return decimal, []
     example = ambiguous_number(values)
     if example is None:
         return None, []
+    if whole:
+        return ",", []
     source = source or Source()
     mark = "," if source.delimiter == ";" else "."
     return mark, [_ambiguity_warning(example, mark, source)]

@@ -327,7 +327,7 @@ def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions, sour
     if kind == "datetime":
         return parse.parse_datetimes(values, options)
     if kind in ("float", "int"):
-        decimal, notes = parse.decimal_for(values, options.decimal, source)
+        decimal, notes = parse.decimal_for(values, options.decimal, source, whole=kind == "int")
         numbers = parse.parse_numbers if kind == "float" else parse.parse_integers
         v, bad = numbers(values, decimal)
     elif kind == "bool":
