@@ -644,6 +644,21 @@ def test_load_sql_reports_an_invalid_sqlite_url_as_bad_input(tmp_path):
             "snowflake://u@acct/db?authenticator=oauth&token=***",
         ),
         ("bigquery://proj?credentials_base64=S3cret", "bigquery://proj?credentials_base64=***"),
+        # an @ in the query is no host: the user's password ends at the host, the query's is
+        # found after it (review: both leaked)
+        (
+            "postgresql://u:pw@host/db?application_name=me@corp&password=S3cret",
+            "postgresql://u:***@host/db?application_name=me@corp&password=***",
+        ),
+        (
+            "postgresql://host:5432/db?options=a@b&password=S3cret",
+            "postgresql://host:5432/db?options=a@b&password=***",
+        ),
+        ("postgresql://u:pw@host/db?password=S3c@ret", "postgresql://u:***@host/db?password=***"),
+        (  # an ODBC value in braces is one value, whatever it holds
+            "mssql+pyodbc:///?odbc_connect=DRIVER%3Dx%3BPWD%3D%7BS3c%3Bret%7D%3BUID%3Du",
+            "mssql+pyodbc:///?odbc_connect=DRIVER%3Dx%3BPWD%3D***%3BUID%3Du",
+        ),
     ],
 )
 def test_mask_url_hides_passwords_wherever_the_url_carries_them(url, masked):

@@ -40,14 +40,16 @@ from smk.model import CRM, TABLES
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
 # the password of `user:password@host` runs to the LAST `@` before the host, so that an unencoded
-# `@` or `/` in it stays inside the mask
+# `@` or `/` in it stays inside the mask, but never into the query (`?x=me@corp` is no host)
 _USERINFO_PASSWORD = re.compile(
-    r"^[a-z][a-z0-9+.\-]*://[^:/?#]*:(?P<secret>.*)@[^@/?#]*(?=[/?#]|$)", re.I | re.S
+    r"^[a-z][a-z0-9+.\-]*://[^:/?#]*:(?P<secret>[^?#]*)@[^@/?#]*(?=[/?#]|$)", re.I | re.S
 )
 _SECRET_NAME = r"[\w.\-]*(?:pass|pwd|secret|token|credential|key)[\w.\-]*"
 # a query parameter (or a `key=value` pair of an encoded connection string such as odbc_connect)
 _QUERY_SECRET = re.compile(
-    rf"(?:[?&;=]|%3B|%26)\s*{_SECRET_NAME}\s*(?:=|%3D)(?P<secret>(?:(?!%3B|%26)[^&;#])+)", re.I
+    rf"(?:[?&;=]|%3B|%26)\s*{_SECRET_NAME}\s*(?:=|%3D)"
+    r"(?P<secret>%7B.*?%7D|(?:(?!%3B|%26)[^&;#])+)",  # ODBC: {a;b} is one value
+    re.I,
 )
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row objects
@@ -97,9 +99,10 @@ def _secret_spans(url: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     userinfo = _USERINFO_PASSWORD.match(url)
-    if userinfo and userinfo.group("secret"):
-        spans.append(userinfo.span("secret"))
-        start = userinfo.end("secret")
+    if userinfo:
+        if userinfo.group("secret"):
+            spans.append(userinfo.span("secret"))
+        start = userinfo.end()  # the query starts after the host
     query = url.find("?", start)
     if query >= 0:
         spans += [m.span("secret") for m in _QUERY_SECRET.finditer(url, query)]
