@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from smk.model import CRM, PRIMARY_KEYS
-from smk.periods import Month, stray_dates
+from smk.periods import Month, data_span, dated_records
 
 _DATE_COLUMNS = {
     "contacts": "created_at",
@@ -46,13 +46,19 @@ def freshness(crm: CRM, month: Month) -> pd.DataFrame:
 
     A table whose newest record is long before the month's end points at a stale or partial
     export (e.g. activities synced less often than contacts). Stray dates (a year mistyped,
-    a 1970 placeholder; `periods.data_span`) are counted: they do not move `latest`.
+    a 1970 placeholder; `periods.data_span`) are counted, and left out of the newest record:
+    one mistyped 2036 must not make a stale table look current.
     """
     rows = []
-    strays = stray_dates(crm) if any(len(df) for df in crm.tables().values()) else {}
+    dated = dated_records(crm)
+    span = data_span(crm) if any(len(s) for s in dated.values()) else None
     for table, col in _DATE_COLUMNS.items():
         values = getattr(crm, table)[col].dropna()
-        newest = values.max() if len(values) else pd.NaT
+        stray = pd.Series(False, index=values.index)
+        if span is not None and table in dated:  # a stray 2036 must not hide a stale table
+            stray = (values < span[0]) | (values > span[1])
+        kept = values[~stray.to_numpy(dtype=bool)]
+        newest = kept.max() if len(kept) else pd.NaT
         in_month = int(month.contains(values).sum()) if len(values) else 0
         gap = (month.end - newest).total_seconds() / 86400 if pd.notna(newest) else None
         rows.append(
@@ -61,7 +67,7 @@ def freshness(crm: CRM, month: Month) -> pd.DataFrame:
                 "newest record": newest,
                 "records in month": in_month,
                 "days from newest record to month end": None if gap is None else round(gap, 1),
-                "stray dates": strays.get(table, 0),  # far outside the export's span
+                "stray dates": int(stray.sum()),  # far outside the export's span
             }
         )
     return pd.DataFrame(rows)

@@ -136,14 +136,20 @@ def test_a_stray_date_does_not_move_latest_or_the_span():
     assert stray_dates(crm) == {"activities": 2}
     from smk.quality import freshness  # the data-quality page counts them
 
-    fresh = freshness(crm, parse_month("2026-10")).set_index("table")["stray dates"]
-    assert fresh.to_dict() == {
+    fresh = freshness(crm, parse_month("2026-10")).set_index("table")
+    assert fresh["stray dates"].to_dict() == {
         "contacts": 0,
         "accounts": 0,
         "deals": 0,
         "touchpoints": 0,
         "activities": 2,
     }
+    # the stray 2036 call does not make the activities look current: their newest is June
+    assert fresh.loc["activities", "newest record"] == pd.Timestamp("2026-06-01 10:00", tz="UTC")
+    assert fresh.loc["activities", "days from newest record to month end"] > 150
+    accounts = pd.concat([empty_table("accounts"), pd.DataFrame({"account_id": ["a"]})])
+    undated = CRM(accounts=accounts, source="accounts only")  # nothing dates the activity
+    assert freshness(undated, parse_month("2026-10"))["stray dates"].sum() == 0  # no error
 
 
 def test_a_late_stretch_of_real_records_is_not_stray():
