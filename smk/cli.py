@@ -249,11 +249,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
     if problem:
         print(f"smk: error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.replace and Path(args.out).is_dir():
-        shutil.rmtree(args.out)
     data = synth.synthesize(
         n_contacts=args.contacts, months=args.months, seed=args.seed, end=args.end
     )
+    if args.replace and Path(args.out).is_dir():  # only once the new export exists in memory
+        shutil.rmtree(args.out)
     try:
         out = synth.write_export(
             data, args.out, format=args.format, mess=not args.no_mess, seed=args.seed
@@ -271,8 +271,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def _synth_problem(args: argparse.Namespace) -> str | None:
     """Why `smk synth` cannot write what was asked, or None."""
     out = Path(args.out)
-    first = dt.date.fromisoformat(args.end).year - (args.months + 11) // 12
-    if first < SYNTH_YEARS[0]:
+    end = dt.date.fromisoformat(args.end)
+    if end.year * 12 + end.month - args.months < SYNTH_YEARS[0] * 12:  # first month of data
         return f"--months: {args.months} months before {args.end} reach back past {SYNTH_YEARS[0]}"
     if not str(args.out).strip():
         return "--out: give a folder"
@@ -283,9 +283,23 @@ def _synth_problem(args: argparse.Namespace) -> str | None:
             f"{out} is not empty: choose a new folder, or pass --replace to delete an earlier "
             "synthetic export there first"
         )
-    if not (out / "truth").is_dir():
-        return f"{out} holds no earlier synthetic export (no truth/ folder): not deleted"
+    if not _earlier_export(out):
+        return (
+            f"{out} holds more than an earlier synthetic export (export files and truth/ with "
+            "channel_effects.csv): not deleted"
+        )
     return None
+
+
+def _earlier_export(folder: Path) -> bool:
+    """`folder` looks like what `smk synth` wrote: its truth and export files, nothing else."""
+    if not (folder / "truth" / "channel_effects.csv").is_file():
+        return False
+    written = {".csv", ".parquet", ".json", ".gz"}
+    return all(
+        p.name == "truth" if p.is_dir() else "".join(p.suffixes[-1:]).lower() in written
+        for p in folder.iterdir()
+    )
 
 
 # ---------------------------------------------------------------------------------- report

@@ -171,8 +171,11 @@ def test_synth_refuses_a_non_empty_folder_unless_replacing_an_earlier_export(tmp
     other.mkdir()
     (other / "mine.txt").write_text("keep me")
     assert main(["synth", "--contacts", "30", "--out", str(other), "--replace"]) == 2
-    assert "no earlier synthetic export" in capsys.readouterr().err
+    assert "holds more than an earlier synthetic export" in capsys.readouterr().err
     assert (other / "mine.txt").read_text() == "keep me"
+    (out / "notes.txt").write_text("mine")  # an export with the user's own file beside it
+    assert main([*again, "--replace"]) == 2
+    assert (out / "notes.txt").read_text() == "mine"
 
 
 def test_synth_into_a_path_that_is_a_file_is_bad_input(tmp_path, capsys):
