@@ -499,10 +499,12 @@ def keep_published(
 ) -> dict[str, str | None]:
     """Copy into `staging` what the published month holds of notebooks not run now.
 
-    A file stays unless the report rebuilds it, a notebook run now wrote it this time or last
-    time (an output it no longer writes goes too), or the manifest lists no writer for it (a
-    stray file). Returns file -> writer for the whole month. Only copies: the published month
-    is untouched until `_publish` swaps the finished one in.
+    A file stays unless the report rebuilds it, or a notebook run now wrote it this time or
+    last time (an output it no longer writes goes too). A file the manifest does not list (a
+    stray file) goes; one it lists with no known writer (a month published before manifests:
+    an export not named after its notebook) stays, as nothing says which notebook owns it.
+    Returns file -> writer for the whole month. Only copies: the published month is untouched
+    until `_publish` swaps the finished one in.
     """
     writers = _writers(runs)
     if not month_dir.is_dir():

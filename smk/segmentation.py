@@ -1455,11 +1455,18 @@ def segmentation_kpis(
             "Accounts that changed segment",
             moved,
             "pct",
-            "segments fitted this month" if moved is None else "since last month",
+            _moved_detail(run, moved),
         ),
     ]
     keys = ("id", "label", "value", "format", "detail")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def _moved_detail(run: SegmentationRun, moved: float | None) -> str:
+    """What the 'accounts that changed segment' figure is measured against, or why it is not."""
+    if run.fitted:
+        return "segments fitted this month"
+    return "since last month" if moved is not None else "no accounts of last month to compare"
 
 
 def segments_export(assignments: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:

@@ -253,14 +253,18 @@ def test_an_export_with_accounts_only_is_segmented_on_firmographics(hubspot):
     assert (sg.rfm_table(only, "2026-11-01")["rfm_segment"] == sg.RFM_NO_PURCHASE).all()
 
 
+def _profiles_and_rfm(crm, run):
+    profiles = sg.persona_profiles(crm, run.assignments, "2026-11-01")
+    profiles.insert(1, "persona", sg.name_personas(profiles))
+    return profiles, sg.rfm_table(crm, "2026-11-01")
+
+
 def test_report_tiles_say_why_revenue_figures_are_unknown_without_won_deals(hubspot, fitted):
     def tiles(crm):
         feats = sg.account_features(crm, "2026-11-01")
         run = sg.SegmentationRun(fitted, fitted.assign(feats), True, "2026-10", "")
-        profiles = sg.persona_profiles(crm, run.assignments, "2026-11-01")
-        profiles.insert(1, "persona", sg.name_personas(profiles))
-        rfm = sg.rfm_table(crm, "2026-11-01")
-        return {t["id"]: t for t in sg.segmentation_kpis(crm, run, profiles, rfm)}
+        kpis = sg.segmentation_kpis(crm, run, *_profiles_and_rfm(crm, run))
+        return {t["id"]: t for t in kpis}
 
     full = tiles(hubspot)
     assert 0 < full["top_segment_revenue_share"]["value"] <= 1
@@ -273,6 +277,11 @@ def test_report_tiles_say_why_revenue_figures_are_unknown_without_won_deals(hubs
     assert none_won["top_segment_revenue_share"]["value"] is None
     assert none_won["top_segment_revenue_share"]["detail"] == "no deal won yet"
     assert full["segments"]["value"] == fitted.n_segments_ == no_deals["segments"]["value"]
+    assert full["accounts_changed_segment"]["detail"] == "segments fitted this month"
+    features = sg.account_features(hubspot, "2026-11-01")
+    assigned = sg.SegmentationRun(fitted, fitted.assign(features), False, "2026-09", "", {})
+    tile = sg.segmentation_kpis(hubspot, assigned, *_profiles_and_rfm(hubspot, assigned))[3]
+    assert (tile["value"], tile["detail"]) == (None, "no accounts of last month to compare")
 
 
 def test_segment_count_larger_than_the_data_allows_is_a_clear_error(features):
