@@ -685,15 +685,16 @@ def deal_amounts(
     deals: pd.DataFrame,
     fx_rates: Mapping[str, float] | None = None,
     reporting_currency: str | None = None,
+    what: str = "deal",
 ) -> pd.Series:
-    """`deal_values` for sums and medians that predate currencies in smk's API: deals in
-    several currencies without `fx_rates` are added as they are, with a warning that names
-    them, rather than refused."""
+    """`deal_values` for sums and medians whose API predates currencies (segments, spend: any
+    table with `amount` and `currency`, named `what` in the warning): several currencies
+    without `fx_rates` are added as they are, with a warning that names them, not refused."""
     found = deals["currency"].dropna().unique() if "currency" in deals else []
     if not fx_rates and len(found) > 1:
         warnings.warn(
-            f"deals are in {', '.join(sorted(map(str, found)))} and no fx_rates were given: "
-            "their amounts are added as they are; pass fx_rates to convert them",
+            f"{what} amounts are in {', '.join(sorted(map(str, found)))} and no fx rates were "
+            "given: they are added as they are; pass fx rates to convert them",
             stacklevel=3,
         )
         return deals["amount"].astype("float64")

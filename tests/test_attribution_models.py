@@ -551,9 +551,11 @@ def test_spend_in_several_currencies_is_converted_or_warned_about():
     )
     converted = at.spend_by_channel(spend, fx={"EUR": 1.0, "USD": 0.5})
     assert converted["spend"].tolist() == [150.0]
-    with pytest.warns(UserWarning, match="spend is in EUR, USD and no fx was given"):
+    with pytest.warns(
+        UserWarning, match="spend amounts are in EUR, USD and no fx rates were given"
+    ):
         assert at.spend_by_channel(spend)["spend"].tolist() == [200.0]
-    with pytest.raises(ValueError, match="no rate for spend currency USD"):
+    with pytest.raises(ValueError, match="no exchange rate for USD"):
         at.spend_by_channel(spend, fx={"EUR": 1.0})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # one currency: nothing to say

@@ -35,7 +35,9 @@ _table = make_table
 
 # The samples' deals are in EUR and USD; these tests are about segments, not money, and call
 # the money-blind defaults (tests of the fx conversion assert the warning themselves).
-pytestmark = pytest.mark.filterwarnings("ignore:deals are in EUR, USD and no fx_rates were given")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:deal amounts are in EUR, USD and no fx rates were given"
+)
 
 
 def _won(deal_id: str, account: str, closed: str, amount: float, won: bool = True) -> dict:
@@ -588,5 +590,5 @@ def test_money_figures_are_in_one_currency_when_rates_are_given():
     prof = sg.persona_profiles(crm, assigned, "2026-11-01", fx_rates=rates)
     assert prof["won_revenue"].tolist() == [1500.0]
     assert prof["median_deal_size"].tolist() == [750.0]
-    with pytest.warns(UserWarning, match="deals are in EUR, USD and no fx_rates were given"):
+    with pytest.warns(UserWarning, match="deal amounts are in EUR, USD and no fx rates were given"):
         assert sg.rfm_table(crm, "2026-11-01")["monetary"].tolist() == [2000.0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from smk.attribution.journeys import load_channel_groups
+from smk.sla import deal_amounts
 
 
 def spend_by_channel(
@@ -23,7 +23,8 @@ def spend_by_channel(
 
     `fx` converts each row's amount to the reporting currency (``fx[currency]``, as
     `journeys` converts deal values; rows without a currency are taken as already in it).
-    Without it, spend in several currencies is added as it is, with a warning.
+    Without it, spend in several currencies is added as it is, with a warning
+    (`sla.deal_amounts`, as deal amounts are).
     """
     s = spend
     month = pd.to_datetime(s["month"])
@@ -38,7 +39,9 @@ def spend_by_channel(
     if groups:
         channel = channel.map(lambda c: groups.get(c, c) if isinstance(c, str) else c)
     out = (
-        pd.DataFrame({"channel": channel.astype("string"), "spend": _converted(s, fx)})
+        pd.DataFrame(
+            {"channel": channel.astype("string"), "spend": deal_amounts(s, fx, what="spend")}
+        )
         .groupby("channel", observed=True)["spend"]
         .sum()
         .reset_index()
@@ -49,27 +52,6 @@ def spend_by_channel(
 def _naive(value) -> pd.Timestamp:
     ts = pd.Timestamp(value)
     return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
-
-
-def _converted(spend: pd.DataFrame, fx: Mapping[str, float] | None) -> pd.Series:
-    """Spend amounts in one currency (see `spend_by_channel`)."""
-    amount = spend["amount"].astype("float64")
-    currency = spend["currency"].astype("string") if "currency" in spend else None
-    if currency is None:
-        return amount
-    found = sorted(currency.dropna().unique())
-    if fx is None:
-        if len(found) > 1:
-            warnings.warn(
-                f"spend is in {', '.join(found)} and no fx was given: amounts are added as they "
-                "are; pass fx={currency: rate} to convert them to one currency",
-                stacklevel=3,
-            )
-        return amount
-    missing = [c for c in found if c not in fx]
-    if missing:
-        raise ValueError(f"fx has no rate for spend currency {', '.join(missing)}")
-    return amount * currency.map(dict(fx)).astype("float64").fillna(1.0).to_numpy()
 
 
 def return_on_spend(comparison: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
