@@ -79,11 +79,19 @@ def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     return _edge(stamps, strays, newest=False), _edge(stamps, strays, newest=True)
 
 
-def stray_dates(crm) -> dict[str, int]:
-    """Per table, the records left outside `data_span` as stray dates (tables with none out)."""
+def stray_masks(crm) -> dict[str, pd.Series]:
+    """Per table of `dated_records`, which of its dated records lie outside `data_span` (stray
+    dates); empty when nothing in the export is dated."""
+    dated = dated_records(crm)
+    if not any(len(s) for s in dated.values()):
+        return {}
     first, last = data_span(crm)
-    out = {t: int(((s < first) | (s > last)).sum()) for t, s in dated_records(crm).items()}
-    return {t: n for t, n in out.items() if n}
+    return {t: (s < first) | (s > last) for t, s in dated.items()}
+
+
+def stray_dates(crm) -> dict[str, int]:
+    """Per table, the number of stray dates (`stray_masks`; tables with none left out)."""
+    return {t: int(m.sum()) for t, m in stray_masks(crm).items() if m.any()}
 
 
 def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:

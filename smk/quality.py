@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from smk.model import CRM, PRIMARY_KEYS
-from smk.periods import Month, data_span, dated_records
+from smk.periods import Month, stray_masks
 
 _DATE_COLUMNS = {
     "contacts": "created_at",
@@ -50,13 +50,11 @@ def freshness(crm: CRM, month: Month) -> pd.DataFrame:
     one mistyped 2036 must not make a stale table look current.
     """
     rows = []
-    dated = dated_records(crm)
-    span = data_span(crm) if any(len(s) for s in dated.values()) else None
+    strays = stray_masks(crm)
     for table, col in _DATE_COLUMNS.items():
         values = getattr(crm, table)[col].dropna()
-        stray = pd.Series(False, index=values.index)
-        if span is not None and table in dated:  # a stray 2036 must not hide a stale table
-            stray = (values < span[0]) | (values > span[1])
+        # a stray 2036 must not make a stale table look current
+        stray = strays.get(table, pd.Series(False, index=values.index))
         kept = values[~stray.to_numpy(dtype=bool)]
         newest = kept.max() if len(kept) else pd.NaT
         in_month = int(month.contains(values).sum()) if len(values) else 0
