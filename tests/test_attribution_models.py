@@ -513,12 +513,21 @@ def test_fx_converts_deal_amounts_and_mixed_currencies_warn():
         },
     ]
     crm = mini_crm(B2B, deals=deals)
-    with pytest.warns(UserWarning, match="several currencies"):
+    with pytest.warns(UserWarning, match="deal amounts are in EUR, USD and no fx rates"):
         at.journeys(crm, lookback_days=None)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         j = at.journeys(crm, lookback_days=None, fx={"EUR": 1.0, "USD": 0.5})
     assert j.total_value == pytest.approx(150.0)
+    # the rule and the message of sla.deal_values: a missing rate is refused by name
+    with pytest.raises(ValueError, match=r"no exchange rate for USD: add it to fx_rates"):
+        at.journeys(crm, lookback_days=None, fx={"EUR": 1.0})
+    # a deal without a currency is in the reporting currency; one without an amount is worth 0
+    deals[1] = {**deals[1], "currency": None}
+    deals.append({**deals[0], "deal_id": "D3", "amount": None})
+    j = at.journeys(mini_crm(B2B, deals=deals), lookback_days=None, fx={"EUR": 1.0})
+    assert j.total_value == pytest.approx(200.0)
+    assert j.total_conversions == pytest.approx(3.0)
 
 
 def test_require_conversions_names_the_period_when_nothing_can_be_credited(b2b):

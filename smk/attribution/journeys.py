@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from smk.errors import NoDataError
 from smk.io.parse import arrow_text
 from smk.model import CRM
+from smk.sla import deal_amounts
 
 NS_PER_DAY = 86_400 * 10**9
 SEP = " > "
@@ -395,8 +396,9 @@ def journeys(
     account_level : B2B journeys: the touches of all contacts of the account, one journey per
         account (per deal for the deal conversions).
     level : "channel" or "campaign" (touches without a campaign use their channel's name).
-    fx : multiply deal amounts by ``fx[currency]`` (to one reporting currency). Without it,
-        amounts in several currencies are summed as they are, with a warning.
+    fx : multiply deal amounts by ``fx[currency]`` (to one reporting currency; a deal without
+        a currency is taken as in it), the rule of ``sla.deal_values``. Without it, amounts
+        in several currencies are summed as they are, with a warning.
     sep : separator of the path strings.
 
     Returns
@@ -765,22 +767,9 @@ def _events(
     deals = crm.deals
     if conversion == "won":
         deals = deals[deals["is_won"].fillna(False).to_numpy(dtype=bool)]
-    amount = deals["amount"].to_numpy(dtype="float64", na_value=0.0)
-    currency = deals["currency"].astype("string")
-    if fx is not None:
-        rate = currency.map(lambda c: fx.get(c, np.nan) if isinstance(c, str) else np.nan)
-        missing = sorted(set(currency[rate.isna()].dropna()))
-        if missing:
-            raise ValueError(f"fx has no rate for currency {', '.join(missing)}")
-        amount = amount * rate.fillna(1.0).to_numpy(dtype="float64")
-    else:
-        seen = sorted(set(currency.dropna()))
-        if len(seen) > 1:
-            warnings.warn(
-                f"deal amounts are in several currencies ({', '.join(seen)}) and are summed as "
-                "they are; pass fx={currency: rate} to convert them to one currency",
-                stacklevel=3,
-            )
+    # one currency rule for every deal amount in smk (`sla.deal_values`); no amount counts 0
+    amount = deal_amounts(deals, fx, what="deal").to_numpy(dtype="float64", na_value=np.nan)
+    amount = np.nan_to_num(amount, nan=0.0)
     t = _ns(deals[time_col])
     contact_pos = _lookup(deals["contact_id"], contact_keys)
     if account_level:
