@@ -437,6 +437,8 @@ def test_pipedrive_xlsx_dates_written_as_serial_numbers_load(tmp_path: Path) -> 
         ("2026-02-24 20:55 GMT", "2026-04-01 09:00 UTC"),
         ("2026-02-24T12:55:00.000 GMT-08:00", "2026-04-01T10:00:00.000 GMT+01:00"),
         ("02/24/2026 12:55 PM GMT-08:00", "04/01/2026 9:00 AM GMT"),
+        ("2026-02-24 12:55:00 PST", "2026-04-01 05:00:00 EDT"),  # Salesforce Data Loader
+        ("02/24/2026 9:55 PM CET", "04/01/2026 11:00 AM CEST"),
     ],
 )
 def test_locale_layouts_read_the_instants_they_write(column: tuple[str, str]) -> None:
@@ -467,6 +469,7 @@ NEIGHBOURS = st.sampled_from(
     ["2026-03-01T10+02:00", "20260301T100000+0200", "2026-03-01T10:00", "2026-03-01 10:00 GMT"]
     + ["24.02.26 20:55", "Feb 24, 2026 8:55 PM", "46077.5", "1771934400", "13/04/2026 10:00"]
     + ["2026-02-24T12:55:00.000 GMT-08:00", "yesterday", "", "31.02.26 20:55", "9999-12-31"]
+    + ["2026-02-24 12:55:00 PST", "2026-02-24 12:55 IST"]
 )
 
 
@@ -479,6 +482,13 @@ def test_a_value_reads_the_same_whatever_its_neighbours(values: list[str], timez
         alone, alone_bad, _ = parse_datetimes(S(value), options)
         assert together.iloc[i] is alone.iloc[0] or together.iloc[i] == alone.iloc[0], value
         assert bad.iloc[i] == alone_bad.iloc[0], value
+
+
+def test_a_zone_abbreviation_with_several_meanings_is_set_aside_not_guessed() -> None:
+    # IST is India (+05:30), Ireland (+01:00) or Israel (+02:00): no reading is safe
+    values, bad, _ = parse_datetimes(S("2026-02-24 20:55 IST", "2026-02-24 20:55 PST"))
+    assert bad.tolist() == [True, False]
+    assert values.iloc[1] == utc("2026-02-25 04:55")
 
 
 def test_ambiguous_am_pm_and_two_digit_years_obey_dayfirst() -> None:
@@ -530,6 +540,9 @@ ROUND_TRIPS = [
     ("%Y-%m-%d %H:%M GMT", None, 0),
     ("%Y-%m-%dT%H:%M:%S.000 GMT-08:00", None, -8),
     ("%m/%d/%Y %I:%M %p GMT+05:30", False, 5.5),
+    ("%Y-%m-%d %H:%M:%S PST", None, -8),
+    ("%d.%m.%Y %H:%M CET", None, 1),
+    ("%m/%d/%Y %H:%M NST", False, -3.5),
 ]
 
 

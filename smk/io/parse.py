@@ -680,11 +680,23 @@ def _skeleton(fmt: str) -> str:
 
 _SKELETONS = {fmt: re.compile(_skeleton(fmt)) for fmt, _ in _FORMATS}
 _ANY_SKELETON = re.compile("|".join(f"(?:{s.pattern})" for s in _SKELETONS.values()))
+#: zone abbreviations with one meaning in CRM exports (Salesforce Data Loader writes `... PST`),
+#: as hours ahead of UTC: North American and European ones. Abbreviations that name several
+#: zones (`IST`: India, Ireland or Israel) are not read: such a value is set aside, not guessed.
+#: `CST` is US Central, as in Salesforce's and HubSpot's US-centred tools.
+ZONE_ABBREVIATIONS = {
+    "HST": -10, "AKST": -9, "AKDT": -8, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6,
+    "CST": -6, "CDT": -5, "EST": -5, "EDT": -4, "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5,
+    "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1, "MEST": 2, "EET": 2,
+    "EEST": 3, "MSK": 3,
+}  # fmt: skip
 #: a time (`20:55`, `8:55:00 PM`, ISO's `T20`, `T2055`) followed by a zone: `Z`, `UTC`, `GMT`,
-#: `GMT-08:00`, `+0100`, `-05`
+#: `GMT-08:00`, `+0100`, `-05`, an abbreviation (`PST`)
 _ZONED = re.compile(
     r"^(?P<base>.*(?:\d:\d\d(?::\d\d(?:\.\d+)?)?(?:\s*[AaPp][Mm])?|T\d\d(?:\d\d(?:\d\d(?:\.\d+)?)?)?))"
-    r"\s*(?P<zone>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?|[+-]\d\d(?::?\d\d)?)$"
+    r"\s*(?P<zone>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?|[+-]\d\d(?::?\d\d)?|"
+    + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True))
+    + r")$"
 )
 _ZONE_END = re.sub(r"\?P<\w+>", "", _ZONED.pattern)  # for Arrow, which names no groups
 _OFFSET = re.compile(r"([+-])(\d{1,2}):?(\d\d)?$")
@@ -1018,7 +1030,10 @@ def _split_zone(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _utc_offset(zone: str) -> pd.Timedelta:
-    """`GMT-08:00` -> -8 hours, `+0530` -> 5 1/2 hours; `Z`, `UTC`, `GMT` -> 0."""
+    """`GMT-08:00` -> -8 hours, `+0530` -> 5 1/2 hours, `PST` -> -8 hours; `Z`, `UTC`,
+    `GMT` -> 0."""
+    if zone in ZONE_ABBREVIATIONS:
+        return pd.Timedelta(hours=ZONE_ABBREVIATIONS[zone])
     found = _OFFSET.search(zone)
     if found is None:
         return pd.Timedelta(0)
