@@ -14,7 +14,6 @@ journey's end), so the models run vectorised over millions of touches.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
