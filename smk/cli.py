@@ -63,6 +63,11 @@ def _reading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timezone", help="time zone of timestamps written without one (default UTC)")
     p.add_argument("--dayfirst", action="store_true", default=None, help="read 01/02 as 1 February")
     p.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        help="decimal mark of every number column, when the numbers do not show it (1.500)",
+    )
+    p.add_argument(
         "--schema", help="SQL sources: the database schema holding the tables (e.g. hubspot)"
     )
 
@@ -191,6 +196,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         timezone=args.timezone,
         dayfirst=args.dayfirst,
         schema=args.schema,
+        decimal=args.decimal,
     )
     usable = any(len(df) for df in crm.tables().values()) and len(crm.contacts) + len(crm.deals) > 0
     if args.set_aside:
@@ -318,6 +324,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             timezone=args.timezone,
             dayfirst=args.dayfirst,
             schema=args.schema,
+            decimal=args.decimal,
             notebooks=args.notebooks,
             params=args.params,
             quiet=args.quiet,

@@ -242,6 +242,7 @@ def run_report(
     timezone: str | None = None,
     dayfirst: bool | None = None,
     schema: str | None = None,
+    decimal: str | None = None,
     notebooks: list[str] | None = None,
     params: str | Path | None = None,
     quiet: bool = False,
@@ -250,7 +251,7 @@ def run_report(
 ) -> ReportResult:
     """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically.
 
-    `data_format`, `mapping`, `timezone`, `dayfirst` and `schema` say how to read the export,
+    `data_format`, `mapping`, `timezone`, `dayfirst`, `schema` and `decimal` say how to read the export,
     as for `smk.load`; the notebooks then read the validated model from a Parquet cache. With
     `notebooks`, only those run: their pages and outputs replace theirs in the published
     month, the other notebooks' are kept.
@@ -275,6 +276,7 @@ def run_report(
         timezone=timezone,
         dayfirst=dayfirst,
         schema=schema,
+        decimal=decimal,
     )
     the_month = resolve_month(crm, month)
     timings["data load"] = time.perf_counter() - start

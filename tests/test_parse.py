@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -101,6 +104,7 @@ def test_three_digit_groups_are_read_as_the_file_writes_numbers_with_a_warning()
     assert bad.tolist() == [False] * 5 + [True] and len(warnings) == 1
     for part in ("deals.csv", "'1.500' may be 1.5 or 1500", "read with ','", "= 1500"):
         assert part in warnings[0]
+    assert "pass decimal='.' (smk.load; `--decimal .` for smk validate and report)" in warnings[0]
     assert 'set `decimal: "."` in a mapping file' in warnings[0]
     decimal, warnings = decimal_for(amounts, source=COMMA)
     values, _ = parse_numbers(amounts, decimal)
@@ -172,6 +176,57 @@ def test_a_mapping_file_sets_the_decimal_mark(tmp_path: Path) -> None:
     mapping.write_text("decimal: 1.5\n" + hubspot, encoding="utf-8")
     with pytest.raises(CRMExportError, match="decimal"):
         smk.load(export, mapping=mapping)
+
+
+def test_the_decimal_argument_of_load_and_the_cli_sets_the_mark(tmp_path: Path) -> None:
+    export = BAD / "semicolon-dot-thousands"
+    crm = smk.load(export, decimal=".")
+    assert sorted(crm.deals["amount"]) == [1.5, 25.0, 800.0]
+    assert not [w for w in crm.quality.warnings if "may be" in w]
+    assert sorted(smk.load(export).deals["amount"]) == [800.0, 1500.0, 25000.0]
+    # it wins over a mapping file's, and reaches a zip and the Salesforce loader too
+    hubspot = (resources.files("smk.mappings") / "hubspot.yaml").read_text(encoding="utf-8")
+    mapping = tmp_path / "hubspot-comma.yaml"
+    mapping.write_text('decimal: ","\n' + hubspot, encoding="utf-8")
+    assert sorted(smk.load(export, mapping=mapping, decimal=".").deals["amount"]) == [1.5, 25, 800]
+    zipped = shutil.make_archive(str(tmp_path / "export"), "zip", export)
+    assert sorted(smk.load(zipped, decimal=".").deals["amount"]) == [1.5, 25.0, 800.0]
+    salesforce = tmp_path / "sf"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "salesforce" / "dataloader", salesforce)
+    opportunities = salesforce / "Opportunity.csv"
+    opportunities.write_text(
+        opportunities.read_text(encoding="utf-8-sig").replace(",48000,", ",48.000,"),
+        encoding="utf-8",
+    )
+    for mark, amount in ((".", 48.0), (",", 48000.0)):
+        deals = smk.load(salesforce, decimal=mark).deals
+        assert deals.loc[deals["deal_id"] == "0065g00000OpAa1AAF", "amount"].item() == amount
+    with pytest.raises(ValueError, match="decimal must be '.' or ','"):
+        smk.load(export, decimal=";")
+    for flags, n_warnings in (([], 1), (["--decimal", "."], 0), (["--decimal", ","], 0)):
+        done = subprocess.run(
+            [sys.executable, "-m", "smk", "validate", str(export), *flags, "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert len(json.loads(done.stdout)["warnings"]) == n_warnings, flags
+
+
+def test_smk_report_hands_decimal_to_the_load(monkeypatch, tmp_path: Path) -> None:
+    import smk.report
+    from smk.cli import main
+
+    seen = {}
+
+    def stand_in(*args, **kwargs):  # records what the CLI passes and stops: nothing is run
+        seen.update(kwargs)
+        raise ValueError("stand-in")
+
+    monkeypatch.setattr(smk.report, "run_report", stand_in)
+    args = ["report", "--data", str(BAD), "--month", "latest", "--out", str(tmp_path)]
+    assert main([*args, "--decimal", "."]) == 2
+    assert seen["decimal"] == "."
 
 
 GROUPS = st.sampled_from(

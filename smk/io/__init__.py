@@ -116,6 +116,7 @@ def load(
     timezone: str | None = None,
     dayfirst: bool | None = None,
     schema: str | None = None,
+    decimal: str | None = None,
 ) -> CRM:
     """Load a CRM export into the canonical, validated model.
 
@@ -127,6 +128,8 @@ def load(
     mapping : a YAML mapping file for CRMs without a built-in loader (Pipedrive, Zoho, ...).
     timezone : zone of timestamps written without one (default: the format's, usually UTC).
     dayfirst : force European (True) or US (False) day order for ambiguous dates.
+    decimal : "." or ",": the decimal mark of every number column, for an export whose
+        numbers do not show it (``1.500``); default: decided per column (docs/data-model.md).
     schema : for a SQL source, the database schema holding the tables (e.g. ``hubspot`` for a
         Fivetran connector); an error for any other source.
 
@@ -134,6 +137,9 @@ def load(
     as the folder it holds. Rows that cannot be used are set aside, never dropped: see
     ``crm.quality``.
     """
+    if decimal not in (None, ".", ","):
+        raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
+    reading = {"timezone": timezone, "dayfirst": dayfirst, "decimal": decimal}
     if schema is not None:
         _require_sql(source, format, mapping)
     if _SQL_URL.match(str(source)) and (mapping is not None or format not in ("auto", "sql")):
@@ -144,32 +150,32 @@ def load(
             file=mask_url(str(source)),
         )
     if str(source).lower().endswith(".zip") and Path(source).is_file():
-        return _load_zip(Path(source), format, mapping, timezone, dayfirst)
+        return _load_zip(Path(source), format, mapping, reading)
     if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
         spec = read_mapping(mapping or format)
-        return _load_with_spec(source, spec, timezone, dayfirst)
+        return _load_with_spec(source, spec, reading)
     if format not in FORMATS:
         raise CRMExportError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if format == "auto":
         format = detect_format(source)
     if format == "hubspot":
-        return load_mapped(source, builtin_mapping("hubspot"), timezone=timezone, dayfirst=dayfirst)
+        return load_mapped(source, builtin_mapping("hubspot"), **reading)
     if format == "canonical":
-        return load_mapped(source, canonical_mapping(), timezone=timezone, dayfirst=dayfirst)
+        return load_mapped(source, canonical_mapping(), **reading)
     if format == "parquet":
         return CRM.from_parquet(source)
     if format == "mapping":
         path = Path(source)
         spec = read_mapping(path if path.is_file() else path / "smk-mapping.yaml")
-        return _load_with_spec(source, spec, timezone, dayfirst)
+        return _load_with_spec(source, spec, reading)
     if format == "salesforce":
         from smk.io.salesforce import load_salesforce
 
-        return load_salesforce(source, timezone=timezone, dayfirst=dayfirst)
+        return load_salesforce(source, **reading)
     if format == "sql":
         from smk.io.sql import load_sql
 
-        return load_sql(str(source), timezone=timezone, dayfirst=dayfirst, schema=schema)
+        return load_sql(str(source), **reading, schema=schema)
     raise AssertionError(format)
 
 
@@ -188,7 +194,7 @@ def _require_sql(source: str | Path, format: str, mapping: str | Path | None) ->
     )
 
 
-def _load_zip(path: Path, format: str, mapping, timezone, dayfirst) -> CRM:
+def _load_zip(path: Path, format: str, mapping, reading: dict) -> CRM:
     """Unpack an export zip into a temporary folder and load that (its one top folder, if all
     files sit in one); the CRM's source stays the zip."""
     import dataclasses
@@ -215,7 +221,7 @@ def _load_zip(path: Path, format: str, mapping, timezone, dayfirst) -> CRM:
                 if not root.is_dir():
                     root = Path(tmp)
                 try:
-                    crm = load(root, format, mapping=mapping, timezone=timezone, dayfirst=dayfirst)
+                    crm = load(root, format, mapping=mapping, **reading)
                 except CRMExportError as exc:  # name the file inside the zip, not the temp copy
                     raise _inside_zip(exc, tmp, path) from None
     except zipfile.BadZipFile as exc:
@@ -239,7 +245,7 @@ def _inside_zip(exc: CRMExportError, tmp: str, path: Path) -> CRMExportError:
     )
 
 
-def _load_with_spec(source, spec: FormatMapping, timezone, dayfirst) -> CRM:
+def _load_with_spec(source, spec: FormatMapping, reading: dict) -> CRM:
     path = Path(source)
     if path.is_file() and path.suffix.lower() in {".yaml", ".yml"}:
         data = spec.data or "."
@@ -250,4 +256,4 @@ def _load_with_spec(source, spec: FormatMapping, timezone, dayfirst) -> CRM:
                 "the mapping file",
                 file=str(source),
             )
-    return load_mapped(path, spec, timezone=timezone, dayfirst=dayfirst)
+    return load_mapped(path, spec, **reading)

@@ -64,12 +64,16 @@ class FormatMapping:
     path: Path | None = None
 
     def date_options(
-        self, timezone: str | None = None, dayfirst: bool | None = None
+        self,
+        timezone: str | None = None,
+        dayfirst: bool | None = None,
+        decimal: str | None = None,
     ) -> DateOptions:
+        """The file's reading options; what the caller gives wins over the mapping's."""
         return DateOptions(
             timezone=timezone or self.timezone,
             dayfirst=self.dayfirst if dayfirst is None else dayfirst,
-            decimal=self.decimal,
+            decimal=decimal or self.decimal,
         )
 
 
@@ -507,6 +511,7 @@ def load_mapped(
     *,
     timezone: str | None = None,
     dayfirst: bool | None = None,
+    decimal: str | None = None,
 ) -> CRM:
     """Load an export folder (or single file of contacts) through a mapping."""
     source = Path(source)
@@ -532,5 +537,5 @@ def load_mapped(
         raw,  # consumed table by table
         source=str(source),
         format=mapping.name,
-        options=mapping.date_options(timezone, dayfirst),
+        options=mapping.date_options(timezone, dayfirst, decimal),
     )

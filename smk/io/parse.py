@@ -507,7 +507,8 @@ def _ambiguity_warning(example: str, decimal: str, source: Source) -> str:
     return (
         f"in {', '.join(source.files) or 'the export'}, {example!r} may be {small:g} or "
         f"{large:g} and no value of the column shows which: read with {decimal!r} as the "
-        f"decimal mark ({example!r} = {read[decimal]}), {why}; to read {read[other]}, set "
+        f"decimal mark ({example!r} = {read[decimal]}), {why}; to read {read[other]}, pass "
+        f"decimal={other!r} (smk.load; `--decimal {other}` for smk validate and report) or set "
         f'`decimal: "{other}"` in a mapping file (docs/mappings.md)'
     )
 

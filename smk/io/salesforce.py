@@ -996,7 +996,11 @@ def _clean_rows(frame: pd.DataFrame, spec: _Object) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- loading
 def load_salesforce(
-    source: str | Path, *, timezone: str | None = None, dayfirst: bool | None = None
+    source: str | Path,
+    *,
+    timezone: str | None = None,
+    dayfirst: bool | None = None,
+    decimal: str | None = None,
 ) -> CRM:
     """Load a folder of Salesforce object exports into the canonical, validated model.
 
@@ -1006,12 +1010,13 @@ def load_salesforce(
     timezone : zone of timestamps written without one (reports and Excel re-saves show the
         user's local time); default UTC.
     dayfirst : force European (True) or US (False) day order for ambiguous dates.
+    decimal : "." or ",": the decimal mark of every number column (default: per column).
 
     See the module docstring for how Leads, Contacts, Opportunities, campaign members and
     activities become contacts, deals, touchpoints and activities.
     """
     source = Path(source)
-    options = parse.DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst)
+    options = parse.DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst, decimal=decimal)
     warnings: list[str] = []
     # Campaign members (the largest object by far) are read, cleaned and made touchpoints on a
     # second thread while the other objects are handled on this one. Each part keeps its own

@@ -236,6 +236,7 @@ def load_sql(
     timezone: str | None = None,
     dayfirst: bool | None = None,
     schema: str | None = None,
+    decimal: str | None = None,
 ) -> CRM:
     """Load the CRM tables of a SQL database into the canonical, validated model.
 
@@ -245,6 +246,7 @@ def load_sql(
         ``postgresql://user:pw@host/db``) or the path of a SQLite / DuckDB file.
     timezone : zone of timestamps stored without one (default UTC, as warehouses store them).
     dayfirst : day order of dates stored as ambiguous text.
+    decimal : "." or ",": the decimal mark of numbers stored as text (default: per column).
     schema : database schema holding the tables (e.g. ``hubspot`` for a Fivetran connector);
         default: the connection's default schema.
 
@@ -257,7 +259,7 @@ def load_sql(
     url = sql_url(url)
     shown, secrets = mask_url(url), url_secrets(url)
     engine = _engine(url, shown, secrets)
-    options = DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst)
+    options = DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst, decimal=decimal)
     try:
         with _db_call(shown, "cannot connect to the database", engine.connect, secrets) as conn:
             insp = _db_call(shown, "cannot list the tables", lambda: sa.inspect(conn), secrets)
