@@ -305,3 +305,48 @@ def test_derive_reads_a_source_header_that_has_no_canonical_column():
     assert out["is_won"].tolist() == ["true", "false", "false", pd.NA]
     assert out["is_closed"].tolist() == ["true", "true", "false", pd.NA]
     assert out["Status"].tolist() == ["Won", "lost", "Open", ""]  # the source column is kept
+
+
+def _zoho_example() -> str:
+    """The Zoho mapping shown in docs/mappings.md, as a user would copy it."""
+    doc = (Path(__file__).parents[1] / "docs" / "mappings.md").read_text(encoding="utf-8")
+    return doc.split("```yaml\nname: zoho\n", 1)[1].split("```", 1)[0].join(["name: zoho\n", ""])
+
+
+def test_the_documented_zoho_mapping_loads_a_zoho_backup(tmp_path):
+    mapping = tmp_path / "zoho.yaml"
+    mapping.write_text(_zoho_example(), encoding="utf-8")
+    crm = smk.load(Path(__file__).parent / "fixtures" / "zoho", mapping=mapping)
+    assert crm.quality.warnings == []
+    assert sorted(crm.accounts["name"]) == ["Müller GmbH", "Núñez S.L."]
+    deals = crm.deals.set_index("deal_id")
+    assert deals["currency"].tolist() == ["EUR", "USD", "EUR"]
+    assert deals["is_won"].tolist() == [True, False, False]
+    assert deals["is_closed"].tolist() == [True, True, False]
+    assert deals["amount"].tolist() == [25000.0, 1200.5, 9000.0]
+
+
+def test_a_file_no_table_claims_is_named_in_a_warning_not_skipped_unsaid(tmp_path):
+    export = tmp_path / "hubspot"
+    shutil.copytree(
+        Path(__file__).parent / "fixtures" / "hubspot" / "ui", export, dirs_exist_ok=True
+    )
+    deals = next(export.glob("*deals*"))
+    deals.rename(export / "hubspot-crm-exports-q1-pipeline-2026-02-21.csv")
+    crm = smk.load(export)
+    unread = [w for w in crm.quality.warnings if "not read" in w]
+    assert len(unread) == 1 and unread[0].startswith("hubspot-crm-exports-q1-pipeline-2026")
+    assert "deals: *deal*" in unread[0] and crm.deals.empty
+
+
+def test_a_single_file_is_the_table_its_name_says(tmp_path):
+    source = Path(__file__).parent / "fixtures" / "hubspot" / "ui"
+    folder = smk.load(source)
+    for pattern, table in (("*deals*", "deals"), ("*compan*", "accounts")):
+        alone = smk.load(next(source.glob(pattern)))
+        assert len(getattr(alone, table)) == len(getattr(folder, table)) > 0
+        assert alone.contacts.empty
+    zoho = tmp_path / "zoho.yaml"
+    zoho.write_text(_zoho_example(), encoding="utf-8")
+    deals = smk.load(Path(__file__).parent / "fixtures" / "zoho" / "Deals_001.csv", mapping=zoho)
+    assert len(deals.deals) == 3 and deals.contacts.empty

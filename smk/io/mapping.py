@@ -491,18 +491,44 @@ def _iso_text(stamps: pd.Series) -> pd.Series:
     return pd.Series(pd.StringDtype("pyarrow").__from_arrow__(text), index=stamps.index)
 
 
-def read_tables(mapping: FormatMapping, folder: Path) -> dict[str, LazyTable]:
-    """Every table of an export folder, to be read when typed; tables with no file are left out."""
+def read_tables(
+    mapping: FormatMapping, folder: Path, warnings: list[str] | None = None
+) -> dict[str, LazyTable]:
+    """Every table of an export folder, to be read when typed; tables with no file are left out.
+
+    A data file that no table's `files:` patterns match is named in `warnings` (a HubSpot
+    saved view named "q1-pipeline" is not read as deals: nothing is skipped unsaid)."""
     candidates = data_files(folder)
     raw: dict[str, LazyTable] = {}
+    matched: set[Path] = set()
     for table, tm in mapping.tables.items():
         paths = files_for(tm, candidates)
+        matched.update(paths)
         if paths:
             raw[table] = LazyTable(
                 functools.partial(read_table, table, tm, paths),
                 sum(p.stat().st_size for p in paths),
             )
+    if warnings is not None:
+        warnings += [_unread(p, mapping) for p in candidates if p not in matched]
     return raw
+
+
+def _unread(path: Path, mapping: FormatMapping) -> str:
+    patterns = "; ".join(f"{t}: {', '.join(tm.files)}" for t, tm in mapping.tables.items())
+    return (
+        f"{path.name}: its name matches no {mapping.name} table's file patterns ({patterns}); "
+        "not read. Rename it so that its name says what it holds (e.g. '...-deals-...')"
+    )
+
+
+def table_of_file(path: Path, mapping: FormatMapping) -> str:
+    """The table a single file holds, by the mapping's `files:` patterns (the first table in
+    the mapping's order whose patterns match); contacts when none does."""
+    for table, tm in mapping.tables.items():
+        if files_for(tm, [path]):
+            return table
+    return "contacts" if "contacts" in mapping.tables else next(iter(mapping.tables))
 
 
 def load_mapped(
@@ -513,17 +539,18 @@ def load_mapped(
     dayfirst: bool | None = None,
     decimal: str | None = None,
 ) -> CRM:
-    """Load an export folder (or single file of contacts) through a mapping."""
+    """Load an export folder, or a single file (its table told by the mapping's `files:`
+    patterns, contacts when none matches), through a mapping."""
     source = Path(source)
     if not source.exists():  # never the folder around a mistyped name
         raise CRMExportError("no such file or folder", file=str(source))
     folder = source if source.is_dir() else source.parent
+    unread: list[str] = []
     if source.is_file():
-        tm = mapping.tables.get("contacts") or next(iter(mapping.tables.values()))
-        table = "contacts" if "contacts" in mapping.tables else next(iter(mapping.tables))
-        raw = {table: map_frame(fileio.read_any(source), table, tm, source)}
+        table = table_of_file(source, mapping)
+        raw = {table: _read_mapped(source, table, mapping.tables[table])}
     else:
-        raw = read_tables(mapping, folder)
+        raw = read_tables(mapping, folder, unread)
     if not raw:
         patterns = {t: tm.files for t, tm in mapping.tables.items()}
         raise CRMExportError(
@@ -538,4 +565,5 @@ def load_mapped(
         source=str(source),
         format=mapping.name,
         options=mapping.date_options(timezone, dayfirst, decimal),
+        warnings=unread,
     )
