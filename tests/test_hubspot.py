@@ -431,3 +431,26 @@ def test_eu_resave_is_semicolon_delimited_cp1252_with_decimal_commas() -> None:
     assert "375.000,00 €".encode("cp1252") in raw
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
+
+
+def test_custom_pipeline_stage_labels_tell_closed_and_won(tmp_path: Path) -> None:
+    stages = {  # label: (is_closed, is_won)
+        "Closed Won": (True, True),
+        "closedlost": (True, False),
+        "Closed: abandoned": (True, False),
+        "Won": (True, True),
+        "Deal won": (True, True),
+        "Lost": (True, False),
+        "Won't proceed": (False, False),
+        "Awaiting outcome": (False, False),
+    }
+    rows = [
+        f'"{i}","Deal {i}","{stage}","2026-03-01 10:00","2026-02-01 09:00"'
+        for i, stage in enumerate(stages, start=1)
+    ]
+    (tmp_path / "hubspot-crm-exports-all-deals-2026-03-02.csv").write_text(
+        '"Record ID","Deal Name","Deal Stage","Close Date","Create Date"\n' + "\n".join(rows)
+    )
+    deals = smk.load(tmp_path).deals.set_index("stage")
+    for stage, (closed, won) in stages.items():
+        assert (deals.at[stage, "is_closed"], deals.at[stage, "is_won"]) == (closed, won), stage
