@@ -106,6 +106,18 @@ def test_smk_load_detects_salesforce_for_each_fixture_folder(shapes, shape):
     assert set(crm.contacts["contact_id"]) == PEOPLE
 
 
+def test_a_folder_of_report_downloads_alone_is_detected_as_salesforce(tmp_path):
+    # `report<epoch ms>.csv` files with no object file beside them: told by their labels
+    shutil.copy(FIXTURES / "report" / "report1712345678901.csv", tmp_path)
+    assert detect_format(tmp_path) == "salesforce"
+    assert len(smk.load(tmp_path).deals) > 0
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "report1712345678902.csv").write_text("Name,Size\nA,1\n")
+    with pytest.raises(CRMExportError, match="cannot tell the export format"):
+        detect_format(other)
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_every_table_accounts_for_every_row_read(shapes, shape):
     crm = shapes[shape]

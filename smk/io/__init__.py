@@ -71,7 +71,7 @@ def detect_format(source: str | Path) -> str:
         h in {"id", "leadsource", "isconverted", "stagename"}
         for p in candidates
         for h in _headers(p)
-    ):
+    ) or any(_is_salesforce_report(p) for p in candidates):
         return "salesforce"
     if path.is_dir() and not any(p.is_file() for p in folder.iterdir()):
         raise CRMExportError("the folder is empty: no export files in it", file=text)
@@ -84,6 +84,15 @@ def detect_format(source: str | Path) -> str:
         if path.is_dir()
         else [path.name],
         found_label="Files found",
+    )
+
+
+def _is_salesforce_report(path: Path) -> bool:
+    """A Salesforce report download: `report<epoch ms>.csv` with a Salesforce object's labels."""
+    from smk.io.salesforce import object_of_labels
+
+    return bool(re.fullmatch(r"report\d{10,}", path.stem.lower())) and (
+        object_of_labels(_headers(path)) is not None
     )
 
 

@@ -742,7 +742,12 @@ def _object_of_name(path: Path) -> str | None:
 
 
 def _object_of_headers(frame: pd.DataFrame) -> str | None:
-    headers = {fileio.normalise_header(c) for c in frame.columns if not c.startswith("_")}
+    return object_of_labels({fileio.normalise_header(c) for c in frame.columns if c[:1] != "_"})
+
+
+def object_of_labels(headers: set[str]) -> str | None:
+    """The Salesforce object a report download holds, told by its (normalised) column labels;
+    None when they match no object's."""
     for name, needed in _SIGNATURES:
         if needed <= headers:
             return name
