@@ -569,3 +569,27 @@ def test_spend_in_several_currencies_is_converted_or_warned_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # one currency: nothing to say
         assert at.spend_by_channel(spend[spend["currency"] == "EUR"])["spend"].tolist() == [100.0]
+
+
+def test_a_path_table_without_the_null_or_value_column_counts_them_as_zero():
+    paths = pd.DataFrame({"path": ["email > direct", "email"], "total_conversions": [2, 1]})
+    j = at.from_paths(paths)
+    assert j.total_conversions == 3 and j.nulls.sum() == 0 and j.total_value == 0
+    with pytest.raises(ValueError, match="no column 'conv'"):
+        at.from_paths(paths, conversions_col="conv")
+    with pytest.raises(ValueError, match="no column 'nulls'"):  # a name of one's own: a typo
+        at.from_paths(paths, nulls_col="nulls")
+
+
+def test_a_won_deal_without_close_date_is_no_null_journey_and_is_named():
+    deals = [
+        {"deal_id": "D1", "account_id": "A", "contact_id": "1", "created_at": utc("2026-01-16"),
+         "closed_at": utc("2026-01-26"), "is_won": True, "amount": 100.0, "currency": "EUR"},
+        {"deal_id": "D2", "account_id": "B", "contact_id": "2", "created_at": utc("2026-01-16"),
+         "closed_at": pd.NaT, "is_won": True, "amount": 900.0, "currency": "EUR"},
+    ]  # fmt: skip
+    crm = mini_crm(B2B, deals=deals)
+    with pytest.warns(UserWarning, match=r"1 won conversions have no date .* value 900"):
+        j = at.journeys(crm, lookback_days=None)
+    assert j.total_conversions == 1 and j.nulls.sum() == 0  # contact 2 converted, when unknown
+    assert "2" not in set(j.table["journey_id"])

@@ -14,6 +14,7 @@ journey's end), so the models run vectorised over millions of touches.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -483,8 +484,11 @@ def journeys(
     in_period = in_window & (ev_owner >= 0)
     ownerless = in_window & (ev_owner < 0)  # no known contact (or account): never touched
     converted_before = np.zeros(len(owners), dtype=bool)
-    before = (ev_time != NAT) & (ev_time < t_end) & (ev_owner >= 0)
+    # an undated conversion (a won deal without closed_at) may lie before `end`: its owner is
+    # no non-converting journey; the conversion itself cannot be placed in the period
+    before = ((ev_time == NAT) | (ev_time < t_end)) & (ev_owner >= 0)
     converted_before[ev_owner[before]] = True
+    _warn_undated(ev_time, ev["value"], conversion)
     touched = np.zeros(len(owners), dtype=bool)  # owners touched in the period
     touched[t_owner[(t_time >= t_start) & (t_time < t_end)]] = True
 
@@ -617,6 +621,17 @@ def journeys(
         conversion=conversion,
         unattributed=unattributed,
     )
+
+
+def _warn_undated(times: np.ndarray, value: np.ndarray, conversion: str) -> None:
+    undated = times == NAT
+    if undated.any():
+        warnings.warn(
+            f"{int(undated.sum())} {conversion} conversions have no date (such as a won deal without "
+            f"closed_at; value {value[undated].sum():,.0f}): they cannot be placed in the period "
+            "and are left out of the journeys; their contacts are not counted as non-converting",
+            stacklevel=3,
+        )
 
 
 def _search_key(owner: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, int]:
@@ -811,8 +826,10 @@ def from_paths(
 
     Each row is one distinct path (``"email > paid_search > direct"``) with how many journeys
     took it and converted (`conversions_col`), did not convert (`nulls_col`) and the value of
-    its conversions (`value_col`). Missing count columns count as 0; channel names are
-    stripped of surrounding spaces. Path tables carry no touch times and no stage dates: the
+    its conversions (`value_col`). A table without the default null or value column
+    (``total_null``, ``total_conversion_value``) counts them as 0, as does None; a column
+    named otherwise, and the conversions column, must exist. Channel names are stripped of
+    surrounding spaces. Path tables carry no touch times and no stage dates: the
     time-decay model needs journeys from `journeys`, and the position models take the
     lead/opportunity/close milestones to be the last touch.
 
@@ -823,8 +840,10 @@ def from_paths(
         raise ValueError(f"the path table has no column {path_col!r}")
     n = len(table)
 
+    optional = {"total_null", "total_conversion_value"}  # the defaults, absent: 0
+
     def column(name):
-        if name is None:
+        if name is None or (name in optional and name not in table.columns):
             return np.zeros(n)
         if name not in table.columns:
             raise ValueError(f"the path table has no column {name!r}")
