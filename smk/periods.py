@@ -54,8 +54,11 @@ def parse_month(text: str) -> Month:
 
 #: A record more than a month away from every other, with at most one record in this many
 #: beyond it, is a stray date (a mistyped year, a 1970 placeholder), not the data's edge.
+#: An export of a thousand records or more may hold at least `_MIN_STRAYS` such records (two
+#: mistyped calls in 1,200 records are still typos).
 _GAP = pd.Timedelta(days=31)
 _STRAY_SHARE = 1000
+_MIN_STRAYS = 3
 
 
 def dated_records(crm) -> dict[str, pd.Series]:
@@ -68,14 +71,16 @@ def dated_records(crm) -> dict[str, pd.Series]:
 def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last timestamp of activity in the export (contacts, deals, touches, work).
 
-    Stray dates do not stretch the span: a record a month or more beyond all the others,
-    with at most one record in a thousand out there (one call mistyped as 2036), is left
-    outside, so that `latest` still names the month the export ends in.
+    Stray dates do not stretch the span: records a month or more beyond all the others,
+    at most one in a thousand (and at least three in an export of 1,000 records or more) out
+    there (calls mistyped as 2036), are left outside, so that `latest` still names the month
+    the export ends in. Smaller exports have no strays: too few records to tell.
     """
     stamps = [s for s in dated_records(crm).values() if len(s)]
     if not stamps:
         raise ValueError(f"the export {crm.source} has no dated records")
     strays = sum(map(len, stamps)) // _STRAY_SHARE
+    strays = max(strays, _MIN_STRAYS) if strays else 0
     return _edge(stamps, strays, newest=False), _edge(stamps, strays, newest=True)
 
 

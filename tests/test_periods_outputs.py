@@ -152,6 +152,14 @@ def test_a_stray_date_does_not_move_latest_or_the_span():
     assert freshness(undated, parse_month("2026-10"))["stray dates"].sum() == 0  # no error
 
 
+def test_two_typos_in_a_small_export_are_both_stray():
+    # 1,201 records: two mistyped 2036 calls, two months apart, exceed one in a thousand
+    created = pd.date_range("2026-09-01", "2026-10-31 23:00", periods=1199, tz="UTC")
+    crm = _crm_with(created, ["2036-01-10 10:00", "2036-03-10 10:00"])
+    assert data_span(crm)[1] == created[-1] and stray_dates(crm) == {"activities": 2}
+    assert str(resolve_month(crm, "latest")) == "2026-10"  # was 2035-12, an empty month
+
+
 def test_a_late_stretch_of_real_records_is_not_stray():
     created = pd.date_range("2025-11-01", "2026-10-31 23:00", periods=3000, tz="UTC")
     december = [f"2026-12-{d:02d} 10:00" for d in range(1, 6)]  # more than one in a thousand
