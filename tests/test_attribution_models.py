@@ -593,3 +593,17 @@ def test_a_won_deal_without_close_date_is_no_null_journey_and_is_named():
         j = at.journeys(crm, lookback_days=None)
     assert j.total_conversions == 1 and j.nulls.sum() == 0  # contact 2 converted, when unknown
     assert "2" not in set(j.table["journey_id"])
+
+
+def test_the_truth_verdict_names_the_closest_model_and_the_headline_rank():
+    distance = pd.DataFrame(
+        {
+            "model": ["linear", "markov", "shapley"],
+            "total_variation_distance": [0.261, 0.305, 0.398],
+            "spearman": [0.5, 0.33, 0.68],
+        }
+    )
+    text = at.truth_verdict(distance, "shapley")
+    assert text.startswith("Closest to the truth on this data: Linear (distance 0.261).")
+    assert "Shapley, ranks 3 of 3 (distance 0.398, Spearman 0.68)" in text
+    assert "ranks" not in at.truth_verdict(distance, "linear")

@@ -28,6 +28,7 @@ from smk.attribution.models import (
     shares_wide,
     total_variation_distance,
     truth_shares,
+    truth_verdict,
 )
 from smk.attribution.money import return_on_spend, spend_by_channel
 from smk.attribution.paths import (
@@ -54,6 +55,7 @@ __all__ = [
     "compare",
     "distance_to_truth",
     "headline_model",
+    "truth_verdict",
     "from_paths",
     "journey_columns",
     "journeys",

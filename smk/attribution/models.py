@@ -159,6 +159,26 @@ def distance_to_truth(comparison: pd.DataFrame, truth_shares: pd.Series) -> pd.D
     return pd.DataFrame(rows).sort_values("total_variation_distance", ignore_index=True)
 
 
+def truth_verdict(distance: pd.DataFrame, headline: str) -> str:
+    """One sentence on `distance_to_truth`: the model closest to the truth on this data and
+    where the page's headline model ranks, so the text never claims more than the table."""
+    ranked = distance.reset_index(drop=True)
+    best = ranked.iloc[0]
+    text = (
+        f"Closest to the truth on this data: {LABELS.get(best.model, best.model)} "
+        f"(distance {best.total_variation_distance:.3f})."
+    )
+    if headline != best.model and headline in set(ranked["model"]):
+        rank = int(ranked.index[ranked["model"] == headline][0]) + 1
+        row = ranked.iloc[rank - 1]
+        text += (
+            f" The headline model, {LABELS.get(headline, headline)}, ranks {rank} of "
+            f"{len(ranked)} (distance {row.total_variation_distance:.3f}, Spearman "
+            f"{row.spearman:.2f}): read its shares with that in mind."
+        )
+    return text
+
+
 def truth_shares(
     data_path: str | Path, channel_groups: Mapping | str | Path | None = None
 ) -> pd.Series | None:
