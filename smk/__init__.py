@@ -5,4 +5,20 @@ from smk.io import load
 from smk.model import CRM, DataQuality
 
 __version__ = "0.1.0"
+
+#: the analysis modules, imported on first use (`smk.attribution.journeys` after `import smk`)
+_SUBMODULES = {
+    "attribution", "funnel", "io", "outputs", "periods", "plots", "quality", "report",
+    "scorecard", "scoring", "segmentation", "sla", "synth",
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"smk.{name}")
+    raise AttributeError(f"module 'smk' has no attribute {name!r}")
+
+
 __all__ = ["CRM", "CRMExportError", "DataQuality", "NoDataError", "load", "__version__"]

@@ -262,7 +262,8 @@ class DataQuality:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per table and reason: the account as a tidy table."""
+        """One row per table: rows read, loaded and set aside, and the reasons as one text
+        (``"duplicate deal_id: 1; ..."``); per reason, see `to_dict` or `set_aside`."""
         rows = []
         for t, acc in self.tables.items():
             rows.append(

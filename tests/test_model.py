@@ -151,3 +151,15 @@ def test_set_aside_of_a_clean_table_has_the_columns_and_a_typo_is_an_error():
     with pytest.raises(ValueError, match="no table 'dealz' in the data model"):
         crm.quality.set_aside("dealz")
     assert list(crm.quality.to_dict()["tables"]) == tables  # no phantom table in the account
+
+
+def test_the_analysis_modules_are_reached_from_a_plain_import_smk():
+    import subprocess
+    import sys
+
+    code = "import smk; print(sorted(smk.attribution.journey_columns('won')), smk.sla.SLA)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "['contacts', 'deals', 'touchpoints']" in done.stdout
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        smk.nothing  # noqa: B018
