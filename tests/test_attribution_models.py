@@ -607,3 +607,44 @@ def test_the_truth_verdict_names_the_closest_model_and_the_headline_rank():
     assert text.startswith("Closest to the truth on this data: Linear (distance 0.261).")
     assert "Shapley, ranks 3 of 3 (distance 0.398, Spearman 0.68)" in text
     assert "ranks" not in at.truth_verdict(distance, "linear")
+
+
+def test_a_model_that_cannot_be_fitted_is_left_out_of_the_comparison_with_a_warning():
+    # touched by both channels, nobody converts: neither raises the chance to convert
+    paths = pd.DataFrame(
+        {"path": ["a", "b", "a > b"], "total_conversions": [1, 1, 0], "total_null": [10] * 3}
+    )
+    j = at.from_paths(paths, value_col=None)
+    with pytest.raises(at.NotEstimableError):
+        at.attribute(j, "shapley")
+    with pytest.warns(UserWarning, match="shapley left out of the comparison: no channel"):
+        comparison = at.compare(j, ["linear", "shapley"])
+    assert set(comparison["model"]) == {"linear"}
+
+
+def test_bootstrap_leaves_out_resamples_the_model_cannot_be_fitted_on(monkeypatch):
+    import smk.attribution.uncertainty as unc
+
+    paths = pd.DataFrame({"path": ["a", "b", "a > b"], "total_conversions": [20, 30, 40]})
+    j = at.from_paths(paths, value_col=None)
+    fitted = unc.attribute
+    calls = iter(range(1000))
+
+    def flaky(journeys, model, **params):  # the 2nd and 4th resample cannot be fitted
+        if next(calls) in (2, 4):
+            raise at.NotEstimableError("no channel has a positive estimated effect")
+        return fitted(journeys, model, **params)
+
+    monkeypatch.setattr(unc, "attribute", flaky)
+    with pytest.warns(UserWarning, match="2 of 10 bootstrap resamples had no channel"):
+        ci = at.bootstrap(j, "linear", n_boot=10, random_state=1)
+    assert ci[["share_low", "share_high"]].notna().all().all()
+
+    def never(journeys, model, **params):  # the data as given fits, no resample does
+        if journeys is not j:
+            raise at.NotEstimableError("no channel has a positive estimated effect")
+        return fitted(journeys, model, **params)
+
+    monkeypatch.setattr(unc, "attribute", never)
+    with pytest.raises(at.NotEstimableError, match="none of the 5 resamples"):
+        at.bootstrap(j, "linear", n_boot=5, random_state=1)

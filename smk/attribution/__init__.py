@@ -38,7 +38,7 @@ from smk.attribution.paths import (
     top_paths,
     touch_positions,
 )
-from smk.attribution.shapley import ShapleyAttribution, shapley_values
+from smk.attribution.shapley import NotEstimableError, ShapleyAttribution, shapley_values
 from smk.attribution.uncertainty import bootstrap
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "path_lengths",
     "return_on_spend",
     "shapley_values",
+    "NotEstimableError",
     "shares_wide",
     "spend_by_channel",
     "time_to_conversion",

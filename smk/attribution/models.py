@@ -8,6 +8,7 @@ conversions). Credit sums to the journeys' total conversions and value.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 from smk.attribution import rules
 from smk.attribution.journeys import Journeys, load_channel_groups
 from smk.attribution.markov import MarkovAttribution
-from smk.attribution.shapley import ShapleyAttribution
+from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
 
 RULE_MODELS = (
     "first_touch",
@@ -108,11 +109,18 @@ def compare(
     models: Iterable[str] = MODELS,
     params: Mapping[str, Mapping] | None = None,
 ) -> pd.DataFrame:
-    """Every model's credit in one long table: model, channel, conversions, value, share."""
+    """Every model's credit in one long table: model, channel, conversions, value, share.
+
+    A model that cannot be fitted on these journeys (incremental Shapley when no channel has a
+    positive effect) is left out, with a warning that names it and says why."""
     params = params or {}
     frames = []
     for model in models:
-        table = attribute(journeys, model, **dict(params.get(model, {})))
+        try:
+            table = attribute(journeys, model, **dict(params.get(model, {})))
+        except NotEstimableError as exc:
+            warnings.warn(f"{model} left out of the comparison: {exc}", stacklevel=2)
+            continue
         table.insert(0, "model", model)
         frames.append(table)
     return pd.concat(frames, ignore_index=True)

@@ -179,6 +179,11 @@ def _journey_game_shapley(masks: np.ndarray, intercept: float, coef: np.ndarray)
     return out
 
 
+class NotEstimableError(ValueError):
+    """The incremental game has nothing to share: no channel raises the chance to convert on
+    these journeys (a bootstrap replicate or a short period can be so)."""
+
+
 class ShapleyAttribution:
     """Exact Shapley-value attribution over coalitions of channels.
 
@@ -244,7 +249,7 @@ class ShapleyAttribution:
             else np.zeros(C)
         )
         if total_conv > 0 and credit.sum() <= 0:
-            raise ValueError(
+            raise NotEstimableError(
                 "no channel has a positive estimated effect on conversion, so the incremental "
                 "Shapley game has nothing to share; use value='conversions' or another model"
             )

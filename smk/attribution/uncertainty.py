@@ -8,11 +8,14 @@ shares; two channels whose intervals overlap widely are not reliably different.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from smk.attribution.journeys import Journeys
 from smk.attribution.models import attribute
+from smk.attribution.shapley import NotEstimableError
 
 
 def resample(j: Journeys, rng: np.random.Generator) -> Journeys:
@@ -32,6 +35,17 @@ def resample(j: Journeys, rng: np.random.Generator) -> Journeys:
     return j.reweighted(new_conv, new_nulls, new_conv * per_conv)
 
 
+def _check_replicates(failed: int, n_boot: int, model: str) -> None:
+    if failed == n_boot:
+        raise NotEstimableError(f"{model} could be fitted on none of the {n_boot} resamples")
+    if failed:
+        warnings.warn(
+            f"{failed} of {n_boot} bootstrap resamples had no channel with a positive effect "
+            f"and are left out of the {model} intervals",
+            stacklevel=3,
+        )
+
+
 def bootstrap(
     j: Journeys,
     model: str = "shapley",
@@ -43,7 +57,9 @@ def bootstrap(
     """Percentile intervals of each channel's share (and conversions) under a model.
 
     Returns one row per channel: share (on the data as given), share_low, share_high,
-    conversions, conversions_low, conversions_high.
+    conversions, conversions_low, conversions_high. A replicate the model cannot be fitted on
+    (incremental Shapley when no channel has a positive effect in that resample) is left out
+    of the intervals, with a warning that counts them; all of them left out is an error.
     """
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1 (e.g. 0.9 for a 90% interval)")
@@ -55,9 +71,15 @@ def bootstrap(
     shares = np.zeros((n_boot, len(point)))
     convs = np.zeros((n_boot, len(point)))
     for b in range(n_boot):
-        table = attribute(resample(j, rng), model, **params)
+        try:
+            table = attribute(resample(j, rng), model, **params)
+        except NotEstimableError:
+            shares[b] = convs[b] = np.nan
+            continue
         shares[b] = table["share"].to_numpy()
         convs[b] = table["conversions"].to_numpy()
+    _check_replicates(np.isnan(shares[:, 0]).sum() if len(point) else 0, n_boot, model)
+    shares, convs = shares[~np.isnan(shares).any(axis=1)], convs[~np.isnan(convs).any(axis=1)]
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     return pd.DataFrame(
         {
