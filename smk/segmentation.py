@@ -164,19 +164,20 @@ def score_quintiles(values: pd.Series, higher_is_better: bool = True, bins: int 
     scores 1 rather than landing in the middle. Fewer values than `bins` are spread over the
     whole scale instead (1 + floor((bins - 1) * (rank - 1) / (n - 1)): three score 1, 3, 5),
     and a lone value scores `bins`: the formula above would never give the best one `bins`
-    (a sole customer would be "hibernating").
+    (a sole customer would be "hibernating"). So do values that are all equal (five customers
+    who all bought on the last day): adding an identical customer must not demote a champion.
     """
     if values.empty:
         return pd.Series(dtype="Int64", index=values.index)
     goodness = values if higher_is_better else -values
     rank = goodness.rank(method="min", ascending=True)
     n = len(values)
-    if n >= bins:
+    if values.nunique() <= 1:
+        score = pd.Series(bins, index=values.index)  # nothing to rank: as good as it gets
+    elif n >= bins:
         score = 1 + np.floor(bins * (rank - 1) / n)
-    elif n > 1:
-        score = 1 + np.floor((bins - 1) * (rank - 1) / (n - 1))
     else:
-        score = pd.Series(bins, index=values.index)  # a lone value is the best there is
+        score = 1 + np.floor((bins - 1) * (rank - 1) / (n - 1))
     return score.astype("int64")
 
 
@@ -232,9 +233,10 @@ def rfm_table(
     table["rfm_segment"] = name_rfm_segments(table["r"], table["f"], segments)
     table = table.reset_index()
     if include_non_buyers and not crm.accounts.empty:
-        others = crm.accounts.loc[
-            ~crm.accounts["account_id"].isin(table["account_id"]), ["account_id"]
-        ]
+        accounts = crm.accounts  # those that existed by `as_of` (no date: kept), as features do
+        existed = ~(accounts["created_at"] >= end).fillna(False).astype(bool)
+        others = accounts.loc[existed & ~accounts["account_id"].isin(table["account_id"])]
+        others = others[["account_id"]]
         others = others.assign(rfm_segment=RFM_NO_PURCHASE, frequency=0, monetary=0.0)
         table = pd.concat([table, others], ignore_index=True)
     cols = [
