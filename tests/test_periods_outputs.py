@@ -152,6 +152,29 @@ def test_a_stray_date_does_not_move_latest_or_the_span():
     assert freshness(undated, parse_month("2026-10"))["stray dates"].sum() == 0  # no error
 
 
+def test_a_future_account_date_is_stray_an_old_one_is_not():
+    from smk.quality import freshness
+
+    created = pd.date_range("2025-11-01", "2026-10-31 23:00", periods=3000, tz="UTC")
+    crm = _crm_with(created, ["2026-06-01 10:00"])
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["old", "recent", "typo"],
+            "created_at": pd.to_datetime(["2019-03-01", "2026-10-20", "2036-03-01"], utc=True),
+        }
+    )
+    crm = CRM(
+        contacts=crm.contacts,
+        activities=crm.activities,
+        accounts=pd.concat([empty_table("accounts"), accounts]),
+        source="test",
+    )
+    assert stray_dates(crm) == {"accounts": 1}
+    fresh = freshness(crm, parse_month("2026-10")).set_index("table")
+    assert fresh.loc["accounts", "newest record"] == pd.Timestamp("2026-10-20", tz="UTC")
+    assert fresh.loc["accounts", "stray dates"] == 1
+
+
 def test_two_typos_in_a_small_export_are_both_stray():
     # 1,201 records: two mistyped 2036 calls, two months apart, exceed one in a thousand
     created = pd.date_range("2026-09-01", "2026-10-31 23:00", periods=1199, tz="UTC")
