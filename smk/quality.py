@@ -41,6 +41,31 @@ def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
     return aside[keep].rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
 
 
+def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
+    """`set_aside_rows` of every table in one frame (a `table` column first): the full list
+    to fix at the source, for the data-quality CSV export."""
+    frames = [set_aside_rows(crm, t).assign(table=t) for t in crm.quality.tables]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["table", "file", "row", "reason"])
+    rows = pd.concat(frames, ignore_index=True)
+    return rows[["table", *[c for c in rows.columns if c != "table"]]]
+
+
+def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:
+    """The first `limit` set-aside rows of each table as text, saying how many more there are
+    (and the file that lists them all, `export`), so a short page never hides a long list."""
+    parts = []
+    for table in crm.quality.tables:
+        rows = set_aside_rows(crm, table)
+        if len(rows):
+            parts.append(f"{table}:\n{rows.head(limit).to_string(index=False)}")
+        if len(rows) > limit:
+            where = f": all of them in {export}" if export else ""
+            parts.append(f"... and {len(rows) - limit} more{where}")
+    return "\n".join(parts) if parts else "no rows set aside"
+
+
 def freshness(crm: CRM, month: Month) -> pd.DataFrame:
     """Per table: the newest record and how far it lies from the end of the report month.
 

@@ -191,3 +191,17 @@ def test_a_late_stretch_of_real_records_is_not_stray():
     assert stray_dates(crm) == {}
     tiny = _crm_with(created[:900], ["2036-10-12 10:00"])  # too few records to tell
     assert data_span(tiny)[1] == pd.Timestamp("2036-10-12 10:00", tz="UTC")
+
+
+def test_the_set_aside_listing_says_how_many_more_rows_there_are():
+    import smk
+    from smk import config, quality
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    rows = quality.all_set_aside_rows(crm)
+    assert len(rows) == sum(acc.n_set_aside for acc in crm.quality.tables.values())
+    assert rows["table"].iloc[0] == "contacts" and "email" not in rows.columns
+    text = quality.set_aside_listing(crm, limit=2, export="all.csv")
+    deals = crm.quality.tables["deals"].n_set_aside
+    assert f"... and {deals - 2} more: all of them in all.csv" in text
+    assert "more" not in quality.set_aside_listing(crm, limit=1000)
