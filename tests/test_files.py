@@ -1,7 +1,11 @@
 """Reading export files: encodings decided by the whole file, not only its first bytes."""
 
 import csv
+import datetime as dt
 import io
+from pathlib import Path
+
+import pytest
 
 from smk.io import files
 from smk.io.files import read_any
@@ -157,3 +161,221 @@ def test_an_unclosed_quote_is_named_as_such_and_its_row_keeps_the_lines_it_ran_o
     assert aside["_row"].tolist() == ["4"]  # the line the quote opened on
     assert "n4@x.test" in aside["_text"].iloc[0]  # the record it swallowed is shown, not lost
     assert "4" not in set(crm.contacts["contact_id"])
+
+
+# ----------------------------------------------------------------- .xls (Excel 97-2003) exports
+#
+# HubSpot exports "CSV, XLSX or XLS". tests/fixtures/hubspot/xls/ holds one contacts export as
+# a real BIFF8 .xls and as the CSV HubSpot writes for the same rows (`XLS_ROWS` below: ids as
+# the floats Excel holds, dates as date cells, a `[h]:mm:ss` duration, non-ASCII names, empty
+# cells, a formatted empty row after the data). Both were made, in that folder, with xlwt 1.3
+# (a writer only these fixtures need, not a dependency of smk) by this script:
+#
+#   import csv, datetime as dt, xlwt
+#   HEADERS, ROWS = ...  # XLS_HEADERS and XLS_ROWS below, as written here
+#   NAME = "hubspot-crm-exports-all-contacts-2026-02-21"
+#   date = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
+#   duration = xlwt.easyxf(num_format_str="[h]:mm:ss")
+#   book = xlwt.Workbook(encoding="utf-8")
+#   sheet = book.add_sheet("Contacts")
+#   for c, header in enumerate(HEADERS):
+#       sheet.write(0, c, header)
+#   for r, row in enumerate(ROWS, start=1):
+#       for c, value in enumerate(row):
+#           if isinstance(value, dt.datetime):
+#               sheet.write(r, c, value, date)
+#           elif isinstance(value, dt.timedelta):
+#               sheet.write(r, c, value.total_seconds() / 86400, duration)
+#           elif value is not None:
+#               sheet.write(r, c, value)
+#   for c in range(3):  # a formatted but empty row after the data, as Excel keeps them
+#       sheet.write(len(ROWS) + 2, c, None, date)
+#   book.save(f"{NAME}.xls")
+#   def text(value):  # as HubSpot writes the CSV
+#       if isinstance(value, float):
+#           return str(int(value))
+#       if isinstance(value, dt.datetime):
+#           return value.strftime("%Y-%m-%d %H:%M")
+#       if isinstance(value, dt.timedelta):
+#           minutes = int(value.total_seconds()) // 60
+#           return f"{minutes // 60}:{minutes % 60:02d}:00"
+#       return "" if value is None else value
+#   with open(f"{NAME}.csv", "w", encoding="utf-8", newline="") as fh:
+#       csv.writer(fh, quoting=csv.QUOTE_ALL).writerows(
+#           [HEADERS] + [[text(v) for v in row] for row in ROWS])
+#
+# encrypted-password-smk.xlsx is a two-column .xlsx (Record ID, Email) locked with the password
+# `smk`, as a user password-protects an export (Office's agile encryption, made with
+# msoffcrypto-tool 6.1: `OOXMLFile(open(plain, "rb")).encrypt("smk", out)`).
+
+XLS_DIR = Path(__file__).parent / "fixtures" / "hubspot" / "xls"
+XLS_NAME = "hubspot-crm-exports-all-contacts-2026-02-21"
+XLS_HEADERS = [
+    "Record ID", "First Name", "Last Name", "Email", "Lifecycle Stage", "Create Date",
+    "Became a Lead Date", "Original Source", "Original Source Drill-Down 1", "Country/Region",
+    "Job Title", "Time to move from lead to customer (HH:mm:ss)", "Last Modified Date",
+    "Associated Company IDs",
+]  # fmt: skip
+XLS_ROWS = [
+    [3000000001.0, "Zoë", "Ångström", "zoe@quillfeather.example", "Customer",
+     dt.datetime(2026, 1, 15, 10, 2), dt.datetime(2026, 1, 20, 8, 15), "Organic Search",
+     "crm for widget makers", "Germany", "Head of Operations", dt.timedelta(hours=1779, minutes=33),
+     "2026-02-20 22:10", 105284053743.0],
+    [3000000002.0, "Łukasz", "Wójcik", "lukasz@bramblewick.example", "Marketing Qualified Lead",
+     dt.datetime(2026, 2, 3, 14, 7), dt.datetime(2026, 2, 3, 14, 7), "Paid Search",
+     "hubspot alternative", "Poland", None, None, "2026-02-20 22:10", "105284053744;105284053743"],
+    [3000000003.0, "Søren", "Kierkegaard-Møller", "soren@example.dk", "Lead",
+     dt.datetime(2026, 2, 10, 9, 45), None, "Direct Traffic", None, "Denmark", "CTO", None,
+     "2026-02-21 07:00", None],
+    [105284060001.0, "Amélie", None, "amelie@example.fr", "Subscriber",
+     dt.datetime(2026, 2, 18, 16, 30), None, "Organic Social", "LinkedIn", "France", None, None,
+     "2026-02-21 07:05", 105284053745.0],
+]  # fmt: skip
+
+
+def _xlsx_of_xls_rows(path: Path) -> Path:
+    """The fixture's rows as Excel saves them in an .xlsx: same cell types, same formats."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(XLS_HEADERS)
+    for r, row in enumerate(XLS_ROWS, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(r, c, value)
+            if isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, dt.timedelta):
+                cell.number_format = "[h]:mm:ss"
+    for c in range(1, 4):
+        sheet.cell(len(XLS_ROWS) + 3, c).number_format = "yyyy-mm-dd hh:mm"
+    book.save(path)
+    return path
+
+
+def test_the_xls_fixture_holds_typed_cells_like_excel_writes():
+    """Guards the claims above: xlrd sees numbers, dates and a trailing empty row."""
+    import xlrd
+
+    with xlrd.open_workbook(XLS_DIR / f"{XLS_NAME}.xls", formatting_info=True) as book:
+        sheet = book.sheet_by_index(0)
+        assert book.biff_version == 80 and sheet.nrows > len(XLS_ROWS) + 1
+        assert sheet.row_values(0) == XLS_HEADERS
+        ids, created, modified = sheet.col(0)[1:5], sheet.col(5)[1:5], sheet.col(12)[1:5]
+        assert [(c.ctype, c.value) for c in ids] == [(xlrd.XL_CELL_NUMBER, r[0]) for r in XLS_ROWS]
+        assert {c.ctype for c in created} == {xlrd.XL_CELL_DATE}
+        assert [c.value for c in modified] == [r[12] for r in XLS_ROWS]
+
+
+def test_an_xls_export_loads_like_the_same_rows_as_xlsx_and_as_csv(tmp_path):
+    import shutil
+
+    import smk
+
+    folders = {kind: tmp_path / kind for kind in ("xls", "xlsx", "csv")}
+    for folder in folders.values():
+        folder.mkdir()
+    shutil.copy(XLS_DIR / f"{XLS_NAME}.xls", folders["xls"])
+    shutil.copy(XLS_DIR / f"{XLS_NAME}.csv", folders["csv"])
+    _xlsx_of_xls_rows(folders["xlsx"] / f"{XLS_NAME}.xlsx")
+
+    raw = {kind: read_any(folder / f"{XLS_NAME}.{kind}") for kind, folder in folders.items()}
+    cells = raw["xls"].drop(columns="_file")
+    assert cells.equals(raw["xlsx"].drop(columns="_file"))  # cell for cell, the .xlsx reading
+    assert cells.columns.tolist() == [*XLS_HEADERS, "_row"]
+    assert cells["Record ID"].tolist() == ["3000000001", "3000000002", "3000000003", "105284060001"]
+    assert cells["Create Date"].iloc[0] == "2026-01-15 10:02:00"
+    assert cells["Time to move from lead to customer (HH:mm:ss)"].iloc[0] == "1779:33:00"
+    assert cells["Associated Company IDs"].tolist()[::3] == ["105284053743", "105284053745"]
+    assert cells["First Name"].tolist() == ["Zoë", "Łukasz", "Søren", "Amélie"]
+    assert cells["Last Name"].iloc[3] == "" and cells["_row"].tolist() == [2, 3, 4, 5]
+
+    crms = {kind: smk.load(folder) for kind, folder in folders.items()}
+    for kind, crm in crms.items():
+        assert crm.format == "hubspot"
+        assert crm.quality.files["contacts"] == [f"{XLS_NAME}.{kind}"]
+        assert _counts(crm) == {"contacts": (4, 4, 0)}
+    contacts = crms["xls"].contacts.drop(columns="_file")
+    for kind in ("xlsx", "csv"):
+        assert contacts.equals(crms[kind].contacts.drop(columns="_file")), kind
+    assert contacts["contact_id"].tolist()[:2] == ["3000000001", "3000000002"]
+    assert str(contacts["created_at"].iloc[0]) == "2026-01-15 10:02:00+00:00"
+
+
+def _encrypted_xls(data: bytes) -> bytes:
+    """The .xls as Excel writes it with a password: a FILEPASS record right after the BOF."""
+    bof = data.index(b"\x09\x08\x10\x00")  # the workbook stream's BIFF8 BOF record
+    at = bof + 4 + 16
+    return data[:at] + b"\x2f\x00" + data[at + 2 :]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("html", r"Excel workbook: it is a web page \(HTML\) with a .xls name"),
+        ("csv", r"Excel workbook: it is a text file \(CSV\?\) with a .xls name"),
+        ("utf16", r"Excel workbook: it is a text file \(CSV\?\) with a .xls name"),
+        ("truncated", r"Excel workbook: the .xls \(Excel 97-2003\) file is damaged"),
+        ("encrypted_xls", r"Excel workbook: it is password-protected \(encrypted\)"),
+        ("encrypted_xlsx", r"password-protected \(an encrypted .xlsx\)"),
+        ("junk", "Excel workbook: its first bytes are neither an .xls nor an .xlsx"),
+    ],
+)
+def test_a_file_named_xls_that_is_no_readable_workbook_is_refused_with_its_name(
+    tmp_path, content, reason
+):
+    import smk
+    from smk.errors import CRMExportError
+
+    xls = (XLS_DIR / f"{XLS_NAME}.xls").read_bytes()
+    csv_text = (XLS_DIR / f"{XLS_NAME}.csv").read_text(encoding="utf-8")
+    data = {
+        "html": b"<html><body><table><tr><td>Record ID</td><td>Email</td></tr></table>",
+        "csv": csv_text.encode("utf-8"),
+        "utf16": csv_text.replace(",", "\t").encode("utf-16"),
+        "truncated": xls[: len(xls) // 2],
+        "encrypted_xls": _encrypted_xls(xls),
+        "encrypted_xlsx": (XLS_DIR / "encrypted-password-smk.xlsx").read_bytes(),
+        "junk": bytes(range(256)) * 4,
+    }[content]
+    path = tmp_path / f"{XLS_NAME}.xls"
+    path.write_bytes(data)
+    with pytest.raises(CRMExportError, match=reason) as err:
+        smk.load(tmp_path)
+    assert err.value.file == str(path)
+    assert str(err.value).startswith(f"{path}: ")
+    # no engine traceback: raised afresh, or with the engine's error suppressed
+    assert err.value.__cause__ is None
+    assert err.value.__context__ is None or err.value.__suppress_context__
+
+
+def test_workbooks_are_read_by_their_bytes_not_their_names(tmp_path):
+    """An .xlsx saved with an .xls name reads; a password-protected .xlsx says so."""
+    import shutil
+
+    from smk.errors import CRMExportError
+
+    _xlsx_of_xls_rows(tmp_path / "contacts.xlsx")
+    shutil.copy(tmp_path / "contacts.xlsx", tmp_path / "contacts.xls")
+    shutil.copy(XLS_DIR / f"{XLS_NAME}.xls", tmp_path / "legacy.xlsx")
+    frames = [
+        read_any(tmp_path / name) for name in ("contacts.xlsx", "contacts.xls", "legacy.xlsx")
+    ]
+    first = frames[0].drop(columns="_file")
+    assert all(first.equals(f.drop(columns="_file")) for f in frames[1:])
+    shutil.copy(XLS_DIR / "encrypted-password-smk.xlsx", tmp_path / "locked.xlsx")
+    with pytest.raises(CRMExportError, match="password-protected"):
+        read_any(tmp_path / "locked.xlsx")
+
+
+def test_time_of_day_and_duration_cells_read_as_excel_shows_them(tmp_path):
+    """`10:30` in a time format was a TypeError (pandas cannot make a Timestamp of a time)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Record ID", "Meeting time", "Time to close (HH:mm:ss)"])
+    book.active.append([1, dt.time(10, 30), dt.timedelta(days=2, hours=3, seconds=5)])
+    book.active["C2"].number_format = "[h]:mm:ss"
+    book.save(tmp_path / "t.xlsx")
+    frame = read_any(tmp_path / "t.xlsx")
+    assert frame.iloc[0, :3].tolist() == ["1", "10:30:00", "51:00:05"]

@@ -1,4 +1,4 @@
-"""Read one export file (CSV, TSV, XLSX, Parquet) into a frame of strings, robustly.
+"""Read one export file (CSV, TSV, XLSX, XLS, Parquet) into a frame of strings, robustly.
 
 Real exports come as UTF-8 with or without a BOM, or Windows-1252 from Excel; with `,`, `;`,
 tab or `|` delimiters; with Salesforce report footers and empty trailing rows. CSVs are parsed
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import re
 from collections.abc import Collection
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from pandas.io.parsers import TextParser
 
 from smk.errors import CRMExportError
 from smk.io.parse import iso_target
@@ -276,13 +278,34 @@ def _dedupe_names(names: list[str]) -> list[str]:
     return out
 
 
+#: The first bytes of the two kinds of workbook: the OLE2 container of legacy `.xls` files
+#: (Excel 97-2003; also the wrapper of a password-protected `.xlsx`), and the zip of `.xlsx`.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_BIFF_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # bare Excel 2-5 sheets
+_NOT_READ = "cannot be read as an Excel workbook"
+
+
 def read_excel_strings(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_excel(path, dtype=object, sheet_name=0)
-    except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise CRMExportError(
-            f"cannot be read as an Excel workbook: {exc}", file=str(path)
-        ) from None
+    """The first sheet of a workbook as text, whichever of .xlsx/.xlsm/.xls its bytes are.
+
+    The file's bytes, not its name, choose the reader: an `.xlsx` saved under a `.xls` name
+    reads; HTML, CSV or a damaged or password-protected workbook is refused with the reason.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head.strip():
+        raise CRMExportError(f"{_NOT_READ}: the file is empty", file=str(path))
+    if head.startswith(_OLE2) or head.startswith(_BIFF_BOF):
+        frame = _read_xls(path)
+    elif head.startswith(_ZIP):
+        try:
+            frame = pd.read_excel(path, dtype=object, sheet_name=0, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many types for corrupt files
+            raise CRMExportError(f"{_NOT_READ}: {exc}", file=str(path)) from None
+    else:
+        reason = _not_a_workbook(head, path.suffix.lower())
+        raise CRMExportError(f"{_NOT_READ}: {reason}", file=str(path))
     frame.columns = _dedupe_names([str(c).strip() for c in frame.columns])
     for col in frame.columns:
         frame[col] = frame[col].map(_excel_cell).astype("string")
@@ -290,9 +313,158 @@ def read_excel_strings(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _not_a_workbook(head: bytes, suffix: str) -> str:
+    """What a file named like a workbook is instead, and what to do (from its first bytes)."""
+    text = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").replace(b"\x00", b"").lower()
+    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return (
+            f"it is an XML Spreadsheet 2003 file with a {suffix} name; open it in Excel and "
+            "save it as .xlsx, or export the data as CSV"
+        )
+    if text.startswith(b"<") and any(t in text for t in (b"<html", b"<table", b"<!doctype")):
+        return (
+            f"it is a web page (HTML) with a {suffix} name, as some tools save tables; open it "
+            "in Excel and save it as .xlsx, or export the data as CSV"
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in head:
+        return f"it is a text file (CSV?) with a {suffix} name; rename it to .csv and load it again"
+    return (
+        "its first bytes are neither an .xls nor an .xlsx file's: the file is damaged or of "
+        "another kind; export the data again as CSV or XLSX"
+    )
+
+
+def _read_xls(path: Path) -> pd.DataFrame:
+    """A legacy Excel 97-2003 (BIFF) workbook's first sheet, as pandas reads an .xlsx's.
+
+    Cells are read with xlrd and typed by openpyxl's own rules for .xlsx: a number in a date
+    or time format is a datetime, a time of day or (`[h]:mm:ss`) a duration, other numbers
+    are ints when whole (an id saved as 3000000002.0 stays 3000000002); trailing empty cells
+    and rows are dropped; pandas' parser then makes the header and the text of the frame.
+    """
+    try:
+        import xlrd
+        from xlrd.biffh import XLRDError
+        from xlrd.compdoc import CompDocError
+    except ImportError:
+        raise CRMExportError(
+            "reading an .xls workbook needs the xlrd package (pip install 'xlrd>=2.0.1')",
+            file=str(path),
+        ) from None
+
+    def open_book(tolerant: bool):
+        return xlrd.open_workbook(
+            str(path),
+            logfile=io.StringIO(),  # xlrd writes its warnings to stdout otherwise
+            formatting_info=True,  # number formats: which numbers are dates
+            on_demand=True,
+            ignore_workbook_corruption=tolerant,
+        )
+
+    try:
+        try:
+            book = open_book(False)
+        except CompDocError as exc:
+            if not str(exc).startswith("Workbook corruption"):
+                raise
+            book = open_book(True)  # files by some tools that Excel opens: read them too
+        with book:
+            if book.nsheets == 0:
+                raise CRMExportError(f"{_NOT_READ}: it has no sheet", file=str(path))
+            data = _xls_rows(book, book.sheet_by_index(0))
+    except CRMExportError:
+        raise
+    except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error, ...
+        reason = _xls_failure(exc, path, XLRDError)
+        raise CRMExportError(f"{_NOT_READ}: {reason}", file=str(path)) from None
+    if not data:
+        return pd.DataFrame()
+    try:  # as pandas.read_excel parses the rows of a sheet
+        return TextParser(data, header=0, dtype=object, skip_blank_lines=False).read()
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+def _xls_failure(exc: Exception, path: Path, xlrd_error: type) -> str:
+    """Why xlrd could not read an OLE2/BIFF file, in the user's terms."""
+    message = str(exc)
+    if isinstance(exc, xlrd_error) and "encrypted" in message:
+        return (
+            "it is password-protected (encrypted); open it in Excel, remove the password and "
+            "save it again, or export the data as CSV"
+        )
+    if isinstance(exc, xlrd_error) and "Can't find workbook" in message:
+        if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
+            return (
+                "it is password-protected (an encrypted .xlsx); open it in Excel, remove the "
+                "password and save it again, or export the data as CSV"
+            )
+        return "it is an Office file with no workbook in it (a Word or PowerPoint file?)"
+    return f"the .xls (Excel 97-2003) file is damaged or cut short ({message}); export it again"
+
+
+def _xls_rows(book, sheet) -> list[list[object]]:
+    """The sheet's cells as the values pandas' openpyxl reader gives for an .xlsx."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+    from xlrd import XL_CELL_BOOLEAN, XL_CELL_DATE, XL_CELL_ERROR, XL_CELL_NUMBER
+
+    kinds: list[str | None] = []  # per XF (cell style): "date", "timedelta" or None
+    for xf in book.xf_list:
+        fmt = book.format_map.get(xf.format_key)
+        code = BUILTIN_FORMATS.get(xf.format_key) if xf.format_key < 164 else None
+        code = code or (fmt.format_str if fmt is not None else None)
+        if code is None:  # a locale-dependent built-in (CJK dates): xlrd knows its kind
+            kinds.append("date" if fmt is not None and fmt.type == 1 else None)
+        elif is_timedelta_format(code):
+            kinds.append("timedelta")
+        else:
+            kinds.append("date" if is_date_format(code) else None)
+    epoch = MAC_EPOCH if book.datemode == 1 else WINDOWS_EPOCH
+
+    numbers = (XL_CELL_NUMBER, XL_CELL_DATE)
+
+    def value(row: int, col: int, ctype: int, raw: object) -> object:
+        if ctype in numbers:
+            xf = sheet.cell_xf_index(row, col)
+            kind = kinds[xf] if 0 <= xf < len(kinds) else None
+            if kind is not None:
+                try:
+                    return from_excel(raw, epoch, timedelta=kind == "timedelta")
+                except (OverflowError, ValueError):
+                    return np.nan  # openpyxl: "outside the limits for dates", an error cell
+            number = float(raw)
+            return int(number) if number.is_integer() else number
+        if ctype == XL_CELL_BOOLEAN:
+            return bool(raw)
+        if ctype == XL_CELL_ERROR:
+            return np.nan
+        return raw  # text; "" for empty and blank cells
+
+    data: list[list[object]] = []
+    last = -1
+    for r in range(sheet.nrows):
+        types, raws = sheet.row_types(r), sheet.row_values(r)
+        row = [value(r, c, t, v) for c, (t, v) in enumerate(zip(types, raws, strict=True))]
+        while row and row[-1] == "":
+            row.pop()  # trailing empty cells, as pandas drops them from an .xlsx
+        if row:
+            last = r
+        data.append(row)
+    data = data[: last + 1]  # trailing empty rows
+    width = max((len(row) for row in data), default=0)
+    return [row + [""] * (width - len(row)) for row in data]
+
+
 def _excel_cell(value: object) -> object:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
+    if isinstance(value, datetime.time):  # a time of day: `10:30:00`
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, datetime.timedelta):  # a `[h]:mm:ss` duration: `1779:33:00`
+        seconds = round(value.total_seconds())
+        sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+        return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
         return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float) and value.is_integer():
@@ -321,7 +493,7 @@ def read_any(
         frame = read_csv_strings(path, timestamps, categories)
     else:
         raise CRMExportError(
-            f"unknown file type {suffix!r}: smk reads .csv, .tsv, .xlsx and .parquet",
+            f"unknown file type {suffix!r}: smk reads .csv, .tsv, .xlsx, .xls and .parquet",
             file=str(path),
         )
     frame["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [path.name])
