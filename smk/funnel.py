@@ -13,6 +13,10 @@ Counting rules (also in docs/data-model.md):
 * **Stage without any date.** A contact whose `lifecycle_stage` is further than its furthest
   dated stage (an import without history) enters those stages at its last recorded stage date,
   or at its creation when it has none.
+* **One MQL date.** `mql_entry_dates` is the one rule for when a contact became an MQL: the
+  funnel's entry date of the mql stage, with the above filled in. The funnel, the SLA
+  (`smk.sla.mql_leads`), MQL-sourced pipeline (`smk.sla.deal_table`) and the scorecard all use
+  it, so the MQL count of a month is the same on every view.
 * **As-of date.** Every function takes an explicit, exclusive `as_of`: stage dates at or after it
   are ignored, so a report re-run on a later export gives the month's numbers as they were.
 * **Periods and cohorts.** The period view counts contacts that *entered* each stage in the
@@ -165,6 +169,45 @@ def stage_entry_dates(
     return pd.DataFrame(out)
 
 
+def mql_entry_dates(
+    contacts: pd.DataFrame,
+    as_of: pd.Timestamp | str | None = None,
+    entries: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """When each contact became an MQL: the funnel's entry date of the mql stage.
+
+    This is the one rule for "became an MQL at", shared by the funnel's MQL row, the SLA's
+    MQLs (`smk.sla.mql_leads`), MQL-sourced pipeline (`smk.sla.deal_table`) and the scorecard:
+    the earliest recorded date of the mql stage or any later one, before `as_of`. So a contact
+    that skipped the stage (lead straight to SQL) became an MQL at its next recorded stage date,
+    one with out-of-order dates (SQL 20 Oct, MQL 2 Nov) at the earlier date, and one whose
+    `lifecycle_stage` is mql or later without any stage date at its creation (see
+    `stage_entry_dates`).
+
+    Parameters
+    ----------
+    contacts : the canonical contacts table.
+    as_of : exclusive cut-off (None: every date); ignored when `entries` is given.
+    entries : precomputed `stage_entry_dates(contacts, as_of)`.
+
+    Returns
+    -------
+    DataFrame indexed like `contacts`: `mql_at` (UTC; NaT: not an MQL by `as_of`) and
+    `mql_date_inferred` (True where `mql_at` is not the contact's own recorded `became_mql_at`:
+    a skipped stage, out-of-order dates, or a lifecycle stage without dates).
+    """
+    if entries is None:
+        entries = stage_entry_dates(contacts, as_of)
+    mql_at = entries["mql"]
+    entered = _as_int(mql_at)
+    column = STAGE_DATE_COLUMNS["mql"]
+    recorded = _as_int(contacts[column]) if column in contacts else np.full(len(contacts), _NEVER)
+    inferred = (entered != _NEVER) & (recorded != entered)
+    return pd.DataFrame(
+        {"mql_at": mql_at, "mql_date_inferred": pd.Series(inferred, index=contacts.index)}
+    )
+
+
 # ------------------------------------------------------------------------------ groups
 def segment_of(
     contacts: pd.DataFrame,
@@ -258,12 +301,17 @@ def _month(month: Month | str) -> Month:
     return month if isinstance(month, Month) else Month(str(month))
 
 
-def _span_text(entries: pd.DataFrame) -> str:
-    dates = entries[list(FUNNEL_STAGES)]
+def _no_entries_text(contacts: pd.DataFrame, period: Month) -> str:
+    """Why `period` has no funnel entries: the range of the export's stage entry dates (all of
+    them, not only those before the period's end), and what to do."""
+    dates = stage_entry_dates(contacts)[list(FUNNEL_STAGES)]
     first, last = dates.min().min(), dates.max().max()
     if pd.isna(first):
-        return "the export has no stage dates"
-    return f"stage dates run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        return f"no contact entered the funnel in {period}: the export has no stage dates"
+    span = f"stage dates run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    if period.end <= first or period.start > last:
+        return f"no contact entered the funnel in {period} ({span}): choose a month in that range"
+    return f"no contact entered the funnel in {period} ({span}, none of them in {period})"
 
 
 # ------------------------------------------------------------------------------ counts
@@ -310,10 +358,7 @@ def funnel_counts(
             mask &= period.contains(entries[s])
         counted[s] = mask
     if period is not None and not any(m.any() for m in counted.values()):
-        raise NoDataError(
-            f"no contact entered the funnel in {period} ({_span_text(entries)}): choose a month "
-            "in that range"
-        )
+        raise NoDataError(_no_entries_text(contacts, period))
     frame = pd.DataFrame(
         {
             **{f"n_{s}": counted[s] for s in FUNNEL_STAGES},

@@ -3,7 +3,9 @@
 `kpi_scorecard` puts the agreed KPIs in one table: target, actual, status (met / at risk /
 missed), and the change against the previous month and the same month last year where the
 export covers them. Each month's figures are computed as they stood at the end of that month
-(as-of = month end), so they match what that month's report showed.
+(as-of = month end), so they match what that month's report showed. MQLs and MQL-sourced
+pipeline follow the funnel's MQL date (`smk.funnel.mql_entry_dates`, skipped stages included),
+so the MQL tile equals the funnel's MQL row of the month.
 
 `marketing_mix` reads won revenue, win rate and deal size by Product (product line), Price (price
 band), Place (region and sales pipeline) and Promotion (original source and first-touch
@@ -95,6 +97,9 @@ def kpi_values(
 ) -> dict[str, float]:
     """The KPIs of one month as they stood at its end (NaN where the month has no data).
 
+    MQLs are the contacts whose MQL date (`smk.funnel.mql_entry_dates`: the funnel's entry
+    date of the stage) falls in the month, as in `smk.sla.mql_leads` and the funnel's MQL row;
+    pipeline from MQLs counts the deals whose contact had that date by the deal's creation.
     MQL to SQL is the share of the month's MQLs accepted by sales by the month's end.
     """
     sla = sla or SLA()
@@ -103,7 +108,7 @@ def kpi_values(
     entries = stage_entry_dates(crm.contacts, as_of)
     leads = sla_mod.mql_leads(crm, sla, as_of=as_of, segments=segments, entries=entries)
     row = sla_mod.sla_by_month(leads, sla, months=[m.label]).iloc[0]
-    deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=as_of)
+    deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=as_of, entries=entries)
     money = sla_mod.pipeline_by_month(deals, months=[m.label]).iloc[0]
     values = {
         "mqls": float(row["mqls"]),

@@ -5,13 +5,25 @@ quickly (first sales activity within `max_hours_to_first_activity`), to work nea
 and to accept (SQL) a share of them. `SLA` holds those settings (defaults below; a notebook passes
 its parameters, a YAML file works through `SLA.from_yaml`).
 
-Definitions (aligned with the synthetic generator's documented truth, `smk.synth`):
+Definitions (aligned with the synthetic generator's documented truth, `smk.synth`, for the MQLs
+with a recorded date; its sales-sourced leads, which skip the stage, are inferred MQLs here):
 
-* An **MQL** belongs to the UTC calendar month of its `became_mql_at`.
+* An **MQL** is a contact that reached the funnel's MQL stage by `as_of`; its **MQL date** is the
+  funnel's entry date of that stage (`smk.funnel.mql_entry_dates`, the one rule the funnel, the
+  SLA, MQL-sourced pipeline and the scorecard share): its recorded `became_mql_at`, unless a
+  later stage was recorded earlier. So a contact that skipped the stage (a lead sales took
+  straight to SQL) is an MQL from its next recorded stage, one with out-of-order dates (SQL
+  20 Oct, MQL 2 Nov) from the earlier date, and one whose `lifecycle_stage` is mql or later
+  without a date for it from its last recorded stage date, or its creation. Such an *inferred*
+  date is flagged (`mql_date_inferred`). An MQL belongs to the UTC calendar month of its MQL
+  date, so a month's MQLs here are the funnel's MQL row of that month.
 * **Speed to lead**: time from the MQL date to the first sales activity (any type in
-  `activity_types`) at or after it and before `as_of`. Calendar hours by default; with
-  `business_hours=True` only the working hours of `timezone` count (weekdays in `weekmask`,
-  not `holidays`, between `workday_start` and `workday_end`, daylight-saving changes included).
+  `activity_types`) at or after it and before `as_of`. An inferred MQL (a lead sales took
+  straight to SQL) that sales worked before its MQL date was answered at once (0 hours): sales
+  already had it; `first_activity_at` still shows the work's own time. Calendar hours by
+  default; with `business_hours=True` only the working hours of `timezone` count (weekdays in
+  `weekmask`, not `holidays`, between `workday_start` and `workday_end`, daylight-saving
+  changes included).
 * **Worked** MQLs have such an activity; the **median** speed to lead is over worked MQLs.
 * **Within SLA**: worked within the maximum time; its share is of *all* the month's MQLs (an
   MQL not worked, or not yet worked, is not within).
@@ -23,7 +35,12 @@ Definitions (aligned with the synthetic generator's documented truth, `smk.synth
   "other", or `acceptance_days` passed after the MQL date ("no SQL within N days"). The rest are
   open.
 * **Pipeline created**: amount of deals created in the month, converted to one reporting
-  currency; *MQL-sourced* when the deal's contact was an MQL before the deal was created.
+  currency; *MQL-sourced* when the deal's contact's MQL date (the same rule) is at or before the
+  deal's creation.
+* **As of**: every figure is as known at an exclusive `as_of` (a report passes the end of its
+  month). Without one, `mql_leads` judges at the end of the data (`smk.periods.data_span`): an
+  MQL younger than its leakage or acceptance window then is still pending or open, never
+  "leaked" or "rejected" because the window was taken as passed.
 
 Every figure is a count or a statistic over `mql_leads` rows, and `leads_behind` returns the rows
 behind any figure, so each number can be traced to the leads that make it up.
@@ -48,13 +65,14 @@ from smk.funnel import (
     _as_int,
     _as_of_ns,
     group_labels,
+    mql_entry_dates,
     safe_ratio,
     segment_of,
     stage_entry_dates,
     team_of,
 )
 from smk.model import ACTIVITY_TYPES, CRM
-from smk.periods import Month
+from smk.periods import Month, data_span
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NEVER = np.iinfo("int64").max
@@ -291,6 +309,19 @@ def first_activity_after(
 
 
 # ------------------------------------------------------------------------------ leads
+def data_end(crm: CRM) -> pd.Timestamp | None:
+    """The default as-of date: just after the export's last dated record
+    (`smk.periods.data_span`; stray dates left out), or None when nothing in it is dated.
+
+    Windows (leakage, acceptance) still open at that moment are judged open, not passed.
+    """
+    try:
+        _, last = data_span(crm)
+    except ValueError:  # nothing dated: nothing to cut
+        return None
+    return last + pd.Timedelta(1, "ns")  # exclusive: the last record itself is in
+
+
 def mql_leads(
     crm: CRM,
     sla: SLA | None = None,
@@ -304,35 +335,54 @@ def mql_leads(
     ----------
     crm : the loaded export (contacts and activities are used).
     sla : the agreement (default `SLA()`).
-    as_of : exclusive cut-off (e.g. the end of the report month); None: the whole export.
+    as_of : exclusive cut-off (e.g. the end of the report month); None: the end of the data
+        (`data_end`), so windows still open when the export was taken are pending, not passed.
     segments : optional contact_id/account_id -> segment mapping (see `smk.funnel.segment_of`).
-    entries : precomputed `smk.funnel.stage_entry_dates(crm.contacts, as_of)`.
+    entries : precomputed `smk.funnel.stage_entry_dates(crm.contacts, as_of)` (same `as_of`).
+
+    Every contact that reached the funnel's MQL stage by `as_of` is a row, at its MQL date
+    (`smk.funnel.mql_entry_dates`): the recorded `became_mql_at`, or the date of the next
+    stage it recorded when it skipped the stage, recorded it out of order or has only a
+    lifecycle stage (`mql_date_inferred`). Speed to lead, leakage and acceptance run from that
+    date for both kinds, except that work on an inferred MQL since the contact's creation
+    counts (done before the MQL date: 0 hours); filter on `mql_date_inferred` to see the
+    recorded MQLs alone.
 
     Returns
     -------
     DataFrame: contact_id, account_id, owner_id, team, segment, original_source, month
-    (YYYY-MM of the MQL date), mql_at, first_activity_at, hours_to_first_activity (calendar),
-    speed_to_lead_hours (the SLA's measure: calendar or business hours), worked, within_sla,
-    leaked, leak_pending, accepted, sql_at, rejected, rejection_reason, open.
+    (YYYY-MM of the MQL date), mql_at, mql_date_inferred, first_activity_at,
+    hours_to_first_activity (calendar), speed_to_lead_hours (the SLA's measure: calendar or
+    business hours), worked, within_sla, leaked, leak_pending, accepted, sql_at, rejected,
+    rejection_reason, open.
     """
     sla = sla or SLA()
     contacts = crm.contacts
+    if as_of is None:
+        as_of = data_end(crm)
     cut = _as_of_ns(as_of)
-    mql_ns = _as_int(contacts["became_mql_at"])
-    is_mql = (mql_ns != _NEVER) & (mql_ns < cut)
-    mqls = contacts[is_mql]
     if entries is None:
         entries = stage_entry_dates(contacts, as_of)
+    dates = mql_entry_dates(contacts, entries=entries)
+    is_mql = _as_int(dates["mql_at"]) < cut
+    mqls = contacts[is_mql]
     entries = entries[is_mql]
-    mql_at = mqls["became_mql_at"]
-    first = first_activity_after(mqls, crm.activities, mql_at, as_of, sla.activity_types)
-    hours = (_as_int(first).astype("float64") - _as_int(mql_at)) / _NS_PER_HOUR
+    mql_at = dates.loc[is_mql, "mql_at"]
+    inferred = dates.loc[is_mql, "mql_date_inferred"].to_numpy(dtype=bool)
+    # an inferred MQL (sales took the lead straight to SQL) may have been worked before its
+    # MQL date: sales already had it, so that work answers it at once (0 hours), not never
+    since = mql_at.mask(pd.Series(inferred, index=mql_at.index), mqls["created_at"])
+    first = first_activity_after(
+        mqls, crm.activities, since.fillna(mql_at), as_of, sla.activity_types
+    )
+    answered = first.where(first.isna() | (first > mql_at), mql_at)  # not before the MQL
+    hours = (_as_int(answered).astype("float64") - _as_int(mql_at)) / _NS_PER_HOUR
     worked = first.notna().to_numpy()
     hours = np.where(worked, hours, np.nan)
     if sla.business_hours:
         speed = business_hours_between(
             mql_at,
-            first,
+            answered,
             sla.timezone,
             sla.workday_start,
             sla.workday_end,
@@ -343,7 +393,7 @@ def mql_leads(
         speed = hours
     within = worked & (speed <= sla.max_hours_to_first_activity)
     leak_limit = _as_int(mql_at) + int(sla.leakage_days * 24 * _NS_PER_HOUR)
-    first_ns = _as_int(first)
+    first_ns = _as_int(answered)
     due = leak_limit <= cut
     leaked = due & (first_ns > leak_limit)
     leak_pending = ~due & ~worked
@@ -381,6 +431,7 @@ def mql_leads(
             "original_source": mqls["original_source"].astype("string").fillna(UNKNOWN),
             "month": month,
             "mql_at": mql_at,
+            "mql_date_inferred": inferred,
             "first_activity_at": first,
             "hours_to_first_activity": hours,
             "speed_to_lead_hours": speed,
@@ -506,12 +557,15 @@ def sla_by_month(
     sla: SLA | None = None,
     by: str | None = None,
     months: Sequence[str] | str | None = None,
+    through: Month | str | None = None,
 ) -> pd.DataFrame:
     """The SLA figures per month (and per `by`: "owner_id", "team", "segment", ...).
 
     Months without MQLs in the range show with 0 MQLs and empty rates (never a division by
     zero). Each count equals `len(leads_behind(leads, <figure>, month, ...))`. `months="all"`
-    gives one row over all the leads (month "all").
+    gives one row over all the leads (month "all"). By default the rows run from the first to
+    the last month with an MQL; `through` (e.g. the report month) extends them to that month,
+    so it has a row even when it has no MQLs.
 
     Returns
     -------
@@ -524,7 +578,10 @@ def sla_by_month(
         leads = leads.assign(month="all")
         months = ["all"]
     if months is None:
-        months = _month_range(leads["month"].min(), leads["month"].max()) if len(leads) else []
+        found = sorted(leads["month"].dropna().unique())
+        if through is not None:
+            found = sorted({*found, str(through)})
+        months = _month_range(found[0], found[-1]) if found else []
     keys = ["month"] + ([by] if by else [])
     flags = leads.assign(not_worked=~leads["worked"])
     worked_hours = leads["speed_to_lead_hours"].where(leads["worked"])
@@ -597,12 +654,15 @@ def month_summary(leads: pd.DataFrame, month: Month | str, sla: SLA | None = Non
     table = sla_by_month(leads, sla, months=[label])
     row = table.iloc[0]
     if row["mqls"] == 0:
-        span = (
-            f"MQL dates in this export run from {leads['month'].min()} to {leads['month'].max()}"
-            if len(leads)
-            else "this export has no MQL dates"
-        )
-        raise NoDataError(f"no MQLs in {label} ({span}): choose a month in that range")
+        if not len(leads):
+            raise NoDataError(f"no MQLs in {label}: no contact had reached the MQL stage by then")
+        first, last = leads["month"].min(), leads["month"].max()
+        span = f"the MQLs of these leads run from {first} to {last}"
+        if label < first:
+            raise NoDataError(f"no MQLs in {label} ({span}): choose a month in that range")
+        if label > last:  # leads are cut at their as-of date: later MQLs may exist
+            raise NoDataError(f"no MQLs in {label} (the last MQL of these leads is from {last})")
+        raise NoDataError(f"no MQLs in {label} ({span}, none of them in {label})")
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
 
 
@@ -706,9 +766,18 @@ def deal_table(
     fx_rates: Mapping[str, float] | None = None,
     reporting_currency: str | None = None,
     as_of: pd.Timestamp | str | None = None,
+    entries: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Deals created before `as_of` with their value in the reporting currency, created/closed
-    month, whether they are MQL-sourced, and the closing facts as known at `as_of`."""
+    """Deals created before `as_of` (None: all) with their value in the reporting currency,
+    created/closed month, whether they are MQL-sourced, and the closing facts as known at
+    `as_of`.
+
+    A deal is MQL-sourced when its contact's MQL date (`smk.funnel.mql_entry_dates`, the rule
+    of the funnel and of `mql_leads`, inferred dates included) is at or before the deal's
+    creation; `mql_date_inferred` marks the MQL-sourced deals whose contact's MQL date is
+    inferred (see `mql_leads`), e.g. a lead sales took straight to SQL or opportunity.
+    `entries`: precomputed `smk.funnel.stage_entry_dates(crm.contacts, as_of)`.
+    """
     cut = _as_of_ns(as_of)
     deals = crm.deals
     created_ns = _as_int(deals["created_at"])
@@ -720,8 +789,17 @@ def deal_table(
     won = deals["is_won"].fillna(False).astype(bool).to_numpy() & closed
     contacts = crm.contacts.set_index("contact_id")
     contacts = contacts[~contacts.index.duplicated()]
-    mql_at = contacts["became_mql_at"].reindex(deals["contact_id"].to_numpy(dtype=object))
-    mql_sourced = (_as_int(mql_at) <= _as_int(deals["created_at"])) & (_as_int(mql_at) < cut)
+    people = crm.contacts
+    if entries is None:  # only the deals' contacts are needed
+        people = people[people["contact_id"].isin(deals["contact_id"].dropna().unique())]
+        entries = stage_entry_dates(people, as_of)
+    became_mql = mql_entry_dates(people, entries=entries)
+    became_mql.index = pd.Index(people["contact_id"].to_numpy(dtype=object))
+    became_mql = became_mql[~became_mql.index.duplicated()]  # as `contacts` above
+    became_mql = became_mql.reindex(deals["contact_id"].to_numpy(dtype=object))
+    mql_ns = _as_int(became_mql["mql_at"])
+    mql_sourced = (mql_ns <= _as_int(deals["created_at"])) & (mql_ns < cut)
+    inferred = mql_sourced & became_mql["mql_date_inferred"].eq(True).to_numpy()
     owner = deals["owner_id"].astype("string")
     owner = owner.fillna(deals["contact_id"].map(contacts["owner_id"]).astype("string"))
     return pd.DataFrame(
@@ -738,6 +816,7 @@ def deal_table(
             "is_closed": closed,
             "is_won": won,
             "mql_sourced": mql_sourced,
+            "mql_date_inferred": inferred,
         }
     ).reset_index(drop=True)
 
@@ -802,6 +881,7 @@ __all__ = [
     "SLA",
     "NoDataError",
     "business_hours_between",
+    "data_end",
     "deal_table",
     "deal_values",
     "first_activity_after",

@@ -227,6 +227,64 @@ def test_a_month_without_data_raises_a_clear_message_not_a_division_by_zero(skip
         funnel.funnel_counts(skippers, month="2024-05")
 
 
+def test_a_month_inside_the_data_without_entries_states_the_real_range_of_stage_dates():
+    # stage dates in August and October: September is empty, though inside the range; the
+    # range must not be read from entry dates already cut at September's end
+    contacts = make_contacts(
+        [
+            {"contact_id": "h1", "created_at": "2026-08-03", "lifecycle_stage": "mql",
+             "became_lead_at": "2026-08-03", "became_mql_at": "2026-08-04"},
+            {"contact_id": "h2", "created_at": "2026-10-03", "lifecycle_stage": "mql",
+             "became_lead_at": "2026-10-03", "became_mql_at": "2026-10-04"},
+        ]
+    )  # fmt: skip
+    with pytest.raises(funnel.NoDataError) as raised:
+        funnel.funnel_counts(contacts, month="2026-09")
+    message = str(raised.value)
+    assert "stage dates run from 2026-08-03 to 2026-10-04" in message
+    assert "none of them in 2026-09" in message and "choose a month" not in message
+    with pytest.raises(funnel.NoDataError, match=r"2026-08-03 to 2026-10-04\): choose a month"):
+        funnel.funnel_counts(contacts, month="2026-12")
+
+
+def test_mql_entry_date_is_the_funnels_mql_entry_and_says_when_it_is_inferred():
+    contacts = make_contacts(
+        [
+            {"contact_id": "recorded", "created_at": "2026-10-01",
+             "became_lead_at": "2026-10-01", "became_mql_at": "2026-10-06"},
+            {"contact_id": "skipped", "created_at": "2026-10-05",  # lead straight to SQL
+             "became_lead_at": "2026-10-05", "became_sql_at": "2026-10-10"},
+            {"contact_id": "out_of_order", "created_at": "2026-10-02",
+             "became_lead_at": "2026-10-02", "became_mql_at": "2026-11-02",
+             "became_sql_at": "2026-10-20"},
+            {"contact_id": "stage_only", "created_at": "2026-10-03", "lifecycle_stage": "mql"},
+            {"contact_id": "lead", "created_at": "2026-10-03", "became_lead_at": "2026-10-03"},
+        ]
+    )  # fmt: skip
+    for as_of in (None, "2026-11-01", "2026-12-01"):
+        entries = funnel.stage_entry_dates(contacts, as_of)
+        got = funnel.mql_entry_dates(contacts, as_of).set_index(contacts["contact_id"])
+        assert got["mql_at"].tolist() == entries["mql"].tolist()  # the same dates, by definition
+        assert got["mql_at"].to_dict() == {
+            "recorded": ts("2026-10-06"),
+            "skipped": ts("2026-10-10"),
+            "out_of_order": ts("2026-10-20"),  # SQL 20 Oct, MQL recorded 2 Nov
+            "stage_only": ts("2026-10-03"),  # its creation
+            "lead": pd.NaT,
+        }
+        assert got["mql_date_inferred"].to_dict() == {
+            "recorded": False,
+            "skipped": True,
+            "out_of_order": True,
+            "stage_only": True,
+            "lead": False,
+        }
+        october = funnel.funnel_counts(contacts, month="2026-10", as_of=as_of, entries=entries)
+        assert october.set_index("stage").loc["mql", "contacts"] == 4
+    early = funnel.mql_entry_dates(contacts, "2026-10-08").set_index(contacts["contact_id"])
+    assert early["mql_at"].notna().tolist() == [True, False, False, True, False]
+
+
 def test_breakdown_by_owner_adds_up_to_the_total(skippers):
     total = funnel.funnel_counts(skippers).set_index("stage")["contacts"]
     by_owner = funnel.funnel_counts(skippers, by="owner_id")

@@ -717,10 +717,16 @@ def test_report_reads_the_export_with_the_given_reading_options(tmp_path, monkey
         return real_load(source, format, **options)
 
     monkeypatch.setattr(smk, "load", load)
-    options = ("--timezone", "Europe/Berlin", "--dayfirst", "--quiet")
+    options = ("--timezone", "Europe/Berlin", "--dayfirst", "--decimal", ".", "--quiet")
     code = cli.main(small_report(tmp_path, tmp_path / "reports", *options))
     assert code == 0
-    assert seen == {"mapping": None, "timezone": "Europe/Berlin", "dayfirst": True, "schema": None}
+    assert seen == {
+        "mapping": None,
+        "timezone": "Europe/Berlin",
+        "dayfirst": True,
+        "schema": None,
+        "decimal": ".",
+    }
 
 
 @pytest.mark.parametrize(

@@ -311,6 +311,68 @@ def test_plot_helpers_draw_on_the_given_axes_and_return_them(crm):
     plt.close(fig)
 
 
+@pytest.fixture
+def skipping() -> CRM:
+    """October: one recorded MQL, one lead sales took straight to SQL (with a deal), one with
+    its MQL date recorded after its SQL date, one MQL by lifecycle stage only; and a lead."""
+    base = {"owner_id": "rep", "original_source": "email", "account_id": "a1"}
+    contacts = [
+        {**base, "contact_id": "rec", "created_at": "2026-10-01", "lifecycle_stage": "mql",
+         "became_lead_at": "2026-10-01", "became_mql_at": "2026-10-06"},
+        {**base, "contact_id": "skip", "created_at": "2026-10-02", "lifecycle_stage": "opportunity",
+         "became_lead_at": "2026-10-02", "became_sql_at": "2026-10-10",
+         "became_opportunity_at": "2026-10-12"},
+        {**base, "contact_id": "late", "created_at": "2026-10-02", "lifecycle_stage": "sql",
+         "became_lead_at": "2026-10-02", "became_mql_at": "2026-11-02",
+         "became_sql_at": "2026-10-20"},
+        {**base, "contact_id": "bare", "created_at": "2026-10-03", "lifecycle_stage": "mql"},
+        {**base, "contact_id": "lead", "created_at": "2026-10-03", "lifecycle_stage": "lead",
+         "became_lead_at": "2026-10-03"},
+    ]  # fmt: skip
+    deal = {"account_id": "a1", "is_closed": False, "is_won": False, "currency": "EUR"}
+    deals = [
+        # sales-sourced: created at the contact's opportunity date, after its SQL date
+        {**deal, "deal_id": "d-skip", "contact_id": "skip", "created_at": "2026-10-12",
+         "amount": 7_000.0},
+        # created 25 Oct: "late" was an MQL from 20 Oct (its SQL date), not from 2 Nov
+        {**deal, "deal_id": "d-late", "contact_id": "late", "created_at": "2026-10-25",
+         "amount": 3_000.0},
+        # a lead that never reached MQL
+        {**deal, "deal_id": "d-lead", "contact_id": "lead", "created_at": "2026-10-26",
+         "amount": 500.0},
+    ]  # fmt: skip
+    acts = [
+        {"activity_id": "1", "contact_id": "rec", "occurred_at": "2026-10-06 02:00", "type": "call"}
+    ]
+    return CRM(
+        contacts=_table("contacts", contacts),
+        deals=_table("deals", deals),
+        activities=_table("activities", acts),
+    )
+
+
+def test_the_mql_tile_equals_the_funnels_mql_row_with_skipped_and_out_of_order_stages(skipping):
+    from smk import funnel, sla
+
+    card = scorecard.kpi_scorecard(skipping, "2026-10", SLA(), FX, "EUR").set_index("id")
+    month = funnel.funnel_counts(skipping.contacts, "2026-10").set_index("stage")
+    assert card.loc["mqls", "actual"] == month.loc["mql", "contacts"] == 4  # not 1 nor 2
+    # skipped: "skip", and "late" (its MQL date of 2 Nov is after October's end); "bare" counts
+    # from its creation, as an import without history
+    assert month.loc["mql", "skipped"] == 2
+    leads = sla.mql_leads(skipping, as_of="2026-11-01")
+    assert card.loc["mqls", "actual"] == len(sla.leads_behind(leads, "mqls", "2026-10"))
+    # pipeline from MQLs: the skipped-MQL deal and the out-of-order one, not the lead's
+    assert card.loc["pipeline_created", "actual"] == pytest.approx(10_500)
+    assert card.loc["mql_pipeline", "actual"] == pytest.approx(10_000)
+    deals = sla.deal_table(skipping, FX, "EUR", as_of="2026-11-01").set_index("deal_id")
+    assert deals["mql_sourced"].to_dict() == {"d-skip": True, "d-late": True, "d-lead": False}
+    assert deals["mql_date_inferred"].to_dict() == {"d-skip": True, "d-late": True, "d-lead": False}
+    # November sees no MQL: "late"'s recorded 2 Nov is not a second MQL date
+    november = scorecard.kpi_values(skipping, "2026-11", SLA(), FX, "EUR")
+    assert november["mqls"] == 0
+
+
 def test_kpis_from_a_table_the_export_lacks_are_unknown_not_zero(crm):
     from dataclasses import replace
 
@@ -342,3 +404,48 @@ def test_pipeline_by_month_shows_months_without_deals_as_zero(crm):
     gaps = sla.pipeline_by_month(early)  # default: every month from the first to the last
     assert gaps["month"].tolist() == ["2026-07", "2026-08", "2026-09", "2026-10"]
     assert gaps.set_index("month").loc["2026-08", "deals_created"] == 0
+
+
+def test_the_funnel_page_publishes_the_scorecard_in_a_month_without_funnel_entries(tmp_path):
+    # September: no contact enters any stage, but a deal is won; the page must keep its KPIs
+    # (won revenue, the missed MQL target) and say "no data" only in the funnel's sections
+    import json
+
+    from smk.report import run_report
+
+    export = tmp_path / "export"
+    export.mkdir()
+    contact = {"lifecycle_stage": "mql", "owner_id": "o1", "original_source": "email"}
+    tables = {
+        "contacts": [
+            {**contact, "contact_id": "h1", "created_at": "2026-08-03T10:00:00Z",
+             "became_lead_at": "2026-08-03T10:00:00Z", "became_mql_at": "2026-08-04T10:00:00Z"},
+            {**contact, "contact_id": "h2", "created_at": "2026-10-03T10:00:00Z",
+             "became_lead_at": "2026-10-03T10:00:00Z", "became_mql_at": "2026-10-04T10:00:00Z"},
+        ],
+        "deals": [
+            {"deal_id": "d1", "contact_id": "h1", "created_at": "2026-08-10T10:00:00Z",
+             "closed_at": "2026-09-15T10:00:00Z", "is_closed": "true", "is_won": "true",
+             "amount": "5000", "currency": "EUR"},
+        ],
+        "activities": [
+            {"activity_id": "x", "contact_id": "h2", "occurred_at": "2026-11-03T10:00:00Z",
+             "type": "call"},
+        ],
+    }  # fmt: skip
+    for name, rows in tables.items():
+        pd.DataFrame(rows).to_csv(export / f"{name}.csv", index=False)
+    out = tmp_path / "reports"
+    run_report(
+        export, "2026-09", out, data_format="canonical", notebooks=["funnel_sla"], quiet=True
+    )
+    month = out / "2026-09"
+    metrics = json.loads((month / "metrics-funnel_sla.json").read_text())
+    assert "no_data" not in metrics and metrics["funnel"] == []
+    kpis = {k["id"]: k for k in metrics["kpis"]}
+    assert kpis["won_revenue"]["value"] == 5000.0
+    assert kpis["mqls"]["value"] == 0 and kpis["mqls"]["status"] == "missed"
+    page = (month / "01_funnel_sla.html").read_text()
+    assert "Not enough data for this section: no contact entered the funnel in 2026-09" in page
+    assert "stage dates run from 2026-08-03 to 2026-10-04, none of them in 2026-09" in page
+    assert "Not enough data for 2026-09." not in page  # the page was not cut short

@@ -1,6 +1,7 @@
 """The marketing-sales SLA: business-hours arithmetic (weekends, holidays, DST), speed to lead,
-leakage, acceptance, traceability to leads, empty months, and the acceptance test against the
-synthetic generator's truth on a loaded (messy) export."""
+leakage, acceptance, traceability to leads, empty months, the funnel's MQL dates (skipped
+stages, out-of-order dates, stage-only contacts), the default as-of date, and the acceptance
+test against the synthetic generator's truth on a loaded (messy) export."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 import smk
-from smk import config, sla
+from smk import config, funnel, sla
 from smk.funnel import NoDataError
 from smk.model import CRM, make_table
 from smk.synth import Synthetic, synthesize, write_export
@@ -230,6 +231,101 @@ def test_a_month_without_mqls_shows_zero_and_empty_rates_without_warnings(small)
     assert sla.month_summary(leads, "2026-10")["mqls"] == 5
 
 
+def test_month_summary_says_why_a_month_has_no_mqls(small):
+    leads = sla.mql_leads(small, as_of=AS_OF)
+    with pytest.raises(NoDataError, match=r"no MQLs in 2026-11 \(the last MQL of these leads is"):
+        sla.month_summary(leads, "2026-11")  # after the leads' as-of date: no advice to go back
+    gap = leads[leads["contact_id"] != "d"].assign(
+        month=["2026-08", "2026-10", "2026-10", "2026-10"]
+    )
+    with pytest.raises(NoDataError, match=r"2026-08 to 2026-10, none of them in 2026-09\)$"):
+        sla.month_summary(gap, "2026-09")
+
+
+def _skippers() -> CRM:
+    """October contacts whose MQL date the funnel infers, and one recorded MQL."""
+    base = {"created_at": "2026-10-01 09:00", "owner_id": "o1", "original_source": "email"}
+    rows = [
+        # recorded: MQL 6 Oct 10:00, called 2 h later
+        {**base, "contact_id": "rec", "lifecycle_stage": "mql",
+         "became_lead_at": "2026-10-01 09:00", "became_mql_at": "2026-10-06 10:00"},
+        # lead straight to SQL on 10 Oct 09:00: worked before (sales had it: 0 h) and after
+        {**base, "contact_id": "skip", "lifecycle_stage": "sql",
+         "became_lead_at": "2026-10-05 09:00", "became_sql_at": "2026-10-10 09:00"},
+        # SQL 20 Oct, MQL recorded 2 Nov: an MQL from 20 Oct, never worked
+        {**base, "contact_id": "late", "lifecycle_stage": "sql",
+         "became_lead_at": "2026-10-02 09:00", "became_mql_at": "2026-11-02 09:00",
+         "became_sql_at": "2026-10-20 09:00"},
+        # lifecycle stage mql without any date: an MQL from its creation (3 Oct 09:00)
+        {**base, "contact_id": "bare", "lifecycle_stage": "mql", "created_at": "2026-10-03 09:00"},
+    ]  # fmt: skip
+    acts = [
+        {"activity_id": "1", "contact_id": "rec", "occurred_at": "2026-10-06 12:00", "type": "call"},
+        {"activity_id": "2", "contact_id": "skip", "occurred_at": "2026-10-06 09:00", "type": "call"},
+        {"activity_id": "3", "contact_id": "skip", "occurred_at": "2026-10-10 12:00", "type": "call"},
+        {"activity_id": "4", "contact_id": "bare", "occurred_at": "2026-10-03 10:30", "type": "task"},
+        {"activity_id": "5", "contact_id": "rec", "occurred_at": "2026-11-20 09:00", "type": "call"},
+    ]  # fmt: skip
+    return CRM(contacts=_table("contacts", rows), activities=_table("activities", acts))
+
+
+def test_mqls_are_the_funnels_mqls_at_its_entry_dates_inferred_ones_flagged():
+    crm = _skippers()
+    leads = _by_id(sla.mql_leads(crm, as_of=AS_OF))
+    assert sorted(leads.index) == ["bare", "late", "rec", "skip"]
+    assert (leads["month"] == "2026-10").all()  # "late" is an October MQL, not a November one
+    assert leads["mql_date_inferred"].to_dict() == {
+        "bare": True,
+        "rec": False,
+        "skip": True,
+        "late": True,
+    }
+    assert leads.loc["late", "mql_at"] == pd.Timestamp("2026-10-20 09:00", tz="UTC")
+    # sales worked the lead it took straight to SQL before that date: answered at once
+    assert leads.loc["skip", "hours_to_first_activity"] == 0.0
+    assert leads.loc["skip", "first_activity_at"] == pd.Timestamp("2026-10-06 09:00", tz="UTC")
+    assert leads.loc["skip", "within_sla"] and not leads.loc["skip", "leaked"]
+    assert leads.loc["bare", "hours_to_first_activity"] == pytest.approx(1.5)
+    assert not leads.loc["late", "worked"] and leads.loc["late", "leaked"]
+    assert leads.loc["skip", "accepted"] and leads.loc["late", "accepted"]
+    october = sla.month_summary(leads.reset_index(), "2026-10")
+    funnel_row = funnel.funnel_counts(crm.contacts, "2026-10").set_index("stage").loc["mql"]
+    assert october["mqls"] == funnel_row["contacts"] == 4
+    assert october["worked"] == 3 and october["accepted"] == 2
+    # the leads behind the SLA figure are the contacts behind the funnel's count
+    behind = funnel.contacts_in_stage(crm.contacts, "mql", "2026-10")
+    assert set(sla.leads_behind(leads.reset_index(), "mqls", "2026-10")["contact_id"]) == set(
+        behind["contact_id"]
+    )
+    assert (behind.set_index("contact_id")["entered_at"] == leads["mql_at"]).all()
+
+
+def test_without_as_of_the_windows_are_judged_at_the_end_of_the_data():
+    # the export was taken on 5 Nov: an MQL of 4 Nov has had one day, not its 7 or 30
+    contacts = [
+        {"contact_id": "young", "created_at": "2026-11-04 09:00", "lifecycle_stage": "mql",
+         "became_lead_at": "2026-11-04 09:00", "became_mql_at": "2026-11-04 10:00"},
+        {"contact_id": "old", "created_at": "2026-09-01 09:00", "lifecycle_stage": "mql",
+         "became_lead_at": "2026-09-01 09:00", "became_mql_at": "2026-09-02 09:00"},
+    ]  # fmt: skip
+    acts = [
+        {"activity_id": "1", "contact_id": "old", "occurred_at": "2026-11-05 12:00", "type": "call"}
+    ]
+    crm = CRM(contacts=_table("contacts", contacts), activities=_table("activities", acts))
+    assert sla.data_end(crm) == pd.Timestamp("2026-11-05 12:00", tz="UTC") + pd.Timedelta(1, "ns")
+    leads = _by_id(sla.mql_leads(crm, sla.SLA(mql_target=60)))  # the README's call
+    young = leads.loc["young"]
+    assert not young["leaked"] and young["leak_pending"]
+    assert not young["rejected"] and young["open"]
+    old = leads.loc["old"]  # its windows have passed: leaked, rejected after 30 days
+    assert old["leaked"] and old["rejected"] and old["worked"]  # the last record itself counts
+    at_end = sla.mql_leads(crm, as_of=sla.data_end(crm))
+    pd.testing.assert_frame_equal(leads.reset_index(), at_end)
+    # an explicit as-of still wins, and without any dated record nothing is cut
+    assert _by_id(sla.mql_leads(crm, as_of="2027-01-01")).loc["young", "leaked"]
+    assert sla.data_end(CRM()) is None
+
+
 def test_sla_settings_come_from_a_mapping_or_yaml(tmp_path):
     path = tmp_path / "sla.yaml"
     path.write_text("mql_target: 80\nbusiness_hours: true\nholidays: ['2026-12-25']\n")
@@ -299,6 +395,12 @@ def spoiled_contacts(synth, export) -> set[str]:
     return set(acts.loc[acts["activity_id"].isin(set(removed["id"])), "contact_id"])
 
 
+def _recorded(leads: pd.DataFrame) -> pd.DataFrame:
+    """The MQLs with a recorded MQL date: the generator's truth counts only those (its
+    sales-sourced leads skip the stage and are MQLs here at their SQL date, inferred)."""
+    return leads[~leads["mql_date_inferred"]]
+
+
 def _truth_by_month(truth: pd.DataFrame, cutoff: pd.Timestamp, days: float) -> pd.DataFrame:
     """The SLA figures straight from the truth's MQL and first-activity times."""
     t = truth[truth["became_mql_at"].notna()].copy()
@@ -319,7 +421,7 @@ def _truth_by_month(truth: pd.DataFrame, cutoff: pd.Timestamp, days: float) -> p
 def test_sla_figures_on_the_loaded_export_equal_the_generators_truth(
     synth, loaded, spoiled_contacts
 ):
-    leads = sla.mql_leads(loaded, as_of=synth.end)
+    leads = _recorded(sla.mql_leads(loaded, as_of=synth.end))
     ours = sla.sla_by_month(leads).set_index("month")
     truth = synth.truth["sla"].assign(month=lambda t: t["month"].dt.strftime("%Y-%m"))
     truth = truth.set_index("month")
@@ -338,7 +440,7 @@ def test_sla_figures_without_the_spoiled_contacts_equal_the_truth_in_every_month
     synth, loaded, spoiled_contacts
 ):
     agreement = sla.SLA(leakage_days=5)
-    leads = sla.mql_leads(loaded, agreement, as_of=synth.end)
+    leads = _recorded(sla.mql_leads(loaded, agreement, as_of=synth.end))
     leads = leads[~leads["contact_id"].isin(spoiled_contacts)]
     ours = sla.sla_by_month(leads, agreement).set_index("month")
     truth_contacts = synth.truth["contacts"]
@@ -358,7 +460,7 @@ def test_the_designed_leaks_are_never_worked_in_the_loaded_export(synth, loaded)
 
 
 def test_sla_figures_per_owner_equal_the_truths_realised_values(synth, loaded, spoiled_contacts):
-    leads = sla.mql_leads(loaded, as_of=synth.end)
+    leads = _recorded(sla.mql_leads(loaded, as_of=synth.end))
     ours = sla.sla_by_month(leads, by="owner_id", months="all").set_index("owner_id")
     owners = synth.truth["owners"].set_index("owner_id")
     touched = set(leads.loc[leads["contact_id"].isin(spoiled_contacts), "owner_id"])
@@ -373,6 +475,25 @@ def test_sla_figures_per_owner_equal_the_truths_realised_values(synth, loaded, s
     # the slowest owner by design is the slowest measured
     slowest = owners["design_median_hours"].idxmax()
     assert ours["median_hours"].idxmax() == slowest
+
+
+def test_the_inferred_mqls_of_the_loaded_export_are_the_generators_sales_sourced_leads(
+    synth, loaded
+):
+    leads = sla.mql_leads(loaded, as_of=synth.end).set_index("contact_id")
+    truth = synth.truth["contacts"].set_index("contact_id")
+    sales_sourced = truth.index[
+        truth["sales_sourced"].astype(bool) & truth["became_mql_at"].isna()
+        & (truth["reached_stage"].isin(["sql", "opportunity", "customer", "evangelist"]))
+    ]  # fmt: skip
+    inferred = leads[leads["mql_date_inferred"]]
+    assert len(sales_sourced) > 0
+    assert set(inferred.index) == set(sales_sourced)
+    # each is an MQL from the date sales qualified it (its SQL date, or a later stage's)
+    assert (inferred["mql_at"] == inferred["sql_at"]).all()
+    assert inferred["accepted"].all()
+    entries = funnel.stage_entry_dates(loaded.contacts, synth.end)
+    assert len(leads) == int(entries["mql"].notna().sum())  # the funnel's MQLs, all of them
 
 
 def test_a_first_activity_exactly_at_the_maximum_time_is_within_the_sla(small):
@@ -439,7 +560,7 @@ def test_sla_figures_on_the_bundled_sample_equal_its_truth_outside_spoiled_rows(
         contacts.loc[contacts["contact_id"].isin(touched), "became_mql_at"].dropna().str[:7]
     )
     end = pd.Timestamp(json.loads((SAMPLE / "truth" / "params.json").read_text())["end"])
-    ours = sla.sla_by_month(sla.mql_leads(crm, as_of=end)).set_index("month")
+    ours = sla.sla_by_month(_recorded(sla.mql_leads(crm, as_of=end))).set_index("month")
     assert list(ours.index) == list(truth.index)
     clean = [m for m in truth.index if m not in spoiled_months]
     assert len(clean) >= len(truth) - 1
