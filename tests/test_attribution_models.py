@@ -589,7 +589,7 @@ def test_a_won_deal_without_close_date_is_no_null_journey_and_is_named():
          "closed_at": pd.NaT, "is_won": True, "amount": 900.0, "currency": "EUR"},
     ]  # fmt: skip
     crm = mini_crm(B2B, deals=deals)
-    with pytest.warns(UserWarning, match=r"1 won conversions have no date .* value 900"):
+    with pytest.warns(UserWarning, match=r"1 won deals have no closed_at \(value 900\)"):
         j = at.journeys(crm, lookback_days=None)
     assert j.total_conversions == 1 and j.nulls.sum() == 0  # contact 2 converted, when unknown
     assert "2" not in set(j.table["journey_id"])
@@ -648,3 +648,15 @@ def test_bootstrap_leaves_out_resamples_the_model_cannot_be_fitted_on(monkeypatc
     monkeypatch.setattr(unc, "attribute", never)
     with pytest.raises(at.NotEstimableError, match="none of the 5 resamples"):
         at.bootstrap(j, "linear", n_boot=5, random_state=1)
+
+
+@pytest.mark.parametrize("conversion", ["mql", "sql", "customer"])
+def test_contacts_that_never_reached_the_stage_are_non_converting_journeys(conversion):
+    import smk
+    from smk import config
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "undated conversions" for a stage never reached
+        j = at.journeys(crm, conversion=conversion, lookback_days=90)
+    assert j.nulls.sum() > 1000 and j.total_conversions > 0

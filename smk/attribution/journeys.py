@@ -484,11 +484,13 @@ def journeys(
     in_period = in_window & (ev_owner >= 0)
     ownerless = in_window & (ev_owner < 0)  # no known contact (or account): never touched
     converted_before = np.zeros(len(owners), dtype=bool)
-    # an undated conversion (a won deal without closed_at) may lie before `end`: its owner is
-    # no non-converting journey; the conversion itself cannot be placed in the period
-    before = ((ev_time == NAT) | (ev_time < t_end)) & (ev_owner >= 0)
+    # a won deal without closed_at converted, when is unknown (it may lie before `end`): its
+    # owner is no non-converting journey. (A contact's stage event without a date is a contact
+    # that never reached the stage: it did not convert.)
+    undated = (ev_time == NAT) & (ev_owner >= 0) & (conversion == "won")
+    before = ((ev_time != NAT) & (ev_time < t_end) & (ev_owner >= 0)) | undated
     converted_before[ev_owner[before]] = True
-    _warn_undated(ev_time, ev["value"], conversion)
+    _warn_undated(undated, ev["value"])
     touched = np.zeros(len(owners), dtype=bool)  # owners touched in the period
     touched[t_owner[(t_time >= t_start) & (t_time < t_end)]] = True
 
@@ -623,13 +625,12 @@ def journeys(
     )
 
 
-def _warn_undated(times: np.ndarray, value: np.ndarray, conversion: str) -> None:
-    undated = times == NAT
+def _warn_undated(undated: np.ndarray, value: np.ndarray) -> None:
     if undated.any():
         warnings.warn(
-            f"{int(undated.sum())} {conversion} conversions have no date (such as a won deal without "
-            f"closed_at; value {value[undated].sum():,.0f}): they cannot be placed in the period "
-            "and are left out of the journeys; their contacts are not counted as non-converting",
+            f"{int(undated.sum())} won deals have no closed_at (value "
+            f"{value[undated].sum():,.0f}): they cannot be placed in the period and are left out "
+            "of the journeys; their contacts are not counted as non-converting",
             stacklevel=3,
         )
 
