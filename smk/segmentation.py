@@ -164,20 +164,21 @@ def score_quintiles(values: pd.Series, higher_is_better: bool = True, bins: int 
     scores 1 rather than landing in the middle. Fewer values than `bins` are spread over the
     whole scale instead (1 + floor((bins - 1) * (rank - 1) / (n - 1)): three score 1, 3, 5),
     and a lone value scores `bins`: the formula above would never give the best one `bins`
-    (a sole customer would be "hibernating"). So do values that are all equal (five customers
-    who all bought on the last day): adding an identical customer must not demote a champion.
+    (a sole customer would be "hibernating"). Scores rank customers against each other, not
+    against the calendar: customers who all share one value (five who all bought on the same
+    day) tie at the lowest score, as one-deal customers do.
     """
     if values.empty:
         return pd.Series(dtype="Int64", index=values.index)
     goodness = values if higher_is_better else -values
     rank = goodness.rank(method="min", ascending=True)
     n = len(values)
-    if values.nunique() <= 1:
-        score = pd.Series(bins, index=values.index)  # nothing to rank: as good as it gets
-    elif n >= bins:
+    if n >= bins:
         score = 1 + np.floor(bins * (rank - 1) / n)
-    else:
+    elif n > 1:
         score = 1 + np.floor((bins - 1) * (rank - 1) / (n - 1))
+    else:
+        score = pd.Series(bins, index=values.index)  # a lone value is the best there is
     return score.astype("int64")
 
 
