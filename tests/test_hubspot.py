@@ -442,6 +442,7 @@ def test_custom_pipeline_stage_labels_tell_closed_and_won(tmp_path: Path) -> Non
         "Deal won": (True, True),
         "Lost": (True, False),
         "Won't proceed": (False, False),
+        "Won\u2019t proceed": (False, False),  # the apostrophe a Mac or a document types
         "Awaiting outcome": (False, False),
     }
     rows = [
