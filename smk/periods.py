@@ -87,13 +87,14 @@ def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
 def stray_masks(crm) -> dict[str, pd.Series]:
     """Per table of `dated_records`, which of its dated records lie outside `data_span` (stray
     dates); empty when nothing in the export is dated. Accounts, which do not date the
-    export's activity (a customer of 2019 is no stray), have a stray date only after it."""
+    export's activity (a customer of 2019 is no stray), have a stray date only beyond its end
+    (more than a month after it: an account made on the export's day is none)."""
     dated = dated_records(crm)
     if not any(len(s) for s in dated.values()):
         return {}
     first, last = data_span(crm)
     masks = {t: (s < first) | (s > last) for t, s in dated.items()}
-    masks["accounts"] = crm.accounts["created_at"].dropna() > last
+    masks["accounts"] = crm.accounts["created_at"].dropna() > last + _GAP
     return masks
 
 

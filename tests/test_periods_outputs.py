@@ -159,8 +159,10 @@ def test_a_future_account_date_is_stray_an_old_one_is_not():
     crm = _crm_with(created, ["2026-06-01 10:00"])
     accounts = pd.DataFrame(
         {
-            "account_id": ["old", "recent", "typo"],
-            "created_at": pd.to_datetime(["2019-03-01", "2026-10-20", "2036-03-01"], utc=True),
+            "account_id": ["old", "recent", "export day", "typo"],
+            "created_at": pd.to_datetime(
+                ["2019-03-01", "2026-10-20", "2026-11-02", "2036-03-01"], utc=True
+            ),
         }
     )
     crm = CRM(
@@ -171,7 +173,7 @@ def test_a_future_account_date_is_stray_an_old_one_is_not():
     )
     assert stray_dates(crm) == {"accounts": 1}
     fresh = freshness(crm, parse_month("2026-10")).set_index("table")
-    assert fresh.loc["accounts", "newest record"] == pd.Timestamp("2026-10-20", tz="UTC")
+    assert fresh.loc["accounts", "newest record"] == pd.Timestamp("2026-11-02", tz="UTC")
     assert fresh.loc["accounts", "stray dates"] == 1
 
 
