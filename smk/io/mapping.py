@@ -509,16 +509,19 @@ def read_tables(
                 functools.partial(read_table, table, tm, paths),
                 sum(p.stat().st_size for p in paths),
             )
-    if warnings is not None:
-        warnings += [_unread(p, mapping) for p in candidates if p not in matched]
+    unread = [p.name for p in candidates if p not in matched]
+    if warnings is not None and unread:
+        warnings.append(_unread(unread, mapping))
     return raw
 
 
-def _unread(path: Path, mapping: FormatMapping) -> str:
+def _unread(names: list[str], mapping: FormatMapping) -> str:
+    """One warning for the files no table claims (a Zoho backup holds many modules)."""
     patterns = "; ".join(f"{t}: {', '.join(tm.files)}" for t, tm in mapping.tables.items())
     return (
-        f"{path.name}: its name matches no {mapping.name} table's file patterns ({patterns}); "
-        "not read. Rename it so that its name says what it holds (e.g. '...-deals-...')"
+        f"not read, as their names match no {mapping.name} table's file patterns ({patterns}): "
+        f"{', '.join(sorted(names))}. If one holds a table, rename it to match its pattern "
+        "(or add the pattern to a mapping file's `files:`)"
     )
 
 
