@@ -213,22 +213,6 @@ def test_the_decimal_argument_of_load_and_the_cli_sets_the_mark(tmp_path: Path) 
         assert len(json.loads(done.stdout)["warnings"]) == n_warnings, flags
 
 
-def test_smk_report_hands_decimal_to_the_load(monkeypatch, tmp_path: Path) -> None:
-    import smk.report
-    from smk.cli import main
-
-    seen = {}
-
-    def stand_in(*args, **kwargs):  # records what the CLI passes and stops: nothing is run
-        seen.update(kwargs)
-        raise ValueError("stand-in")
-
-    monkeypatch.setattr(smk.report, "run_report", stand_in)
-    args = ["report", "--data", str(BAD), "--month", "latest", "--out", str(tmp_path)]
-    assert main([*args, "--decimal", "."]) == 2
-    assert seen["decimal"] == "."
-
-
 GROUPS = st.sampled_from(
     ["1.500", "25,000", "-1.500", "(2.000 €)", "999.999", "0.500", "1234.567", "12,5", "12.5"]
     + ["1.234.567", "1,234.50", "n.a.", "1e5", "375000", "", " 7.000 "]
@@ -724,3 +708,200 @@ def test_masks_of_large_columns_with_missing_values_are_plain_bools():
     assert parsed.isna().tolist()[:3] == [False, True, True]
     small, small_bad, _ = parse.parse_datetimes(values.head(300))
     assert small_bad.tolist() == bad.head(300).tolist()
+
+
+# ---------------------------------------------------- day order shown by the other date columns
+#: a HubSpot export by a UK user (the tester's `hs_uk`): `Create Date` proves day-first,
+#: `Close Date` does not tell
+UK_DEALS = (
+    "Record ID,Deal Name,Deal Stage,Close Date,Amount,Create Date,Pipeline\n"
+    "1,A,Closed Won,02/03/2026 10:00,100,13/01/2026 10:00,Sales Pipeline\n"
+    "2,B,Closed Won,05/02/2026 10:00,200,20/01/2026 10:00,Sales Pipeline\n"
+)
+UK_CONTACTS = (
+    "Record ID,Email,Create Date,Lifecycle Stage\n"
+    "11,a@x.co.uk,13/01/2026 10:00,Lead\n"
+    "12,b@x.co.uk,25/01/2026 10:00,Customer\n"
+)
+#: deals whose dates all leave the day order open
+OPEN_DEALS = (
+    "Record ID,Deal Name,Deal Stage,Close Date,Amount,Create Date,Associated Contact IDs\n"
+    "1,A,Closed Won,02/03/2026 10:00,100,01/02/2026 10:00,11\n"
+    "2,B,Closed Won,05/02/2026 10:00,200,02/01/2026 10:00,12\n"
+)
+
+
+def _export(folder: Path, **files: str) -> Path:
+    """A HubSpot export folder: `contacts=` text is written to a file named like HubSpot's."""
+    folder.mkdir(exist_ok=True)
+    for view, text in files.items():
+        (folder / f"hubspot-crm-exports-all-{view}-2026-03-01.csv").write_text(text)
+    return folder
+
+
+def _load(folder: Path, **options):
+    """`smk.load`, failing (not hanging) if the threads that type the tables wait for each
+    other for ever."""
+    import threading
+
+    done: list = []
+    thread = threading.Thread(target=lambda: done.append(smk.load(folder, **options)), daemon=True)
+    thread.start()
+    thread.join(120)
+    assert done, "smk.load did not finish (or raised: see the thread's traceback)"
+    return done[0]
+
+
+def _day_order_notes(crm) -> list[str]:
+    return [w for w in crm.quality.warnings if "day/month order" in w]
+
+
+def test_an_open_date_column_is_read_in_the_order_its_file_shows(tmp_path: Path) -> None:
+    crm = _load(_export(tmp_path, deals=UK_DEALS))
+    deals = crm.deals.set_index("deal_id")
+    assert deals["closed_at"].tolist() == [utc("2026-03-02 10:00"), utc("2026-02-05 10:00")]
+    assert deals["created_at"].tolist() == [utc("2026-01-13 10:00"), utc("2026-01-20 10:00")]
+    assert _day_order_notes(crm) == [
+        "deals.closed_at: day/month order could not be told from the values; read day-first, "
+        "as created_at in the same file shows (pass dayfirst=False to read month-first)"
+    ]
+
+
+INTERACTIONS = "Interaction ID,Contact ID,Interaction date,Interaction source\n"
+#: contacts whose create dates do not tell the day order, touchpoints that show day-first
+OPEN_CONTACTS = "Record ID,Email,Create Date\n11,a@x.co.uk,02/01/2026 10:00\n"
+UK_INTERACTIONS = INTERACTIONS + "1,11,13/01/2026 10:00,Direct Traffic\n"
+ISO_INTERACTIONS = INTERACTIONS + "1,11,2026-01-13 10:00,Direct Traffic\n"
+
+
+def _padded(text: str, rows: int = 3000) -> str:
+    """`text` with its last row repeated under new ids (the first field), to make its file
+    the largest of the export (typed on the second thread)."""
+    head, *body = text.strip().split("\n")
+    last = body[-1].split(",", 1)[1]
+    return "\n".join([head, *body, *(f"{900000 + i},{last}" for i in range(rows))]) + "\n"
+
+
+@pytest.mark.parametrize("largest", ["deals", "contacts", "interactions"])
+def test_an_open_file_is_read_in_the_order_the_other_files_show(
+    tmp_path: Path, largest: str
+) -> None:
+    files = {"deals": OPEN_DEALS, "contacts": UK_CONTACTS, "interactions": ISO_INTERACTIONS}
+    files[largest] = _padded(files[largest])
+    crm = _load(_export(tmp_path, **files))
+    deals = crm.deals.set_index("deal_id").loc[["1", "2"]]
+    assert deals["created_at"].tolist() == [utc("2026-02-01 10:00"), utc("2026-01-02 10:00")]
+    assert deals["closed_at"].tolist() == [utc("2026-03-02 10:00"), utc("2026-02-05 10:00")]
+    notes = _day_order_notes(crm)
+    assert [n.split(":")[0] for n in notes] == ["deals.created_at", "deals.closed_at"]
+    assert all(
+        "read day-first, as contacts.created_at elsewhere in the export shows" in n for n in notes
+    )
+
+
+@pytest.mark.parametrize("largest", ["contacts", "interactions"])
+def test_open_contacts_wait_for_the_events_evidence(tmp_path: Path, largest: str) -> None:
+    """The contacts, typed on either thread, wait for the touchpoints to be read; the
+    touchpoints' checks wait for the contacts to be typed: neither waits for ever."""
+    files = {"contacts": OPEN_CONTACTS, "interactions": UK_INTERACTIONS}
+    files[largest] = _padded(files[largest])
+    crm = _load(_export(tmp_path, **files))
+    assert crm.contacts.set_index("contact_id").loc["11", "created_at"] == utc("2026-01-02 10:00")
+    assert len(crm.touchpoints) and crm.touchpoints["contact_id"].eq("11").all()  # checked
+    assert _day_order_notes(crm) == [
+        "contacts.created_at: day/month order could not be told from the values; read "
+        "day-first, as touchpoints.occurred_at elsewhere in the export shows (pass "
+        "dayfirst=False to read month-first)"
+    ]
+
+
+def test_date_columns_that_disagree_are_no_evidence(tmp_path: Path) -> None:
+    contacts = (
+        "Record ID,Email,Create Date,Became a Lead Date,Became a Customer Date\n"
+        "11,a@x.co.uk,13/01/2026 10:00,02/03/2026 10:00,01/13/2026 10:00\n"
+    )
+    crm = _load(_export(tmp_path / "one", contacts=contacts))
+    assert crm.contacts.loc[0, "became_lead_at"] == utc("2026-02-03 10:00")  # month-first
+    assert _day_order_notes(crm) == [
+        "contacts.became_lead_at: day/month order could not be told from the values, and the "
+        "date columns in the same file disagree (created_at day-first, became_customer_at "
+        "month-first); read as month-first (pass dayfirst=True for European dates)"
+    ]
+    us_interactions = INTERACTIONS + "1,11,01/13/2026 10:00,Direct Traffic\n"
+    crm = _load(_export(tmp_path / "all", deals=OPEN_DEALS, contacts=UK_CONTACTS,
+                        interactions=us_interactions))  # fmt: skip
+    deals = crm.deals.set_index("deal_id")
+    assert deals["closed_at"].tolist() == [utc("2026-02-03 10:00"), utc("2026-05-02 10:00")]
+    notes = _day_order_notes(crm)
+    assert [n.split(":")[0] for n in notes] == ["deals.created_at", "deals.closed_at"]
+    assert all(
+        "the date columns elsewhere in the export disagree (contacts.created_at day-first, "
+        "touchpoints.occurred_at month-first); read as month-first" in n
+        for n in notes
+    )
+
+
+def test_the_dayfirst_option_wins_over_the_other_columns(tmp_path: Path) -> None:
+    crm = _load(_export(tmp_path / "file", deals=UK_DEALS), dayfirst=False)
+    deals = crm.deals.set_index("deal_id")
+    assert deals["closed_at"].tolist() == [utc("2026-02-03 10:00"), utc("2026-05-02 10:00")]
+    assert deals["created_at"].tolist() == [utc("2026-01-13 10:00"), utc("2026-01-20 10:00")]
+    crm = _load(_export(tmp_path / "export", deals=OPEN_DEALS, contacts=UK_CONTACTS),
+                dayfirst=False)  # fmt: skip
+    deals = crm.deals.set_index("deal_id")
+    assert deals["created_at"].tolist() == [utc("2026-01-02 10:00"), utc("2026-02-01 10:00")]
+    assert _day_order_notes(crm) == []
+
+
+def test_a_hint_decides_only_what_the_values_leave_open() -> None:
+    day_first = parse.OrderHint((("created_at", "dmy"),), "in the same file")
+    values, bad, notes = parse_datetimes(S("02/03/2026 10:00", "05/02/2026"), hint=day_first)
+    assert values.tolist() == [utc("2026-03-02 10:00"), utc("2026-02-05")] and not bad.any()
+    assert notes == [
+        "day/month order could not be told from the values; read day-first, as created_at in "
+        "the same file shows (pass dayfirst=False to read month-first)"
+    ]
+    own, _, notes = parse_datetimes(S("02/13/2026", "02/03/2026"), hint=day_first)
+    assert own.tolist() == [utc("2026-02-13"), utc("2026-02-03")] and notes == []
+    iso, _, notes = parse_datetimes(S("2026-03-02 10:00"), hint=day_first)
+    assert iso.iloc[0] == utc("2026-03-02 10:00") and notes == []
+    given, _, notes = parse_datetimes(S("02/03/2026"), DateOptions(dayfirst=False), day_first)
+    assert given.iloc[0] == utc("2026-02-03") and notes == []
+
+
+def test_the_order_a_column_shows_is_told_cheaply() -> None:
+    shown = parse.day_order_shown
+    assert shown(S("13/01/2026 10:00", "02/03/2026", "")) == "dmy"
+    assert shown(S("01/13/2026", "02/03/2026")) == "mdy"
+    assert shown(S("24.02.26", "01.02.26")) == "dmy"
+    assert shown(S(" 02/03/2026 ", None)) == parse.OPEN
+    assert shown(S("13/01/2026", "01/13/2026")) == parse.OPEN  # its values disagree
+    assert shown(S("2026-01-13 10:00", "Feb 3, 2026", "1767225600000")) is None
+    assert shown(pd.Series(pd.to_datetime(["2026-01-13"]))) is None  # typed: nothing to show
+    assert shown(S("02/03/2026", "x").astype("category")) == parse.OPEN
+    large = pd.concat([S("02/03/2026")] * 6000 + [S("20/03/2026")], ignore_index=True)
+    assert shown(large) == "dmy"  # its sample does not tell: its distinct values do
+    iso = pd.concat([S("2026-03-02 10:00")] * 6000, ignore_index=True)
+    assert shown(iso) is None
+
+
+def test_a_file_that_fails_leaves_no_table_waiting_for_it(tmp_path: Path) -> None:
+    """The contacts (the largest file) wait for the other files' dates; a deals file that
+    cannot be read must end the load with its error, not leave them waiting."""
+    import threading
+
+    contacts = _padded(OPEN_CONTACTS)
+    deals = "Record ID,Deal Name,Close Date\n1,A,13/01/2026\n"  # no Create Date
+    folder = _export(tmp_path, contacts=contacts, deals=deals, interactions=UK_INTERACTIONS)
+    raised: list[Exception] = []
+
+    def load() -> None:
+        try:
+            smk.load(folder)
+        except CRMExportError as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive() and raised and "created_at" in str(raised[0])

@@ -608,8 +608,9 @@ class DateOptions:
     """How to read what an export's values leave open: time zones, day/month order, decimals.
 
     timezone: zone of naive timestamps (HubSpot UI exports write local time without a zone).
-    dayfirst: None detects per column (ambiguous columns fall back to month-first with a
-        warning); True/False forces European / US order.
+    dayfirst: None detects per column (a column whose values do not tell follows the export's
+        other date columns when they agree, `OrderHint`, else is read month-first; a warning
+        says which); True/False forces European / US order.
     decimal: None detects per column (`decimal_for`); '.' or ',' reads every number column
         with that decimal mark.
     """
@@ -729,6 +730,101 @@ def _day_order(s: pd.Series) -> str | None:
     return None
 
 
+#: What `day_order_shown` says of a column that holds numeric dates (`03/04/2026`) but whose
+#: values do not tell their day order.
+OPEN = "open"
+
+
+def day_order_shown(values: pd.Series) -> str | None:
+    """The day order a raw date column's numeric dates show (`_day_order`): 'dmy' or 'mdy';
+    `OPEN` when it holds such dates and they do not tell it; None when it holds none.
+
+    The evidence other date columns of the export read from when their own values do not tell
+    (`OrderHint`), so it must be cheap: a typed column (Arrow cast it at read) shows nothing,
+    a categorical one is judged on its categories, and a large one by a sample from all along
+    it when the sample proves an order or is blank or ISO 8601 throughout (then a numeric date
+    can only be a stray value: no pass over the column), else by the distinct beginnings of
+    its values.
+    """
+    if is_categorical(values):
+        values = pd.Series(values.cat.categories)
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object) or not len(values):
+        return None
+    text = arrow_text(values)
+    if len(text) >= _LARGE:
+        sample = _sample(text)
+        shown = _shown(sample)
+        if shown in ("dmy", "mdy") or _iso_or_blank(sample):
+            return shown
+        # the first ten characters hold any numeric date (`_SLASHED`): far fewer distinct ones
+        text = pc.unique(pc.utf8_slice_codeunits(trimmed(text), 0, 10))
+    return _shown(text)
+
+
+def _shown(text: pa.Array | pa.ChunkedArray) -> str | None:
+    """`day_order_shown` of these values, all of them read."""
+    s = clean_text(pd.Series(_STRING.__from_arrow__(text)))
+    order = _day_order(s)
+    if order is not None:
+        return order
+    return OPEN if s.str.match(_SLASHED.pattern).fillna(False).any() else None
+
+
+def _iso_or_blank(sample: pa.ChunkedArray) -> bool:
+    """The present values of a sample, if any, are ISO 8601 timestamps (naive or zoned)."""
+    present = blanks_null(sample).drop_null()
+    return not len(present) or any(_casts(present, t) for t in _ISO_TARGETS)
+
+
+@dataclass(frozen=True)
+class OrderHint:
+    """The day order the other date columns of an export show, for a column whose own
+    values do not tell it (`_column_order`).
+
+    `shown` pairs each of those columns, named as warnings name it, with the order it shows
+    ('dmy' or 'mdy'); `where` places them ("in the same file", "elsewhere in the export").
+    One export tool writes all its dates one way: when they agree, the column is read their
+    way; when they disagree, they are no evidence and the column is read month-first.
+    """
+
+    shown: tuple[tuple[str, str], ...]
+    where: str
+
+    @property
+    def order(self) -> str | None:
+        """The order every column shows, or None when they disagree."""
+        orders = {order for _, order in self.shown}
+        return orders.pop() if len(orders) == 1 else None
+
+    def reading(self) -> str:
+        """The warning of a column read the way the other columns show."""
+        names = [name for name, _ in self.shown]
+        verb = "shows" if len(names) == 1 else "show"
+        if self.order == "dmy":
+            how, other = "day-first", "pass dayfirst=False to read month-first"
+        else:
+            how, other = "month-first", "pass dayfirst=True for European dates"
+        return f"{_UNTOLD}; read {how}, as {_listed(names)} {self.where} {verb} ({other})"
+
+    def disagreement(self) -> str:
+        """The warning of a column read month-first because the other columns disagree."""
+        by_order = {o: [name for name, shown in self.shown if shown == o] for o in ("dmy", "mdy")}
+        return (
+            f"{_UNTOLD}, and the date columns {self.where} disagree "
+            f"({_listed(by_order['dmy'])} day-first, {_listed(by_order['mdy'])} month-first); "
+            f"{_MONTH_FIRST}"
+        )
+
+
+_UNTOLD = "day/month order could not be told from the values"
+_MONTH_FIRST = "read as month-first (pass dayfirst=True for European dates)"
+
+
+def _listed(names: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+
+
 def _localise(ts: pd.Series, timezone: str) -> pd.Series:
     if getattr(ts.dt, "tz", None) is not None:
         return ts.dt.tz_convert("UTC")
@@ -751,7 +847,7 @@ def _representable(parsed: pd.Series) -> pd.Series:
 
 
 def parse_datetimes(
-    values: pd.Series, options: DateOptions = DEFAULT_DATE_OPTIONS
+    values: pd.Series, options: DateOptions = DEFAULT_DATE_OPTIONS, hint: OrderHint | None = None
 ) -> tuple[pd.Series, pd.Series, list[str]]:
     """Parse a date column into tz-aware UTC; returns (values, bad mask, warnings).
 
@@ -760,14 +856,15 @@ def parse_datetimes(
     `_FORMATS` (`02/23/26 08:55 PM`, `23.02.26 20:55`, `Feb 23, 2026 8:55 PM`), a zone after
     the time (`GMT-08:00`), epoch seconds and milliseconds, Excel serial day numbers, and
     values already parsed (XLSX cells). A column whose day/month order cannot be told from its
-    values is read month-first unless `options.dayfirst` says otherwise, and a warning says so.
+    values is read as `options.dayfirst` says; when that is None, as the export's other date
+    columns show (`hint`, when they agree), else month-first; a warning says which and why.
 
     A large ISO 8601 column is cast by Arrow's strict parser; only the few values it refuses
     (a `#VALUE!`, a US date, a blank marker) go through the general parser below.
     """
     fast = _iso_by_arrow(values, options.timezone)
     if fast is None:
-        return _parse_datetimes(values, options)
+        return _parse_datetimes(values, options, hint)
     stamps, rest = fast
     out = _localise(stamps, options.timezone)  # Arrow's ns cast refuses dates past 2262 itself
     del stamps, fast  # `out` may share their buffer: with no other owner, setting rows in it
@@ -776,7 +873,7 @@ def parse_datetimes(
     warnings: list[str] = []
     rows = np.flatnonzero(rest)
     if len(rows):
-        parsed, rest_bad, warnings = _parse_datetimes(values.iloc[rows], options)
+        parsed, rest_bad, warnings = _parse_datetimes(values.iloc[rows], options, hint)
         out.iloc[rows] = parsed.array
         bad[rows] = rest_bad.to_numpy(dtype=bool)
     return out, pd.Series(bad, index=values.index), warnings
@@ -936,7 +1033,7 @@ def _sample(values: pa.ChunkedArray, spots: int = 128, width: int = 4) -> pa.Chu
 
 @on_uniques
 def _parse_datetimes(
-    values: pd.Series, options: DateOptions = DEFAULT_DATE_OPTIONS
+    values: pd.Series, options: DateOptions = DEFAULT_DATE_OPTIONS, hint: OrderHint | None = None
 ) -> tuple[pd.Series, pd.Series, list[str]]:
     """The general parser behind `parse_datetimes`: every layout, per distinct value."""
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
@@ -955,7 +1052,7 @@ def _parse_datetimes(
     if todo.any() and options.timezone == "UTC":
         _take(out, todo, _iso_as_utc(s[todo]))
     if todo.any():
-        parsed, warnings = _by_layouts(s[todo], options)
+        parsed, warnings = _by_layouts(s[todo], options, hint)
         _take(out, todo, parsed)
     return out, _plain_mask(todo), warnings
 
@@ -1000,12 +1097,14 @@ def _iso_as_utc(s: pd.Series) -> pd.Series:
     return out
 
 
-def _by_layouts(s: pd.Series, options: DateOptions) -> tuple[pd.Series, list[str]]:
+def _by_layouts(
+    s: pd.Series, options: DateOptions, hint: OrderHint | None = None
+) -> tuple[pd.Series, list[str]]:
     """Values in a layout of `_FORMATS` or in ISO 8601, as UTC, with the warning of an
-    ambiguous day order. A value that names its zone (`... 20:55 GMT-08:00`) is read at that
-    offset, the others in `options.timezone`."""
+    ambiguous day order (`_column_order`, `hint`). A value that names its zone
+    (`... 20:55 GMT-08:00`) is read at that offset, the others in `options.timezone`."""
     base, offset = _split_zone(s)
-    order, warnings = _column_order(base, options)
+    order, warnings = _column_order(base, options, hint)
     naive = _naive_by_layouts(base, order)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     local = naive.notna() & offset.isna()
@@ -1043,20 +1142,25 @@ def _utc_offset(zone: str) -> pd.Timedelta:
     return -delta if sign == "-" else delta
 
 
-def _column_order(s: pd.Series, options: DateOptions) -> tuple[str | None, list[str]]:
+def _column_order(
+    s: pd.Series, options: DateOptions, hint: OrderHint | None = None
+) -> tuple[str | None, list[str]]:
     """The day order of a column's numeric dates: told by the values (`_day_order`), else by
-    `options.dayfirst`, else month-first with a warning; None when it holds no such date."""
+    `options.dayfirst`, else by the export's other date columns when they agree (`hint`),
+    else month-first; None when it holds no such date. Only `options.dayfirst` decides without
+    a warning: the others say how the column was read and why."""
     order = _day_order(s)
     if order is not None:
         return order, []
     if options.dayfirst is not None:
         return ("dmy" if options.dayfirst else "mdy"), []
-    if s.str.match(_SLASHED.pattern).fillna(False).any():
-        return "mdy", [
-            "day/month order could not be told from the values; read as month-first "
-            "(pass dayfirst=True for European dates)"
-        ]
-    return None, []
+    if not s.str.match(_SLASHED.pattern).fillna(False).any():
+        return None, []
+    if hint is None:
+        return "mdy", [f"{_UNTOLD}; {_MONTH_FIRST}"]
+    if hint.order is None:
+        return "mdy", [hint.disagreement()]
+    return hint.order, [hint.reading()]
 
 
 def _naive_by_layouts(s: pd.Series, order: str | None) -> pd.Series:

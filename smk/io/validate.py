@@ -83,35 +83,76 @@ def assemble(
     contacts_typed = threading.Event()  # the event tables' unknown-contact check waits for it
     if "contacts" not in present:
         contacts_typed.set()
+    orders = _DayOrders(present, options)  # what the date columns show of their day order
+    unchecked: dict[str, tuple[pd.DataFrame, np.ndarray | None]] = {}  # typed event tables
 
-    def type_table(name: str) -> None:
+    def read(name: str) -> list[pd.DataFrame]:
+        """The raw table, as a one-item list that hands over the only reference; its files
+        noted and its date columns' day orders shown to the other tables."""
         try:
             frame = raw.pop(name)  # release each raw table once it is typed (peak memory)
             if isinstance(frame, LazyTable):
                 frame = frame()
             accounts[name].files[name] = sorted(str(f) for f in frame["_file"].dropna().unique())
-            handed = [frame]
-            del frame  # _normalise now holds the only reference and frees the text when done
+            orders.show(name, frame)
+            return [frame]
+        finally:
+            orders.show(name)  # a table that could not be read shows nothing: none waits for it
+
+    def type_table(name: str, handed: list[pd.DataFrame] | None = None) -> None:
+        """Type one table (read here unless `handed`); an event table waits in `unchecked`."""
+        try:
+            handed = handed if handed is not None else read(name)
+            hints = orders.hints(name, accounts[name].files[name])  # may wait for other tables
             if name not in _FILTERED_ONCE:
-                tables[name] = _normalise(name, handed, options, accounts[name])
+                tables[name] = _normalise(name, handed, options, accounts[name], hints=hints)
                 if name == "contacts":
                     contact_keys.append(tables[name]["contact_id"])
                 return
             deferred: dict[str, np.ndarray] = {}  # rows set aside while typing, still in place
-            typed = _normalise(name, handed, options, accounts[name], deferred)
+            typed = _normalise(name, handed, options, accounts[name], deferred, hints)
+            unchecked[name] = (typed, deferred.get(name))
         finally:
             if name == "contacts":
                 contacts_typed.set()
-        # typed and checked on the same thread, filtered once
+
+    def check_events(name: str) -> None:
+        """An event table checked on the thread that typed it, and filtered once."""
         contacts_typed.wait()
+        typed, aside = unchecked.pop(name)
         keys = contact_keys[0] if contact_keys else None
-        tables[name] = _check_events(name, typed, keys, accounts[name], deferred.get(name))
+        tables[name] = _check_events(name, typed, keys, accounts[name], aside)
+
+    def type_largest(name: str) -> None:
+        type_table(name)
+        if name in _FILTERED_ONCE:
+            check_events(name)
+
+    def type_others(names: list[str]) -> None:
+        """Type these tables in order; one whose dates need the other tables' evidence
+        (`_DayOrders.waits`) once all are read, the event tables' checks last (they wait for
+        the contacts, which may be typed on the other thread, waiting for these reads)."""
+        waiting = []
+        try:
+            for name in names:
+                handed = read(name)
+                if orders.waits(name):
+                    waiting.append((name, handed))
+                else:
+                    type_table(name, handed)
+            for name, handed in waiting:
+                type_table(name, handed)
+        except BaseException:
+            orders.close()  # the other thread must not wait for tables that are never read
+            contacts_typed.set()
+            raise
+        for name in names:
+            if name in _FILTERED_ONCE:
+                check_events(name)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(type_table, largest) if largest is not None else None
-        for name in present:
-            if name != largest:
-                type_table(name)
+        future = pool.submit(type_largest, largest) if largest is not None else None
+        type_others([name for name in present if name != largest])
         if largest in _FILTERED_ONCE:  # the records' checks run while the events are typed
             redirect = _check_records(tables, quality)
         if future is not None:
@@ -136,6 +177,78 @@ def _size(item: pd.DataFrame | LazyTable) -> int:
     return item.size if isinstance(item, LazyTable) else len(item)
 
 
+class _DayOrders:
+    """The day order each date column of an export shows (`parse.day_order_shown`), noted as
+    each table is read, before it is typed: the evidence for a column whose own numeric dates
+    do not tell (one export tool writes all its dates one way).
+
+    A column's evidence is the other date columns of its table, failing that those of the other
+    tables. A table that needs the other tables' (`waits`) can only be typed once every table
+    has been read: `hints` waits for that. Shared by the two threads that type the tables.
+    Nothing is gathered when the load's `dayfirst` decides.
+    """
+
+    def __init__(self, names: list[str], options: parse.DateOptions) -> None:
+        self._names = frozenset(names)
+        self._gather = options.dayfirst is None
+        self._shown: dict[str, dict[str, str | None]] = {}  # table -> column -> order shown
+        self._read = threading.Condition()
+
+    def show(self, name: str, frame: pd.DataFrame | None = None) -> None:
+        """Note what the date columns of `name` show (nothing without `frame`); the first
+        note of a table stands."""
+        shown = {}
+        if frame is not None and self._gather:
+            dates = [c for c, kind in SCHEMA[name].items() if kind == "datetime" and c in frame]
+            shown = {col: parse.day_order_shown(frame[col]) for col in dates}
+        with self._read:
+            self._shown.setdefault(name, shown)
+            self._read.notify_all()
+
+    def close(self) -> None:
+        """Tables not read yet never will be (the load failed): nobody waits for them."""
+        with self._read:
+            for name in self._names:
+                self._shown.setdefault(name, {})
+            self._read.notify_all()
+
+    def waits(self, name: str) -> bool:
+        """A date column of `name` (read) holds numeric dates that do not tell their day order,
+        and no other date column of the table tells it: the other tables' columns must."""
+        with self._read:
+            shown = set(self._shown[name].values())
+        return parse.OPEN in shown and not shown & {"dmy", "mdy"}
+
+    def hints(self, name: str, files: list[str]) -> dict[str, parse.OrderHint]:
+        """The evidence for each date column of `name` (read) that has some; waits for every
+        table to be read when the table needs theirs (`waits`)."""
+        with self._read:
+            if self.waits(name):
+                self._read.wait_for(lambda: self._names <= self._shown.keys())
+            shown = dict(self._shown)
+        here = "in the same file" if len(files) <= 1 else "in the same table"
+        hints = {}
+        for col, own in shown[name].items():
+            same = [(c, o) for c, o in shown[name].items() if c != col and o in ("dmy", "mdy")]
+            if same:
+                hints[col] = parse.OrderHint(tuple(same), here)
+            elif own == parse.OPEN and (others := _shown_elsewhere(shown, name)):
+                hints[col] = parse.OrderHint(others, "elsewhere in the export")
+        return hints
+
+
+def _shown_elsewhere(shown: dict[str, dict[str, str | None]], name: str):
+    """The columns of the tables other than `name` that show a day order, in the model's table
+    and column order (whichever thread read them first)."""
+    return tuple(
+        (f"{table}.{col}", order)
+        for table in TABLES
+        if table != name and table in shown
+        for col, order in shown[table].items()
+        if order in ("dmy", "mdy")
+    )
+
+
 # ------------------------------------------------------------------ one table
 def _normalise(
     name: str,
@@ -143,12 +256,14 @@ def _normalise(
     options: parse.DateOptions,
     quality: DataQuality,
     deferred: dict[str, np.ndarray] | None = None,
+    hints: dict[str, parse.OrderHint] | None = None,
 ) -> pd.DataFrame:
     """Type one raw table; `source` may be a one-item list handing over the only reference.
 
     Rows that cannot be typed are set aside. They are filtered out here, or, when `deferred`
     is given, left in the table with their mask in ``deferred[name]`` so that the cross-table
-    checks filter a large table once instead of twice.
+    checks filter a large table once instead of twice. `hints` give, by date column, the day
+    order the export's other date columns show (`_DayOrders.hints`).
     """
     frame = source.pop() if isinstance(source, list) else source
     schema = SCHEMA[name]
@@ -168,7 +283,8 @@ def _normalise(
     out = pd.DataFrame(index=frame.index)
     filled = np.zeros(len(frame), dtype=bool)  # any canonical cell holds something
     source = parse.Source(tuple(quality.files.get(name, ())), frame.attrs.get("delimiter"))
-    for col, kind, (values, bad, notes, unknown) in _typed_columns(frame, schema, options, source):
+    typed = _typed_columns(frame, schema, options, source, hints or {})
+    for col, kind, (values, bad, notes, unknown) in typed:
         filled |= values.notna().to_numpy(dtype=bool) | bad.to_numpy(dtype=bool)
         for note in notes:
             quality.warnings.append(f"{name}.{col}: {note}")
@@ -295,26 +411,38 @@ _PARALLEL_ROWS = 1_000_000
 
 
 def _typed_columns(
-    frame: pd.DataFrame, schema: dict[str, str], options: parse.DateOptions, source: parse.Source
+    frame: pd.DataFrame,
+    schema: dict[str, str],
+    options: parse.DateOptions,
+    source: parse.Source,
+    hints: dict[str, parse.OrderHint],
 ):
     """``(column, kind, (values, bad, notes, unknown))`` for each schema column in `frame`."""
-    present = [(col, kind) for col, kind in schema.items() if col in frame.columns]
+    present = [(col, kind, hints.get(col)) for col, kind in schema.items() if col in frame.columns]
     if len(frame) < _PARALLEL_ROWS:
-        for col, kind in present:
-            yield col, kind, _typed_column(frame[col], kind, options, source)
+        for col, kind, hint in present:
+            yield col, kind, _typed_column(frame[col], kind, options, source, hint)
         return
     with ThreadPoolExecutor(max_workers=2) as pool:
         jobs = [
-            pool.submit(_typed_column, frame[col], kind, options, source) for col, kind in present
+            pool.submit(_typed_column, frame[col], kind, options, source, hint)
+            for col, kind, hint in present
         ]
-        for (col, kind), job in zip(present, jobs, strict=True):
+        for (col, kind, _), job in zip(present, jobs, strict=True):
             yield col, kind, job.result()
 
 
-def _typed_column(values: pd.Series, kind: str, options: parse.DateOptions, source: parse.Source):
+def _typed_column(
+    values: pd.Series,
+    kind: str,
+    options: parse.DateOptions,
+    source: parse.Source,
+    hint: parse.OrderHint | None = None,
+):
     """One column typed: values in the model's dtype, the bad mask, parser notes, and the
-    counts of values outside the column's vocabulary (mapped to its fallback)."""
-    values, bad, notes = _parse_column(values, kind, options, source)
+    counts of values outside the column's vocabulary (mapped to its fallback). `hint`: the
+    day order other date columns show (`parse.parse_datetimes`)."""
+    values, bad, notes = _parse_column(values, kind, options, source, hint)
     unknown = pd.Series(dtype="int64")
     if kind in VOCABULARIES:
         values, unknown = _vocabulary(values, kind)
@@ -322,10 +450,16 @@ def _typed_column(values: pd.Series, kind: str, options: parse.DateOptions, sour
     return parse.as_text(values) if parse.is_categorical(values) else values, bad, notes, unknown
 
 
-def _parse_column(values: pd.Series, kind: str, options: parse.DateOptions, source: parse.Source):
+def _parse_column(
+    values: pd.Series,
+    kind: str,
+    options: parse.DateOptions,
+    source: parse.Source,
+    hint: parse.OrderHint | None = None,
+):
     notes: list[str] = []
     if kind == "datetime":
-        return parse.parse_datetimes(values, options)
+        return parse.parse_datetimes(values, options, hint)
     if kind in ("float", "int"):
         decimal, notes = parse.decimal_for(values, options.decimal, source, whole=kind == "int")
         numbers = parse.parse_numbers if kind == "float" else parse.parse_integers
