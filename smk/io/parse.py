@@ -684,11 +684,12 @@ _SKELETONS = {fmt: re.compile(_skeleton(fmt)) for fmt, _ in _FORMATS}
 _ANY_SKELETON = re.compile("|".join(f"(?:{s.pattern})" for s in _SKELETONS.values()))
 #: zone abbreviations with one meaning in CRM exports (Salesforce Data Loader writes `... PST`),
 #: as hours ahead of UTC: North American and European ones. Abbreviations that name several
-#: zones (`IST`: India, Ireland or Israel) are not read: such a value is set aside, not guessed.
+#: zones (`IST`: India, Ireland or Israel; `AST`: Atlantic or Arabia) are not read: such a
+#: value is set aside, not guessed.
 #: `CST` is US Central, as in Salesforce's and HubSpot's US-centred tools.
 ZONE_ABBREVIATIONS = {
     "HST": -10, "AKST": -9, "AKDT": -8, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6,
-    "CST": -6, "CDT": -5, "EST": -5, "EDT": -4, "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5,
+    "CST": -6, "CDT": -5, "EST": -5, "EDT": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5,
     "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1, "MEST": 2, "EET": 2,
     "EEST": 3, "MSK": 3,
 }  # fmt: skip
