@@ -455,3 +455,21 @@ def test_custom_pipeline_stage_labels_tell_closed_and_won(tmp_path: Path) -> Non
     deals = smk.load(tmp_path).deals.set_index("stage")
     for stage, (closed, won) in stages.items():
         assert (deals.at[stage, "is_closed"], deals.at[stage, "is_won"]) == (closed, won), stage
+
+
+def test_currency_codes_are_upper_case_and_undated_closed_deals_are_named(tmp_path: Path) -> None:
+    (tmp_path / "hubspot-crm-exports-all-deals-2026-03-02.csv").write_text(
+        '"Record ID","Deal Stage","Amount","Currency","Close Date","Create Date"\n'
+        '"1","Closed Won","100"," eur ","2026-03-01 10:00","2026-02-01 09:00"\n'
+        '"2","Closed Won","900","usd",,"2026-02-01 09:00"\n'
+        '"3","Closed Lost","50","USD",,"2026-02-01 09:00"\n'
+        '"4","Appointment Scheduled","70","EUR",,"2026-02-01 09:00"\n'
+    )
+    crm = smk.load(tmp_path)
+    assert crm.deals["currency"].tolist() == ["EUR", "USD", "USD", "EUR"]
+    assert crm.deals["currency"].dtype == crm.deals["stage"].dtype  # the model's text dtype
+    undated = [w for w in crm.quality.warnings if "have no closed_at" in w]
+    assert undated == [
+        "deals: 2 closed deals (1 won, amount 900) have no closed_at: they count in pipeline "
+        "created, but in no month's won revenue, win rate or attribution"
+    ]

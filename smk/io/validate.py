@@ -304,6 +304,8 @@ def _normalise(
     if "currency" in schema and "amount" in frame.columns:  # `1.234,50 €` names its currency
         symbols = parse.currency_symbols(frame["amount"]).astype("string")
         out["currency"] = out["currency"].fillna(symbols)
+    if "currency" in schema:  # ISO 4217 codes: ` eur ` is EUR (fx rates are keyed by code)
+        out["currency"] = _upper_codes(out["currency"])
     for col in REQUIRED[name]:
         reason.flag(out[col].isna(), f"missing {col}")
     extras = [c for c in frame.columns if c not in schema and c not in _META]
@@ -593,6 +595,20 @@ def _check_deals(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
     _flag_orphans(tables, reasons, "deals", "contact_id", "contacts")
     _drop_flagged("deals", tables, reasons, quality)
     _infer_closed(tables["deals"])
+    _warn_undated_closes(tables["deals"], quality)
+
+
+def _warn_undated_closes(deals: pd.DataFrame, quality: DataQuality) -> None:
+    """Closed deals without closed_at are kept (they are pipeline), but no month's won revenue
+    or win rate can hold them: say how many, so they are not missing unsaid."""
+    undated = deals["is_closed"].eq(True).fillna(False).astype(bool) & deals["closed_at"].isna()
+    if undated.any():
+        won = undated & deals["is_won"].eq(True).fillna(False).astype(bool)
+        quality.warnings.append(
+            f"deals: {int(undated.sum())} closed deals ({int(won.sum())} won, amount "
+            f"{deals.loc[won, 'amount'].sum():,.0f}) have no closed_at: they count in pipeline "
+            "created, but in no month's won revenue, win rate or attribution"
+        )
 
 
 def _check_events(
@@ -967,6 +983,10 @@ def _fill_lifecycle(tables) -> None:
         if col:
             furthest = furthest.mask(contacts[col].notna(), stage)
     contacts.loc[missing, "lifecycle_stage"] = furthest[missing]
+
+
+def _upper_codes(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.upper()
 
 
 def _infer_closed(deals: pd.DataFrame) -> None:
