@@ -907,3 +907,16 @@ def test_a_file_that_fails_leaves_no_table_waiting_for_it(tmp_path: Path) -> Non
     thread.start()
     thread.join(120)
     assert not thread.is_alive() and raised and "created_at" in str(raised[0])
+
+
+def test_french_amounts_with_space_groups_show_their_decimal_comma() -> None:
+    # `5 000,00 €` (a French report download): the comma is decimal once the group space is out
+    cases = [
+        (("5 000,00 €", "12 500,00 €"), [5000.0, 12500.0]),
+        (("5\u00a0000,00 €",), [5000.0]),  # no-break space
+        (("EUR 12\u202f345,50",), [12345.5]),  # narrow no-break space
+    ]
+    for values, expected in cases:
+        amounts = S(*values)
+        assert detect_decimal(amounts) == ","
+        assert parse_numbers(amounts)[0].tolist() == expected

@@ -408,7 +408,8 @@ def detect_decimal(values: pd.Series) -> str:
     A value shows a decimal comma by a comma after its last dot (`1.234,50`), a comma that
     cannot group thousands (`12,5`, `0,125`) or two or more dots that group them (`1.234.567`).
     """
-    s = values.dropna().astype(str).str.replace(_CURRENCY, "", regex=True).str.strip()
+    # without currency and digit-group spaces: `5 000,00 €` shows its decimal comma
+    s = _bare(values.dropna().astype(str))
     both = s[s.str.contains(",") & s.str.contains(r"\.")]
     if len(both):
         last_comma = both.str.rfind(",")
