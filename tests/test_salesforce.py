@@ -1023,3 +1023,14 @@ def test_member_touch_matches_the_text_rule(statuses, data):
     want = said.where(said.isin(TOUCH_TYPES)).fillna(pd.Series(defaults, dtype="string"))
     got = _member_touch(status, default)
     assert got.astype(object).tolist() == want.astype(object).tolist()
+
+
+def test_a_lead_file_without_conversion_columns_loads_its_leads(tmp_path):
+    # a default Lead report or a Data Loader extract of a few chosen fields
+    (tmp_path / "Lead.csv").write_text(
+        "Id,LastName,Company,LeadSource,Status,CreatedDate,Email\n"
+        "00Q5g00000LdAaAEAV,Smith,Acme,Web,New,2026-02-03T09:00:00.000+0000,ann@acme.co.uk\n"
+    )
+    crm = smk.load(tmp_path)
+    assert crm.contacts["contact_id"].tolist() == ["00Q5g00000LdAaAEAV"]
+    assert crm.quality.tables["contacts"].loaded == 1

@@ -1127,10 +1127,10 @@ def _converted(leads: pd.DataFrame) -> pd.Series:
 def _lead_map(leads: pd.DataFrame) -> pd.Series:
     """Converted lead id -> the id of the contact it became."""
     conv = _converted(leads) & leads["contact_id"].notna()
-    pairs = leads.loc[conv, ["contact_id", "ConvertedContactId"]].drop_duplicates("contact_id")
-    return pd.Series(
-        pairs["ConvertedContactId"].to_numpy(), index=pairs["contact_id"].to_numpy(), dtype="string"
-    )
+    pairs = pd.DataFrame(  # a Lead file without ConvertedContactId converts nothing
+        {"lead": leads.loc[conv, "contact_id"], "contact": _col(leads, "ConvertedContactId")[conv]}
+    ).drop_duplicates("lead")
+    return pd.Series(pairs["contact"].to_numpy(), index=pairs["lead"].to_numpy(), dtype="string")
 
 
 def _through(ids: pd.Series, lead_map: pd.Series) -> pd.Series:
