@@ -1034,3 +1034,27 @@ def test_a_lead_file_without_conversion_columns_loads_its_leads(tmp_path):
     crm = smk.load(tmp_path)
     assert crm.contacts["contact_id"].tolist() == ["00Q5g00000LdAaAEAV"]
     assert crm.quality.tables["contacts"].loaded == 1
+
+
+def test_a_report_date_column_follows_the_day_order_its_file_shows(tmp_path):
+    # a UK user's report: Created Date proves day-first, Close Date alone does not tell
+    (tmp_path / "report1771900000001.csv").write_text(
+        '"Opportunity ID","Opportunity Name","Account ID","Stage","Amount","Close Date",'
+        '"Created Date"\n'
+        '"0065g00000AbCdE","Acme","0015g00000XyZab","Closed Won","5000","02/03/2026",'
+        '"13/01/2026 09:15"\n'
+        '"0065g00000AbCdF","Beta","0015g00000XyZac","Closed Lost","1200","05/02/2026",'
+        '"14/01/2026 10:00"\n'
+    )
+    crm = smk.load(tmp_path)
+    assert crm.deals["closed_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-03-02", "2026-02-05"]
+    assert any("read day-first, as created_at in the same file shows" in w
+               for w in crm.quality.warnings)  # fmt: skip
+    us = smk.load(tmp_path, dayfirst=False).deals  # the option still decides
+    assert us["closed_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-03", "2026-05-02"]
+
+
+def test_a_repeat_download_of_a_report_is_still_detected(tmp_path):
+    source = FIXTURES / "report" / "report1712345678901.csv"
+    shutil.copy(source, tmp_path / "report1712345678901 (1).csv")
+    assert detect_format(tmp_path) == "salesforce"

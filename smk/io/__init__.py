@@ -91,7 +91,7 @@ def _is_salesforce_report(path: Path) -> bool:
     """A Salesforce report download: `report<epoch ms>.csv` with a Salesforce object's labels."""
     from smk.io.salesforce import object_of_labels
 
-    return bool(re.fullmatch(r"report\d{10,}", path.stem.lower())) and (
+    return bool(re.fullmatch(r"report\d{10,}(?: ?\(\d+\))?", path.stem.lower())) and (
         object_of_labels(_headers(path)) is not None
     )
 

@@ -823,10 +823,22 @@ class _Dates:
         if col not in frame.columns or frame.empty:
             return out
         ok = _ok(frame)
-        parsed, _bad, notes = parse.parse_datetimes(frame.loc[ok, col], self.options)
+        hint = self._hint(frame, col)
+        parsed, _bad, notes = parse.parse_datetimes(frame.loc[ok, col], self.options, hint)
         out[ok] = parsed
         self.warnings.extend(f"{label}: {note}" for note in notes)
         return out
+
+    def _hint(self, frame: pd.DataFrame, col: str) -> parse.OrderHint | None:
+        """The day order the file's other date columns show (`CloseDate`, "Close Date" and the
+        loader's `created_at`: Salesforce names them so), for a column whose values do not
+        tell it; None when `dayfirst` decides or they show none."""
+        if self.options.dayfirst is not None or parse.day_order_shown(frame[col]) != parse.OPEN:
+            return None  # decided, or the column tells it (or holds no numeric dates)
+        others = [c for c in frame.columns if c != col and ("date" in c.lower() or c[-3:] == "_at")]
+        shown = [(c, parse.day_order_shown(frame[c])) for c in others]
+        same = tuple((c, order) for c, order in shown if order in ("dmy", "mdy"))
+        return parse.OrderHint(same, "in the same file") if same else None
 
     def first(
         self, frame: pd.DataFrame, cols: list[tuple[str, str]]
