@@ -357,17 +357,7 @@ def _execute_one(nb, target, parameters, kernel, quiet, out, month) -> NotebookR
 
     t = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(nb),
-            str(target),
-            parameters=parameters,
-            kernel_name=kernel,
-            cwd=str(nb.parent),
-            progress_bar=not quiet,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            kernel_manager_class=kernel_manager_class(),
-        )
+        _execute_with_kernel_retries(nb, target, parameters, kernel, quiet)
     except pm.PapermillExecutionError as exc:
         # nothing to show this month: a short page, not a failed report
         if exc.ename == "NoDataError":
@@ -382,9 +372,52 @@ def _execute_one(nb, target, parameters, kernel, quiet, out, month) -> NotebookR
             f"{exc.ename}: {exc.evalue}. The failed notebook is kept at {kept}; "
             f"the published report for {month} was left untouched."
         ) from None
+    except RuntimeError as exc:  # the kernel would not start, or died (memory?) in a cell
+        if not (_kernel_failed(exc) or type(exc).__name__ == "DeadKernelError"):
+            raise
+        raise ReportError(
+            f"notebook {nb.name}: the Python kernel {exc} (a busy or short-of-memory machine "
+            f"is the usual cause; run the report again). The published report for {month} "
+            "was left untouched."
+        ) from None
     run = NotebookRun(notebook_name(nb), target, time.perf_counter() - t, _cells_seconds(target))
     log.info("ran %s in %.1f s", nb.name, run.seconds)
     return run
+
+
+#: jupyter_client's errors for a kernel that did not come up (a port race between kernels
+#: started at once, a machine too busy to answer in time): worth another try
+_KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond")
+KERNEL_START_TRIES = 3
+
+
+def _kernel_failed(exc: BaseException) -> bool:
+    return isinstance(exc, RuntimeError) and str(exc).startswith(_KERNEL_START_FAILURES)
+
+
+def _execute_with_kernel_retries(nb: Path, target: Path, parameters, kernel, quiet) -> None:
+    """papermill's run of one notebook; a kernel that fails to start (before any cell ran) is
+    started again, up to `KERNEL_START_TRIES` times, with a note in the log."""
+    import papermill as pm
+
+    for attempt in range(1, KERNEL_START_TRIES + 1):
+        try:
+            pm.execute_notebook(
+                str(nb),
+                str(target),
+                parameters=parameters,
+                kernel_name=kernel,
+                cwd=str(nb.parent),
+                progress_bar=not quiet,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                kernel_manager_class=kernel_manager_class(),
+            )
+            return
+        except RuntimeError as exc:
+            if not _kernel_failed(exc) or attempt == KERNEL_START_TRIES:
+                raise
+            log.warning("%s: the kernel did not start (%s); try %d", nb.name, exc, attempt + 1)
 
 
 def _stamps(folder: Path) -> dict[str, tuple[int, int]]:

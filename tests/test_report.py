@@ -817,3 +817,38 @@ def test_missing_values_in_published_tables_show_a_dash_not_pandas_marks():
         "<tr><td>–</td><td class='n'>–</td><td>–</td><td>–</td>"
         "<td>NaN rate</td><td>0.5</td></tr><pre>NaN</pre>"
     )
+
+
+def test_a_kernel_that_does_not_start_is_started_again_then_named(tmp_path, monkeypatch):
+    import papermill
+
+    from smk import report
+    from smk.periods import parse_month
+
+    calls = []
+
+    def flaky(*args, **kwargs):  # a port race between kernels started at once
+        calls.append(1)
+        if len(calls) < report.KERNEL_START_TRIES:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    report._execute_with_kernel_retries(Path("nb.ipynb"), tmp_path / "nb.ipynb", {}, "smk", True)
+    assert len(calls) == report.KERNEL_START_TRIES
+
+    def never(*args, **kwargs):
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(papermill, "execute_notebook", never)
+    with pytest.raises(report.ReportError, match=r"nb.ipynb: the Python kernel Kernel didn't"):
+        report._execute_one(
+            Path("nb.ipynb"), tmp_path / "nb.ipynb", {}, "smk", True, tmp_path,
+            parse_month("2026-10"),
+        )  # fmt: skip
+
+    def broken(*args, **kwargs):  # any other error stays what it is: a bug, not a retry
+        raise RuntimeError("something else")
+
+    monkeypatch.setattr(papermill, "execute_notebook", broken)
+    with pytest.raises(RuntimeError, match="something else"):
+        report._execute_with_kernel_retries(Path("nb.ipynb"), tmp_path / "x", {}, "smk", True)
