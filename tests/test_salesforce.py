@@ -1058,3 +1058,20 @@ def test_a_repeat_download_of_a_report_is_still_detected(tmp_path):
     source = FIXTURES / "report" / "report1712345678901.csv"
     shutil.copy(source, tmp_path / "report1712345678901 (1).csv")
     assert detect_format(tmp_path) == "salesforce"
+
+
+def test_a_campaign_member_report_names_its_own_campaigns(tmp_path):
+    (tmp_path / "Lead.csv").write_text(
+        "Id,LastName,Company,LeadSource,Status,CreatedDate,Email\n"
+        "00Q5g00000LdAaAEAV,Smith,Acme,Web,New,2026-02-03T09:00:00.000+0000,ann@acme.co.uk\n"
+    )
+    (tmp_path / "report1771900000013.csv").write_text(
+        '"Campaign ID","Campaign Name","Campaign Type","Member Status","Responded","Lead ID",'
+        '"First Responded Date","Member Created Date"\n'
+        '"7015g00000UkMaA","Spring Webinar","Webinar","Attended","1","00Q5g00000LdAaA",'
+        '"2026-02-05","2026-02-05 15:00"\n'
+    )
+    crm = smk.load(tmp_path)
+    touch = crm.touchpoints.iloc[0]
+    assert (touch["campaign"], touch["channel"]) == ("Spring Webinar", "offline")
+    assert not [w for w in crm.quality.warnings if "no Campaign file" in w]

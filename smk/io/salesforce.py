@@ -456,6 +456,8 @@ _OBJECTS: dict[str, _Object] = {
                 "ContactId": ["ContactId", "Contact ID"],
                 "LeadId": ["LeadId", "Lead ID"],
                 "LeadOrContactId": ["LeadOrContactId", "Lead or Contact ID"],
+                "CampaignName": ["Campaign Name"],  # a campaign member report's own columns
+                "CampaignType": ["Campaign Type"],
                 "Status": ["Status", "Member Status"],
                 "HasResponded": ["HasResponded", "Responded"],
                 "FirstRespondedDate": [
@@ -1475,6 +1477,11 @@ def _member_campaigns(
     campaign_id = _col(m, "CampaignId")
     to_channel = {k: c for k, (c, _) in CAMPAIGN_TYPES.items()}
     to_touch = {k: t for k, (_, t) in CAMPAIGN_TYPES.items()}
+    own = campaigns is None and "CampaignType" in m.columns  # a report names its campaigns
+    if own:
+        campaigns = pd.DataFrame(
+            {"Id": campaign_id, "Name": _col(m, "CampaignName"), "Type": _col(m, "CampaignType")}
+        ).assign(_reason=m["_reason"])
     if campaigns is not None:
         c = campaigns[_ok(campaigns)].drop_duplicates("Id").set_index("Id")
         # translated on the campaigns, then looked up for the members (not 10M translations);
@@ -1491,7 +1498,7 @@ def _member_campaigns(
             ),
             "campaign_type": of_campaign.take(types),  # an extra column: text, as read
             "_responded": responded,
-            "_known": of_campaign.found(),
+            "_known": pd.Series(True, index=m.index) if own else of_campaign.found(),
         }
     if ok.any():
         warnings.append(
