@@ -671,3 +671,34 @@ def test_a_month_in_which_no_lead_was_scored_is_a_no_data_error(synth_leads):
         NoDataError, match="no lead of this export was scored by the end of 2026-10"
     ):
         sc.leads_scored_in(before.iloc[:0], october)
+
+
+def test_threshold_for_share_marks_at_most_that_share_ties_together():
+    scores = np.array([0.9, 0.8, 0.8, 0.5, 0.1])
+    for share, threshold in ((0.2, 0.9), (0.4, 0.9), (0.6, 0.8), (0.8, 0.5), (1.0, 0.1)):
+        assert sc.threshold_for_share(scores, share) == threshold
+        assert (scores >= threshold).mean() <= share
+    assert (scores >= sc.threshold_for_share(scores, 0.0)).sum() == 0
+
+
+def test_the_mql_threshold_is_carried_to_the_model_that_scores_the_month(fitted, synth_leads):
+    split, scorer = fitted
+    _, leads = synth_leads
+    month = leads[leads["scored_at"] >= "2026-10-01"]
+    planned = {"threshold": 0.5, "leads_per_month": 0.3 * len(month), "rule": "capacity"}
+    carried = sc.carry_mql_threshold(planned, scorer, month)
+    scores = scorer.score_leads(sc.feature_matrix(month))
+    assert (scores >= carried["threshold"]).sum() <= planned["leads_per_month"]
+    assert (scores >= carried["threshold"]).sum() >= 0.25 * len(month)  # not far below either
+    assert carried["held_out_threshold"] == 0.5
+
+
+def test_a_model_that_cannot_rank_is_not_enough_data(fitted):
+    split, _ = fitted
+
+    class Constant(sc.LeadScorer):  # what trees too small to split give
+        def score_leads(self, X):
+            return np.full(len(X), 0.1)
+
+    with pytest.raises(smk.NoDataError, match="cannot rank leads yet: every test lead"):
+        sc.fit_held_out(Constant(random_state=0), split)

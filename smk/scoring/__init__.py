@@ -18,6 +18,7 @@ from smk.scoring.deploy import (
     ScoringModel,
     assign_grades,
     build_model,
+    carry_mql_threshold,
     drift_report,
     fit_held_out,
     grade_thresholds,
@@ -27,6 +28,7 @@ from smk.scoring.deploy import (
     refit,
     save_model,
     score_leads,
+    threshold_for_share,
 )
 from smk.scoring.evaluation import (
     calibration_table,
@@ -95,7 +97,9 @@ __all__ = [
     "expected_auc",
     "expected_calibration_error",
     "feature_matrix",
+    "carry_mql_threshold",
     "fit_held_out",
+    "threshold_for_share",
     "fit_points",
     "grade_thresholds",
     "labelled",

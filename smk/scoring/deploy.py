@@ -29,6 +29,7 @@ import sklearn
 from sklearn.base import BaseEstimator, clone
 
 import smk
+from smk.errors import NoDataError
 from smk.scoring.explain import top_reasons, typical_values
 from smk.scoring.features import TimeSplit, feature_matrix, labelled
 from smk.scoring.settings import load_config
@@ -202,7 +203,47 @@ def fit_held_out(scorer: BaseEstimator, split: TimeSplit) -> HeldOut:
     thresholds (its own scores of the test leads are in-sample, too confident).
     """
     model = refit(scorer, split.train)
-    return HeldOut(model, model.score_leads(feature_matrix(split.test)))
+    scores = model.score_leads(feature_matrix(split.test))
+    if len(np.unique(scores)) < 2:  # e.g. trees with too few leads to split: no ranking
+        train = split.train["label"]
+        raise NoDataError(
+            f"the lead score cannot rank leads yet: every test lead got the same score from a "
+            f"model trained on {len(train)} leads with {int(train.sum())} conversions; it needs "
+            "more months of history (a later month, or a shorter outcome window)"
+        )
+    return HeldOut(model, scores)
+
+
+def carry_mql_threshold(mql: dict, scorer, leads: pd.DataFrame) -> dict:
+    """`choose_mql_threshold`'s choice, carried to the model that scores `leads` (this
+    month's): its threshold marks the same share of them as the held-out choice planned
+    (`threshold_for_share`), so sales get the leads the capacity allows, not the number a
+    differently spread score would give. The held-out threshold stays as
+    ``held_out_threshold``."""
+    scores = scorer.score_leads(feature_matrix(leads))
+    share = mql["leads_per_month"] / len(leads) if len(leads) else 0.0
+    return {
+        **mql,
+        "threshold": threshold_for_share(scores, share),
+        "held_out_threshold": mql["threshold"],
+    }
+
+
+def threshold_for_share(scores, share: float) -> float:
+    """The lowest threshold that marks at most `share` of `scores` (ties count together).
+
+    The MQL threshold is chosen on held-out scores (`choose_mql_threshold`), but the model
+    that scores new leads is refitted and spreads its scores differently: the same threshold
+    would hand sales another number of leads. This carries the chosen share over to the
+    scores of the model that is used.
+    """
+    values = np.sort(np.asarray(scores, dtype="float64"))[::-1]
+    if not len(values):
+        raise NoDataError("no scores to set a threshold on")
+    distinct = np.unique(values)[::-1]  # highest first
+    marked = np.searchsorted(-values, -distinct, side="right")  # how many score >= each
+    fits = distinct[marked <= share * len(values)]
+    return float(fits[-1]) if len(fits) else float(np.nextafter(distinct[0], np.inf))
 
 
 def build_model(
