@@ -724,16 +724,20 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
     if before is None and kpi.get("previous") is not None:  # the notebook computed it itself
         before = {"value": kpi["previous"]}
     value = kpi.get("value")
-    if (
-        not before
-        or not isinstance(value, (int, float))
-        or not isinstance(before.get("value"), (int, float))
-    ):
+    if not before or before.get("value") is None:
+        return "no previous month"
+    if isinstance(value, str) or isinstance(before["value"], str):  # a text KPI: top channel
+        return (
+            "same as previous month"
+            if value == before["value"]
+            else (f"was {before['value']} the previous month")
+        )
+    if not isinstance(value, (int, float)) or not isinstance(before["value"], (int, float)):
         return "no previous month"
     delta = value - before["value"]
+    sign = "+" if delta >= 0 else "−"  # one minus sign for every format
     if kpi.get("format") == "pct":
-        return f"{delta * 100:+.1f} pts vs previous month"
-    sign = "+" if delta >= 0 else "−"
+        return f"{sign}{abs(delta) * 100:.1f} pts vs previous month"
     return f"{sign}{format_kpi(abs(delta), kpi.get('format'))} vs previous month"
 
 

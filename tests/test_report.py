@@ -515,14 +515,20 @@ def test_month_over_month_change_uses_the_kpis_own_previous_value(tmp_path):
                         "format": "pct",
                     },
                     {"id": "new", "label": "New", "value": 1, "format": "int"},
+                    {"id": "fall", "label": "Fall", "value": 0.2, "previous": 0.3, "format": "pct"},
+                    {"id": "top", "label": "Top", "value": "offline", "previous": "email",
+                     "format": "text"},
+                    {"id": "same", "label": "Same", "value": "email", "previous": "email",
+                     "format": "text"},
                 ]
             }
         )
-    )
+    )  # fmt: skip
     context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
     page = write_month_index(tmp_path, parse_month("2026-10"), [], context, tmp_path).read_text()
     assert "−3 vs previous month" in page
-    assert "+5.0 pts vs previous month" in page
+    assert "+5.0 pts vs previous month" in page and "−10.0 pts vs previous month" in page
+    assert "was email the previous month" in page and "same as previous month" in page
     assert page.count("no previous month") == 1
 
 
