@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -35,8 +36,18 @@ def display_path(path: str | Path) -> str:
 
 
 def open_crm(data_path: str, data_format: str = "auto") -> CRM:
-    """Load the export a notebook was given (the report runner passes a Parquet cache)."""
+    """Load the export a notebook was given (the report runner passes a Parquet cache).
+
+    From here on, a warning prints as one plain ``warning: ...`` line (`show_plain_warnings`):
+    a published page says what smk warns about, never the kernel's temporary file and line.
+    """
+    warnings.showwarning = show_plain_warnings
     return smk.load(resolve_path(data_path), format=data_format)
+
+
+def show_plain_warnings(message, category, filename, lineno, file=None, line=None) -> None:
+    """`warnings.showwarning` for notebooks: the message alone, on stderr."""
+    print(f"warning: {message}", file=file or sys.stderr)
 
 
 def output_folder(output_dir: str) -> Path:

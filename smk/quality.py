@@ -67,7 +67,8 @@ def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:
 
 
 def freshness(crm: CRM, month: Month) -> pd.DataFrame:
-    """Per table: the newest record and how far it lies from the end of the report month.
+    """Per table: the newest record by the end of the report month and how far it lies from
+    that end (a month published again later is judged on what it held then).
 
     A table whose newest record is long before the month's end points at a stale or partial
     export (e.g. activities synced less often than contacts). Stray dates (a year mistyped,
@@ -81,6 +82,7 @@ def freshness(crm: CRM, month: Month) -> pd.DataFrame:
         # a stray 2036 must not make a stale table look current
         stray = strays.get(table, pd.Series(False, index=values.index))
         kept = values[~stray.to_numpy(dtype=bool)]
+        kept = kept[kept < month.end]  # a past month re-run: its newest record then
         newest = kept.max() if len(kept) else pd.NaT
         in_month = int(month.contains(values).sum()) if len(values) else 0
         gap = (month.end - newest).total_seconds() / 86400 if pd.notna(newest) else None

@@ -173,7 +173,8 @@ def test_a_future_account_date_is_stray_an_old_one_is_not():
     )
     assert stray_dates(crm) == {"accounts": 1}
     fresh = freshness(crm, parse_month("2026-10")).set_index("table")
-    assert fresh.loc["accounts", "newest record"] == pd.Timestamp("2026-11-02", tz="UTC")
+    # the export-day account is no stray, but lies after the month: October's newest is 20 Oct
+    assert fresh.loc["accounts", "newest record"] == pd.Timestamp("2026-10-20", tz="UTC")
     assert fresh.loc["accounts", "stray dates"] == 1
 
 
@@ -207,3 +208,27 @@ def test_the_set_aside_listing_says_how_many_more_rows_there_are():
     deals = crm.quality.tables["deals"].n_set_aside
     assert f"... and {deals - 2} more: all of them in all.csv" in text
     assert "more" not in quality.set_aside_listing(crm, limit=1000)
+
+
+def test_notebooks_show_warnings_as_plain_lines(capsys, monkeypatch):
+    import warnings
+
+    from smk import config, notebooks
+
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # restored after
+    notebooks.open_crm(str(config.SAMPLE_HUBSPOT))
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("1 of 200 bootstrap resamples had no channel", UserWarning, stacklevel=1)
+    err = capsys.readouterr().err
+    assert err == "warning: 1 of 200 bootstrap resamples had no channel\n"
+
+
+def test_freshness_of_a_past_month_looks_at_the_records_it_held():
+    from smk.quality import freshness
+
+    created = pd.date_range("2025-11-01", "2026-10-31 23:00", periods=3000, tz="UTC")
+    crm = _crm_with(created, ["2026-06-01 10:00"])
+    fresh = freshness(crm, parse_month("2025-12")).set_index("table")
+    assert fresh.loc["contacts", "newest record"] < pd.Timestamp("2026-01-01", tz="UTC")
+    assert 0 <= fresh.loc["contacts", "days from newest record to month end"] < 1
