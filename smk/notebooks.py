@@ -38,11 +38,19 @@ def display_path(path: str | Path) -> str:
 def open_crm(data_path: str, data_format: str = "auto") -> CRM:
     """Load the export a notebook was given (the report runner passes a Parquet cache).
 
-    From here on, a warning prints as one plain ``warning: ...`` line (`show_plain_warnings`):
-    a published page says what smk warns about, never the kernel's temporary file and line.
+    In a Jupyter kernel, from here on a warning prints as one plain ``warning: ...`` line
+    (`show_plain_warnings`): a published page says what smk warns about, never the kernel's
+    temporary file and line. Elsewhere (scripts, tests) warnings are left as they are.
     """
-    warnings.showwarning = show_plain_warnings
+    if _in_kernel():
+        warnings.showwarning = show_plain_warnings
     return smk.load(resolve_path(data_path), format=data_format)
+
+
+def _in_kernel() -> bool:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and hasattr(shell, "kernel")
 
 
 def show_plain_warnings(message, category, filename, lineno, file=None, line=None) -> None:

@@ -311,7 +311,8 @@ def first_activity_after(
 # ------------------------------------------------------------------------------ leads
 def data_end(crm: CRM) -> pd.Timestamp | None:
     """The default as-of date: just after the export's last dated record
-    (`smk.periods.data_span`; stray dates left out), or None when nothing in it is dated.
+    (`smk.periods.data_span`; stray dates left out) or last stage date within a month after
+    it, or None when nothing in it is dated.
 
     Windows (leakage, acceptance) still open at that moment are judged open, not passed.
     """
@@ -319,7 +320,12 @@ def data_end(crm: CRM) -> pd.Timestamp | None:
         _, last = data_span(crm)
     except ValueError:  # nothing dated: nothing to cut
         return None
-    return last + pd.Timedelta(1, "ns")  # exclusive: the last record itself is in
+    # a lifecycle update on the export's day (an MQL with nothing else logged) is data too;
+    # a stage date far beyond the span (a mistyped year) is not
+    stages = [c for c in crm.contacts.columns if c.startswith("became_") and c.endswith("_at")]
+    dates = crm.contacts[stages].stack() if stages else pd.Series(dtype="datetime64[ns, UTC]")
+    near = dates[(dates > last) & (dates <= last + pd.Timedelta(days=31))]
+    return max(last, near.max() if len(near) else last) + pd.Timedelta(1, "ns")
 
 
 def mql_leads(

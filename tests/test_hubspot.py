@@ -470,6 +470,6 @@ def test_currency_codes_are_upper_case_and_undated_closed_deals_are_named(tmp_pa
     assert crm.deals["currency"].dtype == crm.deals["stage"].dtype  # the model's text dtype
     undated = [w for w in crm.quality.warnings if "have no closed_at" in w]
     assert undated == [
-        "deals: 2 closed deals (1 won, amount 900) have no closed_at: they count in pipeline "
-        "created, but in no month's won revenue, win rate or attribution"
+        "deals: 2 closed deals (1 won, amount 900 USD) have no closed_at: they count in "
+        "pipeline created, but in no month's won revenue, win rate or attribution"
     ]

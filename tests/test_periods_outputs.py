@@ -216,6 +216,10 @@ def test_notebooks_show_warnings_as_plain_lines(capsys, monkeypatch):
     from smk import config, notebooks
 
     monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # restored after
+    original = warnings.showwarning
+    notebooks.open_crm(str(config.SAMPLE_HUBSPOT))  # not in a kernel: left as it is
+    assert warnings.showwarning is original
+    monkeypatch.setattr(notebooks, "_in_kernel", lambda: True)
     notebooks.open_crm(str(config.SAMPLE_HUBSPOT))
     with warnings.catch_warnings():
         warnings.simplefilter("always")

@@ -679,6 +679,13 @@ def test_threshold_for_share_marks_at_most_that_share_ties_together():
         assert sc.threshold_for_share(scores, share) == threshold
         assert (scores >= threshold).mean() <= share
     assert (scores >= sc.threshold_for_share(scores, 0.0)).sum() == 0
+    # more leads tied at the top than the share allows: those leads, never none
+    tied = np.array([0.8, 0.8, 0.8, 0.2])
+    assert sc.threshold_for_share(tied, 0.5) == 0.8
+    assert sc.threshold_for_share(np.full(10, 0.3), 0.4) == 0.3
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="share must be between 0 and 1"):
+            sc.threshold_for_share(tied, bad)
 
 
 def test_the_mql_threshold_is_carried_to_the_model_that_scores_the_month(fitted, synth_leads):
@@ -691,6 +698,7 @@ def test_the_mql_threshold_is_carried_to_the_model_that_scores_the_month(fitted,
     assert (scores >= carried["threshold"]).sum() <= planned["leads_per_month"]
     assert (scores >= carried["threshold"]).sum() >= 0.25 * len(month)  # not far below either
     assert carried["held_out_threshold"] == 0.5
+    assert carried["mqls_this_month"] == (scores >= carried["threshold"]).sum()
 
 
 def test_a_model_that_cannot_rank_is_not_enough_data(fitted):

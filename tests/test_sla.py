@@ -5,6 +5,7 @@ test against the synthetic generator's truth on a loaded (messy) export."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 import smk
-from smk import config, funnel, sla
+from smk import config, funnel, periods, sla
 from smk.funnel import NoDataError
 from smk.model import CRM, make_table
 from smk.synth import Synthetic, synthesize, write_export
@@ -585,3 +586,16 @@ def test_teams_group_owners_and_unlisted_owners_are_other(small):
     per_team = sla.sla_by_owner(leads, "2026-10", agreement, by="team").set_index("team")
     assert per_team.loc["inbound", "mqls"] == 2 and per_team.loc["other", "mqls"] == 3
     assert (sla.mql_leads(small, as_of=AS_OF)["team"] == "sales").all()
+
+
+def test_the_default_as_of_keeps_a_stage_update_made_after_the_last_record():
+    crm = smk.load(SAMPLE)
+    _, last = periods.data_span(crm)
+    contacts = crm.contacts.copy()
+    lead = contacts.index[(contacts["lifecycle_stage"] == "lead").to_numpy()][0]
+    contacts.loc[lead, "became_mql_at"] = last + pd.Timedelta(hours=2)  # on the export's day
+    contacts.loc[lead, "lifecycle_stage"] = "mql"
+    crm = dataclasses.replace(crm, contacts=contacts)
+    leads = sla.mql_leads(crm)
+    assert contacts.loc[lead, "contact_id"] in set(leads["contact_id"])
+    assert len(leads) == funnel.mql_entry_dates(contacts)["mql_at"].notna().sum()

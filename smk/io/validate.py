@@ -603,11 +603,13 @@ def _warn_undated_closes(deals: pd.DataFrame, quality: DataQuality) -> None:
     or win rate can hold them: say how many, so they are not missing unsaid."""
     undated = deals["is_closed"].eq(True).fillna(False).astype(bool) & deals["closed_at"].isna()
     if undated.any():
-        won = undated & deals["is_won"].eq(True).fillna(False).astype(bool)
+        won = deals[undated & deals["is_won"].eq(True).fillna(False).astype(bool)]
+        by_currency = won.groupby(won["currency"].fillna(""), dropna=False)["amount"].sum()
+        amounts = ", ".join(f"{v:,.0f} {c}".strip() for c, v in by_currency.items()) or "0"
         quality.warnings.append(
-            f"deals: {int(undated.sum())} closed deals ({int(won.sum())} won, amount "
-            f"{deals.loc[won, 'amount'].sum():,.0f}) have no closed_at: they count in pipeline "
-            "created, but in no month's won revenue, win rate or attribution"
+            f"deals: {int(undated.sum())} closed deals ({len(won)} won, amount {amounts}) have "
+            "no closed_at: they count in pipeline created, but in no month's won revenue, win "
+            "rate or attribution"
         )
 
 

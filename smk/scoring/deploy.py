@@ -219,31 +219,39 @@ def carry_mql_threshold(mql: dict, scorer, leads: pd.DataFrame) -> dict:
     month's): its threshold marks the same share of them as the held-out choice planned
     (`threshold_for_share`), so sales get the leads the capacity allows, not the number a
     differently spread score would give. The held-out threshold stays as
-    ``held_out_threshold``."""
+    ``held_out_threshold``; ``mqls_this_month`` counts the leads the carried one marks."""
     scores = scorer.score_leads(feature_matrix(leads))
-    share = mql["leads_per_month"] / len(leads) if len(leads) else 0.0
+    share = min(mql["leads_per_month"] / len(leads), 1.0) if len(leads) else 0.0
+    threshold = threshold_for_share(scores, share)
     return {
         **mql,
-        "threshold": threshold_for_share(scores, share),
+        "threshold": threshold,
         "held_out_threshold": mql["threshold"],
+        "mqls_this_month": int((scores >= threshold).sum()),
     }
 
 
 def threshold_for_share(scores, share: float) -> float:
-    """The lowest threshold that marks at most `share` of `scores` (ties count together).
+    """The lowest threshold that marks at most `share` of `scores` (ties count together);
+    when the leads tied at the top score are already more, that score (those leads).
 
     The MQL threshold is chosen on held-out scores (`choose_mql_threshold`), but the model
     that scores new leads is refitted and spreads its scores differently: the same threshold
     would hand sales another number of leads. This carries the chosen share over to the
     scores of the model that is used.
     """
+    if not 0 <= share <= 1:  # NaN too
+        raise ValueError(f"share must be between 0 and 1, got {share}")
     values = np.sort(np.asarray(scores, dtype="float64"))[::-1]
     if not len(values):
         raise NoDataError("no scores to set a threshold on")
     distinct = np.unique(values)[::-1]  # highest first
+    if share == 0:
+        return float(np.nextafter(distinct[0], np.inf))  # nobody
     marked = np.searchsorted(-values, -distinct, side="right")  # how many score >= each
     fits = distinct[marked <= share * len(values)]
-    return float(fits[-1]) if len(fits) else float(np.nextafter(distinct[0], np.inf))
+    # the top score alone marks more (leads tied at it): those leads, never none
+    return float(fits[-1]) if len(fits) else float(distinct[0])
 
 
 def build_model(
