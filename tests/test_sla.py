@@ -134,15 +134,23 @@ def small() -> CRM:
         }
         for c in contacts
     ]
-    acts = [
-        {"activity_id": "1", "contact_id": "a", "occurred_at": "2026-10-05 10:00", "type": "call"},
-        {"activity_id": "2", "contact_id": "a", "occurred_at": "2026-10-05 09:00", "type": "task"},
-        {"activity_id": "3", "contact_id": "b", "occurred_at": "2026-10-12 07:30", "type": "email"},
-        {"activity_id": "4", "contact_id": "c", "occurred_at": "2026-10-06 09:00", "type": "call"},
-        {"activity_id": "5", "contact_id": "d", "occurred_at": "2026-10-10 10:00", "type": "call"},
-        {"activity_id": "6", "contact_id": "e", "occurred_at": "2026-11-02 10:00", "type": "call"},
-    ]
+    acts = _activities(
+        ("a", "2026-10-05 10:00", "call"),
+        ("a", "2026-10-05 09:00", "task"),
+        ("b", "2026-10-12 07:30", "email"),
+        ("c", "2026-10-06 09:00", "call"),
+        ("d", "2026-10-10 10:00", "call"),
+        ("e", "2026-11-02 10:00", "call"),
+    )
     return CRM(contacts=_table("contacts", rows), activities=_table("activities", acts))
+
+
+def _activities(*rows: tuple[str, str, str]) -> list[dict]:
+    """Activity rows from (contact_id, occurred_at, type), numbered 1, 2, ..."""
+    return [
+        {"activity_id": str(i), "contact_id": who, "occurred_at": when, "type": kind}
+        for i, (who, when, kind) in enumerate(rows, start=1)
+    ]
 
 
 AS_OF = pd.Timestamp("2026-11-01", tz="UTC")
@@ -260,13 +268,13 @@ def _skippers() -> CRM:
         # lifecycle stage mql without any date: an MQL from its creation (3 Oct 09:00)
         {**base, "contact_id": "bare", "lifecycle_stage": "mql", "created_at": "2026-10-03 09:00"},
     ]  # fmt: skip
-    acts = [
-        {"activity_id": "1", "contact_id": "rec", "occurred_at": "2026-10-06 12:00", "type": "call"},
-        {"activity_id": "2", "contact_id": "skip", "occurred_at": "2026-10-06 09:00", "type": "call"},
-        {"activity_id": "3", "contact_id": "skip", "occurred_at": "2026-10-10 12:00", "type": "call"},
-        {"activity_id": "4", "contact_id": "bare", "occurred_at": "2026-10-03 10:30", "type": "task"},
-        {"activity_id": "5", "contact_id": "rec", "occurred_at": "2026-11-20 09:00", "type": "call"},
-    ]  # fmt: skip
+    acts = _activities(
+        ("rec", "2026-10-06 12:00", "call"),
+        ("skip", "2026-10-06 09:00", "call"),
+        ("skip", "2026-10-10 12:00", "call"),
+        ("bare", "2026-10-03 10:30", "task"),
+        ("rec", "2026-11-20 09:00", "call"),
+    )
     return CRM(contacts=_table("contacts", rows), activities=_table("activities", acts))
 
 
