@@ -660,3 +660,20 @@ def test_contacts_that_never_reached_the_stage_are_non_converting_journeys(conve
         warnings.simplefilter("error")  # no "undated conversions" for a stage never reached
         j = at.journeys(crm, conversion=conversion, lookback_days=90)
     assert j.nulls.sum() > 1000 and j.total_conversions > 0
+
+
+def test_stage_conversions_are_the_funnels_entries_also_from_a_column_cache(tmp_path):
+    import smk
+    from smk import config, funnel
+    from smk.model import CRM
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    crm.to_parquet(tmp_path / "cache")
+    cached = CRM.from_parquet(tmp_path / "cache", columns=at.journey_columns("mql"))
+    october = funnel.funnel_counts(crm.contacts, "2026-10").set_index("stage")
+    for conversion in ("mql", "sql", "customer"):
+        for source in (crm, cached):
+            j = at.journeys(source, conversion, start="2026-10-01", end="2026-11-01",
+                            lookback_days=None)  # fmt: skip
+            converted = j.total_conversions + j.unattributed["conversions"]
+            assert converted == october.loc[conversion, "contacts"], conversion

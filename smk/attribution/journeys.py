@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smk.errors import NoDataError
+from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM
 from smk.sla import deal_amounts
@@ -34,7 +35,9 @@ from smk.sla import deal_amounts
 NS_PER_DAY = 86_400 * 10**9
 SEP = " > "
 
-#: Conversions `journeys` understands: (source table, column holding the conversion time).
+#: Conversions `journeys` understands: (source table, column holding the conversion time). A
+#: contact stage converts at the funnel's entry date of the stage (`funnel.stage_entry_dates`:
+#: a skipped stage at the next one recorded), which the named column holds when recorded.
 CONVERSIONS: dict[str, tuple[str, str]] = {
     "lead": ("contacts", "became_lead_at"),
     "mql": ("contacts", "became_mql_at"),
@@ -713,8 +716,8 @@ def journey_columns(
     touchpoints += ["touch_type"] if touch_types is not None else []
     contacts = ["contact_id", "created_at"] + (["account_id"] if account_level else [])
     needed = {"touchpoints": touchpoints, "contacts": contacts}
-    if source == "contacts":
-        contacts += [time_col, "became_opportunity_at", "became_customer_at"]
+    if source == "contacts":  # every stage date: the entry date of a skipped stage
+        contacts += [*STAGE_DATE_COLUMNS.values(), "lifecycle_stage"]
     else:
         deals = ["deal_id", "contact_id", "created_at", "amount", "currency"]
         deals += ["closed_at", "is_won"] if conversion == "won" else []
@@ -739,7 +742,9 @@ def _events(
     contacts = crm.contacts
     created = _ns(contacts["created_at"])
     if CONVERSIONS[conversion][0] == "contacts":
-        t = _ns(contacts[time_col])
+        # the funnel's entry date of the stage (a skipped stage at the next one recorded):
+        # one rule with the funnel, the SLA and the scorecard
+        t = _ns(stage_entry_dates(contacts)[conversion])
         opp = _ns(contacts["became_opportunity_at"])
         close = _ns(contacts["became_customer_at"])
         ids = contacts["contact_id"].astype("string").array
