@@ -920,3 +920,23 @@ def test_french_amounts_with_space_groups_show_their_decimal_comma() -> None:
         amounts = S(*values)
         assert detect_decimal(amounts) == ","
         assert parse_numbers(amounts)[0].tolist() == expected
+
+
+def test_the_decimal_option_never_misreads_a_column_that_shows_its_mark() -> None:
+    # the ambiguity warning recommends decimal=','; a revenue column written 2500000.75 beside
+    # it must not become 250000075
+    revenue = S("2500000.75", "1200.5")
+    decimal, warnings = decimal_for(revenue, ",", COMMA)
+    assert decimal is None and "'2500000.75' shows the other decimal mark" in warnings[0]
+    assert parse_numbers(revenue, decimal)[0].tolist() == [2500000.75, 1200.5]
+    for values, mark, expected in (
+        (("1.500", "25.000"), ",", [1500.0, 25000.0]),  # what the option is for
+        (("1,500", "2,25"), ",", [1.5, 2.25]),  # a German 1,500 when the user says so
+        (("1.234,50",), ",", [1234.5]),
+    ):
+        decided, said = decimal_for(S(*values), mark, COMMA)
+        assert (decided, said) == (mark, []) and parse_numbers(S(*values), decided)[
+            0
+        ].tolist() == expected
+    # a count written 1.500 is 1500 whatever the option (1.5 is no count)
+    assert decimal_for(S("1.500", "40"), ".", COMMA, whole=True) == (",", [])

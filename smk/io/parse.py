@@ -438,7 +438,9 @@ def decimal_for(
 ) -> tuple[str | None, list[str]]:
     """The decimal mark to read a number column with, and a warning when the file decided it.
 
-    `decimal` (the load's option) decides when given. Otherwise a column that does not tell
+    `decimal` (the load's option) decides when given, unless a value can only be read with the
+    other mark (`2500000.75` against ','): then the values decide, with a warning; and a count
+    written `1.500` is 1500 whatever the option. Otherwise a column that does not tell
     (`ambiguous_number`: `1.500`, `25.000`) is read as Excel writes numbers in the locale the
     file shows: a `;`-delimited CSV with `.` grouping thousands and `,` as the decimal mark,
     any other file with a decimal point (as before); a warning names the files, the reading
@@ -446,8 +448,17 @@ def decimal_for(
     reading only: `.` groups thousands (1.500 employees are 1500), no warning. None: the
     values decide (`parse_numbers`).
     """
+    if whole and ambiguous_number(values) is not None:
+        return ",", []  # a count has one reading: 1.500 employees are 1500
     if decimal is not None:
-        return decimal, []
+        shown = _other_mark_shown(values, decimal)
+        if shown is None:
+            return decimal, []
+        files = ", ".join((source or Source()).files) or "the export"
+        return None, [  # never read 2500000.75 as 250000075 because the option said ','
+            f"in {files}, {shown!r} shows the other decimal mark than the {decimal!r} given: "
+            "the column is read as its values show"
+        ]
     example = ambiguous_number(values)
     if example is None:
         return None, []
@@ -456,6 +467,31 @@ def decimal_for(
     source = source or Source()
     mark = "," if source.delimiter == ";" else "."
     return mark, [_ambiguity_warning(example, mark, source)]
+
+
+#: numbers that can only be read with `.` (key '.') or only with `,` as the decimal mark
+_ONLY_WITH = {
+    ".": re.compile(
+        r"\d,\d{3}\.\d|^[-+]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?$|\.\d{1,2}$|\.\d{4,}$|\d{4,}\.\d"
+    ),
+    ",": re.compile(
+        r"\d\.\d{3},\d|^[-+]?\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?$|,\d{1,2}$|,\d{4,}$|\d{4,},\d"
+    ),
+}
+
+
+def _other_mark_shown(values: pd.Series, decimal: str) -> str | None:
+    """A value of the column that can only be read with the other decimal mark than
+    `decimal` (`2500000.75` against ','), else None."""
+    if not (
+        pd.api.types.is_string_dtype(values) or values.dtype == object or is_categorical(values)
+    ):
+        return None
+    distinct = pd.Series(pd.unique(values.dropna().astype(str)), dtype="string")
+    other = "." if decimal == "," else ","
+    bare = _bare(distinct)
+    hits = distinct[bare.str.contains(_ONLY_WITH[other].pattern, regex=True).fillna(False)]
+    return str(hits.iloc[0]) if len(hits) else None
 
 
 def ambiguous_number(values: pd.Series) -> str | None:
