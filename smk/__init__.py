@@ -1,5 +1,7 @@
 """smk: smarketing analytics. Marketing and sales as one team, measured from one CRM export."""
 
+import types
+
 from smk.errors import CRMExportError, NoDataError
 from smk.io import load
 from smk.model import CRM, DataQuality
@@ -8,12 +10,12 @@ __version__ = "0.1.0"
 
 #: the analysis modules, imported on first use (`smk.attribution.journeys` after `import smk`)
 _SUBMODULES = {
-    "attribution", "funnel", "io", "outputs", "periods", "plots", "quality", "report",
-    "scorecard", "scoring", "segmentation", "sla", "synth",
+    "attribution", "config", "funnel", "io", "notebooks", "outputs", "periods", "plots",
+    "quality", "report", "sample", "scorecard", "scoring", "segmentation", "sla", "synth",
 }  # fmt: skip
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> types.ModuleType:
     if name in _SUBMODULES:
         import importlib
 

@@ -10,6 +10,7 @@ import platform
 import sys
 import warnings
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
@@ -53,7 +54,14 @@ def _in_kernel() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-def show_plain_warnings(message, category, filename, lineno, file=None, line=None) -> None:
+def show_plain_warnings(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """`warnings.showwarning` for notebooks: the message alone, on stderr."""
     print(f"warning: {message}", file=file or sys.stderr)
 

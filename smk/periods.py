@@ -54,8 +54,8 @@ def parse_month(text: str) -> Month:
 
 #: A record more than a month away from every other, with at most one record in this many
 #: beyond it, is a stray date (a mistyped year, a 1970 placeholder), not the data's edge.
-#: An export of a thousand records or more may hold at least `_MIN_STRAYS` such records (two
-#: mistyped calls in 1,200 records are still typos).
+#: An export of a thousand records or more may hold max(records // 1000, `_MIN_STRAYS`) of
+#: them (two mistyped calls in 1,200 records are still typos); a smaller one none.
 _GAP = pd.Timedelta(days=31)
 _STRAY_SHARE = 1000
 _MIN_STRAYS = 3

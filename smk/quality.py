@@ -79,7 +79,7 @@ def freshness(crm: CRM, month: Month) -> pd.DataFrame:
     strays = stray_masks(crm)
     for table, col in _DATE_COLUMNS.items():
         values = getattr(crm, table)[col].dropna()
-        # a stray 2036 must not make a stale table look current
+        # strays are counted; the newest record is the newest by the month's end
         stray = strays.get(table, pd.Series(False, index=values.index))
         kept = values[~stray.to_numpy(dtype=bool)]
         kept = kept[kept < month.end]  # a past month re-run: its newest record then

@@ -400,7 +400,7 @@ def journeys(
         account (per deal for the deal conversions).
     level : "channel" or "campaign" (touches without a campaign use their channel's name).
     fx : multiply deal amounts by ``fx[currency]`` (to one reporting currency; a deal without
-        a currency is taken as in it), the rule of ``sla.deal_values``. Without it, amounts
+        a currency is taken as in it), the rule of ``sla.deal_amounts``. Without it, amounts
         in several currencies are summed as they are, with a warning.
     sep : separator of the path strings.
 
@@ -493,7 +493,7 @@ def journeys(
     undated = (ev_time == NAT) & (ev_owner >= 0) & (conversion == "won")
     before = ((ev_time != NAT) & (ev_time < t_end) & (ev_owner >= 0)) | undated
     converted_before[ev_owner[before]] = True
-    _warn_undated(undated, ev["value"])
+    _warn_undated(undated)
     touched = np.zeros(len(owners), dtype=bool)  # owners touched in the period
     touched[t_owner[(t_time >= t_start) & (t_time < t_end)]] = True
 
@@ -628,12 +628,12 @@ def journeys(
     )
 
 
-def _warn_undated(undated: np.ndarray, value: np.ndarray) -> None:
+def _warn_undated(undated: np.ndarray) -> None:
     if undated.any():
-        warnings.warn(
-            f"{int(undated.sum())} won deals have no closed_at (value "
-            f"{value[undated].sum():,.0f}): they cannot be placed in the period and are left out "
-            "of the journeys; their contacts are not counted as non-converting",
+        warnings.warn(  # their amounts are in the load's warning, per currency
+            f"{int(undated.sum())} won deals have no closed_at: they cannot be placed in the "
+            "period and are left out of the journeys; their contacts are not counted as "
+            "non-converting",
             stacklevel=3,
         )
 
@@ -787,7 +787,7 @@ def _events(
     deals = crm.deals
     if conversion == "won":
         deals = deals[deals["is_won"].fillna(False).to_numpy(dtype=bool)]
-    # one currency rule for every deal amount in smk (`sla.deal_values`); no amount counts 0
+    # one currency rule for every deal amount in smk (`sla.deal_amounts`); no amount counts 0
     amount = deal_amounts(deals, fx, what="deal").to_numpy(dtype="float64", na_value=np.nan)
     amount = np.nan_to_num(amount, nan=0.0)
     t = _ns(deals[time_col])

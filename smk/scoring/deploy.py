@@ -214,7 +214,7 @@ def fit_held_out(scorer: BaseEstimator, split: TimeSplit) -> HeldOut:
     return HeldOut(model, scores)
 
 
-def carry_mql_threshold(mql: dict, scorer, leads: pd.DataFrame) -> dict:
+def carry_mql_threshold(mql: dict, scorer: BaseEstimator, leads: pd.DataFrame) -> dict:
     """`choose_mql_threshold`'s choice, carried to the model that scores `leads` (this
     month's): its threshold marks the same share of them as the held-out choice planned
     (`threshold_for_share`), so sales get the leads the capacity allows, not the number a
@@ -231,7 +231,7 @@ def carry_mql_threshold(mql: dict, scorer, leads: pd.DataFrame) -> dict:
     }
 
 
-def threshold_for_share(scores, share: float) -> float:
+def threshold_for_share(scores: np.ndarray | pd.Series, share: float) -> float:
     """The lowest threshold that marks at most `share` of `scores` (ties count together);
     when the leads tied at the top score are already more, that score (those leads).
 
