@@ -38,7 +38,7 @@ with a recorded date; its sales-sourced leads, which skip the stage, are inferre
   currency; *MQL-sourced* when the deal's contact's MQL date (the same rule) is at or before the
   deal's creation.
 * **As of**: every figure is as known at an exclusive `as_of` (a report passes the end of its
-  month). Without one, `mql_leads` judges at the end of the data (`smk.periods.data_span`): an
+  month). Without one, `mql_leads` judges at the end of the data (`data_end`: the last record or stage update): an
   MQL younger than its leakage or acceptance window then is still pending or open, never
   "leaked" or "rejected" because the window was taken as passed.
 
