@@ -269,10 +269,10 @@ def build_model(
     ----------
     scorer : the fitted `LeadScorer`.
     train : the lead table it was trained on (features, `scored_at`).
-    reference_scores : scores that set the grade thresholds, from a model that did not see
-        those leads in training: ``fit_held_out(scorer, split).scores`` (the test leads).
-        They stand for the scores of new leads; `scorer`'s own scores of its training leads
-        would not (in-sample, too confident).
+    reference_scores : scores that set the grade thresholds, of leads `scorer` did not see
+        in training: its scores of this month's new leads (what the report passes, so the
+        grades keep their configured shares), or ``fit_held_out(scorer, split).scores``.
+        `scorer`'s own scores of its training leads would not do (in-sample, too confident).
     target : the target specification (``lead_table.attrs["spec"]``).
     mql_threshold : set on the same reference scores (`threshold_tradeoff`).
     """
