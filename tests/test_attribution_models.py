@@ -677,3 +677,22 @@ def test_stage_conversions_are_the_funnels_entries_also_from_a_column_cache(tmp_
                             lookback_days=None)  # fmt: skip
             converted = j.total_conversions + j.unattributed["conversions"]
             assert converted == october.loc[conversion, "contacts"], conversion
+
+
+def test_the_data_driven_views_leave_out_shapley_when_it_cannot_be_fitted():
+    paths = pd.DataFrame(
+        {"path": ["a", "b", "a > b"], "total_conversions": [1, 1, 0], "total_null": [10] * 3}
+    )
+    j = at.from_paths(paths, value_col=None)
+    with pytest.warns(UserWarning, match="Shapley's effects left out: no channel"):
+        effects = at.data_driven_effects(j)
+    assert list(effects.columns) == ["removal_effect"] and len(effects) == 2
+    with pytest.warns(UserWarning, match="no shapley intervals"):
+        boots = at.data_driven_intervals(j, n_boot=5, random_state=0)
+    assert list(boots) == ["markov"] and len(boots["markov"]) == 2
+    fine = at.from_paths(pd.DataFrame({"path": ["a", "b", "a > b"], "total_conversions": [9, 1, 5],
+                                       "total_null": [10, 30, 10]}), value_col=None)  # fmt: skip
+    assert list(at.data_driven_intervals(fine, n_boot=5, random_state=0)) == ["shapley", "markov"]
+    assert list(at.data_driven_effects(fine).columns) == [
+        "removal_effect", "logit_effect_of_exposure", "incremental_conversions"
+    ]  # fmt: skip

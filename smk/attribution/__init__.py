@@ -23,6 +23,7 @@ from smk.attribution.models import (
     RULE_MODELS,
     attribute,
     compare,
+    data_driven_effects,
     distance_to_truth,
     headline_model,
     shares_wide,
@@ -39,7 +40,7 @@ from smk.attribution.paths import (
     touch_positions,
 )
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution, shapley_values
-from smk.attribution.uncertainty import bootstrap
+from smk.attribution.uncertainty import bootstrap, data_driven_intervals
 
 __all__ = [
     "CONVERSIONS",
@@ -52,6 +53,8 @@ __all__ = [
     "ShapleyAttribution",
     "attribute",
     "bootstrap",
+    "data_driven_effects",
+    "data_driven_intervals",
     "compare",
     "distance_to_truth",
     "headline_model",

@@ -126,6 +126,25 @@ def compare(
     return pd.concat(frames, ignore_index=True)
 
 
+def data_driven_effects(journeys: Journeys, markov_order: int = 1) -> pd.DataFrame:
+    """Per channel: Markov's removal effect beside Shapley's logit effect of exposure and
+    incremental conversions. Shapley's columns are left out, with a warning, when it cannot
+    be fitted on these journeys (`NotEstimableError`)."""
+    markov = MarkovAttribution(order=markov_order).fit(journeys)
+    try:
+        shapley = ShapleyAttribution().fit(journeys)
+    except NotEstimableError as exc:
+        warnings.warn(f"Shapley's effects left out: {exc}", stacklevel=2)
+        return pd.DataFrame({"removal_effect": markov.removal_effects_})
+    return pd.DataFrame(
+        {
+            "removal_effect": markov.removal_effects_,
+            "logit_effect_of_exposure": shapley.coef_,
+            "incremental_conversions": shapley.shapley_values_,
+        }
+    )
+
+
 def shares_wide(comparison: pd.DataFrame, column: str = "share") -> pd.DataFrame:
     """Channels as rows, models as columns (in the order they appear)."""
     key = [c for c in comparison.columns if c in ("channel", "campaign")][0]

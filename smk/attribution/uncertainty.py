@@ -92,3 +92,18 @@ def bootstrap(
             "conversions_high": np.quantile(convs, hi, axis=0),
         }
     )
+
+
+def data_driven_intervals(
+    j: Journeys, n_boot: int = 200, random_state: int = 0, markov_order: int = 1
+) -> dict[str, pd.DataFrame]:
+    """`bootstrap` intervals of the data-driven models, Shapley then Markov; a model that
+    cannot be fitted on these journeys (`NotEstimableError`) is left out, with a warning,
+    so that a page still shows the other."""
+    out = {}
+    for model, params in (("shapley", {}), ("markov", {"order": markov_order})):
+        try:
+            out[model] = bootstrap(j, model, n_boot=n_boot, random_state=random_state, **params)
+        except NotEstimableError as exc:
+            warnings.warn(f"no {model} intervals: {exc}", stacklevel=2)
+    return out
