@@ -473,3 +473,18 @@ def test_currency_codes_are_upper_case_and_undated_closed_deals_are_named(tmp_pa
         "deals: 2 closed deals (1 won, amount 900 USD) have no closed_at: they count in "
         "pipeline created, but in no month's won revenue, win rate or attribution"
     ]
+
+
+def test_stage_ids_without_closed_flags_are_named_not_silently_open(tmp_path: Path) -> None:
+    # a HubSpot API export of a custom pipeline: `dealstage` holds numeric stage ids
+    (tmp_path / "hubspot-crm-exports-all-deals-2026-03-02.csv").write_text(
+        "hs_object_id,dealstage,amount,closedate,createdate\n"
+        "1,37336401,100,2026-03-01 10:00,2026-02-01 09:00\n"
+        "2,37336402,900,2026-03-05 10:00,2026-02-01 09:00\n"
+    )
+    crm = smk.load(tmp_path)
+    assert not crm.deals["is_closed"].any()
+    said = [w for w in crm.quality.warnings if "every stage is an id" in w]
+    assert len(said) == 1 and "37336401, 37336402" in said[0]
+    labelled = smk.load(HUBSPOT / "ui")  # labels: no such warning
+    assert not [w for w in labelled.quality.warnings if "every stage is an id" in w]

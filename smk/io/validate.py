@@ -596,6 +596,24 @@ def _check_deals(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
     _drop_flagged("deals", tables, reasons, quality)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
+    _warn_stage_ids(tables["deals"], quality)
+
+
+def _warn_stage_ids(deals: pd.DataFrame, quality: DataQuality) -> None:
+    """Stages written as ids (a HubSpot API export of custom pipelines: `37336401`) say
+    nothing of closed or won: when no deal is closed either, say so rather than report every
+    deal as open."""
+    stages = deals["stage"].dropna().astype("string").str.strip()
+    if not len(stages) or deals["is_closed"].eq(True).any():
+        return
+    if stages.str.fullmatch(r"\d+").all():
+        examples = ", ".join(sorted(stages.unique())[:3])
+        quality.warnings.append(
+            f"deals: every stage is an id ({examples}, ...), not a label, and no deal is marked "
+            "closed: closed and won cannot be told, so every deal counts as open. Export the "
+            "stage labels, or the hs_is_closed and hs_is_closed_won properties, or map the ids "
+            "in a mapping file (docs/mappings.md)"
+        )
 
 
 def _warn_undated_closes(deals: pd.DataFrame, quality: DataQuality) -> None:
