@@ -693,8 +693,8 @@ def test_the_mql_threshold_is_carried_to_the_model_that_scores_the_month(fitted,
     _, leads = synth_leads
     month = leads[leads["scored_at"] >= "2026-10-01"]
     planned = {"threshold": 0.5, "leads_per_month": 0.3 * len(month), "rule": "capacity"}
-    carried = sc.carry_mql_threshold(planned, scorer, month)
     scores = scorer.score_leads(sc.feature_matrix(month))
+    carried = sc.carry_mql_threshold(planned, scores)
     assert (scores >= carried["threshold"]).sum() <= planned["leads_per_month"]
     assert (scores >= carried["threshold"]).sum() >= 0.25 * len(month)  # not far below either
     assert carried["held_out_threshold"] == 0.5

@@ -214,14 +214,15 @@ def fit_held_out(scorer: BaseEstimator, split: TimeSplit) -> HeldOut:
     return HeldOut(model, scores)
 
 
-def carry_mql_threshold(mql: dict, scorer: BaseEstimator, leads: pd.DataFrame) -> dict:
-    """`choose_mql_threshold`'s choice, carried to the model that scores `leads` (this
-    month's): its threshold marks the same share of them as the held-out choice planned
-    (`threshold_for_share`), so sales get the leads the capacity allows, not the number a
-    differently spread score would give. The held-out threshold stays as
-    ``held_out_threshold``; ``mqls_this_month`` counts the leads the carried one marks."""
-    scores = scorer.score_leads(feature_matrix(leads))
-    share = min(mql["leads_per_month"] / len(leads), 1.0) if len(leads) else 0.0
+def carry_mql_threshold(mql: dict, scores: np.ndarray | pd.Series) -> dict:
+    """`choose_mql_threshold`'s choice, carried to the model that scores new leads: `scores`
+    are its scores of this month's leads, and the carried threshold marks the same share of
+    them as the held-out choice planned (`threshold_for_share`), so sales get the leads the
+    capacity allows, not the number a differently spread score would give. The held-out
+    threshold stays as ``held_out_threshold``; ``mqls_this_month`` counts the leads the
+    carried one marks."""
+    scores = np.asarray(scores, dtype="float64")
+    share = min(mql["leads_per_month"] / len(scores), 1.0) if len(scores) else 0.0
     threshold = threshold_for_share(scores, share)
     return {
         **mql,
