@@ -478,6 +478,11 @@ def test_pipedrive_xlsx_dates_written_as_serial_numbers_load(tmp_path: Path) -> 
         ("02/24/2026 12:55 PM GMT-08:00", "04/01/2026 9:00 AM GMT"),
         ("2026-02-24 12:55:00 PST", "2026-04-01 05:00:00 EDT"),  # Salesforce Data Loader
         ("02/24/2026 9:55 PM CET", "04/01/2026 11:00 AM CEST"),
+        # ICU layouts with a comma before the time (Salesforce Lightning, en_US / en_GB / de)
+        ("2/24/2026, 8:55 PM", "4/1/2026, 9:00 AM"),
+        ("24/02/2026, 20:55", "01/04/2026, 09:00"),
+        ("24.02.2026, 20:55:00", "01.04.2026, 09:00:00"),
+        ("Feb 24, 2026, 8:55 PM", "Apr 1, 2026, 9:00 AM"),
     ],
 )
 def test_locale_layouts_read_the_instants_they_write(column: tuple[str, str]) -> None:

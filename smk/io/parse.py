@@ -691,7 +691,10 @@ _DATES: tuple[tuple[str, str], ...] = (
     ("%d-%b-%Y", "any"),
     ("%d-%b-%y", "any"),
 )
-_TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+_CLOCKS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p")
+#: a time after the date, or none; `, ` is the ICU layout of Salesforce Lightning and of
+#: browsers' locale formats (`1/13/2026, 9:15 AM`, `13/01/2026, 09:15`, `13.01.2026, 09:15`)
+_TIMES = ("", *(" " + c for c in _CLOCKS), *(", " + c for c in _CLOCKS))
 #: (format, day order) pairs tried per column
 _FORMATS: tuple[tuple[str, str], ...] = (
     *((date + time, order) for date, order in _DATES for time in _TIMES),
