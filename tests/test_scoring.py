@@ -710,3 +710,85 @@ def test_a_model_that_cannot_rank_is_not_enough_data(fitted):
 
     with pytest.raises(smk.NoDataError, match="cannot rank leads yet: every test lead"):
         sc.fit_held_out(Constant(random_state=0), split)
+
+
+# ---------------------------------------------------------------------------- usable or not
+def test_a_score_that_ranks_leads_beyond_noise_is_usable():
+    rng = np.random.default_rng(7)
+    q = rng.random(3000) * 0.4
+    y = (rng.random(3000) < q).astype(int)
+    check = sc.better_than_chance(y, q, n_boot=500, seed=1)
+    assert check["usable"] and check["reason"] is None and check["caveat"] is None
+    assert 0.5 < check["ci"][0] < check["auc"] < check["ci"][1]
+    assert check["headline"] == "The model score ranks leads better than chance."
+    assert check == sc.better_than_chance(y, q, n_boot=500, seed=1)  # seeded
+
+
+def test_a_score_independent_of_the_outcome_is_not_usable():
+    rng = np.random.default_rng(8)
+    y = (rng.random(2000) < 0.1).astype(int)
+    check = sc.better_than_chance(y, rng.random(2000), n_boot=500, seed=1)  # knows nothing
+    assert not check["usable"] and check["reason"] == "at_or_below_chance"
+    assert check["ci"][0] <= 0.5 <= check["ci"][1]
+    assert (
+        check["headline"] == "The model score is not usable: it ranks leads no better than chance."
+    )
+    assert "do not rely on them" in check["text"]
+    assert check["caveat"].startswith("not to be relied on: the model score they come from")
+    constant = sc.better_than_chance(y, np.zeros(2000), n_boot=100)  # a coin toss exactly
+    assert constant["reason"] == "at_or_below_chance" and constant["ci"] == [0.5, 0.5]
+
+
+def test_reversed_scores_are_not_usable_worse_than_chance():
+    rng = np.random.default_rng(7)
+    q = rng.random(3000) * 0.4
+    y = (rng.random(3000) < q).astype(int)
+    check = sc.better_than_chance(y, 1 - q, name="rules", n_boot=500, seed=1)
+    assert not check["usable"] and check["reason"] == "below_chance"
+    assert check["ci"][1] < 0.5
+    assert "rules score is not usable: it ranks leads worse than chance" in check["headline"]
+
+
+def test_a_weak_score_on_few_conversions_is_not_shown_to_beat_chance():
+    rng = np.random.default_rng(11)
+    q = rng.random(6000) * 0.3
+    y = (rng.random(6000) < q).astype(int)
+    weak = q + rng.normal(0, 0.4, 6000)  # a little better than a coin toss
+    few = sc.better_than_chance(y[:400], weak[:400], n_boot=500, seed=1)  # ~50 conversions
+    assert few["auc"] > 0.5 and few["ci"][0] <= 0.5  # above 0.5, but within the noise
+    assert not few["usable"] and few["reason"] == "interval_includes_chance"
+    assert "not shown to rank leads better than chance" in few["headline"]
+    many = sc.better_than_chance(y, weak, n_boot=500, seed=1)  # the same score, 900 conversions
+    assert many["usable"] and many["ci"][0] > 0.5
+    with pytest.raises(smk.NoDataError, match="both converted and unconverted"):
+        sc.better_than_chance(np.zeros(10), np.arange(10))
+
+
+def test_a_model_of_labels_independent_of_its_features_is_flagged_and_its_grades_warn(
+    synth_leads, fitted
+):
+    _, leads = synth_leads
+    shuffled = leads.copy()
+    known = shuffled["label"].notna()
+    rng = np.random.default_rng(1)  # outcomes shuffled across leads: nothing to learn
+    shuffled.loc[known, "label"] = rng.permutation(shuffled.loc[known, "label"].to_numpy())
+    split = sc.time_split(shuffled)
+    held = sc.fit_held_out(sc.LeadScorer(random_state=0), split)
+    check = sc.better_than_chance(split.test["label"].astype(int), held.scores, seed=0)
+    assert not check["usable"] and check["ci"][0] <= 0.5
+    # the model file carries the flag, and scoring leads with it warns
+    model = sc.build_model(
+        held.scorer,
+        split.train,
+        held.scores,
+        {"target": "sql"},
+        mql_threshold=0.1,
+        metrics={"model_usable": check["usable"], "model_usability": check["caveat"]},
+    )
+    with pytest.warns(UserWarning, match="its grades and MQL flags are not to be relied on"):
+        sc.score_leads(model, split.test.head(20))
+    usable = _bundle(fitted)
+    usable.metrics = {"model_usable": True, "model_usability": None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sc.score_leads(usable, fitted[0].test.head(20))

@@ -31,6 +31,7 @@ from smk.scoring.deploy import (
     threshold_for_share,
 )
 from smk.scoring.evaluation import (
+    better_than_chance,
     calibration_table,
     choose_mql_threshold,
     compare_scores,
@@ -84,6 +85,7 @@ __all__ = [
     "TargetSpec",
     "TimeSplit",
     "assign_grades",
+    "better_than_chance",
     "build_model",
     "calibration_table",
     "check_no_leakage",

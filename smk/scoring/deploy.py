@@ -276,6 +276,9 @@ def build_model(
         `scorer`'s own scores of its training leads would not do (in-sample, too confident).
     target : the target specification (``lead_table.attrs["spec"]``).
     mql_threshold : set on the same reference scores (`threshold_tradeoff`).
+    metrics : test figures kept in the model file; ``model_usable`` (bool) and
+        ``model_usability`` (the `better_than_chance` caveat) make `score_leads` warn when
+        the score was not shown to beat chance.
     """
     if isinstance(reference_scores, pd.DataFrame):
         raise TypeError(
@@ -366,7 +369,17 @@ def load_model(path: str | Path) -> ScoringModel:
 # ---------------------------------------------------------------------------- scoring
 def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> pd.DataFrame:
     """Scores for CRM import: contact_id, score (probability), grade, mql, top_reasons,
-    model_version and scored_at, best first."""
+    model_version and scored_at, best first.
+
+    Warns when the model's metrics say it is not usable (``model_usable`` False, from
+    `better_than_chance` on its held-out test; ``model_usability`` says why): its grades and
+    MQL flags are then not to be relied on.
+    """
+    if model.metrics.get("model_usable") is False:
+        why = model.metrics.get("model_usability") or "not to be relied on (held-out test)"
+        warnings.warn(
+            f"model {model.version}: its grades and MQL flags are {why}", UserWarning, stacklevel=2
+        )
     X = leads[model.features]
     scores = model.scorer.score_leads(X)
     out = pd.DataFrame(

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from smk.errors import NoDataError
+
 
 def _arrays(y, score) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y, dtype="float64")
@@ -110,18 +112,33 @@ def score_metrics(y, scores: dict[str, np.ndarray], bins: int = 10) -> pd.DataFr
     return pd.DataFrame(rows).set_index("score")
 
 
-def _bootstrap_auc_differences(y, a, b, n_boot: int, rng, batch: int = 100) -> np.ndarray:
-    """AUC(a) - AUC(b) on `n_boot` paired resamples of the leads (as resampling weights)."""
-    n, diffs = len(y), []
+def _bootstrap_resamples(y, n_boot: int, rng, batch: int = 100):
+    """Converter and non-converter mass of each lead in `n_boot` resamples of the leads (as
+    resampling weights, `batch` resamples at a time); a resample needs both kinds of lead."""
+    n = len(y)
     for start in range(0, n_boot, batch):
         draws = rng.integers(0, n, size=(min(batch, n_boot - start), n))
         weights = np.stack([np.bincount(d, minlength=n) for d in draws]).astype("float64")
         both = ((weights * y).sum(axis=1) > 0) & ((weights * (1 - y)).sum(axis=1) > 0)
-        weights = weights[both]  # a resample needs converted and unconverted leads
-        pos, neg = weights * y, weights * (1 - y)
+        weights = weights[both]
+        yield weights * y, weights * (1 - y)
+
+
+def _bootstrap_auc_differences(y, a, b, n_boot: int, rng, batch: int = 100) -> np.ndarray:
+    """AUC(a) - AUC(b) on `n_boot` paired resamples of the leads (as resampling weights)."""
+    diffs = []
+    for pos, neg in _bootstrap_resamples(y, n_boot, rng, batch):
         pairs = pos.sum(axis=1) * neg.sum(axis=1)
         diffs.append((_ranked_pairs(a, pos, neg) - _ranked_pairs(b, pos, neg)) / pairs)
     return np.concatenate(diffs)
+
+
+def _bootstrap_aucs(y, score, n_boot: int, rng, batch: int = 100) -> np.ndarray:
+    """AUC of `score` on `n_boot` resamples of the leads (as resampling weights)."""
+    aucs = []
+    for pos, neg in _bootstrap_resamples(y, n_boot, rng, batch):
+        aucs.append(_ranked_pairs(score, pos, neg) / (pos.sum(axis=1) * neg.sum(axis=1)))
+    return np.concatenate(aucs)
 
 
 def compare_scores(
@@ -172,6 +189,84 @@ def compare_scores(
         "verdict": verdict,
         "conversions": int(y.sum()),
         "text": text,
+    }
+
+
+#: why `better_than_chance` finds a score unusable, in words ("the model score ...")
+_NOT_USABLE = {
+    "below_chance": "ranks leads worse than chance, giving converters the lower scores",
+    "at_or_below_chance": "ranks leads no better than chance",
+    "interval_includes_chance": "is not shown to rank leads better than chance",
+}
+
+
+def better_than_chance(
+    y,
+    score,
+    name: str = "model",
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict:
+    """Is `score` usable: does it rank these (held-out) leads better than a coin toss, beyond
+    sampling noise?
+
+    Usable when its ROC AUC is above 0.5 and so is the lower end of the AUC's `level`
+    interval, from a bootstrap of the leads seeded like `compare_scores`'. Returns usable,
+    reason (None when usable, else "below_chance": the interval lies under 0.5,
+    "at_or_below_chance": AUC <= 0.5, or "interval_includes_chance"), auc, ci, level, leads,
+    conversions, a plain-words `headline` and `text`, and `caveat`: what to print beside the
+    grades and MQL threshold built from the score (None when usable).
+    """
+    y, s = _arrays(y, score)
+    if len(np.unique(y)) < 2:
+        raise NoDataError(
+            "judging a score needs both converted and unconverted test leads: use more months "
+            "of data or a more common target"
+        )
+    auc = float(roc_auc_score(y, s))
+    aucs = _bootstrap_aucs(y, s, n_boot, np.random.default_rng(seed))
+    tail = (1 - level) / 2 * 100
+    lo, hi = (float(v) for v in np.percentile(aucs, [tail, 100 - tail]))
+    if hi < 0.5:
+        reason = "below_chance"
+    elif auc <= 0.5:
+        reason = "at_or_below_chance"
+    elif lo <= 0.5:
+        reason = "interval_includes_chance"
+    else:
+        reason = None
+    measured = (
+        f"On {len(y):,} test leads with {int(y.sum()):,} conversions its ROC AUC is {auc:.3f} "
+        f"({level:.0%} interval {lo:.3f} to {hi:.3f}; 0.5 is a coin toss)."
+    )
+    if reason is None:
+        headline = f"The {name} score ranks leads better than chance."
+        text, caveat = measured, None
+    else:
+        headline = f"The {name} score is not usable: it {_NOT_USABLE[reason]}."
+        text = (
+            f"{measured} The grades and the MQL threshold set from it are not shown to be a "
+            "better guide than working leads in random order: do not rely on them. A fitted "
+            "model needs more history to learn from (more months of data, a later month or a "
+            "shorter outcome window); until a test shows it beats chance, rank leads by a "
+            "score that does."
+        )
+        caveat = (
+            f"not to be relied on: the {name} score they come from {_NOT_USABLE[reason]} "
+            f"(ROC AUC {auc:.2f}, {level:.0%} interval {lo:.2f} to {hi:.2f})"
+        )
+    return {
+        "usable": reason is None,
+        "reason": reason,
+        "auc": auc,
+        "ci": [lo, hi],
+        "level": level,
+        "leads": len(y),
+        "conversions": int(y.sum()),
+        "headline": headline,
+        "text": text,
+        "caveat": caveat,
     }
 
 
