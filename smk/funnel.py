@@ -38,7 +38,7 @@ import pandas as pd
 
 from smk.errors import NoDataError
 from smk.model import STAGE_DATE_COLUMNS
-from smk.periods import Month
+from smk.periods import Month, as_month
 
 #: Funnel stages in order (evangelists count as customers).
 FUNNEL_STAGES: tuple[str, ...] = ("subscriber", "lead", "mql", "sql", "opportunity", "customer")
@@ -298,7 +298,7 @@ def safe_ratio(numerator, denominator):
 
 
 def _month(month: Month | str) -> Month:
-    return month if isinstance(month, Month) else Month(str(month))
+    return as_month(month)
 
 
 def _no_entries_text(contacts: pd.DataFrame, period: Month) -> str:

@@ -21,6 +21,12 @@ class Month:
 
     label: str  # "2026-10"
 
+    def __post_init__(self) -> None:
+        # `Month("2026-10-15")` would start on the 15th at 01:00 (pandas reads `-01` as an
+        # offset): refuse any label that is not a month
+        if not isinstance(self.label, str) or not _MONTH.match(self.label):
+            raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {self.label!r}")
+
     @property
     def start(self) -> pd.Timestamp:
         return pd.Timestamp(f"{self.label}-01", tz="UTC")
@@ -50,6 +56,27 @@ def parse_month(text: str) -> Month:
     if not isinstance(text, str) or not _MONTH.match(text.strip()):
         raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {text!r}")
     return Month(text.strip())
+
+
+def as_month(value: Month | pd.Period | str) -> Month:
+    """A month argument as a `Month`: a Month, a monthly `pd.Period` or `YYYY-MM` text.
+
+    Anything else (a date, a timestamp, `2026-9`, `Oct 2026`) raises ValueError: a day would
+    silently move the month's bounds. `latest` needs the export: `resolve_month`.
+    """
+    if isinstance(value, Month):
+        return value
+    if isinstance(value, pd.Period) and value.freqstr in ("M", "ME"):
+        return Month(value.strftime("%Y-%m"))
+    if isinstance(value, str) and value.strip().lower() == "latest":
+        raise ValueError(
+            "month 'latest' depends on the export: resolve it first with "
+            "smk.periods.resolve_month(crm, 'latest')"
+        )
+    hint = " (for the month of a date, pass f'{date:%Y-%m}')" if not isinstance(value, str) else ""
+    if not isinstance(value, str) or not _MONTH.match(value.strip()):
+        raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {value!r}{hint}")
+    return Month(value.strip())
 
 
 #: A record more than a month away from every other, with at most one record in this many
@@ -126,10 +153,10 @@ def latest_full_month(crm) -> Month:
 
 
 def resolve_month(crm, text: str) -> Month:
-    """`latest` or `YYYY-MM`, checked against the span of the data."""
-    if str(text).strip().lower() == "latest":
+    """`latest` or a month (`as_month`), checked against the span of the data."""
+    if isinstance(text, str) and text.strip().lower() == "latest":
         return latest_full_month(crm)
-    month = parse_month(text)
+    month = as_month(text)
     first, last = data_span(crm)
     if month.end <= first or month.start > last:
         raise ValueError(

@@ -72,7 +72,7 @@ from smk.funnel import (
     team_of,
 )
 from smk.model import ACTIVITY_TYPES, CRM
-from smk.periods import Month, data_span
+from smk.periods import Month, as_month, data_span
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NEVER = np.iinfo("int64").max
@@ -501,7 +501,7 @@ def leads_behind(
     """
     mask = _figure_mask(leads, figure)
     if month is not None:
-        mask &= leads["month"] == str(month)
+        mask &= leads["month"] == as_month(month).label
     for column, value in equals.items():
         if column not in leads:
             raise ValueError(f"no column {column!r} in the leads table")
@@ -558,6 +558,13 @@ def _month_range(first: str, last: str) -> list[str]:
     return [str(p) for p in pd.period_range(first, last, freq="M")]
 
 
+def _month_labels(months) -> list[str]:
+    """`YYYY-MM` labels of one month or a sequence of them (`periods.as_month` each)."""
+    if isinstance(months, (str, Month, pd.Period)):
+        months = [months]
+    return [as_month(m).label for m in months]
+
+
 def sla_by_month(
     leads: pd.DataFrame,
     sla: SLA | None = None,
@@ -583,10 +590,12 @@ def sla_by_month(
     if isinstance(months, str) and months == "all":
         leads = leads.assign(month="all")
         months = ["all"]
+    elif months is not None:
+        months = _month_labels(months)
     if months is None:
         found = sorted(leads["month"].dropna().unique())
         if through is not None:
-            found = sorted({*found, str(through)})
+            found = sorted({*found, as_month(through).label})
         months = _month_range(found[0], found[-1]) if found else []
     keys = ["month"] + ([by] if by else [])
     flags = leads.assign(not_worked=~leads["worked"])
@@ -656,7 +665,7 @@ def sla_by_month(
 
 def month_summary(leads: pd.DataFrame, month: Month | str, sla: SLA | None = None) -> dict:
     """The month's SLA figures as a dict; raises `NoDataError` when the month has no MQLs."""
-    label = str(month)
+    label = as_month(month).label
     table = sla_by_month(leads, sla, months=[label])
     row = table.iloc[0]
     if row["mqls"] == 0:
@@ -676,7 +685,7 @@ def rejection_reasons(leads: pd.DataFrame, month: Month | str | None = None) -> 
     """Rejected MQLs by reason (for one month, or all), with their share of the rejections."""
     rejected = leads[leads["rejected"]]
     if month is not None:
-        rejected = rejected[rejected["month"] == str(month)]
+        rejected = rejected[rejected["month"] == as_month(month).label]
     out = (
         rejected.groupby("rejection_reason", observed=True)
         .size()
@@ -694,7 +703,7 @@ def speed_to_lead_distribution(
     bins: Sequence[float] = (0, 1, 4, 8, 24, 48, 72, 168),
 ) -> pd.DataFrame:
     """MQLs by speed-to-lead band (hours), with 'not worked' as the last band."""
-    rows = leads if month is None else leads[leads["month"] == str(month)]
+    rows = leads if month is None else leads[leads["month"] == as_month(month).label]
     edges = list(bins) + [np.inf]
     labels = [
         f"{a:g}-{b:g} h" if np.isfinite(b) else f"{a:g} h or more"
@@ -857,7 +866,9 @@ def pipeline_by_month(
     )
     closing.index = closing.index.set_names(["month"] + ([by] if by else []))
     out = created.join(closing, how="outer")
-    if months is None and not by and len(out):
+    if months is not None:
+        months = _month_labels(months)
+    elif not by and len(out):
         months = _month_range(out.index.min(), out.index.max())
     if months is not None:
         if by:
@@ -878,7 +889,7 @@ def sla_by_owner(
     leads: pd.DataFrame, month: Month | str, sla: SLA | None = None, by: str = "owner_id"
 ) -> pd.DataFrame:
     """One month's SLA figures per owner (or team, segment, source)."""
-    table = sla_by_month(leads, sla, by=by, months=[str(month)])
+    table = sla_by_month(leads, sla, by=by, months=[as_month(month).label])
     return table[table["mqls"] > 0].drop(columns="month").reset_index(drop=True)
 
 

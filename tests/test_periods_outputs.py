@@ -236,3 +236,58 @@ def test_freshness_of_a_past_month_looks_at_the_records_it_held():
     fresh = freshness(crm, parse_month("2025-12")).set_index("table")
     assert fresh.loc["contacts", "newest record"] < pd.Timestamp("2026-01-01", tz="UTC")
     assert 0 <= fresh.loc["contacts", "days from newest record to month end"] < 1
+
+
+@pytest.fixture(scope="module")
+def sample_crm():
+    import smk
+    from smk import config
+
+    return smk.load(config.SAMPLE_HUBSPOT)
+
+
+@pytest.mark.parametrize("label", ["2026-10-15", "2026-9", "Oct 2026", "2026-13", ""])
+def test_a_month_is_only_ever_a_month(label):
+    # `Month("2026-10-15")` started on the 15th at 01:00: pandas read the appended `-01` as
+    # a UTC offset, and the funnel counted from there without a word
+    from smk.periods import Month, as_month
+
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        Month(label)
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        as_month(label)
+
+
+def test_month_arguments_take_months_periods_and_text_and_refuse_dates():
+    from smk.periods import Month, as_month
+
+    assert as_month(" 2026-10 ") == as_month(pd.Period("2026-10", "M")) == Month("2026-10")
+    with pytest.raises(ValueError, match="f'{date:%Y-%m}'"):
+        as_month(pd.Timestamp("2026-10-01"))
+    with pytest.raises(ValueError, match="resolve_month"):
+        as_month("latest")
+
+
+def test_funnel_sla_and_scoring_read_a_month_argument_the_same_way(sample_crm):
+    from smk import funnel, scoring, sla
+    from smk.periods import parse_month
+
+    contacts = sample_crm.contacts
+    by_text = funnel.funnel_counts(contacts, "2025-12")["contacts"].tolist()
+    assert funnel.funnel_counts(contacts, pd.Period("2025-12", "M"))["contacts"].tolist() == by_text
+    with pytest.raises(ValueError, match="YYYY-MM"):  # counted 01:00 to 01:00 before
+        funnel.funnel_counts(contacts, pd.Timestamp("2025-12-01"))
+    leads = sla.mql_leads(sample_crm)
+    one = sla.sla_by_month(leads, months="2026-10")  # iterated the text's characters before
+    assert one["month"].tolist() == ["2026-10"]
+    as_month_object = sla.sla_by_month(leads, months=[parse_month("2026-10")])
+    assert as_month_object["mqls"].tolist() == one["mqls"].tolist() and one["mqls"].iloc[0] > 0
+    assert sla.month_summary(leads, parse_month("2026-10"))["mqls"] == one["mqls"].iloc[0]
+    with pytest.raises(ValueError, match="YYYY-MM"):  # "no MQLs in 2026-10-01 00:00:00" before
+        sla.month_summary(leads, pd.Timestamp("2026-10-01"))
+    behind = sla.leads_behind(leads, "mqls", parse_month("2026-10"))
+    assert len(behind) == one["mqls"].iloc[0]
+    table = scoring.lead_features(sample_crm)
+    assert len(scoring.leads_scored_in(table, "2026-10")) == len(
+        scoring.leads_scored_in(table, parse_month("2026-10"))
+    )

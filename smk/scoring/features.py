@@ -23,6 +23,7 @@ import pandas as pd
 
 from smk.errors import NoDataError
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
+from smk.periods import as_month
 
 if TYPE_CHECKING:
     from smk.periods import Month
@@ -269,8 +270,9 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["label"].notna()]
 
 
-def leads_scored_in(frame: pd.DataFrame, month: Month) -> pd.DataFrame:
+def leads_scored_in(frame: pd.DataFrame, month: Month | str) -> pd.DataFrame:
     """The leads of `frame` scored in `month`; `NoDataError` when there are none to score."""
+    month = as_month(month)
     chosen = frame[month.contains(frame["scored_at"])]
     if chosen.empty:
         days = frame.attrs.get("spec", {}).get("score_after_days", "some")
