@@ -7,6 +7,7 @@ same numbers.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,6 +138,23 @@ def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
     edge = edge.iloc[: strays + 1].reset_index(drop=True)
     gaps = np.flatnonzero((edge.diff().abs() > _GAP).to_numpy())  # between i - 1 and i
     return edge.iloc[gaps.max() if len(gaps) else 0]
+
+
+def warn_if_after_data(as_of: pd.Timestamp, end: pd.Timestamp | None, judged: str) -> None:
+    """Warn when an explicit as-of date lies more than a day after the end of the data
+    (`end`): the windows that close in between are `judged` as if nothing happened then, true
+    only if the export was taken at `as_of`. Nothing is changed: the caller may know that it
+    was (a quiet CRM), or may have passed the end of a month the export ends inside."""
+    if end is None or as_of <= end + pd.Timedelta(days=1):
+        return
+    days = (as_of - end).days
+    warnings.warn(
+        f"as_of {as_of:%Y-%m-%d %H:%M} UTC is {days} days after the export's last record "
+        f"({end:%Y-%m-%d %H:%M} UTC): {judged}; if the export was taken before as_of, leave "
+        "as_of out (the end of the data)",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def latest_full_month(crm) -> Month:

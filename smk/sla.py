@@ -49,6 +49,7 @@ behind any figure, so each number can be traced to the leads that make it up.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -72,7 +73,7 @@ from smk.funnel import (
     team_of,
 )
 from smk.model import ACTIVITY_TYPES, CRM
-from smk.periods import Month, as_month, data_span
+from smk.periods import Month, as_month, data_span, warn_if_after_data
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NEVER = np.iinfo("int64").max
@@ -118,6 +119,12 @@ class SLA:
     at_risk_margin: float = 0.1
 
     def __post_init__(self) -> None:
+        for name in _NUMBERS:  # `mql_target: "60"` failed later, comparing text with counts
+            value = getattr(self, name)
+            optional = name in ("pipeline_target", "revenue_target")
+            if not (_is_number(value) or (optional and value is None)):
+                kind = "a number or None" if optional else "a number"
+                raise ValueError(f"SLA {name} must be {kind}, got {value!r}")
         for name in ("max_hours_to_first_activity", "leakage_days", "acceptance_days"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"SLA {name} must be positive, got {getattr(self, name)!r}")
@@ -160,8 +167,24 @@ class SLA:
 
 
 # ------------------------------------------------------------------------------ business hours
+#: the SLA's numeric settings (`pipeline_target` and `revenue_target` may be None)
+_NUMBERS = (
+    "mql_target", "pipeline_target", "revenue_target", "max_hours_to_first_activity",
+    "share_to_work", "leakage_days", "max_leakage_share", "acceptance_target",
+    "acceptance_days", "at_risk_margin",
+)  # fmt: skip
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 def _dates(values) -> tuple[str, ...]:
-    """Holidays as ISO dates; a text such as "2026-12-24, 2026-12-25" is split on commas."""
+    """Holidays as ISO dates; a text such as "2026-12-24, 2026-12-25" is split on commas.
+
+    Text must be YYYY-MM-DD: `11/12/2026` is 11 December in Europe and 12 November in the
+    US, and `Dec 24` has no year, so either is refused rather than read one way."""
     if values is None:
         return ()
     if isinstance(values, str):
@@ -169,7 +192,11 @@ def _dates(values) -> tuple[str, ...]:
     out = []
     for value in values:
         try:
-            out.append(str(np.datetime64(pd.Timestamp(str(value)).date(), "D")))
+            if isinstance(value, str) and not _ISO_DAY.match(value.strip()):
+                raise ValueError(value)
+            if not isinstance(value, (str, datetime.date, np.datetime64)):
+                raise TypeError(value)
+            out.append(str(np.datetime64(pd.Timestamp(value).date(), "D")))
         except (ValueError, TypeError):
             raise ValueError(f"a holiday is a date like 2026-12-25, got {value!r}") from None
     return tuple(out)
@@ -343,6 +370,7 @@ def mql_leads(
     sla : the agreement (default `SLA()`).
     as_of : exclusive cut-off (e.g. the end of the report month); None: the end of the data
         (`data_end`), so windows still open when the export was taken are pending, not passed.
+        A later `as_of` judges the windows closing in between as passed, with a warning.
     segments : optional contact_id/account_id -> segment mapping (see `smk.funnel.segment_of`).
     entries : precomputed `smk.funnel.stage_entry_dates(crm.contacts, as_of)` (same `as_of`).
 
@@ -364,8 +392,16 @@ def mql_leads(
     """
     sla = sla or SLA()
     contacts = crm.contacts
+    end = data_end(crm)
     if as_of is None:
-        as_of = data_end(crm)
+        as_of = end
+    else:
+        warn_if_after_data(
+            pd.Timestamp(_as_of_ns(as_of), tz="UTC"),
+            end,
+            "leakage and acceptance windows that close in between count as passed (leaked, "
+            "rejected)",
+        )
     cut = _as_of_ns(as_of)
     if entries is None:
         entries = stage_entry_dates(contacts, as_of)

@@ -109,6 +109,7 @@ def fitted(synth_leads):
 
 
 # ---------------------------------------------------------------------------- features
+@pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
 def test_features_count_only_touches_before_the_scoring_date():
     leads = sc.lead_features(tiny_crm(), as_of="2026-06-01", score_after_days=7)
     lead = leads.loc["1"]
@@ -120,6 +121,7 @@ def test_features_count_only_touches_before_the_scoring_date():
     assert lead["industry"] == "Computer Software" and lead["employees"] == 300
 
 
+@pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
 def test_leads_that_reached_the_target_before_scoring_are_left_out():
     leads = sc.lead_features(tiny_crm(), as_of="2026-06-01", score_after_days=7)
     assert "2" not in leads.index  # SQL on day 3, scored on day 7
@@ -127,6 +129,7 @@ def test_leads_that_reached_the_target_before_scoring_are_left_out():
     assert leads.loc["1", "label"] == 1 and leads.loc["3", "label"] == 0
 
 
+@pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
 def test_label_is_missing_while_the_outcome_window_is_open():
     leads = sc.lead_features(tiny_crm(), as_of="2026-02-01", within_days=60)
     assert leads["label"].isna().all()  # windows end 2026-03-09, after as_of
@@ -136,6 +139,7 @@ def test_label_is_missing_while_the_outcome_window_is_open():
     assert pd.isna(early.loc["1", "label"])
 
 
+@pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
 def test_colleagues_count_only_contacts_created_before_the_scoring_date():
     leads = sc.lead_features(tiny_crm(), as_of="2026-06-01", score_after_days=0)
     assert leads.loc["1", "account_contacts"] == 0  # lead 2 was created an hour later
@@ -167,6 +171,7 @@ def test_time_split_trains_on_older_leads_with_closed_outcome_windows(synth_lead
 
 
 # ---------------------------------------------------------------------------- rules
+@pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
 def test_rule_based_score_matches_a_hand_computed_example():
     crm = tiny_crm()
     leads = sc.lead_features(crm, as_of="2026-06-01", score_after_days=7)
@@ -183,6 +188,7 @@ def test_rule_based_score_matches_a_hand_computed_example():
     assert score.loc["3", "score"] == pytest.approx(-15 + 0.5 ** (age / 30))
 
 
+@pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
 def test_engagement_points_are_capped():
     crm = tiny_crm()
     leads = sc.lead_features(crm, as_of="2026-06-01")
@@ -792,3 +798,17 @@ def test_a_model_of_labels_independent_of_its_features_is_flagged_and_its_grades
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sc.score_leads(usable, fitted[0].test.head(20))
+
+
+def test_an_as_of_after_the_data_warns_that_unseen_outcomes_are_labelled():
+    # as_of 2027-01-01 on an export ending 2026-10-31 labels leads whose outcome windows run
+    # past the data: right only if the export was taken then, so it is said
+    from smk import config
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        at_end = sc.lead_features(crm, as_of="2026-11-01")
+    with pytest.warns(UserWarning, match="after the export's last record .*: outcome windows"):
+        later = sc.lead_features(crm, as_of="2027-01-01")
+    assert later["label"].notna().sum() > at_end["label"].notna().sum()

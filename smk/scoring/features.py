@@ -23,7 +23,7 @@ import pandas as pd
 
 from smk.errors import NoDataError
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
-from smk.periods import as_month
+from smk.periods import as_month, warn_if_after_data
 
 if TYPE_CHECKING:
     from smk.periods import Month
@@ -128,7 +128,8 @@ def lead_features(
     crm : the canonical CRM.
     as_of : what is known: records dated at or after it are ignored (UTC; default: just after
         the last record of the export). Re-running with an old `as_of` on a later export gives
-        the same table.
+        the same table. A later `as_of` labels the windows closing in between as if nothing
+        happened then, with a warning.
     target : "sql" (reached SQL or a later stage), "customer" or "won_deal".
     within_days : the outcome window after the scoring date.
     score_after_days : days after creation at which a lead is scored.
@@ -143,9 +144,13 @@ def lead_features(
     from smk.periods import data_span
 
     spec = TargetSpec(target, int(within_days), int(score_after_days))
+    end = data_span(crm)[1] + pd.Timedelta(minutes=1)
     if as_of is None:
-        as_of = data_span(crm)[1] + pd.Timedelta(minutes=1)
+        as_of = end
     as_of = _utc(as_of)
+    warn_if_after_data(
+        as_of, end, "outcome windows that close in between count as known (mostly 'no')"
+    )
     c = crm.contacts.reset_index(drop=True)
     never = np.iinfo("int64").max
     created = _cut(c["created_at"], as_of)
