@@ -101,6 +101,23 @@ def kpi_values(
     date of the stage) falls in the month, as in `smk.sla.mql_leads` and the funnel's MQL row;
     pipeline from MQLs counts the deals whose contact had that date by the deal's creation.
     MQL to SQL is the share of the month's MQLs accepted by sales by the month's end.
+    `kpi_values_with_notes` says why a NaN is there.
+    """
+    return kpi_values_with_notes(crm, month, sla, fx_rates, reporting_currency, segments)[0]
+
+
+def kpi_values_with_notes(
+    crm: CRM,
+    month: Month | str,
+    sla: SLA | None = None,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+    segments=None,
+) -> tuple[dict[str, float], dict[str, str]]:
+    """`kpi_values` and, for the KPIs that cannot be computed, why: {kpi: reason}.
+
+    A KPI counted from a table the export lacks is unknown (`unknown_kpis`); the win rate is
+    unknown in a month in which no deal closed ("no deal closed yet" before the first one).
     """
     sla = sla or SLA()
     m = month if isinstance(month, Month) else Month(str(month))
@@ -121,9 +138,14 @@ def kpi_values(
         "won_revenue": float(money["won_revenue"]),
         "win_rate": float(money["win_rate"]),
     }
-    for kpi in unknown_kpis(crm):  # a table the export lacks is no evidence of zero
+    notes = unknown_kpis(crm)
+    for kpi in notes:  # a table the export lacks is no evidence of zero
         values[kpi] = np.nan
-    return values
+    if "win_rate" not in notes and np.isnan(values["win_rate"]):  # no deal closed in the month
+        notes["win_rate"] = (
+            f"no deal closed in {m}" if deals["is_closed"].any() else "no deal closed yet"
+        )
+    return values, notes
 
 
 #: The table each KPI is counted from, beyond the contacts.
@@ -167,7 +189,8 @@ def kpi_scorecard(
     change_vs_previous_month, same_month_last_year, change_vs_last_year. Changes are
     differences (percentage points for shares); empty where the export does not cover the
     earlier month. A KPI counted from a table the export lacks (`unknown_kpis`) has no
-    value, the status "no data" and the reason in `note`.
+    value, the status "no data" and the reason in `note`; so does one the month cannot give
+    (`kpi_values_with_notes`: the win rate of a month in which no deal closed).
 
     Raises
     ------
@@ -175,7 +198,7 @@ def kpi_scorecard(
     """
     sla = sla or SLA()
     m = month if isinstance(month, Month) else Month(str(month))
-    actual = kpi_values(crm, m, sla, fx_rates, reporting_currency, segments)
+    actual, notes = kpi_values_with_notes(crm, m, sla, fx_rates, reporting_currency, segments)
     volume = (actual["mqls"], actual["pipeline_created"], actual["won_revenue"])
     if not any(v > 0 for v in volume):  # NaN: the export has no deals
         raise NoDataError(
@@ -190,7 +213,6 @@ def kpi_scorecard(
             else dict.fromkeys(actual, np.nan)
         )
     rows = []
-    unknown = unknown_kpis(crm)
     for kpi, (label, fmt, better, target_field) in KPIS.items():
         target = getattr(sla, target_field) if target_field else None
         value = actual[kpi]
@@ -206,9 +228,9 @@ def kpi_scorecard(
                 "actual": value,
                 "target": target,
                 "status": "no data"
-                if kpi in unknown
+                if kpi in notes
                 else status(value, target, better, sla.at_risk_margin),
-                "note": unknown.get(kpi),
+                "note": notes.get(kpi),
                 "previous_month": prev,
                 "change_vs_previous_month": value - prev,
                 "same_month_last_year": ago,
@@ -219,7 +241,8 @@ def kpi_scorecard(
 
 
 def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFrame:
-    """The scorecard with formatted text columns, for the notebook and the report."""
+    """The scorecard with formatted text columns, for the notebook and the report; a `note`
+    column says why a KPI has no value when one has none."""
     out = pd.DataFrame({"KPI": scorecard["label"]})
     for col, title in (
         ("actual", "actual"),
@@ -232,6 +255,9 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
             for v, f in zip(scorecard[col], scorecard["format"], strict=True)
         ]
     out["status"] = scorecard["status"].fillna("-")
+    notes = scorecard["note"] if "note" in scorecard else pd.Series(None, index=out.index)
+    if notes.notna().any():
+        out["note"] = notes.fillna("")
     return out
 
 

@@ -547,6 +547,38 @@ def test_require_conversions_names_the_period_when_nothing_can_be_credited(b2b):
         untouched.require_conversions()
 
 
+def test_no_conversions_message_suggests_a_longer_window_only_when_earlier_data_holds_some():
+    from smk.errors import NoDataError
+
+    crm = mini_crm(B2B)  # data from 2026-01-01; the one won deal closes on 2026-01-26
+
+    def message(start: str, end: str, **kw) -> str:
+        j = at.journeys(crm, start=utc(start), end=utc(end), **kw)
+        with pytest.raises(NoDataError) as err:
+            j.require_conversions(f"{start} to {end}")
+        return str(err.value)
+
+    # a report month at the export's start: the window reaches back before the data
+    text = message("2025-02-01", "2026-01-20")
+    assert text == (
+        "no won conversions to attribute in 2025-02-01 to 2026-01-20: the export's data begins "
+        "on 2026-01-01, so a longer window cannot add any; choose a later month (the next won "
+        "conversion is on 2026-01-26) or another conversion"
+    )
+    # data before the window, but no conversion in it: still no longer window
+    text = message("2026-01-10", "2026-01-20")
+    assert "the export has no won conversion before 2026-01-10, so a longer window cannot" in text
+    assert "longer window (" not in text and "a later month (the next won" in text
+    # a conversion before the window: a longer window can add it; nothing comes later
+    text = message("2026-02-01", "2026-03-01")
+    assert "choose a longer window (1 won conversion falls before 2026-02-01) or another" in text
+    assert "the export holds no won conversion after the period; choose" in text
+    # untouched conversions: a longer lookback may credit them
+    text = message("2026-01-26", "2026-02-01", lookback_days=0.001)
+    assert "(1 had no touch in their lookback window)" in text
+    assert "choose a longer lookback or another conversion" in text
+
+
 def test_spend_in_several_currencies_is_converted_or_warned_about():
 
     from smk.model import make_table

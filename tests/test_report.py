@@ -630,6 +630,32 @@ def test_a_month_with_too_little_history_publishes_pages_that_say_so(tmp_path):
     assert not (out / ".failed").exists()
 
 
+def test_the_first_month_says_why_win_rate_and_attribution_are_missing(tmp_path):
+    # 2025-11, the sample's first full month (its data begin on 2025-10-21, its first deal
+    # closes on 2025-12-16): the win-rate tile says why it is empty, and attribution does not
+    # ask for a longer window that would reach before the data
+    out = tmp_path / "reports"
+    result = run_cli(
+        "report", "--data", str(SAMPLE), "--month", "2025-11", "--out", str(out),
+        "--notebooks", "funnel_sla", "attribution", "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    month = out / "2025-11"
+    metrics = json.loads((month / "metrics.json").read_text())
+    win_rate = {k["id"]: k for k in metrics["funnel_sla"]["kpis"]}["win_rate"]
+    assert win_rate["value"] is None and win_rate["detail"] == "no deal closed yet"
+    funnel = (month / "01_funnel_sla.html").read_text()
+    assert "no deal closed yet" in funnel
+    assert "no deal closed yet" in (month / "index.html").read_text()
+    why = metrics["attribution"]["no_data"]
+    assert why == (
+        "no won conversions to attribute in 2024-12-01 to 2025-12-01: the export's data begins "
+        "on 2025-10-21, so a longer window cannot add any; choose a later month (the next won "
+        "conversion is on 2025-12-16) or another conversion"
+    )
+    assert why in (month / "04_attribution.html").read_text()
+
+
 def _sample_with_contacts(tmp_path: Path, edit) -> Path:
     """A copy of the bundled sample whose contacts table is `edit(contacts)` (all text)."""
     export = tmp_path / "export"

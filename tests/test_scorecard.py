@@ -392,6 +392,29 @@ def test_kpis_from_a_table_the_export_lacks_are_unknown_not_zero(crm):
     assert scorecard.unknown_kpis(crm) == {}
 
 
+def test_win_rate_of_a_month_without_a_closed_deal_says_why_instead_of_a_blank(crm):
+    # September, the export's first month with MQLs: a deal is open, none has closed yet
+    card = scorecard.kpi_scorecard(crm, "2026-09", SLA(), FX, "EUR")
+    row = card.set_index("id").loc["win_rate"]
+    assert np.isnan(row["actual"]) and row["status"] == "no data"
+    assert row["note"] == "no deal closed yet"
+    kpis = {k["id"]: k for k in scorecard.scorecard_kpis(card)}
+    assert kpis["win_rate"]["detail"] == "no deal closed yet"
+    assert np.isnan(kpis["win_rate"]["value"]) and "status" not in kpis["win_rate"]  # no target
+    assert "detail" not in kpis["mqls"]
+    shown = scorecard.scorecard_display(card, "EUR").set_index("KPI")
+    assert shown.loc["Win rate (deals closed)", "note"] == "no deal closed yet"
+    assert shown.loc["Win rate (deals closed)", "status"] == "no data"
+    assert shown.loc["MQLs vs target", "note"] == ""
+    # November: deals closed in October, none in November
+    values, notes = scorecard.kpi_values_with_notes(crm, "2026-11", SLA(), FX, "EUR")
+    assert np.isnan(values["win_rate"]) and notes == {"win_rate": "no deal closed in 2026-11"}
+    # a month with closed deals keeps its figure, and its display has no note column
+    october = scorecard.kpi_scorecard(crm, "2026-10", SLA(), FX, "EUR")
+    assert october["note"].isna().all()
+    assert "note" not in scorecard.scorecard_display(october, "EUR")
+
+
 def test_pipeline_by_month_shows_months_without_deals_as_zero(crm):
     from smk import sla
 

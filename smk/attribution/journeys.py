@@ -30,6 +30,7 @@ from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM
+from smk.periods import data_span
 from smk.sla import deal_amounts
 
 NS_PER_DAY = 86_400 * 10**9
@@ -60,6 +61,49 @@ ALIASES = {
 MILESTONES = ("lead", "opportunity", "close")
 
 
+@dataclass(frozen=True)
+class EmptyPeriod:
+    """What lies around a period of `journeys` without a conversion to credit: whether a
+    longer window or a later period could add some."""
+
+    start: pd.Timestamp | None  # the period's start (None: from the data's start)
+    data_start: pd.Timestamp | None  # the export's first record (`smk.periods.data_span`)
+    earlier: int  # dated conversions (of known contacts) before `start`
+    next_at: pd.Timestamp | None  # the first such conversion at or after the period's end
+
+    def advice(self, conversion: str, untouched: float = 0) -> str:
+        """What is true of the data around the period, and what can add conversions."""
+        facts, options = [], []
+        if self.earlier:
+            n = f"{self.earlier} {conversion} conversion{'s fall' if self.earlier > 1 else ' falls'}"
+            options.append(f"a longer window ({n} before {self.start:%Y-%m-%d})")
+        elif self.data_start is not None and (self.start is None or self.data_start >= self.start):
+            facts.append(
+                f"the export's data begins on {self.data_start:%Y-%m-%d}, so a longer window "
+                "cannot add any"
+            )
+        elif self.start is not None:
+            facts.append(
+                f"the export has no {conversion} conversion before {self.start:%Y-%m-%d}, so a "
+                "longer window cannot add any"
+            )
+        if untouched:
+            options.append("a longer lookback")
+        if self.next_at is not None:
+            options.append(
+                f"a later month (the next {conversion} conversion is on {self.next_at:%Y-%m-%d})"
+            )
+        else:
+            facts.append(f"the export holds no {conversion} conversion after the period")
+        options.append("another conversion")
+        return "; ".join([*facts, "choose " + _either(options)])
+
+
+def _either(options: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return options[0] if len(options) == 1 else f"{', '.join(options[:-1])} or {options[-1]}"
+
+
 @dataclass
 class Journeys:
     """Journeys (or rows of a path table) with their touches in a flat layout.
@@ -81,6 +125,8 @@ class Journeys:
         the milestone came after the conversion); None for path tables.
     unattributed : conversions and value that had no touch in their lookback window (they
         cannot be credited to a channel and are reported here instead).
+    empty_period : set by `journeys` when the period has no conversion to credit: the data
+        around it, for `require_conversions` to say what could add conversions.
     """
 
     table: pd.DataFrame
@@ -95,6 +141,7 @@ class Journeys:
     unattributed: dict[str, float] = field(
         default_factory=lambda: {"conversions": 0.0, "value": 0.0}
     )
+    empty_period: EmptyPeriod | None = None
 
     def __len__(self) -> int:
         return len(self.table)
@@ -129,14 +176,22 @@ class Journeys:
         return float(self.value.sum())
 
     def require_conversions(self, period: str = "the period") -> Journeys:
-        """These journeys, or `NoDataError` when no conversion can be credited to a channel."""
+        """These journeys, or `NoDataError` when no conversion can be credited to a channel.
+
+        The message suggests a longer window only when the export holds earlier conversions,
+        and says where its data begins when it begins inside the period (`EmptyPeriod`).
+        """
         if self.total_conversions > 0:
             return self
         untouched = self.unattributed["conversions"]
         why = f" ({untouched:.0f} had no touch in their lookback window)" if untouched else ""
+        if self.empty_period is not None:
+            advice = self.empty_period.advice(self.conversion, untouched)
+        else:  # a path table or reweighted journeys: the data around the period is unknown
+            lookback = "a longer lookback, " if untouched else ""
+            advice = f"choose another period, {lookback}or another conversion"
         raise NoDataError(
-            f"no {self.conversion} conversions to attribute in {period}{why}: choose a longer "
-            "window or lookback, or another conversion"
+            f"no {self.conversion} conversions to attribute in {period}{why}: {advice}"
         )
 
     def reweighted(self, conversions, nulls, value) -> Journeys:
@@ -602,6 +657,10 @@ def journeys(
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     del times_j
 
+    empty_period = None
+    if not conv_flag.any():  # nothing to credit: what could add conversions (see EmptyPeriod)
+        empty_period = _empty_period(crm, ev_owner, ev_time, start, t_start, t_end)
+
     table = pd.DataFrame(
         {
             "journey_id": pd.Series(pd.arrays.ArrowStringArray(ids)).astype("string"),
@@ -625,6 +684,24 @@ def journeys(
         level=level,
         conversion=conversion,
         unattributed=unattributed,
+        empty_period=empty_period,
+    )
+
+
+def _empty_period(crm, ev_owner, ev_time, start, t_start: int, t_end: int) -> EmptyPeriod:
+    """The data around a period without conversions to credit (conversions of known
+    contacts before it and after it, and where the export's data begins)."""
+    known = (ev_owner >= 0) & (ev_time != NAT)
+    after = ev_time[known & (ev_time >= t_end)]
+    try:
+        first = data_span(crm)[0]
+    except ValueError:  # nothing in the export is dated
+        first = None
+    return EmptyPeriod(
+        start=None if start is None else pd.Timestamp(t_start, tz="UTC"),
+        data_start=first,
+        earlier=int((known & (ev_time < t_start)).sum()),
+        next_at=pd.Timestamp(int(after.min()), tz="UTC") if len(after) else None,
     )
 
 
