@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import numbers
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,12 +45,14 @@ from sklearn.cluster import KMeans
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
+from smk.periods import Month, parse_month
 from smk.sla import deal_amounts
 
 
@@ -143,8 +146,31 @@ DRIFT_REFIT_BELOW = 0.8
 
 # ============================================================================ RFM and value
 def _as_of(as_of) -> pd.Timestamp:
-    ts = pd.Timestamp(as_of)
+    """The observation end as a UTC timestamp; a `periods.Month` means its end (exclusive:
+    everything in the month counts), as the notebooks pass `report_month.end`."""
+    if isinstance(as_of, Month):
+        return as_of.end
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"as_of must be a date or time (e.g. '2026-11-01' or a month's end) or a "
+            f"periods.Month (meaning its end), got {as_of!r}"
+        ) from exc
+    if pd.isna(ts):
+        raise ValueError(f"as_of must be a date or time or a periods.Month, got {as_of!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _month(month) -> Month:
+    """A report month: a `periods.Month`, or its 'YYYY-MM' label (`periods.parse_month`)."""
+    if isinstance(month, Month):
+        return month
+    if isinstance(month, str):
+        return parse_month(month)
+    raise TypeError(
+        f"month must be a periods.Month or a 'YYYY-MM' string (e.g. '2026-10'), got {month!r}"
+    )
 
 
 def _in_one_currency(
@@ -195,7 +221,8 @@ def rfm_table(
     Parameters
     ----------
     crm : the loaded CRM (needs deals with account_id, is_won, closed_at, amount).
-    as_of : the observation end (e.g. the report month's end); later deals are ignored.
+    as_of : the observation end (e.g. the report month's end); later deals are ignored. A
+        `periods.Month` means its end (everything in the month counts).
     segments : the named segment table (`RFM_SEGMENTS`), first match wins.
     include_non_buyers : also list accounts without a won deal, as "no purchase yet".
     fx_rates, reporting_currency : amounts in one currency (`sla.deal_values`); deals in
@@ -377,7 +404,8 @@ def account_features(
     Shares are shrunk towards the all-account average by `prior_contacts` contacts' worth, so
     an account with one contact is not described by that one person. Accounts without contacts
     have log_contacts 0 and missing behaviour (the segmenter leaves it out rather than guess).
-    Deal amounts are put in one currency by `fx_rates` (see `rfm_table`).
+    Deal amounts are put in one currency by `fx_rates` (see `rfm_table`). `as_of` is the
+    observation end as in `rfm_table` (a `periods.Month` means its end); None: all records.
     """
     crm.require("accounts", analysis="account segmentation")
     end = None if as_of is None else _as_of(as_of)
@@ -506,6 +534,67 @@ def select_feature_groups(
 
 
 # ============================================================================ the estimator
+def _seeds(random_state, n: int) -> list[int]:
+    """`n` integer seeds from `random_state` (scikit-learn's `check_random_state` semantics).
+
+    An int seed gives seed, seed + 1, ... (so a seed gives the same results as it always
+    has); None or a `np.random.RandomState` draws them (None: from numpy's global state).
+    """
+    rng = check_random_state(random_state)  # also refuses what is none of the three
+    if isinstance(random_state, numbers.Integral):
+        return [(int(random_state) + i) % 2**32 for i in range(n)]
+    return [int(v) for v in rng.randint(np.iinfo(np.int32).max, size=n)]
+
+
+def _check_table(X, who: str) -> None:
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(
+            f"{who} needs the feature table (a DataFrame) of account_features, got "
+            f"{type(X).__name__}"
+        )
+
+
+def _check_columns(X: pd.DataFrame, needed: Sequence[str], fitted_on, who: str) -> None:
+    """A clear error naming the features `X` lacks of those the model was fitted on."""
+    missing = [c for c in needed if c not in X.columns]
+    if missing:
+        raise ValueError(
+            f"{who}: X lacks {len(missing)} feature(s) the model was fitted on and uses: "
+            f"{', '.join(map(str, missing))} (fitted on: {', '.join(map(str, fitted_on))}). "
+            "Give the feature table of account_features; to leave a feature out as missing, "
+            "X.reindex(columns=model.feature_names_in_) (as segment_accounts does)."
+        )
+
+
+def _numeric_values(X: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """The columns as floats, NaN where missing. A value that is neither missing nor a number
+    is an error: text in a numeric feature would otherwise pass as a missing value."""
+    frame = X[list(columns)]
+    for col in frame.columns:
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+        if bad.any():
+            examples = ", ".join(repr(v) for v in values[bad].unique()[:3])
+            raise ValueError(
+                f"numeric feature {col!r} has {int(bad.sum())} value(s) that are not numbers "
+                f"(e.g. {examples}); give numbers, or missing values (NaN)"
+            )
+    return frame.apply(pd.to_numeric, errors="coerce").to_numpy("float64")
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, numbers.Real) and float(value).is_integer()
+
+
+def _row_order(index: pd.Index) -> np.ndarray:
+    """Positions of the rows sorted by their index label (the account id) as text; rows with
+    the same label keep their order."""
+    keys = np.array([str(v) for v in index], dtype=object)
+    return np.argsort(keys, kind="stable")
+
+
 class EmptySegmentsWarning(UserWarning):
     """Fewer segments hold accounts than were fitted: the empty ones were dropped.
 
@@ -513,33 +602,49 @@ class EmptySegmentsWarning(UserWarning):
     """
 
 
-class FeatureEncoder(BaseEstimator, TransformerMixin):
+class FeatureEncoder(TransformerMixin, BaseEstimator):
     """Turn the account feature table into numbers: scaled numerics and coded categories.
 
     Numeric columns are standardised (missing values stay missing: the mixture model leaves
-    them out of an account's likelihood). Categories are one-hot encoded (`OneHotEncoder`;
-    unknown and missing values encode as all zeros). `transform` gives the matrix k-means,
-    the silhouette and the 2-D view work in: missing numerics imputed by the median, and each
-    column scaled so that it counts by its group's weight in squared distances.
+    them out of an account's likelihood; a value that is not a number is an error). Category
+    columns are coded (`codes`: -1 for a missing or unknown value, which the mixture model
+    leaves out too) and one-hot encoded (`OneHotEncoder`). In the one-hot encoding an unknown
+    value (one the training data did not have) encodes as all zeros; a missing value is a
+    category of its own, "(missing)", when the training data had missing values in that
+    column (so k-means and the 2-D view can group the accounts whose industry is unknown),
+    and all zeros like an unknown value when it had none. `transform` gives the matrix
+    k-means, the silhouette and the 2-D view work in: missing numerics imputed by the median,
+    and each column scaled so that it counts by its group's weight in squared distances.
 
     Parameters
     ----------
-    groups : resolved feature groups (`resolve_feature_groups`).
+    groups : feature groups as `resolve_feature_groups` takes them: a group table like
+        `FEATURE_GROUPS` (None: that default) or a list of columns; resolved against the
+        training table in `fit` (patterns expanded, absent columns dropped).
+
+    Attributes
+    ----------
+    groups_ : the resolved feature groups.
+    feature_names_in_ : the columns of the training table.
+    numeric_columns_, category_columns_ : the columns encoded, by kind.
     """
 
-    def __init__(self, groups: dict | None = None):
+    def __init__(self, groups: Mapping[str, dict] | Sequence[str] | None = None):
         self.groups = groups
 
     def fit(self, X: pd.DataFrame, y=None) -> FeatureEncoder:
+        _check_table(X, "FeatureEncoder.fit")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.groups_ = resolve_feature_groups(X, self.groups)
         num = [
             (c, s["weight"])
-            for s in self.groups.values()
+            for s in self.groups_.values()
             if s.get("kind") != "category"
             for c in s["columns"]
         ]
         cat = [
             (c, s["weight"])
-            for s in self.groups.values()
+            for s in self.groups_.values()
             if s.get("kind") == "category"
             for c in s["columns"]
         ]
@@ -560,7 +665,14 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         return self
 
     def _numeric_raw(self, X: pd.DataFrame) -> np.ndarray:
-        return X[self.numeric_columns_].apply(pd.to_numeric, errors="coerce").to_numpy("float64")
+        return _numeric_values(X, self.numeric_columns_)
+
+    def _check(self, X, who: str) -> None:
+        """Fitted, and `X` a feature table with the columns the encoding uses."""
+        check_is_fitted(self, "scaler_")
+        _check_table(X, who)
+        needed = self.numeric_columns_ + self.category_columns_
+        _check_columns(X, needed, getattr(self, "feature_names_in_", needed), who)
 
     def _category_raw(self, X: pd.DataFrame) -> np.ndarray:
         frame = X[self.category_columns_].astype("string").fillna("(missing)")
@@ -568,6 +680,7 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
 
     def numeric(self, X: pd.DataFrame) -> np.ndarray:
         """Standardised numeric columns, NaN where missing."""
+        self._check(X, "FeatureEncoder.numeric")
         if not self.numeric_columns_:
             return np.zeros((len(X), 0))
         with warnings.catch_warnings():
@@ -576,6 +689,7 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
 
     def codes(self, X: pd.DataFrame) -> np.ndarray:
         """Category codes per category column (n x columns); -1 = missing or unknown."""
+        self._check(X, "FeatureEncoder.codes")
         out = np.full((len(X), len(self.category_columns_)), -1, dtype="int64")
         raw = self._category_raw(X) if self.category_columns_ else None
         for j, levels in enumerate(getattr(self.onehot_, "categories_", [])):
@@ -587,10 +701,11 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         return out
 
     def n_levels(self) -> list[int]:
+        check_is_fitted(self, "onehot_")
         return [len(levels) for levels in getattr(self.onehot_, "categories_", [])]
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self, "scaler_")
+        self._check(X, "FeatureEncoder.transform")
         parts = []
         if self.numeric_columns_:
             parts.append(self.imputer_.transform(self.numeric(X)) * np.sqrt(self.numeric_weights_))
@@ -623,6 +738,9 @@ class MixedTypeMixture(BaseEstimator):
 
     `drop_empty(X, C)` removes the components no row is assigned to (`weights_` and the other
     fitted arrays then have one row per kept component; `n_components` stays as asked).
+
+    `random_state` as in scikit-learn (`check_random_state`): an int seeds the k-means starts
+    with seed, seed + 1, ...; None or a `np.random.RandomState` draws their seeds.
     """
 
     def __init__(
@@ -636,7 +754,7 @@ class MixedTypeMixture(BaseEstimator):
         tol: float = 1e-5,
         var_floor: float = 0.05,
         smoothing: float = 0.5,
-        random_state: int = 0,
+        random_state: int | np.random.RandomState | None = 0,
     ):
         self.n_components = n_components
         self.numeric_weights = numeric_weights
@@ -709,8 +827,8 @@ class MixedTypeMixture(BaseEstimator):
         init = np.nan_to_num(X) if init is None else init
         d = self._prepare(X, C)
         best = None
-        for i in range(int(self.n_init)):
-            labels = KMeans(k, n_init=1, random_state=self.random_state + i).fit_predict(init)
+        for seed in _seeds(self.random_state, int(self.n_init)):
+            labels = KMeans(k, n_init=1, random_state=seed).fit_predict(init)
             R = np.eye(k)[labels]
             previous = -np.inf
             n_iter = 0
@@ -740,16 +858,19 @@ class MixedTypeMixture(BaseEstimator):
         }
 
     def predict_proba(self, X: np.ndarray, C: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "weights_")
         joint = self._log_joint(self._prepare(X, C))
         return np.exp(joint - logsumexp(joint, axis=1)[:, None])
 
     def predict(self, X: np.ndarray, C: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "weights_")
         return self._log_joint(self._prepare(X, C)).argmax(axis=1)
 
     def drop_empty(self, X: np.ndarray, C: np.ndarray) -> MixedTypeMixture:
         """Drop the components that no row of (X, C) is assigned to; the weights of the rest
         are renormalised, so every row keeps its component, and its membership probabilities
         are those over the kept components (renormalised). `lower_bound_` is recomputed."""
+        check_is_fitted(self, "weights_")
         d = self._prepare(X, C)
         kept = np.unique(self._log_joint(d).argmax(axis=1))
         if len(kept) == len(self.weights_):
@@ -762,6 +883,7 @@ class MixedTypeMixture(BaseEstimator):
 
     def n_parameters(self) -> float:
         """Free parameters, each column's counted by its weight."""
+        check_is_fitted(self, "weights_")
         p, c = self.means_.shape[1], len(self.category_probs_)
         wn = np.ones(p) if self.numeric_weights is None else np.asarray(self.numeric_weights, float)
         wc = (
@@ -779,11 +901,12 @@ class MixedTypeMixture(BaseEstimator):
 
     def bic(self, X: np.ndarray, C: np.ndarray) -> float:
         """-2 x weighted log-likelihood + parameters x log(n): lower is better."""
+        check_is_fitted(self, "weights_")
         ll = float(logsumexp(self._log_joint(self._prepare(X, C)), axis=1).sum())
         return -2 * ll + self.n_parameters() * np.log(len(X))
 
 
-class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
+class AccountSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     """Segments of accounts from firmographics and behaviour (a scikit-learn estimator).
 
     `fit(X)` takes the feature table of `account_features` (one row per account, any index),
@@ -803,13 +926,26 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
     fill, or that "auto" fallback) an `EmptySegmentsWarning` says how many it could give;
     the model is still usable (one segment is a valid, if dull, result).
 
+    The rows are fitted in the order of the index (the account id; `labels_` and every
+    output keep the order of X), so a table of the same accounts in another row order gives
+    the same segments: the clustering's random starts pick rows by position. The fit still
+    depends on `random_state` in the same way: the candidates' BICs can be close, and
+    another seed's starts may reach another local optimum (and "auto" another number).
+
+    `predict`, `predict_proba`, `transform` and `assign` take a feature table with (at least)
+    the columns the model uses, by name; a missing one is a ValueError that names it, a value
+    that is not a number in a numeric feature too (missing values are fine).
+
     Parameters
     ----------
     n_segments : "auto" or a number of segments (at most; see above).
     method : "gmm" (mixture model) or "kmeans".
     features : feature groups (`FEATURE_GROUPS`, the default) or a list of column names.
-    max_segments : largest number tried with "auto".
-    random_state : seed of every random step.
+    max_segments : largest number tried with "auto" (a whole number >= 2: the smallest
+        tried is always 2).
+    random_state : seed of every random step, as in scikit-learn (`check_random_state`): an
+        int gives the same segments every time; None (numpy's global random state) or a
+        `np.random.RandomState` (drawn from, so each fit differs) gives random starts.
 
     Attributes
     ----------
@@ -831,7 +967,7 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
         method: str = "gmm",
         features: Mapping[str, dict] | Sequence[str] | None = None,
         max_segments: int = 8,
-        random_state: int = 0,
+        random_state: int | np.random.RandomState | None = 0,
     ):
         self.n_segments = n_segments
         self.method = method
@@ -840,20 +976,21 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
         self.random_state = random_state
 
     # -- fitting --------------------------------------------------------------------------
-    def _model(self, k: int):
+    def _model(self, k: int, seed: int):
         if self.method == "gmm":
             return MixedTypeMixture(
                 n_components=k,
                 numeric_weights=self.encoder_.numeric_weights_,
                 category_weights=self.encoder_.category_weights_,
                 n_levels=self.encoder_.n_levels(),
-                random_state=self.random_state,
+                random_state=seed,
             )
-        return KMeans(n_clusters=k, n_init=4, random_state=self.random_state)
+        return KMeans(n_clusters=k, n_init=4, random_state=seed)
 
-    def _fit_model(self, k: int, data: tuple):
+    def _fit_model(self, k: int, data: tuple, seed: int):
         X, C, Z = data
-        return self._model(k).fit(X, C, init=Z) if self.method == "gmm" else self._model(k).fit(Z)
+        model = self._model(k, seed)
+        return model.fit(X, C, init=Z) if self.method == "gmm" else model.fit(Z)
 
     def _raw_predict(self, model, data: tuple) -> np.ndarray:
         X, C, Z = data
@@ -865,39 +1002,54 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
     def _check_params(self, X: pd.DataFrame) -> None:
         if self.method not in ("gmm", "kmeans"):
             raise ValueError(f"method must be 'gmm' or 'kmeans', got {self.method!r}")
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(
-                "AccountSegmenter.fit needs the feature table (a DataFrame) of account_features"
-            )
+        _check_table(X, "AccountSegmenter.fit")
         auto = isinstance(self.n_segments, str)
         if auto and self.n_segments != "auto":
             raise ValueError(
                 f"n_segments must be 'auto' or a whole number, got {self.n_segments!r}"
             )
-        if not auto and (not float(self.n_segments).is_integer() or int(self.n_segments) < 1):
+        if not auto and not (_is_whole(self.n_segments) and self.n_segments >= 1):
             raise ValueError(
                 f"n_segments must be 'auto' or a whole number >= 1, got {self.n_segments!r}"
             )
+        if not (_is_whole(self.max_segments) and self.max_segments >= 2):
+            raise ValueError(
+                f"max_segments must be a whole number >= 2 (n_segments='auto' chooses between "
+                f"2 and max_segments segments), got {self.max_segments!r}"
+            )
+        check_random_state(self.random_state)  # None, an int or a RandomState, else an error
+
+    def _check_X(self, X, who: str) -> None:
+        """Fitted, and `X` a feature table with the columns the model uses (by name)."""
+        check_is_fitted(self, "model_")
+        _check_table(X, who)
+        enc = self.encoder_
+        needed = enc.numeric_columns_ + enc.category_columns_
+        _check_columns(X, needed, self.feature_names_in_, who)
 
     def fit(self, X: pd.DataFrame, y=None) -> AccountSegmenter:
         self._check_params(X)
+        seed = _seeds(self.random_state, 1)[0]
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.feature_groups_ = resolve_feature_groups(X, self.features)
-        self.encoder_ = FeatureEncoder(self.feature_groups_).fit(X)
-        data = self._data(X)
+        rows = _row_order(X.index)  # fitted by account id: the row order does not matter
+        X_sorted = X.iloc[rows]
+        self.encoder_ = FeatureEncoder(self.feature_groups_).fit(X_sorted)
+        data = self._data(X_sorted)
         Z = data[2]
         distinct = len(np.unique(np.round(Z, 9), axis=0)) if len(Z) else 0
         with threadpool_limits(limits=1):
-            k = self._choose_k(data, distinct)
-            self.model_, raw = self._without_empty(self._fit_model(k, data), data)
+            k = self._choose_k(data, distinct, seed)
+            self.model_, raw = self._without_empty(self._fit_model(k, data, seed), data, seed)
         self.n_segments_ = self._n_components(self.model_)
         if self.n_segments_ < k:
             warnings.warn(self._empty_note(k, len(X)), EmptySegmentsWarning, stacklevel=2)
         self.order_ = self._stable_order(Z, raw, self.n_segments_)
-        self.labels_ = self.order_[raw]
+        self.labels_ = np.empty(len(raw), dtype=self.order_.dtype)
+        self.labels_[rows] = self.order_[raw]  # back in the order of X
         return self
 
-    def _choose_k(self, data: tuple, distinct: int) -> int:
+    def _choose_k(self, data: tuple, distinct: int, seed: int) -> int:
         """The number of segments to fit: the fixed one, or the best candidate ("auto")."""
         if self.n_segments != "auto":
             k = int(self.n_segments)
@@ -916,7 +1068,7 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
                 f"between 2 and {self.max_segments} segments; the data has {distinct}. "
                 "Give n_segments explicitly or segment a larger export."
             )
-        self.selection_ = self._select(data, range(2, hi + 1))
+        self.selection_ = self._select(data, range(2, hi + 1), seed)
         return self._best(self.selection_)
 
     def _best(self, selection: pd.DataFrame) -> int:
@@ -930,7 +1082,7 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
     def _n_components(self, model) -> int:
         return len(model.weights_) if self.method == "gmm" else int(model.n_clusters)
 
-    def _without_empty(self, model, data: tuple) -> tuple:
+    def _without_empty(self, model, data: tuple, seed: int) -> tuple:
         """`model` without the segments no row of `data` is assigned to, and the rows' raw
         labels: empty mixture components are dropped (`MixedTypeMixture.drop_empty`), k-means
         is refitted from the centres that hold rows."""
@@ -941,9 +1093,7 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
             used = np.unique(model.predict(Z))
             if len(used) < self._n_components(model):
                 centres = model.cluster_centers_[used]
-                model = KMeans(
-                    len(used), init=centres, n_init=1, random_state=self.random_state
-                ).fit(Z)
+                model = KMeans(len(used), init=centres, n_init=1, random_state=seed).fit(Z)
         return model, self._raw_predict(model, data)
 
     def _empty_note(self, k: int, n: int) -> str:
@@ -970,21 +1120,21 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
             f"{SELECTION_SAMPLE} accounts they were chosen on, but not on all: {core}."
         )
 
-    def _select(self, data: tuple, ks) -> pd.DataFrame:
+    def _select(self, data: tuple, ks, seed: int) -> pd.DataFrame:
         X, C, Z = data
         n = len(Z)
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(seed)
         rows = (
             rng.choice(n, SELECTION_SAMPLE, replace=False) if n > SELECTION_SAMPLE else np.arange(n)
         )
         sub = (X[rows], C[rows], Z[rows])
         out = []
         for k in ks:
-            model = self._fit_model(k, sub)
+            model = self._fit_model(k, sub, seed)
             labels = self._raw_predict(model, sub)
             sil = (
                 silhouette_score(
-                    sub[2], labels, sample_size=min(len(rows), 4000), random_state=self.random_state
+                    sub[2], labels, sample_size=min(len(rows), 4000), random_state=seed
                 )
                 if len(set(labels)) > 1
                 else np.nan
@@ -1011,12 +1161,12 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
     # -- using it -------------------------------------------------------------------------
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """The encoded features: the space the segments live in (for views and distances)."""
-        check_is_fitted(self, "model_")
+        self._check_X(X, "AccountSegmenter.transform")
         return self.encoder_.transform(X)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Segment number (1..k) of each account."""
-        check_is_fitted(self, "model_")
+        self._check_X(X, "AccountSegmenter.predict")
         with threadpool_limits(limits=1):
             return self.order_[self._raw_predict(self.model_, self._data(X))]
 
@@ -1025,7 +1175,7 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Membership probability per segment (columns 1..k); 0/1 for k-means."""
-        check_is_fitted(self, "model_")
+        self._check_X(X, "AccountSegmenter.predict_proba")
         data = self._data(X)
         if self.method == "gmm":
             raw = self.model_.predict_proba(data[0], data[1])
@@ -1037,6 +1187,7 @@ class AccountSegmenter(BaseEstimator, ClusterMixin, TransformerMixin):
 
     def assign(self, X: pd.DataFrame) -> pd.DataFrame:
         """A tidy table: account_id (the index of X) and segment."""
+        self._check_X(X, "AccountSegmenter.assign")
         return pd.DataFrame({"account_id": X.index.astype("string"), "segment": self.predict(X)})
 
 
@@ -1098,9 +1249,12 @@ def load_segmenter(path: str | Path) -> dict:
     return bundle
 
 
-def previous_model_path(output_dir: str | Path, month) -> Path:
-    """Where last month's model is: next to this month's report folder (`<out>/<YYYY-MM>/`)."""
-    return Path(output_dir).resolve().parent / str(month.previous) / MODEL_FILE
+def previous_model_path(output_dir: str | Path, month: Month | str) -> Path:
+    """Where last month's model is: next to this month's report folder (`<out>/<YYYY-MM>/`).
+
+    `month` is this report month: a `periods.Month` or its 'YYYY-MM' label.
+    """
+    return Path(output_dir).resolve().parent / str(_month(month).previous) / MODEL_FILE
 
 
 def segment_drift(
@@ -1190,7 +1344,7 @@ class SegmentationRun:
 
 def segment_accounts(
     features: pd.DataFrame,
-    month,
+    month: Month | str,
     output_dir: str | Path,
     *,
     refit: bool = False,
@@ -1198,7 +1352,7 @@ def segment_accounts(
     n_segments: int | str = "auto",
     method: str = "gmm",
     feature_groups: Mapping[str, dict] | Sequence[str] | None = None,
-    random_state: int = 0,
+    random_state: int | np.random.RandomState | None = 0,
 ) -> SegmentationRun:
     """This month's segments: last month's model when there is one, else a fresh fit.
 
@@ -1208,8 +1362,10 @@ def segment_accounts(
     measured against its stored assignments and against a fresh fit with its own settings. A
     model that cannot be used (another format or scikit-learn version) is refitted, and the
     note says why. The model used is saved to `output_dir/MODEL_FILE` with this month's
-    assignments, for next month.
+    assignments, for next month. `month` is the report month: a `periods.Month` or its
+    'YYYY-MM' label (`periods.parse_month`).
     """
+    month = _month(month)
     if len(features) < MIN_ACCOUNTS:
         raise NoDataError(
             f"only {len(features)} accounts by {month}, too few to segment (at least "

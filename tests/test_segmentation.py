@@ -15,16 +15,17 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_clusterer
 from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import check_mixin_order
 
 import smk
 from smk import config, outputs
 from smk import segmentation as sg
 from smk.model import CRM, empty_table, make_table
-from smk.periods import Month
+from smk.periods import Month, parse_month
 
 UTC = "UTC"
 
@@ -359,6 +360,122 @@ def test_segmenter_follows_scikit_learn_conventions(features):
     assert not hasattr(model, "labels_")
 
 
+def test_segmenter_and_encoder_declare_what_they_are_to_scikit_learn():
+    # the mixins come before BaseEstimator, so their tags are not overridden by its defaults
+    assert is_clusterer(sg.AccountSegmenter())
+    tags = sg.AccountSegmenter().__sklearn_tags__()
+    assert tags.estimator_type == "clusterer" and tags.transformer_tags is not None
+    assert sg.FeatureEncoder().__sklearn_tags__().transformer_tags is not None
+    for estimator in (sg.AccountSegmenter(), sg.FeatureEncoder(), sg.MixedTypeMixture()):
+        check_mixin_order(type(estimator).__name__, estimator)  # raises on a wrong order
+
+
+def test_random_state_may_be_none_an_int_or_a_random_state(features, fitted):
+    # an int seed gives today's segments on the sample (notebook 02 shows them)
+    assert fitted.n_segments_ == 5
+    assert np.bincount(fitted.labels_)[1:].tolist() == [244, 226, 168, 110, 85]
+    unseeded = sg.AccountSegmenter(random_state=None).fit(features)  # was a TypeError
+    assert set(unseeded.labels_) == set(range(1, unseeded.n_segments_ + 1))
+    assert sg._seeds(0, 3) == [0, 1, 2]  # the mixture's k-means starts, as always
+    fits = [
+        sg.AccountSegmenter(n_segments=3, random_state=np.random.RandomState(0)).fit(features)
+        for _ in range(2)
+    ]
+    assert (fits[0].labels_ == fits[1].labels_).all()  # the same state, the same draws
+    shared = np.random.RandomState(0)
+    model = sg.AccountSegmenter(n_segments=3, random_state=shared)
+    assert clone(model).fit(features).n_segments_ == 3 and model.fit(features).n_segments_ == 3
+    enc = sg.FeatureEncoder().fit(features)
+    mixture = sg.MixedTypeMixture(3, n_levels=enc.n_levels(), random_state=None)
+    assert len(mixture.fit(enc.numeric(features), enc.codes(features)).weights_) == 3
+    with pytest.raises(ValueError, match="cannot be used to seed"):
+        sg.AccountSegmenter(random_state="zero").fit(features)
+
+
+def test_predict_names_missing_features_and_refuses_what_fit_refuses(features):
+    model = sg.AccountSegmenter(n_segments=3, random_state=0).fit(features)
+    calls = (model.predict, model.predict_proba, model.transform, model.assign)
+    for call in calls:
+        with pytest.raises(ValueError, match="lacks 1 feature.*: industry \\(fitted on: "):
+            call(features.drop(columns=["industry"]))  # was a KeyError
+        with pytest.raises(TypeError, match="needs the feature table \\(a DataFrame\\)"):
+            call(features.to_numpy())  # was an IndexError
+    with pytest.raises(TypeError, match="AccountSegmenter.fit needs the feature table"):
+        sg.AccountSegmenter().fit(features.to_numpy())
+    text = features.assign(log_employees="oops")
+    with pytest.raises(ValueError, match="'log_employees' has 833 value.*not numbers.*'oops'"):
+        model.predict(text)  # was: read as missing, silently
+    with pytest.raises(ValueError, match="'log_employees' has 833 value.*not numbers"):
+        sg.AccountSegmenter(n_segments=3).fit(text)
+    # what may be missing: a column the model does not use, or values (left out as missing)
+    unused = features.drop(columns=["log_annual_revenue"])
+    assert (model.predict(unused) == model.labels_).all()
+    left_out = features.drop(columns=["industry"]).reindex(columns=model.feature_names_in_)
+    assert set(model.predict(left_out)) <= {1, 2, 3}
+    as_text = features.astype({"log_employees": "string"})  # numbers as text are numbers
+    assert (model.predict(as_text) == model.labels_).all()
+
+
+def test_feature_encoder_works_with_its_defaults(features):
+    groups = sg.resolve_feature_groups(features)
+    default = sg.FeatureEncoder().fit(features)  # was an AttributeError (groups=None)
+    assert default.groups_ == groups
+    assert np.array_equal(
+        default.transform(features), sg.FeatureEncoder(groups).fit(features).transform(features)
+    )
+    listed = sg.FeatureEncoder(["industry", "log_employees"]).fit(features)
+    assert listed.category_columns_ == ["industry"] and listed.numeric_columns_ == ["log_employees"]
+
+
+def test_encoder_and_mixture_raise_not_fitted_before_fit(features):
+    X, C = np.zeros((3, 2)), np.zeros((3, 0), int)
+    mixture = sg.MixedTypeMixture()
+    for call in (mixture.predict, mixture.predict_proba, mixture.bic, mixture.drop_empty):
+        with pytest.raises(NotFittedError):  # were AttributeErrors
+            call(X, C)
+    with pytest.raises(NotFittedError):
+        mixture.n_parameters()
+    encoder = sg.FeatureEncoder()
+    for call in (encoder.numeric, encoder.codes, encoder.transform):
+        with pytest.raises(NotFittedError):
+            call(features)
+
+
+def test_missing_and_unknown_categories_encode_as_documented(features):
+    doc = " ".join(sg.FeatureEncoder.__doc__.split())
+    assert "unknown and missing values encode as all zeros" not in doc
+    assert 'a missing value is a category of its own, "(missing)"' in doc
+    groups = sg.resolve_feature_groups(features, ["industry"])
+    gaps = features.copy()
+    gaps.iloc[:40, gaps.columns.get_loc("industry")] = pd.NA
+    new = features.iloc[:2].copy()
+    new["industry"] = pd.array([pd.NA, "Space Tourism"], dtype="string")
+    with_gaps = sg.FeatureEncoder(groups).fit(gaps)  # training data with missing industries
+    onehot = with_gaps.transform(new) / np.sqrt(0.5)
+    assert onehot[0].sum() == pytest.approx(1.0)  # missing: its own category
+    assert onehot[1].sum() == 0.0  # unknown: all zeros
+    assert with_gaps.codes(new)[:, 0].tolist() == [-1, -1]  # the mixture leaves both out
+    complete = sg.FeatureEncoder(groups).fit(features)  # no missing industry in training
+    assert (complete.transform(new) == 0).all()  # missing: all zeros, like unknown
+    assert complete.codes(new)[:, 0].tolist() == [-1, -1]
+
+
+def test_max_segments_below_two_is_a_clear_error(features):
+    for bad in (1, 0, 2.5, "8", None):
+        with pytest.raises(ValueError, match="max_segments must be a whole number >= 2"):
+            sg.AccountSegmenter(max_segments=bad).fit(features)  # 1 blamed the data
+
+
+def test_segments_do_not_depend_on_the_row_order(features, fitted):
+    # with the old code, this shuffle chose 4 segments instead of 5
+    shuffled = features.sample(frac=1, random_state=1)
+    model = sg.AccountSegmenter(random_state=0).fit(shuffled)
+    assert model.n_segments_ == fitted.n_segments_
+    labels = pd.Series(model.labels_, index=shuffled.index).reindex(features.index)
+    assert (labels.to_numpy() == fitted.labels_).all()
+    assert (model.predict(shuffled) == model.labels_).all()  # labels_ in the order of X
+
+
 def test_auto_chooses_by_bic_for_the_mixture_and_silhouette_for_kmeans(features, fitted):
     sel = fitted.selection_
     assert fitted.n_segments_ == int(sel.loc[sel["bic"].idxmin(), "n_segments"])
@@ -446,7 +563,7 @@ def test_kmeans_clusters_without_accounts_are_dropped_too(features):
     Z = data[2]
     far = KMeans(3, n_init=1, random_state=0).fit(np.vstack([Z, np.full((5, Z.shape[1]), 1e3)]))
     assert len(np.unique(far.predict(Z))) == 2
-    pruned, raw = model._without_empty(far, data)
+    pruned, raw = model._without_empty(far, data, 0)
     assert pruned.n_clusters == 2 and set(raw) == {0, 1}
 
 
@@ -538,6 +655,20 @@ def test_next_month_is_assigned_to_last_months_segments_with_a_drift_note(tmp_pa
     assert refit.fitted and "refit was asked for" in refit.note
 
 
+def test_the_report_month_may_be_given_as_yyyy_mm(tmp_path, features):
+    out = tmp_path / "2026-10"
+    assert sg.previous_model_path(out, "2026-10") == sg.previous_model_path(out, Month("2026-10"))
+    assert sg.previous_model_path(out, "2026-10").parent.name == "2026-09"
+    run = sg.segment_accounts(features, "2026-10", out, n_segments=3)  # was an AttributeError
+    assert run.fitted and run.model_month == "2026-10"
+    assert "no saved model from 2026-09 was found" in run.note
+    assert sg.load_segmenter(out / sg.MODEL_FILE)["month"] == "2026-10"
+    with pytest.raises(ValueError, match="month must look like YYYY-MM"):
+        sg.segment_accounts(features, "October 2026", out)
+    with pytest.raises(TypeError, match="month must be a periods.Month or a 'YYYY-MM' string"):
+        sg.previous_model_path(out, 202610)
+
+
 def test_a_model_saved_by_another_version_is_refused_and_refitted(tmp_path, features, fitted):
     path = sg.save_segmenter(fitted, tmp_path / "2026-09" / sg.MODEL_FILE, fitted.assign(features))
     assert (sg.load_segmenter(path)["model"].predict(features) == fitted.labels_).all()
@@ -592,6 +723,24 @@ def test_money_figures_are_in_one_currency_when_rates_are_given():
     assert prof["median_deal_size"].tolist() == [750.0]
     with pytest.warns(UserWarning, match="deal amounts are in EUR, USD and no fx rates were given"):
         assert sg.rfm_table(crm, "2026-11-01")["monetary"].tolist() == [2000.0]
+
+
+def _one_segment(crm) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": crm.accounts["account_id"], "segment": 1})
+
+
+def test_as_of_may_be_a_month_and_means_its_end(hubspot):
+    october = parse_month("2026-10")
+    pd.testing.assert_frame_equal(
+        sg.rfm_table(hubspot, october), sg.rfm_table(hubspot, october.end)
+    )
+    pd.testing.assert_frame_equal(
+        sg.account_features(hubspot, october), sg.account_features(hubspot, october.end)
+    )
+    by_channel = sg.segment_by_channel(hubspot, _one_segment(hubspot), october)
+    assert by_channel.equals(sg.segment_by_channel(hubspot, _one_segment(hubspot), october.end))
+    with pytest.raises(ValueError, match="as_of must be a date or time or a periods.Month"):
+        sg.rfm_table(hubspot, None)  # was: every account "no purchase yet", silently
 
 
 def test_accounts_created_after_the_month_are_not_listed_as_non_buyers():
