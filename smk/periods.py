@@ -149,7 +149,8 @@ def warn_if_after_data(as_of: pd.Timestamp, end: pd.Timestamp | None, judged: st
         return
     days = (as_of - end).days
     warnings.warn(
-        f"as_of {as_of:%Y-%m-%d %H:%M} UTC is {days} days after the export's last record "
+        f"as_of {as_of:%Y-%m-%d %H:%M} UTC is {days} day{'s' if days != 1 else ''} after the "
+        "export's last record "
         f"({end:%Y-%m-%d %H:%M} UTC): {judged}; if the export was taken before as_of, leave "
         "as_of out (the end of the data)",
         UserWarning,

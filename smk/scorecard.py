@@ -23,7 +23,7 @@ from smk import sla as sla_mod
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM
 from smk.outputs import format_kpi
-from smk.periods import Month, data_span
+from smk.periods import Month, as_month, latest_full_month
 from smk.sla import SLA
 
 #: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
@@ -79,12 +79,19 @@ def status(actual: float, target: float | None, better: str = "higher", margin: 
 
 
 def _covered(crm: CRM, month: Month) -> bool:
-    """Whether the export's contact records reach back to the month (and the data over it)."""
+    """Whether the export's contact records reach back to the month and its data (records,
+    or stage dates just after them: `smk.sla.data_end`) reach into it."""
     created = crm.contacts["created_at"].dropna()
     if created.empty:
         return False
-    _, last = data_span(crm)
-    return month.end > created.min() and month.start <= last
+    return month.end > created.min() and month.start < sla_mod.data_end(crm)
+
+
+def _month(crm: CRM, month: Month | str) -> Month:
+    """`latest` (the export's last full month) or a month (`smk.periods.as_month`)."""
+    if isinstance(month, str) and month.strip().lower() == "latest":
+        return latest_full_month(crm)
+    return as_month(month)
 
 
 def kpi_values(
@@ -117,10 +124,15 @@ def kpi_values_with_notes(
     """`kpi_values` and, for the KPIs that cannot be computed, why: {kpi: reason}.
 
     A KPI counted from a table the export lacks is unknown (`unknown_kpis`); the win rate is
-    unknown in a month in which no deal closed ("no deal closed yet" before the first one).
+    unknown in a month in which no deal closed ("no deal closed yet" before the first one);
+    every KPI is unknown in a month the export does not cover (zeros would claim a count).
     """
     sla = sla or SLA()
-    m = month if isinstance(month, Month) else Month(str(month))
+    crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
+    m = _month(crm, month)
+    if not _covered(crm, m):
+        why = f"the export does not cover {m}"
+        return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why)
     as_of = m.end
     entries = stage_entry_dates(crm.contacts, as_of)
     leads = sla_mod.mql_leads(crm, sla, as_of=as_of, segments=segments, entries=entries)
@@ -197,7 +209,7 @@ def kpi_scorecard(
     NoDataError : when the month has no MQLs and no deals (nothing to score).
     """
     sla = sla or SLA()
-    m = month if isinstance(month, Month) else Month(str(month))
+    m = _month(crm, month)
     actual, notes = kpi_values_with_notes(crm, m, sla, fx_rates, reporting_currency, segments)
     volume = (actual["mqls"], actual["pipeline_created"], actual["won_revenue"])
     if not any(v > 0 for v in volume):  # NaN: the export has no deals
@@ -329,7 +341,7 @@ def mix_deals(
     price_bands: Sequence[float] = PRICE_BANDS,
 ) -> pd.DataFrame:
     """Deals closed in the `months` months ending with `month`, with their four P's."""
-    m = month if isinstance(month, Month) else Month(str(month))
+    m = _month(crm, month)
     window_start = m.start - pd.DateOffset(months=months - 1)
     deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=m.end)
     deals = deals[deals["is_closed"] & (deals["closed_at"] >= window_start)].reset_index(drop=True)

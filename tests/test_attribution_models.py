@@ -728,3 +728,27 @@ def test_the_data_driven_views_leave_out_shapley_when_it_cannot_be_fitted():
     assert list(at.data_driven_effects(fine).columns) == [
         "removal_effect", "logit_effect_of_exposure", "incremental_conversions"
     ]  # fmt: skip
+
+
+def test_journeys_refuse_what_would_silently_give_no_journeys():
+    # an empty contacts table was an IndexError deep inside; touch_types="form" kept the
+    # touches of types "f", "o", "r", "m" (none), a misspelt type or an end before the start
+    # gave 0 journeys without a word
+    import dataclasses
+
+    import smk
+    from smk import config
+    from smk.errors import NoDataError
+    from smk.model import empty_table
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    fx = {"EUR": 1.0, "USD": 0.92}
+    empty = dataclasses.replace(crm, contacts=empty_table("contacts"))
+    with pytest.raises(NoDataError, match="needs the contacts"):
+        at.journeys(empty, "won", fx=fx)
+    one = at.journeys(crm, "won", fx=fx, touch_types="form")
+    assert len(one) == len(at.journeys(crm, "won", fx=fx, touch_types=["form"])) > 0
+    with pytest.raises(ValueError, match="unknown touch type.*'bogus'"):
+        at.journeys(crm, "won", fx=fx, touch_types=["bogus"])
+    with pytest.raises(ValueError, match="must come before its end"):
+        at.journeys(crm, "won", fx=fx, start="2026-10-01", end="2026-09-01")

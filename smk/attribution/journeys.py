@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
-from smk.model import CRM
+from smk.model import CRM, TOUCH_TYPES
 from smk.periods import data_span
 from smk.sla import deal_amounts
 
@@ -472,7 +472,7 @@ def journeys(
     if lookback_days is not None and lookback_days <= 0:
         raise ValueError("lookback_days must be positive (or None for no limit)")
     source, time_col = CONVERSIONS[conversion]
-    crm.require("touchpoints", analysis="attribution")
+    crm.require("contacts", "touchpoints", analysis="attribution")
     if source == "deals":
         crm.require("deals", analysis=f"attribution of {conversion} deals")
 
@@ -482,6 +482,7 @@ def journeys(
     tp = crm.touchpoints
     rows = None
     if touch_types is not None:
+        touch_types = _touch_types(touch_types)
         rows = tp["touch_type"].isin(list(touch_types)).fillna(False).to_numpy(dtype=bool)
     codes, labels = _encode(tp["channel"])
     groups = load_channel_groups(channel_groups)
@@ -538,6 +539,8 @@ def journeys(
     last = max((int(a.max()) for a in (t_time, ev_time) if len(a)), default=0)
     t_end = _bound(end, default=last + 1)
     t_start = _bound(start, default=np.iinfo(np.int64).min + 1)
+    if t_start >= t_end:  # an empty period would give no journeys, unsaid
+        raise ValueError(f"the period's start ({start}) must come before its end ({end})")
     in_window = (ev_time != NAT) & (ev_time >= t_start) & (ev_time < t_end)
     in_period = in_window & (ev_owner >= 0)
     ownerless = in_window & (ev_owner < 0)  # no known contact (or account): never touched
@@ -686,6 +689,19 @@ def journeys(
         unattributed=unattributed,
         empty_period=empty_period,
     )
+
+
+def _touch_types(values: Iterable[str] | str) -> list[str]:
+    """The touch types asked for, checked against the model's vocabulary (one type may be
+    given as text: "form"; a misspelt one would keep no touch at all, unsaid)."""
+    chosen = [values] if isinstance(values, str) else list(values)
+    unknown = sorted(set(chosen) - set(TOUCH_TYPES))
+    if unknown or not chosen:
+        raise ValueError(
+            f"unknown touch type(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"use some of {', '.join(TOUCH_TYPES)}"
+        )
+    return chosen
 
 
 def _empty_period(crm, ev_owner, ev_time, start, t_start: int, t_end: int) -> EmptyPeriod:
