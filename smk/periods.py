@@ -85,6 +85,7 @@ def as_month(value: Month | pd.Period | str) -> Month:
 #: An export of a thousand records or more may hold max(records // 1000, `_MIN_STRAYS`) of
 #: them (two mistyped calls in 1,200 records are still typos); a smaller one none.
 _GAP = pd.Timedelta(days=31)
+_YEAR = pd.Timedelta(days=366)
 _STRAY_SHARE = 1000
 _MIN_STRAYS = 3
 
@@ -96,6 +97,18 @@ def dated_records(crm) -> dict[str, pd.Series]:
     return {t: getattr(crm, t)[c].dropna() for t, c in columns.items()}
 
 
+#: Sales activities that may be dated ahead of the export: a meeting booked for next week, a
+#: task's due date. They do not stretch the data's end (`data_span`).
+SCHEDULED_TYPES = ("meeting", "task")
+
+
+def _scheduled(crm, stamps: pd.Series) -> pd.Series:
+    """Which of the activities' dated records (`stamps`, indexed like `crm.activities`) are
+    of a type that may be scheduled ahead."""
+    types = crm.activities["type"].reindex(stamps.index)
+    return types.isin(SCHEDULED_TYPES).fillna(False).astype(bool)
+
+
 def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last timestamp of activity in the export (contacts, deals, touches, work).
 
@@ -104,12 +117,18 @@ def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     there (calls mistyped as 2036), are left outside, so that `latest` still names the month
     the export ends in. Smaller exports have no strays: too few records to tell.
     """
-    stamps = [s for s in dated_records(crm).values() if len(s)]
+    dated = dated_records(crm)
+    stamps = [s for s in dated.values() if len(s)]
     if not stamps:
         raise ValueError(f"the export {crm.source} has no dated records")
     strays = sum(map(len, stamps)) // _STRAY_SHARE
     strays = max(strays, _MIN_STRAYS) if strays else 0
-    return _edge(stamps, strays, newest=False), _edge(stamps, strays, newest=True)
+    # meetings and tasks may be dated ahead (booked, due): the end is what has happened
+    done = [s for t, s in dated.items() if t != "activities" and len(s)]
+    acts = dated["activities"]
+    done += [acts[~_scheduled(crm, acts).to_numpy()]] if len(acts) else []
+    done = [s for s in done if len(s)] or stamps  # only scheduled work: it is all there is
+    return _edge(stamps, strays, newest=False), _edge(done, strays, newest=True)
 
 
 def stray_masks(crm) -> dict[str, pd.Series]:
@@ -122,6 +141,10 @@ def stray_masks(crm) -> dict[str, pd.Series]:
         return {}
     first, last = data_span(crm)
     masks = {t: (s < first) | (s > last) for t, s in dated.items()}
+    acts = dated["activities"]
+    if len(acts):  # a meeting booked ahead is no stray; one a year ahead is a mistyped date
+        ahead = _scheduled(crm, acts).to_numpy() & (acts <= last + _YEAR).to_numpy()
+        masks["activities"] = masks["activities"] & ~ahead
     masks["accounts"] = crm.accounts["created_at"].dropna() > last + _GAP
     return masks
 
@@ -161,22 +184,31 @@ def warn_if_after_data(as_of: pd.Timestamp, end: pd.Timestamp | None, judged: st
 def latest_full_month(crm) -> Month:
     """The last calendar month that the export covers completely.
 
-    A month counts as complete when the data reaches its last day; an export taken on
-    2026-11-03 gives 2026-10.
+    A month counts as complete when the data reaches its last working day (Monday to
+    Friday: a B2B export often has nothing on a weekend, and October 2026 ends on a
+    Saturday); an export taken on 2026-11-03 gives 2026-10, one whose last record is from
+    Thursday 2026-10-29 gives 2026-09.
     """
     _, last = data_span(crm)
     month = Month(last.strftime("%Y-%m"))
-    if last < month.end - pd.Timedelta(days=1):
+    after = pd.date_range(last.normalize() + pd.Timedelta(days=1), month.end, inclusive="left")
+    if (after.day_of_week < 5).any():  # a working day of the month lies beyond the data
         month = month.previous
     return month
 
 
 def resolve_month(crm, text: str) -> Month:
     """`latest` or a month (`as_month`), checked against the span of the data."""
-    if isinstance(text, str) and text.strip().lower() == "latest":
-        return latest_full_month(crm)
-    month = as_month(text)
     first, last = data_span(crm)
+    if isinstance(text, str) and text.strip().lower() == "latest":
+        month = latest_full_month(crm)
+        if month.end <= first:
+            raise ValueError(
+                f"the export covers no full month yet (its data runs from {first:%Y-%m-%d} to "
+                f"{last:%Y-%m-%d}); name the month to report, e.g. {last:%Y-%m}"
+            )
+        return month
+    month = as_month(text)
     if month.end <= first or month.start > last:
         raise ValueError(
             f"month {month} is outside the data ({first:%Y-%m-%d} to {last:%Y-%m-%d}); "

@@ -49,6 +49,39 @@ def test_latest_full_month_skips_a_partial_last_month():
     assert str(latest_full_month(_crm_spanning("2025-11-02", "2026-10-31 18:00"))) == "2026-10"
 
 
+def test_a_quiet_weekend_at_the_end_of_a_month_still_completes_it():
+    # October 2026 ends on a Saturday: a B2B export whose last record is Friday the 30th
+    # covers it; the cron job republished September before
+    assert str(latest_full_month(_crm_spanning("2026-05-04", "2026-10-30 17:00"))) == "2026-10"
+    # Thursday the 29th: Friday is missing
+    assert str(latest_full_month(_crm_spanning("2026-05-04", "2026-10-29 17:00"))) == "2026-09"
+
+
+def test_latest_of_an_export_without_a_full_month_is_a_clear_error():
+    # `--month latest` on 1-20 November gave October, refused only inside a notebook (exit 3)
+    crm = _crm_spanning("2026-11-01", "2026-11-20 12:00")
+    with pytest.raises(ValueError, match="covers no full month yet .* e.g. 2026-11"):
+        resolve_month(crm, "latest")
+    assert str(resolve_month(crm, "2026-11")) == "2026-11"
+
+
+def test_meetings_booked_ahead_do_not_move_the_end_of_the_data():
+    # 60 meetings booked for November and December made `latest` 2026-11, a month the
+    # export does not cover
+    created = pd.date_range("2026-05-01", "2026-10-31 23:00", periods=2000, tz="UTC")
+    booked = [f"{d:%Y-%m-%d %H:%M}" for d in pd.date_range("2026-11-02", "2026-12-14", periods=60)]
+    crm = _crm_with(created, ["2026-10-15 10:00", *booked])
+    crm.activities["type"] = ["call"] + ["meeting"] * 60
+    assert data_span(crm)[1] == created[-1]
+    assert str(resolve_month(crm, "latest")) == "2026-10"
+    assert stray_dates(crm) == {}  # booked, not mistyped
+    crm.activities["type"] = ["call"] + ["call"] * 60  # calls are logged after the fact
+    assert data_span(crm)[1] == pd.Timestamp("2026-12-14", tz="UTC")
+    only_meetings = _crm_with(pd.DatetimeIndex([], tz="UTC"), ["2026-10-15 10:00"])
+    only_meetings.activities["type"] = ["meeting"]
+    assert data_span(only_meetings)[1] == pd.Timestamp("2026-10-15 10:00", tz="UTC")
+
+
 def test_resolve_month_refuses_months_outside_the_data():
     crm = _crm_spanning("2025-11-02", "2026-10-31")
     assert str(resolve_month(crm, "latest")) == "2026-10"
