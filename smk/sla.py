@@ -633,6 +633,11 @@ def sla_by_month(
         if through is not None:
             found = sorted({*found, as_month(through).label})
         months = _month_range(found[0], found[-1]) if found else []
+    if by and by not in leads.columns:
+        raise ValueError(
+            f"no column {by!r} in the leads table to group by; use one of its columns, e.g. "
+            "owner_id, team, segment or original_source"
+        )
     keys = ["month"] + ([by] if by else [])
     flags = leads.assign(not_worked=~leads["worked"])
     worked_hours = leads["speed_to_lead_hours"].where(leads["worked"])

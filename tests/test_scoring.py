@@ -812,3 +812,26 @@ def test_an_as_of_after_the_data_warns_that_unseen_outcomes_are_labelled():
     with pytest.warns(UserWarning, match="after the export's last record .*: outcome windows"):
         later = sc.lead_features(crm, as_of="2027-01-01")
     assert later["label"].notna().sum() > at_end["label"].notna().sum()
+
+
+def test_scoring_inputs_get_clear_errors_not_deep_ones():
+    # within_days=2.5 became 2 unsaid; no reference scores was an IndexError; leads without
+    # a model feature a raw KeyError
+    from smk import config
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    with pytest.raises(ValueError, match="within_days is a whole number of days, got 2.5"):
+        sc.lead_features(crm, within_days=2.5)
+    assert len(sc.lead_features(crm, within_days=30.0)) > 0  # a whole float is fine
+    from smk.errors import NoDataError
+
+    with pytest.raises(NoDataError, match="grade cut-offs need"):
+        sc.grade_thresholds(np.array([]))
+    table = sc.lead_features(crm)
+    known = table[table["label"].notna()]
+    scorer = sc.LeadScorer(random_state=0).fit(sc.feature_matrix(known), known["label"].astype(int))
+    ref = scorer.score_leads(sc.feature_matrix(known))
+    model = sc.build_model(scorer, known, ref, table.attrs["spec"], mql_threshold=0.5)
+    leads = sc.feature_matrix(table).drop(columns=[model.features[0]])
+    with pytest.raises(ValueError, match=f"lack 1 feature.*{model.features[0]}"):
+        sc.score_leads(model, leads)

@@ -645,3 +645,9 @@ def test_an_as_of_after_the_data_is_taken_at_its_word_with_a_warning():
     with pytest.warns(UserWarning, match="30 days after the export's last record .* leave"):
         later = sla.mql_leads(crm, as_of="2026-12-01")
     assert later["rejected"].sum() > sla.mql_leads(crm)["rejected"].sum()
+
+
+def test_grouping_by_a_column_the_leads_lack_is_a_clear_error():
+    leads = sla.mql_leads(smk.load(SAMPLE))
+    with pytest.raises(ValueError, match="no column 'nonexistent' in the leads table"):
+        sla.sla_by_month(leads, by="nonexistent")

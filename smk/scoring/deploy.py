@@ -48,6 +48,8 @@ def grade_thresholds(reference_scores, shares: dict[str, float] | None = None) -
     reference leads, B the next share, and so on (the last grade takes the rest: 0)."""
     shares = shares or load_config()["grades"]
     s = np.asarray(reference_scores, dtype="float64")
+    if not len(s):
+        raise NoDataError("grade cut-offs need the scores of some reference leads; none given")
     names = list(shares)
     cum = np.cumsum([shares[k] for k in names])
     out = {}
@@ -380,7 +382,7 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
         warnings.warn(
             f"model {model.version}: its grades and MQL flags are {why}", UserWarning, stacklevel=2
         )
-    X = leads[model.features]
+    X = _features(model, leads)
     scores = model.scorer.score_leads(X)
     out = pd.DataFrame(
         {
@@ -397,6 +399,17 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
     return out.sort_values("score", ascending=False, ignore_index=True)
 
 
+def _features(model: ScoringModel, leads: pd.DataFrame) -> pd.DataFrame:
+    """The model's feature columns of `leads`; a clear error naming those it lacks."""
+    missing = [f for f in model.features if f not in leads.columns]
+    if missing:
+        raise ValueError(
+            f"the leads lack {len(missing)} feature(s) model {model.version} was trained on: "
+            f"{', '.join(missing)}; build them with smk.scoring.lead_features"
+        )
+    return leads[model.features]
+
+
 def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=None) -> dict:
     """Feature drift of newly scored leads against training, and whether to retrain.
 
@@ -404,7 +417,7 @@ def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=No
     (plain sentences) and `model_age_days`. Warns when the model should be retrained.
     """
     cfg = (config or load_config())["drift"]
-    X = leads[model.features]
+    X = _features(model, leads)
     table = population_stability(model.reference, X, model.scorer.score_leads(X), config)
     reasons = [
         f"{r.feature} has drifted (PSI {r.psi:.2f} >= {cfg['retrain']})"

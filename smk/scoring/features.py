@@ -143,6 +143,9 @@ def lead_features(
     """
     from smk.periods import data_span
 
+    for name, days in (("within_days", within_days), ("score_after_days", score_after_days)):
+        if isinstance(days, bool) or not float(days).is_integer():  # 2.5 was read as 2
+            raise ValueError(f"{name} is a whole number of days, got {days!r}")
     spec = TargetSpec(target, int(within_days), int(score_after_days))
     end = data_span(crm)[1] + pd.Timedelta(minutes=1)
     if as_of is None:
