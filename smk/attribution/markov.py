@@ -37,6 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+from smk.attribution.base import _AttributionEstimator
 from smk.attribution.journeys import Journeys, journey_batches
 
 MAX_ORDER = 4
@@ -127,30 +128,46 @@ def _transition_counts(j: Journeys, sidx: np.ndarray, n_s: int) -> sp.csr_matrix
     return counts
 
 
-class MarkovAttribution:
+class MarkovAttribution(_AttributionEstimator):
     """Removal-effect attribution on an absorbing Markov chain of order 1 to 4.
+
+    A scikit-learn style estimator: `fit` takes journeys (`smk.attribution.journeys` or
+    `smk.attribution.from_paths`); `get_params`, `set_params` and `sklearn.base.clone` work.
+    `fit` learns the attributes below; reading one before it raises `NotFittedError`.
 
     Parameters
     ----------
     order : how many past channels a state remembers (1 = the current channel only).
 
-    Attributes (after `fit`)
-    ------------------------
+    Attributes
+    ----------
     states_ : list of tuples, the channels of each transient state (oldest first).
     transition_matrix_ : scipy.sparse CSR matrix over ``states_ + [start, conversion, null]``.
     conversion_probability_ : probability that a journey converts, from the start state.
+    expected_value_ : expected conversion value of a journey, from the start state.
     removal_effects_ : pandas Series, channel -> removal effect on conversions.
     value_removal_effects_ : the same for conversion value.
     credit_ : the tidy credit table (channel, conversions, value).
     """
 
+    _learned = (
+        "states_",
+        "transition_matrix_",
+        "conversion_probability_",
+        "expected_value_",
+        "removal_effects_",
+        "value_removal_effects_",
+        "credit_",
+    )
+
     def __init__(self, order: int = 1):
         self.order = order
 
     def fit(self, journeys: Journeys) -> MarkovAttribution:
+        """Learn the chain and the removal effects of `journeys` (a `Journeys`)."""
+        j = self._check_journeys(journeys)
         if not isinstance(self.order, int | np.integer) or not 1 <= self.order <= MAX_ORDER:
             raise ValueError(f"order must be an integer from 1 to {MAX_ORDER}, got {self.order!r}")
-        j = journeys
         channels = list(j.channels)
         n_ch = len(channels)
         uniq, sidx = _states(j, self.order)

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from smk.attribution.base import _AttributionEstimator
 from smk.attribution.journeys import Journeys
 
 MAX_CHANNELS = 20
@@ -184,8 +185,12 @@ class NotEstimableError(ValueError):
     these journeys (a bootstrap replicate or a short period can be so)."""
 
 
-class ShapleyAttribution:
+class ShapleyAttribution(_AttributionEstimator):
     """Exact Shapley-value attribution over coalitions of channels.
+
+    A scikit-learn style estimator: `fit` takes journeys (`smk.attribution.journeys` or
+    `smk.attribution.from_paths`); `get_params`, `set_params` and `sklearn.base.clone` work.
+    `fit` learns the attributes below; reading one before it raises `NotFittedError`.
 
     Parameters
     ----------
@@ -193,28 +198,44 @@ class ShapleyAttribution:
         or "conversions" (the classic game; see the module docstring).
     l2 : ridge penalty of the exposure model (incremental game only).
 
-    Attributes (after `fit`)
-    ------------------------
+    Attributes
+    ----------
     shapley_values_ : pandas Series, channel -> Shapley value (incremental: expected
         conversions caused, before scaling; conversions: conversions credited).
-    coef_, intercept_ : the exposure model's logit effects (incremental game).
+    coef_, intercept_ : the exposure model's logit effects (incremental game only).
     coalitions_ : the coalition table (mask, journeys' conversions, nulls, value).
     credit_ : the tidy credit table (channel, conversions, value), summing to the totals.
     """
+
+    _learned = ("shapley_values_", "coef_", "intercept_", "coalitions_", "credit_")
 
     def __init__(self, value: str = "incremental", l2: float = L2):
         self.value = value
         self.l2 = l2
 
+    def __getattr__(self, name: str):
+        if name in ("coef_", "intercept_") and "credit_" in vars(self):
+            raise AttributeError(
+                f"{name} is learned by the incremental game only; this ShapleyAttribution "
+                f"was fitted with value={self.value!r}",
+                name=name,
+                obj=self,
+            )
+        return super().__getattr__(name)
+
     def fit(self, journeys: Journeys) -> ShapleyAttribution:
+        """Learn the game of `journeys` (a `Journeys`) and its Shapley values.
+
+        Raises `NotEstimableError` when the incremental game has nothing to share (the model
+        is then left as it was).
+        """
+        j = self._check_journeys(journeys)
         if self.value not in GAMES:
             raise ValueError(f"value must be one of {', '.join(GAMES)}, got {self.value!r}")
-        j = journeys
         channels = list(j.channels)
         C = len(channels)
         _check_size(C)
         table = coalition_table(j)
-        self.coalitions_ = table
         masks = table["mask"].to_numpy(dtype=np.int64)
         conv = table["conversions"].to_numpy()
         value = table["value"].to_numpy()
@@ -229,9 +250,8 @@ class ShapleyAttribution:
         else:
             trials = conv + table["nulls"].to_numpy()
             X = ((masks[:, None] >> np.arange(C)) & 1).astype("float64")
-            self.intercept_, coef = fit_exposure_logit(X, conv, trials, l2=self.l2)
-            self.coef_ = pd.Series(coef, index=channels, name="logit_effect")
-            per_mask = _journey_game_shapley(masks, self.intercept_, coef)
+            intercept, coef = fit_exposure_logit(X, conv, trials, l2=self.l2)
+            per_mask = _journey_game_shapley(masks, intercept, coef)
             phi = trials @ per_mask  # expected conversions caused, per channel
             # value: each coalition's game in money, at its mean value per conversion
             mean_value = total_value / total_conv if total_conv > 0 else 0.0
@@ -239,7 +259,7 @@ class ShapleyAttribution:
             phi_value = (trials * per_conv) @ per_mask
         if C == 1:  # one player: the whole game is its own (its effect is not identifiable)
             phi, phi_value = np.array([total_conv]), np.array([total_value])
-        self.shapley_values_ = pd.Series(phi, index=channels, name="shapley_value")
+        phi_series = pd.Series(phi, index=channels, name="shapley_value")
         credit = np.clip(phi, 0.0, None)
         credit_value = np.clip(phi_value, 0.0, None)
         conv_out = credit / credit.sum() * total_conv if credit.sum() > 0 else np.zeros(C)
@@ -253,6 +273,15 @@ class ShapleyAttribution:
                 "no channel has a positive estimated effect on conversion, so the incremental "
                 "Shapley game has nothing to share; use value='conversions' or another model"
             )
+        # learned state is set only once the fit has succeeded, and none is left from an
+        # earlier fit (a conversions game has no exposure model)
+        for name in self._learned:
+            self.__dict__.pop(name, None)
+        self.coalitions_ = table
+        if self.value == "incremental":
+            self.intercept_ = intercept
+            self.coef_ = pd.Series(coef, index=channels, name="logit_effect")
+        self.shapley_values_ = phi_series
         self.credit_ = pd.DataFrame(
             {"channel": channels, "conversions": conv_out, "value": value_out}
         )
