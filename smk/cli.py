@@ -19,8 +19,10 @@ import pandas as pd
 
 import smk
 from smk import config
-from smk.errors import CRMExportError
-from smk.io import FORMATS
+from smk.errors import CRMExportError, NoDataError
+from smk.io import FORMATS, missing_source
+from smk.io.files import shown_name
+from smk.model import SCHEMA
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
 SYNTH_YEARS = (1900, 2200)  # synthetic data stays well inside what timestamps can hold
@@ -89,8 +91,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", help="export folder or file, SQLAlchemy URL, or mapping file (.yaml)")
     _reading_options(p)
-    p.add_argument("--json", action="store_true", help="print the account as JSON")
-    p.add_argument("--set-aside", metavar="DIR", help="write the set-aside rows per table as CSV")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the account as one JSON object: every table of the model under 'tables' "
+        "(read 0 when the export lacks it), 'missing_tables' (no row loaded); on exit 2 or 1 "
+        "the object says usable: false and carries 'error' (and 'file', 'column', 'row', "
+        "'value' where known)",
+    )
+    p.add_argument(
+        "--set-aside",
+        metavar="DIR",
+        help="write the set-aside rows of every table as DIR/<table>.set_aside.csv, with only "
+        "the header for a table with none (so DIR shows this run, not an earlier one); "
+        "nothing is written when the export cannot be read at all",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -163,28 +178,83 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     try:
-        return args.func(args)
+        code = args.func(args)
     except CRMExportError as exc:
-        print(f"smk: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _failed(args, EXIT_BAD_INPUT, f"smk: error: {exc}", exc)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # output piped into `head`: not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        return EXIT_OK
-    except OSError as exc:  # a path the user gave cannot be read or written: not a bug
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # stdout's is absorbed by `_print`: another pipe
+            return _internal_error(args, exc)
+        # a path the user gave cannot be read or written: not a bug
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"smk: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _failed(args, EXIT_BAD_INPUT, f"smk: error: {where}{exc.strerror or exc}", exc)
     except Exception as exc:  # an internal error: say so, do not dump a traceback on users
-        if args.debug:
-            raise
-        print(
-            f"smk: internal error ({type(exc).__name__}: {exc}). This is a bug in smk; "
-            "re-run with --debug for the traceback and report it.",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        return _internal_error(args, exc)
+    try:  # what is still buffered: a reader that has gone changes no exit code
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    return code
+
+
+def _internal_error(args: argparse.Namespace, exc: Exception) -> int:
+    if args.debug:
+        raise exc
+    message = (
+        f"smk: internal error ({type(exc).__name__}: {exc}). This is a bug in smk; "
+        "re-run with --debug for the traceback and report it."
+    )
+    return _failed(args, EXIT_BUG, message, exc)
+
+
+def _failed(args: argparse.Namespace, code: int, message: str, exc: Exception) -> int:
+    """Say why the command failed on stderr (and, for `validate --json`, as the JSON object on
+    stdout, so that a script always has one to read); return the exit code."""
+    print(shown_name(message), file=sys.stderr)  # `M\xe4rz.csv`, as the other outputs show it
+    if getattr(args, "json", False):
+        payload = _unusable(args, message.removeprefix("smk: error: "))
+        if isinstance(exc, CRMExportError):
+            payload.update(reason=exc.reason, file=exc.file, column=exc.column, row=exc.row)
+            payload.update(value=exc.value, found_columns=exc.found_columns)
+        elif isinstance(exc, OSError):
+            payload["file"] = None if exc.filename is None else str(exc.filename)
+        _print(json.dumps(payload, indent=2, default=str))
+    return code
+
+
+def _unusable(args: argparse.Namespace, error: str) -> dict:
+    """The JSON of a validation that found nothing usable: the keys of a success, no tables."""
+    source = str(args.path)
+    if "://" in source:
+        from smk.io.sql import mask_url  # never a password in the output
+
+        source = mask_url(source)
+    return {"format": None, "source": source, "usable": False, "tables": {}, "error": error}
+
+
+def _print(text: str) -> None:
+    """A command's output on stdout. A reader that has gone (`| head`, `| true`) is not an
+    error and changes no exit code: the rest of the output is dropped."""
+    try:
+        try:
+            print(text, flush=True)
+        except UnicodeEncodeError:  # a file name that is no UTF-8, and a stdout that is strict
+            encoding = sys.stdout.encoding or "utf-8"
+            text = shown_name(text).encode(encoding, "backslashreplace").decode(encoding)
+            print(text, flush=True)
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Send what is still to be written to stdout nowhere (no error at exit's flush either)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # a stdout without a file descriptor (captured)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
 
 
 # ---------------------------------------------------------------------------------- validate
@@ -199,19 +269,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
         decimal=args.decimal,
     )
     usable = any(len(df) for df in crm.tables().values()) and len(crm.contacts) + len(crm.deals) > 0
+    shown = crm.source or args.path  # a database URL's password is masked in the source
+    problem = None if usable else f"{shown}: no usable contacts or deals were loaded"
     if args.set_aside:
         _write_set_aside(crm, Path(args.set_aside))
     if args.json:
-        payload = {"format": crm.format, "source": crm.source, "usable": bool(usable)}
-        payload.update(crm.quality.to_dict())
-        print(json.dumps(payload, indent=2, default=str))
+        _print(json.dumps(account_json(crm, problem), indent=2, default=str))
     else:
-        print(render_account(crm))
-    if not usable:
-        shown = crm.source or args.path  # a database URL's password is masked in the source
-        print(f"smk: error: {shown}: no usable contacts or deals were loaded", file=sys.stderr)
+        _print(render_account(crm))
+    if problem:
+        print(f"smk: error: {shown_name(problem)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+def account_json(crm: smk.CRM, problem: str | None = None) -> dict:
+    """`validate --json`: format, source, usable, every table of the model (read 0 when the
+    export lacks it), the tables with no row loaded, the warnings (and the error, if any)."""
+    quality = crm.quality.to_dict()
+    none = {"read": 0, "loaded": 0, "set_aside": 0, "reasons": {}}
+    tables = {t: quality["tables"].get(t, none) for t in SCHEMA}
+    tables |= quality["tables"]  # a table outside the model, should a loader ever add one
+    payload = {"format": crm.format, "source": crm.source, "usable": problem is None}
+    payload |= {"tables": tables, "missing_tables": crm.missing_tables()}
+    payload["warnings"] = quality["warnings"]
+    if problem:
+        payload["error"] = problem
+    return payload
 
 
 def render_account(crm: smk.CRM) -> str:
@@ -241,10 +325,11 @@ def render_account(crm: smk.CRM) -> str:
 
 
 def _write_set_aside(crm: smk.CRM, out: Path) -> None:
+    """Every table's set-aside rows as `out/<table>.set_aside.csv`, only the header for a table
+    with none: each file is this run's, whatever an earlier run left in the folder."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, acc in crm.quality.tables.items():
-        if not acc.set_aside.empty:
-            acc.set_aside.to_csv(out / f"{name}.set_aside.csv", index=False)
+    for name in SCHEMA:
+        crm.quality.set_aside(name).to_csv(out / f"{name}.set_aside.csv", index=False)
 
 
 # ---------------------------------------------------------------------------------- synth
@@ -268,7 +353,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         print(f"smk: error: cannot write the export to {args.out}: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
     tables = ", ".join(f"{n} {len(df):,}" for n, df in data.crm.tables().items())
-    print(
+    _print(
         f"wrote a synthetic {args.format} export to {out} ({tables}); ground truth in {out}/truth"
     )
     return EXIT_OK
@@ -313,7 +398,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from smk.report import ReportError, run_report
 
     if "://" not in args.data and not Path(args.data).exists():
-        raise CRMExportError("no such file or folder", file=args.data)
+        raise missing_source(args.data)
     try:
         result = run_report(
             args.data,
@@ -334,16 +419,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"smk: report failed: {exc}", file=sys.stderr)
         return EXIT_REPORT_FAILED
-    except ValueError as exc:  # bad month, params or notebook name: before any notebook ran
+    except ValueError as exc:
+        if not _report_input_error(exc):
+            raise  # a ValueError from inside pandas, Arrow, ...: a bug, not the user's input
         print(f"smk: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not args.quiet:
-        print(f"published {result.folder}/index.html")
+        lines = [f"published {result.folder}/index.html"]
         for run in result.runs:
             lacking = "  (not enough data this month)" if run.no_data else ""
-            print(f"  {run.path.name:<28}{run.seconds:>7.1f} s{lacking}")
-        print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
+            lines.append(f"  {run.path.name:<28}{run.seconds:>7.1f} s{lacking}")
+        lines.append("  " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
+        _print("\n".join(lines))
     return EXIT_OK
+
+
+#: Modules whose own `raise ValueError(...)` are the report's checks of its arguments: the
+#: month (`periods`), the params file, the notebook names, the reports folder (`report`).
+_ARGUMENT_CHECKS = ("smk.periods", "smk.report")
+
+
+def _report_input_error(exc: ValueError) -> bool:
+    """Whether a ValueError out of `run_report` is smk's word on the user's input (exit 2).
+
+    smk's own errors for bad input are CRMExportError, NoDataError, and the plain ValueErrors
+    its argument checks raise; a ValueError raised inside a library (ArrowInvalid, a
+    JSONDecodeError, pandas' own) or of another smk module is an internal error.
+    """
+    if isinstance(exc, (CRMExportError, NoDataError)):
+        return True
+    if type(exc) is not ValueError or exc.__traceback__ is None:
+        return False
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_globals.get("__name__") in _ARGUMENT_CHECKS
 
 
 if __name__ == "__main__":

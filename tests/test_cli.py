@@ -285,3 +285,229 @@ def test_an_unusable_database_and_a_url_read_as_files_never_show_the_password(tm
         with pytest.raises(smk.CRMExportError, match="read with format .sql.") as raised:
             smk.load(url, **how)
         assert "S3cret" not in str(raised.value)
+
+
+# ------------------------------------------------------------------ exit codes scripts rely on
+HEADER_ONLY = "Record ID,First Name,Email,Lifecycle Stage,Create Date\n"
+
+
+@pytest.fixture
+def header_only(tmp_path: Path) -> Path:
+    folder = tmp_path / "hdr"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-02-01.csv").write_text(HEADER_ONLY)
+    return folder
+
+
+def run_cli_into_closed_pipe(*args: str) -> subprocess.CompletedProcess:
+    """`smk ARGS | true`: stdout is a pipe whose reader has gone."""
+    import os
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "smk", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+
+
+def test_a_closed_stdout_keeps_the_exit_code_the_data_deserves(export, header_only):
+    """`smk validate hdr | true` exited 0: the BrokenPipeError handler always returned 0."""
+    for args in ([str(header_only)], ["--json", str(header_only)]):
+        result = run_cli_into_closed_pipe("validate", *args)
+        assert result.returncode == 2, result.stderr
+        assert "no usable contacts or deals" in result.stderr
+        assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    result = run_cli_into_closed_pipe("validate", str(export))
+    assert result.returncode == 0 and result.stderr == ""
+    result = run_cli_into_closed_pipe("validate", str(export / "missing"))
+    assert result.returncode == 2 and "no such file or folder" in result.stderr
+
+
+def test_set_aside_folder_shows_this_run_only(export, tmp_path, capsys):
+    """A clean second run left the first run's set-aside files in place."""
+    aside = tmp_path / "aside"
+    assert main(["validate", str(export), "--set-aside", str(aside)]) == 0
+    assert "unparseable created_at" in (aside / "contacts.set_aside.csv").read_text()
+    (aside / "notes.txt").write_text("mine")
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "hubspot-crm-exports-all-contacts-2026-02-01.csv").write_text(
+        CONTACTS.splitlines(True)[0] + CONTACTS.splitlines(True)[1]
+    )
+    assert main(["validate", str(clean), "--set-aside", str(aside)]) == 0
+    written = sorted(p.name for p in aside.glob("*.set_aside.csv"))
+    assert written == sorted(f"{t}.set_aside.csv" for t in smk.model.SCHEMA)
+    for path in aside.glob("*.set_aside.csv"):  # every table: its header, no rows
+        frame = pd.read_csv(path)
+        assert frame.empty and {"_file", "_row", "_reason"} <= set(frame.columns), path.name
+    assert (aside / "notes.txt").read_text() == "mine"
+    assert "DIR/<table>.set_aside.csv" in run_cli("validate", "--help").stdout
+
+
+def _fatal(tmp: Path, case: str) -> Path:
+    """A path `validate` cannot read at all."""
+    if case == "empty-folder":
+        (tmp / "empty").mkdir()
+        return tmp / "empty"
+    if case == "binary-file":
+        (tmp / "bad.csv").write_bytes(b"garbage\x00\x01\n")
+        return tmp / "bad.csv"
+    if case == "missing-column":
+        path = tmp / "hubspot-crm-exports-all-contacts-2026-02-01.csv"
+        path.write_text("Record ID,Email\n1,a@example.test\n")
+        return path
+    return tmp / "nope"
+
+
+@pytest.mark.parametrize(
+    "case, error, file, column",
+    [
+        ("missing-path", "no such file or folder", "nope", None),
+        ("empty-folder", "the folder is empty", "empty", None),
+        ("binary-file", "cannot tell the export format", "bad.csv", None),
+        ("missing-column", "required 'created_at'", "contacts-2026-02-01.csv", "created_at"),
+    ],
+)
+def test_validate_json_prints_one_object_also_on_a_fatal_error(
+    tmp_path, capsys, case, error, file, column
+):
+    """stdout was empty on exit 2, so `smk validate --json X | jq` failed."""
+    path = _fatal(tmp_path, case)
+    assert main(["validate", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    payload = json.loads(out)
+    assert payload["usable"] is False and payload["tables"] == {}
+    assert error in payload["error"] and error in err
+    assert payload["file"].endswith(file) and payload["column"] == column
+    assert payload["source"] == str(path)
+
+
+def test_validate_json_lists_every_table_and_the_missing_ones(export, header_only, capsys):
+    """Only the tables found were listed: a missing table had no field (text mode names it)."""
+    assert main(["validate", str(export), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert list(payload["tables"]) == list(smk.model.SCHEMA)
+    assert payload["tables"]["deals"] == {"read": 0, "loaded": 0, "set_aside": 0, "reasons": {}}
+    assert payload["tables"]["contacts"]["read"] == 2 and payload["usable"] is True
+    assert payload["missing_tables"] == ["accounts", "deals", "touchpoints", "activities", "spend"]
+    assert "error" not in payload
+    assert main(["validate", str(header_only), "--json"]) == 2
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["usable"] is False and "no usable contacts or deals" in payload["error"]
+    assert payload["missing_tables"] == list(smk.model.SCHEMA)
+
+
+def test_validate_json_reports_an_internal_error_as_json_too(export, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(smk, "load", broken)
+    assert main(["validate", str(export), "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["usable"] is False and "internal error" in json.loads(out)["error"]
+    assert "This is a bug in smk" in err
+
+
+def test_validate_and_report_refuse_a_damaged_zip_or_parquet_as_bad_input(tmp_path, capsys):
+    """Encrypted zips and empty Parquet files were internal errors (exit 1)."""
+    import zipfile
+
+    archive = tmp_path / "enc.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("hubspot-crm-exports-all-contacts-2026-02-01.csv", CONTACTS)
+    data = bytearray(archive.read_bytes())
+    data[6] |= 1  # the "encrypted" flag, in the local header and the central directory
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+    archive.write_bytes(bytes(data))
+    parquet = tmp_path / "pq0"
+    parquet.mkdir()
+    (parquet / "contacts.parquet").write_bytes(b"")
+    reports = str(tmp_path / "reports")
+    for source, message in ((archive, "password-protected"), (parquet, "the file is empty")):
+        assert main(["validate", str(source)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "internal error" not in err
+        assert main(["report", "--data", str(source), "--out", reports, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "internal error" not in err
+
+
+def test_report_maps_only_smks_own_value_errors_to_bad_input(export, tmp_path, capsys, monkeypatch):
+    """`except ValueError` in cmd_report called any ValueError bad input, bugs included."""
+    import pyarrow as pa
+
+    import smk.report
+    from smk import periods
+    from smk.errors import NoDataError
+
+    def failing(error):
+        def run_report(*args, **kwargs):
+            error()
+
+        return run_report
+
+    def bad_month():
+        periods.as_month("2026-1")
+
+    def no_data():
+        raise NoDataError("nothing this month")
+
+    def arrow_bug():
+        raise pa.ArrowInvalid("a bug in a cast")
+
+    def pandas_bug():
+        pd.Series([1, 2]).reindex([0, 0]).reindex([0])  # duplicate labels: pandas' ValueError
+
+    out = str(tmp_path / "reports")
+    for error, code, message in (
+        (bad_month, 2, "month must look like YYYY-MM"),
+        (no_data, 2, "nothing this month"),
+        (arrow_bug, 1, "internal error (ArrowInvalid: a bug in a cast)"),
+        (pandas_bug, 1, "internal error (ValueError: cannot reindex"),
+    ):
+        monkeypatch.setattr(smk.report, "run_report", failing(error))
+        assert main(["report", "--data", str(export), "--out", out, "--quiet"]) == code
+        assert message in capsys.readouterr().err
+
+
+def test_links_that_lead_nowhere_and_unreadable_folders_are_named_as_such(export, tmp_path):
+    import os
+    import shutil
+
+    loop, broken = tmp_path / "loop", tmp_path / "broken"
+    os.symlink(loop, loop)
+    os.symlink(tmp_path / "gone", broken)
+    gone = f"a symbolic link to {tmp_path / 'gone'}, which does not exist"
+    for path, message in ((loop, "a loop of symbolic links"), (broken, gone)):
+        report = ["report", "--data", str(path), "--out", str(tmp_path / "reports"), "--quiet"]
+        for command in (["validate", str(path)], report):
+            result = run_cli(*command)
+            assert result.returncode == 2 and f"{path}: " in result.stderr
+            assert message in result.stderr and "no such file" not in result.stderr
+    locked = tmp_path / "locked"
+    shutil.copytree(export, locked)
+    locked.chmod(0o000)
+    try:
+        prefix = []
+        if os.geteuid() == 0:  # root reads any folder: drop that power for the run
+            if shutil.which("setpriv") is None:
+                pytest.skip("root without setpriv cannot test permissions")
+            prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "smk", "validate", str(locked)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        locked.chmod(0o755)
+    assert result.returncode == 2
+    assert f"{locked}: permission denied: smk may not read this folder" in result.stderr
+    assert "smk-model.json" not in result.stderr

@@ -379,3 +379,148 @@ def test_time_of_day_and_duration_cells_read_as_excel_shows_them(tmp_path):
     book.save(tmp_path / "t.xlsx")
     frame = read_any(tmp_path / "t.xlsx")
     assert frame.iloc[0, :3].tolist() == ["1", "10:30:00", "51:00:05"]
+
+
+# ------------------------------------------------------------------ damaged containers, odd names
+HUBSPOT_CONTACTS = (
+    "Record ID,First Name,Email,Lifecycle Stage,Create Date\n"
+    "101,Ada,ada@example.test,Lead,2026-01-04 10:00\n"
+    "102,Bo,bo@example.test,Lead,garbage\n"
+)
+CONTACTS_NAME = "hubspot-crm-exports-all-contacts-2026-02-01.csv"
+
+
+def _deflated_zip(path: Path, damage: bool = False, encrypted: bool = False) -> Path:
+    """A one-member export zip; `damage` flips bytes of the deflated data, `encrypted` sets the
+    members' "encrypted" flag (what `zip -P` writes; Python's zipfile cannot write it)."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        rows = "".join(f"{i},N{i},n{i}@example.test,Lead,2026-01-04 10:00\n" for i in range(40))
+        archive.writestr(CONTACTS_NAME, HUBSPOT_CONTACTS.splitlines(True)[0] + rows)
+    data = bytearray(buffer.getvalue())
+    if damage:
+        start = 30 + len(CONTACTS_NAME)  # the member's data follows its local header
+        for i in range(start, start + 16):
+            data[i] ^= 0x5A
+    if encrypted:
+        data[6] |= 1  # the local header's flags
+        central = data.find(b"PK\x01\x02")
+        data[central + 8] |= 1  # the central directory's
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [("encrypted", "password-protected (encrypted)"), ("damage", "the zip is damaged")],
+)
+def test_an_encrypted_or_damaged_zip_is_bad_input_naming_the_zip_and_member(
+    tmp_path, kind, message
+):
+    """zipfile raised RuntimeError (password required) and zlib.error: internal errors."""
+    import smk
+    from smk.errors import CRMExportError
+
+    archive = _deflated_zip(tmp_path / "export.zip", **{kind: True})
+    with pytest.raises(CRMExportError) as err:
+        smk.load(archive)
+    assert str(err.value).startswith(f"{archive} ({CONTACTS_NAME}): ")
+    assert message in str(err.value) and "smk-zip-" not in str(err.value)
+    assert smk.load(_deflated_zip(tmp_path / "fine.zip")).quality.tables["contacts"].loaded == 40
+
+
+def _parquet_bytes() -> bytes:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "contact_id": [str(i) for i in range(2000)],
+            "created_at": ["2026-01-05 09:00:00"] * 2000,
+            "lifecycle_stage": ["lead"] * 2000,
+        }
+    )
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _spoil_pages(data: bytes) -> bytes:
+    """The data pages overwritten, footer intact: Arrow fails decompressing (an OSError)."""
+    spoilt = bytearray(data)
+    for i in range(100, min(len(data) - 2000, 4000)):
+        spoilt[i] = (i * 7) % 256
+    return bytes(spoilt)
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (lambda b: b"", "the file is empty (0 bytes)"),
+        (
+            lambda b: b[: len(b) // 2],
+            "cannot be read as a Parquet file: it is damaged or cut short",
+        ),
+        (lambda b: b"contact_id,created_at\n1,2026-01-05\n", "cannot be read as a Parquet file"),
+        (_spoil_pages, "cannot be read as a Parquet file: it is damaged or cut short"),
+    ],
+    ids=["empty", "cut-short", "csv-named-parquet", "damaged-pages"],
+)
+def test_an_unreadable_parquet_file_is_bad_input_naming_it(tmp_path, spoil, message):
+    """pd.read_parquet's ArrowInvalid / OSError came out of smk.load unguarded."""
+    import smk
+    from smk.errors import CRMExportError
+
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    (folder / "contacts.parquet").write_bytes(spoil(_parquet_bytes()))
+    with pytest.raises(CRMExportError) as err:
+        smk.load(folder)
+    assert str(err.value).startswith(f"{folder / 'contacts.parquet'}: {message}")
+    assert "\n" not in str(err.value)
+    (folder / "contacts.parquet").write_bytes(_parquet_bytes())
+    assert smk.load(folder).quality.tables["contacts"].loaded == 2000
+
+
+def _odd_name(folder: Path, name: bytes) -> Path:
+    """`folder/name` for a name that is no UTF-8, as Python names it (surrogates)."""
+    import os
+
+    path = Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
+    try:
+        path.mkdir() if not name.endswith((b".csv", b".parquet")) else path.write_bytes(b"")
+    except (OSError, UnicodeEncodeError):  # macOS, Windows: names must be Unicode there
+        pytest.skip("this file system takes only Unicode file names")
+    return path
+
+
+def test_folders_and_files_whose_names_are_not_utf8_are_read(tmp_path):
+    """A Windows zip unpacked on Linux: Arrow could not encode the names (UnicodeEncodeError)."""
+    import smk
+    from smk.errors import CRMExportError
+
+    folder = _odd_name(tmp_path, b"nu\xe9dir")
+    (folder / CONTACTS_NAME).write_text(HUBSPOT_CONTACTS)
+    crm = smk.load(folder)
+    assert crm.source == str(folder) and crm.quality.tables["contacts"].read == 2
+    assert read_any(folder / CONTACTS_NAME)["_row"].tolist() == [2, 3]
+
+    (folder / CONTACTS_NAME).unlink()
+    odd = _odd_name(folder, b"hubspot-crm-exports-all-contacts-M\xe4rz.csv")
+    odd.write_text(HUBSPOT_CONTACTS)
+    shown = "hubspot-crm-exports-all-contacts-M\\xe4rz.csv"
+    assert read_any(odd)["_file"].tolist() == [shown, shown]
+    for source in (folder, odd):
+        crm = smk.load(source)
+        assert crm.source == str(source) and crm.format == "hubspot"
+        assert crm.quality.tables["contacts"].read == 2
+        assert crm.quality.set_aside("contacts")["_file"].tolist() == [shown]
+    odd.write_text("Record ID,Email\n1,a@example.test\n")  # a fatal error names the real file
+    with pytest.raises(CRMExportError) as err:
+        smk.load(folder)
+    assert err.value.file == str(odd) and "smk-names-" not in str(err.value)
+
+    parquet = _odd_name(tmp_path, b"contacts-\xe4.parquet")
+    parquet.write_bytes(_parquet_bytes())
+    assert len(read_any(parquet)) == 2000

@@ -8,6 +8,8 @@ file names and headers.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from pathlib import Path
 
@@ -47,7 +49,9 @@ def detect_format(source: str | Path) -> str:
         return "sql"
     path = Path(source)
     if not path.exists():
-        raise CRMExportError("no such file or folder", file=text)
+        raise missing_source(text)
+    if path.is_dir():
+        _check_folder(path, text)
     if path.is_file() and path.suffix.lower() in {".yaml", ".yml"}:
         return "mapping"
     if path.is_file() and path.suffix.lower() in {".db", ".sqlite", ".sqlite3", ".duckdb"}:
@@ -85,6 +89,34 @@ def detect_format(source: str | Path) -> str:
         else [path.name],
         found_label="Files found",
     )
+
+
+def missing_source(text: str) -> CRMExportError:
+    """The error for a local path that `Path.exists()` denies: why it cannot be opened."""
+    try:
+        os.stat(text)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return CRMExportError("a loop of symbolic links: it leads to no file", file=text)
+        if exc.errno == errno.EACCES:
+            return CRMExportError("permission denied on a folder above it", file=text)
+        if exc.errno == errno.ENOENT and os.path.islink(text):
+            target = os.readlink(text)
+            return CRMExportError(f"a symbolic link to {target}, which does not exist", file=text)
+    return CRMExportError("no such file or folder", file=text)
+
+
+def _check_folder(path: Path, text: str) -> None:
+    """A folder smk may not list or open files in is refused as such (not as the first file
+    looked for in it)."""
+    try:
+        names = os.listdir(path)
+        if names:  # reaching a file in it needs the search (x) permission as well
+            os.lstat(path / names[0])
+    except PermissionError:
+        raise CRMExportError("permission denied: smk may not read this folder", file=text) from None
+    except FileNotFoundError:  # the file went away meanwhile: the load will tell
+        pass
 
 
 def _is_salesforce_report(path: Path) -> bool:
@@ -160,6 +192,22 @@ def load(
         )
     if str(source).lower().endswith(".zip") and Path(source).is_file():
         return _load_zip(Path(source), format, mapping, reading)
+    try:
+        return _load_source(source, format, mapping, reading, schema)
+    except UnicodeEncodeError:
+        # Arrow (and pandas' Arrow-backed text) hold no file name that is not UTF-8 (a Windows
+        # zip unpacked on Linux: `contacts-M\xe4rz.csv`); read such an export through links
+        # with names that are (a rare export pays for a second start, the others nothing)
+        path = Path(source)
+        if _SQL_URL.match(str(source)) or path.suffix.lower() in {".yaml", ".yml"}:
+            raise  # a mapping file's `data:` folder is found relative to it: not through links
+        if not _names_not_utf8(path):
+            raise
+        return _load_renamed(path, format, mapping, reading, schema)
+
+
+def _load_source(source, format: str, mapping, reading: dict, schema: str | None) -> CRM:
+    """`load` of anything but a zip (the reading options checked)."""
     if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
         spec = read_mapping(mapping or format)
         return _load_with_spec(source, spec, reading)
@@ -203,6 +251,36 @@ def _require_sql(source: str | Path, format: str, mapping: str | Path | None) ->
     )
 
 
+def _names_not_utf8(path: Path) -> bool:
+    """Whether the path, or a name in the folder it is, holds bytes that are no UTF-8."""
+    try:
+        names = [str(path)] + (os.listdir(path) if path.is_dir() else [])
+    except OSError:
+        return False
+    return any(fileio.shown_name(n) != n for n in names)
+
+
+def _load_renamed(path: Path, format: str, mapping, reading: dict, schema: str | None) -> CRM:
+    """Load a folder (or one file) through a temporary folder of symbolic links named as the
+    names are shown (`contacts-M\\xe4rz.csv`); the CRM's source and the messages keep the
+    real folder."""
+    import dataclasses
+    import tempfile
+
+    folder = path if path.is_dir() else path.parent
+    with tempfile.TemporaryDirectory(prefix="smk-names-") as tmp:
+        for entry in folder.iterdir() if path.is_dir() else [path]:
+            (Path(tmp) / fileio.shown_name(entry.name)).symlink_to(entry.absolute())
+        root = Path(tmp) if path.is_dir() else Path(tmp) / fileio.shown_name(path.name)
+        try:
+            crm = load(root, format, mapping=mapping, schema=schema, **reading)
+        except CRMExportError as exc:  # name the real folder, not the links
+            raise _moved(
+                exc, tmp, lambda inner: str(folder / inner) if inner else str(path)
+            ) from None
+    return dataclasses.replace(crm, source=str(path))
+
+
 def _load_zip(path: Path, format: str, mapping, reading: dict) -> CRM:
     """Unpack an export zip into a temporary folder and load that (its one top folder, if all
     files sit in one); the CRM's source stays the zip."""
@@ -212,19 +290,28 @@ def _load_zip(path: Path, format: str, mapping, reading: dict) -> CRM:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [
-                m.filename
+            members = [
+                m
                 for m in archive.infolist()
                 if not m.is_dir() and not m.filename.startswith("__MACOSX/")
             ]
+            names = [m.filename for m in members]
             unsafe = [n for n in names if n.startswith(("/", "\\")) or ".." in Path(n).parts]
             if unsafe:
                 raise CRMExportError(
                     f"the zip holds a path outside its folder ({unsafe[0]!r}); refusing to unpack",
                     file=str(path),
                 )
+            locked = [m.filename for m in members if m.flag_bits & 0x1]
+            if locked:
+                raise CRMExportError(
+                    "the zip is password-protected (encrypted) and smk cannot unpack it: unpack "
+                    "it yourself and load the folder, or download the export without a password",
+                    file=f"{path} ({locked[0]})",
+                )
             with tempfile.TemporaryDirectory(prefix="smk-zip-") as tmp:
-                archive.extractall(tmp, members=names)
+                for member in members:
+                    _unpack(archive, member, tmp, path)
                 tops = {Path(n).parts[0] for n in names}
                 root = Path(tmp) / tops.pop() if len(tops) == 1 and len(names) > 1 else Path(tmp)
                 if not root.is_dir():
@@ -232,17 +319,48 @@ def _load_zip(path: Path, format: str, mapping, reading: dict) -> CRM:
                 try:
                     crm = load(root, format, mapping=mapping, **reading)
                 except CRMExportError as exc:  # name the file inside the zip, not the temp copy
-                    raise _inside_zip(exc, tmp, path) from None
+                    raise _moved(
+                        exc, tmp, lambda inner: f"{path}" + (f" ({inner})" if inner else "")
+                    ) from None
     except zipfile.BadZipFile as exc:
         raise CRMExportError(f"not a readable zip file ({exc})", file=str(path)) from None
     return dataclasses.replace(crm, source=str(path))
 
 
-def _inside_zip(exc: CRMExportError, tmp: str, path: Path) -> CRMExportError:
+def _unpack(archive, member, tmp: str, path: Path) -> None:
+    """Extract one member of the zip at `path`; a member that cannot be unpacked (damaged
+    data, a compression method Python lacks) is bad input naming the zip and the member."""
+    import zipfile
+    import zlib
+
+    damaged: tuple[type[Exception], ...] = (zipfile.BadZipFile, zlib.error, EOFError)
+    try:
+        import lzma
+
+        damaged += (lzma.LZMAError,)
+    except ImportError:  # a Python built without lzma: zipfile cannot read such members either
+        pass
+    try:
+        archive.extract(member, tmp)
+    except (*damaged, NotImplementedError, RuntimeError, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise  # a full disk, no permission: the operating system's error
+        what = (  # NotImplementedError: "That compression method is not supported"
+            "uses a compression method smk cannot unpack"
+            if isinstance(exc, NotImplementedError)
+            else "is damaged and cannot be unpacked"
+        )
+        raise CRMExportError(
+            f"the zip {what} ({exc}); download or zip the export again",
+            file=f"{path} ({member.filename})",
+        ) from None
+
+
+def _moved(exc: CRMExportError, tmp: str, shown_as) -> CRMExportError:
+    """`exc` with a file under the temporary folder `tmp` named by `shown_as(inner path)`."""
     shown = exc.file
     if shown and shown.startswith(tmp):
-        inner = shown[len(tmp) :].lstrip("/\\")
-        shown = f"{path}" + (f" ({inner})" if inner else "")
+        shown = shown_as(shown[len(tmp) :].lstrip("/\\"))
     return CRMExportError(
         exc.reason,
         file=shown,

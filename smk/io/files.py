@@ -143,7 +143,7 @@ def read_csv_strings(
     )
     collector = parse_opts.invalid_row_handler
     try:
-        table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names, categories))
+        table = _arrow_csv(path, read_opts, parse_opts, _convert(names, categories))
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         if encoding != "utf-8" or "utf8" not in str(exc).lower().replace("-", ""):
             raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
@@ -152,7 +152,7 @@ def read_csv_strings(
         read_opts.encoding = encoding
         collector.rows.clear()
         try:
-            table = pacsv.read_csv(path, read_opts, parse_opts, _convert(names, categories))
+            table = _arrow_csv(path, read_opts, parse_opts, _convert(names, categories))
         except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc2:
             raise CRMExportError(f"cannot be parsed as CSV: {exc2}", file=str(path)) from None
     table = _cast_timestamps(table, timestamps)
@@ -169,6 +169,25 @@ def read_csv_strings(
             collector.rows = [(n, t) for n, (_, t) in zip(numbers[1], collector.rows, strict=True)]
         frame.attrs["malformed_rows"] = collector.rows
     return frame
+
+
+def _arrow_csv(
+    path: Path,
+    read_opts: pacsv.ReadOptions,
+    parse_opts: pacsv.ParseOptions,
+    convert_opts: pacsv.ConvertOptions,
+) -> pa.Table:
+    """`pyarrow.csv.read_csv` of `path`; a name that is no UTF-8 is read through Python.
+
+    Arrow takes a path as UTF-8 text, but a file name on Linux may hold any bytes (a Windows
+    zip unpacked as `contacts-M\\xe4rz.csv`; Python keeps such bytes as surrogates, which
+    Arrow cannot encode). Only then is the file opened by Python and handed to Arrow.
+    """
+    try:
+        return pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
+    except UnicodeEncodeError:  # the name, not the data: Arrow reports bad data as ArrowInvalid
+        with path.open("rb") as fh:
+            return pacsv.read_csv(fh, read_opts, parse_opts, convert_opts)
 
 
 def _convert(names: list[str], categories: Collection[str] = ()) -> pacsv.ConvertOptions:
@@ -487,7 +506,7 @@ def read_any(
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         frame = read_excel_strings(path)
     elif suffix == ".parquet":
-        frame = pd.read_parquet(path)
+        frame = read_parquet(path)
         frame["_row"] = pd.RangeIndex(1, len(frame) + 1)
     elif suffix in {".csv", ".tsv", ".txt", ""}:
         frame = read_csv_strings(path, timestamps, categories)
@@ -496,8 +515,43 @@ def read_any(
             f"unknown file type {suffix!r}: smk reads .csv, .tsv, .xlsx, .xls and .parquet",
             file=str(path),
         )
-    frame["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [path.name])
+    codes = np.zeros(len(frame), dtype=np.int8)
+    try:
+        frame["_file"] = pd.Categorical.from_codes(codes, [path.name])
+    except UnicodeEncodeError:  # a name that is no UTF-8: Arrow-backed text cannot hold it
+        frame["_file"] = pd.Categorical.from_codes(codes, [shown_name(path.name)])
     return frame
+
+
+def shown_name(name: str) -> str:
+    """A file name as Unicode text: bytes that are no UTF-8 (Python keeps them as surrogates,
+    `os.fsdecode`) are written out as `\\xe4`, as `contacts-M\\xe4rz.csv`."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file system gave (`\ud800`): as Python shows it
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file as pandas reads it; an empty, cut-short or damaged file is refused with
+    its name (Arrow raises ArrowInvalid, or an OSError without an errno, for those)."""
+    try:
+        try:
+            return pd.read_parquet(path)
+        except UnicodeEncodeError:  # a file name that is no UTF-8: see `_arrow_csv`
+            with path.open("rb") as fh:
+                return pd.read_parquet(fh)
+    except (pa.ArrowException, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise  # no permission, a vanished file: the operating system's error, as for a CSV
+        empty = path.stat().st_size == 0
+        detail = " ".join(str(exc).split())  # Arrow's messages may end in a line break
+        raise CRMExportError(
+            "the file is empty (0 bytes), not a Parquet file"
+            if empty
+            else f"cannot be read as a Parquet file: it is damaged or cut short ({detail})",
+            file=str(path),
+        ) from None
 
 
 def footer_mask(frame: pd.DataFrame) -> pd.Series:
