@@ -7,9 +7,26 @@ HTML page, builds `index.html` from the notebooks' `metrics-<name>.json`, and on
 the finished month into `reports/YYYY-MM/`. A failing notebook leaves the published month as
 it was and keeps the failed executed notebook in `reports/.failed/YYYY-MM/` for debugging.
 
-`manifest.json` records which notebook wrote each file of a month. Re-running some notebooks
-(`notebooks=[...]`) replaces those notebooks' files and keeps the other notebooks' pages and
-outputs of the published month; the index and `metrics.json` then cover every page.
+`manifest.json` records which notebook wrote each file of a month (`files`) and, per page,
+the data source and run it came from (`pages`). Re-running some notebooks (`notebooks=[...]`)
+replaces those notebooks' files and keeps the other notebooks' pages and outputs of the
+published month; the index and `metrics.json` then cover every page. A partial re-run on
+another export (or at another time) is allowed: the month's index then says so in its header
+and names the data source and run time next to every page.
+
+The reports folder: `out` must be new, empty (bar a README or .gitkeep) or one smk already
+publishes into (its `index.html` is smk's, or it holds only what smk writes); any other folder
+is refused, as `index.html` and the month folders would overwrite files smk does not own.
+
+While a report runs, its temporary folders (`.cache-<month>-<id>/`, a Parquet copy of the
+whole model with personal data, `.staging-<month>-<id>/` and, while swapping,
+`.old-<month>-<id>/`) belong to `.run-<month>-<id>.lock`, which the run holds locked. Ctrl-C
+and SIGTERM/SIGHUP (a scheduler's `timeout`) remove them (exit 130, 128 + the signal). What a
+run killed outright (SIGKILL, power loss) leaves is removed by the next run in that folder: a
+run lock nobody holds marks its folders as left over; folders with no lock file at all (left
+by an smk before locks) once they are `STALE_AFTER` seconds old. Publishing holds
+`.publish.lock`, so two reports published into one folder at once take turns (waiting up to
+`PUBLISH_WAIT` seconds) instead of swapping the same month at once.
 """
 
 from __future__ import annotations
@@ -23,7 +40,9 @@ import logging
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -36,6 +55,11 @@ from smk import config
 from smk.model import CRM
 from smk.outputs import format_kpi, mask_emails, read_metrics, write_metrics
 from smk.periods import Month, resolve_month
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; leftovers are then told by their age alone
+    fcntl = None
 
 log = logging.getLogger("smk.report")
 
@@ -198,11 +222,30 @@ def _wrong_type(annotation: str, value) -> bool:
     return not isinstance(value, kinds)
 
 
+def _check_sections(params: dict) -> None:
+    """`notebooks:` must map notebook names to mappings of setting: value (or nothing)."""
+    sections = params.get("notebooks")
+    example = "(e.g. notebooks: {funnel_sla: {mql_target: 80}})"
+    if sections is not None and not isinstance(sections, dict):
+        raise ValueError(
+            "the params file: notebooks must be a mapping of notebook name to its settings "
+            f"{example}, got {type(sections).__name__} {sections!r}"
+        )
+    wrong = [
+        f"notebooks.{name} must be a mapping of setting: value {example}, got {own!r}"
+        for name, own in (sections or {}).items()
+        if own is not None and not isinstance(own, dict)
+    ]
+    if wrong:
+        raise ValueError("the params file: " + "; ".join(wrong))
+
+
 def check_params(notebooks: list[Path], params: dict) -> None:
     """Refuse settings no notebook takes (a typo would otherwise be silently ignored) and
     values of the wrong type for the parameter's annotation, before any notebook runs."""
     import papermill as pm
 
+    _check_sections(params)
     cells = {notebook_name(nb): pm.inspect_notebook(str(nb)) for nb in notebooks}
     wrong = []
     for nb in notebooks:
@@ -231,6 +274,277 @@ def check_params(notebooks: list[Path], params: dict) -> None:
         )
 
 
+# ------------------------------------------------------------------ the reports folder
+#: Files that do not make a folder someone else's (placeholders smk never writes over).
+PLACEHOLDERS = frozenset({".gitkeep", ".gitignore", ".keep", ".DS_Store", "README.md", "README"})
+#: What smk writes at the top of a reports folder (besides the month folders and index.html).
+_OWN_TOP = re.compile(
+    r"^(?:smk-report\.log|\.failed|\.publish\.lock|\.index-[0-9a-f]+\.tmp"
+    r"|\.(?:cache|staging|old)-\d{4}-\d{2}-[0-9a-f]+|\.run-\d{4}-\d{2}-[0-9a-f]+\.lock)$"
+)
+_MONTH_FOLDER = re.compile(r"^\d{4}-\d{2}$")
+_GENERATOR = '<meta name="generator" content="smk">'
+_LEFTOVER = re.compile(r"^\.(?:cache|staging|old)-(?P<id>\d{4}-\d{2}-[0-9a-f]+)$")
+_RUN_LOCK = re.compile(r"^\.run-(?P<id>\d{4}-\d{2}-[0-9a-f]+)\.lock$")
+PUBLISH_LOCK = ".publish.lock"
+#: Seconds after which a temporary folder with no run lock file at all counts as left over.
+STALE_AFTER = 3600.0
+#: Seconds a run waits for another one publishing into the same folder.
+PUBLISH_WAIT = 600.0
+
+
+def _smk_page(path: Path) -> bool:
+    """An `index.html` that smk wrote (this version's generator tag, or an earlier title)."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+    # before the generator tag: the title and the style of the reports and month indexes
+    return _GENERATOR in head or ("<title>Smarketing report" in head and "ul.pages li" in head)
+
+
+def _smk_month(folder: Path) -> bool:
+    return (folder / MANIFEST).is_file() or _smk_page(folder / "index.html")
+
+
+def check_out_folder(out: Path) -> None:
+    """Refuse a reports folder that holds files smk does not own (ValueError).
+
+    A folder that does not exist, is empty (bar `PLACEHOLDERS`), has smk's `index.html`, or
+    holds only what smk writes (its month folders, log, temporary folders) is fine. Anything
+    else (a web site's own `index.html`, someone's documents) is refused rather than
+    overwritten: the report writes `index.html` and replaces `YYYY-MM/` folders.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ValueError(f"cannot use {out} as the reports folder: it is not a folder")
+    if _smk_page(out / "index.html"):
+        return
+    foreign = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name not in PLACEHOLDERS
+        and not _OWN_TOP.match(p.name)
+        and not (_MONTH_FOLDER.match(p.name) and p.is_dir() and _smk_month(p))
+    )
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise ValueError(
+            f"{out} is not an smk reports folder and is not empty (it holds {shown}): the "
+            "report would overwrite its index.html and month folders. Choose a new or empty "
+            "folder, or one that smk report already publishes into"
+        )
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP while a report ran: its temporary folders were removed; the process
+    exits with 128 + the signal number, as if the signal had ended it."""
+
+    def __init__(self, signum: int):
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+class _Signals:
+    """SIGTERM and SIGHUP as `Terminated` while a report runs (main thread only).
+
+    Only signals whose handler is the default (end the process without clean-up) are taken
+    over; ignored ones (`nohup`) and a caller's own handlers are left alone. The previous
+    handlers are restored on exit. In `deferred()` (the clean-up), a signal waits until the
+    block ends, so that the clean-up is not cut short.
+    """
+
+    SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+    def __init__(self):
+        self.saved: dict[int, object] = {}
+        self.pending: int | None = None
+        self.raised = False
+        self.deferring = 0
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                if signal.getsignal(signum) is signal.SIG_DFL:
+                    self.saved[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, previous in self.saved.items():
+            signal.signal(signum, previous)
+        self.saved.clear()
+
+    def _handle(self, signum, frame) -> None:
+        if self.raised or self.pending is not None:
+            return  # already ending: let the clean-up finish
+        self.pending = signum
+        if not self.deferring:
+            self.raised = True
+            raise Terminated(signum)
+
+    @contextlib.contextmanager
+    def deferred(self):
+        self.deferring += 1
+        try:
+            yield
+        finally:
+            self.deferring -= 1
+        if not self.deferring and self.pending is not None and not self.raised:
+            self.raised = True
+            raise Terminated(self.pending)
+
+
+def _lock(fd: int) -> bool:
+    """An exclusive advisory lock on `fd` (released when it is closed, or the process ends
+    however it ends); False when another open file holds it."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class _RunLock:
+    """`.run-<month>-<id>.lock`, held by the run that owns `.cache-/.staging-/.old-<month>-<id>`."""
+
+    def __init__(self, out: Path, month: Month):
+        for _ in range(10):
+            self.id = f"{month}-{uuid.uuid4().hex[:8]}"
+            self.path = out / f".run-{self.id}.lock"
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            # a sweep may take a fresh lock file for a dead run's between open and lock: then
+            # it is held or unlinked, and this run takes another id
+            try:
+                same = _lock(fd) and os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.write(fd, f"pid {os.getpid()}\n".encode())
+                self.fd = fd
+                return
+            os.close(fd)
+        raise ReportError(f"could not lock a run of {month} in {out}")  # pragma: no cover
+
+    def folder(self, kind: str) -> Path:
+        return self.path.with_name(f".{kind}-{self.id}")
+
+    def release(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        os.close(self.fd)
+
+
+@contextlib.contextmanager
+def _publishing(out: Path, month: Month, quiet: bool = True):
+    """Hold `out/.publish.lock` while a month is swapped in and the indexes rewritten; wait
+    up to `PUBLISH_WAIT` seconds for another run publishing into `out`, then give up."""
+    path = out / PUBLISH_LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + PUBLISH_WAIT
+        told = False
+        while not _lock(fd):
+            holder = _read_holder(path)
+            if time.monotonic() >= deadline:
+                raise ReportError(
+                    f"another report ({holder}) is being published into {out}: gave up waiting "
+                    f"after {PUBLISH_WAIT:.0f} s; the published report for {month} was left "
+                    "untouched. Run it again when the other one is done"
+                )
+            if not told:
+                told = True
+                log.info(
+                    "%s: waiting for another report (%s) publishing into %s", month, holder, out
+                )
+                if not quiet:
+                    print(
+                        f"waiting: another report ({holder}) is being published into {out}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+            time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{month}, pid {os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _read_holder(path: Path) -> str:
+    try:
+        return path.read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def sweep_leftovers(out: Path, stale_after: float | None = None) -> list[str]:
+    """Remove temporary folders of reports that no longer run; returns their names.
+
+    A run's `.cache-`, `.staging-` and `.old-<month>-<id>` folders belong to its
+    `.run-<month>-<id>.lock`: while the run lives it holds the lock and nothing is touched;
+    once nobody holds it (the run was killed) the folders and the lock file go. Folders with
+    no lock file at all (left by an smk before run locks, or a sweep cut short) go once they
+    are `stale_after` seconds (default `STALE_AFTER`) old.
+    """
+    stale_after = STALE_AFTER if stale_after is None else stale_after
+    groups: dict[str, list[Path]] = {}
+    locks: dict[str, Path] = {}
+    for p in out.iterdir():
+        if m := _LEFTOVER.match(p.name):
+            groups.setdefault(m["id"], []).append(p)
+        elif m := _RUN_LOCK.match(p.name):
+            locks[m["id"]] = p
+            groups.setdefault(m["id"], [])
+    removed = []
+    for run_id, folders in sorted(groups.items()):
+        lock = locks.get(run_id)
+        if lock is None:
+            old = [p for p in folders if _age(p) >= stale_after]
+            removed += _remove(old)
+            continue
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:  # the run just ended and removed it
+            continue
+        try:
+            if fcntl is None:  # no locks to tell: by age
+                if _age(lock) < stale_after:
+                    continue
+            elif not _lock(fd):
+                continue  # a running report
+            removed += _remove(folders)
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+            removed.append(lock.name)
+        finally:
+            os.close(fd)
+    if removed:
+        log.warning("removed what killed reports left in %s: %s", out, ", ".join(removed))
+    return removed
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def _remove(paths: list[Path]) -> list[str]:
+    for p in paths:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+    return [p.name for p in paths]
+
+
 # ------------------------------------------------------------------ the run
 def run_report(
     data: str | Path,
@@ -254,71 +568,167 @@ def run_report(
     `data_format`, `mapping`, `timezone`, `dayfirst`, `schema` and `decimal` say how to read the export,
     as for `smk.load`; the notebooks then read the validated model from a Parquet cache. With
     `notebooks`, only those run: their pages and outputs replace theirs in the published
-    month, the other notebooks' are kept.
+    month, the other notebooks' are kept, and `manifest.json` keeps each page's data source
+    and run time (the index names them next to each page when the pages come from more than
+    one run, and says so in its header when they come from more than one export).
+
+    `out` must be new, empty or smk's (`check_out_folder`, ValueError otherwise). SIGTERM or
+    SIGHUP during the run removes its temporary folders and raises `Terminated` (a
+    `SystemExit` with code 128 + the signal); each run first removes what killed runs left
+    (`sweep_leftovers`). Runs publishing into the same `out` at once take turns.
     """
     out = Path(out).resolve()  # notebooks read relative paths against the project root
+    check_out_folder(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file of that name, no permission: bad input, not a bug
         raise ValueError(f"cannot use {out} as the reports folder: {exc.strerror}") from None
     _log_to(out / "smk-report.log")
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
-    chosen = discover_notebooks(notebooks, Path(notebook_dir))
-    if not chosen:
-        raise ValueError(f"no notebooks to run in {notebook_dir}")
-    settings = read_params(params)
-    check_params(chosen, settings)
-    crm = smk.load(
-        data,
-        format=data_format,
-        mapping=mapping,
-        timezone=timezone,
-        dayfirst=dayfirst,
-        schema=schema,
-        decimal=decimal,
-    )
-    the_month = resolve_month(crm, month)
-    timings["data load"] = time.perf_counter() - start
-    log.info(  # crm.source: a database URL with its password masked
-        "report %s on %s (%s), notebooks: %s",
-        the_month,
-        crm.source or data,
-        crm.format,
-        [p.name for p in chosen],
-    )
-
-    staging = out / f".staging-{the_month}-{uuid.uuid4().hex[:8]}"
-    cache = out / f".cache-{the_month}-{uuid.uuid4().hex[:8]}"
-    try:
-        _with_absolute_source(crm).to_parquet(cache)
-        kernel = ensure_kernel()
-        with _kernel_noise_to(out / "smk-report.log", quiet):
-            runs = _execute_all(chosen, staging, cache, the_month, settings, kernel, quiet, out)
-        timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
-        timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
-        t = time.perf_counter()
-        context = _context(crm, the_month, data)
-        names = personal_names(crm) if not include_pii else set()
-        for run in runs:
-            run.html = render_html(
-                staging / run.path.name, staging / f"{run.path.stem}.html", context, names
-            )
-            run.files.append(run.html.name)
+    with _Signals() as signals:
+        try:
+            sweep_leftovers(out)
+        except OSError as exc:  # never a reason to fail this run
+            log.warning("could not remove what earlier reports left in %s: %s", out, exc)
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        chosen = discover_notebooks(notebooks, Path(notebook_dir))
+        if not chosen:
+            raise ValueError(f"no notebooks to run in {notebook_dir}")
+        settings = read_params(params)
+        check_params(chosen, settings)
+        crm = smk.load(
+            data,
+            format=data_format,
+            mapping=mapping,
+            timezone=timezone,
+            dayfirst=dayfirst,
+            schema=schema,
+            decimal=decimal,
+        )
+        the_month = resolve_month(crm, month)
+        timings["data load"] = time.perf_counter() - start
+        log.info(  # crm.source: a database URL with its password masked
+            "report %s on %s (%s), notebooks: %s",
+            the_month,
+            crm.source or data,
+            crm.format,
+            [p.name for p in chosen],
+        )
+        shown = _shown_source(crm, data)
         published = out / str(the_month)
-        writers = keep_published(published, staging, runs) if notebooks else _writers(runs)
-        write_metrics_json(staging)
-        write_month_index(staging, the_month, _pages(staging, runs), context, out)
-        write_manifest(staging, writers)
-        timings["rendering"] = time.perf_counter() - t
-        final = _publish(staging, published)
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
-        shutil.rmtree(staging, ignore_errors=True)
-    write_reports_index(out)
+        run_lock = _RunLock(out, the_month)
+        staging, cache = run_lock.folder("staging"), run_lock.folder("cache")
+        try:
+            _with_absolute_source(crm).to_parquet(cache)
+            kernel = ensure_kernel()
+            with _kernel_noise_to(out / "smk-report.log", quiet):
+                runs = _execute_all(chosen, staging, cache, the_month, settings, kernel, quiet, out)
+            timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
+            timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
+            t = time.perf_counter()
+            context = _context(crm, the_month, data)
+            names = personal_names(crm) if not include_pii else set()
+            paths = {str(cache): shown, str(staging): str(published)}
+            for run in runs:
+                record_published_paths(staging / run.path.name, paths)
+                run.html = render_html(
+                    staging / run.path.name, staging / f"{run.path.stem}.html", context, names
+                )
+                run.files.append(run.html.name)
+            page = {
+                "source": context["source"],
+                "data": shown,
+                "generated": context["generated"],
+                "smk": context["version"],
+            }
+            final = publish_month(
+                staging,
+                out,
+                the_month,
+                runs,
+                context,
+                page,
+                partial=bool(notebooks),
+                quiet=quiet,
+                signals=signals,
+            )
+            timings["rendering"] = time.perf_counter() - t
+        finally:
+            with signals.deferred():  # a signal now waits until the clean-up is done
+                if signals.pending is not None:
+                    log.warning(
+                        "signal %d: stopping the report and removing its temporary folders",
+                        signals.pending,
+                    )
+                shutil.rmtree(cache, ignore_errors=True)
+                shutil.rmtree(staging, ignore_errors=True)
+                shutil.rmtree(run_lock.folder("old"), ignore_errors=True)
+                run_lock.release()
     timings["total"] = time.perf_counter() - start
     log.info("published %s in %.1f s", final, timings["total"])
     return ReportResult(the_month, final, runs, timings)
+
+
+def publish_month(
+    staging: Path,
+    out: Path,
+    month: Month,
+    runs: list[NotebookRun],
+    context: dict,
+    page: dict,
+    *,
+    partial: bool,
+    quiet: bool = True,
+    signals: _Signals | None = None,
+) -> Path:
+    """Finish the month in `staging` and swap it in as `out/YYYY-MM`, then list it in
+    `out/index.html`; all under `out/.publish.lock`, so that runs publishing at once take turns.
+
+    `page` (data source, masked `data`, `generated`, `smk` version) is what every page run
+    now came from; with `partial`, the published month's other pages are kept with theirs.
+    """
+    published = out / str(month)
+    with _publishing(out, month, quiet):
+        writers = keep_published(published, staging, runs) if partial else _writers(runs)
+        pages = _pages(staging, runs)
+        earlier = published_pages(published) if partial else {}
+        ran = {run.name for run in runs}
+        provenance = {p.name: page if p.name in ran else earlier.get(p.name, {}) for p in pages}
+        write_metrics_json(staging)
+        write_month_index(staging, month, pages, context, out, provenance)
+        write_manifest(staging, writers, provenance)
+        with signals.deferred() if signals else contextlib.nullcontext():
+            final = _publish(staging, published)  # never cut between its two renames
+        write_reports_index(out)
+    return final
+
+
+def _shown_source(crm: CRM, data) -> str:
+    """The export as the published report names it: a local path made absolute, a database
+    URL with its password masked."""
+    source = str(crm.source or data)
+    if "://" in source:
+        from smk.io.sql import mask_url
+
+        return mask_url(source)
+    return str(Path(source).resolve())
+
+
+def record_published_paths(executed: Path, paths: dict[str, str]) -> None:
+    """Name the export and the published folder in an executed notebook, not the run's
+    temporary cache and staging folders (deleted after the run): in papermill's parameters,
+    the injected parameters cell and any output that shows them (`paths`: temporary -> shown).
+    `data_format` stays `parquet`: the notebook read a Parquet cache of that export.
+    """
+    text = executed.read_text(encoding="utf-8")
+    for temporary, shown in paths.items():
+        for form, replacement in ((temporary, shown), (html.escape(temporary), html.escape(shown))):
+            text = text.replace(_json_text(form), _json_text(replacement))
+    executed.write_text(text, encoding="utf-8")
+
+
+def _json_text(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 def _with_absolute_source(crm: CRM) -> CRM:
@@ -491,12 +901,24 @@ def _keep_failed(executed: Path, out: Path, month: Month) -> Path:
 
 
 def _publish(staging: Path, final: Path) -> Path:
-    """Swap the finished month into place; the old one is removed only after the swap."""
+    """Swap the finished month into place; the old one is removed only after the swap.
+
+    The old month is parked as `.old-<month>-<id>` with the id of the run (the staging
+    folder's), so that a sweep knows whose it is; if the swap fails, it is put back.
+    """
     old = None
     if final.exists():
-        old = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
+        tag = staging.name.removeprefix(".staging-").removeprefix(f"{final.name}-")
+        if tag == staging.name:
+            tag = uuid.uuid4().hex[:8]
+        old = final.with_name(f".old-{final.name}-{tag}")
         os.replace(final, old)
-    os.replace(staging, final)
+    try:
+        os.replace(staging, final)
+    except BaseException:
+        if old is not None and not final.exists():
+            os.replace(old, final)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return final
@@ -568,11 +990,29 @@ def _pages(folder: Path, runs: list[NotebookRun]) -> list[NotebookRun]:
     ]
 
 
-def write_manifest(folder: Path, writers: dict[str, str | None]) -> Path:
-    """`manifest.json`: which notebook wrote each file of the month."""
+def write_manifest(
+    folder: Path, writers: dict[str, str | None], pages: dict[str, dict] | None = None
+) -> Path:
+    """`manifest.json`: which notebook wrote each file of the month (`files`) and, per page,
+    what it came from (`pages`: notebook -> data source, `data`, `generated`, `smk`; empty
+    for a page kept from a month published before smk recorded it)."""
     path = folder / MANIFEST
-    path.write_text(json.dumps({"files": dict(sorted(writers.items()))}, indent=2) + "\n")
+    manifest: dict = {"files": dict(sorted(writers.items()))}
+    if pages is not None:
+        manifest["pages"] = pages
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
     return path
+
+
+def published_pages(month_dir: Path) -> dict[str, dict]:
+    """Notebook -> what its page came from, for a published month ({} if not recorded)."""
+    try:
+        pages = json.loads((month_dir / MANIFEST).read_text()).get("pages")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return (
+        {k: v for k, v in pages.items() if isinstance(v, dict)} if isinstance(pages, dict) else {}
+    )
 
 
 @contextlib.contextmanager
@@ -743,6 +1183,7 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="smk">
 <title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 0; color: #1a202c; background: #fafbfc; }}
@@ -764,8 +1205,19 @@ ul.pages li {{ margin: 4px 0; }}
 
 
 def write_month_index(
-    folder: Path, month: Month, runs: list[NotebookRun], context: dict, out: Path
+    folder: Path,
+    month: Month,
+    runs: list[NotebookRun],
+    context: dict,
+    out: Path,
+    provenance: dict[str, dict] | None = None,
 ) -> Path:
+    """The month's `index.html`: KPI tiles, pages and exports.
+
+    `provenance` (notebook -> data source, `data`, `generated`, as in the manifest's `pages`)
+    says where each page came from: when the pages come from more than one run, each page
+    names its source and run time, and when from more than one export, the header says so.
+    """
     metrics = read_metrics(folder)
     previous_file = out / str(month.previous) / "metrics.json"
     previous = {}
@@ -788,9 +1240,14 @@ def write_month_index(
             f'<div class="value">{html.escape(format_kpi(kpi.get("value"), kpi.get("format")))}</div>'
             f'<div class="detail">{html.escape(" · ".join(detail))}</div></div>'
         )
+    origin = {r.name: (provenance or {}).get(r.name) or {} for r in runs}
+    several_runs = provenance is not None and (
+        len({(o.get("data"), o.get("generated")) for o in origin.values()}) > 1
+    )
     pages = "".join(
         f'<li><a href="{html.escape(r.path.stem)}.html">{html.escape(r.path.stem)}</a> '
         f'(<a href="{html.escape(r.path.name)}">notebook</a>)'
+        + (f" · {html.escape(_origin(origin[r.name]))}" if several_runs else "")
         + (f" · not enough data: {html.escape(r.no_data)}" if r.no_data else "")
         + "</li>"
         for r in runs
@@ -806,10 +1263,23 @@ def write_month_index(
         f'<li><a href="metrics.json">metrics.json</a></li></ul>'
         f'<p><a href="../index.html">All months</a></p>'
     )
+    sources: dict[str, list[str]] = {}  # data -> its pages, in notebook order
+    labels = {}
+    for name, o in origin.items():
+        key = o.get("data") or o.get("source") or ""
+        sources.setdefault(key, []).append(name)
+        labels[key] = o.get("source") or "data source not recorded"
+    if provenance is not None and len(sources) > 1:
+        source = "data sources differ between pages: " + "; ".join(
+            f"{labels[key]} for {', '.join(names)}" for key, names in sources.items()
+        )
+    else:
+        source = f"data source {context['source']}"
     subtitle = (
-        f"<p>Report month <strong>{html.escape(context['month'])}</strong> · data source "
-        f"{html.escape(context['source'])} · generated {html.escape(context['generated'])} · "
-        f"smk {html.escape(context['version'])}</p>"
+        f"<p>Report month <strong>{html.escape(context['month'])}</strong> · "
+        f"{html.escape(source)} · generated {html.escape(context['generated'])}"
+        + (" (pages from more than one run: see Pages)" if several_runs else "")
+        + f" · smk {html.escape(context['version'])}</p>"
     )
     path = folder / "index.html"
     path.write_text(
@@ -828,11 +1298,19 @@ def write_reports_index(out: Path) -> Path:
     )
     items = "".join(f'<li><a href="{m}/index.html">{m}</a></li>' for m in months)
     path = out / "index.html"
-    path.write_text(
-        _PAGE.format(
-            title="Smarketing reports",
-            subtitle="<p>Monthly reports for marketing and sales leadership.</p>",
-            body=f'<ul class="pages">{items or "<li>none yet</li>"}</ul>',
-        )
+    page = _PAGE.format(
+        title="Smarketing reports",
+        subtitle="<p>Monthly reports for marketing and sales leadership.</p>",
+        body=f'<ul class="pages">{items or "<li>none yet</li>"}</ul>',
     )
+    temporary = out / f".index-{uuid.uuid4().hex[:8]}.tmp"  # readers never see half a page
+    temporary.write_text(page)
+    os.replace(temporary, path)
     return path
+
+
+def _origin(page: dict) -> str:
+    """'data hubspot (hubspot), generated 2026-11-02 07:00 UTC' for a page's provenance."""
+    if not page:
+        return "data source and run not recorded (published before smk recorded them)"
+    return f"data {page.get('source') or 'not recorded'}, generated {page.get('generated') or '?'}"

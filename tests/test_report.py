@@ -884,3 +884,377 @@ def test_a_kernel_that_does_not_start_is_started_again_then_named(tmp_path, monk
     monkeypatch.setattr(papermill, "execute_notebook", broken)
     with pytest.raises(RuntimeError, match="something else"):
         report._execute_with_kernel_retries(Path("nb.ipynb"), tmp_path / "x", {}, "smk", True)
+
+
+# ------------------------------------------------------------------ signals, leftovers, locks
+def _slow_notebook_dir(tmp_path: Path) -> Path:
+    """A notebook folder whose one notebook sleeps long enough to be stopped mid-run."""
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    cells = [
+        new_markdown_cell("# Slow"),
+        new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
+        new_code_cell("import time\ntime.sleep(300)"),
+    ]
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "smk", "display_name": "Python (smk)", "language": "python"}
+        },
+    )
+    nbformat.write(nb, folder / "01_slow.ipynb")
+    return folder
+
+
+def test_sigterm_mid_run_removes_the_personal_data_cache_and_staging(tmp_path):
+    # `timeout` in a scheduler sends SIGTERM: it used to end the run with no clean-up, leaving
+    # a Parquet copy of the whole model (e-mails, names) in the reports folder for good
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    # what a run killed outright (SIGKILL) left: its lock file, held by nobody, and its folders
+    (out / ".run-2026-08-0badc0de.lock").write_text("pid 1\n")
+    (out / ".cache-2026-08-0badc0de").mkdir()
+    (out / ".cache-2026-08-0badc0de" / "contacts.parquet").write_text("personal data")
+    args = ["report", "--data", str(SAMPLE), "--month", "2026-09", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smk", *args, "--notebook-dir", str(_slow_notebook_dir(tmp_path))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not list(out.glob(".staging-*")) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the report never started its notebooks"
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+        assert list(out.glob(".cache-2026-09-*"))  # the personal data, mid-run
+        time.sleep(2)  # inside the notebook's kernel by now
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    assert sorted(p.name for p in out.iterdir()) == ["smk-report.log"]  # the old leftover too
+    assert "signal 15: stopping the report" in (out / "smk-report.log").read_text()
+
+
+def test_sigterm_and_sighup_become_terminated_only_while_a_report_runs():
+    import os
+    import signal
+    import threading
+    import time
+
+    from smk.report import Terminated, _Signals
+
+    saved = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with pytest.raises(Terminated) as caught, _Signals():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises at once
+        assert caught.value.code == 143 and isinstance(caught.value, SystemExit)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
+
+        cleaned = []  # a signal during the clean-up waits until it is done
+        with pytest.raises(Terminated), _Signals() as signals, signals.deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)
+            cleaned.append("all")
+        assert cleaned == ["all"]
+
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # nohup-like: stays ignored
+        with _Signals():
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+        taken = []  # in another thread (a library caller's worker) nothing is changed
+        worker = threading.Thread(target=lambda: taken.append(_Signals().__enter__().saved))
+        worker.start()
+        worker.join()
+        assert taken == [{}] and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+
+
+def test_the_sweep_removes_what_killed_runs_left_but_never_a_running_report_s_folders(tmp_path):
+    import fcntl
+    import os
+    import time
+
+    from smk.report import sweep_leftovers
+
+    def leftover(name: str, age: float = 0) -> Path:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "contacts.parquet").write_text("personal data")
+        stamp = time.time() - age
+        os.utime(tmp_path / name, (stamp, stamp))
+        return tmp_path / name
+
+    # a killed run: its lock file is held by nobody
+    (tmp_path / ".run-2026-10-000dead0.lock").write_text("pid 1\n")
+    for kind in ("cache", "staging", "old"):
+        leftover(f".{kind}-2026-10-000dead0")
+    # a running report (here: another open file holding the lock)
+    (tmp_path / ".run-2026-10-0a11fe00.lock").write_text("pid 2\n")
+    running = [leftover(f".{kind}-2026-10-0a11fe00", age=7200) for kind in ("cache", "staging")]
+    held = os.open(tmp_path / ".run-2026-10-0a11fe00.lock", os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    # no lock file at all (an smk before run locks): by age
+    leftover(".cache-2026-09-0001d000", age=7200)
+    young = leftover(".staging-2026-09-000ne000", age=60)
+    (tmp_path / "2026-10").mkdir()
+    (tmp_path / ".staging-notours").mkdir()
+    try:
+        removed = sweep_leftovers(tmp_path)
+    finally:
+        os.close(held)
+    assert sorted(removed) == sorted(
+        [".cache-2026-10-000dead0", ".staging-2026-10-000dead0", ".old-2026-10-000dead0"]
+        + [".run-2026-10-000dead0.lock", ".cache-2026-09-0001d000"]
+    )
+    assert all(p.is_dir() for p in running) and young.is_dir()
+    assert (tmp_path / ".run-2026-10-0a11fe00.lock").is_file()
+    assert (tmp_path / "2026-10").is_dir() and (tmp_path / ".staging-notours").is_dir()
+    # once that run has ended (it holds its lock no more), its folders go as well
+    assert sorted(sweep_leftovers(tmp_path)) == sorted(
+        [p.name for p in running] + [".run-2026-10-0a11fe00.lock"]
+    )
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("notebooks: [1, 2]\n", "notebooks must be a mapping of notebook name to its settings"),
+        ("notebooks:\n  funnel_sla: 5\n", "notebooks.funnel_sla must be a mapping of setting"),
+        ("notebooks: 3\n", "notebooks must be a mapping"),
+    ],
+)
+def test_a_malformed_notebooks_section_is_bad_parameters_not_a_bug(tmp_path, setting, message):
+    from smk.report import check_params
+
+    params = tmp_path / "params.yaml"
+    params.write_text(setting)
+    out = tmp_path / "r"
+    result = run_cli("report", "--data", str(SAMPLE), "--out", str(out), "--params", str(params))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "internal error" not in result.stderr
+    assert "Executing" not in result.stderr and not list(out.glob("20*"))
+    check_params(discover_notebooks(), {"notebooks": None})  # an empty section is fine
+    check_params(discover_notebooks(), {"notebooks": {"funnel_sla": None}})
+
+
+def test_an_out_folder_smk_does_not_own_is_refused_not_overwritten(tmp_path):
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "index.html").write_text("<h1>my site</h1>\n")
+    (www / "about.html").write_text("<h1>about</h1>\n")
+    result = run_cli(
+        "report", "--data", str(SAMPLE), "--out", str(www), "--notebooks", "data_quality"
+    )
+    assert result.returncode == 2, result.stderr
+    assert "is not an smk reports folder and is not empty" in result.stderr
+    assert "about.html, index.html" in result.stderr and "Traceback" not in result.stderr
+    assert (www / "index.html").read_text() == "<h1>my site</h1>\n"
+    assert sorted(p.name for p in www.iterdir()) == ["about.html", "index.html"]  # no log either
+
+
+def test_new_empty_and_smk_s_own_reports_folders_are_accepted(tmp_path):
+    from smk.report import check_out_folder
+
+    check_out_folder(tmp_path / "new")
+    check_out_folder(tmp_path)  # empty
+    (tmp_path / "README.md").write_text("# reports\n")  # the project's reports/ in a fresh clone
+    (tmp_path / ".gitkeep").write_text("")
+    check_out_folder(tmp_path)
+    month = tmp_path / "2026-10"  # only what smk writes, without the top index
+    month.mkdir()
+    (month / "manifest.json").write_text('{"files": {}}')
+    (tmp_path / "smk-report.log").write_text("")
+    (tmp_path / ".cache-2026-10-abcdef12").mkdir()
+    check_out_folder(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="holds notes.txt"):
+        check_out_folder(tmp_path)
+    write_reports_index(tmp_path)  # smk's index: its folder
+    check_out_folder(tmp_path)
+    # an index written before the generator tag (an earlier smk) counts as smk's too
+    legacy = (
+        (tmp_path / "index.html").read_text().replace('<meta name="generator" content="smk">', "")
+    )
+    (tmp_path / "index.html").write_text(legacy)
+    check_out_folder(tmp_path)
+    (tmp_path / "index.html").write_text("<h1>my site</h1>")
+    with pytest.raises(ValueError, match="index.html"):
+        check_out_folder(tmp_path)
+
+
+def test_a_partial_rerun_on_another_export_records_and_shows_each_page_s_source(tmp_path):
+    out = tmp_path / "reports"
+    first = run_cli(*small_report(tmp_path, out, "--quiet"))
+    assert first.returncode == 0, first.stderr
+    clean = tmp_path / "clean"
+    shutil.copytree(SAMPLE, clean)
+    again = run_cli(
+        "report", "--data", str(clean), "--month", "2026-09", "--out", str(out),
+        "--notebook-dir", str(tmp_path / "ok"), "--notebooks", "boom", "--quiet",
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    month = out / "2026-09"
+    pages = json.loads((month / "manifest.json").read_text())["pages"]
+    assert pages["data_quality"]["data"] == str(SAMPLE.resolve())
+    assert pages["data_quality"]["source"] == "hubspot (hubspot)"
+    assert pages["boom"]["data"] == str(clean) and pages["boom"]["source"] == "clean (hubspot)"
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", p["generated"]) for p in pages.values()
+    )
+    index = (month / "index.html").read_text()
+    assert (
+        "data sources differ between pages: hubspot (hubspot) for data_quality; "
+        "clean (hubspot) for boom" in index
+    )
+    assert "data source clean" not in index  # the header no longer claims one source
+    assert re.search(
+        r'href="00_data_quality.ipynb">notebook</a>\) · data hubspot \(hubspot\), generated', index
+    )
+    assert re.search(
+        r'href="01_boom.ipynb">notebook</a>\) · data clean \(hubspot\), generated', index
+    )
+
+
+def test_month_index_says_where_each_page_came_from_only_when_they_differ(tmp_path):
+    from smk.periods import parse_month
+    from smk.report import NotebookRun, write_month_index
+
+    context = {"month": "2026-10", "source": "crm (hubspot)", "generated": "now", "version": "0"}
+    runs = [NotebookRun("a", tmp_path / "00_a.ipynb"), NotebookRun("b", tmp_path / "01_b.ipynb")]
+    same = {"source": "crm (hubspot)", "data": "/x/crm", "generated": "now"}
+    one = write_month_index(
+        tmp_path, parse_month("2026-10"), runs, context, tmp_path, {"a": same, "b": same}
+    ).read_text()
+    assert "data source crm (hubspot) · generated now · smk 0" in one and "· data crm" not in one
+    # b kept from a month published before smk recorded sources
+    mixed = write_month_index(
+        tmp_path, parse_month("2026-10"), runs, context, tmp_path, {"a": same, "b": {}}
+    ).read_text()
+    assert (
+        "data sources differ between pages: crm (hubspot) for a; data source not recorded for b"
+        in mixed
+    )
+    assert "pages from more than one run: see Pages" in mixed
+    assert "· data crm (hubspot), generated now</li>" in mixed
+    assert "data source and run not recorded (published before smk recorded them)" in mixed
+
+
+def _staged_month(folder: Path, label: str):
+    from smk.report import NotebookRun
+
+    folder.mkdir()
+    (folder / "00_a.ipynb").write_text("{}")
+    (folder / "00_a.html").write_text(label)
+    (folder / "metrics-a.json").write_text(json.dumps({"kpis": []}))
+    return [NotebookRun("a", folder / "00_a.ipynb", files=["00_a.ipynb", "00_a.html"])]
+
+
+def test_two_reports_publishing_the_same_month_at_once_take_turns(tmp_path, monkeypatch):
+    # two scheduled runs of one month finishing together: both swapped the month at once, the
+    # loser failed with OSError 39 and left `.old-2026-10-<id>/` behind for good
+    import os
+    import threading
+    import time
+
+    from smk import report
+    from smk.periods import parse_month
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    month = parse_month("2026-10")
+    context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
+    real_replace = os.replace
+
+    def slow_replace(src, dst):  # a slow disk between moving the old month away and the new in
+        real_replace(src, dst)
+        if Path(dst).name.startswith(".old-"):
+            time.sleep(0.5)
+
+    monkeypatch.setattr(report.os, "replace", slow_replace)
+    first = _staged_month(out / ".staging-2026-10-00000001", "first")
+    report.publish_month(
+        out / ".staging-2026-10-00000001", out, month, first, context, {}, partial=False
+    )
+    errors, finished = [], []
+
+    def publish(tag: str) -> None:
+        staging = out / f".staging-2026-10-{tag}"
+        try:
+            report.publish_month(staging, out, month, runs[tag], context, {}, partial=False)
+            finished.append(tag)
+        except Exception as exc:
+            errors.append(exc)
+
+    runs = {
+        tag: _staged_month(out / f".staging-2026-10-{tag}", tag) for tag in ("0000000a", "0000000b")
+    }
+    threads = [threading.Thread(target=publish, args=(tag,)) for tag in runs]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.1)
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sorted(finished) == ["0000000a", "0000000b"]
+    assert (out / "2026-10" / "00_a.html").read_text() == finished[-1]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".publish.lock"]
+
+
+def test_publishing_gives_up_clearly_when_another_report_keeps_the_folder(tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    from smk import report
+    from smk.periods import parse_month
+
+    monkeypatch.setattr(report, "PUBLISH_WAIT", 0.5)
+    out = tmp_path / "reports"
+    out.mkdir()
+    runs = _staged_month(out / ".staging-2026-10-0000000a", "mine")
+    held = os.open(out / ".publish.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    os.write(held, b"2026-10, pid 4242\n")
+    try:
+        with pytest.raises(report.ReportError, match=r"another report \(2026-10, pid 4242\) is "
+                           r"being published into .*reports: gave up waiting after 0 s"):  # fmt: skip
+            report.publish_month(
+                out / ".staging-2026-10-0000000a", out, parse_month("2026-10"), runs,
+                {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}, {},
+                partial=False,
+            )  # fmt: skip
+    finally:
+        os.close(held)
+    assert not (out / "2026-10").exists()
+
+
+def test_published_notebooks_name_the_export_and_the_month_not_deleted_temporary_folders(
+    published,
+):
+    month = published / "2026-10"
+    for nb in discover_notebooks():
+        executed = nbformat.read(month / nb.name, as_version=4)
+        parameters = executed.metadata["papermill"]["parameters"]
+        assert parameters["data_path"] == str(SAMPLE.resolve())
+        assert parameters["output_dir"] == str(month)
+        injected = next(c for c in executed.cells if "injected-parameters" in c.metadata["tags"])
+        assert f'data_path = "{SAMPLE.resolve()}"' in injected.source
+    leaks = [
+        p.name
+        for p in month.iterdir()
+        if p.suffix in {".ipynb", ".html", ".json", ".csv"}
+        and re.search(r"\.(cache|staging)-2026-10-", p.read_text(errors="ignore"))
+    ]
+    assert leaks == []
