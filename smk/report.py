@@ -240,13 +240,25 @@ def _check_sections(params: dict) -> None:
         raise ValueError("the params file: " + "; ".join(wrong))
 
 
+def _parameters_of(pm, notebook: Path) -> dict:
+    """The parameters cell of `notebook` (`papermill.inspect_notebook`); a file that is no
+    readable notebook (not JSON, no cells) is bad input naming it, not a bug in smk."""
+    try:
+        return pm.inspect_notebook(str(notebook))
+    except Exception as exc:  # nbformat, json and papermill each raise their own
+        raise ValueError(
+            f"{notebook} is not a readable Jupyter notebook ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:200]})"
+        ) from None
+
+
 def check_params(notebooks: list[Path], params: dict) -> None:
     """Refuse settings no notebook takes (a typo would otherwise be silently ignored) and
     values of the wrong type for the parameter's annotation, before any notebook runs."""
     import papermill as pm
 
     _check_sections(params)
-    cells = {notebook_name(nb): pm.inspect_notebook(str(nb)) for nb in notebooks}
+    cells = {notebook_name(nb): _parameters_of(pm, nb) for nb in notebooks}
     wrong = []
     for nb in notebooks:
         name = notebook_name(nb)

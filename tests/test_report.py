@@ -1051,6 +1051,22 @@ def test_a_malformed_notebooks_section_is_bad_parameters_not_a_bug(tmp_path, set
     check_params(discover_notebooks(), {"notebooks": {"funnel_sla": None}})
 
 
+@pytest.mark.parametrize("text", ["{bad\n", "{}\n", ""])
+def test_a_file_in_the_notebook_folder_that_is_no_notebook_is_bad_input(tmp_path, text):
+    # `{bad` in --notebook-dir was an internal error (exit 1)
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    shutil.copy(discover_notebooks()[0], folder)
+    (folder / "01_broken.ipynb").write_text(text)
+    out = tmp_path / "r"
+    result = run_cli(
+        "report", "--data", str(SAMPLE), "--out", str(out), "--notebook-dir", str(folder)
+    )
+    assert result.returncode == 2, result.stderr
+    assert "01_broken.ipynb is not a readable Jupyter notebook" in result.stderr
+    assert "internal error" not in result.stderr and not list(out.glob("20*"))
+
+
 def test_an_out_folder_smk_does_not_own_is_refused_not_overwritten(tmp_path):
     www = tmp_path / "www"
     www.mkdir()
