@@ -1054,20 +1054,19 @@ def test_a_report_date_column_follows_the_day_order_its_file_shows(tmp_path):
     assert us["closed_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-03", "2026-05-02"]
 
 
-def test_only_date_columns_give_day_order_evidence(tmp_path):
-    # `Candidate` ends in "date" but is no date column: its day-first values say nothing
-    # about the order of the report's own dates
-    (tmp_path / "report1771900000002.csv").write_text(
-        '"Opportunity ID","Opportunity Name","Account ID","Stage","Amount","Close Date",'
-        '"Created Date","Candidate"\n'
-        '"0065g00000AbCdE","Acme","0015g00000XyZab","Closed Won","5000","02/03/2026",'
-        '"02/01/2026 09:15","13/01/2026"\n'
-        '"0065g00000AbCdF","Beta","0015g00000XyZac","Closed Lost","1200","05/02/2026",'
-        '"03/01/2026 10:00","14/01/2026"\n'
+def test_birthdate_gives_day_order_evidence(tmp_path):
+    # Contact's standard Birthdate field: a compound word whose day-first values settle the
+    # order of CreatedDate (a word-based name check once dropped it)
+    (tmp_path / "Contact.csv").write_text(
+        "Id,LastName,Email,CreatedDate,Birthdate\n"
+        "0035g00000AbCdE,Smith,ann@acme.co.uk,01/02/2026 10:00,14/02/1985\n"
+        "0035g00000AbCdF,Jones,bob@acme.co.uk,03/02/2026 11:00,25/12/1979\n"
     )
-    crm = smk.load(tmp_path)
-    assert crm.deals["closed_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-02-03", "2026-05-02"]
-    assert not any("Candidate" in w for w in crm.quality.warnings)
+    crm = smk.load(tmp_path, format="salesforce")
+    assert crm.contacts["created_at"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-02-01",
+        "2026-02-03",
+    ]
 
 
 def test_a_repeat_download_of_a_report_is_still_detected(tmp_path):

@@ -837,7 +837,7 @@ class _Dates:
         tell it; None when `dayfirst` decides or they show none."""
         if self.options.dayfirst is not None or parse.day_order_shown(frame[col]) != parse.OPEN:
             return None  # decided, or the column tells it (or holds no numeric dates)
-        others = [c for c in frame.columns if c != col and _names_a_date(c)]
+        others = [c for c in frame.columns if c != col and ("date" in c.lower() or c[-3:] == "_at")]
         shown = [(c, parse.day_order_shown(frame[c])) for c in others]
         same = tuple((c, order) for c, order in shown if order in ("dmy", "mdy"))
         return parse.OrderHint(same, "in the same file") if same else None
@@ -865,13 +865,6 @@ class _Dates:
             parsed = parsed.fillna(self.parse(frame, col, label))
             raw = raw.fillna(_col(frame, col))
         return parsed, raw
-
-
-def _names_a_date(column: str) -> bool:
-    """Whether a column's name says it holds dates: a word `Date` (`CloseDate`, "Close Date",
-    `Date_Signed__c`) or the loader's `*_at`; not a word that merely ends in it (`Candidate`)."""
-    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", column)
-    return column.endswith("_at") or any(w.lower() == "date" for w in words)
 
 
 def _for_assemble(parsed: pd.Series, raw: pd.Series) -> pd.Series:
