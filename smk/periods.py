@@ -164,18 +164,23 @@ def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
 
 
 def warn_if_after_data(as_of: pd.Timestamp, end: pd.Timestamp | None, judged: str) -> None:
-    """Warn when an explicit as-of date lies more than a day after the end of the data
+    """Warn when an explicit as-of date lies a working day or more after the end of the data
     (`end`): the windows that close in between are `judged` as if nothing happened then, true
     only if the export was taken at `as_of`. Nothing is changed: the caller may know that it
-    was (a quiet CRM), or may have passed the end of a month the export ends inside."""
-    if end is None or as_of <= end + pd.Timedelta(days=1):
+    was (a quiet CRM), or may have passed the end of a month the export ends inside.
+
+    A weekend between the data's last record and `as_of` is no gap (`latest_full_month`
+    counts a month complete when the data reaches its last working day)."""
+    if end is None or as_of <= end:
         return
-    days = (as_of - end).days
+    skipped = pd.date_range(end.normalize() + pd.Timedelta(days=1), as_of, inclusive="left")
+    if not (skipped.day_of_week < 5).any():
+        return
     warnings.warn(
-        f"as_of {as_of:%Y-%m-%d %H:%M} UTC is {days} day{'s' if days != 1 else ''} after the "
-        "export's last record "
-        f"({end:%Y-%m-%d %H:%M} UTC): {judged}; if the export was taken before as_of, leave "
-        "as_of out (the end of the data)",
+        f"as_of {as_of:%Y-%m-%d %H:%M} UTC lies {len(skipped)} day"
+        f"{'s' if len(skipped) != 1 else ''} after the export's last record "
+        f"({end:%Y-%m-%d %H:%M} UTC): {judged}, true only if the export was taken at as_of "
+        "(in a report: choose a month the export covers to its end)",
         UserWarning,
         stacklevel=3,
     )

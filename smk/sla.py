@@ -350,9 +350,12 @@ def data_end(crm: CRM) -> pd.Timestamp | None:
     # a lifecycle update on the export's day (an MQL with nothing else logged) is data too;
     # a stage date far beyond the span (a mistyped year) is not
     stages = [c for c in crm.contacts.columns if c.startswith("became_") and c.endswith("_at")]
-    dates = crm.contacts[stages].stack() if stages else pd.Series(dtype="datetime64[ns, UTC]")
-    near = dates[(dates > last) & (dates <= last + pd.Timedelta(days=31))]
-    return max(last, near.max() if len(near) else last) + pd.Timedelta(1, "ns")
+    edge, limit = last.value, (last + pd.Timedelta(days=31)).value
+    for col in stages:  # column by column on the int64 view: cheap on a million contacts
+        ns = _as_int(crm.contacts[col])
+        near = ns[(ns > edge) & (ns <= limit)]  # NaT (as the largest int64) is never near
+        edge = max(edge, int(near.max())) if len(near) else edge
+    return pd.Timestamp(edge, tz="UTC") + pd.Timedelta(1, "ns")
 
 
 def mql_leads(

@@ -324,3 +324,20 @@ def test_funnel_sla_and_scoring_read_a_month_argument_the_same_way(sample_crm):
     assert len(scoring.leads_scored_in(table, "2026-10")) == len(
         scoring.leads_scored_in(table, parse_month("2026-10"))
     )
+
+
+def test_the_as_of_warning_spares_a_weekend_after_the_data():
+    # an export ending on Friday 30 October 2026 covers October (`latest`): reporting it
+    # (as_of 1 November) warned on every page
+    import warnings
+
+    from smk.periods import warn_if_after_data
+
+    friday = pd.Timestamp("2026-10-30 23:58", tz="UTC")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_after_data(pd.Timestamp("2026-11-01", tz="UTC"), friday, "judged")
+        warn_if_after_data(pd.Timestamp("2026-11-02", tz="UTC"), friday, "judged")  # Monday
+    thursday = pd.Timestamp("2026-10-29 23:58", tz="UTC")
+    with pytest.warns(UserWarning, match=r"lies 2 days after .* \(2026-10-29 23:58 UTC\): judged"):
+        warn_if_after_data(pd.Timestamp("2026-11-01", tz="UTC"), thursday, "judged")

@@ -642,7 +642,9 @@ def test_an_as_of_after_the_data_is_taken_at_its_word_with_a_warning():
         warnings.simplefilter("error")  # the end of the report month: no warning
         sla.mql_leads(crm, as_of="2026-11-01")
         sla.mql_leads(crm)
-    with pytest.warns(UserWarning, match="30 days after the export's last record .* leave"):
+    with pytest.warns(
+        UserWarning, match="lies 30 days after the export's last record .*in a report"
+    ):
         later = sla.mql_leads(crm, as_of="2026-12-01")
     assert later["rejected"].sum() > sla.mql_leads(crm)["rejected"].sum()
 

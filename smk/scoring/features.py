@@ -147,12 +147,12 @@ def lead_features(
         if isinstance(days, bool) or not float(days).is_integer():  # 2.5 was read as 2
             raise ValueError(f"{name} is a whole number of days, got {days!r}")
     spec = TargetSpec(target, int(within_days), int(score_after_days))
-    end = data_span(crm)[1] + pd.Timedelta(minutes=1)
+    last = data_span(crm)[1]
     if as_of is None:
-        as_of = end
+        as_of = last + pd.Timedelta(minutes=1)
     as_of = _utc(as_of)
     warn_if_after_data(
-        as_of, end, "outcome windows that close in between count as known (mostly 'no')"
+        as_of, last, "outcome windows that close in between count as known (mostly 'no')"
     )
     c = crm.contacts.reset_index(drop=True)
     never = np.iinfo("int64").max
