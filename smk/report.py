@@ -184,7 +184,19 @@ def read_params(path: str | Path | None) -> dict:
         raise ValueError(
             f"the params file {path} may not set {', '.join(clash)}: use the command's options"
         )
-    return params
+    return _dates_as_text(params)
+
+
+def _dates_as_text(value):
+    """YAML's unquoted dates (`holidays: [2026-12-24]`) as ISO text: papermill writes the
+    parameters into the notebook as JSON, which has no dates."""
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
+    return value
 
 
 def declared_parameters(notebook: Path) -> set[str]:

@@ -1274,3 +1274,16 @@ def test_published_notebooks_name_the_export_and_the_month_not_deleted_temporary
         and re.search(r"\.(cache|staging)-2026-10-", p.read_text(errors="ignore"))
     ]
     assert leaks == []
+
+
+def test_unquoted_yaml_dates_in_the_params_are_read_as_iso_text(tmp_path):
+    # `holidays: [2026-04-03]` (YAML dates) ran the notebooks, then failed as an internal
+    # error: papermill writes the parameters as JSON, which has no dates
+    from smk.report import check_params, read_params
+
+    path = tmp_path / "params.yaml"
+    path.write_text("notebooks:\n  funnel_sla:\n    holidays: [2026-04-03, 2026-04-06]\n")
+    params = read_params(path)
+    assert params["notebooks"]["funnel_sla"]["holidays"] == ["2026-04-03", "2026-04-06"]
+    json.dumps(params)
+    check_params(discover_notebooks(["funnel_sla"]), params)
