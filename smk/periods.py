@@ -25,7 +25,7 @@ class Month:
     def __post_init__(self) -> None:
         # `Month("2026-10-15")` would start on the 15th at 01:00 (pandas reads `-01` as an
         # offset): refuse any label that is not a month
-        if not isinstance(self.label, str) or not _MONTH.match(self.label):
+        if not isinstance(self.label, str) or not _MONTH.fullmatch(self.label):
             raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {self.label!r}")
 
     @property
@@ -54,7 +54,7 @@ class Month:
 
 def parse_month(text: str) -> Month:
     """`2026-10` -> Month; anything else raises ValueError with the expected form."""
-    if not isinstance(text, str) or not _MONTH.match(text.strip()):
+    if not isinstance(text, str) or not _MONTH.fullmatch(text.strip()):
         raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {text!r}")
     return Month(text.strip())
 
@@ -75,7 +75,7 @@ def as_month(value: Month | pd.Period | str) -> Month:
             "smk.periods.resolve_month(crm, 'latest')"
         )
     hint = " (for the month of a date, pass f'{date:%Y-%m}')" if not isinstance(value, str) else ""
-    if not isinstance(value, str) or not _MONTH.match(value.strip()):
+    if not isinstance(value, str) or not _MONTH.fullmatch(value.strip()):
         raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {value!r}{hint}")
     return Month(value.strip())
 

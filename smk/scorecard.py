@@ -212,6 +212,11 @@ def kpi_scorecard(
     m = _month(crm, month)
     actual, notes = kpi_values_with_notes(crm, m, sla, fx_rates, reporting_currency, segments)
     volume = (actual["mqls"], actual["pipeline_created"], actual["won_revenue"])
+    if set(notes.values()) == {f"the export does not cover {m}"}:
+        raise NoDataError(
+            f"nothing to score in {m}: the export does not cover it; choose a month it covers "
+            "(e.g. month='latest')"
+        )
     if not any(v > 0 for v in volume):  # NaN: the export has no deals
         raise NoDataError(
             f"nothing to score in {m}: no MQLs, no deals created and none won; choose a month "

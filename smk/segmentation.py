@@ -52,7 +52,7 @@ from threadpoolctl import threadpool_limits
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
-from smk.periods import Month, parse_month
+from smk.periods import Month, as_month
 from smk.sla import deal_amounts
 
 
@@ -166,8 +166,8 @@ def _month(month) -> Month:
     """A report month: a `periods.Month`, or its 'YYYY-MM' label (`periods.parse_month`)."""
     if isinstance(month, Month):
         return month
-    if isinstance(month, str):
-        return parse_month(month)
+    if isinstance(month, (str, pd.Period)):
+        return as_month(month)
     raise TypeError(
         f"month must be a periods.Month or a 'YYYY-MM' string (e.g. '2026-10'), got {month!r}"
     )

@@ -752,3 +752,5 @@ def test_journeys_refuse_what_would_silently_give_no_journeys():
         at.journeys(crm, "won", fx=fx, touch_types=["bogus"])
     with pytest.raises(ValueError, match="must come before its end"):
         at.journeys(crm, "won", fx=fx, start="2026-10-01", end="2026-09-01")
+    with pytest.raises(ValueError, match=r"before its end \(2026-10-31 .*, the data's end\)"):
+        at.journeys(crm, "won", fx=fx, start="2026-12-01")

@@ -341,3 +341,10 @@ def test_the_as_of_warning_spares_a_weekend_after_the_data():
     thursday = pd.Timestamp("2026-10-29 23:58", tz="UTC")
     with pytest.warns(UserWarning, match=r"lies 2 days after .* \(2026-10-29 23:58 UTC\): judged"):
         warn_if_after_data(pd.Timestamp("2026-11-01", tz="UTC"), thursday, "judged")
+
+
+def test_a_month_label_with_a_line_break_is_refused():
+    from smk.periods import Month
+
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        Month("2026-10\n")

@@ -521,3 +521,8 @@ def test_a_scorecard_without_contacts_says_so():
     empty = dataclasses.replace(crm, contacts=empty_table("contacts"))
     with pytest.raises(NoDataError, match="needs the contacts table"):
         scorecard.kpi_scorecard(empty, "2026-10", fx_rates={"EUR": 1.0, "USD": 0.92})
+
+
+def test_a_scorecard_of_a_month_the_export_does_not_cover_says_so(crm):
+    with pytest.raises(NoDataError, match="does not cover it"):
+        scorecard.kpi_scorecard(crm, "2027-03", SLA(), FX, "EUR")

@@ -770,6 +770,17 @@ def test_a_weak_score_on_few_conversions_is_not_shown_to_beat_chance():
         sc.better_than_chance(np.zeros(10), np.arange(10))
 
 
+def test_a_test_with_a_handful_of_conversions_shows_nothing():
+    # one conversion: every resample holds the same converter, the interval collapsed to
+    # 1.000-1.000 and a perfectly ranked pair was called usable
+    for y, score in (([1, 0], [0.8, 0.2]), ([1] + [0] * 9, np.linspace(1, 0, 10))):
+        check = sc.better_than_chance(y, score, n_boot=200, seed=0)
+        assert not check["usable"] and check["reason"] == "too_few_outcomes"
+        assert "fewer than 5 conversions" in check["headline"]
+    y = np.array([1] * 5 + [0] * 45)
+    assert sc.better_than_chance(y, np.linspace(1, 0, 50), n_boot=200, seed=0)["usable"]
+
+
 def test_a_model_of_labels_independent_of_its_features_is_flagged_and_its_grades_warn(
     synth_leads, fitted
 ):

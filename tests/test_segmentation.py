@@ -758,3 +758,10 @@ def test_accounts_created_after_the_month_are_not_listed_as_non_buyers():
     rfm = sg.rfm_table(crm, "2026-10-01").set_index("account_id")
     assert "LATE" not in rfm.index and rfm.at["UNDATED", "rfm_segment"] == sg.RFM_NO_PURCHASE
     assert len(rfm) == 6
+
+
+def test_the_model_path_takes_a_monthly_period(tmp_path):
+    from smk import segmentation
+
+    by_text = segmentation.previous_model_path(tmp_path, "2026-11")
+    assert segmentation.previous_model_path(tmp_path, pd.Period("2026-11", "M")) == by_text

@@ -540,7 +540,8 @@ def journeys(
     t_end = _bound(end, default=last + 1)
     t_start = _bound(start, default=np.iinfo(np.int64).min + 1)
     if t_start >= t_end:  # an empty period would give no journeys, unsaid
-        raise ValueError(f"the period's start ({start}) must come before its end ({end})")
+        shown = end if end is not None else f"{pd.Timestamp(t_end, tz='UTC')}, the data's end"
+        raise ValueError(f"the period's start ({start}) must come before its end ({shown})")
     in_window = (ev_time != NAT) & (ev_time >= t_start) & (ev_time < t_end)
     in_period = in_window & (ev_owner >= 0)
     ownerless = in_window & (ev_owner < 0)  # no known contact (or account): never touched

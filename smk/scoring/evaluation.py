@@ -192,8 +192,15 @@ def compare_scores(
     }
 
 
+#: Fewer test conversions (or non-conversions) than this cannot show a score beats chance.
+MIN_OUTCOMES = 5
+
 #: why `better_than_chance` finds a score unusable, in words ("the model score ...")
 _NOT_USABLE = {
+    "too_few_outcomes": (
+        f"cannot be shown to rank leads better than chance: the test holds fewer than "
+        f"{MIN_OUTCOMES} conversions or non-conversions"
+    ),
     "below_chance": "ranks leads worse than chance, giving converters the lower scores",
     "at_or_below_chance": "ranks leads no better than chance",
     "interval_includes_chance": "is not shown to rank leads better than chance",
@@ -212,8 +219,9 @@ def better_than_chance(
     sampling noise?
 
     Usable when its ROC AUC is above 0.5 and so is the lower end of the AUC's `level`
-    interval, from a bootstrap of the leads seeded like `compare_scores`'. Returns usable,
-    reason (None when usable, else "below_chance": the interval lies under 0.5,
+    interval, from a bootstrap of the leads seeded like `compare_scores`', and the test holds
+    at least `MIN_OUTCOMES` conversions and non-conversions. Returns usable, reason (None
+    when usable, else "too_few_outcomes", "below_chance": the interval lies under 0.5,
     "at_or_below_chance": AUC <= 0.5, or "interval_includes_chance"), auc, ci, level, leads,
     conversions, a plain-words `headline` and `text`, and `caveat`: what to print beside the
     grades and MQL threshold built from the score (None when usable).
@@ -225,10 +233,13 @@ def better_than_chance(
             "of data or a more common target"
         )
     auc = float(roc_auc_score(y, s))
+    few = min(int(y.sum()), int(len(y) - y.sum())) < MIN_OUTCOMES
     aucs = _bootstrap_aucs(y, s, n_boot, np.random.default_rng(seed))
     tail = (1 - level) / 2 * 100
     lo, hi = (float(v) for v in np.percentile(aucs, [tail, 100 - tail]))
-    if hi < 0.5:
+    if few:  # a bootstrap of one or two conversions collapses to a point: no evidence
+        reason = "too_few_outcomes"
+    elif hi < 0.5:
         reason = "below_chance"
     elif auc <= 0.5:
         reason = "at_or_below_chance"
