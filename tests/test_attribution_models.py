@@ -754,3 +754,22 @@ def test_journeys_refuse_what_would_silently_give_no_journeys():
         at.journeys(crm, "won", fx=fx, start="2026-10-01", end="2026-09-01")
     with pytest.raises(ValueError, match=r"before its end \(2026-10-31 .*, the data's end\)"):
         at.journeys(crm, "won", fx=fx, start="2026-12-01")
+
+
+def test_shapley_value_credit_sums_to_the_value_when_only_an_ineffective_channel_earned_it():
+    # found by Hypothesis: the only valued conversion came on an e-mail-only journey, e-mail
+    # showed no positive effect, and the value credit summed to 0 instead of 10
+    from smk.attribution.journeys import from_paths
+
+    paths = ["email", "email > email > email > email", "email > email > email > email > direct"]
+    table = pd.DataFrame(
+        {
+            "path": paths,
+            "total_conversions": [1, 0, 1],
+            "total_null": [0, 1, 0],
+            "total_conversion_value": [10.0, 0.0, 0.0],
+        }
+    )
+    got = at.attribute(from_paths(table), "shapley")
+    assert got["value"].sum() == pytest.approx(10.0)
+    assert got["conversions"].sum() == pytest.approx(2.0)

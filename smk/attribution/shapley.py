@@ -263,6 +263,10 @@ class ShapleyAttribution(_AttributionEstimator):
         credit = np.clip(phi, 0.0, None)
         credit_value = np.clip(phi_value, 0.0, None)
         conv_out = credit / credit.sum() * total_conv if credit.sum() > 0 else np.zeros(C)
+        if credit_value.sum() <= 0 < credit.sum():
+            # the value sits only on coalitions whose channels show no positive effect (a
+            # converting journey of one such channel): spread it like the conversions
+            credit_value = credit
         value_out = (
             credit_value / credit_value.sum() * total_value
             if credit_value.sum() > 0
