@@ -32,6 +32,7 @@ by an smk before locks) once they are `STALE_AFTER` seconds old. Publishing hold
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -264,6 +265,21 @@ def _parameters_of(pm, notebook: Path) -> dict:
         ) from None
 
 
+def _check_sla_settings(name: str, settings: dict) -> None:
+    """The settings a notebook passes to `smk.sla.SLA` (its parameters named like the SLA's
+    fields), checked by the SLA itself."""
+    from smk.sla import SLA
+
+    fields = {f.name for f in dataclasses.fields(SLA)}
+    given = {k: v for k, v in settings.items() if k in fields}
+    if not given:
+        return
+    try:
+        SLA(**given)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
+
+
 def check_params(notebooks: list[Path], params: dict) -> None:
     """Refuse settings no notebook takes (a typo would otherwise be silently ignored) and
     values of the wrong type for the parameter's annotation, before any notebook runs."""
@@ -283,6 +299,10 @@ def check_params(notebooks: list[Path], params: dict) -> None:
                 )
     if wrong:
         raise ValueError("the params file: " + "; ".join(wrong))
+    for nb in notebooks:  # SLA values (a holiday, a share) fail here, not in a notebook
+        _check_sla_settings(
+            notebook_name(nb), params_for(nb, params, set(cells[notebook_name(nb)]))
+        )
     declared = {name: set(cell) for name, cell in cells.items()}
     every = set().union(*declared.values()) if declared else set()
     unknown = [k for k in params if k != "notebooks" and k not in every]

@@ -1287,3 +1287,21 @@ def test_unquoted_yaml_dates_in_the_params_are_read_as_iso_text(tmp_path):
     assert params["notebooks"]["funnel_sla"]["holidays"] == ["2026-04-03", "2026-04-06"]
     json.dumps(params)
     check_params(discover_notebooks(["funnel_sla"]), params)
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ('holidays: ["24/12/2026"]', "a holiday is a date like 2026-12-25"),
+        ("share_to_work: 80", "SLA share_to_work is a share between 0 and 1"),
+    ],
+)
+def test_bad_sla_values_in_the_params_are_refused_before_any_notebook(tmp_path, setting, message):
+    # they failed inside notebook 01 (exit 3) after the data-quality page had run
+    params = tmp_path / "params.yaml"
+    params.write_text(f"notebooks:\n  funnel_sla:\n    {setting}\n")
+    out = tmp_path / "r"
+    result = run_cli("report", "--data", str(SAMPLE), "--out", str(out), "--params", str(params))
+    assert result.returncode == 2, result.stderr
+    assert f"notebooks.funnel_sla: {message}" in result.stderr
+    assert "Executing" not in result.stderr and not list(out.glob("20*"))
