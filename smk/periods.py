@@ -207,7 +207,8 @@ def resolve_month(crm, text: str) -> Month:
     first, last = data_span(crm)
     if isinstance(text, str) and text.strip().lower() == "latest":
         month = latest_full_month(crm)
-        if month.end <= first:
+        before = pd.date_range(month.start, first.normalize(), inclusive="left")
+        if month.end <= first or (before.day_of_week < 5).any():  # the data starts inside it
             raise ValueError(
                 f"the export covers no full month yet (its data runs from {first:%Y-%m-%d} to "
                 f"{last:%Y-%m-%d}); name the month to report, e.g. {last:%Y-%m}"

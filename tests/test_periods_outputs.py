@@ -63,6 +63,13 @@ def test_latest_of_an_export_without_a_full_month_is_a_clear_error():
     with pytest.raises(ValueError, match="covers no full month yet .* e.g. 2026-11"):
         resolve_month(crm, "latest")
     assert str(resolve_month(crm, "2026-11")) == "2026-11"
+    # 9 September to 15 October: September is not full either (it named September)
+    with pytest.raises(ValueError, match="covers no full month yet"):
+        resolve_month(_crm_spanning("2026-09-09", "2026-10-15 12:00"), "latest")
+    # from Saturday 1 August: the weekend before the first record is no gap
+    assert (
+        str(resolve_month(_crm_spanning("2026-08-03 09:00", "2026-09-15"), "latest")) == "2026-08"
+    )
 
 
 def test_meetings_booked_ahead_do_not_move_the_end_of_the_data():
