@@ -674,7 +674,7 @@ def run_report(
             names = personal_names(crm) if not include_pii else set()
             paths = {str(cache): shown, str(staging): str(published)}
             for run in runs:
-                record_published_paths(staging / run.path.name, paths)
+                record_published_paths(staging / run.path.name, paths, _rerun_format(crm))
                 run.html = render_html(
                     staging / run.path.name, staging / f"{run.path.stem}.html", context, names
                 )
@@ -758,17 +758,32 @@ def _shown_source(crm: CRM, data) -> str:
     return str(Path(source).resolve())
 
 
-def record_published_paths(executed: Path, paths: dict[str, str]) -> None:
+def record_published_paths(
+    executed: Path, paths: dict[str, str], data_format: str | None = None
+) -> None:
     """Name the export and the published folder in an executed notebook, not the run's
     temporary cache and staging folders (deleted after the run): in papermill's parameters,
     the injected parameters cell and any output that shows them (`paths`: temporary -> shown).
-    `data_format` stays `parquet`: the notebook read a Parquet cache of that export.
+
+    `data_format` (the export's format, e.g. "hubspot") replaces the cache's `parquet` in the
+    parameters, so that an analyst can re-run the published notebook on the export itself
+    (reading options such as `--timezone` are not parameters: re-set them if they were used).
     """
     text = executed.read_text(encoding="utf-8")
     for temporary, shown in paths.items():
         for form, replacement in ((temporary, shown), (html.escape(temporary), html.escape(shown))):
             text = text.replace(_json_text(form), _json_text(replacement))
+    if data_format is not None:
+        before = {'"data_format": "parquet"': f'"data_format": "{data_format}"'}
+        before[_json_text('data_format = "parquet"')] = _json_text(f'data_format = "{data_format}"')
+        for old, new in before.items():
+            text = text.replace(old, new)
     executed.write_text(text, encoding="utf-8")
+
+
+def _rerun_format(crm: CRM) -> str:
+    """The format to re-read the export with: its own when smk names it, else detected."""
+    return crm.format if crm.format in ("hubspot", "salesforce", "canonical", "sql") else "auto"
 
 
 def _json_text(text: str) -> str:

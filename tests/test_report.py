@@ -1267,6 +1267,12 @@ def test_published_notebooks_name_the_export_and_the_month_not_deleted_temporary
         assert parameters["output_dir"] == str(month)
         injected = next(c for c in executed.cells if "injected-parameters" in c.metadata["tags"])
         assert f'data_path = "{SAMPLE.resolve()}"' in injected.source
+        # re-runnable on the export itself (the cache's `parquet` would not read it)
+        assert parameters["data_format"] == "hubspot"
+        assert 'data_format = "hubspot"' in injected.source
+    from smk.notebooks import open_crm
+
+    assert len(open_crm(parameters["data_path"], parameters["data_format"]).contacts) > 0
     leaks = [
         p.name
         for p in month.iterdir()
