@@ -148,10 +148,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="export folder or file, SQL URL, or mapping file")
     _reading_options(p)
     p.add_argument(
-        "--month", default="latest", help="YYYY-MM, or 'latest' (last full month in the data)"
+        "--month",
+        default="latest",
+        help="YYYY-MM, or 'latest': the last month the data covers from its first to its last "
+        "working day (meetings and tasks dated ahead do not count)",
     )
     p.add_argument(
-        "--out", default=str(config.REPORTS_DIR), help="reports folder (default: reports/)"
+        "--out",
+        default=str(config.REPORTS_DIR),
+        help="reports folder: new, empty or smk's own (default: reports/)",
     )
     p.add_argument(
         "--notebooks",

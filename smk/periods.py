@@ -1,4 +1,6 @@
-"""Report months: parse `YYYY-MM`, resolve `latest`, and give a month's UTC bounds.
+"""Report months: parse `YYYY-MM` (`as_month`, the one parser of month arguments: a Month, a
+monthly Period or `YYYY-MM` text; a date is refused), resolve `latest` (the last month the data
+covers from its first to its last working day), and give a month's UTC bounds.
 
 Every analysis takes an explicit month (never "today"), so a re-run of an old report gives the
 same numbers.

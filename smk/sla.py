@@ -38,9 +38,11 @@ with a recorded date; its sales-sourced leads, which skip the stage, are inferre
   currency; *MQL-sourced* when the deal's contact's MQL date (the same rule) is at or before the
   deal's creation.
 * **As of**: every figure is as known at an exclusive `as_of` (a report passes the end of its
-  month). Without one, `mql_leads` judges at the end of the data (`data_end`: the last record or stage update): an
-  MQL younger than its leakage or acceptance window then is still pending or open, never
-  "leaked" or "rejected" because the window was taken as passed.
+  month). Without one, `mql_leads` judges at the end of the data (`data_end`: the last record, stray dates and meetings or tasks dated ahead left out, or a
+  stage update within a month after it): an MQL younger than its leakage or acceptance window
+  then is still pending or open, never "leaked" or "rejected" because the window was taken as
+  passed. An explicit `as_of` a working day or more after `data_end` warns that the windows
+  closing in between count as passed.
 
 Every figure is a count or a statistic over `mql_leads` rows, and `leads_behind` returns the rows
 behind any figure, so each number can be traced to the leads that make it up.

@@ -1,8 +1,11 @@
-"""How good is a score: discrimination, calibration, lift, and the threshold trade-off.
+"""How good is a score: discrimination, calibration, lift, whether it beats chance, and the
+threshold trade-off.
 
-All functions take the outcomes `y` (1 converted, 0 not) and scores of the same leads, and
-return tidy DataFrames; the `plot_*` helpers draw them on a matplotlib axes (``ax=None``: a new
-figure) and return the axes.
+All functions take the outcomes `y` (1 converted, 0 not) and scores of the same leads. Tables are
+tidy DataFrames; verdicts are dicts (`compare_scores`; `better_than_chance`: a seeded bootstrap
+interval of the ROC AUC that must clear 0.5, on at least `MIN_OUTCOMES` conversions and
+non-conversions; `choose_mql_threshold`). The `plot_*` helpers draw on a matplotlib axes
+(``ax=None``: a new figure) and return the axes.
 """
 
 from __future__ import annotations
