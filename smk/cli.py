@@ -312,8 +312,13 @@ def render_account(crm: smk.CRM) -> str:
         lines += ["", "Warnings"] + [f"  - {w}" for w in crm.quality.warnings]
     missing = crm.missing_tables()
     read = {t for t, a in crm.quality.tables.items() if a.read}
-    if set(missing) - read:
-        lines += ["", f"Not in this export: {', '.join(t for t in missing if t not in read)}"]
+    filed = {t for t, names in crm.quality.files.items() if names}  # a file, if only a header
+    absent = [t for t in missing if t not in read and t not in filed]
+    if absent:
+        lines += ["", f"Not in this export: {', '.join(absent)}"]
+    empty = [t for t in missing if t not in read and t in filed]
+    if empty:
+        lines += ["", f"In this export, but without a row (a header only): {', '.join(empty)}"]
     if set(missing) & read:
         emptied = ", ".join(t for t in missing if t in read)
         lines += ["", f"Read, but every row set aside (see above): {emptied}"]

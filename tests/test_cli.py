@@ -72,6 +72,17 @@ def test_validate_tells_a_table_whose_rows_were_all_set_aside_from_a_missing_one
     assert "Read, but every row set aside (see above): deals" in out
 
 
+def test_validate_tells_a_header_only_file_from_a_missing_table(export, capsys):
+    # a deals file holding only its header was listed as "Not in this export"
+    (export / "hubspot-crm-exports-all-deals-2026-02-01.csv").write_text(
+        "Record ID,Deal Name,Deal Stage,Create Date,Amount\n"
+    )
+    assert main(["validate", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert "Not in this export: accounts, touchpoints, activities, spend" in out
+    assert "In this export, but without a row (a header only): deals" in out
+
+
 def test_validate_writes_set_aside_rows_with_file_and_row(export, tmp_path, capsys):
     out_dir = tmp_path / "aside"
     assert main(["validate", str(export), "--set-aside", str(out_dir)]) == 0

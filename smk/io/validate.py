@@ -93,7 +93,7 @@ def assemble(
             frame = raw.pop(name)  # release each raw table once it is typed (peak memory)
             if isinstance(frame, LazyTable):
                 frame = frame()
-            accounts[name].files[name] = sorted(str(f) for f in frame["_file"].dropna().unique())
+            accounts[name].files[name] = _file_names(frame["_file"])
             orders.show(name, frame)
             return [frame]
         finally:
@@ -171,6 +171,13 @@ def assemble(
     parse.forget_int_ids()  # the model keeps its ids as text only
     quality.check()
     return CRM(**tables, quality=quality, source=source, format=format)
+
+
+def _file_names(files: pd.Series) -> list[str]:
+    """The files a raw table was read from: a categorical column's categories name a file
+    even when it held only a header (no row)."""
+    names = files.cat.categories if isinstance(files.dtype, pd.CategoricalDtype) else files
+    return sorted(str(f) for f in pd.Series(names).dropna().unique())
 
 
 def _size(item: pd.DataFrame | LazyTable) -> int:
