@@ -249,6 +249,13 @@ def _check_sections(params: dict) -> None:
         for name, own in (sections or {}).items()
         if own is not None and not isinstance(own, dict)
     ]
+    wrong += [  # a section must not redirect a notebook's data, month or output folder
+        f"notebooks.{name}.{key} is set by the command's options, not the params file"
+        for name, own in (sections or {}).items()
+        if isinstance(own, dict)
+        for key in own
+        if key in SHARED_PARAMETERS
+    ]
     if wrong:
         raise ValueError("the params file: " + "; ".join(wrong))
 
@@ -329,6 +336,7 @@ _OWN_TOP = re.compile(
 _MONTH_FOLDER = re.compile(r"^\d{4}-\d{2}$")
 _GENERATOR = '<meta name="generator" content="smk">'
 _LEFTOVER = re.compile(r"^\.(?:cache|staging|old)-(?P<id>\d{4}-\d{2}-[0-9a-f]+)$")
+_INDEX_TMP = re.compile(r"^\.index-[0-9a-f]+\.tmp$")
 _RUN_LOCK = re.compile(r"^\.run-(?P<id>\d{4}-\d{2}-[0-9a-f]+)\.lock$")
 PUBLISH_LOCK = ".publish.lock"
 #: Seconds after which a temporary folder with no run lock file at all counts as left over.
@@ -363,6 +371,10 @@ def check_out_folder(out: Path) -> None:
         return
     if not out.is_dir():
         raise ValueError(f"cannot use {out} as the reports folder: it is not a folder")
+    if _MONTH_FOLDER.match(out.name) and _smk_month(out):
+        raise ValueError(
+            f"{out} is a published month, not a reports folder: give its parent folder"
+        )
     if _smk_page(out / "index.html"):
         return
     foreign = sorted(
@@ -533,18 +545,23 @@ def sweep_leftovers(out: Path, stale_after: float | None = None) -> list[str]:
     `.run-<month>-<id>.lock`: while the run lives it holds the lock and nothing is touched;
     once nobody holds it (the run was killed) the folders and the lock file go. Folders with
     no lock file at all (left by an smk before run locks, or a sweep cut short) go once they
-    are `stale_after` seconds (default `STALE_AFTER`) old.
+    are `stale_after` seconds (default `STALE_AFTER`) old, as does a half-written index. A
+    parked month whose month folder is gone (a run killed between the two renames of
+    `_publish`) is put back, not removed: it is the only copy.
     """
     stale_after = STALE_AFTER if stale_after is None else stale_after
     groups: dict[str, list[Path]] = {}
     locks: dict[str, Path] = {}
+    stray_tmp = []  # an index a killed run was writing (no run id: judged by age)
     for p in out.iterdir():
-        if m := _LEFTOVER.match(p.name):
+        if _INDEX_TMP.match(p.name):
+            stray_tmp.append(p)
+        elif m := _LEFTOVER.match(p.name):
             groups.setdefault(m["id"], []).append(p)
         elif m := _RUN_LOCK.match(p.name):
             locks[m["id"]] = p
             groups.setdefault(m["id"], [])
-    removed = []
+    removed = _remove([p for p in stray_tmp if _age(p) >= stale_after])
     for run_id, folders in sorted(groups.items()):
         lock = locks.get(run_id)
         if lock is None:
@@ -580,13 +597,31 @@ def _age(path: Path) -> float:
 
 
 def _remove(paths: list[Path]) -> list[str]:
+    """Remove leftovers; a parked month (`.old-YYYY-MM-<id>`) whose month folder is gone (a run
+    stopped between the two renames of `_publish`) is put back instead: it is the only copy."""
+    removed = []
     for p in paths:
+        if _restore_parked(p):
+            continue
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
         else:
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
-    return [p.name for p in paths]
+        removed.append(p.name)
+    return removed
+
+
+def _restore_parked(path: Path) -> bool:
+    """Put a parked published month back when its month folder is missing; True if done."""
+    if not (path.name.startswith(".old-") and path.is_dir() and not path.is_symlink()):
+        return False
+    month_dir = path.with_name(path.name[len(".old-") : len(".old-") + 7])
+    if month_dir.exists():
+        return False
+    os.replace(path, month_dir)
+    log.warning("restored the published month %s from %s", month_dir, path.name)
+    return True
 
 
 # ------------------------------------------------------------------ the run
@@ -695,6 +730,7 @@ def run_report(
                 partial=bool(notebooks),
                 quiet=quiet,
                 signals=signals,
+                names=names,
             )
             timings["rendering"] = time.perf_counter() - t
         finally:
@@ -706,7 +742,7 @@ def run_report(
                     )
                 shutil.rmtree(cache, ignore_errors=True)
                 shutil.rmtree(staging, ignore_errors=True)
-                shutil.rmtree(run_lock.folder("old"), ignore_errors=True)
+                _remove([run_lock.folder("old")])  # or put back, if the swap was cut short
                 run_lock.release()
     timings["total"] = time.perf_counter() - start
     log.info("published %s in %.1f s", final, timings["total"])
@@ -724,6 +760,7 @@ def publish_month(
     partial: bool,
     quiet: bool = True,
     signals: _Signals | None = None,
+    names: set[str] | None = None,
 ) -> Path:
     """Finish the month in `staging` and swap it in as `out/YYYY-MM`, then list it in
     `out/index.html`; all under `out/.publish.lock`, so that runs publishing at once take turns.
@@ -733,17 +770,22 @@ def publish_month(
     """
     published = out / str(month)
     with _publishing(out, month, quiet):
+        if published.exists() and not _smk_month(published):
+            raise ValueError(
+                f"{published} exists but is no month smk published (no manifest or smk index): "
+                "smk will not replace it; move it away or choose another reports folder"
+            )
         writers = keep_published(published, staging, runs) if partial else _writers(runs)
         pages = _pages(staging, runs)
         earlier = published_pages(published) if partial else {}
         ran = {run.name for run in runs}
         provenance = {p.name: page if p.name in ran else earlier.get(p.name, {}) for p in pages}
         write_metrics_json(staging)
-        write_month_index(staging, month, pages, context, out, provenance)
+        write_month_index(staging, month, pages, context, out, provenance, names)
         write_manifest(staging, writers, provenance)
         with signals.deferred() if signals else contextlib.nullcontext():
             final = _publish(staging, published)  # never cut between its two renames
-        write_reports_index(out)
+            write_reports_index(out)  # nor before the month is listed
     return final
 
 
@@ -1270,8 +1312,10 @@ def write_month_index(
     context: dict,
     out: Path,
     provenance: dict[str, dict] | None = None,
+    names: set[str] | None = None,
 ) -> Path:
-    """The month's `index.html`: KPI tiles, pages and exports.
+    """The month's `index.html`: KPI tiles, pages and exports; e-mail addresses and `names`
+    (personal names) removed as on the pages (`scrub_pii`), unless `names` is None.
 
     `provenance` (notebook -> data source, `data`, `generated`, as in the manifest's `pages`)
     says where each page came from: when the pages come from more than one run, each page
@@ -1341,11 +1385,10 @@ def write_month_index(
         + f" · smk {html.escape(context['version'])}</p>"
     )
     path = folder / "index.html"
-    path.write_text(
-        _PAGE.format(
-            title=f"Smarketing report {html.escape(str(month))}", subtitle=subtitle, body=body
-        )
+    page = _PAGE.format(
+        title=f"Smarketing report {html.escape(str(month))}", subtitle=subtitle, body=body
     )
+    path.write_text(scrub_pii(page, names) if names is not None else page)
     return path
 
 

@@ -1035,6 +1035,10 @@ def test_the_sweep_removes_what_killed_runs_left_but_never_a_running_report_s_fo
         ("notebooks: [1, 2]\n", "notebooks must be a mapping of notebook name to its settings"),
         ("notebooks:\n  funnel_sla: 5\n", "notebooks.funnel_sla must be a mapping of setting"),
         ("notebooks: 3\n", "notebooks must be a mapping"),
+        (
+            "notebooks:\n  funnel_sla:\n    output_dir: /tmp/elsewhere\n",
+            "notebooks.funnel_sla.output_dir is set by the command's options",
+        ),
     ],
 )
 def test_a_malformed_notebooks_section_is_bad_parameters_not_a_bug(tmp_path, setting, message):
@@ -1311,3 +1315,72 @@ def test_bad_sla_values_in_the_params_are_refused_before_any_notebook(tmp_path, 
     assert result.returncode == 2, result.stderr
     assert f"notebooks.funnel_sla: {message}" in result.stderr
     assert "Executing" not in result.stderr and not list(out.glob("20*"))
+
+
+def test_a_parked_month_whose_month_folder_is_gone_is_put_back_not_swept(tmp_path):
+    # a run killed between the two renames of the swap left the published month only as
+    # `.old-<month>-<id>`: the next run's sweep deleted the only copy
+    from smk.report import sweep_leftovers
+
+    (tmp_path / ".run-2026-10-000dead0.lock").write_text("pid 1\n")  # nobody holds it
+    parked = tmp_path / ".old-2026-10-000dead0"
+    parked.mkdir()
+    (parked / "manifest.json").write_text("{}")
+    (tmp_path / ".staging-2026-10-000dead0").mkdir()
+    removed = sweep_leftovers(tmp_path)
+    assert (tmp_path / "2026-10" / "manifest.json").is_file() and not parked.exists()
+    assert ".old-2026-10-000dead0" not in removed
+    assert ".staging-2026-10-000dead0" in removed
+    # with the month in place, a parked copy is an old version: it goes
+    parked.mkdir()
+    (tmp_path / ".run-2026-10-000dead0.lock").write_text("pid 1\n")
+    assert ".old-2026-10-000dead0" in sweep_leftovers(tmp_path) and not parked.exists()
+
+
+def test_a_month_folder_smk_did_not_publish_is_never_replaced(tmp_path):
+    # with smk's index.html at the top, a user's own 2026-10/ was moved aside and deleted
+    from smk.periods import parse_month
+    from smk.report import check_out_folder, publish_month
+
+    out = tmp_path / "reports"
+    (out / "2026-10").mkdir(parents=True)
+    (out / "2026-10" / "board-notes.docx").write_text("mine")
+    (out / "index.html").write_text('<html><meta name="generator" content="smk"></html>')
+    staging = out / ".staging-2026-10-00000001"
+    staging.mkdir()
+    with pytest.raises(ValueError, match="no month smk published"):
+        publish_month(staging, out, parse_month("2026-10"), [], {}, {}, partial=False)
+    assert (out / "2026-10" / "board-notes.docx").read_text() == "mine"
+    # and a published month is no reports folder
+    month = tmp_path / "r2" / "2026-09"
+    month.mkdir(parents=True)
+    (month / "manifest.json").write_text("{}")
+    with pytest.raises(ValueError, match="is a published month, not a reports folder"):
+        check_out_folder(month)
+
+
+def test_the_month_index_removes_e_mails_and_names_like_the_pages(tmp_path):
+    # an export folder named like an e-mail, or a NoDataError naming it, reached the month's
+    # index.html unmasked (the pages were scrubbed, the index was not)
+    from smk.periods import parse_month
+    from smk.report import NotebookRun, write_month_index
+
+    context = {
+        "month": "2026-10",
+        "source": "jane.doe@acme.com (hubspot)",
+        "generated": "now",
+        "version": "0",
+    }
+    runs = [NotebookRun("a", tmp_path / "00_a.ipynb"), NotebookRun("b", tmp_path / "01_b.ipynb")]
+    pages = {
+        "a": {"source": "jane.doe@acme.com (hubspot)", "data": "/x", "generated": "now"},
+        "b": {"source": "Garix Elmford (hubspot)", "data": "/y", "generated": "later"},
+    }
+    month = parse_month("2026-10")
+    text = write_month_index(
+        tmp_path, month, runs, context, tmp_path, pages, {"Garix Elmford"}
+    ).read_text()
+    assert "jane.doe@acme.com" not in text and "Garix Elmford" not in text
+    assert "[name removed] (hubspot)" in text
+    kept = write_month_index(tmp_path, month, runs, context, tmp_path, pages).read_text()
+    assert "Garix Elmford" in kept  # --include-pii: nothing removed
