@@ -336,10 +336,12 @@ def render_account(crm: smk.CRM) -> str:
 
 def _write_set_aside(crm: smk.CRM, out: Path) -> None:
     """Every table's set-aside rows as `out/<table>.set_aside.csv`, only the header for a table
-    with none: each file is this run's, whatever an earlier run left in the folder."""
-    out.mkdir(parents=True, exist_ok=True)
+    with none: each file is this run's, whatever an earlier run left in the folder. Safe to
+    open in a spreadsheet (`outputs.export_csv`: a cell like `=HYPERLINK(...)` is not run)."""
+    from smk.outputs import export_csv
+
     for name in SCHEMA:
-        crm.quality.set_aside(name).to_csv(out / f"{name}.set_aside.csv", index=False)
+        export_csv(crm.quality.set_aside(name), out, f"{name}.set_aside.csv")
 
 
 # ---------------------------------------------------------------------------------- synth

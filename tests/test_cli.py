@@ -522,3 +522,17 @@ def test_links_that_lead_nowhere_and_unreadable_folders_are_named_as_such(export
     assert result.returncode == 2
     assert f"{locked}: permission denied: smk may not read this folder" in result.stderr
     assert "smk-model.json" not in result.stderr
+
+
+def test_set_aside_files_are_safe_to_open_in_a_spreadsheet(tmp_path, capsys):
+    # the raw rows went out with plain to_csv: a name cell `=HYPERLINK(...)` ran in Excel
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-02-01.csv").write_text(
+        "Record ID,First Name,Email,Create Date,Lifecycle Stage\n"
+        '1,"=HYPERLINK(""http://evil.test"",""x"")",a@b.co,2026-13-45 10:00,lead\n'
+        "2,Ann,ann@b.co,2026-01-05 10:00,lead\n"
+    )
+    main(["validate", str(folder), "--set-aside", str(tmp_path / "aside")])
+    text = (tmp_path / "aside" / "contacts.set_aside.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text

@@ -655,6 +655,12 @@ def test_load_sql_reports_an_invalid_sqlite_url_as_bad_input(tmp_path):
             "postgresql://host:5432/db?options=a@b&password=***",
         ),
         ("postgresql://u:pw@host/db?password=S3c@ret", "postgresql://u:***@host/db?password=***"),
+        # SQLAlchemy reads a password up to the @, `#` and `?` included (it was published)
+        (
+            "postgresql://analyst:s3c#ret@127.0.0.1:5/crm",
+            "postgresql://analyst:***@127.0.0.1:5/crm",
+        ),
+        ("postgresql://u:s3c?ret@h/db?password=x", "postgresql://u:***@h/db?password=***"),
         (  # an ODBC value in braces is one value, whatever it holds
             "mssql+pyodbc:///?odbc_connect=DRIVER%3Dx%3BPWD%3D%7BS3c%3Bret%7D%3BUID%3Du",
             "mssql+pyodbc:///?odbc_connect=DRIVER%3Dx%3BPWD%3D***%3BUID%3Du",

@@ -103,10 +103,26 @@ def _secret_spans(url: str) -> list[tuple[int, int]]:
         if userinfo.group("secret"):
             spans.append(userinfo.span("secret"))
         start = userinfo.end()  # the query starts after the host
+    elif (raw := _raw_password(url)) is not None:  # `s3c#ret`: SQLAlchemy reads up to the @
+        spans.append(raw)
+        start = raw[1]
     query = url.find("?", start)
     if query >= 0:
         spans += [m.span("secret") for m in _QUERY_SECRET.finditer(url, query)]
     return spans
+
+
+def _raw_password(url: str) -> tuple[int, int] | None:
+    """The span of a ``user:password@`` password holding a `#` or `?`, which SQLAlchemy takes
+    as part of the password (it reads up to the `@`) where a URL parser would stop."""
+    m = re.match(r"^[a-z][a-z0-9+.\-]*://[^:/?#@]*:([^@/]*[?#][^@]*)@", url, re.I | re.S)
+    if m is None:
+        return None
+    try:
+        password = sa.engine.make_url(url).password
+    except Exception:  # not a URL SQLAlchemy reads: nothing connects with it either
+        return None
+    return m.span(1) if password == m.group(1) else None
 
 
 def mask_url(url: str) -> str:
