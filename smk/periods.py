@@ -105,10 +105,13 @@ SCHEDULED_TYPES = ("meeting", "task")
 
 
 def _scheduled(crm, stamps: pd.Series) -> pd.Series:
-    """Which of the activities' dated records (`stamps`, indexed like `crm.activities`) are
-    of a type that may be scheduled ahead."""
-    types = crm.activities["type"].reindex(stamps.index)
-    return types.isin(SCHEDULED_TYPES).fillna(False).astype(bool)
+    """Which of the activities' dated records (`stamps`: `dated_records`' activities, the
+    dated rows in their order) are of a type that may be scheduled ahead. By position: an
+    index with repeated labels (frames concatenated) cannot be aligned by label."""
+    acts = crm.activities
+    dated = acts["occurred_at"].notna().to_numpy()
+    scheduled = acts["type"].isin(SCHEDULED_TYPES).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(scheduled[dated], index=stamps.index)
 
 
 def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -23,7 +23,7 @@ from smk import sla as sla_mod
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM
 from smk.outputs import format_kpi
-from smk.periods import Month, as_month, latest_full_month
+from smk.periods import Month, as_month, resolve_month
 from smk.sla import SLA
 
 #: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
@@ -90,7 +90,7 @@ def _covered(crm: CRM, month: Month) -> bool:
 def _month(crm: CRM, month: Month | str) -> Month:
     """`latest` (the export's last full month) or a month (`smk.periods.as_month`)."""
     if isinstance(month, str) and month.strip().lower() == "latest":
-        return latest_full_month(crm)
+        return resolve_month(crm, month)  # the report's own rule, refusals included
     return as_month(month)
 
 

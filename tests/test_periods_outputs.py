@@ -355,3 +355,16 @@ def test_a_month_label_with_a_line_break_is_refused():
 
     with pytest.raises(ValueError, match="YYYY-MM"):
         Month("2026-10\n")
+
+
+def test_the_data_span_reads_activities_by_position_not_label():
+    # activities concatenated without a new index (repeated labels) and one without a date:
+    # `data_span` raised "cannot reindex on an axis with duplicate labels"
+    created = pd.date_range("2026-05-01", "2026-10-31 23:00", periods=50, tz="UTC")
+    crm = _crm_with(created, ["2026-10-15 10:00", "2026-12-01 10:00", "2026-10-20 10:00"])
+    crm.activities["type"] = ["call", "meeting", "call"]
+    undated = crm.activities.iloc[[0]].assign(occurred_at=pd.to_datetime([None], utc=True))
+    acts = pd.concat([crm.activities, undated])
+    crm.activities = acts  # labels 0, 1, 2, 0
+    assert data_span(crm)[1] == created[-1]  # the booked meeting does not count
+    assert stray_dates(crm) == {}

@@ -493,7 +493,6 @@ def test_scorecard_months_are_months_and_latest_resolves():
     # `kpi_scorecard(crm, "latest")`, which its own error message recommends, crashed
     import smk
     from smk import config, scorecard
-    from smk.periods import latest_full_month
 
     crm = smk.load(config.SAMPLE_HUBSPOT)
     fx = {"EUR": 1.0, "USD": 0.92}
@@ -502,7 +501,7 @@ def test_scorecard_months_are_months_and_latest_resolves():
         with pytest.raises(ValueError, match="YYYY-MM"):
             scorecard.kpi_values(crm, month, fx_rates=fx)
     latest = scorecard.kpi_scorecard(crm, "latest", fx_rates=fx)
-    named = scorecard.kpi_scorecard(crm, str(latest_full_month(crm)), fx_rates=fx)
+    named = scorecard.kpi_scorecard(crm, "2026-10", fx_rates=fx)  # the sample's last full month
     pd.testing.assert_frame_equal(latest, named)
     beyond, notes = scorecard.kpi_values_with_notes(crm, "2030-01", fx_rates=fx)
     assert all(np.isnan(v) for v in beyond.values())  # zeros before: "0 MQLs, missed"
@@ -526,3 +525,23 @@ def test_a_scorecard_without_contacts_says_so():
 def test_a_scorecard_of_a_month_the_export_does_not_cover_says_so(crm):
     with pytest.raises(NoDataError, match="does not cover it"):
         scorecard.kpi_scorecard(crm, "2027-03", SLA(), FX, "EUR")
+
+
+def test_latest_in_the_scorecard_follows_the_report_s_rule():
+    # an export of 9 September to 15 October covers no full month: the report refuses
+    # `latest`, and the scorecard scored a half-covered September with 0 MQLs
+    import dataclasses
+
+    from smk import config, scorecard
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    keep = lambda t, c: t[(t[c] >= "2026-09-09") & (t[c] < "2026-10-15")]  # noqa: E731
+    cut = dataclasses.replace(
+        crm,
+        contacts=keep(crm.contacts, "created_at"),
+        deals=keep(crm.deals, "created_at"),
+        touchpoints=keep(crm.touchpoints, "occurred_at"),
+        activities=keep(crm.activities, "occurred_at"),
+    )
+    with pytest.raises(ValueError, match="covers no full month yet"):
+        scorecard.kpi_values(cut, "latest", fx_rates={"EUR": 1.0, "USD": 0.92})

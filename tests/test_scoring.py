@@ -846,3 +846,20 @@ def test_scoring_inputs_get_clear_errors_not_deep_ones():
     leads = sc.feature_matrix(table).drop(columns=[model.features[0]])
     with pytest.raises(ValueError, match=f"lack 1 feature.*{model.features[0]}"):
         sc.score_leads(model, leads)
+
+
+def test_lead_features_without_as_of_never_warns():
+    # the default as-of (a minute after the last record) crossed midnight into a weekday and
+    # warned that it lay a day after the data
+    import dataclasses
+
+    from smk import config
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    late = crm.activities.iloc[[0]].assign(
+        activity_id="late", occurred_at=pd.Timestamp("2026-11-04 23:59:30", tz="UTC")
+    )
+    crm = dataclasses.replace(crm, activities=pd.concat([crm.activities, late], ignore_index=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sc.lead_features(crm)

@@ -563,7 +563,8 @@ def test_numeric_sla_settings_must_be_numbers(setting):
     (name,) = setting
     with pytest.raises(ValueError, match=f"SLA {name} must be"):
         sla.SLA(**setting)
-    assert sla.SLA(pipeline_target=None, revenue_target=2.5e5, mql_target=np.int64(50))
+    ok = sla.SLA(pipeline_target=None, revenue_target=2.5e5, mql_target=np.int64(50))
+    assert (ok.pipeline_target, ok.revenue_target, ok.mql_target) == (None, 2.5e5, 50)
 
 
 # ------------------------------------------------------------------------------ the bundled sample

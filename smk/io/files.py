@@ -541,7 +541,7 @@ def read_parquet(path: Path) -> pd.DataFrame:
         except UnicodeEncodeError:  # a file name that is no UTF-8: see `_arrow_csv`
             with path.open("rb") as fh:
                 return pd.read_parquet(fh)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowInvalid, OSError) as exc:  # not ArrowMemoryError: a sound file, no memory
         if isinstance(exc, OSError) and exc.errno is not None:
             raise  # no permission, a vanished file: the operating system's error, as for a CSV
         empty = path.stat().st_size == 0

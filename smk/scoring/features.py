@@ -150,10 +150,11 @@ def lead_features(
     last = data_span(crm)[1]
     if as_of is None:
         as_of = last + pd.Timedelta(minutes=1)
-    as_of = _utc(as_of)
-    warn_if_after_data(
-        as_of, last, "outcome windows that close in between count as known (mostly 'no')"
-    )
+    else:  # only a given as-of can lie beyond the data
+        as_of = _utc(as_of)
+        warn_if_after_data(
+            as_of, last, "outcome windows that close in between count as known (mostly 'no')"
+        )
     c = crm.contacts.reset_index(drop=True)
     never = np.iinfo("int64").max
     created = _cut(c["created_at"], as_of)
