@@ -67,7 +67,19 @@ def show_plain_warnings(
 
 
 def output_folder(output_dir: str) -> Path:
+    """The folder a notebook writes its metrics and exports to (made if need be).
+
+    A published month (it holds the report's `manifest.json`) is refused: an executed
+    notebook from `reports/YYYY-MM/` names its month as `output_dir`, and re-running it there
+    would change the month's files under its published pages and the next month's inputs.
+    """
     folder = Path(resolve_path(output_dir))
+    if (folder / "manifest.json").is_file():
+        raise ValueError(
+            f"output_dir {folder} is a published report month: re-run this notebook with "
+            "another output_dir (e.g. output_dir = 'rerun'), so the published files stay as "
+            "published"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

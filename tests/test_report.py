@@ -1274,9 +1274,12 @@ def test_published_notebooks_name_the_export_and_the_month_not_deleted_temporary
         # re-runnable on the export itself (the cache's `parquet` would not read it)
         assert parameters["data_format"] == "hubspot"
         assert 'data_format = "hubspot"' in injected.source
-    from smk.notebooks import open_crm
+    from smk.notebooks import open_crm, output_folder
 
     assert len(open_crm(parameters["data_path"], parameters["data_format"]).contacts) > 0
+    # but not into the published month: its files would change under its pages
+    with pytest.raises(ValueError, match="is a published report month: re-run"):
+        output_folder(parameters["output_dir"])
     leaks = [
         p.name
         for p in month.iterdir()

@@ -263,8 +263,8 @@ def better_than_chance(
             f"{measured} The grades and the MQL threshold set from it are not shown to be a "
             "better guide than working leads in random order: do not rely on them. A fitted "
             "model needs more history to learn from (more months of data, a later month or a "
-            "shorter outcome window); until a test shows it beats chance, rank leads by a "
-            "score that does."
+            "shorter outcome window); until a test shows it beats chance, do not let it decide "
+            "which leads sales works first."
         )
         caveat = (
             f"not to be relied on: the {name} score they come from {_NOT_USABLE[reason]} "
