@@ -706,7 +706,7 @@ def run_report(
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()
             context = _context(crm, the_month, data)
-            names = personal_names(crm) if not include_pii else set()
+            names = personal_names(crm) if not include_pii else None  # None: nothing removed
             paths = {str(cache): shown, str(staging): str(published)}
             for run in runs:
                 record_published_paths(staging / run.path.name, paths, _rerun_format(crm))

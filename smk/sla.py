@@ -57,6 +57,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,16 @@ class SLA:
             if not (_is_number(value) or (optional and value is None)):
                 kind = "a number or None" if optional else "a number"
                 raise ValueError(f"SLA {name} must be {kind}, got {value!r}")
+        for name in ("mql_target", "pipeline_target", "revenue_target"):
+            if (getattr(self, name) or 0) < 0:
+                raise ValueError(f"SLA {name} cannot be negative, got {getattr(self, name)!r}")
+        try:  # a mistyped zone failed later, deep in the business-hours code
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ValueError(
+                f"SLA timezone {self.timezone!r} is no known time zone: give an IANA name such "
+                "as 'Europe/Berlin' or 'UTC'"
+            ) from None
         for name in ("max_hours_to_first_activity", "leakage_days", "acceptance_days"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"SLA {name} must be positive, got {getattr(self, name)!r}")

@@ -343,6 +343,10 @@ def test_crm_text_in_tables_is_escaped_and_pii_removed(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Grace Hopper" not in page and "grace@example.test" not in page
     assert "[name removed]" in page
+    # --include-pii (names None): nothing removed, e-mails included (they were still masked)
+    kept = render_html(path, tmp_path / "kept.html", {"month": "2026-10"}, None).read_text()
+    assert "Grace Hopper" in kept and "grace@example.test" in kept
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in kept  # still escaped
 
 
 def test_reports_index_lists_months_newest_first(tmp_path):

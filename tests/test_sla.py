@@ -654,3 +654,17 @@ def test_grouping_by_a_column_the_leads_lack_is_a_clear_error():
     leads = sla.mql_leads(smk.load(SAMPLE))
     with pytest.raises(ValueError, match="no column 'nonexistent' in the leads table"):
         sla.sla_by_month(leads, by="nonexistent")
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ({"mql_target": -10}, "SLA mql_target cannot be negative"),
+        ({"revenue_target": -1.0}, "SLA revenue_target cannot be negative"),
+        ({"timezone": "Europe/Berln"}, "SLA timezone 'Europe/Berln' is no known time zone"),
+    ],
+)
+def test_targets_and_time_zone_are_checked_when_the_sla_is_made(setting, message):
+    # a target of -10 showed as "met"; a mistyped zone failed later as ZoneInfoNotFoundError
+    with pytest.raises(ValueError, match=message):
+        sla.SLA(**setting)
