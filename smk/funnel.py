@@ -297,10 +297,6 @@ def safe_ratio(numerator, denominator):
     return out if out.ndim else float(out)
 
 
-def _month(month: Month | str) -> Month:
-    return as_month(month)
-
-
 def _no_entries_text(contacts: pd.DataFrame, period: Month) -> str:
     """Why `period` has no funnel entries: the range of the export's stage entry dates (all of
     them, not only those before the period's end), and what to do."""
@@ -345,7 +341,7 @@ def funnel_counts(
     ------
     NoDataError : when `month` is given and no contact entered any stage in it.
     """
-    period = _month(month) if month is not None else None
+    period = as_month(month) if month is not None else None
     if as_of is None and period is not None:
         as_of = period.end
     if entries is None:
@@ -594,7 +590,7 @@ def contacts_in_stage(
     """The contacts behind a funnel count: ids, owner, source and the stage's entry date."""
     if stage not in FUNNEL_STAGES:
         raise ValueError(f"unknown stage {stage!r}; use one of {', '.join(FUNNEL_STAGES)}")
-    period = _month(month) if month is not None else None
+    period = as_month(month) if month is not None else None
     if as_of is None and period is not None:
         as_of = period.end
     if entries is None:

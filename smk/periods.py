@@ -56,9 +56,9 @@ class Month:
 
 def parse_month(text: str) -> Month:
     """`2026-10` -> Month; anything else raises ValueError with the expected form."""
-    if not isinstance(text, str) or not _MONTH.fullmatch(text.strip()):
+    if not isinstance(text, str):
         raise ValueError(f"month must look like YYYY-MM (e.g. 2026-10), got {text!r}")
-    return Month(text.strip())
+    return as_month(text)
 
 
 def as_month(value: Month | pd.Period | str) -> Month:
@@ -205,6 +205,15 @@ def latest_full_month(crm) -> Month:
     if (after.day_of_week < 5).any():  # a working day of the month lies beyond the data
         month = month.previous
     return month
+
+
+def month_of(crm, value: Month | pd.Period | str) -> Month:
+    """A month argument of an analysis of `crm`: `latest` resolved by the report's rule
+    (`resolve_month`), anything else as `as_month` reads it (not checked against the data: a
+    month it does not reach gives unknown figures, not an error)."""
+    if isinstance(value, str) and value.strip().lower() == "latest":
+        return resolve_month(crm, value)
+    return as_month(value)
 
 
 def resolve_month(crm, text: str) -> Month:

@@ -23,7 +23,7 @@ from smk import sla as sla_mod
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM
 from smk.outputs import format_kpi
-from smk.periods import Month, as_month, resolve_month
+from smk.periods import Month, month_of
 from smk.sla import SLA
 
 #: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
@@ -87,13 +87,6 @@ def _covered(crm: CRM, month: Month) -> bool:
     return month.end > created.min() and month.start < sla_mod.data_end(crm)
 
 
-def _month(crm: CRM, month: Month | str) -> Month:
-    """`latest` (the export's last full month) or a month (`smk.periods.as_month`)."""
-    if isinstance(month, str) and month.strip().lower() == "latest":
-        return resolve_month(crm, month)  # the report's own rule, refusals included
-    return as_month(month)
-
-
 def kpi_values(
     crm: CRM,
     month: Month | str,
@@ -129,7 +122,7 @@ def kpi_values_with_notes(
     """
     sla = sla or SLA()
     crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
-    m = _month(crm, month)
+    m = month_of(crm, month)
     if not _covered(crm, m):
         why = f"the export does not cover {m}"
         return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why)
@@ -209,10 +202,10 @@ def kpi_scorecard(
     NoDataError : when the month has no MQLs and no deals (nothing to score).
     """
     sla = sla or SLA()
-    m = _month(crm, month)
+    m = month_of(crm, month)
     actual, notes = kpi_values_with_notes(crm, m, sla, fx_rates, reporting_currency, segments)
     volume = (actual["mqls"], actual["pipeline_created"], actual["won_revenue"])
-    if set(notes.values()) == {f"the export does not cover {m}"}:
+    if not _covered(crm, m):
         raise NoDataError(
             f"nothing to score in {m}: the export does not cover it; choose a month it covers "
             "(e.g. month='latest')"
@@ -346,7 +339,7 @@ def mix_deals(
     price_bands: Sequence[float] = PRICE_BANDS,
 ) -> pd.DataFrame:
     """Deals closed in the `months` months ending with `month`, with their four P's."""
-    m = _month(crm, month)
+    m = month_of(crm, month)
     window_start = m.start - pd.DateOffset(months=months - 1)
     deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=m.end)
     deals = deals[deals["is_closed"] & (deals["closed_at"] >= window_start)].reset_index(drop=True)

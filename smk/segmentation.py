@@ -163,7 +163,8 @@ def _as_of(as_of) -> pd.Timestamp:
 
 
 def _month(month) -> Month:
-    """A report month: a `periods.Month`, or its 'YYYY-MM' label (`periods.parse_month`)."""
+    """A report month: a `periods.Month`, a monthly Period or its 'YYYY-MM' label
+    (`periods.as_month`); anything else is a TypeError."""
     if isinstance(month, Month):
         return month
     if isinstance(month, (str, pd.Period)):

@@ -863,3 +863,20 @@ def test_lead_features_without_as_of_never_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sc.lead_features(crm)
+
+
+def test_the_usability_note_adds_the_other_scores_only_when_the_model_fails():
+    y = np.array([1] * 20 + [0] * 80)
+    good, noise = np.linspace(1, 0, 100), np.random.default_rng(0).random(100)
+    fine = {
+        "model": sc.better_than_chance(y, good, "model", n_boot=200),
+        "rules": sc.better_than_chance(y, noise, "rules", n_boot=200),
+    }
+    assert sc.usability_note(fine) == f"> **{fine['model']['headline']}** {fine['model']['text']}"
+    failed = {
+        "model": sc.better_than_chance(y, noise, "model", n_boot=200),
+        "rules": sc.better_than_chance(y, good, "rules", n_boot=200),
+    }
+    note = sc.usability_note(failed)
+    assert note.startswith("> **The model score is not usable")
+    assert "\n>\n> The rules score ranks leads better than chance. Its ROC AUC is" in note

@@ -45,6 +45,7 @@ from smk.scoring.evaluation import (
     plot_threshold_tradeoff,
     score_metrics,
     threshold_tradeoff,
+    usability_note,
 )
 from smk.scoring.explain import (
     emails_in,
@@ -126,6 +127,7 @@ __all__ = [
     "score_metrics",
     "single_feature_auc",
     "threshold_tradeoff",
+    "usability_note",
     "time_split",
     "top_reasons",
     "typical_values",

@@ -284,6 +284,23 @@ def better_than_chance(
     }
 
 
+def usability_note(checks: dict[str, dict], main: str = "model") -> str:
+    """The page's verdict on `better_than_chance` checks of several scores, as Markdown: the
+    `main` score's headline and text and, when it is not usable, how the others fared."""
+    first = checks[main]
+    note = f"> **{first['headline']}** {first['text']}"
+    if first["usable"]:
+        return note
+    for name, other in checks.items():
+        if name != main:
+            lo, hi = other["ci"]
+            note += (
+                f"\n>\n> {other['headline']} Its ROC AUC is {other['auc']:.3f} "
+                f"({other['level']:.0%} interval {lo:.3f} to {hi:.3f})."
+            )
+    return note
+
+
 def decile_table(y, score, deciles: int = 10) -> pd.DataFrame:
     """Leads ranked by score in equal groups (1 = highest scores): conversion rate, lift over
     the average, and the cumulative share of all conversions captured (gains)."""
