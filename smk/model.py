@@ -134,6 +134,18 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "spend": ("month", "channel", "amount"),
 }
 #: Primary key of each table (None: no single-column key).
+#: Set-aside reasons that are the model's own rules, not faults of the export: one person's
+#: records folded into one, records the CRM marks deleted, campaign members who never responded.
+#: A data-quality page counts them apart, so that they do not read as problems to fix.
+MERGED_SAME_EMAIL = "merged into contact with same email"
+MERGED_CONVERTED_LEAD = "converted lead merged into contact"
+DELETED_IN_SALESFORCE = "deleted in Salesforce"
+DELETED_IN_CRM = "deleted in the CRM"
+NO_RESPONSE = "campaign member did not respond"
+BY_DESIGN_REASONS: frozenset[str] = frozenset(
+    {MERGED_SAME_EMAIL, MERGED_CONVERTED_LEAD, DELETED_IN_SALESFORCE, DELETED_IN_CRM, NO_RESPONSE}
+)
+
 PRIMARY_KEYS: dict[str, str | None] = {
     "contacts": "contact_id",
     "accounts": "account_id",

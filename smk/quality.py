@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from smk.model import CRM, PRIMARY_KEYS
+from smk.model import BY_DESIGN_REASONS, CRM, PRIMARY_KEYS
 from smk.periods import Month, stray_masks
 
 _DATE_COLUMNS = {
@@ -24,6 +24,18 @@ def reasons_table(crm: CRM) -> pd.DataFrame:
         for reason, n in acc.reasons().items()
     ]
     return pd.DataFrame(rows, columns=["table", "reason", "rows"])
+
+
+def set_aside_counts(crm: CRM) -> dict[str, int]:
+    """Rows set aside in all tables: ``total``, those set aside by the model's own rules
+    (``by_design``: merged duplicates, converted leads, deleted records; `BY_DESIGN_REASONS`)
+    and the rest (``faults``: rows the export got wrong, to fix at the source)."""
+    total = by_design = 0
+    for acc in crm.quality.tables.values():
+        reasons = acc.reasons()
+        total += sum(reasons.values())
+        by_design += sum(n for reason, n in reasons.items() if reason in BY_DESIGN_REASONS)
+    return {"total": total, "by_design": by_design, "faults": total - by_design}
 
 
 #: what finds a set-aside row besides its file and row: the table's own id, then the deal it

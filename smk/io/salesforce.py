@@ -87,7 +87,15 @@ from smk.io import files as fileio
 from smk.io import parse
 from smk.io.mapping import TableMapping, _iso_text, data_files, map_frame, translate
 from smk.io.validate import assemble, is_in
-from smk.model import ACTIVITY_TYPES, CRM, STAGES, TOUCH_TYPES
+from smk.model import (
+    ACTIVITY_TYPES,
+    CRM,
+    DELETED_IN_SALESFORCE,
+    MERGED_CONVERTED_LEAD,
+    NO_RESPONSE,
+    STAGES,
+    TOUCH_TYPES,
+)
 
 FORMAT = "salesforce"
 
@@ -572,7 +580,7 @@ _SIGNATURES: tuple[tuple[str, set[str]], ...] = (
 )
 _IGNORED_FILES = {"idmap", "smkmapping"}
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_MERGED = "converted lead merged into contact"
+_MERGED = MERGED_CONVERTED_LEAD
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -1006,7 +1014,7 @@ def _clean_rows(frame: pd.DataFrame, spec: _Object) -> pd.DataFrame:
     frame["_reason"] = parse.as_text(frame["_reason"])  # (pandas' astype: seconds for 10M rows)
     if "IsDeleted" in frame.columns:
         deleted = _bools(frame, "IsDeleted").fillna(False).astype(bool) & _ok(frame)
-        frame.loc[deleted, "_reason"] = "deleted in Salesforce"
+        frame.loc[deleted, "_reason"] = DELETED_IN_SALESFORCE
     for col in spec.ids:
         if col in frame.columns:
             frame[col] = salesforce_ids(frame[col])
@@ -1445,7 +1453,7 @@ def _touchpoints(
     for col, values in columns.items():
         m[col] = values
     ok = _ok(m)
-    m.loc[ok & ~responded, "_reason"] = "campaign member did not respond"
+    m.loc[ok & ~responded, "_reason"] = NO_RESPONSE
     m.loc[_ok(m) & ~known, "_reason"] = "unknown campaign"
     return m.drop(columns=["Id"], errors="ignore")  # it is the touchpoint_id
 

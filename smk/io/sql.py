@@ -36,7 +36,7 @@ from smk.io import files as fileio
 from smk.io.mapping import TableMapping, builtin_mapping, map_frame
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
-from smk.model import CRM, TABLES
+from smk.model import CRM, DELETED_IN_CRM, TABLES
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
 # the password of `user:password@host` runs to the LAST `@` before the host, so that an unencoded
@@ -57,7 +57,7 @@ _CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row
 #: Fivetran HubSpot table -> canonical table it feeds.
 _FIVETRAN = {"contact": "contacts", "company": "accounts", "deal": "deals"}
 _ENGAGEMENT_TYPES = ("call", "email", "meeting", "note", "task")
-_DELETED = "deleted in the CRM"
+_DELETED = DELETED_IN_CRM
 
 T = TypeVar("T")
 

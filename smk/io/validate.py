@@ -26,6 +26,7 @@ from smk.io import parse
 from smk.io.canonical import format_datetimes
 from smk.model import (
     CRM,
+    MERGED_SAME_EMAIL,
     PRIMARY_KEYS,
     REQUIRED,
     SCHEMA,
@@ -949,7 +950,7 @@ def _contacts_rules(tables, quality) -> dict[str, str]:
         if not update.equals(current):  # a column's copy only where a value changes
             contacts.loc[labels, col] = update
     merged = contacts["contact_id"].isin(redirect).to_numpy()
-    _set_aside("contacts", contacts, merged, "merged into contact with same email", quality)
+    _set_aside("contacts", contacts, merged, MERGED_SAME_EMAIL, quality)
     quality.account("contacts").merged = len(redirect)
     aside = quality.account("contacts").set_aside
     aside["_merged_into"] = aside["contact_id"].map(redirect).astype("string")
