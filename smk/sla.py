@@ -84,9 +84,15 @@ _NEVER = np.iinfo("int64").max
 
 @dataclass(frozen=True)
 class SLA:
-    """The agreed targets. Every field has a default; override any of them by keyword."""
+    """The agreed targets. Every field has a default; override any of them by keyword.
 
-    #: MQLs marketing delivers per month
+    Values are checked when the SLA is made (a ValueError names the setting). `mql_target` must
+    be above 0: unlike `pipeline_target` and `revenue_target` it is not optional, and a target
+    of 0 MQLs would mark every month "met", even one without a single MQL, so 0 is refused
+    rather than read as "no target".
+    """
+
+    #: MQLs marketing delivers per month: above 0 (0 is refused: every month would be "met")
     mql_target: int = 60
     #: pipeline from MQL-sourced deals per month, reporting currency (None: no target)
     pipeline_target: float | None = None
@@ -131,6 +137,12 @@ class SLA:
         for name in ("mql_target", "pipeline_target", "revenue_target"):
             if (getattr(self, name) or 0) < 0:
                 raise ValueError(f"SLA {name} cannot be negative, got {getattr(self, name)!r}")
+        if not self.mql_target > 0:  # 0 is not "no target": it would make every month "met"
+            raise ValueError(
+                f"SLA mql_target must be above 0, got {self.mql_target!r}: a target of 0 MQLs a "
+                "month would count every month as met, even one without a single MQL; give the "
+                "MQLs marketing agreed to deliver per month (e.g. 60)"
+            )
         try:  # a mistyped zone failed later, deep in the business-hours code
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError, TypeError):

@@ -4,6 +4,7 @@ scikit-learn classifier, the leakage guard, evaluation tables, the model file an
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -338,8 +339,35 @@ def test_mql_threshold_respects_sales_capacity_or_maximises_value():
     y = np.r_[np.zeros(90), np.ones(10)]  # the ten best-scored leads converted
     observed = sc.choose_mql_threshold(sc.threshold_tradeoff(p, 200, y=y), capacity=50)
     assert observed["observed_share_of_conversions"] == 1.0
-    with pytest.raises(ValueError, match="raise the capacity"):
-        sc.choose_mql_threshold(tradeoff, capacity=0.5)
+    with pytest.raises(ValueError, match=r"capacity of 1 \(capacity_per_month\): raise"):
+        sc.choose_mql_threshold(tradeoff, capacity=1)  # the top threshold alone hands sales 2
+
+
+@pytest.mark.parametrize(
+    ("capacity", "why"),
+    [
+        (0, "sales would be handed no lead"),
+        (-5, "sales would be handed no lead"),
+        (40.5, "not a whole number"),
+        (float("nan"), "not a whole number"),
+        ("40", "str"),
+        (True, "bool"),
+    ],
+)
+def test_a_capacity_that_is_no_positive_whole_number_is_refused_by_name(capacity, why):
+    # notebook 03's capacity_per_month = 0 said "more than the capacity of 0: raise the
+    # capacity", 40.5 passed, "40" failed comparing text with numbers
+    tradeoff = sc.threshold_tradeoff(np.linspace(0.01, 0.5, 100), leads_per_month=200)
+    message = (
+        r"the sales capacity \(capacity_per_month, the leads sales can work per month\) must "
+        rf"be a whole number of leads above 0, e.g. 40; got {re.escape(repr(capacity))} .*{why}"
+    )
+    with pytest.raises(ValueError, match=message):
+        sc.choose_mql_threshold(tradeoff, capacity=capacity)
+    with pytest.raises(ValueError, match=message):
+        sc.capacity_kpi(10, capacity, {"usable": True})
+    whole = sc.choose_mql_threshold(tradeoff, capacity=np.float64(40.0))  # a whole float is fine
+    assert whole == sc.choose_mql_threshold(tradeoff, capacity=np.int64(40))
 
 
 def test_grades_follow_the_configured_shares():
@@ -803,12 +831,64 @@ def test_a_model_of_labels_independent_of_its_features_is_flagged_and_its_grades
         metrics={"model_usable": check["usable"], "model_usability": check["caveat"]},
     )
     with pytest.warns(UserWarning, match="its grades and MQL flags are not to be relied on"):
-        sc.score_leads(model, split.test.head(20))
+        flagged = sc.score_leads(model, split.test.head(20))
     usable = _bundle(fitted)
     usable.metrics = {"model_usable": True, "model_usability": None}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sc.score_leads(usable, fitted[0].test.head(20))
+        trusted = sc.score_leads(usable, fitted[0].test.head(20))
+    # the file imported into the CRM says it too, on every row
+    assert list(flagged.columns[-2:]) == ["scored_at", "model_usable"]
+    assert flagged["model_usable"].eq(False).all() and trusted["model_usable"].eq(True).all()
+
+
+def test_scored_leads_csv_says_whether_the_score_is_usable(fitted, tmp_path):
+    # scored_leads.csv, the CRM import, carried no sign that the score could not rank leads
+    from smk import outputs
+
+    model = _bundle(fitted)
+    leads = fitted[0].test.head(30)
+    unjudged = sc.score_leads(model, leads)  # a model built without the check: unknown
+    assert unjudged["model_usable"].isna().all()
+    model.metrics = {"model_usable": False, "model_usability": "not to be relied on: ..."}
+    with pytest.warns(UserWarning, match="not to be relied on"):
+        scored = sc.score_leads(model, leads)
+    assert list(scored.columns) == [
+        "contact_id", "score", "grade", "mql", "top_reasons", "model_version", "scored_at",
+        "model_usable",
+    ]  # fmt: skip
+    path = outputs.export_csv(scored, tmp_path, "scored_leads.csv")
+    read = pd.read_csv(path, encoding="utf-8-sig")
+    assert list(read.columns[:6]) == list(scored.columns[:6])  # the columns before: unchanged
+    assert read["model_usable"].eq(False).all() and len(read) == 30
+
+
+def test_the_capacity_tile_is_never_met_for_a_score_that_is_not_usable():
+    # notebook 03 marked "MQLs vs sales capacity" met while the model was flagged unusable
+    y = np.array([1] * 20 + [0] * 80)
+    good = sc.better_than_chance(y, np.linspace(1, 0, 100), n_boot=200)
+    noise = sc.better_than_chance(y, np.random.default_rng(0).random(100), n_boot=200)
+    assert good["usable"] and not noise["usable"]
+    tile = sc.capacity_kpi(np.int64(30), 40, good)
+    assert tile == {
+        "id": "mqls_from_score",
+        "label": "MQLs vs sales capacity",
+        "value": 30,
+        "target": 40,
+        "format": "int",
+        "status": "met",
+    }
+    assert type(tile["value"]) is int  # JSON-ready
+    assert sc.capacity_kpi(41, 40, good)["status"] == "at risk"
+    for mqls in (0, 30, 41):
+        flagged = sc.capacity_kpi(mqls, 40, noise)
+        assert flagged["status"] == "no data" and flagged["value"] == mqls
+        assert flagged["detail"].startswith(
+            "not usable: the score these MQLs come from ranks leads no better than chance "
+            "(ROC AUC 0."
+        )
+        assert flagged["detail"].endswith("); not to be relied on")
+    json.dumps(flagged)
 
 
 def test_an_as_of_after_the_data_warns_that_unseen_outcomes_are_labelled():

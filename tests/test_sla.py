@@ -668,3 +668,13 @@ def test_targets_and_time_zone_are_checked_when_the_sla_is_made(setting, message
     # a target of -10 showed as "met"; a mistyped zone failed later as ZoneInfoNotFoundError
     with pytest.raises(ValueError, match=message):
         sla.SLA(**setting)
+
+
+@pytest.mark.parametrize("target", [0, 0.0, np.int64(0), float("nan")])
+def test_a_zero_mql_target_is_refused_not_read_as_met_every_month(target):
+    # `mql_target: 0` was accepted, and a month without a single MQL then showed as "met"
+    with pytest.raises(ValueError, match=r"SLA mql_target must be above 0, got .*every month"):
+        sla.SLA(mql_target=target)
+    with pytest.raises(ValueError, match="SLA mql_target must be above 0"):
+        sla.SLA.from_mapping({"mql_target": target})
+    assert sla.SLA(mql_target=1).mql_target == 1  # the smallest target still stands

@@ -33,6 +33,7 @@ from smk.scoring.deploy import (
 from smk.scoring.evaluation import (
     better_than_chance,
     calibration_table,
+    capacity_kpi,
     choose_mql_threshold,
     compare_scores,
     cumulative_gains,
@@ -89,6 +90,7 @@ __all__ = [
     "better_than_chance",
     "build_model",
     "calibration_table",
+    "capacity_kpi",
     "check_no_leakage",
     "choose_mql_threshold",
     "compare_scores",

@@ -371,11 +371,13 @@ def load_model(path: str | Path) -> ScoringModel:
 # ---------------------------------------------------------------------------- scoring
 def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> pd.DataFrame:
     """Scores for CRM import: contact_id, score (probability), grade, mql, top_reasons,
-    model_version and scored_at, best first.
+    model_version, scored_at (when `leads` has it) and model_usable, best first.
 
-    Warns when the model's metrics say it is not usable (``model_usable`` False, from
-    `better_than_chance` on its held-out test; ``model_usability`` says why): its grades and
-    MQL flags are then not to be relied on.
+    ``model_usable`` repeats the model's ``model_usable`` metric on every row (from
+    `better_than_chance` on its held-out test), so that the file imported into the CRM says
+    itself whether its grades and MQL flags can be relied on: False when they cannot, empty
+    when the model was built without that check. A False also warns here
+    (``model_usability`` says why).
     """
     if model.metrics.get("model_usable") is False:
         why = model.metrics.get("model_usability") or "not to be relied on (held-out test)"
@@ -396,6 +398,10 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
     )
     if "scored_at" in leads:
         out["scored_at"] = leads["scored_at"].dt.strftime("%Y-%m-%d").to_numpy()
+    usable = model.metrics.get("model_usable")
+    out["model_usable"] = pd.array(
+        [None if usable is None else bool(usable)] * len(out), dtype="boolean"
+    )
     return out.sort_values("score", ascending=False, ignore_index=True)
 
 

@@ -301,6 +301,40 @@ def usability_note(checks: dict[str, dict], main: str = "model") -> str:
     return note
 
 
+def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
+    """The report tile "MQLs vs sales capacity" (an item of ``metrics-lead_scoring.json``'s
+    `kpis`, docs/notebooks.md): this month's leads above the MQL threshold against the leads
+    sales can work a month (`capacity`, notebook 03's ``capacity_per_month``).
+
+    Its status is "met" when the MQLs fit the capacity, else "at risk"; but when `check`
+    (`better_than_chance` of the score the MQLs come from) says the score is not usable, the
+    count is what a score not shown to beat chance hands sales, not a figure to meet: the
+    status is then "no data" (the report's grey tile: no reliable value) and `detail` says
+    why. The tile is never "met" for an unusable score.
+    """
+    capacity = check_capacity(capacity)
+    mqls = int(mqls)
+    tile = {
+        "id": "mqls_from_score",
+        "label": "MQLs vs sales capacity",
+        "value": mqls,
+        "target": capacity,
+        "format": "int",
+    }
+    if check["usable"]:
+        return {**tile, "status": "met" if mqls <= capacity else "at risk"}
+    lo, hi = check["ci"]
+    return {
+        **tile,
+        "detail": (
+            f"not usable: the score these MQLs come from {_NOT_USABLE[check['reason']]} "
+            f"(ROC AUC {check['auc']:.2f}, {check['level']:.0%} "
+            f"interval {lo:.2f} to {hi:.2f}); not to be relied on"
+        ),
+        "status": "no data",
+    }
+
+
 def decile_table(y, score, deciles: int = 10) -> pd.DataFrame:
     """Leads ranked by score in equal groups (1 = highest scores): conversion rate, lift over
     the average, and the cumulative share of all conversions captured (gains)."""
@@ -395,9 +429,38 @@ def threshold_tradeoff(
     return pd.DataFrame(rows)
 
 
+#: What the sales capacity is called where analysts set it (notebook 03's parameter).
+CAPACITY_NAME = "capacity_per_month"
+
+
+def check_capacity(capacity) -> int:
+    """`capacity` (leads sales can work per month) as an int; a ValueError that names the
+    parameter and the value when it is not a whole number above 0.
+
+    Whole floats (``40.0``) pass as ints; a bool, a text, a fraction (``40.5``), NaN or
+    infinity is refused, as is 0 or less (sales would be handed no lead at all).
+    """
+    what = (
+        f"the sales capacity ({CAPACITY_NAME}, the leads sales can work per month) must be a "
+        f"whole number of leads above 0, e.g. 40; got {capacity!r}"
+    )
+    number = isinstance(capacity, (int, float, np.integer, np.floating))
+    if not number or isinstance(capacity, (bool, np.bool_)):
+        raise ValueError(f"{what} ({type(capacity).__name__})")
+    if not np.isfinite(capacity) or capacity != int(capacity):
+        raise ValueError(f"{what} (not a whole number)")
+    if capacity <= 0:
+        raise ValueError(f"{what} (sales would be handed no lead)")
+    return int(capacity)
+
+
 def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) -> dict:
     """The MQL threshold: the lowest that keeps the leads handed to sales within `capacity`
     per month; without a capacity, the one with the best expected value.
+
+    `capacity` (notebook 03's ``capacity_per_month``) is the number of leads sales can work
+    in a month: a whole number above 0 (``40`` or ``40.0``); anything else (0, -5, 40.5, "40",
+    True) raises a ValueError that names it and the value given.
 
     Returns a dict: rule ("capacity" or "value"), threshold, leads_per_month,
     expected_conversions_per_month, expected_share_of_conversions, expected_value_per_month,
@@ -405,11 +468,13 @@ def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) 
     """
     table = tradeoff.sort_values("threshold", ascending=False)
     if capacity is not None:
+        capacity = check_capacity(capacity)
         fits = table[table["leads_per_month"] <= capacity]
         if fits.empty:
             raise ValueError(
                 f"even the highest threshold hands sales {table['leads_per_month'].min():.0f} "
-                f"leads a month, more than the capacity of {capacity}: raise the capacity"
+                f"leads a month, more than the sales capacity of {capacity} "
+                f"({CAPACITY_NAME}): raise the capacity"
             )
         row, rule = fits.iloc[-1], "capacity"
     else:
