@@ -56,6 +56,7 @@ from smk import config
 from smk.model import CRM
 from smk.outputs import format_kpi, mask_emails, read_metrics, write_metrics
 from smk.periods import Month, resolve_month
+from smk.pii import looks_like_personal_name, name_forms
 
 try:
     import fcntl
@@ -71,7 +72,7 @@ MANIFEST = "manifest.json"
 #: What the report writes into a month from the notebooks' files (rebuilt on every run).
 REPORT_FILES = frozenset({"index.html", "metrics.json", MANIFEST})
 _WORD = re.compile(r"\w+")
-_DISPLAY_NAME = re.compile(r"^[^\W\d_]+(?:[ '-][^\W\d_]+)+$")  # two or more words of letters
+_DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*)")
 _NAME_COLUMNS = re.compile(r"^(first ?name|last ?name|full ?name|firstname|lastname|name)$", re.I)
 _FIRST_LAST = (re.compile(r"^first ?name$", re.I), re.compile(r"^last ?name$", re.I))
 
@@ -1159,22 +1160,30 @@ def _context(crm, month: Month, data) -> dict:
 def personal_names(crm) -> set[str]:
     """Personal names in the export, to keep out of published HTML.
 
-    Contact name columns (First Name, Last Name, ...) and owners written as display names
-    ("Jane Doe", as HubSpot exports them) rather than ids.
+    Contact name columns (First Name, Last Name, ...) and owners written as names rather than
+    ids, in any of the ways CRMs write them ("Jane Doe" as HubSpot exports them, "Doe, Jane",
+    "DOE, Jane", "van der Berg, Anna", "J. Doe": `smk.pii.looks_like_personal_name`); a name
+    written "Last, First" goes as "First Last" too. Ids ("owner-02") are no names.
     """
     names = _full_names(crm.contacts)  # whole, so that short parts go too ("Wei Li")
     for col in crm.contacts.columns:
         if _NAME_COLUMNS.match(str(col).strip()):
             values = crm.contacts[col].dropna().astype(str).str.strip()
-            names |= {v for v in values if len(v) >= 3}  # alone: "Li" could be any word
+            values = values[values.str.len() >= 3]  # alone: "Li" could be any word
+            names |= set(values)
+            for value in values[values.str.contains(",", regex=False)]:
+                names |= name_forms(value)  # a Full Name "Doe, Jane" as "Jane Doe" too
     for table in ("contacts", "deals", "activities"):
         owners = getattr(crm, table)["owner_id"].dropna().astype(str).str.strip().unique()
-        names |= {o for o in owners if _DISPLAY_NAME.match(o)}
+        for owner in owners:
+            if looks_like_personal_name(owner):
+                names |= name_forms(owner)
     return names
 
 
 def _full_names(contacts) -> set[str]:
-    """ "First Last" of every contact with both (the columns as HubSpot and others name them)."""
+    """ "First Last" and "Last, First" of every contact with both (the columns as HubSpot and
+    others name them)."""
     columns = [
         next((c for c in contacts.columns if rule.match(str(c).strip())), None)
         for rule in _FIRST_LAST
@@ -1184,7 +1193,7 @@ def _full_names(contacts) -> set[str]:
     first, last = (
         contacts[c].astype("string").str.strip().where(lambda v: v != "") for c in columns
     )
-    return set((first + " " + last).dropna())
+    return set((first + " " + last).dropna()) | set((last + ", " + first).dropna())
 
 
 def scrub_pii(text: str, names: set[str]) -> str:
@@ -1202,7 +1211,11 @@ def scrub_pii(text: str, names: set[str]) -> str:
             + "|".join(re.escape(n) for n in sorted(shown, key=len, reverse=True))
             + r")(?![\w])"
         )
-        text = pattern.sub("[name removed]", text)
+        # images embedded as base64 `data:` URIs are left whole: a short name between a `+`
+        # and a `/` of their text would otherwise be replaced and break the image
+        parts = _DATA_URI.split(text)
+        parts[::2] = [pattern.sub("[name removed]", p) for p in parts[::2]]
+        text = "".join(parts)
     return text
 
 

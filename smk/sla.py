@@ -77,6 +77,7 @@ from smk.funnel import (
 )
 from smk.model import ACTIVITY_TYPES, CRM
 from smk.periods import Month, as_month, data_span, warn_if_after_data
+from smk.pii import looks_like_personal_name
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NEVER = np.iinfo("int64").max
@@ -580,12 +581,18 @@ _NAME_LIKE = r"^[^\W\d_][\w'.-]*(\s+[^\W\d_][\w'.-]*)+$"
 _OWNER_TABLES = ("contacts", "deals", "activities")
 
 
+def _names_a_person(owner: str) -> bool:
+    """An owner value written as a person's name, in any way the report hides one ("Jane
+    Doe", "Doe, Jane", "J. Doe": `smk.pii`), or as words that may hold digits ("Jane Doe2")."""
+    return looks_like_personal_name(owner) or re.match(_NAME_LIKE, owner) is not None
+
+
 def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     """Stable pseudonyms (rep-01, ...) for the export's owner values, or {} to keep them.
 
     Exports often name owners by display name ("Jane Doe"); reports must not show personal
     names. mode "pseudonyms" always replaces, "ids" never, "auto" replaces when any owner value
-    looks like a personal name (two or more words of letters). Pseudonyms follow the sorted
+    looks like a personal name (`smk.pii`: "Jane Doe", "Doe, Jane", "J. Doe"). Pseudonyms follow the sorted
     owner values, so the same export always gives the same pseudonyms.
     """
     if mode not in ("auto", "ids", "pseudonyms"):
@@ -594,7 +601,7 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     distinct = sorted(values.astype("string").unique())
     if mode == "ids" or not distinct:
         return {}
-    if mode == "auto" and not pd.Series(distinct, dtype="string").str.match(_NAME_LIKE).any():
+    if mode == "auto" and not any(_names_a_person(v) for v in distinct):
         return {}
     width = max(2, len(str(len(distinct))))
     return {v: f"rep-{i:0{width}d}" for i, v in enumerate(distinct, start=1)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import json
 import re
 import shutil
@@ -554,6 +555,91 @@ def test_owner_display_names_are_treated_as_personal_names():
     )
     names = personal_names(CRM(contacts=contacts, deals=deals))
     assert names == {"Jane Doe", "Ada", "Zoë Ångström-Li"}
+
+
+#: owner values as CRMs write people ("Last, First" and initials too), and ids that are none
+NAMED_OWNERS = {
+    "owner-01": "Doe, Jane",
+    "owner-02": "DOE, John",
+    "owner-03": "van der Berg, Anna",
+    "owner-04": "O'Neil, Siobhan",
+    "owner-05": "Müller-Lüdenscheidt, Hans-Peter",
+    "owner-06": "Li, Wei",
+}
+
+
+def test_owners_written_last_first_or_with_initials_are_personal_names():
+    # "Doe, Jane" and the like were no display names: the funnel page's owner tables showed them
+    from smk.model import CRM, make_table
+    from smk.report import personal_names
+
+    people = [*NAMED_OWNERS.values(), "J. Doe", "Doe, J.", "Doe,Jane", "Jane Doe"]
+    ids = ["owner-07", "005Dn000001AbCd", "12345", "owner_08", "Jane"]
+    contacts = make_table(
+        "contacts",
+        [
+            {"contact_id": str(i), "created_at": "2026-01-01T00:00:00Z", "owner_id": owner}
+            for i, owner in enumerate(people[:5] + ids[:3])
+        ],
+    )
+    deals = make_table(
+        "deals",
+        [
+            {"deal_id": str(i), "created_at": "2026-01-02T00:00:00Z", "owner_id": owner}
+            for i, owner in enumerate(people[5:] + ids[3:])
+        ],
+    )
+    names = personal_names(CRM(contacts=contacts, deals=deals))
+    assert set(people) <= names
+    assert {"Jane Doe", "John DOE", "Anna van der Berg", "Siobhan O'Neil", "J. Doe"} <= names
+    assert not set(ids) & names  # ids stay readable
+    page = "".join(f"<td>{html_lib.escape(o)}</td>" for o in [*people, *ids])
+    scrubbed = scrub_pii(page, names)
+    assert scrubbed == "<td>[name removed]</td>" * len(people) + "".join(
+        f"<td>{o}</td>" for o in ids
+    )
+
+
+def test_a_contact_written_last_first_is_a_personal_name_too():
+    from smk.model import CRM, make_table
+    from smk.report import personal_names
+
+    contacts = make_table(
+        "contacts",
+        [{"contact_id": str(i), "created_at": "2026-01-01T00:00:00Z"} for i in range(2)],
+    )
+    contacts["First Name"] = pd.Series(["Jane", "Wei"], dtype="string")
+    contacts["Last Name"] = pd.Series(["Doe", "Li"], dtype="string")
+    contacts["Full Name"] = pd.Series(["van der Berg, Anna", pd.NA], dtype="string")
+    names = personal_names(CRM(contacts=contacts))
+    assert {"Doe, Jane", "Li, Wei", "Anna van der Berg", "van der Berg, Anna"} <= names
+
+
+def test_the_funnel_page_hides_owners_written_last_first(tmp_path):
+    # the sample with owners as names ("Doe, Jane", ...) rather than ids: the owner tables of
+    # the funnel page showed every one of them
+    data = tmp_path / "export"
+    shutil.copytree(SAMPLE, data)
+    for path in data.glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        for owner, name in NAMED_OWNERS.items():
+            text = text.replace(f'"{owner}"', json.dumps(name, ensure_ascii=False))
+        path.write_text(text, encoding="utf-8")
+    out = tmp_path / "reports"
+    result = run_cli(
+        "report", "--data", str(data), "--month", "2026-10", "--out", str(out),
+        "--notebooks", "funnel_sla", "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    month = out / "2026-10"
+    page = (month / "01_funnel_sla.html").read_text()
+    assert "<td>rep-01</td>" in page  # owners shown by stable pseudonyms (sla.owner_aliases)
+    published = ("index.html", "manifest.json", "sla_by_owner.csv", "sla_mql_leads.csv")
+    texts = [page, *((month / f).read_text() for f in published)]
+    for text in texts:
+        for name in NAMED_OWNERS.values():
+            for shown in {name, html_lib.escape(name), *name.replace(",", " ").split()}:
+                assert not re.search(rf"(?<![\w+/]){re.escape(shown)}(?![\w+/])", text), shown
 
 
 def test_a_scheduled_run_logs_no_kernel_transport_warning(tmp_path):
@@ -1391,3 +1477,14 @@ def test_the_month_index_removes_e_mails_and_names_like_the_pages(tmp_path):
     assert "[name removed] (hubspot)" in text
     kept = write_month_index(tmp_path, month, runs, context, tmp_path, pages).read_text()
     assert "Garix Elmford" in kept  # --include-pii: nothing removed
+
+
+def test_scrubbing_names_leaves_embedded_images_whole():
+    """A name between a `+` and a `/` of a base64 image's text was replaced, breaking the
+    image; the same name in the page's text is still removed."""
+    from smk.report import scrub_pii
+
+    image = '<img src="data:image/png;base64,iVBOR+Anna/xyz+Doe, Jane/Q==">'
+    page = f"{image}<td>Anna</td><td>Doe, Jane</td>"
+    out = scrub_pii(page, {"Anna", "Doe, Jane"})
+    assert out == f"{image}<td>[name removed]</td><td>[name removed]</td>"

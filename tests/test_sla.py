@@ -535,6 +535,17 @@ def test_owner_names_are_replaced_by_stable_pseudonyms(small):
     assert sla.pseudonymise_owners(ids, "pseudonyms").contacts["owner_id"].eq("rep-01").all()
 
 
+@pytest.mark.parametrize("name", ["Doe, Jane", "DOE, Jane", "van der Berg, Anna", "J. Doe"])
+def test_owners_written_last_first_or_with_initials_get_pseudonyms_too(small, name):
+    """Salesforce reports and many CRMs write owners "Last, First": such names were published
+    in the funnel page's owner tables and the SLA CSV exports (the rule wanted spaces only)."""
+    owners = pd.Series([name, "owner-02"] * 3, dtype="string").iloc[: len(small.contacts)]
+    crm = CRM(contacts=small.contacts.assign(owner_id=owners.to_numpy()))
+    hidden = sla.pseudonymise_owners(crm, "auto")
+    assert set(hidden.contacts["owner_id"]) == {"rep-01", "rep-02"}
+    assert name not in set(hidden.contacts["owner_id"])
+
+
 def test_holidays_are_read_as_dates_from_a_list_or_a_text():
     assert sla.SLA(holidays=["2026-12-25"]).holidays == ("2026-12-25",)
     assert sla.SLA(holidays='["2026-12-24", "2026-12-25"]').holidays == ("2026-12-24", "2026-12-25")
