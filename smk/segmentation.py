@@ -586,7 +586,12 @@ def _numeric_values(X: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
 
 
 def _is_whole(value) -> bool:
-    return isinstance(value, numbers.Real) and float(value).is_integer()
+    """A whole number (3 or 3.0); a bool is not a number (True is not 1 segment)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+    )
 
 
 def _row_order(index: pd.Index) -> np.ndarray:

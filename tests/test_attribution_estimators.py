@@ -10,7 +10,9 @@ changes a credit: the sample's credits are those computed before.
 from __future__ import annotations
 
 import pickle
+import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, clone
@@ -36,7 +38,7 @@ LEARNED = {
         "value_removal_effects_",
         "credit_",
     ],
-    "shapley": ["shapley_values_", "coef_", "intercept_", "coalitions_", "credit_"],
+    "shapley": ["game_", "shapley_values_", "coef_", "intercept_", "coalitions_", "credit_"],
 }
 PATHS = pd.DataFrame(
     {
@@ -230,3 +232,72 @@ def test_shapley_refit_keeps_no_state_of_an_earlier_fit(paths):
         model.set_params(value="incremental").fit(nothing)
     pd.testing.assert_frame_equal(model.credit_, fitted)
     assert model.coalitions_["conversions"].sum() == PATHS["total_conversions"].sum()
+
+
+# a bool is not a number (True == 1 in Python, so order=True fitted order 1), nor is text
+ORDER_ERRORS = [
+    (True, TypeError, "got True (bool)"),
+    (False, TypeError, "got False (bool)"),
+    (np.True_, TypeError, "got np.True_ (bool)"),
+    ("1", TypeError, "got '1' (str)"),
+    (None, TypeError, "got None (NoneType)"),
+    (1.0, ValueError, "got 1.0"),
+    (float("nan"), ValueError, "got nan"),
+    (0, ValueError, "got 0"),
+    (5, ValueError, "got 5"),
+]
+
+
+@pytest.mark.parametrize(("order", "error", "got"), ORDER_ERRORS)
+def test_markov_order_must_be_an_integer_and_a_bool_is_not_one(order, error, got, paths):
+    model = at.MarkovAttribution(order=order)
+    with pytest.raises(
+        error, match="^" + re.escape(f"order must be an integer from 1 to 4, {got}")
+    ):
+        model.fit(paths)
+    assert not hasattr(model, "credit_")
+    with pytest.raises(error, match="^order must be"):  # the same through attribute
+        at.attribute(paths, "markov", order=order)
+    # numpy's integers are integers
+    assert at.MarkovAttribution(order=np.int64(2)).fit(paths).states_
+
+
+L2_ERRORS = [
+    (-1.0, ValueError, "got -1.0"),
+    (float("nan"), ValueError, "got nan"),
+    (float("inf"), ValueError, "got inf"),
+    (True, TypeError, "got True (bool)"),
+    (False, TypeError, "got False (bool)"),
+    ("1", TypeError, "got '1' (str)"),
+    (None, TypeError, "got None (NoneType)"),
+]
+
+
+@pytest.mark.parametrize("value", ["incremental", "conversions"])
+@pytest.mark.parametrize(("l2", "error", "got"), L2_ERRORS)
+def test_shapley_l2_must_be_a_finite_number_not_below_zero(l2, error, got, value, paths):
+    # l2=-1 and l2=NaN fitted (NaN credited nothing), True and "1" were taken as 1.0; the
+    # conversions game does not use l2 but checks it, as scikit-learn checks every parameter
+    model = at.ShapleyAttribution(value=value, l2=l2)
+    with pytest.raises(error, match="^" + re.escape(f"l2 must be a finite number >= 0, {got}")):
+        model.fit(paths)
+    assert not hasattr(model, "credit_")
+    # zero (no penalty) and numpy numbers are fine
+    at.ShapleyAttribution(value=value, l2=0).fit(paths)
+    at.ShapleyAttribution(value=value, l2=np.float64(0.5)).fit(paths)
+
+
+def test_shapley_remembers_the_game_it_was_fitted_with(paths):
+    model = at.ShapleyAttribution(value="conversions").fit(paths)
+    # set_params without a refit changes the parameter, not what was learned: the message
+    # read the parameter and said "fitted with value='incremental'"
+    model.set_params(value="incremental")
+    for attribute in ("coef_", "intercept_"):
+        with pytest.raises(AttributeError, match="fitted with value='conversions'"):
+            getattr(model, attribute)
+    assert model.game_ == "conversions" and model.get_params()["value"] == "incremental"
+    model.fit(paths)
+    assert model.game_ == "incremental"
+    assert set(model.coef_.index) == {"a", "b", "c"}
+    with pytest.raises(NotFittedError, match="game_"):
+        at.ShapleyAttribution().game_  # noqa: B018

@@ -773,3 +773,58 @@ def test_shapley_value_credit_sums_to_the_value_when_only_an_ineffective_channel
     got = at.attribute(from_paths(table), "shapley")
     assert got["value"].sum() == pytest.approx(10.0)
     assert got["conversions"].sum() == pytest.approx(2.0)
+
+
+PATHS_SMALL = pd.DataFrame(
+    {"path": ["a > b", "b", "a"], "total_conversions": [3, 2, 1], "total_null": [2, 5, 6]}
+)
+
+
+def test_numeric_settings_refuse_bools_text_and_nan_with_their_name(b2b):
+    # half_life_days=True was a one-day half-life, NaN credited NaN; n_boot=2.5 and "5" failed
+    # deep in numpy; lookback_days="90" and NaN failed deep in the window arithmetic
+    paths = at.from_paths(PATHS_SMALL, value_col=None)
+    for bad, error in ((True, TypeError), ("7", TypeError), (float("nan"), ValueError),
+                       (0, ValueError), (-7, ValueError)):  # fmt: skip
+        with pytest.raises(
+            error, match=rf"^half_life_days must be a finite number > 0, got {bad!r}"
+        ):
+            at.attribute(b2b, "time_decay", half_life_days=bad)
+    for bad, error in ((True, TypeError), ("5", TypeError), (2.5, ValueError),
+                       (float("nan"), ValueError), (1, ValueError)):  # fmt: skip
+        with pytest.raises(error, match=rf"^n_boot must be an integer >= 2, got {bad!r}"):
+            at.bootstrap(paths, "linear", n_boot=bad)
+    for bad, error in ((True, TypeError), ("0.9", TypeError), (float("nan"), ValueError),
+                       (0, ValueError), (1, ValueError), (90, ValueError)):  # fmt: skip
+        with pytest.raises(error, match=r"^level must be a number strictly between 0 and 1 \(e\.g"):
+            at.bootstrap(paths, "linear", n_boot=5, level=bad)
+    crm = mini_crm(B2B)
+    for bad, error in ((True, TypeError), ("90", TypeError), (float("nan"), ValueError),
+                       (0, ValueError), (-1, ValueError)):  # fmt: skip
+        with pytest.raises(
+            error, match=r"^lookback_days must be a finite number > 0 \(or None for no limit\)"
+        ):
+            at.journeys(crm, lookback_days=bad)
+    # what was fine still is
+    assert at.bootstrap(paths, "linear", n_boot=np.int64(5), level=np.float64(0.8)).shape[0] == 2
+    assert at.attribute(b2b, "time_decay", half_life_days=np.float64(3.5))["share"].sum() == (
+        pytest.approx(1.0)
+    )
+    assert len(at.journeys(crm, lookback_days=0.5)) >= 1
+
+
+def test_window_start_counts_whole_months_back_and_names_a_bad_window_months():
+    end = utc("2026-11-01")
+    assert at.window_start(end, 12) == utc("2025-11-01")
+    assert at.window_start(end, np.int64(1)) == utc("2026-10-01")
+    assert at.window_start(utc("2026-03-01"), 1) == utc("2026-02-01")
+    # 0 and -3 were refused only by journeys ("the period's start ... must come before its
+    # end"), 1.5 by pandas ("Non-integer years and months are ambiguous"), neither naming
+    # window_months; True was one month
+    for bad, error in ((0, ValueError), (-3, ValueError), (1.5, ValueError), (12.0, ValueError),
+                       (float("nan"), ValueError), (True, TypeError), ("12", TypeError),
+                       (None, TypeError)):  # fmt: skip
+        with pytest.raises(
+            error, match=r"^window_months must be an integer >= 1 \(calendar months\), got "
+        ):
+            at.window_start(end, bad)

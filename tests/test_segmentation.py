@@ -461,9 +461,22 @@ def test_missing_and_unknown_categories_encode_as_documented(features):
 
 
 def test_max_segments_below_two_is_a_clear_error(features):
-    for bad in (1, 0, 2.5, "8", None):
+    for bad in (1, 0, 2.5, "8", None, True, False, np.True_):
         with pytest.raises(ValueError, match="max_segments must be a whole number >= 2"):
             sg.AccountSegmenter(max_segments=bad).fit(features)  # 1 blamed the data
+
+
+def test_a_bool_is_not_a_number_of_segments(features):
+    # True passed as a whole number (True == 1) and fitted one segment
+    for bad in (True, False, np.True_):
+        with pytest.raises(
+            ValueError, match=rf"n_segments must be 'auto' or a whole number >= 1, got {bad!r}"
+        ):
+            sg.AccountSegmenter(n_segments=bad).fit(features)
+    # whole numbers still pass, as numbers of any kind
+    assert (
+        sg.AccountSegmenter(n_segments=np.int64(2), method="kmeans").fit(features).n_segments_ == 2
+    )
 
 
 def test_segments_do_not_depend_on_the_row_order(features, fitted):

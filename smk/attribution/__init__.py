@@ -14,6 +14,7 @@ from smk.attribution.journeys import (
     from_paths,
     journey_columns,
     journeys,
+    window_start,
 )
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.models import (
@@ -74,4 +75,5 @@ __all__ = [
     "total_variation_distance",
     "touch_positions",
     "truth_shares",
+    "window_start",
 ]

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smk.attribution.checks import check_integer, check_number
 from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
@@ -420,6 +421,18 @@ def _check_labels(labels: Iterable[str], sep: str) -> None:
 
 
 # ---------------------------------------------------------------------------- from a CRM
+def window_start(end: str | pd.Timestamp, window_months: int) -> pd.Timestamp:
+    """Start of a conversion window of `window_months` calendar months that ends at `end`
+    (exclusive, e.g. the end of the report month): 12 gives the year up to `end`.
+
+    `window_months` must be a whole number >= 1; anything else is a ValueError or TypeError
+    that names it (``pd.DateOffset`` would take 0 or a negative number and give an empty or
+    reversed period).
+    """
+    months = check_integer("window_months", window_months, 1, note=" (calendar months)")
+    return pd.Timestamp(end) - pd.DateOffset(months=months)
+
+
 def journeys(
     crm: CRM,
     conversion: str = "won",
@@ -469,8 +482,9 @@ def journeys(
         raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
     if level not in ("channel", "campaign"):
         raise ValueError("level must be 'channel' or 'campaign'")
-    if lookback_days is not None and lookback_days <= 0:
-        raise ValueError("lookback_days must be positive (or None for no limit)")
+    if lookback_days is not None:  # checked, kept as given (an int stays exact in ns)
+        note = " (or None for no limit)"
+        check_number("lookback_days", lookback_days, 0.0, exclusive=True, note=note)
     source, time_col = CONVERSIONS[conversion]
     crm.require("contacts", "touchpoints", analysis="attribution")
     if source == "deals":

@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from smk.attribution.base import _AttributionEstimator
+from smk.attribution.checks import check_integer
 from smk.attribution.journeys import Journeys, journey_batches
 
 MAX_ORDER = 4
@@ -166,11 +167,10 @@ class MarkovAttribution(_AttributionEstimator):
     def fit(self, journeys: Journeys) -> MarkovAttribution:
         """Learn the chain and the removal effects of `journeys` (a `Journeys`)."""
         j = self._check_journeys(journeys)
-        if not isinstance(self.order, int | np.integer) or not 1 <= self.order <= MAX_ORDER:
-            raise ValueError(f"order must be an integer from 1 to {MAX_ORDER}, got {self.order!r}")
+        order = check_integer("order", self.order, 1, MAX_ORDER)  # True is no order 1
         channels = list(j.channels)
         n_ch = len(channels)
-        uniq, sidx = _states(j, self.order)
+        uniq, sidx = _states(j, order)
         n_s = len(uniq)
         start, conv_s = n_s, n_s + 1
         size = n_s + 3
@@ -190,7 +190,7 @@ class MarkovAttribution(_AttributionEstimator):
         # which channels each state contains
         digits = uniq.copy()
         contains = np.zeros((n_s, n_ch), dtype=bool)
-        for _ in range(self.order):
+        for _ in range(order):
             d = digits % (n_ch + 1)
             ok = d > 0
             contains[np.flatnonzero(ok), d[ok] - 1] = True
@@ -222,7 +222,7 @@ class MarkovAttribution(_AttributionEstimator):
         labels = []
         for s in uniq:
             seq = []
-            for _ in range(self.order):
+            for _ in range(order):
                 d = int(s % (n_ch + 1))
                 if d:
                     seq.append(channels[d - 1])

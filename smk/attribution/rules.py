@@ -47,6 +47,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from smk.attribution.checks import check_number
 from smk.attribution.journeys import Journeys
 
 #: Position weights of the milestone models (roles: first, lead, opportunity, close, last, rest).
@@ -153,9 +154,8 @@ def attribute_rule(
                 "time_decay needs the time of each touch, which a path table does not have; "
                 "build journeys from the CRM (smk.attribution.journeys) or choose another model"
             )
-        if half_life_days <= 0:
-            raise ValueError("half_life_days must be positive")
-        raw = np.exp2(-np.maximum(conv_j.days_before, 0.0) / half_life_days)
+        half_life = check_number("half_life_days", half_life_days, 0.0, exclusive=True)
+        raw = np.exp2(-np.maximum(conv_j.days_before, 0.0) / half_life)
         w = raw / np.bincount(jt, weights=raw, minlength=len(lengths))[jt]
     elif model == "last_non_direct":
         direct = np.isin(np.asarray(conv_j.channels, dtype=object), list(direct_channels))

@@ -48,6 +48,7 @@ import pandas as pd
 from scipy.special import expit
 
 from smk.attribution.base import _AttributionEstimator
+from smk.attribution.checks import check_number
 from smk.attribution.journeys import Journeys
 
 MAX_CHANNELS = 20
@@ -133,7 +134,7 @@ def fit_exposure_logit(
     """
     n, k = X.shape
     A = np.column_stack([np.ones(n), X])
-    pen = np.full(k + 1, float(l2))
+    pen = np.full(k + 1, check_number("l2", l2, 0.0))
     pen[0] = 0.0
     total = trials.sum()
     rate = np.clip(successes.sum() / total, 1e-9, 1 - 1e-9) if total > 0 else 0.5
@@ -196,10 +197,13 @@ class ShapleyAttribution(_AttributionEstimator):
     ----------
     value : the game, "incremental" (default: effect on conversion, from an exposure model)
         or "conversions" (the classic game; see the module docstring).
-    l2 : ridge penalty of the exposure model (incremental game only).
+    l2 : ridge penalty of the exposure model (incremental game only; a finite number >= 0,
+        checked by `fit` whatever the game).
 
     Attributes
     ----------
+    game_ : the game `fit` played ("incremental" or "conversions"): the `value` it was fitted
+        with, which `set_params` does not change.
     shapley_values_ : pandas Series, channel -> Shapley value (incremental: expected
         conversions caused, before scaling; conversions: conversions credited).
     coef_, intercept_ : the exposure model's logit effects (incremental game only).
@@ -207,7 +211,7 @@ class ShapleyAttribution(_AttributionEstimator):
     credit_ : the tidy credit table (channel, conversions, value), summing to the totals.
     """
 
-    _learned = ("shapley_values_", "coef_", "intercept_", "coalitions_", "credit_")
+    _learned = ("game_", "shapley_values_", "coef_", "intercept_", "coalitions_", "credit_")
 
     def __init__(self, value: str = "incremental", l2: float = L2):
         self.value = value
@@ -215,9 +219,12 @@ class ShapleyAttribution(_AttributionEstimator):
 
     def __getattr__(self, name: str):
         if name in ("coef_", "intercept_") and "credit_" in vars(self):
+            # what fit played, not the parameter (set_params may have changed it since); a
+            # model pickled before game_ existed lacks coef_ only after the conversions game
+            game = vars(self).get("game_", "conversions")
             raise AttributeError(
                 f"{name} is learned by the incremental game only; this ShapleyAttribution "
-                f"was fitted with value={self.value!r}",
+                f"was fitted with value={game!r}",
                 name=name,
                 obj=self,
             )
@@ -230,8 +237,10 @@ class ShapleyAttribution(_AttributionEstimator):
         is then left as it was).
         """
         j = self._check_journeys(journeys)
-        if self.value not in GAMES:
-            raise ValueError(f"value must be one of {', '.join(GAMES)}, got {self.value!r}")
+        game = self.value
+        if not isinstance(game, str) or game not in GAMES:
+            raise ValueError(f"value must be one of {', '.join(GAMES)}, got {game!r}")
+        l2 = check_number("l2", self.l2, 0.0)
         channels = list(j.channels)
         C = len(channels)
         _check_size(C)
@@ -240,7 +249,7 @@ class ShapleyAttribution(_AttributionEstimator):
         conv = table["conversions"].to_numpy()
         value = table["value"].to_numpy()
         total_conv, total_value = float(conv.sum()), float(value.sum())
-        if self.value == "conversions":
+        if game == "conversions":
             v = np.zeros(2**C)
             np.add.at(v, masks, conv)
             phi = shapley_values(subset_sums(v))
@@ -250,7 +259,7 @@ class ShapleyAttribution(_AttributionEstimator):
         else:
             trials = conv + table["nulls"].to_numpy()
             X = ((masks[:, None] >> np.arange(C)) & 1).astype("float64")
-            intercept, coef = fit_exposure_logit(X, conv, trials, l2=self.l2)
+            intercept, coef = fit_exposure_logit(X, conv, trials, l2=l2)
             per_mask = _journey_game_shapley(masks, intercept, coef)
             phi = trials @ per_mask  # expected conversions caused, per channel
             # value: each coalition's game in money, at its mean value per conversion
@@ -281,8 +290,9 @@ class ShapleyAttribution(_AttributionEstimator):
         # earlier fit (a conversions game has no exposure model)
         for name in self._learned:
             self.__dict__.pop(name, None)
+        self.game_ = game
         self.coalitions_ = table
-        if self.value == "incremental":
+        if game == "incremental":
             self.intercept_ = intercept
             self.coef_ = pd.Series(coef, index=channels, name="logit_effect")
         self.shapley_values_ = phi_series

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from smk.attribution.checks import check_integer, check_number
 from smk.attribution.journeys import Journeys
 from smk.attribution.models import attribute
 from smk.attribution.shapley import NotEstimableError
@@ -61,10 +62,9 @@ def bootstrap(
     (incremental Shapley when no channel has a positive effect in that resample) is left out
     of the intervals, with a warning that counts them; all of them left out is an error.
     """
-    if not 0 < level < 1:
-        raise ValueError("level must be between 0 and 1 (e.g. 0.9 for a 90% interval)")
-    if n_boot < 2:
-        raise ValueError("n_boot must be at least 2")
+    note = " (e.g. 0.9 for a 90% interval)"
+    level = check_number("level", level, 0.0, 1.0, exclusive=True, note=note)
+    n_boot = check_integer("n_boot", n_boot, 2)
     rng = np.random.default_rng(random_state)
     point = attribute(j, model, **params)
     key = point.columns[0]
