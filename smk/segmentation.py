@@ -49,6 +49,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from smk.checks import is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
@@ -585,15 +586,6 @@ def _numeric_values(X: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     return frame.apply(pd.to_numeric, errors="coerce").to_numpy("float64")
 
 
-def _is_whole(value) -> bool:
-    """A whole number (3 or 3.0); a bool is not a number (True is not 1 segment)."""
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and float(value).is_integer()
-    )
-
-
 def _row_order(index: pd.Index) -> np.ndarray:
     """Positions of the rows sorted by their index label (the account id) as text; rows with
     the same label keep their order."""
@@ -1014,11 +1006,11 @@ class AccountSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"n_segments must be 'auto' or a whole number, got {self.n_segments!r}"
             )
-        if not auto and not (_is_whole(self.n_segments) and self.n_segments >= 1):
+        if not auto and not (is_whole(self.n_segments) and self.n_segments >= 1):
             raise ValueError(
                 f"n_segments must be 'auto' or a whole number >= 1, got {self.n_segments!r}"
             )
-        if not (_is_whole(self.max_segments) and self.max_segments >= 2):
+        if not (is_whole(self.max_segments) and self.max_segments >= 2):
             raise ValueError(
                 f"max_segments must be a whole number >= 2 (n_segments='auto' chooses between "
                 f"2 and max_segments segments), got {self.max_segments!r}"

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from smk.checks import is_number
 from smk.funnel import (
     UNKNOWN,
     NoDataError,
@@ -132,7 +133,7 @@ class SLA:
         for name in _NUMBERS:  # `mql_target: "60"` failed later, comparing text with counts
             value = getattr(self, name)
             optional = name in ("pipeline_target", "revenue_target")
-            if not (_is_number(value) or (optional and value is None)):
+            if not (is_number(value) or (optional and value is None)):
                 kind = "a number or None" if optional else "a number"
                 raise ValueError(f"SLA {name} must be {kind}, got {value!r}")
         for name in ("mql_target", "pipeline_target", "revenue_target"):
@@ -200,10 +201,6 @@ _NUMBERS = (
     "acceptance_days", "at_risk_margin",
 )  # fmt: skip
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 def _dates(values) -> tuple[str, ...]:

@@ -180,3 +180,18 @@ def test_set_aside_counts_tell_the_models_own_rules_from_faults_of_the_export():
     faults = reasons[[r for r in reasons.index if r not in BY_DESIGN_REASONS]]
     assert counts["faults"] == faults.sum() > 0
     assert counts["total"] == counts["by_design"] + counts["faults"]
+
+
+def test_one_rule_for_what_a_number_is_across_the_settings_checks():
+    """`smk.checks`: a bool or a text is no number; a whole number may be written 3.0."""
+    import numpy as np
+
+    from smk.checks import is_number, is_whole
+
+    for value in (3, 3.0, np.int64(3), np.float32(3.0), -2, float("nan")):
+        assert is_number(value), value
+    for value in (True, np.True_, "3", None, [3]):
+        assert not is_number(value) and not is_whole(value), value
+    assert is_whole(3.0) and is_whole(np.int64(-2))
+    for value in (2.5, float("nan"), float("inf")):
+        assert not is_whole(value), value

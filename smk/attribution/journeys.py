@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from smk.attribution.checks import check_integer, check_number
+from smk.checks import check_integer, check_number
 from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text

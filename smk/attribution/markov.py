@@ -38,8 +38,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from smk.attribution.base import _AttributionEstimator
-from smk.attribution.checks import check_integer
 from smk.attribution.journeys import Journeys, journey_batches
+from smk.checks import check_integer
 
 MAX_ORDER = 4
 

@@ -47,8 +47,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from smk.attribution.checks import check_number
 from smk.attribution.journeys import Journeys
+from smk.checks import check_number
 
 #: Position weights of the milestone models (roles: first, lead, opportunity, close, last, rest).
 POSITION_WEIGHTS: dict[str, dict[str, float]] = {

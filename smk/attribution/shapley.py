@@ -48,8 +48,8 @@ import pandas as pd
 from scipy.special import expit
 
 from smk.attribution.base import _AttributionEstimator
-from smk.attribution.checks import check_number
 from smk.attribution.journeys import Journeys
+from smk.checks import check_number
 
 MAX_CHANNELS = 20
 #: Ridge penalty of the exposure model (a N(0, 1/l2) prior on each channel's logit effect).

@@ -13,10 +13,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from smk.attribution.checks import check_integer, check_number
 from smk.attribution.journeys import Journeys
 from smk.attribution.models import attribute
 from smk.attribution.shapley import NotEstimableError
+from smk.checks import check_integer, check_number
 
 
 def resample(j: Journeys, rng: np.random.Generator) -> Journeys:

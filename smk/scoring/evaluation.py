@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from smk.checks import is_number, is_whole
 from smk.errors import NoDataError
 
 
@@ -444,10 +445,9 @@ def check_capacity(capacity) -> int:
         f"the sales capacity ({CAPACITY_NAME}, the leads sales can work per month) must be a "
         f"whole number of leads above 0, e.g. 40; got {capacity!r}"
     )
-    number = isinstance(capacity, (int, float, np.integer, np.floating))
-    if not number or isinstance(capacity, (bool, np.bool_)):
+    if not is_number(capacity):
         raise ValueError(f"{what} ({type(capacity).__name__})")
-    if not np.isfinite(capacity) or capacity != int(capacity):
+    if not is_whole(capacity):
         raise ValueError(f"{what} (not a whole number)")
     if capacity <= 0:
         raise ValueError(f"{what} (sales would be handed no lead)")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from smk.checks import is_whole
 from smk.errors import NoDataError
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
 from smk.periods import as_month, warn_if_after_data
@@ -144,7 +145,7 @@ def lead_features(
     from smk.periods import data_span
 
     for name, days in (("within_days", within_days), ("score_after_days", score_after_days)):
-        if isinstance(days, bool) or not float(days).is_integer():  # 2.5 was read as 2
+        if not is_whole(days):  # 2.5 was read as 2
             raise ValueError(f"{name} is a whole number of days, got {days!r}")
     spec = TargetSpec(target, int(within_days), int(score_after_days))
     last = data_span(crm)[1]

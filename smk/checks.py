@@ -1,8 +1,10 @@
-"""Checks of the attribution settings: a clear error that names the setting and its value.
+"""Checks of settings given by users (estimator parameters, notebook parameters, SLA
+targets): one rule for what a number is, and a clear error that names the setting and its value.
 
 A bool is not a number here (``order=True`` is not order 1), and neither is text (``"1"``);
-both are a TypeError. A number out of range, not whole where a whole one is needed, NaN or
-infinite is a ValueError.
+`check_integer` / `check_number` raise a TypeError for both. A number out of range, not whole
+where a whole one is needed, NaN or infinite is a ValueError. `is_number` / `is_whole` are the
+same rules as predicates, for modules that word their own errors.
 """
 
 from __future__ import annotations
@@ -15,6 +17,16 @@ import numpy as np
 
 def _not_a_number(value) -> bool:
     return isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
+
+
+def is_number(value) -> bool:
+    """A real number (numpy's too), not a bool and not text; NaN and infinity included."""
+    return not _not_a_number(value)
+
+
+def is_whole(value) -> bool:
+    """A finite number with no fraction (3 or 3.0), not a bool and not text."""
+    return is_number(value) and math.isfinite(value) and float(value).is_integer()
 
 
 def _wrong_type(name: str, expected: str, value, note: str) -> TypeError:
