@@ -38,7 +38,7 @@ import pandas as pd
 
 from smk.errors import NoDataError
 from smk.model import STAGE_DATE_COLUMNS
-from smk.periods import Month, as_month
+from smk.periods import Month, as_month, as_of_time
 
 #: Funnel stages in order (evangelists count as customers).
 FUNNEL_STAGES: tuple[str, ...] = ("subscriber", "lead", "mql", "sql", "opportunity", "customer")
@@ -96,9 +96,7 @@ def _to_times(values: np.ndarray, index: pd.Index) -> pd.Series:
 def _as_of_ns(as_of: pd.Timestamp | str | None) -> int:
     if as_of is None:
         return _NEVER
-    ts = pd.Timestamp(as_of)
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.value)
+    return int(as_of_time(as_of).value)
 
 
 def stage_entry_dates(
@@ -497,8 +495,7 @@ def cohort_conversion(
     DataFrame: from_stage, to_stage, cohort (YYYY-MM), entered, converted, rate,
     days_since_cohort_end, maturity_days, mature.
     """
-    cut = pd.Timestamp(as_of)
-    cut = cut.tz_localize("UTC") if cut.tzinfo is None else cut.tz_convert("UTC")
+    cut = as_of_time(as_of)
     if entries is None:
         entries = stage_entry_dates(contacts, cut)
     rows = []

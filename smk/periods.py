@@ -92,6 +92,27 @@ _STRAY_SHARE = 1000
 _MIN_STRAYS = 3
 
 
+def as_of_time(as_of) -> pd.Timestamp:
+    """An as-of (observation end) argument as a UTC timestamp, the same in every analysis.
+
+    A `Month` (or a monthly `pd.Period`) means its end (exclusive: everything in the month
+    counts), as the notebooks pass ``report_month.end``; a date or time without a zone is UTC.
+    Anything else (a missing value, text that is no date) is a ValueError naming `as_of`.
+    """
+    if isinstance(as_of, Month | pd.Period):
+        return as_month(as_of).end
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"as_of must be a date or time (e.g. '2026-11-01' or a month's end) or a "
+            f"periods.Month (meaning its end), got {as_of!r}"
+        ) from exc
+    if pd.isna(ts):
+        raise ValueError(f"as_of must be a date or time or a periods.Month, got {as_of!r}")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
 def dated_records(crm) -> dict[str, pd.Series]:
     """The timestamps that date the export's activity, per table (missing ones left out)."""
     columns = {"contacts": "created_at", "deals": "created_at"}

@@ -53,7 +53,7 @@ from smk.checks import is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
-from smk.periods import Month, as_month
+from smk.periods import Month, as_month, as_of_time
 from smk.sla import deal_amounts
 
 
@@ -146,23 +146,6 @@ DRIFT_REFIT_BELOW = 0.8
 
 
 # ============================================================================ RFM and value
-def _as_of(as_of) -> pd.Timestamp:
-    """The observation end as a UTC timestamp; a `periods.Month` means its end (exclusive:
-    everything in the month counts), as the notebooks pass `report_month.end`."""
-    if isinstance(as_of, Month):
-        return as_of.end
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"as_of must be a date or time (e.g. '2026-11-01' or a month's end) or a "
-            f"periods.Month (meaning its end), got {as_of!r}"
-        ) from exc
-    if pd.isna(ts):
-        raise ValueError(f"as_of must be a date or time or a periods.Month, got {as_of!r}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 def _month(month) -> Month:
     """A report month: a `periods.Month`, a monthly Period or its 'YYYY-MM' label
     (`periods.as_month`); anything else is a TypeError."""
@@ -236,7 +219,7 @@ def rfm_table(
     frequency (won deals), monetary (won amount), r, f, m (scores 1-5), rfm ("545") and
     rfm_segment.
     """
-    end = _as_of(as_of)
+    end = as_of_time(as_of)
     d = _in_one_currency(crm.deals, fx_rates, reporting_currency)
     won = d[
         d["is_won"].fillna(False).astype(bool) & d["account_id"].notna() & d["closed_at"].notna()
@@ -336,7 +319,7 @@ def customer_value(rfm: pd.DataFrame, as_of, settings: Mapping | None = None) ->
     `.attrs` holds retention and retention_source ("estimated from N customers" / "assumed").
     """
     s = {**CLV_SETTINGS, **(settings or {})}
-    end = _as_of(as_of)
+    end = as_of_time(as_of)
     buyers = rfm[rfm["frequency"].fillna(0) > 0].copy()
     tenure = (end - buyers["first_purchase_at"]).dt.total_seconds() / 86400
     buyers["tenure_days"] = tenure
@@ -410,7 +393,7 @@ def account_features(
     observation end as in `rfm_table` (a `periods.Month` means its end); None: all records.
     """
     crm.require("accounts", analysis="account segmentation")
-    end = None if as_of is None else _as_of(as_of)
+    end = None if as_of is None else as_of_time(as_of)
     acc = crm.accounts
     if end is not None and "created_at" in acc:
         acc = acc[~(acc["created_at"] >= end).fillna(False).astype(bool)]
@@ -1426,7 +1409,7 @@ def persona_profiles(
     created to customer), and channel_<c> (share of touches) for the heatmap. Money in one
     currency by `fx_rates` (see `rfm_table`).
     """
-    end = None if as_of is None else _as_of(as_of)
+    end = None if as_of is None else as_of_time(as_of)
     seg = assignments[["account_id", "segment"]]
     acc = crm.accounts.merge(seg, on="account_id", how="inner")
     c = _contacts_with_segment(crm, seg, end)
@@ -1546,7 +1529,7 @@ def segment_by_channel(
     crm: CRM, assignments: pd.DataFrame, as_of=None, normalize: bool = True
 ) -> pd.DataFrame:
     """Touches per segment (rows) and channel (columns); shares of each segment's touches."""
-    end = None if as_of is None else _as_of(as_of)
+    end = None if as_of is None else as_of_time(as_of)
     c = _contacts_with_segment(crm, assignments, end)
     tp = crm.touchpoints
     if end is not None:
@@ -1564,7 +1547,7 @@ def segment_by_stage(crm: CRM, assignments: pd.DataFrame, as_of=None) -> pd.Data
     """Contacts per segment that reached each funnel stage, counted as the funnel view counts
     them (`smk.funnel.stage_entry_dates`), and the share of the segment's leads that became
     customers."""
-    end = None if as_of is None else _as_of(as_of)
+    end = None if as_of is None else as_of_time(as_of)
     c = _contacts_with_segment(crm, assignments, end)
     table = _reached(c, end).groupby(c["segment"]).sum()
     table = table.reindex(sorted(assignments["segment"].unique()), fill_value=0).astype("int64")

@@ -432,10 +432,10 @@ def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=No
     ]
     age = None
     if as_of is not None:
-        from smk.scoring.features import _utc
+        from smk.periods import as_of_time
 
-        end = _utc(model.training_period[1])
-        age = int((_utc(as_of) - end) / pd.Timedelta(days=1))
+        end = as_of_time(model.training_period[1])
+        age = int((as_of_time(as_of) - end) / pd.Timedelta(days=1))
         if age > cfg["max_age_days"]:
             reasons.append(f"the newest training lead is {age} days old (> {cfg['max_age_days']})")
     if reasons:

@@ -24,7 +24,7 @@ import pandas as pd
 from smk.checks import is_whole
 from smk.errors import NoDataError
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
-from smk.periods import as_month, warn_if_after_data
+from smk.periods import as_month, as_of_time, warn_if_after_data
 
 if TYPE_CHECKING:
     from smk.periods import Month
@@ -80,11 +80,6 @@ class TargetSpec:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _utc(ts) -> pd.Timestamp:
-    t = pd.Timestamp(ts)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
 def _cut(times: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
@@ -152,7 +147,7 @@ def lead_features(
     if as_of is None:
         as_of = last + pd.Timedelta(minutes=1)
     else:  # only a given as-of can lie beyond the data
-        as_of = _utc(as_of)
+        as_of = as_of_time(as_of)
         warn_if_after_data(
             as_of, last, "outcome windows that close in between count as known (mostly 'no')"
         )
