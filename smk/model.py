@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from smk.errors import NoDataError
+from smk.errors import CRMExportError, NoDataError
 
 #: Lifecycle stages in funnel order (HubSpot's default vocabulary, lower-cased and shortened).
 STAGES: tuple[str, ...] = (
@@ -374,19 +374,19 @@ class CRM:
         An unknown table or column raises ValueError.
         """
         src = Path(directory)
-        meta = json.loads((src / "smk-model.json").read_text())
-        quality = DataQuality(warnings=meta["quality"]["warnings"], files=meta.get("files", {}))
         wanted = _columns_to_read(columns)
+        meta = _read_meta(src / "smk-model.json")
+        quality = DataQuality(warnings=meta["quality"]["warnings"], files=meta.get("files", {}))
         tables = {}
         for name in TABLES:
             if name not in wanted:
                 tables[name] = empty_table(name)
                 continue
-            tables[name] = pd.read_parquet(src / f"{name}.parquet", columns=wanted[name])
+            tables[name] = _read_cached(src / f"{name}.parquet", wanted[name])
             counts = meta["quality"]["tables"].get(name)
             if counts is not None:
                 aside_path = src / f"{name}.set_aside.parquet"
-                aside = pd.read_parquet(aside_path) if aside_path.exists() else pd.DataFrame()
+                aside = _read_cached(aside_path) if aside_path.exists() else pd.DataFrame()
                 quality.tables[name] = TableAccount(
                     read=counts["read"],
                     loaded=counts["loaded"],
@@ -394,6 +394,47 @@ class CRM:
                     merged=meta.get("merged", {}).get(name, 0),
                 )
         return cls(**tables, quality=quality, source=meta["source"], format=meta["format"])
+
+
+_DAMAGED_CACHE = (
+    "a damaged smk model cache ({what}): write it again from the export (smk.load(export)"
+    ".to_parquet(folder)), or load the export itself"
+)
+
+
+def _read_meta(path: Path) -> dict:
+    """The cache's `smk-model.json`, checked for what `from_parquet` reads from it: a damaged
+    or hand-edited file is a `CRMExportError` naming it, not a KeyError deep in the reader."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        tables = meta["quality"]["tables"]
+        accounts_ok = all(
+            isinstance(c, dict)
+            and isinstance(c.get("read"), int)
+            and isinstance(c.get("loaded"), int)
+            for c in tables.values()
+        )
+        if not (accounts_ok and isinstance(meta["quality"]["warnings"], list)):
+            raise ValueError("row counts or warnings of another shape")
+        if not {"source", "format"} <= meta.keys():
+            raise ValueError("no source or format")
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        what = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyError) else f"no {exc}"
+        raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path)) from None
+    return meta
+
+
+def _read_cached(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """One Parquet file of the cache; a missing or damaged one is a `CRMExportError`."""
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except pa.ArrowMemoryError:
+        raise  # out of memory is no damage
+    except (OSError, pa.ArrowException, ValueError) as exc:
+        what = f"{type(exc).__name__}: {exc}"
+        raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path)) from None
 
 
 def _columns_to_read(

@@ -195,3 +195,32 @@ def test_one_rule_for_what_a_number_is_across_the_settings_checks():
     assert is_whole(3.0) and is_whole(np.int64(-2))
     for value in (2.5, float("nan"), float("inf")):
         assert not is_whole(value), value
+
+
+@pytest.mark.parametrize(
+    ("damage", "file"),
+    [
+        ({"smk-model.json": '{"tables": '}, "smk-model.json"),  # cut short
+        ({"smk-model.json": "[]"}, "smk-model.json"),
+        (
+            {"smk-model.json": '{"format": "canonical", "quality": {"contacts": 5}}'},
+            "smk-model.json",
+        ),
+        ({"deals.parquet": "PAR1 cut"}, "deals.parquet"),
+        ({"contacts.parquet": None}, "contacts.parquet"),  # deleted
+    ],
+)
+def test_a_damaged_model_cache_is_an_export_error_naming_the_file(tmp_path, damage, file):
+    """A cut or hand-edited smk-model.json or Parquet file was an internal error (KeyError,
+    JSONDecodeError, FileNotFoundError): `smk validate` exits 2 naming the file instead."""
+    from smk import config
+    from smk.errors import CRMExportError
+
+    cache = smk.load(config.SAMPLE_HUBSPOT).to_parquet(tmp_path / "cache")
+    for name, text in damage.items():
+        (cache / name).unlink()
+        if text is not None:
+            (cache / name).write_text(text)
+    with pytest.raises(CRMExportError, match="damaged smk model cache") as err:
+        smk.load(cache)
+    assert err.value.file == str(cache / file)
