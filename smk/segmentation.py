@@ -49,7 +49,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from smk.checks import is_whole
+from smk.checks import check_integer, is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
@@ -179,6 +179,7 @@ def score_quintiles(values: pd.Series, higher_is_better: bool = True, bins: int 
     against the calendar: customers who all share one value (five who all bought on the same
     day) tie at the lowest score, as one-deal customers do.
     """
+    bins = check_integer("bins", bins, 1)
     if values.empty:
         return pd.Series(dtype="Int64", index=values.index)
     goodness = values if higher_is_better else -values

@@ -828,3 +828,10 @@ def test_window_start_counts_whole_months_back_and_names_a_bad_window_months():
             error, match=r"^window_months must be an integer >= 1 \(calendar months\), got "
         ):
             at.window_start(end, bad)
+
+
+@pytest.mark.parametrize("seed", [True, 1.5, "7", -1])
+def test_bootstrap_takes_a_seed_not_a_bool_text_or_fraction(seed):
+    """`random_state=True` was seed 1 and 1.5 failed inside numpy's SeedSequence."""
+    with pytest.raises((TypeError, ValueError), match="random_state"):
+        at.bootstrap(at.from_paths(TWO), "linear", n_boot=2, random_state=seed)

@@ -778,3 +778,9 @@ def test_the_model_path_takes_a_monthly_period(tmp_path):
 
     by_text = segmentation.previous_model_path(tmp_path, "2026-11")
     assert segmentation.previous_model_path(tmp_path, pd.Period("2026-11", "M")) == by_text
+
+
+@pytest.mark.parametrize("bins", [0, True, 2.5, "5"])
+def test_score_quintiles_takes_a_whole_number_of_bins(bins):
+    with pytest.raises((TypeError, ValueError), match="bins"):
+        sg.score_quintiles(pd.Series([1.0, 2.0, 3.0]), bins=bins)

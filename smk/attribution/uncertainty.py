@@ -61,10 +61,14 @@ def bootstrap(
     conversions, conversions_low, conversions_high. A replicate the model cannot be fitted on
     (incremental Shapley when no channel has a positive effect in that resample) is left out
     of the intervals, with a warning that counts them; all of them left out is an error.
+    `random_state` is a seed (an int >= 0) or a numpy Generator: the same seed, the same
+    intervals.
     """
     note = " (e.g. 0.9 for a 90% interval)"
     level = check_number("level", level, 0.0, 1.0, exclusive=True, note=note)
     n_boot = check_integer("n_boot", n_boot, 2)
+    if not isinstance(random_state, np.random.Generator | np.random.SeedSequence):
+        random_state = check_integer("random_state", random_state, 0, note=" (a seed)")
     rng = np.random.default_rng(random_state)
     point = attribute(j, model, **params)
     key = point.columns[0]
