@@ -142,8 +142,11 @@ MERGED_CONVERTED_LEAD = "converted lead merged into contact"
 DELETED_IN_SALESFORCE = "deleted in Salesforce"
 DELETED_IN_CRM = "deleted in the CRM"
 NO_RESPONSE = "campaign member did not respond"
+#: a row whose contact or account the CRM marks deleted (set aside as above), e.g. its tasks
+PARENT_DELETED = {col: f"{col} deleted in the CRM" for col in ("contact_id", "account_id")}
 BY_DESIGN_REASONS: frozenset[str] = frozenset(
     {MERGED_SAME_EMAIL, MERGED_CONVERTED_LEAD, DELETED_IN_SALESFORCE, DELETED_IN_CRM, NO_RESPONSE}
+    | set(PARENT_DELETED.values())
 )
 
 PRIMARY_KEYS: dict[str, str | None] = {

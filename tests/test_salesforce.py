@@ -1090,3 +1090,50 @@ def test_a_campaign_member_report_names_its_own_campaigns(tmp_path):
     touch = crm.touchpoints.iloc[0]
     assert (touch["campaign"], touch["channel"]) == ("Spring Webinar", "offline")
     assert not [w for w in crm.quality.warnings if "no Campaign file" in w]
+
+
+def test_rows_of_a_deleted_contact_or_account_are_set_aside_by_design(tmp_path):
+    """Tasks and campaign members of a Contact the CRM marks deleted, and deals of a deleted
+    Account, were `unknown contact_id` / `unknown account_id`: faults to fix at the source on
+    the data-quality page, while the export was right."""
+    import csv
+
+    from smk import config, quality
+    from smk.model import BY_DESIGN_REASONS, PARENT_DELETED
+
+    export = shutil.copytree(config.SAMPLE_SALESFORCE, tmp_path / "sf", ignore=lambda *_: ["truth"])
+
+    def rows(name):
+        with open(export / name, encoding="utf-8-sig", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    opportunity = rows("Opportunity.csv")[0]
+    converted = {r["ConvertedContactId"] for r in rows("Lead.csv")}  # their lead stands in
+    contact = next(
+        r["WhoId"]
+        for r in rows("Task.csv")
+        if r["WhoId"].startswith("003") and r["WhoId"] not in converted
+    )
+    before = quality.set_aside_counts(smk.load(export))
+    for name, key, deleted in (("Contact.csv", "Id", contact),
+                               ("Account.csv", "Id", opportunity["AccountId"])):  # fmt: skip
+        table = rows(name)
+        for row in table:
+            if row[key] == deleted:
+                row["IsDeleted"] = "1"
+        with open(export / name, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(table[0]), quoting=csv.QUOTE_ALL)
+            writer.writeheader()
+            writer.writerows(table)
+    crm = smk.load(export)
+    tasks = crm.quality.set_aside("activities")
+    assert (
+        tasks.loc[tasks["contact_id"] == contact, "_reason"] == PARENT_DELETED["contact_id"]
+    ).any()
+    deals = crm.quality.set_aside("deals")
+    mine = deals.loc[deals["deal_id"] == opportunity["Id"], "_reason"]
+    assert mine.tolist() == [PARENT_DELETED["account_id"]]
+    assert set(PARENT_DELETED.values()) <= BY_DESIGN_REASONS
+    after = quality.set_aside_counts(crm)
+    assert after["faults"] == before["faults"]  # the deletions added no fault
+    assert after["by_design"] > before["by_design"] + 2

@@ -471,7 +471,8 @@ def test_load_sql_reads_a_fivetran_hubspot_schema(tmp_path, backend):
         "contacts": ["deleted in the CRM"],
         "accounts": ["deleted in the CRM"],
         "deals": ["unknown account_id"],
-        "activities": ["missing contact_id", "unknown contact_id"],
+        # engagement 8004's contact 106 is _fivetran_deleted: by design, no unknown contact
+        "activities": ["contact_id deleted in the CRM", "missing contact_id"],
     }
     deals_aside = crm.quality.set_aside("deals")
     assert deals_aside[["_file", "_row", "deal_id"]].values.tolist() == [["deal", "5", "7005"]]
@@ -739,7 +740,7 @@ def test_load_sql_builds_activities_from_per_type_engagement_tables(tmp_path):
     assert acts.loc["8002", "_file"] == "engagement_email"
     aside = crm.quality.set_aside("activities").sort_values("_file")
     assert aside[["_file", "_row", "_reason"]].values.tolist() == [
-        ["engagement_note", "1", "unknown contact_id"],
+        ["engagement_note", "1", "contact_id deleted in the CRM"],  # contact 106 is deleted
         ["engagement_task", "1", "missing contact_id"],
     ]
 

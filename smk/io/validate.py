@@ -26,7 +26,10 @@ from smk.io import parse
 from smk.io.canonical import format_datetimes
 from smk.model import (
     CRM,
+    DELETED_IN_CRM,
+    DELETED_IN_SALESFORCE,
     MERGED_SAME_EMAIL,
+    PARENT_DELETED,
     PRIMARY_KEYS,
     REQUIRED,
     SCHEMA,
@@ -122,7 +125,8 @@ def assemble(
         contacts_typed.wait()
         typed, aside = unchecked.pop(name)
         keys = contact_keys[0] if contact_keys else None
-        tables[name] = _check_events(name, typed, keys, accounts[name], aside)
+        deleted = _deleted_ids(accounts["contacts"], "contacts") if "contacts" in accounts else None
+        tables[name] = _check_events(name, typed, keys, accounts[name], aside, deleted)
 
     def type_largest(name: str) -> None:
         type_table(name)
@@ -599,8 +603,8 @@ def _check_deals(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
     reasons.flag(duplicated(deals["deal_id"]), "duplicate deal_id")
     reasons.flag(deals["amount"] < 0, "negative amount")
     reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
-    _flag_orphans(tables, reasons, "deals", "account_id", "accounts")
-    _flag_orphans(tables, reasons, "deals", "contact_id", "contacts")
+    _flag_orphans(tables, reasons, "deals", "account_id", "accounts", quality)
+    _flag_orphans(tables, reasons, "deals", "contact_id", "contacts", quality)
     _drop_flagged("deals", tables, reasons, quality)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
@@ -645,11 +649,13 @@ def _check_events(
     contact_ids: pd.Series | None,
     quality: DataQuality,
     already: np.ndarray | None,
+    deleted: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Touchpoints or activities: duplicate ids and unknown contacts; returns the rows kept.
 
     `already` marks rows set aside while typing; they are removed in the same pass and count
-    for nothing else. `contact_ids` are the typed contacts' ids (None: no contacts table),
+    for nothing else. `deleted`: ids of contacts set aside as deleted in the CRM (their rows
+    are set aside as such, not as unknown). `contact_ids` are the typed contacts' ids (None: no contacts table),
     taken before the e-mail merge: the merge keeps every id known (merged-away records are
     re-pointed at their survivor, `_repoint`), so the check need not wait for it.
     """
@@ -668,7 +674,7 @@ def _check_events(
         dup[~already] = duplicated(frame[key], ~already if already.any() else None)
         reasons.flag(dup, f"duplicate {key}")
         if orphans is not None:
-            reasons.flag(orphans.result(), "unknown contact_id")
+            _flag_unknown(reasons, frame["contact_id"], orphans.result(), deleted)
     return _filter_flagged(name, frame, reasons, quality)
 
 
@@ -719,7 +725,9 @@ def _unknown(tables, child: str, col: str, parent: str) -> int:
     return int((ref[col].notna() & ~is_in(ref[col], par[PRIMARY_KEYS[parent]])).sum())
 
 
-def _flag_orphans(tables, reasons: _Reasons, child: str, col: str, parent: str) -> None:
+def _flag_orphans(
+    tables, reasons: _Reasons, child: str, col: str, parent: str, quality: DataQuality
+) -> None:
     """Rows that point at a record the export does not contain get the reason `unknown <col>`.
 
     Skipped when the parent table is absent altogether (an export of deals alone is usable).
@@ -727,7 +735,30 @@ def _flag_orphans(tables, reasons: _Reasons, child: str, col: str, parent: str) 
     ref, par = tables[child], tables[parent]
     if ref.empty or par.empty:
         return
-    reasons.flag(_orphans(ref[col], par[PRIMARY_KEYS[parent]]), f"unknown {col}")
+    orphans = _orphans(ref[col], par[PRIMARY_KEYS[parent]])
+    _flag_unknown(reasons, ref[col], orphans, _deleted_ids(quality, parent))
+
+
+def _deleted_ids(quality: DataQuality, parent: str) -> pd.Series | None:
+    """Ids of `parent` rows set aside because the CRM marks them deleted (None: none)."""
+    account = quality.tables.get(parent)
+    if account is None or account.set_aside.empty:
+        return None
+    aside = account.set_aside
+    deleted = aside.loc[aside["_reason"].isin([DELETED_IN_SALESFORCE, DELETED_IN_CRM])]
+    return deleted[PRIMARY_KEYS[parent]].astype("string") if len(deleted) else None
+
+
+def _flag_unknown(reasons: _Reasons, refs: pd.Series, orphans, deleted: pd.Series | None) -> None:
+    """Give `orphans` (rows whose `refs` name no loaded record) their reason: `<col> deleted in
+    the CRM` (by design, `PARENT_DELETED`) when the record is one of the `deleted` ids (in the
+    export, marked deleted), else `unknown <col>` (a fault of the export)."""
+    orphans = np.asarray(orphans, dtype=bool)
+    if deleted is not None and orphans.any():
+        hit = np.zeros(len(refs), dtype=bool)
+        hit[orphans] = is_in(refs[orphans], deleted).to_numpy(dtype=bool)
+        reasons.flag(hit, PARENT_DELETED[refs.name])
+    reasons.flag(orphans, f"unknown {refs.name}")
 
 
 def _orphans(refs: pd.Series, keys: pd.Series) -> pd.Series:
