@@ -7,6 +7,7 @@ CSV exports through these two functions, so the format and the safety rules live
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import math
 import re
@@ -105,3 +106,35 @@ def export_csv(frame: pd.DataFrame, output_dir: str | Path, filename: str) -> Pa
     path = out / filename
     neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8-sig")
     return path
+
+
+class Note:
+    """A sentence a notebook cell shows where a table would be (`show_table`): as text, as
+    HTML, and printed, never pandas' "Empty DataFrame" repr."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        return f'<p class="smk-no-data">{html.escape(self.text)}</p>'
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Note) and other.text == self.text
+
+    __hash__ = None
+
+
+def show_table(frame: pd.DataFrame | pd.Series | None, empty: str):
+    """`frame` itself when it has rows (a notebook shows it as before), else a `Note` with the
+    sentence `empty`, which says what is missing and why (e.g. "no MQL of 2026-09 leaked").
+
+    A notebook cell ending in `show_table(table, empty="...")` shows the table or the sentence.
+    """
+    if frame is None or len(frame) == 0 or len(getattr(frame, "columns", [None])) == 0:
+        return Note(empty)
+    return frame

@@ -3,10 +3,16 @@
 Each is a free function that takes the tidy table an analysis returns, draws on `ax` (a new
 figure of a fixed size when None), passes styling keywords through to matplotlib, and returns
 the axes. Titles say what the reader should see; callers may replace them with `ax.set_title`.
+
+A helper given nothing to draw (an export's first month, a month in which no deal was won)
+never leaves an empty panel: it writes "no data: <reason>" on the axes (`no_data`), with a
+reason of its own or the caller's (`empty_reason=`). `outputs.show_table` does the same for a
+table: a sentence instead of pandas' "Empty DataFrame".
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -35,21 +41,69 @@ def _axes(ax: Axes | None, figsize=FIGSIZE) -> Axes:
     return ax
 
 
+#: What an empty panel says; `reason` says what is missing and why.
+NO_DATA = "no data: {reason}"
+
+
+def no_data(
+    ax: Axes | None = None,
+    reason: str = "nothing to show",
+    title: str | None = None,
+    figsize=FIGSIZE,
+) -> Axes:
+    """Write "no data: <reason>" across the axes instead of leaving an empty panel.
+
+    The ticks and the frame go (there is no scale to read); the title stays, or is `title`.
+    """
+    ax = _axes(ax, figsize)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.text(
+        0.5,
+        0.5,
+        textwrap.fill(NO_DATA.format(reason=reason), width=48),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=10,
+        color="#595959",
+        gid="smk-no-data",
+    )
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def no_data_reason(ax: Axes) -> str | None:
+    """The reason `no_data` wrote on `ax` (None: the axes show data)."""
+    for text in ax.texts:
+        if text.get_gid() == "smk-no-data":
+            return " ".join(text.get_text().split()).removeprefix(NO_DATA.format(reason=""))
+    return None
+
+
 def funnel_chart(
     counts: pd.DataFrame,
     ax: Axes | None = None,
     title: str | None = None,
     owner_colors: dict[str, str] | None = None,
+    empty_reason: str | None = None,
     **bar_kwargs,
 ) -> Axes:
     """A centred horizontal funnel from `smk.funnel.funnel_counts` (no breakdown).
 
     Bars are coloured by the AIDA owner (marketing: Attention, Interest, Desire; sales: Action)
-    and labelled with the count and the conversion from the stage above.
+    and labelled with the count and the conversion from the stage above. Without a contact in
+    any stage the axes say so (`empty_reason`, or a reason of its own).
     """
     from smk.funnel import AIDA_OWNER
 
     ax = _axes(ax)
+    title = title or "Lifecycle funnel: contacts per stage (blue: marketing, orange: sales)"
+    if not len(counts) or not (counts["contacts"].fillna(0) > 0).any():
+        return no_data(ax, empty_reason or "no contact entered a funnel stage", title)
     colors = owner_colors or {"marketing": MARKETING, "sales": SALES}
     rows = counts.reset_index(drop=True)
     y = np.arange(len(rows))[::-1]
@@ -67,7 +121,7 @@ def funnel_chart(
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_title(title or "Lifecycle funnel: contacts per stage (blue: marketing, orange: sales)")
+    ax.set_title(title)
     return ax
 
 
@@ -79,15 +133,29 @@ def speed_to_lead_histogram(
     bins: int = 30,
     title: str | None = None,
     unit: str = "hours",
+    empty_reason: str | None = None,
     **hist_kwargs,
 ) -> Axes:
     """Distribution of speed to lead (worked MQLs) with the SLA's maximum as a vertical line.
 
     Values above `max_hours` (default: 4x the SLA) are gathered in the last bin so the tail
-    stays visible.
+    stays visible. Without a worked MQL the axes say so (`empty_reason`, or how many MQLs
+    there were).
     """
     ax = _axes(ax)
-    values = pd.Series(hours, dtype="float64").dropna()
+    given = pd.Series(hours, dtype="float64")
+    values = given.dropna()
+    if values.empty:
+        title = title or "Speed to lead: most MQLs should sit left of the SLA line"
+        if empty_reason is None:
+            n = len(given)
+            empty_reason = (
+                "no MQLs to time"
+                if n == 0
+                else f"none of the {n:,} MQL{'s' if n > 1 else ''} has a first sales activity"
+                " yet (not worked, or the export has no sales activities)"
+            )
+        return no_data(ax, empty_reason, title)
     limit = max_hours if max_hours is not None else 4 * sla_hours
     clipped = values.clip(upper=limit)
     hist_kwargs.setdefault("color", SALES)
@@ -110,11 +178,20 @@ def mqls_vs_target(
     ax: Axes | None = None,
     value: str = "mqls",
     title: str | None = None,
+    empty_reason: str | None = None,
     **bar_kwargs,
 ) -> Axes:
     """Monthly MQLs (bars, from `smk.sla.sla_by_month`) against the target (dashed line);
-    months below target are drawn lighter."""
+    months below target are drawn lighter. Without a month, or with no MQL in any month, the
+    axes say so (`empty_reason`, or a reason of their own)."""
     ax = _axes(ax)
+    if not len(monthly) or not (monthly[value].astype(float).fillna(0) > 0).any():
+        if empty_reason is None:
+            label = "MQLs" if value == "mqls" else value.replace("_", " ")
+            empty_reason = f"no {label} " + (
+                _span(monthly["month"]) if len(monthly) else "in any month"
+            )
+        return no_data(ax, empty_reason, title or "MQLs delivered per month against the target")
     months = monthly["month"].astype(str).tolist()
     values = monthly[value].to_numpy(dtype=float)
     if target is None and "mql_target" in monthly:
@@ -140,10 +217,19 @@ def trend(
     x: str = "month",
     title: str | None = None,
     percent: bool = False,
+    empty_reason: str | None = None,
     **plot_kwargs,
 ) -> Axes:
-    """A monthly line of any column (e.g. share_within_sla) with an optional target line."""
+    """A monthly line of any column (e.g. share_within_sla) with an optional target line; the
+    axes say "no data" when no month has a value (`empty_reason`, or a reason of their own)."""
     ax = _axes(ax)
+    if not len(table) or table[column].astype(float).isna().all():
+        if empty_reason is None:
+            what = column.replace("_", " ")
+            empty_reason = (
+                f"{what} is unknown {_span(table[x])}" if len(table) else "no months to show"
+            )
+        return no_data(ax, empty_reason, title or column.replace("_", " "))
     plot_kwargs.setdefault("marker", "o")
     ax.plot(table[x].astype(str), table[column].astype(float), **plot_kwargs)
     if target is not None:
@@ -155,6 +241,13 @@ def trend(
     return ax
 
 
+def _span(months: pd.Series) -> str:
+    """'in 2026-09' or 'from 2026-07 to 2026-09' for a column of months."""
+    labels = months.astype(str)
+    first, last = labels.iloc[0], labels.iloc[-1]
+    return f"in {first}" if first == last else f"from {first} to {last}"
+
+
 def mix_panel(
     mix: pd.DataFrame,
     p: str,
@@ -162,12 +255,25 @@ def mix_panel(
     top: int = 8,
     currency: str = "",
     title: str | None = None,
+    empty_reason: str | None = None,
     **bar_kwargs,
 ) -> Axes:
     """One of the four P's from `smk.scorecard.marketing_mix`: won revenue per value (bars),
-    labelled with the win rate and the average won deal; several dimensions stack."""
+    labelled with the win rate and the average won deal; several dimensions stack.
+
+    When no deal of the window was won (`smk.scorecard.no_won_deal_reason`), or the mix has no
+    row of `p`, the axes say so instead (`empty_reason` replaces the reason).
+    """
+    from smk.scorecard import no_won_deal_reason
+
     ax = _axes(ax, figsize=(6, 4))
     rows = mix[mix["p"] == p]
+    if rows.empty or not (rows["won_revenue"].astype(float).fillna(0) != 0).any():
+        if empty_reason is None:
+            empty_reason = (
+                no_won_deal_reason(rows) if len(rows) else f"the marketing mix has no {p} rows"
+            )
+        return no_data(ax, empty_reason, title or p)
     parts = []
     for _, group in rows.groupby("dimension", sort=False):
         parts.append(group.head(top))  # in the table's order (revenue; price bands by price)
@@ -191,19 +297,50 @@ def mix_panel(
     return ax
 
 
+#: The four P's in the order `mix_figure` draws them.
+FOUR_PS = ("Product", "Price", "Place", "Promotion")
+
+
+def mix_figure(mix: pd.DataFrame, currency: str = "", title: str | None = None, **bar_kwargs):
+    """The four P's of `smk.scorecard.marketing_mix` as a 2 x 2 figure of `mix_panel`s; when
+    no deal of the window was won, one panel that says so (not four empty ones)."""
+    from smk.scorecard import no_won_deal_reason
+
+    reason = no_won_deal_reason(mix)
+    if reason is not None:
+        fig, ax = plt.subplots(figsize=(8, 2.5))
+        no_data(ax, reason, title or "Won revenue by the four P's")
+        return fig
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    for ax, p in zip(axes.ravel(), FOUR_PS, strict=True):
+        mix_panel(mix, p, ax=ax, currency=currency, **bar_kwargs)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def attribution_models_chart(
     shares: pd.DataFrame,
     ax: Axes | None = None,
     title: str | None = None,
     highlight: Sequence[str] = ("markov", "shapley"),
+    empty_reason: str | None = None,
     **bar_kwargs,
 ) -> Axes:
     """Side-by-side bars of each channel's share of the credit under every model.
 
     `shares`: channels as rows, models as columns (`smk.attribution.shares_wide`). Data-driven
-    models (`highlight`) are drawn in the marketing colour, rule-based ones in greys.
+    models (`highlight`) are drawn in the marketing colour, rule-based ones in greys. Without
+    a share the axes say so (`empty_reason`).
     """
     ax = _axes(ax, figsize=(10, 4.8))
+    if shares.empty or shares.astype(float).isna().all().all():
+        return no_data(
+            ax,
+            empty_reason or "no conversion was credited to a channel",
+            title or "Credit per channel: rule-based models (grey) vs data-driven (colour)",
+        )
     channels = list(shares.index)
     models = list(shares.columns)
     x = np.arange(len(channels))
@@ -236,13 +373,21 @@ def attribution_intervals(
     ax: Axes | None = None,
     title: str | None = None,
     color: str = SALES,
+    empty_reason: str | None = None,
     **errorbar_kwargs,
 ) -> Axes:
     """Each channel's share with its bootstrap interval (`smk.attribution.bootstrap`).
 
-    Channels whose bars overlap widely are not reliably different.
+    Channels whose bars overlap widely are not reliably different. Without a channel's share
+    the axes say so (`empty_reason`).
     """
     ax = _axes(ax)
+    if intervals.empty or intervals["share"].astype(float).isna().all():
+        return no_data(
+            ax,
+            empty_reason or "no channel has a share to draw an interval around",
+            title or "Data-driven credit with bootstrap intervals: overlapping bars are ties",
+        )
     key = intervals.columns[0]
     frame = intervals.sort_values("share")
     y = np.arange(len(frame))
@@ -282,11 +427,19 @@ def segment_selection(
     chosen: int | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    empty_reason: str | None = None,
     **line_kwargs,
 ) -> Axes:
     """BIC (lower is better) and silhouette (higher is better) per number of segments, from
-    `AccountSegmenter.selection_`, with the chosen number marked."""
+    `AccountSegmenter.selection_`, with the chosen number marked; "no data" on the axes when
+    no number was scored (`empty_reason`)."""
     ax = _axes(ax, figsize=(7, 3.5))
+    if selection.empty or selection[["bic", "silhouette"]].isna().all().all():
+        return no_data(
+            ax,
+            empty_reason or "no number of segments could be scored",
+            title or "How many segments?",
+        )
     x = selection["n_segments"]
     has_bic = selection["bic"].notna().any()
     if has_bic:
@@ -331,10 +484,19 @@ def segment_profiles_heatmap(
     columns: Sequence[str] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    empty_reason: str | None = None,
     **imshow_kwargs,
 ) -> Axes:
     """Segments (rows) x profile measures (columns) from `smk.segmentation.persona_profiles`,
-    coloured by how far each segment is from the average segment, annotated with the values."""
+    coloured by how far each segment is from the average segment, annotated with the values;
+    "no data" on the axes without a segment (`empty_reason`)."""
+    if profiles.empty:
+        return no_data(
+            ax,
+            empty_reason or "no segments to profile",
+            title or "Segment profiles: red = above the average segment, blue = below",
+            figsize=(8, 2.5),
+        )
     if columns is None:
         columns = [c for c in SEGMENT_PROFILE_COLUMNS if c in profiles] + [
             c for c in profiles.columns if c.startswith("channel_")
@@ -377,11 +539,19 @@ def segment_map(
     points: pd.DataFrame,
     ax: Axes | None = None,
     title: str | None = None,
+    empty_reason: str | None = None,
     **scatter_kwargs,
 ) -> Axes:
     """Accounts in two dimensions coloured by segment, from `smk.segmentation.segment_projection`
-    (columns x, y, segment): clouds that sit apart are segments that really differ."""
+    (columns x, y, segment): clouds that sit apart are segments that really differ; "no data"
+    on the axes without an account (`empty_reason`)."""
     ax = _axes(ax, figsize=(7, 5))
+    if points.empty:
+        return no_data(
+            ax,
+            empty_reason or "no accounts to place",
+            title or "Accounts by segment (a 2-D projection of their features)",
+        )
     scatter_kwargs.setdefault("s", 8)
     scatter_kwargs.setdefault("alpha", 0.6)
     for segment, group in points.groupby("segment", sort=True):

@@ -402,7 +402,8 @@ def marketing_mix(
     -------
     Tidy DataFrame: p, dimension, value, deals_closed, deals_won, win_rate, won_revenue,
     share_of_won_revenue, avg_won_deal. Within each dimension the won revenue sums to the
-    window's total.
+    window's total. `attrs["window"]` names the window ("the 12 months to 2026-10"); when no
+    deal of it was won, `no_won_deal_reason` says so.
 
     Raises
     ------
@@ -442,7 +443,7 @@ def marketing_mix(
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     out["deals_won"] = out["deals_won"].astype("int64")
-    return out[
+    out = out[
         [
             "p",
             "dimension",
@@ -455,3 +456,29 @@ def marketing_mix(
             "avg_won_deal",
         ]
     ]
+    m = month_of(crm, month)
+    out.attrs["window"] = f"the {months} months to {m}" if months > 1 else str(m)
+    return out
+
+
+def no_won_deal_reason(mix: pd.DataFrame) -> str | None:
+    """Why `marketing_mix` has no won revenue to show, as a sentence; None when it has some.
+
+    "no deal was won in the 12 months to 2026-09: 3 deals closed, all lost", or that the deals
+    won have no amount (their revenue is unknown, not zero).
+    """
+    if len(mix) and (mix["won_revenue"].astype(float).fillna(0) != 0).any():
+        return None
+    window = mix.attrs.get("window")
+    where = f" in {window}" if window else " in the window"
+    if not len(mix):
+        return f"no deal closed{where}"
+    one_view = mix[mix["dimension"] == mix["dimension"].iloc[0]]  # each view counts every deal
+    closed, won = int(one_view["deals_closed"].sum()), int(one_view["deals_won"].sum())
+    if won:
+        deals = "deal" if won == 1 else f"{won} deals"
+        return f"the {deals} won{where} {'has' if won == 1 else 'have'} no amount"
+    if not closed:
+        return f"no deal closed{where}"
+    lost = "1 deal closed, lost" if closed == 1 else f"{closed} deals closed, all lost"
+    return f"no deal was won{where}: {lost}"
