@@ -6,6 +6,7 @@ Notebooks stay thin: they call these and the analysis modules, never re-implemen
 from __future__ import annotations
 
 import datetime as dt
+import json
 import platform
 import sys
 import warnings
@@ -36,16 +37,53 @@ def display_path(path: str | Path) -> str:
         return str(path)
 
 
-def open_crm(data_path: str, data_format: str = "auto") -> CRM:
+#: The options of `smk.load` that say how to read an export (a notebook's `read_options`).
+READ_OPTIONS = ("mapping", "timezone", "dayfirst", "decimal", "schema")
+#: What `smk report` writes next to its Parquet cache: the export the cache stands for, as a
+#: re-run of a published notebook reads it (`data_path`, `data_format`, `read_options`).
+REPORT_SOURCE = "smk-report-source.json"
+
+
+def check_read_options(read_options: dict | None) -> dict:
+    """`read_options` as keyword arguments of `smk.load` (a copy); a ValueError naming the
+    parameter for anything but a mapping of the reading options (`READ_OPTIONS`)."""
+    if read_options is None:
+        return {}
+    if not isinstance(read_options, dict):
+        raise ValueError(
+            "read_options must be a mapping of reading option: value, e.g. "
+            f'{{"timezone": "Europe/Berlin"}}; got {read_options!r}'
+        )
+    unknown = sorted(str(k) for k in read_options if k not in READ_OPTIONS)
+    if unknown:
+        raise ValueError(
+            f"read_options: unknown option(s) {', '.join(unknown)}; the options are "
+            f"{', '.join(READ_OPTIONS)} (as for smk.load and smk validate)"
+        )
+    return dict(read_options)
+
+
+def open_crm(data_path: str, data_format: str = "auto", read_options: dict | None = None) -> CRM:
     """Load the export a notebook was given (the report runner passes a Parquet cache).
+
+    `read_options` are the reading options of `smk.load` (`READ_OPTIONS`: ``mapping``,
+    ``timezone``, ``dayfirst``, ``decimal``, ``schema``; a relative mapping path is read
+    against the project root), the ones `smk report --timezone ...` read the export with.
+    A Parquet cache (``data_format="parquet"``) holds the model as it was read with them, so
+    they are not applied to it again.
 
     In a Jupyter kernel, from here on a warning prints as one plain ``warning: ...`` line
     (`show_plain_warnings`): a published page says what smk warns about, never the kernel's
     temporary file and line. Elsewhere (scripts, tests) warnings are left as they are.
     """
+    options = check_read_options(read_options)
     if _in_kernel():
         warnings.showwarning = show_plain_warnings
-    return smk.load(resolve_path(data_path), format=data_format)
+    if data_format == "parquet":
+        options = {}
+    if options.get("mapping"):
+        options["mapping"] = resolve_path(options["mapping"])
+    return smk.load(resolve_path(data_path), format=data_format, **options)
 
 
 def _in_kernel() -> bool:
@@ -98,9 +136,16 @@ def optional(compute, *args, **kwargs):
 
 
 def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
-    """What produced this notebook's numbers: versions, data source, parameters, run time."""
+    """What produced this notebook's numbers: versions, data source, parameters, run time.
+
+    Run by `smk report` (on its Parquet cache of the export), the data parameters shown are
+    those of the export, as the published notebook names them and a re-run reads them
+    (`data_path`, `data_format`, `read_options`), never the cache, which is deleted after
+    the run.
+    """
     import numpy as np
 
+    parameters, cached = _as_published(parameters)
     rows = {
         "smk": smk.__version__,
         "python": platform.python_version(),
@@ -108,10 +153,27 @@ def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
         "numpy": np.__version__,
         "data source": display_path(crm.source),
         "data format": crm.format,
+        **(
+            {"read via": "smk report's validated Parquet copy of the data source"} if cached else {}
+        ),
         "run at (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         **{f"parameter {k}": v for k, v in parameters.items()},
     }
     return pd.DataFrame({"item": list(rows), "value": [str(v) for v in rows.values()]})
+
+
+def _as_published(parameters: dict) -> tuple[dict, bool]:
+    """`parameters` with the export's data parameters in place of `smk report`'s cache (from
+    the cache's `REPORT_SOURCE`), and whether they were replaced."""
+    if parameters.get("data_format") != "parquet" or not parameters.get("data_path"):
+        return parameters, False
+    try:
+        source = (Path(resolve_path(parameters["data_path"])) / REPORT_SOURCE).read_text()
+        export = json.loads(source)
+    except (OSError, ValueError):
+        return parameters, False  # a Parquet model of one's own: shown as given
+    shown = {k: export[k] for k in ("data_path", "data_format", "read_options") if k in export}
+    return {k: shown.get(k, v) for k, v in parameters.items()}, True
 
 
 def refresh(paths: list[Path] | None = None, timeout: int = 600) -> list[Path]:

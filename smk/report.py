@@ -25,8 +25,9 @@ and SIGTERM/SIGHUP (a scheduler's `timeout`) remove them (exit 130, 128 + the si
 run killed outright (SIGKILL, power loss) leaves is removed by the next run in that folder: a
 run lock nobody holds marks its folders as left over; folders with no lock file at all (left
 by an smk before locks) once they are `STALE_AFTER` seconds old. Publishing holds
-`.publish.lock`, so two reports published into one folder at once take turns (waiting up to
-`PUBLISH_WAIT` seconds) instead of swapping the same month at once.
+`.publish.lock` (removed by its holder when done), so two reports published into one folder at
+once take turns (waiting up to `PUBLISH_WAIT` seconds) instead of swapping the same month at
+once; meanwhile the holder removes a half-written `.index-*.tmp` a killed run left.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ import yaml
 import smk
 from smk import config
 from smk.model import CRM
+from smk.notebooks import REPORT_SOURCE
 from smk.outputs import format_kpi, mask_emails, read_metrics, write_metrics
 from smk.periods import Month, resolve_month
 from smk.pii import looks_like_personal_name, name_forms
@@ -68,6 +70,12 @@ log = logging.getLogger("smk.report")
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 KERNEL_NAME = "smk"
 SHARED_PARAMETERS = ("data_path", "data_format", "month", "output_dir")
+#: The parameter that carries how the export was read (`smk.notebooks.open_crm`'s
+#: `read_options`: --mapping, --timezone, --dayfirst, --decimal, --schema), so that a
+#: published notebook re-reads the export as the report did; notebooks that declare it get it.
+READ_OPTIONS_PARAMETER = "read_options"
+#: Parameters the report sets from its command's options: a params file may not set them.
+COMMAND_PARAMETERS = (*SHARED_PARAMETERS, READ_OPTIONS_PARAMETER)
 MANIFEST = "manifest.json"
 #: What the report writes into a month from the notebooks' files (rebuilt on every run).
 REPORT_FILES = frozenset({"index.html", "metrics.json", MANIFEST})
@@ -181,7 +189,7 @@ def read_params(path: str | Path | None) -> dict:
         raise ValueError(f"cannot read the params file {path}: {exc}") from None
     if not isinstance(params, dict):
         raise ValueError(f"the params file {path} must hold a mapping of parameter: value")
-    clash = [k for k in SHARED_PARAMETERS if k in params]
+    clash = [k for k in COMMAND_PARAMETERS if k in params]
     if clash:
         raise ValueError(
             f"the params file {path} may not set {', '.join(clash)}: use the command's options"
@@ -255,7 +263,7 @@ def _check_sections(params: dict) -> None:
         for name, own in (sections or {}).items()
         if isinstance(own, dict)
         for key in own
-        if key in SHARED_PARAMETERS
+        if key in COMMAND_PARAMETERS
     ]
     if wrong:
         raise ValueError("the params file: " + "; ".join(wrong))
@@ -288,6 +296,38 @@ def _check_sla_settings(name: str, settings: dict) -> None:
         raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
 
 
+def _check_capacity(value) -> None:
+    from smk.scoring.evaluation import check_capacity
+
+    check_capacity(value)
+
+
+def _check_window_months(value) -> None:
+    from smk.attribution import window_start
+
+    window_start("2000-01-01", value)
+
+
+#: Notebook settings the package checks when a notebook uses them (03's sales capacity, 04's
+#: conversion window): setting -> the package's own check, run on a value from a params file.
+_SETTING_CHECKS = {
+    "capacity_per_month": _check_capacity,
+    "window_months": _check_window_months,
+}
+
+
+def _check_known_settings(name: str, settings: dict) -> None:
+    """Settings in `_SETTING_CHECKS` checked by the package function the notebook passes them
+    to, so that a value it refuses (a capacity of 0) fails here, not inside the notebook."""
+    for key, check in _SETTING_CHECKS.items():
+        if key not in settings:
+            continue
+        try:
+            check(settings[key])
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
+
+
 def check_params(notebooks: list[Path], params: dict) -> None:
     """Refuse settings no notebook takes (a typo would otherwise be silently ignored) and
     values of the wrong type for the parameter's annotation, before any notebook runs."""
@@ -307,10 +347,11 @@ def check_params(notebooks: list[Path], params: dict) -> None:
                 )
     if wrong:
         raise ValueError("the params file: " + "; ".join(wrong))
-    for nb in notebooks:  # SLA values (a holiday, a share) fail here, not in a notebook
-        _check_sla_settings(
-            notebook_name(nb), params_for(nb, params, set(cells[notebook_name(nb)]))
-        )
+    # SLA values (a holiday, a share), a capacity of 0: refused here, not in a notebook
+    for nb in notebooks:
+        given = params_for(nb, params, set(cells[notebook_name(nb)]))
+        _check_sla_settings(notebook_name(nb), given)
+        _check_known_settings(notebook_name(nb), given)
     declared = {name: set(cell) for name, cell in cells.items()}
     every = set().union(*declared.values()) if declared else set()
     unknown = [k for k in params if k != "notebooks" and k not in every]
@@ -499,13 +540,25 @@ class _RunLock:
 @contextlib.contextmanager
 def _publishing(out: Path, month: Month, quiet: bool = True):
     """Hold `out/.publish.lock` while a month is swapped in and the indexes rewritten; wait
-    up to `PUBLISH_WAIT` seconds for another run publishing into `out`, then give up."""
+    up to `PUBLISH_WAIT` seconds for another run publishing into `out`, then give up.
+
+    The holder removes the lock file before it lets go of it, so that none stays in the
+    reports folder; a run that locks a file so removed (it opened it before the removal)
+    holds no lock anyone else sees, and opens the path again. As only the holder writes
+    the reports index, a half-written `.index-*.tmp` found meanwhile is a killed run's: it
+    goes.
+    """
     path = out / PUBLISH_LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + PUBLISH_WAIT
+    told = False
+    fd = None
     try:
-        deadline = time.monotonic() + PUBLISH_WAIT
-        told = False
-        while not _lock(fd):
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            if _lock(fd) and _is_open_at(fd, path):
+                break
+            os.close(fd)
+            fd = None
             holder = _read_holder(path)
             if time.monotonic() >= deadline:
                 raise ReportError(
@@ -527,9 +580,23 @@ def _publishing(out: Path, month: Month, quiet: bool = True):
             time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{month}, pid {os.getpid()}\n".encode(), 0)
+        if fcntl is not None:  # held exclusively: no other run is writing an index now
+            _remove([p for p in out.iterdir() if _INDEX_TMP.match(p.name)])
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        if fd is not None:
+            if fcntl is not None:  # while still held: a waiting run then locks a new file
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            os.close(fd)  # closing releases the lock
+
+
+def _is_open_at(fd: int, path: Path) -> bool:
+    """Whether `fd` is the file at `path` now (not one removed since it was opened)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _read_holder(path: Path) -> str:
@@ -695,14 +762,39 @@ def run_report(
             [p.name for p in chosen],
         )
         shown = _shown_source(crm, data)
+        # how a re-run of a published notebook reads the export: as this run did
+        rerun = {
+            "data_path": shown,
+            "data_format": _rerun_format(crm),
+            "read_options": reading_options(
+                data,
+                data_format,
+                mapping=mapping,
+                timezone=timezone,
+                dayfirst=dayfirst,
+                schema=schema,
+                decimal=decimal,
+            ),
+        }
         published = out / str(the_month)
         run_lock = _RunLock(out, the_month)
         staging, cache = run_lock.folder("staging"), run_lock.folder("cache")
         try:
             _with_absolute_source(crm).to_parquet(cache)
+            (cache / REPORT_SOURCE).write_text(json.dumps(rerun, indent=2) + "\n")
             kernel = ensure_kernel()
             with _kernel_noise_to(out / "smk-report.log", quiet):
-                runs = _execute_all(chosen, staging, cache, the_month, settings, kernel, quiet, out)
+                runs = _execute_all(
+                    chosen,
+                    staging,
+                    cache,
+                    the_month,
+                    settings,
+                    kernel,
+                    quiet,
+                    out,
+                    rerun["read_options"],
+                )
             timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()
@@ -710,7 +802,8 @@ def run_report(
             names = personal_names(crm) if not include_pii else None  # None: nothing removed
             paths = {str(cache): shown, str(staging): str(published)}
             for run in runs:
-                record_published_paths(staging / run.path.name, paths, _rerun_format(crm))
+                record_published_paths(staging / run.path.name, paths, rerun["data_format"])
+                carry_parameters(staging / run.path.name)
                 run.html = render_html(
                     staging / run.path.name, staging / f"{run.path.stem}.html", context, names
                 )
@@ -810,7 +903,7 @@ def record_published_paths(
 
     `data_format` (the export's format, e.g. "hubspot") replaces the cache's `parquet` in the
     parameters, so that an analyst can re-run the published notebook on the export itself
-    (reading options such as `--timezone` are not parameters: re-set them if they were used).
+    (the reading options, such as `--timezone`, are its `read_options` parameter already).
     """
     text = executed.read_text(encoding="utf-8")
     for temporary, shown in paths.items():
@@ -822,6 +915,95 @@ def record_published_paths(
         for old, new in before.items():
             text = text.replace(old, new)
     executed.write_text(text, encoding="utf-8")
+
+
+def carry_parameters(executed: Path) -> None:
+    """Make the values an executed notebook ran with (papermill's parameters) the defaults of
+    its `parameters` cell.
+
+    papermill replaces an earlier injected-parameters cell when it runs a notebook again: a
+    published notebook re-run with ``-p month 2026-09`` would otherwise fall back to the
+    parameters cell's defaults (the bundled sample) for `data_path` and every other setting
+    not given again, and silently report on other data. Type annotations and comments stay.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    values = nb.metadata.get("papermill", {}).get("parameters") or {}
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None or not values:
+        return
+    cell.source = with_defaults(cell.source, values)
+    nbformat.write(nb, executed)
+
+
+def with_defaults(source: str, values: dict) -> str:
+    """A parameters cell's `source` with each name in `values` assigned that value (written
+    as papermill writes parameters); a name the cell does not assign is appended."""
+    import ast
+
+    from papermill.translators import PythonTranslator
+
+    lines = source.splitlines(keepends=True)
+    spans = {}  # name -> the value's (first line, first column, last line, end column)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        tree = ast.Module(body=[], type_ignores=[])
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target = node.target
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in values:
+            value = node.value
+            spans[target.id] = (
+                value.lineno - 1,
+                value.col_offset,
+                value.end_lineno - 1,
+                value.end_col_offset,
+            )
+    # from the last to the first, so that earlier spans stay where they are; ast's columns
+    # count UTF-8 bytes
+    for name, (first, col, last, end) in sorted(spans.items(), key=lambda kv: kv[1], reverse=True):
+        head = lines[first].encode()[:col].decode()
+        tail = lines[last].encode()[end:].decode()
+        lines[first : last + 1] = [head + PythonTranslator.translate(values[name]) + tail]
+    text = "".join(lines)
+    missing = [name for name in values if name not in spans]
+    if missing:
+        text = text.rstrip("\n") + "\n" if text.strip() else ""
+        text += "".join(f"{n} = {PythonTranslator.translate(values[n])}\n" for n in missing)
+    return text.rstrip("\n")
+
+
+def reading_options(
+    data: str | Path,
+    data_format: str = "auto",
+    *,
+    mapping: str | Path | None = None,
+    timezone: str | None = None,
+    dayfirst: bool | None = None,
+    schema: str | None = None,
+    decimal: str | None = None,
+) -> dict:
+    """The options `smk.load` read the export with, as a notebook's `read_options` (those
+    given; a mapping file as an absolute path, also one given as the format or as the data)."""
+    local = "://" not in str(data)
+    if mapping is None and str(data_format).lower().endswith((".yaml", ".yml")):
+        mapping = data_format
+    if mapping is None and local and Path(data).suffix.lower() in {".yaml", ".yml"}:
+        mapping = data  # the mapping file names its data folder: the export is that folder
+    options = {
+        "mapping": str(Path(mapping).resolve()) if mapping is not None else None,
+        "timezone": timezone,
+        "dayfirst": dayfirst,
+        "decimal": decimal,
+        "schema": schema,
+    }
+    return {k: v for k, v in options.items() if v is not None}
 
 
 def _rerun_format(crm: CRM) -> str:
@@ -842,17 +1024,30 @@ def _with_absolute_source(crm: CRM) -> CRM:
     return replace(crm, source=str(Path(source).resolve()))
 
 
-def _execute_all(chosen, staging, cache, month, settings, kernel, quiet, out) -> list[NotebookRun]:
+def _execute_all(
+    chosen, staging, cache, month, settings, kernel, quiet, out, read_options=None
+) -> list[NotebookRun]:
     staging.mkdir(parents=True)
     runs = []
     for number, nb in enumerate(chosen, 1):
+        declared = declared_parameters(nb)
         parameters = {
             "data_path": str(cache),
             "data_format": "parquet",
             "month": str(month),
             "output_dir": str(staging),
-            **params_for(nb, settings),
+            **params_for(nb, settings, declared),
         }
+        if READ_OPTIONS_PARAMETER in declared:  # the cache is read as it is; a re-run needs them
+            parameters[READ_OPTIONS_PARAMETER] = dict(read_options or {})
+        elif read_options:
+            log.warning(
+                "%s has no %s parameter: a re-run of its published copy reads the export "
+                "without %s",
+                nb.name,
+                READ_OPTIONS_PARAMETER,
+                ", ".join(f"{k}={v!r}" for k, v in read_options.items()),
+            )
         if not quiet:
             print(f"[{number}/{len(chosen)}] {nb.name}", file=sys.stderr, flush=True)
         before = _stamps(staging)

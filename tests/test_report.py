@@ -849,6 +849,13 @@ def test_report_reads_the_export_with_the_given_reading_options(tmp_path, monkey
         "schema": None,
         "decimal": ".",
     }
+    # and the published notebooks re-read the export so (their read_options parameter)
+    published = nbformat.read(tmp_path / "reports" / "2026-09" / "00_data_quality.ipynb", 4)
+    assert published.metadata["papermill"]["parameters"]["read_options"] == {
+        "timezone": "Europe/Berlin",
+        "dayfirst": True,
+        "decimal": ".",
+    }
 
 
 @pytest.mark.parametrize(
@@ -1320,7 +1327,7 @@ def test_two_reports_publishing_the_same_month_at_once_take_turns(tmp_path, monk
         thread.join()
     assert errors == [] and sorted(finished) == ["0000000a", "0000000b"]
     assert (out / "2026-10" / "00_a.html").read_text() == finished[-1]
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".publish.lock"]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []  # no lock left
 
 
 def test_publishing_gives_up_clearly_when_another_report_keeps_the_folder(tmp_path, monkeypatch):
@@ -1364,6 +1371,17 @@ def test_published_notebooks_name_the_export_and_the_month_not_deleted_temporary
         # re-runnable on the export itself (the cache's `parquet` would not read it)
         assert parameters["data_format"] == "hubspot"
         assert 'data_format = "hubspot"' in injected.source
+        assert parameters["read_options"] == {}  # read with no option
+        # as papermill replaces the injected cell on a re-run, the parameters cell says so too
+        cell = next(c for c in executed.cells if "parameters" in c.metadata["tags"])
+        assert f'data_path: str = "{SAMPLE.resolve()}"' in cell.source.replace("(\n    ", "")
+        assert 'data_format: str = "hubspot"' in cell.source
+        assert f'output_dir: str = "{month}"' in cell.source.replace("(\n    ", "")
+        # and so does the provenance table (it said data_format parquet, the deleted cache)
+        rows = _provenance_rows(executed)
+        assert rows["parameter data_format"] == "hubspot", nb.name
+        assert rows["parameter read_options"] == "{}", nb.name
+        assert "read via" in rows
     from smk.notebooks import open_crm, output_folder
 
     assert len(open_crm(parameters["data_path"], parameters["data_format"]).contacts) > 0
@@ -1488,3 +1506,232 @@ def test_scrubbing_names_leaves_embedded_images_whole():
     page = f"{image}<td>Anna</td><td>Doe, Jane</td>"
     out = scrub_pii(page, {"Anna", "Doe, Jane"})
     assert out == f"{image}<td>[name removed]</td><td>[name removed]</td>"
+
+
+# ------------------------------------------------------------------ re-running a published notebook
+_COUNT_CELLS = [
+    PARAMS + "\nread_options: dict = {}  # how to read the export (smk.load options)",
+    "from smk import notebooks, outputs, periods\n\n"
+    "crm = notebooks.open_crm(data_path, data_format, read_options)\n"
+    "report_month = periods.resolve_month(crm, month)\n"
+    'created = crm.contacts["created_at"]\n'
+    "n = int(((created >= report_month.start) & (created < report_month.end)).sum())\n"
+    "out = notebooks.output_folder(output_dir)\n"
+    'kpi = {"id": "created", "label": "contacts created", "value": n, "format": "int"}\n'
+    'outputs.write_metrics(out, "count", {"title": "Count", "kpis": [kpi]})\n'
+    'print("source:", crm.source)',
+    "notebooks.provenance(\n"
+    "    crm,\n"
+    '    {"data_path": data_path, "data_format": data_format, "read_options": read_options},\n'
+    ")",
+]
+
+
+def _count_notebook_dir(tmp_path: Path) -> Path:
+    """A folder with one quick notebook whose number depends on how the export is read."""
+    folder = tmp_path / "count-notebooks"
+    folder.mkdir()
+    cells = [new_markdown_cell("# Count")]
+    cells.append(new_code_cell(_COUNT_CELLS[0], metadata={"tags": ["parameters"]}))
+    cells += [new_code_cell(source) for source in _COUNT_CELLS[1:]]
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "smk", "display_name": "Python (smk)", "language": "python"}
+        },
+    )
+    nbformat.write(nb, folder / "00_count.ipynb")
+    return folder
+
+
+def _provenance_rows(book) -> dict[str, str]:
+    """The provenance table of an executed notebook, item -> value (from its HTML output)."""
+    table = next(
+        o["data"]["text/html"]
+        for c in book.cells
+        for o in c.get("outputs", [])
+        if "parameter data_format" in o.get("data", {}).get("text/html", "")
+    )
+    cells = re.findall(r"<td>(.*?)</td>\s*<td>(.*?)</td>", table, re.S)
+    return {html_lib.unescape(k): html_lib.unescape(v) for k, v in cells}
+
+
+def test_a_published_notebook_re_run_with_papermill_reads_the_export_as_the_report_did(tmp_path):
+    # The published notebooks named the export but not how the report read it (--timezone
+    # ...), and `papermill published.ipynb out.ipynb -p month ...` replaced their injected
+    # parameters, so data_path fell back to the bundled sample: other numbers, unsaid
+    import smk
+
+    export = tmp_path / "export"
+    shutil.copytree(SAMPLE, export)  # not the parameters cell's default (the sample)
+    out = tmp_path / "reports"
+    zone = "Pacific/Kiritimati"  # UTC+14: moves contacts created near the month's edges
+    result = run_cli(
+        "report", "--data", str(export), "--month", "2026-09", "--out", str(out),
+        "--notebook-dir", str(_count_notebook_dir(tmp_path)), "--timezone", zone, "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    month = out / "2026-09"
+    published = json.loads((month / "metrics-count.json").read_text())["kpis"][0]["value"]
+    book = nbformat.read(month / "00_count.ipynb", as_version=4)
+    assert book.metadata["papermill"]["parameters"]["read_options"] == {"timezone": zone}
+    # the provenance table names what a re-run reads, not the deleted cache
+    rows = _provenance_rows(book)
+    assert rows["parameter data_format"] == "hubspot"
+    assert rows["parameter read_options"] == str({"timezone": zone})
+    table = json.dumps([o for c in book.cells for o in c.get("outputs", [])])
+    assert "parquet" not in table and ".cache-" not in table
+
+    # the option matters here: read without it, the month holds another number of contacts
+    utc = smk.load(export).contacts["created_at"]
+    assert published != int(((utc >= "2026-09-01") & (utc < "2026-10-01")).sum())
+
+    rerun = tmp_path / "rerun"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "papermill", str(month / "00_count.ipynb"),
+            str(tmp_path / "rerun.ipynb"), "-p", "month", "2026-09", "-p", "output_dir", str(rerun),
+        ],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    again = nbformat.read(tmp_path / "rerun.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in again.cells for o in c.get("outputs", []))
+    assert f"source: {export.resolve()}" in printed  # the export, not the bundled sample
+    assert json.loads((rerun / "metrics-count.json").read_text())["kpis"][0]["value"] == published
+
+
+def test_every_notebook_takes_the_reading_options_and_reads_the_export_with_them():
+    import papermill as pm
+
+    for nb in discover_notebooks():
+        spec = pm.inspect_notebook(str(nb))
+        assert list(spec)[:4] == ["data_path", "data_format", "month", "output_dir"], nb.name
+        assert spec["read_options"]["inferred_type_name"] == "dict", nb.name
+        assert spec["read_options"]["default"] == "{}", nb.name
+        code = "\n".join(
+            c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code"
+        )
+        assert "notebooks.open_crm(data_path, data_format, read_options)" in code, nb.name
+        assert '"read_options": read_options' in code, nb.name  # in the provenance table
+
+
+def test_open_crm_reads_the_export_with_the_reading_options_it_is_given():
+    import smk
+    from smk import notebooks
+
+    mapped = notebooks.open_crm(  # relative paths: the project root, as for data_path
+        "tests/fixtures/pipedrive", "auto", {"mapping": "smk/mappings/pipedrive.yaml"}
+    )
+    assert mapped.format == "pipedrive" and len(mapped.contacts) > 0
+    shifted = notebooks.open_crm(str(SAMPLE), "hubspot", {"timezone": "Pacific/Kiritimati"})
+    plain = smk.load(SAMPLE)
+    assert shifted.contacts["created_at"].min() < plain.contacts["created_at"].min()
+    with pytest.raises(ValueError, match=r"read_options: unknown option\(s\) timezon; the op"):
+        notebooks.open_crm(str(SAMPLE), "auto", {"timezon": "UTC"})
+    with pytest.raises(ValueError, match="read_options must be a mapping"):
+        notebooks.open_crm(str(SAMPLE), "auto", "UTC")
+
+
+def test_the_reading_options_a_re_run_needs_are_those_the_export_was_read_with(tmp_path):
+    from smk.report import read_params, reading_options
+
+    mapping = config.ROOT / "smk" / "mappings" / "pipedrive.yaml"
+    assert reading_options(SAMPLE) == {}
+    assert reading_options(
+        SAMPLE, "hubspot", timezone="Europe/Berlin", dayfirst=False, decimal=","
+    ) == {"timezone": "Europe/Berlin", "dayfirst": False, "decimal": ","}
+    assert reading_options("sqlite:///crm.db", schema="hubspot") == {"schema": "hubspot"}
+    # a mapping file given as --mapping, as --format or as --data is what a re-run needs
+    assert reading_options(SAMPLE, mapping=mapping) == {"mapping": str(mapping)}
+    assert reading_options(SAMPLE, str(mapping)) == {"mapping": str(mapping)}
+    spec = tmp_path / "crm.yaml"
+    spec.write_text("name: x\n")
+    assert reading_options(spec) == {"mapping": str(spec)}
+    # and a params file cannot set them
+    params = tmp_path / "params.yaml"
+    params.write_text("read_options: {dayfirst: true}\n")
+    with pytest.raises(ValueError, match="may not set read_options: use the command's options"):
+        read_params(params)
+
+
+@pytest.mark.parametrize(
+    "notebook, setting, message",
+    [
+        (
+            "lead_scoring",
+            "capacity_per_month: 0",
+            "notebooks.lead_scoring: the sales capacity (capacity_per_month, the leads sales can "
+            "work per month) must be a whole number of leads above 0",
+        ),
+        (
+            "attribution",
+            "window_months: 0",
+            "notebooks.attribution: window_months must be an integer >= 1 (calendar months), got 0",
+        ),
+    ],
+)
+def test_notebook_settings_the_package_refuses_fail_before_any_notebook(
+    tmp_path, notebook, setting, message
+):
+    # they passed the params check and failed inside notebook 03 / 04 (exit 3)
+    params = tmp_path / "params.yaml"
+    params.write_text(f"notebooks:\n  {notebook}:\n    {setting}\n")
+    out = tmp_path / "r"
+    result = run_cli("report", "--data", str(SAMPLE), "--out", str(out), "--params", str(params))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Executing" not in result.stderr and not list(out.glob("20*"))
+
+
+def test_publishing_leaves_no_lock_file_and_removes_a_killed_run_s_half_written_index(tmp_path):
+    from smk import report
+    from smk.periods import parse_month
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / ".index-0badc0de.tmp").write_text("<!DOCTYPE html><html><head>")  # killed mid-write
+    runs = _staged_month(out / ".staging-2026-10-0000000a", "mine")
+    context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
+    report.publish_month(
+        out / ".staging-2026-10-0000000a", out, parse_month("2026-10"), runs, context, {},
+        partial=False,
+    )  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["2026-10", "index.html"]
+
+
+def test_a_run_waiting_to_publish_never_holds_the_lock_with_the_next_one(tmp_path):
+    # the holder removes the lock file before it lets go: a run that was waiting on the
+    # removed file must not take it as its lock while a third run holds the new one
+    import fcntl
+    import os
+    import threading
+    import time
+
+    from smk import report
+    from smk.periods import parse_month
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    path = out / ".publish.lock"
+    first = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(first, fcntl.LOCK_EX)
+    entered = threading.Event()
+
+    def wait_and_publish():
+        with report._publishing(out, parse_month("2026-10")):
+            entered.set()
+
+    waiter = threading.Thread(target=wait_and_publish)
+    waiter.start()
+    time.sleep(0.3)  # the waiter waits on the first holder's file
+    path.unlink()  # the first holder is done: it removes the file, then lets go
+    third = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL)  # another run gets in first
+    fcntl.flock(third, fcntl.LOCK_EX)
+    os.close(first)
+    try:
+        assert not entered.wait(0.6), "two runs held the publishing lock at once"
+    finally:
+        os.close(third)
+    waiter.join(10)
+    assert entered.is_set() and not path.exists()
