@@ -15,9 +15,17 @@ PERSONAL_NAME = re.compile(r"^[^\W\d_]+(?:[\s,.'’-]+[^\W\d_]+)+\.?$")
 _LAST_FIRST = re.compile(r"^([^,]+?)\s*,\s*([^,]+)$")
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
 def looks_like_personal_name(value: object) -> bool:
-    """Whether an owner (or similar) value names a person rather than identifying one by id."""
-    return isinstance(value, str) and PERSONAL_NAME.match(value.strip()) is not None
+    """Whether an owner (or similar) value names a person rather than identifying one by id.
+
+    Initials alone ("N.A.", "U.S.", "n.a.") are no name: some word has two letters or more.
+    """
+    if not isinstance(value, str) or PERSONAL_NAME.match(value.strip()) is None:
+        return False
+    return any(len(word) > 1 for word in _LETTERS.findall(value))
 
 
 def name_forms(name: str) -> set[str]:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -585,12 +586,15 @@ def _names_a_person(owner: str) -> bool:
 
 
 def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
-    """Stable pseudonyms (rep-01, ...) for the export's owner values, or {} to keep them.
+    """Stable pseudonyms (``rep-3fa2c1``) for the export's owner values, or {} to keep them.
 
     Exports often name owners by display name ("Jane Doe"); reports must not show personal
     names. mode "pseudonyms" always replaces, "ids" never, "auto" replaces when any owner value
-    looks like a personal name (`smk.pii`: "Jane Doe", "Doe, Jane", "J. Doe"). Pseudonyms follow the sorted
-    owner values, so the same export always gives the same pseudonyms.
+    looks like a personal name (`smk.pii`: "Jane Doe", "Doe, Jane", "J. Doe"). A pseudonym is
+    drawn from the owner value itself (the start of its SHA-256), so an owner keeps it from
+    month to month whoever else joins or leaves (numbering the sorted owners, as before, shifted
+    everyone's label when one new owner sorted first). It hides names from readers of the
+    report, not from someone who holds the list of owners and can hash it too.
     """
     if mode not in ("auto", "ids", "pseudonyms"):
         raise ValueError(f"owner mode must be auto, ids or pseudonyms, got {mode!r}")
@@ -600,8 +604,14 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
         return {}
     if mode == "auto" and not any(_names_a_person(v) for v in distinct):
         return {}
-    width = max(2, len(str(len(distinct))))
-    return {v: f"rep-{i:0{width}d}" for i, v in enumerate(distinct, start=1)}
+    length = 6  # 16.7M labels: two of 100 owners share one about once in 3,000 exports
+    while len({_pseudonym(v, length) for v in distinct}) < len(distinct):
+        length += 2  # longer for all, never two owners under one label
+    return {v: _pseudonym(v, length) for v in distinct}
+
+
+def _pseudonym(owner: str, length: int) -> str:
+    return "rep-" + hashlib.sha256(owner.encode("utf-8")).hexdigest()[:length]
 
 
 def rename_owners(crm: CRM, aliases: Mapping[str, str]) -> CRM:

@@ -524,15 +524,38 @@ def test_owner_names_are_replaced_by_stable_pseudonyms(small):
     crm.contacts["owner_id"] = crm.contacts["owner_id"].map(names).astype("string")
     crm.activities["owner_id"] = pd.Series(["Kim Lee"] * len(crm.activities), dtype="string")
     hidden = sla.pseudonymise_owners(crm, "auto")
-    assert set(hidden.contacts["owner_id"]) == {"rep-01", "rep-02"}
-    assert (hidden.contacts["owner_id"] == "rep-01").sum() == 2  # Jane Doe's two MQLs
-    assert set(hidden.activities["owner_id"]) == {"rep-02"}
+    jane, kim = (sla._pseudonym(n, 6) for n in ("Jane Doe", "Kim Lee"))
+    assert jane.startswith("rep-") and len(jane) == 10
+    assert set(hidden.contacts["owner_id"]) == {jane, kim}
+    assert (hidden.contacts["owner_id"] == jane).sum() == 2  # Jane Doe's two MQLs
+    assert set(hidden.activities["owner_id"]) == {kim}
     assert set(crm.contacts["owner_id"]) == {"Jane Doe", "Kim Lee"}  # the input is unchanged
 
     # ids that are not names stay as they are under "auto", and are replaced on request
     ids = CRM(contacts=crm.contacts.assign(owner_id=pd.Series(["owner-01"] * 5, dtype="string")))
     assert sla.pseudonymise_owners(ids, "auto").contacts["owner_id"].eq("owner-01").all()
-    assert sla.pseudonymise_owners(ids, "pseudonyms").contacts["owner_id"].eq("rep-01").all()
+    replaced = sla.pseudonymise_owners(ids, "pseudonyms").contacts["owner_id"]
+    assert replaced.eq(sla._pseudonym("owner-01", 6)).all()
+
+
+def test_an_owners_pseudonym_stays_when_another_owner_joins(small):
+    """Numbering the sorted owners gave everyone a new label when a new owner sorted first
+    ("Adams, Zoe"): October's and November's per-owner SLA tables then mixed people up."""
+    owners = pd.Series(["Doe, Jane", "Kim Lee"] * 3, dtype="string").iloc[: len(small.contacts)]
+    october = CRM(contacts=small.contacts.assign(owner_id=owners.to_numpy()))
+    november = CRM(
+        contacts=small.contacts.assign(owner_id=owners.replace("Kim Lee", "Adams, Zoe").to_numpy())
+    )
+    before, after = sla.owner_aliases(october), sla.owner_aliases(november)
+    assert before["Doe, Jane"] == after["Doe, Jane"]
+    assert len(set(before.values()) | set(after.values())) == 3
+
+
+def test_initials_alone_do_not_switch_the_report_to_pseudonyms(small):
+    """ "N.A." or "U.S." as an owner is no personal name: ids stay readable."""
+    owners = pd.Series(["owner-01", "N.A.", "U.S."] * 2, dtype="string").iloc[: len(small.contacts)]
+    crm = CRM(contacts=small.contacts.assign(owner_id=owners.to_numpy()))
+    assert sla.owner_aliases(crm, "auto") == {}
 
 
 @pytest.mark.parametrize("name", ["Doe, Jane", "DOE, Jane", "van der Berg, Anna", "J. Doe"])
@@ -542,7 +565,7 @@ def test_owners_written_last_first_or_with_initials_get_pseudonyms_too(small, na
     owners = pd.Series([name, "owner-02"] * 3, dtype="string").iloc[: len(small.contacts)]
     crm = CRM(contacts=small.contacts.assign(owner_id=owners.to_numpy()))
     hidden = sla.pseudonymise_owners(crm, "auto")
-    assert set(hidden.contacts["owner_id"]) == {"rep-01", "rep-02"}
+    assert set(hidden.contacts["owner_id"]) == {sla._pseudonym(o, 6) for o in (name, "owner-02")}
     assert name not in set(hidden.contacts["owner_id"])
 
 
