@@ -515,7 +515,10 @@ def mql_leads(
             "open": ~accepted & ~rejected,
         }
     )
-    return out.sort_values(["mql_at", "contact_id"]).reset_index(drop=True)
+    out = out.sort_values(["mql_at", "contact_id"]).reset_index(drop=True)
+    # without sales activities, worked and leaked cannot be told apart (`sla_by_month`)
+    out.attrs[ACTIVITIES_IN_EXPORT] = not crm.activities.empty
+    return out
 
 
 def _extra_columns(contacts: pd.DataFrame) -> list[str]:
@@ -575,6 +578,9 @@ def leads_behind(
 # ------------------------------------------------------------------------------ owners
 _NAME_LIKE = r"^[^\W\d_][\w'.-]*(\s+[^\W\d_][\w'.-]*)+$"
 
+
+#: `mql_leads`' attrs key: whether the export had sales activities at all.
+ACTIVITIES_IN_EXPORT = "activities_in_export"
 
 _OWNER_TABLES = ("contacts", "deals", "activities")
 
@@ -653,7 +659,9 @@ def sla_by_month(
     """The SLA figures per month (and per `by`: "owner_id", "team", "segment", ...).
 
     Months without MQLs in the range show with 0 MQLs and empty rates (never a division by
-    zero). Each count equals `len(leads_behind(leads, <figure>, month, ...))`. `months="all"`
+    zero). Leads of an export without sales activities (`mql_leads` notes it in
+    ``attrs["activities_in_export"]``) have empty SLA and leakage rates: nobody can tell a
+    worked MQL from a leaked one (the counts still count what the export records: no work). Each count equals `len(leads_behind(leads, <figure>, month, ...))`. `months="all"`
     gives one row over all the leads (month "all"). By default the rows run from the first to
     the last month with an MQL; `through` (e.g. the report month) extends them to that month,
     so it has a row even when it has no MQLs.
@@ -719,6 +727,8 @@ def sla_by_month(
     table["share_within_sla"] = safe_ratio(table["within_sla"], table["mqls"])
     due = table["mqls"] - table["leak_pending"]
     table["leakage_rate"] = safe_ratio(table["leaked"], due)
+    if leads.attrs.get(ACTIVITIES_IN_EXPORT) is False:  # not 0% worked, 100% leaked: unknown
+        table[["share_within_sla", "leakage_rate"]] = np.nan
     table["acceptance_rate"] = safe_ratio(table["accepted"], table["mqls"])
     table["rejection_rate"] = safe_ratio(table["rejected"], table["mqls"])
     out = table.reset_index()

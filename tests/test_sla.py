@@ -747,3 +747,23 @@ def test_every_analysis_reads_as_of_the_same_way():
         for bad in ("garbage", float("nan")):
             with pytest.raises(ValueError, match="as_of must be a date or time"):
                 call(bad)
+
+
+def test_without_sales_activities_the_sla_rates_are_unknown_not_zero():
+    """An export without activities gave 0% worked within the SLA and 100% leaked in the SLA
+    table and its trend chart, while the scorecard said 'no data'."""
+    import dataclasses
+
+    import smk
+    from smk import config
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    bare = dataclasses.replace(crm, activities=crm.activities.iloc[:0])
+    months = ["2026-09", "2026-10"]
+    unknown = sla.sla_by_month(sla.mql_leads(bare), months=months)
+    assert unknown["mqls"].gt(0).all()
+    assert unknown[["share_within_sla", "leakage_rate"]].isna().all().all()
+    # with activities, a month nobody worked is 0%, not unknown
+    known = sla.sla_by_month(sla.mql_leads(crm), months=months)
+    assert known[["share_within_sla", "leakage_rate"]].notna().all().all()
+    assert sla.mql_leads(crm).attrs[sla.ACTIVITIES_IN_EXPORT] is True
