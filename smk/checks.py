@@ -26,7 +26,11 @@ def is_number(value) -> bool:
 
 def is_whole(value) -> bool:
     """A finite number with no fraction (3 or 3.0), not a bool and not text."""
-    return is_number(value) and math.isfinite(value) and float(value).is_integer()
+    if not is_number(value):
+        return False
+    if isinstance(value, numbers.Integral):
+        return True  # however large (a float of a 400-digit int overflows)
+    return math.isfinite(value) and float(value).is_integer()
 
 
 def _wrong_type(name: str, expected: str, value, note: str) -> TypeError:

@@ -192,7 +192,7 @@ def test_one_rule_for_what_a_number_is_across_the_settings_checks():
         assert is_number(value), value
     for value in (True, np.True_, "3", None, [3]):
         assert not is_number(value) and not is_whole(value), value
-    assert is_whole(3.0) and is_whole(np.int64(-2))
+    assert is_whole(3.0) and is_whole(np.int64(-2)) and is_whole(10**400)  # no OverflowError
     for value in (2.5, float("nan"), float("inf")):
         assert not is_whole(value), value
 
