@@ -8,6 +8,7 @@ same numbers.
 
 from __future__ import annotations
 
+import numbers
 import re
 import warnings
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH_LIKE = re.compile(r"\d{4}-\d{1,2}")  # a month label, not a date
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,17 @@ def as_of_time(as_of) -> pd.Timestamp:
     Anything else (a missing value, text that is no date) is a ValueError naming `as_of`.
     """
     if isinstance(as_of, Month | pd.Period):
-        return as_month(as_of).end
+        try:
+            return as_month(as_of).end
+        except ValueError as exc:
+            raise ValueError(f"as_of: {exc}") from None
+    if isinstance(as_of, str) and _MONTH_LIKE.fullmatch(as_of.strip()):
+        raise ValueError(  # pandas reads '2026-10' as 1 October, a Month means its end
+            f"as_of must be a date or time, got the month {as_of!r}: give periods.Month("
+            f"{as_of.strip()!r}) for the end of the month, or a date (e.g. '{as_of.strip()}-01')"
+        )
+    if isinstance(as_of, numbers.Number):  # 2026 was 2026 ns after 1970
+        raise ValueError(f"as_of must be a date or time or a periods.Month, got {as_of!r}")
     try:
         ts = pd.Timestamp(as_of)
     except (TypeError, ValueError) as exc:

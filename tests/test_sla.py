@@ -744,9 +744,15 @@ def test_every_analysis_reads_as_of_the_same_way():
         lambda bad: funnel.cohort_conversion(crm.contacts, bad),
         lambda bad: scoring.lead_features(crm, bad),
     ):
-        for bad in ("garbage", float("nan")):
+        # a month label was read as its first day (0 MQLs in October), a number as
+        # nanoseconds after 1970: both refused, the label with the way to say the month's end
+        for bad in ("garbage", float("nan"), "2026-10", 2026, True):
             with pytest.raises(ValueError, match="as_of must be a date or time"):
                 call(bad)
+    with pytest.raises(ValueError, match=r"periods.Month\('2026-10'\) for the end of the month"):
+        as_of_time("2026-10")
+    with pytest.raises(ValueError, match="^as_of: month must look like YYYY-MM"):
+        as_of_time(pd.Period("2026Q3"))
 
 
 def test_without_sales_activities_the_sla_rates_are_unknown_not_zero():
