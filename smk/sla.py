@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -79,7 +78,7 @@ from smk.funnel import (
 )
 from smk.model import ACTIVITY_TYPES, CRM
 from smk.periods import Month, as_month, data_span, warn_if_after_data
-from smk.pii import looks_like_personal_name
+from smk.pii import looks_like_personal_name, pseudonym, pseudonym_key
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NEVER = np.iinfo("int64").max
@@ -597,10 +596,11 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     Exports often name owners by display name ("Jane Doe"); reports must not show personal
     names. mode "pseudonyms" always replaces, "ids" never, "auto" replaces when any owner value
     looks like a personal name (`smk.pii`: "Jane Doe", "Doe, Jane", "J. Doe"). A pseudonym is
-    drawn from the owner value itself (the start of its SHA-256), so an owner keeps it from
-    month to month whoever else joins or leaves (numbering the sorted owners, as before, shifted
-    everyone's label when one new owner sorted first). It hides names from readers of the
-    report, not from someone who holds the list of owners and can hash it too.
+    drawn from the owner value itself, by a keyed hash (`smk.pii.pseudonym`, the key from
+    `smk.pii.pseudonym_key`: ``SMK_OWNER_KEY`` or a key kept in the user's config folder), so
+    an owner keeps it from month to month whoever else joins or leaves, and a reader who knows
+    the team's names cannot hash them to map the pseudonyms back. Two owners whose pseudonyms
+    would coincide get longer ones (only they).
     """
     if mode not in ("auto", "ids", "pseudonyms"):
         raise ValueError(f"owner mode must be auto, ids or pseudonyms, got {mode!r}")
@@ -610,14 +610,14 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
         return {}
     if mode == "auto" and not any(_names_a_person(v) for v in distinct):
         return {}
-    length = 6  # 16.7M labels: two of 100 owners share one about once in 3,000 exports
-    while len({_pseudonym(v, length) for v in distinct}) < len(distinct):
-        length += 2  # longer for all, never two owners under one label
-    return {v: _pseudonym(v, length) for v in distinct}
-
-
-def _pseudonym(owner: str, length: int) -> str:
-    return "rep-" + hashlib.sha256(owner.encode("utf-8")).hexdigest()[:length]
+    key = pseudonym_key()
+    aliases = {v: pseudonym(v, key) for v in distinct}
+    length = 6
+    while len(set(aliases.values())) < len(aliases):  # 16.7M labels: rare, and only for them
+        length += 2
+        shared = pd.Series(aliases).duplicated(keep=False)
+        aliases.update({v: pseudonym(v, key, length) for v in shared[shared].index})
+    return aliases
 
 
 def rename_owners(crm: CRM, aliases: Mapping[str, str]) -> CRM:

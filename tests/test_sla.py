@@ -18,6 +18,7 @@ import smk
 from smk import config, funnel, periods, sla
 from smk.funnel import NoDataError
 from smk.model import CRM, make_table
+from smk.pii import pseudonym, pseudonym_key
 from smk.synth import Synthetic, synthesize, write_export
 
 BERLIN = "Europe/Berlin"
@@ -524,7 +525,7 @@ def test_owner_names_are_replaced_by_stable_pseudonyms(small):
     crm.contacts["owner_id"] = crm.contacts["owner_id"].map(names).astype("string")
     crm.activities["owner_id"] = pd.Series(["Kim Lee"] * len(crm.activities), dtype="string")
     hidden = sla.pseudonymise_owners(crm, "auto")
-    jane, kim = (sla._pseudonym(n, 6) for n in ("Jane Doe", "Kim Lee"))
+    jane, kim = (pseudonym(n, pseudonym_key()) for n in ("Jane Doe", "Kim Lee"))
     assert jane.startswith("rep-") and len(jane) == 10
     assert set(hidden.contacts["owner_id"]) == {jane, kim}
     assert (hidden.contacts["owner_id"] == jane).sum() == 2  # Jane Doe's two MQLs
@@ -535,7 +536,7 @@ def test_owner_names_are_replaced_by_stable_pseudonyms(small):
     ids = CRM(contacts=crm.contacts.assign(owner_id=pd.Series(["owner-01"] * 5, dtype="string")))
     assert sla.pseudonymise_owners(ids, "auto").contacts["owner_id"].eq("owner-01").all()
     replaced = sla.pseudonymise_owners(ids, "pseudonyms").contacts["owner_id"]
-    assert replaced.eq(sla._pseudonym("owner-01", 6)).all()
+    assert replaced.eq(pseudonym("owner-01", pseudonym_key())).all()
 
 
 def test_an_owners_pseudonym_stays_when_another_owner_joins(small):
@@ -549,6 +550,32 @@ def test_an_owners_pseudonym_stays_when_another_owner_joins(small):
     before, after = sla.owner_aliases(october), sla.owner_aliases(november)
     assert before["Doe, Jane"] == after["Doe, Jane"]
     assert len(set(before.values()) | set(after.values())) == 3
+
+
+def test_pseudonyms_are_keyed_so_a_reader_who_knows_the_names_cannot_map_them_back(
+    small, tmp_path, monkeypatch
+):
+    """rep- and the start of the name's plain SHA-256 was mapped back to every name by hashing
+    the team list; the key is kept outside the (published) reports folder, made once."""
+    import hashlib
+    import stat
+
+    from smk import pii
+
+    owners = pd.Series(["Doe, Jane", "Kim Lee"] * 3, dtype="string").iloc[: len(small.contacts)]
+    crm = CRM(contacts=small.contacts.assign(owner_id=owners.to_numpy()))
+    monkeypatch.delenv(pii.KEY_VARIABLE)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    first = sla.owner_aliases(crm)
+    key_file = tmp_path / "config" / "smk" / "owner-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert sla.owner_aliases(crm) == first  # the same key next month
+    unkeyed = {
+        "rep-" + hashlib.sha256(n.encode()).hexdigest()[:6] for n in ("Doe, Jane", "Kim Lee")
+    }
+    assert not unkeyed & set(first.values())
+    monkeypatch.setenv(pii.KEY_VARIABLE, "another machine's key")
+    assert sla.owner_aliases(crm) != first  # the key decides; share it across machines
 
 
 def test_initials_alone_do_not_switch_the_report_to_pseudonyms(small):
@@ -565,7 +592,8 @@ def test_owners_written_last_first_or_with_initials_get_pseudonyms_too(small, na
     owners = pd.Series([name, "owner-02"] * 3, dtype="string").iloc[: len(small.contacts)]
     crm = CRM(contacts=small.contacts.assign(owner_id=owners.to_numpy()))
     hidden = sla.pseudonymise_owners(crm, "auto")
-    assert set(hidden.contacts["owner_id"]) == {sla._pseudonym(o, 6) for o in (name, "owner-02")}
+    expected = {pseudonym(o, pseudonym_key()) for o in (name, "owner-02")}
+    assert set(hidden.contacts["owner_id"]) == expected
     assert name not in set(hidden.contacts["owner_id"])
 
 
