@@ -771,7 +771,37 @@ def month_summary(leads: pd.DataFrame, month: Month | str, sla: SLA | None = Non
         if label > last:  # leads are cut at their as-of date: later MQLs may exist
             raise NoDataError(f"no MQLs in {label} (the last MQL of these leads is from {last})")
         raise NoDataError(f"no MQLs in {label} ({span}, none of them in {label})")
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+    summary = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+    summary[ACTIVITIES_IN_EXPORT] = leads.attrs.get(ACTIVITIES_IN_EXPORT) is not False
+    return summary
+
+
+def summary_text(summary: dict, sla: SLA, month: Month | str, unit: str = "hours") -> str:
+    """`month_summary` as the lines the funnel page prints. Without sales activities in the
+    export, worked, speed to lead, the SLA share and leakage are unknown and say so (they
+    printed "worked: 0", "nan%" and every MQL as leaked)."""
+    s, a = summary, sla
+    lines = [f"MQLs in {as_month(month)}: {s['mqls']} (target {a.mql_target})"]
+    if s.get(ACTIVITIES_IN_EXPORT, True):
+        median = "none worked yet" if pd.isna(s["median_hours"]) else f"{s['median_hours']:.1f}"
+        lines += [
+            f"worked: {s['worked']}, not worked yet: {s['not_worked']}",
+            f"median speed to lead: {median} {unit} (SLA {a.max_hours_to_first_activity:g})",
+            f"within the SLA: {s['within_sla']} ({s['share_within_sla']:.1%}, target "
+            f"{a.share_to_work:.0%})",
+            f"leaked (none within {a.leakage_days:g} days): {s['leaked']}, pending: "
+            f"{s['leak_pending']}",
+        ]
+    else:
+        lines.append(
+            "worked, speed to lead, within the SLA and leaked: unknown (the export has no sales "
+            "activities)"
+        )
+    lines += [
+        f"accepted (SQL): {s['accepted']} ({s['acceptance_rate']:.1%}), rejected: {s['rejected']}",
+        f"open (neither yet): {s['open']}",
+    ]
+    return "\n".join(lines)
 
 
 def rejection_reasons(leads: pd.DataFrame, month: Month | str | None = None) -> pd.DataFrame:
@@ -998,6 +1028,7 @@ __all__ = [
     "group_labels",
     "leads_behind",
     "month_summary",
+    "summary_text",
     "mql_leads",
     "owner_aliases",
     "pseudonymise_owners",

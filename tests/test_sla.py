@@ -801,3 +801,10 @@ def test_without_sales_activities_the_sla_rates_are_unknown_not_zero():
     known = sla.sla_by_month(sla.mql_leads(crm), months=months)
     assert known[["share_within_sla", "leakage_rate"]].notna().all().all()
     assert sla.mql_leads(crm).attrs[sla.ACTIVITIES_IN_EXPORT] is True
+    # the page's lines: unknown, not "worked: 0", "nan%" and every MQL leaked
+    agreement = sla.SLA()
+    text = sla.summary_text(sla.month_summary(sla.mql_leads(bare), "2026-10"), agreement, "2026-10")
+    assert "unknown (the export has no sales activities)" in text
+    assert "nan" not in text and "worked: 0" not in text and "leaked (none" not in text
+    text = sla.summary_text(sla.month_summary(sla.mql_leads(crm), "2026-10"), agreement, "2026-10")
+    assert "within the SLA: " in text and "unknown" not in text
