@@ -477,6 +477,22 @@ def test_return_on_spend_gives_cpa_and_roas():
     assert np.isnan(got.loc["c", "roas"])  # no spend: free channel
 
 
+def test_spend_on_a_channel_no_journey_touched_shows_as_spend_without_return():
+    """Spend on a channel with no touch on any journey fell out of the table, and the
+    attribution page then said there was no ad spend at all."""
+    credit = pd.DataFrame(
+        {"model": ["m", "n"], "channel": ["email", "email"], "conversions": [1.0, 1.0],
+         "value": [100.0, 100.0]}
+    )  # fmt: skip
+    spend = pd.DataFrame({"channel": ["paid_search", "events"], "spend": [5000.0, 0.0]})
+    got = at.return_on_spend(credit, spend)
+    paid = got[got["channel"] == "paid_search"].set_index("model")
+    assert list(paid.index) == ["m", "n"]
+    assert (paid["roas"] == 0.0).all() and paid["cpa"].isna().all()
+    assert (paid["spend"] == 5000.0).all() and (paid["conversions"] == 0).all()
+    assert "events" not in set(got["channel"])  # no spend there: nothing to show
+
+
 def test_spend_by_channel_sums_the_months_of_the_period():
     spend = pd.DataFrame(
         {

@@ -59,10 +59,19 @@ def return_on_spend(comparison: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFra
 
     `comparison`: `compare` output (model, channel, conversions, value, ...); `spend`: from
     `spend_by_channel`. Channels without spend get NaN ratios (free channels have no CPA);
-    channels with spend but no credit get an infinite CPA reported as NaN and a ROAS of 0.
+    channels with spend but no credit get an infinite CPA reported as NaN and a ROAS of 0,
+    also those on no journey at all (their spend bought nothing the models can see).
     """
     key = "channel" if "channel" in comparison.columns else comparison.columns[1]
-    merged = comparison.merge(spend.rename(columns={"channel": key}), on=key, how="left")
+    spend = spend.rename(columns={"channel": key})
+    unseen = sorted(set(spend.loc[spend["spend"] > 0, key]) - set(comparison[key]))
+    if unseen and "model" in comparison.columns:  # spent on, but on no journey: no credit
+        blank = pd.DataFrame(
+            [{"model": m, key: c} for m in comparison["model"].unique() for c in unseen]
+        )
+        zero = {col: 0 for col in ("conversions", "value") if col in comparison.columns}
+        comparison = pd.concat([comparison, blank.assign(**zero)], ignore_index=True)
+    merged = comparison.merge(spend, on=key, how="left")
     merged["spend"] = merged["spend"].astype("float64")
     paid = merged["spend"] > 0
     merged["cpa"] = np.where(
