@@ -139,13 +139,23 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 #: A data-quality page counts them apart, so that they do not read as problems to fix.
 MERGED_SAME_EMAIL = "merged into contact with same email"
 MERGED_CONVERTED_LEAD = "converted lead merged into contact"
+#: Salesforce: a converted Lead whose Contact is in the export but marked deleted (the person
+#: is deleted: the lead does not stand in for the contact)
+CONVERTED_INTO_DELETED = "converted lead of a deleted contact"
 DELETED_IN_SALESFORCE = "deleted in Salesforce"
 DELETED_IN_CRM = "deleted in the CRM"
 NO_RESPONSE = "campaign member did not respond"
 #: a row whose contact or account the CRM marks deleted (set aside as above), e.g. its tasks
 PARENT_DELETED = {col: f"{col} deleted in the CRM" for col in ("contact_id", "account_id")}
 BY_DESIGN_REASONS: frozenset[str] = frozenset(
-    {MERGED_SAME_EMAIL, MERGED_CONVERTED_LEAD, DELETED_IN_SALESFORCE, DELETED_IN_CRM, NO_RESPONSE}
+    {
+        MERGED_SAME_EMAIL,
+        MERGED_CONVERTED_LEAD,
+        CONVERTED_INTO_DELETED,
+        DELETED_IN_SALESFORCE,
+        DELETED_IN_CRM,
+        NO_RESPONSE,
+    }
     | set(PARENT_DELETED.values())
 )
 

@@ -1137,3 +1137,73 @@ def test_rows_of_a_deleted_contact_or_account_are_set_aside_by_design(tmp_path):
     after = quality.set_aside_counts(crm)
     assert after["faults"] == before["faults"]  # the deletions added no fault
     assert after["by_design"] > before["by_design"] + 2
+
+
+def _sample_with_deleted(tmp_path, deleted: dict[str, set[str]]) -> Path:
+    """A copy of the sample export whose rows with these ids (per file) are marked deleted."""
+    import csv
+
+    export = shutil.copytree(config.SAMPLE_SALESFORCE, tmp_path / "sf", ignore=lambda *_: ["truth"])
+    for name, ids in deleted.items():
+        with open(export / name, encoding="utf-8-sig", newline="") as fh:
+            table = list(csv.DictReader(fh))
+        assert ids <= {r["Id"] for r in table}
+        for row in table:
+            if row["Id"] in ids:
+                row["IsDeleted"] = "1"
+        with open(export / name, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(table[0]), quoting=csv.QUOTE_ALL)
+            writer.writeheader()
+            writer.writerows(table)
+    return export
+
+
+def test_a_deleted_contact_is_not_brought_back_by_its_converted_lead(tmp_path):
+    """A converted Lead stands in for its Contact only when the export lacks the Contact: a
+    Contact the export holds but marks deleted came back to life under its own id (built from
+    the lead, a customer with its tasks, deal and campaign members), while its Contact row was
+    set aside as deleted."""
+    from smk import quality
+    from smk.model import BY_DESIGN_REASONS, PARENT_DELETED
+
+    converted_into_deleted = "converted lead of a deleted contact"
+    contact = "0035g00IO82KUSIAM4"  # a converted lead's contact, with tasks and a deal
+    before = smk.load(config.SAMPLE_SALESFORCE)
+    assert (before.contacts["contact_id"] == contact).sum() == 1
+    assert (before.deals["contact_id"] == contact).any()
+    assert (before.activities["contact_id"] == contact).any()
+    crm = smk.load(_sample_with_deleted(tmp_path, {"Contact.csv": {contact}}))
+
+    crm.quality.check()
+    assert not (crm.contacts["contact_id"] == contact).any()  # not loaded, only set aside
+    people = crm.quality.set_aside("contacts")
+    assert people.loc[people["contact_id"] == contact, "_reason"].tolist() == [
+        "deleted in Salesforce"
+    ]
+    lead = people[people["_reason"] == converted_into_deleted]
+    assert lead["ConvertedContactId"].tolist() == [contact]
+    assert converted_into_deleted in BY_DESIGN_REASONS
+    for table in ("deals", "touchpoints", "activities"):
+        assert not (getattr(crm, table)["contact_id"] == contact).any(), table
+        aside = crm.quality.set_aside(table)
+        mine = aside.loc[aside["contact_id"] == contact, "_reason"]
+        kept = (getattr(before, table)["contact_id"] == contact).sum()
+        assert mine.tolist() == [PARENT_DELETED["contact_id"]] * kept, table
+    counts, base = quality.set_aside_counts(crm), quality.set_aside_counts(before)
+    assert counts["faults"] == base["faults"]  # the deletion adds no fault
+    assert len(crm.contacts) == len(before.contacts) - 1
+    assert len(crm.activities) == len(before.activities) - 12
+
+
+def test_contacts_of_a_deleted_account_are_not_warned_about_as_unknown(tmp_path):
+    """A Contact whose Account the export marks deleted was warned about as naming an
+    account_id not in the accounts table, the wording of a fault of the export."""
+    account = "0015g00sGgiuUbzAIE"  # the account of contact 0035g00IO82KUSIAM4
+    crm = smk.load(_sample_with_deleted(tmp_path, {"Account.csv": {account}}))
+    crm.quality.check()
+    assert (crm.contacts["account_id"] == account).sum() == 1  # kept
+    warned = [w for w in crm.quality.warnings if "account_id" in w and w.startswith("contacts:")]
+    assert warned == [
+        "contacts: 1 contacts name an account_id whose account is deleted in the CRM "
+        "(kept; account fields are missing for them)"
+    ]

@@ -752,3 +752,21 @@ def test_load_sql_matches_upper_case_table_and_column_names(tmp_path):
     assert len(crm.contacts) == 3
     assert crm.quality.files["deals"] == ["DEALS"]
     assert crm.deals.set_index("deal_id").loc["D1", "amount"] == 12_000.5
+
+
+def test_load_sql_warns_of_contacts_of_a_deleted_company_apart_from_unknown_ones(tmp_path):
+    """Contacts of a company the sync marks deleted were warned about as naming an account
+    that is not in the accounts table, the wording of a fault, together with truly unknown
+    ones."""
+    tables = fivetran_tables()
+    ids = pd.array([5001, 5001, 5002, 5003, 5999, 5001], dtype="Int64")  # 5003 is deleted
+    tables["contact"]["property_associatedcompanyid"] = ids
+    crm = load_sql(make_db(tmp_path, "duckdb", tables))
+    accounting_holds(crm)
+    warned = [w for w in crm.quality.warnings if w.startswith("contacts:") and "account" in w]
+    assert warned == [
+        "contacts: 1 contacts name an account_id whose account is deleted in the CRM "
+        "(kept; account fields are missing for them)",
+        "contacts: 1 contacts name an account_id that is not in the accounts table "
+        "(kept; account fields are missing for them)",
+    ]

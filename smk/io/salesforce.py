@@ -24,7 +24,9 @@ How Salesforce maps onto the model (rules a user can check):
   keeps the Contact's id, ``created_at`` / ``became_lead_at`` / ``original_source`` come from the
   Lead (its CreatedDate and LeadSource), and the Lead row is set aside with the reason
   ``converted lead merged into contact`` (so read == loaded + set aside still holds). If the
-  Contact is not in the export, the Lead row itself is loaded under the Contact's id. Rows of
+  Contact is not in the export, the Lead row itself is loaded under the Contact's id; if the
+  export holds the Contact but marks it deleted, the person is deleted: the Lead row is set
+  aside as ``converted lead of a deleted contact``. Rows of
   other objects that point at the Lead id (campaign members, tasks) are re-pointed at the
   contact; its Lead id is kept in the extra column ``salesforce_lead_id``.
 - **Stage dates.** Salesforce has no standard MQL date: the custom fields `MQL_Date__c` and
@@ -89,6 +91,7 @@ from smk.io.mapping import TableMapping, _iso_text, data_files, map_frame, trans
 from smk.io.validate import assemble, is_in
 from smk.model import (
     ACTIVITY_TYPES,
+    CONVERTED_INTO_DELETED,
     CRM,
     DELETED_IN_SALESFORCE,
     MERGED_CONVERTED_LEAD,
@@ -1337,7 +1340,8 @@ def _contacts(
     known = contacts.loc[c_ok, "contact_id"]
     into_contact = primary[is_in(lead_side.loc[primary, "person"], known).to_numpy(dtype=bool)]
     merged_away = conv[conv].index.difference(primary).union(into_contact)
-    lead_rows = l_ok & ~leads.index.isin(merged_away)
+    of_deleted = _converted_into_deleted(lead_side, conv, contacts, c_ok, known)
+    lead_rows = l_ok & ~leads.index.isin(merged_away.union(of_deleted))
 
     # ---- contact side, filled from the person's lead where there is one
     c_created, c_created_t = dates.first(contacts, [("created_at", "Contact.CreatedDate")])
@@ -1411,7 +1415,29 @@ def _contacts(
     finish(contacts, contact_side, c_ok, "Contact")
     finish(leads, lead_side, lead_rows, "Lead")
     leads.loc[merged_away, "_reason"] = _MERGED
+    leads.loc[of_deleted, "_reason"] = CONVERTED_INTO_DELETED
     return pd.concat([contacts, leads], ignore_index=True)
+
+
+def _converted_into_deleted(
+    lead_side: pd.DataFrame,
+    conv: pd.Series,
+    contacts: pd.DataFrame,
+    c_ok: pd.Series,
+    known: pd.Series,
+) -> pd.Index:
+    """Converted lead rows whose Contact is in the export but marked deleted: the person is
+    deleted, so the lead must not stand in for a missing contact (it would bring the deleted
+    id back to life, with the tasks, deals and campaign members re-pointed at it)."""
+    if c_ok.all():  # nothing deleted (the usual export): no work
+        return pd.Index([], dtype=lead_side.index.dtype)
+    gone = contacts["_reason"].eq(DELETED_IN_SALESFORCE).fillna(False).astype(bool)
+    gone_ids = contacts.loc[gone, "contact_id"].dropna()
+    gone_ids = gone_ids[~is_in(gone_ids, known)]  # a live row of the same id wins
+    if gone_ids.empty or not conv.any():
+        return pd.Index([], dtype=lead_side.index.dtype)
+    person = lead_side.loc[conv, "person"]
+    return person.index[is_in(person, gone_ids).to_numpy(dtype=bool)]
 
 
 def _stage(side: pd.DataFrame, opp: pd.Series, cust: pd.Series) -> pd.Series:

@@ -588,8 +588,26 @@ def _check_links(tables: dict[str, pd.DataFrame], quality: DataQuality, redirect
     _repoint(tables, redirect, _FILTERED_ONCE)
     unknown_accounts = _unknown(tables, "contacts", "account_id", "accounts")
     if unknown_accounts:
+        _warn_unknown_accounts(tables, unknown_accounts, quality)
+
+
+def _warn_unknown_accounts(tables, unknown: int, quality: DataQuality) -> None:
+    """Say how many contacts name an account that is not loaded: those whose account the
+    export holds but marks deleted (the CRM's own doing) apart from truly unknown ones."""
+    deleted = _deleted_ids(quality, "accounts")
+    gone = 0
+    if deleted is not None:
+        refs = tables["contacts"]["account_id"]
+        orphans = _orphans(refs, tables["accounts"]["account_id"])
+        gone = int(is_in(refs[orphans], deleted).sum())
+    if gone:
         quality.warnings.append(
-            f"contacts: {unknown_accounts} contacts name an account_id that is not in the "
+            f"contacts: {gone} contacts name an account_id whose account is deleted in the "
+            "CRM (kept; account fields are missing for them)"
+        )
+    if unknown - gone:
+        quality.warnings.append(
+            f"contacts: {unknown - gone} contacts name an account_id that is not in the "
             "accounts table (kept; account fields are missing for them)"
         )
 
