@@ -395,7 +395,9 @@ class CRM:
             if name not in wanted:
                 tables[name] = empty_table(name)
                 continue
-            tables[name] = _read_cached(src / f"{name}.parquet", wanted[name])
+            path = src / f"{name}.parquet"
+            tables[name] = _read_cached(path, wanted[name])
+            _check_cached_columns(tables[name], name, wanted[name], path)
             counts = meta["quality"]["tables"].get(name)
             if counts is not None:
                 aside_path = src / f"{name}.set_aside.parquet"
@@ -406,12 +408,13 @@ class CRM:
                     set_aside=aside,
                     merged=meta.get("merged", {}).get(name, 0),
                 )
+                _check_cached_counts(quality.tables[name], len(tables[name]), src, name)
         return cls(**tables, quality=quality, source=meta["source"], format=meta["format"])
 
 
 _DAMAGED_CACHE = (
-    "a damaged smk model cache ({what}): write it again from the export (smk.load(export)"
-    ".to_parquet(folder)), or load the export itself"
+    "a damaged smk model cache, or one of another shape ({what}): write it again from the "
+    "export (smk.load(export).to_parquet(folder)), or load the export itself"
 )
 
 
@@ -437,10 +440,43 @@ def _read_meta(path: Path) -> dict:
     return meta
 
 
+def _check_cached_columns(
+    frame: pd.DataFrame, name: str, wanted: list[str] | None, path: Path
+) -> None:
+    """A cached table holds the model's columns (those asked for): a file of another table
+    or a hand-made one is damage, not a usable table."""
+    missing = [c for c in (wanted or SCHEMA[name]) if c not in frame.columns]
+    if missing:
+        what = f"the {name} table has no {missing[0]!r} column"
+        raise CRMExportError(
+            _DAMAGED_CACHE.format(what=what),
+            file=str(path),
+            column=missing[0],
+            found_columns=list(frame.columns),
+        )
+
+
+def _check_cached_counts(account: TableAccount, rows: int, src: Path, name: str) -> None:
+    """The cached account adds up (read = loaded + set aside; loaded = the table's rows)."""
+    counts = (account.read, account.loaded)
+    if any(isinstance(n, bool) or n < 0 for n in counts) or (
+        account.read != account.loaded + account.n_set_aside or account.loaded != rows
+    ):
+        what = (
+            f"{name}: read {account.read}, loaded {account.loaded}, set aside "
+            f"{account.n_set_aside}, but the table has {rows} rows"
+        )
+        raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(src / "smk-model.json"))
+
+
 def _read_cached(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """One Parquet file of the cache; a missing or damaged one is a `CRMExportError`."""
+    """One Parquet file of the cache; a missing or damaged one (or a folder in its place) is
+    a `CRMExportError`."""
     import pyarrow as pa
 
+    if path.exists() and not path.is_file():
+        what = "a folder where a Parquet file belongs"
+        raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path))
     try:
         return pd.read_parquet(path, columns=columns)
     except pa.ArrowMemoryError:

@@ -208,6 +208,10 @@ def test_one_rule_for_what_a_number_is_across_the_settings_checks():
         ),
         ({"deals.parquet": "PAR1 cut"}, "deals.parquet"),
         ({"contacts.parquet": None}, "contacts.parquet"),  # deleted
+        # of another shape: loaded as usable before (exit 0), counts that no longer add up
+        ({"contacts.parquet": pd.DataFrame({"x": [1, 2]})}, "contacts.parquet"),
+        ({"deals.parquet": "folder"}, "deals.parquet"),
+        ({"deals.parquet": pd.read_parquet}, "smk-model.json"),  # a row short of its count
     ],
 )
 def test_a_damaged_model_cache_is_an_export_error_naming_the_file(tmp_path, damage, file):
@@ -218,8 +222,15 @@ def test_a_damaged_model_cache_is_an_export_error_naming_the_file(tmp_path, dama
 
     cache = smk.load(config.SAMPLE_HUBSPOT).to_parquet(tmp_path / "cache")
     for name, text in damage.items():
+        if callable(text):  # the table a row short
+            text(cache / name).iloc[1:].to_parquet(cache / name, index=False)
+            continue
         (cache / name).unlink()
-        if text is not None:
+        if isinstance(text, pd.DataFrame):
+            text.to_parquet(cache / name)
+        elif text == "folder":
+            (cache / name).mkdir()
+        elif text is not None:
             (cache / name).write_text(text)
     with pytest.raises(CRMExportError, match="damaged smk model cache") as err:
         smk.load(cache)
