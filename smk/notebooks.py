@@ -39,8 +39,9 @@ def display_path(path: str | Path) -> str:
 
 #: The options of `smk.load` that say how to read an export (a notebook's `read_options`).
 READ_OPTIONS = ("mapping", "timezone", "dayfirst", "decimal", "schema")
-#: What `smk report` writes next to its Parquet cache: the export the cache stands for, as a
-#: re-run of a published notebook reads it (`data_path`, `data_format`, `read_options`).
+#: What `smk report` writes next to its Parquet cache: the export the cache stands for (or the
+#: Parquet model the report was given), as a re-run of a published notebook reads it
+#: (`data_path`, `data_format`, `read_options`).
 REPORT_SOURCE = "smk-report-source.json"
 
 
@@ -141,7 +142,8 @@ def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
     Run by `smk report` (on its Parquet cache of the export), the data parameters shown are
     those of the export, as the published notebook names them and a re-run reads them
     (`data_path`, `data_format`, `read_options`), never the cache, which is deleted after
-    the run.
+    the run. For a report on a Parquet model of one's own, they name that model (the data
+    source row, the model's own record, names the export it was made from).
     """
     import numpy as np
 

@@ -32,11 +32,13 @@ once; meanwhile the holder removes a half-written `.index-*.tmp` a killed run le
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import html
+import io
 import json
 import logging
 import os
@@ -326,6 +328,12 @@ def _check_known_settings(name: str, settings: dict) -> None:
             check(settings[key])
         except (ValueError, TypeError) as exc:
             raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
+        except OverflowError as exc:  # a number too large for the check (a 401-digit one)
+            shown = str(settings[key])
+            shown = shown if len(shown) <= 40 else f"{shown[:20]}... ({len(shown)} characters)"
+            raise ValueError(
+                f"the params file: notebooks.{name}: {key} is too large ({exc}), got {shown}"
+            ) from None
 
 
 def check_params(notebooks: list[Path], params: dict) -> None:
@@ -713,7 +721,9 @@ def run_report(
     """Run the notebooks on one month of an export and publish `out/YYYY-MM/` atomically.
 
     `data_format`, `mapping`, `timezone`, `dayfirst`, `schema` and `decimal` say how to read the export,
-    as for `smk.load`; the notebooks then read the validated model from a Parquet cache. With
+    as for `smk.load`; the notebooks then read the validated model from a Parquet cache, and
+    the published ones name the export and these options (or, for a Parquet model given as
+    `data`, that model: `is_parquet_model`), so that a re-run reads what this run read. With
     `notebooks`, only those run: their pages and outputs replace theirs in the published
     month, the other notebooks' are kept, and `manifest.json` keeps each page's data source
     and run time (the index names them next to each page when the pages come from more than
@@ -761,12 +771,17 @@ def run_report(
             crm.format,
             [p.name for p in chosen],
         )
-        shown = _shown_source(crm, data)
-        # how a re-run of a published notebook reads the export: as this run did
+        # how a re-run of a published notebook reads the data: as this run did; a Parquet
+        # model (`CRM.to_parquet`) is the data itself, read as it is (the export it was made
+        # from may have been read with other options, or have changed since)
+        model = is_parquet_model(data, data_format, mapping)
+        shown = str(Path(data).resolve()) if model else _shown_source(crm, data)
         rerun = {
             "data_path": shown,
-            "data_format": _rerun_format(crm),
-            "read_options": reading_options(
+            "data_format": "parquet" if model else _rerun_format(crm),
+            "read_options": {}
+            if model
+            else reading_options(
                 data,
                 data_format,
                 mapping=mapping,
@@ -798,7 +813,7 @@ def run_report(
             timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()
-            context = _context(crm, the_month, data)
+            context = _context(crm, the_month, data, model)
             names = personal_names(crm) if not include_pii else None  # None: nothing removed
             paths = {str(cache): shown, str(staging): str(published)}
             for run in runs:
@@ -919,12 +934,12 @@ def record_published_paths(
 
 def carry_parameters(executed: Path) -> None:
     """Make the values an executed notebook ran with (papermill's parameters) the defaults of
-    its `parameters` cell.
+    its `parameters` cell (`with_defaults`).
 
     papermill replaces an earlier injected-parameters cell when it runs a notebook again: a
     published notebook re-run with ``-p month 2026-09`` would otherwise fall back to the
     parameters cell's defaults (the bundled sample) for `data_path` and every other setting
-    not given again, and silently report on other data. Type annotations and comments stay.
+    not given again, and silently report on other data.
     """
     import nbformat
 
@@ -933,23 +948,57 @@ def carry_parameters(executed: Path) -> None:
     cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
     if cell is None or not values:
         return
+    if _as_python(cell.source) is None:
+        log.warning(
+            "%s: its parameters cell is not Python smk can read: the values it ran with are "
+            "appended to the cell, which stays as it was above them",
+            executed.name,
+        )
     cell.source = with_defaults(cell.source, values)
     nbformat.write(nb, executed)
 
 
+#: The line above the assignments `with_defaults` appends to a parameters cell.
+CARRIED_NOTE = "# the values this notebook ran with (smk report)"
+
+
 def with_defaults(source: str, values: dict) -> str:
-    """A parameters cell's `source` with each name in `values` assigned that value (written
-    as papermill writes parameters); a name the cell does not assign is appended."""
+    """A parameters cell's `source` with the values in `values` (papermill's parameters) as
+    its own: run, it leaves every name as the cell followed by papermill's injected cell did.
+
+    A name the cell assigns exactly once, to a literal value, as a statement of its own
+    (``a = 1``, ``a: int = 1  # note``), and reads nowhere, gets its value in place (written
+    as papermill writes parameters): the annotation and the comments of that line stay;
+    comments inside a value written over several lines go with the value they described; a
+    value equal to the one written is left as written. Any other name (one the cell does not
+    assign, or assigns more than once, by ``a += 1``, in a loop or a branch, by unpacking, to
+    a computed value, or reads, as in ``b = a * 2``) is assigned at the end of the cell, after
+    `CARRIED_NOTE`, where nothing after it changes it, and the cell's own lines stay as they
+    are (so that ``b`` is what it was in the run the values come from).
+
+    IPython's syntax (``%matplotlib inline``, ``!pip ...``) is read as IPython reads it. A
+    cell that is not even that (it could not have run) has every value appended: it stays
+    broken as it was, and `carry_parameters` says so in the log.
+    """
     import ast
 
     from papermill.translators import PythonTranslator
 
-    lines = source.splitlines(keepends=True)
+    def written(value) -> str:
+        return PythonTranslator.translate(value)
+
+    python = _as_python(source)
+    tree = ast.parse(python) if python is not None else ast.Module(body=[], type_ignores=[])
+    uses: collections.Counter = collections.Counter()  # name -> times the cell binds or reads it
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            uses[node.id] += 1
+        elif isinstance(node, ast.AnnAssign) and node.value is None:
+            uses[getattr(node.target, "id", None)] -= 1  # `a: int` neither binds nor reads
+    # lines as Python counts them (not at a form feed, as str.splitlines would)
+    lines = io.StringIO(source, newline="").readlines()
+    read = [line.rstrip("\r\n") for line in io.StringIO(python or "", newline="")]
     spans = {}  # name -> the value's (first line, first column, last line, end column)
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        tree = ast.Module(body=[], type_ignores=[])
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and node.value is not None:
             target = node.target
@@ -957,26 +1006,60 @@ def with_defaults(source: str, values: dict) -> str:
             target = node.targets[0]
         else:
             continue
-        if isinstance(target, ast.Name) and target.id in values:
-            value = node.value
-            spans[target.id] = (
-                value.lineno - 1,
-                value.col_offset,
-                value.end_lineno - 1,
-                value.end_col_offset,
-            )
+        name, value = getattr(target, "id", None), node.value
+        first, last = node.lineno - 1, node.end_lineno - 1
+        as_read = [line.rstrip("\r\n") for line in lines[first : last + 1]]
+        if as_read != read[first : last + 1]:
+            continue  # a line of IPython's syntax (`a = !ls`) stays as written
+        if name not in values or uses[name] != 1:
+            continue  # assigned again, or read: the cell's own lines must see its own value
+        try:
+            default = ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue  # `Path.home() / "x"`: not a value to write over, it may do more
+        spans[name] = (
+            value.lineno - 1,
+            value.col_offset,
+            value.end_lineno - 1,
+            value.end_col_offset,
+        )
+        if written(default) == written(values[name]):
+            spans[name] = None  # the value it ran with is the one written
     # from the last to the first, so that earlier spans stay where they are; ast's columns
     # count UTF-8 bytes
-    for name, (first, col, last, end) in sorted(spans.items(), key=lambda kv: kv[1], reverse=True):
+    replaced = sorted(((v, k) for k, v in spans.items() if v is not None), reverse=True)
+    for (first, col, last, end), name in replaced:
         head = lines[first].encode()[:col].decode()
         tail = lines[last].encode()[end:].decode()
-        lines[first : last + 1] = [head + PythonTranslator.translate(values[name]) + tail]
+        lines[first : last + 1] = [head + written(values[name]) + tail]
     text = "".join(lines)
-    missing = [name for name in values if name not in spans]
-    if missing:
-        text = text.rstrip("\n") + "\n" if text.strip() else ""
-        text += "".join(f"{n} = {PythonTranslator.translate(values[n])}\n" for n in missing)
-    return text.rstrip("\n")
+    appended = [name for name in values if name not in spans]
+    if appended:
+        text = text.rstrip("\r\n") + "\n" if text.strip() else ""
+        text += CARRIED_NOTE + "\n"
+        text += "".join(f"{n} = {written(values[n])}\n" for n in appended)
+    return text.rstrip("\r\n")
+
+
+def _as_python(source: str) -> str | None:
+    """`source` as Python with its lines where they are: as written, or with IPython's syntax
+    (magics, shell escapes) turned into Python line for line; None when it is neither."""
+    import ast
+
+    try:
+        ast.parse(source)
+        return source
+    except SyntaxError:
+        pass
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        python = TransformerManager().transform_cell(source)
+        ast.parse(python)
+    except Exception:  # no IPython, or not IPython's syntax either
+        return None
+    same = len(python.splitlines()) == len(source.splitlines())
+    return python if same else None
 
 
 def reading_options(
@@ -1004,6 +1087,36 @@ def reading_options(
         "schema": schema,
     }
     return {k: v for k, v in options.items() if v is not None}
+
+
+def is_parquet_model(data, data_format: str = "auto", mapping=None) -> bool:
+    """Whether `smk.load(data, data_format, mapping=mapping)` reads a Parquet model (a folder
+    `CRM.to_parquet` wrote, or a zip of one): a re-run then reads that model, not its export."""
+    if mapping is not None or str(data_format).lower().endswith((".yaml", ".yml")):
+        return False
+    if data_format == "parquet":
+        return True
+    path = Path(str(data))
+    if data_format != "auto" or "://" in str(data):
+        return False
+    if path.is_dir():
+        return (path / "smk-model.json").exists()  # as `smk.io.detect_format` tells it
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        return False
+    import zipfile
+
+    try:  # the folder `smk.io` unpacks: the zip's one top folder, if all files sit in one
+        with zipfile.ZipFile(path) as archive:
+            names = [
+                m.filename
+                for m in archive.infolist()
+                if not m.is_dir() and not m.filename.startswith("__MACOSX/")
+            ]
+    except (OSError, zipfile.BadZipFile):
+        return False
+    tops = {Path(n).parts[0] for n in names if Path(n).parts}
+    root = f"{tops.pop()}/" if len(tops) == 1 and len(names) > 1 else ""
+    return f"{root}smk-model.json" in names
 
 
 def _rerun_format(crm: CRM) -> str:
@@ -1342,8 +1455,10 @@ def _log_to(path: Path) -> None:
 
 
 # ------------------------------------------------------------------ rendering
-def _context(crm, month: Month, data) -> dict:
+def _context(crm, month: Month, data, model: bool = False) -> dict:
     source = Path(str(crm.source)).name if crm.source else Path(str(data)).name
+    if model:  # the pages come from the model, which may differ from its export read anew
+        source = f"{Path(data).resolve().name}: Parquet model of {source}"
     return {
         "month": str(month),
         "source": f"{source} ({crm.format})",

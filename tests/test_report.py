@@ -1601,6 +1601,142 @@ def test_a_published_notebook_re_run_with_papermill_reads_the_export_as_the_repo
     assert json.loads((rerun / "metrics-count.json").read_text())["kpis"][0]["value"] == published
 
 
+def test_a_report_on_a_parquet_model_publishes_notebooks_that_re_read_that_model(tmp_path):
+    # On a Parquet model of one's own (smk.load(export, timezone=...).to_parquet(folder)), the
+    # published notebooks named the model's export (its smk-model.json `source`) with
+    # data_format hubspot and no read_options: a re-run read the export without the timezone
+    # and gave other numbers (62 MQLs instead of 60)
+    import smk
+
+    export = tmp_path / "export"
+    shutil.copytree(SAMPLE, export)
+    model = tmp_path / "tzmodel"
+    zone = "Pacific/Kiritimati"  # UTC+14: moves contacts created near the month's edges
+    smk.load(export, timezone=zone).to_parquet(model)
+    out = tmp_path / "reports"
+    result = run_cli(
+        "report", "--data", str(model), "--month", "2026-09", "--out", str(out),
+        "--notebook-dir", str(_count_notebook_dir(tmp_path)), "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    month = out / "2026-09"
+    published = json.loads((month / "metrics-count.json").read_text())["kpis"][0]["value"]
+    utc = smk.load(export).contacts["created_at"]  # the export read anew: another number
+    assert published != int(((utc >= "2026-09-01") & (utc < "2026-10-01")).sum())
+    book = nbformat.read(month / "00_count.ipynb", as_version=4)
+    parameters = book.metadata["papermill"]["parameters"]
+    assert parameters["data_path"] == str(model.resolve())
+    assert parameters["data_format"] == "parquet" and parameters["read_options"] == {}
+    rows = _provenance_rows(book)  # (long paths are cut short in the table)
+    assert rows["parameter data_format"] == "parquet" and rows["parameter read_options"] == "{}"
+    assert rows["data format"] == "hubspot"  # the export the model came from
+    pages = json.loads((month / "manifest.json").read_text())["pages"]
+    assert pages["count"]["data"] == str(model.resolve())
+    assert pages["count"]["source"] == "tzmodel: Parquet model of export (hubspot)"
+
+    rerun = tmp_path / "rerun"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "papermill", str(month / "00_count.ipynb"),
+            str(tmp_path / "rerun.ipynb"), "-p", "output_dir", str(rerun),
+        ],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads((rerun / "metrics-count.json").read_text())["kpis"][0]["value"] == published
+
+
+def test_a_parquet_model_is_told_from_an_export_as_smk_load_tells_it(tmp_path):
+    import zipfile
+
+    import smk
+    from smk.report import is_parquet_model
+
+    model = smk.load(SAMPLE).to_parquet(tmp_path / "model")
+    assert is_parquet_model(model) and is_parquet_model(model, "parquet")
+    assert not is_parquet_model(SAMPLE) and not is_parquet_model(SAMPLE, "hubspot")
+    assert not is_parquet_model("sqlite:///crm.db")
+    assert not is_parquet_model(model, mapping=config.ROOT / "smk/mappings/pipedrive.yaml")
+    with zipfile.ZipFile(tmp_path / "model.zip", "w") as archive:  # a zip of the folder
+        for path in model.iterdir():
+            archive.write(path, f"model/{path.name}")
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        for path in SAMPLE.iterdir():
+            archive.write(path, f"hubspot/{path.name}")
+    assert is_parquet_model(tmp_path / "model.zip")
+    assert not is_parquet_model(tmp_path / "export.zip")
+
+
+def _ran(source: str) -> dict:
+    namespace: dict = {}
+    exec(source, namespace)
+    return {k: v for k, v in namespace.items() if not k.startswith("__")}
+
+
+def test_a_carried_value_is_the_value_after_the_parameters_cell_has_run():
+    # `a = 1` then `a += 1` gave 6 where 5 was carried: the first assignment was rewritten
+    from smk.report import with_defaults
+
+    cell = "a: int = 1  # a setting\na += 1\nb = 2  # another\nfor c in range(3):\n    pass"
+    carried = with_defaults(cell, {"a": 5, "b": 7, "c": 9, "d": "new"})
+    assert _ran(carried) == {"a": 5, "b": 7, "c": 9, "d": "new"}
+    assert carried.startswith("a: int = 1  # a setting\na += 1\nb = 7  # another\n")
+    assert carried.endswith(
+        '# the values this notebook ran with (smk report)\na = 5\nc = 9\nd = "new"'
+    )
+    # assigned in a branch, twice, by unpacking, to a computed value, or read by the cell:
+    # at the end too, so that the cell leaves what the cell and papermill's injected cell did
+    for cell in (
+        "if True:\n    a = 1",
+        "a = 1\na = 2",
+        "a, b = 1, 2",
+        "a = 1\ndel a",
+        "a = int('1')",
+        "a = 1\nb = a * 2",
+    ):
+        carried = with_defaults(cell, {"a": 5})
+        assert _ran(carried) == _ran(f"{cell}\na = 5"), cell
+        assert carried.startswith(cell + "\n"), cell
+
+
+def test_carrying_values_keeps_comments_and_reads_ipython_syntax():
+    from smk.report import with_defaults
+
+    rates = (
+        'fx_rates: dict = {\n    "EUR": 1.0,  # the base\n    "USD": 0.92,  # set yours\n}  # fx\n'
+    )
+    # the value it ran with is the one written: left as written, comments and all
+    assert with_defaults(rates, {"fx_rates": {"EUR": 1.0, "USD": 0.92}}) == rates.rstrip()
+    # another value: the comments of the old value go with it, the line's comment stays
+    assert with_defaults(rates, {"fx_rates": {"EUR": 1.0}}) == 'fx_rates: dict = {"EUR": 1.0}  # fx'
+    assert with_defaults("a = 60  # target", {"a": 60.0}) == "a = 60.0  # target"
+    # a magic or shell escape (valid in the notebook's kernel) no longer sends every value to
+    # the end of the cell; a line of IPython's own syntax is not rewritten
+    cell = "%matplotlib inline\na: int = 1  # one\nfiles = !ls\nb = 2"
+    assert with_defaults(cell, {"a": 5, "files": [], "b": 2}) == (
+        "%matplotlib inline\na: int = 5  # one\nfiles = !ls\nb = 2\n"
+        "# the values this notebook ran with (smk report)\nfiles = []"
+    )
+
+
+def test_a_parameters_cell_that_is_not_python_gets_the_values_after_it_and_a_warning(
+    tmp_path, caplog
+):
+    from smk.report import carry_parameters, with_defaults
+
+    broken = "a = (1\nb = 2"
+    assert with_defaults(broken, {"a": 5}) == (
+        "a = (1\nb = 2\n# the values this notebook ran with (smk report)\na = 5"
+    )
+    nb = new_notebook(cells=[new_code_cell(broken, metadata={"tags": ["parameters"]})])
+    nb.metadata["papermill"] = {"parameters": {"a": 5}}
+    nbformat.write(nb, tmp_path / "00_x.ipynb")
+    with caplog.at_level("WARNING", logger="smk.report"):
+        carry_parameters(tmp_path / "00_x.ipynb")
+    assert "00_x.ipynb: its parameters cell is not Python smk can read" in caplog.text
+    assert nbformat.read(tmp_path / "00_x.ipynb", as_version=4).cells[0].source.endswith("a = 5")
+
+
 def test_every_notebook_takes_the_reading_options_and_reads_the_export_with_them():
     import papermill as pm
 
@@ -1682,6 +1818,30 @@ def test_notebook_settings_the_package_refuses_fail_before_any_notebook(
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Executing" not in result.stderr and not list(out.glob("20*"))
+
+
+def test_a_setting_too_large_for_the_package_s_check_is_bad_input_not_an_internal_error(
+    tmp_path, monkeypatch
+):
+    # a 401-digit number overflowed inside the check: "internal error (OverflowError)", exit 1
+    from smk import report
+
+    params = tmp_path / "params.yaml"
+    params.write_text(f"notebooks:\n  attribution:\n    window_months: {'9' * 401}\n")
+    out = tmp_path / "r"
+    result = run_cli("report", "--data", str(SAMPLE), "--out", str(out), "--params", str(params))
+    assert result.returncode == 2, result.stderr
+    assert "the params file: notebooks.attribution: window_months" in result.stderr
+    assert "internal error" not in result.stderr and not list(out.glob("20*"))
+
+    def overflows(value):
+        raise OverflowError("int too large to convert to float")
+
+    monkeypatch.setitem(report._SETTING_CHECKS, "capacity_per_month", overflows)
+    with pytest.raises(ValueError, match=r"notebooks.lead_scoring: capacity_per_month is too "
+                       r"large \(int too large to convert to float\), got 99999999999999999999"
+                       r"\.\.\. \(401 characters\)"):  # fmt: skip
+        report._check_known_settings("lead_scoring", {"capacity_per_month": 10**401 - 1})
 
 
 def test_publishing_leaves_no_lock_file_and_removes_a_killed_run_s_half_written_index(tmp_path):
