@@ -352,6 +352,7 @@ def test_mql_threshold_respects_sales_capacity_or_maximises_value():
         (float("nan"), "not a whole number"),
         ("40", "str"),
         (True, "bool"),
+        (10**400, "a typo"),  # overflowed inside notebook 03 (exit 3)
     ],
 )
 def test_a_capacity_that_is_no_positive_whole_number_is_refused_by_name(capacity, why):

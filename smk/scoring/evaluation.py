@@ -451,7 +451,13 @@ def check_capacity(capacity) -> int:
         raise ValueError(f"{what} (not a whole number)")
     if capacity <= 0:
         raise ValueError(f"{what} (sales would be handed no lead)")
+    if capacity > _MAX_CAPACITY:  # a 401-digit capacity overflowed inside notebook 03
+        raise ValueError(f"{what} (more than {_MAX_CAPACITY:,} leads a month: a typo?)")
     return int(capacity)
+
+
+#: No sales team works more leads a month; numpy's int64 holds it.
+_MAX_CAPACITY = 10**9
 
 
 def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) -> dict:
