@@ -215,7 +215,7 @@ def declared_parameters(notebook: Path) -> set[str]:
     """Names the notebook's `parameters` cell defines."""
     import papermill as pm
 
-    return set(pm.inspect_notebook(str(notebook)))
+    return set(_parameters_of(pm, notebook))
 
 
 def params_for(notebook: Path, params: dict, declared: set[str] | None = None) -> dict:
@@ -275,12 +275,43 @@ def _parameters_of(pm, notebook: Path) -> dict:
     """The parameters cell of `notebook` (`papermill.inspect_notebook`); a file that is no
     readable notebook (not JSON, no cells) is bad input naming it, not a bug in smk."""
     try:
-        return pm.inspect_notebook(str(notebook))
+        found = pm.inspect_notebook(str(notebook))
     except Exception as exc:  # nbformat, json and papermill each raise their own
         raise ValueError(
             f"{notebook} is not a readable Jupyter notebook ({type(exc).__name__}: "
             f"{' '.join(str(exc).split())[:200]})"
         ) from None
+    return {**_unparsed_parameters(notebook, set(found)), **found}
+
+
+def _unparsed_parameters(notebook: Path, found: set[str]) -> dict:
+    """Parameters papermill's inspection skips (an annotation it cannot read, such as
+    ``n_segments: str | int = "auto"``), from the cell's own Python: without them a params
+    file could not set them ("no notebook takes"). Their type is not checked here."""
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    try:
+        tree = ast.parse(cell.source) if cell is not None else None
+    except SyntaxError:
+        return {}
+    out = {}
+    for node in tree.body if tree is not None else []:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id not in found and node.value is not None:
+            annotation = ast.unparse(node.annotation) if isinstance(node, ast.AnnAssign) else ""
+            out[target.id] = {
+                "name": target.id,
+                "inferred_type_name": annotation or "None",
+                "default": ast.unparse(node.value),
+                "help": "",
+            }
+    return out
 
 
 def _check_sla_settings(name: str, settings: dict) -> None:
@@ -336,13 +367,20 @@ def _check_known_settings(name: str, settings: dict) -> None:
             ) from None
 
 
-def check_params(notebooks: list[Path], params: dict) -> None:
+def check_params(notebooks: list[Path], params: dict, available: list[Path] | None = None) -> None:
     """Refuse settings no notebook takes (a typo would otherwise be silently ignored) and
-    values of the wrong type for the parameter's annotation, before any notebook runs."""
+    values of the wrong type for the parameter's annotation, before any notebook runs.
+
+    `available`: every notebook of the folder, of which `notebooks` are being run: settings
+    for the others (a params file made for the whole report, run with ``--notebooks``) are
+    left unused, not refused.
+    """
     import papermill as pm
 
     _check_sections(params)
     cells = {notebook_name(nb): _parameters_of(pm, nb) for nb in notebooks}
+    others = [nb for nb in available or [] if notebook_name(nb) not in cells]
+    resting = {notebook_name(nb): set(_parameters_of(pm, nb)) for nb in others}
     wrong = []
     for nb in notebooks:
         name = notebook_name(nb)
@@ -360,7 +398,7 @@ def check_params(notebooks: list[Path], params: dict) -> None:
         given = params_for(nb, params, set(cells[notebook_name(nb)]))
         _check_sla_settings(notebook_name(nb), given)
         _check_known_settings(notebook_name(nb), given)
-    declared = {name: set(cell) for name, cell in cells.items()}
+    declared = {name: set(cell) for name, cell in cells.items()} | resting
     every = set().union(*declared.values()) if declared else set()
     unknown = [k for k in params if k != "notebooks" and k not in every]
     for name, own in (params.get("notebooks") or {}).items():
@@ -370,7 +408,7 @@ def check_params(notebooks: list[Path], params: dict) -> None:
         unknown += [f"notebooks.{name}.{k}" for k in own or {} if k not in declared[name]]
     if unknown:
         raise ValueError(
-            f"the params file sets {', '.join(unknown)}, which no notebook being run takes; "
+            f"the params file sets {', '.join(unknown)}, which no notebook takes; "
             "see the notebooks' parameters cells"
         )
 
@@ -752,7 +790,7 @@ def run_report(
         if not chosen:
             raise ValueError(f"no notebooks to run in {notebook_dir}")
         settings = read_params(params)
-        check_params(chosen, settings)
+        check_params(chosen, settings, discover_notebooks(None, Path(notebook_dir)))
         crm = smk.load(
             data,
             format=data_format,

@@ -1895,3 +1895,26 @@ def test_a_run_waiting_to_publish_never_holds_the_lock_with_the_next_one(tmp_pat
         os.close(third)
     waiter.join(10)
     assert entered.is_set() and not path.exists()
+
+
+def test_a_setting_papermill_cannot_inspect_can_still_be_given():
+    """`n_segments: str | int = "auto"` is skipped by papermill's inspection, so a params
+    file setting it was refused as 'no notebook takes' (since the annotation was written)."""
+    from smk.report import check_params, declared_parameters
+
+    segmentation = discover_notebooks(["segmentation"])
+    assert "n_segments" in declared_parameters(segmentation[0])
+    check_params(segmentation, {"notebooks": {"segmentation": {"n_segments": 5}}})
+
+
+def test_a_params_file_for_the_whole_report_serves_a_run_of_some_notebooks(tmp_path):
+    """docs/examples/report-params.yaml with --notebooks data_quality exited 2: its settings
+    for notebooks not being run were refused. They are left unused; a typo is still refused."""
+    from smk.report import check_params, read_params
+
+    params = read_params(Path(__file__).parents[1] / "docs" / "examples" / "report-params.yaml")
+    every = discover_notebooks()
+    check_params(discover_notebooks(["data_quality"]), params, every)
+    typo = {**params, "notebooks": {"lead_scoring": {"capacity_per_mnth": 40}}}
+    with pytest.raises(ValueError, match=r"notebooks.lead_scoring.capacity_per_mnth, which no"):
+        check_params(discover_notebooks(["data_quality"]), typo, every)
