@@ -341,11 +341,34 @@ def _check_window_months(value) -> None:
     window_start("2000-01-01", value)
 
 
+def _check_markov_order(value) -> None:
+    from smk.attribution.markov import MAX_ORDER
+    from smk.checks import check_integer
+
+    check_integer("markov_order", value, 1, MAX_ORDER)
+
+
+def _check_n_boot(value) -> None:
+    from smk.checks import check_integer
+
+    check_integer("n_boot", value, 2)  # as attribution.bootstrap checks it
+
+
+def _check_lookback_days(value) -> None:
+    from smk.checks import check_number
+
+    check_number("lookback_days", value, 0.0, exclusive=True)  # as attribution.journeys
+
+
 #: Notebook settings the package checks when a notebook uses them (03's sales capacity, 04's
-#: conversion window): setting -> the package's own check, run on a value from a params file.
+#: conversion window, Markov order, bootstrap size and lookback): setting -> the package's own
+#: check (or its rule), run on a value from a params file.
 _SETTING_CHECKS = {
     "capacity_per_month": _check_capacity,
     "window_months": _check_window_months,
+    "markov_order": _check_markov_order,
+    "n_boot": _check_n_boot,
+    "lookback_days": _check_lookback_days,
 }
 
 

@@ -1918,3 +1918,19 @@ def test_a_params_file_for_the_whole_report_serves_a_run_of_some_notebooks(tmp_p
     typo = {**params, "notebooks": {"lead_scoring": {"capacity_per_mnth": 40}}}
     with pytest.raises(ValueError, match=r"notebooks.lead_scoring.capacity_per_mnth, which no"):
         check_params(discover_notebooks(["data_quality"]), typo, every)
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ({"markov_order": 9}, "markov_order must be an integer from 1 to 4, got 9"),
+        ({"n_boot": 0}, "n_boot must be an integer >= 2, got 0"),
+        ({"lookback_days": -3}, "lookback_days must be a finite number > 0, got -3"),
+    ],
+)
+def test_attribution_settings_are_checked_before_any_notebook(setting, message):
+    """They passed the params check and failed inside notebook 04, after 00-03 had run."""
+    from smk.report import check_params
+
+    with pytest.raises(ValueError, match=f"notebooks.attribution: {message}"):
+        check_params(discover_notebooks(["attribution"]), {"notebooks": {"attribution": setting}})
