@@ -330,7 +330,7 @@ def _check_sla_settings(name: str, settings: dict) -> None:
 
 
 def _check_capacity(value) -> None:
-    from smk.scoring.evaluation import check_capacity
+    from smk.scoring import check_capacity
 
     check_capacity(value)
 
