@@ -1,8 +1,10 @@
 """What counts as a personal name in an export: one rule for every place that must hide them.
 
 CRMs write a person in many ways: "Jane Doe", "Doe, Jane", "DOE, Jane", "van der Berg, Anna",
-"J. Doe", "Doe, J.", "O'Neil", "jane.doe". An id ("owner-02", "005Dn000001AbCd", "12345")
-holds a digit or an underscore and is none: ids stay readable in the report.
+"J. Doe", "Doe, J.", "O'Neil", "jane.doe", "Jane Doe2", "李 伟". An id ("owner-02",
+"005Dn000001AbCd", "12345", "owner_08") is no two words that start with a letter, and is none:
+ids stay readable in the report. The same module keys the owners' pseudonyms
+(`pseudonym_key`, `pseudonym`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from pathlib import Path
 #: Two or more words of letters (any script), joined by spaces, commas, dots, hyphens or
 #: apostrophes, perhaps ending in an initial's dot. No digits, no "_", no other signs.
 PERSONAL_NAME = re.compile(r"^[^\W\d_]+(?:[\s,.'’-]+[^\W\d_]+)+\.?$")
+#: ... or words that start with a letter and may hold digits after it ("Jane Doe2": a CRM's
+#: way to tell two people of one name apart), joined by spaces.
+NUMBERED_NAME = re.compile(r"^[^\W\d_][\w'.-]*(?:\s+[^\W\d_][\w'.-]*)+$")
 _LAST_FIRST = re.compile(r"^([^,]+?)\s*,\s*([^,]+)$")
 
 
@@ -27,11 +32,17 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 def looks_like_personal_name(value: object) -> bool:
     """Whether an owner (or similar) value names a person rather than identifying one by id.
 
-    Initials alone ("N.A.", "U.S.", "n.a.") are no name: some word has two letters or more.
+    Initials alone ("N.A.", "U.S.", "n.a.") are no name: some word has two letters or more,
+    or is written in a script without upper and lower case ("李 伟", where one character is a
+    whole name part).
     """
-    if not isinstance(value, str) or PERSONAL_NAME.match(value.strip()) is None:
+    if not isinstance(value, str):
         return False
-    return any(len(word) > 1 for word in _LETTERS.findall(value))
+    text = value.strip()
+    if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
+        return False
+    words = _LETTERS.findall(value)
+    return any(len(word) > 1 or word.upper() == word.lower() for word in words)
 
 
 def name_forms(name: str) -> set[str]:
@@ -49,11 +60,16 @@ def name_forms(name: str) -> set[str]:
 KEY_VARIABLE = "SMK_OWNER_KEY"
 
 
-def key_file() -> Path:
+def key_file() -> Path | None:
     """Where smk keeps the pseudonym key when `KEY_VARIABLE` is not set: the user's config
     folder (``$XDG_CONFIG_HOME/smk/owner-key``, ``~/.config/smk/owner-key``), never the
-    reports folder, which is published."""
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    reports folder, which is published. None when the user has no home folder."""
+    base = os.environ.get("XDG_CONFIG_HOME")
+    if not base:
+        try:
+            base = Path.home() / ".config"
+        except RuntimeError:  # no HOME and no passwd entry (a container's arbitrary user)
+            return None
     return Path(base) / "smk" / "owner-key"
 
 
@@ -64,35 +80,72 @@ def pseudonym_key() -> bytes:
     """The secret that keys owners' pseudonyms, so that a reader who knows the team's names
     cannot hash them and map the pseudonyms back.
 
-    `KEY_VARIABLE` when set (give every machine that publishes reports the same one); else the
-    key file (`key_file`), made with a random key on first use and kept, so that one machine
-    gives the same pseudonyms month after month. When neither can be had, a key for this
-    process only, with a warning: pseudonyms then change from run to run.
+    `KEY_VARIABLE` when set: give every machine that publishes reports the same one (a CI
+    runner or container starts with an empty home folder every run). Else the key file
+    (`key_file`), made with a random key on first use (with a warning: reports made with
+    another key show other pseudonyms) and kept, so that one machine gives the same
+    pseudonyms month after month. When neither can be had, a key for this process only, with a
+    warning: pseudonyms then change from run to run.
     """
     given = os.environ.get(KEY_VARIABLE)
     if given:
         return given.encode("utf-8")
     path = key_file()
-    try:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32) + "\n")
-        key = path.read_text(encoding="utf-8").strip()
-        if key:
-            return key.encode("utf-8")
-    except FileExistsError:  # another process made it just now
-        return pseudonym_key()
-    except OSError:
-        pass
+    key = _kept_key(path) if path is not None else None
+    if key:
+        return key.encode("utf-8")
     warnings.warn(
-        f"no key for owner pseudonyms: set {KEY_VARIABLE} or make {path} writable; this run's "
-        "pseudonyms differ from other runs'",
+        f"no key for owner pseudonyms: set {KEY_VARIABLE} (or let smk keep one in "
+        f"{path or '~/.config/smk/owner-key'}); this run's pseudonyms differ from other runs'",
         UserWarning,
         stacklevel=2,
     )
     return _SESSION_KEY.encode("utf-8")
+
+
+def _kept_key(path: Path) -> str | None:
+    """The key in `path`, made there on first use (None when it can be neither read nor made).
+
+    The new key is written to a file of its own and linked into place, so that a run never
+    reads a half-written key, and of two first runs at once both use the one that won.
+    """
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = _new_key_file(path.parent)
+            try:
+                os.link(temp, path)
+                warnings.warn(
+                    f"made a new key for owner pseudonyms in {path}: reports made with another "
+                    f"key show other pseudonyms; set {KEY_VARIABLE} to share one across machines",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            except FileExistsError:
+                pass  # another run made it first: use theirs
+            finally:
+                os.close(fd)
+                os.unlink(temp)
+        if path.stat().st_mode & 0o077:
+            warnings.warn(
+                f"{path} can be read by other users: they could map owner pseudonyms back to "
+                f"names (chmod 600 {path})",
+                UserWarning,
+                stacklevel=3,
+            )
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _new_key_file(folder: Path) -> tuple[int, str]:
+    """A new file in `folder` (mode 600) holding a random key, written and flushed."""
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(prefix=".owner-key-", dir=folder)  # mode 600
+    os.write(fd, (secrets.token_hex(32) + "\n").encode())
+    os.fsync(fd)
+    return fd, temp
 
 
 def pseudonym(value: str, key: bytes, length: int = 6) -> str:

@@ -1,0 +1,81 @@
+"""Personal names (smk.pii) and the key of owners' pseudonyms."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from smk import pii
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Jane Doe", "Doe, Jane", "J. Doe", "Jane Doe2", "李 伟", "王 芳", "van der Berg, Anna"],
+)
+def test_names_in_every_form_are_personal_names(value):
+    # '李 伟' failed the initials rule (one character per word), though the old rule hid it
+    assert pii.looks_like_personal_name(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["owner-02", "005Dn000001AbCd", "12345", "owner_08", "N.A.", "Jane"]
+)
+def test_ids_and_initials_are_no_personal_names(value):
+    assert not pii.looks_like_personal_name(value)
+
+
+@pytest.fixture
+def no_key(tmp_path, monkeypatch):
+    monkeypatch.delenv(pii.KEY_VARIABLE, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path / "config" / "smk" / "owner-key"
+
+
+def test_a_new_key_is_made_once_with_a_warning_and_kept_private(no_key):
+    with pytest.warns(UserWarning, match="made a new key for owner pseudonyms"):
+        first = pii.pseudonym_key()
+    assert stat.S_IMODE(no_key.stat().st_mode) == 0o600
+    assert [p.name for p in no_key.parent.iterdir()] == ["owner-key"]  # no temporary file left
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the kept key: no warning
+        assert pii.pseudonym_key() == first
+
+
+def test_first_runs_at_once_share_one_key(no_key):
+    """Two first runs: one read the other's file before its key was written (an empty key,
+    then a throw-away one); the key is now linked into place whole."""
+    code = "from smk import pii; print(pii.pseudonym_key().decode())"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(no_key.parents[1])}
+    env.pop(pii.KEY_VARIABLE, None)
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env, text=True)
+        for _ in range(4)
+    ]
+    keys = {run.communicate()[0].strip() for run in runs}
+    assert keys == {no_key.read_text().strip()}
+
+
+def test_an_unusable_key_file_or_no_home_warns_and_never_fails(no_key, monkeypatch):
+    no_key.parent.mkdir(parents=True)
+    no_key.write_text("")
+    no_key.chmod(0o600)
+    with pytest.warns(UserWarning, match="no key for owner pseudonyms"):
+        pii.pseudonym_key()
+    no_key.write_text("a key\n")
+    no_key.chmod(0o644)
+    with pytest.warns(UserWarning, match="can be read by other users"):
+        assert pii.pseudonym_key() == b"a key"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+
+    def homeless():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", homeless)  # a container's arbitrary user: it crashed
+    with pytest.warns(UserWarning, match="no key for owner pseudonyms"):
+        assert pii.pseudonym_key()
