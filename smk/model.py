@@ -369,6 +369,8 @@ class CRM:
             "quality": self.quality.to_dict(),
             "files": self.quality.files,
             "merged": {t: a.merged for t, a in self.quality.tables.items()},
+            # the rows written: a model filtered after loading holds fewer than it loaded
+            "rows": {name: len(df) for name, df in self.tables().items()},
         }
         (out / "smk-model.json").write_text(json.dumps(meta, indent=2))
         return out
@@ -408,7 +410,8 @@ class CRM:
                     set_aside=aside,
                     merged=meta.get("merged", {}).get(name, 0),
                 )
-                _check_cached_counts(quality.tables[name], len(tables[name]), src, name)
+                written = meta.get("rows", {}).get(name)  # None: a cache of before 2026-11-27
+                _check_cached_counts(quality.tables[name], len(tables[name]), src, name, written)
         return cls(**tables, quality=quality, source=meta["source"], format=meta["format"])
 
 
@@ -456,11 +459,16 @@ def _check_cached_columns(
         )
 
 
-def _check_cached_counts(account: TableAccount, rows: int, src: Path, name: str) -> None:
-    """The cached account adds up (read = loaded + set aside; loaded = the table's rows)."""
+def _check_cached_counts(
+    account: TableAccount, rows: int, src: Path, name: str, written: int | None = None
+) -> None:
+    """The cached account adds up (read = loaded + set aside) and the table has the rows
+    written (`written`; the rows loaded for a cache that does not record them): a model
+    filtered after loading reads back as written, its account still that of the load."""
     counts = (account.read, account.loaded)
+    expected = account.loaded if written is None else written
     if any(isinstance(n, bool) or n < 0 for n in counts) or (
-        account.read != account.loaded + account.n_set_aside or account.loaded != rows
+        account.read != account.loaded + account.n_set_aside or expected != rows
     ):
         what = (
             f"{name}: read {account.read}, loaded {account.loaded}, set aside "
