@@ -27,18 +27,22 @@ _LAST_FIRST = re.compile(r"^([^,]+?)\s*,\s*([^,]+)$")
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")  # as outputs masks them
 
 
 def looks_like_personal_name(value: object) -> bool:
     """Whether an owner (or similar) value names a person rather than identifying one by id.
 
-    Initials alone ("N.A.", "U.S.", "n.a.") are no name: some word has two letters or more,
+    An e-mail address is one. Initials alone ("N.A.", "U.S.", "n.a.") are no name: some
+    word has two letters or more,
     or is written in a script without upper and lower case ("李 伟", where one character is a
     whole name part).
     """
     if not isinstance(value, str):
         return False
     text = value.strip()
+    if _EMAIL.fullmatch(text):  # an owner exported as jane.doe@acme.com names her too
+        return True
     if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
         return False
     words = _LETTERS.findall(value)
