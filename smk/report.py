@@ -82,7 +82,9 @@ MANIFEST = "manifest.json"
 #: What the report writes into a month from the notebooks' files (rebuilt on every run).
 REPORT_FILES = frozenset({"index.html", "metrics.json", MANIFEST})
 _WORD = re.compile(r"\w+")
-_DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*)")
+#: An embedded base64 image: it ends at the first character base64 has not (whitespace, a
+#: quote, `)`), as base64 in an HTML attribute has no spaces; text after it is the page's.
+_DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=]*)")
 _NAME_COLUMNS = re.compile(r"^(first ?name|last ?name|full ?name|firstname|lastname|name)$", re.I)
 _FIRST_LAST = (re.compile(r"^first ?name$", re.I), re.compile(r"^last ?name$", re.I))
 
@@ -226,7 +228,8 @@ def params_for(notebook: Path, params: dict, declared: set[str] | None = None) -
     return {**shared, **own}
 
 
-#: What a parameters cell's annotation asks for, and the values that pass as it.
+#: What a parameters cell's annotation asks for, and the values that pass as it (an `int` also
+#: takes a whole float, 40.0, as the package does: `smk.checks.is_whole`).
 _KINDS = {
     "str": (str,),
     "int": (int,),
@@ -238,11 +241,19 @@ _KINDS = {
 
 
 def _wrong_type(annotation: str, value) -> bool:
+    """Whether `value` is no value of the annotation's type. None (YAML's null) is left to the
+    package's checks (`_check_sla_settings`, `_SETTING_CHECKS`): some settings take it
+    (`lookback_days`: no limit), others refuse it there; a setting with no such check gets it
+    as it is."""
+    from smk.checks import is_whole
+
     kinds = _KINDS.get(annotation)
     if kinds is None or value is None:
         return False
     if isinstance(value, bool) and annotation != "bool":
         return True  # YAML's yes/no is not a number or a name
+    if annotation == "int" and isinstance(value, float):
+        return not is_whole(value)  # 40.0 is 40, as smk.checks.is_whole has it; 40.5 is not
     return not isinstance(value, kinds)
 
 
@@ -357,18 +368,52 @@ def _check_n_boot(value) -> None:
 def _check_lookback_days(value) -> None:
     from smk.checks import check_number
 
-    check_number("lookback_days", value, 0.0, exclusive=True)  # as attribution.journeys
+    if value is None:  # attribution.journeys: None keeps every earlier touch (no limit)
+        return
+    note = " (or None for no limit)"
+    check_number("lookback_days", value, 0.0, exclusive=True, note=note)  # as journeys does
 
 
-#: Notebook settings the package checks when a notebook uses them (03's sales capacity, 04's
-#: conversion window, Markov order, bootstrap size and lookback): setting -> the package's own
-#: check (or its rule), run on a value from a params file.
+def _check_seed(value) -> None:
+    from smk.checks import check_integer
+
+    # notebooks 02-04 hand it to scikit-learn / numpy as a random_state, which take an int
+    # from 0 to 2**32 - 1 (not a float, not None: the pages would not be reproducible)
+    check_integer("seed", value, 0, 2**32 - 1)
+
+
+def _check_segmenter(key: str, value) -> None:
+    """Notebook 02's `n_segments` / `method`, by `AccountSegmenter`'s own check of them."""
+    import pandas as pd
+
+    from smk.segmentation import AccountSegmenter
+
+    AccountSegmenter(**{key: value})._check_params(pd.DataFrame())
+
+
+def _check_mix_months(value) -> None:
+    from smk.checks import check_integer, is_whole
+
+    # notebook 01 passes it to scorecard.marketing_mix, whose window is `months` calendar
+    # months (pd.DateOffset would take 0 or a negative number: an empty or reversed window)
+    whole = int(value) if is_whole(value) else value
+    check_integer("mix_months", whole, 1, note=" (months of closed deals)")
+
+
+#: Notebook settings the package checks when a notebook uses them (01's marketing-mix window,
+#: 02's number of segments and method, 03's sales capacity, 04's conversion window, Markov
+#: order, bootstrap size and lookback, the seed of 02-04): setting -> the package's own check
+#: (or its rule), run on a value from a params file.
 _SETTING_CHECKS = {
     "capacity_per_month": _check_capacity,
     "window_months": _check_window_months,
     "markov_order": _check_markov_order,
     "n_boot": _check_n_boot,
     "lookback_days": _check_lookback_days,
+    "seed": _check_seed,
+    "n_segments": functools.partial(_check_segmenter, "n_segments"),
+    "method": functools.partial(_check_segmenter, "method"),
+    "mix_months": _check_mix_months,
 }
 
 
@@ -396,14 +441,14 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
 
     `available`: every notebook of the folder, of which `notebooks` are being run: settings
     for the others (a params file made for the whole report, run with ``--notebooks``) are
-    left unused, not refused.
+    left unused, not refused. The others are read only when a setting is none of the run
+    notebooks' (a half-saved draft in the folder does not stop a run that has nothing to
+    explain); one that cannot be read declares nothing (a warning says so).
     """
     import papermill as pm
 
     _check_sections(params)
     cells = {notebook_name(nb): _parameters_of(pm, nb) for nb in notebooks}
-    others = [nb for nb in available or [] if notebook_name(nb) not in cells]
-    resting = {notebook_name(nb): set(_parameters_of(pm, nb)) for nb in others}
     wrong = []
     for nb in notebooks:
         name = notebook_name(nb)
@@ -421,7 +466,21 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
         given = params_for(nb, params, set(cells[notebook_name(nb)]))
         _check_sla_settings(notebook_name(nb), given)
         _check_known_settings(notebook_name(nb), given)
-    declared = {name: set(cell) for name, cell in cells.items()} | resting
+    declared = {name: set(cell) for name, cell in cells.items()}
+    unknown = _unknown_settings(params, declared)
+    others = [nb for nb in available or [] if notebook_name(nb) not in cells]
+    if unknown and others:  # perhaps settings of notebooks not being run: read those
+        declared |= {notebook_name(nb): _declared_or_nothing(pm, nb) for nb in others}
+        unknown = _unknown_settings(params, declared)
+    if unknown:
+        raise ValueError(
+            f"the params file sets {', '.join(unknown)}, which no notebook takes; "
+            "see the notebooks' parameters cells"
+        )
+
+
+def _unknown_settings(params: dict, declared: dict[str, set[str]]) -> list[str]:
+    """Settings of `params` that none of `declared` (notebook name -> its parameters) takes."""
     every = set().union(*declared.values()) if declared else set()
     unknown = [k for k in params if k != "notebooks" and k not in every]
     for name, own in (params.get("notebooks") or {}).items():
@@ -429,11 +488,19 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
             unknown.append(f"notebooks.{name}")
             continue
         unknown += [f"notebooks.{name}.{k}" for k in own or {} if k not in declared[name]]
-    if unknown:
-        raise ValueError(
-            f"the params file sets {', '.join(unknown)}, which no notebook takes; "
-            "see the notebooks' parameters cells"
+    return unknown
+
+
+def _declared_or_nothing(pm, notebook: Path) -> set[str]:
+    """The parameters of a notebook not being run; nothing (and a warning) when it cannot be
+    read (a half-saved draft): it is not run, so it is no reason to stop the report."""
+    try:
+        return set(_parameters_of(pm, notebook))
+    except ValueError as exc:
+        log.warning(
+            "%s: it is not being run; the params file's settings are taken as none of its", exc
         )
+        return set()
 
 
 # ------------------------------------------------------------------ the reports folder

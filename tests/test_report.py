@@ -1925,7 +1925,10 @@ def test_a_params_file_for_the_whole_report_serves_a_run_of_some_notebooks(tmp_p
     [
         ({"markov_order": 9}, "markov_order must be an integer from 1 to 4, got 9"),
         ({"n_boot": 0}, "n_boot must be an integer >= 2, got 0"),
-        ({"lookback_days": -3}, "lookback_days must be a finite number > 0, got -3"),
+        (
+            {"lookback_days": -3},
+            r"lookback_days must be a finite number > 0 \(or None for no limit\), got -3",
+        ),
     ],
 )
 def test_attribution_settings_are_checked_before_any_notebook(setting, message):
@@ -1934,3 +1937,102 @@ def test_attribution_settings_are_checked_before_any_notebook(setting, message):
 
     with pytest.raises(ValueError, match=f"notebooks.attribution: {message}"):
         check_params(discover_notebooks(["attribution"]), {"notebooks": {"attribution": setting}})
+
+
+def test_a_half_saved_notebook_not_being_run_does_not_stop_the_run(tmp_path, caplog):
+    """`--notebooks data_quality` read every numbered notebook of the folder: a half-saved
+    `05_draft.ipynb` made it exit 2 even with no params file. The others are read only when
+    there are settings to explain, and one that cannot be read declares nothing (a warning)."""
+    from smk.report import check_params
+
+    for name in ("00_data_quality.ipynb", "01_funnel_sla.ipynb"):
+        shutil.copy(config.NOTEBOOKS_DIR / name, tmp_path / name)
+    (tmp_path / "05_draft.ipynb").write_text((tmp_path / "01_funnel_sla.ipynb").read_text()[:300])
+    chosen = discover_notebooks(["data_quality"], tmp_path)
+    every = discover_notebooks(None, tmp_path)
+    check_params(chosen, {}, every)  # no settings: the other notebooks are not read
+    assert "05_draft" not in caplog.text
+    for_01 = {"notebooks": {"funnel_sla": {"mql_target": 80}}}
+    with caplog.at_level("WARNING", logger="smk.report"):
+        check_params(chosen, for_01, every)  # 01's setting, left unused
+    assert "05_draft.ipynb is not a readable Jupyter notebook" in caplog.text
+    with pytest.raises(ValueError, match=r"sets notebooks.draft.x, which no notebook takes"):
+        check_params(chosen, {"notebooks": {"draft": {"x": 1}}}, every)
+
+
+@pytest.mark.parametrize(
+    "notebook, setting",
+    [
+        ("lead_scoring", {"capacity_per_month": 40.0}),
+        ("attribution", {"window_months": 12.0}),
+        ("funnel_sla", {"mql_target": 60.0, "mix_months": 12.0}),
+        ("attribution", {"lookback_days": None}),  # journeys: None is no limit
+        ("attribution", {"lookback_days": 90.0}),
+    ],
+)
+def test_whole_floats_and_no_lookback_limit_pass_as_the_package_takes_them(notebook, setting):
+    """`int` annotations refused 40.0 and 12.0 ("must be of type int"), which the package
+    takes (smk.checks.is_whole), and `lookback_days: null` (no limit in attribution.journeys)."""
+    from smk.report import check_params
+
+    check_params(discover_notebooks([notebook]), {"notebooks": {notebook: setting}})
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ({"capacity_per_month": 40.5}, "capacity_per_month must be of type int"),
+        ({"capacity_per_month": True}, "capacity_per_month must be of type int"),
+        ({"within_days": 60.5}, "within_days must be of type int"),
+        ({"seed": 3.0}, "seed must be an integer from 0 to 4294967295, got 3.0"),
+    ],
+)
+def test_a_fraction_or_a_bool_is_still_no_int(setting, message):
+    from smk.report import check_params
+
+    with pytest.raises(ValueError, match=message):
+        check_params(discover_notebooks(["lead_scoring"]), {"notebooks": {"lead_scoring": setting}})
+
+
+@pytest.mark.parametrize(
+    "notebook, setting, message",
+    [
+        ("segmentation", {"seed": -1}, r"seed must be an integer from 0 to 4294967295, got -1"),
+        ("lead_scoring", {"seed": 2**32}, r"seed must be an integer from 0 to 4294967295"),
+        ("attribution", {"seed": -1}, r"seed must be an integer from 0 to 4294967295, got -1"),
+        ("segmentation", {"n_segments": "seven"}, r"n_segments must be 'auto' or a whole number"),
+        ("segmentation", {"n_segments": 0}, r"n_segments must be 'auto' or a whole number >= 1"),
+        ("segmentation", {"n_segments": [1]}, r"n_segments must be 'auto' or a whole number >= 1"),
+        ("segmentation", {"method": "dbscan"}, r"method must be 'gmm' or 'kmeans'"),
+        ("funnel_sla", {"mix_months": 0}, r"mix_months must be an integer >= 1"),
+        ("funnel_sla", {"mix_months": -1}, r"mix_months must be an integer >= 1"),
+        ("funnel_sla", {"mix_months": 2.5}, r"mix_months must be of type int"),
+        ("funnel_sla", {"mix_months": True}, r"mix_months must be of type int"),
+    ],
+)
+def test_seed_segments_and_mix_window_are_checked_before_any_notebook(notebook, setting, message):
+    """They passed the params check and failed inside notebooks 01-04, after earlier ones ran."""
+    from smk.report import check_params
+
+    with pytest.raises(ValueError, match=f"notebooks.{notebook}[:.] ?{message}"):
+        check_params(discover_notebooks([notebook]), {"notebooks": {notebook: setting}})
+    with pytest.raises(ValueError, match=message):  # the shared seed too, as a top-level key
+        check_params(discover_notebooks([notebook]), {**setting, "notebooks": None})
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "12", None])
+def test_the_mix_window_check_refuses_what_marketing_mix_cannot_use(value):
+    from smk.report import _check_known_settings
+
+    with pytest.raises(ValueError, match="mix_months must be an integer >= 1"):
+        _check_known_settings("funnel_sla", {"mix_months": value})
+
+
+def test_text_after_an_embedded_image_is_still_scrubbed():
+    """`_DATA_URI` ran on past whitespace: a name after an image's base64 text was kept."""
+    out = scrub_pii("data:image/png;base64,AAAA Jane Doe called", {"Jane Doe"})
+    assert out == "data:image/png;base64,AAAA [name removed] called"
+    quoted = '<img src="data:image/png;base64,AA+B/C==">Jane Doe</img>'
+    assert scrub_pii(quoted, {"Jane Doe"}) == quoted.replace("Jane Doe", "[name removed]")
+    css = "url(data:image/png;base64,AA==)Jane Doe"
+    assert scrub_pii(css, {"Jane Doe"}) == "url(data:image/png;base64,AA==)[name removed]"
