@@ -1803,7 +1803,7 @@ def test_the_reading_options_a_re_run_needs_are_those_the_export_was_read_with(t
         (
             "attribution",
             "window_months: 0",
-            "notebooks.attribution: window_months must be an integer >= 1 (calendar months), got 0",
+            "notebooks.attribution: window_months must be an integer from 1 to 1200 (calendar months), got 0",
         ),
     ],
 )

@@ -425,12 +425,12 @@ def window_start(end: str | pd.Timestamp, window_months: int) -> pd.Timestamp:
     """Start of a conversion window of `window_months` calendar months that ends at `end`
     (exclusive, e.g. the end of the report month): 12 gives the year up to `end`.
 
-    `window_months` must be a whole number >= 1 (12 or 12.0, as papermill or YAML may give
-    it); anything else is a ValueError or TypeError that names it (``pd.DateOffset`` would
+    `window_months` must be a whole number from 1 to 1200 (12 or 12.0, as papermill or YAML
+    may give it); anything else is a ValueError or TypeError that names it (``pd.DateOffset`` would
     take 0 or a negative number and give an empty or reversed period).
     """
     whole = int(window_months) if is_whole(window_months) else window_months
-    months = check_integer("window_months", whole, 1, note=" (calendar months)")
+    months = check_integer("window_months", whole, 1, 1200, note=" (calendar months)")
     return pd.Timestamp(end) - pd.DateOffset(months=months)
 
 
