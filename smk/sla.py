@@ -414,7 +414,10 @@ def mql_leads(
     (YYYY-MM of the MQL date), mql_at, mql_date_inferred, first_activity_at,
     hours_to_first_activity (calendar), speed_to_lead_hours (the SLA's measure: calendar or
     business hours), worked, within_sla, leaked, leak_pending, accepted, sql_at, rejected,
-    rejection_reason, open.
+    rejection_reason, open. The flags are bool; when the export has no sales activities at all
+    (`crm.activities` empty) nobody can tell a worked MQL from a leaked one, so worked,
+    within_sla, leaked and leak_pending (`ACTIVITY_FLAGS`) are unknown: pandas' nullable
+    "boolean" dtype, all <NA> (the hours are NaN), and every figure built on them is unknown.
     """
     sla = sla or SLA()
     contacts = crm.contacts
@@ -515,8 +518,10 @@ def mql_leads(
         }
     )
     out = out.sort_values(["mql_at", "contact_id"]).reset_index(drop=True)
-    # without sales activities, worked and leaked cannot be told apart (`sla_by_month`)
-    out.attrs[ACTIVITIES_IN_EXPORT] = not crm.activities.empty
+    if crm.activities.empty:  # no evidence of work either way: unknown, not "not worked"
+        for column in ACTIVITY_FLAGS:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype="boolean")
+    out.attrs[ACTIVITIES_IN_EXPORT] = not crm.activities.empty  # informative: the data decide
     return out
 
 
@@ -542,6 +547,7 @@ FIGURES: dict[str, str] = {
 
 
 def _figure_mask(leads: pd.DataFrame, figure: str) -> pd.Series:
+    """The rows of `figure` (<NA> where a flag is unknown: `leads_behind` refuses those)."""
     if figure == "mqls":
         return pd.Series(True, index=leads.index)
     if figure == "not_worked":
@@ -549,7 +555,8 @@ def _figure_mask(leads: pd.DataFrame, figure: str) -> pd.Series:
     if figure == "outside_sla":
         return ~leads["within_sla"]
     if figure in FIGURES:
-        return leads[figure].astype(bool)
+        flag = leads[figure]
+        return flag if flag.dtype == "boolean" else flag.astype(bool)
     raise ValueError(f"unknown figure {figure!r}; use one of {', '.join(FIGURES)}")
 
 
@@ -563,14 +570,28 @@ def leads_behind(
     owner_id="owner-07")`: each count in `sla_by_month` is the length of such a list.
 
     `equals` filters on any column of `mql_leads` (owner_id, team, segment, original_source).
+
+    Raises `NoDataError` when the figure is unknown for the selected MQLs (worked, within the
+    SLA, leaked and their kin of an export without sales activities: `mql_leads`), as its
+    count in `sla_by_month` is: an empty list would claim that none leaked.
     """
-    mask = _figure_mask(leads, figure)
+    flags = _figure_mask(leads, figure)
+    chosen = pd.Series(True, index=leads.index)
     if month is not None:
-        mask &= leads["month"] == as_month(month).label
+        chosen &= leads["month"] == as_month(month).label
     for column, value in equals.items():
         if column not in leads:
             raise ValueError(f"no column {column!r} in the leads table")
-        mask &= leads[column] == value
+        chosen &= leads[column] == value
+    chosen = chosen.fillna(False).astype(bool)
+    unknown = int(flags[chosen].isna().sum())
+    if unknown:
+        where = f" of {as_month(month).label}" if month is not None else ""
+        raise NoDataError(
+            f"{figure} is unknown for {unknown} MQL{'s' if unknown > 1 else ''}{where}: the "
+            "export has no sales activities, so nobody can tell a worked MQL from a leaked one"
+        )
+    mask = chosen & flags.fillna(False).astype(bool)
     return leads[mask].reset_index(drop=True)
 
 
@@ -578,8 +599,16 @@ def leads_behind(
 _NAME_LIKE = r"^[^\W\d_][\w'.-]*(\s+[^\W\d_][\w'.-]*)+$"
 
 
-#: `mql_leads`' attrs key: whether the export had sales activities at all.
+#: `mql_leads`' attrs key (whether the export had sales activities at all), and
+#: `month_summary`'s key saying whether the month's activity figures are known. Informative:
+#: the figures themselves are <NA> when unknown, and every consumer reads those.
 ACTIVITIES_IN_EXPORT = "activities_in_export"
+
+#: the `mql_leads` flags that need sales activities (nullable "boolean", <NA>, without them)
+ACTIVITY_FLAGS = ("worked", "within_sla", "leaked", "leak_pending")
+
+#: the `sla_by_month` counts of those flags (nullable "Int64", <NA>, when unknown)
+_ACTIVITY_COUNTS = ("worked", "not_worked", "within_sla", "leaked", "leak_pending")
 
 _OWNER_TABLES = ("contacts", "deals", "activities")
 
@@ -649,6 +678,11 @@ def _month_labels(months) -> list[str]:
     return [as_month(m).label for m in months]
 
 
+def _floats(counts: pd.Series) -> np.ndarray:
+    """Counts as float64, NaN where unknown (<NA>)."""
+    return counts.to_numpy(dtype="float64", na_value=np.nan)
+
+
 def sla_by_month(
     leads: pd.DataFrame,
     sla: SLA | None = None,
@@ -659,9 +693,11 @@ def sla_by_month(
     """The SLA figures per month (and per `by`: "owner_id", "team", "segment", ...).
 
     Months without MQLs in the range show with 0 MQLs and empty rates (never a division by
-    zero). Leads of an export without sales activities (`mql_leads` notes it in
-    ``attrs["activities_in_export"]``) have empty SLA and leakage rates: nobody can tell a
-    worked MQL from a leaked one (the counts still count what the export records: no work). Each count equals `len(leads_behind(leads, <figure>, month, ...))`. `months="all"`
+    zero). Leads of an export without sales activities (`mql_leads` gives their worked,
+    within_sla, leaked and leak_pending as <NA>) have unknown counts of those (<NA>, the
+    columns then nullable "Int64") and empty SLA and leakage rates and hours: nobody can tell
+    a worked MQL from a leaked one. Each known count equals `len(leads_behind(leads, <figure>,
+    month, ...))` (an unknown one raises `NoDataError` there). `months="all"`
     gives one row over all the leads (month "all"). By default the rows run from the first to
     the last month with an MQL; `through` (e.g. the report month) extends them to that month,
     so it has a row even when it has no MQLs.
@@ -690,10 +726,13 @@ def sla_by_month(
         )
     keys = ["month"] + ([by] if by else [])
     flags = leads.assign(not_worked=~leads["worked"])
-    worked_hours = leads["speed_to_lead_hours"].where(leads["worked"])
+    worked_hours = leads["speed_to_lead_hours"].where(leads["worked"].fillna(False).astype(bool))
     flags = flags.assign(_hours=worked_hours)
+    unknown = [c for c in _ACTIVITY_COUNTS if flags[c].isna().any()]  # no activities: <NA>
+    flags = flags.assign(**{f"_unknown_{c}": flags[c].isna() for c in unknown})
     grouped = flags.groupby(keys, observed=True, sort=True)
     table = grouped.agg(
+        **{f"_unknown_{c}": (f"_unknown_{c}", "sum") for c in unknown},
         mqls=("contact_id", "size"),
         worked=("worked", "sum"),
         not_worked=("not_worked", "sum"),
@@ -724,11 +763,12 @@ def sla_by_month(
         "open",
     ]
     table[counts] = table[counts].fillna(0).astype("int64")
-    table["share_within_sla"] = safe_ratio(table["within_sla"], table["mqls"])
-    due = table["mqls"] - table["leak_pending"]
-    table["leakage_rate"] = safe_ratio(table["leaked"], due)
-    if leads.attrs.get(ACTIVITIES_IN_EXPORT) is False:  # not 0% worked, 100% leaked: unknown
-        table[["share_within_sla", "leakage_rate"]] = np.nan
+    for column in unknown:  # a group with an unknown flag has an unknown count, not a low one
+        missing = table[f"_unknown_{column}"].fillna(0) > 0
+        table[column] = table[column].astype("Int64").mask(missing)
+    table["share_within_sla"] = safe_ratio(_floats(table["within_sla"]), table["mqls"])
+    due = table["mqls"] - _floats(table["leak_pending"])
+    table["leakage_rate"] = safe_ratio(_floats(table["leaked"]), due)
     table["acceptance_rate"] = safe_ratio(table["accepted"], table["mqls"])
     table["rejection_rate"] = safe_ratio(table["rejected"], table["mqls"])
     out = table.reset_index()
@@ -772,17 +812,22 @@ def month_summary(leads: pd.DataFrame, month: Month | str, sla: SLA | None = Non
             raise NoDataError(f"no MQLs in {label} (the last MQL of these leads is from {last})")
         raise NoDataError(f"no MQLs in {label} ({span}, none of them in {label})")
     summary = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-    summary[ACTIVITIES_IN_EXPORT] = leads.attrs.get(ACTIVITIES_IN_EXPORT) is not False
+    summary[ACTIVITIES_IN_EXPORT] = _activity_known(summary)
     return summary
+
+
+def _activity_known(summary: Mapping) -> bool:
+    """Whether a summary's worked, within-SLA and leaked counts are known (not <NA>)."""
+    return not any(pd.isna(summary.get(c, 0)) for c in _ACTIVITY_COUNTS)
 
 
 def summary_text(summary: dict, sla: SLA, month: Month | str, unit: str = "hours") -> str:
     """`month_summary` as the lines the funnel page prints. Without sales activities in the
-    export, worked, speed to lead, the SLA share and leakage are unknown and say so (they
-    printed "worked: 0", "nan%" and every MQL as leaked)."""
+    export, worked, speed to lead, the SLA share and leakage are unknown (<NA> in the summary)
+    and say so (they printed "worked: 0", "nan%" and every MQL as leaked)."""
     s, a = summary, sla
     lines = [f"MQLs in {as_month(month)}: {s['mqls']} (target {a.mql_target})"]
-    if s.get(ACTIVITIES_IN_EXPORT, True):
+    if _activity_known(s):
         median = "none worked yet" if pd.isna(s["median_hours"]) else f"{s['median_hours']:.1f}"
         lines += [
             f"worked: {s['worked']}, not worked yet: {s['not_worked']}",
@@ -825,7 +870,9 @@ def speed_to_lead_distribution(
     month: Month | str | None = None,
     bins: Sequence[float] = (0, 1, 4, 8, 24, 48, 72, 168),
 ) -> pd.DataFrame:
-    """MQLs by speed-to-lead band (hours), with 'not worked' as the last band."""
+    """MQLs by speed-to-lead band (hours), with 'not worked' as the last band; MQLs whose work
+    is unknown (an export without sales activities: `mql_leads`) are a band of their own,
+    "unknown (no sales activities)", after it, never counted as not worked."""
     rows = leads if month is None else leads[leads["month"] == as_month(month).label]
     edges = list(bins) + [np.inf]
     labels = [
@@ -837,7 +884,10 @@ def speed_to_lead_distribution(
     )
     counts = band.value_counts(sort=False).reindex(labels, fill_value=0)
     out = pd.DataFrame({"band": labels, "mqls": counts.to_numpy()})
-    out.loc[len(out)] = {"band": "not worked", "mqls": int((~rows["worked"]).sum())}
+    out.loc[len(out)] = {"band": "not worked", "mqls": int(rows["worked"].eq(False).sum())}
+    unknown = int(rows["worked"].isna().sum())
+    if unknown:
+        out.loc[len(out)] = {"band": "unknown (no sales activities)", "mqls": unknown}
     out["share"] = safe_ratio(out["mqls"], out["mqls"].sum())
     return out
 
@@ -1017,6 +1067,7 @@ def sla_by_owner(
 
 
 __all__ = [
+    "ACTIVITY_FLAGS",
     "FIGURES",
     "SLA",
     "NoDataError",

@@ -808,3 +808,91 @@ def test_without_sales_activities_the_sla_rates_are_unknown_not_zero():
     assert "nan" not in text and "worked: 0" not in text and "leaked (none" not in text
     text = sla.summary_text(sla.month_summary(sla.mql_leads(crm), "2026-10"), agreement, "2026-10")
     assert "within the SLA: " in text and "unknown" not in text
+
+
+FLAGS = ["worked", "within_sla", "leaked", "leak_pending"]  # need sales activities
+
+
+def _sample_without_activities():
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    return crm, dataclasses.replace(crm, activities=crm.activities.iloc[:0])
+
+
+def test_without_sales_activities_the_flags_and_counts_are_unknown_not_leaked():
+    """Without activities the rates were unknown but the counts said every MQL was not worked
+    and leaked (sla_by_month.csv `leaked 43`, the page listed all 43 as leaked), and the flag
+    lived in `attrs`, which `DataFrame.merge` drops: merged leads fell back to 0% and 100%."""
+    crm, bare = _sample_without_activities()
+    as_of = periods.as_month("2026-10").end
+    leads = sla.mql_leads(bare, as_of=as_of)
+    for column in FLAGS:
+        assert leads[column].dtype == "boolean" and leads[column].isna().all(), column
+    assert leads["speed_to_lead_hours"].isna().all()
+    assert leads[["accepted", "rejected", "open"]].dtypes.eq(bool).all()  # still known
+    counts = ["worked", "not_worked", "within_sla", "leaked", "leak_pending"]
+    other = pd.DataFrame({"contact_id": leads["contact_id"].to_numpy(), "x": 1})
+    merged = leads.merge(other, on="contact_id")
+    assert not merged.attrs  # pandas drops attrs on such a merge: nothing may depend on them
+    for frame in (leads, merged):
+        table = sla.sla_by_month(frame, months=["2026-09", "2026-10"])
+        assert (table[counts].dtypes == "Int64").all()
+        assert table[counts].isna().all().all()
+        assert table[["share_within_sla", "leakage_rate", "median_hours"]].isna().all().all()
+        assert table["mqls"].gt(0).all() and table["accepted"].dtype == "int64"
+        owners = sla.sla_by_owner(frame, "2026-10")
+        assert len(owners) and owners[counts].isna().all().all()
+        assert owners[["share_within_sla", "leakage_rate"]].isna().all().all()
+        summary = sla.month_summary(frame, "2026-10")
+        assert all(summary[c] is pd.NA for c in counts)
+        assert summary[sla.ACTIVITIES_IN_EXPORT] is False
+        text = sla.summary_text(summary, sla.SLA(), "2026-10")
+        assert "unknown (the export has no sales activities)" in text
+        assert "leaked (none" not in text and "nan" not in text
+    # a month without MQLs has none of anything, known or not
+    empty = sla.sla_by_month(leads, months=["2030-01"])
+    assert empty[counts].iloc[0].tolist() == [0] * len(counts)
+    # with activities: plain bools and int64 counts, as before
+    known = sla.mql_leads(crm, as_of=as_of)
+    assert known[FLAGS].dtypes.eq(bool).all()
+    table = sla.sla_by_month(known, months=["2026-09", "2026-10"])
+    assert (table[counts].dtypes == "int64").all()
+    assert sla.month_summary(known, "2026-10")[sla.ACTIVITIES_IN_EXPORT] is True
+
+
+def test_without_sales_activities_no_lead_is_listed_behind_an_unknown_figure():
+    """`leads_behind(leads, "leaked")` listed every MQL of an export without activities."""
+    crm, bare = _sample_without_activities()
+    as_of = periods.as_month("2026-10").end
+    leads = sla.mql_leads(bare, as_of=as_of)
+    for figure in ("worked", "not_worked", "within_sla", "outside_sla", "leaked", "leak_pending"):
+        with pytest.raises(NoDataError, match="export has no sales activities"):
+            sla.leads_behind(leads, figure, "2026-10")
+        with pytest.raises(NoDataError, match=f"^{figure} is unknown"):
+            sla.leads_behind(leads, figure, owner_id="owner-01")
+    summary = sla.month_summary(leads, "2026-10")
+    for figure in ("mqls", "accepted", "rejected", "open"):  # need no activities
+        assert len(sla.leads_behind(leads, figure, "2026-10")) == summary[figure]
+    assert sla.leads_behind(leads, "leaked", "2030-01").empty  # no MQLs: nothing unknown
+    # a table of known and unknown leads: unknown only where a row is
+    known = sla.mql_leads(crm, as_of=as_of)
+    mixed = pd.concat([known[known["month"] == "2026-09"], leads[leads["month"] == "2026-10"]])
+    table = sla.sla_by_month(mixed, months=["2026-09", "2026-10"]).set_index("month")
+    expect = sla.sla_by_month(known, months=["2026-09"]).set_index("month")
+    for column in ("worked", "within_sla", "leaked", "leak_pending"):
+        assert table.loc["2026-09", column] == expect.loc["2026-09", column]
+        assert len(sla.leads_behind(mixed, column, "2026-09")) == expect.loc["2026-09", column]
+        assert table.loc["2026-10", column] is pd.NA
+    assert table.loc["2026-09", "share_within_sla"] == expect.loc["2026-09", "share_within_sla"]
+    assert np.isnan(table.loc["2026-10", "share_within_sla"])
+
+
+def test_speed_to_lead_distribution_counts_unknown_work_apart_from_not_worked():
+    crm, bare = _sample_without_activities()
+    as_of = periods.as_month("2026-10").end
+    leads = sla.mql_leads(bare, as_of=as_of)
+    mqls = int((leads["month"] == "2026-10").sum())
+    dist = sla.speed_to_lead_distribution(leads, "2026-10").set_index("band")
+    assert dist.loc["not worked", "mqls"] == 0
+    assert dist.loc["unknown (no sales activities)", "mqls"] == mqls == dist["mqls"].sum()
+    known = sla.speed_to_lead_distribution(sla.mql_leads(crm, as_of=as_of), "2026-10")
+    assert known["band"].iloc[-1] == "not worked" and "unknown" not in " ".join(known["band"])
