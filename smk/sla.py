@@ -596,9 +596,6 @@ def leads_behind(
 
 
 # ------------------------------------------------------------------------------ owners
-_NAME_LIKE = r"^[^\W\d_][\w'.-]*(\s+[^\W\d_][\w'.-]*)+$"
-
-
 #: `mql_leads`' attrs key (whether the export had sales activities at all), and
 #: `month_summary`'s key saying whether the month's activity figures are known. Informative:
 #: the figures themselves are <NA> when unknown, and every consumer reads those.
@@ -611,12 +608,6 @@ ACTIVITY_FLAGS = ("worked", "within_sla", "leaked", "leak_pending")
 _ACTIVITY_COUNTS = ("worked", "not_worked", "within_sla", "leaked", "leak_pending")
 
 _OWNER_TABLES = ("contacts", "deals", "activities")
-
-
-def _names_a_person(owner: str) -> bool:
-    """An owner value written as a person's name, in any way the report hides one ("Jane
-    Doe", "Doe, Jane", "J. Doe": `smk.pii`), or as words that may hold digits ("Jane Doe2")."""
-    return looks_like_personal_name(owner) or re.match(_NAME_LIKE, owner) is not None
 
 
 def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
@@ -637,7 +628,7 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     distinct = sorted(values.astype("string").unique())
     if mode == "ids" or not distinct:
         return {}
-    if mode == "auto" and not any(_names_a_person(v) for v in distinct):
+    if mode == "auto" and not any(looks_like_personal_name(v) for v in distinct):
         return {}
     key = pseudonym_key()
     aliases = {v: pseudonym(v, key) for v in distinct}
