@@ -101,16 +101,17 @@ def as_of_time(as_of) -> pd.Timestamp:
     counts), as the notebooks pass ``report_month.end``; a date or time without a zone is UTC.
     Anything else (a missing value, text that is no date) is a ValueError naming `as_of`.
     """
-    if isinstance(as_of, Month | pd.Period):
-        try:
+    if isinstance(as_of, Month):
+        return as_of.end
+    if isinstance(as_of, pd.Period):
+        if as_of.freqstr.startswith("M"):
             return as_month(as_of).end
-        except ValueError as exc:
-            raise ValueError(f"as_of: {exc}") from None
-    if isinstance(as_of, str) and _MONTH_LIKE.fullmatch(as_of.strip()):
-        raise ValueError(  # pandas reads '2026-10' as 1 October, a Month means its end
-            f"as_of must be a date or time, got the month {as_of!r}: give periods.Month("
-            f"{as_of.strip()!r}) for the end of the month, or a date (e.g. '{as_of.strip()}-01')"
+        raise ValueError(
+            f"as_of must be a date or time or a periods.Month, got the period {as_of} "
+            f"({as_of.freqstr}): give its end ({as_of.end_time.ceil('D'):%Y-%m-%d}) or a Month"
         )
+    if isinstance(as_of, str) and _without_day(as_of):
+        raise ValueError(_month_as_of(as_of))
     if isinstance(as_of, numbers.Number):  # 2026 was 2026 ns after 1970
         raise ValueError(f"as_of must be a date or time or a periods.Month, got {as_of!r}")
     try:
@@ -123,6 +124,34 @@ def as_of_time(as_of) -> pd.Timestamp:
     if pd.isna(ts):
         raise ValueError(f"as_of must be a date or time or a periods.Month, got {as_of!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _without_day(text: str) -> bool:
+    """Whether date text names no day ('2026-10', '2026/10', 'Oct 2026'): pandas reads it as
+    the month's first day, where an as-of date of a month means its end."""
+    import datetime as dt
+
+    from dateutil import parser
+
+    if _MONTH_LIKE.fullmatch(text.strip()):
+        return True
+    try:
+        days = {parser.parse(text, default=dt.datetime(2000, 1, d)).day for d in (3, 27)}
+    except (ValueError, OverflowError):
+        return False  # pandas decides
+    return len(days) > 1  # the default day showed through: the text has none
+
+
+def _month_as_of(text: str) -> str:
+    try:
+        month = as_month(pd.Timestamp(text).strftime("%Y-%m"))
+        ends = f"periods.Month({month.label!r}) or the day after it ('{month.end:%Y-%m-%d}')"
+    except (ValueError, TypeError):
+        ends = "a periods.Month or the day after the month ('2026-11-01' for October)"
+    return (
+        f"as_of must be a date or time, got {text!r}, which names no day (pandas reads it as "
+        f"the month's first day): for the end of the month give {ends}"
+    )
 
 
 def dated_records(crm) -> dict[str, pd.Series]:

@@ -775,13 +775,23 @@ def test_every_analysis_reads_as_of_the_same_way():
     ):
         # a month label was read as its first day (0 MQLs in October), a number as
         # nanoseconds after 1970: both refused, the label with the way to say the month's end
-        for bad in ("garbage", float("nan"), "2026-10", 2026, True):
+        for bad in ("garbage", float("nan"), "2026-10", "2026/10", "Oct 2026", 2026, True):
             with pytest.raises(ValueError, match="as_of must be a date or time"):
                 call(bad)
-    with pytest.raises(ValueError, match=r"periods.Month\('2026-10'\) for the end of the month"):
-        as_of_time("2026-10")
-    with pytest.raises(ValueError, match="^as_of: month must look like YYYY-MM"):
-        as_of_time(pd.Period("2026Q3"))
+    # the advice is the month's end, not its first day (which gave 0 MQLs again)
+    advice = r"for the end of the month give periods.Month\('2026-10'\) or the day after it \('2026-11-01'\)"
+    for month in ("2026-10", "2026/10", "Oct 2026"):
+        with pytest.raises(ValueError, match=advice):
+            as_of_time(month)
+    for period, end in (
+        (pd.Period("2026Q3"), "2026-10-01"),
+        (pd.Period("2026-10-03", "D"), "2026-10-04"),
+    ):
+        with pytest.raises(
+            ValueError, match=rf"^as_of must be .* give its end \({end}\) or a Month"
+        ):
+            as_of_time(period)
+    assert as_of_time("15.10.2026") == as_of_time("2026-10-15")  # a date with a day is a date
 
 
 def test_without_sales_activities_the_sla_rates_are_unknown_not_zero():
