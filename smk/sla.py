@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -136,6 +137,9 @@ class SLA:
             if not (is_number(value) or (optional and value is None)):
                 kind = "a number or None" if optional else "a number"
                 raise ValueError(f"SLA {name} must be {kind}, got {value!r}")
+            whole = isinstance(value, int | np.integer)  # however large: no float overflow
+            if value is not None and not whole and not math.isfinite(value):  # nan, inf
+                raise ValueError(f"SLA {name} must be a finite number, got {value!r}")
         for name in ("mql_target", "pipeline_target", "revenue_target"):
             if (getattr(self, name) or 0) < 0:
                 raise ValueError(f"SLA {name} cannot be negative, got {getattr(self, name)!r}")

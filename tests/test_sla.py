@@ -907,3 +907,38 @@ def test_speed_to_lead_distribution_counts_unknown_work_apart_from_not_worked():
     assert dist.loc["unknown (no sales activities)", "mqls"] == mqls == dist["mqls"].sum()
     known = sla.speed_to_lead_distribution(sla.mql_leads(crm, as_of=as_of), "2026-10")
     assert known["band"].iloc[-1] == "not worked" and "unknown" not in " ".join(known["band"])
+
+
+@pytest.mark.parametrize(
+    "setting", [{"pipeline_target": float("nan")}, {"revenue_target": float("inf")},
+                {"mql_target": float("inf")}, {"leakage_days": float("inf")}],
+)  # fmt: skip
+def test_sla_numbers_must_be_finite(setting):
+    """NaN met no target and infinity every one (or none): refused when the SLA is made."""
+    name = next(iter(setting))
+    with pytest.raises(ValueError, match=f"SLA {name} must be a finite number"):
+        sla.SLA(**setting)
+    assert sla.SLA(mql_target=10**30).mql_target == 10**30  # a huge int is finite
+
+
+def test_owners_whose_pseudonyms_coincide_get_longer_ones_and_only_they(small, monkeypatch):
+    """A collision lengthens the two labels concerned; everyone else keeps theirs."""
+    from smk import pii
+
+    real = pii.pseudonym
+
+    def clashing(value, key, length=6):  # "Ann Lee" and "Bo Kim" share their first 6 digits
+        if value in ("Ann Lee", "Bo Kim") and length == 6:
+            return "rep-c1a5h0"
+        return real(value, key, length)
+
+    monkeypatch.setattr(sla, "pseudonym", clashing)
+    owners = pd.Series(["Ann Lee", "Bo Kim", "Cy Day"] * 2, dtype="string")
+    crm = CRM(
+        contacts=small.contacts.assign(owner_id=owners.iloc[: len(small.contacts)].to_numpy())
+    )
+    aliases = sla.owner_aliases(crm)
+    key = pii.pseudonym_key()
+    assert aliases["Cy Day"] == real("Cy Day", key)  # unchanged
+    assert aliases["Ann Lee"] == real("Ann Lee", key, 8) != aliases["Bo Kim"]
+    assert len(aliases["Bo Kim"]) == len("rep-") + 8
