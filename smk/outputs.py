@@ -19,7 +19,8 @@ import pandas as pd
 #: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: An e-mail address: name@domain.tld. An "@" alone ("Founder @ Acme") is none.
-EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+#: An e-mail address, also with letters beyond ASCII ("jürgen.müller@acme.de" kept "jürgen.mü").
+EMAIL_ADDRESS = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 
 
 def _jsonable(value):

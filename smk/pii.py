@@ -27,7 +27,7 @@ _LAST_FIRST = re.compile(r"^([^,]+?)\s*,\s*([^,]+)$")
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")  # as outputs masks them
+_EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")  # as outputs masks them
 
 
 def looks_like_personal_name(value: object) -> bool:
@@ -41,7 +41,7 @@ def looks_like_personal_name(value: object) -> bool:
     if not isinstance(value, str):
         return False
     text = value.strip()
-    if _EMAIL.fullmatch(text):  # an owner exported as jane.doe@acme.com names her too
+    if _EMAIL.search(text):  # "jane.doe@acme.com", "Jane Doe <jane.doe@acme.com>" name her
         return True
     if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
         return False
@@ -118,7 +118,7 @@ def _kept_key(path: Path) -> str | None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = _new_key_file(path.parent)
             try:
-                os.link(temp, path)
+                _link_or_copy(temp, path)
                 warnings.warn(
                     f"made a new key for owner pseudonyms in {path}: reports made with another "
                     f"key show other pseudonyms; set {KEY_VARIABLE} to share one across machines",
@@ -140,6 +140,22 @@ def _kept_key(path: Path) -> str | None:
         return path.read_text(encoding="utf-8").strip() or None
     except OSError:
         return None
+
+
+def _link_or_copy(temp: str, path: Path) -> None:
+    """Put the key file `temp` in place at `path` whole; FileExistsError if one is there.
+
+    A hard link where the file system has them; else (FAT, many SMB mounts) the key is copied
+    into a file made with O_EXCL, which a run reading at that moment may find empty: it then
+    uses a key of its own for that run, with a warning, and the next run reads the kept key."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(Path(temp).read_text())
 
 
 def _new_key_file(folder: Path) -> tuple[int, str]:

@@ -25,7 +25,9 @@ from smk import pii
         "王 芳",
         "van der Berg, Anna",
         "jane.doe@acme.test",
-    ],  # fmt: skip
+        "Jane Doe <jane.doe@acme.test>",
+        "jürgen.müller@acme.de",
+    ],
 )
 def test_names_in_every_form_are_personal_names(value):
     # '李 伟' failed the initials rule (one character per word), though the old rule hid it
@@ -88,3 +90,27 @@ def test_an_unusable_key_file_or_no_home_warns_and_never_fails(no_key, monkeypat
     monkeypatch.setattr(Path, "home", homeless)  # a container's arbitrary user: it crashed
     with pytest.warns(UserWarning, match="no key for owner pseudonyms"):
         assert pii.pseudonym_key()
+
+
+def test_e_mail_addresses_beyond_ascii_are_masked_whole():
+    """`jürgen.müller@acme.de` was masked from its last ASCII run: "jürgen.mü[e-mail removed]"."""
+    from smk.outputs import mask_emails
+
+    text = "ask jürgen.müller@acme.de or jane.doe@acme.co.uk; not @media or a@b"
+    assert mask_emails(text) == "ask [e-mail removed] or [e-mail removed]; not @media or a@b"
+
+
+def test_a_key_is_kept_where_the_file_system_has_no_hard_links(no_key, monkeypatch):
+    """FAT and many SMB mounts refuse os.link: no key was ever kept, pseudonyms changed every
+    run."""
+    import errno
+
+    def no_links(*_):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    with pytest.warns(UserWarning, match="made a new key"):
+        first = pii.pseudonym_key()
+    assert no_key.read_text().strip().encode() == first
+    assert stat.S_IMODE(no_key.stat().st_mode) == 0o600
+    assert pii.pseudonym_key() == first
