@@ -110,8 +110,10 @@ def as_of_time(as_of) -> pd.Timestamp:
             f"as_of must be a date or time or a periods.Month, got the period {as_of} "
             f"({as_of.freqstr}): give its end ({as_of.end_time.ceil('D'):%Y-%m-%d}) or a Month"
         )
-    if isinstance(as_of, str) and _without_day(as_of):
-        raise ValueError(_month_as_of(as_of))
+    if isinstance(as_of, str):
+        as_of = _date_text(as_of)
+    if isinstance(as_of, np.datetime64) and np.datetime_data(as_of.dtype)[0] in ("Y", "M"):
+        raise ValueError(_month_as_of(str(as_of)))  # numpy's '2026-10' is its first day
     if isinstance(as_of, numbers.Number):  # 2026 was 2026 ns after 1970
         raise ValueError(f"as_of must be a date or time or a periods.Month, got {as_of!r}")
     try:
@@ -124,6 +126,50 @@ def as_of_time(as_of) -> pd.Timestamp:
     if pd.isna(ts):
         raise ValueError(f"as_of must be a date or time or a periods.Month, got {as_of!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+_QUARTER = re.compile(r"\d{4}\s*-?\s*Q[1-4]", re.I)
+_DAY_FIRST = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}(?:[ T].*)?")  # dots: day first, everywhere
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/\d{4}(?:[ T].*)?")
+
+
+def _date_text(text: str) -> str | pd.Timestamp:
+    """An as-of date written as text, refused where pandas would read it as another day: a
+    quarter or a month (its first day, where an as-of of a month means its end), a day without
+    a year (the year 1), a slashed date that reads both ways (1/10/2026). Dotted dates are day
+    first (1.10.2026 is 1 October, as written everywhere dots are used); other text is left
+    to pandas."""
+    if _QUARTER.fullmatch(text.strip()):
+        raise ValueError(  # pandas reads '2026Q4' as 1 October
+            f"as_of must be a date or time or a periods.Month, got the quarter {text!r}: give "
+            "the day after it (e.g. '2027-01-01' for 2026Q4)"
+        )
+    if _without_year(text):
+        raise ValueError(f"as_of must be a date or time, got {text!r}, which names no full date")
+    if _without_day(text):
+        raise ValueError(_month_as_of(text))
+    if _DAY_FIRST.fullmatch(text.strip()):
+        return pd.to_datetime(text.strip(), dayfirst=True)
+    slashed = _SLASHED.fullmatch(text.strip())
+    if slashed and max(int(slashed[1]), int(slashed[2])) <= 12:  # January or October?
+        raise ValueError(
+            f"as_of {text!r} reads as a day or a month first: write the date as YYYY-MM-DD "
+            "(e.g. '2026-10-01')"
+        )
+    return text
+
+
+def _without_year(text: str) -> bool:
+    """Whether date text names no year ('31 Oct'): pandas would read it as the year 1."""
+    import datetime as dt
+
+    from dateutil import parser
+
+    try:
+        years = {parser.parse(text, default=dt.datetime(y, 1, 1)).year for y in (2000, 2004)}
+    except (ValueError, OverflowError):
+        return False
+    return len(years) > 1
 
 
 def _without_day(text: str) -> bool:

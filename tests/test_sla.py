@@ -792,6 +792,14 @@ def test_every_analysis_reads_as_of_the_same_way():
         ):
             as_of_time(period)
     assert as_of_time("15.10.2026") == as_of_time("2026-10-15")  # a date with a day is a date
+    # read as another day by pandas: 1 October for a quarter, the year 1, 10 January
+    assert as_of_time("1.10.2026") == as_of_time("2026-10-01")  # dots: day first
+    for text, why in (("2026Q4", "the quarter"), ("31 Oct", "no full date"),
+                      ("1/10/2026", "a day or a month first")):  # fmt: skip
+        with pytest.raises(ValueError, match=why):
+            as_of_time(text)
+    with pytest.raises(ValueError, match="names no day"):
+        as_of_time(np.datetime64("2026-10"))
 
 
 def test_without_sales_activities_the_sla_rates_are_unknown_not_zero():
