@@ -78,7 +78,7 @@ from smk.funnel import (
     team_of,
 )
 from smk.model import ACTIVITY_TYPES, CRM
-from smk.periods import Month, as_month, data_span, warn_if_after_data
+from smk.periods import Month, as_month, data_span, dated_records, warn_if_after_data
 from smk.pii import looks_like_personal_name, pseudonym, pseudonym_key
 
 _NS_PER_HOUR = 3_600 * 10**9
@@ -385,6 +385,38 @@ def data_end(crm: CRM) -> pd.Timestamp | None:
     return pd.Timestamp(edge, tz="UTC") + pd.Timedelta(1, "ns")
 
 
+#: Sales activities that end this long before the rest of the export stop early (a partial
+#: export, or sales no longer logging their work): a weekend without calls is no gap.
+_EARLY_STOP = pd.Timedelta(days=3)
+
+
+def _warn_if_activities_stop_early(crm: CRM, worked: np.ndarray, cut: int) -> None:
+    """Warn when the export's sales activities end `_EARLY_STOP` or more before its other
+    records (contacts, deals, touchpoints) do, before `cut`: the MQLs after that end count as
+    not worked and leaked, which is right if sales stopped working them and wrong if the
+    export holds only part of the activities (a sync that stopped). The figures are kept: the
+    data cannot tell the two apart, the reader can."""
+    records = dated_records(crm)
+    acts = _as_int(records.pop("activities", pd.Series(dtype="datetime64[ns, UTC]")))
+    acts = acts[acts < cut]
+    others = [_as_int(v) for v in records.values() if len(v)]
+    others = [v[v < cut] for v in others]
+    last_other = max((int(v.max()) for v in others if len(v)), default=None)
+    if not len(acts) or last_other is None:
+        return
+    until = int(acts.max())
+    if last_other - until < _EARLY_STOP.value or worked.all():
+        return
+    warnings.warn(
+        f"the export's sales activities end on {pd.Timestamp(until, tz='UTC'):%Y-%m-%d}, "
+        f"{(last_other - until) / 86_400e9:.0f} days before its other records: MQLs after "
+        "that count as not worked (leaked), which is true only if sales stopped working them, "
+        "not if the export lacks their activities",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def mql_leads(
     crm: CRM,
     sla: SLA | None = None,
@@ -525,6 +557,8 @@ def mql_leads(
     if crm.activities.empty:  # no evidence of work either way: unknown, not "not worked"
         for column in ACTIVITY_FLAGS:
             out[column] = pd.Series(pd.NA, index=out.index, dtype="boolean")
+    else:
+        _warn_if_activities_stop_early(crm, worked, cut)
     out.attrs[ACTIVITIES_IN_EXPORT] = not crm.activities.empty  # informative: the data decide
     return out
 

@@ -951,3 +951,26 @@ def test_owners_whose_pseudonyms_coincide_get_longer_ones_and_only_they(small, m
     assert aliases["Cy Day"] == real("Cy Day", key)  # unchanged
     assert aliases["Ann Lee"] == real("Ann Lee", key, 8) != aliases["Bo Kim"]
     assert len(aliases["Bo Kim"]) == len("rep-") + 8
+
+
+def test_activities_that_stop_long_before_the_rest_of_the_export_are_warned_about():
+    """Activities that end in April while contacts run to October made every later MQL
+    'leaked' (100% leakage, 'missed') without a word: true if sales stopped working leads,
+    wrong if the export lost their activities. The figures stay; a warning says which."""
+    import dataclasses
+    import warnings
+
+    import smk
+    from smk import config
+
+    for sample in (config.SAMPLE_HUBSPOT, config.SAMPLE_SALESFORCE):
+        crm = smk.load(sample)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a whole export: no warning
+            sla.mql_leads(crm)
+    acts = crm.activities
+    early = acts[acts["occurred_at"] < pd.Timestamp("2026-05-01", tz="UTC")]
+    cut = dataclasses.replace(crm, activities=early)
+    with pytest.warns(UserWarning, match=r"sales activities end on 2026-04-\d\d, \d+ days before"):
+        leads = sla.mql_leads(cut)
+    assert leads["leaked"].dtype == bool  # kept: the data cannot tell the two cases apart
