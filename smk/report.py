@@ -229,7 +229,8 @@ def params_for(notebook: Path, params: dict, declared: set[str] | None = None) -
 
 
 #: What a parameters cell's annotation asks for, and the values that pass as it (an `int` also
-#: takes a whole float, 40.0, as the package does: `smk.checks.is_whole`).
+#: takes a whole float, 40.0, as the package does: `smk.checks.is_whole`; `as_declared` makes
+#: it the int 40 before it is checked or reaches the notebook).
 _KINDS = {
     "str": (str,),
     "int": (int,),
@@ -240,11 +241,65 @@ _KINDS = {
 }
 
 
+#: Settings whose None (YAML's null) the package reads as something, and so may be null in a
+#: params file although their parameter is annotated: `lookback_days` (attribution.journeys:
+#: no limit), `pipeline_target` and `revenue_target` (smk.sla.SLA: no target) and
+#: `rejection_reason_column` (smk.sla.SLA: no such column). Any other annotated parameter
+#: refuses null (`teams: null` would fail inside the notebook), unless its annotation takes
+#: None (``str | None``).
+NULL_SETTINGS = frozenset(
+    {"lookback_days", "pipeline_target", "revenue_target", "rejection_reason_column"}
+)
+
+
+def _refuses_none(key: str, annotation: str) -> bool:
+    """Whether the parameter `key`, annotated `annotation` ("None": not annotated), refuses
+    None: see `NULL_SETTINGS`."""
+    if key in NULL_SETTINGS or annotation in ("", "None"):
+        return False
+    return not re.search(r"\b(?:None|Optional|Any|object)\b", annotation)
+
+
+def _takes_int(annotation: str) -> bool:
+    """Whether the annotation asks for an int and not a float (`int`, ``str | int``)."""
+    parts = {part.strip() for part in annotation.split("|")}
+    return "int" in parts and "float" not in parts
+
+
+#: Settings `_SETTING_CHECKS` checks as integers: a whole float (42.0) is made an int for them
+#: even in a notebook that does not annotate them `int`.
+_INTEGER_SETTINGS = frozenset(
+    {"capacity_per_month", "window_months", "markov_order", "n_boot", "seed", "mix_months"}
+)
+
+
+def _whole_as_int(value):
+    """A whole float (42.0, not a bool) as the int it is (42); any other value as it is."""
+    from smk.checks import is_whole
+
+    if isinstance(value, float) and is_whole(value):
+        return int(value)
+    return value
+
+
+def as_declared(settings: dict, cell: dict) -> dict:
+    """`settings` for a notebook whose parameters cell is `cell` (name -> papermill's spec),
+    with whole floats made ints for the parameters annotated `int` (and `_INTEGER_SETTINGS`):
+    YAML's `seed: 42.0` reaches the notebook as 42 (scikit-learn refuses a float
+    random_state; a page would say "within 60.0 days")."""
+    out = {}
+    for key, value in settings.items():
+        spec = cell.get(key) or {}
+        if key in _INTEGER_SETTINGS or _takes_int(spec.get("inferred_type_name") or ""):
+            value = _whole_as_int(value)
+        out[key] = value
+    return out
+
+
 def _wrong_type(annotation: str, value) -> bool:
-    """Whether `value` is no value of the annotation's type. None (YAML's null) is left to the
-    package's checks (`_check_sla_settings`, `_SETTING_CHECKS`): some settings take it
-    (`lookback_days`: no limit), others refuse it there; a setting with no such check gets it
-    as it is."""
+    """Whether `value` is no value of the annotation's type. None (YAML's null) is refused by
+    `check_params` (`_refuses_none`) or left to the package's checks (`_check_sla_settings`,
+    `_SETTING_CHECKS`) for the settings that take it (`NULL_SETTINGS`)."""
     from smk.checks import is_whole
 
     kinds = _KINDS.get(annotation)
@@ -356,13 +411,13 @@ def _check_markov_order(value) -> None:
     from smk.attribution.markov import MAX_ORDER
     from smk.checks import check_integer
 
-    check_integer("markov_order", value, 1, MAX_ORDER)
+    check_integer("markov_order", _whole_as_int(value), 1, MAX_ORDER)
 
 
 def _check_n_boot(value) -> None:
     from smk.checks import check_integer
 
-    check_integer("n_boot", value, 2)  # as attribution.bootstrap checks it
+    check_integer("n_boot", _whole_as_int(value), 2)  # as attribution.bootstrap checks it
 
 
 def _check_lookback_days(value) -> None:
@@ -379,7 +434,7 @@ def _check_seed(value) -> None:
 
     # notebooks 02-04 hand it to scikit-learn / numpy as a random_state, which take an int
     # from 0 to 2**32 - 1 (not a float, not None: the pages would not be reproducible)
-    check_integer("seed", value, 0, 2**32 - 1)
+    check_integer("seed", _whole_as_int(value), 0, 2**32 - 1)
 
 
 def _check_segmenter(key: str, value) -> None:
@@ -391,13 +446,18 @@ def _check_segmenter(key: str, value) -> None:
     AccountSegmenter(**{key: value})._check_params(pd.DataFrame())
 
 
+#: The longest marketing-mix window, in months: 100 years, as attribution's `window_months`
+#: (a million months failed inside notebook 01: a date before the year 1)
+MAX_MIX_MONTHS = 1200
+
+
 def _check_mix_months(value) -> None:
-    from smk.checks import check_integer, is_whole
+    from smk.checks import check_integer
 
     # notebook 01 passes it to scorecard.marketing_mix, whose window is `months` calendar
     # months (pd.DateOffset would take 0 or a negative number: an empty or reversed window)
-    whole = int(value) if is_whole(value) else value
-    check_integer("mix_months", whole, 1, note=" (months of closed deals)")
+    note = " (months of closed deals)"
+    check_integer("mix_months", _whole_as_int(value), 1, MAX_MIX_MONTHS, note=note)
 
 
 #: Notebook settings the package checks when a notebook uses them (01's marketing-mix window,
@@ -452,29 +512,42 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
     wrong = []
     for nb in notebooks:
         name = notebook_name(nb)
-        for key, value in params_for(nb, params, set(cells[name])).items():
+        given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
+        for key, value in given.items():
             spec = cells[name].get(key)  # unknown names are refused below
-            if spec and _wrong_type(spec["inferred_type_name"], value):
+            if not spec:
+                continue
+            annotation = spec["inferred_type_name"]
+            if _wrong_type(annotation, value):
                 wrong.append(
-                    f"notebooks.{name}.{key} must be of type {spec['inferred_type_name']} like its "
+                    f"notebooks.{name}.{key} must be of type {annotation} like its "
                     f"default {spec['default']} ({spec['help']}), got {value!r}"
+                )
+            elif value is None and _refuses_none(key, annotation):
+                wrong.append(
+                    f"notebooks.{name}.{key} must be of type {annotation} like its default "
+                    f"{spec['default']}, got None (null; only {', '.join(sorted(NULL_SETTINGS))} "
+                    "may be null)"
                 )
     if wrong:
         raise ValueError("the params file: " + "; ".join(wrong))
     # SLA values (a holiday, a share), a capacity of 0: refused here, not in a notebook
     for nb in notebooks:
-        given = params_for(nb, params, set(cells[notebook_name(nb)]))
-        _check_sla_settings(notebook_name(nb), given)
-        _check_known_settings(notebook_name(nb), given)
+        name = notebook_name(nb)
+        given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
+        _check_sla_settings(name, given)
+        _check_known_settings(name, given)
     declared = {name: set(cell) for name, cell in cells.items()}
     unknown = _unknown_settings(params, declared)
     others = [nb for nb in available or [] if notebook_name(nb) not in cells]
+    unreadable: list[str] = []
     if unknown and others:  # perhaps settings of notebooks not being run: read those
-        declared |= {notebook_name(nb): _declared_or_nothing(pm, nb) for nb in others}
+        declared |= {notebook_name(nb): _declared_or_nothing(pm, nb, unreadable) for nb in others}
         unknown = _unknown_settings(params, declared)
     if unknown:
+        why = f" ({'; '.join(unreadable)}: its settings cannot be known)" if unreadable else ""
         raise ValueError(
-            f"the params file sets {', '.join(unknown)}, which no notebook takes; "
+            f"the params file sets {', '.join(unknown)}, which no notebook takes{why}; "
             "see the notebooks' parameters cells"
         )
 
@@ -491,15 +564,18 @@ def _unknown_settings(params: dict, declared: dict[str, set[str]]) -> list[str]:
     return unknown
 
 
-def _declared_or_nothing(pm, notebook: Path) -> set[str]:
-    """The parameters of a notebook not being run; nothing (and a warning) when it cannot be
-    read (a half-saved draft): it is not run, so it is no reason to stop the report."""
+def _declared_or_nothing(pm, notebook: Path, unreadable: list[str] | None = None) -> set[str]:
+    """The parameters of a notebook not being run; nothing (and a warning, and the reason
+    added to `unreadable` for the error that may follow) when it cannot be read (a half-saved
+    draft): it is not run, so it is no reason to stop the report."""
     try:
         return set(_parameters_of(pm, notebook))
     except ValueError as exc:
         log.warning(
             "%s: it is not being run; the params file's settings are taken as none of its", exc
         )
+        if unreadable is not None:
+            unreadable.append(str(exc))
         return set()
 
 
@@ -926,7 +1002,10 @@ def run_report(
             _with_absolute_source(crm).to_parquet(cache)
             (cache / REPORT_SOURCE).write_text(json.dumps(rerun, indent=2) + "\n")
             kernel = ensure_kernel()
-            with _kernel_noise_to(out / "smk-report.log", quiet):
+            with (
+                _owner_key_for_kernels(crm, settings, quiet),
+                _kernel_noise_to(out / "smk-report.log", quiet),
+            ):
                 runs = _execute_all(
                     chosen,
                     staging,
@@ -1265,19 +1344,69 @@ def _with_absolute_source(crm: CRM) -> CRM:
     return replace(crm, source=str(Path(source).resolve()))
 
 
+def _may_show_pseudonyms(crm: CRM, settings: dict) -> bool:
+    """Whether a notebook may replace owners by pseudonyms (`smk.sla.uses_pseudonyms` for the
+    `owner_labels` the params file gives, or its default "auto")."""
+    from smk.sla import uses_pseudonyms
+
+    labels = {settings.get("owner_labels") or "auto"}
+    labels |= {
+        (own or {}).get("owner_labels") or "auto"
+        for own in (settings.get("notebooks") or {}).values()
+    }
+    valid = labels & {"auto", "ids", "pseudonyms"}  # a bad one fails in its notebook
+    return any(uses_pseudonyms(crm, mode) for mode in valid)
+
+
+@contextlib.contextmanager
+def _owner_key_for_kernels(crm: CRM, settings: dict, quiet: bool = True):
+    """While the notebooks run, `SMK_OWNER_KEY` holds the key for owners' pseudonyms
+    (`smk.pii.pseudonym_key`), resolved here, in the report's process, when a notebook may use
+    it: its warnings (a key file just made, one other users can read, no key to be had) go to
+    the report's log (and the terminal unless `quiet`), not into the published pages with the
+    operator's home folder; every kernel (which inherits this process's environment) uses the
+    same key. The environment is put back afterwards: `run_report` is a library call too."""
+    import warnings
+
+    from smk.pii import KEY_VARIABLE, pseudonym_key
+
+    if os.environ.get(KEY_VARIABLE) or not _may_show_pseudonyms(crm, settings):
+        yield
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        key = pseudonym_key()
+    for warning in caught:
+        log.warning("owner pseudonyms: %s", warning.message)
+        if not quiet:
+            print(f"smk: warning: {warning.message}", file=sys.stderr, flush=True)
+    before = os.environ.get(KEY_VARIABLE)
+    os.environ[KEY_VARIABLE] = key.decode("utf-8")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(KEY_VARIABLE, None)
+        else:
+            os.environ[KEY_VARIABLE] = before
+
+
 def _execute_all(
     chosen, staging, cache, month, settings, kernel, quiet, out, read_options=None
 ) -> list[NotebookRun]:
     staging.mkdir(parents=True)
     runs = []
+    import papermill as pm
+
     for number, nb in enumerate(chosen, 1):
-        declared = declared_parameters(nb)
+        cell = _parameters_of(pm, nb)
+        declared = set(cell)
         parameters = {
             "data_path": str(cache),
             "data_format": "parquet",
             "month": str(month),
             "output_dir": str(staging),
-            **params_for(nb, settings, declared),
+            **as_declared(params_for(nb, settings, declared), cell),
         }
         if READ_OPTIONS_PARAMETER in declared:  # the cache is read as it is; a re-run needs them
             parameters[READ_OPTIONS_PARAMETER] = dict(read_options or {})

@@ -662,11 +662,8 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     """
     if mode not in ("auto", "ids", "pseudonyms"):
         raise ValueError(f"owner mode must be auto, ids or pseudonyms, got {mode!r}")
-    values = pd.concat([getattr(crm, t)["owner_id"] for t in _OWNER_TABLES]).dropna()
-    distinct = sorted(values.astype("string").unique())
-    if mode == "ids" or not distinct:
-        return {}
-    if mode == "auto" and not any(looks_like_personal_name(v) for v in distinct):
+    distinct = _owner_values(crm)
+    if not uses_pseudonyms(crm, mode):
         return {}
     key = pseudonym_key()
     aliases = {v: pseudonym(v, key) for v in distinct}
@@ -676,6 +673,20 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
         shared = pd.Series(aliases).duplicated(keep=False)
         aliases.update({v: pseudonym(v, key, length) for v in shared[shared].index})
     return aliases
+
+
+def _owner_values(crm: CRM) -> list[str]:
+    values = pd.concat([getattr(crm, t)["owner_id"] for t in _OWNER_TABLES]).dropna()
+    return sorted(values.astype("string").unique())
+
+
+def uses_pseudonyms(crm: CRM, mode: str = "auto") -> bool:
+    """Whether `owner_aliases(crm, mode)` replaces the owners: "pseudonyms" always (when there
+    are owners), "ids" never, "auto" when an owner value looks like a personal name."""
+    distinct = _owner_values(crm)
+    if mode == "ids" or not distinct:
+        return False
+    return mode == "pseudonyms" or any(looks_like_personal_name(v) for v in distinct)
 
 
 def rename_owners(crm: CRM, aliases: Mapping[str, str]) -> CRM:
@@ -1111,6 +1122,7 @@ __all__ = [
     "summary_text",
     "mql_leads",
     "owner_aliases",
+    "uses_pseudonyms",
     "pseudonymise_owners",
     "rename_owners",
     "pipeline_by_month",

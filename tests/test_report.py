@@ -1984,7 +1984,8 @@ def test_whole_floats_and_no_lookback_limit_pass_as_the_package_takes_them(noteb
         ({"capacity_per_month": 40.5}, "capacity_per_month must be of type int"),
         ({"capacity_per_month": True}, "capacity_per_month must be of type int"),
         ({"within_days": 60.5}, "within_days must be of type int"),
-        ({"seed": 3.0}, "seed must be an integer from 0 to 4294967295, got 3.0"),
+        ({"seed": 3.5}, "seed must be of type int"),
+        ({"seed": -3.0}, "seed must be an integer from 0 to 4294967295, got -3"),
     ],
 )
 def test_a_fraction_or_a_bool_is_still_no_int(setting, message):
@@ -2004,8 +2005,8 @@ def test_a_fraction_or_a_bool_is_still_no_int(setting, message):
         ("segmentation", {"n_segments": 0}, r"n_segments must be 'auto' or a whole number >= 1"),
         ("segmentation", {"n_segments": [1]}, r"n_segments must be 'auto' or a whole number >= 1"),
         ("segmentation", {"method": "dbscan"}, r"method must be 'gmm' or 'kmeans'"),
-        ("funnel_sla", {"mix_months": 0}, r"mix_months must be an integer >= 1"),
-        ("funnel_sla", {"mix_months": -1}, r"mix_months must be an integer >= 1"),
+        ("funnel_sla", {"mix_months": 0}, r"mix_months must be an integer from 1 to 1200"),
+        ("funnel_sla", {"mix_months": -1}, r"mix_months must be an integer from 1 to 1200"),
         ("funnel_sla", {"mix_months": 2.5}, r"mix_months must be of type int"),
         ("funnel_sla", {"mix_months": True}, r"mix_months must be of type int"),
     ],
@@ -2024,7 +2025,7 @@ def test_seed_segments_and_mix_window_are_checked_before_any_notebook(notebook, 
 def test_the_mix_window_check_refuses_what_marketing_mix_cannot_use(value):
     from smk.report import _check_known_settings
 
-    with pytest.raises(ValueError, match="mix_months must be an integer >= 1"):
+    with pytest.raises(ValueError, match="mix_months must be an integer from 1 to 1200"):
         _check_known_settings("funnel_sla", {"mix_months": value})
 
 
@@ -2036,3 +2037,145 @@ def test_text_after_an_embedded_image_is_still_scrubbed():
     assert scrub_pii(quoted, {"Jane Doe"}) == quoted.replace("Jane Doe", "[name removed]")
     css = "url(data:image/png;base64,AA==)Jane Doe"
     assert scrub_pii(css, {"Jane Doe"}) == "url(data:image/png;base64,AA==)[name removed]"
+
+
+def test_the_owner_key_is_made_by_the_report_and_its_warning_logged_not_published(
+    tmp_path, monkeypatch
+):
+    """The warning of a new key file ("made a new key for owner pseudonyms in
+    /home/<user>/.config/smk/owner-key") was raised in notebook 01's kernel: published in the
+    page and the executed notebook with the operator's home folder, and not in the log. The
+    report resolves the key itself, logs the warning and hands the key to the kernels."""
+    import os
+
+    from smk.pii import pseudonym
+    from smk.report import run_report
+
+    data = tmp_path / "export"
+    shutil.copytree(SAMPLE, data)
+    for path in data.glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        for owner, name in NAMED_OWNERS.items():
+            text = text.replace(f'"{owner}"', json.dumps(name, ensure_ascii=False))
+        path.write_text(text, encoding="utf-8")
+    monkeypatch.delenv("SMK_OWNER_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    out = tmp_path / "reports"
+    run_report(data, "2026-10", out, notebooks=["funnel_sla"], quiet=True)
+    key_file = tmp_path / "config" / "smk" / "owner-key"
+    month = out / "2026-10"
+    for published in (month / "01_funnel_sla.html", month / "01_funnel_sla.ipynb"):
+        text = published.read_text(encoding="utf-8")
+        assert "owner-key" not in text and str(key_file.parent) not in text, published.name
+    log_text = (out / "smk-report.log").read_text()
+    assert f"made a new key for owner pseudonyms in {key_file}" in log_text
+    assert "SMK_OWNER_KEY" not in os.environ  # set for the kernels only, then taken back
+    key = key_file.read_text().strip().encode()
+    page = (month / "01_funnel_sla.html").read_text(encoding="utf-8")
+    assert f"<td>{pseudonym('Doe, Jane', key)}</td>" in page  # the kernels used the same key
+
+
+def test_the_owner_key_variable_is_put_back_as_it_was(monkeypatch):
+    import os
+
+    import smk
+    from smk.report import _owner_key_for_kernels
+
+    crm = smk.load(SAMPLE)  # owners are ids: nothing to pseudonymise, no key made
+    monkeypatch.setenv("SMK_OWNER_KEY", "")
+    with _owner_key_for_kernels(crm, {"owner_labels": "pseudonyms"}):
+        assert os.environ["SMK_OWNER_KEY"]  # "" is no key: one is resolved for the kernels
+    assert os.environ["SMK_OWNER_KEY"] == ""
+    monkeypatch.delenv("SMK_OWNER_KEY")
+    with _owner_key_for_kernels(crm, {}):
+        assert "SMK_OWNER_KEY" not in os.environ
+
+
+@pytest.mark.parametrize(
+    "notebook, setting, expected",
+    [
+        ("lead_scoring", {"seed": 42.0, "within_days": 60.0}, {"seed": 42, "within_days": 60}),
+        ("attribution", {"markov_order": 1.0, "n_boot": 200.0}, {"markov_order": 1, "n_boot": 200}),
+        ("funnel_sla", {"mix_months": 12.0, "max_hours_to_first_activity": 24.0}, None),
+        ("segmentation", {"n_segments": 4.0, "seed": 0.0}, {"n_segments": 4, "seed": 0}),
+    ],
+)
+def test_whole_floats_for_int_parameters_pass_and_reach_the_notebook_as_ints(
+    notebook, setting, expected
+):
+    """`seed: 42.0`, `markov_order: 1.0`, `n_boot: 200.0` were refused although the README
+    counts a whole float as an int, and those that passed (`within_days: 60.0`) reached the
+    notebook as floats ("within 60.0 days"; scikit-learn refuses random_state=42.0)."""
+    import papermill as pm
+
+    from smk.report import _parameters_of, as_declared, check_params, params_for
+
+    chosen = discover_notebooks([notebook])
+    params = {"notebooks": {notebook: setting}}
+    check_params(chosen, params)
+    cell = _parameters_of(pm, chosen[0])
+    injected = as_declared(params_for(chosen[0], params, set(cell)), cell)
+    expected = expected or {"mix_months": 12, "max_hours_to_first_activity": 24.0}
+    assert injected == expected
+    assert [type(v) for v in injected.values()] == [type(v) for v in expected.values()]
+
+
+@pytest.mark.parametrize("value", [1201, 1_000_000, 1201.0])
+def test_the_mix_window_has_the_attribution_window_s_upper_bound(value):
+    """`mix_months: 1000000` passed and failed inside notebook 01 (exit 3)."""
+    from smk.report import check_params
+
+    with pytest.raises(ValueError, match=r"mix_months must be an integer from 1 to 1200"):
+        check_params(discover_notebooks(["funnel_sla"]), {"mix_months": value})
+    check_params(discover_notebooks(["funnel_sla"]), {"mix_months": 1200})
+
+
+@pytest.mark.parametrize(
+    "notebook, setting",
+    [
+        ("funnel_sla", "teams"),
+        ("funnel_sla", "fx_rates"),
+        ("funnel_sla", "owner_labels"),
+        ("funnel_sla", "mql_target"),
+        ("lead_scoring", "within_days"),
+        ("segmentation", "n_segments"),
+    ],
+)
+def test_null_is_refused_for_a_setting_that_has_no_meaning_for_it(notebook, setting):
+    """`teams: null` passed the check and failed inside notebook 01 (exit 3)."""
+    from smk.report import check_params
+
+    with pytest.raises(
+        ValueError, match=rf"notebooks.{notebook}.{setting} must be of type .*got None"
+    ):
+        check_params(discover_notebooks([notebook]), {"notebooks": {notebook: {setting: None}}})
+
+
+def test_null_still_passes_where_the_package_reads_it():
+    from smk.report import NULL_SETTINGS, check_params
+
+    documented = ["lookback_days", "pipeline_target", "rejection_reason_column", "revenue_target"]
+    assert sorted(NULL_SETTINGS) == documented
+    nulls = {"pipeline_target": None, "revenue_target": None, "rejection_reason_column": None}
+    check_params(
+        discover_notebooks(["funnel_sla", "attribution"]),
+        {"notebooks": {"funnel_sla": nulls, "attribution": {"lookback_days": None}}},
+    )
+
+
+def test_a_setting_for_an_unreadable_notebook_says_it_could_not_be_read(tmp_path):
+    """`notebooks: {draft: {x: 1}}` with a half-saved 05_draft.ipynb said only "which no
+    notebook takes"; the reason was a warning in the log."""
+    from smk.report import check_params
+
+    shutil.copy(config.NOTEBOOKS_DIR / "00_data_quality.ipynb", tmp_path)
+    (tmp_path / "05_draft.ipynb").write_text('{"cells": [')
+    with pytest.raises(ValueError) as raised:
+        check_params(
+            discover_notebooks(["data_quality"], tmp_path),
+            {"notebooks": {"draft": {"x": 1}}},
+            discover_notebooks(None, tmp_path),
+        )
+    message = str(raised.value)
+    assert "notebooks.draft.x, which no notebook takes" in message
+    assert "05_draft.ipynb is not a readable Jupyter notebook" in message
