@@ -385,36 +385,50 @@ def data_end(crm: CRM) -> pd.Timestamp | None:
     return pd.Timestamp(edge, tz="UTC") + pd.Timedelta(1, "ns")
 
 
-#: Sales activities that end this long before the rest of the export stop early (a partial
-#: export, or sales no longer logging their work): a weekend without calls is no gap.
-_EARLY_STOP = pd.Timedelta(days=3)
+#: Sales activities that end this many working days before the rest of the export stop early
+#: (a partial export, or sales no longer logging their work); weekends and the SLA's holidays
+#: do not count, so a bank-holiday weekend or a Christmas shutdown is no gap.
+_EARLY_STOP_WORKING_DAYS = 3
+_WARNED: set[str] = set()  # once per process: a report's page calls mql_leads several times
 
 
-def _warn_if_activities_stop_early(crm: CRM, worked: np.ndarray, cut: int) -> None:
-    """Warn when the export's sales activities end `_EARLY_STOP` or more before its other
-    records (contacts, deals, touchpoints) do, before `cut`: the MQLs after that end count as
-    not worked and leaked, which is right if sales stopped working them and wrong if the
-    export holds only part of the activities (a sync that stopped). The figures are kept: the
-    data cannot tell the two apart, the reader can."""
+def _warn_if_activities_stop_early(
+    crm: CRM, mql_at: pd.Series, worked: np.ndarray, cut: int, sla: SLA
+) -> None:
+    """Warn when the export's sales activities end `_EARLY_STOP_WORKING_DAYS` working days or
+    more before its other records (contacts, deals, touchpoints) do, before `cut`, and MQLs
+    after that end are not worked: true if sales stopped working them, wrong if the export
+    holds only part of the activities (a sync that stopped). The figures are kept: the data
+    cannot tell the two apart, the reader can."""
     records = dated_records(crm)
     acts = _as_int(records.pop("activities", pd.Series(dtype="datetime64[ns, UTC]")))
     acts = acts[acts < cut]
-    others = [_as_int(v) for v in records.values() if len(v)]
-    others = [v[v < cut] for v in others]
+    others = [v[v < cut] for v in (_as_int(r) for r in records.values())]
     last_other = max((int(v.max()) for v in others if len(v)), default=None)
     if not len(acts) or last_other is None:
         return
     until = int(acts.max())
-    if last_other - until < _EARLY_STOP.value or worked.all():
+    after = ~worked & (_as_int(mql_at) > until)
+    if not after.any() or last_other <= until:
         return
-    warnings.warn(
-        f"the export's sales activities end on {pd.Timestamp(until, tz='UTC'):%Y-%m-%d}, "
-        f"{(last_other - until) / 86_400e9:.0f} days before its other records: MQLs after "
-        "that count as not worked (leaked), which is true only if sales stopped working them, "
-        "not if the export lacks their activities",
-        UserWarning,
-        stacklevel=3,
+    days = pd.date_range(
+        pd.Timestamp(until, tz="UTC").normalize() + pd.Timedelta(days=1),
+        pd.Timestamp(last_other, tz="UTC").normalize(),
     )
+    working = np.is_busday(
+        days.date.astype("datetime64[D]"), weekmask=sla.weekmask, holidays=list(sla.holidays)
+    )
+    if working.sum() < _EARLY_STOP_WORKING_DAYS:
+        return
+    message = (
+        f"the export's sales activities end on {pd.Timestamp(until, tz='UTC'):%Y-%m-%d}, "
+        f"{int(working.sum())} working days before its other records: {int(after.sum())} MQLs "
+        "after that count as not worked, which is true only if sales stopped working them, "
+        "not if the export lacks their activities"
+    )
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def mql_leads(
@@ -558,7 +572,7 @@ def mql_leads(
         for column in ACTIVITY_FLAGS:
             out[column] = pd.Series(pd.NA, index=out.index, dtype="boolean")
     else:
-        _warn_if_activities_stop_early(crm, worked, cut)
+        _warn_if_activities_stop_early(crm, mql_at, worked, cut, sla)
     out.attrs[ACTIVITIES_IN_EXPORT] = not crm.activities.empty  # informative: the data decide
     return out
 
