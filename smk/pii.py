@@ -50,9 +50,14 @@ def looks_like_personal_name(value: object) -> bool:
 
 
 def name_forms(name: str) -> set[str]:
-    """`name` as a page may show it: "Doe, Jane" also as "Jane Doe", "Jane Doe" as itself."""
+    """`name` as a page may show it: "Doe, Jane" also as "Jane Doe", "Jane Doe" as itself,
+    "Jane Doe <jane.doe@acme.com>" also as "Jane Doe" (the page masks the address first)."""
     name = name.strip()
     forms = {name}
+    bare = _EMAIL.sub(" ", name).strip(" <>()[]\"'")  # the display name beside an address
+    bare = " ".join(bare.split()).strip(" <>()[],")
+    if bare and bare != name and looks_like_personal_name(bare):
+        forms |= name_forms(bare)
     last_first = _LAST_FIRST.match(name)
     if last_first:
         last, first = last_first.groups()

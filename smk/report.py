@@ -248,7 +248,14 @@ _KINDS = {
 #: refuses null (`teams: null` would fail inside the notebook), unless its annotation takes
 #: None (``str | None``).
 NULL_SETTINGS = frozenset(
-    {"lookback_days", "pipeline_target", "revenue_target", "rejection_reason_column"}
+    {
+        "lookback_days",
+        "pipeline_target",
+        "revenue_target",
+        "rejection_reason_column",
+        "segments_csv",  # the notebooks read "" and None alike: no file
+        "channel_groups",
+    }
 )
 
 
@@ -1349,12 +1356,15 @@ def _may_show_pseudonyms(crm: CRM, settings: dict) -> bool:
     `owner_labels` the params file gives, or its default "auto")."""
     from smk.sla import uses_pseudonyms
 
-    labels = {settings.get("owner_labels") or "auto"}
-    labels |= {
-        (own or {}).get("owner_labels") or "auto"
+    given = [settings.get("owner_labels")]
+    given += [
+        own.get("owner_labels")
         for own in (settings.get("notebooks") or {}).values()
-    }
-    valid = labels & {"auto", "ids", "pseudonyms"}  # a bad one fails in its notebook
+        if isinstance(own, dict)
+    ]
+    # a bad value (a list, a mapping) is refused by the notebook's own checks, not here
+    valid = {v or "auto" for v in given if v is None or isinstance(v, str)}
+    valid &= {"auto", "ids", "pseudonyms"}
     return any(uses_pseudonyms(crm, mode) for mode in valid)
 
 

@@ -114,3 +114,16 @@ def test_a_key_is_kept_where_the_file_system_has_no_hard_links(no_key, monkeypat
     assert no_key.read_text().strip().encode() == first
     assert stat.S_IMODE(no_key.stat().st_mode) == 0o600
     assert pii.pseudonym_key() == first
+
+
+def test_a_name_beside_an_e_mail_address_is_removed_too():
+    """Under owner_labels: ids the page showed 'Jane Doe <[e-mail removed]>': the address was
+    masked first, so the whole owner value never matched."""
+    from smk.report import scrub_pii
+
+    names = pii.name_forms("Doe, Jane <jane.doe@acme.com>")
+    assert {"Jane Doe", "Doe, Jane"} <= names
+    page = "<td>Jane Doe &lt;jane.doe@acme.com&gt;</td><td>Doe, Jane</td>"
+    assert scrub_pii(page, names) == (
+        "<td>[name removed] &lt;[e-mail removed]&gt;</td><td>[name removed]</td>"
+    )

@@ -2179,3 +2179,24 @@ def test_a_setting_for_an_unreadable_notebook_says_it_could_not_be_read(tmp_path
     message = str(raised.value)
     assert "notebooks.draft.x, which no notebook takes" in message
     assert "05_draft.ipynb is not a readable Jupyter notebook" in message
+
+
+def test_owner_labels_of_another_type_in_a_section_not_run_are_no_internal_error():
+    """`notebooks: {funnel_sla: {owner_labels: {a: 1}}}` with --notebooks data_quality was an
+    internal error (unhashable dict) in the pseudonym-key check."""
+    from smk.model import CRM
+    from smk.report import _may_show_pseudonyms
+
+    settings = {"owner_labels": ["ids"], "notebooks": {"funnel_sla": {"owner_labels": {"a": 1}}}}
+    assert _may_show_pseudonyms(CRM(), settings) is False
+
+
+def test_null_means_no_file_for_segments_csv_and_channel_groups():
+    """`segments_csv: null` and `channel_groups: null` worked (the notebooks read them as no
+    file) until the null check refused them."""
+    from smk.report import check_params
+
+    params = {
+        "notebooks": {"funnel_sla": {"segments_csv": None}, "attribution": {"channel_groups": None}}
+    }
+    check_params(discover_notebooks(["funnel_sla", "attribution"]), params)
