@@ -2154,7 +2154,14 @@ def test_null_is_refused_for_a_setting_that_has_no_meaning_for_it(notebook, sett
 def test_null_still_passes_where_the_package_reads_it():
     from smk.report import NULL_SETTINGS, check_params
 
-    documented = ["lookback_days", "pipeline_target", "rejection_reason_column", "revenue_target"]
+    documented = [
+        "channel_groups",
+        "lookback_days",
+        "pipeline_target",
+        "rejection_reason_column",
+        "revenue_target",
+        "segments_csv",
+    ]
     assert sorted(NULL_SETTINGS) == documented
     nulls = {"pipeline_target": None, "revenue_target": None, "rejection_reason_column": None}
     check_params(
