@@ -14,6 +14,7 @@ import hmac
 import os
 import re
 import secrets
+import time
 import warnings
 from pathlib import Path
 
@@ -142,7 +143,11 @@ def _kept_key(path: Path) -> str | None:
                 UserWarning,
                 stacklevel=3,
             )
-        return path.read_text(encoding="utf-8").strip() or None
+        key = path.read_text(encoding="utf-8").strip()
+        if not key and time.time() - path.stat().st_mtime > 60:  # not one being written now
+            path.unlink()  # left empty by a run that failed: make a new one
+            return _kept_key(path)
+        return key or None
     except OSError:
         return None
 
@@ -159,8 +164,12 @@ def _link_or_copy(temp: str, path: Path) -> None:
         raise
     except OSError:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(Path(temp).read_text())
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(Path(temp).read_text())
+        except OSError:  # a disk full: no empty key file left for every later run
+            path.unlink(missing_ok=True)
+            raise
 
 
 def _new_key_file(folder: Path) -> tuple[int, str]:

@@ -156,9 +156,12 @@ class SLA:
                 f"SLA timezone {self.timezone!r} is no known time zone: give an IANA name such "
                 "as 'Europe/Berlin' or 'UTC'"
             ) from None
-        for name in ("max_hours_to_first_activity", "leakage_days", "acceptance_days"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"SLA {name} must be positive, got {getattr(self, name)!r}")
+        for name, most in _WINDOW_LIMITS.items():  # 1e30 days overflowed inside mql_leads
+            if not 0 < getattr(self, name) <= most:
+                raise ValueError(
+                    f"SLA {name} must be positive and at most {most:,} (ten years), got "
+                    f"{getattr(self, name)!r}"
+                )
         for name in ("share_to_work", "max_leakage_share", "acceptance_target"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
@@ -199,6 +202,13 @@ class SLA:
 
 # ------------------------------------------------------------------------------ business hours
 #: the SLA's numeric settings (`pipeline_target` and `revenue_target` may be None)
+#: The SLA's windows, at most ten years: longer ones are typos, and overflow the nanosecond
+#: timestamps they are added to.
+_WINDOW_LIMITS = {
+    "max_hours_to_first_activity": 87_600,
+    "leakage_days": 3_650,
+    "acceptance_days": 3_650,
+}
 _NUMBERS = (
     "mql_target", "pipeline_target", "revenue_target", "max_hours_to_first_activity",
     "share_to_work", "leakage_days", "max_leakage_share", "acceptance_target",

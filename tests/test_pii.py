@@ -127,3 +127,14 @@ def test_a_name_beside_an_e_mail_address_is_removed_too():
     assert scrub_pii(page, names) == (
         "<td>[name removed] &lt;[e-mail removed]&gt;</td><td>[name removed]</td>"
     )
+
+
+def test_an_empty_key_file_left_by_a_failed_run_is_made_again(no_key):
+    """A key file a failed write left empty gave every later run a throw-away key."""
+    no_key.parent.mkdir(parents=True)
+    no_key.write_text("")
+    no_key.chmod(0o600)
+    os.utime(no_key, (0, 0))  # long ago: no run is writing it now
+    with pytest.warns(UserWarning, match="made a new key"):
+        key = pii.pseudonym_key()
+    assert key and no_key.read_text().strip().encode() == key

@@ -990,3 +990,14 @@ def test_activities_that_stop_long_before_the_rest_of_the_export_are_warned_abou
         sla.mql_leads(shut, sla.SLA(holidays=holidays))
     with pytest.warns(UserWarning, match="working days before its other records"):
         sla.mql_leads(shut)  # the same gap without the holidays: 7 or more working days
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"leakage_days": 1e30}, {"acceptance_days": 10**20}, {"max_hours_to_first_activity": 1e300}],
+)
+def test_sla_windows_longer_than_ten_years_are_refused(setting):
+    """Finite but huge windows passed and overflowed inside mql_leads (exit 3 in a report)."""
+    name = next(iter(setting))
+    with pytest.raises(ValueError, match=f"SLA {name} must be positive and at most"):
+        sla.SLA(**setting)
