@@ -128,9 +128,10 @@ def as_of_time(as_of) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-_QUARTER = re.compile(r"\d{4}\s*-?\s*Q[1-4]", re.I)
-_DAY_FIRST = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}(?:[ T].*)?")  # dots: day first, everywhere
-_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/\d{4}(?:[ T].*)?")
+_QUARTER = re.compile(r"\d{4}\s*-?\s*Q[1-4]|Q[1-4]\s*-?\s*\d{4}|[1-4]Q\s*\d{4}", re.I)
+# dots: day first, everywhere ("1.10.2026", "1. 10. 26", "1.10.2026.")
+_DAY_FIRST = re.compile(r"\d{1,2}\.\s*\d{1,2}\.\s*(?:\d{4}|\d{2})\.?(?:[ T].*)?")
+_SLASHED = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](?:\d{4}|\d{2})(?:[ T].*)?")
 
 
 def _date_text(text: str) -> str | pd.Timestamp:
@@ -149,9 +150,14 @@ def _date_text(text: str) -> str | pd.Timestamp:
     if _without_day(text):
         raise ValueError(_month_as_of(text))
     if _DAY_FIRST.fullmatch(text.strip()):
-        return pd.to_datetime(text.strip(), dayfirst=True)
+        day_month_year = re.sub(r"\.\s*", ".", text.strip()).rstrip(".")
+        try:
+            return pd.to_datetime(day_month_year, dayfirst=True)
+        except (ValueError, OverflowError) as exc:  # 31.02.2026
+            raise ValueError(f"as_of {text!r} is no date: {exc}") from None
     slashed = _SLASHED.fullmatch(text.strip())
-    if slashed and max(int(slashed[1]), int(slashed[2])) <= 12:  # January or October?
+    first, second = (int(slashed[1]), int(slashed[2])) if slashed else (0, 0)
+    if slashed and max(first, second) <= 12 and first != second:  # January or October?
         raise ValueError(
             f"as_of {text!r} reads as a day or a month first: write the date as YYYY-MM-DD "
             "(e.g. '2026-10-01')"

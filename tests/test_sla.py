@@ -793,7 +793,12 @@ def test_every_analysis_reads_as_of_the_same_way():
             as_of_time(period)
     assert as_of_time("15.10.2026") == as_of_time("2026-10-15")  # a date with a day is a date
     # read as another day by pandas: 1 October for a quarter, the year 1, 10 January
-    assert as_of_time("1.10.2026") == as_of_time("2026-10-01")  # dots: day first
+    for dotted in ("1.10.2026", "1.10.26", "1. 10. 2026", "1.10.2026."):  # dots: day first
+        assert as_of_time(dotted) == as_of_time("2026-10-01"), dotted
+    assert as_of_time("12/12/2026") == as_of_time("2026-12-12")  # reads one way only
+    for text in ("1/10/26", "1-10-2026", "4Q2026", "31.02.2026"):
+        with pytest.raises(ValueError, match="as_of"):
+            as_of_time(text)
     for text, why in (("2026Q4", "the quarter"), ("31 Oct", "no full date"),
                       ("1/10/2026", "a day or a month first")):  # fmt: skip
         with pytest.raises(ValueError, match=why):
