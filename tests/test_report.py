@@ -207,14 +207,14 @@ def _notebook_dir(tmp_path: Path, failing: bool) -> Path:
         new_code_cell("x = 1"),
         new_code_cell('raise RuntimeError("pipeline exploded")' if failing else "print(x)"),
     ]
-    nb = new_notebook(
-        cells=cells,
-        metadata={
-            "kernelspec": {"name": "smk", "display_name": "Python (smk)", "language": "python"}
-        },
-    )
-    nbformat.write(nb, folder / "01_boom.ipynb")
+    nbformat.write(_smk_notebook(cells), folder / "01_boom.ipynb")
     return folder
+
+
+def _smk_notebook(cells):
+    """A notebook of `cells` run by the project's kernel (as the report runs notebooks)."""
+    kernel = {"name": "smk", "display_name": "Python (smk)", "language": "python"}
+    return new_notebook(cells=cells, metadata={"kernelspec": kernel})
 
 
 def small_report(tmp_path: Path, out, *extra: str, failing: bool = False) -> list[str]:
@@ -1534,13 +1534,7 @@ def _count_notebook_dir(tmp_path: Path) -> Path:
     cells = [new_markdown_cell("# Count")]
     cells.append(new_code_cell(_COUNT_CELLS[0], metadata={"tags": ["parameters"]}))
     cells += [new_code_cell(source) for source in _COUNT_CELLS[1:]]
-    nb = new_notebook(
-        cells=cells,
-        metadata={
-            "kernelspec": {"name": "smk", "display_name": "Python (smk)", "language": "python"}
-        },
-    )
-    nbformat.write(nb, folder / "00_count.ipynb")
+    nbformat.write(_smk_notebook(cells), folder / "00_count.ipynb")
     return folder
 
 
