@@ -131,7 +131,8 @@ def as_of_time(as_of) -> pd.Timestamp:
 _QUARTER = re.compile(r"\d{4}\s*-?\s*Q[1-4]|Q[1-4]\s*-?\s*\d{4}|[1-4]Q\s*\d{4}", re.I)
 # dots: day first, everywhere ("1.10.2026", "1. 10. 26", "1.10.2026.")
 _DAY_FIRST = re.compile(r"\d{1,2}\.\s*\d{1,2}\.\s*(?:\d{4}|\d{2})\.?(?:[ T].*)?")
-_SLASHED = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](?:\d{4}|\d{2})(?:[ T].*)?")
+_DOTTED = re.compile(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4}|\d{2})\.?(.*)")
+_SLASHED = re.compile(r"(\d{1,2})([/-])(\d{1,2})[/-](\d{4}|\d{2})(?:[ T].*)?")
 
 
 def _date_text(text: str) -> str | pd.Timestamp:
@@ -150,13 +151,16 @@ def _date_text(text: str) -> str | pd.Timestamp:
     if _without_day(text):
         raise ValueError(_month_as_of(text))
     if _DAY_FIRST.fullmatch(text.strip()):
-        day_month_year = re.sub(r"\.\s*", ".", text.strip()).rstrip(".")
-        try:
-            return pd.to_datetime(day_month_year, dayfirst=True)
+        day, month, year, rest = _DOTTED.match(text.strip()).groups()
+        year = f"20{year}" if len(year) == 2 else year
+        try:  # day.month.year, strictly: 10.31.2026 is no date, not 31 October
+            return pd.Timestamp(f"{year}-{int(month):02d}-{int(day):02d}{rest.rstrip('.')}")
         except (ValueError, OverflowError) as exc:  # 31.02.2026
-            raise ValueError(f"as_of {text!r} is no date: {exc}") from None
+            raise ValueError(f"as_of {text!r} is no date (day.month.year): {exc}") from None
     slashed = _SLASHED.fullmatch(text.strip())
-    first, second = (int(slashed[1]), int(slashed[2])) if slashed else (0, 0)
+    first, second = (int(slashed[1]), int(slashed[3])) if slashed else (0, 0)
+    if slashed and slashed[2] == "-" and len(slashed[4]) == 2:  # 26-10-31: which is the year?
+        raise ValueError(f"as_of {text!r} reads several ways: write the date as YYYY-MM-DD")
     if slashed and max(first, second) <= 12 and first != second:  # January or October?
         raise ValueError(
             f"as_of {text!r} reads as a day or a month first: write the date as YYYY-MM-DD "

@@ -1356,11 +1356,11 @@ def _may_show_pseudonyms(crm: CRM, settings: dict) -> bool:
     `owner_labels` the params file gives, or its default "auto")."""
     from smk.sla import uses_pseudonyms
 
-    given = [settings.get("owner_labels")]
+    given = [settings.get("owner_labels")]  # the default of every notebook without its own
     given += [
-        own.get("owner_labels")
+        own["owner_labels"]
         for own in (settings.get("notebooks") or {}).values()
-        if isinstance(own, dict)
+        if isinstance(own, dict) and "owner_labels" in own
     ]
     # a bad value (a list, a mapping) is refused by the notebook's own checks, not here
     valid = {v or "auto" for v in given if v is None or isinstance(v, str)}

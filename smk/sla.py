@@ -399,7 +399,9 @@ def data_end(crm: CRM) -> pd.Timestamp | None:
 #: (a partial export, or sales no longer logging their work); weekends and the SLA's holidays
 #: do not count, so a bank-holiday weekend or a Christmas shutdown is no gap.
 _EARLY_STOP_WORKING_DAYS = 3
-_WARNED: set[str] = set()  # once per process: a report's page calls mql_leads several times
+#: The activities' ends already warned about: once per export and process, as a report's page
+#: calls mql_leads several times (for other as-of dates too, which change the counts)
+_WARNED: set[int] = set()
 
 
 def _warn_if_activities_stop_early(
@@ -436,8 +438,8 @@ def _warn_if_activities_stop_early(
         "after that count as not worked, which is true only if sales stopped working them, "
         "not if the export lacks their activities"
     )
-    if message not in _WARNED:
-        _WARNED.add(message)
+    if until not in _WARNED:
+        _WARNED.add(until)
         warnings.warn(message, UserWarning, stacklevel=3)
 
 

@@ -2201,3 +2201,17 @@ def test_null_means_no_file_for_segments_csv_and_channel_groups():
         "notebooks": {"funnel_sla": {"segments_csv": None}, "attribution": {"channel_groups": None}}
     }
     check_params(discover_notebooks(["funnel_sla", "attribution"]), params)
+
+
+def test_a_section_without_owner_labels_does_not_ask_for_pseudonyms(monkeypatch):
+    """`owner_labels: ids` with any other notebook section (n_boot, say) read that section as
+    "auto": the key was made, with its warning, though no pseudonym was shown."""
+    import smk
+    from smk import sla
+    from smk.report import _may_show_pseudonyms
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    monkeypatch.setattr(sla, "looks_like_personal_name", lambda value: True)  # names as owners
+    ids = {"owner_labels": "ids", "notebooks": {"attribution": {"n_boot": 100}}}
+    assert _may_show_pseudonyms(crm, ids) is False
+    assert _may_show_pseudonyms(crm, {"notebooks": {"attribution": {"n_boot": 100}}}) is True
