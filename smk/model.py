@@ -316,6 +316,9 @@ class CRM:
     quality: DataQuality = field(default_factory=DataQuality)
     source: str = ""
     format: str = ""
+    #: read from a Parquet model (`to_parquet`), not from the export itself: a re-run of a
+    #: published notebook then reads that model (`format` stays the export's)
+    from_model: bool = field(default=False, compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
@@ -412,7 +415,13 @@ class CRM:
                 )
                 written = meta.get("rows", {}).get(name)  # None: a cache of before 2026-11-27
                 _check_cached_counts(quality.tables[name], len(tables[name]), src, name, written)
-        return cls(**tables, quality=quality, source=meta["source"], format=meta["format"])
+        return cls(
+            **tables,
+            quality=quality,
+            source=meta["source"],
+            format=meta["format"],
+            from_model=True,
+        )
 
 
 _DAMAGED_CACHE = (

@@ -934,7 +934,7 @@ def run_report(
     `data_format`, `mapping`, `timezone`, `dayfirst`, `schema` and `decimal` say how to read the export,
     as for `smk.load`; the notebooks then read the validated model from a Parquet cache, and
     the published ones name the export and these options (or, for a Parquet model given as
-    `data`, that model: `is_parquet_model`), so that a re-run reads what this run read. With
+    `data`, that model: `CRM.from_model`), so that a re-run reads what this run read. With
     `notebooks`, only those run: their pages and outputs replace theirs in the published
     month, the other notebooks' are kept, and `manifest.json` keeps each page's data source
     and run time (the index names them next to each page when the pages come from more than
@@ -985,7 +985,7 @@ def run_report(
         # how a re-run of a published notebook reads the data: as this run did; a Parquet
         # model (`CRM.to_parquet`) is the data itself, read as it is (the export it was made
         # from may have been read with other options, or have changed since)
-        model = is_parquet_model(data, data_format, mapping)
+        model = crm.from_model
         shown = str(Path(data).resolve()) if model else _shown_source(crm, data)
         rerun = {
             "data_path": shown,
@@ -1301,36 +1301,6 @@ def reading_options(
         "schema": schema,
     }
     return {k: v for k, v in options.items() if v is not None}
-
-
-def is_parquet_model(data, data_format: str = "auto", mapping=None) -> bool:
-    """Whether `smk.load(data, data_format, mapping=mapping)` reads a Parquet model (a folder
-    `CRM.to_parquet` wrote, or a zip of one): a re-run then reads that model, not its export."""
-    if mapping is not None or str(data_format).lower().endswith((".yaml", ".yml")):
-        return False
-    if data_format == "parquet":
-        return True
-    path = Path(str(data))
-    if data_format != "auto" or "://" in str(data):
-        return False
-    if path.is_dir():
-        return (path / "smk-model.json").exists()  # as `smk.io.detect_format` tells it
-    if path.suffix.lower() != ".zip" or not path.is_file():
-        return False
-    import zipfile
-
-    try:  # the folder `smk.io` unpacks: the zip's one top folder, if all files sit in one
-        with zipfile.ZipFile(path) as archive:
-            names = [
-                m.filename
-                for m in archive.infolist()
-                if not m.is_dir() and not m.filename.startswith("__MACOSX/")
-            ]
-    except (OSError, zipfile.BadZipFile):
-        return False
-    tops = {Path(n).parts[0] for n in names if Path(n).parts}
-    root = f"{tops.pop()}/" if len(tops) == 1 and len(names) > 1 else ""
-    return f"{root}smk-model.json" in names
 
 
 def _rerun_format(crm: CRM) -> str:

@@ -615,9 +615,8 @@ def test_a_contact_written_last_first_is_a_personal_name_too():
     assert {"Doe, Jane", "Li, Wei", "Anna van der Berg", "van der Berg, Anna"} <= names
 
 
-def test_the_funnel_page_hides_owners_written_last_first(tmp_path):
-    # the sample with owners as names ("Doe, Jane", ...) rather than ids: the owner tables of
-    # the funnel page showed every one of them
+def _export_with_named_owners(tmp_path: Path) -> Path:
+    """The sample with owners written as names (`NAMED_OWNERS`: "Doe, Jane", ...), not ids."""
     data = tmp_path / "export"
     shutil.copytree(SAMPLE, data)
     for path in data.glob("*.csv"):
@@ -625,6 +624,13 @@ def test_the_funnel_page_hides_owners_written_last_first(tmp_path):
         for owner, name in NAMED_OWNERS.items():
             text = text.replace(f'"{owner}"', json.dumps(name, ensure_ascii=False))
         path.write_text(text, encoding="utf-8")
+    return data
+
+
+def test_the_funnel_page_hides_owners_written_last_first(tmp_path):
+    # the sample with owners as names ("Doe, Jane", ...) rather than ids: the owner tables of
+    # the funnel page showed every one of them
+    data = _export_with_named_owners(tmp_path)
     out = tmp_path / "reports"
     result = run_cli(
         "report", "--data", str(data), "--month", "2026-10", "--out", str(out),
@@ -1644,21 +1650,18 @@ def test_a_parquet_model_is_told_from_an_export_as_smk_load_tells_it(tmp_path):
     import zipfile
 
     import smk
-    from smk.report import is_parquet_model
 
     model = smk.load(SAMPLE).to_parquet(tmp_path / "model")
-    assert is_parquet_model(model) and is_parquet_model(model, "parquet")
-    assert not is_parquet_model(SAMPLE) and not is_parquet_model(SAMPLE, "hubspot")
-    assert not is_parquet_model("sqlite:///crm.db")
-    assert not is_parquet_model(model, mapping=config.ROOT / "smk/mappings/pipedrive.yaml")
+    assert smk.load(model).from_model and smk.load(model, "parquet").from_model
+    assert not smk.load(SAMPLE).from_model and not smk.load(SAMPLE, "hubspot").from_model
     with zipfile.ZipFile(tmp_path / "model.zip", "w") as archive:  # a zip of the folder
         for path in model.iterdir():
             archive.write(path, f"model/{path.name}")
     with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
         for path in SAMPLE.iterdir():
             archive.write(path, f"hubspot/{path.name}")
-    assert is_parquet_model(tmp_path / "model.zip")
-    assert not is_parquet_model(tmp_path / "export.zip")
+    assert smk.load(tmp_path / "model.zip").from_model
+    assert not smk.load(tmp_path / "export.zip").from_model
 
 
 def _ran(source: str) -> dict:
@@ -2045,13 +2048,7 @@ def test_the_owner_key_is_made_by_the_report_and_its_warning_logged_not_publishe
     from smk.pii import pseudonym
     from smk.report import run_report
 
-    data = tmp_path / "export"
-    shutil.copytree(SAMPLE, data)
-    for path in data.glob("*.csv"):
-        text = path.read_text(encoding="utf-8")
-        for owner, name in NAMED_OWNERS.items():
-            text = text.replace(f'"{owner}"', json.dumps(name, ensure_ascii=False))
-        path.write_text(text, encoding="utf-8")
+    data = _export_with_named_owners(tmp_path)
     monkeypatch.delenv("SMK_OWNER_KEY", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     out = tmp_path / "reports"
