@@ -3,7 +3,9 @@
 CRMs write a person in many ways: "Jane Doe", "Doe, Jane", "DOE, Jane", "van der Berg, Anna",
 "J. Doe", "Doe, J.", "O'Neil", "jane.doe", "Jane Doe2", "李 伟". An id ("owner-02",
 "005Dn000001AbCd", "12345", "owner_08") is no two words that start with a letter, and is none:
-ids stay readable in the report. The same module keys the owners' pseudonyms
+ids stay readable in the report. Nor is a team, role or place used as an owner ("Sales Team",
+"Customer Success", "United States": `NOT_NAME_WORDS`), which would otherwise be removed from
+every page that shows those words. The same module keys the owners' pseudonyms
 (`pseudonym_key`, `pseudonym`).
 """
 
@@ -29,6 +31,25 @@ _LAST_FIRST = re.compile(r"^([^,]+?)\s*,\s*([^,]+)$")
 
 _LETTERS = re.compile(r"[^\W\d_]+")
 _EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")  # as outputs masks them
+#: an address and the "," after it, where a cell of several owners goes on to the next
+#: ("Jane Doe <jane@acme.com>, John Roe <john@acme.com>"); a "," elsewhere is the one of
+#: "Doe, Jane"
+_ADDRESS_THEN_COMMA = re.compile(rf"({_EMAIL.pattern}\s*[>)\]]?)\s*,")
+
+#: Words (lower case) of teams, roles, departments, places and organisations. An owner value
+#: holding one ("Sales Team", "Inside Sales", "Support Desk", "New York Office", "EMEA Sales",
+#: "United States", "Acme GmbH") is no personal name: CRMs assign records to queues and teams
+#: too, and such words are no one's given name or surname often enough to be worth hiding
+#: every "United States" of a country column for. English words only; kept short on purpose.
+NOT_NAME_WORDS = frozenset(
+    {
+        *("team", "sales", "marketing", "support", "success", "service", "services"),
+        *("ops", "operations", "desk", "office", "department", "dept", "group", "inbox"),
+        *("queue", "admin", "unassigned", "helpdesk", "partners", "customer", "customers"),
+        *("united", "states", "kingdom", "emea", "apac", "latam", "region", "hq"),
+        *("inc", "ltd", "llc", "gmbh", "corp", "plc"),
+    }
+)
 
 
 def looks_like_personal_name(value: object) -> bool:
@@ -37,24 +58,68 @@ def looks_like_personal_name(value: object) -> bool:
     An e-mail address is one. Initials alone ("N.A.", "U.S.", "n.a.") are no name: some
     word has two letters or more,
     or is written in a script without upper and lower case ("李 伟", where one character is a
-    whole name part).
+    whole name part). A phrase with a word of `NOT_NAME_WORDS` ("Sales Team", "Marketing
+    Ops", "United States") names a team, role or place, not a person. A cell of several owners
+    ("Jane Doe; Sales Team") is one when any of them is.
     """
     if not isinstance(value, str):
         return False
     text = value.strip()
     if _EMAIL.search(text):  # "jane.doe@acme.com", "Jane Doe <jane.doe@acme.com>" name her
         return True
+    owners = _owners(text)
+    if owners != [text]:
+        return any(looks_like_personal_name(owner) for owner in owners)
+    person = _without_team(text)
+    if person != text:  # "Jane Doe, Sales", "Jane Doe (Sales)": the person beside her team
+        return looks_like_personal_name(person)
     if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
         return False
-    words = _LETTERS.findall(value)
+    words = _LETTERS.findall(text)
+    if any(word.casefold() in NOT_NAME_WORDS for word in words):
+        return False
     return any(len(word) > 1 or word.upper() == word.lower() for word in words)
+
+
+#: a value and, after a ",", "(", "-", "/" or "|", a last part ("Sales", "(EMEA Sales)")
+_LAST_PART = re.compile(r"^(.+?)\s*(?:,|\(|\s[-\u2013/|]\s)\s*([^,()]+?)\)?\s*$")
+
+
+def _without_team(text: str) -> str:
+    """`text` without a last part made of `NOT_NAME_WORDS` only ("Jane Doe, Sales" is "Jane
+    Doe"); `text` itself when it has no such part."""
+    found = _LAST_PART.match(text)
+    if found is None:
+        return text
+    words = _LETTERS.findall(found.group(2))
+    if not words or any(word.casefold() not in NOT_NAME_WORDS for word in words):
+        return text
+    return found.group(1).strip()
+
+
+def _owners(text: str) -> list[str]:
+    """The owners of a cell that holds several ("Jane Doe <jane@acme.com>; John Roe
+    <john@acme.com>"), each stripped; `[text]` for a cell of one."""
+    parts = _ADDRESS_THEN_COMMA.sub(r"\1;", text).split(";")
+    return [part.strip() for part in parts if part.strip(" ,")]
 
 
 def name_forms(name: str) -> set[str]:
     """`name` as a page may show it: "Doe, Jane" also as "Jane Doe", "Jane Doe" as itself,
-    "Jane Doe <jane.doe@acme.com>" also as "Jane Doe" (the page masks the address first)."""
+    "Jane Doe <jane.doe@acme.com>" also as "Jane Doe" (the page masks the address first), and a
+    cell of several owners as each personal name in it ("Jane Doe <jane@acme.com>; John Roe
+    <john@acme.com>" as "Jane Doe" and "John Roe"; never a team's "Sales Team")."""
     name = name.strip()
     forms = {name}
+    owners = _owners(name)
+    if owners != [name]:
+        for owner in owners:
+            if looks_like_personal_name(owner):
+                forms |= name_forms(owner)
+        return forms
+    person = _without_team(name)
+    if person != name and looks_like_personal_name(person):
+        return forms | name_forms(person)
     bare = _EMAIL.sub(" ", name).strip(" <>()[]\"'")  # the display name beside an address
     bare = " ".join(bare.split()).strip(" <>()[],")
     if bare and bare != name and looks_like_personal_name(bare):

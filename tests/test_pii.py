@@ -27,6 +27,10 @@ from smk import pii
         "jane.doe@acme.test",
         "Jane Doe <jane.doe@acme.test>",
         "jürgen.müller@acme.de",
+        "Wei Li",
+        "José García",
+        "Mary-Jane O'Brien",
+        "Kari Opsahl",  # "ops" only as part of a word: still a name
     ],
 )
 def test_names_in_every_form_are_personal_names(value):
@@ -39,6 +43,84 @@ def test_names_in_every_form_are_personal_names(value):
 )
 def test_ids_and_initials_are_no_personal_names(value):
     assert not pii.looks_like_personal_name(value)
+
+
+#: owner values of teams, roles, places and firms: CRMs assign records to them too
+TEAMS = [
+    "Sales Team",
+    "Inside Sales",
+    "Marketing Ops",
+    "Customer Success",
+    "Support Desk",
+    "Unassigned",
+    "United States",
+    "New York Office",
+    "EMEA Sales",
+    "SALES TEAM",
+    "Acme GmbH",
+]
+
+
+@pytest.mark.parametrize("value", TEAMS)
+def test_teams_roles_and_places_are_no_personal_names(value):
+    """They were taken for names, and every "United States" of a page was removed."""
+    assert not pii.looks_like_personal_name(value)
+
+
+@pytest.mark.parametrize(
+    "value, names",
+    [
+        ("Jane Doe", {"Jane Doe"}),
+        ("Doe, Jane", {"Doe, Jane", "Jane Doe"}),
+        ("van der Berg, Anna", {"van der Berg, Anna", "Anna van der Berg"}),
+        ("J. Doe", {"J. Doe"}),
+        ("Wei Li", {"Wei Li"}),
+        ("José García", {"José García"}),
+        ("Mary-Jane O'Brien", {"Mary-Jane O'Brien"}),
+    ],
+)
+def test_a_real_name_is_kept_in_its_forms(value, names):
+    assert pii.looks_like_personal_name(value)
+    assert names <= pii.name_forms(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Jane Doe, Sales", "Jane Doe (Sales)", "Jane Doe - EMEA Sales", "Jane Doe / Support Team"],
+)
+def test_a_name_beside_its_team_is_still_a_name(value):
+    """The team words must not hide the person: "Jane Doe, Sales" was scrubbed before the
+    team rule, and the rule alone would have published her name."""
+    assert pii.looks_like_personal_name(value)
+    assert "Jane Doe" in pii.name_forms(value)
+
+
+def test_a_team_beside_a_team_is_no_name():
+    assert not pii.looks_like_personal_name("Sales, Team")
+    assert not pii.looks_like_personal_name("Inside Sales (EMEA)")
+
+
+def test_a_shared_mailbox_gives_no_team_name_to_remove():
+    """ "Sales Team <sales@acme.com>" made "Sales Team" a name to remove from every page."""
+    assert pii.name_forms("Sales Team <sales@acme.com>") == {"Sales Team <sales@acme.com>"}
+    assert "Jane Doe" in pii.name_forms("Jane Doe <jane.doe@acme.com>")
+
+
+@pytest.mark.parametrize("separator", ["; ", ", ", ";", ","])
+def test_a_cell_of_two_owners_gives_both_names(separator):
+    """Two owners' addresses in one cell gave neither name: the display names beside them
+    were no name as one."""
+    cell = separator.join(["Doe, Jane <jane@acme.com>", "John Roe <john@acme.com>"])
+    assert pii.looks_like_personal_name(cell)
+    assert {"Doe, Jane", "Jane Doe", "John Roe"} <= pii.name_forms(cell)
+
+
+def test_a_cell_of_an_owner_and_a_team_gives_the_owner_only():
+    for cell in ("Sales Team <sales@acme.com>; John Roe <john@acme.com>", "Sales Team; John Roe"):
+        assert pii.looks_like_personal_name(cell)
+        forms = pii.name_forms(cell)
+        assert "John Roe" in forms and "Sales Team" not in forms
+    assert not pii.looks_like_personal_name("Sales Team; Support Desk")
 
 
 @pytest.fixture
