@@ -28,7 +28,9 @@ How Salesforce maps onto the model (rules a user can check):
   export holds the Contact but marks it deleted, the person is deleted: the Lead row is set
   aside as ``converted lead of a deleted contact``. Rows of
   other objects that point at the Lead id (campaign members, tasks) are re-pointed at the
-  contact; its Lead id is kept in the extra column ``salesforce_lead_id``.
+  contact; its Lead id is kept in the extra column ``salesforce_lead_id``. A converted Lead
+  marked deleted whose Contact is live is set aside as deleted, but the person lives: its
+  campaign members, tasks and converted opportunity are still re-pointed at the contact.
 - **Stage dates.** Salesforce has no standard MQL date: the custom fields `MQL_Date__c` and
   `SQL_Date__c` (report labels "MQL Date", "SQL Date") are read when present, on the Lead or the
   Contact. A converted Lead without an SQL date became an SQL on its `ConvertedDate`.
@@ -1056,7 +1058,9 @@ def load_salesforce(
         dates, touch_dates, later_dates = _Dates(options), _Dates(options), _Dates(options)
         touch_warnings: list[str] = []
         leads = _now(objects, "Lead")
-        lead_map = _lead_map(leads) if leads is not None else pd.Series(dtype="string")
+        lead_map = pd.Series(dtype="string")
+        if leads is not None:
+            lead_map = _lead_map(leads, _now(objects, "Contact"))
         touch = None
         if "CampaignMember" in objects:
             members, campaigns = objects["CampaignMember"], _now(objects, "Campaign")
@@ -1107,6 +1111,7 @@ def _people(
             _now(objects, "Opportunity"),
             _now(objects, "OpportunityContactRole"),
             leads,
+            _now(objects, "Contact"),
             lead_map,
             dates,
         )
@@ -1139,19 +1144,46 @@ def _activity_table(
     return pd.concat(acts, ignore_index=True) if acts else None
 
 
-def _converted(leads: pd.DataFrame) -> pd.Series:
-    """Lead rows converted into a contact (IsConverted, or a ConvertedContactId without it)."""
+def _says_converted(leads: pd.DataFrame) -> pd.Series:
+    """Lead rows that name the contact they were converted into (IsConverted, or a
+    ConvertedContactId without it), whatever their `_reason`."""
     has_contact = _col(leads, "ConvertedContactId").notna()
     if "IsConverted" in leads.columns:
         flag = _bools(leads, "IsConverted").fillna(False).astype(bool)
     else:
         flag = has_contact
-    return flag & has_contact & _ok(leads)
+    return flag & has_contact
 
 
-def _lead_map(leads: pd.DataFrame) -> pd.Series:
-    """Converted lead id -> the id of the contact it became."""
-    conv = _converted(leads) & leads["contact_id"].notna()
+def _converted(leads: pd.DataFrame) -> pd.Series:
+    """Lead rows converted into a contact, of the rows loaded."""
+    return _says_converted(leads) & _ok(leads)
+
+
+def _deleted_into_live(leads: pd.DataFrame, contacts: pd.DataFrame | None) -> pd.Series:
+    """Converted lead rows marked deleted whose Contact is a live row of the export.
+
+    The lead row stays set aside as deleted, but the person lives: in Salesforce a converted
+    lead's tasks, campaign members and opportunity belong to its contact, so they are
+    re-pointed at it as a live lead's are. (A deleted lead whose contact is deleted or not in
+    the export is not: its rows stay set aside as pointing at a deleted record.)
+    """
+    deleted = leads["_reason"].eq(DELETED_IN_SALESFORCE).fillna(False).astype(bool)
+    if contacts is None or not deleted.any():
+        return pd.Series(False, index=leads.index)
+    live = contacts.loc[_ok(contacts), "contact_id"].dropna()
+    into = _col(leads, "ConvertedContactId")
+    return deleted & _says_converted(leads) & is_in(into, live).to_numpy(dtype=bool)
+
+
+def _hands_over(leads: pd.DataFrame, contacts: pd.DataFrame | None) -> pd.Series:
+    """Lead rows whose rows elsewhere (tasks, members, opportunity) go to their contact."""
+    return _converted(leads) | _deleted_into_live(leads, contacts)
+
+
+def _lead_map(leads: pd.DataFrame, contacts: pd.DataFrame | None) -> pd.Series:
+    """Converted lead id -> the id of the contact it became (`_hands_over`'s leads)."""
+    conv = _hands_over(leads, contacts) & leads["contact_id"].notna()
     pairs = pd.DataFrame(  # a Lead file without ConvertedContactId converts nothing
         {"lead": leads.loc[conv, "contact_id"], "contact": _col(leads, "ConvertedContactId")[conv]}
     ).drop_duplicates("lead")
@@ -1211,6 +1243,7 @@ def _deals(
     opps: pd.DataFrame,
     roles: pd.DataFrame | None,
     leads: pd.DataFrame | None,
+    contacts: pd.DataFrame | None,
     lead_map: pd.Series,
     dates: _Dates,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -1248,7 +1281,7 @@ def _deals(
             )
         )
     if leads is not None and "ConvertedOpportunityId" in leads.columns:
-        conv = _converted(leads)
+        conv = _hands_over(leads, contacts)
         link_parts.append(
             pd.DataFrame(
                 {

@@ -586,20 +586,22 @@ def _check_records(tables: dict[str, pd.DataFrame], quality: DataQuality) -> dic
 def _check_links(tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict) -> None:
     """Once every table is checked: events of merged contacts re-pointed, unknown accounts."""
     _repoint(tables, redirect, _FILTERED_ONCE)
-    unknown_accounts = _unknown(tables, "contacts", "account_id", "accounts")
-    if unknown_accounts:
-        _warn_unknown_accounts(tables, unknown_accounts, quality)
+    _warn_unknown_accounts(tables, quality)
 
 
-def _warn_unknown_accounts(tables, unknown: int, quality: DataQuality) -> None:
+def _warn_unknown_accounts(tables, quality: DataQuality) -> None:
     """Say how many contacts name an account that is not loaded: those whose account the
-    export holds but marks deleted (the CRM's own doing) apart from truly unknown ones."""
-    deleted = _deleted_ids(quality, "accounts")
-    gone = 0
-    if deleted is not None:
-        refs = tables["contacts"]["account_id"]
-        orphans = _orphans(refs, tables["accounts"]["account_id"])
-        gone = int(is_in(refs[orphans], deleted).sum())
+    export holds but marks deleted (the CRM's own doing) apart from truly unknown ones.
+
+    Said as well when every account is deleted (no account loaded), as when some are; not
+    when the export has no accounts at all (a contacts-only export is usable)."""
+    contacts, deleted = tables["contacts"], _deleted_ids(quality, "accounts")
+    if contacts.empty or not _parent_in_export(tables["accounts"], deleted):
+        return
+    refs = contacts["account_id"]
+    orphans = _orphans(refs, tables["accounts"]["account_id"])
+    unknown = int(orphans.sum())
+    gone = int(is_in(refs[orphans], deleted).sum()) if unknown and deleted is not None else 0
     if gone:
         quality.warnings.append(
             f"contacts: {gone} contacts name an account_id whose account is deleted in the "
@@ -685,7 +687,7 @@ def _check_events(
     key = PRIMARY_KEYS[name]
     reasons = _Reasons(len(frame))
     reasons.flag(already, _ALREADY)
-    known = contact_ids is not None and len(contact_ids) > 0
+    known = contact_ids is not None and _parent_in_export(contact_ids, deleted)
     with ThreadPoolExecutor(max_workers=2) as pool:  # two independent checks of long columns
         orphans = pool.submit(_orphans, frame["contact_id"], contact_ids) if known else None
         dup = np.zeros(len(frame), dtype=bool)
@@ -736,11 +738,10 @@ def _filter_flagged(
     return _keep_rows(frame, ~aside)
 
 
-def _unknown(tables, child: str, col: str, parent: str) -> int:
-    ref, par = tables[child], tables[parent]
-    if ref.empty or par.empty:
-        return 0
-    return int((ref[col].notna() & ~is_in(ref[col], par[PRIMARY_KEYS[parent]])).sum())
+def _parent_in_export(parent: pd.DataFrame | pd.Series, deleted: pd.Series | None) -> bool:
+    """Whether references to a table can be checked: it has rows loaded, or rows the CRM
+    marks deleted (every record deleted is still a table in the export, not an absent one)."""
+    return not parent.empty or deleted is not None
 
 
 def _flag_orphans(
@@ -751,10 +752,11 @@ def _flag_orphans(
     Skipped when the parent table is absent altogether (an export of deals alone is usable).
     """
     ref, par = tables[child], tables[parent]
-    if ref.empty or par.empty:
+    deleted = _deleted_ids(quality, parent)
+    if ref.empty or not _parent_in_export(par, deleted):
         return
     orphans = _orphans(ref[col], par[PRIMARY_KEYS[parent]])
-    _flag_unknown(reasons, ref[col], orphans, _deleted_ids(quality, parent))
+    _flag_unknown(reasons, ref[col], orphans, deleted)
 
 
 def _deleted_ids(quality: DataQuality, parent: str) -> pd.Series | None:
