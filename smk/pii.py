@@ -159,11 +159,12 @@ def pseudonym_key() -> bytes:
     runner or container starts with an empty home folder every run). Else the key file
     (`key_file`), made with a random key on first use (with a warning: reports made with
     another key show other pseudonyms) and kept, so that one machine gives the same
-    pseudonyms month after month. When neither can be had, a key for this process only, with a
+    pseudonyms month after month. Either is read without white space at its ends, so the
+    key file's text moved into the variable gives the same pseudonyms. When neither can be had, a key for this process only, with a
     warning: pseudonyms then change from run to run.
     """
-    given = os.environ.get(KEY_VARIABLE)
-    if given:
+    given = (os.environ.get(KEY_VARIABLE) or "").strip()  # as the key file is read: a
+    if given:  # secret made from that file (`kubectl --from-file`) ends with its line break
         return given.encode("utf-8")
     path = key_file()
     key = _kept_key(path) if path is not None else None

@@ -220,3 +220,15 @@ def test_an_empty_key_file_left_by_a_failed_run_is_made_again(no_key):
     with pytest.warns(UserWarning, match="made a new key"):
         key = pii.pseudonym_key()
     assert key and no_key.read_text().strip().encode() == key
+
+
+def test_the_key_file_moved_into_the_variable_gives_the_same_pseudonyms(monkeypatch, tmp_path):
+    """The key file is read stripped; the variable was not, so a secret made from the file
+    (with its line break) renamed every owner."""
+    monkeypatch.delenv(pii.KEY_VARIABLE, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    with pytest.warns(UserWarning):  # a new key is made, and said so
+        from_file = pii.pseudonym("Jane Doe", pii.pseudonym_key())
+    monkeypatch.setenv(pii.KEY_VARIABLE, pii.key_file().read_text(encoding="utf-8"))
+    assert pii.key_file().read_text(encoding="utf-8").endswith("\n")
+    assert pii.pseudonym("Jane Doe", pii.pseudonym_key()) == from_file
