@@ -67,7 +67,7 @@ def _reading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--decimal",
         choices=[".", ","],
-        help="decimal mark of every number column, when the numbers do not show it (1.500)",
+        help="decimal mark of every number column, when the numbers do not show it (1.500; 1,500 in a ;-delimited file)",
     )
     p.add_argument(
         "--schema", help="SQL sources: the database schema holding the tables (e.g. hubspot)"

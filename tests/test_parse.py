@@ -127,7 +127,6 @@ def test_whole_numbers_follow_the_same_rule() -> None:
         (("1.500", "2,5"), [1500.0, 2.5]),  # 2,5: the comma is
         (("1.500", "1.234.567"), [1500.0, 1_234_567.0]),  # dots that group thousands
         (("1,500", "1,234,567"), [1500.0, 1_234_567.0]),  # commas that do
-        (("1,500", "800"), [1500.0, 800.0]),  # a lone comma group: thousands, as US files mean
         (("1.500", "2,500"), [1.5, 2500.0]),  # ... so the dot is the decimal point
         (("0.500", "1.500"), [0.5, 1.5]),  # no thousands group starts with 0
         (("1.500", "1,234.50"), [1.5, 1234.5]),
@@ -138,6 +137,67 @@ def test_a_column_that_shows_its_decimal_mark_reads_as_before(values, expected) 
     for source in (SEMICOLON, COMMA):
         assert decimal_for(S(*values), source=source) == (None, [])
     assert parse_numbers(S(*values))[0].tolist() == pytest.approx(expected)
+
+
+def test_a_lone_comma_group_is_thousands_except_in_a_semicolon_file() -> None:
+    # `1,500` alone: fifteen hundred as US exports mean it, silently, in a `,`-delimited file
+    amounts = S("1,500", "800", "(2,000 €)", "", "n.a.")
+    for source in (COMMA, Source(("deals.csv",)), None):
+        assert decimal_for(amounts, source=source) == (None, [])
+    assert parse_numbers(amounts)[0].tolist()[:3] == [1500.0, 800.0, -2000.0]
+    # a `;`-delimited file is what Excel writes with a decimal comma: 1.5, and said so
+    decimal, warnings = decimal_for(amounts, source=SEMICOLON)
+    assert decimal == "," and parse_numbers(amounts, decimal)[0].tolist()[:3] == [1.5, 800, -2]
+    assert len(warnings) == 1
+    for part in ("deals.csv", "'1,500' may be 1.5 or 1500", "read with ','", "('1,500' = 1.5)"):
+        assert part in warnings[0]
+    assert "to read 1500, pass decimal='.' (smk.load; `--decimal .`" in warnings[0]
+    assert 'set `decimal: "."` in a mapping file' in warnings[0]
+    # the option decides without a warning; a count has one reading (1.5 is no count)
+    assert decimal_for(amounts, ".", SEMICOLON) == (".", [])
+    assert decimal_for(amounts, ",", SEMICOLON) == (",", [])
+    counts = S("1,500", "40")
+    assert decimal_for(counts, None, SEMICOLON, whole=True) == (None, [])
+    assert parse_integers(counts, None)[0].tolist() == [1500, 40]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (("1,500", "12,5"), [1.5, 12.5]),  # 12,5: the comma is the decimal mark
+        (("1,500", "1.234,50"), [1.5, 1234.5]),
+        (("1,500", "0,5"), [1.5, 0.5]),
+        (("1,500", "1,234,567"), [1500.0, 1_234_567.0]),  # commas that group thousands
+        (("1,500", "2,000.50"), [1500.0, 2000.5]),  # a decimal point after the group
+        (("1,500", "12.5"), [1500.0, 12.5]),
+    ],
+)
+def test_a_semicolon_file_whose_comma_groups_are_told_by_the_column_follows_it(
+    values, expected
+) -> None:
+    assert decimal_for(S(*values), source=SEMICOLON) == (None, [])
+    assert parse_numbers(S(*values))[0].tolist() == pytest.approx(expected)
+
+
+COMMA_GROUPS = st.sampled_from(
+    ["1,500", "25,000", "-1,500", "(2,000 €)", "999,999", "0,500", "1234,567", "12,5", "12.5"]
+    + ["1.500", "1,234,567", "1.234,50", "n.a.", "1e5", "375000", "", " 7,000 "]
+)
+
+
+@given(st.lists(COMMA_GROUPS, max_size=8), st.booleans())
+def test_a_column_of_lone_comma_groups_is_ambiguous_exactly_when_the_rule_says(
+    odd: list[str], large: bool
+) -> None:
+    values = ["300", "12"] * (3_000 if large else 1) + odd
+    numbers = [re.sub(r"[\s€()]", "", v) for v in values if re.search("[.,]", v)]
+    numbers = [n for n in numbers if re.fullmatch(r"-?[\d.,]*\d[\d.,]*", n)]
+    groups = [n for n in numbers if re.fullmatch(r"-?[1-9]\d{0,2},\d{3}", n)]
+    expected = bool(groups) and len(groups) == len(numbers)
+    assert (parse.ambiguous_number(S(*values), parse._COMMA_GROUP) is not None) == expected
+    assert (decimal_for(S(*values), source=SEMICOLON)[0] == ",") == (
+        expected or parse.ambiguous_number(S(*values)) is not None
+    )
 
 
 def test_the_decimal_option_decides_without_a_warning() -> None:

@@ -396,9 +396,11 @@ _CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "I
 #: a comma that cannot group thousands, so is a decimal comma: not before three digits
 #: (`12,5`, `1,2500`), or after a lone `0` or four digits (`0,125`, `1234,567`)
 _COMMA_DECIMAL = r"[-+]?(?:\d+,\d{1,2}|\d+,\d{4,}|0,\d+|\d{4,},\d+)"
-#: one dot, after one to three digits and before exactly three: `1.500` is 1.5 or 1500 (a lone
-#: comma group, `1,500`, is read as thousands, as before: what US exports write)
+#: one dot, after one to three digits and before exactly three: `1.500` is 1.5 or 1500
 _GROUP = r"[-+]?[1-9]\d{0,2}\.\d{3}"
+#: the same with a comma, `1,500`: thousands, as US exports write it, except in a `;`-delimited
+#: file, where Excel writes a decimal comma (`decimal_for`)
+_COMMA_GROUP = r"[-+]?[1-9]\d{0,2},\d{3}"
 _NUMBER = r"[-+]?[\d.,]*\d[\d.,]*(?:[eE][-+]?\d+)?"
 
 
@@ -444,9 +446,11 @@ def decimal_for(
     (`ambiguous_number`: `1.500`, `25.000`) is read as Excel writes numbers in the locale the
     file shows: a `;`-delimited CSV with `.` grouping thousands and `,` as the decimal mark,
     any other file with a decimal point (as before); a warning names the files, the reading
-    and the option that reads it the other way. A column of `whole` numbers (counts) has one
-    reading only: `.` groups thousands (1.500 employees are 1500), no warning. None: the
-    values decide (`parse_numbers`).
+    and the option that reads it the other way. In a `;`-delimited CSV, a column whose marked
+    numbers are all lone comma groups (`1,500`) is read with that decimal comma too (1.5),
+    with the same warning; elsewhere `1,500` is fifteen hundred, as US exports mean it. A
+    column of `whole` numbers (counts) has one reading only: `.` groups thousands (1.500
+    employees are 1500), no warning. None: the values decide (`parse_numbers`).
     """
     if whole and ambiguous_number(values) is not None:
         return ",", []  # a count has one reading: 1.500 employees are 1500
@@ -459,12 +463,14 @@ def decimal_for(
             f"in {files}, {shown!r} shows the other decimal mark than the {decimal!r} given: "
             "the column is read as its values show"
         ]
+    source = source or Source()
     example = ambiguous_number(values)
+    if example is None and source.delimiter == ";" and not whole:
+        example = ambiguous_number(values, _COMMA_GROUP)  # `1,500`: 1.5 where `;` is written
     if example is None:
         return None, []
     if whole:
         return ",", []
-    source = source or Source()
     mark = "," if source.delimiter == ";" else "."
     return mark, [_ambiguity_warning(example, mark, source)]
 
@@ -494,13 +500,14 @@ def _other_mark_shown(values: pd.Series, decimal: str) -> str | None:
     return str(hits.iloc[0]) if len(hits) else None
 
 
-def ambiguous_number(values: pd.Series) -> str | None:
+def ambiguous_number(values: pd.Series, group: str = _GROUP) -> str | None:
     """A value that reads two ways (`1.500`: 1.5 or 1500) in a column that does not say which,
     else None.
 
     Such a column's numbers with a mark (`.` or `,`) all have one dot, after one to three
-    digits and before exactly three (`_GROUP`). Any other number with a mark shows the decimal
-    mark (`12.5`, `0.500`, `1.234,50`, `1,234,567`, `2,500`): then the column is not ambiguous.
+    digits and before exactly three (`group`: `_GROUP`; `_COMMA_GROUP` asks the same of lone
+    comma groups, `1,500`). Any other number with a mark shows the decimal mark (`12.5`,
+    `0.500`, `1.234,50`, `1,234,567`, `2,500`): then the column is not ambiguous.
     """
     if is_categorical(values):
         values = pd.Series(values.cat.categories)
@@ -509,24 +516,24 @@ def ambiguous_number(values: pd.Series) -> str | None:
     text = arrow_text(values)
     if len(text) >= _LARGE:  # the usual column of decimals (`12.5`), told from a few values
         sample = pa.chunked_array([_sample(text).combine_chunks()])  # one chunk: one regex run
-        if _marks(sample)[1].any():
+        if _marks(sample, group)[1].any():
             return None
     if _holds_none(text, (".", ",")):
         return None
     marked = pc.or_(pc.match_substring(text, "."), pc.match_substring(text, ","))
     distinct = pa.chunked_array([pc.unique(text.filter(marked))], text.type)
-    group, shown = _marks(arrow_text(_bare(pd.Series(_STRING.__from_arrow__(distinct)))))
-    if shown.any() or not group.any():
+    grouped, shown = _marks(arrow_text(_bare(pd.Series(_STRING.__from_arrow__(distinct)))), group)
+    if shown.any() or not grouped.any():
         return None
-    return distinct[int(np.flatnonzero(group)[0])].as_py()
+    return distinct[int(np.flatnonzero(grouped)[0])].as_py()
 
 
-def _marks(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Which values are written like `1.500` (`_GROUP`), and which are other numbers with a
+def _marks(text: pa.ChunkedArray, group: str = _GROUP) -> tuple[np.ndarray, np.ndarray]:
+    """Which values are written like `1.500` (`group`), and which are other numbers with a
     mark (they show the column's decimal mark)."""
-    group = _true(pc.match_substring_regex(text, f"^{_GROUP}$"))
+    grouped = _true(pc.match_substring_regex(text, f"^{group}$"))
     number = _true(pc.match_substring_regex(text, f"^{_NUMBER}$"))
-    return group, number & _true(pc.match_substring_regex(text, "[.,]")) & ~group
+    return grouped, number & _true(pc.match_substring_regex(text, "[.,]")) & ~grouped
 
 
 def _ambiguity_warning(example: str, decimal: str, source: Source) -> str:
