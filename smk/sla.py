@@ -55,6 +55,7 @@ import datetime
 import math
 import re
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -399,9 +400,10 @@ def data_end(crm: CRM) -> pd.Timestamp | None:
 #: (a partial export, or sales no longer logging their work); weekends and the SLA's holidays
 #: do not count, so a bank-holiday weekend or a Christmas shutdown is no gap.
 _EARLY_STOP_WORKING_DAYS = 3
-#: The activities' ends already warned about: once per export and process, as a report's page
-#: calls mql_leads several times (for other as-of dates too, which change the counts)
-_WARNED: set[int] = set()
+#: The activities tables already warned about, by id, each with a weak reference that drops
+#: its entry with the table: once per export, as a report's page calls mql_leads several times
+#: (for other as-of dates too, which change the counts)
+_WARNED: dict[int, weakref.ref] = {}
 
 
 def _warn_if_activities_stop_early(
@@ -438,9 +440,26 @@ def _warn_if_activities_stop_early(
         "after that count as not worked, which is true only if sales stopped working them, "
         "not if the export lacks their activities"
     )
-    if until not in _WARNED:
-        _WARNED.add(until)
-        warnings.warn(message, UserWarning, stacklevel=3)
+    _warn_once(crm.activities, message + (f" ({crm.source})" if crm.source else ""))
+
+
+def _warn_once(activities: pd.DataFrame, message: str) -> None:
+    """Warn `message` about an export's `activities` table unless it was said for that table
+    (another export, even with the same dates, is warned about); a warning that a filter
+    ignored (`warnings.simplefilter("ignore")`) was not said, so a later call says it."""
+    said = _WARNED.get(id(activities))
+    if said is not None and said() is activities:
+        return
+    with warnings.catch_warnings(record=True) as caught:  # the caller's filters still apply
+        warnings.warn(message, UserWarning, stacklevel=4)  # an "error" filter raises here
+    if not caught:  # ignored
+        return
+    shown = caught[0]
+    warnings.showwarning(shown.message, shown.category, shown.filename, shown.lineno)
+    key = id(activities)
+    _WARNED[key] = weakref.ref(
+        activities, lambda ref: _WARNED.pop(key, None) if _WARNED.get(key) is ref else None
+    )
 
 
 def mql_leads(
@@ -936,9 +955,11 @@ def speed_to_lead_distribution(
     month: Month | str | None = None,
     bins: Sequence[float] = (0, 1, 4, 8, 24, 48, 72, 168),
 ) -> pd.DataFrame:
-    """MQLs by speed-to-lead band (hours), with 'not worked' as the last band; MQLs whose work
-    is unknown (an export without sales activities: `mql_leads`) are a band of their own,
-    "unknown (no sales activities)", after it, never counted as not worked."""
+    """MQLs by speed-to-lead band (hours), with 'not worked' as the last band, and their share
+    of the MQLs. MQLs whose work is unknown (an export without sales activities: `mql_leads`)
+    are a band of their own, "unknown (no sales activities)", after it, never counted as not
+    worked; the other bands' counts are then unknown too (<NA>, the column nullable "Int64",
+    as a group's counts in `sla_by_month`), not 0: those MQLs may sit in any of them."""
     rows = leads if month is None else leads[leads["month"] == as_month(month).label]
     edges = list(bins) + [np.inf]
     labels = [
@@ -949,12 +970,16 @@ def speed_to_lead_distribution(
         rows["speed_to_lead_hours"], edges, labels=labels, right=False, include_lowest=True
     )
     counts = band.value_counts(sort=False).reindex(labels, fill_value=0)
-    out = pd.DataFrame({"band": labels, "mqls": counts.to_numpy()})
-    out.loc[len(out)] = {"band": "not worked", "mqls": int(rows["worked"].eq(False).sum())}
+    bands = [*labels, "not worked"]
+    mqls = [*(int(n) for n in counts), int(rows["worked"].eq(False).sum())]
     unknown = int(rows["worked"].isna().sum())
     if unknown:
-        out.loc[len(out)] = {"band": "unknown (no sales activities)", "mqls": unknown}
-    out["share"] = safe_ratio(out["mqls"], out["mqls"].sum())
+        bands.append("unknown (no sales activities)")
+        mqls = [pd.NA] * len(mqls) + [unknown]
+    out = pd.DataFrame(
+        {"band": bands, "mqls": pd.array(mqls, dtype="Int64" if unknown else "int64")}
+    )
+    out["share"] = safe_ratio(_floats(out["mqls"]), len(rows))
     return out
 
 

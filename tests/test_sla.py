@@ -916,10 +916,16 @@ def test_speed_to_lead_distribution_counts_unknown_work_apart_from_not_worked():
     leads = sla.mql_leads(bare, as_of=as_of)
     mqls = int((leads["month"] == "2026-10").sum())
     dist = sla.speed_to_lead_distribution(leads, "2026-10").set_index("band")
-    assert dist.loc["not worked", "mqls"] == 0
-    assert dist.loc["unknown (no sales activities)", "mqls"] == mqls == dist["mqls"].sum()
+    assert dist["mqls"].dtype == "Int64" and dist.index[-1] == "unknown (no sales activities)"
+    # no band can say 0 (nor "not worked"): those MQLs may sit in any of them
+    assert dist["mqls"].iloc[:-1].isna().all() and dist["share"].iloc[:-1].isna().all()
+    assert dist.loc["unknown (no sales activities)", "mqls"] == mqls > 0
+    assert dist.loc["unknown (no sales activities)", "share"] == 1.0
+    assert sla.speed_to_lead_distribution(leads, "2030-01")["mqls"].eq(0).all()  # no MQLs: 0
     known = sla.speed_to_lead_distribution(sla.mql_leads(crm, as_of=as_of), "2026-10")
     assert known["band"].iloc[-1] == "not worked" and "unknown" not in " ".join(known["band"])
+    assert known["mqls"].dtype == "int64" and known["mqls"].sum() == mqls
+    assert known["share"].sum() == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
@@ -969,7 +975,7 @@ def test_activities_that_stop_long_before_the_rest_of_the_export_are_warned_abou
     import smk
     from smk import config
 
-    monkeypatch.setattr(sla, "_WARNED", set())
+    monkeypatch.setattr(sla, "_WARNED", type(sla._WARNED)())  # emptied
     for sample in (config.SAMPLE_HUBSPOT, config.SAMPLE_SALESFORCE):
         crm = smk.load(sample)
         with warnings.catch_warnings():

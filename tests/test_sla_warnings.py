@@ -1,0 +1,82 @@
+"""The "activities end early" warning of `smk.sla.mql_leads`: once per export, not once per
+end date and process, and not counted as said when a filter ignored it."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import warnings
+
+import pandas as pd
+import pytest
+
+import smk
+from smk import config, sla
+
+EARLY = r"activities end on 2026-04-\d\d, \d+ working days before its other records"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return smk.load(config.SAMPLE_HUBSPOT)
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    monkeypatch.setattr(sla, "_WARNED", type(sla._WARNED)())  # emptied
+
+
+def _early(crm):
+    """An export whose activities stop in April while its contacts run to October."""
+    acts = crm.activities
+    return dataclasses.replace(
+        crm, activities=acts[acts["occurred_at"] < pd.Timestamp("2026-05-01", tz="UTC")]
+    )
+
+
+def test_another_export_with_the_same_activities_end_is_warned_about_too(sample, fresh):
+    first, second = _early(sample), _early(sample)  # two exports, the same dates
+    with pytest.warns(UserWarning, match=EARLY) as said:
+        sla.mql_leads(first)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same export: said once for a whole page
+        sla.mql_leads(first)
+        sla.mql_leads(first, as_of=pd.Timestamp("2026-10-01", tz="UTC"))
+    with pytest.warns(UserWarning, match=EARLY):
+        sla.mql_leads(second)
+    assert said[0].filename == __file__  # points at the caller, as before
+    assert str(said[0].message).endswith(f"({sample.source})")  # names the export
+
+
+def test_a_warning_ignored_by_a_filter_is_said_by_the_next_call(sample, fresh):
+    early = _early(sample)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sla.mql_leads(early)
+    with pytest.warns(UserWarning, match=EARLY):
+        sla.mql_leads(early)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and then it was said
+        sla.mql_leads(early)
+
+
+def test_an_error_filter_raises_it_each_time_until_it_is_said(sample, fresh):
+    early = _early(sample)
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(UserWarning, match=EARLY):
+                sla.mql_leads(early)
+    with pytest.warns(UserWarning, match=EARLY):
+        sla.mql_leads(early)
+
+
+def test_an_export_no_longer_held_leaves_no_entry(sample, fresh):
+    early = _early(sample)
+    key = id(early.activities)
+    with pytest.warns(UserWarning, match=EARLY):
+        sla.mql_leads(early)
+    assert key in sla._WARNED
+    del early
+    gc.collect()
+    assert key not in sla._WARNED
