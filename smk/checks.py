@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Literal
 
 import numpy as np
+
+#: The longest span a setting counted in days may give (lead scoring's windows, attribution's
+#: lookback): 100 years, as attribution's 1200-month `window_months`. Longer spans reach past
+#: the dates pandas can hold (the years 1677 to 2262) and failed with an OverflowError, or
+#: silently wrapped around to wrong dates.
+MAX_DAYS = 36_500
 
 
 def _not_a_number(value) -> bool:
@@ -37,20 +44,30 @@ def _wrong_type(name: str, expected: str, value, note: str) -> TypeError:
     return TypeError(f"{name} must be {expected}{note}, got {value!r} ({type(value).__name__})")
 
 
-def check_integer(name: str, value, low: int, high: int | None = None, note: str = "") -> int:
+def check_integer(
+    name: str,
+    value,
+    low: int,
+    high: int | None = None,
+    note: str = "",
+    *,
+    whole_floats: bool = False,
+) -> int:
     """`value` as an int when it is an integer (not a bool) from `low` to `high` (inclusive;
     no upper bound for None), else a TypeError / ValueError that names `name` (and says
-    `note`)."""
+    `note`). With `whole_floats`, a whole float counts as the int it is (60.0 is 60, as YAML
+    or papermill may give a setting); the error shows the value as given (1e+30)."""
     expected = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
     if _not_a_number(value):
         raise _wrong_type(name, expected, value, note)
+    number = int(value) if whole_floats and is_whole(value) else value
     if (
-        not isinstance(value, numbers.Integral)
-        or value < low
-        or (high is not None and value > high)
+        not isinstance(number, numbers.Integral)
+        or number < low
+        or (high is not None and number > high)
     ):
         raise ValueError(f"{name} must be {expected}{note}, got {value!r}")
-    return int(value)
+    return int(number)
 
 
 def check_number(
@@ -59,23 +76,27 @@ def check_number(
     low: float,
     high: float | None = None,
     *,
-    exclusive: bool = False,
+    exclusive: bool | Literal["low"] = False,
     note: str = "",
 ) -> float:
     """`value` as a float when it is a finite number (not a bool) from `low` to `high` (no
-    upper bound for None; bounds excluded with `exclusive`), else a TypeError / ValueError
-    that names `name` (and says `note`)."""
+    upper bound for None; both bounds excluded with `exclusive`, only `low` with
+    ``exclusive="low"``), else a TypeError / ValueError that names `name` (and says `note`)."""
     if high is None:
         expected = f"a finite number {'>' if exclusive else '>='} {low:g}"
+    elif exclusive == "low":
+        expected = f"a number > {low:g} and at most {high:g}"
     else:
         expected = f"a number {'strictly ' if exclusive else ''}between {low:g} and {high:g}"
     if _not_a_number(value):
         raise _wrong_type(name, expected, value, note)
-    number = float(value)
-    if exclusive:
-        inside = low < number and (high is None or number < high)
-    else:
-        inside = low <= number and (high is None or number <= high)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float (10**400): out of every finite range
+        number = math.inf if value > 0 else -math.inf
+    above = low < number if exclusive else low <= number
+    below = high is None or (number < high if exclusive is True else number <= high)
+    inside = above and below
     if not (inside and math.isfinite(number)):  # NaN is inside no range
         raise ValueError(f"{name} must be {expected}{note}, got {value!r}")
     return number

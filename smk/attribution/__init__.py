@@ -11,6 +11,7 @@ take.
 from smk.attribution.journeys import (
     CONVERSIONS,
     Journeys,
+    check_lookback_days,
     from_paths,
     journey_columns,
     journeys,
@@ -54,6 +55,7 @@ __all__ = [
     "ShapleyAttribution",
     "attribute",
     "bootstrap",
+    "check_lookback_days",
     "data_driven_effects",
     "data_driven_intervals",
     "compare",

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from smk.checks import check_integer, check_number, is_whole
+from smk.checks import MAX_DAYS, check_integer, check_number
 from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
@@ -429,9 +429,19 @@ def window_start(end: str | pd.Timestamp, window_months: int) -> pd.Timestamp:
     may give it); anything else is a ValueError or TypeError that names it (``pd.DateOffset`` would
     take 0 or a negative number and give an empty or reversed period).
     """
-    whole = int(window_months) if is_whole(window_months) else window_months
-    months = check_integer("window_months", whole, 1, 1200, note=" (calendar months)")
+    note = " (calendar months)"
+    months = check_integer("window_months", window_months, 1, 1200, note, whole_floats=True)
     return pd.Timestamp(end) - pd.DateOffset(months=months)
+
+
+def check_lookback_days(lookback_days: float | None) -> float | None:
+    """`lookback_days` as `journeys` takes it, unchanged (an int stays exact in ns): None (no
+    limit) or a number of days (fractions too) above 0 and at most `MAX_DAYS` (100 years;
+    longer reach past the dates pandas can hold). Else a ValueError / TypeError naming it."""
+    if lookback_days is not None:
+        note = f" (days, {MAX_DAYS} is 100 years; or None for no limit)"
+        check_number("lookback_days", lookback_days, 0.0, MAX_DAYS, exclusive="low", note=note)
+    return lookback_days
 
 
 def journeys(
@@ -457,7 +467,8 @@ def journeys(
         "opportunity" (deal created) or "won" (deal closed won); the deal conversions carry
         the deal amount as value, the others a value of 0.
     lookback_days : only touches this many days before the conversion (or, for a journey that
-        did not convert, before its last touch) count; None keeps every earlier touch.
+        did not convert, before its last touch) count; None keeps every earlier touch. At most
+        `MAX_DAYS` (100 years): see `check_lookback_days`.
     start, end : the period: conversions with ``start <= time < end`` are converting journeys;
         contacts (accounts) touched in the period and not converted by `end` are
         non-converting journeys. Defaults: the whole data (end just after its last record).
@@ -483,9 +494,7 @@ def journeys(
         raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
     if level not in ("channel", "campaign"):
         raise ValueError("level must be 'channel' or 'campaign'")
-    if lookback_days is not None:  # checked, kept as given (an int stays exact in ns)
-        note = " (or None for no limit)"
-        check_number("lookback_days", lookback_days, 0.0, exclusive=True, note=note)
+    lookback_days = check_lookback_days(lookback_days)
     source, time_col = CONVERSIONS[conversion]
     crm.require("contacts", "touchpoints", analysis="attribution")
     if source == "deals":

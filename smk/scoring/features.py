@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from smk.checks import is_whole
+from smk.checks import MAX_DAYS, check_integer
 from smk.errors import NoDataError
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
 from smk.periods import as_month, as_of_time, warn_if_after_data
@@ -50,12 +50,19 @@ RECENT_DAYS = 7
 #: Colleagues count if created in this many days before the scoring date: a window, so that the
 #: feature does not grow with the age of the CRM (which would look like drift every month).
 COLLEAGUE_DAYS = 90
+#: How the day counts of a lead table are named in errors: whole days, up to `MAX_DAYS`.
+_DAYS_NOTE = f" (whole days; {MAX_DAYS} is 100 years)"
 
 
 @dataclass(frozen=True)
 class TargetSpec:
     """What the score predicts: reaching `target` within `within_days` after the scoring date,
-    for leads scored `score_after_days` after creation."""
+    for leads scored `score_after_days` after creation.
+
+    Both are whole days (60.0 is 60, as YAML or papermill may give it), `within_days` from 1
+    and `score_after_days` from 0, each at most `MAX_DAYS` (100 years: longer windows reach
+    past the dates pandas can hold); anything else is a ValueError or TypeError naming it.
+    """
 
     target: str = "sql"
     within_days: int = 60
@@ -64,10 +71,10 @@ class TargetSpec:
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ValueError(f"target must be one of {', '.join(TARGETS)}; got {self.target!r}")
-        if self.within_days < 1:
-            raise ValueError(f"within_days must be at least 1, got {self.within_days}")
-        if self.score_after_days < 0:
-            raise ValueError(f"score_after_days must be 0 or more, got {self.score_after_days}")
+        for name, low in (("within_days", 1), ("score_after_days", 0)):
+            days = getattr(self, name)
+            days = check_integer(name, days, low, MAX_DAYS, _DAYS_NOTE, whole_floats=True)
+            object.__setattr__(self, name, days)  # frozen: 60.0 is stored as 60
 
     def describe(self) -> str:
         what = {"sql": "became a sales-qualified lead", "customer": "became a customer"}.get(
@@ -127,8 +134,8 @@ def lead_features(
         the same table. A later `as_of` labels the windows closing in between as if nothing
         happened then, with a warning.
     target : "sql" (reached SQL or a later stage), "customer" or "won_deal".
-    within_days : the outcome window after the scoring date.
-    score_after_days : days after creation at which a lead is scored.
+    within_days : the outcome window after the scoring date (whole days, 1 to `MAX_DAYS`).
+    score_after_days : days after creation at which a lead is scored (0 to `MAX_DAYS`).
 
     Returns
     -------
@@ -139,10 +146,7 @@ def lead_features(
     """
     from smk.periods import data_span
 
-    for name, days in (("within_days", within_days), ("score_after_days", score_after_days)):
-        if not is_whole(days):  # 2.5 was read as 2
-            raise ValueError(f"{name} is a whole number of days, got {days!r}")
-    spec = TargetSpec(target, int(within_days), int(score_after_days))
+    spec = TargetSpec(target, within_days, score_after_days)  # checks them (2.5 is not 2)
     last = data_span(crm)[1]
     if as_of is None:
         as_of = last + pd.Timedelta(minutes=1)
@@ -323,13 +327,14 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     Training leads must have had their whole outcome window closed before the first test lead
     was scored (`gap_days`, default the table's `within_days`), exactly as when the model is
     trained on one day and used the next: otherwise training labels would come from the
-    test period.
+    test period. `gap_days` is whole days from 0 to `MAX_DAYS`.
     """
     if not 0 < test_share < 1:
         raise ValueError(f"test_share must be between 0 and 1, got {test_share}")
-    data = labelled(frame).sort_values("scored_at", kind="stable")
     if gap_days is None:
-        gap_days = int(frame.attrs.get("spec", {}).get("within_days", 0))
+        gap_days = frame.attrs.get("spec", {}).get("within_days", 0)
+    gap_days = check_integer("gap_days", gap_days, 0, MAX_DAYS, _DAYS_NOTE, whole_floats=True)
+    data = labelled(frame).sort_values("scored_at", kind="stable")
     if len(data) < 10:
         raise NoDataError(
             f"only {len(data)} leads have a known outcome, too few to train and test a lead "
