@@ -7,6 +7,9 @@ synthetic generator and the docs (`docs/data-model.md`) agree on column names an
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +138,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 #: Primary key of each table (None: no single-column key).
 #: Set-aside reasons that are the model's own rules, not faults of the export: one person's
-#: records folded into one, records the CRM marks deleted, campaign members who never responded.
+#: records folded into one, records the CRM marks deleted, campaign members who never responded,
+#: the footer lines of a report download.
 #: A data-quality page counts them apart, so that they do not read as problems to fix.
 MERGED_SAME_EMAIL = "merged into contact with same email"
 MERGED_CONVERTED_LEAD = "converted lead merged into contact"
@@ -145,6 +149,12 @@ CONVERTED_INTO_DELETED = "converted lead of a deleted contact"
 DELETED_IN_SALESFORCE = "deleted in Salesforce"
 DELETED_IN_CRM = "deleted in the CRM"
 NO_RESPONSE = "campaign member did not respond"
+#: a line of a report download's footer ("Grand Totals (n records)", the confidentiality and
+#: copyright lines): part of the export's format. The blank lines of that footer are set aside
+#: as `EMPTY_ROW` and counted by design by their place (`smk.quality.set_aside_counts`).
+REPORT_FOOTER = "report footer"
+#: a row with no value in any column of the model: a fault of the export inside its data
+EMPTY_ROW = "empty row"
 #: a row whose contact or account the CRM marks deleted (set aside as above), e.g. its tasks
 PARENT_DELETED = {col: f"{col} deleted in the CRM" for col in ("contact_id", "account_id")}
 BY_DESIGN_REASONS: frozenset[str] = frozenset(
@@ -155,6 +165,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         DELETED_IN_SALESFORCE,
         DELETED_IN_CRM,
         NO_RESPONSE,
+        REPORT_FOOTER,
     }
     | set(PARENT_DELETED.values())
 )
@@ -358,25 +369,49 @@ class CRM:
 
     # -- Parquet cache -------------------------------------------------------------------------
     def to_parquet(self, directory: str | Path) -> Path:
-        """Write the model (and its data-quality account) as Parquet, for fast re-loading."""
+        """Write the model (and its data-quality account) as Parquet, for fast re-loading.
+
+        The folder then holds this model alone: an earlier model's files that this write does
+        not produce (a table's set-aside rows) are removed, other files are left alone. The
+        files are written into a hidden folder inside first and moved in, and `smk-model.json`
+        (which lists them) comes last: a write cut short leaves the earlier model, or a folder
+        that reads as a write that did not finish, never a mix of two models.
+        """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
+        for leftover in out.glob(f"{_STAGING_PREFIX}*"):  # of a write killed midway
+            shutil.rmtree(leftover, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out))
+        try:
+            _move_in(staging, out, self._write_model(staging))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return out
+
+    def _write_model(self, folder: Path) -> list[str]:
+        """Write the tables, set-aside rows and `smk-model.json` into `folder`; the names of
+        the Parquet files written."""
+        written = []
         for name, df in self.tables().items():
-            df.to_parquet(out / f"{name}.parquet", index=False)
+            df.to_parquet(folder / f"{name}.parquet", index=False)
+            written.append(f"{name}.parquet")
             aside = self.quality.set_aside(name)
             if not aside.empty:
-                aside.astype("string").to_parquet(out / f"{name}.set_aside.parquet", index=False)
+                aside.astype("string").to_parquet(folder / _aside_file(name), index=False)
+                written.append(_aside_file(name))
         meta = {
-            "source": self.source,
+            "source": _stored_source(self),
             "format": self.format,
             "quality": self.quality.to_dict(),
             "files": self.quality.files,
             "merged": {t: a.merged for t, a in self.quality.tables.items()},
             # the rows written: a model filtered after loading holds fewer than it loaded
             "rows": {name: len(df) for name, df in self.tables().items()},
+            # the files of this model: `from_parquet` reads no other (a stale one stays unread)
+            "model_files": written,
         }
-        (out / "smk-model.json").write_text(json.dumps(meta, indent=2))
-        return out
+        (folder / MODEL_MANIFEST).write_text(json.dumps(meta, indent=2))
+        return written
 
     @classmethod
     def from_parquet(
@@ -393,7 +428,7 @@ class CRM:
         """
         src = Path(directory)
         wanted = _columns_to_read(columns)
-        meta = _read_meta(src / "smk-model.json")
+        meta = _read_meta(src / MODEL_MANIFEST)
         quality = DataQuality(warnings=meta["quality"]["warnings"], files=meta.get("files", {}))
         tables = {}
         for name in TABLES:
@@ -405,8 +440,10 @@ class CRM:
             _check_cached_columns(tables[name], name, wanted[name], path)
             counts = meta["quality"]["tables"].get(name)
             if counts is not None:
-                aside_path = src / f"{name}.set_aside.parquet"
-                aside = _read_cached(aside_path) if aside_path.exists() else pd.DataFrame()
+                aside_path = src / _aside_file(name)
+                listed = meta.get("model_files")  # None: a model of before 2026-12
+                has_aside = aside_path.exists() if listed is None else aside_path.name in listed
+                aside = _read_cached(aside_path) if has_aside else pd.DataFrame()
                 quality.tables[name] = TableAccount(
                     read=counts["read"],
                     loaded=counts["loaded"],
@@ -428,6 +465,44 @@ _DAMAGED_CACHE = (
     "a damaged smk model cache, or one of another shape ({what}): write it again from the "
     "export (smk.load(export).to_parquet(folder)), or load the export itself"
 )
+#: the manifest of a model folder: what `smk.load` recognises it by, written last
+MODEL_MANIFEST = "smk-model.json"
+#: hidden folder inside the model folder where `to_parquet` writes before moving files in
+_STAGING_PREFIX = ".smk-write-"
+#: what `smk-model.json` holds while the files of a new model are moved in
+_UNFINISHED = {"smk_model_write": "unfinished"}
+
+
+def _aside_file(table: str) -> str:
+    return f"{table}.set_aside.parquet"
+
+
+def _stored_source(crm: CRM) -> str:
+    """`crm.source` as a model stores it: a relative path of a local export made absolute, so
+    that the model names its export from any working folder (a URL, an absolute path, a label
+    such as ``smk.synth`` and the source of a model read back stay as they are)."""
+    source = str(crm.source or "")
+    path = Path(source)
+    if not source or "://" in source or crm.from_model or path.is_absolute():
+        return source
+    return str(path.resolve()) if path.exists() else source
+
+
+def _move_in(staging: Path, out: Path, names: list[str]) -> None:
+    """Replace the model in `out` by the one written in `staging` (`names`, then its
+    manifest): the earlier manifest first says a write is under way, the earlier model's
+    files that `names` lacks go, and the new manifest comes last."""
+    marker = staging / f"{MODEL_MANIFEST}.unfinished"
+    marker.write_text(json.dumps(_UNFINISHED))
+    os.replace(marker, out / MODEL_MANIFEST)
+    for name in names:
+        os.replace(staging / name, out / name)
+    stale = {_aside_file(t) for t in TABLES} - set(names)  # table files are always written
+    for name in sorted(stale):
+        path = out / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+    os.replace(staging / MODEL_MANIFEST, out / MODEL_MANIFEST)
 
 
 def _read_meta(path: Path) -> dict:
@@ -435,6 +510,8 @@ def _read_meta(path: Path) -> dict:
     or hand-edited file is a `CRMExportError` naming it, not a KeyError deep in the reader."""
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
+        if meta == _UNFINISHED:  # to_parquet was stopped while it moved the files in
+            raise ValueError("the model's writing did not finish")
         tables = meta["quality"]["tables"]
         accounts_ok = all(
             isinstance(c, dict)
@@ -446,6 +523,9 @@ def _read_meta(path: Path) -> dict:
             raise ValueError("row counts or warnings of another shape")
         if not {"source", "format"} <= meta.keys():
             raise ValueError("no source or format")
+        listed = meta.get("model_files", [])
+        if not (isinstance(listed, list) and all(isinstance(n, str) for n in listed)):
+            raise ValueError("model_files is no list of file names")
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         what = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyError) else f"no {exc}"
         raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path)) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from smk.model import BY_DESIGN_REASONS, CRM, PRIMARY_KEYS
+from smk.model import BY_DESIGN_REASONS, CRM, EMPTY_ROW, PRIMARY_KEYS, REPORT_FOOTER
 from smk.periods import Month, stray_masks
 
 _DATE_COLUMNS = {
@@ -28,14 +28,65 @@ def reasons_table(crm: CRM) -> pd.DataFrame:
 
 def set_aside_counts(crm: CRM) -> dict[str, int]:
     """Rows set aside in all tables: ``total``, those set aside by the model's own rules
-    (``by_design``: merged duplicates, converted leads, deleted records; `BY_DESIGN_REASONS`)
-    and the rest (``faults``: rows the export got wrong, to fix at the source)."""
+    (``by_design``: merged duplicates, converted leads, deleted records, a report download's
+    footer; `BY_DESIGN_REASONS` and `footer_blank_lines`) and the rest (``faults``: rows the
+    export got wrong, to fix at the source)."""
     total = by_design = 0
     for acc in crm.quality.tables.values():
         reasons = acc.reasons()
         total += sum(reasons.values())
         by_design += sum(n for reason, n in reasons.items() if reason in BY_DESIGN_REASONS)
+    by_design += footer_blank_lines(crm)
     return {"total": total, "by_design": by_design, "faults": total - by_design}
+
+
+def footer_blank_lines(crm: CRM) -> int:
+    """Rows set aside as empty that belong to a report download's footer: in a file with a
+    report footer, after the file's last data row.
+
+    The footer's own lines are `report footer`; its blank lines are set aside as empty rows,
+    as a blank row inside the data is (a fault). Their place tells them apart. When where the
+    loaded rows lie is not known (a model read with `columns=`, without `_file` and `_row`),
+    none is counted: every empty row is then a fault.
+    """
+    asides = [crm.quality.set_aside(t) for t in crm.quality.tables]
+    asides = [a for a in asides if len(a) and {"_file", "_row", "_reason"} <= set(a.columns)]
+    footed = {str(f) for a in asides for f in a.loc[a["_reason"] == REPORT_FOOTER, "_file"]}
+    blanks = [a[(a["_reason"] == EMPTY_ROW) & a["_file"].astype(str).isin(footed)] for a in asides]
+    blanks = [b for b in blanks if len(b)]
+    if not blanks:
+        return 0
+    last = _last_data_rows(crm, asides, footed)
+    if last is None:
+        return 0
+    count = 0
+    for blank in blanks:
+        rows = pd.to_numeric(blank["_row"], errors="coerce")
+        after = rows > blank["_file"].astype(str).map(last).fillna(0)  # no data row: all after
+        count += int(after.sum())
+    return count
+
+
+def _last_data_rows(crm: CRM, asides: list[pd.DataFrame], files: set[str]) -> dict | None:
+    """File name -> row number of its last data row (loaded, or set aside for anything but
+    being empty or a footer line), for the `files` named; None when a loaded table does not
+    say where its rows came from."""
+    parts = []
+    for frame in crm.tables().values():
+        if frame.empty:
+            continue
+        if not {"_file", "_row"} <= set(frame.columns):
+            return None
+        parts.append(frame.loc[frame["_file"].isin(files), ["_file", "_row"]])
+    for aside in asides:
+        data = ~aside["_reason"].isin([EMPTY_ROW, REPORT_FOOTER])
+        parts.append(aside.loc[data & aside["_file"].isin(files), ["_file", "_row"]])
+    last: dict[str, float] = {}
+    for part in parts:  # per part: a large table's rows are grouped where they are
+        numbers = pd.to_numeric(part["_row"], errors="coerce")
+        for file, row in numbers.groupby(part["_file"].astype(str)).max().items():
+            last[file] = max(last.get(file, row), row)
+    return last
 
 
 #: what finds a set-aside row besides its file and row: the table's own id, then the deal it

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import smk
-from smk.model import CRM, SCHEMA, TABLES, empty_table
+from smk.model import BY_DESIGN_REASONS, CRM, SCHEMA, TABLES, empty_table
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data-model.md"
 
@@ -249,3 +249,68 @@ def test_a_model_filtered_after_loading_reads_back_as_written(tmp_path):
     again = smk.load(some.to_parquet(tmp_path / "some"))
     pd.testing.assert_frame_equal(again.contacts, some.contacts.reset_index(drop=True))
     assert again.quality.to_dict() == crm.quality.to_dict()  # the account is the load's
+
+
+def test_a_report_downloads_footer_is_set_aside_by_design():
+    """Salesforce report downloads end in "Grand Totals", confidentiality and copyright lines
+    with blank lines between them: part of the download's format, which no one can fix at the
+    source, but they were counted as 33 faults of the export."""
+    from smk import quality
+    from smk.model import EMPTY_ROW, REPORT_FOOTER
+
+    crm = smk.load(Path(__file__).parent / "fixtures" / "salesforce" / "report")
+    reasons = quality.reasons_table(crm).groupby("reason")["rows"].sum()
+    assert reasons[REPORT_FOOTER] > 0 and reasons[EMPTY_ROW] > 0  # the footers' blank lines
+    assert set(reasons.index) <= BY_DESIGN_REASONS | {EMPTY_ROW}  # nothing else is wrong
+    counts = quality.set_aside_counts(crm)
+    assert counts == {"total": reasons.sum(), "by_design": reasons.sum(), "faults": 0}
+    assert quality.footer_blank_lines(crm) == reasons[EMPTY_ROW]
+
+
+FOOTER_CASE = Path(__file__).parent / "data" / "bad" / "salesforce-footer-in-hubspot-file"
+
+
+def _with_footer(tmp_path: Path, middle: list[str]) -> Path:
+    """The HubSpot contacts file of the `salesforce-footer-in-hubspot-file` case (three
+    records, then a Salesforce report footer) with `middle` put after its first record."""
+    source = next(FOOTER_CASE.glob("*.csv"))
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / source.name).write_text("".join(lines[:2] + middle + lines[2:]), encoding="utf-8")
+    return folder
+
+
+def test_a_blank_row_inside_the_data_stays_a_fault_beside_a_report_footer(tmp_path):
+    """Only the blank lines after the file's last data row belong to its footer; a blank row
+    between records (quoted, or a full row of empty cells) is a fault of the export."""
+    from smk import quality
+    from smk.model import EMPTY_ROW, REPORT_FOOTER
+
+    header = next(FOOTER_CASE.glob("*.csv")).read_text(encoding="utf-8").splitlines()[0]
+    commas = "," * header.count('","') + "\n"  # a row of empty cells, as wide as the header
+    crm = smk.load(_with_footer(tmp_path, ['""\n', commas]), format="hubspot")
+    assert crm.contacts["_row"].tolist() == [2, 5, 6]  # the records around the blank rows
+    aside = crm.quality.set_aside("contacts")
+    rows = pd.to_numeric(aside["_row"])
+    inside, footer = aside[rows < 6], aside[rows > 6]
+    assert inside["_reason"].tolist() == [EMPTY_ROW, EMPTY_ROW]  # the two blank rows put in
+    assert set(footer["_reason"]) == {EMPTY_ROW, REPORT_FOOTER} and len(footer) == 5
+    expected = {"total": 7, "by_design": len(footer), "faults": len(inside)}
+    assert quality.set_aside_counts(crm) == expected
+    again = smk.load(crm.to_parquet(tmp_path / "model"))  # the same from a model
+    assert quality.set_aside_counts(again) == expected
+    # read without `_file` and `_row` (columns=), a blank row's place is not known: a fault
+    part = CRM.from_parquet(tmp_path / "model", columns={"contacts": ["contact_id"]})
+    blank_in_footer = int((footer["_reason"] == EMPTY_ROW).sum())
+    assert quality.set_aside_counts(part)["faults"] == len(inside) + blank_in_footer
+
+
+def test_a_blank_row_of_a_file_without_a_footer_stays_a_fault(tmp_path):
+    from smk import quality
+
+    case = Path(__file__).parent / "data" / "bad" / "empty-trailing-rows"
+    crm = smk.load(case)
+    counts = quality.set_aside_counts(crm)
+    assert counts["total"] == crm.quality.tables["contacts"].n_set_aside > 0
+    assert counts["by_design"] == 0 and counts["faults"] == counts["total"]

@@ -1,0 +1,170 @@
+"""Writing a Parquet model into a folder: the folder then holds that model whole, and the model
+names its export so that it can be found from any working folder."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smk
+from smk.errors import CRMExportError
+from smk.model import CRM, TABLES
+
+CONTACTS = "contact_id,email,created_at,lifecycle_stage,original_source\n"
+GOOD = [
+    "c1,a@example.test,2026-01-02T10:00:00Z,mql,paid_search\n",
+    "c2,b@example.test,2026-01-03T11:00:00Z,lead,email\n",
+    "c3,c@example.test,2026-01-04T11:00:00Z,lead,email\n",
+]
+DEALS = "deal_id,contact_id,created_at,amount\nd1,c1,2026-02-01T00:00:00Z,1200.5\n"
+
+
+def _export(folder: Path, bad_rows: int) -> Path:
+    """A canonical export: three contacts and a deal, with `bad_rows` contacts set aside."""
+    folder.mkdir(parents=True)
+    bad = [f"x{i},x{i}@example.test,not-a-date,lead,email\n" for i in range(bad_rows)]
+    (folder / "contacts.csv").write_text(CONTACTS + "".join(GOOD + bad))
+    (folder / "deals.csv").write_text(DEALS)
+    return folder
+
+
+def _messy_and_clean(tmp_path: Path) -> tuple[CRM, CRM]:
+    messy = smk.load(_export(tmp_path / "messy", bad_rows=2))
+    clean = smk.load(_export(tmp_path / "clean", bad_rows=0))
+    clean.contacts = clean.contacts.iloc[:2]  # rows other than the messy model's
+    assert messy.quality.tables["contacts"].n_set_aside == 2
+    assert not any(a.n_set_aside for a in clean.quality.tables.values())
+    return messy, clean
+
+
+def _assert_reads_back_as(folder: Path, crm: CRM) -> None:
+    again = smk.load(folder)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(
+            getattr(again, name), getattr(crm, name).reset_index(drop=True)
+        )
+    assert again.quality.to_dict() == crm.quality.to_dict()
+
+
+def test_writing_a_model_again_replaces_the_earlier_one_whole(tmp_path):
+    """The monthly workflow: a clean export written over last month's model, which had rows
+    set aside, read the old set-aside files as its own (a damaged cache, exit 2)."""
+    messy, clean = _messy_and_clean(tmp_path)
+    model = tmp_path / "model"
+    messy.to_parquet(model)
+    assert (model / "contacts.set_aside.parquet").is_file()
+    (model / "notes.txt").write_text("the user's own file")
+    clean.to_parquet(model)
+    _assert_reads_back_as(model, clean)
+    assert not list(model.glob("*.set_aside.parquet"))  # the earlier model's files are gone
+    assert (model / "notes.txt").read_text() == "the user's own file"  # not smk's: kept
+    assert sorted(p.name for p in model.iterdir() if p.name.startswith(".")) == []
+    messy.to_parquet(model)  # and back
+    _assert_reads_back_as(model, messy)
+
+
+def test_a_set_aside_file_the_manifest_does_not_list_is_not_read(tmp_path):
+    messy, clean = _messy_and_clean(tmp_path)
+    messy.to_parquet(tmp_path / "messy_model")
+    clean.to_parquet(tmp_path / "model")
+    stray = tmp_path / "messy_model" / "contacts.set_aside.parquet"
+    shutil.copy(stray, tmp_path / "model" / stray.name)  # put there by hand or another tool
+    _assert_reads_back_as(tmp_path / "model", clean)
+    listed = json.loads((tmp_path / "model" / "smk-model.json").read_text())["model_files"]
+    assert sorted(listed) == sorted(f"{t}.parquet" for t in TABLES)
+
+
+def test_a_write_that_fails_before_moving_in_leaves_the_earlier_model(tmp_path, monkeypatch):
+    """Files used to be overwritten one by one: a write stopped after the contacts left the
+    earlier manifest with the new contacts, a mix of two models."""
+    messy, clean = _messy_and_clean(tmp_path)
+    model = messy.to_parquet(tmp_path / "model")
+    real, calls = pd.DataFrame.to_parquet, []
+
+    def failing(frame, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", failing)
+    with pytest.raises(OSError, match="No space left"):
+        clean.to_parquet(model)
+    monkeypatch.undo()
+    _assert_reads_back_as(model, messy)
+    assert not list(model.glob(".smk-write-*"))  # its temporary folder went with it
+
+
+def test_a_write_stopped_while_moving_in_reads_as_unfinished(tmp_path, monkeypatch):
+    import smk.model
+
+    messy, clean = _messy_and_clean(tmp_path)
+    model = messy.to_parquet(tmp_path / "model")
+    real, calls = smk.model.os.replace, []
+
+    def failing(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:  # the unfinished marker and one table are in
+            raise OSError(5, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(smk.model.os, "replace", failing)
+    with pytest.raises(OSError, match="Input/output error"):
+        clean.to_parquet(model)
+    monkeypatch.undo()
+    with pytest.raises(CRMExportError, match="damaged smk model cache.*did not finish") as err:
+        smk.load(model)
+    assert err.value.file == str(model / "smk-model.json")
+    clean.to_parquet(model)  # writing it again mends it
+    _assert_reads_back_as(model, clean)
+
+
+def test_a_killed_writes_temporary_folder_is_removed_by_the_next_write(tmp_path):
+    _, clean = _messy_and_clean(tmp_path)
+    leftover = tmp_path / "model" / ".smk-write-k1ll3d"
+    leftover.mkdir(parents=True)
+    (leftover / "contacts.parquet").write_bytes(b"PAR1 personal data")
+    clean.to_parquet(tmp_path / "model")
+    assert not leftover.exists()
+    _assert_reads_back_as(tmp_path / "model", clean)
+
+
+def test_a_model_names_its_export_by_its_absolute_path(tmp_path, monkeypatch):
+    """`smk.load("base/export").to_parquet("model")` stored "base/export": a report or a
+    truth lookup run from another working folder then named a folder that is not there."""
+    from smk.attribution import truth_shares
+
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    export = _export(work / "base" / "export", bad_rows=0)
+    (export / "truth").mkdir()
+    (export / "truth" / "channel_effects.csv").write_text(
+        "channel,share_of_incremental\npaid_search,0.75\nemail,0.25\n"
+    )
+    elsewhere.mkdir()
+    monkeypatch.chdir(work)
+    smk.load("base/export").to_parquet("model")
+    monkeypatch.chdir(elsewhere)
+    again = smk.load(work / "model")
+    assert again.source == str(export.resolve())
+    assert Path(again.source).is_dir()
+    shares = truth_shares(work / "model")  # found beside the export the model names
+    assert shares is not None and shares.to_dict() == {"paid_search": 0.75, "email": 0.25}
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["postgresql://smk:***@db.example/crm", "sqlite:///relative.db", "smk.synth", ""],
+)
+def test_a_models_source_that_is_no_local_path_is_stored_as_it_is(tmp_path, source):
+    CRM(source=source, format="sql").to_parquet(tmp_path / "model")
+    assert smk.load(tmp_path / "model").source == source
+
+
+def test_an_absolute_export_path_is_stored_as_given(tmp_path):
+    """Through a link as the user named it, not the folder the link points at."""
+    export = _export(tmp_path / "exports" / "2026-10", bad_rows=0)
+    (tmp_path / "current").symlink_to(export)
+    smk.load(tmp_path / "current").to_parquet(tmp_path / "model")
+    assert smk.load(tmp_path / "model").source == str(tmp_path / "current")
