@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
 import sys
 import warnings
@@ -22,8 +23,9 @@ from smk.model import CRM
 
 
 def resolve_path(path: str | Path) -> str:
-    """A path relative to the project root (how parameters defaults are written), else as given."""
-    text = str(path)
+    """A path relative to the project root (how parameters defaults are written), else as given;
+    `~` is the home folder (published reports name local paths from it)."""
+    text = os.path.expanduser(str(path))
     if "://" in text or Path(text).is_absolute():
         return text
     return str((config.ROOT / text).resolve())

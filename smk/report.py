@@ -428,12 +428,9 @@ def _check_n_boot(value) -> None:
 
 
 def _check_lookback_days(value) -> None:
-    from smk.checks import check_number
+    from smk.attribution import check_lookback_days
 
-    if value is None:  # attribution.journeys: None keeps every earlier touch (no limit)
-        return
-    note = " (or None for no limit)"
-    check_number("lookback_days", value, 0.0, exclusive=True, note=note)  # as journeys does
+    check_lookback_days(value)  # as attribution.journeys checks it (None: no limit)
 
 
 def _check_seed(value) -> None:
@@ -446,11 +443,17 @@ def _check_seed(value) -> None:
 
 def _check_segmenter(key: str, value) -> None:
     """Notebook 02's `n_segments` / `method`, by `AccountSegmenter`'s own check of them."""
-    import pandas as pd
-
     from smk.segmentation import AccountSegmenter
 
-    AccountSegmenter(**{key: value})._check_params(pd.DataFrame())
+    AccountSegmenter(**{key: value}).check_params()
+
+
+def _check_target_spec(key: str, value) -> None:
+    """Notebook 03's `target`, `within_days` / `score_after_days`, by the lead table's own
+    check of them (`smk.scoring.TargetSpec`: a known target, a window of at least a day)."""
+    from smk.scoring import TargetSpec
+
+    TargetSpec(**{key: value})
 
 
 #: The longest marketing-mix window, in months: 100 years, as attribution's `window_months`
@@ -468,11 +471,14 @@ def _check_mix_months(value) -> None:
 
 
 #: Notebook settings the package checks when a notebook uses them (01's marketing-mix window,
-#: 02's number of segments and method, 03's sales capacity, 04's conversion window, Markov
-#: order, bootstrap size and lookback, the seed of 02-04): setting -> the package's own check
-#: (or its rule), run on a value from a params file.
+#: 02's number of segments and method, 03's sales capacity, target and its windows, 04's
+#: conversion window, Markov order, bootstrap size and lookback, the seed of 02-04): setting
+#: -> the package's own check (or its rule), run on a value from a params file.
 _SETTING_CHECKS = {
     "capacity_per_month": _check_capacity,
+    "target": functools.partial(_check_target_spec, "target"),
+    "within_days": functools.partial(_check_target_spec, "within_days"),
+    "score_after_days": functools.partial(_check_target_spec, "score_after_days"),
     "window_months": _check_window_months,
     "markov_order": _check_markov_order,
     "n_boot": _check_n_boot,
@@ -986,7 +992,7 @@ def run_report(
         # model (`CRM.to_parquet`) is the data itself, read as it is (the export it was made
         # from may have been read with other options, or have changed since)
         model = crm.from_model
-        shown = str(Path(data).resolve()) if model else _shown_source(crm, data)
+        shown = published_path(data) if model else _shown_source(crm, data)
         rerun = {
             "data_path": shown,
             "data_format": "parquet" if model else _rerun_format(crm),
@@ -1029,7 +1035,7 @@ def run_report(
             t = time.perf_counter()
             context = _context(crm, the_month, data, model)
             names = personal_names(crm) if not include_pii else None  # None: nothing removed
-            paths = {str(cache): shown, str(staging): str(published)}
+            paths = {str(cache): shown, str(staging): published_path(published)}
             for run in runs:
                 record_published_paths(staging / run.path.name, paths, rerun["data_format"])
                 carry_parameters(staging / run.path.name)
@@ -1102,7 +1108,10 @@ def publish_month(
         pages = _pages(staging, runs)
         earlier = published_pages(published) if partial else {}
         ran = {run.name for run in runs}
-        provenance = {p.name: page if p.name in ran else earlier.get(p.name, {}) for p in pages}
+        provenance = {
+            p.name: page if p.name in ran else _home_as_tilde_in(earlier.get(p.name, {}))
+            for p in pages
+        }
         write_metrics_json(staging)
         write_month_index(staging, month, pages, context, out, provenance, names)
         write_manifest(staging, writers, provenance)
@@ -1113,14 +1122,63 @@ def publish_month(
 
 
 def _shown_source(crm: CRM, data) -> str:
-    """The export as the published report names it: a local path made absolute, a database
-    URL with its password masked."""
+    """The export as the published report names it: a local path made absolute with the home
+    folder as `~` (`published_path`), a database URL with its password masked."""
     source = str(crm.source or data)
     if "://" in source:
         from smk.io.sql import mask_url
 
         return mask_url(source)
-    return str(Path(source).resolve())
+    return published_path(source)
+
+
+def published_path(path: str | Path) -> str:
+    """A local path as published reports name it: absolute, with the user's home folder as
+    `~` (``~/exports/hubspot``), so that an operator's name in ``/home/<name>`` is not
+    published. `smk.load` (and the notebooks' `data_path`) read such a path again."""
+    return home_as_tilde(str(Path(os.path.expanduser(str(path))).resolve()))
+
+
+def _home_patterns() -> list[tuple[str, re.Pattern]]:
+    """(the home folder as text may hold it, its pattern) for `home_as_tilde`: as written and
+    resolved, raw and HTML-escaped, longest first. None when the home folder cannot be told or
+    is a root (``HOME=/``: every path would be under it)."""
+    try:
+        home = Path.home()
+        homes = {str(home), str(home.resolve())}
+    except (RuntimeError, KeyError, OSError):  # no HOME and no user entry
+        return []
+    homes = {h for h in homes if Path(h) != Path(Path(h).anchor)}
+    forms = {f for h in homes for f in (h, html.escape(h), html.escape(h, quote=False))}
+    # where a path starts (not inside another), and not followed by more of a name
+    return [
+        (form, re.compile(rf"(?<![\w.~/\\-]){re.escape(form)}(?![\w.~-])"))
+        for form in sorted(forms, key=len, reverse=True)
+    ]
+
+
+def home_as_tilde(text: str, patterns: list | None = None) -> str:
+    """`text` with every path that starts at the user's home folder written from `~`:
+    ``see /home/jane/exports/x`` -> ``see ~/exports/x``. A longer name (``/home/janet``) or a
+    home inside another path (``/mnt/home/jane``) is left alone. `patterns`: those of
+    `_home_patterns` (worked out once for many texts)."""
+    for form, pattern in _home_patterns() if patterns is None else patterns:
+        if form in text:
+            text = pattern.sub("~", text)
+    return text
+
+
+def _home_as_tilde_in(value, key: str = "", patterns: list | None = None):
+    """A notebook's JSON (or a manifest's page: `value`) with `home_as_tilde` applied to every
+    text in it, bar embedded images (base64, no paths)."""
+    patterns = _home_patterns() if patterns is None else patterns
+    if isinstance(value, str):
+        return value if key.startswith("image/") else home_as_tilde(value, patterns)
+    if isinstance(value, list):
+        return [_home_as_tilde_in(v, key, patterns) for v in value]
+    if isinstance(value, dict):
+        return {k: _home_as_tilde_in(v, str(k), patterns) for k, v in value.items()}
+    return value
 
 
 def record_published_paths(
@@ -1129,6 +1187,7 @@ def record_published_paths(
     """Name the export and the published folder in an executed notebook, not the run's
     temporary cache and staging folders (deleted after the run): in papermill's parameters,
     the injected parameters cell and any output that shows them (`paths`: temporary -> shown).
+    Any path under the user's home folder is then written from `~` (`home_as_tilde`).
 
     `data_format` (the export's format, e.g. "hubspot") replaces the cache's `parquet` in the
     parameters, so that an analyst can re-run the published notebook on the export itself
@@ -1143,7 +1202,8 @@ def record_published_paths(
         before[_json_text('data_format = "parquet"')] = _json_text(f'data_format = "{data_format}"')
         for old, new in before.items():
             text = text.replace(old, new)
-    executed.write_text(text, encoding="utf-8")
+    book = _home_as_tilde_in(json.loads(text))
+    executed.write_text(json.dumps(book, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def carry_parameters(executed: Path) -> None:
@@ -1287,14 +1347,15 @@ def reading_options(
     decimal: str | None = None,
 ) -> dict:
     """The options `smk.load` read the export with, as a notebook's `read_options` (those
-    given; a mapping file as an absolute path, also one given as the format or as the data)."""
+    given; a mapping file as an absolute path from `~` when in the home folder
+    (`published_path`), also one given as the format or as the data)."""
     local = "://" not in str(data)
     if mapping is None and str(data_format).lower().endswith((".yaml", ".yml")):
         mapping = data_format
     if mapping is None and local and Path(data).suffix.lower() in {".yaml", ".yml"}:
         mapping = data  # the mapping file names its data folder: the export is that folder
     options = {
-        "mapping": str(Path(mapping).resolve()) if mapping is not None else None,
+        "mapping": published_path(mapping) if mapping is not None else None,
         "timezone": timezone,
         "dayfirst": dayfirst,
         "decimal": decimal,

@@ -981,10 +981,25 @@ class AccountSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     def _data(self, X: pd.DataFrame) -> tuple:
         return self.encoder_.numeric(X), self.encoder_.codes(X), self.encoder_.transform(X)
 
+    def check_params(self) -> AccountSegmenter:
+        """Refuse the settings `fit` refuses (`method`, `n_segments`, `max_segments`,
+        `random_state`), each with a ValueError naming it, without any data: a caller (`smk
+        report --params`) can refuse them before it runs anything. Returns the estimator."""
+        self._check_method()
+        self._check_counts()
+        return self
+
     def _check_params(self, X: pd.DataFrame) -> None:
+        self._check_method()
+        _check_table(X, "AccountSegmenter.fit")  # between the two, as `fit` always checked
+        self._check_counts()
+
+    def _check_method(self) -> None:
         if self.method not in ("gmm", "kmeans"):
             raise ValueError(f"method must be 'gmm' or 'kmeans', got {self.method!r}")
-        _check_table(X, "AccountSegmenter.fit")
+
+    def _check_counts(self) -> None:
+        """`n_segments`, `max_segments` and `random_state`."""
         auto = isinstance(self.n_segments, str)
         if auto and self.n_segments != "auto":
             raise ValueError(

@@ -1817,6 +1817,79 @@ def test_notebook_settings_the_package_refuses_fail_before_any_notebook(
     assert "Executing" not in result.stderr and not list(out.glob("20*"))
 
 
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("within_days: 0", r"notebooks\.lead_scoring: within_days must be .*got 0$"),
+        ("within_days: -30", r"notebooks\.lead_scoring: within_days must be .*got -30$"),
+        (
+            "target: mql",
+            r"notebooks\.lead_scoring: target must be one of sql, customer, won_deal; got 'mql'$",
+        ),
+        ("score_after_days: -1", r"notebooks\.lead_scoring: score_after_days must be .*got -1$"),
+        ("within_days: 2.5", r"notebooks\.lead_scoring\.within_days must be of type int"),
+    ],
+)
+def test_the_lead_scoring_target_is_checked_before_any_notebook(tmp_path, setting, message):
+    # within_days 0 and an unknown target passed the params check: notebooks 00-02 ran, then
+    # notebook 03 failed (exit 3); now smk.scoring.TargetSpec refuses them first (exit 2)
+    params = tmp_path / "params.yaml"
+    params.write_text(f"notebooks:\n  lead_scoring:\n    {setting}\n")
+    out = tmp_path / "r"
+    result = run_cli("report", "--data", str(SAMPLE), "--out", str(out), "--params", str(params))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("smk: error: the params file: ")
+    assert re.search(message, result.stderr.strip()), result.stderr
+    assert "Executing" not in result.stderr and not list(out.glob("20*"))
+
+
+def test_the_segments_check_is_the_segmenter_s_public_one(monkeypatch):
+    # the params check called the private AccountSegmenter._check_params with an empty table
+    from smk.report import check_params
+    from smk.segmentation import AccountSegmenter
+
+    def private(self, X):
+        raise AssertionError("the params check used AccountSegmenter._check_params")
+
+    monkeypatch.setattr(AccountSegmenter, "_check_params", private)
+    segmentation = discover_notebooks(["segmentation"])
+    with pytest.raises(ValueError, match="notebooks.segmentation: n_segments must be 'auto' or a"):
+        check_params(segmentation, {"notebooks": {"segmentation": {"n_segments": 0}}})
+    with pytest.raises(ValueError, match="notebooks.segmentation: method must be 'gmm' or"):
+        check_params(segmentation, {"notebooks": {"segmentation": {"method": "dbscan"}}})
+    check_params(segmentation, {"notebooks": {"segmentation": {"n_segments": 4}}})
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"n_segments": 0}, r"n_segments must be 'auto' or a whole number >= 1, got 0"),
+        ({"n_segments": "six"}, r"n_segments must be 'auto' or a whole number, got 'six'"),
+        ({"method": "dbscan"}, r"method must be 'gmm' or 'kmeans', got 'dbscan'"),
+        ({"max_segments": 1}, r"max_segments must be a whole number >= 2"),
+        ({"random_state": "x"}, r"cannot be used to seed"),
+    ],
+)
+def test_the_segmenter_checks_its_settings_without_data_as_fit_does(settings, message):
+    from smk.segmentation import AccountSegmenter
+
+    segmenter = AccountSegmenter(**settings)
+    with pytest.raises(ValueError, match=message):
+        segmenter.check_params()
+    with pytest.raises(ValueError, match=message):
+        segmenter.fit(pd.DataFrame({"x": [1.0, 2.0]}))
+    assert AccountSegmenter(n_segments=3).check_params().n_segments == 3
+
+
+def test_fit_still_checks_the_method_then_the_table_then_the_counts():
+    from smk.segmentation import AccountSegmenter
+
+    with pytest.raises(ValueError, match="method must be"):
+        AccountSegmenter(method="x", n_segments=0).fit([[1.0]])
+    with pytest.raises(TypeError, match="needs the feature table"):
+        AccountSegmenter(n_segments=0).fit([[1.0]])
+
+
 def test_a_setting_too_large_for_the_package_s_check_is_bad_input_not_an_internal_error(
     tmp_path, monkeypatch
 ):
@@ -1922,10 +1995,9 @@ def test_a_params_file_for_the_whole_report_serves_a_run_of_some_notebooks(tmp_p
     [
         ({"markov_order": 9}, "markov_order must be an integer from 1 to 4, got 9"),
         ({"n_boot": 0}, "n_boot must be an integer >= 2, got 0"),
-        (
-            {"lookback_days": -3},
-            r"lookback_days must be a finite number > 0 \(or None for no limit\), got -3",
-        ),
+        ({"lookback_days": -3}, r"lookback_days must be a number > 0 and at most 36500 .*got -3"),
+        ({"lookback_days": 200000}, r"lookback_days .* at most 36500 .*got 200000"),
+        ({"lookback_days": 1e12}, r"lookback_days .* at most 36500 .*got 1"),
     ],
 )
 def test_attribution_settings_are_checked_before_any_notebook(setting, message):

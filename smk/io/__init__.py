@@ -163,7 +163,8 @@ def load(
 
     Parameters
     ----------
-    source : folder, file, SQLAlchemy URL (``sqlite:///crm.db``) or mapping file.
+    source : folder, file, SQLAlchemy URL (``sqlite:///crm.db``) or mapping file; a path may
+        start with ``~`` (the home folder), as published reports write it.
     format : "auto" (default) or one of ``smk.io.FORMATS``; a path to a YAML mapping file
         also works here.
     mapping : a YAML mapping file for CRMs without a built-in loader (Pipedrive, Zoho, ...).
@@ -180,6 +181,7 @@ def load(
     """
     if decimal not in (None, ".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
+    source, format, mapping = _expand_home(source), _expand_home(format), _expand_home(mapping)
     reading = {"timezone": timezone, "dayfirst": dayfirst, "decimal": decimal}
     if schema is not None:
         _require_sql(source, format, mapping)
@@ -204,6 +206,15 @@ def load(
         if not _names_not_utf8(path):
             raise
         return _load_renamed(path, format, mapping, reading, schema)
+
+
+def _expand_home(value):
+    """A local path written from the home folder (``~/exports/hubspot``, as published reports
+    name it) as the full path; anything else (a format name, a URL, None) as it is."""
+    if isinstance(value, (str, Path)) and str(value).startswith("~"):
+        expanded = os.path.expanduser(str(value))
+        return Path(expanded) if isinstance(value, Path) else expanded
+    return value
 
 
 def _load_source(source, format: str, mapping, reading: dict, schema: str | None) -> CRM:

@@ -1,0 +1,135 @@
+"""`smk report` publishes local paths with the home folder as `~`, never an operator's name."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+import smk
+from smk import config
+from smk.report import home_as_tilde, published_path, reading_options
+
+SAMPLE = config.SAMPLE_HUBSPOT
+PUBLISHED = {".html", ".json", ".ipynb", ".csv"}
+
+
+def _home(tmp_path: Path, monkeypatch) -> Path:
+    """A home folder whose name is a person's, as HOME for this process."""
+    home = tmp_path / "jane.doe"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def test_a_report_publishes_no_path_with_the_operator_s_home_folder(tmp_path, monkeypatch):
+    # /home/jane.doe/exports/hubspot was in manifest.json, every page's provenance table and
+    # every published notebook's parameters: the operator's name, published
+    import matplotlib
+
+    fonts = matplotlib.get_cachedir()  # of the real home: no font cache to build (speed)
+    home = _home(tmp_path, monkeypatch)
+    export = home / "exports" / "hubspot"
+    shutil.copytree(SAMPLE, export)
+    out = home / "reports"
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "smk", "report", "--data", str(export), "--month", "2026-10",
+            "--out", str(out), "--notebooks", "data_quality", "--quiet",
+        ],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "MPLCONFIGDIR": fonts},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    month = out / "2026-10"
+    files = [p for p in out.rglob("*") if p.suffix in PUBLISHED]
+    assert {p.suffix for p in files} >= {".html", ".json", ".ipynb", ".csv"}
+    leaks = [p.name for p in files if str(home) in p.read_text(errors="ignore")]
+    assert leaks == []
+    pages = json.loads((month / "manifest.json").read_text())["pages"]
+    assert pages["data_quality"]["data"] == "~/exports/hubspot"
+    assert "<td>~/exports/hubspot</td>" in (month / "00_data_quality.html").read_text()
+    book = nbformat.read(month / "00_data_quality.ipynb", as_version=4)
+    parameters = book.metadata["papermill"]["parameters"]
+    assert parameters["data_path"] == "~/exports/hubspot"
+    assert parameters["output_dir"] == "~/reports/2026-10"
+    # the recorded path reads the export again, as the report read it
+    again = smk.load(parameters["data_path"], parameters["data_format"])
+    assert len(again.contacts) == len(smk.load(export).contacts) > 0
+
+
+def test_paths_under_the_home_folder_are_written_from_tilde(tmp_path, monkeypatch):
+    home = _home(tmp_path, monkeypatch)
+    assert published_path(home / "exports" / "x") == "~/exports/x"
+    assert published_path("~/exports/x") == "~/exports/x"
+    assert published_path(home) == "~"
+    assert published_path(tmp_path / "elsewhere") == str((tmp_path / "elsewhere").resolve())
+    # only where a path starts at the home folder, never inside another name or path
+    text = f"read {home}/a.csv; {home}t/b.csv; /mnt{home}/c.csv; ({home})\n{home}/d"
+    assert home_as_tilde(text) == (f"read ~/a.csv; {home}t/b.csv; /mnt{home}/c.csv; (~)\n~/d")
+
+
+def test_a_home_folder_that_is_the_root_is_no_home_to_hide(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", "/")
+    assert published_path(tmp_path) == str(tmp_path.resolve())
+
+
+def test_the_mapping_a_re_run_reads_is_named_from_tilde_and_loads(tmp_path, monkeypatch):
+    home = _home(tmp_path, monkeypatch)
+    mapping = home / "crm.yaml"
+    shutil.copy(config.ROOT / "smk" / "mappings" / "hubspot.yaml", mapping)
+    assert reading_options(SAMPLE, mapping=mapping) == {"mapping": "~/crm.yaml"}
+    assert reading_options(SAMPLE, str(mapping)) == {"mapping": "~/crm.yaml"}
+    # smk.load takes `~` in the mapping, given as the mapping or as the format
+    expected = len(smk.load(SAMPLE, mapping=mapping).contacts)
+    assert len(smk.load(SAMPLE, mapping="~/crm.yaml").contacts) == expected
+    assert len(smk.load(SAMPLE, "~/crm.yaml").contacts) == expected
+
+
+def test_smk_load_reads_an_export_named_from_the_home_folder(tmp_path, monkeypatch):
+    home = _home(tmp_path, monkeypatch)
+    shutil.copytree(SAMPLE, home / "hubspot")
+    expected = len(smk.load(SAMPLE).contacts)
+    assert len(smk.load("~/hubspot").contacts) == expected
+    assert len(smk.load(Path("~/hubspot"), "hubspot").contacts) == expected
+
+
+def test_a_notebook_opens_an_export_named_from_the_home_folder(tmp_path, monkeypatch):
+    """A published notebook's data_path is `~/...`: the notebooks read it against the project
+    root (`<project>/~/hubspot`, no such folder) before `~` was expanded."""
+    from smk.notebooks import open_crm, resolve_path
+
+    home = _home(tmp_path, monkeypatch)
+    shutil.copytree(SAMPLE, home / "hubspot")
+    assert resolve_path("~/reports/2026-10") == str(home / "reports" / "2026-10")
+    assert len(open_crm("~/hubspot", "hubspot").contacts) == len(smk.load(SAMPLE).contacts)
+
+
+def test_a_page_kept_from_an_earlier_run_is_named_from_tilde_too(tmp_path, monkeypatch):
+    # a partial re-run kept the other pages' provenance as published, absolute paths included
+    from smk.periods import parse_month
+    from smk.report import NotebookRun, publish_month
+
+    home = _home(tmp_path, monkeypatch)
+    out = home / "reports"
+    month = out / "2026-10"
+    month.mkdir(parents=True)
+    earlier = {"source": "hubspot (hubspot)", "data": f"{home}/exports/hubspot", "generated": "x"}
+    (month / "00_a.ipynb").write_text("{}")
+    (month / "manifest.json").write_text(
+        json.dumps({"files": {"00_a.ipynb": "a"}, "pages": {"a": earlier}})
+    )
+    staging = out / ".staging-2026-10-0000abcd"
+    staging.mkdir()
+    (staging / "01_b.ipynb").write_text("{}")
+    runs = [NotebookRun("b", staging / "01_b.ipynb", files=["01_b.ipynb"])]
+    context = {"month": "2026-10", "source": "hubspot (hubspot)", "generated": "y", "version": "0"}
+    page = {**earlier, "data": "~/exports/hubspot", "generated": "y"}
+    publish_month(staging, out, parse_month("2026-10"), runs, context, page, partial=True)
+    pages = json.loads((month / "manifest.json").read_text())["pages"]
+    assert pages["a"] == {**earlier, "data": "~/exports/hubspot"}
+    assert pages["b"] == page
