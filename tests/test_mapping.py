@@ -355,3 +355,83 @@ def test_a_single_file_is_the_table_its_name_says(tmp_path):
     zoho.write_text(_zoho_example(), encoding="utf-8")
     deals = smk.load(Path(__file__).parent / "fixtures" / "zoho" / "Deals_001.csv", mapping=zoho)
     assert len(deals.deals) == 3 and deals.contacts.empty
+
+
+ZOHO = Path(__file__).parent / "fixtures" / "zoho"
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        '{contact_id: ["Record Id"], created_at: ["Created Time"], became_lead_at: ["Created Time"]}',
+        '{contact_id: ["Record Id"], became_lead_at: ["Created Time"], created_at: ["Created Time"]}',
+    ],
+)
+def test_a_header_mapped_to_two_of_our_columns_fills_both(tmp_path, columns):
+    """One Zoho date for both columns, in either order: neither is left empty (nor the
+    required one reported missing while its header is listed as found)."""
+    path = tmp_path / "zoho.yaml"
+    path.write_text(
+        f'tables:\n  contacts:\n    files: ["Contacts_*.csv"]\n    columns: {columns}\n'
+    )
+    contacts = smk.load(ZOHO, mapping=path).contacts.set_index("contact_id")
+    assert contacts["created_at"].notna().all() and len(contacts) == 3
+    assert contacts["became_lead_at"].equals(contacts["created_at"].rename("became_lead_at"))
+    assert contacts.loc["zcrm_404427000000249401", "became_lead_at"] == ts("2022-10-13 16:42:26")
+    assert "Created Time" not in contacts  # mapped, so not kept again under its own name
+
+
+def test_one_header_is_translated_on_its_own_for_each_column_it_feeds():
+    raw = frame(**{"ID": ["1", "2"], "Created": ["2026-01-01"] * 2, "Src": ["Ads", "Fair"]})
+    tm = TableMapping(
+        columns={
+            "contact_id": ["ID"],
+            "created_at": ["Created"],
+            "original_source": ["Src"],
+            "original_source_detail": ["Src"],
+        },
+        values={"original_source": {"Ads": "paid_search", "Fair": "offline"}},
+    )
+    out = map_frame(raw, "contacts", tm, Path("contacts.csv"))
+    assert out["original_source"].tolist() == ["paid_search", "offline"]
+    assert out["original_source_detail"].tolist() == ["Ads", "Fair"]
+
+
+@pytest.mark.parametrize(
+    ("constant", "column", "example"),
+    [
+        ("{country: NO}", "country", '"NO"'),  # Norway
+        ("{country: No}", "country", '"NO"'),
+        ("{is_won: no}", "is_won", '"NO"'),
+        ("{is_closed: on}", "is_closed", '"yes"'),
+    ],
+)
+def test_a_constant_yaml_reads_as_yes_or_no_is_refused_with_how_to_quote_it(
+    tmp_path, constant, column, example
+):
+    """bool is an int to Python: `country: NO` must not become the text 'False'."""
+    path = write_mapping(tmp_path, f"  deals:\n    constants: {constant}\n")
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    assert f"constants: {column} in the mapping for deals is" in err.value.reason
+    assert f"quote the value as written, e.g. {column}: {example}" in err.value.reason
+
+
+def test_a_name_yaml_reads_as_yes_or_no_is_refused(tmp_path):
+    path = tmp_path / "no.yaml"
+    path.write_text("name: no\ntables:\n  deals: {}\n")
+    with pytest.raises(CRMExportError, match=r"name: must be a name \(quote yes/no/on/off\)"):
+        read_mapping(path)
+
+
+def test_quoted_and_numeric_constants_load_as_written(tmp_path):
+    path = tmp_path / "zoho.yaml"
+    path.write_text(
+        'tables:\n  accounts:\n    files: ["Accounts_*.csv"]\n'
+        '    columns: {account_id: ["Record Id"], name: ["Account Name"]}\n'
+        '    constants: {country: "NO", employees: 1e3}\n'  # YAML 1.1 reads 1e3 as text
+    )
+    accounts = smk.load(ZOHO, mapping=path).accounts
+    assert accounts["country"].tolist() == ["NO", "NO"]
+    assert accounts["employees"].tolist() == [1000, 1000]

@@ -770,3 +770,66 @@ def test_load_sql_warns_of_contacts_of_a_deleted_company_apart_from_unknown_ones
         "contacts: 1 contacts name an account_id that is not in the accounts table "
         "(kept; account fields are missing for them)",
     ]
+
+
+def _db_with_blobs(tmp_path: Path, backend: str, create: str, rows: list[str]) -> Path:
+    """A SQLite or DuckDB file with one table made by `create` and `rows` (SQL value lists)."""
+    path = tmp_path / ("blobs.db" if backend == "sqlite" else "blobs.duckdb")
+    con = sqlite3.connect(path) if backend == "sqlite" else duckdb.connect(str(path))
+    con.execute(create)
+    for row in rows:
+        con.execute(f"INSERT INTO contacts VALUES ({row})")
+    con.commit()
+    con.close()
+    return path
+
+
+BYTES = {"sqlite": "x'{}'", "duckdb": "from_hex('{}')"}
+
+
+@pytest.mark.parametrize("backend", FILE_BACKENDS)
+def test_load_sql_keeps_an_extra_binary_column_as_hex_text_with_a_warning(tmp_path, backend):
+    """A BLOB column no model column reads does not make its table unreadable."""
+    blob = BYTES[backend]
+    path = _db_with_blobs(
+        tmp_path,
+        backend,
+        "CREATE TABLE contacts (contact_id TEXT, created_at TEXT, n INTEGER, extra_col BLOB)",
+        [
+            f"'c1', '2026-01-05 09:30:00', 7, {blob.format('00ff')}",
+            f"'c2', '2026-01-06 10:00:00', NULL, {blob.format('6869')}",  # UTF-8: "hi"
+            "'c3', '2026-01-07 11:00:00', 9, NULL",
+        ],
+    )
+    crm = smk.load(path)
+    contacts = crm.contacts.set_index("contact_id")
+    assert contacts["extra_col"].tolist() == ["0x00ff", "hi", pd.NA]
+    assert contacts["n"].tolist() == ["7", pd.NA, "9"]  # as without the BLOB: not "7.0"
+    assert contacts.loc["c1", "created_at"] == ts("2026-01-05 09:30")
+    assert crm.quality.warnings == [
+        "contacts: column 'extra_col' holds binary data that is not UTF-8 text (1 value(s), "
+        "first at row 1); kept as hexadecimal text (0x...)"
+    ]
+
+
+@pytest.mark.parametrize("backend", FILE_BACKENDS)
+def test_load_sql_refuses_a_required_column_of_binary_data_naming_table_and_column(
+    tmp_path, backend
+):
+    blob = BYTES[backend]
+    path = _db_with_blobs(
+        tmp_path,
+        backend,
+        "CREATE TABLE contacts (contact_id BLOB, created_at TEXT)",
+        [
+            "'c1', '2026-01-05 09:30:00'",
+            f"{blob.format('ff01')}, '2026-01-05 09:30:00'",
+            f"{blob.format('fe')}, '2026-01-05 09:30:00'",
+        ],
+    )
+    with pytest.raises(CRMExportError) as err:
+        smk.load(path)
+    assert err.value.file == "contacts" and err.value.column == "contact_id"
+    assert err.value.row == 2
+    assert "required 'contact_id'" in err.value.reason
+    assert "binary data that is not UTF-8 text (2 value(s))" in err.value.reason

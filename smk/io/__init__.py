@@ -23,10 +23,12 @@ from smk.io.mapping import (
     load_mapped,
     read_mapping,
 )
-from smk.model import CRM, SCHEMA
+from smk.model import CRM, MODEL_MANIFEST, SCHEMA
 
 FORMATS = ("auto", "hubspot", "salesforce", "canonical", "sql", "parquet", "mapping")
 _SQL_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
+#: how the loaders' errors for a missing required column start (mapping, Salesforce)
+_MISSING_COLUMN = ("no column for the ", " export needs a ")
 _SALESFORCE_FILES = {"lead", "contact", "account", "opportunity", "task", "event", "campaignmember"}
 
 
@@ -44,39 +46,46 @@ def canonical_mapping() -> FormatMapping:
 
 def detect_format(source: str | Path) -> str:
     """Guess the export format from names and headers; raises CRMExportError if unknown."""
+    return _detect(source)[0]
+
+
+def _detect(source: str | Path) -> tuple[str, str | None]:
+    """The format of `source` and, when it was guessed from file names or headers, what it
+    was guessed from (for the error of a load that then fails: the guess may be wrong)."""
     text = str(source)
     if _SQL_URL.match(text):
-        return "sql"
+        return "sql", None
     path = Path(source)
     if not path.exists():
         raise missing_source(text)
     if path.is_dir():
         _check_folder(path, text)
     if path.is_file() and path.suffix.lower() in {".yaml", ".yml"}:
-        return "mapping"
+        return "mapping", None
     if path.is_file() and path.suffix.lower() in {".db", ".sqlite", ".sqlite3", ".duckdb"}:
-        return "sql"
+        return "sql", None
     folder = path if path.is_dir() else path.parent
-    if path.is_dir() and (folder / "smk-model.json").exists():
-        return "parquet"
+    if _is_model(path):
+        return "parquet", None
     if path.is_dir() and (folder / "smk-mapping.yaml").exists():
-        return "mapping"
+        return "mapping", None
     candidates = data_files(folder) if path.is_dir() else [path]
     stems = {p.stem.lower() for p in candidates}
     if stems & _SALESFORCE_FILES and ({"lead", "contact"} & stems):
-        return "salesforce"
+        return "salesforce", "Salesforce object file names"
     names = {p.stem.lower() for p in candidates}
     if names & set(SCHEMA) and _has_canonical_headers(candidates):
-        return "canonical"
+        return "canonical", "file names and headers of smk's own tables"
     for p in candidates:
-        if p.name.lower().startswith("hubspot") or "record id" in _headers(p):
-            return "hubspot"
-    if any(
-        h in {"id", "leadsource", "isconverted", "stagename"}
-        for p in candidates
-        for h in _headers(p)
-    ) or any(_is_salesforce_report(p) for p in candidates):
-        return "salesforce"
+        if p.name.lower().startswith("hubspot"):
+            return "hubspot", f"the file name {p.name}"
+        if "record id" in _headers(p):
+            return "hubspot", f"a 'Record Id' header in {p.name}"
+    for p in candidates:
+        if _headers(p) & {"id", "leadsource", "isconverted", "stagename"}:
+            return "salesforce", f"Salesforce headers in {p.name}"
+    if any(_is_salesforce_report(p) for p in candidates):
+        return "salesforce", "a Salesforce report file name"
     if path.is_dir() and not any(p.is_file() for p in folder.iterdir()):
         raise CRMExportError("the folder is empty: no export files in it", file=text)
     raise CRMExportError(
@@ -220,12 +229,75 @@ def _expand_home(value):
 def _load_source(source, format: str, mapping, reading: dict, schema: str | None) -> CRM:
     """`load` of anything but a zip (the reading options checked)."""
     if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
+        _refuse_model(source, f"an export read through the mapping {mapping or format}")
         spec = read_mapping(mapping or format)
         return _load_with_spec(source, spec, reading)
     if format not in FORMATS:
         raise CRMExportError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    guessed = None
     if format == "auto":
-        format = detect_format(source)
+        format, guessed = _detect(source)
+    elif format not in ("parquet", "sql"):
+        _refuse_model(source, f"a {format} export")
+    if format == "parquet":
+        _refuse_reading(source, reading)
+    try:
+        return _load_format(source, format, reading, schema)
+    except CRMExportError as exc:
+        if guessed is None or not any(m in exc.reason for m in _MISSING_COLUMN):
+            raise
+        hint = (
+            f"; read as a {format} export (detected from {guessed}): if it is another CRM's "
+            "export, give a mapping file (docs/mappings.md)"
+        )
+        raise _with_reason(exc, exc.reason + hint) from None
+
+
+def _is_model(path: Path) -> bool:
+    """Whether `path` is a folder written by `CRM.to_parquet` (an smk model)."""
+    return path.is_dir() and (path / MODEL_MANIFEST).exists()
+
+
+def _refuse_model(source, read_as: str) -> None:
+    """An smk model read as an export would read its Parquet files as the export's tables."""
+    if not _SQL_URL.match(str(source)) and _is_model(Path(source)):
+        raise CRMExportError(
+            f"this folder is an smk model (written by CRM.to_parquet, with {MODEL_MANIFEST}), "
+            f"not {read_as}: load it with format 'parquet' (or 'auto')",
+            file=str(source),
+        )
+
+
+def _refuse_reading(source, reading: dict) -> None:
+    """A model is typed already: options for reading an export would be silently ignored."""
+    given = [k for k, v in reading.items() if v is not None]
+    if given:
+        options = ", ".join(f"{k}=" for k in given)
+        flags = " ".join(f"--{k}" for k in given)
+        raise CRMExportError(
+            f"{options} ({flags}) cannot apply to an smk model (a folder written by "
+            "CRM.to_parquet): the model was read with the options of its export, which are "
+            f"given when the model is written: smk.load(export, {given[0]}=...)"
+            ".to_parquet(folder); leave it out here",
+            file=str(source),
+        )
+
+
+def _with_reason(exc: CRMExportError, reason: str) -> CRMExportError:
+    """`exc` with another reason, all else kept."""
+    return CRMExportError(
+        reason,
+        file=exc.file,
+        column=exc.column,
+        row=exc.row,
+        value=exc.value,
+        found_columns=exc.found_columns,
+        found_label=exc.found_label,
+    )
+
+
+def _load_format(source, format: str, reading: dict, schema: str | None) -> CRM:
+    """Load `source` in a known `format` (not "auto")."""
     if format == "hubspot":
         return load_mapped(source, builtin_mapping("hubspot"), **reading)
     if format == "canonical":

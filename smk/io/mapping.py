@@ -146,13 +146,19 @@ def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
 
 
 _SETTINGS = {  # top-level keys of a mapping file: what each must be
-    "name": ("a name", lambda v: isinstance(v, str | int | float)),
+    "name": ("a name (quote yes/no/on/off)", lambda v: _one_value(v)),
     "timezone": ("a time zone name such as Europe/Berlin", lambda v: isinstance(v, str)),
     "dayfirst": ("true, false or null", lambda v: isinstance(v, bool)),
     "decimal": ('"." or "," (quoted)', lambda v: v in (".", ",")),
     "data": ("a folder, relative to the mapping file", lambda v: isinstance(v, str)),
     "tables": ("a section of tables", lambda v: isinstance(v, dict)),
 }
+
+
+def _one_value(value: object) -> bool:
+    """Text or a number, not a YAML yes/no: `bool` is an `int` to Python, so it is refused
+    by name (`country: NO` is false to YAML, and would become the text "False")."""
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def _texts(value: object) -> bool:
@@ -190,10 +196,7 @@ _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
     "multi_value": ("a list of our columns", _texts),
     "coalesce": ("a list of our columns", _texts),
     "derive": ("our columns, each with {from: column, pattern: regular expression}", _each(_rule)),
-    "constants": (
-        "our columns, each with one value",
-        _each(lambda v: isinstance(v, str | int | float)),
-    ),
+    "constants": ("our columns, each with one value (quote yes/no/on/off)", _each(_one_value)),
     "strip": ("our columns, each with a regular expression", _each(lambda v: isinstance(v, str))),
     "type_from_file": ("file-name patterns, each with an activity type", _translation),
     "extra_ok": ("true or false", lambda v: isinstance(v, bool)),
@@ -216,6 +219,7 @@ def _check_settings(spec: dict, path: Path) -> None:
 
 def _check_shapes(table: str, body: dict, path: Path) -> None:
     """Each key of a table section holds what it must; its regular expressions compile."""
+    _check_yes_no(table, body.get("constants"), path)
     for key, (what, check) in _SHAPES.items():
         if key in body and body[key] is not None and not check(body[key]):
             raise CRMExportError(
@@ -238,6 +242,22 @@ def _check_shapes(table: str, body: dict, path: Path) -> None:
                 f"{pattern!r}: {exc}",
                 file=str(path),
             ) from None
+
+
+def _check_yes_no(table: str, constants: object, path: Path) -> None:
+    """A constant YAML read as true/false is refused with how to quote it: the file may say
+    `country: NO` (Norway) or `is_won: no`, and what was written is gone once YAML read it."""
+    if not isinstance(constants, dict):
+        return
+    for col, value in constants.items():
+        if isinstance(value, bool):
+            example = "yes" if value else "NO"
+            raise CRMExportError(
+                f"constants: {col} in the mapping for {table} is {str(value).lower()} to YAML, "
+                "which reads yes/no/on/off/true/false (any case) as true or false: quote the "
+                f'value as written, e.g. {col}: "{example}" (see docs/mappings.md)',
+                file=str(path),
+            )
 
 
 def _arrow_regex(pattern: str) -> None:
@@ -277,12 +297,14 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     # only the reader's own columns are skipped: a source header may start with `_`
     headers = {fileio.normalise_header(c): c for c in frame.columns if c not in _READER_META}
     out = pd.DataFrame(index=frame.index)
-    used: set[str] = set()
+    used: set[str] = set()  # headers mapped: not kept again under their own name
     for canonical, aliases in tm.columns.items():
+        # a header may feed several of our columns (one Zoho date for created_at and
+        # became_lead_at): each gets its values, transformed on its own
         sources: list[str] = []
         for alias in aliases:
             source = headers.get(fileio.normalise_header(alias))
-            if source is not None and source not in used and source not in sources:
+            if source is not None and source not in sources:
                 sources.append(source)
                 if canonical not in tm.coalesce:
                     break

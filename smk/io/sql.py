@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, unquote_plus
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -36,7 +37,7 @@ from smk.io import files as fileio
 from smk.io.mapping import TableMapping, builtin_mapping, map_frame
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
-from smk.model import CRM, DELETED_IN_CRM, TABLES
+from smk.model import CRM, DELETED_IN_CRM, REQUIRED, TABLES
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
 # the password of `user:password@host` runs to the LAST `@` before the host, so that an unencoded
@@ -58,6 +59,9 @@ _CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row
 _FIVETRAN = {"contact": "contacts", "company": "accounts", "deal": "deals"}
 _ENGAGEMENT_TYPES = ("call", "email", "meeting", "note", "task")
 _DELETED = DELETED_IN_CRM
+_BINARY = (bytes, bytearray, memoryview)  # BLOB, bytea, VARBINARY as drivers return them
+#: what pandas' `infer_dtype` says of an object column that holds binary values
+_MAY_BE_BINARY = {"bytes", "mixed", "mixed-integer"}
 
 T = TypeVar("T")
 
@@ -215,22 +219,103 @@ def _read_table(conn: sa.Connection, name: str, schema: str | None) -> pd.DataFr
         chunksize=_CHUNK,
         dtype_backend="numpy_nullable",
     )
-    frames = [_as_text(chunk) for chunk in chunks]
+    binary: dict[str, list[int]] = {}
+    try:
+        frames = _texts_of(chunks, binary)
+    except UnicodeDecodeError:  # binary data that is no UTF-8: pandas' reader cannot hold it
+        binary.clear()
+        frames = _texts_of(_binary_safe_chunks(conn, query), binary)
     if not frames:  # some drivers yield no chunk at all for an empty table
-        frames = [_as_text(pd.read_sql_query(query, conn, dtype_backend="numpy_nullable"))]
+        empty = pd.read_sql_query(query, conn, dtype_backend="numpy_nullable")
+        frames = [_as_text(empty, binary)]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     frame.columns = fileio._dedupe_names([str(c) for c in frame.columns])
+    frame.attrs["binary"] = binary  # read by `_binary_warnings` and `_check_binary`
     frame["_file"] = name
     frame["_row"] = pd.RangeIndex(1, len(frame) + 1)
     return frame
 
 
-def _as_text(chunk: pd.DataFrame) -> pd.DataFrame:
-    """Native timestamps stay (their zone is meaningful); all else becomes text for parsing."""
+def _texts_of(chunks: Iterable[pd.DataFrame], binary: dict[str, list[int]]) -> list:
+    """`_as_text` of each chunk, its rows counted on from the chunks before it."""
+    frames, start = [], 0
+    for chunk in chunks:
+        frames.append(_as_text(chunk, binary, start))
+        start += len(chunk)
+    return frames
+
+
+def _binary_safe_chunks(conn: sa.Connection, query: sa.Select) -> Iterable[pd.DataFrame]:
+    """The table's rows in chunks, typed as pandas' nullable types infer them (as
+    `pd.read_sql_query` does), but a column holding binary values left as Python objects,
+    for `_as_text` to turn into text that cannot fail."""
+    result = conn.execution_options(stream_results=True).execute(query)
+    columns = [str(c) for c in result.keys()]  # noqa: SIM118 - iterating gives the rows
+    for rows in result.partitions(_CHUNK):
+        data = {}
+        for i, values in enumerate(zip(*rows, strict=True)):
+            objects = pd.Series(values, dtype=object).to_numpy()
+            binary = pd.api.types.infer_dtype(objects, skipna=True) in _MAY_BE_BINARY
+            data[i] = pd.Series(objects if binary else _inferred(objects))
+        chunk = pd.DataFrame(data)
+        chunk.columns = columns
+        yield chunk
+
+
+def _inferred(objects: np.ndarray) -> object:
+    """Python values as a nullable pandas array (Int64, string, ...); as objects if none fits."""
+    try:
+        return pd.array(objects)
+    except (TypeError, ValueError):
+        return objects
+
+
+def _as_text(
+    chunk: pd.DataFrame, binary: dict[str, list[int]] | None = None, start: int = 0
+) -> pd.DataFrame:
+    """Native timestamps stay (their zone is meaningful); all else becomes text for parsing.
+
+    Binary values (a BLOB column) are decoded as UTF-8, or kept as hexadecimal text
+    (``0x00ff``) where they are no UTF-8: `binary[column]` gets [first row, count] of those
+    (rows counted from `start`, 1-based), for a warning or, in a required column, an error."""
     for col in chunk.columns:
-        if not pd.api.types.is_datetime64_any_dtype(chunk[col]):
-            chunk[col] = chunk[col].astype("string")
+        values = chunk[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if values.dtype == object and (
+            pd.api.types.infer_dtype(values, skipna=True) in _MAY_BE_BINARY
+        ):
+            values, bad = _decoded(values)
+            if bad and binary is not None:
+                seen = binary.setdefault(str(col), [start + bad[0] + 1, 0])
+                seen[1] += len(bad)
+        chunk[col] = values.astype("string")
     return chunk
+
+
+def _decoded(values: pd.Series) -> tuple[pd.Series, list[int]]:
+    """`values` with each binary value as UTF-8 text, or ``0x`` + hex where it is no UTF-8
+    (never an error, never a `repr`); the positions of the latter."""
+    out = values.to_numpy(dtype=object, copy=True)
+    bad = []
+    for i, value in enumerate(out):
+        if isinstance(value, _BINARY):
+            raw = bytes(value)
+            try:
+                out[i] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                out[i] = "0x" + raw.hex()
+                bad.append(i)
+    return pd.Series(out, index=values.index, dtype=object), bad
+
+
+def _binary_warnings(frame: pd.DataFrame, table: str) -> list[str]:
+    """One warning per column whose binary values were kept as hexadecimal text."""
+    return [
+        f"{table}: column {col!r} holds binary data that is not UTF-8 text ({count} value(s), "
+        f"first at row {first}); kept as hexadecimal text (0x...)"
+        for col, (first, count) in frame.attrs.get("binary", {}).items()
+    ]
 
 
 def _lookup(names: Iterable[str]) -> dict[str, str]:
@@ -299,16 +384,19 @@ def load_sql(
                     found_label="Tables found",
                 )
 
+            warnings: list[str] = []
+
             def read(table: str) -> pd.DataFrame:
-                return _db_call(
+                frame = _db_call(
                     shown,
                     f"cannot read table {table!r}",
                     lambda: _read_table(conn, found[table], schema),
                     secrets,
                 )
+                warnings.extend(_binary_warnings(frame, found[table]))
+                return frame
 
             raw = _canonical_tables(found, read)
-            warnings: list[str] = []
             synced = _fivetran_tables(found, read, skip=set(raw), warnings=warnings)
             raw.update(synced)
     finally:
@@ -352,9 +440,32 @@ def _canonical_tables(
 def _mapped(frame: pd.DataFrame, table: str, tm: TableMapping) -> pd.DataFrame:
     """map_frame for a table: no report footers in a database, `_file` is the table name."""
     name = str(frame["_file"].iloc[0]) if len(frame) else table
+    _check_binary(frame, table, tm, name)
     out = map_frame(frame, table, tm, Path(name))
     out["_reason"] = pd.Series(pd.NA, index=out.index, dtype="string")
     return out
+
+
+def _check_binary(frame: pd.DataFrame, table: str, tm: TableMapping, name: str) -> None:
+    """A required column read from binary data that is no UTF-8 text is fatal: its
+    hexadecimal form would not match the ids or dates it stands for."""
+    binary = frame.attrs.get("binary") or {}
+    if not binary:
+        return
+    headers = {fileio.normalise_header(c): c for c in frame.columns}
+    for col in REQUIRED.get(table, ()):
+        aliases = (fileio.normalise_header(a) for a in tm.columns.get(col, [col]))
+        source = next((headers[a] for a in aliases if a in headers), None)
+        if source in binary:
+            first, count = binary[source]
+            raise CRMExportError(
+                f"the {table} table's required {col!r} is read from a column of binary data "
+                f"that is not UTF-8 text ({count} value(s)): store it as text, or load a view "
+                "that converts it",
+                file=name,
+                column=source,
+                row=first,
+            )
 
 
 # ------------------------------------------------------------------ Fivetran HubSpot shape
