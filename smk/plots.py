@@ -8,6 +8,11 @@ A helper given nothing to draw (an export's first month, a month in which no dea
 never leaves an empty panel: it writes "no data: <reason>" on the axes (`no_data`), with a
 reason of its own or the caller's (`empty_reason=`). `outputs.show_table` does the same for a
 table: a sentence instead of pandas' "Empty DataFrame".
+
+Text that comes from the data (campaign, channel, segment, persona or stage names, the currency)
+is drawn literally (`literal`): matplotlib would read the text between two `$` as a formula
+and fail to draw "promo_$5_off_$10" or show "Give $50, get $50" in math italics. Titles and
+reasons a caller passes are drawn as given; wrap names in `literal` when building them.
 """
 
 from __future__ import annotations
@@ -33,6 +38,13 @@ def _thousands(value: float, _pos=None) -> str:
     if abs(value) >= 1e6:
         return f"{value / 1e6:,.1f}M"
     return f"{value / 1e3:,.0f}k" if abs(value) >= 1e3 else f"{value:,.0f}"
+
+
+def literal(text: object) -> str:
+    """`text` as a string matplotlib draws as it is: each `$` escaped as `\\$` (matplotlib's
+    documented escape), so a name with two `$` is not read as a math formula. Text without
+    `$` is returned unchanged."""
+    return str(text).replace("$", r"\$")
 
 
 def _axes(ax: Axes | None, figsize=FIGSIZE) -> Axes:
@@ -116,7 +128,7 @@ def funnel_chart(
         if not pd.isna(row.conversion):
             text += f"  ({row.conversion:.0%} of previous)"
         ax.text(top / 2 + top * 0.02, yi, text, va="center", fontsize=9)
-    ax.set_yticks(y, [f"{row.label} ({row.aida})" for row in rows.itertuples()])
+    ax.set_yticks(y, [literal(f"{row.label} ({row.aida})") for row in rows.itertuples()])
     ax.set_xlim(-top / 2 * 1.05, top * 1.15)
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
@@ -231,7 +243,7 @@ def trend(
             )
         return no_data(ax, empty_reason, title or column.replace("_", " "))
     plot_kwargs.setdefault("marker", "o")
-    ax.plot(table[x].astype(str), table[column].astype(float), **plot_kwargs)
+    ax.plot(table[x].astype(str).map(literal), table[column].astype(float), **plot_kwargs)
     if target is not None:
         ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.5)
     if percent:
@@ -273,13 +285,14 @@ def mix_panel(
             empty_reason = (
                 no_won_deal_reason(rows) if len(rows) else f"the marketing mix has no {p} rows"
             )
-        return no_data(ax, empty_reason, title or p)
+        return no_data(ax, empty_reason, title or literal(p))
     parts = []
     for _, group in rows.groupby("dimension", sort=False):
         parts.append(group.head(top))  # in the table's order (revenue; price bands by price)
     data = pd.concat(parts) if parts else rows
     labels = [
-        f"{r.dimension}: {r.value}" if len(parts) > 1 else str(r.value) for r in data.itertuples()
+        literal(f"{r.dimension}: {r.value}" if len(parts) > 1 else r.value)
+        for r in data.itertuples()
     ]
     y = np.arange(len(data))[::-1]
     bar_kwargs.setdefault("color", MARKETING if p == "Promotion" else SALES)
@@ -292,8 +305,8 @@ def mix_panel(
         ax.text(r.won_revenue + peak * 0.01, yi, f"win {rate}, avg {avg}", va="center", fontsize=7)
     ax.set_xlim(0, peak * 1.45 if peak > 0 else 1)
     ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
-    ax.set_xlabel(f"won revenue {currency}".strip())
-    ax.set_title(title or p)
+    ax.set_xlabel(literal(f"won revenue {currency}".strip()))
+    ax.set_title(title or literal(p))
     return ax
 
 
@@ -354,11 +367,11 @@ def attribution_models_chart(
             x + (i - (len(models) - 1) / 2) * width,
             shares[model].to_numpy(dtype=float),
             width,
-            label=model,
+            label=literal(model),
             color=color,
             **bar_kwargs,
         )
-    ax.set_xticks(x, channels, rotation=30, ha="right")
+    ax.set_xticks(x, [literal(c) for c in channels], rotation=30, ha="right")
     ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel("share of conversions credited")
     ax.legend(ncol=4, fontsize=7, frameon=False)
@@ -401,7 +414,7 @@ def attribution_intervals(
     ax.errorbar(
         share, y, xerr=np.clip(err, 0, None), fmt="o", color=color, capsize=4, **errorbar_kwargs
     )
-    ax.set_yticks(y, frame[key].astype(str).tolist())
+    ax.set_yticks(y, frame[key].astype(str).map(literal).tolist())
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel("share of conversions credited")
     for side in ("top", "right"):
@@ -509,11 +522,12 @@ def segment_profiles_heatmap(
     ax.imshow(z.to_numpy(), vmin=-2, vmax=2, aspect="auto", **imshow_kwargs)
     names = profiles["persona"] if "persona" in profiles else profiles["segment"].astype(str)
     ax.set_yticks(
-        range(len(profiles)), [f"{s}: {p}" for s, p in zip(profiles["segment"], names, strict=True)]
+        range(len(profiles)),
+        [literal(f"{s}: {p}") for s, p in zip(profiles["segment"], names, strict=True)],
     )
     ax.set_xticks(
         range(len(columns)),
-        [c.removeprefix("channel_").replace("_", " ") for c in columns],
+        [literal(c.removeprefix("channel_").replace("_", " ")) for c in columns],
         rotation=45,
         ha="right",
     )
@@ -555,7 +569,7 @@ def segment_map(
     scatter_kwargs.setdefault("s", 8)
     scatter_kwargs.setdefault("alpha", 0.6)
     for segment, group in points.groupby("segment", sort=True):
-        ax.scatter(group["x"], group["y"], label=f"segment {segment}", **scatter_kwargs)
+        ax.scatter(group["x"], group["y"], label=literal(f"segment {segment}"), **scatter_kwargs)
     ax.set_xlabel("first principal component")
     ax.set_ylabel("second principal component")
     ax.legend(fontsize="small", markerscale=2)

@@ -1,0 +1,164 @@
+"""Names from the CRM are drawn literally: matplotlib reads the text between two `$` as a math
+formula, so a campaign "promo_$5_off_$10" failed the marketing-mix chart (and the monthly
+report) and "Give $50, get $50" was drawn as math italics. Each chart that draws CRM names must
+render them without error and show each name as it is; names without `$` stay unchanged."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+from smk import plots  # noqa: E402
+
+#: CRM names by what matplotlib did with them: fail to draw, draw as math, draw as they are.
+NAME_SETS = {
+    "parse-error": ("promo_$5_off_$10", "{x}$", "a_b^c", r"back\$slash $x$", "plain"),
+    "silent-math": ("Give $50, get $50", "$x$ off", "{x}$", "a_b^c", "plain"),
+    "plain": ("brand-search", "a_b^c", "Paid Social (EMEA)", "{x}", "organic_search"),
+}
+names_param = pytest.mark.parametrize("names", list(NAME_SETS.values()), ids=list(NAME_SETS))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def shown(text: Text) -> str:
+    """What a reader sees of `text`: matplotlib's own reading of it, which must not be math."""
+    string, math = text._preprocess_math(text.get_text())
+    assert math is False, f"{text.get_text()!r} is drawn as a math formula"
+    return string
+
+
+def rendered(fig) -> list[str]:
+    """Draw `fig` with Agg (math is parsed here) and return every text a reader sees."""
+    fig.canvas.draw()
+    return [shown(t) for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def test_literal_escapes_dollars_only():
+    assert plots.literal("promo_$5_off_$10") == r"promo_\$5_off_\$10"
+    for name in NAME_SETS["plain"]:
+        assert plots.literal(name) == name  # the sample's labels stay byte-identical
+    assert plots.literal(3) == "3"
+
+
+def _mix(values: tuple[str, ...]) -> pd.DataFrame:
+    """A marketing mix (`smk.scorecard.marketing_mix`) with `values` in every dimension."""
+    rows = []
+    for p in plots.FOUR_PS:
+        for dimension in ("campaign", "channel") if p == "Promotion" else ("product",):
+            for i, value in enumerate(values):
+                rows.append(
+                    {
+                        "p": p,
+                        "dimension": dimension,
+                        "value": value,
+                        "deals_closed": 4,
+                        "deals_won": 2,
+                        "win_rate": 0.5,
+                        "won_revenue": 1000.0 * (i + 1),
+                        "share_of_won_revenue": 0.1,
+                        "avg_won_deal": 500.0 * (i + 1),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@names_param
+def test_mix_figure_draws_campaign_names_literally(names):
+    seen = rendered(plots.mix_figure(_mix(names), currency="EUR", title="Four P's"))
+    for name in names:
+        assert name in seen  # Product, Price, Place: one dimension, the value alone
+        assert f"campaign: {name}" in seen and f"channel: {name}" in seen
+
+
+def test_mix_panel_draws_the_currency_literally():
+    ax = plots.mix_panel(_mix(("a", "b")), "Price", currency="US$ ($)")
+    assert "won revenue US$ ($)" in rendered(ax.figure)
+
+
+@names_param
+def test_tick_labels_without_dollar_are_unchanged(names):
+    labels = [t.get_text() for t in plots.mix_panel(_mix(names), "Product").get_yticklabels()]
+    assert labels == [n.replace("$", r"\$") for n in names]  # matplotlib's escape, only of `$`
+    if "$" not in "".join(names):
+        assert labels == list(names)
+
+
+@names_param
+def test_funnel_chart_draws_stage_labels_literally(names):
+    counts = pd.DataFrame(
+        {
+            "stage": ["lead", "mql"],
+            "label": list(names[:2]),
+            "aida": ["Attention", "Action"],
+            "contacts": [10, 4],
+            "conversion": [float("nan"), 0.4],
+        }
+    )
+    seen = rendered(plots.funnel_chart(counts).figure)
+    assert f"{names[0]} (Attention)" in seen and f"{names[1]} (Action)" in seen
+
+
+@names_param
+def test_attribution_models_chart_draws_channel_names_literally(names):
+    shares = pd.DataFrame(
+        {"last_touch": [0.2] * len(names), names[1]: [0.2] * len(names)},
+        index=pd.Index(names, name="channel"),
+    )
+    ax = plots.attribution_models_chart(shares)
+    assert set(names) <= set(rendered(ax.figure))
+    assert [shown(t) for t in ax.get_legend().get_texts()] == ["last_touch", names[1]]
+
+
+@names_param
+def test_attribution_intervals_draws_channel_names_literally(names):
+    intervals = pd.DataFrame(
+        {
+            "channel": list(names),
+            "share": [0.1, 0.2, 0.3, 0.15, 0.25],
+            "share_low": [0.05] * 5,
+            "share_high": [0.4] * 5,
+        }
+    )
+    assert set(names) <= set(rendered(plots.attribution_intervals(intervals).figure))
+
+
+@names_param
+def test_segment_profiles_heatmap_draws_persona_and_channel_names_literally(names):
+    profiles = pd.DataFrame(
+        {
+            "segment": [0, 1],
+            "persona": list(names[:2]),
+            "share_of_accounts": [0.4, 0.6],
+            f"channel_{names[1]}": [0.5, 0.1],
+            f"channel_{names[0]}": [0.5, 0.9],
+        }
+    )
+    seen = rendered(plots.segment_profiles_heatmap(profiles).figure)
+    assert f"0: {names[0]}" in seen and f"1: {names[1]}" in seen
+    assert names[1].replace("_", " ") in seen and names[0].replace("_", " ") in seen
+
+
+@names_param
+def test_segment_map_draws_segment_names_literally(names):
+    points = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 0.5], "segment": names[:3]})
+    ax = plots.segment_map(points)
+    rendered(ax.figure)
+    legend = [shown(t) for t in ax.get_legend().get_texts()]
+    assert legend == [f"segment {s}" for s in sorted(names[:3])]
+
+
+@names_param
+def test_trend_draws_category_names_literally(names):
+    table = pd.DataFrame({"owner": list(names), "rate": [0.1, 0.2, 0.3, 0.4, 0.5]})
+    assert set(names) <= set(rendered(plots.trend(table, "rate", x="owner").figure))
