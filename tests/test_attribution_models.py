@@ -854,3 +854,18 @@ def test_bootstrap_takes_a_seed_not_a_bool_text_or_fraction(seed):
     """`random_state=True` was seed 1 and 1.5 failed inside numpy's SeedSequence."""
     with pytest.raises((TypeError, ValueError), match="random_state"):
         at.bootstrap(at.from_paths(TWO), "linear", n_boot=2, random_state=seed)
+
+
+def test_a_period_is_shown_by_its_last_day_included_not_its_exclusive_end(b2b):
+    # journeys count start <= time < end: October 2026's window ends at 2026-11-01, exclusive
+    from smk.errors import NoDataError
+    from smk.periods import Month
+
+    october = Month("2026-10")
+    start = at.window_start(october.end, 12)
+    assert at.period_label(start, october.end) == "2025-11-01 to 2026-10-31"
+    assert str(at.last_day(october.end)) == "2026-10-31"
+    assert str(at.last_day(utc("2026-01-20 12:00"))) == "2026-01-20"  # a part-day is included
+    empty = b2b.reweighted(np.zeros(len(b2b)), b2b.nulls, np.zeros(len(b2b)))
+    with pytest.raises(NoDataError, match=r"to attribute in 2024-12-01 to 2025-11-30:"):
+        empty.require_conversions((utc("2024-12-01"), utc("2025-12-01")))

@@ -307,3 +307,22 @@ def test_the_headline_model_is_data_driven_when_one_was_asked_for():
     assert at.headline_model(["last_touch", "linear"]) == "last_touch"  # rules only: the first
     with pytest.raises(ValueError, match="at least one"):
         at.headline_model([])
+
+
+@pytest.mark.parametrize("conversion", ["mql", "sql", "lead", "opportunity"])
+def test_the_truth_is_about_customers_so_other_conversions_have_none(tmp_path, conversion):
+    # truth/channel_effects.csv: the share of customers (won deals) each channel caused
+    assert at.truth_shares(config.SAMPLE_HUBSPOT, conversion=conversion) is None
+    why = at.truth_unavailable(config.SAMPLE_HUBSPOT, conversion)
+    assert why is not None and "customers" in why and f"attributes {conversion} conv" in why
+    assert at.truth_unavailable(tmp_path, conversion).startswith("no ground truth for this")
+
+
+@pytest.mark.parametrize("conversion", ["won", "customer", "closed_won"])
+def test_won_deals_and_customers_meet_the_truth(conversion):
+    expected = at.truth_shares(config.SAMPLE_HUBSPOT)
+    got = at.truth_shares(config.SAMPLE_HUBSPOT, conversion=conversion)
+    pd.testing.assert_series_equal(got, expected)
+    assert at.truth_unavailable(config.SAMPLE_HUBSPOT, conversion) is None
+    with pytest.raises(ValueError, match="unknown conversion 'wins'"):
+        at.truth_unavailable(config.SAMPLE_HUBSPOT, "wins")

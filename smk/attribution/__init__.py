@@ -15,6 +15,8 @@ from smk.attribution.journeys import (
     from_paths,
     journey_columns,
     journeys,
+    last_day,
+    period_label,
     window_start,
 )
 from smk.attribution.markov import MarkovAttribution
@@ -31,6 +33,7 @@ from smk.attribution.models import (
     shares_wide,
     total_variation_distance,
     truth_shares,
+    truth_unavailable,
     truth_verdict,
 )
 from smk.attribution.money import return_on_spend, spend_by_channel
@@ -42,7 +45,7 @@ from smk.attribution.paths import (
     touch_positions,
 )
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution, shapley_values
-from smk.attribution.uncertainty import bootstrap, data_driven_intervals
+from smk.attribution.uncertainty import bootstrap, data_driven_intervals, headline_intervals
 
 __all__ = [
     "CONVERSIONS",
@@ -60,12 +63,15 @@ __all__ = [
     "data_driven_intervals",
     "compare",
     "distance_to_truth",
+    "headline_intervals",
     "headline_model",
     "truth_verdict",
     "from_paths",
     "journey_columns",
     "journeys",
+    "last_day",
     "path_lengths",
+    "period_label",
     "return_on_spend",
     "shapley_values",
     "NotEstimableError",
@@ -77,5 +83,6 @@ __all__ = [
     "total_variation_distance",
     "touch_positions",
     "truth_shares",
+    "truth_unavailable",
     "window_start",
 ]

@@ -14,6 +14,7 @@ journey's end), so the models run vectorised over millions of touches.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -176,14 +177,20 @@ class Journeys:
     def total_value(self) -> float:
         return float(self.value.sum())
 
-    def require_conversions(self, period: str = "the period") -> Journeys:
+    def require_conversions(
+        self, period: str | tuple[str | pd.Timestamp, str | pd.Timestamp] = "the period"
+    ) -> Journeys:
         """These journeys, or `NoDataError` when no conversion can be credited to a channel.
 
-        The message suggests a longer window only when the export holds earlier conversions,
-        and says where its data begins when it begins inside the period (`EmptyPeriod`).
+        `period` names the period in the message: a text, or the (start, end) the journeys were
+        built with, shown by its first and last day included (`period_label`). The message
+        suggests a longer window only when the export holds earlier conversions, and says
+        where its data begins when it begins inside the period (`EmptyPeriod`).
         """
         if self.total_conversions > 0:
             return self
+        if not isinstance(period, str):
+            period = period_label(*period)
         untouched = self.unattributed["conversions"]
         why = f" ({untouched:.0f} had no touch in their lookback window)" if untouched else ""
         if self.empty_period is not None:
@@ -432,6 +439,19 @@ def window_start(end: str | pd.Timestamp, window_months: int) -> pd.Timestamp:
     note = " (calendar months)"
     months = check_integer("window_months", window_months, 1, 1200, note, whole_floats=True)
     return pd.Timestamp(end) - pd.DateOffset(months=months)
+
+
+def last_day(end: str | pd.Timestamp) -> dt.date:
+    """The last calendar day of a period that ends at `end`, exclusive (`journeys`, the
+    spend and the report months count start <= time < end): 2026-11-01 gives 2026-10-31."""
+    return (pd.Timestamp(end) - pd.Timedelta(1, "ns")).date()
+
+
+def period_label(start: str | pd.Timestamp, end: str | pd.Timestamp) -> str:
+    """A period counted as start <= time < end, as people read it: its first and last day
+    included ("2025-11-01 to 2026-10-31"), so that the exclusive end does not read as a
+    day of the period."""
+    return f"{pd.Timestamp(start):%Y-%m-%d} to {last_day(end):%Y-%m-%d}"
 
 
 def check_lookback_days(lookback_days: float | None) -> float | None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from smk.attribution import rules
-from smk.attribution.journeys import Journeys, load_channel_groups
+from smk.attribution.journeys import ALIASES, CONVERSIONS, Journeys, load_channel_groups
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
 
@@ -206,26 +206,62 @@ def truth_verdict(distance: pd.DataFrame, headline: str) -> str:
     return text
 
 
+#: The conversions the synthetic ground truth is about: `smk synth` computes each channel's
+#: effect on the expected number of customers, and every customer there is a won deal.
+TRUTH_CONVERSIONS = ("won", "customer")
+NO_TRUTH = "no ground truth for this export"
+
+
+def truth_unavailable(data_path: str | Path, conversion: str = "won") -> str | None:
+    """Why `conversion` attribution of the export at `data_path` has no ground truth to be
+    compared with, or None when it has one (see `truth_shares`).
+
+    A real export has no truth; a synthetic one has ``truth/channel_effects.csv``, which is
+    about customers (won deals), so MQL, SQL, lead or opportunity credit cannot be scored
+    against it: the page would grade the models on a question they were not asked.
+    """
+    conversion = ALIASES.get(conversion, conversion)
+    if conversion not in CONVERSIONS:
+        raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
+    if not _truth_file(data_path).is_file():
+        return (
+            f"{NO_TRUTH} (only a synthetic export from `smk synth` has truth/channel_effects.csv)"
+        )
+    if conversion in TRUTH_CONVERSIONS:
+        return None
+    return (
+        f"no comparison with the ground truth: it is the share of customers (won deals) each "
+        f"channel caused, and this page attributes {conversion} conversions"
+    )
+
+
 def truth_shares(
-    data_path: str | Path, channel_groups: Mapping | str | Path | None = None
+    data_path: str | Path,
+    channel_groups: Mapping | str | Path | None = None,
+    conversion: str = "won",
 ) -> pd.Series | None:
     """The true incremental shares of a synthetic export (``truth/channel_effects.csv``, written
-    by `smk synth`), or None for a real export, which has no ground truth.
+    by `smk synth`), or None when there is none to compare `conversion` attribution with: a
+    real export has no ground truth, and the synthetic truth is about customers, so any other
+    conversion than won or customer has none either (`truth_unavailable` says why).
 
     `data_path` may be a Parquet cache of the export (`CRM.to_parquet`; `smk report` hands the
     notebooks one): the truth is then looked up beside the export the cache records as its
     source, when that is an absolute local path (as the report writes it). `channel_groups`
     (as for `journeys`) sums the shares by group, so that grouped models meet a grouped truth.
     """
-    path = _export_of(data_path) / "truth" / "channel_effects.csv"
-    if not path.is_file():
+    if truth_unavailable(data_path, conversion) is not None:
         return None
-    effects = pd.read_csv(path)
+    effects = pd.read_csv(_truth_file(data_path))
     shares = effects.set_index(effects["channel"].astype(str))["share_of_incremental"]
     groups = load_channel_groups(channel_groups)
     if not groups:
         return shares
     return shares.groupby(shares.index.map(lambda c: groups.get(c, c)), sort=True).sum()
+
+
+def _truth_file(data_path: str | Path) -> Path:
+    return _export_of(data_path) / "truth" / "channel_effects.csv"
 
 
 #: the models a report leads with, best first: the data-driven ones

@@ -9,6 +9,7 @@ shares; two channels whose intervals overlap widely are not reliably different.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -111,3 +112,27 @@ def data_driven_intervals(
         except NotEstimableError as exc:
             warnings.warn(f"no {model} intervals: {exc}", stacklevel=2)
     return out
+
+
+def headline_intervals(
+    j: Journeys,
+    headline: str,
+    computed: Mapping[str, pd.DataFrame] | None = None,
+    n_boot: int = 200,
+    random_state: int = 0,
+    params: Mapping[str, Mapping] | None = None,
+) -> pd.DataFrame:
+    """The headline model's `bootstrap` intervals (`headline_model`), led by a ``model``
+    column naming it, so that an export says whose intervals it holds.
+
+    They are taken from `computed` (e.g. `data_driven_intervals`, made with the same `n_boot`
+    and seed) when it holds that model, else bootstrapped: every model of `MODELS`, rule-based
+    ones too, can be. `params` maps a model to its settings, as for `compare`.
+    """
+    if computed is not None and headline in computed:
+        table = computed[headline].copy()
+    else:
+        settings = dict((params or {}).get(headline, {}))
+        table = bootstrap(j, headline, n_boot=n_boot, random_state=random_state, **settings)
+    table.insert(0, "model", headline)
+    return table

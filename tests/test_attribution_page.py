@@ -1,0 +1,94 @@
+"""What notebook 04 (the attribution page) exports: the intervals are the headline model's.
+
+The page leads with `headline_model` (Shapley, else Markov, else the first model compared) and
+exports `attribution_intervals.csv`; these check the package function it takes them from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk import attribution as at
+
+
+@pytest.fixture(scope="module")
+def paths() -> at.Journeys:
+    table = pd.DataFrame(
+        {
+            "path": ["a", "b", "a > b", "c > a", "b > c"],
+            "total_conversions": [9, 1, 5, 4, 2],
+            "total_null": [10, 30, 10, 12, 20],
+        }
+    )
+    return at.from_paths(table, value_col=None)
+
+
+def test_a_rule_based_headline_exports_its_own_intervals_not_shapleys(paths):
+    models = ["linear", "last_touch"]  # no data-driven model asked for: linear leads
+    headline = at.headline_model(at.compare(paths, models)["model"].unique())
+    boots = at.data_driven_intervals(paths, n_boot=20, random_state=0)
+    got = at.headline_intervals(paths, headline, boots, n_boot=20, random_state=0)
+    assert headline == "linear" and list(got.columns[:2]) == ["model", "channel"]
+    assert (got["model"] == "linear").all()
+    linear = at.attribute(paths, "linear")
+    np.testing.assert_allclose(got["share"], linear["share"])  # the KPI's shares
+    assert not np.allclose(got["share"], boots["shapley"]["share"])
+    assert (got["share_low"] <= got["share"] + 1e-12).all()
+    assert (got["share"] <= got["share_high"] + 1e-12).all()
+    again = at.headline_intervals(paths, "linear", n_boot=20, random_state=0)
+    pd.testing.assert_frame_equal(got, again)  # the same seed, the same intervals
+
+
+def test_a_data_driven_headline_reuses_the_intervals_already_computed(paths):
+    boots = at.data_driven_intervals(paths, n_boot=20, random_state=0, markov_order=2)
+    for model in ("shapley", "markov"):
+        got = at.headline_intervals(paths, model, boots, n_boot=20, random_state=0)
+        assert (got["model"] == model).all()
+        pd.testing.assert_frame_equal(got.drop(columns="model"), boots[model])
+    assert "model" not in boots["shapley"].columns  # the page still draws them as they were
+    # bootstrapped afresh, a model gets its settings from `params`, as in `compare`
+    markov = at.headline_intervals(
+        paths, "markov", n_boot=20, random_state=0, params={"markov": {"order": 2}}
+    )
+    pd.testing.assert_frame_equal(markov, at.headline_intervals(paths, "markov", boots))
+
+
+def test_the_page_exports_its_headline_intervals_and_says_why_mql_has_no_truth(tmp_path):
+    # the tester's run: Salesforce sample, MQLs of three months, rule-based models only
+    import json
+
+    import papermill as pm
+
+    from smk import config
+    from smk.report import ensure_kernel, kernel_manager_class
+
+    notebook = config.SAMPLE_DIR.parents[1] / "notebooks" / "04_attribution.ipynb"
+    out = tmp_path / "out"
+    params = {"data_path": str(config.SAMPLE_SALESFORCE), "output_dir": str(out),
+              "conversion": "mql", "window_months": 3, "models": ["linear", "last_touch"],
+              "n_boot": 20}  # fmt: skip
+    executed = pm.execute_notebook(
+        str(notebook), str(tmp_path / "run.ipynb"), parameters=params, cwd=str(tmp_path),
+        kernel_name=ensure_kernel(), kernel_manager_class=kernel_manager_class(),
+        progress_bar=False,
+    )  # fmt: skip
+    text = "".join(
+        o.get("text", "") for c in executed.cells for o in c.get("outputs", []) if "text" in o
+    )
+    assert "period: 2026-08-01 to 2026-10-31 (conversion: mql)" in text
+    assert "the share of customers (won deals) each channel caused" in text
+    assert "Closest to the truth" not in text
+    intervals = pd.read_csv(out / "attribution_intervals.csv")
+    credit = pd.read_csv(out / "attribution.csv")
+    linear = credit[credit["model"] == "linear"].set_index("channel")["share"]
+    assert (intervals["model"] == "linear").all()
+    np.testing.assert_allclose(
+        intervals.set_index("channel")["share"], linear.loc[intervals["channel"]]
+    )
+    metrics = json.loads((out / "metrics-attribution.json").read_text())
+    assert metrics["distance_to_truth"] is None
+    assert metrics["period_last_day"] == "2026-10-31"
+    assert metrics["period_end"].startswith("2026-11-01")  # kept: exclusive, as before
+    assert metrics["kpis"][0]["label"] == "Top channel (Linear)"
