@@ -1540,6 +1540,25 @@ def name_personas(
     return names.astype("string")
 
 
+def persona_lines(profiles: pd.DataFrame) -> list[str]:
+    """One line per segment of `persona_profiles` (with a ``persona`` column): its name, accounts,
+    share of won revenue and the share of its contacts that became customers. A segment
+    without contacts says so ("no contacts") instead of printing a share of nothing as nan%."""
+    lines = []
+    for row in profiles.itertuples(index=False):
+        plural = "" if row.accounts == 1 else "s"
+        converted = (
+            "no contacts"
+            if pd.isna(row.conversion_rate)
+            else f"{row.conversion_rate:.1%} of contacts became customers"
+        )
+        lines.append(
+            f"segment {row.segment}: {row.persona} | {row.accounts} account{plural}, "
+            f"{row.share_of_revenue:.1%} of won revenue, {converted}"
+        )
+    return lines
+
+
 # ============================================================================ cuts for other views
 def segment_by_channel(
     crm: CRM, assignments: pd.DataFrame, as_of=None, normalize: bool = True

@@ -7,8 +7,9 @@ Typical use (notebook 03_lead_scoring)::
     leads = lead_features(crm, as_of=month.end, target="sql", within_days=60)
     split = time_split(leads)
     evaluated = fit_held_out(LeadScorer(random_state=0), split)  # trained without the test leads
-    final = refit(evaluated.scorer, leads)  # deployed: every lead with a known outcome
-    model = build_model(final, labelled(leads), evaluated.scores, leads.attrs["spec"])
+    trained_on = labelled(leads, before=month)  # known outcome, scored before the month
+    final = refit(evaluated.scorer, trained_on)  # deployed: never trained on the leads it scores
+    model = build_model(final, trained_on, evaluated.scores, leads.attrs["spec"])
 """
 
 from smk.scoring.deploy import (

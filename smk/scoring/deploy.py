@@ -6,8 +6,9 @@ values behind the reasons and the training distribution of every feature (for dr
 saved as ``NAME.joblib`` with ``NAME.json`` beside it (the metadata, readable without Python);
 `load_model` checks the JSON first and refuses a file from an incompatible version.
 
-The deployed scorer is refitted on every lead with a known outcome (`refit`), so it has seen the
-test leads; its thresholds are set on scores it did not see in training: the test leads as
+The deployed scorer is refitted on every lead with a known outcome that was scored before the
+report month (`refit` with ``before``), so it has seen the test leads but not the leads it
+scores; its thresholds are set on scores it did not see in training: the test leads as
 scored by a copy fitted on the training leads only (`fit_held_out`).
 
 Only load model files you trust: a joblib file is a pickle and can run code when loaded.
@@ -20,7 +21,7 @@ import platform
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import joblib
 import numpy as np
@@ -33,6 +34,9 @@ from smk.errors import NoDataError
 from smk.scoring.explain import top_reasons, typical_values
 from smk.scoring.features import TimeSplit, feature_matrix, labelled
 from smk.scoring.settings import load_config
+
+if TYPE_CHECKING:
+    from smk.periods import Month
 
 #: Version of the model-file layout; bump when `ScoringModel` changes incompatibly.
 MODEL_FORMAT = 1
@@ -190,10 +194,13 @@ class HeldOut(NamedTuple):
     scores: np.ndarray
 
 
-def refit(scorer: BaseEstimator, leads: pd.DataFrame) -> BaseEstimator:
+def refit(
+    scorer: BaseEstimator, leads: pd.DataFrame, before: Month | str | None = None
+) -> BaseEstimator:
     """A copy of `scorer` with the same settings, fitted on the leads of `leads` whose outcome
-    is known (`scorer` itself is left as it was)."""
-    known = labelled(leads)
+    is known (`scorer` itself is left as it was). With `before` (the report month), the leads
+    scored in it or later are left out (`labelled`): they are the ones the copy will score."""
+    known = labelled(leads, before=before)
     return clone(scorer).fit(feature_matrix(known), known["label"].astype(int))
 
 

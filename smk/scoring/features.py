@@ -274,9 +274,18 @@ def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=[c for c in KEY_COLUMNS if c in frame.columns])
 
 
-def labelled(frame: pd.DataFrame) -> pd.DataFrame:
-    """The leads whose outcome window had closed by `as_of` (the ones a model can learn from)."""
-    return frame[frame["label"].notna()]
+def labelled(frame: pd.DataFrame, before: Month | str | None = None) -> pd.DataFrame:
+    """The leads whose outcome window had closed by `as_of` (the ones a model can learn from).
+
+    With `before` (the report month), only the leads scored before that month: the leads
+    scored in it are the ones the deployed model scores, so they stay out of its training even
+    when their outcome is already known (an outcome window shorter than the month); otherwise
+    their published scores would be in-sample.
+    """
+    known = frame[frame["label"].notna()]
+    if before is None:
+        return known
+    return known[known["scored_at"] < as_month(before).start]
 
 
 def leads_scored_in(frame: pd.DataFrame, month: Month | str) -> pd.DataFrame:
