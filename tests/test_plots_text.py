@@ -162,3 +162,18 @@ def test_segment_map_draws_segment_names_literally(names):
 def test_trend_draws_category_names_literally(names):
     table = pd.DataFrame({"owner": list(names), "rate": [0.1, 0.2, 0.3, 0.4, 0.5]})
     assert set(names) <= set(rendered(plots.trend(table, "rate", x="owner").figure))
+
+
+@names_param
+def test_feature_importance_draws_feature_descriptions_literally(names):
+    """Lead scoring's importance chart labels bars with feature descriptions, which may name
+    CRM values (a source, an industry)."""
+    from smk.scoring.explain import plot_importance
+
+    importance = pd.DataFrame(
+        {"description": list(names), "importance": [0.1] * len(names), "std": [0.01] * len(names)}
+    )
+    ax = plot_importance(importance)
+    texts = rendered(ax.figure)
+    for name in names:
+        assert name in texts

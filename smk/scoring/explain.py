@@ -125,13 +125,18 @@ def top_reasons(
 
 
 def plot_importance(importance: pd.DataFrame, top: int = 12, ax=None, **kwargs):
-    """Horizontal bars of the most important features (permutation importance)."""
+    """Horizontal bars of the most important features (permutation importance); their
+    descriptions, which may name CRM values ("source: $5 promo"), are drawn literally."""
+    from smk.plots import literal
+
     if ax is None:
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(6, 4))
     t = importance.head(top).iloc[::-1]
-    ax.barh(t["description"], t["importance"], xerr=t["std"], **kwargs)
+    at = np.arange(len(t))
+    ax.barh(at, t["importance"], xerr=t["std"], **kwargs)
+    ax.set_yticks(at, [literal(d) for d in t["description"]])
     ax.set_xlabel("drop in ROC AUC when shuffled")
     ax.set_title("What drives the score")
     return ax
