@@ -15,11 +15,13 @@ import datetime
 import io
 import re
 from collections.abc import Collection
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from pandas.io.parsers import TextParser
 
@@ -34,6 +36,8 @@ _FOOTER = re.compile(
 )
 DELIMITERS = (",", ";", "\t", "|")
 _BLOCK_SIZE = 1 << 24  # bytes of CSV parsed per block (Arrow parses blocks on all cores)
+_HEAD = 1 << 16  # bytes read to sniff a file
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
 
 
 def normalise_header(name: object) -> str:
@@ -100,6 +104,25 @@ def _first_line(path: Path, encoding: str) -> str:
     raise CRMExportError("the file is empty (no header row)", file=str(path))
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What is known of a CSV file before its records are read."""
+
+    path: Path
+    head: bytes  # the first `_HEAD` bytes
+    encoding: str  # Python's name, as `sniff_encoding` gives it
+    delimiter: str
+    names: list[str]
+    skip: int  # lines before the first record: blank lines, then the header
+
+    @property
+    def codec(self) -> str:
+        """The codec of the file's bytes (a UTF-16 file's byte order from its BOM)."""
+        if self.encoding == "utf-16":
+            return "utf-16-be" if self.head.startswith(b"\xfe\xff") else "utf-16-le"
+        return "utf-8" if self.encoding.startswith("utf-8") else self.encoding
+
+
 def read_csv_strings(
     path: Path, timestamps: Collection[str] = (), categories: Collection[str] = ()
 ) -> pd.DataFrame:
@@ -109,9 +132,34 @@ def read_csv_strings(
     multi-threaded); a column it cannot read whole stays text for smk's own date parser.
     Columns named in `categories` (a few distinct values repeated, like channels) are read
     dictionary-encoded, as pandas categoricals: a fraction of the memory of their text.
+    Blank lines are no records, but count as rows for `_row`, as a spreadsheet shows them.
     """
+    layout = _layout(path)
+    collector = _RowCollector()
+    if _header_only(layout):  # Arrow cannot skip a header that has no line break after it
+        table = _empty_table(layout.names, categories)
+    else:
+        table, layout = _read_table(layout, categories, collector)
+    run_on = _run_on_at_end(table, layout)
+    table, rows = _number_rows(table, layout, collector)
+    if run_on is not None:  # its first line is set aside, the lines it swallowed are read
+        opened, rows, table = int(rows[-1]), rows[:-1], table.slice(0, len(table) - 1)
+        collector.rows.append((opened, run_on[0]))
+        table, rows = _with_swallowed_lines(table, rows, opened, run_on[1], layout, collector)
+    table = _cast_timestamps(table, timestamps)
+    text = pd.StringDtype("pyarrow")
+    frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
+    frame["_row"] = rows  # spreadsheet row numbers
+    frame.attrs["delimiter"] = layout.delimiter  # `;`: a European Excel's (`parse.decimal_for`)
+    if collector.rows:
+        frame.attrs["malformed_rows"] = collector.rows
+    return frame
+
+
+def _layout(path: Path) -> _Layout:
+    """Encoding, delimiter and column names of a CSV file, from its first lines."""
     with path.open("rb") as fh:
-        head = fh.read(65536)
+        head = fh.read(_HEAD)
     if not head.strip():
         raise CRMExportError("the file is empty (no header row)", file=str(path))
     encoding = sniff_encoding(head, path)
@@ -127,10 +175,27 @@ def read_csv_strings(
             file=str(path),
             found_columns=names,
         )
-    names = _dedupe_names(names)
+    skip = 1 + _blank_lines_before_header(path, encoding)
+    return _Layout(path, head, encoding, delimiter, _dedupe_names(names), skip)
+
+
+def _header_only(layout: _Layout) -> bool:
+    """A small file whose only line (blank lines aside) is the header."""
+    if len(layout.head) >= _HEAD:
+        return False
+    text = layout.head.decode(layout.encoding, errors="replace").strip()
+    return _LINE_BREAK.search(text) is None
+
+
+def _read_table(
+    layout: _Layout, categories: Collection[str], collector: _RowCollector
+) -> tuple[pa.Table, _Layout]:
+    """The records as Arrow reads them (blank lines as rows of empty cells), and the layout
+    with the encoding that read them."""
+    path, encoding = layout.path, layout.encoding
     read_opts = pacsv.ReadOptions(
-        column_names=names,
-        skip_rows=1 + _blank_lines_before_header(path, encoding),
+        column_names=layout.names,
+        skip_rows=layout.skip,
         encoding="utf8" if encoding.startswith("utf-8") else encoding,
         block_size=_BLOCK_SIZE,
     )
@@ -138,37 +203,27 @@ def read_csv_strings(
     # reader splits blocks at any line break, and a value that straddles two blocks can come
     # back cut and shifted, with the right number of fields and no error (seen with small
     # blocks in a randomised check, 2026-11-27; tests/test_files.py keeps the case).
+    # Blank lines are kept (as rows of empty cells) so that no row number shifts silently.
     parse_opts = pacsv.ParseOptions(
-        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=_RowCollector()
+        delimiter=layout.delimiter,
+        newlines_in_values=True,
+        ignore_empty_lines=False,
+        invalid_row_handler=collector,
     )
-    collector = parse_opts.invalid_row_handler
+    convert = _convert(layout.names, categories)
     try:
-        table = _arrow_csv(path, read_opts, parse_opts, _convert(names, categories))
+        return _arrow_csv(path, read_opts, parse_opts, convert), layout
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         if encoding != "utf-8" or "utf8" not in str(exc).lower().replace("-", ""):
             raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
-        # valid UTF-8 at the top, Windows-1252 further down (an Excel re-save): read again
-        encoding = "cp1252"
-        read_opts.encoding = encoding
-        collector.rows.clear()
-        try:
-            table = _arrow_csv(path, read_opts, parse_opts, _convert(names, categories))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc2:
-            raise CRMExportError(f"cannot be parsed as CSV: {exc2}", file=str(path)) from None
-    table = _cast_timestamps(table, timestamps)
-    text = pd.StringDtype("pyarrow")
-    frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
-    frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int32)  # spreadsheet row numbers
-    frame.attrs["delimiter"] = delimiter  # `;`: a European Excel's file (`parse.decimal_for`)
-    if collector.rows:
-        # Arrow skipped them without line numbers, so every later row would be misnumbered:
-        # number the records again, in a second (slower) pass that only bad files pay for.
-        numbers = _record_rows(path, encoding, delimiter, len(names), read_opts.skip_rows)
-        if numbers and len(numbers[0]) == len(frame) and len(numbers[1]) == len(collector.rows):
-            frame["_row"] = numbers[0]
-            collector.rows = [(n, t) for n, (_, t) in zip(numbers[1], collector.rows, strict=True)]
-        frame.attrs["malformed_rows"] = collector.rows
-    return frame
+    # valid UTF-8 at the top, Windows-1252 further down (an Excel re-save): read again
+    read_opts.encoding = "cp1252"
+    collector.rows.clear()
+    try:
+        table = _arrow_csv(path, read_opts, parse_opts, convert)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+        raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
+    return table, replace(layout, encoding="cp1252")
 
 
 def _arrow_csv(
@@ -190,14 +245,21 @@ def _arrow_csv(
             return pacsv.read_csv(fh, read_opts, parse_opts, convert_opts)
 
 
+def _column_type(name: str, categories: Collection[str]) -> pa.DataType:
+    return pa.dictionary(pa.int32(), pa.string()) if name in categories else pa.large_string()
+
+
 def _convert(names: list[str], categories: Collection[str] = ()) -> pacsv.ConvertOptions:
-    dictionary = pa.dictionary(pa.int32(), pa.string())
     return pacsv.ConvertOptions(
-        column_types={n: dictionary if n in categories else pa.large_string() for n in names},
+        column_types={n: _column_type(n, categories) for n in names},
         strings_can_be_null=False,
         null_values=[],
         quoted_strings_can_be_null=False,
     )
+
+
+def _empty_table(names: list[str], categories: Collection[str]) -> pa.Table:
+    return pa.schema([(n, _column_type(n, categories)) for n in names]).empty_table()
 
 
 def _cast_timestamps(table: pa.Table, timestamps: Collection[str]) -> pa.Table:
@@ -232,26 +294,183 @@ class _RowCollector:
         return "skip"
 
 
-def _record_rows(
-    path: Path, encoding: str, delimiter: str, n_fields: int, skip: int
-) -> tuple[list[int], list[int]] | None:
-    """Spreadsheet row numbers of the well-formed and of the ragged records, in file order.
+def _number_rows(
+    table: pa.Table, layout: _Layout, collector: _RowCollector
+) -> tuple[pa.Table, np.ndarray]:
+    """The table without its blank lines, and the spreadsheet row of each of its records.
 
-    Blank lines are counted as rows (a spreadsheet shows them) but are neither list's.
-    None when Python's CSV reader cannot follow the file.
+    Arrow numbers nothing: the rows are counted from the first record, which is exact unless
+    it skipped ragged rows. A blank line comes as a row of empty cells, as does a record of
+    empty cells (`,,,`, which is a record): they are told apart from the file's last lines
+    when they all end the file, else (and when Arrow skipped rows) by a second, slower pass
+    over the file that only such files pay for. A file without either pays nothing.
     """
-    good: list[int] = []
+    first = layout.skip + 1
+    rows = np.arange(first, first + len(table), dtype=np.int32)
+    empty = _empty_rows(table)
+    if empty is None and not collector.rows:
+        return table, rows
+    blank = None if collector.rows else _trailing_blank_lines(layout, empty)
+    if blank is None:
+        numbers = _record_rows(layout, len(table), len(collector.rows))
+        if numbers is not None:
+            kept, blank_at, ragged = numbers
+            rows = np.asarray(kept, dtype=np.int32)
+            blank = np.zeros(len(table), dtype=bool)
+            blank[blank_at] = True
+            collector.rows = [(n, t) for n, (_, t) in zip(ragged, collector.rows, strict=True)]
+        else:  # Python's reader cannot follow the file: empty rows stay records (set aside)
+            blank = np.zeros(len(table), dtype=bool)
+    if blank.any():
+        table, rows = table.filter(pa.array(~blank)), rows[~blank]
+    return table, rows
+
+
+def _empty_rows(table: pa.Table) -> np.ndarray | None:
+    """Which rows have only empty cells; None when none has (told from the first column in a
+    usual file, whose first column is an id)."""
+    at: np.ndarray | None = None  # positions of the rows empty so far
+    for column in sorted(table.columns, key=lambda c: pa.types.is_dictionary(c.type)):
+        if at is not None:
+            column = column.take(pa.array(at))
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(pa.large_string())
+        empty = pc.equal(pc.binary_length(column), 0).to_numpy(zero_copy_only=False)
+        at = np.flatnonzero(empty) if at is None else at[empty]
+        if not len(at):
+            return None
+    if at is None:
+        return None
+    mask = np.zeros(len(table), dtype=bool)
+    mask[at] = True
+    return mask
+
+
+def _trailing_blank_lines(layout: _Layout, empty: np.ndarray | None) -> np.ndarray | None:
+    """Which rows are blank lines when all empty rows end the file (blank lines, Excel's
+    `,,,` rows after the data): told from its last lines, read alone. None otherwise."""
+    if empty is None:
+        return None
+    at = np.flatnonzero(empty)
+    if at[0] != len(empty) - len(at):
+        return None  # empty rows among the data
+    size = len(at) * (3 * len(layout.names) + 2) * 4 + 64  # `"","",` lines, CRLF, UTF-16
+    if size > 1 << 22:
+        return None
+    with layout.path.open("rb") as fh:
+        end = fh.seek(0, io.SEEK_END)
+        fh.seek(max(0, end - size))
+        text = fh.read().decode(layout.codec, errors="replace")
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()  # after the file's last line break
+    last = lines[-len(at) :]
+    if len(lines) <= len(at) or any(line.strip(layout.delimiter + '"') for line in last):
+        return None
+    blank = np.zeros(len(empty), dtype=bool)
+    blank[at] = [line == "" for line in last]
+    return blank
+
+
+def _record_rows(
+    layout: _Layout, n_kept: int, n_ragged: int
+) -> tuple[list[int], list[int], list[int]] | None:
+    """Spreadsheet rows of the rows Arrow kept (records and blank lines) and of the ragged
+    records it skipped, in file order, with the positions of the blank lines among the kept.
+
+    None when Python's CSV reader cannot follow the file, or counts otherwise than Arrow.
+    """
+    kept: list[int] = []
+    blank: list[int] = []
     ragged: list[int] = []
+    n_fields = len(layout.names)
     try:
-        with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-            for _ in range(skip):
+        with layout.path.open("r", encoding=layout.encoding, errors="replace", newline="") as fh:
+            for _ in range(layout.skip):
                 fh.readline()
-            for row, fields in enumerate(csv.reader(fh, delimiter=delimiter), start=2):
-                if fields:
-                    (good if len(fields) == n_fields else ragged).append(row)
+            reader = csv.reader(fh, delimiter=layout.delimiter)
+            for row, fields in enumerate(reader, start=layout.skip + 1):
+                if not fields:
+                    blank.append(len(kept))
+                if not fields or len(fields) == n_fields:
+                    kept.append(row)
+                else:
+                    ragged.append(row)
     except csv.Error:
         return None
-    return good, ragged
+    if len(kept) != n_kept or len(ragged) != n_ragged:
+        return None
+    return kept, blank, ragged
+
+
+def _run_on_at_end(table: pa.Table, layout: _Layout) -> tuple[str, str] | None:
+    """The last record's quote that was never closed, in its last column: Arrow reads such a
+    value up to the end of the file, swallowing every line after it with no error (the field
+    count matches). Told from that one value and the file's last bytes: the file ends with it
+    and a quote opens it. Returns the record's first line, as in the file, and the lines after
+    it; None for every other file (a value without a line break is not looked at further).
+    """
+    if not len(table):
+        return None
+    value = table.column(len(table.columns) - 1)[len(table) - 1].as_py()
+    first = _LINE_BREAK.search(value) if isinstance(value, str) else None
+    if first is None:
+        return None
+    try:
+        quote = '"'.encode(layout.codec)
+        raw = quote + value.replace('"', '""').encode(layout.codec)
+    except UnicodeEncodeError:
+        return None
+    with layout.path.open("rb") as fh:
+        start = fh.seek(0, io.SEEK_END) - len(raw)
+        if start < 0:
+            return None
+        fh.seek(max(start, fh.tell() - _HEAD))
+        tail = fh.read()
+        fh.seek(start)
+        opens = fh.read(len(quote)) == quote
+        fh.seek(max(0, start - _HEAD))
+        before = fh.read(start - fh.tell()).decode(layout.codec, errors="replace")
+    if not opens or not raw.endswith(tail):
+        return None
+    line = _LINE_BREAK.split(before)[-1] + '"' + value[: first.end()]
+    return line, value[first.end() :].replace('"', '""')
+
+
+def _with_swallowed_lines(
+    table: pa.Table,
+    rows: np.ndarray,
+    opened: int,
+    text: str,
+    layout: _Layout,
+    collector: _RowCollector,
+) -> tuple[pa.Table, np.ndarray]:
+    """The table with the lines an unclosed quote swallowed read as the records they are,
+    numbered on from the row the quote `opened` on. The swallowed text holds no lone quote
+    (one would have closed the value), so each of its lines is one record."""
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()  # after the file's last line break
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    for row, line in enumerate(lines, start=opened + 1):
+        if not line:
+            continue  # a blank line: no record
+        fields = next(csv.reader([line], delimiter=layout.delimiter))
+        if len(fields) == len(layout.names):
+            records.append(fields)
+            numbers.append(row)
+        else:
+            collector.rows.append((row, line))
+    columns = list(zip(*records, strict=True)) if records else [()] * len(layout.names)
+    arrays = [
+        pa.array(list(values), pa.large_string()).cast(field.type)
+        for values, field in zip(columns, table.schema, strict=True)
+    ]
+    extra = pa.Table.from_arrays(arrays, schema=table.schema)
+    return pa.concat_tables([table, extra]), np.concatenate(
+        [rows, np.asarray(numbers, dtype=np.int32)]
+    )
 
 
 def malformed_reason(text: str, trailing: bool) -> str:
@@ -260,15 +479,17 @@ def malformed_reason(text: str, trailing: bool) -> str:
     A report footer (`"Grand Totals (3 records)"`, copyright lines) after the last data row is
     a footer, an empty line of quotes or delimiters is an empty row, a row that runs over
     several lines with an odd number of quotes has a quote never closed (the lines after it,
-    records of their own to the eye, are inside it: its text shows them), anything else is
-    ragged.
+    records of their own to the eye, are inside it: its text shows them; at the end of the
+    file, its text is its first line with the line break the quote ran over, and the lines
+    after it are read as records), anything else is ragged.
     """
     core = text.strip().strip('"').strip()
     if not core.strip(',;\t|" '):
         return "empty row"
     if trailing and _FOOTER.match(core):
         return "report footer"
-    if "\n" in text.strip("\r\n") and text.count('"') % 2:
+    runs_on = _LINE_BREAK.search(text.strip("\r\n")) or text.endswith(("\n", "\r"))
+    if runs_on and text.count('"') % 2:
         return "unclosed quote (the row runs on over the next lines)"
     return "wrong number of fields"
 
@@ -284,16 +505,21 @@ def _blank_lines_before_header(path: Path, encoding: str) -> int:
 
 
 def _dedupe_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Unique column names, made as pandas makes a workbook's: a repeated name gets `.1`,
+    `.2`, ..., skipping any name the header holds or that was made already (`Note, Note,
+    Note.1` -> `Note, Note.2, Note.1`); a blank one is `unnamed_<i>`."""
+    names = [name or f"unnamed_{i}" for i, name in enumerate(names)]
+    taken = set(names)
+    seen: set[str] = set()
     out = []
-    for i, n in enumerate(names):
-        n = n or f"unnamed_{i}"
-        if n in seen:
-            seen[n] += 1
-            n = f"{n}.{seen[n]}"
-        else:
-            seen[n] = 0
-        out.append(n)
+    for name in names:
+        made, count = name, 0
+        while made in seen or (count and made in taken):
+            count += 1
+            made = f"{name}.{count}"
+        seen.add(made)
+        taken.add(made)
+        out.append(made)
     return out
 
 
@@ -319,7 +545,7 @@ def read_excel_strings(path: Path) -> pd.DataFrame:
         frame = _read_xls(path)
     elif head.startswith(_ZIP):
         try:
-            frame = pd.read_excel(path, dtype=object, sheet_name=0, engine="openpyxl")
+            frame = _read_xlsx(path)
         except Exception as exc:  # openpyxl raises many types for corrupt files
             raise CRMExportError(f"{_NOT_READ}: {exc}", file=str(path)) from None
     else:
@@ -330,6 +556,70 @@ def read_excel_strings(path: Path) -> pd.DataFrame:
         frame[col] = frame[col].map(_excel_cell).astype("string")
     frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int32)  # spreadsheet row numbers
     return frame
+
+
+#: Whole numbers a float holds exactly. Beyond, a float is only the double nearest to the
+#: number typed (Excel keeps 15 digits): an id read from it would be another record's id.
+_EXACT_INT = 2**53
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    """The first sheet of an .xlsx as `pandas.read_excel` reads it, except that a whole number
+    stored as a float beyond `_EXACT_INT` stays a float, where pandas makes it an int: the id
+    5725767000000412001, which Excel stores as 5.725767000000412E+18, would read as the id
+    5725767000000411648. A number stored with all its digits is an int, and exact."""
+    import openpyxl
+    from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
+
+    with path.open("rb") as fh:  # a file, not a name: openpyxl refuses names not `.xlsx`
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+        try:
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # declared dimensions can be wrong (pandas GH 39486)
+            data = [
+                [_xlsx_value(cell, TYPE_ERROR, TYPE_NUMERIC) for cell in row] for row in sheet.rows
+            ]
+        finally:
+            book.close()
+    return _sheet_frame(data)
+
+
+def _xlsx_value(cell, error: str, numeric: str) -> object:
+    """A cell's value as pandas' openpyxl reader gives it, but for `_whole` numbers."""
+    if cell.value is None:
+        return ""
+    if cell.data_type == error:
+        return np.nan
+    return _whole(cell.value) if cell.data_type == numeric else cell.value
+
+
+def _whole(number: object) -> object:
+    """A float that is a whole number as an int (an id saved as 3000000002.0 is 3000000002),
+    unless it is too large for its digits to be the number typed."""
+    if isinstance(number, float) and number.is_integer() and abs(number) <= _EXACT_INT:
+        return int(number)
+    return number
+
+
+def _sheet_frame(data: list[list[object]]) -> pd.DataFrame:
+    """A sheet's cell values as pandas makes a frame of them: trailing empty cells and rows
+    dropped, rows padded to one width, the first row the header."""
+    rows = []
+    for row in data:
+        row = list(row)
+        while row and row[-1] == "":
+            row.pop()  # trailing empty cells, as pandas drops them from an .xlsx
+        rows.append(row)
+    while rows and not rows[-1]:
+        rows.pop()  # trailing empty rows
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(row) for row in rows)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    try:  # as pandas.read_excel parses the rows of a sheet
+        return TextParser(rows, header=0, dtype=object, skip_blank_lines=False).read()
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
 def _not_a_workbook(head: bytes, suffix: str) -> str:
@@ -358,8 +648,9 @@ def _read_xls(path: Path) -> pd.DataFrame:
 
     Cells are read with xlrd and typed by openpyxl's own rules for .xlsx: a number in a date
     or time format is a datetime, a time of day or (`[h]:mm:ss`) a duration, other numbers
-    are ints when whole (an id saved as 3000000002.0 stays 3000000002); trailing empty cells
-    and rows are dropped; pandas' parser then makes the header and the text of the frame.
+    are ints when whole (an id saved as 3000000002.0 stays 3000000002) and exact (`_whole`);
+    trailing empty cells and rows are dropped; pandas' parser then makes the header and the
+    text of the frame (`_sheet_frame`).
     """
     try:
         import xlrd
@@ -396,12 +687,7 @@ def _read_xls(path: Path) -> pd.DataFrame:
     except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error, ...
         reason = _xls_failure(exc, path, XLRDError)
         raise CRMExportError(f"{_NOT_READ}: {reason}", file=str(path)) from None
-    if not data:
-        return pd.DataFrame()
-    try:  # as pandas.read_excel parses the rows of a sheet
-        return TextParser(data, header=0, dtype=object, skip_blank_lines=False).read()
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
+    return _sheet_frame(data)
 
 
 def _xls_failure(exc: Exception, path: Path, xlrd_error: type) -> str:
@@ -452,8 +738,7 @@ def _xls_rows(book, sheet) -> list[list[object]]:
                     return from_excel(raw, epoch, timedelta=kind == "timedelta")
                 except (OverflowError, ValueError):
                     return np.nan  # openpyxl: "outside the limits for dates", an error cell
-            number = float(raw)
-            return int(number) if number.is_integer() else number
+            return _whole(float(raw))
         if ctype == XL_CELL_BOOLEAN:
             return bool(raw)
         if ctype == XL_CELL_ERROR:
@@ -461,18 +746,10 @@ def _xls_rows(book, sheet) -> list[list[object]]:
         return raw  # text; "" for empty and blank cells
 
     data: list[list[object]] = []
-    last = -1
     for r in range(sheet.nrows):
         types, raws = sheet.row_types(r), sheet.row_values(r)
-        row = [value(r, c, t, v) for c, (t, v) in enumerate(zip(types, raws, strict=True))]
-        while row and row[-1] == "":
-            row.pop()  # trailing empty cells, as pandas drops them from an .xlsx
-        if row:
-            last = r
-        data.append(row)
-    data = data[: last + 1]  # trailing empty rows
-    width = max((len(row) for row in data), default=0)
-    return [row + [""] * (width - len(row)) for row in data]
+        data.append([value(r, c, t, v) for c, (t, v) in enumerate(zip(types, raws, strict=True))])
+    return data
 
 
 def _excel_cell(value: object) -> object:
@@ -487,6 +764,8 @@ def _excel_cell(value: object) -> object:
     if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
         return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float) and value.is_integer():
+        if abs(value) > _EXACT_INT:  # not the number typed: `1.0e+19`, which no id check takes
+            return np.format_float_scientific(value, unique=True, trim="0")
         return str(int(value))
     return str(value)
 
@@ -575,5 +854,5 @@ def footer_mask(frame: pd.DataFrame) -> pd.Series:
 def parse_bytes_header(data: bytes) -> list[str]:
     """Header names of an in-memory CSV (used by format detection on small samples)."""
     text = data.decode("utf-8-sig", errors="replace")
-    line = text.splitlines()[0] if text else ""
+    line = next((line for line in text.splitlines() if line.strip()), "")  # blank lines first
     return next(csv.reader(io.StringIO(line), delimiter=sniff_delimiter(line)), [])
