@@ -745,7 +745,7 @@ def test_the_first_month_says_why_win_rate_and_attribution_are_missing(tmp_path)
     assert "no deal closed yet" in (month / "index.html").read_text()
     why = metrics["attribution"]["no_data"]
     assert why == (
-        "no won conversions to attribute in 2024-12-01 to 2025-12-01: the export's data begins "
+        "no won conversions to attribute in 2024-12-01 to 2025-11-30: the export's data begins "
         "on 2025-10-21, so a longer window cannot add any; choose a later month (the next won "
         "conversion is on 2025-12-16) or another conversion"
     )
