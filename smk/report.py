@@ -1030,6 +1030,7 @@ def run_report(
                     out,
                     rerun["read_options"],
                 )
+                aliases = _owner_pseudonyms(crm, settings)  # with the key the kernels had
             timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()
@@ -1037,8 +1038,11 @@ def run_report(
             names = personal_names(crm) if not include_pii else None  # None: nothing removed
             paths = {str(cache): shown, str(staging): published_path(published)}
             for run in runs:
-                record_published_paths(staging / run.path.name, paths, rerun["data_format"])
-                carry_parameters(staging / run.path.name)
+                executed = staging / run.path.name
+                record_published_paths(executed, paths, rerun["data_format"])
+                if names is not None:
+                    scrub_notebook(executed, names, _shown_pseudonyms(executed, crm, aliases))
+                carry_parameters(executed)
                 run.html = render_html(
                     staging / run.path.name, staging / f"{run.path.stem}.html", context, names
                 )
@@ -1230,6 +1234,190 @@ def carry_parameters(executed: Path) -> None:
         )
     cell.source = with_defaults(cell.source, values)
     nbformat.write(nb, executed)
+
+
+#: Parameters keyed by owner that a notebook maps to the owners' pseudonyms when it shows them
+#: (notebook 01: ``teams={aliases.get(owner, owner): team ...}``, so that a key given as a
+#: pseudonym names that pseudonym's owner): `scrub_notebook` writes their owners' names as
+#: pseudonyms, and a re-run of the published notebook still puts each owner in their team.
+OWNER_KEYED_PARAMETERS = frozenset({"teams"})
+
+#: The tag of the note `scrub_notebook` adds to a published notebook (not shown in its page).
+NAMES_NOTE_TAG = "smk-names-removed"
+
+
+def scrub_notebook(executed: Path, names: set[str], aliases: dict[str, str] | None = None) -> None:
+    """Keep the personal names in `names` out of an executed notebook before it is published,
+    as `scrub_pii` keeps them out of its HTML page, and keep it re-runnable.
+
+    Text outputs (streams, HTML and plain text, SVG, errors) and markdown lose e-mail
+    addresses and names as the page does; images (base64) stay whole. Parameter values
+    (papermill's parameters, hence its injected cell and, by `carry_parameters`, the
+    parameters cell) lose names only, so that paths and URLs still work. In an
+    `OWNER_KEYED_PARAMETERS` value, an owner's name with a pseudonym in `aliases` (the owners'
+    pseudonyms, when the notebook showed them: `_shown_pseudonyms`) becomes that pseudonym,
+    which a re-run maps to the same owner with the same owner key; any other name becomes
+    `NAME_REMOVED`, and a note after the parameters says which parameters must be given again
+    to re-run the notebook as it ran.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    papermill = nb.metadata.get("papermill", {})
+    values = papermill.get("parameters") or {}
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
+    texts = [*_strings(values), *_strings(outputs), *(c.source for c in markdown)]
+    pattern = _names_pattern(names, "\n".join(texts))  # None: no name, e-mails still go
+    scrubbed, removed, renamed = _published_values(values, pattern, aliases or {})
+    for output in outputs:
+        _scrub_output(output, pattern)
+    for cell in markdown:
+        cell.source = _without_names(mask_emails(cell.source), pattern)
+    if scrubbed != values:
+        papermill["parameters"] = scrubbed
+        _write_injected_parameters(nb, scrubbed)
+        _add_names_note(nb, removed, renamed)
+    nbformat.write(nb, executed)
+
+
+def _published_values(
+    values: dict, pattern: re.Pattern | None, aliases: dict[str, str]
+) -> tuple[dict, list[str], list[str]]:
+    """Parameter values without names (`scrub_notebook`), the parameters that lost one to
+    `NAME_REMOVED` and those whose owners' names became pseudonyms."""
+    out, removed, renamed = {}, [], []
+    for key, value in values.items():
+        if key in OWNER_KEYED_PARAMETERS and isinstance(value, dict):
+            keyed = {_owner_key(k, pattern, aliases): v for k, v in value.items()}
+            if keyed != value:
+                renamed.append(key)
+            value = keyed
+        out[key] = _map_strings(value, lambda text: _without_names(text, pattern))
+        if out[key] != value:
+            removed.append(key)
+    return out, removed, renamed
+
+
+def _owner_key(key, pattern: re.Pattern | None, aliases: dict[str, str]):
+    """An owner key as published: its pseudonym when it holds a name and has one."""
+    if isinstance(key, str) and key in aliases and _without_names(key, pattern) != key:
+        return aliases[key]
+    return key
+
+
+def _scrub_output(output: dict, pattern: re.Pattern | None) -> None:
+    """Remove e-mail addresses and names from one output's text, as `scrub_pii` does."""
+
+    def scrub(text: str) -> str:
+        return _without_names(mask_emails(text), pattern)
+
+    for key in ("text", "ename", "evalue", "traceback"):
+        if key in output:
+            output[key] = _map_strings(output[key], scrub)
+    data = output.get("data") or {}
+    for mime in list(data):
+        binary = mime.startswith(("image/", "audio/", "video/")) and not mime.endswith("+xml")
+        if not binary and mime != "application/pdf":  # base64 stays whole
+            data[mime] = _map_strings(data[mime], scrub)
+
+
+def _strings(node) -> list[str]:
+    """Every string in `node` (dicts' keys too)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(node, (list, tuple)):
+        return [s for item in node for s in _strings(item)]
+    return []
+
+
+def _map_strings(node, change):
+    """`node` with `change` applied to each string in it (dicts' keys too)."""
+    if isinstance(node, str):
+        return change(node)
+    if isinstance(node, dict):
+        return {_map_strings(k, change): _map_strings(v, change) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_map_strings(item, change) for item in node]
+    return node
+
+
+def _write_injected_parameters(nb, values: dict) -> None:
+    """papermill's injected-parameters cell of `nb` written anew from `values`."""
+    from papermill.translators import translate_parameters
+
+    cell = next((c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        return
+    kernel = nb.metadata.get("kernelspec", {})
+    language = kernel.get("language") or nb.metadata.get("language_info", {}).get("name")
+    cell.source = translate_parameters(kernel.get("name"), language, values, "Parameters")
+
+
+def _add_names_note(nb, removed: list[str], renamed: list[str]) -> None:
+    """A note after the parameters on what `scrub_notebook` changed in them (hidden from the
+    page: `_hidden_in_report`)."""
+    import nbformat
+
+    lines = []
+    if renamed:
+        lines.append(
+            f"> **Owners by pseudonym.** {_listed(renamed)} named owners by personal names; "
+            "this copy names them by their pseudonyms, as its tables do. A re-run maps them "
+            "to the same owners with the same owner key (`SMK_OWNER_KEY` or smk's key file)."
+        )
+    if removed:
+        lines.append(
+            f"> **Personal names removed.** {_listed(removed)} held personal names, shown "
+            f"here as `{NAME_REMOVED}`: give {'it' if len(removed) == 1 else 'them'} again to "
+            "re-run this notebook as it ran (papermill's `-y`, e.g. "
+            f"`-y '{removed[0]}: ...'`); else the re-run uses the values shown."
+        )
+    tags = {"tags": [NAMES_NOTE_TAG, "hide-in-report"]}
+    note = nbformat.v4.new_markdown_cell("\n>\n".join(lines), metadata=tags)
+    tagged = ("injected-parameters", "parameters")
+    after = max(
+        (i for i, c in enumerate(nb.cells) if set(tagged) & set(c.metadata.get("tags", []))),
+        default=-1,
+    )
+    nb.cells.insert(after + 1, note)
+
+
+def _listed(parameters: list[str]) -> str:
+    return ", ".join(f"`{p}`" for p in parameters)
+
+
+def _owner_pseudonyms(crm: CRM, settings: dict) -> dict[str, str]:
+    """Owner value -> pseudonym (`smk.sla.owner_aliases`) when a notebook may show pseudonyms
+    (`_may_show_pseudonyms`), else {}: called where the kernels' owner key is set."""
+    from smk.sla import owner_aliases
+
+    return owner_aliases(crm, "pseudonyms") if _may_show_pseudonyms(crm, settings) else {}
+
+
+def _shown_pseudonyms(executed: Path, crm: CRM, aliases: dict[str, str]) -> dict[str, str]:
+    """`aliases` if the executed notebook showed owners by pseudonym (its `owner_labels`, as
+    given or as its parameters cell has it, replaces them: `smk.sla.uses_pseudonyms`), else
+    {}: a notebook without `owner_labels`, or one it cannot tell, shows owners as they are."""
+    import ast
+
+    import papermill as pm
+
+    from smk.sla import uses_pseudonyms
+
+    cell = _parameters_of(pm, executed) if aliases else {}
+    if "owner_labels" not in cell:
+        return {}
+    book = json.loads(executed.read_text(encoding="utf-8"))
+    given = book["metadata"].get("papermill", {}).get("parameters") or {}
+    try:
+        mode = given.get("owner_labels", ast.literal_eval(cell["owner_labels"]["default"]))
+    except (ValueError, TypeError, SyntaxError):
+        return {}
+    valid = mode is None or mode in ("auto", "ids", "pseudonyms")
+    return aliases if valid and uses_pseudonyms(crm, mode or "auto") else {}
 
 
 #: The line above the assignments `with_defaults` appends to a parameters cell.
@@ -1804,27 +1992,42 @@ def _full_names(contacts) -> set[str]:
     return set((first + " " + last).dropna()) | set((last + ", " + first).dropna())
 
 
+#: what a personal name is replaced by in published pages, notebooks and the month's index
+NAME_REMOVED = "[name removed]"
+
+
 def scrub_pii(text: str, names: set[str]) -> str:
     """Remove e-mail addresses and known personal names from rendered HTML text."""
     text = mask_emails(text)
+    return _without_names(text, _names_pattern(names, text))
+
+
+def _names_pattern(names: set[str], text: str) -> re.Pattern | None:
+    """One pattern of the `names` that `text` may hold (None: none), as a page shows them."""
     # A name can only match where the text holds its first word as a whole word: keep those
     # names only, so that 100,000 contact names do not make one huge, slow alternation.
     words = set(_WORD.findall(text))
     # as the page may show it: "O'Brien" escaped in attributes, as is in table cells
     shown = {html.escape(n, quote=q) for n in names for q in (True, False)}
     shown = [n for n in shown if (first := _WORD.match(n)) is None or first.group() in words]
-    if shown:
-        pattern = re.compile(
-            r"(?<![\w])("
-            + "|".join(re.escape(n) for n in sorted(shown, key=len, reverse=True))
-            + r")(?![\w])"
-        )
-        # images embedded as base64 `data:` URIs are left whole: a short name between a `+`
-        # and a `/` of their text would otherwise be replaced and break the image
-        parts = _DATA_URI.split(text)
-        parts[::2] = [pattern.sub("[name removed]", p) for p in parts[::2]]
-        text = "".join(parts)
-    return text
+    if not shown:
+        return None
+    return re.compile(
+        r"(?<![\w])("
+        + "|".join(re.escape(n) for n in sorted(shown, key=len, reverse=True))
+        + r")(?![\w])"
+    )
+
+
+def _without_names(text: str, pattern: re.Pattern | None) -> str:
+    """`text` with each match of `pattern` (`_names_pattern`) replaced by `NAME_REMOVED`."""
+    if pattern is None:
+        return text
+    # images embedded as base64 `data:` URIs are left whole: a short name between a `+`
+    # and a `/` of their text would otherwise be replaced and break the image
+    parts = _DATA_URI.split(text)
+    parts[::2] = [pattern.sub(NAME_REMOVED, p) for p in parts[::2]]
+    return "".join(parts)
 
 
 def render_html(notebook: Path, target: Path, context: dict, names: set[str] | None) -> Path:
