@@ -2081,7 +2081,19 @@ def write_metrics_json(folder: Path) -> Path:
 
 
 def _kpis(metrics: dict) -> list[dict]:
-    return [k for m in metrics.values() for k in m.get("kpis", [])]
+    """Every KPI of the notebooks' metrics; a money KPI carries its notebook's `currency`
+    (the metrics' top level) unless it names its own."""
+    return [
+        {"currency": m["currency"], **k} if isinstance(m.get("currency"), str) else k
+        for m in metrics.values()
+        for k in m.get("kpis", [])
+    ]
+
+
+def _kpi_text(value, kpi: dict) -> str:
+    """A KPI's value or target as a tile shows it (money with its currency)."""
+    currency = kpi.get("currency") if isinstance(kpi.get("currency"), str) else ""
+    return format_kpi(value, kpi.get("format"), currency)
 
 
 def _change(kpi: dict, previous: dict[str, dict]) -> str:
@@ -2103,7 +2115,7 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
     sign = "+" if delta >= 0 else "−"  # one minus sign for every format
     if kpi.get("format") == "pct":
         return f"{sign}{abs(delta) * 100:.1f} pts vs previous month"
-    return f"{sign}{format_kpi(abs(delta), kpi.get('format'))} vs previous month"
+    return f"{sign}{_kpi_text(abs(delta), kpi)} vs previous month"
 
 
 _PAGE = """<!DOCTYPE html>
@@ -2157,14 +2169,14 @@ def write_month_index(
         target = kpi.get("target")
         detail = [str(kpi["detail"])] if kpi.get("detail") else []
         if target is not None:
-            detail.append(f"target {format_kpi(target, kpi.get('format'))}")
+            detail.append(f"target {_kpi_text(target, kpi)}")
         if kpi.get("status"):
             detail.append(str(kpi["status"]))
         detail.append(_change(kpi, previous))
         tiles.append(
             f'<div class="tile status-{html.escape(status)}" data-kpi="{html.escape(str(kpi.get("id", "")))}">'
             f'<div class="label">{html.escape(str(kpi.get("label", "")))}</div>'
-            f'<div class="value">{html.escape(format_kpi(kpi.get("value"), kpi.get("format")))}</div>'
+            f'<div class="value">{html.escape(_kpi_text(kpi.get("value"), kpi))}</div>'
             f'<div class="detail">{html.escape(" · ".join(detail))}</div></div>'
         )
     origin = {r.name: (provenance or {}).get(r.name) or {} for r in runs}

@@ -537,6 +537,27 @@ def test_month_over_month_change_uses_the_kpis_own_previous_value(tmp_path):
     assert page.count("no previous month") == 1
 
 
+def test_money_tiles_name_their_currency(tmp_path):
+    """The index showed "Pipeline from MQLs 437,517 · target 500,000" with no currency (the
+    notebook's metrics carry it at their top level)."""
+    from smk.periods import parse_month
+    from smk.report import write_month_index
+
+    kpis = [
+        {"id": "pipe", "label": "Pipeline", "value": 437517, "target": 500000,
+         "previous": 400000, "format": "money"},
+        {"id": "own", "label": "Own", "value": 12, "format": "money", "currency": "USD"},
+        {"id": "mqls", "label": "MQLs", "value": 63, "format": "int"},
+    ]  # fmt: skip
+    metrics = {"currency": "EUR", "kpis": kpis}
+    (tmp_path / "metrics-funnel.json").write_text(json.dumps(metrics))
+    context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
+    page = write_month_index(tmp_path, parse_month("2026-10"), [], context, tmp_path).read_text()
+    assert ">437,517 EUR<" in page and "target 500,000 EUR" in page
+    assert "+37,517 EUR vs previous month" in page
+    assert ">12 USD<" in page and ">63<" in page
+
+
 def test_owner_display_names_are_treated_as_personal_names():
     from smk.model import CRM, make_table
     from smk.report import personal_names
