@@ -32,6 +32,19 @@ class CRMExportError(ValueError):
         self.found_label = found_label
         super().__init__(self._format())
 
+    def but(self, **changes) -> CRMExportError:
+        """A copy of this error with `changes` (``reason=``, ``file=``, ...), all else kept."""
+        fields = {
+            "file": self.file,
+            "column": self.column,
+            "row": self.row,
+            "value": self.value,
+            "found_columns": self.found_columns,
+            "found_label": self.found_label,
+        }
+        reason = changes.pop("reason", self.reason)
+        return CRMExportError(reason, **{**fields, **changes})
+
     def _format(self) -> str:
         parts = []
         if self.file:

@@ -91,3 +91,19 @@ def test_a_format_given_is_not_said_to_be_guessed():
     with pytest.raises(CRMExportError) as err:
         smk.load(FIXTURES / "zoho", format="hubspot")
     assert err.value.column == "created_at" and "detected" not in err.value.reason
+
+
+def test_an_error_copied_with_a_change_keeps_the_rest():
+    from smk.errors import CRMExportError
+
+    error = CRMExportError("bad", file="f.csv", column="c", row=3, value="v", found_columns=["a"])
+    copy = error.but(reason="worse")
+    assert (copy.reason, copy.file, copy.column, copy.row, copy.value) == (
+        "worse",
+        "f.csv",
+        "c",
+        3,
+        "v",
+    )
+    assert copy.found_columns == ["a"] and str(copy).startswith("f.csv, row 3, column 'c': worse")
+    assert error.but(file="g.csv").reason == "bad"

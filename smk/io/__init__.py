@@ -250,7 +250,7 @@ def _load_source(source, format: str, mapping, reading: dict, schema: str | None
             f"; read as a {format} export (detected from {guessed}): if it is another CRM's "
             "export, give a mapping file (docs/mappings.md)"
         )
-        raise _with_reason(exc, exc.reason + hint) from None
+        raise exc.but(reason=exc.reason + hint) from None
 
 
 def _is_model(path: Path) -> bool:
@@ -281,19 +281,6 @@ def _refuse_reading(source, reading: dict) -> None:
             ".to_parquet(folder); leave it out here",
             file=str(source),
         )
-
-
-def _with_reason(exc: CRMExportError, reason: str) -> CRMExportError:
-    """`exc` with another reason, all else kept."""
-    return CRMExportError(
-        reason,
-        file=exc.file,
-        column=exc.column,
-        row=exc.row,
-        value=exc.value,
-        found_columns=exc.found_columns,
-        found_label=exc.found_label,
-    )
 
 
 def _load_format(source, format: str, reading: dict, schema: str | None) -> CRM:
@@ -444,15 +431,7 @@ def _moved(exc: CRMExportError, tmp: str, shown_as) -> CRMExportError:
     shown = exc.file
     if shown and shown.startswith(tmp):
         shown = shown_as(shown[len(tmp) :].lstrip("/\\"))
-    return CRMExportError(
-        exc.reason,
-        file=shown,
-        column=exc.column,
-        row=exc.row,
-        value=exc.value,
-        found_columns=exc.found_columns,
-        found_label=exc.found_label,
-    )
+    return exc.but(file=shown)
 
 
 def _load_with_spec(source, spec: FormatMapping, reading: dict) -> CRM:
