@@ -27,8 +27,6 @@ from smk.model import CRM, MODEL_MANIFEST, SCHEMA
 
 FORMATS = ("auto", "hubspot", "salesforce", "canonical", "sql", "parquet", "mapping")
 _SQL_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
-#: how the loaders' errors for a missing required column start (mapping, Salesforce)
-_MISSING_COLUMN = ("no column for the ", " export needs a ")
 _SALESFORCE_FILES = {"lead", "contact", "account", "opportunity", "task", "event", "campaignmember"}
 
 
@@ -244,13 +242,19 @@ def _load_source(source, format: str, mapping, reading: dict, schema: str | None
     try:
         return _load_format(source, format, reading, schema)
     except CRMExportError as exc:
-        if guessed is None or not any(m in exc.reason for m in _MISSING_COLUMN):
+        if guessed is None or not _missing_column(exc):
             raise
         hint = (
             f"; read as a {format} export (detected from {guessed}): if it is another CRM's "
             "export, give a mapping file (docs/mappings.md)"
         )
         raise exc.but(reason=exc.reason + hint) from None
+
+
+def _missing_column(exc: CRMExportError) -> bool:
+    """Whether `exc` says a required column is missing: it names the column and lists the
+    headers found, with no row (as every loader's missing-column error does)."""
+    return exc.column is not None and exc.found_columns is not None and exc.row is None
 
 
 def _is_model(path: Path) -> bool:
