@@ -3,9 +3,10 @@
 CRMs write a person in many ways: "Jane Doe", "Doe, Jane", "DOE, Jane", "van der Berg, Anna",
 "J. Doe", "Doe, J.", "O'Neil", "jane.doe", "Jane Doe2", "李 伟". An id ("owner-02",
 "005Dn000001AbCd", "12345", "owner_08") is no two words that start with a letter, and is none:
-ids stay readable in the report. Nor is a team, role or place used as an owner ("Sales Team",
-"Customer Success", "United States": `NOT_NAME_WORDS`), which would otherwise be removed from
-every page that shows those words. The same module keys the owners' pseudonyms
+ids stay readable in the report. Nor is a team, role or place used as an owner, written in
+team words only ("Sales Team", "Customer Success", "United States": `NOT_NAME_WORDS`), which
+would otherwise be removed from every page that shows those words; "Ana Sales" or "Jane Doe,
+Sales Manager" is a person. The same module keys the owners' pseudonyms
 (`pseudonym_key`, `pseudonym`).
 """
 
@@ -37,17 +38,26 @@ _EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")  # as outpu
 _ADDRESS_THEN_COMMA = re.compile(rf"({_EMAIL.pattern}\s*[>)\]]?)\s*,")
 
 #: Words (lower case) of teams, roles, departments, places and organisations. An owner value
-#: holding one ("Sales Team", "Inside Sales", "Support Desk", "New York Office", "EMEA Sales",
-#: "United States", "Acme GmbH") is no personal name: CRMs assign records to queues and teams
-#: too, and such words are no one's given name or surname often enough to be worth hiding
-#: every "United States" of a country column for. English words only; kept short on purpose.
+#: made of such words only ("Sales Team", "Inside Sales", "Support Desk", "EMEA Sales", "United
+#: States", "Account Executive") is no personal name: CRMs assign records to queues and teams
+#: too, and hiding every "United States" of a country column for one is wrong. A value with any
+#: other word is taken for a person ("Ana Sales", "Jane Doe, Sales Manager"): a name shown
+#: is worse than a team's words removed from a page ("New York Office" is removed). A last
+#: part of such words after a person ("Jane Doe, Head of Sales", "Jane Doe (Inside Sales)")
+#: is left out of the name's forms. English words and a few common others; kept short.
 NOT_NAME_WORDS = frozenset(
     {
         *("team", "sales", "marketing", "support", "success", "service", "services"),
         *("ops", "operations", "desk", "office", "department", "dept", "group", "inbox"),
-        *("queue", "admin", "unassigned", "helpdesk", "partners", "customer", "customers"),
-        *("united", "states", "kingdom", "emea", "apac", "latam", "region", "hq"),
-        *("inc", "ltd", "llc", "gmbh", "corp", "plc"),
+        *("queue", "admin", "unassigned", "helpdesk", "partner", "partners", "customer"),
+        *("customers", "account", "accounts", "key", "house", "inside", "outside", "field"),
+        *("inbound", "outbound", "enterprise", "smb", "channel", "executive", "manager"),
+        *("head", "of", "and", "the", "rep", "representative", "development", "business"),
+        *("user", "former", "employee", "deactivated", "inactive"),
+        *("united", "states", "kingdom", "emea", "apac", "latam", "dach", "region", "hq"),
+        *("north", "south", "east", "west", "america", "europe", "asia", "global"),
+        *("inc", "ltd", "llc", "gmbh", "corp", "plc", "vertrieb", "ventas", "ventes"),
+        *("equipo", "equipe", "équipe", "vendite"),
     }
 )
 
@@ -58,9 +68,10 @@ def looks_like_personal_name(value: object) -> bool:
     An e-mail address is one. Initials alone ("N.A.", "U.S.", "n.a.") are no name: some
     word has two letters or more,
     or is written in a script without upper and lower case ("李 伟", where one character is a
-    whole name part). A phrase with a word of `NOT_NAME_WORDS` ("Sales Team", "Marketing
-    Ops", "United States") names a team, role or place, not a person. A cell of several owners
-    ("Jane Doe; Sales Team") is one when any of them is.
+    whole name part). A phrase of `NOT_NAME_WORDS` only ("Sales Team", "Marketing Ops",
+    "United States") names a team, role or place, not a person; one with any other word is
+    taken for a person ("Ana Sales"). A cell of several owners ("Jane Doe; Sales Team") is one
+    when any of them is.
     """
     if not isinstance(value, str):
         return False
@@ -76,7 +87,7 @@ def looks_like_personal_name(value: object) -> bool:
     if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
         return False
     words = _LETTERS.findall(text)
-    if any(word.casefold() in NOT_NAME_WORDS for word in words):
+    if all(word.casefold() in NOT_NAME_WORDS for word in words):
         return False
     return any(len(word) > 1 or word.upper() == word.lower() for word in words)
 
