@@ -409,6 +409,10 @@ def _earlier_export(folder: Path) -> bool:
 def cmd_report(args: argparse.Namespace) -> int:
     from smk.report import ReportError, run_report
 
+    for name in ("data", "out", "params", "mapping", "notebook_dir"):  # `~/...` without a shell
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value.startswith("~"):
+            setattr(args, name, os.path.expanduser(value))
     if "://" not in args.data and not Path(args.data).exists():
         raise missing_source(args.data)
     try:

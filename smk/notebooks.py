@@ -32,7 +32,12 @@ def resolve_path(path: str | Path) -> str:
 
 
 def display_path(path: str | Path) -> str:
-    """A path as shown in outputs: relative to the project root when inside it."""
+    """A path as shown in outputs: relative to the project root when inside it; a database
+    URL as it is, its password masked (it is no path: it was shown as `notebooks/sqlite:/...`)."""
+    if "://" in str(path):
+        from smk.io.sql import mask_url
+
+        return mask_url(str(path))
     try:
         return str(Path(path).resolve().relative_to(config.ROOT))
     except (ValueError, OSError):

@@ -1132,8 +1132,14 @@ def _shown_source(crm: CRM, data) -> str:
     if "://" in source:
         from smk.io.sql import mask_url
 
-        return mask_url(source)
+        masked = mask_url(source)
+        found = _FILE_URL.match(masked)  # a database file in the home folder: from `~`
+        return found.group(1) + home_as_tilde(found.group(2)) if found else masked
     return published_path(source)
+
+
+#: a database file's URL (``sqlite:////home/jane/crm.db``): its scheme, and the file's path
+_FILE_URL = re.compile(r"^((?:sqlite|duckdb)[\w+]*:///)(/.*)$", re.I)
 
 
 def published_path(path: str | Path) -> str:
@@ -1156,7 +1162,7 @@ def _home_patterns() -> list[tuple[str, re.Pattern]]:
     forms = {f for h in homes for f in (h, html.escape(h), html.escape(h, quote=False))}
     # where a path starts (not inside another), and not followed by more of a name
     return [
-        (form, re.compile(rf"(?<![\w.~/\\-]){re.escape(form)}(?![\w.~-])"))
+        (form, re.compile(rf"(?<![\w.~/\\-]){re.escape(form)}(?![\w~-]|\.\w)"))
         for form in sorted(forms, key=len, reverse=True)
     ]
 
@@ -1294,9 +1300,25 @@ def _published_values(
                 renamed.append(key)
             value = keyed
         out[key] = _map_strings(value, lambda text: _without_names(text, pattern))
+        if isinstance(value, dict) and len(out[key]) < len(value):  # names became one key
+            out[key] = _numbered_keys(value, pattern)
         if out[key] != value:
             removed.append(key)
     return out, removed, renamed
+
+
+def _numbered_keys(value: dict, pattern: re.Pattern | None) -> dict:
+    """`value` without names, a key that held one numbered ("[name removed 2]") so that no
+    two entries become one (three owners' teams would read as one owner's)."""
+    out: dict = {}
+    numbered = 0
+    for k, v in value.items():
+        key = _map_strings(k, lambda text: _without_names(text, pattern))
+        if key != k or key in out:
+            numbered += 1
+            key = f"{NAME_REMOVED[:-1]} {numbered}]"
+        out[key] = _map_strings(v, lambda text: _without_names(text, pattern))
+    return out
 
 
 def _owner_key(key, pattern: re.Pattern | None, aliases: dict[str, str]):
@@ -2099,7 +2121,7 @@ def _kpi_text(value, kpi: dict) -> str:
 def _change(kpi: dict, previous: dict[str, dict]) -> str:
     before = previous.get(kpi.get("id"))
     if before is None and kpi.get("previous") is not None:  # the notebook computed it itself
-        before = {"value": kpi["previous"]}
+        before = {"value": kpi["previous"], "currency": kpi.get("currency")}
     value = kpi.get("value")
     if not before or before.get("value") is None:
         return "no previous month"
@@ -2111,6 +2133,8 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
         )
     if not isinstance(value, (int, float)) or not isinstance(before["value"], (int, float)):
         return "no previous month"
+    if kpi.get("format") == "money" and before.get("currency") != kpi.get("currency"):
+        return f"was {_kpi_text(before['value'], before)} the previous month"  # not comparable
     delta = value - before["value"]
     sign = "+" if delta >= 0 else "−"  # one minus sign for every format
     if kpi.get("format") == "pct":

@@ -39,8 +39,9 @@ def test_a_report_publishes_no_path_with_the_operator_s_home_folder(tmp_path, mo
     out = home / "reports"
     result = subprocess.run(
         [
-            sys.executable, "-m", "smk", "report", "--data", str(export), "--month", "2026-10",
-            "--out", str(out), "--notebooks", "data_quality", "--quiet",
+            # as a scheduler without a shell passes the paths the report publishes (`~/...`)
+            sys.executable, "-m", "smk", "report", "--data", "~/exports/hubspot", "--month",
+            "2026-10", "--out", "~/reports", "--notebooks", "data_quality", "--quiet",
         ],
         capture_output=True, text=True, timeout=600, env={**os.environ, "MPLCONFIGDIR": fonts},
     )  # fmt: skip
@@ -133,3 +134,71 @@ def test_a_page_kept_from_an_earlier_run_is_named_from_tilde_too(tmp_path, monke
     pages = json.loads((month / "manifest.json").read_text())["pages"]
     assert pages["a"] == {**earlier, "data": "~/exports/hubspot"}
     assert pages["b"] == page
+
+
+def test_a_database_file_in_the_home_folder_is_published_from_tilde(tmp_path, monkeypatch):
+    """`sqlite:////home/jane.doe/crm.db` was published as it is; written from `~`, smk.load
+    reads it again."""
+    from test_sql import canonical_tables, make_db
+
+    from smk.report import _shown_source
+
+    home = _home(tmp_path, monkeypatch)
+    url = make_db(home, "sqlite", canonical_tables(False))
+    crm = smk.load(url)
+    shown = _shown_source(crm, url)
+    assert shown == "sqlite:///~/crm.db" and str(home) not in shown
+    assert len(smk.load(shown).contacts) == len(crm.contacts) == 3
+
+
+def test_a_home_path_ending_a_sentence_is_written_from_tilde(tmp_path, monkeypatch):
+    home = _home(tmp_path, monkeypatch)
+    assert home_as_tilde(f"see {home}.") == "see ~."
+    assert home_as_tilde(f"{home}.bak and {home}2") == f"{home}.bak and {home}2"
+
+
+def test_published_teams_keep_one_entry_per_owner_whose_name_is_removed():
+    """Three owners' names became one key '[name removed]': the published teams said one
+    person sat in the last team."""
+    from smk.report import _names_pattern, _published_values
+
+    teams = {"Jane Doe": "EMEA", "Jose Garcia": "NA", "Priya Desai": "DACH", "Sales Team": "x"}
+    pattern = _names_pattern({"Jane Doe", "Jose Garcia", "Priya Desai"}, " ".join(teams))
+    out, removed, _ = _published_values({"teams": teams}, pattern, {})
+    assert out["teams"] == {
+        "[name removed 1]": "EMEA",
+        "[name removed 2]": "NA",
+        "[name removed 3]": "DACH",
+        "Sales Team": "x",
+    }
+    assert removed == ["teams"]
+
+
+def test_a_money_change_is_not_a_difference_of_two_currencies():
+    from smk.report import _change, _kpis
+
+    now = {
+        "funnel_sla": {
+            "currency": "USD",
+            "kpis": [{"id": "won", "value": 250000, "format": "money"}],
+        }
+    }
+    before = {
+        "funnel_sla": {
+            "currency": "EUR",
+            "kpis": [{"id": "won", "value": 231109, "format": "money"}],
+        }
+    }
+    previous = {k["id"]: k for k in _kpis(before)}
+    assert _change(_kpis(now)[0], previous) == "was 231,109 EUR the previous month"
+    same = {k["id"]: k for k in _kpis({"f": {**before["funnel_sla"], "currency": "USD"}})}
+    assert _change(_kpis(now)[0], same) == "+18,891 USD vs previous month"
+    own = {"id": "won", "value": 5, "previous": 3, "format": "money", "currency": "USD"}
+    assert _change(own, {}) == "+2 USD vs previous month"
+
+
+def test_a_notebook_shows_a_database_url_as_it_is_with_its_password_masked():
+    from smk.notebooks import display_path
+
+    assert display_path("sqlite:////data/crm.db") == "sqlite:////data/crm.db"
+    assert display_path("postgresql://me:secret@db/crm") == "postgresql://me:***@db/crm"

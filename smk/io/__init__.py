@@ -215,12 +215,20 @@ def load(
         return _load_renamed(path, format, mapping, reading, schema)
 
 
+#: a database file's URL whose path starts at the home folder (``sqlite:///~/crm.db``)
+_FILE_URL_FROM_HOME = re.compile(r"^((?:sqlite|duckdb)[\w+]*:///)(~.*)$", re.I)
+
+
 def _expand_home(value):
     """A local path written from the home folder (``~/exports/hubspot``, as published reports
-    name it) as the full path; anything else (a format name, a URL, None) as it is."""
+    name it), or a database file's URL so written (``sqlite:///~/crm.db``), with the full path;
+    anything else (a format name, another URL, None) as it is."""
     if isinstance(value, (str, Path)) and str(value).startswith("~"):
         expanded = os.path.expanduser(str(value))
         return Path(expanded) if isinstance(value, Path) else expanded
+    found = _FILE_URL_FROM_HOME.match(value) if isinstance(value, str) else None
+    if found:
+        return found.group(1) + os.path.expanduser(found.group(2))
     return value
 
 
