@@ -402,8 +402,7 @@ def test_one_header_is_translated_on_its_own_for_each_column_it_feeds():
     [
         ("{country: NO}", "country", '"NO"'),  # Norway
         ("{country: No}", "country", '"NO"'),
-        ("{is_won: no}", "is_won", '"NO"'),
-        ("{is_closed: on}", "is_closed", '"yes"'),
+        ("{currency: yes}", "currency", '"yes"'),
     ],
 )
 def test_a_constant_yaml_reads_as_yes_or_no_is_refused_with_how_to_quote_it(
@@ -416,6 +415,23 @@ def test_a_constant_yaml_reads_as_yes_or_no_is_refused_with_how_to_quote_it(
     assert err.value.file == str(path)
     assert f"constants: {column} in the mapping for deals is" in err.value.reason
     assert f"quote the value as written, e.g. {column}: {example}" in err.value.reason
+
+
+def test_a_flag_s_constant_may_be_yaml_true_or_false(tmp_path):
+    """`is_closed: false` means false: it loaded before the yes/no check and was then refused
+    with advice to quote it as "NO"."""
+    (tmp_path / "contacts.csv").write_text("Id,Email,Created\nC1,a@x.example,2026-01-05\n")
+    (tmp_path / "deals.csv").write_text("Deal Id,Created,Amount,Stage\nD1,2026-01-05,100,Open\n")
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "name: mine\ntables:\n"
+        '  contacts: {files: ["contacts*"], columns: {contact_id: [Id], email: [Email], '
+        "created_at: [Created]}}\n"
+        '  deals: {files: ["deals*"], columns: {deal_id: ["Deal Id"], created_at: [Created], '
+        "amount: [Amount], stage: [Stage]}, constants: {is_closed: false, is_won: no}}\n"
+    )
+    deals = smk.load(tmp_path, mapping=path).deals
+    assert deals["is_closed"].tolist() == [False] and deals["is_won"].tolist() == [False]
 
 
 def test_a_name_yaml_reads_as_yes_or_no_is_refused(tmp_path):

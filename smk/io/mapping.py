@@ -196,7 +196,11 @@ _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
     "multi_value": ("a list of our columns", _texts),
     "coalesce": ("a list of our columns", _texts),
     "derive": ("our columns, each with {from: column, pattern: regular expression}", _each(_rule)),
-    "constants": ("our columns, each with one value (quote yes/no/on/off)", _each(_one_value)),
+    # a YAML yes/no is told apart by column (`_check_yes_no`): true/false for a flag only
+    "constants": (
+        "our columns, each with one value (quote yes/no/on/off)",
+        _each(lambda v: isinstance(v, str | int | float)),
+    ),
     "strip": ("our columns, each with a regular expression", _each(lambda v: isinstance(v, str))),
     "type_from_file": ("file-name patterns, each with an activity type", _translation),
     "extra_ok": ("true or false", lambda v: isinstance(v, bool)),
@@ -245,12 +249,13 @@ def _check_shapes(table: str, body: dict, path: Path) -> None:
 
 
 def _check_yes_no(table: str, constants: object, path: Path) -> None:
-    """A constant YAML read as true/false is refused with how to quote it: the file may say
-    `country: NO` (Norway) or `is_won: no`, and what was written is gone once YAML read it."""
+    """A constant YAML read as true/false is refused with how to quote it, unless its column
+    is a flag (`is_won: false` means just that): the file may say `country: NO` (Norway), and
+    what was written is gone once YAML read it."""
     if not isinstance(constants, dict):
         return
     for col, value in constants.items():
-        if isinstance(value, bool):
+        if isinstance(value, bool) and SCHEMA.get(table, {}).get(col) != "bool":
             example = "yes" if value else "NO"
             raise CRMExportError(
                 f"constants: {col} in the mapping for {table} is {str(value).lower()} to YAML, "
