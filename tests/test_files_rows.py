@@ -180,3 +180,26 @@ def test_excel_floats_beyond_exact_whole_numbers_are_no_ids_but_still_amounts():
     amounts, bad = parse_numbers(pd.Series(cells[:1] + ["1.0e+19"], dtype="string"))
     assert not bad.any()
     assert np.allclose(amounts.to_numpy(), [big, 1e19])
+
+
+def test_a_value_longer_than_python_s_csv_field_limit_keeps_row_numbers(tmp_path):
+    """The second pass (blank lines, ragged rows) stopped at a 140,000-character note: the
+    blank line became a row set aside, and later rows lost their spreadsheet numbers."""
+    import smk
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    note = "x" * 140_000
+    (folder / "hubspot-crm-exports-all-contacts-2026-11-01.csv").write_text(
+        "Record ID,Email,Create Date,Notes\n"
+        f"1,a@x.example,2026-01-05,{note}\n"
+        "\n"
+        "2,b@x.example,2026-01-06,B\n"
+        "3,c@x.example\n"
+        "4,d@x.example,2026-01-07,D\n"
+    )
+    crm = smk.load(folder, format="hubspot")
+    crm.quality.check()
+    assert crm.contacts.set_index("contact_id")["_row"].to_dict() == {"1": 2, "2": 4, "4": 6}
+    aside = crm.quality.set_aside("contacts")
+    assert aside["_row"].astype(int).tolist() == [5]

@@ -10,6 +10,7 @@ problem can be reported where the user can find it.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import io
@@ -372,6 +373,17 @@ def _trailing_blank_lines(layout: _Layout, empty: np.ndarray | None) -> np.ndarr
     return blank
 
 
+@contextlib.contextmanager
+def _long_fields():
+    """Python's CSV reader without its 131,072-character limit on a field (a long note or
+    e-mail body in a CRM export), for the `with` block."""
+    before = csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _record_rows(
     layout: _Layout, n_kept: int, n_ragged: int
 ) -> tuple[list[int], list[int], list[int]] | None:
@@ -385,7 +397,10 @@ def _record_rows(
     ragged: list[int] = []
     n_fields = len(layout.names)
     try:
-        with layout.path.open("r", encoding=layout.encoding, errors="replace", newline="") as fh:
+        with (
+            _long_fields(),
+            layout.path.open("r", encoding=layout.encoding, errors="replace", newline="") as fh,
+        ):
             for _ in range(layout.skip):
                 fh.readline()
             reader = csv.reader(fh, delimiter=layout.delimiter)
