@@ -1132,14 +1132,8 @@ def _shown_source(crm: CRM, data) -> str:
     if "://" in source:
         from smk.io.sql import mask_url
 
-        masked = mask_url(source)
-        found = _FILE_URL.match(masked)  # a database file in the home folder: from `~`
-        return found.group(1) + home_as_tilde(found.group(2)) if found else masked
+        return home_as_tilde(mask_url(source))  # a database file at home: sqlite:///~/crm.db
     return published_path(source)
-
-
-#: a database file's URL (``sqlite:////home/jane/crm.db``): its scheme, and the file's path
-_FILE_URL = re.compile(r"^((?:sqlite|duckdb)[\w+]*:///)(/.*)$", re.I)
 
 
 def published_path(path: str | Path) -> str:
@@ -1160,9 +1154,10 @@ def _home_patterns() -> list[tuple[str, re.Pattern]]:
         return []
     homes = {h for h in homes if Path(h) != Path(Path(h).anchor)}
     forms = {f for h in homes for f in (h, html.escape(h), html.escape(h, quote=False))}
-    # where a path starts (not inside another), and not followed by more of a name
+    # where a path starts (not inside another; after a file URL's `:///`, as in
+    # `sqlite:////home/jane/crm.db`), and not followed by more of a name
     return [
-        (form, re.compile(rf"(?<![\w.~/\\-]){re.escape(form)}(?![\w~-]|\.\w)"))
+        (form, re.compile(rf"(?:(?<=:///)|(?<![\w.~/\\-])){re.escape(form)}(?![\w~-]|\.\w)"))
         for form in sorted(forms, key=len, reverse=True)
     ]
 
@@ -1951,13 +1946,21 @@ def _kernel_noise_to(path: Path, quiet: bool):
             os.close(saved)
 
 
+class _HomeAsTilde(logging.Formatter):
+    """Log lines with the home folder written as `~` (`home_as_tilde`): the log is kept in the
+    reports folder, which is published, and paths in it would name the operator."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return home_as_tilde(super().format(record))
+
+
 def _log_to(path: Path) -> None:
     if any(
         isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path for h in log.handlers
     ):
         return
     handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(_HomeAsTilde("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
 

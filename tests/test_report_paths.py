@@ -16,7 +16,7 @@ from smk import config
 from smk.report import home_as_tilde, published_path, reading_options
 
 SAMPLE = config.SAMPLE_HUBSPOT
-PUBLISHED = {".html", ".json", ".ipynb", ".csv"}
+PUBLISHED = {".html", ".json", ".ipynb", ".csv", ".log"}  # the log is kept in the reports folder
 
 
 def _home(tmp_path: Path, monkeypatch) -> Path:
@@ -202,3 +202,28 @@ def test_a_notebook_shows_a_database_url_as_it_is_with_its_password_masked():
 
     assert display_path("sqlite:////data/crm.db") == "sqlite:////data/crm.db"
     assert display_path("postgresql://me:secret@db/crm") == "postgresql://me:***@db/crm"
+
+
+def test_a_report_on_a_database_file_at_home_publishes_no_home_path(tmp_path, monkeypatch):
+    """The pages' provenance tables, the notebooks' outputs and the log named the database as
+    sqlite:////home/<name>/crm.db: only data_path and the manifest were written from `~`."""
+    import matplotlib
+    from test_sql import canonical_tables, make_db
+
+    fonts = matplotlib.get_cachedir()
+    home = _home(tmp_path, monkeypatch)
+    make_db(home, "sqlite", canonical_tables(False))
+    out = home / "reports"
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "smk", "report", "--data", "sqlite:///~/crm.db", "--month",
+            "2026-01", "--out", str(out), "--notebooks", "data_quality", "--quiet",
+        ],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "MPLCONFIGDIR": fonts},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    files = [p for p in out.rglob("*") if p.suffix in PUBLISHED]
+    assert {".html", ".ipynb", ".log"} <= {p.suffix for p in files}
+    assert [p.name for p in files if str(home) in p.read_text(errors="ignore")] == []
+    page = next(out.glob("*/00_data_quality.html")).read_text()
+    assert "sqlite:///~/crm.db" in page
