@@ -203,3 +203,89 @@ def test_a_value_longer_than_python_s_csv_field_limit_keeps_row_numbers(tmp_path
     assert crm.contacts.set_index("contact_id")["_row"].to_dict() == {"1": 2, "2": 4, "4": 6}
     aside = crm.quality.set_aside("contacts")
     assert aside["_row"].astype(int).tolist() == [5]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
+def test_a_stray_quote_closed_by_a_later_quote_does_not_swallow_the_rows_between(
+    tmp_path, newline, encoding
+):
+    """Arrow reads `"B` up to the quote before D: the field count matches, no error."""
+    lines = [HEADER, _row(1), _row(2, '"B'), _row(3, "Grüße"), _row(4, '"D"'), _row(5)]
+    frame = read_any(_write(tmp_path, lines, newline, encoding))
+    assert frame["contact_id"].tolist() == ["1", "3", "4", "5"]
+    assert frame["_row"].tolist() == [2, 4, 5, 6]
+    assert frame["note"].tolist() == ["ok", "Grüße", "D", "ok"]
+    assert _reasons(frame) == [(3, RUN_ON)]
+    assert frame.attrs["malformed_rows"][0][1] == f'2,u2@x.io,2026-01-03,"B{newline}'
+
+
+def test_every_row_of_a_stray_quote_file_is_read_loaded_or_set_aside(tmp_path):
+    import smk
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-11-01.csv").write_text(
+        "Record ID,Email,Create Date,Street Address\n"
+        "1,a@x.example,2026-01-05,A\n"
+        '2,b@x.example,2026-01-06,"B\n'
+        "3,c@x.example,bad,C\n"
+        '4,d@x.example,bad,"D"\n'
+        "5,e@x.example,2026-01-07,E\n"
+    )
+    crm = smk.load(folder, format="hubspot")
+    account = crm.quality.account("contacts")
+    assert (account.read, account.loaded) == (5, 2)
+    aside = crm.quality.set_aside("contacts")
+    assert sorted(aside["_row"].astype(int)) == [3, 4, 5]
+    assert crm.contacts["contact_id"].tolist() == ["1", "5"]
+    assert crm.contacts["_row"].tolist() == [2, 6]
+
+
+def test_a_stray_quote_in_the_last_row_closed_by_a_report_footer(tmp_path):
+    lines = [HEADER, _row(1), _row(2), _row(3, '"call me'), "", '"Grand Totals (3 records)"']
+    frame = read_any(_write(tmp_path, lines))
+    assert frame["contact_id"].tolist() == ["1", "2"]
+    assert frame["note"].tolist() == ["ok", "ok"]
+    assert _reasons(frame) == [(4, RUN_ON), (6, "report footer")]
+
+
+def test_a_stray_quote_in_a_middle_column_closed_on_a_later_line(tmp_path):
+    lines = [HEADER, _row(1), '2,"u2@x.io,2026-01-02,ok', _row(3), '4,"u4@x.io",2026-01-04,ok']
+    frame = read_any(_write(tmp_path, [*lines, _row(5)]))
+    assert frame["contact_id"].tolist() == ["1", "3", "4", "5"]
+    assert frame["email"].tolist() == ["u1@x.io", "u3@x.io", "u4@x.io", "u5@x.io"]
+    assert frame["_row"].tolist() == [2, 4, 5, 6]
+    assert _reasons(frame) == [(3, RUN_ON)]
+
+
+@pytest.mark.parametrize("last", [False, True])
+@pytest.mark.parametrize(
+    "note",
+    [
+        '"Called back.\nLeft a message, will retry, thanks"',
+        '"Main St 1\nSpringfield, IL, 62701"',
+        '"Called.\nMet Ann, Bob, and Carl"',  # a line with as many fields as a record
+        '"Called.\n7,u7@x.io,2026-01-07,""ok"""',  # a pasted record, quotes and all
+        '"Call summary\n\nTotal: 3 calls"',
+    ],
+)
+def test_well_formed_multi_line_values_are_values(tmp_path, note, last):
+    lines = [HEADER, _row(1), _row(2, note), _row(3)]
+    frame = read_any(_write(tmp_path, lines[:3] if last else lines))
+    assert frame["contact_id"].tolist() == ["1", "2", "3"][: 2 if last else 3]
+    assert frame["note"].iloc[1] == note[1:-1].replace('""', '"')
+    assert frame["_row"].tolist() == [2, 3, 4][: 2 if last else 3]
+    assert "malformed_rows" not in frame.attrs
+
+
+def test_a_file_without_record_shaped_lines_in_values_is_not_searched(tmp_path, monkeypatch):
+    """The file is searched only for values whose lines look like whole records."""
+
+    def no_search(*args):
+        raise AssertionError("the file was searched")
+
+    monkeypatch.setattr(files, "_raw_lines", no_search)
+    notes = ['"a\nb"', '"Main St 1\nSpringfield, IL, 62701"', "plain"]
+    frame = read_any(_write(tmp_path, [HEADER, *(_row(i, n) for i, n in enumerate(notes))]))
+    assert len(frame) == 3
