@@ -94,25 +94,53 @@ def looks_like_personal_name(value: object) -> bool:
 
 #: a value and, after a ",", "(", "-", "/" or "|", a last part ("Sales", "(EMEA Sales)")
 _LAST_PART = re.compile(r"^(.+?)\s*(?:,|\(|\s[-\u2013/|]\s)\s*([^,()]+?)\)?\s*$")
+#: a first part and, after a ":" or "(", the rest ("Customer Success: Jane Doe", "Sales (Jane
+#: Doe)")
+_FIRST_PART = re.compile(r"^([^:(]+?)\s*(?::|\()\s*([^()]+?)\)?\s*$")
 
 
 def _without_team(text: str) -> str:
-    """`text` without a last part made of `NOT_NAME_WORDS` only ("Jane Doe, Sales" is "Jane
-    Doe"); `text` itself when it has no such part."""
-    found = _LAST_PART.match(text)
-    if found is None:
-        return text
-    words = _LETTERS.findall(found.group(2))
-    if not words or any(word.casefold() not in NOT_NAME_WORDS for word in words):
-        return text
-    return found.group(1).strip()
+    """`text` without a part made of `NOT_NAME_WORDS` only, last ("Jane Doe, Sales" is "Jane
+    Doe") or first ("Sales (Jane Doe)", "Customer Success: Jane Doe"); `text` itself when it
+    has no such part."""
+    for pattern, team, rest in ((_LAST_PART, 2, 1), (_FIRST_PART, 1, 2)):
+        found = pattern.match(text)
+        if found is not None and _team_words_only(found.group(team)):
+            return found.group(rest).strip()
+    return text
+
+
+def _team_words_only(text: str) -> bool:
+    words = _LETTERS.findall(text)
+    return bool(words) and all(word.casefold() in NOT_NAME_WORDS for word in words)
 
 
 def _owners(text: str) -> list[str]:
     """The owners of a cell that holds several ("Jane Doe <jane@acme.com>; John Roe
-    <john@acme.com>"), each stripped; `[text]` for a cell of one."""
+    <john@acme.com>", "Jane Doe (Sales), John Roe (Sales)"), each stripped; `[text]` for a
+    cell of one. A "," parts owners only when each side is a name of two words or more alone
+    (the "," of "Doe, Jane" parts no one)."""
     parts = _ADDRESS_THEN_COMMA.sub(r"\1;", text).split(";")
-    return [part.strip() for part in parts if part.strip(" ,")]
+    owners = [part.strip() for part in parts if part.strip(" ,")]
+    if owners == [text] and "," in text:
+        pieces = [p.strip() for p in _outside_brackets(text).split("\0")]
+        if len(pieces) > 1 and all(_a_whole_name(p) for p in pieces):
+            return pieces
+    return owners
+
+
+def _outside_brackets(text: str) -> str:
+    """`text` with each "," outside brackets as a NUL (where owners may part)."""
+    depth, out = 0, []
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        out.append("\0" if char == "," and depth == 0 else char)
+    return "".join(out)
+
+
+def _a_whole_name(part: str) -> bool:
+    person = _without_team(part)
+    return len(_LETTERS.findall(person)) >= 2 and looks_like_personal_name(part)
 
 
 def name_forms(name: str) -> set[str]:

@@ -124,6 +124,26 @@ def test_a_phrase_with_any_other_word_is_taken_for_a_person(value):
     assert pii.looks_like_personal_name(value)
 
 
+@pytest.mark.parametrize(
+    "value, people",
+    [
+        ("Jane Doe (Sales), John Roe (Sales)", {"Jane Doe", "John Roe"}),
+        ("Jane Doe, John Roe", {"Jane Doe", "John Roe"}),
+        ("Sales (Jane Doe)", {"Jane Doe"}),
+        ("Customer Success: Jane Doe", {"Jane Doe"}),
+    ],
+)
+def test_people_beside_teams_or_each_other_are_found(value, people):
+    """These were no names at all: neither pseudonymised nor removed from the pages."""
+    assert pii.looks_like_personal_name(value)
+    assert people <= pii.name_forms(value)
+
+
+def test_the_comma_of_last_first_parts_no_one():
+    assert pii.name_forms("Doe, Jane") == {"Doe, Jane", "Jane Doe"}
+    assert pii.name_forms("van der Berg, Anna") == {"van der Berg, Anna", "Anna van der Berg"}
+
+
 def test_a_team_beside_a_team_is_no_name():
     assert not pii.looks_like_personal_name("Sales, Team")
     assert not pii.looks_like_personal_name("Inside Sales (EMEA)")
