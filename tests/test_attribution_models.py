@@ -777,18 +777,46 @@ def test_shapley_value_credit_sums_to_the_value_when_only_an_ineffective_channel
     # showed no positive effect, and the value credit summed to 0 instead of 10
     from smk.attribution.journeys import from_paths
 
-    paths = ["email", "email > email > email > email", "email > email > email > email > direct"]
     table = pd.DataFrame(
         {
-            "path": paths,
-            "total_conversions": [1, 0, 1],
-            "total_null": [0, 1, 0],
+            "path": ["email", "direct", "email > direct"],
+            "total_conversions": [1, 5, 4],
+            "total_null": [9, 5, 6],
             "total_conversion_value": [10.0, 0.0, 0.0],
         }
     )
     got = at.attribute(from_paths(table), "shapley")
     assert got["value"].sum() == pytest.approx(10.0)
-    assert got["conversions"].sum() == pytest.approx(2.0)
+    assert got["conversions"].sum() == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ["email", "paid_search", "direct"],  # one channel each, no journey without one
+        ["email", "email > direct"],  # every journey touched e-mail
+    ],
+)
+def test_incremental_shapley_refuses_journeys_that_cannot_tell_the_baseline(paths):
+    """Journeys of one channel each left the chance to convert without marketing free: the
+    penalty set it near the mean rate and e-mail, above the mean, took all 10 conversions, 5
+    of them from journeys that never touched it."""
+    from smk.attribution.journeys import from_paths
+
+    n = len(paths)
+    table = pd.DataFrame(
+        {
+            "path": paths,
+            "total_conversions": [5, 3, 2][:n],
+            "total_null": [50] * n,
+            "total_conversion_value": [500, 300, 200][:n],
+        }
+    )
+    with pytest.raises(at.NotEstimableError, match="do not combine channels enough"):
+        at.attribute(from_paths(table), "shapley")
+    assert at.attribute(from_paths(table), "markov")["conversions"].sum() == pytest.approx(
+        sum([5, 3, 2][:n])
+    )
 
 
 PATHS_SMALL = pd.DataFrame(

@@ -183,7 +183,24 @@ def _journey_game_shapley(masks: np.ndarray, intercept: float, coef: np.ndarray)
 
 class NotEstimableError(ValueError):
     """The incremental game has nothing to share: no channel raises the chance to convert on
-    these journeys (a bootstrap replicate or a short period can be so)."""
+    these journeys (a bootstrap replicate or a short period can be so), or the journeys cannot
+    tell the channels' effects from the chance to convert without them."""
+
+
+def _check_identifiable(X: np.ndarray) -> None:
+    """Raise `NotEstimableError` unless the coalitions seen (rows of `X`) determine the
+    exposure model's baseline and every channel's effect. Journeys of one channel each, and
+    no journey without one, leave the baseline free: the penalty then sets it near the mean
+    rate, and the channels above the mean took all the credit (one channel of three took
+    10 of 10 conversions, 5 of them from journeys that never touched it)."""
+    X = X[:, X.any(axis=0)]  # channels no journey touched have no effect to tell
+    C = X.shape[1]
+    if C > 1 and np.linalg.matrix_rank(np.column_stack([np.ones(len(X)), X])) < C + 1:
+        raise NotEstimableError(
+            "the journeys do not combine channels enough to tell each channel's effect from "
+            f"the chance to convert without it ({len(X)} channel combinations for {C} "
+            "channels and a baseline); use value='conversions' or another model"
+        )
 
 
 class ShapleyAttribution(_AttributionEstimator):
@@ -233,8 +250,9 @@ class ShapleyAttribution(_AttributionEstimator):
     def fit(self, journeys: Journeys) -> ShapleyAttribution:
         """Learn the game of `journeys` (a `Journeys`) and its Shapley values.
 
-        Raises `NotEstimableError` when the incremental game has nothing to share (the model
-        is then left as it was).
+        Raises `NotEstimableError` when the incremental game has nothing to share, or when the
+        journeys do not combine channels enough to tell each channel's effect from the chance
+        to convert without it (`_check_identifiable`; the model is then left as it was).
         """
         j = self._check_journeys(journeys)
         game = self.value
@@ -259,6 +277,7 @@ class ShapleyAttribution(_AttributionEstimator):
         else:
             trials = conv + table["nulls"].to_numpy()
             X = ((masks[:, None] >> np.arange(C)) & 1).astype("float64")
+            _check_identifiable(X[trials > 0])
             intercept, coef = fit_exposure_logit(X, conv, trials, l2=l2)
             per_mask = _journey_game_shapley(masks, intercept, coef)
             phi = trials @ per_mask  # expected conversions caused, per channel
