@@ -28,7 +28,9 @@ with a recorded date; its sales-sourced leads, which skip the stage, are inferre
 * **Within SLA**: worked within the maximum time; its share is of *all* the month's MQLs (an
   MQL not worked, or not yet worked, is not within).
 * **Leaked**: no sales activity within `leakage_days` of the MQL date, once those days have
-  passed by `as_of` (younger MQLs without activity are `leak_pending`).
+  passed by `as_of` (younger MQLs without activity are `leak_pending`). So an MQL worked late
+  has leaked here; the generator's truth calls `leaked` only those never worked by design,
+  and its `not_worked_by_end` (no activity by the cut-off) is what `worked` False counts.
 * **Accepted**: reached SQL (or a later stage; see `smk.funnel` for skipped stages) by `as_of`.
   **Rejected**: not accepted, and either a rejection reason is recorded (the
   `rejection_reason_column`, when the export has one), the contact was set to lifecycle stage
