@@ -14,7 +14,6 @@ import contextlib
 import csv
 import datetime
 import io
-import mmap
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -148,7 +147,6 @@ def read_csv_strings(
         opened, rows, table = int(rows[-1]), rows[:-1], table.slice(0, len(table) - 1)
         collector.rows.append((opened, run_on[0]))
         table, rows = _with_swallowed_lines(table, rows, opened, run_on[1], layout, collector)
-    table, rows = _split_run_ons(table, rows, layout, collector)
     table = _cast_timestamps(table, timestamps)
     text = pd.StringDtype("pyarrow")
     frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
@@ -488,140 +486,6 @@ def _with_swallowed_lines(
     return pa.concat_tables([table, extra]), np.concatenate(
         [rows, np.asarray(numbers, dtype=np.int32)]
     )
-
-
-def _split_run_ons(
-    table: pa.Table, rows: np.ndarray, layout: _Layout, collector: _RowCollector
-) -> tuple[pa.Table, np.ndarray]:
-    """The table with each record whose stray quote a LATER quote closed (`_run_ons`) set
-    aside as its first line, and the lines it swallowed read as the records they are; the
-    rows after it move down by the lines it swallowed. A file without such a record is
-    returned as it is, having paid for `_line_break_columns` only."""
-    found = _run_ons(table, layout)
-    if not found:
-        return table, rows
-    tables: list[pa.Table] = []
-    numbers: list[np.ndarray] = []
-    start, shift = 0, 0
-    for at, first, swallowed in found:
-        opened = int(rows[at]) + shift
-        collector.rows.append((opened, first))
-        part, part_rows = _with_swallowed_lines(
-            table.slice(start, at - start),
-            rows[start:at] + shift,
-            opened,
-            swallowed,
-            layout,
-            collector,
-        )
-        tables.append(part)
-        numbers.append(part_rows)
-        start, shift = at + 1, shift + len(_LINE_BREAK.findall(swallowed)) + 1
-    tables.append(table.slice(start))
-    numbers.append(rows[start:] + shift)
-    return pa.concat_tables(tables), np.concatenate(numbers).astype(np.int32)
-
-
-def _line_break_columns(table: pa.Table) -> list[int]:
-    """Columns that may hold a line break: a byte below 14 (tab, line feed, carriage return)
-    in a chunk's data buffer (a dictionary column's dictionary). Costs a min over the bytes
-    of each column (about 0.01 s per 10M values); UTF-8 continuation bytes are all >= 128."""
-    hits = []
-    for i, column in enumerate(table.columns):
-        for chunk in column.chunks:
-            data = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
-            buffer = data.buffers()[2]
-            if buffer is not None and buffer.size and np.frombuffer(buffer, np.uint8).min() < 14:
-                hits.append(i)
-                break
-    return hits
-
-
-def _run_ons(table: pa.Table, layout: _Layout) -> list[tuple[int, str, str]]:
-    """Records whose value holds a stray quote closed by a quote on a later line, in file
-    order: (position, the record's first line as in the file, the lines it swallowed as in
-    the file). Arrow reads such a value across the lines in between, with no error when the
-    field count matches. A value is taken for one only when both hold (`_record_shaped`):
-
-    - every line of the value after its first is blank or splits into exactly as many
-      fields as the header (at least one does), or is a report footer ending the file;
-    - in the file, the quote that ends the value is followed by more text on its line
-      (`4,d@x,bad,"D"`: the quote before D), which a well-formed quoted value never is.
-
-    Notes and addresses with line breaks are well-formed, so the second never holds for
-    them, whatever their lines look like; the first keeps the file read for few values.
-    """
-    found = []
-    last = len(table) - 1
-    for i in _line_break_columns(table):
-        column = table.column(i)
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(pa.large_string())
-        breaks = pc.match_substring_regex(column, r"[\r\n]").to_numpy(zero_copy_only=False)
-        # a record-shaped line holds max(n - 1, 3) delimiters: a note with fewer is no run-on
-        shaped = pc.count_substring(column, layout.delimiter).to_numpy(zero_copy_only=False)
-        breaks &= shaped >= max(len(table.columns) - 1, 3)
-        if len(breaks):  # the last record's value may end in a report footer (no delimiter)
-            breaks[last] = _LINE_BREAK.search(column[last].as_py()) is not None
-        for at in np.flatnonzero(breaks):
-            value = column[int(at)].as_py()
-            if _record_shaped(value, layout, at == last, i == len(table.columns) - 1):
-                raw = _raw_lines(value, layout)
-                if raw is not None:
-                    found.append((int(at), *raw))
-    return sorted(found)
-
-
-def _record_shaped(value: str, layout: _Layout, last_record: bool, last_column: bool) -> bool:
-    """Whether the lines of `value` after its first look like whole records (see `_run_ons`);
-    a value in a column before the last ends inside its closing line, which is not checked."""
-    lines = _LINE_BREAK.split(value)[1:]
-    if not last_column:
-        lines = lines[:-1]
-    n = len(layout.names)
-    shaped = 0
-    for k, line in enumerate(lines):
-        if not line:
-            continue
-        delimiters = line.count(layout.delimiter)
-        if delimiters >= max(n - 1, 3) and _fields(line, layout) == n:
-            shaped += 1
-            continue
-        if not (last_record and k == len(lines) - 1 and _FOOTER.match(line.strip('"'))):
-            return False
-    return shaped > 0 or (last_record and bool(lines))
-
-
-def _fields(line: str, layout: _Layout) -> int:
-    return len(next(csv.reader([line], delimiter=layout.delimiter)))
-
-
-def _raw_lines(value: str, layout: _Layout) -> tuple[str, str] | None:
-    """The first line of the record whose value is `value`, and the lines the value ran
-    over, as in the file, when the quote that ends the value is followed by more text than a
-    delimiter on its line; None otherwise (a well-formed value, or one not found in the file).
-    The file is searched, not read into memory: only values `_record_shaped` are."""
-    cut = len(value) - _LINE_BREAK.search(value[::-1]).start()  # after its last line break
-    try:
-        needle = ('"' + value[:cut].replace('"', '""')).encode(layout.codec)
-        breaks = [b.encode(layout.codec) for b in ("\n", "\r")]
-    except UnicodeEncodeError:
-        return None
-    with layout.path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        at = data.find(needle)
-        if at < 0:
-            return None
-        begin = max(data.rfind(b, 0, at) + len(b) for b in breaks)
-        start = at + len(needle)
-        ends = [e for e in (data.find(b, start) for b in breaks) if e >= 0]
-        closing = data[start : min(ends, default=len(data))].decode(layout.codec, "replace")
-        before = data[max(begin, 0) : at].decode(layout.codec, errors="replace")
-    closed = value[cut:].replace('"', '""') + '"'
-    if closing.startswith(closed) and closing[len(closed) :][:1] in ("", layout.delimiter):
-        return None  # closed where a well-formed value closes: before a delimiter or line end
-    first = _LINE_BREAK.search(value)
-    swallowed = value[first.end() : cut].replace('"', '""') + closing
-    return before + '"' + value[: first.end()], swallowed
 
 
 def malformed_reason(text: str, trailing: bool) -> str:
