@@ -6,7 +6,11 @@ CRMs write a person in many ways: "Jane Doe", "Doe, Jane", "DOE, Jane", "van der
 ids stay readable in the report. Nor is a team, role or place used as an owner, written in
 team words only ("Sales Team", "Customer Success", "United States": `NOT_NAME_WORDS`), which
 would otherwise be removed from every page that shows those words; "Ana Sales" or "Jane Doe,
-Sales Manager" is a person. The same module keys the owners' pseudonyms
+Sales Manager" is a person, and so is one with a short note or label ("Jane Doe (AE)", "CSM:
+Jane Doe"), owners joined by ";", "&", "+" or "/", and a name of a script without case
+written without a space ("李伟"). Where a value reads two ways ("García-López, María José":
+one person or two), the forms of both are hidden: a word removed from a page is a lesser harm
+than a name shown. The same module keys the owners' pseudonyms
 (`pseudonym_key`, `pseudonym`).
 """
 
@@ -58,6 +62,11 @@ NOT_NAME_WORDS = frozenset(
         *("north", "south", "east", "west", "america", "europe", "asia", "global"),
         *("inc", "ltd", "llc", "gmbh", "corp", "plc", "vertrieb", "ventas", "ventes"),
         *("equipo", "equipe", "équipe", "vendite"),
+        *("director", "vp", "president", "officer", "chief", "ceo", "cto", "cfo", "coo"),
+        *("cmo", "cro", "lead", "specialist", "associate", "consultant", "engineer"),
+        *("analyst", "coordinator", "management", "integration", "api", "bot", "system"),
+        *("hubspot", "salesforce", "sdr", "bdr", "ae", "csm", "am", "ops", "manager"),
+        *("ph", "d", "phd", "md", "mba", "jr", "sr", "esq"),  # titles after a name
     }
 )
 
@@ -84,6 +93,8 @@ def looks_like_personal_name(value: object) -> bool:
     person = _without_team(text)
     if person != text:  # "Jane Doe, Sales", "Jane Doe (Sales)": the person beside her team
         return looks_like_personal_name(person)
+    if _CASELESS_NAME.match(text) and text.upper() == text.lower():  # "李伟", "김민준": a
+        return True  # name written without a space, in a script without case
     if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
         return False
     words = _LETTERS.findall(text)
@@ -97,16 +108,30 @@ _LAST_PART = re.compile(r"^(.+?)\s*(?:,|\(|\s[-\u2013/|]\s)\s*([^,()]+?)\)?\s*$"
 #: a first part and, after a ":" or "(", the rest ("Customer Success: Jane Doe", "Sales (Jane
 #: Doe)")
 _FIRST_PART = re.compile(r"^([^:(]+?)\s*(?::|\()\s*([^()]+?)\)?\s*$")
+#: a value and a bracketed note of one to three words after it ("Jane Doe (AE)", "Jane Doe
+#: [Sales]", "Jane Doe (Berlin)"), or a label of one to three words and a ":" before it ("AE:
+#: Jane Doe"): whatever the note says, the value beside it may be a person
+_NOTE_AFTER = re.compile(r"^(.+?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
+_LABEL_BEFORE = re.compile(r"^([^:]+?)\s*:\s*(.+?)\s*$")
+#: a name of two to four characters of a script without case, written without a space
+_CASELESS_NAME = re.compile(r"^[^\W\d_]{2,4}$")
 
 
 def _without_team(text: str) -> str:
     """`text` without a part made of `NOT_NAME_WORDS` only, last ("Jane Doe, Sales" is "Jane
-    Doe") or first ("Sales (Jane Doe)", "Customer Success: Jane Doe"); `text` itself when it
+    Doe") or first ("Sales (Jane Doe)", "Customer Success: Jane Doe"), or without a short
+    note or label beside a person ("Jane Doe (AE)", "CSM: Jane Doe"); `text` itself when it
     has no such part."""
     for pattern, team, rest in ((_LAST_PART, 2, 1), (_FIRST_PART, 1, 2)):
         found = pattern.match(text)
         if found is not None and _team_words_only(found.group(team)):
             return found.group(rest).strip()
+    for pattern, note, rest in ((_NOTE_AFTER, 2, 1), (_LABEL_BEFORE, 1, 2)):
+        found = pattern.match(text)
+        if found is not None and 1 <= len(found.group(note).split()) <= 3:
+            person = found.group(rest).strip()
+            if looks_like_personal_name(person):
+                return person
     return text
 
 
@@ -120,13 +145,17 @@ def _owners(text: str) -> list[str]:
     <john@acme.com>", "Jane Doe (Sales), John Roe (Sales)"), each stripped; `[text]` for a
     cell of one. A "," parts owners only when each side is a name of two words or more alone
     (the "," of "Doe, Jane" parts no one)."""
-    parts = _ADDRESS_THEN_COMMA.sub(r"\1;", text).split(";")
+    parts = _OWNER_SEPARATOR.split(_ADDRESS_THEN_COMMA.sub(r"\1;", text))
     owners = [part.strip() for part in parts if part.strip(" ,")]
     if owners == [text] and "," in text:
         pieces = [p.strip() for p in _outside_brackets(text).split("\0")]
         if len(pieces) > 1 and all(_a_whole_name(p) for p in pieces):
             return pieces
     return owners
+
+
+#: what parts owners in one cell: ";", and "&", "+" or "/" between spaces or names
+_OWNER_SEPARATOR = re.compile(r"\s*;\s*|\s+[&+/]\s+|(?<=[^\W\d_])[&+/](?=[^\W\d_])")
 
 
 def _outside_brackets(text: str) -> str:
@@ -139,8 +168,11 @@ def _outside_brackets(text: str) -> str:
 
 
 def _a_whole_name(part: str) -> bool:
+    """A part of a cell that names a person by itself: two words of two letters or more
+    ("Ph.D." is none, "New York" is one: the cell's other forms are kept too)."""
     person = _without_team(part)
-    return len(_LETTERS.findall(person)) >= 2 and looks_like_personal_name(part)
+    words = [w for w in _LETTERS.findall(person) if len(w) > 1]
+    return len(words) >= 2 and looks_like_personal_name(part)
 
 
 def name_forms(name: str) -> set[str]:
@@ -151,6 +183,10 @@ def name_forms(name: str) -> set[str]:
     name = name.strip()
     forms = {name}
     owners = _owners(name)
+    last_first = _LAST_FIRST.match(name)
+    if last_first:  # "García-López, María José" is one person, or two: both forms go
+        last, first = last_first.groups()
+        forms.add(f"{first} {last}")
     if owners != [name]:
         for owner in owners:
             if looks_like_personal_name(owner):
@@ -163,10 +199,6 @@ def name_forms(name: str) -> set[str]:
     bare = " ".join(bare.split()).strip(" <>()[],")
     if bare and bare != name and looks_like_personal_name(bare):
         forms |= name_forms(bare)
-    last_first = _LAST_FIRST.match(name)
-    if last_first:
-        last, first = last_first.groups()
-        forms.add(f"{first} {last}")
     return forms
 
 
