@@ -16,6 +16,7 @@ than a name shown. The same module keys the owners' pseudonyms
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -82,17 +83,22 @@ def looks_like_personal_name(value: object) -> bool:
     taken for a person ("Ana Sales"). A cell of several owners ("Jane Doe; Sales Team") is one
     when any of them is.
     """
-    if not isinstance(value, str):
-        return False
-    text = value.strip()
+    return isinstance(value, str) and _is_name(value.strip())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_name(text: str) -> bool:
+    """`looks_like_personal_name` of stripped text, remembered: the rules look at parts of a
+    value again (a note, a label, each owner of a cell), which without it took time doubling
+    with each part ("Ann Lee: Ann Lee: ..." twenty times: 9 s)."""
     if _EMAIL.search(text):  # "jane.doe@acme.com", "Jane Doe <jane.doe@acme.com>" name her
         return True
     owners = _owners(text)
     if owners != [text]:
-        return any(looks_like_personal_name(owner) for owner in owners)
+        return any(_is_name(owner) for owner in owners)
     person = _without_team(text)
     if person != text:  # "Jane Doe, Sales", "Jane Doe (Sales)": the person beside her team
-        return looks_like_personal_name(person)
+        return _is_name(person)
     if _CASELESS_NAME.match(text) and text.upper() == text.lower():  # "李伟", "김민준": a
         return True  # name written without a space, in a script without case
     if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
@@ -114,7 +120,7 @@ _FIRST_PART = re.compile(r"^([^:(]+?)\s*(?::|\()\s*([^()]+?)\)?\s*$")
 _NOTE_AFTER = re.compile(r"^(.+?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 _LABEL_BEFORE = re.compile(r"^([^:]+?)\s*:\s*(.+?)\s*$")
 #: a name of two to four characters of a script without case, written without a space
-_CASELESS_NAME = re.compile(r"^[^\W\d_]{2,4}$")
+_CASELESS_NAME = re.compile(r"^[^\W\d_]{2,6}$")  # "山田太郎", "長谷川大輔"
 
 
 def _without_team(text: str) -> str:
@@ -130,7 +136,7 @@ def _without_team(text: str) -> str:
         found = pattern.match(text)
         if found is not None and 1 <= len(found.group(note).split()) <= 3:
             person = found.group(rest).strip()
-            if looks_like_personal_name(person):
+            if _is_name(person):
                 return person
     return text
 
@@ -147,15 +153,20 @@ def _owners(text: str) -> list[str]:
     (the "," of "Doe, Jane" parts no one)."""
     parts = _OWNER_SEPARATOR.split(_ADDRESS_THEN_COMMA.sub(r"\1;", text))
     owners = [part.strip() for part in parts if part.strip(" ,")]
-    if owners == [text] and "," in text:
-        pieces = [p.strip() for p in _outside_brackets(text).split("\0")]
+    if owners != [text]:
+        return owners
+    for pieces in (_outside_brackets(text).split("\0"), _JOINED.split(text)):
+        pieces = [p.strip() for p in pieces]
         if len(pieces) > 1 and all(_a_whole_name(p) for p in pieces):
             return pieces
     return owners
 
 
-#: what parts owners in one cell: ";", and "&", "+" or "/" between spaces or names
-_OWNER_SEPARATOR = re.compile(r"\s*;\s*|\s+[&+/]\s+|(?<=[^\W\d_])[&+/](?=[^\W\d_])")
+#: what parts owners in one cell: ";", and "&", "+" or "/" between spaces
+_OWNER_SEPARATOR = re.compile(r"\s*;\s*|\s+[&+/]\s+")
+#: "&", "+" or "/" between letters: owners only when each side is a whole name ("Jane
+#: Doe/John Roe", not "AT&T Sales")
+_JOINED = re.compile(r"(?<=[^\W\d_])[&+/](?=[^\W\d_])")
 
 
 def _outside_brackets(text: str) -> str:
