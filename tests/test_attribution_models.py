@@ -684,7 +684,7 @@ def test_bootstrap_leaves_out_resamples_the_model_cannot_be_fitted_on(monkeypatc
         return fitted(journeys, model, **params)
 
     monkeypatch.setattr(unc, "attribute", flaky)
-    with pytest.warns(UserWarning, match="2 of 10 bootstrap resamples had no channel"):
+    with pytest.warns(UserWarning, match="2 of 10 bootstrap resamples could not be fitted"):
         ci = at.bootstrap(j, "linear", n_boot=10, random_state=1)
     assert ci[["share_low", "share_high"]].notna().all().all()
 
@@ -790,6 +790,24 @@ def test_shapley_value_credit_sums_to_the_value_when_only_an_ineffective_channel
     assert got["conversions"].sum() == pytest.approx(10.0)
 
 
+def test_channels_that_always_come_together_leave_the_baseline_told():
+    """A rank test refused them ('5 channel combinations for 4 channels'): the baseline is
+    still determined, and the pair's effect is split evenly."""
+    from smk.attribution.journeys import from_paths
+
+    table = pd.DataFrame(
+        {
+            "path": ["webinar > webinar_email", "paid_search", "webinar > webinar_email > "
+                     "paid_search", "organic_search", "paid_search > organic_search"],
+            "total_conversions": [5, 3, 4, 2, 3],
+            "total_null": [20, 30, 10, 40, 10],
+        }
+    )  # fmt: skip
+    got = at.attribute(from_paths(table), "shapley").set_index("channel")["conversions"]
+    assert got.sum() == pytest.approx(17.0)
+    assert got["webinar"] == pytest.approx(got["webinar_email"]) and got["webinar"] > 0
+
+
 @pytest.mark.parametrize(
     "paths",
     [
@@ -812,7 +830,9 @@ def test_incremental_shapley_refuses_journeys_that_cannot_tell_the_baseline(path
             "total_conversion_value": [500, 300, 200][:n],
         }
     )
-    with pytest.raises(at.NotEstimableError, match="do not combine channels enough"):
+    with pytest.raises(
+        at.NotEstimableError, match="cannot tell the chance to convert without any channel"
+    ):
         at.attribute(from_paths(table), "shapley")
     assert at.attribute(from_paths(table), "markov")["conversions"].sum() == pytest.approx(
         sum([5, 3, 2][:n])

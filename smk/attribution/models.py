@@ -112,7 +112,8 @@ def compare(
     """Every model's credit in one long table: model, channel, conversions, value, share.
 
     A model that cannot be fitted on these journeys (incremental Shapley when no channel has a
-    positive effect) is left out, with a warning that names it and says why."""
+    positive effect, or the journeys leave its baseline free: `NotEstimableError`) is left
+    out, with a warning that names it and says why."""
     params = params or {}
     frames = []
     for model in models:

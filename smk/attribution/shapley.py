@@ -189,17 +189,25 @@ class NotEstimableError(ValueError):
 
 def _check_identifiable(X: np.ndarray) -> None:
     """Raise `NotEstimableError` unless the coalitions seen (rows of `X`) determine the
-    exposure model's baseline and every channel's effect. Journeys of one channel each, and
-    no journey without one, leave the baseline free: the penalty then sets it near the mean
-    rate, and the channels above the mean took all the credit (one channel of three took
-    10 of 10 conversions, 5 of them from journeys that never touched it)."""
+    exposure model's baseline, the chance to convert without any channel: the baseline must
+    be a combination of the coalitions' rows of ``[1, X]``. Journeys of one channel each, and
+    no journey without one, leave it free: the penalty then sets it near the mean rate, and
+    the channels above the mean took all the credit (one channel of three took 10 of 10
+    conversions, 5 of them from journeys that never touched it). Channels that always come
+    together leave the baseline determined (the penalty splits their effect evenly)."""
     X = X[:, X.any(axis=0)]  # channels no journey touched have no effect to tell
     C = X.shape[1]
-    if C > 1 and np.linalg.matrix_rank(np.column_stack([np.ones(len(X)), X])) < C + 1:
+    if C < 2:
+        return
+    A = np.column_stack([np.ones(len(X)), X])
+    baseline = np.zeros(C + 1)
+    baseline[0] = 1.0
+    weights, *_ = np.linalg.lstsq(A.T, baseline, rcond=None)
+    if np.abs(A.T @ weights - baseline).max() > 1e-8:
         raise NotEstimableError(
-            "the journeys do not combine channels enough to tell each channel's effect from "
-            f"the chance to convert without it ({len(X)} channel combinations for {C} "
-            "channels and a baseline); use value='conversions' or another model"
+            "the journeys cannot tell the chance to convert without any channel from the "
+            f"channels' effects (their {len(X)} channel combinations, e.g. one channel each, "
+            "leave it free); use value='conversions' or another model"
         )
 
 

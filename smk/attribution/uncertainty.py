@@ -42,8 +42,9 @@ def _check_replicates(failed: int, n_boot: int, model: str) -> None:
         raise NotEstimableError(f"{model} could be fitted on none of the {n_boot} resamples")
     if failed:
         warnings.warn(
-            f"{failed} of {n_boot} bootstrap resamples had no channel with a positive effect "
-            f"and are left out of the {model} intervals",
+            f"{failed} of {n_boot} bootstrap resamples could not be fitted (no channel with a "
+            "positive effect, or journeys that leave the baseline free) and are left out of "
+            f"the {model} intervals",
             stacklevel=3,
         )
 
@@ -60,7 +61,8 @@ def bootstrap(
 
     Returns one row per channel: share (on the data as given), share_low, share_high,
     conversions, conversions_low, conversions_high. A replicate the model cannot be fitted on
-    (incremental Shapley when no channel has a positive effect in that resample) is left out
+    (incremental Shapley when no channel has a positive effect in that resample, or its
+    journeys leave the baseline free: `NotEstimableError`) is left out
     of the intervals, with a warning that counts them; all of them left out is an error.
     `random_state` is a seed (an int >= 0) or a numpy Generator: the same seed, the same
     intervals.
