@@ -5,8 +5,9 @@ quickly (first sales activity within `max_hours_to_first_activity`), to work nea
 and to accept (SQL) a share of them. `SLA` holds those settings (defaults below; a notebook passes
 its parameters, a YAML file works through `SLA.from_yaml`).
 
-Definitions (aligned with the synthetic generator's documented truth, `smk.synth`, for the MQLs
-with a recorded date; its sales-sourced leads, which skip the stage, are inferred MQLs here):
+Definitions (the generator's documented truth, `smk.synth`, uses the same ones for the MQLs
+with a recorded date, bar "leaked" (below); its sales-sourced leads, which skip the stage, are
+inferred MQLs here):
 
 * An **MQL** is a contact that reached the funnel's MQL stage by `as_of`; its **MQL date** is the
   funnel's entry date of that stage (`smk.funnel.mql_entry_dates`, the one rule the funnel, the
