@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import time
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -83,7 +84,30 @@ def looks_like_personal_name(value: object) -> bool:
     taken for a person ("Ana Sales"). A cell of several owners ("Jane Doe; Sales Team") is one
     when any of them is.
     """
-    return isinstance(value, str) and _is_name(value.strip())
+    if not isinstance(value, str):
+        return False
+    text = _for_judging(value)
+    if len(text) > _LONGEST:  # a log or note, not an owner: only an address in it names one
+        return _EMAIL.search(text) is not None
+    return _is_name(text)
+
+
+#: longer values are judged by an e-mail address in them alone (no owner is written so long;
+#: the rules' parts would recurse over a log of thousands of "(x)" notes)
+_LONGEST = 200
+#: dashes and hyphens a keyboard or a word processor writes, as the rules read them
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": " - ", "\u2013": " - ",
+                         "\u2014": " - ", "\u2015": " - "})  # fmt: skip
+
+
+def _for_judging(value: str) -> str:
+    """`value` as the rules read it: composed (NFC: an accent written as a separate mark, as
+    macOS writes "José", joined to its letter), without the marks and format characters that
+    remain (Thai, Devanagari and Arabic vowel marks, a zero-width non-joiner), with a word
+    processor's dashes as "-", spaces collapsed and stray punctuation at the ends dropped."""
+    text = unicodedata.normalize("NFC", value).translate(_DASHES)
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "M" and c != "\u200c")
+    return " ".join(text.split()).strip(" ,;\"'*?!")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -118,6 +142,12 @@ _FIRST_PART = re.compile(r"^([^:(]+?)\s*(?::|\()\s*([^()]+?)\)?\s*$")
 #: [Sales]", "Jane Doe (Berlin)"), or a label of one to three words and a ":" before it ("AE:
 #: Jane Doe"): whatever the note says, the value beside it may be a person
 _NOTE_AFTER = re.compile(r"^(.+?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
+_NOTE_BEFORE = re.compile(r"^\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*(.+)$")  # "[Deactivated] Jane Doe"
+#: an id, a number or a separator at either end ("Jane Doe - 005Dn000001AbCd", "12345 - Jane
+#: Doe", "Jane Doe #12345", "Jane Doe 2")
+_ID_AT_ENDS = re.compile(
+    r"^(?:(?:[\w#-]*\d[\w#-]*|[-|#:])\s*)+|(?:\s*(?:[\w#-]*\d[\w#-]*|[-|#:]))+$"
+)
 _LABEL_BEFORE = re.compile(r"^([^:]+?)\s*:\s*(.+?)\s*$")
 #: a name of two to four characters of a script without case, written without a space
 _CASELESS_NAME = re.compile(r"^[^\W\d_]{2,6}$")  # "山田太郎", "長谷川大輔"
@@ -132,12 +162,21 @@ def _without_team(text: str) -> str:
         found = pattern.match(text)
         if found is not None and _team_words_only(found.group(team)):
             return found.group(rest).strip()
-    for pattern, note, rest in ((_NOTE_AFTER, 2, 1), (_LABEL_BEFORE, 1, 2)):
+    for pattern, note, rest in ((_NOTE_AFTER, 2, 1), (_NOTE_BEFORE, 1, 2), (_LABEL_BEFORE, 1, 2)):
         found = pattern.match(text)
-        if found is not None and 1 <= len(found.group(note).split()) <= 3:
-            person = found.group(rest).strip()
-            if _is_name(person):
-                return person
+        if found is None:
+            continue
+        rest_text, note_text = found.group(rest).strip(), found.group(note).strip()
+        # a note of one to three words beside a person, or an id beside one ("owner-02 (Jane
+        # Doe)")
+        if 1 <= len(note_text.split()) <= 3 and _is_name(rest_text):
+            return rest_text
+        id_beside = any(c.isdigit() for c in rest_text) and len(rest_text.split()) <= 3
+        if id_beside and _is_name(note_text):
+            return note_text
+    bare = _ID_AT_ENDS.sub("", text).strip()
+    if bare and bare != text and _is_name(bare):
+        return bare
     return text
 
 
@@ -163,7 +202,7 @@ def _owners(text: str) -> list[str]:
 
 
 #: what parts owners in one cell: ";", and "&", "+" or "/" between spaces
-_OWNER_SEPARATOR = re.compile(r"\s*;\s*|\s+[&+/]\s+")
+_OWNER_SEPARATOR = re.compile(r"\s*;\s*|\s+(?:[&+/|]|->|\u2192)\s+")
 #: "&", "+" or "/" between letters: owners only when each side is a whole name ("Jane
 #: Doe/John Roe", not "AT&T Sales")
 _JOINED = re.compile(r"(?<=[^\W\d_])[&+/](?=[^\W\d_])")
@@ -190,8 +229,14 @@ def name_forms(name: str) -> set[str]:
     """`name` as a page may show it: "Doe, Jane" also as "Jane Doe", "Jane Doe" as itself,
     "Jane Doe <jane.doe@acme.com>" also as "Jane Doe" (the page masks the address first), and a
     cell of several owners as each personal name in it ("Jane Doe <jane@acme.com>; John Roe
-    <john@acme.com>" as "Jane Doe" and "John Roe"; never a team's "Sales Team")."""
-    name = name.strip()
+    <john@acme.com>" as "Jane Doe" and "John Roe"; never a team's "Sales Team"). The value
+    as written is always one (a page shows it so, decomposed accents and all)."""
+    original = name.strip()
+    return {original} | _forms(_for_judging(original))
+
+
+def _forms(name: str) -> set[str]:
+    """`name_forms` of a value as the rules read it (`_for_judging`)."""
     forms = {name}
     owners = _owners(name)
     last_first = _LAST_FIRST.match(name)
@@ -200,16 +245,16 @@ def name_forms(name: str) -> set[str]:
         forms.add(f"{first} {last}")
     if owners != [name]:
         for owner in owners:
-            if looks_like_personal_name(owner):
-                forms |= name_forms(owner)
+            if _is_name(owner):
+                forms |= _forms(owner)
         return forms
     person = _without_team(name)
-    if person != name and looks_like_personal_name(person):
-        return forms | name_forms(person)
+    if person != name and _is_name(person):
+        return forms | _forms(person)
     bare = _EMAIL.sub(" ", name).strip(" <>()[]\"'")  # the display name beside an address
     bare = " ".join(bare.split()).strip(" <>()[],")
-    if bare and bare != name and looks_like_personal_name(bare):
-        forms |= name_forms(bare)
+    if bare and bare != name and _is_name(bare):
+        forms |= _forms(bare)
     return forms
 
 
