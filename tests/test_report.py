@@ -1446,13 +1446,20 @@ def test_unquoted_yaml_dates_in_the_params_are_read_as_iso_text(tmp_path):
 )
 def test_bad_sla_values_in_the_params_are_refused_before_any_notebook(tmp_path, setting, message):
     # they failed inside notebook 01 (exit 3) after the data-quality page had run
+    result = _report_with_setting(tmp_path, "funnel_sla", setting)
+    assert f"notebooks.funnel_sla: {message}" in result.stderr
+
+
+def _report_with_setting(tmp_path: Path, notebook: str, setting: str):
+    """`smk report` on the sample with one notebook setting in a params file; it must stop
+    before any notebook runs (exit 2, no month published)."""
     params = tmp_path / "params.yaml"
-    params.write_text(f"notebooks:\n  funnel_sla:\n    {setting}\n")
+    params.write_text(f"notebooks:\n  {notebook}:\n    {setting}\n")
     out = tmp_path / "r"
     result = run_cli("report", "--data", str(SAMPLE), "--out", str(out), "--params", str(params))
     assert result.returncode == 2, result.stderr
-    assert f"notebooks.funnel_sla: {message}" in result.stderr
     assert "Executing" not in result.stderr and not list(out.glob("20*"))
+    return result
 
 
 def test_a_parked_month_whose_month_folder_is_gone_is_put_back_not_swept(tmp_path):
@@ -1854,14 +1861,9 @@ def test_notebook_settings_the_package_refuses_fail_before_any_notebook(
 def test_the_lead_scoring_target_is_checked_before_any_notebook(tmp_path, setting, message):
     # within_days 0 and an unknown target passed the params check: notebooks 00-02 ran, then
     # notebook 03 failed (exit 3); now smk.scoring.TargetSpec refuses them first (exit 2)
-    params = tmp_path / "params.yaml"
-    params.write_text(f"notebooks:\n  lead_scoring:\n    {setting}\n")
-    out = tmp_path / "r"
-    result = run_cli("report", "--data", str(SAMPLE), "--out", str(out), "--params", str(params))
-    assert result.returncode == 2, result.stderr
+    result = _report_with_setting(tmp_path, "lead_scoring", setting)
     assert result.stderr.startswith("smk: error: the params file: ")
     assert re.search(message, result.stderr.strip()), result.stderr
-    assert "Executing" not in result.stderr and not list(out.glob("20*"))
 
 
 def test_the_segments_check_is_the_segmenter_s_public_one(monkeypatch):
