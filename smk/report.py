@@ -1274,7 +1274,7 @@ def scrub_notebook(executed: Path, names: set[str], aliases: dict[str, str] | No
     for output in outputs:
         _scrub_output(output, pattern)
     for cell in markdown:
-        cell.source = _without_names(mask_emails(cell.source), pattern)
+        cell.source = _scrubbed(cell.source, pattern)
     if scrubbed != values:
         papermill["parameters"] = scrubbed
         _write_injected_parameters(nb, scrubbed)
@@ -1327,7 +1327,7 @@ def _scrub_output(output: dict, pattern: re.Pattern | None) -> None:
     """Remove e-mail addresses and names from one output's text, as `scrub_pii` does."""
 
     def scrub(text: str) -> str:
-        return _without_names(mask_emails(text), pattern)
+        return _scrubbed(text, pattern)
 
     for key in ("text", "ename", "evalue", "traceback"):
         if key in output:
@@ -2023,12 +2023,29 @@ NAME_REMOVED = "[name removed]"
 
 def scrub_pii(text: str, names: set[str]) -> str:
     """Remove e-mail addresses and known personal names from rendered HTML text."""
-    # images embedded as base64 `data:` URIs hold neither, and are most of a page's text: the
-    # address pattern, tried at every letter of their long runs, took 0.5 s a page (measured
-    # on the sample's funnel page, 2026-11-27); left out, 0.01 s
+    outside = "".join(_DATA_URI.split(text)[::2])  # the names it may hold: not in images
+    return _scrubbed(text, _names_pattern(names, outside))
+
+
+def _scrubbed(text: str, pattern: re.Pattern | None) -> str:
+    """`text` without e-mail addresses and the names of `pattern` (`_names_pattern`), outside
+    its embedded images (`_outside_images`)."""
+
+    def scrub(part: str) -> str:
+        part = mask_emails(part)
+        return part if pattern is None else pattern.sub(NAME_REMOVED, part)
+
+    return _outside_images(text, scrub)
+
+
+def _outside_images(text: str, change) -> str:
+    """`text` with `change` applied outside its images embedded as base64 `data:` URIs: they
+    hold no address or name, a short name between a `+` and a `/` of their text must not be
+    replaced (it breaks the image), and they are most of a page's text (the address pattern
+    tried at every letter of them took 0.5 s a page, the sample's funnel page, 2026-11-27)."""
     parts = _DATA_URI.split(text)
-    parts[::2] = [mask_emails(p) for p in parts[::2]]
-    return _without_names("".join(parts), _names_pattern(names, "".join(parts[::2])))
+    parts[::2] = [change(p) for p in parts[::2]]
+    return "".join(parts)
 
 
 def _names_pattern(names: set[str], text: str) -> re.Pattern | None:
@@ -2052,11 +2069,7 @@ def _without_names(text: str, pattern: re.Pattern | None) -> str:
     """`text` with each match of `pattern` (`_names_pattern`) replaced by `NAME_REMOVED`."""
     if pattern is None:
         return text
-    # images embedded as base64 `data:` URIs are left whole: a short name between a `+`
-    # and a `/` of their text would otherwise be replaced and break the image
-    parts = _DATA_URI.split(text)
-    parts[::2] = [pattern.sub(NAME_REMOVED, p) for p in parts[::2]]
-    return "".join(parts)
+    return _outside_images(text, lambda part: pattern.sub(NAME_REMOVED, part))
 
 
 def render_html(notebook: Path, target: Path, context: dict, names: set[str] | None) -> Path:
