@@ -127,10 +127,9 @@ def _is_name(text: str) -> bool:
         return True  # name written without a space, in a script without case
     if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
         return False
-    words = _LETTERS.findall(text)
-    if all(word.casefold() in NOT_NAME_WORDS for word in words):
+    if _team_words_only(text):
         return False
-    return any(len(word) > 1 or word.upper() == word.lower() for word in words)
+    return any(len(word) > 1 or word.upper() == word.lower() for word in _LETTERS.findall(text))
 
 
 #: a value and, after a ",", "(", "-", "/" or "|", a last part ("Sales", "(EMEA Sales)")
@@ -143,13 +142,13 @@ _FIRST_PART = re.compile(r"^([^:(]+?)\s*(?::|\()\s*([^()]+?)\)?\s*$")
 #: Jane Doe"): whatever the note says, the value beside it may be a person
 _NOTE_AFTER = re.compile(r"^(.+?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 _NOTE_BEFORE = re.compile(r"^\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*(.+)$")  # "[Deactivated] Jane Doe"
+_LABEL_BEFORE = re.compile(r"^([^:]+?)\s*:\s*(.+?)\s*$")
 #: an id, a number or a separator at either end ("Jane Doe - 005Dn000001AbCd", "12345 - Jane
 #: Doe", "Jane Doe #12345", "Jane Doe 2")
 _ID_AT_ENDS = re.compile(
     r"^(?:(?:[\w#-]*\d[\w#-]*|[-|#:])\s*)+|(?:\s*(?:[\w#-]*\d[\w#-]*|[-|#:]))+$"
 )
-_LABEL_BEFORE = re.compile(r"^([^:]+?)\s*:\s*(.+?)\s*$")
-#: a name of two to four characters of a script without case, written without a space
+#: a name of two to six characters of a script without case, written without a space
 _CASELESS_NAME = re.compile(r"^[^\W\d_]{2,6}$")  # "山田太郎", "長谷川大輔"
 
 
@@ -222,7 +221,7 @@ def _a_whole_name(part: str) -> bool:
     ("Ph.D." is none, "New York" is one: the cell's other forms are kept too)."""
     person = _without_team(part)
     words = [w for w in _LETTERS.findall(person) if len(w) > 1]
-    return len(words) >= 2 and looks_like_personal_name(part)
+    return len(words) >= 2 and _is_name(part)
 
 
 def name_forms(name: str) -> set[str]:
