@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from smk.checks import is_number
+from smk.checks import check_number, is_number
 from smk.funnel import (
     UNKNOWN,
     NoDataError,
@@ -998,6 +998,7 @@ def deal_values(
     ({"EUR": 1.0, "USD": 0.92}); deals without a currency are taken as the reporting currency.
     Without rates, all deals must share one currency.
     """
+    check_fx_rates(fx_rates)
     amount = deals["amount"].astype("float64")
     currency = deals["currency"].astype("string") if "currency" in deals else None
     if currency is None or not len(deals):
@@ -1021,6 +1022,23 @@ def deal_values(
     reporting = float(fx_rates.get(reporting_currency, 1.0)) if reporting_currency else 1.0
     rate = currency.map(dict(fx_rates)).astype("float64").fillna(reporting)  # none: reporting
     return amount * rate / reporting
+
+
+def check_fx_rates(fx_rates: Mapping[str, float] | None) -> None:
+    """Refuse exchange rates that would turn amounts into nonsense without a word: a rate must
+    be a finite number above 0 (a rate of 0 or -1 made a currency's revenue vanish or turn
+    negative), keyed by a currency code."""
+    if fx_rates is None:
+        return
+    if not isinstance(fx_rates, Mapping):
+        raise TypeError(
+            f"fx_rates must map currency codes to rates, e.g. {{'EUR': 1.0, 'USD': 0.92}}, "
+            f"got {fx_rates!r}"
+        )
+    for code, rate in fx_rates.items():
+        if not isinstance(code, str) or not code.strip():
+            raise TypeError(f"fx_rates: each key must be a currency code like 'EUR', got {code!r}")
+        check_number(f"fx_rates[{code!r}]", rate, 0, exclusive="low", note=" (a currency's value)")
 
 
 def deal_amounts(

@@ -381,6 +381,31 @@ def test_a_deal_without_currency_is_valued_in_the_reporting_currency():
     assert sla.deal_values(deals, {"EUR": 1.0, "USD": 0.5}).tolist() == [50.0, 100.0]
 
 
+@pytest.mark.parametrize(
+    ("rates", "error", "message"),
+    [
+        ({"EUR": 1.0, "USD": -1}, ValueError, r"fx_rates\['USD'\] must be a finite number > 0"),
+        ({"EUR": 0, "USD": 1.0}, ValueError, r"fx_rates\['EUR'\] must be a finite number > 0"),
+        ({"EUR": float("nan"), "USD": 1.0}, ValueError, "got nan"),
+        ({"EUR": True, "USD": 1.0}, TypeError, r"fx_rates\['EUR'\]"),
+        ({"EUR": "0.9", "USD": 1.0}, TypeError, r"fx_rates\['EUR'\]"),
+        ({1: 1.0}, TypeError, "each key must be a currency code"),
+        ([("EUR", 1.0)], TypeError, "must map currency codes to rates"),
+    ],
+)
+def test_exchange_rates_that_would_zero_or_negate_revenue_are_refused(rates, error, message):
+    """A rate of 0 or below made a currency's pipeline and revenue vanish or turn negative."""
+    deals = _table(
+        "deals",
+        [
+            {"deal_id": "1", "created_at": "2026-10-01", "amount": 100.0, "currency": "EUR"},
+            {"deal_id": "2", "created_at": "2026-10-01", "amount": 100.0, "currency": "USD"},
+        ],
+    )
+    with pytest.raises(error, match=message):
+        sla.deal_values(deals, rates, "EUR")
+
+
 # ------------------------------------------------------------------------------ synthetic truth
 @pytest.fixture(scope="module")
 def synth() -> Synthetic:
