@@ -85,6 +85,17 @@ _WORD = re.compile(r"\w+")
 #: An embedded base64 image: it ends at the first character base64 has not (whitespace, a
 #: quote, `)`), as base64 in an HTML attribute has no spaces; text after it is the page's.
 _DATA_URI = re.compile(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=]*)")
+#: A terminal colour code, as in a traceback's text: `\x1b[33mJane Doe` holds no word `33mJane`
+_ANSI = re.compile(r"(\x1b\[[0-9;]*m)")
+#: Where a path that starts at the home folder ends or goes on under it (`_home_patterns`): a
+#: path separator (a backslash also starts a JSON or Python escape: `\"/home/jane\"`), the end
+#: of the text or of a line, a quote, a closing bracket, an HTML tag or quote, a full stop,
+#: or a space or punctuation that no more of a name then a separator follows. Anything else
+#: names a sibling: ``/home/jane (copy)/x``, ``/home/jane+old``, ``/home/jane@corp/x``.
+_HOME_ENDS = (
+    r"(?=[/\\\r\n\"'`)\]}<>]|\Z|&(?:quot|#x27|#39|lt|gt);|\.(?!\w)"
+    r"|[ \t,;:|!?](?![^\s/\\]+[/\\]))"
+)
 _NAME_COLUMNS = re.compile(r"^(first ?name|last ?name|full ?name|firstname|lastname|name)$", re.I)
 _FIRST_LAST = (re.compile(r"^first ?name$", re.I), re.compile(r"^last ?name$", re.I))
 
@@ -1012,6 +1023,9 @@ def run_report(
         run_lock = _RunLock(out, the_month)
         staging, cache = run_lock.folder("staging"), run_lock.folder("cache")
         try:
+            names = personal_names(crm) if not include_pii else None  # None: nothing removed
+            paths = {str(cache): shown, str(staging): published_path(published)}
+            publication = _Publication(crm, settings, paths, rerun["data_format"], names)
             _with_absolute_source(crm).to_parquet(cache)
             (cache / REPORT_SOURCE).write_text(json.dumps(rerun, indent=2) + "\n")
             kernel = ensure_kernel()
@@ -1027,22 +1041,18 @@ def run_report(
                     settings,
                     kernel,
                     quiet,
-                    out,
+                    functools.partial(
+                        _keep_failed, out=out, month=the_month, publication=publication
+                    ),
                     rerun["read_options"],
                 )
-                aliases = _owner_pseudonyms(crm, settings)  # with the key the kernels had
+                aliases = publication.aliases()  # with the key the kernels had
             timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()
             context = _context(crm, the_month, data, model)
-            names = personal_names(crm) if not include_pii else None  # None: nothing removed
-            paths = {str(cache): shown, str(staging): published_path(published)}
             for run in runs:
-                executed = staging / run.path.name
-                record_published_paths(executed, paths, rerun["data_format"])
-                if names is not None:
-                    scrub_notebook(executed, names, _shown_pseudonyms(executed, crm, aliases))
-                carry_parameters(executed)
+                publication.notebook(staging / run.path.name, aliases)
                 run.html = render_html(
                     staging / run.path.name, staging / f"{run.path.stem}.html", context, names
                 )
@@ -1155,21 +1165,22 @@ def _home_patterns() -> list[tuple[str, re.Pattern]]:
     homes = {h for h in homes if Path(h) != Path(Path(h).anchor)}
     forms = {f for h in homes for f in (h, html.escape(h), html.escape(h, quote=False))}
     # where a path starts (not inside another; after a file URL's `:///`, as in
-    # `sqlite:////home/jane/crm.db`), and not followed by more of a name
+    # `sqlite:////home/jane/crm.db`), and where it ends or goes on under the home folder
     return [
-        (form, re.compile(rf"(?:(?<=:///)|(?<![\w.~/\\-])){re.escape(form)}(?![\w~-]|\.\w)"))
+        (form, re.compile(rf"(?:(?<=:///)|(?<![\w.~/\\-])){re.escape(form)}{_HOME_ENDS}"))
         for form in sorted(forms, key=len, reverse=True)
     ]
 
 
 def home_as_tilde(text: str, patterns: list | None = None) -> str:
     """`text` with every path that starts at the user's home folder written from `~`:
-    ``see /home/jane/exports/x`` -> ``see ~/exports/x``. A longer name (``/home/janet``) or a
-    home inside another path (``/mnt/home/jane``) is left alone. `patterns`: those of
+    ``see /home/jane/exports/x`` -> ``see ~/exports/x``. A longer name (``/home/janet``,
+    ``/home/jane (copy)/x``: `_HOME_ENDS`) or a home inside another path (``/mnt/home/jane``)
+    is left alone; terminal colour codes (a traceback's) part paths. `patterns`: those of
     `_home_patterns` (worked out once for many texts)."""
     for form, pattern in _home_patterns() if patterns is None else patterns:
         if form in text:
-            text = pattern.sub("~", text)
+            text = _outside_colours(text, functools.partial(pattern.sub, "~"))
     return text
 
 
@@ -1437,6 +1448,29 @@ def _shown_pseudonyms(executed: Path, crm: CRM, aliases: dict[str, str]) -> dict
     return aliases if valid and uses_pseudonyms(crm, mode or "auto") else {}
 
 
+@dataclass(frozen=True)
+class _Publication:
+    """What `run_report` publishes executed notebooks with, and a failed one is kept with."""
+
+    crm: CRM
+    settings: dict  # the notebooks' (`read_params`)
+    paths: dict[str, str]  # temporary folder -> as published (`record_published_paths`)
+    data_format: str  # the export's, for a re-run
+    names: set[str] | None  # personal names to remove (`scrub_notebook`); None: keep all
+
+    def aliases(self) -> dict[str, str]:
+        """The owners' pseudonyms (`_owner_pseudonyms`): called with the kernels' owner key."""
+        return _owner_pseudonyms(self.crm, self.settings)
+
+    def notebook(self, executed: Path, aliases: dict[str, str]) -> None:
+        """Make `executed` fit to publish: its paths as published, from `~`; without e-mail
+        addresses and `names` (unless None); the values it ran with as its defaults."""
+        record_published_paths(executed, self.paths, self.data_format)
+        if self.names is not None:
+            scrub_notebook(executed, self.names, _shown_pseudonyms(executed, self.crm, aliases))
+        carry_parameters(executed)
+
+
 #: The line above the assignments `with_defaults` appends to a parameters cell.
 CARRIED_NOTE = "# the values this notebook ran with (smk report)"
 
@@ -1638,7 +1672,7 @@ def _owner_key_for_kernels(crm: CRM, settings: dict, quiet: bool = True):
 
 
 def _execute_all(
-    chosen, staging, cache, month, settings, kernel, quiet, out, read_options=None
+    chosen, staging, cache, month, settings, kernel, quiet, keep_failed, read_options=None
 ) -> list[NotebookRun]:
     staging.mkdir(parents=True)
     runs = []
@@ -1667,15 +1701,16 @@ def _execute_all(
         if not quiet:
             print(f"[{number}/{len(chosen)}] {nb.name}", file=sys.stderr, flush=True)
         before = _stamps(staging)
-        run = _execute_one(nb, staging / nb.name, parameters, kernel, quiet, out, month)
+        run = _execute_one(nb, staging / nb.name, parameters, kernel, quiet, keep_failed, month)
         run.files = [name for name, stamp in _stamps(staging).items() if before.get(name) != stamp]
         runs.append(run)
     return runs
 
 
-def _execute_one(nb, target, parameters, kernel, quiet, out, month) -> NotebookRun:
+def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> NotebookRun:
     """Run one notebook into `target`; a `NoDataError` gives a short page, any other error
-    keeps the failed notebook and raises `ReportError`."""
+    keeps the failed notebook (`keep_failed(target)`: `_keep_failed`, which says where) and
+    raises `ReportError`."""
     import papermill as pm
 
     t = time.perf_counter()
@@ -1689,7 +1724,7 @@ def _execute_one(nb, target, parameters, kernel, quiet, out, month) -> NotebookR
             if not quiet:
                 print(f"  not enough data: {exc.evalue}", file=sys.stderr, flush=True)
             return run
-        kept = _keep_failed(target, out, month)
+        kept = keep_failed(target)
         raise ReportError(
             f"notebook {nb.name} failed in {_cell_label(nb, exc.source)}: "
             f"{exc.ename}: {exc.evalue}. The failed notebook is kept at {kept}; "
@@ -1804,11 +1839,15 @@ def _cell_label(notebook: Path, source: str) -> str:
     return f"{where} (`{first}`)"
 
 
-def _keep_failed(executed: Path, out: Path, month: Month) -> Path:
+def _keep_failed(executed: Path, out: Path, month: Month, publication: _Publication) -> Path:
+    """Keep a failed notebook in `out/.failed/<month>/` for debugging, made fit to publish as
+    the published ones are (`_Publication.notebook`: the reports folder is published); its
+    errors keep their names, messages and line numbers. Called with the kernels' owner key."""
     folder = out / ".failed" / str(month)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / executed.name
     if executed.exists():
+        publication.notebook(executed, publication.aliases())
         shutil.copy2(executed, target)
     return target
 
@@ -2029,13 +2068,13 @@ def scrub_pii(text: str, names: set[str]) -> str:
 
 def _scrubbed(text: str, pattern: re.Pattern | None) -> str:
     """`text` without e-mail addresses and the names of `pattern` (`_names_pattern`), outside
-    its embedded images (`_outside_images`)."""
+    its embedded images (`_outside_images`) and terminal colour codes (`_outside_colours`)."""
 
     def scrub(part: str) -> str:
         part = mask_emails(part)
         return part if pattern is None else pattern.sub(NAME_REMOVED, part)
 
-    return _outside_images(text, scrub)
+    return _outside_images(text, functools.partial(_outside_colours, change=scrub))
 
 
 def _outside_images(text: str, change) -> str:
@@ -2043,7 +2082,18 @@ def _outside_images(text: str, change) -> str:
     hold no address or name, a short name between a `+` and a `/` of their text must not be
     replaced (it breaks the image), and they are most of a page's text (the address pattern
     tried at every letter of them took 0.5 s a page, the sample's funnel page, 2026-11-27)."""
-    parts = _DATA_URI.split(text)
+    return _outside(_DATA_URI, text, change)
+
+
+def _outside_colours(text: str, change) -> str:
+    """`text` with `change` applied between its terminal colour codes (`_ANSI`), which stay:
+    in a traceback, ``ESC[33m/home/jane`` starts a path and ``ESC[33mJane Doe`` a name."""
+    return _outside(_ANSI, text, change) if "\x1b" in text else change(text)
+
+
+def _outside(pattern: re.Pattern, text: str, change) -> str:
+    """`text` with `change` applied to its parts outside the matches of `pattern` (one group)."""
+    parts = pattern.split(text)
     parts[::2] = [change(p) for p in parts[::2]]
     return "".join(parts)
 
@@ -2052,7 +2102,7 @@ def _names_pattern(names: set[str], text: str) -> re.Pattern | None:
     """One pattern of the `names` that `text` may hold (None: none), as a page shows them."""
     # A name can only match where the text holds its first word as a whole word: keep those
     # names only, so that 100,000 contact names do not make one huge, slow alternation.
-    words = set(_WORD.findall(text))
+    words = set(_WORD.findall(_ANSI.sub(" ", text) if "\x1b" in text else text))
     # as the page may show it: "O'Brien" escaped in attributes, as is in table cells
     shown = {html.escape(n, quote=q) for n in names for q in (True, False)}
     shown = [n for n in shown if (first := _WORD.match(n)) is None or first.group() in words]

@@ -998,7 +998,7 @@ def test_a_kernel_that_does_not_start_is_started_again_then_named(tmp_path, monk
     monkeypatch.setattr(papermill, "execute_notebook", never)
     with pytest.raises(report.ReportError, match=r"nb.ipynb: the Python kernel Kernel didn't"):
         report._execute_one(
-            Path("nb.ipynb"), tmp_path / "nb.ipynb", {}, "smk", True, tmp_path,
+            Path("nb.ipynb"), tmp_path / "nb.ipynb", {}, "smk", True, None,
             parse_month("2026-10"),
         )  # fmt: skip
 

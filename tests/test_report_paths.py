@@ -227,3 +227,52 @@ def test_a_report_on_a_database_file_at_home_publishes_no_home_path(tmp_path, mo
     assert [p.name for p in files if str(home) in p.read_text(errors="ignore")] == []
     page = next(out.glob("*/00_data_quality.html")).read_text()
     assert "sqlite:///~/crm.db" in page
+
+
+def test_a_sibling_of_the_home_folder_is_no_path_under_it(tmp_path, monkeypatch):
+    # with HOME=/home/jane, "/home/jane (copy)/x.csv" was published as "~ (copy)/x.csv"
+    home = _home(tmp_path, monkeypatch)
+    siblings = [
+        f"{home} (copy)/x.csv",
+        f"{home}+old/x",
+        f"{home}@corp/x",
+        f"{home}(1)/x",
+        f"{home},old/x",
+        f"{home}&amp;co/x",
+        f"{home}%20(copy)/x",
+        f"{home}#2/x",
+    ]
+    for text in siblings:
+        assert home_as_tilde(f"read {text} now") == f"read {text} now"
+
+
+def test_a_home_path_ends_where_a_text_goes_on_after_it(tmp_path, monkeypatch):
+    """Log lines, JSON, HTML and notebooks' texts: what may follow a path, not a name."""
+    home = _home(tmp_path, monkeypatch)
+    endings = {
+        f"{home}": "~",
+        f"'{home}'": "'~'",
+        f'"{home}/x.csv"': '"~/x.csv"',
+        f'\\"{home}\\"': '\\"~\\"',  # a JSON text in a JSON text
+        f"{home}\\\\x.csv": "~\\\\x.csv",  # a backslash, as JSON writes it
+        f"sqlite:///{home}/crm.db": "sqlite:///~/crm.db",
+        f"<td>{home}</td>": "<td>~</td>",
+        f"&quot;{home}&quot;, &#x27;{home}&#x27;": "&quot;~&quot;, &#x27;~&#x27;",
+        f"in {home}, then": "in ~, then",
+        f"[{home}] {{{home}}} `{home}`": "[~] {~} `~`",
+        f"PATH={home}:/usr/bin;{home}|x": "PATH=~:/usr/bin;~|x",
+        f"{home}\nfoo/bar": "~\nfoo/bar",
+        f"{home}\r\nfoo/bar": "~\r\nfoo/bar",
+        f"is it {home}? yes: {home}!": "is it ~? yes: ~!",
+        f"{home} and {home}\tor /tmp": "~ and ~\tor /tmp",
+        f"{home} /tmp": "~ /tmp",
+    }
+    for text, shown in endings.items():
+        assert home_as_tilde(text) == shown, text
+
+
+def test_a_home_path_after_a_terminal_colour_code_is_written_from_tilde(tmp_path, monkeypatch):
+    # a library's code in a traceback is coloured token by token: `\x1b[33m/home/...`
+    home = _home(tmp_path, monkeypatch)
+    line = f'\x1b[33m"\x1b[39m\x1b[33m{home}/exports\x1b[39m \x1b[33m{home}\x1b[39m'
+    assert home_as_tilde(line) == '\x1b[33m"\x1b[39m\x1b[33m~/exports\x1b[39m \x1b[33m~\x1b[39m'
