@@ -4,14 +4,29 @@ CRMs write a person in many ways: "Jane Doe", "Doe, Jane", "DOE, Jane", "van der
 "J. Doe", "Doe, J.", "O'Neil", "jane.doe", "Jane Doe2", "李 伟". An id ("owner-02",
 "005Dn000001AbCd", "12345", "owner_08") is no two words that start with a letter, and is none:
 ids stay readable in the report. Nor is a team, role or place used as an owner, written in
-team words only ("Sales Team", "Customer Success", "United States": `NOT_NAME_WORDS`), which
-would otherwise be removed from every page that shows those words; "Ana Sales" or "Jane Doe,
-Sales Manager" is a person, and so is one with a short note or label ("Jane Doe (AE)", "CSM:
-Jane Doe"), owners joined by ";", "&", "+" or "/", and a name of a script without case
-written without a space ("李伟"). Where a value reads two ways ("García-López, María José":
-one person or two), the forms of both are hidden: a word removed from a page is a lesser harm
-than a name shown. The same module keys the owners' pseudonyms
-(`pseudonym_key`, `pseudonym`).
+team words only ("Sales Team", "Customer Success", "United States": `NOT_NAME_WORDS`), a
+country ("New Zealand": `PLACES`), a CRM's owner of no one ("Not Assigned", "Round Robin",
+"Default Queue": `NO_PERSON_OWNERS`, whole values only, so "May Robin" is a person) or a team
+of a script without case ("销售部", "営業チーム", "영업팀"), which would otherwise be removed from
+every page that shows those words and turn pseudonyms on; "Ana Sales" or "Jane Doe, Sales
+Manager" is a person, and so is one with a short note or label ("Jane Doe (AE)", "CSM: Jane
+Doe"), owners joined by ";", "&", "+" or "/", and a name of a script without case written
+without a space ("李伟"). A team, place or no one's part beside a person ("Jane Doe, New
+Zealand", "Jane Doe - Germany") is left out of her name's forms, so that pages keep "New
+Zealand". Where a value reads two ways ("García-López, María José": one person or two), the
+forms of both are hidden: a word removed from a page is a lesser harm than a name shown.
+
+Published pages lose every form of an owner's name (`name_forms`) and, from the contacts,
+each name cell and the whole name ("Jane Doe", "Doe, Jane"), wherever a page shows them as
+words (`smk.report.personal_names`, `smk.report.scrub_pii`). A cell alone is removed only
+when `removable_alone`: not a name part of one or two letters ("Li", which could be any
+word), and not one word of the pages' own vocabulary (`page_words`: stage, status, channel
+and touch labels, months, headings: "Won", "Lead", "May", "Page"), which a page writes in its
+tables ("Closed Won") far more often than it names a contact by her first or last name
+alone. Such a word is removed where it stands beside the rest of the person's name ("Will
+Won", "Won, Will"), and her e-mail address is masked whole; no page lists contacts by name
+(the notebooks read no name column), so a vocabulary word alone names no one there. The same
+module keys the owners' pseudonyms (`pseudonym_key`, `pseudonym`).
 """
 
 from __future__ import annotations
@@ -72,6 +87,102 @@ NOT_NAME_WORDS = frozenset(
     }
 )
 
+#: Countries and territories (lower case, words parted by one space; English names and a few
+#: as their people write them). An owner of one is no person; one beside a person ("Jane Doe,
+#: New Zealand", "Jane Doe - Germany") is left out of her name's forms, so that a country table
+#: keeps "New Zealand". Whole names only, never their words: "Chad Jordan" is a person, and so
+#: is "Smith, Jordan" (no person stands before "Jordan"). Names a person may bear as a whole
+#: ("Sierra Leone", "San Marino") are left out.
+PLACES = frozenset(
+    {
+        *("afghanistan", "albania", "algeria", "andorra", "angola", "argentina", "armenia"),
+        *("australia", "austria", "azerbaijan", "bahamas", "bahrain", "bangladesh", "barbados"),
+        *("belarus", "belgium", "belize", "benin", "bhutan", "bolivia", "botswana", "brazil"),
+        *("brunei", "bulgaria", "burundi", "cambodia", "cameroon", "canada", "chad", "chile"),
+        *("china", "colombia", "comoros", "congo", "croatia", "cuba", "cyprus", "czechia"),
+        *("denmark", "djibouti", "dominica", "ecuador", "egypt", "eritrea", "estonia"),
+        *("eswatini", "ethiopia", "fiji", "finland", "france", "gabon", "gambia", "georgia"),
+        *("germany", "ghana", "greece", "greenland", "grenada", "guatemala", "guinea"),
+        *("guyana", "haiti", "honduras", "hungary", "iceland", "india", "indonesia", "iran"),
+        *("iraq", "ireland", "israel", "italy", "jamaica", "japan", "jordan", "kazakhstan"),
+        *("kenya", "kiribati", "korea", "kosovo", "kuwait", "kyrgyzstan", "laos", "latvia"),
+        *("lebanon", "lesotho", "liberia", "libya", "liechtenstein", "lithuania", "luxembourg"),
+        *("macao", "macau", "madagascar", "malawi", "malaysia", "maldives", "mali", "malta"),
+        *("mauritania", "mauritius", "mexico", "micronesia", "moldova", "monaco", "mongolia"),
+        *("montenegro", "morocco", "mozambique", "myanmar", "namibia", "nauru", "nepal"),
+        *("netherlands", "nicaragua", "niger", "nigeria", "norway", "oman", "pakistan", "palau"),
+        *("palestine", "panama", "paraguay", "peru", "philippines", "poland", "portugal"),
+        *("qatar", "romania", "russia", "rwanda", "samoa", "senegal", "serbia", "seychelles"),
+        *("singapore", "slovakia", "slovenia", "somalia", "spain", "sudan", "suriname"),
+        *("sweden", "switzerland", "syria", "taiwan", "tajikistan", "tanzania", "thailand"),
+        *("togo", "tonga", "tunisia", "turkey", "turkmenistan", "tuvalu", "uganda", "ukraine"),
+        *("uruguay", "uzbekistan", "vanuatu", "venezuela", "vietnam", "yemen", "zambia"),
+        *("zimbabwe", "england", "scotland", "wales", "britain", "usa", "us", "uk", "uae"),
+        *("antigua and barbuda", "bosnia and herzegovina", "burkina faso", "cabo verde"),
+        *("cape verde", "central african republic", "costa rica", "czech republic"),
+        *("dominican republic", "east timor", "el salvador", "equatorial guinea", "guinea bissau"),
+        *("hong kong", "ivory coast", "marshall islands", "new zealand", "north korea"),
+        *("north macedonia", "papua new guinea", "puerto rico", "saint lucia", "saudi arabia"),
+        *("solomon islands", "south africa", "south korea", "south sudan", "sri lanka"),
+        *("timor leste", "trinidad and tobago", "united arab emirates", "united kingdom"),
+        *("united states", "united states of america", "vatican city", "viet nam"),
+        *("great britain", "northern ireland", "russian federation"),
+        *("deutschland", "österreich", "schweiz", "suisse", "svizzera", "españa", "méxico"),
+        *("brasil", "italia", "nederland", "belgië", "belgique", "sverige", "norge", "danmark"),
+        *("suomi", "polska", "česko", "türkiye", "éire", "россия", "україна"),
+    }
+)
+
+#: Owner values a CRM writes for "no person" (lower case, words parted by one space): records
+#: in no one's name, in a queue, or owned by an automation. Whole values only: "Will Won" and
+#: "May Robin" may be people, "Closed Won" and "Round Robin" are none.
+NO_PERSON_OWNERS = frozenset(
+    {
+        *("not assigned", "unassigned", "no owner", "no one", "nobody", "none", "unowned"),
+        *("unknown", "unknown owner", "to be assigned", "tbd", "pending assignment"),
+        *("round robin", "queue", "default queue", "sales queue", "lead queue", "default owner"),
+        *("closed won", "closed lost", "integration user", "api user", "api only user"),
+        *("system", "system user", "system administrator", "automated process", "automation"),
+        *("automation user", "default user", "platform integration user", "security user"),
+        *("chatter expert", "migration user", "data migration", "import user"),
+    }
+)
+#: words of a queue's name before its "Queue": `NOT_NAME_WORDS` and these ("Default Queue",
+#: "Web Leads Queue", "Unassigned Lead Queue": Salesforce names lead and case queues so)
+_QUEUE_WORDS = NOT_NAME_WORDS | frozenset(
+    {
+        *("default", "general", "web", "leads", "new", "open", "overflow", "triage", "holding"),
+        *("routing", "assignment", "unowned", "round", "robin", "trial", "demo", "requests"),
+        *("request", "contact", "contacts", "cases", "case", "mql", "sql"),
+    }
+)
+
+#: Team and department names of scripts without case ("销售部" sales department, "営業チーム",
+#: "영업팀"): words of a function (sales, marketing, support, ...) and maybe a number, then a word
+#: of an org unit. Both parts are needed: "部" ends common Japanese family names (阿部, 服部),
+#: "科" Chinese given names, and "李伟团队" (Li Wei's team) holds a person's name.
+_CASELESS_TEAM_STEMS = (
+    *("销售", "銷售", "市场", "市場", "营销", "營銷", "客服", "客户", "客戶", "技术", "技術"),
+    *("支持", "运营", "運營", "财务", "財務", "人事", "行政", "商务", "商務", "渠道", "业务"),
+    *("業務", "电销", "電銷", "海外", "国际", "國際", "产品", "產品", "研发", "研發", "采购"),
+    *("採購", "法务", "法務", "品牌", "增长", "增長", "大客户", "大客戶", "售前", "售后", "售後"),
+    *("服务", "服務", "管理", "直销", "直銷", "华东", "華東", "华南", "華南", "华北", "華北"),
+    *("営業", "販売", "販促", "企画", "開発", "総務", "経理", "広報", "宣伝", "事業", "顧客"),
+    *("法人", "国際", "関東", "関西", "マーケティング", "セールス", "インサイドセールス"),
+    *("フィールドセールス", "カスタマーサクセス", "カスタマーサポート", "サポート"),
+    *("영업", "마케팅", "고객", "지원", "기술", "개발", "사업", "관리", "세일즈", "해외", "인사"),
+    *("총무", "경영", "전략", "운영", "홍보", "기획", "재무", "구매", "서비스"),
+)
+_CASELESS_TEAM_UNITS = (
+    *("部门", "部門", "团队", "團隊", "小组", "小組", "チーム", "グループ", "本部", "中心"),
+    *("그룹", "본부", "센터", "팀", "부", "과", "部", "组", "組", "课", "課", "科", "处", "處"),
+    "室",
+)
+_STEMS, _UNITS = (
+    "|".join(sorted(w, key=len, reverse=True)) for w in (_CASELESS_TEAM_STEMS, _CASELESS_TEAM_UNITS)
+)
+_CASELESS_TEAM = re.compile(rf"^(?:{_STEMS}|[第一二三四五六七八九十\d])+(?:{_UNITS})$")
+
 
 def looks_like_personal_name(value: object) -> bool:
     """Whether an owner (or similar) value names a person rather than identifying one by id.
@@ -80,9 +191,11 @@ def looks_like_personal_name(value: object) -> bool:
     word has two letters or more,
     or is written in a script without upper and lower case ("李 伟", where one character is a
     whole name part). A phrase of `NOT_NAME_WORDS` only ("Sales Team", "Marketing Ops",
-    "United States") names a team, role or place, not a person; one with any other word is
-    taken for a person ("Ana Sales"). A cell of several owners ("Jane Doe; Sales Team") is one
-    when any of them is.
+    "United States") names a team, role or place, not a person, and so does a country of
+    `PLACES`, an owner of `NO_PERSON_OWNERS` or a queue ("Not Assigned", "Default Queue") and a
+    team of a script without case ("销售部"); a phrase with any other word is taken for a
+    person ("Ana Sales"). A cell of several owners ("Jane Doe; Sales Team") is one when any of
+    them is.
     """
     if not isinstance(value, str):
         return False
@@ -123,11 +236,11 @@ def _is_name(text: str) -> bool:
     person = _without_team(text)
     if person != text:  # "Jane Doe, Sales", "Jane Doe (Sales)": the person beside her team
         return _is_name(person)
-    if _CASELESS_NAME.match(text) and text.upper() == text.lower():  # "李伟", "김민준": a
-        return True  # name written without a space, in a script without case
-    if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
+    if _no_person(text):  # "Sales Team", "New Zealand", "Not Assigned", "销售部"
         return False
-    if _team_words_only(text):
+    if _caseless_name(text):  # "李伟", "김민준": a name written without a space
+        return True
+    if PERSONAL_NAME.match(text) is None and NUMBERED_NAME.match(text) is None:
         return False
     return any(len(word) > 1 or word.upper() == word.lower() for word in _LETTERS.findall(text))
 
@@ -159,8 +272,14 @@ def _without_team(text: str) -> str:
     has no such part."""
     for pattern, team, rest in ((_LAST_PART, 2, 1), (_FIRST_PART, 1, 2)):
         found = pattern.match(text)
-        if found is not None and _team_words_only(found.group(team)):
-            return found.group(rest).strip()
+        if found is None or not _no_person(found.group(team)):
+            continue
+        # the rest is the person ("Jane Doe, New Zealand") or a team too ("Sales Team,
+        # Germany"); not one word, whose given name the part may be ("Lee, Asia", "Jordan, Chad")
+        rest_text = found.group(rest).strip()
+        several = len(_LETTERS.findall(rest_text)) > 1
+        if _is_name(rest_text) or (several and _no_person(rest_text)):
+            return rest_text
     for pattern, note, rest in ((_NOTE_AFTER, 2, 1), (_NOTE_BEFORE, 1, 2), (_LABEL_BEFORE, 1, 2)):
         found = pattern.match(text)
         if found is None:
@@ -182,6 +301,24 @@ def _without_team(text: str) -> str:
 def _team_words_only(text: str) -> bool:
     words = _LETTERS.findall(text)
     return bool(words) and all(word.casefold() in NOT_NAME_WORDS for word in words)
+
+
+def _no_person(text: str) -> bool:
+    """Whether `text` names a team, role, place or no one: `NOT_NAME_WORDS` only ("Sales Team"),
+    a place of `PLACES` ("New Zealand"), an owner of `NO_PERSON_OWNERS` ("Not Assigned") or a
+    queue ("Default Queue"), or a team of a script without case ("销售部", "영업팀")."""
+    if _team_words_only(text) or _CASELESS_TEAM.match(text):
+        return True
+    words = [word.casefold() for word in _LETTERS.findall(text)]
+    phrase = " ".join(words)
+    if phrase in PLACES or phrase in NO_PERSON_OWNERS:
+        return True
+    return words[-1:] in (["queue"], ["queues"]) and all(w in _QUEUE_WORDS for w in words[:-1])
+
+
+def _caseless_name(text: str) -> bool:
+    """A name of two to six characters of a script without case, written without a space."""
+    return _CASELESS_NAME.match(text) is not None and text.upper() == text.lower()
 
 
 def _owners(text: str) -> list[str]:
@@ -255,6 +392,87 @@ def _forms(name: str) -> set[str]:
     if bare and bare != name and _is_name(bare):
         forms |= _forms(bare)
     return forms
+
+
+#: Words of the pages' own vocabulary (lower case), which a contact may bear as a First or
+#: Last Name ("Won", "Lead", "May", "Page"): stage, status, channel, touch and activity labels
+#: as HubSpot and Salesforce write them, RFM segments, months and weekdays, the words of the
+#: report's headings, column headers and tiles, and common words that are also names. With
+#: the model's vocabularies (`smk.model.VOCABULARIES`) and the one-word `PLACES` of the pages'
+#: country tables they make `page_words`.
+PAGE_WORDS = frozenset(
+    {
+        # lifecycle stages, deal stages, lead statuses
+        *("subscriber", "subscribers", "lead", "leads", "marketing", "sales", "qualified"),
+        *("opportunity", "opportunities", "customer", "customers", "evangelist", "other"),
+        *("mql", "mqls", "sql", "sqls", "sal", "became", "appointment", "scheduled", "buy"),
+        *("presentation", "decision", "maker", "makers", "bought", "contract", "sent", "closed"),
+        *("won", "lost", "open", "prospecting", "qualification", "needs", "analysis", "value"),
+        *("proposition", "perception", "proposal", "price", "quote", "negotiation", "review"),
+        *("pipeline", "stage", "stages", "deal", "deals", "renewal", "upsell", "new", "business"),
+        *("contacted", "working", "attempted", "contact", "nurturing", "nurture", "unqualified"),
+        *("disqualified", "converted", "not", "win", "wins", "loss", "pending", "status"),
+        # channels, sources, campaign types
+        *("organic", "paid", "search", "social", "media", "email", "referral", "referrals"),
+        *("direct", "traffic", "offline", "sources", "source", "campaigns", "campaign", "web"),
+        *("integration", "website", "form", "online", "seo", "ppc", "sem", "ads", "newsletter"),
+        *("partner", "partners", "employee", "external", "word", "mouth", "trade", "show"),
+        *("seminar", "internal", "conference", "event", "events", "webinar", "phone", "inquiry"),
+        *("cold", "call", "purchased", "list", "import", "mail", "advertisement", "banner"),
+        *("display", "public", "relations", "content", "syndication", "telemarketing", "print"),
+        *("roadshow", "program", "channel", "channels", "spend", "budget", "cost"),
+        # touch types, member statuses, activities
+        *("visit", "visited", "page", "pages", "view", "views", "submission", "submitted"),
+        *("click", "clicked", "ad", "download", "downloaded", "conversation", "chat", "chatted"),
+        *("registered", "attended", "responded", "booth", "demand", "calls", "emails", "meeting"),
+        *("meetings", "task", "tasks", "note", "notes", "completed", "touch", "touches"),
+        # RFM segments
+        *("champions", "loyal", "loyalists", "potential", "promising", "attention", "sleep"),
+        *("risk", "hibernating", "lose", "purchase"),
+        # months, weekdays
+        *("january", "february", "march", "april", "may", "june", "july", "august"),
+        *("september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun"),
+        *("jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday"),
+        *("thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed", "thu"),
+        *("thur", "thurs", "fri", "sat", "sun", "month", "week", "quarter", "year", "today"),
+        # the report's headings, column headers, tiles and the names of its methods
+        *("accepted", "account", "accounts", "action", "all", "analytics", "behaviour", "both"),
+        *("bootstrap", "brier", "care", "checks", "closest", "contacts", "conversion", "core"),
+        *("conversions", "credit", "data", "desire", "distance", "enterprise", "export", "free"),
+        *("freshness", "funnel", "grade", "grades", "high", "interest", "key", "left", "long"),
+        *("low", "lower", "markov", "median", "mid", "money", "monthly", "north", "only"),
+        *("owner", "owners", "permutation", "persona", "personas", "place", "platform", "rate"),
+        *("product", "promotion", "removal", "report", "retention", "right", "rows", "rule"),
+        *("score", "segment", "segments", "settings", "shapley", "small", "spearman", "speed"),
+        *("top", "true", "false", "velocity", "warnings", "team", "teams", "total", "first"),
+        *("last", "read", "touchpoints", "attribution", "linear", "decay", "scoring"),
+        # common words that are also names, which a page may begin a sentence or a label with
+        *("mark", "will", "chase"),
+    }
+)
+
+
+@functools.cache
+def page_words() -> frozenset[str]:
+    """`PAGE_WORDS`, the words of the model's vocabularies (`smk.model.VOCABULARIES`:
+    "organic", "search", "email") and the one-word `PLACES` ("Georgia", "Jordan")."""
+    from smk.model import VOCABULARIES  # not at import: smk.model loads pandas
+
+    model = {word for terms in VOCABULARIES.values() for term in terms for word in term.split("_")}
+    return PAGE_WORDS | model | {place for place in PLACES if " " not in place}
+
+
+def removable_alone(value: str) -> bool:
+    """Whether a contact's name cell (a First, Last or Full Name) is removed from a page
+    wherever it stands, alone too: three characters or more ("Li" could be any word), or a
+    name of a script without case ("李伟"); but not one word of `page_words` ("Won", "Lead",
+    "May"), which the pages write as stage, channel, month or heading. Such a word is removed
+    where it stands beside the rest of the person's name: the person's whole name ("May
+    Chen", "Chen, May") is a form of its own, and her e-mail address is masked whole."""
+    text = _for_judging(value)
+    if text.casefold() in page_words():
+        return False
+    return len(text) >= 3 or _caseless_name(text)
 
 
 #: The environment variable that holds the key of the owners' pseudonyms (any text).

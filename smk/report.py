@@ -60,7 +60,7 @@ from smk.model import CRM
 from smk.notebooks import REPORT_SOURCE
 from smk.outputs import format_kpi, mask_emails, read_metrics, write_metrics
 from smk.periods import Month, resolve_month
-from smk.pii import looks_like_personal_name, name_forms
+from smk.pii import looks_like_personal_name, name_forms, removable_alone
 
 try:
     import fcntl
@@ -2028,11 +2028,12 @@ def personal_names(crm) -> set[str]:
     names = _full_names(crm.contacts)  # whole, so that short parts go too ("Wei Li")
     for col in crm.contacts.columns:
         if _NAME_COLUMNS.match(str(col).strip()):
-            values = crm.contacts[col].dropna().astype(str).str.strip()
-            values = values[values.str.len() >= 3]  # alone: "Li" could be any word
-            names |= set(values)
-            for value in values[values.str.contains(",", regex=False)]:
-                names |= name_forms(value)  # a Full Name "Doe, Jane" as "Jane Doe" too
+            values = crm.contacts[col].dropna().astype(str).str.strip().unique()
+            alone = {value for value in values if removable_alone(value)}  # not "Li", "Won"
+            names |= alone
+            for value in alone:
+                if "," in value:  # a Full Name "Doe, Jane" as "Jane Doe" too
+                    names |= name_forms(value)
     for table in ("contacts", "deals", "activities"):
         owners = getattr(crm, table)["owner_id"].dropna().astype(str).str.strip().unique()
         for owner in owners:

@@ -385,3 +385,153 @@ def test_a_long_value_is_judged_without_recursing_over_its_parts(value):
     """Such values raised RecursionError (the report would fail on one owner cell)."""
     assert pii.looks_like_personal_name(value) is False
     assert pii.looks_like_personal_name(value + " jane@acme.com") is True
+
+
+@pytest.mark.parametrize(
+    "value, place",
+    [
+        ("Jane Doe, New Zealand", "New Zealand"),
+        ("Jane Doe - United States", "United States"),
+        ("Jane Doe (Germany)", "Germany"),
+        ("Jane Doe, Germany", "Germany"),
+        ("Jane Doe - Germany", "Germany"),
+        ("Doe, Jane (New Zealand)", "New Zealand"),
+        ("Jane Doe, Sales, New Zealand", "New Zealand"),
+    ],
+)
+def test_a_person_beside_a_place_is_found_and_the_place_is_no_form(value, place):
+    """ "Jane Doe, New Zealand" made "New Zealand" a name of its own (the pages' country
+    tables lost it), and "Jane Doe, Germany" gave no "Jane Doe" to remove."""
+    assert pii.looks_like_personal_name(value)
+    forms = pii.name_forms(value)
+    assert "Jane Doe" in forms
+    assert place not in forms
+
+
+@pytest.mark.parametrize(
+    "value", ["New Zealand", "Sales Team, New Zealand", "EMEA Sales - Germany", "Costa Rica"]
+)
+def test_a_country_alone_or_beside_a_team_is_no_name(value):
+    assert not pii.looks_like_personal_name(value)
+
+
+@pytest.mark.parametrize(
+    "value, person",
+    [
+        ("Smith, Jordan", "Jordan Smith"),
+        ("Jordan, Chad", "Chad Jordan"),
+        ("Lee, Asia", "Asia Lee"),  # "Asia" a team word: was no name at all
+        ("Sales, Georgia", "Georgia Sales"),
+        ("Chad Jordan", "Chad Jordan"),
+        ("Georgia Brown, New Zealand", "Georgia Brown"),
+    ],
+)
+def test_a_given_name_that_is_a_country_or_team_word_is_still_a_name(value, person):
+    """The part after a "," is left out only beside a person or a team of two words or
+    more: after one word alone it is a given name ("Lee, Asia" was published by name)."""
+    assert pii.looks_like_personal_name(value)
+    assert person in pii.name_forms(value)
+
+
+#: owner values CRMs write for no person
+NO_PERSON = [
+    "Not Assigned",
+    "Unassigned",
+    "No Owner",
+    "Round Robin",
+    "Queue",
+    "Closed Won",
+    "Default Queue",
+    "Integration User",
+    "Sales Queue",
+    "System",
+    "API User",
+    "Automated Process",
+    "Unassigned Lead Queue",
+    "Web Leads Queue",
+    "NOT ASSIGNED",
+    "Round Robin - EMEA",
+]
+
+
+@pytest.mark.parametrize("value", NO_PERSON)
+def test_owners_of_no_person_are_no_names(value):
+    """They were taken for names: removed from every page and pseudonyms turned on."""
+    assert not pii.looks_like_personal_name(value)
+
+
+@pytest.mark.parametrize(
+    "value, person",
+    [
+        ("Will Won", "Will Won"),
+        ("May Robin", "May Robin"),
+        ("Robin Round", "Robin Round"),
+        ("Jane Doe Queue", "Jane Doe Queue"),
+        ("Jane Doe, Not Assigned", "Jane Doe"),
+        ("Not Assigned; Jane Doe", "Jane Doe"),
+    ],
+)
+def test_people_named_like_no_one_are_still_names(value, person):
+    """A value is no one's by its whole, not by its words: "Will Won" is a person."""
+    assert pii.looks_like_personal_name(value)
+    forms = pii.name_forms(value)
+    assert person in forms and "Not Assigned" not in forms
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["销售部", "市场部", "営業部", "営業チーム", "销售团队", "영업팀", "销售一部", "営業課"],
+)
+def test_teams_of_scripts_without_case_are_no_names(value):
+    """Taken for names of a script without case, they were removed from every page."""
+    assert not pii.looks_like_personal_name(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["李伟", "王芳", "佐藤", "김민준", "阿部", "服部", "李科", "김지원", "李伟团队"]
+)
+def test_names_of_scripts_without_case_stay_names_beside_team_suffixes(value):
+    """部 ends Japanese family names (阿部, 服部), 科 Chinese given names, and "李伟团队" (Li
+    Wei's team) holds a name: a team suffix alone makes no team."""
+    assert pii.looks_like_personal_name(value)
+    assert value in pii.name_forms(value)
+
+
+def test_a_person_beside_a_team_of_a_script_without_case_is_found():
+    forms = pii.name_forms("销售部: 李伟")
+    assert "李伟" in forms and "销售部" not in forms
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Won", "Lead", "May", "Mark", "Will", "Chase", "Page", "won", "WON", "March", "Jordan"],
+)
+def test_a_name_part_that_is_a_page_word_is_not_removed_alone(value):
+    """A contact's First or Last Name "Won" made every "Closed Won" of the pages "Closed "."""
+    assert not pii.removable_alone(value)
+
+
+@pytest.mark.parametrize(
+    "value, removable",
+    [
+        ("Siobhan", True),
+        ("O'Brien", True),
+        ("Will Won", True),  # the whole name, even of page words
+        ("Won, Will", True),
+        ("May Lead", True),
+        ("李伟", True),  # two characters of a script without case: a whole name
+        ("Li", False),
+        ("Ng", False),
+        ("伟", False),
+    ],
+)
+def test_other_name_parts_and_whole_names_are_removed_alone(value, removable):
+    assert pii.removable_alone(value) is removable
+
+
+def test_page_words_hold_the_model_vocabularies():
+    from smk.model import VOCABULARIES
+
+    for terms in VOCABULARIES.values():
+        for term in terms:
+            assert set(term.split("_")) <= pii.page_words()

@@ -60,3 +60,75 @@ def test_pages_keep_teams_and_places_and_lose_owners_names():
     assert "Deals of [name removed], [name removed] and [name removed]" in scrubbed
     for name in ("Jane Doe", "John Roe", "Mei Ng"):
         assert name not in scrubbed
+
+
+#: owners beside their country, and owners CRMs write for no person or for a team
+PLACED_OWNERS = ["Jane Doe, New Zealand", "John Roe - Germany", "Mei Ng (United States)"]
+NO_ONE = ["Not Assigned", "Round Robin", "Closed Won", "Default Queue", "销售部", "영업팀"]
+
+
+def _crm_of(owners: list[str], country: str = "New Zealand") -> CRM:
+    rows = [
+        {
+            "contact_id": str(i),
+            "created_at": "2026-01-01T00:00:00Z",
+            "owner_id": owner,
+            "country": country,
+        }
+        for i, owner in enumerate(owners)
+    ]
+    return CRM(contacts=make_table("contacts", rows))
+
+
+def test_pages_keep_the_countries_beside_owners_and_lose_the_owners():
+    """ "Jane Doe, New Zealand" removed "New Zealand" from every page (the funnel and
+    segmentation pages' country tables), and "John Roe - Germany" gave no "John Roe"."""
+    crm = _crm_of(PLACED_OWNERS + ["Hans Meier, Germany"], country="Germany")
+    crm.contacts.loc[0, "country"] = "New Zealand"
+    names = personal_names(crm)
+    page = crm.contacts[["country"]].to_html(index=False) + (
+        "<td>Deals of Jane Doe, John Roe, Mei Ng and Hans Meier in New Zealand</td>"
+    )
+    scrubbed = scrub_pii(page, names)
+    assert scrubbed.count("<td>Germany</td>") == 3 and "<td>New Zealand</td>" in scrubbed
+    assert "Deals of " + ", ".join(["[name removed]"] * 3) in scrubbed
+    assert "and [name removed] in New Zealand" in scrubbed
+    for name in ("Jane Doe", "John Roe", "Mei Ng", "Hans Meier"):
+        assert name not in scrubbed
+
+
+def test_owners_of_no_one_stay_on_pages_and_turn_no_pseudonyms_on():
+    """They were names: "Closed Won" left "[name removed]" in the stage tables, "销售部" in the
+    team's heading, and an export of such owners only had its owners pseudonymised."""
+    from smk.sla import uses_pseudonyms
+
+    crm = _crm_of(NO_ONE)
+    assert not uses_pseudonyms(crm)
+    page = "".join(f"<td>{owner}</td>" for owner in NO_ONE)
+    assert scrub_pii(page, personal_names(crm)) == page
+    with_a_person = _crm_of(NO_ONE + ["Will Won"])
+    assert uses_pseudonyms(with_a_person)
+    assert scrub_pii("<td>Will Won</td>", personal_names(with_a_person)) == (
+        "<td>[name removed]</td>"
+    )
+
+
+def test_pages_keep_their_words_that_are_contacts_name_parts():
+    """A contact's First or Last Name that is a word of the pages ("Won", "Lead", "May",
+    "Page") was removed wherever a page wrote it: "Closed Won" became "Closed [name removed]"
+    in the stage tables, "Lead" went from the funnel's headers. The whole names go still."""
+    import pandas as pd
+
+    contacts = make_table(
+        "contacts",
+        [{"contact_id": str(i), "created_at": "2026-01-01T00:00:00Z"} for i in range(4)],
+    )
+    contacts["First Name"] = pd.Series(["Will", "May", "Mark", "Siobhan"], dtype="string")
+    contacts["Last Name"] = pd.Series(["Won", "Lead", pd.NA, "Page"], dtype="string")
+    names = personal_names(CRM(contacts=contacts))
+    page = "<td>Closed Won</td><th>Lead</th><td>May 2026</td><td>Page view</td><td>Mark</td>"
+    assert scrub_pii(page, names) == page
+    people = "<td>Deal of Will Won</td><td>Lead, May</td><td>Siobhan</td><td>Siobhan Page</td>"
+    assert scrub_pii(people, names) == (
+        "<td>Deal of [name removed]</td>" + "<td>[name removed]</td>" * 3
+    )
