@@ -481,10 +481,53 @@ def _check_mix_months(value) -> None:
     check_integer("mix_months", _whole_as_int(value), 1, MAX_MIX_MONTHS, note=note)
 
 
+def _check_owner_labels(value) -> None:
+    from smk.sla import check_owner_mode
+
+    check_owner_mode(value)
+
+
+def _check_fx_rates(value) -> None:
+    from smk.sla import check_fx_rates
+
+    check_fx_rates(value)
+
+
+def _check_features(value) -> None:
+    from smk.segmentation import select_feature_groups
+
+    select_feature_groups(value)
+
+
+def _check_scoring_model(value) -> None:
+    from smk.scoring.model import check_model
+
+    check_model(value)  # as LeadScorer.fit checks it, after the features are built
+
+
+def _check_test_share(value) -> None:
+    from smk.scoring.features import check_test_share
+
+    check_test_share(value)
+
+
+def _check_conversion(value) -> None:
+    from smk.attribution.journeys import check_conversion
+
+    check_conversion(value)
+
+
+def _check_models(value) -> None:
+    from smk.attribution.models import check_models
+
+    check_models(value)
+
+
 #: Notebook settings the package checks when a notebook uses them (01's marketing-mix window,
-#: 02's number of segments and method, 03's sales capacity, target and its windows, 04's
-#: conversion window, Markov order, bootstrap size and lookback, the seed of 02-04): setting
-#: -> the package's own check (or its rule), run on a value from a params file.
+#: owner labels and exchange rates, 02's number of segments, method and features, 03's sales
+#: capacity, target and its windows, model and test share, 04's conversion, window, models,
+#: Markov order, bootstrap size and lookback, the seed of 02-04): setting -> the package's own
+#: check (or its rule), run on a value from a params file.
 _SETTING_CHECKS = {
     "capacity_per_month": _check_capacity,
     "target": functools.partial(_check_target_spec, "target"),
@@ -498,6 +541,13 @@ _SETTING_CHECKS = {
     "n_segments": functools.partial(_check_segmenter, "n_segments"),
     "method": functools.partial(_check_segmenter, "method"),
     "mix_months": _check_mix_months,
+    "owner_labels": _check_owner_labels,
+    "fx_rates": _check_fx_rates,
+    "features": _check_features,
+    "model": _check_scoring_model,
+    "test_share": _check_test_share,
+    "conversion": _check_conversion,
+    "models": _check_models,
 }
 
 

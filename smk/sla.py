@@ -696,6 +696,16 @@ _ACTIVITY_COUNTS = ("worked", "not_worked", "within_sla", "leaked", "leak_pendin
 _OWNER_TABLES = ("contacts", "deals", "activities")
 
 
+#: How owners are shown (`owner_aliases`; notebook 01's `owner_labels`)
+OWNER_MODES = ("auto", "ids", "pseudonyms")
+
+
+def check_owner_mode(mode: str) -> None:
+    """Refuse an owner mode other than `OWNER_MODES`."""
+    if mode not in OWNER_MODES:
+        raise ValueError(f"owner mode must be auto, ids or pseudonyms, got {mode!r}")
+
+
 def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     """Stable pseudonyms (``rep-3fa2c1``) for the export's owner values, or {} to keep them.
 
@@ -708,8 +718,7 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     the team's names cannot hash them to map the pseudonyms back. Two owners whose pseudonyms
     would coincide get longer ones (only they).
     """
-    if mode not in ("auto", "ids", "pseudonyms"):
-        raise ValueError(f"owner mode must be auto, ids or pseudonyms, got {mode!r}")
+    check_owner_mode(mode)
     distinct = _owner_values(crm)
     if not uses_pseudonyms(crm, mode):
         return {}

@@ -917,3 +917,18 @@ def test_a_period_is_shown_by_its_last_day_included_not_its_exclusive_end(b2b):
     empty = b2b.reweighted(np.zeros(len(b2b)), b2b.nulls, np.zeros(len(b2b)))
     with pytest.raises(NoDataError, match=r"to attribute in 2024-12-01 to 2025-11-30:"):
         empty.require_conversions((utc("2024-12-01"), utc("2025-12-01")))
+
+
+@pytest.mark.parametrize(
+    ("models", "message"),
+    [
+        ([], r"unknown model\(s\) \(none given\)"),  # was pandas' 'No objects to concatenate'
+        (["linear", "lineer"], r"unknown model\(s\) 'lineer'"),
+        ("markov", "models must be a list of model names, got the text 'markov'"),
+    ],
+)
+def test_compare_refuses_a_list_of_no_known_models_before_fitting_any(models, message):
+    from smk.attribution.models import compare
+
+    with pytest.raises(ValueError, match=message):
+        compare(None, models)

@@ -1937,6 +1937,45 @@ def test_a_setting_too_large_for_the_package_s_check_is_bad_input_not_an_interna
         report._check_known_settings("lead_scoring", {"capacity_per_month": 10**401 - 1})
 
 
+@pytest.mark.parametrize(
+    ("notebook", "setting", "value", "message"),
+    [
+        ("lead_scoring", "test_share", 1.5, "test_share must be a number strictly between 0 and 1"),
+        ("lead_scoring", "test_share", 0.0, "test_share must be a number strictly between 0 and 1"),
+        ("lead_scoring", "model", "xgb", "model must be one of hgb, logistic; got 'xgb'"),
+        ("attribution", "conversion", "foo", "unknown conversion 'foo'"),
+        ("attribution", "models", ["nope"], r"unknown model\(s\) 'nope'"),
+        ("attribution", "models", [], r"unknown model\(s\) \(none given\)"),
+        ("funnel_sla", "owner_labels", "names", "owner mode must be auto, ids or pseudonyms"),
+        ("funnel_sla", "fx_rates", {"EUR": 1.0, "USD": -1}, r"fx_rates\['USD'\] must be a fin"),
+        ("segmentation", "features", ["nope"], r"unknown feature group\(s\) 'nope'"),
+        ("segmentation", "fx_rates", {"EUR": 0}, r"fx_rates\['EUR'\] must be a finite number"),
+    ],
+)
+def test_the_params_pre_flight_refuses_what_a_notebook_would_fail_on(
+    notebook, setting, value, message
+):
+    """Each of these passed the pre-flight and failed in its notebook after the notebooks
+    before it had run (a wrong conversion after 49 s), or gave wrong numbers (a rate of -1)."""
+    from smk.report import check_params
+
+    chosen = discover_notebooks([notebook])
+    with pytest.raises(ValueError, match=f"the params file: notebooks.{notebook}: {message}"):
+        check_params(chosen, {"notebooks": {notebook: {setting: value}}})
+
+
+def test_the_params_pre_flight_takes_the_settings_the_notebooks_take():
+    from smk.report import check_params
+
+    settings = {
+        "lead_scoring": {"test_share": 0.3, "model": "logistic"},
+        "attribution": {"conversion": "deal_won", "models": ["linear", "markov"]},
+        "funnel_sla": {"owner_labels": "ids", "fx_rates": {"EUR": 1.0, "USD": 0.9}},
+        "segmentation": {"features": ["size", "industry"]},
+    }
+    check_params(discover_notebooks(list(settings)), {"notebooks": settings})
+
+
 def test_publishing_leaves_no_lock_file_and_removes_a_killed_run_s_half_written_index(tmp_path):
     from smk import report
     from smk.periods import parse_month

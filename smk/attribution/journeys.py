@@ -59,6 +59,17 @@ ALIASES = {
     "deal_won": "won",
     "closed_won": "won",
 }
+
+
+def check_conversion(conversion: str) -> str:
+    """The conversion `journeys` counts, its alias resolved ("deal_won" is "won"), or a
+    ValueError naming the known ones."""
+    conversion = ALIASES.get(conversion, conversion) if isinstance(conversion, str) else conversion
+    if conversion not in CONVERSIONS:
+        raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
+    return conversion
+
+
 #: Milestone touches the position-based models use (HubSpot's key conversion points).
 MILESTONES = ("lead", "opportunity", "close")
 
@@ -509,9 +520,7 @@ def journeys(
     Journeys. Conversions without any touch in their lookback window cannot be credited to a
     channel: they are counted in ``Journeys.unattributed`` instead of being dropped silently.
     """
-    conversion = ALIASES.get(conversion, conversion)
-    if conversion not in CONVERSIONS:
-        raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
+    conversion = check_conversion(conversion)
     if level not in ("channel", "campaign"):
         raise ValueError("level must be 'channel' or 'campaign'")
     lookback_days = check_lookback_days(lookback_days)
@@ -843,9 +852,7 @@ def journey_columns(
     For loading no more than that from a Parquet cache:
     ``CRM.from_parquet(folder, columns=journey_columns("won"))``.
     """
-    conversion = ALIASES.get(conversion, conversion)
-    if conversion not in CONVERSIONS:
-        raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
+    conversion = check_conversion(conversion)
     if level not in ("channel", "campaign"):
         raise ValueError("level must be 'channel' or 'campaign'")
     source, time_col = CONVERSIONS[conversion]

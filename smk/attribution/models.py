@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from smk.attribution import rules
-from smk.attribution.journeys import ALIASES, CONVERSIONS, Journeys, load_channel_groups
+from smk.attribution.journeys import Journeys, check_conversion, load_channel_groups
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
 
@@ -104,6 +104,21 @@ def attribute(journeys: Journeys, model: str = "linear", **params) -> pd.DataFra
     return _table(journeys, conv, value)
 
 
+def check_models(models: Iterable[str]) -> list[str]:
+    """`models` as a list when it names one or more known models (`MODELS`), else a
+    ValueError (a list of nothing failed deep inside pandas; a typo only at its turn)."""
+    if isinstance(models, str):  # "markov" would be read letter by letter
+        raise ValueError(f"models must be a list of model names, got the text {models!r}")
+    models = list(models)
+    unknown = [m for m in models if m not in MODELS]
+    if unknown or not models:
+        raise ValueError(
+            f"unknown model(s) {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from {', '.join(MODELS)}"
+        )
+    return models
+
+
 def compare(
     journeys: Journeys,
     models: Iterable[str] = MODELS,
@@ -114,6 +129,7 @@ def compare(
     A model that cannot be fitted on these journeys (incremental Shapley when no channel has a
     positive effect, or the journeys leave its baseline free: `NotEstimableError`) is left
     out, with a warning that names it and says why."""
+    models = check_models(models)
     params = params or {}
     frames = []
     for model in models:
@@ -221,9 +237,7 @@ def truth_unavailable(data_path: str | Path, conversion: str = "won") -> str | N
     about customers (won deals), so MQL, SQL, lead or opportunity credit cannot be scored
     against it: the page would grade the models on a question they were not asked.
     """
-    conversion = ALIASES.get(conversion, conversion)
-    if conversion not in CONVERSIONS:
-        raise ValueError(f"unknown conversion {conversion!r}; use one of {', '.join(CONVERSIONS)}")
+    conversion = check_conversion(conversion)
     if not _truth_file(data_path).is_file():
         return (
             f"{NO_TRUTH} (only a synthetic export from `smk synth` has truth/channel_effects.csv)"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from smk.checks import MAX_DAYS, check_integer
+from smk.checks import MAX_DAYS, check_integer, check_number
 from smk.errors import NoDataError
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
 from smk.periods import as_month, as_of_time, warn_if_after_data
@@ -330,6 +330,12 @@ class TimeSplit:
         )
 
 
+def check_test_share(test_share: float) -> float:
+    """The share of labelled leads kept for the test (`time_split`): a number strictly
+    between 0 and 1."""
+    return check_number("test_share", test_share, 0, 1, exclusive=True)
+
+
 def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | None = None):
     """Split the labelled leads by scoring date: the newest `test_share` are the test set.
 
@@ -338,8 +344,7 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     trained on one day and used the next: otherwise training labels would come from the
     test period. `gap_days` is whole days from 0 to `MAX_DAYS`.
     """
-    if not 0 < test_share < 1:
-        raise ValueError(f"test_share must be between 0 and 1, got {test_share}")
+    check_test_share(test_share)
     if gap_days is None:
         gap_days = frame.attrs.get("spec", {}).get("within_days", 0)
     gap_days = check_integer("gap_days", gap_days, 0, MAX_DAYS, _DAYS_NOTE, whole_floats=True)

@@ -47,6 +47,12 @@ def _threads_for(n_rows: int):
     return threadpool_limits(1, user_api="openmp") if n_rows < PARALLEL_FROM_ROWS else nullcontext()
 
 
+def check_model(model: str) -> None:
+    """Refuse a model other than `MODELS` ("hgb", "logistic")."""
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+
+
 class LeakageError(ValueError):
     """A feature table holds columns that could not have been known when the lead was scored."""
 
@@ -281,8 +287,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     # -- fit / predict -----------------------------------------------------------------------
     def fit(self, X, y):
         """Fit the scorer on a feature table `X` and outcomes `y` (two or more classes)."""
-        if self.model not in MODELS:
-            raise ValueError(f"model must be one of {', '.join(MODELS)}; got {self.model!r}")
+        check_model(self.model)
         if self.calibration not in (None, "sigmoid", "isotonic"):
             raise ValueError(
                 f"calibration must be None, 'sigmoid' or 'isotonic'; got {self.calibration!r}"
