@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from smk.model import BY_DESIGN_REASONS, CRM, EMPTY_ROW, PRIMARY_KEYS, REPORT_FOOTER
@@ -41,52 +42,93 @@ def set_aside_counts(crm: CRM) -> dict[str, int]:
 
 
 def footer_blank_lines(crm: CRM) -> int:
-    """Rows set aside as empty that belong to a report download's footer: in a file with a
-    report footer, after the file's last data row.
+    """Rows set aside that are blank lines of a report download's footer: in a file with a
+    report footer, rows with nothing in them after the file's last data row.
 
     The footer's own lines are `report footer`; its blank lines are set aside as empty rows,
-    as a blank row inside the data is (a fault). Their place tells them apart. When where the
-    loaded rows lie is not known (a model read with `columns=`, without `_file` and `_row`),
-    none is counted: every empty row is then a fault.
+    as a blank row inside the data is (a fault). Their place tells them apart. A blank line
+    written as delimiters (`,,,,`) is a record of empty cells, which is set aside for a missing
+    id instead when the loader derives a value from nothing (a deal's `is_won`: false): it
+    counts too when it holds nothing but what each of the file's footer lines holds as well
+    (`_footer_blanks`); one set aside by design already (a campaign member that did not
+    respond) is not counted twice. When where the loaded rows lie is not known (a model read
+    with `columns=`, without `_file` and `_row`), none is counted: every empty row is then a
+    fault.
     """
     asides = [crm.quality.set_aside(t) for t in crm.quality.tables]
     asides = [a for a in asides if len(a) and {"_file", "_row", "_reason"} <= set(a.columns)]
     footed = {str(f) for a in asides for f in a.loc[a["_reason"] == REPORT_FOOTER, "_file"]}
-    blanks = [a[(a["_reason"] == EMPTY_ROW) & a["_file"].astype(str).isin(footed)] for a in asides]
-    blanks = [b for b in blanks if len(b)]
-    if not blanks:
-        return 0
-    last = _last_data_rows(crm, asides, footed)
+    last = _last_loaded_rows(crm, footed) if footed else None
     if last is None:
         return 0
+    tails = [(tail, _footer_blanks(tail)) for tail in _after_rows(asides, footed, last)]
+    for tail, blank in tails:  # the last data row: set aside for anything but blank or footer
+        data = tail[~blank & (tail["_reason"] != REPORT_FOOTER).to_numpy(dtype=bool)]
+        for file, row in _row_numbers(data).groupby(data["_file"].astype(str)).max().items():
+            last[file] = max(last.get(file, row), row)
     count = 0
-    for blank in blanks:
-        rows = pd.to_numeric(blank["_row"], errors="coerce")
-        after = rows > blank["_file"].astype(str).map(last).fillna(0)  # no data row: all after
-        count += int(after.sum())
+    for tail, blank in tails:
+        after = _row_numbers(tail) > tail["_file"].astype(str).map(last).fillna(0)
+        counted = blank & ~tail["_reason"].isin(BY_DESIGN_REASONS).to_numpy(dtype=bool)
+        count += int((counted & after.to_numpy(dtype=bool)).sum())
     return count
 
 
-def _last_data_rows(crm: CRM, asides: list[pd.DataFrame], files: set[str]) -> dict | None:
-    """File name -> row number of its last data row (loaded, or set aside for anything but
-    being empty or a footer line), for the `files` named; None when a loaded table does not
-    say where its rows came from."""
-    parts = []
+def _row_numbers(frame: pd.DataFrame) -> pd.Series:
+    return pd.to_numeric(frame["_row"], errors="coerce")
+
+
+def _after_rows(
+    asides: list[pd.DataFrame], files: set[str], last: dict[str, float]
+) -> list[pd.DataFrame]:
+    """Per table, its set-aside rows of the `files` after their `last` row (a file with none
+    loaded: all of them); tables with none left out."""
+    tails = []
+    for aside in asides:
+        names = aside["_file"].astype(str)
+        after = names.isin(files) & (_row_numbers(aside) > names.map(last).fillna(0))
+        if after.any():
+            tails.append(aside[after.to_numpy(dtype=bool)])
+    return tails
+
+
+def _last_loaded_rows(crm: CRM, files: set[str]) -> dict[str, float] | None:
+    """File name -> row number of its last loaded row, for the `files` named (none loaded:
+    not in it); None when a loaded table does not say where its rows came from."""
+    last: dict[str, float] = {}
     for frame in crm.tables().values():
         if frame.empty:
             continue
         if not {"_file", "_row"} <= set(frame.columns):
             return None
-        parts.append(frame.loc[frame["_file"].isin(files), ["_file", "_row"]])
-    for aside in asides:
-        data = ~aside["_reason"].isin([EMPTY_ROW, REPORT_FOOTER])
-        parts.append(aside.loc[data & aside["_file"].isin(files), ["_file", "_row"]])
-    last: dict[str, float] = {}
-    for part in parts:  # per part: a large table's rows are grouped where they are
-        numbers = pd.to_numeric(part["_row"], errors="coerce")
-        for file, row in numbers.groupby(part["_file"].astype(str)).max().items():
+        part = frame.loc[frame["_file"].isin(files), ["_file", "_row"]]
+        # per table: a large table's rows are grouped where they are
+        for file, row in _row_numbers(part).groupby(part["_file"].astype(str)).max().items():
             last[file] = max(last.get(file, row), row)
     return last
+
+
+def _footer_blanks(tail: pd.DataFrame) -> np.ndarray:
+    """Which set-aside rows of footed files, after their last loaded row, are blank lines:
+    set aside as empty, or holding in each column nothing, or the value each of the file's
+    footer lines holds there too (a flag or constant the loader gives every row)."""
+    blank = (tail["_reason"] == EMPTY_ROW).to_numpy(dtype=bool)
+    footer = (tail["_reason"] == REPORT_FOOTER).to_numpy(dtype=bool)
+    files = tail["_file"].astype(str).to_numpy()
+    cells = [c for c in tail.columns if not str(c).startswith("_")]
+    others = ~blank & ~footer
+    for file in pd.unique(files[others]):
+        rows, lines = others & (files == file), tail[footer & (files == file)]
+        nothing = np.ones(int(rows.sum()), dtype=bool)
+        for col in cells:
+            values = tail.loc[rows, col].astype("string")
+            empty = values.isna() | (values.str.strip() == "")
+            held = lines[col].astype("string").unique()
+            if len(held) == 1 and not pd.isna(held[0]):
+                empty |= values == held[0]
+            nothing &= empty.fillna(False).to_numpy(dtype=bool)
+        blank[np.flatnonzero(rows)[nothing]] = True
+    return blank
 
 
 #: what finds a set-aside row besides its file and row: the table's own id, then the deal it

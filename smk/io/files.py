@@ -134,6 +134,8 @@ def read_csv_strings(
     Columns named in `categories` (a few distinct values repeated, like channels) are read
     dictionary-encoded, as pandas categoricals: a fraction of the memory of their text.
     Blank lines are no records, but count as rows for `_row`, as a spreadsheet shows them.
+    A record that may hold several of the file's records (a stray quote closed by a quote on
+    a later line) is named in ``frame.attrs["warnings"]`` (`_joined_records`).
     """
     layout = _layout(path)
     collector = _RowCollector()
@@ -147,6 +149,7 @@ def read_csv_strings(
         opened, rows, table = int(rows[-1]), rows[:-1], table.slice(0, len(table) - 1)
         collector.rows.append((opened, run_on[0]))
         table, rows = _with_swallowed_lines(table, rows, opened, run_on[1], layout, collector)
+    joined = _joined_records(table, rows, layout, collector)
     table = _cast_timestamps(table, timestamps)
     text = pd.StringDtype("pyarrow")
     frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
@@ -154,6 +157,8 @@ def read_csv_strings(
     frame.attrs["delimiter"] = layout.delimiter  # `;`: a European Excel's (`parse.decimal_for`)
     if collector.rows:
         frame.attrs["malformed_rows"] = collector.rows
+    if joined:
+        frame.attrs["warnings"] = joined  # for the load's warnings (`_joined_records`)
     return frame
 
 
@@ -486,6 +491,220 @@ def _with_swallowed_lines(
     return pa.concat_tables([table, extra]), np.concatenate(
         [rows, np.asarray(numbers, dtype=np.int32)]
     )
+
+
+#: Shapes of values that tell a record's line from note text, tried in this order: a column
+#: whose values have one (nearly all of them) has that shape (`_column_shape`).
+_SHAPES = (
+    ("digits", re.compile(r"\d+")),  # HubSpot record ids
+    ("email", re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")),
+    ("id", re.compile(r"[\w.-]*\d[\w.-]*")),  # Salesforce ids, UUIDs, ISO dates: no space
+)
+_SHAPE = dict(_SHAPES)
+_SAMPLE = 2000  # records, spread over the file, whose values give the columns' shapes
+_NAMED = 10  # rows named one by one in a file's warnings; one more warning counts the rest
+
+
+def _joined_records(
+    table: pa.Table, rows: np.ndarray, layout: _Layout, collector: _RowCollector
+) -> list[str]:
+    """Warnings naming each record that may hold several records of the file.
+
+    A stray quote that a quote on a later line closes makes one value of the lines between
+    (`5,"Acme, Inc,...`): the records on them are read as part of that value, with no error
+    when the field count matches, or the whole is set aside as one malformed row. Nothing is
+    split or changed here: a value (or a set-aside row's text) with a line break is named when
+    lines inside it are shaped like whole records of this file (`_RecordLines`), with its row
+    and the lines of the file it spans (the first `_NAMED` rows; one more warning counts the
+    rest). Only values holding a line break are looked at; a file with none pays a minimum
+    over each column's bytes (`_line_break_columns`).
+    """
+    columns = _line_break_columns(table)
+    ragged = [(n, t) for n, t in collector.rows if _LINE_BREAK.search(t.rstrip("\r\n"))]
+    if not columns and not ragged:
+        return []
+    judge = _RecordLines(table, layout)
+    with _long_fields():
+        found = [
+            *(f for i in columns for f in _joined_values(table, rows, i, judge)),
+            *((n, judge.in_row(t), "its text (the row is set aside)") for n, t in ragged),
+        ]
+    found = sorted((row, shaped, where) for row, shaped, where in found if shaped and row)
+    if not found:
+        return []
+    breaks = sum((_line_breaks(_text_column(table, i)) for i in columns), np.zeros(len(table)))
+    spans = _line_spans(rows, breaks.astype(np.int64), collector)
+    name = shown_name(layout.path.name)
+    named = [_joined_warning(name, row, spans, n, where) for row, n, where in found[:_NAMED]]
+    rest = [str(row) for row, _, _ in found[_NAMED:]]
+    if rest:
+        more = ", ".join(rest[:20]) + (", ..." if len(rest) > 20 else "")
+        named.append(f"{name}: {len(rest)} more rows may each hold several records ({more})")
+    return named
+
+
+def _joined_values(
+    table: pa.Table, rows: np.ndarray, column: int, judge: _RecordLines
+) -> list[tuple[int, int, str]]:
+    """(row, record-shaped lines, where) of each value of `column` with a line break and the
+    delimiters a record-shaped line needs (counted by Arrow: most notes have too few)."""
+    values = _text_column(table, column)
+    broken = pc.or_(pc.match_substring(values, "\n"), pc.match_substring(values, "\r"))
+    at = np.flatnonzero(broken.to_numpy(zero_copy_only=False))  # (a regex takes 3 times as long)
+    taken = values.take(pa.array(at, type=pa.int64()))
+    counts = pc.count_substring(taken, judge.delimiter).to_numpy(zero_copy_only=False)
+    enough = counts >= judge.least_delimiters(column)
+    where = f"its {table.column_names[column]!r} value"
+    return [
+        (int(rows[k]), judge.in_value(value, column), where)
+        for k, value in zip(at[enough], taken.filter(pa.array(enough)).to_pylist(), strict=True)
+    ]
+
+
+def _text_column(table: pa.Table, i: int) -> pa.ChunkedArray:
+    column = table.column(i)
+    return column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) else column
+
+
+def _line_breaks(values: pa.ChunkedArray) -> np.ndarray:
+    """The line breaks in each value (`\r\n` is one)."""
+    counts = pc.count_substring_regex(values, r"\r\n|\r|\n")
+    return counts.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _line_break_columns(table: pa.Table) -> list[int]:
+    """Columns that may hold a line break: a byte below 14 (tab, line feed, carriage return)
+    in a chunk's data (a dictionary column's dictionary). UTF-8 continuation bytes are all
+    >= 128, so a minimum over each column's bytes tells; nothing else is computed."""
+    hits = []
+    for i, column in enumerate(table.columns):
+        for chunk in column.chunks:
+            data = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+            buffer = data.buffers()[2]
+            if buffer is not None and buffer.size and np.frombuffer(buffer, np.uint8).min() < 14:
+                hits.append(i)
+                break
+    return hits
+
+
+def _line_spans(
+    rows: np.ndarray, breaks: np.ndarray, collector: _RowCollector
+) -> dict[int, tuple[int, int]] | None:
+    """Spreadsheet row -> the first and last line of the file its record spans (a row is a
+    line, but for the line breaks inside the values before it); None when a set-aside row's
+    place is not known."""
+    if any(n is None for n, _ in collector.rows):
+        return None
+    own = np.concatenate([rows, [n for n, _ in collector.rows]]).astype(np.int64)
+    inner = [len(_LINE_BREAK.findall(t.rstrip("\r\n"))) for _, t in collector.rows]
+    count = np.concatenate([breaks, np.asarray(inner, dtype=np.int64)])
+    order = np.argsort(own, kind="stable")
+    own, count = own[order], count[order]
+    first = own + np.cumsum(count) - count
+    return {int(r): (int(f), int(f + c)) for r, f, c in zip(own, first, count, strict=True) if c}
+
+
+def _joined_warning(
+    name: str, row: int, spans: dict[int, tuple[int, int]] | None, shaped: int, where: str
+) -> str:
+    """The warning for `row` of file `name`, whose `where` holds `shaped` record-like lines."""
+    span = spans.get(row) if spans is not None else None
+    lines = f" (lines {span[0]}-{span[1]} of the file)" if span else ""
+    verb = "is" if shaped == 1 else "are"
+    return (
+        f"{name}: row {row}{lines} may hold {shaped + 1} records, not one: {shaped} of the "
+        f"lines in {where} {verb} shaped like whole records of this file, as when a stray quote "
+        '(") opens a value that a quote on a later line closes; the records on those lines '
+        "are not read as rows of their own. Check the file there (a note holding pasted "
+        "records is named too)"
+    )
+
+
+class _RecordLines:
+    """Tells the lines inside a value that are shaped like whole records of the file: as many
+    fields as the header, with the values of its telling columns (ids, e-mail addresses,
+    dates; `_column_shape`) where they belong. A note's lines (an address, an e-mail body, a
+    sentence with commas) have another number of fields, or words where the ids are. The
+    columns' shapes are taken once, from a sample of the records, when a line has as many
+    delimiters as a record needs."""
+
+    def __init__(self, table: pa.Table, layout: _Layout) -> None:
+        self._table = table
+        self.delimiter = layout.delimiter
+        self._n = len(layout.names)
+        self._shapes: list[tuple[str, int, int] | None] | None = None
+
+    def least_delimiters(self, column: int) -> int:
+        """The fewest delimiters a value of `column` holds that has a record-shaped line."""
+        return min(self._n - 1, column) if column else self._n - 1
+
+    def in_value(self, value: str, column: int) -> int:
+        """Record-shaped lines of a value Arrow read (quotes unescaped): the lines after its
+        first, the last one cut where the value ends, after `column` + 1 fields."""
+        lines = _LINE_BREAK.split(value)
+        shaped = sum(self._record(line, self._n) for line in lines[1:-1])
+        return shaped + (self._record(lines[-1], column + 1) if column else 0)
+
+    def in_row(self, text: str) -> int:
+        """Record-shaped lines of a set-aside row's text, as in the file, after its first."""
+        return sum(self._record(line, self._n) for line in _LINE_BREAK.split(text)[1:])
+
+    def _record(self, line: str, n: int) -> bool:
+        """Whether `line` is shaped like the first `n` fields of a record."""
+        if line.count(self.delimiter) < n - 1:
+            return False
+        fields = _split_line(line, self.delimiter)
+        return len(fields) == n and self._fits(fields)
+
+    def _fits(self, fields: list[str]) -> bool:
+        """The first field has the first column's shape (when that has one), and more of the
+        fields have their column's shape than not (at least one)."""
+        shapes = self._column_shapes()
+        if shapes[0] is not None and not _has_shape(fields[0], shapes[0]):
+            return False
+        fit = misfit = 0
+        for value, shape in zip(fields, shapes, strict=False):
+            if shape is not None and _bare(value):
+                fit, misfit = (fit + 1, misfit) if _has_shape(value, shape) else (fit, misfit + 1)
+        return fit > misfit
+
+    def _column_shapes(self) -> list[tuple[str, int, int] | None]:
+        if self._shapes is None:
+            n = len(self._table)
+            at = pa.array(np.unique(np.linspace(0, n - 1, min(n, _SAMPLE)).astype(np.int64)))
+            self._shapes = [_column_shape(c.take(at).to_pylist()) for c in self._table.columns]
+        return self._shapes
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    """The fields of one line (quotes as the CSV reader reads them, when it can)."""
+    if '"' in line:
+        with contextlib.suppress(csv.Error, StopIteration):
+            return next(csv.reader([line], delimiter=delimiter))
+    return line.split(delimiter)
+
+
+def _bare(value: str) -> str:
+    return value.strip().strip('"').strip()
+
+
+def _column_shape(values: list[object]) -> tuple[str, int, int] | None:
+    """The shape nine in ten of a column's non-empty values have, with their least and most
+    characters; None for a column without one (names, notes, amounts, a column of blanks)."""
+    shown = [v for v in (_bare(v) for v in values if isinstance(v, str)) if v]
+    for shape, pattern in _SHAPES:
+        sizes = [len(v) for v in shown if pattern.fullmatch(v)]
+        if shown and len(sizes) >= 0.9 * len(shown):
+            return shape, min(sizes), max(sizes)
+    return None
+
+
+def _has_shape(value: str, shape: tuple[str, int, int]) -> bool:
+    """A value of that shape and, but for e-mail addresses, about as long as the column's."""
+    name, least, most = shape
+    value = _bare(value)
+    sized = name == "email" or least - 1 <= len(value) <= most + 1
+    return sized and _SHAPE[name].fullmatch(value) is not None
 
 
 def malformed_reason(text: str, trailing: bool) -> str:
@@ -849,21 +1068,41 @@ def read_parquet(path: Path) -> pd.DataFrame:
 
 
 def footer_mask(frame: pd.DataFrame) -> pd.Series:
-    """Trailing report-footer lines (Salesforce 'Grand Totals', copyright) at the end of a file."""
+    """Trailing report-footer lines (Salesforce 'Grand Totals', copyright) at the end of a file.
+
+    A footer is a few lines at the very end: looked for in the 20 rows before the blank rows
+    that end the file, however many (an Excel re-save keeps every row of empty cells a sheet
+    once had). Only footer text is marked; the blank rows among and after it are not.
+    """
     data_cols = [c for c in frame.columns if not c.startswith("_")]
     mask = pd.Series(False, index=frame.index)
     if not data_cols or frame.empty:
         return mask
-    frame = frame.tail(20)  # footers are a few lines at the very end
+    frame = frame.tail(_blank_rows_at_end(frame, data_cols) + 20)
     first = frame[data_cols[0]].astype("string").fillna("")  # Parquet/SQL: any dtype
-    rest = frame[data_cols[1:]].astype("string").fillna("")
-    rest_blank = rest.apply(lambda s: s.str.strip() == "").all(axis=1)
     candidate = first.str.match(_FOOTER.pattern, case=False) | (first.str.strip() == "")
-    candidate &= rest_blank
+    candidate &= _blank_rows(frame, data_cols[1:])
     # only a run at the end of the file counts as a footer
     tail = candidate[::-1].astype(int).cumprod()[::-1].astype(bool)
     mask[tail.index] = tail & (first.str.strip() != "")
     return mask
+
+
+def _blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Rows with nothing but spaces in `columns` (all rows when there is no column)."""
+    cells = frame[columns].astype("string").fillna("")
+    return cells.apply(lambda s: s.str.strip() == "").all(axis=1)
+
+
+def _blank_rows_at_end(frame: pd.DataFrame, columns: list[str]) -> int:
+    """How many rows at the end of `frame` are blank, looking at as few rows as tell."""
+    size = 20
+    while True:
+        blank = _blank_rows(frame.tail(size), columns).to_numpy(dtype=bool)
+        filled = np.flatnonzero(~blank)
+        if len(filled) or size >= len(frame):
+            return len(blank) - (filled[-1] + 1 if len(filled) else 0)
+        size *= 4
 
 
 def parse_bytes_header(data: bytes) -> list[str]:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import os
 import re
+import stat
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -28,7 +31,7 @@ from smk.io import files as fileio
 from smk.io.canonical import format_datetimes
 from smk.io.parse import DateOptions, as_text, clean_text, holds, is_categorical, on_uniques
 from smk.io.validate import LazyTable, assemble
-from smk.model import CRM, REQUIRED, SCHEMA, TABLES, VOCABULARIES
+from smk.model import CRM, MODEL_MANIFEST, REQUIRED, SCHEMA, TABLES, VOCABULARIES
 
 _READER_META = ("_file", "_row")  # columns read_any adds to every frame
 _DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet"}
@@ -289,6 +292,188 @@ def data_files(folder: Path) -> list[Path]:
     )
 
 
+#: compressed files and archives, with the command that unpacks one: smk reads a whole export
+#: zipped (`smk.load("export.zip")`), never a compressed file inside a folder
+_COMPRESSED = {
+    ".gz": "gunzip",
+    ".tgz": "tar -xzf",
+    ".bz2": "bunzip2",
+    ".xz": "unxz",
+    ".zst": "unzstd",
+    ".lz4": "unlz4",
+    ".zip": "unzip",
+    ".7z": "7z x",
+    ".rar": "unrar x",
+    ".tar": "tar -xf",
+}
+#: what a browser names a file while it downloads it (Chrome, Firefox, Edge, Safari)
+_DOWNLOADING = {".crdownload", ".part", ".partial", ".download"}
+#: formats a CRM or a spreadsheet may write a table in that smk does not read
+_OTHER_FORMATS = {".json", ".jsonl", ".ndjson", ".xml", ".ods", ".numbers", ".avro", ".orc"}
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A folder entry named like a table file that smk cannot read: what it is, what to do."""
+
+    path: Path
+    what: str
+    fix: str
+
+
+def unread_files(folder: Path) -> list[Unread]:
+    """The folder's entries that may hold an export table but are not read: compressed files
+    (`deals.csv.gz`, `deals.zip`), tables in a format smk does not read (`.json`, `.xml`,
+    `.ods`), and data files that are no regular file (a symbolic link to nothing, a named
+    pipe). Metadata twins, hidden entries and folders are left out; so are files of other
+    types (`.pdf`, `.md`), which hold no table."""
+    readable = set(data_files(folder))
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path not in readable and not path.name.startswith((*_NOT_DATA, ".")):
+            entry = _unread_entry(path)
+            if entry is not None:
+                found.append(entry)
+    return found
+
+
+def _unread_entry(path: Path) -> Unread | None:
+    """`path`, a folder entry not among `data_files`, as an `Unread`; None when it holds no
+    table (a folder, a file of another type, a metadata twin)."""
+    inner, outer = inner_name(path.name), Path(path.name).suffix.lower()
+    wrapped, suffix = inner != path.name.lower(), Path(inner).suffix
+    if not (wrapped or suffix in _DATA_SUFFIXES or suffix in _OTHER_FORMATS) or path.is_dir():
+        return None
+    if path.is_symlink() and not path.exists():
+        what = (
+            f"a symbolic link to {os.readlink(path)}, which does not exist (it points to nothing)"
+        )
+        return Unread(path, what, "put the file itself (or a link to it) in its place")
+    if not path.is_file():
+        what = f"{_file_kind(path)}, not a regular file"
+        return Unread(path, what, "put the export file itself in its place")
+    if outer in _DOWNLOADING:
+        what = f"a download that has not finished ({outer})"
+        return Unread(path, what, "let the download finish, or download the file again")
+    if wrapped:
+        what = f"a compressed file ({outer}), which smk does not read inside a folder"
+        return Unread(path, what, f"decompress it ({_COMPRESSED[outer]} '{path.name}')")
+    if suffix in _DATA_SUFFIXES:
+        return None
+    what = f"a {suffix} file, which smk does not read"
+    return Unread(path, what, "export the table as CSV (or .xlsx or .parquet)")
+
+
+def inner_name(name: str) -> str:
+    """`name` lower-cased, without its compression and download suffixes (`deals.csv.gz`,
+    `deals.csv.crdownload`: `deals.csv`)."""
+    name = name.lower()
+    while Path(name).suffix in _COMPRESSED.keys() | _DOWNLOADING and Path(name).stem:
+        name = Path(name).stem
+    return name
+
+
+def _file_kind(path: Path) -> str:
+    """What a folder entry that is no regular file is (by `stat`: a pipe is never opened)."""
+    mode = path.stat().st_mode
+    kinds = [
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ]
+    return next((kind for test, kind in kinds if test(mode)), "a special file")
+
+
+def refuse_special(path: Path, shown: str) -> None:
+    """A source that is neither a folder nor a regular file (a named pipe, a device) is
+    refused before anything opens it: reading a pipe waits for a writer, for ever."""
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise CRMExportError(
+            f"{_file_kind(path)}, not a regular file: give smk the export's file or folder",
+            file=shown,
+        )
+
+
+def name_forms(name: str) -> set[str]:
+    """The forms a file's name is matched in, lower-cased: as it is, without its compression
+    suffixes and without its type suffix (`deals.csv.gz`: that, `deals.csv` and `deals`)."""
+    inner = inner_name(name)
+    return {name.lower(), inner, Path(inner).stem or inner}
+
+
+def check_unread(
+    folder: Path, groups_of: Callable[[str], list[str]], readable: dict[str, list[str]]
+) -> list[str]:
+    """Warnings for the folder's `unread_files`; `groups_of(name)` names the groups of files
+    (a table's files, a Salesforce object) a file of that name belongs to, and `readable`
+    maps a group to the readable files in it.
+
+    An unread file with no readable file in its group is an error, not a warning: its table
+    would load none of its rows (a deals table of 0 rows reads as "no deals", a revenue of
+    0), and a report run by a scheduler publishes that without anyone reading a warning. One
+    beside a readable file of its group (an older `.csv.gz` copy) is a warning.
+    """
+    notes = []
+    for entry in unread_files(folder):
+        groups = groups_of(entry.path.name)
+        alone = [g for g in groups if not readable.get(g)]
+        if alone:
+            raise CRMExportError(
+                f"{entry.what}: {entry.fix}, and run again. It is the only file for "
+                f"{alone[0]}: without it none of those rows would be loaded, and the figures "
+                "drawn from them would be wrong (a file that holds none of them: move it out "
+                "of the export folder)",
+                file=str(entry.path),
+            )
+        if groups:
+            notes.append(
+                f"{entry.path.name} was not read ({entry.what}): {groups[0]} was read from "
+                f"{', '.join(readable[groups[0]])} alone"
+            )
+    return notes
+
+
+def table_groups(mapping: FormatMapping) -> Callable[[str], list[str]]:
+    """`groups_of` for `check_unread` by a mapping's `files:` patterns: a group per table and
+    pattern without its type suffix (`deals.csv` and `deals.parquet` are one group, HubSpot's
+    `*calls*` and `*emails*` two), matched by `name_forms`."""
+
+    def groups_of(name: str) -> list[str]:
+        forms = name_forms(name)
+        groups = (
+            _group(table, pattern)
+            for table, tm in mapping.tables.items()
+            for pattern in tm.files
+            if any(fnmatch.fnmatch(form, _pattern_stem(pattern)) for form in forms)
+        )
+        return list(dict.fromkeys(groups))  # `deals.csv`, `deals.tsv`, ...: one group
+
+    return groups_of
+
+
+def _pattern_stem(pattern: str) -> str:
+    pattern = pattern.lower()
+    stem, suffix = os.path.splitext(pattern)
+    return stem if suffix in _DATA_SUFFIXES and stem else pattern
+
+
+def _group(table: str, pattern: str) -> str:
+    return f"the {table} table (names like '{_pattern_stem(pattern)}')"
+
+
+def _readable_groups(mapping: FormatMapping, candidates: list[Path]) -> dict[str, list[str]]:
+    """Group (`table_groups`) -> the readable files in it."""
+    found: dict[str, list[str]] = {}
+    for table, tm in mapping.tables.items():
+        for pattern in tm.files:
+            for p in candidates:
+                names = found.setdefault(_group(table, pattern), [])
+                if fnmatch.fnmatch(p.name.lower(), pattern.lower()) and p.name not in names:
+                    names.append(p.name)
+    return found
+
+
 def files_for(table: TableMapping, candidates: list[Path]) -> list[Path]:
     return [
         p
@@ -366,6 +551,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     out["_reason"] = pd.Categorical.from_codes(np.where(footer, 0, -1), ["report footer"])
     mapped = _with_malformed(out, frame, path)
     mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
+    mapped.attrs["warnings"] = list(frame.attrs.get("warnings", ()))  # the reader's, for the load
     return mapped
 
 
@@ -461,7 +647,17 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
     frames = [_read_mapped(p, table, tm) for p in paths]
     if len(frames) == 1:
         return frames[0]
-    return pd.concat(_same_categories(_common_date_types(frames)), ignore_index=True)
+    out = pd.concat(_same_categories(_common_date_types(frames)), ignore_index=True)
+    return _joined_attrs(out, frames)
+
+
+def _joined_attrs(out: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """`out`, the frames concatenated, with their readers' warnings in file order and their
+    delimiter when they share one (`pd.concat` keeps attrs only when all are the same)."""
+    delimiters = {f.attrs.get("delimiter") for f in frames}
+    out.attrs["delimiter"] = delimiters.pop() if len(delimiters) == 1 else None
+    out.attrs["warnings"] = [w for f in frames for w in f.attrs.get("warnings", ())]
+    return out
 
 
 def _same_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
@@ -524,8 +720,11 @@ def read_tables(
     """Every table of an export folder, to be read when typed; tables with no file are left out.
 
     A data file that no table's `files:` patterns match is named in `warnings` (a HubSpot
-    saved view named "q1-pipeline" is not read as deals: nothing is skipped unsaid)."""
+    saved view named "q1-pipeline" is not read as deals: nothing is skipped unsaid); a file
+    named like a table's that cannot be read (compressed, a `.json`, a link to nothing) is
+    an error or a warning (`check_unread`)."""
     candidates = data_files(folder)
+    notes = check_unread(folder, table_groups(mapping), _readable_groups(mapping, candidates))
     raw: dict[str, LazyTable] = {}
     matched: set[Path] = set()
     for table, tm in mapping.tables.items():
@@ -537,8 +736,8 @@ def read_tables(
                 sum(p.stat().st_size for p in paths),
             )
     unread = [p.name for p in candidates if p not in matched]
-    if warnings is not None and unread:
-        warnings.append(_unread(unread, mapping))
+    if warnings is not None:
+        warnings.extend(notes + ([_unread(unread, mapping)] if unread else []))
     return raw
 
 
@@ -581,6 +780,8 @@ def load_mapped(
         raw = {table: _read_mapped(source, table, mapping.tables[table])}
     else:
         raw = read_tables(mapping, folder, unread)
+    if not raw and not data_files(folder):
+        raise no_export_files(folder, str(source))
     if not raw:
         patterns = {t: tm.files for t, tm in mapping.tables.items()}
         raise CRMExportError(
@@ -596,4 +797,52 @@ def load_mapped(
         format=mapping.name,
         options=mapping.date_options(timezone, dayfirst, decimal),
         warnings=unread,
+    )
+
+
+# ------------------------------------------------------------------ a folder with no export
+def no_export_files(folder: Path, shown: str) -> CRMExportError:
+    """The error for a folder with no file smk reads directly in it, saying what it holds
+    instead: nothing, files smk cannot read (`unread_files`), folders that hold an export,
+    the answer key `smk synth` writes beside one, other entries."""
+    entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith((*_NOT_DATA, "."))]
+    if not entries:
+        return CRMExportError("the folder is empty: no export files in it", file=shown)
+    unread = unread_files(folder)
+    parts = [f"{u.path.name} is {u.what}: {u.fix}" for u in unread[:3]]
+    parts += [_folder_note(p) for p in entries if p.is_dir()]
+    said = {u.path for u in unread} | {p for p in entries if p.is_dir()}
+    others = [p.name for p in entries if p not in said]
+    if len(unread) > 3:
+        others[:0] = [u.path.name for u in unread[3:]]
+    if others:
+        listed = ", ".join(others[:5]) + (
+            f", ... ({len(others)} in all)" if len(others) > 5 else ""
+        )
+        parts.append(f"{'also ' if parts else ''}{listed}, of no type smk reads")
+    kinds = ", ".join(sorted(_DATA_SUFFIXES))
+    return CRMExportError(
+        f"no export files directly in this folder (smk reads {kinds} files): " + "; ".join(parts),
+        file=shown,
+    )
+
+
+def _folder_note(path: Path) -> str:
+    """What a folder inside a folder smk was pointed at holds, for `no_export_files`."""
+    if path.name == "truth" and (path / "channel_effects.csv").is_file():
+        return (
+            f"the folder '{path.name}' is the answer key `smk synth` writes beside an export, "
+            "not an export"
+        )
+    try:
+        if (path / MODEL_MANIFEST).is_file():
+            return f"the folder '{path.name}' is an smk model: point smk at that folder"
+        found = data_files(path)
+    except OSError:  # a folder smk may not list: named, not looked into
+        return f"the folder '{path.name}', which smk may not read"
+    if not found:
+        return f"the folder '{path.name}', which holds no export files either"
+    return (
+        f"the folder '{path.name}' holds {len(found)} export file(s) ({found[0].name}, ...): "
+        "point smk at that folder"
     )

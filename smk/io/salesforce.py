@@ -941,6 +941,7 @@ def _read_export(
             objects[name] = frames[0]
             continue
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frame.attrs["warnings"] = [w for f in frames for w in f.attrs.get("warnings", ())]
         objects[name] = _clean_rows(frame.reset_index(drop=True), _OBJECTS[name])
     return objects
 
@@ -1082,6 +1083,8 @@ def load_salesforce(
         raw = _outcome(people)
         if touch is not None:
             raw["touchpoints"] = touch.result()
+        # the readers' warnings (`files.read_csv_strings`), once no thread uses the objects
+        warnings += [w for o in objects for w in _now(objects, o).attrs.pop("warnings", ())]
         if _outcome(acts) is not None:
             raw["activities"] = acts
         if "spend" in objects:

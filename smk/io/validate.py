@@ -291,6 +291,7 @@ def _normalise(
     frame = frame.reset_index(drop=True)
     acc = quality.account(name)
     acc.read += len(frame)
+    quality.warnings.extend(frame.attrs.get("warnings", ()))  # the file reader's
     reason = _Reasons(frame["_reason"] if "_reason" in frame.columns else len(frame))
     out = pd.DataFrame(index=frame.index)
     filled = np.zeros(len(frame), dtype=bool)  # any canonical cell holds something
