@@ -9,12 +9,17 @@ country ("New Zealand": `PLACES`), a CRM's owner of no one ("Not Assigned", "Rou
 "Default Queue": `NO_PERSON_OWNERS`, whole values only, so "May Robin" is a person) or a team
 of a script without case ("销售部", "営業チーム", "영업팀"), which would otherwise be removed from
 every page that shows those words and turn pseudonyms on; "Ana Sales" or "Jane Doe, Sales
-Manager" is a person, and so is one with a short note or label ("Jane Doe (AE)", "CSM: Jane
-Doe"), owners joined by ";", "&", "+" or "/", and a name of a script without case written
-without a space ("李伟"). A team, place or no one's part beside a person ("Jane Doe, New
-Zealand", "Jane Doe - Germany") is left out of her name's forms, so that pages keep "New
-Zealand". Where a value reads two ways ("García-López, María José": one person or two), the
-forms of both are hidden: a word removed from a page is a lesser harm than a name shown.
+Manager" is a person, and so is one with a short note, label or login beside her ("Jane Doe
+(AE)", "CSM: Jane Doe", "jdoe (Jane Doe)", "Jane Doe <jdoe>", "Jane Doe @ Acme", "Jane
+Doe/Sales"), a nickname ('Robert "Bob" Smith': "Robert Smith" and "Bob Smith" are forms, not
+"Bob" alone, as no owner's single name part is), owners joined by ";", "&", "+" or "/", a
+name of a script without case written without a space ("李伟"), and one written with
+invisible characters (a zero-width space, a BOM, a soft hyphen: judged as the value is seen,
+removed from pages as written). A login alone ("jdoe": one word) is no name, as an id is. A
+team, place or no one's part beside a person ("Jane Doe, New Zealand", "Jane Doe - Germany")
+is left out of her name's forms, so that pages keep "New Zealand". Where a value reads two
+ways ("García-López, María José": one person or two), the forms of both are hidden: a word
+removed from a page is a lesser harm than a name shown.
 
 Published pages lose every form of an owner's name (`name_forms`) and, from the contacts,
 each name cell and the whole name ("Jane Doe", "Doe, Jane"), wherever a page shows them as
@@ -139,7 +144,7 @@ PLACES = frozenset(
 NO_PERSON_OWNERS = frozenset(
     {
         *("not assigned", "unassigned", "no owner", "no one", "nobody", "none", "unowned"),
-        *("unknown", "unknown owner", "to be assigned", "tbd", "pending assignment"),
+        *("unknown", "unknown owner", "to be assigned", "tbd", "tbc", "pending assignment"),
         *("round robin", "queue", "default queue", "sales queue", "lead queue", "default owner"),
         *("closed won", "closed lost", "integration user", "api user", "api only user"),
         *("system", "system user", "system administrator", "automated process", "automation"),
@@ -213,14 +218,50 @@ _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": " - ", "\u2013"
                          "\u2014": " - ", "\u2015": " - "})  # fmt: skip
 
 
+#: punctuation dropped at a value's ends ("¿Jane Doe?", "“Jane Doe”")
+_END_PUNCTUATION = " ,;\"'*?!¿¡“”„‘’‚«»‹›"
+#: a "/" between letters (with spaces around it, it parts owners: `_OWNER_SEPARATOR`)
+_SLASH = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
+
+
 def _for_judging(value: str) -> str:
     """`value` as the rules read it: composed (NFC: an accent written as a separate mark, as
-    macOS writes "José", joined to its letter), without the marks and format characters that
-    remain (Thai, Devanagari and Arabic vowel marks, a zero-width non-joiner), with a word
-    processor's dashes as "-", spaces collapsed and stray punctuation at the ends dropped."""
-    text = unicodedata.normalize("NFC", value).translate(_DASHES)
-    text = "".join(c for c in text if unicodedata.category(c)[0] != "M" and c != "\u200c")
-    return " ".join(text.split()).strip(" ,;\"'*?!")
+    macOS writes "José", joined to its letter), as it is seen (`_as_seen`), with a word
+    processor's dashes as "-", a "/" between letters as a "," (`_slash_as_comma`), spaces
+    collapsed and stray punctuation at the ends dropped ("¿Jane Doe?")."""
+    text = _as_seen(unicodedata.normalize("NFC", value).translate(_DASHES))
+    return " ".join(_slash_as_comma(text).split()).strip(_END_PUNCTUATION)
+
+
+def _slash_as_comma(text: str) -> str:
+    """`text` with each "/" between letters as ", ": it parts a name from her team ("Jane
+    Doe/Sales") or a last name from a first ("Doe/Jane") as a "," does; but not where every
+    part it leaves is no one's (`_no_person`): "Germany/Austria", "EMEA/APAC", "None/Unknown"
+    list places, teams or no one ("Jordan, Chad" is a person; "Jordan/Chad" two countries)."""
+    parts = _SLASH.split(text)
+    if len(parts) == 1 or all(_no_person(" ".join(part.split())) for part in parts):
+        return text
+    return _SLASH.sub(", ", text)
+
+
+def _as_seen(text: str) -> str:
+    """`text` without its marks (Thai, Devanagari and Arabic vowel marks) and invisible format
+    characters (Unicode Cf: a BOM, a soft hyphen, a zero-width space or joiner, a word joiner,
+    direction marks), and with symbols (emoji, "©", "´") as spaces. A zero-width space parts
+    words, and so does any format character between a lower-case and an upper-case letter
+    ("Jane", a word joiner, "Doe": shown "JaneDoe", read "Jane Doe"); elsewhere one joins what
+    it stands between ("Mar", a soft hyphen, "keting"; a joiner inside a word of Devanagari)."""
+    kept = []
+    for i, char in enumerate(text):
+        kind = unicodedata.category(char)
+        if kind == "Cf":
+            camel = text[i - 1 : i].islower() and text[i + 1 : i + 2].isupper()
+            kept.append(" " if char == "\u200b" or camel else "")
+        elif kind in ("So", "Sk"):
+            kept.append(" ")
+        elif kind[0] != "M":
+            kept.append(char)
+    return "".join(kept)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -245,21 +286,43 @@ def _is_name(text: str) -> bool:
     return any(len(word) > 1 or word.upper() == word.lower() for word in _LETTERS.findall(text))
 
 
-#: a value and, after a ",", "(", "-", "/" or "|", a last part ("Sales", "(EMEA Sales)")
-_LAST_PART = re.compile(r"^(.+?)\s*(?:,|\(|\s[-\u2013/|]\s)\s*([^,()]+?)\)?\s*$")
+#: a value and, after a ",", ":", "(", or a "-", "/", "|", "·", "•" or "@" between spaces, a
+#: last part ("Sales", "(EMEA Sales)")
+_LAST_PART = re.compile(r"^(.+?)\s*(?:,|:|\(|\s[-\u2013/|·•@]\s)\s*([^,()]+?)\)?\s*$")
 #: a first part and, after a ":" or "(", the rest ("Customer Success: Jane Doe", "Sales (Jane
 #: Doe)")
 _FIRST_PART = re.compile(r"^([^:(]+?)\s*(?::|\()\s*([^()]+?)\)?\s*$")
-#: a value and a bracketed note of one to three words after it ("Jane Doe (AE)", "Jane Doe
-#: [Sales]", "Jane Doe (Berlin)"), or a label of one to three words and a ":" before it ("AE:
-#: Jane Doe"): whatever the note says, the value beside it may be a person
-_NOTE_AFTER = re.compile(r"^(.+?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
-_NOTE_BEFORE = re.compile(r"^\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*(.+)$")  # "[Deactivated] Jane Doe"
+#: a value and a bracketed note after it ("Jane Doe (AE)", "Jane Doe [Sales]", "Jane Doe
+#: <jdoe>", "jdoe (Jane Doe)"), a note before it ("[Deactivated] Jane Doe"), a label and a ":"
+#: ("AE: Jane Doe", "Jane Doe: Sales") or a note after a "-", "@", "·" or "•" between spaces
+#: ("jdoe - Jane Doe", "Jane Doe @ Acme"): whatever a note of one to three words says, the
+#: part beside it may be a person (`_beside_a_note`)
+_NOTE_AFTER = re.compile(r"^(.+?)\s*[(\[<]\s*([^()\[\]<>]+?)\s*[)\]>]\s*$")
+_NOTE_BEFORE = re.compile(r"^\s*[(\[<]\s*([^()\[\]<>]+?)\s*[)\]>]\s*(.+)$")
 _LABEL_BEFORE = re.compile(r"^([^:]+?)\s*:\s*(.+?)\s*$")
+_NOTE_SEPARATED = re.compile(r"^(.+?)\s[-@·•]\s(.+)$")
+#: each pattern of a note, and its groups: (the note, the part beside it), both ways round
+_NOTES = tuple(
+    (pattern, *groups)
+    for pattern, note in (
+        (_NOTE_AFTER, 2),
+        (_NOTE_BEFORE, 1),
+        (_LABEL_BEFORE, 1),
+        (_NOTE_SEPARATED, 2),
+    )
+    for groups in ((note, 3 - note), (3 - note, note))
+)
+#: a nickname in quotes or brackets between the parts of a name ('Robert "Bob" Smith',
+#: "Robert (Bob) Smith", "Robert ‘Bob’ Smith")
+_NICKNAME = re.compile(
+    r"^(?P<first>.+?)\s[\"'“”„‘’‚«»‹›(\[]\s*"  # an opening quote or bracket after a space
+    r"(?P<nick>[^\"“”„«»‹›()\[\]]+?)"
+    r"\s*[\"'“”‘’«»‹›)\]]\s(?P<last>.+)$"  # a closing one before a space
+)
 #: an id, a number or a separator at either end ("Jane Doe - 005Dn000001AbCd", "12345 - Jane
 #: Doe", "Jane Doe #12345", "Jane Doe 2")
 _ID_AT_ENDS = re.compile(
-    r"^(?:(?:[\w#-]*\d[\w#-]*|[-|#:])\s*)+|(?:\s*(?:[\w#-]*\d[\w#-]*|[-|#:]))+$"
+    r"^(?:(?:[\w#-]*\d[\w#-]*|[-|#:,])\s*)+|(?:\s*(?:[\w#-]*\d[\w#-]*|[-|#:,]))+$"
 )
 #: a name of two to six characters of a script without case, written without a space
 _CASELESS_NAME = re.compile(r"^[^\W\d_]{2,6}$")  # "山田太郎", "長谷川大輔"
@@ -280,22 +343,41 @@ def _without_team(text: str) -> str:
         several = len(_LETTERS.findall(rest_text)) > 1
         if _is_name(rest_text) or (several and _no_person(rest_text)):
             return rest_text
-    for pattern, note, rest in ((_NOTE_AFTER, 2, 1), (_NOTE_BEFORE, 1, 2), (_LABEL_BEFORE, 1, 2)):
-        found = pattern.match(text)
-        if found is None:
-            continue
-        rest_text, note_text = found.group(rest).strip(), found.group(note).strip()
-        # a note of one to three words beside a person, or an id beside one ("owner-02 (Jane
-        # Doe)")
-        if 1 <= len(note_text.split()) <= 3 and _is_name(rest_text):
-            return rest_text
-        id_beside = any(c.isdigit() for c in rest_text) and len(rest_text.split()) <= 3
-        if id_beside and _is_name(note_text):
-            return note_text
+    nicknamed = _nicknamed(text)
+    if nicknamed:
+        return nicknamed[0]
+    person = _beside_a_note(text)
+    if person:
+        return person
     bare = _ID_AT_ENDS.sub("", text).strip()
     if bare and bare != text and _is_name(bare):
         return bare
     return text
+
+
+def _nicknamed(text: str) -> tuple[str, str] | None:
+    """A person written with a nickname ('Robert "Bob" Smith'): her name without it ("Robert
+    Smith") and the name she goes by ("Bob Smith"); None for anything else."""
+    found = _NICKNAME.match(text)
+    if found is None:
+        return None
+    first, nick, last = found.group("first", "nick", "last")
+    return (f"{first} {last}", f"{nick} {last}") if _is_name(f"{first} {last}") else None
+
+
+def _beside_a_note(text: str) -> str | None:
+    """The person of a value of two parts (`_NOTES`), one a note of one to three words and the
+    other a name: "Jane Doe (AE)", "jdoe (Jane Doe)", "owner-02 (Jane Doe)", "Jane Doe <jdoe>",
+    "Jane Doe: Sales", "jdoe - Jane Doe", "Jane Doe @ Acme"; None when there is none. An
+    address alone is no person here: a page masks it ("Sales Team <sales@acme.com>")."""
+    for pattern, note, person in _NOTES:
+        found = pattern.match(text)
+        if found is None or not 1 <= len(found.group(note).split()) <= 3:
+            continue
+        part = found.group(person).strip()
+        if _EMAIL.fullmatch(part) is None and _is_name(part):
+            return part
+    return None
 
 
 def _team_words_only(text: str) -> bool:
@@ -384,6 +466,9 @@ def _forms(name: str) -> set[str]:
             if _is_name(owner):
                 forms |= _forms(owner)
         return forms
+    nicknamed = _nicknamed(name)  # 'Robert "Bob" Smith' as "Bob Smith" too
+    if nicknamed and _is_name(nicknamed[1]):
+        forms |= _forms(nicknamed[1])
     person = _without_team(name)
     if person != name and _is_name(person):
         return forms | _forms(person)

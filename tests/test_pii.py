@@ -535,3 +535,144 @@ def test_page_words_hold_the_model_vocabularies():
     for terms in VOCABULARIES.values():
         for term in terms:
             assert set(term.split("_")) <= pii.page_words()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['Robert "Bob" Smith', "Robert “Bob” Smith", "Robert (Bob) Smith", "Robert 'Bob' Smith"],
+)
+def test_a_person_with_a_nickname_is_found_by_both_names(value):
+    """Each but the last was no name, so an export of such owners was published by name (the
+    last was one, but its forms held no "Robert Smith"). A nickname alone ("Bob") is a name
+    part, which no owner's forms hold ("Jane Doe" removes no "Jane")."""
+    assert pii.looks_like_personal_name(value)
+    forms = pii.name_forms(value)
+    assert {value, "Robert Smith", "Bob Smith"} <= forms
+    assert "Bob" not in forms and "Robert" not in forms
+
+
+@pytest.mark.parametrize(
+    "value", ["jdoe (Jane Doe)", "Jane Doe <jdoe>", "jdoe - Jane Doe", "(jdoe) Jane Doe"]
+)
+def test_a_person_beside_her_login_is_found(value):
+    """ "jdoe (Jane Doe)" and "Jane Doe <jdoe>" were no names (a report of such owners showed
+    them all by name); "jdoe - Jane Doe" was one but gave no "Jane Doe" to remove. The login
+    alone is no form: one word, as an id ("owner-02 (Jane Doe)") is none."""
+    assert pii.looks_like_personal_name(value)
+    forms = pii.name_forms(value)
+    assert value in forms and "Jane Doe" in forms and "jdoe" not in forms
+
+
+@pytest.mark.parametrize(
+    "value, person, part",
+    [
+        ("Jane Doe/Sales", "Jane Doe", "Sales"),
+        ("Jane Doe/EMEA", "Jane Doe", "EMEA"),
+        ("Doe/Jane", "Jane Doe", None),
+        ("Jane Doe: Sales", "Jane Doe", "Sales"),
+        ("Jane Doe: Inside Sales Team EMEA", "Jane Doe", "Inside Sales Team EMEA"),
+        ("Jane Doe @ Acme", "Jane Doe", "Acme"),
+        ("Jane Doe · Sales", "Jane Doe", "Sales"),
+        ("Jane Doe • EMEA", "Jane Doe", "EMEA"),
+        ("Inside Sales Team · Jane Doe", "Jane Doe", "Inside Sales Team"),
+        ("Jane Doe | EMEA", "Jane Doe", "EMEA"),
+        ("李伟/销售部", "李伟", "销售部"),
+    ],
+)
+def test_a_person_beside_a_team_after_a_slash_colon_or_sign_is_found(value, person, part):
+    """All but "Jane Doe | EMEA" were no names: a "/" without spaces, a ":" after the name,
+    an "@" or "·" between spaces. The team or firm beside her is no form of her name."""
+    assert pii.looks_like_personal_name(value)
+    forms = pii.name_forms(value)
+    assert value in forms and person in forms and part not in forms
+
+
+@pytest.mark.parametrize(
+    "value, person",
+    [
+        ("¿Jane Doe?", "Jane Doe"),
+        ("¡Jane Doe!", "Jane Doe"),
+        ("“Jane Doe”", "Jane Doe"),
+        ("Jane Doe, 2024-01-01", "Jane Doe"),
+        ("Jane Doe 👋", "Jane Doe"),
+        ("Jane 👋 Doe", None),
+        ("Mary O´Brien", None),  # an acute accent for the apostrophe
+        ("Ali (محمد علي)", "محمد علي"),
+    ],
+)
+def test_a_person_written_with_punctuation_symbols_or_a_date_is_found(value, person):
+    """Each was no name: "¿" and curly quotes at the ends, a date after a ",", an emoji, a
+    name of another script beside the one of a login."""
+    assert pii.looks_like_personal_name(value)
+    forms = pii.name_forms(value)
+    assert value in forms and (person is None or person in forms)
+
+
+#: a person written with invisible format characters (Unicode Cf): a zero-width space at an
+#: end or between the words, a BOM, a soft hyphen, a word joiner
+INVISIBLE = ["Jane Doe\u200b", "\ufeffJane Doe", "Jane\u200bDoe", "Jane\u00adDoe", "Jane\u2060Doe"]
+
+
+@pytest.mark.parametrize("value", INVISIBLE + ["Doe,\u200bJane", "\u202bJane Doe\u202c"])
+def test_a_person_written_with_invisible_characters_is_found(value):
+    """The rules dropped only the zero-width non-joiner: the others made each a word no
+    name is made of, and an export of such owners was published by name. The value as
+    written stays a form: a page shows it so."""
+    assert pii.looks_like_personal_name(value)
+    forms = pii.name_forms(value)
+    assert value in forms and "Jane Doe" in forms
+
+
+#: values in the shapes above that name no one: ids, logins, teams, places, placeholders
+NO_ONE_IN_THOSE_SHAPES = [
+    "jdoe",
+    "owner-02 (jdoe)",
+    "jdoe - owner-02",
+    "Sales Team <sales>",
+    "Sales/EMEA",
+    "EMEA/APAC",
+    "Germany/Austria",
+    "None/Unknown",
+    "Round Robin/EMEA",
+    "Key Accounts/DACH",
+    "N/A",
+    "EMEA: Sales",
+    "Unassigned: Sales Queue",
+    "Sales @ Acme",
+    "Default Queue @ Acme",
+    "Sales · EMEA",
+    "EMEA • Inside Sales",
+    "Sales | EMEA",
+    "Inside Sales (EMEA)",
+    "Sales (EMEA) Team",
+    'Sales "Main" Team',
+    "¿Sales Team?",
+    "Sales Team, 2024-01-01",
+    "Sales Team 👋",
+    "🚀",
+    "Sales Team\u200b",
+    "Sales\u200bTeam",
+    "\ufeffowner-02",
+    "owner\u200b-02",
+    "005Dn000001AbCd\u200b",
+    "Not Assigned\u200b",
+    "Mar\u00adketing",
+    "Jane\u200b",
+    "销售部/市场部",
+]
+
+
+@pytest.mark.parametrize("value", NO_ONE_IN_THOSE_SHAPES)
+def test_no_one_written_in_those_shapes_is_a_person(value):
+    """The rules that find the people above must not make ids, logins, teams, places or
+    placeholders names: each would be removed from the pages and turn pseudonyms on."""
+    assert not pii.looks_like_personal_name(value)
+
+
+@pytest.mark.parametrize(
+    "value, person",
+    [("Mar\u00adketing Lee", "Marketing Lee"), ("Jane\u200bdoe Smith", "Jane doe Smith")],
+)
+def test_an_invisible_character_inside_a_word_joins_it(value, person):
+    """A soft hyphen inside a word is no word break; a zero-width space always is one."""
+    assert person in pii.name_forms(value)
