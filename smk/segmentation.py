@@ -1618,13 +1618,7 @@ def segmentation_kpis(
             "pct",
             str(top["persona"]) if won else why,
         ),
-        (
-            "rfm_customers_at_risk",
-            "Customers at risk (RFM)",
-            int(rfm["rfm_segment"].isin(AT_RISK).sum()) if customers else None,
-            "int",
-            f"of {customers} customers" if customers else why,
-        ),
+        ("rfm_customers_at_risk", at_risk_label(), *_at_risk_figure(rfm, customers, why)),
         (
             "accounts_changed_segment",
             "Accounts that changed segment",
@@ -1635,6 +1629,23 @@ def segmentation_kpis(
     ]
     keys = ("id", "label", "value", "format", "detail")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def at_risk_label() -> str:
+    """The at-risk tile's label, naming the RFM segments it counts (`AT_RISK`): "Customers at
+    risk (RFM: at risk, can't lose them)"; an RFM table may have no "at risk" row at all."""
+    return f"Customers at risk (RFM: {', '.join(AT_RISK)})"
+
+
+def _at_risk_figure(rfm: pd.DataFrame, customers: int, why: str) -> tuple[int | None, str, str]:
+    """The at-risk tile's value, format and detail: the customers of the `AT_RISK` segments,
+    of how many customers, and how many in each ("of 64 customers: 0 at risk, 1 can't lose
+    them"); None and `why` without customers."""
+    if not customers:
+        return None, "int", why
+    counts = {name: int((rfm["rfm_segment"] == name).sum()) for name in AT_RISK}
+    each = ", ".join(f"{n} {name}" for name, n in counts.items())
+    return sum(counts.values()), "int", f"of {customers} customers: {each}"
 
 
 def _moved_detail(run: SegmentationRun, moved: float | None) -> str:

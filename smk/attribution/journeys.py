@@ -213,6 +213,55 @@ class Journeys:
             f"no {self.conversion} conversions to attribute in {period}{why}: {advice}"
         )
 
+    def coverage(self) -> dict[str, float]:
+        """The period's conversions and their value: all of them (`conversions`, `value`),
+        those credited to channels (`attributed`, `attributed_value`: every model's credit
+        adds up to them) and those with no touch to credit (`unattributed`,
+        `unattributed_value`: `Journeys.unattributed`)."""
+        missed = self.unattributed
+        return {
+            "conversions": self.total_conversions + missed["conversions"],
+            "attributed": self.total_conversions,
+            "unattributed": missed["conversions"],
+            "value": self.total_value + missed["value"],
+            "attributed_value": self.total_value,
+            "unattributed_value": missed["value"],
+        }
+
+    def coverage_lines(self, period: str, lookback_days: float | None) -> list[str]:
+        """What a page says of the period's conversions, in lines: how many there were, how
+        many are attributed to channels and how many had no touch in the lookback window
+        (`lookback_days`, None: no limit), each with its value (when conversions have one),
+        and the journeys. `period` names the period ("2025-11-01 to 2026-10-31")."""
+        c = self.coverage()
+        missed = f"unattributed (no touch {_lookback_text(lookback_days)} the conversion)"
+        lines = [
+            f"{self.conversion} conversions from {period}: {_figure(c, '')}",
+            f"attributed to channels: {_figure(c, 'attributed')}",
+            f"{missed}: {_figure(c, 'unattributed')}",
+        ]
+        if c["unattributed"]:
+            lines[-1] += (
+                f"; no model can credit them, so the figures below are about the "
+                f"{c['attributed']:,.0f} attributed"
+            )
+        converting, nulls = self.total_conversions, float(self.nulls.sum())
+        lines.append(
+            f"journeys: {len(self):,} ({converting:,.0f} converting, {nulls:,.0f} touched in "
+            "the period without converting)"
+        )
+        return lines
+
+    def coverage_detail(self, lookback_days: float | None) -> str:
+        """The detail of a tile showing the attributed conversions: "of 72 won conversions;
+        3 unattributed: no touch in the 90 days before"."""
+        c = self.coverage()
+        missed = f"{c['unattributed']:,.0f}" if c["unattributed"] else "none"
+        return (
+            f"of {c['conversions']:,.0f} {self.conversion} conversions; {missed} unattributed: "
+            f"no touch {_lookback_text(lookback_days)}"
+        )
+
     def reweighted(self, conversions, nulls, value) -> Journeys:
         """The same paths with other weights (used by the bootstrap)."""
         table = self.table.copy()
@@ -252,6 +301,19 @@ class Journeys:
 
 
 # ---------------------------------------------------------------------------- helpers
+def _lookback_text(lookback_days: float | None) -> str:
+    """The lookback window in words: "in the 90 days before", or "before" without a limit."""
+    return "before" if lookback_days is None else f"in the {lookback_days:g} days before"
+
+
+def _figure(coverage: dict[str, float], part: str) -> str:
+    """A count of `Journeys.coverage` (`part`: "" for all, "attributed", "unattributed")
+    with its value when the conversions have one: "69 (value 1,821,552)"."""
+    count = coverage[part or "conversions"]
+    value = coverage[f"{part}_value" if part else "value"]
+    return f"{count:,.0f}" + (f" (value {value:,.0f})" if coverage["value"] else "")
+
+
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(s, s + n)`` for each (start, length), vectorised."""
     lengths = np.asarray(lengths, dtype=np.int64)

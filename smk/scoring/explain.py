@@ -6,6 +6,9 @@ common category). The biggest changes, up or down, become sentences such as
 ``"4 form submissions (+6.2 pts)"`` (percentage points of conversion probability). CRM text
 copied into them (a job title, the first-touch detail) has its e-mail addresses masked as in
 the published report; an "@" that is not part of an address ("Founder @ Acme") stays.
+
+`scored_population` says who a month's scored list holds: every new contact is scored, so
+besides leads it holds contacts that are not leads yet (HubSpot's subscribers).
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
+from smk.funnel import stage_entry_dates
+from smk.model import CRM
 from smk.outputs import EMAIL_ADDRESS, mask_emails
+from smk.periods import Month, as_month
 from smk.scoring.settings import load_config
 
 
@@ -48,9 +54,53 @@ def feature_label(feature: str, value, labels: dict | None = None) -> str:
     if template is None:
         return f"{feature} {value}"
     try:
-        return template.format(value=value)
+        return _counted(template, value).format(value=value)
     except (ValueError, TypeError):
         return template.replace("{value:,.0f}", str(value)).replace("{value:.0f}", str(value))
+
+
+#: The value's field in a label template: `{value}`, `{value:,.0f}`.
+_VALUE_FIELD = re.compile(r"\{value(?::[^}]*)?\}")
+
+
+def _counted(template: str, value) -> str:
+    """`template` with the noun its value counts made singular when the value reads "1"
+    ("1 touch from referrals", "last touch 1 day ago"), else as it is."""
+    field = _VALUE_FIELD.search(template)
+    if field is None:
+        return template
+    try:
+        shown = field.group(0).format(value=value)
+    except (ValueError, TypeError):
+        return template
+    if shown != "1":
+        return template
+    return template[: field.end()] + _singular_noun(template[field.end() :])
+
+
+def _singular_noun(words: str) -> str:
+    """`words` (what follows a count) with the first plural of their first three words made
+    singular: " other touches from referrals" -> " other touch from referrals"."""
+    parts = words.split(" ")
+    filled = [i for i, word in enumerate(parts) if word][:3]
+    for i in filled:
+        one = _singular(parts[i])
+        if one is not None:
+            parts[i] = one
+            break
+    return " ".join(parts)
+
+
+def _singular(word: str) -> str | None:
+    """The singular of an English plural ending in -s ("touches", "days", "activities"), or
+    None for a word that is no such plural ("business", "campus", "analysis", "e-mail")."""
+    if not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return None
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1]
 
 
 def permutation_importance_table(
@@ -140,3 +190,42 @@ def plot_importance(importance: pd.DataFrame, top: int = 12, ax=None, **kwargs):
     ax.set_xlabel("drop in ROC AUC when shuffled")
     ax.set_title("What drives the score")
     return ax
+
+
+def scored_population(crm: CRM, scored: pd.DataFrame, month: Month | str) -> dict:
+    """Who the scored list of `month` holds (`scored`: `score_leads`' table of it).
+
+    Every new contact is scored, whether or not it has become a lead; this counts those that
+    had reached the lead stage (or a later one) by the end of the month (`leads`), those that
+    had not (`not_leads`: subscribers, or contacts without a recorded stage) and how many of
+    these pass the MQL threshold (`not_leads_mql`). `text` says so on the page, `detail` on
+    the tile ("212 leads; 30 not leads yet, of which 3 MQLs").
+    """
+    month = as_month(month)
+    contacts = crm.contacts.drop_duplicates("contact_id").set_index("contact_id")
+    lead_at = stage_entry_dates(contacts, month.end)["lead"]
+    not_lead = lead_at.reindex(scored["contact_id"]).isna().to_numpy()
+    counts = {
+        "scored": len(scored),
+        "leads": int((~not_lead).sum()),
+        "not_leads": int(not_lead.sum()),
+        "not_leads_mql": int(scored["mql"].to_numpy(dtype=bool)[not_lead].sum()),
+    }
+    return {**counts, **_population_words(counts, month)}
+
+
+def _population_words(counts: dict, month: Month) -> dict:
+    """`scored_population`'s sentence for the page and detail for the tile."""
+    scored, leads, others = counts["scored"], counts["leads"], counts["not_leads"]
+    text = f"{scored:,} contacts were scored in {month}: "
+    if not others:
+        text += f"all had reached the lead stage by the end of {month}."
+        return {"text": text, "detail": "all leads"}
+    text += (
+        f"{leads:,} had reached the lead stage by the end of {month} and {others:,} had not "
+        "(subscribers, or contacts without a recorded stage); "
+        f"{counts['not_leads_mql']:,} of these {others:,} pass the MQL threshold. A contact's "
+        "MQL flag says that its score passes the threshold, whatever its stage in the CRM."
+    )
+    detail = f"{leads:,} leads; {others:,} not leads yet, of which {counts['not_leads_mql']:,} MQLs"
+    return {"text": text, "detail": detail}

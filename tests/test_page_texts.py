@@ -1,0 +1,246 @@
+"""What the published pages say, read as an analyst reads them: in the HTML the report renders
+(`smk.report.render_html`, which leaves out nbval's check cells), every figure a page or a tile
+quotes must be shown and must say what it counts.
+
+The page tests read the notebooks as stored (re-executed on the bundled sample by
+`python -m smk.notebooks`, checked by nbval) and recompute their figures from the sample.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import smk
+from smk import attribution, config, periods, scoring
+from smk import segmentation as sg
+from smk.report import render_html
+from smk.scoring.explain import feature_label, scored_population
+from smk.sla import deal_amounts
+
+MONTH = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def hubspot() -> smk.CRM:
+    return smk.load(config.SAMPLE_HUBSPOT)
+
+
+def _defaults(notebook: str) -> dict:
+    """The notebook's parameters as stored (the values its stored outputs were run with)."""
+    import papermill as pm
+
+    found = pm.inspect_notebook(str(config.NOTEBOOKS_DIR / notebook))
+    return {name: ast.literal_eval(spec["default"]) for name, spec in found.items()}
+
+
+def _published_text(notebook: str, tmp_path: Path) -> str:
+    """The text a reader sees on the notebook's published page (tags stripped, whitespace
+    squeezed)."""
+    page = render_html(
+        config.NOTEBOOKS_DIR / notebook, tmp_path / "page.html", {"month": MONTH}, None
+    )
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(), flags=re.S)
+    return _squash(html.unescape(re.sub(r"<[^>]+>", " ", text)))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ------------------------------------------------------------------ attribution (page 04)
+def _journeys(crm: smk.CRM) -> tuple[attribution.Journeys, dict, str]:
+    """The journeys notebook 04 builds with its stored parameters, those and its period."""
+    p = _defaults("04_attribution.ipynb")
+    end = periods.resolve_month(crm, p["month"]).end
+    start = attribution.window_start(end, p["window_months"])
+    built = attribution.journeys(
+        crm, p["conversion"], p["lookback_days"], start=start, end=end, fx=p["fx_rates"]
+    )
+    return built, p, attribution.period_label(start, end)
+
+
+def test_coverage_counts_every_won_deal_of_the_window_attributed_or_not(hubspot):
+    j, p, period = _journeys(hubspot)
+    assert p["conversion"] == "won"
+    end = periods.resolve_month(hubspot, p["month"]).end
+    start = attribution.window_start(end, p["window_months"])
+    d = hubspot.deals
+    won = d[d["is_won"].fillna(False).astype(bool) & (d["closed_at"] >= start)]
+    won = won[won["closed_at"] < end]  # counted from the deals table, not from the journeys
+    c = j.coverage()
+    assert c["conversions"] == len(won) and c["attributed"] == j.total_conversions
+    assert 0 < c["unattributed"] == len(won) - j.total_conversions  # the sample has some
+    assert c["value"] == pytest.approx(deal_amounts(won, p["fx_rates"]).sum())
+    assert c["attributed_value"] + c["unattributed_value"] == pytest.approx(c["value"])
+    lines = j.coverage_lines(period, p["lookback_days"])
+    assert lines[0] == f"won conversions from {period}: {len(won)} (value {c['value']:,.0f})"
+    assert lines[1] == f"attributed to channels: {c['attributed']:,.0f} " + (
+        f"(value {c['attributed_value']:,.0f})"
+    )
+    assert lines[2].startswith(
+        f"unattributed (no touch in the {p['lookback_days']} days before the conversion): "
+        f"{c['unattributed']:,.0f} (value {c['unattributed_value']:,.0f}); no model can credit"
+    )
+    assert j.coverage_detail(p["lookback_days"]) == (
+        f"of {len(won)} won conversions; {c['unattributed']:,.0f} unattributed: no touch in "
+        f"the {p['lookback_days']} days before"
+    )
+    assert j.coverage_detail(None).endswith("unattributed: no touch before")
+
+
+def test_coverage_without_unattributed_conversions_or_values_says_so():
+    table = pd.DataFrame(
+        {"path": ["a", "a > b"], "total_conversions": [3, 2], "total_null": [10, 5]}
+    )
+    paths = attribution.from_paths(table, value_col=None)
+    j = dataclasses.replace(paths, conversion="mql")  # MQLs: conversions without a value
+    lines = j.coverage_lines("2026-01-01 to 2026-03-31", None)
+    assert lines[:3] == [
+        "mql conversions from 2026-01-01 to 2026-03-31: 5",
+        "attributed to channels: 5",
+        "unattributed (no touch before the conversion): 0",
+    ]
+    assert "value" not in " ".join(lines) and "no model can credit" not in " ".join(lines)
+    assert j.coverage_detail(30) == (
+        "of 5 mql conversions; none unattributed: no touch in the 30 days before"
+    )
+
+
+def test_the_attribution_page_shows_the_unattributed_conversions_and_the_tile_of_how_many(
+    hubspot, tmp_path
+):
+    j, p, period = _journeys(hubspot)
+    text = _published_text("04_attribution.ipynb", tmp_path)
+    for line in j.coverage_lines(period, p["lookback_days"]):  # visible, not only checked
+        assert _squash(line) in text
+    tile = (
+        f"Conversions attributed (won): {j.total_conversions:,.0f} "
+        f"({j.coverage_detail(p['lookback_days'])})"
+    )
+    assert tile in text
+    assert "counted, not hidden" not in text
+
+
+# ------------------------------------------------------------------ segmentation (page 02)
+def test_the_at_risk_tile_names_and_counts_each_segment_it_adds(hubspot):
+    p = _defaults("02_segmentation.ipynb")
+    money = {"fx_rates": p["fx_rates"], "reporting_currency": p["reporting_currency"]}
+    as_of = periods.resolve_month(hubspot, p["month"]).end
+    features = sg.account_features(hubspot, as_of, **money)
+    model = sg.AccountSegmenter(n_segments=2, random_state=0).fit(features)
+    run = sg.SegmentationRun(model, model.assign(features), True, MONTH, "")
+    profiles = sg.persona_profiles(hubspot, run.assignments, as_of, **money)
+    profiles.insert(1, "persona", sg.name_personas(profiles))
+    rfm = sg.rfm_table(hubspot, as_of, **money)
+    tiles = {t["id"]: t for t in sg.segmentation_kpis(hubspot, run, profiles, rfm)}
+    tile = tiles["rfm_customers_at_risk"]
+    assert tile["label"] == "Customers at risk (RFM: at risk, can't lose them)"
+    buyers = rfm[rfm["frequency"] > 0]
+    # by hand from the R and F scores (RFM_SEGMENTS): recency 1-2, frequency 5 or 3-4
+    lost = int(((buyers["r"] <= 2) & (buyers["f"] == 5)).sum())
+    at_risk = int(((buyers["r"] <= 2) & buyers["f"].between(3, 4)).sum())
+    assert tile["value"] == lost + at_risk
+    assert tile["detail"] == (
+        f"of {len(buyers)} customers: {at_risk} at risk, {lost} can't lose them"
+    )
+    assert at_risk == 0 < lost  # the sample's case: a tile of 1 and no "at risk" row
+
+
+def test_the_segmentation_page_says_which_segments_the_at_risk_tile_counts(tmp_path):
+    text = _published_text("02_segmentation.ipynb", tmp_path)
+    assert "Customers at risk (RFM: at risk, can't lose them): " in text
+    assert re.search(r"\(of \d+ customers: \d+ at risk, \d+ can't lose them\)", text)
+    assert "counts the customers of two segments, at risk and can't lose them" in text
+
+
+# ------------------------------------------------------------------ lead scoring (page 03)
+def test_a_reason_counting_one_thing_reads_in_the_singular():
+    assert feature_label("touches_referral", 1.0) == "1 touch from referrals"
+    assert feature_label("touches_referral", 2.0) == "2 touches from referrals"
+    assert feature_label("touches_other", 1.0) == "1 other touch"
+    assert feature_label("touches_event", 1.0) == "1 event attended"
+    assert feature_label("account_contacts", 1.0) == "1 colleague joined in the last 90 days"
+    assert feature_label("days_since_last_touch", 1.0) == "last touch 1 day ago"
+    assert feature_label("channels", 1.0) == "reached through 1 channel"
+    assert feature_label("employees", 1.0) == "1 employee"
+    assert feature_label("employees", 1100.0) == "1,100 employees"
+    assert feature_label("touches", 0.0) == "0 marketing touches"
+    assert feature_label("touches", 0.6) == "1 marketing touch"  # as it reads: "1"
+    own = {"x": "{value:.0f} business days", "y": "{value:.0f} analysis runs"}
+    assert feature_label("x", 1.0, own) == "1 business day"  # "business" is no plural
+    assert feature_label("y", 1.0, own) == "1 analysis run"
+    assert feature_label("job_title", "1", {"job_title": "job title {value} plans"}) == (
+        "job title 1 plan"
+    )
+
+
+def _month_leads(crm: smk.CRM) -> tuple[pd.DataFrame, pd.Series]:
+    """Notebook 03's leads of the month (stored parameters) and, per lead, whether it had
+    reached the lead stage or a later one by the month's end (from the stage dates)."""
+    p = _defaults("03_lead_scoring.ipynb")
+    month = periods.resolve_month(crm, p["month"])
+    leads = scoring.lead_features(
+        crm, month.end, target=p["target"], within_days=p["within_days"],
+        score_after_days=p["score_after_days"],
+    )  # fmt: skip
+    chosen = scoring.leads_scored_in(leads, month)
+    stages = ["lead", "mql", "sql", "opportunity", "customer", "evangelist"]
+    c = crm.contacts.set_index("contact_id").reindex(chosen.index)
+    first = c[[f"became_{s}_at" for s in stages]].min(axis=1)
+    return chosen, first.notna() & (first < month.end)
+
+
+def test_the_scored_list_counts_the_contacts_that_are_no_leads_yet(hubspot):
+    chosen, is_lead = _month_leads(hubspot)
+    mql = np.arange(len(chosen)) % 4 == 0  # any flags: the count follows them
+    scored = pd.DataFrame({"contact_id": chosen.index, "mql": mql})
+    got = scored_population(hubspot, scored, MONTH)
+    others = int((~is_lead).sum())
+    others_mql = int((mql & ~is_lead.to_numpy()).sum())
+    assert 0 < others < len(chosen)  # HubSpot's sample scores subscribers too
+    assert (got["scored"], got["leads"], got["not_leads"]) == (
+        len(chosen),
+        len(chosen) - others,
+        others,
+    )
+    assert got["not_leads_mql"] == others_mql
+    assert got["detail"] == (
+        f"{len(chosen) - others} leads; {others} not leads yet, of which {others_mql} MQLs"
+    )
+    assert got["text"].startswith(
+        f"{len(chosen)} contacts were scored in {MONTH}: {len(chosen) - others} had reached the "
+        f"lead stage by the end of {MONTH} and {others} had not"
+    )
+    leads_only = scored[is_lead.to_numpy()]
+    assert scored_population(hubspot, leads_only, MONTH)["detail"] == "all leads"
+
+
+def test_the_lead_scoring_page_says_it_scores_every_new_contact_and_counts_non_leads(
+    hubspot, tmp_path
+):
+    chosen, is_lead = _month_leads(hubspot)
+    text = _published_text("03_lead_scoring.ipynb", tmp_path)
+    assert "scores every lead a week after it arrives" not in text
+    assert "scores every new contact a week after its record was created" in text
+    leads, others = int(is_lead.sum()), int((~is_lead).sum())
+    assert (
+        f"{len(chosen)} contacts were scored in {MONTH}: {leads} had reached the lead stage by "
+        f"the end of {MONTH} and {others} had not"
+    ) in text
+    assert (
+        f"Contacts scored this month: {len(chosen)} ({leads} leads; {others} not leads yet, of which "
+        in (text)
+    )
+    assert "Leads scored this month" not in text
+    plural = (
+        r"(?<![\d,.])1 (?:[\w-]+ )?(?:touches|visits|submissions|clicks|days|channels|employees)\b"
+    )
+    assert not re.search(plural, text), re.search(plural, text)
