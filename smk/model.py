@@ -527,9 +527,19 @@ def _read_meta(path: Path) -> dict:
         if not (isinstance(listed, list) and all(isinstance(n, str) for n in listed)):
             raise ValueError("model_files is no list of file names")
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        _refuse_unpermitted(exc, path)
         what = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyError) else f"no {exc}"
         raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path)) from None
     return meta
+
+
+def _refuse_unpermitted(exc: Exception, path: Path) -> None:
+    """A model file smk may not read is no damage: said as such (`smk.io.permission_denied`),
+    not with the advice to write the model again."""
+    if isinstance(exc, PermissionError):
+        from smk.io import permission_denied
+
+        raise permission_denied(exc, path) from None
 
 
 def _check_cached_columns(
@@ -579,6 +589,7 @@ def _read_cached(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     except pa.ArrowMemoryError:
         raise  # out of memory is no damage
     except (OSError, pa.ArrowException, ValueError) as exc:
+        _refuse_unpermitted(exc, path)
         what = f"{type(exc).__name__}: {exc}"
         raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path)) from None
 

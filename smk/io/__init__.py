@@ -19,9 +19,13 @@ from smk.io.mapping import (
     FormatMapping,
     TableMapping,
     builtin_mapping,
+    check_unread,
     data_files,
+    inner_name,
     load_mapped,
+    no_export_files,
     read_mapping,
+    refuse_special,
 )
 from smk.model import CRM, MODEL_MANIFEST, SCHEMA
 
@@ -68,6 +72,10 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
     if path.is_dir() and (folder / "smk-mapping.yaml").exists():
         return "mapping", None
     candidates = data_files(folder) if path.is_dir() else [path]
+    if path.is_file():  # a file smk may not read: said as such (`load`), not as no format
+        os.close(os.open(path, os.O_RDONLY))
+    if not candidates and (error := no_export_files(folder, text)) is not None:
+        raise error
     stems = {p.stem.lower() for p in candidates}
     if stems & _SALESFORCE_FILES and ({"lead", "contact"} & stems):
         return "salesforce", "Salesforce object file names"
@@ -84,8 +92,6 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
             return "salesforce", f"Salesforce headers in {p.name}"
     if any(_is_salesforce_report(p) for p in candidates):
         return "salesforce", "a Salesforce report file name"
-    if path.is_dir() and not any(p.is_file() for p in folder.iterdir()):
-        raise CRMExportError("the folder is empty: no export files in it", file=text)
     raise CRMExportError(
         "cannot tell the export format from its file names or headers; pass "
         "format='hubspot' | 'salesforce' | 'canonical' or a mapping file",
@@ -203,6 +209,8 @@ def load(
         return _load_zip(Path(source), format, mapping, reading)
     try:
         return _load_source(source, format, mapping, reading, schema)
+    except PermissionError as exc:  # `_load_source` only reads: a file or folder of the export
+        raise permission_denied(exc, source) from None
     except UnicodeEncodeError:
         # Arrow (and pandas' Arrow-backed text) hold no file name that is not UTF-8 (a Windows
         # zip unpacked on Linux: `contacts-M\xe4rz.csv`); read such an export through links
@@ -234,6 +242,8 @@ def _expand_home(value):
 
 def _load_source(source, format: str, mapping, reading: dict, schema: str | None) -> CRM:
     """`load` of anything but a zip (the reading options checked)."""
+    if not _SQL_URL.match(str(source)):
+        refuse_special(Path(source), str(source))
     if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
         _refuse_model(source, f"an export read through the mapping {mapping or format}")
         spec = read_mapping(mapping or format)
@@ -257,6 +267,30 @@ def _load_source(source, format: str, mapping, reading: dict, schema: str | None
             "export, give a mapping file (docs/mappings.md)"
         )
         raise exc.but(reason=exc.reason + hint) from None
+
+
+#: the path in pyarrow's error for a file it may not open (an OSError with no `filename`)
+_ARROW_PATH = re.compile(r"local file '([^']+)'")
+
+
+def permission_denied(exc: PermissionError, source) -> CRMExportError:
+    """A file or folder of the export that the operating system does not let smk read, as
+    bad input naming it (the file in the error, else the one in pyarrow's message, else
+    the source)."""
+    name = exc.filename
+    if name is None and (found := _ARROW_PATH.search(str(exc))):
+        name = found.group(1)
+    if name is None:
+        from smk.io.sql import mask_url  # never a password in the message
+
+        name = mask_url(str(source))
+    shown = os.fsdecode(name)
+    what = "folder" if os.path.isdir(shown) else "file"
+    return CRMExportError(
+        f"permission denied: smk may not read this {what} (give the user running smk read "
+        "permission on it)",
+        file=shown,
+    )
 
 
 def _missing_column(exc: CRMExportError) -> bool:
@@ -310,12 +344,33 @@ def _load_format(source, format: str, reading: dict, schema: str | None) -> CRM:
     if format == "salesforce":
         from smk.io.salesforce import load_salesforce
 
-        return load_salesforce(source, **reading)
+        notes = _salesforce_unread(Path(source)) if Path(source).is_dir() else []
+        crm = load_salesforce(source, **reading)
+        crm.quality.warnings.extend(notes)
+        return crm
     if format == "sql":
         from smk.io.sql import load_sql
 
         return load_sql(str(source), **reading, schema=schema)
     raise AssertionError(format)
+
+
+def _salesforce_unread(folder: Path) -> list[str]:
+    """`check_unread` for a Salesforce export folder: a group per object, told by the file's
+    name (`Opportunity.csv.gz`: Opportunity) and, for a readable CSV, by its headers (a
+    report download)."""
+    from smk.io.salesforce import _object_of_name, object_of_labels
+
+    def group(obj: str | None) -> list[str]:
+        return [f"the Salesforce {obj} object"] if obj else []
+
+    readable: dict[str, list[str]] = {}
+    for p in data_files(folder):
+        for g in group(_object_of_name(p) or object_of_labels(_headers(p))):
+            readable.setdefault(g, []).append(p.name)
+    return check_unread(
+        folder, lambda name: group(_object_of_name(Path(inner_name(name)))), readable
+    )
 
 
 def _require_sql(source: str | Path, format: str, mapping: str | Path | None) -> None:
@@ -371,7 +426,7 @@ def _load_zip(path: Path, format: str, mapping, reading: dict) -> CRM:
     import zipfile
 
     try:
-        with zipfile.ZipFile(path) as archive:
+        with _open_zip(path) as archive:
             members = [
                 m
                 for m in archive.infolist()
@@ -407,6 +462,16 @@ def _load_zip(path: Path, format: str, mapping, reading: dict) -> CRM:
     except zipfile.BadZipFile as exc:
         raise CRMExportError(f"not a readable zip file ({exc})", file=str(path)) from None
     return dataclasses.replace(crm, source=str(path))
+
+
+def _open_zip(path: Path):
+    """The zip at `path`, opened for reading; one smk may not read is bad input."""
+    import zipfile
+
+    try:
+        return zipfile.ZipFile(path)
+    except PermissionError as exc:
+        raise permission_denied(exc, path) from None
 
 
 def _unpack(archive, member, tmp: str, path: Path) -> None:

@@ -781,7 +781,9 @@ def load_mapped(
     else:
         raw = read_tables(mapping, folder, unread)
     if not raw and not data_files(folder):
-        raise no_export_files(folder, str(source))
+        error = no_export_files(folder, str(source))
+        if error is not None:
+            raise error
     if not raw:
         patterns = {t: tm.files for t, tm in mapping.tables.items()}
         raise CRMExportError(
@@ -801,30 +803,36 @@ def load_mapped(
 
 
 # ------------------------------------------------------------------ a folder with no export
-def no_export_files(folder: Path, shown: str) -> CRMExportError:
+def no_export_files(folder: Path, shown: str) -> CRMExportError | None:
     """The error for a folder with no file smk reads directly in it, saying what it holds
     instead: nothing, files smk cannot read (`unread_files`), folders that hold an export,
-    the answer key `smk synth` writes beside one, other entries."""
+    the answer key `smk synth` writes beside one. None for a folder of files of other types
+    only (a README): the caller's error names them."""
     entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith((*_NOT_DATA, "."))]
     if not entries:
         return CRMExportError("the folder is empty: no export files in it", file=shown)
-    unread = unread_files(folder)
+    unread, folders = unread_files(folder), [p for p in entries if p.is_dir()]
+    if not unread and not folders:
+        return None
     parts = [f"{u.path.name} is {u.what}: {u.fix}" for u in unread[:3]]
-    parts += [_folder_note(p) for p in entries if p.is_dir()]
-    said = {u.path for u in unread} | {p for p in entries if p.is_dir()}
-    others = [p.name for p in entries if p not in said]
     if len(unread) > 3:
-        others[:0] = [u.path.name for u in unread[3:]]
+        parts.append(f"so are {_listed([u.path.name for u in unread[3:]])}")
+    parts += [_folder_note(p) for p in folders]
+    said = {u.path for u in unread} | set(folders)
+    others = [p.name for p in entries if p not in said]
     if others:
-        listed = ", ".join(others[:5]) + (
-            f", ... ({len(others)} in all)" if len(others) > 5 else ""
-        )
-        parts.append(f"{'also ' if parts else ''}{listed}, of no type smk reads")
+        parts.append(f"also {_listed(others)}, of no type smk reads")
     kinds = ", ".join(sorted(_DATA_SUFFIXES))
     return CRMExportError(
-        f"no export files directly in this folder (smk reads {kinds} files): " + "; ".join(parts),
+        f"no export files directly in it (smk reads {kinds} files): " + "; ".join(parts),
         file=shown,
+        found_columns=[p.name + ("/" if p in folders else "") for p in entries],
+        found_label="Files found",
     )
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
 
 
 def _folder_note(path: Path) -> str:
