@@ -1,8 +1,10 @@
 """The `smk` command line: a thin layer over the package.
 
 Exit codes: 0 success / data usable, 2 bad input (the message names file, column and row),
-3 a notebook of the report failed (the message names notebook, cell and error), 1 an internal
-error (a bug in smk: the message says so; `--debug` shows the traceback).
+3 the report failed once it ran (a notebook failed: the message names notebook, cell and error;
+or a file could not be written, as on a full disk: it names the file), 1 an internal error (a
+bug in smk: the message says so; `--debug` shows the traceback). A failed `smk report` ends its
+log (OUT/smk-report.log, once the run opened it) with the message and the exit code.
 """
 
 from __future__ import annotations
@@ -187,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     except CRMExportError as exc:
         return _failed(args, EXIT_BAD_INPUT, f"smk: error: {exc}", exc)
     except KeyboardInterrupt:
+        _report_logged(args, 130, "smk: interrupted")
         return 130
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):  # stdout's is absorbed by `_print`: another pipe
@@ -204,18 +207,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _internal_error(args: argparse.Namespace, exc: Exception) -> int:
-    if args.debug:
-        raise exc
     message = (
         f"smk: internal error ({type(exc).__name__}: {exc}). This is a bug in smk; "
         "re-run with --debug for the traceback and report it."
     )
+    if args.debug:
+        _report_logged(args, EXIT_BUG, message)
+        raise exc
     return _failed(args, EXIT_BUG, message, exc)
 
 
-def _failed(args: argparse.Namespace, code: int, message: str, exc: Exception) -> int:
+def _failed(args: argparse.Namespace, code: int, message: str, exc: Exception | None = None) -> int:
     """Say why the command failed on stderr (and, for `validate --json`, as the JSON object on
-    stdout, so that a script always has one to read); return the exit code."""
+    stdout, so that a script always has one to read; in `smk report`'s log, as it is fit to
+    publish: `_report_logged`); return the exit code."""
+    message = _report_logged(args, code, message)
     print(shown_name(message), file=sys.stderr)  # `M\xe4rz.csv`, as the other outputs show it
     if getattr(args, "json", False):
         payload = _unusable(args, message.removeprefix("smk: error: "))
@@ -226,6 +232,18 @@ def _failed(args: argparse.Namespace, code: int, message: str, exc: Exception) -
             payload["file"] = None if exc.filename is None else str(exc.filename)
         _print(json.dumps(payload, indent=2, default=str))
     return code
+
+
+def _report_logged(args: argparse.Namespace, code: int, message: str) -> str:
+    """For `smk report`: log `message` and the exit `code` as the run's last line (when the
+    run opened its log) and return it as the log has it (`smk.report.log_failure`: home folder
+    as `~`, no e-mail address, none of the export's personal names), which is also what the
+    terminal shows: the kept failed notebook it names holds the rest. Other commands: as is."""
+    if getattr(args, "command", None) != "report":
+        return message
+    from smk.report import log_failure
+
+    return "smk: " + log_failure(args.out, message.removeprefix("smk: "), code)
 
 
 def _unusable(args: argparse.Namespace, error: str) -> dict:
@@ -264,6 +282,9 @@ def _drop_stdout() -> None:
 
 # ---------------------------------------------------------------------------------- validate
 def cmd_validate(args: argparse.Namespace) -> int:
+    refused = _set_aside_problem(args) if args.set_aside else None
+    if refused:
+        return _failed(args, EXIT_BAD_INPUT, f"smk: error: --set-aside: {refused}")
     crm = smk.load(
         args.path,
         format=args.format,
@@ -334,6 +355,38 @@ def render_account(crm: smk.CRM) -> str:
     return "\n".join(lines)
 
 
+def _set_aside_problem(args: argparse.Namespace) -> str | None:
+    """Why `--set-aside DIR` cannot take the set-aside rows, or None: DIR is a file, or the
+    export's folder or a folder inside it (the next load would read them as export rows)."""
+    aside = Path(os.path.expanduser(args.set_aside))
+    if aside.exists() and not aside.is_dir():
+        return f"{aside} is a file, not a folder"
+    export, where = _export_folder(args), aside.resolve()
+    if export is None or (where != export and export not in where.parents):
+        return None
+    what = "the export folder" if where == export else f"inside the export folder {export}"
+    return (
+        f"{aside} is {what}: the next load would read the set-aside files as rows of the "
+        "export; choose a folder outside it"
+    )
+
+
+def _export_folder(args: argparse.Namespace) -> Path | None:
+    """The folder holding the export `validate` reads (resolved): PATH itself, or the data
+    folder of a mapping file given as PATH; None for a database, an archive or a lone file."""
+    source = str(args.path)
+    if "://" in source:
+        return None
+    path = Path(os.path.expanduser(source))
+    if path.is_dir():
+        return path.resolve()
+    if path.is_file() and path.suffix.lower() in {".yaml", ".yml"}:
+        from smk.io.mapping import read_mapping
+
+        return (path.parent / (read_mapping(path).data or ".")).resolve()
+    return None
+
+
 def _write_set_aside(crm: smk.CRM, out: Path) -> None:
     """Every table's set-aside rows as `out/<table>.set_aside.csv`, only the header for a table
     with none: each file is this run's, whatever an earlier run left in the folder. Safe to
@@ -379,6 +432,8 @@ def _synth_problem(args: argparse.Namespace) -> str | None:
         return f"--months: {args.months} months before {args.end} reach back past {SYNTH_YEARS[0]}"
     if not str(args.out).strip():
         return "--out: give a folder"
+    if out.exists() and not out.is_dir():
+        return f"cannot write the export to {out}: it is a file, not a folder"
     if not out.is_dir() or not any(out.iterdir()):
         return None
     if not args.replace:
@@ -433,13 +488,11 @@ def cmd_report(args: argparse.Namespace) -> int:
             notebook_dir=args.notebook_dir,
         )
     except ReportError as exc:
-        print(f"smk: report failed: {exc}", file=sys.stderr)
-        return EXIT_REPORT_FAILED
+        return _failed(args, EXIT_REPORT_FAILED, f"smk: report failed: {exc}", exc)
     except ValueError as exc:
         if not _report_input_error(exc):
             raise  # a ValueError from inside pandas, Arrow, ...: a bug, not the user's input
-        print(f"smk: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _failed(args, EXIT_BAD_INPUT, f"smk: error: {exc}", exc)
     if not args.quiet:
         lines = [f"published {result.folder}/index.html"]
         for run in result.runs:

@@ -14,8 +14,8 @@ published month; the index and `metrics.json` then cover every page. A partial r
 another export (or at another time) is allowed: the month's index then says so in its header
 and names the data source and run time next to every page.
 
-The reports folder: `out` must be new, empty (bar a README or .gitkeep) or one smk already
-publishes into (its `index.html` is smk's, or it holds only what smk writes); any other folder
+The reports folder: `out` must be new, empty (bar a README or .gitkeep, and what the
+operating system makes: a volume's lost+found, Thumbs.db) or one smk already publishes into (its `index.html` is smk's, or it holds only what smk writes); any other folder
 is refused, as `index.html` and the month folders would overwrite files smk does not own.
 
 While a report runs, its temporary folders (`.cache-<month>-<id>/`, a Parquet copy of the
@@ -32,6 +32,7 @@ once; meanwhile the holder removes a half-written `.index-*.tmp` a killed run le
 
 from __future__ import annotations
 
+import codecs
 import collections
 import contextlib
 import dataclasses
@@ -79,6 +80,8 @@ READ_OPTIONS_PARAMETER = "read_options"
 #: Parameters the report sets from its command's options: a params file may not set them.
 COMMAND_PARAMETERS = (*SHARED_PARAMETERS, READ_OPTIONS_PARAMETER)
 MANIFEST = "manifest.json"
+#: The log of the report's runs, in the reports folder.
+LOG_FILE = "smk-report.log"
 #: What the report writes into a month from the notebooks' files (rebuilt on every run).
 REPORT_FILES = frozenset({"index.html", "metrics.json", MANIFEST})
 _WORD = re.compile(r"\w+")
@@ -199,7 +202,7 @@ def read_params(path: str | Path | None) -> dict:
     if path is None:
         return {}
     try:
-        params = yaml.safe_load(Path(path).read_text()) or {}
+        params = yaml.safe_load(_params_text(Path(path))) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"cannot read the params file {path}: {exc}") from None
     if not isinstance(params, dict):
@@ -210,6 +213,34 @@ def read_params(path: str | Path | None) -> dict:
             f"the params file {path} may not set {', '.join(clash)}: use the command's options"
         )
     return _dates_as_text(params)
+
+
+#: Byte-order marks of the texts a params file may be besides UTF-8, and the codec reading
+#: past each: Windows PowerShell's `>` writes UTF-16 with one. UTF-32's come first, as
+#: UTF-32-LE's starts with UTF-16-LE's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _params_text(path: Path) -> str:
+    """The text of a params file: UTF-8, or UTF-16 or UTF-32 starting with a byte-order mark;
+    anything else is refused (ValueError) naming the line and byte that are not text."""
+    raw = path.read_bytes()
+    codec = next((codec for bom, codec in _BOMS if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].decode(codec, errors="replace").count("\n") + 1
+        encoding = codec.removesuffix("-sig").upper()
+        raise ValueError(
+            f"cannot read the params file {path}: it is not {encoding} text (line {line}: byte "
+            f"0x{raw[exc.start]:02x}); save it as UTF-8"
+        ) from None
 
 
 def _dates_as_text(value):
@@ -656,6 +687,25 @@ def _declared_or_nothing(pm, notebook: Path, unreadable: list[str] | None = None
 # ------------------------------------------------------------------ the reports folder
 #: Files that do not make a folder someone else's (placeholders smk never writes over).
 PLACEHOLDERS = frozenset({".gitkeep", ".gitignore", ".keep", ".DS_Store", "README.md", "README"})
+#: What operating systems make in a fresh volume or any folder they show (compared without
+#: case, as Windows and macOS name them): a new disk's `lost+found`, macOS's `.DS_Store`,
+#: `.Trashes`, `.Spotlight-V100`, `.fseventsd`, `.TemporaryItems`, Windows' `Thumbs.db`,
+#: `desktop.ini`, `$RECYCLE.BIN`, `System Volume Information`: no one's files either.
+SYSTEM_ENTRIES = frozenset(
+    name.casefold()
+    for name in (
+        "lost+found",
+        ".DS_Store",
+        ".Trashes",
+        ".Spotlight-V100",
+        ".fseventsd",
+        ".TemporaryItems",
+        "Thumbs.db",
+        "desktop.ini",
+        "$RECYCLE.BIN",
+        "System Volume Information",
+    )
+)
 #: What smk writes at the top of a reports folder (besides the month folders and index.html).
 _OWN_TOP = re.compile(
     r"^(?:smk-report\.log|\.failed|\.publish\.lock|\.index-[0-9a-f]+\.tmp"
@@ -690,7 +740,8 @@ def _smk_month(folder: Path) -> bool:
 def check_out_folder(out: Path) -> None:
     """Refuse a reports folder that holds files smk does not own (ValueError).
 
-    A folder that does not exist, is empty (bar `PLACEHOLDERS`), has smk's `index.html`, or
+    A folder that does not exist, is empty (bar `PLACEHOLDERS` and what the operating system
+    makes, `SYSTEM_ENTRIES`: a volume's `lost+found`), has smk's `index.html`, or
     holds only what smk writes (its month folders, log, temporary folders) is fine. Anything
     else (a web site's own `index.html`, someone's documents) is refused rather than
     overwritten: the report writes `index.html` and replaces `YYYY-MM/` folders.
@@ -709,6 +760,7 @@ def check_out_folder(out: Path) -> None:
         p.name
         for p in out.iterdir()
         if p.name not in PLACEHOLDERS
+        and p.name.casefold() not in SYSTEM_ENTRIES
         and not _OWN_TOP.match(p.name)
         and not (_MONTH_FOLDER.match(p.name) and p.is_dir() and _smk_month(p))
     )
@@ -1007,7 +1059,9 @@ def run_report(
     and run time (the index names them next to each page when the pages come from more than
     one run, and says so in its header when they come from more than one export).
 
-    `out` must be new, empty or smk's (`check_out_folder`, ValueError otherwise). SIGTERM or
+    `out` must be new, empty or smk's (`check_out_folder`, ValueError otherwise). Once the run
+    writes its own files (its lock, cache, notebooks, pages), an OSError (a full disk) raises
+    `ReportError` naming the file, as a failed notebook does. SIGTERM or
     SIGHUP during the run removes its temporary folders and raises `Terminated` (a
     `SystemExit` with code 128 + the signal); each run first removes what killed runs left
     (`sweep_leftovers`). Runs publishing into the same `out` at once take turns.
@@ -1018,7 +1072,7 @@ def run_report(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file of that name, no permission: bad input, not a bug
         raise ValueError(f"cannot use {out} as the reports folder: {exc.strerror}") from None
-    _log_to(out / "smk-report.log")
+    log_lines = _log_to(out / LOG_FILE)
     with _Signals() as signals:
         try:
             sweep_leftovers(out)
@@ -1070,10 +1124,14 @@ def run_report(
             ),
         }
         published = out / str(the_month)
-        run_lock = _RunLock(out, the_month)
+        try:
+            run_lock = _RunLock(out, the_month)
+        except OSError as exc:  # a full disk: from here on, a failed report, not bad input
+            raise ReportError(_unfinished(the_month, exc, out)) from None
         staging, cache = run_lock.folder("staging"), run_lock.folder("cache")
         try:
             names = personal_names(crm) if not include_pii else None  # None: nothing removed
+            log_lines.names = names  # the log is published with the reports folder
             paths = {str(cache): shown, str(staging): published_path(published)}
             publication = _Publication(crm, settings, paths, rerun["data_format"], names)
             _with_absolute_source(crm).to_parquet(cache)
@@ -1081,7 +1139,7 @@ def run_report(
             kernel = ensure_kernel()
             with (
                 _owner_key_for_kernels(crm, settings, quiet),
-                _kernel_noise_to(out / "smk-report.log", quiet),
+                _kernel_noise_to(out / LOG_FILE, quiet),
             ):
                 runs = _execute_all(
                     chosen,
@@ -1126,6 +1184,8 @@ def run_report(
                 names=names,
             )
             timings["rendering"] = time.perf_counter() - t
+        except OSError as exc:  # a full disk, a folder no longer writable: not the user's input
+            raise ReportError(_unfinished(the_month, exc, out)) from None
         finally:
             with signals.deferred():  # a signal now waits until the clean-up is done
                 if signals.pending is not None:
@@ -1181,7 +1241,13 @@ def publish_month(
         write_manifest(staging, writers, provenance)
         with signals.deferred() if signals else contextlib.nullcontext():
             final = _publish(staging, published)  # never cut between its two renames
-            write_reports_index(out)  # nor before the month is listed
+            try:
+                write_reports_index(out)  # nor before the month is listed
+            except OSError as exc:
+                raise ReportError(
+                    f"{final} was published, but the reports index could not be updated: "
+                    f"{_os_problem(exc, out)}. Run the report again to list the month"
+                ) from None
     return final
 
 
@@ -1700,7 +1766,9 @@ def _owner_key_for_kernels(crm: CRM, settings: dict, quiet: bool = True):
 
     from smk.pii import KEY_VARIABLE, pseudonym_key
 
-    if os.environ.get(KEY_VARIABLE) or not _may_show_pseudonyms(crm, settings):
+    # white space alone is no key (`pseudonym_key` strips it): a secret holding a line break
+    given = (os.environ.get(KEY_VARIABLE) or "").strip()
+    if given or not _may_show_pseudonyms(crm, settings):
         yield
         return
     with warnings.catch_warnings(record=True) as caught:
@@ -1774,10 +1842,13 @@ def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> N
             if not quiet:
                 print(f"  not enough data: {exc.evalue}", file=sys.stderr, flush=True)
             return run
-        kept = keep_failed(target)
+        try:
+            kept = f"The failed notebook is kept at {keep_failed(target)}"
+        except OSError as error:  # a full disk: the notebook's error is still the news
+            kept = f"The failed notebook could not be kept ({_os_problem(error)})"
         raise ReportError(
             f"notebook {nb.name} failed in {_cell_label(nb, exc.source)}: "
-            f"{exc.ename}: {exc.evalue}. The failed notebook is kept at {kept}; "
+            f"{exc.ename}: {exc.evalue}. {kept}; "
             f"the published report for {month} was left untouched."
         ) from None
     except RuntimeError as exc:  # the kernel would not start, or died (memory?) in a cell
@@ -1900,6 +1971,26 @@ def _keep_failed(executed: Path, out: Path, month: Month, publication: _Publicat
         publication.notebook(executed, publication.aliases())
         shutil.copy2(executed, target)
     return target
+
+
+def _unfinished(month: Month, exc: OSError, out: Path) -> str:
+    """The `ReportError` message of a run into `out` that an OSError stopped before it
+    published anything (`_os_problem`)."""
+    return (
+        f"the report for {month} could not be finished: {_os_problem(exc, out)}. "
+        f"The published report for {month} was left untouched."
+    )
+
+
+def _os_problem(exc: OSError, folder: Path | None = None) -> str:
+    """What an OSError says and the file (or files) it names: "No space left on device:
+    /srv/reports/.staging-2026-10-1a2b/01_funnel_sla.html"; without one, `folder`, the
+    folder being written."""
+    what = str(exc.strerror or exc)
+    named = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
+    if named:
+        return f"{what}: {' -> '.join(named)}"
+    return f"{what} while writing into {folder}" if folder else what
 
 
 def _publish(staging: Path, final: Path) -> Path:
@@ -2035,23 +2126,61 @@ def _kernel_noise_to(path: Path, quiet: bool):
             os.close(saved)
 
 
-class _HomeAsTilde(logging.Formatter):
-    """Log lines with the home folder written as `~` (`home_as_tilde`): the log is kept in the
-    reports folder, which is published, and paths in it would name the operator."""
+class _Publishable(logging.Formatter):
+    """Log lines fit to publish: the log is kept in the reports folder, which is published.
+    The home folder is written as `~` (`home_as_tilde`: paths would name the operator), e-mail
+    addresses are masked and, once the run knows them, the export's personal names removed
+    (`names`, as `_Publication` removes them from the notebooks: `scrub_pii`); an error's
+    message (a failed notebook's) may hold any of them."""
+
+    def __init__(self, fmt: str | None = None):
+        super().__init__(fmt)
+        self.names: set[str] | None = None  # None: none known, or --include-pii
 
     def format(self, record: logging.LogRecord) -> str:
-        return home_as_tilde(super().format(record))
+        return self.publishable(super().format(record))
+
+    def publishable(self, text: str) -> str:
+        """`text` as the log writes it."""
+        return scrub_pii(home_as_tilde(text), self.names or set())
 
 
-def _log_to(path: Path) -> None:
-    if any(
-        isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path for h in log.handlers
-    ):
-        return
-    handler = logging.FileHandler(path)
-    handler.setFormatter(_HomeAsTilde("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
+def _log_to(path: Path) -> _Publishable:
+    """Log this run to `path`, and only there (a log of an earlier run in this process gets no
+    more lines); returns its formatter, which knows no personal names yet."""
+    handler = _log_handler(path)
+    for other in [h for h in log.handlers if h is not handler and _ours(h)]:
+        log.removeHandler(other)
+        other.close()
+    if handler is None:
+        handler = logging.FileHandler(path)
+        handler.setFormatter(_Publishable("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
     log.setLevel(logging.INFO)
+    handler.formatter.names = None
+    return handler.formatter
+
+
+def _ours(handler: logging.Handler) -> bool:
+    """Whether `handler` writes a run's log (`_log_to`)."""
+    return isinstance(handler, logging.FileHandler) and isinstance(handler.formatter, _Publishable)
+
+
+def _log_handler(path: Path) -> logging.FileHandler | None:
+    """The handler that logs a run to `path`, if a run opened that log."""
+    return next((h for h in log.handlers if _ours(h) and Path(h.baseFilename) == path), None)
+
+
+def log_failure(out: str | Path, message: str, code: int) -> str:
+    """Log why a report into `out` failed, and the exit code it ends with, as an ERROR line of
+    its log (when a run opened that log: not for a folder the run refused to use); returns
+    `message` as fit to publish (`_Publishable`), as the log has it, for the terminal too (a
+    scheduler's output often ends in published CI logs)."""
+    handler = _log_handler(Path(os.path.expanduser(str(out))).resolve() / LOG_FILE)
+    if handler is not None:
+        log.error("exit code %d: %s", code, message)
+        return handler.formatter.publishable(message)
+    return _Publishable().publishable(message)
 
 
 # ------------------------------------------------------------------ rendering

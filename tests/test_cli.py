@@ -193,7 +193,10 @@ def test_synth_into_a_path_that_is_a_file_is_bad_input(tmp_path, capsys):
     taken = tmp_path / "export"
     taken.write_text("")
     assert main(["synth", "--contacts", "20", "--out", str(taken)]) == 2
-    assert f"cannot write the export to {taken}" in capsys.readouterr().err
+    # it said "File exists", as if a folder were in the way
+    assert (
+        f"cannot write the export to {taken}: it is a file, not a folder" in capsys.readouterr().err
+    )
 
 
 def test_an_unwritable_set_aside_folder_is_bad_input(export, tmp_path, capsys):
@@ -202,6 +205,31 @@ def test_an_unwritable_set_aside_folder_is_bad_input(export, tmp_path, capsys):
     assert main(["validate", str(export), "--set-aside", str(taken)]) == 2
     err = capsys.readouterr().err
     assert str(taken) in err and "internal error" not in err
+    assert f"--set-aside: {taken} is a file, not a folder" in err  # was "File exists"
+
+
+def test_set_aside_rows_never_go_into_the_export_they_came_from(export, tmp_path, capsys):
+    # `--set-aside` into the export folder wrote `contacts.set_aside.csv` there, and the next
+    # load read its rows as contacts (303 read -> 306)
+    before = sorted(p.name for p in export.iterdir())
+    inside = export / "aside"
+    for aside, what in (
+        (export, "the export folder"),
+        (inside, f"inside the export folder {export}"),
+    ):
+        assert main(["validate", str(export), "--set-aside", str(aside), "--json"]) == 2
+        out, err = capsys.readouterr()
+        message = f"--set-aside: {aside} is {what}: the next load would read the set-aside files"
+        assert message in err and message in json.loads(out)["error"]
+    assert sorted(p.name for p in export.iterdir()) == before
+    # an export read through a mapping file: its data folder
+    mapping = tmp_path / "ours.yaml"
+    builtin = Path(smk.__file__).parent / "mappings" / "pipedrive.yaml"
+    mapping.write_text(builtin.read_text(encoding="utf-8") + f"\ndata: {export.name}\n")
+    assert main(["validate", str(mapping), "--set-aside", str(inside)]) == 2
+    assert f"is inside the export folder {export}" in capsys.readouterr().err
+    assert sorted(p.name for p in export.iterdir()) == before
+    assert main(["validate", str(export), "--set-aside", str(tmp_path / "aside")]) == 0
 
 
 def test_an_empty_folder_is_named_as_such(tmp_path, capsys):

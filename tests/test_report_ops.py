@@ -1,0 +1,252 @@
+"""`smk report` as operators (cron, CI schedulers) meet it: a failed run says why in its log
+(fit to publish, as the reports folder is), a full disk is a failed report naming the file, a
+params file PowerShell wrote is read, a blank owner key is no key, and a fresh volume's
+`lost+found` does not make a reports folder someone else's."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+import smk
+from smk import config
+from smk.cli import main
+from smk.outputs import EMAIL_ADDRESS
+from smk.report import NAME_REMOVED, check_out_folder, read_params
+
+SAMPLE = config.SAMPLE_HUBSPOT
+PARAMS = """data_path: str = "data/sample/hubspot"
+data_format: str = "auto"
+month: str = "2026-10"
+output_dir: str = "build/notebooks\""""
+#: the cell of a notebook that fails with a contact's name and e-mail address and a path in
+#: the home folder in its error, as a library's error may
+FAILING = """from pathlib import Path
+from smk.notebooks import open_crm
+first = open_crm(data_path, data_format).contacts.iloc[0]
+where = Path.home() / "exports" / "crm.csv"
+raise RuntimeError(f"no row for {first['First Name']} {first['Last Name']} <{first['email']}> in {where}")"""
+
+
+def _notebooks(tmp_path: Path, code: str) -> Path:
+    """A folder holding one notebook, `01_boom.ipynb`, whose cell after the parameters is
+    `code` (run by the project's kernel, as the report runs notebooks)."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    cells = [
+        new_markdown_cell("# Boom"),
+        new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
+        new_code_cell(code),
+    ]
+    kernel = {"name": "smk", "display_name": "Python (smk)", "language": "python"}
+    nbformat.write(
+        new_notebook(cells=cells, metadata={"kernelspec": kernel}), folder / "01_boom.ipynb"
+    )
+    return folder
+
+
+def _report(out: Path, *extra: str, month: str = "2026-09") -> list[str]:
+    return ["report", "--data", str(SAMPLE), "--month", month, "--out", str(out), "--quiet", *extra]
+
+
+def _last_line(out: Path) -> str:
+    return (out / "smk-report.log").read_text(encoding="utf-8").splitlines()[-1]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch) -> Path:
+    """A home folder whose name is a person's, as HOME here and in the kernels."""
+    import matplotlib
+
+    monkeypatch.setenv("MPLCONFIGDIR", matplotlib.get_cachedir())  # of the real home: speed
+    folder = tmp_path / "jane.doe"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    return folder
+
+
+def test_a_failed_notebook_ends_the_log_with_its_error_fit_to_publish(home, tmp_path, capsys):
+    # exit 3 left the log ending with the INFO start line; the error (a contact's name and
+    # address, the home folder) must reach the published log and the terminal as it reaches
+    # the kept notebook: without them
+    out = home / "reports"
+    first = smk.load(SAMPLE).contacts.iloc[0]
+    name = f"{first['First Name']} {first['Last Name']}"
+    folder = _notebooks(tmp_path, FAILING)
+    assert main(_report(out, "--notebook-dir", str(folder))) == 3
+    err = capsys.readouterr().err
+    line = _last_line(out)
+    kept = "~/reports/.failed/2026-09/01_boom.ipynb"
+    for shown in (line, err):
+        assert name not in shown and first["email"] not in shown and str(home) not in shown
+        assert EMAIL_ADDRESS.search(shown) is None
+        assert (
+            f"RuntimeError: no row for {NAME_REMOVED} <[e-mail removed]> in ~/exports/crm.csv"
+            in shown
+        )
+        assert f"The failed notebook is kept at {kept};" in shown
+    assert " ERROR exit code 3: report failed: notebook 01_boom.ipynb failed in cell 3 " in line
+    assert err.startswith("smk: report failed: notebook 01_boom.ipynb failed in cell 3 ")
+    assert (out / ".failed" / "2026-09" / "01_boom.ipynb").is_file()
+
+
+def test_a_run_refused_after_opening_its_log_says_why_there(tmp_path, capsys, monkeypatch):
+    # exit 2 (a month outside the data, a params file that is no text) left the log empty
+    out = tmp_path / "reports"
+    assert main(_report(out, month="2031-01")) == 2
+    assert "month 2031-01 is outside the data" in capsys.readouterr().err
+    assert " ERROR exit code 2: error: month 2031-01 is outside the data " in _last_line(out)
+    params = tmp_path / "params.yaml"
+    params.write_bytes("seed: 3\n# café\n".encode("cp1252"))
+    assert main(_report(out, "--params", str(params))) == 2
+    message = f"cannot read the params file {params}: it is not UTF-8 text (line 2: byte 0xe9)"
+    assert message in capsys.readouterr().err and message in _last_line(out)
+    # an internal error is logged as one, an e-mail address in it masked
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no row for ann@example.test")
+
+    monkeypatch.setattr(smk, "load", broken)
+    assert main(_report(out)) == 1
+    message = "internal error (RuntimeError: no row for [e-mail removed]). This is a bug in smk"
+    assert f"smk: {message}" in capsys.readouterr().err
+    assert f" ERROR exit code 1: {message}" in _last_line(out)
+
+
+def test_a_refused_folder_gets_no_log(tmp_path, capsys):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("<html>someone's site</html>")
+    assert main(_report(out)) == 2
+    assert "is not an smk reports folder" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+
+
+def _no_space(filename: str | None):
+    def write(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", filename)
+
+    return write
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_a_full_disk_while_publishing_fails_the_report_naming_the_file(
+    tmp_path, capsys, monkeypatch, named
+):
+    # ENOSPC after every notebook ran: exit 2 (bad parameters, per README) and
+    # "smk: error: No space left on device" naming nothing, not in the log
+    import smk.report
+
+    out = tmp_path / "reports"
+    folder = _notebooks(tmp_path, "print('fine')")
+    # the file being written, as OSError.filename names it (an open() that failed), or none
+    # (a write() that failed): then the folder being written
+    target = str(out.resolve() / "metrics.json") if named else None
+    monkeypatch.setattr(smk.report, "write_metrics_json", _no_space(target))
+    assert main(_report(out, "--notebook-dir", str(folder))) == 3
+    err = capsys.readouterr().err
+    where = f": {target}" if named else f" while writing into {out.resolve()}"
+    message = (
+        f"the report for 2026-09 could not be finished: No space left on device{where}. "
+        "The published report for 2026-09 was left untouched."
+    )
+    assert err == f"smk: report failed: {message}\n"
+    assert _last_line(out).endswith(f" ERROR exit code 3: report failed: {message}")
+    assert sorted(p.name for p in out.iterdir()) == ["smk-report.log"]  # nothing half-made
+
+
+def test_a_full_disk_after_the_month_is_published_says_so(tmp_path, capsys, monkeypatch):
+    import smk.report
+
+    out = tmp_path / "reports"
+    folder = _notebooks(tmp_path, "print('fine')")
+    index = out / ".index-0000abcd.tmp"
+    monkeypatch.setattr(smk.report, "write_reports_index", _no_space(str(index)))
+    assert main(_report(out, "--notebook-dir", str(folder))) == 3
+    err = capsys.readouterr().err
+    assert (
+        f"smk: report failed: {out / '2026-09'} was published, but the reports index could not "
+        f"be updated: No space left on device: {index}. Run the report again to list the month"
+    ) in err
+    assert " ERROR exit code 3: report failed: " in _last_line(out)
+    assert (out / "2026-09" / "01_boom.html").is_file()
+
+
+def test_a_failed_notebook_that_cannot_be_kept_still_says_why_it_failed(
+    tmp_path, capsys, monkeypatch
+):
+    import smk.report
+
+    out = tmp_path / "reports"
+    folder = _notebooks(tmp_path, "raise ValueError('the real news')")
+    kept = out / ".failed" / "2026-09" / "01_boom.ipynb"
+    monkeypatch.setattr(smk.report, "_keep_failed", _no_space(str(kept)))
+    assert main(_report(out, "--notebook-dir", str(folder))) == 3
+    err = capsys.readouterr().err
+    assert (
+        "failed in cell 3 (`raise ValueError('the real news')`): ValueError: the real news. " in err
+    )
+    assert f"The failed notebook could not be kept (No space left on device: {kept});" in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be", "utf-8-sig"])
+def test_a_params_file_with_a_byte_order_mark_is_read(tmp_path, encoding):
+    # PowerShell's `>` writes UTF-16 with a BOM: "internal error (UnicodeDecodeError ...)"
+    path = tmp_path / "params.yaml"
+    text = "seed: 3\nnotebooks:\n  funnel_sla:\n    teams: {Zoë Brandt: EMEA}\n"
+    bom = {"utf-16-be": b"\xfe\xff", "utf-32-be": b"\x00\x00\xfe\xff"}.get(encoding, b"")
+    path.write_bytes(bom + text.encode(encoding))
+    assert read_params(path) == {
+        "seed": 3,
+        "notebooks": {"funnel_sla": {"teams": {"Zoë Brandt": "EMEA"}}},
+    }
+
+
+def test_a_params_file_that_is_no_text_is_bad_input_naming_it(tmp_path, capsys):
+    path = tmp_path / "params.yaml"
+    path.write_bytes(b"seed: 3\n\x89PNG\r\n")
+    with pytest.raises(ValueError, match=r"it is not UTF-8 text \(line 2: byte 0x89\); save it"):
+        read_params(path)
+    path.write_bytes(b"\xff\xfes\x00\x00\xd8")  # UTF-16's mark, then half a character
+    with pytest.raises(ValueError, match=r"it is not UTF-16 text \(line 1: byte 0x00\)"):
+        read_params(path)
+
+
+def test_a_blank_owner_key_is_no_key(tmp_path, monkeypatch, caplog):
+    # SMK_OWNER_KEY="\n" (a secret holding a line break) passed as set here, while the kernels
+    # stripped it and made the key file: its warning, with a home path, landed in the page
+    from smk.pii import KEY_VARIABLE
+    from smk.report import _owner_key_for_kernels
+
+    monkeypatch.setenv(KEY_VARIABLE, " \n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    crm = smk.load(SAMPLE)
+    settings = {"owner_labels": "pseudonyms"}
+    with (
+        caplog.at_level(logging.WARNING, logger="smk.report"),
+        _owner_key_for_kernels(crm, settings, quiet=True),
+    ):
+        given = os.environ[KEY_VARIABLE]
+    key = (tmp_path / "config" / "smk" / "owner-key").read_text().strip()
+    assert given == key and len(key) > 10  # the kernels get the key the report made
+    assert "owner pseudonyms: made a new key for owner pseudonyms in" in caplog.text
+    assert os.environ[KEY_VARIABLE] == " \n"  # put back as it was
+
+
+def test_what_operating_systems_make_in_a_folder_is_no_one_s_files(tmp_path):
+    # `--out` on its own volume (holding only lost+found) was "not an smk reports folder"
+    out = tmp_path / "volume"
+    for name in ("lost+found", ".Trashes", ".Spotlight-V100", ".fseventsd"):
+        (out / name).mkdir(parents=True)
+    for name in ("Thumbs.db", "Desktop.ini", ".DS_Store"):
+        (out / name).write_bytes(b"")
+    check_out_folder(out)
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match=r"\(it holds notes.txt\)"):
+        check_out_folder(out)
