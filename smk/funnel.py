@@ -15,8 +15,15 @@ Counting rules (also in docs/data-model.md):
   or at its creation when it has none.
 * **One MQL date.** `mql_entry_dates` is the one rule for when a contact became an MQL: the
   funnel's entry date of the mql stage, with the above filled in. The funnel, the SLA
-  (`smk.sla.mql_leads`), MQL-sourced pipeline (`smk.sla.deal_table`) and the scorecard all use
-  it, so the MQL count of a month is the same on every view.
+  (`smk.sla.mql_leads`) and the scorecard's MQL count all use it, so the MQL count of a month
+  is the same on every view.
+* **MQL on record.** Pipeline from MQLs (`smk.sla.deal_table`) asks another question: was the
+  deal's contact a marketing-qualified lead *before* the deal? A date inferred from a later
+  stage cannot say so (every contact with a deal has reached a later stage, so every deal would
+  count), so it uses the contact's own MQL date (`mql_recorded_at` of `mql_entry_dates`): its
+  recorded `became_mql_at`, or, for an import without stage history whose lifecycle stage is
+  mql, the date the funnel gives it. A contact that skipped the stage (a lead sales took
+  straight to SQL: sales-sourced) has none.
 * **As-of date.** Every function takes an explicit, exclusive `as_of`: stage dates at or after it
   are ignored, so a report re-run on a later export gives the month's numbers as they were.
 * **Periods and cohorts.** The period view counts contacts that *entered* each stage in the
@@ -175,12 +182,17 @@ def mql_entry_dates(
     """When each contact became an MQL: the funnel's entry date of the mql stage.
 
     This is the one rule for "became an MQL at", shared by the funnel's MQL row, the SLA's
-    MQLs (`smk.sla.mql_leads`), MQL-sourced pipeline (`smk.sla.deal_table`) and the scorecard:
-    the earliest recorded date of the mql stage or any later one, before `as_of`. So a contact
-    that skipped the stage (lead straight to SQL) became an MQL at its next recorded stage date,
-    one with out-of-order dates (SQL 20 Oct, MQL 2 Nov) at the earlier date, and one whose
-    `lifecycle_stage` is mql or later without any stage date at its creation (see
-    `stage_entry_dates`).
+    MQLs (`smk.sla.mql_leads`) and the scorecard's MQL count: the earliest recorded date of the
+    mql stage or any later one, before `as_of`. So a contact that skipped the stage (lead
+    straight to SQL) became an MQL at its next recorded stage date, one with out-of-order dates
+    (SQL 20 Oct, MQL 2 Nov) at the earlier date, and one whose `lifecycle_stage` is mql or later
+    without any stage date at its creation (see `stage_entry_dates`).
+
+    `mql_recorded_at` is the contact's own MQL date, what MQL-sourced pipeline
+    (`smk.sla.deal_table`) needs: its `became_mql_at` before `as_of` (even when a later stage
+    was recorded earlier), or for a contact whose `lifecycle_stage` is mql without a date for it
+    the date the funnel gives it; NaT for a contact that skipped the stage or reached it only
+    after `as_of`.
 
     Parameters
     ----------
@@ -190,9 +202,10 @@ def mql_entry_dates(
 
     Returns
     -------
-    DataFrame indexed like `contacts`: `mql_at` (UTC; NaT: not an MQL by `as_of`) and
+    DataFrame indexed like `contacts`: `mql_at` (UTC; NaT: not an MQL by `as_of`),
     `mql_date_inferred` (True where `mql_at` is not the contact's own recorded `became_mql_at`:
-    a skipped stage, out-of-order dates, or a lifecycle stage without dates).
+    a skipped stage, out-of-order dates, or a lifecycle stage without dates) and
+    `mql_recorded_at` (UTC; the contact's own MQL date, see above).
     """
     if entries is None:
         entries = stage_entry_dates(contacts, as_of)
@@ -201,8 +214,16 @@ def mql_entry_dates(
     column = STAGE_DATE_COLUMNS["mql"]
     recorded = _as_int(contacts[column]) if column in contacts else np.full(len(contacts), _NEVER)
     inferred = (entered != _NEVER) & (recorded != entered)
+    # a stage of its own (not skipped): its recorded date, else the lifecycle stage's fill-in
+    # (when `recorded` is at or after as_of the stage counts as skipped or not reached)
+    own = (entered != _NEVER) & ~entries["skipped_mql"].to_numpy(dtype=bool)
+    on_record = np.where(own, np.where(recorded != _NEVER, recorded, entered), _NEVER)
     return pd.DataFrame(
-        {"mql_at": mql_at, "mql_date_inferred": pd.Series(inferred, index=contacts.index)}
+        {
+            "mql_at": mql_at,
+            "mql_date_inferred": pd.Series(inferred, index=contacts.index),
+            "mql_recorded_at": _to_times(on_record, contacts.index),
+        }
     )
 
 

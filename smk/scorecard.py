@@ -3,9 +3,14 @@
 `kpi_scorecard` puts the agreed KPIs in one table: target, actual, status (met / at risk /
 missed), and the change against the previous month and the same month last year where the
 export covers them. Each month's figures are computed as they stood at the end of that month
-(as-of = month end), so they match what that month's report showed. MQLs and MQL-sourced
-pipeline follow the funnel's MQL date (`smk.funnel.mql_entry_dates`, skipped stages included),
-so the MQL tile equals the funnel's MQL row of the month.
+(as-of = month end), so they match what that month's report showed. MQLs follow the funnel's
+MQL date (`smk.funnel.mql_entry_dates`, skipped stages included), so the MQL tile equals the
+funnel's MQL row of the month. Pipeline from MQLs counts the deals whose contact had been an
+MQL on record (its own MQL date, not one inferred from a later stage) before the deal was
+created (`smk.sla.deal_table`): deals of sales-sourced contacts, which skipped the stage, are
+pipeline created but not pipeline from MQLs. The labels say what is counted: leaked MQLs are
+those without sales activity within the leakage window (worked later or not), and
+`kpi_details` gives each tile the counts behind its figure.
 
 `marketing_mix` reads won revenue, win rate and deal size by Product (product line), Price (price
 band), Place (region and sales pipeline) and Promotion (original source and first-touch
@@ -28,8 +33,10 @@ from smk.sla import SLA
 
 #: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
 KPIS: dict[str, tuple[str, str, str, str | None]] = {
-    "mqls": ("MQLs vs target", "int", "higher", "mql_target"),
-    "mql_pipeline": ("Pipeline from MQLs", "money", "higher", "pipeline_target"),
+    "mqls": ("MQLs (funnel stage) vs target", "int", "higher", "mql_target"),
+    # "pipeline_from_mqls", not "mql_pipeline": that id counted every deal until the figure
+    # meant what it says, and the report compares a tile with last month's of the same id
+    "pipeline_from_mqls": ("Pipeline from MQLs", "money", "higher", "pipeline_target"),
     "pipeline_created": ("Pipeline created", "money", "higher", None),
     "speed_to_lead_hours": (
         "Median speed to lead",
@@ -38,7 +45,12 @@ KPIS: dict[str, tuple[str, str, str, str | None]] = {
         "max_hours_to_first_activity",
     ),
     "share_within_sla": ("MQLs worked within the SLA", "pct", "higher", "share_to_work"),
-    "leakage_rate": ("MQLs leaked (not worked)", "pct", "lower", "max_leakage_share"),
+    "leakage_rate": (
+        "MQLs leaked (no sales activity within {days} days)",
+        "pct",
+        "lower",
+        "max_leakage_share",
+    ),
     "mql_to_sql_rate": ("MQL to SQL (accepted by sales)", "pct", "higher", "acceptance_target"),
     "won_revenue": ("Won revenue", "money", "higher", "revenue_target"),
     "win_rate": ("Win rate (deals closed)", "pct", "higher", None),
@@ -99,7 +111,10 @@ def kpi_values(
 
     MQLs are the contacts whose MQL date (`smk.funnel.mql_entry_dates`: the funnel's entry
     date of the stage) falls in the month, as in `smk.sla.mql_leads` and the funnel's MQL row;
-    pipeline from MQLs counts the deals whose contact had that date by the deal's creation.
+    pipeline from MQLs counts the deals created in the month whose contact had its own MQL date
+    (not one inferred from a later stage) by the deal's creation (`smk.sla.deal_table`). The
+    leakage rate is the share of MQLs without sales activity within `leakage_days` among those
+    not still inside that window; the share within the SLA is of all the month's MQLs.
     MQL to SQL is the share of the month's MQLs accepted by sales by the month's end.
     `kpi_values_with_notes` says why a NaN is there.
     """
@@ -134,7 +149,7 @@ def kpi_values_with_notes(
     money = sla_mod.pipeline_by_month(deals, months=[m.label]).iloc[0]
     values = {
         "mqls": float(row["mqls"]),
-        "mql_pipeline": float(money["mql_pipeline"]),
+        "pipeline_from_mqls": float(money["mql_pipeline"]),
         "pipeline_created": float(money["pipeline_created"]),
         "speed_to_lead_hours": float(row["median_hours"]),
         "share_within_sla": float(row["share_within_sla"]),
@@ -155,7 +170,7 @@ def kpi_values_with_notes(
 
 #: The table each KPI is counted from, beyond the contacts.
 KPI_TABLES = {
-    "mql_pipeline": "deals",
+    "pipeline_from_mqls": "deals",
     "pipeline_created": "deals",
     "won_revenue": "deals",
     "win_rate": "deals",
@@ -223,16 +238,14 @@ def kpi_scorecard(
             else dict.fromkeys(actual, np.nan)
         )
     rows = []
-    for kpi, (label, fmt, better, target_field) in KPIS.items():
+    for kpi, (_, fmt, better, target_field) in KPIS.items():
         target = getattr(sla, target_field) if target_field else None
         value = actual[kpi]
         prev, ago = earlier["previous"][kpi], earlier["year_ago"][kpi]
-        if fmt == "hours" and sla.business_hours:
-            label = f"{label} (working hours)"  # not the calendar hours of the default SLA
         rows.append(
             {
                 "id": kpi,
-                "label": label,
+                "label": kpi_label(kpi, sla),
                 "format": fmt,
                 "better": better,
                 "actual": value,
@@ -248,6 +261,64 @@ def kpi_scorecard(
             }
         )
     return pd.DataFrame(rows)
+
+
+#: The KPIs counted from sales activities (`KPI_TABLES`), unknown without them.
+_ACTIVITY_KPIS = tuple(k for k, table in KPI_TABLES.items() if table == "activities")
+
+
+def kpi_label(kpi: str, sla: SLA | None = None) -> str:
+    """The label of a KPI of `KPIS` under `sla`: the leakage window's days, and "(working
+    hours)" on speed to lead when the SLA counts working hours, not calendar ones."""
+    sla = sla or SLA()
+    label, fmt = KPIS[kpi][:2]
+    if fmt == "hours" and sla.business_hours:
+        label = f"{label} (working hours)"  # not the calendar hours of the default SLA
+    return label.format(days=f"{sla.leakage_days:g}")
+
+
+def kpi_details(
+    summary: Mapping | None,
+    pipeline: Mapping,
+    sla: SLA | None = None,
+    unit: str = "hours",
+) -> dict[str, str]:
+    """The short texts under the report's tiles (`scorecard_kpis`' `details`): the counts
+    behind each figure, so the tiles add up.
+
+    Parameters
+    ----------
+    summary : `smk.sla.month_summary` of the month (None: the month has no MQLs).
+    pipeline : the month's row of `smk.sla.pipeline_by_month`.
+    sla : the agreement (its leakage window and SLA time are named).
+    unit : "hours" or "working hours", as speed to lead is measured.
+    """
+    sla = sla or SLA()
+    created, from_mqls = int(pipeline["deals_created"]), int(pipeline["mql_deals"])
+    details = {
+        "pipeline_created": f"{created} deals",  # money shown in its currency
+        "pipeline_from_mqls": f"{from_mqls} of {created} deals (the contact was an MQL before "
+        "the deal)",
+        "won_revenue": f"{int(pipeline['deals_won'])} deals won",
+    }
+    if summary is None:
+        return details
+    s = summary
+    details["mql_to_sql_rate"] = f"{s['accepted']} of {s['mqls']} MQLs; {s['open']} still open"
+    if not s[sla_mod.ACTIVITIES_IN_EXPORT]:  # worked, within the SLA and leaked: <NA>
+        unknown = dict.fromkeys(_ACTIVITY_KPIS, "unknown: the export has no sales activities")
+        return details | unknown | {"mqls": "the export has no sales activities"}
+    parts, days = sla_mod.leakage_parts(s), f"{sla.leakage_days:g}"
+    mqls = f"{parts['in_window']} worked within {days} days, {parts['leaked']} leaked"
+    if parts["pending"]:
+        mqls += f", {parts['pending']} still inside the {days}-day window"
+    hours = f"{sla.max_hours_to_first_activity:g} {unit}"
+    return details | {
+        "mqls": mqls,
+        "speed_to_lead_hours": f"{s['share_within_sla']:.0%} within {hours}",
+        "share_within_sla": f"{s['within_sla']} of {s['mqls']} MQLs within {hours}",
+        "leakage_rate": sla_mod.leakage_text(s, sla, with_rate=False),
+    }
 
 
 def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFrame:

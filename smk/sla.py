@@ -11,7 +11,7 @@ inferred MQLs here):
 
 * An **MQL** is a contact that reached the funnel's MQL stage by `as_of`; its **MQL date** is the
   funnel's entry date of that stage (`smk.funnel.mql_entry_dates`, the one rule the funnel, the
-  SLA, MQL-sourced pipeline and the scorecard share): its recorded `became_mql_at`, unless a
+  SLA and the scorecard's MQL count share): its recorded `became_mql_at`, unless a
   later stage was recorded earlier. So a contact that skipped the stage (a lead sales took
   straight to SQL) is an MQL from its next recorded stage, one with out-of-order dates (SQL
   20 Oct, MQL 2 Nov) from the earlier date, and one whose `lifecycle_stage` is mql or later
@@ -29,17 +29,26 @@ inferred MQLs here):
 * **Within SLA**: worked within the maximum time; its share is of *all* the month's MQLs (an
   MQL not worked, or not yet worked, is not within).
 * **Leaked**: no sales activity within `leakage_days` of the MQL date, once those days have
-  passed by `as_of` (younger MQLs without activity are `leak_pending`). So an MQL worked late
-  has leaked here; the generator's truth calls `leaked` only those never worked by design,
-  and its `not_worked_by_end` (no activity by the cut-off) is what `worked` False counts.
+  passed by `as_of`, whether or not sales worked it later (`first_activity_at` shows when);
+  younger MQLs without activity are `leak_pending` (still inside the window). Every MQL is
+  one of three: worked within the window, leaked, or pending. The **leakage rate** is leaked
+  over the MQLs whose window has passed or that were worked (MQLs minus pending), while the
+  share within the SLA is over *all* MQLs. The generator's truth calls `leaked` only those
+  never worked by design, and its `not_worked_by_end` (no activity by the cut-off) is what
+  `worked` False counts.
 * **Accepted**: reached SQL (or a later stage; see `smk.funnel` for skipped stages) by `as_of`.
   **Rejected**: not accepted, and either a rejection reason is recorded (the
   `rejection_reason_column`, when the export has one), the contact was set to lifecycle stage
   "other", or `acceptance_days` passed after the MQL date ("no SQL within N days"). The rest are
   open.
 * **Pipeline created**: amount of deals created in the month, converted to one reporting
-  currency; *MQL-sourced* when the deal's contact's MQL date (the same rule) is at or before the
-  deal's creation.
+  currency; **from MQLs** (MQL-sourced) when the deal's contact had been a marketing-qualified
+  lead on record before the deal: its own MQL date (`mql_recorded_at` of
+  `smk.funnel.mql_entry_dates`: `became_mql_at`, not a date inferred from a later stage) at or
+  before the deal's creation. A contact that skipped the stage (a lead sales took straight to
+  SQL: sales-sourced) counts as an MQL in the funnel from its next stage, but its deals are
+  not pipeline from MQLs: by the inferred date every contact with a deal would have been an MQL
+  when the deal was created, and pipeline from MQLs would always equal pipeline created.
 * **As of**: every figure is as known at an exclusive `as_of` (a report passes the end of its
   month). Without one, `mql_leads` judges at the end of the data (`data_end`: the last record, stray dates and meetings or tasks dated ahead left out, or a
   stage update within a month after it): an MQL younger than its leakage or acceptance window
@@ -101,7 +110,8 @@ class SLA:
 
     #: MQLs marketing delivers per month: above 0 (0 is refused: every month would be "met")
     mql_target: int = 60
-    #: pipeline from MQL-sourced deals per month, reporting currency (None: no target)
+    #: pipeline from MQLs per month (deals whose contact was an MQL on record before the
+    #: deal: `deal_table`), reporting currency (None: no target)
     pipeline_target: float | None = None
     #: won revenue per month, reporting currency (None: no target)
     revenue_target: float | None = None
@@ -117,9 +127,10 @@ class SLA:
     holidays: tuple[str, ...] = ()
     #: share of MQLs sales must work within the maximum time
     share_to_work: float = 0.8
-    #: an MQL without sales activity after this many days has leaked
+    #: an MQL without sales activity within this many days of its MQL date has leaked (even
+    #: if worked later)
     leakage_days: float = 7.0
-    #: highest acceptable share of leaked MQLs
+    #: highest acceptable share of leaked MQLs (of the MQLs not still inside the window)
     max_leakage_share: float = 0.05
     #: share of MQLs sales accepts as SQL
     acceptance_target: float = 0.4
@@ -624,7 +635,7 @@ FIGURES: dict[str, str] = {
     "not_worked": "not worked yet",
     "within_sla": "worked within the maximum time",
     "outside_sla": "not worked within the maximum time",
-    "leaked": "no sales activity within the leakage window",
+    "leaked": "no sales activity within the leakage window (some worked later)",
     "leak_pending": "no sales activity yet, leakage window still open",
     "accepted": "accepted by sales (SQL or later)",
     "rejected": "rejected by sales",
@@ -931,8 +942,7 @@ def summary_text(summary: dict, sla: SLA, month: Month | str, unit: str = "hours
             f"median speed to lead: {median} {unit} (SLA {a.max_hours_to_first_activity:g})",
             f"within the SLA: {s['within_sla']} ({s['share_within_sla']:.1%}, target "
             f"{a.share_to_work:.0%})",
-            f"leaked (none within {a.leakage_days:g} days): {s['leaked']}, pending: "
-            f"{s['leak_pending']}",
+            f"leaked (no sales activity within {a.leakage_days:g} days): {leakage_text(s, a)}",
         ]
     else:
         lines.append(
@@ -944,6 +954,35 @@ def summary_text(summary: dict, sla: SLA, month: Month | str, unit: str = "hours
         f"open (neither yet): {s['open']}",
     ]
     return "\n".join(lines)
+
+
+def leakage_parts(summary: Mapping) -> dict[str, int]:
+    """A month's MQLs (`month_summary`) split three ways by the leakage window: `in_window`
+    (worked within it), `leaked` (no sales activity within it, worked later or not) and
+    `pending` (no activity yet, the window still open), which add up to the MQLs; `judged`
+    (MQLs minus pending) is the leakage rate's denominator. Needs known activity counts."""
+    mqls, leaked, pending = (int(summary[k]) for k in ("mqls", "leaked", "leak_pending"))
+    return {
+        "in_window": mqls - leaked - pending,
+        "leaked": leaked,
+        "pending": pending,
+        "judged": mqls - pending,
+    }
+
+
+def leakage_text(summary: Mapping, sla: SLA, with_rate: bool = True) -> str:
+    """The leakage figure in words, with its denominator and the MQLs it leaves out:
+    "3 of 56 (5.4%); 6 more, not worked yet, still inside the 7-day window"."""
+    parts = leakage_parts(summary)
+    known = with_rate and not pd.isna(summary["leakage_rate"])
+    rate = f" ({summary['leakage_rate']:.1%})" if known else ""
+    text = f"{parts['leaked']} of {parts['judged']}{rate}"
+    if parts["pending"]:
+        text += (
+            f"; {parts['pending']} more, not worked yet, still inside the "
+            f"{sla.leakage_days:g}-day window"
+        )
+    return text
 
 
 def rejection_reasons(leads: pd.DataFrame, month: Month | str | None = None) -> pd.DataFrame:
@@ -1081,10 +1120,14 @@ def deal_table(
     created/closed month, whether they are MQL-sourced, and the closing facts as known at
     `as_of`.
 
-    A deal is MQL-sourced when its contact's MQL date (`smk.funnel.mql_entry_dates`, the rule
-    of the funnel and of `mql_leads`, inferred dates included) is at or before the deal's
-    creation; `mql_date_inferred` marks the MQL-sourced deals whose contact's MQL date is
-    inferred (see `mql_leads`), e.g. a lead sales took straight to SQL or opportunity.
+    A deal is MQL-sourced (pipeline from MQLs) when its contact had been a marketing-qualified
+    lead on record before it: the contact's own MQL date (`mql_recorded_at` of
+    `smk.funnel.mql_entry_dates`, shown as `contact_mql_at`) is at or before the deal's
+    creation. The funnel's MQL date cannot tell: it dates a contact that skipped the stage at
+    its next one, so every contact with a deal was an MQL by then. `mql_date_inferred` marks
+    the deals whose contact counts as an MQL by the deal's creation only by such an inferred
+    date (a lead sales took straight to SQL or opportunity: sales-sourced); they are not
+    MQL-sourced. A deal's sourcing does not change with a later `as_of`.
     `entries`: precomputed `smk.funnel.stage_entry_dates(crm.contacts, as_of)`.
     """
     cut = _as_of_ns(as_of)
@@ -1106,9 +1149,10 @@ def deal_table(
     became_mql.index = pd.Index(people["contact_id"].to_numpy(dtype=object))
     became_mql = became_mql[~became_mql.index.duplicated()]  # as `contacts` above
     became_mql = became_mql.reindex(deals["contact_id"].to_numpy(dtype=object))
-    mql_ns = _as_int(became_mql["mql_at"])
-    mql_sourced = (mql_ns <= _as_int(deals["created_at"])) & (mql_ns < cut)
-    inferred = mql_sourced & became_mql["mql_date_inferred"].eq(True).to_numpy()
+    created = _as_int(deals["created_at"])
+    on_record = became_mql["mql_recorded_at"]
+    mql_sourced = _as_int(on_record) <= created  # NaT (no MQL on record) is never
+    inferred = ~mql_sourced & (_as_int(became_mql["mql_at"]) <= created)
     owner = deals["owner_id"].astype("string")
     owner = owner.fillna(deals["contact_id"].map(contacts["owner_id"]).astype("string"))
     return pd.DataFrame(
@@ -1124,6 +1168,7 @@ def deal_table(
             "value": value,
             "is_closed": closed,
             "is_won": won,
+            "contact_mql_at": on_record.set_axis(deals.index),
             "mql_sourced": mql_sourced,
             "mql_date_inferred": inferred,
         }
@@ -1137,7 +1182,9 @@ def pipeline_by_month(
     teams: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Pipeline created per month (and `by`, e.g. "owner_id" or "team") from `deal_table`:
-    deals, value, MQL-sourced value, and won revenue and deals closed in the month.
+    deals and their value, the part from MQLs (`mql_pipeline`, `mql_deals`: deals whose
+    contact was an MQL on record before the deal, see `deal_table`), and won revenue and deals
+    closed in the month.
 
     `months` gives the rows (a month without deals shows zeros); by default every month from
     the first to the last with a deal, gaps included."""
@@ -1148,6 +1195,7 @@ def pipeline_by_month(
         deals_created=("deal_id", "size"),
         pipeline_created=("value", "sum"),
         mql_pipeline=("mql_value", "sum"),
+        mql_deals=("mql_sourced", "sum"),
     )
     created.index = created.index.set_names(["month"] + ([by] if by else []))
     closed = frame[frame["is_closed"]]
@@ -1171,7 +1219,7 @@ def pipeline_by_month(
         else:
             index = pd.Index(list(months), name="month")
         out = out.reindex(index)
-    ints = ["deals_created", "deals_closed", "deals_won"]
+    ints = ["deals_created", "mql_deals", "deals_closed", "deals_won"]
     out[ints] = out[ints].fillna(0).astype("int64")
     money = ["pipeline_created", "mql_pipeline", "won_revenue"]
     out[money] = out[money].fillna(0.0)
@@ -1199,6 +1247,8 @@ __all__ = [
     "first_activity_after",
     "group_labels",
     "leads_behind",
+    "leakage_parts",
+    "leakage_text",
     "month_summary",
     "summary_text",
     "mql_leads",

@@ -873,7 +873,7 @@ def test_the_capacity_tile_is_never_met_for_a_score_that_is_not_usable():
     tile = sc.capacity_kpi(np.int64(30), 40, good)
     assert tile == {
         "id": "mqls_from_score",
-        "label": "MQLs vs sales capacity",
+        "label": "Leads above the score threshold vs sales capacity",
         "value": 30,
         "target": 40,
         "format": "int",

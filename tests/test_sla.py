@@ -854,7 +854,7 @@ def test_without_sales_activities_the_sla_rates_are_unknown_not_zero():
     agreement = sla.SLA()
     text = sla.summary_text(sla.month_summary(sla.mql_leads(bare), "2026-10"), agreement, "2026-10")
     assert "unknown (the export has no sales activities)" in text
-    assert "nan" not in text and "worked: 0" not in text and "leaked (none" not in text
+    assert "nan" not in text and "worked: 0" not in text and "leaked (no sales activity" not in text
     text = sla.summary_text(sla.month_summary(sla.mql_leads(crm), "2026-10"), agreement, "2026-10")
     assert "within the SLA: " in text and "unknown" not in text
 
@@ -896,7 +896,7 @@ def test_without_sales_activities_the_flags_and_counts_are_unknown_not_leaked():
         assert summary[sla.ACTIVITIES_IN_EXPORT] is False
         text = sla.summary_text(summary, sla.SLA(), "2026-10")
         assert "unknown (the export has no sales activities)" in text
-        assert "leaked (none" not in text and "nan" not in text
+        assert "leaked (no sales activity" not in text and "nan" not in text
     # a month without MQLs has none of anything, known or not
     empty = sla.sla_by_month(leads, months=["2030-01"])
     assert empty[counts].iloc[0].tolist() == [0] * len(counts)

@@ -303,9 +303,11 @@ def usability_note(checks: dict[str, dict], main: str = "model") -> str:
 
 
 def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
-    """The report tile "MQLs vs sales capacity" (an item of ``metrics-lead_scoring.json``'s
-    `kpis`, docs/notebooks.md): this month's leads above the MQL threshold against the leads
-    sales can work a month (`capacity`, notebook 03's ``capacity_per_month``).
+    """The report tile "Leads above the score threshold vs sales capacity" (an item of
+    ``metrics-lead_scoring.json``'s `kpis`, docs/notebooks.md): this month's scored leads above
+    the score's MQL threshold against the leads sales can work a month (`capacity`, notebook
+    03's ``capacity_per_month``). Not the funnel's MQLs (the funnel page's "MQLs (funnel stage)
+    vs target": contacts at the CRM's MQL stage), hence the label.
 
     Its status is "met" when the MQLs fit the capacity, else "at risk"; but when `check`
     (`better_than_chance` of the score the MQLs come from) says the score is not usable, the
@@ -317,7 +319,7 @@ def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
     mqls = int(mqls)
     tile = {
         "id": "mqls_from_score",
-        "label": "MQLs vs sales capacity",
+        "label": "Leads above the score threshold vs sales capacity",
         "value": mqls,
         "target": capacity,
         "format": "int",
