@@ -18,9 +18,10 @@ import pandas as pd
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: An e-mail address: name@domain.tld. An "@" alone ("Founder @ Acme") is none.
-#: An e-mail address, also with letters beyond ASCII ("jürgen.müller@acme.de" kept "jürgen.mü").
-EMAIL_ADDRESS = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
+#: An e-mail address: name@domain.tld, also with letters beyond ASCII ("jürgen.müller@acme.de"
+#: kept "jürgen.mü"). An "@" alone ("Founder @ Acme") is none; an apostrophe may be inside the
+#: name ("o'brien@acme.ie") but does not start it, so a quoted address keeps its quotes.
+EMAIL_ADDRESS = re.compile(r"[\w.%+-][\w.%+'-]*@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 
 
 def _jsonable(value):

@@ -272,6 +272,14 @@ def test_e_mail_addresses_beyond_ascii_are_masked_whole():
     assert mask_emails(text) == "ask [e-mail removed] or [e-mail removed]; not @media or a@b"
 
 
+def test_a_quoted_e_mail_address_keeps_its_quotes():
+    """`'ann@x.test'` (a Python list in a traceback) lost its opening quote with the address."""
+    from smk.outputs import mask_emails
+
+    text = "['ann@x.test', 'b@y.org'] from o'brien@acme.ie"
+    assert mask_emails(text) == "['[e-mail removed]', '[e-mail removed]'] from [e-mail removed]"
+
+
 def test_a_key_is_kept_where_the_file_system_has_no_hard_links(no_key, monkeypatch):
     """FAT and many SMB mounts refuse os.link: no key was ever kept, pseudonyms changed every
     run."""
