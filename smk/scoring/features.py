@@ -1,4 +1,6 @@
-"""The lead table: one row per lead, with what was known at its scoring date and what happened after.
+"""The lead table: one row per new contact (a "lead" here: a lead or customer-to-be in the CRM,
+or a HubSpot subscriber not yet a lead; every new contact is scored), with what was known at its
+scoring date and what happened after.
 
 A lead is scored once, `score_after_days` after its record was created (its *scoring date*), so
 a week of behaviour counts and the score still comes early enough to act on. Every feature is
