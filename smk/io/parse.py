@@ -391,8 +391,50 @@ def salesforce_id18(value: str) -> str:
 
 
 # ---------------------------------------------------------------- numbers
-_CURRENCY = re.compile(r"[€$£¥₹]|\b(?:EUR|USD|GBP|CHF|JPY|SEK|NOK|DKK|CAD|AUD|INR)\b", re.I)
-_CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR"}
+#: ISO 4217 codes written beside amounts (`USD 1,000`, `48000.00 EUR`)
+_ISO_CODES = (
+    "EUR", "USD", "GBP", "CHF", "JPY", "CNY", "SEK", "NOK", "DKK", "ISK", "PLN", "CZK", "HUF",
+    "RON", "BRL", "MXN", "CAD", "AUD", "NZD", "HKD", "SGD", "INR", "KRW", "ZAR", "TRY", "ILS",
+)  # fmt: skip
+#: signs and abbreviations exports write before or after amounts (Excel's currency formats:
+#: `12 345,67 kr`, `R$ 1.234,56`, `1.234,56 zł`, `CHF 1'234.50`) and the currency they name;
+#: None: a sign several currencies write, whose amount is read but whose currency is not guessed
+_CURRENCY_SIGNS: dict[str, str | None] = {
+    "us$": "USD", "au$": "AUD", "a$": "AUD", "ca$": "CAD", "c$": "CAD", "nz$": "NZD",
+    "hk$": "HKD", "sg$": "SGD", "s$": "SGD", "mx$": "MXN", "r$": "BRL", "$": "USD",
+    "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW", "₺": "TRY", "₽": "RUB", "₪": "ILS",
+    "₱": "PHP", "฿": "THB", "₫": "VND", "₴": "UAH", "₦": "NGN", "cn¥": "CNY", "jp¥": "JPY",
+    "rmb": "CNY", "元": "CNY", "円": "JPY", "zł": "PLN", "kč": "CZK", "ft": "HUF", "lei": "RON",
+    "rp": "IDR", "rm": "MYR", "sfr.": "CHF", "fr.": "CHF",
+    "kr.": None, "kr": None, "¥": None, "￥": None, "rs.": None, "rs": None,
+}  # fmt: skip
+#: an ambiguous sign (case folded, without its dot): as shown, what it may stand for, and a
+#: code for the warning's example
+_YEN_OR_YUAN = "the yen or the yuan (JPY, CNY)"
+_AMBIGUOUS_SIGNS = {
+    "kr": ("kr", "the krona or krone of Sweden, Norway, Denmark or Iceland (SEK, NOK, DKK, ISK)",
+           "SEK"),
+    "¥": ("¥", _YEN_OR_YUAN, "JPY"),
+    "￥": ("￥", _YEN_OR_YUAN, "JPY"),
+    "rs": ("Rs", "the rupee of India, Pakistan, Sri Lanka or Nepal (INR, PKR, LKR, NPR)", "INR"),
+}  # fmt: skip
+
+
+def _currency_pattern() -> re.Pattern[str]:
+    """Any currency sign or code of `_CURRENCY_SIGNS` and `_ISO_CODES`, longest first; one
+    spelt with letters is not part of a word (`100 kr`, `100kr`, `kr. 100`; not `Kronor`)."""
+    before, after = r"(?<![^\W\d_])", r"(?![^\W\d_])"  # no letter before, none after
+
+    def alternative(sign: str) -> str:
+        if not sign[0].isalpha():
+            return re.escape(sign)
+        return before + re.escape(sign) + (after if sign[-1].isalpha() else "")
+
+    signs = sorted([*_CURRENCY_SIGNS, *(c.lower() for c in _ISO_CODES)], key=len, reverse=True)
+    return re.compile("|".join(alternative(s) for s in signs), re.I)
+
+
+_CURRENCY = _currency_pattern()
 #: a comma that cannot group thousands, so is a decimal comma: not before three digits
 #: (`12,5`, `1,2500`), or after a lone `0` or four digits (`0,125`, `1234,567`)
 _COMMA_DECIMAL = r"[-+]?(?:\d+,\d{1,2}|\d+,\d{4,}|0,\d+|\d{4,},\d+)"
@@ -433,6 +475,19 @@ class Source:
 
 
 def decimal_for(
+    values: pd.Series,
+    decimal: str | None = None,
+    source: Source | None = None,
+    whole: bool = False,
+) -> tuple[str | None, list[str]]:
+    """The decimal mark to read a number column with (`_decimal_mark`), and the warnings on how
+    its values read: the file decided the mark, or an amount's currency sign names several
+    currencies (`currency_notes`: `12 345,67 kr`)."""
+    mark, notes = _decimal_mark(values, decimal, source, whole)
+    return mark, notes if whole else notes + currency_notes(values, source)
+
+
+def _decimal_mark(
     values: pd.Series,
     decimal: str | None = None,
     source: Source | None = None,
@@ -614,9 +669,68 @@ def _parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Se
 
 
 def currency_symbols(values: pd.Series) -> pd.Series:
-    """The ISO code of a currency symbol or code written inside an amount, else <NA>."""
-    found = values.astype("string").str.extract(f"({_CURRENCY.pattern})", flags=re.I, expand=False)
-    return found.map(lambda c: _CURRENCY_CODES.get(c, c.upper()) if isinstance(c, str) else pd.NA)
+    """The ISO code of a currency sign or code written inside an amount (`R$ 1.234,56`: BRL),
+    else <NA>; <NA> too for a sign several currencies write (`kr`, `¥`, `Rs`:
+    `currency_notes` says so)."""
+    rows, signs = _currency_signs(values)
+    names = {**_CURRENCY_SIGNS, **{c.lower(): c for c in _ISO_CODES}}
+    codes = sorted({c for c in names.values() if c is not None})
+    position = {sign: codes.index(c) for sign, c in names.items() if c is not None}
+    index = np.full(len(values), -1, dtype=np.int32)
+    index[rows] = [position.get(s, -1) for s in signs]
+    found = pa.DictionaryArray.from_arrays(pa.array(index, mask=index < 0), pa.array(codes))
+    return pd.Series(_STRING.__from_arrow__(found.cast(pa.string())), index=values.index)
+
+
+def currency_notes(values: pd.Series, source: Source | None = None) -> list[str]:
+    """A warning for each ambiguous currency sign the amounts are written with (`12 345,67 kr`:
+    Swedish, Norwegian, Danish or Icelandic), whose currency is left unknown."""
+    rows, signs = _currency_signs(values)
+    signs = np.array([s.rstrip(".") for s in signs], dtype=object)
+    files = ", ".join((source or Source()).files) or "the export"
+    notes = []
+    for sign, (shown, meaning, code) in _AMBIGUOUS_SIGNS.items():
+        written = rows[signs == sign]
+        if not len(written):
+            continue
+        n = len(written)
+        notes.append(
+            f"in {files}, {n} amount{'s are' if n > 1 else ' is'} written with {shown!r} "
+            f"(e.g. {str(values.iloc[written[0]])!r}), which may be {meaning}: "
+            f"{'they are read, their' if n > 1 else 'it is read, its'} currency is the "
+            "currency column's where the export has one, else unknown (taken to be the "
+            "reporting currency); give the currency in the export or in a mapping file "
+            f"(`constants: {{currency: {code}}}`, docs/mappings.md)"
+        )
+    return notes
+
+
+#: a value with anything but digits, marks, signs and spaces may name a currency (Arrow's RE2)
+_NOT_PLAIN = r"[^0-9.,\s+\-()'’]"
+
+
+def _currency_signs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose value names a currency, and the first sign or code each names, case
+    folded (`R$` -> `r$`). Only values with more than a number in them are searched; a
+    categorical column on its categories."""
+    if is_categorical(values):
+        named, signs = _currency_signs(pd.Series(values.cat.categories))
+        of_category = np.full(len(values.cat.categories) + 1, -1)  # the last: missing (-1)
+        of_category[named] = np.arange(len(named))
+        which = of_category[values.cat.codes.to_numpy()]
+        rows = np.flatnonzero(which >= 0)
+        return rows, signs[which[rows]]
+    none = np.array([], dtype=np.intp), np.array([], dtype=object)
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return none  # numbers already (Parquet, SQL)
+    text = arrow_text(values)
+    maybe = np.flatnonzero(_true(pc.match_substring_regex(text, _NOT_PLAIN)))
+    if not len(maybe):
+        return none
+    some = pd.Series(_STRING.__from_arrow__(text.take(pa.array(maybe))))
+    found = some.str.extract(f"({_CURRENCY.pattern})", flags=re.I, expand=False).str.lower()
+    named = found.notna().to_numpy(dtype=bool)
+    return maybe[named], found[named].to_numpy(dtype=object)
 
 
 def parse_integers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:

@@ -44,7 +44,9 @@ How Salesforce maps onto the model (rules a user can check):
   `Closed - Not Converted` -> lead). A status never invents a date.
 - **Accounts.** ``account_id`` is `Contact.AccountId` (for a converted Lead also its
   `ConvertedAccountId`). An unconverted Lead gets the account whose name equals its `Company`
-  (trimmed, case-insensitive) when exactly one account has that name (lead-to-account matching).
+  (trimmed, case-insensitive) when exactly one account has that name (lead-to-account matching);
+  a name several accounts share is not guessed: those leads have no account, and a warning
+  counts them and names a few such companies.
 - **Sources.** `LeadSource` values map onto the channel vocabulary (`LEAD_SOURCE_CHANNEL`); the
   raw value is ``original_source_detail``.
 - **Deals** come from Opportunity. `CloseDate` is ``closed_at`` only for closed opportunities
@@ -1074,7 +1076,8 @@ def load_salesforce(
                     touch_warnings,
                 )
             )
-        people = _attempt(_people, objects, leads, lead_map, dates)
+        people_warnings: list[str] = []
+        people = _attempt(_people, objects, leads, lead_map, dates, people_warnings)
         acts = None
         if not isinstance(people, Exception):
             acts = _attempt(_activity_table, objects, people, lead_map, later_dates)
@@ -1097,15 +1100,20 @@ def load_salesforce(
         warnings=warnings
         + touch_warnings
         + dates.warnings
+        + people_warnings
         + touch_dates.warnings
         + later_dates.warnings,
     )
 
 
 def _people(
-    objects: dict, leads: pd.DataFrame | None, lead_map: pd.Series, dates: _Dates
+    objects: dict,
+    leads: pd.DataFrame | None,
+    lead_map: pd.Series,
+    dates: _Dates,
+    warnings: list[str],
 ) -> dict[str, pd.DataFrame]:
-    """Deals, accounts and contacts."""
+    """Deals, accounts and contacts (`warnings`: where a lead's account is not known)."""
     raw: dict[str, pd.DataFrame] = {}
     links = pd.DataFrame(columns=["deal_id", "contact_id"])
     deal_dates = pd.DataFrame(columns=["deal_id", "created", "closed", "won"])
@@ -1122,7 +1130,13 @@ def _people(
         raw["accounts"] = _now(objects, "Account")
     if leads is not None or "Contact" in objects:
         raw["contacts"] = _contacts(
-            leads, _now(objects, "Contact"), _now(objects, "Account"), links, deal_dates, dates
+            leads,
+            _now(objects, "Contact"),
+            _now(objects, "Account"),
+            links,
+            deal_dates,
+            dates,
+            warnings,
         )
     return raw
 
@@ -1315,13 +1329,48 @@ def _deals(
 
 def _account_by_name(accounts: pd.DataFrame | None) -> dict[str, str]:
     """Account name (folded) -> account id, for names that only one account has."""
+    named = _account_names(accounts)
+    unique = named[named["name"].map(named["name"].value_counts()) == 1]
+    return dict(zip(unique["name"], unique["account_id"], strict=True))
+
+
+def _account_names(accounts: pd.DataFrame | None) -> pd.DataFrame:
+    """The loaded accounts' names, folded as a lead's Company is matched (trimmed, lower
+    case), with their ids: one row per account and name (an account listed twice, set aside
+    later as a duplicate, is one account)."""
     if accounts is None or "name" not in accounts.columns:
-        return {}
+        return pd.DataFrame({"name": [], "account_id": []}, dtype="string")
     a = accounts[_ok(accounts)]
-    names = _col(a, "name").str.strip().str.lower()
-    counts = names.value_counts()
-    unique = is_in(names, counts[counts == 1].index.to_series()) & a["account_id"].notna()
-    return dict(zip(names[unique], a.loc[unique, "account_id"], strict=True))
+    named = pd.DataFrame(
+        {"name": _col(a, "name").str.strip().str.lower(), "account_id": _col(a, "account_id")}
+    )
+    return named.dropna().drop_duplicates()
+
+
+def _shared_company_notes(
+    leads: pd.DataFrame, company: pd.Series, open_leads: pd.Series, accounts: pd.DataFrame | None
+) -> list[str]:
+    """A warning when unconverted leads (`open_leads`) get no account because several accounts
+    have the name of their Company (`company`, folded): the match is by name, and an
+    ambiguous name is not guessed."""
+    counts = _account_names(accounts)["name"].value_counts()
+    shared = counts[counts > 1]
+    if shared.empty:
+        return []
+    hit = open_leads & is_in(company, shared.index.to_series()).to_numpy(dtype=bool)
+    if not hit.any():
+        return []
+    written = _col(leads, "Company").str.strip()[hit]
+    first = written.groupby(company[hit], sort=False).first()
+    examples = ", ".join(f"{first[n]!r} ({shared[n]} accounts)" for n in first.index[:3])
+    n, names = int(hit.sum()), len(first)
+    return [
+        f"contacts: {n} unconverted lead{'s have' if n > 1 else ' has'} no account: "
+        f"{'their' if n > 1 else 'its'} Company is the name of several accounts ({names} "
+        f"name{'s' if names > 1 else ''}, e.g. {examples}); a lead is given the account whose "
+        "name equals its Company only when exactly one account has that name. Give such "
+        "accounts distinct names, or convert the leads in Salesforce"
+    ]
 
 
 _PERSON_TEXT = ("email", "owner_id", "country", "job_title", "original_source_detail")
@@ -1334,8 +1383,10 @@ def _contacts(
     links: pd.DataFrame,
     deal_dates: pd.DataFrame,
     dates: _Dates,
+    warnings: list[str],
 ) -> pd.DataFrame:
-    """Leads and Contacts as one row per person (see the module docstring for the rules)."""
+    """Leads and Contacts as one row per person (see the module docstring for the rules);
+    unconverted leads whose Company several accounts have are named in `warnings`."""
     leads = leads.copy() if leads is not None else _empty_frame("Lead")
     contacts = contacts.copy() if contacts is not None else _empty_frame("Contact")
 
@@ -1348,9 +1399,9 @@ def _contacts(
     c_sql, c_sql_t = dates.first(leads, [("ConvertedDate", "Lead.ConvertedDate")])
     l_sql = l_sql.fillna(c_sql.where(conv))
     l_sql_t = l_sql_t.fillna(c_sql_t.where(conv))
-    by_name = _account_by_name(accounts)
     company = _col(leads, "Company").str.strip().str.lower()
-    matched = company.map(by_name)
+    matched = company.map(_account_by_name(accounts))
+    warnings.extend(_shared_company_notes(leads, company, l_ok & ~conv, accounts))
     lead_side = pd.DataFrame(
         {
             "person": _col(leads, "ConvertedContactId").where(conv, leads["contact_id"]),
