@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import decimal
 import math
 import re
 import warnings
@@ -1086,6 +1087,8 @@ def check_fx_rates(fx_rates: Mapping[str, float] | None) -> None:
     for code, rate in fx_rates.items():
         if not isinstance(code, str) or not code.strip():
             raise TypeError(f"fx_rates: each key must be a currency code like 'EUR', got {code!r}")
+        if isinstance(rate, decimal.Decimal):  # a NUMERIC column read through SQLAlchemy
+            rate = float(rate)
         check_number(f"fx_rates[{code!r}]", rate, 0, exclusive="low", note=" (a currency's value)")
 
 

@@ -181,6 +181,16 @@ def test_well_formed_multi_line_notes_are_not_named(tmp_path, note, last):
     assert "warnings" not in frame.attrs and "malformed_rows" not in frame.attrs
 
 
+def test_a_numbered_list_in_a_two_column_file_is_not_named(tmp_path):
+    """Every line of "1, no answer" has the two fields of an `id,note` file's records: each such
+    note was named as holding several records."""
+    note = '"Call attempts:\n1, no answer\n2, left voicemail\n3, reached"'
+    path = _write(tmp_path, ["id,note", *(f"{i},{note}" for i in range(1, 13))])
+    frame = read_any(path)
+    assert frame.drop(columns=["_row", "_file"]).values.tolist() == _as_python_reads(path)
+    assert "warnings" not in frame.attrs
+
+
 def test_a_multi_line_address_in_a_middle_column_is_not_named(tmp_path):
     lines = ["contact_id,address,created_at,email"]
     lines += [f'{i},"Main St {i}\nSpringfield, IL {i}",2026-01-0{i},u{i}@x.io' for i in (1, 2, 3)]

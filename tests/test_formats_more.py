@@ -185,6 +185,17 @@ def test_amounts_in_excel_currency_formats_are_read(values, numbers, codes):
     assert [None if pd.isna(c) else c for c in currency_symbols(s)] == codes
 
 
+def test_every_currency_a_sign_names_is_read_by_its_code_too():
+    """`RM 1000` was MYR but `1000 MYR` unparseable (and so for RUB, THB, IDR, PHP, ...)."""
+    from smk.io.parse import _CURRENCY_SIGNS
+
+    codes = sorted({code for code in _CURRENCY_SIGNS.values() if code})
+    values = pd.Series([f"1000 {code}" for code in codes] + [f"{code} 1000" for code in codes])
+    numbers, bad = parse_numbers(values)
+    assert not bad.any() and numbers.tolist() == [1000.0] * len(values)
+    assert currency_symbols(values).tolist() == codes + codes
+
+
 def test_a_word_that_holds_a_sign_is_no_currency():
     s = pd.Series(["Kronor 5", "krone", "5 Rs", "Frs. 5"], dtype="string")
     assert parse_numbers(s)[1].tolist() == [True, True, False, True]

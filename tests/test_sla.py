@@ -381,6 +381,23 @@ def test_a_deal_without_currency_is_valued_in_the_reporting_currency():
     assert sla.deal_values(deals, {"EUR": 1.0, "USD": 0.5}).tolist() == [50.0, 100.0]
 
 
+def test_exchange_rates_read_from_a_database_as_decimals_are_taken():
+    """Rates from a NUMERIC column come as Decimal, which the rate check refused."""
+    from decimal import Decimal
+
+    deals = _table(
+        "deals",
+        [
+            {"deal_id": "1", "created_at": "2026-10-01", "amount": 100.0, "currency": "EUR"},
+            {"deal_id": "2", "created_at": "2026-10-01", "amount": 100.0, "currency": "USD"},
+        ],
+    )
+    rates = {"EUR": Decimal("1"), "USD": Decimal("0.92")}
+    assert sla.deal_values(deals, rates, "EUR").tolist() == [100.0, 92.0]
+    with pytest.raises(ValueError, match="must be a finite number > 0"):
+        sla.deal_values(deals, {"EUR": Decimal("1"), "USD": Decimal("-1")}, "EUR")
+
+
 @pytest.mark.parametrize(
     ("rates", "error", "message"),
     [

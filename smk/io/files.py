@@ -523,8 +523,11 @@ def _joined_records(
     lines inside it are shaped like whole records of this file (`_RecordLines`), with its row
     and the lines of the file it spans (the first `_NAMED` rows; one more warning counts the
     rest). Only values holding a line break are looked at; a file with none pays a minimum
-    over each column's bytes (`_line_break_columns`).
+    over each column's bytes (`_line_break_columns`). A file of fewer than three columns is
+    not looked at: a line of a note ("1, no answer") has the two fields of its records.
     """
+    if len(layout.names) < 3:
+        return []
     columns = _line_break_columns(table)
     ragged = [(n, t) for n, t in collector.rows if _LINE_BREAK.search(t.rstrip("\r\n"))]
     if not columns and not ragged:

@@ -395,6 +395,8 @@ def salesforce_id18(value: str) -> str:
 _ISO_CODES = (
     "EUR", "USD", "GBP", "CHF", "JPY", "CNY", "SEK", "NOK", "DKK", "ISK", "PLN", "CZK", "HUF",
     "RON", "BRL", "MXN", "CAD", "AUD", "NZD", "HKD", "SGD", "INR", "KRW", "ZAR", "TRY", "ILS",
+    "RUB", "UAH", "PHP", "THB", "VND", "IDR", "MYR", "NGN", "ARS", "COP", "CLP", "PEN", "SAR",
+    "AED", "QAR", "EGP", "KES", "PKR", "LKR", "NPR", "BDT", "TWD",
 )  # fmt: skip
 #: signs and abbreviations exports write before or after amounts (Excel's currency formats:
 #: `12 345,67 kr`, `R$ 1.234,56`, `1.234,56 zł`, `CHF 1'234.50`) and the currency they name;
