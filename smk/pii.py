@@ -4,22 +4,25 @@ CRMs write a person in many ways: "Jane Doe", "Doe, Jane", "DOE, Jane", "van der
 "J. Doe", "Doe, J.", "O'Neil", "jane.doe", "Jane Doe2", "李 伟". An id ("owner-02",
 "005Dn000001AbCd", "12345", "owner_08") is no two words that start with a letter, and is none:
 ids stay readable in the report. Nor is a team, role or place used as an owner, written in
-team words only ("Sales Team", "Customer Success", "United States": `NOT_NAME_WORDS`), a
-country ("New Zealand": `PLACES`), a CRM's owner of no one ("Not Assigned", "Round Robin",
-"Default Queue": `NO_PERSON_OWNERS`, whole values only, so "May Robin" is a person) or a team
-of a script without case ("销售部", "営業チーム", "영업팀"), which would otherwise be removed from
-every page that shows those words and turn pseudonyms on; "Ana Sales" or "Jane Doe, Sales
-Manager" is a person, and so is one with a short note, label or login beside her ("Jane Doe
-(AE)", "CSM: Jane Doe", "jdoe (Jane Doe)", "Jane Doe <jdoe>", "Jane Doe @ Acme", "Jane
-Doe/Sales"), a nickname ('Robert "Bob" Smith': "Robert Smith" and "Bob Smith" are forms, not
-"Bob" alone, as no owner's single name part is), owners joined by ";", "&", "+" or "/", a
-name of a script without case written without a space ("李伟"), and one written with
-invisible characters (a zero-width space, a BOM, a soft hyphen: judged as the value is seen,
-removed from pages as written). A login alone ("jdoe": one word) is no name, as an id is. A
-team, place or no one's part beside a person ("Jane Doe, New Zealand", "Jane Doe - Germany")
-is left out of her name's forms, so that pages keep "New Zealand". Where a value reads two
-ways ("García-López, María José": one person or two), the forms of both are hidden: a word
-removed from a page is a lesser harm than a name shown.
+team, region, stage and channel words only ("Sales Team", "Customer Success", "United States",
+"Sales - Middle East", "Sales/New Business": `_NO_NAME_WORDS`, `NOT_NAME_WORDS` and the stage
+and channel words that are no given name: "Mark Will" is a person), a country ("New Zealand":
+`PLACES`), a CRM's owner of no one ("Not Assigned", "Round Robin", "Default Queue":
+`NO_PERSON_OWNERS`, whole values as written only, spaces, case and hyphens aside: "May Robin"
+is a person, and so is "Round, Robin", Robin Round written Last, First) or a team of a script
+without case ("销售部", "営業チーム", "영업팀"), which would otherwise be removed from every page that
+shows those words and turn pseudonyms on; "Ana Sales" or "Jane Doe, Sales Manager" is a person,
+and so is one with a short note, label or login beside her ("Jane Doe (AE)", "CSM: Jane Doe",
+"jdoe (Jane Doe)", "Jane Doe <jdoe>", "Jane Doe @ Acme", "Jane Doe/Sales"), a nickname ('Robert
+"Bob" Smith': "Robert Smith" and "Bob Smith" are forms, not "Bob" alone, as no owner's single
+name part is), owners joined by ";", "&", "+" or "/", a name of a script without case written
+without a space ("李伟"), and one written with invisible characters (a zero-width space, a BOM, a
+soft hyphen: judged as the value is seen, removed from pages as written). A login alone
+("jdoe": one word) is no name, as an id is. A team, place or no one's part beside a person
+("Jane Doe, New Zealand", "Jane Doe - Germany") is left out of her name's forms, so that pages
+keep "New Zealand". Where a value reads two ways ("García-López, María José": one person or
+two), the forms of both are hidden: a word removed from a page is a lesser harm than a name
+shown.
 
 Published pages lose every form of an owner's name (`name_forms`) and, from the contacts,
 each name cell and the whole name ("Jane Doe", "Doe, Jane"), wherever a page shows them as
@@ -82,6 +85,9 @@ NOT_NAME_WORDS = frozenset(
         *("user", "former", "employee", "deactivated", "inactive"),
         *("united", "states", "kingdom", "emea", "apac", "latam", "dach", "region", "hq"),
         *("north", "south", "east", "west", "america", "europe", "asia", "global"),
+        *("middle", "central", "eastern", "western", "northern", "southern", "americas"),
+        *("latin", "africa", "pacific", "oceania", "nordics", "nordic", "baltics", "benelux"),
+        *("iberia", "anz", "mena", "cee", "amer", "emear", "mid", "market", "midmarket"),
         *("inc", "ltd", "llc", "gmbh", "corp", "plc", "vertrieb", "ventas", "ventes"),
         *("equipo", "equipe", "équipe", "vendite"),
         *("director", "vp", "president", "officer", "chief", "ceo", "cto", "cfo", "coo"),
@@ -139,8 +145,9 @@ PLACES = frozenset(
 )
 
 #: Owner values a CRM writes for "no person" (lower case, words parted by one space): records
-#: in no one's name, in a queue, or owned by an automation. Whole values only: "Will Won" and
-#: "May Robin" may be people, "Closed Won" and "Round Robin" are none.
+#: in no one's name, in a queue, or owned by an automation. Whole values as written only
+#: (`_phrase`): "Will Won", "May Robin" and "Round, Robin" may be people, "Closed Won",
+#: "Round Robin" and "Round-Robin" are none.
 NO_PERSON_OWNERS = frozenset(
     {
         *("not assigned", "unassigned", "no owner", "no one", "nobody", "none", "unowned"),
@@ -195,11 +202,12 @@ def looks_like_personal_name(value: object) -> bool:
     An e-mail address is one. Initials alone ("N.A.", "U.S.", "n.a.") are no name: some
     word has two letters or more,
     or is written in a script without upper and lower case ("李 伟", where one character is a
-    whole name part). A phrase of `NOT_NAME_WORDS` only ("Sales Team", "Marketing Ops",
-    "United States") names a team, role or place, not a person, and so does a country of
-    `PLACES`, an owner of `NO_PERSON_OWNERS` or a queue ("Not Assigned", "Default Queue") and a
-    team of a script without case ("销售部"); a phrase with any other word is taken for a
-    person ("Ana Sales"). A cell of several owners ("Jane Doe; Sales Team") is one when any of
+    whole name part). A phrase of `_NO_NAME_WORDS` only ("Sales Team", "Marketing Ops",
+    "United States", "Sales - Middle East", "Sales/New Business") names a team, role or place,
+    not a person, and so does a country of `PLACES`, an owner of `NO_PERSON_OWNERS` or a queue
+    ("Not Assigned", "Default Queue"; as written: "Round, Robin" is Robin Round) and a team of
+    a script without case ("销售部"); a phrase with any other word is taken for a person ("Ana
+    Sales", "Mark Will"). A cell of several owners ("Jane Doe; Sales Team") is one when any of
     them is.
     """
     if not isinstance(value, str):
@@ -289,9 +297,9 @@ def _is_name(text: str) -> bool:
 #: a value and, after a ",", ":", "(", or a "-", "/", "|", "·", "•" or "@" between spaces, a
 #: last part ("Sales", "(EMEA Sales)")
 _LAST_PART = re.compile(r"^(.+?)\s*(?:,|:|\(|\s[-\u2013/|·•@]\s)\s*([^,()]+?)\)?\s*$")
-#: a first part and, after a ":" or "(", the rest ("Customer Success: Jane Doe", "Sales (Jane
-#: Doe)")
-_FIRST_PART = re.compile(r"^([^:(]+?)\s*(?::|\()\s*([^()]+?)\)?\s*$")
+#: a first part and, after a ":", "(" or ",", the rest ("Customer Success: Jane Doe", "Sales
+#: (Jane Doe)", "Sales, Jane Doe": "Sales/Jane Doe" as `_slash_as_comma` reads it)
+_FIRST_PART = re.compile(r"^([^:(,]+?)\s*(?::|\(|,)\s*([^()]+?)\)?\s*$")
 #: a value and a bracketed note after it ("Jane Doe (AE)", "Jane Doe [Sales]", "Jane Doe
 #: <jdoe>", "jdoe (Jane Doe)"), a note before it ("[Deactivated] Jane Doe"), a label and a ":"
 #: ("AE: Jane Doe", "Jane Doe: Sales") or a note after a "-", "@", "·" or "•" between spaces
@@ -329,10 +337,10 @@ _CASELESS_NAME = re.compile(r"^[^\W\d_]{2,6}$")  # "山田太郎", "長谷川大
 
 
 def _without_team(text: str) -> str:
-    """`text` without a part made of `NOT_NAME_WORDS` only, last ("Jane Doe, Sales" is "Jane
-    Doe") or first ("Sales (Jane Doe)", "Customer Success: Jane Doe"), or without a short
-    note or label beside a person ("Jane Doe (AE)", "CSM: Jane Doe"); `text` itself when it
-    has no such part."""
+    """`text` without a part of no one (`_no_person`), last ("Jane Doe, Sales" is "Jane Doe")
+    or first ("Sales (Jane Doe)", "Customer Success: Jane Doe", "Sales, Jane Doe"; "Sales/Jane
+    Doe" is read so: `_slash_as_comma`), or without a short note or label beside a person
+    ("Jane Doe (AE)", "CSM: Jane Doe"); `text` itself when it has no such part."""
     for pattern, team, rest in ((_LAST_PART, 2, 1), (_FIRST_PART, 1, 2)):
         found = pattern.match(text)
         if found is None or not _no_person(found.group(team)):
@@ -381,21 +389,38 @@ def _beside_a_note(text: str) -> str | None:
 
 
 def _team_words_only(text: str) -> bool:
+    """Whether `text` is made of `_NO_NAME_WORDS` only ("Sales Team", "Middle East", "Sales -
+    Organic Search")."""
     words = _LETTERS.findall(text)
-    return bool(words) and all(word.casefold() in NOT_NAME_WORDS for word in words)
+    return bool(words) and all(word.casefold() in _NO_NAME_WORDS for word in words)
 
 
 def _no_person(text: str) -> bool:
-    """Whether `text` names a team, role, place or no one: `NOT_NAME_WORDS` only ("Sales Team"),
-    a place of `PLACES` ("New Zealand"), an owner of `NO_PERSON_OWNERS` ("Not Assigned") or a
-    queue ("Default Queue"), or a team of a script without case ("销售部", "영업팀")."""
+    """Whether `text` names a team, role, place or no one: `_NO_NAME_WORDS` only ("Sales Team",
+    "Middle East", "Organic Search"), a place of `PLACES` ("New Zealand"), an owner of
+    `NO_PERSON_OWNERS` ("Not Assigned") or a queue ("Default Queue"), each as written
+    (`_phrase`: "Round, Robin" is none), or a team of a script without case ("销售部")."""
     if _team_words_only(text) or _CASELESS_TEAM.match(text):
         return True
-    words = [word.casefold() for word in _LETTERS.findall(text)]
-    phrase = " ".join(words)
+    phrase = _phrase(text)
     if phrase in PLACES or phrase in NO_PERSON_OWNERS:
         return True
+    words = phrase.split()
     return words[-1:] in (["queue"], ["queues"]) and all(w in _QUEUE_WORDS for w in words[:-1])
+
+
+#: what parts a phrase's words as a space does ("Round-Robin", "not_assigned"), and the signs
+#: dropped at its ends ("--None--", "(Unassigned)", "Not Assigned.")
+_PHRASE_SPACES = str.maketrans("-_", "  ")
+_PHRASE_ENDS = _END_PUNCTUATION + ".()[]<>"
+
+
+def _phrase(text: str) -> str:
+    """`text` as `PLACES` and `NO_PERSON_OWNERS` write their phrases: lower case, words parted
+    by one space where `text` parts them by spaces, a "-" or a "_", signs at the ends dropped.
+    Any other sign stays, so no such phrase matches: "Round, Robin" is Robin Round written
+    Last, First, never the round-robin queue; "Hong, Kong" is Kong Hong, no place."""
+    return " ".join(text.casefold().translate(_PHRASE_SPACES).split()).strip(_PHRASE_ENDS)
 
 
 def _caseless_name(text: str) -> bool:
@@ -479,15 +504,10 @@ def _forms(name: str) -> set[str]:
     return forms
 
 
-#: Words of the pages' own vocabulary (lower case), which a contact may bear as a First or
-#: Last Name ("Won", "Lead", "May", "Page"): stage, status, channel, touch and activity labels
-#: as HubSpot and Salesforce write them, RFM segments, months and weekdays, the words of the
-#: report's headings, column headers and tiles, and common words that are also names. With
-#: the model's vocabularies (`smk.model.VOCABULARIES`) and the one-word `PLACES` of the pages'
-#: country tables they make `page_words`.
-PAGE_WORDS = frozenset(
+#: Words of lifecycle stages, deal stages and lead statuses, as HubSpot and Salesforce write
+#: them (lower case)
+_STAGE_WORDS = frozenset(
     {
-        # lifecycle stages, deal stages, lead statuses
         *("subscriber", "subscribers", "lead", "leads", "marketing", "sales", "qualified"),
         *("opportunity", "opportunities", "customer", "customers", "evangelist", "other"),
         *("mql", "mqls", "sql", "sqls", "sal", "became", "appointment", "scheduled", "buy"),
@@ -497,7 +517,11 @@ PAGE_WORDS = frozenset(
         *("pipeline", "stage", "stages", "deal", "deals", "renewal", "upsell", "new", "business"),
         *("contacted", "working", "attempted", "contact", "nurturing", "nurture", "unqualified"),
         *("disqualified", "converted", "not", "win", "wins", "loss", "pending", "status"),
-        # channels, sources, campaign types
+    }
+)
+#: Words of channels, sources and campaign types, as HubSpot and Salesforce write them
+_CHANNEL_WORDS = frozenset(
+    {
         *("organic", "paid", "search", "social", "media", "email", "referral", "referrals"),
         *("direct", "traffic", "offline", "sources", "source", "campaigns", "campaign", "web"),
         *("integration", "website", "form", "online", "seo", "ppc", "sem", "ads", "newsletter"),
@@ -506,6 +530,31 @@ PAGE_WORDS = frozenset(
         *("cold", "call", "purchased", "list", "import", "mail", "advertisement", "banner"),
         *("display", "public", "relations", "content", "syndication", "telemarketing", "print"),
         *("roadshow", "program", "channel", "channels", "spend", "budget", "cost"),
+    }
+)
+#: Words of `_STAGE_WORDS` and `_CHANNEL_WORDS` that are given or family names ("Won",
+#: "Price", "Seo", "Sal"): a part of them beside a team ("Sales - Won Price") may be a person
+_NAMES_AMONG_STAGES_AND_CHANNELS = frozenset(
+    {"won", "win", "wins", "sal", "price", "maker", "banner", "list", "sem", "seo"}
+)
+#: Words of no one's name: `NOT_NAME_WORDS` and the stage and channel words that are no
+#: names. A value or a part of them only ("Middle East", "Sales - Organic Search", "Sales/New
+#: Business", "Marketing/Web Leads") is no person; a word of the pages that is a name too
+#: ("May", "June", "Mark", "Will", "Chase") is none of them, so "Mark Will" is a person
+_NO_NAME_WORDS = NOT_NAME_WORDS | (
+    (_STAGE_WORDS | _CHANNEL_WORDS) - _NAMES_AMONG_STAGES_AND_CHANNELS
+)
+
+#: Words of the pages' own vocabulary (lower case), which a contact may bear as a First or
+#: Last Name ("Won", "Lead", "May", "Page"): stage, status, channel, touch and activity labels
+#: as HubSpot and Salesforce write them, RFM segments, months and weekdays, the words of the
+#: report's headings, column headers and tiles, and common words that are also names. With
+#: the model's vocabularies (`smk.model.VOCABULARIES`) and the one-word `PLACES` of the pages'
+#: country tables they make `page_words`.
+PAGE_WORDS = frozenset(
+    {
+        *_STAGE_WORDS,
+        *_CHANNEL_WORDS,
         # touch types, member statuses, activities
         *("visit", "visited", "page", "pages", "view", "views", "submission", "submitted"),
         *("click", "clicked", "ad", "download", "downloaded", "conversation", "chat", "chatted"),

@@ -178,3 +178,32 @@ def test_owners_the_rules_missed_are_pseudonymised_and_removed_from_pages():
         assert name not in seen, name
     for name in ("Nair", "Chen", "Meier", "IdaLund", "OmarFaruk", "محمد"):
         assert name not in seen, name
+
+
+#: teams written with a region, channel or deal type after " - " or "/" (the hunter's owners)
+TEAMS_AND_REGIONS = [
+    "Sales - Middle East",
+    "Marketing - Organic Search",
+    "Sales - New Business",
+    "Sales/Nordics",
+    "DACH/Nordics",
+]
+
+
+def test_pages_keep_regions_and_channels_beside_teams_and_lose_people_beside_them():
+    """Such owners made "Middle East", "Organic Search" and "New Business" names: every page
+    lost them ("<td>[name removed]</td>", "[name removed] 40%"), and pseudonyms went on. The
+    people beside them go still."""
+    from smk.sla import uses_pseudonyms
+
+    crm = _crm_of(TEAMS_AND_REGIONS)
+    assert not uses_pseudonyms(crm)
+    page = (
+        "<td>Middle East</td><td>12</td><p>Pipeline by deal type: New Business 40%, Renewal "
+        "60%</p><td>Organic Search</td><td>Nordics</td><td>DACH/Nordics</td>"
+    )
+    assert scrub_pii(page, personal_names(crm)) == page
+    with_people = _crm_of(TEAMS_AND_REGIONS + ["Jane Doe - Middle East", "Sales/May Chen"])
+    assert uses_pseudonyms(with_people)
+    scrubbed = scrub_pii(page + "<p>Jane Doe, May Chen</p>", personal_names(with_people))
+    assert scrubbed == page + "<p>[name removed], [name removed]</p>"
