@@ -97,9 +97,10 @@ def _parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print the account as one JSON object: every table of the model under 'tables' "
-        "(read 0 when the export lacks it), 'missing_tables' (no row loaded); on exit 2 or 1 "
-        "the object says usable: false and carries 'error' (and 'file', 'column', 'row', "
-        "'value' where known)",
+        "(read 0 when the export lacks it), 'missing_tables' (no row loaded), 'report_ready' "
+        "(false when `smk report` refuses the export: no contact loaded; 'report_problem' says "
+        "why); on exit 2 or 1 the object says usable: false and carries 'error' (and 'file', "
+        "'column', 'row', 'value' where known)",
     )
     p.add_argument(
         "--set-aside",
@@ -253,7 +254,8 @@ def _unusable(args: argparse.Namespace, error: str) -> dict:
         from smk.io.sql import mask_url  # never a password in the output
 
         source = mask_url(source)
-    return {"format": None, "source": source, "usable": False, "tables": {}, "error": error}
+    payload = {"format": None, "source": source, "usable": False, "tables": {}, "error": error}
+    return payload | {"report_ready": False, "report_problem": error}
 
 
 def _print(text: str) -> None:
@@ -311,7 +313,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def account_json(crm: smk.CRM, problem: str | None = None) -> dict:
     """`validate --json`: format, source, usable, every table of the model (read 0 when the
-    export lacks it), the tables with no row loaded, the warnings (and the error, if any)."""
+    export lacks it), the tables with no row loaded, the warnings (and the error, if any),
+    and whether `smk report` runs on the export (`report_ready`; when not, `report_problem`
+    says why: `smk.report.report_blocker`)."""
+    from smk.report import report_blocker
+
     quality = crm.quality.to_dict()
     none = {"read": 0, "loaded": 0, "set_aside": 0, "reasons": {}}
     tables = {t: quality["tables"].get(t, none) for t in SCHEMA}
@@ -321,11 +327,18 @@ def account_json(crm: smk.CRM, problem: str | None = None) -> dict:
     payload["warnings"] = quality["warnings"]
     if problem:
         payload["error"] = problem
+    blocker = report_blocker(crm)
+    payload["report_ready"] = blocker is None
+    if blocker:
+        payload["report_problem"] = blocker
     return payload
 
 
 def render_account(crm: smk.CRM) -> str:
-    """The data-quality account and a summary as plain text."""
+    """The data-quality account and a summary as plain text (and, when `smk report` would
+    refuse the export, why: `smk.report.report_blocker`)."""
+    from smk.report import report_blocker
+
     lines = [f"{crm.source}  (format: {crm.format})", "", "Data-quality account"]
     account = crm.quality.to_frame()
     lines.append(account.to_string(index=False) if len(account) else "  (no tables found)")
@@ -343,6 +356,9 @@ def render_account(crm: smk.CRM) -> str:
     if set(missing) & read:
         emptied = ", ".join(t for t in missing if t in read)
         lines += ["", f"Read, but every row set aside (see above): {emptied}"]
+    blocker = report_blocker(crm)
+    if blocker:
+        lines += ["", f"smk report cannot run on this export: {blocker}"]
     lines += ["", "Summary"]
     summary = crm.summary()
     for col in ("first", "last"):

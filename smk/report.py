@@ -47,6 +47,7 @@ import re
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -1031,6 +1032,40 @@ def _restore_parked(path: Path) -> bool:
 
 
 # ------------------------------------------------------------------ the run
+def report_blocker(crm: CRM) -> str | None:
+    """Why `run_report` refuses the export `crm`, or None: it loaded no contact (its contacts
+    file holds only a header, every row was set aside, or it has none). Every page but the
+    account segmentation counts contacts, so the report would publish a month of "not enough
+    data" pages and succeed: a silent failure for a scheduler. The text names the contacts
+    file(s) and, when rows were set aside, the commonest reasons."""
+    if len(crm.contacts):
+        return None
+    files = crm.quality.files.get("contacts") or []
+    account = crm.quality.tables.get("contacts")
+    if not files:
+        why = "the export has no contacts table"
+    elif account is None or not account.read:
+        held = "holds only its header" if len(files) == 1 else "hold only their headers"
+        why = f"{', '.join(files)} {held} (0 rows read)"
+    else:
+        why = (
+            f"all {account.read:,} rows read from {', '.join(files)} were set aside, for "
+            f"{_commonest(account.reasons())} (`smk validate --set-aside DIR` lists them)"
+        )
+    return (
+        f"{crm.source or 'the export'}: no contact was loaded: {why}. The report needs "
+        "contacts; without them its pages would only say 'not enough data'"
+    )
+
+
+def _commonest(reasons: dict[str, int], shown: int = 3) -> str:
+    """The `shown` commonest reasons rows were set aside for, with their counts."""
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    text = ", ".join(f"{reason} ({n:,})" for reason, n in ranked[:shown])
+    more = len(ranked) - shown
+    return text + (f" and {more} more reason{'s' * (more > 1)}" if more > 0 else "")
+
+
 def run_report(
     data: str | Path,
     month: str = "latest",
@@ -1059,9 +1094,10 @@ def run_report(
     and run time (the index names them next to each page when the pages come from more than
     one run, and says so in its header when they come from more than one export).
 
-    `out` must be new, empty or smk's (`check_out_folder`, ValueError otherwise). Once the run
-    writes its own files (its lock, cache, notebooks, pages), an OSError (a full disk) raises
-    `ReportError` naming the file, as a failed notebook does. SIGTERM or
+    `out` must be new, empty or smk's (`check_out_folder`, ValueError otherwise), and the
+    export must load contacts (`report_blocker`: ValueError before any notebook runs). Once
+    the run writes its own files (its lock, cache, notebooks, pages), an OSError (a full disk)
+    raises `ReportError` naming the file, as a failed notebook does. SIGTERM or
     SIGHUP during the run removes its temporary folders and raises `Terminated` (a
     `SystemExit` with code 128 + the signal); each run first removes what killed runs left
     (`sweep_leftovers`). Runs publishing into the same `out` at once take turns.
@@ -1094,6 +1130,9 @@ def run_report(
             schema=schema,
             decimal=decimal,
         )
+        blocker = report_blocker(crm)
+        if blocker:
+            raise ValueError(f"{blocker}. No notebook was run")
         the_month = resolve_month(crm, month)
         timings["data load"] = time.perf_counter() - start
         log.info(  # crm.source: a database URL with its password masked
@@ -1130,7 +1169,8 @@ def run_report(
             raise ReportError(_unfinished(the_month, exc, out)) from None
         staging, cache = run_lock.folder("staging"), run_lock.folder("cache")
         try:
-            names = personal_names(crm) if not include_pii else None  # None: nothing removed
+            # None: nothing removed; indexed once for the pages, notebooks and log lines
+            names = as_personal_names(personal_names(crm)) if not include_pii else None
             log_lines.names = names  # the log is published with the reports folder
             paths = {str(cache): shown, str(staging): published_path(published)}
             publication = _Publication(crm, settings, paths, rerun["data_format"], names)
@@ -1139,7 +1179,7 @@ def run_report(
             kernel = ensure_kernel()
             with (
                 _owner_key_for_kernels(crm, settings, quiet),
-                _kernel_noise_to(out / LOG_FILE, quiet),
+                _kernel_noise_logged(quiet),
             ):
                 runs = _execute_all(
                     chosen,
@@ -2109,21 +2149,34 @@ def published_pages(month_dir: Path) -> dict[str, dict]:
 
 
 @contextlib.contextmanager
-def _kernel_noise_to(path: Path, quiet: bool):
-    """In quiet mode, what kernels print on stderr goes to the log file, not the terminal."""
+def _kernel_noise_logged(quiet: bool):
+    """In quiet mode, what kernels (and the libraries running them) print on stderr goes to
+    the log, not the terminal: kept in an unnamed temporary file while they run, then logged
+    as one entry of the log (`_log_noise`), fit to publish as its other lines are. (Written
+    into the log file straight, it skipped the log's formatter: home paths, e-mail addresses
+    and names reached the published log.) A run killed outright leaves no copy behind."""
     if not quiet:
         yield
         return
     sys.stderr.flush()
     saved = os.dup(2)
-    with path.open("a") as sink:
-        os.dup2(sink.fileno(), 2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)  # the kernels started from here on inherit it
         try:
             yield
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
+            held.seek(0)
+            _log_noise(held.read())
+
+
+def _log_noise(noise: bytes) -> None:
+    """Log what the kernels wrote on stderr (if anything), through the log's formatter."""
+    text = noise.decode("utf-8", errors="replace").rstrip()
+    if text.strip():
+        log.info("the kernels wrote on stderr:\n%s", text)
 
 
 class _Publishable(logging.Formatter):
@@ -2135,14 +2188,23 @@ class _Publishable(logging.Formatter):
 
     def __init__(self, fmt: str | None = None):
         super().__init__(fmt)
-        self.names: set[str] | None = None  # None: none known, or --include-pii
+        self.names = None  # None: none known, or --include-pii
+
+    @property
+    def names(self) -> PersonalNames | None:
+        """The personal names removed from each line (indexed once: `PersonalNames`)."""
+        return self._names
+
+    @names.setter
+    def names(self, names: set[str] | None) -> None:
+        self._names = None if names is None else as_personal_names(names)
 
     def format(self, record: logging.LogRecord) -> str:
         return self.publishable(super().format(record))
 
     def publishable(self, text: str) -> str:
         """`text` as the log writes it."""
-        return scrub_pii(home_as_tilde(text), self.names or set())
+        return scrub_pii(home_as_tilde(text), self.names or _NO_NAMES)
 
 
 def _log_to(path: Path) -> _Publishable:
@@ -2240,7 +2302,7 @@ def _full_names(contacts) -> set[str]:
 NAME_REMOVED = "[name removed]"
 
 
-def scrub_pii(text: str, names: set[str]) -> str:
+def scrub_pii(text: str, names: set[str] | frozenset[str]) -> str:
     """Remove e-mail addresses and known personal names from rendered HTML text."""
     outside = "".join(_DATA_URI.split(text)[::2])  # the names it may hold: not in images
     return _scrubbed(text, _names_pattern(names, outside))
@@ -2278,21 +2340,66 @@ def _outside(pattern: re.Pattern, text: str, change) -> str:
     return "".join(parts)
 
 
+class PersonalNames(frozenset):
+    """A set of personal names (`personal_names`) that indexes, once, the forms in which a page
+    shows them by their first word (`_NameIndex`): the pages, notebooks and every log line of a
+    run are scrubbed with the same names, and building the index of 100,000 contact names took
+    0.1 s, for each text (2026-11-27). `scrub_pii` takes a plain set as well."""
+
+    @functools.cached_property
+    def index(self) -> _NameIndex:
+        """The names' shown forms by their first word."""
+        return _NameIndex(self)
+
+
+def as_personal_names(names: set[str] | frozenset[str]) -> PersonalNames:
+    """`names` as `PersonalNames`: itself when it is one, else the one made for the same names
+    last (`_indexed`), so that the pages of a run given a plain set index it once too."""
+    return names if isinstance(names, PersonalNames) else _indexed(frozenset(names))
+
+
+@functools.lru_cache(maxsize=2)
+def _indexed(names: frozenset[str]) -> PersonalNames:
+    return PersonalNames(names)
+
+
+class _NameIndex:
+    """The forms of a set of names as a page may show them ("O'Brien" escaped in attributes,
+    as is in table cells) by their first word, which a text must hold for one to match."""
+
+    def __init__(self, names: frozenset[str]):
+        self.by_word: dict[str, list[str]] = {}
+        self.always: list[str] = []  # forms not starting with a word: tried in every text
+        for shown in {html.escape(n, quote=q) for n in names for q in (True, False)}:
+            first = _WORD.match(shown)
+            kept = self.always if first is None else self.by_word.setdefault(first.group(), [])
+            kept.append(shown)
+
+    def pattern(self, text: str) -> re.Pattern | None:
+        """One pattern of the names that `text` may hold (None: none)."""
+        # A name can only match where the text holds its first word as a whole word: keep
+        # those names only, so that 100,000 contact names do not make one huge, slow
+        # alternation. Longest first: "Ann Lee" before "Ann"; forms of one length never match
+        # at the same place, so their order changes no match (it is fixed, for the cache).
+        words = set(_WORD.findall(_ANSI.sub(" ", text) if "\x1b" in text else text))
+        shown = [*self.always, *(n for w in words & self.by_word.keys() for n in self.by_word[w])]
+        if not shown:
+            return None
+        return re.compile(
+            r"(?<![\w])("
+            + "|".join(re.escape(n) for n in sorted(shown, key=lambda n: (-len(n), n)))
+            + r")(?![\w])"
+        )
+
+
+_NO_NAMES = PersonalNames()
+
+
 def _names_pattern(names: set[str], text: str) -> re.Pattern | None:
-    """One pattern of the `names` that `text` may hold (None: none), as a page shows them."""
-    # A name can only match where the text holds its first word as a whole word: keep those
-    # names only, so that 100,000 contact names do not make one huge, slow alternation.
-    words = set(_WORD.findall(_ANSI.sub(" ", text) if "\x1b" in text else text))
-    # as the page may show it: "O'Brien" escaped in attributes, as is in table cells
-    shown = {html.escape(n, quote=q) for n in names for q in (True, False)}
-    shown = [n for n in shown if (first := _WORD.match(n)) is None or first.group() in words]
-    if not shown:
-        return None
-    return re.compile(
-        r"(?<![\w])("
-        + "|".join(re.escape(n) for n in sorted(shown, key=len, reverse=True))
-        + r")(?![\w])"
-    )
+    """One pattern of the `names` that `text` may hold (None: none), as a page shows them
+    (`_NameIndex`: built once for `PersonalNames`, and for the last sets given as plain sets:
+    `as_personal_names`)."""
+    return as_personal_names(names).index.pattern(text)
 
 
 def _without_names(text: str, pattern: re.Pattern | None) -> str:

@@ -250,3 +250,81 @@ def test_what_operating_systems_make_in_a_folder_is_no_one_s_files(tmp_path):
     (out / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match=r"\(it holds notes.txt\)"):
         check_out_folder(out)
+
+
+# ------------------------------------------------------------- what kernels print, quietly
+#: a kernel's (or a library's) own stderr: a contact's name, e-mail address and a home path
+NOISE = """import os
+from pathlib import Path
+from smk.notebooks import open_crm
+first = open_crm(data_path, data_format).contacts.iloc[0]
+where = Path.home() / "exports" / "crm.csv"
+os.write(2, f"warning: {first['First Name']} {first['Last Name']} <{first['email']}> in {where}\\n".encode())"""
+
+
+def test_what_kernels_print_on_stderr_reaches_the_log_fit_to_publish(home, tmp_path, capfd):
+    # --quiet sent the kernels' stderr into the log file straight, past its formatter: a name,
+    # an e-mail address and the home folder reached the published log
+    out = home / "reports"
+    first = smk.load(SAMPLE).contacts.iloc[0]
+    name = f"{first['First Name']} {first['Last Name']}"
+    folder = _notebooks(tmp_path, NOISE)
+    assert main(_report(out, "--notebook-dir", str(folder))) == 0
+    log = (out / "smk-report.log").read_text(encoding="utf-8")
+    assert f"warning: {NAME_REMOVED} <[e-mail removed]> in ~/exports/crm.csv\n" in log
+    assert " INFO the kernels wrote on stderr:\nwarning: " in log
+    assert name not in log and first["email"] not in log and str(home) not in log
+    terminal = capfd.readouterr()
+    assert "warning:" not in terminal.err + terminal.out  # quiet: nothing on the terminal
+
+
+def test_a_kernel_like_writer_s_stderr_is_logged_scrubbed(tmp_path, monkeypatch, capfd):
+    import subprocess
+    import sys
+
+    from smk.report import _kernel_noise_logged, _log_to
+
+    monkeypatch.setenv("HOME", str(tmp_path / "jane.doe"))
+    path = tmp_path / "smk-report.log"
+    _log_to(path).names = {"Ann Lee", "Lee, Ann"}
+    writer = (
+        "import sys; from pathlib import Path; "
+        "print('a', Path.home() / 'x.csv', 'ann@example.test', 'Ann Lee', file=sys.stderr); "
+        "print('Lee, Ann', file=sys.stderr)"
+    )
+    with _kernel_noise_logged(quiet=True):
+        subprocess.run([sys.executable, "-c", writer], check=True)
+    with _kernel_noise_logged(quiet=True):  # nothing written: nothing logged
+        pass
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith(" INFO the kernels wrote on stderr:")
+    assert lines[1:] == [f"a ~/x.csv [e-mail removed] {NAME_REMOVED}", NAME_REMOVED]
+    assert capfd.readouterr().err == ""
+
+
+# ------------------------------------------------------------- scrubbing log lines, fast
+def test_log_lines_are_scrubbed_with_one_index_of_the_names(tmp_path, monkeypatch):
+    # each log line built the escaped forms of every name: 0.1 s a line with 100,000 names
+    import smk.report
+    from smk.report import _log_to, scrub_pii
+
+    names = {f"Person{i} Family{i % 997}" for i in range(100_000)} | {"Ann O'Brien"}
+    built = []
+    index = smk.report._NameIndex
+    monkeypatch.setattr(smk.report, "_NameIndex", lambda n: built.append(len(n)) or index(n))
+    formatter = _log_to(tmp_path / "smk-report.log")
+    formatter.names = names
+    texts = [
+        "ran 01_funnel_sla.ipynb in 12.3 s",
+        "no row for Person17 Family17 <p17@example.test> or Ann O'Brien",
+        "Person17 Family18, Person17 Family17x, Ann O&#x27;Brien",
+    ]
+    shown = [formatter.publishable(text) for text in texts * 20]
+    assert built == [len(names)]  # one index for every line
+    assert shown[:3] == [
+        texts[0],
+        f"no row for {NAME_REMOVED} <[e-mail removed]> or {NAME_REMOVED}",
+        f"Person17 Family18, Person17 Family17x, {NAME_REMOVED}",  # escaped, as pages show it
+    ]
+    plain = {"Person17 Family17", "Ann O'Brien"}  # a plain set: the same text, as before
+    assert [scrub_pii(t, plain) for t in texts] == [scrub_pii(t, names) for t in texts]

@@ -1,0 +1,105 @@
+"""`smk report` refuses an export that loads no contact before any notebook runs (it published
+a month of "not enough data" pages and exited 0: a silent failure for a scheduler), and
+`smk validate` says so while it keeps calling an export with deals usable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from smk.cli import main
+
+CONTACTS_FILE = "hubspot-crm-exports-all-contacts-2026-02-01.csv"
+CONTACTS_HEADER = "Record ID,First Name,Email,Lifecycle Stage,Create Date\n"
+#: three contacts, none of which can be loaded: two unreadable dates, one without an id
+CONTACTS_SET_ASIDE = (
+    "1,Ada,ada@example.test,Lead,garbage\n"
+    "2,Bo,bo@example.test,Lead,2026-13-45 10:00\n"
+    ",Cy,cy@example.test,Lead,2026-01-04 10:00\n"
+)
+DEALS = (
+    "Record ID,Deal Name,Deal Stage,Create Date,Amount\n"
+    "7,Big,Closed Won,2026-01-05 10:00,10\n"
+    "8,Small,Closed Lost,2026-01-12 10:00,5\n"
+)
+#: what the refusal says of the contacts, per case
+WHY = {
+    "header only": f"no contact was loaded: {CONTACTS_FILE} holds only its header (0 rows read)",
+    "every row set aside": (
+        f"no contact was loaded: all 3 rows read from {CONTACTS_FILE} were set aside, for "
+        "unparseable created_at (2), missing contact_id (1) (`smk validate --set-aside DIR` "
+        "lists them)"
+    ),
+    "no contacts file": "no contact was loaded: the export has no contacts table",
+}
+
+
+def _export(tmp_path: Path, case: str) -> Path:
+    """A HubSpot export with deals whose contacts load no row, as `case` says."""
+    folder = tmp_path / "hubspot"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-deals-2026-02-01.csv").write_text(DEALS)
+    if case != "no contacts file":
+        rows = CONTACTS_SET_ASIDE if case == "every row set aside" else ""
+        (folder / CONTACTS_FILE).write_text(CONTACTS_HEADER + rows)
+    return folder
+
+
+@pytest.mark.parametrize("case", list(WHY))
+def test_a_report_on_an_export_without_contacts_is_refused_before_any_notebook(
+    tmp_path, capsys, case
+):
+    export, out = _export(tmp_path, case), tmp_path / "reports"
+    args = ["report", "--data", str(export), "--month", "2026-01", "--out", str(out), "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    message = (
+        f"{export}: {WHY[case]}. The report needs contacts; without them its pages would only "
+        "say 'not enough data'. No notebook was run"
+    )
+    assert err == f"smk: error: {message}\n"
+    log = (out / "smk-report.log").read_text(encoding="utf-8").splitlines()
+    assert len(log) == 1 and log[0].endswith(f" ERROR exit code 2: error: {message}")
+    assert sorted(p.name for p in out.iterdir()) == ["smk-report.log"]  # no month, no cache
+
+
+@pytest.mark.parametrize("case", list(WHY))
+def test_validate_keeps_an_export_with_deals_usable_but_says_the_report_cannot_run(
+    tmp_path, capsys, case
+):
+    export = _export(tmp_path, case)
+    why = f"{export}: {WHY[case]}. The report needs contacts"
+    assert main(["validate", str(export), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["usable"] is True and "error" not in payload
+    assert payload["report_ready"] is False and payload["report_problem"].startswith(why)
+    assert main(["validate", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert f"\nsmk report cannot run on this export: {why}" in out
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    assert "'report_ready'" in capsys.readouterr().out
+
+
+def test_validate_says_an_export_with_contacts_is_ready_for_the_report(tmp_path, capsys):
+    export = _export(tmp_path, "every row set aside")
+    (export / CONTACTS_FILE).write_text(CONTACTS_HEADER + "4,Di,di@example.test,Lead,2026-01-04\n")
+    assert main(["validate", str(export), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["report_ready"] is True and "report_problem" not in payload
+    assert main(["validate", str(export)]) == 0
+    assert "cannot run" not in capsys.readouterr().out
+
+
+def test_validate_of_nothing_usable_is_not_ready_for_the_report_either(tmp_path, capsys):
+    export = _export(tmp_path, "header only")
+    (export / "hubspot-crm-exports-all-deals-2026-02-01.csv").unlink()
+    assert main(["validate", str(export), "--json"]) == 2  # as before: nothing usable
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["usable"] is False and "no usable contacts or deals" in payload["error"]
+    assert payload["report_ready"] is False and WHY["header only"] in payload["report_problem"]
+    assert main(["validate", str(tmp_path / "nope"), "--json"]) == 2  # cannot be read at all
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["report_ready"] is False and payload["report_problem"] == payload["error"]
