@@ -637,9 +637,14 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
                 )
     if wrong:
         raise ValueError("the params file: " + "; ".join(wrong))
-    # SLA values (a holiday, a share), a capacity of 0: refused here, not in a notebook
+    # SLA values (a holiday, a share), a capacity of 0: refused here, not in a notebook; only
+    # for smk's own notebooks (by name), whose settings mean what the package's checks know:
+    # a user's notebook (`--notebook-dir`) may call its own setting `model` or `conversion`
+    packaged = {notebook_name(nb) for nb in discover_notebooks()}
     for nb in notebooks:
         name = notebook_name(nb)
+        if name not in packaged:
+            continue
         given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
         _check_sla_settings(name, given)
         _check_known_settings(name, given)

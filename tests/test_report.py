@@ -1964,6 +1964,34 @@ def test_the_params_pre_flight_refuses_what_a_notebook_would_fail_on(
         check_params(chosen, {"notebooks": {notebook: {setting: value}}})
 
 
+def test_the_params_pre_flight_leaves_a_users_own_notebooks_settings_to_them(tmp_path):
+    """A `--notebook-dir` notebook's own `model` or `conversion` was judged by the lead-scoring
+    and attribution checks ("model must be one of hgb, logistic")."""
+    import nbformat
+
+    from smk.report import check_params
+
+    cell = nbformat.v4.new_code_cell(
+        'model: str = "linear"\nconversion: str = "signup"\nfeatures: list = ["recency"]'
+    )
+    cell.metadata["tags"] = ["parameters"]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "05_custom.ipynb"
+    nbformat.write(notebook, path)
+    own = {"model": "ridge", "conversion": "trial", "features": ["recency", "frequency"]}
+    check_params([path], {"notebooks": {"custom": own}})
+    with pytest.raises(ValueError, match="model must be one of hgb, logistic"):
+        check_params(
+            discover_notebooks(["lead_scoring"]),
+            {"notebooks": {"lead_scoring": {"model": "ridge"}}},
+        )
+
+
 def test_the_params_pre_flight_takes_the_settings_the_notebooks_take():
     from smk.report import check_params
 
