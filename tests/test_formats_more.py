@@ -196,6 +196,21 @@ def test_every_currency_a_sign_names_is_read_by_its_code_too():
     assert currency_symbols(values).tolist() == codes + codes
 
 
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_rupiah_and_yen_groups_are_thousands(delimiter):
+    """`Rp 150.000` in a comma-delimited file was read as 150 (with a 'may be 150' warning):
+    rupiah and yen are written without cents. A euro amount keeps its warning."""
+    from smk.io.parse import Source, decimal_for
+
+    source = Source(("deals.csv",), delimiter)
+    for values in (["Rp 150.000", "Rp 250.000"], ["JPY 1.500", "1.500 円"]):
+        mark, notes = decimal_for(pd.Series(values, dtype="string"), source=source)
+        numbers, _ = parse_numbers(pd.Series(values, dtype="string"), mark)
+        assert numbers.tolist()[0] in (150000.0, 1500.0) and not notes
+    mark, notes = decimal_for(pd.Series(["€1.234", "€2.500"], dtype="string"), source=source)
+    assert len(notes) == 1
+
+
 def test_a_word_that_holds_a_sign_is_no_currency():
     s = pd.Series(["Kronor 5", "krone", "5 Rs", "Frs. 5"], dtype="string")
     assert parse_numbers(s)[1].tolist() == [True, True, False, True]

@@ -526,8 +526,8 @@ def _decimal_mark(
         example = ambiguous_number(values, _COMMA_GROUP)  # `1,500`: 1.5 where `;` is written
     if example is None:
         return None, []
-    if whole:
-        return ",", []
+    if whole or _without_minor_unit(values):
+        return ",", []  # `Rp 150.000`, `¥ 1.500`: rupiah and yen are written without cents
     mark = "," if source.delimiter == ";" else "."
     return mark, [_ambiguity_warning(example, mark, source)]
 
@@ -682,6 +682,20 @@ def currency_symbols(values: pd.Series) -> pd.Series:
     index[rows] = [position.get(s, -1) for s in signs]
     found = pa.DictionaryArray.from_arrays(pa.array(index, mask=index < 0), pa.array(codes))
     return pd.Series(_STRING.__from_arrow__(found.cast(pa.string())), index=values.index)
+
+
+#: currencies whose amounts are written without a minor unit (no cents in practice)
+_NO_MINOR_UNIT = frozenset({"JPY", "KRW", "IDR", "VND", "CLP", "ISK", "PYG", "UGX"})
+
+
+def _without_minor_unit(values: pd.Series) -> bool:
+    """Whether the amounts that name a currency all name one of `_NO_MINOR_UNIT`: then
+    `150.000` is 150,000 (`Rp 150.000`), never 150 with three decimals."""
+    rows, signs = _currency_signs(values)
+    if not len(rows):
+        return False
+    names = {**_CURRENCY_SIGNS, **{c.lower(): c for c in _ISO_CODES}}
+    return all(names.get(sign) in _NO_MINOR_UNIT for sign in set(signs))
 
 
 def currency_notes(values: pd.Series, source: Source | None = None) -> list[str]:
