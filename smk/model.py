@@ -155,6 +155,10 @@ NO_RESPONSE = "campaign member did not respond"
 REPORT_FOOTER = "report footer"
 #: a row with no value in any column of the model: a fault of the export inside its data
 EMPTY_ROW = "empty row"
+#: a record's copy in one export of a table when a later export of it, in the same folder,
+#: holds the record too (two downloads of one view): the newest copy is loaded
+#: (`smk.io.validate`)
+OLDER_COPY = "older copy of a record in a later export"
 #: a row whose contact or account the CRM marks deleted (set aside as above), e.g. its tasks
 PARENT_DELETED = {col: f"{col} deleted in the CRM" for col in ("contact_id", "account_id")}
 BY_DESIGN_REASONS: frozenset[str] = frozenset(
@@ -166,6 +170,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         DELETED_IN_CRM,
         NO_RESPONSE,
         REPORT_FOOTER,
+        OLDER_COPY,
     }
     | set(PARENT_DELETED.values())
 )

@@ -254,6 +254,17 @@ def test_xlsx_folder_is_detected_and_reads_the_workbook(
     assert crm.quality.files["deals"] == ["hubspot-crm-exports-all-deals-2026-10-02.xlsx"]
 
 
+#: The labelled variants' pipeline is a real portal's (docs reference, section 1.2): its open
+#: stages are none of HubSpot's default ones, so smk says it takes them as open (the internal
+#: variant's are the default pipeline's internal values)
+CUSTOM_OPEN_STAGES = (
+    "deals.stage: 2 deals at stage values smk cannot tell open from closed: 'Awaiting outcome' "
+    "(1), 'Opportunity identified' (1); they are taken as open: export the deals' closed and "
+    "won flags too (HubSpot: Is Closed, Is Closed Won), or map the values with a mapping file "
+    "(docs/mappings.md)"
+)
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_variant_accounts_for_every_row_and_sets_nothing_aside(
     variant: str, loaded: dict[str, smk.CRM]
@@ -265,7 +276,7 @@ def test_every_variant_accounts_for_every_row_and_sets_nothing_aside(
             "accounts": {"read": 4, "loaded": 4, "set_aside": 0, "reasons": {}},
             "deals": {"read": 6, "loaded": 6, "set_aside": 0, "reasons": {}},
         },
-        "warnings": [],
+        "warnings": [] if variant == "internal" else [CUSTOM_OPEN_STAGES],
     }
     assert crm.missing_tables() == ["touchpoints", "activities", "spend"]
 

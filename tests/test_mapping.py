@@ -327,21 +327,23 @@ def test_the_documented_zoho_mapping_loads_a_zoho_backup(tmp_path):
 
 
 def test_a_file_no_table_claims_is_named_in_a_warning_not_skipped_unsaid(tmp_path):
+    # (a HubSpot view's export, `hubspot-crm-exports-q1-pipeline-...`, is read by its headers:
+    # tests/test_hubspot_more.py)
     export = tmp_path / "hubspot"
     shutil.copytree(
         Path(__file__).parent / "fixtures" / "hubspot" / "ui", export, dirs_exist_ok=True
     )
     deals = next(export.glob("*deals*"))
-    deals.rename(export / "hubspot-crm-exports-q1-pipeline-2026-02-21.csv")
+    deals.rename(export / "q1-pipeline-2026-02-21.csv")
     crm = smk.load(export)
     (export / "Notes_001.csv").write_text("Record Id,Note\n1,x\n")
     unread = [w for w in crm.quality.warnings if "not read" in w]
     assert len(unread) == 1 and "deals: *deal*" in unread[0] and crm.deals.empty
-    assert unread[0].endswith(": hubspot-crm-exports-q1-pipeline-2026-02-21.csv. If one holds "
+    assert unread[0].endswith(": q1-pipeline-2026-02-21.csv. If one holds "
                               "a table, rename it to match its pattern (or add the pattern to "
                               "a mapping file's `files:`)")  # fmt: skip
     unread = [w for w in smk.load(export).quality.warnings if "not read" in w]
-    assert len(unread) == 1 and "Notes_001.csv, hubspot-crm-exports-q1-pipeline" in unread[0]
+    assert len(unread) == 1 and "Notes_001.csv, q1-pipeline-2026-02-21.csv" in unread[0]
 
 
 def test_a_single_file_is_the_table_its_name_says(tmp_path):

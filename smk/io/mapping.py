@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 
 from smk.errors import CRMExportError
@@ -178,10 +180,13 @@ def _each(check):
 
 
 def _rule(value: object) -> bool:
+    """A `derive` rule: `from` and `pattern` (text), and optionally `false_for`, the values
+    known to be false (a list of text): then values neither names are counted in a warning."""
     return (
         isinstance(value, dict)
-        and set(value) == {"from", "pattern"}
-        and _texts(list(value.values()))
+        and {"from", "pattern"} <= set(value) <= {"from", "pattern", "false_for"}
+        and _texts([value["from"], value["pattern"]])
+        and _texts(value.get("false_for", []))
     )
 
 
@@ -198,7 +203,11 @@ _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
     ),
     "multi_value": ("a list of our columns", _texts),
     "coalesce": ("a list of our columns", _texts),
-    "derive": ("our columns, each with {from: column, pattern: regular expression}", _each(_rule)),
+    "derive": (
+        "our columns, each with {from: column, pattern: regular expression} and optionally "
+        "false_for: [values]",
+        _each(_rule),
+    ),
     # a YAML yes/no is told apart by column (`_check_yes_no`): true/false for a flag only
     "constants": (
         "our columns, each with one value (quote yes/no/on/off)",
@@ -519,21 +528,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for col, mapping in tm.values.items():
         if col in out:
             out[col] = translate(out[col], mapping)
-    for col, rule in tm.derive.items():
-        # `from` names one of our columns or, failing that, a header of the file (kept as is)
-        origin = rule.get("from")
-        if col in out or origin is None:
-            continue
-        if origin in out:
-            src = as_text(clean_text(out[origin]))
-        elif (header := headers.get(fileio.normalise_header(origin))) is not None:
-            src = as_text(clean_text(frame[header]))
-        else:
-            continue
-        with warnings.catch_warnings():  # a pattern with groups, e.g. ^(won|lost)$, is fine
-            warnings.filterwarnings("ignore", "This pattern .* has match groups", UserWarning)
-            hit = src.str.contains(rule["pattern"], regex=True, flags=re.I)
-        out[col] = hit.map({True: "true", False: "false"}).astype("string")
+    untold = _derive(out, frame, headers, tm)
     for col, value in tm.constants.items():
         if col not in out:
             out[col] = value
@@ -552,7 +547,71 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     mapped = _with_malformed(out, frame, path)
     mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
     mapped.attrs["warnings"] = list(frame.attrs.get("warnings", ()))  # the reader's, for the load
+    mapped.attrs["untold"] = untold  # for `read_table`'s warning, once for all its files
     return mapped
+
+
+def _derive(
+    out: pd.DataFrame, frame: pd.DataFrame, headers: dict[str, str], tm: TableMapping
+) -> list[tuple[str, str, dict[str, int]]]:
+    """Add the `derive` columns `out` lacks; returns ``(column, from, counts)`` for each rule
+    with `false_for`: the counts of the values neither the pattern nor that list names
+    (plain values: a frame's attrs are copied with it)."""
+    untold = []
+    for col, rule in tm.derive.items():
+        # `from` names one of our columns or, failing that, a header of the file (kept as is)
+        origin = rule.get("from")
+        if col in out or origin is None:
+            continue
+        if origin in out:
+            src = as_text(clean_text(out[origin]))
+        elif (header := headers.get(fileio.normalise_header(origin))) is not None:
+            src = as_text(clean_text(frame[header]))
+        else:
+            continue
+        with warnings.catch_warnings():  # a pattern with groups, e.g. ^(won|lost)$, is fine
+            warnings.filterwarnings("ignore", "This pattern .* has match groups", UserWarning)
+            hit = src.str.contains(rule["pattern"], regex=True, flags=re.I)
+        out[col] = hit.map({True: "true", False: "false"}).astype("string")
+        if "false_for" in rule:
+            untold.append(
+                (
+                    col,
+                    origin,
+                    _untold(src[hit.eq(False).to_numpy(dtype=bool, na_value=False)], rule),
+                )
+            )
+    return untold
+
+
+def _untold(values: pd.Series, rule: dict) -> dict[str, int]:
+    """Counts of `values` (the ones a rule's pattern did not match) that its `false_for`
+    does not name either (ignoring case and spacing)."""
+    known = {fileio.normalise_header(v) for v in rule["false_for"]}
+    return {
+        str(v): int(n)
+        for v, n in values.value_counts(sort=False).items()
+        if n and fileio.normalise_header(v) not in known
+    }
+
+
+def untold_warning(table: str, col: str, origin: str, counts: Counter) -> str:
+    """The warning for values a `derive` rule cannot tell (`_untold`), most frequent first."""
+    ranked = sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))
+    listed = ", ".join(f"{v!r} ({n})" for v, n in ranked[:10])
+    listed += f", ... ({len(ranked)} values in all)" if len(ranked) > 10 else ""
+    if col == "is_closed":
+        return (
+            f"{table}.{origin}: {counts.total()} {table} at {origin} values smk cannot "
+            f"tell open from closed: {listed}; they are taken as open: export the deals' "
+            "closed and won flags too (HubSpot: Is Closed, Is Closed Won), or map the values "
+            "with a mapping file (docs/mappings.md)"
+        )
+    return (
+        f"{table}.{origin}: {counts.total()} rows at values that say nothing of {col}: "
+        f"{listed}; {col} is taken as false for them: map the values with a mapping file "
+        "(docs/mappings.md)"
+    )
 
 
 def _first_value(lists: pd.Series) -> pd.Series:
@@ -646,9 +705,18 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
     """Read and map the files of one table (several files are concatenated)."""
     frames = [_read_mapped(p, table, tm) for p in paths]
     if len(frames) == 1:
-        return frames[0]
-    out = pd.concat(_same_categories(_common_date_types(frames)), ignore_index=True)
-    return _joined_attrs(out, frames)
+        out = frames[0]
+    else:
+        out = pd.concat(_same_categories(_common_date_types(frames)), ignore_index=True)
+        out = _joined_attrs(out, frames)
+    untold: dict[tuple[str, str], Counter] = {}
+    for f in frames:
+        for col, origin, counts in f.attrs.get("untold", ()):
+            untold.setdefault((col, origin), Counter()).update(counts)
+    for (col, origin), counts in untold.items():
+        if counts:
+            out.attrs["warnings"].append(untold_warning(table, col, origin, counts))
+    return out
 
 
 def _joined_attrs(out: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -719,17 +787,24 @@ def read_tables(
 ) -> dict[str, LazyTable]:
     """Every table of an export folder, to be read when typed; tables with no file are left out.
 
-    A data file that no table's `files:` patterns match is named in `warnings` (a HubSpot
-    saved view named "q1-pipeline" is not read as deals: nothing is skipped unsaid); a file
-    named like a table's that cannot be read (compressed, a `.json`, a link to nothing) is
-    an error or a warning (`check_unread`)."""
+    A data file that no table's `files:` patterns match is named in `warnings`, unread
+    (nothing is skipped unsaid), unless it is a HubSpot view's export whose headers tell its
+    table (`view_table`: "hubspot-crm-exports-q1-pipeline-..." is read as deals, with a
+    warning that says so); a file named like a table's that cannot be read (compressed, a
+    `.json`, a link to nothing) is an error or a warning (`check_unread`)."""
     candidates = data_files(folder)
     notes = check_unread(folder, table_groups(mapping), _readable_groups(mapping, candidates))
     raw: dict[str, LazyTable] = {}
-    matched: set[Path] = set()
+    found = {table: files_for(tm, candidates) for table, tm in mapping.tables.items()}
+    matched = {p for paths in found.values() for p in paths}
+    for path in candidates:
+        table = None if path in matched else view_table(path, mapping)
+        if table is not None:
+            found[table] = sorted([*found[table], path])
+            matched.add(path)
+            notes.append(_view_note(path, table))
     for table, tm in mapping.tables.items():
-        paths = files_for(tm, candidates)
-        matched.update(paths)
+        paths = found[table]
         if paths:
             raw[table] = LazyTable(
                 functools.partial(read_table, table, tm, paths),
@@ -753,11 +828,77 @@ def _unread(names: list[str], mapping: FormatMapping) -> str:
 
 def table_of_file(path: Path, mapping: FormatMapping) -> str:
     """The table a single file holds, by the mapping's `files:` patterns (the first table in
-    the mapping's order whose patterns match); contacts when none does."""
+    the mapping's order whose patterns match), else by its headers when it is a HubSpot
+    view's export (`view_table`); contacts when neither tells."""
     for table, tm in mapping.tables.items():
         if files_for(tm, [path]):
             return table
+    table = view_table(path, mapping)
+    if table is not None:
+        return table
     return "contacts" if "contacts" in mapping.tables else next(iter(mapping.tables))
+
+
+#: HubSpot names a UI export after the exported view (`hubspot-crm-exports-<view>-<date>`,
+#: e.g. `...-ytd-mqls-2026-2026-01-15.csv`): a saved view's name need not name its object
+VIEW_EXPORTS = "hubspot-crm-exports-*"
+
+
+def view_table(path: Path, mapping: FormatMapping) -> str | None:
+    """The table of a HubSpot view's export (`VIEW_EXPORTS`) by its headers: of the tables
+    whose required columns it has a header for, the one with the most headers that no other
+    of them reads (a contacts view has `Email`, `Lifecycle Stage`, ...; `Record ID` and
+    `Create Date` are every object's). None for another name, or when no one table stands
+    out (the file is then named among those not read)."""
+    if not fnmatch.fnmatch(path.name.lower(), VIEW_EXPORTS):
+        return None
+    headers = {fileio.normalise_header(h) for h in _file_headers(path)}
+    fits = {}
+    for table, tm in mapping.tables.items():
+        read = {
+            col: {fileio.normalise_header(a) for a in aliases} & headers
+            for col, aliases in tm.columns.items()
+        }
+        if all(read.get(col) or col in tm.constants for col in REQUIRED.get(table, ())):
+            fits[table] = set().union(*read.values())
+    own = {
+        table: len(reads.difference(*(o for t, o in fits.items() if t != table)))
+        for table, reads in fits.items()
+    }
+    best = max(own.values(), default=0)
+    winners = [t for t, n in own.items() if n == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def _file_headers(path: Path) -> list[str]:
+    """The column names of a CSV, an .xlsx or a Parquet file without reading its rows ([] for
+    another kind, or a file they cannot be read from)."""
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv", ".txt"}:
+        return fileio.csv_header(path)
+    try:
+        if suffix == ".parquet":
+            return list(pq.read_schema(path).names)
+        if suffix in {".xlsx", ".xlsm"}:
+            import openpyxl
+
+            with path.open("rb") as fh:
+                book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+                try:
+                    first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+                finally:
+                    book.close()
+            return [str(v).strip() for v in first if v is not None]
+    except Exception:  # a damaged file: not read, and named so (openpyxl raises many types)
+        return []
+    return []
+
+
+def _view_note(path: Path, table: str) -> str:
+    return (
+        f"{path.name} is read as {table}: its name (a HubSpot view's) matches no table's "
+        f"file pattern, its headers are those of {table}"
+    )
 
 
 def load_mapped(
@@ -777,7 +918,7 @@ def load_mapped(
     unread: list[str] = []
     if source.is_file():
         table = table_of_file(source, mapping)
-        raw = {table: _read_mapped(source, table, mapping.tables[table])}
+        raw = {table: read_table(table, mapping.tables[table], [source])}
     else:
         raw = read_tables(mapping, folder, unread)
     if not raw and not data_files(folder):

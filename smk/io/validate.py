@@ -10,10 +10,12 @@ documented in docs/data-model.md. For every table: rows read == rows loaded + ro
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -24,11 +26,13 @@ from pandas.arrays import ArrowStringArray
 from smk.errors import CRMExportError
 from smk.io import parse
 from smk.io.canonical import format_datetimes
+from smk.io.files import normalise_header
 from smk.model import (
     CRM,
     DELETED_IN_CRM,
     DELETED_IN_SALESFORCE,
     MERGED_SAME_EMAIL,
+    OLDER_COPY,
     PARENT_DELETED,
     PRIMARY_KEYS,
     REQUIRED,
@@ -126,7 +130,9 @@ def assemble(
         typed, aside = unchecked.pop(name)
         keys = contact_keys[0] if contact_keys else None
         deleted = _deleted_ids(accounts["contacts"], "contacts") if "contacts" in accounts else None
-        tables[name] = _check_events(name, typed, keys, accounts[name], aside, deleted)
+        tables[name] = _check_events(
+            name, typed, keys, accounts[name], aside, deleted, options=options
+        )
 
     def type_largest(name: str) -> None:
         type_table(name)
@@ -159,11 +165,11 @@ def assemble(
         future = pool.submit(type_largest, largest) if largest is not None else None
         type_others([name for name in present if name != largest])
         if largest in _FILTERED_ONCE:  # the records' checks run while the events are typed
-            redirect = _check_records(tables, quality)
+            redirect = _check_records(tables, quality, options)
         if future is not None:
             future.result()
         if largest not in _FILTERED_ONCE:
-            redirect = _check_records(tables, quality)
+            redirect = _check_records(tables, quality, options)
     for name in present:
         quality.files[name] = accounts[name].files[name]
         quality.warnings += accounts[name].warnings
@@ -545,15 +551,6 @@ def _set_aside(
     )
 
 
-def _drop(name: str, tables: dict, mask: pd.Series, reason: str, quality: DataQuality) -> None:
-    """Move rows of an already typed table to the set-aside list."""
-    if not mask.any():
-        return
-    frame = tables.pop(name)
-    _set_aside(name, frame, mask, reason, quality)
-    tables[name] = _keep_rows(frame, ~mask)
-
-
 # ------------------------------------------------------------------ across tables
 #: The large event tables: their untypeable rows are filtered out together with the rows
 #: that fail their checks (one copy of ten million rows instead of two), on the thread that
@@ -561,21 +558,25 @@ def _drop(name: str, tables: dict, mask: pd.Series, reason: str, quality: DataQu
 _FILTERED_ONCE = ("touchpoints", "activities")
 
 
-def _check_records(tables: dict[str, pd.DataFrame], quality: DataQuality) -> dict[str, str]:
+def _check_records(
+    tables: dict[str, pd.DataFrame],
+    quality: DataQuality,
+    options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
+) -> dict[str, str]:
     """Checks of accounts, contacts, deals and spend; returns the e-mail merge's redirects.
 
     Each table's failing rows are set aside in one pass. The event tables (`_FILTERED_ONCE`)
     are checked as they are typed (`_check_events`) and re-pointed later (`_check_links`).
+    `options` read the records' last-modified times (`_flag_duplicates`).
     """
-    accounts = tables["accounts"]
-    if not accounts.empty:
-        reasons = _Reasons(len(accounts))
-        reasons.flag(duplicated(accounts["account_id"]), "duplicate account_id")
-        _drop_flagged("accounts", tables, reasons, quality)
-    redirect = _contacts_rules(tables, quality)
+    if not tables["accounts"].empty:
+        reasons = _Reasons(len(tables["accounts"]))
+        kept = _flag_duplicates("accounts", tables["accounts"], reasons, quality, options)
+        _drop_flagged("accounts", tables, reasons, quality, kept)
+    redirect = _contacts_rules(tables, quality, options)
     _repoint(tables, redirect, ("deals",))
     _fill_lifecycle(tables)
-    _check_deals(tables, quality)
+    _check_deals(tables, quality, options)
     spend = tables["spend"]
     if not spend.empty:
         reasons = _Reasons(len(spend))
@@ -615,18 +616,20 @@ def _warn_unknown_accounts(tables, quality: DataQuality) -> None:
         )
 
 
-def _check_deals(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
+def _check_deals(
+    tables: dict[str, pd.DataFrame], quality: DataQuality, options: parse.DateOptions
+) -> None:
     """Duplicate ids, negative amounts, impossible dates and unknown account or contact."""
     deals = tables["deals"]
     if deals.empty:
         return
     reasons = _Reasons(len(deals))
-    reasons.flag(duplicated(deals["deal_id"]), "duplicate deal_id")
+    kept = _flag_duplicates("deals", deals, reasons, quality, options)
     reasons.flag(deals["amount"] < 0, "negative amount")
     reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
     _flag_orphans(tables, reasons, "deals", "account_id", "accounts", quality)
     _flag_orphans(tables, reasons, "deals", "contact_id", "contacts", quality)
-    _drop_flagged("deals", tables, reasons, quality)
+    _drop_flagged("deals", tables, reasons, quality, kept)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
     _warn_stage_ids(tables["deals"], quality)
@@ -671,6 +674,7 @@ def _check_events(
     quality: DataQuality,
     already: np.ndarray | None,
     deleted: pd.Series | None = None,
+    options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
 ) -> pd.DataFrame:
     """Touchpoints or activities: duplicate ids and unknown contacts; returns the rows kept.
 
@@ -678,25 +682,24 @@ def _check_events(
     for nothing else. `deleted`: ids of contacts set aside as deleted in the CRM (their rows
     are set aside as such, not as unknown). `contact_ids` are the typed contacts' ids (None: no contacts table),
     taken before the e-mail merge: the merge keeps every id known (merged-away records are
-    re-pointed at their survivor, `_repoint`), so the check need not wait for it.
+    re-pointed at their survivor, `_repoint`), so the check need not wait for it. `options`
+    read the last-modified times of records in several files (`_flag_duplicates`).
     """
     _number_missing_ids(frame, name)
     if frame.empty:
         return frame
     if already is None:
         already = np.zeros(len(frame), dtype=bool)
-    key = PRIMARY_KEYS[name]
     reasons = _Reasons(len(frame))
     reasons.flag(already, _ALREADY)
     known = contact_ids is not None and _parent_in_export(contact_ids, deleted)
     with ThreadPoolExecutor(max_workers=2) as pool:  # two independent checks of long columns
         orphans = pool.submit(_orphans, frame["contact_id"], contact_ids) if known else None
-        dup = np.zeros(len(frame), dtype=bool)
-        dup[~already] = duplicated(frame[key], ~already if already.any() else None)
-        reasons.flag(dup, f"duplicate {key}")
+        among = ~already if already.any() else None
+        kept = _flag_duplicates(name, frame, reasons, quality, options, among)
         if orphans is not None:
             _flag_unknown(reasons, frame["contact_id"], orphans.result(), deleted)
-    return _filter_flagged(name, frame, reasons, quality)
+    return _filter_flagged(name, frame, reasons, quality, kept)
 
 
 def _number_missing_ids(frame: pd.DataFrame, name: str) -> None:
@@ -717,15 +720,26 @@ def _number_missing_ids(frame: pd.DataFrame, name: str) -> None:
 _ALREADY = "\0already set aside"
 
 
-def _drop_flagged(name: str, tables: dict, reasons: _Reasons, quality: DataQuality) -> None:
+def _drop_flagged(
+    name: str,
+    tables: dict,
+    reasons: _Reasons,
+    quality: DataQuality,
+    kept: pd.Series | None = None,
+) -> None:
     """Move the rows that have a reason to the set-aside list, filtering the table once."""
-    tables[name] = _filter_flagged(name, tables.pop(name), reasons, quality)
+    tables[name] = _filter_flagged(name, tables.pop(name), reasons, quality, kept)
 
 
 def _filter_flagged(
-    name: str, frame: pd.DataFrame, reasons: _Reasons, quality: DataQuality
+    name: str,
+    frame: pd.DataFrame,
+    reasons: _Reasons,
+    quality: DataQuality,
+    kept: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """`frame` without the rows that have a reason; those are set aside (unless `_ALREADY`)."""
+    """`frame` without the rows that have a reason; those are set aside (unless `_ALREADY`).
+    `kept`: the file whose copy was loaded, by id, of records set aside as `OLDER_COPY`."""
     aside = reasons.aside()
     if not aside.any():
         return frame
@@ -736,6 +750,8 @@ def _filter_flagged(
         listed = np.zeros(len(frame), dtype=bool)
         listed[rows] = True
         _set_aside(name, frame, listed, labels[new], quality)
+        if kept is not None:
+            _name_kept_copies(quality.account(name).set_aside, PRIMARY_KEYS[name], kept)
     return _keep_rows(frame, ~aside)
 
 
@@ -800,6 +816,201 @@ def _int_ids(*columns: pd.Series) -> list[np.ndarray] | None:
             return None
         out.append(pc.fill_null(ints, -1).to_numpy())
     return out
+
+
+# ------------------------------------------------------------------ one record, several files
+# `OLDER_COPY`: the set-aside reason of a record's copies in older exports (`_flag_duplicates`);
+# the set-aside row's `_kept_copy_in` names the file whose copy was loaded.
+
+#: Headers of a record's last-modified time, normalised (`normalise_header`): HubSpot's label
+#: and internal names, Salesforce's. Of a record's copies in several files, the one modified
+#: last is the newest; without them, the one in the file exported last (`export_key`).
+_MODIFIED_HEADERS = frozenset(
+    {
+        "last modified date",
+        "lastmodifieddate",
+        "hs_lastmodifieddate",
+        "property_lastmodifieddate",
+        "property_hs_lastmodifieddate",
+        "systemmodstamp",
+    }
+)
+
+#: an export date at the end of a file name, `-YYYY-MM-DD`, then the number a browser adds to a
+#: repeated download (`-1`, ` (1)`): HubSpot's `hubspot-crm-exports-all-deals-2026-01-15-1.csv`
+_EXPORT_DATE = re.compile(r"(?:^|[-_ .])(\d{4}-\d{2}-\d{2})(?:-(\d{1,3})|\s?\((\d{1,3})\))?$")
+
+
+def export_key(name: str) -> tuple[str, int] | None:
+    """When a file was exported, by its name: ``(date, repeat)`` (`_EXPORT_DATE`), which sort
+    in the order of the downloads; None when the name carries no date."""
+    found = _EXPORT_DATE.search(PurePath(name).stem)
+    if found is None:
+        return None
+    return found.group(1), int(found.group(2) or found.group(3) or 0)
+
+
+def _flag_duplicates(
+    name: str,
+    frame: pd.DataFrame,
+    reasons: _Reasons,
+    quality: DataQuality,
+    options: parse.DateOptions,
+    among: np.ndarray | None = None,
+) -> pd.Series | None:
+    """Give the repeated ids of a typed table (of the rows `among`) their reason; returns the
+    file whose copy is loaded, by id, of the records set aside as `OLDER_COPY` (None: none).
+
+    In one file the first row of an id is kept, the others are `duplicate <id>`. A record
+    that is in several files is loaded from the newest of them (`_newest_copies`); its copies
+    in the others are `OLDER_COPY`. One file per table costs nothing beyond `duplicated`.
+    """
+    key = PRIMARY_KEYS[name]
+    if among is None:
+        dup = duplicated(frame[key])
+    else:
+        dup = np.zeros(len(frame), dtype=bool)
+        dup[among] = duplicated(frame[key], among)
+    kept = None
+    files = frame["_file"]
+    if dup.any() and isinstance(files.dtype, pd.CategoricalDtype) and len(files.cat.categories) > 1:
+        older, dup, kept = _newest_copies(name, frame, dup, among, quality, options)
+        reasons.flag(older, OLDER_COPY)
+    reasons.flag(dup, f"duplicate {key}")
+    return kept
+
+
+def _newest_copies(
+    name: str,
+    frame: pd.DataFrame,
+    dup: np.ndarray,
+    among: np.ndarray | None,
+    quality: DataQuality,
+    options: parse.DateOptions,
+) -> tuple[np.ndarray, np.ndarray, pd.Series | None]:
+    """``(older copies, duplicates, file kept by id)`` of a table read from several files,
+    given its duplicates by the first-row rule (`dup`).
+
+    A record whose copies are in several files is loaded from the file of its newest copy:
+    the one modified last (`_MODIFIED_HEADERS`, when every copy has that time), else the one
+    in the file exported last (`export_key`, when every copy's file name has a date); its
+    copies in the other files are older copies, its repeats in that file duplicates. A record
+    that neither tells keeps the first-row rule. A warning names the files, either way.
+    """
+    key = PRIMARY_KEYS[name]
+    ints = _int_ids(frame[key])  # the ints `duplicated` cast (remembered): no second hashing
+    if ints is not None:
+        pool = np.isin(ints[0], np.unique(ints[0][dup]))
+    else:
+        pool = is_in(frame[key], frame[key][dup].drop_duplicates()).to_numpy(dtype=bool)
+    rows = np.flatnonzero(pool if among is None else pool & among)
+    ids = ints[0][rows] if ints is not None else frame[key].iloc[rows].to_numpy()  # no text take
+    codes = frame["_file"].cat.codes.to_numpy()[rows]
+    copies = pd.DataFrame({"id": ids, "file": codes, "row": rows})
+    copies = copies[copies.groupby("id", sort=False)["file"].transform("nunique").gt(1)]
+    older = np.zeros(len(frame), dtype=bool)
+    if copies.empty:
+        return older, dup, None
+    names = [str(c) for c in frame["_file"].cat.categories]
+    copies["modified"] = _modified_seconds(frame, copies["row"].to_numpy(), options)
+    copies["rank"] = _export_ranks(names)[copies["file"].to_numpy()]
+    kept_file = _newest_file(copies)
+    decided = copies["id"].isin(kept_file.index).to_numpy()
+    settled = copies[decided]
+    in_kept = (settled["file"] == settled["id"].map(kept_file)).to_numpy()
+    _warn_several_files(name, copies, decided, int((~in_kept).sum()), names, quality)
+    older[settled["row"].to_numpy()[~in_kept]] = True
+    dup = dup.copy()
+    dup[settled["row"].to_numpy()] = False
+    repeats = settled[in_kept]  # rows in row order: the first of an id in its file is kept
+    dup[repeats["row"].to_numpy()[repeats["id"].duplicated().to_numpy()]] = True
+    kept_in = np.asarray(names, dtype=object)[kept_file.to_numpy()]
+    return older, dup, pd.Series(kept_in, kept_file.index.astype(str), dtype="string")
+
+
+def _newest_file(copies: pd.DataFrame) -> pd.Series:
+    """The file code of each record's newest copy, by id, for the records whose copies tell
+    it (`_newest_copies`): by `modified`, ties by `rank`; a measure some copy lacks is left
+    out for that record, and a record whose newest copies are in several files is left out."""
+    by_id = copies.groupby("id", sort=False)
+
+    def measure(col: str) -> pd.Series:
+        whole = by_id[col].transform("count").eq(by_id[col].transform("size"))
+        return copies[col].where(whole, 0.0)
+
+    first, then = measure("modified"), measure("rank")
+    best = first.eq(first.groupby(copies["id"], sort=False).transform("max"))
+    then = then.where(best)
+    best &= then.eq(then.groupby(copies["id"], sort=False).transform("max"))
+    files = copies.loc[best].groupby("id", sort=False)["file"].agg(["nunique", "first"])
+    return files.loc[files["nunique"].eq(1), "first"]
+
+
+def _modified_seconds(frame: pd.DataFrame, rows: np.ndarray, options: parse.DateOptions):
+    """The last-modified time (`_MODIFIED_HEADERS`) of `rows`, in seconds (NaN: unknown)."""
+    col = next((c for c in frame.columns if normalise_header(c) in _MODIFIED_HEADERS), None)
+    if col is None:
+        return np.full(len(rows), np.nan)
+    values = frame[col].iloc[rows].reset_index(drop=True)
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = parse.parse_datetimes(values.astype("string"), options)[0]
+    stamps = pd.to_datetime(values, utc=True)
+    return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
+
+
+def _export_ranks(names: list[str]) -> np.ndarray:
+    """Each file's place in the order of export (`export_key`), NaN for a name without a date;
+    files exported at the same time share a place."""
+    keys = [export_key(n) for n in names]
+    order = {k: i for i, k in enumerate(sorted({k for k in keys if k is not None}))}
+    return np.array([np.nan if k is None else order[k] for k in keys], dtype=float)
+
+
+def _warn_several_files(
+    name: str,
+    copies: pd.DataFrame,
+    decided: np.ndarray,
+    older: int,
+    names: list[str],
+    quality: DataQuality,
+) -> None:
+    """One warning for the records loaded from the newest of several files (`older`: their
+    copies set aside), one for those whose files do not tell which copy is newest."""
+    key = PRIMARY_KEYS[name]
+    for told, rows in ((True, copies[decided]), (False, copies[~decided])):
+        if rows.empty:
+            continue
+        records = rows["id"].nunique()
+        are = "record is" if records == 1 else "records are"
+        files = ", ".join(names[c] for c in sorted(rows["file"].unique(), key=_by_name(names)))
+        if told:
+            quality.warnings.append(
+                f"{name}: {records} {are} in several exports ({files}): the newest copy of "
+                "each is loaded (the last modified, else the one in the file exported last, "
+                f"by the date in its name); {older} older {'copy' if older == 1 else 'copies'} "
+                f"set aside as '{OLDER_COPY}'"
+            )
+        else:
+            quality.warnings.append(
+                f"{name}: {records} {are} in several files ({files}), and neither a Last "
+                "Modified Date nor an export date in the file names tells which copy is newest: "
+                f"the first copy read is loaded, the others set aside as 'duplicate {key}'"
+            )
+
+
+def _by_name(names: list[str]):
+    """Sort key of a file code: its export order (`export_key`), then its name."""
+    return lambda code: (export_key(names[code]) or ("", -1), names[code])
+
+
+def _name_kept_copies(aside: pd.DataFrame, key: str, kept: pd.Series) -> None:
+    """Give the older copies in the set-aside list `_kept_copy_in`: the file whose copy of
+    the record was loaded."""
+    older = aside["_reason"].eq(OLDER_COPY).to_numpy(dtype=bool)
+    if older.any():
+        if "_kept_copy_in" not in aside:
+            aside["_kept_copy_in"] = pd.Series(pd.NA, index=aside.index, dtype="string")
+        aside.loc[older, "_kept_copy_in"] = aside.loc[older, key].map(kept).astype("string")
 
 
 def duplicated(values: pd.Series, among: np.ndarray | None = None) -> np.ndarray:
@@ -967,7 +1178,7 @@ def _int_is_in(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return hit
 
 
-def _contacts_rules(tables, quality) -> dict[str, str]:
+def _contacts_rules(tables, quality, options: parse.DateOptions) -> dict[str, str]:
     """Duplicate contact ids are set aside; contacts sharing an e-mail are merged.
 
     Merge rule (as HubSpot dedupes on e-mail): the earliest created record survives; its empty
@@ -978,7 +1189,9 @@ def _contacts_rules(tables, quality) -> dict[str, str]:
     contacts = tables["contacts"]
     if contacts.empty:
         return {}
-    _drop("contacts", tables, duplicated(contacts["contact_id"]), "duplicate contact_id", quality)
+    reasons = _Reasons(len(contacts))
+    kept = _flag_duplicates("contacts", contacts, reasons, quality, options)
+    _drop_flagged("contacts", tables, reasons, quality, kept)
     contacts = tables["contacts"]
     email = _email_key(contacts["email"])
     dup = _shared(email)

@@ -1,0 +1,436 @@
+"""HubSpot exports as a marketer's downloads folder holds them: several dated exports of one
+view, deal stages that are not the default English labels, exports named after a saved view.
+
+Each export is written here, in a temporary folder, as HubSpot writes it (file names
+`hubspot-crm-exports-<view>-<YYYY-MM-DD>[-N].csv`, property labels as headers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+import smk
+from smk.io.mapping import builtin_mapping
+from smk.io.validate import export_key
+from smk.model import OLDER_COPY
+from smk.quality import set_aside_counts
+
+DEALS_HEADER = "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Create Date"
+CONTACTS_HEADER = (
+    "Record ID,First Name,Last Name,Email,Lifecycle Stage,Create Date,"
+    "Became a Marketing Qualified Lead Date,Contact owner"
+)
+
+
+def write(folder: Path, name: str, header: str, *rows: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def deals_file(folder: Path, date: str, *rows: str, header: str = DEALS_HEADER) -> Path:
+    return write(folder, f"hubspot-crm-exports-all-deals-{date}.csv", header, *rows)
+
+
+def warnings_with(crm: smk.CRM, text: str) -> list[str]:
+    return [w for w in crm.quality.warnings if text in w]
+
+
+# ------------------------------------------------------------------ 1. the newest copy wins
+def test_a_deal_in_two_monthly_exports_is_loaded_from_the_later_one(tmp_path: Path) -> None:
+    header = DEALS_HEADER + ",Last Modified Date"
+    deals_file(
+        tmp_path,
+        "2026-01-15",
+        "6877153472,A,Contract Sent,2026-01-31 00:00,Petra P,1000,2026-01-07 10:00,2026-01-10 10:00",
+        header=header,
+    )
+    deals_file(
+        tmp_path,
+        "2026-02-15",
+        "6877153472,A,Closed Won,2026-02-03 09:00,Petra P,1200,2026-01-07 10:00,2026-02-03 09:00",
+        "6877153473,B,Appointment Scheduled,2026-02-28 00:00,Petra P,500,2026-02-10 10:00,"
+        "2026-02-10 10:00",
+        header=header,
+    )
+    crm = smk.load(tmp_path)
+    deals = crm.deals.set_index("deal_id")
+    assert deals.loc["6877153472", ["stage", "amount", "is_won", "is_closed"]].tolist() == [
+        "Closed Won",
+        1200.0,
+        True,
+        True,
+    ]
+    assert deals.loc["6877153472", "_file"] == "hubspot-crm-exports-all-deals-2026-02-15.csv"
+    assert sorted(deals.index) == ["6877153472", "6877153473"]
+    aside = crm.quality.set_aside("deals")
+    assert aside[["deal_id", "_reason", "_file", "_row", "stage"]].values.tolist() == [
+        [
+            "6877153472",
+            OLDER_COPY,
+            "hubspot-crm-exports-all-deals-2026-01-15.csv",
+            "2",
+            "Contract Sent",
+        ]
+    ]
+    assert aside["_kept_copy_in"].tolist() == ["hubspot-crm-exports-all-deals-2026-02-15.csv"]
+    acc = crm.quality.tables["deals"]
+    assert (acc.read, acc.loaded, acc.n_set_aside) == (3, 2, 1)
+    assert warnings_with(crm, "several exports") == [
+        "deals: 1 record is in several exports (hubspot-crm-exports-all-deals-2026-01-15.csv, "
+        "hubspot-crm-exports-all-deals-2026-02-15.csv): the newest copy of each is loaded (the "
+        "last modified, else the one in the file exported last, by the date in its name); 1 "
+        f"older copy set aside as '{OLDER_COPY}'"
+    ]
+
+
+def test_a_repeated_download_is_later_than_the_first_and_dates_order_without_modified_times(
+    tmp_path: Path,
+) -> None:
+    # `-1` sorts before `.csv` by name; without a Last Modified Date the file names decide
+    deals_file(tmp_path, "2026-01-15", "1,A,Contract Sent,,P,100,2026-01-07 10:00")
+    write(
+        tmp_path,
+        "hubspot-crm-exports-all-deals-2026-01-15-1.csv",
+        DEALS_HEADER,
+        "1,A,Closed Won,2026-01-15 10:00,P,150,2026-01-07 10:00",
+    )
+    deals_file(tmp_path, "2025-12-20", "1,A,Qualified To Buy,,P,90,2026-01-07 10:00")
+    crm = smk.load(tmp_path)
+    assert crm.deals[["deal_id", "stage", "amount"]].values.tolist() == [["1", "Closed Won", 150.0]]
+    aside = crm.quality.set_aside("deals").sort_values("_file")
+    assert aside["_reason"].tolist() == [OLDER_COPY, OLDER_COPY]
+    assert aside["stage"].tolist() == ["Qualified To Buy", "Contract Sent"]
+    said = warnings_with(crm, "several exports")
+    assert len(said) == 1 and "2 older copies" in said[0]
+    assert said[0].index("2025-12-20.csv") < said[0].index("2026-01-15.csv")
+    assert said[0].index("2026-01-15.csv") < said[0].index("2026-01-15-1.csv")
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("hubspot-crm-exports-all-deals-2026-01-15.csv", ("2026-01-15", 0)),
+        ("hubspot-crm-exports-all-deals-2026-01-15-1.csv", ("2026-01-15", 1)),
+        ("hubspot-crm-exports-all-deals-2026-01-15 (2).xlsx", ("2026-01-15", 2)),
+        ("hubspot-crm-exports-ytd-mqls-2026-2026-01-15.csv", ("2026-01-15", 0)),
+        ("deals.csv", None),
+        ("deals-2026.csv", None),
+    ],
+)
+def test_export_dates_are_read_from_hubspot_file_names(name: str, key) -> None:
+    assert export_key(name) == key
+
+
+def test_the_last_modified_date_decides_before_the_file_names(tmp_path: Path) -> None:
+    # the later download holds the older state of deal 1 (the view was filtered on a stale
+    # list): the copy modified last wins, whatever file it is in
+    header = DEALS_HEADER + ",Last Modified Date"
+    deals_file(
+        tmp_path,
+        "2026-01-15",
+        "1,A,Closed Won,2026-01-14 10:00,P,150,2026-01-07 10:00,2026-01-14 10:00",
+        header=header,
+    )
+    deals_file(
+        tmp_path,
+        "2026-01-20",
+        "1,A,Contract Sent,,P,100,2026-01-07 10:00,2026-01-10 10:00",
+        header=header,
+    )
+    crm = smk.load(tmp_path)
+    assert crm.deals[["stage", "amount"]].values.tolist() == [["Closed Won", 150.0]]
+    aside = crm.quality.set_aside("deals")
+    assert aside[["stage", "_reason"]].values.tolist() == [["Contract Sent", OLDER_COPY]]
+    assert aside["_kept_copy_in"].tolist() == ["hubspot-crm-exports-all-deals-2026-01-15.csv"]
+
+
+@pytest.mark.parametrize("prefix", ["", "D-"], ids=["number ids", "text ids"])
+def test_repeats_within_one_file_keep_the_first_row_rule(tmp_path: Path, prefix: str) -> None:
+    deals_file(
+        tmp_path,
+        "2026-01-15",
+        f"{prefix}1,A,Contract Sent,,P,100,2026-01-07 10:00",
+        f"{prefix}2,B,Contract Sent,,P,200,2026-01-07 10:00",
+        f"{prefix}2,B,Closed Lost,2026-01-09 10:00,P,200,2026-01-07 10:00",
+    )
+    deals_file(
+        tmp_path,
+        "2026-02-15",
+        f"{prefix}1,A,Closed Won,2026-02-01 10:00,P,120,2026-01-07 10:00",
+        f"{prefix}1,A,Closed Lost,2026-02-01 10:00,P,120,2026-01-07 10:00",
+        f"{prefix}3,C,Contract Sent,,P,300,2026-01-08 10:00",
+    )
+    crm = smk.load(tmp_path)
+    deals = crm.deals.set_index("deal_id")
+    # deal 2 is in one file only: its first row; deal 1: the first row of the newest file
+    assert deals["stage"].to_dict() == {
+        f"{prefix}1": "Closed Won",
+        f"{prefix}2": "Contract Sent",
+        f"{prefix}3": "Contract Sent",
+    }
+    aside = crm.quality.set_aside("deals").sort_values(["_file", "_row"])
+    assert aside[["deal_id", "_reason", "_row"]].values.tolist() == [
+        [f"{prefix}1", OLDER_COPY, "2"],
+        [f"{prefix}2", "duplicate deal_id", "4"],
+        [f"{prefix}1", "duplicate deal_id", "3"],
+    ]
+    assert aside["_kept_copy_in"].fillna("-").tolist() == [
+        "hubspot-crm-exports-all-deals-2026-02-15.csv",
+        "-",
+        "-",
+    ]
+    assert warnings_with(crm, "several exports")[0].startswith("deals: 1 record is in several")
+
+
+def test_copies_nothing_orders_keep_the_first_and_say_so(tmp_path: Path) -> None:
+    # two files without an export date in their names and without a Last Modified Date
+    write(
+        tmp_path, "hubspot-deals-a.csv", DEALS_HEADER, "1,A,Contract Sent,,P,100,2026-01-07 10:00"
+    )
+    write(tmp_path, "hubspot-deals-b.csv", DEALS_HEADER, "1,A,Closed Won,,P,120,2026-01-07 10:00")
+    crm = smk.load(tmp_path)
+    assert crm.deals["stage"].tolist() == ["Contract Sent"]
+    assert crm.quality.set_aside("deals")["_reason"].tolist() == ["duplicate deal_id"]
+    assert warnings_with(crm, "several files") == [
+        "deals: 1 record is in several files (hubspot-deals-a.csv, hubspot-deals-b.csv), and "
+        "neither a Last Modified Date nor an export date in the file names tells which copy is "
+        "newest: the first copy read is loaded, the others set aside as 'duplicate deal_id'"
+    ]
+
+
+def test_contact_and_activity_snapshots_load_their_newest_copies(tmp_path: Path) -> None:
+    for date, stage, owner in (
+        ("2026-01-15", "Lead", "Petra P"),
+        ("2026-02-15", "Customer", "Jan J"),
+    ):
+        write(
+            tmp_path,
+            f"hubspot-crm-exports-all-contacts-{date}.csv",
+            "Record ID,Email,Lifecycle Stage,Create Date",
+            f"30100001,ada@x.example,{stage},2026-01-02 10:00",
+            f"30100002,ben@x.example,Lead,2026-01-0{2 if date < '2026-02' else 3} 10:00",
+        )
+        write(
+            tmp_path,
+            f"hubspot-crm-exports-all-calls-{date}.csv",
+            "Record ID,Activity date,Activity assigned to,Associated Contact IDs",
+            f"900,2026-01-05 10:00,{owner},30100001",
+            # a row set aside while typing (before the copies are compared) in the later file
+            "901,not a date,Jan J,30100002"
+            if date > "2026-02"
+            else "901,2026-01-06 10:00,P,30100002",
+        )
+    crm = smk.load(tmp_path)
+    contacts = crm.contacts.set_index("contact_id")
+    assert contacts["lifecycle_stage"].to_dict() == {"30100001": "customer", "30100002": "lead"}
+    assert contacts.loc["30100002", "created_at"] == pd.Timestamp("2026-01-03 10:00", tz="UTC")
+    assert crm.activities.set_index("activity_id")["owner_id"].to_dict() == {
+        "900": "Jan J",
+        "901": "P",  # its newer copy could not be read: the one that could is loaded
+    }
+    reasons = crm.quality.set_aside("activities")["_reason"].value_counts().to_dict()
+    assert reasons == {OLDER_COPY: 1, "unparseable occurred_at": 1}
+    assert crm.quality.set_aside("contacts")["_reason"].tolist() == [OLDER_COPY, OLDER_COPY]
+    crm.quality.check()
+
+
+def test_older_copies_are_set_aside_by_design_not_as_faults(tmp_path: Path) -> None:
+    deals_file(tmp_path, "2026-01-15", "1,A,Contract Sent,,P,100,2026-01-07 10:00")
+    deals_file(tmp_path, "2026-02-15", "1,A,Closed Won,,P,120,2026-01-07 10:00")
+    crm = smk.load(tmp_path)
+    assert set_aside_counts(crm) == {"total": 1, "by_design": 1, "faults": 0}
+
+
+def test_one_file_per_table_sets_nothing_aside_as_older(tmp_path: Path) -> None:
+    deals_file(
+        tmp_path,
+        "2026-01-15",
+        "1,A,Contract Sent,,P,100,2026-01-07 10:00",
+        "1,A,Closed Won,,P,120,2026-01-07 10:00",
+    )
+    crm = smk.load(tmp_path)
+    assert crm.deals["stage"].tolist() == ["Contract Sent"]
+    assert crm.quality.set_aside("deals")["_reason"].tolist() == ["duplicate deal_id"]
+    assert "_kept_copy_in" not in crm.quality.set_aside("deals")
+    assert not warnings_with(crm, "several")
+
+
+# ------------------------------------------------------------------ 2. stages open or closed
+def _stage_rows(stages: list[str]) -> list[str]:
+    return [
+        f"{i},Deal {i},{stage},2026-03-01 10:00,P,100,2026-02-01 09:00"
+        for i, stage in enumerate(stages, start=1)
+    ]
+
+
+def test_internal_stage_values_of_the_default_pipeline_are_read(tmp_path: Path) -> None:
+    stages = {
+        "closedwon": (True, True),
+        "closedlost": (True, False),
+        "CLOSEDWON": (True, True),
+        "appointmentscheduled": (False, False),
+        "contractsent": (False, False),
+        "Decision Maker Bought-In": (False, False),
+    }
+    deals_file(tmp_path, "2026-03-02", *_stage_rows(list(stages)))
+    crm = smk.load(tmp_path)
+    deals = crm.deals.set_index("stage")
+    for stage, flags in stages.items():
+        assert (deals.at[stage, "is_closed"], deals.at[stage, "is_won"]) == flags, stage
+    assert not warnings_with(crm, "cannot tell open from closed")
+
+
+def test_stages_no_rule_tells_are_counted_in_a_warning(tmp_path: Path) -> None:
+    stages = ["37336401"] * 3 + ["Abgeschlossen und gewonnen"] * 2 + ["Contract Sent", "Closed Won"]
+    deals_file(tmp_path, "2026-03-02", *_stage_rows([*stages, ""]))  # a stage left empty
+    crm = smk.load(tmp_path)
+    assert crm.deals["is_closed"].tolist() == [False] * 6 + [True, pd.NA]
+    assert warnings_with(crm, "cannot tell open from closed") == [
+        "deals.stage: 5 deals at stage values smk cannot tell open from closed: '37336401' "
+        "(3), 'Abgeschlossen und gewonnen' (2); they are taken as open: export the deals' "
+        "closed and won flags too (HubSpot: Is Closed, Is Closed Won), or map the values with "
+        "a mapping file (docs/mappings.md)"
+    ]
+
+
+def test_stage_flags_in_the_export_need_no_warning(tmp_path: Path) -> None:
+    deals_file(
+        tmp_path,
+        "2026-03-02",
+        "1,A,37336401,2026-03-01 10:00,P,100,2026-02-01 09:00,true,true",
+        header=DEALS_HEADER + ",Is Closed,Is Closed Won",
+    )
+    crm = smk.load(tmp_path)
+    assert crm.deals[["is_closed", "is_won"]].values.tolist() == [[True, True]]
+    assert not warnings_with(crm, "cannot tell")
+
+
+def test_the_shipped_mapping_names_the_default_pipelines_open_stages() -> None:
+    rule = builtin_mapping("hubspot").tables["deals"].derive["is_closed"]
+    assert {
+        "Appointment Scheduled",
+        "Qualified To Buy",
+        "Presentation Scheduled",
+        "Decision Maker Bought-In",
+        "Contract Sent",
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+    } <= set(rule["false_for"])
+
+
+def _mapping_with(tmp_path: Path, rule: dict) -> Path:
+    """The shipped HubSpot mapping with another `is_closed` rule."""
+    spec = yaml.safe_load((Path(smk.__file__).parent / "mappings" / "hubspot.yaml").read_text())
+    spec["tables"]["deals"]["derive"]["is_closed"] = rule
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_mappings_false_for_counts_the_values_across_files_in_one_warning(
+    tmp_path: Path,
+) -> None:
+    rule = {"from": "stage", "pattern": "^closed", "false_for": ["Offen", "  in  PRÜFUNG "]}
+    mapping = _mapping_with(tmp_path, rule)
+    export = tmp_path / "export"
+    deals_file(export, "2026-03-02", *_stage_rows(["Offen", "In Prüfung", "Gewonnen", "X"]))
+    write(
+        export,
+        "hubspot-crm-exports-all-deals-2026-04-02-1.csv",
+        DEALS_HEADER,
+        "7,G,Gewonnen,2026-03-01 10:00,P,1,2026-02-01 09:00",
+    )
+    crm = smk.load(export, mapping=mapping)
+    assert warnings_with(crm, "cannot tell") == [
+        "deals.stage: 3 deals at stage values smk cannot tell open from closed: 'Gewonnen' (2), "
+        "'X' (1); they are taken as open: export the deals' closed and won flags too (HubSpot: "
+        "Is Closed, Is Closed Won), or map the values with a mapping file (docs/mappings.md)"
+    ]
+    without = _mapping_with(tmp_path, {"from": "stage", "pattern": "^closed"})
+    assert not warnings_with(smk.load(export, mapping=without), "cannot tell")
+
+
+def test_a_single_file_load_gives_the_stage_warning_too(tmp_path: Path) -> None:
+    path = deals_file(tmp_path, "2026-03-02", *_stage_rows(["37336401"]))
+    assert len(warnings_with(smk.load(path), "cannot tell open from closed")) == 1
+
+
+@pytest.mark.parametrize(
+    "false_for", ["Offen", [1, 2], {"a": "b"}], ids=["text", "numbers", "section"]
+)
+def test_false_for_must_be_a_list_of_values(tmp_path: Path, false_for) -> None:
+    mapping = _mapping_with(tmp_path, {"from": "stage", "pattern": "^c", "false_for": false_for})
+    deals_file(tmp_path / "export", "2026-03-02", *_stage_rows(["Offen"]))
+    with pytest.raises(smk.CRMExportError, match="derive: in the mapping for deals must be"):
+        smk.load(tmp_path / "export", mapping=mapping)
+
+
+# ------------------------------------------------------------------ 3. exports named by view
+def test_a_contacts_view_named_after_the_view_is_read_by_its_headers(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "hubspot-crm-exports-ytd-mqls-2026-2026-01-15.csv",
+        CONTACTS_HEADER,
+        "30100001,Ada,Apfel,ada@x.example,Marketing Qualified Lead,2026-01-02 10:00,"
+        "2026-01-05 10:00,Petra P",
+        "30100002,Ben,Birne,ben@y.example,Marketing Qualified Lead,2026-01-03 11:00,"
+        "2026-01-06 10:00,Petra P",
+    )
+    deals_file(
+        tmp_path,
+        "2026-01-15",
+        "6877153472,A,Closed Won,2026-01-14 10:00,Petra P,1000,2026-01-07 10:00,30100001",
+        header=DEALS_HEADER + ",Associated Contact IDs",
+    )
+    crm = smk.load(tmp_path)
+    assert crm.contacts["contact_id"].tolist() == ["30100001", "30100002"]
+    assert crm.contacts["lifecycle_stage"].tolist() == ["mql", "mql"]
+    assert crm.deals["contact_id"].tolist() == ["30100001"]
+    assert not warnings_with(crm, "not read")
+    assert warnings_with(crm, "ytd-mqls") == [
+        "hubspot-crm-exports-ytd-mqls-2026-2026-01-15.csv is read as contacts: its name (a "
+        "HubSpot view's) matches no table's file pattern, its headers are those of contacts"
+    ]
+
+
+def test_deal_and_company_views_are_read_as_their_tables(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "hubspot-crm-exports-q1-pipeline-2026-02-21.csv",
+        DEALS_HEADER + ",Associated Company IDs",
+        "1,A,Contract Sent,2026-03-31 00:00,P,100,2026-01-07 10:00,77",
+    )
+    book = openpyxl.Workbook()
+    book.active.append(["Record ID", "Company name", "Industry", "Create Date"])
+    book.active.append(["77", "Ahorn GmbH", "Wood", "2026-01-01 10:00"])
+    book.save(tmp_path / "hubspot-crm-exports-target-accounts-2026-02-21.xlsx")
+    crm = smk.load(tmp_path)
+    assert crm.deals[["deal_id", "account_id"]].values.tolist() == [["1", "77"]]
+    assert crm.accounts[["account_id", "name"]].values.tolist() == [["77", "Ahorn GmbH"]]
+    assert len(warnings_with(crm, "is read as")) == 2
+    alone = smk.load(tmp_path / "hubspot-crm-exports-q1-pipeline-2026-02-21.csv")
+    assert len(alone.deals) == 1 and alone.contacts.empty  # was read as contacts
+
+
+def test_a_view_whose_headers_fit_several_tables_stays_unread(tmp_path: Path) -> None:
+    deals_file(tmp_path, "2026-01-15", "1,A,Contract Sent,,P,100,2026-01-07 10:00")
+    write(
+        tmp_path,
+        "hubspot-crm-exports-my-view-2026-01-15.csv",
+        "Record ID,Create Date",
+        "5,2026-01-01",
+    )
+    crm = smk.load(tmp_path)
+    assert crm.contacts.empty and crm.accounts.empty and len(crm.deals) == 1
+    unread = warnings_with(crm, "not read")
+    assert len(unread) == 1 and "hubspot-crm-exports-my-view-2026-01-15.csv" in unread[0]
