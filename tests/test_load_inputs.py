@@ -178,6 +178,22 @@ def test_a_table_of_several_patterns_needs_a_readable_file_for_each(tmp_path):
     ]
 
 
+def test_another_tools_json_named_like_a_table_of_which_files_were_read_is_a_warning(tmp_path):
+    """`marketing-emails-performance.json` beside an export without an e-mails file stopped
+    the load (the activities table had read its calls, meetings and tasks)."""
+    from smk.io.mapping import check_unread, table_groups
+
+    groups_of = table_groups(builtin_mapping("hubspot"))
+    (tmp_path / "marketing-emails-performance.json").write_text("{}")
+    calls_read = {"the activities table (names like '*calls*')": ["calls.csv"]}
+    assert check_unread(tmp_path, groups_of, calls_read) == [
+        "marketing-emails-performance.json was not read (a .json file, which smk does not "
+        "read): the activities table (names like '*emails*') was read from its other files"
+    ]
+    with pytest.raises(smk.CRMExportError, match=r"only file for the activities table"):
+        check_unread(tmp_path, groups_of, {})  # no activities file at all: an error still
+
+
 def test_canonical_folders_are_checked_by_table_name(tmp_path):
     folder = tmp_path / "canonical"
     write_canonical(smk.load(HUBSPOT), folder)

@@ -328,6 +328,10 @@ class Unread:
     path: Path
     what: str
     fix: str
+    #: a table file for sure (compressed, a link, a pipe, a download): an error when no file of
+    #: its name's kind was read; else (`.json`, `.xml`: maybe another tool's file named like
+    #: one, `marketing-emails-report.json`) only when its table read no file at all
+    sure: bool = True
 
 
 def unread_files(folder: Path) -> list[Unread]:
@@ -370,7 +374,7 @@ def _unread_entry(path: Path) -> Unread | None:
     if suffix in _DATA_SUFFIXES:
         return None
     what = f"a {suffix} file, which smk does not read"
-    return Unread(path, what, "export the table as CSV (or .xlsx or .parquet)")
+    return Unread(path, what, "export the table as CSV (or .xlsx or .parquet)", sure=False)
 
 
 def inner_name(name: str) -> str:
@@ -424,9 +428,12 @@ def check_unread(
     beside a readable file of its group (an older `.csv.gz` copy) is a warning.
     """
     notes = []
+    fed = {_owner(g) for g, files in readable.items() if files}  # tables that read a file
     for entry in unread_files(folder):
         groups = groups_of(entry.path.name)
         alone = [g for g in groups if not readable.get(g)]
+        if not entry.sure:
+            alone = [g for g in alone if _owner(g) not in fed]
         if alone:
             raise CRMExportError(
                 f"{entry.what}: {entry.fix}, and run again. It is the only file for "
@@ -436,11 +443,17 @@ def check_unread(
                 file=str(entry.path),
             )
         if groups:
+            read = readable.get(groups[0])
+            source = f"{', '.join(read)} alone" if read else "its other files"
             notes.append(
-                f"{entry.path.name} was not read ({entry.what}): {groups[0]} was read from "
-                f"{', '.join(readable[groups[0]])} alone"
+                f"{entry.path.name} was not read ({entry.what}): {groups[0]} was read from {source}"
             )
     return notes
+
+
+def _owner(group: str) -> str:
+    """The table (or object) of a `check_unread` group: `the activities table`."""
+    return group.split(" (names like", 1)[0]
 
 
 def table_groups(mapping: FormatMapping) -> Callable[[str], list[str]]:
