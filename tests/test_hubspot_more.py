@@ -434,3 +434,67 @@ def test_a_view_whose_headers_fit_several_tables_stays_unread(tmp_path: Path) ->
     assert crm.contacts.empty and crm.accounts.empty and len(crm.deals) == 1
     unread = warnings_with(crm, "not read")
     assert len(unread) == 1 and "hubspot-crm-exports-my-view-2026-01-15.csv" in unread[0]
+
+
+def test_a_day_first_last_modified_date_is_read_day_first(tmp_path: Path) -> None:
+    """Only the duplicated rows' dates were parsed (`03/02/2026`, `10/01/2026`: both read
+    month-first), so the open copy of 1 October beat the won copy of 3 February; the column's
+    other rows (`30/09/2025`) show it is day-first."""
+    header = DEALS_HEADER + ",Last Modified Date"
+    write(
+        tmp_path,
+        "deals-march.csv",
+        header,
+        "7001,A,Closed Won,03/02/2026 09:00,Petra P,1200,07/01/2026 10:00,03/02/2026 09:00",
+        "7002,B,Closed Won,30/09/2025 09:00,Petra P,500,20/09/2025 10:00,30/09/2025 09:00",
+    )
+    write(
+        tmp_path,
+        "deals-january.csv",
+        header,
+        "7001,A,Contract Sent,31/01/2026 00:00,Petra P,1000,07/01/2026 10:00,10/01/2026 09:00",
+    )
+    crm = smk.load(tmp_path, format="hubspot")
+    kept = crm.deals.set_index("deal_id").loc["7001"]
+    assert bool(kept["is_won"]) and kept["amount"] == 1200
+
+
+def test_a_tickets_or_products_export_is_no_deals_or_companies_view(tmp_path: Path) -> None:
+    """A tickets export (Record ID, Pipeline, Create date) was read as deals, a products
+    export (Name, Create Date) as companies: they share one header with those tables."""
+    write(
+        tmp_path,
+        "hubspot-crm-exports-all-tickets-2026-11-01.csv",
+        "Record ID,Ticket name,Pipeline,Ticket status,Create date,Ticket owner",
+        "7000000001,Login issue,Support Pipeline,New,2026-10-01 10:00,owner-02",
+    )
+    write(
+        tmp_path,
+        "hubspot-crm-exports-all-products-2026-11-01.csv",
+        "Record ID,Name,Unit price,Create Date,SKU",
+        "8001,Prod 1,10,2026-01-01 10:00,S1",
+    )
+    write(tmp_path, "hubspot-crm-exports-all-contacts-2026-11-01.csv", CONTACTS_HEADER,
+          "3001,Ann,Lee,ann@x.test,Lead,2026-10-01 10:00,,owner-01")  # fmt: skip
+    crm = smk.load(tmp_path, format="hubspot")
+    assert crm.deals.empty and crm.accounts.empty
+    (unread,) = warnings_with(crm, "not read, as their names match no")
+    assert "all-tickets" in unread and "all-products" in unread
+
+
+def test_a_view_beside_the_tables_own_export_replaces_none_of_its_rows(tmp_path: Path) -> None:
+    """A later contacts view of six columns replaced the full export's copy of its 200
+    contacts (account, owner, source and stage dates emptied)."""
+    write(tmp_path, "hubspot-crm-exports-all-contacts-2026-11-01.csv", CONTACTS_HEADER,
+          "3001,Ann,Lee,ann@x.test,Marketing Qualified Lead,2026-10-01 10:00,"
+          "2026-10-05 10:00,owner-01")  # fmt: skip
+    write(
+        tmp_path,
+        "hubspot-crm-exports-ytd-mqls-2026-11-15.csv",
+        "Record ID,First Name,Last Name,Email,Lifecycle Stage,Create Date",
+        "3001,Ann,Lee,ann@x.test,Marketing Qualified Lead,2026-10-01 10:00",
+    )
+    crm = smk.load(tmp_path, format="hubspot")
+    (ann,) = crm.contacts.itertuples()
+    assert ann.owner_id == "owner-01" and pd.notna(ann.became_mql_at)
+    assert warnings_with(crm, "ytd-mqls")

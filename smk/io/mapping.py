@@ -812,7 +812,8 @@ def read_tables(
     matched = {p for paths in found.values() for p in paths}
     for path in candidates:
         table = None if path in matched else view_table(path, mapping)
-        if table is not None:
+        if table is not None and not found[table]:  # a view beside the table's own export is
+            # no newer copy of its records: it may hold a few of their columns (not read)
             found[table] = sorted([*found[table], path])
             matched.add(path)
             notes.append(_view_note(path, table))
@@ -861,8 +862,10 @@ def view_table(path: Path, mapping: FormatMapping) -> str | None:
     """The table of a HubSpot view's export (`VIEW_EXPORTS`) by its headers: of the tables
     whose required columns it has a header for, the one with the most headers that no other
     of them reads (a contacts view has `Email`, `Lifecycle Stage`, ...; `Record ID` and
-    `Create Date` are every object's). None for another name, or when no one table stands
-    out (the file is then named among those not read)."""
+    `Create Date` are every object's), at least `_VIEW_HEADERS` of them (a tickets export
+    shares only `Pipeline` with deals, a products export only `Name` with companies). None
+    for another name, or when no one table stands out (the file is then named among those
+    not read)."""
     if not fnmatch.fnmatch(path.name.lower(), VIEW_EXPORTS):
         return None
     headers = {fileio.normalise_header(h) for h in _file_headers(path)}
@@ -880,7 +883,11 @@ def view_table(path: Path, mapping: FormatMapping) -> str | None:
     }
     best = max(own.values(), default=0)
     winners = [t for t, n in own.items() if n == best]
-    return winners[0] if best and len(winners) == 1 else None
+    return winners[0] if best >= _VIEW_HEADERS and len(winners) == 1 else None
+
+
+#: headers of its own a view's export must have to be read as a table's (`view_table`)
+_VIEW_HEADERS = 2
 
 
 def _file_headers(path: Path) -> list[str]:

@@ -951,10 +951,12 @@ def _modified_seconds(frame: pd.DataFrame, rows: np.ndarray, options: parse.Date
     col = next((c for c in frame.columns if normalise_header(c) in _MODIFIED_HEADERS), None)
     if col is None:
         return np.full(len(rows), np.nan)
-    values = frame[col].iloc[rows].reset_index(drop=True)
+    values = frame[col]
     if not pd.api.types.is_datetime64_any_dtype(values):
+        # the whole column, so that its day order shows (`03/02/2026` beside `30/09/2026`);
+        # the duplicated rows alone may all be ambiguous
         values = parse.parse_datetimes(values.astype("string"), options)[0]
-    stamps = pd.to_datetime(values, utc=True)
+    stamps = pd.to_datetime(values.iloc[rows].reset_index(drop=True), utc=True)
     return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
 
 
