@@ -1063,6 +1063,18 @@ def report_blocker(crm: CRM) -> str | None:
     )
 
 
+#: smk's own notebooks that make a full page without contacts (accounts and deals suffice)
+WITHOUT_CONTACTS = frozenset({"segmentation"})
+
+
+def _need_contacts(chosen: list[Path]) -> bool:
+    """Whether any notebook of `chosen` needs contacts: smk's own but `WITHOUT_CONTACTS`; a
+    user's notebook is left to say what it needs."""
+    packaged = {notebook_name(nb) for nb in discover_notebooks()}
+    names = {notebook_name(nb) for nb in chosen}
+    return bool(names & packaged - WITHOUT_CONTACTS)
+
+
 def _commonest(reasons: dict[str, int], shown: int = 3) -> str:
     """The `shown` commonest reasons rows were set aside for, with their counts."""
     ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
@@ -1135,7 +1147,7 @@ def run_report(
             schema=schema,
             decimal=decimal,
         )
-        blocker = report_blocker(crm)
+        blocker = report_blocker(crm) if _need_contacts(chosen) else None
         if blocker:
             raise ValueError(f"{blocker}. No notebook was run")
         the_month = resolve_month(crm, month)

@@ -65,6 +65,17 @@ def test_a_report_on_an_export_without_contacts_is_refused_before_any_notebook(
     assert sorted(p.name for p in out.iterdir()) == ["smk-report.log"]  # no month, no cache
 
 
+def test_only_notebooks_that_need_contacts_make_the_report_refuse_an_export_without():
+    """`--notebooks segmentation` on companies and deals made a real page before the refusal
+    came in, and was refused; a user's own notebook says itself what it needs."""
+    from smk.report import _need_contacts, discover_notebooks
+
+    assert not _need_contacts(discover_notebooks(["segmentation"]))
+    assert not _need_contacts([Path("elsewhere/05_pipeline_review.ipynb")])
+    assert _need_contacts(discover_notebooks(["segmentation", "funnel_sla"]))
+    assert _need_contacts(discover_notebooks())
+
+
 @pytest.mark.parametrize("case", list(WHY))
 def test_validate_keeps_an_export_with_deals_usable_but_says_the_report_cannot_run(
     tmp_path, capsys, case
