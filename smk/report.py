@@ -39,6 +39,7 @@ import dataclasses
 import datetime as dt
 import functools
 import html
+import importlib
 import io
 import json
 import logging
@@ -445,12 +446,6 @@ def _check_sla_settings(name: str, settings: dict) -> None:
         raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
 
 
-def _check_capacity(value) -> None:
-    from smk.scoring import check_capacity
-
-    check_capacity(value)
-
-
 def _check_window_months(value) -> None:
     from smk.attribution import window_start
 
@@ -513,46 +508,14 @@ def _check_mix_months(value) -> None:
     check_integer("mix_months", _whole_as_int(value), 1, MAX_MIX_MONTHS, note=note)
 
 
-def _check_owner_labels(value) -> None:
-    from smk.sla import check_owner_mode
+def _package_check(module: str, name: str):
+    """The package's own check `module.name` of one setting, imported when a params file sets
+    it (the command line starts without the analysis modules)."""
 
-    check_owner_mode(value)
+    def check(value) -> None:
+        getattr(importlib.import_module(module), name)(value)
 
-
-def _check_fx_rates(value) -> None:
-    from smk.sla import check_fx_rates
-
-    check_fx_rates(value)
-
-
-def _check_features(value) -> None:
-    from smk.segmentation import select_feature_groups
-
-    select_feature_groups(value)
-
-
-def _check_scoring_model(value) -> None:
-    from smk.scoring.model import check_model
-
-    check_model(value)  # as LeadScorer.fit checks it, after the features are built
-
-
-def _check_test_share(value) -> None:
-    from smk.scoring.features import check_test_share
-
-    check_test_share(value)
-
-
-def _check_conversion(value) -> None:
-    from smk.attribution.journeys import check_conversion
-
-    check_conversion(value)
-
-
-def _check_models(value) -> None:
-    from smk.attribution.models import check_models
-
-    check_models(value)
+    return check
 
 
 #: Notebook settings the package checks when a notebook uses them (01's marketing-mix window,
@@ -561,7 +524,7 @@ def _check_models(value) -> None:
 #: Markov order, bootstrap size and lookback, the seed of 02-04): setting -> the package's own
 #: check (or its rule), run on a value from a params file.
 _SETTING_CHECKS = {
-    "capacity_per_month": _check_capacity,
+    "capacity_per_month": _package_check("smk.scoring", "check_capacity"),
     "target": functools.partial(_check_target_spec, "target"),
     "within_days": functools.partial(_check_target_spec, "within_days"),
     "score_after_days": functools.partial(_check_target_spec, "score_after_days"),
@@ -573,13 +536,13 @@ _SETTING_CHECKS = {
     "n_segments": functools.partial(_check_segmenter, "n_segments"),
     "method": functools.partial(_check_segmenter, "method"),
     "mix_months": _check_mix_months,
-    "owner_labels": _check_owner_labels,
-    "fx_rates": _check_fx_rates,
-    "features": _check_features,
-    "model": _check_scoring_model,
-    "test_share": _check_test_share,
-    "conversion": _check_conversion,
-    "models": _check_models,
+    "owner_labels": _package_check("smk.sla", "check_owner_mode"),
+    "fx_rates": _package_check("smk.sla", "check_fx_rates"),
+    "features": _package_check("smk.segmentation", "select_feature_groups"),
+    "model": _package_check("smk.scoring.model", "check_model"),
+    "test_share": _package_check("smk.scoring.features", "check_test_share"),
+    "conversion": _package_check("smk.attribution.journeys", "check_conversion"),
+    "models": _package_check("smk.attribution.models", "check_models"),
 }
 
 
