@@ -527,7 +527,7 @@ def _decimal_mark(
     if example is None:
         return None, []
     if whole or _without_minor_unit(values):
-        return ",", []  # `Rp 150.000`, `¥ 1.500`: rupiah and yen are written without cents
+        return ",", []  # `Rp 150.000`, `JPY 1.500`: rupiah and yen are written without cents
     mark = "," if source.delimiter == ";" else "."
     return mark, [_ambiguity_warning(example, mark, source)]
 
