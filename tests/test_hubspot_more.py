@@ -365,8 +365,19 @@ def test_a_single_file_load_gives_the_stage_warning_too(tmp_path: Path) -> None:
     assert len(warnings_with(smk.load(path), "cannot tell open from closed")) == 1
 
 
+def test_false_for_takes_stage_ids_written_as_yaml_numbers(tmp_path: Path) -> None:
+    """`false_for: [37336401]` (a custom pipeline's open stage, unquoted as the docs write
+    stage ids) was refused as no list of values."""
+    rule = {"from": "stage", "pattern": "^closed", "false_for": [37336401]}
+    mapping = _mapping_with(tmp_path, rule)
+    deals_file(tmp_path / "export", "2026-03-02", *_stage_rows(["37336401", "99"]))
+    crm = smk.load(tmp_path / "export", mapping=mapping)
+    (warning,) = warnings_with(crm, "cannot tell")
+    assert "'99' (1)" in warning and "37336401" not in warning
+
+
 @pytest.mark.parametrize(
-    "false_for", ["Offen", [1, 2], {"a": "b"}], ids=["text", "numbers", "section"]
+    "false_for", ["Offen", [True], {"a": "b"}], ids=["text", "yes-no", "section"]
 )
 def test_false_for_must_be_a_list_of_values(tmp_path: Path, false_for) -> None:
     mapping = _mapping_with(tmp_path, {"from": "stage", "pattern": "^c", "false_for": false_for})

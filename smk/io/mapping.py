@@ -181,12 +181,14 @@ def _each(check):
 
 def _rule(value: object) -> bool:
     """A `derive` rule: `from` and `pattern` (text), and optionally `false_for`, the values
-    known to be false (a list of text): then values neither names are counted in a warning."""
+    known to be false (a list of texts or numbers: a custom pipeline's stage ids `[37336401]`
+    as YAML reads them unquoted): then values neither names are counted in a warning."""
     return (
         isinstance(value, dict)
         and {"from", "pattern"} <= set(value) <= {"from", "pattern", "false_for"}
         and _texts([value["from"], value["pattern"]])
-        and _texts(value.get("false_for", []))
+        and isinstance(value.get("false_for", []), list)
+        and all(map(_one_value, value.get("false_for", [])))
     )
 
 
@@ -600,7 +602,7 @@ def _derive(
 def _untold(values: pd.Series, rule: dict) -> dict[str, int]:
     """Counts of `values` (the ones a rule's pattern did not match) that its `false_for`
     does not name either (ignoring case and spacing)."""
-    known = {fileio.normalise_header(v) for v in rule["false_for"]}
+    known = {fileio.normalise_header(str(v)) for v in rule["false_for"]}
     return {
         str(v): int(n)
         for v, n in values.value_counts(sort=False).items()
