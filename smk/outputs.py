@@ -61,6 +61,13 @@ def format_kpi(value, fmt: str | None, currency: str = "", missing: str = "n/a")
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+def kpi_line(tile: dict) -> str:
+    """A report tile (an item of a metrics file's `kpis`) as one line of text, as the notebooks
+    print them under their metrics: ``label: value (detail)``."""
+    detail = f" ({tile['detail']})" if tile.get("detail") else ""
+    return f"{tile['label']}: {format_kpi(tile['value'], tile['format'])}{detail}"
+
+
 def write_metrics(output_dir: str | Path, name: str, metrics: dict) -> Path:
     """Write `metrics-<name>.json`: the notebook's headline figures for the report index."""
     out = Path(output_dir)

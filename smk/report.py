@@ -603,7 +603,7 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
     # SLA values (a holiday, a share), a capacity of 0: refused here, not in a notebook; only
     # for smk's own notebooks (by name), whose settings mean what the package's checks know:
     # a user's notebook (`--notebook-dir`) may call its own setting `model` or `conversion`
-    packaged = {notebook_name(nb) for nb in discover_notebooks()}
+    packaged = _packaged_names()
     for nb in notebooks:
         name = notebook_name(nb)
         if name not in packaged:
@@ -1033,9 +1033,14 @@ WITHOUT_CONTACTS = frozenset({"segmentation"})
 def _need_contacts(chosen: list[Path]) -> bool:
     """Whether any notebook of `chosen` needs contacts: smk's own but `WITHOUT_CONTACTS`; a
     user's notebook is left to say what it needs."""
-    packaged = {notebook_name(nb) for nb in discover_notebooks()}
     names = {notebook_name(nb) for nb in chosen}
-    return bool(names & packaged - WITHOUT_CONTACTS)
+    return bool(names & _packaged_names() - WITHOUT_CONTACTS)
+
+
+def _packaged_names() -> set[str]:
+    """The names of smk's own notebooks (`funnel_sla`, ...), whose settings and needs the
+    package knows; a `--notebook-dir` notebook of another name is the user's."""
+    return {notebook_name(nb) for nb in discover_notebooks()}
 
 
 def _commonest(reasons: dict[str, int], shown: int = 3) -> str:

@@ -368,3 +368,11 @@ def test_the_data_span_reads_activities_by_position_not_label():
     crm.activities = acts  # labels 0, 1, 2, 0
     assert data_span(crm)[1] == created[-1]  # the booked meeting does not count
     assert stray_dates(crm) == {}
+
+
+def test_a_tile_is_printed_as_label_value_and_its_detail_if_any():
+    from smk.outputs import kpi_line
+
+    tile = {"label": "Win rate", "value": 0.4545, "format": "pct", "detail": "10 of 22"}
+    assert kpi_line(tile) == "Win rate: 45.5% (10 of 22)"
+    assert kpi_line({"label": "Lift", "value": 2.0, "format": "float"}) == "Lift: 2.000"

@@ -437,6 +437,8 @@ def _currency_pattern() -> re.Pattern[str]:
 
 
 _CURRENCY = _currency_pattern()
+#: every sign and code `_CURRENCY` finds (case folded) -> the currency it names (None: several)
+_SIGN_CODES = {**_CURRENCY_SIGNS, **{c.lower(): c for c in _ISO_CODES}}
 #: a comma that cannot group thousands, so is a decimal comma: not before three digits
 #: (`12,5`, `1,2500`), or after a lone `0` or four digits (`0,125`, `1234,567`)
 _COMMA_DECIMAL = r"[-+]?(?:\d+,\d{1,2}|\d+,\d{4,}|0,\d+|\d{4,},\d+)"
@@ -675,9 +677,8 @@ def currency_symbols(values: pd.Series) -> pd.Series:
     else <NA>; <NA> too for a sign several currencies write (`kr`, `¥`, `Rs`:
     `currency_notes` says so)."""
     rows, signs = _currency_signs(values)
-    names = {**_CURRENCY_SIGNS, **{c.lower(): c for c in _ISO_CODES}}
-    codes = sorted({c for c in names.values() if c is not None})
-    position = {sign: codes.index(c) for sign, c in names.items() if c is not None}
+    codes = sorted({c for c in _SIGN_CODES.values() if c is not None})
+    position = {sign: codes.index(c) for sign, c in _SIGN_CODES.items() if c is not None}
     index = np.full(len(values), -1, dtype=np.int32)
     index[rows] = [position.get(s, -1) for s in signs]
     found = pa.DictionaryArray.from_arrays(pa.array(index, mask=index < 0), pa.array(codes))
@@ -694,8 +695,7 @@ def _without_minor_unit(values: pd.Series) -> bool:
     rows, signs = _currency_signs(values)
     if not len(rows):
         return False
-    names = {**_CURRENCY_SIGNS, **{c.lower(): c for c in _ISO_CODES}}
-    return all(names.get(sign) in _NO_MINOR_UNIT for sign in set(signs))
+    return all(_SIGN_CODES.get(sign) in _NO_MINOR_UNIT for sign in set(signs))
 
 
 def currency_notes(values: pd.Series, source: Source | None = None) -> list[str]:
