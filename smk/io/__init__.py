@@ -359,17 +359,17 @@ def _salesforce_unread(folder: Path) -> list[str]:
     """`check_unread` for a Salesforce export folder: a group per object, told by the file's
     name (`Opportunity.csv.gz`: Opportunity) and, for a readable CSV, by its headers (a
     report download)."""
-    from smk.io.salesforce import _object_of_name, object_of_labels
+    from smk.io.salesforce import object_of_labels, object_of_name
 
     def group(obj: str | None) -> list[str]:
         return [f"the Salesforce {obj} object"] if obj else []
 
     readable: dict[str, list[str]] = {}
     for p in data_files(folder):
-        for g in group(_object_of_name(p) or object_of_labels(_headers(p))):
+        for g in group(object_of_name(p) or object_of_labels(_headers(p))):
             readable.setdefault(g, []).append(p.name)
     return check_unread(
-        folder, lambda name: group(_object_of_name(Path(inner_name(name)))), readable
+        folder, lambda name: group(object_of_name(Path(inner_name(name)))), readable
     )
 
 

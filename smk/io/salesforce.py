@@ -749,7 +749,7 @@ def _id18_arrow(ids: pa.Array) -> pa.Array:
     return pa.StringArray.from_buffers(n, offsets18, pa.py_buffer(whole.tobytes()))
 
 
-def _object_of_name(path: Path) -> str | None:
+def object_of_name(path: Path) -> str | None:
     tokens = [t for t in re.split(r"[^a-z0-9]+", path.stem.lower()) if t]
     for k in range(min(3, len(tokens)), 0, -1):
         name = _FILE_NAMES.get("".join(tokens[:k]))
@@ -909,8 +909,8 @@ def _read_export(
         p for p in candidates if re.sub(r"[^a-z0-9]", "", p.stem.lower()) not in _IGNORED_FILES
     ]
     apart = max(paths, key=lambda p: p.stat().st_size) if pool and len(paths) > 1 else None
-    apart_name = _object_of_name(apart) if apart is not None else None
-    alone = apart_name is not None and [_object_of_name(p) for p in paths].count(apart_name) == 1
+    apart_name = object_of_name(apart) if apart is not None else None
+    alone = apart_name is not None and [object_of_name(p) for p in paths].count(apart_name) == 1
     future = pool.submit(_read_object, apart, alone) if apart is not None else None
     results = {p: _attempt(_read_object, p) for p in paths if p != apart}
     if future is not None:
@@ -961,7 +961,7 @@ class _Apart:
 def _read_object(path: Path, clean: bool = False) -> tuple[str | None, pd.DataFrame | None]:
     """(object, frame) of one file: read, mapped to API names and checked; also cleaned when
     `clean` (the object's only file). (None, None) for a file of no object this loader reads."""
-    name = _object_of_name(path)
+    name = object_of_name(path)
     frame = fileio.read_any(path)
     if name is None:
         name = _object_of_headers(frame)
