@@ -136,6 +136,17 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "activities": ("contact_id", "occurred_at", "type"),
     "spend": ("month", "channel", "amount"),
 }
+#: Columns the report's pages read beyond the required ones: when one is empty in every loaded
+#: row (most often: no header of the export maps to it, as in an export with translated or
+#: renamed headers), a warning names it and the export's headers that were kept unmapped.
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "contacts": ("email", "lifecycle_stage", "original_source", "owner_id"),
+    "deals": ("stage", "amount"),
+    "touchpoints": (),
+    "accounts": (),
+    "activities": (),
+    "spend": (),
+}
 #: Primary key of each table (None: no single-column key).
 #: Set-aside reasons that are the model's own rules, not faults of the export: one person's
 #: records folded into one, records the CRM marks deleted, campaign members who never responded,

@@ -124,6 +124,8 @@ def test_load_warns_exactly_when_expected(case: str) -> None:
         assert warnings == []
     for part in want:
         assert any(part in w for w in warnings), f"{part!r} not in {warnings!r}"
+    for w in warnings:  # and no warning the case does not name
+        assert any(part in w for part in want), f"unexpected warning {w!r}"
 
 
 @pytest.mark.parametrize("case", [c for c in LOADS if "values" in EXPECTED[c]])

@@ -18,6 +18,13 @@ from smk.io.files import footer_mask
 from smk.io.parse import currency_notes, currency_symbols, parse_numbers
 from smk.quality import set_aside_counts
 
+
+def other_warnings(crm: smk.CRM) -> list[str]:
+    """The load's warnings but the one on columns empty in every row (these fixtures have no
+    source or owner column)."""
+    return [w for w in crm.quality.warnings if "empty in every row" not in w]
+
+
 DOCS = Path(__file__).parents[1] / "docs"
 
 
@@ -292,7 +299,7 @@ def test_leads_of_a_company_several_accounts_share_get_no_account_and_a_warning(
     account = crm.contacts.set_index("contact_id")["account_id"]
     assert account["00Q5g00000Led0001AAA"] == "0015g00000Acc0001AAA"  # one account: matched
     assert account.drop("00Q5g00000Led0001AAA").isna().all()  # shared or unknown: none
-    assert crm.quality.warnings == [
+    assert other_warnings(crm) == [
         "contacts: 3 unconverted leads have no account: their Company is the name of several "
         "accounts (2 names, e.g. 'Initech' (2 accounts), 'Umbrella' (2 accounts)); a lead is "
         "given the account whose name equals its Company only when exactly one account has "
@@ -309,7 +316,7 @@ def test_an_account_listed_twice_is_one_account_for_a_leads_company(tmp_path):
         format="salesforce",
     )
     assert crm.contacts["account_id"].tolist() == ["0015g00000Acc0001AAA"]
-    assert crm.quality.warnings == []
+    assert other_warnings(crm) == []
 
 
 def test_the_sample_says_how_many_leads_a_shared_company_name_leaves_without_account():

@@ -509,3 +509,41 @@ def test_a_view_beside_the_tables_own_export_replaces_none_of_its_rows(tmp_path:
     (ann,) = crm.contacts.itertuples()
     assert ann.owner_id == "owner-01" and pd.notna(ann.became_mql_at)
     assert warnings_with(crm, "ytd-mqls")
+
+
+SWEDISH = {"Email": "E-post", "Lifecycle Stage": "Livscykelfas", "Contact owner": "Kontaktägare"}
+
+
+@pytest.mark.parametrize("translated", [False, True])
+def test_translated_headers_leave_their_columns_empty_with_a_warning_naming_them(
+    tmp_path, translated
+):
+    """A HubSpot account in Swedish exports 'E-post', 'Kontaktägare'...: smk found no header
+    for email, lifecycle stage and owner, and loaded e-mail and owner empty without a word (the
+    SLA pages by owner went blank; the stage is worked out from the stage dates). The warning
+    names the empty columns and the headers left unmapped."""
+    header = CONTACTS_HEADER + ",Original Source"
+    if translated:
+        for english, swedish in SWEDISH.items():
+            header = header.replace(english, swedish)
+    write(
+        tmp_path,
+        "hubspot-crm-exports-all-contacts-2026-11-01.csv",
+        header,
+        "101,Ana,Berg,ana@x.example,lead,2026-10-01,,owner-1,Organic Search",
+        "102,Bo,Ek,bo@x.example,Marketing Qualified Lead,2026-10-02,2026-10-03,owner-2,Direct Traffic",
+    )
+    crm = smk.load(tmp_path)
+    assert len(crm.contacts) == 2
+    empty = [w for w in crm.quality.warnings if "empty in every row" in w]
+    if not translated:
+        assert empty == []
+        return
+    assert crm.contacts["email"].isna().all() and crm.contacts["owner_id"].isna().all()
+    assert empty == [
+        "contacts: email, owner_id are empty in every row (the export has no "
+        "column for them, or leaves them blank): the pages that read them show nothing for "
+        "them. Columns smk did not map: 'First Name', 'Last Name', 'E-post', 'Livscykelfas', "
+        "'Kontaktägare'; if the export's headers are translated or renamed, export with the "
+        "CRM's English headers or name them in a mapping file (docs/mappings.md)"
+    ]

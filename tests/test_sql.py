@@ -22,6 +22,13 @@ import smk
 from smk.errors import CRMExportError
 from smk.io.sql import _db_call, load_sql, mask_url, sql_url, url_secrets
 
+
+def other_warnings(crm: smk.CRM) -> list[str]:
+    """The load's warnings but the one on columns empty in every row (these fixtures have no
+    source or owner column)."""
+    return [w for w in crm.quality.warnings if "empty in every row" not in w]
+
+
 FILE_BACKENDS = ("sqlite", "duckdb")
 POSTGRES = os.environ.get("SMK_TEST_POSTGRES_URL")
 BACKENDS = FILE_BACKENDS + (("postgresql",) if POSTGRES else ())
@@ -806,7 +813,7 @@ def test_load_sql_keeps_an_extra_binary_column_as_hex_text_with_a_warning(tmp_pa
     assert contacts["extra_col"].tolist() == ["0x00ff", "hi", pd.NA]
     assert contacts["n"].tolist() == ["7", pd.NA, "9"]  # as without the BLOB: not "7.0"
     assert contacts.loc["c1", "created_at"] == ts("2026-01-05 09:30")
-    assert crm.quality.warnings == [
+    assert other_warnings(crm) == [
         "contacts: column 'extra_col' holds binary data that is not UTF-8 text (1 value(s), "
         "first at row 1); kept as hexadecimal text (0x...)"
     ]

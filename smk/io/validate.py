@@ -31,6 +31,7 @@ from smk.model import (
     CRM,
     DELETED_IN_CRM,
     DELETED_IN_SALESFORCE,
+    EXPECTED,
     MERGED_SAME_EMAIL,
     OLDER_COPY,
     PARENT_DELETED,
@@ -589,6 +590,37 @@ def _check_links(tables: dict[str, pd.DataFrame], quality: DataQuality, redirect
     """Once every table is checked: events of merged contacts re-pointed, unknown accounts."""
     _repoint(tables, redirect, _FILTERED_ONCE)
     _warn_unknown_accounts(tables, quality)
+    _warn_empty_columns(tables, quality)
+
+
+def _warn_empty_columns(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
+    """Say which of the columns the pages read (`EXPECTED`) are empty in every loaded row,
+    and which of the export's headers smk did not map: an export whose headers are translated
+    or renamed loads without those columns, and its pages by source or owner would be blank."""
+    for name, columns in EXPECTED.items():
+        frame = tables[name]
+        empty = [c for c in columns if len(frame) and c in frame and not frame[c].notna().any()]
+        if empty:
+            quality.warnings.append(_empty_columns_warning(name, empty, frame))
+
+
+def _empty_columns_warning(name: str, empty: list[str], frame: pd.DataFrame) -> str:
+    kept = [c for c in frame.columns if c not in SCHEMA[name] and not c.startswith("_")]
+    kept = [c for c in kept if not c.endswith("s_all")]  # smk's own multi-value columns
+    one = len(empty) == 1
+    it, are = ("it", "is") if one else ("them", "are")
+    text = (
+        f"{name}: {', '.join(empty)} {are} empty in every row (the export has no column for "
+        f"{it}, or leaves {it} blank): the pages that read {it} show nothing for {it}"
+    )
+    if not kept:
+        return text
+    more = f" and {len(kept) - 12} more" if len(kept) > 12 else ""
+    return (
+        f"{text}. Columns smk did not map: {', '.join(repr(c) for c in kept[:12])}{more}; if "
+        "the export's headers are translated or renamed, export with the CRM's English headers "
+        "or name them in a mapping file (docs/mappings.md)"
+    )
 
 
 def _warn_unknown_accounts(tables, quality: DataQuality) -> None:
