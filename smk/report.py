@@ -1026,6 +1026,44 @@ def report_blocker(crm: CRM) -> str | None:
     )
 
 
+def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month) -> None:
+    """Refuse, before any notebook runs, deals created by the end of `month` in a currency
+    that the `fx_rates` of one of smk's own notebooks (given, or the notebook's default)
+    cannot convert: the notebook would fail half-way with the same message (a scheduler's
+    exit 3, "report failed", for what is the params file's gap)."""
+    import ast
+
+    import papermill as pm
+
+    from smk.sla import deal_values
+
+    deals = crm.deals[crm.deals["created_at"] < month.end]
+    if deals.empty or "currency" not in deals:
+        return
+    packaged = _packaged_names()
+    for nb in notebooks:
+        name = notebook_name(nb)
+        cell = _parameters_of(pm, nb) if name in packaged else {}
+        if "fx_rates" not in cell:
+            continue
+        given = params_for(nb, params, set(cell))
+        try:
+            rates = (
+                given["fx_rates"]
+                if "fx_rates" in given
+                else ast.literal_eval(cell["fx_rates"]["default"])
+            )
+        except (ValueError, SyntaxError):  # a default that is no literal: the notebook's own
+            continue
+        try:
+            deal_values(deals, rates, given.get("reporting_currency"))
+        except ValueError as exc:
+            raise ValueError(
+                f"notebooks.{name}: {exc}. No notebook was run (deals created by the end of "
+                f"{month})"
+            ) from None
+
+
 #: smk's own notebooks that make a full page without contacts (accounts and deals suffice)
 WITHOUT_CONTACTS = frozenset({"segmentation"})
 
@@ -1119,6 +1157,7 @@ def run_report(
         if blocker:
             raise ValueError(f"{blocker}. No notebook was run")
         the_month = resolve_month(crm, month)
+        check_currencies(crm, chosen, settings, the_month)
         timings["data load"] = time.perf_counter() - start
         log.info(  # crm.source: a database URL with its password masked
             "report %s on %s (%s), notebooks: %s",

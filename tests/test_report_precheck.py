@@ -114,3 +114,61 @@ def test_validate_of_nothing_usable_is_not_ready_for_the_report_either(tmp_path,
     assert main(["validate", str(tmp_path / "nope"), "--json"]) == 2  # cannot be read at all
     payload = json.loads(capsys.readouterr().out)
     assert payload["report_ready"] is False and payload["report_problem"] == payload["error"]
+
+
+CHF_DEALS = (
+    "Record ID,Deal Name,Deal Stage,Create Date,Amount,Currency\n"
+    "7,Big,Closed Won,2026-01-05 10:00,10,EUR\n"
+    "8,Swiss,Closed Won,2026-01-12 10:00,5,CHF\n"
+    "9,Later,Closed Won,2026-03-02 10:00,5,GBP\n"
+)
+
+
+def _export_with_currencies(tmp_path: Path) -> Path:
+    folder = tmp_path / "hubspot"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-deals-2026-02-01.csv").write_text(CHF_DEALS)
+    (folder / CONTACTS_FILE).write_text(
+        CONTACTS_HEADER + "1,Ada,ada@example.test,Lead,2026-01-02\n"
+    )
+    return folder
+
+
+def test_a_deal_currency_without_exchange_rate_is_refused_before_any_notebook(tmp_path, capsys):
+    """A CHF deal and the notebooks' default rates (EUR, USD): notebook 00 ran, then 01 failed
+    in its third cell with exit 3 ("report failed") for what is a gap in the params file."""
+    export, out = _export_with_currencies(tmp_path), tmp_path / "reports"
+    args = ["report", "--data", str(export), "--month", "2026-01", "--out", str(out), "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert (
+        "notebooks.funnel_sla: no exchange rate for CHF: add it to fx_rates (EUR, USD given; "
+        "for `smk report`, in the --params file, see docs/examples/report-params.yaml). No "
+        "notebook was run (deals created by the end of 2026-01)"
+    ) in err
+    assert not (out / "2026-01").exists()
+
+
+@pytest.mark.parametrize(
+    ("month", "params", "refused"),
+    [
+        ("2026-01", {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}, False),  # the rates cover CHF
+        ("2026-01", {"notebooks": {"funnel_sla": {"fx_rates": {"EUR": 1.0}}}}, True),
+        ("2026-02", {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}, False),  # GBP's deal: March
+        ("2026-03", {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}, True),  # ... and now it counts
+    ],
+)
+def test_the_currency_check_reads_the_params_and_the_deals_of_the_month(
+    tmp_path, month, params, refused
+):
+    import smk
+    from smk.periods import Month
+    from smk.report import check_currencies, discover_notebooks
+
+    crm = smk.load(_export_with_currencies(tmp_path))
+    chosen = discover_notebooks(["funnel_sla", "segmentation"])
+    if not refused:
+        check_currencies(crm, chosen, params, Month(month))
+        return
+    with pytest.raises(ValueError, match="no exchange rate for (CHF|GBP)"):
+        check_currencies(crm, chosen, params, Month(month))
