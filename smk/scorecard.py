@@ -193,6 +193,16 @@ def unknown_kpis(crm: CRM) -> dict[str, str]:
     }
 
 
+def _deals_in(crm: CRM, m: Month) -> bool:
+    """Whether any deal was created or won in `m`, whatever its value (Pipedrive's deals
+    without a value are 0: a month of them has deals to score, not "no deals created")."""
+    deals = crm.deals
+    won = deals["is_won"].fillna(False).astype(bool)
+    return bool(
+        m.contains(deals["created_at"]).any() or (won & m.contains(deals["closed_at"])).any()
+    )
+
+
 def kpi_scorecard(
     crm: CRM,
     month: Month | str,
@@ -219,13 +229,12 @@ def kpi_scorecard(
     sla = sla or SLA()
     m = month_of(crm, month)
     actual, notes = kpi_values_with_notes(crm, m, sla, fx_rates, reporting_currency, segments)
-    volume = (actual["mqls"], actual["pipeline_created"], actual["won_revenue"])
     if not _covered(crm, m):
         raise NoDataError(
             f"nothing to score in {m}: the export does not cover it; choose a month it covers "
             "(e.g. month='latest')"
         )
-    if not any(v > 0 for v in volume):  # NaN: the export has no deals
+    if not actual["mqls"] > 0 and not _deals_in(crm, m):
         raise NoDataError(
             f"nothing to score in {m}: no MQLs, no deals created and none won; choose a month "
             "the export covers (e.g. month='latest')"

@@ -212,6 +212,23 @@ def test_a_month_with_nothing_to_score_raises_a_clear_message(crm):
         scorecard.kpi_scorecard(crm, "2026-03", SLA(), FX, "EUR")
 
 
+def test_a_month_whose_only_deals_have_no_value_is_scored_not_called_empty(crm):
+    """Pipedrive writes 0 for a deal without a value: a month with such deals and no MQL was
+    "nothing to score: no MQLs, no deals created and none won", and the page was dropped."""
+    zero = crm.deals.iloc[[0, 0]].assign(
+        deal_id=["z1", "z2"],
+        created_at=pd.Timestamp("2026-11-03", tz="UTC"),
+        closed_at=pd.array([pd.NaT, pd.NaT], dtype=crm.deals["closed_at"].dtype),
+        is_closed=False,
+        is_won=False,
+        amount=0.0,
+    )
+    crm = CRM(**{**crm.tables(), "deals": pd.concat([crm.deals, zero], ignore_index=True)})
+    card = scorecard.kpi_scorecard(crm, "2026-11", SLA(), FX, "EUR").set_index("id")
+    assert card.loc["pipeline_created", "actual"] == 0.0
+    assert card.loc["mqls", "actual"] == 0
+
+
 def test_scorecard_kpis_follow_the_metrics_json_shape(crm):
     card = scorecard.kpi_scorecard(crm, "2026-10", SLA(mql_target=3), FX, "EUR")
     kpis = scorecard.scorecard_kpis(card, {"mqls": "3 of target 3"})
