@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 import smk
 from smk import config
@@ -148,6 +149,25 @@ def test_a_database_file_in_the_home_folder_is_published_from_tilde(tmp_path, mo
     crm = smk.load(url)
     shown = _shown_source(crm, url)
     assert shown == "sqlite:///~/crm.db" and str(home) not in shown
+    assert len(smk.load(shown).contacts) == len(crm.contacts) == 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "duckdb"])
+def test_a_relative_database_url_is_published_absolute(tmp_path, monkeypatch, backend):
+    """`--data sqlite:///db/crm.db` was published as it is: a published notebook re-run from
+    another folder (the kernel starts in notebooks/) found no database file."""
+    from test_sql import canonical_tables, make_db
+
+    from smk.report import _shown_source
+
+    (tmp_path / "db").mkdir()
+    url = make_db(tmp_path / "db", backend, canonical_tables(False))
+    monkeypatch.chdir(tmp_path)
+    relative = f"{backend}:///db/{url.rsplit('/', 1)[1]}"
+    crm = smk.load(relative)
+    shown = _shown_source(crm, relative)
+    assert shown == url.replace(str(tmp_path), str(tmp_path.resolve()))
+    monkeypatch.chdir(tmp_path / "db")  # elsewhere: the relative URL names no file here
     assert len(smk.load(shown).contacts) == len(crm.contacts) == 3
 
 
