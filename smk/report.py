@@ -214,7 +214,46 @@ def read_params(path: str | Path | None) -> dict:
         raise ValueError(
             f"the params file {path} may not set {', '.join(clash)}: use the command's options"
         )
-    return _dates_as_text(params)
+    return _paths_from(_dates_as_text(params), Path(path).parent)
+
+
+#: Settings that name a file: a relative path in a params file is read from the file's folder
+#: (it was read from smk's own folder, and a missing file failed inside a notebook, exit 3)
+FILE_SETTINGS = ("segments_csv", "channel_groups")
+
+
+def _paths_from(params: dict, folder: Path) -> dict:
+    """`params` with the relative paths of `FILE_SETTINGS`, at the top and in each notebook's
+    section, made absolute from `folder` (the params file's)."""
+
+    def absolute(section: dict) -> dict:
+        out = dict(section)
+        for key in FILE_SETTINGS:
+            value = out.get(key)
+            if isinstance(value, str) and value.strip():
+                path = Path(os.path.expanduser(value))
+                out[key] = value if path.is_absolute() else str((folder / path).resolve())
+        return out
+
+    params = absolute(params)
+    sections = params.get("notebooks")
+    if isinstance(sections, dict):
+        params["notebooks"] = {
+            name: absolute(own) if isinstance(own, dict) else own for name, own in sections.items()
+        }
+    return params
+
+
+def _check_file_setting(key: str, value) -> None:
+    """A `FILE_SETTINGS` value names a readable file (empty or null: none)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return
+    path = Path(os.path.expanduser(str(value)))
+    if not path.is_file():
+        raise ValueError(
+            f"{key}: no such file {value} (a relative path in the params file is read from "
+            "the params file's folder)"
+        )
 
 
 #: Byte-order marks of the texts a params file may be besides UTF-8, and the codec reading
@@ -543,6 +582,7 @@ _SETTING_CHECKS = {
     "test_share": _package_check("smk.scoring.features", "check_test_share"),
     "conversion": _package_check("smk.attribution.journeys", "check_conversion"),
     "models": _package_check("smk.attribution.models", "check_models"),
+    **{key: functools.partial(_check_file_setting, key) for key in FILE_SETTINGS},
 }
 
 

@@ -172,3 +172,36 @@ def test_the_currency_check_reads_the_params_and_the_deals_of_the_month(
         return
     with pytest.raises(ValueError, match="no exchange rate for (CHF|GBP)"):
         check_currencies(crm, chosen, params, Month(month))
+
+
+def test_a_relative_file_setting_is_read_from_the_params_file_s_folder(tmp_path, monkeypatch):
+    """`segments_csv: my-segments.csv` beside the params file was looked for in smk's own
+    folder: the run failed inside notebook 01 (exit 3) though the file was there."""
+    from smk.report import check_params, discover_notebooks, read_params
+
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "my-segments.csv").write_text("contact_id,segment\n1,A\n")
+    params = folder / "params.yaml"
+    params.write_text(
+        "segments_csv: my-segments.csv\nnotebooks:\n  attribution:\n    channel_groups: ''\n"
+    )
+    monkeypatch.chdir(tmp_path)  # not the params file's folder
+    settings = read_params(params)
+    assert settings["segments_csv"] == str(folder.resolve() / "my-segments.csv")
+    assert settings["notebooks"]["attribution"]["channel_groups"] == ""
+    check_params(discover_notebooks(["funnel_sla", "attribution"]), settings)
+
+
+def test_a_missing_file_setting_is_refused_before_any_notebook(tmp_path, capsys):
+    export, out = _export_with_currencies(tmp_path), tmp_path / "reports"
+    params = tmp_path / "params.yaml"
+    params.write_text("fx_rates: {EUR: 1.0, CHF: 1.0}\nsegments_csv: nowhere.csv\n")
+    args = ["report", "--data", str(export), "--month", "2026-01", "--out", str(out)]
+    assert main([*args, "--params", str(params), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"notebooks.funnel_sla: segments_csv: no such file {tmp_path.resolve() / 'nowhere.csv'} "
+        "(a relative path in the params file is read from the params file's folder)"
+    ) in err
+    assert not (out / "2026-01").exists()
