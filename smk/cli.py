@@ -158,8 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--out",
-        default=str(config.REPORTS_DIR),
-        help="reports folder: new, empty or smk's own (default: reports/)",
+        default="reports",
+        help="reports folder: new, empty or smk's own (default: reports/ in the current folder)",
     )
     p.add_argument(
         "--notebooks",

@@ -205,3 +205,15 @@ def test_a_missing_file_setting_is_refused_before_any_notebook(tmp_path, capsys)
         "(a relative path in the params file is read from the params file's folder)"
     ) in err
     assert not (out / "2026-01").exists()
+
+
+def test_the_default_reports_folder_is_in_the_current_folder(tmp_path, monkeypatch, capsys):
+    """Without --out, a run from another folder wrote into smk's own reports/ (overwriting that
+    month's page of the project; under site-packages for a non-editable install)."""
+    from smk.report import LOG_FILE
+
+    export = _export(tmp_path, "header only")
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--data", str(export), "--month", "2026-01", "--quiet"]) == 2
+    assert "no contact was loaded" in capsys.readouterr().err
+    assert (tmp_path / "reports" / LOG_FILE).is_file()  # the refusal is logged there
