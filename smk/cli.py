@@ -192,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _report_logged(args, 130, "smk: interrupted")
         return 130
+    except SystemExit as exc:  # smk.report.Terminated: SIGTERM or SIGHUP ended a report
+        signum = getattr(exc, "signum", None)
+        if signum is not None:  # logged as a failure, like an interrupt: the run did not end
+            _report_logged(args, int(exc.code), f"smk: terminated by signal {signum}")
+        raise
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):  # stdout's is absorbed by `_print`: another pipe
             return _internal_error(args, exc)

@@ -1068,7 +1068,9 @@ def test_sigterm_mid_run_removes_the_personal_data_cache_and_staging(tmp_path):
     assert proc.returncode == 128 + signal.SIGTERM, stderr
     assert "Traceback" not in stderr
     assert sorted(p.name for p in out.iterdir()) == ["smk-report.log"]  # the old leftover too
-    assert "signal 15: stopping the report" in (out / "smk-report.log").read_text()
+    log = (out / "smk-report.log").read_text()
+    assert "signal 15: stopping the report" in log
+    assert log.rstrip().endswith("ERROR exit code 143: terminated by signal 15")  # a failure
 
 
 def test_sigterm_and_sighup_become_terminated_only_while_a_report_runs():
