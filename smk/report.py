@@ -133,6 +133,8 @@ def discover_notebooks(
     names: list[str] | None = None, folder: Path = config.NOTEBOOKS_DIR
 ) -> list[Path]:
     """The numbered notebooks in reading order, or those named (by file or short name)."""
+    if not Path(folder).is_dir():
+        raise ValueError(f"no notebook folder {folder}: it does not exist or is no folder")
     found = sorted(folder.glob(NOTEBOOK_GLOB))
     if not names:
         return found
@@ -141,7 +143,8 @@ def discover_notebooks(
         match = [p for p in found if name in (p.name, p.stem, notebook_name(p))]
         if not match:
             raise ValueError(
-                f"no notebook {name!r} in {folder}; there are: {', '.join(p.stem for p in found)}"
+                f"no notebook {name!r} in {folder}; there are: "
+                f"{', '.join(p.stem for p in found) or 'none (no NN_name.ipynb file)'}"
             )
         chosen += match
     return chosen

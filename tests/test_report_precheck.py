@@ -217,3 +217,19 @@ def test_the_default_reports_folder_is_in_the_current_folder(tmp_path, monkeypat
     assert main(["report", "--data", str(export), "--month", "2026-01", "--quiet"]) == 2
     assert "no contact was loaded" in capsys.readouterr().err
     assert (tmp_path / "reports" / LOG_FILE).is_file()  # the refusal is logged there
+
+
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_a_notebook_folder_that_is_missing_or_empty_is_named_as_such(tmp_path, capsys, folder):
+    """`--notebook-dir /nonexistent --notebooks data_quality` said "there are: " and nothing."""
+    (tmp_path / "empty").mkdir()
+    export = _export_with_currencies(tmp_path)
+    args = ["report", "--data", str(export), "--out", str(tmp_path / "out"), "--quiet"]
+    args += ["--notebook-dir", str(tmp_path / folder), "--notebooks", "data_quality"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    if folder == "missing":
+        assert f"no notebook folder {tmp_path / folder}: it does not exist or is no folder" in err
+    else:
+        assert "no notebook 'data_quality' in" in err
+        assert "there are: none (no NN_name.ipynb file)" in err
