@@ -524,6 +524,12 @@ def _move_in(staging: Path, out: Path, names: list[str]) -> None:
 def _read_meta(path: Path) -> dict:
     """The cache's `smk-model.json`, checked for what `from_parquet` reads from it: a damaged
     or hand-edited file is a `CRMExportError` naming it, not a KeyError deep in the reader."""
+    if not path.exists() and path.parent.is_dir():  # `--format parquet` on an export's folder
+        raise CRMExportError(
+            f"no {MODEL_MANIFEST} here: not an smk model folder (written by "
+            "CRM.to_parquet); for an export, leave the format to smk (auto) or name its own",
+            file=str(path.parent),
+        )
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
         if meta == _UNFINISHED:  # to_parquet was stopped while it moved the files in

@@ -168,3 +168,16 @@ def test_an_absolute_export_path_is_stored_as_given(tmp_path):
     (tmp_path / "current").symlink_to(export)
     smk.load(tmp_path / "current").to_parquet(tmp_path / "model")
     assert smk.load(tmp_path / "model").source == str(tmp_path / "current")
+
+
+def test_an_export_folder_read_as_parquet_is_no_model_folder_not_a_damaged_cache(tmp_path):
+    """`smk validate export --format parquet` said "a damaged smk model cache ... write it
+    again" of a HubSpot export's folder, which was never a cache."""
+    from smk.errors import CRMExportError
+
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\n1,2026-01-01\n")
+    with pytest.raises(CRMExportError) as caught:
+        smk.load(tmp_path, format="parquet")
+    message = str(caught.value)
+    assert "no smk-model.json here: not an smk model folder" in message
+    assert "damaged" not in message
