@@ -160,6 +160,9 @@ CONVERTED_INTO_DELETED = "converted lead of a deleted contact"
 DELETED_IN_SALESFORCE = "deleted in Salesforce"
 DELETED_IN_CRM = "deleted in the CRM"
 NO_RESPONSE = "campaign member did not respond"
+#: a task nobody has done (Salesforce: a `Status` such as "Not Started" or "Deferred", or
+#: `IsClosed` false): a reminder, not sales work, so it never counts as a touch of the lead
+TASK_NOT_DONE = "task not done"
 #: a line of a report download's footer ("Grand Totals (n records)", the confidentiality and
 #: copyright lines): part of the export's format. The blank lines of that footer are set aside
 #: as `EMPTY_ROW` and counted by design by their place (`smk.quality.set_aside_counts`).
@@ -180,6 +183,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         DELETED_IN_SALESFORCE,
         DELETED_IN_CRM,
         NO_RESPONSE,
+        TASK_NOT_DONE,
         REPORT_FOOTER,
         OLDER_COPY,
     }

@@ -72,3 +72,18 @@ def test_a_canonical_semicolon_file_warns_too(tmp_path: Path) -> None:
     assert _amounts(crm) == {"1": 2.5, "2": 40.0}
     (said,) = _warnings(crm, "may be")
     assert said.startswith("deals.amount: in deals.csv, '2,500' may be 2.5 or 2500")
+
+
+def test_typed_numbers_of_a_parquet_export_are_not_read_again_with_the_decimal_option(tmp_path):
+    """A Parquet amount of 99.99 loaded with decimal="," became 9999.0: the float was written
+    out as text and read with the comma as the decimal mark."""
+    import pandas as pd
+
+    pd.DataFrame({"contact_id": ["1"], "created_at": ["2026-01-02"]}).to_parquet(
+        tmp_path / "contacts.parquet"
+    )
+    deals = {"deal_id": ["d1", "d2"], "created_at": ["2026-01-05"] * 2, "amount": [99.99, 1234.5]}
+    pd.DataFrame(deals).to_parquet(tmp_path / "deals.parquet")
+    for decimal in (",", ".", None):
+        crm = smk.load(tmp_path, format="canonical", decimal=decimal)
+        assert _amounts(crm) == {"d1": 99.99, "d2": 1234.5}, decimal

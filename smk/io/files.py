@@ -1005,7 +1005,10 @@ def _excel_cell(value: object) -> object:
         sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
         return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
-        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = pd.Timestamp(value)
+        # a whole day (a whole serial number) is a calendar date, which no time zone moves
+        whole = stamp == stamp.normalize()
+        return stamp.strftime("%Y-%m-%d" if whole else "%Y-%m-%d %H:%M:%S")
     if isinstance(value, float) and value.is_integer():
         if abs(value) > _EXACT_INT:  # not the number typed: `1.0e+19`, which no id check takes
             return np.format_float_scientific(value, unique=True, trim="0")

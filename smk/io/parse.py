@@ -622,7 +622,17 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Ser
     In a large column, the plain numbers (`1234.5`, `-3`, `1e5`) are cast by Arrow at once and
     only the others go through the general parser, per distinct value, unless the others show
     that the column's decimal mark is the comma (then `1.234` is a thousand: all go there).
+    Numbers already typed (a Parquet or database column of floats) are taken as they are:
+    they have no decimal mark to read.
     """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        out = pd.Series(
+            values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan), index=values.index
+        )
+        bad = pd.Series(
+            values.notna().to_numpy() & ~np.isfinite(out.to_numpy()), index=values.index
+        )
+        return out.mask(bad), bad
     if decimal != "," and len(values) >= _LARGE and pd.api.types.is_string_dtype(values):
         text = arrow_text(values)
         plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False).to_numpy(
@@ -781,7 +791,8 @@ def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 class DateOptions:
     """How to read what an export's values leave open: time zones, day/month order, decimals.
 
-    timezone: zone of naive timestamps (HubSpot UI exports write local time without a zone).
+    timezone: zone of naive timestamps (HubSpot UI exports write local time without a zone);
+        a calendar date, written without a time of day, is 00:00 UTC of its day in any zone.
     dayfirst: None detects per column (a column whose values do not tell follows the export's
         other date columns when they agree, `OrderHint`, else is read month-first; a warning
         says which); True/False forces European / US order.
@@ -837,6 +848,10 @@ _FORMATS: tuple[tuple[str, str], ...] = (
     *((date + time, order) for date, order in _DATES for time in _TIMES),
     ("%Y%m%dT%H:%M:%S", "any"),
 )
+#: the layouts without a time: their values are calendar dates (`_placed`)
+_DAY_LAYOUTS = frozenset(date for date, _ in _DATES)
+#: an ISO 8601 value with a time of day: `T09`, ` 09`, `09:30`
+_TIME_OF_DAY = r"[T\s]\d|:"
 #: what each directive reads, in a value's shape (`_shapes`: digits as 9, letters as a)
 _SHAPE_OF = {
     **dict.fromkeys("mdHI", "9{1,2}"),
@@ -1004,6 +1019,7 @@ def _listed(names: list[str]) -> str:
 
 
 def _localise(ts: pd.Series, timezone: str) -> pd.Series:
+    """Timestamps as UTC: zoned ones converted, naive ones read as wall time in `timezone`."""
     if getattr(ts.dt, "tz", None) is not None:
         return ts.dt.tz_convert("UTC")
     # A wall time the clocks pass twice (autumn) is read as the first of the two, never lost.
@@ -1011,6 +1027,37 @@ def _localise(ts: pd.Series, timezone: str) -> pd.Series:
     return ts.dt.tz_localize(timezone, ambiguous=first, nonexistent="shift_forward").dt.tz_convert(
         "UTC"
     )
+
+
+def _placed(ts: pd.Series, dates: np.ndarray | pd.Series, timezone: str) -> pd.Series:
+    """Timestamps as UTC (`_localise`), except the naive ones `dates` marks, calendar dates
+    (written without a time of day): each at 00:00 UTC of its own day, whatever `timezone`, so
+    that it stays in its day and month (the model's months are UTC)."""
+    dates = np.asarray(dates, dtype=bool)
+    if getattr(ts.dt, "tz", None) is not None or timezone == "UTC" or not dates.any():
+        return _localise(ts, timezone)
+    out = ts.dt.tz_localize("UTC")
+    if not dates.all():
+        times = np.flatnonzero(~dates)
+        out.iloc[times] = _localise(ts.iloc[times], timezone).array
+    return out
+
+
+def on_day_of(dates: pd.Series, stamps: pd.Series, timezone: str) -> pd.Series:
+    """Rows where the calendar date `dates` (a value written without a time, which
+    `parse_datetimes` puts at 00:00 UTC of its day) cannot be told apart from the moment
+    `stamps`: it is the day `stamps` falls on in `timezone`, or the next day yet before
+    `stamps` (west of UTC a local evening is already the next day in UTC). False where
+    either is missing.
+
+    A date on its record's creation day holds no time to order it by: the loaders take the
+    creation moment for it (Salesforce's CloseDate, FirstRespondedDate).
+    """
+    local = stamps.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+    day, start = dates.dt.normalize(), local.dt.tz_localize("UTC")
+    same = day == start
+    next_day = (day == start + pd.Timedelta(days=1)) & (dates < stamps)
+    return (same | next_day).fillna(False).astype(bool)
 
 
 def _representable(parsed: pd.Series) -> pd.Series:
@@ -1037,6 +1084,11 @@ def parse_datetimes(
     values is read as `options.dayfirst` says; when that is None, as the export's other date
     columns show (`hint`, when they agree), else month-first; a warning says which and why.
 
+    Values with a time of day and no zone are wall time in `options.timezone`; a calendar date
+    (`2026-11-01`, `Nov 1, 2026`, a whole Excel serial) is 00:00 UTC of its day whatever the
+    zone, each value by its own form (`_placed`). Values already parsed show no form: they
+    are wall time.
+
     A large ISO 8601 column is cast by Arrow's strict parser; only the few values it refuses
     (a `#VALUE!`, a US date, a blank marker) go through the general parser below.
     """
@@ -1044,7 +1096,8 @@ def parse_datetimes(
     if fast is None:
         return _parse_datetimes(values, options, hint)
     stamps, rest = fast
-    out = _localise(stamps, options.timezone)  # Arrow's ns cast refuses dates past 2262 itself
+    dates = _iso_dates(values, rest) if stamps.dt.tz is None else np.zeros(len(values), bool)
+    out = _placed(stamps, dates, options.timezone)  # Arrow's ns cast refuses dates past 2262
     del stamps, fast  # `out` may share their buffer: with no other owner, setting rows in it
     # below does not copy ten million timestamps first
     bad = np.zeros(len(values), dtype=bool)
@@ -1074,7 +1127,7 @@ def _iso_by_arrow(
     """
     if len(values) < _LARGE or is_categorical(values) or not pd.api.types.is_string_dtype(values):
         return None
-    work, target = iso_target(arrow_text(values))
+    work, target = _iso_kind(arrow_text(values))
     if target is None:
         return None
     refused = np.zeros(len(values), dtype=bool)
@@ -1118,11 +1171,34 @@ def _cast_refusing(
 
 
 def iso_target(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.DataType | None]:
-    """`text` with empty cells null (no copy), and the timestamp type its values look like:
-    naive or zoned ISO 8601, judged on a sample from all along the column; None if neither."""
+    """`text` with empty cells null (no copy), and the timestamp type a reader may cast it to:
+    naive or zoned ISO 8601, judged on a sample from all along the column; None if neither,
+    or when the column holds a calendar date (`2026-11-01`): as a timestamp it would no longer
+    show that it has no time of day, which decides how a time zone applies (`_placed`)."""
+    work, target = _iso_kind(text)
+    if target == _ISO_TARGETS[0] and _date_only_iso(work).any():
+        return work, None
+    return work, target
+
+
+def _iso_kind(text: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.DataType | None]:
+    """`iso_target` without the calendar-date check: the type Arrow's cast may take the
+    column to, naive or zoned (`_iso_by_arrow`, which tells the dates apart itself)."""
     work = blanks_null(text)
     sample = _sample(work).drop_null()
     return work, next((t for t in _ISO_TARGETS if _casts(sample, t)), None)
+
+
+def _date_only_iso(text: pa.ChunkedArray) -> np.ndarray:
+    """The values of `text` ten bytes long: of the values Arrow's naive ISO 8601 cast takes,
+    exactly the calendar dates (`2026-11-01`; a time adds at least `T09`)."""
+    return _true(pc.equal(pc.binary_length(text), 10))
+
+
+def _iso_dates(values: pd.Series, refused: np.ndarray) -> np.ndarray:
+    """The rows of a column Arrow cast to naive timestamps (`_iso_by_arrow`) that are
+    calendar dates; the values it refused are not (the general parser reads them)."""
+    return _date_only_iso(arrow_text(values)) & ~refused
 
 
 def blanks_null(text: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -1246,7 +1322,8 @@ def _take(out: pd.Series, todo: pd.Series, parsed: pd.Series) -> None:
 def _numbers_as_dates(s: pd.Series, timezone: str) -> pd.Series:
     """Epoch seconds and milliseconds (instants: no zone applies) and Excel serial day numbers
     (`46077.871528`: days since 1899-12-30, the fraction the time of day, to the second; wall
-    time in `timezone`) as UTC; NaT for other values."""
+    time in `timezone`; a whole number is a calendar date, `_placed`) as UTC; NaT for other
+    values."""
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     epoch = s.str.match(_EPOCH.pattern).fillna(False).astype(bool)
     if epoch.any():
@@ -1258,8 +1335,10 @@ def _numbers_as_dates(s: pd.Series, timezone: str) -> pd.Series:
         out[epoch] = _representable(stamps)
     serial = s.str.match(_SERIAL.pattern).fillna(False).astype(bool)
     if serial.any():
-        days = pd.to_timedelta(pd.to_numeric(s[serial]), unit="D")
-        out[serial] = _localise((_EXCEL_EPOCH + days).dt.round("s"), timezone)
+        number = pd.to_numeric(s[serial])
+        days = pd.to_timedelta(number, unit="D")
+        whole = (number == np.floor(number)).to_numpy(dtype=bool)
+        out[serial] = _placed((_EXCEL_EPOCH + days).dt.round("s"), whole, timezone)
     return out
 
 
@@ -1283,11 +1362,11 @@ def _by_layouts(
     (`... 20:55 GMT-08:00`) is read at that offset, the others in `options.timezone`."""
     base, offset = _split_zone(s)
     order, warnings = _column_order(base, options, hint)
-    naive = _naive_by_layouts(base, order)
+    naive, dates = _naive_by_layouts(base, order)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     local = naive.notna() & offset.isna()
     if local.any():
-        out[local] = _localise(naive[local], options.timezone)
+        out[local] = _placed(naive[local], dates[local], options.timezone)
     zoned = naive.notna() & offset.notna()
     if zoned.any():
         out[zoned] = (naive[zoned] - offset[zoned]).dt.tz_localize("UTC")
@@ -1341,14 +1420,17 @@ def _column_order(
     return hint.order, [hint.reading()]
 
 
-def _naive_by_layouts(s: pd.Series, order: str | None) -> pd.Series:
+def _naive_by_layouts(s: pd.Series, order: str | None) -> tuple[pd.Series, pd.Series]:
     """Naive timestamps of the values that a layout of `_FORMATS` reads (of the day order
-    `order`, when given), or failing that ISO 8601; NaT for the others.
+    `order`, when given), or failing that ISO 8601; NaT for the others. And the mask of the
+    calendar dates among them: values read by a layout without a time (`_DAY_LAYOUTS`), or
+    ISO 8601 values with no time (`20261101`).
 
     A layout is tried only on the values of its shape (`02/24/26 8:55 PM` has the shape
     `99/99/99 9:99 aa`), so a column pays for the layouts it holds, not for all of them.
     """
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    dates = pd.Series(False, index=s.index)
     left = s.notna()
     shapes = _shapes(s)
     kinds = [k for k in shapes[left].unique() if _ANY_SKELETON.fullmatch(k)]
@@ -1359,12 +1441,23 @@ def _naive_by_layouts(s: pd.Series, order: str | None) -> pd.Series:
         rows = left & shapes.isin(fits).fillna(False).astype(bool)
         if rows.any():
             parsed = pd.to_datetime(s[rows], format=fmt, errors="coerce")
-            _take(out, left, _representable(parsed).astype(out.dtype))
+            parsed = _representable(parsed).astype(out.dtype)
+            if fmt in _DAY_LAYOUTS:
+                _mark(dates, parsed.notna())
+            _take(out, left, parsed)
     if left.any():  # ISO 8601 variants: `T`, fractions of a second, no seconds
         # utc=True: a zone `_split_zone` left (none it knows) cannot make a mixed column raise
         parsed = pd.to_datetime(s[left], format="ISO8601", errors="coerce", utc=True)
-        _take(out, left, _representable(parsed.dt.tz_localize(None)).astype(out.dtype))
-    return out
+        parsed = _representable(parsed.dt.tz_localize(None)).astype(out.dtype)
+        timeless = ~s[left].str.contains(_TIME_OF_DAY).fillna(True).astype(bool)
+        _mark(dates, parsed.notna() & timeless)
+        _take(out, left, parsed)
+    return out, dates
+
+
+def _mark(mask: pd.Series, hit: pd.Series) -> None:
+    """Set `mask` at the rows (by label) where `hit` is True."""
+    mask[hit.index[hit.to_numpy(dtype=bool)]] = True
 
 
 _SHAPE_BYTES = np.arange(256, dtype=np.uint8)

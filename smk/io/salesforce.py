@@ -21,9 +21,15 @@ How Salesforce maps onto the model (rules a user can check):
 
 - **One person, one contact.** Unconverted Leads and Contacts are contacts. A converted Lead
   (`IsConverted`) and the Contact it became (`ConvertedContactId`) are one person: the contact
-  keeps the Contact's id, ``created_at`` / ``became_lead_at`` / ``original_source`` come from the
-  Lead (its CreatedDate and LeadSource), and the Lead row is set aside with the reason
-  ``converted lead merged into contact`` (so read == loaded + set aside still holds). If the
+  keeps the Contact's id and details (e-mail, owner, account, country, title; the Lead's where
+  the Contact has none), and the Lead row is set aside with the reason
+  ``converted lead merged into contact`` (so read == loaded + set aside still holds). The
+  person's history is the union of its records (the Contact and every Lead converted into
+  it), as duplicate e-mails are merged: ``created_at`` / ``became_lead_at`` and each stage
+  date are the earliest the records hold, ``original_source`` the LeadSource of the earliest
+  created record (of the next one when it has none). So the usual conversion (a Lead, then the
+  Contact it became) takes the Lead's creation and source, and a new Lead converted into an
+  older Contact does not rewrite the Contact's history. If the
   Contact is not in the export, the Lead row itself is loaded under the Contact's id; if the
   export holds the Contact but marks it deleted, the person is deleted: the Lead row is set
   aside as ``converted lead of a deleted contact``. Rows of
@@ -33,15 +39,20 @@ How Salesforce maps onto the model (rules a user can check):
   campaign members, tasks and converted opportunity are still re-pointed at the contact.
 - **Stage dates.** Salesforce has no standard MQL date: the custom fields `MQL_Date__c` and
   `SQL_Date__c` (report labels "MQL Date", "SQL Date") are read when present, on the Lead or the
-  Contact. A converted Lead without an SQL date became an SQL on its `ConvertedDate`.
+  Contact. A converted Lead without an SQL date became an SQL on its `ConvertedDate`, a date:
+  on the day of the Lead's MQL date (or of its creation), at that moment rather than the
+  midnight before it (a conversion on the MQL's day was not before the MQL).
   ``became_opportunity_at`` is the CreatedDate of the person's first opportunity and
   ``became_customer_at`` the close date of the first won one; a person is linked to an
   opportunity by `Opportunity.ContactId`, `OpportunityContactRole` or the Lead's
   `ConvertedOpportunityId`.
 - **Lifecycle stage** is the furthest stage reached: the latest stage with a date, raised by
   the Lead's Status when it says more (`Qualified`, `Closed - Converted`, `SQL` -> sql; `MQL`,
-  `Marketing Qualified` -> mql; `Open - Not Contacted`, `Working - Contacted`, `Nurturing`,
-  `Closed - Not Converted` -> lead). A status never invents a date.
+  `Marketing Qualified` -> mql; `Open - Not Contacted`, `Working - Contacted`, `Nurturing`
+  -> lead). A disqualified Lead (`Closed - Not Converted`, `Unqualified`, `Disqualified`) is
+  `other`, as HubSpot's stage for it, unless it reached an opportunity: its stage dates stay
+  (it counts as a lead created, and as an MQL when it was one), and its MQL counts as rejected
+  (`smk.sla`). A status never invents a date.
 - **Accounts.** ``account_id`` is `Contact.AccountId` (for a converted Lead also its
   `ConvertedAccountId`). An unconverted Lead gets the account whose name equals its `Company`
   (trimmed, case-insensitive) when exactly one account has that name (lead-to-account matching);
@@ -51,9 +62,10 @@ How Salesforce maps onto the model (rules a user can check):
   raw value is ``original_source_detail``.
 - **Deals** come from Opportunity. `CloseDate` is ``closed_at`` only for closed opportunities
   (for open ones it is the expected date and stays in the extra column `CloseDate`). `CloseDate`
-  is a date: when it is the day the opportunity was created, ``closed_at`` is the creation
-  moment rather than the midnight before it. `IsClosed`/`IsWon` are derived from the stage name
-  when the export lacks them.
+  is a date, read as 00:00 UTC of its day whatever the time zone: when it is the day the
+  opportunity was created (in the export's time zone), ``closed_at`` is the creation moment
+  rather than that midnight (`parse.on_day_of`). `IsClosed`/`IsWon` are derived from the stage
+  name when the export lacks them.
 - **Touchpoints** are campaign responses: `CampaignMember` rows joined to `Campaign`. A member
   that did not respond is set aside (``campaign member did not respond``); a member of a campaign
   missing from a present Campaign file is set aside (``unknown campaign``). ``occurred_at`` is
@@ -63,7 +75,10 @@ How Salesforce maps onto the model (rules a user can check):
 - **Activities** are Tasks (call / email / task, from `TaskSubtype` then `Type`) and Events
   (meetings). ``contact_id`` is `WhoId` (lead ids re-pointed); a Task with no `WhoId` whose
   `WhatId` is an opportunity (`006...`) belongs to that opportunity's contact. ``occurred_at`` is
-  CreatedDate (the moment the work was logged), else the activity date.
+  CreatedDate (the moment the work was logged), else the activity date. A Task not done (its
+  `Status` open, e.g. `Not Started`, `In Progress`, `Deferred`, or `IsClosed` false for a
+  status not in `TASK_STATUS_DONE`) is a reminder, not sales work: it is set aside as
+  ``task not done`` (by design), so an auto-created follow-up never counts as a first touch.
 - Rows with `IsDeleted` set are set aside (``deleted in Salesforce``); report footer lines are
   set aside as ``report footer``.
 - **Spend** is read from a `spend.csv` with the canonical columns (month, channel, campaign,
@@ -101,6 +116,7 @@ from smk.model import (
     MERGED_CONVERTED_LEAD,
     NO_RESPONSE,
     STAGES,
+    TASK_NOT_DONE,
     TOUCH_TYPES,
 )
 
@@ -272,9 +288,10 @@ LEAD_STATUS_STAGE: dict[str, str] = {
     "Attempted to Contact": "lead",
     "Nurturing": "lead",
     "Nurture": "lead",
-    "Closed - Not Converted": "lead",
-    "Unqualified": "lead",
-    "Disqualified": "lead",
+    "Closed - Not Converted": "other",
+    "Unqualified": "other",
+    "Disqualified": "other",
+    "Not Qualified": "other",
     "MQL": "mql",
     "Marketing Qualified": "mql",
     "Marketing Qualified Lead": "mql",
@@ -284,6 +301,23 @@ LEAD_STATUS_STAGE: dict[str, str] = {
     "Qualified": "sql",
     "Closed - Converted": "sql",
     "Converted": "sql",
+}
+#: Task.Status -> whether the task is done: Salesforce's default statuses (only `Completed` is
+#: closed) and common additions. A task not done is no sales work (set aside as `TASK_NOT_DONE`);
+#: for a status not listed, `IsClosed` decides (a task with neither is kept as done).
+TASK_STATUS_DONE: dict[str, str] = {
+    "Completed": "done",
+    "Complete": "done",
+    "Closed": "done",
+    "Done": "done",
+    "Not Started": "not done",
+    "Open": "not done",
+    "In Progress": "not done",
+    "Waiting on someone else": "not done",
+    "Waiting": "not done",
+    "Deferred": "not done",
+    "Cancelled": "not done",
+    "Canceled": "not done",
 }
 _TASK_SUBTYPE: dict[str, str] = {
     "Call": "call",
@@ -345,7 +379,13 @@ _OBJECTS: dict[str, _Object] = {
                 "IsDeleted": _DELETED,
             }
         ),
-        ("contact_id", "ConvertedContactId", "ConvertedAccountId", "ConvertedOpportunityId"),
+        (
+            "contact_id",
+            "owner_id",
+            "ConvertedContactId",
+            "ConvertedAccountId",
+            "ConvertedOpportunityId",
+        ),
     ),
     "Contact": _Object(
         "contacts",
@@ -364,7 +404,7 @@ _OBJECTS: dict[str, _Object] = {
                 "IsDeleted": _DELETED,
             }
         ),
-        ("contact_id", "account_id"),
+        ("contact_id", "account_id", "owner_id"),
     ),
     "Account": _Object(
         "accounts",
@@ -499,6 +539,8 @@ _OBJECTS: dict[str, _Object] = {
                 "OpportunityId": ["Opportunity ID"],
                 "TaskSubtype": ["TaskSubtype", "Task Subtype"],
                 "Type": ["Type", "Task Type"],
+                "Status": ["Status", "Task Status"],
+                "IsClosed": ["IsClosed", "Closed", "Is Closed"],
                 "CreatedDate": _CREATED,
                 "ActivityDate": ["ActivityDate", "Due Date", "Date"],
                 "OwnerId": _OWNER + ["Assigned To ID", "Assigned ID", "Assigned To", "Assigned"],
@@ -813,13 +855,6 @@ def _iso(values: pd.Series) -> pd.Series:
     """UTC timestamps as ISO 8601 text that `assemble` reads back exactly (formatted by Arrow:
     pandas' strftime took half a minute for the 10M campaign members of a 1M-lead export)."""
     return _iso_text(pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]"))
-
-
-def _same_day(a: pd.Series, b: pd.Series, tz: str) -> pd.Series:
-    """Both timestamps present and on the same calendar day in the export's time zone."""
-    day_a = a.dt.tz_convert(tz).dt.normalize()
-    day_b = b.dt.tz_convert(tz).dt.normalize()
-    return (a.notna() & b.notna() & (day_a == day_b)).fillna(False).astype(bool)
 
 
 def _empty_frame(table: str) -> pd.DataFrame:
@@ -1271,9 +1306,7 @@ def _deals(
     close = dates.parse(d, "CloseDate", "Opportunity.CloseDate")
     won = _bools(d, "is_won")
     closed = _bools(d, "is_closed").fillna(won.fillna(False)).fillna(False).astype(bool)
-    closed_at = close.where(closed)
-    same_day = (closed_at < created) & _same_day(closed_at, created, dates.options.timezone)
-    closed_at = closed_at.mask(same_day, created)
+    closed_at = _not_before_on_its_day(close.where(closed), [created], dates.options.timezone)
     d["created_at"] = created_text
     d["is_closed"] = _bool_text(d, "is_closed")
     d["is_won"] = _bool_text(d, "is_won")
@@ -1397,6 +1430,9 @@ def _contacts(
     l_mql, l_mql_t = dates.first(leads, [("MQL_Date__c", "Lead.MQL_Date__c")])
     l_sql, l_sql_t = dates.first(leads, [("SQL_Date__c", "Lead.SQL_Date__c")])
     c_sql, c_sql_t = dates.first(leads, [("ConvertedDate", "Lead.ConvertedDate")])
+    # a date: a conversion on the day of the lead's creation or MQL was not before them
+    c_sql = _not_before_on_its_day(c_sql, [l_created, l_mql], dates.options.timezone)
+    c_sql_t = _iso(c_sql).fillna(c_sql_t)
     l_sql = l_sql.fillna(c_sql.where(conv))
     l_sql_t = l_sql_t.fillna(c_sql_t.where(conv))
     company = _col(leads, "Company").str.strip().str.lower()
@@ -1420,9 +1456,11 @@ def _contacts(
             **{c: _col(leads, c) for c in _PERSON_TEXT},
         }
     )
-    # converted leads of one person: the earliest is the person's lead, the others merged away
+    # converted leads of one person: the earliest is the person's lead, the others merged away;
+    # the person's history is the union of them all
     order = lead_side[conv].sort_values("created", na_position="last", kind="stable")
     primary = order.drop_duplicates("person").index
+    lead_side = _union_of_leads(lead_side, order)
     c_ok = _ok(contacts) & contacts["contact_id"].notna()
     known = contacts.loc[c_ok, "contact_id"]
     into_contact = primary[is_in(lead_side.loc[primary, "person"], known).to_numpy(dtype=bool)]
@@ -1430,23 +1468,30 @@ def _contacts(
     of_deleted = _converted_into_deleted(lead_side, conv, contacts, c_ok, known)
     lead_rows = l_ok & ~leads.index.isin(merged_away.union(of_deleted))
 
-    # ---- contact side, filled from the person's lead where there is one
+    # ---- contact side: the union with the person's leads (each stage date the earliest of
+    # the records, the source the earliest-created record's), details the Contact's
     c_created, c_created_t = dates.first(contacts, [("created_at", "Contact.CreatedDate")])
     c_mql, c_mql_t = dates.first(contacts, [("MQL_Date__c", "Contact.MQL_Date__c")])
     c_sql2, c_sql2_t = dates.first(contacts, [("SQL_Date__c", "Contact.SQL_Date__c")])
     lv = lead_side.loc[into_contact].set_index("person")
     lv = lv.reindex(contacts["contact_id"].to_numpy())
     lv.index = contacts.index
+    created, created_t = _earlier(lv["created"], lv["created_t"], c_created, c_created_t)
+    mql, mql_t = _earlier(lv["mql"], lv["mql_t"], c_mql, c_mql_t)
+    sql, sql_t = _earlier(lv["sql"], lv["sql_t"], c_sql2, c_sql2_t)
+    lead_first = lv["created"].le(c_created) | c_created.isna()
+    l_source = lv["original_source_detail"].astype("string")
+    c_source = _col(contacts, "original_source_detail")
     contact_side = pd.DataFrame(
         {
             "person": contacts["contact_id"],
             "lead_id": lv["lead_id"].astype("string"),
-            "created": lv["created"].fillna(c_created),
-            "created_t": lv["created_t"].astype("string").fillna(c_created_t),
-            "mql": lv["mql"].fillna(c_mql),
-            "mql_t": lv["mql_t"].astype("string").fillna(c_mql_t),
-            "sql": lv["sql"].fillna(c_sql2),
-            "sql_t": lv["sql_t"].astype("string").fillna(c_sql2_t),
+            "created": created,
+            "created_t": created_t,
+            "mql": mql,
+            "mql_t": mql_t,
+            "sql": sql,
+            "sql_t": sql_t,
             "account_id": _col(contacts, "account_id").fillna(lv["account_id"].astype("string")),
             "status": lv["status"].astype("string"),
             "converted": lv["converted"].fillna(False).astype(bool),
@@ -1454,10 +1499,10 @@ def _contacts(
             "owner_id": _col(contacts, "owner_id").fillna(lv["owner_id"].astype("string")),
             "country": _col(contacts, "country").fillna(lv["country"].astype("string")),
             "job_title": _col(contacts, "job_title").fillna(lv["job_title"].astype("string")),
-            # the person's original source is the lead's, when the contact came from a lead
-            "original_source_detail": lv["original_source_detail"]
-            .astype("string")
-            .fillna(_col(contacts, "original_source_detail")),
+            # the person's original source: the earliest-created record's, else the other's
+            "original_source_detail": l_source.where(lead_first, c_source).fillna(
+                c_source.where(lead_first, l_source)
+            ),
         }
     )
 
@@ -1506,6 +1551,54 @@ def _contacts(
     return pd.concat([contacts, leads], ignore_index=True)
 
 
+_HISTORY = (("created", "created_t"), ("mql", "mql_t"), ("sql", "sql_t"))
+
+
+def _union_of_leads(side: pd.DataFrame, order: pd.DataFrame) -> pd.DataFrame:
+    """`side` with the converted leads (`order`: their rows, earliest created first) of a person
+    converted more than once given the person's history: each stage date the earliest of its
+    leads (a value one of them could not read wins, so `assemble` sets the person aside with
+    it, as it would a record of its own) and the source of the earliest-created lead that has
+    one."""
+    several = order[order["person"].duplicated(keep=False)]
+    if several.empty:  # the usual export: one lead per person, nothing to combine
+        return side
+    side = side.copy()
+    by = several.groupby("person", sort=False)
+    for when, text in _HISTORY:
+        earliest = by[when].transform("min")
+        unread = several[text].where(several[when].isna()).groupby(several["person"])
+        side.loc[several.index, when] = earliest
+        side.loc[several.index, text] = unread.transform("first").fillna(_iso(earliest))
+    side.loc[several.index, "original_source_detail"] = by["original_source_detail"].transform(
+        "first"
+    )
+    return side
+
+
+def _earlier(
+    a: pd.Series, a_text: pd.Series, b: pd.Series, b_text: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """The earlier of two dates, row by row, with its text; a value that could not be read
+    (`a`'s first) gives its text instead, so `assemble` sets the row aside with it."""
+    when = a.where(a.le(b) | b.isna(), b)
+    text = _iso(when)
+    for parsed, raw in ((b, b_text), (a, a_text)):
+        raw = raw.astype("string")
+        text = raw.where(parsed.isna() & raw.notna(), text)
+    return when, text
+
+
+def _not_before_on_its_day(day: pd.Series, moments: list[pd.Series], tz: str) -> pd.Series:
+    """A date-only value (00:00 UTC of its day, `parse.parse_datetimes`) moved to the latest of
+    `moments` that falls later on that day in the export's zone (`parse.on_day_of`): what
+    happened that day did not happen before them."""
+    for moment in moments:
+        later = (moment > day) & parse.on_day_of(day, moment, tz)
+        day = day.mask(later.fillna(False).astype(bool), moment)
+    return day
+
+
 def _converted_into_deleted(
     lead_side: pd.DataFrame,
     conv: pd.Series,
@@ -1540,10 +1633,14 @@ def _stage(side: pd.DataFrame, opp: pd.Series, cust: pd.Series) -> pd.Series:
         stage = stage.mask(reached.fillna(False).astype(bool), name)
     said = translate(side["status"], LEAD_STATUS_STAGE)
     said = said.where(said.isin(list(rank)))
+    # a disqualified lead is `other` (as HubSpot's stage), unless a deal shows it was not
+    dropped = said.eq("other") & ~stage.isin(["opportunity", "customer"])
+    said = said.where(said.ne("other"))
     higher = said.notna() & (
         said.map(rank).fillna(-1).astype(int) > stage.map(rank).fillna(-1).astype(int)
     )
-    return stage.mask(higher.fillna(False).astype(bool), said)
+    stage = stage.mask(higher.fillna(False).astype(bool), said)
+    return stage.mask(dropped.fillna(False).astype(bool), "other")
 
 
 def _touchpoints(
@@ -1580,7 +1677,7 @@ def _member_people_and_dates(
         m, [("FirstRespondedDate", "CampaignMember.FirstRespondedDate")]
     )
     created = dates.parse(m, "CreatedDate", "CampaignMember.CreatedDate")
-    same_day = _same_day(first, created, dates.options.timezone)
+    same_day = parse.on_day_of(first, created, dates.options.timezone)
     occurred = first.mask(same_day, created)
     return _through(contact, lead_map), _for_assemble(occurred, first_raw)  # NaT: `first`'s
 
@@ -1685,7 +1782,31 @@ def _activities(
     a["type"] = kind.astype("string")
     a["owner_id"] = _col(a, "OwnerId")
     a["salesforce_object"] = obj
+    if obj == "Task":
+        a.loc[_ok(a) & _not_done(a, dates.warnings), "_reason"] = TASK_NOT_DONE
     return a.drop(columns=["Id"], errors="ignore")  # it is the activity_id
+
+
+def _not_done(tasks: pd.DataFrame, warnings: list[str]) -> pd.Series:
+    """Tasks nobody has done: an open `Status` (`TASK_STATUS_DONE`), else `IsClosed` false.
+
+    A status the vocabulary does not know is left to `IsClosed`; without that column such tasks
+    count as done, as before, and a warning names their statuses.
+    """
+    said = translate(_col(tasks, "Status"), TASK_STATUS_DONE)
+    known = said.isin(["done", "not done"]).to_numpy(dtype=bool)
+    closed = _bools(tasks, "IsClosed")
+    not_done = said.eq("not done").fillna(False).to_numpy(dtype=bool)
+    by_flag = closed.eq(False).fillna(False).to_numpy(dtype=bool)
+    unknown = _col(tasks, "Status")[~known & closed.isna().to_numpy(dtype=bool) & _ok(tasks)]
+    if unknown.notna().any():
+        names = ", ".join(repr(v) for v in sorted(unknown.dropna().unique())[:5])
+        warnings.append(
+            f"activities: {int(unknown.notna().sum())} tasks have a Status that says neither "
+            f"done nor open ({names}) and no IsClosed flag tells: they count as sales work; "
+            "export Task.IsClosed with the tasks to tell"
+        )
+    return pd.Series(not_done | (~known & by_flag), index=tasks.index)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -2168,6 +2289,7 @@ __all__ = [
     "LEAD_SOURCE_CHANNEL",
     "LEAD_STATUS_STAGE",
     "MEMBER_STATUS_TOUCH",
+    "TASK_STATUS_DONE",
     "load_salesforce",
     "salesforce_ids",
     "write_salesforce",
