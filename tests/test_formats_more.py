@@ -354,10 +354,10 @@ def zoho_backup(folder: Path) -> Path:
     folder.mkdir()
     owner = "zcrm_404427000000235011"
     zoho_file(folder, "Accounts_001.csv", [
-        ["Record Id", "Account Owner Id", "Account Name", "Industry", "Billing Country",
-         "Created Time"],
-        ["zcrm_404427000000249001", owner, "Testwerk GmbH", "Consulting", "Germany",
-         "2022-09-13 16:42:26"],
+        ["Record Id", "Account Owner Id", "Account Name", "Industry", "Employees",
+         "Annual Revenue", "Billing Country", "Created Time"],
+        ["zcrm_404427000000249001", owner, "Testwerk GmbH", "Consulting", "40", "2500000",
+         "Germany", "2022-09-13 16:42:26"],
     ])  # fmt: skip
     zoho_file(folder, "Contacts_001.csv", [
         ["Record Id", "Contact Owner Id", "Lead Source", "First Name", "Last Name", "Account Id",

@@ -840,3 +840,140 @@ def test_load_sql_refuses_a_required_column_of_binary_data_naming_table_and_colu
     assert err.value.row == 2
     assert "required 'contact_id'" in err.value.reason
     assert "binary data that is not UTF-8 text (2 value(s))" in err.value.reason
+
+
+# ------------------------------------------------------------------ stages, shapes, drivers
+def _untold_sync(stage_ids: list[str]) -> dict[str, pd.DataFrame]:
+    """A Fivetran HubSpot contact and three deals at `stage_ids` (no hs_is_closed column)."""
+    ids = lambda values: pd.array(values, dtype="Int64")  # noqa: E731
+    return {
+        "contact": pd.DataFrame(
+            {"id": ids([1]), "property_email": ["a@x.test"], "property_createdate": ["2026-03-01"]}
+        ),
+        "deal": pd.DataFrame(
+            {
+                "deal_id": ids([100, 101, 102]),
+                "deal_pipeline_stage_id": stage_ids,
+                "property_createdate": ["2026-03-05"] * 3,
+                "property_closedate": ["2026-03-20"] * 3,
+                "property_amount": [1000.0, 5000.0, 7000.0],
+            }
+        ),
+    }
+
+
+def _untold(crm: smk.CRM) -> list[str]:
+    return [w for w in crm.quality.warnings if "cannot tell open from closed" in w]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_warns_of_deal_stages_it_cannot_tell_open_from_closed_as_for_files(
+    tmp_path, backend
+):
+    """A custom pipeline's stage id says neither open nor closed: taken as open, with the
+    warning the same deals exported as CSV files give."""
+    crm = load_sql(make_db(tmp_path, backend, _untold_sync(["closedwon", "37336401", "37336401"])))
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-03-31.csv").write_text(
+        "Record ID,Email,Create Date\n1,a@x.test,2026-03-01\n"
+    )
+    (folder / "hubspot-crm-exports-all-deals-2026-03-31.csv").write_text(
+        "Record ID,Deal Stage,Create Date,Close Date,Amount\n"
+        "100,closedwon,2026-03-05,2026-03-20,1000\n"
+        "101,37336401,2026-03-05,2026-03-20,5000\n"
+        "102,37336401,2026-03-05,2026-03-20,7000\n"
+    )
+    from_files = _untold(smk.load(folder))
+    assert len(from_files) == 1 and "'37336401' (2)" in from_files[0]
+    assert _untold(crm) == from_files
+    assert crm.deals["is_closed"].tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_warns_of_stages_the_stage_table_does_not_tell(tmp_path, backend):
+    """`deal_pipeline_stage` tells the stages it lists by closed_won or probability; a stage id
+    it lacks (deleted pipeline) is counted, and a listed stage only its label could tell
+    (a pipeline without probabilities) by that label."""
+    tables = _untold_sync(["12345", "99999", "55555"])
+    tables["deal_pipeline_stage"] = pd.DataFrame(
+        {
+            "stage_id": ["12345", "12347", "55555"],
+            "pipeline_id": ["777", "777", "888"],
+            "label": ["Renewed", "Negotiation", "Onboarding"],
+            "probability": [1.0, 0.5, 0.0],
+            "closed_won": pd.array([None, None, None], dtype="boolean"),
+        }
+    )
+    crm = load_sql(make_db(tmp_path, backend, tables))
+    (warning,) = _untold(crm)
+    assert warning.startswith("deals.stage: 2 deals at stage values smk cannot tell")
+    assert "'99999' (1), 'Onboarding' (1);" in warning
+    deals = crm.deals.set_index("deal_id")
+    assert deals["is_closed"].to_dict() == {"100": True, "101": False, "102": False}
+
+
+def _salesforce_sync() -> dict[str, pd.DataFrame]:
+    """Salesforce as Fivetran syncs it: snake_case objects and fields."""
+    return {
+        "lead": pd.DataFrame({"id": ["00Q1"], "created_date": ["2026-03-01"]}),
+        "contact": pd.DataFrame(
+            {"id": ["0031"], "email": ["a@x.test"], "created_date": ["2026-03-01"]}
+        ),
+        "account": pd.DataFrame({"id": ["0011"], "name": ["Acme"]}),
+        "opportunity": pd.DataFrame({"id": ["0061"], "stage_name": ["Prospecting"]}),
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_says_a_salesforce_sync_schema_is_not_read(tmp_path, backend):
+    url = make_db(tmp_path, backend, _salesforce_sync())
+    with pytest.raises(CRMExportError) as err:
+        load_sql(url)
+    message = str(err.value)
+    assert err.value.file == mask_url(url)
+    assert "as a HubSpot schema synced by Fivetran" in message
+    assert "Salesforce sync schema, which smk does not read" in message
+    assert "(lead, opportunity, account, contact)" in message
+    assert "looked for" not in message  # not the contact table's missing HubSpot columns
+
+
+def test_load_sql_reads_a_hubspot_sync_schema_that_has_a_lead_table(tmp_path):
+    """Only a schema without HubSpot's own tables is taken for a Salesforce one."""
+    tables = fivetran_tables()
+    tables["lead"] = pd.DataFrame({"id": ["x"]})
+    assert len(load_sql(make_db(tmp_path, "sqlite", tables)).deals) == 4
+
+
+@pytest.mark.parametrize("backend, other", [("sqlite", "duckdb"), ("duckdb", "sqlite")])
+def test_load_sql_refuses_a_database_file_given_to_the_other_driver(tmp_path, backend, other):
+    """DuckDB would try to download its SQLite extension: never at run time."""
+    url = make_db(tmp_path, backend, {"contacts": pd.DataFrame({"contact_id": ["1"]})})
+    path = url.split(":///", 1)[1]
+    names = {"sqlite": "SQLite", "duckdb": "DuckDB"}
+    with pytest.raises(CRMExportError) as err:
+        load_sql(f"{other}:///{path}")
+    assert err.value.file == f"{other}:///{path}"
+    assert f"a {names[backend]} database file given to the {other} driver" in err.value.reason
+    assert f"write {backend}:///{path}" in err.value.reason
+
+
+def test_load_sql_never_lets_duckdb_download_an_extension(tmp_path):
+    from smk.io.sql import _engine
+
+    url = make_db(tmp_path, "duckdb", {"contacts": pd.DataFrame({"contact_id": ["1"]})})
+    engine = _engine(url, url, [])
+    with engine.connect() as conn:
+        setting = "current_setting('autoinstall_known_extensions')"
+        assert conn.exec_driver_sql(f"SELECT {setting}").scalar() is False
+    engine.dispose()
+
+
+def test_load_sql_says_a_sqlite_database_has_no_schemas(tmp_path):
+    url = make_db(tmp_path, "sqlite", canonical_tables(False))
+    with pytest.raises(CRMExportError) as err:
+        load_sql(url, schema="hubspot")
+    assert err.value.file == url
+    assert "no schema 'hubspot'" in err.value.reason
+    assert "only attached databases, and this one has 'main'" in err.value.reason
+    assert len(load_sql(url, schema="main").contacts) == 3

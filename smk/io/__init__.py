@@ -15,9 +15,9 @@ from pathlib import Path
 
 from smk.errors import CRMExportError
 from smk.io import files as fileio
+from smk.io.canonical import canonical_mapping
 from smk.io.mapping import (
     FormatMapping,
-    TableMapping,
     builtin_mapping,
     check_unread,
     data_files,
@@ -32,18 +32,6 @@ from smk.model import CRM, MODEL_MANIFEST, SCHEMA
 FORMATS = ("auto", "hubspot", "salesforce", "canonical", "sql", "parquet", "mapping")
 _SQL_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
 _SALESFORCE_FILES = {"lead", "contact", "account", "opportunity", "task", "event", "campaignmember"}
-
-
-def canonical_mapping() -> FormatMapping:
-    """Our own format: one file per table, named after it, with the model's column names."""
-    tables = {
-        name: TableMapping(
-            files=[f"{name}.{ext}" for ext in ("csv", "tsv", "txt", "parquet", "xlsx")],
-            columns={col: [col] for col in cols},
-        )
-        for name, cols in SCHEMA.items()
-    }
-    return FormatMapping(name="canonical", tables=tables)
 
 
 def detect_format(source: str | Path) -> str:

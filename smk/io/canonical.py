@@ -4,7 +4,9 @@ The canonical format is what `smk.load(folder, format="canonical")` reads back: 
 ``accounts.csv``, ``deals.csv``, ``touchpoints.csv``, ``activities.csv`` and ``spend.csv`` (or
 ``.parquet``), with exactly the columns of `smk.model.SCHEMA`. Timestamps are ISO 8601 in UTC
 with a ``Z`` (``2026-03-01T09:30:00Z``), booleans ``true``/``false``, months ``YYYY-MM-DD`` (the
-first of the month), numbers with a ``.`` decimal mark and no thousands separator.
+first of the month), numbers with a ``.`` decimal mark and no thousands separator. How such a
+folder (or a database's canonical tables) is read is `canonical_mapping`: a deals table without
+the flags takes them from the stage.
 
 The text helpers here (`format_datetimes`, `format_numbers`, `write_text_csv`) are shared with the
 HubSpot writer. They work on whole columns through Arrow, so that writing ten million
@@ -14,6 +16,7 @@ touchpoints takes seconds rather than minutes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,7 +26,52 @@ import pyarrow.csv as pacsv
 
 from smk.model import CRM, SCHEMA, TABLES
 
+if TYPE_CHECKING:
+    from smk.io.mapping import FormatMapping
+
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+#: stages known to be open beyond those of HubSpot's mapping: the plain word a table without a
+#: pipeline of stages writes (Pipedrive's status)
+OPEN_STAGES = ["Open"]
+#: columns that may list several `;`-separated values: the first is used, the whole list kept
+#: in `<column>s_all` (docs/data-model.md)
+MULTI_VALUE = {"contacts": ["account_id"]}
+
+
+def canonical_mapping() -> FormatMapping:
+    """Our own format as a mapping: one file (or SQL table) per table, named after it, with the
+    model's column names; `smk.load(..., format="canonical")` and `smk.io.sql` read it so.
+
+    A deals table without `is_closed` or `is_won` takes the flag it lacks from the stage
+    (`stage_rules`), and the deals whose stage says neither open nor closed are counted in a
+    warning; a contact's `account_id` may list several (`MULTI_VALUE`).
+    """
+    from smk.io.mapping import FormatMapping, TableMapping  # mapping imports this module
+
+    tables = {
+        name: TableMapping(
+            files=[f"{name}.{ext}" for ext in ("csv", "tsv", "txt", "parquet", "xlsx")],
+            columns={col: [col] for col in cols},
+            multi_value=list(MULTI_VALUE.get(name, ())),
+            derive=stage_rules() if name == "deals" else {},
+        )
+        for name, cols in SCHEMA.items()
+    }
+    return FormatMapping(name="canonical", tables=tables)
+
+
+def stage_rules() -> dict[str, dict]:
+    """The `derive` rules of the flags from the stage: smk's HubSpot mapping's ("Closed Won",
+    "closedwon", "Won", "Closed Lost", "Lost"; its default pipeline's stages known open),
+    `OPEN_STAGES` known open too."""
+    from smk.io.mapping import builtin_mapping  # mapping imports this module
+
+    rules = builtin_mapping("hubspot").tables["deals"].derive
+    closed = rules["is_closed"]
+    return {
+        "is_closed": {**closed, "false_for": [*closed.get("false_for", ()), *OPEN_STAGES]},
+        "is_won": rules["is_won"],
+    }
 
 
 def text(

@@ -9,6 +9,7 @@ example for a CRM with no built-in loader. See docs/mappings.md for the format.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import functools
 import os
@@ -52,10 +53,16 @@ class TableMapping:
     #: columns whose aliases are all read and combined row by row (first non-empty value),
     #: e.g. Pipedrive's `Deal - Won time` / `Deal - Lost time` -> closed_at
     coalesce: list[str] = field(default_factory=list)
+    #: the user's mapping file this table was read from, whose headers a file of the table
+    #: must have (`_unfound`); None for smk's own mappings, which list many aliases on purpose
+    #: (HubSpot's labels, API names and sync columns), most of them absent from any one export
+    origin: Path | None = None
 
 
 #: keys a table section of a mapping file may have (a misspelt key is an error, not ignored)
-_TABLE_KEYS = set(TableMapping.__dataclass_fields__) | {"extra_ok"}
+_TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin"} | {"extra_ok"}
+#: keys of a table section that name our columns (each must be in the data model)
+_COLUMN_KEYS = ("columns", "derive", "constants", "values", "strip", "multi_value", "coalesce")
 
 
 @dataclass
@@ -83,62 +90,83 @@ class FormatMapping:
 
 
 def read_mapping(path: str | Path) -> FormatMapping:
-    """Parse and check a mapping file; errors name the file and the offending key."""
+    """Parse and check a mapping file; errors name the file and the offending key. A user's
+    file (not one shipped in `smk/mappings`) is told apart (`TableMapping.origin`): the
+    headers it names that no file of a table has are said in a warning."""
     path = Path(path)
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mapping = _parsed(path.read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CRMExportError(f"cannot read the mapping file: {exc}", file=str(path)) from None
+    if path.resolve().parent != _SHIPPED:
+        for tm in mapping.tables.values():
+            tm.origin = path
+    return mapping
+
+
+def builtin_mapping(name: str) -> FormatMapping:
+    """A mapping shipped with smk (`hubspot`, `pipedrive`)."""
+    ref = resources.files("smk.mappings") / f"{name}.yaml"
+    return _parsed(ref.read_text(encoding="utf-8"), Path(str(ref)))
+
+
+def _parsed(text: str, path: Path) -> FormatMapping:
+    try:
+        spec = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
         raise CRMExportError(f"cannot read the mapping file: {exc}", file=str(path)) from None
     return _mapping_from_dict(spec, path)
 
 
-def builtin_mapping(name: str) -> FormatMapping:
-    ref = resources.files("smk.mappings") / f"{name}.yaml"
-    return _mapping_from_dict(yaml.safe_load(ref.read_text(encoding="utf-8")), Path(str(ref)))
+#: the folder of the mappings shipped with smk
+_SHIPPED = Path(str(resources.files("smk.mappings"))).resolve()
+
+
+class _Int(int):
+    """An integer as YAML read it, with the text it was written as: YAML 1.1 reads `0123`
+    as the octal 83 and `1_000` as 1000, so only a number written as Python prints it can
+    stand for the text (a stage id `37336401` written unquoted)."""
+
+    text: str
+
+
+class _Float(float):
+    """A float as YAML read it, with the text it was written as (`1.50` is 1.5)."""
+
+    text: str
+
+
+def _plain(value: object) -> object:
+    """A number as Python's own type (`_Int` and `_Float` keep their text for the checks)."""
+    if isinstance(value, _Int):
+        return int(value)
+    return float(value) if isinstance(value, _Float) else value
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, numbers keeping the text they were written as (`_Int`)."""
+
+
+def _number(kind: type, construct: Callable) -> Callable:
+    def constructor(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+        value = kind(construct(loader, node))
+        value.text = node.value
+        return value
+
+    return constructor
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _number(_Int, yaml.SafeLoader.construct_yaml_int))
+_Loader.add_constructor(
+    "tag:yaml.org,2002:float", _number(_Float, yaml.SafeLoader.construct_yaml_float)
+)
 
 
 def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
     if not isinstance(spec, dict) or not isinstance(spec.get("tables"), dict):
         raise CRMExportError("a mapping file needs a 'tables:' section", file=str(path))
     _check_settings(spec, path)
-    tables = {}
-    for table, body in spec["tables"].items():
-        if table not in SCHEMA:
-            raise CRMExportError(
-                f"unknown table {table!r} in the mapping; tables are {', '.join(TABLES)}",
-                file=str(path),
-            )
-        body = body or {}
-        if not isinstance(body, dict):
-            raise CRMExportError(
-                f"the mapping for {table} must be a section of keys (files:, columns:, ...), "
-                f"not {type(body).__name__} (see docs/mappings.md)",
-                file=str(path),
-            )
-        _check_shapes(table, body, path)
-        unknown_keys = sorted(set(body) - _TABLE_KEYS)
-        if unknown_keys:
-            raise CRMExportError(
-                f"unknown key(s) {', '.join(map(repr, unknown_keys))} in the mapping for "
-                f"{table}; keys are {', '.join(sorted(_TABLE_KEYS))} (see docs/mappings.md)",
-                file=str(path),
-            )
-        unknown_cols = [c for c in body.get("columns", {}) if c not in SCHEMA[table]]
-        if unknown_cols and not body.get("extra_ok"):
-            raise CRMExportError(
-                f"mapping for {table} names columns that are not in the data model: "
-                f"{', '.join(unknown_cols)} (see docs/data-model.md)",
-                file=str(path),
-            )
-        columns = {
-            k: [v] if isinstance(v, str) else list(v) for k, v in body.get("columns", {}).items()
-        }
-        fields = {k: body.get(k) for k in TableMapping.__dataclass_fields__ if k in body}
-        fields["columns"] = columns
-        fields["files"] = (
-            [body["files"]] if isinstance(body.get("files"), str) else body.get("files", [])
-        )
-        tables[table] = TableMapping(**fields)
+    tables = {table: _table_mapping(table, body, path) for table, body in spec["tables"].items()}
     return FormatMapping(
         name=str(spec.get("name", path.stem)),
         tables=tables,
@@ -148,6 +176,43 @@ def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
         data=spec.get("data"),
         path=path,
     )
+
+
+def _table_mapping(table: str, body: object, path: Path) -> TableMapping:
+    """One table section of a mapping file, checked (errors name the file and the key)."""
+    if table not in SCHEMA:
+        raise CRMExportError(
+            f"unknown table {table!r} in the mapping; tables are {', '.join(TABLES)}",
+            file=str(path),
+        )
+    body = body or {}
+    if not isinstance(body, dict):
+        raise CRMExportError(
+            f"the mapping for {table} must be a section of keys (files:, columns:, ...), "
+            f"not {type(body).__name__} (see docs/mappings.md)",
+            file=str(path),
+        )
+    _check_shapes(table, body, path)
+    unknown_keys = sorted(set(body) - _TABLE_KEYS)
+    if unknown_keys:
+        raise CRMExportError(
+            f"unknown key(s) {', '.join(map(repr, unknown_keys))} in the mapping for "
+            f"{table}; keys are {', '.join(sorted(_TABLE_KEYS))} (see docs/mappings.md)",
+            file=str(path),
+        )
+    _check_columns(table, body, path)
+    fields = {k: body[k] for k in TableMapping.__dataclass_fields__ if body.get(k) is not None}
+    fields["columns"] = {
+        k: [v] if isinstance(v, str) else list(v) for k, v in (body.get("columns") or {}).items()
+    }
+    fields["values"] = {  # a stage id written unquoted (37336401) is that text
+        col: {str(k): v for k, v in tr.items()} for col, tr in (body.get("values") or {}).items()
+    }
+    fields["constants"] = {c: _plain(v) for c, v in (body.get("constants") or {}).items()}
+    fields["files"] = (
+        [body["files"]] if isinstance(body.get("files"), str) else body.get("files") or []
+    )
+    return TableMapping(**fields)
 
 
 _SETTINGS = {  # top-level keys of a mapping file: what each must be
@@ -193,7 +258,22 @@ def _rule(value: object) -> bool:
 
 
 def _translation(value: object) -> bool:
-    return isinstance(value, dict) and all(isinstance(v, str) for v in [*value, *value.values()])
+    """{their value: our value}, texts; a key may be a number YAML read as written (`_Int`:
+    a stage id `37336401`)."""
+    return (
+        isinstance(value, dict)
+        and all(isinstance(k, str) or _as_written(k) for k in value)
+        and all(isinstance(v, str) for v in value.values())
+    )
+
+
+def _as_written(value: object) -> bool:
+    """An integer (not a YAML yes/no) whose digits are the text it was written as."""
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and getattr(value, "text", str(value)) == str(int(value))
+    )
 
 
 _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
@@ -216,7 +296,10 @@ _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
         _each(lambda v: isinstance(v, str | int | float)),
     ),
     "strip": ("our columns, each with a regular expression", _each(lambda v: isinstance(v, str))),
-    "type_from_file": ("file-name patterns, each with an activity type", _translation),
+    "type_from_file": (
+        "file-name patterns, each with an activity type",
+        lambda v: isinstance(v, dict) and all(isinstance(t, str) for t in [*v, *v.values()]),
+    ),
     "extra_ok": ("true or false", lambda v: isinstance(v, bool)),
 }
 
@@ -233,11 +316,35 @@ def _check_settings(spec: dict, path: Path) -> None:
     for key, (what, check) in _SETTINGS.items():  # a key left empty takes its default
         if spec.get(key) is not None and not check(spec[key]):
             raise CRMExportError(f"{key}: must be {what}, not {spec[key]!r}", file=str(path))
+    try:  # a time zone no one knows (`Europe/Berln`) is named with the file and the key
+        DateOptions(timezone=spec.get("timezone") or "UTC")
+    except CRMExportError as exc:
+        raise exc.but(reason=f"timezone: {exc.reason}", file=str(path)) from None
+
+
+def _check_columns(table: str, body: dict, path: Path) -> None:
+    """Every column a table section names (under `columns`, `derive`, `values`, `coalesce`,
+    ...) is one of the data model's; any column with `extra_ok`."""
+    if body.get("extra_ok"):
+        return
+    unknown = []
+    for key in _COLUMN_KEYS:
+        for col in body.get(key) or ():
+            if col not in SCHEMA[table]:
+                close = difflib.get_close_matches(str(col), list(SCHEMA[table]), n=1, cutoff=0.8)
+                unknown.append(f"{key}: {col}" + (f" (did you mean {close[0]}?)" if close else ""))
+    if unknown:
+        raise CRMExportError(
+            f"mapping for {table} names columns that are not in the data model: "
+            f"{'; '.join(unknown)} (see docs/data-model.md)",
+            file=str(path),
+        )
 
 
 def _check_shapes(table: str, body: dict, path: Path) -> None:
     """Each key of a table section holds what it must; its regular expressions compile."""
     _check_yes_no(table, body.get("constants"), path)
+    _check_number_keys(table, body.get("values"), path)
     for key, (what, check) in _SHAPES.items():
         if key in body and body[key] is not None and not check(body[key]):
             raise CRMExportError(
@@ -277,6 +384,25 @@ def _check_yes_no(table: str, constants: object, path: Path) -> None:
                 f'value as written, e.g. {col}: "{example}" (see docs/mappings.md)',
                 file=str(path),
             )
+
+
+def _check_number_keys(table: str, values: object, path: Path) -> None:
+    """A `values` key YAML read as a number that may not be the text written (`0123` is the
+    octal 83, `1.50` is 1.5, `1_000` is 1000) is refused with how to quote it; an integer
+    written as Python prints it (`37336401`) is that text (`_as_written`)."""
+    if not isinstance(values, dict):
+        return
+    for col, translation in values.items():
+        for key, ours in translation.items() if isinstance(translation, dict) else ():
+            if isinstance(key, int | float) and not isinstance(key, bool) and not _as_written(key):
+                written = getattr(key, "text", str(key))
+                raise CRMExportError(
+                    f"values: {col} in the mapping for {table} has the key {written}, which "
+                    f"YAML reads as the number {key!r}, not as the text written (a leading "
+                    "zero, a decimal point, a _ are lost): quote the key as written, e.g. "
+                    f'"{written}": {ours} (see docs/mappings.md)',
+                    file=str(path),
+                )
 
 
 def _arrow_regex(pattern: str) -> None:
@@ -553,6 +679,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for col in frame.columns:  # keep what we did not map, under its own name
         if col not in used and col not in _READER_META and col not in out:
             out[col] = frame[col]
+    unfound = _unfound(tm, out, headers) if tm.origin is not None else []
     _check_required(out, table, tm, frame, path)
     # file name and reason as categoricals: one code per row, not ten million strings
     out["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [path.name])
@@ -563,7 +690,88 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
     mapped.attrs["warnings"] = list(frame.attrs.get("warnings", ()))  # the reader's, for the load
     mapped.attrs["untold"] = untold  # for `read_table`'s warning, once for all its files
+    mapped.attrs["unfound"] = unfound  # the same (`unfound_warning`)
+    mapped.attrs["headers"] = list(headers.values()) if unfound else []
     return mapped
+
+
+def _unfound(
+    tm: TableMapping, out: pd.DataFrame, headers: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """What a user's mapping looks for in one file in vain, as (key, column, header): the
+    headers of a column left empty (`columns.amount`), each absent header of a `coalesce`
+    column, the `from` of a `derive` rule whose column is left empty (`derive.is_won.from`)."""
+    found = [
+        (f"columns.{col}", col, alias)
+        for col, aliases in tm.columns.items()
+        if col not in out or col in tm.coalesce
+        for alias in aliases
+        if fileio.normalise_header(alias) not in headers
+    ]
+    found += [
+        (f"derive.{col}.from", col, str(rule["from"]))
+        for col, rule in tm.derive.items()
+        if col not in out
+    ]
+    return found
+
+
+def unfound_warning(
+    table: str, tm: TableMapping, frames: list[pd.DataFrame], names: list[str]
+) -> str | None:
+    """The warning for the headers a user's mapping looks for in vain in every file of a
+    table (`_unfound`; a header one file has is found): it names the mapping file, each key
+    with those headers, what is left empty, and the files with their headers. None when
+    nothing is missing (or the mapping is smk's own)."""
+    missing = set.intersection(*(set(f.attrs.get("unfound", ())) for f in frames))
+    if tm.origin is None or not missing:
+        return None
+    looked: dict[tuple[str, str], list[str]] = {}  # (key, column) -> headers
+    for key, col, header in frames[0].attrs["unfound"]:
+        if (key, col, header) in missing:
+            looked.setdefault((key, col), []).append(header)
+    groups: dict[tuple[str, ...], list[str]] = {}  # files with the same headers, said once
+    for frame, name in zip(frames, names, strict=True):
+        groups.setdefault(tuple(frame.attrs["headers"]), []).append(name)
+    every = list(dict.fromkeys(h for hs in groups for h in hs))
+    keys = "; ".join(f"{k} looks for {_looked_for(hs, every)}" for (k, _), hs in looked.items())
+    files = "; ".join(
+        f"{', '.join(n)} {'has' if len(n) == 1 else 'have'} the headers {', '.join(map(repr, hs))}"
+        for hs, n in groups.items()
+    )
+    return (
+        f"{table}: the mapping file {tm.origin.name} names headers that no {table} file has: "
+        f"{keys}. {_left_empty(tm, looked)}: correct the headers in the mapping file (or "
+        f"remove the lines, if the export has no such column; docs/mappings.md). {files}"
+    )
+
+
+def _looked_for(headers: list[str], every: list[str]) -> str:
+    """`'Deal - State' (similar: 'Deal - Stage', 'Deal - Status')`, for `unfound_warning`."""
+    said = []
+    for header in headers:
+        close = difflib.get_close_matches(header, every, n=2, cutoff=0.75)
+        said.append(repr(header) + (f" (similar: {', '.join(map(repr, close))})" if close else ""))
+    return ", ".join(said)
+
+
+def _left_empty(tm: TableMapping, looked: dict[tuple[str, str], list[str]]) -> str:
+    """What `unfound_warning`'s missing headers do: columns left empty, `coalesce` columns
+    read from their other headers alone."""
+    empty, fewer = [], []
+    for (key, col), headers in looked.items():
+        partial = key.startswith("columns.") and len(headers) < len(tm.columns[col])
+        (fewer if partial else empty).append(col)
+    empty = list(dict.fromkeys(empty))
+    said = []
+    if empty:
+        verb, pron = ("is", "it") if len(empty) == 1 else ("are", "them")
+        said.append(
+            f"{', '.join(empty)} {verb} left empty (the figures drawn from {pron} read as none or 0)"
+        )
+    if fewer:
+        said.append(f"{', '.join(fewer)} is read from its other headers alone")
+    return "So " + ", and ".join(said)
 
 
 def _derive(
@@ -731,6 +939,9 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
     for (col, origin), counts in untold.items():
         if counts:
             out.attrs["warnings"].append(untold_warning(table, col, origin, counts))
+    unfound = unfound_warning(table, tm, frames, [p.name for p in paths])
+    if unfound:
+        out.attrs["warnings"].append(unfound)
     return out
 
 

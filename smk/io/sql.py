@@ -13,6 +13,14 @@ Two shapes are recognised, table by table:
   company, and ``engagement`` (+ ``engagement_<type>``, ``engagement_contact``,
   ``engagement_deal``) gives the sales activities.
 
+A Salesforce schema as Fivetran syncs it (``lead``, ``opportunity``, ``account``, ``contact``)
+is not read: it is refused with a message saying so, never taken for HubSpot's.
+
+Values are read as the database types them: timestamps stay native, the numbers of a column
+that feeds an amount or a count stay numbers (never re-read by the text rules, whose
+decimal-mark detection sees only a column's text values), and all else is text, a number as the
+database writes it (an id in a ``DECIMAL(38,0)`` keeps its exact digits; `_column`).
+
 A canonical table wins over its Fivetran counterpart when both exist. Every row carries
 ``_file`` = the table name and ``_row`` = its 1-based position in the table as read, so that a
 row set aside can be found again. Rows Fivetran marks as deleted (``_fivetran_deleted`` or
@@ -21,23 +29,29 @@ row set aside can be found again. Rows Fivetran marks as deleted (``_fivetran_de
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, unquote_plus
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from smk.errors import CRMExportError
 from smk.io import canonical_mapping
 from smk.io import files as fileio
-from smk.io.mapping import TableMapping, builtin_mapping, map_frame
+from smk.io.canonical import text as canonical_text
+from smk.io.mapping import TableMapping, _untold, builtin_mapping, map_frame, untold_warning
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
-from smk.model import CRM, DELETED_IN_CRM, REQUIRED, TABLES
+from smk.model import CRM, DELETED_IN_CRM, REQUIRED, SCHEMA, TABLES
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
 # the password of `user:password@host` runs to the LAST `@` before the host, so that an unencoded
@@ -58,12 +72,29 @@ _CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row
 #: Fivetran HubSpot table -> canonical table it feeds.
 _FIVETRAN = {"contact": "contacts", "company": "accounts", "deal": "deals"}
 _ENGAGEMENT_TYPES = ("call", "email", "meeting", "note", "task")
+#: tables of a Salesforce schema as Fivetran syncs it (snake_case objects), which smk does not read
+_SALESFORCE_SYNC = (
+    "lead",
+    "opportunity",
+    "account",
+    "contact",
+    "opportunity_contact_role",
+    "campaign_member",
+    "user",
+)
+#: tables only a HubSpot sync schema has (with `engagement...`)
+_HUBSPOT_SYNC_ONLY = {"company", "deal", "deal_pipeline", "deal_pipeline_stage"}
 _DELETED = DELETED_IN_CRM
 _BINARY = (bytes, bytearray, memoryview)  # BLOB, bytea, VARBINARY as drivers return them
+_NUMBERS = (int, float, Decimal)  # INTEGER, REAL/DOUBLE, DECIMAL/NUMERIC as drivers return them
+#: what pandas' `infer_dtype` says of a column of typed numbers only
+_NUMBER_KINDS = {"integer", "floating", "mixed-integer-float", "decimal"}
 #: what pandas' `infer_dtype` says of an object column that holds binary values
 _MAY_BE_BINARY = {"bytes", "mixed", "mixed-integer"}
 
 T = TypeVar("T")
+#: `load_sql`'s reader of one table: ``read(table, numbers=())`` (`_read_table`)
+Reader = Callable[..., pd.DataFrame]
 
 
 # ------------------------------------------------------------------ URLs
@@ -80,19 +111,24 @@ def sql_url(source: str | Path) -> str:
     path = Path(text)
     if not path.is_file():
         raise CRMExportError("no such database file", file=text)
-    with path.open("rb") as fh:
-        head = fh.read(16)
-    if head.startswith(_SQLITE_MAGIC):
-        scheme = "sqlite"
-    elif head[8:12] == b"DUCK":
-        scheme = "duckdb"
-    elif not head:
+    scheme = _sniffed(path)
+    if scheme is None and path.stat().st_size == 0:
         scheme = "duckdb" if path.suffix.lower() == ".duckdb" else "sqlite"
-    else:
+    elif scheme is None:
         raise CRMExportError(
             "not a SQLite or DuckDB database file (unrecognised header bytes)", file=text
         )
     return f"{scheme}:///{path.resolve().as_posix()}"
+
+
+def _sniffed(path: Path) -> str | None:
+    """The driver the file's first bytes call for: "sqlite" (a SQLite file starts with
+    ``SQLite format 3``), "duckdb" (a DuckDB file carries ``DUCK`` at byte 8), else None."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head.startswith(_SQLITE_MAGIC):
+        return "sqlite"
+    return "duckdb" if head[8:12] == b"DUCK" else None
 
 
 def _secret_spans(url: str) -> list[tuple[int, int]]:
@@ -171,8 +207,12 @@ def _engine(url: str, shown: str, secrets: Iterable[str]) -> sa.engine.Engine:
         if not db.startswith("file:") and not Path(db).is_file():
             # never let the driver create an empty database where the user meant an export
             raise CRMExportError("database file not found", file=shown)
+        if not db.startswith("file:"):
+            _check_driver(backend, Path(db), shown)
         if backend == "duckdb":
-            connect_args["read_only"] = True
+            # read only; and never download an extension (DuckDB fetches `sqlite_scanner`,
+            # `httpfs`, ... from the network when a query needs one)
+            connect_args.update(read_only=True, config={"autoinstall_known_extensions": False})
     try:
         return sa.create_engine(parsed, connect_args=connect_args)
     except sa.exc.NoSuchModuleError:
@@ -193,6 +233,20 @@ def _engine(url: str, shown: str, secrets: Iterable[str]) -> sa.engine.Engine:
         raise CRMExportError(f"not a valid {backend} URL ({detail})", file=shown) from None
 
 
+def _check_driver(backend: str, path: Path, shown: str) -> None:
+    """Refuse a SQLite file named in a duckdb:// URL, or a DuckDB file in a sqlite:// one,
+    before the driver tries (DuckDB would try to download its SQLite extension)."""
+    kind = _sniffed(path)
+    if kind is not None and kind != backend:
+        names = {"sqlite": "SQLite", "duckdb": "DuckDB"}
+        raise CRMExportError(
+            f"a {names[kind]} database file given to the {backend} driver: write "
+            f"{kind}:///{path.as_posix()} or give the file's path alone (smk tells SQLite "
+            "from DuckDB files by their first bytes)",
+            file=shown,
+        )
+
+
 def _db_call(shown: str, what: str, fn: Callable[[], T], secrets: Iterable[str] = ()) -> T:
     """Run a database call; any driver/SQLAlchemy error becomes a one-line CRMExportError."""
     try:
@@ -210,56 +264,90 @@ def _db_call(shown: str, what: str, fn: Callable[[], T], secrets: Iterable[str] 
 
 
 # ------------------------------------------------------------------ reading
-def _read_table(conn: sa.Connection, name: str, schema: str | None) -> pd.DataFrame:
-    """All rows of one table; non-date columns as text, dates kept native; `_file`, `_row`."""
+def _read_table(
+    conn: sa.Connection,
+    name: str,
+    schema: str | None,
+    numbers: Collection[str] = (),
+    native: bool = True,
+) -> pd.DataFrame:
+    """All rows of one table, each column as `_column` types it; `_file`, `_row`.
+
+    `numbers`: the normalised headers that feed a number of the model (`_number_headers`);
+    `native`: whether their typed numbers may stay numbers (`_column`).
+    """
     query = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema))
-    chunks = pd.read_sql_query(
-        query,
-        conn.execution_options(stream_results=True),
-        chunksize=_CHUNK,
-        dtype_backend="numpy_nullable",
-    )
+    result = conn.execution_options(stream_results=True).execute(query)
+    columns = fileio._dedupe_names([str(c) for c in result.keys()])  # noqa: SIM118 - the rows
+    number = [fileio.normalise_header(c) in numbers for c in columns]
     binary: dict[str, list[int]] = {}
-    try:
-        frames = _texts_of(chunks, binary)
-    except UnicodeDecodeError:  # binary data that is no UTF-8: pandas' reader cannot hold it
-        binary.clear()
-        frames = _texts_of(_binary_safe_chunks(conn, query), binary)
-    if not frames:  # some drivers yield no chunk at all for an empty table
-        empty = pd.read_sql_query(query, conn, dtype_backend="numpy_nullable")
-        frames = [_as_text(empty, binary)]
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    frame.columns = fileio._dedupe_names([str(c) for c in frame.columns])
+    chunks, start = [], 0
+    for rows in result.partitions(_CHUNK):
+        chunks.append(_chunk(rows, columns, number, native, binary, start))
+        start += len(rows)
+    frame = _joined(chunks) if chunks else _chunk([], columns, number, native, binary, 0)
     frame.attrs["binary"] = binary  # read by `_binary_warnings` and `_check_binary`
     frame["_file"] = name
     frame["_row"] = pd.RangeIndex(1, len(frame) + 1)
     return frame
 
 
-def _texts_of(chunks: Iterable[pd.DataFrame], binary: dict[str, list[int]]) -> list:
-    """`_as_text` of each chunk, its rows counted on from the chunks before it."""
-    frames, start = [], 0
-    for chunk in chunks:
-        frames.append(_as_text(chunk, binary, start))
-        start += len(chunk)
-    return frames
+def _chunk(
+    rows: Sequence[Sequence[object]],
+    columns: list[str],
+    number: list[bool],
+    native: bool,
+    binary: dict[str, list[int]],
+    start: int,
+) -> pd.DataFrame:
+    """Rows as the driver returns them as a frame of `_column`s (`number[i]`: column i feeds a
+    number of the model; `native`: as `_column`). Binary values that are no UTF-8 are counted
+    in `binary[column]` as [first row, count] (rows counted from `start`, 1-based), for a
+    warning or, in a required column, an error."""
+    data = {}
+    for i in range(len(columns)):  # column by column: five times faster than zip(*rows)
+        objects = np.fromiter((row[i] for row in rows), dtype=object, count=len(rows))
+        data[i], bad = _column(objects, number[i], native)
+        if bad:
+            seen = binary.setdefault(columns[i], [start + bad[0] + 1, 0])
+            seen[1] += len(bad)
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    frame.columns = columns
+    return frame
 
 
-def _binary_safe_chunks(conn: sa.Connection, query: sa.Select) -> Iterable[pd.DataFrame]:
-    """The table's rows in chunks, typed as pandas' nullable types infer them (as
-    `pd.read_sql_query` does), but a column holding binary values left as Python objects,
-    for `_as_text` to turn into text that cannot fail."""
-    result = conn.execution_options(stream_results=True).execute(query)
-    columns = [str(c) for c in result.keys()]  # noqa: SIM118 - iterating gives the rows
-    for rows in result.partitions(_CHUNK):
-        data = {}
-        for i, values in enumerate(zip(*rows, strict=True)):
-            objects = pd.Series(values, dtype=object).to_numpy()
-            binary = pd.api.types.infer_dtype(objects, skipna=True) in _MAY_BE_BINARY
-            data[i] = pd.Series(objects if binary else _inferred(objects))
-        chunk = pd.DataFrame(data)
-        chunk.columns = columns
-        yield chunk
+def _column(objects: np.ndarray, number: bool, native: bool = True) -> tuple[pd.Series, list[int]]:
+    """One column from the driver's Python values, and the positions of its binary values that
+    are no UTF-8 text.
+
+    Timestamps stay native (their zone is meaningful). In a column that feeds a number of the
+    model (`number`: an amount, a count) the values the database types as numbers are never
+    re-read by the text rules: they stay numbers (Int64, or Float64: a Decimal's value as a
+    float), or, where the column holds text too or not `native` (the load's decimal mark is
+    ',', which the text rules would apply to a number's text, `99.99`), are written without a
+    decimal mark (`_number_text`). All else becomes text for parsing: a number as the database
+    writes it (`_number_text`: an id keeps its exact digits), binary data decoded (`_decoded`).
+    """
+    kind = pd.api.types.infer_dtype(objects, skipna=True)
+    if kind in ("datetime", "datetime64"):
+        values = _inferred(objects)
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return pd.Series(values), []
+    elif number and (
+        kind in _NUMBER_KINDS
+        or kind == "empty"
+        or (kind in _MAY_BE_BINARY and _all_numbers(objects))
+    ):
+        values = _numbers(objects, kind)
+        return (values if native else _neutral_texts(values)), []
+    elif kind in _NUMBER_KINDS:
+        return _number_texts(objects, kind), []
+    elif kind in _MAY_BE_BINARY:
+        texts, bad = _decoded(objects, neutral=number)
+        return pd.Series(pd.array(texts, dtype="string")), bad
+    elif kind in ("string", "empty"):
+        return canonical_text(pa.array(objects, type=pa.string(), from_pandas=True)), []
+    return pd.Series(pd.array(objects, dtype="string")), []  # dates, booleans, UUIDs, ...
 
 
 def _inferred(objects: np.ndarray) -> object:
@@ -270,33 +358,82 @@ def _inferred(objects: np.ndarray) -> object:
         return objects
 
 
-def _as_text(
-    chunk: pd.DataFrame, binary: dict[str, list[int]] | None = None, start: int = 0
-) -> pd.DataFrame:
-    """Native timestamps stay (their zone is meaningful); all else becomes text for parsing.
-
-    Binary values (a BLOB column) are decoded as UTF-8, or kept as hexadecimal text
-    (``0x00ff``) where they are no UTF-8: `binary[column]` gets [first row, count] of those
-    (rows counted from `start`, 1-based), for a warning or, in a required column, an error."""
-    for col in chunk.columns:
-        values = chunk[col]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            continue
-        if values.dtype == object and (
-            pd.api.types.infer_dtype(values, skipna=True) in _MAY_BE_BINARY
-        ):
-            values, bad = _decoded(values)
-            if bad and binary is not None:
-                seen = binary.setdefault(str(col), [start + bad[0] + 1, 0])
-                seen[1] += len(bad)
-        chunk[col] = values.astype("string")
-    return chunk
+def _all_numbers(objects: np.ndarray) -> bool:
+    """Whether every value (but None) is a number (a bool is none)."""
+    return all(
+        isinstance(v, _NUMBERS) and not isinstance(v, bool) for v in objects if v is not None
+    )
 
 
-def _decoded(values: pd.Series) -> tuple[pd.Series, list[int]]:
-    """`values` with each binary value as UTF-8 text, or ``0x`` + hex where it is no UTF-8
-    (never an error, never a `repr`); the positions of the latter."""
-    out = values.to_numpy(dtype=object, copy=True)
+def _numbers(objects: np.ndarray, kind: str) -> pd.Series:
+    """Typed numbers as Int64 (integers in its range) or Float64."""
+    if kind == "integer":
+        try:
+            return pd.Series(pd.array(objects, dtype="Int64"))
+        except (OverflowError, TypeError, ValueError):
+            pass  # beyond int64 (DuckDB HUGEINT): as a float, as an amount is
+    return pd.Series(pd.array(objects, dtype="Float64"))
+
+
+def _number_texts(objects: np.ndarray, kind: str) -> pd.Series:
+    """A column of typed numbers as text, each as `_number_text` writes it (fast for the
+    whole numbers that ids are)."""
+    if kind == "integer":
+        return pd.Series(pd.array(objects, dtype="string"))
+    if kind == "decimal" and (texts := _decimal_texts(objects)) is not None:
+        return texts
+    floats = pd.Series(pd.array(objects, dtype="Float64"))
+    whole = (floats == floats.round()) & (floats.abs() <= fileio._EXACT_INT)
+    whole = whole.fillna(False).to_numpy(dtype=bool)
+    out = pd.Series(pd.NA, index=floats.index, dtype="string")
+    out[whole] = floats[whole].astype("Int64").astype("string")
+    rest = np.flatnonzero(~whole & pd.notna(objects))
+    out.iloc[rest] = [_number_text(v) for v in objects[rest]]
+    return out
+
+
+def _decimal_texts(objects: np.ndarray) -> pd.Series | None:
+    """Decimals as the database writes them, through Arrow (`1234.50`; a whole one as its
+    digits: `5` for 5.00); None where Arrow cannot (NaN, exponents): `_number_text` then."""
+    try:
+        arr = pa.array(objects, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if not pa.types.is_decimal(arr.type) or arr.null_count != int(pd.isna(objects).sum()):
+        return None  # Arrow takes a Decimal NaN for a null
+    text = pc.replace_substring_regex(arr.cast(pa.string()), r"\.0+$", "")
+    if pc.any(pc.match_substring(text, "E")).as_py():
+        return None
+    return canonical_text(text)
+
+
+def _number_text(value: int | float | Decimal, neutral: bool = False) -> str:
+    """A number as text: as the database writes it, a whole one as its digits (`5` for a
+    DECIMAL 5.00, `900000000000000001`; a float beyond 2**53 in scientific notation, as no
+    id check takes it); or, `neutral`, with no decimal mark at all (`9999e-2` for 99.99), which
+    the text rules read as the same number whichever decimal mark the column's text values show.
+    """
+    if isinstance(value, float):
+        if not neutral or not math.isfinite(value):
+            return str(fileio._excel_cell(value))
+        value = Decimal(repr(value))
+    if not isinstance(value, Decimal):
+        return str(value)
+    if not value.is_finite():
+        return str(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    if not neutral:
+        return format(value, "f")
+    sign, digits, exponent = value.as_tuple()
+    return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exponent}"
+
+
+def _decoded(objects: np.ndarray, neutral: bool = False) -> tuple[np.ndarray, list[int]]:
+    """A column of mixed values as text: binary values decoded as UTF-8, or as ``0x`` + hex
+    where they are no UTF-8 (never an error, never a `repr`; their positions are returned),
+    numbers by `_number_text` (`neutral` in a column that feeds a number of the model)."""
+    out = objects.copy()
     bad = []
     for i, value in enumerate(out):
         if isinstance(value, _BINARY):
@@ -306,7 +443,43 @@ def _decoded(values: pd.Series) -> tuple[pd.Series, list[int]]:
             except UnicodeDecodeError:
                 out[i] = "0x" + raw.hex()
                 bad.append(i)
-    return pd.Series(out, index=values.index, dtype=object), bad
+        elif isinstance(value, float) and math.isnan(value):
+            out[i] = None
+        elif isinstance(value, _NUMBERS) and not isinstance(value, bool):
+            out[i] = _number_text(value, neutral)
+    return out, bad
+
+
+def _joined(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks of one table as one frame, each column of one type: a chunk without a value
+    in a column takes the type the others give it, and a number column that holds text in some
+    chunk (SQLite stores any value in any column) holds text in all, its typed numbers written
+    with no decimal mark (`_number_text`), which the text rules read as they are."""
+    if len(chunks) == 1:
+        return chunks[0]
+    for col in chunks[0].columns:
+        filled = [c[col] for c in chunks if c[col].notna().any()]
+        if 0 < sum(map(_is_number, filled)) < len(filled):
+            for c in chunks:
+                if _is_number(c[col]):
+                    c[col] = _neutral_texts(c[col])
+        dtypes = {c[col].dtype for c in chunks if c[col].notna().any()}
+        if len(dtypes) == 1:
+            dtype = dtypes.pop()
+            for c in chunks:
+                if c[col].dtype != dtype:
+                    c[col] = pd.Series(index=c.index, dtype=dtype)
+    return pd.concat(chunks, ignore_index=True)
+
+
+def _is_number(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _neutral_texts(values: pd.Series) -> pd.Series:
+    """Typed numbers as text with no decimal mark (`_number_text`)."""
+    texts = [None if pd.isna(v) else _number_text(v, neutral=True) for v in values.astype(object)]
+    return pd.Series(texts, index=values.index, dtype="string")
 
 
 def _binary_warnings(frame: pd.DataFrame, table: str) -> list[str]:
@@ -354,8 +527,10 @@ def load_sql(
     Raises
     ------
     CRMExportError
-        The database cannot be reached, the URL scheme is unknown, or no table has a name smk
-        recognises; the message names the URL (password masked) and lists the tables found.
+        The database cannot be reached, the URL scheme is unknown, no table has a name smk
+        recognises or the tables are a Salesforce sync schema, a SQLite file is given to the
+        duckdb driver (or the reverse), or a SQLite database lacks `schema`; the message names
+        the URL (password masked) and lists the tables found.
     """
     url = sql_url(url)
     shown, secrets = mask_url(url), url_secrets(url)
@@ -364,6 +539,8 @@ def load_sql(
     try:
         with _db_call(shown, "cannot connect to the database", engine.connect, secrets) as conn:
             insp = _db_call(shown, "cannot list the tables", lambda: sa.inspect(conn), secrets)
+            if schema is not None and conn.dialect.name == "sqlite":
+                _check_sqlite_schema(insp, schema, shown)
             # duckdb-engine lists the tables of every schema when none is named: name one
             listed = schema if schema is not None else insp.default_schema_name
             names = _db_call(
@@ -373,24 +550,14 @@ def load_sql(
                 secrets,
             )
             found = _lookup(names)
-            if not _recognised(found):
-                raise CRMExportError(
-                    "no table smk recognises: expected canonical tables ("
-                    + ", ".join(TABLES)
-                    + ") or a Fivetran HubSpot schema (contact, company, deal, engagement)"
-                    + _other_schemas_hint(insp, schema),
-                    file=shown,
-                    found_columns=sorted(names),
-                    found_label="Tables found",
-                )
-
+            _check_tables(found, names, insp, schema, shown)
             warnings: list[str] = []
 
-            def read(table: str) -> pd.DataFrame:
+            def read(table: str, numbers: Collection[str] = ()) -> pd.DataFrame:
                 frame = _db_call(
                     shown,
                     f"cannot read table {table!r}",
-                    lambda: _read_table(conn, found[table], schema),
+                    lambda: _read_table(conn, found[table], schema, numbers, decimal != ","),
                     secrets,
                 )
                 warnings.extend(_binary_warnings(frame, found[table]))
@@ -401,7 +568,53 @@ def load_sql(
             raw.update(synced)
     finally:
         engine.dispose()
+    for table, frame in raw.items():
+        _told(frame, table)
     return assemble(raw, source=shown, format="sql", options=options, warnings=warnings)
+
+
+def _check_sqlite_schema(insp: sa.Inspector, schema: str, shown: str) -> None:
+    """Refuse a schema a SQLite database does not have: it has none, only attached databases
+    (``main``), which SQLite would take `schema` for."""
+    attached = _db_call(shown, "cannot list the attached databases", insp.get_schema_names)
+    if schema.lower() not in {a.lower() for a in attached}:
+        raise CRMExportError(
+            f"no schema {schema!r}: a SQLite database has no schemas, only attached databases, "
+            f"and this one has {', '.join(map(repr, attached))}; leave out the schema (--schema)",
+            file=shown,
+        )
+
+
+def _check_tables(
+    found: dict[str, str], names: list[str], insp: sa.Inspector, schema: str | None, shown: str
+) -> None:
+    """Refuse a database without a table smk recognises, or whose tables are a Salesforce
+    schema as Fivetran syncs it (its `contact` would be read as HubSpot's)."""
+    if not _recognised(found):
+        raise CRMExportError(
+            "no table smk recognises: expected canonical tables ("
+            + ", ".join(TABLES)
+            + ") or a Fivetran HubSpot schema (contact, company, deal, engagement)"
+            + _other_schemas_hint(insp, schema),
+            file=shown,
+            found_columns=sorted(names),
+            found_label="Tables found",
+        )
+    salesforce = [t for t in _SALESFORCE_SYNC if t in found]
+    hubspot_only = _HUBSPOT_SYNC_ONLY & set(found) or any(t.startswith("engagement") for t in found)
+    synced = [s for s, table in _FIVETRAN.items() if s in found and table not in found]
+    if {"lead", "opportunity"} & set(salesforce) and synced and not hubspot_only:
+        source, table = synced[0], _FIVETRAN[synced[0]]
+        raise CRMExportError(
+            f"smk reads a database with a {source!r} table and no canonical {table!r} table "
+            "as a HubSpot schema synced by Fivetran, but its tables "
+            f"({', '.join(salesforce)}) are those of a Salesforce sync schema, which smk does not "
+            "read: load Salesforce report exports (CSV) instead, or write the model's canonical "
+            "tables (" + ", ".join(TABLES) + ") into the database, e.g. with a dbt model",
+            file=shown,
+            found_columns=sorted(names),
+            found_label="Tables found",
+        )
 
 
 def _other_schemas_hint(insp: sa.Inspector, schema: str | None) -> str:
@@ -425,16 +638,36 @@ def _other_schemas_hint(insp: sa.Inspector, schema: str | None) -> str:
 
 
 # ------------------------------------------------------------------ canonical shape
-def _canonical_tables(
-    found: dict[str, str], read: Callable[[str], pd.DataFrame]
-) -> dict[str, pd.DataFrame]:
+def _canonical_tables(found: dict[str, str], read: Reader) -> dict[str, pd.DataFrame]:
     mapping = canonical_mapping()
     raw = {}
     for table in TABLES:
         if table in found:
-            frame = read(table)
-            raw[table] = _mapped(frame, table, mapping.tables[table])
+            tm = mapping.tables[table]
+            frame = read(table, _number_headers(tm, table))
+            raw[table] = _mapped(frame, table, tm)
     return raw
+
+
+def _number_headers(tm: TableMapping, table: str) -> frozenset[str]:
+    """The normalised headers that feed a number of the model's `table` (an amount, a count):
+    their typed numbers are read as numbers (`_column`)."""
+    return frozenset(
+        fileio.normalise_header(header)
+        for col, kind in SCHEMA[table].items()
+        if kind in ("float", "int")
+        for header in (col, *tm.columns.get(col, ()))
+    )
+
+
+def _told(frame: pd.DataFrame, table: str) -> None:
+    """Add to `frame`'s warnings one for each `derive` rule's values smk cannot tell (the deal
+    stages it cannot tell open from closed), as `mapping.read_table` does for files."""
+    for col, origin, counts in frame.attrs.pop("untold", ()):
+        if counts:
+            frame.attrs.setdefault("warnings", []).append(
+                untold_warning(table, col, origin, Counter(counts))
+            )
 
 
 def _mapped(frame: pd.DataFrame, table: str, tm: TableMapping) -> pd.DataFrame:
@@ -486,7 +719,7 @@ def _mark_deleted(out: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _fivetran_tables(
     found: dict[str, str],
-    read: Callable[[str], pd.DataFrame],
+    read: Reader,
     *,
     skip: set[str],
     warnings: list[str],
@@ -497,7 +730,7 @@ def _fivetran_tables(
     for source, table in _FIVETRAN.items():
         if source not in found or table in skip:
             continue
-        frame = read(source)
+        frame = read(source, _number_headers(hubspot.tables[table], table))
         out = _mark_deleted(_mapped(frame, table, hubspot.tables[table]), frame)
         if table == "deals":
             out = _resolve_deals(out, frame, found, read, hubspot.tables["deals"])
@@ -524,26 +757,12 @@ def _resolve_deals(
     out: pd.DataFrame,
     frame: pd.DataFrame,
     found: dict[str, str],
-    read: Callable[[str], pd.DataFrame],
+    read: Reader,
     tm: TableMapping,
 ) -> pd.DataFrame:
     """Stage/pipeline ids -> labels and won/closed flags; contact/company associations."""
     if "deal_pipeline_stage" in found and "stage" in out:
-        stages = read("deal_pipeline_stage")
-        sid, label = _col(stages, "stage_id", "id"), _col(stages, "label")
-        if sid is not None:
-            stages = stages.drop_duplicates(sid).set_index(sid)
-            known = out["stage"].isin(stages.index)
-            out["stage_id"] = out["stage"]
-            flags = _stage_flags(stages, tm)
-            for col in ("is_won", "is_closed"):
-                if not _has_alias(frame, tm, col):  # the deal's own hs_is_closed... wins
-                    text = flags[col].map({True: "true", False: "false"}).astype("string")
-                    out[col] = out["stage"].map(text).astype("string").where(known, out.get(col))
-            if label is not None:
-                out["stage"] = (
-                    out["stage"].map(stages[label]).astype("string").where(known, out["stage"])
-                )
+        _resolve_stages(out, frame, read("deal_pipeline_stage"), tm)
     if "deal_pipeline" in found and "pipeline" in out:
         pipes = read("deal_pipeline")
         pid, label = _col(pipes, "pipeline_id", "id"), _col(pipes, "label")
@@ -562,8 +781,46 @@ def _resolve_deals(
     return out
 
 
+def _resolve_stages(
+    out: pd.DataFrame, frame: pd.DataFrame, stages: pd.DataFrame, tm: TableMapping
+) -> None:
+    """Stage ids -> labels, and won/closed flags by `_stage_flags` unless the deal has its own;
+    the stages smk cannot tell open from closed counted again (`_untold_stages`)."""
+    sid, label = _col(stages, "stage_id", "id"), _col(stages, "label")
+    if sid is None:
+        return
+    stages = stages.drop_duplicates(sid).set_index(sid)
+    known = out["stage"].isin(stages.index)
+    out["stage_id"] = out["stage"]
+    flags = _stage_flags(stages, tm)
+    for col in ("is_won", "is_closed"):
+        if not _has_alias(frame, tm, col):  # the deal's own hs_is_closed... wins
+            text = flags[col].map({True: "true", False: "false"}).astype("string")
+            out[col] = out["stage"].map(text).astype("string").where(known, out.get(col))
+    if label is not None:
+        out["stage"] = out["stage"].map(stages[label]).astype("string").where(known, out["stage"])
+    if not _has_alias(frame, tm, "is_closed"):
+        _untold_stages(out, stages.index[flags["told"].to_numpy(dtype=bool)], tm)
+
+
+def _untold_stages(out: pd.DataFrame, told: pd.Index, tm: TableMapping) -> None:
+    """Count again, in `out.attrs["untold"]`, the deals at stages smk cannot tell open from
+    closed (`map_frame` counted the stage ids): the open deals at a stage that
+    ``deal_pipeline_stage`` does not list, or lists with nothing that tells (`told`: its
+    closed flag or probability), whose stage (label, else id) the rule does not name."""
+    rule = tm.derive.get("is_closed")
+    if rule is None or "false_for" not in rule:
+        return
+    taken_open = out["is_closed"].eq("false").fillna(False).to_numpy(dtype=bool)
+    untold = taken_open & ~out["stage_id"].isin(told).to_numpy(dtype=bool)
+    counts = _untold(as_text(clean_text(out["stage"]))[untold], rule)
+    kept = [u for u in out.attrs.get("untold", ()) if u[0] != "is_closed"]
+    out.attrs["untold"] = [*kept, ("is_closed", rule["from"], counts)]
+
+
 def _stage_flags(stages: pd.DataFrame, tm: TableMapping) -> pd.DataFrame:
-    """Won and closed per stage of ``deal_pipeline_stage`` (indexed by stage id).
+    """Won and closed per stage of ``deal_pipeline_stage`` (indexed by stage id), and whether
+    its row tells open from closed (``told``: a closed flag, or a probability that says).
 
     Fivetran's ``closed_won`` (and ``is_closed``, which older syncs carry) decide where set.
     Otherwise a stage is won at probability 1 and closed at probability 0 or 1 (HubSpot fixes
@@ -573,10 +830,12 @@ def _stage_flags(stages: pd.DataFrame, tm: TableMapping) -> pd.DataFrame:
     """
     label = _col(stages, "label")
     names = stages[label] if label is not None else stages.index.to_series(index=stages.index)
-    won_at, end_at = _probability_ends(stages)
+    won_at, end_at, said = _probability_ends(stages)
     won = _flag(stages, "closed_won").fillna(won_at | _derived(names, tm, "is_won"))
-    closed = _flag(stages, "is_closed").fillna(won | end_at | _derived(names, tm, "is_closed"))
-    return pd.DataFrame({"is_won": won, "is_closed": closed})
+    flag = _flag(stages, "is_closed")
+    closed = flag.fillna(won | end_at | _derived(names, tm, "is_closed"))
+    told = flag.notna().to_numpy(dtype=bool) | said.to_numpy(dtype=bool)
+    return pd.DataFrame({"is_won": won, "is_closed": closed, "told": told}, index=stages.index)
 
 
 def _flag(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -596,8 +855,9 @@ def _derived(names: pd.Series, tm: TableMapping, col: str) -> pd.Series:
     return hits.fillna(False).astype(bool)
 
 
-def _probability_ends(stages: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Stages at probability 1, and at 0 or 1, in pipelines whose stages use probabilities."""
+def _probability_ends(stages: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Stages at probability 1, and at 0 or 1, in pipelines whose stages use probabilities;
+    and the stages whose probability so says open or closed (any, in such a pipeline)."""
     col, pipe = _col(stages, "probability"), _col(stages, "pipeline_id")
     p = (
         pd.to_numeric(stages[col], errors="coerce")
@@ -606,7 +866,8 @@ def _probability_ends(stages: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     )
     group = stages[pipe].fillna("") if pipe is not None else pd.Series("", index=stages.index)
     used = (p.gt(0) & p.lt(1)).fillna(False).groupby(group).transform("any").astype(bool)
-    return (p.eq(1).fillna(False) & used), ((p.eq(0) | p.eq(1)).fillna(False) & used)
+    said = p.notna().to_numpy(dtype=bool) & used
+    return (p.eq(1).fillna(False) & used), ((p.eq(0) | p.eq(1)).fillna(False) & used), said
 
 
 def _fill_association(
@@ -633,7 +894,7 @@ def _fill_association(
 
 def _engagements(
     found: dict[str, str],
-    read: Callable[[str], pd.DataFrame],
+    read: Reader,
     tm: TableMapping,
     warnings: list[str],
 ) -> pd.DataFrame | None:

@@ -28,6 +28,7 @@ from smk.io import parse
 from smk.io.canonical import format_datetimes
 from smk.io.files import normalise_header
 from smk.model import (
+    BY_DESIGN_REASONS,
     CRM,
     DELETED_IN_CRM,
     DELETED_IN_SALESFORCE,
@@ -130,9 +131,9 @@ def assemble(
         contacts_typed.wait()
         typed, aside = unchecked.pop(name)
         keys = contact_keys[0] if contact_keys else None
-        deleted = _deleted_ids(accounts["contacts"], "contacts") if "contacts" in accounts else None
+        unloaded = _unloaded(accounts["contacts"], "contacts") if "contacts" in accounts else None
         tables[name] = _check_events(
-            name, typed, keys, accounts[name], aside, deleted, options=options
+            name, typed, keys, accounts[name], aside, unloaded, options=options
         )
 
     def type_largest(name: str) -> None:
@@ -625,25 +626,27 @@ def _empty_columns_warning(name: str, empty: list[str], frame: pd.DataFrame) -> 
 
 def _warn_unknown_accounts(tables, quality: DataQuality) -> None:
     """Say how many contacts name an account that is not loaded: those whose account the
-    export holds but marks deleted (the CRM's own doing) apart from truly unknown ones.
+    export holds but marks deleted (the CRM's own doing), and those whose account's row was
+    set aside (`_Unloaded.aside`), apart from truly unknown ones.
 
-    Said as well when every account is deleted (no account loaded), as when some are; not
-    when the export has no accounts at all (a contacts-only export is usable)."""
-    contacts, deleted = tables["contacts"], _deleted_ids(quality, "accounts")
-    if contacts.empty or not _parent_in_export(tables["accounts"], deleted):
+    Said as well when every account is deleted or set aside (no account loaded), as when some
+    are; not when the export has no accounts at all (a contacts-only export is usable)."""
+    contacts, unloaded = tables["contacts"], _unloaded(quality, "accounts")
+    if contacts.empty or not _parent_in_export(tables["accounts"], unloaded):
         return
     refs = contacts["account_id"]
-    orphans = _orphans(refs, tables["accounts"]["account_id"])
-    unknown = int(orphans.sum())
-    gone = int(is_in(refs[orphans], deleted).sum()) if unknown and deleted is not None else 0
-    if gone:
+    orphans = _orphans(refs, tables["accounts"]["account_id"]).to_numpy(dtype=bool)
+    gone, aside = _split_orphans(refs, orphans, unloaded)
+    if gone.any():
         quality.warnings.append(
-            f"contacts: {gone} contacts name an account_id whose account is deleted in the "
-            "CRM (kept; account fields are missing for them)"
+            f"contacts: {int(gone.sum())} contacts name an account_id whose account is deleted "
+            "in the CRM (kept; account fields are missing for them)"
         )
-    if unknown - gone:
+    _warn_parents_aside("contacts", refs, aside, unloaded, quality)
+    unknown = int((orphans & ~gone & ~aside).sum())
+    if unknown:
         quality.warnings.append(
-            f"contacts: {unknown - gone} contacts name an account_id that is not in the "
+            f"contacts: {unknown} contacts name an account_id that is not in the "
             "accounts table (kept; account fields are missing for them)"
         )
 
@@ -705,14 +708,15 @@ def _check_events(
     contact_ids: pd.Series | None,
     quality: DataQuality,
     already: np.ndarray | None,
-    deleted: pd.Series | None = None,
+    unloaded: _Unloaded | None = None,
     options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
 ) -> pd.DataFrame:
     """Touchpoints or activities: duplicate ids and unknown contacts; returns the rows kept.
 
     `already` marks rows set aside while typing; they are removed in the same pass and count
-    for nothing else. `deleted`: ids of contacts set aside as deleted in the CRM (their rows
-    are set aside as such, not as unknown). `contact_ids` are the typed contacts' ids (None: no contacts table),
+    for nothing else. `unloaded`: the contacts in the export but not loaded (`_unloaded`): a
+    row of a deleted one is set aside as such, a row of one set aside as a fault is kept, not
+    unknown. `contact_ids` are the typed contacts' ids (None: no contacts table),
     taken before the e-mail merge: the merge keeps every id known (merged-away records are
     re-pointed at their survivor, `_repoint`), so the check need not wait for it. `options`
     read the last-modified times of records in several files (`_flag_duplicates`).
@@ -724,13 +728,16 @@ def _check_events(
         already = np.zeros(len(frame), dtype=bool)
     reasons = _Reasons(len(frame))
     reasons.flag(already, _ALREADY)
-    known = contact_ids is not None and _parent_in_export(contact_ids, deleted)
+    unloaded = unloaded or _Unloaded()
+    known = contact_ids is not None and _parent_in_export(contact_ids, unloaded)
     with ThreadPoolExecutor(max_workers=2) as pool:  # two independent checks of long columns
         orphans = pool.submit(_orphans, frame["contact_id"], contact_ids) if known else None
         among = ~already if already.any() else None
         kept = _flag_duplicates(name, frame, reasons, quality, options, among)
         if orphans is not None:
-            _flag_unknown(reasons, frame["contact_id"], orphans.result(), deleted)
+            refs = frame["contact_id"]
+            parents_aside = _flag_unknown(reasons, refs, orphans.result(), unloaded)
+            _warn_parents_aside(name, refs, parents_aside, unloaded, quality)
     return _filter_flagged(name, frame, reasons, quality, kept)
 
 
@@ -787,47 +794,113 @@ def _filter_flagged(
     return _keep_rows(frame, ~aside)
 
 
-def _parent_in_export(parent: pd.DataFrame | pd.Series, deleted: pd.Series | None) -> bool:
-    """Whether references to a table can be checked: it has rows loaded, or rows the CRM
-    marks deleted (every record deleted is still a table in the export, not an absent one)."""
-    return not parent.empty or deleted is not None
+def _parent_in_export(parent: pd.DataFrame | pd.Series, unloaded: _Unloaded) -> bool:
+    """Whether references to a table can be checked: it has rows loaded, or records that are
+    in the export but not loaded (`_unloaded`: a table whose every record is marked deleted,
+    or whose every row was set aside, is still a table in the export, not an absent one)."""
+    return not parent.empty or unloaded.deleted is not None or unloaded.aside is not None
 
 
 def _flag_orphans(
     tables, reasons: _Reasons, child: str, col: str, parent: str, quality: DataQuality
 ) -> None:
-    """Rows that point at a record the export does not contain get the reason `unknown <col>`.
+    """Rows that point at a record the export does not contain get the reason `unknown <col>`
+    (`_flag_unknown`); those whose record's row was set aside are kept, with a warning.
 
     Skipped when the parent table is absent altogether (an export of deals alone is usable).
     """
     ref, par = tables[child], tables[parent]
-    deleted = _deleted_ids(quality, parent)
-    if ref.empty or not _parent_in_export(par, deleted):
+    unloaded = _unloaded(quality, parent)
+    if ref.empty or not _parent_in_export(par, unloaded):
         return
     orphans = _orphans(ref[col], par[PRIMARY_KEYS[parent]])
-    _flag_unknown(reasons, ref[col], orphans, deleted)
+    parents_aside = _flag_unknown(reasons, ref[col], orphans, unloaded)
+    _warn_parents_aside(child, ref[col], parents_aside, unloaded, quality)
 
 
-def _deleted_ids(quality: DataQuality, parent: str) -> pd.Series | None:
-    """Ids of `parent` rows set aside because the CRM marks them deleted (None: none)."""
+@dataclass(frozen=True)
+class _Unloaded:
+    """The records of a table that the export holds but that were not loaded."""
+
+    #: ids of the rows set aside because the CRM marks them deleted (None: none)
+    deleted: pd.Series | None = None
+    #: `id` and `reason` of the rows set aside as faults of the export (an unreadable cell,
+    #: a required value missing, ...): the record exists, its row could not be read (None: none)
+    aside: pd.DataFrame | None = None
+
+
+def _unloaded(quality: DataQuality, parent: str) -> _Unloaded:
+    """The records of `parent` in the export but not loaded, from its set-aside rows (whose
+    ids are read as the loaded ids are: a row set aside while typed keeps the export's text).
+    By-design reasons other than deletions name no such record: a merged or older copy's id
+    is loaded, or its rows are re-pointed; a report footer is no record."""
     account = quality.tables.get(parent)
-    if account is None or account.set_aside.empty:
-        return None
-    aside = account.set_aside
-    deleted = aside.loc[aside["_reason"].isin([DELETED_IN_SALESFORCE, DELETED_IN_CRM])]
-    return deleted[PRIMARY_KEYS[parent]].astype("string") if len(deleted) else None
+    aside = account.set_aside if account is not None else pd.DataFrame()  # read once: threads
+    if aside.empty:
+        return _Unloaded()
+    reason = aside["_reason"].astype("string")
+    deleted = reason.isin([DELETED_IN_SALESFORCE, DELETED_IN_CRM]).to_numpy(dtype=bool)
+    faults = ~reason.isin(BY_DESIGN_REASONS).to_numpy(dtype=bool)
+    rows = deleted | faults  # (a million merged contacts need not be read)
+    ids = parse.parse_ids(aside.loc[rows, PRIMARY_KEYS[parent]].astype("string"))[0]
+    named = ids.notna().to_numpy(dtype=bool)
+    deleted, faults = deleted[rows] & named, faults[rows] & named
+    return _Unloaded(
+        ids[deleted] if deleted.any() else None,
+        pd.DataFrame({"id": ids[faults], "reason": reason[rows][faults]}) if faults.any() else None,
+    )
 
 
-def _flag_unknown(reasons: _Reasons, refs: pd.Series, orphans, deleted: pd.Series | None) -> None:
+def _flag_unknown(reasons: _Reasons, refs: pd.Series, orphans, unloaded: _Unloaded) -> np.ndarray:
     """Give `orphans` (rows whose `refs` name no loaded record) their reason: `<col> deleted in
-    the CRM` (by design, `PARENT_DELETED`) when the record is one of the `deleted` ids (in the
-    export, marked deleted), else `unknown <col>` (a fault of the export)."""
+    the CRM` (by design, `PARENT_DELETED`) when the record is one the export marks deleted,
+    `unknown <col>` (a fault of the export) when the export does not hold it. A row whose
+    record's own row was set aside (`_Unloaded.aside`) is kept: the record is in the export,
+    and a fault of its row is no fault of this one. Returns those rows (not set aside for
+    another reason)."""
     orphans = np.asarray(orphans, dtype=bool)
-    if deleted is not None and orphans.any():
-        hit = np.zeros(len(refs), dtype=bool)
-        hit[orphans] = is_in(refs[orphans], deleted).to_numpy(dtype=bool)
-        reasons.flag(hit, PARENT_DELETED[refs.name])
-    reasons.flag(orphans, f"unknown {refs.name}")
+    gone, parents_aside = _split_orphans(refs, orphans, unloaded)
+    reasons.flag(gone, PARENT_DELETED[refs.name])
+    reasons.flag(orphans & ~gone & ~parents_aside, f"unknown {refs.name}")
+    return parents_aside & ~reasons.aside()
+
+
+def _split_orphans(
+    refs: pd.Series, orphans: np.ndarray, unloaded: _Unloaded
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of the `orphans`, those that name a record the export marks deleted, and those that
+    name a record whose row was set aside (the others name no record of the export)."""
+    gone = _named(refs, orphans, unloaded.deleted)
+    aside = unloaded.aside["id"] if unloaded.aside is not None else None
+    return gone, _named(refs, orphans & ~gone, aside)
+
+
+def _named(refs: pd.Series, rows: np.ndarray, ids: pd.Series | None) -> np.ndarray:
+    """The `rows` whose `refs` are among `ids` (None: no id)."""
+    hit = np.zeros(len(refs), dtype=bool)
+    if ids is not None and rows.any():
+        hit[rows] = is_in(refs[rows], ids).to_numpy(dtype=bool)
+    return hit
+
+
+def _warn_parents_aside(
+    child: str, refs: pd.Series, rows: np.ndarray, unloaded: _Unloaded, quality: DataQuality
+) -> None:
+    """Say how many `rows` of `child` were kept though the record their `refs` name was set
+    aside, and why it was (`_flag_unknown`)."""
+    if not rows.any():
+        return
+    named = unloaded.aside["id"].isin(set(refs[rows].dropna()))
+    why = ", ".join(sorted(unloaded.aside.loc[named, "reason"].unique()))
+    noun = refs.name.removesuffix("_id")
+    quality.warnings.append(
+        f"{child}: {int(rows.sum())} {child} name {_article(refs.name)} {refs.name} whose {noun} "
+        f"is in the export but was set aside ({why}): kept; {noun} fields are missing for them"
+    )
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _orphans(refs: pd.Series, keys: pd.Series) -> pd.Series:
@@ -1317,10 +1390,11 @@ def _upper_codes(values: pd.Series) -> pd.Series:
 
 
 def _infer_closed(deals: pd.DataFrame) -> None:
-    """is_won implies is_closed; a won or lost flag fills the other when one is missing."""
+    """A won deal is closed, whatever is_closed says (a flag taken from the stage, when the
+    export has only is_won, may say open); an open deal's missing is_won is false."""
     if deals.empty:
         return
-    won = deals["is_won"].fillna(False)
-    deals["is_closed"] = deals["is_closed"].mask(deals["is_closed"].isna() & won, True)
+    won = deals["is_won"].fillna(False).astype(bool)
+    deals["is_closed"] = deals["is_closed"].mask(won, True)
     open_ = deals["is_closed"].eq(False).fillna(False).astype(bool)
     deals["is_won"] = deals["is_won"].mask(deals["is_won"].isna() & open_, False)

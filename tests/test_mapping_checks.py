@@ -1,0 +1,271 @@
+"""What a user's mapping file names that is not there: headers no file of a table has (a
+warning naming the mapping file and the key), columns not in the data model under any key
+(an error), and keys YAML reads as numbers or a time zone no one knows (errors that say so)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smk
+from smk.errors import CRMExportError
+from smk.io.mapping import builtin_mapping, load_mapped, read_mapping
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PIPEDRIVE = Path(smk.__file__).parent / "mappings" / "pipedrive.yaml"
+UNFOUND = "names headers that no"
+
+CONTACTS = "Id,Email,Created\nC1,a@x.example,2026-01-05\nC2,b@x.example,2026-01-06\n"
+DEALS = (
+    "Deal Id,Created,Value,Status,Won time,Lost time\n"
+    "D1,2026-01-05,100,Won,2026-02-01,\n"
+    "D2,2026-01-06,50,Lost,,2026-02-03\n"
+)
+DEALS_MAPPING = """\
+  deals:
+    files: ["deals*"]
+    columns:
+      deal_id: ["Deal Id"]
+      created_at: [Created]
+      amount: [{amount}]
+      closed_at: ["Won time", {lost}]
+    coalesce: [closed_at]
+    derive:
+      is_won: {{from: {status}, pattern: "^won$"}}
+"""
+
+
+def export(folder: Path, deals: dict[str, str] | None = None) -> Path:
+    """A small export: contacts.csv and the deals files given (default: deals.csv)."""
+    folder.mkdir(exist_ok=True)
+    (folder / "contacts.csv").write_text(CONTACTS)
+    for name, text in (deals or {"deals.csv": DEALS}).items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def mapping(folder: Path, amount="Value", lost='"Lost time"', status="Status", extra="") -> Path:
+    """A user's mapping file for `export`, with the deals headers given."""
+    path = folder / "mine.yaml"
+    path.write_text(
+        "name: mine\ntables:\n"
+        '  contacts: {files: ["contacts*"], columns: {contact_id: [Id], email: [Email], '
+        "created_at: [Created]}}\n"
+        + DEALS_MAPPING.format(amount=amount, lost=lost, status=status)
+        + extra
+    )
+    return path
+
+
+def unfound(crm: smk.CRM) -> list[str]:
+    return [w for w in crm.quality.warnings if UNFOUND in w]
+
+
+# ------------------------------------------------------------ 1. headers no file has
+def test_a_mapping_that_reads_every_header_says_nothing(tmp_path):
+    crm = smk.load(export(tmp_path / "x"), mapping=mapping(tmp_path))
+    assert unfound(crm) == []
+    assert crm.deals["amount"].tolist() == [100, 50]
+    assert crm.deals["is_won"].tolist() == [True, False]
+
+
+def test_headers_no_file_has_are_named_with_the_mapping_file_and_key(tmp_path):
+    """`amount: ["Deal - Amount"]` for a file with `Deal - Value`, `from: "Deal - State"`:
+    loaded with no word, won revenue 0."""
+    spec = mapping(tmp_path, amount='"Amount"', lost='"Lost on"', status='"Statuss"')
+    crm = smk.load(export(tmp_path / "x"), mapping=spec)
+    assert unfound(crm) == [
+        "deals: the mapping file mine.yaml names headers that no deals file has: "
+        "columns.amount looks for 'Amount'; columns.closed_at looks for 'Lost on'; "
+        "derive.is_won.from looks for 'Statuss' (similar: 'Status'). So amount, "
+        "is_won are left empty (the figures drawn from them read as none or 0), and "
+        "closed_at is read from its other headers alone: correct the headers in the mapping "
+        "file (or remove the lines, if the export has no such column; docs/mappings.md). "
+        "deals.csv has the headers 'Deal Id', 'Created', 'Value', 'Status', 'Won time', "
+        "'Lost time'"
+    ]
+    deals = crm.deals
+    assert deals["amount"].isna().all() and deals["is_won"].isna().all()
+    assert deals["closed_at"].notna().tolist() == [True, False]  # the lost deal's is gone
+
+
+def test_a_column_none_of_whose_coalesced_headers_is_there_is_left_empty(tmp_path):
+    spec = mapping(tmp_path, lost='"Lost on"')
+    spec.write_text(spec.read_text().replace('["Won time", "Lost on"]', '["Won on", "Lost on"]'))
+    (warning,) = unfound(smk.load(export(tmp_path / "x"), mapping=spec))
+    assert "columns.closed_at looks for 'Won on', 'Lost on'" in warning
+    assert "So closed_at is left empty (the figures drawn from it read" in warning
+
+
+def test_a_table_of_several_files_warns_once_and_only_of_what_no_file_has(tmp_path):
+    other = DEALS.replace("Value", "Amount").replace("D1", "D3").replace("D2", "D4")
+    folder = export(tmp_path / "x", {"deals_1.csv": DEALS, "deals_2.csv": other})
+    spec = mapping(tmp_path, amount='"Amount"', status='"State"')
+    (warning,) = unfound(smk.load(folder, mapping=spec))  # one, not one per file
+    assert "columns.amount" not in warning  # deals_2.csv has it
+    assert "derive.is_won.from looks for 'State'" in warning
+    assert "deals_1.csv has the headers 'Deal Id', 'Created', 'Value'," in warning
+    assert "; deals_2.csv has the headers 'Deal Id', 'Created', 'Amount'," in warning
+    same = export(tmp_path / "y", {"deals_1.csv": DEALS, "deals_2.csv": DEALS})
+    (warning,) = unfound(smk.load(same, mapping=spec))
+    assert "deals_1.csv, deals_2.csv have the headers 'Deal Id'" in warning
+
+
+def test_a_fallback_that_fills_the_column_is_no_header_missing(tmp_path):
+    """A derive rule for a column the file has, a column a constant fills: nothing missing."""
+    deals = "Deal Id,Created,Value,Won?\nD1,2026-01-05,100,true\nD2,2026-01-06,50,false\n"
+    folder = export(tmp_path / "x", {"deals.csv": deals})
+    spec = mapping(tmp_path, status='"State"', extra="    constants: {currency: EUR}\n")
+    spec.write_text(
+        spec.read_text()
+        .replace('      closed_at: ["Won time", "Lost time"]\n    coalesce: [closed_at]\n', "")
+        .replace(
+            "amount: [Value]\n",
+            'amount: [Value]\n      is_won: ["Won?"]\n      currency: [Currency]\n',
+        )
+    )
+    crm = smk.load(folder, mapping=spec)
+    assert unfound(crm) == []
+    assert crm.deals["currency"].tolist() == ["EUR", "EUR"]
+    assert crm.deals["is_won"].tolist() == [True, False]
+
+
+def test_a_required_column_missing_is_still_an_error_not_a_warning(tmp_path):
+    spec = mapping(tmp_path)
+    spec.write_text(spec.read_text().replace("created_at: [Created]\n", "created_at: [Made]\n"))
+    with pytest.raises(CRMExportError, match="required 'created_at'") as err:
+        smk.load(export(tmp_path / "x"), mapping=spec)
+    assert Path(err.value.file).name == "deals.csv"
+
+
+def test_smk_s_own_mappings_do_not_name_the_aliases_an_export_lacks(tmp_path):
+    """The shipped Pipedrive mapping lists `Deal - Product name`, UK spellings and more that
+    the fixture lacks, as HubSpot's lists labels, API and sync names: no warning for them,
+    read as built in or by its path; a user's copy of it names them."""
+    pipedrive = FIXTURES / "pipedrive"
+    assert unfound(load_mapped(pipedrive, builtin_mapping("pipedrive"))) == []
+    assert unfound(smk.load(pipedrive, mapping=PIPEDRIVE)) == []
+    assert unfound(smk.load(FIXTURES / "hubspot" / "ui")) == []
+    copy = tmp_path / "our-pipedrive.yaml"
+    shutil.copy(PIPEDRIVE, copy)
+    said = "\n".join(unfound(smk.load(pipedrive, mapping=copy)))
+    assert "the mapping file our-pipedrive.yaml" in said
+    assert "columns.product looks for 'Deal - Product name', 'Deal - Products'" in said
+
+
+# ------------------------------------------------------------ 2. columns not in the model
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: broken\ntables:\n" + body)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("table", "section", "said"),
+    [
+        ("deals", "derive: {is_wn: {from: Status, pattern: '^won$'}}", "derive: is_wn (did you"),
+        ("contacts", "values: {lifecyle_stage: {Hot lead: sql}}", "values: lifecyle_stage (did"),
+        ("contacts", "coalesce: [emails]", "coalesce: emails (did you mean email?)"),
+        ("contacts", "multi_value: [acount_id]", "multi_value: acount_id (did you"),
+        ("deals", "strip: {owner: x}", "strip: owner"),
+        ("deals", "constants: {curency: EUR}", "constants: curency (did you mean currency?)"),
+        ("deals", "columns: {amout: [Value]}", "columns: amout (did you mean amount?)"),
+    ],
+)
+def test_a_column_not_in_the_data_model_is_an_error_under_every_key(tmp_path, table, section, said):
+    """Only `columns:` was checked: the others were ignored or added a stray column."""
+    path = write(tmp_path, f"  {table}:\n    files: ['x*']\n    {section}\n")
+    with pytest.raises(CRMExportError, match="not in the data model") as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    assert said in err.value.reason
+
+
+def test_extra_ok_lets_any_key_name_a_column_of_ones_own(tmp_path):
+    path = write(
+        tmp_path,
+        "  deals:\n    extra_ok: true\n    columns: {deal_id: [Id], probability: [P]}\n"
+        "    constants: {region: EU}\n    derive: {is_big: {from: P, pattern: '^9'}}\n",
+    )
+    assert read_mapping(path).tables["deals"].constants == {"region": "EU"}
+
+
+def test_the_shipped_and_documented_mappings_still_load(tmp_path):
+    for name in ("hubspot", "pipedrive"):
+        assert builtin_mapping(name).tables
+    doc = (Path(__file__).parents[1] / "docs" / "mappings.md").read_text(encoding="utf-8")
+    zoho = tmp_path / "zoho.yaml"
+    zoho.write_text("name: zoho\n" + doc.split("```yaml\nname: zoho\n", 1)[1].split("```")[0])
+    assert set(read_mapping(zoho).tables) == {"contacts", "accounts", "deals"}
+
+
+# ------------------------------------------------------------ 3. numbers and time zones
+def test_a_stage_id_written_as_a_number_is_translated_as_that_text(tmp_path):
+    """Was refused with advice to quote yes/no/on/off."""
+    (tmp_path / "deals.csv").write_text(
+        "Id,Created,Stage\nD1,2026-01-05,37336401\nD2,2026-01-06,Qualified\n"
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "name: m\ntables:\n  deals:\n    files: [deals*]\n"
+        "    columns: {deal_id: [Id], created_at: [Created], stage: [Stage]}\n"
+        "    values: {stage: {37336401: Closed Won, -5: x}}\n"
+        "    derive: {is_won: {from: stage, pattern: '^closed won$'}}\n"
+    )
+    assert read_mapping(path).tables["deals"].values == {
+        "stage": {"37336401": "Closed Won", "-5": "x"}
+    }
+    deals = smk.load(tmp_path, mapping=path).deals
+    assert deals["stage"].tolist() == ["Closed Won", "Qualified"]
+    assert deals["is_won"].tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("key", "number"), [("0123", "83"), ("1.50", "1.5"), ("1_000", "1000"), ("0x1F", "31")]
+)
+def test_a_key_yaml_reads_as_another_number_is_refused_with_how_to_quote_it(tmp_path, key, number):
+    path = write(
+        tmp_path, f"  deals:\n    columns: {{stage: [S]}}\n    values: {{stage: {{{key}: Won}}}}\n"
+    )
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    assert (
+        f"values: stage in the mapping for deals has the key {key}, which YAML reads as the "
+        f"number {number}, not as the text written"
+    ) in err.value.reason
+    assert f'quote the key as written, e.g. "{key}": Won' in err.value.reason
+
+
+def test_a_yes_or_no_key_is_still_refused(tmp_path):
+    path = write(tmp_path, "  deals:\n    columns: {stage: [S]}\n    values: {stage: {Yes: won}}\n")
+    with pytest.raises(CRMExportError, match="quote yes/no/on/off"):
+        read_mapping(path)
+
+
+def test_an_unknown_time_zone_names_the_mapping_file_and_key(tmp_path):
+    path = tmp_path / "tz.yaml"
+    path.write_text("name: x\ntimezone: Europe/Berln\ntables:\n  deals: {}\n")
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    assert err.value.reason.startswith("timezone: unknown time zone 'Europe/Berln'")
+
+
+def test_constants_read_as_numbers_are_plain_numbers(tmp_path):
+    path = write(tmp_path, "  accounts:\n    constants: {employees: 120, annual_revenue: 1.5}\n")
+    constants = read_mapping(path).tables["accounts"].constants
+    assert [type(v) for v in constants.values()] == [int, float]
+    assert pd.Series(constants).tolist() == [120, 1.5]
+
+
+def test_a_table_key_left_empty_is_taken_as_empty(tmp_path):
+    """`derive:` or `coalesce:` with nothing under it was an internal error (None)."""
+    spec = mapping(tmp_path, extra="    multi_value:\n    constants:\n")
+    spec.write_text(spec.read_text().replace("    coalesce: [closed_at]\n", "    coalesce:\n"))
+    tm = read_mapping(spec).tables["deals"]
+    assert (tm.coalesce, tm.multi_value, tm.constants) == ([], [], {})
+    assert smk.load(export(tmp_path / "x"), mapping=spec).deals["amount"].tolist() == [100, 50]
