@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import smk
 from smk.errors import CRMExportError
 from smk.io.sql import _db_call, load_sql, mask_url, sql_url, url_secrets
+from smk.model import TASK_NOT_DONE
 
 
 def other_warnings(crm: smk.CRM) -> list[str]:
@@ -977,3 +978,38 @@ def test_load_sql_says_a_sqlite_database_has_no_schemas(tmp_path):
     assert "no schema 'hubspot'" in err.value.reason
     assert "only attached databases, and this one has 'main'" in err.value.reason
     assert len(load_sql(url, schema="main").contacts) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "completed"),
+    [
+        ("property_hs_task_status", "property_hs_task_completion_date"),  # current syncs
+        ("status", "completion_date"),  # older syncs
+    ],
+)
+@pytest.mark.parametrize("base", [True, False])
+def test_load_sql_sets_aside_tasks_not_done_and_times_done_ones_at_completion(
+    tmp_path, status, completed, base
+):
+    """A HubSpot task nobody has done is no sales work (set aside by design, as from a file);
+    a done one counts when it was completed, not at its due date (`hs_timestamp`)."""
+    tables = fivetran_tables()
+    task = tables["engagement_task"]  # 8005, due 2026-01-24 09:00
+    tables["engagement_task"] = pd.concat([task, task], ignore_index=True)
+    tables["engagement_task"]["engagement_id"] = pd.array([8005, 8006], dtype="Int64")
+    tables["engagement_task"][status] = ["NOT_STARTED", "COMPLETED"]
+    tables["engagement_task"][completed] = pd.to_datetime(["NaT", "2026-01-22 10:00:00"])
+    engagement = tables["engagement"]
+    tables["engagement"] = pd.concat([engagement, engagement.tail(1)], ignore_index=True)
+    tables["engagement"]["id"] = pd.array([8001, 8002, 8003, 8004, 8005, 8006], dtype="Int64")
+    if not base:
+        del tables["engagement"]
+    links = {"engagement_id": [8001, 8002, 8003, 8004, 8005, 8006]}
+    links["contact_id"] = [101, 102, 103, 106, 101, 102]
+    tables["engagement_contact"] = pd.DataFrame(links, dtype="Int64")
+    crm = load_sql(make_db(tmp_path, "sqlite", tables))
+    acts = crm.activities.set_index("activity_id")
+    assert "8005" not in acts.index
+    assert acts.loc["8006", "occurred_at"] == ts("2026-01-22 10:00:00")
+    aside = crm.quality.set_aside("activities").set_index("activity_id")["_reason"]
+    assert aside["8005"] == TASK_NOT_DONE

@@ -34,7 +34,15 @@ from smk.io import files as fileio
 from smk.io.canonical import format_datetimes
 from smk.io.parse import DateOptions, as_text, clean_text, holds, is_categorical, on_uniques
 from smk.io.validate import LazyTable, assemble
-from smk.model import CRM, MODEL_MANIFEST, REQUIRED, SCHEMA, TABLES, VOCABULARIES
+from smk.model import (
+    CRM,
+    MODEL_MANIFEST,
+    REQUIRED,
+    SCHEMA,
+    TABLES,
+    TASK_NOT_DONE,
+    VOCABULARIES,
+)
 
 _READER_META = ("_file", "_row")  # columns read_any adds to every frame
 _DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet"}
@@ -63,6 +71,32 @@ class TableMapping:
 _TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin"} | {"extra_ok"}
 #: keys of a table section that name our columns (each must be in the data model)
 _COLUMN_KEYS = ("columns", "derive", "constants", "values", "strip", "multi_value", "coalesce")
+#: columns a mapping may name that the model does not hold, by table, with their kinds: read to
+#: tell a task nobody has done and when a done one was done (`_task_work`), then kept as extra
+#: columns under these names
+SOURCE_COLUMNS: dict[str, dict[str, str]] = {
+    "activities": {"task_status": "str", "completed_at": "datetime"},
+}
+#: A task's status -> whether it is done, matched in any case: Salesforce's default Task
+#: statuses (only `Completed` is closed) and common additions, and HubSpot's `hs_task_status`
+#: (labels as above, values `NOT_STARTED`, `IN_PROGRESS`, `WAITING`, `COMPLETED`, `DEFERRED`).
+#: A task not done is a reminder, not sales work: it is set aside as `TASK_NOT_DONE`.
+TASK_STATUS_DONE: dict[str, str] = {
+    "Completed": "done",
+    "Complete": "done",
+    "Closed": "done",
+    "Done": "done",
+    "Not Started": "not done",
+    "NOT_STARTED": "not done",
+    "Open": "not done",
+    "In Progress": "not done",
+    "IN_PROGRESS": "not done",
+    "Waiting on someone else": "not done",
+    "Waiting": "not done",
+    "Deferred": "not done",
+    "Cancelled": "not done",
+    "Canceled": "not done",
+}
 
 
 @dataclass
@@ -328,10 +362,11 @@ def _check_columns(table: str, body: dict, path: Path) -> None:
     if body.get("extra_ok"):
         return
     unknown = []
+    known = {**SCHEMA[table], **SOURCE_COLUMNS.get(table, {})}
     for key in _COLUMN_KEYS:
         for col in body.get(key) or ():
-            if col not in SCHEMA[table]:
-                close = difflib.get_close_matches(str(col), list(SCHEMA[table]), n=1, cutoff=0.8)
+            if col not in known:
+                close = difflib.get_close_matches(str(col), list(known), n=1, cutoff=0.8)
                 unknown.append(f"{key}: {col}" + (f" (did you mean {close[0]}?)" if close else ""))
     if unknown:
         raise CRMExportError(
@@ -676,6 +711,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for pattern, value in tm.type_from_file.items():
         if "type" not in out and fnmatch.fnmatch(path.name.lower(), pattern.lower()):
             out["type"] = value
+    not_done, notes = _task_work(out, table, path)
     for col in frame.columns:  # keep what we did not map, under its own name
         if col not in used and col not in _READER_META and col not in out:
             out[col] = frame[col]
@@ -685,14 +721,68 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     out["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [path.name])
     out["_row"] = frame["_row"]
     footer = fileio.footer_mask(frame).to_numpy()
-    out["_reason"] = pd.Categorical.from_codes(np.where(footer, 0, -1), ["report footer"])
+    codes = np.where(footer, 0, np.where(not_done, 1, -1))
+    out["_reason"] = pd.Categorical.from_codes(codes, ["report footer", TASK_NOT_DONE])
     mapped = _with_malformed(out, frame, path)
     mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
-    mapped.attrs["warnings"] = list(frame.attrs.get("warnings", ()))  # the reader's, for the load
+    # the reader's warnings, for the load, and the tasks' (`_task_work`)
+    mapped.attrs["warnings"] = [*frame.attrs.get("warnings", ()), *notes]
     mapped.attrs["untold"] = untold  # for `read_table`'s warning, once for all its files
     mapped.attrs["unfound"] = unfound  # the same (`unfound_warning`)
     mapped.attrs["headers"] = list(headers.values()) if unfound else []
     return mapped
+
+
+def task_done(status: pd.Series) -> pd.Series:
+    """Whether each task is done by its status (`TASK_STATUS_DONE`, any case): True, False, or
+    <NA> where the status is missing or says neither."""
+    said = as_text(translate(status, TASK_STATUS_DONE))
+    done = pd.Series(pd.NA, index=status.index, dtype="boolean")
+    done[said.eq("done").fillna(False).to_numpy(dtype=bool)] = True
+    done[said.eq("not done").fillna(False).to_numpy(dtype=bool)] = False
+    return done
+
+
+def _task_work(out: pd.DataFrame, table: str, path: Path) -> tuple[np.ndarray, list[str]]:
+    """A task's status and completion time (`SOURCE_COLUMNS`), for `map_frame`: the rows of
+    tasks nobody has done (set aside as `TASK_NOT_DONE`), and a warning naming the statuses
+    that say neither (those tasks count as done). A task's `occurred_at` (HubSpot's `Activity
+    date`: a task's due date) gives way to its `completed_at` where the export has one."""
+    if table != "activities":  # a mapping with `extra_ok` may name them elsewhere: extras
+        return np.zeros(len(out), dtype=bool), []
+    if "completed_at" in out:
+        out["occurred_at"] = _first_of(out["completed_at"], out.get("occurred_at"))
+    if "task_status" not in out:
+        return np.zeros(len(out), dtype=bool), []
+    status = as_text(clean_text(out["task_status"]))
+    done = task_done(status)
+    unknown = status[done.isna().to_numpy(dtype=bool)].dropna()
+    notes = []
+    if len(unknown):
+        names = ", ".join(repr(v) for v in sorted(unknown.unique())[:5])
+        notes.append(
+            f"activities: {len(unknown)} tasks of {path.name} have a task status that says "
+            f"neither done nor open ({names}): they count as sales work; translate the "
+            "statuses to Completed or Not started under `values: task_status:` in a mapping "
+            "file (docs/mappings.md)"
+        )
+    return done.eq(False).fillna(False).to_numpy(dtype=bool), notes
+
+
+def _first_of(first: pd.Series, then: pd.Series | None) -> pd.Series:
+    """`first`, else `then`, row by row: timestamps when both are of one type, else text
+    (a timestamp as ISO 8601 text, `_iso_text`)."""
+    if then is None:
+        return first
+    if first.dtype == then.dtype and pd.api.types.is_datetime64_any_dtype(first):
+        return first.fillna(then)
+    return _date_text(first).fillna(_date_text(then))
+
+
+def _date_text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return _iso_text(values)
+    return as_text(clean_text(values))
 
 
 def _unfound(
@@ -900,7 +990,7 @@ def _headers_of_kinds(path: Path, table: str, tm: TableMapping, kinds: set[str])
         return set()
     by_name = {fileio.normalise_header(h): h for h in fileio.csv_header(path)}
     found = set()
-    for col, kind in SCHEMA[table].items():
+    for col, kind in {**SCHEMA[table], **SOURCE_COLUMNS.get(table, {})}.items():
         if kind not in kinds and col not in kinds:
             continue
         for alias in tm.columns.get(col, []):

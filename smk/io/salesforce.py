@@ -106,7 +106,15 @@ from pandas.arrays import ArrowStringArray
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io import parse
-from smk.io.mapping import TableMapping, _iso_text, data_files, map_frame, translate
+from smk.io.mapping import (
+    TASK_STATUS_DONE,  # Task.Status -> done or not (shared with HubSpot's task status)
+    TableMapping,
+    _iso_text,
+    data_files,
+    map_frame,
+    task_done,
+    translate,
+)
 from smk.io.validate import assemble, is_in
 from smk.model import (
     ACTIVITY_TYPES,
@@ -301,23 +309,6 @@ LEAD_STATUS_STAGE: dict[str, str] = {
     "Qualified": "sql",
     "Closed - Converted": "sql",
     "Converted": "sql",
-}
-#: Task.Status -> whether the task is done: Salesforce's default statuses (only `Completed` is
-#: closed) and common additions. A task not done is no sales work (set aside as `TASK_NOT_DONE`);
-#: for a status not listed, `IsClosed` decides (a task with neither is kept as done).
-TASK_STATUS_DONE: dict[str, str] = {
-    "Completed": "done",
-    "Complete": "done",
-    "Closed": "done",
-    "Done": "done",
-    "Not Started": "not done",
-    "Open": "not done",
-    "In Progress": "not done",
-    "Waiting on someone else": "not done",
-    "Waiting": "not done",
-    "Deferred": "not done",
-    "Cancelled": "not done",
-    "Canceled": "not done",
 }
 _TASK_SUBTYPE: dict[str, str] = {
     "Call": "call",
@@ -1793,10 +1784,10 @@ def _not_done(tasks: pd.DataFrame, warnings: list[str]) -> pd.Series:
     A status the vocabulary does not know is left to `IsClosed`; without that column such tasks
     count as done, as before, and a warning names their statuses.
     """
-    said = translate(_col(tasks, "Status"), TASK_STATUS_DONE)
-    known = said.isin(["done", "not done"]).to_numpy(dtype=bool)
+    said = task_done(_col(tasks, "Status"))
+    known = said.notna().to_numpy(dtype=bool)
     closed = _bools(tasks, "IsClosed")
-    not_done = said.eq("not done").fillna(False).to_numpy(dtype=bool)
+    not_done = said.eq(False).fillna(False).to_numpy(dtype=bool)
     by_flag = closed.eq(False).fillna(False).to_numpy(dtype=bool)
     unknown = _col(tasks, "Status")[~known & closed.isna().to_numpy(dtype=bool) & _ok(tasks)]
     if unknown.notna().any():

@@ -51,7 +51,7 @@ from smk.io.canonical import text as canonical_text
 from smk.io.mapping import TableMapping, _untold, builtin_mapping, map_frame, untold_warning
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
-from smk.model import CRM, DELETED_IN_CRM, REQUIRED, SCHEMA, TABLES
+from smk.model import CRM, DELETED_IN_CRM, REQUIRED, SCHEMA, TABLES, TASK_NOT_DONE
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
 # the password of `user:password@host` runs to the LAST `@` before the host, so that an unencoded
@@ -72,6 +72,12 @@ _CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row
 #: Fivetran HubSpot table -> canonical table it feeds.
 _FIVETRAN = {"contact": "contacts", "company": "accounts", "deal": "deals"}
 _ENGAGEMENT_TYPES = ("call", "email", "meeting", "note", "task")
+#: a task's status and completion time in `engagement_task` (current syncs' property columns,
+#: older syncs' own), read as the mapping's `task_status` and `completed_at` (`_engagements`)
+_TASK_COLUMNS = {
+    "task_status": ("property_hs_task_status", "status"),
+    "completed_at": ("property_hs_task_completion_date", "completion_date"),
+}
 #: tables of a Salesforce schema as Fivetran syncs it (snake_case objects), which smk does not read
 _SALESFORCE_SYNC = (
     "lead",
@@ -675,7 +681,8 @@ def _mapped(frame: pd.DataFrame, table: str, tm: TableMapping) -> pd.DataFrame:
     name = str(frame["_file"].iloc[0]) if len(frame) else table
     _check_binary(frame, table, tm, name)
     out = map_frame(frame, table, tm, Path(name))
-    out["_reason"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    said = out["_reason"].astype("string")  # no report footers in a database: a task not done
+    out["_reason"] = said.where(said.eq(TASK_NOT_DONE).fillna(False))
     return out
 
 
@@ -892,6 +899,12 @@ def _fill_association(
         out[f"{col}s_all"] = out[key].map(joined).astype("string")
 
 
+def _task_values(part: pd.DataFrame, kind: str, names: tuple[str, ...]) -> pd.Series | object:
+    """The first of `names` that an `engagement_task` table has (<NA> for other types)."""
+    col = _col(part, *names) if kind == "task" else None
+    return part[col] if col is not None else pd.NA
+
+
 def _engagements(
     found: dict[str, str],
     read: Reader,
@@ -928,6 +941,7 @@ def _engagements(
                     "_file": part["_file"],
                     "_row": part["_row"],
                     "_del": _deleted(part),
+                    **{c: _task_values(part, t, names) for c, names in _TASK_COLUMNS.items()},
                 }
             )
         )
@@ -957,6 +971,8 @@ def _engagements(
             )
             if "type" not in frame:
                 frame["type"] = ids.map(per_id["type"]).astype("string")
+            for col in _TASK_COLUMNS:
+                frame[col] = ids.map(per_id[col])
     elif detail is not None:
         frame = detail.rename(columns={"_t": "occurred_at", "_o": "owner_id"})
         deleted = frame.pop("_del")
