@@ -1204,3 +1204,17 @@ def test_contacts_of_a_deleted_account_are_not_warned_about_as_unknown(tmp_path)
         "contacts: 1 contacts name an account_id whose account is deleted in the CRM "
         "(kept; account fields are missing for them)"
     ]
+
+
+@pytest.mark.parametrize("note", ["remember to check Q4 numbers\n", ""])
+def test_a_note_beside_a_salesforce_export_is_named_not_read(tmp_path, note):
+    """A one-line `notes.txt` (or an empty one) in the export folder stopped the load: "not a
+    CSV export: the first line has fewer than two columns"; other stray files were only named."""
+    folder = tmp_path / "export"
+    shutil.copytree(FIXTURES / "dataloader", folder)
+    (folder / "notes.txt").write_text(note)
+    crm = smk.load(folder)
+    assert len(crm.contacts) == len(smk.load(FIXTURES / "dataloader").contacts)
+    assert "notes.txt: not a Salesforce object file this loader reads; ignored" in (
+        crm.quality.warnings
+    )

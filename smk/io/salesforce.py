@@ -988,7 +988,12 @@ def _read_object(path: Path, clean: bool = False) -> tuple[str | None, pd.DataFr
     """(object, frame) of one file: read, mapped to API names and checked; also cleaned when
     `clean` (the object's only file). (None, None) for a file of no object this loader reads."""
     name = object_of_name(path)
-    frame = fileio.read_any(path)
+    try:
+        frame = fileio.read_any(path)
+    except CRMExportError:
+        if name is None:  # a note beside the export (`notes.txt`), no object's file: not read
+            return None, None
+        raise
     if name is None:
         name = _object_of_headers(frame)
     if name is None:
