@@ -226,31 +226,33 @@ FILE_SETTINGS = ("segments_csv", "channel_groups")
 
 
 def _paths_from(params: dict, folder: Path) -> dict:
-    """`params` with the relative paths of `FILE_SETTINGS`, at the top and in each notebook's
-    section, made absolute from `folder` (the params file's)."""
+    """`params` with the relative paths of `FILE_SETTINGS`, at the top and in the sections of
+    smk's own notebooks (a user's notebook may give these names another meaning), made
+    absolute from `folder` (the params file's). A URL (`https://...`) is left as it is."""
 
     def absolute(section: dict) -> dict:
         out = dict(section)
         for key in FILE_SETTINGS:
             value = out.get(key)
-            if isinstance(value, str) and value.strip():
+            if isinstance(value, str) and value.strip() and "://" not in value:
                 path = Path(os.path.expanduser(value))
                 out[key] = value if path.is_absolute() else str((folder / path).resolve())
         return out
 
     params = absolute(params)
-    sections = params.get("notebooks")
+    sections, packaged = params.get("notebooks"), _packaged_names()
     if isinstance(sections, dict):
         params["notebooks"] = {
-            name: absolute(own) if isinstance(own, dict) else own for name, own in sections.items()
+            name: absolute(own) if isinstance(own, dict) and name in packaged else own
+            for name, own in sections.items()
         }
     return params
 
 
 def _check_file_setting(key: str, value) -> None:
     """A `FILE_SETTINGS` value names a readable file (empty or null: none)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return
+    if value is None or (isinstance(value, str) and not value.strip()) or "://" in str(value):
+        return  # none, or a URL the notebook reads (pandas reads CSVs from URLs)
     path = Path(os.path.expanduser(str(value)))
     if not path.is_file():
         raise ValueError(
@@ -1069,42 +1071,59 @@ def report_blocker(crm: CRM) -> str | None:
     )
 
 
-def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month) -> None:
-    """Refuse, before any notebook runs, deals created by the end of `month` in a currency
-    that the `fx_rates` of one of smk's own notebooks (given, or the notebook's default)
-    cannot convert: the notebook would fail half-way with the same message (a scheduler's
-    exit 3, "report failed", for what is the params file's gap)."""
-    import ast
+#: smk's own notebooks that convert deal amounts with `fx_rates`, and which deals: funnel_sla
+#: those created by the month's end (`sla.deal_table`), segmentation all of them, only when
+#: rates are given (`segmentation.rfm_table`; without rates, mixed currencies are added as
+#: they are, with a warning). Attribution converts only the won deals of its own window, and
+#: only for `conversion: won`: left to the notebook.
+_CONVERTS_DEALS = {"funnel_sla": "by the month's end", "segmentation": "all"}
 
+
+def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month) -> None:
+    """Refuse, before any notebook runs, deals in a currency that the `fx_rates` of one of
+    smk's own notebooks (given, or the notebook's default) cannot convert, among the deals that
+    notebook converts (`_CONVERTS_DEALS`): it would fail half-way with the same message (a
+    scheduler's exit 3, "report failed", for what is the params file's gap)."""
     import papermill as pm
 
     from smk.sla import deal_values
 
-    deals = crm.deals[crm.deals["created_at"] < month.end]
-    if deals.empty or "currency" not in deals:
+    if crm.deals.empty or "currency" not in crm.deals:
         return
     packaged = _packaged_names()
     for nb in notebooks:
         name = notebook_name(nb)
-        cell = _parameters_of(pm, nb) if name in packaged else {}
+        scope = _CONVERTS_DEALS.get(name) if name in packaged else None
+        cell = _parameters_of(pm, nb) if scope else {}
         if "fx_rates" not in cell:
             continue
         given = params_for(nb, params, set(cell))
+        rates, currency = (_setting(given, cell, key) for key in ("fx_rates", "reporting_currency"))
+        if rates is None or (scope == "all" and not rates):
+            continue  # rates the cell does not tell, or none for segmentation: its own rule
+        deals = crm.deals if scope == "all" else crm.deals[crm.deals["created_at"] < month.end]
         try:
-            rates = (
-                given["fx_rates"]
-                if "fx_rates" in given
-                else ast.literal_eval(cell["fx_rates"]["default"])
-            )
-        except (ValueError, SyntaxError):  # a default that is no literal: the notebook's own
+            deal_values(deals, rates, currency if isinstance(currency, str) else None)
+        except TypeError:  # rates of another kind: a notebook of that name but the user's own
             continue
-        try:
-            deal_values(deals, rates, given.get("reporting_currency"))
         except ValueError as exc:
+            which = "every deal" if scope == "all" else f"deals created by the end of {month}"
             raise ValueError(
-                f"notebooks.{name}: {exc}. No notebook was run (deals created by the end of "
-                f"{month})"
+                f"notebooks.{name}: {exc}. No notebook was run ({name} converts {which})"
             ) from None
+
+
+def _setting(given: dict, cell: dict, key: str):
+    """A notebook's setting: given in the params, else its parameters cell's default (None
+    when that is no literal or the cell has no such parameter)."""
+    import ast
+
+    if key in given:
+        return given[key]
+    try:
+        return ast.literal_eval(cell[key]["default"]) if key in cell else None
+    except (ValueError, SyntaxError):
+        return None
 
 
 #: smk's own notebooks that make a full page without contacts (accounts and deals suffice)

@@ -1044,8 +1044,8 @@ def deal_values(
     """Deal amounts in one reporting currency.
 
     `fx_rates` gives the value of one unit of each currency in the reporting currency
-    ({"EUR": 1.0, "USD": 0.92}); deals without a currency are taken as the reporting currency.
-    Without rates, all deals must share one currency.
+    ({"EUR": 1.0, "USD": 0.92}); deals without a currency, or in the reporting currency when
+    the rates leave it out, are taken at 1. Without rates, all deals must share one currency.
     """
     check_fx_rates(fx_rates)
     amount = deals["amount"].astype("float64")
@@ -1060,7 +1060,7 @@ def deal_values(
                 f"'{found[1]}': ...}}) to convert them to one reporting currency"
             )
         return amount
-    missing = [c for c in found if c not in fx_rates]
+    missing = [c for c in found if c not in fx_rates and c != reporting_currency]
     if missing:
         raise ValueError(
             f"no exchange rate for {', '.join(missing)}: add it to fx_rates "

@@ -144,34 +144,74 @@ def test_a_deal_currency_without_exchange_rate_is_refused_before_any_notebook(tm
     assert (
         "notebooks.funnel_sla: no exchange rate for CHF: add it to fx_rates (EUR, USD given; "
         "for `smk report`, in the --params file, see docs/examples/report-params.yaml). No "
-        "notebook was run (deals created by the end of 2026-01)"
+        "notebook was run (funnel_sla converts deals created by the end of 2026-01)"
     ) in err
     assert not (out / "2026-01").exists()
 
 
+RATES = {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}
+
+
 @pytest.mark.parametrize(
-    ("month", "params", "refused"),
+    ("notebooks", "month", "params", "refused"),
     [
-        ("2026-01", {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}, False),  # the rates cover CHF
-        ("2026-01", {"notebooks": {"funnel_sla": {"fx_rates": {"EUR": 1.0}}}}, True),
-        ("2026-02", {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}, False),  # GBP's deal: March
-        ("2026-03", {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}, True),  # ... and now it counts
+        (["funnel_sla"], "2026-01", RATES, None),  # the rates cover CHF
+        (["funnel_sla"], "2026-01", {"notebooks": {"funnel_sla": {"fx_rates": {"EUR": 1}}}}, "CHF"),
+        (["funnel_sla"], "2026-02", RATES, None),  # GBP's deal: March
+        (["funnel_sla"], "2026-03", RATES, "GBP"),  # ... and now it counts
+        # segmentation converts every deal (a later one too), but only when rates are given
+        (["segmentation"], "2026-01", RATES, "GBP"),
+        (["segmentation"], "2026-01", {"fx_rates": {}}, None),
+        # attribution converts only won deals of its own window: left to the notebook
+        (["attribution"], "2026-03", {}, None),
+        (["data_quality"], "2026-03", {}, None),
+        # deals in the reporting currency need no rate of their own
+        (
+            ["funnel_sla"],
+            "2026-03",
+            {"reporting_currency": "GBP", "fx_rates": {"EUR": 0.85, "CHF": 0.9}},
+            None,
+        ),
     ],
 )
-def test_the_currency_check_reads_the_params_and_the_deals_of_the_month(
-    tmp_path, month, params, refused
+def test_the_currency_check_follows_what_each_notebook_converts(
+    tmp_path, notebooks, month, params, refused
 ):
     import smk
     from smk.periods import Month
     from smk.report import check_currencies, discover_notebooks
 
     crm = smk.load(_export_with_currencies(tmp_path))
-    chosen = discover_notebooks(["funnel_sla", "segmentation"])
-    if not refused:
+    chosen = discover_notebooks(notebooks)
+    if refused is None:
         check_currencies(crm, chosen, params, Month(month))
         return
-    with pytest.raises(ValueError, match="no exchange rate for (CHF|GBP)"):
+    with pytest.raises(ValueError, match=f"no exchange rate for {refused}"):
         check_currencies(crm, chosen, params, Month(month))
+
+
+def test_a_users_notebook_of_a_packaged_name_with_other_rates_is_left_alone(tmp_path):
+    """A user's 01_funnel_sla.ipynb whose `fx_rates: str = "ecb"` made the check an internal
+    error (TypeError), exit 1."""
+    import nbformat
+
+    import smk
+    from smk.periods import Month
+    from smk.report import check_currencies
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    cell = nbformat.v4.new_code_cell('data_path = ""\nfx_rates: str = "ecb"')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "01_funnel_sla.ipynb"
+    nbformat.write(nb, path)
+    crm = smk.load(_export_with_currencies(tmp_path))
+    check_currencies(crm, [path], {}, Month("2026-03"))
 
 
 def test_a_relative_file_setting_is_read_from_the_params_file_s_folder(tmp_path, monkeypatch):
@@ -233,3 +273,24 @@ def test_a_notebook_folder_that_is_missing_or_empty_is_named_as_such(tmp_path, c
     else:
         assert "no notebook 'data_quality' in" in err
         assert "there are: none (no NN_name.ipynb file)" in err
+
+
+def test_file_settings_leave_urls_and_users_notebooks_alone(tmp_path):
+    """A URL in segments_csv was made a path under the params folder and refused; a user's
+    notebook's own `channel_groups: "paid,organic"` was rewritten into a path."""
+    from smk.report import _check_file_setting, read_params
+
+    params = tmp_path / "params.yaml"
+    url = "https://example.test/seg.csv"
+    params.write_text(
+        f"segments_csv: {url}\n"
+        "notebooks:\n  forecast:\n    channel_groups: paid,organic\n"
+        "  attribution:\n    channel_groups: groups.yaml\n"
+    )
+    settings = read_params(params)
+    assert settings["segments_csv"] == url
+    _check_file_setting("segments_csv", url)  # read by the notebook, not checked here
+    assert settings["notebooks"]["forecast"]["channel_groups"] == "paid,organic"
+    assert settings["notebooks"]["attribution"]["channel_groups"] == str(
+        tmp_path.resolve() / "groups.yaml"
+    )
