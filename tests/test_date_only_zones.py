@@ -316,8 +316,9 @@ def test_files_reader_leaves_a_date_column_as_text(tmp_path):
 
 
 def test_workbook_date_cells_of_a_whole_day_stay_in_their_day(tmp_path):
-    """An Excel date cell of a whole day (a whole serial number, as `46327` written in a CSV)
-    is a calendar date; a cell with a time of day is wall time in the zone."""
+    """An Excel date cell (a date format, a whole serial number, as `46327` written in a CSV)
+    is a calendar date; a cell with a time of day is wall time in the zone (also at 00:00 when
+    its format shows a time: `test_an_xlsx_date_time_cell_at_midnight_keeps_its_time`)."""
     for f in (FIXTURES / "hubspot" / "ui").iterdir():
         frame = pd.read_csv(f, dtype=str, keep_default_na=False)
         if "Close Date" not in frame:
@@ -325,8 +326,58 @@ def test_workbook_date_cells_of_a_whole_day_stay_in_their_day(tmp_path):
             continue
         for col in ("Close Date", "Create Date"):  # date cells, not text
             frame[col] = pd.to_datetime(frame[col].replace("", None))
-        frame["Close Date"] = frame["Close Date"].dt.normalize()
+        frame["Close Date"] = frame["Close Date"].dt.date  # a date cell (`yyyy-mm-dd`)
         frame.to_excel(tmp_path / f.name.replace(".csv", ".xlsx"), index=False)
     deals = smk.load(tmp_path, timezone="Europe/Berlin").deals.set_index("deal_id")
     assert deals.loc["6877153472", "closed_at"] == utc("2026-04-04")
     assert deals.loc["6877153472", "created_at"] == utc("2026-02-18 15:31")  # 16:31 in Berlin
+
+
+@pytest.mark.parametrize("timezone", ["UTC", "America/Los_Angeles", "Europe/Berlin"])
+def test_a_deal_closed_on_its_creation_day_is_kept_in_any_format(tmp_path, timezone):
+    """A close date without a time on the deal's creation day (in Los Angeles: a deal created
+    after 16:00 and closed the next local day falls on the next UTC day) was set aside as
+    `closed_at before created_at` in canonical, HubSpot and mapping-file exports."""
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,2026-01-05\n")
+    (tmp_path / "deals.csv").write_text(
+        "deal_id,created_at,closed_at,is_closed,is_won,amount\n"
+        "evening,2026-02-27 17:30:00,2026-02-28,true,true,50000\n"
+        "same,2026-02-27 09:00:00,2026-02-27,true,true,7\n"
+        "later,2026-02-10 09:00:00,2026-02-28,true,true,1000\n"
+        "before,2026-02-27 09:00:00,2026-02-26,true,true,9\n"
+    )
+    crm = smk.load(tmp_path, format="canonical", timezone=timezone)
+    deals = crm.deals.set_index("deal_id")
+    assert sorted(deals.index) == ["evening", "later", "same"]
+    assert crm.quality.set_aside("deals")["deal_id"].tolist() == ["before"]
+    assert deals.loc["later", "closed_at"] == utc("2026-02-28")  # its date, untouched
+    assert deals.loc["same", "closed_at"] == deals.loc["same", "created_at"]
+    assert (deals["closed_at"] >= deals["created_at"]).all()
+    assert (deals["closed_at"].dt.strftime("%Y-%m") == "2026-02").all()
+
+
+def test_an_xlsx_date_time_cell_at_midnight_keeps_its_time(tmp_path):
+    """A cell formatted `yyyy-mm-dd hh:mm:ss` holding 00:00 was read as a calendar date (00:00
+    UTC in any zone), unlike the same export as CSV and the 00:30 cell beside it."""
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["contact_id", "created_at", "became_mql_at"])
+    rows = [
+        ("c1", datetime.datetime(2026, 11, 1, 0, 0), "yyyy-mm-dd hh:mm:ss"),
+        ("c2", datetime.datetime(2026, 11, 1, 0, 30), "yyyy-mm-dd hh:mm:ss"),
+        ("c3", datetime.datetime(2026, 11, 1, 0, 0), "yyyy-mm-dd"),  # a date
+    ]
+    for i, (cid, moment, fmt) in enumerate(rows, start=2):
+        sheet.append([cid, moment, moment])
+        for col in ("B", "C"):
+            sheet[f"{col}{i}"].number_format = fmt
+    book.save(tmp_path / "contacts.xlsx")
+    crm = smk.load(tmp_path, format="canonical", timezone="Europe/Berlin")
+    created = crm.contacts.set_index("contact_id")["created_at"]
+    assert created["c1"] == utc("2026-10-31 23:00")
+    assert created["c2"] == utc("2026-10-31 23:30")
+    assert created["c3"] == utc("2026-11-01")

@@ -828,12 +828,28 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
 
 
 def _xlsx_value(cell, error: str, numeric: str) -> object:
-    """A cell's value as pandas' openpyxl reader gives it, but for `_whole` numbers."""
+    """A cell's value as pandas' openpyxl reader gives it, but for `_whole` numbers and for
+    date-times at midnight (`_with_time`)."""
     if cell.value is None:
         return ""
     if cell.data_type == error:
         return np.nan
+    if isinstance(cell.value, datetime.datetime) and _shows_time(cell.number_format or ""):
+        return _with_time(cell.value)
     return _whole(cell.value) if cell.data_type == numeric else cell.value
+
+
+def _shows_time(number_format: str) -> bool:
+    """Whether an Excel number format shows a time of day (`yyyy-mm-dd hh:mm`, `h:mm AM/PM`):
+    its cells hold moments, even at midnight, not calendar dates."""
+    bare = re.sub(r'"[^"]*"|\[[^]]*\]|\\.', "", number_format).lower()
+    return any(token in bare for token in ("h", "s", "am/pm", "a/p"))
+
+
+def _with_time(moment: datetime.datetime) -> str:
+    """A date-time cell as text with its time of day, midnight included (`_excel_cell` writes
+    a whole-day value as a calendar date, which no time zone moves)."""
+    return pd.Timestamp(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _whole(number: object) -> object:
@@ -966,8 +982,10 @@ def _xls_rows(book, sheet) -> list[list[object]]:
             kinds.append("date" if fmt is not None and fmt.type == 1 else None)
         elif is_timedelta_format(code):
             kinds.append("timedelta")
+        elif is_date_format(code):
+            kinds.append("datetime" if _shows_time(code) else "date")
         else:
-            kinds.append("date" if is_date_format(code) else None)
+            kinds.append(None)
     epoch = MAC_EPOCH if book.datemode == 1 else WINDOWS_EPOCH
 
     numbers = (XL_CELL_NUMBER, XL_CELL_DATE)
@@ -978,9 +996,10 @@ def _xls_rows(book, sheet) -> list[list[object]]:
             kind = kinds[xf] if 0 <= xf < len(kinds) else None
             if kind is not None:
                 try:
-                    return from_excel(raw, epoch, timedelta=kind == "timedelta")
+                    read = from_excel(raw, epoch, timedelta=kind == "timedelta")
                 except (OverflowError, ValueError):
                     return np.nan  # openpyxl: "outside the limits for dates", an error cell
+                return _with_time(read) if kind == "datetime" else read
             return _whole(float(raw))
         if ctype == XL_CELL_BOOLEAN:
             return bool(raw)

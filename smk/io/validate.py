@@ -651,6 +651,21 @@ def _warn_unknown_accounts(tables, quality: DataQuality) -> None:
         )
 
 
+def _closed_on_creation_day(deals: pd.DataFrame, timezone: str) -> pd.Series:
+    """`closed_at`, where a close date without a time (00:00 UTC of its day: `parse._placed`)
+    falls on the deal's creation day in the export's zone (`parse.on_day_of`: west of UTC, the
+    next UTC day) yet before the creation moment, moved to that moment: a deal closed the day
+    it was created was not closed before it (it was set aside as `closed_at before
+    created_at`). A close at a true 00:00 UTC that day is taken the same way."""
+    closed, created = deals["closed_at"], deals["created_at"]
+    early = (closed < created).fillna(False).to_numpy(dtype=bool)
+    if not early.any():
+        return closed
+    midnight = (closed == closed.dt.normalize()).fillna(False).to_numpy(dtype=bool)
+    same_day = parse.on_day_of(closed, created, timezone).to_numpy(dtype=bool)
+    return closed.mask(early & midnight & same_day, created)
+
+
 def _check_deals(
     tables: dict[str, pd.DataFrame], quality: DataQuality, options: parse.DateOptions
 ) -> None:
@@ -661,6 +676,7 @@ def _check_deals(
     reasons = _Reasons(len(deals))
     kept = _flag_duplicates("deals", deals, reasons, quality, options)
     reasons.flag(deals["amount"] < 0, "negative amount")
+    deals["closed_at"] = _closed_on_creation_day(deals, options.timezone)
     reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
     _flag_orphans(tables, reasons, "deals", "account_id", "accounts", quality)
     _flag_orphans(tables, reasons, "deals", "contact_id", "contacts", quality)
