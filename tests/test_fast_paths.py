@@ -506,8 +506,9 @@ def test_large_number_columns_match_the_general_parser(odd):
 
 
 def test_thousands_separators_in_a_large_column_still_read_as_the_general_parser_does():
-    dotted = _text(["1.234", "12.5"] * 3_000 + ["1.234.567"])  # the comma is the decimal mark
-    assert parse.parse_numbers(dotted)[0].iloc[:2].tolist() == [1234.0, 125.0]
+    # `12.5` can only be read with '.': the column's mark; `1.234.567` only as thousands
+    dotted = _text(["1.234", "12.5"] * 3_000 + ["1.234.567"])
+    assert parse.parse_numbers(dotted)[0].iloc[[0, 1, -1]].tolist() == [1.234, 12.5, 1_234_567.0]
     commas = _text(["1234.5", "18,533,000", "1e999", ""] * 2_000)
     got, bad = parse.parse_numbers(commas)
     assert got.iloc[:2].tolist() == [1234.5, 18_533_000.0]

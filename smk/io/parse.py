@@ -439,34 +439,118 @@ def _currency_pattern() -> re.Pattern[str]:
 _CURRENCY = _currency_pattern()
 #: every sign and code `_CURRENCY` finds (case folded) -> the currency it names (None: several)
 _SIGN_CODES = {**_CURRENCY_SIGNS, **{c.lower(): c for c in _ISO_CODES}}
-#: a comma that cannot group thousands, so is a decimal comma: not before three digits
-#: (`12,5`, `1,2500`), or after a lone `0` or four digits (`0,125`, `1234,567`)
-_COMMA_DECIMAL = r"[-+]?(?:\d+,\d{1,2}|\d+,\d{4,}|0,\d+|\d{4,},\d+)"
 #: one dot, after one to three digits and before exactly three: `1.500` is 1.5 or 1500
 _GROUP = r"[-+]?[1-9]\d{0,2}\.\d{3}"
 #: the same with a comma, `1,500`: thousands, as US exports write it, except in a `;`-delimited
 #: file, where Excel writes a decimal comma (`decimal_for`)
 _COMMA_GROUP = r"[-+]?[1-9]\d{0,2},\d{3}"
 _NUMBER = r"[-+]?[\d.,]*\d[\d.,]*(?:[eE][-+]?\d+)?"
+#: a number written with each decimal mark (after `_bare`): without digit groups (an exponent
+#: allowed: `1,05E+11` from a German Excel), or with the other mark only between groups of
+#: exactly three digits (`1.234.567,89`, `1,234`; India's lakh groups with `,`: `1,23,456.50`),
+#: and at most one decimal mark, after every group separator
+_WRITTEN = {
+    ".": (
+        r"^[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|"
+        r"(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[1-9][0-9]?(?:,[0-9]{2})+,[0-9]{3})(?:\.[0-9]*)?)$"
+    ),
+    ",": (
+        r"^[-+]?(?:(?:[0-9]+(?:,[0-9]*)?|,[0-9]+)(?:[eE][-+]?[0-9]+)?|"
+        r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]*)?)$"
+    ),
+}
+#: how a value reads (`_value_kinds`): it has no mark (the same with either), it can be read
+#: only with '.' (`99.99`, `1,234.50`), only with ',' (`1.234,50`, `12,5`), with either (a lone
+#: group, `1.500`: 1.5 or 1500), or with neither (`1.2.3`, `12,34,5`: not a number)
+_NO_MARK, _DOT, _COMMA, _EITHER, _NEITHER = range(5)
+
+
+def _value_kinds(bare: pd.Series) -> np.ndarray:
+    """How each value (without currency and spaces: `_bare`) reads with the two decimal marks:
+    `_NO_MARK`, `_DOT`, `_COMMA`, `_EITHER` or `_NEITHER`; a missing value has no mark."""
+    text = arrow_text(bare)
+    marked = _true(pc.match_substring_regex(text, "[.,]"))
+    dot, comma = (_true(pc.match_substring_regex(text, _WRITTEN[m])) for m in ".,")
+    kinds = np.select(
+        [~marked, dot & comma, dot, comma], [_NO_MARK, _EITHER, _DOT, _COMMA], _NEITHER
+    )
+    return kinds.astype(np.int8)
+
+
+@on_uniques
+def _kinds_of(values: pd.Series) -> pd.Series:
+    """`_value_kinds` of values as written (currency, spaces, brackets and all)."""
+    return pd.Series(_value_kinds(_bare(clean_text(values))), index=values.index)
+
+
+def _row_kinds(values: pd.Series) -> np.ndarray:
+    """`_value_kinds` of each row of a column (numbers already typed have no mark). In a large
+    text column the plain numbers (`12.5`, `1.500`) are told by Arrow scans (`_plain_kinds`),
+    the others per distinct value."""
+    text_like = pd.api.types.is_string_dtype(values) or values.dtype == object
+    if not (text_like or is_categorical(values)):
+        return np.full(len(values), _NO_MARK, dtype=np.int8)
+    if is_categorical(values) or len(values) < _LARGE:
+        return _distinct_kinds(values)
+    text = arrow_text(values)
+    plain = _plain(text)
+    kinds = _plain_kinds(text, plain)
+    others = np.flatnonzero(~plain)
+    if len(others):
+        kinds[others] = _distinct_kinds(values.iloc[others])
+    return kinds
+
+
+def _distinct_kinds(values: pd.Series) -> np.ndarray:
+    """`_kinds_of` as NumPy codes, worked out per distinct value."""
+    return _kinds_of(values).fillna(_NO_MARK).to_numpy(dtype=np.int8)
+
+
+_PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _plain(text: pa.ChunkedArray) -> np.ndarray:
+    """The values that are plain numbers (`1234.5`, `-3`, `1e5`, `1.500`): Arrow casts them."""
+    return _true(pc.match_substring_regex(text, _PLAIN_NUMBER))
+
+
+def _lone_groups(text: pa.ChunkedArray) -> np.ndarray:
+    """The values written like `1.500` (`_GROUP`): 1.5 with a decimal point, else 1500."""
+    if _holds_none(text, (".",)):
+        return np.zeros(len(text), dtype=bool)
+    return _true(pc.match_substring_regex(text, f"^{_GROUP}$"))
+
+
+def _plain_kinds(text: pa.ChunkedArray, plain: np.ndarray) -> np.ndarray:
+    """`_value_kinds` of the plain numbers of `text` (`plain`: their mask), `_NO_MARK` for the
+    other values: a plain number with a point can only be read with it (`12.5`, `0.500`,
+    `1234.567`), except a lone group (`1.500`), which reads either way."""
+    kinds = np.full(len(text), _NO_MARK, dtype=np.int8)
+    if _holds_none(text, (".",)):
+        return kinds
+    dotted = plain & _true(pc.match_substring(text, "."))
+    kinds[dotted] = _DOT
+    kinds[dotted & _lone_groups(text)] = _EITHER
+    return kinds
+
+
+def _majority(kinds: np.ndarray, default: str = ".") -> str:
+    """The mark more values can only be read with (`_row_kinds`), else `default`."""
+    dots, commas = int((kinds == _DOT).sum()), int((kinds == _COMMA).sum())
+    return "," if commas > dots else "." if dots > commas else default
 
 
 def detect_decimal(values: pd.Series) -> str:
-    """The decimal mark of a numeric column: ',' when any value shows it, else '.'.
+    """The decimal mark of a number column: the one more of its values can only be read with,
+    else '.'.
 
-    A value shows a decimal comma by a comma after its last dot (`1.234,50`), a comma that
-    cannot group thousands (`12,5`, `0,125`) or two or more dots that group them (`1.234.567`).
+    `1.234,50`, `12,5`, `0,125` and `1.234.567` can only be read with a decimal comma (the
+    other mark only groups three digits, once per group, before the decimal mark);
+    `1,234.50`, `99.99`, `0.500` and `1,234,567` only with a decimal point. The mark decides
+    only the values that read either way (`1.500`, `1,500`); each other value is read with
+    the mark it shows (`parse_numbers`).
     """
-    # without currency and digit-group spaces: `5 000,00 €` shows its decimal comma
-    s = _bare(values.dropna().astype(str))
-    both = s[s.str.contains(",") & s.str.contains(r"\.")]
-    if len(both):
-        last_comma = both.str.rfind(",")
-        last_dot = both.str.rfind(".")
-        return "," if (last_comma > last_dot).mean() > 0.5 else "."
-    if s.str.fullmatch(_COMMA_DECIMAL).any():
-        return ","
-    dot_thousands = s.str.fullmatch(r"[-+]?\d{1,3}(\.\d{3}){2,}")
-    return "," if dot_thousands.any() else "."
+    return _majority(_row_kinds(values))
 
 
 @dataclass(frozen=True)
@@ -485,8 +569,8 @@ def decimal_for(
     whole: bool = False,
 ) -> tuple[str | None, list[str]]:
     """The decimal mark to read a number column with (`_decimal_mark`), and the warnings on how
-    its values read: the file decided the mark, or an amount's currency sign names several
-    currencies (`currency_notes`: `12 345,67 kr`)."""
+    its values read: the file decided the mark, the column mixes the two marks, or an amount's
+    currency sign names several currencies (`currency_notes`: `12 345,67 kr`)."""
     mark, notes = _decimal_mark(values, decimal, source, whole)
     return mark, notes if whole else notes + currency_notes(values, source)
 
@@ -497,66 +581,134 @@ def _decimal_mark(
     source: Source | None = None,
     whole: bool = False,
 ) -> tuple[str | None, list[str]]:
-    """The decimal mark to read a number column with, and a warning when the file decided it.
+    """The decimal mark to read a number column's values that read either way with (`1.500`,
+    `1,500`), and a warning when the file decided it or the column mixes the marks.
 
-    `decimal` (the load's option) decides when given, unless a value can only be read with the
-    other mark (`2500000.75` against ','): then the values decide, with a warning; and a count
-    written `1.500` is 1500 whatever the option. Otherwise a column that does not tell
-    (`ambiguous_number`: `1.500`, `25.000`) is read as Excel writes numbers in the locale the
-    file shows: a `;`-delimited CSV with `.` grouping thousands and `,` as the decimal mark,
-    any other file with a decimal point (as before); a warning names the files, the reading
-    and the option that reads it the other way. In a `;`-delimited CSV, a column whose marked
-    numbers are all lone comma groups (`1,500`) is read with that decimal comma too (1.5),
-    with the same warning; elsewhere `1,500` is fifteen hundred, as US exports mean it. A
-    column of `whole` numbers (counts) has one reading only: `.` groups thousands (1.500
-    employees are 1500), no warning. None: the values decide (`parse_numbers`).
+    Each other value is read with the one mark it can be read with (`parse_numbers`). When
+    some can only be read with one mark and some only with the other (`99.99` and
+    `1.234,50`), or only with the other mark than the `decimal` given (`2500000.75` against
+    ','), each is still read with its own, the rest with the given mark or else the one more
+    values show (a tie: as the file's locale, below), and a warning names the mark, the values
+    and what they were read as (`_mixed_marks`). `decimal` (the load's option) decides
+    otherwise. A column that does not tell (`ambiguous_number`: `1.500`, `25.000`) is read as
+    Excel writes numbers in the locale the file shows: a `;`-delimited CSV with `.` grouping
+    thousands and `,` as the decimal mark, any other file with a decimal point (as before); a
+    warning names the files, the reading and the option that reads it the other way. In a
+    `;`-delimited CSV, a column whose marked numbers are all lone comma groups (`1,500`) is
+    read with that decimal comma too (1.5), with the same warning; elsewhere `1,500` is
+    fifteen hundred, as US exports mean it. A column of `whole` numbers (counts) has one
+    reading only: a lone group is thousands (1.500 employees are 1500), no warning. None: the
+    values decide (`parse_numbers`).
     """
-    if whole and ambiguous_number(values) is not None:
-        return ",", []  # a count has one reading: 1.500 employees are 1500
-    if decimal is not None:
-        shown = _other_mark_shown(values, decimal)
-        if shown is None:
-            return decimal, []
-        files = ", ".join((source or Source()).files) or "the export"
-        return None, [  # never read 2500000.75 as 250000075 because the option said ','
-            f"in {files}, {shown!r} shows the other decimal mark than the {decimal!r} given: "
-            "the column is read as its values show"
-        ]
+    if whole:  # a count has one reading: 1.500 employees are 1500 (`parse_integers`)
+        return ("," if ambiguous_number(values) is not None else decimal), []
     source = source or Source()
+    mixed = _mixed_marks(values, decimal, source)
+    if mixed is not None:
+        return mixed
+    if decimal is not None:
+        return decimal, []
     example = ambiguous_number(values)
-    if example is None and source.delimiter == ";" and not whole:
+    if example is None and source.delimiter == ";":
         example = ambiguous_number(values, _COMMA_GROUP)  # `1,500`: 1.5 where `;` is written
     if example is None:
         return None, []
-    if whole or _without_minor_unit(values):
+    if _without_minor_unit(values):
         return ",", []  # `Rp 150.000`, `JPY 1.500`: rupiah and yen are written without cents
     mark = "," if source.delimiter == ";" else "."
     return mark, [_ambiguity_warning(example, mark, source)]
 
 
-#: numbers that can only be read with `.` (key '.') or only with `,` as the decimal mark
-_ONLY_WITH = {
-    ".": re.compile(
-        r"\d,\d{3}\.\d|^[-+]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?$|\.\d{1,2}$|\.\d{4,}$|\d{4,}\.\d"
-    ),
-    ",": re.compile(
-        r"\d\.\d{3},\d|^[-+]?\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?$|,\d{1,2}$|,\d{4,}$|\d{4,},\d"
-    ),
+def _mixed_marks(
+    values: pd.Series, decimal: str | None, source: Source
+) -> tuple[str, list[str]] | None:
+    """The mark to read a column with and a warning, when some of its values can only be read
+    with the other mark than the rest (`1.234,50` among `99.99`), or than the `decimal`
+    given; else None."""
+    needed = ".," if decimal is None else ("," if decimal == "." else ".")
+    if not all(_may_show(values, mark) for mark in needed):
+        return None  # the usual column, told from its bytes
+    kinds = _row_kinds(values)
+    if decimal is None:
+        if not ((kinds == _DOT).any() and (kinds == _COMMA).any()):
+            return None
+        mark = _majority(kinds, "," if source.delimiter == ";" else ".")
+    else:
+        mark = decimal
+        if not (kinds == (_DOT if needed == "." else _COMMA)).any():
+            return None
+    return mark, [_mixed_warning(values, kinds, mark, decimal is not None, source)]
+
+
+def _may_show(values: pd.Series, mark: str) -> bool:
+    """Whether a value may be one that can only be read with `mark`, told from the bytes: it
+    holds `mark`, or the other mark twice (`1.234.567`)."""
+    if is_categorical(values):
+        values = pd.Series(values.cat.categories)
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object) or not len(values):
+        return False
+    text = arrow_text(values)
+    other = "." if mark == "," else ","
+    if not _holds_none(text, (mark,)):
+        return True
+    if _holds_none(text, (other,)):
+        return False
+    return (pc.max(pc.count_substring(text, other)).as_py() or 0) >= 2
+
+
+def _mixed_warning(
+    values: pd.Series, kinds: np.ndarray, mark: str, given: bool, source: Source
+) -> str:
+    """Says that a column's numbers show both decimal marks, how each was read, and how to
+    read the ones that read either way with the other mark."""
+    other = "." if mark == "," else ","
+    odd = kinds == (_DOT if other == "." else _COMMA)
+    n = int(odd.sum())
+    files = ", ".join(source.files) or "the export"
+    odd_read = (
+        f"{_counted(n, 'number')} can only be read with {other!r} as the decimal mark and "
+        f"{'are' if n > 1 else 'is'} read with it ({_readings(values, odd, mark)})"
+    )
+    rest = f"the column's other numbers are read with {mark!r}"
+    if given:
+        said = f"in {files}, {odd_read}, not with the {mark!r} given; {rest}"
+    else:
+        why = "as most of its values show" if _majority(kinds, "") else _TIE[mark]
+        said = f"in {files}, numbers are written with both decimal marks: {odd_read}; {rest}, {why}"
+    either = kinds == _EITHER
+    if given or not either.any():
+        return said
+    k = int(either.sum())
+    return (
+        f"{said}; {_counted(k, 'number')} that may be read either way "
+        f"({_readings(values, either, mark)}) {'are' if k > 1 else 'is'} read with {mark!r}: "
+        f"to read {'them' if k > 1 else 'it'} with {other!r}, pass decimal={other!r} "
+        f"(smk.load; `--decimal {other}` for smk validate and report) or set "
+        f'`decimal: "{other}"` in a mapping file; or write one decimal mark in the export'
+    )
+
+
+#: why a column whose values show each mark as often was read with it
+_TIE = {
+    ",": "as Excel writes numbers in a ';'-delimited file (as many values show each mark)",
+    ".": "as the file is not ';'-delimited (as many values show each mark)",
 }
 
 
-def _other_mark_shown(values: pd.Series, decimal: str) -> str | None:
-    """A value of the column that can only be read with the other decimal mark than
-    `decimal` (`2500000.75` against ','), else None."""
-    if not (
-        pd.api.types.is_string_dtype(values) or values.dtype == object or is_categorical(values)
-    ):
-        return None
-    distinct = pd.Series(pd.unique(values.dropna().astype(str)), dtype="string")
-    other = "." if decimal == "," else ","
-    bare = _bare(distinct)
-    hits = distinct[bare.str.contains(_ONLY_WITH[other].pattern, regex=True).fillna(False)]
-    return str(hits.iloc[0]) if len(hits) else None
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _readings(values: pd.Series, rows: np.ndarray, decimal: str, few: int = 3) -> str:
+    """A few distinct values of `rows` as written, each with the number it was read as:
+    `'1.234,50' = 1234.5`."""
+    first = values.iloc[np.flatnonzero(rows)[: 50 * few]]
+    shown = list(pd.unique(clean_text(first).dropna().astype(str)))[:few]
+    numbers = _read_numbers(pd.Series(shown, dtype="string"), decimal, False)[0]
+    return ", ".join(
+        f"{v!r} = {np.format_float_positional(x, trim='-')}"
+        for v, x in zip(shown, numbers, strict=True)
+    )
 
 
 def ambiguous_number(values: pd.Series, group: str = _GROUP) -> str | None:
@@ -616,14 +768,19 @@ def _ambiguity_warning(example: str, decimal: str, source: Source) -> str:
     )
 
 
-def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(
+    values: pd.Series, decimal: str | None = None, whole: bool = False
+) -> tuple[pd.Series, pd.Series]:
     """Amounts such as `1,234.50`, `1.234,50 €`, `$ 99`, `(120)`; returns float64.
 
-    In a large column, the plain numbers (`1234.5`, `-3`, `1e5`) are cast by Arrow at once and
-    only the others go through the general parser, per distinct value, unless the others show
-    that the column's decimal mark is the comma (then `1.234` is a thousand: all go there).
-    Numbers already typed (a Parquet or database column of floats) are taken as they are:
-    they have no decimal mark to read.
+    A value is read with the one decimal mark it can be read with, the other mark grouping
+    three digits at a time before it (`1.234,50` and `99.99` in any column); one that reads
+    either way (`1.500`: 1.5 or 1500) with `decimal`, else with the mark most values of the
+    column show (`detect_decimal`), or, `whole` (counts, `parse_integers`), as thousands
+    (1500); one that reads with neither (`1.2.3`, `12,34,5`) is bad. In a large column, the
+    plain numbers (`1234.5`, `-3`, `1e5`) are cast by Arrow at once and only the others go
+    through the general parser, per distinct value. Numbers already typed (a Parquet or
+    database column of floats) are taken as they are: they have no decimal mark to read.
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         out = pd.Series(
@@ -633,52 +790,88 @@ def parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Ser
             values.notna().to_numpy() & ~np.isfinite(out.to_numpy()), index=values.index
         )
         return out.mask(bad), bad
-    if decimal != "," and len(values) >= _LARGE and pd.api.types.is_string_dtype(values):
-        text = arrow_text(values)
-        plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False).to_numpy(
-            zero_copy_only=False
-        )
-        others = np.flatnonzero(~plain)
-        rest = values.iloc[others]
-        # only a value with a comma or two dots can make the mark a comma, never a plain one
-        if decimal == "." or detect_decimal(clean_text(rest).dropna()) == ".":
-            floats = _null_where(text, ~plain).cast(pa.float64()).to_numpy()
-            out = np.require(floats, requirements="W")  # a copy only if read-only
-            bad = plain & ~np.isfinite(out)  # `1e999`: not an amount
-            out[bad] = np.nan
-            if len(others):  # NaN until parsed
-                parsed, rest_bad = _parse_numbers(rest, ".")
-                out[others] = parsed.to_numpy()
-                bad[others] = rest_bad.to_numpy(dtype=bool)
-            return pd.Series(out, index=values.index), pd.Series(bad, index=values.index)
-    return _parse_numbers(values, decimal)
+    large = len(values) >= _LARGE and pd.api.types.is_string_dtype(values)
+    if large and not is_categorical(values):  # (categories are parsed one by one anyway)
+        return _large_numbers(values, decimal, whole)
+    return _parse_numbers(values, decimal, whole)
 
 
-_PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+def _large_numbers(
+    values: pd.Series, decimal: str | None, whole: bool
+) -> tuple[pd.Series, pd.Series]:
+    """`parse_numbers` of a large text column: Arrow casts the plain numbers, the general
+    parser reads the others, and the lone groups (`1.500`) too when they are thousands."""
+    text = arrow_text(values)
+    plain = _plain(text)
+    if decimal is None and not whole:  # (a count's lone groups are thousands: no mark needed)
+        kinds = _distinct_kinds(values.iloc[np.flatnonzero(~plain)])
+        if (kinds == _COMMA).any():  # a plain number never shows a comma: count them only now
+            kinds = np.concatenate([kinds, _plain_kinds(text, plain)])
+        decimal = _majority(kinds)
+    others = ~plain
+    if decimal == "," or whole:
+        others |= _lone_groups(text)  # `1.500`: a thousand and five hundred
+    floats = _null_where(text, others).cast(pa.float64()).to_numpy()
+    out = np.require(floats, requirements="W")  # a copy only if read-only
+    bad = ~others & ~np.isfinite(out)  # `1e999`: not an amount
+    out[bad] = np.nan
+    rows = np.flatnonzero(others)
+    if len(rows):  # NaN until parsed
+        parsed, rest_bad = _read_numbers(values.iloc[rows], decimal or ".", whole)
+        out[rows] = parsed.to_numpy()
+        bad[rows] = rest_bad.to_numpy(dtype=bool)
+    return pd.Series(out, index=values.index), pd.Series(bad, index=values.index)
 
 
 def _bare(s: pd.Series) -> pd.Series:
-    """Amounts without currency, spaces, apostrophes and accounting brackets (`(120)` -> `-120`)."""
-    t = s.str.replace(_CURRENCY, "", regex=True)
+    """Amounts without currency, spaces, apostrophes and accounting brackets (`(120)` -> `-120`).
+
+    Only the values with more than digits, marks, signs and exponents in them are searched (by
+    Python's regular expressions: `_CURRENCY` looks behind, which Arrow's cannot).
+    """
+    s = s.astype("string")
+    rows = np.flatnonzero(_true(pc.match_substring_regex(arrow_text(s), r"[^0-9.,+\-eE]")))
+    if not len(rows):
+        return s
+    t = s.iloc[rows].str.replace(_CURRENCY, "", regex=True)
     t = t.str.replace(r"[\s\u00a0'’]", "", regex=True)
-    return t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+    t = t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+    out = s.copy()
+    out.iloc[rows] = t.to_numpy()
+    return out
+
+
+def _parse_numbers(
+    values: pd.Series, decimal: str | None = None, whole: bool = False
+) -> tuple[pd.Series, pd.Series]:
+    """The general parser behind `parse_numbers`, for any column of text."""
+    if decimal is None:  # (a count's lone groups are thousands: no mark needed)
+        decimal = "." if whole else detect_decimal(values)
+    return _read_numbers(values, decimal, whole)
 
 
 @on_uniques
-def _parse_numbers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """The general parser behind `parse_numbers`."""
+def _read_numbers(values: pd.Series, decimal: str, whole: bool) -> tuple[pd.Series, pd.Series]:
+    """Each value read with the one decimal mark it can be read with (`_value_kinds`); one that
+    reads either way with `decimal`, or, `whole`, as thousands; one that reads with neither
+    (or as no number at all) is bad."""
     s = clean_text(values)
-    present = s.notna()
-    if decimal is None:
-        decimal = detect_decimal(s[present])
-    thousands = "." if decimal == "," else ","
-    t = _bare(s).str.replace(thousands, "", regex=False)
-    if decimal == ",":
-        t = t.str.replace(",", ".", regex=False)
-    out = pd.to_numeric(t.astype(object).where(t.notna(), None), errors="coerce")
+    t = _bare(s)
+    kinds = _value_kinds(t)
+    if whole:  # a count: the mark of a lone group groups thousands (1.500 and 1,500 are 1500)
+        lone_by_comma = t.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
+    else:
+        lone_by_comma = decimal == ","
+    with_comma = (kinds == _COMMA) | ((kinds == _EITHER) & lone_by_comma)
+    number = t.str.replace(",", "", regex=False)  # read with '.': commas group thousands
+    if with_comma.any():
+        commas = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        number = number.mask(with_comma, commas)
+    number = number.mask(kinds == _NEITHER)
+    out = pd.to_numeric(number.astype(object).where(number.notna(), None), errors="coerce")
     out = pd.Series(out, index=values.index, dtype="float64")
     out = out.where(np.isfinite(out))  # `inf`, `Infinity`: text, not an amount
-    bad = present & out.isna()
+    bad = s.notna() & out.isna()
     return out, bad
 
 
@@ -761,7 +954,7 @@ def _currency_signs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def parse_integers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (employee counts), tolerant of thousands separators and `.0`."""
-    num, bad = parse_numbers(values, decimal)
+    num, bad = parse_numbers(values, decimal, whole=True)
     # fractions and values past int64 (`5e22`, inf) are bad cells, not a crash of the load
     frac = num.notna() & ((num != np.floor(num)) | (num.abs() >= 2.0**63))
     out = num.where(~frac).round().astype("Int64")
@@ -796,8 +989,9 @@ class DateOptions:
     dayfirst: None detects per column (a column whose values do not tell follows the export's
         other date columns when they agree, `OrderHint`, else is read month-first; a warning
         says which); True/False forces European / US order.
-    decimal: None detects per column (`decimal_for`); '.' or ',' reads every number column
-        with that decimal mark.
+    decimal: None detects per column (`decimal_for`); '.' or ',' reads the numbers of every
+        column that read either way (`1.500`) with that decimal mark (a value that can only be
+        read with the other, `2500000.75` against ',', is read with it, with a warning).
     """
 
     timezone: str = "UTC"
