@@ -1139,8 +1139,12 @@ def _need_contacts(chosen: list[Path]) -> bool:
 
 def _packaged_names() -> set[str]:
     """The names of smk's own notebooks (`funnel_sla`, ...), whose settings and needs the
-    package knows; a `--notebook-dir` notebook of another name is the user's."""
-    return {notebook_name(nb) for nb in discover_notebooks()}
+    package knows; a `--notebook-dir` notebook of another name is the user's. None when smk's
+    own folder of notebooks is not there (an install without them, run with --notebook-dir)."""
+    folder = config.NOTEBOOKS_DIR
+    if not folder.is_dir():
+        return set()
+    return {notebook_name(nb) for nb in discover_notebooks(None, folder)}
 
 
 def _commonest(reasons: dict[str, int], shown: int = 3) -> str:

@@ -294,3 +294,17 @@ def test_file_settings_leave_urls_and_users_notebooks_alone(tmp_path):
     assert settings["notebooks"]["attribution"]["channel_groups"] == str(
         tmp_path.resolve() / "groups.yaml"
     )
+
+
+def test_without_smk_s_own_notebooks_folder_a_params_file_still_reads(tmp_path, monkeypatch):
+    """The missing-folder check of `discover_notebooks` must not stop an install without
+    smk's notebooks (run with --notebook-dir) from reading its params file."""
+    from smk import config, report
+    from smk.report import read_params
+
+    gone = tmp_path / "gone"  # as an install without smk's notebooks has it
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", gone)
+    monkeypatch.setattr(report.discover_notebooks, "__defaults__", (None, gone))
+    params = tmp_path / "params.yaml"
+    params.write_text("segments_csv: seg.csv\n")
+    assert read_params(params)["segments_csv"] == str(tmp_path.resolve() / "seg.csv")
