@@ -891,13 +891,13 @@ def _derive(
                 (
                     col,
                     origin,
-                    _untold(src[hit.eq(False).to_numpy(dtype=bool, na_value=False)], rule),
+                    untold_counts(src[hit.eq(False).to_numpy(dtype=bool, na_value=False)], rule),
                 )
             )
     return untold
 
 
-def _untold(values: pd.Series, rule: dict) -> dict[str, int]:
+def untold_counts(values: pd.Series, rule: dict) -> dict[str, int]:
     """Counts of `values` (the ones a rule's pattern did not match) that its `false_for`
     does not name either (ignoring case and spacing)."""
     known = {fileio.normalise_header(str(v)) for v in rule["false_for"]}
@@ -909,7 +909,7 @@ def _untold(values: pd.Series, rule: dict) -> dict[str, int]:
 
 
 def untold_warning(table: str, col: str, origin: str, counts: Counter) -> str:
-    """The warning for values a `derive` rule cannot tell (`_untold`), most frequent first."""
+    """The warning for values a `derive` rule cannot tell (`untold_counts`), most frequent first."""
     ranked = sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))
     listed = ", ".join(f"{v!r} ({n})" for v, n in ranked[:10])
     listed += f", ... ({len(ranked)} values in all)" if len(ranked) > 10 else ""

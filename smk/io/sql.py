@@ -48,7 +48,7 @@ from smk.errors import CRMExportError
 from smk.io import canonical_mapping
 from smk.io import files as fileio
 from smk.io.canonical import text as canonical_text
-from smk.io.mapping import TableMapping, _untold, builtin_mapping, map_frame, untold_warning
+from smk.io.mapping import TableMapping, builtin_mapping, map_frame, untold_counts, untold_warning
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
 from smk.model import CRM, DELETED_IN_CRM, REQUIRED, SCHEMA, TABLES, TASK_NOT_DONE
@@ -820,7 +820,7 @@ def _untold_stages(out: pd.DataFrame, told: pd.Index, tm: TableMapping) -> None:
         return
     taken_open = out["is_closed"].eq("false").fillna(False).to_numpy(dtype=bool)
     untold = taken_open & ~out["stage_id"].isin(told).to_numpy(dtype=bool)
-    counts = _untold(as_text(clean_text(out["stage"]))[untold], rule)
+    counts = untold_counts(as_text(clean_text(out["stage"]))[untold], rule)
     kept = [u for u in out.attrs.get("untold", ()) if u[0] != "is_closed"]
     out.attrs["untold"] = [*kept, ("is_closed", rule["from"], counts)]
 
