@@ -98,8 +98,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the account as one JSON object: every table of the model under 'tables' "
         "(read 0 when the export lacks it), 'missing_tables' (no row loaded), 'report_ready' "
-        "(false when `smk report` refuses the export: no contact loaded; 'report_problem' says "
-        "why); on exit 2 or 1 the object says usable: false and carries 'error' (and 'file', "
+        "(false when `smk report --month latest` with the notebooks' default parameters refuses "
+        "the export: no contact loaded, or deal currencies without a default exchange rate; "
+        "'report_problem' says why); on exit 2 or 1 the object says usable: false and carries 'error' (and 'file', "
         "'column', 'row', 'value' where known)",
     )
     p.add_argument(
@@ -320,8 +321,8 @@ def account_json(crm: smk.CRM, problem: str | None = None) -> dict:
     """`validate --json`: format, source, usable, every table of the model (read 0 when the
     export lacks it), the tables with no row loaded, the warnings (and the error, if any),
     and whether `smk report` runs on the export (`report_ready`; when not, `report_problem`
-    says why: `smk.report.report_blocker`)."""
-    from smk.report import report_blocker
+    says why: `smk.report.default_report_blocker`)."""
+    from smk.report import default_report_blocker
 
     quality = crm.quality.to_dict()
     none = {"read": 0, "loaded": 0, "set_aside": 0, "reasons": {}}
@@ -332,7 +333,7 @@ def account_json(crm: smk.CRM, problem: str | None = None) -> dict:
     payload["warnings"] = quality["warnings"]
     if problem:
         payload["error"] = problem
-    blocker = report_blocker(crm)
+    blocker = default_report_blocker(crm)
     payload["report_ready"] = blocker is None
     if blocker:
         payload["report_problem"] = blocker
@@ -341,8 +342,8 @@ def account_json(crm: smk.CRM, problem: str | None = None) -> dict:
 
 def render_account(crm: smk.CRM) -> str:
     """The data-quality account and a summary as plain text (and, when `smk report` would
-    refuse the export, why: `smk.report.report_blocker`)."""
-    from smk.report import report_blocker
+    refuse the export, why: `smk.report.default_report_blocker`)."""
+    from smk.report import default_report_blocker
 
     lines = [f"{crm.source}  (format: {crm.format})", "", "Data-quality account"]
     account = crm.quality.to_frame()
@@ -361,7 +362,7 @@ def render_account(crm: smk.CRM) -> str:
     if set(missing) & read:
         emptied = ", ".join(t for t in missing if t in read)
         lines += ["", f"Read, but every row set aside (see above): {emptied}"]
-    blocker = report_blocker(crm)
+    blocker = default_report_blocker(crm)
     if blocker:
         lines += ["", f"smk report cannot run on this export: {blocker}"]
     lines += ["", "Summary"]

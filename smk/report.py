@@ -62,7 +62,7 @@ from smk import config
 from smk.model import CRM
 from smk.notebooks import REPORT_SOURCE
 from smk.outputs import format_kpi, mask_emails, read_metrics, write_metrics
-from smk.periods import Month, resolve_month
+from smk.periods import Month, as_month, data_span, resolve_month
 from smk.pii import looks_like_personal_name, name_forms, removable_alone
 
 try:
@@ -1084,12 +1084,23 @@ def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month
     smk's own notebooks (given, or the notebook's default) cannot convert, among the deals that
     notebook converts (`_CONVERTS_DEALS`): it would fail half-way with the same message (a
     scheduler's exit 3, "report failed", for what is the params file's gap)."""
+    gap = currency_gap(crm, notebooks, params, month)
+    if gap:
+        raise ValueError(f"{gap[0]}. No notebook was run ({gap[1]})")
+
+
+def currency_gap(
+    crm: CRM, notebooks: list[Path], params: dict, month: Month
+) -> tuple[str, str] | None:
+    """The first of `notebooks` whose `fx_rates` cannot convert the deals it converts for
+    `month` (`check_currencies`): the message naming the notebook and the currencies, and
+    which deals that notebook converts; None when every notebook can."""
     import papermill as pm
 
     from smk.sla import deal_values
 
     if crm.deals.empty or "currency" not in crm.deals:
-        return
+        return None
     packaged = _packaged_names()
     for nb in notebooks:
         name = notebook_name(nb)
@@ -1108,9 +1119,31 @@ def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month
             continue
         except ValueError as exc:
             which = "every deal" if scope == "all" else f"deals created by the end of {month}"
-            raise ValueError(
-                f"notebooks.{name}: {exc}. No notebook was run ({name} converts {which})"
-            ) from None
+            return f"notebooks.{name}: {exc}", f"{name} converts {which}"
+    return None
+
+
+def default_report_blocker(crm: CRM) -> str | None:
+    """Why `smk report --month latest`, run with smk's own notebooks and their default
+    parameters, refuses `crm` before any notebook runs, or None (`smk validate`'s
+    `report_ready`): no contact loaded (`report_blocker`), or deals in a currency the
+    notebooks' default `fx_rates` lack (`check_currencies`; a params file's rates mend it).
+    An export with no full month yet is checked for the month of its last record."""
+    blocker = report_blocker(crm)
+    folder = Path(config.NOTEBOOKS_DIR)
+    if blocker or crm.deals.empty or not folder.is_dir():
+        return blocker
+    try:
+        month = resolve_month(crm, "latest")
+    except ValueError:  # no full month yet: a named month still runs
+        month = as_month(f"{data_span(crm)[1]:%Y-%m}")
+    gap = currency_gap(crm, discover_notebooks(None, folder), {}, month)
+    if gap is None:
+        return None
+    return (
+        f"{gap[0]}. `smk report --month {month}` with the notebooks' default parameters "
+        f"refuses the export ({gap[1]}); give the rates with `--params FILE`"
+    )
 
 
 def _setting(given: dict, cell: dict, key: str):

@@ -308,3 +308,24 @@ def test_without_smk_s_own_notebooks_folder_a_params_file_still_reads(tmp_path, 
     params = tmp_path / "params.yaml"
     params.write_text("segments_csv: seg.csv\n")
     assert read_params(params)["segments_csv"] == str(tmp_path.resolve() / "seg.csv")
+
+
+def test_validate_says_the_report_refuses_deal_currencies_without_a_default_rate(tmp_path, capsys):
+    """`report_ready` was true for an export with CHF deals, which `smk report` with the
+    notebooks' default rates (EUR, USD) then refused with exit 2."""
+    export = _export_with_currencies(tmp_path)
+    assert main(["validate", str(export), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["usable"] is True and payload["report_ready"] is False
+    problem = payload["report_problem"]
+    assert problem.startswith("notebooks.funnel_sla: no exchange rate for CHF: add it")
+    assert "`smk report --month 2026-02` with the notebooks' default parameters" in problem
+    assert problem.endswith("give the rates with `--params FILE`")
+    assert main(["validate", str(export)]) == 0
+    assert f"\nsmk report cannot run on this export: {problem}" in capsys.readouterr().out
+    # one currency the defaults convert: ready
+    (export / "hubspot-crm-exports-all-deals-2026-02-01.csv").write_text(
+        CHF_DEALS.replace("CHF", "USD").replace("GBP", "EUR")
+    )
+    assert main(["validate", str(export), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["report_ready"] is True
