@@ -1071,19 +1071,20 @@ def report_blocker(crm: CRM) -> str | None:
     )
 
 
-#: smk's own notebooks that convert deal amounts with `fx_rates`, and which deals: funnel_sla
-#: those created by the month's end (`sla.deal_table`), segmentation all of them, only when
-#: rates are given (`segmentation.rfm_table`; without rates, mixed currencies are added as
-#: they are, with a warning). Attribution converts only the won deals of its own window, and
-#: only for `conversion: won`: left to the notebook.
-_CONVERTS_DEALS = {"funnel_sla": "by the month's end", "segmentation": "all"}
+#: smk's own notebooks that convert amounts with `fx_rates` (`_converted`): funnel_sla the
+#: deals created by the month's end (`sla.deal_table`, rates or not), segmentation every deal
+#: (`segmentation.rfm_table`), attribution every won deal (every deal for `conversion:
+#: opportunity`: `attribution.journeys`) and the spend of its window (`spend_by_channel`); the
+#: last two only when rates are given (without, several currencies are added as they are,
+#: with a warning: `sla.deal_amounts`).
+_CONVERTS = ("funnel_sla", "segmentation", "attribution")
 
 
 def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month) -> None:
-    """Refuse, before any notebook runs, deals in a currency that the `fx_rates` of one of
-    smk's own notebooks (given, or the notebook's default) cannot convert, among the deals that
-    notebook converts (`_CONVERTS_DEALS`): it would fail half-way with the same message (a
-    scheduler's exit 3, "report failed", for what is the params file's gap)."""
+    """Refuse, before any notebook runs, deals or spend in a currency that the `fx_rates` of
+    one of smk's own notebooks (given, or the notebook's default) cannot convert, among the
+    rows that notebook converts (`_CONVERTS`): it would fail half-way with the same message
+    (a scheduler's exit 3, "report failed", for what is the params file's gap)."""
     gap = currency_gap(crm, notebooks, params, month)
     if gap:
         raise ValueError(f"{gap[0]}. No notebook was run ({gap[1]})")
@@ -1092,46 +1093,79 @@ def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month
 def currency_gap(
     crm: CRM, notebooks: list[Path], params: dict, month: Month
 ) -> tuple[str, str] | None:
-    """The first of `notebooks` whose `fx_rates` cannot convert the deals it converts for
+    """The first of `notebooks` whose `fx_rates` cannot convert the rows it converts for
     `month` (`check_currencies`): the message naming the notebook and the currencies, and
-    which deals that notebook converts; None when every notebook can."""
+    which rows that notebook converts; None when every notebook can."""
     import papermill as pm
 
     from smk.sla import deal_values
 
-    if crm.deals.empty or "currency" not in crm.deals:
-        return None
     packaged = _packaged_names()
     for nb in notebooks:
         name = notebook_name(nb)
-        scope = _CONVERTS_DEALS.get(name) if name in packaged else None
-        cell = _parameters_of(pm, nb) if scope else {}
+        cell = _parameters_of(pm, nb) if name in _CONVERTS and name in packaged else {}
         if "fx_rates" not in cell:
             continue
         given = params_for(nb, params, set(cell))
         rates, currency = (_setting(given, cell, key) for key in ("fx_rates", "reporting_currency"))
-        if rates is None or (scope == "all" and not rates):
-            continue  # rates the cell does not tell, or none for segmentation: its own rule
-        deals = crm.deals if scope == "all" else crm.deals[crm.deals["created_at"] < month.end]
-        try:
-            deal_values(deals, rates, currency if isinstance(currency, str) else None)
-        except TypeError:  # rates of another kind: a notebook of that name but the user's own
-            continue
-        except ValueError as exc:
-            which = "every deal" if scope == "all" else f"deals created by the end of {month}"
-            return f"notebooks.{name}: {exc}", f"{name} converts {which}"
+        if rates is None:
+            continue  # rates the cell does not tell
+        currency = currency if isinstance(currency, str) else None
+        for which, rows, without_rates in _converted(name, crm, given, cell, month):
+            if rows.empty or "currency" not in rows or not (rates or without_rates):
+                continue
+            try:
+                deal_values(rows, rates, currency)
+            except TypeError:  # rates of another kind: a notebook of that name but the user's
+                break
+            except ValueError as exc:
+                return f"notebooks.{name}: {exc}", f"{name} converts {which}"
     return None
+
+
+def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> list[tuple]:
+    """What smk's notebook `name` converts with its `fx_rates` for `month`: (which rows, the
+    rows, whether it converts them without rates too)."""
+    if name == "funnel_sla":
+        deals = crm.deals[crm.deals["created_at"] < month.end]
+        return [(f"deals created by the end of {month}", deals, True)]
+    if name == "segmentation":
+        return [("every deal", crm.deals, False)]
+    import pandas as pd
+
+    from smk.attribution.journeys import CONVERSIONS, check_conversion, window_start
+
+    try:
+        conversion = check_conversion(_setting(given, cell, "conversion"))
+        start = window_start(month.end, _setting(given, cell, "window_months"))
+    except (TypeError, ValueError):  # the notebook says so itself, first
+        return []
+    spent, (first, end) = pd.to_datetime(crm.spend["month"]), _naive_utc(start, month.end)
+    spend = crm.spend[((spent >= first) & (spent < end)).to_numpy(dtype=bool)]
+    window = f"the spend of {start:%Y-%m} to {month}"
+    if CONVERSIONS[conversion][0] != "deals":
+        return [(window, spend, False)]
+    deals, which = crm.deals, "every deal"
+    if conversion == "won":
+        deals, which = deals[deals["is_won"].fillna(False).astype(bool)], "every won deal"
+    return [(which, deals, False), (window, spend, False)]
+
+
+def _naive_utc(*times):
+    """Times as naive UTC, as `attribution.spend_by_channel` compares them with spend months."""
+    return [t.tz_convert("UTC").tz_localize(None) if t.tzinfo else t for t in times]
 
 
 def default_report_blocker(crm: CRM) -> str | None:
     """Why `smk report --month latest`, run with smk's own notebooks and their default
     parameters, refuses `crm` before any notebook runs, or None (`smk validate`'s
     `report_ready`): no contact loaded (`report_blocker`), or deals in a currency the
-    notebooks' default `fx_rates` lack (`check_currencies`; a params file's rates mend it).
+    notebooks' default `fx_rates` lack (`check_currencies`; a params file's rates mend it), or
+    spend in such a currency.
     An export with no full month yet is checked for the month of its last record."""
     blocker = report_blocker(crm)
     folder = Path(config.NOTEBOOKS_DIR)
-    if blocker or crm.deals.empty or not folder.is_dir():
+    if blocker or (crm.deals.empty and crm.spend.empty) or not folder.is_dir():
         return blocker
     try:
         month = resolve_month(crm, "latest")

@@ -162,8 +162,10 @@ RATES = {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}
         # segmentation converts every deal (a later one too), but only when rates are given
         (["segmentation"], "2026-01", RATES, "GBP"),
         (["segmentation"], "2026-01", {"fx_rates": {}}, None),
-        # attribution converts only won deals of its own window: left to the notebook
-        (["attribution"], "2026-03", {}, None),
+        # attribution converts every won deal (`journeys`), even one after its window
+        (["attribution"], "2026-01", {}, "CHF, GBP"),
+        (["attribution"], "2026-01", {"fx_rates": {}}, None),  # none: added as they are
+        (["attribution"], "2026-03", {"notebooks": {"attribution": {"conversion": "mql"}}}, None),
         (["data_quality"], "2026-03", {}, None),
         # deals in the reporting currency need no rate of their own
         (
@@ -329,3 +331,30 @@ def test_validate_says_the_report_refuses_deal_currencies_without_a_default_rate
     )
     assert main(["validate", str(export), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["report_ready"] is True
+
+
+def test_spend_in_a_currency_without_exchange_rate_is_refused_before_any_notebook(tmp_path):
+    """GBP spend in attribution's window failed notebook 04 in `spend_by_channel` (exit 3)."""
+    import smk
+    from smk.periods import Month
+    from smk.report import check_currencies, discover_notebooks
+
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    (folder / "contacts.csv").write_text("contact_id,created_at\n1,2026-01-02T10:00:00Z\n")
+    (folder / "spend.csv").write_text(
+        "month,channel,campaign,amount,currency\n"
+        "2025-01-01,paid_search,old,500,GBP\n"  # before the 12-month window of 2026-03
+        "2026-02-01,paid_search,brand,1000,EUR\n"
+    )
+    crm = smk.load(folder)
+    chosen = discover_notebooks(["attribution"])
+    check_currencies(crm, chosen, {}, Month("2026-03"))  # the GBP row is outside the window
+    (folder / "spend.csv").write_text(
+        (folder / "spend.csv").read_text() + "2026-03-01,paid_social,launch,200,GBP\n"
+    )
+    crm = smk.load(folder)
+    with pytest.raises(ValueError, match="no exchange rate for GBP") as caught:
+        check_currencies(crm, chosen, {}, Month("2026-03"))
+    assert "(attribution converts the spend of 2025-04 to 2026-03)" in str(caught.value)
+    check_currencies(crm, chosen, {"fx_rates": {}}, Month("2026-03"))  # no rates: as they are
