@@ -238,3 +238,29 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+#: Parameters that say where a notebook writes, not what produced its numbers: left out of
+#: `parameters` (under `smk report`, `output_dir` is a temporary folder, deleted after the run).
+NOT_PROVENANCE = frozenset({"output_dir"})
+
+
+def parameters(namespace: dict) -> dict:
+    """A notebook's parameters with the values they hold, for `provenance`: every name its
+    `parameters` cell declares with a type (``month: str = "2026-10"``), in the cell's order,
+    from `namespace` (the notebook's ``globals()``, where papermill's injected values have
+    replaced the defaults), but `NOT_PROVENANCE`. The parameters are so listed once, in their
+    cell: call it in the cell after them, before any cell could reuse a name.
+
+    A name annotated in a later cell counts too (the notebooks annotate nothing else). No
+    annotated name at all is a ValueError: the parameters cell must declare each parameter
+    with its type.
+    """
+    names = namespace.get("__annotations__") or {}
+    found = {name: namespace[name] for name in names if name in namespace}
+    if not found:
+        raise ValueError(
+            "no parameters found: declare each parameter in the notebook's parameters cell with "
+            'its type (month: str = "2026-10"), and pass globals()'
+        )
+    return {name: value for name, value in found.items() if name not in NOT_PROVENANCE}

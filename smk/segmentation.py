@@ -210,7 +210,9 @@ def rfm_table(
     as_of : the observation end (e.g. the report month's end); later deals are ignored. A
         `periods.Month` means its end (everything in the month counts).
     segments : the named segment table (`RFM_SEGMENTS`), first match wins.
-    include_non_buyers : also list accounts without a won deal, as "no purchase yet".
+    include_non_buyers : also list accounts without a won deal, as "no purchase yet"; when
+        the export has no deals at all, whether they bought is unknown: their segment,
+        frequency and monetary value are missing (not "no purchase yet", 0 and 0.0).
     fx_rates, reporting_currency : amounts in one currency (`sla.deal_values`); deals in
         several currencies without rates are added as they are, with a warning.
 
@@ -251,7 +253,8 @@ def rfm_table(
         existed = ~(accounts["created_at"] >= end).fillna(False).astype(bool)
         others = accounts.loc[existed & ~accounts["account_id"].isin(table["account_id"])]
         others = others[["account_id"]]
-        others = others.assign(rfm_segment=RFM_NO_PURCHASE, frequency=0, monetary=0.0)
+        if not crm.deals.empty:  # else unknown: left missing
+            others = others.assign(rfm_segment=RFM_NO_PURCHASE, frequency=0, monetary=0.0)
         table = pd.concat([table, others], ignore_index=True)
     cols = [
         "account_id", "first_purchase_at", "last_purchase_at", "recency_days", "frequency",
@@ -263,6 +266,16 @@ def rfm_table(
     table["monetary"] = table["monetary"].astype("float64")
     table["rfm_segment"] = table["rfm_segment"].astype("string")
     return table.sort_values("account_id", ignore_index=True)
+
+
+def customers_line(crm: CRM, rfm: pd.DataFrame, month) -> str:
+    """How many accounts of `rfm` (`rfm_table`) have won deals by the end of `month` ("64 of
+    667 accounts have won deals by the end of 2026-10"), or, when the export has no deals,
+    that this is unknown (not "0 of 667")."""
+    if crm.deals.empty:
+        return f"the export has no deals: which of the {len(rfm)} accounts have bought is unknown"
+    customers = int((rfm["frequency"] > 0).sum())
+    return f"{customers} of {len(rfm)} accounts have won deals by the end of {month}"
 
 
 def name_rfm_segments(
@@ -392,6 +405,9 @@ def account_features(
     have log_contacts 0 and missing behaviour (the segmenter leaves it out rather than guess).
     Deal amounts are put in one currency by `fx_rates` (see `rfm_table`). `as_of` is the
     observation end as in `rfm_table` (a `periods.Month` means its end); None: all records.
+    When the export has no touchpoints at all, touches per contact and the channel mix are
+    unknown, not 0: log_touches_per_contact is missing for every account, the channel mix is
+    left out, and ``attrs["unknown"]`` says so (for `features_line`).
     """
     crm.require("accounts", analysis="account segmentation")
     end = None if as_of is None else as_of_time(as_of)
@@ -433,7 +449,11 @@ def account_features(
     touches = tp.groupby("account_id", observed=True).size().reindex(out.index, fill_value=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_contact = touches.to_numpy() / np.where(n_arr > 0, n_arr, np.nan)
-    out["log_touches_per_contact"] = shrunk(pd.Series(np.log1p(per_contact), index=out.index))
+    log_touches = shrunk(pd.Series(np.log1p(per_contact), index=out.index))
+    # no touchpoints in the export: unknown, not 0 touches (the segmenter leaves it out)
+    out["log_touches_per_contact"] = np.nan if crm.touchpoints.empty else log_touches
+    if crm.touchpoints.empty:
+        out.attrs["unknown"] = {"touches per contact, channel mix": "the export has no touchpoints"}
     if len(tp):
         mix = pd.crosstab(tp["account_id"], tp["channel"].astype("string"), normalize="index")
         for ch in sorted(mix.columns):
@@ -448,6 +468,15 @@ def account_features(
     amt = d[d["amount"] > 0].groupby("account_id", observed=True)["amount"].median()
     out["log_median_deal_amount"] = np.log(amt.reindex(out.index)).to_numpy()
     return out
+
+
+def features_line(features: pd.DataFrame) -> str:
+    """The feature table of `account_features` in a line: "667 accounts, 14 features", and
+    what is unknown because the export does not hold it."""
+    line = f"{len(features)} accounts, {features.shape[1]} features"
+    for what, why in features.attrs.get("unknown", {}).items():
+        line += f"; unknown, as {why}: {what}"
+    return line
 
 
 def _reached(contacts: pd.DataFrame, end: pd.Timestamp | None) -> pd.DataFrame:
@@ -507,9 +536,16 @@ def resolve_feature_groups(
 def select_feature_groups(
     names: Sequence[str] | None, groups: Mapping[str, dict] = FEATURE_GROUPS
 ) -> dict[str, dict]:
-    """The named groups of `groups` (all of them for None), e.g. ["size", "industry"]."""
+    """The named groups of `groups` (all of them for None), e.g. ["size", "industry"]; a
+    ValueError for a name not in `groups`, and for a text instead of a list ("size" would be
+    read letter by letter: a notebook parameter given as ``-p features size``)."""
     if names is None:
         return dict(groups)
+    if isinstance(names, str):
+        raise ValueError(
+            f"features must be a list of feature group names, e.g. [{names!r}], got the text "
+            f"{names!r}; choose from {', '.join(groups)}"
+        )
     unknown = [n for n in names if n not in groups]
     if unknown or not names:
         raise ValueError(
@@ -1337,6 +1373,38 @@ class SegmentationRun:
     note: str  # plain words: where the segments come from and how much they moved
     drift: dict = field(default_factory=dict)
     saved_to: Path | None = None
+    #: when last month's model was not used because the settings given differ from its own:
+    #: which differ, in words ("method kmeans (the model's: gmm)"); else empty
+    changed_settings: str = ""
+
+
+#: The `AccountSegmenter` settings a saved model must share with those given to be reused.
+REUSE_SETTINGS = ("n_segments", "method", "features", "max_segments", "random_state")
+
+
+def _setting_text(name: str, value) -> str:
+    """A setting of `REUSE_SETTINGS` in words: feature groups by their names."""
+    if name == "features":
+        value = FEATURE_GROUPS if value is None else value
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def changed_settings(saved: AccountSegmenter, given: AccountSegmenter) -> str:
+    """The `REUSE_SETTINGS` in which `given` differs from the `saved` model, in words
+    ("n_segments 3 (the model's: auto); method kmeans (the model's: gmm)"); "" when none do.
+    Feature groups compare by name, columns and weights (None is `FEATURE_GROUPS`)."""
+    parts = []
+    for name in REUSE_SETTINGS:
+        old, new = getattr(saved, name), getattr(given, name)
+        if name == "features":
+            old, new = (FEATURE_GROUPS if v is None else v for v in (old, new))
+        if old != new:
+            was, now = _setting_text(name, old), _setting_text(name, new)
+            if was == now:  # the same group names, other columns or weights
+                now += " (other columns or weights)"
+            parts.append(f"{name} {now} (the model's: {was})")
+    return "; ".join(parts)
 
 
 def segment_accounts(
@@ -1355,12 +1423,14 @@ def segment_accounts(
 
     Looks for a saved model at `model_path` (default: `previous_model_path(output_dir,
     month)`, i.e. last month's report folder). Unless `refit`, accounts are assigned to its
-    segments (the segmentation settings given here are then not used), and the drift is
-    measured against its stored assignments and against a fresh fit with its own settings. A
-    model that cannot be used (another format or scikit-learn version) is refitted, and the
-    note says why. The model used is saved to `output_dir/MODEL_FILE` with this month's
-    assignments, for next month. `month` is the report month: a `periods.Month` or its
-    'YYYY-MM' label (`periods.parse_month`).
+    segments when it was fitted with the settings given here (`REUSE_SETTINGS`: n_segments,
+    method, feature groups, max_segments, random_state), and the drift is measured against its
+    stored assignments and against a fresh fit with those settings. When any of them differs
+    the model is not used: the segments are fitted afresh with the settings given, and the
+    note (and `changed_settings`) says which differ. A model that cannot be used (another
+    format or scikit-learn version) is refitted too, and the note says why. The model used is
+    saved to `output_dir/MODEL_FILE` with this month's assignments, for next month. `month`
+    is the report month: a `periods.Month` or its 'YYYY-MM' label (`periods.parse_month`).
     """
     month = _month(month)
     if len(features) < MIN_ACCOUNTS:
@@ -1368,8 +1438,11 @@ def segment_accounts(
             f"only {len(features)} accounts by {month}, too few to segment (at least "
             f"{MIN_ACCOUNTS}): choose a later month"
         )
+    given = AccountSegmenter(
+        n_segments=n_segments, method=method, features=feature_groups, random_state=random_state
+    )
     previous = Path(model_path) if model_path else previous_model_path(output_dir, month)
-    model = None
+    model, changed = None, ""
     reason = "refit was asked for" if refit else f"no saved model from {month.previous} was found"
     if not refit and previous.exists():
         try:
@@ -1377,6 +1450,11 @@ def segment_accounts(
             model = bundle["model"]
         except ValueError as exc:
             reason = f"the saved model could not be used ({exc})"
+    if model is not None and (changed := changed_settings(model, given)):
+        since = bundle.get("month") or month.previous
+        reason = f"the settings given differ from those of the model of {since}, which was not "
+        reason += f"used: {changed}"
+        model = None
     if model is not None:
         missing = [c for c in model.feature_names_in_ if c not in features.columns]
         X = features.reindex(columns=list(model.feature_names_in_))
@@ -1388,12 +1466,10 @@ def segment_accounts(
             note += f" Features missing this month (left out): {', '.join(missing)}."
         run = SegmentationRun(model, assignments, False, bundle.get("month"), note, drift)
     else:
-        model = AccountSegmenter(
-            n_segments=n_segments, method=method, features=feature_groups, random_state=random_state
-        ).fit(features)
+        model = given.fit(features)
         assignments = model.assign(features)
         note = f"Segments were fitted on this month's data: {reason}."
-        run = SegmentationRun(model, assignments, True, str(month), note)
+        run = SegmentationRun(model, assignments, True, str(month), note, changed_settings=changed)
     run.saved_to = save_segmenter(
         model, Path(output_dir) / MODEL_FILE, assignments, month=run.model_month
     )
@@ -1609,6 +1685,8 @@ def segmentation_kpis(
     won = profiles["won_revenue"].sum() > 0
     moved = run.drift.get("share_moved")
     fitted = "fitted this month" if run.fitted else f"assigned to the model of {run.model_month}"
+    if run.changed_settings:
+        fitted += ": the settings given differ from last month's model"
     rows = [
         ("segments", "Account segments", run.model.n_segments_, "int", fitted),
         (

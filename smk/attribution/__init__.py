@@ -26,6 +26,7 @@ from smk.attribution.models import (
     MODELS,
     RULE_MODELS,
     attribute,
+    check_credit,
     compare,
     data_driven_effects,
     distance_to_truth,
@@ -36,7 +37,13 @@ from smk.attribution.models import (
     truth_unavailable,
     truth_verdict,
 )
-from smk.attribution.money import return_on_spend, spend_by_channel
+from smk.attribution.money import (
+    RATIOS,
+    paid_ratios,
+    return_on_spend,
+    spend_by_channel,
+    why_no_ratio,
+)
 from smk.attribution.paths import (
     path_lengths,
     time_to_conversion,
@@ -52,12 +59,14 @@ __all__ = [
     "DATA_DRIVEN",
     "LABELS",
     "MODELS",
+    "RATIOS",
     "RULE_MODELS",
     "Journeys",
     "MarkovAttribution",
     "ShapleyAttribution",
     "attribute",
     "bootstrap",
+    "check_credit",
     "check_lookback_days",
     "data_driven_effects",
     "data_driven_intervals",
@@ -70,6 +79,7 @@ __all__ = [
     "journey_columns",
     "journeys",
     "last_day",
+    "paid_ratios",
     "path_lengths",
     "period_label",
     "return_on_spend",
@@ -84,5 +94,6 @@ __all__ = [
     "touch_positions",
     "truth_shares",
     "truth_unavailable",
+    "why_no_ratio",
     "window_start",
 ]

@@ -188,6 +188,13 @@ class Journeys:
     def total_value(self) -> float:
         return float(self.value.sum())
 
+    @property
+    def valued(self) -> bool:
+        """Whether the conversions carry a value: deals (won, opportunity) carry their amount,
+        a path table its value column; a contact's stage (lead, mql, sql, customer) carries
+        none, so its value of 0 is no figure (a return on spend of it is unknown, not 0)."""
+        return CONVERSIONS.get(self.conversion, ("paths", ""))[0] != "contacts"
+
     def require_conversions(
         self, period: str | tuple[str | pd.Timestamp, str | pd.Timestamp] = "the period"
     ) -> Journeys:

@@ -143,6 +143,29 @@ def compare(
     return pd.concat(frames, ignore_index=True)
 
 
+def check_credit(
+    comparison: pd.DataFrame, journeys: Journeys, rtol: float = 1e-9, atol: float = 1e-6
+) -> None:
+    """smk's own promise of `compare`: every model credits all of the journeys' conversions
+    and value, no more and no less. An AssertionError naming the models that do not, else
+    nothing.
+
+    Totals are compared up to float error relative to their size (`rtol`; `atol` where the
+    total is about zero): a value credited over a year in IDR or VND (~1e13) differs from
+    its total by ~0.01 in float arithmetic alone, which is no error.
+    """
+    totals = comparison.groupby("model")[["conversions", "value"]].sum()
+    for column, total in (
+        ("conversions", journeys.total_conversions),
+        ("value", journeys.total_value),
+    ):
+        credited = totals[column]
+        off = credited[~np.isclose(credited.to_numpy(), total, rtol=rtol, atol=atol)]
+        if len(off):
+            each = ", ".join(f"{m} {v:,.6g}" for m, v in off.items())
+            raise AssertionError(f"credit must sum to the {column} ({total:,.6g}): {each}")
+
+
 def data_driven_effects(journeys: Journeys, markov_order: int = 1) -> pd.DataFrame:
     """Per channel: Markov's removal effect beside Shapley's logit effect of exposure and
     incremental conversions. Shapley's columns are left out, with a warning, when it cannot

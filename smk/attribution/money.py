@@ -54,13 +54,17 @@ def _naive(value) -> pd.Timestamp:
     return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
 
 
-def return_on_spend(comparison: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
+def return_on_spend(
+    comparison: pd.DataFrame, spend: pd.DataFrame, valued: bool = True
+) -> pd.DataFrame:
     """Cost per acquisition and return on ad spend per model and channel.
 
     `comparison`: `compare` output (model, channel, conversions, value, ...); `spend`: from
     `spend_by_channel`. Channels without spend get NaN ratios (free channels have no CPA);
     channels with spend but no credit get an infinite CPA reported as NaN and a ROAS of 0,
     also those on no journey at all (their spend bought nothing the models can see).
+    `valued` False (`Journeys.valued`: conversions without a value, such as MQLs): value and
+    ROAS are NaN, unknown rather than 0.
     """
     key = "channel" if "channel" in comparison.columns else comparison.columns[1]
     spend = spend.rename(columns={"channel": key})
@@ -78,4 +82,33 @@ def return_on_spend(comparison: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFra
         paid & (merged["conversions"] > 0), merged["spend"] / merged["conversions"], np.nan
     )
     merged["roas"] = np.where(paid, merged["value"] / merged["spend"], np.nan)
+    if not valued:
+        merged[["value", "roas"]] = np.nan
     return merged
+
+
+#: The ratios of `return_on_spend`, in words.
+RATIOS = {"cpa": "cost per acquisition", "roas": "return on ad spend"}
+
+
+def paid_ratios(roi: pd.DataFrame, ratio: str) -> pd.DataFrame:
+    """One ratio of `return_on_spend` ("cpa" or "roas") for the channels with spend: channels
+    as rows, models as columns. No rows when no channel has spend or the ratio is unknown for
+    every one of them (`why_no_ratio` says which)."""
+    paid = roi[roi["spend"] > 0]
+    table = paid.pivot(index="channel", columns="model", values=ratio)
+    return table if table.notna().any(axis=None) else table.iloc[:0]
+
+
+def why_no_ratio(roi: pd.DataFrame, ratio: str, period: str, conversion: str = "") -> str:
+    """Why `paid_ratios(roi, ratio)` has no rows, in words, for a page: no spend in `period`,
+    conversions without a value (ROAS), or no conversion credited to a channel with spend."""
+    name = RATIOS[ratio]
+    if not (roi["spend"] > 0).any():
+        return f"no ad spend from {period}: {name} needs spend"
+    if ratio == "roas" and roi["value"].isna().all():
+        return (
+            f"{conversion or 'these'} conversions carry no value: {name} needs conversions "
+            "with a value (conversion won or opportunity, valued by the deal amount)"
+        )
+    return f"no conversion of {period} is credited to a channel with spend: no {name}"

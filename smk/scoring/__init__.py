@@ -32,7 +32,9 @@ from smk.scoring.deploy import (
     threshold_for_share,
 )
 from smk.scoring.evaluation import (
+    MAX_ECE,
     better_than_chance,
+    calibration_check,
     calibration_table,
     capacity_kpi,
     check_capacity,
@@ -79,6 +81,7 @@ from smk.scoring.rules import engagement_points, fit_points, rule_based_score
 from smk.scoring.settings import load_config
 
 __all__ = [
+    "MAX_ECE",
     "MODEL_FORMAT",
     "TARGETS",
     "HeldOut",
@@ -90,6 +93,7 @@ __all__ = [
     "TimeSplit",
     "assign_grades",
     "better_than_chance",
+    "calibration_check",
     "build_model",
     "calibration_table",
     "capacity_kpi",

@@ -285,21 +285,64 @@ def better_than_chance(
     }
 
 
-def usability_note(checks: dict[str, dict], main: str = "model") -> str:
+def usability_note(
+    checks: dict[str, dict], main: str = "model", calibration: dict | None = None
+) -> str:
     """The page's verdict on `better_than_chance` checks of several scores, as Markdown: the
-    `main` score's headline and text and, when it is not usable, how the others fared."""
+    `main` score's headline and text and, when it is not usable, how the others fared; then,
+    when `calibration` (`calibration_check` of the `main` score) finds its probabilities far
+    from what happened, that verdict too."""
     first = checks[main]
     note = f"> **{first['headline']}** {first['text']}"
-    if first["usable"]:
-        return note
     for name, other in checks.items():
-        if name != main:
+        if name != main and not first["usable"]:
             lo, hi = other["ci"]
             note += (
                 f"\n>\n> {other['headline']} Its ROC AUC is {other['auc']:.3f} "
                 f"({other['level']:.0%} interval {lo:.3f} to {hi:.3f})."
             )
+    if calibration is not None and not calibration["calibrated"]:
+        note += f"\n>\n> **{calibration['headline']}** {calibration['text']}"
     return note
+
+
+#: Above this expected calibration error (ECE) a score's probabilities are far from what happened.
+MAX_ECE = 0.15
+
+
+def calibration_check(quality: pd.DataFrame, name: str = "model", max_ece: float = MAX_ECE) -> dict:
+    """Are the `name` score's predicted probabilities close to what happened on the test leads:
+    is its ECE (its row of `score_metrics`) at most `max_ece`?
+
+    A verdict the page prints, not a check that stops it: with a few hundred test leads a model
+    can miss by more (small data is valid data). Returns calibrated, ece, max_ece, a plain-words
+    `headline` and `text`, and `caveat` (None when calibrated): what to print beside figures
+    read from the probabilities (expected conversions, their share above the MQL threshold).
+    A score without probabilities (no ECE) is a ValueError: there is nothing to check.
+    """
+    ece = float(quality.loc[name, "ece"])
+    if not 0.0 <= ece <= 1.0:
+        raise ValueError(
+            f"the {name} score has no calibration error (ECE {ece}): not probabilities"
+        )
+    calibrated = ece <= max_ece
+    measured = f"expected calibration error {ece:.3f}, above {max_ece:g}"
+    return {
+        "calibrated": calibrated,
+        "ece": ece,
+        "max_ece": max_ece,
+        "headline": None if calibrated else f"The {name} score's probabilities are off.",
+        "text": None
+        if calibrated
+        else (
+            f"On the test leads its predicted probabilities are far from what happened "
+            f"({measured}): read the score as a ranking, not as a chance of converting; the "
+            "expected conversions computed from it are not to be relied on."
+        ),
+        "caveat": None
+        if calibrated
+        else f"not to be relied on: the {name} score's probabilities are off ({measured})",
+    }
 
 
 def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
