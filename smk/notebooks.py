@@ -6,6 +6,7 @@ Notebooks stay thin: they call these and the analysis modules, never re-implemen
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -50,6 +51,9 @@ READ_OPTIONS = ("mapping", "timezone", "dayfirst", "decimal", "schema")
 #: Parquet model the report was given), as a re-run of a published notebook reads it
 #: (`data_path`, `data_format`, `read_options`).
 REPORT_SOURCE = "smk-report-source.json"
+#: The key of `REPORT_SOURCE` that says whether the report publishes personal data
+#: (``smk report --include-pii``): false, the notebook is run for a publication without it.
+INCLUDE_PII = "include_pii"
 
 
 def check_read_options(read_options: dict | None) -> dict:
@@ -83,6 +87,10 @@ def open_crm(data_path: str, data_format: str = "auto", read_options: dict | Non
     In a Jupyter kernel, from here on a warning prints as one plain ``warning: ...`` line
     (`show_plain_warnings`): a published page says what smk warns about, never the kernel's
     temporary file and line. Elsewhere (scripts, tests) warnings are left as they are.
+
+    Given the cache of a report that publishes without personal data (`REPORT_SOURCE` says
+    ``include_pii`` false), the rest of the notebook runs as one to publish
+    (`publish_without_pii`).
     """
     options = check_read_options(read_options)
     if _in_kernel():
@@ -91,7 +99,29 @@ def open_crm(data_path: str, data_format: str = "auto", read_options: dict | Non
         options = {}
     if options.get("mapping"):
         options["mapping"] = resolve_path(options["mapping"])
-    return smk.load(resolve_path(data_path), format=data_format, **options)
+    crm = smk.load(resolve_path(data_path), format=data_format, **options)
+    if data_format == "parquet" and (_report_source(data_path) or {}).get(INCLUDE_PII) is False:
+        publish_without_pii(crm)
+    return crm
+
+
+def publish_without_pii(crm: CRM) -> None:
+    """Run the rest of this process (a notebook's kernel) as a notebook `smk report` publishes
+    without personal data, so that what the report cannot scrub afterwards holds none:
+
+    - every text drawn into a chart loses its e-mail addresses and the export's personal names
+      (`smk.report.scrub_pii` with `smk.report.personal_names`) before it is drawn
+      (`smk.plots.scrub_drawn_text`): an image cannot be scrubbed once drawn;
+    - pandas shows every table cell whole (``display.max_colwidth`` None): a cell cut short
+      ("jane.doe@acmecorporation-...", "Xaneth Dun...") no longer reads as an address or a
+      name, and the report's scrub of the page would leave it.
+    """
+    from smk import plots
+    from smk.report import as_personal_names, personal_names, scrub_pii
+
+    names = as_personal_names(personal_names(crm))
+    plots.scrub_drawn_text(functools.lru_cache(maxsize=4096)(lambda text: scrub_pii(text, names)))
+    pd.set_option("display.max_colwidth", None)
 
 
 def _in_kernel() -> bool:
@@ -176,13 +206,21 @@ def _as_published(parameters: dict) -> tuple[dict, bool]:
     the cache's `REPORT_SOURCE`), and whether they were replaced."""
     if parameters.get("data_format") != "parquet" or not parameters.get("data_path"):
         return parameters, False
-    try:
-        source = (Path(resolve_path(parameters["data_path"])) / REPORT_SOURCE).read_text()
-        export = json.loads(source)
-    except (OSError, ValueError):
+    export = _report_source(parameters["data_path"])
+    if export is None:
         return parameters, False  # a Parquet model of one's own: shown as given
     shown = {k: export[k] for k in ("data_path", "data_format", "read_options") if k in export}
     return {k: shown.get(k, v) for k, v in parameters.items()}, True
+
+
+def _report_source(data_path: str) -> dict | None:
+    """What `smk report` wrote next to its Parquet cache at `data_path` (`REPORT_SOURCE`), or
+    None: a Parquet model of one's own has no such file."""
+    try:
+        source = json.loads((Path(resolve_path(data_path)) / REPORT_SOURCE).read_text())
+    except (OSError, ValueError):
+        return None
+    return source if isinstance(source, dict) else None
 
 
 def refresh(paths: list[Path] | None = None, timeout: int = 600) -> list[Path]:

@@ -22,6 +22,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: kept "jürgen.mü"). An "@" alone ("Founder @ Acme") is none; an apostrophe may be inside the
 #: name ("o'brien@acme.ie") but does not start it, so a quoted address keeps its quotes.
 EMAIL_ADDRESS = re.compile(r"[\w.%+-][\w.%+'-]*@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
+#: An e-mail address cut short where its domain was, as pandas cuts a long table cell
+#: ("jane.doe@acmecorporation-...") or text is shortened with an ellipsis ("jane.doe@acme.c…").
+EMAIL_CUT_SHORT = re.compile(r"[\w.%+-][\w.%+'-]*@[\w.-]*?(?:\.\.\.|…)")
 
 
 def _jsonable(value):
@@ -103,9 +106,16 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+#: What an e-mail address is replaced by (`mask_emails`).
+EMAIL_REMOVED = "[e-mail removed]"
+
+
 def mask_emails(text: str) -> str:
-    """`text` with each e-mail address replaced by "[e-mail removed]"."""
-    return EMAIL_ADDRESS.sub("[e-mail removed]", text)
+    """`text` with each e-mail address replaced by `EMAIL_REMOVED` ("[e-mail removed]"), also
+    one cut short after its "@" (`EMAIL_CUT_SHORT`)."""
+    if "@" not in text:
+        return text
+    return EMAIL_CUT_SHORT.sub(EMAIL_REMOVED, EMAIL_ADDRESS.sub(EMAIL_REMOVED, text))
 
 
 def export_csv(frame: pd.DataFrame, output_dir: str | Path, filename: str) -> Path:

@@ -13,17 +13,24 @@ Text that comes from the data (campaign, channel, segment, persona or stage name
 is drawn literally (`literal`): matplotlib would read the text between two `$` as a formula
 and fail to draw "promo_$5_off_$10" or show "Give $50, get $50" in math italics. Titles and
 reasons a caller passes are drawn as given; wrap names in `literal` when building them.
+
+While `smk report` runs a notebook for publishing without `--include-pii`, every text drawn
+from then on (these helpers' and any cell's own: titles, tick labels, legends, notes) first
+passes through the report's removal of e-mail addresses and personal names
+(`scrub_drawn_text`, set by `smk.notebooks.open_crm`): a chart is an image, which nothing can
+scrub once drawn.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 #: Figure size of a single plot (inches); notebooks keep it fixed so pages look alike.
@@ -45,6 +52,37 @@ def literal(text: object) -> str:
     documented escape), so a name with two `$` is not read as a math formula. Text without
     `$` is returned unchanged."""
     return str(text).replace("$", r"\$")
+
+
+#: What every drawn text passes through (`scrub_drawn_text`); None: drawn as given.
+_scrub: Callable[[str], str] | None = None
+#: matplotlib's own `Text.set_text`, through which every text of a figure is set (not the
+#: one `scrub_drawn_text` put in its place, should this module be imported again).
+_SET_TEXT = getattr(Text.set_text, "matplotlib_set_text", Text.set_text)
+
+
+def scrub_drawn_text(scrub: Callable[[str], str] | None) -> None:
+    """From now on, pass every text matplotlib draws in this process through `scrub` (None:
+    draw text as given again): titles, tick and axis labels, legends and notes, of these
+    helpers and of any notebook cell's own plotting, as each is set on its `Text`, the one
+    path by which text reaches a figure. A no-data reason is scrubbed before it is wrapped
+    (`no_data`), so that a name is not split across lines first."""
+    global _scrub
+    _scrub = scrub
+    Text.set_text = _SET_TEXT if scrub is None else _scrubbed_set_text
+
+
+def _scrubbed_set_text(self: Text, s) -> None:
+    """`Text.set_text` with the text passed through `_scrub` first."""
+    _SET_TEXT(self, s if s is None or _scrub is None else _scrub(str(s)))
+
+
+_scrubbed_set_text.matplotlib_set_text = _SET_TEXT
+
+
+def _drawn(text: str) -> str:
+    """`text` as it will be drawn (`scrub_drawn_text`)."""
+    return text if _scrub is None else _scrub(text)
 
 
 def _axes(ax: Axes | None, figsize=FIGSIZE) -> Axes:
@@ -75,7 +113,7 @@ def no_data(
     ax.text(
         0.5,
         0.5,
-        textwrap.fill(NO_DATA.format(reason=reason), width=48),
+        textwrap.fill(_drawn(NO_DATA.format(reason=reason)), width=48),
         transform=ax.transAxes,
         ha="center",
         va="center",

@@ -5,12 +5,18 @@ notebooks in `notebooks/` in order (each gets `data_path`, `data_format`, `month
 `output_dir` plus settings from a params file), renders each to a code-free, self-contained
 HTML page, builds `index.html` from the notebooks' `metrics-<name>.json`, and only then moves
 the finished month into `reports/YYYY-MM/`. A failing notebook leaves the published month as
-it was and keeps the failed executed notebook in `reports/.failed/YYYY-MM/` for debugging.
+it was and keeps the failed executed notebook in `reports/.failed/YYYY-MM/` for debugging,
+until that notebook of that month is published.
+
+Unless `include_pii`, e-mail addresses and the export's personal names leave what is published:
+the pages (`scrub_pii`), the executed notebooks (`scrub_notebook`), the month's text files
+(`scrub_file`), the log; charts are drawn without them in the kernels
+(`smk.notebooks.publish_without_pii`).
 
 `manifest.json` records which notebook wrote each file of a month (`files`) and, per page,
-the data source and run it came from (`pages`). Re-running some notebooks (`notebooks=[...]`)
-replaces those notebooks' files and keeps the other notebooks' pages and outputs of the
-published month; the index and `metrics.json` then cover every page. A partial re-run on
+the data source and run it came from and whether it holds personal data (`pages`).
+Re-running some notebooks (`notebooks=[...]`) replaces those notebooks' files and keeps the
+other notebooks' pages and outputs of the published month; the index and `metrics.json` then cover every page. A partial re-run on
 another export (or at another time) is allowed: the month's index then says so in its header
 and names the data source and run time next to every page.
 
@@ -35,6 +41,7 @@ from __future__ import annotations
 import codecs
 import collections
 import contextlib
+import csv
 import dataclasses
 import datetime as dt
 import functools
@@ -60,8 +67,8 @@ import yaml
 import smk
 from smk import config
 from smk.model import CRM
-from smk.notebooks import REPORT_SOURCE
-from smk.outputs import format_kpi, mask_emails, read_metrics, write_metrics
+from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
+from smk.outputs import EMAIL_REMOVED, format_kpi, mask_emails, read_metrics, write_metrics
 from smk.periods import Month, as_month, data_span, resolve_month
 from smk.pii import looks_like_personal_name, name_forms, removable_alone
 
@@ -118,6 +125,7 @@ class NotebookRun:
     html: Path | None = None
     no_data: str | None = None  # the NoDataError that cut the page short, if one did
     files: list[str] = field(default_factory=list)  # what it wrote in the month's folder
+    started: float | None = None  # when it started (time.time()), for a run of it now
 
 
 @dataclass
@@ -862,9 +870,11 @@ def _lock(fd: int) -> bool:
 class _RunLock:
     """`.run-<month>-<id>.lock`, held by the run that owns `.cache-/.staging-/.old-<month>-<id>`."""
 
-    def __init__(self, out: Path, month: Month):
-        for _ in range(10):
-            self.id = f"{month}-{uuid.uuid4().hex[:8]}"
+    def __init__(self, out: Path, month: Month, token: str | None = None):
+        """Lock a new run of `month` in `out`, its id `<month>-<token>` (`token`: 8 hex digits,
+        the run's as its log lines name it; another one if that is taken)."""
+        for attempt in range(10):
+            self.id = f"{month}-{token if token and not attempt else uuid.uuid4().hex[:8]}"
             self.path = out / f".run-{self.id}.lock"
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
             # a sweep may take a fresh lock file for a dead run's between open and lock: then
@@ -1265,6 +1275,7 @@ def run_report(
     except OSError as exc:  # a file of that name, no permission: bad input, not a bug
         raise ValueError(f"cannot use {out} as the reports folder: {exc.strerror}") from None
     log_lines = _log_to(out / LOG_FILE)
+    log_lines.run = uuid.uuid4().hex[:8]  # in each line: runs into one folder at once
     with _Signals() as signals:
         try:
             sweep_leftovers(out)
@@ -1321,7 +1332,7 @@ def run_report(
         }
         published = out / str(the_month)
         try:
-            run_lock = _RunLock(out, the_month)
+            run_lock = _RunLock(out, the_month, log_lines.run)
         except OSError as exc:  # a full disk: from here on, a failed report, not bad input
             raise ReportError(_unfinished(the_month, exc, out)) from None
         staging, cache = run_lock.folder("staging"), run_lock.folder("cache")
@@ -1332,7 +1343,10 @@ def run_report(
             paths = {str(cache): shown, str(staging): published_path(published)}
             publication = _Publication(crm, settings, paths, rerun["data_format"], names)
             _with_absolute_source(crm).to_parquet(cache)
-            (cache / REPORT_SOURCE).write_text(json.dumps(rerun, indent=2) + "\n")
+            # and whether the kernels run the notebooks for a publication without personal
+            # data (`smk.notebooks.publish_without_pii`: charts cannot be scrubbed afterwards)
+            source = {**rerun, INCLUDE_PII: include_pii}
+            (cache / REPORT_SOURCE).write_text(json.dumps(source, indent=2) + "\n")
             kernel = ensure_kernel()
             with (
                 _owner_key_for_kernels(crm, settings, quiet),
@@ -1358,6 +1372,7 @@ def run_report(
             context = _context(crm, the_month, data, model)
             for run in runs:
                 publication.notebook(staging / run.path.name, aliases)
+                publication.exports(staging, run.files)
                 run.html = render_html(
                     staging / run.path.name, staging / f"{run.path.stem}.html", context, names
                 )
@@ -1367,6 +1382,7 @@ def run_report(
                 "data": shown,
                 "generated": context["generated"],
                 "smk": context["version"],
+                PERSONAL_DATA: include_pii,
             }
             final = publish_month(
                 staging,
@@ -1433,11 +1449,15 @@ def publish_month(
             p.name: page if p.name in ran else _home_as_tilde_in(earlier.get(p.name, {}))
             for p in pages
         }
-        write_metrics_json(staging)
+        if names is not None:  # the manifest is published too
+            provenance = {k: _publishable_strings(v, names) for k, v in provenance.items()}
+        _tell_personal_data(month, provenance, names is None or quiet)
+        write_metrics_json(staging, names)
         write_month_index(staging, month, pages, context, out, provenance, names)
         write_manifest(staging, writers, provenance)
         with signals.deferred() if signals else contextlib.nullcontext():
             final = _publish(staging, published)  # never cut between its two renames
+            _forget_failed(out, month, runs)
             try:
                 write_reports_index(out)  # nor before the month is listed
             except OSError as exc:
@@ -1446,6 +1466,43 @@ def publish_month(
                     f"{_os_problem(exc, out)}. Run the report again to list the month"
                 ) from None
     return final
+
+
+#: The key of a page's provenance (the manifest's `pages`) that says whether it was published
+#: with personal data (``--include-pii``); a page published before smk recorded it has none.
+PERSONAL_DATA = "personal_data"
+
+
+def _tell_personal_data(month: Month, provenance: dict[str, dict], quiet: bool) -> None:
+    """Log which pages of the month were published with personal data (`PERSONAL_DATA`), and
+    say so on the terminal too unless `quiet` (a run without ``--include-pii`` that keeps
+    such pages of an earlier run: they stay as they were published)."""
+    held = [name for name, origin in provenance.items() if origin.get(PERSONAL_DATA) is True]
+    if not held:
+        return
+    text = f"pages of {month} published with personal data (--include-pii): {', '.join(held)}"
+    log.warning("%s", text)
+    if not quiet:
+        print(f"smk: warning: {text}", file=sys.stderr, flush=True)
+
+
+def _forget_failed(out: Path, month: Month, runs: list[NotebookRun]) -> None:
+    """Remove what `_keep_failed` kept of `runs`' notebooks for `month` from an earlier failed
+    run (``.failed/<month>/<notebook>``; the folders too once empty), now that they have been
+    published: a copy kept after the notebook started in this run (a run at the same time
+    that failed) stays. A file that cannot be removed is left, with a warning."""
+    folder = out / ".failed" / str(month)
+    for run in runs:
+        kept = folder / run.path.name
+        try:
+            if kept.is_file() and (run.started is None or kept.stat().st_mtime < run.started):
+                kept.unlink()
+                log.info("removed %s: %s was published", kept.relative_to(out), run.path.name)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", kept, _os_problem(exc))
+    for empty in (folder, folder.parent):
+        with contextlib.suppress(OSError):  # not empty, or not there
+            empty.rmdir()
 
 
 def _shown_source(crm: CRM, data) -> str:
@@ -1590,6 +1647,13 @@ OWNER_KEYED_PARAMETERS = frozenset({"teams"})
 NAMES_NOTE_TAG = "smk-names-removed"
 
 
+#: Parameters whose values are paths or URLs: the export (`data_path`, a database URL's
+#: ``user@host`` is no e-mail address), the output folder, files a notebook reads and the
+#: mapping file in `read_options`. `scrub_notebook` removes names from them but keeps what
+#: reads as an e-mail address, so that they still work; any other parameter loses both.
+PATH_PARAMETERS = frozenset({"data_path", "output_dir", READ_OPTIONS_PARAMETER, *FILE_SETTINGS})
+
+
 def scrub_notebook(executed: Path, names: set[str], aliases: dict[str, str] | None = None) -> None:
     """Keep the personal names in `names` out of an executed notebook before it is published,
     as `scrub_pii` keeps them out of its HTML page, and keep it re-runnable.
@@ -1597,12 +1661,14 @@ def scrub_notebook(executed: Path, names: set[str], aliases: dict[str, str] | No
     Text outputs (streams, HTML and plain text, SVG, errors) and markdown lose e-mail
     addresses and names as the page does; images (base64) stay whole. Parameter values
     (papermill's parameters, hence its injected cell and, by `carry_parameters`, the
-    parameters cell) lose names only, so that paths and URLs still work. In an
-    `OWNER_KEYED_PARAMETERS` value, an owner's name with a pseudonym in `aliases` (the owners'
-    pseudonyms, when the notebook showed them: `_shown_pseudonyms`) becomes that pseudonym,
-    which a re-run maps to the same owner with the same owner key; any other name becomes
-    `NAME_REMOVED`, and a note after the parameters says which parameters must be given again
-    to re-run the notebook as it ran.
+    parameters cell) lose names and e-mail addresses, bar the addresses in the paths and URLs
+    of `PATH_PARAMETERS`, which must still work. In an `OWNER_KEYED_PARAMETERS` value, an
+    owner's name or address with a pseudonym in `aliases` (the owners' pseudonyms, when the
+    notebook showed them: `_shown_pseudonyms`) becomes that pseudonym, which a re-run maps to
+    the same owner with the same owner key; any other becomes `NAME_REMOVED` or
+    `EMAIL_REMOVED` (numbered where two keys would become one: `_map_strings`), and a note
+    after the parameters says which parameters must be given again to re-run the notebook as
+    it ran.
     """
     import nbformat
 
@@ -1628,40 +1694,29 @@ def scrub_notebook(executed: Path, names: set[str], aliases: dict[str, str] | No
 def _published_values(
     values: dict, pattern: re.Pattern | None, aliases: dict[str, str]
 ) -> tuple[dict, list[str], list[str]]:
-    """Parameter values without names (`scrub_notebook`), the parameters that lost one to
-    `NAME_REMOVED` and those whose owners' names became pseudonyms."""
+    """Parameter values without names and e-mail addresses (`scrub_notebook`), the parameters
+    that lost one to `NAME_REMOVED` or `EMAIL_REMOVED` and those whose owners became
+    pseudonyms."""
     out, removed, renamed = {}, [], []
     for key, value in values.items():
+        change = functools.partial(
+            _without_names if key in PATH_PARAMETERS else _scrubbed, pattern=pattern
+        )
         if key in OWNER_KEYED_PARAMETERS and isinstance(value, dict):
-            keyed = {_owner_key(k, pattern, aliases): v for k, v in value.items()}
+            keyed = {_owner_key(k, change, aliases): v for k, v in value.items()}
             if keyed != value:
                 renamed.append(key)
             value = keyed
-        out[key] = _map_strings(value, lambda text: _without_names(text, pattern))
-        if isinstance(value, dict) and len(out[key]) < len(value):  # names became one key
-            out[key] = _numbered_keys(value, pattern)
+        out[key] = _map_strings(value, change)
         if out[key] != value:
             removed.append(key)
     return out, removed, renamed
 
 
-def _numbered_keys(value: dict, pattern: re.Pattern | None) -> dict:
-    """`value` without names, a key that held one numbered ("[name removed 2]") so that no
-    two entries become one (three owners' teams would read as one owner's)."""
-    out: dict = {}
-    numbered = 0
-    for k, v in value.items():
-        key = _map_strings(k, lambda text: _without_names(text, pattern))
-        if key != k or key in out:
-            numbered += 1
-            key = f"{NAME_REMOVED[:-1]} {numbered}]"
-        out[key] = _map_strings(v, lambda text: _without_names(text, pattern))
-    return out
-
-
-def _owner_key(key, pattern: re.Pattern | None, aliases: dict[str, str]):
-    """An owner key as published: its pseudonym when it holds a name and has one."""
-    if isinstance(key, str) and key in aliases and _without_names(key, pattern) != key:
+def _owner_key(key, change, aliases: dict[str, str]):
+    """An owner key as published: its pseudonym when `change` would change it (it holds a
+    name or an e-mail address) and it has one."""
+    if isinstance(key, str) and key in aliases and change(key) != key:
         return aliases[key]
     return key
 
@@ -1694,14 +1749,35 @@ def _strings(node) -> list[str]:
 
 
 def _map_strings(node, change):
-    """`node` with `change` applied to each string in it (dicts' keys too)."""
+    """`node` with `change` applied to each string in it (dicts' keys too: `_changed_keys`)."""
     if isinstance(node, str):
         return change(node)
     if isinstance(node, dict):
-        return {_map_strings(k, change): _map_strings(v, change) for k, v in node.items()}
+        return _changed_keys(node, change)
     if isinstance(node, (list, tuple)):
         return [_map_strings(item, change) for item in node]
     return node
+
+
+def _changed_keys(value: dict, change) -> dict:
+    """`value` with `change` applied to its keys and values (`_map_strings`). Where two keys
+    would become one (three owners' names as one `[name removed]`: three owners' teams would
+    read as one owner's), each key `change` changed is numbered instead: `[name removed 1]`,
+    `[e-mail removed 2]`."""
+    keys = [_map_strings(k, change) for k in value]
+    if len(set(keys)) == len(keys):
+        return {new: _map_strings(v, change) for new, v in zip(keys, value.values(), strict=True)}
+    out: dict = {}
+    numbered = 0
+    for (old, v), new in zip(value.items(), keys, strict=True):
+        if new != old or new in out:
+            numbered += 1
+            mark = (
+                NAME_REMOVED if NAME_REMOVED in new or EMAIL_REMOVED not in new else EMAIL_REMOVED
+            )
+            new = f"{mark[:-1]} {numbered}]"
+        out[new] = _map_strings(v, change)
+    return out
 
 
 def _write_injected_parameters(nb, values: dict) -> None:
@@ -1730,8 +1806,9 @@ def _add_names_note(nb, removed: list[str], renamed: list[str]) -> None:
         )
     if removed:
         lines.append(
-            f"> **Personal names removed.** {_listed(removed)} held personal names, shown "
-            f"here as `{NAME_REMOVED}`: give {'it' if len(removed) == 1 else 'them'} again to "
+            f"> **Personal names and e-mail addresses removed.** {_listed(removed)} held "
+            f"personal names or e-mail addresses, shown here as `{NAME_REMOVED}` or "
+            f"`{EMAIL_REMOVED}`: give {'it' if len(removed) == 1 else 'them'} again to "
             "re-run this notebook as it ran (papermill's `-y`, e.g. "
             f"`-y '{removed[0]}: ...'`); else the re-run uses the values shown."
         )
@@ -1801,6 +1878,16 @@ class _Publication:
         if self.names is not None:
             scrub_notebook(executed, self.names, _shown_pseudonyms(executed, self.crm, aliases))
         carry_parameters(executed)
+
+    def exports(self, folder: Path, files: list[str]) -> None:
+        """Make the text files a notebook wrote into `folder` (`files`) fit to publish: without
+        e-mail addresses and `names` (`scrub_file`; unless `names` is None). Its executed
+        notebook and page are made so by `notebook` and `render_html`."""
+        if self.names is None:
+            return
+        for name in files:
+            if Path(name).suffix != ".ipynb":
+                scrub_file(folder / name, self.names)
 
 
 #: The line above the assignments `with_defaults` appends to a parameters cell.
@@ -2047,13 +2134,14 @@ def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> N
     raises `ReportError`."""
     import papermill as pm
 
-    t = time.perf_counter()
+    t, started = time.perf_counter(), time.time()
     try:
         _execute_with_kernel_retries(nb, target, parameters, kernel, quiet)
     except pm.PapermillExecutionError as exc:
         # nothing to show this month: a short page, not a failed report
         if exc.ename == "NoDataError":
             run = _no_data_run(nb, target, month, exc.evalue, time.perf_counter() - t)
+            run.started = started
             log.warning("%s: not enough data for %s: %s", nb.name, month, exc.evalue)
             if not quiet:
                 print(f"  not enough data: {exc.evalue}", file=sys.stderr, flush=True)
@@ -2076,6 +2164,7 @@ def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> N
             "was left untouched."
         ) from None
     run = NotebookRun(notebook_name(nb), target, time.perf_counter() - t, _cells_seconds(target))
+    run.started = started
     log.info("ran %s in %.1f s", nb.name, run.seconds)
     return run
 
@@ -2355,16 +2444,23 @@ def _log_noise(noise: bytes) -> None:
         log.info("the kernels wrote on stderr:\n%s", text)
 
 
+#: A log line: its time, the run that wrote it (`_Publishable.run`), its level and message.
+LOG_FORMAT = "%(asctime)s run %(smk_run)s %(levelname)s %(message)s"
+
+
 class _Publishable(logging.Formatter):
     """Log lines fit to publish: the log is kept in the reports folder, which is published.
     The home folder is written as `~` (`home_as_tilde`: paths would name the operator), e-mail
     addresses are masked and, once the run knows them, the export's personal names removed
     (`names`, as `_Publication` removes them from the notebooks: `scrub_pii`); an error's
-    message (a failed notebook's) may hold any of them."""
+    message (a failed notebook's) may hold any of them. Each line names its run (`run`: the
+    last part of the id of its temporary folders, `.cache-<month>-<run>`), so that the lines
+    of runs into one reports folder at once can be told apart."""
 
     def __init__(self, fmt: str | None = None):
         super().__init__(fmt)
         self.names = None  # None: none known, or --include-pii
+        self.run = "-"  # the run's id, once it starts (`run_report`)
 
     @property
     def names(self) -> PersonalNames | None:
@@ -2376,6 +2472,7 @@ class _Publishable(logging.Formatter):
         self._names = None if names is None else as_personal_names(names)
 
     def format(self, record: logging.LogRecord) -> str:
+        record.smk_run = self.run
         return self.publishable(super().format(record))
 
     def publishable(self, text: str) -> str:
@@ -2392,10 +2489,11 @@ def _log_to(path: Path) -> _Publishable:
         other.close()
     if handler is None:
         handler = logging.FileHandler(path)
-        handler.setFormatter(_Publishable("%(asctime)s %(levelname)s %(message)s"))
+        handler.setFormatter(_Publishable(LOG_FORMAT))
         log.addHandler(handler)
     log.setLevel(logging.INFO)
     handler.formatter.names = None
+    handler.formatter.run = "-"
     return handler.formatter
 
 
@@ -2585,6 +2683,83 @@ def _without_names(text: str, pattern: re.Pattern | None) -> str:
     return _outside_images(text, lambda part: pattern.sub(NAME_REMOVED, part))
 
 
+#: Text files of a month that `scrub_file` scrubs cell by cell, and their delimiters.
+_TABLE_FILES = {".csv": ",", ".tsv": "\t"}
+#: Other text files a notebook may write into a month, scrubbed as a whole text.
+_TEXT_FILES = frozenset({".txt", ".md", ".html", ".htm", ".svg", ".xml", ".yaml", ".yml"})
+
+
+def scrub_file(path: Path, names: set[str] | frozenset[str]) -> bool:
+    """Remove e-mail addresses and the personal names `names` from a text file a notebook
+    wrote into a month, as its page loses them (`scrub_pii`); returns whether it changed.
+
+    Each cell of a CSV or TSV (`_scrub_table`: a cell that was spreadsheet-safe stays so),
+    each string of a JSON file, keys too (`_scrub_json`), the whole text of `_TEXT_FILES`.
+    Any other file (a model, an image, Parquet) is left as it is. The text is read as UTF-8,
+    bytes that are not kept as they were.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in _TABLE_FILES and suffix != ".json" and suffix not in _TEXT_FILES:
+        return False
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+    if suffix in _TABLE_FILES:
+        scrubbed = _scrub_table(text, names, _TABLE_FILES[suffix])
+    elif suffix == ".json":
+        scrubbed = _scrub_json(text, names)
+    else:
+        scrubbed = scrub_pii(text, names)
+    if scrubbed == text:
+        return False
+    path.write_bytes(scrubbed.encode("utf-8", errors="surrogateescape"))
+    return True
+
+
+def _scrub_table(text: str, names: set[str] | frozenset[str], delimiter: str) -> str:
+    """A CSV's (or TSV's) `text` with each cell scrubbed (`_scrubbed`), written again in the
+    dialect pandas writes (minimal quoting, its line ends; a byte-order mark stays) only when
+    a cell changed. The marks put in a cell's place start with `[`, which no spreadsheet runs
+    as a formula, and a cell `outputs.neutralise_formulas` prefixed keeps its `'`."""
+    pattern = _names_pattern(names, text)
+    if _scrubbed(text, pattern) == text:  # nothing to remove (the usual case): one pass
+        return text
+    mark = "\ufeff" if text.startswith("\ufeff") else ""  # Excel's: before the first cell
+    rows = list(csv.reader(io.StringIO(text[len(mark) :], newline=""), delimiter=delimiter))
+    cells = [[_scrubbed_cell(cell, pattern) for cell in row] for row in rows]
+    if cells == rows:
+        return text
+    buffer = io.StringIO(newline="")
+    ends = "\r\n" if "\r\n" in text else "\n"
+    csv.writer(buffer, delimiter=delimiter, lineterminator=ends).writerows(cells)
+    return mark + buffer.getvalue()
+
+
+def _scrubbed_cell(cell: str, pattern: re.Pattern | None) -> str:
+    """`_scrubbed` for one short text, tried only where it may hold an address or a name."""
+    if "@" in cell or (pattern is not None and pattern.search(cell)):
+        return _scrubbed(cell, pattern)
+    return cell
+
+
+def _scrub_json(text: str, names: set[str] | frozenset[str]) -> str:
+    """A JSON file's `text` with each string scrubbed, keys too (`_map_strings`: keys that
+    would become one are numbered), written again (indented by 2, its keys in their order)
+    only when one changed; text that is no JSON is scrubbed as a whole."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return scrub_pii(text, names)
+    scrubbed = _publishable_strings(data, names)
+    if scrubbed == data:
+        return text
+    return json.dumps(scrubbed, indent=2, ensure_ascii=text.isascii()) + "\n"
+
+
+def _publishable_strings(node, names: set[str] | frozenset[str]):
+    """`node` (parsed JSON) with each string, keys too, scrubbed (`_scrubbed`, `_map_strings`)."""
+    pattern = _names_pattern(names, "\n".join(_strings(node)))
+    return _map_strings(node, functools.partial(_scrubbed, pattern=pattern))
+
+
 def render_html(notebook: Path, target: Path, context: dict, names: set[str] | None) -> Path:
     """A code-free, self-contained HTML page of an executed notebook."""
     import nbformat
@@ -2628,10 +2803,14 @@ def _hidden_in_report(cell) -> bool:
     )
 
 
-def write_metrics_json(folder: Path) -> Path:
-    """Merge every notebook's metrics into one `metrics.json`."""
+def write_metrics_json(folder: Path, names: set[str] | None = None) -> Path:
+    """Merge every notebook's metrics into one `metrics.json`; without e-mail addresses and
+    `names` (`scrub_file`) unless `names` is None (a page kept from a run with
+    ``--include-pii`` keeps its own metrics file as it was)."""
     path = folder / "metrics.json"
     path.write_text(json.dumps(read_metrics(folder), indent=2, sort_keys=True) + "\n")
+    if names is not None:
+        scrub_file(path, names)
     return path
 
 
@@ -2708,7 +2887,9 @@ def write_month_index(
     names: set[str] | None = None,
 ) -> Path:
     """The month's `index.html`: KPI tiles, pages and exports; e-mail addresses and `names`
-    (personal names) removed as on the pages (`scrub_pii`), unless `names` is None.
+    (personal names) removed as on the pages (`scrub_pii`), unless `names` is None. A page
+    published with personal data (its provenance's `PERSONAL_DATA`) says so, as does the
+    header.
 
     `provenance` (notebook -> data source, `data`, `generated`, as in the manifest's `pages`)
     says where each page came from: when the pages come from more than one run, each page
@@ -2740,11 +2921,13 @@ def write_month_index(
     several_runs = provenance is not None and (
         len({(o.get("data"), o.get("generated")) for o in origin.values()}) > 1
     )
+    personal = [r.name for r in runs if origin[r.name].get(PERSONAL_DATA) is True]
     pages = "".join(
         f'<li><a href="{html.escape(r.path.stem)}.html">{html.escape(r.path.stem)}</a> '
         f'(<a href="{html.escape(r.path.name)}">notebook</a>)'
         + (f" · {html.escape(_origin(origin[r.name]))}" if several_runs else "")
         + (f" · not enough data: {html.escape(r.no_data)}" if r.no_data else "")
+        + (f" · <strong>{PERSONAL_DATA_NOTE}</strong>" if r.name in personal else "")
         + "</li>"
         for r in runs
     )
@@ -2776,6 +2959,13 @@ def write_month_index(
         f"{html.escape(source)} · generated {html.escape(context['generated'])}"
         + (" (pages from more than one run: see Pages)" if several_runs else "")
         + f" · smk {html.escape(context['version'])}</p>"
+        + (
+            f"<p><strong>Personal data:</strong> {html.escape(', '.join(personal))} "
+            f"{'was' if len(personal) == 1 else 'were'} published with --include-pii and may "
+            "show e-mail addresses and personal names, as may their exports.</p>"
+            if personal
+            else ""
+        )
     )
     path = folder / "index.html"
     page = _PAGE.format(
@@ -2783,6 +2973,10 @@ def write_month_index(
     )
     path.write_text(scrub_pii(page, names) if names is not None else page)
     return path
+
+
+#: What the month's index says next to a page published with personal data.
+PERSONAL_DATA_NOTE = "holds personal data (published with --include-pii)"
 
 
 def write_reports_index(out: Path) -> Path:
