@@ -27,10 +27,12 @@ Counting rules (also in docs/data-model.md):
 * **As-of date.** Every function takes an explicit, exclusive `as_of`: stage dates at or after it
   are ignored, so a report re-run on a later export gives the month's numbers as they were.
 * **Periods and cohorts.** The period view counts contacts that *entered* each stage in the
-  month; its ratios compare flows of the same month. The cohort view follows the contacts that
-  entered a stage in a month and counts how many reached the next stage by `as_of`; a cohort
-  younger than the transition's maturity (by default its 80th-percentile velocity) is flagged
-  as immature, so a recent cohort that has not had time to convert is not read as a drop.
+  month; its ratios (`ratio_to_previous`) compare flows of the same month, which are no
+  conversion and may exceed 1 (MQLs of last month's leads against this month's new leads).
+  The cohort view follows the contacts that entered a stage in a month and counts how many
+  reached the next stage by `as_of`; a cohort younger than the transition's maturity (by
+  default its 80th-percentile velocity) is flagged as immature, so a recent cohort that has
+  not had time to convert is not read as a drop.
 
 Months are UTC calendar months (`smk.periods.Month`).
 """
@@ -354,7 +356,11 @@ def funnel_counts(
     Returns
     -------
     Tidy DataFrame: [group,] stage, label, aida, contacts, skipped (counted via a later stage),
-    conversion (share of the previous stage's contacts; in a month, a ratio of the two flows).
+    ratio_to_previous (contacts over the previous stage's). Without `month` it is a
+    conversion, the share of the previous stage's contacts that reached this one (at most 1);
+    with `month` it compares two flows of the month, not a conversion, and may exceed 1 (10
+    MQLs of leads that entered in earlier months against 2 new leads: 5.0). Conversion of
+    the contacts that entered a stage in a month is `cohort_conversion`.
 
     Raises
     ------
@@ -399,7 +405,7 @@ def funnel_counts(
                     "aida": AIDA[s],
                     "contacts": n,
                     "skipped": int(row[f"k_{s}"]),
-                    "conversion": safe_ratio(n, previous) if previous is not None else np.nan,
+                    "ratio_to_previous": np.nan if previous is None else safe_ratio(n, previous),
                 }
             )
             previous = n

@@ -286,43 +286,143 @@ def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
     return edge.iloc[gaps.max() if len(gaps) else 0]
 
 
-def warn_if_after_data(as_of: pd.Timestamp, end: pd.Timestamp | None, judged: str) -> None:
+def warn_if_after_data(
+    as_of: pd.Timestamp, end: pd.Timestamp | None, judged: str, crm=None
+) -> None:
     """Warn when an explicit as-of date lies a working day or more after the end of the data
     (`end`): the windows that close in between are `judged` as if nothing happened then, true
     only if the export was taken at `as_of`. Nothing is changed: the caller may know that it
     was (a quiet CRM), or may have passed the end of a month the export ends inside.
 
     A weekend between the data's last record and `as_of` is no gap (`latest_full_month`
-    counts a month complete when the data reaches its last working day)."""
+    counts a month complete when the data reaches its last working day). With `crm`, the
+    warning names the month `latest` gives, or says that the export covers none to its end
+    yet, rather than send the reader to a month that does not exist.
+    """
     if end is None or as_of <= end:
         return
     skipped = pd.date_range(end.normalize() + pd.Timedelta(days=1), as_of, inclusive="left")
     if not (skipped.day_of_week < 5).any():
         return
+    advice = "in a report: choose a month the export covers to its end, if it covers one"
+    if crm is not None:
+        advice = _gap_advice(crm)
     warnings.warn(
         f"as_of {as_of:%Y-%m-%d %H:%M} UTC lies {len(skipped)} day"
         f"{'s' if len(skipped) != 1 else ''} after the export's last record "
         f"({end:%Y-%m-%d %H:%M} UTC): {judged}, true only if the export was taken at as_of "
-        "(in a report: choose a month the export covers to its end)",
+        f"({advice})",
         UserWarning,
         stacklevel=3,
     )
 
 
-def latest_full_month(crm) -> Month:
-    """The last calendar month that the export covers completely.
+def _stamps_ns(values: pd.Series) -> np.ndarray:
+    """Timestamps as int64 UTC nanoseconds (NaT: the smallest int64, before every date)."""
+    stamps = pd.to_datetime(values, utc=True)
+    if stamps.dtype != "datetime64[ns, UTC]":
+        stamps = stamps.astype("datetime64[ns, UTC]")
+    return np.asarray(stamps.array.asi8)
 
-    A month counts as complete when the data reaches its last working day (Monday to
-    Friday: a B2B export often has nothing on a weekend, and October 2026 ends on a
-    Saturday); an export taken on 2026-11-03 gives 2026-10, one whose last record is from
-    Thursday 2026-10-29 gives 2026-09.
-    """
+
+def last_record(crm) -> pd.Timestamp:
+    """The time of the export's last event: the end of `data_span`, or a later stage date
+    (`became_<stage>_at`: a lifecycle update on the export's day, an MQL with nothing else
+    logged) within a month after it (one further out is a mistyped date, not data). `latest`,
+    the SLA's default as-of (`data_end`) and the scorecard's coverage all end here. A deal's
+    close date does not count: a CRM lets a deal be closed with a close date ahead (the
+    quarter's end), which the export would then seem to reach. Raises ValueError when nothing
+    in the export is dated."""
     _, last = data_span(crm)
+    edge, limit = last.value, (last + _GAP).value
+    contacts = crm.contacts
+    for column in contacts.columns:  # column by column on the int64 view: cheap on a million
+        if not (column.startswith("became_") and column.endswith("_at")):
+            continue
+        ns = _stamps_ns(contacts[column])
+        near = ns[(ns > edge) & (ns <= limit)]  # NaT (the smallest int64) is never near
+        edge = max(edge, int(near.max())) if len(near) else edge
+    return pd.Timestamp(edge, tz="UTC")
+
+
+def data_end(crm) -> pd.Timestamp | None:
+    """Just after the export's last event (`last_record`, exclusive), or None when nothing in
+    it is dated: the as-of date of an analysis that is given none."""
+    try:
+        return last_record(crm) + pd.Timedelta(1, "ns")
+    except ValueError:  # nothing dated: nothing to cut
+        return None
+
+
+def latest_full_month(crm) -> Month:
+    """The last calendar month whose end the export reaches.
+
+    A month counts as complete when the data (`last_record`) reaches its last working day
+    (Monday to Friday: a B2B export often has nothing on a weekend, and October 2026 ends on
+    a Saturday); an export taken on 2026-11-03 gives 2026-10, one whose last record is from
+    Thursday 2026-10-29 gives 2026-09. The month may still begin before the data (see
+    `latest_month`).
+    """
+    last = last_record(crm)
     month = Month(last.strftime("%Y-%m"))
     after = pd.date_range(last.normalize() + pd.Timedelta(days=1), month.end, inclusive="left")
     if (after.day_of_week < 5).any():  # a working day of the month lies beyond the data
         month = month.previous
     return month
+
+
+def latest_month(crm) -> Month | None:
+    """The month `latest` names: the last one the export covers from its first working day to
+    its last (`latest_full_month`, when the data do not start inside it), or None when the
+    export covers no full month yet (a CRM younger than a month or two)."""
+    first, _ = data_span(crm)
+    month = latest_full_month(crm)
+    before = pd.date_range(month.start, first.normalize(), inclusive="left")
+    if month.end <= first or (before.day_of_week < 5).any():  # the data start inside it
+        return None
+    return month
+
+
+def data_months(crm) -> list[Month]:
+    """Every month the export's data reach into, from the first (`data_span`) to the last
+    (`last_record`)."""
+    first, _ = data_span(crm)
+    labels = pd.period_range(first.strftime("%Y-%m"), last_record(crm).strftime("%Y-%m"), freq="M")
+    return [Month(str(p)) for p in labels]
+
+
+def _reached_months(crm) -> str:
+    """The months the export reaches, each with the part it covers when not all of it:
+    "2026-09 (covered from 2026-09-16) or 2026-10 (covered up to 2026-10-19)"."""
+    first, last = data_span(crm)[0], last_record(crm)
+    named = []
+    for month in data_months(crm):
+        starts, ends = month.contains(pd.Series([first, last])).tolist()
+        part = f" from {first:%Y-%m-%d}" if starts else ""
+        part += f" {'to' if starts else 'up to'} {last:%Y-%m-%d}" if ends else ""
+        named.append(f"{month} (covered{part})" if part else str(month))
+    return " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 2 else named)
+
+
+def month_advice(crm) -> str:
+    """Which months to report, for a message that refuses one: those from the data's first
+    month to the one `latest` gives, or, for an export that covers no month from start to end
+    yet, the months it reaches, each with the part it covers (never 'latest' then)."""
+    latest = latest_month(crm)
+    if latest is None:
+        return f"a month the export reaches in part, e.g. {_reached_months(crm)}"
+    return f"a month from {data_months(crm)[0]} to {latest} ('latest' is {latest})"
+
+
+def _gap_advice(crm) -> str:
+    """For the as-of warning (`warn_if_after_data`): the months whose end the export reaches,
+    which a report can choose to avoid the gap, or that there is none yet."""
+    month = latest_full_month(crm)
+    if month.end <= data_span(crm)[0]:
+        return "in a report: the export reaches the end of no month yet"
+    latest = " ('latest')" if latest_month(crm) == month else ""
+    earlier = " or an earlier month" if data_months(crm)[0] != month else ""
+    return f"in a report: choose {month}{latest}{earlier}, which the export covers to its end"
 
 
 def month_of(crm, value: Month | pd.Period | str) -> Month:
@@ -335,21 +435,20 @@ def month_of(crm, value: Month | pd.Period | str) -> Month:
 
 
 def resolve_month(crm, text: str) -> Month:
-    """`latest` or a month (`as_month`), checked against the span of the data."""
-    first, last = data_span(crm)
+    """`latest` (`latest_month`) or a month (`as_month`), checked against the span of the
+    data (`data_span` to `last_record`). A refusal says which months to name instead
+    (`month_advice`), never `latest` when the export covers no full month yet."""
+    first, last = data_span(crm)[0], last_record(crm)
+    span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
     if isinstance(text, str) and text.strip().lower() == "latest":
-        month = latest_full_month(crm)
-        before = pd.date_range(month.start, first.normalize(), inclusive="left")
-        if month.end <= first or (before.day_of_week < 5).any():  # the data starts inside it
+        month = latest_month(crm)
+        if month is None:
             raise ValueError(
-                f"the export covers no full month yet (its data runs from {first:%Y-%m-%d} to "
-                f"{last:%Y-%m-%d}); name the month to report, e.g. {last:%Y-%m}"
+                f"the export covers no full month yet (its data run from {span}); name the "
+                f"month to report, e.g. {_reached_months(crm)}"
             )
         return month
     month = as_month(text)
     if month.end <= first or month.start > last:
-        raise ValueError(
-            f"month {month} is outside the data ({first:%Y-%m-%d} to {last:%Y-%m-%d}); "
-            "choose a month the export covers or use 'latest'"
-        )
+        raise ValueError(f"month {month} is outside the data ({span}); choose {month_advice(crm)}")
     return month

@@ -145,8 +145,10 @@ def funnel_chart(
     """A centred horizontal funnel from `smk.funnel.funnel_counts` (no breakdown).
 
     Bars are coloured by the AIDA owner (marketing: Attention, Interest, Desire; sales: Action)
-    and labelled with the count and the conversion from the stage above. Without a contact in
-    any stage the axes say so (`empty_reason`, or a reason of its own).
+    and labelled with the count and its ratio to the stage above (`ratio_to_previous`: in a
+    month a ratio of two flows, "5.00×" when 10 MQLs came of earlier leads and 2 leads are
+    new, not a conversion). Without a contact in any stage the axes say so (`empty_reason`,
+    or a reason of its own).
     """
     from smk.funnel import AIDA_OWNER
 
@@ -163,8 +165,8 @@ def funnel_chart(
     top = widths.max() if len(widths) and widths.max() > 0 else 1.0
     for yi, row in zip(y, rows.itertuples(), strict=True):
         text = f"{row.contacts:,}"
-        if not pd.isna(row.conversion):
-            text += f"  ({row.conversion:.0%} of previous)"
+        if not pd.isna(row.ratio_to_previous):
+            text += f"  ({row.ratio_to_previous:.2f}× the stage above)"
         ax.text(top / 2 + top * 0.02, yi, text, va="center", fontsize=9)
     ax.set_yticks(y, [literal(f"{row.label} ({row.aida})") for row in rows.itertuples()])
     ax.set_xlim(-top / 2 * 1.05, top * 1.15)

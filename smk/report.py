@@ -2831,11 +2831,18 @@ def _kpi_text(value, kpi: dict) -> str:
 
 
 def _change(kpi: dict, previous: dict[str, dict]) -> str:
+    """A tile's change against the previous month; when this month's value is n/a, that it is
+    (the tile's detail says why) and the previous month's value, not "no previous month"."""
     before = previous.get(kpi.get("id"))
     if before is None and kpi.get("previous") is not None:  # the notebook computed it itself
         before = {"value": kpi["previous"], "currency": kpi.get("currency")}
     value = kpi.get("value")
-    if not before or before.get("value") is None:
+    known = before and before.get("value") is not None
+    if value is None or (isinstance(value, float) and value != value):  # n/a this month
+        if not known:
+            return "n/a this month; no previous value"
+        return f"n/a this month; was {_kpi_text(before['value'], kpi | before)} the previous month"
+    if not known:
         return "no previous month"
     if isinstance(value, str) or isinstance(before["value"], str):  # a text KPI: top channel
         return (

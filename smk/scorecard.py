@@ -132,15 +132,43 @@ def kpi_values_with_notes(
     """`kpi_values` and, for the KPIs that cannot be computed, why: {kpi: reason}.
 
     A KPI counted from a table the export lacks is unknown (`unknown_kpis`); the win rate is
-    unknown in a month in which no deal closed ("no deal closed yet" before the first one);
-    every KPI is unknown in a month the export does not cover (zeros would claim a count).
+    unknown in a month in which no deal closed ("no deal closed yet" before the first one),
+    the MQL rates in a month without MQLs ("no MQLs in 2026-10"), speed to lead when no MQL
+    was worked, the leakage rate while every MQL is inside its window, and a money figure
+    whose deals all lack an amount ("the 2 deals won in 2026-10 have no amount",
+    `smk.sla.amount_gap`: not 0); every KPI is unknown in a month the export does not cover
+    (zeros would claim a count).
     """
+    values, notes, _ = _month_kpis(crm, month, sla, fx_rates, reporting_currency, segments)
+    return values, notes
+
+
+#: The money KPIs and their `smk.sla.pipeline_by_month` columns.
+_MONEY_KPIS = {
+    "pipeline_from_mqls": "mql_pipeline",
+    "pipeline_created": "pipeline_created",
+    "won_revenue": "won_revenue",
+}
+#: The deal count behind each money column of `smk.sla.pipeline_by_month`.
+_COUNTS = {money: counted for money, counted, *_ in sla_mod.MONEY_COLUMNS}
+
+
+def _month_kpis(
+    crm: CRM,
+    month: Month | str,
+    sla: SLA | None = None,
+    fx_rates: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
+    segments=None,
+) -> tuple[dict[str, float], dict[str, str], dict[str, str]]:
+    """`kpi_values_with_notes` and the caveats of KPIs that have a value but leave deals out:
+    {kpi: "1 of the 2 deals won in 2026-10 has no amount: the figure adds up the other 1"}."""
     sla = sla or SLA()
     crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
     m = month_of(crm, month)
     if not _covered(crm, m):
         why = f"the export does not cover {m}"
-        return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why)
+        return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why), {}
     as_of = m.end
     entries = stage_entry_dates(crm.contacts, as_of)
     leads = sla_mod.mql_leads(crm, sla, as_of=as_of, segments=segments, entries=entries)
@@ -161,11 +189,33 @@ def kpi_values_with_notes(
     notes = unknown_kpis(crm)
     for kpi in notes:  # a table the export lacks is no evidence of zero
         values[kpi] = np.nan
-    if "win_rate" not in notes and np.isnan(values["win_rate"]):  # no deal closed in the month
-        notes["win_rate"] = (
-            f"no deal closed in {m}" if deals["is_closed"].any() else "no deal closed yet"
-        )
-    return values, notes
+    caveats = {}
+    for kpi, column in _MONEY_KPIS.items():
+        gap = sla_mod.amount_gap(money, column, m)
+        if gap and np.isnan(values[kpi]):
+            notes.setdefault(kpi, gap)
+        elif gap:
+            counted = _COUNTS[column]
+            known = int(money[counted]) - int(money[f"{counted}_without_amount"])
+            caveats[kpi] = f"{gap}: the figure adds up the other {known}"
+    for kpi, why in _why_unknown(row, sla, m, deals).items():
+        if np.isnan(values[kpi]):
+            notes.setdefault(kpi, why)
+    return values, notes, caveats
+
+
+def _why_unknown(row: pd.Series, sla: SLA, m: Month, deals: pd.DataFrame) -> dict[str, str]:
+    """Why a month's rates may have no value when their tables are there: no deal closed, no
+    MQLs, none worked, every one still inside the leakage window."""
+    closed = f"no deal closed in {m}" if deals["is_closed"].any() else "no deal closed yet"
+    if row["mqls"] == 0:
+        rates = ("speed_to_lead_hours", "share_within_sla", "leakage_rate", "mql_to_sql_rate")
+        return {"win_rate": closed} | dict.fromkeys(rates, f"no MQLs in {m}")
+    return {
+        "win_rate": closed,
+        "speed_to_lead_hours": f"no MQL of {m} worked by its end",
+        "leakage_rate": f"every MQL of {m} is still inside the {sla.leakage_days:g}-day window",
+    }
 
 
 #: The table each KPI is counted from, beyond the contacts.
@@ -193,16 +243,6 @@ def unknown_kpis(crm: CRM) -> dict[str, str]:
     }
 
 
-def _deals_in(crm: CRM, m: Month) -> bool:
-    """Whether any deal was created or won in `m`, whatever its value (Pipedrive's deals
-    without a value are 0: a month of them has deals to score, not "no deals created")."""
-    deals = crm.deals
-    won = deals["is_won"].fillna(False).astype(bool)
-    return bool(
-        m.contains(deals["created_at"]).any() or (won & m.contains(deals["closed_at"])).any()
-    )
-
-
 def kpi_scorecard(
     crm: CRM,
     month: Month | str,
@@ -220,24 +260,22 @@ def kpi_scorecard(
     differences (percentage points for shares); empty where the export does not cover the
     earlier month. A KPI counted from a table the export lacks (`unknown_kpis`) has no
     value, the status "no data" and the reason in `note`; so does one the month cannot give
-    (`kpi_values_with_notes`: the win rate of a month in which no deal closed).
+    (`kpi_values_with_notes`: the win rate of a month in which no deal closed, the MQL
+    rates of a month without MQLs). A month the export covers is scored even without MQLs or
+    deals (0 MQLs against the target). A money KPI that leaves deals without an amount out
+    says so in `note`, and its status is "met" or none (its true value may be higher).
 
     Raises
     ------
-    NoDataError : when the month has no MQLs and no deals (nothing to score).
+    NoDataError : when the export does not cover the month (nothing to score).
     """
     sla = sla or SLA()
     m = month_of(crm, month)
-    actual, notes = kpi_values_with_notes(crm, m, sla, fx_rates, reporting_currency, segments)
+    actual, notes, caveats = _month_kpis(crm, m, sla, fx_rates, reporting_currency, segments)
     if not _covered(crm, m):
         raise NoDataError(
             f"nothing to score in {m}: the export does not cover it; choose a month it covers "
             "(e.g. month='latest')"
-        )
-    if not actual["mqls"] > 0 and not _deals_in(crm, m):
-        raise NoDataError(
-            f"nothing to score in {m}: no MQLs, no deals created and none won; choose a month "
-            "the export covers (e.g. month='latest')"
         )
     earlier = {}
     for name, other in (("previous", m.previous), ("year_ago", m.year_ago)):
@@ -259,10 +297,8 @@ def kpi_scorecard(
                 "better": better,
                 "actual": value,
                 "target": target,
-                "status": "no data"
-                if kpi in notes
-                else status(value, target, better, sla.at_risk_margin),
-                "note": notes.get(kpi),
+                "status": _status(kpi, value, target, better, sla, notes, caveats),
+                "note": notes.get(kpi, caveats.get(kpi)),
                 "previous_month": prev,
                 "change_vs_previous_month": value - prev,
                 "same_month_last_year": ago,
@@ -270,6 +306,24 @@ def kpi_scorecard(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _status(
+    kpi: str,
+    value: float,
+    target: float | None,
+    better: str,
+    sla: SLA,
+    notes: Mapping[str, str],
+    caveats: Mapping[str, str],
+) -> str | None:
+    """A scorecard row's status: "no data" for a KPI without a value (`notes`); for one that
+    leaves deals without an amount out (`caveats`) only "met" (its true value is higher
+    still), else none: "missed" or "at risk" would judge a figure that is only a floor."""
+    if kpi in notes:
+        return "no data"
+    judged = status(value, target, better, sla.at_risk_margin)
+    return judged if kpi not in caveats or judged == "met" else None
 
 
 #: The KPIs counted from sales activities (`KPI_TABLES`), unknown without them.
@@ -298,18 +352,21 @@ def kpi_details(
     Parameters
     ----------
     summary : `smk.sla.month_summary` of the month (None: the month has no MQLs).
-    pipeline : the month's row of `smk.sla.pipeline_by_month`.
+    pipeline : the month's row of `smk.sla.pipeline_by_month` (its counts <NA> when the export
+        has no deals: no pipeline details then).
     sla : the agreement (its leakage window and SLA time are named).
     unit : "hours" or "working hours", as speed to lead is measured.
     """
     sla = sla or SLA()
-    created, from_mqls = int(pipeline["deals_created"]), int(pipeline["mql_deals"])
-    details = {
-        "pipeline_created": f"{created} deals",  # money shown in its currency
-        "pipeline_from_mqls": f"{from_mqls} of {created} deals (the contact was an MQL before "
-        "the deal)",
-        "won_revenue": f"{int(pipeline['deals_won'])} deals won",
-    }
+    details = {}
+    if not pd.isna(pipeline["deals_created"]):  # <NA>: the export has no deals
+        created, from_mqls = int(pipeline["deals_created"]), int(pipeline["mql_deals"])
+        details = {
+            "pipeline_created": f"{created} deals",  # money shown in its currency
+            "pipeline_from_mqls": f"{from_mqls} of {created} deals (the contact was an MQL "
+            "before the deal)",
+            "won_revenue": f"{int(pipeline['deals_won'])} deals won",
+        }
     if summary is None:
         return details
     s = summary

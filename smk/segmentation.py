@@ -1499,7 +1499,8 @@ def persona_profiles(
     typical_industry (with industry_share), second_industry, median_employees, size_band,
     typical_country, top_channels (by share of touches), median_days_to_customer (contact
     created to customer), and channel_<c> (share of touches) for the heatmap. Money in one
-    currency by `fx_rates` (see `rfm_table`).
+    currency by `fx_rates` (see `rfm_table`). Won revenue and its share are NaN (unknown, not
+    0) when the export has no deals.
     """
     end = None if as_of is None else as_of_time(as_of)
     seg = assignments[["account_id", "segment"]]
@@ -1518,6 +1519,8 @@ def persona_profiles(
     prof["won_revenue"] = won.groupby("segment")["amount"].sum().reindex(prof.index, fill_value=0.0)
     total = prof["won_revenue"].sum()
     prof["share_of_revenue"] = prof["won_revenue"] / total if total else 0.0
+    if crm.deals.empty:  # no deals table: revenue is unknown, not 0
+        prof[["won_revenue", "share_of_revenue"]] = np.nan
     became = stage_entry_dates(c, end)["customer"]  # the funnel's customer date, by `as_of`
     prof["conversion_rate"] = became.notna().groupby(c["segment"]).mean().reindex(prof.index)
     prof["median_deal_size"] = won.groupby("segment")["amount"].median().reindex(prof.index)
@@ -1619,7 +1622,8 @@ def name_personas(
 def persona_lines(profiles: pd.DataFrame) -> list[str]:
     """One line per segment of `persona_profiles` (with a ``persona`` column): its name, accounts,
     share of won revenue and the share of its contacts that became customers. A segment
-    without contacts says so ("no contacts") instead of printing a share of nothing as nan%."""
+    without contacts says so ("no contacts") instead of printing a share of nothing as nan%;
+    an export without deals, "won revenue unknown"."""
     lines = []
     for row in profiles.itertuples(index=False):
         plural = "" if row.accounts == 1 else "s"
@@ -1628,9 +1632,14 @@ def persona_lines(profiles: pd.DataFrame) -> list[str]:
             if pd.isna(row.conversion_rate)
             else f"{row.conversion_rate:.1%} of contacts became customers"
         )
+        revenue = (
+            "won revenue unknown"
+            if pd.isna(row.share_of_revenue)
+            else f"{row.share_of_revenue:.1%} of won revenue"
+        )
         lines.append(
             f"segment {row.segment}: {row.persona} | {row.accounts} account{plural}, "
-            f"{row.share_of_revenue:.1%} of won revenue, {converted}"
+            f"{revenue}, {converted}"
         )
     return lines
 

@@ -50,8 +50,9 @@ inferred MQLs here):
   not pipeline from MQLs: by the inferred date every contact with a deal would have been an MQL
   when the deal was created, and pipeline from MQLs would always equal pipeline created.
 * **As of**: every figure is as known at an exclusive `as_of` (a report passes the end of its
-  month). Without one, `mql_leads` judges at the end of the data (`data_end`: the last record, stray dates and meetings or tasks dated ahead left out, or a
-  stage update within a month after it): an MQL younger than its leakage or acceptance window
+  month). Without one, `mql_leads` judges at the end of the data (`data_end`: the last record,
+  stray dates and meetings or tasks dated ahead left out, or a stage update within a month
+  after it; `latest` ends there too): an MQL younger than its leakage or acceptance window
   then is still pending or open, never "leaked" or "rejected" because the window was taken as
   passed. An explicit `as_of` a working day or more after `data_end` warns that the windows
   closing in between count as passed.
@@ -93,6 +94,7 @@ from smk.funnel import (
 )
 from smk.model import ACTIVITY_TYPES, CRM
 from smk.periods import Month, as_month, data_span, dated_records, warn_if_after_data
+from smk.periods import data_end as periods_data_end
 from smk.pii import looks_like_personal_name, pseudonym, pseudonym_key
 
 _NS_PER_HOUR = 3_600 * 10**9
@@ -390,25 +392,13 @@ def first_activity_after(
 
 # ------------------------------------------------------------------------------ leads
 def data_end(crm: CRM) -> pd.Timestamp | None:
-    """The default as-of date: just after the export's last dated record
-    (`smk.periods.data_span`; stray dates left out) or last stage date within a month after
-    it, or None when nothing in it is dated.
+    """The default as-of date: just after the export's last event (`smk.periods.last_record`:
+    its last dated record, stray dates left out, or a stage date within a month after it), or
+    None when nothing in it is dated. `latest` ends there too.
 
     Windows (leakage, acceptance) still open at that moment are judged open, not passed.
     """
-    try:
-        _, last = data_span(crm)
-    except ValueError:  # nothing dated: nothing to cut
-        return None
-    # a lifecycle update on the export's day (an MQL with nothing else logged) is data too;
-    # a stage date far beyond the span (a mistyped year) is not
-    stages = [c for c in crm.contacts.columns if c.startswith("became_") and c.endswith("_at")]
-    edge, limit = last.value, (last + pd.Timedelta(days=31)).value
-    for col in stages:  # column by column on the int64 view: cheap on a million contacts
-        ns = _as_int(crm.contacts[col])
-        near = ns[(ns > edge) & (ns <= limit)]  # NaT (as the largest int64) is never near
-        edge = max(edge, int(near.max())) if len(near) else edge
-    return pd.Timestamp(edge, tz="UTC") + pd.Timedelta(1, "ns")
+    return periods_data_end(crm)
 
 
 #: Sales activities that end this many working days before the rest of the export stop early
@@ -526,6 +516,7 @@ def mql_leads(
             end,
             "leakage and acceptance windows that close in between count as passed (leaked, "
             "rejected)",
+            crm,
         )
     cut = _as_of_ns(as_of)
     if entries is None:
@@ -790,6 +781,22 @@ def _month_labels(months) -> list[str]:
 def _floats(counts: pd.Series) -> np.ndarray:
     """Counts as float64, NaN where unknown (<NA>)."""
     return counts.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def report_months(crm: CRM, through: Month | str, leads: pd.DataFrame | None = None) -> list[str]:
+    """The months a page shows month by month up to `through` (its report month): from the
+    export's first month (`smk.periods.data_span`, or an earlier MQL of `leads`) to `through`,
+    gaps included. So a month with deals but no MQL, or neither, has its row in the SLA and
+    pipeline tables (as the scorecard scores it: 0 MQLs), and no month after `through` has one.
+    """
+    last = as_month(through).label
+    try:
+        first = data_span(crm)[0].strftime("%Y-%m")
+    except ValueError:  # nothing dated
+        first = last
+    if leads is not None and leads["month"].notna().any():
+        first = min(first, leads["month"].min())
+    return _month_range(min(first, last), last)
 
 
 def sla_by_month(
@@ -1132,6 +1139,10 @@ def deal_table(
     date (a lead sales took straight to SQL or opportunity: sales-sourced); they are not
     MQL-sourced. A deal's sourcing does not change with a later `as_of`.
     `entries`: precomputed `smk.funnel.stage_entry_dates(crm.contacts, as_of)`.
+
+    A deal without an amount has no `value` (NaN, never 0). The table's attrs say whether the
+    export has a deals table at all (`DEALS_IN_EXPORT`): without one, `pipeline_by_month`
+    gives unknown figures, not zeros.
     """
     cut = _as_of_ns(as_of)
     deals = crm.deals
@@ -1158,7 +1169,7 @@ def deal_table(
     inferred = ~mql_sourced & (_as_int(became_mql["mql_at"]) <= created)
     owner = deals["owner_id"].astype("string")
     owner = owner.fillna(deals["contact_id"].map(contacts["owner_id"]).astype("string"))
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "deal_id": deals["deal_id"],
             "contact_id": deals["contact_id"],
@@ -1176,6 +1187,21 @@ def deal_table(
             "mql_date_inferred": inferred,
         }
     ).reset_index(drop=True)
+    table.attrs[DEALS_IN_EXPORT] = not crm.deals.empty
+    return table
+
+
+#: `deal_table`'s attrs key: whether the export has deals at all (False: every pipeline and
+#: revenue figure is unknown, not 0)
+DEALS_IN_EXPORT = "deals_in_export"
+
+#: `pipeline_by_month`'s money columns: (money, deals it counts, those of them without an
+#: amount, what those deals are in words)
+MONEY_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
+    ("pipeline_created", "deals_created", "deals_created_without_amount", "deals created"),
+    ("mql_pipeline", "mql_deals", "mql_deals_without_amount", "deals created from MQLs"),
+    ("won_revenue", "deals_won", "deals_won_without_amount", "deals won"),
+)
 
 
 def pipeline_by_month(
@@ -1190,24 +1216,46 @@ def pipeline_by_month(
     closed in the month.
 
     `months` gives the rows (a month without deals shows zeros); by default every month from
-    the first to the last with a deal, gaps included."""
+    the first to the last with a deal, gaps included.
+
+    A deal without an amount counts as a deal but adds no money: each money column
+    (`MONEY_COLUMNS`) sums the known values, its `..._without_amount` column counts the deals
+    it leaves out, and it is NaN (unknown, not 0) when every deal it counts lacks an amount.
+    A `deal_table` of an export without deals (`DEALS_IN_EXPORT` False) gives unknown rows:
+    counts <NA> (nullable "Int64"), money and win rate NaN.
+
+    Returns
+    -------
+    DataFrame: month, [by], deals_created, pipeline_created, mql_pipeline, mql_deals,
+    deals_closed, deals_won, won_revenue, win_rate, deals_created_without_amount,
+    mql_deals_without_amount, deals_won_without_amount.
+    """
     frame = deals.assign(team=team_of(deals["owner_id"], teams))
+    lacking = frame["value"].isna()
     frame["mql_value"] = frame["value"].where(frame["mql_sourced"], 0.0)
+    frame["no_amount"] = lacking
+    frame["mql_no_amount"] = lacking & frame["mql_sourced"].astype(bool)
     keys = ["created_month"] + ([by] if by else [])
     created = frame.groupby(keys, observed=True).agg(
         deals_created=("deal_id", "size"),
         pipeline_created=("value", "sum"),
         mql_pipeline=("mql_value", "sum"),
         mql_deals=("mql_sourced", "sum"),
+        deals_created_without_amount=("no_amount", "sum"),
+        mql_deals_without_amount=("mql_no_amount", "sum"),
     )
     created.index = created.index.set_names(["month"] + ([by] if by else []))
     closed = frame[frame["is_closed"]]
     ckeys = ["closed_month"] + ([by] if by else [])
-    won = closed.assign(won_value=closed["value"].where(closed["is_won"], 0.0))
+    won = closed.assign(
+        won_value=closed["value"].where(closed["is_won"], 0.0),
+        won_no_amount=closed["no_amount"] & closed["is_won"],
+    )
     closing = won.groupby(ckeys, observed=True).agg(
         deals_closed=("deal_id", "size"),
         deals_won=("is_won", "sum"),
         won_revenue=("won_value", "sum"),
+        deals_won_without_amount=("won_no_amount", "sum"),
     )
     closing.index = closing.index.set_names(["month"] + ([by] if by else []))
     out = created.join(closing, how="outer")
@@ -1223,11 +1271,65 @@ def pipeline_by_month(
             index = pd.Index(list(months), name="month")
         out = out.reindex(index)
     ints = ["deals_created", "mql_deals", "deals_closed", "deals_won"]
+    ints += [c[2] for c in MONEY_COLUMNS]
     out[ints] = out[ints].fillna(0).astype("int64")
-    money = ["pipeline_created", "mql_pipeline", "won_revenue"]
-    out[money] = out[money].fillna(0.0)
+    for money, counted, without, _ in MONEY_COLUMNS:  # every deal without an amount: unknown
+        out[money] = (
+            out[money].fillna(0.0).mask((out[counted] > 0) & (out[without] == out[counted]))
+        )
     out["win_rate"] = safe_ratio(out["deals_won"], out["deals_closed"])
-    return out.reset_index()
+    if not deals.attrs.get(DEALS_IN_EXPORT, True):  # no deals table: nothing is known
+        out[ints] = pd.DataFrame(pd.NA, index=out.index, columns=ints, dtype="Int64")
+        out[[c[0] for c in MONEY_COLUMNS] + ["win_rate"]] = np.nan
+    columns = ["deals_created", "pipeline_created", "mql_pipeline", "mql_deals", "deals_closed"]
+    columns += ["deals_won", "won_revenue", "win_rate"] + [c[2] for c in MONEY_COLUMNS]
+    return out.reset_index()[["month"] + ([by] if by else []) + columns]
+
+
+def pipeline_text(row: Mapping, month: Month | str, currency: str = "") -> str:
+    """A month's row of `pipeline_by_month` as the lines the funnel page prints: deals, pipeline
+    created and from MQLs, deals won and won revenue. A figure whose deals all lack an amount
+    is "unknown", one that leaves some out says how many (`amount_gap`); without deals in the
+    export, one line says that all of it is unknown."""
+    label = as_month(month).label
+    if pd.isna(row["deals_created"]):
+        return f"deals, pipeline and won revenue in {label}: unknown (the export has no deals)"
+    money = {}
+    for column, *_ in MONEY_COLUMNS:
+        gap = amount_gap(row, column)
+        if pd.isna(row[column]):
+            money[column] = f"unknown ({gap})"
+        else:
+            money[column] = f"{row[column]:,.0f} {currency}".rstrip()
+            money[column] += f" ({gap}, not counted)" if gap else ""
+    return "\n".join(
+        [
+            f"deals created in {label}: {row['deals_created']:.0f}",
+            f"pipeline created: {money['pipeline_created']}",
+            f"from MQLs (the contact was an MQL before the deal): {money['mql_pipeline']}, "
+            f"{row['mql_deals']:.0f} of {row['deals_created']:.0f} deals",
+            f"deals won: {row['deals_won']:.0f} of {row['deals_closed']:.0f} closed",
+            f"won revenue: {money['won_revenue']}",
+        ]
+    )
+
+
+def amount_gap(row: Mapping, money: str, month: Month | str | None = None) -> str | None:
+    """What deals without an amount do to a money figure of a `pipeline_by_month` row
+    (`MONEY_COLUMNS`), or None when every deal it counts has one (or the deals are unknown):
+    "the 2 deals won in 2026-10 have no amount" (the figure is unknown), "1 of the 3 deals
+    created in 2026-10 has no amount" (the figure leaves it out)."""
+    _, counted, without, what = next(c for c in MONEY_COLUMNS if c[0] == money)
+    lacking = row.get(without, 0)
+    if pd.isna(lacking) or not lacking:
+        return None
+    lacking, of = int(lacking), int(row[counted])
+    where = f" in {as_month(month).label}" if month is not None else ""
+    if lacking == of == 1:
+        return f"the {what.replace('deals', 'deal', 1)}{where} has no amount"
+    if lacking == of:
+        return f"the {of} {what}{where} have no amount"
+    return f"{lacking} of the {of} {what}{where} {'has' if lacking == 1 else 'have'} no amount"
 
 
 def sla_by_owner(
@@ -1245,6 +1347,8 @@ __all__ = [
     "NoDataError",
     "business_hours_between",
     "data_end",
+    "DEALS_IN_EXPORT",
+    "MONEY_COLUMNS",
     "deal_table",
     "deal_values",
     "first_activity_after",
@@ -1260,6 +1364,9 @@ __all__ = [
     "pseudonymise_owners",
     "rename_owners",
     "pipeline_by_month",
+    "pipeline_text",
+    "amount_gap",
+    "report_months",
     "rejection_reasons",
     "sla_by_month",
     "sla_by_owner",

@@ -169,8 +169,8 @@ def test_funnel_counts_include_skipping_contacts_and_say_how_many_skipped(skippe
     assert counts["contacts"].tolist() == [5, 4, 4, 4, 3, 3]
     assert counts.loc["mql", "skipped"] == 3  # c1, c3, c4
     assert counts.loc["sql", "skipped"] == 3
-    assert counts.loc["lead", "conversion"] == pytest.approx(4 / 5)
-    assert pd.isna(counts.loc["subscriber", "conversion"])
+    assert counts.loc["lead", "ratio_to_previous"] == pytest.approx(4 / 5)
+    assert pd.isna(counts.loc["subscriber", "ratio_to_previous"])
 
 
 def test_as_of_ignores_stages_reached_later(skippers):
@@ -385,8 +385,8 @@ def test_empty_groups_give_nan_conversion_without_warnings(skippers):
         counts = funnel.funnel_counts(skippers, by="original_source")
     unknown = counts[counts["original_source"] == funnel.UNKNOWN].set_index("stage")
     assert unknown.loc["lead", "contacts"] == 0  # c5 is only a subscriber
-    assert pd.isna(unknown.loc["mql", "conversion"])
-    assert np.isfinite(counts["conversion"].dropna()).all()
+    assert pd.isna(unknown.loc["mql", "ratio_to_previous"])
+    assert np.isfinite(counts["ratio_to_previous"].dropna()).all()
 
 
 def test_contacts_in_stage_lists_the_contacts_behind_a_count(skippers):

@@ -264,6 +264,12 @@ CUSTOM_OPEN_STAGES = (
     "(docs/mappings.md)"
 )
 
+#: one of the deals has no amount (blank in every variant): `smk validate` says so
+ONE_WITHOUT_AMOUNT = (
+    "deals: 1 of 6 deals (0 of them won) has no amount: they count as deals, but add nothing to "
+    "pipeline or won revenue, whose figures say how many deals they leave out"
+)
+
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_variant_accounts_for_every_row_and_sets_nothing_aside(
@@ -276,7 +282,7 @@ def test_every_variant_accounts_for_every_row_and_sets_nothing_aside(
             "accounts": {"read": 4, "loaded": 4, "set_aside": 0, "reasons": {}},
             "deals": {"read": 6, "loaded": 6, "set_aside": 0, "reasons": {}},
         },
-        "warnings": [] if variant == "internal" else [CUSTOM_OPEN_STAGES],
+        "warnings": [ONE_WITHOUT_AMOUNT] + ([] if variant == "internal" else [CUSTOM_OPEN_STAGES]),
     }
     assert crm.missing_tables() == ["touchpoints", "activities", "spend"]
 

@@ -102,7 +102,7 @@ def test_funnel_chart_draws_stage_labels_literally(names):
             "label": list(names[:2]),
             "aida": ["Attention", "Action"],
             "contacts": [10, 4],
-            "conversion": [float("nan"), 0.4],
+            "ratio_to_previous": [float("nan"), 0.4],
         }
     )
     seen = rendered(plots.funnel_chart(counts).figure)

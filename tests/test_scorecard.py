@@ -438,7 +438,9 @@ def test_win_rate_of_a_month_without_a_closed_deal_says_why_instead_of_a_blank(c
     acts = pd.concat([crm.activities, _table("activities", [{**call, "type": "call"}])])
     later = dataclasses.replace(crm, activities=acts.reset_index(drop=True))
     values, notes = scorecard.kpi_values_with_notes(later, "2026-11", SLA(), FX, "EUR")
-    assert np.isnan(values["win_rate"]) and notes == {"win_rate": "no deal closed in 2026-11"}
+    assert np.isnan(values["win_rate"]) and notes.pop("win_rate") == "no deal closed in 2026-11"
+    rates = {"speed_to_lead_hours", "share_within_sla", "leakage_rate", "mql_to_sql_rate"}
+    assert notes == dict.fromkeys(rates, "no MQLs in 2026-11")  # no MQL in November
     # a month the export does not reach is unknown throughout, not zero
     values, notes = scorecard.kpi_values_with_notes(crm, "2026-12", SLA(), FX, "EUR")
     assert all(np.isnan(v) for v in values.values())
@@ -556,9 +558,12 @@ def test_latest_in_the_scorecard_follows_the_report_s_rule():
 
     crm = smk.load(config.SAMPLE_HUBSPOT)
     keep = lambda t, c: t[(t[c] >= "2026-09-09") & (t[c] < "2026-10-15")]  # noqa: E731
+    contacts = keep(crm.contacts, "created_at")
+    stages = [c for c in contacts.columns if c.startswith("became_")]  # as taken on 15 October
+    contacts[stages] = contacts[stages].apply(lambda d: d.where(d < "2026-10-15"))
     cut = dataclasses.replace(
         crm,
-        contacts=keep(crm.contacts, "created_at"),
+        contacts=contacts,
         deals=keep(crm.deals, "created_at"),
         touchpoints=keep(crm.touchpoints, "occurred_at"),
         activities=keep(crm.activities, "occurred_at"),

@@ -683,7 +683,24 @@ def _check_deals(
     _drop_flagged("deals", tables, reasons, quality, kept)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
+    _warn_missing_amounts(tables["deals"], quality)
     _warn_stage_ids(tables["deals"], quality)
+
+
+def _warn_missing_amounts(deals: pd.DataFrame, quality: DataQuality) -> None:
+    """Deals without an amount are kept (they count as deals), but add nothing to pipeline or
+    won revenue, whose figures say how many they leave out (`smk.sla.pipeline_by_month`): say
+    how many, when some deals have an amount (none with one: the empty-columns warning)."""
+    lacking = deals["amount"].isna()
+    if not lacking.any() or lacking.all():
+        return
+    won = int((lacking & deals["is_won"].eq(True).fillna(False).astype(bool)).sum())
+    n = int(lacking.sum())
+    quality.warnings.append(
+        f"deals: {n} of {len(deals)} deals ({won} of them won) {'has' if n == 1 else 'have'} no "
+        "amount: they count as deals, but add nothing to pipeline or won revenue, whose "
+        "figures say how many deals they leave out"
+    )
 
 
 def _warn_stage_ids(deals: pd.DataFrame, quality: DataQuality) -> None:
