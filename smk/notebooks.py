@@ -173,8 +173,23 @@ def optional(compute, *args, **kwargs):
         return None
 
 
+class _WholeValues(pd.DataFrame):
+    """A table whose display shows every value whole, for `provenance`: pandas cuts a cell
+    at `display.max_colwidth` (50 characters, "..."), so long parameters (`models`, `fx_rates`)
+    showed cut. Its HTML is pandas' own (`to_html`, which escapes the text)."""
+
+    def _repr_html_(self) -> str | None:
+        with pd.option_context("display.max_colwidth", None):
+            return super()._repr_html_()
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_colwidth", None):
+            return super().__repr__()
+
+
 def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
-    """What produced this notebook's numbers: versions, data source, parameters, run time.
+    """What produced this notebook's numbers: versions, data source, parameters, run time,
+    every value shown whole on the page (not cut at pandas' 50 characters).
 
     Run by `smk report` (on its Parquet cache of the export), the data parameters shown are
     those of the export, as the published notebook names them and a re-run reads them
@@ -198,7 +213,7 @@ def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
         "run at (UTC)": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         **{f"parameter {k}": v for k, v in parameters.items()},
     }
-    return pd.DataFrame({"item": list(rows), "value": [str(v) for v in rows.values()]})
+    return _WholeValues({"item": list(rows), "value": [str(v) for v in rows.values()]})
 
 
 def _as_published(parameters: dict) -> tuple[dict, bool]:

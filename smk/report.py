@@ -1083,10 +1083,10 @@ def report_blocker(crm: CRM) -> str | None:
 
 #: smk's own notebooks that convert amounts with `fx_rates` (`_converted`): funnel_sla the
 #: deals created by the month's end (`sla.deal_table`, rates or not), segmentation every deal
-#: (`segmentation.rfm_table`), attribution every won deal (every deal for `conversion:
-#: opportunity`: `attribution.journeys`) and the spend of its window (`spend_by_channel`); the
-#: last two only when rates are given (without, several currencies are added as they are,
-#: with a warning: `sla.deal_amounts`).
+#: (`segmentation.rfm_table`), attribution the deals won in its window (created, for
+#: `conversion: opportunity`: `attribution.journeys`) and the spend of its window
+#: (`spend_by_channel`); the last two only when rates are given (without, several currencies
+#: are added as they are, with a warning: `sla.deal_amounts`).
 _CONVERTS = ("funnel_sla", "segmentation", "attribution")
 
 
@@ -1153,12 +1153,18 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
     spent, (first, end) = pd.to_datetime(crm.spend["month"]), _naive_utc(start, month.end)
     spend = crm.spend[((spent >= first) & (spent < end)).to_numpy(dtype=bool)]
     window = f"the spend of {start:%Y-%m} to {month}"
-    if CONVERSIONS[conversion][0] != "deals":
+    source, time_col = CONVERSIONS[conversion]
+    if source != "deals":
         return [(window, spend, False)]
-    deals, which = crm.deals, "every deal"
+    deals, verb = crm.deals, "created"
     if conversion == "won":
-        deals, which = deals[deals["is_won"].fillna(False).astype(bool)], "every won deal"
-    return [(which, deals, False), (window, spend, False)]
+        deals, verb = deals[deals["is_won"].fillna(False).astype(bool)], "won"
+    converting = (deals[time_col] >= start) & (deals[time_col] < month.end)  # journeys' period
+    which = f"the deals {verb} from {start:%Y-%m} to {month}"
+    return [
+        (which, deals[converting.fillna(False).to_numpy(dtype=bool)], False),
+        (window, spend, False),
+    ]
 
 
 def _naive_utc(*times):

@@ -117,10 +117,10 @@ def test_validate_of_nothing_usable_is_not_ready_for_the_report_either(tmp_path,
 
 
 CHF_DEALS = (
-    "Record ID,Deal Name,Deal Stage,Create Date,Amount,Currency\n"
-    "7,Big,Closed Won,2026-01-05 10:00,10,EUR\n"
-    "8,Swiss,Closed Won,2026-01-12 10:00,5,CHF\n"
-    "9,Later,Closed Won,2026-03-02 10:00,5,GBP\n"
+    "Record ID,Deal Name,Deal Stage,Create Date,Close Date,Amount,Currency\n"
+    "7,Big,Closed Won,2026-01-05 10:00,2026-01-20 10:00,10,EUR\n"
+    "8,Swiss,Closed Won,2026-01-12 10:00,2026-02-09 10:00,5,CHF\n"
+    "9,Later,Closed Won,2026-03-02 10:00,2026-03-16 10:00,5,GBP\n"
 )
 
 
@@ -162,9 +162,14 @@ RATES = {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}
         # segmentation converts every deal (a later one too), but only when rates are given
         (["segmentation"], "2026-01", RATES, "GBP"),
         (["segmentation"], "2026-01", {"fx_rates": {}}, None),
-        # attribution converts every won deal (`journeys`), even one after its window
-        (["attribution"], "2026-01", {}, "CHF, GBP"),
-        (["attribution"], "2026-01", {"fx_rates": {}}, None),  # none: added as they are
+        # attribution converts the deals won in its window (`journeys`), not a later one
+        (["attribution"], "2026-02", {}, "CHF"),
+        (["attribution"], "2026-01", {}, None),  # CHF's deal is won in February
+        (["attribution"], "2026-03", {}, "CHF, GBP"),
+        (["attribution"], "2026-03", {"notebooks": {"attribution": {"window_months": 1}}}, "GBP"),
+        (["attribution"], "2026-02", {"fx_rates": {}}, None),  # none: added as they are
+        # ... created in its window, for `conversion: opportunity`
+        (["attribution"], "2026-01", {"conversion": "opportunity"}, "CHF"),
         (["attribution"], "2026-03", {"notebooks": {"attribution": {"conversion": "mql"}}}, None),
         (["data_quality"], "2026-03", {}, None),
         # deals in the reporting currency need no rate of their own
@@ -188,7 +193,7 @@ def test_the_currency_check_follows_what_each_notebook_converts(
     if refused is None:
         check_currencies(crm, chosen, params, Month(month))
         return
-    with pytest.raises(ValueError, match=f"no exchange rate for {refused}"):
+    with pytest.raises(ValueError, match=f"no exchange rate for {refused}:"):
         check_currencies(crm, chosen, params, Month(month))
 
 

@@ -138,6 +138,9 @@ class Journeys:
         the milestone came after the conversion); None for path tables.
     unattributed : conversions and value that had no touch in their lookback window (they
         cannot be credited to a channel and are reported here instead).
+    unvalued : conversions whose deal has no amount, among the attributed ones and the
+        unattributed ones: their value is unknown, so the value figures (`value`, the value
+        credited, the return on ad spend) leave them out; they count 0 in them.
     empty_period : set by `journeys` when the period has no conversion to credit: the data
         around it, for `require_conversions` to say what could add conversions.
     """
@@ -155,6 +158,9 @@ class Journeys:
         default_factory=lambda: {"conversions": 0.0, "value": 0.0}
     )
     empty_period: EmptyPeriod | None = None
+    unvalued: dict[str, float] = field(
+        default_factory=lambda: {"attributed": 0.0, "unattributed": 0.0}
+    )
 
     def __len__(self) -> int:
         return len(self.table)
@@ -224,8 +230,10 @@ class Journeys:
         """The period's conversions and their value: all of them (`conversions`, `value`),
         those credited to channels (`attributed`, `attributed_value`: every model's credit
         adds up to them) and those with no touch to credit (`unattributed`,
-        `unattributed_value`: `Journeys.unattributed`)."""
-        missed = self.unattributed
+        `unattributed_value`: `Journeys.unattributed`); and how many of each have no value
+        (`unvalued`, `attributed_unvalued`, `unattributed_unvalued`: deals without an amount,
+        `Journeys.unvalued`), which the values leave out."""
+        missed, unvalued = self.unattributed, self.unvalued
         return {
             "conversions": self.total_conversions + missed["conversions"],
             "attributed": self.total_conversions,
@@ -233,13 +241,17 @@ class Journeys:
             "value": self.total_value + missed["value"],
             "attributed_value": self.total_value,
             "unattributed_value": missed["value"],
+            "unvalued": unvalued["attributed"] + unvalued["unattributed"],
+            "attributed_unvalued": unvalued["attributed"],
+            "unattributed_unvalued": unvalued["unattributed"],
         }
 
     def coverage_lines(self, period: str, lookback_days: float | None) -> list[str]:
         """What a page says of the period's conversions, in lines: how many there were, how
         many are attributed to channels and how many had no touch in the lookback window
         (`lookback_days`, None: no limit), each with its value (when conversions have one),
-        and the journeys. `period` names the period ("2025-11-01 to 2026-10-31")."""
+        how many have no amount (their value is unknown: the values leave them out), and the
+        journeys. `period` names the period ("2025-11-01 to 2026-10-31")."""
         c = self.coverage()
         missed = f"unattributed (no touch {_lookback_text(lookback_days)} the conversion)"
         lines = [
@@ -252,6 +264,8 @@ class Journeys:
                 f"; no model can credit them, so the figures below are about the "
                 f"{c['attributed']:,.0f} attributed"
             )
+        if c["unvalued"]:
+            lines.append(_unvalued_line(c))
         converting, nulls = self.total_conversions, float(self.nulls.sum())
         lines.append(
             f"journeys: {len(self):,} ({converting:,.0f} converting, {nulls:,.0f} touched in "
@@ -261,13 +275,17 @@ class Journeys:
 
     def coverage_detail(self, lookback_days: float | None) -> str:
         """The detail of a tile showing the attributed conversions: "of 72 won conversions;
-        3 unattributed: no touch in the 90 days before"."""
+        3 unattributed: no touch in the 90 days before", and how many of the attributed ones
+        have no amount when some have none ("; 2 without an amount: value unknown")."""
         c = self.coverage()
         missed = f"{c['unattributed']:,.0f}" if c["unattributed"] else "none"
-        return (
+        detail = (
             f"of {c['conversions']:,.0f} {self.conversion} conversions; {missed} unattributed: "
             f"no touch {_lookback_text(lookback_days)}"
         )
+        if c["attributed_unvalued"]:
+            detail += f"; {c['attributed_unvalued']:,.0f} without an amount: value unknown"
+        return detail
 
     def reweighted(self, conversions, nulls, value) -> Journeys:
         """The same paths with other weights (used by the bootstrap)."""
@@ -319,6 +337,15 @@ def _figure(coverage: dict[str, float], part: str) -> str:
     count = coverage[part or "conversions"]
     value = coverage[f"{part}_value" if part else "value"]
     return f"{count:,.0f}" + (f" (value {value:,.0f})" if coverage["value"] else "")
+
+
+def _unvalued_line(coverage: dict[str, float]) -> str:
+    """The line of `Journeys.coverage_lines` on the conversions without an amount."""
+    n, attributed = coverage["unvalued"], coverage["attributed_unvalued"]
+    return (
+        f"without an amount (value unknown, not 0): {n:,.0f} ({attributed:,.0f} attributed); "
+        "the values, the value credited and the return on ad spend leave them out"
+    )
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -565,7 +592,8 @@ def journeys(
     crm : the loaded CRM (needs touchpoints; deals for the deal conversions).
     conversion : "lead", "mql", "sql", "customer" (a contact's lifecycle stage date),
         "opportunity" (deal created) or "won" (deal closed won); the deal conversions carry
-        the deal amount as value, the others a value of 0.
+        the deal amount as value (a deal without one: value unknown, counted 0 and in
+        `Journeys.unvalued`), the others a value of 0.
     lookback_days : only touches this many days before the conversion (or, for a journey that
         did not convert, before its last touch) count; None keeps every earlier touch. At most
         `MAX_DAYS` (100 years): see `check_lookback_days`.
@@ -581,7 +609,8 @@ def journeys(
     level : "channel" or "campaign" (touches without a campaign use their channel's name).
     fx : multiply deal amounts by ``fx[currency]`` (to one reporting currency; a deal without
         a currency is taken as in it), the rule of ``sla.deal_amounts``. Without it, amounts
-        in several currencies are summed as they are, with a warning.
+        in several currencies are summed as they are, with a warning. Only the deals
+        converting in the period are converted: a deal outside it needs no rate.
     sep : separator of the path strings.
 
     Returns
@@ -651,10 +680,8 @@ def journeys(
         t_owner, t_time, codes = t_owner[keep], t_time[keep], codes[keep]
     del keep, rows
 
-    # -- conversion events: (owner, time, journey id, value, milestones)
-    ev = _events(
-        crm, conversion, time_col, contact_keys, owner_codes, owner_index, account_level, fx
-    )
+    # -- conversion events: (owner, time, journey id, milestones, deals); values: `_values`
+    ev = _events(crm, conversion, time_col, contact_keys, owner_codes, owner_index, account_level)
     ev_owner, ev_time = ev["owner"], ev["time"]
 
     # -- the period (default: everything, up to just after the last touch or conversion)
@@ -665,6 +692,7 @@ def journeys(
         shown = end if end is not None else f"{pd.Timestamp(t_end, tz='UTC')}, the data's end"
         raise ValueError(f"the period's start ({start}) must come before its end ({shown})")
     in_window = (ev_time != NAT) & (ev_time >= t_start) & (ev_time < t_end)
+    ev_value, ev_unvalued = _values(ev["deals"], in_window, fx)
     in_period = in_window & (ev_owner >= 0)
     ownerless = in_window & (ev_owner < 0)  # no known contact (or account): never touched
     converted_before = np.zeros(len(owners), dtype=bool)
@@ -717,7 +745,8 @@ def journeys(
     lengths = (hi - lo).astype(np.int64)
     n_conv = len(c_owner)
     conv_flag = np.arange(len(lo)) < n_conv
-    value = np.concatenate([ev["value"][in_period], np.zeros(len(n_owner))])
+    value = np.concatenate([ev_value[in_period], np.zeros(len(n_owner))])
+    unvalued = np.concatenate([ev_unvalued[in_period], np.zeros(len(n_owner), dtype=bool)])
     ids = pa.concat_arrays(
         [
             arrow_text(ev["id"][in_period]).combine_chunks().cast(pa.large_string()),
@@ -742,7 +771,11 @@ def journeys(
     empty = lengths == 0
     unattributed = {
         "conversions": float(conv_flag[empty].sum() + ownerless.sum()),
-        "value": float(value[empty & conv_flag].sum() + ev["value"][ownerless].sum()),
+        "value": float(value[empty & conv_flag].sum() + ev_value[ownerless].sum()),
+    }
+    unknown = {
+        "attributed": float((unvalued & ~empty).sum()),
+        "unattributed": float((unvalued & empty).sum() + ev_unvalued[ownerless].sum()),
     }
     keep_j = ~empty
     if empty.any():
@@ -811,6 +844,7 @@ def journeys(
         conversion=conversion,
         unattributed=unattributed,
         empty_period=empty_period,
+        unvalued=unknown,
     )
 
 
@@ -949,10 +983,12 @@ def _bound(value, default: int) -> int:
 
 
 def _events(
-    crm, conversion, time_col, contact_keys, owner_codes, owner_index, account_level, fx
-) -> dict[str, np.ndarray]:
-    """Conversion events with owner code, time, id (a pandas string array), value and
-    milestone times. `contact_keys`: the contact ids as an Arrow array."""
+    crm, conversion, time_col, contact_keys, owner_codes, owner_index, account_level
+) -> dict:
+    """Conversion events with owner code, time, id (a pandas string array) and milestone
+    times, and for the deal conversions the deals themselves (`deals`, one row per event; None
+    for a contact's stage), whose amounts `_values` converts for the period's events only.
+    `contact_keys`: the contact ids as an Arrow array."""
     contacts = crm.contacts
     created = _ns(contacts["created_at"])
     if CONVERSIONS[conversion][0] == "contacts":
@@ -992,7 +1028,7 @@ def _events(
             "owner": owner,
             "time": t,
             "id": ids,
-            "value": np.zeros(len(t)),
+            "deals": None,
             "lead": created,
             "opportunity": opp,
             "close": close,
@@ -1001,9 +1037,6 @@ def _events(
     deals = crm.deals
     if conversion == "won":
         deals = deals[deals["is_won"].fillna(False).to_numpy(dtype=bool)]
-    # one currency rule for every deal amount in smk (`sla.deal_amounts`); no amount counts 0
-    amount = deal_amounts(deals, fx, what="deal").to_numpy(dtype="float64", na_value=np.nan)
-    amount = np.nan_to_num(amount, nan=0.0)
     t = _ns(deals[time_col])
     contact_pos = _lookup(deals["contact_id"], contact_keys)
     if account_level:
@@ -1026,11 +1059,30 @@ def _events(
         "owner": owner.astype(np.int64),
         "time": t,
         "id": deals["deal_id"].astype("string").array,
-        "value": amount,
+        "deals": deals,
         "lead": lead,
         "opportunity": _ns(deals["created_at"]),
         "close": close,
     }
+
+
+def _values(
+    deals: pd.DataFrame | None, in_window: np.ndarray, fx: Mapping[str, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The value of each conversion event of `_events`, and whether it is unknown: the amount
+    of each deal converting in the period (`in_window`), in the reporting currency by the one
+    currency rule for every deal amount in smk (`sla.deal_amounts`); a deal without an amount
+    is unknown and counts 0. Only the period's deals are converted: nothing reads the value of
+    the others, so a deal outside the period needs no rate. A contact's stage carries no value
+    (0, and not unknown: `Journeys.valued`)."""
+    value, unknown = np.zeros(len(in_window)), np.zeros(len(in_window), dtype=bool)
+    if deals is None:
+        return value, unknown
+    amount = deal_amounts(deals[in_window], fx, what="deal")
+    amount = amount.to_numpy(dtype="float64", na_value=np.nan)
+    unknown[in_window] = np.isnan(amount)
+    value[in_window] = np.nan_to_num(amount, nan=0.0)
+    return value, unknown
 
 
 # ---------------------------------------------------------------------------- path tables

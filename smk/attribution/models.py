@@ -148,7 +148,8 @@ def check_credit(
 ) -> None:
     """smk's own promise of `compare`: every model credits all of the journeys' conversions
     and value, no more and no less. An AssertionError naming the models that do not, else
-    nothing.
+    nothing. The value is the known one: a conversion without an amount counts 0 in it and in
+    every model's credit (`Journeys.unvalued` counts them).
 
     Totals are compared up to float error relative to their size (`rtol`; `atol` where the
     total is about zero): a value credited over a year in IDR or VND (~1e13) differs from

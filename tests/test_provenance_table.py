@@ -1,0 +1,41 @@
+"""The provenance table: notebook 00 lists every parameter as 02-04 do (`notebooks.parameters`),
+and every value is shown whole on the page, its text escaped."""
+
+from __future__ import annotations
+
+import html
+
+import nbformat
+import pytest
+from test_attribution_models import B2B, mini_crm
+from test_notebook_parameters import _run_setup
+
+from smk import config, notebooks
+from smk.report import declared_parameters
+
+MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "markov"]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_the_data_quality_notebook_gives_provenance_every_parameter(tmp_path):
+    notebook = "00_data_quality.ipynb"
+    injected = {"output_dir": str(tmp_path / "out"), "month": "2026-09"}
+    given = _run_setup(notebook, injected)["given"]
+    declared = declared_parameters(config.NOTEBOOKS_DIR / notebook)
+    assert set(given) == declared - {"output_dir"} and given["month"] == "2026-09"
+    cells = nbformat.read(config.NOTEBOOKS_DIR / notebook, as_version=4).cells
+    assert "notebooks.provenance(crm, given)" in "".join(c.source for c in cells)
+
+
+def test_the_provenance_table_shows_long_values_whole_and_escaped():
+    """`models` and long `fx_rates` showed cut at 50 characters ("...")."""
+    rates = {code: 1.0 + i / 10 for i, code in enumerate(["EUR", "USD", "GBP", "CHF", "SEK"])}
+    crm_text = "<b>Ada & Co</b> " + "x" * 60  # text from the CRM, as a parameter could hold it
+    given = {"models": MODELS, "fx_rates": rates, "note": crm_text}
+    table = notebooks.provenance(mini_crm(B2B), given)
+    page = table._repr_html_()  # what a notebook shows and the published page holds
+    assert "..." not in page and "<b>" not in page  # whole, and escaped by pandas' to_html
+    for value in (str(MODELS), str(rates), crm_text):
+        assert len(value) > 50 and f"<td>{html.escape(value, quote=False)}</td>" in page
+        assert value in repr(table)  # the plain-text output too
+    assert table.equals(table.copy()) and list(table.columns) == ["item", "value"]
