@@ -185,7 +185,7 @@ class SLA:
             if not 0 <= value <= 1:
                 raise ValueError(f"SLA {name} is a share between 0 and 1, got {value!r}")
         object.__setattr__(self, "holidays", _dates(self.holidays))
-        object.__setattr__(self, "activity_types", tuple(self.activity_types))
+        object.__setattr__(self, "activity_types", _activity_types(self.activity_types))
         _workday(self.workday_start, self.workday_end)  # validates
 
     @classmethod
@@ -233,6 +233,21 @@ _NUMBERS = (
     "acceptance_days", "at_risk_margin",
 )  # fmt: skip
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _activity_types(value) -> tuple[str, ...]:
+    """The SLA's `activity_types` as the model writes them ("Call" is "call"; one type may be
+    given as text), or a ValueError naming the unknown ones: a mistyped type (or "call" read
+    letter by letter) left every MQL unworked without a word."""
+    given = [value] if isinstance(value, str) else list(value)
+    types = tuple(dict.fromkeys(str(t).strip().lower() for t in given))
+    unknown = [t for t in given if str(t).strip().lower() not in ACTIVITY_TYPES]
+    if unknown or not types:
+        raise ValueError(
+            f"SLA activity_types must name one or more of {', '.join(ACTIVITY_TYPES)}, got "
+            f"{value!r}" + (f" ({', '.join(map(repr, unknown))} unknown)" if unknown else "")
+        )
+    return types
 
 
 def _dates(values) -> tuple[str, ...]:

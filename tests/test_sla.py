@@ -1055,3 +1055,13 @@ def test_sla_windows_longer_than_ten_years_are_refused(setting):
     name = next(iter(setting))
     with pytest.raises(ValueError, match=f"SLA {name} must be positive and at most"):
         sla.SLA(**setting)
+
+
+def test_activity_types_are_checked_and_read_as_the_model_writes_them():
+    """`activity_types="call"` became ('c', 'a', 'l', 'l') and ["Call"] matched nothing: every
+    MQL unworked, every one leaked, without a word."""
+    assert sla.SLA(activity_types="call").activity_types == ("call",)
+    assert sla.SLA(activity_types=["Call", " email "]).activity_types == ("call", "email")
+    for wrong in (["calls"], [], "c"):
+        with pytest.raises(ValueError, match="SLA activity_types must name one or more of call"):
+            sla.SLA(activity_types=wrong)
