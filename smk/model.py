@@ -222,6 +222,13 @@ def dtype_of(kind: str) -> str:
     return _DTYPES.get(kind, "string")
 
 
+def _naive_times(values: pd.Series) -> bool:
+    """Whether `values` are timestamps without a time zone (a datetime64 column without one)."""
+    return (
+        pd.api.types.is_datetime64_dtype(values.dtype) and getattr(values.dtype, "tz", None) is None
+    )
+
+
 def empty_table(name: str) -> pd.DataFrame:
     """An empty table with the canonical columns and dtypes."""
     return pd.DataFrame(
@@ -350,6 +357,20 @@ class CRM:
     #: read from a Parquet model (`to_parquet`), not from the export itself: a re-run of a
     #: published notebook then reads that model (`format` stays the export's)
     from_model: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Refuse a table whose timestamps are naive: the model's are UTC (docs/data-model.md),
+        and a CRM built by hand with naive ones was taken as UTC by some analyses and failed
+        deep inside pandas in others ("Cannot compare tz-naive and tz-aware")."""
+        for name in TABLES:
+            frame = getattr(self, name)
+            for col, kind in SCHEMA[name].items():
+                if kind == "datetime" and col in frame and _naive_times(frame[col]):
+                    raise ValueError(
+                        f"CRM {name}.{col} holds timestamps without a time zone "
+                        f"({frame[col].dtype}); the model's are UTC: convert them with "
+                        f"`.dt.tz_localize('UTC')` (or `pd.to_datetime(..., utc=True)`)"
+                    )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}

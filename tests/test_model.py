@@ -314,3 +314,19 @@ def test_a_blank_row_of_a_file_without_a_footer_stays_a_fault(tmp_path):
     counts = quality.set_aside_counts(crm)
     assert counts["total"] == crm.quality.tables["contacts"].n_set_aside > 0
     assert counts["by_design"] == 0 and counts["faults"] == counts["total"]
+
+
+def test_a_crm_built_with_naive_timestamps_is_refused_naming_table_and_column():
+    """Naive timestamps were taken as UTC by the funnel and failed inside pandas in the
+    scorecard ("Cannot compare tz-naive and tz-aware")."""
+    import dataclasses
+
+    contacts = pd.DataFrame(
+        {"contact_id": ["1"], "created_at": pd.to_datetime(["2026-01-02 10:00"])}
+    )
+    with pytest.raises(ValueError, match=r"CRM contacts\.created_at holds timestamps without"):
+        CRM(contacts=contacts)
+    aware = CRM(contacts=contacts.assign(created_at=contacts["created_at"].dt.tz_localize("UTC")))
+    deals = pd.DataFrame({"deal_id": ["7"], "closed_at": pd.to_datetime(["2026-01-05"])})
+    with pytest.raises(ValueError, match=r"CRM deals\.closed_at .*tz_localize\('UTC'\)"):
+        dataclasses.replace(aware, deals=deals)
