@@ -31,8 +31,9 @@ Counting rules (also in docs/data-model.md):
   conversion and may exceed 1 (MQLs of last month's leads against this month's new leads).
   The cohort view follows the contacts that entered a stage in a month and counts how many
   reached the next stage by `as_of`; a cohort younger than the transition's maturity (by
-  default its 80th-percentile velocity) is flagged as immature, so a recent cohort that has
-  not had time to convert is not read as a drop.
+  default its 80th-percentile velocity among the contacts that made it, `transition_maturity`)
+  is flagged as immature, as is every cohort of a transition nobody has made yet, so a recent
+  cohort that has not had time to convert is not read as a drop.
 
 Months are UTC calendar months (`smk.periods.Month`).
 """
@@ -496,6 +497,18 @@ def velocity(
 
 
 # ------------------------------------------------------------------------------ cohorts
+def transition_maturity(entries: pd.DataFrame, a: str, b: str, share: float = 0.8) -> float:
+    """Days within which `share` of the contacts that made the transition `a` -> `b` made it
+    (its 80th-percentile velocity), from `stage_entry_dates`: only contacts that entered both
+    stages on dates of their own count, as in `velocity` (a contact that skipped `a`, created
+    straight as a lead, enters it at its lead date: 0 days that say nothing about how long the
+    step takes). NaN when nobody made it yet: no cohort of it can be judged mature."""
+    made = entries[a].notna() & entries[b].notna()
+    made &= ~entries[f"skipped_{a}"] & ~entries[f"skipped_{b}"]
+    gap = (entries.loc[made, b] - entries.loc[made, a]).dt.total_seconds() / 86_400
+    return float(gap.quantile(share)) if len(gap) else float("nan")
+
+
 def cohort_conversion(
     contacts: pd.DataFrame,
     as_of: pd.Timestamp | str,
@@ -513,14 +526,17 @@ def cohort_conversion(
     transitions : (from_stage, to_stage) pairs (default: consecutive stages).
     maturity_days : days a cohort needs after its month ends before its rate is final;
         a number, a mapping per transition, or None for each transition's 80th-percentile
-        velocity measured on the same data (entry dates, skipped stages included).
+        velocity (`transition_maturity`) among the contacts that made the transition, both
+        stages entered on dates of their own (a contact that skipped one of them took no
+        time over it); a transition nobody made yet has no usual time (NaN) and none of its
+        cohorts counts as mature.
     months : keep only the last `months` cohorts.
     entries : precomputed `stage_entry_dates(contacts, as_of)`.
 
     Returns
     -------
     DataFrame: from_stage, to_stage, cohort (YYYY-MM), entered, converted, rate,
-    days_since_cohort_end, maturity_days, mature.
+    days_since_cohort_end, maturity_days, mature (False where `maturity_days` is NaN).
     """
     cut = as_of_time(as_of)
     if entries is None:
@@ -531,9 +547,7 @@ def cohort_conversion(
         end = entries[b]
         has = start.notna()
         if maturity_days is None:
-            both = has & end.notna()
-            gap = (end[both] - start[both]).dt.total_seconds() / 86_400
-            mature_after = float(gap.quantile(0.8)) if len(gap) else 0.0
+            mature_after = transition_maturity(entries, a, b)
         elif isinstance(maturity_days, Mapping):
             mature_after = float(maturity_days.get((a, b), 0.0))
         else:

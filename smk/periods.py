@@ -377,10 +377,15 @@ def latest_month(crm) -> Month | None:
     export covers no full month yet (a CRM younger than a month or two)."""
     first, _ = data_span(crm)
     month = latest_full_month(crm)
+    return None if starts_inside(month, first) else month
+
+
+def starts_inside(month: Month, first: pd.Timestamp) -> bool:
+    """Whether data that begin at `first` begin inside `month` or after it: a working day of
+    the month (Monday to Friday) lies before them. Data from the month's first working day
+    cover it (a month that begins on a weekend is covered from the Monday after)."""
     before = pd.date_range(month.start, first.normalize(), inclusive="left")
-    if month.end <= first or (before.day_of_week < 5).any():  # the data start inside it
-        return None
-    return month
+    return bool(month.end <= first or (before.day_of_week < 5).any())
 
 
 def data_months(crm) -> list[Month]:

@@ -1140,7 +1140,10 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
         deals = crm.deals[crm.deals["created_at"] < month.end]
         return [(f"deals created by the end of {month}", deals, True)]
     if name == "segmentation":
-        return [("every deal", crm.deals, False)]
+        from smk.segmentation import deals_used
+
+        which = f"the deals created or closed by the end of {month}"
+        return [(which, deals_used(crm, month.end), False)]
     import pandas as pd
 
     from smk.attribution.journeys import CONVERSIONS, check_conversion, window_start
@@ -2836,15 +2839,86 @@ def _kpi_text(value, kpi: dict) -> str:
     return format_kpi(value, kpi.get("format"), currency)
 
 
+#: What a KPI's figure means besides its id (`basis`: the settings it depends on, e.g. the
+#: SLA's working hours): the index compares two months' figures only when these agree.
+_MEANING = ("label", "format", "basis")
+
+
+def _measured_alike(kpi: dict, before: dict) -> bool:
+    """Whether the previous month's published tile `before` measured what `kpi` measures: the
+    same label, format and basis, and for money the same currency."""
+    if any(kpi.get(key) != before.get(key) for key in _MEANING):
+        return False
+    return kpi.get("format") != "money" or kpi.get("currency") == before.get("currency")
+
+
+def _setting_text(value) -> str:
+    """A basis setting's value as the tile names it: ``false``, ``09:00``, ``["2026-12-24"]``."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _how_measured(before: dict, kpi: dict) -> str:
+    """What differed in how the previous month's tile `before` was measured, from `kpi`: its
+    label and the basis settings it had otherwise ("“Median speed to lead”, business_hours
+    false"); "" when only the currency differs (the value names it)."""
+    parts = []
+    if before.get("label") and before.get("label") != kpi.get("label"):
+        parts.append(f"“{before['label']}”")
+    old, new = before.get("basis"), kpi.get("basis")
+    if old is None and new is not None:
+        parts.append("its basis not recorded")
+    elif isinstance(old, dict):
+        new = new if isinstance(new, dict) else {}
+        parts += [f"{k} {_setting_text(v)}" for k, v in old.items() if new.get(k, v) != v]
+        parts += [] if parts or old == new else ["other settings"]
+    elif old != new:
+        parts.append(_setting_text(old))
+    if not parts and before.get("format") != kpi.get("format"):
+        parts.append(f"as {before.get('format')}")
+    return ", ".join(parts)
+
+
 def _change(kpi: dict, previous: dict[str, dict]) -> str:
     """A tile's change against the previous month; when this month's value is n/a, that it is
-    (the tile's detail says why) and the previous month's value, not "no previous month"."""
-    before = previous.get(kpi.get("id"))
-    if before is None and kpi.get("previous") is not None:  # the notebook computed it itself
-        before = {"value": kpi["previous"], "currency": kpi.get("currency")}
+    (the tile's detail says why) and the previous month's value, not "no previous month".
+
+    The previous month is its published tile of the same id (`previous`), compared only when
+    it was measured alike (`_measured_alike`: label, format, `basis`, currency); else the
+    notebook's own `previous` value (the previous month measured as this month is), which the
+    text says, naming what was published; without one, no difference is computed: "was 4.5 h
+    the previous month, measured differently: “Median speed to lead”". A KPI whose notebook
+    says the previous month is not to be compared (`previous_not_compared`: the data start
+    inside it) gets no change, only why."""
+    na = "n/a this month; " if _unknown(kpi.get("value")) else ""
+    if kpi.get("previous_not_compared"):  # the data start inside the previous month
+        return f"{na}previous month not compared: {kpi['previous_not_compared']}"
+    published = previous.get(kpi.get("id"))
+    own = None
+    if kpi.get("previous") is not None:  # the notebook computed it itself, measured alike
+        own = {"value": kpi["previous"], "currency": kpi.get("currency")}
+    if published is None or published.get("value") is None:  # none published: the own one
+        return _versus(kpi, own or published)
+    if _measured_alike(kpi, published):
+        return _versus(kpi, published)
+    how = _how_measured(published, kpi)
+    how = f", measured differently: {how}" if how else ""
+    reported = _kpi_text(published["value"], kpi | published)
+    if own is not None:
+        return f"{_versus(kpi, own)} measured this way (reported then: {reported}{how})"
+    return f"{na}was {reported} the previous month{how}"
+
+
+def _unknown(value) -> bool:
+    """Whether a tile's value is n/a (None or NaN)."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _versus(kpi: dict, before: dict | None) -> str:
+    """The change of `kpi` against `before` (a previous value measured alike, with its
+    currency), or why there is none."""
     value = kpi.get("value")
     known = before and before.get("value") is not None
-    if value is None or (isinstance(value, float) and value != value):  # n/a this month
+    if _unknown(value):  # n/a this month
         if not known:
             return "n/a this month; no previous value"
         return f"n/a this month; was {_kpi_text(before['value'], kpi | before)} the previous month"
@@ -2858,8 +2932,6 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
         )
     if not isinstance(value, (int, float)) or not isinstance(before["value"], (int, float)):
         return "no previous month"
-    if kpi.get("format") == "money" and before.get("currency") != kpi.get("currency"):
-        return f"was {_kpi_text(before['value'], before)} the previous month"  # not comparable
     delta = value - before["value"]
     sign = "+" if delta >= 0 else "−"  # one minus sign for every format
     if kpi.get("format") == "pct":

@@ -2,10 +2,10 @@
 
 `kpi_scorecard` puts the agreed KPIs in one table: target, actual, status (met / at risk /
 missed), and the change against the previous month and the same month last year where the
-export covers them. Each month's figures are computed as they stood at the end of that month
-(as-of = month end), so they match what that month's report showed. MQLs follow the funnel's
-MQL date (`smk.funnel.mql_entry_dates`, skipped stages included), so the MQL tile equals the
-funnel's MQL row of the month. Pipeline from MQLs counts the deals whose contact had been an
+export covers them from their start. Each month's figures are computed as they stood at the
+end of that month (as-of = month end), so they match what that month's report showed. MQLs
+follow the funnel's MQL date (`smk.funnel.mql_entry_dates`, skipped stages included), so the
+MQL tile equals the funnel's MQL row of the month. Pipeline from MQLs counts the deals whose contact had been an
 MQL on record (its own MQL date, not one inferred from a later stage) before the deal was
 created (`smk.sla.deal_table`): deals of sales-sourced contacts, which skipped the stage, are
 pipeline created but not pipeline from MQLs. The labels say what is counted: leaked MQLs are
@@ -28,7 +28,7 @@ from smk import sla as sla_mod
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM
 from smk.outputs import format_kpi
-from smk.periods import Month, month_of
+from smk.periods import Month, data_span, month_of, starts_inside
 from smk.sla import SLA
 
 #: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
@@ -97,6 +97,18 @@ def _covered(crm: CRM, month: Month) -> bool:
     if created.empty:
         return False
     return month.end > created.min() and month.start < sla_mod.data_end(crm)
+
+
+def _not_comparable(crm: CRM, month: Month) -> str | None:
+    """Why the scorecard cannot compare with `month` (the previous month, the same month last
+    year), or None when it can: the export must cover it from its first working day, or its
+    figures would count part of a month ("the export starts on 2025-10-16, inside 2025-10")."""
+    if not _covered(crm, month):
+        return f"the export does not reach back to {month}"
+    first = max(data_span(crm)[0], crm.contacts["created_at"].min())  # contacts: the MQLs
+    if starts_inside(month, first):
+        return f"the export starts on {first:%Y-%m-%d}, inside {month}"
+    return None
 
 
 def kpi_values(
@@ -258,8 +270,10 @@ def kpi_scorecard(
     DataFrame: id, label, format, better, actual, target, status, note, previous_month,
     change_vs_previous_month, same_month_last_year, change_vs_last_year. Changes are
     differences (percentage points for shares); empty where the export does not cover the
-    earlier month. A KPI counted from a table the export lacks (`unknown_kpis`) has no
-    value, the status "no data" and the reason in `note`; so does one the month cannot give
+    earlier month, or only part of it (the data start inside it: a part would read as a
+    drop), and `comparison_gaps` says why. A KPI counted from a table the export lacks
+    (`unknown_kpis`) has no value, the status "no data" and the reason in `note`; so does one
+    the month cannot give
     (`kpi_values_with_notes`: the win rate of a month in which no deal closed, the MQL
     rates of a month without MQLs). A month the export covers is scored even without MQLs or
     deals (0 MQLs against the target). A money KPI that leaves deals without an amount out
@@ -277,18 +291,19 @@ def kpi_scorecard(
             f"nothing to score in {m}: the export does not cover it; choose a month it covers "
             "(e.g. month='latest')"
         )
-    earlier = {}
-    for name, other in (("previous", m.previous), ("year_ago", m.year_ago)):
-        earlier[name] = (
-            kpi_values(crm, other, sla, fx_rates, reporting_currency, segments)
-            if _covered(crm, other)
-            else dict.fromkeys(actual, np.nan)
+    earlier, gaps = {}, {}
+    for column, other in (("previous_month", m.previous), ("same_month_last_year", m.year_ago)):
+        gaps[column] = _not_comparable(crm, other)
+        earlier[column] = (
+            dict.fromkeys(actual, np.nan)
+            if gaps[column]
+            else kpi_values(crm, other, sla, fx_rates, reporting_currency, segments)
         )
     rows = []
     for kpi, (_, fmt, better, target_field) in KPIS.items():
         target = getattr(sla, target_field) if target_field else None
         value = actual[kpi]
-        prev, ago = earlier["previous"][kpi], earlier["year_ago"][kpi]
+        prev, ago = earlier["previous_month"][kpi], earlier["same_month_last_year"][kpi]
         rows.append(
             {
                 "id": kpi,
@@ -305,7 +320,21 @@ def kpi_scorecard(
                 "change_vs_last_year": value - ago,
             }
         )
-    return pd.DataFrame(rows)
+    card = pd.DataFrame(rows)
+    card.attrs["basis"] = {kpi: kpi_basis(kpi, sla) for kpi in KPIS}  # for `scorecard_kpis`
+    card.attrs["not_compared"] = {c: why for c, why in gaps.items() if why}  # `comparison_gaps`
+    if gaps["previous_month"] and _covered(crm, m.previous):  # the data start inside it
+        card.attrs["previous_partial"] = gaps["previous_month"]  # for `scorecard_kpis`
+    return card
+
+
+def comparison_gaps(scorecard: pd.DataFrame) -> str | None:
+    """Why a comparison column of `kpi_scorecard` shows only dashes, as a sentence ("same
+    month last year: not compared, the export starts on 2025-10-16, inside 2025-10"), or None
+    when both columns compare."""
+    gaps = scorecard.attrs.get("not_compared") or {}
+    named = {"previous_month": "previous month", "same_month_last_year": "same month last year"}
+    return "; ".join(f"{named[c]}: not compared, {why}" for c, why in gaps.items()) or None
 
 
 def _status(
@@ -338,6 +367,36 @@ def kpi_label(kpi: str, sla: SLA | None = None) -> str:
     if fmt == "hours" and sla.business_hours:
         label = f"{label} (working hours)"  # not the calendar hours of the default SLA
     return label.format(days=f"{sla.leakage_days:g}")
+
+
+def _hours_basis(sla: SLA) -> dict:
+    """The settings an SLA's hours to first activity depend on: which activities count, and
+    calendar hours or the working day's (its zone, hours, weekdays and holidays)."""
+    basis = {"activity_types": list(sla.activity_types), "business_hours": sla.business_hours}
+    if sla.business_hours:
+        basis |= {k: getattr(sla, k) for k in ("timezone", "workday_start", "workday_end")}
+        basis |= {"weekmask": sla.weekmask, "holidays": list(sla.holidays)}
+    return basis
+
+
+def kpi_basis(kpi: str, sla: SLA | None = None) -> dict | None:
+    """The SLA settings a KPI's figure depends on, beyond the data (the `basis` of its tile,
+    `scorecard_kpis`): speed to lead and the share within the SLA on how hours are counted
+    (`business_hours` and, for working hours, the working day) and the SLA time, the leakage
+    rate on its window. The report's index compares two months' figures only when their basis
+    agrees: a month measured in working hours is no change from one in calendar hours. None
+    for KPIs that no setting changes (targets judge a figure, they do not change it)."""
+    sla = sla or SLA()
+    hours = _hours_basis(sla)
+    return {
+        "speed_to_lead_hours": hours,
+        "share_within_sla": hours
+        | {"max_hours_to_first_activity": sla.max_hours_to_first_activity},
+        "leakage_rate": {
+            "activity_types": hours["activity_types"],
+            "leakage_days": sla.leakage_days,
+        },
+    }.get(kpi)
 
 
 def kpi_details(
@@ -409,14 +468,24 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
 
 
 def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = None) -> list[dict]:
-    """The scorecard as the `kpis` list of `metrics-<name>.json` (docs/notebooks.md)."""
+    """The scorecard as the `kpis` list of `metrics-<name>.json` (docs/notebooks.md); each KPI
+    that depends on SLA settings carries them as its `basis` (`kpi_basis`, from the SLA the
+    scorecard was computed with). When the data start inside the previous month, every KPI
+    says so in `previous_not_compared`: the report's index then computes no change against
+    that month's published figures either (a part of a month)."""
     details = details or {}
+    basis = scorecard.attrs.get("basis") or {}
+    partial = scorecard.attrs.get("previous_partial")
     kpis = []
     for row in scorecard.itertuples():
         value = row.actual
         if row.format == "int" and not pd.isna(value):
             value = int(value)
         item = {"id": row.id, "label": row.label, "value": value, "format": row.format}
+        if basis.get(row.id) is not None:
+            item["basis"] = basis[row.id]
+        if partial:
+            item["previous_not_compared"] = partial
         if row.target is not None and not pd.isna(row.target):
             item["target"] = int(row.target) if row.format == "int" else row.target
             item["status"] = row.status
@@ -475,7 +544,9 @@ def mix_deals(
     regions: Mapping[str, str] | None = None,
     price_bands: Sequence[float] = PRICE_BANDS,
 ) -> pd.DataFrame:
-    """Deals closed in the `months` months ending with `month`, with their four P's."""
+    """Deals closed in the `months` months ending with `month`, with their four P's. The
+    first-touch campaign is "(no campaign)" for a contact without a campaign touch before the
+    deal, and unknown (`UNKNOWN`) for every deal when the export has no touchpoints."""
     m = month_of(crm, month)
     window_start = m.start - pd.DateOffset(months=months - 1)
     deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=m.end)
@@ -497,10 +568,14 @@ def mix_deals(
     deals["original_source"] = (
         deals["contact_id"].map(contacts["original_source"]).astype("string").fillna(UNKNOWN)
     )
-    deals["campaign"] = first_touch_campaign(crm, deals["contact_id"], deals["created_at"]).fillna(
-        "(no campaign)"
-    )
+    campaign = first_touch_campaign(crm, deals["contact_id"], deals["created_at"])
+    # no touchpoints in the export: nobody can tell which campaign came first, not "none"
+    deals["campaign"] = campaign.fillna(UNKNOWN if crm.touchpoints.empty else NO_CAMPAIGN)
     return deals
+
+
+#: `mix_deals`' campaign of a deal whose contact had no campaign touch before it.
+NO_CAMPAIGN = "(no campaign)"
 
 
 #: The four P's: (P, dimension label, column of `mix_deals`).
@@ -538,9 +613,13 @@ def marketing_mix(
     Returns
     -------
     Tidy DataFrame: p, dimension, value, deals_closed, deals_won, win_rate, won_revenue,
-    share_of_won_revenue, avg_won_deal. Within each dimension the won revenue sums to the
-    window's total. `attrs["window"]` names the window ("the 12 months to 2026-10"); when no
-    deal of it was won, `no_won_deal_reason` says so.
+    share_of_won_revenue, avg_won_deal, deals_won_without_amount. Within each dimension the
+    won revenue sums to the window's total. A won deal without an amount adds no money: won
+    revenue sums the known amounts (unknown, NaN, when every won deal of the row lacks one),
+    the average won deal is over the deals with an amount, and `deals_won_without_amount`
+    counts those left out. `attrs["window"]` names the window ("the 12 months to 2026-10");
+    when no deal of it was won, `no_won_deal_reason` says so; `mix_caveats` says what the
+    figures leave out (amounts, campaigns of an export without touchpoints).
 
     Raises
     ------
@@ -553,7 +632,10 @@ def marketing_mix(
             f"no deal closed in the {months} months up to {month}: choose a later month or a "
             "longer window (months=...)"
         )
-    deals = deals.assign(won_value=deals["value"].where(deals["is_won"], 0.0))
+    deals = deals.assign(
+        won_value=deals["value"].where(deals["is_won"], 0.0),
+        without_amount=deals["is_won"] & deals["value"].isna(),
+    )
     total = float(deals["won_value"].sum())
     parts = []
     for p, dimension, column in FOUR_PS:
@@ -563,15 +645,18 @@ def marketing_mix(
                 deals_closed=("deal_id", "size"),
                 deals_won=("is_won", "sum"),
                 won_revenue=("won_value", "sum"),
+                deals_won_without_amount=("without_amount", "sum"),
             )
             .reset_index()
             .rename(columns={column: "value"})
         )
         part.insert(0, "dimension", dimension)
         part.insert(0, "p", p)
+        lacking, won = part["deals_won_without_amount"], part["deals_won"]
+        part["won_revenue"] = part["won_revenue"].mask((won > 0) & (lacking == won))  # unknown
         part["win_rate"] = safe_ratio(part["deals_won"], part["deals_closed"])
         part["share_of_won_revenue"] = safe_ratio(part["won_revenue"], total)
-        part["avg_won_deal"] = safe_ratio(part["won_revenue"], part["deals_won"])
+        part["avg_won_deal"] = safe_ratio(part["won_revenue"], won - lacking)
         if column == "price_band":  # bands read best in price order
             order = {label: i for i, label in enumerate(price_band_labels(price_bands))}
             part = part.sort_values("value", key=lambda v: v.map(order).fillna(len(order)))
@@ -579,7 +664,8 @@ def marketing_mix(
             part = part.sort_values("won_revenue", ascending=False)
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
-    out["deals_won"] = out["deals_won"].astype("int64")
+    for column in ("deals_won", "deals_won_without_amount"):
+        out[column] = out[column].astype("int64")
     out = out[
         [
             "p",
@@ -591,11 +677,38 @@ def marketing_mix(
             "won_revenue",
             "share_of_won_revenue",
             "avg_won_deal",
+            "deals_won_without_amount",
         ]
     ]
     m = month_of(crm, month)
-    out.attrs["window"] = f"the {months} months to {m}" if months > 1 else str(m)
+    window = f"the {months} months to {m}" if months > 1 else str(m)
+    out.attrs["window"] = window
+    out.attrs["caveats"] = _mix_caveats(deals, window, crm.touchpoints.empty)
     return out
+
+
+def _mix_caveats(deals: pd.DataFrame, window: str, no_touchpoints: bool) -> list[str]:
+    """What the marketing mix of `deals` (`mix_deals`) leaves out, in sentences."""
+    caveats = []
+    won, lacking = int(deals["is_won"].sum()), int(deals["without_amount"].sum())
+    if lacking:
+        row = {"deals_won": won, "deals_won_without_amount": lacking}
+        counted = (
+            "won revenue is unknown"
+            if lacking == won
+            else f"won revenue and the average won deal count the other {won - lacking}"
+        )
+        caveats.append(f"in {window}, {sla_mod.amount_gap(row, 'won_revenue')}: {counted}")
+    if no_touchpoints:
+        caveats.append("first-touch campaign unknown: the export has no touchpoints")
+    return caveats
+
+
+def mix_caveats(mix: pd.DataFrame) -> str | None:
+    """What `marketing_mix` leaves out, one sentence a line ("in the 12 months to 2026-10, 1
+    of the 10 deals won has no amount: won revenue and the average won deal count the other
+    9"; "first-touch campaign unknown: the export has no touchpoints"), or None."""
+    return "\n".join(mix.attrs.get("caveats") or []) or None
 
 
 def no_won_deal_reason(mix: pd.DataFrame) -> str | None:

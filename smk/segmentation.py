@@ -158,10 +158,28 @@ def _month(month) -> Month:
     )
 
 
+def deals_used(crm: CRM, as_of=None) -> pd.DataFrame:
+    """The deals the segmentation reads up to `as_of` (None: every deal), and so converts to
+    the reporting currency: those created or closed before it. A deal of a later month, in a
+    currency the rates lack, does not stop an earlier month's page (`smk report` checks
+    these same deals before it runs the notebook)."""
+    deals = crm.deals
+    if as_of is None or deals.empty:
+        return deals
+    end = as_of_time(as_of)
+    known = (deals["created_at"] < end) | (deals["closed_at"] < end)
+    return deals[known.fillna(False).to_numpy(dtype=bool)]
+
+
 def _in_one_currency(
-    deals: pd.DataFrame, fx_rates: Mapping[str, float] | None, reporting_currency: str | None
+    crm: CRM,
+    end: pd.Timestamp | None,
+    fx_rates: Mapping[str, float] | None,
+    reporting_currency: str | None,
 ) -> pd.DataFrame:
-    """`deals` with their amounts in one currency (`sla.deal_amounts`)."""
+    """The deals used up to `end` (`deals_used`) with their amounts in one currency
+    (`sla.deal_amounts`)."""
+    deals = deals_used(crm, end)
     if deals.empty:
         return deals
     return deals.assign(amount=deal_amounts(deals, fx_rates, reporting_currency))
@@ -213,8 +231,9 @@ def rfm_table(
     include_non_buyers : also list accounts without a won deal, as "no purchase yet"; when
         the export has no deals at all, whether they bought is unknown: their segment,
         frequency and monetary value are missing (not "no purchase yet", 0 and 0.0).
-    fx_rates, reporting_currency : amounts in one currency (`sla.deal_values`); deals in
-        several currencies without rates are added as they are, with a warning.
+    fx_rates, reporting_currency : amounts in one currency (`sla.deal_values`), of the deals
+        used up to `as_of` only (`deals_used`); deals in several currencies without rates are
+        added as they are, with a warning.
 
     Returns
     -------
@@ -223,7 +242,7 @@ def rfm_table(
     rfm_segment.
     """
     end = as_of_time(as_of)
-    d = _in_one_currency(crm.deals, fx_rates, reporting_currency)
+    d = _in_one_currency(crm, end, fx_rates, reporting_currency)
     won = d[
         d["is_won"].fillna(False).astype(bool) & d["account_id"].notna() & d["closed_at"].notna()
     ]
@@ -462,7 +481,7 @@ def account_features(
     for stage in ("mql", "opportunity"):
         share = reached[stage].groupby(c["account_id"], observed=True).mean()
         out[f"share_reached_{stage}"] = shrunk(share) if len(share) else np.nan
-    d = _in_one_currency(crm.deals, fx_rates, reporting_currency)
+    d = _in_one_currency(crm, end, fx_rates, reporting_currency)
     if end is not None:
         d = d[d["created_at"] < end]
     amt = d[d["amount"] > 0].groupby("account_id", observed=True)["amount"].median()
@@ -1506,7 +1525,7 @@ def persona_profiles(
     seg = assignments[["account_id", "segment"]]
     acc = crm.accounts.merge(seg, on="account_id", how="inner")
     c = _contacts_with_segment(crm, seg, end)
-    deals = _in_one_currency(crm.deals, fx_rates, reporting_currency)
+    deals = _in_one_currency(crm, end, fx_rates, reporting_currency)
     d = deals.merge(seg, on="account_id", how="inner")
     won = d[d["is_won"].fillna(False).astype(bool)]
     if end is not None:

@@ -1028,21 +1028,26 @@ def speed_to_lead_distribution(
     leads: pd.DataFrame,
     month: Month | str | None = None,
     bins: Sequence[float] = (0, 1, 4, 8, 24, 48, 72, 168),
+    sla: SLA | None = None,
 ) -> pd.DataFrame:
     """MQLs by speed-to-lead band (hours), with 'not worked' as the last band, and their share
     of the MQLs. MQLs whose work is unknown (an export without sales activities: `mql_leads`)
     are a band of their own, "unknown (no sales activities)", after it, never counted as not
     worked; the other bands' counts are then unknown too (<NA>, the column nullable "Int64",
-    as a group's counts in `sla_by_month`), not 0: those MQLs may sit in any of them."""
+    as a group's counts in `sla_by_month`), not 0: those MQLs may sit in any of them.
+
+    Each band holds its upper bound, as the SLA does ("8-24 h": more than 8 hours, at most
+    24; the first band from 0): an MQL worked at exactly the SLA time is within it and in the
+    band that ends there. With `sla`, its time (`max_hours_to_first_activity`) is a band edge
+    too, so the bands up to it add up to the MQLs within the SLA."""
     rows = leads if month is None else leads[leads["month"] == as_month(month).label]
-    edges = list(bins) + [np.inf]
+    limit = [] if sla is None else [sla.max_hours_to_first_activity]
+    edges = sorted({*map(float, bins), *limit}) + [np.inf]
     labels = [
-        f"{a:g}-{b:g} h" if np.isfinite(b) else f"{a:g} h or more"
+        f"{a:g}-{b:g} h" if np.isfinite(b) else f"over {a:g} h"
         for a, b in zip(edges[:-1], edges[1:], strict=True)
     ]
-    band = pd.cut(
-        rows["speed_to_lead_hours"], edges, labels=labels, right=False, include_lowest=True
-    )
+    band = pd.cut(rows["speed_to_lead_hours"], edges, labels=labels, include_lowest=True)
     counts = band.value_counts(sort=False).reindex(labels, fill_value=0)
     bands = [*labels, "not worked"]
     mqls = [*(int(n) for n in counts), int(rows["worked"].eq(False).sum())]

@@ -159,9 +159,12 @@ RATES = {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}
         (["funnel_sla"], "2026-01", {"notebooks": {"funnel_sla": {"fx_rates": {"EUR": 1}}}}, "CHF"),
         (["funnel_sla"], "2026-02", RATES, None),  # GBP's deal: March
         (["funnel_sla"], "2026-03", RATES, "GBP"),  # ... and now it counts
-        # segmentation converts every deal (a later one too), but only when rates are given
-        (["segmentation"], "2026-01", RATES, "GBP"),
-        (["segmentation"], "2026-01", {"fx_rates": {}}, None),
+        # segmentation converts the deals created or closed by the month's end (not a later
+        # one: `segmentation.deals_used`), but only when rates are given
+        (["segmentation"], "2026-01", RATES, None),
+        (["segmentation"], "2026-02", RATES, None),  # GBP's deal: March
+        (["segmentation"], "2026-03", RATES, "GBP"),
+        (["segmentation"], "2026-03", {"fx_rates": {}}, None),
         # attribution converts the deals won in its window (`journeys`), not a later one
         (["attribution"], "2026-02", {}, "CHF"),
         (["attribution"], "2026-01", {}, None),  # CHF's deal is won in February

@@ -1,0 +1,242 @@
+"""The funnel and SLA page (notebook 01), detail by detail.
+
+* An MQL worked in exactly 24.0 h was within the SLA (<=) but in the "24-48 h" band.
+* The cohort table's "not mature" star: subscriber -> lead was never starred (contacts created
+  straight as leads gave 0-day gaps), and a transition nobody had made yet counted as mature.
+* The checks cell used `row`, defined only by a hidden print cell and reused by two loops:
+  re-running the scorecard print cell, then the checks cell, failed with a TypeError.
+* The provenance table left out fx_rates, reporting_currency, mix_months, segments_csv and
+  owner_labels.
+* The marketing mix called every deal's campaign "(no campaign)" in an export without
+  touchpoints, and divided won revenue by every won deal, those without an amount too.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import warnings
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+from test_notebook_parameters import _run_setup
+from test_thin_months import FX, _crm, _deal
+
+from smk import config, funnel, scorecard, sla
+from smk.model import CRM, make_table
+from smk.report import declared_parameters
+
+NOTEBOOK = "01_funnel_sla.ipynb"
+
+
+# ------------------------------------------------------------------ speed-to-lead bands
+def _worked_after(*hours: float) -> CRM:
+    """One October MQL per entry of `hours`, each worked that many hours after its MQL date."""
+    mql = pd.Timestamp("2026-10-05 08:00", tz="UTC")
+    contacts = [
+        {
+            "contact_id": f"c{i}",
+            "created_at": "2026-09-01",
+            "became_lead_at": "2026-09-01",
+            "became_mql_at": mql.isoformat(),
+            "owner_id": "o1",
+            "original_source": "paid_search",
+        }
+        for i in range(len(hours))
+    ]
+    acts = [
+        {
+            "activity_id": str(i),
+            "contact_id": f"c{i}",
+            "occurred_at": (mql + pd.Timedelta(hours=h)).isoformat(),
+            "type": "call",
+        }
+        for i, h in enumerate(hours)
+    ]
+    return CRM(contacts=make_table("contacts", contacts), activities=make_table("activities", acts))
+
+
+def _bands(crm: CRM, agreement: sla.SLA, edge: bool = True) -> tuple[pd.Series, int]:
+    """MQLs per speed-to-lead band of October (`edge`: the SLA time among the band edges), and
+    how many were worked within the SLA."""
+    as_of = pd.Timestamp("2026-11-01", tz="UTC")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a tiny export: its activities end early
+        leads = sla.mql_leads(crm, agreement, as_of=as_of)
+    given = {"sla": agreement} if edge else {}
+    dist = sla.speed_to_lead_distribution(leads, "2026-10", **given)
+    return dist.set_index("band")["mqls"], int(leads["within_sla"].sum())
+
+
+def test_an_mql_worked_at_exactly_the_sla_time_is_in_the_band_that_ends_there():
+    bands, within = _bands(_worked_after(24.0, 0.0, 30.0), sla.SLA(), edge=False)
+    assert within == 2  # 24.0 h is within a 24-hour SLA ...
+    assert bands["8-24 h"] == 1 and bands["24-48 h"] == 1  # ... and so in the band up to 24
+    assert bands["0-1 h"] == 1  # the first band holds 0
+    assert bands.loc[:"8-24 h"].sum() == within
+    assert list(bands.index[-2:]) == ["over 168 h", "not worked"]
+
+
+def test_the_sla_time_is_a_band_edge_so_the_bands_add_up_to_the_share_within():
+    agreement = sla.SLA(max_hours_to_first_activity=12)  # no edge of the default bands
+    bands, within = _bands(_worked_after(12.0, 12.5, 9.0), agreement)
+    assert within == 2
+    assert bands["8-12 h"] == 2 and bands["12-24 h"] == 1
+    assert bands.loc[:"8-12 h"].sum() == within
+
+
+# ------------------------------------------------------------------ cohort maturity
+def _funnel_contacts() -> pd.DataFrame:
+    """One subscriber who became a lead after 20 days (August); nine contacts created straight
+    as leads in October (the subscriber stage skipped: 0 days); one October opportunity (also
+    created as a lead) that has not become a customer, nor has anyone else."""
+    rows = [
+        {
+            "contact_id": "s1",
+            "created_at": "2026-08-01",
+            "became_subscriber_at": "2026-08-01",
+            "became_lead_at": "2026-08-21",
+        }
+    ]
+    rows += [
+        {"contact_id": f"l{i}", "created_at": "2026-10-05", "became_lead_at": "2026-10-05"}
+        for i in range(9)
+    ]
+    rows.append(
+        {
+            "contact_id": "o1",
+            "created_at": "2026-09-02",
+            "became_lead_at": "2026-09-02",
+            "became_mql_at": "2026-09-03",
+            "became_sql_at": "2026-09-04",
+            "became_opportunity_at": "2026-10-10",
+        }
+    )
+    return make_table("contacts", rows)
+
+
+def test_cohort_maturity_comes_from_contacts_that_made_the_transition():
+    contacts = _funnel_contacts()
+    as_of = pd.Timestamp("2026-11-01", tz="UTC")
+    cohorts = funnel.cohort_conversion(contacts, as_of)
+    transition = cohorts["from_stage"] + " -> " + cohorts["to_stage"]
+    lead = cohorts[transition == "subscriber -> lead"].set_index("cohort")
+    assert lead["maturity_days"].iloc[0] == pytest.approx(20.0)  # s1's 20 days, not the 0s
+    assert not lead.loc["2026-10", "mature"] and lead.loc["2026-08", "mature"]
+    customer = cohorts[transition == "opportunity -> customer"].set_index("cohort")
+    assert np.isnan(customer.loc["2026-10", "maturity_days"])  # nobody made it yet
+    assert not customer.loc["2026-10", "mature"]
+    table = funnel.cohort_table(funnel.cohort_conversion(contacts, as_of))
+    assert table.loc["2026-10", "Subscriber -> Lead"] == "100%*"
+    assert table.loc["2026-10", "Opportunity -> Customer"] == "0%*"
+    velocity = funnel.velocity(contacts, as_of).set_index(["from_stage", "to_stage"])
+    assert velocity.loc[("subscriber", "lead"), "p80_days"] == pytest.approx(20.0)  # agrees
+
+
+# ------------------------------------------------------------------ the notebook's names
+class _Names(ast.NodeVisitor):
+    """Names a cell assigns, reads and loops over."""
+
+    def __init__(self) -> None:
+        self.stored: set[str] = set()
+        self.loaded: set[str] = set()
+        self.loops: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        (self.stored if isinstance(node.ctx, ast.Store) else self.loaded).add(node.id)
+
+    def visit_For(self, node: ast.For) -> None:
+        self.loops |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        self.generic_visit(node)
+
+
+def _hidden(cell) -> bool:
+    """A cell the published page leaves out (as `smk.report` does)."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return "hide-in-report" in tags or cell.source.startswith("# NBVAL_CHECK_OUTPUT")
+
+
+def test_each_cell_of_the_funnel_page_reads_only_names_of_one_meaning():
+    """No cell reads a name that only a hidden cell assigns (a reader who skips it, or the
+    page, has another value), nor one another cell uses as its loop variable (re-running
+    that cell changes it)."""
+    cells = nbformat.read(config.NOTEBOOKS_DIR / NOTEBOOK, as_version=4).cells
+    code = [c for c in cells if c.cell_type == "code"]
+    names = []
+    for cell in code:
+        visitor = _Names()
+        visitor.visit(ast.parse(cell.source))
+        names.append(visitor)
+    visible = set().union(*(n.stored for c, n in zip(code, names, strict=True) if not _hidden(c)))
+    for i, (cell, own) in enumerate(zip(code, names, strict=True)):
+        others = [n for j, n in enumerate(names) if j != i]
+        read_elsewhere = set().union(*(n.loaded for n in others))
+        assert not own.loops & read_elsewhere, (cell.source[:60], own.loops & read_elsewhere)
+        if _hidden(cell):
+            assert not (own.stored - visible) & read_elsewhere, cell.source[:60]
+
+
+# ------------------------------------------------------------------ provenance
+@pytest.mark.filterwarnings("ignore")
+def test_the_funnel_page_gives_provenance_every_parameter_and_the_slas_own_values(tmp_path):
+    injected = {
+        "output_dir": str(tmp_path / "out"),
+        "fx_rates": {"EUR": 1.0, "USD": 0.5},
+        "reporting_currency": "EUR",
+        "mix_months": 6,
+        "owner_labels": "pseudonyms",
+        "teams": {"owner-05": "inside sales"},
+        "pipeline_target": 0.0,
+    }
+    namespace = _run_setup(NOTEBOOK, injected)
+    cells = nbformat.read(config.NOTEBOOKS_DIR / NOTEBOOK, as_version=4).cells
+    last = ast.parse(cells[-1].source)  # the provenance cell: its table is its last expression
+    table = eval(compile(ast.Expression(last.body[-1].value), NOTEBOOK, "eval"), namespace)
+    shown = dict(zip(table["item"], table["value"], strict=True))
+    declared = declared_parameters(config.NOTEBOOKS_DIR / NOTEBOOK) - {"output_dir"}
+    assert {f"parameter {name}" for name in declared} <= set(shown)
+    assert shown["parameter fx_rates"] == str(injected["fx_rates"])
+    assert shown["parameter mix_months"] == "6" and shown["parameter owner_labels"] == "pseudonyms"
+    assert shown["parameter segments_csv"] == "" and shown["parameter reporting_currency"] == "EUR"
+    # the SLA's own values: an owner by pseudonym, a target of 0 as none
+    pseudonym = namespace["aliases"]["owner-05"]
+    assert pseudonym != "owner-05"
+    assert shown["parameter teams"] == str({pseudonym: "inside sales"})
+    assert shown["parameter pipeline_target"] == "None"
+
+
+# ------------------------------------------------------------------ the marketing mix
+def test_the_mix_averages_won_deals_over_those_with_an_amount_and_says_how_many_lack_one():
+    crm = _crm([_deal("d1", True, 9_000.0), _deal("d2", True, None), _deal("d3", False)])
+    mix = scorecard.marketing_mix(crm, "2026-09", months=12, fx_rates=FX)
+    core = mix.set_index(["dimension", "value"]).loc[("product line", "Core")]
+    assert core["won_revenue"] == 9_000.0 and core["deals_won"] == 2
+    assert core["avg_won_deal"] == 9_000.0  # not 9,000 / 2
+    assert core["deals_won_without_amount"] == 1
+    assert scorecard.mix_caveats(mix) == (
+        "in the 12 months to 2026-09, 1 of the 2 deals won has no amount: won revenue and the "
+        "average won deal count the other 1\n"
+        "first-touch campaign unknown: the export has no touchpoints"  # (`_crm` has none)
+    )
+    unknown = scorecard.marketing_mix(_crm([_deal("d2", True, None)]), "2026-09", fx_rates=FX)
+    assert unknown["won_revenue"].isna().all() and unknown["avg_won_deal"].isna().all()
+
+
+def test_without_touchpoints_the_first_touch_campaign_is_unknown_not_none():
+    crm = _crm([_deal("d1", True)])
+    assert crm.touchpoints.empty
+    assert set(scorecard.mix_deals(crm, "2026-09")["campaign"]) == {funnel.UNKNOWN}
+    mix = scorecard.marketing_mix(crm, "2026-09", fx_rates=FX)
+    assert "(no campaign)" not in set(mix["value"])
+    assert scorecard.mix_caveats(mix) == (
+        "first-touch campaign unknown: the export has no touchpoints"
+    )
+    touched = make_table(
+        "touchpoints",
+        [{"contact_id": "c2", "occurred_at": "2026-09-01", "channel": "email", "campaign": "x"}],
+    )
+    with_touches = dataclasses.replace(crm, touchpoints=touched)
+    assert set(scorecard.mix_deals(with_touches, "2026-09")["campaign"]) == {"(no campaign)"}
+    assert scorecard.mix_caveats(scorecard.marketing_mix(with_touches, "2026-09")) is None
