@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from smk.model import BY_DESIGN_REASONS, CRM, EMPTY_ROW, PRIMARY_KEYS, REPORT_FOOTER
-from smk.periods import Month, stray_masks
+from smk.periods import Month, month_of, stray_masks
 
 _DATE_COLUMNS = {
     "contacts": "created_at",
@@ -171,15 +171,18 @@ def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:
     return "\n".join(parts) if parts else "no rows set aside"
 
 
-def freshness(crm: CRM, month: Month) -> pd.DataFrame:
+def freshness(crm: CRM, month: Month | pd.Period | str) -> pd.DataFrame:
     """Per table: the newest record by the end of the report month and how far it lies from
-    that end (a month published again later is judged on what it held then).
+    that end (a month published again later is judged on what it held then). `month` as
+    every analysis takes it (`periods.month_of`: a Month, a monthly Period, `YYYY-MM` or
+    `latest`).
 
     A table whose newest record is long before the month's end points at a stale or partial
     export (e.g. activities synced less often than contacts). Stray dates (a year mistyped,
     a 1970 placeholder; `periods.data_span`) are counted, and left out of the newest record:
     one mistyped 2036 must not make a stale table look current.
     """
+    month = month_of(crm, month)
     rows = []
     strays = stray_masks(crm)
     for table, col in _DATE_COLUMNS.items():

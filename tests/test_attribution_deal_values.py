@@ -99,8 +99,8 @@ def test_conversions_without_an_amount_are_counted_as_of_unknown_value():
     assert (c["value"], c["attributed_value"]) == (1000.0, 1000.0)  # the known values only
     assert (c["unvalued"], c["attributed_unvalued"], c["unattributed_unvalued"]) == (2, 1, 1)
     assert j.unvalued == {"attributed": 1.0, "unattributed": 1.0}
-    assert j.coverage_detail(90) == (
-        "of 3 won conversions; 1 unattributed: no touch in the 90 days before; 1 without an "
+    assert j.coverage_detail(90) == (  # D3 is unattributed as it has no contact
+        "of 3 won conversions; 1 unattributed: no contact on the deal; 1 without an "
         "amount: value unknown"
     )
     assert (

@@ -32,7 +32,7 @@ from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM, TOUCH_TYPES
-from smk.periods import data_span
+from smk.periods import Month, as_month, as_of_time, data_span
 from smk.sla import deal_amounts
 
 NS_PER_DAY = 86_400 * 10**9
@@ -136,8 +136,13 @@ class Journeys:
     milestones : position within its journey of the last touch at or before the lead
         creation, opportunity creation and close of each journey (-1 when there is none, or
         the milestone came after the conversion); None for path tables.
-    unattributed : conversions and value that had no touch in their lookback window (they
-        cannot be credited to a channel and are reported here instead).
+    unattributed : conversions and value that cannot be credited to a channel, reported here
+        instead: those with no touch in their lookback window, and those of `unlinked`.
+    unlinked : conversions and value among `unattributed` that have no contact to follow:
+        deals whose contact is not in the contacts table (`unknown_contact`, e.g. an export
+        or a CRM filtered by contact; at account level, neither the deal's account nor its
+        contact is a contact's there) and deals that name no contact (`no_contact`; at account
+        level, no account either); ``<reason>_value`` their value.
     unvalued : conversions whose deal has no amount, among the attributed ones and the
         unattributed ones: their value is unknown, so the value figures (`value`, the value
         credited, the return on ad spend) leave them out; they count 0 in them.
@@ -161,6 +166,7 @@ class Journeys:
     unvalued: dict[str, float] = field(
         default_factory=lambda: {"attributed": 0.0, "unattributed": 0.0}
     )
+    unlinked: dict[str, float] = field(default_factory=lambda: dict.fromkeys(UNLINKED_KEYS, 0.0))
 
     def __len__(self) -> int:
         return len(self.table)
@@ -215,8 +221,11 @@ class Journeys:
             return self
         if not isinstance(period, str):
             period = period_label(*period)
-        untouched = self.unattributed["conversions"]
-        why = f" ({untouched:.0f} had no touch in their lookback window)" if untouched else ""
+        c = self.coverage()
+        untouched = c["no_touch"]
+        why = [f"{untouched:.0f} had no touch in their lookback window"] if untouched else []
+        why += [f"{c[r]:.0f}: {_reasons(None)[r]}" for r in UNLINKED if c[r]]
+        why = f" ({'; '.join(why)})" if why else ""
         if self.empty_period is not None:
             advice = self.empty_period.advice(self.conversion, untouched)
         else:  # a path table or reweighted journeys: the data around the period is unknown
@@ -229,11 +238,14 @@ class Journeys:
     def coverage(self) -> dict[str, float]:
         """The period's conversions and their value: all of them (`conversions`, `value`),
         those credited to channels (`attributed`, `attributed_value`: every model's credit
-        adds up to them) and those with no touch to credit (`unattributed`,
-        `unattributed_value`: `Journeys.unattributed`); and how many of each have no value
-        (`unvalued`, `attributed_unvalued`, `unattributed_unvalued`: deals without an amount,
-        `Journeys.unvalued`), which the values leave out."""
-        missed, unvalued = self.unattributed, self.unvalued
+        adds up to them) and those with nothing to credit (`unattributed`,
+        `unattributed_value`: `Journeys.unattributed`), by reason: no touch in the lookback
+        window (`no_touch`), a contact not in the contacts table (`unknown_contact`) or no
+        contact on the deal (`no_contact`; `Journeys.unlinked`), each with its ``_value``;
+        and how many of each have no value (`unvalued`, `attributed_unvalued`,
+        `unattributed_unvalued`: deals without an amount, `Journeys.unvalued`), which the
+        values leave out."""
+        missed, unvalued, unlinked = self.unattributed, self.unvalued, self.unlinked
         return {
             "conversions": self.total_conversions + missed["conversions"],
             "attributed": self.total_conversions,
@@ -244,21 +256,29 @@ class Journeys:
             "unvalued": unvalued["attributed"] + unvalued["unattributed"],
             "attributed_unvalued": unvalued["attributed"],
             "unattributed_unvalued": unvalued["unattributed"],
+            "no_touch": missed["conversions"] - sum(unlinked[r] for r in UNLINKED),
+            # the rest of a sum of floats: a rounding error is no negative value
+            "no_touch_value": max(
+                missed["value"] - sum(unlinked[f"{r}_value"] for r in UNLINKED), 0.0
+            ),
+            **{key: unlinked[key] for key in UNLINKED_KEYS},
         }
 
     def coverage_lines(self, period: str, lookback_days: float | None) -> list[str]:
         """What a page says of the period's conversions, in lines: how many there were, how
         many are attributed to channels and how many had no touch in the lookback window
-        (`lookback_days`, None: no limit), each with its value (when conversions have one),
+        (`lookback_days`, None: no limit), and, when there are some, how many have no contact
+        to follow (`Journeys.unlinked`), each with its value (when conversions have one),
         how many have no amount (their value is unknown: the values leave them out), and the
         journeys. `period` names the period ("2025-11-01 to 2026-10-31")."""
         c = self.coverage()
-        missed = f"unattributed (no touch {_lookback_text(lookback_days)} the conversion)"
         lines = [
             f"{self.conversion} conversions from {period}: {_figure(c, '')}",
             f"attributed to channels: {_figure(c, 'attributed')}",
-            f"{missed}: {_figure(c, 'unattributed')}",
         ]
+        for reason, text in _reasons(lookback_days, " the conversion").items():
+            if reason == "no_touch" or c[reason]:
+                lines.append(f"unattributed ({text}): {_figure(c, reason)}")
         if c["unattributed"]:
             lines[-1] += (
                 f"; no model can credit them, so the figures below are about the "
@@ -275,13 +295,22 @@ class Journeys:
 
     def coverage_detail(self, lookback_days: float | None) -> str:
         """The detail of a tile showing the attributed conversions: "of 72 won conversions;
-        3 unattributed: no touch in the 90 days before", and how many of the attributed ones
-        have no amount when some have none ("; 2 without an amount: value unknown")."""
+        3 unattributed: no touch in the 90 days before" (with several reasons, how many of
+        each: "5 unattributed: 3 no touch in the 90 days before, 2 contact not in the contacts
+        table"), and how many of the attributed ones have no amount when some have none
+        ("; 2 without an amount: value unknown")."""
         c = self.coverage()
         missed = f"{c['unattributed']:,.0f}" if c["unattributed"] else "none"
+        reasons = _reasons(lookback_days)
+        given = [reason for reason in reasons if c[reason]]
+        why = (
+            ", ".join(f"{c[reason]:,.0f} {reasons[reason]}" for reason in given)
+            if len(given) > 1
+            else reasons[given[0] if given else "no_touch"]
+        )
         detail = (
             f"of {c['conversions']:,.0f} {self.conversion} conversions; {missed} unattributed: "
-            f"no touch {_lookback_text(lookback_days)}"
+            f"{why}"
         )
         if c["attributed_unvalued"]:
             detail += f"; {c['attributed_unvalued']:,.0f} without an amount: value unknown"
@@ -329,6 +358,23 @@ class Journeys:
 def _lookback_text(lookback_days: float | None) -> str:
     """The lookback window in words: "in the 90 days before", or "before" without a limit."""
     return "before" if lookback_days is None else f"in the {lookback_days:g} days before"
+
+
+#: Why a conversion has no contact to follow (`Journeys.unlinked`): its contact is not in
+#: the contacts table, or the deal names none.
+UNLINKED = ("unknown_contact", "no_contact")
+UNLINKED_KEYS = tuple(k for reason in UNLINKED for k in (reason, f"{reason}_value"))
+
+
+def _reasons(lookback_days: float | None, tail: str = "") -> dict[str, str]:
+    """Why conversions are unattributed, in words, by `Journeys.coverage` key: "no touch in
+    the 90 days before" + `tail`, "contact not in the contacts table", "no contact on the
+    deal"."""
+    return {
+        "no_touch": f"no touch {_lookback_text(lookback_days)}{tail}",
+        "unknown_contact": "contact not in the contacts table",
+        "no_contact": "no contact on the deal",
+    }
 
 
 def _figure(coverage: dict[str, float], part: str) -> str:
@@ -535,7 +581,7 @@ def _check_labels(labels: Iterable[str], sep: str) -> None:
 
 
 # ---------------------------------------------------------------------------- from a CRM
-def window_start(end: str | pd.Timestamp, window_months: int) -> pd.Timestamp:
+def window_start(end: str | pd.Timestamp | Month, window_months: int) -> pd.Timestamp:
     """Start of a conversion window of `window_months` calendar months that ends at `end`
     (exclusive, e.g. the end of the report month): 12 gives the year up to `end`.
 
@@ -545,20 +591,21 @@ def window_start(end: str | pd.Timestamp, window_months: int) -> pd.Timestamp:
     """
     note = " (calendar months)"
     months = check_integer("window_months", window_months, 1, 1200, note, whole_floats=True)
-    return pd.Timestamp(end) - pd.DateOffset(months=months)
+    return period_bound(end, "end") - pd.DateOffset(months=months)
 
 
-def last_day(end: str | pd.Timestamp) -> dt.date:
+def last_day(end: str | pd.Timestamp | Month) -> dt.date:
     """The last calendar day of a period that ends at `end`, exclusive (`journeys`, the
-    spend and the report months count start <= time < end): 2026-11-01 gives 2026-10-31."""
-    return (pd.Timestamp(end) - pd.Timedelta(1, "ns")).date()
+    spend and the report months count start <= time < end): 2026-11-01 gives 2026-10-31
+    (`end` as `period_bound` reads it: a Month is its own last day)."""
+    return (period_bound(end, "end") - pd.Timedelta(1, "ns")).date()
 
 
-def period_label(start: str | pd.Timestamp, end: str | pd.Timestamp) -> str:
+def period_label(start: str | pd.Timestamp | Month, end: str | pd.Timestamp | Month) -> str:
     """A period counted as start <= time < end, as people read it: its first and last day
     included ("2025-11-01 to 2026-10-31"), so that the exclusive end does not read as a
-    day of the period."""
-    return f"{pd.Timestamp(start):%Y-%m-%d} to {last_day(end):%Y-%m-%d}"
+    day of the period (`start` and `end` as `journeys` takes them)."""
+    return f"{period_bound(start, 'start'):%Y-%m-%d} to {last_day(end):%Y-%m-%d}"
 
 
 def check_lookback_days(lookback_days: float | None) -> float | None:
@@ -600,6 +647,10 @@ def journeys(
     start, end : the period: conversions with ``start <= time < end`` are converting journeys;
         contacts (accounts) touched in the period and not converted by `end` are
         non-converting journeys. Defaults: the whole data (end just after its last record).
+        Dates and times as every as-of date (UTC when without a zone; text that reads two
+        ways, such as 01/10/2026, is refused); a `periods.Month` or a pandas Period counts
+        whole (``start=Month("2025-11"), end=Month("2026-10")`` is November to October), and
+        ``start="2025-11"`` is that month's first day.
     touch_types : keep only these touch types (e.g. ``["form", "event"]``); default all.
     channel_groups : mapping (or YAML file) of channels to groups, e.g.
         ``{"paid": ["paid_search", "paid_social"]}``; unnamed channels keep their name.
@@ -678,7 +729,6 @@ def journeys(
     keep = (t_owner >= 0) & (t_time != NAT)
     if not keep.all():
         t_owner, t_time, codes = t_owner[keep], t_time[keep], codes[keep]
-    del keep, rows
 
     # -- conversion events: (owner, time, journey id, milestones, deals); values: `_values`
     ev = _events(crm, conversion, time_col, contact_keys, owner_codes, owner_index, account_level)
@@ -686,8 +736,8 @@ def journeys(
 
     # -- the period (default: everything, up to just after the last touch or conversion)
     last = max((int(a.max()) for a in (t_time, ev_time) if len(a)), default=0)
-    t_end = _bound(end, default=last + 1)
-    t_start = _bound(start, default=np.iinfo(np.int64).min + 1)
+    t_start = _bound(start, np.iinfo(np.int64).min + 1, "start")
+    t_end = _bound(end, last + 1, "end")
     if t_start >= t_end:  # an empty period would give no journeys, unsaid
         shown = end if end is not None else f"{pd.Timestamp(t_end, tz='UTC')}, the data's end"
         raise ValueError(f"the period's start ({start}) must come before its end ({shown})")
@@ -706,13 +756,17 @@ def journeys(
     touched = np.zeros(len(owners), dtype=bool)  # owners touched in the period
     touched[t_owner[(t_time >= t_start) & (t_time < t_end)]] = True
 
-    # -- touches sorted by (owner, time), ties in table order: a radix sort by owner, which is
-    #    enough when the table is in time order (checked); otherwise a sort on both keys
+    # -- touches sorted by (owner, time): a radix sort by owner, which is enough when the
+    #    table is in time order (checked); otherwise a sort on both keys. Touches of one owner
+    #    at the same time are ordered by touchpoint_id, then channel, not by their rows.
     order = _stable_order_by(t_owner, len(owners))
     s_owner, s_time = t_owner[order], t_time[order]
     if ((s_owner[1:] == s_owner[:-1]) & (s_time[1:] < s_time[:-1])).any():
         order = np.lexsort((t_time, t_owner)).astype(order.dtype)
         s_owner, s_time = t_owner[order], t_time[order]
+    rows = np.flatnonzero(keep) if rows is None else np.flatnonzero(rows)[keep]
+    _break_ties(order, s_owner, s_time, codes, tp, rows)
+    del keep, rows
     s_code = codes[order]
     del t_owner, t_time, codes, order
     key, tmin = _search_key(s_owner, s_time)
@@ -777,6 +831,7 @@ def journeys(
         "attributed": float((unvalued & ~empty).sum()),
         "unattributed": float((unvalued & empty).sum() + ev_unvalued[ownerless].sum()),
     }
+    unlinked = _unlinked(ownerless, ev["named"], ev_value)
     keep_j = ~empty
     if empty.any():
         lo, lengths, j_end, conv_flag, value = (
@@ -845,7 +900,44 @@ def journeys(
         unattributed=unattributed,
         empty_period=empty_period,
         unvalued=unknown,
+        unlinked=unlinked,
     )
+
+
+def _break_ties(
+    order: np.ndarray,
+    s_owner: np.ndarray,
+    s_time: np.ndarray,
+    codes: np.ndarray,
+    tp: pd.DataFrame,
+    rows: np.ndarray,
+) -> None:
+    """Order the touches of one owner at the same time (in `order`, sorted by owner and
+    time) by touchpoint_id, then channel code (channels sorted by name), in place: the
+    journeys do not depend on the export's row order. `rows`: each touch's row in `tp`."""
+    tied = (s_owner[1:] == s_owner[:-1]) & (s_time[1:] == s_time[:-1])
+    if not tied.any():
+        return
+    slots = np.zeros(len(order), dtype=bool)
+    slots[1:] |= tied
+    slots[:-1] |= tied
+    touches = order[slots]  # groups of equal (owner, time) stay in their slots
+    ids = tp["touchpoint_id"] if "touchpoint_id" in tp else pd.Series(pd.NA, index=tp.index)
+    id_rank = pd.factorize(ids.iloc[rows[touches]].astype("string"), sort=True)[0]
+    order[slots] = touches[np.lexsort((codes[touches], id_rank, s_time[slots], s_owner[slots]))]
+
+
+def _unlinked(ownerless: np.ndarray, named: np.ndarray, value: np.ndarray) -> dict[str, float]:
+    """`Journeys.unlinked` of the period's conversions without a known contact (`ownerless`):
+    those naming one that the contacts table lacks, and those naming none."""
+    out = {}
+    for reason, rows in (
+        ("unknown_contact", ownerless & named),
+        ("no_contact", ownerless & ~named),
+    ):
+        out[reason] = float(rows.sum())
+        out[f"{reason}_value"] = float(value[rows].sum())
+    return out
 
 
 def _touch_types(values: Iterable[str] | str) -> list[str]:
@@ -959,7 +1051,8 @@ def journey_columns(
     if level not in ("channel", "campaign"):
         raise ValueError("level must be 'channel' or 'campaign'")
     source, time_col = CONVERSIONS[conversion]
-    touchpoints = ["contact_id", "occurred_at", "channel"]
+    # touchpoint_id orders the touches of a contact at the same time (`_break_ties`)
+    touchpoints = ["touchpoint_id", "contact_id", "occurred_at", "channel"]
     touchpoints += ["campaign"] if level == "campaign" else []
     touchpoints += ["touch_type"] if touch_types is not None else []
     contacts = ["contact_id", "created_at"] + (["account_id"] if account_level else [])
@@ -974,19 +1067,50 @@ def journey_columns(
     return {name: list(dict.fromkeys(cols)) for name, cols in needed.items()}
 
 
-def _bound(value, default: int) -> int:
-    if value is None:
-        return int(default)
-    ts = pd.Timestamp(value)
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.as_unit("ns").value)
+def _bound(value, default: int, name: str) -> int:
+    """`period_bound` in UTC nanoseconds; `default` for None."""
+    return int(default) if value is None else int(period_bound(value, name).as_unit("ns").value)
+
+
+def period_bound(value, name: str) -> pd.Timestamp:
+    """A bound of a period (`journeys`, `spend_by_channel`; `name`: "start" or "end") in
+    UTC. A Month or Period counts whole: its first moment as the start, the moment after it
+    as the (exclusive) end; `YYYY-MM` text as the start is that month's first day. Anything
+    else is read as every as-of date is (`periods.as_of_time`: no zone is UTC; text that
+    reads two ways, 01/10/2026, is refused), a ValueError naming `name`."""
+    if isinstance(value, Month):
+        value = pd.Period(value.label, freq="M")
+    if isinstance(value, pd.Period):
+        ts = (value if name == "start" else value + 1).start_time.tz_localize("UTC")
+    elif name == "start" and isinstance(value, str) and _is_month(value):
+        ts = as_month(value).start
+    else:
+        try:
+            ts = as_of_time(value)
+        except ValueError as exc:  # its words name as_of, an end
+            message = str(exc).replace("as_of", name, 1)
+            if name == "start":
+                message = message.replace("a month's end", "a month's first day")
+                message = message.replace("(meaning its end)", "(meaning its start)")
+            raise ValueError(message) from None
+    return ts
+
+
+def _is_month(text: str) -> bool:
+    """Whether `text` is a month as `periods.as_month` reads it (`YYYY-MM`)."""
+    try:
+        as_month(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _events(
     crm, conversion, time_col, contact_keys, owner_codes, owner_index, account_level
 ) -> dict:
-    """Conversion events with owner code, time, id (a pandas string array) and milestone
-    times, and for the deal conversions the deals themselves (`deals`, one row per event; None
+    """Conversion events with owner code, time, id (a pandas string array), whether the event
+    names a contact (`named`: a deal's contact, or at account level its account too) and
+    milestone times, and for the deal conversions the deals themselves (`deals`, one row per event; None
     for a contact's stage), whose amounts `_values` converts for the period's events only.
     `contact_keys`: the contact ids as an Arrow array."""
     contacts = crm.contacts
@@ -1028,6 +1152,7 @@ def _events(
             "owner": owner,
             "time": t,
             "id": ids,
+            "named": np.ones(len(owner), dtype=bool),
             "deals": None,
             "lead": created,
             "opportunity": opp,
@@ -1055,10 +1180,14 @@ def _events(
         fill = np.where(owner >= 0, first[np.maximum(owner, 0)], np.nan)
         lead = np.where(lead == NAT, np.nan_to_num(fill, nan=NAT).astype(np.int64), lead)
     close = _ns(deals["closed_at"]) if conversion == "won" else np.full(len(deals), NAT)
+    named = deals["contact_id"].notna().to_numpy()
+    if account_level:
+        named = named | deals["account_id"].notna().to_numpy()
     return {
         "owner": owner.astype(np.int64),
         "time": t,
         "id": deals["deal_id"].astype("string").array,
+        "named": named,
         "deals": deals,
         "lead": lead,
         "opportunity": _ns(deals["created_at"]),

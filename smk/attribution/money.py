@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smk.attribution.journeys import load_channel_groups
+from smk.attribution.journeys import load_channel_groups, period_bound
 from smk.sla import deal_amounts
 
 
@@ -19,7 +19,8 @@ def spend_by_channel(
     channel_groups: Mapping | str | Path | None = None,
     fx: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Spend per channel over the months that start in ``[start, end)`` (naive month dates).
+    """Spend per channel over the months that start in ``[start, end)`` (naive month dates;
+    `start` and `end` as `journeys` takes them: `journeys.period_bound`).
 
     `fx` converts each row's amount to the reporting currency (``fx[currency]``, as
     `journeys` converts deal values; rows without a currency are taken as already in it).
@@ -30,9 +31,9 @@ def spend_by_channel(
     month = pd.to_datetime(s["month"])
     keep = np.ones(len(s), dtype=bool)
     if start is not None:
-        keep &= (month >= _naive(start)).to_numpy(dtype=bool)
+        keep &= (month >= _naive(period_bound(start, "start"))).to_numpy(dtype=bool)
     if end is not None:
-        keep &= (month < _naive(end)).to_numpy(dtype=bool)
+        keep &= (month < _naive(period_bound(end, "end"))).to_numpy(dtype=bool)
     s = s[keep]
     groups = load_channel_groups(channel_groups)
     channel = s["channel"].astype("string")

@@ -43,6 +43,7 @@ Weights are configuration: pass ``weights={"first": 0.5, "lead": 0.3, "rest": 0.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -132,14 +133,38 @@ def position_weights(j: Journeys, weights: Mapping[str, float]) -> np.ndarray:
     return w / total[jt]
 
 
+def _direct(j: Journeys, channels: Iterable[str] | str | None) -> list[str]:
+    """The channels `last_non_direct` skips: `DIRECT_CHANNELS` by default, a text is one
+    channel ("direct", not its letters). Given names that are none of the journeys' channels
+    would skip nothing (last touch), unsaid: a warning names them and the channels there are."""
+    if channels is None:
+        return list(DIRECT_CHANNELS)
+    chosen = [channels] if isinstance(channels, str) else list(channels)
+    bad = [c for c in chosen if not isinstance(c, str)]
+    if bad:
+        raise TypeError(f"direct_channels must be channel names (text), got {bad[0]!r}")
+    unknown = [c for c in chosen if c not in j.channels]
+    if unknown:
+        warnings.warn(
+            f"direct_channels {', '.join(map(repr, unknown))} not among the journeys' "
+            f"{j.level}s ({', '.join(j.channels)}): last_non_direct skips no such touch",
+            UserWarning,
+            stacklevel=4,
+        )
+    return chosen
+
+
 def attribute_rule(
     j: Journeys,
     model: str,
     weights: Mapping[str, float] | None = None,
     half_life_days: float = HALF_LIFE_DAYS,
-    direct_channels: Iterable[str] = DIRECT_CHANNELS,
+    direct_channels: Iterable[str] | str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Conversions and value credited to each channel by a rule-based model."""
+    """Conversions and value credited to each channel by a rule-based model.
+
+    `direct_channels` (last_non_direct): the channels to skip, one name or several (default
+    `DIRECT_CHANNELS`); names that are none of the journeys' channels are warned about."""
     conv_j = _converting(j)
     if len(conv_j) == 0:
         n = len(j.channels)
@@ -158,7 +183,7 @@ def attribute_rule(
         raw = np.exp2(-np.maximum(conv_j.days_before, 0.0) / half_life)
         w = raw / np.bincount(jt, weights=raw, minlength=len(lengths))[jt]
     elif model == "last_non_direct":
-        direct = np.isin(np.asarray(conv_j.channels, dtype=object), list(direct_channels))
+        direct = np.isin(np.asarray(conv_j.channels, dtype=object), _direct(j, direct_channels))
         touch_direct = direct[conv_j.codes]
         idx = np.arange(len(conv_j.codes))
         candidate = np.where(touch_direct, -1, idx)

@@ -32,7 +32,7 @@ from sklearn.base import BaseEstimator, clone
 import smk
 from smk.errors import NoDataError
 from smk.scoring.explain import top_reasons, typical_values
-from smk.scoring.features import TimeSplit, feature_matrix, labelled
+from smk.scoring.features import TimeSplit, feature_matrix, labelled, lead_ids
 from smk.scoring.settings import load_config
 
 if TYPE_CHECKING:
@@ -380,6 +380,9 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
     """Scores for CRM import: contact_id, score (probability), grade, mql, top_reasons,
     model_version, scored_at (when `leads` has it) and model_usable, best first.
 
+    The contact ids come from the `contact_id` column of `leads` when it has one, else from
+    its index (`lead_ids`: an index of row numbers, as ``reset_index()`` leaves, is refused).
+
     ``model_usable`` repeats the model's ``model_usable`` metric on every row (from
     `better_than_chance` on its held-out test), so that the file imported into the CRM says
     itself whether its grades and MQL flags can be relied on: False when they cannot, empty
@@ -391,11 +394,12 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
         warnings.warn(
             f"model {model.version}: its grades and MQL flags are {why}", UserWarning, stacklevel=2
         )
+    ids = lead_ids(leads)
     X = _features(model, leads)
     scores = model.scorer.score_leads(X)
     out = pd.DataFrame(
         {
-            "contact_id": leads.index.astype(str),
+            "contact_id": ids.to_numpy(),
             "score": np.round(scores, 4),
             "grade": assign_grades(scores, model.grade_thresholds),
             "mql": scores >= model.mql_threshold if model.mql_threshold is not None else False,

@@ -9,9 +9,13 @@ occurred strictly before it. Nothing recorded later (stage dates, deals, sales a
 used, so the table cannot leak the outcome it predicts.
 
 The label says whether the lead reached the target (SQL, customer or a won deal) within
-`within_days` after its scoring date. It is missing (`pd.NA`) while that window is still open at
-`as_of`: such leads are the ones to score, not to learn from. Leads that had reached the target
-by their scoring date are left out (there is nothing left to predict) and counted in
+`within_days` after its scoring date. A stage is reached when the funnel enters it
+(`smk.funnel.stage_entry_dates`, one rule with the funnel, the SLA and attribution): a
+skipped stage at the next one recorded (an evangelist without other dates became an SQL and a
+customer then), an import without stage history at its creation. It is missing (`pd.NA`)
+while that window is still open at `as_of`: such leads are the ones to score, not to learn
+from. Leads that had reached the target by their scoring date are left out (there is nothing
+left to predict: an import without stage history already at the target is one) and counted in
 ``frame.attrs["left_out"]``.
 """
 
@@ -25,6 +29,7 @@ import pandas as pd
 
 from smk.checks import MAX_DAYS, check_integer, check_number
 from smk.errors import NoDataError
+from smk.funnel import stage_entry_dates
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
 from smk.periods import as_month, as_of_time, warn_if_after_data
 
@@ -33,14 +38,9 @@ if TYPE_CHECKING:
 
 #: Targets a lead table can be built for (the stage reached, or a won deal).
 TARGETS: tuple[str, ...] = ("sql", "customer", "won_deal")
-#: Stages whose dates count as reaching the target (the funnel counts a contact in every stage
-#: up to the furthest one reached, so an opportunity without an SQL date still reached SQL).
-_TARGET_STAGES = {
-    "sql": ("became_sql_at", "became_opportunity_at", "became_customer_at"),
-    "customer": ("became_customer_at",),
-}
-#: Columns of the lead table that are not features.
-KEY_COLUMNS: tuple[str, ...] = ("scored_at", "label")
+#: Columns of a lead table that are not features (`contact_id`: a table whose index was
+#: reset holds the ids as a column).
+KEY_COLUMNS: tuple[str, ...] = ("contact_id", "scored_at", "label")
 CATEGORICAL_FEATURES: tuple[str, ...] = (
     "job_title",
     "country",
@@ -100,14 +100,17 @@ def _cut(times: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
 
 def target_reached_at(crm: CRM, target: str, as_of: pd.Timestamp) -> np.ndarray:
     """Per contact (in `crm.contacts` order), when it first reached the target before `as_of`
-    (int64 ns; max int when not reached)."""
+    (int64 ns; max int when not reached).
+
+    A stage target is reached at the funnel's entry date of the stage
+    (`smk.funnel.stage_entry_dates`, the one rule of the funnel, the SLA and attribution): a
+    skipped stage at the next stage recorded (an opportunity or an evangelist without an SQL
+    date reached SQL then), and an import without stage history at its creation."""
     c = crm.contacts
     never = np.iinfo("int64").max
-    if target in _TARGET_STAGES:
-        reached = np.full(len(c), never, dtype="int64")
-        for col in _TARGET_STAGES[target]:
-            reached = np.minimum(reached, _cut(c[col], as_of))
-        return reached
+    if target != "won_deal":
+        entry = stage_entry_dates(c.reset_index(drop=True), as_of)[target]
+        return _cut(entry, as_of)
     d = crm.deals
     won = d[d["is_won"].fillna(False).astype(bool)]
     when = _cut(won["closed_at"], as_of)
@@ -135,7 +138,8 @@ def lead_features(
         the last record of the export). Re-running with an old `as_of` on a later export gives
         the same table. A later `as_of` labels the windows closing in between as if nothing
         happened then, with a warning.
-    target : "sql" (reached SQL or a later stage), "customer" or "won_deal".
+    target : "sql" (reached SQL or a later stage), "customer" (or evangelist) or "won_deal";
+        a stage at the funnel's entry date of it (`target_reached_at`).
     within_days : the outcome window after the scoring date (whole days, 1 to `MAX_DAYS`).
     score_after_days : days after creation at which a lead is scored (0 to `MAX_DAYS`).
 
@@ -271,8 +275,37 @@ def _touch_features(crm: CRM, c: pd.DataFrame, scored: np.ndarray, as_of: pd.Tim
     return pd.DataFrame(out)
 
 
+def lead_ids(leads: pd.DataFrame | pd.Series) -> pd.Index:
+    """The contact id of each row of a lead table (or of a series indexed like one), as text.
+
+    Its `contact_id` column when it has one (a table whose index was reset), else its index
+    (`lead_features` indexes by contact_id). An index of row positions is refused with a
+    ValueError: a RangeIndex, or integers under another name than contact_id (what
+    ``reset_index()`` or ``pd.concat(..., ignore_index=True)`` leave); so is a missing id.
+    """
+    if isinstance(leads, pd.DataFrame) and "contact_id" in leads.columns:
+        ids, where = pd.Index(leads["contact_id"]), "column contact_id"
+    else:
+        ids, where = leads.index, f"index {leads.index.name or '(unnamed)'}"
+        positions = isinstance(ids, pd.RangeIndex) or pd.api.types.is_integer_dtype(ids)
+        if positions and ids.name != "contact_id":
+            raise ValueError(
+                f"the leads have no contact ids: no contact_id column, and their {where} holds "
+                f"row numbers (a {type(ids).__name__}, as reset_index() or "
+                "pd.concat(..., ignore_index=True) leave), not contact ids; keep "
+                "lead_features' index (contact_id) or a contact_id column"
+            )
+    missing = np.flatnonzero(pd.isna(ids))
+    if len(missing):
+        raise ValueError(
+            f"{len(missing)} leads have no contact id in their {where} (first: row "
+            f"{int(missing[0])})"
+        )
+    return pd.Index(ids.astype("object").astype(str), name="contact_id")
+
+
 def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
-    """The features of a lead table (every column but `scored_at` and `label`)."""
+    """The features of a lead table (every column but `contact_id`, `scored_at` and `label`)."""
     return frame.drop(columns=[c for c in KEY_COLUMNS if c in frame.columns])
 
 
@@ -314,6 +347,20 @@ def _scoring_dates(frame: pd.DataFrame, month: Month) -> str:
     )
 
 
+def _outcome_window(frame: pd.DataFrame) -> int:
+    """The `within_days` a lead table was built with (its attrs), or a ValueError saying to
+    give `time_split` its gap: a silent 0 would train on labels from the test period."""
+    within = frame.attrs.get("spec", {}).get("within_days")
+    if within is None:
+        raise ValueError(
+            "time_split cannot tell the lead table's outcome window: its attrs, where "
+            "lead_features records within_days, are gone (a join, merge or CSV round trip "
+            "drops them). Pass gap_days=<the within_days it was built with> (e.g. "
+            "gap_days=60), or add columns with leads.assign(...), which keeps them"
+        )
+    return within
+
+
 @dataclass(frozen=True)
 class TimeSplit:
     """Train on older leads, test on the newest: the boundaries, in scoring dates."""
@@ -344,11 +391,13 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     Training leads must have had their whole outcome window closed before the first test lead
     was scored (`gap_days`, default the table's `within_days`), exactly as when the model is
     trained on one day and used the next: otherwise training labels would come from the
-    test period. `gap_days` is whole days from 0 to `MAX_DAYS`.
+    test period. `gap_days` is whole days from 0 to `MAX_DAYS`. The default is read from
+    ``frame.attrs["spec"]`` (`lead_features` puts it there); a table that lost it (a join,
+    merge or CSV round trip drops a DataFrame's attrs) needs `gap_days`, else a ValueError.
     """
     check_test_share(test_share)
     if gap_days is None:
-        gap_days = frame.attrs.get("spec", {}).get("within_days", 0)
+        gap_days = _outcome_window(frame)
     gap_days = check_integer("gap_days", gap_days, 0, MAX_DAYS, _DAYS_NOTE, whole_floats=True)
     data = labelled(frame).sort_values("scored_at", kind="stable")
     if len(data) < 10:

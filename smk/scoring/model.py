@@ -159,7 +159,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_, n_features_in_, feature_names_in_ (DataFrame input), numeric_features_,
+    classes_, n_features_in_, feature_names_in_ (DataFrame input), columns_ (the columns
+    fitted on, as text, in order: x0, x1, ... for an array), numeric_features_,
     categorical_features_, pipeline_ : the fitted preprocessing and classifier.
 
     Notes
@@ -197,7 +198,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     # -- input -------------------------------------------------------------------------------
     def _frame(self, X, reset: bool) -> pd.DataFrame:
-        """Validate X and return it as a DataFrame with the training column order."""
+        """Validate X and return it as a DataFrame with the training column order.
+
+        As scikit-learn does, a scorer fitted on a DataFrame takes an array of as many
+        columns in their order (warning that it has no feature names), and one fitted
+        without feature names (an array) takes a DataFrame by position (warning that it has
+        them)."""
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, reset=reset, skip_check_array=True)
             if len(X) == 0:
@@ -215,14 +221,23 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 )
             frame = X.copy()
             frame.columns = [str(c) for c in frame.columns]
+            if not reset and not hasattr(self, "feature_names_in_"):  # fitted without names
+                frame.columns = self.columns_
             numeric = [c for c in frame.columns if _is_numeric(frame[c])]
             if numeric:
                 check_array(frame[numeric], ensure_all_finite="allow-nan", dtype="numeric")
             return frame
+        text = not reset and bool(self.categorical_features_)  # keep its text columns
         arr = validate_data(
-            self, X, reset=reset, ensure_all_finite="allow-nan", dtype="numeric", ensure_2d=True
+            self,
+            X,
+            reset=reset,
+            ensure_all_finite="allow-nan",
+            dtype=None if text else "numeric",
+            ensure_2d=True,
         )
-        return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+        columns = [f"x{i}" for i in range(arr.shape[1])] if reset else self.columns_
+        return pd.DataFrame(arr, columns=columns)
 
     def _preprocessor(self, frame: pd.DataFrame) -> ColumnTransformer:
         # a column with no value in training carries nothing, and the booster's binning cannot
@@ -312,6 +327,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 "converted and leads that did not"
             )
         check_no_leakage(frame, y, action=self.leakage_guard)
+        self.columns_ = list(frame.columns)
         self.numeric_features_ = [c for c in frame.columns if _is_numeric(frame[c])]
         self.categorical_features_ = [c for c in frame.columns if c not in self.numeric_features_]
         self.empty_features_ = [c for c in frame.columns if frame[c].isna().all()]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from smk.model import CRM
+from smk.scoring.features import lead_ids
 from smk.scoring.settings import load_config
 
 
@@ -60,30 +61,45 @@ def engagement_points(crm: CRM, scored_at: pd.Series, rules: dict | None = None)
     Parameters
     ----------
     crm : the CRM (its touchpoints).
-    scored_at : each lead's scoring date (UTC), indexed by contact_id.
+    scored_at : each lead's scoring date (UTC), indexed by contact_id (`lead_ids`: an index
+        of row numbers is refused; a contact may appear more than once, with other dates).
     rules : the ``rules`` section of the configuration (default: ``config.yaml``).
     """
     cfg = (rules or load_config()["rules"])["engagement"]
     tp = crm.touchpoints
-    pos = pd.Index(scored_at.index).get_indexer(tp["contact_id"])
-    at = scored_at.to_numpy(dtype="datetime64[ns]").view("int64")
-    t = tp["occurred_at"].to_numpy(dtype="datetime64[ns]").view("int64")
-    ok = (pos >= 0) & ~tp["occurred_at"].isna().to_numpy()
-    ok[ok] = t[ok] < at[pos[ok]]
-    age_days = (at[pos[ok]] - t[ok]) / pd.Timedelta(days=1).value
+    touch, lead = _touches_of(tp["contact_id"], lead_ids(scored_at))
+    at = scored_at.to_numpy(dtype="datetime64[ns]").view("int64")[lead]
+    t = tp["occurred_at"].to_numpy(dtype="datetime64[ns]").view("int64")[touch]
+    ok = ~tp["occurred_at"].isna().to_numpy()[touch] & (t < at)
+    age_days = (at[ok] - t[ok]) / pd.Timedelta(days=1).value
     per_type = cfg["touch_type"]
-    pts = (
-        tp["touch_type"].astype("object")[ok].map(per_type).fillna(per_type.get("Other", 0))
-    ).to_numpy(dtype="float64")
+    types = tp["touch_type"].astype("object").to_numpy()[touch[ok]]
+    pts = pd.Series(types).map(per_type).fillna(per_type.get("Other", 0)).to_numpy("float64")
     decayed = pts * 0.5 ** (age_days / float(cfg["half_life_days"]))
-    total = np.bincount(pos[ok], weights=decayed, minlength=len(scored_at))
+    total = np.bincount(lead[ok], weights=decayed, minlength=len(scored_at))
     return pd.Series(
         np.minimum(total, float(cfg["max_points"])), index=scored_at.index, name="engagement_points"
     )
 
 
+def _touches_of(touch_contacts: pd.Series, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Every (touch, lead) pair of the same contact, as two position arrays (a contact in
+    several rows of the leads pairs with each)."""
+    codes, unique = pd.factorize(ids)
+    found = pd.Index(unique).get_indexer(touch_contacts)
+    touched = np.flatnonzero(found >= 0)
+    found = found[touched]
+    per_contact = np.bincount(codes, minlength=len(unique))
+    first = np.cumsum(per_contact) - per_contact  # where each contact's rows start in `rows`
+    rows = np.argsort(codes, kind="stable")
+    n = per_contact[found]  # 1 unless the contact is in several rows
+    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return np.repeat(touched, n), rows[np.repeat(first[found], n) + within]
+
+
 def rule_based_score(crm: CRM, leads: pd.DataFrame, rules: dict | None = None) -> pd.DataFrame:
-    """The rule-based score of each lead of a lead table (`lead_features`).
+    """The rule-based score of each lead of a lead table (`lead_features`; its contact ids
+    from a `contact_id` column or its index, see `lead_ids`).
 
     Returns
     -------
@@ -91,7 +107,8 @@ def rule_based_score(crm: CRM, leads: pd.DataFrame, rules: dict | None = None) -
     """
     rules = rules or load_config()["rules"]
     fit = fit_points(leads, rules)
-    engagement = engagement_points(crm, leads["scored_at"], rules)
+    scored_at = pd.Series(leads["scored_at"].to_numpy(), index=lead_ids(leads))
+    engagement = engagement_points(crm, scored_at, rules).set_axis(leads.index)
     out = pd.concat([fit, engagement], axis=1)
     out["score"] = out["fit_points"] + out["engagement_points"]
     return out
