@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smk.checks import check_integer
 from smk.errors import NoDataError
 from smk.model import STAGE_DATE_COLUMNS
 from smk.periods import Month, as_month, as_of_time
@@ -502,11 +503,30 @@ def transition_maturity(entries: pd.DataFrame, a: str, b: str, share: float = 0.
     (its 80th-percentile velocity), from `stage_entry_dates`: only contacts that entered both
     stages on dates of their own count, as in `velocity` (a contact that skipped `a`, created
     straight as a lead, enters it at its lead date: 0 days that say nothing about how long the
-    step takes). NaN when nobody made it yet: no cohort of it can be judged mature."""
+    step takes). When every contact that made it did so by skipping a stage (a Salesforce
+    lead is never a subscriber), it takes no time: 0 days, every cohort mature. NaN when
+    nobody made it yet: no cohort of it can be judged mature."""
     made = entries[a].notna() & entries[b].notna()
-    made &= ~entries[f"skipped_{a}"] & ~entries[f"skipped_{b}"]
-    gap = (entries.loc[made, b] - entries.loc[made, a]).dt.total_seconds() / 86_400
-    return float(gap.quantile(share)) if len(gap) else float("nan")
+    own = made & ~entries[f"skipped_{a}"] & ~entries[f"skipped_{b}"]
+    gap = (entries.loc[own, b] - entries.loc[own, a]).dt.total_seconds() / 86_400
+    if len(gap):
+        return float(gap.quantile(share))
+    return 0.0 if made.any() else float("nan")
+
+
+def _transitions(transitions) -> list[tuple[str, str]]:
+    """(from_stage, to_stage) pairs of funnel stages; one pair may be given alone
+    (("lead", "mql")). Anything else is a ValueError naming what is wrong."""
+    pairs = list(transitions)
+    if len(pairs) == 2 and all(isinstance(p, str) for p in pairs):
+        pairs = [tuple(pairs)]
+    for pair in pairs:
+        if isinstance(pair, str) or len(pair) != 2 or not set(pair) <= set(FUNNEL_STAGES):
+            raise ValueError(
+                f"transitions must be (from_stage, to_stage) pairs of {', '.join(FUNNEL_STAGES)},"
+                f" got {pair!r}"
+            )
+    return [tuple(p) for p in pairs]
 
 
 def cohort_conversion(
@@ -539,6 +559,9 @@ def cohort_conversion(
     days_since_cohort_end, maturity_days, mature (False where `maturity_days` is NaN).
     """
     cut = as_of_time(as_of)
+    transitions = _transitions(transitions)
+    if months is not None:
+        months = check_integer("months", months, 1, None, " (cohorts kept)", whole_floats=True)
     if entries is None:
         entries = stage_entry_dates(contacts, cut)
     rows = []

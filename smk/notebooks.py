@@ -88,9 +88,9 @@ def open_crm(data_path: str, data_format: str = "auto", read_options: dict | Non
     (`show_plain_warnings`): a published page says what smk warns about, never the kernel's
     temporary file and line. Elsewhere (scripts, tests) warnings are left as they are.
 
-    Given the cache of a report that publishes without personal data (`REPORT_SOURCE` says
-    ``include_pii`` false), the rest of the notebook runs as one to publish
-    (`publish_without_pii`).
+    Given the cache of `smk report` (`REPORT_SOURCE`), tables show their cells whole; when the
+    report publishes without personal data (``include_pii`` false), the rest of the notebook
+    runs as one to publish (`publish_without_pii`).
     """
     options = check_read_options(read_options)
     if _in_kernel():
@@ -100,7 +100,10 @@ def open_crm(data_path: str, data_format: str = "auto", read_options: dict | Non
     if options.get("mapping"):
         options["mapping"] = resolve_path(options["mapping"])
     crm = smk.load(resolve_path(data_path), format=data_format, **options)
-    if data_format == "parquet" and (_report_source(data_path) or {}).get(INCLUDE_PII) is False:
+    report = _report_source(data_path) if data_format == "parquet" else None
+    if report is not None:  # a page to publish: its table cells whole, as its scrub needs
+        pd.set_option("display.max_colwidth", None)
+    if report is not None and report.get(INCLUDE_PII) is False:
         publish_without_pii(crm)
     return crm
 
@@ -114,7 +117,9 @@ def publish_without_pii(crm: CRM) -> None:
       (`smk.plots.scrub_drawn_text`): an image cannot be scrubbed once drawn;
     - pandas shows every table cell whole (``display.max_colwidth`` None): a cell cut short
       ("jane.doe@acmecorporation-...", "Xaneth Dun...") no longer reads as an address or a
-      name, and the report's scrub of the page would leave it.
+      name, and the report's scrub of the page would leave it (`open_crm` sets this for
+      every page `smk report` publishes, so pages with and without personal data show the
+      same cells).
     """
     from smk import plots
     from smk.report import as_personal_names, personal_names, scrub_pii

@@ -148,7 +148,7 @@ def _date_text(text: str) -> str | pd.Timestamp:
         )
     if _without_year(text):
         raise ValueError(f"as_of must be a date or time, got {text!r}, which names no full date")
-    if _without_day(text):
+    if names_no_day(text):
         raise ValueError(_month_as_of(text))
     if _DAY_FIRST.fullmatch(text.strip()):
         day, month, year, rest = _DOTTED.match(text.strip()).groups()
@@ -182,7 +182,7 @@ def _without_year(text: str) -> bool:
     return len(years) > 1
 
 
-def _without_day(text: str) -> bool:
+def names_no_day(text: str) -> bool:
     """Whether date text names no day ('2026-10', '2026/10', 'Oct 2026'): pandas reads it as
     the month's first day, where an as-of date of a month means its end."""
     import datetime as dt

@@ -2846,8 +2846,11 @@ _MEANING = ("label", "format", "basis")
 
 def _measured_alike(kpi: dict, before: dict) -> bool:
     """Whether the previous month's published tile `before` measured what `kpi` measures: the
-    same label, format and basis, and for money the same currency."""
-    if any(kpi.get(key) != before.get(key) for key in _MEANING):
+    same label, format and basis, and for money the same currency. A tile published before
+    tiles recorded their basis is taken at its label and format (it cannot tell more, and
+    nearly every such month ran on the defaults)."""
+    meaning = _MEANING if "basis" in before else [k for k in _MEANING if k != "basis"]
+    if any(kpi.get(key) != before.get(key) for key in meaning):
         return False
     return kpi.get("format") != "money" or kpi.get("currency") == before.get("currency")
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from smk import sla as sla_mod
+from smk.checks import check_integer, is_number
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM
 from smk.outputs import format_kpi
@@ -503,6 +504,7 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
 # ------------------------------------------------------------------------------ marketing mix
 def price_band_labels(bands: Sequence[float] = PRICE_BANDS) -> list[str]:
     """Labels of the price bands, lowest first: '< 5k', '5k-15k', ..., '100k+'."""
+    bands = check_price_bands(bands)
 
     def short(v: float) -> str:
         return f"{v / 1000:g}k" if v >= 1000 else f"{v:g}"
@@ -510,6 +512,18 @@ def price_band_labels(bands: Sequence[float] = PRICE_BANDS) -> list[str]:
     labels = [f"< {short(bands[0])}"]
     labels += [f"{short(a)}-{short(b)}" for a, b in zip(bands[:-1], bands[1:], strict=True)]
     return labels + [f"{short(bands[-1])}+"]
+
+
+def check_price_bands(bands: Sequence[float]) -> list[float]:
+    """`bands` as a list of upper bounds, or a ValueError naming the setting: one or more
+    finite numbers, each above the one before (an empty list failed with an IndexError, a
+    falling one inside pandas' binning)."""
+    values = [bands] if isinstance(bands, str) else list(bands)
+    if not values or not all(is_number(b) and np.isfinite(b) for b in values):
+        raise ValueError(f"price_bands must be one or more numbers (upper bounds), got {bands!r}")
+    if any(b >= c for b, c in zip(values[:-1], values[1:], strict=False)):
+        raise ValueError(f"price_bands must rise, each bound above the one before, got {bands!r}")
+    return [float(b) for b in values]
 
 
 def price_band(values: pd.Series, bands: Sequence[float] = PRICE_BANDS) -> pd.Series:
@@ -548,6 +562,10 @@ def mix_deals(
     first-touch campaign is "(no campaign)" for a contact without a campaign touch before the
     deal, and unknown (`UNKNOWN`) for every deal when the export has no touchpoints."""
     m = month_of(crm, month)
+    months = check_integer(
+        "months", months, 1, 1200, " (the marketing-mix window)", whole_floats=True
+    )
+    price_bands = check_price_bands(price_bands)
     window_start = m.start - pd.DateOffset(months=months - 1)
     deals = sla_mod.deal_table(crm, fx_rates, reporting_currency, as_of=m.end)
     deals = deals[deals["is_closed"] & (deals["closed_at"] >= window_start)].reset_index(drop=True)

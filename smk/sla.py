@@ -788,7 +788,7 @@ def _month_range(first: str, last: str) -> list[str]:
 
 def _month_labels(months) -> list[str]:
     """`YYYY-MM` labels of one month or a sequence of them (`periods.as_month` each)."""
-    if isinstance(months, (str, Month, pd.Period)):
+    if isinstance(months, (str, Month, pd.Period, pd.Timestamp, datetime.date)):
         months = [months]
     return [as_month(m).label for m in months]
 
@@ -800,13 +800,16 @@ def _floats(counts: pd.Series) -> np.ndarray:
 
 def report_months(crm: CRM, through: Month | str, leads: pd.DataFrame | None = None) -> list[str]:
     """The months a page shows month by month up to `through` (its report month): from the
-    export's first month (`smk.periods.data_span`, or an earlier MQL of `leads`) to `through`,
+    month of the export's first contact (the first the scorecard scores; without contacts,
+    its first record: `smk.periods.data_span`), or an earlier MQL of `leads`, to `through`,
     gaps included. So a month with deals but no MQL, or neither, has its row in the SLA and
-    pipeline tables (as the scorecard scores it: 0 MQLs), and no month after `through` has one.
+    pipeline tables (as the scorecard scores it: 0 MQLs), a touch logged before the first
+    contact adds no month the scorecard does not cover, and no month after `through` has one.
     """
     last = as_month(through).label
+    created = crm.contacts["created_at"].dropna()
     try:
-        first = data_span(crm)[0].strftime("%Y-%m")
+        first = (created.min() if len(created) else data_span(crm)[0]).strftime("%Y-%m")
     except ValueError:  # nothing dated
         first = last
     if leads is not None and leads["month"].notna().any():

@@ -98,6 +98,8 @@ def test_conversions_without_an_amount_are_counted_as_of_unknown_value():
     assert (c["conversions"], c["attributed"], c["unattributed"]) == (3, 2, 1)
     assert (c["value"], c["attributed_value"]) == (1000.0, 1000.0)  # the known values only
     assert (c["unvalued"], c["attributed_unvalued"], c["unattributed_unvalued"]) == (2, 1, 1)
+    counts = [k for k in c if not k.endswith("value")]  # whole counts as ints, as JSON shows them
+    assert all(type(c[k]) is int for k in counts) and type(c["value"]) is float
     assert j.unvalued == {"attributed": 1.0, "unattributed": 1.0}
     assert j.coverage_detail(90) == (  # D3 is unattributed as it has no contact
         "of 3 won conversions; 1 unattributed: no contact on the deal; 1 without an "

@@ -24,6 +24,7 @@ import pytest
 from test_notebook_parameters import _run_setup
 from test_thin_months import FX, _crm, _deal
 
+import smk
 from smk import config, funnel, scorecard, sla
 from smk.model import CRM, make_table
 from smk.report import declared_parameters
@@ -133,6 +134,26 @@ def test_cohort_maturity_comes_from_contacts_that_made_the_transition():
     assert table.loc["2026-10", "Opportunity -> Customer"] == "0%*"
     velocity = funnel.velocity(contacts, as_of).set_index(["from_stage", "to_stage"])
     assert velocity.loc[("subscriber", "lead"), "p80_days"] == pytest.approx(20.0)  # agrees
+
+
+def test_a_transition_made_only_by_skipping_a_stage_is_mature_at_once():
+    """Salesforce leads are never subscribers: every subscriber -> lead cohort was starred as
+    immature ("may still rise" at 100%), as if nobody had made the transition."""
+    contacts = smk.load(config.SAMPLE_DIR / "salesforce").contacts
+    cohorts = funnel.cohort_conversion(contacts, pd.Timestamp("2026-11-01", tz="UTC"))
+    lead = cohorts[cohorts["from_stage"] == "subscriber"]
+    assert len(lead) and (lead["maturity_days"] == 0).all() and lead["mature"].all()
+
+
+def test_monthly_tables_start_with_the_first_contact_not_an_earlier_touch():
+    """One touch logged a week before the first contact added a month of "0 MQLs" that the
+    scorecard on the same page says the export does not cover."""
+    crm = smk.load(config.SAMPLE_DIR / "hubspot")
+    first = crm.contacts["created_at"].min()
+    touch = crm.touchpoints.iloc[:1].assign(occurred_at=first - pd.Timedelta(days=20))
+    earlier = dataclasses.replace(crm, touchpoints=pd.concat([touch, crm.touchpoints]))
+    months = sla.report_months(earlier, "2026-10")
+    assert months[0] == f"{first:%Y-%m}" and months[-1] == "2026-10"
 
 
 # ------------------------------------------------------------------ the notebook's names

@@ -116,9 +116,14 @@ def test_without_a_figure_measured_alike_no_difference_is_computed():
     )
     assert _change({**now, "value": None}, {"auc": before}).startswith("n/a this month; was ")
     assert _change({**kpi, "basis": spec}, {"auc": before}) == "+0.120 vs previous month"
-    # a basis the previous month did not record is no basis known to agree
+    # a month published before tiles recorded their basis (an upgrade) is taken at its label
+    # and format: it said "measured differently: its basis not recorded" for every month
     assert _change({**kpi, "basis": spec}, {"auc": {**kpi, "value": 0.59}}) == (
-        f"was {shown} the previous month, measured differently: its basis not recorded"
+        "+0.120 vs previous month"
+    )
+    relabelled = {**kpi, "value": 0.59, "label": "AUC (sql)"}
+    assert _change({**kpi, "basis": spec}, {"auc": relabelled}) == (
+        f"was {shown} the previous month, measured differently: “AUC (sql)”, its basis not recorded"
     )
     # only the currency differs: the value says so
     tile = {"id": "m", "value": 7, "format": "money"}

@@ -87,6 +87,9 @@ def test_an_index_of_row_numbers_is_refused_not_read_as_contact_ids(synth):
             sc.rule_based_score(crm, table)
     with pytest.raises(ValueError, match="row numbers"):
         sc.engagement_points(crm, positions["scored_at"])
+    ids = leads.set_axis(leads.index.astype("int64")).rename_axis("hs_object_id")
+    with pytest.raises(ValueError, match="integers, which may be row numbers or ids under"):
+        sc.score_leads(model, ids)
     missing = leads.reset_index().head(5)
     missing.loc[3, "contact_id"] = None
     with pytest.raises(ValueError, match=r"1 leads have no contact id .*\(first: row 3\)"):
@@ -323,6 +326,10 @@ def test_journeys_take_months_and_periods_and_refuse_dates_that_read_two_ways(hu
     assert won(start=Month("2025-11"), end=Month("2026-10")) == want
     assert won(start=pd.Period("2025-11", "M"), end=pd.Period("2026-10", "M")) == want
     assert won(start="2025-11", end=utc("2026-11-01")) == want
+    # a month written another way starts on its first day, as before (it was refused with
+    # advice for an end: "give ... the day after it")
+    for month in ("2025/11", "November 2025", np.datetime64("2025-11")):
+        assert won(start=month, end="2026-11-01") == want
     with pytest.raises(ValueError, match=r"^start '01/10/2026' reads as a day or a month first"):
         won(start="01/10/2026", end="2026-11-01")
     with pytest.raises(ValueError, match=r"^end must be a date or time, got '2026-10'"):
@@ -332,3 +339,18 @@ def test_journeys_take_months_and_periods_and_refuse_dates_that_read_two_ways(hu
     pd.testing.assert_frame_equal(
         spend, at.spend_by_channel(hubspot.spend, "2025-11-01", "2026-11-01", fx=FX)
     )
+
+
+def test_engagement_points_match_touches_of_a_crm_with_integer_contact_ids(hubspot):
+    """A CRM whose contact ids are integers (built by hand) got 0 engagement points for every
+    lead once lead ids were read as text."""
+    leads = sc.lead_features(hubspot, as_of=Month("2026-10").end)
+    want = sc.rule_based_score(hubspot, leads)["engagement_points"]
+    as_int = {
+        t: getattr(hubspot, t).assign(contact_id=lambda f: f["contact_id"].astype("Int64"))
+        for t in ("contacts", "touchpoints", "activities")
+    }
+    crm = dataclasses.replace(hubspot, **as_int)
+    got = sc.rule_based_score(crm, sc.lead_features(crm, as_of=Month("2026-10").end))
+    assert want.sum() > 0
+    np.testing.assert_allclose(got["engagement_points"].to_numpy(), want.to_numpy())

@@ -161,6 +161,18 @@ def test_table_cells_of_a_publication_without_pii_are_whole_when_scrubbed(
         assert f"hosted by {NAME_REMOVED}" in page and f"Mail {EMAIL_REMOVED} on" in page
 
 
+def test_table_cells_of_a_publication_with_pii_are_whole_too(tmp_path, sample, published_kernel):
+    """With --include-pii cells were still cut at 50 characters, so that page showed less
+    than the one without ("merged into contact with same em...")."""
+    frame = _long_cells()
+    assert "..." in frame._repr_html_()
+    notebooks.open_crm(_report_cache(tmp_path, sample, True), "parquet")
+    assert (
+        "..." not in frame._repr_html_() and "holdings.test on the webinar" in frame._repr_html_()
+    )
+    assert plots._scrub is None  # personal data asked for: charts drawn as given
+
+
 def test_an_address_cut_short_is_removed_too():
     # text cut elsewhere (a message of another library) may still end in an address cut short
     assert scrub_pii("<td>mail jane.doe@gmail...</td>", set()) == f"<td>mail {EMAIL_REMOVED}</td>"

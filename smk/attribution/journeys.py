@@ -32,7 +32,7 @@ from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM, TOUCH_TYPES
-from smk.periods import Month, as_month, as_of_time, data_span
+from smk.periods import Month, as_of_time, data_span, names_no_day
 from smk.sla import deal_amounts
 
 NS_PER_DAY = 86_400 * 10**9
@@ -246,23 +246,25 @@ class Journeys:
         `unattributed_unvalued`: deals without an amount, `Journeys.unvalued`), which the
         values leave out."""
         missed, unvalued, unlinked = self.unattributed, self.unvalued, self.unlinked
-        return {
-            "conversions": self.total_conversions + missed["conversions"],
-            "attributed": self.total_conversions,
-            "unattributed": missed["conversions"],
-            "value": self.total_value + missed["value"],
-            "attributed_value": self.total_value,
-            "unattributed_value": missed["value"],
-            "unvalued": unvalued["attributed"] + unvalued["unattributed"],
-            "attributed_unvalued": unvalued["attributed"],
-            "unattributed_unvalued": unvalued["unattributed"],
-            "no_touch": missed["conversions"] - sum(unlinked[r] for r in UNLINKED),
-            # the rest of a sum of floats: a rounding error is no negative value
-            "no_touch_value": max(
-                missed["value"] - sum(unlinked[f"{r}_value"] for r in UNLINKED), 0.0
-            ),
-            **{key: unlinked[key] for key in UNLINKED_KEYS},
-        }
+        return _counts_whole(
+            {
+                "conversions": self.total_conversions + missed["conversions"],
+                "attributed": self.total_conversions,
+                "unattributed": missed["conversions"],
+                "value": self.total_value + missed["value"],
+                "attributed_value": self.total_value,
+                "unattributed_value": missed["value"],
+                "unvalued": unvalued["attributed"] + unvalued["unattributed"],
+                "attributed_unvalued": unvalued["attributed"],
+                "unattributed_unvalued": unvalued["unattributed"],
+                "no_touch": missed["conversions"] - sum(unlinked[r] for r in UNLINKED),
+                # the rest of a sum of floats: a rounding error is no negative value
+                "no_touch_value": max(
+                    missed["value"] - sum(unlinked[f"{r}_value"] for r in UNLINKED), 0.0
+                ),
+                **{key: unlinked[key] for key in UNLINKED_KEYS},
+            }
+        )
 
     def coverage_lines(self, period: str, lookback_days: float | None) -> list[str]:
         """What a page says of the period's conversions, in lines: how many there were, how
@@ -581,6 +583,15 @@ def _check_labels(labels: Iterable[str], sep: str) -> None:
 
 
 # ---------------------------------------------------------------------------- from a CRM
+def _counts_whole(figures: dict[str, float]) -> dict[str, float]:
+    """`coverage`'s counts as ints where whole (69, not 69.0, in a page's metrics JSON);
+    values (``..._value``, ``value``) and fractional counts as they are."""
+    return {
+        k: int(v) if not k.endswith("value") and float(v).is_integer() else float(v)
+        for k, v in figures.items()
+    }
+
+
 def window_start(end: str | pd.Timestamp | Month, window_months: int) -> pd.Timestamp:
     """Start of a conversion window of `window_months` calendar months that ends at `end`
     (exclusive, e.g. the end of the report month): 12 gives the year up to `end`.
@@ -1082,8 +1093,8 @@ def period_bound(value, name: str) -> pd.Timestamp:
         value = pd.Period(value.label, freq="M")
     if isinstance(value, pd.Period):
         ts = (value if name == "start" else value + 1).start_time.tz_localize("UTC")
-    elif name == "start" and isinstance(value, str) and _is_month(value):
-        ts = as_month(value).start
+    elif name == "start" and _names_a_month(value):  # "2026-10", "2026/10", "October 2026"
+        ts = pd.Timestamp(str(value)).to_period("M").start_time.tz_localize("UTC")
     else:
         try:
             ts = as_of_time(value)
@@ -1096,13 +1107,12 @@ def period_bound(value, name: str) -> pd.Timestamp:
     return ts
 
 
-def _is_month(text: str) -> bool:
-    """Whether `text` is a month as `periods.as_month` reads it (`YYYY-MM`)."""
-    try:
-        as_month(text)
-    except ValueError:
-        return False
-    return True
+def _names_a_month(value) -> bool:
+    """Whether `value` names a month and no day: text such as `YYYY-MM`, "2026/10" or
+    "October 2026" (`periods.names_no_day`), or a numpy month ("2026-10" as datetime64[M])."""
+    if isinstance(value, np.datetime64):
+        return np.datetime_data(value.dtype)[0] in ("Y", "M")
+    return isinstance(value, str) and names_no_day(value)
 
 
 def _events(

@@ -289,11 +289,16 @@ def lead_ids(leads: pd.DataFrame | pd.Series) -> pd.Index:
         ids, where = leads.index, f"index {leads.index.name or '(unnamed)'}"
         positions = isinstance(ids, pd.RangeIndex) or pd.api.types.is_integer_dtype(ids)
         if positions and ids.name != "contact_id":
+            what = (
+                f"row numbers (a {type(ids).__name__}, as reset_index() or pd.concat(..., "
+                "ignore_index=True) leave)"
+                if isinstance(ids, pd.RangeIndex)
+                else "integers, which may be row numbers or ids under another name"
+            )
             raise ValueError(
                 f"the leads have no contact ids: no contact_id column, and their {where} holds "
-                f"row numbers (a {type(ids).__name__}, as reset_index() or "
-                "pd.concat(..., ignore_index=True) leave), not contact ids; keep "
-                "lead_features' index (contact_id) or a contact_id column"
+                f"{what}; keep lead_features' index (contact_id), add a contact_id column, or "
+                "name the index contact_id if it holds the ids"
             )
     missing = np.flatnonzero(pd.isna(ids))
     if len(missing):

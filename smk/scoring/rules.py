@@ -86,6 +86,9 @@ def _touches_of(touch_contacts: pd.Series, ids: pd.Index) -> tuple[np.ndarray, n
     """Every (touch, lead) pair of the same contact, as two position arrays (a contact in
     several rows of the leads pairs with each)."""
     codes, unique = pd.factorize(ids)
+    if not pd.api.types.is_string_dtype(touch_contacts.dtype):  # ids as text, as `lead_ids`
+        touch_contacts = touch_contacts.astype("object").where(touch_contacts.notna())
+        touch_contacts = touch_contacts.map(str, na_action="ignore")
     found = pd.Index(unique).get_indexer(touch_contacts)
     touched = np.flatnonzero(found >= 0)
     found = found[touched]
