@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from pathlib import Path
 
 import nbformat
 import yaml
+from test_report import _provenance_rows
 
 from smk import cli, config
 from smk.report import declared_parameters
@@ -30,16 +30,8 @@ def _report(tmp_path: Path, data: Path, month: str, notebook: str, params: dict 
 
 
 def _provenance(executed: Path) -> dict[str, str]:
-    """The provenance table of an executed notebook: item -> value (long values are cut)."""
-    book = nbformat.read(executed, as_version=4)
-    table = next(
-        o["data"]["text/html"]
-        for c in book.cells
-        for o in c.get("outputs", [])
-        if "parameter data_format" in o.get("data", {}).get("text/html", "")
-    )
-    cells = re.findall(r"<td>(.*?)</td>\s*<td>(.*?)</td>", table, re.S)
-    return {html.unescape(k): html.unescape(v) for k, v in cells}
+    """The provenance table of an executed notebook: item -> value."""
+    return _provenance_rows(nbformat.read(executed, as_version=4))
 
 
 def _every_parameter(notebook: str) -> set[str]:
