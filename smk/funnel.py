@@ -500,14 +500,15 @@ def velocity(
 # ------------------------------------------------------------------------------ cohorts
 def transition_maturity(entries: pd.DataFrame, a: str, b: str, share: float = 0.8) -> float:
     """Days within which `share` of the contacts that made the transition `a` -> `b` made it
-    (its 80th-percentile velocity), from `stage_entry_dates`: only contacts that entered both
-    stages on dates of their own count, as in `velocity` (a contact that skipped `a`, created
-    straight as a lead, enters it at its lead date: 0 days that say nothing about how long the
-    step takes). When every contact that made it did so by skipping a stage (a Salesforce
-    lead is never a subscriber), it takes no time: 0 days, every cohort mature. NaN when
-    nobody made it yet: no cohort of it can be judged mature."""
+    (its 80th-percentile velocity), from `stage_entry_dates`. A contact that skipped `a`
+    (created straight as a lead: it enters `a` when it enters a later stage) took 0 days that
+    say nothing about how long the step takes, and is left out; one that skipped `b` (a lead
+    taken straight to SQL) counts at the time it took to get past `b`. When every contact
+    that made it skipped `a` (a Salesforce lead is never a subscriber), the step takes no
+    time: 0 days, every cohort mature. NaN when nobody made it yet: no cohort of it can be
+    judged mature."""
     made = entries[a].notna() & entries[b].notna()
-    own = made & ~entries[f"skipped_{a}"] & ~entries[f"skipped_{b}"]
+    own = made & ~entries[f"skipped_{a}"]
     gap = (entries.loc[own, b] - entries.loc[own, a]).dt.total_seconds() / 86_400
     if len(gap):
         return float(gap.quantile(share))

@@ -2847,8 +2847,11 @@ _MEANING = ("label", "format", "basis")
 def _measured_alike(kpi: dict, before: dict) -> bool:
     """Whether the previous month's published tile `before` measured what `kpi` measures: the
     same label, format and basis, and for money the same currency. A tile published before
-    tiles recorded their basis is taken at its label and format (it cannot tell more, and
-    nearly every such month ran on the defaults)."""
+    tiles recorded their basis cannot tell how it was measured: when the notebook gives its
+    own previous value (measured as this month is) that one is used, else the old tile is
+    taken at its label and format (lead scoring's tiles after an upgrade)."""
+    if "basis" not in before and kpi.get("basis") is not None and "previous" in kpi:
+        return False
     meaning = _MEANING if "basis" in before else [k for k in _MEANING if k != "basis"]
     if any(kpi.get(key) != before.get(key) for key in meaning):
         return False

@@ -800,18 +800,23 @@ def _floats(counts: pd.Series) -> np.ndarray:
 
 def report_months(crm: CRM, through: Month | str, leads: pd.DataFrame | None = None) -> list[str]:
     """The months a page shows month by month up to `through` (its report month): from the
-    month of the export's first contact (the first the scorecard scores; without contacts,
-    its first record: `smk.periods.data_span`), or an earlier MQL of `leads`, to `through`,
-    gaps included. So a month with deals but no MQL, or neither, has its row in the SLA and
-    pipeline tables (as the scorecard scores it: 0 MQLs), a touch logged before the first
-    contact adds no month the scorecard does not cover, and no month after `through` has one.
+    month of the export's first contact or deal, or an earlier MQL of `leads`, to `through`,
+    gaps included, never before the data's first record (`smk.periods.data_span`, which sets
+    stray dates aside: one contact dated 2016 adds no decade of empty rows). So a month with
+    deals but no MQL (deals imported before the contacts), or neither, has its row in the SLA
+    and pipeline tables (as the scorecard scores it: 0 MQLs), a touch logged before every
+    contact and deal adds no month, and no month after `through` has one.
     """
     last = as_month(through).label
-    created = crm.contacts["created_at"].dropna()
     try:
-        first = (created.min() if len(created) else data_span(crm)[0]).strftime("%Y-%m")
+        start = data_span(crm)[0]
     except ValueError:  # nothing dated
-        first = last
+        return _month_range(last, last)
+    created = (crm.contacts["created_at"], crm.deals["created_at"])
+    dated = [c[c >= start].min() for c in created]  # before `start`: strays
+    dated = [t for t in dated if pd.notna(t)]
+    first = max(start, min(dated)) if dated else start
+    first = first.strftime("%Y-%m")
     if leads is not None and leads["month"].notna().any():
         first = min(first, leads["month"].min())
     return _month_range(min(first, last), last)

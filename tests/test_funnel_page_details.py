@@ -261,3 +261,46 @@ def test_without_touchpoints_the_first_touch_campaign_is_unknown_not_none():
     with_touches = dataclasses.replace(crm, touchpoints=touched)
     assert set(scorecard.mix_deals(with_touches, "2026-09")["campaign"]) == {"(no campaign)"}
     assert scorecard.mix_caveats(scorecard.marketing_mix(with_touches, "2026-09")) is None
+
+
+def test_monthly_tables_keep_deals_before_the_first_contact_and_skip_stray_dates():
+    """Review of 7b718ef: starting at the first contact's month dropped deals imported before
+    the contacts (165 of 170 deals shown), and one contact dated 2016 added ten years of rows."""
+    crm = smk.load(config.SAMPLE_DIR / "hubspot")
+    first = crm.contacts["created_at"].min()
+    deals = crm.deals.copy()
+    deals.loc[deals.index[:5], "created_at"] = first - pd.Timedelta(days=8)
+    deals.loc[deals.index[:5], "closed_at"] = first - pd.Timedelta(days=3)
+    earlier = dataclasses.replace(crm, deals=deals)
+    months = sla.report_months(earlier, "2026-10")
+    assert months[0] == f"{first - pd.Timedelta(days=8):%Y-%m}" < f"{first:%Y-%m}"
+    rates = {"EUR": 1.0, "USD": 0.9}
+    table = sla.deal_table(earlier, rates, "EUR", as_of=pd.Timestamp("2026-11-01", tz="UTC"))
+    assert sla.pipeline_by_month(table, months=months)["deals_created"].sum() == len(deals)
+    contacts = crm.contacts.copy()
+    contacts.loc[contacts.index[5], "created_at"] = pd.Timestamp("2016-03-04", tz="UTC")
+    stray = dataclasses.replace(crm, contacts=contacts)
+    assert sla.report_months(stray, "2026-10") == sla.report_months(crm, "2026-10")
+
+
+def test_a_lead_that_skipped_the_next_stage_counts_at_the_time_it_took():
+    """Review of 7b718ef: leads taken to SQL without an MQL date (59 and 61 days) made
+    lead -> MQL mature at 0 days, so a cohort of October's unconverted leads read 0%, final."""
+    rows = [("c1", "2026-01-01", "2026-03-01"), ("c2", "2026-03-01", "2026-05-01")]
+    rows += [(f"n{i}", f"2026-10-{d:02d}", None) for i, d in enumerate((5, 10, 20))]
+    contacts = pd.DataFrame(
+        {
+            "contact_id": [r[0] for r in rows],
+            "created_at": pd.to_datetime([r[1] for r in rows], utc=True),
+            "became_lead_at": pd.to_datetime([r[1] for r in rows], utc=True),
+            "became_sql_at": pd.to_datetime([r[2] for r in rows], utc=True),
+            "lifecycle_stage": ["sql", "sql", "lead", "lead", "lead"],
+        }
+    )
+    for stage in ("subscriber", "mql", "opportunity", "customer"):
+        contacts[f"became_{stage}_at"] = pd.Series(
+            pd.NaT, index=contacts.index, dtype="datetime64[ns, UTC]"
+        )
+    cohorts = funnel.cohort_conversion(contacts, "2026-11-01", transitions=[("lead", "mql")])
+    october = cohorts.set_index("cohort").loc["2026-10"]
+    assert october["maturity_days"] > 55 and not october["mature"]

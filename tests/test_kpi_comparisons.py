@@ -121,6 +121,12 @@ def test_without_a_figure_measured_alike_no_difference_is_computed():
     assert _change({**kpi, "basis": spec}, {"auc": {**kpi, "value": 0.59}}) == (
         "+0.120 vs previous month"
     )
+    # ... but when the notebook gives its own previous value, measured as this month is, that
+    # one is sure (review of 7b718ef: calendar hours against working hours after an upgrade)
+    assert _change({**kpi, "basis": spec, "previous": 0.7}, {"auc": {**kpi, "value": 0.59}}) == (
+        f"+0.010 vs previous month measured this way (reported then: {shown}, measured "
+        "differently: its basis not recorded)"
+    )
     relabelled = {**kpi, "value": 0.59, "label": "AUC (sql)"}
     assert _change({**kpi, "basis": spec}, {"auc": relabelled}) == (
         f"was {shown} the previous month, measured differently: “AUC (sql)”, its basis not recorded"

@@ -330,6 +330,8 @@ def test_journeys_take_months_and_periods_and_refuse_dates_that_read_two_ways(hu
     # advice for an end: "give ... the day after it")
     for month in ("2025/11", "November 2025", np.datetime64("2025-11")):
         assert won(start=month, end="2026-11-01") == want
+    with pytest.raises(ValueError, match="got 'November', which names no full date"):
+        won(start="November", end="2026-11-01")  # no year: it was the year 1
     with pytest.raises(ValueError, match=r"^start '01/10/2026' reads as a day or a month first"):
         won(start="01/10/2026", end="2026-11-01")
     with pytest.raises(ValueError, match=r"^end must be a date or time, got '2026-10'"):
@@ -354,3 +356,6 @@ def test_engagement_points_match_touches_of_a_crm_with_integer_contact_ids(hubsp
     got = sc.rule_based_score(crm, sc.lead_features(crm, as_of=Month("2026-10").end))
     assert want.sum() > 0
     np.testing.assert_allclose(got["engagement_points"].to_numpy(), want.to_numpy())
+    touches = crm.touchpoints.assign(contact_id=crm.touchpoints["contact_id"].astype("float64"))
+    floats = sc.rule_based_score(dataclasses.replace(crm, touchpoints=touches), leads)
+    np.testing.assert_allclose(floats["engagement_points"].to_numpy(), want.to_numpy())

@@ -15,6 +15,7 @@ journey's end), so the models run vectorised over millions of touches.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -1107,12 +1108,16 @@ def period_bound(value, name: str) -> pd.Timestamp:
     return ts
 
 
+_YEAR = re.compile(r"\d{4}")
+
+
 def _names_a_month(value) -> bool:
     """Whether `value` names a month and no day: text such as `YYYY-MM`, "2026/10" or
     "October 2026" (`periods.names_no_day`), or a numpy month ("2026-10" as datetime64[M])."""
     if isinstance(value, np.datetime64):
         return np.datetime_data(value.dtype)[0] in ("Y", "M")
-    return isinstance(value, str) and names_no_day(value)
+    # "October" names no year either: left to `as_of_time`, which refuses it
+    return isinstance(value, str) and bool(_YEAR.search(value)) and names_no_day(value)
 
 
 def _events(

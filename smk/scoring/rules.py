@@ -87,6 +87,9 @@ def _touches_of(touch_contacts: pd.Series, ids: pd.Index) -> tuple[np.ndarray, n
     several rows of the leads pairs with each)."""
     codes, unique = pd.factorize(ids)
     if not pd.api.types.is_string_dtype(touch_contacts.dtype):  # ids as text, as `lead_ids`
+        if pd.api.types.is_float_dtype(touch_contacts.dtype):  # 7.0 is contact 7
+            whole = touch_contacts.dropna() % 1 == 0
+            touch_contacts = touch_contacts.astype("Int64") if whole.all() else touch_contacts
         touch_contacts = touch_contacts.astype("object").where(touch_contacts.notna())
         touch_contacts = touch_contacts.map(str, na_action="ignore")
     found = pd.Index(unique).get_indexer(touch_contacts)
