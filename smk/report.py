@@ -1144,17 +1144,15 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
 
         which = f"the deals created or closed by the end of {month}"
         return [(which, deals_used(crm, month.end), False)]
-    import pandas as pd
-
     from smk.attribution.journeys import CONVERSIONS, check_conversion, window_start
+    from smk.attribution.money import spend_in
 
     try:
         conversion = check_conversion(_setting(given, cell, "conversion"))
         start = window_start(month.end, _setting(given, cell, "window_months"))
     except (TypeError, ValueError):  # the notebook says so itself, first
         return []
-    spent, (first, end) = pd.to_datetime(crm.spend["month"]), _naive_utc(start, month.end)
-    spend = crm.spend[((spent >= first) & (spent < end)).to_numpy(dtype=bool)]
+    spend = spend_in(crm.spend, start, month.end)
     window = f"the spend of {start:%Y-%m} to {month}"
     source, time_col = CONVERSIONS[conversion]
     if source != "deals":
@@ -1168,11 +1166,6 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
         (which, deals[converting.fillna(False).to_numpy(dtype=bool)], False),
         (window, spend, False),
     ]
-
-
-def _naive_utc(*times):
-    """Times as naive UTC, as `attribution.spend_by_channel` compares them with spend months."""
-    return [t.tz_convert("UTC").tz_localize(None) if t.tzinfo else t for t in times]
 
 
 def default_report_blocker(crm: CRM) -> str | None:

@@ -27,14 +27,7 @@ def spend_by_channel(
     Without it, spend in several currencies is added as it is, with a warning
     (`sla.deal_amounts`, as deal amounts are).
     """
-    s = spend
-    month = pd.to_datetime(s["month"])
-    keep = np.ones(len(s), dtype=bool)
-    if start is not None:
-        keep &= (month >= _naive(period_bound(start, "start"))).to_numpy(dtype=bool)
-    if end is not None:
-        keep &= (month < _naive(period_bound(end, "end"))).to_numpy(dtype=bool)
-    s = s[keep]
+    s = spend_in(spend, start, end)
     groups = load_channel_groups(channel_groups)
     channel = s["channel"].astype("string")
     if groups:
@@ -48,6 +41,23 @@ def spend_by_channel(
         .reset_index()
     )
     return out
+
+
+def spend_in(
+    spend: pd.DataFrame,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """The rows of `spend` whose month starts in ``[start, end)`` (`journeys.period_bound`;
+    None: unbounded): what `spend_by_channel` adds up, and the report's currency pre-check
+    converts."""
+    month = pd.to_datetime(spend["month"])
+    keep = np.ones(len(spend), dtype=bool)
+    if start is not None:
+        keep &= (month >= _naive(period_bound(start, "start"))).to_numpy(dtype=bool)
+    if end is not None:
+        keep &= (month < _naive(period_bound(end, "end"))).to_numpy(dtype=bool)
+    return spend[keep]
 
 
 def _naive(value) -> pd.Timestamp:
