@@ -4,6 +4,9 @@ A journey is the input of every attribution model. `journeys` builds them from a
 journey per conversion (a contact reaching a lifecycle stage, or a deal being created or won),
 holding the touches in the lookback window before it, plus one journey per contact (or account)
 that was touched in the period but did not convert, holding its touches up to its last one.
+A won deal closed on a calendar date (`closed_at` at exactly 00:00:00 UTC, where the loaders
+place a date without a time of day, e.g. Salesforce's `CloseDate`) takes the touches of its
+whole close day (see `journeys`).
 `from_paths` reads the aggregated path tables of the `ChannelAttribution` package instead
 ("a > b > c", total conversions, total nulls, total value); both give a `Journeys` that every
 model accepts.
@@ -133,10 +136,12 @@ class Journeys:
         ``codes[offsets[j]:offsets[j + 1]]``, oldest first.
     codes : int32 channel code of each touch.
     days_before : float64 days from each touch to the journey's end (its conversion, or its
-        last touch when it did not convert); None for path tables, which have no times.
+        last touch when it did not convert; 0 for a touch on the close day of a won deal
+        closed on a calendar date); None for path tables, which have no times.
     milestones : position within its journey of the last touch at or before the lead
         creation, opportunity creation and close of each journey (-1 when there is none, or
-        the milestone came after the conversion); None for path tables.
+        the milestone came after the conversion; a won deal closed on a calendar date closes
+        at the end of its close day); None for path tables.
     unattributed : conversions and value that cannot be credited to a channel, reported here
         instead: those with no touch in their lookback window, and those of `unlinked`.
     unlinked : conversions and value among `unattributed` that have no contact to follow:
@@ -680,6 +685,22 @@ def journeys(
     -------
     Journeys. Conversions without any touch in their lookback window cannot be credited to a
     channel: they are counted in ``Journeys.unattributed`` instead of being dropped silently.
+
+    Notes
+    -----
+    A won deal whose `closed_at` is exactly 00:00:00 UTC closed on a calendar date (the
+    loaders place a date without a time of day there: Salesforce's `CloseDate`, a close
+    column exported without a time), at some unknown time of that day. Its journey takes
+    the touches of the whole close day, up to (not including) 00:00 of the next day, but none
+    at or after the period's `end`: a demo or a click on the close day counts, as it would
+    before a close recorded at 17:00. The lookback window still starts `lookback_days` before
+    the close date; the close milestone (closed won, `full_path`) is the close day's last
+    touch; and a touch on the close day is 0 days before the conversion (time-decay, time to
+    conversion), as a touch at the close itself is. The deal stays in the period of its
+    close date, and `conversion_at` shows that date. The cost: a deal that truly closed at
+    midnight UTC is read as closing some time that day, so the touches later that day count
+    too. A close with a time of day ends its journey at that time, and so does a close date
+    on the deal's creation day, which the loaders place at the creation moment (not 00:00).
     """
     conversion = check_conversion(conversion)
     if level not in ("channel", "campaign"):
@@ -787,9 +808,11 @@ def journeys(
 
     lookback = None if lookback_days is None else int(lookback_days * NS_PER_DAY)
 
-    # converting journeys: touches in [time - lookback, time]
+    # converting journeys: touches in [time - lookback, until]; `until` is the conversion,
+    # or the close day's last moment for a won deal closed on a calendar date
     c_owner, c_time = ev_owner[in_period], ev_time[in_period]
-    c_hi = search(c_owner, c_time, "right")
+    c_until = _close_day_end(c_time, t_end) if conversion == "won" else c_time
+    c_hi = search(c_owner, c_until, "right")
     c_lo = (
         search(c_owner, np.full_like(c_time, np.iinfo(np.int64).min // 2), "left")
         if lookback is None
@@ -808,6 +831,7 @@ def journeys(
     lo = np.concatenate([c_lo, n_lo])
     hi = np.concatenate([c_hi, n_hi])
     j_end = np.concatenate([c_time, n_last])
+    j_until = np.concatenate([c_until, n_last])
     lengths = (hi - lo).astype(np.int64)
     n_conv = len(c_owner)
     conv_flag = np.arange(len(lo)) < n_conv
@@ -820,12 +844,14 @@ def journeys(
         ]
     )
 
-    # milestones: position of the last touch at or before each milestone time
+    # milestones: position of the last touch at or before each milestone time (a won deal's
+    # close: its journey's last moment, the whole close day for a calendar date)
     milestone_pos = {}
     owner_all = np.concatenate([c_owner, n_owner])
     for name in MILESTONES:
-        m_time = np.concatenate([ev[name][in_period], np.full(len(n_owner), NAT)])
-        valid = (m_time != NAT) & conv_flag & (m_time <= j_end)
+        m_conv = c_until if name == "close" and conversion == "won" else ev[name][in_period]
+        m_time = np.concatenate([m_conv, np.full(len(n_owner), NAT)])
+        valid = (m_time != NAT) & conv_flag & (m_time <= j_until)
         p = np.full(len(lo), -1, dtype=np.int64)
         if valid.any():
             hit = search(owner_all[valid], m_time[valid], "right")
@@ -864,6 +890,7 @@ def journeys(
     first_touch = times_j[offsets[:-1]] if len(lengths) else np.zeros(0, dtype=np.int64)
     days_before = np.repeat(j_end, lengths)
     days_before -= times_j
+    np.maximum(days_before, 0, out=days_before)  # a touch on a date-only close day: 0 days
     days_before = days_before / NS_PER_DAY
 
     if collapse_repeats and len(codes_j):
@@ -914,6 +941,24 @@ def journeys(
         unvalued=unknown,
         unlinked=unlinked,
     )
+
+
+def _close_day_end(closed: np.ndarray, t_end: int) -> np.ndarray:
+    """The last moment (UTC nanoseconds) a won deal's journey takes touches up to, from its
+    `closed_at` (nanoseconds, before the period's exclusive end `t_end`).
+
+    A close at exactly 00:00:00 UTC is a calendar date (the loaders place a date without a
+    time of day there, `docs/data-model.md`): the deal closed at some time of that day, so
+    its journey takes the touches of the whole close day, up to (not including) 00:00 of the
+    next day, and none at or after `t_end`. A close with a time of day is its own end. The
+    cost: a deal that truly closed at midnight UTC is read as closing on the whole day.
+    """
+    ends = np.array(closed, dtype=np.int64)
+    date_only = (ends != NAT) & (ends % NS_PER_DAY == 0)
+    whole_day = date_only & (ends <= t_end - NS_PER_DAY)  # the day ends inside the period
+    ends[whole_day] += NS_PER_DAY - 1
+    ends[date_only & ~whole_day] = t_end - 1
+    return ends
 
 
 def _break_ties(

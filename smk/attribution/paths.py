@@ -46,12 +46,14 @@ def path_lengths(j: Journeys, max_length: int = 10) -> pd.DataFrame:
 
 def time_to_conversion(j: Journeys) -> pd.DataFrame:
     """Days from the first touch (in the lookback window) to the conversion, per converting
-    journey: journey_id, days, touches. Empty for path tables (they have no times)."""
+    journey: journey_id, days, touches. Empty for path tables (they have no times). A first
+    touch on the close day of a deal closed on a calendar date (00:00 UTC, `journeys`) is 0
+    days from it, as its `days_before` is."""
     conv = j.table["conversions"] > 0
     t = j.table[conv]
     if j.days_before is None or t["conversion_at"].isna().all():
         return pd.DataFrame({"journey_id": [], "days": [], "touches": []})
-    days = (t["conversion_at"] - t["first_touch_at"]).dt.total_seconds() / 86_400
+    days = (t["conversion_at"] - t["first_touch_at"]).dt.total_seconds().clip(lower=0) / 86_400
     return pd.DataFrame(
         {"journey_id": t["journey_id"], "days": days.to_numpy(), "touches": t["n_touches"]}
     ).reset_index(drop=True)

@@ -3,7 +3,9 @@
 Each replicate resamples the journeys with replacement (for a path table: its conversions and
 non-conversions, row by row, as if they were individual journeys), refits the model and
 records every channel's share of the credit. The interval is the percentile interval of those
-shares; two channels whose intervals overlap widely are not reliably different.
+shares; two channels whose intervals overlap widely are not reliably different. The journeys
+are drawn in a canonical order (`canonical_order`), so that the same seed gives the same
+intervals whatever the order of the export's rows (or of a path table's).
 """
 
 from __future__ import annotations
@@ -13,11 +15,36 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smk.attribution.journeys import Journeys
 from smk.attribution.models import attribute
 from smk.attribution.shapley import NotEstimableError
 from smk.checks import check_integer, check_number
+from smk.io.parse import arrow_text
+
+#: The columns of `Journeys.table` that order the journeys for the draws, first to last.
+CANONICAL_KEYS = ("path", "conversions", "nulls", "value", "journey_id")
+
+
+def canonical_order(j: Journeys) -> Journeys:
+    """`j` with its journeys sorted by `CANONICAL_KEYS`: path, conversions, non-conversions,
+    value, then journey id (a CRM journey's deal, contact or account id: the same whatever
+    the export's row order). A bootstrap draws counts by position, so that a seed gives the
+    same replicates for the same journeys in any order. Path table rows that tie on every
+    key are the same row twice (their id is only their row number): their order changes no
+    replicate."""
+    t = j.table
+    keys = pa.table(
+        {
+            key: arrow_text(t[key]) if key in ("path", "journey_id") else t[key].to_numpy("float64")
+            for key in CANONICAL_KEYS
+        }
+    )
+    order = pc.sort_indices(keys, sort_keys=[(key, "ascending") for key in CANONICAL_KEYS])
+    order = order.to_numpy().astype(np.int64)
+    return j if np.array_equal(order, np.arange(len(order))) else j.subset(order)
 
 
 def resample(j: Journeys, rng: np.random.Generator) -> Journeys:
@@ -65,7 +92,7 @@ def bootstrap(
     journeys leave the baseline free: `NotEstimableError`) is left out
     of the intervals, with a warning that counts them; all of them left out is an error.
     `random_state` is a seed (an int >= 0) or a numpy Generator: the same seed, the same
-    intervals.
+    intervals, whatever the order of the journeys (the draws are made in `canonical_order`).
     """
     note = " (e.g. 0.9 for a 90% interval)"
     level = check_number("level", level, 0.0, 1.0, exclusive=True, note=note)
@@ -75,11 +102,12 @@ def bootstrap(
     rng = np.random.default_rng(random_state)
     point = attribute(j, model, **params)
     key = point.columns[0]
+    drawn = canonical_order(j)
     shares = np.zeros((n_boot, len(point)))
     convs = np.zeros((n_boot, len(point)))
     for b in range(n_boot):
         try:
-            table = attribute(resample(j, rng), model, **params)
+            table = attribute(resample(drawn, rng), model, **params)
         except NotEstimableError:
             shares[b] = convs[b] = np.nan
             continue
