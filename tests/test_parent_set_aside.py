@@ -1,7 +1,8 @@
 """A row whose parent record is in the export but whose parent's row was set aside (an
 unreadable cell, a required value missing) is kept, with a warning naming why the parent's row
 was set aside: it is neither `unknown <col>` (that is a record the export does not hold) nor
-lost with its parent (a won deal's revenue because its account's employee count is `11-50`).
+lost with its parent (a won deal's revenue because its account's employee count is `50-11`,
+a band written backwards).
 """
 
 import json
@@ -70,13 +71,14 @@ tables:
 
 
 def _pipedrive_export(tmp_path: Path) -> Path:
-    """The tester's reproduction: organisation 10 writes its employees as a range."""
+    """The tester's reproduction: organisation 10 writes its employees as a range, backwards
+    (`11-50`, a band, is read: tests/test_employee_bands.py)."""
     data = tmp_path / "pd3"
     data.mkdir()
     (data / "organizations.csv").write_text(
         "Organization - ID,Organization - Name,Organization - Number of employees,"
         "Organization - Organization created\n"
-        "10,Alpha GmbH,11-50,2025-12-01 10:00:00\n"
+        "10,Alpha GmbH,50-11,2025-12-01 10:00:00\n"
         "11,Beta Ltd,120,2025-12-02 10:00:00\n"
     )
     (data / "people.csv").write_text(
@@ -97,7 +99,7 @@ def _pipedrive_export(tmp_path: Path) -> Path:
 
 def test_a_won_deal_of_an_account_set_aside_for_its_employees_is_kept(tmp_path, capsys):
     """Deal 100 (50,000 EUR, won) was `unknown account_id` though organisation 10 is in the
-    export: only the organisation's row was faulty (`11-50`)."""
+    export: only the organisation's row was faulty (`50-11`)."""
     assert cli.main(["validate", "--json", str(_pipedrive_export(tmp_path))]) == 0
     out = json.loads(capsys.readouterr().out)
     tables = out["tables"]
@@ -118,7 +120,7 @@ def test_a_won_deal_of_an_account_set_aside_for_its_employees_is_kept(tmp_path, 
 def _accounts_deals_contacts():
     accounts = [
         {"account_id": "A1", "name": "Fine", "employees": "120"},
-        {"account_id": "A2", "name": "Range", "employees": "11-50"},  # set aside: a fault
+        {"account_id": "A2", "name": "Range", "employees": "lots"},  # set aside: a fault
         {"account_id": "A3", "name": "Gone", "employees": "7"},  # deleted in the CRM
     ]
     raw_accounts = _raw(accounts, "accounts.csv")
@@ -177,7 +179,7 @@ def test_an_accounts_table_whose_every_row_was_set_aside_is_in_the_export():
     naming an account the export does not hold was kept), while one good account row made
     the deals of the bad ones `unknown account_id`."""
     raw = {
-        "accounts": _raw([{"account_id": "A2", "employees": "1001-5000"}], "accounts.csv"),
+        "accounts": _raw([{"account_id": "A2", "employees": "5000-1001"}], "accounts.csv"),
         "deals": _raw(
             [
                 {"deal_id": "d2", "account_id": "A2", "created_at": "2026-01-03"},
@@ -198,7 +200,7 @@ def test_an_account_id_set_aside_as_written_is_matched_as_read():
     writes an id); the deals' `10` names that record."""
     raw = {
         "accounts": _raw(
-            [{"account_id": "10.0", "employees": "10000+"}, {"account_id": "11"}], "a.csv"
+            [{"account_id": "10.0", "employees": "11-"}, {"account_id": "11"}], "a.csv"
         ),
         "deals": _raw([{"deal_id": "d1", "account_id": "10", "created_at": "2026-01-03"}], "d.csv"),
     }

@@ -7,8 +7,10 @@ values, never bad. Callers set the bad rows aside with a reason; nothing is drop
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -702,9 +704,17 @@ def _counted(n: int, noun: str) -> str:
 def _readings(values: pd.Series, rows: np.ndarray, decimal: str, few: int = 3) -> str:
     """A few distinct values of `rows` as written, each with the number it was read as:
     `'1.234,50' = 1234.5`."""
+    return _examples(values, rows, lambda shown: _read_numbers(shown, decimal, False)[0], few)
+
+
+def _examples(
+    values: pd.Series, rows: np.ndarray, read: Callable[[pd.Series], pd.Series], few: int = 3
+) -> str:
+    """A few distinct values of `rows` as written, each with the number `read` (a column
+    parser's values) reads it as: `'11-50' = 23`."""
     first = values.iloc[np.flatnonzero(rows)[: 50 * few]]
     shown = list(pd.unique(clean_text(first).dropna().astype(str)))[:few]
-    numbers = _read_numbers(pd.Series(shown, dtype="string"), decimal, False)[0]
+    numbers = read(pd.Series(shown, dtype="string"))
     return ", ".join(
         f"{v!r} = {np.format_float_positional(x, trim='-')}"
         for v, x in zip(shown, numbers, strict=True)
@@ -959,6 +969,83 @@ def parse_integers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Se
     frac = num.notna() & ((num != np.floor(num)) | (num.abs() >= 2.0**63))
     out = num.where(~frac).round().astype("Int64")
     return out, bad | frac
+
+
+#: one whole number of a band: digits, maybe grouped (`1,001`, `1.001`, `1 001`, `1'001`)
+_WHOLE = r"[0-9](?:[0-9.,'’\s]*[0-9])?"
+#: a count written as a band, as CRMs and enrichment tools write company sizes (LinkedIn's
+#: `11-50`, `1,001-5,000`, `10,001+`; picklists' `201 - 500`, `11–50`, `11 to 50`,
+#: `1-10 employees`): two whole numbers with a dash or `to` between them, or one with `+`
+_BAND = re.compile(
+    rf"^(?P<low>{_WHOLE})\s*(?:(?:[-–—]|to)\s*(?P<high>{_WHOLE})|(?P<open>\+))"
+    r"(?:\s*employees?)?$",
+    re.IGNORECASE,
+)
+
+
+def band_count(low: int, high: int | None) -> int:
+    """The count a band stands for: the geometric midpoint of `low` and `high`, rounded down
+    (`11-50`: 23; a band from 0 is taken from 1: `0-10`: 3), or `low` for an open band (`high`
+    None: `10,001+` is 10001). Always within the band."""
+    if high is None:
+        return low
+    return math.isqrt(max(low, 1) * high)
+
+
+@on_uniques
+def _band_counts(values: pd.Series, decimal: str | None = None) -> pd.Series:
+    """The count each value written as a band (`_BAND`) stands for (`band_count`), <NA> for
+    other values and for a band whose bounds are no whole numbers or run backwards (`50-11`).
+    Its numbers are read as `parse_integers` reads a count (`1.001-5.000` is 1001 to 5000)."""
+    parts = clean_text(values).str.extract(_BAND)
+    low, high = (parse_integers(parts[end], decimal)[0] for end in ("low", "high"))
+    counts = [
+        band_count(int(lo), None if opened else int(hi))
+        if lo is not pd.NA and (opened or (hi is not pd.NA and lo <= hi))
+        else None
+        for lo, hi, opened in zip(low, high, parts["open"].notna(), strict=True)
+    ]
+    return pd.Series(counts, index=values.index, dtype="Int64")
+
+
+def parse_counts(
+    values: pd.Series, decimal: str | None = None
+) -> tuple[pd.Series, pd.Series, list[str]]:
+    """Counts (the model's `int` column, employees): whole numbers as `parse_integers` reads
+    them, or written as a band (`11-50`, `1,001-5,000`, `10,001+`: `band_count`), with a note
+    that counts the values read from a band. A negative count (`-5`) is bad.
+
+    Only the values the integer parse refuses are tried as bands: a column of plain numbers
+    costs no more than `parse_integers`.
+    """
+    out, bad = parse_integers(values, decimal)
+    negative = (out < 0).fillna(False).to_numpy(dtype=bool)
+    if negative.any():
+        out, bad = out.mask(negative), bad | negative
+    refused = np.flatnonzero(bad.to_numpy(dtype=bool) & ~negative)
+    if not len(refused):
+        return out, bad, []
+    counts = _band_counts(as_text(values.iloc[refused]), decimal)  # (not unused categories)
+    banded = counts.notna().to_numpy(dtype=bool)
+    if not banded.any():
+        return out, bad, []
+    rows = refused[banded]
+    out.iloc[rows] = counts.to_numpy(dtype="int64", na_value=0)[banded]
+    bad.iloc[rows] = False
+    return out, bad, [_band_note(values, rows, decimal)]
+
+
+def _band_note(values: pd.Series, rows: np.ndarray, decimal: str | None) -> str:
+    """Says how many counts were written as a band, and how they were read."""
+    n = len(rows)
+    at = np.zeros(len(values), dtype=bool)
+    at[rows] = True
+    shown = _examples(values, at, lambda s: _band_counts(s, decimal))
+    return (
+        f"{_counted(n, 'value')} {'are' if n > 1 else 'is'} written as a band ({shown}): "
+        "a band is read as its geometric midpoint rounded down, an open band (`10,001+`) "
+        "as its lower bound (docs/data-model.md)"
+    )
 
 
 # ---------------------------------------------------------------- booleans

@@ -485,8 +485,11 @@ def _parse_column(
         return parse.parse_datetimes(values, options, hint)
     if kind in ("float", "int"):
         decimal, notes = parse.decimal_for(values, options.decimal, source, whole=kind == "int")
-        numbers = parse.parse_numbers if kind == "float" else parse.parse_integers
-        v, bad = numbers(values, decimal)
+        if kind == "float":
+            v, bad = parse.parse_numbers(values, decimal)
+        else:  # a count (employees): `11-50` is a band, counted in a note
+            v, bad, counted = parse.parse_counts(values, decimal)
+            notes = notes + counted
     elif kind == "bool":
         v, bad = parse.parse_bools(values)
     elif kind == "id":
