@@ -54,7 +54,7 @@ from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
 from smk.periods import Month, as_month, as_of_time
-from smk.sla import deal_amounts
+from smk.sla import amount_gap, deal_amounts
 
 
 # ============================================================================ configuration
@@ -228,18 +228,24 @@ def rfm_table(
     as_of : the observation end (e.g. the report month's end); later deals are ignored. A
         `periods.Month` means its end (everything in the month counts).
     segments : the named segment table (`RFM_SEGMENTS`), first match wins.
-    include_non_buyers : also list accounts without a won deal, as "no purchase yet"; when
-        the export has no deals at all, whether they bought is unknown: their segment,
-        frequency and monetary value are missing (not "no purchase yet", 0 and 0.0).
+    include_non_buyers : also list accounts without a won deal, as "no purchase yet" (they
+        won nothing: monetary 0.0); when the export has no deals at all, whether they bought
+        is unknown: their segment, frequency, monetary value and deals without an amount are
+        missing (not "no purchase yet", 0 and 0.0).
     fx_rates, reporting_currency : amounts in one currency (`sla.deal_values`), of the deals
         used up to `as_of` only (`deals_used`); deals in several currencies without rates are
         added as they are, with a warning.
 
+    A won deal without an amount counts as a purchase (frequency, recency) but adds no money:
+    monetary sums the known amounts of the account's won deals and is NaN (unknown, not 0.0)
+    when none has one; deals_won_without_amount counts those it leaves out. The M score ranks
+    the accounts whose monetary value is known (<NA> for the others, and so is their rfm).
+
     Returns
     -------
     One row per account: account_id, first_purchase_at, last_purchase_at, recency_days,
-    frequency (won deals), monetary (won amount), r, f, m (scores 1-5), rfm ("545") and
-    rfm_segment.
+    frequency (won deals), monetary (won amount), deals_won_without_amount, r, f, m (scores
+    1-5), rfm ("545") and rfm_segment.
     """
     end = as_of_time(as_of)
     d = _in_one_currency(crm, end, fx_rates, reporting_currency)
@@ -253,7 +259,8 @@ def rfm_table(
             "first_purchase_at": g["closed_at"].min(),
             "last_purchase_at": g["closed_at"].max(),
             "frequency": g.size(),
-            "monetary": g["amount"].sum(min_count=0),
+            "monetary": g["amount"].sum(min_count=1),  # NaN: none of its won deals has one
+            "deals_won_without_amount": won["amount"].isna().groupby(won["account_id"]).sum(),
         }
     )
     table.index = table.index.astype("string")
@@ -261,10 +268,9 @@ def rfm_table(
     table["recency_days"] = (end - table["last_purchase_at"]).dt.total_seconds() / 86400
     table["r"] = score_quintiles(table["recency_days"], higher_is_better=False)
     table["f"] = score_quintiles(table["frequency"].astype("float64"))
-    table["m"] = score_quintiles(table["monetary"].fillna(0.0))
-    table["rfm"] = (
-        table["r"].astype(str) + table["f"].astype(str) + table["m"].astype(str)
-    ).astype("string")
+    table["m"] = score_quintiles(table["monetary"].dropna()).reindex(table.index)
+    scores = table[["r", "f", "m"]].astype("Int64").astype("string")
+    table["rfm"] = scores["r"] + scores["f"] + scores["m"]  # <NA> without an M score
     table["rfm_segment"] = name_rfm_segments(table["r"], table["f"], segments)
     table = table.reset_index()
     if include_non_buyers and not crm.accounts.empty:
@@ -273,14 +279,16 @@ def rfm_table(
         others = accounts.loc[existed & ~accounts["account_id"].isin(table["account_id"])]
         others = others[["account_id"]]
         if not crm.deals.empty:  # else unknown: left missing
-            others = others.assign(rfm_segment=RFM_NO_PURCHASE, frequency=0, monetary=0.0)
+            others = others.assign(
+                rfm_segment=RFM_NO_PURCHASE, frequency=0, monetary=0.0, deals_won_without_amount=0
+            )
         table = pd.concat([table, others], ignore_index=True)
     cols = [
         "account_id", "first_purchase_at", "last_purchase_at", "recency_days", "frequency",
-        "monetary", "r", "f", "m", "rfm", "rfm_segment",
+        "monetary", "deals_won_without_amount", "r", "f", "m", "rfm", "rfm_segment",
     ]  # fmt: skip
     table = table.reindex(columns=cols)
-    for col in ("r", "f", "m", "frequency"):
+    for col in ("r", "f", "m", "frequency", "deals_won_without_amount"):
         table[col] = table[col].astype("Int64")
     table["monetary"] = table["monetary"].astype("float64")
     table["rfm_segment"] = table["rfm_segment"].astype("string")
@@ -329,14 +337,61 @@ def rfm_segment_table(segments: Sequence[RFMSegment] = RFM_SEGMENTS) -> pd.DataF
 
 
 def rfm_summary(rfm: pd.DataFrame, segments: Sequence[RFMSegment] = RFM_SEGMENTS) -> pd.DataFrame:
-    """Accounts and won revenue per named RFM segment, in the order of the segment table."""
+    """Accounts and won revenue per named RFM segment of `rfm` (`rfm_table`), in the order of
+    the segment table: rfm_segment, accounts, won_revenue, share_of_revenue,
+    deals_won_without_amount.
+
+    won_revenue sums the segment's known amounts: NaN (unknown, not 0.0) when none of its won
+    deals has an amount; "no purchase yet" won nothing (0.0). Shares are of the known won
+    revenue (`revenue_shares`); `revenue_gap` says what the deals without an amount leave out.
+    An export without deals has no named segment, so no rows (`customers_line` says why).
+    """
     order = [s.name for s in segments] + [RFM_OTHER, RFM_NO_PURCHASE]
     g = rfm.groupby("rfm_segment", observed=True)
-    out = pd.DataFrame({"accounts": g.size(), "won_revenue": g["monetary"].sum()})
+    out = pd.DataFrame({"accounts": g.size(), "won_revenue": g["monetary"].sum(min_count=1)})
     out = out.reindex([s for s in order if s in out.index])
-    total = out["won_revenue"].sum()
-    out["share_of_revenue"] = out["won_revenue"] / total if total else 0.0
+    out["share_of_revenue"] = revenue_shares(out["won_revenue"])
+    out["deals_won_without_amount"] = g["deals_won_without_amount"].sum().reindex(out.index)
     return out.rename_axis("rfm_segment").reset_index()
+
+
+def revenue_shares(won_revenue: pd.Series) -> pd.Series:
+    """Each part's share of the known won revenue (NaN parts left out of the total): NaN where
+    the part's revenue is unknown; 0.0 for a part that won nothing, also when nothing is
+    known to have been won at all (there is then no total to divide by)."""
+    total = won_revenue.sum()
+    if total > 0:
+        return won_revenue / total
+    return won_revenue.mask(won_revenue.notna(), 0.0)
+
+
+def revenue_gap(rfm: pd.DataFrame) -> str | None:
+    """What won deals without an amount do to the won revenue of `rfm` (`rfm_table`), in the
+    words of `sla.amount_gap`: "the 64 deals won have no amount: won revenue is unknown", "3
+    of the 64 deals won have no amount: won revenue and its shares count the other 61"; None
+    when every won deal has an amount, none was won, or the export has no deals."""
+    won = int(rfm["frequency"].sum())
+    lacking = int(rfm["deals_won_without_amount"].sum())
+    gap = amount_gap({"deals_won": won, "deals_won_without_amount": lacking}, "won_revenue")
+    if gap is None:
+        return None
+    if lacking == won:
+        return f"{gap}: won revenue is unknown"
+    return f"{gap}: won revenue and its shares count the other {won - lacking}"
+
+
+def rfm_lines(summary: pd.DataFrame) -> list[str]:
+    """One line per row of `rfm_summary`: the segment, its accounts and share of won revenue,
+    or "won revenue unknown" where it is (never "nan%")."""
+    lines = []
+    for row in summary.itertuples(index=False):
+        share = (
+            "won revenue unknown"
+            if pd.isna(row.share_of_revenue)
+            else f"{row.share_of_revenue:>6.1%} of won revenue"
+        )
+        lines.append(f"{row.rfm_segment:<20} {row.accounts:>5} accounts  {share}")
+    return lines
 
 
 def customer_value(rfm: pd.DataFrame, as_of, settings: Mapping | None = None) -> pd.DataFrame:
@@ -346,7 +401,8 @@ def customer_value(rfm: pd.DataFrame, as_of, settings: Mapping | None = None) ->
     x sum_{t=1..horizon} retention^t / (1 + discount)^t. Yearly retention is estimated as the
     share of customers with at least a year of history who bought again in the last year; when
     fewer than `min_accounts_for_retention` such customers exist the assumed `retention` is used
-    (see `.attrs["retention_source"]`). Customers younger than `min_history_days` get no clv.
+    (see `.attrs["retention_source"]`). Customers younger than `min_history_days` get no clv;
+    nor do those whose won revenue is unknown (`monetary` NaN: no annual value either).
 
     Returns the customers of `rfm` (frequency > 0) with tenure_days, annual_value and clv;
     `.attrs` holds retention and retention_source ("estimated from N customers" / "assumed").
@@ -1514,12 +1570,14 @@ def persona_profiles(
     """One profile row per segment: what the accounts are like and what they bring.
 
     Columns: segment, accounts, share_of_accounts, contacts, won_revenue, share_of_revenue,
-    conversion_rate (contacts that became customers), median_deal_size (won deals),
-    typical_industry (with industry_share), second_industry, median_employees, size_band,
-    typical_country, top_channels (by share of touches), median_days_to_customer (contact
-    created to customer), and channel_<c> (share of touches) for the heatmap. Money in one
-    currency by `fx_rates` (see `rfm_table`). Won revenue and its share are NaN (unknown, not
-    0) when the export has no deals.
+    deals_won_without_amount, conversion_rate (contacts that became customers),
+    median_deal_size (won deals), typical_industry (with industry_share), second_industry,
+    median_employees, size_band, typical_country, top_channels (by share of touches),
+    median_days_to_customer (contact created to customer), and channel_<c> (share of touches)
+    for the heatmap. Money in one currency by `fx_rates` (see `rfm_table`). Won revenue sums
+    the known amounts of the segment's won deals, as `rfm_summary` does: NaN (unknown, not 0)
+    when none of them has an amount, and for every segment when the export has no deals (its
+    share then NaN too, `revenue_shares`).
     """
     end = None if as_of is None else as_of_time(as_of)
     seg = assignments[["account_id", "segment"]]
@@ -1535,11 +1593,14 @@ def persona_profiles(
     prof["accounts"] = seg.groupby("segment").size()
     prof["share_of_accounts"] = prof["accounts"] / prof["accounts"].sum()
     prof["contacts"] = c.groupby("segment").size().reindex(prof.index, fill_value=0)
-    prof["won_revenue"] = won.groupby("segment")["amount"].sum().reindex(prof.index, fill_value=0.0)
-    total = prof["won_revenue"].sum()
-    prof["share_of_revenue"] = prof["won_revenue"] / total if total else 0.0
-    if crm.deals.empty:  # no deals table: revenue is unknown, not 0
-        prof[["won_revenue", "share_of_revenue"]] = np.nan
+    revenue = won.groupby("segment")["amount"].sum(min_count=1)
+    lacking = won["amount"].isna().groupby(won["segment"]).sum()
+    known = not crm.deals.empty  # no deals table: revenue is unknown, not 0
+    prof["won_revenue"] = revenue.reindex(prof.index, fill_value=0.0 if known else np.nan)
+    prof["share_of_revenue"] = revenue_shares(prof["won_revenue"])
+    prof["deals_won_without_amount"] = lacking.reindex(
+        prof.index, fill_value=0 if known else pd.NA
+    ).astype("Int64")
     became = stage_entry_dates(c, end)["customer"]  # the funnel's customer date, by `as_of`
     prof["conversion_rate"] = became.notna().groupby(c["segment"]).mean().reindex(prof.index)
     prof["median_deal_size"] = won.groupby("segment")["amount"].median().reindex(prof.index)
@@ -1706,7 +1767,9 @@ def segmentation_kpis(
     crm: CRM, run: SegmentationRun, profiles: pd.DataFrame, rfm: pd.DataFrame
 ) -> list[dict]:
     """The report's tiles for segments. A figure that needs won deals is None (n/a), with
-    why, when there are none: not a 0% share of nothing or 0 customers at risk of 0."""
+    why, when there are none: not a 0% share of nothing or 0 customers at risk of 0. The top
+    segment's share of won revenue is None too when no won deal has an amount, and says how
+    many it leaves out when some have none (`revenue_gap`)."""
     customers = int((rfm["frequency"] > 0).sum())
     why = "the export has no deals" if crm.deals.empty else "no deal won yet"
     top = profiles.sort_values(["share_of_revenue", "segment"], ascending=[False, True]).iloc[0]
@@ -1722,7 +1785,7 @@ def segmentation_kpis(
             "Won revenue from the top segment",
             float(top["share_of_revenue"]) if won else None,
             "pct",
-            str(top["persona"]) if won else why,
+            _top_detail(top, won, revenue_gap(rfm), why),
         ),
         ("rfm_customers_at_risk", at_risk_label(), *_at_risk_figure(rfm, customers, why)),
         (
@@ -1735,6 +1798,14 @@ def segmentation_kpis(
     ]
     keys = ("id", "label", "value", "format", "detail")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def _top_detail(top: pd.Series, won: bool, gap: str | None, why: str) -> str:
+    """The top segment tile's detail: the segment's persona, and what won deals without an
+    amount leave out (`revenue_gap`); without won revenue, why (the gap, else `why`)."""
+    if not won:
+        return gap or why
+    return f"{top['persona']}; {gap}" if gap else str(top["persona"])
 
 
 def at_risk_label() -> str:

@@ -1,24 +1,35 @@
 """Notebook 02's settings and unknowns: last month's model is reused only with the settings it
 was fitted with; `features` must be a list; an export without deals or touchpoints gives
-unknown purchases and touches, not zeros."""
+unknown purchases and touches, not zeros; won deals without an amount give unknown revenue,
+not 0.0 (RFM's `monetary`, `rfm_summary` and the personas showed 0.0 revenue and a 0.0 share for
+every segment), while accounts that bought nothing while deals exist still won 0.0."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import math
 from dataclasses import replace
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
+from test_segmentation_thin import _cell, _run_cell
 
 import smk
-from smk import config
+from smk import config, outputs
 from smk import segmentation as sg
-from smk.model import empty_table
+from smk.model import CRM, empty_table, make_table
 from smk.periods import Month
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:deal amounts are in EUR, USD and no fx rates were given"
 )
 SEPTEMBER, OCTOBER = Month("2026-09"), Month("2026-10")
+FX = {"EUR": 1.0, "USD": 0.92}  # the notebook's default rates
+MONEY = {"fx_rates": FX, "reporting_currency": "EUR"}
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +136,134 @@ def test_without_touchpoints_touches_per_contact_are_unknown_not_zero(hubspot):
     assert full["log_touches_per_contact"].notna().any()
     assert sg.features_line(full) == f"{len(full)} accounts, {full.shape[1]} features"
     assert sg.AccountSegmenter(n_segments=3).fit(feats).n_segments_ >= 2  # still segmented
+
+
+# ------------------------------------------------------------------ unknown revenue, not zero
+@pytest.fixture(scope="module")
+def no_amounts(hubspot) -> smk.CRM:
+    """The sample with every deal's amount blank (an export without the amount column)."""
+    return replace(hubspot, deals=hubspot.deals.assign(amount=np.nan))
+
+
+def _won_deals(rfm: pd.DataFrame) -> int:
+    return int(rfm["frequency"].sum())
+
+
+def _one_segment(crm: CRM) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": crm.accounts["account_id"], "segment": 1})
+
+
+def test_won_deals_without_an_amount_give_unknown_revenue_not_zero(no_amounts):
+    rfm = sg.rfm_table(no_amounts, OCTOBER.end, **MONEY)
+    buyers = rfm[rfm["frequency"] > 0]
+    assert len(buyers) and buyers["monetary"].isna().all() and buyers["m"].isna().all()
+    assert (buyers["deals_won_without_amount"] == buyers["frequency"]).all()
+    assert (rfm.loc[rfm["frequency"] == 0, "monetary"] == 0.0).all()  # bought nothing: 0.0
+    summary = sg.rfm_summary(rfm).set_index("rfm_segment")
+    bought = summary.drop(index=sg.RFM_NO_PURCHASE)
+    assert bought["won_revenue"].isna().all() and bought["share_of_revenue"].isna().all()
+    assert summary.loc[sg.RFM_NO_PURCHASE, ["won_revenue", "share_of_revenue"]].tolist() == [0, 0]
+    assert summary["deals_won_without_amount"].sum() == _won_deals(rfm)
+    assert sg.revenue_gap(rfm) == (
+        f"the {_won_deals(rfm)} deals won have no amount: won revenue is unknown"
+    )
+    lines = sg.rfm_lines(summary.reset_index())
+    assert all(line.endswith("won revenue unknown") for line in lines[:-1])
+    assert lines[-1].endswith("  0.0% of won revenue") and "nan" not in "".join(lines)
+
+
+def test_the_personas_and_the_top_segment_tile_say_revenue_is_unknown(no_amounts):
+    assigned = _one_segment(no_amounts)
+    profiles = sg.persona_profiles(no_amounts, assigned, OCTOBER.end, **MONEY)
+    profiles.insert(1, "persona", sg.name_personas(profiles))
+    assert profiles[["won_revenue", "share_of_revenue"]].isna().all().all()
+    assert "won revenue unknown" in sg.persona_lines(profiles)[0]
+    rfm = sg.rfm_table(no_amounts, OCTOBER.end, **MONEY)
+    assert profiles["deals_won_without_amount"].tolist() == [_won_deals(rfm)]
+    run = sg.SegmentationRun(SimpleNamespace(n_segments_=1), assigned, True, str(OCTOBER), "")
+    tile = sg.segmentation_kpis(no_amounts, run, profiles, rfm)[1]
+    assert tile["id"] == "top_segment_revenue_share"
+    assert (tile["value"], tile["detail"]) == (None, sg.revenue_gap(rfm))  # not "no deal won"
+
+
+def test_an_account_s_revenue_sums_its_known_amounts_and_counts_the_others():
+    def won(deal: str, account: str, amount: float, is_won: bool = True) -> dict:
+        return {"deal_id": deal, "account_id": account, "created_at": "2026-06-01",
+                "closed_at": "2026-09-15", "is_closed": True, "is_won": is_won, "amount": amount}  # fmt: skip
+
+    deals = [won("a", "A", 1000), won("b", "B", np.nan), won("c1", "C", 500)]
+    deals += [won("c2", "C", np.nan), won("d", "D", 200), won("e", "E", 300, is_won=False)]
+    accounts = make_table("accounts", [{"account_id": a} for a in "ABCDE"])
+    crm = CRM(accounts=accounts, deals=make_table("deals", deals))
+    rfm = sg.rfm_table(crm, OCTOBER.end).set_index("account_id")
+    assert rfm["monetary"].to_dict() == pytest.approx(
+        {"A": 1000.0, "B": np.nan, "C": 500.0, "D": 200.0, "E": 0.0}, nan_ok=True
+    )
+    assert rfm["deals_won_without_amount"].tolist() == [0, 1, 1, 0, 0]
+    # M ranks the known amounts only (three values: 1, 3, 5); B has none, nor an rfm code
+    assert rfm["m"].loc[["A", "C", "D"]].tolist() == [5, 3, 1] and pd.isna(rfm.at["B", "m"])
+    assert pd.isna(rfm.at["B", "rfm"]) and rfm.at["A", "rfm"].endswith("5")
+    assert sg.revenue_gap(rfm.reset_index()) == (
+        "2 of the 5 deals won have no amount: won revenue and its shares count the other 3"
+    )
+    summary = sg.rfm_summary(rfm.reset_index())
+    assert summary["won_revenue"].sum() == 1700.0
+    assert summary["share_of_revenue"].sum() == pytest.approx(1.0)  # of the known revenue
+
+
+def test_revenue_that_is_really_zero_stays_zero(hubspot):
+    none_won = replace(hubspot, deals=hubspot.deals.assign(is_won=False))
+    rfm = sg.rfm_table(none_won, OCTOBER.end, **MONEY)
+    summary = sg.rfm_summary(rfm)
+    assert summary["rfm_segment"].tolist() == [sg.RFM_NO_PURCHASE]
+    assert summary[["won_revenue", "share_of_revenue"]].iloc[0].tolist() == [0.0, 0.0]
+    assert sg.revenue_gap(rfm) is None
+    profiles = sg.persona_profiles(none_won, _one_segment(none_won), OCTOBER.end, **MONEY)
+    assert profiles[["won_revenue", "share_of_revenue"]].iloc[0].tolist() == [0.0, 0.0]
+    full = sg.rfm_summary(sg.rfm_table(hubspot, OCTOBER.end, **MONEY)).set_index("rfm_segment")
+    assert full.loc[sg.RFM_NO_PURCHASE, "won_revenue"] == 0.0
+    assert full["won_revenue"].notna().all() and (full["deals_won_without_amount"] == 0).all()
+    assert full["share_of_revenue"].sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("case", ["no amounts", "no deals table"])
+def test_unknown_revenue_is_published_empty_and_null_never_nan(hubspot, no_amounts, case, tmp_path):
+    crm = no_amounts if case == "no amounts" else replace(hubspot, deals=empty_table("deals"))
+    rfm = sg.rfm_table(crm, OCTOBER.end, **MONEY)
+    value = sg.customer_value(rfm, OCTOBER.end)[["account_id", "annual_value", "clv"]]
+    profiles = sg.persona_profiles(crm, _one_segment(crm), OCTOBER.end, **MONEY)
+    published = {  # as notebook 02 exports them; and the RFM summary its page shows
+        "rfm.csv": (rfm.merge(value, how="left"), "monetary"),
+        "segment_profiles.csv": (profiles, "won_revenue"),
+        "rfm_summary.csv": (sg.rfm_summary(rfm), "won_revenue"),
+    }
+    for name, (table, money) in published.items():
+        outputs.export_csv(table, tmp_path, name)
+        assert "nan" not in (tmp_path / name).read_text(encoding="utf-8-sig").lower(), name
+        cells = pd.read_csv(tmp_path / name, keep_default_na=False, dtype=str)[money]
+        assert (cells == "").tolist() == table[money].isna().tolist(), name
+        assert set(cells[cells != ""].astype(float)) <= {0.0}, name  # no purchase yet
+    assert rfm["monetary"].isna().any() and profiles["won_revenue"].isna().all()
+    records = profiles[["segment", "won_revenue", "share_of_revenue"]].to_dict("records")
+    path = outputs.write_metrics(tmp_path, "segmentation", {"segments": records})
+    assert "NaN" not in path.read_text()
+    (segment,) = json.loads(path.read_text())["segments"]
+    assert segment["won_revenue"] is None and segment["share_of_revenue"] is None
+
+
+def test_notebook_02_says_revenue_is_unknown_instead_of_showing_zeros(no_amounts):
+    namespace = {"seg": sg, "outputs": outputs, "crm": no_amounts, "as_of": OCTOBER.end}
+    namespace.update(report_month=OCTOBER, fx_rates=FX, reporting_currency="EUR")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        shown = _run_cell(_cell("rfm_summary = seg.rfm_summary(rfm)"), namespace)
+        _run_cell(_cell("# NBVAL_CHECK_OUTPUT\nprint(seg.customers_line"), namespace)
+    text = printed.getvalue()
+    rfm = namespace["rfm"]
+    assert text.startswith(
+        f"the {_won_deals(rfm)} deals won have no amount: won revenue is unknown"
+    )
+    assert text.count("won revenue unknown") == len(shown) - 1 and "nan" not in text.lower()
+    revenue = shown.set_index("rfm_segment")["won_revenue"]
+    assert revenue.drop(index=sg.RFM_NO_PURCHASE).isna().all()
+    assert not math.isnan(revenue[sg.RFM_NO_PURCHASE])
