@@ -455,8 +455,9 @@ def _parameters_of(pm, notebook: Path) -> dict:
 
 def _unparsed_parameters(notebook: Path, found: set[str]) -> dict:
     """Parameters papermill's inspection skips (an annotation it cannot read, such as
-    ``n_segments: str | int = "auto"``), from the cell's own Python: without them a params
-    file could not set them ("no notebook takes"). Their type is not checked here."""
+    ``segments: str | int = "auto"`` in a notebook an analyst edited; the bundled notebooks
+    avoid it, docs/notebooks.md), from the cell's own Python: without them a params file
+    could not set them ("no notebook takes"). Their type is not checked here."""
     import ast
 
     import nbformat

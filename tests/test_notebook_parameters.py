@@ -91,6 +91,8 @@ def test_papermill_reads_every_parameter_a_notebook_assigns_with_its_value(path)
     assert assigned and set(inferred) == set(assigned)
     for name, value in assigned.items():  # the default papermill shows is the cell's value
         assert ast.literal_eval(inferred[name]["default"]) == ast.literal_eval(value), name
+    # and its help: a value wrapped in parentheses over several lines loses its comment
+    assert [name for name, spec in inferred.items() if not spec["help"]] == []
 
 
 def test_papermill_lists_n_segments_with_its_type_default_and_help():
