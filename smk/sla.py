@@ -1081,13 +1081,15 @@ def deal_values(
     `fx_rates` gives the value of one unit of each currency in the reporting currency
     ({"EUR": 1.0, "USD": 0.92}); deals without a currency, or in the reporting currency when
     the rates leave it out, are taken at 1. Without rates, all deals must share one currency.
+    Only the currencies of deals with an amount need a rate: a deal without one has nothing
+    to convert (its value stays unknown).
     """
     check_fx_rates(fx_rates)
     amount = deals["amount"].astype("float64")
     currency = deals["currency"].astype("string") if "currency" in deals else None
     if currency is None or not len(deals):
         return amount
-    found = sorted(currency.dropna().unique())
+    found = sorted(currency[amount.notna()].dropna().unique())
     if not fx_rates:
         if len(found) > 1:
             raise ValueError(
@@ -1136,7 +1138,8 @@ def deal_amounts(
     """`deal_values` for sums and medians whose API predates currencies (segments, spend: any
     table with `amount` and `currency`, named `what` in the warning): several currencies
     without `fx_rates` are added as they are, with a warning that names them, not refused."""
-    found = deals["currency"].dropna().unique() if "currency" in deals else []
+    valued = deals["amount"].notna()  # a deal without an amount has nothing to convert
+    found = deals.loc[valued, "currency"].dropna().unique() if "currency" in deals else []
     if not fx_rates and len(found) > 1:
         warnings.warn(
             f"{what} amounts are in {', '.join(sorted(map(str, found)))} and no fx rates were "

@@ -39,6 +39,11 @@ BANDS = {
     "1-10 employees": 3,
     "10,001+ Employees": 10001,
     "11–50": 23,  # an en dash
+    "11 — 50": 23,  # an em dash
+    "11\u201050": 23,  # Unicode's hyphen
+    "11\u201150": 23,  # a non-breaking hyphen (Word, some CRMs' rich text)
+    "11\u201250": 23,  # a figure dash
+    "11\u221250": 23,  # a minus sign
     "11 to 50": 23,
     "1.001-5.000": 2237,  # a European export groups thousands with '.'
     "1 001 - 5 000": 2237,

@@ -381,6 +381,27 @@ def test_a_deal_without_currency_is_valued_in_the_reporting_currency():
     assert sla.deal_values(deals, {"EUR": 1.0, "USD": 0.5}).tolist() == [50.0, 100.0]
 
 
+def test_a_deal_without_an_amount_needs_no_exchange_rate():
+    """A won deal in GBP with a blank amount made rfm_table (and every money figure) refuse
+    the export for lack of a GBP rate: there is nothing of it to convert."""
+    deals = _table(
+        "deals",
+        [
+            {"deal_id": "1", "created_at": "2026-10-01", "amount": 100.0, "currency": "EUR"},
+            {"deal_id": "2", "created_at": "2026-10-01", "currency": "GBP"},  # no amount
+        ],
+    )
+    values = sla.deal_values(deals, {"EUR": 1.0}, "EUR")
+    assert values.iloc[0] == 100.0 and pd.isna(values.iloc[1])
+    assert sla.deal_values(deals).iloc[0] == 100.0  # one currency among the amounts: no rates
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "amounts are in EUR, GBP" warning either
+        assert sla.deal_amounts(deals).iloc[0] == 100.0
+    priced = deals.assign(amount=[100.0, 50.0])
+    with pytest.raises(ValueError, match="no exchange rate for GBP"):
+        sla.deal_values(priced, {"EUR": 1.0}, "EUR")
+
+
 def test_exchange_rates_read_from_a_database_as_decimals_are_taken():
     """Rates from a NUMERIC column come as Decimal, which the rate check refused."""
     from decimal import Decimal

@@ -699,8 +699,10 @@ def journeys(
     conversion), as a touch at the close itself is. The deal stays in the period of its
     close date, and `conversion_at` shows that date. The cost: a deal that truly closed at
     midnight UTC is read as closing some time that day, so the touches later that day count
-    too. A close with a time of day ends its journey at that time, and so does a close date
-    on the deal's creation day, which the loaders place at the creation moment (not 00:00).
+    too (in a load with another `timezone`, a close at that zone's time of 00:00 UTC, such
+    as 01:00 in Berlin in winter; the close day is the UTC day, as report months are UTC
+    months). A close with any other time of day ends its journey at that time, and so does a
+    close date on the deal's creation day, which the loaders place at the creation moment.
     """
     conversion = check_conversion(conversion)
     if level not in ("channel", "campaign"):

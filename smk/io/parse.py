@@ -977,7 +977,7 @@ _WHOLE = r"[0-9](?:[0-9.,'’\s]*[0-9])?"
 #: `11-50`, `1,001-5,000`, `10,001+`; picklists' `201 - 500`, `11–50`, `11 to 50`,
 #: `1-10 employees`): two whole numbers with a dash or `to` between them, or one with `+`
 _BAND = re.compile(
-    rf"^(?P<low>{_WHOLE})\s*(?:(?:[-–—]|to)\s*(?P<high>{_WHOLE})|(?P<open>\+))"
+    rf"^(?P<low>{_WHOLE})\s*(?:(?:[-\u2010-\u2015\u2212]|to)\s*(?P<high>{_WHOLE})|(?P<open>\+))"
     r"(?:\s*employees?)?$",
     re.IGNORECASE,
 )
