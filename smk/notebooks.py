@@ -315,7 +315,9 @@ def parameters(namespace: dict) -> dict:
     with its type.
     """
     names = namespace.get("__annotations__") or {}
-    found = {name: namespace[name] for name in names if name in namespace}
+    # in the order the cell gives them values: a name typed on a line of its own ahead of
+    # its value (02's `n_segments: str | int`, docs/notebooks.md) is listed where its value is
+    found = {name: value for name, value in namespace.items() if name in names}
     if not found:
         raise ValueError(
             "no parameters found: declare each parameter in the notebook's parameters cell with "

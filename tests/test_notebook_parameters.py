@@ -64,6 +64,15 @@ def test_parameters_reads_the_annotated_names_of_a_namespace():
         notebooks.parameters({"month": "2026-10"})
 
 
+def test_parameters_are_listed_in_the_order_of_their_values():
+    """Notebook 02 types `n_segments` on a line of its own at the top of its cell (papermill
+    cannot read `str | int`): provenance listed it first, ahead of data_path."""
+    namespace: dict = {}
+    source = 'n: str | int\ndata_path: str = "x"\nmonth: str = "2026-10"\nn = "auto"\n'
+    exec(compile(source, "cell", "exec", dont_inherit=True), namespace)
+    assert list(notebooks.parameters(namespace)) == ["data_path", "month", "n"]
+
+
 # ------------------------------------------------------------------ papermill's reading
 SEGMENTATION = config.NOTEBOOKS_DIR / "02_segmentation.ipynb"
 
