@@ -104,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
         "'column', 'row', 'value' where known)",
     )
     p.add_argument(
+        "--params",
+        metavar="FILE.yaml",
+        help="judge 'report_ready' with the settings `smk report --params FILE.yaml` would run "
+        "with (its fx_rates and reporting_currency), not the notebooks' defaults; a params file "
+        "`smk report` would refuse is refused here too (exit 2)",
+    )
+    p.add_argument(
         "--set-aside",
         metavar="DIR",
         help="write the set-aside rows of every table as DIR/<table>.set_aside.csv, with only "
@@ -293,6 +300,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     refused = _set_aside_problem(args) if args.set_aside else None
     if refused:
         return _failed(args, EXIT_BAD_INPUT, f"smk: error: --set-aside: {refused}")
+    try:
+        params = _report_params(args.params)
+    except ValueError as exc:
+        return _failed(args, EXIT_BAD_INPUT, f"smk: error: --params: {exc}")
     crm = smk.load(
         args.path,
         format=args.format,
@@ -308,20 +319,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.set_aside:
         _write_set_aside(crm, Path(args.set_aside))
     if args.json:
-        _print(json.dumps(account_json(crm, problem), indent=2, default=str))
+        _print(json.dumps(account_json(crm, problem, params), indent=2, default=str))
     else:
-        _print(render_account(crm))
+        _print(render_account(crm, params))
     if problem:
         print(f"smk: error: {shown_name(problem)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
 
 
-def account_json(crm: smk.CRM, problem: str | None = None) -> dict:
+def _report_params(path: str | None) -> dict | None:
+    """The settings of `validate --params FILE` (None without it), refused as `smk report`
+    refuses them (`read_params`, `check_params`): a ValueError says why."""
+    if path is None:
+        return None
+    from smk import config
+    from smk.report import check_params, discover_notebooks, read_params
+
+    settings = read_params(path)
+    check_params(discover_notebooks(None, config.NOTEBOOKS_DIR), settings)
+    return settings
+
+
+def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None = None) -> dict:
     """`validate --json`: format, source, usable, every table of the model (read 0 when the
     export lacks it), the tables with no row loaded, the warnings (and the error, if any),
     and whether `smk report` runs on the export (`report_ready`; when not, `report_problem`
-    says why: `smk.report.default_report_blocker`)."""
+    says why: `smk.report.default_report_blocker`, with `params`: a params file's settings)."""
     from smk.report import default_report_blocker
 
     quality = crm.quality.to_dict()
@@ -333,16 +357,17 @@ def account_json(crm: smk.CRM, problem: str | None = None) -> dict:
     payload["warnings"] = quality["warnings"]
     if problem:
         payload["error"] = problem
-    blocker = default_report_blocker(crm)
+    blocker = default_report_blocker(crm, params)
     payload["report_ready"] = blocker is None
     if blocker:
         payload["report_problem"] = blocker
     return payload
 
 
-def render_account(crm: smk.CRM) -> str:
+def render_account(crm: smk.CRM, params: dict | None = None) -> str:
     """The data-quality account and a summary as plain text (and, when `smk report` would
-    refuse the export, why: `smk.report.default_report_blocker`)."""
+    refuse the export, why: `smk.report.default_report_blocker`, with `params`: a params
+    file's settings)."""
     from smk.report import default_report_blocker
 
     lines = [f"{crm.source}  (format: {crm.format})", "", "Data-quality account"]
@@ -362,7 +387,7 @@ def render_account(crm: smk.CRM) -> str:
     if set(missing) & read:
         emptied = ", ".join(t for t in missing if t in read)
         lines += ["", f"Read, but every row set aside (see above): {emptied}"]
-    blocker = default_report_blocker(crm)
+    blocker = default_report_blocker(crm, params)
     if blocker:
         lines += ["", f"smk report cannot run on this export: {blocker}"]
     lines += ["", "Summary"]

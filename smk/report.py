@@ -1169,12 +1169,12 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
     ]
 
 
-def default_report_blocker(crm: CRM) -> str | None:
+def default_report_blocker(crm: CRM, params: dict | None = None) -> str | None:
     """Why `smk report --month latest`, run with smk's own notebooks and their default
-    parameters, refuses `crm` before any notebook runs, or None (`smk validate`'s
-    `report_ready`): no contact loaded (`report_blocker`), or deals in a currency the
-    notebooks' default `fx_rates` lack (`check_currencies`; a params file's rates mend it), or
-    spend in such a currency.
+    parameters (or the settings `params` of a params file, `read_params`), refuses `crm`
+    before any notebook runs, or None (`smk validate`'s `report_ready`): no contact loaded
+    (`report_blocker`), or deals in a currency the notebooks' `fx_rates` lack
+    (`check_currencies`; a params file's rates mend it), or spend in such a currency.
     An export with no full month yet is checked for the month of its last record."""
     blocker = report_blocker(crm)
     folder = Path(config.NOTEBOOKS_DIR)
@@ -1184,12 +1184,17 @@ def default_report_blocker(crm: CRM) -> str | None:
         month = resolve_month(crm, "latest")
     except ValueError:  # no full month yet: a named month still runs
         month = as_month(f"{data_span(crm)[1]:%Y-%m}")
-    gap = currency_gap(crm, discover_notebooks(None, folder), {}, month)
+    gap = currency_gap(crm, discover_notebooks(None, folder), params or {}, month)
     if gap is None:
         return None
+    if params is None:
+        return (
+            f"{gap[0]}. `smk report --month {month}` with the notebooks' default parameters "
+            f"refuses the export ({gap[1]}); give the rates with `--params FILE`"
+        )
     return (
-        f"{gap[0]}. `smk report --month {month}` with the notebooks' default parameters "
-        f"refuses the export ({gap[1]}); give the rates with `--params FILE`"
+        f"{gap[0]}. `smk report --month {month}` with the params file's settings refuses the "
+        f"export ({gap[1]}); add the rates to the params file"
     )
 
 

@@ -341,6 +341,33 @@ def test_validate_says_the_report_refuses_deal_currencies_without_a_default_rate
     assert json.loads(capsys.readouterr().out)["report_ready"] is True
 
 
+def test_validate_judges_report_ready_with_a_params_file_s_rates(tmp_path, capsys):
+    """`report_ready` ignored the params file a scheduler runs `smk report` with: an export
+    with CHF deals stayed "not ready" although the params file gives the CHF rate."""
+    export = _export_with_currencies(tmp_path)
+    given = tmp_path / "params.yaml"
+    given.write_text("fx_rates: {EUR: 1.0, USD: 0.92, CHF: 1.05}\n")
+    assert main(["validate", str(export), "--json", "--params", str(given)]) == 0
+    assert json.loads(capsys.readouterr().out)["report_ready"] is True
+    assert main(["validate", str(export), "--params", str(given)]) == 0
+    assert "smk report cannot run" not in capsys.readouterr().out
+    lacking = tmp_path / "lacking.yaml"  # rates, but not CHF's
+    lacking.write_text("fx_rates: {EUR: 1.0, GBP: 1.2}\n")
+    assert main(["validate", str(export), "--json", "--params", str(lacking)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["report_ready"] is False
+    assert payload["report_problem"].startswith("notebooks.funnel_sla: no exchange rate for CHF")
+    assert payload["report_problem"].endswith("add the rates to the params file")
+    # a params file `smk report` refuses is refused here too, naming the option
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("fx_rate: {CHF: 1.05}\n")
+    for bad in (typo, tmp_path / "missing.yaml"):
+        assert main(["validate", str(export), "--json", "--params", str(bad)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.startswith("smk: error: --params: ")
+        assert json.loads(captured.out)["usable"] is False
+
+
 def test_spend_in_a_currency_without_exchange_rate_is_refused_before_any_notebook(tmp_path):
     """GBP spend in attribution's window failed notebook 04 in `spend_by_channel` (exit 3)."""
     import smk
