@@ -43,14 +43,20 @@ How Salesforce maps onto the model (rules a user can check):
   on the day of the Lead's MQL date (or of its creation), at that moment rather than the
   midnight before it (a conversion on the MQL's day was not before the MQL).
   ``became_opportunity_at`` is the CreatedDate of the person's first opportunity and
-  ``became_customer_at`` the close date of the first won one; a person is linked to an
+  ``became_customer_at`` the close date of the first won one, of the opportunities loaded: one
+  set aside (`negative amount`, `unknown account_id`, `closed_at before created_at`, a
+  duplicate, ...) makes no one an opportunity or a customer. They are set once `assemble` has
+  checked the deals (its `after_checks`, `_DealStages`); a warning counts the opportunities set
+  aside that would have given a contact an earlier or a missing date, with their reasons, and
+  those contacts. A person is linked to an
   opportunity by `Opportunity.ContactId`, `OpportunityContactRole` or the Lead's
   `ConvertedOpportunityId`.
 - **Lifecycle stage** is the furthest stage reached: the latest stage with a date, raised by
   the Lead's Status when it says more (`Qualified`, `Closed - Converted`, `SQL` -> sql; `MQL`,
   `Marketing Qualified` -> mql; `Open - Not Contacted`, `Working - Contacted`, `Nurturing`
   -> lead). A disqualified Lead (`Closed - Not Converted`, `Unqualified`, `Disqualified`) is
-  `other`, as HubSpot's stage for it, unless it reached an opportunity: its stage dates stay
+  `other`, as HubSpot's stage for it, unless it reached an opportunity (a loaded one: a person
+  whose only deals were set aside has the stage its Lead or Contact gives): its stage dates stay
   (it counts as a lead created, and as an MQL when it was one), and its MQL counts as rejected
   (`smk.sla`). A status never invents a date.
 - **Accounts.** ``account_id`` is `Contact.AccountId` (for a converted Lead also its
@@ -75,10 +81,16 @@ How Salesforce maps onto the model (rules a user can check):
 - **Activities** are Tasks (call / email / task, from `TaskSubtype` then `Type`) and Events
   (meetings). ``contact_id`` is `WhoId` (lead ids re-pointed); a Task with no `WhoId` whose
   `WhatId` is an opportunity (`006...`) belongs to that opportunity's contact. ``occurred_at`` is
-  CreatedDate (the moment the work was logged), else the activity date. A Task not done (its
+  CreatedDate (the moment the work was logged), else the activity date; for a Task whose export
+  has `CompletedDateTime` (a standard field since API v49; report label "Completed Date/Time"),
+  its completion time, as a HubSpot task's: a follow-up created by automation the minute a lead
+  became an MQL and done days later counts when it was done, not when it was created. A blank
+  completion time falls back to CreatedDate, then the activity date; an unreadable one sets the
+  task aside (``unparseable occurred_at``, with its text). A Task not done (its
   `Status` open, e.g. `Not Started`, `In Progress`, `Deferred`, or `IsClosed` false for a
   status not in `TASK_STATUS_DONE`) is a reminder, not sales work: it is set aside as
-  ``task not done`` (by design), so an auto-created follow-up never counts as a first touch.
+  ``task not done`` (by design), so an auto-created follow-up nobody has done never counts as
+  a first touch.
 - Rows with `IsDeleted` set are set aside (``deleted in Salesforce``); report footer lines are
   set aside as ``report footer``.
 - **Spend** is read from a `spend.csv` with the canonical columns (month, channel, campaign,
@@ -126,6 +138,7 @@ from smk.model import (
     STAGES,
     TASK_NOT_DONE,
     TOUCH_TYPES,
+    DataQuality,
 )
 
 FORMAT = "salesforce"
@@ -533,6 +546,11 @@ _OBJECTS: dict[str, _Object] = {
                 "Status": ["Status", "Task Status"],
                 "IsClosed": ["IsClosed", "Closed", "Is Closed"],
                 "CreatedDate": _CREATED,
+                "CompletedDateTime": [
+                    "CompletedDateTime",
+                    "Completed Date/Time",
+                    "Completed Date Time",
+                ],
                 "ActivityDate": ["ActivityDate", "Due Date", "Date"],
                 "OwnerId": _OWNER + ["Assigned To ID", "Assigned ID", "Assigned To", "Assigned"],
                 "IsDeleted": _DELETED,
@@ -1111,10 +1129,10 @@ def load_salesforce(
         people = _attempt(_people, objects, leads, lead_map, dates, people_warnings)
         acts = None
         if not isinstance(people, Exception):
-            acts = _attempt(_activity_table, objects, people, lead_map, later_dates)
+            acts = _attempt(_activity_table, objects, people[0], lead_map, later_dates)
         # errors surface in one-thread order: files, people, touchpoints, activities
         _settled(objects)
-        raw = _outcome(people)
+        raw, deal_stages = _outcome(people)
         if touch is not None:
             raw["touchpoints"] = touch.result()
         # the readers' warnings (`files.read_csv_strings`), once no thread uses the objects
@@ -1134,6 +1152,7 @@ def load_salesforce(
         + people_warnings
         + touch_dates.warnings
         + later_dates.warnings,
+        after_checks=deal_stages,
     )
 
 
@@ -1143,11 +1162,12 @@ def _people(
     lead_map: pd.Series,
     dates: _Dates,
     warnings: list[str],
-) -> dict[str, pd.DataFrame]:
-    """Deals, accounts and contacts (`warnings`: where a lead's account is not known)."""
+) -> tuple[dict[str, pd.DataFrame], _DealStages | None]:
+    """Deals, accounts and contacts (`warnings`: where a lead's account is not known), and the
+    step that gives the contacts their opportunity and customer dates once `assemble` has
+    checked the deals (None without opportunities)."""
     raw: dict[str, pd.DataFrame] = {}
-    links = pd.DataFrame(columns=["deal_id", "contact_id"])
-    deal_dates = pd.DataFrame(columns=["deal_id", "created", "closed", "won"])
+    deal_stages = None
     if "Opportunity" in objects:
         raw["deals"], links, deal_dates = _deals(
             _now(objects, "Opportunity"),
@@ -1157,19 +1177,14 @@ def _people(
             lead_map,
             dates,
         )
+        deal_stages = _DealStages(links, deal_dates)
     if "Account" in objects:
         raw["accounts"] = _now(objects, "Account")
     if leads is not None or "Contact" in objects:
         raw["contacts"] = _contacts(
-            leads,
-            _now(objects, "Contact"),
-            _now(objects, "Account"),
-            links,
-            deal_dates,
-            dates,
-            warnings,
+            leads, _now(objects, "Contact"), _now(objects, "Account"), dates, warnings
         )
-    return raw
+    return raw, deal_stages
 
 
 def _activity_table(
@@ -1295,7 +1310,8 @@ def _deals(
     lead_map: pd.Series,
     dates: _Dates,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Opportunities as deals, plus the person<->deal links and the dates stages need."""
+    """Opportunities as deals, plus the person<->deal links and the dates stages need (of
+    every row not set aside here: `_DealStages` takes those `assemble` loads)."""
     d = opps.copy()
     ok = _ok(d)
     created, created_text = dates.first(d, [("created_at", "Opportunity.CreatedDate")])
@@ -1403,19 +1419,26 @@ def _shared_company_notes(
 
 
 _PERSON_TEXT = ("email", "owner_id", "country", "job_title", "original_source_detail")
+#: The stages a person's deals give, and those at or past each (`other` is below them all).
+_DEAL_STAGES = {
+    "opportunity": ("opportunity", "customer", "evangelist"),
+    "customer": ("customer", "evangelist"),
+}
+_DEAL_DATES = {"opportunity": "became_opportunity_at", "customer": "became_customer_at"}
 
 
 def _contacts(
     leads: pd.DataFrame | None,
     contacts: pd.DataFrame | None,
     accounts: pd.DataFrame | None,
-    links: pd.DataFrame,
-    deal_dates: pd.DataFrame,
     dates: _Dates,
     warnings: list[str],
 ) -> pd.DataFrame:
     """Leads and Contacts as one row per person (see the module docstring for the rules);
-    unconverted leads whose Company several accounts have are named in `warnings`."""
+    unconverted leads whose Company several accounts have are named in `warnings`.
+
+    The opportunity and customer dates are not set here: `_DealStages` sets them, and raises
+    the stage, from the deals `assemble` loads."""
     leads = leads.copy() if leads is not None else _empty_frame("Lead")
     contacts = contacts.copy() if contacts is not None else _empty_frame("Contact")
 
@@ -1502,30 +1525,16 @@ def _contacts(
         }
     )
 
-    # ---- opportunity and customer dates from the person's deals
-    opp_at = pd.Series(dtype="datetime64[ns, UTC]")
-    cust_at = pd.Series(dtype="datetime64[ns, UTC]")
-    if not links.empty and not deal_dates.empty:
-        joined = links.merge(deal_dates, on="deal_id")
-        opp_at = joined.groupby("contact_id")["created"].min()
-        cust_at = joined[joined["won"]].groupby("contact_id")["closed"].min()
-
     def finish(frame: pd.DataFrame, side: pd.DataFrame, rows: pd.Series, obj: str) -> None:
         s = side[rows]
-        opp = s["person"].map(opp_at) if len(opp_at) else pd.Series(pd.NaT, index=s.index)
-        cust = s["person"].map(cust_at) if len(cust_at) else pd.Series(pd.NaT, index=s.index)
-        opp = pd.to_datetime(opp, utc=True)
-        cust = pd.to_datetime(cust, utc=True)
-        stage = _stage(s, opp, cust)
         values = {
             "contact_id": s["person"],
             "created_at": s["created_t"],
             "became_lead_at": s["created_t"],
             "became_mql_at": s["mql_t"],
             "became_sql_at": s["sql_t"],
-            "became_opportunity_at": _iso(opp),
-            "became_customer_at": _iso(cust),
-            "lifecycle_stage": stage,
+            **{col: pd.Series(pd.NA, index=s.index) for col in _DEAL_DATES.values()},
+            "lifecycle_stage": _stage(s),
             "account_id": s["account_id"],
             "original_source": translate(s["original_source_detail"], LEAD_SOURCE_CHANNEL),
             "original_source_detail": s["original_source_detail"],
@@ -1616,27 +1625,145 @@ def _converted_into_deleted(
     return person.index[is_in(person, gone_ids).to_numpy(dtype=bool)]
 
 
-def _stage(side: pd.DataFrame, opp: pd.Series, cust: pd.Series) -> pd.Series:
-    """The furthest stage a person reached: stage dates, raised by what the Lead Status says."""
+def _stage(side: pd.DataFrame) -> pd.Series:
+    """The furthest stage a person reached before any deal: stage dates, raised by what the
+    Lead Status says (a disqualified lead is `other`, as HubSpot's stage). Its loaded deals
+    raise it further (`_DealStages`): a disqualified lead with a deal was not dropped."""
     rank = {s: i for i, s in enumerate(STAGES)}
     stage = pd.Series("lead", index=side.index, dtype="string")
     for name, reached in (
         ("mql", side["mql_t"].notna()),
         ("sql", side["sql_t"].notna() | side["converted"]),
-        ("opportunity", opp.notna()),
-        ("customer", cust.notna()),
     ):
         stage = stage.mask(reached.fillna(False).astype(bool), name)
     said = translate(side["status"], LEAD_STATUS_STAGE)
     said = said.where(said.isin(list(rank)))
-    # a disqualified lead is `other` (as HubSpot's stage), unless a deal shows it was not
-    dropped = said.eq("other") & ~stage.isin(["opportunity", "customer"])
+    dropped = said.eq("other")
     said = said.where(said.ne("other"))
     higher = said.notna() & (
         said.map(rank).fillna(-1).astype(int) > stage.map(rank).fillna(-1).astype(int)
     )
     stage = stage.mask(higher.fillna(False).astype(bool), said)
     return stage.mask(dropped.fillna(False).astype(bool), "other")
+
+
+@dataclass(frozen=True)
+class _DealStages:
+    """The contacts' opportunity and customer dates, from the deals `assemble` loads: run by it
+    once the deals are checked (`validate.AfterChecks`), so that an opportunity set aside
+    (`negative amount`, `unknown account_id`, a duplicate, ...) makes no one an opportunity or
+    a customer. The stage `_stage` gave is raised to the stage these dates show.
+
+    `links` say who is on each deal, `read` holds the dates of every Opportunity row the loader
+    read (`_deals`): a warning counts the contacts whose dates those set aside would have set.
+    """
+
+    links: pd.DataFrame  # deal_id, contact_id
+    read: pd.DataFrame  # deal_id, created, closed, won
+
+    def __call__(
+        self, tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict[str, str]
+    ) -> None:
+        contacts, deals = tables["contacts"], tables["deals"]
+        if contacts.empty or self.links.empty:
+            return
+        links = _merged_links(self.links, redirect)
+        loaded = pd.DataFrame(
+            {
+                "deal_id": deals["deal_id"],
+                "created": deals["created_at"],
+                "closed": deals["closed_at"],
+                "won": deals["is_won"].fillna(False).astype(bool),
+            }
+        )
+        first = _first_deals(links, loaded)
+        for name, when in first.items():
+            _reached(contacts, name, when)
+        aside = quality.account("deals").set_aside
+        notes = _aside_deal_notes(links, self.read, first, contacts["contact_id"], aside)
+        quality.warnings.extend(notes)
+
+
+def _reached(contacts: pd.DataFrame, stage: str, when: pd.Series) -> None:
+    """Give the contacts in `when` (dates by contact id) the date of `stage` (`_DEAL_DATES`),
+    and raise their lifecycle stage to it unless it is further."""
+    ids = contacts["contact_id"]
+    hit = is_in(ids, when.index.to_series()).to_numpy(dtype=bool)
+    if not hit.any():
+        return
+    contacts.loc[hit, _DEAL_DATES[stage]] = _dates_of(ids[hit], when).to_numpy()
+    further = contacts["lifecycle_stage"].isin(_DEAL_STAGES[stage]).to_numpy(dtype=bool)
+    contacts.loc[hit & ~further, "lifecycle_stage"] = stage
+
+
+def _merged_links(links: pd.DataFrame, redirect: dict[str, str]) -> pd.DataFrame:
+    """Person<->deal links with contacts merged away (same e-mail) replaced by their survivor."""
+    if not redirect:
+        return links
+    ids = links["contact_id"].astype("string")
+    return links.assign(contact_id=ids.map(redirect).astype("string").fillna(ids))
+
+
+def _first_deals(links: pd.DataFrame, deals: pd.DataFrame) -> dict[str, pd.Series]:
+    """By contact id: the creation of its first deal (`opportunity`) and the close of its first
+    won deal (`customer`), of `deals` (deal_id, created, closed, won)."""
+    joined = links.merge(deals, on="deal_id")
+    first = {
+        "opportunity": joined.groupby("contact_id")["created"].min(),
+        "customer": joined[joined["won"]].groupby("contact_id")["closed"].min(),
+    }  # (no deal: pandas' minimum has lost the time zone)
+    return {name: pd.to_datetime(when, utc=True).dropna() for name, when in first.items()}
+
+
+def _aside_deal_notes(
+    links: pd.DataFrame,
+    read: pd.DataFrame,
+    first: dict[str, pd.Series],
+    ids: pd.Series,
+    aside: pd.DataFrame,
+) -> list[str]:
+    """A warning counting the opportunities set aside (`aside`) that would have given loaded
+    contacts (`ids`) an opportunity or customer date (earlier than their loaded deals', or
+    one they lack), with their reasons, and those contacts."""
+    if aside.empty:
+        return []
+    hits = _sooner_aside(links.merge(read, on="deal_id"), first, aside)
+    hits = hits[is_in(hits["contact_id"], ids).to_numpy(dtype=bool)]
+    if hits.empty:
+        return []
+    deals = aside[aside["deal_id"].isin(set(hits["deal_id"]))].drop_duplicates("deal_id")
+    counts = deals["_reason"].value_counts().sort_index()
+    why = ", ".join(f"{reason}: {n}" for reason, n in counts.items())
+    people = hits["contact_id"].drop_duplicates()
+    none = int((~is_in(people, first["opportunity"].index.to_series())).sum())
+    k, n = len(deals), len(people)
+    return [
+        f"deals: {k} opportunit{'ies' if k > 1 else 'y'} set aside ({why}) would have made "
+        f"{n} contact{'s' if n > 1 else ''} an opportunity or a customer, or made "
+        f"{'them' if n > 1 else 'it'} one earlier: a contact's opportunity and customer dates "
+        "and lifecycle stage come from its loaded opportunities only; contacts left with none "
+        f"keep the stage of their Lead or Contact: {none}"
+    ]
+
+
+def _sooner_aside(joined: pd.DataFrame, first: dict[str, pd.Series], aside: pd.DataFrame):
+    """The person<->deal rows (with the dates the loader read) of deals set aside whose
+    creation, or close when won, is before the contact's date from its loaded deals (or the
+    contact has none)."""
+    joined = joined[is_in(joined["deal_id"], aside["deal_id"]).to_numpy(dtype=bool)]
+    sooner = pd.Series(False, index=joined.index)
+    for name, when, counts in (
+        ("opportunity", joined["created"], True),
+        ("customer", joined["closed"], joined["won"]),
+    ):
+        now = _dates_of(joined["contact_id"], first[name])
+        sooner |= when.notna() & (now.isna() | (when < now)) & counts
+    return joined[sooner.to_numpy(dtype=bool)]
+
+
+def _dates_of(ids: pd.Series, dates: pd.Series) -> pd.Series:
+    """`ids.map(dates)` for dates by unique id, with its dtype even when nothing maps."""
+    return pd.Series(dates.reindex(ids.to_numpy()).array, index=ids.index)
 
 
 def _touchpoints(
@@ -1761,6 +1888,8 @@ def _activities(
         ]
     when.append(("ActivityDate", f"{obj}.ActivityDate"))
     _parsed, occurred = dates.first(a, when)
+    if "CompletedDateTime" in a.columns:
+        occurred = _completed_first(a, occurred, dates)
     if obj == "Event":
         kind = pd.Series("meeting", index=a.index, dtype="string")
     else:
@@ -1781,6 +1910,15 @@ def _activities(
     if obj == "Task":
         a.loc[_ok(a) & _not_done(a, dates.warnings), "_reason"] = TASK_NOT_DONE
     return a.drop(columns=["Id"], errors="ignore")  # it is the activity_id
+
+
+def _completed_first(tasks: pd.DataFrame, occurred: pd.Series, dates: _Dates) -> pd.Series:
+    """A task's moment: its `CompletedDateTime` (when the work was done: an auto-created
+    follow-up is created at once and done days later), else `occurred` (CreatedDate, else
+    ActivityDate). An unreadable completion time is handed on as it is written, so that
+    `assemble` sets the task aside with its text rather than counting it at its creation."""
+    done_at, raw = dates.first_raw(tasks, [("CompletedDateTime", "Task.CompletedDateTime")])
+    return _iso(done_at).fillna(raw).fillna(occurred)
 
 
 def _not_done(tasks: pd.DataFrame, warnings: list[str]) -> pd.Series:

@@ -50,6 +50,13 @@ from smk.model import (
 
 _META = ("_file", "_row", "_reason", "_text")  # `_text`: raw line of a malformed row
 
+#: A loader's step run once accounts, contacts, deals and spend are checked (rows set aside,
+#: e-mail duplicates merged): it gets the tables, the quality account and the merge's
+#: redirects (merged-away contact id -> survivor), and may derive values from the rows that
+#: were loaded (the Salesforce loader's contacts' opportunity and customer dates from their
+#: loaded deals) and add warnings; it sets no row aside.
+AfterChecks = Callable[[dict[str, pd.DataFrame], DataQuality, dict[str, str]], None]
+
 
 @dataclass
 class LazyTable:
@@ -73,11 +80,13 @@ def assemble(
     format: str,
     options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
     warnings: list[str] | None = None,
+    after_checks: AfterChecks | None = None,
 ) -> CRM:
     """Type, validate and cross-check raw tables; returns the CRM with its quality account.
 
     `raw` is consumed: each table is removed from it once typed, so that the raw text and the
-    typed table of the whole export are never in memory at the same time.
+    typed table of the whole export are never in memory at the same time. `after_checks` is a
+    loader's own step on the checked records (`AfterChecks`).
     """
     quality = DataQuality(warnings=list(warnings or []))
     tables = {name: empty_table(name) for name in TABLES if name not in raw}
@@ -167,11 +176,11 @@ def assemble(
         future = pool.submit(type_largest, largest) if largest is not None else None
         type_others([name for name in present if name != largest])
         if largest in _FILTERED_ONCE:  # the records' checks run while the events are typed
-            redirect = _check_records(tables, quality, options)
+            redirect = _check_records(tables, quality, options, after_checks)
         if future is not None:
             future.result()
         if largest not in _FILTERED_ONCE:
-            redirect = _check_records(tables, quality, options)
+            redirect = _check_records(tables, quality, options, after_checks)
     for name in present:
         quality.files[name] = accounts[name].files[name]
         quality.warnings += accounts[name].warnings
@@ -567,12 +576,14 @@ def _check_records(
     tables: dict[str, pd.DataFrame],
     quality: DataQuality,
     options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
+    after_checks: AfterChecks | None = None,
 ) -> dict[str, str]:
     """Checks of accounts, contacts, deals and spend; returns the e-mail merge's redirects.
 
     Each table's failing rows are set aside in one pass. The event tables (`_FILTERED_ONCE`)
     are checked as they are typed (`_check_events`) and re-pointed later (`_check_links`).
-    `options` read the records' last-modified times (`_flag_duplicates`).
+    `options` read the records' last-modified times (`_flag_duplicates`); `after_checks`, a
+    loader's own step, runs last.
     """
     if not tables["accounts"].empty:
         reasons = _Reasons(len(tables["accounts"]))
@@ -587,6 +598,8 @@ def _check_records(
         reasons = _Reasons(len(spend))
         reasons.flag(spend["amount"] < 0, "negative amount")
         _drop_flagged("spend", tables, reasons, quality)
+    if after_checks is not None:
+        after_checks(tables, quality, redirect)
     return redirect
 
 

@@ -1,0 +1,185 @@
+"""A Salesforce person's opportunity and customer dates come from the opportunities loaded.
+
+They were derived from every row of Opportunity.csv, also the rows `assemble` then set aside
+(`negative amount`, `unknown account_id`, ...): a contact whose only won deal was set aside
+counted as a customer (the sample's October funnel: 11 customers for 10 won deals). Each test
+copies the Data Loader fixture (tests/fixtures/salesforce/dataloader/, the org of
+tests/test_salesforce.py) and changes its Opportunity.csv.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+import smk
+from smk import config, funnel, periods
+from smk.io.parse import salesforce_id18
+from smk.io.salesforce import load_salesforce
+
+FIXTURE = Path(__file__).parent / "fixtures" / "salesforce" / "dataloader"
+ADA, EVE = salesforce_id18("0035g00000CtAa1"), salesforce_id18("00Q5g00000LdEe5")
+CHIARA, DIETER = salesforce_id18("0035g00000CtCc3"), salesforce_id18("0035g00000CtDd4")
+O1 = salesforce_id18("0065g00000OpAa1")  # Ada's only deal: won, created 10 Feb, closed 28 Mar
+UNKNOWN_ACCOUNT = "0015g00000ZzZz9AAA"
+
+
+def utc(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def _export(tmp_path: Path, extra: list[dict] | None = None, **changes: dict) -> Path:
+    """The fixture with Opportunity rows changed (named by a part of their id) and added."""
+    export = shutil.copytree(FIXTURE, tmp_path / "sf")
+    opps = pd.read_csv(export / "Opportunity.csv", dtype=str, encoding="utf-8-sig")
+    for part, values in changes.items():
+        rows = opps["Id"].str.contains(part)
+        assert rows.sum() == 1, part
+        for col, value in values.items():
+            opps.loc[rows, col] = value
+    if extra:
+        opps = pd.concat([opps, pd.DataFrame(extra)], ignore_index=True)
+    opps.to_csv(export / "Opportunity.csv", index=False)
+    return export
+
+
+def _won(contact: str, **values: str) -> dict:
+    """A won opportunity of `contact` (its account known unless `values` say otherwise)."""
+    return {
+        "Id": "0065g00000OpEe5AAF",
+        "AccountId": "0015g00000Gbx1AAAR",
+        "ContactId": contact,
+        "Name": "Added deal",
+        "StageName": "Closed Won",
+        "Amount": "1000",
+        "CloseDate": "2024-02-20",
+        "IsClosed": "1",
+        "IsWon": "1",
+        "CurrencyIsoCode": "USD",
+        "CreatedDate": "2024-02-01T09:00:00.000+0000",
+        **values,
+    }
+
+
+def _person(crm, contact_id: str) -> pd.Series:
+    rows = crm.contacts[crm.contacts["contact_id"] == contact_id]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def _notes(crm) -> list[str]:
+    return [w for w in crm.quality.warnings if "would have made" in w]
+
+
+def test_a_contact_whose_only_won_deal_is_set_aside_is_no_customer(tmp_path):
+    crm = load_salesforce(_export(tmp_path, OpAa1={"Amount": "-48000"}))
+    aside = crm.quality.set_aside("deals")
+    assert aside.loc[aside["deal_id"] == O1, "_reason"].tolist() == ["negative amount"]
+    crm.quality.check()  # read == loaded + set aside
+    ada = _person(crm, ADA)
+    assert pd.isna(ada["became_opportunity_at"]) and pd.isna(ada["became_customer_at"])
+    # the stage her Lead gives: converted ("Closed - Converted"), SQL date 9 Feb
+    assert ada["lifecycle_stage"] == "sql"
+    assert ada["became_sql_at"] == utc("2024-02-09 17:20")
+    assert _notes(crm) == [
+        "deals: 1 opportunity set aside (negative amount: 1) would have made 1 contact an "
+        "opportunity or a customer, or made it one earlier: a contact's opportunity and "
+        "customer dates and lifecycle stage come from its loaded opportunities only; contacts "
+        "left with none keep the stage of their Lead or Contact: 1"
+    ]
+
+
+def test_a_set_aside_deal_gives_no_earlier_date_than_the_loaded_ones(tmp_path):
+    """Ada's loaded deal (created 10 Feb, won 28 Mar) and one of an unknown account, created
+    and won earlier (1 and 20 Feb): her dates are the loaded deal's."""
+    added = _won(ADA, AccountId=UNKNOWN_ACCOUNT)
+    crm = load_salesforce(_export(tmp_path, extra=[added]))
+    aside = crm.quality.set_aside("deals")
+    assert aside["_reason"].tolist() == ["unknown account_id"]
+    ada = _person(crm, ADA)
+    assert ada["became_opportunity_at"] == utc("2024-02-10 16:05")
+    assert ada["became_customer_at"] == utc("2024-03-28")
+    assert ada["lifecycle_stage"] == "customer"
+    assert _notes(crm) == [
+        "deals: 1 opportunity set aside (unknown account_id: 1) would have made 1 contact an "
+        "opportunity or a customer, or made it one earlier: a contact's opportunity and "
+        "customer dates and lifecycle stage come from its loaded opportunities only; contacts "
+        "left with none keep the stage of their Lead or Contact: 0"
+    ]
+
+
+def test_a_loaded_earlier_deal_still_sets_the_dates(tmp_path):
+    """The same added deal with a known account is loaded: it is Ada's first; no warning."""
+    crm = load_salesforce(_export(tmp_path, extra=[_won(ADA)]))
+    ada = _person(crm, ADA)
+    assert ada["became_opportunity_at"] == utc("2024-02-01 09:00")
+    assert ada["became_customer_at"] == utc("2024-02-20")
+    assert _notes(crm) == []
+
+
+def test_a_disqualified_lead_is_other_unless_a_loaded_deal_shows_otherwise(tmp_path):
+    """Eve's Lead is `Closed - Not Converted` (`other`); a deal made her an opportunity, one
+    set aside (a close before its creation) does not."""
+    deal = _won(EVE, StageName="Prospecting", IsClosed="", IsWon="", CloseDate="2024-05-01")
+    loaded = load_salesforce(_export(tmp_path / "a", extra=[deal]))
+    assert _person(loaded, EVE)["lifecycle_stage"] == "opportunity"
+    bad = _won(EVE, CloseDate="2024-01-15")  # closed before created (1 Feb)
+    crm = load_salesforce(_export(tmp_path / "b", extra=[bad]))
+    aside = crm.quality.set_aside("deals")
+    assert aside["_reason"].tolist() == ["closed_at before created_at"]
+    eve = _person(crm, EVE)
+    assert eve["lifecycle_stage"] == "other"
+    assert pd.isna(eve["became_opportunity_at"]) and pd.isna(eve["became_customer_at"])
+    assert len(_notes(crm)) == 1
+
+
+def test_deals_of_a_contact_merged_by_e_mail_count_for_the_survivor(tmp_path):
+    """Dieter shares Chiara's e-mail and is merged into her (created first): his deal (created
+    1 Feb, lost) is the survivor's first opportunity; hers (won 2 Apr) makes her a customer."""
+    export = _export(tmp_path)
+    people = pd.read_csv(export / "Contact.csv", dtype=str, encoding="utf-8-sig")
+    people.loc[people["Id"].str.startswith("0035g00000CtDd4"), "Email"] = (
+        "chiara@initech-sample.example"
+    )
+    people.to_csv(export / "Contact.csv", index=False)
+    crm = load_salesforce(export)
+    assert not (crm.contacts["contact_id"] == DIETER).any()
+    chiara = _person(crm, CHIARA)
+    assert chiara["became_opportunity_at"] == utc("2024-02-01 10:30")
+    assert chiara["became_customer_at"] == utc("2024-04-02 16:20")
+    assert chiara["lifecycle_stage"] == "customer"
+
+
+def test_the_samples_stage_dates_are_those_of_its_loaded_deals():
+    """The sample: no contact is an opportunity or a customer without a loaded deal, and the
+    funnel counts as many customers in October as deals were won (10; 11 before), as many
+    opportunities in May as deals were created (14; 15 before)."""
+    crm = smk.load(config.SAMPLE_SALESFORCE)
+    contacts, deals = crm.contacts.set_index("contact_id"), crm.deals
+    won = deals[deals["is_won"].fillna(False).astype(bool)]
+    for col, frame, when in (
+        ("became_opportunity_at", deals, "created_at"),
+        ("became_customer_at", won, "closed_at"),
+    ):
+        first = frame.groupby("contact_id")[when].min().reindex(contacts.index)
+        same = (contacts[col] == first) | (contacts[col].isna() & first.isna())
+        assert contacts.index[~same].tolist() == [], col
+    for month, stage, made in (
+        ("2026-10", "customer", won["closed_at"]),
+        ("2026-05", "opportunity", deals["created_at"]),
+    ):
+        counts = funnel.funnel_counts(crm.contacts, month=month)
+        shown = int(counts.loc[counts["stage"] == stage, "contacts"].iloc[0])
+        m = periods.Month(month)
+        assert shown == int(((made >= m.start) & (made < m.end)).sum())
+    october = funnel.funnel_counts(crm.contacts, month="2026-10")
+    assert int(october.loc[october["stage"] == "customer", "contacts"].iloc[0]) == 10
+    assert _notes(crm) == [  # as docs/data-model.md quotes it
+        "deals: 4 opportunities set aside (closed_at before created_at: 1, negative amount: 2, "
+        "unknown account_id: 1) would have made 4 contacts an opportunity or a customer, or "
+        "made them one earlier: a contact's opportunity and customer dates and lifecycle stage "
+        "come from its loaded opportunities only; contacts left with none keep the stage of "
+        "their Lead or Contact: 4"
+    ]

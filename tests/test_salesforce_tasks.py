@@ -1,0 +1,118 @@
+"""A done Salesforce Task counts when it was completed (`CompletedDateTime`), when the export has it.
+
+`CompletedDateTime` was never read: a follow-up task created by automation a minute after an MQL
+and done ten days later counted as the first sales touch a minute after the MQL, within the SLA
+instead of leaked. The fixtures are copies of tests/fixtures/salesforce/ (the org of
+tests/test_salesforce.py) with the column added.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+import smk
+from smk import config, sla
+from smk.io.parse import salesforce_id18
+from smk.io.salesforce import load_salesforce
+
+FIXTURES = Path(__file__).parent / "fixtures" / "salesforce"
+NY = "America/New_York"
+TASKS = {k: salesforce_id18(f"00T5g00000Tk{k}") for k in ("Aa1", "Bb2", "Cc3", "Ee5", "Ff6")}
+
+
+def utc(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def _with_completion(tmp_path: Path, shape: str, name: str, column: str, done: dict) -> Path:
+    """The fixture `shape` whose task file `name` has a `column` of completion times (by the
+    task's 15-character id; blank for the others)."""
+    export = shutil.copytree(FIXTURES / shape, tmp_path / shape)
+    path = export / name
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], [r for r in rows[1:] if len(r) > 1]
+    key = header.index("Id" if "Id" in header else "Activity ID")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
+        writer.writerow([*header, column])
+        writer.writerows([*r, done.get(r[key][:15], "")] for r in body)
+    return export
+
+
+def _occurred(crm) -> dict[str, pd.Timestamp]:
+    acts = crm.activities
+    return dict(zip(acts["activity_id"], acts["occurred_at"], strict=True))
+
+
+def test_a_done_task_counts_at_its_completion_time(tmp_path):
+    done = {
+        "00T5g00000TkAa1": "2024-03-04T09:00:00.000+0000",  # created 27 Feb 15:30
+        "00T5g00000TkFf6": "",  # "Not Started": still set aside
+    }
+    export = _with_completion(tmp_path, "dataloader", "Task.csv", "CompletedDateTime", done)
+    crm = load_salesforce(export)
+    at = _occurred(crm)
+    assert at[TASKS["Aa1"]] == utc("2024-03-04 09:00")
+    # no completion time: its CreatedDate, as without the column; none either: ActivityDate
+    assert at[TASKS["Bb2"]] == utc("2024-02-12 11:00")
+    assert at[TASKS["Ee5"]] == utc("2024-02-05")
+    aside = crm.quality.set_aside("activities")
+    assert aside.loc[aside["activity_id"] == TASKS["Ff6"], "_reason"].tolist() == ["task not done"]
+    crm.quality.check()
+
+
+def test_without_the_column_a_task_counts_when_it_was_logged():
+    at = _occurred(load_salesforce(FIXTURES / "dataloader"))
+    assert at[TASKS["Aa1"]] == utc("2024-02-27 15:30")  # CreatedDate
+    assert at[TASKS["Ee5"]] == utc("2024-02-05")  # no CreatedDate: ActivityDate
+
+
+def test_an_unreadable_completion_time_sets_the_task_aside_with_its_text(tmp_path):
+    """Not its creation instead: that is the moment the column corrects."""
+    done = {"00T5g00000TkAa1": "next week"}
+    export = _with_completion(tmp_path, "dataloader", "Task.csv", "CompletedDateTime", done)
+    crm = load_salesforce(export)
+    assert TASKS["Aa1"] not in _occurred(crm)
+    aside = crm.quality.set_aside("activities")
+    mine = aside[aside["activity_id"] == TASKS["Aa1"]]
+    assert mine["_reason"].tolist() == ["unparseable occurred_at"]
+    assert mine["occurred_at"].tolist() == ["next week"]
+
+
+def test_a_task_report_completion_time_is_read_in_the_users_zone(tmp_path):
+    """A task report's `Completed Date/Time` label, in New York time as its other dates."""
+    done = {"00T5g00000TkAa1": "3/4/2024 4:00 AM"}
+    export = _with_completion(tmp_path, "report", "Task.csv", "Completed Date/Time", done)
+    at = _occurred(load_salesforce(export, timezone=NY))
+    assert at[TASKS["Aa1"]] == utc("2024-03-04 09:00")
+    assert at[TASKS["Cc3"]] == utc("2024-01-23 14:10")  # no completion: Created Date
+
+
+def test_an_auto_created_follow_up_done_later_leaves_the_mql_leaked(tmp_path):
+    """The sample, a lead that became an MQL on 10 Oct 2026 09:55 and a follow-up task created
+    a minute later, done on 20 Oct: speed to lead is ten days, the MQL leaked."""
+    export = shutil.copytree(config.SAMPLE_SALESFORCE, tmp_path / "sf", ignore=lambda *_: ["truth"])
+    lead = "00Q5g00NzsQCP83EEH"
+    tasks = pd.read_csv(export / "Task.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    follow_up = {
+        **{c: "" for c in tasks.columns},
+        **{"Id": "00T5g00AUTOFOLLOW1", "WhoId": lead, "Subject": "Follow up new MQL (auto)"},
+        **{"ActivityDate": "2026-10-11", "Status": "Completed", "IsClosed": "1", "IsDeleted": "0"},
+        **{"OwnerId": "0055g00J6lqelOUAEY", "TaskSubtype": "Call", "Type": "Call"},
+        "CreatedDate": "2026-10-10T09:56:00.000+0000",
+    }
+    tasks = pd.concat([tasks, pd.DataFrame([follow_up])], ignore_index=True)
+    tasks["CompletedDateTime"] = tasks["CreatedDate"].where(tasks["Status"] == "Completed", "")
+    tasks.loc[tasks["Id"] == follow_up["Id"], "CompletedDateTime"] = "2026-10-20T10:00:00.000+0000"
+    tasks.to_csv(export / "Task.csv", index=False)
+    crm = smk.load(export)
+    leads = sla.mql_leads(crm, as_of=pd.Timestamp("2026-11-01", tz="UTC"))
+    mine = leads[leads["contact_id"] == lead].iloc[0]
+    assert mine["mql_at"] == utc("2026-10-10 09:55")
+    assert mine["first_activity_at"] == utc("2026-10-20 10:00")
+    assert bool(mine["leaked"]) and not bool(mine["within_sla"])
