@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -1182,6 +1183,81 @@ _SERIAL = re.compile(r"^[2-7]\d{4}(\.\d+)?$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's 1900 date system
 _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})")
 
+#: Month names and their common abbreviations, by language, January to December: each month's
+#: spellings in lower case without accents (`_month_key`: `März`, `Marz` and `MÄRZ` are
+#: `marz`). English is listed so that its words count when spellings are checked against each
+#: other (`mar` is March in English, French, Spanish, Italian and Portuguese alike).
+_MONTH_NAMES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "en": (
+        ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+        ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+        ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+        ("december", "dec"),
+    ),
+    "de": (
+        ("januar", "janner", "jan"), ("februar", "febr", "feb", "feber"), ("marz", "mar", "mrz"),
+        ("april", "apr"), ("mai",), ("juni", "jun"), ("juli", "jul"), ("august", "aug"),
+        ("september", "sep", "sept"), ("oktober", "okt"), ("november", "nov"),
+        ("dezember", "dez"),
+    ),
+    "fr": (
+        ("janvier", "janv", "jan"), ("fevrier", "fevr", "fev"), ("mars",), ("avril", "avr"),
+        ("mai",), ("juin",), ("juillet", "juil"), ("aout", "aou"),
+        ("septembre", "sept", "sep"), ("octobre", "oct"), ("novembre", "nov"),
+        ("decembre", "dec"),
+    ),
+    "es": (
+        ("enero", "ene"), ("febrero", "feb"), ("marzo", "mar"), ("abril", "abr"),
+        ("mayo", "may"), ("junio", "jun"), ("julio", "jul"), ("agosto", "ago"),
+        ("septiembre", "setiembre", "sept", "sep", "set"), ("octubre", "oct"),
+        ("noviembre", "nov"), ("diciembre", "dic"),
+    ),
+    "it": (
+        ("gennaio", "gen"), ("febbraio", "feb"), ("marzo", "mar"), ("aprile", "apr"),
+        ("maggio", "mag"), ("giugno", "giu"), ("luglio", "lug"), ("agosto", "ago"),
+        ("settembre", "set"), ("ottobre", "ott"), ("novembre", "nov"), ("dicembre", "dic"),
+    ),
+    "nl": (
+        ("januari", "jan"), ("februari", "feb"), ("maart", "mrt"), ("april", "apr"),
+        ("mei",), ("juni", "jun"), ("juli", "jul"), ("augustus", "aug"),
+        ("september", "sep", "sept"), ("oktober", "okt"), ("november", "nov"),
+        ("december", "dec"),
+    ),
+    "pt": (
+        ("janeiro", "jan"), ("fevereiro", "fev"), ("marco", "mar"), ("abril", "abr"),
+        ("maio", "mai"), ("junho", "jun"), ("julho", "jul"), ("agosto", "ago"),
+        ("setembro", "set"), ("outubro", "out"), ("novembro", "nov"), ("dezembro", "dez"),
+    ),
+}  # fmt: skip
+#: what a month is called in the layouts of `_DATES` (`%b`), whatever the process's locale
+_ENGLISH_MONTHS = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+
+
+def _month_words(
+    names: dict[str, tuple[tuple[str, ...], ...]],
+) -> tuple[dict[str, int], frozenset[str]]:
+    """Each spelling of `names` with its month (1-12), and the spellings that name different
+    months in different languages: those are left out (a value that holds one stays unread)."""
+    months: dict[str, set[int]] = {}
+    for spellings in names.values():
+        for number, words in enumerate(spellings, 1):
+            for word in words:
+                months.setdefault(word, set()).add(number)
+    clashes = frozenset(word for word, found in months.items() if len(found) > 1)
+    return {w: next(iter(found)) for w, found in months.items() if w not in clashes}, clashes
+
+
+_MONTH_WORDS, _MONTH_CLASHES = _month_words(_MONTH_NAMES)
+#: words that join a date's parts (Spanish, Portuguese): `3 de marzo de 2026`, `marzo del 2026`
+_JOINERS = frozenset({"de", "del"})
+#: a word as written in a value (`{}`), with the dot that may end it (`janv.`), between
+#: non-letters (Arrow's RE2 syntax)
+_A_WORD = r"(^|[^\pL]){}\.?($|[^\pL])"
+#: a day-first date once its month is English: `1 Mar 2026`, `01.Mar 26`, French `1er Mar 2026`
+_DAY_MONTH_YEAR = r"^(\d{1,2})(?:er)?[\s.-]+([A-Z][a-z]{2})[\s.,-]+(\d{4}|\d{2})\b"
+
 
 def _day_order(s: pd.Series) -> str | None:
     """'dmy' or 'mdy' when the values prove it (a field > 12), else None (ambiguous)."""
@@ -1589,6 +1665,10 @@ def _parse_datetimes(
     if todo.any():
         parsed, warnings = _by_layouts(s[todo], options, hint)
         _take(out, todo, parsed)
+    if todo.any():  # only values every layout refused: `1. März 2026`, `15 janv. 2026`
+        parsed, more = _by_month_names(s[todo], options, hint)
+        _take(out, todo, parsed)
+        warnings += [w for w in more if w not in warnings]
     return out, _plain_mask(todo), warnings
 
 
@@ -1652,6 +1732,57 @@ def _by_layouts(
     if zoned.any():
         out[zoned] = (naive[zoned] - offset[zoned]).dt.tz_localize("UTC")
     return out, warnings
+
+
+def _month_key(word: str) -> str:
+    """A word as `_MONTH_WORDS` spells it: lower case, accents dropped (`Févr` -> `fevr`)."""
+    if not word.isascii():
+        word = "".join(
+            c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)
+        )
+    return word.lower()
+
+
+def _english_word(word: str) -> str | None:
+    """What a word becomes in a date read by month name: a month, its English abbreviation
+    between spaces (`März` -> ` Mar `); a joiner (`de`), a space; None for any other word."""
+    key = _month_key(word)
+    if key in _MONTH_WORDS:
+        return f" {_ENGLISH_MONTHS[_MONTH_WORDS[key] - 1]} "
+    return " " if key in _JOINERS else None
+
+
+def _in_english(s: pd.Series) -> pd.Series:
+    """The values of `s` that name their month in a language of `_MONTH_NAMES`, rewritten as
+    the layouts of `_DATES` read them: `1. März 2026` -> `1-Mar-2026`, `3 de marzo de 2026
+    14:30` -> `3-Mar-2026 14:30`, `janv. 2026` -> `Jan 2026` (other words stay: `PM`, `CET`);
+    the other values are left out. Arrow passes over the values, one per month word written."""
+    text = pc.utf8_normalize(arrow_text(s), "NFC")  # `ä` one letter, not `a` and an accent
+    words = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"[^\pL]+", " "))
+    phrases = pc.unique(words).drop_null().to_pylist()  # `Mär`, `de marzo de`: a few
+    english = {w: _english_word(w) for w in {w for p in phrases for w in p.split()}}
+    months = {w for w, new in english.items() if new and new.strip()}
+    named = [p for p in phrases if not months.isdisjoint(p.split())]
+    rows = _true(pc.is_in(words, pa.array(named, words.type)))
+    text = text.filter(pa.array(rows))
+    for word, new in english.items():
+        if new is not None:
+            written = _A_WORD.format(re.escape(word))
+            text = pc.replace_substring_regex(text, written, rf"\1{new}\2")
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
+    text = pc.replace_substring_regex(text, _DAY_MONTH_YEAR, r"\1-\2-\3")
+    return pd.Series(_STRING.__from_arrow__(text), index=s.index[rows])
+
+
+def _by_month_names(
+    s: pd.Series, options: DateOptions, hint: OrderHint | None = None
+) -> tuple[pd.Series, list[str]]:
+    """`_by_layouts` of the values that name their month in another language (`_in_english`):
+    `1. März 2026`, `15 janv. 2026`, `3 de marzo de 2026`; NaT for the others."""
+    english = _in_english(s)
+    if english.empty:
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]"), []
+    return _by_layouts(english, options, hint)
 
 
 def _split_zone(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -1763,12 +1894,30 @@ def _shapes(s: pd.Series) -> pd.Series:
     return pd.Series(_STRING.__from_arrow__(pa.chunked_array(chunks, text.type)), index=s.index)
 
 
+_MONTH_LAYOUTS = ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m", "%b %Y", "%B %Y")
+
+
 @on_uniques
 def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`2026-01`, `2026-01-01`, `01/2026` or a date -> the first day of that month (naive)."""
+    """`2026-01`, `2026-01-01`, `01/2026`, `Jan 2026` or a date -> the first day of that month
+    (naive). A month named in another language of `_MONTH_NAMES` (`Okt 2026`, `März 2026`,
+    `janv. 2026`, `marzo de 2026`) is read as its English name."""
     s = clean_text(values)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for fmt in ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m", "%b %Y", "%B %Y"):
+    out = _months(s)
+    todo = s.notna() & out.isna()
+    if todo.any():
+        english = _in_english(s[todo])
+        out[english.index] = _months(english)
+    bad = s.notna() & out.isna()
+    # to_timestamp() gives microseconds under pandas 3; the model says nanoseconds
+    return out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"), bad
+
+
+def _months(s: pd.Series) -> pd.Series:
+    """The values of `s` in a layout of `_MONTH_LAYOUTS` or ISO 8601, as naive timestamps (the
+    day they name, not yet the first of their month); NaT for the others."""
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    for fmt in _MONTH_LAYOUTS:
         todo = s.notna() & out.isna()
         if not todo.any():
             break
@@ -1778,6 +1927,4 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if todo.any():  # a full timestamp (`2026-01-01 00:00:00`, e.g. from a SQL DATETIME column)
         parsed = pd.to_datetime(s[todo], format="ISO8601", errors="coerce", utc=True)
         out[todo] = _representable(parsed.dt.tz_localize(None))
-    bad = s.notna() & out.isna()
-    # to_timestamp() gives microseconds under pandas 3; the model says nanoseconds
-    return out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"), bad
+    return out
