@@ -336,3 +336,34 @@ def test_a_spelling_that_names_two_months_is_left_unread(monkeypatch):
     monkeypatch.setattr(parse, "_MONTH_WORDS", words)
     parsed, bad, _ = parse_datetimes(S("1 mei 2026", "1 juni 2026"))
     assert parsed.isna().tolist() == [True, False] and bad.tolist() == [True, False]
+
+
+def test_the_rewrite_passes_over_the_column_once_per_month_named(monkeypatch):
+    """One Arrow pass per spelling written made a column of junk with month words in many
+    spellings and cases take a minute (300k values, words in random case): the passes are per
+    month named (plus the joiners), whatever the spellings and their case."""
+    spellings = sorted({w for months in parse._MONTH_NAMES.values() for m in months for w in m})
+    cased = [f(w) for w in spellings for f in (str.lower, str.title, str.upper)]
+    values = pd.Series([f"x{i} {w} de junk" for i, w in enumerate(cased)], dtype="string")
+    calls = []
+    real = parse.pc.replace_substring_regex
+
+    def counted(*args, **kwargs):
+        calls.append(args[1] if len(args) > 1 else kwargs.get("pattern"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parse.pc, "replace_substring_regex", counted)
+    english = parse._in_english(values)
+    assert len(english) == len(values)  # every value names a month
+    assert len(calls) <= 12 + 1 + 3  # the months, the joiners, the fixed clean-ups
+    assert english.str.contains(" Jan ").sum() == 3 * len(
+        {w for months in parse._MONTH_NAMES.values() for w in months[0]} - set(parse._MONTH_CLASHES)
+    )
+
+
+def test_spend_months_keep_a_column_s_repeated_labels():
+    values = pd.Series(["Okt 2026", "2026-11", "März 2026", "junk"], index=[0, 0, 1, 1])
+    months, bad = parse.parse_months(values)
+    assert list(months.index) == [0, 0, 1, 1] and list(bad.index) == [0, 0, 1, 1]
+    assert months.dt.strftime("%Y-%m").tolist()[:3] == ["2026-10", "2026-11", "2026-03"]
+    assert bad.tolist() == [False, False, False, True]

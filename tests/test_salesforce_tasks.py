@@ -116,3 +116,14 @@ def test_an_auto_created_follow_up_done_later_leaves_the_mql_leaked(tmp_path):
     assert mine["mql_at"] == utc("2026-10-10 09:55")
     assert mine["first_activity_at"] == utc("2026-10-20 10:00")
     assert bool(mine["leaked"]) and not bool(mine["within_sla"])
+
+
+def test_an_event_s_completion_column_is_not_read(tmp_path):
+    """The completion time is a Task's: an Event file with such a column counted its meetings
+    at it (and set one with an unreadable value aside) although the docs say Tasks only."""
+    done = {"00U5g00000EvAa1": "2024-04-30T09:00:00.000+0000", "00U5g00000EvBb2": "garbage"}
+    export = _with_completion(tmp_path, "dataloader", "Event.csv", "CompletedDateTime", done)
+    plain = _occurred(load_salesforce(FIXTURES / "dataloader"))
+    crm = load_salesforce(export)
+    assert _occurred(crm) == plain
+    assert "unparseable occurred_at" not in crm.quality.tables["activities"].reasons()

@@ -1756,19 +1756,24 @@ def _in_english(s: pd.Series) -> pd.Series:
     """The values of `s` that name their month in a language of `_MONTH_NAMES`, rewritten as
     the layouts of `_DATES` read them: `1. März 2026` -> `1-Mar-2026`, `3 de marzo de 2026
     14:30` -> `3-Mar-2026 14:30`, `janv. 2026` -> `Jan 2026` (other words stay: `PM`, `CET`);
-    the other values are left out. Arrow passes over the values, one per month word written."""
+    the other values are left out. Arrow passes over the values once per month named (and once
+    for the joiners), whatever the number and case of the spellings written."""
     text = pc.utf8_normalize(arrow_text(s), "NFC")  # `ä` one letter, not `a` and an accent
     words = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"[^\pL]+", " "))
     phrases = pc.unique(words).drop_null().to_pylist()  # `Mär`, `de marzo de`: a few
-    english = {w: _english_word(w) for w in {w for p in phrases for w in p.split()}}
+    english = {w: _english_word(w) for w in {w.lower() for p in phrases for w in p.split()}}
     months = {w for w, new in english.items() if new and new.strip()}
-    named = [p for p in phrases if not months.isdisjoint(p.split())]
+    named = [p for p in phrases if not months.isdisjoint(p.lower().split())]
     rows = _true(pc.is_in(words, pa.array(named, words.type)))
     text = text.filter(pa.array(rows))
+    spelt: dict[str, list[str]] = {}  # what each word becomes: its spellings, in lower case
     for word, new in english.items():
         if new is not None:
-            written = _A_WORD.format(re.escape(word))
-            text = pc.replace_substring_regex(text, written, rf"\1{new}\2")
+            spelt.setdefault(new, []).append(word)
+    for new, spellings in spelt.items():
+        longest_first = "|".join(re.escape(w) for w in sorted(spellings, key=len, reverse=True))
+        written = "(?i)" + _A_WORD.format(f"(?:{longest_first})")
+        text = pc.replace_substring_regex(text, written, rf"\1{new}\2")
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
     text = pc.replace_substring_regex(text, _DAY_MONTH_YEAR, r"\1-\2-\3")
     return pd.Series(_STRING.__from_arrow__(text), index=s.index[rows])
@@ -1902,15 +1907,16 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """`2026-01`, `2026-01-01`, `01/2026`, `Jan 2026` or a date -> the first day of that month
     (naive). A month named in another language of `_MONTH_NAMES` (`Okt 2026`, `März 2026`,
     `janv. 2026`, `marzo de 2026`) is read as its English name."""
-    s = clean_text(values)
+    s = clean_text(values).reset_index(drop=True)  # rows by position: labels may repeat
     out = _months(s)
     todo = s.notna() & out.isna()
     if todo.any():
         english = _in_english(s[todo])
         out[english.index] = _months(english)
-    bad = s.notna() & out.isna()
+    bad = (s.notna() & out.isna()).set_axis(values.index)
     # to_timestamp() gives microseconds under pandas 3; the model says nanoseconds
-    return out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"), bad
+    months = out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+    return months.set_axis(values.index), bad
 
 
 def _months(s: pd.Series) -> pd.Series:

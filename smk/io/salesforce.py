@@ -1888,7 +1888,7 @@ def _activities(
         ]
     when.append(("ActivityDate", f"{obj}.ActivityDate"))
     _parsed, occurred = dates.first(a, when)
-    if "CompletedDateTime" in a.columns:
+    if obj == "Task" and "CompletedDateTime" in a.columns:  # (an Event has no such field)
         occurred = _completed_first(a, occurred, dates)
     if obj == "Event":
         kind = pd.Series("meeting", index=a.index, dtype="string")
