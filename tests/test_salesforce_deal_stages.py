@@ -183,3 +183,71 @@ def test_the_samples_stage_dates_are_those_of_its_loaded_deals():
         "come from its loaded opportunities only; contacts left with none keep the stage of "
         "their Lead or Contact: 4"
     ]
+
+
+BERTRAND, CLEO = salesforce_id18("0035g00000CtBb2"), salesforce_id18("00Q5g00000Xa1bC")
+O2 = salesforce_id18("0065g00000OpBb2")  # Bertrand's deal (his converted Lead's), 5 Mar
+
+
+def _copy_of_o2(**values: str) -> dict:
+    """Bertrand's opportunity row as the fixture has it, with `values` changed."""
+    opps = pd.read_csv(FIXTURE / "Opportunity.csv", dtype=str, encoding="utf-8-sig")
+    row = opps[opps["Id"].str.startswith("0065g00000OpBb2")].iloc[0].dropna().to_dict()
+    return {**row, **values}
+
+
+def _only_o2_copy_note(reason: str) -> list[str]:
+    """The warning of a set-aside copy of O2 created 5 Jan naming Cleo: it would have made
+    Cleo (no deal) an opportunity and Bertrand (on O2 by his converted Lead) one earlier."""
+    return [
+        f"deals: 1 opportunity set aside ({reason}: 1) would have made 2 contacts an "
+        "opportunity or a customer, or made them one earlier: a contact's opportunity and "
+        "customer dates and lifecycle stage come from its loaded opportunities only; contacts "
+        "left with none keep the stage of their Lead or Contact: 1"
+    ]
+
+
+def _cleo_stays_mql_and_bertrand_has_o2(crm) -> None:
+    cleo, bertrand = _person(crm, CLEO), _person(crm, BERTRAND)
+    assert cleo["lifecycle_stage"] == "mql"
+    assert pd.isna(cleo["became_opportunity_at"]) and pd.isna(cleo["became_customer_at"])
+    assert bertrand["became_opportunity_at"] == utc("2024-03-05 09:45")
+    assert bertrand["lifecycle_stage"] == "opportunity"
+    deal = crm.deals[crm.deals["deal_id"] == O2]
+    assert deal["contact_id"].tolist() == [BERTRAND]
+    assert deal["created_at"].tolist() == [utc("2024-03-05 09:45")]
+
+
+def test_a_contact_named_only_on_a_duplicate_row_of_a_deal_is_no_opportunity(tmp_path):
+    """A second row of Bertrand's deal in the same file names Cleo (a lead, MQL): it is set
+    aside as a duplicate, so Cleo gets no date from the loaded row (she did: 5 Mar, no warning)."""
+    dup = _copy_of_o2(ContactId=CLEO, CreatedDate="2024-01-05T09:00:00.000+0000")
+    crm = load_salesforce(_export(tmp_path, extra=[dup]))
+    aside = crm.quality.set_aside("deals")
+    assert aside["_reason"].tolist() == ["duplicate deal_id"]
+    assert aside["_row"].tolist() == ["6"]
+    _cleo_stays_mql_and_bertrand_has_o2(crm)
+    assert _notes(crm) == _only_o2_copy_note("duplicate deal_id")
+
+
+def test_a_deal_in_two_exports_takes_its_people_from_the_newest_copy(tmp_path):
+    """The older export's copy of Bertrand's deal names Cleo, the newer one (loaded) Bertrand:
+    the deal's contact is Bertrand (it was Cleo, the first row's) and Cleo gets no date (she
+    got the loaded copy's); the warning counts Cleo as left with none (it said 0)."""
+    export = _export(tmp_path)
+    modified = {"LastModifiedDate": "2024-04-01T00:00:00.000+0000"}
+    old = _copy_of_o2(
+        ContactId=CLEO,
+        CreatedDate="2024-01-05T09:00:00.000+0000",
+        LastModifiedDate="2024-03-01T00:00:00.000+0000",
+    )
+    newer = pd.read_csv(export / "Opportunity.csv", dtype=str, encoding="utf-8-sig")
+    newer.assign(**modified).to_csv(export / "Opportunity_2024-05-01.csv", index=False)
+    pd.DataFrame([old]).to_csv(export / "Opportunity_2024-03-01.csv", index=False)
+    (export / "Opportunity.csv").unlink()
+    crm = load_salesforce(export)
+    aside = crm.quality.set_aside("deals")
+    assert aside["_file"].tolist() == ["Opportunity_2024-03-01.csv"]
+    assert aside["_reason"].tolist() == ["older copy of a record in a later export"]
+    _cleo_stays_mql_and_bertrand_has_o2(crm)
+    assert _notes(crm) == _only_o2_copy_note("older copy of a record in a later export")

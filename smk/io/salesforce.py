@@ -49,8 +49,8 @@ How Salesforce maps onto the model (rules a user can check):
   checked the deals (its `after_checks`, `_DealStages`); a warning counts the opportunities set
   aside that would have given a contact an earlier or a missing date, with their reasons, and
   those contacts. A person is linked to an
-  opportunity by `Opportunity.ContactId`, `OpportunityContactRole` or the Lead's
-  `ConvertedOpportunityId`.
+  opportunity by `Opportunity.ContactId` (of the row loaded, when the opportunity has several:
+  a duplicate, an older copy), `OpportunityContactRole` or the Lead's `ConvertedOpportunityId`.
 - **Lifecycle stage** is the furthest stage reached: the latest stage with a date, raised by
   the Lead's Status when it says more (`Qualified`, `Closed - Converted`, `SQL` -> sql; `MQL`,
   `Marketing Qualified` -> mql; `Open - Not Contacted`, `Working - Contacted`, `Nurturing`
@@ -1325,15 +1325,36 @@ def _deals(
     d["closed_at"] = _iso(closed_at).fillna(_col(d, "CloseDate").where(closed))
 
     # who is on each deal: Opportunity.ContactId, then contact roles, then the converted lead
-    link_parts = [
-        pd.DataFrame(
-            {"deal_id": d.loc[ok, "deal_id"], "contact_id": _col(d, "contact_id")[ok]}
-        ).assign(priority=0)
-    ]
+    keys = _row_keys(d)
+    rows = pd.DataFrame({"deal_id": d.loc[ok, "deal_id"], "row": keys[ok]})
+    own = rows.assign(contact_id=_col(d, "contact_id")[ok], priority=0)
+    links = pd.concat([own, _deal_links(rows, roles, leads, contacts)], ignore_index=True)
+    links["contact_id"] = _through(links["contact_id"].astype("string"), lead_map)
+    links = links.dropna(subset=["deal_id", "contact_id"])
+    best = links.sort_values("priority", kind="stable").drop_duplicates("row")
+    best = best.set_index("row")["contact_id"]
+    d["contact_id"] = keys.map(best).astype("string").where(ok, _col(d, "contact_id"))
+
+    deal_dates = rows.assign(
+        created=created[ok], closed=closed_at[ok], won=won[ok].fillna(False).astype(bool)
+    )
+    return d, links[["deal_id", "contact_id", "row"]].drop_duplicates(), deal_dates
+
+
+def _deal_links(
+    rows: pd.DataFrame,
+    roles: pd.DataFrame | None,
+    leads: pd.DataFrame | None,
+    contacts: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """The person<->deal links of each Opportunity row (`rows`: deal_id, row) that come from
+    other objects, which name the deal, not a copy of it: contact roles (primary first), then
+    the Lead converted into it (`priority` 1, 2, 3), in file order within a priority."""
+    parts = []
     if roles is not None and not roles.empty:
         r = roles[_ok(roles)]
         primary = _bools(r, "IsPrimary").fillna(False).astype(bool)
-        link_parts.append(
+        parts.append(
             pd.DataFrame(
                 {
                     "deal_id": r["OpportunityId"],
@@ -1344,7 +1365,7 @@ def _deals(
         )
     if leads is not None and "ConvertedOpportunityId" in leads.columns:
         conv = _hands_over(leads, contacts)
-        link_parts.append(
+        parts.append(
             pd.DataFrame(
                 {
                     "deal_id": leads.loc[conv, "ConvertedOpportunityId"],
@@ -1353,23 +1374,19 @@ def _deals(
                 }
             )
         )
-    links = pd.concat(link_parts, ignore_index=True)
-    links["contact_id"] = _through(links["contact_id"].astype("string"), lead_map)
-    links = links.dropna(subset=["deal_id", "contact_id"])
-    links = links.reset_index(drop=True).rename_axis("order").reset_index()
-    links = links.sort_values(["priority", "order"], kind="stable")
-    best = links.drop_duplicates("deal_id").set_index("deal_id")["contact_id"]
-    d["contact_id"] = d["deal_id"].map(best).astype("string").where(ok, _col(d, "contact_id"))
+    if not parts:
+        return rows.head(0).assign(contact_id=pd.Series(dtype="string"), priority=0)
+    links = pd.concat(parts, ignore_index=True).dropna(subset=["deal_id"])
+    links["order"] = np.arange(len(links))
+    merged = rows.merge(links, on="deal_id")
+    return merged.sort_values(["priority", "order"], kind="stable").drop(columns="order")
 
-    deal_dates = pd.DataFrame(
-        {
-            "deal_id": d.loc[ok, "deal_id"],
-            "created": created[ok],
-            "closed": closed_at[ok],
-            "won": won[ok].fillna(False).astype(bool),
-        }
-    ).drop_duplicates("deal_id")
-    return d, links[["deal_id", "contact_id"]].drop_duplicates(), deal_dates
+
+def _row_keys(frame: pd.DataFrame) -> pd.Series:
+    """Each row's place in the export, `file:row` (`_file`, `_row`): which copy of a record it
+    is, in the raw Opportunity rows, the loaded deals and the deals set aside alike."""
+    files = frame["_file"].astype("string")
+    return (files + ":" + frame["_row"].astype("string")).astype("string")
 
 
 def _account_by_name(accounts: pd.DataFrame | None) -> dict[str, str]:
@@ -1654,12 +1671,13 @@ class _DealStages:
     (`negative amount`, `unknown account_id`, a duplicate, ...) makes no one an opportunity or
     a customer. The stage `_stage` gave is raised to the stage these dates show.
 
-    `links` say who is on each deal, `read` holds the dates of every Opportunity row the loader
-    read (`_deals`): a warning counts the contacts whose dates those set aside would have set.
+    `links` say who is on each Opportunity row (a copy of a deal names its own `ContactId`),
+    `read` holds the dates of every Opportunity row the loader read (`_deals`): only the rows
+    loaded count, and a warning counts the contacts whose dates those set aside would have set.
     """
 
-    links: pd.DataFrame  # deal_id, contact_id
-    read: pd.DataFrame  # deal_id, created, closed, won
+    links: pd.DataFrame  # deal_id, contact_id, row (`_row_keys`: the Opportunity row of it)
+    read: pd.DataFrame  # deal_id, row, created, closed, won
 
     def __call__(
         self, tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict[str, str]
@@ -1670,7 +1688,7 @@ class _DealStages:
         links = _merged_links(self.links, redirect)
         loaded = pd.DataFrame(
             {
-                "deal_id": deals["deal_id"],
+                "row": _row_keys(deals),
                 "created": deals["created_at"],
                 "closed": deals["closed_at"],
                 "won": deals["is_won"].fillna(False).astype(bool),
@@ -1706,8 +1724,8 @@ def _merged_links(links: pd.DataFrame, redirect: dict[str, str]) -> pd.DataFrame
 
 def _first_deals(links: pd.DataFrame, deals: pd.DataFrame) -> dict[str, pd.Series]:
     """By contact id: the creation of its first deal (`opportunity`) and the close of its first
-    won deal (`customer`), of `deals` (deal_id, created, closed, won)."""
-    joined = links.merge(deals, on="deal_id")
+    won deal (`customer`), of `deals` (row, created, closed, won): only their rows' links."""
+    joined = links.merge(deals, on="row")
     first = {
         "opportunity": joined.groupby("contact_id")["created"].min(),
         "customer": joined[joined["won"]].groupby("contact_id")["closed"].min(),
@@ -1727,11 +1745,12 @@ def _aside_deal_notes(
     one they lack), with their reasons, and those contacts."""
     if aside.empty:
         return []
-    hits = _sooner_aside(links.merge(read, on="deal_id"), first, aside)
+    aside_rows = _row_keys(aside)
+    hits = _sooner_aside(links.merge(read, on=["deal_id", "row"]), first, aside_rows)
     hits = hits[is_in(hits["contact_id"], ids).to_numpy(dtype=bool)]
     if hits.empty:
         return []
-    deals = aside[aside["deal_id"].isin(set(hits["deal_id"]))].drop_duplicates("deal_id")
+    deals = aside[is_in(aside_rows, hits["row"]).to_numpy(dtype=bool)]
     counts = deals["_reason"].value_counts().sort_index()
     why = ", ".join(f"{reason}: {n}" for reason, n in counts.items())
     people = hits["contact_id"].drop_duplicates()
@@ -1746,11 +1765,11 @@ def _aside_deal_notes(
     ]
 
 
-def _sooner_aside(joined: pd.DataFrame, first: dict[str, pd.Series], aside: pd.DataFrame):
-    """The person<->deal rows (with the dates the loader read) of deals set aside whose
-    creation, or close when won, is before the contact's date from its loaded deals (or the
-    contact has none)."""
-    joined = joined[is_in(joined["deal_id"], aside["deal_id"]).to_numpy(dtype=bool)]
+def _sooner_aside(joined: pd.DataFrame, first: dict[str, pd.Series], aside_rows: pd.Series):
+    """The person<->deal rows (with the dates the loader read) of Opportunity rows set aside
+    (`aside_rows`, `_row_keys`) whose creation, or close when won, is before the contact's
+    date from its loaded deals (or the contact has none)."""
+    joined = joined[is_in(joined["row"], aside_rows).to_numpy(dtype=bool)]
     sooner = pd.Series(False, index=joined.index)
     for name, when, counts in (
         ("opportunity", joined["created"], True),
