@@ -547,3 +547,34 @@ def test_translated_headers_leave_their_columns_empty_with_a_warning_naming_them
         "'Kontaktägare'; if the export's headers are translated or renamed, export with the "
         "CRM's English headers or name them in a mapping file (docs/mappings.md)"
     ]
+
+
+def test_a_deal_whose_first_row_is_faulty_loads_from_its_sound_copy(tmp_path: Path) -> None:
+    """The first row of deal 1 has a negative amount, a later row of it is sound: both were set
+    aside (the sound one as a 'duplicate' of the faulty one) and the deal was lost. The
+    duplicate check now looks at the rows without another fault; a sound copy that repeats a
+    sound row is still a duplicate."""
+    deals_file(
+        tmp_path,
+        "2026-01-15",
+        "1,A,Contract Sent,,P,-100,2026-01-07 10:00",
+        "1,A,Closed Won,,P,120,2026-01-07 10:00",
+        "2,B,Contract Sent,,P,50,2026-01-08 10:00",
+        "2,B,Contract Sent,,P,-5,2026-01-08 10:00",
+        "3,C,Contract Sent,,P,70,2026-01-09 10:00",
+        "3,C,Closed Won,,P,75,2026-01-09 10:00",
+    )
+    crm = smk.load(tmp_path)
+    assert crm.deals.set_index("deal_id")["amount"].to_dict() == {
+        "1": 120.0,
+        "2": 50.0,
+        "3": 70.0,
+    }
+    aside = crm.quality.set_aside("deals")
+    assert sorted(zip(aside["deal_id"], aside["_reason"], aside["_row"], strict=True)) == [
+        ("1", "negative amount", "2"),
+        ("2", "negative amount", "5"),
+        ("3", "duplicate deal_id", "7"),
+    ]
+    account = crm.quality.tables["deals"]
+    assert (account.read, account.loaded, account.n_set_aside) == (6, 3, 3)

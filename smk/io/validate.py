@@ -685,17 +685,22 @@ def _closed_on_creation_day(deals: pd.DataFrame, timezone: str) -> pd.Series:
 def _check_deals(
     tables: dict[str, pd.DataFrame], quality: DataQuality, options: parse.DateOptions
 ) -> None:
-    """Duplicate ids, negative amounts, impossible dates and unknown account or contact."""
+    """Negative amounts, impossible dates, unknown account or contact, then duplicate ids among
+    the rows without such a fault: a deal whose first row is faulty is loaded from a later,
+    sound copy (that copy was set aside as a duplicate of the faulty one, and the deal lost)."""
     deals = tables["deals"]
     if deals.empty:
         return
     reasons = _Reasons(len(deals))
-    kept = _flag_duplicates("deals", deals, reasons, quality, options)
     reasons.flag(deals["amount"] < 0, "negative amount")
     deals["closed_at"] = _closed_on_creation_day(deals, options.timezone)
     reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
     _flag_orphans(tables, reasons, "deals", "account_id", "accounts", quality)
     _flag_orphans(tables, reasons, "deals", "contact_id", "contacts", quality)
+    sound = ~reasons.aside()
+    kept = _flag_duplicates(
+        "deals", deals, reasons, quality, options, None if sound.all() else sound
+    )
     _drop_flagged("deals", tables, reasons, quality, kept)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
