@@ -578,3 +578,14 @@ def test_a_deal_whose_first_row_is_faulty_loads_from_its_sound_copy(tmp_path: Pa
     ]
     account = crm.quality.tables["deals"]
     assert (account.read, account.loaded, account.n_set_aside) == (6, 3, 3)
+
+
+def test_a_faulty_newest_copy_does_not_let_an_older_file_s_copy_load(tmp_path: Path) -> None:
+    """Across files the newest copy is the record's current state: when it is faulty, the
+    older file's copy is not loaded in its place (a past stage presented as the current one)."""
+    deals_file(tmp_path, "2026-01-15", "1,A,Contract Sent,,P,100,2026-01-07 10:00")
+    deals_file(tmp_path, "2026-02-15", "1,A,Closed Won,,P,-120,2026-01-07 10:00")
+    crm = smk.load(tmp_path)
+    assert crm.deals.empty
+    aside = crm.quality.set_aside("deals").sort_values("_file")
+    assert aside["_reason"].tolist() == [OLDER_COPY, "negative amount"]

@@ -685,9 +685,11 @@ def _closed_on_creation_day(deals: pd.DataFrame, timezone: str) -> pd.Series:
 def _check_deals(
     tables: dict[str, pd.DataFrame], quality: DataQuality, options: parse.DateOptions
 ) -> None:
-    """Negative amounts, impossible dates, unknown account or contact, then duplicate ids among
-    the rows without such a fault: a deal whose first row is faulty is loaded from a later,
-    sound copy (that copy was set aside as a duplicate of the faulty one, and the deal lost)."""
+    """Negative amounts, impossible dates, unknown account or contact, then duplicate ids: in
+    a table read from one file, among the rows without such a fault (a deal whose first row is
+    faulty loads from a later, sound copy; that copy was set aside as a duplicate of the faulty
+    one, and the deal lost). Across files the newest copy decides, faulty or not: an older
+    file's copy is not loaded in its place (a past state presented as the current one)."""
     deals = tables["deals"]
     if deals.empty:
         return
@@ -698,9 +700,10 @@ def _check_deals(
     _flag_orphans(tables, reasons, "deals", "account_id", "accounts", quality)
     _flag_orphans(tables, reasons, "deals", "contact_id", "contacts", quality)
     sound = ~reasons.aside()
-    kept = _flag_duplicates(
-        "deals", deals, reasons, quality, options, None if sound.all() else sound
-    )
+    files = deals["_file"]
+    several = isinstance(files.dtype, pd.CategoricalDtype) and files.nunique() > 1
+    among = None if sound.all() or several else sound
+    kept = _flag_duplicates("deals", deals, reasons, quality, options, among)
     _drop_flagged("deals", tables, reasons, quality, kept)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
