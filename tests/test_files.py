@@ -524,3 +524,19 @@ def test_folders_and_files_whose_names_are_not_utf8_are_read(tmp_path):
     parquet = _odd_name(tmp_path, b"contacts-\xe4.parquet")
     parquet.write_bytes(_parquet_bytes())
     assert len(read_any(parquet)) == 2000
+
+
+def test_a_name_that_is_no_utf8_beside_its_shown_twin_is_refused_naming_the_file(tmp_path):
+    """`contacts-M\\xe4rz.csv` (no UTF-8) beside a file literally named as smk shows it: the
+    load crashed with a bare FileExistsError from the temporary links."""
+    import smk
+    from smk.errors import CRMExportError
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    odd = _odd_name(folder, b"hubspot-crm-exports-all-contacts-M\xe4rz.csv")
+    odd.write_text(HUBSPOT_CONTACTS)
+    (folder / "hubspot-crm-exports-all-contacts-M\\xe4rz.csv").write_text(HUBSPOT_CONTACTS)
+    with pytest.raises(CRMExportError, match="both shown as") as err:
+        smk.load(folder)
+    assert err.value.file.startswith(str(folder)) and "smk-names-" not in str(err.value)

@@ -395,7 +395,14 @@ def _load_renamed(path: Path, format: str, mapping, reading: dict, schema: str |
     folder = path if path.is_dir() else path.parent
     with tempfile.TemporaryDirectory(prefix="smk-names-") as tmp:
         for entry in folder.iterdir() if path.is_dir() else [path]:
-            (Path(tmp) / fileio.shown_name(entry.name)).symlink_to(entry.absolute())
+            link = Path(tmp) / fileio.shown_name(entry.name)
+            if link.is_symlink():  # `M\xe4rz.csv` beside a file literally named so
+                raise CRMExportError(
+                    f"two files of the export are both shown as {link.name!r} (one name is no "
+                    "UTF-8): rename one of them",
+                    file=str(folder / entry.name),
+                )
+            link.symlink_to(entry.absolute())
         root = Path(tmp) if path.is_dir() else Path(tmp) / fileio.shown_name(path.name)
         try:
             crm = load(root, format, mapping=mapping, schema=schema, **reading)

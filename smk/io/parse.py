@@ -1904,8 +1904,9 @@ _MONTH_LAYOUTS = ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m", "%b %Y", "%B %Y")
 
 @on_uniques
 def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`2026-01`, `2026-01-01`, `01/2026`, `Jan 2026` or a date -> the first day of that month
-    (naive). A month named in another language of `_MONTH_NAMES` (`Okt 2026`, `März 2026`,
+    """`2026-01`, `2026-01-01`, `01/2026`, `Jan 2026` or an ISO 8601 timestamp -> the first day
+    of that month (naive); a date in another layout (`12/12/2025`, `12 Dec 2025`) is not read
+    as a month (`01/12/2025` would be January or December). A month named in another language of `_MONTH_NAMES` (`Okt 2026`, `März 2026`,
     `janv. 2026`, `marzo de 2026`) is read as its English name."""
     s = clean_text(values).reset_index(drop=True)  # rows by position: labels may repeat
     out = _months(s)
