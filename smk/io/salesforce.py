@@ -1936,8 +1936,8 @@ def _completed_first(tasks: pd.DataFrame, occurred: pd.Series, dates: _Dates) ->
     follow-up is created at once and done days later), else `occurred` (CreatedDate, else
     ActivityDate). An unreadable completion time is handed on as it is written, so that
     `assemble` sets the task aside with its text rather than counting it at its creation."""
-    done_at, raw = dates.first_raw(tasks, [("CompletedDateTime", "Task.CompletedDateTime")])
-    return _iso(done_at).fillna(raw).fillna(occurred)
+    _parsed, done = dates.first(tasks, [("CompletedDateTime", "Task.CompletedDateTime")])
+    return done.fillna(occurred)
 
 
 def _not_done(tasks: pd.DataFrame, warnings: list[str]) -> pd.Series:

@@ -700,9 +700,7 @@ def _check_deals(
     _flag_orphans(tables, reasons, "deals", "account_id", "accounts", quality)
     _flag_orphans(tables, reasons, "deals", "contact_id", "contacts", quality)
     sound = ~reasons.aside()
-    files = deals["_file"]
-    several = isinstance(files.dtype, pd.CategoricalDtype) and files.nunique() > 1
-    among = None if sound.all() or several else sound
+    among = None if sound.all() or _several_files(deals) else sound
     kept = _flag_duplicates("deals", deals, reasons, quality, options, among)
     _drop_flagged("deals", tables, reasons, quality, kept)
     _infer_closed(tables["deals"])
@@ -1034,12 +1032,17 @@ def _flag_duplicates(
         dup = np.zeros(len(frame), dtype=bool)
         dup[among] = duplicated(frame[key], among)
     kept = None
-    files = frame["_file"]
-    if dup.any() and isinstance(files.dtype, pd.CategoricalDtype) and len(files.cat.categories) > 1:
+    if dup.any() and _several_files(frame):
         older, dup, kept = _newest_copies(name, frame, dup, among, quality, options)
         reasons.flag(older, OLDER_COPY)
     reasons.flag(dup, f"duplicate {key}")
     return kept
+
+
+def _several_files(frame: pd.DataFrame) -> bool:
+    """Whether a typed table was read from several files (its `_file` categories)."""
+    files = frame["_file"]
+    return isinstance(files.dtype, pd.CategoricalDtype) and len(files.cat.categories) > 1
 
 
 def _newest_copies(
