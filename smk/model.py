@@ -150,7 +150,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 #: Primary key of each table (None: no single-column key).
 #: Set-aside reasons that are the model's own rules, not faults of the export: one person's
 #: records folded into one, records the CRM marks deleted, campaign members who never responded,
-#: the footer lines of a report download.
+#: the rows of a Salesforce lead history, the footer lines of a report download.
 #: A data-quality page counts them apart, so that they do not read as problems to fix.
 MERGED_SAME_EMAIL = "merged into contact with same email"
 MERGED_CONVERTED_LEAD = "converted lead merged into contact"
@@ -163,6 +163,12 @@ NO_RESPONSE = "campaign member did not respond"
 #: a task nobody has done (Salesforce: a `Status` such as "Not Started" or "Deferred", or
 #: `IsClosed` false): a reminder, not sales work, so it never counts as a touch of the lead
 TASK_NOT_DONE = "task not done"
+#: Salesforce LeadHistory (the Lead's field history): a row is no record of the model. A change
+#: of the Lead's `Status` is read into the stage dates of the person the lead is
+#: (`smk.io.salesforce`); a change of another field (`Owner`, `created`, `leadConverted`, ...)
+#: says nothing the model holds
+LEAD_STATUS_READ = "lead status change read into contact"
+LEAD_OTHER_FIELD = "lead history of another field"
 #: a line of a report download's footer ("Grand Totals (n records)", the confidentiality and
 #: copyright lines): part of the export's format. The blank lines of that footer are set aside
 #: as `EMPTY_ROW` and counted by design by their place (`smk.quality.set_aside_counts`).
@@ -184,6 +190,8 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         DELETED_IN_CRM,
         NO_RESPONSE,
         TASK_NOT_DONE,
+        LEAD_STATUS_READ,
+        LEAD_OTHER_FIELD,
         REPORT_FOOTER,
         OLDER_COPY,
     }

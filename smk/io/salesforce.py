@@ -2,8 +2,9 @@
 
 A Salesforce export is a folder with one file per object, named after the object's API name
 (`Lead.csv`, `Contact.csv`, `Account.csv`, `Opportunity.csv`, `OpportunityContactRole.csv`,
-`Campaign.csv`, `CampaignMember.csv`, `Task.csv`, `Event.csv`; `lead_export.csv`, `Leads.xlsx`
-work too; a report download named `report<epoch>.csv` is recognised by its column labels).
+`Campaign.csv`, `CampaignMember.csv`, `Task.csv`, `Event.csv`, `LeadHistory.csv`;
+`lead_export.csv`, `Leads.xlsx` work too; a report download named `report<epoch>.csv` is
+recognised by its column labels).
 Three shapes of file are read by the same code, because every column is found through an alias
 list (API name, report label, common variants) with the mapping machinery of `smk.io.mapping`:
 
@@ -39,9 +40,32 @@ How Salesforce maps onto the model (rules a user can check):
   campaign members, tasks and converted opportunity are still re-pointed at the contact.
 - **Stage dates.** Salesforce has no standard MQL date: the custom fields `MQL_Date__c` and
   `SQL_Date__c` (report labels "MQL Date", "SQL Date") are read when present, on the Lead or the
-  Contact. A converted Lead without an SQL date became an SQL on its `ConvertedDate`, a date:
-  on the day of the Lead's MQL date (or of its creation), at that moment rather than the
-  midnight before it (a conversion on the MQL's day was not before the MQL).
+  Contact. An org without them keeps its timing in **LeadHistory** (field history tracking on
+  Lead.Status: `Id, LeadId, CreatedById, CreatedDate, Field, OldValue, NewValue, DataType,
+  IsDeleted`): a row whose `Field` is `Status` (any case; a report shows the label
+  `Lead Status`) is the moment the lead entered the status `NewValue`, read with the Lead
+  Status vocabulary (`LEAD_STATUS_STAGE`). The first moment a lead entered a status that maps
+  to mql is its MQL date, to sql its SQL date. A lead that went from `Working` straight to
+  `Qualified` gets an SQL date and no MQL date: the loader invents no date, the funnel counts
+  it as an MQL from its SQL date (`smk.funnel`, skipped stages; an inferred MQL). A status the
+  vocabulary does not know dates nothing, and a warning names it. The history of a converted
+  Lead is its contact's (lead ids re-pointed as for tasks). When a person has a custom date
+  and a history date of a stage, the earlier wins: each stage date is the earliest a person's
+  records hold (as for a Lead and its Contact), and a workflow that stamps `MQL_Date__c`
+  overwrites it when a lead enters MQL again, while the history keeps the first entry.
+  Every LeadHistory row is counted in the contacts' account, set aside as converted Lead rows
+  are: a Status change as ``lead status change read into contact`` and a change of another
+  field (`Owner`, `created`, `leadConverted`, ...) as ``lead history of another field`` (both
+  by design), a deleted row as ``deleted in Salesforce``, one of a deleted lead or contact as
+  ``contact_id deleted in the CRM``; faults: ``unknown LeadId`` (a lead the export does not
+  hold), ``missing LeadId``, ``unparseable CreatedDate``, ``missing CreatedDate``. A report
+  download of the history is told by its labels ("Lead ID" and "New Value"; "Changed Field",
+  "Old Value", "Created Date", "Deleted" are the field reference's labels; "Field / Event"
+  and "Edit Date", the history report type's columns, are read too).
+  A converted Lead without an SQL date (custom or from its history) became an SQL on its
+  `ConvertedDate`, a date: on the day of the Lead's MQL date (or of its creation), at that
+  moment rather than the midnight before it (a conversion on the MQL's day was not before the
+  MQL).
   ``became_opportunity_at`` is the CreatedDate of the person's first opportunity and
   ``became_customer_at`` the close date of the first won one, of the opportunities loaded: one
   set aside (`negative amount`, `unknown account_id`, `closed_at before created_at`, a
@@ -133,8 +157,11 @@ from smk.model import (
     CONVERTED_INTO_DELETED,
     CRM,
     DELETED_IN_SALESFORCE,
+    LEAD_OTHER_FIELD,
+    LEAD_STATUS_READ,
     MERGED_CONVERTED_LEAD,
     NO_RESPONSE,
+    PARENT_DELETED,
     STAGES,
     TASK_NOT_DONE,
     TOUCH_TYPES,
@@ -578,6 +605,24 @@ _OBJECTS: dict[str, _Object] = {
         ),
         ("Id", "WhoId", "ContactId", "LeadId", "WhatId", "OpportunityId", "OwnerId"),
     ),
+    # field history of Leads: a row per change of a tracked field (`Field`: `Status`; report
+    # labels from the field reference: "Lead ID", "Changed Field", "Old Value", "New Value")
+    "LeadHistory": _Object(
+        "LeadHistory",
+        _tm(
+            {
+                "Id": ["Id", "Lead History ID"],
+                "LeadId": ["LeadId", "Lead ID"],
+                "Field": ["Field", "Changed Field", "Field / Event"],
+                "OldValue": ["OldValue", "Old Value"],
+                "NewValue": ["NewValue", "New Value"],
+                "CreatedDate": _CREATED + ["Edit Date"],
+                "IsDeleted": _DELETED,
+            }
+        ),
+        ("Id", "LeadId"),
+        ("LeadId", "Field", "NewValue", "CreatedDate"),
+    ),
     "spend": _Object(
         "spend",
         _tm(
@@ -619,6 +664,8 @@ _FILE_NAMES: dict[str, str] = {
     "tasks": "Task",
     "event": "Event",
     "events": "Event",
+    "leadhistory": "LeadHistory",
+    "leadhistories": "LeadHistory",
     "spend": "spend",
 }
 #: Report downloads (`report1707000000000.csv`) are told apart by their column labels.
@@ -631,6 +678,7 @@ _SIGNATURES: tuple[tuple[str, set[str]], ...] = (
     ("Campaign", {"campaign id", "campaign name"}),
     ("Task", {"task subtype"}),
     ("Task", {"activity id"}),
+    ("LeadHistory", {"lead id", "new value"}),
     ("Lead", {"lead id"}),
     ("Lead", {"lead source", "lead status"}),
     ("Contact", {"contact id"}),
@@ -976,7 +1024,8 @@ def _read_export(
     if not found:
         raise CRMExportError(
             "no Salesforce export files found (expected Lead.csv, Contact.csv, Account.csv, "
-            "Opportunity.csv, Campaign.csv, CampaignMember.csv, Task.csv, Event.csv)",
+            "Opportunity.csv, Campaign.csv, CampaignMember.csv, Task.csv, Event.csv, "
+            "LeadHistory.csv)",
             file=str(source),
             found_columns=[p.name for p in candidates],
             found_label="Files found",
@@ -1180,9 +1229,10 @@ def _people(
         deal_stages = _DealStages(links, deal_dates)
     if "Account" in objects:
         raw["accounts"] = _now(objects, "Account")
-    if leads is not None or "Contact" in objects:
+    history = _status_history(_now(objects, "LeadHistory"), lead_map, dates, warnings)
+    if leads is not None or "Contact" in objects or history is not None:
         raw["contacts"] = _contacts(
-            leads, _now(objects, "Contact"), _now(objects, "Account"), dates, warnings
+            leads, _now(objects, "Contact"), _now(objects, "Account"), dates, warnings, history
         )
     return raw, deal_stages
 
@@ -1231,7 +1281,7 @@ def _deleted_into_live(leads: pd.DataFrame, contacts: pd.DataFrame | None) -> pd
     re-pointed at it as a live lead's are. (A deleted lead whose contact is deleted or not in
     the export is not: its rows stay set aside as pointing at a deleted record.)
     """
-    deleted = leads["_reason"].eq(DELETED_IN_SALESFORCE).fillna(False).astype(bool)
+    deleted = _deleted(leads)
     if contacts is None or not deleted.any():
         return pd.Series(False, index=leads.index)
     live = contacts.loc[_ok(contacts), "contact_id"].dropna()
@@ -1450,9 +1500,11 @@ def _contacts(
     accounts: pd.DataFrame | None,
     dates: _Dates,
     warnings: list[str],
+    history: _StatusHistory | None = None,
 ) -> pd.DataFrame:
     """Leads and Contacts as one row per person (see the module docstring for the rules);
-    unconverted leads whose Company several accounts have are named in `warnings`.
+    unconverted leads whose Company several accounts have are named in `warnings`. The lead
+    status `history` (LeadHistory) dates stages too; its rows follow, all set aside.
 
     The opportunity and customer dates are not set here: `_DealStages` sets them, and raises
     the stage, from the deals `assemble` loads."""
@@ -1465,6 +1517,10 @@ def _contacts(
     l_created, l_created_t = dates.first(leads, [("created_at", "Lead.CreatedDate")])
     l_mql, l_mql_t = dates.first(leads, [("MQL_Date__c", "Lead.MQL_Date__c")])
     l_sql, l_sql_t = dates.first(leads, [("SQL_Date__c", "Lead.SQL_Date__c")])
+    if history is not None:  # by person: a converted lead's history is its contact's
+        l_person = _col(leads, "ConvertedContactId").where(conv, leads["contact_id"])
+        l_mql, l_mql_t = history.earlier("mql", l_person, l_mql, l_mql_t)
+        l_sql, l_sql_t = history.earlier("sql", l_person, l_sql, l_sql_t)
     c_sql, c_sql_t = dates.first(leads, [("ConvertedDate", "Lead.ConvertedDate")])
     # a date: a conversion on the day of the lead's creation or MQL was not before them
     c_sql = _not_before_on_its_day(c_sql, [l_created, l_mql], dates.options.timezone)
@@ -1509,6 +1565,9 @@ def _contacts(
     c_created, c_created_t = dates.first(contacts, [("created_at", "Contact.CreatedDate")])
     c_mql, c_mql_t = dates.first(contacts, [("MQL_Date__c", "Contact.MQL_Date__c")])
     c_sql2, c_sql2_t = dates.first(contacts, [("SQL_Date__c", "Contact.SQL_Date__c")])
+    if history is not None:  # (also of a deleted lead converted into it: `_lead_map`)
+        c_mql, c_mql_t = history.earlier("mql", contacts["contact_id"], c_mql, c_mql_t)
+        c_sql2, c_sql2_t = history.earlier("sql", contacts["contact_id"], c_sql2, c_sql2_t)
     lv = lead_side.loc[into_contact].set_index("person")
     lv = lv.reindex(contacts["contact_id"].to_numpy())
     lv.index = contacts.index
@@ -1570,7 +1629,16 @@ def _contacts(
     finish(leads, lead_side, lead_rows, "Lead")
     leads.loc[merged_away, "_reason"] = _MERGED
     leads.loc[of_deleted, "_reason"] = CONVERTED_INTO_DELETED
-    return pd.concat([contacts, leads], ignore_index=True)
+    if history is None:
+        return pd.concat([contacts, leads], ignore_index=True)
+    people = pd.concat([contacts.loc[c_ok, "contact_id"], leads.loc[lead_rows, "contact_id"]])
+    gone = pd.concat([f.loc[_deleted(f), "contact_id"] for f in (contacts, leads)])
+    return pd.concat([contacts, leads, history.accounted(people, gone)], ignore_index=True)
+
+
+def _deleted(frame: pd.DataFrame) -> pd.Series:
+    """Rows set aside as deleted in Salesforce."""
+    return frame["_reason"].eq(DELETED_IN_SALESFORCE).fillna(False).astype(bool)
 
 
 _HISTORY = (("created", "created_t"), ("mql", "mql_t"), ("sql", "sql_t"))
@@ -1633,13 +1701,107 @@ def _converted_into_deleted(
     id back to life, with the tasks, deals and campaign members re-pointed at it)."""
     if c_ok.all():  # nothing deleted (the usual export): no work
         return pd.Index([], dtype=lead_side.index.dtype)
-    gone = contacts["_reason"].eq(DELETED_IN_SALESFORCE).fillna(False).astype(bool)
-    gone_ids = contacts.loc[gone, "contact_id"].dropna()
+    gone_ids = contacts.loc[_deleted(contacts), "contact_id"].dropna()
     gone_ids = gone_ids[~is_in(gone_ids, known)]  # a live row of the same id wins
     if gone_ids.empty or not conv.any():
         return pd.Index([], dtype=lead_side.index.dtype)
     person = lead_side.loc[conv, "person"]
     return person.index[is_in(person, gone_ids).to_numpy(dtype=bool)]
+
+
+#: `LeadHistory.Field` of a Status change: the API name, or the label a report shows
+_STATUS_FIELD = ("status", "lead status")
+
+
+@dataclass(frozen=True)
+class _StatusHistory:
+    """The LeadHistory rows read (`rows`, `_reason` set on those no person can use) and, row
+    by row, the person the lead is (a converted lead's contact: `_lead_map`), the stage its
+    Status change entered (`LEAD_STATUS_STAGE`; other values: missing) and when."""
+
+    rows: pd.DataFrame
+    person: pd.Series
+    stage: pd.Series
+    when: pd.Series
+
+    def first(self, stage: str) -> pd.Series:
+        """By person: the first moment it entered a status of `stage`."""
+        hit = (_ok(self.rows) & self.stage.eq(stage).fillna(False)).to_numpy(dtype=bool)
+        first = self.when[hit].groupby(self.person[hit]).min()
+        return pd.to_datetime(first, utc=True).dropna()  # (none: min has lost the zone)
+
+    def earlier(
+        self, stage: str, people: pd.Series, when: pd.Series, text: pd.Series
+    ) -> tuple[pd.Series, pd.Series]:
+        """`people`'s dates of `stage` (`when`, `text`: a custom field's) or, when it is
+        earlier or they have none, the first moment their history entered the stage."""
+        found = _dates_of(people, self.first(stage))
+        return _earlier(when, text, found, _iso(found))
+
+    def accounted(self, people: pd.Series, gone: pd.Series) -> pd.DataFrame:
+        """The rows as set-aside rows of the contacts table: read into a person loaded
+        (`people`), of a lead or contact deleted (`gone`), else of a lead not in the export."""
+        reason = self.rows["_reason"].astype("string")
+        open_ = reason.isna()
+        loaded = is_in(self.person, people).to_numpy(dtype=bool)
+        deleted = is_in(self.person, gone).to_numpy(dtype=bool)
+        reason = reason.mask(open_ & loaded, LEAD_STATUS_READ)
+        reason = reason.mask(open_ & ~loaded & deleted, PARENT_DELETED["contact_id"])
+        # the status entered, never another field's value (an e-mail, a name)
+        status = _col(self.rows, "NewValue").where(_status_changes(self.rows))
+        return pd.DataFrame(
+            {
+                "contact_id": pd.Series(pd.NA, index=reason.index, dtype="string"),
+                "salesforce_lead_id": _col(self.rows, "LeadId"),
+                "lead_status": status,
+                "_file": self.rows["_file"],
+                "_row": self.rows["_row"],
+                "_reason": reason.fillna("unknown LeadId"),
+            }
+        )
+
+
+def _status_history(
+    history: pd.DataFrame | None, lead_map: pd.Series, dates: _Dates, warnings: list[str]
+) -> _StatusHistory | None:
+    """The Status changes of a LeadHistory file (None without one). Rows of other fields are
+    set aside by design; a row without a LeadId or a readable CreatedDate as a fault."""
+    if history is None:
+        return None
+    h = history.copy()
+    h.loc[_ok(h) & ~_status_changes(h), "_reason"] = LEAD_OTHER_FIELD
+    lead = _col(h, "LeadId")
+    h.loc[_ok(h) & lead.isna(), "_reason"] = "missing LeadId"
+    when, raw = dates.first_raw(h, [("CreatedDate", "LeadHistory.CreatedDate")])
+    undated = _ok(h) & when.isna()
+    h.loc[undated & raw.isna(), "_reason"] = "missing CreatedDate"
+    h.loc[undated & raw.notna(), "_reason"] = "unparseable CreatedDate"
+    said = translate(_col(h, "NewValue"), LEAD_STATUS_STAGE)
+    warnings.extend(_unknown_status_notes(h, said))
+    stage = said.where(said.isin(STAGES))
+    return _StatusHistory(h, _through(lead, lead_map), stage, when)
+
+
+def _status_changes(history: pd.DataFrame) -> pd.Series:
+    """LeadHistory rows that record a change of the Lead's Status (`Field`, any case)."""
+    field = _col(history, "Field").str.strip().str.lower()
+    return field.isin(_STATUS_FIELD).fillna(False).astype(bool)
+
+
+def _unknown_status_notes(history: pd.DataFrame, said: pd.Series) -> list[str]:
+    """A warning naming the statuses Status changes entered that `LEAD_STATUS_STAGE` does not
+    know: they date no stage (an org's own MQL status among them would leave MQLs undated)."""
+    unknown = said[_ok(history) & said.notna() & ~said.isin(STAGES)]
+    if unknown.empty:
+        return []
+    counts = unknown.value_counts().sort_index()
+    names = ", ".join(f"{v!r} ({n})" for v, n in counts.head(5).items())
+    n = len(unknown)
+    return [
+        f"contacts: {n} lead status change{'s' if n > 1 else ''} in LeadHistory entered a "
+        f"status smk's Lead Status vocabulary does not know ({names}): they date no stage; "
+        "the statuses read as MQL and SQL are listed in LEAD_STATUS_STAGE"
+    ]
 
 
 def _stage(side: pd.DataFrame) -> pd.Series:
@@ -2062,6 +2224,46 @@ def _write(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def _lead_history(leads: pd.DataFrame, lead_id: pd.Series, ids: _Ids) -> pd.DataFrame:
+    """LeadHistory rows of the Leads written (`leads`, their ids `lead_id`): each one's
+    creation (`created`), and a Status change at its MQL date (to `Marketing Qualified`) and
+    at its SQL date (to `Closed - Converted`), in time order."""
+    mql = leads["became_mql_at"].notna()
+    changes = [
+        ("created", leads["created_at"], "", ""),
+        ("Status", leads["became_mql_at"], "Open - Not Contacted", "Marketing Qualified"),
+        (
+            "Status",
+            leads["became_sql_at"],
+            pd.Series("Open - Not Contacted", index=leads.index).mask(mql, "Marketing Qualified"),
+            "Closed - Converted",
+        ),
+    ]
+    rows = pd.concat(
+        [
+            pd.DataFrame(
+                {"LeadId": lead_id, "when": when, "Field": field, "OldValue": old, "NewValue": new}
+            ).assign(order=k)
+            for k, (field, when, old, new) in enumerate(changes)
+        ]
+    )
+    rows = rows[rows["when"].notna() & rows["LeadId"].ne("")]
+    rows = rows.sort_values(["when", "LeadId", "order"], kind="stable")
+    keys = rows["LeadId"] + "|" + rows["order"].astype(str)
+    history_ids = ids.many("017", keys, "lead_history")  # 017: field history records
+    return pd.DataFrame(
+        {
+            "Id": keys.map(history_ids),
+            "IsDeleted": "0",
+            "LeadId": rows["LeadId"],
+            "CreatedDate": _dt_text(rows["when"]),
+            "Field": rows["Field"],
+            "OldValue": rows["OldValue"],
+            "NewValue": rows["NewValue"],
+        }
+    )
+
+
 def _names(contacts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """First and last names: from extra columns when the CRM has them, else from the e-mail."""
     for first_col, last_col in (("first_name", "last_name"), ("FirstName", "LastName")):
@@ -2080,7 +2282,7 @@ def _names(contacts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return first.where(has_last, ""), last.where(has_last, single)
 
 
-def write_salesforce(crm: CRM, out_dir: str | Path) -> list[Path]:
+def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = False) -> list[Path]:
     """Write a CRM as a Data Loader-style Salesforce export (the inverse of `load_salesforce`).
 
     One CSV per object with API names, ISO `...000+0000` datetimes, `1`/`0` booleans, a UTF-8
@@ -2099,7 +2301,14 @@ def write_salesforce(crm: CRM, out_dir: str | Path) -> list[Path]:
     Not representable, so lost in a round trip: subscriber and evangelist dates, a
     ``became_lead_at`` other than ``created_at``, the time of day of ``closed_at`` (CloseDate is
     a date) and the raw source detail when it does not map to the contact's channel.
+
+    With ``lead_history=True`` the stage dates are written as an org without the custom fields
+    holds them: no `MQL_Date__c` / `SQL_Date__c` columns, and a `LeadHistory.csv` whose rows
+    (`017` ids) say when each Lead was created and entered the Status `Marketing Qualified`
+    (its MQL date) and `Closed - Converted` (its SQL date: the conversion). A Contact created
+    directly by sales has no Lead, so no history: its MQL date is lost.
     """
+    custom_dates = ["MQL_Date__c", "SQL_Date__c"] if lead_history else []
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ids = _Ids()
@@ -2217,7 +2426,7 @@ def write_salesforce(crm: CRM, out_dir: str | Path) -> list[Path]:
                     "MQL_Date__c": _dt_text(ld["became_mql_at"]),
                     "SQL_Date__c": _dt_text(ld["became_sql_at"]),
                 }
-            ),
+            ).drop(columns=custom_dates),
             out / "Lead.csv",
         )
     )
@@ -2241,10 +2450,13 @@ def write_salesforce(crm: CRM, out_dir: str | Path) -> list[Path]:
                     "MQL_Date__c": _dt_text(ct["became_mql_at"]),
                     "SQL_Date__c": _dt_text(ct["became_sql_at"]),
                 }
-            ),
+            ).drop(columns=custom_dates),
             out / "Contact.csv",
         )
     )
+    if lead_history:
+        history = _lead_history(ld, sf(lead_ids, ld["contact_id"]), ids)
+        written.append(_write(history, out / "LeadHistory.csv"))
 
     # ---- Opportunity
     won = deals["is_won"].fillna(False).astype(bool)
