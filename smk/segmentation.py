@@ -1703,7 +1703,9 @@ def persona_lines(profiles: pd.DataFrame) -> list[str]:
     """One line per segment of `persona_profiles` (with a ``persona`` column): its name, accounts,
     share of won revenue and the share of its contacts that became customers. A segment
     without contacts says so ("no contacts") instead of printing a share of nothing as nan%;
-    an export without deals, "won revenue unknown"."""
+    an export without deals, or a segment none of whose won deals has an amount, "won revenue
+    unknown"; a segment some of whose won deals have none, its share of the known won revenue
+    and how many it leaves out."""
     lines = []
     for row in profiles.itertuples(index=False):
         plural = "" if row.accounts == 1 else "s"
@@ -1712,16 +1714,24 @@ def persona_lines(profiles: pd.DataFrame) -> list[str]:
             if pd.isna(row.conversion_rate)
             else f"{row.conversion_rate:.1%} of contacts became customers"
         )
-        revenue = (
-            "won revenue unknown"
-            if pd.isna(row.share_of_revenue)
-            else f"{row.share_of_revenue:.1%} of won revenue"
-        )
         lines.append(
             f"segment {row.segment}: {row.persona} | {row.accounts} account{plural}, "
-            f"{revenue}, {converted}"
+            f"{_revenue_words(row.share_of_revenue, row.deals_won_without_amount)}, {converted}"
         )
     return lines
+
+
+def _revenue_words(share: float, lacking) -> str:
+    """A segment's share of won revenue in words: "won revenue unknown" where it is, "12.0% of
+    known won revenue (2 won deals without an amount)" where it is only partly known."""
+    if pd.isna(share):
+        return "won revenue unknown"
+    if pd.isna(lacking) or not lacking:
+        return f"{share:.1%} of won revenue"
+    n = int(lacking)
+    return (
+        f"{share:.1%} of known won revenue ({n} won deal{'' if n == 1 else 's'} without an amount)"
+    )
 
 
 # ============================================================================ cuts for other views
@@ -1768,12 +1778,13 @@ def segmentation_kpis(
 ) -> list[dict]:
     """The report's tiles for segments. A figure that needs won deals is None (n/a), with
     why, when there are none: not a 0% share of nothing or 0 customers at risk of 0. The top
-    segment's share of won revenue is None too when no won deal has an amount, and says how
-    many it leaves out when some have none (`revenue_gap`)."""
+    segment's share of won revenue is None too when no segment is provably the top one
+    (`top_segment`: no won deal has an amount, or a segment that does not lead on known
+    revenue has a won deal without one) or when its share is unknown (some of its own won
+    deals have none), and its detail says why."""
     customers = int((rfm["frequency"] > 0).sum())
     why = "the export has no deals" if crm.deals.empty else "no deal won yet"
-    top = profiles.sort_values(["share_of_revenue", "segment"], ascending=[False, True]).iloc[0]
-    won = profiles["won_revenue"].sum() > 0
+    top = top_segment(profiles)
     moved = run.drift.get("share_moved")
     fitted = "fitted this month" if run.fitted else f"assigned to the model of {run.model_month}"
     if run.changed_settings:
@@ -1783,9 +1794,9 @@ def segmentation_kpis(
         (
             "top_segment_revenue_share",
             "Won revenue from the top segment",
-            float(top["share_of_revenue"]) if won else None,
+            _top_share(top),
             "pct",
-            _top_detail(top, won, revenue_gap(rfm), why),
+            _top_detail(top, profiles, revenue_gap(rfm), why),
         ),
         ("rfm_customers_at_risk", at_risk_label(), *_at_risk_figure(rfm, customers, why)),
         (
@@ -1800,12 +1811,72 @@ def segmentation_kpis(
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def _top_detail(top: pd.Series, won: bool, gap: str | None, why: str) -> str:
+def top_segment(profiles: pd.DataFrame) -> pd.Series | None:
+    """The row of `persona_profiles` of the segment that provably won the most revenue: the
+    one with the most known won revenue (the lower number on a tie), when no other segment has
+    a won deal without an amount (`unknown_revenue_segments`). Such a deal may be worth any
+    sum, so its segment may have won more than any other, whatever the known revenue says.
+    Won deals without an amount in the leading segment only add to its lead: it is named if it
+    leads strictly (its share is then unknown, `segmentation_kpis`). None when no revenue is
+    known to have been won, or no segment provably won the most."""
+    if not profiles["won_revenue"].sum() > 0:
+        return None
+    ranked = profiles.sort_values(["share_of_revenue", "segment"], ascending=[False, True])
+    top, others = ranked.iloc[0], ranked.iloc[1:]
+    if unknown_revenue_segments(others):
+        return None
+    if _lacks_amounts(top) and (others["won_revenue"] >= top["won_revenue"]).any():
+        return None
+    return top
+
+
+def unknown_revenue_segments(profiles: pd.DataFrame) -> list:
+    """The segments of `persona_profiles` with a won deal without an amount: their won revenue
+    is unknown (none of their won deals has one) or only partly known."""
+    lacking = profiles["deals_won_without_amount"].fillna(0) > 0
+    return profiles.loc[lacking.to_numpy(dtype=bool), "segment"].tolist()
+
+
+def _lacks_amounts(segment: pd.Series) -> bool:
+    """Whether a row of `persona_profiles` has won deals without an amount."""
+    lacking = segment["deals_won_without_amount"]
+    return bool(pd.notna(lacking) and lacking > 0)
+
+
+def _top_share(top: pd.Series | None) -> float | None:
+    """The top segment tile's value: the top segment's share of won revenue; None without a top
+    segment, or when some of its won deals have no amount and other segments won revenue too
+    (the share is then unknown; when they won nothing, it is all of it)."""
+    if top is None or (_lacks_amounts(top) and top["share_of_revenue"] < 1):
+        return None
+    return float(top["share_of_revenue"])
+
+
+def _top_detail(top: pd.Series | None, profiles: pd.DataFrame, gap: str | None, why: str) -> str:
     """The top segment tile's detail: the segment's persona, and what won deals without an
-    amount leave out (`revenue_gap`); without won revenue, why (the gap, else `why`)."""
-    if not won:
+    amount leave out: of its share, or outside the segments (`revenue_gap`); without a top
+    segment, why: the segments with won deals without an amount when some revenue is known,
+    else the gap, else `why`."""
+    if top is not None and _top_share(top) is None:
+        return (
+            f"{top['persona']}; its share is unknown: {_without_amount([top['segment']], profiles)}"
+        )
+    if top is not None:
+        return f"{top['persona']}; {gap}" if gap else str(top["persona"])
+    if not profiles["won_revenue"].sum() > 0:
         return gap or why
-    return f"{top['persona']}; {gap}" if gap else str(top["persona"])
+    unknown = unknown_revenue_segments(profiles)
+    return f"{_without_amount(unknown, profiles)}: which segment won the most revenue is unknown"
+
+
+def _without_amount(segments: list, profiles: pd.DataFrame) -> str:
+    """How many won deals of `segments` have no amount: "3 won deals without an amount in
+    segments 2, 4"."""
+    n = int(profiles.loc[profiles["segment"].isin(segments), "deals_won_without_amount"].sum())
+    return (
+        f"{n} won deal{'' if n == 1 else 's'} without an amount in segment"
+        f"{'' if len(segments) == 1 else 's'} {', '.join(map(str, segments))}"
+    )
 
 
 def at_risk_label() -> str:
@@ -1830,6 +1901,15 @@ def _moved_detail(run: SegmentationRun, moved: float | None) -> str:
     if run.fitted:
         return "segments fitted this month"
     return "since last month" if moved is not None else "no accounts of last month to compare"
+
+
+def segment_metrics(profiles: pd.DataFrame) -> list[dict]:
+    """The segments as the metrics file lists them: segment, persona, accounts,
+    share_of_revenue (of the known won revenue) and deals_won_without_amount (what that share
+    leaves out: where it is not 0, the segment's won revenue is unknown or only partly known,
+    and no segment is named top, `top_segment`)."""
+    cols = ["segment", "persona", "accounts", "share_of_revenue", "deals_won_without_amount"]
+    return profiles[cols].to_dict("records")
 
 
 def segments_export(assignments: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:

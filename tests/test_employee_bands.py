@@ -50,9 +50,35 @@ BANDS = {
     "1'001-5'000": 2237,
     "0-10": 3,  # from 0: taken from 1
     "5-5": 5,
+    "11-50 people": 23,  # any word of parse.COUNT_WORDS may follow a band
+    "11-50 MA": 23,
 }
 GARBAGE = ["lots", "11-", "50-11", "-5", "(5)", "12.5", "1,5-10", "1,2,3-5", "11-50-200", "+"]
-GARBAGE += ["Self-employed", "about 50", "-11-50", "11-50 people"]
+GARBAGE += ["Self-employed", "about 50", "-11-50", "11-50 persons"]
+#: a whole number and a word of parse.COUNT_WORDS: that number
+WORDED = {
+    "50 employees": 50,
+    "1,200 employees": 1200,
+    "1.200 Mitarbeiter": 1200,
+    "1 employee": 1,
+    "50employees": 50,
+    "50 Employees": 50,
+    "7 staff": 7,
+    "7 people": 7,
+    "12 FTE": 12,
+    "50 Mitarbeiter": 50,
+    "50 MA": 50,
+}
+#: what stays unparseable: an approximate count, a fraction, a sign, another word, the word first
+NOT_WORDED = ["ca. 50", "approx. 50 employees", "50 employees approx.", "12.5 FTE", "-5 staff"]
+NOT_WORDED += [
+    "50 persons",
+    "50 Leute",
+    "employees 50",
+    "50 employees 2026",
+    "50 MAs",
+    "fifty employees",
+]
 
 
 @pytest.mark.parametrize(("text", "count"), BANDS.items())
@@ -72,6 +98,35 @@ def test_garbage_stays_unparseable(text: str) -> None:
     assert notes == []
 
 
+@pytest.mark.parametrize(("text", "count"), WORDED.items())
+def test_a_number_with_a_word_is_that_number(text: str, count: int) -> None:
+    values, bad, notes = parse_counts(S(text, "120", "11-50"))
+    assert values.tolist() == [count, 120, 23] and not bad.any()
+    assert notes[1] == (
+        f"1 value is written with a word ({text!r} = {count}): a whole number followed by "
+        "`employees`, `employee`, `staff`, `people`, `FTE`, `Mitarbeiter` or `MA` is read as "
+        "that number (docs/data-model.md)"
+    )
+    assert notes[0].startswith("1 value is written as a band ('11-50' = 23)")
+
+
+@pytest.mark.parametrize("text", NOT_WORDED)
+def test_other_words_stay_unparseable(text: str) -> None:
+    values, bad, notes = parse_counts(S(text, "120"))
+    assert values.isna().tolist() == [True, False] and bad.tolist() == [True, False]
+    assert notes == []
+
+
+def test_worded_counts_are_counted_in_one_warning_with_a_few_shown() -> None:
+    values, bad, notes = parse_counts(S("50 employees", "50 employees", "7 staff", "12 FTE", "x"))
+    assert values.tolist()[:4] == [50, 50, 7, 12] and bad.tolist() == [False] * 4 + [True]
+    assert notes == [
+        "4 values are written with a word ('50 employees' = 50, '7 staff' = 7, '12 FTE' = 12): "
+        "a whole number followed by `employees`, `employee`, `staff`, `people`, `FTE`, "
+        "`Mitarbeiter` or `MA` is read as that number (docs/data-model.md)"
+    ]
+
+
 def test_band_count_stays_within_the_band_and_is_the_log_centre() -> None:
     for low, high in [(1, 10), (11, 50), (201, 500), (10_001, 50_000), (7, 8), (0, 0), (0, 1)]:
         count = band_count(low, high)
@@ -87,7 +142,7 @@ def test_band_count_stays_within_the_band_and_is_the_log_centre() -> None:
 def test_a_large_or_categorical_column_reads_bands_alike() -> None:
     """Columns of 5,000 values and more are parsed per distinct value (`on_uniques`), a
     categorical one (a Parquet dictionary) on its categories."""
-    small = S(*BANDS, *GARBAGE, "120", None, "")
+    small = S(*BANDS, *GARBAGE, *WORDED, *NOT_WORDED, "120", None, "")
     expected, bad, _ = parse_counts(small)
     many = pd.concat([small] * 300, ignore_index=True)
     for column in (many, many.astype("category"), small.astype("category")):
@@ -96,6 +151,10 @@ def test_a_large_or_categorical_column_reads_bands_alike() -> None:
         assert values.tolist() == expected.tolist() * n
         assert flags.tolist() == bad.tolist() * n
         assert notes[0].startswith(f"{len(BANDS) * n} values are written as a band ('11-50' = 23")
+        assert notes[1].startswith(f"{len(WORDED) * n} values are written with a word (")
+    assert expected.iloc[len(BANDS) + len(GARBAGE) :].head(len(WORDED)).tolist() == list(
+        WORDED.values()
+    )
 
 
 def test_plain_counts_never_reach_the_band_parser(monkeypatch) -> None:
@@ -148,6 +207,26 @@ def test_canonical_csv(tmp_path: Path) -> None:
         "a3,2026-01-01,120\n"
     )
     _read_alike(smk.load(tmp_path), "a1", "a2")
+
+
+def test_a_worded_count_is_loaded_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at,account_id\nc1,2026-01-05,a1\n")
+    (tmp_path / "accounts.csv").write_text(
+        'account_id,created_at,employees\na1,2026-01-01,"1,200 employees"\n'
+        "a2,2026-01-01,ca. 50\na3,2026-01-01,120\n"
+    )
+    crm = smk.load(tmp_path)
+    assert dict(zip(crm.accounts["account_id"], crm.accounts["employees"], strict=True)) == {
+        "a1": 1200,
+        "a3": 120,
+    }
+    assert crm.quality.tables["accounts"].reasons() == {"unparseable employees": 1}
+    assert any(
+        w.startswith(
+            "accounts.employees: 1 value is written with a word ('1,200 employees' = 1200)"
+        )
+        for w in crm.quality.warnings
+    )
 
 
 def test_european_canonical_csv(tmp_path: Path) -> None:

@@ -1015,3 +1015,117 @@ def test_the_decimal_option_never_misreads_a_column_that_shows_its_mark() -> Non
         ].tolist() == expected
     # a count written 1.500 is 1500 whatever the option (1.5 is no count)
     assert decimal_for(S("1.500", "40"), ".", COMMA, whole=True) == (",", [])
+
+
+# ------------------------------------------------------------------------ spend months
+# Spend months as spreadsheets write them: Excel's `mmm-yy` display saves a month column as
+# `Mar-26` or `Mar 26` (German Excel `Mrz-26`, `Mär-26`, `März 26`; French `mars-26`), its
+# `mmm-yyyy` as `Mar-2026`, and numeric displays as `03-2026` or `03.2026`. These months were
+# set aside as unparseable; now a month name with a two-digit year is that month of 20yy
+# (`parse.MONTH_CENTURY`), in a month column only: in a date column `Mar 26` may be a day
+# (26 March), and stays unread.
+FIXTURES = Path(__file__).parent / "fixtures"
+MONTHS = {
+    "Mar-26": "2026-03",  # Excel's mmm-yy
+    "Oct-25": "2025-10",
+    "Mar 26": "2026-03",
+    "MAR-26": "2026-03",
+    "Mar.26": "2026-03",
+    "Mar '26": "2026-03",
+    "Sept-25": "2025-09",
+    "Oct-99": "2099-10",  # the century rule: always 20yy
+    "Jan-00": "2000-01",
+    "Mrz-26": "2026-03",  # German Excel
+    "Mär-26": "2026-03",
+    "März 26": "2026-03",
+    "Okt-25": "2025-10",
+    "Dez 25": "2025-12",
+    "mars-26": "2026-03",  # French
+    "janv.-26": "2026-01",
+    "févr-26": "2026-02",
+    "ene-26": "2026-01",  # Spanish
+    "mrt-26": "2026-03",  # Dutch
+    "Mar-2026": "2026-03",  # Excel's mmm-yyyy
+    "März-2026": "2026-03",
+    "03-2026": "2026-03",  # numeric with a four-digit year
+    "03.2026": "2026-03",
+    "3.2026": "2026-03",
+}
+#: still no month: a day and a month name (Excel's `d-mmm`), a two-digit numeric month (day or
+#: year?), a quarter, a word that names no month, a year of one or three digits
+NO_MONTH = ["26-Mar", "12/25", "03-26", "Q1 26", "Foo-26", "Mar-2", "Mar-226", "Mar 26 2026"]
+
+
+@pytest.mark.parametrize(("text", "month"), MONTHS.items())
+def test_a_month_name_with_a_two_digit_year_is_that_month_of_20yy(text: str, month: str) -> None:
+    values, bad = parse_months(S(text, "2026-01", ""))
+    assert values.tolist()[:2] == [pd.Timestamp(f"{month}-01"), pd.Timestamp("2026-01-01")]
+    assert bad.tolist() == [False, False, False]
+
+
+@pytest.mark.parametrize("text", NO_MONTH)
+def test_other_short_layouts_stay_unparseable(text: str) -> None:
+    values, bad = parse_months(S(text, "Mar-26"))
+    assert bad.tolist() == [True, False] and pd.isna(values.iloc[0])
+
+
+def test_a_two_digit_year_is_read_in_month_columns_only() -> None:
+    """In a date column `Mar 26` may be 26 March: it is not read as March 2026."""
+    dates, bad, _ = parse_datetimes(S("Mar 26", "Mar-26", "Mrz-26", "2026-01-05"))
+    assert bad.tolist() == [True, True, True, False] and dates.iloc[:3].isna().all()
+
+
+def test_large_month_columns_read_the_same() -> None:
+    """Columns of 5,000+ values are parsed once per distinct value (`on_uniques`)."""
+    small = S("Mar-26", "Mär-26", "03.2026", "26-Mar", None)
+    big = pd.concat([small] * 1200, ignore_index=True)
+    v_small, bad_small = parse_months(small)
+    v_big, bad_big = parse_months(big)
+    assert v_big.iloc[-5:].reset_index(drop=True).equals(v_small)
+    assert bad_big.sum() == 1200 and bad_big.iloc[:5].tolist() == bad_small.tolist()
+
+
+# ---------------------------------------------------------------- every loader of spend
+SPEND_MONTHS = [pd.Timestamp(m) for m in ("2024-01-01", "2024-02-01", "2024-01-01", "2024-03-01")]
+
+
+def _loaded_spend(crm: smk.CRM) -> list[pd.Timestamp]:
+    assert crm.quality.tables["spend"].reasons() == {}  # no row set aside
+    return sorted(crm.spend["month"].tolist())
+
+
+def test_salesforce_spend_csv(tmp_path: Path) -> None:
+    folder = tmp_path / "sf"
+    shutil.copytree(FIXTURES / "salesforce" / "dataloader", folder)
+    spend = folder / "spend.csv"
+    months = iter(["Jan-24", "Feb 24", "Jan-2024", "Mär-24"])
+    lines = spend.read_text().splitlines()
+    rows = [lines[0]] + [next(months) + line[line.index(",") :] for line in lines[1:]]
+    spend.write_text("\n".join(rows) + "\n")
+    crm = smk.load(folder)
+    assert crm.format == "salesforce"
+    assert _loaded_spend(crm) == sorted(SPEND_MONTHS)
+
+
+def test_hubspot_ad_spend(tmp_path: Path) -> None:
+    folder = tmp_path / "hs"
+    shutil.copytree(FIXTURES / "hubspot" / "ui", folder)
+    (folder / "ad-spend.csv").write_text(
+        '"Month","Channel","Campaign","Amount","Currency"\n'
+        '"Jan-24","Paid Search","brand","100","EUR"\n'
+        '"Feb-24","Paid Search","brand","110","EUR"\n'
+        '"Jan 24","Paid Social","launch","50","EUR"\n'
+        '"03.2024","Paid Social","launch","60","EUR"\n'
+    )
+    crm = smk.load(folder)
+    assert crm.format == "hubspot"
+    assert _loaded_spend(crm) == sorted(SPEND_MONTHS)
+
+
+def test_canonical_spend_csv(tmp_path: Path) -> None:
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,2026-01-05\n")
+    (tmp_path / "spend.csv").write_text(
+        "month,channel,amount\nJan-24,paid_search,100\nfévr.-24,paid_search,110\n"
+        "Jan-24,paid_social,50\n03-2024,paid_social,60\n"
+    )
+    assert _loaded_spend(smk.load(tmp_path, format="canonical")) == sorted(SPEND_MONTHS)

@@ -785,3 +785,101 @@ def test_the_model_path_takes_a_monthly_period(tmp_path):
 def test_score_quintiles_takes_a_whole_number_of_bins(bins):
     with pytest.raises((TypeError, ValueError), match="bins"):
         sg.score_quintiles(pd.Series([1.0, 2.0, 3.0]), bins=bins)
+
+
+# ------------------------------------------------------------------ top segment, revenue unknown
+#: Won deals of accounts A, B (segment 1) and C, D (segment 2); None: won, amount unknown,
+#: False: not won. "partly": segment 2's known revenue (500) is below segment 1's (1800), but
+#: its deal without an amount may be worth any sum: segment 2 may have won the most.
+_WON = {
+    "partly": (1000.0, 800.0, 500.0, None),
+    "wholly": (1000.0, 800.0, False, None),  # segment 2's won revenue is all unknown
+    "none": (1000.0, 800.0, 500.0, 300.0),
+    "leader": (1000.0, None, 500.0, 300.0),  # only segment 1 lacks: it leads, share unknown
+    "tie": (800.0, None, 500.0, 300.0),  # segment 1 known 800, segment 2 800: no lead
+}
+
+
+def _segmented(case: str, segments=(1, 1, 2, 2)) -> tuple[CRM, sg.SegmentationRun]:
+    deals = [
+        _won(account.lower(), account, "2026-09-15", np.nan if amount is None else amount)
+        | {"is_won": amount is not False}
+        for account, amount in zip("ABCD", _WON[case], strict=True)
+    ]
+    accounts = [{"account_id": a, "created_at": "2026-01-01"} for a in "ABCD"]
+    crm = CRM(accounts=_table("accounts", accounts), deals=_table("deals", deals))
+    assigned = pd.DataFrame({"account_id": list("ABCD"), "segment": list(segments)})
+    fake_model = type("Model", (), {"n_segments_": len(set(segments))})()
+    return crm, sg.SegmentationRun(fake_model, assigned, True, "2026-10", "")
+
+
+def _top_tile(crm: CRM, run: sg.SegmentationRun) -> tuple[dict, pd.DataFrame]:
+    profiles, rfm = _profiles_and_rfm(crm, run)
+    tile = sg.segmentation_kpis(crm, run, profiles, rfm)[1]
+    assert tile["id"] == "top_segment_revenue_share"
+    return tile, profiles
+
+
+@pytest.mark.parametrize("case", ["partly", "wholly", "tie"])
+def test_no_top_segment_is_named_while_another_segment_s_won_revenue_is_unknown(case):
+    tile, profiles = _top_tile(*_segmented(case))
+    assert tile["value"] is None  # was segment 1's share of the known revenue
+    lacking = 2 if case != "tie" else 1
+    assert tile["detail"] == (
+        f"1 won deal without an amount in segment {lacking}: which segment won the most "
+        "revenue is unknown"
+    )
+    assert sg.unknown_revenue_segments(profiles) == [lacking] and sg.top_segment(profiles) is None
+
+
+def test_a_segment_whose_known_revenue_leads_is_named_but_its_share_is_unknown():
+    tile, profiles = _top_tile(*_segmented("leader"))
+    assert tile["value"] is None  # was 1000 / 1800, which its unknown deal makes more
+    assert tile["detail"] == (
+        f"{profiles.loc[0, 'persona']}; its share is unknown: 1 won deal without an amount in "
+        "segment 1"
+    )
+    assert sg.top_segment(profiles)["segment"] == 1
+    alone, profiles = _top_tile(*_segmented("leader", segments=(1, 1, 1, 1)))
+    assert alone["value"] == 1.0  # one segment: all the revenue, whatever the unknown amount
+    assert alone["detail"].startswith(f"{profiles.loc[0, 'persona']}; 1 of the 4 deals won")
+
+
+def test_the_top_segment_is_named_when_every_won_deal_has_an_amount():
+    tile, profiles = _top_tile(*_segmented("none"))
+    assert tile["value"] == pytest.approx(1800 / 2600)
+    assert tile["detail"] == profiles.loc[0, "persona"]
+    assert sg.unknown_revenue_segments(profiles) == []
+    assert sg.top_segment(profiles)["segment"] == 1
+
+
+@pytest.mark.parametrize("case", ["partly", "wholly", "none"])
+def test_persona_lines_say_when_a_share_is_of_the_known_revenue_only(case):
+    _, profiles = _top_tile(*_segmented(case))
+    one, two = sg.persona_lines(profiles)
+    total = {"partly": 2300, "wholly": 1800, "none": 2600}[case]
+    assert f"2 accounts, {1800 / total:.1%} of won revenue, no contacts" in one
+    second = {
+        "partly": "21.7% of known won revenue (1 won deal without an amount)",
+        "wholly": "won revenue unknown",
+        "none": "30.8% of won revenue",
+    }[case]
+    assert f"2 accounts, {second}, no contacts" in two
+
+
+def test_notebook_02_s_metrics_say_which_segments_have_unknown_revenue(tmp_path):
+    from test_segmentation_thin import _cell, _run_cell
+
+    crm, run = _segmented("partly")
+    profiles, rfm = _profiles_and_rfm(crm, run)
+    namespace = {"seg": sg, "outputs": outputs, "crm": crm, "run": run, "rfm": rfm}
+    namespace.update(profiles=profiles, out=tmp_path, report_month=Month("2026-10"))
+    namespace.update(account_features=run.assignments, value=sg.customer_value(rfm, "2026-11-01"))
+    namespace.update(by_channel=sg.segment_by_channel(crm, run.assignments, "2026-11-01"))
+    namespace.update(by_stage=sg.segment_by_stage(crm, run.assignments, "2026-11-01"))
+    _run_cell(_cell("outputs.write_metrics("), namespace)
+    metrics = outputs.read_metrics(tmp_path)["segmentation"]
+    tile = {t["id"]: t for t in metrics["kpis"]}["top_segment_revenue_share"]
+    assert tile["value"] is None and "in segment 2: which segment won the most" in tile["detail"]
+    assert [s["deals_won_without_amount"] for s in metrics["segments"]] == [0, 1]
+    assert [s["share_of_revenue"] for s in metrics["segments"]] == pytest.approx([18 / 23, 5 / 23])

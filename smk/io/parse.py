@@ -974,13 +974,30 @@ def parse_integers(values: pd.Series, decimal: str | None = None) -> tuple[pd.Se
 
 #: one whole number of a band: digits, maybe grouped (`1,001`, `1.001`, `1 001`, `1'001`)
 _WHOLE = r"[0-9](?:[0-9.,'’\s]*[0-9])?"
+#: the words a count may be followed by (`50 employees`, `1-10 employees`, `12 FTE`, German
+#: `50 Mitarbeiter`, `50 MA`), in any case
+COUNT_WORDS = ("employees", "employee", "staff", "people", "FTE", "Mitarbeiter", "MA")
+_COUNT_WORD = rf"\s*(?:{'|'.join(COUNT_WORDS)})"
 #: a count written as a band, as CRMs and enrichment tools write company sizes (LinkedIn's
 #: `11-50`, `1,001-5,000`, `10,001+`; picklists' `201 - 500`, `11–50`, `11 to 50`,
 #: `1-10 employees`): two whole numbers with a dash or `to` between them, or one with `+`
 _BAND = re.compile(
     rf"^(?P<low>{_WHOLE})\s*(?:(?:[-\u2010-\u2015\u2212]|to)\s*(?P<high>{_WHOLE})|(?P<open>\+))"
-    r"(?:\s*employees?)?$",
+    rf"(?:{_COUNT_WORD})?$",
     re.IGNORECASE,
+)
+#: a count written as a whole number and one of `COUNT_WORDS`: `50 employees`, `1,200 staff`
+_WORDED = re.compile(rf"^(?P<count>{_WHOLE}){_COUNT_WORD}$", re.IGNORECASE)
+_BAND_READING = (
+    "written as a band",
+    "a band is read as its geometric midpoint rounded down, an open band (`10,001+`) "
+    "as its lower bound",
+)
+_WORDED_READING = (
+    "written with a word",
+    "a whole number followed by "
+    + ", ".join(f"`{w}`" for w in COUNT_WORDS[:-1])
+    + f" or `{COUNT_WORDS[-1]}` is read as that number",
 )
 
 
@@ -1009,43 +1026,61 @@ def _band_counts(values: pd.Series, decimal: str | None = None) -> pd.Series:
     return pd.Series(counts, index=values.index, dtype="Int64")
 
 
+@on_uniques
+def _worded_counts(values: pd.Series, decimal: str | None = None) -> pd.Series:
+    """The count of each value written as a whole number and a word (`_WORDED`: `50
+    employees` is 50), its number read as `parse_integers` reads a count; <NA> for other
+    values and for a number that is no whole number (`12.5 FTE`)."""
+    number = clean_text(values).str.extract(_WORDED)["count"]
+    return parse_integers(number, decimal)[0].set_axis(values.index)
+
+
 def parse_counts(
     values: pd.Series, decimal: str | None = None
 ) -> tuple[pd.Series, pd.Series, list[str]]:
     """Counts (the model's `int` column, employees): whole numbers as `parse_integers` reads
-    them, or written as a band (`11-50`, `1,001-5,000`, `10,001+`: `band_count`), with a note
-    that counts the values read from a band. A negative count (`-5`) is bad.
+    them, written as a band (`11-50`, `1,001-5,000`, `10,001+`: `band_count`) or followed by
+    a word of `COUNT_WORDS` (`50 employees`: 50), with a note for each of these two that
+    counts the values read so. A negative count (`-5`) is bad.
 
-    Only the values the integer parse refuses are tried as bands: a column of plain numbers
-    costs no more than `parse_integers`.
+    Only the values the integer parse refuses are tried as bands, then as worded counts: a
+    column of plain numbers costs no more than `parse_integers`.
     """
     out, bad = parse_integers(values, decimal)
     negative = (out < 0).fillna(False).to_numpy(dtype=bool)
     if negative.any():
         out, bad = out.mask(negative), bad | negative
-    refused = np.flatnonzero(bad.to_numpy(dtype=bool) & ~negative)
-    if not len(refused):
-        return out, bad, []
-    counts = _band_counts(as_text(values.iloc[refused]), decimal)  # (not unused categories)
-    banded = counts.notna().to_numpy(dtype=bool)
-    if not banded.any():
-        return out, bad, []
-    rows = refused[banded]
-    out.iloc[rows] = counts.to_numpy(dtype="int64", na_value=0)[banded]
-    bad.iloc[rows] = False
-    return out, bad, [_band_note(values, rows, decimal)]
+    notes = []
+    for read, reading in ((_band_counts, _BAND_READING), (_worded_counts, _WORDED_READING)):
+        refused = np.flatnonzero(bad.to_numpy(dtype=bool) & ~negative)
+        if not len(refused):
+            break
+        counts = read(as_text(values.iloc[refused]), decimal)  # (not unused categories)
+        found = counts.notna().to_numpy(dtype=bool)
+        if found.any():
+            rows = refused[found]
+            out.iloc[rows] = counts.to_numpy(dtype="int64", na_value=0)[found]
+            bad.iloc[rows] = False
+            notes.append(_count_note(values, rows, lambda s, r=read: r(s, decimal), reading))
+    return out, bad, notes
 
 
-def _band_note(values: pd.Series, rows: np.ndarray, decimal: str | None) -> str:
-    """Says how many counts were written as a band, and how they were read."""
+def _count_note(
+    values: pd.Series,
+    rows: np.ndarray,
+    read: Callable[[pd.Series], pd.Series],
+    reading: tuple[str, str],
+) -> str:
+    """Says how many counts were written one way (`reading`: how they are written, how they
+    are read), with a few of them and what `read` reads them as."""
     n = len(rows)
     at = np.zeros(len(values), dtype=bool)
     at[rows] = True
-    shown = _examples(values, at, lambda s: _band_counts(s, decimal))
+    written, how = reading
+    shown = _examples(values, at, read)
     return (
-        f"{_counted(n, 'value')} {'are' if n > 1 else 'is'} written as a band ({shown}): "
-        "a band is read as its geometric midpoint rounded down, an open band (`10,001+`) "
-        "as its lower bound (docs/data-model.md)"
+        f"{_counted(n, 'value')} {'are' if n > 1 else 'is'} {written} ({shown}): {how} "
+        "(docs/data-model.md)"
     )
 
 
@@ -1899,15 +1934,24 @@ def _shapes(s: pd.Series) -> pd.Series:
     return pd.Series(_STRING.__from_arrow__(pa.chunked_array(chunks, text.type)), index=s.index)
 
 
-_MONTH_LAYOUTS = ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m", "%b %Y", "%B %Y")
+#: a month's layouts: numeric ones only with a four-digit year (`03/26` could be a day)
+_MONTH_LAYOUTS = ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m", "%m-%Y", "%m.%Y", "%b %Y", "%B %Y")
+#: a month name and its year, as Excel's `mmm-yy` and `mmm-yyyy` display them (`Mar-26`,
+#: `Mar 26`, `Mar-2026`, `Mar.26`, `Mar '26`); the name in English once `_in_english` ran
+_NAMED_MONTH = re.compile(r"^([A-Za-z]{3,9})\.?(?:\s*[-/.'’]\s*|\s+)(\d{4}|\d{2})$")
+#: the century of a month's two-digit year (`Mar-26` is March 2026; `Oct-99`, October 2099)
+MONTH_CENTURY = 2000
 
 
 @on_uniques
 def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`2026-01`, `2026-01-01`, `01/2026`, `Jan 2026` or an ISO 8601 timestamp -> the first day
-    of that month (naive); a date in another layout (`12/12/2025`, `12 Dec 2025`) is not read
-    as a month (`01/12/2025` would be January or December). A month named in another language of `_MONTH_NAMES` (`Okt 2026`, `März 2026`,
-    `janv. 2026`, `marzo de 2026`) is read as its English name."""
+    """`2026-01`, `2026-01-01`, `01/2026`, `01-2026`, `01.2026`, `Jan 2026`, `Jan-26` or an
+    ISO 8601 timestamp -> the first day of that month (naive); a date in another layout
+    (`12/12/2025`, `12 Dec 2025`) is not read as a month (`01/12/2025` would be January or
+    December). A month name with a two-digit year (Excel's `mmm-yy`: `Mar-26`, `Mar 26`) is
+    in `MONTH_CENTURY` (only here: in a date column `Mar 26` may be a day). A month named in
+    another language of `_MONTH_NAMES` (`Okt 2026`, `März 2026`, `Mrz-26`, `janv. 2026`,
+    `marzo de 2026`) is read as its English name."""
     s = clean_text(values).reset_index(drop=True)  # rows by position: labels may repeat
     out = _months(s)
     todo = s.notna() & out.isna()
@@ -1921,17 +1965,34 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _months(s: pd.Series) -> pd.Series:
-    """The values of `s` in a layout of `_MONTH_LAYOUTS` or ISO 8601, as naive timestamps (the
-    day they name, not yet the first of their month); NaT for the others."""
+    """The values of `s` in a layout of `_MONTH_LAYOUTS`, ISO 8601 or `_NAMED_MONTH`, as naive
+    timestamps (the day they name, not yet the first of their month); NaT for the others."""
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    for fmt in _MONTH_LAYOUTS:
-        todo = s.notna() & out.isna()
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-        out[todo] = _representable(parsed)
+    _by_month_layouts(s, out, _MONTH_LAYOUTS)
     todo = s.notna() & out.isna()
     if todo.any():  # a full timestamp (`2026-01-01 00:00:00`, e.g. from a SQL DATETIME column)
         parsed = pd.to_datetime(s[todo], format="ISO8601", errors="coerce", utc=True)
         out[todo] = _representable(parsed.dt.tz_localize(None))
+    todo = s.notna() & out.isna()
+    if todo.any():
+        _by_month_layouts(_named_months(s[todo]), out, ("%b %Y", "%B %Y"))
     return out
+
+
+def _by_month_layouts(s: pd.Series, out: pd.Series, layouts: tuple[str, ...]) -> None:
+    """Fill the NaT rows of `out` with the values of `s` (rows by label) that one of
+    `layouts` reads."""
+    for fmt in layouts:
+        todo = s.notna() & out[s.index].isna()
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        out.loc[parsed.index] = _representable(parsed)
+
+
+def _named_months(s: pd.Series) -> pd.Series:
+    """The values of `s` written as `_NAMED_MONTH` as `Mar 2026` (a two-digit year in
+    `MONTH_CENTURY`); <NA> for the others."""
+    parts = s.astype("string").str.extract(_NAMED_MONTH)
+    year = parts[1].mask(parts[1].str.len() == 2, str(MONTH_CENTURY // 100) + parts[1])
+    return parts[0] + " " + year
