@@ -1610,7 +1610,8 @@ def write_export(
     amounts and revenues with thousands separators and, for HubSpot, ``;``-separated
     multi-value association cells. Text-level mess (dates, empty rows, separators) needs a
     text format we write ourselves, so Parquet and Salesforce get the value-level mess only
-    (Salesforce ids in spoiled.csv are the synthetic ids, and its file and row are empty: see
+    (Salesforce ids in spoiled.csv are the synthetic ids, a touchpoint's that of the campaign
+    member it is written into, `smk.io.salesforce.member_keys`; file and row are empty: see
     truth/id_map.csv.gz). A Salesforce export also sets aside, by design and not as mess, each
     converted Lead (``converted lead merged into contact``: the person is its Contact) and
     campaign members who never responded: spoiled.csv does not list those.
@@ -1647,9 +1648,13 @@ def write_export(
         files = [(name, f"{name}.parquet", getattr(messy, name)) for name in TABLES]
         _locate(files, spoiled, first_row=1)
     elif format == "salesforce":
-        from smk.io.salesforce import write_salesforce
+        from smk.io.salesforce import member_keys, write_salesforce
 
         write_salesforce(messy, out)
+        members = member_keys(messy.touchpoints)
+        for entry in spoiled:  # a touch is written as (part of) its campaign member
+            if entry["table"] == "touchpoints":
+                entry["id"] = members.loc[entry["label"]]
     else:
         raise ValueError(
             f"unknown export format {format!r}; use 'hubspot', 'salesforce', 'canonical' "

@@ -4,11 +4,14 @@ Hypothesis' per-example deadline (200 ms by default) and its "too slow" health c
 assertions, and timings belong in `bench/`, not in tests: on a busy CI machine a slow example
 fails though every result is right. The examples still run; only the clock is off.
 
-Owner pseudonyms get a fixed key from the environment (see below).
+Owner pseudonyms get a fixed key from the environment (see below). `salesforce_touchpoints`
+gives the touchpoints a Salesforce round trip of canonical tables should load.
 """
 
 import os
 
+import pandas as pd
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Owner pseudonyms are keyed (smk.pii.pseudonym_key): the suite brings its own key rather than
@@ -17,3 +20,24 @@ os.environ.setdefault("SMK_OWNER_KEY", "smk-test-suite")
 
 settings.register_profile("smk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("smk")
+
+
+def _salesforce_touchpoints(touchpoints: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
+    """The touchpoints a Salesforce round trip of these canonical tables gives, by the rule
+    `write_salesforce` documents, computed here on its own: one campaign member per campaign
+    (named, or none per channel) and person, the earliest touch's row (by time, then id);
+    dated when the person was created (`created_at`: its Lead's or Contact's CreatedDate)
+    when the touch came before."""
+    t = touchpoints.drop_duplicates("touchpoint_id")
+    t = t.sort_values(["occurred_at", "touchpoint_id"], kind="stable")
+    keys = [t[c].astype("string").fillna("") for c in ("campaign", "channel", "contact_id")]
+    first = t.groupby(keys, sort=False).head(1).sort_index()
+    created = first["contact_id"].map(contacts.set_index("contact_id")["created_at"])
+    before = (first["occurred_at"] < created).to_numpy()
+    return first.assign(occurred_at=first["occurred_at"].mask(before, created))
+
+
+@pytest.fixture(scope="session")
+def salesforce_touchpoints():
+    """`_salesforce_touchpoints`: the expected touchpoints of a Salesforce round trip."""
+    return _salesforce_touchpoints

@@ -791,7 +791,9 @@ def test_round_trip_reproduces_contacts(round_trip):
     assert b.loc[to_sf["person-5"], "salesforce_lead_id"] is pd.NA  # deal, no SQL date
 
 
-def test_round_trip_reproduces_accounts_deals_touchpoints_and_activities(round_trip):
+def test_round_trip_reproduces_accounts_deals_touchpoints_and_activities(
+    round_trip, salesforce_touchpoints
+):
     crm, back, ids, _paths, _out = round_trip
     accounts, deals = mapped(ids, "accounts"), mapped(ids, "deals")
     contacts = mapped(ids, "contacts")
@@ -810,9 +812,10 @@ def test_round_trip_reproduces_accounts_deals_touchpoints_and_activities(round_t
     assert s["contact_id"].map(contacts).pipe(same, d["contact_id"])
 
     t = back.touchpoints.set_index("touchpoint_id").sort_index()
-    tp = crm.touchpoints.assign(
-        touchpoint_id=crm.touchpoints["touchpoint_id"].map(mapped(ids, "touchpoints"))
-    )
+    # a touch before its person's record was created is dated at the creation
+    tp = salesforce_touchpoints(crm.touchpoints, crm.contacts)
+    assert (tp["occurred_at"] > crm.touchpoints["occurred_at"]).sum() == 10
+    tp = tp.assign(touchpoint_id=tp["touchpoint_id"].map(mapped(ids, "touchpoints")))
     tp = tp.set_index("touchpoint_id").sort_index()
     assert len(t) == len(tp) == 11
     for col in ("channel", "occurred_at", "touch_type"):
@@ -833,17 +836,22 @@ def test_round_trip_reproduces_accounts_deals_touchpoints_and_activities(round_t
     assert back.spend[["channel", "amount"]].equals(crm.spend[["channel", "amount"]])
 
 
-def test_writer_is_deterministic_and_keeps_salesforce_ids(tmp_path, dl):
+def test_writer_is_deterministic_and_keeps_salesforce_ids(tmp_path, dl, salesforce_touchpoints):
     first = write_salesforce(small_crm(), tmp_path / "a")
     second = write_salesforce(small_crm(), tmp_path / "b")
     for p, q in zip(first, second, strict=True):
         assert p.read_bytes() == q.read_bytes(), p.name
-    # a CRM loaded from Salesforce is written back with its own ids and loads back unchanged
+    # a CRM loaded from Salesforce is written back with its own ids and loads back unchanged,
+    # but for its one member created before its Lead (09:14, the Lead at 09:15): not possible
     write_salesforce(dl, tmp_path / "again")
     again = load_salesforce(tmp_path / "again")
+    expected = {"touchpoints": salesforce_touchpoints(dl.touchpoints, dl.contacts)}
+    moved = expected["touchpoints"]["occurred_at"] != dl.touchpoints["occurred_at"]
+    assert expected["touchpoints"].loc[moved, "touchpoint_id"].tolist() == [sf("00v5g00000MbCc3")]
     for name in TABLES:
         cols = list(SCHEMA[name])
-        left = getattr(dl, name)[cols].sort_values(cols[:2]).reset_index(drop=True)
+        left = expected.get(name, getattr(dl, name))[cols]
+        left = left.sort_values(cols[:2]).reset_index(drop=True)
         right = getattr(again, name)[cols].sort_values(cols[:2]).reset_index(drop=True)
         if name == "touchpoints":
             assert left.drop(columns="campaign").equals(right.drop(columns="campaign"))
@@ -851,7 +859,120 @@ def test_writer_is_deterministic_and_keeps_salesforce_ids(tmp_path, dl):
         pd.testing.assert_frame_equal(left, right, obj=name)
 
 
-def test_a_synthetic_export_larger_than_the_sample_loads_and_accounts_for_every_row(tmp_path):
+def _read_written(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def org_faults(folder: Path) -> dict[str, int]:
+    """What a real Salesforce org could not export, counted in a written export: several
+    members of one campaign and person, a member created (or first responding) before the Lead
+    it points at (a Contact when it has no Lead), and a Lead whose Status contradicts the
+    Tasks/Events logged for it. A member row repeated under its own Id is one member."""
+    members = _read_written(folder, "CampaignMember.csv").drop_duplicates("Id")
+    leads, contacts = _read_written(folder, "Lead.csv"), _read_written(folder, "Contact.csv")
+    created = pd.concat([leads, contacts]).drop_duplicates("Id").set_index("Id")["CreatedDate"]
+    who = members["LeadId"].where(members["LeadId"] != "", members["ContactId"])
+    record = pd.to_datetime(who.map(created), utc=True)
+    member_at = pd.to_datetime(members["CreatedDate"], utc=True)
+    responded = pd.to_datetime(members["FirstRespondedDate"], utc=True)
+    worked = pd.concat(
+        [_read_written(folder, f"{name}.csv")["WhoId"] for name in ("Task", "Event")]
+    )
+    contacted = leads["Id"].isin(set(worked))
+    return {
+        "members of one campaign and person": int(
+            members.assign(who=who).duplicated(["CampaignId", "who"]).sum()
+        ),
+        "member created before its record": int((member_at < record).sum()),
+        "response before the member's day": int((responded < member_at.dt.floor("D")).sum()),
+        "open lead with a task or event": int(
+            (contacted & (leads["Status"] == "Open - Not Contacted")).sum()
+        ),
+        "working lead without one": int(
+            (~contacted & (leads["Status"] == "Working - Contacted")).sum()
+        ),
+    }
+
+
+def test_member_keys_are_one_per_campaign_and_person_from_the_earliest_touch():
+    touches = pd.DataFrame(
+        {
+            "touchpoint_id": ["b", "c", "a", "d", "e", "f", "b"],
+            "contact_id": ["p", "p", "p", "p", "p", "q", "p"],
+            "occurred_at": pd.to_datetime(
+                [
+                    "2024-01-03",
+                    "2024-01-02",
+                    "2024-01-02",
+                    "2024-01-01",
+                    "2024-01-05",
+                    "2024-01-01",
+                    "2024-01-03",
+                ],
+                utc=True,
+            ),
+            "channel": ["email", "email", "email", "paid_search", "email", "email", "email"],
+            "campaign": ["A", "A", "A", None, None, "A", "A"],
+            "touch_type": ["email_click"] * 7,
+        },
+        index=[10, 11, 12, 13, 14, 15, 16],
+    )
+    # a and c at the same moment: the smaller id; no campaign: one campaign per channel;
+    # the repeated row of b (a re-export) is b's member
+    got = salesforce_module.member_keys(touches)
+    assert got.to_dict() == {10: "a", 11: "a", 12: "a", 13: "d", 14: "e", 15: "f", 16: "a"}
+
+
+def test_lead_status_agrees_with_the_tasks_and_events_written(round_trip):
+    _crm, back, ids, _paths, out = round_trip
+    leads = _read_written(out, "Lead.csv").set_index("Id")["Status"]
+    lead_of = mapped(ids, "contacts")
+    status = {p: leads[lead_of[p]] for p in ("person-4", "person-6", "person-7", "person-9")}
+    # person-4 (an MQL) has an e-mail, person-9 (a lead) a task; person-6 (an MQL) and
+    # person-7 (a lead) have no activity
+    assert status == {
+        "person-4": "Working - Contacted",
+        "person-6": "Open - Not Contacted",
+        "person-7": "Open - Not Contacted",
+        "person-9": "Working - Contacted",
+    }
+    stages = back.contacts.set_index("contact_id")["lifecycle_stage"]
+    assert [stages[lead_of[p]] for p in status] == ["mql", "mql", "lead", "lead"]
+    faults = org_faults(out)
+    assert faults == dict.fromkeys(faults, 0)
+
+
+def test_a_written_export_is_one_a_salesforce_org_could_produce(tmp_path):
+    from smk.synth import synthesize
+
+    crm = synthesize(n_contacts=500, seed=8).crm
+    t, contacts = crm.touchpoints, crm.contacts.set_index("contact_id")
+    # the canonical CRM has what Salesforce cannot hold: repeated touches in a campaign, touches
+    # before the person was created, contacted and uncontacted MQLs
+    name = t["campaign"].astype("string").fillna(t["channel"].astype("string"))
+    assert t.assign(name=name).duplicated(["name", "channel", "contact_id"]).sum() > 1000
+    assert (t["occurred_at"] < t["contact_id"].map(contacts["created_at"])).sum() > 100
+    mql = contacts["became_mql_at"].notna() & contacts["became_sql_at"].isna()
+    worked = contacts.index.isin(crm.activities["contact_id"])
+    assert (mql & worked).sum() > 0 and (mql & ~worked).sum() > 0
+    write_salesforce(crm, tmp_path)
+    faults = org_faults(tmp_path)
+    assert faults == dict.fromkeys(faults, 0)
+
+
+def test_the_salesforce_sample_is_one_an_org_could_produce():
+    folder = config.SAMPLE_SALESFORCE
+    faults = org_faults(folder)
+    assert faults == dict.fromkeys(faults, 0)
+    # its only repeated member rows are the re-exported ones truth/spoiled.csv lists
+    members = _read_written(folder, "CampaignMember.csv")
+    spoiled = pd.read_csv(folder / "truth" / "spoiled.csv", dtype=str)
+    assert members["Id"].duplicated().sum() == (spoiled["table"] == "touchpoints").sum() == 2
+
+
+def test_a_synthetic_export_larger_than_the_sample_loads_and_accounts_for_every_row(
+    tmp_path, salesforce_touchpoints
+):
     # 6,000 contacts: past the size where columns are parsed on their distinct values
     from smk.synth import synthesize, write_export
 
@@ -862,7 +983,8 @@ def test_a_synthetic_export_larger_than_the_sample_loads_and_accounts_for_every_
     for name, acc in crm.quality.tables.items():
         assert acc.read == acc.loaded + acc.n_set_aside, name
     assert len(crm.contacts) == len(data.crm.contacts)
-    assert len(crm.touchpoints) == len(data.crm.touchpoints)
+    expected = salesforce_touchpoints(data.crm.touchpoints, data.crm.contacts)
+    assert len(crm.touchpoints) == len(expected)
 
 
 def test_many_ids_get_the_same_18_character_form_as_one_at_a_time():

@@ -121,7 +121,9 @@ How Salesforce maps onto the model (rules a user can check):
   amount, currency), if the folder has one.
 
 `write_salesforce` is the inverse (see its docstring); `load_salesforce(write_salesforce(crm))`
-reproduces the contacts, accounts, deals, touchpoints and activities of a consistent CRM.
+reproduces the contacts, accounts, deals, touchpoints and activities of a consistent CRM, as far
+as Salesforce can hold them (of the touchpoints, one per campaign and person, none dated before
+its person's Lead or Contact was created).
 """
 
 from __future__ import annotations
@@ -2282,6 +2284,163 @@ def _names(contacts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return first.where(has_last, ""), last.where(has_last, single)
 
 
+def _sf(mapping: dict[str, str], values: pd.Series) -> pd.Series:
+    """The Salesforce ids of canonical ids (`""` for one without)."""
+    return values.map(mapping).astype("string").fillna("")
+
+
+def _lead_status(contacts: pd.DataFrame, converted: pd.Series, contacted: pd.Series) -> pd.Series:
+    """Lead.Status at the export, consistent with the stage dates and the Tasks/Events written.
+
+    `Closed - Converted` (converted), `Closed - Not Converted` (stage other), `Qualified` (a later
+    stage than mql without an SQL date), `MQL` (stage mql without an MQL date), else `Working -
+    Contacted` when sales logged a Task or Event for the person and `Open - Not Contacted` when
+    none. The loader reads the first four as the stage they name and the last two as lead.
+    """
+    stage_now = contacts["lifecycle_stage"].astype("string")
+    status = pd.Series("Open - Not Contacted", index=contacts.index)
+    status = status.mask(contacted, "Working - Contacted")
+    status = status.mask((stage_now == "mql") & contacts["became_mql_at"].isna(), "MQL")
+    status = status.mask(
+        stage_now.isin(["sql", "opportunity", "customer", "evangelist"]), "Qualified"
+    )
+    status = status.mask(stage_now == "other", "Closed - Not Converted")
+    return status.mask(converted, "Closed - Converted")
+
+
+def _touch_keys(touches: pd.DataFrame) -> pd.Series:
+    """Each touch's canonical id (`touch-<row>` for a touch without one)."""
+    numbered = pd.Series(
+        [f"touch-{i}" for i in range(len(touches))], index=touches.index, dtype="string"
+    )
+    return touches["touchpoint_id"].astype("string").fillna(numbered)
+
+
+def _campaign_keys(touches: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The Campaign name and key (name|channel) of each touch; one campaign per key.
+
+    A touch without a campaign goes to its channel's `<Campaign.Type> (no campaign)`.
+    """
+    channel = touches["channel"].astype("string")
+    per_channel = channel.map(
+        {c: f"{kind} (no campaign)" for c, kind in CHANNEL_CAMPAIGN_TYPE.items()}
+    ).fillna("Other (no campaign)")
+    name = touches["campaign"].astype("string").fillna(per_channel.astype("string"))
+    return name, name + "|" + channel.fillna("other")
+
+
+def member_keys(touchpoints: pd.DataFrame) -> pd.Series:
+    """The canonical id of the CampaignMember `write_salesforce` writes each touch as.
+
+    Salesforce holds one member per (campaign, person), so the touches of one person in one
+    campaign (`_campaign_keys`) share a member, whose id is that of their earliest touch (by
+    ``occurred_at``, then id). A row repeating an earlier row's ``touchpoint_id`` (a duplicate)
+    gets the member of the first such row. Aligned on the rows of `touchpoints`.
+    """
+    return _member_keys(touchpoints, _touch_keys(touchpoints), _campaign_keys(touchpoints)[1])
+
+
+def _member_keys(touches: pd.DataFrame, keys: pd.Series, campaign: pd.Series) -> pd.Series:
+    """`member_keys`, given the touches' keys and campaign keys."""
+    firsts = ~keys.duplicated().to_numpy()
+    frame = pd.DataFrame(
+        {
+            "key": keys,
+            "campaign": campaign,
+            "who": touches["contact_id"].astype("string"),
+            "at": touches["occurred_at"],
+        }
+    )[firsts].sort_values(["at", "key"], kind="stable")
+    first = frame.groupby(["campaign", "who"], dropna=False, sort=False)["key"].transform("first")
+    return keys.map(pd.Series(first.to_numpy(), index=frame["key"].to_numpy()))
+
+
+def _members(touches: pd.DataFrame, campaign: pd.Series, record_created: pd.Series) -> pd.DataFrame:
+    """One row per CampaignMember (its first touch's row), then a copy per duplicate touch row.
+
+    ``member`` is the member's key, ``campaign_key`` its campaign and ``created`` its
+    CreatedDate: the first touch's moment, or the CreatedDate of the Lead / Contact it points
+    at when that is later (a member cannot exist before its record).
+    """
+    keys = _touch_keys(touches)
+    member = _member_keys(touches, keys, campaign)
+    t = touches.assign(campaign_key=campaign, key=keys, member=member)
+    duplicate = keys.duplicated().to_numpy()
+    firsts = t[~duplicate & (keys == member).to_numpy()]
+    copies = firsts.set_index("key", drop=False).loc[member[duplicate]]
+    rows = pd.concat([firsts, copies], ignore_index=True)  # a re-exported row stays one
+    record = rows["contact_id"].map(record_created)
+    later = (record > rows["occurred_at"]).fillna(False).astype(bool)
+    return rows.assign(created=rows["occurred_at"].mask(later, record))
+
+
+def _campaign_rows(
+    touches: pd.DataFrame, name: pd.Series, campaign: pd.Series, campaign_ids: dict[str, str]
+) -> pd.DataFrame:
+    """Campaign.csv: one per campaign key (`_campaign_keys`), from its first touch to its last."""
+    camps = (
+        touches.assign(_name=name, _key=campaign)
+        .groupby("_key", sort=True)
+        .agg(
+            name=("_name", "first"),
+            channel=("channel", "first"),
+            start=("occurred_at", "min"),
+            end=("occurred_at", "max"),
+        )
+    )
+    return pd.DataFrame(
+        {
+            "Id": [campaign_ids[k] for k in camps.index],
+            "IsDeleted": "0",
+            "Name": camps["name"].to_numpy(),
+            "Type": camps["channel"].map(CHANNEL_CAMPAIGN_TYPE).fillna("Other").to_numpy(),
+            "Status": "Completed",
+            "StartDate": _date_text(camps["start"]).to_numpy(),
+            "EndDate": _date_text(camps["end"]).to_numpy(),
+            "IsActive": "0",
+            "CreatedDate": _dt_text(camps["start"] - pd.Timedelta(days=7)).to_numpy(),
+        }
+    )
+
+
+def _write_campaigns(
+    touches: pd.DataFrame,
+    ids: _Ids,
+    people: tuple[dict[str, str], dict[str, str]],
+    record_created: pd.Series,
+    out: Path,
+) -> list[Path]:
+    """Campaign.csv and CampaignMember.csv: one member per campaign and person (`_members`).
+
+    `people` are the Lead and Contact ids by canonical contact id; `record_created` is the
+    CreatedDate of each person's Lead (or, for a Contact created by sales, of its Contact).
+    """
+    lead_ids, contact_sf = people
+    name, campaign = _campaign_keys(touches)
+    campaign_ids = ids.many("701", campaign, "campaigns")
+    campaigns = _campaign_rows(touches, name, campaign, campaign_ids)
+    m = _members(touches, campaign, record_created)
+    member_ids = ids.many("00v", m["member"], "touchpoints")
+    members = pd.DataFrame(
+        {
+            # the fields a Data Loader extract of members selects (no IsDeleted or
+            # LeadOrContactId: they repeat what the other columns say)
+            "Id": _sf(member_ids, m["member"]),
+            "CampaignId": _sf(campaign_ids, m["campaign_key"]),
+            "LeadId": _sf(lead_ids, m["contact_id"]),
+            "ContactId": _sf(contact_sf, m["contact_id"]),
+            "Status": m["touch_type"].map(_TOUCH_MEMBER_STATUS).fillna("Responded"),
+            "HasResponded": "1",
+            "CreatedDate": _dt_text(m["created"]),
+            "FirstRespondedDate": _date_text(m["created"]),
+        }
+    )
+    return [
+        _write(campaigns, out / "Campaign.csv"),
+        _write(members, out / "CampaignMember.csv"),
+    ]
+
+
 def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = False) -> list[Path]:
     """Write a CRM as a Data Loader-style Salesforce export (the inverse of `load_salesforce`).
 
@@ -2294,13 +2453,29 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
 
     Contacts with an SQL date become converted Leads plus Contacts; contacts with a deal or an
     opportunity/customer date but no SQL date become Contacts created directly by sales (no
-    Lead); the rest stay Leads (a later stage without a date becomes the status `Qualified`), with the account's name as Company so lead-to-account
-    matching finds it again. Stage dates go to `MQL_Date__c` / `SQL_Date__c`; opportunity and
-    customer dates are carried by the opportunities. Each touchpoint becomes a responded
-    CampaignMember of a campaign per (campaign, channel), its status naming the touch type.
+    Lead); the rest stay Leads, with the account's name as Company so lead-to-account matching
+    finds it again. A Lead's Status agrees with its stage and its activities (`_lead_status`):
+    `Closed - Converted`, `Closed - Not Converted` (stage other), `Qualified` / `MQL` (a stage
+    without its date), else `Working - Contacted` when a Task or Event is written for the
+    person and `Open - Not Contacted` when none is. Stage dates go to `MQL_Date__c` /
+    `SQL_Date__c`; opportunity and customer dates are carried by the opportunities.
+
+    Touchpoints become responded CampaignMembers of a campaign per (campaign, channel), one
+    member per campaign and person, as Salesforce allows (`member_keys`; a converted Lead's
+    member names both its Lead and its Contact): its id maps to the earliest touch's id, its
+    Status names that touch's type. Its CreatedDate is that touch's moment and its
+    FirstRespondedDate that moment's date, unless the Lead (or, for a Contact created by
+    sales, the Contact) was created later: a member is a junction record whose LeadId /
+    ContactId must exist, and FirstRespondedDate is set by Salesforce, not before the member.
+    So a touch before the record existed (an anonymous visit, an ad click marketing automation
+    knew of) is dated when the record was created, as a marketing-automation sync adds it.
+
     Not representable, so lost in a round trip: subscriber and evangelist dates, a
     ``became_lead_at`` other than ``created_at``, the time of day of ``closed_at`` (CloseDate is
-    a date) and the raw source detail when it does not map to the contact's channel.
+    a date), the raw source detail when it does not map to the contact's channel, a person's
+    later touches in a campaign they already responded to (only the first is a member), and the
+    moment of a touch before its person's record was created (it loads at the creation).
+    A CRM row that repeats a touchpoint id (a re-export) is written as a repeated member row.
 
     With ``lead_history=True`` the stage dates are written as an org without the custom fields
     holds them: no `MQL_Date__c` / `SQL_Date__c` columns, and a `LeadHistory.csv` whose rows
@@ -2353,16 +2528,13 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
     ordered = deals.dropna(subset=["contact_id"]).sort_values(["created_at", "deal_id"])
     first_deal = ordered.drop_duplicates("contact_id").set_index("contact_id")["deal_id"]
 
-    def sf(mapping: dict[str, str], values: pd.Series) -> pd.Series:
-        return values.map(mapping).astype("string").fillna("")
-
     written: list[Path] = []
     # ---- Account
     written.append(
         _write(
             pd.DataFrame(
                 {
-                    "Id": sf(account_ids, accounts["account_id"]),
+                    "Id": _sf(account_ids, accounts["account_id"]),
                     "IsDeleted": "0",
                     "Name": _text(accounts["name"]),
                     "Type": "Customer - Direct",
@@ -2387,22 +2559,14 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
     contact_created = contacts["became_sql_at"].fillna(contacts["created_at"])
     company = contacts["account_id"].map(account_name).astype("string").replace("", pd.NA)
     company = company.fillna("[not provided]")
-    stage_now = contacts["lifecycle_stage"].astype("string")
-    status = pd.Series("Open - Not Contacted", index=contacts.index)
-    status = status.mask(contacts["became_mql_at"].notna(), "Working - Contacted")
-    status = status.mask((stage_now == "mql") & contacts["became_mql_at"].isna(), "MQL")
-    status = status.mask(
-        stage_now.isin(["sql", "opportunity", "customer", "evangelist"]), "Qualified"
-    )
-    status = status.mask(stage_now == "other", "Closed - Not Converted")
-    status = status.mask(converted, "Closed - Converted")
-    acc_sf = sf(account_ids, contacts["account_id"])
+    status = _lead_status(contacts, converted, contacts["contact_id"].isin(acts["contact_id"]))
+    acc_sf = _sf(account_ids, contacts["account_id"])
     ld = contacts[is_lead]
     written.append(
         _write(
             pd.DataFrame(
                 {
-                    "Id": sf(lead_ids, ld["contact_id"]),
+                    "Id": _sf(lead_ids, ld["contact_id"]),
                     "IsDeleted": "0",
                     "LastName": last[is_lead],
                     "FirstName": first[is_lead],
@@ -2412,11 +2576,11 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
                     "Email": _text(ld["email"]),
                     "LeadSource": lead_source[is_lead],
                     "Status": status[is_lead],
-                    "OwnerId": sf(owners, ld["owner_id"]),
+                    "OwnerId": _sf(owners, ld["owner_id"]),
                     "IsConverted": _flag(converted[is_lead]),
                     "ConvertedDate": _date_text(ld["became_sql_at"]),
                     "ConvertedAccountId": acc_sf[is_lead].where(converted[is_lead], ""),
-                    "ConvertedContactId": sf(contact_sf, ld["contact_id"]),
+                    "ConvertedContactId": _sf(contact_sf, ld["contact_id"]),
                     "ConvertedOpportunityId": ld["contact_id"]
                     .map(first_deal)
                     .map(deal_ids)
@@ -2435,7 +2599,7 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
         _write(
             pd.DataFrame(
                 {
-                    "Id": sf(contact_sf, ct["contact_id"]),
+                    "Id": _sf(contact_sf, ct["contact_id"]),
                     "IsDeleted": "0",
                     "AccountId": acc_sf[is_contact],
                     "LastName": last[is_contact],
@@ -2444,7 +2608,7 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
                     "Email": _text(ct["email"]),
                     "Title": _text(ct["job_title"]),
                     "LeadSource": lead_source[is_contact],
-                    "OwnerId": sf(owners, ct["owner_id"]),
+                    "OwnerId": _sf(owners, ct["owner_id"]),
                     "CreatedDate": _dt_text(contact_created[is_contact]),
                     # lead field mapping copies the custom stage dates onto the contact
                     "MQL_Date__c": _dt_text(ct["became_mql_at"]),
@@ -2455,7 +2619,7 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
         )
     )
     if lead_history:
-        history = _lead_history(ld, sf(lead_ids, ld["contact_id"]), ids)
+        history = _lead_history(ld, _sf(lead_ids, ld["contact_id"]), ids)
         written.append(_write(history, out / "LeadHistory.csv"))
 
     # ---- Opportunity
@@ -2477,10 +2641,10 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
         _write(
             pd.DataFrame(
                 {
-                    "Id": sf(deal_ids, deals["deal_id"]),
+                    "Id": _sf(deal_ids, deals["deal_id"]),
                     "IsDeleted": "0",
-                    "AccountId": sf(account_ids, deals["account_id"]),
-                    "ContactId": sf(person, deals["contact_id"]),
+                    "AccountId": _sf(account_ids, deals["account_id"]),
+                    "ContactId": _sf(person, deals["contact_id"]),
                     "Name": deal_name + " - " + _text(deals["product"]).replace("", "New Business"),
                     "StageName": _text(stage),
                     "Amount": _num_text(deals["amount"]),
@@ -2492,7 +2656,7 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
                     "IsClosed": _flag(deals["is_closed"].fillna(won)),
                     "IsWon": _flag(deals["is_won"]),
                     "CurrencyIsoCode": _text(deals["currency"]),
-                    "OwnerId": sf(owners, deals["owner_id"]),
+                    "OwnerId": _sf(owners, deals["owner_id"]),
                     "CreatedDate": _dt_text(deals["created_at"]),
                     "Product_Line__c": _text(deals["product"]),
                     "Loss_Reason__c": _text(deals["lost_reason"]),
@@ -2503,66 +2667,10 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
     )
 
     # ---- Campaign and CampaignMember
-    t = touches.copy()
-    t["_campaign"] = (
-        t["campaign"]
-        .astype("string")
-        .fillna(
-            t["channel"].map(lambda c: f"{CHANNEL_CAMPAIGN_TYPE.get(c, 'Other')} (no campaign)")
-        )
+    record_created = contacts.set_index("contact_id")["created_at"].where(
+        is_lead.to_numpy(), contact_created.to_numpy()
     )
-    t["_key"] = t["_campaign"] + "|" + t["channel"].astype("string").fillna("other")
-    campaign_ids = ids.many("701", t["_key"], "campaigns")
-    camps = t.groupby("_key", sort=True).agg(
-        name=("_campaign", "first"),
-        channel=("channel", "first"),
-        start=("occurred_at", "min"),
-        end=("occurred_at", "max"),
-    )
-    written.append(
-        _write(
-            pd.DataFrame(
-                {
-                    "Id": [campaign_ids[k] for k in camps.index],
-                    "IsDeleted": "0",
-                    "Name": camps["name"].to_numpy(),
-                    "Type": camps["channel"].map(CHANNEL_CAMPAIGN_TYPE).fillna("Other").to_numpy(),
-                    "Status": "Completed",
-                    "StartDate": _date_text(camps["start"]).to_numpy(),
-                    "EndDate": _date_text(camps["end"]).to_numpy(),
-                    "IsActive": "0",
-                    "CreatedDate": _dt_text(camps["start"] - pd.Timedelta(days=7)).to_numpy(),
-                }
-            ),
-            out / "Campaign.csv",
-        )
-    )
-    member_keys = (
-        t["touchpoint_id"]
-        .astype("string")
-        .fillna(pd.Series([f"touch-{i}" for i in range(len(t))], index=t.index, dtype="string"))
-    )
-    member_ids = ids.many("00v", member_keys, "touchpoints")
-    is_conv = t["contact_id"].isin(contact_sf)
-    written.append(
-        _write(
-            pd.DataFrame(
-                {
-                    # the fields a Data Loader extract of members selects (no IsDeleted or
-                    # LeadOrContactId: they repeat what the other columns say)
-                    "Id": sf(member_ids, member_keys),
-                    "CampaignId": sf(campaign_ids, t["_key"]),
-                    "LeadId": sf(lead_ids, t["contact_id"]),
-                    "ContactId": sf(contact_sf, t["contact_id"]).where(is_conv, ""),
-                    "Status": t["touch_type"].map(_TOUCH_MEMBER_STATUS).fillna("Responded"),
-                    "HasResponded": "1",
-                    "CreatedDate": _dt_text(t["occurred_at"]),
-                    "FirstRespondedDate": _date_text(t["occurred_at"]),
-                }
-            ),
-            out / "CampaignMember.csv",
-        )
-    )
+    written += _write_campaigns(touches, ids, (lead_ids, contact_sf), record_created, out)
 
     # ---- Task and Event
     act_keys = (
@@ -2581,16 +2689,16 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
         _write(
             pd.DataFrame(
                 {
-                    "Id": sf(task_ids, act_keys[~meeting]),
-                    "WhoId": sf(person, tk["contact_id"]),
-                    "WhatId": sf(deal_ids, tk["deal_id"]),
+                    "Id": _sf(task_ids, act_keys[~meeting]),
+                    "WhoId": _sf(person, tk["contact_id"]),
+                    "WhatId": _sf(deal_ids, tk["deal_id"]),
                     "Subject": tk["type"]
                     .map({"call": "Call", "email": "Email: Follow-up"})
                     .fillna("Follow up"),
                     "ActivityDate": _date_text(tk["occurred_at"]),
                     "Status": "Completed",
                     "Priority": "Normal",
-                    "OwnerId": sf(owners, tk["owner_id"]),
+                    "OwnerId": _sf(owners, tk["owner_id"]),
                     "IsDeleted": "0",
                     "IsClosed": "1",
                     "CreatedDate": _dt_text(tk["occurred_at"]),
@@ -2606,16 +2714,16 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
         _write(
             pd.DataFrame(
                 {
-                    "Id": sf(event_ids, act_keys[meeting]),
-                    "WhoId": sf(person, ev["contact_id"]),
-                    "WhatId": sf(deal_ids, ev["deal_id"]),
+                    "Id": _sf(event_ids, act_keys[meeting]),
+                    "WhoId": _sf(person, ev["contact_id"]),
+                    "WhatId": _sf(deal_ids, ev["deal_id"]),
                     "Subject": "Meeting",
                     "ActivityDateTime": _dt_text(ev["occurred_at"]),
                     "ActivityDate": _date_text(ev["occurred_at"]),
                     "StartDateTime": _dt_text(ev["occurred_at"]),
                     "EndDateTime": _dt_text(ev["occurred_at"] + pd.Timedelta(minutes=30)),
                     "DurationInMinutes": "30",
-                    "OwnerId": sf(owners, ev["owner_id"]),
+                    "OwnerId": _sf(owners, ev["owner_id"]),
                     "IsDeleted": "0",
                     "CreatedDate": _dt_text(ev["occurred_at"]),
                     "Type": "Meeting",
