@@ -169,6 +169,10 @@ TASK_NOT_DONE = "task not done"
 #: says nothing the model holds
 LEAD_STATUS_READ = "lead status change read into contact"
 LEAD_OTHER_FIELD = "lead history of another field"
+#: an e-mail the contact sent (HubSpot: engagement type or e-mail direction `INCOMING_EMAIL`)
+#: or one a rep received and forwarded to the CRM to log it (`FORWARDED_EMAIL`): the lead's
+#: own work, not sales work, so it never counts as a touch of the lead
+INBOUND_EMAIL = "inbound email"
 #: a line of a report download's footer ("Grand Totals (n records)", the confidentiality and
 #: copyright lines): part of the export's format. The blank lines of that footer are set aside
 #: as `EMPTY_ROW` and counted by design by their place (`smk.quality.set_aside_counts`).
@@ -192,6 +196,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         TASK_NOT_DONE,
         LEAD_STATUS_READ,
         LEAD_OTHER_FIELD,
+        INBOUND_EMAIL,
         REPORT_FOOTER,
         OLDER_COPY,
     }
@@ -271,6 +276,9 @@ class TableAccount:
     loaded: int = 0
     set_aside: pd.DataFrame = field(default_factory=pd.DataFrame)
     merged: int = 0  # rows folded into another row (duplicate e-mails); counted as set aside too
+    #: the export's headers that a mapping's rule reads (a `derive` rule's `from`): kept under
+    #: their own name, yet mapped, never said to be columns smk did not map
+    rule_headers: list[str] = field(default_factory=list)
 
     @property
     def n_set_aside(self) -> int:

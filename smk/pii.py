@@ -24,11 +24,12 @@ keep "New Zealand". Where a value reads two ways ("García-López, María José"
 two), the forms of both are hidden: a word removed from a page is a lesser harm than a name
 shown.
 
-Published pages lose every form of an owner's name (`name_forms`) and, from the contacts,
-each name cell and the whole name ("Jane Doe", "Doe, Jane"), wherever a page shows them as
-words (`smk.report.personal_names`, `smk.report.scrub_pii`). A cell alone is removed only
-when `removable_alone`: not a name part of one or two letters ("Li", which could be any
-word), and not one word of the pages' own vocabulary (`page_words`: stage, status, channel
+Published pages lose every form of an owner's name (`name_forms`) and, from the name columns
+of every table (`is_name_column`: a contact's First Name, Pipedrive's Person - Name, a deal's
+Contact person), each name cell and the whole name ("Jane Doe", "Doe, Jane"), wherever a
+page shows them as words (`smk.report.personal_names`, `smk.report.scrub_pii`). A cell alone
+is removed only when `removable_alone`: not a name part of one or two letters ("Li", which
+could be any word), and not one word of the pages' own vocabulary (`page_words`: stage, status, channel
 and touch labels, months, headings: "Won", "Lead", "May", "Page"), which a page writes in its
 tables ("Closed Won") far more often than it names a contact by her first or last name
 alone. Such a word is removed where it stands beside the rest of the person's name ("Will
@@ -194,6 +195,54 @@ _STEMS, _UNITS = (
     "|".join(sorted(w, key=len, reverse=True)) for w in (_CASELESS_TEAM_STEMS, _CASELESS_TEAM_UNITS)
 )
 _CASELESS_TEAM = re.compile(rf"^(?:{_STEMS}|[第一二三四五六七八九十\d])+(?:{_UNITS})$")
+
+
+#: A name part as a header writes it: "First Name", "firstname", "first_name", "Last name",
+#: "Full Name", "Given name", "Family name", "Surname".
+_NAME_PART = r"(?:first|last|full|given|family|middle)[ _]?name|surname"
+#: A header whose cells name a person of another record: Pipedrive's deal and activity lists
+#: ("Deal - Contact person"), Zoho's deals and tasks ("Contact Name"), "Lead Name".
+_PERSON_LABEL = r"contact[ _]?(?:person|name)|lead[ _]?name|person[ _]?name"
+#: Records that are people, whose "Name" is a person's ("Person - Name" in a Pipedrive export;
+#: "Organization - Name", "Deal - Name" and "Account Name" are none).
+_PERSON_RECORDS = r"persons?|people|contacts?|leads?|users?"
+#: The record a header's field belongs to, before a dash or ":" (Pipedrive's "Person - ").
+_OF_RECORD = r"(?P<of>[^-–—:]+?\s*[-–—:]\s*)"
+_NAME_HEADER = re.compile(
+    rf"^(?:property_)?{_OF_RECORD}?(?:{_NAME_PART}|{_PERSON_LABEL})$"
+    rf"|^(?:{_PERSON_RECORDS})\s*[-–—:]\s*name$",
+    re.I,
+)
+_FIRST_NAME = re.compile(rf"^(?:property_)?{_OF_RECORD}?(?:first|given)[ _]?name$", re.I)
+_LAST_NAME = re.compile(rf"^(?:property_)?{_OF_RECORD}?(?:(?:last|family)[ _]?name|surname)$", re.I)
+
+
+def is_name_column(header: object, table: str = "contacts") -> bool:
+    """Whether a column of `table` (a table of `smk.model`) holds personal names, by its header,
+    in any case: a name part ("First Name", "Last Name", "Full Name", "firstname",
+    "property_lastname", "Person - First name"), a person of another record ("Contact person",
+    "Deal - Contact person", "Contact Name", "Lead Name"), a person record's "Name" ("Person -
+    Name"), and in contacts a bare "Name". A company's or a deal's name or title
+    ("Organization - Name", "Account Name", "Company Name", "Deal - Title") is none."""
+    text = " ".join(str(header).split())
+    if _NAME_HEADER.match(text):
+        return True
+    return table == "contacts" and text.casefold() == "name"
+
+
+def first_last_columns(headers: list) -> list[tuple[str, str]]:
+    """The (first name, last name) column pairs of one record among `headers`: "First Name"
+    and "Last Name", "Person - First name" and "Person - Last name", "firstname" and
+    "lastname"; for each pair, the names in full ("Jane Doe") are a name of their own."""
+    firsts: dict[str, str] = {}
+    lasts: dict[str, str] = {}
+    for header in headers:
+        text = " ".join(str(header).split())
+        for rule, found in ((_FIRST_NAME, firsts), (_LAST_NAME, lasts)):
+            if (m := rule.match(text)) is not None:
+                record = re.sub(r"[\s\-–—:]+", " ", m.group("of") or "")
+                found.setdefault(record.strip().casefold(), header)
+    return [(first, lasts[record]) for record, first in firsts.items() if record in lasts]
 
 
 def looks_like_personal_name(value: object) -> bool:

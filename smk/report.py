@@ -70,7 +70,13 @@ from smk.model import CRM
 from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
 from smk.outputs import EMAIL_REMOVED, format_kpi, mask_emails, read_metrics, write_metrics
 from smk.periods import Month, as_month, data_span, resolve_month
-from smk.pii import looks_like_personal_name, name_forms, removable_alone
+from smk.pii import (
+    first_last_columns,
+    is_name_column,
+    looks_like_personal_name,
+    name_forms,
+    removable_alone,
+)
 
 try:
     import fcntl
@@ -108,8 +114,6 @@ _HOME_ENDS = (
     r"(?=[/\\\r\n\"'`)\]}<>]|\Z|&(?:quot|#x27|#39|lt|gt);|\.(?!\w)"
     r"|[ \t,;:|!?](?![^\s/\\]+[/\\]))"
 )
-_NAME_COLUMNS = re.compile(r"^(first ?name|last ?name|full ?name|firstname|lastname|name)$", re.I)
-_FIRST_LAST = (re.compile(r"^first ?name$", re.I), re.compile(r"^last ?name$", re.I))
 
 
 class ReportError(RuntimeError):
@@ -2543,20 +2547,20 @@ def _context(crm, month: Month, data, model: bool = False) -> dict:
 def personal_names(crm) -> set[str]:
     """Personal names in the export, to keep out of published HTML.
 
-    Contact name columns (First Name, Last Name, ...) and owners written as names rather than
-    ids, in any of the ways CRMs write them ("Jane Doe" as HubSpot exports them, "Doe, Jane",
-    "DOE, Jane", "van der Berg, Anna", "J. Doe": `smk.pii.looks_like_personal_name`); a name
-    written "Last, First" goes as "First Last" too. Ids ("owner-02") are no names.
+    The name columns of every table (`smk.pii.is_name_column`: First Name, Last Name, a
+    contact's Name, Pipedrive's Person - Name, a deal's or activity's Contact person, ...; not
+    a company's name or a deal's title) and owners written as names rather than ids, in any of
+    the ways CRMs write them ("Jane Doe" as HubSpot exports them, "Doe, Jane", "DOE, Jane",
+    "van der Berg, Anna", "J. Doe": `smk.pii.looks_like_personal_name`); a name written "Last,
+    First" goes as "First Last" too. Ids ("owner-02") are no names.
     """
-    names = _full_names(crm.contacts)  # whole, so that short parts go too ("Wei Li")
-    for col in crm.contacts.columns:
-        if _NAME_COLUMNS.match(str(col).strip()):
-            values = crm.contacts[col].dropna().astype(str).str.strip().unique()
-            alone = {value for value in values if removable_alone(value)}  # not "Li", "Won"
-            names |= alone
-            for value in alone:
-                if "," in value:  # a Full Name "Doe, Jane" as "Jane Doe" too
-                    names |= name_forms(value)
+    names: set[str] = set()
+    for table in ("contacts", "accounts", "deals", "touchpoints", "activities"):
+        frame = getattr(crm, table)
+        names |= _full_names(frame)  # whole, so that short parts go too ("Wei Li")
+        for col in frame.columns:
+            if is_name_column(col, table):
+                names |= _name_cells(frame[col])
     for table in ("contacts", "deals", "activities"):
         owners = getattr(crm, table)["owner_id"].dropna().astype(str).str.strip().unique()
         for owner in owners:
@@ -2565,19 +2569,26 @@ def personal_names(crm) -> set[str]:
     return names
 
 
-def _full_names(contacts) -> set[str]:
-    """ "First Last" and "Last, First" of every contact with both (the columns as HubSpot and
-    others name them)."""
-    columns = [
-        next((c for c in contacts.columns if rule.match(str(c).strip())), None)
-        for rule in _FIRST_LAST
-    ]
-    if None in columns:
-        return set()
-    first, last = (
-        contacts[c].astype("string").str.strip().where(lambda v: v != "") for c in columns
-    )
-    return set((first + " " + last).dropna()) | set((last + ", " + first).dropna())
+def _name_cells(values) -> set[str]:
+    """The cells of a name column that a page loses wherever they stand (`removable_alone`:
+    not "Li", not "Won"), a "Doe, Jane" as "Jane Doe" too."""
+    names = set()
+    for value in values.dropna().astype(str).str.strip().unique():
+        if removable_alone(value):
+            names.add(value)
+            if "," in value:
+                names |= name_forms(value)
+    return names
+
+
+def _full_names(frame) -> set[str]:
+    """ "First Last" and "Last, First" of every record with both, for each pair of first and
+    last name columns (`smk.pii.first_last_columns`)."""
+    names: set[str] = set()
+    for pair in first_last_columns(list(frame.columns)):
+        first, last = (frame[c].astype("string").str.strip().where(lambda v: v != "") for c in pair)
+        names |= set((first + " " + last).dropna()) | set((last + ", " + first).dropna())
+    return names
 
 
 #: what a personal name is replaced by in published pages, notebooks and the month's index

@@ -308,6 +308,26 @@ def test_validate_and_report_read_the_tables_of_a_database_schema(tmp_path, caps
     assert seen["schema"] == "hubspot" and "stop here" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("schema", [[], ["--schema", "hubspot"]])
+@pytest.mark.parametrize("as_url", [True, False])
+def test_a_mapping_file_for_a_database_is_refused_naming_the_mapping(
+    tmp_path, capsys, schema, as_url
+):
+    """With --schema the message said the schema applies only to a SQL database (the source
+    is one); without it a database file was read as an unknown file type ('.duckdb')."""
+    path = contacts_database(tmp_path / "crm.duckdb", schema="hubspot")
+    mapping = tmp_path / "zoho.yaml"
+    mapping.write_text("name: zoho\ntables: {}\n")
+    source = f"duckdb:///{path}" if as_url else str(path)
+    assert main(["validate", source, "--mapping", str(mapping), *schema]) == 2
+    err = capsys.readouterr().err
+    assert f"a mapping file ({mapping}) is not read for a database" in err
+    assert "leave out the mapping (--mapping)" in err
+    assert "applies only to a SQL database" not in err and "file type" not in err
+    with pytest.raises(smk.CRMExportError, match="is not read for a database"):
+        smk.load(source, mapping=mapping, schema="hubspot" if schema else None)
+
+
 def test_an_unusable_database_and_a_url_read_as_files_never_show_the_password(tmp_path, capsys):
     import sqlite3
 
@@ -321,7 +341,8 @@ def test_an_unusable_database_and_a_url_read_as_files_never_show_the_password(tm
     err = capsys.readouterr().err
     assert "no usable contacts or deals" in err and "S3cret" not in err and "password=***" in err
     for how in ({"format": "hubspot"}, {"format": "parquet"}, {"mapping": "m.yaml"}):
-        with pytest.raises(smk.CRMExportError, match="read with format .sql.") as raised:
+        said = "is not read for a database" if "mapping" in how else "read with format .sql."
+        with pytest.raises(smk.CRMExportError, match=said) as raised:
             smk.load(url, **how)
         assert "S3cret" not in str(raised.value)
 

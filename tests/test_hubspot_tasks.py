@@ -17,7 +17,7 @@ import smk
 from smk import periods, quality, sla
 from smk.errors import CRMExportError
 from smk.io.mapping import read_mapping
-from smk.model import BY_DESIGN_REASONS, TASK_NOT_DONE
+from smk.model import BY_DESIGN_REASONS, INBOUND_EMAIL, TASK_NOT_DONE
 
 # the exports here are a few rows: a report month's end lies weeks after their last record
 pytestmark = pytest.mark.filterwarnings("ignore:as_of .* after the export's last record")
@@ -247,3 +247,46 @@ def test_only_activities_may_name_a_task_status(tmp_path: Path) -> None:
     )
     with pytest.raises(CRMExportError, match="not in the data model: columns: task_status"):
         read_mapping(mapping)
+
+
+# --------------------------------------------------------------------------- inbound e-mails
+EMAILS = "hubspot-crm-exports-all-emails-2026-11-01.csv"
+ACTIVITIES = "hubspot-crm-exports-all-activities-2026-11-01.csv"
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "rows"),
+    [
+        (  # an e-mails export with HubSpot's Email direction (label or internal value)
+            EMAILS,
+            "Record ID,Activity date,Email direction,Associated Contact IDs",
+            ["901,2026-10-06 09:30,Incoming email,101", "902,2026-10-06 11:00,EMAIL,101"],
+        ),
+        (
+            EMAILS,
+            "Record ID,Activity date,hs_email_direction,Associated Contact IDs",
+            ["901,2026-10-06 09:30,FORWARDED_EMAIL,101", "902,2026-10-06 11:00,EMAIL,101"],
+        ),
+        (  # an engagements export: the type says it
+            ACTIVITIES,
+            "Engagement ID,hs_timestamp,Engagement type,Associated Contact IDs",
+            ["901,2026-10-06 09:30,INCOMING_EMAIL,101", "902,2026-10-06 11:00,EMAIL,101"],
+        ),
+    ],
+)
+def test_an_email_from_the_contact_is_no_first_touch(
+    tmp_path: Path, name: str, head: str, rows: list[str]
+) -> None:
+    """The lead's own reply half an hour after the MQL answered that MQL (an INCOMING_EMAIL
+    engagement was a `task`); it is set aside by design, and the rep's e-mail counts."""
+    folder = mqls(tmp_path, 101)
+    write(folder, name, head, *rows)
+    crm = smk.load(folder, format="hubspot")
+    crm.quality.check()
+    assert crm.quality.tables["activities"].reasons() == {INBOUND_EMAIL: 1}
+    assert crm.activities["activity_id"].tolist() == ["902"]
+    assert crm.activities["type"].tolist() == ["email"]
+    assert quality.set_aside_counts(crm) == {"total": 1, "by_design": 1, "faults": 0}
+    lead = sla.mql_leads(crm, as_of=OCT.end).set_index("contact_id").loc["101"]
+    assert lead["first_activity_at"] == utc("2026-10-06 11:00")
+    assert not [w for w in crm.quality.warnings if "outside the vocabulary" in w]

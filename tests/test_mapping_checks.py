@@ -92,6 +92,21 @@ def test_headers_no_file_has_are_named_with_the_mapping_file_and_key(tmp_path):
     assert deals["closed_at"].notna().tolist() == [True, False]  # the lost deal's is gone
 
 
+@pytest.mark.parametrize("files", [["deals.csv"], ["deals_1.csv", "deals_2.csv"]])
+def test_a_header_a_derive_rule_reads_is_no_column_smk_did_not_map(tmp_path, files):
+    """With the amount's header wrong, the "empty column" warning listed 'Status' among the
+    "Columns smk did not map", though `derive.is_won` reads it; it is kept as it was."""
+    folder = export(tmp_path / "x", dict.fromkeys(files, DEALS))
+    if len(files) == 2:
+        (folder / files[1]).write_text(DEALS.replace("D1", "D3").replace("D2", "D4"))
+    crm = smk.load(folder, mapping=mapping(tmp_path, amount='"Amount"'))
+    (warning,) = [w for w in crm.quality.warnings if w.startswith("deals: stage, amount are empty")]
+    assert "Columns smk did not map: 'Value';" in warning
+    assert "'Status'" not in warning
+    assert crm.deals["Status"].tolist()[:2] == ["Won", "Lost"]  # kept under its own name
+    assert crm.deals["is_won"].tolist()[:2] == [True, False]
+
+
 def test_a_column_none_of_whose_coalesced_headers_is_there_is_left_empty(tmp_path):
     spec = mapping(tmp_path, lost='"Lost on"')
     spec.write_text(spec.read_text().replace('["Won time", "Lost on"]', '["Won on", "Lost on"]'))

@@ -3,8 +3,19 @@ smk.report.personal_names)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smk
 from smk.model import CRM, make_table
-from smk.report import personal_names, scrub_pii
+from smk.outputs import export_csv
+from smk.pii import is_name_column
+from smk.report import NAME_REMOVED, personal_names, scrub_file, scrub_pii
+
+MAPPINGS = Path(smk.__file__).parent / "mappings"
 
 #: owners as CRMs write them: people, shared mailboxes, teams, places, a cell of two people
 OWNERS = [
@@ -207,3 +218,73 @@ def test_pages_keep_regions_and_channels_beside_teams_and_lose_people_beside_the
     assert uses_pseudonyms(with_people)
     scrubbed = scrub_pii(page + "<p>Jane Doe, May Chen</p>", personal_names(with_people))
     assert scrubbed == page + "<p>[name removed], [name removed]</p>"
+
+
+PIPEDRIVE = Path(__file__).parent / "fixtures" / "pipedrive"
+
+
+def test_pipedrive_person_and_contact_person_columns_are_personal_names(tmp_path):
+    """`Person - Name`, `Person - First name`, `Person - Last name` and a deal's or activity's
+    `Contact person` hold people, yet only exact `First Name`, `Last Name`, `Full Name`, `Name`
+    headers were read: a page or CSV export printing them kept the names. An organisation's
+    name and a deal's title are no person's and stay."""
+    folder = tmp_path / "pipedrive"
+    shutil.copytree(PIPEDRIVE, folder)
+    deals = folder / "deals.csv"  # a contact person known from the deals list alone
+    deals.write_text(
+        deals.read_text(encoding="utf-8").replace(
+            "EUR,Examplia Logistics GmbH,1,Bertram Example,",
+            "EUR,Examplia Logistics GmbH,1,Quentin Sample,",
+        ),
+        encoding="utf-8",
+    )
+    crm = smk.load(folder, mapping=MAPPINGS / "pipedrive.yaml")
+    names = personal_names(crm)
+    assert {"Ada Placeholder", "Placeholder, Ada", "Quentin Sample"} <= names
+    assert not names & {
+        "Examplia Logistics GmbH",
+        "Foobar Analytics Ltd",
+        "Examplia fleet tracking",
+    }
+
+    shown = crm.deals[["Deal – Title", "Deal – Organization", "Deal – Contact person"]].head(2)
+    path = export_csv(shown, tmp_path, "deals.csv")
+    assert scrub_file(path, names)
+    read = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    assert read.to_dict("list") == {
+        "Deal – Title": ["Examplia fleet tracking", "Examplia add-on seats"],
+        "Deal – Organization": ["Examplia Logistics GmbH"] * 2,
+        "Deal – Contact person": [NAME_REMOVED] * 2,
+    }
+    page = crm.activities[["Activity - Contact person", "Activity - Organization"]].to_html()
+    assert "Ada Placeholder" in page
+    scrubbed = scrub_pii(page, names)
+    assert "Ada Placeholder" not in scrubbed and "Examplia Logistics GmbH" in scrubbed
+    people = crm.contacts[["Person - Name", "Person - First name", "Person - Last name"]]
+    assert NAME_REMOVED in scrub_pii(people.to_html(), names)
+    assert not {"Ada", "Placeholder"} & set(scrub_pii(people.to_html(), names).split("<td>"))
+
+
+@pytest.mark.parametrize(
+    ("header", "table", "person"),
+    [
+        ("Person - Name", "deals", True),
+        ("person – first name", "contacts", True),
+        ("Deal - Contact person", "deals", True),
+        ("Contact person", "activities", True),
+        ("Contact Name", "deals", True),  # Zoho's deals
+        ("Lead Name", "deals", True),
+        ("property_firstname", "contacts", True),  # a HubSpot sync's contact table
+        ("first_name", "contacts", True),
+        ("Name", "contacts", True),
+        ("Name", "deals", False),  # a deal's (Salesforce Opportunity) name
+        ("Organization - Name", "accounts", False),
+        ("Organisation - Name", "contacts", False),
+        ("Deal - Title", "deals", False),
+        ("Account Name", "deals", False),
+        ("Company Name", "contacts", False),
+        ("Deal - Contact person ID", "deals", False),
+    ],
+)
+def test_name_columns_are_told_by_their_headers(header, table, person):
+    assert is_name_column(header, table) is person

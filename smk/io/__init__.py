@@ -31,6 +31,8 @@ from smk.model import CRM, MODEL_MANIFEST, SCHEMA
 
 FORMATS = ("auto", "hubspot", "salesforce", "canonical", "sql", "parquet", "mapping")
 _SQL_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
+#: the file types of a database file (SQLite, DuckDB) read as format "sql"
+DATABASE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".duckdb"})
 _SALESFORCE_FILES = {"lead", "contact", "account", "opportunity", "task", "event", "campaignmember"}
 
 
@@ -52,7 +54,7 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
         _check_folder(path, text)
     if path.is_file() and path.suffix.lower() in {".yaml", ".yml"}:
         return "mapping", None
-    if path.is_file() and path.suffix.lower() in {".db", ".sqlite", ".sqlite3", ".duckdb"}:
+    if path.is_file() and path.suffix.lower() in DATABASE_SUFFIXES:
         return "sql", None
     folder = path if path.is_dir() else path.parent
     if _is_model(path):
@@ -184,13 +186,14 @@ def load(
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
     source, format, mapping = _expand_home(source), _expand_home(format), _expand_home(mapping)
     reading = {"timezone": timezone, "dayfirst": dayfirst, "decimal": decimal}
+    _refuse_mapping_for_database(source, format, mapping)  # before --schema's: the real fault
     if schema is not None:
         _require_sql(source, format, mapping)
-    if _SQL_URL.match(str(source)) and (mapping is not None or format not in ("auto", "sql")):
+    if _SQL_URL.match(str(source)) and format not in ("auto", "sql"):
         from smk.io.sql import mask_url  # never a password in the message
 
         raise CRMExportError(
-            f"a database URL is read with format 'sql' (or 'auto'), not {mapping or format!r}",
+            f"a database URL is read with format 'sql' (or 'auto'), not {format!r}",
             file=mask_url(str(source)),
         )
     if str(source).lower().endswith(".zip") and Path(source).is_file():
@@ -358,6 +361,35 @@ def _salesforce_unread(folder: Path) -> list[str]:
             readable.setdefault(g, []).append(p.name)
     return check_unread(
         folder, lambda name: group(object_of_name(Path(inner_name(name)))), readable
+    )
+
+
+def _is_database(source: str | Path) -> bool:
+    """Whether `source` is a database: a SQLAlchemy URL, or a SQLite / DuckDB file."""
+    path = Path(source)
+    return bool(_SQL_URL.match(str(source))) or (
+        path.suffix.lower() in DATABASE_SUFFIXES and path.is_file()
+    )
+
+
+def _refuse_mapping_for_database(
+    source: str | Path, format: str, mapping: str | Path | None
+) -> None:
+    """A mapping file (`mapping`, or one given as `format`) names the headers of files: a
+    database is read as its tables are (canonical tables, or a HubSpot schema synced by
+    Fivetran), never through one."""
+    if mapping is None and str(format).lower().endswith((".yaml", ".yml")):
+        mapping = format
+    if mapping is None or not _is_database(source):
+        return
+    from smk.io.sql import mask_url  # never a password in the message
+
+    raise CRMExportError(
+        f"a mapping file ({mapping}) is not read for a database: smk reads a database's "
+        "canonical tables (" + ", ".join(SCHEMA) + ") or a HubSpot schema synced by Fivetran as "
+        "they are; leave out the mapping (--mapping), or write the canonical tables into the "
+        "database (a view or a dbt model that renames your columns)",
+        file=mask_url(str(source)),
     )
 
 

@@ -36,6 +36,7 @@ from smk.io.parse import DateOptions, as_text, clean_text, holds, is_categorical
 from smk.io.validate import LazyTable, assemble
 from smk.model import (
     CRM,
+    INBOUND_EMAIL,
     MODEL_MANIFEST,
     REQUIRED,
     SCHEMA,
@@ -75,8 +76,15 @@ _COLUMN_KEYS = ("columns", "derive", "constants", "values", "strip", "multi_valu
 #: tell a task nobody has done and when a done one was done (`_task_work`), then kept as extra
 #: columns under these names
 SOURCE_COLUMNS: dict[str, dict[str, str]] = {
-    "activities": {"task_status": "str", "completed_at": "datetime"},
+    "activities": {"task_status": "str", "completed_at": "datetime", "email_direction": "str"},
 }
+#: An activity type that is an e-mail nobody in sales wrote (HubSpot's engagement types
+#: `INCOMING_EMAIL`, a contact's reply, and `FORWARDED_EMAIL`, one a rep received and forwarded
+#: to the CRM to log it), matched in any case, `_` as a space: set aside as `INBOUND_EMAIL`
+INBOUND_EMAIL_TYPES = frozenset({"incoming email", "forwarded email"})
+#: ... and an e-mail's direction that says so (`email_direction`: HubSpot's `Email direction`,
+#: `hs_email_direction`, values `EMAIL`, `INCOMING_EMAIL`, `FORWARDED_EMAIL`)
+INBOUND_EMAIL_DIRECTIONS = INBOUND_EMAIL_TYPES | {"inbound", "incoming", "inbound email"}
 #: A task's status -> whether it is done, matched in any case: Salesforce's default Task
 #: statuses (only `Completed` is closed) and common additions, and HubSpot's `hs_task_status`
 #: (labels as above, values `NOT_STARTED`, `IN_PROGRESS`, `WAITING`, `COMPLETED`, `DEFERRED`).
@@ -701,6 +709,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for col, pattern in tm.strip.items():
         if col in out:
             out[col] = _strip_pattern(out[col], pattern)
+    raw_type = out.get("type")  # as written, before `values` translate it (INCOMING_EMAIL)
     for col, mapping in tm.values.items():
         if col in out:
             out[col] = translate(out[col], mapping)
@@ -712,6 +721,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
         if "type" not in out and fnmatch.fnmatch(path.name.lower(), pattern.lower()):
             out["type"] = value
     not_done, notes = _task_work(out, table, path)
+    inbound = _inbound_emails(out, raw_type, table)
     for col in frame.columns:  # keep what we did not map, under its own name
         if col not in used and col not in _READER_META and col not in out:
             out[col] = frame[col]
@@ -721,8 +731,10 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     out["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [path.name])
     out["_row"] = frame["_row"]
     footer = fileio.footer_mask(frame).to_numpy()
-    codes = np.where(footer, 0, np.where(not_done, 1, -1))
-    out["_reason"] = pd.Categorical.from_codes(codes, ["report footer", TASK_NOT_DONE])
+    codes = np.where(footer, 0, np.where(not_done, 1, np.where(inbound, 2, -1)))
+    out["_reason"] = pd.Categorical.from_codes(
+        codes, ["report footer", TASK_NOT_DONE, INBOUND_EMAIL]
+    )
     mapped = _with_malformed(out, frame, path)
     mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
     # the reader's warnings, for the load, and the tasks' (`_task_work`)
@@ -730,7 +742,16 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     mapped.attrs["untold"] = untold  # for `read_table`'s warning, once for all its files
     mapped.attrs["unfound"] = unfound  # the same (`unfound_warning`)
     mapped.attrs["headers"] = list(headers.values()) if unfound else []
+    mapped.attrs["rule_headers"] = _rule_headers(tm, headers)  # for validate's warnings
     return mapped
+
+
+def _rule_headers(tm: TableMapping, headers: dict[str, str]) -> list[str]:
+    """The file's headers that the mapping's `derive` rules read (a `from` that is no column
+    the mapping names): kept under their own name (`map_frame`), yet mapped."""
+    named = (str(rule["from"]) for rule in tm.derive.values() if "from" in rule)
+    found = (headers.get(fileio.normalise_header(h)) for h in named if h not in tm.columns)
+    return list(dict.fromkeys(h for h in found if h is not None))
 
 
 def task_done(status: pd.Series) -> pd.Series:
@@ -767,6 +788,22 @@ def _task_work(out: pd.DataFrame, table: str, path: Path) -> tuple[np.ndarray, l
             "file (docs/mappings.md)"
         )
     return done.eq(False).fillna(False).to_numpy(dtype=bool), notes
+
+
+def _inbound_emails(out: pd.DataFrame, raw_type: pd.Series | None, table: str) -> np.ndarray:
+    """The activities that are e-mails nobody in sales wrote, for `map_frame`: by their type
+    as written (`INBOUND_EMAIL_TYPES`) or their `email_direction` (`INBOUND_EMAIL_DIRECTIONS`)."""
+    inbound = np.zeros(len(out), dtype=bool)
+    if table != "activities":
+        return inbound
+    for values, said in (
+        (raw_type, INBOUND_EMAIL_TYPES),
+        (out.get("email_direction"), INBOUND_EMAIL_DIRECTIONS),
+    ):
+        if values is not None:
+            words = as_text(clean_text(values)).str.replace("_", " ").str.casefold()
+            inbound |= words.isin(said).to_numpy(dtype=bool)
+    return inbound
 
 
 def _first_of(first: pd.Series, then: pd.Series | None) -> pd.Series:
@@ -908,17 +945,25 @@ def untold_counts(values: pd.Series, rule: dict) -> dict[str, int]:
     }
 
 
-def untold_warning(table: str, col: str, origin: str, counts: Counter) -> str:
-    """The warning for values a `derive` rule cannot tell (`untold_counts`), most frequent first."""
+#: what the warning of deals at stages smk cannot tell open from closed advises for files
+STAGE_REMEDY = (
+    "export the deals' closed and won flags too (HubSpot: Is Closed, Is Closed Won), or map "
+    "the values with a mapping file (docs/mappings.md)"
+)
+
+
+def untold_warning(
+    table: str, col: str, origin: str, counts: Counter, remedy: str = STAGE_REMEDY
+) -> str:
+    """The warning for values a `derive` rule cannot tell (`untold_counts`), most frequent
+    first; for deal stages, with `remedy` (a database's differs: no mapping file reads it)."""
     ranked = sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))
     listed = ", ".join(f"{v!r} ({n})" for v, n in ranked[:10])
     listed += f", ... ({len(ranked)} values in all)" if len(ranked) > 10 else ""
     if col == "is_closed":
         return (
             f"{table}.{origin}: {counts.total()} {table} at {origin} values smk cannot "
-            f"tell open from closed: {listed}; they are taken as open: export the deals' "
-            "closed and won flags too (HubSpot: Is Closed, Is Closed Won), or map the values "
-            "with a mapping file (docs/mappings.md)"
+            f"tell open from closed: {listed}; they are taken as open: {remedy}"
         )
     return (
         f"{table}.{origin}: {counts.total()} rows at values that say nothing of {col}: "
@@ -1041,6 +1086,8 @@ def _joined_attrs(out: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame
     delimiters = {f.attrs.get("delimiter") for f in frames}
     out.attrs["delimiter"] = delimiters.pop() if len(delimiters) == 1 else None
     out.attrs["warnings"] = [w for f in frames for w in f.attrs.get("warnings", ())]
+    rule_headers = (h for f in frames for h in f.attrs.get("rule_headers", ()))
+    out.attrs["rule_headers"] = list(dict.fromkeys(rule_headers))
     return out
 
 

@@ -51,7 +51,15 @@ from smk.io.canonical import text as canonical_text
 from smk.io.mapping import TableMapping, builtin_mapping, map_frame, untold_counts, untold_warning
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
-from smk.model import CRM, DELETED_IN_CRM, REQUIRED, SCHEMA, TABLES, TASK_NOT_DONE
+from smk.model import (
+    CRM,
+    DELETED_IN_CRM,
+    INBOUND_EMAIL,
+    REQUIRED,
+    SCHEMA,
+    TABLES,
+    TASK_NOT_DONE,
+)
 
 _URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
 # the password of `user:password@host` runs to the LAST `@` before the host, so that an unencoded
@@ -72,11 +80,13 @@ _CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row
 #: Fivetran HubSpot table -> canonical table it feeds.
 _FIVETRAN = {"contact": "contacts", "company": "accounts", "deal": "deals"}
 _ENGAGEMENT_TYPES = ("call", "email", "meeting", "note", "task")
-#: a task's status and completion time in `engagement_task` (current syncs' property columns,
-#: older syncs' own), read as the mapping's `task_status` and `completed_at` (`_engagements`)
-_TASK_COLUMNS = {
-    "task_status": ("property_hs_task_status", "status"),
-    "completed_at": ("property_hs_task_completion_date", "completion_date"),
+#: the mapping's source columns an engagement type's own table gives (`_engagements`), as
+#: (type, its columns: current syncs' property columns, older syncs' own): a task's status
+#: and completion time in `engagement_task`, an e-mail's direction in `engagement_email`
+_DETAIL_COLUMNS = {
+    "task_status": ("task", ("property_hs_task_status", "status")),
+    "completed_at": ("task", ("property_hs_task_completion_date", "completion_date")),
+    "email_direction": ("email", ("property_hs_email_direction",)),
 }
 #: tables of a Salesforce schema as Fivetran syncs it (snake_case objects), which smk does not read
 _SALESFORCE_SYNC = (
@@ -666,13 +676,28 @@ def _number_headers(tm: TableMapping, table: str) -> frozenset[str]:
     )
 
 
+#: what deals at stages smk cannot tell open from closed need, by the table they come from
+#: (`_told`): a database is read without a mapping file, so the advice for files is no help
+_STAGE_REMEDIES = {
+    "deal": (
+        "list their stages in the deal_pipeline_stage table with closed_won and is_closed "
+        "set, or sync the deals' hs_is_closed and hs_is_closed_won properties (columns "
+        "property_hs_is_closed, property_hs_is_closed_won)"
+    ),
+    "deals": "fill the deals table's is_closed and is_won columns (true or false)",
+}
+
+
 def _told(frame: pd.DataFrame, table: str) -> None:
     """Add to `frame`'s warnings one for each `derive` rule's values smk cannot tell (the deal
-    stages it cannot tell open from closed), as `mapping.read_table` does for files."""
+    stages it cannot tell open from closed), as `mapping.read_table` does for files, with
+    the advice for the database table they come from (`_STAGE_REMEDIES`)."""
+    source = str(frame["_file"].iloc[0]).lower() if len(frame) else table
+    remedy = _STAGE_REMEDIES.get(source, _STAGE_REMEDIES["deals"])
     for col, origin, counts in frame.attrs.pop("untold", ()):
         if counts:
             frame.attrs.setdefault("warnings", []).append(
-                untold_warning(table, col, origin, Counter(counts))
+                untold_warning(table, col, origin, Counter(counts), remedy)
             )
 
 
@@ -681,8 +706,8 @@ def _mapped(frame: pd.DataFrame, table: str, tm: TableMapping) -> pd.DataFrame:
     name = str(frame["_file"].iloc[0]) if len(frame) else table
     _check_binary(frame, table, tm, name)
     out = map_frame(frame, table, tm, Path(name))
-    said = out["_reason"].astype("string")  # no report footers in a database: a task not done
-    out["_reason"] = said.where(said.eq(TASK_NOT_DONE).fillna(False))
+    said = out["_reason"].astype("string")  # no report footers in a database: the rules' own
+    out["_reason"] = said.where(said.isin([TASK_NOT_DONE, INBOUND_EMAIL]).fillna(False))
     return out
 
 
@@ -899,9 +924,11 @@ def _fill_association(
         out[f"{col}s_all"] = out[key].map(joined).astype("string")
 
 
-def _task_values(part: pd.DataFrame, kind: str, names: tuple[str, ...]) -> pd.Series | object:
-    """The first of `names` that an `engagement_task` table has (<NA> for other types)."""
-    col = _col(part, *names) if kind == "task" else None
+def _detail_values(part: pd.DataFrame, kind: str, source: tuple) -> pd.Series | object:
+    """The first of a `_DETAIL_COLUMNS` `source`'s columns that the `engagement_<kind>` table
+    `part` has, if it is that source's type (<NA> otherwise)."""
+    of_type, names = source
+    col = _col(part, *names) if kind == of_type else None
     return part[col] if col is not None else pd.NA
 
 
@@ -941,7 +968,7 @@ def _engagements(
                     "_file": part["_file"],
                     "_row": part["_row"],
                     "_del": _deleted(part),
-                    **{c: _task_values(part, t, names) for c, names in _TASK_COLUMNS.items()},
+                    **{c: _detail_values(part, t, src) for c, src in _DETAIL_COLUMNS.items()},
                 }
             )
         )
@@ -971,7 +998,7 @@ def _engagements(
             )
             if "type" not in frame:
                 frame["type"] = ids.map(per_id["type"]).astype("string")
-            for col in _TASK_COLUMNS:
+            for col in _DETAIL_COLUMNS:
                 frame[col] = ids.map(per_id[col])
     elif detail is not None:
         frame = detail.rename(columns={"_t": "occurred_at", "_o": "owner_id"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -308,6 +308,8 @@ def _normalise(
     frame = frame.reset_index(drop=True)
     acc = quality.account(name)
     acc.read += len(frame)
+    read_by_rules = [*acc.rule_headers, *frame.attrs.get("rule_headers", ())]
+    acc.rule_headers = list(dict.fromkeys(read_by_rules))  # for `_empty_columns_warning`
     quality.warnings.extend(frame.attrs.get("warnings", ()))  # the file reader's
     reason = _Reasons(frame["_reason"] if "_reason" in frame.columns else len(frame))
     out = pd.DataFrame(index=frame.index)
@@ -618,12 +620,17 @@ def _warn_empty_columns(tables: dict[str, pd.DataFrame], quality: DataQuality) -
         frame = tables[name]
         empty = [c for c in columns if len(frame) and c in frame and not frame[c].notna().any()]
         if empty:
-            quality.warnings.append(_empty_columns_warning(name, empty, frame))
+            read = quality.account(name).rule_headers
+            quality.warnings.append(_empty_columns_warning(name, empty, frame, read))
 
 
-def _empty_columns_warning(name: str, empty: list[str], frame: pd.DataFrame) -> str:
+def _empty_columns_warning(
+    name: str, empty: list[str], frame: pd.DataFrame, read: Collection[str] = ()
+) -> str:
+    """The warning for `empty` columns of table `name`, naming the headers smk did not map:
+    not those a mapping's rule `read` (`TableAccount.rule_headers`)."""
     kept = [c for c in frame.columns if c not in SCHEMA[name] and not c.startswith("_")]
-    kept = [c for c in kept if not c.endswith("s_all")]  # smk's own multi-value columns
+    kept = [c for c in kept if not c.endswith("s_all") and c not in read]  # s_all: smk's own
     one = len(empty) == 1
     it, are = ("it", "is") if one else ("them", "are")
     text = (
