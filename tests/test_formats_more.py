@@ -431,7 +431,11 @@ def test_the_documented_zoho_mapping_reads_leads_sources_and_owners(tmp_path):
         "cy@partner.example": "referral",
         "di@dl.example": "direct",
     }
-    assert c["lifecycle_stage"].tolist() == ["lead", "lead", "mql", "lead"]
+    # Ada's won deal makes her a customer: an opportunity at its creation, a customer at its
+    # close (Zoho writes neither date; docs/mappings.md, "Stage dates from deals")
+    assert c["lifecycle_stage"].tolist() == ["customer", "lead", "mql", "lead"]
+    assert ada["became_opportunity_at"] == ts("2022-10-20 08:00")  # Berlin 10:00
+    assert ada["became_customer_at"] == crm.deals["closed_at"].iloc[0]
     assert (c["owner_id"] == "zcrm_404427000000235011").all()
     assert crm.accounts["country"].tolist() == ["Germany"]
     assert crm.deals["is_won"].tolist() == [True]

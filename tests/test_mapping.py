@@ -34,29 +34,33 @@ def check_pipedrive(crm: smk.CRM) -> None:
         "contacts": (16, 15, 1),
         "accounts": (12, 12, 0),
         "deals": (14, 12, 2),
-        "activities": (16, 15, 1),
+        "activities": (16, 14, 2),  # 306 and 315 are "To do": planned, no sales work yet
     }
     assert crm.format == "pipedrive"
 
     contacts = crm.contacts.set_index("contact_id")
-    # person labels -> lifecycle stages (Pipedrive has no lifecycle stage of its own)
+    # person labels -> lifecycle stages (Pipedrive has no lifecycle stage of its own), raised
+    # by the loaded deals: a person with a deal is an opportunity, with a won one a customer
     assert contacts["lifecycle_stage"].fillna("(none)").to_dict() == {
         "101": "customer",
-        "102": "sql",
-        "103": "sql",  # Hot lead
-        "104": "mql",  # Warm lead
-        "105": "lead",  # Cold lead
-        "106": "lead",
-        "107": "mql",
+        "102": "opportunity",  # SQL label, open deal 202
+        "103": "opportunity",  # Hot lead, lost deal 203
+        "104": "opportunity",  # Warm lead, open deal 204
+        "105": "opportunity",  # Cold lead, lost deal 205
+        "106": "opportunity",
+        "107": "opportunity",
         "108": "customer",
-        "109": "(none)",  # no label
+        "109": "opportunity",  # no label, deal 212
         "110": "customer",
-        "111": "sql",
-        "112": "mql",
-        "113": "lead",
+        "111": "opportunity",
+        "112": "opportunity",
+        "113": "lead",  # no deal
         "114": "lead",
         "115": "other",  # "Partner" is not in the mapping
     }
+    assert contacts.loc["101", "became_opportunity_at"] == ts("2025-11-10 09:00:00")  # deal 201
+    assert contacts.loc["101", "became_customer_at"] == ts("2026-01-15 16:30:00")  # its Won time
+    assert pd.isna(contacts.loc["103", "became_customer_at"])  # lost: no customer
     assert contacts.loc["104", "email"] == "dmitri.mockov@mail.example"  # only a home e-mail
     assert contacts.loc["101", "email"] == "ada.placeholder@examplia.example"
     assert contacts.loc["103", "original_source"] == "paid_social"  # custom field "LinkedIn Ads"
@@ -95,7 +99,7 @@ def check_pipedrive(crm: smk.CRM) -> None:
     assert acts.loc["307", "type"] == "task"  # Deadline
     assert acts.loc["308", "type"] == "meeting"  # Lunch
     assert acts.loc["301", "occurred_at"] == ts("2025-11-12 10:24:05")  # marked as done
-    assert acts.loc["306", "occurred_at"] == ts("2026-04-02 00:00:00")  # not done: due date
+    assert acts.loc["307", "occurred_at"] == ts("2026-02-19 08:30:00")  # marked as done
     assert acts.loc["301", "owner_id"] == "Dana Fictional"
     assert acts.loc["316", "deal_id"] == "213"
 
@@ -109,7 +113,10 @@ def check_pipedrive(crm: smk.CRM) -> None:
         ["deals.csv", "15", "closed_at before created_at"],
     ]
     # activity 314's person (116) is in the export, only its row was set aside: kept
-    assert aside("activities") == [["activities.csv", "16", "missing contact_id"]]
+    assert aside("activities") == [  # 315 and 306: "To do"
+        ["activities.csv", "16", "task not done"],
+        ["activities.csv", "7", "task not done"],
+    ]
     assert acts.loc["314", "contact_id"] == "116"
     assert (
         "activities: 1 activities name a contact_id whose contact is in the export but was set "

@@ -32,10 +32,12 @@ import yaml
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io.canonical import format_datetimes
+from smk.io.deal_dates import from_deals
 from smk.io.parse import DateOptions, as_text, clean_text, holds, is_categorical, on_uniques
 from smk.io.validate import LazyTable, assemble
 from smk.model import (
     CRM,
+    DELETED_IN_CRM,
     INBOUND_EMAIL,
     MODEL_MANIFEST,
     REQUIRED,
@@ -62,6 +64,9 @@ class TableMapping:
     #: columns whose aliases are all read and combined row by row (first non-empty value),
     #: e.g. Pipedrive's `Deal - Won time` / `Deal - Lost time` -> closed_at
     coalesce: list[str] = field(default_factory=list)
+    #: rows the CRM marks deleted, set aside as `DELETED_IN_CRM`: {from, pattern}, as a
+    #: `derive` rule (Pipedrive's `Deal - Status` `Deleted`)
+    deleted: dict = field(default_factory=dict)
     #: the user's mapping file this table was read from, whose headers a file of the table
     #: must have (`_unfound`); None for smk's own mappings, which list many aliases on purpose
     #: (HubSpot's labels, API names and sync columns), most of them absent from any one export
@@ -87,7 +92,8 @@ INBOUND_EMAIL_TYPES = frozenset({"incoming email", "forwarded email"})
 INBOUND_EMAIL_DIRECTIONS = INBOUND_EMAIL_TYPES | {"inbound", "incoming", "inbound email"}
 #: A task's status -> whether it is done, matched in any case: Salesforce's default Task
 #: statuses (only `Completed` is closed) and common additions, and HubSpot's `hs_task_status`
-#: (labels as above, values `NOT_STARTED`, `IN_PROGRESS`, `WAITING`, `COMPLETED`, `DEFERRED`).
+#: (labels as above, values `NOT_STARTED`, `IN_PROGRESS`, `WAITING`, `COMPLETED`, `DEFERRED`),
+#: Pipedrive's and Zoho's. A status none of these names counts as done, with a warning.
 #: A task not done is a reminder, not sales work: it is set aside as `TASK_NOT_DONE`.
 TASK_STATUS_DONE: dict[str, str] = {
     "Completed": "done",
@@ -102,6 +108,8 @@ TASK_STATUS_DONE: dict[str, str] = {
     "Waiting on someone else": "not done",
     "Waiting": "not done",
     "Deferred": "not done",
+    "To do": "not done",  # Pipedrive's `Activity - Done`: Done / To do
+    "Waiting for input": "not done",  # Zoho CRM's task statuses
     "Cancelled": "not done",
     "Canceled": "not done",
 }
@@ -116,6 +124,9 @@ class FormatMapping:
     decimal: str | None = None  # "." or ",": the decimal mark of every number column
     data: str | None = None  # folder of the export, relative to the mapping file
     path: Path | None = None
+    #: a contact's missing opportunity and customer dates taken from its loaded deals
+    #: (`deal_dates.from_deals`); HubSpot's mapping says false: HubSpot's own dates stand
+    stage_dates_from_deals: bool = True
 
     def date_options(
         self,
@@ -217,6 +228,7 @@ def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
         decimal=spec.get("decimal"),
         data=spec.get("data"),
         path=path,
+        stage_dates_from_deals=spec.get("stage_dates_from_deals", True) is not False,
     )
 
 
@@ -263,6 +275,7 @@ _SETTINGS = {  # top-level keys of a mapping file: what each must be
     "dayfirst": ("true, false or null", lambda v: isinstance(v, bool)),
     "decimal": ('"." or "," (quoted)', lambda v: v in (".", ",")),
     "data": ("a folder, relative to the mapping file", lambda v: isinstance(v, str)),
+    "stage_dates_from_deals": ("true or false", lambda v: isinstance(v, bool)),
     "tables": ("a section of tables", lambda v: isinstance(v, dict)),
 }
 
@@ -297,6 +310,11 @@ def _rule(value: object) -> bool:
         and isinstance(value.get("false_for", []), list)
         and all(map(_one_value, value.get("false_for", [])))
     )
+
+
+def _deleted_rule(value: object) -> bool:
+    """A `deleted` rule: `from` and `pattern` (text), as a `derive` rule without `false_for`."""
+    return isinstance(value, dict) and set(value) == {"from", "pattern"} and _rule(value)
 
 
 def _translation(value: object) -> bool:
@@ -342,6 +360,7 @@ _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
         "file-name patterns, each with an activity type",
         lambda v: isinstance(v, dict) and all(isinstance(t, str) for t in [*v, *v.values()]),
     ),
+    "deleted": ("{from: column, pattern: regular expression}", _deleted_rule),
     "extra_ok": ("true or false", lambda v: isinstance(v, bool)),
 }
 
@@ -401,6 +420,8 @@ def _check_shapes(table: str, body: dict, path: Path) -> None:
     patterns += [
         (f"derive: {c}", r["pattern"], _python_regex) for c, r in (body.get("derive") or {}).items()
     ]
+    if body.get("deleted"):
+        patterns.append(("deleted", body["deleted"]["pattern"], _python_regex))
     for where, pattern, compiles in patterns:
         try:
             compiles(pattern)
@@ -713,7 +734,8 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for col, mapping in tm.values.items():
         if col in out:
             out[col] = translate(out[col], mapping)
-    untold = _derive(out, frame, headers, tm)
+    deleted = _deleted(out, frame, headers, tm)
+    untold = _derive(out, frame, headers, tm, deleted)
     for col, value in tm.constants.items():
         if col not in out:
             out[col] = value
@@ -731,10 +753,11 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     out["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [path.name])
     out["_row"] = frame["_row"]
     footer = fileio.footer_mask(frame).to_numpy()
-    codes = np.where(footer, 0, np.where(not_done, 1, np.where(inbound, 2, -1)))
-    out["_reason"] = pd.Categorical.from_codes(
-        codes, ["report footer", TASK_NOT_DONE, INBOUND_EMAIL]
+    codes = np.where(
+        footer, 0, np.where(deleted, 3, np.where(not_done, 1, np.where(inbound, 2, -1)))
     )
+    reasons = ["report footer", TASK_NOT_DONE, INBOUND_EMAIL, DELETED_IN_CRM]
+    out["_reason"] = pd.Categorical.from_codes(codes, reasons)
     mapped = _with_malformed(out, frame, path)
     mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
     # the reader's warnings, for the load, and the tasks' (`_task_work`)
@@ -840,7 +863,14 @@ def _unfound(
         for col, rule in tm.derive.items()
         if col not in out
     ]
+    origin = tm.deleted.get("from")
+    if origin is not None and origin not in out and not _has(headers, origin):
+        found.append(("deleted.from", "deleted", str(origin)))
     return found
+
+
+def _has(headers: dict[str, str], header: object) -> bool:
+    return fileio.normalise_header(str(header)) in headers
 
 
 def unfound_warning(
@@ -884,11 +914,12 @@ def _looked_for(headers: list[str], every: list[str]) -> str:
 
 def _left_empty(tm: TableMapping, looked: dict[tuple[str, str], list[str]]) -> str:
     """What `unfound_warning`'s missing headers do: columns left empty, `coalesce` columns
-    read from their other headers alone."""
+    read from their other headers alone, no row set aside by the `deleted` rule."""
     empty, fewer = [], []
     for (key, col), headers in looked.items():
         partial = key.startswith("columns.") and len(headers) < len(tm.columns[col])
-        (fewer if partial else empty).append(col)
+        if key != "deleted.from":
+            (fewer if partial else empty).append(col)
     empty = list(dict.fromkeys(empty))
     said = []
     if empty:
@@ -898,46 +929,70 @@ def _left_empty(tm: TableMapping, looked: dict[tuple[str, str], list[str]]) -> s
         )
     if fewer:
         said.append(f"{', '.join(fewer)} is read from its other headers alone")
+    if ("deleted.from", "deleted") in looked:
+        said.append("no row is set aside as deleted")
     return "So " + ", and ".join(said)
 
 
-def _derive(
+def _rule_source(
+    out: pd.DataFrame, frame: pd.DataFrame, headers: dict[str, str], origin: object
+) -> pd.Series | None:
+    """The text a `derive` or `deleted` rule reads: `from` names one of our columns or,
+    failing that, a header of the file (kept as is); None when there is neither."""
+    if origin is None:
+        return None
+    if origin in out:
+        return as_text(clean_text(out[origin]))
+    if (header := headers.get(fileio.normalise_header(origin))) is not None:
+        return as_text(clean_text(frame[header]))
+    return None
+
+
+def _matches(src: pd.Series, pattern: str) -> pd.Series:
+    """Whether each value matches a rule's pattern (any case): True, False, <NA> when empty."""
+    with warnings.catch_warnings():  # a pattern with groups, e.g. ^(won|lost)$, is fine
+        warnings.filterwarnings("ignore", "This pattern .* has match groups", UserWarning)
+        return src.str.contains(pattern, regex=True, flags=re.I)
+
+
+def _deleted(
     out: pd.DataFrame, frame: pd.DataFrame, headers: dict[str, str], tm: TableMapping
+) -> np.ndarray:
+    """The rows the `deleted` rule says the CRM marks deleted (none without the rule)."""
+    src = _rule_source(out, frame, headers, tm.deleted.get("from"))
+    if src is None:
+        return np.zeros(len(out), dtype=bool)
+    return _matches(src, tm.deleted["pattern"]).to_numpy(dtype=bool, na_value=False)
+
+
+def _derive(
+    out: pd.DataFrame,
+    frame: pd.DataFrame,
+    headers: dict[str, str],
+    tm: TableMapping,
+    aside: np.ndarray,
 ) -> list[tuple[str, str, dict[str, int]]]:
     """Add the `derive` columns `out` lacks; returns ``(column, from, counts)`` for each rule
-    with `false_for`: the counts of the values neither the pattern nor that list names
-    (plain values: a frame's attrs are copied with it)."""
+    with `false_for`, and for an `is_closed` rule without one: the counts of the values
+    neither the pattern nor that list names, of the rows not set `aside` (deleted) (plain
+    values: a frame's attrs are copied with it)."""
     untold = []
     for col, rule in tm.derive.items():
-        # `from` names one of our columns or, failing that, a header of the file (kept as is)
-        origin = rule.get("from")
-        if col in out or origin is None:
+        src = _rule_source(out, frame, headers, rule.get("from"))
+        if col in out or src is None:
             continue
-        if origin in out:
-            src = as_text(clean_text(out[origin]))
-        elif (header := headers.get(fileio.normalise_header(origin))) is not None:
-            src = as_text(clean_text(frame[header]))
-        else:
-            continue
-        with warnings.catch_warnings():  # a pattern with groups, e.g. ^(won|lost)$, is fine
-            warnings.filterwarnings("ignore", "This pattern .* has match groups", UserWarning)
-            hit = src.str.contains(rule["pattern"], regex=True, flags=re.I)
+        hit = _matches(src, rule["pattern"])
         out[col] = hit.map({True: "true", False: "false"}).astype("string")
-        if "false_for" in rule:
-            untold.append(
-                (
-                    col,
-                    origin,
-                    untold_counts(src[hit.eq(False).to_numpy(dtype=bool, na_value=False)], rule),
-                )
-            )
+        if "false_for" in rule or col == "is_closed":
+            unmatched = hit.eq(False).to_numpy(dtype=bool, na_value=False) & ~aside
+            untold.append((col, rule["from"], untold_counts(src[unmatched], rule)))
     return untold
 
 
 def untold_counts(values: pd.Series, rule: dict) -> dict[str, int]:
     """Counts of `values` (the ones a rule's pattern did not match) that its `false_for`
     does not name either (ignoring case and spacing)."""
-    known = {fileio.normalise_header(str(v)) for v in rule["false_for"]}
+    known = {fileio.normalise_header(str(v)) for v in rule.get("false_for", ())}
     return {
         str(v): int(n)
         for v, n in values.value_counts(sort=False).items()
@@ -953,13 +1008,29 @@ STAGE_REMEDY = (
 
 
 def untold_warning(
-    table: str, col: str, origin: str, counts: Counter, remedy: str = STAGE_REMEDY
+    table: str,
+    col: str,
+    origin: str,
+    counts: Counter,
+    remedy: str = STAGE_REMEDY,
+    *,
+    false_for: bool = True,
 ) -> str:
     """The warning for values a `derive` rule cannot tell (`untold_counts`), most frequent
-    first; for deal stages, with `remedy` (a database's differs: no mapping file reads it)."""
+    first; for deal stages, with `remedy` (a database's differs: no mapping file reads it).
+    `false_for`: whether the rule lists the values known false (an `is_closed` rule without
+    the list takes every value it does not match as open, and says which)."""
     ranked = sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))
     listed = ", ".join(f"{v!r} ({n})" for v, n in ranked[:10])
     listed += f", ... ({len(ranked)} values in all)" if len(ranked) > 10 else ""
+    if col == "is_closed" and not false_for:
+        return (
+            f"{table}.{origin}: {counts.total()} {table} at {origin} values the mapping's "
+            f"is_closed pattern does not match are taken as open: {listed}; the rule lists "
+            "no open values (`false_for`), so a closed one it does not match is taken as "
+            "open too, unsaid: list the open values under `false_for`, and only the others "
+            "are said (docs/mappings.md)"
+        )
     if col == "is_closed":
         return (
             f"{table}.{origin}: {counts.total()} {table} at {origin} values smk cannot "
@@ -1073,7 +1144,10 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
             untold.setdefault((col, origin), Counter()).update(counts)
     for (col, origin), counts in untold.items():
         if counts:
-            out.attrs["warnings"].append(untold_warning(table, col, origin, counts))
+            listed = "false_for" in tm.derive.get(col, {})
+            out.attrs["warnings"].append(
+                untold_warning(table, col, origin, counts, false_for=listed)
+            )
     unfound = unfound_warning(table, tm, frames, [p.name for p in paths])
     if unfound:
         out.attrs["warnings"].append(unfound)
@@ -1310,6 +1384,7 @@ def load_mapped(
         format=mapping.name,
         options=mapping.date_options(timezone, dayfirst, decimal),
         warnings=unread,
+        after_checks=from_deals if mapping.stage_dates_from_deals else None,
     )
 
 

@@ -70,7 +70,7 @@ How Salesforce maps onto the model (rules a user can check):
   ``became_customer_at`` the close date of the first won one, of the opportunities loaded: one
   set aside (`negative amount`, `unknown account_id`, `closed_at before created_at`, a
   duplicate, ...) makes no one an opportunity or a customer. They are set once `assemble` has
-  checked the deals (its `after_checks`, `_DealStages`); a warning counts the opportunities set
+  checked the deals (its `after_checks`, `deal_dates.DealDates`); a warning counts the opportunities set
   aside that would have given a contact an earlier or a missing date, with their reasons, and
   those contacts. A person is linked to an
   opportunity by `Opportunity.ContactId` (of the row loaded, when the opportunity has several:
@@ -144,6 +144,8 @@ from pandas.arrays import ArrowStringArray
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io import parse
+from smk.io.deal_dates import DEAL_DATES, DealDates, dates_of
+from smk.io.deal_dates import row_keys as _row_keys
 from smk.io.mapping import (
     TASK_STATUS_DONE,  # Task.Status -> done or not (shared with HubSpot's task status)
     TableMapping,
@@ -167,7 +169,6 @@ from smk.model import (
     STAGES,
     TASK_NOT_DONE,
     TOUCH_TYPES,
-    DataQuality,
 )
 
 FORMAT = "salesforce"
@@ -1207,13 +1208,17 @@ def load_salesforce(
     )
 
 
+#: the words of `DealDates`' warning for opportunities: one, several, what the rest keep
+_OPPORTUNITY_WORDS = ("opportunity", "opportunities", "the stage of their Lead or Contact")
+
+
 def _people(
     objects: dict,
     leads: pd.DataFrame | None,
     lead_map: pd.Series,
     dates: _Dates,
     warnings: list[str],
-) -> tuple[dict[str, pd.DataFrame], _DealStages | None]:
+) -> tuple[dict[str, pd.DataFrame], DealDates | None]:
     """Deals, accounts and contacts (`warnings`: where a lead's account is not known), and the
     step that gives the contacts their opportunity and customer dates once `assemble` has
     checked the deals (None without opportunities)."""
@@ -1228,7 +1233,7 @@ def _people(
             lead_map,
             dates,
         )
-        deal_stages = _DealStages(links, deal_dates)
+        deal_stages = DealDates(links, deal_dates, *_OPPORTUNITY_WORDS)
     if "Account" in objects:
         raw["accounts"] = _now(objects, "Account")
     history = _status_history(_now(objects, "LeadHistory"), lead_map, dates, warnings)
@@ -1363,7 +1368,7 @@ def _deals(
     dates: _Dates,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Opportunities as deals, plus the person<->deal links and the dates stages need (of
-    every row not set aside here: `_DealStages` takes those `assemble` loads)."""
+    every row not set aside here: `deal_dates.DealDates` takes those `assemble` loads)."""
     d = opps.copy()
     ok = _ok(d)
     created, created_text = dates.first(d, [("created_at", "Opportunity.CreatedDate")])
@@ -1434,13 +1439,6 @@ def _deal_links(
     return merged.sort_values(["priority", "order"], kind="stable").drop(columns="order")
 
 
-def _row_keys(frame: pd.DataFrame) -> pd.Series:
-    """Each row's place in the export, `file:row` (`_file`, `_row`): which copy of a record it
-    is, in the raw Opportunity rows, the loaded deals and the deals set aside alike."""
-    files = frame["_file"].astype("string")
-    return (files + ":" + frame["_row"].astype("string")).astype("string")
-
-
 def _account_by_name(accounts: pd.DataFrame | None) -> dict[str, str]:
     """Account name (folded) -> account id, for names that only one account has."""
     named = _account_names(accounts)
@@ -1488,14 +1486,9 @@ def _shared_company_notes(
 
 
 _PERSON_TEXT = ("email", "owner_id", "country", "job_title", "original_source_detail")
+
+
 #: The stages a person's deals give, and those at or past each (`other` is below them all).
-_DEAL_STAGES = {
-    "opportunity": ("opportunity", "customer", "evangelist"),
-    "customer": ("customer", "evangelist"),
-}
-_DEAL_DATES = {"opportunity": "became_opportunity_at", "customer": "became_customer_at"}
-
-
 def _contacts(
     leads: pd.DataFrame | None,
     contacts: pd.DataFrame | None,
@@ -1508,7 +1501,7 @@ def _contacts(
     unconverted leads whose Company several accounts have are named in `warnings`. The lead
     status `history` (LeadHistory) dates stages too; its rows follow, all set aside.
 
-    The opportunity and customer dates are not set here: `_DealStages` sets them, and raises
+    The opportunity and customer dates are not set here: `deal_dates.DealDates` sets them, and raises
     the stage, from the deals `assemble` loads."""
     leads = leads.copy() if leads is not None else _empty_frame("Lead")
     contacts = contacts.copy() if contacts is not None else _empty_frame("Contact")
@@ -1611,7 +1604,7 @@ def _contacts(
             "became_lead_at": s["created_t"],
             "became_mql_at": s["mql_t"],
             "became_sql_at": s["sql_t"],
-            **{col: pd.Series(pd.NA, index=s.index) for col in _DEAL_DATES.values()},
+            **{col: pd.Series(pd.NA, index=s.index) for col in DEAL_DATES.values()},
             "lifecycle_stage": _stage(s),
             "account_id": s["account_id"],
             "original_source": translate(s["original_source_detail"], LEAD_SOURCE_CHANNEL),
@@ -1737,7 +1730,7 @@ class _StatusHistory:
     ) -> tuple[pd.Series, pd.Series]:
         """`people`'s dates of `stage` (`when`, `text`: a custom field's) or, when it is
         earlier or they have none, the first moment their history entered the stage."""
-        found = _dates_of(people, self.first(stage))
+        found = dates_of(people, self.first(stage))
         return _earlier(when, text, found, _iso(found))
 
     def accounted(self, people: pd.Series, gone: pd.Series) -> pd.DataFrame:
@@ -1809,7 +1802,7 @@ def _unknown_status_notes(history: pd.DataFrame, said: pd.Series) -> list[str]:
 def _stage(side: pd.DataFrame) -> pd.Series:
     """The furthest stage a person reached before any deal: stage dates, raised by what the
     Lead Status says (a disqualified lead is `other`, as HubSpot's stage). Its loaded deals
-    raise it further (`_DealStages`): a disqualified lead with a deal was not dropped."""
+    raise it further (`deal_dates.DealDates`): a disqualified lead with a deal was not dropped."""
     rank = {s: i for i, s in enumerate(STAGES)}
     stage = pd.Series("lead", index=side.index, dtype="string")
     for name, reached in (
@@ -1826,127 +1819,6 @@ def _stage(side: pd.DataFrame) -> pd.Series:
     )
     stage = stage.mask(higher.fillna(False).astype(bool), said)
     return stage.mask(dropped.fillna(False).astype(bool), "other")
-
-
-@dataclass(frozen=True)
-class _DealStages:
-    """The contacts' opportunity and customer dates, from the deals `assemble` loads: run by it
-    once the deals are checked (`validate.AfterChecks`), so that an opportunity set aside
-    (`negative amount`, `unknown account_id`, a duplicate, ...) makes no one an opportunity or
-    a customer. The stage `_stage` gave is raised to the stage these dates show.
-
-    `links` say who is on each Opportunity row (a copy of a deal names its own `ContactId`),
-    `read` holds the dates of every Opportunity row the loader read (`_deals`): only the rows
-    loaded count, and a warning counts the contacts whose dates those set aside would have set.
-    """
-
-    links: pd.DataFrame  # deal_id, contact_id, row (`_row_keys`: the Opportunity row of it)
-    read: pd.DataFrame  # deal_id, row, created, closed, won
-
-    def __call__(
-        self, tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict[str, str]
-    ) -> None:
-        contacts, deals = tables["contacts"], tables["deals"]
-        if contacts.empty or self.links.empty:
-            return
-        links = _merged_links(self.links, redirect)
-        loaded = pd.DataFrame(
-            {
-                "row": _row_keys(deals),
-                "created": deals["created_at"],
-                "closed": deals["closed_at"],
-                "won": deals["is_won"].fillna(False).astype(bool),
-            }
-        )
-        first = _first_deals(links, loaded)
-        for name, when in first.items():
-            _reached(contacts, name, when)
-        aside = quality.account("deals").set_aside
-        notes = _aside_deal_notes(links, self.read, first, contacts["contact_id"], aside)
-        quality.warnings.extend(notes)
-
-
-def _reached(contacts: pd.DataFrame, stage: str, when: pd.Series) -> None:
-    """Give the contacts in `when` (dates by contact id) the date of `stage` (`_DEAL_DATES`),
-    and raise their lifecycle stage to it unless it is further."""
-    ids = contacts["contact_id"]
-    hit = is_in(ids, when.index.to_series()).to_numpy(dtype=bool)
-    if not hit.any():
-        return
-    contacts.loc[hit, _DEAL_DATES[stage]] = _dates_of(ids[hit], when).to_numpy()
-    further = contacts["lifecycle_stage"].isin(_DEAL_STAGES[stage]).to_numpy(dtype=bool)
-    contacts.loc[hit & ~further, "lifecycle_stage"] = stage
-
-
-def _merged_links(links: pd.DataFrame, redirect: dict[str, str]) -> pd.DataFrame:
-    """Person<->deal links with contacts merged away (same e-mail) replaced by their survivor."""
-    if not redirect:
-        return links
-    ids = links["contact_id"].astype("string")
-    return links.assign(contact_id=ids.map(redirect).astype("string").fillna(ids))
-
-
-def _first_deals(links: pd.DataFrame, deals: pd.DataFrame) -> dict[str, pd.Series]:
-    """By contact id: the creation of its first deal (`opportunity`) and the close of its first
-    won deal (`customer`), of `deals` (row, created, closed, won): only their rows' links."""
-    joined = links.merge(deals, on="row")
-    first = {
-        "opportunity": joined.groupby("contact_id")["created"].min(),
-        "customer": joined[joined["won"]].groupby("contact_id")["closed"].min(),
-    }  # (no deal: pandas' minimum has lost the time zone)
-    return {name: pd.to_datetime(when, utc=True).dropna() for name, when in first.items()}
-
-
-def _aside_deal_notes(
-    links: pd.DataFrame,
-    read: pd.DataFrame,
-    first: dict[str, pd.Series],
-    ids: pd.Series,
-    aside: pd.DataFrame,
-) -> list[str]:
-    """A warning counting the opportunities set aside (`aside`) that would have given loaded
-    contacts (`ids`) an opportunity or customer date (earlier than their loaded deals', or
-    one they lack), with their reasons, and those contacts."""
-    if aside.empty:
-        return []
-    aside_rows = _row_keys(aside)
-    hits = _sooner_aside(links.merge(read, on=["deal_id", "row"]), first, aside_rows)
-    hits = hits[is_in(hits["contact_id"], ids).to_numpy(dtype=bool)]
-    if hits.empty:
-        return []
-    deals = aside[is_in(aside_rows, hits["row"]).to_numpy(dtype=bool)]
-    counts = deals["_reason"].value_counts().sort_index()
-    why = ", ".join(f"{reason}: {n}" for reason, n in counts.items())
-    people = hits["contact_id"].drop_duplicates()
-    none = int((~is_in(people, first["opportunity"].index.to_series())).sum())
-    k, n = len(deals), len(people)
-    return [
-        f"deals: {k} opportunit{'ies' if k > 1 else 'y'} set aside ({why}) would have made "
-        f"{n} contact{'s' if n > 1 else ''} an opportunity or a customer, or made "
-        f"{'them' if n > 1 else 'it'} one earlier: a contact's opportunity and customer dates "
-        "and lifecycle stage come from its loaded opportunities only; contacts left with none "
-        f"keep the stage of their Lead or Contact: {none}"
-    ]
-
-
-def _sooner_aside(joined: pd.DataFrame, first: dict[str, pd.Series], aside_rows: pd.Series):
-    """The person<->deal rows (with the dates the loader read) of Opportunity rows set aside
-    (`aside_rows`, `_row_keys`) whose creation, or close when won, is before the contact's
-    date from its loaded deals (or the contact has none)."""
-    joined = joined[is_in(joined["row"], aside_rows).to_numpy(dtype=bool)]
-    sooner = pd.Series(False, index=joined.index)
-    for name, when, counts in (
-        ("opportunity", joined["created"], True),
-        ("customer", joined["closed"], joined["won"]),
-    ):
-        now = _dates_of(joined["contact_id"], first[name])
-        sooner |= when.notna() & (now.isna() | (when < now)) & counts
-    return joined[sooner.to_numpy(dtype=bool)]
-
-
-def _dates_of(ids: pd.Series, dates: pd.Series) -> pd.Series:
-    """`ids.map(dates)` for dates by unique id, with its dtype even when nothing maps."""
-    return pd.Series(dates.reindex(ids.to_numpy()).array, index=ids.index)
 
 
 def _touchpoints(

@@ -48,6 +48,7 @@ from smk.errors import CRMExportError
 from smk.io import canonical_mapping
 from smk.io import files as fileio
 from smk.io.canonical import text as canonical_text
+from smk.io.deal_dates import from_deals
 from smk.io.mapping import TableMapping, builtin_mapping, map_frame, untold_counts, untold_warning
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
@@ -586,7 +587,12 @@ def load_sql(
         engine.dispose()
     for table, frame in raw.items():
         _told(frame, table)
-    return assemble(raw, source=shown, format="sql", options=options, warnings=warnings)
+    # canonical contacts take missing opportunity and customer dates from their deals; a
+    # HubSpot sync's are HubSpot's own (`FormatMapping.stage_dates_from_deals`)
+    step = from_deals if "contacts" not in synced else None
+    return assemble(
+        raw, source=shown, format="sql", options=options, warnings=warnings, after_checks=step
+    )
 
 
 def _check_sqlite_schema(insp: sa.Inspector, schema: str, shown: str) -> None:
