@@ -25,6 +25,7 @@ from smk.errors import CRMExportError, NoDataError
 from smk.io import FORMATS, missing_source
 from smk.io.files import shown_name
 from smk.model import SCHEMA
+from smk.quality import account_notes
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
 SYNTH_YEARS = (1900, 2200)  # synthetic data stays well inside what timestamps can hold
@@ -373,6 +374,7 @@ def render_account(crm: smk.CRM, params: dict | None = None) -> str:
     lines = [f"{crm.source}  (format: {crm.format})", "", "Data-quality account"]
     account = crm.quality.to_frame()
     lines.append(account.to_string(index=False) if len(account) else "  (no tables found)")
+    lines += [f"  {note}" for note in account_notes(crm)]  # rows of another object read in
     if crm.quality.warnings:
         lines += ["", "Warnings"] + [f"  - {w}" for w in crm.quality.warnings]
     missing = crm.missing_tables()

@@ -169,6 +169,12 @@ TASK_NOT_DONE = "task not done"
 #: says nothing the model holds
 LEAD_STATUS_READ = "lead status change read into contact"
 LEAD_OTHER_FIELD = "lead history of another field"
+#: a Status change of a lead whose person was set aside for a fault of its own row (the lead's
+#: or its contact's `unparseable created_at`, ...): the person's fault is counted once, there
+LEAD_STATUS_OF_SET_ASIDE = "lead status change of a contact set aside"
+#: how the rows of a Salesforce LeadHistory are told in the contacts' account (all set aside):
+#: by this extra column and value
+LEAD_HISTORY_ROWS = ("salesforce_object", "LeadHistory")
 #: an e-mail the contact sent (HubSpot: engagement type or e-mail direction `INCOMING_EMAIL`)
 #: or one a rep received and forwarded to the CRM to log it (`FORWARDED_EMAIL`): the lead's
 #: own work, not sales work, so it never counts as a touch of the lead
@@ -196,6 +202,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         TASK_NOT_DONE,
         LEAD_STATUS_READ,
         LEAD_OTHER_FIELD,
+        LEAD_STATUS_OF_SET_ASIDE,
         INBOUND_EMAIL,
         REPORT_FOOTER,
         OLDER_COPY,

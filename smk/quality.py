@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smk import model
 from smk.model import BY_DESIGN_REASONS, CRM, EMPTY_ROW, PRIMARY_KEYS, REPORT_FOOTER
 from smk.periods import Month, month_of, stray_masks
 
@@ -27,18 +28,104 @@ def reasons_table(crm: CRM) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "reason", "rows"])
 
 
+#: The kind of each by-design reason (`BY_DESIGN_REASONS`), as a data-quality page names it.
+BY_DESIGN_KINDS: dict[str, str] = {
+    model.MERGED_SAME_EMAIL: "merged",
+    model.MERGED_CONVERTED_LEAD: "merged",
+    model.CONVERTED_INTO_DELETED: "deleted",
+    model.DELETED_IN_SALESFORCE: "deleted",
+    model.DELETED_IN_CRM: "deleted",
+    **{reason: "deleted" for reason in model.PARENT_DELETED.values()},
+    model.NO_RESPONSE: "no response",
+    model.TASK_NOT_DONE: "tasks not done",
+    model.LEAD_STATUS_READ: "lead history",
+    model.LEAD_OTHER_FIELD: "lead history",
+    model.LEAD_STATUS_OF_SET_ASIDE: "lead history",
+    model.INBOUND_EMAIL: "inbound e-mails",
+    model.REPORT_FOOTER: "report footers",
+    model.OLDER_COPY: "older copies",
+}
+
+
+def by_design_kinds(crm: CRM) -> dict[str, int]:
+    """Rows set aside by the model's own rules, by kind (`BY_DESIGN_KINDS`; a report footer's
+    blank lines, `footer_blank_lines`, are report footers): the kinds this export has, the
+    largest first (ties by name)."""
+    kinds: dict[str, int] = {}
+    for acc in crm.quality.tables.values():
+        for reason, n in acc.reasons().items():
+            if reason in BY_DESIGN_REASONS:
+                kind = BY_DESIGN_KINDS[reason]
+                kinds[kind] = kinds.get(kind, 0) + n
+    blanks = footer_blank_lines(crm)
+    if blanks:
+        kinds["report footers"] = kinds.get("report footers", 0) + blanks
+    return dict(sorted(kinds.items(), key=lambda kind: (-kind[1], kind[0])))
+
+
 def set_aside_counts(crm: CRM) -> dict[str, int]:
     """Rows set aside in all tables: ``total``, those set aside by the model's own rules
-    (``by_design``: merged duplicates, converted leads, deleted records, a report download's
-    footer; `BY_DESIGN_REASONS` and `footer_blank_lines`) and the rest (``faults``: rows the
+    (``by_design``: merged duplicates, converted leads, deleted records, a Salesforce lead
+    history, a report download's footer; `by_design_kinds`) and the rest (``faults``: rows the
     export got wrong, to fix at the source)."""
-    total = by_design = 0
-    for acc in crm.quality.tables.values():
-        reasons = acc.reasons()
-        total += sum(reasons.values())
-        by_design += sum(n for reason, n in reasons.items() if reason in BY_DESIGN_REASONS)
-    by_design += footer_blank_lines(crm)
+    total = sum(sum(acc.reasons().values()) for acc in crm.quality.tables.values())
+    by_design = sum(by_design_kinds(crm).values())
     return {"total": total, "by_design": by_design, "faults": total - by_design}
+
+
+def by_design_text(crm: CRM) -> str:
+    """The rows set aside by design, by kind, as a page says them: ``14,208 by design (lead
+    history 14,022, merged 186)``, ``0 by design``."""
+    kinds = by_design_kinds(crm)
+    text = f"{sum(kinds.values()):,} by design"
+    if kinds:
+        text += " (" + ", ".join(f"{kind} {n:,}" for kind, n in kinds.items()) + ")"
+    return text
+
+
+def set_aside_detail(crm: CRM) -> str:
+    """What the rows set aside are, for a data-quality tile: ``of 15,708 read; 0 for a fault
+    of the export, 14,208 by design (lead history 14,022, merged 186)``."""
+    read = sum(acc.read for acc in crm.quality.tables.values())
+    faults = set_aside_counts(crm)["faults"]
+    return f"of {read:,} read; {faults:,} for a fault of the export, {by_design_text(crm)}"
+
+
+#: Rows of another object a loader reads into a table to use them, all set aside (their
+#: reasons say how each was used), told by an extra column's value: table -> (column, value,
+#: what they are)
+_OTHER_ROWS = {
+    "contacts": (
+        *model.LEAD_HISTORY_ROWS,
+        "Salesforce LeadHistory rows (each lead's field history, read into its stage dates)",
+    )
+}
+
+
+def other_rows(crm: CRM) -> dict[str, int]:
+    """By table, how many of the rows read are another object's rows read into it
+    (`_OTHER_ROWS`: a Salesforce LeadHistory's in the contacts); tables with none left out."""
+    counts = {}
+    for table, (column, value, _what) in _OTHER_ROWS.items():
+        aside = crm.quality.set_aside(table) if table in crm.quality.tables else None
+        if aside is not None and column in aside.columns:
+            n = int(aside[column].eq(value).sum())
+            if n:
+                counts[table] = n
+    return counts
+
+
+def account_notes(crm: CRM) -> list[str]:
+    """Lines that make the account's counts readable: per table, how many of its rows read
+    are another object's (`other_rows`), e.g. ``contacts: 14,208 of the 15,708 rows read are
+    Salesforce LeadHistory rows (...), all set aside``."""
+    notes = []
+    for table, n in other_rows(crm).items():
+        read = crm.quality.tables[table].read
+        notes.append(
+            f"{table}: {n:,} of the {read:,} rows read are {_OTHER_ROWS[table][2]}, all set aside"
+        )
+    return notes
 
 
 def footer_blank_lines(crm: CRM) -> int:
@@ -134,16 +221,22 @@ def _footer_blanks(tail: pd.DataFrame) -> np.ndarray:
 #: what finds a set-aside row besides its file and row: the table's own id, then the deal it
 #: belongs to (spend has no id: its month and channel)
 _LOCATORS = {t: (key, "deal_id") for t, key in PRIMARY_KEYS.items() if key} | {
-    "spend": ("month", "channel", "campaign")
+    "spend": ("month", "channel", "campaign"),
+    # a Salesforce lead's id: a LeadHistory row has no contact_id
+    "contacts": ("contact_id", "salesforce_lead_id"),
 }
 
 
 def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
-    """Where the set-aside rows of a table are (file, row, reason, ids), without personal data."""
+    """Where the set-aside rows of a table are (file, row, reason, ids), without personal data:
+    the faults of the export first, then the rows set aside by design, each in the order read."""
     aside = crm.quality.set_aside(table)
     wanted = dict.fromkeys(("_file", "_row", "_reason", *_LOCATORS[table]))  # each once
     keep = [c for c in wanted if c in aside.columns]
-    return aside[keep].rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
+    by_design = aside["_reason"].isin(BY_DESIGN_REASONS).to_numpy(dtype=bool)
+    order = np.concatenate([np.flatnonzero(~by_design), np.flatnonzero(by_design)])
+    rows = aside[keep].iloc[order].reset_index(drop=True)
+    return rows.rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
 
 
 def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
@@ -158,8 +251,9 @@ def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
 
 
 def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:
-    """The first `limit` set-aside rows of each table as text, saying how many more there are
-    (and the file that lists them all, `export`), so a short page never hides a long list."""
+    """The first `limit` set-aside rows of each table as text (`set_aside_rows`: faults first),
+    saying how many more there are (and the file that lists them all, `export`), so a short
+    page never hides a long list."""
     parts = []
     for table in crm.quality.tables:
         rows = set_aside_rows(crm, table)

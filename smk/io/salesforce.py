@@ -58,7 +58,13 @@ How Salesforce maps onto the model (rules a user can check):
   field (`Owner`, `created`, `leadConverted`, ...) as ``lead history of another field`` (both
   by design), a deleted row as ``deleted in Salesforce``, one of a deleted lead or contact as
   ``contact_id deleted in the CRM``; faults: ``unknown LeadId`` (a lead the export does not
-  hold), ``missing LeadId``, ``unparseable CreatedDate``, ``missing CreatedDate``. A report
+  hold), ``missing LeadId``, ``unparseable CreatedDate``, ``missing CreatedDate``; a Status
+  change of a person the checks then set aside for a fault of its own row (``unparseable
+  created_at``, ...) is ``lead status change of a contact set aside`` (by design: the fault is
+  counted on the person's row). A history row is told in the account by ``salesforce_object``
+  ``LeadHistory`` and keeps its lead's id in ``salesforce_lead_id``. A row whose ``Id`` another
+  history file holds too (two downloads) is read once, from the file exported last by its name
+  (else the first read); its other copies are ``older copy of a record in a later export``. A report
   download of the history is told by its labels ("Lead ID" and "New Value"; "Changed Field",
   "Old Value", "Created Date", "Deleted" are the field reference's labels; "Field / Event"
   and "Edit Date", the history report type's columns, are read too).
@@ -155,20 +161,24 @@ from smk.io.mapping import (
     task_done,
     translate,
 )
-from smk.io.validate import assemble, is_in
+from smk.io.validate import AfterChecks, assemble, export_key, is_in
 from smk.model import (
     ACTIVITY_TYPES,
     CONVERTED_INTO_DELETED,
     CRM,
     DELETED_IN_SALESFORCE,
+    LEAD_HISTORY_ROWS,
     LEAD_OTHER_FIELD,
+    LEAD_STATUS_OF_SET_ASIDE,
     LEAD_STATUS_READ,
     MERGED_CONVERTED_LEAD,
     NO_RESPONSE,
+    OLDER_COPY,
     PARENT_DELETED,
     STAGES,
     TASK_NOT_DONE,
     TOUCH_TYPES,
+    DataQuality,
 )
 
 FORMAT = "salesforce"
@@ -1204,8 +1214,47 @@ def load_salesforce(
         + people_warnings
         + touch_dates.warnings
         + later_dates.warnings,
-        after_checks=deal_stages,
+        after_checks=_after_checks(deal_stages, lead_map, "LeadHistory" in objects),
     )
+
+
+def _after_checks(
+    deal_stages: DealDates | None, lead_map: pd.Series, history: bool
+) -> AfterChecks | None:
+    """The step run once the records are checked: the opportunity and customer dates
+    (`deal_stages`), then, with a LeadHistory (`history`), the history rows of people the
+    checks set aside re-worded (`_history_of_set_aside`)."""
+    if not history:
+        return deal_stages
+
+    def step(tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict) -> None:
+        if deal_stages is not None:
+            deal_stages(tables, quality, redirect)
+        _history_of_set_aside(tables["contacts"], quality, redirect, lead_map)
+
+    return step
+
+
+def _history_of_set_aside(
+    contacts: pd.DataFrame, quality: DataQuality, redirect: dict[str, str], lead_map: pd.Series
+) -> None:
+    """Give the Status changes read into a person that the checks then set aside (a fault of
+    its own row: `unparseable created_at`, ...) the reason `LEAD_STATUS_OF_SET_ASIDE`: their
+    dates went nowhere. A person merged into another (same e-mail, `redirect`) is loaded."""
+    acc = quality.tables.get("contacts")
+    aside = acc.set_aside if acc is not None else pd.DataFrame()
+    if aside.empty:
+        return
+    read = aside["_reason"].eq(LEAD_STATUS_READ).fillna(False).to_numpy(dtype=bool)
+    if not read.any():
+        return
+    person = _through(aside.loc[read, "salesforce_lead_id"].astype("string"), lead_map)
+    live = pd.concat([contacts["contact_id"], pd.Series(list(redirect), dtype="string")])
+    lost = ~is_in(person, live).to_numpy(dtype=bool)
+    if lost.any():  # a new frame: the event tables' checks may be reading the old one
+        aside = aside.copy()
+        aside.loc[aside.index[read][lost], "_reason"] = LEAD_STATUS_OF_SET_ASIDE
+        acc.set_aside = aside
 
 
 #: the words of `DealDates`' warning for opportunities: one, several, what the rest keep
@@ -1744,11 +1793,13 @@ class _StatusHistory:
         reason = reason.mask(open_ & ~loaded & deleted, PARENT_DELETED["contact_id"])
         # the status entered, never another field's value (an e-mail, a name)
         status = _col(self.rows, "NewValue").where(_status_changes(self.rows))
+        column, value = LEAD_HISTORY_ROWS
         return pd.DataFrame(
             {
                 "contact_id": pd.Series(pd.NA, index=reason.index, dtype="string"),
                 "salesforce_lead_id": _col(self.rows, "LeadId"),
                 "lead_status": status,
+                column: pd.Series(value, index=reason.index, dtype="string"),
                 "_file": self.rows["_file"],
                 "_row": self.rows["_row"],
                 "_reason": reason.fillna("unknown LeadId"),
@@ -1764,6 +1815,7 @@ def _status_history(
     if history is None:
         return None
     h = history.copy()
+    h.loc[_ok(h) & _older_copies(h), "_reason"] = OLDER_COPY
     h.loc[_ok(h) & ~_status_changes(h), "_reason"] = LEAD_OTHER_FIELD
     lead = _col(h, "LeadId")
     h.loc[_ok(h) & lead.isna(), "_reason"] = "missing LeadId"
@@ -1775,6 +1827,21 @@ def _status_history(
     warnings.extend(_unknown_status_notes(h, said))
     stage = said.where(said.isin(STAGES))
     return _StatusHistory(h, _through(lead, lead_map), stage, when)
+
+
+def _older_copies(history: pd.DataFrame) -> np.ndarray:
+    """The LeadHistory rows whose `Id` a row of another file holds too (the history read from
+    several downloads): a history row never changes, so one copy is read, the one in the file
+    exported last by its name (`export_key`), else the first read; the others are older copies."""
+    ids, files = _col(history, "Id"), history["_file"].astype("string")
+    names = list(files.dropna().unique())  # in the order read
+    if len(names) < 2 or ids.isna().all():
+        return np.zeros(len(history), dtype=bool)
+    newest_first = sorted(names, key=lambda n: export_key(n) or ("", -1), reverse=True)
+    rank = files.map({n: newest_first.index(n) for n in names})
+    order = pd.DataFrame({"id": ids, "rank": rank}).sort_values("rank", kind="stable")
+    kept = order.dropna(subset="id").drop_duplicates("id").set_index("id")["rank"]
+    return (ids.notna() & rank.ne(ids.map(kept))).to_numpy(dtype=bool)
 
 
 def _status_changes(history: pd.DataFrame) -> pd.Series:

@@ -54,7 +54,9 @@ _META = ("_file", "_row", "_reason", "_text")  # `_text`: raw line of a malforme
 #: e-mail duplicates merged): it gets the tables, the quality account and the merge's
 #: redirects (merged-away contact id -> survivor), and may derive values from the rows that
 #: were loaded (the Salesforce loader's contacts' opportunity and customer dates from their
-#: loaded deals) and add warnings; it sets no row aside.
+#: loaded deals) and add warnings; it sets no row aside, but may re-word the reason of a row
+#: set aside by design that the checks made untrue (the Salesforce loader's LeadHistory rows
+#: of a person then set aside), replacing the account's `set_aside` frame, never editing it.
 AfterChecks = Callable[[dict[str, pd.DataFrame], DataQuality, dict[str, str]], None]
 
 
