@@ -26,15 +26,22 @@ def _salesforce_touchpoints(touchpoints: pd.DataFrame, contacts: pd.DataFrame) -
     """The touchpoints a Salesforce round trip of these canonical tables gives, by the rule
     `write_salesforce` documents, computed here on its own: one campaign member per campaign
     (named, or none per channel) and person, the earliest touch's row (by time, then id);
-    dated when the person was created (`created_at`: its Lead's or Contact's CreatedDate)
-    when the touch came before."""
+    the person's k-th member (k = 0, 1, ... by time; tied touches share a k) dated no earlier
+    than k seconds after the person was created (`created_at`: its Lead's or Contact's
+    CreatedDate), so touches before the creation load at it, one second apart, in order."""
     t = touchpoints.drop_duplicates("touchpoint_id")
     t = t.sort_values(["occurred_at", "touchpoint_id"], kind="stable")
     keys = [t[c].astype("string").fillna("") for c in ("campaign", "channel", "contact_id")]
-    first = t.groupby(keys, sort=False).head(1).sort_index()
-    created = first["contact_id"].map(contacts.set_index("contact_id")["created_at"])
-    before = (first["occurred_at"] < created).to_numpy()
-    return first.assign(occurred_at=first["occurred_at"].mask(before, created))
+    first = t.groupby(keys, sort=False).head(1)
+    who = first["contact_id"].astype("string").fillna("")
+    by_person = first.assign(_who=who).sort_values(["_who", "occurred_at"], kind="stable")
+    same_person = by_person["_who"].eq(by_person["_who"].shift())
+    new_moment = ~(same_person & by_person["occurred_at"].eq(by_person["occurred_at"].shift()))
+    k = new_moment.astype(int).groupby(by_person["_who"]).cumsum() - 1
+    created = by_person["contact_id"].map(contacts.set_index("contact_id")["created_at"])
+    floor = created + pd.to_timedelta(k, unit="s")
+    later = (floor > by_person["occurred_at"]).to_numpy()
+    return first.assign(occurred_at=by_person["occurred_at"].mask(later, floor)).sort_index()
 
 
 @pytest.fixture(scope="session")

@@ -586,8 +586,9 @@ def test_every_channel_has_a_lead_source_and_campaign_type_that_map_back():
         assert CAMPAIGN_TYPES[CHANNEL_CAMPAIGN_TYPE[channel]][0] == channel
 
 
-def small_crm():
-    """A canonical CRM with arbitrary ids, every channel and every stage path."""
+def small_crm(extra_touches: dict[str, list[str]] | None = None):
+    """A canonical CRM with arbitrary ids, every channel and every stage path (and the
+    touchpoints `extra_touches` adds, column by column)."""
     n = len(CHANNELS)
     contacts = {
         "contact_id": [f"person-{i}" for i in range(n)],
@@ -662,6 +663,8 @@ def small_crm():
         + ["Campaign email"],
         "touch_type": touch_types + ["email_click"],
     }
+    for col, values in (extra_touches or {}).items():
+        touchpoints[col] = touchpoints[col] + values
     activities = {
         "activity_id": ["act-1", "act-2", "act-3", "act-4"],
         "contact_id": ["person-0", "person-0", "person-4", "person-9"],
@@ -942,6 +945,80 @@ def test_lead_status_agrees_with_the_tasks_and_events_written(round_trip):
     assert faults == dict.fromkeys(faults, 0)
 
 
+def first_touch_channels(touchpoints: pd.DataFrame) -> pd.Series:
+    """Each person's first touch's channel, ties broken by touchpoint id as journeys do."""
+    t = touchpoints.sort_values(["occurred_at", "touchpoint_id"], kind="stable")
+    return t.drop_duplicates("contact_id").set_index("contact_id")["channel"].astype("string")
+
+
+def ties(touchpoints: pd.DataFrame) -> int:
+    """Touches at the same moment as another touch of their person (a re-exported row aside)."""
+    t = touchpoints.drop_duplicates("touchpoint_id")
+    return int(t.duplicated(["contact_id", "occurred_at"]).sum())
+
+
+def touch_ties(members: pd.DataFrame, touchpoints: pd.DataFrame) -> int:
+    """`ties` of the touches the campaign members (`salesforce_touchpoints`) were written for,
+    at the touches' own moments."""
+    at = touchpoints.drop_duplicates("touchpoint_id").set_index("touchpoint_id")["occurred_at"]
+    return ties(members.assign(occurred_at=members["touchpoint_id"].map(at)))
+
+
+def test_touches_before_a_record_existed_load_one_second_apart_in_their_order(tmp_path):
+    # person-7 (a Lead created at C) touched in four campaigns before C (two of them at the
+    # same moment; touch-7 is its own), once a second after C and three days after
+    c = utc("2024-01-08T08:07:05.250Z")
+    moments = [c - pd.Timedelta(days=4), c - pd.Timedelta(days=2), c - pd.Timedelta(days=2)]
+    moments += [c - pd.Timedelta(days=1), c + pd.Timedelta(seconds=1), c + pd.Timedelta(days=3)]
+    extra = {
+        "touchpoint_id": ["pre-a", "pre-b", "pre-c", "pre-e", "post-d", "post-f"],
+        "contact_id": ["person-7"] * 6,
+        "occurred_at": [m.isoformat() for m in moments],
+        "channel": ["paid_search", "email", "paid_social", "email", "offline", "direct"],
+        "campaign": ["Brand", "Newsletter", "Retargeting", "Newsletter", "Webinar", ""],
+        "touch_type": ["ad_click", "email_click", "ad_click", "email_click", "event", "visit"],
+    }
+    crm = small_crm(extra)
+    write_salesforce(crm, tmp_path)
+    back = load_salesforce(tmp_path).touchpoints
+    ids = pd.read_csv(tmp_path / "id_map.csv", dtype=str)
+    canonical = {v: k for k, v in mapped(ids, "touchpoints").items()}
+    person = back["contact_id"] == mapped(ids, "contacts")["person-7"]
+    got = back[person].assign(key=back["touchpoint_id"].map(canonical))
+    got = got.set_index("key")["occurred_at"].sort_values(kind="stable")
+    # pre-e shares pre-b's member (one per campaign and person); the touches before C load
+    # from C on, a second apart in their order (tied ones tied), post-d after them
+    second = pd.Timedelta(seconds=1)
+    assert got.to_dict() == {
+        "pre-a": c,
+        "pre-b": c + second,
+        "pre-c": c + second,
+        "touch-7": c + 2 * second,
+        "post-d": c + 3 * second,
+        "post-f": c + pd.Timedelta(days=3),
+    }
+    faults = org_faults(tmp_path)
+    assert faults == dict.fromkeys(faults, 0)
+
+
+def test_a_written_export_keeps_each_persons_first_touch_and_touch_order(
+    tmp_path, salesforce_touchpoints
+):
+    from smk.synth import synthesize
+
+    crm = synthesize(n_contacts=500, seed=8).crm
+    write_salesforce(crm, tmp_path)
+    back = load_salesforce(tmp_path)
+    # the original source is the first touch's channel in the synthetic CRM, and still is
+    # for every person loaded back (touches before the person's creation included)
+    source = back.contacts.set_index("contact_id")["original_source"].astype("string")
+    first = first_touch_channels(back.touchpoints)
+    assert len(first) > 400 and first.equals(source.reindex(first.index))
+    # members tie only where the touches they were written for tied
+    expected = salesforce_touchpoints(crm.touchpoints, crm.contacts)
+    assert ties(back.touchpoints) == touch_ties(expected, crm.touchpoints)
+
+
 def test_a_written_export_is_one_a_salesforce_org_could_produce(tmp_path):
     from smk.synth import synthesize
 
@@ -968,6 +1045,30 @@ def test_the_salesforce_sample_is_one_an_org_could_produce():
     members = _read_written(folder, "CampaignMember.csv")
     spoiled = pd.read_csv(folder / "truth" / "spoiled.csv", dtype=str)
     assert members["Id"].duplicated().sum() == (spoiled["table"] == "touchpoints").sum() == 2
+
+
+def test_the_salesforce_sample_keeps_each_persons_first_touch(salesforce_touchpoints):
+    from smk.synth import synthesize
+
+    crm = smk.load(config.SAMPLE_SALESFORCE)
+    first = first_touch_channels(crm.touchpoints)
+    source = crm.contacts.set_index("contact_id")["original_source"].astype("string")
+    assert len(first) == 2500 and first.equals(source.reindex(first.index))
+    # every touchpoint loads at the moment the documented rule gives it; its two ties are
+    # touches that tied in the synthetic CRM
+    truth = synthesize(**config.SAMPLE_SETTINGS).crm
+    expected = salesforce_touchpoints(truth.touchpoints, truth.contacts)
+    ids = pd.read_csv(config.SAMPLE_SALESFORCE / "truth" / "id_map.csv.gz", dtype=str)
+    canonical = dict(zip(ids["salesforce_id"], ids["canonical_id"], strict=True))
+    at = expected.set_index("touchpoint_id")["occurred_at"]
+    assert (
+        crm.touchpoints["touchpoint_id"]
+        .map(canonical)
+        .map(at)
+        .equals(crm.touchpoints["occurred_at"])
+    )
+    assert len(crm.touchpoints) == len(expected)
+    assert ties(crm.touchpoints) == touch_ties(expected, truth.touchpoints) == 2
 
 
 def test_a_synthetic_export_larger_than_the_sample_loads_and_accounts_for_every_row(

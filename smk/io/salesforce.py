@@ -2298,8 +2298,7 @@ def _members(touches: pd.DataFrame, campaign: pd.Series, record_created: pd.Seri
     """One row per CampaignMember (its first touch's row), then a copy per duplicate touch row.
 
     ``member`` is the member's key, ``campaign_key`` its campaign and ``created`` its
-    CreatedDate: the first touch's moment, or the CreatedDate of the Lead / Contact it points
-    at when that is later (a member cannot exist before its record).
+    CreatedDate (`_member_moments`: never before the Lead / Contact it points at).
     """
     keys = _touch_keys(touches)
     member = _member_keys(touches, keys, campaign)
@@ -2309,8 +2308,21 @@ def _members(touches: pd.DataFrame, campaign: pd.Series, record_created: pd.Seri
     copies = firsts.set_index("key", drop=False).loc[member[duplicate]]
     rows = pd.concat([firsts, copies], ignore_index=True)  # a re-exported row stays one
     record = rows["contact_id"].map(record_created)
-    later = (record > rows["occurred_at"]).fillna(False).astype(bool)
-    return rows.assign(created=rows["occurred_at"].mask(later, record))
+    return rows.assign(created=_member_moments(rows["occurred_at"], rows["contact_id"], record))
+
+
+def _member_moments(at: pd.Series, who: pd.Series, record: pd.Series) -> pd.Series:
+    """When members were created: at their first touch (`at`), but the person's (`who`) k-th
+    member (k = 0, 1, ... in the order of `at`; members whose touches tied share a k) no
+    earlier than its record's CreatedDate (`record`) + k seconds.
+
+    A member cannot exist before its Lead / Contact: a sync adds the touches made before the
+    record existed one after another when it is created, in the order they happened, and a
+    later touch stays after them. So a person's members keep the order of their touches.
+    """
+    k = at.groupby(who.astype("string")).rank(method="dense") - 1  # NaN: no time or person
+    floor = record + pd.to_timedelta(k, unit="s")
+    return at.mask((floor > at).fillna(False).astype(bool), floor)
 
 
 def _campaign_rows(
@@ -2403,17 +2415,24 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
     member per campaign and person, as Salesforce allows (`member_keys`; a converted Lead's
     member names both its Lead and its Contact): its id maps to the earliest touch's id, its
     Status names that touch's type. Its CreatedDate is that touch's moment and its
-    FirstRespondedDate that moment's date, unless the Lead (or, for a Contact created by
-    sales, the Contact) was created later: a member is a junction record whose LeadId /
-    ContactId must exist, and FirstRespondedDate is set by Salesforce, not before the member.
-    So a touch before the record existed (an anonymous visit, an ad click marketing automation
-    knew of) is dated when the record was created, as a marketing-automation sync adds it.
+    FirstRespondedDate the CreatedDate's date (so the loader reads the CreatedDate back), but
+    a member is a junction record whose LeadId / ContactId must exist, and FirstRespondedDate
+    is set by Salesforce, not before the member: the person's k-th member (k = 0, 1, ... in
+    the order of their touches; members of touches at the same moment share k) is created no
+    earlier than the Lead (or, for a Contact created by sales, the Contact) + k seconds
+    (`_member_moments`). So the touches before the record existed (an anonymous visit, an ad
+    click marketing automation knew of) are dated from the record's creation on, a second
+    apart in the order they happened, as a marketing-automation sync adds them, and a touch
+    within seconds after the creation moves after them: a person's members keep the order
+    of their touches, and the first touch stays first.
 
     Not representable, so lost in a round trip: subscriber and evangelist dates, a
     ``became_lead_at`` other than ``created_at``, the time of day of ``closed_at`` (CloseDate is
     a date), the raw source detail when it does not map to the contact's channel, a person's
     later touches in a campaign they already responded to (only the first is a member), and the
-    moment of a touch before its person's record was created (it loads at the creation).
+    moment of a touch before its person's record was created (it loads at the creation, plus
+    a second per earlier member of the person; a touch seconds after the creation may move by
+    as many seconds).
     A CRM row that repeats a touchpoint id (a re-export) is written as a repeated member row.
 
     With ``lead_history=True`` the stage dates are written as an org without the custom fields
