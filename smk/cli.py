@@ -4,7 +4,8 @@ Exit codes: 0 success / data usable, 2 bad input (the message names file, column
 3 the report failed once it ran (a notebook failed: the message names notebook, cell and error;
 or a file could not be written, as on a full disk: it names the file), 1 an internal error (a
 bug in smk: the message says so; `--debug` shows the traceback). A failed `smk report` ends its
-log (OUT/smk-report.log, once the run opened it) with the message and the exit code.
+log (OUT/smk-report.log, once the run opened it) with the message and the exit code. A reader
+of stdout or stderr that goes early (`| head`) changes no exit code (`_ReaderMayGo`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
@@ -189,6 +192,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command `argv` names (default: the command line's); returns its exit code.
+
+    While it runs, stdout and stderr are `_ReaderMayGo`: a reader that goes before the
+    command ends (`smk validate PATH 2>&1 | head`) changes no exit code."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (_ReaderMayGo(s) if s is not None else s for s in streams)
+    try:
+        return _run(argv)
+    finally:
+        for stream in (sys.stdout, sys.stderr):  # what is still buffered, before they go back
+            if stream is not None:
+                stream.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: list[str] | None) -> int:
+    """`main`'s command: parsed, run, its failures turned into exit codes."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -207,17 +227,13 @@ def main(argv: list[str] | None = None) -> int:
             _report_logged(args, int(exc.code), f"smk: terminated by signal {signum}")
         raise
     except OSError as exc:
-        if isinstance(exc, BrokenPipeError):  # stdout's is absorbed by `_print`: another pipe
+        if isinstance(exc, BrokenPipeError):  # stdout's and stderr's are absorbed: another pipe
             return _internal_error(args, exc)
         # a path the user gave cannot be read or written: not a bug
         where = f"{exc.filename}: " if exc.filename else ""
         return _failed(args, EXIT_BAD_INPUT, f"smk: error: {where}{exc.strerror or exc}", exc)
     except Exception as exc:  # an internal error: say so, do not dump a traceback on users
         return _internal_error(args, exc)
-    try:  # what is still buffered: a reader that has gone changes no exit code
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _drop_stdout()
     return code
 
 
@@ -273,27 +289,54 @@ def _unusable(args: argparse.Namespace, error: str) -> dict:
 
 
 def _print(text: str) -> None:
-    """A command's output on stdout. A reader that has gone (`| head`, `| true`) is not an
-    error and changes no exit code: the rest of the output is dropped."""
+    """A command's output on stdout (a reader that has gone: `_ReaderMayGo`)."""
     try:
+        print(text, flush=True)
+    except UnicodeEncodeError:  # a file name that is no UTF-8, and a stdout that is strict
+        encoding = sys.stdout.encoding or "utf-8"
+        text = shown_name(text).encode(encoding, "backslashreplace").decode(encoding)
+        print(text, flush=True)
+
+
+class _ReaderMayGo:
+    """stdout or stderr, whose reader may go before the command ends (`| head`, `| true`):
+    not an error, and no change to the exit code. A write or flush into the closed pipe
+    sends the stream to the null device, as Python's docs advise (signal module, "Note on
+    SIGPIPE"): the rest of the output is dropped, and the command carries on to exit with
+    its own code. Everything else is the stream's."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
         try:
-            print(text, flush=True)
-        except UnicodeEncodeError:  # a file name that is no UTF-8, and a stdout that is strict
-            encoding = sys.stdout.encoding or "utf-8"
-            text = shown_name(text).encode(encoding, "backslashreplace").decode(encoding)
-            print(text, flush=True)
-    except BrokenPipeError:
-        _drop_stdout()
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop()
+            return len(text)
 
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
 
-def _drop_stdout() -> None:
-    """Send what is still to be written to stdout nowhere (no error at exit's flush either)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # a stdout without a file descriptor (captured)
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop()
+
+    def _drop(self) -> None:
+        """Point the stream's file descriptor at the null device, so that what is still
+        buffered goes there too (no error at exit's flush either)."""
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # a stream without a file descriptor (captured)
+            self._stream = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
 
 
 # ---------------------------------------------------------------------------------- validate

@@ -1906,8 +1906,11 @@ def _moved_detail(run: SegmentationRun, moved: float | None) -> str:
 def segment_metrics(profiles: pd.DataFrame) -> list[dict]:
     """The segments as the metrics file lists them: segment, persona, accounts,
     share_of_revenue (of the known won revenue) and deals_won_without_amount (what that share
-    leaves out: where it is not 0, the segment's won revenue is unknown or only partly known,
-    and no segment is named top, `top_segment`)."""
+    leaves out: where it is not 0, the segment's won revenue is unknown or only partly known).
+    Such deals in a segment other than the one with the most known won revenue leave no
+    segment named top; the leading segment may have them and still be named if it leads
+    strictly, its share then unknown unless it won all the known revenue (`top_segment`,
+    `segmentation_kpis`)."""
     cols = ["segment", "persona", "accounts", "share_of_revenue", "deals_won_without_amount"]
     return profiles[cols].to_dict("records")
 

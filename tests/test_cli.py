@@ -359,8 +359,9 @@ def header_only(tmp_path: Path) -> Path:
     return folder
 
 
-def run_cli_into_closed_pipe(*args: str) -> subprocess.CompletedProcess:
-    """`smk ARGS | true`: stdout is a pipe whose reader has gone."""
+def run_cli_into_closed_pipe(*args: str, stderr_too: bool = False) -> subprocess.CompletedProcess:
+    """`smk ARGS | true` (`smk ARGS 2>&1 | true` with `stderr_too`): stdout (and stderr) is a
+    pipe whose reader has gone."""
     import os
 
     read, write = os.pipe()
@@ -369,7 +370,7 @@ def run_cli_into_closed_pipe(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "smk", *args],
             stdout=write,
-            stderr=subprocess.PIPE,
+            stderr=write if stderr_too else subprocess.PIPE,
             text=True,
             timeout=120,
         )
@@ -388,6 +389,46 @@ def test_a_closed_stdout_keeps_the_exit_code_the_data_deserves(export, header_on
     assert result.returncode == 0 and result.stderr == ""
     result = run_cli_into_closed_pipe("validate", str(export / "missing"))
     assert result.returncode == 2 and "no such file or folder" in result.stderr
+
+
+def test_a_closed_stderr_keeps_every_command_s_exit_code(export, header_only, tmp_path):
+    """`smk validate hdr 2>&1 | head` exited 1, not 2: the error line written to stderr after
+    the reader had gone raised a BrokenPipeError, taken for a bug. Every command keeps the
+    exit code it meant, whether its output fits the pipe or not."""
+    commands = {
+        ("validate", str(header_only)): 2,
+        ("validate", "--json", str(header_only)): 2,
+        ("validate", str(export / "missing")): 2,
+        ("validate", str(export)): 0,
+        ("validate", "--no-such-option", str(export)): 2,
+        ("report", "--data", str(header_only), "--out", str(tmp_path / "reports")): 2,
+        ("synth", "--contacts", "20", "--months", "1", "--out", str(tmp_path / "synth")): 0,
+        ("--help",): 0,
+    }
+    for args, code in commands.items():
+        assert run_cli_into_closed_pipe(*args, stderr_too=True).returncode == code, args
+
+
+def test_a_stderr_that_breaks_without_a_file_descriptor_keeps_the_exit_code(
+    header_only, monkeypatch
+):
+    """In process, a stderr whose reader has gone and that has no file descriptor (the
+    `_ReaderMayGo` fallback): the message is dropped, the exit code stays 2."""
+
+    class Gone:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self) -> int:
+            raise OSError("no file descriptor")
+
+    gone = Gone()
+    monkeypatch.setattr(sys, "stderr", gone)
+    assert main(["validate", str(header_only)]) == 2
+    assert sys.stderr is gone  # given back as it was
 
 
 def test_set_aside_folder_shows_this_run_only(export, tmp_path, capsys):

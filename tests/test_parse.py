@@ -1019,27 +1019,28 @@ def test_the_decimal_option_never_misreads_a_column_that_shows_its_mark() -> Non
 
 # ------------------------------------------------------------------------ spend months
 # Spend months as spreadsheets write them: Excel's `mmm-yy` display saves a month column as
-# `Mar-26` or `Mar 26` (German Excel `Mrz-26`, `Mär-26`, `März 26`; French `mars-26`), its
-# `mmm-yyyy` as `Mar-2026`, and numeric displays as `03-2026` or `03.2026`. These months were
-# set aside as unparseable; now a month name with a two-digit year is that month of 20yy
-# (`parse.MONTH_CENTURY`), in a month column only: in a date column `Mar 26` may be a day
-# (26 March), and stays unread.
+# `Mar-26` (German Excel `Mrz-26`, `Mär-26`; French `mars-26`, `janv.-26`), some sheets write
+# `Mar '26`, Excel's `mmm-yyyy` gives `Mar-2026`, and numeric displays `03-2026` or `03.2026`.
+# These months were set aside as unparseable; now a month name with a two-digit year after a
+# hyphen or an apostrophe is that month of 20yy (`parse.MONTH_CENTURY`), in a month column
+# only. After a space, a dot or a slash two digits are a day (`Mar 26`, `Jan 31`): no month.
 FIXTURES = Path(__file__).parent / "fixtures"
 MONTHS = {
     "Mar-26": "2026-03",  # Excel's mmm-yy
     "Oct-25": "2025-10",
-    "Mar 26": "2026-03",
     "MAR-26": "2026-03",
-    "Mar.26": "2026-03",
-    "Mar '26": "2026-03",
+    "Mar '26": "2026-03",  # the apostrophe form
+    "Mar'26": "2026-03",
+    "Mar ’26": "2026-03",
+    "Nov.-26": "2026-11",
     "Sept-25": "2025-09",
     "Oct-99": "2099-10",  # the century rule: always 20yy
     "Jan-00": "2000-01",
     "Mrz-26": "2026-03",  # German Excel
     "Mär-26": "2026-03",
-    "März 26": "2026-03",
+    "Mär '26": "2026-03",
     "Okt-25": "2025-10",
-    "Dez 25": "2025-12",
+    "Dez.-25": "2025-12",
     "mars-26": "2026-03",  # French
     "janv.-26": "2026-01",
     "févr-26": "2026-02",
@@ -1052,8 +1053,14 @@ MONTHS = {
     "3.2026": "2026-03",
 }
 #: still no month: a day and a month name (Excel's `d-mmm`), a two-digit numeric month (day or
-#: year?), a quarter, a word that names no month, a year of one or three digits
+#: year?), a quarter, a word that names no month, a year of one or three digits, a month
+#: name and two digits after a space, a dot or a slash (a day: `Jan 31`, `Mar 26`), or after a
+#: spaced or another dash
 NO_MONTH = ["26-Mar", "12/25", "03-26", "Q1 26", "Foo-26", "Mar-2", "Mar-226", "Mar 26 2026"]
+NO_MONTH += ["26-Mar-26", "31-Dec", "Mar-26-2026", "01.26"]
+#: a day of a month, read as a month of 20yy by the first reading of `Mar-26` (dbda394)
+DAYS = ["Jan 31", "Feb 28", "Apr 30", "Dec 31", "Jan 01", "Mar 26", "March 26", "Mar.26"]
+DAYS += ["Nov. 26", "Dec/26", "Dec26", "März 26", "Mai 26", "Mrz. 26", "Dez.26", "Mar - 26"]
 
 
 @pytest.mark.parametrize(("text", "month"), MONTHS.items())
@@ -1063,7 +1070,7 @@ def test_a_month_name_with_a_two_digit_year_is_that_month_of_20yy(text: str, mon
     assert bad.tolist() == [False, False, False]
 
 
-@pytest.mark.parametrize("text", NO_MONTH)
+@pytest.mark.parametrize("text", NO_MONTH + DAYS)
 def test_other_short_layouts_stay_unparseable(text: str) -> None:
     values, bad = parse_months(S(text, "Mar-26"))
     assert bad.tolist() == [True, False] and pd.isna(values.iloc[0])
@@ -1098,7 +1105,7 @@ def test_salesforce_spend_csv(tmp_path: Path) -> None:
     folder = tmp_path / "sf"
     shutil.copytree(FIXTURES / "salesforce" / "dataloader", folder)
     spend = folder / "spend.csv"
-    months = iter(["Jan-24", "Feb 24", "Jan-2024", "Mär-24"])
+    months = iter(["Jan-24", "Feb '24", "Jan-2024", "Mär-24"])
     lines = spend.read_text().splitlines()
     rows = [lines[0]] + [next(months) + line[line.index(",") :] for line in lines[1:]]
     spend.write_text("\n".join(rows) + "\n")
@@ -1114,7 +1121,7 @@ def test_hubspot_ad_spend(tmp_path: Path) -> None:
         '"Month","Channel","Campaign","Amount","Currency"\n'
         '"Jan-24","Paid Search","brand","100","EUR"\n'
         '"Feb-24","Paid Search","brand","110","EUR"\n'
-        '"Jan 24","Paid Social","launch","50","EUR"\n'
+        '"Jan\'24","Paid Social","launch","50","EUR"\n'
         '"03.2024","Paid Social","launch","60","EUR"\n'
     )
     crm = smk.load(folder)
@@ -1129,3 +1136,52 @@ def test_canonical_spend_csv(tmp_path: Path) -> None:
         "Jan-24,paid_social,50\n03-2024,paid_social,60\n"
     )
     assert _loaded_spend(smk.load(tmp_path, format="canonical")) == sorted(SPEND_MONTHS)
+
+
+def _canonical_spend(folder: Path, months: list[str]) -> smk.CRM:
+    """A canonical export: two contacts of January and February 2026, and a spend row per
+    month written as `months` has it (rows 2, 3, ... of spend.csv)."""
+    folder.mkdir(exist_ok=True)
+    (folder / "contacts.csv").write_text("contact_id,created_at\nc1,2026-01-05\nc2,2026-02-05\n")
+    rows = "".join(f"{m},paid_search,{i}\n" for i, m in enumerate(months))
+    (folder / "spend.csv").write_text("month,channel,amount\n" + rows)
+    return smk.load(folder, format="canonical")
+
+
+def test_a_day_of_a_month_is_set_aside_not_loaded_as_a_future_month(tmp_path: Path) -> None:
+    """The reviewer's sheet: `Jan 31`, `Feb 28`, `Apr 30`, `Dec 31`, `Jan 01` loaded as
+    2031-01, 2028-02, 2030-04, 2031-12 and 2001-01, unsaid; they are days, set aside."""
+    crm = _canonical_spend(tmp_path, ["Jan 31", "Feb 28", "Apr 30", "Dec 31", "Jan 01", "Mar-26"])
+    assert crm.quality.tables["spend"].reasons() == {"unparseable month": 5}
+    assert crm.spend["month"].tolist() == [pd.Timestamp("2026-03-01")]
+
+
+def spend_ahead_warnings(crm: smk.CRM) -> list[str]:
+    return [w for w in crm.quality.warnings if w.startswith("spend:") and "after the" in w]
+
+
+def test_spend_months_far_after_the_export_are_warned_of_and_kept(tmp_path: Path) -> None:
+    """`Dec-31` is read as December 2031 (Excel's `mmm-yy`): a spend month more than 12
+    months after the export's last dated record (2026-02-05) is warned of, with its file and
+    row; it is kept."""
+    months = ["Jan-26", "Feb-27", "Mar-27", "Dec-31", "Feb-28", "Dec-31", "Jan-31"]
+    crm = _canonical_spend(tmp_path, months)
+    assert crm.quality.tables["spend"].reasons() == {} and len(crm.spend) == 7
+    [warning] = spend_ahead_warnings(crm)
+    assert warning.startswith(
+        "spend: 5 of 7 rows have a month more than 12 months after the export's last dated "
+        "record (2026-02-05): 2027-03 (spend.csv row 4), 2028-02 (spend.csv row 6), "
+        "2031-01 (spend.csv row 8) and 2 more. They are kept"
+    )
+
+
+def test_spend_within_a_year_of_the_export_or_alone_is_not_warned_of(tmp_path: Path) -> None:
+    """A budget a year ahead (February 2027, 12 months after February 2026) is plausible;
+    an export dated only by its spend has nothing to measure against."""
+    crm = _canonical_spend(tmp_path / "a", ["2025-06", "Feb-27", "Mar '26"])
+    assert len(crm.spend) == 3 and spend_ahead_warnings(crm) == []
+    alone = tmp_path / "b"
+    alone.mkdir()
+    (alone / "spend.csv").write_text("month,channel,amount\nDec-31,paid_search,1\n")
+    crm = smk.load(alone, format="canonical")
+    assert len(crm.spend) == 1 and spend_ahead_warnings(crm) == []

@@ -1936,9 +1936,14 @@ def _shapes(s: pd.Series) -> pd.Series:
 
 #: a month's layouts: numeric ones only with a four-digit year (`03/26` could be a day)
 _MONTH_LAYOUTS = ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m", "%m-%Y", "%m.%Y", "%b %Y", "%B %Y")
-#: a month name and its year, as Excel's `mmm-yy` and `mmm-yyyy` display them (`Mar-26`,
-#: `Mar 26`, `Mar-2026`, `Mar.26`, `Mar '26`); the name in English once `_in_english` ran
-_NAMED_MONTH = re.compile(r"^([A-Za-z]{3,9})\.?(?:\s*[-/.'’]\s*|\s+)(\d{4}|\d{2})$")
+#: a month name and its year: a four-digit one after a space, `-`, `/`, `.` or `'` (`Mar
+#: 2026`, `Mar-2026`, as Excel's `mmm-yyyy` displays it), a two-digit one only as
+#: spreadsheets write a month (Excel's `mmm-yy`, `Mar-26`, French `janv.-26`; `Mar '26`), not
+#: after a space, a dot or a slash: `Mar 26`, `Jan 31` are a day of a month. The name in
+#: English once `_in_english` ran (which writes `Mrz-26` as `Mar -26`, `Mrz. 26` as `Mar 26`)
+_NAMED_MONTH = re.compile(
+    r"^([A-Za-z]{3,9})\.?(?:(?:\s*[-/.'’]\s*|\s+)(\d{4})|(?:\s*-|\s*['’])(\d{2}))$"
+)
 #: the century of a month's two-digit year (`Mar-26` is March 2026; `Oct-99`, October 2099)
 MONTH_CENTURY = 2000
 
@@ -1948,10 +1953,11 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """`2026-01`, `2026-01-01`, `01/2026`, `01-2026`, `01.2026`, `Jan 2026`, `Jan-26` or an
     ISO 8601 timestamp -> the first day of that month (naive); a date in another layout
     (`12/12/2025`, `12 Dec 2025`) is not read as a month (`01/12/2025` would be January or
-    December). A month name with a two-digit year (Excel's `mmm-yy`: `Mar-26`, `Mar 26`) is
-    in `MONTH_CENTURY` (only here: in a date column `Mar 26` may be a day). A month named in
-    another language of `_MONTH_NAMES` (`Okt 2026`, `März 2026`, `Mrz-26`, `janv. 2026`,
-    `marzo de 2026`) is read as its English name."""
+    December). A month name with a two-digit year as spreadsheets write it (Excel's `mmm-yy`,
+    `Mar-26`, or `Mar '26`: `_NAMED_MONTH`) is in `MONTH_CENTURY`; `Mar 26`, `Mar.26` and
+    `Jan 31` are a day of a month, no month. A month named in another language of
+    `_MONTH_NAMES` (`Okt 2026`, `März 2026`, `Mrz-26`, `janv. 2026`, `marzo de 2026`) is read
+    as its English name."""
     s = clean_text(values).reset_index(drop=True)  # rows by position: labels may repeat
     out = _months(s)
     todo = s.notna() & out.isna()
@@ -1994,5 +2000,5 @@ def _named_months(s: pd.Series) -> pd.Series:
     """The values of `s` written as `_NAMED_MONTH` as `Mar 2026` (a two-digit year in
     `MONTH_CENTURY`); <NA> for the others."""
     parts = s.astype("string").str.extract(_NAMED_MONTH)
-    year = parts[1].mask(parts[1].str.len() == 2, str(MONTH_CENTURY // 100) + parts[1])
+    year = parts[1].fillna(str(MONTH_CENTURY // 100) + parts[2])
     return parts[0] + " " + year

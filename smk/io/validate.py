@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
+from smk import periods
 from smk.errors import CRMExportError
 from smk.io import parse
 from smk.io.canonical import format_datetimes
@@ -194,7 +195,9 @@ def assemble(
             tables[name] = tables[name].reset_index(drop=True)
     parse.forget_int_ids()  # the model keeps its ids as text only
     quality.check()
-    return CRM(**tables, quality=quality, source=source, format=format)
+    crm = CRM(**tables, quality=quality, source=source, format=format)
+    _warn_spend_ahead(crm)
+    return crm
 
 
 def _file_names(files: pd.Series) -> list[str]:
@@ -716,6 +719,40 @@ def _check_deals(
     _warn_undated_closes(tables["deals"], quality)
     _warn_missing_amounts(tables["deals"], quality)
     _warn_stage_ids(tables["deals"], quality)
+
+
+#: Spend months more than this many months after the month of the export's last dated record
+#: are warned of (`_warn_spend_ahead`): a budget planned a year ahead is plausible, a month
+#: further out more likely a day misread as a month (`Dec-31` is December 2031)
+SPEND_MONTHS_AHEAD = 12
+
+
+def _warn_spend_ahead(crm: CRM, few: int = 3) -> None:
+    """Say how many spend rows have a month more than `SPEND_MONTHS_AHEAD` months after the
+    month of the export's last dated record (`smk.periods.last_record`), with a few of them
+    (month, file and row); they are kept. Nothing is said when no other table is dated."""
+    spend = crm.spend[crm.spend["month"].notna()]
+    if spend.empty:
+        return
+    try:
+        last = periods.last_record(crm)
+    except ValueError:  # nothing but spend is dated: nothing to measure against
+        return
+    limit = pd.Timestamp(last.strftime("%Y-%m")) + pd.DateOffset(months=SPEND_MONTHS_AHEAD)
+    ahead = spend[spend["month"] > limit].sort_values(["month", "_file", "_row"])
+    if ahead.empty:
+        return
+    shown = [
+        f"{m:%Y-%m} ({f} row {r})"
+        for m, f, r in zip(ahead["month"], ahead["_file"], ahead["_row"], strict=True)
+    ][:few]
+    more = f" and {len(ahead) - few} more" if len(ahead) > few else ""
+    crm.quality.warnings.append(
+        f"spend: {len(ahead)} of {len(spend)} rows have a month more than "
+        f"{SPEND_MONTHS_AHEAD} months after the export's last dated record "
+        f"({last:%Y-%m-%d}): {', '.join(shown)}{more}. They are kept; check the month column "
+        "(a day written as a month, `Dec-31`, reads as December 2031; docs/data-model.md)"
+    )
 
 
 def _warn_missing_amounts(deals: pd.DataFrame, quality: DataQuality) -> None:
