@@ -290,3 +290,65 @@ def test_an_email_from_the_contact_is_no_first_touch(
     lead = sla.mql_leads(crm, as_of=OCT.end).set_index("contact_id").loc["101"]
     assert lead["first_activity_at"] == utc("2026-10-06 11:00")
     assert not [w for w in crm.quality.warnings if "outside the vocabulary" in w]
+
+
+UNIFIED = """\
+tables:
+  contacts:
+    files: ["contacts*"]
+    columns: {contact_id: [Id], email: [Email], created_at: [Created]}
+  activities:
+    files: ["activities*"]
+    columns:
+      activity_id: [Id]
+      contact_id: [Contact]
+      occurred_at: [Date]
+      type: [Type]
+      email_direction: [Direction]
+"""
+
+
+def _unified(tmp_path: Path, rows: list[str], mapping: str = UNIFIED) -> smk.CRM:
+    """A CRM's one activities file (calls and e-mails) through a user's mapping file."""
+    folder = write(tmp_path / "x", "contacts.csv", "Id,Email,Created", "1,a@x.example,2026-10-01")
+    write(folder, "activities.csv", "Id,Contact,Date,Type,Direction", *rows)
+    (tmp_path / "m.yaml").write_text(mapping, encoding="utf-8")
+    return smk.load(folder, mapping=tmp_path / "m.yaml")
+
+
+def test_an_inbound_call_is_sales_work_an_inbound_email_is_not(tmp_path: Path) -> None:
+    """The direction is an e-mail's: a call the contact made (`Inbound`) is a call answered,
+    loaded as one; only the e-mail is set aside."""
+    crm = _unified(
+        tmp_path,
+        [
+            "x1,1,2026-10-02,call,Inbound",
+            "x2,1,2026-10-02,email,Inbound",
+            "x3,1,2026-10-02,Email,Outbound",
+        ],
+    )
+    assert crm.activities["activity_id"].tolist() == ["x1", "x3"]
+    assert crm.quality.tables["activities"].reasons() == {INBOUND_EMAIL: 1}
+    assert not [w for w in crm.quality.warnings if "e-mail direction" in w]
+
+
+def test_an_email_direction_smk_does_not_know_is_said_with_its_count(tmp_path: Path) -> None:
+    """`Reply from contact` is no direction HubSpot writes: the e-mails count, and a warning
+    names the values with their counts (a call's direction is not an e-mail's: not said)."""
+    rows = ["x1,1,2026-10-02,email,Reply from contact", "x2,1,2026-10-02,email,Reply from contact"]
+    rows += ["x3,1,2026-10-02,email,Sent by CRM", "x4,1,2026-10-02,call,Voicemail"]
+    crm = _unified(tmp_path, rows)
+    assert len(crm.activities) == 4
+    assert [w for w in crm.quality.warnings if "e-mail direction" in w] == [
+        "activities: 3 e-mails of activities.csv have an e-mail direction that says neither "
+        "inbound nor sent ('Reply from contact' (2), 'Sent by CRM' (1)): they count as sales "
+        "work; translate the directions to INCOMING_EMAIL (the contact's own) or EMAIL (sent "
+        "by sales) under `values: email_direction:` in a mapping file (docs/mappings.md)"
+    ]
+    said = UNIFIED + '    values: {email_direction: {"Reply from contact": INCOMING_EMAIL}}\n'
+    crm = _unified(tmp_path / "translated", rows, said)
+    assert crm.activities["activity_id"].tolist() == ["x3", "x4"]
+    assert [w for w in crm.quality.warnings if "e-mail direction" in w][0].startswith(
+        "activities: 1 e-mail of activities.csv has an e-mail direction that says neither "
+        "inbound nor sent ('Sent by CRM' (1)): it counts"
+    )

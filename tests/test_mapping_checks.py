@@ -107,6 +107,26 @@ def test_a_header_a_derive_rule_reads_is_no_column_smk_did_not_map(tmp_path, fil
     assert crm.deals["is_won"].tolist()[:2] == [True, False]
 
 
+def test_a_header_the_deleted_rule_reads_is_no_column_smk_did_not_map(tmp_path):
+    """`deleted: {from: Archived, ...}` reads `Archived`: it is mapped, not listed among the
+    "Columns smk did not map" (it is kept, under its own name)."""
+    folder = export(
+        tmp_path / "x", {"deals.csv": DEALS.replace("Lost time\n", "Lost time,Archived\n")}
+    )
+    text = (folder / "deals.csv").read_text().splitlines()
+    rows = [text[0], text[1] + ",no", text[2] + ",yes"]
+    (folder / "deals.csv").write_text("\n".join(rows) + "\n")
+    spec = mapping(
+        tmp_path, amount='"Amount"', extra="    deleted: {from: Archived, pattern: '^yes$'}\n"
+    )
+    crm = smk.load(folder, mapping=spec)
+    (warning,) = [w for w in crm.quality.warnings if "Columns smk did not map" in w]
+    assert "Columns smk did not map: 'Value';" in warning
+    assert "'Archived'" not in warning
+    assert crm.deals["deal_id"].tolist() == ["D1"]
+    assert crm.quality.tables["deals"].reasons() == {"deleted in the CRM": 1}
+
+
 def test_a_column_none_of_whose_coalesced_headers_is_there_is_left_empty(tmp_path):
     spec = mapping(tmp_path, lost='"Lost on"')
     spec.write_text(spec.read_text().replace('["Won time", "Lost on"]', '["Won on", "Lost on"]'))

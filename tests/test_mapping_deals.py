@@ -107,6 +107,144 @@ def test_a_date_the_export_gives_wins_over_the_deals(tmp_path):
     ) in crm.quality.warnings
 
 
+def _canonical(tmp_path: Path, contacts: list[tuple], deals: list[tuple]) -> smk.CRM:
+    """A canonical export of `contacts` (id, created, stage, opportunity date, customer date,
+    e-mail or None) and `deals` (id, contact, created, closed, won, amount), loaded."""
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    cols = ["contact_id", "created_at", "lifecycle_stage", "became_opportunity_at"]
+    frame = pd.DataFrame([c[:5] for c in contacts], columns=[*cols, "became_customer_at"])
+    frame["email"] = [c[5] if len(c) > 5 else f"{c[0].lower()}@x.example" for c in contacts]
+    frame.to_csv(folder / "contacts.csv", index=False)
+    cols = ["deal_id", "contact_id", "created_at", "closed_at", "is_won", "amount"]
+    frame = pd.DataFrame(deals, columns=cols).assign(is_closed=lambda d: d["closed_at"] != "")
+    frame.to_csv(folder / "deals.csv", index=False)
+    return smk.load(folder, format="canonical")
+
+
+def _utc(day: str) -> pd.Timestamp:
+    return pd.Timestamp(day, tz="UTC")
+
+
+def test_a_date_from_deals_never_contradicts_the_exports_own(tmp_path):
+    """E's export says opportunity in June; its won deal closed in May: no customer date
+    before the opportunity. J is a customer since February, its deal was created in March:
+    no opportunity after the customer date. F (opportunity in July) is merged with G (same
+    e-mail) and G's won deal: the same. K's deal agrees with the export: it is filled."""
+    crm = _canonical(
+        tmp_path,
+        [
+            ("E", "2026-01-01", "opportunity", "2026-06-01", ""),
+            ("J", "2026-01-01", "customer", "", "2026-02-01"),
+            ("F", "2026-01-01", "opportunity", "2026-07-01", "", "f@x.example"),
+            ("G", "2026-02-01", "lead", "", "", "F@X.example"),
+            ("K", "2026-01-01", "opportunity", "2026-02-01", ""),
+        ],
+        [
+            ("d1", "E", "2026-03-01", "2026-05-01", True, 100),
+            ("d2", "J", "2026-03-01", "2026-05-01", True, 100),
+            ("d3", "G", "2026-03-01", "2026-05-01", True, 100),
+            ("d4", "K", "2026-03-01", "2026-05-01", True, 100),
+        ],
+    )
+    c = crm.contacts.set_index("contact_id")
+    assert c.loc["E", "became_opportunity_at"] == _utc("2026-06-01")
+    assert (
+        pd.isna(c.loc["E", "became_customer_at"]) and c.loc["E", "lifecycle_stage"] == "opportunity"
+    )
+    assert pd.isna(c.loc["J", "became_opportunity_at"])
+    assert c.loc["J", "became_customer_at"] == _utc("2026-02-01")
+    assert (
+        pd.isna(c.loc["F", "became_customer_at"]) and c.loc["F", "lifecycle_stage"] == "opportunity"
+    )
+    assert c.loc["K", "became_customer_at"] == _utc("2026-05-01")
+    assert c.loc["K", "lifecycle_stage"] == "customer"
+    both = c[["became_opportunity_at", "became_customer_at"]].dropna()
+    assert (both["became_customer_at"] >= both["became_opportunity_at"]).all()
+    assert (
+        "contacts: 3 contacts' deals would date a stage against the stage dates the export "
+        "gives (a customer date before the opportunity date, an opportunity date after the "
+        "customer date, a customer date after the evangelist date): those dates are left out, "
+        "the export's dates stand and the stage is not raised (opportunity: 1, customer: 2; "
+        "docs/mappings.md)"
+    ) in crm.quality.warnings
+
+
+def test_a_deal_older_than_its_contact_dates_it_at_its_creation(tmp_path):
+    """H was created in May; its deal, created in March and won in April, makes it an
+    opportunity and a customer when it was created, not before: the funnel has no lead,
+    MQL or SQL of H before it existed."""
+    crm = _canonical(
+        tmp_path,
+        [("H", "2026-05-01", "lead", "", "")],
+        [("d1", "H", "2026-03-01", "2026-04-01", True, 100)],
+    )
+    h = crm.contacts.set_index("contact_id").loc["H"]
+    assert h["became_opportunity_at"] == h["became_customer_at"] == _utc("2026-05-01")
+    assert h["lifecycle_stage"] == "customer"
+    entries = funnel.stage_entry_dates(crm.contacts).iloc[0]
+    assert entries[["lead", "mql", "sql", "opportunity", "customer"]].min() == _utc("2026-05-01")
+    assert not [w for w in crm.quality.warnings if "from deals" in w or "deals would" in w]
+
+
+def test_a_partner_on_a_deal_is_no_customer(tmp_path):
+    """D is at `other` (HubSpot's stage for a partner or a vendor) and on a won deal: it keeps
+    its stage and takes no date (the funnel would count it a customer), and a warning says so."""
+    crm = _canonical(
+        tmp_path,
+        [("D", "2026-01-01", "other", "", ""), ("A", "2026-01-01", "lead", "", "")],
+        [
+            ("d1", "D", "2026-03-01", "2026-05-01", True, 100),
+            ("d2", "A", "2026-03-01", "2026-05-01", True, 100),
+        ],
+    )
+    c = crm.contacts.set_index("contact_id")
+    assert c.loc["D", "lifecycle_stage"] == "other"
+    assert c.loc["D", ["became_opportunity_at", "became_customer_at"]].isna().all()
+    assert c.loc["A", "lifecycle_stage"] == "customer"
+    assert _customers(crm, "2026-05") == 1
+    assert (
+        "contacts: 1 contact at lifecycle stage other (HubSpot's stage for a partner or a "
+        "vendor) is on loaded deals: it keeps its stage and takes no opportunity or customer "
+        "date from them; give a buyer a funnel stage in the export (with a mapping file, under "
+        "`values: lifecycle_stage:`; docs/mappings.md)"
+    ) in crm.quality.warnings
+
+
+def test_a_pipedrive_partner_on_a_won_deal_stays_a_partner(tmp_path):
+    """Pipedrive's mapping reads an unmapped label (`Partner`) as `other`."""
+    folder = _pipedrive_copy(tmp_path)
+    people = pd.read_csv(folder / "persons.csv", dtype=str, keep_default_na=False)
+    label = [c for c in people.columns if c.endswith("Label")][0]
+    people.loc[people.iloc[:, 0] == "101", label] = "Partner"
+    people.to_csv(folder / "persons.csv", index=False)
+    crm = smk.load(folder, mapping=PIPEDRIVE)
+    person = crm.contacts.set_index("contact_id").loc["101"]
+    assert person["lifecycle_stage"] == "other" and pd.isna(person["became_customer_at"])
+    assert [_customers(crm, m) for m in ("2026-01", "2026-02", "2026-03")] == [0, 1, 1]
+
+
+def test_a_deal_set_aside_is_not_said_where_the_export_gives_the_date(tmp_path):
+    """L's export gives its opportunity date, so its set-aside deal (a negative amount) would
+    not have changed it: no warning. M has none: its set-aside deal is counted."""
+    crm = _canonical(
+        tmp_path,
+        [("L", "2026-01-01", "opportunity", "2026-06-01", ""), ("M", "2026-01-01", "lead", "", "")],
+        [
+            ("d1", "L", "2026-03-01", "", False, -5),
+            ("d2", "M", "2026-03-01", "", False, 100),
+            ("d3", "M", "2026-02-01", "", False, -5),
+        ],
+    )
+    said = [w for w in crm.quality.warnings if "set aside" in w]
+    assert said == [
+        "deals: 1 deal set aside (negative amount: 1) would have made 1 contact an opportunity "
+        "or a customer, or made it one earlier: a contact's opportunity and customer dates and "
+        "lifecycle stage come from its loaded deals only; contacts left with none keep the "
+        "stage the export gives: 0"
+    ]
+
+
 def test_hubspot_keeps_its_own_stage_dates():
     """HubSpot's mapping takes no date from deals: its contacts are as HubSpot dates them."""
     assert builtin_mapping("hubspot").stage_dates_from_deals is False
@@ -146,19 +284,23 @@ def test_the_zoho_example_is_quiet_on_zoho_stages(tmp_path):
 
 
 def test_an_is_closed_rule_without_false_for_names_what_it_takes_as_open(tmp_path):
+    """Said plainly, once for the load: the deals of two files in one warning."""
     mapping = tmp_path / "zoho.yaml"
     folder = _zoho(tmp_path, {"Closed Won": "Won - Signed"})
+    lines = (folder / "Deals_001.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "Deals_001.csv").write_text("".join(lines[:3]), encoding="utf-8")
+    (folder / "Deals_002.csv").write_text("".join(lines[:1] + lines[3:]), encoding="utf-8")
     text = mapping.read_text(encoding="utf-8")
     start = text.index("      is_closed:")
     mapping.write_text(text[:start] + '      is_closed: {from: stage, pattern: "^closed"}\n')
     crm = smk.load(folder, mapping=mapping)
     said = [w for w in crm.quality.warnings if w.startswith("deals.stage")]
     assert said == [
-        "deals.stage: 2 deals at stage values the mapping's is_closed pattern does not match "
-        "are taken as open: 'Negotiation/Review' (1), 'Won - Signed' (1); the rule lists no "
-        "open values (`false_for`), so a closed one it does not match is taken as open too, "
-        "unsaid: list the open values under `false_for`, and only the others are said "
-        "(docs/mappings.md)"
+        "deals.stage: the is_closed rule lists no open values (`false_for`), so 2 deals at "
+        "stage values its pattern does not match are taken as open, closed or not: "
+        "'Negotiation/Review' (1), 'Won - Signed' (1); add each closed value to the is_closed "
+        "rule's `pattern` and each open one to its `false_for` in zoho.yaml, or translate the "
+        "values under `values: stage:` (docs/mappings.md)"
     ]
 
 
@@ -191,11 +333,12 @@ def test_an_unknown_pipedrive_status_is_said(tmp_path):
     deals.loc[deals["Deal – ID"] == "202", status] = "Archived"
     deals.to_csv(folder / "deals.csv", index=False)
     crm = smk.load(folder, mapping=PIPEDRIVE)
-    assert any(
-        w.startswith("deals.Deal - Status: 1 deals at Deal - Status values smk cannot tell")
-        and "'Archived' (1)" in w
-        for w in crm.quality.warnings
-    )
+    assert [w for w in crm.quality.warnings if w.startswith("deals.Deal - Status")] == [
+        "deals.Deal - Status: 1 deal at Deal - Status values smk cannot tell open from closed: "
+        "'Archived' (1); it is taken as open: add each closed value to the is_closed rule's "
+        "`pattern`, each open one to its `false_for` and a deleted record's to the `deleted` "
+        "rule's `pattern` in a copy of pipedrive.yaml (docs/mappings.md)"
+    ]
 
 
 def test_a_deleted_rule_is_checked_when_the_mapping_is_read(tmp_path):

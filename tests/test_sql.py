@@ -1080,7 +1080,8 @@ def test_load_sql_stage_warning_gives_advice_a_database_can_follow(tmp_path):
     (path := tmp_path / "canonical").mkdir()
     own = load_sql(make_db(path, "sqlite", {"deals": deals}))
     (warning,) = _untold(own)
+    assert warning.startswith("deals.stage: 1 deal at stage values")  # one: no "1 deals"
     assert warning.endswith(
-        "'37336401' (1); they are taken as open: fill the deals table's is_closed and is_won "
+        "'37336401' (1); it is taken as open: fill the deals table's is_closed and is_won "
         "columns (true or false)"
     )

@@ -8,16 +8,25 @@ deals are checked (`validate.AfterChecks`), so that a deal set aside (`negative 
 export gives for a contact is kept: only missing dates are filled, and those contacts' lifecycle
 stage is raised to the stage the dates show. A warning counts the deals set aside that would
 have given a contact an earlier or a missing date.
+
+An export that gives stages of its own (a mapping file's CRM, canonical tables: `from_deals`)
+is held to it further (`DealDates.crm_stages`): a date from deals is never before the contact's
+creation (it became an opportunity when it was created, as HubSpot stamps a stage when a
+contact reaches it), one that would contradict the export's own dates of these stages (a
+customer date before its opportunity date, an opportunity date after its customer date, a
+customer date after its evangelist date) is left out, and a contact at `other` (a partner, a
+vendor) is neither dated nor raised; warnings count both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from smk.io.validate import is_in
-from smk.model import BY_DESIGN_REASONS, DataQuality
+from smk.model import BY_DESIGN_REASONS, STAGE_DATE_COLUMNS, DataQuality
 
 #: a stage reached from deals, and the stages that are as far or further
 DEAL_STAGES = {
@@ -43,6 +52,10 @@ class DealDates:
     `links` say who is on each deal row (`row_keys`), `read` holds the dates of the deal rows
     the loader read: only the rows loaded count, and a warning counts the contacts whose dates
     those set aside would have set. `deal`, `deals` and `own` are the warning's words.
+    `crm_stages`: the export gives stages (and maybe these dates) of its own, so a date from
+    deals is held to them (`fit`; the module's docstring); Salesforce's people have no such
+    dates but their opportunities', and its `other` is its own (a disqualified lead, raised
+    when it has a deal).
     """
 
     links: pd.DataFrame  # deal_id, contact_id, row
@@ -50,6 +63,7 @@ class DealDates:
     deal: str = "deal"
     deals: str = "deals"
     own: str = "the stage the export gives"
+    crm_stages: bool = False
 
     def __call__(
         self, tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict[str, str]
@@ -58,25 +72,74 @@ class DealDates:
         if contacts.empty or self.links.empty:
             return
         links = merged_links(self.links, redirect)
-        first = first_deals(links, loaded_dates(deals))
+        given = _given(contacts)  # before any date is filled
+        fillable = self._fillable(contacts, given)
+        first, left = {}, {}
+        for name, when in first_deals(links, loaded_dates(deals)).items():
+            ids = when.index.to_series()
+            when, ok = self.fit(given, name, ids, when)
+            open_ = is_in(ids, fillable[name]).to_numpy(dtype=bool)
+            first[name], left[name] = when[open_ & ok], ids[open_ & ~ok]
         for name, when in first.items():
             reached(contacts, name, when)
         aside = quality.account("deals").set_aside
-        quality.warnings.extend(self._aside_notes(links, contacts, aside))
+        quality.warnings.extend(self._aside_notes(links, contacts, given, fillable, aside))
+        if self.crm_stages:
+            quality.warnings.extend(_left_notes(left) + _partner_notes(links, contacts, deals))
 
-    def _aside_notes(self, links: pd.DataFrame, contacts: pd.DataFrame, aside) -> list[str]:
+    def _fillable(self, contacts: pd.DataFrame, given: pd.DataFrame) -> dict[str, pd.Series]:
+        """By stage (`DEAL_DATES`), the ids of the contacts whose date of it may come from
+        deals: those the export gives none, not at `other` when it gives stages."""
+        ids = contacts["contact_id"]
+        mine = ids
+        if self.crm_stages:
+            mine = ids[~contacts["lifecycle_stage"].eq("other").fillna(False).to_numpy(bool)]
+        return {
+            name: mine[is_in(mine, given.index[given[col].isna()].to_series()).to_numpy(bool)]
+            for name, col in DEAL_DATES.items()
+        }
+
+    def fit(
+        self, given: pd.DataFrame, name: str, ids: pd.Series, when: pd.Series
+    ) -> tuple[pd.Series, np.ndarray]:
+        """The dates from deals `when` of stage `name` for the contacts `ids` (alike indexed),
+        as they would be filled, and whether each agrees with the export's own dates (`given`,
+        `_given`): with `crm_stages`, a date is no earlier than the contact's creation, and one
+        before the date the export gives an earlier stage of `STAGE_ORDER` or after that of a
+        later one does not agree."""
+        ok = np.ones(len(when), dtype=bool)
+        if not self.crm_stages:
+            return when, ok
+        created = _lookup(given, "created_at", ids)
+        when = when.mask(created.notna() & (created > when), created)
+        place = STAGE_ORDER.index(name)
+        for i, stage in enumerate(STAGE_ORDER):
+            own = _lookup(given, STAGE_DATE_COLUMNS[stage], ids)
+            if i < place:
+                ok &= ~(own.notna() & (when < own)).to_numpy(dtype=bool)
+            elif i > place:
+                ok &= ~(own.notna() & (when > own)).to_numpy(dtype=bool)
+        return when, ok
+
+    def _aside_notes(
+        self,
+        links: pd.DataFrame,
+        contacts: pd.DataFrame,
+        given: pd.DataFrame,
+        fillable: dict[str, pd.Series],
+        aside: pd.DataFrame,
+    ) -> list[str]:
         """A warning counting the deals set aside (`aside`) that would have given loaded
-        `contacts` an opportunity or customer date (earlier than the one they have, or one
-        they lack), with their reasons, and those contacts."""
+        `contacts` an opportunity or customer date where it comes from deals (`fillable`):
+        earlier than the one they have, or one they lack; with their reasons, and those
+        contacts."""
         if aside.empty:
             return []
         ids = contacts["contact_id"]
-        first = {
-            name: pd.Series(contacts[col].array, index=pd.Index(ids)).dropna()
-            for name, col in DEAL_DATES.items()
-        }
         aside_rows = row_keys(aside)
-        hits = _sooner_aside(links.merge(self.read, on=["deal_id", "row"]), first, aside_rows)
+        joined = links.merge(self.read, on=["deal_id", "row"])
+        joined = joined[is_in(joined["row"], aside_rows).to_numpy(dtype=bool)]
+        hits = joined[self._sooner(joined, contacts, given, fillable)]
         hits = hits[is_in(hits["contact_id"], ids).to_numpy(dtype=bool)]
         if hits.empty:
             return []
@@ -84,7 +147,8 @@ class DealDates:
         counts = rows["_reason"].value_counts().sort_index()
         why = ", ".join(f"{reason}: {n}" for reason, n in counts.items())
         people = hits["contact_id"].drop_duplicates()
-        none = int((~is_in(people, first["opportunity"].index.to_series())).sum())
+        dated = ids[contacts[DEAL_DATES["opportunity"]].notna().to_numpy(dtype=bool)]
+        none = int((~is_in(people, dated)).sum())
         k, n = len(rows), len(people)
         return [
             f"deals: {k} {self.deals if k > 1 else self.deal} set aside ({why}) would have made "
@@ -93,6 +157,83 @@ class DealDates:
             f"dates and lifecycle stage come from its loaded {self.deals} only; contacts left "
             f"with none keep {self.own}: {none}"
         ]
+
+    def _sooner(
+        self,
+        joined: pd.DataFrame,
+        contacts: pd.DataFrame,
+        given: pd.DataFrame,
+        fillable: dict[str, pd.Series],
+    ) -> np.ndarray:
+        """Which person<->deal rows (with the dates the loader read) would have given their
+        contact a date from deals (`fillable`, `fit`) before the one it has, or one it lacks:
+        the creation, or the close of a won deal."""
+        sooner = np.zeros(len(joined), dtype=bool)
+        ids, by_id = joined["contact_id"], contacts.set_index("contact_id")
+        for name, when, counts in (
+            ("opportunity", joined["created"], True),
+            ("customer", joined["closed"], joined["won"]),
+        ):
+            when, ok = self.fit(given, name, ids, when)
+            now = _lookup(by_id, DEAL_DATES[name], ids)
+            later = when.notna() & (now.isna() | (when < now)) & counts
+            may = is_in(ids, fillable[name]).to_numpy(dtype=bool) & ok
+            sooner |= later.to_numpy(dtype=bool) & may
+        return sooner
+
+
+#: the stages whose dates deals give and the one after them, in order (`DealDates.fit`)
+STAGE_ORDER = ("opportunity", "customer", "evangelist")
+
+
+def _given(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The contacts' creation and their dates of `STAGE_ORDER` as the export gives them, by
+    contact id."""
+    cols = ["created_at", *(STAGE_DATE_COLUMNS[s] for s in STAGE_ORDER)]
+    return contacts.set_index("contact_id")[[c for c in cols if c in contacts]]
+
+
+def _lookup(frame: pd.DataFrame, col: str, ids: pd.Series) -> pd.Series:
+    """`frame[col]` (by unique id) of each of `ids`, indexed like `ids`; all missing when the
+    frame lacks the column."""
+    if col not in frame:
+        return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[ns, UTC]")
+    return dates_of(ids, frame[col])
+
+
+def _left_notes(left: dict[str, pd.Series]) -> list[str]:
+    """A warning counting the contacts whose date from deals was left out, as it contradicts
+    the export's own stage dates (`DealDates.fit`)."""
+    people = pd.concat(list(left.values())).drop_duplicates()
+    if people.empty:
+        return []
+    n = len(people)
+    each = ", ".join(f"{name}: {len(ids)}" for name, ids in left.items() if len(ids))
+    whose = "contacts'" if n > 1 else "contact's"
+    return [
+        f"contacts: {n} {whose} deals would date a stage against the "
+        "stage dates the export gives (a customer date before the opportunity date, an "
+        "opportunity date after the customer date, a customer date after the evangelist "
+        "date): those dates are left out, the export's dates stand and the stage is not "
+        f"raised ({each}; docs/mappings.md)"
+    ]
+
+
+def _partner_notes(links: pd.DataFrame, contacts: pd.DataFrame, deals: pd.DataFrame) -> list[str]:
+    """A warning counting the contacts at `other` (a partner, a vendor) on loaded deals: they
+    take neither dates nor a stage from them."""
+    on_deals = links.loc[is_in(links["row"], row_keys(deals)).to_numpy(dtype=bool), "contact_id"]
+    others = contacts["lifecycle_stage"].eq("other").fillna(False).to_numpy(dtype=bool)
+    n = int(is_in(contacts.loc[others, "contact_id"], on_deals).sum())
+    if not n:
+        return []
+    return [
+        f"contacts: {n} contact{'s' if n > 1 else ''} at lifecycle stage other (HubSpot's "
+        f"stage for a partner or a vendor) {'are' if n > 1 else 'is'} on loaded deals: "
+        f"{'they keep their' if n > 1 else 'it keeps its'} stage and take{'' if n > 1 else 's'} "
+        "no opportunity or customer date from them; give a buyer a funnel stage in the export "
+        "(with a mapping file, under `values: lifecycle_stage:`; docs/mappings.md)"
+    ]
 
 
 def loaded_dates(deals: pd.DataFrame) -> pd.DataFrame:
@@ -130,7 +271,8 @@ def from_deals(
         contact_id=pd.concat(contact, ignore_index=True).astype("string")
     )
     links = links.dropna(subset=["deal_id", "contact_id"])
-    DealDates(links[["deal_id", "contact_id", "row"]], read)(tables, quality, redirect)
+    step = DealDates(links[["deal_id", "contact_id", "row"]], read, crm_stages=True)
+    step(tables, quality, redirect)
 
 
 def _aside_dates(aside: pd.DataFrame) -> pd.DataFrame:
@@ -190,21 +332,6 @@ def first_deals(links: pd.DataFrame, deals: pd.DataFrame) -> dict[str, pd.Series
         "customer": joined[joined["won"]].groupby("contact_id")["closed"].min(),
     }  # (no deal: pandas' minimum has lost the time zone)
     return {name: pd.to_datetime(when, utc=True).dropna() for name, when in first.items()}
-
-
-def _sooner_aside(joined: pd.DataFrame, first: dict[str, pd.Series], aside_rows: pd.Series):
-    """The person<->deal rows (with the dates the loader read) of deal rows set aside
-    (`aside_rows`, `row_keys`) whose creation, or close when won, is before the contact's
-    date (`first`, by contact id; or the contact has none)."""
-    joined = joined[is_in(joined["row"], aside_rows).to_numpy(dtype=bool)]
-    sooner = pd.Series(False, index=joined.index)
-    for name, when, counts in (
-        ("opportunity", joined["created"], True),
-        ("customer", joined["closed"], joined["won"]),
-    ):
-        now = dates_of(joined["contact_id"], first[name])
-        sooner |= when.notna() & (now.isna() | (when < now)) & counts
-    return joined[sooner.to_numpy(dtype=bool)]
 
 
 def dates_of(ids: pd.Series, dates: pd.Series) -> pd.Series:

@@ -71,10 +71,14 @@ class TableMapping:
     #: must have (`_unfound`); None for smk's own mappings, which list many aliases on purpose
     #: (HubSpot's labels, API names and sync columns), most of them absent from any one export
     origin: Path | None = None
+    #: the mapping file the load was given (`read_mapping`: the user's own or one shipped,
+    #: such as pipedrive.yaml), whose rules a warning's advice names (`rule_remedy`); None
+    #: for a format's own mapping (HubSpot, canonical tables), chosen by smk
+    given: Path | None = None
 
 
 #: keys a table section of a mapping file may have (a misspelt key is an error, not ignored)
-_TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin"} | {"extra_ok"}
+_TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin", "given"} | {"extra_ok"}
 #: keys of a table section that name our columns (each must be in the data model)
 _COLUMN_KEYS = ("columns", "derive", "constants", "values", "strip", "multi_value", "coalesce")
 #: columns a mapping may name that the model does not hold, by table, with their kinds: read to
@@ -90,6 +94,11 @@ INBOUND_EMAIL_TYPES = frozenset({"incoming email", "forwarded email"})
 #: ... and an e-mail's direction that says so (`email_direction`: HubSpot's `Email direction`,
 #: `hs_email_direction`, values `EMAIL`, `INCOMING_EMAIL`, `FORWARDED_EMAIL`)
 INBOUND_EMAIL_DIRECTIONS = INBOUND_EMAIL_TYPES | {"inbound", "incoming", "inbound email"}
+#: ... and one that says sales sent it (HubSpot's `EMAIL`, and the opposites of the inbound
+#: words): it counts. A direction none of these name counts too, with a warning naming it
+OUTBOUND_EMAIL_DIRECTIONS = frozenset(
+    {"email", "outbound", "outgoing", "outbound email", "outgoing email"}
+)
 #: A task's status -> whether it is done, matched in any case: Salesforce's default Task
 #: statuses (only `Completed` is closed) and common additions, and HubSpot's `hs_task_status`
 #: (labels as above, values `NOT_STARTED`, `IN_PROGRESS`, `WAITING`, `COMPLETED`, `DEFERRED`),
@@ -151,8 +160,9 @@ def read_mapping(path: str | Path) -> FormatMapping:
         mapping = _parsed(path.read_text(encoding="utf-8"), path)
     except (OSError, UnicodeDecodeError) as exc:
         raise CRMExportError(f"cannot read the mapping file: {exc}", file=str(path)) from None
-    if path.resolve().parent != _SHIPPED:
-        for tm in mapping.tables.values():
+    for tm in mapping.tables.values():
+        tm.given = path
+        if path.resolve().parent != _SHIPPED:
             tm.origin = path
     return mapping
 
@@ -743,7 +753,8 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
         if "type" not in out and fnmatch.fnmatch(path.name.lower(), pattern.lower()):
             out["type"] = value
     not_done, notes = _task_work(out, table, path)
-    inbound = _inbound_emails(out, raw_type, table)
+    inbound, said = _inbound_emails(out, raw_type, table, path)
+    notes += said
     for col in frame.columns:  # keep what we did not map, under its own name
         if col not in used and col not in _READER_META and col not in out:
             out[col] = frame[col]
@@ -770,9 +781,10 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
 
 
 def _rule_headers(tm: TableMapping, headers: dict[str, str]) -> list[str]:
-    """The file's headers that the mapping's `derive` rules read (a `from` that is no column
-    the mapping names): kept under their own name (`map_frame`), yet mapped."""
-    named = (str(rule["from"]) for rule in tm.derive.values() if "from" in rule)
+    """The file's headers that the mapping's `derive` and `deleted` rules read (a `from` that
+    is no column the mapping names): kept under their own name (`map_frame`), yet mapped."""
+    rules = [*tm.derive.values(), tm.deleted]
+    named = (str(rule["from"]) for rule in rules if "from" in rule)
     found = (headers.get(fileio.normalise_header(h)) for h in named if h not in tm.columns)
     return list(dict.fromkeys(h for h in found if h is not None))
 
@@ -813,20 +825,45 @@ def _task_work(out: pd.DataFrame, table: str, path: Path) -> tuple[np.ndarray, l
     return done.eq(False).fillna(False).to_numpy(dtype=bool), notes
 
 
-def _inbound_emails(out: pd.DataFrame, raw_type: pd.Series | None, table: str) -> np.ndarray:
+def _inbound_emails(
+    out: pd.DataFrame, raw_type: pd.Series | None, table: str, path: Path
+) -> tuple[np.ndarray, list[str]]:
     """The activities that are e-mails nobody in sales wrote, for `map_frame`: by their type
-    as written (`INBOUND_EMAIL_TYPES`) or their `email_direction` (`INBOUND_EMAIL_DIRECTIONS`)."""
+    as written (`INBOUND_EMAIL_TYPES`) or, for an e-mail (its type, after `values:`, is
+    `email`), by its `email_direction` (`INBOUND_EMAIL_DIRECTIONS`); and a warning naming the
+    e-mails' directions that say neither (`OUTBOUND_EMAIL_DIRECTIONS`): those count."""
     inbound = np.zeros(len(out), dtype=bool)
     if table != "activities":
-        return inbound
-    for values, said in (
-        (raw_type, INBOUND_EMAIL_TYPES),
-        (out.get("email_direction"), INBOUND_EMAIL_DIRECTIONS),
-    ):
-        if values is not None:
-            words = as_text(clean_text(values)).str.replace("_", " ").str.casefold()
-            inbound |= words.isin(said).to_numpy(dtype=bool)
-    return inbound
+        return inbound, []
+    by_type = _words(raw_type, out.index).isin(INBOUND_EMAIL_TYPES).to_numpy(dtype=bool)
+    direction = _words(out.get("email_direction"), out.index)
+    typed = _words(out.get("type"), out.index).eq("email")
+    email = by_type | typed.to_numpy(dtype=bool, na_value=False)
+    inbound = by_type | (email & direction.isin(INBOUND_EMAIL_DIRECTIONS).to_numpy(dtype=bool))
+    known = INBOUND_EMAIL_DIRECTIONS | OUTBOUND_EMAIL_DIRECTIONS
+    unknown = email & direction.notna().to_numpy(dtype=bool) & ~direction.isin(known).to_numpy()
+    if not unknown.any():
+        return inbound, []
+    written = as_text(clean_text(out["email_direction"]))[unknown].value_counts()
+    ranked = sorted(written.items(), key=lambda vn: (-vn[1], vn[0]))
+    names = ", ".join(f"{v!r} ({n})" for v, n in ranked[:5])
+    n = int(unknown.sum())
+    return inbound, [
+        f"activities: {n} e-mail{'s' if n > 1 else ''} of {path.name} "
+        f"{'have' if n > 1 else 'has'} an e-mail direction that says neither inbound nor sent "
+        f"({names}{', ...' if len(ranked) > 5 else ''}): "
+        f"{'they count' if n > 1 else 'it counts'} as sales work; translate the directions "
+        "to INCOMING_EMAIL (the contact's own) or EMAIL (sent by sales) under "
+        "`values: email_direction:` in a mapping file (docs/mappings.md)"
+    ]
+
+
+def _words(values: pd.Series | None, index: pd.Index) -> pd.Series:
+    """Values as words to match (any case, `_` as a space); <NA> where empty, all of `index`
+    without values."""
+    if values is None:
+        return pd.Series(pd.NA, index=index, dtype="string")
+    return as_text(clean_text(values)).str.replace("_", " ").str.casefold()
 
 
 def _first_of(first: pd.Series, then: pd.Series | None) -> pd.Series:
@@ -1007,6 +1044,23 @@ STAGE_REMEDY = (
 )
 
 
+def rule_remedy(tm: TableMapping, origin: str) -> str:
+    """What `untold_warning` advises a load through a mapping file (`TableMapping.given`):
+    the rules of that file (of a copy, for one smk ships), for the values read from `origin`."""
+    name = tm.given.name if tm.given is not None else "the mapping file"
+    where = name if tm.origin is not None or tm.given is None else f"a copy of {name}"
+    keys = [
+        "each closed value to the is_closed rule's `pattern`",
+        "each open one to its `false_for`",
+    ]
+    if str(tm.deleted.get("from")) == str(origin):
+        keys.append("a deleted record's to the `deleted` rule's `pattern`")
+    said = f"add {', '.join(keys[:-1])} and {keys[-1]} in {where}"
+    if origin in tm.columns:
+        said += f", or translate the values under `values: {origin}:`"
+    return said + " (docs/mappings.md)"
+
+
 def untold_warning(
     table: str,
     col: str,
@@ -1017,27 +1071,28 @@ def untold_warning(
     false_for: bool = True,
 ) -> str:
     """The warning for values a `derive` rule cannot tell (`untold_counts`), most frequent
-    first; for deal stages, with `remedy` (a database's differs: no mapping file reads it).
-    `false_for`: whether the rule lists the values known false (an `is_closed` rule without
-    the list takes every value it does not match as open, and says which)."""
+    first; for deal stages, with `remedy` (`rule_remedy` for a mapping file's; a database's
+    differs: no mapping file reads it). `false_for`: whether the rule lists the values known
+    false (an `is_closed` rule without the list takes every value it does not match as open,
+    and says which)."""
     ranked = sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))
     listed = ", ".join(f"{v!r} ({n})" for v, n in ranked[:10])
     listed += f", ... ({len(ranked)} values in all)" if len(ranked) > 10 else ""
+    n = counts.total()
+    rows = f"{n} {table if n > 1 else table.removesuffix('s')}"
     if col == "is_closed" and not false_for:
         return (
-            f"{table}.{origin}: {counts.total()} {table} at {origin} values the mapping's "
-            f"is_closed pattern does not match are taken as open: {listed}; the rule lists "
-            "no open values (`false_for`), so a closed one it does not match is taken as "
-            "open too, unsaid: list the open values under `false_for`, and only the others "
-            "are said (docs/mappings.md)"
+            f"{table}.{origin}: the is_closed rule lists no open values (`false_for`), so "
+            f"{rows} at {origin} values its pattern does not match {'are' if n > 1 else 'is'} "
+            f"taken as open, closed or not: {listed}; {remedy}"
         )
     if col == "is_closed":
         return (
-            f"{table}.{origin}: {counts.total()} {table} at {origin} values smk cannot "
-            f"tell open from closed: {listed}; they are taken as open: {remedy}"
+            f"{table}.{origin}: {rows} at {origin} values smk cannot tell open from closed: "
+            f"{listed}; {'they are' if n > 1 else 'it is'} taken as open: {remedy}"
         )
     return (
-        f"{table}.{origin}: {counts.total()} rows at values that say nothing of {col}: "
+        f"{table}.{origin}: {n} row{'s' if n > 1 else ''} at values that say nothing of {col}: "
         f"{listed}; {col} is taken as false for them: map the values with a mapping file "
         "(docs/mappings.md)"
     )
@@ -1142,11 +1197,12 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
     for f in frames:
         for col, origin, counts in f.attrs.get("untold", ()):
             untold.setdefault((col, origin), Counter()).update(counts)
-    for (col, origin), counts in untold.items():
+    for (col, origin), counts in untold.items():  # one warning per rule, for all the files
         if counts:
+            remedy = rule_remedy(tm, origin) if tm.given is not None else STAGE_REMEDY
             listed = "false_for" in tm.derive.get(col, {})
             out.attrs["warnings"].append(
-                untold_warning(table, col, origin, counts, false_for=listed)
+                untold_warning(table, col, origin, counts, remedy, false_for=listed)
             )
     unfound = unfound_warning(table, tm, frames, [p.name for p in paths])
     if unfound:
