@@ -251,3 +251,38 @@ def test_a_deal_in_two_exports_takes_its_people_from_the_newest_copy(tmp_path):
     assert aside["_reason"].tolist() == ["older copy of a record in a later export"]
     _cleo_stays_mql_and_bertrand_has_o2(crm)
     assert _notes(crm) == _only_o2_copy_note("older copy of a record in a later export")
+
+
+def test_a_person_added_to_an_older_deal_dates_its_stages_from_its_creation(tmp_path):
+    """Two contacts added to Ada's deal O1 (created 10 Feb, won 28 Mar) by contact roles, one
+    created 1 Mar and one 5 Apr, after the deal: no stage is dated before the person existed
+    (they became an opportunity on 10 Feb and a customer on 28 Mar, the funnel filling lead,
+    MQL and SQL before their creation)."""
+    export = _export(tmp_path)
+    people = pd.read_csv(export / "Contact.csv", dtype=str, encoding="utf-8-sig")
+    added = {"AccountId": "0015g00000Gbx1AAAR", "LastName": "Added", "OwnerId": ""}
+    new = [
+        {**added, "Id": "0035g00000CtIi9AAF", "CreatedDate": "2024-03-01T09:00:00.000+0000"},
+        {**added, "Id": "0035g00000CtJj0AAF", "CreatedDate": "2024-04-05T09:00:00.000+0000"},
+    ]
+    pd.concat([people, pd.DataFrame(new)]).to_csv(export / "Contact.csv", index=False)
+    roles = pd.read_csv(export / "OpportunityContactRole.csv", dtype=str, encoding="utf-8-sig")
+    role = {"OpportunityId": "0065g00000OpAa1AAF", "Role": "Influencer", "IsPrimary": "0"}
+    new_roles = [
+        {**role, "Id": "00K5g00000OcIi9EAF", "ContactId": "0035g00000CtIi9AAF"},
+        {**role, "Id": "00K5g00000OcJj0EAF", "ContactId": "0035g00000CtJj0AAF"},
+    ]
+    roles = pd.concat([roles, pd.DataFrame(new_roles)])
+    roles.to_csv(export / "OpportunityContactRole.csv", index=False)
+    crm = load_salesforce(export)
+    march, april = _person(crm, "0035g00000CtIi9AAF"), _person(crm, "0035g00000CtJj0AAF")
+    assert march["became_opportunity_at"] == utc("2024-03-01 09:00")
+    assert march["became_customer_at"] == utc("2024-03-28")
+    assert april["became_opportunity_at"] == april["became_customer_at"] == utc("2024-04-05 09:00")
+    assert march["lifecycle_stage"] == april["lifecycle_stage"] == "customer"
+    ada = _person(crm, ADA)  # on O1 from its start: its dates as they were
+    assert ada["became_opportunity_at"] == utc("2024-02-10 16:05")
+    assert ada["became_customer_at"] == utc("2024-03-28")
+    contacts = crm.contacts
+    for col in ("became_opportunity_at", "became_customer_at"):
+        assert not (contacts[col] < contacts["created_at"]).any(), col

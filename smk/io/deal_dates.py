@@ -12,7 +12,8 @@ have given a contact an earlier or a missing date.
 An export that gives stages of its own (a mapping file's CRM, canonical tables: `from_deals`)
 is held to it further (`DealDates.crm_stages`): a date from deals is never before the contact's
 creation (it became an opportunity when it was created, as HubSpot stamps a stage when a
-contact reaches it), one that would contradict the export's own dates of these stages (a
+contact reaches it; Salesforce's dates are held to this rule alone, `DealDates.from_creation`:
+a person added to an opportunity older than any record of it), one that would contradict the export's own dates of these stages (a
 customer date before its opportunity date, an opportunity date after its customer date, a
 customer date after its evangelist date) is left out, and a contact at `other` (a partner, a
 vendor) is neither dated nor raised; warnings count both.
@@ -55,7 +56,8 @@ class DealDates:
     `crm_stages`: the export gives stages (and maybe these dates) of its own, so a date from
     deals is held to them (`fit`; the module's docstring); Salesforce's people have no such
     dates but their opportunities', and its `other` is its own (a disqualified lead, raised
-    when it has a deal).
+    when it has a deal). `from_creation` (Salesforce; implied by `crm_stages`): a date from
+    deals is never before the contact's creation (`fit`).
     """
 
     links: pd.DataFrame  # deal_id, contact_id, row
@@ -64,6 +66,7 @@ class DealDates:
     deals: str = "deals"
     own: str = "the stage the export gives"
     crm_stages: bool = False
+    from_creation: bool = False  # (implied by `crm_stages`)
 
     def __call__(
         self, tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict[str, str]
@@ -104,14 +107,15 @@ class DealDates:
     ) -> tuple[pd.Series, np.ndarray]:
         """The dates from deals `when` of stage `name` for the contacts `ids` (alike indexed),
         as they would be filled, and whether each agrees with the export's own dates (`given`,
-        `_given`): with `crm_stages`, a date is no earlier than the contact's creation, and one
-        before the date the export gives an earlier stage of `STAGE_ORDER` or after that of a
-        later one does not agree."""
+        `_given`): with `crm_stages` or `from_creation`, a date is no earlier than the
+        contact's creation; with `crm_stages`, one before the date the export gives an earlier
+        stage of `STAGE_ORDER` or after that of a later one does not agree."""
         ok = np.ones(len(when), dtype=bool)
+        if self.crm_stages or self.from_creation:
+            created = _lookup(given, "created_at", ids)
+            when = when.mask(created.notna() & (created > when), created)
         if not self.crm_stages:
             return when, ok
-        created = _lookup(given, "created_at", ids)
-        when = when.mask(created.notna() & (created > when), created)
         place = STAGE_ORDER.index(name)
         for i, stage in enumerate(STAGE_ORDER):
             own = _lookup(given, STAGE_DATE_COLUMNS[stage], ids)

@@ -75,7 +75,11 @@ How Salesforce maps onto the model (rules a user can check):
   ``became_opportunity_at`` is the CreatedDate of the person's first opportunity and
   ``became_customer_at`` the close date of the first won one, of the opportunities loaded: one
   set aside (`negative amount`, `unknown account_id`, `closed_at before created_at`, a
-  duplicate, ...) makes no one an opportunity or a customer. They are set once `assemble` has
+  duplicate, ...) makes no one an opportunity or a customer. Neither date is before the
+  person's ``created_at`` (the earliest of its records): a person added to an older
+  opportunity (a contact role, a ContactId set later) became an opportunity, or a customer,
+  when it was created, so the funnel fills no stage before the person existed
+  (`DealDates.from_creation`). They are set once `assemble` has
   checked the deals (its `after_checks`, `deal_dates.DealDates`); a warning counts the opportunities set
   aside that would have given a contact an earlier or a missing date, with their reasons, and
   those contacts. A person is linked to an
@@ -109,8 +113,15 @@ How Salesforce maps onto the model (rules a user can check):
   The channel comes from `Campaign.Type` (`CAMPAIGN_TYPES`), the touch type from the member
   status when it names an action (`Clicked`, `Attended`, ...) and otherwise from the type.
 - **Activities** are Tasks (call / email / task, from `TaskSubtype` then `Type`) and Events
-  (meetings). ``contact_id`` is `WhoId` (lead ids re-pointed); a Task with no `WhoId` whose
-  `WhatId` is an opportunity (`006...`) belongs to that opportunity's contact. ``occurred_at`` is
+  (meetings). ``contact_id`` is `WhoId` (lead ids re-pointed); a Task or Event with no `WhoId`
+  whose `WhatId` is an opportunity (`006...`) belongs to that opportunity's contact: the
+  contact of its loaded row, as the checks chose it (the newest copy of an opportunity in
+  several exports, a later sound row of a faulty first one; `_credit_loaded_deals`). Of an
+  opportunity set aside altogether (`negative amount`, ...), the contact its first row read
+  (not marked deleted) names keeps the activity, with the opportunity as its ``deal_id``, as
+  an activity whose `WhoId` names that person does: it is still sales work on a person the
+  export holds, and an activity's ``deal_id`` is not checked against the deals.
+  ``occurred_at`` is
   CreatedDate (the moment the work was logged), else the activity date; for a Task whose export
   has `CompletedDateTime` (a standard field since API v49; report label "Completed Date/Time"),
   its completion time, as a HubSpot task's: a follow-up created by automation the minute a lead
@@ -1199,11 +1210,12 @@ def load_salesforce(
             raw["touchpoints"] = touch.result()
         # the readers' warnings (`files.read_csv_strings`), once no thread uses the objects
         warnings += [w for o in objects for w in _now(objects, o).attrs.pop("warnings", ())]
+        credited = pd.Series(dtype="string")
         if _outcome(acts) is not None:
-            raw["activities"] = acts
+            raw["activities"], credited = acts
         if "spend" in objects:
             raw["spend"] = _now(objects, "spend")
-    return assemble(
+    crm = assemble(
         raw,
         source=str(source),
         format=FORMAT,
@@ -1216,6 +1228,8 @@ def load_salesforce(
         + later_dates.warnings,
         after_checks=_after_checks(deal_stages, lead_map, "LeadHistory" in objects),
     )
+    _credit_loaded_deals(crm, credited)
+    return crm
 
 
 def _after_checks(
@@ -1282,7 +1296,7 @@ def _people(
             lead_map,
             dates,
         )
-        deal_stages = DealDates(links, deal_dates, *_OPPORTUNITY_WORDS)
+        deal_stages = DealDates(links, deal_dates, *_OPPORTUNITY_WORDS, from_creation=True)
     if "Account" in objects:
         raw["accounts"] = _now(objects, "Account")
     history = _status_history(_now(objects, "LeadHistory"), lead_map, dates, warnings)
@@ -1295,8 +1309,10 @@ def _people(
 
 def _activity_table(
     objects: dict, raw: dict[str, pd.DataFrame], lead_map: pd.Series, dates: _Dates
-) -> pd.DataFrame | None:
-    """Tasks and Events as one activities table (None when the export has neither)."""
+) -> tuple[pd.DataFrame, pd.Series] | None:
+    """Tasks and Events as one activities table (None when the export has neither), and the
+    row keys (`row_keys`) of those credited to their opportunity's contact: no `WhoId`, a
+    `WhatId` of an opportunity (`_credit_loaded_deals` settles whose)."""
     deal_contact = (
         raw["deals"]
         .loc[_ok(raw["deals"])]
@@ -1310,7 +1326,34 @@ def _activity_table(
         for name in ("Task", "Event")
         if name in objects
     ]
-    return pd.concat(acts, ignore_index=True) if acts else None
+    if not acts:
+        return None
+    table = pd.concat(acts, ignore_index=True)
+    credited = _who(table).isna() & table["deal_id"].notna()
+    return table, _row_keys(table[credited.to_numpy(dtype=bool)])
+
+
+def _credit_loaded_deals(crm: CRM, credited: pd.Series) -> None:
+    """Give the activities `credited` to their opportunity's contact (row keys,
+    `_activity_table`) the contact of the opportunity's loaded row, as the checks chose it
+    (the newest copy, a later sound row of a faulty first one); the loader credited the
+    contact of the first row read, before the checks (activities are checked as they are
+    typed, alongside the deals). An activity of an opportunity set aside altogether, or whose
+    loaded row names no contact, keeps that credit: it is still sales work on the person that
+    row names."""
+    acts, deals = crm.activities, crm.deals
+    if credited.empty or acts.empty or deals.empty:
+        return
+    contact = dates_of(acts["deal_id"], deals.set_index("deal_id")["contact_id"])
+    hit = is_in(_row_keys(acts), credited).to_numpy(dtype=bool) & contact.notna().to_numpy()
+    acts.loc[hit, "contact_id"] = contact[hit].astype(acts["contact_id"].dtype)
+
+
+def _who(activities: pd.DataFrame) -> pd.Series:
+    """The person a Task or Event names (`WhoId`, else a report's contact or lead id), as
+    written: converted lead ids are not yet re-pointed (`_through`)."""
+    a = activities
+    return _coalesce(_col(a, "WhoId"), _col(a, "ContactId"), _col(a, "LeadId"))
 
 
 def _says_converted(leads: pd.DataFrame) -> pd.Series:
@@ -1998,7 +2041,7 @@ def _activities(
 ) -> pd.DataFrame:
     """Tasks (call / email / task) and Events (meetings) as activities."""
     a = frame.copy()
-    who = _through(_coalesce(_col(a, "WhoId"), _col(a, "ContactId"), _col(a, "LeadId")), lead_map)
+    who = _through(_who(a), lead_map)
     what = _coalesce(_col(a, "WhatId"), _col(a, "OpportunityId"))
     deal = what.where(what.str.startswith("006").fillna(False).astype(bool))
     from_deal = deal.map(deal_contact).astype("string") if len(deal_contact) else deal
