@@ -482,8 +482,10 @@ def test_the_funnel_page_publishes_the_scorecard_in_a_month_without_funnel_entri
             {**contact, "contact_id": "h2", "created_at": "2026-10-03T10:00:00Z",
              "became_lead_at": "2026-10-03T10:00:00Z", "became_mql_at": "2026-10-04T10:00:00Z"},
         ],
+        # the deal names no contact: a contact's won deal would make it a customer in
+        # September (stage dates from deals), and the month must have no funnel entry
         "deals": [
-            {"deal_id": "d1", "contact_id": "h1", "created_at": "2026-08-10T10:00:00Z",
+            {"deal_id": "d1", "contact_id": "", "created_at": "2026-08-10T10:00:00Z",
              "closed_at": "2026-09-15T10:00:00Z", "is_closed": "true", "is_won": "true",
              "amount": "5000", "currency": "EUR"},
         ],
