@@ -154,6 +154,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 #: A data-quality page counts them apart, so that they do not read as problems to fix.
 MERGED_SAME_EMAIL = "merged into contact with same email"
 MERGED_CONVERTED_LEAD = "converted lead merged into contact"
+#: a record the CRM merged into another (HubSpot's `hs_merged_object_ids` of the survivor,
+#: a mapping's `merged_ids`) that the export still holds as a row of its own: the survivor is
+#: loaded, and rows naming the merged record are re-pointed at it (`smk.io.merges`)
+MERGED_IN_CRM = "merged into another record in the CRM"
 #: Salesforce: a converted Lead whose Contact is in the export but marked deleted (the person
 #: is deleted: the lead does not stand in for the contact)
 CONVERTED_INTO_DELETED = "converted lead of a deleted contact"
@@ -195,6 +199,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
     {
         MERGED_SAME_EMAIL,
         MERGED_CONVERTED_LEAD,
+        MERGED_IN_CRM,
         CONVERTED_INTO_DELETED,
         DELETED_IN_SALESFORCE,
         DELETED_IN_CRM,

@@ -32,6 +32,7 @@ def reasons_table(crm: CRM) -> pd.DataFrame:
 BY_DESIGN_KINDS: dict[str, str] = {
     model.MERGED_SAME_EMAIL: "merged",
     model.MERGED_CONVERTED_LEAD: "merged",
+    model.MERGED_IN_CRM: "merged",
     model.CONVERTED_INTO_DELETED: "deleted",
     model.DELETED_IN_SALESFORCE: "deleted",
     model.DELETED_IN_CRM: "deleted",

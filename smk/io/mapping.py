@@ -82,10 +82,12 @@ _TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin", "given"} | {"e
 #: keys of a table section that name our columns (each must be in the data model)
 _COLUMN_KEYS = ("columns", "derive", "constants", "values", "strip", "multi_value", "coalesce")
 #: columns a mapping may name that the model does not hold, by table, with their kinds: read to
-#: tell a task nobody has done and when a done one was done (`_task_work`), then kept as extra
-#: columns under these names
+#: tell a task nobody has done and when a done one was done (`_task_work`), and which records
+#: the CRM merged into a record (`merged_ids`: `smk.io.merges`), then kept as extra columns
+#: under these names
 SOURCE_COLUMNS: dict[str, dict[str, str]] = {
     "activities": {"task_status": "str", "completed_at": "datetime", "email_direction": "str"},
+    **{table: {"merged_ids": "str"} for table in ("contacts", "accounts", "deals")},
 }
 #: An activity type that is an e-mail nobody in sales wrote (HubSpot's engagement types
 #: `INCOMING_EMAIL`, a contact's reply, and `FORWARDED_EMAIL`, one a rep received and forwarded

@@ -50,12 +50,14 @@ from smk.io import files as fileio
 from smk.io.canonical import text as canonical_text
 from smk.io.deal_dates import from_deals
 from smk.io.mapping import TableMapping, builtin_mapping, map_frame, untold_counts, untold_warning
+from smk.io.merges import MERGED_IDS
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
 from smk.model import (
     CRM,
     DELETED_IN_CRM,
     INBOUND_EMAIL,
+    PRIMARY_KEYS,
     REQUIRED,
     SCHEMA,
     TABLES,
@@ -80,6 +82,12 @@ _CHUNK = 100_000  # rows fetched per round trip: bounds the memory of Python row
 
 #: Fivetran HubSpot table -> canonical table it feeds.
 _FIVETRAN = {"contact": "contacts", "company": "accounts", "deal": "deals"}
+#: Fivetran HubSpot tables of merges, by the canonical table: (table, surviving id's column,
+#: absorbed id's column), read into the survivors' `merged_ids` (`_merge_table`)
+_MERGE_TABLES = {
+    "contacts": ("contact_merge_audit", "canonical_vid", "vid_to_merge"),
+    "deals": ("merged_deal", "deal_id", "merged_deal_id"),
+}
 _ENGAGEMENT_TYPES = ("call", "email", "meeting", "note", "task")
 #: the mapping's source columns an engagement type's own table gives (`_engagements`), as
 #: (type, its columns: current syncs' property columns, older syncs' own): a task's status
@@ -772,12 +780,40 @@ def _fivetran_tables(
         out = _mark_deleted(_mapped(frame, table, hubspot.tables[table]), frame)
         if table == "deals":
             out = _resolve_deals(out, frame, found, read, hubspot.tables["deals"])
+        if table in _MERGE_TABLES and _MERGE_TABLES[table][0] in found:
+            _merge_table(out, table, read(_MERGE_TABLES[table][0]), warnings)
         raw[table] = out
     if "activities" not in skip:
         activities = _engagements(found, read, hubspot.tables["activities"], warnings)
         if activities is not None:
             raw["activities"] = activities
     return raw
+
+
+def _merge_table(out: pd.DataFrame, table: str, merges: pd.DataFrame, warnings: list[str]) -> None:
+    """The absorbed ids of a merges table (`_MERGE_TABLES`: ``contact_merge_audit``,
+    ``merged_deal``) added to their survivors' ``merged_ids`` (`smk.io.merges`); merges whose
+    survivor the table does not hold are said in a warning, not read."""
+    name, survivor, absorbed = _MERGE_TABLES[table]
+    kept, lost = _col(merges, survivor), _col(merges, absorbed)
+    key = PRIMARY_KEYS[table]
+    if kept is None or lost is None or merges.empty or key not in out:
+        return
+    pairs = merges.loc[~_deleted(merges), [kept, lost]].dropna().astype("string")
+    listed = pairs.groupby(kept, sort=True)[lost].agg(";".join)
+    ids = out[key].astype("string")
+    found = ids.map(listed).astype("string")
+    unknown = int((~pairs[kept].isin(set(ids.dropna()))).sum())
+    if unknown:
+        warnings.append(
+            f"{table}: {unknown} rows of {name} name a surviving record the {table} table does "
+            f"not hold ({survivor}): not read"
+        )
+    if not found.notna().any():
+        return
+    own = as_text(out[MERGED_IDS]) if MERGED_IDS in out else pd.Series(pd.NA, index=out.index)
+    own = own.astype("string")
+    out[MERGED_IDS] = (own + ";" + found).fillna(own).fillna(found)
 
 
 def _has_alias(frame: pd.DataFrame, tm: TableMapping, col: str) -> bool:

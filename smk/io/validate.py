@@ -28,12 +28,14 @@ from smk.errors import CRMExportError
 from smk.io import parse
 from smk.io.canonical import format_datetimes
 from smk.io.files import normalise_header
+from smk.io.merges import merge_redirect
 from smk.model import (
     BY_DESIGN_REASONS,
     CRM,
     DELETED_IN_CRM,
     DELETED_IN_SALESFORCE,
     EXPECTED,
+    MERGED_IN_CRM,
     MERGED_SAME_EMAIL,
     OLDER_COPY,
     PARENT_DELETED,
@@ -102,6 +104,7 @@ def assemble(
     for name in present:  # one account object per table, shared, in table order
         quality.tables[name] = accounts[name].account(name)
     contact_keys: list[pd.Series] = []  # the typed contacts' ids, once there
+    merges: dict[str, dict[str, str]] = {}  # contacts the CRM merged: absorbed id -> survivor
     contacts_typed = threading.Event()  # the event tables' unknown-contact check waits for it
     if "contacts" not in present:
         contacts_typed.set()
@@ -129,7 +132,8 @@ def assemble(
             if name not in _FILTERED_ONCE:
                 tables[name] = _normalise(name, handed, options, accounts[name], hints=hints)
                 if name == "contacts":
-                    contact_keys.append(tables[name]["contact_id"])
+                    merges["contacts"] = merge_redirect(tables[name], name, accounts[name].warnings)
+                    contact_keys.append(_known_ids(tables[name]["contact_id"], merges["contacts"]))
                 return
             deferred: dict[str, np.ndarray] = {}  # rows set aside while typing, still in place
             typed = _normalise(name, handed, options, accounts[name], deferred, hints)
@@ -179,15 +183,15 @@ def assemble(
         future = pool.submit(type_largest, largest) if largest is not None else None
         type_others([name for name in present if name != largest])
         if largest in _FILTERED_ONCE:  # the records' checks run while the events are typed
-            redirect = _check_records(tables, quality, options, after_checks)
+            redirects = _check_records(tables, quality, options, after_checks, merges)
         if future is not None:
             future.result()
         if largest not in _FILTERED_ONCE:
-            redirect = _check_records(tables, quality, options, after_checks)
+            redirects = _check_records(tables, quality, options, after_checks, merges)
     for name in present:
         quality.files[name] = accounts[name].files[name]
         quality.warnings += accounts[name].warnings
-    _check_links(tables, quality, redirect)
+    _check_links(tables, quality, redirects)
     for name in TABLES:
         acc = quality.tables.get(name)
         if acc is not None:
@@ -584,22 +588,28 @@ def _check_records(
     quality: DataQuality,
     options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
     after_checks: AfterChecks | None = None,
-) -> dict[str, str]:
-    """Checks of accounts, contacts, deals and spend; returns the e-mail merge's redirects.
+    merges: dict[str, dict[str, str]] | None = None,
+) -> dict[str, dict[str, str]]:
+    """Checks of accounts, contacts, deals and spend; returns the merges' redirects by the
+    column that references the records (``contact_id``: the CRM's and the e-mail merge's,
+    ``deal_id``: the CRM's), for `_check_links`.
 
     Each table's failing rows are set aside in one pass. The event tables (`_FILTERED_ONCE`)
     are checked as they are typed (`_check_events`) and re-pointed later (`_check_links`).
-    `options` read the records' last-modified times (`_flag_duplicates`); `after_checks`, a
-    loader's own step, runs last.
+    `options` read the records' last-modified times (`_flag_duplicates`); `merges` holds the
+    contacts the CRM merged (`merge_redirect`, read while typing); `after_checks`, a loader's
+    own step, runs last.
     """
     if not tables["accounts"].empty:
         reasons = _Reasons(len(tables["accounts"]))
+        absorbed = _flag_merged("accounts", tables["accounts"], reasons, quality)
         kept = _flag_duplicates("accounts", tables["accounts"], reasons, quality, options)
         _drop_flagged("accounts", tables, reasons, quality, kept)
-    redirect = _contacts_rules(tables, quality, options)
+        _repoint(tables, absorbed, ("contacts", "deals"), "account_id")
+    redirect = _contacts_rules(tables, quality, options, (merges or {}).get("contacts", {}))
     _repoint(tables, redirect, ("deals",))
     _fill_lifecycle(tables)
-    _check_deals(tables, quality, options)
+    deals_merged = _check_deals(tables, quality, options)
     spend = tables["spend"]
     if not spend.empty:
         reasons = _Reasons(len(spend))
@@ -607,12 +617,16 @@ def _check_records(
         _drop_flagged("spend", tables, reasons, quality)
     if after_checks is not None:
         after_checks(tables, quality, redirect)
-    return redirect
+    return {"contact_id": redirect, "deal_id": deals_merged}
 
 
-def _check_links(tables: dict[str, pd.DataFrame], quality: DataQuality, redirect: dict) -> None:
-    """Once every table is checked: events of merged contacts re-pointed, unknown accounts."""
-    _repoint(tables, redirect, _FILTERED_ONCE)
+def _check_links(
+    tables: dict[str, pd.DataFrame], quality: DataQuality, redirects: dict[str, dict[str, str]]
+) -> None:
+    """Once every table is checked: events of merged contacts (and activities of deals the
+    CRM merged) re-pointed, unknown accounts."""
+    _repoint(tables, redirects["contact_id"], _FILTERED_ONCE)
+    _repoint(tables, redirects["deal_id"], ("activities",), "deal_id")
     _warn_unknown_accounts(tables, quality)
     _warn_empty_columns(tables, quality)
 
@@ -696,16 +710,19 @@ def _closed_on_creation_day(deals: pd.DataFrame, timezone: str) -> pd.Series:
 
 def _check_deals(
     tables: dict[str, pd.DataFrame], quality: DataQuality, options: parse.DateOptions
-) -> None:
-    """Negative amounts, impossible dates, unknown account or contact, then duplicate ids: in
+) -> dict[str, str]:
+    """Deals the CRM merged into others (`_flag_merged`), negative amounts, impossible dates,
+    unknown account or contact, then duplicate ids: in
     a table read from one file, among the rows without such a fault (a deal whose first row is
     faulty loads from a later, sound copy; that copy was set aside as a duplicate of the faulty
     one, and the deal lost). Across files the newest copy decides, faulty or not: an older
-    file's copy is not loaded in its place (a past state presented as the current one)."""
+    file's copy is not loaded in its place (a past state presented as the current one).
+    Returns the merged deals' redirects (absorbed id -> survivor)."""
     deals = tables["deals"]
     if deals.empty:
-        return
+        return {}
     reasons = _Reasons(len(deals))
+    merged = _flag_merged("deals", deals, reasons, quality)
     reasons.flag(deals["amount"] < 0, "negative amount")
     deals["closed_at"] = _closed_on_creation_day(deals, options.timezone)
     reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
@@ -719,6 +736,26 @@ def _check_deals(
     _warn_undated_closes(tables["deals"], quality)
     _warn_missing_amounts(tables["deals"], quality)
     _warn_stage_ids(tables["deals"], quality)
+    return merged
+
+
+def _flag_merged(
+    name: str, frame: pd.DataFrame, reasons: _Reasons, quality: DataQuality
+) -> dict[str, str]:
+    """Rows of records the CRM merged into another (`merge_redirect`) get `MERGED_IN_CRM`;
+    returns the redirects (empty, at no cost, without a ``merged_ids`` column)."""
+    redirect = merge_redirect(frame, name, quality.warnings)
+    if redirect:
+        absorbed = pd.Series(list(redirect), dtype="string")
+        reasons.flag(is_in(frame[PRIMARY_KEYS[name]], absorbed).to_numpy(), MERGED_IN_CRM)
+    return redirect
+
+
+def _known_ids(ids: pd.Series, redirect: dict[str, str]) -> pd.Series:
+    """The ids rows of other tables may name: the records' own and those merged into them."""
+    if not redirect:
+        return ids
+    return pd.concat([ids.astype("string"), pd.Series(list(redirect), dtype="string")])
 
 
 #: Spend months more than this many months after the month of the export's last dated record
@@ -1391,13 +1428,15 @@ def _int_is_in(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return hit
 
 
-def _contacts_rules(tables, quality, options: parse.DateOptions) -> dict[str, str]:
-    """Duplicate contact ids are set aside; contacts sharing an e-mail are merged.
+def _contacts_rules(
+    tables, quality, options: parse.DateOptions, in_crm: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Duplicate contact ids are set aside; contacts the CRM merged (`in_crm`: absorbed id ->
+    survivor, `merge_redirect`) and then contacts sharing an e-mail are merged (`_fold_into`).
 
-    Merge rule (as HubSpot dedupes on e-mail): the earliest created record survives; its empty
-    fields are filled from the others, and each stage date is the earliest of the group. Returns
-    the merged-away ids and their survivors: rows elsewhere that pointed at a merged record are
-    re-pointed at the survivor (`_repoint`).
+    Returns the merged-away ids and their survivors: rows elsewhere that pointed at a merged
+    record are re-pointed at the survivor (`_repoint`); an id the CRM merged into a contact
+    then merged for its e-mail points at that contact's survivor.
     """
     contacts = tables["contacts"]
     if contacts.empty:
@@ -1405,6 +1444,32 @@ def _contacts_rules(tables, quality, options: parse.DateOptions) -> dict[str, st
     reasons = _Reasons(len(contacts))
     kept = _flag_duplicates("contacts", contacts, reasons, quality, options)
     _drop_flagged("contacts", tables, reasons, quality, kept)
+    if in_crm:
+        _merge_in_crm(tables, quality, in_crm)
+    by_email = _merge_same_email(tables, quality)
+    if not in_crm:
+        return by_email
+    return {**{k: by_email.get(v, v) for k, v in in_crm.items()}, **by_email}
+
+
+def _merge_in_crm(tables, quality, redirect: dict[str, str]) -> None:
+    """Rows of contacts the CRM merged into another (`redirect`) folded into their survivor
+    (`_fold_into`) and set aside as `MERGED_IN_CRM`."""
+    contacts = tables["contacts"]
+    ids = contacts["contact_id"].astype("string")
+    absorbed = is_in(ids, pd.Series(list(redirect), dtype="string")).to_numpy()
+    if not absorbed.any():
+        return
+    survivor = ids.map(redirect).astype("string").fillna(ids)
+    members = absorbed | ids.isin(set(survivor[absorbed])).to_numpy()
+    group = contacts[members].assign(_absorbed=absorbed[members])
+    group = group.sort_values(["_absorbed", "created_at", "_row"]).drop(columns="_absorbed")
+    _fold_into(tables, quality, group, survivor[group.index], redirect, MERGED_IN_CRM)
+
+
+def _merge_same_email(tables, quality) -> dict[str, str]:
+    """Contacts sharing an e-mail merged (as HubSpot dedupes on e-mail): the earliest created
+    record survives (`_fold_into`); returns the merged-away ids and their survivors."""
     contacts = tables["contacts"]
     email = _email_key(contacts["email"])
     dup = _shared(email)
@@ -1414,12 +1479,22 @@ def _contacts_rules(tables, quality, options: parse.DateOptions) -> dict[str, st
     survivor = group.groupby("_email", sort=False)["contact_id"].transform("first")
     merged_away = group["contact_id"] != survivor
     redirect = dict(zip(group.loc[merged_away, "contact_id"], survivor[merged_away], strict=True))
-    # earliest stage dates, first non-empty other fields
-    agg = {c: "min" for c in STAGE_DATE_COLUMNS.values()}
+    _fold_into(tables, quality, group.drop(columns="_email"), survivor, redirect, MERGED_SAME_EMAIL)
+    return redirect
+
+
+def _fold_into(
+    tables, quality, group: pd.DataFrame, survivor: pd.Series, redirect: dict, reason: str
+) -> None:
+    """Fold each row of `group` (its survivor's row first) into its `survivor`: the survivor
+    keeps its fields, empty ones filled from the others; created_at and each stage date are
+    the group's earliest, the lifecycle stage the furthest down the funnel (as HubSpot merges).
+    The merged-away rows (`redirect`'s ids) are set aside with `reason`, with `_merged_into`."""
+    contacts = tables["contacts"]
+    agg = {c: "min" for c in (*STAGE_DATE_COLUMNS.values(), "created_at")}
     agg.update({c: "first" for c in contacts.columns if c not in agg and c != "contact_id"})
-    # as HubSpot merges: the stage furthest down the funnel
     agg["lifecycle_stage"] = _furthest_stage
-    combined = group.drop(columns="_email").groupby(survivor.values, sort=False).agg(agg)
+    combined = group.groupby(survivor.values, sort=False).agg(agg)
     labels = pd.Series(group.index, index=group["contact_id"]).loc[combined.index]
     for col in combined.columns:  # the survivors take the group's combined values
         current = contacts.loc[labels, col]
@@ -1428,12 +1503,13 @@ def _contacts_rules(tables, quality, options: parse.DateOptions) -> dict[str, st
         if not update.equals(current):  # a column's copy only where a value changes
             contacts.loc[labels, col] = update
     merged = contacts["contact_id"].isin(redirect).to_numpy()
-    _set_aside("contacts", contacts, merged, MERGED_SAME_EMAIL, quality)
-    quality.account("contacts").merged = len(redirect)
-    aside = quality.account("contacts").set_aside
-    aside["_merged_into"] = aside["contact_id"].map(redirect).astype("string")
+    _set_aside("contacts", contacts, merged, reason, quality)
+    account = quality.account("contacts")
+    account.merged += int(merged.sum())
+    aside = account.set_aside
+    into = aside["contact_id"].map(redirect).astype("string")
+    aside["_merged_into"] = aside["_merged_into"].fillna(into) if "_merged_into" in aside else into
     tables["contacts"] = _keep_rows(contacts, ~merged).reset_index(drop=True)
-    return redirect
 
 
 def _email_key(email: pd.Series) -> pd.Series:
@@ -1452,18 +1528,20 @@ def _shared(values: pd.Series) -> np.ndarray:
     return present & (counts[np.where(present, codes, 0)] > 1)
 
 
-def _repoint(tables: dict[str, pd.DataFrame], redirect: dict[str, str], names) -> None:
-    """Rows of `names` that point at a merged-away contact point at its survivor instead."""
+def _repoint(
+    tables: dict[str, pd.DataFrame], redirect: dict[str, str], names, column: str = "contact_id"
+) -> None:
+    """Rows of `names` whose `column` points at a merged-away record point at its survivor."""
     if not redirect:
         return
     merged_ids = pd.Series(list(redirect), dtype="string")
     for name in names:
         frame = tables[name]
-        if frame.empty:
+        if frame.empty or column not in frame:
             continue
-        hit = is_in(frame["contact_id"], merged_ids).to_numpy()
+        hit = is_in(frame[column], merged_ids).to_numpy()
         if hit.any():
-            frame.loc[hit, "contact_id"] = frame.loc[hit, "contact_id"].map(redirect)
+            frame.loc[hit, column] = frame.loc[hit, column].map(redirect)
 
 
 _STAGE_RANK = {s: i for i, s in enumerate(STAGES) if s != "other"}
