@@ -3,14 +3,17 @@
 Exit codes: 0 success / data usable, 2 bad input (the message names file, column and row),
 3 the report failed once it ran (a notebook failed: the message names notebook, cell and error;
 or a file could not be written, as on a full disk: it names the file), 1 an internal error (a
-bug in smk: the message says so; `--debug` shows the traceback). A failed `smk report` ends its
-log (OUT/smk-report.log, once the run opened it) with the message and the exit code. A reader
-of stdout or stderr that goes early (`| head`) changes no exit code (`_ReaderMayGo`).
+bug in smk: the message says so; `--debug` shows the traceback), or the command's own output
+could not be written (stdout or stderr on a full disk: `_OutputLost`, a one-line message). A
+failed `smk report` ends its log (OUT/smk-report.log, once the run opened it) with the message
+and the exit code. A reader of stdout or stderr that goes early (`| head`) changes no exit code
+(`_ReaderMayGo`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -28,9 +31,10 @@ from smk.errors import CRMExportError, NoDataError
 from smk.io import FORMATS, missing_source
 from smk.io.files import shown_name
 from smk.model import SCHEMA
-from smk.quality import account_notes
+from smk.quality import account_notes, set_aside_in_order
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
+EXIT_NO_OUTPUT = 1  # stdout or stderr cannot be written (a full disk): no bug, but no result
 SYNTH_YEARS = (1900, 2200)  # synthetic data stays well inside what timestamps can hold
 
 
@@ -195,16 +199,34 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command `argv` names (default: the command line's); returns its exit code.
 
     While it runs, stdout and stderr are `_ReaderMayGo`: a reader that goes before the
-    command ends (`smk validate PATH 2>&1 | head`) changes no exit code."""
+    command ends (`smk validate PATH 2>&1 | head`) changes no exit code; output that cannot be
+    written (`/dev/full`, a full disk) ends the command with `EXIT_NO_OUTPUT` and one line on
+    stderr, never a traceback."""
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = (_ReaderMayGo(s) if s is not None else s for s in streams)
     try:
-        return _run(argv)
+        try:
+            return _run(argv)
+        finally:
+            for stream in (sys.stdout, sys.stderr):  # what is still buffered, before they go
+                if stream is not None:
+                    stream.flush()
+    except _OutputLost as exc:
+        return _output_lost(exc)
     finally:
-        for stream in (sys.stdout, sys.stderr):  # what is still buffered, before they go back
-            if stream is not None:
-                stream.flush()
         sys.stdout, sys.stderr = streams
+
+
+class _OutputLost(Exception):
+    """stdout or stderr could not be written (an OSError other than a closed pipe: a full
+    disk); not an OSError, so that no command takes it for a file of the export."""
+
+
+def _output_lost(exc: _OutputLost) -> int:
+    """Say on stderr that the output was lost (stderr itself lost: nothing more to say)."""
+    with contextlib.suppress(_OutputLost):
+        print(f"smk: error: {exc}", file=sys.stderr, flush=True)
+    return EXIT_NO_OUTPUT
 
 
 def _run(argv: list[str] | None) -> int:
@@ -226,6 +248,8 @@ def _run(argv: list[str] | None) -> int:
         if signum is not None:  # logged as a failure, like an interrupt: the run did not end
             _report_logged(args, int(exc.code), f"smk: terminated by signal {signum}")
         raise
+    except _OutputLost:
+        raise  # `main` says so
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):  # stdout's and stderr's are absorbed: another pipe
             return _internal_error(args, exc)
@@ -303,7 +327,8 @@ class _ReaderMayGo:
     not an error, and no change to the exit code. A write or flush into the closed pipe
     sends the stream to the null device, as Python's docs advise (signal module, "Note on
     SIGPIPE"): the rest of the output is dropped, and the command carries on to exit with
-    its own code. Everything else is the stream's."""
+    its own code. Any other failure to write (a full disk) is `_OutputLost`, the stream then
+    sent to the null device too (no second error at exit). Everything else is the stream's."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -314,6 +339,8 @@ class _ReaderMayGo:
         except BrokenPipeError:
             self._drop()
             return len(text)
+        except OSError as exc:
+            raise self._lost(exc) from exc
 
     def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
@@ -324,6 +351,15 @@ class _ReaderMayGo:
             self._stream.flush()
         except BrokenPipeError:
             self._drop()
+        except OSError as exc:
+            raise self._lost(exc) from exc
+
+    def _lost(self, exc: OSError) -> _OutputLost:
+        """The output cannot be written: the stream dropped, the error to raise."""
+        name = getattr(self._stream, "name", None)
+        name = {"<stdout>": "stdout", "<stderr>": "stderr"}.get(str(name), "the output")
+        self._drop()
+        return _OutputLost(f"cannot write to {name}: {exc.strerror or exc}")
 
     def _drop(self) -> None:
         """Point the stream's file descriptor at the null device, so that what is still
@@ -481,12 +517,14 @@ def _export_folder(args: argparse.Namespace) -> Path | None:
 
 def _write_set_aside(crm: smk.CRM, out: Path) -> None:
     """Every table's set-aside rows as `out/<table>.set_aside.csv`, only the header for a table
-    with none: each file is this run's, whatever an earlier run left in the folder. Safe to
-    open in a spreadsheet (`outputs.export_csv`: a cell like `=HYPERLINK(...)` is not run)."""
+    with none: each file is this run's, whatever an earlier run left in the folder. The rows
+    in the order of the data-quality page's CSV (`smk.quality.set_aside_in_order`: faults
+    first). Safe to open in a spreadsheet (`outputs.export_csv`: a cell like
+    `=HYPERLINK(...)` is not run)."""
     from smk.outputs import export_csv
 
     for name in SCHEMA:
-        export_csv(crm.quality.set_aside(name), out, f"{name}.set_aside.csv")
+        export_csv(set_aside_in_order(crm, name), out, f"{name}.set_aside.csv")
 
 
 # ---------------------------------------------------------------------------------- synth

@@ -291,6 +291,9 @@ class TableAccount:
     #: the export's headers that a mapping's rule reads (a `derive` rule's `from`): kept under
     #: their own name, yet mapped, never said to be columns smk did not map
     rule_headers: list[str] = field(default_factory=list)
+    #: the rows (`_file`, `_row`) whose month was read from a two-digit year (`Dec-31`, spend):
+    #: the load warns of those far ahead of the export (`smk.io.validate._warn_spend_ahead`)
+    two_digit_years: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def n_set_aside(self) -> int:

@@ -49,19 +49,31 @@ BY_DESIGN_KINDS: dict[str, str] = {
 
 
 def by_design_kinds(crm: CRM) -> dict[str, int]:
-    """Rows set aside by the model's own rules, by kind (`BY_DESIGN_KINDS`; a report footer's
-    blank lines, `footer_blank_lines`, are report footers): the kinds this export has, the
-    largest first (ties by name)."""
+    """Rows set aside by the model's own rules (`by_design_rows`), by kind (`BY_DESIGN_KINDS`;
+    a report footer's blank lines, `footer_blank_lines`, are report footers): the kinds this
+    export has, the largest first (ties by name)."""
     kinds: dict[str, int] = {}
-    for acc in crm.quality.tables.values():
-        for reason, n in acc.reasons().items():
-            if reason in BY_DESIGN_REASONS:
-                kind = BY_DESIGN_KINDS[reason]
-                kinds[kind] = kinds.get(kind, 0) + n
-    blanks = footer_blank_lines(crm)
-    if blanks:
-        kinds["report footers"] = kinds.get("report footers", 0) + blanks
+    for table, by_design in by_design_rows(crm).items():
+        reasons = crm.quality.set_aside(table)["_reason"][by_design].astype("string")
+        for reason, n in reasons.value_counts().items():
+            kind = BY_DESIGN_KINDS[reason] if reason in BY_DESIGN_REASONS else "report footers"
+            kinds[kind] = kinds.get(kind, 0) + int(n)
     return dict(sorted(kinds.items(), key=lambda kind: (-kind[1], kind[0])))
+
+
+def by_design_rows(crm: CRM) -> dict[str, np.ndarray]:
+    """Per table of the account, which of its set-aside rows (`DataQuality.set_aside`, in
+    their order) were set aside by the model's own rules: a reason of `BY_DESIGN_REASONS`, or
+    a blank line of a report download's footer (`footer_blank_lines`). The one place rows
+    are told by design from faults: the counts (`set_aside_counts`, `by_design_kinds`) and
+    the listing's order (`set_aside_rows`) use it."""
+    blanks = _footer_blank_masks(crm)
+    rows = {}
+    for table in crm.quality.tables:
+        aside = crm.quality.set_aside(table)
+        by_design = aside["_reason"].isin(BY_DESIGN_REASONS).to_numpy(dtype=bool)
+        rows[table] = by_design | blanks[table] if table in blanks else by_design
+    return rows
 
 
 def set_aside_counts(crm: CRM) -> dict[str, int]:
@@ -70,7 +82,7 @@ def set_aside_counts(crm: CRM) -> dict[str, int]:
     history, a report download's footer; `by_design_kinds`) and the rest (``faults``: rows the
     export got wrong, to fix at the source)."""
     total = sum(sum(acc.reasons().values()) for acc in crm.quality.tables.values())
-    by_design = sum(by_design_kinds(crm).values())
+    by_design = sum(int(rows.sum()) for rows in by_design_rows(crm).values())
     return {"total": total, "by_design": by_design, "faults": total - by_design}
 
 
@@ -94,11 +106,13 @@ def set_aside_detail(crm: CRM) -> str:
 
 #: Rows of another object a loader reads into a table to use them, all set aside (their
 #: reasons say how each was used), told by an extra column's value: table -> (column, value,
-#: what they are)
+#: what they are, the column of their own id, which the set-aside listing shows last when
+#: the table has such rows: a LeadHistory row has no contact_id)
 _OTHER_ROWS = {
     "contacts": (
         *model.LEAD_HISTORY_ROWS,
         "Salesforce LeadHistory rows (each lead's field history, read into its stage dates)",
+        "salesforce_lead_id",
     )
 }
 
@@ -107,13 +121,21 @@ def other_rows(crm: CRM) -> dict[str, int]:
     """By table, how many of the rows read are another object's rows read into it
     (`_OTHER_ROWS`: a Salesforce LeadHistory's in the contacts); tables with none left out."""
     counts = {}
-    for table, (column, value, _what) in _OTHER_ROWS.items():
+    for table in _OTHER_ROWS:
         aside = crm.quality.set_aside(table) if table in crm.quality.tables else None
-        if aside is not None and column in aside.columns:
-            n = int(aside[column].eq(value).sum())
-            if n:
-                counts[table] = n
+        n = int(_other_object(aside, table).sum()) if aside is not None else 0
+        if n:
+            counts[table] = n
     return counts
+
+
+def _other_object(aside: pd.DataFrame, table: str) -> np.ndarray:
+    """Which of a table's set-aside rows are another object's rows read into it
+    (`_OTHER_ROWS`)."""
+    column, value = _OTHER_ROWS[table][:2] if table in _OTHER_ROWS else ("", "")
+    if column not in aside.columns:
+        return np.zeros(len(aside), dtype=bool)
+    return aside[column].eq(value).fillna(False).to_numpy(dtype=bool)
 
 
 def account_notes(crm: CRM) -> list[str]:
@@ -143,41 +165,49 @@ def footer_blank_lines(crm: CRM) -> int:
     with `columns=`, without `_file` and `_row`), none is counted: every empty row is then a
     fault.
     """
-    asides = [crm.quality.set_aside(t) for t in crm.quality.tables]
-    asides = [a for a in asides if len(a) and {"_file", "_row", "_reason"} <= set(a.columns)]
-    footed = {str(f) for a in asides for f in a.loc[a["_reason"] == REPORT_FOOTER, "_file"]}
+    return sum(int(mask.sum()) for mask in _footer_blank_masks(crm).values())
+
+
+def _footer_blank_masks(crm: CRM) -> dict[str, np.ndarray]:
+    """`footer_blank_lines` per table: which of its set-aside rows (in their order) are such
+    blank lines; tables that cannot have any left out."""
+    asides = {t: crm.quality.set_aside(t) for t in crm.quality.tables}
+    meta = {"_file", "_row", "_reason"}
+    asides = {t: a for t, a in asides.items() if len(a) and meta <= set(a.columns)}
+    footed = {
+        str(f) for a in asides.values() for f in a.loc[a["_reason"] == REPORT_FOOTER, "_file"]
+    }
     last = _last_loaded_rows(crm, footed) if footed else None
     if last is None:
-        return 0
-    tails = [(tail, _footer_blanks(tail)) for tail in _after_rows(asides, footed, last)]
-    for tail, blank in tails:  # the last data row: set aside for anything but blank or footer
-        data = tail[~blank & (tail["_reason"] != REPORT_FOOTER).to_numpy(dtype=bool)]
+        return {}
+    blanks = {}  # per table: blank lines after the last loaded row of a footed file
+    for table, aside in asides.items():
+        tail = _after_rows(aside, footed, last)
+        if tail.any():
+            blanks[table] = np.zeros(len(aside), dtype=bool)
+            blanks[table][tail] = _footer_blanks(aside[tail])
+    for table, blank in blanks.items():  # the last data row: set aside for anything but blank
+        tail = _after_rows(asides[table], footed, last)  # or footer
+        data = asides[table][tail & ~blank & (asides[table]["_reason"] != REPORT_FOOTER)]
         for file, row in _row_numbers(data).groupby(data["_file"].astype(str)).max().items():
             last[file] = max(last.get(file, row), row)
-    count = 0
-    for tail, blank in tails:
-        after = _row_numbers(tail) > tail["_file"].astype(str).map(last).fillna(0)
-        counted = blank & ~tail["_reason"].isin(BY_DESIGN_REASONS).to_numpy(dtype=bool)
-        count += int((counted & after.to_numpy(dtype=bool)).sum())
-    return count
+    for table, blank in blanks.items():  # after it, and not by design already
+        aside = asides[table]
+        blank &= _after_rows(aside, footed, last)
+        blank &= ~aside["_reason"].isin(BY_DESIGN_REASONS).to_numpy(dtype=bool)
+    return blanks
 
 
 def _row_numbers(frame: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(frame["_row"], errors="coerce")
 
 
-def _after_rows(
-    asides: list[pd.DataFrame], files: set[str], last: dict[str, float]
-) -> list[pd.DataFrame]:
-    """Per table, its set-aside rows of the `files` after their `last` row (a file with none
-    loaded: all of them); tables with none left out."""
-    tails = []
-    for aside in asides:
-        names = aside["_file"].astype(str)
-        after = names.isin(files) & (_row_numbers(aside) > names.map(last).fillna(0))
-        if after.any():
-            tails.append(aside[after.to_numpy(dtype=bool)])
-    return tails
+def _after_rows(aside: pd.DataFrame, files: set[str], last: dict[str, float]) -> np.ndarray:
+    """Which rows of a table's set-aside rows are of the `files` after their `last` row (a
+    file with none loaded: all of them)."""
+    names = aside["_file"].astype(str)
+    after = names.isin(files) & (_row_numbers(aside) > names.map(last).fillna(0))
+    return after.to_numpy(dtype=bool)
 
 
 def _last_loaded_rows(crm: CRM, files: set[str]) -> dict[str, float] | None:
@@ -222,33 +252,44 @@ def _footer_blanks(tail: pd.DataFrame) -> np.ndarray:
 #: what finds a set-aside row besides its file and row: the table's own id, then the deal it
 #: belongs to (spend has no id: its month and channel)
 _LOCATORS = {t: (key, "deal_id") for t, key in PRIMARY_KEYS.items() if key} | {
-    "spend": ("month", "channel", "campaign"),
-    # a Salesforce lead's id: a LeadHistory row has no contact_id
-    "contacts": ("contact_id", "salesforce_lead_id"),
+    "spend": ("month", "channel", "campaign")
 }
 
 
-def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
-    """Where the set-aside rows of a table are (file, row, reason, ids), without personal data:
-    the faults of the export first, then the rows set aside by design, each in the order read."""
+def set_aside_in_order(crm: CRM, table: str) -> pd.DataFrame:
+    """A table's set-aside rows (`DataQuality.set_aside`, every column) with the faults of the
+    export first, then the rows set aside by design (`by_design_rows`), each in the order
+    read: the order of the page's listing, its CSV and `smk validate --set-aside`."""
     aside = crm.quality.set_aside(table)
-    wanted = dict.fromkeys(("_file", "_row", "_reason", *_LOCATORS[table]))  # each once
-    keep = [c for c in wanted if c in aside.columns]
-    by_design = aside["_reason"].isin(BY_DESIGN_REASONS).to_numpy(dtype=bool)
+    if table not in crm.quality.tables or aside.empty:
+        return aside
+    by_design = by_design_rows(crm)[table]
     order = np.concatenate([np.flatnonzero(~by_design), np.flatnonzero(by_design)])
-    rows = aside[keep].iloc[order].reset_index(drop=True)
+    return aside.iloc[order].reset_index(drop=True)
+
+
+def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
+    """Where the set-aside rows of a table are (file, row, reason, ids), without personal data,
+    in `set_aside_in_order`'s order; another object's id (`_OTHER_ROWS`: a Salesforce
+    LeadHistory row's `salesforce_lead_id`) last, only when the table has such rows."""
+    aside = set_aside_in_order(crm, table)
+    ids = [_OTHER_ROWS[table][3]] if _other_object(aside, table).any() else []
+    wanted = dict.fromkeys(("_file", "_row", "_reason", *_LOCATORS[table], *ids))  # each once
+    keep = [c for c in wanted if c in aside.columns]
+    rows = aside[keep].reset_index(drop=True)
     return rows.rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
 
 
 def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
-    """`set_aside_rows` of every table in one frame (a `table` column first): the full list
-    to fix at the source, for the data-quality CSV export."""
+    """`set_aside_rows` of every table in one frame (a `table` column first, another object's
+    id last): the full list to fix at the source, for the data-quality CSV export."""
     frames = [set_aside_rows(crm, t).assign(table=t) for t in crm.quality.tables]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=["table", "file", "row", "reason"])
     rows = pd.concat(frames, ignore_index=True)
-    return rows[["table", *[c for c in rows.columns if c != "table"]]]
+    last = [c for c in (other[3] for other in _OTHER_ROWS.values()) if c in rows.columns]
+    return rows[["table", *[c for c in rows.columns if c not in ("table", *last)], *last]]
 
 
 def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:

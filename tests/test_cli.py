@@ -431,6 +431,75 @@ def test_a_stderr_that_breaks_without_a_file_descriptor_keeps_the_exit_code(
     assert sys.stderr is gone  # given back as it was
 
 
+FULL = Path("/dev/full")  # every write fails with ENOSPC, as on a full disk
+
+
+def run_cli_into_full_device(*args: str, stream: str = "stdout") -> subprocess.CompletedProcess:
+    """`smk ARGS > /dev/full` (`2> /dev/full` for `stream="stderr"`): output cannot be
+    written. The other stream is captured."""
+    with FULL.open("w") as full:
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, stream: full}
+        return subprocess.run([sys.executable, "-m", "smk", *args], text=True, timeout=120, **pipes)
+
+
+@pytest.mark.skipif(not FULL.exists(), reason="no /dev/full on this system")
+def test_output_that_cannot_be_written_fails_with_one_line_never_a_traceback(export, tmp_path):
+    """`smk validate --json X > /dev/full` printed a traceback and exited 1 as a bug, `smk
+    validate X > /dev/full` exited 2 as if the export were unusable, `smk --help > /dev/full`
+    exited 0 and lost the text: each now exits 1 with one line on stderr."""
+    commands = [
+        ("validate", "--json", str(export)),
+        ("validate", str(export)),
+        ("validate", "--json", str(export / "missing")),  # the JSON of a failure is lost too
+        ("--help",),
+        ("validate", "--help"),
+        ("synth", "--contacts", "20", "--months", "1", "--out", str(tmp_path / "synth")),
+    ]
+    for args in commands:
+        result = run_cli_into_full_device(*args)
+        assert result.returncode == 1, args
+        assert result.stderr.splitlines()[-1] == (
+            "smk: error: cannot write to stdout: No space left on device"
+        ), args
+        assert "Traceback" not in result.stderr and "bug" not in result.stderr, args
+
+
+@pytest.mark.skipif(not FULL.exists(), reason="no /dev/full on this system")
+def test_a_stderr_that_cannot_be_written_exits_1_and_nothing_is_output_but_stdout(header_only):
+    """The error of an unusable export cannot be written to stderr: exit 1, not 2 (no one
+    was told why); the exit-time flush adds no second error either."""
+    result = run_cli_into_full_device("validate", str(header_only), stream="stderr")
+    assert result.returncode == 1
+    quiet = run_cli_into_full_device("--help", stream="stderr")  # stdout written: all is well
+    assert quiet.returncode == 0 and "usage: smk" in quiet.stdout
+
+
+def test_a_stream_that_fails_without_a_file_descriptor_is_said_in_one_line(
+    export, monkeypatch, capsys
+):
+    """In process, a stdout whose writes fail (ENOSPC) and that has no file descriptor: the
+    command exits 1 with the message on stderr, and stdout is given back as it was."""
+
+    class Full:
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+        def flush(self) -> None:
+            raise OSError(28, "No space left on device")
+
+        def fileno(self) -> int:
+            raise OSError("no file descriptor")
+
+    full = Full()
+    monkeypatch.setattr(sys, "stdout", full)
+    assert main(["validate", "--json", str(export)]) == 1
+    assert sys.stdout is full
+    assert (
+        capsys.readouterr().err
+        == "smk: error: cannot write to the output: No space left on device\n"
+    )
+
+
 def test_set_aside_folder_shows_this_run_only(export, tmp_path, capsys):
     """A clean second run left the first run's set-aside files in place."""
     aside = tmp_path / "aside"

@@ -224,11 +224,11 @@ def test_spend_months_are_read_in_each_language():
         "Nov 2026": "2026-11-01",
         "2026-11": "2026-11-01",
     }
-    parsed, bad = parse_months(S(*months, "Märzz 2026", "Q1 2026", None))
+    parsed, bad, _ = parse_months(S(*months, "Märzz 2026", "Q1 2026", None))
     assert parsed.iloc[:-3].tolist() == [pd.Timestamp(m) for m in months.values()]
     assert parsed.iloc[-3:].isna().all()
     assert bad.tolist() == [False] * len(months) + [True, True, False]
-    big, big_bad = parse_months(_large([*months, "Märzz 2026"]))  # per distinct value
+    big, big_bad, _ = parse_months(_large([*months, "Märzz 2026"]))  # per distinct value
     assert big.iloc[-13:-1].tolist() == parsed.iloc[:-3].tolist() and big_bad.iloc[-1]
 
 
@@ -363,7 +363,7 @@ def test_the_rewrite_passes_over_the_column_once_per_month_named(monkeypatch):
 
 def test_spend_months_keep_a_column_s_repeated_labels():
     values = pd.Series(["Okt 2026", "2026-11", "März 2026", "junk"], index=[0, 0, 1, 1])
-    months, bad = parse.parse_months(values)
+    months, bad, _ = parse.parse_months(values)
     assert list(months.index) == [0, 0, 1, 1] and list(bad.index) == [0, 0, 1, 1]
     assert months.dt.strftime("%Y-%m").tolist()[:3] == ["2026-10", "2026-11", "2026-03"]
     assert bad.tolist() == [False, False, False, True]

@@ -236,7 +236,7 @@ def test_parsers_never_raise_and_flag_only_cells_that_hold_something(values: lis
     results.append(parse.parse_integers(s))
     results.append(parse.parse_bools(s))
     results.append(parse.parse_ids(s))
-    results.append(parse.parse_months(s))
+    results.append(parse.parse_months(s)[:2])  # and the two-digit years
     for parsed, bad in results:
         assert len(parsed) == len(bad) == len(s)
         assert not (bad & blank).any()  # an empty cell is missing, never bad

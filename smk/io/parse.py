@@ -1938,18 +1938,22 @@ def _shapes(s: pd.Series) -> pd.Series:
 _MONTH_LAYOUTS = ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m", "%m-%Y", "%m.%Y", "%b %Y", "%B %Y")
 #: a month name and its year: a four-digit one after a space, `-`, `/`, `.` or `'` (`Mar
 #: 2026`, `Mar-2026`, as Excel's `mmm-yyyy` displays it), a two-digit one only as
-#: spreadsheets write a month (Excel's `mmm-yy`, `Mar-26`, French `janv.-26`; `Mar '26`), not
-#: after a space, a dot or a slash: `Mar 26`, `Jan 31` are a day of a month. The name in
-#: English once `_in_english` ran (which writes `Mrz-26` as `Mar -26`, `Mrz. 26` as `Mar 26`)
+#: spreadsheets write a month (Excel's `mmm-yy`, `Mar-26`, `Mar - 26`, French `janv.-26`;
+#: `Mar '26`), not after a space, a dot or a slash: `Mar 26`, `Jan 31` are a day of a month.
+#: The name in English once `_in_english` ran (which writes `Mrz-26` as `Mar -26`, `Mrz. 26`
+#: as `Mar 26`)
 _NAMED_MONTH = re.compile(
-    r"^([A-Za-z]{3,9})\.?(?:(?:\s*[-/.'’]\s*|\s+)(\d{4})|(?:\s*-|\s*['’])(\d{2}))$"
+    r"^([A-Za-z]{3,9})\.?(?:(?:\s*[-/.'’]\s*|\s+)(\d{4})|(?:\s*-\s*|\s*['’])(\d{2}))$"
 )
+#: a month name and two digits after a space, a dot, a slash or nothing (`Sep 26`, LibreOffice's
+#: `MMM YY`; `Sep.26`, `Sep26`): a day or a year, no month (`two_digit_days`)
+_NAME_AND_TWO_DIGITS = re.compile(r"[A-Za-z]{3,9}\.?(?:\s*[./]\s*|\s*)\d{2}")
 #: the century of a month's two-digit year (`Mar-26` is March 2026; `Oct-99`, October 2099)
 MONTH_CENTURY = 2000
 
 
 @on_uniques
-def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """`2026-01`, `2026-01-01`, `01/2026`, `01-2026`, `01.2026`, `Jan 2026`, `Jan-26` or an
     ISO 8601 timestamp -> the first day of that month (naive); a date in another layout
     (`12/12/2025`, `12 Dec 2025`) is not read as a month (`01/12/2025` would be January or
@@ -1957,23 +1961,38 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     `Mar-26`, or `Mar '26`: `_NAMED_MONTH`) is in `MONTH_CENTURY`; `Mar 26`, `Mar.26` and
     `Jan 31` are a day of a month, no month. A month named in another language of
     `_MONTH_NAMES` (`Okt 2026`, `März 2026`, `Mrz-26`, `janv. 2026`, `marzo de 2026`) is read
-    as its English name."""
+    as its English name. Returns the months, the values that are none (bad), and those read
+    from a two-digit year (`Dec-31`: December 2031, or a day written as a month?)."""
     s = clean_text(values).reset_index(drop=True)  # rows by position: labels may repeat
-    out = _months(s)
+    out, short = _months(s)
     todo = s.notna() & out.isna()
     if todo.any():
         english = _in_english(s[todo])
-        out[english.index] = _months(english)
+        out[english.index], short[english.index] = _months(english)
     bad = (s.notna() & out.isna()).set_axis(values.index)
     # to_timestamp() gives microseconds under pandas 3; the model says nanoseconds
     months = out.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-    return months.set_axis(values.index), bad
+    return months.set_axis(values.index), bad, (short & out.notna()).set_axis(values.index)
 
 
-def _months(s: pd.Series) -> pd.Series:
+@on_uniques
+def two_digit_days(values: pd.Series) -> pd.Series:
+    """Which values are a month name and two digits after a space, a dot, a slash or nothing
+    (`Sep 26`, as LibreOffice's `MMM YY` writes a month; `Sep.26`, `Sep26`, `März 26`): no
+    month for `parse_months` (a day of the month, or a year?), worth a word on how to write
+    them."""
+    s = clean_text(values).reset_index(drop=True)
+    english = _in_english(s[s.notna()])  # only the values that name a month
+    found = english.str.fullmatch(_NAME_AND_TWO_DIGITS).astype("boolean").fillna(False)
+    return found.reindex(s.index, fill_value=False).astype(bool).set_axis(values.index)
+
+
+def _months(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The values of `s` in a layout of `_MONTH_LAYOUTS`, ISO 8601 or `_NAMED_MONTH`, as naive
-    timestamps (the day they name, not yet the first of their month); NaT for the others."""
+    timestamps (the day they name, not yet the first of their month; NaT for the others), and
+    which were a `_NAMED_MONTH` with a two-digit year."""
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    short = pd.Series(False, index=s.index)
     _by_month_layouts(s, out, _MONTH_LAYOUTS)
     todo = s.notna() & out.isna()
     if todo.any():  # a full timestamp (`2026-01-01 00:00:00`, e.g. from a SQL DATETIME column)
@@ -1981,8 +2000,10 @@ def _months(s: pd.Series) -> pd.Series:
         out[todo] = _representable(parsed.dt.tz_localize(None))
     todo = s.notna() & out.isna()
     if todo.any():
-        _by_month_layouts(_named_months(s[todo]), out, ("%b %Y", "%B %Y"))
-    return out
+        named, two_digit = _named_months(s[todo])
+        _by_month_layouts(named, out, ("%b %Y", "%B %Y"))
+        short[two_digit.index] = two_digit.to_numpy(dtype=bool)
+    return out, short
 
 
 def _by_month_layouts(s: pd.Series, out: pd.Series, layouts: tuple[str, ...]) -> None:
@@ -1996,9 +2017,9 @@ def _by_month_layouts(s: pd.Series, out: pd.Series, layouts: tuple[str, ...]) ->
         out.loc[parsed.index] = _representable(parsed)
 
 
-def _named_months(s: pd.Series) -> pd.Series:
+def _named_months(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The values of `s` written as `_NAMED_MONTH` as `Mar 2026` (a two-digit year in
-    `MONTH_CENTURY`); <NA> for the others."""
+    `MONTH_CENTURY`); <NA> for the others. And which had a two-digit year."""
     parts = s.astype("string").str.extract(_NAMED_MONTH)
     year = parts[1].fillna(str(MONTH_CENTURY // 100) + parts[2])
-    return parts[0] + " " + year
+    return parts[0] + " " + year, parts[2].notna()

@@ -325,7 +325,10 @@ def _normalise(
     filled = np.zeros(len(frame), dtype=bool)  # any canonical cell holds something
     source = parse.Source(tuple(quality.files.get(name, ())), frame.attrs.get("delimiter"))
     typed = _typed_columns(frame, schema, options, source, hints or {})
-    for col, kind, (values, bad, notes, unknown) in typed:
+    short_years = np.zeros(len(frame), dtype=bool)  # a month read from a two-digit year
+    for col, kind, (values, bad, notes, unknown, short) in typed:
+        if short is not None:
+            short_years |= short.to_numpy(dtype=bool)
         filled |= values.notna().to_numpy(dtype=bool) | bad.to_numpy(dtype=bool)
         for note in notes:
             quality.warnings.append(f"{name}.{col}: {note}")
@@ -354,6 +357,8 @@ def _normalise(
         out[col] = parse.clean_text(frame[col])
     out["_file"] = frame["_file"].astype("category") if "_file" in frame else pd.NA
     out["_row"] = frame["_row"] if "_row" in frame else pd.RangeIndex(1, len(frame) + 1)
+    if short_years.any():
+        acc.two_digit_years = out.loc[short_years, ["_file", "_row"]].reset_index(drop=True)
     aside = reason.aside()
     if not aside.any():
         return out
@@ -460,7 +465,8 @@ def _typed_columns(
     source: parse.Source,
     hints: dict[str, parse.OrderHint],
 ):
-    """``(column, kind, (values, bad, notes, unknown))`` for each schema column in `frame`."""
+    """``(column, kind, (values, bad, notes, unknown, short))`` for each schema column in
+    `frame` (`_typed_column`)."""
     present = [(col, kind, hints.get(col)) for col, kind in schema.items() if col in frame.columns]
     if len(frame) < _PARALLEL_ROWS:
         for col, kind, hint in present:
@@ -482,15 +488,17 @@ def _typed_column(
     source: parse.Source,
     hint: parse.OrderHint | None = None,
 ):
-    """One column typed: values in the model's dtype, the bad mask, parser notes, and the
-    counts of values outside the column's vocabulary (mapped to its fallback). `hint`: the
-    day order other date columns show (`parse.parse_datetimes`)."""
-    values, bad, notes = _parse_column(values, kind, options, source, hint)
+    """One column typed: values in the model's dtype, the bad mask, parser notes, the counts of
+    values outside the column's vocabulary (mapped to its fallback), and for a month column
+    the values read from a two-digit year (`parse.parse_months`; else None). `hint`: the day
+    order other date columns show (`parse.parse_datetimes`)."""
+    values, bad, notes, short = _parse_column(values, kind, options, source, hint)
     unknown = pd.Series(dtype="int64")
     if kind in VOCABULARIES:
         values, unknown = _vocabulary(values, kind)
     # a column read dictionary-encoded is typed on its categories, then decoded once
-    return parse.as_text(values) if parse.is_categorical(values) else values, bad, notes, unknown
+    values = parse.as_text(values) if parse.is_categorical(values) else values
+    return values, bad, notes, unknown, short
 
 
 def _parse_column(
@@ -500,9 +508,13 @@ def _parse_column(
     source: parse.Source,
     hint: parse.OrderHint | None = None,
 ):
+    """`_typed_column`'s values, bad mask, notes and two-digit years."""
     notes: list[str] = []
     if kind == "datetime":
-        return parse.parse_datetimes(values, options, hint)
+        return (*parse.parse_datetimes(values, options, hint), None)
+    if kind == "month":
+        v, bad, short = parse.parse_months(values)
+        return v, bad, _month_notes(values, bad), short
     if kind in ("float", "int"):
         decimal, notes = parse.decimal_for(values, options.decimal, source, whole=kind == "int")
         if kind == "float":
@@ -514,11 +526,29 @@ def _parse_column(
         v, bad = parse.parse_bools(values)
     elif kind == "id":
         v, bad = parse.parse_ids(values)
-    elif kind == "month":
-        v, bad = parse.parse_months(values)
     else:
         v, bad = parse.clean_text(values), pd.Series(False, index=values.index)
-    return v, bad, notes
+    return v, bad, notes, None
+
+
+def _month_notes(values: pd.Series, bad: pd.Series, few: int = 3) -> list[str]:
+    """A note on the unparseable months written as a month name and two digits after a space,
+    a dot or a slash (`Sep 26`, LibreOffice's `MMM YY`; `parse.two_digit_days`): why they
+    are no month, and how to write them."""
+    if not bad.any():
+        return []
+    unread = values[bad.to_numpy(dtype=bool)]
+    days = unread[parse.two_digit_days(unread).to_numpy(dtype=bool)]
+    if days.empty:
+        return []
+    shown = ", ".join(f"`{v}`" for v in pd.unique(days.astype("string"))[:few])
+    return [
+        f"{len(days)} of the values set aside as unparseable month are a month name and two "
+        f"digits ({shown}): after a space, a dot or a slash two digits may be a day as well "
+        "as a year (`Sep 26` may be 26 September), so they are read as no month. Write the "
+        "month with a hyphen or a four-digit year: `Sep-26`, `Sep 2026` or `2026-09` "
+        "(docs/data-model.md)"
+    ]
 
 
 @parse.on_uniques
@@ -758,37 +788,38 @@ def _known_ids(ids: pd.Series, redirect: dict[str, str]) -> pd.Series:
     return pd.concat([ids.astype("string"), pd.Series(list(redirect), dtype="string")])
 
 
-#: Spend months more than this many months after the month of the export's last dated record
-#: are warned of (`_warn_spend_ahead`): a budget planned a year ahead is plausible, a month
-#: further out more likely a day misread as a month (`Dec-31` is December 2031)
-SPEND_MONTHS_AHEAD = 12
-
-
 def _warn_spend_ahead(crm: CRM, few: int = 3) -> None:
-    """Say how many spend rows have a month more than `SPEND_MONTHS_AHEAD` months after the
-    month of the export's last dated record (`smk.periods.last_record`), with a few of them
-    (month, file and row); they are kept. Nothing is said when no other table is dated."""
-    spend = crm.spend[crm.spend["month"].notna()]
-    if spend.empty:
+    """Say how many spend rows have a month written with a two-digit year (`Dec-31`:
+    `TableAccount.two_digit_years`) that lands after the end of the calendar year following
+    the export's last dated record (`smk.periods.last_record`: 2026-10 -> 2028-01 and later),
+    with a few of them (month, file and row): a day written as a month reads as a far year.
+    They are kept. Nothing is said for a four-digit year (a plan, a stale export) or when no
+    other table is dated."""
+    acc = crm.quality.tables.get("spend")
+    if acc is None or acc.two_digit_years.empty or crm.spend.empty:
         return
     try:
         last = periods.last_record(crm)
     except ValueError:  # nothing but spend is dated: nothing to measure against
         return
-    limit = pd.Timestamp(last.strftime("%Y-%m")) + pd.DateOffset(months=SPEND_MONTHS_AHEAD)
-    ahead = spend[spend["month"] > limit].sort_values(["month", "_file", "_row"])
-    if ahead.empty:
+    marked = pd.MultiIndex.from_frame(acc.two_digit_years.astype({"_file": str, "_row": str}))
+    rows = pd.MultiIndex.from_frame(crm.spend[["_file", "_row"]].astype(str))
+    limit = pd.Timestamp(year=last.year + 2, month=1, day=1)
+    far = crm.spend[rows.isin(marked) & (crm.spend["month"] >= limit).to_numpy(dtype=bool)]
+    if far.empty:
         return
+    far = far.sort_values(["month", "_file", "_row"])
     shown = [
         f"{m:%Y-%m} ({f} row {r})"
-        for m, f, r in zip(ahead["month"], ahead["_file"], ahead["_row"], strict=True)
+        for m, f, r in zip(far["month"], far["_file"], far["_row"], strict=True)
     ][:few]
-    more = f" and {len(ahead) - few} more" if len(ahead) > few else ""
+    more = f" and {len(far) - few} more" if len(far) > few else ""
     crm.quality.warnings.append(
-        f"spend: {len(ahead)} of {len(spend)} rows have a month more than "
-        f"{SPEND_MONTHS_AHEAD} months after the export's last dated record "
-        f"({last:%Y-%m-%d}): {', '.join(shown)}{more}. They are kept; check the month column "
-        "(a day written as a month, `Dec-31`, reads as December 2031; docs/data-model.md)"
+        f"spend: {len(far)} of {len(crm.spend)} rows have a month written with a two-digit "
+        f"year, read as 20yy, after the end of {last.year + 1} (the export's last dated record: "
+        f"{last:%Y-%m-%d}): {', '.join(shown)}{more}. They are kept; if these are days "
+        "(`Dec-31` for 31 December), write the months with their year: `Dec-26`, `Dec 2026` "
+        "or `2026-12` (docs/data-model.md)"
     )
 
 

@@ -1,0 +1,109 @@
+"""The set-aside listing (the data-quality page, its CSV, `smk validate --set-aside`): faults
+first, told from the rows set aside by design exactly as the page's counts tell them; a column
+of another object's id only where the export has such rows, and last.
+
+The exports: the Salesforce report download fixture (footers with blank lines), the HubSpot
+file with a Salesforce footer of `test_model`, the LeadHistory org of
+`test_salesforce_lead_history`, the Salesforce sample.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from test_model import _with_footer
+from test_salesforce_lead_history import _org_without_custom_dates
+
+import smk
+from smk import config, quality
+from smk.cli import main
+from smk.io.salesforce import load_salesforce
+from smk.model import EMPTY_ROW
+
+REPORT = Path(__file__).parent / "fixtures" / "salesforce" / "report"
+
+
+def _faults_first(crm: smk.CRM, table: str) -> None:
+    """The listing of `table` holds its set-aside rows once each, its faults (by the counts'
+    rule, `by_design_rows`) first, each part in the order read."""
+    aside = crm.quality.set_aside(table)
+    by_design = quality.by_design_rows(crm)[table]
+    rows = quality.set_aside_rows(crm, table)
+    expected = pd.concat([aside[~by_design], aside[by_design]])
+    assert list(zip(rows["file"], rows["row"], strict=True)) == list(
+        zip(expected["_file"], expected["_row"], strict=True)
+    )
+
+
+def test_a_report_footer_s_blank_lines_are_listed_with_the_footer_not_as_faults():
+    """The faults-first order took a footer's blank lines (`empty row`, by design in the
+    tile's count) for faults: each file's footer was split, its blank lines listed first."""
+    crm = smk.load(REPORT)
+    assert quality.set_aside_counts(crm)["faults"] == 0
+    for table in crm.quality.tables:  # nothing is a fault: the listing is the order read
+        aside = crm.quality.set_aside(table)
+        rows = quality.set_aside_rows(crm, table)
+        assert rows["row"].tolist() == aside["_row"].tolist(), table
+        _faults_first(crm, table)
+    contacts = quality.set_aside_rows(crm, "contacts")
+    footer = contacts[contacts["file"] == "Contact.csv"]
+    assert pd.to_numeric(footer["row"]).tolist() == [6, 7, 8, 9, 10, 11]
+    assert EMPTY_ROW in set(footer["reason"])
+
+
+def test_a_blank_row_inside_the_data_is_listed_first_its_footer_s_blank_lines_last(tmp_path):
+    """Blank rows between records are faults (listed first); the footer's blank lines are not."""
+    header = next(Path(__file__).parent.glob("data/bad/salesforce-footer-in-hubspot-file/*.csv"))
+    commas = "," * header.read_text(encoding="utf-8").splitlines()[0].count('","') + "\n"
+    crm = smk.load(_with_footer(tmp_path, ['""\n', commas]), format="hubspot")
+    rows = quality.set_aside_rows(crm, "contacts")
+    assert sorted(pd.to_numeric(rows["row"]).tolist()[:2]) == [3, 4]
+    assert quality.by_design_rows(crm)["contacts"].sum() == 5
+    _faults_first(crm, "contacts")
+    assert (
+        sum(int(m.sum()) for m in quality.by_design_rows(crm).values())
+        == (quality.set_aside_counts(crm)["by_design"])
+    )
+
+
+def test_no_lead_id_column_without_a_lead_history():
+    """A Salesforce export without LeadHistory lists its contacts as before f57d898: no
+    `salesforce_lead_id` column (mostly empty) between contact_id and account_id."""
+    crm = smk.load(config.SAMPLE_SALESFORCE)
+    assert list(quality.set_aside_rows(crm, "contacts").columns) == [
+        "file",
+        "row",
+        "reason",
+        "contact_id",
+    ]
+    every = quality.all_set_aside_rows(crm)
+    assert "salesforce_lead_id" not in every.columns and len(every)
+
+
+def test_the_lead_id_column_comes_last_with_a_lead_history(tmp_path):
+    """With LeadHistory rows the column is there, after every other table's columns: a CSV
+    read by position keeps its columns."""
+    folder = _org_without_custom_dates(tmp_path)
+    spend = "month,channel,campaign,amount,currency\n2026-10,paid_search,brand,-5,EUR\n"
+    (folder / "spend.csv").write_text(spend)  # a table listed after the contacts
+    every = quality.all_set_aside_rows(load_salesforce(folder))
+    assert every.columns[-1] == "salesforce_lead_id"
+    assert list(every.columns[4:-1]) == ["contact_id", "month", "channel", "campaign"]
+    history = every[every["file"] == "LeadHistory.csv"]
+    assert len(history) and history["salesforce_lead_id"].notna().all()
+
+
+def test_validate_set_aside_lists_rows_in_the_order_of_the_page_s_csv(tmp_path, capsys):
+    """`smk validate --set-aside DIR` kept the order read: a fault of the LeadHistory (an
+    unknown lead, row 8) after the rows set aside by design."""
+    folder = _org_without_custom_dates(tmp_path)
+    out = tmp_path / "aside"
+    assert main(["validate", str(folder), "--set-aside", str(out)]) == 0
+    capsys.readouterr()
+    written = pd.read_csv(out / "contacts.set_aside.csv", dtype=str, encoding="utf-8-sig")
+    listed = quality.set_aside_rows(load_salesforce(folder), "contacts")
+    assert list(zip(written["_file"], written["_row"], strict=True)) == list(
+        zip(listed["file"], listed["row"].astype(str), strict=True)
+    )
+    assert written["_reason"].iloc[0] == "unknown LeadId"
