@@ -273,3 +273,153 @@ def test_a_mapping_file_names_merged_ids(tmp_path):
     assert crm.contacts["contact_id"].tolist() == ["p1"]
     assert aside(crm, "contacts")["_reason"].tolist() == [MERGED_IN_CRM]
     assert crm.touchpoints["contact_id"].tolist() == ["p1", "p1"]
+
+
+def test_a_ui_export_heads_merged_ids_with_their_labels(tmp_path):
+    """A UI export names hs_merged_object_ids by its label, one per object: read as merged_ids
+    (the absorbed rows are set aside, not counted twice), not listed as unmapped."""
+    write(
+        tmp_path,
+        "all-contacts",
+        [
+            "Record ID,Email,Create Date,Lifecycle Stage,Merged Contact IDs",
+            "100,ann@a.example,2026-01-10 09:00,Lead,200",
+            "200,ann.old@a.example,2026-01-05 08:00,Lead,",
+        ],
+    )
+    write(
+        tmp_path,
+        "all-companies",
+        [
+            "Record ID,Company name,Create Date,Merged Company IDs",
+            "10,Alpha,2025-12-01 10:00,20",
+            "20,Alpha old,2025-11-01 10:00,",
+        ],
+    )
+    write(
+        tmp_path,
+        "all-deals",
+        [
+            "Record ID,Deal Stage,Create Date,Amount,Associated Contact IDs,Merged Deal IDs",
+            "700,Closed Won,2026-02-01 10:00,1000,100,701",
+            "701,Closed Won,2026-02-01 10:00,1000,200,",
+        ],
+    )
+    crm = smk.load(tmp_path)
+    accounting_holds(crm)
+    assert crm.contacts["contact_id"].tolist() == ["100"]
+    assert crm.accounts["account_id"].tolist() == ["10"]
+    assert crm.deals["deal_id"].tolist() == ["700"]
+    for table, absorbed in (("contacts", "200"), ("accounts", "20"), ("deals", "701")):
+        rows = aside(crm, table)
+        assert rows.iloc[:, 0].tolist() == [absorbed]
+        assert rows["_reason"].tolist() == [MERGED_IN_CRM]
+    assert not any("did not map" in w for w in crm.quality.warnings), crm.quality.warnings
+
+
+def test_a_survivor_set_aside_for_a_fault_still_absorbs_the_ids_it_lists(tmp_path):
+    """100 (its Create Date unreadable: set aside) absorbed 200 (stale row) and 250 (gone):
+    200 is set aside as merged into 100, and rows naming 200 or 250 name 100, whose row was
+    set aside: kept, as rows naming 100 are."""
+    write(
+        tmp_path,
+        "all-contacts",
+        [
+            "Record ID,Email,Create Date,Lifecycle Stage,hs_merged_object_ids",
+            "100,ann@a.example,notadate,Lead,200;250",
+            "200,ann.old@a.example,2026-01-05 08:00,Lead,",
+            "300,bob@b.example,2026-01-05 08:00,Lead,",
+        ],
+    )
+    write(
+        tmp_path,
+        "all-calls",
+        [
+            "Record ID,Activity date,Associated Contact IDs",
+            "900,2026-01-20 10:00,200",
+            "901,2026-01-20 10:00,250",
+            "902,2026-01-20 10:00,100",
+        ],
+    )
+    write(
+        tmp_path,
+        "all-deals",
+        [
+            "Record ID,Deal Stage,Create Date,Amount,Associated Contact IDs",
+            "702,Closed Won,2026-02-01 10:00,1000,250",
+        ],
+    )
+    crm = smk.load(tmp_path)
+    accounting_holds(crm)
+    assert crm.contacts["contact_id"].tolist() == ["300"]
+    rows = aside(crm, "contacts").set_index("contact_id")
+    assert rows.loc["200", "_reason"] == MERGED_IN_CRM
+    assert rows.loc["200", "_merged_into"] == "100"
+    assert crm.activities["contact_id"].tolist() == ["100", "100", "100"]
+    assert crm.deals["contact_id"].tolist() == ["100"]
+    assert aside(crm, "activities").empty
+    assert any(
+        w.startswith(
+            "activities: 3 activities name a contact_id whose contact is in the export "
+            "but was set aside"
+        )
+        for w in crm.quality.warnings
+    ), crm.quality.warnings
+
+
+@pytest.mark.parametrize("backend", FILE_BACKENDS)
+def test_a_deleted_survivors_absorbed_record_is_set_aside(tmp_path, backend):
+    """A contact_merge_audit survivor (106) the sync marks deleted: the contact it absorbed
+    (104) is set aside as merged into it, and rows naming 104 are those of a deleted contact."""
+    tables = fivetran_tables()
+    tables["contact_merge_audit"] = pd.DataFrame(
+        {"canonical_vid": [106], "vid_to_merge": [104], "timestamp": [1]}
+    )
+    crm = smk.load(make_db(tmp_path, backend, tables))
+    accounting_holds(crm)
+    assert "104" not in set(crm.contacts["contact_id"])
+    rows = aside(crm, "contacts").set_index("contact_id")
+    assert rows.loc["104", ["_reason", "_merged_into"]].tolist() == [MERGED_IN_CRM, "106"]
+    deals = aside(crm, "deals").set_index("deal_id")
+    assert deals.loc["7003", "_reason"] == "contact_id deleted in the CRM"  # it named 104
+
+
+@pytest.mark.parametrize(
+    ("listed", "shown"),
+    [("2.0E+02;250", "'2.0E+02'"), ("200,250", "'200,250'"), ("200 250", "'200 250'")],
+)
+def test_merged_ids_that_are_not_one_id_are_warned(tmp_path, listed, shown):
+    """A listed id a spreadsheet wrote in scientific notation, or ids separated by other than
+    `;`, are not taken: said with their count, an example and its file and row."""
+    write(
+        tmp_path,
+        "all-contacts",
+        [
+            "Record ID,Email,Create Date,hs_merged_object_ids",
+            f'100,ann@a.example,2026-01-10 09:00,"{listed}"',
+            "200,ann.old@a.example,2026-01-05 08:00,",
+        ],
+    )
+    crm = smk.load(tmp_path)
+    accounting_holds(crm)
+    assert crm.contacts["contact_id"].tolist() == ["100", "200"]
+    said = [w for w in crm.quality.warnings if "not one id" in w]
+    assert len(said) == 1, crm.quality.warnings
+    assert said[0].startswith("contacts: 1 ids listed as merged")
+    assert shown in said[0] and "row 2" in said[0] and "all-contacts" in said[0]
+
+
+def test_a_crm_merge_chained_into_an_email_merge_names_the_final_survivor(tmp_path):
+    write(
+        tmp_path,
+        "all-contacts",
+        [
+            "Record ID,Email,Create Date,hs_merged_object_ids",
+            "50,a@x.example,2026-01-01 09:00,",
+            "100,A@x.example,2026-01-10 09:00,200",
+            "200,z@x.example,2026-01-11 09:00,",
+        ],
+    )
+    crm = smk.load(tmp_path)
+    into = aside(crm, "contacts").set_index("contact_id")["_merged_into"].to_dict()
+    assert into == {"200": "50", "100": "50"}

@@ -11,6 +11,10 @@ Chains resolve to the final survivor (A absorbed B, B had absorbed C: C is A). A
 records claim is taken by the one the other was merged into (as a chain lists it); an id two
 unrelated survivors claim, and ids that claim each other (a cycle), are taken as merged into
 none: their rows load as they are and their references are not re-pointed, with a warning.
+A survivor whose own row was set aside (a fault, a deletion) still absorbed the ids it lists:
+their rows are set aside as merged and their references point at it. A listed id that is not
+one id (`2.0E+02` from a spreadsheet, `200,250` or `200 250`: HubSpot separates ids with
+``;``) is not taken, with a warning counting such ids.
 """
 
 from __future__ import annotations
@@ -22,14 +26,25 @@ from smk.model import PRIMARY_KEYS
 
 #: the optional column of contacts, accounts and deals: ids of records merged into this one
 MERGED_IDS = "merged_ids"
+#: the columns that say where a row was read (present in a loaded export)
+_PLACE = ("_file", "_row")
 
 
-def merge_redirect(frame: pd.DataFrame, table: str, warnings: list[str]) -> dict[str, str]:
-    """Absorbed id -> its final surviving id, from `frame`'s ``merged_ids`` column (empty
-    without one); contradictions (`_resolve`) are said in `warnings`."""
-    if MERGED_IDS not in frame.columns or frame.empty:
+def merge_redirect(
+    frame: pd.DataFrame, table: str, warnings: list[str], aside: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """Absorbed id -> its final surviving id, from the ``merged_ids`` column of `frame` and of
+    the rows of the table already set `aside` (empty without one); ids that cannot be read
+    and contradictions (`_resolve`) are said in `warnings`."""
+    key = PRIMARY_KEYS[table]
+    parts = [f for f in (frame, aside) if f is not None and len(f) and MERGED_IDS in f.columns]
+    if not parts:
         return {}
-    claims = _claims(frame[PRIMARY_KEYS[table]], frame[MERGED_IDS])
+    columns = [key, MERGED_IDS, *_PLACE]
+    listed = pd.concat(
+        [f[[c for c in columns if c in f.columns]] for f in parts], ignore_index=True
+    )
+    claims = _claims(listed, key, table, warnings)
     if not claims:
         return {}
     redirect, conflicts, cycles = _resolve(claims)
@@ -37,23 +52,46 @@ def merge_redirect(frame: pd.DataFrame, table: str, warnings: list[str]) -> dict
     return redirect
 
 
-def _claims(ids: pd.Series, merged: pd.Series) -> dict[str, set[str]]:
-    """Absorbed id -> the records that list it (a record listing itself is no claim)."""
-    listed = parse.as_text(parse.clean_text(merged))
+def _claims(frame: pd.DataFrame, key: str, table: str, warnings: list[str]) -> dict[str, set[str]]:
+    """Absorbed id -> the records that list it (a record listing itself is no claim); ids
+    that are not one id are said in `warnings` (`_unreadable`)."""
+    listed = parse.as_text(parse.clean_text(frame[MERGED_IDS]))
     rows = listed.notna().to_numpy(dtype=bool)
     if not rows.any():
         return {}
     pairs = pd.DataFrame(
-        {"survivor": ids[rows].astype("string"), "absorbed": listed[rows].str.split(";")}
+        {
+            "survivor": parse.parse_ids(frame.loc[rows, key].astype("string"))[0],
+            "absorbed": listed[rows].str.split(";"),
+        }
     ).explode("absorbed")
     absorbed = pairs["absorbed"].astype("string").str.strip()
-    pairs["absorbed"] = parse.parse_ids(absorbed.mask(absorbed.eq("")))[0]
+    absorbed = absorbed.mask(absorbed.eq(""))
+    parsed, bad = parse.parse_ids(absorbed)
+    bad = (bad | parsed.str.contains(r"[\s,]", regex=True).fillna(False)).to_numpy(dtype=bool)
+    if bad.any():
+        warnings.append(_unreadable(table, absorbed[bad], frame.loc[pairs.index[bad]]))
+    pairs["absorbed"] = parsed.mask(bad)
     pairs = pairs.dropna()
     pairs = pairs[pairs["absorbed"] != pairs["survivor"]]
     claims: dict[str, set[str]] = {}
     for survivor, absorbed in zip(pairs["survivor"], pairs["absorbed"], strict=True):
         claims.setdefault(str(absorbed), set()).add(str(survivor))
     return claims
+
+
+def _unreadable(table: str, values: pd.Series, rows: pd.DataFrame) -> str:
+    """The warning for listed merged ids that are not one id (`values`, of `rows`)."""
+    where = ""
+    if all(c in rows.columns for c in _PLACE):
+        where = f" in {rows['_file'].iloc[0]} row {rows['_row'].iloc[0]}"  # the first example's
+    examples = list(dict.fromkeys(values.astype(str)))[:3]
+    shown = ", ".join(repr(v) for v in examples)
+    return (
+        f"{table}: {len(values)} ids listed as merged into a record ({MERGED_IDS}) are not one "
+        f"id (e.g. {shown}{where}; a number a spreadsheet wrote as 2.0E+02, or ids separated "
+        "by other than ';'): not taken; the records they name load as they are"
+    )
 
 
 def _final(record: str, parent: dict[str, str]) -> str | None:

@@ -28,7 +28,7 @@ from smk.errors import CRMExportError
 from smk.io import parse
 from smk.io.canonical import format_datetimes
 from smk.io.files import normalise_header
-from smk.io.merges import merge_redirect
+from smk.io.merges import MERGED_IDS, merge_redirect
 from smk.model import (
     BY_DESIGN_REASONS,
     CRM,
@@ -132,8 +132,11 @@ def assemble(
             if name not in _FILTERED_ONCE:
                 tables[name] = _normalise(name, handed, options, accounts[name], hints=hints)
                 if name == "contacts":
-                    merges["contacts"] = merge_redirect(tables[name], name, accounts[name].warnings)
-                    contact_keys.append(_known_ids(tables[name]["contact_id"], merges["contacts"]))
+                    aside = accounts[name].account(name).set_aside  # a survivor set aside
+                    merges["contacts"] = merge_redirect(
+                        tables[name], name, accounts[name].warnings, aside
+                    )
+                    contact_keys.append(tables[name]["contact_id"])
                 return
             deferred: dict[str, np.ndarray] = {}  # rows set aside while typing, still in place
             typed = _normalise(name, handed, options, accounts[name], deferred, hints)
@@ -146,6 +149,7 @@ def assemble(
         """An event table checked on the thread that typed it, and filtered once."""
         contacts_typed.wait()
         typed, aside = unchecked.pop(name)
+        _repoint({name: typed}, merges.get("contacts", {}), (name,))  # checked as the survivor's
         keys = contact_keys[0] if contact_keys else None
         unloaded = _unloaded(accounts["contacts"], "contacts") if "contacts" in accounts else None
         tables[name] = _check_events(
@@ -680,6 +684,7 @@ def _empty_columns_warning(
     not those a mapping's rule `read` (`TableAccount.rule_headers`)."""
     kept = [c for c in frame.columns if c not in SCHEMA[name] and not c.startswith("_")]
     kept = [c for c in kept if not c.endswith("s_all") and c not in read]  # s_all: smk's own
+    kept = [c for c in kept if c != MERGED_IDS]  # a mapped source column (smk.io.merges)
     one = len(empty) == 1
     it, are = ("it", "is") if one else ("them", "are")
     text = (
@@ -774,18 +779,11 @@ def _flag_merged(
 ) -> dict[str, str]:
     """Rows of records the CRM merged into another (`merge_redirect`) get `MERGED_IN_CRM`;
     returns the redirects (empty, at no cost, without a ``merged_ids`` column)."""
-    redirect = merge_redirect(frame, name, quality.warnings)
+    redirect = merge_redirect(frame, name, quality.warnings, quality.account(name).set_aside)
     if redirect:
         absorbed = pd.Series(list(redirect), dtype="string")
         reasons.flag(is_in(frame[PRIMARY_KEYS[name]], absorbed).to_numpy(), MERGED_IN_CRM)
     return redirect
-
-
-def _known_ids(ids: pd.Series, redirect: dict[str, str]) -> pd.Series:
-    """The ids rows of other tables may name: the records' own and those merged into them."""
-    if not redirect:
-        return ids
-    return pd.concat([ids.astype("string"), pd.Series(list(redirect), dtype="string")])
 
 
 def _warn_spend_ahead(crm: CRM, few: int = 3) -> None:
@@ -1480,7 +1478,12 @@ def _contacts_rules(
     by_email = _merge_same_email(tables, quality)
     if not in_crm:
         return by_email
-    return {**{k: by_email.get(v, v) for k, v in in_crm.items()}, **by_email}
+    chained = {k: by_email.get(v, v) for k, v in in_crm.items()}
+    if by_email:  # a record the CRM merged into one then merged for its e-mail: the final one
+        aside = quality.account("contacts").set_aside
+        crm = aside["_reason"].eq(MERGED_IN_CRM).fillna(False).to_numpy(dtype=bool)
+        aside.loc[crm, "_merged_into"] = aside.loc[crm, "contact_id"].map(chained)
+    return {**chained, **by_email}
 
 
 def _merge_in_crm(tables, quality, redirect: dict[str, str]) -> None:
@@ -1492,6 +1495,12 @@ def _merge_in_crm(tables, quality, redirect: dict[str, str]) -> None:
     if not absorbed.any():
         return
     survivor = ids.map(redirect).astype("string").fillna(ids)
+    alone = absorbed & ~is_in(survivor, ids).to_numpy()  # the survivor's row set aside
+    if alone.any():  # nothing to fold into: set aside, then the others merged
+        into = dict(zip(ids[alone], survivor[alone], strict=True))
+        _set_aside_merged(tables, quality, into, MERGED_IN_CRM)
+        _merge_in_crm(tables, quality, redirect)
+        return
     members = absorbed | ids.isin(set(survivor[absorbed])).to_numpy()
     group = contacts[members].assign(_absorbed=absorbed[members])
     group = group.sort_values(["_absorbed", "created_at", "_row"]).drop(columns="_absorbed")
@@ -1533,6 +1542,13 @@ def _fold_into(
         update.iloc[:] = combined[col].to_numpy()
         if not update.equals(current):  # a column's copy only where a value changes
             contacts.loc[labels, col] = update
+    _set_aside_merged(tables, quality, redirect, reason)
+
+
+def _set_aside_merged(tables, quality, redirect: dict, reason: str) -> None:
+    """The contacts merged away (`redirect`'s ids) set aside with `reason`, with
+    `_merged_into` their survivor."""
+    contacts = tables["contacts"]
     merged = contacts["contact_id"].isin(redirect).to_numpy()
     _set_aside("contacts", contacts, merged, reason, quality)
     account = quality.account("contacts")
