@@ -81,7 +81,7 @@ class DealDates:
         for name, when in first_deals(links, loaded_dates(deals)).items():
             ids = when.index.to_series()
             when, ok = self.fit(given, name, ids, when)
-            open_ = is_in(ids, fillable[name]).to_numpy(dtype=bool)
+            open_ = _among(ids, fillable, name)
             first[name], left[name] = when[open_ & ok], ids[open_ & ~ok]
         for name, when in first.items():
             reached(contacts, name, when)
@@ -90,9 +90,13 @@ class DealDates:
         if self.crm_stages:
             quality.warnings.extend(_left_notes(left) + _partner_notes(links, contacts, deals))
 
-    def _fillable(self, contacts: pd.DataFrame, given: pd.DataFrame) -> dict[str, pd.Series]:
+    def _fillable(self, contacts: pd.DataFrame, given: pd.DataFrame) -> dict[str, pd.Series] | None:
         """By stage (`DEAL_DATES`), the ids of the contacts whose date of it may come from
-        deals: those the export gives none, not at `other` when it gives stages."""
+        deals: those the export gives none, not at `other` when it gives stages. None (every
+        contact, at no cost) without `crm_stages` when the export gives no such date."""
+        dated = [c for c in DEAL_DATES.values() if c in given]
+        if not self.crm_stages and not given[dated].notna().any().any():
+            return None
         ids = contacts["contact_id"]
         mine = ids
         if self.crm_stages:
@@ -130,7 +134,7 @@ class DealDates:
         links: pd.DataFrame,
         contacts: pd.DataFrame,
         given: pd.DataFrame,
-        fillable: dict[str, pd.Series],
+        fillable: dict[str, pd.Series] | None,
         aside: pd.DataFrame,
     ) -> list[str]:
         """A warning counting the deals set aside (`aside`) that would have given loaded
@@ -167,7 +171,7 @@ class DealDates:
         joined: pd.DataFrame,
         contacts: pd.DataFrame,
         given: pd.DataFrame,
-        fillable: dict[str, pd.Series],
+        fillable: dict[str, pd.Series] | None,
     ) -> np.ndarray:
         """Which person<->deal rows (with the dates the loader read) would have given their
         contact a date from deals (`fillable`, `fit`) before the one it has, or one it lacks:
@@ -181,9 +185,17 @@ class DealDates:
             when, ok = self.fit(given, name, ids, when)
             now = _lookup(by_id, DEAL_DATES[name], ids)
             later = when.notna() & (now.isna() | (when < now)) & counts
-            may = is_in(ids, fillable[name]).to_numpy(dtype=bool) & ok
+            may = _among(ids, fillable, name) & ok
             sooner |= later.to_numpy(dtype=bool) & may
         return sooner
+
+
+def _among(ids: pd.Series, fillable: dict[str, pd.Series] | None, name: str) -> np.ndarray:
+    """Which of `ids` may take their date of stage `name` from deals (`DealDates._fillable`;
+    None: all)."""
+    if fillable is None:
+        return np.ones(len(ids), dtype=bool)
+    return is_in(ids, fillable[name]).to_numpy(dtype=bool)
 
 
 #: the stages whose dates deals give and the one after them, in order (`DealDates.fit`)
