@@ -185,7 +185,7 @@ def test_conflicting_claims_and_cycles_are_merged_into_none_with_a_warning(tmp_p
     assert sorted(crm.contacts["contact_id"]) == ["100", "400", "500", "600", "700"]
     assert crm.activities["contact_id"].tolist() == ["400"]
     said = " ".join(crm.quality.warnings)
-    assert "1 ids are listed as merged (merged_ids) into records that are not merged" in said
+    assert "1 id is listed as merged (merged_ids) into records that are not merged" in said
     assert "e.g. 400 into 100 and 500" in said
     assert "2 records list each other as merged (merged_ids), in a circle (e.g. 600, 700)" in said
 
@@ -408,5 +408,25 @@ def test_merged_ids_that_are_not_one_id_are_warned(tmp_path, listed, shown):
     assert crm.contacts["contact_id"].tolist() == ["100", "200"]
     said = [w for w in crm.quality.warnings if "not one id" in w]
     assert len(said) == 1, crm.quality.warnings
-    assert said[0].startswith("contacts: 1 ids listed as merged")
+    assert said[0].startswith("contacts: 1 id listed as merged")
     assert shown in said[0] and "row 2" in said[0] and "all-contacts" in said[0]
+
+
+def test_a_deal_naming_an_absorbed_id_goes_to_the_survivor_when_every_contact_is_set_aside(
+    tmp_path,
+):
+    """The only contact row (A, which absorbed B) is set aside for its date: B's deal and call
+    are both A's, as when other contacts load, not `unknown contact_id` for one of them."""
+    tables = {
+        "contacts": "contact_id,email,created_at,merged_ids\nA,a@x.com,garbage,B\n",
+        "deals": "deal_id,contact_id,created_at,amount,stage\nd1,B,2026-02-01,10,open\n",
+        "activities": "activity_id,contact_id,occurred_at,type\nx1,B,2026-02-03,call\n",
+    }
+    for name, text in tables.items():
+        (tmp_path / f"{name}.csv").write_text(text)
+    crm = smk.load(tmp_path, format="canonical")
+    accounting_holds(crm)
+    assert crm.activities["contact_id"].tolist() == ["A"]
+    deals = pd.concat([crm.deals, aside(crm, "deals")])
+    assert deals["contact_id"].tolist() == ["A"]
+    assert "unknown contact_id" not in crm.quality.tables["deals"].reasons()

@@ -87,8 +87,10 @@ def _unreadable(table: str, values: pd.Series, rows: pd.DataFrame) -> str:
         where = f" in {rows['_file'].iloc[0]} row {rows['_row'].iloc[0]}"  # the first example's
     examples = list(dict.fromkeys(values.astype(str)))[:3]
     shown = ", ".join(repr(v) for v in examples)
+    n = len(values)
+    ids, are = ("ids", "are") if n > 1 else ("id", "is")
     return (
-        f"{table}: {len(values)} ids listed as merged into a record ({MERGED_IDS}) are not one "
+        f"{table}: {n} {ids} listed as merged into a record ({MERGED_IDS}) {are} not one "
         f"id (e.g. {shown}{where}; a number a spreadsheet wrote as 2.0E+02, or ids separated "
         "by other than ';'): not taken; the records they name load as they are"
     )
@@ -140,8 +142,10 @@ def _warnings(
     out = []
     if conflicts:
         first = conflicts[0]
+        n = len(conflicts)
+        ids, are = ("ids", "are") if n > 1 else ("id", "is")
         out.append(
-            f"{table}: {len(conflicts)} ids are listed as merged ({MERGED_IDS}) into records "
+            f"{table}: {n} {ids} {are} listed as merged ({MERGED_IDS}) into records "
             f"that are not merged with each other (e.g. {first} into "
             f"{' and '.join(sorted(claims[first]))}): taken as merged into none; their rows "
             "load as they are and rows naming them are not re-pointed"

@@ -1340,7 +1340,8 @@ def _credit_loaded_deals(crm: CRM, credited: pd.Series) -> None:
     contact of the first row read, before the checks (activities are checked as they are
     typed, alongside the deals). An activity of an opportunity set aside altogether, or whose
     loaded row names no contact, keeps that credit: it is still sales work on the person that
-    row names."""
+    row names. The new contact is not checked again: one whose own row was set aside is not
+    counted in the checks' "kept though its contact's row was set aside" warning."""
     acts, deals = crm.activities, crm.deals
     if credited.empty or acts.empty or deals.empty:
         return
@@ -1580,7 +1581,6 @@ def _shared_company_notes(
 _PERSON_TEXT = ("email", "owner_id", "country", "job_title", "original_source_detail")
 
 
-#: The stages a person's deals give, and those at or past each (`other` is below them all).
 def _contacts(
     leads: pd.DataFrame | None,
     contacts: pd.DataFrame | None,

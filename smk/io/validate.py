@@ -546,8 +546,10 @@ def _month_notes(values: pd.Series, bad: pd.Series, few: int = 3) -> list[str]:
     if days.empty:
         return []
     shown = ", ".join(f"`{v}`" for v in pd.unique(days.astype("string"))[:few])
+    n = len(days)
     return [
-        f"{len(days)} of the values set aside as unparseable month are a month name and two "
+        f"{n} of the values set aside as unparseable month {'are' if n > 1 else 'is'} a month "
+        "name and two "
         f"digits ({shown}): after a space, a dot or a slash two digits may be a day as well "
         "as a year (`Sep 26` may be 26 September), so they are read as no month. Write the "
         "month with a hyphen or a four-digit year: `Sep-26`, `Sep 2026` or `2026-09` "
@@ -1468,8 +1470,8 @@ def _contacts_rules(
     then merged for its e-mail points at that contact's survivor.
     """
     contacts = tables["contacts"]
-    if contacts.empty:
-        return {}
+    if contacts.empty:  # every row set aside: references still go to the CRM's survivors
+        return dict(in_crm or {})
     reasons = _Reasons(len(contacts))
     kept = _flag_duplicates("contacts", contacts, reasons, quality, options)
     _drop_flagged("contacts", tables, reasons, quality, kept)
@@ -1480,9 +1482,11 @@ def _contacts_rules(
         return by_email
     chained = {k: by_email.get(v, v) for k, v in in_crm.items()}
     if by_email:  # a record the CRM merged into one then merged for its e-mail: the final one
-        aside = quality.account("contacts").set_aside
+        account = quality.account("contacts")
+        aside = account.set_aside.copy()  # replaced, not edited: event checks may read it
         crm = aside["_reason"].eq(MERGED_IN_CRM).fillna(False).to_numpy(dtype=bool)
         aside.loc[crm, "_merged_into"] = aside.loc[crm, "contact_id"].map(chained)
+        account.set_aside = aside
     return {**chained, **by_email}
 
 
@@ -1553,9 +1557,10 @@ def _set_aside_merged(tables, quality, redirect: dict, reason: str) -> None:
     _set_aside("contacts", contacts, merged, reason, quality)
     account = quality.account("contacts")
     account.merged += int(merged.sum())
-    aside = account.set_aside
+    aside = account.set_aside.copy()  # replaced, not edited: event checks may read it
     into = aside["contact_id"].map(redirect).astype("string")
     aside["_merged_into"] = aside["_merged_into"].fillna(into) if "_merged_into" in aside else into
+    account.set_aside = aside
     tables["contacts"] = _keep_rows(contacts, ~merged).reset_index(drop=True)
 
 
