@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_salesforce import mapped, small_crm
+from test_salesforce_history import ACME, OCT, REP, TASK_HEAD, export, iso, utc
 
-from smk import periods, quality, sla
+from smk import quality, sla
 from smk.cli import main
 from smk.io.parse import salesforce_id18
 from smk.io.salesforce import load_salesforce, object_of_labels, object_of_name, write_salesforce
@@ -30,16 +31,12 @@ from smk.model import (
 # the exports here are a few rows: a report month's end lies weeks after their last record
 pytestmark = pytest.mark.filterwarnings("ignore:as_of .* after the export's last record")
 
-OCT = periods.Month("2026-10")
-ACME = "001000000000001AAA"
-REP = salesforce_id18("005000000000001")
 LEAD_HEAD = (
     "Id,LastName,Company,Email,Status,OwnerId,IsConverted,ConvertedDate,ConvertedContactId,"
     "ConvertedAccountId,CreatedDate"
 )
 CONTACT_HEAD = "Id,AccountId,LastName,Email,OwnerId,CreatedDate"
 HISTORY_HEAD = "Id,LeadId,CreatedById,CreatedDate,Field,OldValue,NewValue,DataType,IsDeleted"
-TASK_HEAD = "Id,WhoId,Subject,Status,OwnerId,IsClosed,CreatedDate,TaskSubtype"
 
 
 def lead_id(n: int) -> str:
@@ -48,15 +45,6 @@ def lead_id(n: int) -> str:
 
 def contact_id(n: int) -> str:
     return salesforce_id18(f"003{n:012d}")
-
-
-def utc(text: str) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="UTC")
-
-
-def iso(text: str) -> str:
-    """`2026-10-05 14:00` as an API extract writes it."""
-    return utc(text).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 def lead(n: int, created: str, *, status: str = "Open - Not Contacted", into: int = 0) -> str:
@@ -82,15 +70,6 @@ def change(
         f"{salesforce_id18(f'017{k:012d}')},{lead_id(n)},{REP},{stamp},{field},{old},{new},"
         f"{kind},{deleted}"
     )
-
-
-def export(folder: Path, **files: list[str]) -> Path:
-    """A folder of Salesforce object files: name -> header and rows (an Account always)."""
-    folder.mkdir(exist_ok=True)
-    (folder / "Account.csv").write_text(f"Id,Name,CreatedDate\n{ACME},Acme,{iso('2026-01-01')}\n")
-    for name, lines in files.items():
-        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
-    return folder
 
 
 def stage_dates(crm) -> pd.DataFrame:
