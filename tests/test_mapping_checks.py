@@ -4,6 +4,7 @@ warning naming the mapping file and the key), columns not in the data model unde
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 import smk
 from smk.errors import CRMExportError
 from smk.io.mapping import builtin_mapping, load_mapped, read_mapping
+from smk.model import TABLES as SCHEMA_TABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PIPEDRIVE = Path(smk.__file__).parent / "mappings" / "pipedrive.yaml"
@@ -304,3 +306,298 @@ def test_a_table_key_left_empty_is_taken_as_empty(tmp_path):
     tm = read_mapping(spec).tables["deals"]
     assert (tm.coalesce, tm.multi_value, tm.constants) == ([], [], {})
     assert smk.load(export(tmp_path / "x"), mapping=spec).deals["amount"].tolist() == [100, 50]
+
+
+# ------------------------------------------------------------ 4. values outside a vocabulary
+STAGES_SAID = "subscriber, lead, mql, sql, opportunity, customer, evangelist, other (any case)"
+
+
+def test_a_translation_to_no_lifecycle_stage_is_an_error_when_the_mapping_is_read(tmp_path):
+    """`{Contacted: marketing qualified lead}` loaded every such contact at `other`, under a
+    warning that named 'marketing qualified lead' as if the export held it."""
+    path = write(
+        tmp_path,
+        "  contacts:\n    values:\n      lifecycle_stage: {Contacted: marketing qualified lead, "
+        "New: lead, Won: Kunde}\n",
+    )
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    assert err.value.reason == (
+        "values: lifecycle_stage: Contacted: 'marketing qualified lead' (did you mean mql?); "
+        "values: lifecycle_stage: Won: 'Kunde' in the mapping for contacts are not one of "
+        f"smk's lifecycle stages, which are {STAGES_SAID}: write one of them "
+        "(see docs/mappings.md, `values`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "section", "said", "words"),
+    [
+        (
+            "contacts",
+            "values: {original_source: {Webinar: Events}}",
+            "values: original_source: Webinar: 'Events' in the mapping for contacts is not",
+            "channels, which are organic_search, paid_search, email,",
+        ),
+        (
+            "touchpoints",
+            "values: {channel: {Google: paid search ads}}",
+            "values: channel: Google: 'paid search ads' (did you mean paid_search?) in",
+            "channels, which are",
+        ),
+        (
+            "touchpoints",
+            "values: {touch_type: {Web visit: visits}}",
+            "values: touch_type: Web visit: 'visits' (did you mean visit?) in",
+            "touch types, which are visit, form, email_click, ad_click, event, content, chat,",
+        ),
+        (
+            "activities",
+            "values: {type: {Call: phone call, Inbound mail: INCOMING_EMAIL}}",
+            "values: type: Call: 'phone call' (did you mean call?); values: type: Inbound "
+            "mail: 'INCOMING_EMAIL' (an e-mail sales did not write is told by its type as the "
+            "export writes it, INCOMING_EMAIL or FORWARDED_EMAIL, or by its email_direction: "
+            "map that column and translate its values under `values: email_direction:`) in "
+            "the mapping for activities are not",
+            "activity types, which are call, email, meeting, task (any case)",
+        ),
+        (
+            "activities",
+            "values: {task_status: {Done: Complete!, '0': Finished}}",
+            "values: task_status: Done: 'Complete!' (did you mean Complete?); values: "
+            "task_status: 0: 'Finished' in",
+            "task statuses (smk.io.mapping.TASK_STATUS_DONE), which are Completed, Complete,",
+        ),
+        (
+            "activities",
+            "values: {email_direction: {Reply: inbound mail}}",
+            "values: email_direction: Reply: 'inbound mail' (did you mean Inbound?) in",
+            "e-mail directions, which are INCOMING_EMAIL, FORWARDED_EMAIL, EMAIL,",
+        ),
+        (
+            "activities",
+            "type_from_file: {'*calls*': phone}",
+            "type_from_file: *calls*: 'phone' in",
+            "activity types",
+        ),
+        (
+            "spend",
+            "constants: {channel: Paid Ads}",
+            "constants: channel: 'Paid Ads' in",
+            "channels",
+        ),
+        (
+            "deals",
+            "values: {is_won: {Gewonnen: won}}",
+            "values: is_won: Gewonnen: 'won' in the mapping for deals is not",
+            "flag values (true, false, yes, no, 1, 0, ...), which are true, false",
+        ),
+    ],
+)
+def test_every_value_a_mapping_makes_of_a_vocabulary_column_is_checked(
+    tmp_path, table, section, said, words
+):
+    path = write(tmp_path, f"  {table}:\n    {section}\n")
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    assert err.value.reason.startswith(said)
+    assert f"not one of smk's {words}" in err.value.reason
+
+
+def test_targets_the_loader_reads_as_vocabulary_words_and_free_text_columns_pass(tmp_path):
+    """A target is judged as the loader reads it (any case, a space or a hyphen for `_`:
+    `Paid Search` is paid_search); columns with no vocabulary (a deal's stage, campaign,
+    industry, currency, a column of one's own) take any value."""
+    path = write(
+        tmp_path,
+        "  contacts:\n    values: {lifecycle_stage: {Hot: MQL}, original_source: "
+        "{Ads: Paid Search, Ads2: paid-search}}\n"
+        "  accounts:\n    values: {industry: {IT: Informationstechnik}}\n"
+        "  deals:\n    values: {stage: {'37336401': Anything at all}, is_won: {Gewonnen: ja}}\n"
+        "    constants: {currency: EURO}\n"
+        "  touchpoints:\n    values: {campaign: {x: Spring sale}}\n"
+        "  activities:\n    extra_ok: true\n    values: {type: {Lunch: Meeting}, "
+        "task_status: {'1': completed}, email_direction: {Reply: incoming_email}, "
+        "mood: {a: whatever}}\n",
+    )
+    assert set(read_mapping(path).tables) == {
+        "contacts",
+        "accounts",
+        "deals",
+        "touchpoints",
+        "activities",
+    }
+
+
+def test_a_target_written_in_another_case_loads_as_the_vocabulary_word(tmp_path):
+    """What the check lets pass, the loader reads as the word: no contact at `other`."""
+    folder = shutil.copytree(FIXTURES / "pipedrive", tmp_path / "x")
+    spec = tmp_path / "ours.yaml"
+    text = PIPEDRIVE.read_text(encoding="utf-8")
+    spec.write_text(text.replace("Google Ads: paid_search", "Google Ads: Paid Search"))
+    crm = smk.load(folder, mapping=spec)
+    persons = pd.read_csv(folder / "persons.csv", dtype=str).set_index("Person - ID")
+    google = persons.index[persons["Person - Lead source"].eq("Google Ads")]
+    sources = crm.contacts.set_index("contact_id").loc[list(google), "original_source"]
+    assert len(sources) and set(sources) == {"paid_search"}
+    assert not [w for w in crm.quality.warnings if "original_source" in w]
+
+
+def test_smk_validate_says_a_wrong_target_in_one_message_and_exits_2(tmp_path, capsys):
+    from smk.cli import main
+
+    spec = tmp_path / "ours.yaml"
+    text = PIPEDRIVE.read_text(encoding="utf-8")
+    spec.write_text(text.replace("Warm lead: mql", "Warm lead: marketing qualified lead"))
+    assert main(["validate", str(FIXTURES / "pipedrive"), "--mapping", str(spec)]) == 2
+    out, err = capsys.readouterr()
+    assert err == (
+        f"smk: error: {spec}: values: lifecycle_stage: Warm lead: 'marketing qualified lead' "
+        "(did you mean mql?) in the mapping for contacts is not one of smk's lifecycle stages, "
+        f"which are {STAGES_SAID}: write one of them (see docs/mappings.md, `values`)\n"
+    )
+    assert "Traceback" not in out + err
+
+
+# ------------------------------------------------------------ 5. the file itself
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("", "the mapping file is empty: it needs a 'tables:' section"),
+        ("# nothing yet\n", "the mapping file is empty"),
+        ("- contacts\n", "a mapping file must be a section of keys (name:, timezone:, tables:,"),
+        ("name: x\ntables: [contacts]\n", "tables: must be a section of tables, not ['contacts']"),
+        ("name: x\ntables:\n", "a mapping file needs a 'tables:' section naming its tables"),
+        ("name: x\n", "a mapping file needs a 'tables:' section naming its tables"),
+    ],
+)
+def test_an_empty_or_misshapen_file_says_what_it_lacks(tmp_path, text, said):
+    """Each said "a mapping file needs a 'tables:' section", even one that had it."""
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    assert err.value.reason.startswith(said)
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "lines"),
+    [
+        (  # the first `values:` was dropped without a word: no contact at its stage
+            "  contacts:\n    values:\n      lifecycle_stage: {Hot: sql}\n"
+            "    values:\n      original_source: {Ads: paid_search}\n",
+            "values",
+            (4, 6),
+        ),
+        (  # the first contacts section was dropped
+            "  contacts:\n    files: [a*]\n  deals: {}\n  contacts:\n    files: [b*]\n",
+            "contacts",
+            (3, 6),
+        ),
+        (
+            "  contacts:\n    values:\n      lifecycle_stage:\n        Hot: sql\n        Hot: mql\n",
+            "Hot",
+            (6, 7),
+        ),
+    ],
+)
+def test_a_key_written_twice_is_an_error_not_the_last_one_kept(tmp_path, body, key, lines):
+    path = write(tmp_path, body)
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    first, second = lines
+    assert (
+        f"the key {key!r} is written twice in one section (first at line {first}), and YAML "
+        "would keep only the last: merge them into one\n"
+        f"  in broken.yaml, line {second}, column"
+    ) in err.value.reason
+
+
+def test_a_yaml_merge_may_override_the_keys_it_brings(tmp_path):
+    path = write(
+        tmp_path,
+        "  touchpoints:\n    values:\n      channel: &channels {Ads: paid_search, Mail: email}\n"
+        "  spend:\n    values:\n      channel: {<<: *channels, Ads: paid_social}\n",
+    )
+    values = read_mapping(path).tables["spend"].values
+    assert values == {"channel": {"Ads": "paid_social", "Mail": "email"}}
+
+
+def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path):
+    path = write(tmp_path, '  deals:\n    columns:\n      amount: "Deal - Value\n')
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    reason = err.value.reason
+    assert reason.startswith("cannot read the mapping file, which is not valid YAML: ")
+    assert "in broken.yaml, line 5, column 15" in reason and "<unicode string>" not in reason
+
+
+@pytest.mark.parametrize(
+    ("section", "said"),
+    [
+        (
+            "derive:\n      is_won: {from: Status, pattern: '^won$'}\n"
+            "      is_closed: {pattern: '^(won|lost)$'}",
+            "derive: is_closed in the mapping for deals must be {from: column, pattern: "
+            "regular expression} and optionally false_for: [values]; found {'pattern': "
+            "'^(won|lost)$'} (no from)",
+        ),
+        (
+            "derive: {is_won: {from: Status, patern: '^won$'}}",
+            "(no pattern, unknown key 'patern')",
+        ),
+        ("deleted: {from: Status}", "deleted: in the mapping for deals must be {from: column, "),
+        (
+            "strip: {deal_id: x, owner_id: [a, b]}",
+            "strip: owner_id in the mapping for deals must be a regular expression; found "
+            "['a', 'b'] (see",
+        ),
+        ("columns: {deal_id: Id, amount: {a: b}}", "columns: amount in the mapping for deals"),
+    ],
+)
+def test_a_misshapen_entry_is_named_alone(tmp_path, section, said):
+    """The error named the key (`derive:`) and showed the whole section; it names the rule
+    (`derive: is_closed`) and what it lacks."""
+    path = write(tmp_path, f"  deals:\n    {section}\n")
+    with pytest.raises(CRMExportError) as err:
+        read_mapping(path)
+    assert err.value.file == str(path)
+    assert said in err.value.reason
+    assert "Status" not in err.value.reason or "Status" in section.split("\n")[-1]
+
+
+def _doc_blocks() -> list[str]:
+    doc = (Path(__file__).parents[1] / "docs" / "mappings.md").read_text(encoding="utf-8")
+    return [block.split("```", 1)[0] for block in doc.split("```yaml\n")[1:]]
+
+
+def test_every_complete_mapping_in_the_docs_reads(tmp_path):
+    """Each documented mapping (a `tables:` section, no `...`) is read with every check."""
+    complete = [b for b in _doc_blocks() if "\ntables:\n" in b and "..." not in b]
+    assert complete  # the Zoho example
+    for n, block in enumerate(complete):
+        path = tmp_path / f"doc{n}.yaml"
+        path.write_text(block, encoding="utf-8")
+        assert read_mapping(path).tables
+
+
+def test_every_documented_table_section_key_reads_in_a_table(tmp_path):
+    """Each example of a table-section key (`values:`, `derive:`, ...) reads in the section
+    of a table, with the checks of its columns and values."""
+    parts = [b for b in _doc_blocks() if b.startswith("    ")]
+    assert len(parts) >= 10
+    for block in parts:
+        if block.startswith("      "):  # a rule under `derive:`
+            block = "    derive:\n" + block
+        path = tmp_path / "part.yaml"
+        read = []
+        for table in SCHEMA_TABLES:
+            path.write_text(f"name: part\ntables:\n  {table}:\n{block}", encoding="utf-8")
+            with contextlib.suppress(CRMExportError):
+                read.append(read_mapping(path))
+        assert read, block

@@ -33,8 +33,16 @@ from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io.canonical import format_datetimes
 from smk.io.deal_dates import from_deals
-from smk.io.parse import DateOptions, as_text, clean_text, holds, is_categorical, on_uniques
-from smk.io.validate import LazyTable, assemble
+from smk.io.parse import (
+    DateOptions,
+    as_text,
+    clean_text,
+    holds,
+    is_categorical,
+    on_uniques,
+    parse_bools,
+)
+from smk.io.validate import LazyTable, assemble, known_words
 from smk.model import (
     CRM,
     DELETED_IN_CRM,
@@ -178,8 +186,11 @@ def builtin_mapping(name: str) -> FormatMapping:
 def _parsed(text: str, path: Path) -> FormatMapping:
     try:
         spec = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise CRMExportError(f"cannot read the mapping file: {exc}", file=str(path)) from None
+    except yaml.YAMLError as exc:  # its marks name the file, not "<unicode string>"
+        said = str(exc).replace('"<unicode string>"', path.name)
+        raise CRMExportError(
+            f"cannot read the mapping file, which is not valid YAML: {said}", file=str(path)
+        ) from None
     return _mapping_from_dict(spec, path)
 
 
@@ -209,7 +220,29 @@ def _plain(value: object) -> object:
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, numbers keeping the text they were written as (`_Int`)."""
+    """YAML's safe loader, numbers keeping the text they were written as (`_Int`), that
+    refuses a key written twice in one section: YAML keeps only the last, so a second
+    `values:` (or `contacts:`) would drop the first without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[object, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
+                key_node, yaml.ScalarNode
+            ):
+                continue  # `<<: *anchor` merges keys that this section may override
+            key = self.construct_object(key_node)
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the key {key_node.value!r} is written twice in one section (first at "
+                    f"line {first}), and YAML would keep only the last: merge them into one",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep)
 
 
 def _number(kind: type, construct: Callable) -> Callable:
@@ -228,9 +261,24 @@ _Loader.add_constructor(
 
 
 def _mapping_from_dict(spec: object, path: Path) -> FormatMapping:
-    if not isinstance(spec, dict) or not isinstance(spec.get("tables"), dict):
-        raise CRMExportError("a mapping file needs a 'tables:' section", file=str(path))
+    if spec is None:
+        raise CRMExportError(
+            "the mapping file is empty: it needs a 'tables:' section (see docs/mappings.md)",
+            file=str(path),
+        )
+    if not isinstance(spec, dict):
+        raise CRMExportError(
+            "a mapping file must be a section of keys (name:, timezone:, tables:, ...), not "
+            f"{type(spec).__name__} {spec!r} (see docs/mappings.md)",
+            file=str(path),
+        )
     _check_settings(spec, path)
+    if spec.get("tables") is None:
+        raise CRMExportError(
+            "a mapping file needs a 'tables:' section naming its tables "
+            f"({', '.join(TABLES)}; see docs/mappings.md)",
+            file=str(path),
+        )
     tables = {table: _table_mapping(table, body, path) for table, body in spec["tables"].items()}
     return FormatMapping(
         name=str(spec.get("name", path.stem)),
@@ -267,6 +315,7 @@ def _table_mapping(table: str, body: object, path: Path) -> TableMapping:
             file=str(path),
         )
     _check_columns(table, body, path)
+    _check_targets(table, body, path)
     fields = {k: body[k] for k in TableMapping.__dataclass_fields__ if body.get(k) is not None}
     fields["columns"] = {
         k: [v] if isinstance(v, str) else list(v) for k, v in (body.get("columns") or {}).items()
@@ -306,9 +355,21 @@ def _text_or_texts(value: object) -> bool:
     return isinstance(value, str) or _texts(value)
 
 
-def _each(check):
-    """A check that `value` is a mapping whose every value passes `check`."""
-    return lambda value: isinstance(value, dict) and all(map(check, value.values()))
+@dataclass(frozen=True)
+class _Each:
+    """A section's shape: keys each with a value that `check` passes, `what` it must be (an
+    error names the first entry that is not: `derive: is_won`)."""
+
+    what: str
+    check: Callable[[object], bool]
+
+    def __call__(self, value: object) -> bool:
+        return isinstance(value, dict) and all(map(self.check, value.values()))
+
+
+def _each(keys: str, what: str, check: Callable[[object], bool]) -> tuple[str, _Each]:
+    """A `_SHAPES` entry: `keys` (our columns), each with a value that is `what`."""
+    return f"{keys}, each with {what}", _Each(what, check)
 
 
 def _rule(value: object) -> bool:
@@ -348,33 +409,30 @@ def _as_written(value: object) -> bool:
     )
 
 
+_RULE = "{from: column, pattern: regular expression}"
 _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
     "files": ("a file-name pattern or a list of them", _text_or_texts),
-    "columns": ("our columns, each with a header or a list of headers", _each(_text_or_texts)),
-    "values": (
-        "our columns, each with {their value: our value} (quote yes/no/on/off)",
-        _each(_translation),
-    ),
+    "columns": _each("our columns", "a header or a list of headers", _text_or_texts),
+    "values": _each("our columns", "{their value: our value} (quote yes/no/on/off)", _translation),
     "multi_value": ("a list of our columns", _texts),
     "coalesce": ("a list of our columns", _texts),
-    "derive": (
-        "our columns, each with {from: column, pattern: regular expression} and optionally "
-        "false_for: [values]",
-        _each(_rule),
-    ),
+    "derive": _each("our columns", f"{_RULE} and optionally false_for: [values]", _rule),
     # a YAML yes/no is told apart by column (`_check_yes_no`): true/false for a flag only
-    "constants": (
-        "our columns, each with one value (quote yes/no/on/off)",
-        _each(lambda v: isinstance(v, str | int | float)),
+    "constants": _each(
+        "our columns",
+        "one value (quote yes/no/on/off)",
+        lambda v: isinstance(v, str | int | float),
     ),
-    "strip": ("our columns, each with a regular expression", _each(lambda v: isinstance(v, str))),
+    "strip": _each("our columns", "a regular expression", lambda v: isinstance(v, str)),
     "type_from_file": (
         "file-name patterns, each with an activity type",
         lambda v: isinstance(v, dict) and all(isinstance(t, str) for t in [*v, *v.values()]),
     ),
-    "deleted": ("{from: column, pattern: regular expression}", _deleted_rule),
+    "deleted": (_RULE, _deleted_rule),
     "extra_ok": ("true or false", lambda v: isinstance(v, bool)),
 }
+#: the keys of a rule, by the table-section key that holds rules (`_rule_note`)
+_RULE_KEYS = {"derive": ("from", "pattern", "false_for"), "deleted": ("from", "pattern")}
 
 
 def _check_settings(spec: dict, path: Path) -> None:
@@ -415,15 +473,116 @@ def _check_columns(table: str, body: dict, path: Path) -> None:
         )
 
 
+#: how a column's vocabulary is named in an error, by its kind (`_vocabulary_of`)
+_VOCABULARY_NAMES = {
+    "stage": "lifecycle stages",
+    "channel": "channels",
+    "touch_type": "touch types",
+    "activity_type": "activity types",
+    "bool": "flag values (true, false, yes, no, 1, 0, ...)",
+    "task_status": "task statuses (smk.io.mapping.TASK_STATUS_DONE)",
+    "email_direction": "e-mail directions",
+}
+
+
+def _vocabulary_of(table: str, col: str) -> tuple[str, Callable, list[str]] | None:
+    """The vocabulary the loader reads `table.col` with: its kind, a test of values (a mask:
+    known as the loader tells them) and the values it knows; None for a free-text column
+    (campaign, industry, a deal's stage)."""
+    kind = SCHEMA.get(table, {}).get(col)
+    if kind is None and col in SOURCE_COLUMNS.get(table, {}):
+        kind = col  # `task_status`, `email_direction` (`merged_ids`: free text)
+    if kind in VOCABULARIES:
+        return kind, lambda s: known_words(s, kind), list(VOCABULARIES[kind])
+    if kind == "bool":
+        return kind, lambda s: ~parse_bools(s)[1].to_numpy(dtype=bool), ["true", "false"]
+    if kind == "task_status":
+        return kind, lambda s: task_done(s).notna().to_numpy(dtype=bool), list(TASK_STATUS_DONE)
+    if kind == "email_direction":
+        known = INBOUND_EMAIL_DIRECTIONS | OUTBOUND_EMAIL_DIRECTIONS
+        told = ["INCOMING_EMAIL", "FORWARDED_EMAIL", "EMAIL", "Inbound", "Outbound"]
+        return kind, lambda s: _words(s, s.index).isin(known).to_numpy(dtype=bool), told
+    return None
+
+
+def _targets(body: dict) -> dict[str, dict[str, str]]:
+    """What a table section makes a column's values, by column: its `values:` translations
+    ({their value: ours}), its `constants` and its `type_from_file` types, each keyed by
+    where the mapping says it (`values: type: Call`, `constants: channel`)."""
+    found: dict[str, dict[str, str]] = {}
+    for col, translation in (body.get("values") or {}).items():
+        found[col] = {f"values: {col}: {k}": v for k, v in translation.items()}
+    for col, value in (body.get("constants") or {}).items():
+        if not isinstance(value, bool):  # a flag's YAML true/false is just that
+            found.setdefault(col, {})[f"constants: {col}"] = str(_plain(value))
+    for pattern, kind in (body.get("type_from_file") or {}).items():
+        found.setdefault("type", {})[f"type_from_file: {pattern}"] = kind
+    return found
+
+
+def _check_targets(table: str, body: dict, path: Path) -> None:
+    """Each value a table section makes of a column with a vocabulary (a `values:`
+    translation's target, a constant, a `type_from_file` type) is one of that vocabulary as
+    the loader reads it: `{Contacted: marketing qualified lead}` would load every such
+    contact at `other`, under a warning that reads as if the export held that value."""
+    for col, made in _targets(body).items():
+        vocabulary = _vocabulary_of(table, col)
+        if vocabulary is None:
+            continue
+        kind, known, words = vocabulary
+        told = known(pd.Series(list(made.values()), dtype="string"))
+        bad = [(where, v) for (where, v), ok in zip(made.items(), told, strict=True) if not ok]
+        if bad:
+            said = "; ".join(f"{where}: {v!r}{_hint(kind, v, words)}" for where, v in bad)
+            raise CRMExportError(
+                f"{said} in the mapping for {table} {'is' if len(bad) == 1 else 'are'} not "
+                f"one of smk's {_VOCABULARY_NAMES[kind]}, which are {', '.join(words)} (any "
+                "case): write one of them (see docs/mappings.md, `values`)",
+                file=str(path),
+            )
+
+
+def _hint(kind: str, value: str, words: list[str]) -> str:
+    """What to write instead of `value`: for an activity type that says an inbound e-mail,
+    how smk tells one (not `email`, which counts as sales work); else `_closest`."""
+    if kind == "activity_type" and _plain_words(value) in INBOUND_EMAIL_TYPES:
+        return (
+            " (an e-mail sales did not write is told by its type as the export writes it, "
+            "INCOMING_EMAIL or FORWARDED_EMAIL, or by its email_direction: map that column "
+            "and translate its values under `values: email_direction:`)"
+        )
+    return _closest(value, words)
+
+
+def _closest(value: str, words: list[str]) -> str:
+    """` (did you mean mql?)`: the word of `words` that `value` most likely means, by its
+    spelling (`Complete!`), its initials (`marketing qualified lead`: mql) or a word of it
+    (`phone call`: call); empty when none is obvious."""
+    forms = {_plain_words(w): w for w in words}
+    key = _plain_words(value)
+    initials = "".join(part[0] for part in key.split()) if " " in key else None
+    parts = [w for form, w in forms.items() if form in key.split()]
+    close = difflib.get_close_matches(key, list(forms), n=1, cutoff=0.75)
+    guess = forms.get(initials) or (parts[0] if len(parts) == 1 else None)
+    guess = guess or (forms[close[0]] if close else None)
+    return f" (did you mean {guess}?)" if guess else ""
+
+
+def _plain_words(text: str) -> str:
+    """`text` as lower-case words, punctuation and `_` as spaces (`Paid-Search`: paid search)."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
 def _check_shapes(table: str, body: dict, path: Path) -> None:
     """Each key of a table section holds what it must; its regular expressions compile."""
     _check_yes_no(table, body.get("constants"), path)
     _check_number_keys(table, body.get("values"), path)
     for key, (what, check) in _SHAPES.items():
         if key in body and body[key] is not None and not check(body[key]):
+            where, what, found = _misshapen(key, what, check, body[key])
             raise CRMExportError(
-                f"{key}: in the mapping for {table} must be {what}; found {body[key]!r} "
-                "(see docs/mappings.md)",
+                f"{where} in the mapping for {table} must be {what}; found {found!r}"
+                f"{_rule_note(key, found)} (see docs/mappings.md)",
                 file=str(path),
             )
     # each pattern is checked by the engine that runs it: strip by Arrow (RE2 syntax, `\pL`),
@@ -443,6 +602,24 @@ def _check_shapes(table: str, body: dict, path: Path) -> None:
                 f"{pattern!r}: {exc}",
                 file=str(path),
             ) from None
+
+
+def _misshapen(key: str, what: str, check: Callable, value: object) -> tuple[str, str, object]:
+    """Where a value of the wrong shape is, what it must be and what it is: for a section of
+    entries, its first wrong entry (`derive: is_won`), not the whole section."""
+    if isinstance(check, _Each) and isinstance(value, dict):
+        name, entry = next((k, v) for k, v in value.items() if not check.check(v))
+        return f"{key}: {name}", check.what, entry
+    return f"{key}:", what, value
+
+
+def _rule_note(key: str, rule: object) -> str:
+    """What a `derive` or `deleted` rule lacks or has too much: ` (no from)`."""
+    if key not in _RULE_KEYS or not isinstance(rule, dict):
+        return ""
+    missing = [f"no {k}" for k in ("from", "pattern") if k not in rule]
+    unknown = [f"unknown key {k!r}" for k in rule if k not in _RULE_KEYS[key]]
+    return f" ({', '.join(missing + unknown)})" if missing or unknown else ""
 
 
 def _check_yes_no(table: str, constants: object, path: Path) -> None:

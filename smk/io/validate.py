@@ -579,6 +579,12 @@ def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     return keyed.mask(unknown, fallback).astype("string"), counts
 
 
+def known_words(values: pd.Series, kind: str) -> np.ndarray:
+    """Whether each value is a word of the `kind` vocabulary as `_vocabulary` reads it (any
+    case; spaces, hyphens and slashes as `_`: `Paid Search` is paid_search)."""
+    return ~_outside(_keyed(values), VOCABULARIES[kind])
+
+
 def _outside(values: pd.Series, vocab) -> np.ndarray:
     """Present values not in `vocab`; a categorical column judged on its categories."""
     if not parse.is_categorical(values):
