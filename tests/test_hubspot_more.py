@@ -383,7 +383,9 @@ def test_false_for_takes_stage_ids_written_as_yaml_numbers(tmp_path: Path) -> No
 def test_false_for_must_be_a_list_of_values(tmp_path: Path, false_for) -> None:
     mapping = _mapping_with(tmp_path, {"from": "stage", "pattern": "^c", "false_for": false_for})
     deals_file(tmp_path / "export", "2026-03-02", *_stage_rows(["Offen"]))
-    with pytest.raises(smk.CRMExportError, match="derive: in the mapping for deals must be"):
+    with pytest.raises(
+        smk.CRMExportError, match="derive: is_closed in the mapping for deals must be"
+    ):
         smk.load(tmp_path / "export", mapping=mapping)
 
 

@@ -116,7 +116,8 @@ How Salesforce maps onto the model (rules a user can check):
   (meetings). ``contact_id`` is `WhoId` (lead ids re-pointed); a Task or Event with no `WhoId`
   whose `WhatId` is an opportunity (`006...`) belongs to that opportunity's contact: the
   contact of its loaded row, as the checks chose it (the newest copy of an opportunity in
-  several exports, a later sound row of a faulty first one; `_credit_loaded_deals`). Of an
+  several exports, a later sound row of a faulty first one; `_credit_loaded_deals`), before
+  the activities' checks, which check that contact as any activity's. Of an
   opportunity set aside altogether (`negative amount`, ...), the contact its first row read
   (not marked deleted) names keeps the activity, with the opportunity as its ``deal_id``, as
   an activity whose `WhoId` names that person does: it is still sales work on a person the
@@ -172,7 +173,7 @@ from smk.io.mapping import (
     task_done,
     translate,
 )
-from smk.io.validate import AfterChecks, assemble, export_key, is_in
+from smk.io.validate import AfterChecks, EventStep, assemble, export_key, is_in
 from smk.model import (
     ACTIVITY_TYPES,
     CONVERTED_INTO_DELETED,
@@ -1227,8 +1228,8 @@ def load_salesforce(
         + touch_dates.warnings
         + later_dates.warnings,
         after_checks=_after_checks(deal_stages, lead_map, "LeadHistory" in objects),
+        event_steps=_credit_loaded_deals(credited),
     )
-    _credit_loaded_deals(crm, credited)
     return crm
 
 
@@ -1312,7 +1313,7 @@ def _activity_table(
 ) -> tuple[pd.DataFrame, pd.Series] | None:
     """Tasks and Events as one activities table (None when the export has neither), and the
     row keys (`row_keys`) of those credited to their opportunity's contact: no `WhoId`, a
-    `WhatId` of an opportunity (`_credit_loaded_deals` settles whose)."""
+    `WhatId` of an opportunity (`_credit_loaded_deals` settles whose before the checks)."""
     deal_contact = (
         raw["deals"]
         .loc[_ok(raw["deals"])]
@@ -1333,21 +1334,28 @@ def _activity_table(
     return table, _row_keys(table[credited.to_numpy(dtype=bool)])
 
 
-def _credit_loaded_deals(crm: CRM, credited: pd.Series) -> None:
-    """Give the activities `credited` to their opportunity's contact (row keys,
-    `_activity_table`) the contact of the opportunity's loaded row, as the checks chose it
-    (the newest copy, a later sound row of a faulty first one); the loader credited the
-    contact of the first row read, before the checks (activities are checked as they are
-    typed, alongside the deals). An activity of an opportunity set aside altogether, or whose
-    loaded row names no contact, keeps that credit: it is still sales work on the person that
-    row names. The new contact is not checked again: one whose own row was set aside is not
-    counted in the checks' "kept though its contact's row was set aside" warning."""
-    acts, deals = crm.activities, crm.deals
-    if credited.empty or acts.empty or deals.empty:
-        return
-    contact = dates_of(acts["deal_id"], deals.set_index("deal_id")["contact_id"])
-    hit = is_in(_row_keys(acts), credited).to_numpy(dtype=bool) & contact.notna().to_numpy()
-    acts.loc[hit, "contact_id"] = contact[hit].astype(acts["contact_id"].dtype)
+def _credit_loaded_deals(credited: pd.Series) -> dict[str, EventStep]:
+    """The step on the activities (`validate.EventStep`, by table; none when none is
+    `credited`) that gives those credited to their opportunity's contact (row keys,
+    `_activity_table`) the contact of the opportunity's loaded row, as the checks chose it (the
+    newest copy, a later sound row of a faulty first one), before the activities' own checks:
+    they then check that contact as any activity's (an unknown or deleted one sets the activity
+    aside, one whose own row was set aside is counted in the warning on such activities). An
+    activity of an opportunity set aside altogether, or whose loaded row names no contact,
+    keeps the contact of the first row read: it is still sales work on the person that row
+    names."""
+    if credited.empty:
+        return {}
+
+    def step(acts: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> None:
+        deals = tables["deals"]
+        if acts.empty or deals.empty:
+            return
+        contact = dates_of(acts["deal_id"], deals.set_index("deal_id")["contact_id"])
+        hit = is_in(_row_keys(acts), credited).to_numpy(dtype=bool) & contact.notna().to_numpy()
+        acts.loc[hit, "contact_id"] = contact[hit].astype(acts["contact_id"].dtype)
+
+    return {"activities": step}
 
 
 def _who(activities: pd.DataFrame) -> pd.Series:

@@ -62,6 +62,13 @@ _META = ("_file", "_row", "_reason", "_text")  # `_text`: raw line of a malforme
 #: of a person then set aside), replacing the account's `set_aside` frame, never editing it.
 AfterChecks = Callable[[dict[str, pd.DataFrame], DataQuality, dict[str, str]], None]
 
+#: A loader's step on an event table (`_FILTERED_ONCE`) once the records are checked (and
+#: `AfterChecks` run), before the table's own checks: it gets the table's typed rows (rows set
+#: aside while typing still in place), to edit in place, and the checked tables. The
+#: Salesforce loader gives an activity of an opportunity, not of a person, the contact of the
+#: opportunity's loaded row, so that its contact is checked as any activity's is.
+EventStep = Callable[[pd.DataFrame, dict[str, pd.DataFrame]], None]
+
 
 @dataclass
 class LazyTable:
@@ -86,12 +93,14 @@ def assemble(
     options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
     warnings: list[str] | None = None,
     after_checks: AfterChecks | None = None,
+    event_steps: dict[str, EventStep] | None = None,
 ) -> CRM:
     """Type, validate and cross-check raw tables; returns the CRM with its quality account.
 
     `raw` is consumed: each table is removed from it once typed, so that the raw text and the
     typed table of the whole export are never in memory at the same time. `after_checks` is a
-    loader's own step on the checked records (`AfterChecks`).
+    loader's own step on the checked records (`AfterChecks`), `event_steps` its steps on event
+    tables, by name, before their checks (`EventStep`: those checks then wait for the records').
     """
     quality = DataQuality(warnings=list(warnings or []))
     tables = {name: empty_table(name) for name in TABLES if name not in raw}
@@ -110,6 +119,8 @@ def assemble(
         contacts_typed.set()
     orders = _DayOrders(present, options)  # what the date columns show of their day order
     unchecked: dict[str, tuple[pd.DataFrame, np.ndarray | None]] = {}  # typed event tables
+    event_steps = event_steps or {}
+    records_checked = threading.Event()  # what the `event_steps` wait for
 
     def read(name: str) -> list[pd.DataFrame]:
         """The raw table, as a one-item list that hands over the only reference; its files
@@ -149,6 +160,9 @@ def assemble(
         """An event table checked on the thread that typed it, and filtered once."""
         contacts_typed.wait()
         typed, aside = unchecked.pop(name)
+        if name in event_steps:
+            records_checked.wait()
+            event_steps[name](typed, tables)
         _repoint({name: typed}, merges.get("contacts", {}), (name,))  # checked as the survivor's
         keys = contact_keys[0] if contact_keys else None
         unloaded = _unloaded(accounts["contacts"], "contacts") if "contacts" in accounts else None
@@ -180,18 +194,27 @@ def assemble(
             contacts_typed.set()
             raise
         for name in names:
-            if name in _FILTERED_ONCE:
+            if name in _FILTERED_ONCE and name not in event_steps:
                 check_events(name)
 
+    others = [name for name in present if name != largest]
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(type_largest, largest) if largest is not None else None
-        type_others([name for name in present if name != largest])
-        if largest in _FILTERED_ONCE:  # the records' checks run while the events are typed
-            redirects = _check_records(tables, quality, options, after_checks, merges)
+        try:
+            type_others(others)
+            if largest in _FILTERED_ONCE:  # the records' checks run while the events are typed
+                redirects = _check_records(tables, quality, options, after_checks, merges)
+        finally:
+            # (the other thread's event table waits for it only when the records were checked
+            # here, above); on an error too: that thread must not wait forever
+            records_checked.set()
         if future is not None:
             future.result()
         if largest not in _FILTERED_ONCE:
             redirects = _check_records(tables, quality, options, after_checks, merges)
+        for name in others:  # those typed on this thread that waited for the records' checks
+            if name in _FILTERED_ONCE and name in event_steps:
+                check_events(name)
     for name in present:
         quality.files[name] = accounts[name].files[name]
         quality.warnings += accounts[name].warnings
