@@ -18,6 +18,9 @@ import pandas as pd
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A signed plain number written as text (`-11510`, `-1.234,50`, a set-aside row's amount as
+#: exported): a spreadsheet reads it as that number, never as a formula, so it stays as written.
+PLAIN_NUMBER = r"^[+-]\d[\d.,]*$"
 #: An e-mail address: name@domain.tld, also with letters beyond ASCII ("jürgen.müller@acme.de"
 #: kept "jürgen.mü"). An "@" alone ("Founder @ Acme") is none; an apostrophe may be inside the
 #: name ("o'brien@acme.ie") but does not start it, so a quoted address keeps its quotes.
@@ -92,7 +95,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells a spreadsheet would run as a formula with `'` (OWASP CSV injection).
 
     Numbers stay numbers: only text cells starting with = + - @ (or tab / carriage return)
-    are changed, so a negative amount column is untouched.
+    are changed, so a negative amount column is untouched, and so is a signed number written
+    as text (`-11510` in a set-aside row, which keeps the text it was exported with).
     """
     safe = frame.copy()
     for col in safe.columns:
@@ -100,7 +104,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
             continue
         text = s.astype("string")
-        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        risky = text.str.startswith(FORMULA_PREFIXES) & ~text.str.match(PLAIN_NUMBER)
+        risky = risky.fillna(False).astype(bool)
         if risky.any():
             safe[col] = text.mask(risky, "'" + text)
     return safe

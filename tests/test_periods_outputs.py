@@ -130,6 +130,24 @@ def test_csv_export_neutralises_formulas_but_not_numbers(tmp_path):
     assert not any(line.startswith(("=", "+", "@", "-")) for line in text.splitlines())
 
 
+def test_a_signed_number_written_as_text_stays_as_written():
+    """A set-aside row keeps the text it was exported with: `-11510` is a number to a
+    spreadsheet, not a formula; text that only starts like one is still neutralised."""
+    frame = pd.DataFrame(
+        {"amount": ["-11510", "-1.234,50", "+42", "-50750.0", "-1-1", "-5 EUR", "+49 30 1234"]},
+        dtype="string",
+    )
+    assert neutralise_formulas(frame)["amount"].tolist() == [
+        "-11510",
+        "-1.234,50",
+        "+42",
+        "-50750.0",
+        "'-1-1",
+        "'-5 EUR",
+        "'+49 30 1234",
+    ]
+
+
 def test_kpi_values_are_formatted_by_their_declared_format():
     from smk.outputs import format_kpi
 
