@@ -67,6 +67,11 @@ def format_kpi(value, fmt: str | None, currency: str = "", missing: str = "n/a")
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+def counted(n: float, noun: str) -> str:
+    """A whole count and its noun, plural unless it is 1: "1 lead", "1,204 leads"."""
+    return f"{n:,.0f} {noun}{'' if n == 1 else 's'}"
+
+
 def kpi_line(tile: dict) -> str:
     """A report tile (an item of a metrics file's `kpis`) as one line of text, as the notebooks
     print them under their metrics: ``label: value (detail)``."""

@@ -967,10 +967,10 @@ def summary_text(summary: dict, sla: SLA, month: Month | str, unit: str = "hours
     s, a = summary, sla
     lines = [f"MQLs in {as_month(month)}: {s['mqls']} (target {a.mql_target})"]
     if _activity_known(s):
-        median = "none worked yet" if pd.isna(s["median_hours"]) else f"{s['median_hours']:.1f}"
         lines += [
             f"worked: {s['worked']}, not worked yet: {s['not_worked']}",
-            f"median speed to lead: {median} {unit} (SLA {a.max_hours_to_first_activity:g})",
+            f"median speed to lead: {_median_text(s, unit)} (SLA "
+            f"{a.max_hours_to_first_activity:g})",
             f"within the SLA: {s['within_sla']} ({s['share_within_sla']:.1%}, target "
             f"{a.share_to_work:.0%})",
             f"leaked (no sales activity within {a.leakage_days:g} days): {leakage_text(s, a)}",
@@ -985,6 +985,25 @@ def summary_text(summary: dict, sla: SLA, month: Month | str, unit: str = "hours
         f"open (neither yet): {s['open']}",
     ]
     return "\n".join(lines)
+
+
+def _median_text(summary: Mapping, unit: str) -> str:
+    """A summary's median speed to lead with its unit ("1.5 working hours"), or "none worked
+    yet"."""
+    median = summary["median_hours"]
+    return "none worked yet" if pd.isna(median) else f"{median:.1f} {unit}"
+
+
+def measured_text(summary: Mapping, sla: SLA) -> str:
+    """The funnel page's line for a month's MQLs measured as `sla` says (`month_summary` with
+    it), each figure with its unit: "measured in working hours: median speed to lead 1.5
+    working hours; within 24 working hours: 82.3%" (calendar hours without `business_hours`).
+    """
+    unit = "working hours" if sla.business_hours else "calendar hours"
+    return (
+        f"measured in {unit}: median speed to lead {_median_text(summary, unit)}; within "
+        f"{sla.max_hours_to_first_activity:g} {unit}: {summary['share_within_sla']:.1%}"
+    )
 
 
 def leakage_parts(summary: Mapping) -> dict[str, int]:

@@ -432,7 +432,7 @@ def test_path_table_round_trip_and_position_models_use_the_last_touch():
 
 def test_path_analysis_counts_paths_lengths_and_positions(b2b):
     top = at.top_paths(at.from_paths(TWO))
-    assert top["path"].tolist() == ["a > b", "b"]
+    assert top["path"].tolist() == ["b", "a > b"]  # one conversion each: the higher value first
     lengths = at.path_lengths(at.from_paths(TWO), max_length=3)
     assert lengths["journeys"].tolist() == [2.0, 1.0, 0.0]
     pos = at.touch_positions(at.from_paths(TWO)).set_index("channel")
@@ -440,6 +440,37 @@ def test_path_analysis_counts_paths_lengths_and_positions(b2b):
     assert pos.loc["b", "share_of_last"] == pytest.approx(1.0)
     days = at.time_to_conversion(b2b)["days"]
     assert days.tolist() == [25.0]
+
+
+def test_top_paths_count_repeats_as_one_step_rank_ties_meaningfully_and_keep_every_path():
+    # every path converted once: the table was all ties, broken alphabetically, cut at 50 rows
+    table = pd.DataFrame(
+        {
+            "path": ["a > a > b", "a > b > b", "c", "b", "d > d", "a > c"],
+            "total_conversions": [1, 1, 1, 1, 0, 1],
+            "total_null": [0, 3, 5, 5, 9, 0],
+            "total_conversion_value": [5.0, 1.0, 2.0, 9.0, 0.0, 4.0],
+        }
+    )
+    j = at.from_paths(table)
+    assert at.path_pattern("a > a > b > a > a") == "a > b > a"
+    top = at.top_paths(j, n=None)
+    assert top["path"].tolist() == ["a > b", "b", "c", "a > c"]  # conversions, journeys, value
+    assert top.loc[0, ["journeys", "conversions", "value"]].tolist() == [5.0, 2.0, 6.0]
+    assert top["conversions"].sum() == j.total_conversions  # every converting path kept
+    assert at.top_paths(j, n=2)["path"].tolist() == ["a > b", "b"]
+    raw = at.top_paths(j, n=None, collapse=False)["path"].tolist()
+    assert raw == ["b", "c", "a > b > b", "a > a > b", "a > c"]  # ties: journeys, then value
+    note = at.paths_note(top, shown=2)
+    assert note == (
+        "The 5 attributed conversions took 4 distinct paths (a channel's consecutive touches "
+        "counted as one step); 1 path converted more than once (at most 2 times); paths with as "
+        "many conversions are ranked by how many journeys took them (converting or not), then "
+        "by value. The table shows the first 2; `attribution_paths.csv` holds all 4."
+    )
+    once = at.paths_note(at.top_paths(at.from_paths(TWO), n=None), shown=10)
+    assert "; no path converted more than once, so the ranking is not by conversions; " in once
+    assert once.endswith("The table shows all of them; `attribution_paths.csv` holds all 2.")
 
 
 def test_bootstrap_interval_brackets_the_point_estimate():

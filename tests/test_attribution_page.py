@@ -92,3 +92,11 @@ def test_the_page_exports_its_headline_intervals_and_says_why_mql_has_no_truth(t
     assert metrics["period_last_day"] == "2026-10-31"
     assert metrics["period_end"].startswith("2026-11-01")  # kept: exclusive, as before
     assert metrics["kpis"][0]["label"] == "Top channel (Linear)"
+    paths = pd.read_csv(out / "attribution_paths.csv")  # every converting path, none cut off
+    assert paths["conversions"].sum() == pytest.approx(metrics["coverage"]["attributed"])
+    shown = "".join(
+        o.get("data", {}).get("text/markdown", "")
+        for c in executed.cells
+        for o in c.get("outputs", [])
+    )  # the page's line above the paths table says so
+    assert f"`attribution_paths.csv` holds all {len(paths)}." in shown

@@ -129,6 +129,25 @@ def test_the_attribution_page_shows_the_unattributed_conversions_and_the_tile_of
     assert "counted, not hidden" not in text
 
 
+def test_the_attribution_page_says_how_its_paths_are_ranked_and_what_credit_adds_up_to(
+    hubspot, tmp_path
+):
+    # the "most common" paths were all ties (each converted once) broken alphabetically, the
+    # CSV cut at 50 rows unsaid, and credit said to add up to all the period's conversions
+    j, p, _ = _journeys(hubspot)
+    paths = attribution.top_paths(j, n=None)
+    assert paths["conversions"].sum() == j.total_conversions  # what the CSV holds: every path
+    assert paths["conversions"].max() > 1  # repeats collapsed: some paths now repeat
+    text = _published_text("04_attribution.ipynb", tmp_path)
+    assert _squash(attribution.paths_note(paths, shown=10).replace("`", "")) in text
+    assert f"`attribution_paths.csv` holds all {len(paths)}" in attribution.paths_note(paths, 10)
+    assert "Credit always adds up to the conversions and value of the period" not in text
+    assert "the credit adds up to the attributed conversions of the period and their value" in (
+        text
+    )
+    assert j.coverage()["unattributed"] > 0  # so "the period's conversions" would be untrue
+
+
 # ------------------------------------------------------------------ segmentation (page 02)
 def test_the_at_risk_tile_names_and_counts_each_segment_it_adds(hubspot):
     p = _defaults("02_segmentation.ipynb")
@@ -213,8 +232,9 @@ def test_the_scored_list_counts_the_contacts_that_are_no_leads_yet(hubspot):
     )
     assert got["not_leads_mql"] == others_mql
     assert got["detail"] == (
-        f"{len(chosen) - others} leads; {others} not leads yet, of which {others_mql} MQLs"
-    )
+        f"{len(chosen) - others} leads; {others} not leads yet, of which {others_mql} above the "
+        "MQL threshold"
+    )  # not "MQLs": the funnel's MQLs are the CRM stage, not the score's threshold
     assert got["text"].startswith(
         f"{len(chosen)} contacts were scored in {MONTH}: {len(chosen) - others} had reached the "
         f"lead stage by the end of {MONTH} and {others} had not"
@@ -240,7 +260,41 @@ def test_the_lead_scoring_page_says_it_scores_every_new_contact_and_counts_non_l
         in (text)
     )
     assert "Leads scored this month" not in text
+    assert "MQLs)" not in text  # the tile's "of which 3 MQLs": leads above the threshold
     plural = (
         r"(?<![\d,.])1 (?:[\w-]+ )?(?:touches|visits|submissions|clicks|days|channels|employees)\b"
     )
     assert not re.search(plural, text), re.search(plural, text)
+
+
+def test_the_lead_scoring_page_counts_the_contacts_it_leaves_out(hubspot, tmp_path):
+    # 250 contacts had their scoring date in 2026-10; 242 were scored and the page said
+    # nothing of the 8 that had reached SQL by then
+    p = _defaults("03_lead_scoring.ipynb")
+    assert (p["target"], p["score_after_days"]) == ("sql", 7)
+    c = hubspot.contacts.drop_duplicates("contact_id")
+    scored_at = c["created_at"] + pd.Timedelta(days=7)
+    month = periods.resolve_month(hubspot, MONTH)
+    due = c[month.contains(scored_at)]
+    later = ["sql", "opportunity", "customer", "evangelist"]
+    sql_at = due[[f"became_{s}_at" for s in later]].min(axis=1)
+    left_out = int((sql_at <= scored_at[due.index]).sum())  # from the stage dates, not the code
+    chosen, _ = _month_leads(hubspot)
+    assert left_out > 0 and len(chosen) + left_out == len(due)
+    text = _published_text("03_lead_scoring.ipynb", tmp_path)
+    assert (
+        f"Left out: {left_out} contacts whose scoring date (7 days after creation) fell in "
+        f"{MONTH} had already reached SQL (or a later stage) by then"
+    ) in text
+
+
+def test_the_funnel_page_gives_the_unit_of_the_speed_measured_the_other_way(tmp_path):
+    # "median speed to lead in working hours: 1.5": a figure without its unit
+    text = _published_text("01_funnel_sla.ipynb", tmp_path)
+    assert "median speed to lead in working hours:" not in text
+    found = re.search(
+        r"measured in working hours: median speed to lead \d+\.\d working hours; within 24 "
+        r"working hours: \d+\.\d%",
+        text,
+    )
+    assert found, text[:200]

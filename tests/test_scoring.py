@@ -128,6 +128,8 @@ def test_leads_that_reached_the_target_before_scoring_are_left_out():
     assert "2" not in leads.index  # SQL on day 3, scored on day 7
     assert leads.attrs["left_out"] == 1
     assert leads.loc["1", "label"] == 1 and leads.loc["3", "label"] == 0
+    assert sc.left_out_in(leads, "2026-01") == 1  # by the month of its scoring date, 01-08
+    assert sc.left_out_in(leads, "2030-01") == 0
 
 
 @pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
@@ -885,11 +887,35 @@ def test_the_capacity_tile_is_never_met_for_a_score_that_is_not_usable():
         flagged = sc.capacity_kpi(mqls, 40, noise)
         assert flagged["status"] == "no data" and flagged["value"] == mqls
         assert flagged["detail"].startswith(
-            "not usable: the score these MQLs come from ranks leads no better than chance "
+            "not usable: the score that puts these leads above the MQL threshold ranks leads "
+            "no better than chance "
             "(ROC AUC 0."
         )
         assert flagged["detail"].endswith("); not to be relied on")
+        assert "MQLs" not in flagged["detail"]  # not the funnel's MQLs (CRM stage)
     json.dumps(flagged)
+
+
+def test_the_lift_tile_carries_the_same_caveat_as_the_auc_tile_of_the_same_model():
+    # the AUC tile said "not usable", the top-decile lift tile of the same model said nothing
+    y = np.array([1] * 20 + [0] * 80)
+    good = sc.better_than_chance(y, np.linspace(1, 0, 100), n_boot=200)
+    noise = sc.better_than_chance(y, np.random.default_rng(0).random(100), n_boot=200)
+    quality = pd.DataFrame(
+        {"roc_auc": [0.56, 0.61], "top_decile_lift": [1.214, 0.8]}, index=["model", "rules"]
+    )
+    comparison = {"verdict": "neither"}
+    auc, lift = sc.model_kpis(quality, comparison, noise)
+    assert (auc["id"], lift["id"]) == ("lead_score_auc", "lead_score_top_decile_lift")
+    assert (auc["value"], lift["value"]) == (0.56, 1.214)
+    for tile in (auc, lift):
+        assert tile["status"] == "missed"
+        assert tile["detail"].startswith("not usable: not shown to beat chance; rule-based score")
+    assert auc["detail"].endswith("rule-based score: 0.61; better: neither")
+    assert lift["detail"].endswith("rule-based score: 0.8")
+    for tile in sc.model_kpis(quality, comparison, good):
+        assert "status" not in tile and "not usable" not in tile["detail"]
+    json.dumps([auc, lift])
 
 
 def test_an_as_of_after_the_data_warns_that_unseen_outcomes_are_labelled():

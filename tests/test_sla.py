@@ -1086,3 +1086,19 @@ def test_activity_types_are_checked_and_read_as_the_model_writes_them():
     for wrong in (["calls"], [], "c"):
         with pytest.raises(ValueError, match="SLA activity_types must name one or more of call"):
             sla.SLA(activity_types=wrong)
+
+
+def test_the_line_measured_the_other_way_gives_every_figure_its_unit():
+    # the funnel page printed "median speed to lead in working hours: 1.5"
+    summary = {"median_hours": 1.54, "share_within_sla": 0.823}
+    working = sla.SLA(business_hours=True)
+    assert sla.measured_text(summary, working) == (
+        "measured in working hours: median speed to lead 1.5 working hours; within 24 working "
+        "hours: 82.3%"
+    )
+    calendar = sla.SLA(business_hours=False, max_hours_to_first_activity=48)
+    idle = {"median_hours": float("nan"), "share_within_sla": 0.0}
+    assert sla.measured_text(idle, calendar) == (
+        "measured in calendar hours: median speed to lead none worked yet; within 48 calendar "
+        "hours: 0.0%"
+    )

@@ -46,6 +46,8 @@ from smk.attribution.money import (
 )
 from smk.attribution.paths import (
     path_lengths,
+    path_pattern,
+    paths_note,
     time_to_conversion,
     time_to_conversion_summary,
     top_paths,
@@ -81,6 +83,8 @@ __all__ = [
     "last_day",
     "paid_ratios",
     "path_lengths",
+    "path_pattern",
+    "paths_note",
     "period_label",
     "return_on_spend",
     "shapley_values",

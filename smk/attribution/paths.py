@@ -6,15 +6,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from smk.attribution.journeys import Journeys
+from smk.attribution.journeys import SEP, Journeys
+from smk.outputs import counted
 
 
-def top_paths(j: Journeys, n: int = 10, converting_only: bool = True) -> pd.DataFrame:
+def path_pattern(path: str, sep: str = SEP) -> str:
+    """A path with each run of consecutive touches of one channel as one step:
+    ``"email > email > direct > email"`` is ``"email > direct > email"``."""
+    channels = path.split(sep)
+    return sep.join(c for i, c in enumerate(channels) if i == 0 or c != channels[i - 1])
+
+
+def top_paths(
+    j: Journeys, n: int | None = 10, converting_only: bool = True, collapse: bool = True
+) -> pd.DataFrame:
     """The most common paths: journeys, conversions, conversion rate and value per path.
 
-    With `converting_only` the ranking is by conversions, else by journeys.
+    With `collapse` a path is its pattern (`path_pattern`: a channel's consecutive touches
+    are one step), so that journeys differing only in how often a channel repeated count
+    together; without, every touch is a step. With `converting_only` only converting paths,
+    ranked by conversions, then by journeys (how many took the path, converting or not),
+    else every path, ranked by journeys, then by conversions; remaining ties by value (highest
+    first), then alphabetically. `n` None keeps every path.
     """
     paths = j.to_paths()
+    if collapse:
+        paths["path"] = paths["path"].map(path_pattern)
+        paths = paths.groupby("path", sort=False, as_index=False).sum()
     paths["journeys"] = paths["total_conversions"] + paths["total_null"]
     paths["conversion_rate"] = paths["total_conversions"] / paths["journeys"].where(
         paths["journeys"] > 0
@@ -22,12 +40,39 @@ def top_paths(j: Journeys, n: int = 10, converting_only: bool = True) -> pd.Data
     paths = paths.rename(
         columns={"total_conversions": "conversions", "total_conversion_value": "value"}
     )
-    key = "conversions" if converting_only else "journeys"
+    keys = ["conversions", "journeys"] if converting_only else ["journeys", "conversions"]
     if converting_only:
         paths = paths[paths["conversions"] > 0]
-    paths = paths.sort_values([key, "path"], ascending=[False, True])
+    order = [*keys, "value", "path"]
+    paths = paths.sort_values(order, ascending=[False, False, False, True], na_position="last")
     cols = ["path", "journeys", "conversions", "conversion_rate", "value"]
-    return paths[cols].head(n).reset_index(drop=True)
+    return (paths if n is None else paths.head(n))[cols].reset_index(drop=True)
+
+
+def paths_note(paths: pd.DataFrame, shown: int, file: str = "attribution_paths.csv") -> str:
+    """What a table of `top_paths` (every path: `n` None) shows when its first `shown` rows
+    are on the page: how many paths there are, how many occur more than once, how ties are
+    ranked and that `file` holds them all."""
+    repeated = int((paths["conversions"] > 1).sum())
+    total = len(paths)
+    conversions = counted(float(paths["conversions"].sum()), "attributed conversion")
+    text = (
+        f"The {conversions} took {counted(total, 'distinct path')} (a channel's consecutive "
+        "touches counted as one step); "
+    )
+    if repeated == 0:
+        text += "no path converted more than once, so the ranking is not by conversions; "
+    else:
+        most = paths["conversions"].max()
+        text += (
+            f"{counted(repeated, 'path')} converted more than once (at most {most:,.0f} times); "
+        )
+    text += (
+        "paths with as many conversions are ranked by how many journeys took them (converting "
+        "or not), then by value. "
+    )
+    listed = "all of them" if shown >= total else f"the first {shown:,}"
+    return text + f"The table shows {listed}; `{file}` holds all {total:,}."
 
 
 def path_lengths(j: Journeys, max_length: int = 10) -> pd.DataFrame:

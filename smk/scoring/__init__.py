@@ -44,6 +44,7 @@ from smk.scoring.evaluation import (
     decile_table,
     expected_auc,
     expected_calibration_error,
+    model_kpis,
     plot_calibration,
     plot_deciles,
     plot_gains,
@@ -68,6 +69,7 @@ from smk.scoring.features import (
     labelled,
     lead_features,
     leads_scored_in,
+    left_out_in,
     time_split,
 )
 from smk.scoring.model import (
@@ -97,6 +99,7 @@ __all__ = [
     "build_model",
     "calibration_table",
     "capacity_kpi",
+    "model_kpis",
     "check_capacity",
     "check_no_leakage",
     "choose_mql_threshold",
@@ -116,6 +119,7 @@ __all__ = [
     "grade_thresholds",
     "labelled",
     "lead_features",
+    "left_out_in",
     "leads_scored_in",
     "load_config",
     "load_model",

@@ -350,10 +350,11 @@ def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
     ``metrics-lead_scoring.json``'s `kpis`, docs/notebooks.md): this month's scored leads above
     the score's MQL threshold against the leads sales can work a month (`capacity`, notebook
     03's ``capacity_per_month``). Not the funnel's MQLs (the funnel page's "MQLs (funnel stage)
-    vs target": contacts at the CRM's MQL stage), hence the label.
+    vs target": contacts at the CRM's MQL stage), hence the label and its wording ("leads above
+    the MQL threshold", never "MQLs").
 
-    Its status is "met" when the MQLs fit the capacity, else "at risk"; but when `check`
-    (`better_than_chance` of the score the MQLs come from) says the score is not usable, the
+    Its status is "met" when those leads fit the capacity, else "at risk"; but when `check`
+    (`better_than_chance` of the score that puts them above it) says the score is not usable, the
     count is what a score not shown to beat chance hands sales, not a figure to meet: the
     status is then "no data" (the report's grey tile: no reliable value) and `detail` says
     why. The tile is never "met" for an unusable score.
@@ -373,12 +374,40 @@ def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
     return {
         **tile,
         "detail": (
-            f"not usable: the score these MQLs come from {_NOT_USABLE[check['reason']]} "
+            "not usable: the score that puts these leads above the MQL threshold "
+            f"{_NOT_USABLE[check['reason']]} "
             f"(ROC AUC {check['auc']:.2f}, {check['level']:.0%} "
             f"interval {lo:.2f} to {hi:.2f}); not to be relied on"
         ),
         "status": "no data",
     }
+
+
+def model_kpis(quality: pd.DataFrame, comparison: dict, check: dict) -> list[dict]:
+    """The report tiles of the predictive score's test (items of ``metrics-lead_scoring.json``'s
+    `kpis`): its ROC AUC and its top-decile lift on the test leads (`quality`: `score_metrics`
+    of "model" and "rules"), each with the rule-based score's figure. Both come from the same
+    model, so both carry the same caveat: when `check` (`better_than_chance` of the model)
+    says it is not usable, each says "not usable" in its detail and is marked "missed"."""
+    caveat = "" if check["usable"] else "not usable: not shown to beat chance; "
+    status = {} if check["usable"] else {"status": "missed"}
+    rules = quality.loc["rules"]
+    auc = {
+        "id": "lead_score_auc",
+        "label": "Lead score ROC AUC (test leads)",
+        "value": float(quality.loc["model", "roc_auc"]),
+        "format": "float",
+        "detail": f"{caveat}rule-based score: {rules['roc_auc']:.2f}; "
+        f"better: {comparison['verdict']}",
+    }
+    lift = {
+        "id": "lead_score_top_decile_lift",
+        "label": "Top-decile lift",
+        "value": float(quality.loc["model", "top_decile_lift"]),
+        "format": "float",
+        "detail": f"{caveat}rule-based score: {rules['top_decile_lift']:.1f}",
+    }
+    return [{**auc, **status}, {**lift, **status}]
 
 
 def decile_table(y, score, deciles: int = 10) -> pd.DataFrame:

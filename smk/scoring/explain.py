@@ -7,8 +7,9 @@ common category). The biggest changes, up or down, become sentences such as
 copied into them (a job title, the first-touch detail) has its e-mail addresses masked as in
 the published report; an "@" that is not part of an address ("Founder @ Acme") stays.
 
-`scored_population` says who a month's scored list holds: every new contact is scored, so
-besides leads it holds contacts that are not leads yet (HubSpot's subscribers).
+`scored_population` says who a month's scored list holds: every new contact that had not reached
+the target by its scoring date is scored, so besides leads it holds contacts that are not leads
+yet (HubSpot's subscribers); it also counts the contacts left out for having reached it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from sklearn.inspection import permutation_importance
 
 from smk.funnel import stage_entry_dates
 from smk.model import CRM
-from smk.outputs import EMAIL_ADDRESS, mask_emails
+from smk.outputs import EMAIL_ADDRESS, counted, mask_emails
 from smk.periods import Month, as_month
+from smk.scoring.features import left_out_in
 from smk.scoring.settings import load_config
 
 
@@ -192,14 +194,19 @@ def plot_importance(importance: pd.DataFrame, top: int = 12, ax=None, **kwargs):
     return ax
 
 
-def scored_population(crm: CRM, scored: pd.DataFrame, month: Month | str) -> dict:
+def scored_population(
+    crm: CRM, scored: pd.DataFrame, month: Month | str, leads: pd.DataFrame | None = None
+) -> dict:
     """Who the scored list of `month` holds (`scored`: `score_leads`' table of it).
 
-    Every new contact is scored, whether or not it has become a lead; this counts those that
+    Every new contact not yet at the target is scored, lead or not; this counts those that
     had reached the lead stage (or a later one) by the end of the month (`leads`), those that
     had not (`not_leads`: subscribers, or contacts without a recorded stage) and how many of
-    these pass the MQL threshold (`not_leads_mql`). `text` says so on the page, `detail` on
-    the tile ("212 leads; 30 not leads yet, of which 3 MQLs").
+    these pass the MQL threshold (`not_leads_mql`). With `leads` (the lead table of
+    `lead_features`), also the contacts whose scoring date fell in the month but that had
+    already reached the target then, left out of the list (`left_out`). `text` says so on the
+    page, `detail` on the tile ("212 leads; 30 not leads yet, of which 3 above the MQL
+    threshold").
     """
     month = as_month(month)
     contacts = crm.contacts.drop_duplicates("contact_id").set_index("contact_id")
@@ -210,14 +217,37 @@ def scored_population(crm: CRM, scored: pd.DataFrame, month: Month | str) -> dic
         "leads": int((~not_lead).sum()),
         "not_leads": int(not_lead.sum()),
         "not_leads_mql": int(scored["mql"].to_numpy(dtype=bool)[not_lead].sum()),
+        "left_out": 0 if leads is None else left_out_in(leads, month),
     }
-    return {**counts, **_population_words(counts, month)}
+    words = _population_words(counts, month)
+    if leads is not None:
+        words["text"] += " " + _left_out_words(counts["left_out"], month, leads.attrs["spec"])
+    return {**counts, **words}
+
+
+#: What a contact left out of the scored list had already done by its scoring date.
+_REACHED = {
+    "sql": "reached SQL (or a later stage)",
+    "customer": "become a customer",
+    "won_deal": "won a deal",
+}
+
+
+def _left_out_words(left_out: int, month: Month, spec: dict) -> str:
+    """The page's sentence on the contacts left out of `month`'s scored list."""
+    if not left_out:
+        return f"No contact whose scoring date fell in {month} was left out."
+    return (
+        f"Left out: {counted(left_out, 'contact')} whose scoring date ({spec['score_after_days']} "
+        f"days after creation) fell in {month} had already {_REACHED[spec['target']]} by then, "
+        "so there was nothing left to predict."
+    )
 
 
 def _population_words(counts: dict, month: Month) -> dict:
     """`scored_population`'s sentence for the page and detail for the tile."""
     scored, leads, others = counts["scored"], counts["leads"], counts["not_leads"]
-    text = f"{scored:,} contacts were scored in {month}: "
+    text = f"{counted(scored, 'contact')} {'was' if scored == 1 else 'were'} scored in {month}: "
     if not others:
         text += f"all had reached the lead stage by the end of {month}."
         return {"text": text, "detail": "all leads"}
@@ -227,5 +257,8 @@ def _population_words(counts: dict, month: Month) -> dict:
         f"{counts['not_leads_mql']:,} of these {others:,} pass the MQL threshold. A contact's "
         "MQL flag says that its score passes the threshold, whatever its stage in the CRM."
     )
-    detail = f"{leads:,} leads; {others:,} not leads yet, of which {counts['not_leads_mql']:,} MQLs"
+    detail = (
+        f"{counted(leads, 'lead')}; {others:,} not leads yet, of which "
+        f"{counts['not_leads_mql']:,} above the MQL threshold"
+    )
     return {"text": text, "detail": detail}

@@ -16,7 +16,8 @@ customer then), an import without stage history at its creation. It is missing (
 while that window is still open at `as_of`: such leads are the ones to score, not to learn
 from. Leads that had reached the target by their scoring date are left out (there is nothing
 left to predict: an import without stage history already at the target is one) and counted in
-``frame.attrs["left_out"]``.
+``frame.attrs["left_out"]``, by month of their scoring date in ``frame.attrs["left_out_by_month"]``
+(`left_out_in`).
 """
 
 from __future__ import annotations
@@ -147,8 +148,9 @@ def lead_features(
     -------
     DataFrame indexed by contact_id: `scored_at` (UTC), `label` (Int64: 1 reached the target in
     the window, 0 did not, missing while the window is open at `as_of`) and the features (the
-    other columns). Only leads scored before `as_of` appear. ``attrs`` holds the `spec`, `as_of`
-    and `left_out` (leads that had reached the target by their scoring date).
+    other columns). Only leads scored before `as_of` appear. ``attrs`` holds the `spec`, `as_of`,
+    `left_out` (leads that had reached the target by their scoring date) and
+    `left_out_by_month` (those by month of their scoring date, "YYYY-MM": count).
     """
     from smk.periods import data_span
 
@@ -211,8 +213,21 @@ def lead_features(
         "spec": spec.to_dict(),
         "as_of": as_of.isoformat(),
         "left_out": int(already.sum()),
+        "left_out_by_month": _count_by_month(scored[already]),
     }
     return frame
+
+
+def _count_by_month(times_ns: np.ndarray) -> dict[str, int]:
+    """How many of the times (int64 ns, UTC) fall in each month: {"2026-10": 8, ...}."""
+    months = pd.to_datetime(times_ns, utc=True).strftime("%Y-%m")
+    return {str(m): int(k) for m, k in pd.Series(months).value_counts().sort_index().items()}
+
+
+def left_out_in(frame: pd.DataFrame, month: Month | str) -> int:
+    """How many contacts whose scoring date fell in `month` are not in the lead table `frame`
+    (`lead_features`): they had reached the target by then, so there was nothing to predict."""
+    return int(frame.attrs.get("left_out_by_month", {}).get(as_month(month).label, 0))
 
 
 def _colleagues_before(
