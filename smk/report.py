@@ -45,6 +45,7 @@ import csv
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import html
 import importlib
 import io
@@ -130,6 +131,8 @@ class NotebookRun:
     no_data: str | None = None  # the NoDataError that cut the page short, if one did
     files: list[str] = field(default_factory=list)  # what it wrote in the month's folder
     started: float | None = None  # when it started (time.time()), for a run of it now
+    # what it read of the previous month's folder: file -> `fingerprint` (None: not there)
+    read_previous: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -1466,17 +1469,21 @@ def publish_month(
         _tell_personal_data(month, provenance, names is None or quiet)
         write_metrics_json(staging, names)
         write_month_index(staging, month, pages, context, out, provenance, names)
-        write_manifest(staging, writers, provenance)
+        kept = (_recorded(published) or {}) if partial else {}
+        write_manifest(staging, writers, provenance, _compared_with(out, month, runs, kept))
         with signals.deferred() if signals else contextlib.nullcontext():
             final = _publish(staging, published)  # never cut between its two renames
             _forget_failed(out, month, runs)
             try:
-                write_reports_index(out)  # nor before the month is listed
+                stale = out_of_date(out)
+                write_reports_index(out, stale)  # nor before the month is listed
             except OSError as exc:
                 raise ReportError(
                     f"{final} was published, but the reports index could not be updated: "
                     f"{_os_problem(exc, out)}. Run the report again to list the month"
                 ) from None
+        for text in stale.values():  # months that compared with what has changed since
+            _warn(text, quiet)
     return final
 
 
@@ -1490,9 +1497,13 @@ def _tell_personal_data(month: Month, provenance: dict[str, dict], quiet: bool) 
     say so on the terminal too unless `quiet` (a run without ``--include-pii`` that keeps
     such pages of an earlier run: they stay as they were published)."""
     held = [name for name, origin in provenance.items() if origin.get(PERSONAL_DATA) is True]
-    if not held:
-        return
-    text = f"pages of {month} published with personal data (--include-pii): {', '.join(held)}"
+    if held:
+        text = f"pages of {month} published with personal data (--include-pii): {', '.join(held)}"
+        _warn(text, quiet)
+
+
+def _warn(text: str, quiet: bool) -> None:
+    """Log a warning, and say it on the terminal too (``smk: warning: ...``) unless `quiet`."""
     log.warning("%s", text)
     if not quiet:
         print(f"smk: warning: {text}", file=sys.stderr, flush=True)
@@ -2134,8 +2145,10 @@ def _execute_all(
         if not quiet:
             print(f"[{number}/{len(chosen)}] {nb.name}", file=sys.stderr, flush=True)
         before = _stamps(staging)
+        reads = _previous_reads(nb, parameters, staging.parent / str(month.previous))
         run = _execute_one(nb, staging / nb.name, parameters, kernel, quiet, keep_failed, month)
         run.files = [name for name, stamp in _stamps(staging).items() if before.get(name) != stamp]
+        run.read_previous = reads
         runs.append(run)
     return runs
 
@@ -2214,6 +2227,103 @@ def _execute_with_kernel_retries(nb: Path, target: Path, parameters, kernel, qui
             if not _kernel_failed(exc) or attempt == KERNEL_START_TRIES:
                 raise
             log.warning("%s: the kernel did not start (%s); try %d", nb.name, exc, attempt + 1)
+
+
+# ------------------------------------------------------------------ what a month compared with
+#: The manifest's record of what the month's run read of the previous month's published folder
+#: (`compared_with`: that month and file -> `fingerprint`, None for a file that was not there).
+COMPARED_WITH = "compared_with"
+#: The previous month's file the index's tiles compare with.
+PREVIOUS_METRICS = "metrics.json"
+#: The previous month's file a notebook reads, unless the setting named is true: segmentation
+#: assigns the accounts to last month's saved model (`smk.segmentation.MODEL_FILE`).
+READS_PREVIOUS = {"segmentation": ("segmentation-model.joblib", "refit")}
+#: How the reports index and the log name such files.
+_READ_AS = {PREVIOUS_METRICS: "key figures", "segmentation-model.joblib": "segmentation model"}
+
+
+def fingerprint(path: Path) -> str | None:
+    """`sha256:<hex>` of a file's bytes, None when there is no such file."""
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _previous_reads(nb: Path, parameters: dict, previous: Path) -> dict[str, str | None]:
+    """What notebook `nb`, run with `parameters`, reads of the previous month's folder
+    `previous` (`READS_PREVIOUS`), fingerprinted before it runs: a month published meanwhile
+    then reads as changed, never as the one it read."""
+    read = READS_PREVIOUS.get(notebook_name(nb))
+    if read is None or parameters.get(read[1]) is True:
+        return {}
+    return {read[0]: fingerprint(previous / read[0])}
+
+
+def _compared_with(
+    out: Path, month: Month, runs: list[NotebookRun], kept: dict
+) -> dict[str, str | dict]:
+    """The month's `compared_with` record: the previous month's `metrics.json` (read now for
+    the tiles) and what the notebooks run now read of it; a kept page's reads come from the
+    published manifest's record `kept` (a run of some notebooks)."""
+    files = {PREVIOUS_METRICS: fingerprint(out / str(month.previous) / PREVIOUS_METRICS)}
+    ran = {run.name for run in runs}
+    for name, (file, _) in READS_PREVIOUS.items():
+        if name not in ran and file in kept.get("files", {}):
+            files[file] = kept["files"][file]
+    for run in runs:
+        files.update(run.read_previous)
+    return {"month": str(month.previous), "files": files}
+
+
+def _recorded(month_dir: Path) -> dict | None:
+    """A published month's `compared_with` record, None when it has none (published before smk
+    recorded it) or it is not one."""
+    record = _manifest(month_dir).get(COMPARED_WITH)
+    if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
+        return None
+    return record if _MONTH_FOLDER.match(str(record.get("month"))) else None
+
+
+def out_of_date(out: Path) -> dict[str, str]:
+    """Published month -> why it is out of date: the previous month's files it compared with
+    (`compared_with`) have changed since (re-published, backfilled or removed), so that its
+    tiles (and segments) disagree with what the archive shows now. Only notes it: re-running
+    the month refreshes it."""
+    stale = {}
+    for folder in sorted(p for p in out.iterdir() if _MONTH_FOLDER.match(p.name) and p.is_dir()):
+        record = _recorded(folder)
+        if record is None:
+            continue
+        before = out / record["month"]
+        try:
+            changed = {
+                file: was
+                for file, was in record["files"].items()
+                if fingerprint(before / Path(str(file)).name) != was
+            }
+        except OSError as exc:  # an unreadable file: this run is no worse for it
+            log.warning("could not tell whether %s is out of date: %s", folder.name, exc)
+            continue
+        if changed:
+            stale[folder.name] = _stale_text(folder.name, record["month"], changed, before)
+    return stale
+
+
+def _stale_text(month: str, previous: str, changed: dict, before: Path) -> str:
+    """Why `month` is out of date, and what to do: '2026-10 compared with an earlier run of
+    2026-09 (key figures): re-run `smk report --month 2026-10` to refresh it'."""
+    what = " and ".join(_READ_AS.get(file, file) for file in changed)
+    if all(was is None for was in changed.values()):
+        how = f"was published before {previous} ({what})"
+    elif not before.is_dir():
+        how = f"compared with {previous}, which is no longer published ({what})"
+    else:
+        how = f"compared with an earlier run of {previous} ({what})"
+    return f"{month} {how}: re-run `smk report --month {month}` to refresh it"
 
 
 def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
@@ -2401,25 +2511,37 @@ def _pages(folder: Path, runs: list[NotebookRun]) -> list[NotebookRun]:
 
 
 def write_manifest(
-    folder: Path, writers: dict[str, str | None], pages: dict[str, dict] | None = None
+    folder: Path,
+    writers: dict[str, str | None],
+    pages: dict[str, dict] | None = None,
+    compared_with: dict | None = None,
 ) -> Path:
-    """`manifest.json`: which notebook wrote each file of the month (`files`) and, per page,
-    what it came from (`pages`: notebook -> data source, `data`, `generated`, `smk`; empty
-    for a page kept from a month published before smk recorded it)."""
+    """`manifest.json`: which notebook wrote each file of the month (`files`), per page what
+    it came from (`pages`: notebook -> data source, `data`, `generated`, `smk`; empty for a
+    page kept from a month published before smk recorded it) and what the month compared
+    with of the previous month (`compared_with`: `_compared_with`)."""
     path = folder / MANIFEST
     manifest: dict = {"files": dict(sorted(writers.items()))}
     if pages is not None:
         manifest["pages"] = pages
+    if compared_with is not None:
+        manifest[COMPARED_WITH] = compared_with
     path.write_text(json.dumps(manifest, indent=2) + "\n")
     return path
 
 
+def _manifest(month_dir: Path) -> dict:
+    """A published month's `manifest.json` ({} when it has none or it is no mapping)."""
+    try:
+        manifest = json.loads((month_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def published_pages(month_dir: Path) -> dict[str, dict]:
     """Notebook -> what its page came from, for a published month ({} if not recorded)."""
-    try:
-        pages = json.loads((month_dir / MANIFEST).read_text()).get("pages")
-    except (OSError, ValueError, AttributeError):
-        return {}
+    pages = _manifest(month_dir).get("pages")
     return (
         {k: v for k, v in pages.items() if isinstance(v, dict)} if isinstance(pages, dict) else {}
     )
@@ -3080,13 +3202,20 @@ def write_month_index(
 PERSONAL_DATA_NOTE = "holds personal data (published with --include-pii)"
 
 
-def write_reports_index(out: Path) -> Path:
-    """`reports/index.html`: every published month, newest first."""
+def write_reports_index(out: Path, stale: dict[str, str] | None = None) -> Path:
+    """`reports/index.html`: every published month, newest first; a month out of date (`stale`,
+    by default `out_of_date(out)`: it compared with a previous month changed since) says so."""
+    stale = out_of_date(out) if stale is None else stale
     months = sorted(
         (p.name for p in out.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-\d{2}", p.name)),
         reverse=True,
     )
-    items = "".join(f'<li><a href="{m}/index.html">{m}</a></li>' for m in months)
+    items = "".join(
+        f'<li><a href="{m}/index.html">{m}</a>'
+        + (f" · <strong>{OUT_OF_DATE}</strong> {_code(stale[m])}" if m in stale else "")
+        + "</li>"
+        for m in months
+    )
     path = out / "index.html"
     page = _PAGE.format(
         title="Smarketing reports",
@@ -3097,6 +3226,15 @@ def write_reports_index(out: Path) -> Path:
     temporary.write_text(page)
     os.replace(temporary, path)
     return path
+
+
+#: What the reports index says before why a month is out of date (`out_of_date`).
+OUT_OF_DATE = "out of date:"
+
+
+def _code(text: str) -> str:
+    """`text` escaped for HTML, what it quotes in backticks shown as code."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
 
 
 def _origin(page: dict) -> str:

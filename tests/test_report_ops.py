@@ -1,11 +1,14 @@
 """`smk report` as operators (cron, CI schedulers) meet it: a failed run says why in its log
 (fit to publish, as the reports folder is), a full disk is a failed report naming the file, a
-params file PowerShell wrote is read, a blank owner key is no key, and a fresh volume's
-`lost+found` does not make a reports folder someone else's."""
+params file PowerShell wrote is read, a blank owner key is no key, a fresh volume's
+`lost+found` does not make a reports folder someone else's, and a month that compared with a
+previous month re-published or backfilled since is marked out of date until it is re-run."""
 
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -18,7 +21,15 @@ import smk
 from smk import config
 from smk.cli import main
 from smk.outputs import EMAIL_ADDRESS
-from smk.report import NAME_REMOVED, check_out_folder, read_params
+from smk.report import (
+    COMPARED_WITH,
+    NAME_REMOVED,
+    READS_PREVIOUS,
+    _previous_reads,
+    check_out_folder,
+    declared_parameters,
+    read_params,
+)
 
 SAMPLE = config.SAMPLE_HUBSPOT
 PARAMS = """data_path: str = "data/sample/hubspot"
@@ -34,19 +45,19 @@ where = Path.home() / "exports" / "crm.csv"
 raise RuntimeError(f"no row for {first['First Name']} {first['Last Name']} <{first['email']}> in {where}")"""
 
 
-def _notebooks(tmp_path: Path, code: str) -> Path:
-    """A folder holding one notebook, `01_boom.ipynb`, whose cell after the parameters is
-    `code` (run by the project's kernel, as the report runs notebooks)."""
+def _notebooks(tmp_path: Path, code: str, name: str = "01_boom", settings: str = "") -> Path:
+    """A folder holding a notebook, `01_boom.ipynb` or `name`, whose cell after the parameters
+    (and `settings`) is `code` (run by the project's kernel, as the report runs notebooks)."""
     folder = tmp_path / "notebooks"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     cells = [
         new_markdown_cell("# Boom"),
-        new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
+        new_code_cell(f"{PARAMS}\n{settings}".strip(), metadata={"tags": ["parameters"]}),
         new_code_cell(code),
     ]
     kernel = {"name": "smk", "display_name": "Python (smk)", "language": "python"}
     nbformat.write(
-        new_notebook(cells=cells, metadata={"kernelspec": kernel}), folder / "01_boom.ipynb"
+        new_notebook(cells=cells, metadata={"kernelspec": kernel}), folder / f"{name}.ipynb"
     )
     return folder
 
@@ -328,3 +339,115 @@ def test_log_lines_are_scrubbed_with_one_index_of_the_names(tmp_path, monkeypatc
     ]
     plain = {"Person17 Family17", "Ann O'Brien"}  # a plain set: the same text, as before
     assert [scrub_pii(t, plain) for t in texts] == [scrub_pii(t, names) for t in texts]
+
+
+#: one KPI tile, its value the `share` setting
+TILES = """from smk import outputs
+outputs.write_metrics(output_dir, "tiles", {"kpis": [
+    {"id": "share", "label": "Share", "format": "pct", "value": share}]})"""
+#: stands in for the segmentation notebook: a model file next month's run reads
+SEGMENTS = """from pathlib import Path
+from smk import outputs
+Path(output_dir, "segmentation-model.joblib").write_text(f"segments of {month}, seed {seed}")
+outputs.write_metrics(output_dir, "segmentation", {"kpis": []})"""
+
+
+def _archive(tmp_path: Path) -> Path:
+    """Two quick notebooks: `01_tiles` (a tile) and `02_segmentation` (a saved model)."""
+    _notebooks(tmp_path, TILES, "01_tiles", "share: float = 0.5")
+    return _notebooks(tmp_path, SEGMENTS, "02_segmentation", "seed: int = 0\nrefit: bool = False")
+
+
+def _publish(tmp_path: Path, month: str, *extra: str, quiet: bool = True) -> None:
+    args = _report(tmp_path / "reports", "--notebook-dir", str(tmp_path / "notebooks"), *extra)
+    args[args.index("--month") + 1] = month
+    assert main(args if quiet else [a for a in args if a != "--quiet"]) == 0
+
+
+def _params(tmp_path: Path, text: str) -> str:
+    path = tmp_path / f"params-{hashlib.sha256(text.encode()).hexdigest()[:8]}.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def _listed(out: Path, month: str) -> str:
+    """The reports index's line for `month`."""
+    page = (out / "index.html").read_text()
+    start = page.index(f'<li><a href="{month}/index.html">')
+    return page[start : page.index("</li>", start)]
+
+
+def _tile(out: Path, month: str) -> str:
+    page = (out / month / "index.html").read_text()
+    start = page.index('data-kpi="share"')
+    return page[start : page.index("</div></div>", start)]
+
+
+def test_a_month_re_published_marks_the_next_one_out_of_date_until_it_is_re_run(tmp_path, capsys):
+    # publishing 2026-09 again with other SLA settings left 2026-10's tiles comparing with
+    # figures no longer published, and nothing said so
+    out = tmp_path / "reports"
+    _archive(tmp_path)
+    tiles = ("--notebooks", "tiles")
+    _publish(tmp_path, "2026-09", *tiles)
+    _publish(tmp_path, "2026-10", *tiles)
+    record = json.loads((out / "2026-10" / "manifest.json").read_text())[COMPARED_WITH]
+    sha = hashlib.sha256((out / "2026-09" / "metrics.json").read_bytes()).hexdigest()
+    assert record == {"month": "2026-09", "files": {"metrics.json": f"sha256:{sha}"}}
+    assert "+0.0 pts vs previous month" in _tile(out, "2026-10")
+    assert "out of date" not in (out / "index.html").read_text()
+
+    # 2026-09 again with another setting: 2026-10's tile compared with a figure now gone
+    _publish(tmp_path, "2026-09", *tiles, "--params", _params(tmp_path, "share: 0.4"), quiet=False)
+    told = (
+        "2026-10 compared with an earlier run of 2026-09 (key figures): "
+        "re-run `smk report --month 2026-10` to refresh it"
+    )
+    assert f"smk: warning: {told}" in capsys.readouterr().err
+    assert told in (out / "smk-report.log").read_text()
+    assert "out of date:</strong> 2026-10 compared with an earlier run of 2026-09" in _listed(
+        out, "2026-10"
+    )
+    assert "<code>smk report --month 2026-10</code>" in _listed(out, "2026-10")
+    assert "out of date" not in _listed(out, "2026-09")
+
+    _publish(tmp_path, "2026-10", *tiles)  # refreshed: it now compares with what 2026-09 shows
+    assert "+10.0 pts vs previous month" in _tile(out, "2026-10")
+    assert "out of date" not in (out / "index.html").read_text()
+
+
+def test_a_backfilled_month_marks_the_later_one_until_each_page_that_read_it_is_re_run(
+    tmp_path,
+):
+    # a backfill left the month after it with "no previous month" tiles and segments fitted
+    # without the model a re-run would now use, and nothing said so
+    out = tmp_path / "reports"
+    _archive(tmp_path)
+    _publish(tmp_path, "2026-10")  # no 2026-09 yet: no previous tiles, segments fitted afresh
+    record = json.loads((out / "2026-10" / "manifest.json").read_text())[COMPARED_WITH]
+    assert record["files"] == {"metrics.json": None, "segmentation-model.joblib": None}
+
+    _publish(tmp_path, "2026-09", "--notebooks", "segmentation")  # backfilled
+    backfilled = "2026-10 was published before 2026-09 (key figures and segmentation model)"
+    assert f"out of date:</strong> {backfilled}" in _listed(out, "2026-10")
+
+    # the tiles re-run: the index is rebuilt, but the segmentation page kept still read no model
+    _publish(tmp_path, "2026-10", "--notebooks", "tiles")
+    assert "2026-10 was published before 2026-09 (segmentation model): re-run" in _listed(
+        out, "2026-10"
+    )
+    _publish(tmp_path, "2026-10", "--notebooks", "segmentation")
+    assert "out of date" not in (out / "index.html").read_text()
+
+
+def test_the_model_file_the_report_watches_is_the_one_segmentation_reads(tmp_path):
+    from smk import segmentation
+
+    file, setting = READS_PREVIOUS["segmentation"]
+    notebook = config.NOTEBOOKS_DIR / "02_segmentation.ipynb"
+    assert file == segmentation.MODEL_FILE and setting in declared_parameters(notebook)
+    (tmp_path / file).write_text("a model")
+    sha = f"sha256:{hashlib.sha256(b'a model').hexdigest()}"
+    assert _previous_reads(notebook, {"refit": False}, tmp_path) == {file: sha}
+    assert _previous_reads(notebook, {"refit": True}, tmp_path) == {}  # refitted on request
+    assert _previous_reads(config.NOTEBOOKS_DIR / "01_funnel_sla.ipynb", {}, tmp_path) == {}
