@@ -70,6 +70,18 @@ def check_integer(
     return int(number)
 
 
+#: The seeds numpy and scikit-learn take as a random_state: 0 to 2**32 - 1.
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(value) -> int:
+    """A notebook's `seed` (handed to numpy / scikit-learn as a random_state) as an int from 0
+    to `MAX_SEED`; a TypeError / ValueError naming `seed` otherwise (not a float, not None:
+    the pages would not be reproducible). `smk report --params` and the notebooks'
+    `smk.notebooks.parameters` check it with this."""
+    return check_integer("seed", value, 0, MAX_SEED)
+
+
 def check_number(
     name: str,
     value,

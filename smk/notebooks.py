@@ -19,6 +19,7 @@ import pandas as pd
 
 import smk
 from smk import config
+from smk.checks import check_seed
 from smk.errors import NoDataError
 from smk.model import CRM
 
@@ -301,6 +302,9 @@ if __name__ == "__main__":
 #: Parameters that say where a notebook writes, not what produced its numbers: left out of
 #: `parameters` (under `smk report`, `output_dir` is a temporary folder, deleted after the run).
 NOT_PROVENANCE = frozenset({"output_dir"})
+#: Parameters `parameters` checks, as `smk report --params` does (same message): a seed out of
+#: range or not an integer failed deep inside scikit-learn or numpy, not naming `seed`.
+PARAMETER_CHECKS = {"seed": check_seed}
 
 
 def parameters(namespace: dict) -> dict:
@@ -312,7 +316,9 @@ def parameters(namespace: dict) -> dict:
 
     A name annotated in a later cell counts too (the notebooks annotate nothing else). No
     annotated name at all is a ValueError: the parameters cell must declare each parameter
-    with its type.
+    with its type. The parameters of `PARAMETER_CHECKS` (``seed``) are checked here, before
+    the data is read: a TypeError / ValueError naming the parameter, worded as
+    ``smk report --params`` words it.
     """
     names = namespace.get("__annotations__") or {}
     # in the order the cell gives them values: a name typed on a line of its own ahead of
@@ -323,4 +329,7 @@ def parameters(namespace: dict) -> dict:
             "no parameters found: declare each parameter in the notebook's parameters cell with "
             'its type (month: str = "2026-10"), and pass globals()'
         )
+    for name, check in PARAMETER_CHECKS.items():
+        if name in found:
+            check(found[name])
     return {name: value for name, value in found.items() if name not in NOT_PROVENANCE}

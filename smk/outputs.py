@@ -68,7 +68,7 @@ def format_kpi(value, fmt: str | None, currency: str = "", missing: str = "n/a")
 
 
 def counted(n: float, noun: str) -> str:
-    """A whole count and its noun, plural unless it is 1: "1 lead", "1,204 leads"."""
+    """A whole count and its noun, plural unless it is 1: "1 day", "1 lead", "1,204 leads"."""
     return f"{n:,.0f} {noun}{'' if n == 1 else 's'}"
 
 

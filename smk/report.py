@@ -532,11 +532,11 @@ def _check_lookback_days(value) -> None:
 
 
 def _check_seed(value) -> None:
-    from smk.checks import check_integer
+    from smk.checks import check_seed
 
-    # notebooks 02-04 hand it to scikit-learn / numpy as a random_state, which take an int
-    # from 0 to 2**32 - 1 (not a float, not None: the pages would not be reproducible)
-    check_integer("seed", _whole_as_int(value), 0, 2**32 - 1)
+    # notebooks 02-04 hand it to scikit-learn / numpy as a random_state; a whole float (YAML's
+    # 42.0) is given to them as the int it is (`as_declared`)
+    check_seed(_whole_as_int(value))
 
 
 def _check_segmenter(key: str, value) -> None:

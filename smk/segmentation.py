@@ -53,6 +53,7 @@ from smk.checks import check_integer, is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
+from smk.outputs import counted
 from smk.periods import Month, as_month, as_of_time
 from smk.sla import amount_gap, deal_amounts
 
@@ -115,6 +116,19 @@ FEATURE_GROUPS: dict[str, dict] = {
         "weight": 0.25,
     },
 }
+
+#: What each feature group of `FEATURE_GROUPS` says about an account, in the page's words
+#: (`features_text`): "who" it is (firmographics) or how it "behaves".
+FEATURE_GROUP_WORDS: dict[str, tuple[str, str]] = {
+    "industry": ("who", "industry"),
+    "country": ("who", "country"),
+    "size": ("who", "number of employees, revenue per employee"),
+    "engagement": ("behaves", "how many contacts it has and how much they engage"),
+    "channel_mix": ("behaves", "which channels reach its contacts"),
+    "funnel": ("behaves", "how far its contacts got in the funnel, its typical deal size"),
+}
+#: The feature groups measured on touchpoints: unknown when the export has none.
+TOUCH_GROUPS = ("engagement", "channel_mix")
 
 #: Contacts' worth of "average account" mixed into each account's behaviour (channel mix,
 #: funnel shares): an account with one contact tells little about the account.
@@ -545,13 +559,55 @@ def account_features(
     return out
 
 
-def features_line(features: pd.DataFrame) -> str:
+def features_line(features: pd.DataFrame, groups: Mapping[str, dict] | None = None) -> str:
     """The feature table of `account_features` in a line: "667 accounts, 14 features", and
-    what is unknown because the export does not hold it."""
-    line = f"{len(features)} accounts, {features.shape[1]} features"
-    for what, why in features.attrs.get("unknown", {}).items():
-        line += f"; unknown, as {why}: {what}"
+    what is unknown because the export does not hold it. With `groups` (the feature groups
+    segmented on, `select_feature_groups`): how many of the features they use, and which
+    groups ("808 accounts, 3 of 18 features segmented on: size, industry")."""
+    line = f"{len(features)} accounts, {counted(features.shape[1], 'feature')}"
+    if groups is not None:
+        used = used_features(features, groups).shape[1]
+        line = f"{len(features)} accounts, {used} of {counted(features.shape[1], 'feature')}"
+        line += f" segmented on: {', '.join(groups)}"
+    if groups is None or set(TOUCH_GROUPS) & set(groups):
+        for what, why in features.attrs.get("unknown", {}).items():
+            line += f"; unknown, as {why}: {what}"
     return line
+
+
+def used_features(features: pd.DataFrame, groups: Mapping[str, dict] | None = None) -> pd.DataFrame:
+    """The columns of `features` that the feature groups `groups` segment on (all of
+    `FEATURE_GROUPS` for None, as `AccountSegmenter`), in the groups' order."""
+    resolved = resolve_feature_groups(features, groups)
+    return features[[c for group in resolved.values() for c in group["columns"]]]
+
+
+def features_text(groups: Mapping[str, dict] | None = None) -> str:
+    """What the page says describes each account: the feature groups segmented on (all of
+    `FEATURE_GROUPS` for None) in plain words (`FEATURE_GROUP_WORDS`), whether behaviour
+    counts less than who the account is (their weights), and the groups left out."""
+    groups = FEATURE_GROUPS if groups is None else groups
+    words = {n: FEATURE_GROUP_WORDS.get(n, ("who", n.replace("_", " "))) for n in groups}
+    parts = {
+        kind: [what for kind_of, what in words.values() if kind_of == kind]
+        for kind in ("who", "behaves")
+    }
+    said = [f"{label} ({', '.join(parts[kind])})" for kind, label in _KINDS if parts[kind]]
+    text = f"Each account is described by {' and '.join(said)}."
+    weights = {k: [groups[n].get("weight", 1.0) for n in groups if words[n][0] == k] for k in parts}
+    if parts["who"] and parts["behaves"] and max(weights["behaves"]) < min(weights["who"]):
+        text += (
+            " Behaviour counts less than who the account is, because it is measured on only a "
+            "few contacts per account."
+        )
+    left_out = [n for n in FEATURE_GROUPS if n not in groups]
+    if left_out:
+        text += f" Not used (the `features` setting): {', '.join(left_out)}."
+    return text
+
+
+#: The two kinds of `FEATURE_GROUP_WORDS`, as `features_text` names them.
+_KINDS = (("who", "who it is"), ("behaves", "how it behaves"))
 
 
 def _reached(contacts: pd.DataFrame, end: pd.Timestamp | None) -> pd.DataFrame:

@@ -143,3 +143,34 @@ def test_smk_report_reads_n_segments_as_auto_or_a_whole_number():
     for value, message in refused.items():
         with pytest.raises(ValueError, match=message):
             check_params(segmentation, {"notebooks": {"segmentation": {"n_segments": value}}})
+
+
+# ------------------------------------------------------------------ the seed, checked up front
+@pytest.mark.parametrize(
+    "notebook, seed, error",
+    [
+        ("03_lead_scoring.ipynb", -1, ValueError),
+        ("03_lead_scoring.ipynb", 2**32, ValueError),
+        ("02_segmentation.ipynb", -1, ValueError),
+        ("02_segmentation.ipynb", "abc", TypeError),
+    ],
+)
+def test_a_bad_seed_is_refused_naming_it_before_the_data_is_read(tmp_path, notebook, seed, error):
+    """Under papermill a bad seed failed deep in scikit-learn / numpy ("The 'random_state'
+    parameter of HistGradientBoostingClassifier must be ...", "'abc' cannot be used to seed a
+    numpy.random.RandomState instance"), after the data was read and models fitted."""
+    injected = {"output_dir": str(tmp_path / "out"), "data_path": str(tmp_path / "missing")}
+    with pytest.raises(error, match=r"^seed must be an integer from 0 to 4294967295, got "):
+        _run_setup(notebook, {**injected, "seed": seed})  # the data is never looked for
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_the_notebooks_say_what_smk_report_says_of_a_bad_seed(seed):
+    with pytest.raises(ValueError) as by_report:
+        check_params(
+            discover_notebooks(["segmentation"]), {"notebooks": {"segmentation": {"seed": seed}}}
+        )
+    with pytest.raises(ValueError) as by_notebook:
+        notebooks.parameters({"__annotations__": {"seed": int}, "seed": seed})
+    assert str(by_report.value).endswith(": " + str(by_notebook.value))
+    assert notebooks.parameters({"__annotations__": {"seed": int}, "seed": 2**32 - 1})

@@ -10,13 +10,15 @@ import contextlib
 import io
 import json
 import math
+import re
 from dataclasses import replace
 from types import SimpleNamespace
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from test_segmentation_thin import _cell, _run_cell
+from test_segmentation_thin import NOTEBOOK, _cell, _run_cell
 
 import smk
 from smk import config, outputs
@@ -267,3 +269,71 @@ def test_notebook_02_says_revenue_is_unknown_instead_of_showing_zeros(no_amounts
     revenue = shown.set_index("rfm_segment")["won_revenue"]
     assert revenue.drop(index=sg.RFM_NO_PURCHASE).isna().all()
     assert not math.isnan(revenue[sg.RFM_NO_PURCHASE])
+
+
+# ------------------------------------------------------------------ the features used, said
+def _page_with_features(tmp_path, features: list) -> tuple[list[str], str, pd.DataFrame]:
+    """Notebook 02 up to its feature table, given `features`: what it shows in words (the
+    Markdown it displays), the line it prints and the table it describes."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    namespace: dict = {}
+    _run_cell(code[0], namespace)  # the parameters cell, then what papermill injects
+    namespace.update(features=features, month="2026-09", output_dir=str(tmp_path))
+    _run_cell(code[1], namespace)
+    shown: list[str] = []
+    namespace["display"] = lambda obj: shown.append(obj.data)
+    _run_cell(_cell("features_text"), namespace)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        table = _run_cell(_cell("account_features = seg.account_features("), namespace)
+    return shown, printed.getvalue().strip(), table
+
+
+def test_the_page_describes_the_features_it_segments_on(tmp_path):
+    """With features [size, industry] the page said "808 accounts, 18 features", described all
+    18 columns, and its text had each account described by its behaviour too ("Behaviour
+    counts less than who the account is"), which was not used."""
+    shown, line, table = _page_with_features(tmp_path, ["size", "industry"])
+    assert shown == [
+        "Each account is described by who it is (number of employees, revenue per employee, "
+        "industry). Not used (the `features` setting): country, channel_mix, engagement, funnel."
+    ]
+    used = ["log_employees", "log_revenue_per_employee", "industry"]
+    assert re.fullmatch(r"\d+ accounts, 3 of 18 features segmented on: size, industry", line)
+    assert list(table.index) == used[:2]  # describe(): the numeric ones
+    model = sg.AccountSegmenter(features=sg.select_feature_groups(["size", "industry"]))
+    feats = sg.account_features(smk.load(config.SAMPLE_HUBSPOT), SEPTEMBER.end, **MONEY)
+    fitted = model.fit(feats).encoder_
+    assert fitted.numeric_columns_ + fitted.category_columns_ == used
+    assert list(sg.used_features(feats, sg.select_feature_groups(["size", "industry"]))) == used
+
+
+def test_the_words_for_the_features_follow_the_groups():
+    everything = sg.features_text(sg.select_feature_groups(None))
+    assert everything == sg.features_text() and "Not used" not in everything
+    assert everything.startswith("Each account is described by who it is (number of employees")
+    assert "and how it behaves (which channels reach its contacts" in everything
+    assert "Behaviour counts less than who the account is" in everything
+    funnel = sg.features_text(sg.select_feature_groups(["funnel"]))
+    assert funnel.startswith(
+        "Each account is described by how it behaves (how far its contacts got in the funnel, "
+        "its typical deal size)."
+    )
+    assert "who it is" not in funnel and "counts less" not in funnel
+    even = {n: {**g, "weight": 1.0} for n, g in sg.FEATURE_GROUPS.items()}
+    assert "counts less" not in sg.features_text(even)  # said only when it is so
+
+
+def test_the_feature_line_says_unknown_touches_only_when_a_touch_group_is_used(hubspot):
+    no_touches = replace(hubspot, touchpoints=empty_table("touchpoints"))
+    feats = sg.account_features(no_touches, OCTOBER.end, **MONEY)
+    firmographics = sg.select_feature_groups(["size", "country"])
+    assert sg.features_line(feats, firmographics) == (
+        f"{len(feats)} accounts, 3 of {feats.shape[1]} features segmented on: size, country"
+    )
+    behaviour = sg.select_feature_groups(["engagement"])
+    assert sg.features_line(feats, behaviour).endswith(
+        "segmented on: engagement; unknown, as the export has no touchpoints: touches per "
+        "contact, channel mix"
+    )

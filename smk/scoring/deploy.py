@@ -157,6 +157,9 @@ class ScoringModel:
     reference: dict
     metrics: dict = field(default_factory=dict)
     created_with: dict = field(default_factory=dict)
+    #: The end of the data it was fitted on (its lead table's ``as_of``): the outcomes known
+    #: then are all it could learn from (None: not recorded, e.g. a file from before 0.1).
+    trained_as_of: str | None = None
 
     def metadata(self) -> dict:
         """What the JSON beside the model file says."""
@@ -166,6 +169,7 @@ class ScoringModel:
             "features": self.features,
             "target": self.target,
             "training_period": list(self.training_period),
+            "trained_as_of": self.trained_as_of,
             "grade_thresholds": self.grade_thresholds,
             "mql_threshold": self.mql_threshold,
             "model": {k: _plain(v) for k, v in self.scorer.get_params().items()},
@@ -278,7 +282,8 @@ def build_model(
     Parameters
     ----------
     scorer : the fitted `LeadScorer`.
-    train : the lead table it was trained on (features, `scored_at`).
+    train : the lead table it was trained on (features, `scored_at`); its ``attrs["as_of"]``
+        (`lead_features` sets it) is kept as ``trained_as_of``, for `drift_report`.
     reference_scores : scores that set the grade thresholds, of leads `scorer` did not see
         in training: its scores of this month's new leads (what the report passes, so the
         grades keep their configured shares), or ``fit_held_out(scorer, split).scores``.
@@ -313,6 +318,7 @@ def build_model(
         reference=drift_reference(X_train, scorer.score_leads(X_train), bins),
         metrics=dict(metrics or {}),
         created_with=_versions(),
+        trained_as_of=train.attrs.get("as_of"),
     )
 
 
@@ -383,6 +389,12 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
     The contact ids come from the `contact_id` column of `leads` when it has one, else from
     its index (`lead_ids`: an index of row numbers, as ``reset_index()`` leaves, is refused).
 
+    ``score`` is the probability as computed, not rounded: the grade and the MQL flag follow
+    from it and the model's thresholds (``grade_thresholds``, ``mql_threshold`` in the model's
+    JSON; a lead is an MQL when its score is at or above the threshold), so a CRM rule on the
+    imported score gives the same flags. A score rounded to 4 decimals showed two leads alike
+    (0.2665) of which one was an MQL and one not.
+
     ``model_usable`` repeats the model's ``model_usable`` metric on every row (from
     `better_than_chance` on its held-out test), so that the file imported into the CRM says
     itself whether its grades and MQL flags can be relied on: False when they cannot, empty
@@ -400,7 +412,7 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
     out = pd.DataFrame(
         {
             "contact_id": ids.to_numpy(),
-            "score": np.round(scores, 4),
+            "score": scores,  # whole: its grade and MQL flag follow from the value shown
             "grade": assign_grades(scores, model.grade_thresholds),
             "mql": scores >= model.mql_threshold if model.mql_threshold is not None else False,
             "top_reasons": top_reasons(model.scorer, X, model.typical, n=reasons).to_numpy(),
@@ -431,7 +443,15 @@ def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=No
     """Feature drift of newly scored leads against training, and whether to retrain.
 
     Returns a dict: `table` (PSI per feature and for the score), `retrain` (bool), `reasons`
-    (plain sentences) and `model_age_days`. Warns when the model should be retrained.
+    (plain sentences) and `model_age_days`: with `as_of`, the days since the newest outcome
+    the model learnt from was known (its newest training lead's scoring date plus the target's
+    ``within_days``; the window the model waits for outcomes is not age). Warns when the model
+    should be retrained: a feature's PSI at ``retrain`` or more, or that age above
+    ``max_age_days`` (``config.yaml``, section ``drift``).
+
+    A model fitted on the data up to `as_of` or later (its ``trained_as_of``: a model fitted
+    in this run) is never due: it has learnt from every outcome known by then, and a retrain
+    would give it back. Its drift is then warned about as a note, ``retrain`` stays False.
     """
     cfg = (config or load_config())["drift"]
     X = _features(model, leads)
@@ -441,16 +461,49 @@ def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=No
         for r in table.itertuples()
         if r.status == "retrain"
     ]
-    age = None
-    if as_of is not None:
-        from smk.periods import as_of_time
-
-        end = as_of_time(model.training_period[1])
-        age = int((as_of_time(as_of) - end) / pd.Timedelta(days=1))
-        if age > cfg["max_age_days"]:
-            reasons.append(f"the newest training lead is {age} days old (> {cfg['max_age_days']})")
+    age = None if as_of is None else _outcome_age(model, as_of)
+    if _fitted_by(model, as_of):
+        if reasons:
+            warnings.warn(_fresh_note(model, reasons), stacklevel=2)
+        return {"table": table, "retrain": False, "reasons": [], "model_age_days": age}
+    if age is not None and age > cfg["max_age_days"]:
+        reasons.append(
+            f"the newest outcome it learnt from is {age} days old (> {cfg['max_age_days']})"
+        )
     if reasons:
         warnings.warn(
             f"model {model.version} should be retrained: " + "; ".join(reasons), stacklevel=2
         )
     return {"table": table, "retrain": bool(reasons), "reasons": reasons, "model_age_days": age}
+
+
+def _outcome_age(model: ScoringModel, as_of) -> int:
+    """Whole days from when the outcome of the model's newest training lead was known (its
+    scoring date plus the target's ``within_days``) to `as_of`."""
+    from smk.periods import as_of_time
+
+    within = pd.Timedelta(days=int(model.target.get("within_days") or 0))
+    known = as_of_time(model.training_period[1]) + within
+    return int((as_of_time(as_of) - known) / pd.Timedelta(days=1))
+
+
+def _fitted_by(model: ScoringModel, as_of) -> bool:
+    """Whether `model` was fitted on the data up to `as_of` or later (`trained_as_of`)."""
+    if as_of is None or model.trained_as_of is None:
+        return False
+    from smk.periods import as_of_time
+
+    return as_of_time(as_of) <= as_of_time(model.trained_as_of)
+
+
+def _fresh_note(model: ScoringModel, drifted: list[str]) -> str:
+    """The drift of a model fitted on every outcome known: why it is not due for a retrain."""
+    from smk.periods import as_of_time
+
+    last_day = as_of_time(model.trained_as_of) - pd.Timedelta(1)  # as_of is exclusive
+    return (
+        f"the leads have moved since the training leads of model {model.version}: "
+        + "; ".join(drifted)
+        + f". It was fitted on every outcome known by the end of {last_day:%Y-%m-%d}, so it "
+        "is not due for retraining: retrain when the outcomes of the newer leads are known"
+    )

@@ -32,6 +32,7 @@ from smk.checks import MAX_DAYS, check_integer, check_number
 from smk.errors import NoDataError
 from smk.funnel import stage_entry_dates
 from smk.model import CHANNELS, CRM, TOUCH_TYPES
+from smk.outputs import counted
 from smk.periods import as_month, as_of_time, warn_if_after_data
 
 if TYPE_CHECKING:
@@ -84,8 +85,8 @@ class TargetSpec:
             self.target, "won a deal"
         )
         return (
-            f"{what} within {self.within_days} days, scored {self.score_after_days} days "
-            "after the lead was created"
+            f"{what} within {counted(self.within_days, 'day')}, scored "
+            f"{counted(self.score_after_days, 'day')} after the lead was created"
         )
 
     def to_dict(self) -> dict:
@@ -414,10 +415,15 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     test period. `gap_days` is whole days from 0 to `MAX_DAYS`. The default is read from
     ``frame.attrs["spec"]`` (`lead_features` puts it there); a table that lost it (a join,
     merge or CSV round trip drops a DataFrame's attrs) needs `gap_days`, else a ValueError.
+    Too little history on either side is a `NoDataError` that names what to change: the
+    outcome window (`within_days`) when `gap_days` was not given, else `gap_days`.
     """
     check_test_share(test_share)
+    shorter = "a smaller gap_days"
     if gap_days is None:
         gap_days = _outcome_window(frame)
+        # no gap_days given (notebook 03 takes none): the gap is the outcome window
+        shorter = "a shorter outcome window (within_days, which is also the gap before the test)"
     gap_days = check_integer("gap_days", gap_days, 0, MAX_DAYS, _DAYS_NOTE, whole_floats=True)
     data = labelled(frame).sort_values("scored_at", kind="stable")
     if len(data) < 10:
@@ -434,7 +440,8 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
             f"too little history to train a lead score: {len(train)} training leads with "
             f"{int(train['label'].sum())} conversions, {len(test)} test leads with "
             f"{int(test['label'].sum())}; both need converted and unconverted leads. Use more "
-            "months of data, a smaller gap_days or a more common target"
+            f"months of data (a later month), {shorter}, another test_share or a more common "
+            "target"
         )
     return TimeSplit(
         train=train,
