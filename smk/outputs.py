@@ -30,6 +30,31 @@ EMAIL_ADDRESS = re.compile(r"[\w.%+-][\w.%+'-]*@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,
 EMAIL_CUT_SHORT = re.compile(r"[\w.%+-][\w.%+'-]*@[\w.-]*?(?:\.\.\.|…)")
 
 
+#: Significant digits of a float in a CSV export or a metrics file (`tidy_float`): as many
+#: as a double holds faithfully, so that the noise of binary sums goes (213901.19999999998 is
+#: written 213901.2) and no figure loses a digit it really has.
+FLOAT_DIGITS = 15
+
+
+def tidy_float(value: float) -> float:
+    """`value` rounded to `FLOAT_DIGITS` significant digits, so that Python (and pandas)
+    write it at its shortest: 0.1 + 0.2 -> 0.3, 3.0 stays 3.0; NaN and infinities unchanged."""
+    return float(f"{value:.{FLOAT_DIGITS}g}") if math.isfinite(value) else value
+
+
+def tidy_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with every float (of float columns, and floats among other values)
+    rounded by `tidy_float`, for a CSV export."""
+    tidy = frame.copy()
+    for i in range(tidy.shape[1]):
+        values = tidy.iloc[:, i]
+        if pd.api.types.is_float_dtype(values):
+            tidy.isetitem(i, values.map(tidy_float, na_action="ignore").astype(values.dtype))
+        elif values.dtype == object:
+            tidy.isetitem(i, values.map(lambda v: tidy_float(v) if isinstance(v, float) else v))
+    return tidy
+
+
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -39,6 +64,8 @@ def _jsonable(value):
         value = value.item()
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
+    if isinstance(value, float):
+        return tidy_float(value)
     if value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
@@ -129,11 +156,12 @@ def mask_emails(text: str) -> str:
 
 
 def export_csv(frame: pd.DataFrame, output_dir: str | Path, filename: str) -> Path:
-    """Write a CSV export that is safe to open in a spreadsheet (UTF-8 with BOM for Excel)."""
+    """Write a CSV export that is safe to open in a spreadsheet (UTF-8 with BOM for Excel),
+    its floats at their shortest faithful value (`tidy_floats`)."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / filename
-    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    neutralise_formulas(tidy_floats(frame)).to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
 

@@ -1803,6 +1803,28 @@ def _changed_keys(value: dict, change) -> dict:
     return out
 
 
+def stable_cell_id(*parts) -> str:
+    """A cell id made from `parts` (the notebook, what the cell holds): the same on every run
+    alike, where nbformat and papermill give a cell they add a random one."""
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def name_injected_cell(executed: Path) -> None:
+    """Give papermill's injected-parameters cell of `executed` an id made from the notebook's
+    name and the parameters it ran with, as published (`stable_cell_id`), in place of
+    papermill's random one: two runs alike publish the same notebook and page."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    cell = next((c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        return
+    values = nb.metadata.get("papermill", {}).get("parameters") or {}
+    cell.id = stable_cell_id(executed.name, values)
+    nbformat.write(nb, executed)
+
+
 def _write_injected_parameters(nb, values: dict) -> None:
     """papermill's injected-parameters cell of `nb` written anew from `values`."""
     from papermill.translators import translate_parameters
@@ -1837,6 +1859,7 @@ def _add_names_note(nb, removed: list[str], renamed: list[str]) -> None:
         )
     tags = {"tags": [NAMES_NOTE_TAG, "hide-in-report"]}
     note = nbformat.v4.new_markdown_cell("\n>\n".join(lines), metadata=tags)
+    note.id = stable_cell_id(NAMES_NOTE_TAG, note.source)
     tagged = ("injected-parameters", "parameters")
     after = max(
         (i for i, c in enumerate(nb.cells) if set(tagged) & set(c.metadata.get("tags", []))),
@@ -1901,6 +1924,7 @@ class _Publication:
         if self.names is not None:
             scrub_notebook(executed, self.names, _shown_pseudonyms(executed, self.crm, aliases))
         carry_parameters(executed)
+        name_injected_cell(executed)
 
     def exports(self, folder: Path, files: list[str]) -> None:
         """Make the text files a notebook wrote into `folder` (`files`) fit to publish: without
@@ -2354,6 +2378,7 @@ def _no_data_run(nb: Path, executed: Path, month: Month, message: str, seconds: 
         f"> **Not enough data for {month}.** {html.escape(message)}\n>\n"
         "> The sections above are the ones that could be computed this month."
     )
+    note.id = stable_cell_id(nb.name, note.source)
     title = next((c.source.lstrip("# ").splitlines()[0] for c in cells if _is_title(c)), nb.stem)
     book.cells = cells[:failed] + [note]
     nbformat.write(book, executed)
@@ -2571,11 +2596,37 @@ def _kernel_noise_logged(quiet: bool):
             _log_noise(held.read())
 
 
+#: A line kernels write on stderr that is no fault (`without_shutdown_noise`): jupyter_client
+#: interrupts (SIGINT) each kernel as it shuts it down, after its notebook ran to its end, and
+#: a kernel still inside a message handler then logs this at its ERROR level.
+KERNEL_SHUTDOWN_NOISE = re.compile(
+    r"\[IPKernelApp\] ERROR \| KeyboardInterrupt caught in kernel\.?"
+)
+
+
+def without_shutdown_noise(text: str) -> tuple[str, int]:
+    """`text` (what the kernels wrote on stderr) without its lines of kernel shutdown noise
+    (`KERNEL_SHUTDOWN_NOISE`, matched as whole lines), and how many lines were left out;
+    every other line, a kernel's real error too, is kept."""
+    lines = text.splitlines()
+    kept = [line for line in lines if not KERNEL_SHUTDOWN_NOISE.fullmatch(line.strip())]
+    return "\n".join(kept), len(lines) - len(kept)
+
+
 def _log_noise(noise: bytes) -> None:
-    """Log what the kernels wrote on stderr (if anything), through the log's formatter."""
-    text = noise.decode("utf-8", errors="replace").rstrip()
+    """Log what the kernels wrote on stderr (if anything), through the log's formatter; the
+    kernels' shutdown noise (`without_shutdown_noise`) only as a count, with no ERROR in it,
+    so that an ERROR in the log is always a fault."""
+    text, shutdown = without_shutdown_noise(noise.decode("utf-8", errors="replace"))
     if text.strip():
-        log.info("the kernels wrote on stderr:\n%s", text)
+        log.info("the kernels wrote on stderr:\n%s", text.rstrip())
+    if shutdown:
+        log.info(
+            "left out %d line%s the kernels wrote on stderr as they were shut down (an "
+            "interrupt caught in a kernel at shutdown: no fault)",
+            shutdown,
+            "" if shutdown == 1 else "s",
+        )
 
 
 #: A log line: its time, the run that wrote it (`_Publishable.run`), its level and message.
@@ -2971,6 +3022,9 @@ def _kpi_text(value, kpi: dict) -> str:
     return format_kpi(value, kpi.get("format"), currency)
 
 
+#: A tile's status when its value cannot be computed or relied on (docs/notebooks.md).
+NO_DATA = "no data"
+
 #: What a KPI's figure means besides its id (`basis`: the settings it depends on, e.g. the
 #: SLA's working hours): the index compares two months' figures only when these agree.
 _MEANING = ("label", "format", "basis")
@@ -3026,8 +3080,11 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
     text says, naming what was published; without one, no difference is computed: "was 4.5 h
     the previous month, measured differently: “Median speed to lead”". A KPI whose notebook
     says the previous month is not to be compared (`previous_not_compared`: the data start
-    inside it) gets no change, only why."""
+    inside it) gets no change, only why; a value not to be relied on (status `NO_DATA`, e.g.
+    the leads above an unusable score's threshold) gets none either: ""."""
     na = "n/a this month; " if _unknown(kpi.get("value")) else ""
+    if kpi.get("status") == NO_DATA and not na:
+        return ""
     if kpi.get("previous_not_compared"):  # the data start inside the previous month
         return f"{na}previous month not compared: {kpi['previous_not_compared']}"
     published = previous.get(kpi.get("id"))
@@ -3133,7 +3190,9 @@ def write_month_index(
             detail.append(f"target {_kpi_text(target, kpi)}")
         if kpi.get("status"):
             detail.append(str(kpi["status"]))
-        detail.append(_change(kpi, previous))
+        change = _change(kpi, previous)
+        if change:  # none for a value not to be relied on
+            detail.append(change)
         tiles.append(
             f'<div class="tile status-{html.escape(status)}" data-kpi="{html.escape(str(kpi.get("id", "")))}">'
             f'<div class="label">{html.escape(str(kpi.get("label", "")))}</div>'
@@ -3155,14 +3214,13 @@ def write_month_index(
         for r in runs
     )
     exports = "".join(
-        f'<li><a href="{html.escape(p.name)}">{html.escape(p.name)}</a></li>'
-        for p in sorted(folder.glob("*.csv"))
+        f'<li><a href="{html.escape(name)}">{html.escape(name)}</a></li>'
+        for name in month_exports(folder)
     )
     body = (
         f'<h2>Key figures</h2><div class="tiles">{"".join(tiles) or "<p>No KPIs were reported.</p>"}</div>'
         f'<h2>Pages</h2><ul class="pages">{pages}</ul>'
-        f'<h2>Exports</h2><ul class="pages">{exports or "<li>none</li>"}'
-        f'<li><a href="metrics.json">metrics.json</a></li></ul>'
+        f'<h2>Exports</h2><ul class="pages">{exports}</ul>'
         f'<p><a href="../index.html">All months</a></p>'
     )
     sources: dict[str, list[str]] = {}  # data -> its pages, in notebook order
@@ -3196,6 +3254,16 @@ def write_month_index(
     )
     path.write_text(scrub_pii(page, names) if names is not None else page)
     return path
+
+
+def month_exports(folder: Path) -> list[str]:
+    """The files the month's index lists as its exports: the CSV exports, then the JSON files
+    (`lead_scorer.json`, each notebook's `metrics-<name>.json`, `metrics.json`, which is always
+    listed as the index writes it), each group by name; not the pages, notebooks, model files
+    (`*.joblib`) or `manifest.json`."""
+    csvs = sorted(p.name for p in folder.glob("*.csv"))
+    jsons = {p.name for p in folder.glob("*.json")} - {MANIFEST}
+    return csvs + sorted(jsons | {"metrics.json"})
 
 
 #: What the month's index says next to a page published with personal data.

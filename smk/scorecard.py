@@ -100,12 +100,29 @@ def _covered(crm: CRM, month: Month) -> bool:
     return month.end > created.min() and month.start < sla_mod.data_end(crm)
 
 
+def _contacts_begin_after(crm: CRM, month: Month) -> str | None:
+    """Why `month` is not covered (`_covered`) when the export's other records (touchpoints,
+    deals) reach into it, as a report may be asked for, but its contacts, which the funnel
+    counts, begin after it ("the export's contacts begin on 2025-11-01, after 2025-10 (its
+    other records reach into 2025-10 from 2025-10-21)"); None otherwise."""
+    created = crm.contacts["created_at"].dropna()
+    if created.empty or month.end > created.min():
+        return None
+    first = data_span(crm)[0]
+    if month.end <= first:
+        return None
+    return (
+        f"the export's contacts begin on {created.min():%Y-%m-%d}, after {month} (its other "
+        f"records reach into {month} from {first:%Y-%m-%d})"
+    )
+
+
 def _not_comparable(crm: CRM, month: Month) -> str | None:
     """Why the scorecard cannot compare with `month` (the previous month, the same month last
     year), or None when it can: the export must cover it from its first working day, or its
     figures would count part of a month ("the export starts on 2025-10-16, inside 2025-10")."""
     if not _covered(crm, month):
-        return f"the export does not reach back to {month}"
+        return _contacts_begin_after(crm, month) or f"the export does not reach back to {month}"
     first = max(data_span(crm)[0], crm.contacts["created_at"].min())  # contacts: the MQLs
     if starts_inside(month, first):
         return f"the export starts on {first:%Y-%m-%d}, inside {month}"
@@ -180,7 +197,7 @@ def _month_kpis(
     crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
     m = month_of(crm, month)
     if not _covered(crm, m):
-        why = f"the export does not cover {m}"
+        why = _contacts_begin_after(crm, m) or f"the export does not cover {m}"
         return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why), {}
     as_of = m.end
     entries = stage_entry_dates(crm.contacts, as_of)
@@ -288,9 +305,9 @@ def kpi_scorecard(
     m = month_of(crm, month)
     actual, notes, caveats = _month_kpis(crm, m, sla, fx_rates, reporting_currency, segments)
     if not _covered(crm, m):
+        why = _contacts_begin_after(crm, m) or "the export does not cover it"
         raise NoDataError(
-            f"nothing to score in {m}: the export does not cover it; choose a month it covers "
-            "(e.g. month='latest')"
+            f"nothing to score in {m}: {why}; choose a month it covers (e.g. month='latest')"
         )
     earlier, gaps = {}, {}
     for column, other in (("previous_month", m.previous), ("same_month_last_year", m.year_ago)):
