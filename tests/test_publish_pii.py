@@ -271,7 +271,7 @@ def test_csv_exports_lose_addresses_and_names_cell_by_cell_and_stay_spreadsheet_
             f"Webinar with {EMAIL_REMOVED}",
             '\'=HYPERLINK("x")',
             "Doe, [name removed]",
-            "'-5",  # text, neutralised by export_csv
+            "-5",  # a number written as text: no formula, left as written by export_csv
         ],
         "reasons": ["job title Consultant for [name removed]", "'@linkedin", "a\nb", ""],
         "owner": ["rep-3fa2c1", "owner-03", NAME_REMOVED, "Parker"],  # ids, pseudonyms stay
