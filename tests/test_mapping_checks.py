@@ -445,6 +445,27 @@ def test_a_target_written_in_another_case_loads_as_the_vocabulary_word(tmp_path)
     assert not [w for w in crm.quality.warnings if "original_source" in w]
 
 
+def test_a_blank_target_is_unknown_and_spaces_around_a_target_are_dropped(tmp_path):
+    """`{"Google Ads": ""}` blanks a placeholder out (a blank cell, as the export's): refusing it
+    left nothing valid to write (`other` means something else); `" sql "` reads as sql."""
+    folder = shutil.copytree(FIXTURES / "pipedrive", tmp_path / "x")
+    spec = tmp_path / "ours.yaml"
+    text = PIPEDRIVE.read_text(encoding="utf-8")
+    text = text.replace("Google Ads: paid_search", 'Google Ads: ""')
+    spec.write_text(text.replace("Hot lead: sql", 'Hot lead: " sql "'))
+    crm = smk.load(folder, mapping=spec)
+    persons = pd.read_csv(folder / "persons.csv", dtype=str).set_index("Person - ID")
+    contacts = crm.contacts.set_index("contact_id")
+    google = persons.index[persons["Person - Lead source"].eq("Google Ads")]
+    assert len(google) and contacts.loc[list(google), "original_source"].isna().all()
+    hot = list(persons.index[persons["Person - Label"].eq("Hot lead")])
+    stock_crm = smk.load(folder, mapping=PIPEDRIVE)
+    stock = stock_crm.contacts.set_index("contact_id")
+    assert hot and contacts.loc[hot, "lifecycle_stage"].equals(stock.loc[hot, "lifecycle_stage"])
+    said = [w for w in crm.quality.warnings if "lifecycle_stage" in w]
+    assert said == [w for w in stock_crm.quality.warnings if "lifecycle_stage" in w]
+
+
 def test_smk_validate_says_a_wrong_target_in_one_message_and_exits_2(tmp_path, capsys):
     from smk.cli import main
 

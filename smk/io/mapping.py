@@ -524,10 +524,13 @@ def _check_targets(table: str, body: dict, path: Path) -> None:
     """Each value a table section makes of a column with a vocabulary (a `values:`
     translation's target, a constant, a `type_from_file` type) is one of that vocabulary as
     the loader reads it: `{Contacted: marketing qualified lead}` would load every such
-    contact at `other`, under a warning that reads as if the export held that value."""
+    contact at `other`, under a warning that reads as if the export held that value. A blank
+    target (`{"-": ""}`: the export's placeholder for "unknown") is a blank cell, as in the
+    export, and spaces around a target are dropped, as the loader drops them."""
     for col, made in _targets(body).items():
         vocabulary = _vocabulary_of(table, col)
-        if vocabulary is None:
+        made = {where: v.strip() for where, v in made.items() if str(v).strip()}
+        if vocabulary is None or not made:
             continue
         kind, known, words = vocabulary
         told = known(pd.Series(list(made.values()), dtype="string"))
