@@ -18,9 +18,11 @@ import pandas as pd
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: A signed plain number written as text (`-11510`, `-1.234,50`, a set-aside row's amount as
+#: A negative plain number written as text (`-11510`, `-1.234,50`, a set-aside row's amount as
 #: exported): a spreadsheet reads it as that number, never as a formula, so it stays as written.
-PLAIN_NUMBER = r"^[+-]\d[\d.,]*$"
+#: Not `+4915112345678` (a phone number a spreadsheet would show as 4.91512E+12) nor `-0012`
+#: (leading zeros it would drop): those keep their `'`, which keeps them text.
+PLAIN_NUMBER = r"^-(?:0|[1-9]\d*)(?:[.,]\d+)*$"
 #: An e-mail address: name@domain.tld, also with letters beyond ASCII ("jürgen.müller@acme.de"
 #: kept "jürgen.mü"). An "@" alone ("Founder @ Acme") is none; an apostrophe may be inside the
 #: name ("o'brien@acme.ie") but does not start it, so a quoted address keeps its quotes.
@@ -32,24 +34,47 @@ EMAIL_CUT_SHORT = re.compile(r"[\w.%+-][\w.%+'-]*@[\w.-]*?(?:\.\.\.|…)")
 
 #: Significant digits of a float in a CSV export or a metrics file (`tidy_float`): as many
 #: as a double holds faithfully, so that the noise of binary sums goes (213901.19999999998 is
-#: written 213901.2) and no figure loses a digit it really has.
+#: written 213901.2).
 FLOAT_DIGITS = 15
+#: How far (in units in the last place) a value may be from its `FLOAT_DIGITS` rounding for
+#: the difference to be noise, not a digit the value really has (1e15 + 1 is 8 away).
+NOISE_ULPS = 4
+
+
+def tidy_values(values: np.ndarray) -> np.ndarray:
+    """`values` (floats) with the noise of binary arithmetic rounded away: a fraction within
+    `NOISE_ULPS` of its rounding to `FLOAT_DIGITS` significant digits becomes that rounding,
+    which Python and pandas write at its shortest (0.1 + 0.2 -> 0.3); whole numbers (even
+    beyond 15 digits), values that far from their rounding (1/3 keeps its 16 digits), a
+    fraction of a value from 1e15 on, tiny values, NaN and infinities are left as they are."""
+    x = np.array(values, dtype=float)
+    fractions = np.isfinite(x) & (x != np.trunc(x))
+    v = x[fractions]
+    decimals = FLOAT_DIGITS - 1 - np.floor(np.log10(np.abs(v))).astype(int)
+    rounded = v.copy()
+    # 10**d exact, so the rounding is faithful; from 1e15 on a fraction is a digit it has
+    for d in np.unique(decimals[(decimals >= 0) & (decimals <= 22)]):
+        at = decimals == d
+        rounded[at] = np.round(v[at], d)
+    noise = np.abs(rounded - v) <= NOISE_ULPS * np.spacing(np.abs(v))
+    x[fractions] = np.where(noise, rounded, v)
+    return x
 
 
 def tidy_float(value: float) -> float:
-    """`value` rounded to `FLOAT_DIGITS` significant digits, so that Python (and pandas)
-    write it at its shortest: 0.1 + 0.2 -> 0.3, 3.0 stays 3.0; NaN and infinities unchanged."""
-    return float(f"{value:.{FLOAT_DIGITS}g}") if math.isfinite(value) else value
+    """One float by `tidy_values`: 213901.19999999998 -> 213901.2; 3.0 stays 3.0."""
+    return float(tidy_values(np.array([value]))[0])
 
 
 def tidy_floats(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` with every float (of float columns, and floats among other values)
-    rounded by `tidy_float`, for a CSV export."""
+    tidied by `tidy_values`, for a CSV export."""
     tidy = frame.copy()
     for i in range(tidy.shape[1]):
         values = tidy.iloc[:, i]
         if pd.api.types.is_float_dtype(values):
-            tidy.isetitem(i, values.map(tidy_float, na_action="ignore").astype(values.dtype))
+            clean = tidy_values(values.to_numpy(dtype=float, na_value=np.nan))
+            tidy.isetitem(i, pd.Series(clean, index=values.index).astype(values.dtype))
         elif values.dtype == object:
             tidy.isetitem(i, values.map(lambda v: tidy_float(v) if isinstance(v, float) else v))
     return tidy
@@ -128,7 +153,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Numbers stay numbers: only text cells starting with = + - @ (or tab / carriage return)
     are changed, so a negative amount column is untouched, and so is a signed number written
-    as text (`-11510` in a set-aside row, which keeps the text it was exported with).
+    as text (`-11510` in a set-aside row, which keeps the text it was exported with; `PLAIN_NUMBER`).
     """
     safe = frame.copy()
     for col in safe.columns:

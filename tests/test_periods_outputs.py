@@ -134,17 +134,23 @@ def test_a_signed_number_written_as_text_stays_as_written():
     """A set-aside row keeps the text it was exported with: `-11510` is a number to a
     spreadsheet, not a formula; text that only starts like one is still neutralised."""
     frame = pd.DataFrame(
-        {"amount": ["-11510", "-1.234,50", "+42", "-50750.0", "-1-1", "-5 EUR", "+49 30 1234"]},
+        {
+            "amount": ["-11510", "-1.234,50", "+42", "-50750.0", "-1-1", "-5 EUR", "+49 30 1234"]
+            + ["+4915112345678", "-0012", "-0.5"]
+        },
         dtype="string",
     )
     assert neutralise_formulas(frame)["amount"].tolist() == [
         "-11510",
         "-1.234,50",
-        "+42",
+        "'+42",
         "-50750.0",
         "'-1-1",
         "'-5 EUR",
         "'+49 30 1234",
+        "'+4915112345678",  # a phone number: without `'` a spreadsheet shows 4.91512E+12
+        "'-0012",  # leading zeros a spreadsheet would drop
+        "-0.5",
     ]
 
 
