@@ -78,12 +78,15 @@ def test_csv_exports_write_floats_at_their_shortest_faithful_value(tmp_path):
         "amount,share,mixed,count",
         "213901.2,0.3,'=1+1,1",
         "3.0,,0.3,2",
-        ",0.333333333333333,2,3",
+        ",0.3333333333333333,2,3",  # 16 digits it has: far from its rounding, no noise
     ]
     assert frame["amount"][0] == 169639.3 + 44261.9  # the frame itself is left as it was
     assert outputs.tidy_float(123456789.012345) == 123456789.012345  # 15 real digits stay
     assert outputs.tidy_float(250_000_000.0) == 250_000_000.0
     assert repr(outputs.tidy_float(1234567.8900000001)) == "1234567.89"
+    # digits a value really has stay: whole numbers beyond 15 digits, a fraction from 1e15 on
+    for real in (1234567890123456.0, 1e15 + 3, 1e15 + 0.5, 1 / 3, 1e-300):
+        assert outputs.tidy_float(real) == real
 
 
 def test_metrics_files_write_floats_at_their_shortest_faithful_value(tmp_path):
