@@ -2347,7 +2347,10 @@ def _stale_text(month: str, previous: str, changed: dict, before: Path) -> str:
         how = f"compared with {previous}, which is no longer published ({what})"
     else:
         how = f"compared with an earlier run of {previous} ({what})"
-    return f"{month} {how}: re-run `smk report --month {month}` to refresh it"
+    return (
+        f"{month} {how}: re-run `smk report --month {month}` (with the --data and --params it "
+        "was published with) to refresh it"
+    )
 
 
 def _stamps(folder: Path) -> dict[str, tuple[int, int]]:

@@ -401,7 +401,8 @@ def test_a_month_re_published_marks_the_next_one_out_of_date_until_it_is_re_run(
     _publish(tmp_path, "2026-09", *tiles, "--params", _params(tmp_path, "share: 0.4"), quiet=False)
     told = (
         "2026-10 compared with an earlier run of 2026-09 (key figures): "
-        "re-run `smk report --month 2026-10` to refresh it"
+        "re-run `smk report --month 2026-10` (with the --data and --params it was published "
+        "with) to refresh it"
     )
     assert f"smk: warning: {told}" in capsys.readouterr().err
     assert told in (out / "smk-report.log").read_text()
