@@ -1942,14 +1942,15 @@ def at_risk_label() -> str:
 
 
 def _at_risk_figure(rfm: pd.DataFrame, customers: int, why: str) -> tuple[int | None, str, str]:
-    """The at-risk tile's value, format and detail: the customers of the `AT_RISK` segments,
-    of how many customers, and how many in each ("of 64 customers: 0 at risk, 1 can't lose
-    them"); None and `why` without customers."""
+    """The at-risk tile's value, format and detail: the customer accounts of the `AT_RISK`
+    segments, of how many customer accounts (accounts with a won deal: RFM scores accounts,
+    not the funnel's customer contacts), and how many in each ("of 64 customer accounts: 0 at
+    risk, 1 can't lose them"); None and `why` without customers."""
     if not customers:
         return None, "int", why
     counts = {name: int((rfm["rfm_segment"] == name).sum()) for name in AT_RISK}
     each = ", ".join(f"{n} {name}" for name, n in counts.items())
-    return sum(counts.values()), "int", f"of {customers} customers: {each}"
+    return sum(counts.values()), "int", f"of {customers} customer accounts: {each}"
 
 
 def _moved_detail(run: SegmentationRun, moved: float | None) -> str:

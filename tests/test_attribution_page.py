@@ -100,3 +100,42 @@ def test_the_page_exports_its_headline_intervals_and_says_why_mql_has_no_truth(t
         for o in c.get("outputs", [])
     )  # the page's line above the paths table says so
     assert f"`attribution_paths.csv` holds all {len(paths)}." in shown
+
+
+def test_the_page_and_its_metrics_say_the_window_starts_before_the_data(tmp_path):
+    # the Salesforce sample's May report: a 12-month window from 2025-06-01, data from
+    # 2025-11-01; and the top channel's share, of the attributed conversions only
+    import json
+
+    import papermill as pm
+
+    from smk import config, outputs
+    from smk.report import ensure_kernel, kernel_manager_class
+
+    notebook = config.SAMPLE_DIR.parents[1] / "notebooks" / "04_attribution.ipynb"
+    out = tmp_path / "out"
+    params = {"data_path": str(config.SAMPLE_SALESFORCE), "output_dir": str(out),
+              "month": "2026-05", "models": ["linear", "shapley"], "n_boot": 10}  # fmt: skip
+    executed = pm.execute_notebook(
+        str(notebook), str(tmp_path / "run.ipynb"), parameters=params, cwd=str(tmp_path),
+        kernel_name=ensure_kernel(), kernel_manager_class=kernel_manager_class(),
+        progress_bar=False,
+    )  # fmt: skip
+    text = "".join(
+        o.get("text", "") + o.get("data", {}).get("text/markdown", "")
+        for c in executed.cells
+        for o in c.get("outputs", [])
+    )
+    metrics = json.loads((out / "metrics-attribution.json").read_text())
+    assert metrics["period_start"].startswith("2025-06-01")  # the window as asked, kept
+    assert metrics["data_start"].startswith("2025-11-01")
+    assert "won conversions from 2025-06-01 to 2026-05-31 (the data start on 2025-11-01): " in (
+        text
+    )
+    tile = {k["id"]: k for k in metrics["kpis"]}["top_channel_share"]
+    c = metrics["coverage"]
+    assert c["unattributed"] > 0  # so a share "of conversions" would be of the wrong total
+    assert tile["label"] == "Top channel's share of attributed conversions"
+    assert f"of the {c['attributed']} attributed; {c['unattributed']} of the " in tile["detail"]
+    assert f"{c['conversions']} won conversions unattributed" in tile["detail"]
+    assert outputs.kpi_line(tile) in text  # the page prints the tile the index shows

@@ -26,6 +26,7 @@ from smk.scoring.explain import feature_label, scored_population
 from smk.sla import deal_amounts
 
 MONTH = "2026-10"
+FX = {"EUR": 1.0, "USD": 0.92}
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +149,57 @@ def test_the_attribution_page_says_how_its_paths_are_ranked_and_what_credit_adds
     assert j.coverage()["unattributed"] > 0  # so "the period's conversions" would be untrue
 
 
+def test_the_top_channel_share_tile_says_it_is_of_the_attributed_conversions(hubspot, tmp_path):
+    # its label said "of conversions": a share of the attributed ones, not of all those won
+    j, p, _ = _journeys(hubspot)
+    shapley = attribution.attribute(j, "shapley").sort_values("share", ascending=False)
+    top = shapley.iloc[0]
+    tile = attribution.top_share_kpi(top, "shapley", j, p["lookback_days"])
+    c = j.coverage()
+    assert c["unattributed"] > 0 and c["attributed"] < c["conversions"]  # the sample's case
+    assert tile["label"] == "Top channel's share of attributed conversions"
+    assert tile["value"] == pytest.approx(top["conversions"] / c["attributed"])
+    assert tile["detail"] == (
+        f"Shapley credit: {top['conversions']:,.1f} of the {c['attributed']} attributed; "
+        f"{c['unattributed']} of the {c['conversions']} won conversions unattributed: no touch "
+        f"in the {p['lookback_days']} days before"
+    )
+    from smk.outputs import kpi_line
+
+    text = _published_text("04_attribution.ipynb", tmp_path)  # the page says what the tile does
+    assert _squash(kpi_line(tile)) in text and "share of conversions:" not in text
+
+
+def test_the_unattributed_detail_with_every_conversion_attributed_says_none():
+    table = pd.DataFrame(
+        {"path": ["a", "a > b"], "total_conversions": [3, 2], "total_null": [1, 5]}
+    )
+    j = dataclasses.replace(attribution.from_paths(table, value_col=None), conversion="mql")
+    assert j.unattributed_detail(30) == (
+        "none of the 5 mql conversions unattributed: no touch in the 30 days before"
+    )
+
+
+def test_a_window_starting_before_the_data_says_where_they_start():
+    # the May report said "won conversions from 2025-06-01 to 2026-05-31" of an export that
+    # begins on 2025-11-01: the window is 12 months as asked, its first five hold no data
+    crm = smk.load(config.SAMPLE_SALESFORCE)
+    first = periods.data_span(crm)[0]
+    assert f"{first:%Y-%m-%d}" == "2025-11-01"
+    end = periods.Month("2026-05").end
+    start = attribution.window_start(end, 12)
+    j = attribution.journeys(crm, "won", 90, start=start, end=end, fx=FX)
+    assert j.data_start == first
+    period = attribution.period_label(start, end)
+    assert j.coverage_lines(period, 90)[0].startswith(
+        "won conversions from 2025-06-01 to 2026-05-31 (the data start on 2025-11-01): "
+    )
+    later = attribution.journeys(crm, "won", 90, start=first.normalize(), end=end, fx=FX)
+    assert later.data_start is None  # a window from the data's first day misses none
+    assert later.coverage_lines(period, 90)[0].startswith(f"won conversions from {period}: ")
+    assert attribution.journeys(crm, "won", 90, end=end, fx=FX).data_start is None  # no start given
+
+
 # ------------------------------------------------------------------ segmentation (page 02)
 def test_the_at_risk_tile_names_and_counts_each_segment_it_adds(hubspot):
     p = _defaults("02_segmentation.ipynb")
@@ -167,16 +219,23 @@ def test_the_at_risk_tile_names_and_counts_each_segment_it_adds(hubspot):
     lost = int(((buyers["r"] <= 2) & (buyers["f"] == 5)).sum())
     at_risk = int(((buyers["r"] <= 2) & buyers["f"].between(3, 4)).sum())
     assert tile["value"] == lost + at_risk
+    # accounts, not the funnel's customers (contacts), which the same index shows
     assert tile["detail"] == (
-        f"of {len(buyers)} customers: {at_risk} at risk, {lost} can't lose them"
+        f"of {len(buyers)} customer accounts: {at_risk} at risk, {lost} can't lose them"
     )
     assert at_risk == 0 < lost  # the sample's case: a tile of 1 and no "at risk" row
+    assert (
+        rfm["account_id"].is_unique
+        and buyers["account_id"].isin(hubspot.accounts["account_id"]).all()
+    )
+    contacts = hubspot.contacts["became_customer_at"].notna().sum()
+    assert contacts != len(buyers)  # "of N customers" read as contacts would be another figure
 
 
 def test_the_segmentation_page_says_which_segments_the_at_risk_tile_counts(tmp_path):
     text = _published_text("02_segmentation.ipynb", tmp_path)
     assert "Customers at risk (RFM: at risk, can't lose them): " in text
-    assert re.search(r"\(of \d+ customers: \d+ at risk, \d+ can't lose them\)", text)
+    assert re.search(r"\(of \d+ customer accounts: \d+ at risk, \d+ can't lose them\)", text)
     assert "counts the customers of two segments, at risk and can't lose them" in text
 
 

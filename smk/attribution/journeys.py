@@ -154,6 +154,9 @@ class Journeys:
         credited, the return on ad spend) leave them out; they count 0 in them.
     empty_period : set by `journeys` when the period has no conversion to credit: the data
         around it, for `require_conversions` to say what could add conversions.
+    data_start : set by `journeys` when the export's data begin after the period's start
+        (`smk.periods.data_span`): the period's conversions can only be counted from then,
+        which `coverage_lines` says; None when they begin earlier, or no start was given.
     """
 
     table: pd.DataFrame
@@ -173,6 +176,7 @@ class Journeys:
         default_factory=lambda: {"attributed": 0.0, "unattributed": 0.0}
     )
     unlinked: dict[str, float] = field(default_factory=lambda: dict.fromkeys(UNLINKED_KEYS, 0.0))
+    data_start: pd.Timestamp | None = None
 
     def __len__(self) -> int:
         return len(self.table)
@@ -278,10 +282,15 @@ class Journeys:
         (`lookback_days`, None: no limit), and, when there are some, how many have no contact
         to follow (`Journeys.unlinked`), each with its value (when conversions have one),
         how many have no amount (their value is unknown: the values leave them out), and the
-        journeys. `period` names the period ("2025-11-01 to 2026-10-31")."""
+        journeys. `period` names the period ("2025-11-01 to 2026-10-31"); when the export's
+        data begin inside it (`Journeys.data_start`), the first line says so: "won
+        conversions from 2025-06-01 to 2026-05-31 (the data start on 2025-11-01): 72"."""
         c = self.coverage()
+        begins = (
+            "" if self.data_start is None else f" (the data start on {self.data_start:%Y-%m-%d})"
+        )
         lines = [
-            f"{self.conversion} conversions from {period}: {_figure(c, '')}",
+            f"{self.conversion} conversions from {period}{begins}: {_figure(c, '')}",
             f"attributed to channels: {_figure(c, 'attributed')}",
         ]
         for reason, text in _reasons(lookback_days, " the conversion").items():
@@ -308,21 +317,23 @@ class Journeys:
         table"), and how many of the attributed ones have no amount when some have none
         ("; 2 without an amount: value unknown")."""
         c = self.coverage()
-        missed = f"{c['unattributed']:,.0f}" if c["unattributed"] else "none"
-        reasons = _reasons(lookback_days)
-        given = [reason for reason in reasons if c[reason]]
-        why = (
-            ", ".join(f"{c[reason]:,.0f} {reasons[reason]}" for reason in given)
-            if len(given) > 1
-            else reasons[given[0] if given else "no_touch"]
-        )
         detail = (
-            f"of {c['conversions']:,.0f} {self.conversion} conversions; {missed} unattributed: "
-            f"{why}"
+            f"of {c['conversions']:,.0f} {self.conversion} conversions; "
+            f"{_unattributed_text(c, lookback_days)}"
         )
         if c["attributed_unvalued"]:
             detail += f"; {c['attributed_unvalued']:,.0f} without an amount: value unknown"
         return detail
+
+    def unattributed_detail(self, lookback_days: float | None) -> str:
+        """How many of the period's conversions no model credits, of how many, and why: "6 of
+        the 72 won conversions unattributed: no touch in the 90 days before" ("none of the 72
+        ..." when every one is attributed); the detail of a tile whose figure is about the
+        attributed conversions only, such as a channel's share of the credit."""
+        c = self.coverage()
+        return _unattributed_text(
+            c, lookback_days, f" of the {c['conversions']:,.0f} {self.conversion} conversions"
+        )
 
     def reweighted(self, conversions, nulls, value) -> Journeys:
         """The same paths with other weights (used by the bootstrap)."""
@@ -383,6 +394,24 @@ def _reasons(lookback_days: float | None, tail: str = "") -> dict[str, str]:
         "unknown_contact": "contact not in the contacts table",
         "no_contact": "no contact on the deal",
     }
+
+
+def _unattributed_text(
+    coverage: dict[str, float], lookback_days: float | None, of: str = ""
+) -> str:
+    """How many conversions of `Journeys.coverage` are unattributed (`of`: of what, e.g. " of
+    the 72 won conversions") and why: "6 unattributed: no touch in the 90 days before", with
+    several reasons how many of each ("5 unattributed: 3 no touch in the 90 days before, 2
+    contact not in the contacts table"); "none unattributed: ..." when there are none."""
+    missed = f"{coverage['unattributed']:,.0f}" if coverage["unattributed"] else "none"
+    reasons = _reasons(lookback_days)
+    given = [reason for reason in reasons if coverage[reason]]
+    why = (
+        ", ".join(f"{coverage[reason]:,.0f} {reasons[reason]}" for reason in given)
+        if len(given) > 1
+        else reasons[given[0] if given else "no_touch"]
+    )
+    return f"{missed}{of} unattributed: {why}"
 
 
 def _figure(coverage: dict[str, float], part: str) -> str:
@@ -915,6 +944,7 @@ def journeys(
     empty_period = None
     if not conv_flag.any():  # nothing to credit: what could add conversions (see EmptyPeriod)
         empty_period = _empty_period(crm, ev_owner, ev_time, start, t_start, t_end)
+    first = None if start is None else _data_start(crm)
 
     table = pd.DataFrame(
         {
@@ -942,6 +972,7 @@ def journeys(
         empty_period=empty_period,
         unvalued=unknown,
         unlinked=unlinked,
+        data_start=_starts_later(first, t_start),
     )
 
 
@@ -1017,15 +1048,28 @@ def _empty_period(crm, ev_owner, ev_time, start, t_start: int, t_end: int) -> Em
     contacts before it and after it, and where the export's data begins)."""
     known = (ev_owner >= 0) & (ev_time != NAT)
     after = ev_time[known & (ev_time >= t_end)]
-    try:
-        first = data_span(crm)[0]
-    except ValueError:  # nothing in the export is dated
-        first = None
     return EmptyPeriod(
         start=None if start is None else pd.Timestamp(t_start, tz="UTC"),
-        data_start=first,
+        data_start=_data_start(crm),
         earlier=int((known & (ev_time < t_start)).sum()),
         next_at=pd.Timestamp(int(after.min()), tz="UTC") if len(after) else None,
+    )
+
+
+def _data_start(crm) -> pd.Timestamp | None:
+    """Where the export's data begin (`smk.periods.data_span`); None when nothing is dated."""
+    try:
+        return data_span(crm)[0]
+    except ValueError:  # nothing in the export is dated
+        return None
+
+
+def _starts_later(first: pd.Timestamp | None, t_start: int) -> pd.Timestamp | None:
+    """`first` (where the data begin) when on a later day than the period's start `t_start`
+    (UTC nanoseconds), else None: data that begin at 08:00 on the period's first day miss
+    none of it."""
+    return (
+        first if first is not None and first.normalize() > pd.Timestamp(t_start, tz="UTC") else None
     )
 
 

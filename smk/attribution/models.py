@@ -316,6 +316,27 @@ def headline_model(models: Iterable[str]) -> str:
     return next((m for m in HEADLINE_ORDER if m in models), models[0])
 
 
+def top_share_kpi(
+    top: pd.Series, headline: str, journeys: Journeys, lookback_days: float | None
+) -> dict:
+    """The report's tile of the top channel's share (`top`: its row of `compare`, of the
+    `headline` model). A share of the attributed conversions only, which every model's credit
+    adds up to, so its label says so and its detail gives the credit, of how many, and how
+    many of the period's conversions no model credits: "Shapley credit: 34.2 of the 66
+    attributed; 6 of the 72 won conversions unattributed: no touch in the 90 days before"."""
+    credit = (
+        f"{LABELS.get(headline, headline)} credit: {top['conversions']:,.1f} of the "
+        f"{journeys.total_conversions:,.0f} attributed"
+    )
+    return {
+        "id": "top_channel_share",
+        "label": "Top channel's share of attributed conversions",
+        "value": float(top["share"]),
+        "format": "pct",
+        "detail": f"{credit}; {journeys.unattributed_detail(lookback_days)}",
+    }
+
+
 def _export_of(data_path: str | Path) -> Path:
     """`data_path`, or for a Parquet cache the local export it was made from (its recorded
     absolute source; a relative one is ambiguous, a URL is no folder: the cache itself then)."""
