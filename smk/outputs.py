@@ -66,12 +66,21 @@ def tidy_float(value: float) -> float:
     return float(tidy_values(np.array([value]))[0])
 
 
+#: A frame's ``attrs`` key naming float columns written exactly as computed (`tidy_floats`):
+#: scored leads' scores, which thresholds are compared with.
+EXACT_FLOATS = "exact_floats"
+
+
 def tidy_floats(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` with every float (of float columns, and floats among other values)
-    tidied by `tidy_values`, for a CSV export."""
+    tidied by `tidy_values`, for a CSV export; not the columns ``frame.attrs[EXACT_FLOATS]``
+    names."""
     tidy = frame.copy()
+    exact = set(frame.attrs.get(EXACT_FLOATS, ()))
     for i in range(tidy.shape[1]):
         values = tidy.iloc[:, i]
+        if tidy.columns[i] in exact:
+            continue
         if pd.api.types.is_float_dtype(values):
             clean = tidy_values(values.to_numpy(dtype=float, na_value=np.nan))
             tidy.isetitem(i, pd.Series(clean, index=values.index).astype(values.dtype))

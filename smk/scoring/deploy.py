@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, clone
 
 import smk
 from smk.errors import NoDataError
+from smk.outputs import EXACT_FLOATS
 from smk.scoring.explain import top_reasons, typical_values
 from smk.scoring.features import TimeSplit, feature_matrix, labelled, lead_ids
 from smk.scoring.settings import load_config
@@ -425,7 +426,11 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
     out["model_usable"] = pd.array(
         [None if usable is None else bool(usable)] * len(out), dtype="boolean"
     )
-    return out.sort_values("score", ascending=False, ignore_index=True)
+    out = out.sort_values("score", ascending=False, ignore_index=True)
+    # written as computed by `outputs.export_csv` (no tidying: a score 1 ulp off would pass or
+    # miss a threshold it does not, `outputs.EXACT_FLOATS`)
+    out.attrs[EXACT_FLOATS] = ["score"]
+    return out
 
 
 def _features(model: ScoringModel, leads: pd.DataFrame) -> pd.DataFrame:
