@@ -179,6 +179,17 @@ LEAD_STATUS_OF_SET_ASIDE = "lead status change of a contact set aside"
 #: how the rows of a Salesforce LeadHistory are told in the contacts' account (all set aside):
 #: by this extra column and value
 LEAD_HISTORY_ROWS = ("salesforce_object", "LeadHistory")
+#: A contact's details as they were when it was a new lead, in extra columns that lead scoring
+#: reads instead of the canonical ones (`smk.scoring.lead_features`): canonical column -> extra
+#: column. The Salesforce loader writes them: a person that began as a Lead has its Lead's
+#: (the account its `Company` names, matched by name for converted and unconverted leads alike,
+#: its `Title` and `Country`), not the Contact's, created at conversion; another person its
+#: Contact's. Other formats have none: scoring reads the canonical columns.
+AS_LEAD_COLUMNS: dict[str, str] = {
+    "account_id": "lead_account_id",
+    "job_title": "lead_job_title",
+    "country": "lead_country",
+}
 #: an e-mail the contact sent (HubSpot: engagement type or e-mail direction `INCOMING_EMAIL`)
 #: or one a rep received and forwarded to the CRM to log it (`FORWARDED_EMAIL`): the lead's
 #: own work, not sales work, so it never counts as a touch of the lead

@@ -1,5 +1,5 @@
 """A Salesforce person's history and sales work: ids, converted leads, conversion dates, open
-tasks and disqualified leads.
+tasks, disqualified leads, and what lead scoring reads of a converted lead.
 
 Each test writes a few rows of an invented org (Data Loader style: API names, ISO datetimes,
 `1`/`0` flags) and loads them, so every case is small enough to read.
@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import smk
 from smk import funnel, periods, quality, sla
 from smk.io import salesforce as salesforce_module
 from smk.io.parse import salesforce_id18
 from smk.io.salesforce import load_salesforce
-from smk.model import BY_DESIGN_REASONS, TASK_NOT_DONE
+from smk.model import AS_LEAD_COLUMNS, BY_DESIGN_REASONS, TASK_NOT_DONE
+from smk.scoring import lead_features
 
 # the exports here are a few rows: a report month's end lies weeks after their last record
 pytestmark = pytest.mark.filterwarnings("ignore:as_of .* after the export's last record")
@@ -428,3 +431,200 @@ def test_a_deal_outranks_a_disqualified_status(tmp_path):
     )
     crm = load_salesforce(folder)
     assert person(crm, CONTACT)["lifecycle_stage"] == "opportunity"
+
+
+# --------------------------------------------------------------------------- lead scoring
+# A converted Lead's Contact (its account, title and country) is created at conversion, after
+# the lead's scoring date. The loader keeps, for every person, its details as a new lead
+# (`smk.model.AS_LEAD_COLUMNS`): a Lead's account is the one its `Company` names by the same
+# rule whether it was converted or not, and `lead_features` reads those.
+
+SF_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "salesforce"
+
+
+def _sid(prefix: str, n: int) -> str:
+    return salesforce_id18(f"{prefix}{n:012d}")
+
+
+SL_ACME, SL_BETA, SL_BETA_TOO = _sid("001", 1), _sid("001", 2), _sid("001", 3)
+SL_LEAD_HEAD = (
+    "Id,LastName,Company,Title,Country,Email,Status,IsConverted,ConvertedDate,"
+    "ConvertedContactId,ConvertedAccountId,CreatedDate"
+)
+SL_CONTACT_HEAD = "Id,AccountId,LastName,Title,MailingCountry,Email,CreatedDate"
+
+
+def _sl_lead(n: int, created: str, company: str, title: str, country: str, into=None) -> str:
+    """Lead `n`; converted on 9 October into (contact number, account id) `into` when given."""
+    conv = f"1,2026-10-09,{_sid('003', into[0])},{into[1]}" if into else "0,,,"
+    return (
+        f"{_sid('00Q', n)},Doe{n},{company},{title},{country},l{n}@x.test,"
+        f"Open - Not Contacted,{conv},{iso(created)}"
+    )
+
+
+def _sl_contact(n: int, account: str, title: str, country: str, created: str) -> str:
+    return f"{_sid('003', n)},{account},Doe{n},{title},{country},c{n}@x.test,{iso(created)}"
+
+
+def _as_lead_org(folder: Path) -> Path:
+    """Acme is one account's name, Beta two's. Persons:
+    1 an open lead of Acme; 2 a lead of Beta (ambiguous) converted into Beta, whose Contact
+    has another title and country; 3 a lead of an unknown company converted into Acme;
+    4 a lead of ' acme ' converted into the second Beta; 5 a Contact from January into which
+    a September lead of Acme was converted; 6 a Contact without a lead; 7 an open lead of
+    Beta."""
+    files = {
+        "Account": [
+            "Id,Name,Industry,NumberOfEmployees,CreatedDate",
+            f"{SL_ACME},Acme,Software,500,{iso('2026-01-01')}",
+            f"{SL_BETA},Beta,Retail,20,{iso('2026-01-01')}",
+            f"{SL_BETA_TOO},Beta,Banking,9000,{iso('2026-01-01')}",
+        ],
+        "Lead": [
+            SL_LEAD_HEAD,
+            _sl_lead(1, "2026-09-01", "Acme", "Analyst", "DE"),
+            _sl_lead(2, "2026-09-01", "Beta", "Intern", "FR", into=(2, SL_BETA)),
+            _sl_lead(3, "2026-09-03", "Gamma GmbH", "Engineer", "AT", into=(3, SL_ACME)),
+            _sl_lead(4, "2026-09-20", " acme ", "Buyer", "NL", into=(4, SL_BETA_TOO)),
+            _sl_lead(5, "2026-09-01", "Acme", "Buyer", "IT", into=(5, SL_BETA)),
+            _sl_lead(7, "2026-09-01", "Beta", "Analyst", "ES"),
+        ],
+        "Contact": [
+            SL_CONTACT_HEAD,
+            _sl_contact(2, SL_BETA, "VP Sales", "US", "2026-10-09"),
+            _sl_contact(3, SL_ACME, "Engineer", "AT", "2026-10-09"),
+            _sl_contact(4, SL_BETA_TOO, "Head of IT", "NL", "2026-10-09"),
+            _sl_contact(5, SL_BETA, "CFO", "GB", "2026-01-15"),
+            _sl_contact(6, SL_BETA_TOO, "CTO", "GB", "2026-08-01"),
+        ],
+    }
+    folder.mkdir(exist_ok=True)
+    for name, lines in files.items():
+        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+AS_LEAD_PEOPLE = {
+    "open Acme lead": _sid("00Q", 1),
+    "Beta lead, converted": _sid("003", 2),
+    "unknown company, converted into Acme": _sid("003", 3),
+    "acme lead, converted into Beta": _sid("003", 4),
+    "older Contact": _sid("003", 5),
+    "Contact alone": _sid("003", 6),
+    "open Beta lead": _sid("00Q", 7),
+}
+
+
+@pytest.fixture(scope="module")
+def leads_org(tmp_path_factory):
+    """The invented org of `_as_lead_org`, loaded."""
+    return load_salesforce(_as_lead_org(tmp_path_factory.mktemp("org")))
+
+
+def _by_person(frame: pd.DataFrame, column: str) -> dict[str, object]:
+    values = frame[column].astype(object)
+    got = dict(zip(frame.index, values.where(values.notna(), None), strict=True))
+    return {who: got[cid] for who, cid in AS_LEAD_PEOPLE.items()}
+
+
+def test_a_lead_has_the_account_its_company_names_converted_or_not(leads_org):
+    """The account as a lead is its Company's (one account of that name), for a converted
+    lead as for an open one; the canonical account stays the Contact's."""
+    c = leads_org.contacts.set_index("contact_id")
+    assert _by_person(c, "lead_account_id") == {
+        "open Acme lead": SL_ACME,
+        "Beta lead, converted": None,  # two accounts are named Beta: not guessed
+        "unknown company, converted into Acme": None,  # known only at conversion
+        "acme lead, converted into Beta": SL_ACME,
+        "older Contact": SL_BETA,  # the Contact was there first: its own account
+        "Contact alone": SL_BETA_TOO,
+        "open Beta lead": None,
+    }
+    assert _by_person(c, "account_id") == {
+        "open Acme lead": SL_ACME,
+        "Beta lead, converted": SL_BETA,
+        "unknown company, converted into Acme": SL_ACME,
+        "acme lead, converted into Beta": SL_BETA_TOO,
+        "older Contact": SL_BETA,
+        "Contact alone": SL_BETA_TOO,
+        "open Beta lead": None,
+    }
+
+
+def test_the_extra_columns_are_not_named_as_headers_smk_did_not_map(leads_org):
+    """The tiny org has no LeadSource or OwnerId: the warning on its empty columns names the
+    export's own headers smk did not read, not the columns smk adds."""
+    warning = next(w for w in leads_org.quality.warnings if "Columns smk did not map" in w)
+    assert "'Company'" in warning
+    assert not any(column in warning for column in AS_LEAD_COLUMNS.values())
+
+
+def test_a_converted_lead_keeps_its_leads_title_and_country(leads_org):
+    c = leads_org.contacts.set_index("contact_id")
+    titles = _by_person(c, "lead_job_title")
+    assert titles["Beta lead, converted"] == "Intern"
+    assert titles["acme lead, converted into Beta"] == "Buyer"
+    assert titles["older Contact"] == "CFO"  # not the later lead's "Buyer"
+    assert _by_person(c, "lead_country")["Beta lead, converted"] == "FR"
+    # the person's details stay the Contact's
+    assert _by_person(c, "job_title")["Beta lead, converted"] == "VP Sales"
+    assert _by_person(c, "country")["Beta lead, converted"] == "US"
+
+
+def test_lead_features_use_what_the_lead_knew(leads_org):
+    leads = lead_features(leads_org, as_of="2026-12-31")
+    assert _by_person(leads, "industry") == {
+        "open Acme lead": "Software",
+        "Beta lead, converted": None,
+        "unknown company, converted into Acme": None,
+        "acme lead, converted into Beta": "Software",
+        "older Contact": "Retail",
+        "Contact alone": "Banking",
+        "open Beta lead": None,
+    }
+    assert _by_person(leads, "employees")["acme lead, converted into Beta"] == 500
+    assert _by_person(leads, "job_title")["Beta lead, converted"] == "Intern"
+    assert _by_person(leads, "country")["Beta lead, converted"] == "FR"
+    # colleagues at the lead's account, created in the 90 days before its scoring date:
+    # the Acme lead of 1 Sep has none (the lead converted into Acme was no Acme lead, the
+    # acme lead came on 20 Sep); the acme lead of 20 Sep has the open one
+    colleagues = _by_person(leads, "account_contacts")
+    assert colleagues["open Acme lead"] == 0
+    assert colleagues["acme lead, converted into Beta"] == 1
+
+
+def test_without_the_extra_columns_lead_features_read_the_contacts_own(leads_org):
+    """A CRM without `AS_LEAD_COLUMNS` (HubSpot, a mapping file, ...) is scored on its
+    canonical columns, as before."""
+    plain = smk.CRM(
+        **{
+            name: getattr(leads_org, name).drop(
+                columns=list(AS_LEAD_COLUMNS.values()), errors="ignore"
+            )
+            for name in ("contacts", "accounts", "deals", "touchpoints", "activities", "spend")
+        }
+    )
+    leads = lead_features(plain, as_of="2026-12-31")
+    assert _by_person(leads, "industry")["Beta lead, converted"] == "Retail"
+    assert _by_person(leads, "job_title")["Beta lead, converted"] == "VP Sales"
+
+
+def test_on_the_sample_no_account_no_longer_means_never_converted():
+    """The Salesforce sample: 90 open leads and 13 converted ones have a Company no single
+    account has. Scored on the account known as a lead, leads without an account converted
+    too, at a rate near the others' (the generator gives them nearly the same chance); with
+    the Contact's account every converted lead had one, and none without one converted."""
+    sample = smk.load(SF_SAMPLE)
+    leads = lead_features(sample)
+    known = leads[leads["label"].notna()]
+    without = known["industry"].isna()
+    rate_without = known.loc[without, "label"].astype(int).mean()
+    rate_with = known.loc[~without, "label"].astype(int).mean()
+    assert known.loc[without, "label"].astype(int).sum() > 0  # was 0 of 71
+    assert np.isclose(rate_without, rate_with, atol=0.03)
+    c = sample.contacts
+    no_account = c["lead_account_id"].isna()
+    reached = c["became_sql_at"].notna()
+    assert int(no_account.sum()) == 103
+    assert int((no_account & reached).sum()) == 13

@@ -98,6 +98,12 @@ How Salesforce maps onto the model (rules a user can check):
   (trimmed, case-insensitive) when exactly one account has that name (lead-to-account matching);
   a name several accounts share is not guessed: those leads have no account, and a warning
   counts them and names a few such companies.
+- **As a new lead** (what lead scoring reads, `smk.model.AS_LEAD_COLUMNS`): a person that began
+  as a Lead (open, or converted with its Lead created no later than its Contact) has in
+  ``lead_account_id`` the account its `Company` names by that same rule, converted or not
+  (`ConvertedAccountId` and the Contact are known only at conversion, after its scoring date),
+  in ``lead_job_title`` / ``lead_country`` the Lead's `Title` / `Country`; any other person its
+  Contact's own `AccountId`, `Title`, `MailingCountry`.
 - **Sources.** `LeadSource` values map onto the channel vocabulary (`LEAD_SOURCE_CHANNEL`); the
   raw value is ``original_source_detail``.
 - **Deals** come from Opportunity. `CloseDate` is ``closed_at`` only for closed opportunities
@@ -176,6 +182,7 @@ from smk.io.mapping import (
 from smk.io.validate import AfterChecks, EventStep, assemble, export_key, is_in
 from smk.model import (
     ACTIVITY_TYPES,
+    AS_LEAD_COLUMNS,
     CONVERTED_INTO_DELETED,
     CRM,
     DELETED_IN_SALESFORCE,
@@ -1641,6 +1648,9 @@ def _contacts(
             "status": _col(leads, "Status"),
             "converted": conv,
             **{c: _col(leads, c) for c in _PERSON_TEXT},
+            # as the lead was scored: its Company's account by the one rule, converted or not
+            AS_LEAD_COLUMNS["account_id"]: matched.astype("string"),
+            **{AS_LEAD_COLUMNS[c]: _col(leads, c) for c in ("job_title", "country")},
         }
     )
     # converted leads of one person: the earliest is the person's lead, the others merged away;
@@ -1693,6 +1703,7 @@ def _contacts(
             "original_source_detail": l_source.where(lead_first, c_source).fillna(
                 c_source.where(lead_first, l_source)
             ),
+            **_as_new_lead(lv, contacts, lead_first),
         }
     )
 
@@ -1713,6 +1724,7 @@ def _contacts(
             "salesforce_lead_id": s["lead_id"],
             "salesforce_object": pd.Series(obj, index=s.index, dtype="string"),
             **{c: s[c] for c in ("email", "owner_id", "country", "job_title")},
+            **{c: s[c] for c in AS_LEAD_COLUMNS.values()},
         }
         for col, value in values.items():
             if col not in frame.columns:
@@ -1729,6 +1741,18 @@ def _contacts(
     people = pd.concat([contacts.loc[c_ok, "contact_id"], leads.loc[lead_rows, "contact_id"]])
     gone = pd.concat([f.loc[_deleted(f), "contact_id"] for f in (contacts, leads)])
     return pd.concat([contacts, leads, history.accounted(people, gone)], ignore_index=True)
+
+
+def _as_new_lead(lv: pd.DataFrame, contacts: pd.DataFrame, lead_first: pd.Series) -> dict:
+    """The extra columns `AS_LEAD_COLUMNS` of each Contact's row: a person that began as its
+    Lead (`lv`, the lead's values by contact row; `lead_first`: created no later than the
+    Contact) has its Lead's account, title and country, as they were known when it was scored,
+    blank or not; any other person its Contact's own."""
+    began_as_lead = lv["lead_id"].notna() & lead_first.fillna(False).astype(bool)
+    return {
+        extra: lv[extra].astype("string").where(began_as_lead, _col(contacts, col))
+        for col, extra in AS_LEAD_COLUMNS.items()
+    }
 
 
 def _deleted(frame: pd.DataFrame) -> pd.Series:

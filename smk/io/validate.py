@@ -30,6 +30,7 @@ from smk.io.canonical import format_datetimes
 from smk.io.files import normalise_header
 from smk.io.merges import MERGED_IDS, merge_redirect
 from smk.model import (
+    AS_LEAD_COLUMNS,
     BY_DESIGN_REASONS,
     CRM,
     DELETED_IN_CRM,
@@ -716,6 +717,7 @@ def _empty_columns_warning(
     kept = [c for c in frame.columns if c not in SCHEMA[name] and not c.startswith("_")]
     kept = [c for c in kept if not c.endswith("s_all") and c not in read]  # s_all: smk's own
     kept = [c for c in kept if c != MERGED_IDS]  # a mapped source column (smk.io.merges)
+    kept = [c for c in kept if c not in AS_LEAD_COLUMNS.values()]  # smk's own (Salesforce)
     one = len(empty) == 1
     it, are = ("it", "is") if one else ("them", "are")
     text = (

@@ -6,7 +6,10 @@ A lead is scored once, `score_after_days` after its record was created (its *sco
 a week of behaviour counts and the score still comes early enough to act on. Every feature is
 computed as of that date: contact and company attributes, and the marketing touches that
 occurred strictly before it. Nothing recorded later (stage dates, deals, sales activities) is
-used, so the table cannot leak the outcome it predicts.
+used, so the table cannot leak the outcome it predicts. The attributes are the contact's as a
+new lead (`as_new_lead`): on a Salesforce export, a converted Lead's own company (its `Company`
+matched to an account as an open lead's is), title and country, not those of the Contact
+created when it converted, which would tell the model which leads converted.
 
 The label says whether the lead reached the target (SQL, customer or a won deal) within
 `within_days` after its scoring date. A stage is reached when the funnel enters it
@@ -31,7 +34,7 @@ import pandas as pd
 from smk.checks import MAX_DAYS, check_integer, check_number
 from smk.errors import NoDataError
 from smk.funnel import stage_entry_dates
-from smk.model import CHANNELS, CRM, TOUCH_TYPES
+from smk.model import AS_LEAD_COLUMNS, CHANNELS, CRM, TOUCH_TYPES
 from smk.outputs import counted
 from smk.periods import as_month, as_of_time, warn_if_after_data
 
@@ -186,16 +189,17 @@ def lead_features(
     )
     frame.loc[label < 0, "label"] = pd.NA
     contact = {
-        "job_title": c["job_title"],
-        "country": c["country"],
+        "job_title": as_new_lead(c, "job_title"),
+        "country": as_new_lead(c, "country"),
         "original_source": c["original_source"],
         "source_detail": c["original_source_detail"],
     }
     for col, values in contact.items():
         frame[col] = values.astype("object").where(values.notna(), np.nan).to_numpy()
 
+    account = as_new_lead(c, "account_id")
     acc = crm.accounts.drop_duplicates("account_id").set_index("account_id")
-    pos = acc.index.get_indexer(c["account_id"].astype("object").where(c["account_id"].notna()))
+    pos = acc.index.get_indexer(account.astype("object").where(account.notna()))
     for col, dtype in (
         ("industry", "object"),
         ("employees", "float64"),
@@ -205,7 +209,7 @@ def lead_features(
         taken = vals[np.maximum(pos, 0)] if len(vals) else np.full(len(pos), np.nan, dtype)
         frame[col] = pd.Series(np.where(pos >= 0, taken, np.nan), index=frame.index)
     frame["industry"] = frame["industry"].where(frame["industry"].notna(), np.nan)
-    frame["account_contacts"] = _colleagues_before(c, created, scored, COLLEAGUE_DAYS * day)
+    frame["account_contacts"] = _colleagues_before(account, created, scored, COLLEAGUE_DAYS * day)
 
     frame = frame.join(_touch_features(crm, c, scored, as_of))
     frame.index = pd.Index(c["contact_id"].astype("object"), name="contact_id")
@@ -231,16 +235,25 @@ def left_out_in(frame: pd.DataFrame, month: Month | str) -> int:
     return int(frame.attrs.get("left_out_by_month", {}).get(as_month(month).label, 0))
 
 
+def as_new_lead(contacts: pd.DataFrame, column: str) -> pd.Series:
+    """The contacts' `column` (account_id, job_title or country) as known when each was a new
+    lead: the extra column `smk.model.AS_LEAD_COLUMNS` names when the contacts have it (a
+    Salesforce export: a converted Lead's own account, by its Company, and its own title and
+    country, not its Contact's, created at conversion), else `column` itself."""
+    extra = AS_LEAD_COLUMNS[column]
+    return contacts[extra if extra in contacts.columns else column]
+
+
 def _colleagues_before(
-    c: pd.DataFrame, created: np.ndarray, scored: np.ndarray, window: int
+    account: pd.Series, created: np.ndarray, scored: np.ndarray, window: int
 ) -> np.ndarray:
-    """Other contacts of the same account created in the `window` (ns) before each lead's
-    scoring date."""
-    out = np.zeros(len(c), dtype="float64")
-    ok = c["account_id"].notna().to_numpy() & (created < np.iinfo("int64").max)
+    """Other contacts of the same `account` (each contact's, in row order) created in the
+    `window` (ns) before each lead's scoring date."""
+    out = np.zeros(len(account), dtype="float64")
+    ok = account.notna().to_numpy() & (created < np.iinfo("int64").max)
     if not ok.any():
         return out
-    codes, _ = pd.factorize(c["account_id"][ok])
+    codes, _ = pd.factorize(account[ok])
     cr, sc = created[ok], scored[ok]
     # dense ranks of all times, so that (account, time) packs into one sortable int64
     times = np.unique(np.concatenate([cr, sc, sc - window]))
