@@ -344,7 +344,9 @@ def test_a_deal_closed_on_its_creation_day_is_kept_in_any_format(tmp_path, timez
         "evening,2026-02-27 17:30:00,2026-02-28,true,true,50000\n"
         "same,2026-02-27 09:00:00,2026-02-27,true,true,7\n"
         "later,2026-02-10 09:00:00,2026-02-28,true,true,1000\n"
-        "before,2026-02-27 09:00:00,2026-02-26,true,true,9\n"
+        # the day before, at noon: the day before nowhere (in UTC, 09:00 would be the evening
+        # before west of UTC: tests/test_salesforce_deal_stages.py)
+        "before,2026-02-27 12:00:00,2026-02-26,true,true,9\n"
     )
     crm = smk.load(tmp_path, format="canonical", timezone=timezone)
     deals = crm.deals.set_index("deal_id")

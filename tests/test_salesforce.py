@@ -458,6 +458,25 @@ def test_member_of_an_unknown_campaign_is_set_aside(tmp_path):
     assert any("no Campaign file" in w for w in crm.quality.warnings)
 
 
+def test_a_response_without_its_date_counts_at_the_members_creation(tmp_path):
+    """A member with HasResponded set and a blank FirstRespondedDate was set aside as
+    `missing occurred_at` although its CreatedDate is there; without HasResponded a blank date
+    still means no response."""
+    for name in ("Lead.csv", "Contact.csv", "Campaign.csv"):
+        shutil.copy(FIXTURES / "dataloader" / name, tmp_path)
+    members = pd.read_csv(FIXTURES / "dataloader" / "CampaignMember.csv", dtype=str)
+    members.loc[members["Id"] == "00v5g00000MbHh8AAF", "FirstRespondedDate"] = ""
+    members.to_csv(tmp_path / "CampaignMember.csv", index=False)
+    crm = load_salesforce(tmp_path)
+    at = crm.touchpoints.set_index("touchpoint_id")["occurred_at"]
+    assert at[sf("00v5g00000MbHh8")] == utc("2024-03-11 07:50")  # its CreatedDate
+    assert crm.quality.tables["touchpoints"].reasons() == {"campaign member did not respond": 2}
+    members.drop(columns="HasResponded").to_csv(tmp_path / "CampaignMember.csv", index=False)
+    crm = load_salesforce(tmp_path)
+    assert sf("00v5g00000MbHh8") not in set(crm.touchpoints["touchpoint_id"])
+    assert crm.quality.tables["touchpoints"].reasons() == {"campaign member did not respond": 3}
+
+
 def test_an_unreadable_response_date_is_set_aside_with_its_own_text(tmp_path, dl):
     """Members' dates reach `assemble` as timestamps when all were read; one unreadable value
     sends them as text, so that it is set aside with the text the export holds."""

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import smk
 from smk import config, funnel, periods
@@ -286,3 +287,133 @@ def test_a_person_added_to_an_older_deal_dates_its_stages_from_its_creation(tmp_
     contacts = crm.contacts
     for col in ("became_opportunity_at", "became_customer_at"):
         assert not (contacts[col] < contacts["created_at"]).any(), col
+
+
+# ------------------------------------------- a close date the evening before, in UTC
+# A close date without a time the day before a deal's UTC creation day, in a load in UTC.
+#
+# Data Loader writes every timestamp at +0000, so a user has no reason to give `--timezone`. A
+# US org's opportunity created at 20:00 in Los Angeles (03:00 UTC the next day) and closed that
+# evening (CloseDate, a date, the local day) was set aside as `closed_at before created_at`: its
+# won revenue lost, and nothing suggested `--timezone`. Now, in a load in UTC, such a close date
+# counts at the creation moment when some zone west of UTC (down to UTC-12) puts the creation on
+# it, and a warning counts those deals and names `--timezone`; anything earlier stays a fault.
+US_ACCOUNT = "Id,Name,CreatedDate\n0015g00000AAAAAAAA,Acme Inc,2025-01-01T00:00:00.000+0000\n"
+US_CONTACT = (
+    "Id,AccountId,LastName,Email,LeadSource,CreatedDate\n"
+    "0035g00000CCCCCAAA,0015g00000AAAAAAAA,Doe,jd@acme.test,Web,2026-09-01T12:00:00.000+0000\n"
+)
+US_OPP_HEAD = "Id,AccountId,ContactId,Name,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate\n"
+#: (id suffix, CloseDate, CreatedDate): every one Closed Won
+US_OPPS = [
+    ("EVE", "2026-10-14", "2026-10-15T03:00:00.000+0000"),  # 20:00 on 14 Oct in Los Angeles
+    ("LAST", "2026-10-14", "2026-10-15T11:59:00.000+0000"),  # 23:59 on 14 Oct at UTC-12
+    ("NOON", "2026-10-14", "2026-10-15T12:00:00.000+0000"),  # 15 Oct in every zone
+    ("TWO", "2026-10-13", "2026-10-15T03:00:00.000+0000"),  # two days before
+]
+
+
+def oid(suffix: str) -> str:
+    """The loaded (18-character) id of the opportunity `suffix`."""
+    return salesforce_id18(oid15(suffix))
+
+
+def oid15(suffix: str) -> str:
+    return f"0065g00000{suffix:0<5}"
+
+
+def _us_export(tmp_path: Path, opps: list[tuple[str, str, str]] = US_OPPS) -> Path:
+    """A Data Loader export of one account, one contact and the won opportunities `opps`."""
+    (tmp_path / "Account.csv").write_text(US_ACCOUNT, encoding="utf-8")
+    (tmp_path / "Contact.csv").write_text(US_CONTACT, encoding="utf-8")
+    people = "0015g00000AAAAAAAA,0035g00000CCCCCAAA"
+    rows = [
+        f"{oid15(s)},{people},{s},Closed Won,1000,{close},1,1,{created}"
+        for s, close, created in opps
+    ]
+    (tmp_path / "Opportunity.csv").write_text(
+        US_OPP_HEAD + "\n".join(rows) + "\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def _west_warnings(crm) -> list[str]:
+    return [w for w in crm.quality.warnings if "west of UTC" in w]
+
+
+def test_a_close_date_the_evening_before_in_utc_counts_at_creation(tmp_path):
+    crm = smk.load(_us_export(tmp_path))
+    deals = crm.deals.set_index("deal_id")
+    assert sorted(deals.index) == sorted([oid("EVE"), oid("LAST")])
+    assert (deals["closed_at"] == deals["created_at"]).all()
+    aside = crm.quality.set_aside("deals").set_index("deal_id")["_reason"]
+    assert aside.to_dict() == {
+        oid("NOON"): "closed_at before created_at",
+        oid("TWO"): "closed_at before created_at",
+    }
+    (note,) = _west_warnings(crm)
+    assert note.startswith("deals: 2 deals with a close date without a time the day before")
+    assert "--timezone" in note
+    months = smk.sla.pipeline_by_month(smk.sla.deal_table(crm)).set_index("month")
+    assert months.loc["2026-10", "won_revenue"] == 2000
+
+
+def test_the_warning_counts_only_deals_loaded(tmp_path):
+    """A deal that is set aside for another fault (an unknown account) is not counted."""
+    export = _us_export(tmp_path, US_OPPS[:2])
+    path = export / "Opportunity.csv"
+    path.write_text(
+        path.read_text().replace(
+            "0015g00000AAAAAAAA,0035g00000CCCCCAAA,LAST",
+            "0015g00000ZZZZZAAA,0035g00000CCCCCAAA,LAST",
+        )
+    )
+    crm = smk.load(export)
+    (note,) = _west_warnings(crm)
+    assert note.startswith("deals: 1 deal with a close date without a time the day before its")
+
+
+@pytest.mark.parametrize(
+    ("timezone", "loaded"),
+    [
+        ("America/Los_Angeles", ["EVE"]),  # its local day: as before, and no warning
+        ("Europe/Berlin", []),  # the zone is known: 05:00 on 15 Oct there, a close before
+    ],
+)
+def test_a_given_zone_decides_alone(tmp_path, timezone, loaded):
+    crm = smk.load(_us_export(tmp_path), timezone=timezone)
+    assert sorted(crm.deals["deal_id"]) == sorted(oid(s) for s in loaded)
+    assert _west_warnings(crm) == []
+
+
+def test_other_formats_with_date_only_close_dates_too(tmp_path):
+    """The rule lives in the checks every loader shares: a canonical export's close date
+    without a time the day before its UTC creation morning is kept likewise."""
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,2026-01-05\n")
+    (tmp_path / "deals.csv").write_text(
+        "deal_id,created_at,closed_at,is_closed,is_won,amount\n"
+        "eve,2026-02-27 03:00:00,2026-02-26,true,true,5\n"
+        "noon,2026-02-27 12:00:00,2026-02-26,true,true,9\n"
+    )
+    crm = smk.load(tmp_path, format="canonical")
+    assert crm.deals["deal_id"].tolist() == ["eve"]
+    assert len(_west_warnings(crm)) == 1
+
+
+def test_a_hubspot_close_date_with_a_time_stays_a_fault(tmp_path):
+    """HubSpot writes `Close Date` with a time of day: one the evening before the creation
+    is a true close before creation, in a load in UTC too."""
+    fixture = Path(__file__).parent / "fixtures" / "hubspot" / "ui"
+    for f in fixture.iterdir():
+        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+        if "Close Date" in frame:
+            first = frame["Record ID"] == "6877153472"  # created 2026-02-18 16:31
+            frame.loc[first, "Create Date"] = "2026-02-18 03:00"
+            frame.loc[first, "Close Date"] = "2026-02-17 20:00"
+        frame.to_csv(tmp_path / f.name, index=False)
+    crm = smk.load(tmp_path)
+    aside = crm.quality.set_aside("deals")
+    assert aside.loc[aside["deal_id"] == "6877153472", "_reason"].tolist() == [
+        "closed_at before created_at"
+    ]
+    assert _west_warnings(crm) == []

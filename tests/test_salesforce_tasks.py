@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import smk
 from smk import config, sla
@@ -127,3 +128,81 @@ def test_an_event_s_completion_column_is_not_read(tmp_path):
     crm = load_salesforce(export)
     assert _occurred(crm) == plain
     assert "unparseable occurred_at" not in crm.quality.tables["activities"].reasons()
+
+
+# ------------------------------------------------------------- without a completion time
+CLEO = salesforce_id18("00Q5g00000Xa1bC")  # an MQL at 2024-03-01 12:00 UTC
+AHEAD = {  # 15-character id: (ActivityDate, CreatedDate)
+    "00T5g00000TkGg7": ("2024-03-05", "2024-03-01T12:00:00.000+0000"),  # a Flow's follow-up
+    "00T5g00000TkHh8": ("2024-03-02", "2024-03-02T03:00:00.000+0000"),  # due its UTC day
+}
+
+
+def _with_tasks_ahead(tmp_path: Path, completion: bool = False) -> Path:
+    """The Data Loader fixture with two more done tasks of Cleo (`AHEAD`); with `completion`,
+    a CompletedDateTime column, blank but for the fixture's first task."""
+    export = shutil.copytree(FIXTURES / "dataloader", tmp_path / "dataloader")
+    path = export / "Task.csv"
+    tasks = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    extra = [
+        {**{c: "" for c in tasks.columns}, "Id": i, "WhoId": CLEO, "Subject": "Follow up MQL"}
+        | {"ActivityDate": due, "CreatedDate": created, "Status": "Completed", "IsClosed": "1"}
+        for i, (due, created) in AHEAD.items()
+    ]
+    tasks = pd.concat([tasks, pd.DataFrame(extra)], ignore_index=True)
+    if completion:
+        tasks["CompletedDateTime"] = ""
+        tasks.loc[0, "CompletedDateTime"] = "2024-03-04T09:00:00.000+0000"
+    tasks.to_csv(path, index=False)
+    return export
+
+
+def _untimed_warnings(crm) -> list[str]:
+    return [w for w in crm.quality.warnings if "CompletedDateTime" in w]
+
+
+@pytest.mark.filterwarnings("ignore:the export's sales activities end")
+def test_without_a_completion_time_a_task_due_later_counts_at_its_due_date(tmp_path):
+    """A follow-up task a Flow creates at the MQL minute, due four days later, answered the
+    MQL in 0 h without CompletedDateTime: it was a to-do created ahead, not work logged."""
+    crm = load_salesforce(_with_tasks_ahead(tmp_path))
+    at = _occurred(crm)
+    ids = {k: salesforce_id18(k) for k in AHEAD}
+    assert at[ids["00T5g00000TkGg7"]] == utc("2024-03-05")
+    assert at[ids["00T5g00000TkHh8"]] == utc("2024-03-02 03:00")  # due the day it was logged
+    assert at[TASKS["Aa1"]] == utc("2024-02-27 15:30")  # logged the day it was due
+    leads = sla.mql_leads(crm, as_of=utc("2024-03-31"))
+    cleo = leads[leads["contact_id"] == CLEO].iloc[0]
+    assert cleo["mql_at"] == utc("2024-03-01 12:00")
+    assert cleo["first_activity_at"] == utc("2024-03-02 03:00")
+
+
+def test_a_due_date_before_the_creation_moment_counts_at_the_creation(tmp_path):
+    """In Los Angeles, the task logged at 19:00 on 1 March due 2 March: 2 March 00:00 UTC is
+    before its creation (03:00 UTC), so it counts when it was logged."""
+    at = _occurred(load_salesforce(_with_tasks_ahead(tmp_path), timezone="America/Los_Angeles"))
+    assert at[salesforce_id18("00T5g00000TkHh8")] == utc("2024-03-02 03:00")
+    assert at[salesforce_id18("00T5g00000TkGg7")] == utc("2024-03-05")
+
+
+def test_tasks_timed_without_a_completion_time_are_counted_in_a_warning(tmp_path):
+    (note,) = _untimed_warnings(load_salesforce(_with_tasks_ahead(tmp_path / "a")))
+    # 7 done tasks (the fixture's `Not Started` one is not done), none with a completion time
+    assert note.startswith("activities: 7 done tasks have no CompletedDateTime")
+    assert 'Add Task.CompletedDateTime ("Completed Date/Time" in a task report)' in note
+    crm = load_salesforce(_with_tasks_ahead(tmp_path / "b", completion=True))
+    (note,) = _untimed_warnings(crm)
+    assert note.startswith("activities: 6 done tasks have a blank CompletedDateTime")
+    assert "Add " not in note
+    # a blank completion time: the due date rule too
+    assert _occurred(crm)[salesforce_id18("00T5g00000TkGg7")] == utc("2024-03-05")
+
+
+def test_a_task_in_two_rows_is_counted_once_in_the_warning(tmp_path):
+    export = _with_tasks_ahead(tmp_path)
+    tasks = pd.read_csv(export / "Task.csv", dtype=str, keep_default_na=False)
+    pd.concat([tasks, tasks.iloc[[0]]]).to_csv(export / "Task.csv", index=False)
+    crm = load_salesforce(export)
+    assert crm.quality.tables["activities"].reasons().get("duplicate activity_id") == 1
+    (note,) = _untimed_warnings(crm)
+    assert note.startswith("activities: 7 done tasks have no CompletedDateTime")

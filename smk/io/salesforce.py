@@ -110,12 +110,15 @@ How Salesforce maps onto the model (rules a user can check):
   (for open ones it is the expected date and stays in the extra column `CloseDate`). `CloseDate`
   is a date, read as 00:00 UTC of its day whatever the time zone: when it is the day the
   opportunity was created (in the export's time zone), ``closed_at`` is the creation moment
-  rather than that midnight (`parse.on_day_of`). `IsClosed`/`IsWon` are derived from the stage
-  name when the export lacks them.
+  rather than that midnight (`parse.on_day_of`); in a load in UTC, also when it is the day
+  before a creation before 12:00 UTC (the evening before west of UTC), with a warning naming
+  `--timezone` (`validate._closed_on_creation_day`). `IsClosed`/`IsWon` are derived from the
+  stage name when the export lacks them.
 - **Touchpoints** are campaign responses: `CampaignMember` rows joined to `Campaign`. A member
   that did not respond is set aside (``campaign member did not respond``); a member of a campaign
   missing from a present Campaign file is set aside (``unknown campaign``). ``occurred_at`` is
-  `FirstRespondedDate` (a date), or the member's CreatedDate when that falls on the same day.
+  `FirstRespondedDate` (a date), or the member's CreatedDate when that falls on the same day,
+  or when `HasResponded` is set and `FirstRespondedDate` blank.
   The channel comes from `Campaign.Type` (`CAMPAIGN_TYPES`), the touch type from the member
   status when it names an action (`Clicked`, `Attended`, ...) and otherwise from the type.
 - **Activities** are Tasks (call / email / task, from `TaskSubtype` then `Type`) and Events
@@ -133,8 +136,10 @@ How Salesforce maps onto the model (rules a user can check):
   has `CompletedDateTime` (a standard field since API v49; report label "Completed Date/Time"),
   its completion time, as a HubSpot task's: a follow-up created by automation the minute a lead
   became an MQL and done days later counts when it was done, not when it was created. A blank
-  completion time falls back to CreatedDate, then the activity date; an unreadable one sets the
-  task aside (``unparseable occurred_at``, with its text). A Task not done (its
+  completion time (or none in the export) falls back to CreatedDate, then the activity date,
+  but a task due on a later day than its creation counts at its due date (a to-do created
+  ahead), and a warning counts such done tasks and asks for the column; an unreadable one sets
+  the task aside (``unparseable occurred_at``, with its text). A Task not done (its
   `Status` open, e.g. `Not Started`, `In Progress`, `Deferred`, or `IsClosed` false for a
   status not in `TASK_STATUS_DONE`) is a reminder, not sales work: it is set aside as
   ``task not done`` (by design), so an auto-created follow-up nobody has done never counts as
@@ -982,27 +987,39 @@ class _Dates:
         return parse.OrderHint(same, "in the same file") if same else None
 
     def first(
-        self, frame: pd.DataFrame, cols: list[tuple[str, str]]
+        self,
+        frame: pd.DataFrame,
+        cols: list[tuple[str, str]],
+        each: dict[str, pd.Series] | None = None,
     ) -> tuple[pd.Series, pd.Series]:
         """(parsed, text) of the first column holding a date, row by row.
 
         The text is ISO where a date was parsed and else the first raw value, so a value that
-        cannot be read reaches `assemble` and is set aside there as unparseable.
+        cannot be read reaches `assemble` and is set aside there as unparseable. `each`: the
+        columns as `columns` parsed them, when the caller needs them too.
         """
-        parsed, raw = self.first_raw(frame, cols)
+        parsed, raw = self.first_raw(frame, cols, each)
         return parsed, _iso(parsed).fillna(raw)
 
+    def columns(self, frame: pd.DataFrame, cols: list[tuple[str, str]]) -> dict[str, pd.Series]:
+        """Each of `cols` (column, label) that `frame` has, parsed, by column."""
+        return {col: self.parse(frame, col, label) for col, label in cols if col in frame.columns}
+
     def first_raw(
-        self, frame: pd.DataFrame, cols: list[tuple[str, str]]
+        self,
+        frame: pd.DataFrame,
+        cols: list[tuple[str, str]],
+        each: dict[str, pd.Series] | None = None,
     ) -> tuple[pd.Series, pd.Series]:
-        """(parsed, raw text) of the first column holding a date, row by row."""
+        """(parsed, raw text) of the first column holding a date, row by row (`each`: as
+        `first`)."""
+        each = self.columns(frame, cols) if each is None else each
         parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
         raw = pd.Series(pd.NA, index=frame.index, dtype="string")
-        for col, label in cols:
-            if col not in frame.columns:
-                continue
-            parsed = parsed.fillna(self.parse(frame, col, label))
-            raw = raw.fillna(_col(frame, col))
+        for col, _label in cols:
+            if col in each:
+                parsed = parsed.fillna(each[col])
+                raw = raw.fillna(_col(frame, col))
         return parsed, raw
 
 
@@ -1999,6 +2016,9 @@ def _member_people_and_dates(
     created = dates.parse(m, "CreatedDate", "CampaignMember.CreatedDate")
     same_day = parse.on_day_of(first, created, dates.options.timezone)
     occurred = first.mask(same_day, created)
+    # responded without a FirstRespondedDate: the earliest moment it can have (its creation)
+    blank = first_raw.isna() & _bools(m, "HasResponded").fillna(False).astype(bool)
+    occurred = occurred.mask(blank, created)
     return _through(contact, lead_map), _for_assemble(occurred, first_raw)  # NaT: `first`'s
 
 
@@ -2084,9 +2104,10 @@ def _activities(
             ("StartDateTime", "Event.StartDateTime"),
         ]
     when.append(("ActivityDate", f"{obj}.ActivityDate"))
-    _parsed, occurred = dates.first(a, when)
-    if obj == "Task" and "CompletedDateTime" in a.columns:  # (an Event has no such field)
-        occurred = _completed_first(a, occurred, dates)
+    each = dates.columns(a, when)
+    _parsed, occurred = dates.first(a, when, each)
+    if obj == "Task":  # (an Event has no completion time)
+        occurred, untimed = _task_moments(a, occurred, each, dates)
     if obj == "Event":
         kind = pd.Series("meeting", index=a.index, dtype="string")
     else:
@@ -2105,17 +2126,60 @@ def _activities(
     a["owner_id"] = _col(a, "OwnerId")
     a["salesforce_object"] = obj
     if obj == "Task":
-        a.loc[_ok(a) & _not_done(a, dates.warnings), "_reason"] = TASK_NOT_DONE
+        not_done = _not_done(a, dates.warnings)
+        _warn_untimed_tasks(a, untimed & ~not_done.to_numpy(dtype=bool), dates.warnings)
+        a.loc[_ok(a) & not_done, "_reason"] = TASK_NOT_DONE
     return a.drop(columns=["Id"], errors="ignore")  # it is the activity_id
 
 
-def _completed_first(tasks: pd.DataFrame, occurred: pd.Series, dates: _Dates) -> pd.Series:
-    """A task's moment: its `CompletedDateTime` (when the work was done: an auto-created
-    follow-up is created at once and done days later), else `occurred` (CreatedDate, else
-    ActivityDate). An unreadable completion time is handed on as it is written, so that
-    `assemble` sets the task aside with its text rather than counting it at its creation."""
-    _parsed, done = dates.first(tasks, [("CompletedDateTime", "Task.CompletedDateTime")])
-    return done.fillna(occurred)
+def _task_moments(
+    tasks: pd.DataFrame, occurred: pd.Series, each: dict[str, pd.Series], dates: _Dates
+) -> tuple[pd.Series, np.ndarray]:
+    """Tasks' moments (text, as `occurred`) and which tasks have no completion time.
+
+    A task counts at its `CompletedDateTime` (when the work was done: an auto-created
+    follow-up is created at once and done days later). Without one, at `occurred`
+    (CreatedDate, else ActivityDate), but a task due (ActivityDate) on a later day than its
+    creation in the load's zone, and after it, was a to-do created ahead, not work logged: it
+    counts at its due date. An unreadable completion time is handed on as it is written, so
+    that `assemble` sets the task aside with its text rather than counting it at its creation.
+    `each`: the CreatedDate and ActivityDate parsed (`_Dates.columns`).
+    """
+    done = pd.Series(pd.NA, index=tasks.index, dtype="string")
+    if "CompletedDateTime" in tasks.columns:
+        _parsed, done = dates.first(tasks, [("CompletedDateTime", "Task.CompletedDateTime")])
+    untimed = done.isna()
+    created, due = each.get("CreatedDate"), each.get("ActivityDate")
+    if created is not None and due is not None:
+        ahead = (due > created) & ~parse.on_day_of(due, created, dates.options.timezone)
+        ahead = untimed & ahead.fillna(False)
+        if ahead.any():
+            occurred = occurred.mask(ahead, _iso(due))
+    return done.fillna(occurred), untimed.to_numpy(dtype=bool)
+
+
+def _warn_untimed_tasks(tasks: pd.DataFrame, untimed: np.ndarray, warnings: list[str]) -> None:
+    """Say how many done tasks (`untimed`: not set aside, done, without a completion time)
+    count when they were logged or fell due rather than when they were done, and name the
+    column to export (a blank one: the export has it). A task in several rows counts once."""
+    ids = _col(tasks, "Id")[untimed & _ok(tasks).to_numpy(dtype=bool)]
+    n = int(ids.nunique() + ids.isna().sum())
+    if not n:
+        return
+    task, has = ("tasks", "have") if n > 1 else ("task", "has")
+    if "CompletedDateTime" in tasks.columns:
+        why, advice = "a blank CompletedDateTime", ""
+    else:
+        why = "no CompletedDateTime (the export lacks the column)"
+        advice = (
+            ' Add Task.CompletedDateTime ("Completed Date/Time" in a task report) to the export.'
+        )
+    warnings.append(
+        f"activities: {n} done {task} {has} {why}: such a task counts when it was logged "
+        "(CreatedDate), or on its due date (ActivityDate) when that is a later day, not when "
+        "it was done: a follow-up task created by automation the minute a lead became an MQL, "
+        f"due that day, answers it at once (speed to lead 0 h).{advice}"
+    )
 
 
 def _not_done(tasks: pd.DataFrame, warnings: list[str]) -> pd.Series:

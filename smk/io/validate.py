@@ -761,19 +761,52 @@ def _warn_unknown_accounts(tables, quality: DataQuality) -> None:
         )
 
 
-def _closed_on_creation_day(deals: pd.DataFrame, timezone: str) -> pd.Series:
+#: the furthest a real zone lies west of UTC (UTC-12): a moment before this hour of its UTC
+#: day is still the day before there
+_WEST_HOURS = 12
+
+
+def _closed_on_creation_day(deals: pd.DataFrame, timezone: str) -> tuple[pd.Series, np.ndarray]:
     """`closed_at`, where a close date without a time (00:00 UTC of its day: `parse._placed`)
     falls on the deal's creation day in the export's zone (`parse.on_day_of`: west of UTC, the
     next UTC day) yet before the creation moment, moved to that moment: a deal closed the day
     it was created was not closed before it (it was set aside as `closed_at before
-    created_at`). A close at a true 00:00 UTC that day is taken the same way."""
+    created_at`). A close at a true 00:00 UTC that day is taken the same way.
+
+    In a load in UTC (no zone given: Data Loader writes every timestamp at +0000), a close
+    date the day before the UTC creation day is moved too when the creation falls before
+    12:00 UTC (`_WEST_HOURS`), so that some zone west of UTC puts it on the close date: a US
+    org's deal created and closed the same local evening. Returns the dates and those rows
+    (`_warn_west_closes`)."""
     closed, created = deals["closed_at"], deals["created_at"]
     early = (closed < created).fillna(False).to_numpy(dtype=bool)
+    west = np.zeros(len(deals), dtype=bool)
     if not early.any():
-        return closed
+        return closed, west
     midnight = (closed == closed.dt.normalize()).fillna(False).to_numpy(dtype=bool)
     same_day = parse.on_day_of(closed, created, timezone).to_numpy(dtype=bool)
-    return closed.mask(early & midnight & same_day, created)
+    if timezone == "UTC":
+        reach = closed + pd.Timedelta(days=1, hours=_WEST_HOURS)
+        west = early & midnight & ~same_day & (created < reach).fillna(False).to_numpy(bool)
+    return closed.mask((early & midnight & same_day) | west, created), west
+
+
+def _warn_west_closes(west: np.ndarray, reasons: _Reasons, quality: DataQuality) -> None:
+    """Say how many loaded deals `_closed_on_creation_day` took as closed on their creation
+    day because a zone west of UTC puts their creation on their close date, and that
+    `timezone=` (`--timezone`) gives the org's zone."""
+    n = int((west & ~reasons.aside()).sum())
+    if not n:
+        return
+    deals, its, are = ("deals", "their", "are") if n > 1 else ("deal", "its", "is")
+    quality.warnings.append(
+        f"deals: {n} {deals} with a close date without a time the day before {its} creation "
+        f"day in UTC, created before {_WEST_HOURS}:00 UTC (still that evening somewhere west "
+        f"of UTC), {are} taken as closed at {its} creation moment rather than set aside as "
+        "closed before created. Give the org's time zone (--timezone, timezone=; e.g. "
+        "America/Los_Angeles) to read creation days in it: a close date before the local "
+        "creation day is then a fault"
+    )
 
 
 def _check_deals(
@@ -792,13 +825,14 @@ def _check_deals(
     reasons = _Reasons(len(deals))
     merged = _flag_merged("deals", deals, reasons, quality)
     reasons.flag(deals["amount"] < 0, "negative amount")
-    deals["closed_at"] = _closed_on_creation_day(deals, options.timezone)
+    deals["closed_at"], west = _closed_on_creation_day(deals, options.timezone)
     reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
     _flag_orphans(tables, reasons, "deals", "account_id", "accounts", quality)
     _flag_orphans(tables, reasons, "deals", "contact_id", "contacts", quality)
     sound = ~reasons.aside()
     among = None if sound.all() or _several_files(deals) else sound
     kept = _flag_duplicates("deals", deals, reasons, quality, options, among)
+    _warn_west_closes(west, reasons, quality)
     _drop_flagged("deals", tables, reasons, quality, kept)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
