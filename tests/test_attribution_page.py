@@ -55,10 +55,9 @@ def test_a_data_driven_headline_reuses_the_intervals_already_computed(paths):
     pd.testing.assert_frame_equal(markov, at.headline_intervals(paths, "markov", boots))
 
 
-def test_the_page_exports_its_headline_intervals_and_says_why_mql_has_no_truth(tmp_path):
-    # the tester's run: Salesforce sample, MQLs of three months, rule-based models only
-    import json
-
+def _run_page(tmp_path, **settings):
+    """Notebook 04 run with papermill on the Salesforce sample with `settings`: the executed
+    notebook and its output folder."""
     import papermill as pm
 
     from smk import config
@@ -66,14 +65,22 @@ def test_the_page_exports_its_headline_intervals_and_says_why_mql_has_no_truth(t
 
     notebook = config.SAMPLE_DIR.parents[1] / "notebooks" / "04_attribution.ipynb"
     out = tmp_path / "out"
-    params = {"data_path": str(config.SAMPLE_SALESFORCE), "output_dir": str(out),
-              "conversion": "mql", "window_months": 3, "models": ["linear", "last_touch"],
-              "n_boot": 20}  # fmt: skip
+    params = {"data_path": str(config.SAMPLE_SALESFORCE), "output_dir": str(out), **settings}
     executed = pm.execute_notebook(
         str(notebook), str(tmp_path / "run.ipynb"), parameters=params, cwd=str(tmp_path),
         kernel_name=ensure_kernel(), kernel_manager_class=kernel_manager_class(),
         progress_bar=False,
     )  # fmt: skip
+    return executed, out
+
+
+def test_the_page_exports_its_headline_intervals_and_says_why_mql_has_no_truth(tmp_path):
+    # the tester's run: Salesforce sample, MQLs of three months, rule-based models only
+    import json
+
+    executed, out = _run_page(
+        tmp_path, conversion="mql", window_months=3, models=["linear", "last_touch"], n_boot=20
+    )
     text = "".join(
         o.get("text", "") for c in executed.cells for o in c.get("outputs", []) if "text" in o
     )
@@ -107,20 +114,9 @@ def test_the_page_and_its_metrics_say_the_window_starts_before_the_data(tmp_path
     # 2025-11-01; and the top channel's share, of the attributed conversions only
     import json
 
-    import papermill as pm
+    from smk import outputs
 
-    from smk import config, outputs
-    from smk.report import ensure_kernel, kernel_manager_class
-
-    notebook = config.SAMPLE_DIR.parents[1] / "notebooks" / "04_attribution.ipynb"
-    out = tmp_path / "out"
-    params = {"data_path": str(config.SAMPLE_SALESFORCE), "output_dir": str(out),
-              "month": "2026-05", "models": ["linear", "shapley"], "n_boot": 10}  # fmt: skip
-    executed = pm.execute_notebook(
-        str(notebook), str(tmp_path / "run.ipynb"), parameters=params, cwd=str(tmp_path),
-        kernel_name=ensure_kernel(), kernel_manager_class=kernel_manager_class(),
-        progress_bar=False,
-    )  # fmt: skip
+    executed, out = _run_page(tmp_path, month="2026-05", models=["linear", "shapley"], n_boot=10)
     text = "".join(
         o.get("text", "") + o.get("data", {}).get("text/markdown", "")
         for c in executed.cells
