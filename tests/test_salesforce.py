@@ -471,6 +471,15 @@ def test_a_response_without_its_date_counts_at_the_members_creation(tmp_path):
     at = crm.touchpoints.set_index("touchpoint_id")["occurred_at"]
     assert at[sf("00v5g00000MbHh8")] == utc("2024-03-11 07:50")  # its CreatedDate
     assert crm.quality.tables["touchpoints"].reasons() == {"campaign member did not respond": 2}
+    said = [w for w in crm.quality.warnings if "blank FirstRespondedDate" in w]
+    assert said and said[0].startswith("touchpoints: 1 campaign member that responded")
+    # a FirstRespondedDate blank throughout (or not exported) dates no response: every
+    # responded member would otherwise count, silently, at the day it was added to a campaign
+    members.assign(FirstRespondedDate="").to_csv(tmp_path / "CampaignMember.csv", index=False)
+    crm = load_salesforce(tmp_path)
+    assert crm.touchpoints.empty
+    assert not [w for w in crm.quality.warnings if "blank FirstRespondedDate" in w]
+    assert "missing occurred_at" in crm.quality.tables["touchpoints"].reasons()
     members.drop(columns="HasResponded").to_csv(tmp_path / "CampaignMember.csv", index=False)
     crm = load_salesforce(tmp_path)
     assert sf("00v5g00000MbHh8") not in set(crm.touchpoints["touchpoint_id"])

@@ -118,7 +118,8 @@ How Salesforce maps onto the model (rules a user can check):
   that did not respond is set aside (``campaign member did not respond``); a member of a campaign
   missing from a present Campaign file is set aside (``unknown campaign``). ``occurred_at`` is
   `FirstRespondedDate` (a date), or the member's CreatedDate when that falls on the same day,
-  or when `HasResponded` is set and `FirstRespondedDate` blank.
+  or when `HasResponded` is set and its `FirstRespondedDate` blank while other members have
+  one (warned; a column blank throughout dates no response: ``missing occurred_at``).
   The channel comes from `Campaign.Type` (`CAMPAIGN_TYPES`), the touch type from the member
   status when it names an action (`Clicked`, `Attended`, ...) and otherwise from the type.
 - **Activities** are Tasks (call / email / task, from `TaskSubtype` then `Type`) and Events
@@ -2016,9 +2017,16 @@ def _member_people_and_dates(
     created = dates.parse(m, "CreatedDate", "CampaignMember.CreatedDate")
     same_day = parse.on_day_of(first, created, dates.options.timezone)
     occurred = first.mask(same_day, created)
-    # responded without a FirstRespondedDate: the earliest moment it can have (its creation)
+    # responded, its FirstRespondedDate blank while others have one: the earliest moment it
+    # can have (its creation), warned of; a column blank throughout (or none) dates nothing
     blank = first_raw.isna() & _bools(m, "HasResponded").fillna(False).astype(bool)
-    occurred = occurred.mask(blank, created)
+    if first_raw.notna().any() and (n := int((blank & _ok(m)).sum())):
+        occurred = occurred.mask(blank, created)
+        dates.warnings.append(
+            f"touchpoints: {n} campaign member{'s' if n > 1 else ''} that responded "
+            "(HasResponded) with a blank FirstRespondedDate count at the member's CreatedDate, "
+            "the earliest moment a response can have"
+        )
     return _through(contact, lead_map), _for_assemble(occurred, first_raw)  # NaT: `first`'s
 
 
@@ -2107,7 +2115,7 @@ def _activities(
     each = dates.columns(a, when)
     _parsed, occurred = dates.first(a, when, each)
     if obj == "Task":  # (an Event has no completion time)
-        occurred, untimed = _task_moments(a, occurred, each, dates)
+        occurred, untimed = _task_moments(a, occurred, dates)
     if obj == "Event":
         kind = pd.Series("meeting", index=a.index, dtype="string")
     else:
@@ -2133,28 +2141,22 @@ def _activities(
 
 
 def _task_moments(
-    tasks: pd.DataFrame, occurred: pd.Series, each: dict[str, pd.Series], dates: _Dates
+    tasks: pd.DataFrame, occurred: pd.Series, dates: _Dates
 ) -> tuple[pd.Series, np.ndarray]:
     """Tasks' moments (text, as `occurred`) and which tasks have no completion time.
 
     A task counts at its `CompletedDateTime` (when the work was done: an auto-created
     follow-up is created at once and done days later). Without one, at `occurred`
-    (CreatedDate, else ActivityDate), but a task due (ActivityDate) on a later day than its
-    creation in the load's zone, and after it, was a to-do created ahead, not work logged: it
-    counts at its due date. An unreadable completion time is handed on as it is written, so
-    that `assemble` sets the task aside with its text rather than counting it at its creation.
-    `each`: the CreatedDate and ActivityDate parsed (`_Dates.columns`).
+    (CreatedDate, else ActivityDate), warned of (`_warn_untimed_tasks`): a due date does not
+    say when the work was done (a call logged in Sydney is due that local day, a to-do done
+    early or late is due another), nor may done work count after the export was taken. An
+    unreadable completion time is handed on as it is written, so that `assemble` sets the
+    task aside with its text rather than counting it at its creation.
     """
     done = pd.Series(pd.NA, index=tasks.index, dtype="string")
     if "CompletedDateTime" in tasks.columns:
         _parsed, done = dates.first(tasks, [("CompletedDateTime", "Task.CompletedDateTime")])
     untimed = done.isna()
-    created, due = each.get("CreatedDate"), each.get("ActivityDate")
-    if created is not None and due is not None:
-        ahead = (due > created) & ~parse.on_day_of(due, created, dates.options.timezone)
-        ahead = untimed & ahead.fillna(False)
-        if ahead.any():
-            occurred = occurred.mask(ahead, _iso(due))
     return done.fillna(occurred), untimed.to_numpy(dtype=bool)
 
 
@@ -2176,9 +2178,8 @@ def _warn_untimed_tasks(tasks: pd.DataFrame, untimed: np.ndarray, warnings: list
         )
     warnings.append(
         f"activities: {n} done {task} {has} {why}: such a task counts when it was logged "
-        "(CreatedDate), or on its due date (ActivityDate) when that is a later day, not when "
-        "it was done: a follow-up task created by automation the minute a lead became an MQL, "
-        f"due that day, answers it at once (speed to lead 0 h).{advice}"
+        "(CreatedDate), not when it was done: a follow-up task created by automation the "
+        f"minute a lead became an MQL answers it at once (speed to lead 0 h).{advice}"
     )
 
 
