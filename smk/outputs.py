@@ -32,7 +32,8 @@ EMAIL_ADDRESS = re.compile(r"[\w.%+-][\w.%+'-]*@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,
 EMAIL_CUT_SHORT = re.compile(r"[\w.%+-][\w.%+'-]*@[\w.-]*?(?:\.\.\.|…)")
 
 
-#: Significant digits of a float in a CSV export or a metrics file (`tidy_float`): as many
+#: Significant digits of a float in a CSV export (`tidy_float`; metrics files keep floats as
+#: computed, for the thresholds compared with scores): as many
 #: as a double holds faithfully, so that the noise of binary sums goes (213901.19999999998 is
 #: written 213901.2).
 FLOAT_DIGITS = 15
@@ -44,9 +45,11 @@ NOISE_ULPS = 4
 def tidy_values(values: np.ndarray) -> np.ndarray:
     """`values` (floats) with the noise of binary arithmetic rounded away: a fraction within
     `NOISE_ULPS` of its rounding to `FLOAT_DIGITS` significant digits becomes that rounding,
-    which Python and pandas write at its shortest (0.1 + 0.2 -> 0.3); whole numbers (even
-    beyond 15 digits), values that far from their rounding (1/3 keeps its 16 digits), a
-    fraction of a value from 1e15 on, tiny values, NaN and infinities are left as they are."""
+    which Python and pandas write at its shortest (0.1 + 0.2 -> 0.3; a double does not tell
+    noise from a real 16th digit that close: 200/3 is written 66.6666666666667); whole numbers
+    (even beyond 15 digits), values farther from their rounding (1/3 keeps its 16 digits, a
+    sum's noise beyond 4 ulps stays), a fraction of a value from 1e15 on, tiny values, NaN and
+    infinities are left as they are."""
     x = np.array(values, dtype=float)
     fractions = np.isfinite(x) & (x != np.trunc(x))
     v = x[fractions]
@@ -98,8 +101,6 @@ def _jsonable(value):
         value = value.item()
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
-    if isinstance(value, float):
-        return tidy_float(value)
     if value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
