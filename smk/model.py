@@ -186,9 +186,9 @@ LEAD_HISTORY_ROWS = ("salesforce_object", "LeadHistory")
 #: its `Title` and `Country`), not the Contact's, created at conversion; another person its
 #: Contact's. Other formats have none: scoring reads the canonical columns.
 AS_LEAD_COLUMNS: dict[str, str] = {
-    "account_id": "lead_account_id",
-    "job_title": "lead_job_title",
-    "country": "lead_country",
+    "account_id": "salesforce_lead_account_id",
+    "job_title": "salesforce_lead_job_title",
+    "country": "salesforce_lead_country",
 }
 #: an e-mail the contact sent (HubSpot: engagement type or e-mail direction `INCOMING_EMAIL`)
 #: or one a rep received and forwarded to the CRM to log it (`FORWARDED_EMAIL`): the lead's

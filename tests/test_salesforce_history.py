@@ -532,7 +532,7 @@ def test_a_lead_has_the_account_its_company_names_converted_or_not(leads_org):
     """The account as a lead is its Company's (one account of that name), for a converted
     lead as for an open one; the canonical account stays the Contact's."""
     c = leads_org.contacts.set_index("contact_id")
-    assert _by_person(c, "lead_account_id") == {
+    assert _by_person(c, "salesforce_lead_account_id") == {
         "open Acme lead": SL_ACME,
         "Beta lead, converted": None,  # two accounts are named Beta: not guessed
         "unknown company, converted into Acme": None,  # known only at conversion
@@ -562,11 +562,11 @@ def test_the_extra_columns_are_not_named_as_headers_smk_did_not_map(leads_org):
 
 def test_a_converted_lead_keeps_its_leads_title_and_country(leads_org):
     c = leads_org.contacts.set_index("contact_id")
-    titles = _by_person(c, "lead_job_title")
+    titles = _by_person(c, "salesforce_lead_job_title")
     assert titles["Beta lead, converted"] == "Intern"
     assert titles["acme lead, converted into Beta"] == "Buyer"
     assert titles["older Contact"] == "CFO"  # not the later lead's "Buyer"
-    assert _by_person(c, "lead_country")["Beta lead, converted"] == "FR"
+    assert _by_person(c, "salesforce_lead_country")["Beta lead, converted"] == "FR"
     # the person's details stay the Contact's
     assert _by_person(c, "job_title")["Beta lead, converted"] == "VP Sales"
     assert _by_person(c, "country")["Beta lead, converted"] == "US"
@@ -592,6 +592,27 @@ def test_lead_features_use_what_the_lead_knew(leads_org):
     colleagues = _by_person(leads, "account_contacts")
     assert colleagues["open Acme lead"] == 0
     assert colleagues["acme lead, converted into Beta"] == 1
+
+
+def test_an_account_created_after_the_scoring_date_is_no_account_of_the_lead_yet(leads_org):
+    """A conversion into a Company no account had makes one, named after it: matched by name,
+    it told the model which leads converted. In any format, an account created after a lead's
+    scoring date is none of it yet; one created before is its account, as it was."""
+    before = lead_features(leads_org, as_of="2026-12-31")
+    accounts = leads_org.accounts.copy()
+    acme = accounts["name"].str.casefold().eq("acme")
+    accounts.loc[acme, "created_at"] = pd.Timestamp("2026-11-30", tz="UTC")
+    crm = smk.CRM(
+        **{name: getattr(leads_org, name) for name in ("contacts", "deals", "touchpoints")},
+        accounts=accounts,
+        activities=leads_org.activities,
+        spend=leads_org.spend,
+    )
+    leads = lead_features(crm, as_of="2026-12-31")
+    assert _by_person(before, "industry")["open Acme lead"] == "Software"
+    assert _by_person(leads, "industry")["open Acme lead"] is None
+    assert _by_person(leads, "employees")["acme lead, converted into Beta"] != 500
+    assert _by_person(leads, "industry")["older Contact"] == "Retail"  # an older account
 
 
 def test_without_the_extra_columns_lead_features_read_the_contacts_own(leads_org):
@@ -624,7 +645,7 @@ def test_on_the_sample_no_account_no_longer_means_never_converted():
     assert known.loc[without, "label"].astype(int).sum() > 0  # was 0 of 71
     assert np.isclose(rate_without, rate_with, atol=0.03)
     c = sample.contacts
-    no_account = c["lead_account_id"].isna()
+    no_account = c["salesforce_lead_account_id"].isna()
     reached = c["became_sql_at"].notna()
     assert int(no_account.sum()) == 103
     assert int((no_account & reached).sum()) == 13

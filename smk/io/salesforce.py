@@ -100,10 +100,10 @@ How Salesforce maps onto the model (rules a user can check):
   counts them and names a few such companies.
 - **As a new lead** (what lead scoring reads, `smk.model.AS_LEAD_COLUMNS`): a person that began
   as a Lead (open, or converted with its Lead created no later than its Contact) has in
-  ``lead_account_id`` the account its `Company` names by that same rule, converted or not
-  (`ConvertedAccountId` and the Contact are known only at conversion, after its scoring date),
-  in ``lead_job_title`` / ``lead_country`` the Lead's `Title` / `Country`; any other person its
-  Contact's own `AccountId`, `Title`, `MailingCountry`.
+  ``salesforce_lead_account_id`` the account its `Company` names by that same rule, converted
+  or not (`ConvertedAccountId` and the Contact are known only at conversion, after its scoring
+  date), in ``salesforce_lead_job_title`` / ``salesforce_lead_country`` the Lead's `Title` /
+  `Country`; any other person its Contact's own `AccountId`, `Title`, `MailingCountry`.
 - **Sources.** `LeadSource` values map onto the channel vocabulary (`LEAD_SOURCE_CHANNEL`); the
   raw value is ``original_source_detail``.
 - **Deals** come from Opportunity. `CloseDate` is ``closed_at`` only for closed opportunities

@@ -9,7 +9,9 @@ occurred strictly before it. Nothing recorded later (stage dates, deals, sales a
 used, so the table cannot leak the outcome it predicts. The attributes are the contact's as a
 new lead (`as_new_lead`): on a Salesforce export, a converted Lead's own company (its `Company`
 matched to an account as an open lead's is), title and country, not those of the Contact
-created when it converted, which would tell the model which leads converted.
+created when it converted, which would tell the model which leads converted; and in any
+format an account created after the lead's scoring date (one its conversion made) is no
+account of it yet (`_known_account`).
 
 The label says whether the lead reached the target (SQL, customer or a won deal) within
 `within_days` after its scoring date. A stage is reached when the funnel enters it
@@ -197,8 +199,8 @@ def lead_features(
     for col, values in contact.items():
         frame[col] = values.astype("object").where(values.notna(), np.nan).to_numpy()
 
-    account = as_new_lead(c, "account_id")
     acc = crm.accounts.drop_duplicates("account_id").set_index("account_id")
+    account = _known_account(as_new_lead(c, "account_id"), acc["created_at"], scored)
     pos = acc.index.get_indexer(account.astype("object").where(account.notna()))
     for col, dtype in (
         ("industry", "object"),
@@ -242,6 +244,17 @@ def as_new_lead(contacts: pd.DataFrame, column: str) -> pd.Series:
     country, not its Contact's, created at conversion), else `column` itself."""
     extra = AS_LEAD_COLUMNS[column]
     return contacts[extra if extra in contacts.columns else column]
+
+
+def _known_account(account: pd.Series, born: pd.Series, scored: np.ndarray) -> pd.Series:
+    """Each lead's account as known at its scoring date (`scored`, int64 ns): blank where the
+    account (`born`: its creation, by account id) was created after it, as an account made when
+    the lead converted (Salesforce's conversion makes one) would tell the model which leads
+    converted; an account without a creation date, or not in the export, is left as it is."""
+    at = born.reindex(account.astype("object").where(account.notna()))
+    ns = at.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).view("int64")
+    later = (ns != np.iinfo("int64").min) & (ns > scored)
+    return account.mask(pd.Series(later, index=account.index))
 
 
 def _colleagues_before(
