@@ -988,39 +988,27 @@ class _Dates:
         return parse.OrderHint(same, "in the same file") if same else None
 
     def first(
-        self,
-        frame: pd.DataFrame,
-        cols: list[tuple[str, str]],
-        each: dict[str, pd.Series] | None = None,
+        self, frame: pd.DataFrame, cols: list[tuple[str, str]]
     ) -> tuple[pd.Series, pd.Series]:
         """(parsed, text) of the first column holding a date, row by row.
 
         The text is ISO where a date was parsed and else the first raw value, so a value that
-        cannot be read reaches `assemble` and is set aside there as unparseable. `each`: the
-        columns as `columns` parsed them, when the caller needs them too.
+        cannot be read reaches `assemble` and is set aside there as unparseable.
         """
-        parsed, raw = self.first_raw(frame, cols, each)
+        parsed, raw = self.first_raw(frame, cols)
         return parsed, _iso(parsed).fillna(raw)
 
-    def columns(self, frame: pd.DataFrame, cols: list[tuple[str, str]]) -> dict[str, pd.Series]:
-        """Each of `cols` (column, label) that `frame` has, parsed, by column."""
-        return {col: self.parse(frame, col, label) for col, label in cols if col in frame.columns}
-
     def first_raw(
-        self,
-        frame: pd.DataFrame,
-        cols: list[tuple[str, str]],
-        each: dict[str, pd.Series] | None = None,
+        self, frame: pd.DataFrame, cols: list[tuple[str, str]]
     ) -> tuple[pd.Series, pd.Series]:
-        """(parsed, raw text) of the first column holding a date, row by row (`each`: as
-        `first`)."""
-        each = self.columns(frame, cols) if each is None else each
+        """(parsed, raw text) of the first column holding a date, row by row."""
         parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
         raw = pd.Series(pd.NA, index=frame.index, dtype="string")
-        for col, _label in cols:
-            if col in each:
-                parsed = parsed.fillna(each[col])
-                raw = raw.fillna(_col(frame, col))
+        for col, label in cols:
+            if col not in frame.columns:
+                continue
+            parsed = parsed.fillna(self.parse(frame, col, label))
+            raw = raw.fillna(_col(frame, col))
         return parsed, raw
 
 
@@ -2112,8 +2100,7 @@ def _activities(
             ("StartDateTime", "Event.StartDateTime"),
         ]
     when.append(("ActivityDate", f"{obj}.ActivityDate"))
-    each = dates.columns(a, when)
-    _parsed, occurred = dates.first(a, when, each)
+    _parsed, occurred = dates.first(a, when)
     if obj == "Task":  # (an Event has no completion time)
         occurred, untimed = _task_moments(a, occurred, dates)
     if obj == "Event":
