@@ -20,7 +20,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from smk.errors import CRMExportError
-from smk.outputs import counted
 
 _EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
 #: Columns at least this long take the shortcuts below (per distinct value, Arrow casts); on
@@ -670,7 +669,7 @@ def _mixed_warning(
     n = int(odd.sum())
     files = ", ".join(source.files) or "the export"
     odd_read = (
-        f"{counted(n, 'number')} can only be read with {other!r} as the decimal mark and "
+        f"{_counted(n, 'number')} can only be read with {other!r} as the decimal mark and "
         f"{'are' if n > 1 else 'is'} read with it ({_readings(values, odd, mark)})"
     )
     rest = f"the column's other numbers are read with {mark!r}"
@@ -684,7 +683,7 @@ def _mixed_warning(
         return said
     k = int(either.sum())
     return (
-        f"{said}; {counted(k, 'number')} that may be read either way "
+        f"{said}; {_counted(k, 'number')} that may be read either way "
         f"({_readings(values, either, mark)}) {'are' if k > 1 else 'is'} read with {mark!r}: "
         f"to read {'them' if k > 1 else 'it'} with {other!r}, pass decimal={other!r} "
         f"(smk.load; `--decimal {other}` for smk validate and report) or set "
@@ -697,6 +696,10 @@ _TIE = {
     ",": "as Excel writes numbers in a ';'-delimited file (as many values show each mark)",
     ".": "as the file is not ';'-delimited (as many values show each mark)",
 }
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _readings(values: pd.Series, rows: np.ndarray, decimal: str, few: int = 3) -> str:
@@ -1076,7 +1079,7 @@ def _count_note(
     written, how = reading
     shown = _examples(values, at, read)
     return (
-        f"{counted(n, 'value')} {'are' if n > 1 else 'is'} {written} ({shown}): {how} "
+        f"{_counted(n, 'value')} {'are' if n > 1 else 'is'} {written} ({shown}): {how} "
         "(docs/data-model.md)"
     )
 
