@@ -34,10 +34,10 @@ report: $(VENV)/.installed-core
 	$(BIN)/smk report --data $(SAMPLE) --month latest --out reports
 
 ## The whole test suite: lint, then pytest (package tests, nbval on every notebook, the report
-## end to end in headless Chromium).
+## end to end in headless Chromium), on every core (at most 4: each test module stays on one worker).
 test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 ## Debian's chromium for the report's browser test (installed when missing and we are root).
 chromium:
