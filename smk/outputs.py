@@ -18,6 +18,12 @@ import pandas as pd
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Where, inside a text cell, a spreadsheet may start another cell: after a `;` or a tab (the
+#: list separator of Excel in German, French, Dutch, Italian or Spanish settings splits a CSV
+#: there, whatever its quotes: a quote in mid-field is no text qualifier) or a line end (such a
+#: split ends the row there), before any quotes. A formula character there is neutralised as
+#: at the start of the cell (`neutralise_formulas`).
+FORMULA_PIECE = re.compile(r'(?<=[;\t\r\n])(?="*[=+\-@\t\r])')
 #: A negative plain number written as text (`-11510`, `-1.234,50`, a set-aside row's amount as
 #: exported): a spreadsheet reads it as that number, never as a formula, so it stays as written.
 #: Not `+4915112345678` (a phone number a spreadsheet would show as 4.91512E+12) nor `-0012`
@@ -164,6 +170,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     Numbers stay numbers: only text cells starting with = + - @ (or tab / carriage return)
     are changed, so a negative amount column is untouched, and so is a signed number written
     as text (`-11510` in a set-aside row, which keeps the text it was exported with; `PLAIN_NUMBER`).
+    A spreadsheet that splits the file on `;` starts a cell after each `;`, tab or line end
+    of a text, so a piece there that starts with one of them gets its `'` too (`FORMULA_PIECE`:
+    `spring;=cmd|' /C calc'!A0` is written `spring;'=cmd|' /C calc'!A0`).
     """
     safe = frame.copy()
     for col in safe.columns:
@@ -173,7 +182,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         text = s.astype("string")
         risky = text.str.startswith(FORMULA_PREFIXES) & ~text.str.match(PLAIN_NUMBER)
         risky = risky.fillna(False).astype(bool)
-        if risky.any():
+        pieces = text.str.contains(FORMULA_PIECE).fillna(False).astype(bool)
+        if pieces.any():
+            text = text.mask(pieces, text.str.replace(FORMULA_PIECE, "'", regex=True))
+        if risky.any() or pieces.any():
             safe[col] = text.mask(risky, "'" + text)
     return safe
 

@@ -2377,10 +2377,7 @@ def _no_data_run(nb: Path, executed: Path, month: Month, message: str, seconds: 
         for i, c in enumerate(cells)
         if any(o.get("output_type") == "error" for o in c.get("outputs", []))
     )
-    note = nbformat.v4.new_markdown_cell(
-        f"> **Not enough data for {month}.** {html.escape(message)}\n>\n"
-        "> The sections above are the ones that could be computed this month."
-    )
+    note = nbformat.v4.new_markdown_cell(_no_data_note(month, message))
     note.id = stable_cell_id(nb.name, note.source)
     title = next((c.source.lstrip("# ").splitlines()[0] for c in cells if _is_title(c)), nb.stem)
     book.cells = cells[:failed] + [note]
@@ -2389,6 +2386,20 @@ def _no_data_run(nb: Path, executed: Path, month: Month, message: str, seconds: 
     write_metrics(executed.parent, notebook_name(nb), metrics)
     return NotebookRun(
         notebook_name(nb), executed, seconds, _cells_seconds(executed), no_data=message
+    )
+
+
+def _no_data_note(month: Month, message: str) -> str:
+    """The note ending a page stopped by `NoDataError` (`_no_data_run`): a Markdown cell's
+    source that is one HTML block, so that `message`, which names what the export holds (its
+    folder, files, values), is shown as plain text, never read as Markdown (a link
+    `[x](javascript:...)`, a bare URL, emphasis): escaped, its lines joined by `<br>`, as no
+    line of the block may be blank (that would end it). Its quotes stay as written, so that
+    an address or a name in it is still found by the notebook's scrub (`scrub_notebook`)."""
+    text = "<br>\n".join(html.escape(message, quote=False).splitlines())
+    return (
+        f"<blockquote><p><strong>Not enough data for {month}.</strong> {text}</p>\n"
+        "<p>The sections above are the ones that could be computed this month.</p></blockquote>"
     )
 
 

@@ -1,13 +1,23 @@
 """Report months and notebook outputs (metrics JSON, spreadsheet-safe CSV)."""
 
+import csv
+import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from smk.model import CRM, empty_table
-from smk.outputs import export_csv, neutralise_formulas, read_metrics, write_metrics
+from smk.outputs import (
+    FORMULA_PREFIXES,
+    PLAIN_NUMBER,
+    export_csv,
+    neutralise_formulas,
+    read_metrics,
+    write_metrics,
+)
 from smk.periods import data_span, latest_full_month, parse_month, resolve_month, stray_dates
 
 
@@ -128,6 +138,40 @@ def test_csv_export_neutralises_formulas_but_not_numbers(tmp_path):
     text = export_csv(frame, tmp_path, "x.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and "\n'+1 call" in text
     assert not any(line.startswith(("=", "+", "@", "-")) for line in text.splitlines())
+
+
+def test_csv_export_is_safe_in_a_spreadsheet_that_splits_on_semicolons(tmp_path):
+    """Excel in German, French, Dutch, Italian or Spanish settings splits a CSV on `;`, quoted
+    or not (a quote in mid-line is no text qualifier): `spring;=cmd|' /C calc'!A0;` was written
+    as it is and gave a cell `=cmd|' /C calc'!A0` there. A piece after a `;`, tab or line break
+    that starts like a formula gets its `'` as a cell start does; numbers and other text stay."""
+    frame = pd.DataFrame(
+        {
+            "campaign": ["spring;=cmd|' /C calc'!A0;", "CEO;-2+3;", "a\t@SUM(1)", "x,y;+1"]
+            + ['q;"=1+1', "l1\n=1+1", "=1;-2", "referrals (+8.7 pts); CEO (-1 pts)"],
+            "deals": [12, -3, 0, 5, 1, 2, 3, 4],
+            "amount": [230225.2, -5.5, 0.0, 1.25, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    safe = neutralise_formulas(frame)
+    assert safe["campaign"].tolist() == [
+        "spring;'=cmd|' /C calc'!A0;",
+        "CEO;'-2+3;",
+        "a\t'@SUM(1)",
+        "x,y;'+1",
+        "q;'\"=1+1",
+        "l1\n'=1+1",
+        "'=1;'-2",
+        "referrals (+8.7 pts); CEO (-1 pts)",  # no formula after "; ": as it was
+    ]
+    path = export_csv(frame, tmp_path, "mix.csv")
+    text = path.read_text(encoding="utf-8-sig")
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
+        for cell in row:
+            assert not cell.startswith(FORMULA_PREFIXES) or re.fullmatch(PLAIN_NUMBER, cell), cell
+    back = pd.read_csv(path, keep_default_na=False)
+    pd.testing.assert_frame_equal(back, safe, check_dtype=False)  # read back as written
+    assert "\nspring;'=cmd|' /C calc'!A0;,12,230225.2\n" in text  # no quotes added
 
 
 def test_a_signed_number_written_as_text_stays_as_written():

@@ -503,6 +503,31 @@ def test_crm_text_is_escaped_in_a_published_report(tmp_path):
     assert "<script>alert(1)</script>" not in page
 
 
+def test_a_not_enough_data_note_shows_the_export_s_text_as_written_not_as_markdown(tmp_path):
+    """An export folder named `hs4-[click](javascript:alert(1))` reached a segmentation page
+    stopped for lack of data as a link: the note's message (HTML-escaped) was Markdown."""
+    from smk.periods import parse_month
+    from smk.report import _no_data_run
+
+    failed = new_code_cell("raise NoDataError()")
+    failed.outputs = [nbformat.v4.new_output("error", ename="NoDataError", evalue="", traceback=[])]
+    shown = new_code_cell("1", outputs=[nbformat.v4.new_output("stream", text="kept\n")])
+    executed = tmp_path / "02_segmentation.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# Segments"), shown, failed]), executed)
+    message = (
+        "the export (hubspot: hs4-[click](javascript:alert(1))) has no rows in them; "
+        "see https://evil.example, <b>*bold*</b> & `code`\n\n[two](javascript:alert(2)) $x$"
+    )
+    _no_data_run(executed, executed, parse_month("2026-10"), message, 0.0)
+    assert json.loads((tmp_path / "metrics-segmentation.json").read_text())["no_data"] == message
+    page = render_html(executed, tmp_path / "page.html", {"month": "2026-10"}, None).read_text()
+    note = page.split("Not enough data for 2026-10.</strong> ")[1].split("</p>")[0]
+    as_text = html_lib.escape(message, quote=False).replace("\n", "<br>\n")
+    assert note.replace("<br/>", "<br>") == as_text  # as written: no link, emphasis, code
+    assert 'href="javascript' not in page and 'href="https://evil' not in page
+    assert "kept" in page and "The sections above are the ones that could be computed" in page
+
+
 def test_month_over_month_change_uses_the_kpis_own_previous_value(tmp_path):
     from smk.periods import parse_month
     from smk.report import write_month_index
