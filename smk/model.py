@@ -299,9 +299,11 @@ class TableAccount:
     loaded: int = 0
     set_aside: pd.DataFrame = field(default_factory=pd.DataFrame)
     merged: int = 0  # rows folded into another row (duplicate e-mails); counted as set aside too
-    #: the export's headers that a mapping's rule reads (a `derive` rule's `from`): kept under
-    #: their own name, yet mapped, never said to be columns smk did not map
-    rule_headers: list[str] = field(default_factory=list)
+    #: the columns a mapping maps outside the model: the export's headers its rules read (a
+    #: `derive` rule's `from`), kept under their own name, and the columns it names with
+    #: `extra_ok` (`lead_score: [Score]`), kept under that name: never said to be columns smk
+    #: did not map
+    mapped_extras: list[str] = field(default_factory=list)
     #: the rows (`_file`, `_row`) whose month was read from a two-digit year (`Dec-31`, spend):
     #: the load warns of those far ahead of the export (`smk.io.validate._warn_spend_ahead`)
     two_digit_years: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -259,13 +259,29 @@ _LOCATORS = {t: (key, "deal_id") for t, key in PRIMARY_KEYS.items() if key} | {
 def set_aside_in_order(crm: CRM, table: str) -> pd.DataFrame:
     """A table's set-aside rows (`DataQuality.set_aside`, every column) with the faults of the
     export first, then the rows set aside by design (`by_design_rows`), each in the order
-    read: the order of the page's listing, its CSV and `smk validate --set-aside`."""
+    read (`_order_read`: by file, then row; not the order they were set aside in, as a row set
+    aside while read comes before one set aside by a later check): the order of the page's
+    listing, its CSV and `smk validate --set-aside`."""
     aside = crm.quality.set_aside(table)
     if table not in crm.quality.tables or aside.empty:
         return aside
-    by_design = by_design_rows(crm)[table]
-    order = np.concatenate([np.flatnonzero(~by_design), np.flatnonzero(by_design)])
-    return aside.iloc[order].reset_index(drop=True)
+    read = _order_read(aside, crm.quality.files.get(table, []))
+    by_design = by_design_rows(crm)[table][read]
+    return aside.iloc[np.concatenate([read[~by_design], read[by_design]])].reset_index(drop=True)
+
+
+def _order_read(aside: pd.DataFrame, files: list[str]) -> np.ndarray:
+    """The positions of set-aside rows in the order read: by file (`files`, the table's in
+    the order read, then any other in the order its rows come), then by row number (a row
+    without one after its file's numbered rows); a frame without `_file` and `_row` keeps
+    its order."""
+    if not {"_file", "_row"} <= set(aside.columns):
+        return np.arange(len(aside))
+    names = aside["_file"].astype("string")
+    known = list(dict.fromkeys([*files, *names.dropna()]))
+    rank = names.map(dict(zip(known, range(len(known)), strict=True)))
+    rows = _row_numbers(aside).to_numpy(dtype=float, na_value=np.inf)
+    return np.lexsort((rows, rank.to_numpy(dtype=float, na_value=np.inf)))
 
 
 def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:

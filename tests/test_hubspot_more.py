@@ -514,6 +514,50 @@ def test_a_view_beside_the_tables_own_export_replaces_none_of_its_rows(tmp_path:
     assert warnings_with(crm, "ytd-mqls")
 
 
+def test_a_view_beside_the_tables_own_export_is_named_as_not_read_and_why(tmp_path: Path) -> None:
+    """It was named among the files whose names match no pattern, with the advice to rename
+    it (renamed, a view of a few columns could become a record's newest copy): the warning
+    says it is a view of the table whose own export is in the folder, and what to do."""
+    write(tmp_path, "hubspot-crm-exports-all-contacts-2026-11-01.csv", CONTACTS_HEADER,
+          "3001,Ann,Lee,ann@x.test,Lead,2026-10-01 10:00,,owner-01")  # fmt: skip
+    view = "Record ID,Email,Lifecycle Stage,Create Date"
+    write(tmp_path, "hubspot-crm-exports-ytd-mqls-2026-2026-01-15.csv", view,
+          "3002,ben@x.test,Marketing Qualified Lead,2026-01-03 10:00")  # fmt: skip
+    write(tmp_path, "hubspot-crm-exports-q4-mqls-2026-2026-11-15.csv", view,
+          "3001,ann@x.test,Marketing Qualified Lead,2026-10-01 10:00")  # fmt: skip
+    crm = smk.load(tmp_path, format="hubspot")
+    assert crm.contacts["contact_id"].tolist() == ["3001"]
+    assert crm.contacts["owner_id"].tolist() == ["owner-01"]
+    assert not warnings_with(crm, "rename it")
+    assert warnings_with(crm, "mqls-2026") == [
+        "not read: hubspot-crm-exports-q4-mqls-2026-2026-11-15.csv, "
+        "hubspot-crm-exports-ytd-mqls-2026-2026-01-15.csv, exported from HubSpot views "
+        "(headers of contacts), as the contacts table's own export is in the folder "
+        "(hubspot-crm-exports-all-contacts-2026-11-01.csv) and holds a view's records with all "
+        "their columns: read, a view's copy of a record could become its newest "
+        "(docs/data-model.md) and leave the columns the view lacks empty. A record only in a "
+        "view is not loaded: to load a view's columns, export them with the contacts table's "
+        "own export"
+    ]
+
+
+def test_every_download_of_a_view_is_read_its_newest_copy_loaded(tmp_path: Path) -> None:
+    """Two monthly downloads of one contacts view, and no contacts export: the first was read
+    as contacts, the second named as not read (the first counted as the table's own export),
+    so a record in both was loaded from its older copy."""
+    view = "Record ID,Email,Lifecycle Stage,Create Date"
+    write(tmp_path, "hubspot-crm-exports-my-leads-2026-01-15.csv", view,
+          "3001,ann@x.test,Lead,2026-01-02 10:00", "3002,ben@x.test,Lead,2026-01-03 10:00")  # fmt: skip
+    write(tmp_path, "hubspot-crm-exports-my-leads-2026-02-15.csv", view,
+          "3001,ann@x.test,Marketing Qualified Lead,2026-01-02 10:00")  # fmt: skip
+    crm = smk.load(tmp_path, format="hubspot")
+    stages = crm.contacts.set_index("contact_id")["lifecycle_stage"].to_dict()
+    assert stages == {"3001": "mql", "3002": "lead"}
+    assert not warnings_with(crm, "not read")
+    assert len(warnings_with(crm, "is read as contacts")) == 2
+    assert crm.quality.set_aside("contacts")["_reason"].tolist() == [OLDER_COPY]
+
+
 SWEDISH = {"Email": "E-post", "Lifecycle Stage": "Livscykelfas", "Contact owner": "Kontaktägare"}
 
 

@@ -129,6 +129,23 @@ def test_a_header_the_deleted_rule_reads_is_no_column_smk_did_not_map(tmp_path):
     assert crm.quality.tables["deals"].reasons() == {"deleted in the CRM": 1}
 
 
+def test_a_column_of_one_s_own_under_extra_ok_is_no_column_smk_did_not_map(tmp_path):
+    """`deal_value: [Value]` and a constant `region` under `extra_ok` are loaded under those
+    names, yet the "empty column" warning listed them among the "Columns smk did not map"
+    (by the mapping's names, not the export's headers)."""
+    spec = mapping(tmp_path, amount='"Amount"', extra="    constants: {region: EMEA}\n")
+    text = spec.read_text().replace("      amount:", '      deal_value: ["Value"]\n      amount:')
+    spec.write_text(text + "    extra_ok: true\n")
+    crm = smk.load(export(tmp_path / "x"), mapping=spec)
+    assert crm.deals["deal_value"].tolist() == ["100", "50"]
+    assert crm.deals["region"].tolist() == ["EMEA", "EMEA"]
+    (warning,) = [w for w in crm.quality.warnings if w.startswith("deals: stage, amount")]
+    assert warning == (
+        "deals: stage, amount are empty in every row (the export has no column for them, or "
+        "leaves them blank): the pages that read them show nothing for them"
+    )
+
+
 def test_a_column_none_of_whose_coalesced_headers_is_there_is_left_empty(tmp_path):
     spec = mapping(tmp_path, lost='"Lost on"')
     spec.write_text(spec.read_text().replace('["Won time", "Lost on"]', '["Won on", "Lost on"]'))

@@ -26,14 +26,28 @@ REPORT = Path(__file__).parent / "fixtures" / "salesforce" / "report"
 
 def _faults_first(crm: smk.CRM, table: str) -> None:
     """The listing of `table` holds its set-aside rows once each, its faults (by the counts'
-    rule, `by_design_rows`) first, each part in the order read."""
+    rule, `by_design_rows`) first, each part in the order read: by file (in the order the
+    account's `files` name them) and row."""
     aside = crm.quality.set_aside(table)
     by_design = quality.by_design_rows(crm)[table]
     rows = quality.set_aside_rows(crm, table)
-    expected = pd.concat([aside[~by_design], aside[by_design]])
-    assert list(zip(rows["file"], rows["row"], strict=True)) == list(
-        zip(expected["_file"], expected["_row"], strict=True)
-    )
+    listed = list(zip(rows["file"], rows["row"], strict=True))
+    parts = [aside[~by_design], aside[by_design]]
+    files = crm.quality.files[table]
+    start = 0
+    for part in parts:
+        mine = listed[start : start + len(part)]
+        assert sorted(mine) == sorted(zip(part["_file"], part["_row"], strict=True))
+        read = [(files.index(file), int(row)) for file, row in mine]
+        assert read == sorted(read), table
+        start += len(part)
+    assert start == len(listed)
+
+
+def _listed(crm: smk.CRM, table: str) -> list[tuple[str, int, str]]:
+    rows = quality.set_aside_rows(crm, table)
+    listed = zip(rows["file"], rows["row"], rows["reason"], strict=True)
+    return [(file, int(row), why) for file, row, why in listed]
 
 
 def test_a_report_footer_s_blank_lines_are_listed_with_the_footer_not_as_faults():
@@ -58,7 +72,7 @@ def test_a_blank_row_inside_the_data_is_listed_first_its_footer_s_blank_lines_la
     commas = "," * header.read_text(encoding="utf-8").splitlines()[0].count('","') + "\n"
     crm = smk.load(_with_footer(tmp_path, ['""\n', commas]), format="hubspot")
     rows = quality.set_aside_rows(crm, "contacts")
-    assert sorted(pd.to_numeric(rows["row"]).tolist()[:2]) == [3, 4]
+    assert pd.to_numeric(rows["row"]).tolist()[:2] == [3, 4]  # in the order read
     assert quality.by_design_rows(crm)["contacts"].sum() == 5
     _faults_first(crm, "contacts")
     assert (
@@ -107,3 +121,41 @@ def test_validate_set_aside_lists_rows_in_the_order_of_the_page_s_csv(tmp_path, 
         zip(listed["file"], listed["row"].astype(str), strict=True)
     )
     assert written["_reason"].iloc[0] == "unknown LeadId"
+
+
+def test_rows_set_aside_by_a_later_check_are_listed_in_the_order_read(tmp_path, capsys):
+    """The sample's deals listed the empty row 177 (set aside while read) before rows 13, 77,
+    116, 136 and 176 (set aside by later checks): the page, its CSV and `smk validate
+    --set-aside` list them by row."""
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    deals = "hubspot-crm-exports-all-deals-2026-11-01.csv"
+    assert [(f, r) for f, r, _ in _listed(crm, "deals")] == [
+        (deals, row) for row in (13, 77, 116, 136, 176, 177)
+    ]
+    for table in crm.quality.tables:
+        _faults_first(crm, table)
+    out = tmp_path / "aside"
+    assert main(["validate", str(config.SAMPLE_HUBSPOT), "--set-aside", str(out)]) == 0
+    capsys.readouterr()
+    written = pd.read_csv(out / "deals.set_aside.csv", dtype=str, encoding="utf-8-sig")
+    assert written["_row"].tolist() == ["13", "77", "116", "136", "176", "177"]
+    every = quality.all_set_aside_rows(crm)
+    assert every.loc[every["table"] == "deals", "row"].tolist() == written["_row"].tolist()
+
+
+def test_each_file_s_rows_come_in_the_order_of_the_files_read(tmp_path):
+    """A deal set aside by a later check in the first file (a negative amount) was listed
+    after an unreadable row of the second (set aside while read)."""
+    header = "Record ID,Deal Name,Deal Stage,Amount,Create Date\n"
+    (tmp_path / "deals_1.csv").write_text(
+        header + "D1,A,Contract Sent,100,2026-01-05\nD2,B,Contract Sent,-5,2026-01-05\n"
+    )
+    (tmp_path / "deals_2.csv").write_text(
+        header + "D3,C,Contract Sent,100,not a date\nD4,D,Contract Sent,7,2026-01-06\n"
+    )
+    crm = smk.load(tmp_path, format="hubspot")
+    assert _listed(crm, "deals") == [
+        ("deals_1.csv", 3, "negative amount"),
+        ("deals_2.csv", 2, "unparseable created_at"),
+    ]
+    _faults_first(crm, "deals")

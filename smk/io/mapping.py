@@ -958,17 +958,22 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     mapped.attrs["untold"] = untold  # for `read_table`'s warning, once for all its files
     mapped.attrs["unfound"] = unfound  # the same (`unfound_warning`)
     mapped.attrs["headers"] = list(headers.values()) if unfound else []
-    mapped.attrs["rule_headers"] = _rule_headers(tm, headers)  # for validate's warnings
+    mapped.attrs["mapped_extras"] = _mapped_extras(tm, headers, table)  # validate's warnings
     return mapped
 
 
-def _rule_headers(tm: TableMapping, headers: dict[str, str]) -> list[str]:
-    """The file's headers that the mapping's `derive` and `deleted` rules read (a `from` that
-    is no column the mapping names): kept under their own name (`map_frame`), yet mapped."""
+def _mapped_extras(tm: TableMapping, headers: dict[str, str], table: str) -> list[str]:
+    """The columns the mapping maps that are not the model's: the file's headers that its
+    `derive` and `deleted` rules read (a `from` that is no column the mapping names), kept
+    under their own name (`map_frame`), and the columns it names outside the model (with
+    `extra_ok`, e.g. `lead_score: [Score]`), kept under that name. Mapped, never said to be
+    columns smk did not map. (A Salesforce object's `table` is no model's: no such columns.)"""
     rules = [*tm.derive.values(), tm.deleted]
     named = (str(rule["from"]) for rule in rules if "from" in rule)
     found = (headers.get(fileio.normalise_header(h)) for h in named if h not in tm.columns)
-    return list(dict.fromkeys(h for h in found if h is not None))
+    own = (c for names in (tm.columns, tm.derive, tm.constants) for c in names)
+    extras = (c for c in own if table in SCHEMA and c not in SCHEMA[table])
+    return list(dict.fromkeys([*(h for h in found if h is not None), *extras]))
 
 
 def task_done(status: pd.Series) -> pd.Series:
@@ -1398,8 +1403,8 @@ def _joined_attrs(out: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame
     delimiters = {f.attrs.get("delimiter") for f in frames}
     out.attrs["delimiter"] = delimiters.pop() if len(delimiters) == 1 else None
     out.attrs["warnings"] = [w for f in frames for w in f.attrs.get("warnings", ())]
-    rule_headers = (h for f in frames for h in f.attrs.get("rule_headers", ()))
-    out.attrs["rule_headers"] = list(dict.fromkeys(rule_headers))
+    extras = (h for f in frames for h in f.attrs.get("mapped_extras", ()))
+    out.attrs["mapped_extras"] = list(dict.fromkeys(extras))
     return out
 
 
@@ -1465,20 +1470,17 @@ def read_tables(
     A data file that no table's `files:` patterns match is named in `warnings`, unread
     (nothing is skipped unsaid), unless it is a HubSpot view's export whose headers tell its
     table (`view_table`: "hubspot-crm-exports-q1-pipeline-..." is read as deals, with a
-    warning that says so); a file named like a table's that cannot be read (compressed, a
-    `.json`, a link to nothing) is an error or a warning (`check_unread`)."""
+    warning that says so), or one of a table whose own export is in the folder (not read, and
+    a warning says why: `_claim_views`); a file named like a table's that cannot be read
+    (compressed, a `.json`, a link to nothing) is an error or a warning (`check_unread`)."""
     candidates = data_files(folder)
     notes = check_unread(folder, table_groups(mapping), _readable_groups(mapping, candidates))
     raw: dict[str, LazyTable] = {}
     found = {table: files_for(tm, candidates) for table, tm in mapping.tables.items()}
     matched = {p for paths in found.values() for p in paths}
-    for path in candidates:
-        table = None if path in matched else view_table(path, mapping)
-        if table is not None and not found[table]:  # a view beside the table's own export is
-            # no newer copy of its records: it may hold a few of their columns (not read)
-            found[table] = sorted([*found[table], path])
-            matched.add(path)
-            notes.append(_view_note(path, table))
+    said, views = _claim_views([p for p in candidates if p not in matched], found, mapping)
+    notes += said
+    matched |= views
     for table, tm in mapping.tables.items():
         paths = found[table]
         if paths:
@@ -1490,6 +1492,30 @@ def read_tables(
     if warnings is not None:
         warnings.extend(notes + ([_unread(unread, mapping)] if unread else []))
     return raw
+
+
+def _claim_views(
+    paths: list[Path], found: dict[str, list[Path]], mapping: FormatMapping
+) -> tuple[list[str], set[Path]]:
+    """The HubSpot views' exports among `paths` (files no table's patterns match), each added
+    to `found` under the table its headers show (`view_table`), with a warning; but not when
+    that table has its own export in the folder, which holds the view's records with all their
+    columns (read, a later view of a few columns would be their newest copy): then a warning
+    says why they are not read. The warnings, and the views (read or not)."""
+    own = {table for table, files in found.items() if files}
+    views: dict[str, list[Path]] = {}
+    for path in paths:
+        table = view_table(path, mapping)
+        if table is not None:
+            views.setdefault(table, []).append(path)
+    notes = []
+    for table, files in views.items():
+        if table in own:
+            notes.append(_view_beside_note(files, table, found[table]))
+        else:
+            found[table] = sorted(files)
+            notes += [_view_note(path, table) for path in files]
+    return notes, {path for files in views.values() for path in files}
 
 
 def _unread(names: list[str], mapping: FormatMapping) -> str:
@@ -1580,6 +1606,19 @@ def _view_note(path: Path, table: str) -> str:
     return (
         f"{path.name} is read as {table}: its name (a HubSpot view's) matches no table's "
         f"file pattern, its headers are those of {table}"
+    )
+
+
+def _view_beside_note(views: list[Path], table: str, own: list[Path]) -> str:
+    """The warning for HubSpot views' exports of `table` not read beside its `own` export."""
+    views_ = "a HubSpot view" if len(views) == 1 else "HubSpot views"
+    return (
+        f"not read: {', '.join(p.name for p in views)}, exported from {views_} (headers of "
+        f"{table}), as the {table} table's own export is in the folder "
+        f"({', '.join(p.name for p in own)}) and holds a view's records with all their columns: "
+        "read, a view's copy of a record could become its newest (docs/data-model.md) and "
+        "leave the columns the view lacks empty. A record only in a view is not loaded: to "
+        f"load a view's columns, export them with the {table} table's own export"
     )
 
 

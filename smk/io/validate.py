@@ -345,8 +345,8 @@ def _normalise(
     frame = frame.reset_index(drop=True)
     acc = quality.account(name)
     acc.read += len(frame)
-    read_by_rules = [*acc.rule_headers, *frame.attrs.get("rule_headers", ())]
-    acc.rule_headers = list(dict.fromkeys(read_by_rules))  # for `_empty_columns_warning`
+    extras = [*acc.mapped_extras, *frame.attrs.get("mapped_extras", ())]
+    acc.mapped_extras = list(dict.fromkeys(extras))  # for `_empty_columns_warning`
     quality.warnings.extend(frame.attrs.get("warnings", ()))  # the file reader's
     reason = _Reasons(frame["_reason"] if "_reason" in frame.columns else len(frame))
     out = pd.DataFrame(index=frame.index)
@@ -705,17 +705,17 @@ def _warn_empty_columns(tables: dict[str, pd.DataFrame], quality: DataQuality) -
         frame = tables[name]
         empty = [c for c in columns if len(frame) and c in frame and not frame[c].notna().any()]
         if empty:
-            read = quality.account(name).rule_headers
-            quality.warnings.append(_empty_columns_warning(name, empty, frame, read))
+            mapped = quality.account(name).mapped_extras
+            quality.warnings.append(_empty_columns_warning(name, empty, frame, mapped))
 
 
 def _empty_columns_warning(
-    name: str, empty: list[str], frame: pd.DataFrame, read: Collection[str] = ()
+    name: str, empty: list[str], frame: pd.DataFrame, mapped: Collection[str] = ()
 ) -> str:
     """The warning for `empty` columns of table `name`, naming the headers smk did not map:
-    not those a mapping's rule `read` (`TableAccount.rule_headers`)."""
+    not the columns a mapping maps outside the model (`TableAccount.mapped_extras`)."""
     kept = [c for c in frame.columns if c not in SCHEMA[name] and not c.startswith("_")]
-    kept = [c for c in kept if not c.endswith("s_all") and c not in read]  # s_all: smk's own
+    kept = [c for c in kept if not c.endswith("s_all") and c not in mapped]  # s_all: smk's
     kept = [c for c in kept if c != MERGED_IDS]  # a mapped source column (smk.io.merges)
     kept = [c for c in kept if c not in AS_LEAD_COLUMNS.values()]  # smk's own (Salesforce)
     one = len(empty) == 1
