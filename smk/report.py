@@ -70,7 +70,7 @@ from smk import config
 from smk.model import CRM
 from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
 from smk.outputs import EMAIL_REMOVED, format_kpi, mask_emails, read_metrics, write_metrics
-from smk.periods import Month, as_month, data_span, resolve_month
+from smk.periods import Month, resolve_month
 from smk.pii import (
     first_last_columns,
     is_name_column,
@@ -119,6 +119,26 @@ _HOME_ENDS = (
 
 class ReportError(RuntimeError):
     """A report could not be published; the message says which notebook, cell and error."""
+
+
+class Refusal(ValueError):
+    """`run_report` refuses the export before any notebook runs (`check_export`; exit 2).
+
+    `kind` says why: "contacts" (none loaded), "month" (the month cannot be reported: `latest`
+    of an export that covers no full month yet, a month outside the data) or "currency" (a
+    notebook's `fx_rates` lack one); `reason` says it without what the run then did, and for
+    a currency, `rows` says which rows the notebook converts for `month`."""
+
+    def __init__(
+        self,
+        message: str,
+        kind: str,
+        reason: str,
+        rows: str | None = None,
+        month: Month | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind, self.reason, self.rows, self.month = kind, reason, rows, month
 
 
 @dataclass
@@ -715,8 +735,10 @@ def _declared_or_nothing(pm, notebook: Path, unreadable: list[str] | None = None
 
 
 # ------------------------------------------------------------------ the reports folder
-#: Files that do not make a folder someone else's (placeholders smk never writes over).
-PLACEHOLDERS = frozenset({".gitkeep", ".gitignore", ".keep", ".DS_Store", "README.md", "README"})
+#: Files that do not make a folder someone else's (placeholders smk never writes over), and
+#: a README file (`_README`: README in any case, one extension or none: README.md, readme.txt).
+PLACEHOLDERS = frozenset({".gitkeep", ".gitignore", ".keep", ".DS_Store"})
+_README = re.compile(r"readme(?:\.[^.]+)?", re.IGNORECASE)
 #: What operating systems make in a fresh volume or any folder they show (compared without
 #: case, as Windows and macOS name them): a new disk's `lost+found`, macOS's `.DS_Store`,
 #: `.Trashes`, `.Spotlight-V100`, `.fseventsd`, `.TemporaryItems`, Windows' `Thumbs.db`,
@@ -767,10 +789,15 @@ def _smk_month(folder: Path) -> bool:
     return (folder / MANIFEST).is_file() or _smk_page(folder / "index.html")
 
 
+def _placeholder(path: Path) -> bool:
+    """A placeholder (`PLACEHOLDERS`) or a README file, which smk never writes over."""
+    return path.name in PLACEHOLDERS or (bool(_README.fullmatch(path.name)) and path.is_file())
+
+
 def check_out_folder(out: Path) -> None:
     """Refuse a reports folder that holds files smk does not own (ValueError).
 
-    A folder that does not exist, is empty (bar `PLACEHOLDERS` and what the operating system
+    A folder that does not exist, is empty (bar `_placeholder`s and what the operating system
     makes, `SYSTEM_ENTRIES`: a volume's `lost+found`), has smk's `index.html`, or
     holds only what smk writes (its month folders, log, temporary folders) is fine. Anything
     else (a web site's own `index.html`, someone's documents) is refused rather than
@@ -789,7 +816,7 @@ def check_out_folder(out: Path) -> None:
     foreign = sorted(
         p.name
         for p in out.iterdir()
-        if p.name not in PLACEHOLDERS
+        if not _placeholder(p)
         and p.name.casefold() not in SYSTEM_ENTRIES
         and not _OWN_TOP.match(p.name)
         and not (_MONTH_FOLDER.match(p.name) and p.is_dir() and _smk_month(p))
@@ -1099,13 +1126,15 @@ _CONVERTS = ("funnel_sla", "segmentation", "attribution")
 
 
 def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month) -> None:
-    """Refuse, before any notebook runs, deals or spend in a currency that the `fx_rates` of
-    one of smk's own notebooks (given, or the notebook's default) cannot convert, among the
-    rows that notebook converts (`_CONVERTS`): it would fail half-way with the same message
-    (a scheduler's exit 3, "report failed", for what is the params file's gap)."""
+    """Refuse (`Refusal`), before any notebook runs, deals or spend in a currency that the
+    `fx_rates` of one of smk's own notebooks (given, or the notebook's default) cannot
+    convert, among the rows that notebook converts (`_CONVERTS`): it would fail half-way with
+    the same message (a scheduler's exit 3, "report failed", for what is the params file's
+    gap)."""
     gap = currency_gap(crm, notebooks, params, month)
     if gap:
-        raise ValueError(f"{gap[0]}. No notebook was run ({gap[1]})")
+        message = f"{gap[0]}. No notebook was run ({gap[1]})"
+        raise Refusal(message, "currency", gap[0], rows=gap[1], month=month)
 
 
 def currency_gap(
@@ -1176,32 +1205,55 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
     ]
 
 
+def check_export(crm: CRM, chosen: list[Path], settings: dict, month: str) -> Month:
+    """The month `run_report` reports for `month` (YYYY-MM or `latest`) with the notebooks
+    `chosen` and the params file's `settings`, or its refusal of the export before any
+    notebook runs (`Refusal`, a ValueError): no contact loaded while one of smk's notebooks
+    that need contacts is chosen (`report_blocker`); a month it cannot report
+    (`resolve_month`: `latest` of an export that covers no full month yet, a month outside
+    the data); deals or spend in a currency a notebook's `fx_rates` lack (`check_currencies`).
+    `smk validate`'s `report_ready` asks the same (`default_report_blocker`)."""
+    blocker = report_blocker(crm) if _need_contacts(chosen) else None
+    if blocker:
+        raise Refusal(f"{blocker}. No notebook was run", "contacts", blocker)
+    try:
+        the_month = resolve_month(crm, month)
+    except ValueError as exc:
+        raise Refusal(str(exc), "month", str(exc)) from None
+    check_currencies(crm, chosen, settings, the_month)
+    return the_month
+
+
 def default_report_blocker(crm: CRM, params: dict | None = None) -> str | None:
     """Why `smk report --month latest`, run with smk's own notebooks and their default
     parameters (or the settings `params` of a params file, `read_params`), refuses `crm`
-    before any notebook runs, or None (`smk validate`'s `report_ready`): no contact loaded
-    (`report_blocker`), or deals in a currency the notebooks' `fx_rates` lack
-    (`check_currencies`; a params file's rates mend it), or spend in such a currency.
-    An export with no full month yet is checked for the month of its last record."""
-    blocker = report_blocker(crm)
+    before any notebook runs, or None (`smk validate`'s `report_ready`): `check_export`, the
+    check `run_report` makes, so that the two cannot disagree (no contact loaded, no full
+    month yet, deals or spend in a currency the notebooks' `fx_rates` lack: a params file's
+    rates mend that). Without smk's own notebooks folder, only the month is checked, as
+    `smk report --notebook-dir` checks it for a user's notebooks."""
     folder = Path(config.NOTEBOOKS_DIR)
-    if blocker or (crm.deals.empty and crm.spend.empty) or not folder.is_dir():
-        return blocker
+    chosen = discover_notebooks(None, folder) if folder.is_dir() else []
     try:
-        month = resolve_month(crm, "latest")
-    except ValueError:  # no full month yet: a named month still runs
-        month = as_month(f"{data_span(crm)[1]:%Y-%m}")
-    gap = currency_gap(crm, discover_notebooks(None, folder), params or {}, month)
-    if gap is None:
-        return None
-    if params is None:
-        return (
-            f"{gap[0]}. `smk report --month {month}` with the notebooks' default parameters "
-            f"refuses the export ({gap[1]}); give the rates with `--params FILE`"
-        )
+        check_export(crm, chosen, params or {}, "latest")
+    except Refusal as refusal:
+        return _refusal_text(refusal, params is not None)
+    return None
+
+
+def _refusal_text(refusal: Refusal, with_params: bool) -> str:
+    """A `Refusal` of `smk report --month latest` as `smk validate` says it."""
+    if refusal.kind == "contacts":
+        return refusal.reason
+    if refusal.kind == "month":
+        return f"`smk report --month latest` refuses the export: {refusal.reason}"
+    settings = "the params file's settings" if with_params else "the notebooks' default parameters"
+    mend = (
+        "add the rates to the params file" if with_params else "give the rates with `--params FILE`"
+    )
     return (
-        f"{gap[0]}. `smk report --month {month}` with the params file's settings refuses the "
-        f"export ({gap[1]}); add the rates to the params file"
+        f"{refusal.reason}. `smk report --month {refusal.month}` with {settings} refuses the "
+        f"export ({refusal.rows}); {mend}"
     )
 
 
@@ -1276,7 +1328,7 @@ def run_report(
     one run, and says so in its header when they come from more than one export).
 
     `out` must be new, empty or smk's (`check_out_folder`, ValueError otherwise), and the
-    export must load contacts (`report_blocker`: ValueError before any notebook runs). Once
+    export must pass `check_export` (a `Refusal`, a ValueError, before any notebook runs). Once
     the run writes its own files (its lock, cache, notebooks, pages), an OSError (a full disk)
     raises `ReportError` naming the file, as a failed notebook does. SIGTERM or
     SIGHUP during the run removes its temporary folders and raises `Terminated` (a
@@ -1312,11 +1364,7 @@ def run_report(
             schema=schema,
             decimal=decimal,
         )
-        blocker = report_blocker(crm) if _need_contacts(chosen) else None
-        if blocker:
-            raise ValueError(f"{blocker}. No notebook was run")
-        the_month = resolve_month(crm, month)
-        check_currencies(crm, chosen, settings, the_month)
+        the_month = check_export(crm, chosen, settings, month)
         timings["data load"] = time.perf_counter() - start
         log.info(  # crm.source: a database URL with its password masked
             "report %s on %s (%s), notebooks: %s",

@@ -232,6 +232,74 @@ def test_set_aside_rows_never_go_into_the_export_they_came_from(export, tmp_path
     assert main(["validate", str(export), "--set-aside", str(tmp_path / "aside")]) == 0
 
 
+def test_set_aside_rows_never_go_beside_an_export_given_as_one_file(export, tmp_path, capsys):
+    # `smk validate FOLDER/<contacts file> --set-aside FOLDER` wrote contacts.set_aside.csv
+    # beside the file, and the next `smk validate FOLDER` read its rows as contacts
+    file = export / "hubspot-crm-exports-all-contacts-2026-02-01.csv"
+    before = sorted(p.name for p in export.iterdir())
+    of = f"the folder of the export file {file.name}"
+    for aside, what in ((export, of), (export / "aside", f"inside {export}, {of}")):
+        assert main(["validate", str(file), "--set-aside", str(aside), "--json"]) == 2
+        out, err = capsys.readouterr()
+        message = (
+            f"--set-aside: {aside} is {what}: a load of that folder would read the set-aside "
+            "files as rows of the export; choose a folder outside it"
+        )
+        assert message in err and message in json.loads(out)["error"]
+    assert sorted(p.name for p in export.iterdir()) == before
+    assert main(["validate", str(export), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tables"]["contacts"]["read"] == 2
+    assert main(["validate", str(file), "--set-aside", str(tmp_path / "aside")]) == 0
+    assert (tmp_path / "aside" / "contacts.set_aside.csv").is_file()
+
+
+def test_format_mapping_without_a_mapping_file_says_what_is_missing(export, tmp_path, capsys):
+    # it said "...smk-mapping.yaml: cannot read the mapping file: [Errno 2] No such file..."
+    assert main(["validate", str(export), "--format", "mapping"]) == 2
+    none_given = (
+        f"smk: error: {export}: format 'mapping' reads an export through a mapping file, and "
+        "none was given: give one (--mapping FILE.yaml; smk.load(..., mapping=...)), or save "
+        "it as smk-mapping.yaml in the export folder (docs/mappings.md)\n"
+    )
+    assert capsys.readouterr().err == none_given
+    out = tmp_path / "reports"  # `smk report` says it alike, before any notebook runs
+    report = ["report", "--data", str(export), "--format", "mapping", "--out", str(out)]
+    assert main([*report, "--quiet"]) == 2
+    assert capsys.readouterr().err == none_given
+    folder = "this is a folder, not a mapping file: give the mapping's .yaml file"
+    for given, why in ((tmp_path / "nope.yaml", "no such mapping file"), (tmp_path, folder)):
+        assert main(["validate", str(export), "--mapping", str(given)]) == 2
+        assert capsys.readouterr().err == f"smk: error: {given}: {why}\n"
+    assert main(["validate", str(export), "--format", str(tmp_path / "nope.yaml")]) == 2
+    assert (
+        capsys.readouterr().err == f"smk: error: {tmp_path / 'nope.yaml'}: no such mapping file\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["salesforce", "hubspot"])
+def test_synth_says_the_rows_each_file_it_wrote_holds(tmp_path, capsys, fmt):
+    # a Salesforce export said "touchpoints 3,115" while its CampaignMember.csv held 1,240
+    # rows (one member per campaign and person): the count of the data, not of the export
+    out = tmp_path / fmt
+    args = ["synth", "--contacts", "60", "--months", "3", "--format", fmt, "--out", str(out)]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"wrote a synthetic {fmt} export to {out} (ground truth in {out}/truth):"
+    said = {}
+    for line in lines[1:]:
+        name, rows, unit = line.split()
+        said[name] = int(rows.replace(",", ""))
+        assert unit == "rows"
+    files = sorted(out.glob("*.csv"))
+    assert said == {p.name: len(pd.read_csv(p, dtype=str, keep_default_na=False)) for p in files}
+    read = {t: a.read for t, a in smk.load(out).quality.tables.items()}
+    if fmt == "salesforce":
+        assert said["CampaignMember.csv"] == read["touchpoints"]
+        assert said["Lead.csv"] + said["Contact.csv"] == read["contacts"]
+    else:
+        assert sum(said.values()) == sum(read.values())
+
+
 def test_an_empty_folder_is_named_as_such(tmp_path, capsys):
     assert main(["validate", str(tmp_path)]) == 2
     assert "the folder is empty" in capsys.readouterr().err

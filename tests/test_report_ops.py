@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -260,6 +261,23 @@ def test_what_operating_systems_make_in_a_folder_is_no_one_s_files(tmp_path):
     check_out_folder(out)
     (out / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match=r"\(it holds notes.txt\)"):
+        check_out_folder(out)
+
+
+def test_a_readme_of_any_case_and_extension_leaves_a_reports_folder_free(tmp_path):
+    # README.txt or readme.md was refused (exit 2), though a reports folder may hold a README
+    out = tmp_path / "reports"
+    out.mkdir()
+    for name in ("README", "README.md", "readme.md", "README.txt", "ReadMe.rst"):
+        (out / name).write_text("about these reports")
+        check_out_folder(out)
+    for mine in ("readme-old.md", "README.md.bak"):  # not a README file: someone's
+        (out / mine).write_text("mine")
+        with pytest.raises(ValueError, match=rf"\(it holds {re.escape(mine)}\)"):
+            check_out_folder(out)
+        (out / mine).unlink()
+    (out / "readme.d").mkdir()  # a folder is no README file
+    with pytest.raises(ValueError, match=r"\(it holds readme.d\)"):
         check_out_folder(out)
 
 

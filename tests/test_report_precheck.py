@@ -95,13 +95,48 @@ def test_validate_keeps_an_export_with_deals_usable_but_says_the_report_cannot_r
 
 
 def test_validate_says_an_export_with_contacts_is_ready_for_the_report(tmp_path, capsys):
-    export = _export(tmp_path, "every row set aside")
-    (export / CONTACTS_FILE).write_text(CONTACTS_HEADER + "4,Di,di@example.test,Lead,2026-01-04\n")
+    export = _export(tmp_path, "every row set aside")  # data from 1 December to 12 January
+    (export / CONTACTS_FILE).write_text(CONTACTS_HEADER + "4,Di,di@example.test,Lead,2025-12-01\n")
     assert main(["validate", str(export), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["report_ready"] is True and "report_problem" not in payload
     assert main(["validate", str(export)]) == 0
     assert "cannot run" not in capsys.readouterr().out
+
+
+#: what `smk report --month latest` says of the export of 4 to 12 January 2026
+NO_FULL_MONTH = (
+    "the export covers no full month yet (its data run from 2026-01-04 to 2026-01-12); name "
+    "the month to report, e.g. 2026-01 (covered from 2026-01-04 to 2026-01-12)"
+)
+
+
+@pytest.mark.parametrize("deals", [True, False], ids=["with deals", "contacts only"])
+def test_validate_is_not_ready_for_an_export_the_report_refuses_as_covering_no_full_month(
+    tmp_path, capsys, deals
+):
+    """`report_ready` was true for an export of 4 to 12 January, which `smk report --month
+    latest` refuses with exit 2 (it covers no full month yet): a scheduler trusting the flag
+    got a failed run. Both ask `smk.report.check_export` now, so they cannot disagree."""
+    export = _export(tmp_path, "every row set aside")
+    (export / CONTACTS_FILE).write_text(CONTACTS_HEADER + "4,Di,di@example.test,Lead,2026-01-04\n")
+    if not deals:  # no deal nor spend: the month was not even looked at
+        (export / "hubspot-crm-exports-all-deals-2026-02-01.csv").unlink()
+        (export / CONTACTS_FILE).write_text(
+            CONTACTS_HEADER + "4,Di,di@example.test,Lead,2026-01-04\n"
+            "5,Ed,ed@example.test,Lead,2026-01-12\n"
+        )
+    out = tmp_path / "reports"
+    assert main(["report", "--data", str(export), "--out", str(out), "--quiet"]) == 2
+    refusal = capsys.readouterr().err.removeprefix("smk: error: ").rstrip("\n")
+    assert refusal == NO_FULL_MONTH
+    assert main(["validate", str(export), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["usable"] is True and payload["report_ready"] is False
+    problem = f"`smk report --month latest` refuses the export: {refusal}"
+    assert payload["report_problem"] == problem
+    assert main(["validate", str(export)]) == 0
+    assert f"\nsmk report cannot run on this export: {problem}\n" in capsys.readouterr().out
 
 
 def test_validate_of_nothing_usable_is_not_ready_for_the_report_either(tmp_path, capsys):

@@ -34,6 +34,8 @@ _SQL_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
 #: the file types of a database file (SQLite, DuckDB) read as format "sql"
 DATABASE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".duckdb"})
 _SALESFORCE_FILES = {"lead", "contact", "account", "opportunity", "task", "event", "campaignmember"}
+#: the mapping file in an export folder that detection (and format "mapping") reads it with
+MAPPING_FILE = "smk-mapping.yaml"
 
 
 def detect_format(source: str | Path) -> str:
@@ -59,7 +61,7 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
     folder = path if path.is_dir() else path.parent
     if _is_model(path):
         return "parquet", None
-    if path.is_dir() and (folder / "smk-mapping.yaml").exists():
+    if path.is_dir() and (folder / MAPPING_FILE).exists():
         return "mapping", None
     candidates = data_files(folder) if path.is_dir() else [path]
     if path.is_file():  # a file smk may not read: said as such (`load`), not as no format
@@ -237,7 +239,7 @@ def _load_source(source, format: str, mapping, reading: dict, schema: str | None
         refuse_special(Path(source), str(source))
     if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
         _refuse_model(source, f"an export read through the mapping {mapping or format}")
-        spec = read_mapping(mapping or format)
+        spec = _read_given_mapping(Path(mapping or format))
         return _load_with_spec(source, spec, reading)
     if format not in FORMATS:
         raise CRMExportError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
@@ -330,7 +332,14 @@ def _load_format(source, format: str, reading: dict, schema: str | None) -> CRM:
         return CRM.from_parquet(source)
     if format == "mapping":
         path = Path(source)
-        spec = read_mapping(path if path.is_file() else path / "smk-mapping.yaml")
+        if path.is_dir() and not (path / MAPPING_FILE).exists():
+            raise CRMExportError(
+                "format 'mapping' reads an export through a mapping file, and none was given: "
+                "give one (--mapping FILE.yaml; smk.load(..., mapping=...)), or save it as "
+                f"{MAPPING_FILE} in the export folder (docs/mappings.md)",
+                file=str(source),
+            )
+        spec = read_mapping(path if path.is_file() else path / MAPPING_FILE)
         return _load_with_spec(source, spec, reading)
     if format == "salesforce":
         from smk.io.salesforce import load_salesforce
@@ -344,6 +353,18 @@ def _load_format(source, format: str, reading: dict, schema: str | None) -> CRM:
 
         return load_sql(str(source), **reading, schema=schema)
     raise AssertionError(format)
+
+
+def _read_given_mapping(path: Path) -> FormatMapping:
+    """`read_mapping` of the mapping file a caller named (`mapping=`, `--mapping`), which must
+    be a file: a clear error naming it when there is none (or a folder) by that name."""
+    if path.is_dir():
+        raise CRMExportError(
+            "this is a folder, not a mapping file: give the mapping's .yaml file", file=str(path)
+        )
+    if not path.exists():
+        raise CRMExportError("no such mapping file", file=str(path))
+    return read_mapping(path)
 
 
 def _salesforce_unread(folder: Path) -> list[str]:
