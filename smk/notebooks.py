@@ -5,6 +5,7 @@ Notebooks stay thin: they call these and the analysis modules, never re-implemen
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -21,7 +22,10 @@ import smk
 from smk import config
 from smk.checks import check_seed
 from smk.errors import NoDataError
+from smk.io.parse import listed
 from smk.model import CRM
+from smk.outputs import counted, export_csv
+from smk.periods import is_latest, resolve_month
 
 
 def resolve_path(path: str | Path) -> str:
@@ -148,22 +152,123 @@ def show_plain_warnings(
     print(f"warning: {message}", file=file or sys.stderr)
 
 
-def output_folder(output_dir: str) -> Path:
+#: The CSV exports each of smk's notebooks writes to its `output_dir`, by the notebook's name
+#: (as in `metrics-<name>.json`): `write_exports` writes no others, and `output_folder` removes
+#: them (with the metrics file) before a run, so that none is left from an earlier run.
+EXPORTS: dict[str, tuple[str, ...]] = {
+    "data_quality": ("data_quality.csv", "data_quality_reasons.csv", "data_quality_set_aside.csv"),
+    "funnel_sla": (
+        "funnel_sla_scorecard.csv",
+        "funnel_month.csv",
+        "funnel_cohorts.csv",
+        "sla_by_month.csv",
+        "sla_by_owner.csv",
+        "sla_mql_leads.csv",
+        "pipeline_by_month.csv",
+        "marketing_mix.csv",
+    ),
+    "segmentation": (
+        "segments.csv",
+        "segment_profiles.csv",
+        "rfm.csv",
+        "segment_by_channel.csv",
+        "segment_by_stage.csv",
+    ),
+    "lead_scoring": (
+        "scored_leads.csv",
+        "lead_score_quality.csv",
+        "lead_score_deciles.csv",
+        "lead_score_drift.csv",
+    ),
+    "attribution": (
+        "attribution.csv",
+        "attribution_roi.csv",
+        "attribution_intervals.csv",
+        "attribution_paths.csv",
+    ),
+}
+
+
+def output_folder(output_dir: str, notebook: str | None = None) -> Path:
     """The folder a notebook writes its metrics and exports to (made if need be).
 
     A published month (it holds the report's `manifest.json`) is refused: an executed
     notebook from `reports/YYYY-MM/` names its month as `output_dir`, and re-running it there
     would change the month's files under its published pages and the next month's inputs.
+    So is a file (or a folder under one): a ValueError naming `output_dir`.
+
+    Given the notebook's name (``"funnel_sla"``), its files from an earlier run into the same
+    folder are removed first: `metrics-<name>.json` and its `EXPORTS`. A run that stops early
+    (a `NoDataError`, a wrong parameter) so leaves no metrics or export of another month
+    looking current; model files (`lead_scorer.*`, `segmentation-model.joblib`) stay.
     """
     folder = Path(resolve_path(output_dir))
     if (folder / "manifest.json").is_file():
         raise ValueError(
             f"output_dir {folder} is a published report month: re-run this notebook with "
-            "another output_dir (e.g. output_dir = 'rerun'), so the published files stay as "
-            "published"
+            "another output_dir, so the published files stay as published. Set it in the "
+            "injected-parameters cell (papermill's '# Parameters' cell, after the parameters "
+            "cell: it sets smk report's values again), e.g. output_dir = 'rerun' there; a "
+            "value set only in the parameters cell is set back by it"
+        )
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        where = f"output_dir {folder}" + ("" if existing == folder else f": {existing}")
+        raise ValueError(
+            f"{where} is a file, not a folder; give output_dir a folder for the metrics and "
+            "CSV exports (e.g. output_dir = 'build/notebooks')"
         )
     folder.mkdir(parents=True, exist_ok=True)
+    if notebook is not None:
+        for name in (f"metrics-{notebook}.json", *EXPORTS.get(notebook, ())):
+            (folder / name).unlink(missing_ok=True)
     return folder
+
+
+@dataclasses.dataclass(frozen=True)
+class Exports:
+    """What `write_exports` did: the CSV files it wrote, and the exports it left out because
+    their section had no data (an earlier run's copy removed)."""
+
+    written: tuple[Path, ...]
+    left_out: tuple[str, ...]
+
+    def line(self, metrics: Path) -> str:
+        """What a notebook's outputs cell prints: "wrote metrics-funnel_sla.json and 7 CSV
+        exports; marketing_mix.csv not written, as its section has no data (...)"."""
+        text = f"wrote {metrics.name} and {counted(len(self.written), 'CSV export')}"
+        if not self.left_out:
+            return text
+        one = len(self.left_out) == 1
+        return (
+            f"{text}; {listed(list(self.left_out))} not written, as "
+            f"{'its section has' if one else 'their sections have'} no data "
+            f"({'no copy is' if one else 'no copies are'} kept from an earlier run)"
+        )
+
+
+def write_exports(out: Path, notebook: str, tables: dict[str, pd.DataFrame | None]) -> Exports:
+    """Write a notebook's CSV exports (`smk.outputs.export_csv`): file name -> table, None
+    for an export whose section had no data (`optional`), which is not written and whose
+    file from an earlier run is removed, so that it does not pass for this run's.
+
+    For one of smk's notebooks (`EXPORTS`), a file name that is not among its exports is a
+    ValueError: `output_folder` removes exactly those before a run.
+    """
+    known = EXPORTS.get(notebook)
+    unknown = sorted(set(tables) - set(known)) if known is not None else []
+    if unknown:
+        raise ValueError(
+            f"{notebook} writes no {', '.join(unknown)}: add it to smk.notebooks.EXPORTS"
+        )
+    written, left_out = [], []
+    for name, table in tables.items():
+        if table is None:
+            (out / name).unlink(missing_ok=True)
+            left_out.append(name)
+        else:
+            written.append(export_csv(table, out, name))
+    return Exports(tuple(written), tuple(left_out))
 
 
 def optional(compute, *args, **kwargs):
@@ -201,11 +306,14 @@ def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
     those of the export, as the published notebook names them and a re-run reads them
     (`data_path`, `data_format`, `read_options`), never the cache, which is deleted after
     the run. For a report on a Parquet model of one's own, they name that model (the data
-    source row, the model's own record, names the export it was made from).
+    source row, the model's own record, names the export it was made from). A `month` of
+    ``latest`` is shown with the month it resolved to: "2026-10 (latest)".
     """
     import numpy as np
 
     parameters, cached = _as_published(parameters)
+    if is_latest(parameters.get("month")):
+        parameters = {**parameters, "month": _latest_shown(crm, parameters["month"])}
     rows = {
         "smk": smk.__version__,
         "python": platform.python_version(),
@@ -220,6 +328,16 @@ def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
         **{f"parameter {k}": v for k, v in parameters.items()},
     }
     return _WholeValues({"item": list(rows), "value": [str(v) for v in rows.values()]})
+
+
+def _latest_shown(crm: CRM, month: str) -> str:
+    """A `month` of ``latest`` as `provenance` shows it, with the month it stands for
+    ("2026-10 (latest)", as `smk report` resolves it before the run); as given when the export
+    covers no full month (the notebook stopped at `periods.resolve_month`)."""
+    try:
+        return f"{resolve_month(crm, month)} (latest)"
+    except ValueError:
+        return month
 
 
 def _as_published(parameters: dict) -> tuple[dict, bool]:
@@ -302,9 +420,56 @@ if __name__ == "__main__":
 #: Parameters that say where a notebook writes, not what produced its numbers: left out of
 #: `parameters` (under `smk report`, `output_dir` is a temporary folder, deleted after the run).
 NOT_PROVENANCE = frozenset({"output_dir"})
-#: Parameters `parameters` checks, as `smk report --params` does (same message): a seed out of
-#: range or not an integer failed deep inside scikit-learn or numpy, not naming `seed`.
-PARAMETER_CHECKS = {"seed": check_seed}
+
+
+def _report_check(name: str):
+    """`smk report --params`'s own check of the setting `name` (`smk.report`), run on a value."""
+
+    def check(value) -> None:
+        from smk.report import _SETTING_CHECKS
+
+        _SETTING_CHECKS[name](value)
+
+    return check
+
+
+def check_file_parameter(name: str, value: str | None) -> None:
+    """A parameter naming a file to read (`segments_csv`, `channel_groups`; relative: the
+    project root, as the notebooks read it) names a file; empty (or None) is none, a URL is
+    read as it is. A ValueError naming the parameter otherwise."""
+    if not value or "://" in str(value):
+        return
+    path = Path(resolve_path(value))
+    if not path.is_file():
+        raise ValueError(
+            f"{name}: no such file {path} (a relative path is read from the project root, "
+            f"{config.ROOT})"
+        )
+
+
+#: Parameters `parameters` checks before the data is read, each by the rule the notebook
+#: applies later (a wrong `mix_months` failed at the marketing mix, after the rest of the
+#: page had run, naming `months`): `seed` and `mix_months` as `smk report --params` checks
+#: them (same message; a seed out of range failed deep inside scikit-learn or numpy),
+#: `owner_labels` by `smk.sla.check_owner_mode`, the files a notebook reads by
+#: `check_file_parameter`.
+PARAMETER_CHECKS = {
+    "seed": check_seed,
+    "mix_months": _report_check("mix_months"),
+    "owner_labels": _report_check("owner_labels"),
+    "segments_csv": functools.partial(check_file_parameter, "segments_csv"),
+    "channel_groups": functools.partial(check_file_parameter, "channel_groups"),
+}
+
+
+def _check_parameter(name: str, value) -> None:
+    """`PARAMETER_CHECKS[name]` on `value`; its TypeError / ValueError names the parameter."""
+    try:
+        PARAMETER_CHECKS[name](value)
+    except (TypeError, ValueError) as exc:
+        if str(exc).startswith(name):
+            raise
+        raise type(exc)(f"{name}: {exc}") from None
 
 
 def parameters(namespace: dict) -> dict:
@@ -316,9 +481,10 @@ def parameters(namespace: dict) -> dict:
 
     A name annotated in a later cell counts too (the notebooks annotate nothing else). No
     annotated name at all is a ValueError: the parameters cell must declare each parameter
-    with its type. The parameters of `PARAMETER_CHECKS` (``seed``) are checked here, before
-    the data is read: a TypeError / ValueError naming the parameter, worded as
-    ``smk report --params`` words it.
+    with its type. The parameters of `PARAMETER_CHECKS` (``seed``, ``mix_months``,
+    ``owner_labels``, ``segments_csv``, ``channel_groups``) are checked here, before the data
+    is read: a TypeError / ValueError naming the parameter (``seed`` and ``mix_months`` worded
+    as ``smk report --params`` words them).
     """
     names = namespace.get("__annotations__") or {}
     # in the order the cell gives them values: a name typed on a line of its own ahead of
@@ -329,7 +495,7 @@ def parameters(namespace: dict) -> dict:
             "no parameters found: declare each parameter in the notebook's parameters cell with "
             'its type (month: str = "2026-10"), and pass globals()'
         )
-    for name, check in PARAMETER_CHECKS.items():
+    for name in PARAMETER_CHECKS:
         if name in found:
-            check(found[name])
+            _check_parameter(name, found[name])
     return {name: value for name, value in found.items() if name not in NOT_PROVENANCE}

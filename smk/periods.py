@@ -63,6 +63,12 @@ def parse_month(text: str) -> Month:
     return as_month(text)
 
 
+def is_latest(value) -> bool:
+    """Whether a month argument is `latest` (any case, spaces around), which `resolve_month`
+    resolves to the last month the export covers."""
+    return isinstance(value, str) and value.strip().lower() == "latest"
+
+
 def as_month(value: Month | pd.Period | str) -> Month:
     """A month argument as a `Month`: a Month, a monthly `pd.Period` or `YYYY-MM` text.
 
@@ -73,7 +79,7 @@ def as_month(value: Month | pd.Period | str) -> Month:
         return value
     if isinstance(value, pd.Period) and value.freqstr in ("M", "ME"):
         return Month(value.strftime("%Y-%m"))
-    if isinstance(value, str) and value.strip().lower() == "latest":
+    if is_latest(value):
         raise ValueError(
             "month 'latest' depends on the export: resolve it first with "
             "smk.periods.resolve_month(crm, 'latest')"
@@ -445,7 +451,7 @@ def resolve_month(crm, text: str) -> Month:
     (`month_advice`), never `latest` when the export covers no full month yet."""
     first, last = data_span(crm)[0], last_record(crm)
     span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
-    if isinstance(text, str) and text.strip().lower() == "latest":
+    if is_latest(text):
         month = latest_month(crm)
         if month is None:
             raise ValueError(

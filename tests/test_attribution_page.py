@@ -107,6 +107,27 @@ def test_the_page_exports_its_headline_intervals_and_says_why_mql_has_no_truth(t
         for o in c.get("outputs", [])
     )  # the page's line above the paths table says so
     assert f"`attribution_paths.csv` holds all {len(paths)}." in shown
+    # the page's introduction says what it credits, as its parameters asked: it said "every
+    # won deal of the last twelve months ... under every model a marketing team knows"
+    page = shown + "".join(c.source for c in executed.cells if c.cell_type == "markdown")
+    assert (
+        "This page credits every contact that became a marketing-qualified lead (MQL) in the "
+        "last 3 months (2026-08-01 to 2026-10-31) to the channels that touched it, under the "
+        "models chosen (Linear and Last touch)." in shown
+    )
+    assert "last twelve months" not in page and "every model a marketing team" not in page
+
+
+def test_the_page_introduction_says_what_the_defaults_credit():
+    period = "2025-11-01 to 2026-10-31"
+    assert at.page_intro("deal_won", 12.0, period, reversed(at.MODELS)) == (
+        f"This page credits every deal won in the last 12 months ({period}) to the channels "
+        "that touched it, under every model a marketing team knows, and checks which view is "
+        "closest to what the channels actually caused."
+    )
+    one = at.page_intro("opportunity", 1, "2026-10-01 to 2026-10-31", ["shapley"])
+    assert "every deal created (an opportunity) in the last month (2026-10-01 to " in one
+    assert "under the model chosen (Shapley)." in one  # no truth for opportunities
 
 
 def test_the_page_and_its_metrics_say_the_window_starts_before_the_data(tmp_path):

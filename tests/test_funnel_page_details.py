@@ -25,7 +25,7 @@ from test_notebook_parameters import _run_setup
 from test_thin_months import FX, _crm, _deal
 
 import smk
-from smk import config, funnel, scorecard, sla
+from smk import config, funnel, notebooks, scorecard, sla
 from smk.model import CRM, make_table
 from smk.report import declared_parameters
 
@@ -304,3 +304,47 @@ def test_a_lead_that_skipped_the_next_stage_counts_at_the_time_it_took():
     cohorts = funnel.cohort_conversion(contacts, "2026-11-01", transitions=[("lead", "mql")])
     october = cohorts.set_index("cohort").loc["2026-10"]
     assert october["maturity_days"] > 55 and not october["mature"]
+
+
+# ------------------------------------------------------------------ what a run leaves
+@pytest.mark.filterwarnings("ignore")
+def test_a_rerun_whose_mix_has_no_data_leaves_no_earlier_mix_export(tmp_path):
+    """Run in one kernel on the HubSpot sample, then on the Salesforce sample's 2025-11 (no
+    deal closed in the mix window) into the same output_dir: the page said "wrote ... 7 CSV
+    exports", and marketing_mix.csv was still the first run's table (HubSpot, 2026-10)."""
+    import papermill as pm
+
+    from smk.report import ensure_kernel, kernel_manager_class
+
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = {"marketing_mix.csv": "an earlier run's mix\n", "segments.csv": "02's\n"}
+    for name, text in {**earlier, "metrics-funnel_sla.json": "{}\n"}.items():
+        (out / name).write_text(text)
+    params = {
+        "data_path": str(config.SAMPLE_SALESFORCE),
+        "month": "2025-11",
+        "output_dir": str(out),
+    }
+    executed = pm.execute_notebook(
+        str(config.NOTEBOOKS_DIR / NOTEBOOK), str(tmp_path / "run.ipynb"), parameters=params,
+        cwd=str(tmp_path), kernel_name=ensure_kernel(), kernel_manager_class=kernel_manager_class(),
+        progress_bar=False,
+    )  # fmt: skip
+    text = "".join(
+        o.get("text", "") for c in executed.cells for o in c.get("outputs", []) if "text" in o
+    )
+    assert "Not enough data for this section: no deal closed in the 12 months up to 2025-11" in (
+        text
+    )
+    assert (
+        "wrote metrics-funnel_sla.json and 7 CSV exports; marketing_mix.csv not written, as its "
+        "section has no data (no copy is kept from an earlier run)"
+    ) in text
+    written = {p.name for p in out.iterdir()}
+    assert "marketing_mix.csv" not in written and (out / "segments.csv").read_text() == "02's\n"
+    assert written == {
+        "metrics-funnel_sla.json",
+        "segments.csv",
+        *notebooks.EXPORTS["funnel_sla"],
+    } - {"marketing_mix.csv"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 
 import nbformat
 import papermill as pm
@@ -174,3 +175,159 @@ def test_the_notebooks_say_what_smk_report_says_of_a_bad_seed(seed):
         notebooks.parameters({"__annotations__": {"seed": int}, "seed": seed})
     assert str(by_report.value).endswith(": " + str(by_notebook.value))
     assert notebooks.parameters({"__annotations__": {"seed": int}, "seed": 2**32 - 1})
+
+
+# ------------------------------------------------------------------ checked at the top
+@pytest.mark.parametrize(
+    "notebook, given, error, message",
+    [
+        ("01_funnel_sla.ipynb", {"mix_months": 0}, ValueError, "mix_months must be an integer"),
+        ("01_funnel_sla.ipynb", {"mix_months": "12"}, TypeError, "mix_months must be an integer"),
+        ("01_funnel_sla.ipynb", {"owner_labels": "names"}, ValueError, "owner_labels: owner mode"),
+        ("01_funnel_sla.ipynb", {"segments_csv": "nope.csv"}, ValueError, "segments_csv: no such"),
+        ("04_attribution.ipynb", {"channel_groups": "no.yaml"}, ValueError, "channel_groups: no "),
+    ],
+)
+def test_a_bad_parameter_is_refused_naming_it_before_the_data_is_read(
+    tmp_path, notebook, given, error, message
+):
+    """In a kernel, `mix_months=0` failed at notebook 01's last section, after the rest of the
+    page had run, naming `months`; `owner_labels="names"` said "owner mode" only."""
+    injected = {"output_dir": str(tmp_path / "out"), "data_path": str(tmp_path / "missing")}
+    with pytest.raises(error, match=f"^{message}"):
+        _run_setup(notebook, {**injected, **given})  # the data is never looked for
+
+
+def test_segments_csv_is_read_from_the_project_root():
+    cell = {"__annotations__": {"segments_csv": str}}
+    sample = next(config.SAMPLE_HUBSPOT.glob("*.csv")).relative_to(config.ROOT)
+    assert notebooks.parameters({**cell, "segments_csv": str(sample)})  # relative: the root
+    assert notebooks.parameters({**cell, "segments_csv": ""})  # none
+    with pytest.raises(ValueError, match=f"no such file {config.ROOT / 'nope.csv'} "):
+        notebooks.parameters({**cell, "segments_csv": "nope.csv"})
+
+
+def test_an_output_dir_that_is_a_file_is_refused_naming_it(tmp_path):
+    """It failed with a bare `FileExistsError: [Errno 17] File exists: '.../drv.py'`."""
+    file = tmp_path / "notes.txt"
+    file.write_text("mine\n")
+    with pytest.raises(ValueError, match=f"^output_dir {file} is a file, not a folder; give"):
+        notebooks.output_folder(str(file))
+    with pytest.raises(ValueError, match=f"^output_dir {file / 'sub'}: {file} is a file, not"):
+        notebooks.output_folder(str(file / "sub"))
+    assert file.read_text() == "mine\n"
+
+
+# ------------------------------------------------------------------ what a run leaves
+# every notebook's short name (as in metrics-<name>.json)
+SHORT_NAMES = {path.name: path.stem[3:] for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))}
+
+
+def _csv_names(notebook: str) -> set[str]:
+    """The CSV file names a notebook's code names (its exports)."""
+    cells = nbformat.read(config.NOTEBOOKS_DIR / notebook, as_version=4).cells
+    return set(
+        re.findall(r'"(\w+\.csv)"', "".join(c.source for c in cells if c.cell_type == "code"))
+    )
+
+
+@pytest.mark.parametrize("notebook", list(SHORT_NAMES))
+def test_a_run_that_stops_early_leaves_none_of_its_earlier_files(tmp_path, notebook):
+    """A run that stopped (a NoDataError for a month the export does not reach, here a missing
+    export) left the metrics and CSVs of the earlier run in output_dir, for another month."""
+    name, out = SHORT_NAMES[notebook], tmp_path / "out"
+    out.mkdir()
+    earlier = [f"metrics-{name}.json", *_csv_names(notebook)]
+    assert len(earlier) > 3
+    others = ["metrics-other.json", "other.csv", "lead_scorer.json", "segmentation-model.joblib"]
+    for file in earlier + others:
+        (out / file).write_text("an earlier run's\n")
+    injected = {"output_dir": str(out), "data_path": str(tmp_path / "missing")}
+    with pytest.raises((ValueError, FileNotFoundError), match="missing"):
+        _run_setup(notebook, injected)
+    assert sorted(p.name for p in out.iterdir()) == sorted(others)
+
+
+@pytest.mark.parametrize("notebook", list(SHORT_NAMES))
+def test_each_notebook_writes_its_exports_by_its_short_name(notebook):
+    """`notebooks.EXPORTS` is what `output_folder` removes: each notebook names itself to both
+    (`write_exports` refuses a file name not listed), and writes every export listed."""
+    name = SHORT_NAMES[notebook]
+    source = "".join(
+        c.source for c in nbformat.read(config.NOTEBOOKS_DIR / notebook, as_version=4).cells
+    )
+    assert f'notebooks.output_folder(output_dir, "{name}")' in source
+    assert f'notebooks.write_exports(out, "{name}", tables)' in source
+    assert "export_csv" not in source
+    for file in notebooks.EXPORTS[name]:
+        assert f'"{file}":' in source, file
+    assert set(notebooks.EXPORTS[name]) == _csv_names(notebook)
+
+
+def test_an_export_without_data_is_not_written_and_its_earlier_file_removed(tmp_path):
+    import pandas as pd
+
+    (tmp_path / "marketing_mix.csv").write_text("an earlier run's\n")
+    table = pd.DataFrame({"a": [1]})
+    tables = {"funnel_sla_scorecard.csv": table, "marketing_mix.csv": None}
+    exports = notebooks.write_exports(tmp_path, "funnel_sla", tables)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["funnel_sla_scorecard.csv"]
+    assert exports.line(tmp_path / "metrics-funnel_sla.json") == (
+        "wrote metrics-funnel_sla.json and 1 CSV export; marketing_mix.csv not written, as its "
+        "section has no data (no copy is kept from an earlier run)"
+    )
+    with pytest.raises(ValueError, match="funnel_sla writes no mix.csv: add it to smk.notebooks"):
+        notebooks.write_exports(tmp_path, "funnel_sla", {"mix.csv": table})
+
+
+# ------------------------------------------------------------------ a published notebook
+def _published(tmp_path):
+    """Notebook 00 as `smk report` publishes it (papermill's injected-parameters cell after
+    the parameters cell, output_dir the month) and its month folder."""
+    month = tmp_path / "reports" / "2026-10"
+    month.mkdir(parents=True)
+    (month / "manifest.json").write_text("{}\n")
+    path = tmp_path / "00_data_quality.ipynb"
+    parameters = {"data_path": str(config.SAMPLE_HUBSPOT), "output_dir": str(month)}
+    pm.execute_notebook(
+        str(config.NOTEBOOKS_DIR / "00_data_quality.ipynb"), str(path), parameters=parameters,
+        prepare_only=True,
+    )  # fmt: skip
+    return nbformat.read(path, as_version=4).cells, month
+
+
+def _run_until_setup(cells) -> dict:
+    """The parameters cell, papermill's injected cell and the setup cell, run in order."""
+    namespace: dict = {}
+    code = [c for c in cells if c.cell_type == "code"]
+    for cell in code[:3]:
+        exec(compile(cell.source, "cell", "exec", dont_inherit=True), namespace)
+    return namespace
+
+
+def _set_output_dir(cell, value: str) -> None:
+    lines = cell.source.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("output_dir"))
+    lines[at] = f"{lines[at].split('=')[0]}= {value!r}"  # as an analyst edits it
+    cell.source = "\n".join(lines)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_published_notebook_says_where_to_change_output_dir_and_that_works(tmp_path):
+    """Opened in JupyterLab, the refusal said "re-run this notebook with another output_dir":
+    set in the parameters cell, papermill's injected-parameters cell after it set it back."""
+    cells, month = _published(tmp_path)
+    tags = [c.metadata.get("tags", []) for c in cells if c.cell_type == "code"][:2]
+    assert tags == [["parameters"], ["injected-parameters"]]
+    with pytest.raises(ValueError, match="is a published report month") as refused:
+        _run_until_setup(cells)
+    message = str(refused.value)
+    assert "injected-parameters cell" in message and "output_dir = 'rerun'" in message
+    parameters, injected = [c for c in cells if c.cell_type == "code"][:2]
+    _set_output_dir(parameters, str(tmp_path / "rerun"))  # what did not work
+    with pytest.raises(ValueError, match="is a published report month"):
+        _run_until_setup(cells)
+    _set_output_dir(injected, str(tmp_path / "rerun"))  # what the message says
+    namespace = _run_until_setup(cells)
+    assert namespace["out"] == tmp_path / "rerun" and str(namespace["report_month"]) == "2026-10"
+    assert sorted(p.name for p in month.iterdir()) == ["manifest.json"]

@@ -10,7 +10,8 @@ import pytest
 from test_attribution_models import B2B, mini_crm
 from test_notebook_parameters import _run_setup
 
-from smk import config, notebooks
+import smk
+from smk import config, notebooks, periods
 from smk.report import declared_parameters
 
 MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "markov"]
@@ -39,3 +40,15 @@ def test_the_provenance_table_shows_long_values_whole_and_escaped():
         assert len(value) > 50 and f"<td>{html.escape(value, quote=False)}</td>" in page
         assert value in repr(table)  # the plain-text output too
     assert table.equals(table.copy()) and list(table.columns) == ["item", "value"]
+
+
+def test_the_provenance_table_shows_the_month_latest_stood_for():
+    """Run in a kernel or by papermill with `month="latest"`, the table said "latest" (smk
+    report resolves it before the run, so its pages named the month)."""
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    month = periods.resolve_month(crm, "latest")
+    table = notebooks.provenance(crm, {"month": "latest", "seed": 0})
+    shown = dict(zip(table["item"], table["value"], strict=True))
+    assert shown["parameter month"] == f"{month} (latest)" == "2026-10 (latest)"
+    table = notebooks.provenance(crm, {"month": "2026-09"})  # a month named stays as named
+    assert dict(zip(table["item"], table["value"], strict=True))["parameter month"] == "2026-09"

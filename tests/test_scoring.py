@@ -200,6 +200,28 @@ def test_engagement_points_are_capped():
     assert sc.rule_based_score(crm, leads, rules)["engagement_points"].max() == 3
 
 
+@pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
+def test_an_edit_of_the_config_file_counts_without_restarting_the_kernel(tmp_path, monkeypatch):
+    """Notebook 03 tells readers to edit the points in smk/scoring/config.yaml; re-run in the
+    same kernel, the page kept the points it had read first (cached per path until a restart)."""
+    from smk.scoring import settings
+
+    config = tmp_path / "config.yaml"
+    config.write_text(settings.CONFIG_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(settings, "CONFIG_PATH", config)
+    crm = tiny_crm()
+    leads = sc.lead_features(crm, as_of="2026-06-01", score_after_days=7)
+    assert sc.rule_based_score(crm, leads).loc["1", "fit_points"] == 30  # as shipped
+    text = config.read_text(encoding="utf-8")
+    head = '{match: "head of|director|\\\\bvp\\\\b|vice president|chief", points: 12}'
+    assert head in text
+    config.write_text(text.replace(head, head.replace("points: 12", "points: 2")), "utf-8")
+    assert sc.rule_based_score(crm, leads).loc["1", "fit_points"] == 20  # Head of Marketing: 2
+    assert sc.load_config(config)["rules"] == sc.load_config()["rules"]
+    config.write_text(text, encoding="utf-8")  # and back, as the file says again
+    assert sc.rule_based_score(crm, leads).loc["1", "fit_points"] == 30
+
+
 # ---------------------------------------------------------------------------- the scorer
 def test_scorer_passes_the_scikit_learn_estimator_checks():
     # the leakage guard is off: the checks' toy data separate classes perfectly on purpose

@@ -873,6 +873,7 @@ def test_notebook_02_s_metrics_say_which_segments_have_unknown_revenue(tmp_path)
     crm, run = _segmented("partly")
     profiles, rfm = _profiles_and_rfm(crm, run)
     namespace = {"seg": sg, "outputs": outputs, "crm": crm, "run": run, "rfm": rfm}
+    namespace.update(notebooks=smk.notebooks)  # the cell writes its exports through it
     namespace.update(profiles=profiles, out=tmp_path, report_month=Month("2026-10"))
     namespace.update(account_features=run.assignments, value=sg.customer_value(rfm, "2026-11-01"))
     namespace.update(by_channel=sg.segment_by_channel(crm, run.assignments, "2026-11-01"))

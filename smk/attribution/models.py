@@ -19,6 +19,7 @@ from smk.attribution import rules
 from smk.attribution.journeys import Journeys, check_conversion, load_channel_groups
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
+from smk.io.parse import listed
 
 RULE_MODELS = (
     "first_touch",
@@ -301,6 +302,43 @@ def truth_shares(
 
 def _truth_file(data_path: str | Path) -> Path:
     return _export_of(data_path) / "truth" / "channel_effects.csv"
+
+
+#: What notebook 04's introduction calls each conversion it credits (`page_intro`).
+CONVERSION_WORDS = {
+    "won": "every deal won",
+    "opportunity": "every deal created (an opportunity)",
+    "customer": "every contact that became a customer",
+    "sql": "every contact that became a sales-qualified lead (SQL)",
+    "mql": "every contact that became a marketing-qualified lead (MQL)",
+    "lead": "every contact that became a lead",
+}
+
+
+def page_intro(conversion: str, window_months: int, period: str, models: Iterable[str]) -> str:
+    """What notebook 04 does, in the words of its parameters: "This page credits every deal
+    won in the last 12 months (2025-11-01 to 2026-10-31) to the channels that touched it,
+    under every model a marketing team knows, and checks which view is closest to what the
+    channels actually caused." (`period`: `period_label` of the window; the last clause only
+    for the conversions a ground truth can be about, `TRUTH_CONVERSIONS`)."""
+    conversion = check_conversion(conversion)
+    months = int(window_months)
+    window = "month" if months == 1 else f"{months} months"
+    models = list(models)
+    if set(models) >= set(MODELS):
+        chosen = "every model a marketing team knows"
+    else:
+        names = [LABELS.get(m, m) for m in models]
+        chosen = f"the {'model' if len(names) == 1 else 'models'} chosen ({listed(names)})"
+    truth = (
+        ", and checks which view is closest to what the channels actually caused"
+        if conversion in TRUTH_CONVERSIONS
+        else ""
+    )
+    return (
+        f"This page credits {CONVERSION_WORDS[conversion]} in the last {window} ({period}) "
+        f"to the channels that touched it, under {chosen}{truth}."
+    )
 
 
 #: the models a report leads with, best first: the data-driven ones

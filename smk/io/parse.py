@@ -1389,14 +1389,14 @@ class OrderHint:
             how, other = "day-first", "pass dayfirst=False to read month-first"
         else:
             how, other = "month-first", "pass dayfirst=True for European dates"
-        return f"{_UNTOLD}; read {how}, as {_listed(names)} {self.where} {verb} ({other})"
+        return f"{_UNTOLD}; read {how}, as {listed(names)} {self.where} {verb} ({other})"
 
     def disagreement(self) -> str:
         """The warning of a column read month-first because the other columns disagree."""
         by_order = {o: [name for name, shown in self.shown if shown == o] for o in ("dmy", "mdy")}
         return (
             f"{_UNTOLD}, and the date columns {self.where} disagree "
-            f"({_listed(by_order['dmy'])} day-first, {_listed(by_order['mdy'])} month-first); "
+            f"({listed(by_order['dmy'])} day-first, {listed(by_order['mdy'])} month-first); "
             f"{_MONTH_FIRST}"
         )
 
@@ -1405,8 +1405,8 @@ _UNTOLD = "day/month order could not be told from the values"
 _MONTH_FIRST = "read as month-first (pass dayfirst=True for European dates)"
 
 
-def _listed(names: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
+def listed(names: list[str]) -> str:
+    """Names as a sentence lists them: `a`, `a and b`, `a, b and c`."""
     return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
 
 

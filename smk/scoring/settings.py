@@ -13,11 +13,15 @@ CONFIG_PATH = Path(__file__).with_name("config.yaml")
 
 
 @lru_cache(maxsize=4)
-def _read(path: str) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+def _parse(text: str) -> dict:
+    return yaml.safe_load(text)
 
 
 def load_config(path: str | Path | None = None) -> dict:
-    """The scoring configuration as a dict (a copy: changing it changes nothing else)."""
-    return copy.deepcopy(_read(str(path or CONFIG_PATH)))
+    """The scoring configuration as a dict (a copy: changing it changes nothing else).
+
+    The file is read on every call and parsed again only when its text changed, so an edit
+    of `config.yaml` counts from the next call on, without restarting a notebook's kernel.
+    """
+    text = Path(path or CONFIG_PATH).read_text(encoding="utf-8")
+    return copy.deepcopy(_parse(text))
