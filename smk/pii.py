@@ -17,14 +17,15 @@ and so is one with a short note, label or login beside her ("Jane Doe (AE)", "CS
 "Bob" Smith': "Robert Smith" and "Bob Smith" are forms, not "Bob" alone, as no owner's single
 name part is), owners joined by ";", "&", "+" or "/", a name of a script without case written
 without a space ("李伟"), and one written with invisible characters (a zero-width space, a BOM, a
-soft hyphen: judged as the value is seen, removed from pages as written). A login alone
-("jdoe": one word) is no name, as an id is. A team, place or no one's part beside a person
-("Jane Doe, New Zealand", "Jane Doe - Germany") is left out of her name's forms, so that pages
-keep "New Zealand". Where a value reads two ways ("García-López, María José": one person or
-two), the forms of both are hidden: a word removed from a page is a lesser harm than a name
-shown.
+soft hyphen: judged as the value is seen, and removed from pages as seen: `without_invisible`).
+A login alone ("jdoe": one word) is no name, as an id is. A team, place or no one's part beside
+a person ("Jane Doe, New Zealand", "Jane Doe - Germany") is left out of her name's forms, so
+that pages keep "New Zealand". Where a value reads two ways ("García-López, María José": one
+person or two), the forms of both are hidden: a word removed from a page is a lesser harm than a
+name shown.
 
-Published pages lose every form of an owner's name (`name_forms`) and, from the name columns
+Published pages lose every form of an owner's name (`name_forms`), in any case when it has two
+words or more (`smk.report._NameIndex`), and, from the name columns
 of every table (`is_name_column`: a contact's First Name, Pipedrive's Person - Name, a deal's
 Contact person), each name cell and the whole name ("Jane Doe", "Doe, Jane"), wherever a
 page shows them as words (`smk.report.personal_names`, `smk.report.scrub_pii`). A cell alone
@@ -61,7 +62,11 @@ _LAST_FIRST = re.compile(r"^([^,]+?)\s*,\s*([^,]+)$")
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")  # as outputs masks them
+#: The "@" of an e-mail address, also URL-encoded ("mailto:jane.doe%40acme.com", a tracking
+#: link's "&e=jane.doe%40acme.com"), as `smk.outputs.EMAIL_ADDRESS` masks them.
+EMAIL_AT = r"(?:@|%40)"
+#: an e-mail address, as outputs masks them
+_EMAIL = re.compile(rf"[\w.%+'-]+{EMAIL_AT}[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{{2,}}")
 #: an address and the "," after it, where a cell of several owners goes on to the next
 #: ("Jane Doe <jane@acme.com>, John Roe <john@acme.com>"); a "," elsewhere is the one of
 #: "Doe, Jane"
@@ -299,6 +304,23 @@ def _slash_as_comma(text: str) -> str:
     if len(parts) == 1 or all(_no_person(" ".join(part.split())) for part in parts):
         return text
     return _SLASH.sub(", ", text)
+
+
+#: Characters that show nothing, which CRM text may hold and published text loses
+#: (`without_invisible`): direction controls (U+202A-U+202E, U+2066-U+2069 and the marks
+#: U+200E, U+200F, U+061C), which reorder the text after them (U+202E shows "+6.2 pts" as
+#: "stp 2.6+"), and zero-width characters (U+200B-U+200D, the word joiner and invisible
+#: operators U+2060-U+2064, the BOM U+FEFF, the soft hyphen U+00AD, U+180E), which hide a name
+#: from a page's scrub ("Xa" U+200B "neth" is seen "Xaneth").
+INVISIBLE = re.compile(
+    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+"
+)
+
+
+def without_invisible(text: str) -> str:
+    """`text` as it is seen, without its `INVISIBLE` characters ("Xa", a zero-width space,
+    "neth" is "Xaneth"), so that no direction control reorders what follows it."""
+    return INVISIBLE.sub("", text)
 
 
 def _as_seen(text: str) -> str:

@@ -69,14 +69,23 @@ import smk
 from smk import config
 from smk.model import CRM
 from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
-from smk.outputs import EMAIL_REMOVED, format_kpi, mask_emails, read_metrics, write_metrics
+from smk.outputs import (
+    EMAIL_REMOVED,
+    format_kpi,
+    mask_emails,
+    may_hold_email,
+    read_metrics,
+    write_metrics,
+)
 from smk.periods import Month, resolve_month
 from smk.pii import (
+    INVISIBLE,
     first_last_columns,
     is_name_column,
     looks_like_personal_name,
     name_forms,
     removable_alone,
+    without_invisible,
 )
 
 try:
@@ -2831,17 +2840,20 @@ NAME_REMOVED = "[name removed]"
 
 
 def scrub_pii(text: str, names: set[str] | frozenset[str]) -> str:
-    """Remove e-mail addresses and known personal names from rendered HTML text."""
+    """Remove e-mail addresses and known personal names from rendered HTML text, and the
+    invisible characters that would hide them or reorder the text (`smk.pii.INVISIBLE`)."""
     outside = "".join(_DATA_URI.split(text)[::2])  # the names it may hold: not in images
     return _scrubbed(text, _names_pattern(names, outside))
 
 
 def _scrubbed(text: str, pattern: re.Pattern | None) -> str:
-    """`text` without e-mail addresses and the names of `pattern` (`_names_pattern`), outside
-    its embedded images (`_outside_images`) and terminal colour codes (`_outside_colours`)."""
+    """`text` without invisible characters (`smk.pii.without_invisible`: a name or address
+    is matched as it is seen, and no direction control reorders what follows it), e-mail
+    addresses and the names of `pattern` (`_names_pattern`), outside its embedded images
+    (`_outside_images`) and terminal colour codes (`_outside_colours`)."""
 
     def scrub(part: str) -> str:
-        part = mask_emails(part)
+        part = mask_emails(without_invisible(part))
         return part if pattern is None else pattern.sub(NAME_REMOVED, part)
 
     return _outside_images(text, functools.partial(_outside_colours, change=scrub))
@@ -2893,31 +2905,76 @@ def _indexed(names: frozenset[str]) -> PersonalNames:
 
 class _NameIndex:
     """The forms of a set of names as a page may show them ("O'Brien" escaped in attributes,
-    as is in table cells) by their first word, which a text must hold for one to match."""
+    as is in table cells; as seen, without invisible characters: `smk.pii.without_invisible`)
+    by their first word in any case, which a text must hold for one to match.
+
+    A form of two words or more of two letters or more ("Jane Doe", "Doe, Jane") matches in
+    any case ("JANE DOE", "doe, jane"); one of one such word or none ("Dunwick", "J. Doe",
+    "N/A") as written, capitalised (`_cased`) and, from four letters on, in capitals
+    ("DUNWICK"), never in other cases: a contact named "Grant", "Best" or "Test" must not take
+    "grant", "best" or "test" from a page's sentences, nor a "Sla" or "Roi" its "SLA" or "ROI"."""
 
     def __init__(self, names: frozenset[str]):
         self.by_word: dict[str, list[str]] = {}
         self.always: list[str] = []  # forms not starting with a word: tried in every text
-        for shown in {html.escape(n, quote=q) for n in names for q in (True, False)}:
+        seen = {without_invisible(n) for n in names}
+        for shown in {html.escape(n, quote=q) for n in seen if n for q in (True, False)}:
             first = _WORD.match(shown)
-            kept = self.always if first is None else self.by_word.setdefault(first.group(), [])
+            key = None if first is None else _folded(first.group())
+            kept = self.always if key is None else self.by_word.setdefault(key, [])
             kept.append(shown)
 
     def pattern(self, text: str) -> re.Pattern | None:
-        """One pattern of the names that `text` may hold (None: none)."""
-        # A name can only match where the text holds its first word as a whole word: keep
-        # those names only, so that 100,000 contact names do not make one huge, slow
-        # alternation. Longest first: "Ann Lee" before "Ann"; forms of one length never match
-        # at the same place, so their order changes no match (it is fixed, for the cache).
-        words = set(_WORD.findall(_ANSI.sub(" ", text) if "\x1b" in text else text))
-        shown = [*self.always, *(n for w in words & self.by_word.keys() for n in self.by_word[w])]
+        """One pattern of the names that `text` (as seen: `smk.pii.without_invisible`) may
+        hold (None: none)."""
+        # A name can only match where the text holds each of its words as a whole word, in
+        # some case: keep those names only (found by their first word), so that 100,000
+        # contact names do not make one huge, slow alternation (one in any case is tried
+        # letter by letter). Forms of two words before those of one: where both match at
+        # one place, the one of two words matches the longer text ("Ann Lee" before "Ann").
+        text = without_invisible(_ANSI.sub(" ", text) if "\x1b" in text else text)
+        words = {_folded(word) for word in set(_WORD.findall(text))}
+        found = [*self.always, *(n for w in words & self.by_word.keys() for n in self.by_word[w])]
+        shown = [n for n in found if words.issuperset(map(_folded, _WORD.findall(n)))]
         if not shown:
             return None
+        plain = {n: html.unescape(n) for n in shown}
+        any_case = {n for n in shown if len(_NAME_WORD.findall(plain[n])) > 1}
+        cased = {v for n in shown if n not in any_case for v in _cased(plain[n])}
         return re.compile(
-            r"(?<![\w])("
-            + "|".join(re.escape(n) for n in sorted(shown, key=lambda n: (-len(n), n)))
-            + r")(?![\w])"
+            rf"(?<!\w)(?:(?i:{_longest_first(any_case)})|{_longest_first(cased)})(?!\w)"
         )
+
+
+def _folded(word: str) -> str:
+    """`word` case-folded as a pattern in any case matches it: "İ", "ı" and "i" alike (for
+    such a pattern, "YILMAZ" is "Yılmaz"; `str.casefold` makes "ı" no "i", "İ" two letters)."""
+    return word.casefold().replace("i\u0307", "i").replace("ı", "i")
+
+
+#: a word of a name of two letters or more: a form of two of them matches in any case
+_NAME_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _cased(form: str) -> set[str]:
+    """A form of one word (`_NameIndex`, not HTML-escaped) as a page may write it, escaped as
+    in attributes and as in table cells: as written, with its first letter in capitals
+    ("McDonald", "Xaneth" for "xaneth"), capitalised ("Dunwick" for "DUNWICK", "İsmail" for
+    "İSMAİL": no dot above an "i" of its own) and, from four letters on, all in capitals."""
+    capitalised = form[:1].upper() + form[1:].lower().replace("i\u0307", "i")
+    forms = {form, form[:1].upper() + form[1:], capitalised}
+    if sum(char.isalpha() for char in form) >= 4:
+        forms.add(form.upper())
+    return {html.escape(f, quote=q) for f in forms for q in (True, False)}
+
+
+def _longest_first(forms) -> str:
+    """An alternation of `forms`, longest first ("Ann Lee" before "Ann"; forms of one length
+    match the same text where both match, so their order, fixed for the cache, changes no
+    match); one that matches nothing when there are none."""
+    if not forms:
+        return "(?!)"
+    return "|".join(re.escape(n) for n in sorted(forms, key=lambda n: (-len(n), n)))
 
 
 _NO_NAMES = PersonalNames()
@@ -2973,11 +3030,12 @@ def _scrub_table(text: str, names: set[str] | frozenset[str], delimiter: str) ->
     dialect pandas writes (minimal quoting, its line ends; a byte-order mark stays) only when
     a cell changed. The marks put in a cell's place start with `[`, which no spreadsheet runs
     as a formula, and a cell `outputs.neutralise_formulas` prefixed keeps its `'`."""
-    pattern = _names_pattern(names, text)
-    if _scrubbed(text, pattern) == text:  # nothing to remove (the usual case): one pass
-        return text
     mark = "\ufeff" if text.startswith("\ufeff") else ""  # Excel's: before the first cell
-    rows = list(csv.reader(io.StringIO(text[len(mark) :], newline=""), delimiter=delimiter))
+    body = text[len(mark) :]
+    pattern = _names_pattern(names, body)
+    if _scrubbed(body, pattern) == body:  # nothing to remove (the usual case): one pass
+        return text
+    rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter))
     cells = [[_scrubbed_cell(cell, pattern) for cell in row] for row in rows]
     if cells == rows:
         return text
@@ -2988,8 +3046,9 @@ def _scrub_table(text: str, names: set[str] | frozenset[str], delimiter: str) ->
 
 
 def _scrubbed_cell(cell: str, pattern: re.Pattern | None) -> str:
-    """`_scrubbed` for one short text, tried only where it may hold an address or a name."""
-    if "@" in cell or (pattern is not None and pattern.search(cell)):
+    """`_scrubbed` for one short text, tried only where it may hold an address, a name or an
+    invisible character."""
+    if may_hold_email(cell) or INVISIBLE.search(cell) or (pattern and pattern.search(cell)):
         return _scrubbed(cell, pattern)
     return cell
 

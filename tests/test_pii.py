@@ -280,6 +280,26 @@ def test_a_quoted_e_mail_address_keeps_its_quotes():
     assert mask_emails(text) == "['[e-mail removed]', '[e-mail removed]'] from [e-mail removed]"
 
 
+def test_e_mail_addresses_written_url_encoded_are_masked():
+    """A campaign's "mailto:jane.doe%40example.com" and a tracking link's "&e=sam.roe%40corp.io"
+    were published: only a literal "@" made an address."""
+    from smk.outputs import mask_emails
+
+    text = "mailto:jane.doe%40example.com?x=1 utm=x&e=sam.roe%40corp.io SAM%40CORP.IO ann%40acme.c…"
+    assert mask_emails(text) == (
+        "mailto:[e-mail removed]?x=1 utm=x&e=[e-mail removed] [e-mail removed] [e-mail removed]"
+    )
+    assert mask_emails("50%40 off, 100% of leads") == "50%40 off, 100% of leads"
+
+
+@pytest.mark.parametrize("value", ["sam.roe%40corp.io", "Sam Roe <sam.roe%40corp.io>"])
+def test_an_owner_written_url_encoded_is_a_person_as_her_plain_address_is(value):
+    """An owner "sam.roe%40corp.io" was no name: alone, it turned no pseudonyms on."""
+    assert pii.looks_like_personal_name(value)
+    assert pii.looks_like_personal_name(value.replace("%40", "@"))
+    assert value in pii.name_forms(value)
+
+
 def test_a_key_is_kept_where_the_file_system_has_no_hard_links(no_key, monkeypatch):
     """FAT and many SMB mounts refuse os.link: no key was ever kept, pseudonyms changed every
     run."""

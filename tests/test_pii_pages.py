@@ -288,3 +288,62 @@ def test_pipedrive_person_and_contact_person_columns_are_personal_names(tmp_path
 )
 def test_name_columns_are_told_by_their_headers(header, table, person):
     assert is_name_column(header, table) is person
+
+
+def _contacts_named(firsts: list[str], lasts: list[str], owners: list[str] = ()) -> CRM:
+    """Contacts of these First and Last Names, and of these owners."""
+    contacts = make_table(
+        "contacts",
+        [
+            {"contact_id": str(i), "created_at": "2026-01-01T00:00:00Z", "owner_id": owner}
+            for i, owner in enumerate([*owners, *[None] * (len(firsts) - len(owners))])
+        ],
+    )
+    contacts["First Name"] = pd.Series(firsts, dtype="string")
+    contacts["Last Name"] = pd.Series(lasts, dtype="string")
+    return CRM(contacts=contacts)
+
+
+def test_pages_lose_names_in_another_case_or_with_invisible_characters_inside():
+    """Only the forms as exported were removed: a campaign "Webinar with XANETH DUNWICK",
+    "webinar with velwyn ashley", "Xa<zero-width space>neth Dun<zero-width space>wick", a job
+    title "Assistant to DOE, JANE" for the owner "Doe, Jane" and "mike smith" for the owner
+    "Mike Smith (AE)" were published."""
+    crm = _contacts_named(
+        ["Xaneth", "Velwyn"], ["Dunwick", "Ashley"], ["Doe, Jane", "Mike Smith (AE)"]
+    )
+    page = (
+        "<td>Webinar with XANETH DUNWICK</td><td>webinar with velwyn ashley</td>"
+        "<td>Webinar with Xa\u200bneth Dun\u200bwick</td><td>Assistant to DOE, JANE</td>"
+        "<td>lost per mike smith</td><td>Jane\u2060 Doe</td><td>XANETH</td><td>DUNWICK's</td>"
+    )
+    assert scrub_pii(page, personal_names(crm)) == (
+        "<td>Webinar with [name removed]</td><td>webinar with [name removed]</td>"
+        "<td>Webinar with [name removed]</td><td>Assistant to [name removed]</td>"
+        "<td>lost per [name removed]</td><td>[name removed]</td><td>[name removed]</td>"
+        "<td>[name removed]'s</td>"
+    )
+
+
+def test_names_in_another_case_leave_the_pages_words_alone():
+    """A name of two words goes in any case; a one-word name that is a word too ("Grant",
+    "Hope", "Young") does not take it from a sentence in lower case, nor a short one ("Roi",
+    "Sla") the pages' "ROI" and "SLA" in capitals; parts of words stay."""
+    crm = _contacts_named(["Grant", "Roi", "Hope"], ["Young", "Sla", "Best"])
+    page = "<p>we grant the young ones hope; best SLA and ROI; Grantham, Youngs, hopeful</p>"
+    names = personal_names(crm)
+    assert scrub_pii(page, names) == page
+    people = "<td>GRANT YOUNG</td><td>sla, roi</td><td>YOUNG</td><td>Roi</td><td>grant</td>"
+    assert scrub_pii(people, names) == "<td>[name removed]</td>" * 4 + "<td>grant</td>"
+
+
+def test_an_owner_written_as_an_url_encoded_address_is_pseudonymised_and_removed():
+    """The plain form turned pseudonyms on and left no page; "sam.roe%40corp.io" did neither."""
+    from smk.sla import owner_aliases, uses_pseudonyms
+
+    for owner in ("sam.roe@corp.io", "sam.roe%40corp.io"):
+        crm = _crm_of(["owner-01", owner])
+        assert uses_pseudonyms(crm), owner
+        assert owner_aliases(crm)[owner].startswith("rep-")
+        page = f"<td>{owner}</td><td>owner-01</td>"
+        assert scrub_pii(page, personal_names(crm)) == "<td>[e-mail removed]</td><td>owner-01</td>"

@@ -123,6 +123,22 @@ def test_charts_of_a_publication_without_pii_are_drawn_without_addresses_and_nam
     assert "Webinar with" in drawn and "Dinner hosted by" in drawn and "Retail" in drawn
 
 
+def test_charts_of_a_publication_without_pii_lose_names_in_any_case_and_hidden_ones(
+    tmp_path, sample, published_kernel
+):
+    """The marketing-mix chart drew "Webinar with XANETH DUNWICK", the name with zero-width
+    spaces inside and "mailto:jane.doe%40example.com"."""
+    notebooks.open_crm(_report_cache(tmp_path, sample, False), "parquet")
+    fig, ax = plt.subplots()
+    hidden = ["Webinar with XANETH DUNWICK", "xaneth dunwick", "Xa\u200bneth Dun\u200bwick"]
+    ax.bar([*hidden, "mailto:jane.doe%40example.com", "\u202eCEO"], [1, 2, 3, 4, 5])
+    drawn = _drawn(fig)
+    assert drawn.count(NAME_REMOVED) == 3 * drawn.count("CEO") == 6  # each label drawn twice
+    assert f"mailto:{EMAIL_REMOVED}" in drawn
+    assert "\u202e" not in drawn and "\u200b" not in drawn and "CEO" in drawn
+    assert "XANETH" not in drawn and "xaneth" not in drawn and "jane.doe" not in drawn
+
+
 def test_charts_outside_a_report_are_drawn_as_given(tmp_path, sample, published_kernel):
     notebooks.open_crm(str(SAMPLE), "hubspot")  # an analyst's own run: nothing changes
     assert NAME in _drawn(_charts("Jane Doe"))
@@ -281,6 +297,46 @@ def test_csv_exports_lose_addresses_and_names_cell_by_cell_and_stay_spreadsheet_
     clean = export_csv(frame.iloc[[1]], tmp_path, "clean.csv")
     before = clean.read_bytes()
     assert not scrub_file(clean, _names()) and clean.read_bytes() == before
+
+
+#: CRM text a page, a CSV export, a notebook or a chart showed as written: a name in another
+#: case or with zero-width spaces inside, an address URL-encoded, a right-to-left override
+#: in a job title (U+202E: the rest of a "top reasons" cell, its points too, shown reversed)
+HIDDEN = [
+    "Webinar with PETER PARKER",
+    "Webinar with Pe\u200bter Par\u200bker",
+    "mailto:jane.doe%40example.com",
+    "job title \u202eCEO (+6.2 pts); \u2066x\u2069\u200e\ufeff (-1.0 pts)",
+]
+#: ... as published
+SHOWN = [
+    f"Webinar with {NAME_REMOVED}",
+    f"Webinar with {NAME_REMOVED}",
+    f"mailto:{EMAIL_REMOVED}",
+    "job title CEO (+6.2 pts); x (-1.0 pts)",
+]
+
+
+def test_csv_exports_lose_names_in_any_case_encoded_addresses_and_invisible_characters(tmp_path):
+    path = export_csv(pd.DataFrame({"value": HIDDEN, "n": range(4)}), tmp_path, "mix.csv")
+    assert scrub_file(path, _names())
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel's byte-order mark stays
+    read = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert read.to_dict("list") == {"value": SHOWN, "n": ["0", "1", "2", "3"]}
+
+
+def test_pages_and_notebooks_lose_them_too(tmp_path):
+    page = "".join(f"<td>{text}</td>" for text in HIDDEN)
+    assert scrub_pii(page, _names()) == "".join(f"<td>{text}</td>" for text in SHOWN)
+    book = new_notebook(cells=[new_markdown_cell("\n".join(HIDDEN))])
+    book.cells.append(new_code_cell("print(texts)"))
+    book.cells[1].outputs = [nbformat.v4.new_output("stream", text="\n".join(HIDDEN))]
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(book, path)
+    scrub_notebook(path, _names())
+    published = nbformat.read(path, as_version=4)
+    assert published.cells[0].source == "\n".join(SHOWN)
+    assert published.cells[1].outputs[0]["text"] == "\n".join(SHOWN)
 
 
 def test_json_files_lose_addresses_and_names_in_values_and_keys(tmp_path):
