@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smk.pii import EMAIL_AT
+from smk.pii import EMAIL_AT, INVISIBLE_CHARACTERS, without_invisible
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -24,8 +24,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: list separator of Excel in German, French, Dutch, Italian or Spanish settings splits a CSV
 #: there, whatever its quotes: a quote in mid-field is no text qualifier) or a line end (such a
 #: split ends the row there), before any quotes. A formula character there is neutralised as
-#: at the start of the cell (`neutralise_formulas`).
-FORMULA_PIECE = re.compile(r'(?<=[;\t\r\n])(?="*[=+\-@\t\r])')
+#: at the start of the cell (`neutralised`), also behind invisible characters
+#: (`smk.pii.INVISIBLE`), which a published file loses.
+FORMULA_PIECE = re.compile(rf'(?<=[;\t\r\n])(?=["{INVISIBLE_CHARACTERS}]*[=+\-@\t\r])')
 #: A negative plain number written as text (`-11510`, `-1.234,50`, a set-aside row's amount as
 #: exported): a spreadsheet reads it as that number, never as a formula, so it stays as written.
 #: Not `+4915112345678` (a phone number a spreadsheet would show as 4.91512E+12) nor `-0012`
@@ -169,7 +170,8 @@ def read_metrics(output_dir: str | Path) -> dict[str, dict]:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells a spreadsheet would run as a formula with `'` (OWASP CSV injection).
+    """Prefix text cells a spreadsheet would run as a formula with `'` (OWASP CSV injection):
+    each text cell as `neutralised` writes it.
 
     Numbers stay numbers: only text cells starting with = + - @ (or tab / carriage return)
     are changed, so a negative amount column is untouched, and so is a signed number written
@@ -184,13 +186,22 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
             continue
         text = s.astype("string")
-        risky = text.str.startswith(FORMULA_PREFIXES) & ~text.str.match(PLAIN_NUMBER)
-        risky = risky.fillna(False).astype(bool)
-        pieces = text.str.contains(FORMULA_PIECE).fillna(False).astype(bool)
-        if pieces.any():
-            text = text.mask(pieces, text.str.replace(FORMULA_PIECE, "'", regex=True))
-        if risky.any() or pieces.any():
-            safe[col] = text.mask(risky, "'" + text)
+        written = text.map(neutralised, na_action="ignore").astype("string")
+        changed = (written != text).fillna(False).astype(bool)
+        if changed.any():
+            safe[col] = text.mask(changed, written)
+    return safe
+
+
+def neutralised(text: str) -> str:
+    """`text` as a spreadsheet cannot run it: with a `'` before it when it starts with a
+    formula character (`FORMULA_PREFIXES`) and is no plain number (`PLAIN_NUMBER`), and before
+    each piece of it that does (`FORMULA_PIECE`). Judged as the text is seen, without invisible
+    characters (`smk.pii.without_invisible`): a zero-width space before "=2+5" hides no formula
+    from the guard, as a published file loses it (`smk.report.scrub_file`)."""
+    safe = FORMULA_PIECE.sub("'", text)
+    if without_invisible(text).startswith(FORMULA_PREFIXES) and not re.match(PLAIN_NUMBER, text):
+        safe = "'" + safe
     return safe
 
 

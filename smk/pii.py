@@ -25,7 +25,8 @@ person or two), the forms of both are hidden: a word removed from a page is a le
 name shown.
 
 Published pages lose every form of an owner's name (`name_forms`), in any case when it has two
-words or more (`smk.report._NameIndex`), and, from the name columns
+words or more, as written when it has one (`smk.report._NameIndex`: a contact "Aida" or "Dach"
+leaves a page's "AIDA model" and region "DACH"), and, from the name columns
 of every table (`is_name_column`: a contact's First Name, Pipedrive's Person - Name, a deal's
 Contact person), each name cell and the whole name ("Jane Doe", "Doe, Jane"), wherever a
 page shows them as words (`smk.report.personal_names`, `smk.report.scrub_pii`). A cell alone
@@ -306,15 +307,20 @@ def _slash_as_comma(text: str) -> str:
     return _SLASH.sub(", ", text)
 
 
-#: Characters that show nothing, which CRM text may hold and published text loses
-#: (`without_invisible`): direction controls (U+202A-U+202E, U+2066-U+2069 and the marks
+#: Characters that show nothing (a regex class's contents), which CRM text may hold and
+#: published text loses (`without_invisible`): direction controls (U+202A-U+202E, U+2066-U+2069 and the marks
 #: U+200E, U+200F, U+061C), which reorder the text after them (U+202E shows "+6.2 pts" as
-#: "stp 2.6+"), and zero-width characters (U+200B-U+200D, the word joiner and invisible
-#: operators U+2060-U+2064, the BOM U+FEFF, the soft hyphen U+00AD, U+180E), which hide a name
-#: from a page's scrub ("Xa" U+200B "neth" is seen "Xaneth").
-INVISIBLE = re.compile(
-    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+"
+#: "stp 2.6+"), and zero-width characters (U+200B, the word joiner and invisible operators
+#: U+2060-U+2064, the BOM U+FEFF, the soft hyphen U+00AD, U+180E), which hide a name from a
+#: page's scrub ("Xa" U+200B "neth" is seen "Xaneth"). Not the zero-width non-joiner and
+#: joiner (U+200C, U+200D): they spell words of Persian and Indic scripts and join emoji
+#: sequences, so published text keeps them. A cell made spreadsheet-safe is judged as seen,
+#: without these (`smk.outputs.neutralised`), so that removing them makes no formula.
+INVISIBLE_CHARACTERS = (
+    r"\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 )
+#: a run of `INVISIBLE_CHARACTERS`
+INVISIBLE = re.compile(rf"[{INVISIBLE_CHARACTERS}]+")
 
 
 def without_invisible(text: str) -> str:

@@ -74,6 +74,7 @@ from smk.outputs import (
     format_kpi,
     mask_emails,
     may_hold_email,
+    neutralised,
     read_metrics,
     write_metrics,
 )
@@ -2909,10 +2910,10 @@ class _NameIndex:
     by their first word in any case, which a text must hold for one to match.
 
     A form of two words or more of two letters or more ("Jane Doe", "Doe, Jane") matches in
-    any case ("JANE DOE", "doe, jane"); one of one such word or none ("Dunwick", "J. Doe",
-    "N/A") as written, capitalised (`_cased`) and, from four letters on, in capitals
-    ("DUNWICK"), never in other cases: a contact named "Grant", "Best" or "Test" must not take
-    "grant", "best" or "test" from a page's sentences, nor a "Sla" or "Roi" its "SLA" or "ROI"."""
+    any case ("JANE DOE", "doe, jane"; `_any_case`: "JÜRGEN STRAUSS" for "Jürgen Strauß" too);
+    one of one such word or none ("Dunwick", "J. Doe", "N/A") as written only: a contact named
+    "Grant", "Aida" or "Dach" must not take "grant", the "AIDA model" or the marketing mix's
+    region "DACH" from a page or a CSV file, nor a "Sla" or "Roi" its "SLA" or "ROI"."""
 
     def __init__(self, names: frozenset[str]):
         self.by_word: dict[str, list[str]] = {}
@@ -2938,11 +2939,10 @@ class _NameIndex:
         shown = [n for n in found if words.issuperset(map(_folded, _WORD.findall(n)))]
         if not shown:
             return None
-        plain = {n: html.unescape(n) for n in shown}
-        any_case = {n for n in shown if len(_NAME_WORD.findall(plain[n])) > 1}
-        cased = {v for n in shown if n not in any_case for v in _cased(plain[n])}
+        any_case = {n for n in shown if len(_NAME_WORD.findall(html.unescape(n))) > 1}
+        as_written = set(shown) - any_case
         return re.compile(
-            rf"(?<!\w)(?:(?i:{_longest_first(any_case)})|{_longest_first(cased)})(?!\w)"
+            rf"(?<!\w)(?:(?i:{_longest_first(_any_case(any_case))})|{_longest_first(as_written)})(?!\w)"
         )
 
 
@@ -2956,16 +2956,11 @@ def _folded(word: str) -> str:
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def _cased(form: str) -> set[str]:
-    """A form of one word (`_NameIndex`, not HTML-escaped) as a page may write it, escaped as
-    in attributes and as in table cells: as written, with its first letter in capitals
-    ("McDonald", "Xaneth" for "xaneth"), capitalised ("Dunwick" for "DUNWICK", "İsmail" for
-    "İSMAİL": no dot above an "i" of its own) and, from four letters on, all in capitals."""
-    capitalised = form[:1].upper() + form[1:].lower().replace("i\u0307", "i")
-    forms = {form, form[:1].upper() + form[1:], capitalised}
-    if sum(char.isalpha() for char in form) >= 4:
-        forms.add(form.upper())
-    return {html.escape(f, quote=q) for f in forms for q in (True, False)}
+def _any_case(forms: set[str]) -> set[str]:
+    """`forms` with their spellings in capitals and case-folded where they differ, so that a
+    pattern in any case matches them in every case: Python's `(?i:...)` takes no "ß" for "SS"
+    ("Jürgen Strauß" is "JÜRGEN STRAUSS" in capitals, "jürgen strauss" case-folded)."""
+    return {spelt for form in forms for spelt in (form, form.upper(), form.casefold())}
 
 
 def _longest_first(forms) -> str:
@@ -3029,7 +3024,8 @@ def _scrub_table(text: str, names: set[str] | frozenset[str], delimiter: str) ->
     """A CSV's (or TSV's) `text` with each cell scrubbed (`_scrubbed`), written again in the
     dialect pandas writes (minimal quoting, its line ends; a byte-order mark stays) only when
     a cell changed. The marks put in a cell's place start with `[`, which no spreadsheet runs
-    as a formula, and a cell `outputs.neutralise_formulas` prefixed keeps its `'`."""
+    as a formula, a cell `outputs.neutralise_formulas` prefixed keeps its `'`, and a cell
+    changed is made spreadsheet-safe again (`_scrubbed_cell`)."""
     mark = "\ufeff" if text.startswith("\ufeff") else ""  # Excel's: before the first cell
     body = text[len(mark) :]
     pattern = _names_pattern(names, body)
@@ -3047,9 +3043,11 @@ def _scrub_table(text: str, names: set[str] | frozenset[str], delimiter: str) ->
 
 def _scrubbed_cell(cell: str, pattern: re.Pattern | None) -> str:
     """`_scrubbed` for one short text, tried only where it may hold an address, a name or an
-    invisible character."""
+    invisible character; a cell it changed made spreadsheet-safe again (`outputs.neutralised`:
+    a zero-width space removed before "=2+5" must leave no formula)."""
     if may_hold_email(cell) or INVISIBLE.search(cell) or (pattern and pattern.search(cell)):
-        return _scrubbed(cell, pattern)
+        scrubbed = _scrubbed(cell, pattern)
+        return cell if scrubbed == cell else neutralised(scrubbed)
     return cell
 
 

@@ -156,3 +156,11 @@ def test_the_page_and_its_metrics_say_the_window_starts_before_the_data(tmp_path
     assert f"of the {c['attributed']} attributed; {c['unattributed']} of the " in tile["detail"]
     assert f"{c['conversions']} won conversions unattributed" in tile["detail"]
     assert outputs.kpi_line(tile) in text  # the page prints the tile the index shows
+
+
+@pytest.mark.parametrize("models", [[], ["Linear"], "markov"])
+def test_the_page_introduction_checks_the_models_first(models):
+    """Notebook 04 shows the introduction before it runs a model: `models=[]` failed there
+    with an IndexError, not the models check's message."""
+    with pytest.raises(ValueError, match="model"):
+        at.page_intro("deal_won", 12, "2025-11-01 to 2026-10-31", models)

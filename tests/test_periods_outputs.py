@@ -444,3 +444,35 @@ def test_a_tile_is_printed_as_label_value_and_its_detail_if_any():
     tile = {"label": "Win rate", "value": 0.4545, "format": "pct", "detail": "10 of 22"}
     assert kpi_line(tile) == "Win rate: 45.5% (10 of 22)"
     assert kpi_line({"label": "Lift", "value": 2.0, "format": "float"}) == "Lift: 2.000"
+
+
+#: cells that start a formula behind invisible characters, which a published file loses
+#: (`smk.report.scrub_file`), and as `neutralise_formulas` writes them
+BEHIND_INVISIBLE = {
+    "\u200b=2+5": "'\u200b=2+5",
+    "\ufeff+1+cmd|' /C calc'!A0": "'\ufeff+1+cmd|' /C calc'!A0",
+    "Acme;\u200b=cmd|' /C calc'!A0": "Acme;'\u200b=cmd|' /C calc'!A0",
+    '\u202eq;"\u2060@SUM(1)': "\u202eq;'\"\u2060@SUM(1)",
+    "\u200b-123": "'\u200b-123",  # a plain number only as written
+    "Plain\u200bCo; x": "Plain\u200bCo; x",
+}
+
+
+def test_a_formula_behind_invisible_characters_is_neutralised():
+    """export_csv left "\u200b=2+5" as it was (it does not start with "="), and smk report's
+    scrub, which removes the zero-width space, then published a bare "=2+5"."""
+    frame = pd.DataFrame({"company": list(BEHIND_INVISIBLE), "n": range(len(BEHIND_INVISIBLE))})
+    assert neutralise_formulas(frame)["company"].tolist() == list(BEHIND_INVISIBLE.values())
+
+
+def test_one_cell_is_neutralised_as_a_frame_is():
+    """`neutralised` is the rule `neutralise_formulas` applies to each text cell, and a cell
+    it made safe it leaves as it is."""
+    from smk.outputs import neutralised
+
+    cells = [*BEHIND_INVISIBLE, '=HYPERLINK("x")', "spring;=cmd", "-11510", "-0012", "Acme", ""]
+    frame = pd.DataFrame({"cell": cells}, dtype="string")
+    safe = neutralise_formulas(frame)["cell"].tolist()
+    assert [neutralised(cell) for cell in cells] == safe
+    assert [neutralised(cell) for cell in safe] == safe
+    assert neutralised("=2+5") == "'=2+5" and neutralised("spring;=cmd") == "spring;'=cmd"

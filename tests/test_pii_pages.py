@@ -315,7 +315,7 @@ def test_pages_lose_names_in_another_case_or_with_invisible_characters_inside():
     page = (
         "<td>Webinar with XANETH DUNWICK</td><td>webinar with velwyn ashley</td>"
         "<td>Webinar with Xa\u200bneth Dun\u200bwick</td><td>Assistant to DOE, JANE</td>"
-        "<td>lost per mike smith</td><td>Jane\u2060 Doe</td><td>XANETH</td><td>DUNWICK's</td>"
+        "<td>lost per mike smith</td><td>Jane\u2060 Doe</td><td>Xaneth</td><td>Dun\u200bwick's</td>"
     )
     assert scrub_pii(page, personal_names(crm)) == (
         "<td>Webinar with [name removed]</td><td>webinar with [name removed]</td>"
@@ -327,14 +327,44 @@ def test_pages_lose_names_in_another_case_or_with_invisible_characters_inside():
 
 def test_names_in_another_case_leave_the_pages_words_alone():
     """A name of two words goes in any case; a one-word name that is a word too ("Grant",
-    "Hope", "Young") does not take it from a sentence in lower case, nor a short one ("Roi",
-    "Sla") the pages' "ROI" and "SLA" in capitals; parts of words stay."""
+    "Hope", "Young") goes as written only: it does not take the word from a sentence in lower
+    case, nor in capitals ("YOUNG" stays, as the pages' "AIDA" and region "DACH" must for a
+    contact "Aida" or "Dach"; `test_one_word_names_leave_page_words_in_capitals`), nor a short
+    one ("Roi", "Sla") the pages' "ROI" and "SLA"; parts of words stay."""
     crm = _contacts_named(["Grant", "Roi", "Hope"], ["Young", "Sla", "Best"])
     page = "<p>we grant the young ones hope; best SLA and ROI; Grantham, Youngs, hopeful</p>"
     names = personal_names(crm)
     assert scrub_pii(page, names) == page
     people = "<td>GRANT YOUNG</td><td>sla, roi</td><td>YOUNG</td><td>Roi</td><td>grant</td>"
-    assert scrub_pii(people, names) == "<td>[name removed]</td>" * 4 + "<td>grant</td>"
+    assert scrub_pii(people, names) == (
+        "<td>[name removed]</td>" * 2 + "<td>YOUNG</td><td>[name removed]</td><td>grant</td>"
+    )
+
+
+def test_one_word_names_leave_page_words_in_capitals(tmp_path):
+    """A contact with First Name "Aida" and one with Last Name "Dach" turned the attribution
+    page's "AIDA model" and the marketing mix's region "DACH" (page and marketing_mix.csv)
+    into "[name removed]": a one-word name matched in capitals from four letters on."""
+    crm = _contacts_named(["Aida", "Jane", "Bill"], ["Roe", "Dach", "Rose"])
+    names = personal_names(crm)
+    page = "<p>Desire in the AIDA model</p><td>DACH</td><td>BILL ROSE</td><td>Aida</td>"
+    assert scrub_pii(page, names) == (
+        "<p>Desire in the AIDA model</p><td>DACH</td><td>[name removed]</td><td>[name removed]</td>"
+    )
+    mix = tmp_path / "marketing_mix.csv"
+    mix.write_text("p,dimension,value\nPlace,region,DACH\nPlace,region,Dach\n", encoding="utf-8")
+    assert scrub_file(mix, names)
+    assert mix.read_text(encoding="utf-8").splitlines()[1:] == [
+        "Place,region,DACH",
+        "Place,region,[name removed]",
+    ]
+
+
+def test_a_name_of_two_words_goes_in_any_case_also_with_sharp_s():
+    """ "JÜRGEN STRAUSS" stayed for "Jürgen Strauß": `(?i:...)` takes no "ß" for "SS"."""
+    names = {"Jürgen Strauß", "Strauß"}
+    text = "JÜRGEN STRAUSS | jürgen strauss | Jürgen Strauss | STRAUSS | Strauß"
+    assert scrub_pii(text, names) == " | ".join([NAME_REMOVED] * 3 + ["STRAUSS", NAME_REMOVED])
 
 
 def test_an_owner_written_as_an_url_encoded_address_is_pseudonymised_and_removed():
@@ -347,3 +377,12 @@ def test_an_owner_written_as_an_url_encoded_address_is_pseudonymised_and_removed
         assert owner_aliases(crm)[owner].startswith("rep-")
         page = f"<td>{owner}</td><td>owner-01</td>"
         assert scrub_pii(page, personal_names(crm)) == "<td>[e-mail removed]</td><td>owner-01</td>"
+
+
+def test_published_text_keeps_the_joiners_that_spell_words_and_emoji():
+    """U+200C and U+200D were removed from every published text: Persian "می\u200cخواهم"
+    ("I want") and the emoji "👩\u200d💻" lost a character of their spelling."""
+    text = "<td>می\u200cخواهم</td><td>👩\u200d💻 Jane\u200b Doe</td>"
+    assert scrub_pii(text, {"Jane Doe"}) == (
+        f"<td>می\u200cخواهم</td><td>👩\u200d💻 {NAME_REMOVED}</td>"
+    )

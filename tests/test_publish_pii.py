@@ -37,6 +37,7 @@ from smk.report import (  # noqa: E402
     ReportError,
     _forget_failed,
     _log_to,
+    _scrub_table,
     as_personal_names,
     personal_names,
     run_report,
@@ -297,6 +298,34 @@ def test_csv_exports_lose_addresses_and_names_cell_by_cell_and_stay_spreadsheet_
     clean = export_csv(frame.iloc[[1]], tmp_path, "clean.csv")
     before = clean.read_bytes()
     assert not scrub_file(clean, _names()) and clean.read_bytes() == before
+
+
+def test_a_cell_the_scrub_changes_is_made_spreadsheet_safe_again(tmp_path):
+    """A file written before export_csv judged cells as seen, or by a notebook's own
+    to_csv: "\u200b=2+5" lost its zero-width space to the scrub and was published "=2+5"
+    (a BOM before "+1+cmd|...", and "Acme;\u200b=cmd|..." too); a safe cell stays as it is."""
+    rows = [
+        "value,n",
+        "\u200b=2+5,1",
+        "\ufeff+1+cmd|' /C calc'!A0,2",
+        "Acme;\u200b=cmd|' /C calc'!A0,3",
+        "'\u200b=1+1,4",
+        f'=HYPERLINK("mailto:{ADDRESS}"),5',
+        "-5,6",
+    ]
+    text = "\ufeff" + "\n".join(rows) + "\n"
+    assert _scrub_table(text, _names(), ",").splitlines() == [
+        "\ufeffvalue,n",
+        "'=2+5,1",
+        "'+1+cmd|' /C calc'!A0,2",
+        "Acme;'=cmd|' /C calc'!A0,3",
+        "'=1+1,4",
+        f'"\'=HYPERLINK(""mailto:{EMAIL_REMOVED}"")",5',
+        "-5,6",
+    ]
+    path = export_csv(pd.DataFrame({"value": ["\u200b=2+5", "Acme;\u200b=cmd"]}), tmp_path, "a.csv")
+    assert scrub_file(path, _names())
+    assert path.read_text(encoding="utf-8-sig").splitlines() == ["value", "'=2+5", "Acme;'=cmd"]
 
 
 #: CRM text a page, a CSV export, a notebook or a chart showed as written: a name in another

@@ -320,11 +320,12 @@ def page_intro(conversion: str, window_months: int, period: str, models: Iterabl
     won in the last 12 months (2025-11-01 to 2026-10-31) to the channels that touched it,
     under every model a marketing team knows, and checks which view is closest to what the
     channels actually caused." (`period`: `period_label` of the window; the last clause only
-    for the conversions a ground truth can be about, `TRUTH_CONVERSIONS`)."""
+    for the conversions a ground truth can be about, `TRUTH_CONVERSIONS`). `models` is checked
+    first (`check_models`): the notebook shows this before it runs any model."""
     conversion = check_conversion(conversion)
+    models = check_models(models)
     months = int(window_months)
     window = "month" if months == 1 else f"{months} months"
-    models = list(models)
     if set(models) >= set(MODELS):
         chosen = "every model a marketing team knows"
     else:
