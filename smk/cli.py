@@ -570,7 +570,9 @@ def _synth_summary(fmt: str, out: Path) -> str:
     rows = {p.name: _csv_rows(p) for p in sorted(out.glob("*.csv"))}
     width = max(map(len, rows), default=0)
     lines = [f"wrote a synthetic {fmt} export to {out} (ground truth in {out}/truth):"]
-    lines += [f"  {name:<{width}}  {n:>10,} rows" for name, n in rows.items()]
+    lines += [
+        f"  {name:<{width}}  {n:>10,} {'row' if n == 1 else 'rows'}" for name, n in rows.items()
+    ]
     return "\n".join(lines)
 
 

@@ -289,7 +289,7 @@ def test_synth_says_the_rows_each_file_it_wrote_holds(tmp_path, capsys, fmt):
     for line in lines[1:]:
         name, rows, unit = line.split()
         said[name] = int(rows.replace(",", ""))
-        assert unit == "rows"
+        assert unit == ("row" if said[name] == 1 else "rows")
     files = sorted(out.glob("*.csv"))
     assert said == {p.name: len(pd.read_csv(p, dtype=str, keep_default_na=False)) for p in files}
     read = {t: a.read for t, a in smk.load(out).quality.tables.items()}
@@ -298,6 +298,15 @@ def test_synth_says_the_rows_each_file_it_wrote_holds(tmp_path, capsys, fmt):
         assert said["Lead.csv"] + said["Contact.csv"] == read["contacts"]
     else:
         assert sum(said.values()) == sum(read.values())
+
+
+def test_synth_s_summary_counts_each_file_s_records_one_row_as_such(tmp_path):
+    from smk.cli import _synth_summary
+
+    (tmp_path / "a.csv").write_text('id,note\n1,"two\nlines"\n\n', encoding="utf-8")
+    (tmp_path / "b.csv").write_text("id\n1\n2\n", encoding="utf-8")
+    lines = _synth_summary("hubspot", tmp_path).splitlines()[1:]
+    assert [line.split() for line in lines] == [["a.csv", "1", "row"], ["b.csv", "2", "rows"]]
 
 
 def test_an_empty_folder_is_named_as_such(tmp_path, capsys):
