@@ -435,16 +435,14 @@ def _report_check(name: str):
 
 def check_file_parameter(name: str, value: str | None) -> None:
     """A parameter naming a file to read (`segments_csv`, `channel_groups`; relative: the
-    project root, as the notebooks read it) names a file; empty (or None) is none, a URL is
-    read as it is. A ValueError naming the parameter otherwise."""
-    if not value or "://" in str(value):
-        return
-    path = Path(resolve_path(value))
-    if not path.is_file():
-        raise ValueError(
-            f"{name}: no such file {path} (a relative path is read from the project root, "
-            f"{config.ROOT})"
-        )
+    project root, as the notebooks read it) names a file, by `smk report --params`'s rule for
+    the same setting (empty or None is none, a URL is read as it is). A ValueError naming the
+    parameter otherwise."""
+    from smk.report import _check_file_setting
+
+    if value and "://" not in str(value):
+        value = resolve_path(value)
+    _check_file_setting(name, value, f"is read from the project root, {config.ROOT}")
 
 
 #: Parameters `parameters` checks before the data is read, each by the rule the notebook

@@ -294,16 +294,16 @@ def _paths_from(params: dict, folder: Path) -> dict:
     return params
 
 
-def _check_file_setting(key: str, value) -> None:
-    """A `FILE_SETTINGS` value names a readable file (empty or null: none)."""
+def _check_file_setting(
+    key: str, value, relative: str = "in the params file is read from the params file's folder"
+) -> None:
+    """A `FILE_SETTINGS` value names a readable file (empty or null: none); `relative` says
+    where a relative path was read from (`smk.notebooks` checks the notebooks' own values)."""
     if value is None or (isinstance(value, str) and not value.strip()) or "://" in str(value):
         return  # none, or a URL the notebook reads (pandas reads CSVs from URLs)
     path = Path(os.path.expanduser(str(value)))
     if not path.is_file():
-        raise ValueError(
-            f"{key}: no such file {value} (a relative path in the params file is read from "
-            "the params file's folder)"
-        )
+        raise ValueError(f"{key}: no such file {value} (a relative path {relative})")
 
 
 #: Byte-order marks of the texts a params file may be besides UTF-8, and the codec reading
