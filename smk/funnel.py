@@ -232,9 +232,27 @@ def mql_entry_dates(
 
 
 # ------------------------------------------------------------------------------ groups
+#: Segments as `segment_of` takes them: a Series or mapping of id -> segment, or a table with
+#: an id column and a `segment` column (`AccountSegmenter.assign`, `read_segments`).
+Segments = pd.Series | pd.DataFrame | Mapping
+
+
+def _segments_table(frame: pd.DataFrame, source: str) -> tuple[pd.Series, str]:
+    """A segments table's `segment` column keyed by its id column, and that column's name:
+    contact_id, else account_id (a table with both is read by contact, the finer key).
+    A table without either, or without `segment`, is a ValueError naming `source`."""
+    key = next((c for c in ("contact_id", "account_id") if c in frame.columns), None)
+    if key is None or "segment" not in frame.columns:
+        raise ValueError(
+            f"{source} needs a contact_id or account_id column and a segment column; it has "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    return frame.set_index(key)["segment"], key
+
+
 def segment_of(
     contacts: pd.DataFrame,
-    segments: pd.Series | Mapping | None,
+    segments: Segments | None,
     key: str | None = None,
     missing: str = UNKNOWN,
 ) -> pd.Series:
@@ -244,13 +262,19 @@ def segment_of(
     ----------
     contacts : the canonical contacts table.
     segments : Series or mapping of contact_id -> segment or account_id -> segment (e.g. the
-        output of the segmentation notebook).
+        output of the segmentation notebook), or a table with a `segment` column and an id
+        column (`AccountSegmenter.assign`'s; see `_segments_table`), which is the key.
     key : "contact_id" or "account_id"; None picks the one more of the mapping's keys match.
     missing : label of contacts the mapping does not cover.
     """
     if segments is None:
         return pd.Series(missing, index=contacts.index, dtype="string")
-    mapping = pd.Series(segments)
+    if isinstance(segments, pd.DataFrame):
+        segments, column = _segments_table(segments, "the segments table")
+        if key not in (None, column):
+            raise ValueError(f"key={key!r}, but the segments table is keyed by its {column}")
+        key = column
+    mapping = pd.Series(segments).astype("string")  # segment 1, not 1.0 once one is missing
     mapping = mapping.set_axis(mapping.index.astype("string"))  # a new Series: input untouched
     if key is None:
         keys = set(mapping.index)
@@ -266,20 +290,13 @@ def segment_of(
 def read_segments(path: str | Path) -> pd.Series:
     """Segments from a CSV with an id column (contact_id or account_id) and a `segment` column,
     as `segment_of` takes them (e.g. the segmentation notebook's export)."""
-    frame = pd.read_csv(path, dtype="string")
-    key = next((c for c in ("contact_id", "account_id") if c in frame.columns), None)
-    if key is None or "segment" not in frame.columns:
-        raise ValueError(
-            f"{path} needs a contact_id or account_id column and a segment column; it has "
-            f"{', '.join(frame.columns)}"
-        )
-    return frame.set_index(key)["segment"]
+    return _segments_table(pd.read_csv(path, dtype="string"), str(path))[0]
 
 
 def group_labels(
     contacts: pd.DataFrame,
     by: str | pd.Series | None,
-    segments: pd.Series | Mapping | None = None,
+    segments: Segments | None = None,
     teams: Mapping[str, str] | None = None,
 ) -> pd.Series | None:
     """The breakdown column for `by`: a contacts column, "segment", "team" or a Series.
@@ -339,7 +356,7 @@ def funnel_counts(
     month: Month | str | None = None,
     as_of: pd.Timestamp | str | None = None,
     by: str | pd.Series | None = None,
-    segments: pd.Series | Mapping | None = None,
+    segments: Segments | None = None,
     teams: Mapping[str, str] | None = None,
     entries: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -454,7 +471,7 @@ def velocity(
     contacts: pd.DataFrame,
     as_of: pd.Timestamp | str | None = None,
     by: str | pd.Series | None = None,
-    segments: pd.Series | Mapping | None = None,
+    segments: Segments | None = None,
     teams: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Days between consecutive stages: median and 80th percentile, per transition.

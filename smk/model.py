@@ -14,8 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from smk.checks import is_whole
 from smk.errors import CRMExportError, NoDataError
 
 #: Lifecycle stages in funnel order (HubSpot's default vocabulary, lower-cased and shortened).
@@ -265,6 +267,61 @@ def _naive_times(values: pd.Series) -> bool:
     )
 
 
+#: Floats hold every whole number below this exactly; a larger float id may have lost digits.
+_EXACT_FLOAT = 2**53
+
+
+def _id_kind(value) -> str:
+    """ "text", "whole" (an int, or a float holding one exactly), "inexact" (a whole float
+    too large to be exact) or "other" (a fraction, a bool, a date, ...): how an id of a CRM
+    built by hand is read (`_text_ids`)."""
+    if isinstance(value, str):
+        return "text"
+    if not is_whole(value):
+        return "other"
+    exact = isinstance(value, int | np.integer) or abs(value) < _EXACT_FLOAT
+    return "whole" if exact else "inexact"
+
+
+#: What an id column of each refused kind holds, as `_text_ids` says it.
+_REFUSED_IDS = {
+    "other": "holds a value that is neither text nor a whole number",
+    "inexact": "holds a float too large to hold a whole id exactly",
+    "whole": "mixes numbers with text",
+}
+
+
+def _text_ids(values: pd.Series, table: str, col: str) -> pd.Series:
+    """An id column as the model's text ids (`string`), by the loaders' rule
+    (`smk.io.parse.parse_ids`: `123.0` is `123`): text is kept, whole numbers (an integer
+    column; floats or objects holding only whole numbers, e.g. ids with gaps) become their
+    digits. A fraction, a bool, a date, a float too large to be exact or numbers mixed with
+    text is a ValueError naming the table, column and first such row (index label)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.astype(dtype_of("id"))
+    present = values.notna().to_numpy()
+    objects = values.to_numpy(dtype=object, copy=True)
+    kinds = np.array(
+        [_id_kind(v) if p else "" for v, p in zip(objects, present, strict=True)], dtype=object
+    )
+    refused = np.flatnonzero(np.isin(kinds, ["other", "inexact"]))
+    if not len(refused) and len(set(kinds[present])) > 1:  # text and numbers
+        refused = np.flatnonzero(kinds == "whole")
+    if len(refused):
+        at = refused[0]
+        raise ValueError(
+            f"CRM {table}.{col} {_REFUSED_IDS[kinds[at]]} (index {values.index[at]!r}: "
+            f"{objects[at]!r}); the model's ids are text (docs/data-model.md): give them "
+            "as text, or as whole numbers (an integer column; Int64 when some are missing), which "
+            "become their digits"
+        )
+    whole = kinds == "whole"
+    objects[whole] = [str(int(v)) for v in objects[whole]]
+    return pd.Series(objects, index=values.index, name=values.name, dtype=dtype_of("id"))
+
+
 def empty_table(name: str) -> pd.DataFrame:
     """An empty table with the canonical columns and dtypes."""
     return pd.DataFrame(
@@ -286,9 +343,24 @@ def make_table(name: str, rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
             out[col] = pd.Series([None] * len(frame), dtype=object).astype(dtype)
         elif kind == "datetime":
             out[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(dtype)
+        elif kind == "id":
+            out[col] = _text_ids(frame[col], name, col)
         else:
             out[col] = frame[col].astype(dtype)
     return pd.DataFrame(out)
+
+
+def _with_text_ids(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """`frame` (table `name`) with its id columns as `_text_ids`: itself when they are text."""
+    ids = [col for col, kind in SCHEMA[name].items() if kind == "id" and col in frame]
+    out = frame
+    for col in ids:
+        values = frame[col]
+        text = _text_ids(values, name, col)
+        if text is not values:
+            out = out.copy(deep=False) if out is frame else out
+            out[col] = text
+    return out
 
 
 @dataclass
@@ -405,7 +477,9 @@ class CRM:
     def __post_init__(self) -> None:
         """Refuse a table whose timestamps are naive: the model's are UTC (docs/data-model.md),
         and a CRM built by hand with naive ones was taken as UTC by some analyses and failed
-        deep inside pandas in others ("Cannot compare tz-naive and tz-aware")."""
+        deep inside pandas in others ("Cannot compare tz-naive and tz-aware"). Ids that are
+        whole numbers become text (`_text_ids`), other ids that are no text are refused: int
+        ids failed deep in pandas ("merge on string and int64 columns")."""
         for name in TABLES:
             frame = getattr(self, name)
             for col, kind in SCHEMA[name].items():
@@ -415,6 +489,7 @@ class CRM:
                         f"({frame[col].dtype}); the model's are UTC: convert them with "
                         f"`.dt.tz_localize('UTC')` (or `pd.to_datetime(..., utc=True)`)"
                     )
+            setattr(self, name, _with_text_ids(frame, name))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}

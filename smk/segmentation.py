@@ -32,7 +32,7 @@ import fnmatch
 import math
 import numbers
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -617,6 +617,16 @@ def _reached(contacts: pd.DataFrame, end: pd.Timestamp | None) -> pd.DataFrame:
     return pd.DataFrame({s: entries[s].notna() for s in FUNNEL_STAGES}, index=contacts.index)
 
 
+def _refuse_text(features, what: str, choices: Iterable[str]) -> None:
+    """A ValueError for `features` given as a text instead of a list: "size" would be read
+    letter by letter (as `smk.attribution.check_models` refuses a text too)."""
+    if isinstance(features, str):
+        raise ValueError(
+            f"features must be a list of {what}, e.g. [{features!r}], got the text "
+            f"{features!r}; choose from {', '.join(choices)}"
+        )
+
+
 def resolve_feature_groups(
     X: pd.DataFrame, features: Mapping[str, dict] | Sequence[str] | None = None
 ) -> dict[str, dict]:
@@ -624,11 +634,13 @@ def resolve_feature_groups(
     absent columns dropped).
 
     `features` is a group table like `FEATURE_GROUPS` (the default), or a list of column
-    names of `X` (each its own group of weight 1; text columns are categories).
+    names of `X` (each its own group of weight 1; text columns are categories): one column
+    is ``["industry"]``, a text alone is a ValueError, as in `select_feature_groups`.
     """
     columns = [str(c) for c in X.columns]
     if features is None:
         features = FEATURE_GROUPS
+    _refuse_text(features, "column names of the feature table", columns)
     if not isinstance(features, Mapping):
         unknown = [c for c in features if c not in columns]
         if unknown:
@@ -672,11 +684,7 @@ def select_feature_groups(
     read letter by letter: a notebook parameter given as ``-p features size``)."""
     if names is None:
         return dict(groups)
-    if isinstance(names, str):
-        raise ValueError(
-            f"features must be a list of feature group names, e.g. [{names!r}], got the text "
-            f"{names!r}; choose from {', '.join(groups)}"
-        )
+    _refuse_text(names, "feature group names", groups)
     unknown = [n for n in names if n not in groups]
     if unknown or not names:
         raise ValueError(
@@ -700,10 +708,18 @@ def _seeds(random_state, n: int) -> list[int]:
 
 
 def _check_table(X, who: str) -> None:
+    """`X` a feature table (a DataFrame) of at least one account: 0 rows is a ValueError
+    naming `who`, as scikit-learn's estimators refuse 0 samples (in its own words, which
+    named StandardScaler)."""
     if not isinstance(X, pd.DataFrame):
         raise TypeError(
             f"{who} needs the feature table (a DataFrame) of account_features, got "
             f"{type(X).__name__}"
+        )
+    if not len(X):
+        raise ValueError(
+            f"{who} needs a feature table of at least one account, got one of 0 rows "
+            f"(columns: {', '.join(map(str, X.columns)) or 'none'})"
         )
 
 
@@ -1083,13 +1099,15 @@ class AccountSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
 
     `predict`, `predict_proba`, `transform` and `assign` take a feature table with (at least)
     the columns the model uses, by name; a missing one is a ValueError that names it, a value
-    that is not a number in a numeric feature too (missing values are fine).
+    that is not a number in a numeric feature too (missing values are fine), and so is a
+    table of no accounts (as for `fit`: scikit-learn's estimators refuse 0 samples).
 
     Parameters
     ----------
     n_segments : "auto" or a number of segments (at most; see above).
     method : "gmm" (mixture model) or "kmeans".
-    features : feature groups (`FEATURE_GROUPS`, the default) or a list of column names.
+    features : feature groups (`FEATURE_GROUPS`, the default) or a list of column names
+        (``["industry"]``; a text alone is refused, see `resolve_feature_groups`).
     max_segments : largest number tried with "auto" (a whole number >= 2: the smallest
         tried is always 2).
     random_state : seed of every random step, as in scikit-learn (`check_random_state`): an

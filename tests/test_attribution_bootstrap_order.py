@@ -101,3 +101,18 @@ def test_the_canonical_order_sorts_by_path_then_counts_then_id():
     np.testing.assert_array_equal(sorted_j.codes[moved], j.codes[first])
     np.testing.assert_array_equal(sorted_j.days_before[moved], j.days_before[first])
     assert canonical_order(sorted_j) is sorted_j  # already in order: no copy
+
+
+def test_the_random_state_hint_says_what_bootstrap_takes():
+    """The hint said `int` while the docstring (and the code) take a numpy Generator too."""
+    import typing
+
+    from smk.attribution import uncertainty
+
+    for f in (at.bootstrap, uncertainty.data_driven_intervals, uncertainty.headline_intervals):
+        hint = typing.get_type_hints(f)["random_state"]
+        assert set(typing.get_args(hint)) >= {int, np.random.Generator}, f.__name__
+    j = at.journeys(_crm(), lookback_days=None)
+    by_seed = at.bootstrap(j, "linear", n_boot=5, random_state=3)
+    by_generator = at.bootstrap(j, "linear", n_boot=5, random_state=np.random.default_rng(3))
+    pd.testing.assert_frame_equal(by_seed, by_generator)

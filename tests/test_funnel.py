@@ -408,3 +408,19 @@ def test_funnel_counts_on_the_bundled_sample_equal_its_truth():
         assert counts.loc[stage, "contacts"] == int((rank >= i).sum()), stage
     sales_sourced = truth["sales_sourced"].astype(bool) & (rank >= ORDER.index("sql"))
     assert counts.loc["mql", "skipped"] == int(sales_sourced.sum())
+
+
+def test_segments_given_as_the_table_assign_returns_are_read_by_its_id_column(skippers):
+    """`funnel_counts(by="segment", segments=seg.assign(F))` failed in pandas ("Cannot
+    construct a Series from a DataFrame")."""
+    contacts = skippers.copy()
+    contacts["account_id"] = pd.Series(["a1", "a1", "a2", "a2", "a2", "a3"], dtype="string")
+    table = pd.DataFrame({"account_id": ["a2", "a1"], "segment": [2, 1]})  # as `assign` gives
+    as_series = funnel.funnel_counts(contacts, by="segment", segments={"a1": 1, "a2": 2})
+    as_table = funnel.funnel_counts(contacts, by="segment", segments=table)
+    pd.testing.assert_frame_equal(as_table, as_series)
+    assert set(as_table["segment"]) == {"1", "2", funnel.UNKNOWN}
+    with pytest.raises(ValueError, match=r"key='contact_id', but the segments table is keyed"):
+        funnel.segment_of(contacts, table, key="contact_id")
+    with pytest.raises(ValueError, match=r"the segments table needs a contact_id or account_id"):
+        funnel.funnel_counts(contacts, by="segment", segments=table.set_index("account_id"))

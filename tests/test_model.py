@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import smk
+from smk import config
 from smk.model import BY_DESIGN_REASONS, CRM, SCHEMA, TABLES, empty_table
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data-model.md"
@@ -330,3 +332,59 @@ def test_a_crm_built_with_naive_timestamps_is_refused_naming_table_and_column():
     deals = pd.DataFrame({"deal_id": ["7"], "closed_at": pd.to_datetime(["2026-01-05"])})
     with pytest.raises(ValueError, match=r"CRM deals\.closed_at .*tz_localize\('UTC'\)"):
         dataclasses.replace(aware, deals=deals)
+
+
+# ------------------------------------------------------------------ ids of a CRM built by hand
+def test_a_crm_built_with_integer_ids_holds_them_as_text_and_segments_as_with_text_ids():
+    """int64 contact ids were accepted, then `account_features` failed deep in pandas
+    ("merge on string and int64 columns"); ids are text, whole numbers their digits."""
+    from smk import segmentation as sg
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    as_ints = CRM(
+        contacts=crm.contacts.astype({"contact_id": "int64"}),
+        touchpoints=crm.touchpoints.astype({"contact_id": "int64"}),
+        deals=crm.deals,
+        accounts=crm.accounts,
+        activities=crm.activities,
+    )
+    assert str(as_ints.contacts["contact_id"].dtype) == "string"
+    assert as_ints.contacts["contact_id"].tolist() == crm.contacts["contact_id"].tolist()
+    fx = {"fx_rates": {"EUR": 1.0, "USD": 0.92}}
+    expected = sg.account_features(crm, **fx)
+    pd.testing.assert_frame_equal(sg.account_features(as_ints, **fx), expected)
+
+
+def test_whole_float_ids_are_their_digits_as_the_loaders_read_them():
+    """ids with gaps are floats in pandas: `123.0` is `123`, as `parse_ids` reads text."""
+    crm = CRM(contacts=pd.DataFrame({"contact_id": [123.0, None, 7.0]}))
+    assert crm.contacts["contact_id"].tolist() == ["123", pd.NA, "7"]
+    assert str(crm.contacts["contact_id"].dtype) == "string"
+    mixed_objects = CRM(deals=pd.DataFrame({"deal_id": pd.Series([5, np.int64(6)], dtype=object)}))
+    assert mixed_objects.deals["deal_id"].tolist() == ["5", "6"]
+
+
+@pytest.mark.parametrize(
+    "values, said",
+    [
+        ([1.0, 2.5], r"holds a value that is neither text nor a whole number \(index 1: 2\.5\)"),
+        (["A1", 2], r"mixes numbers with text \(index 1: 2\)"),
+        ([True, False], r"holds a value that is neither text nor a whole number \(index 0: True\)"),
+        ([2.0**60, None], r"holds a float too large to hold a whole id exactly"),
+    ],
+)
+def test_ids_that_are_no_text_and_no_whole_numbers_are_refused_naming_table_and_column(
+    values, said
+):
+    frame = pd.DataFrame({"touchpoint_id": ["t1", "t2"], "contact_id": values})
+    with pytest.raises(ValueError, match=rf"CRM touchpoints\.contact_id {said}"):
+        CRM(touchpoints=frame)
+
+
+def test_make_table_reads_ids_by_the_same_rule():
+    from smk.model import make_table
+
+    deals = make_table("deals", [{"deal_id": 1.0, "account_id": 30}])
+    assert deals.loc[0, ["deal_id", "account_id"]].tolist() == ["1", "30"]
+    with pytest.raises(ValueError, match=r"CRM deals\.deal_id holds a value that is neither"):
+        make_table("deals", [{"deal_id": 1.5}])

@@ -337,3 +337,29 @@ def test_the_feature_line_says_unknown_touches_only_when_a_touch_group_is_used(h
         "segmented on: engagement; unknown, as the export has no touchpoints: touches per "
         "contact, channel mix"
     )
+
+
+def test_a_feature_column_given_as_a_text_is_refused_as_a_group_name_is():
+    """`AccountSegmenter(features="industry")` read the name letter by letter ("feature(s)
+    i, n, d, u, s, t, r, y are not in the feature table"); a text is refused as
+    `select_feature_groups` refuses one, and a one-item list is the way to give one column."""
+    X = pd.DataFrame({"industry": ["a", "b", "a", "b"], "size": [1.0, 2.0, 1.5, 2.5]})
+    said = r"features must be a list of column names .*\['industry'\], got the text 'industry'"
+    with pytest.raises(ValueError, match=said):
+        sg.AccountSegmenter(features="industry", n_segments=2).fit(X)
+    with pytest.raises(ValueError, match=said):
+        sg.FeatureEncoder("industry").fit(X)
+    fitted = sg.AccountSegmenter(features=["industry"], n_segments=2).fit(X)
+    assert fitted.encoder_.category_columns_ == ["industry"]
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "transform", "assign", "fit"])
+def test_a_feature_table_of_no_accounts_is_refused_in_smks_words(features, method):
+    """0 rows failed in scikit-learn's words: "Found array with 0 sample(s) ... required by
+    StandardScaler"."""
+    september = features[0]
+    model = sg.AccountSegmenter(n_segments=2, random_state=0).fit(september)
+    with pytest.raises(
+        ValueError, match=rf"AccountSegmenter\.{method} needs a feature table of at least one"
+    ):
+        getattr(model, method)(september.iloc[:0])

@@ -24,6 +24,10 @@ from smk.attribution.shapley import NotEstimableError
 from smk.checks import check_integer, check_number
 from smk.io.parse import arrow_text
 
+#: A bootstrap's `random_state`: a seed (an int >= 0), a numpy Generator (drawn from) or a
+#: SeedSequence.
+Seed = int | np.random.Generator | np.random.SeedSequence
+
 #: The columns of `Journeys.table` that order the journeys for the draws, first to last.
 CANONICAL_KEYS = ("path", "conversions", "nulls", "value", "journey_id")
 
@@ -81,7 +85,7 @@ def bootstrap(
     model: str = "shapley",
     n_boot: int = 200,
     level: float = 0.9,
-    random_state: int = 0,
+    random_state: Seed = 0,
     **params,
 ) -> pd.DataFrame:
     """Percentile intervals of each channel's share (and conversions) under a model.
@@ -91,8 +95,9 @@ def bootstrap(
     (incremental Shapley when no channel has a positive effect in that resample, or its
     journeys leave the baseline free: `NotEstimableError`) is left out
     of the intervals, with a warning that counts them; all of them left out is an error.
-    `random_state` is a seed (an int >= 0) or a numpy Generator: the same seed, the same
-    intervals, whatever the order of the journeys (the draws are made in `canonical_order`).
+    `random_state` is a seed (an int >= 0), a numpy Generator (drawn from) or a SeedSequence
+    (`Seed`): the same seed, the same intervals, whatever the order of the journeys (the
+    draws are made in `canonical_order`).
     """
     note = " (e.g. 0.9 for a 90% interval)"
     level = check_number("level", level, 0.0, 1.0, exclusive=True, note=note)
@@ -130,7 +135,7 @@ def bootstrap(
 
 
 def data_driven_intervals(
-    j: Journeys, n_boot: int = 200, random_state: int = 0, markov_order: int = 1
+    j: Journeys, n_boot: int = 200, random_state: Seed = 0, markov_order: int = 1
 ) -> dict[str, pd.DataFrame]:
     """`bootstrap` intervals of the data-driven models, Shapley then Markov; a model that
     cannot be fitted on these journeys (`NotEstimableError`) is left out, with a warning,
@@ -149,7 +154,7 @@ def headline_intervals(
     headline: str,
     computed: Mapping[str, pd.DataFrame] | None = None,
     n_boot: int = 200,
-    random_state: int = 0,
+    random_state: Seed = 0,
     params: Mapping[str, Mapping] | None = None,
 ) -> pd.DataFrame:
     """The headline model's `bootstrap` intervals (`headline_model`), led by a ``model``
