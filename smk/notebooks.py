@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -482,7 +483,8 @@ def parameters(namespace: dict) -> dict:
     with its type. The parameters of `PARAMETER_CHECKS` (``seed``, ``mix_months``,
     ``owner_labels``, ``segments_csv``, ``channel_groups``) are checked here, before the data
     is read: a TypeError / ValueError naming the parameter (``seed`` and ``mix_months`` worded
-    as ``smk report --params`` words them).
+    as ``smk report --params`` words them); so are ``fx_rates`` and ``reporting_currency``
+    together (`_check_money`).
     """
     names = namespace.get("__annotations__") or {}
     # in the order the cell gives them values: a name typed on a line of its own ahead of
@@ -496,4 +498,17 @@ def parameters(namespace: dict) -> dict:
     for name in PARAMETER_CHECKS:
         if name in found:
             _check_parameter(name, found[name])
+    _check_money(found)
     return {name: value for name, value in found.items() if name not in NOT_PROVENANCE}
+
+
+def _check_money(found: dict) -> None:
+    """`fx_rates` with the `reporting_currency` beside it (01, 02; 04 has none) by the rule
+    `smk report --params` applies to them (`smk.sla.check_fx_rates`): rates that leave the
+    reporting currency out are refused before the data is read, not published under the wrong
+    currency's name. Rates that are no mapping are left to the notebook (a user's notebook
+    may mean something else by the name; smk's refuse them where they convert)."""
+    if isinstance(found.get("fx_rates"), Mapping):
+        from smk.sla import check_fx_rates
+
+        check_fx_rates(found["fx_rates"], found.get("reporting_currency"))

@@ -416,13 +416,18 @@ def _reached_months(crm) -> str:
 
 
 def month_advice(crm) -> str:
-    """Which months to report, for a message that refuses one: those from the data's first
-    month to the one `latest` gives, or, for an export that covers no month from start to end
-    yet, the months it reaches, each with the part it covers (never 'latest' then)."""
+    """Which months to report, for a message that refuses one: exactly those `resolve_month`
+    accepts, from the data's first month to its last (`data_months`), with the month `latest`
+    gives and, when the last month is another, how far the export covers it; or, for an
+    export that covers no month from start to end yet, the months it reaches, each with the
+    part it covers (never 'latest' then)."""
     latest = latest_month(crm)
     if latest is None:
         return f"a month the export reaches in part, e.g. {_reached_months(crm)}"
-    return f"a month from {data_months(crm)[0]} to {latest} ('latest' is {latest})"
+    months = data_months(crm)
+    last = months[-1]
+    part = "" if last == latest else f"{last} covered up to {last_record(crm):%Y-%m-%d}; "
+    return f"a month from {months[0]} to {last} ({part}'latest' is {latest})"
 
 
 def _gap_advice(crm) -> str:

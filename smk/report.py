@@ -655,6 +655,21 @@ def _check_known_settings(name: str, settings: dict) -> None:
             ) from None
 
 
+def _check_rates_and_currency(name: str, given: dict, cell: dict) -> None:
+    """A notebook's `fx_rates` and `reporting_currency` together (the params file's, else the
+    notebook's defaults), when the params file sets either: the rule the notebook applies
+    itself (`smk.sla.check_fx_rates`), so that rates without one for the reporting currency
+    are refused before any notebook runs, not published under the wrong currency's name."""
+    keys = ("fx_rates", "reporting_currency")
+    if not all(key in cell for key in keys) or not any(key in given for key in keys):
+        return
+    check = importlib.import_module("smk.sla").check_fx_rates
+    try:
+        check(*(_setting(given, cell, key) for key in keys))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
+
+
 def check_params(notebooks: list[Path], params: dict, available: list[Path] | None = None) -> None:
     """Refuse settings no notebook takes (a typo would otherwise be silently ignored) and
     values of the wrong type for the parameter's annotation, before any notebook runs.
@@ -702,6 +717,7 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
         given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
         _check_sla_settings(name, given)
         _check_known_settings(name, given)
+        _check_rates_and_currency(name, given, cells[name])
     declared = {name: set(cell) for name, cell in cells.items()}
     unknown = _unknown_settings(params, declared)
     others = [nb for nb in available or [] if notebook_name(nb) not in cells]

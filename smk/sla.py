@@ -1098,12 +1098,14 @@ def deal_values(
     """Deal amounts in one reporting currency.
 
     `fx_rates` gives the value of one unit of each currency in the reporting currency
-    ({"EUR": 1.0, "USD": 0.92}); deals without a currency, or in the reporting currency when
-    the rates leave it out, are taken at 1. Without rates, all deals must share one currency.
-    Only the currencies of deals with an amount need a rate: a deal without one has nothing
-    to convert (its value stays unknown).
+    ({"EUR": 1.0, "USD": 0.92}), or in any one base currency when the reporting currency has
+    a rate too (amounts are divided by it: {"USD": 1.0, "EUR": 1.08} reports in EUR); rates
+    that leave the reporting currency out are refused (`check_fx_rates`). Deals without a
+    currency are taken as in the reporting currency. Without rates, all deals must share one
+    currency. Only the currencies of deals with an amount need a rate: a deal without one has
+    nothing to convert (its value stays unknown).
     """
-    check_fx_rates(fx_rates)
+    check_fx_rates(fx_rates, reporting_currency)
     amount = deals["amount"].astype("float64")
     currency = deals["currency"].astype("string") if "currency" in deals else None
     if currency is None or not len(deals):
@@ -1123,16 +1125,20 @@ def deal_values(
             f"({', '.join(sorted(fx_rates))} given; for `smk report`, in the --params file, "
             "see docs/examples/report-params.yaml)"
         )
-    # the reporting currency's own rate: 1.0 when the rates are given in it
+    # the reporting currency's own rate (`check_fx_rates`): 1.0 when the rates are given in it
     reporting = float(fx_rates.get(reporting_currency, 1.0)) if reporting_currency else 1.0
     rate = currency.map(dict(fx_rates)).astype("float64").fillna(reporting)  # none: reporting
     return amount * rate / reporting
 
 
-def check_fx_rates(fx_rates: Mapping[str, float] | None) -> None:
+def check_fx_rates(
+    fx_rates: Mapping[str, float] | None, reporting_currency: str | None = None
+) -> None:
     """Refuse exchange rates that would turn amounts into nonsense without a word: a rate must
     be a finite number above 0 (a rate of 0 or -1 made a currency's revenue vanish or turn
-    negative), keyed by a currency code."""
+    negative), keyed by a currency code; rates given (not empty) must include
+    `reporting_currency`, when one is named (`_check_reporting_rate`). The one rule of the
+    notebooks (`deal_values`) and of `smk report --params`'s check before they run."""
     if fx_rates is None:
         return
     if not isinstance(fx_rates, Mapping):
@@ -1146,6 +1152,27 @@ def check_fx_rates(fx_rates: Mapping[str, float] | None) -> None:
         if isinstance(rate, decimal.Decimal):  # a NUMERIC column read through SQLAlchemy
             rate = float(rate)
         check_number(f"fx_rates[{code!r}]", rate, 0, exclusive="low", note=" (a currency's value)")
+    _check_reporting_rate(fx_rates, reporting_currency)
+
+
+def _check_reporting_rate(fx_rates: Mapping[str, float], reporting_currency) -> None:
+    """Refuse rates without one for the reporting currency: the amounts would come out in the
+    currency the rates are given in (`{"USD": 1.0, "CAD": 0.73}`: USD) yet be labelled
+    `reporting_currency` (EUR). Its rate may be other than 1: rates given in another base
+    currency (`{"USD": 1.0, "EUR": 1.08}`) are divided by it (`deal_values`)."""
+    if not fx_rates or not isinstance(reporting_currency, str) or reporting_currency in fx_rates:
+        return
+    bases = sorted(str(code) for code, rate in fx_rates.items() if rate == 1)
+    base = bases[0] if len(bases) == 1 else None
+    instead = f": {base}" if base else " to the currency whose rate is 1.0"
+    raise ValueError(
+        f"fx_rates ({', '.join(sorted(map(str, fx_rates)))}) has no rate for the reporting "
+        f"currency {reporting_currency} (reporting_currency): the money figures would be in "
+        f"{base or 'the currency the rates are given in'} but labelled {reporting_currency}. "
+        f"Add {reporting_currency} to fx_rates ({reporting_currency}: 1.0 when each rate is "
+        f"the value of one unit in {reporting_currency}; else its value in the rates' base "
+        f"currency), or set reporting_currency{instead}"
+    )
 
 
 def deal_amounts(

@@ -198,6 +198,28 @@ def test_a_bad_parameter_is_refused_naming_it_before_the_data_is_read(
         _run_setup(notebook, {**injected, **given})  # the data is never looked for
 
 
+@pytest.mark.parametrize("notebook", ["01_funnel_sla.ipynb", "02_segmentation.ipynb"])
+def test_the_notebooks_refuse_rates_without_the_reporting_currency_as_smk_report_does(
+    tmp_path, notebook
+):
+    """Rates in USD under the default reporting currency EUR: the page showed USD figures
+    labelled EUR. Refused, naming both, before the data is read, as `smk report --params`
+    refuses them (one rule: `smk.sla.check_fx_rates`)."""
+    rates = {"fx_rates": {"USD": 1.0, "CAD": 0.73}}
+    injected = {"output_dir": str(tmp_path / "out"), "data_path": str(tmp_path / "missing")}
+    with pytest.raises(ValueError) as by_notebook:
+        _run_setup(notebook, {**injected, **rates})  # the data is never looked for
+    assert "reporting currency EUR (reporting_currency)" in str(by_notebook.value)
+    name = notebook[3:].removesuffix(".ipynb")
+    with pytest.raises(ValueError) as by_report:
+        check_params(discover_notebooks([name]), rates)
+    assert str(by_report.value) == f"the params file: notebooks.{name}: {by_notebook.value}"
+    cell = {"__annotations__": {"fx_rates": dict, "reporting_currency": str}}
+    for good in ({**rates, "reporting_currency": "USD"}, {"fx_rates": {"USD": 1.0, "EUR": 1.2}}):
+        assert notebooks.parameters({**cell, "reporting_currency": "EUR", **good})
+    assert notebooks.parameters({"__annotations__": {"fx_rates": dict}, **rates})  # 04: no label
+
+
 def test_segments_csv_is_read_from_the_project_root():
     cell = {"__annotations__": {"segments_csv": str}}
     sample = next(config.SAMPLE_HUBSPOT.glob("*.csv")).relative_to(config.ROOT)

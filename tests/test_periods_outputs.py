@@ -476,3 +476,51 @@ def test_one_cell_is_neutralised_as_a_frame_is():
     assert [neutralised(cell) for cell in cells] == safe
     assert [neutralised(cell) for cell in safe] == safe
     assert neutralised("=2+5") == "'=2+5" and neutralised("spring;=cmd") == "spring;'=cmd"
+
+
+def _named_range(crm: CRM, outside: str) -> tuple[str, str]:
+    """The months the refusal of `outside` tells to choose from: (first, last)."""
+    with pytest.raises(ValueError, match="outside the data") as refused:
+        resolve_month(crm, outside)
+    named = re.search(r"choose a month from (\d{4}-\d{2}) to (\d{4}-\d{2})", str(refused.value))
+    assert named, str(refused.value)
+    return named.group(1), named.group(2)
+
+
+def _sample(name: str) -> CRM:
+    import warnings
+
+    import smk
+    from smk import config
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return smk.load(getattr(config, name))
+
+
+@pytest.mark.parametrize(
+    "export, outside, named, latest",
+    [
+        # ends on Tuesday 27 October: 2026-10 is accepted, though not `latest`
+        (lambda: _crm_spanning("2026-01-05 10:00", "2026-10-27 10:00"), "2026-11", None, "2026-09"),
+        (lambda: _crm_spanning("2026-01-05 10:00", "2026-10-27 10:00"), "2025-12", None, "2026-09"),
+        (lambda: _sample("SAMPLE_HUBSPOT"), "2026-11", ("2025-10", "2026-10"), "2026-10"),
+        (lambda: _sample("SAMPLE_HUBSPOT"), "2025-09", ("2025-10", "2026-10"), "2026-10"),
+    ],
+)
+def test_a_refused_month_names_exactly_the_months_that_are_accepted(export, outside, named, latest):
+    """`--month 2026-11` on an export ending 2026-10-27 was refused with "choose a month from
+    2026-01 to 2026-09", while 2026-10 was accepted and published."""
+    crm = export()
+    first, last = _named_range(crm, outside)
+    assert (first, last) == (named or ("2026-01", "2026-10"))
+    assert str(resolve_month(crm, "latest")) == latest
+    for month in (first, last):  # both ends are accepted ...
+        assert str(resolve_month(crm, month)) == month
+    before, after = pd.Period(first, "M") - 1, pd.Period(last, "M") + 1
+    for month in (str(before), str(after)):  # ... and the months beyond them are not
+        assert _named_range(crm, month) == (first, last)
+    with pytest.raises(ValueError) as refused:
+        resolve_month(crm, outside)
+    partial = "2026-10 covered up to 2026-10-27; " if latest != last else ""
+    assert str(refused.value).endswith(f"to {last} ({partial}'latest' is {latest})")

@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from smk import config, sla
 from smk.cli import main
+from smk.report import check_params, discover_notebooks, read_params
 
 CONTACTS_FILE = "hubspot-crm-exports-all-contacts-2026-02-01.csv"
 CONTACTS_HEADER = "Record ID,First Name,Email,Lifecycle Stage,Create Date\n"
@@ -210,11 +213,18 @@ RATES = {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}
         (["attribution"], "2026-01", {"conversion": "opportunity"}, "CHF"),
         (["attribution"], "2026-03", {"notebooks": {"attribution": {"conversion": "mql"}}}, None),
         (["data_quality"], "2026-03", {}, None),
-        # deals in the reporting currency need no rate of their own
+        # rates in the reporting currency, which has a rate too (without one: refused, below)
         (
             ["funnel_sla"],
             "2026-03",
-            {"reporting_currency": "GBP", "fx_rates": {"EUR": 0.85, "CHF": 0.9}},
+            {"reporting_currency": "GBP", "fx_rates": {"GBP": 1.0, "EUR": 0.85, "CHF": 0.9}},
+            None,
+        ),
+        # ... or in another base currency, divided by the reporting currency's rate
+        (
+            ["funnel_sla"],
+            "2026-03",
+            {"reporting_currency": "GBP", "fx_rates": {"EUR": 1.0, "CHF": 1.05, "GBP": 1.17}},
             None,
         ),
     ],
@@ -428,3 +438,74 @@ def test_spend_in_a_currency_without_exchange_rate_is_refused_before_any_noteboo
         check_currencies(crm, chosen, {}, Month("2026-03"))
     assert "(attribution converts the spend of 2025-04 to 2026-03)" in str(caught.value)
     check_currencies(crm, chosen, {"fx_rates": {}}, Month("2026-03"))  # no rates: as they are
+
+
+# ------------------------------------------------------------------ rates and reporting currency
+# Rates without one for the reporting currency are refused before any notebook runs: a USD/CAD
+# team following docs/examples/report-params.yaml wrote `fx_rates: {USD: 1.0, CAD: 0.73}`, `smk
+# validate` said report_ready true and the index showed "Won revenue 139,400 EUR" (USD figures
+# under the notebooks' default reporting currency).
+USD_BASED = {"fx_rates": {"USD": 1.0, "CAD": 0.73}}  # rates in USD; reporting_currency left EUR
+REFUSAL = (
+    "fx_rates (CAD, USD) has no rate for the reporting currency EUR (reporting_currency): the "
+    "money figures would be in USD but labelled EUR. Add EUR to fx_rates (EUR: 1.0 when each "
+    "rate is the value of one unit in EUR; else its value in the rates' base currency), or set "
+    "reporting_currency: USD"
+)
+
+
+@pytest.mark.parametrize(
+    "params, notebooks, refused",
+    [
+        (USD_BASED, None, "funnel_sla"),
+        ({"notebooks": {"segmentation": USD_BASED}}, None, "segmentation"),
+        ({"reporting_currency": "GBP"}, ["segmentation"], "segmentation"),  # default rates
+        (USD_BASED, ["attribution"], None),  # 04 has no reporting currency
+        ({**USD_BASED, "reporting_currency": "USD"}, None, None),
+        ({"fx_rates": {"USD": 1.0, "CAD": 0.73, "EUR": 1.25}}, None, None),  # rates in USD
+        ({"reporting_currency": "USD"}, None, None),  # the default rates, in EUR, have USD
+        ({"fx_rates": {}}, None, None),  # no rates: nothing converted
+    ],
+)
+def test_check_params_refuses_rates_without_the_reporting_currency(params, notebooks, refused):
+    chosen = discover_notebooks(notebooks)
+    if refused is None:
+        check_params(chosen, params)
+        return
+    with pytest.raises(ValueError, match=f"^the params file: notebooks.{refused}: fx_rates "):
+        check_params(chosen, params)
+
+
+def test_smk_report_and_validate_refuse_usd_rates_labelled_eur(tmp_path, capsys):
+    params = tmp_path / "params.yaml"
+    params.write_text("fx_rates:\n  USD: 1.0\n  CAD: 0.73\n")
+    out = tmp_path / "reports"
+    data = str(config.SAMPLE_HUBSPOT)
+    args = ["report", "--data", data, "--month", "2026-09", "--params", str(params)]
+    assert main([*args, "--out", str(out), "--quiet"]) == 2
+    assert f"the params file: notebooks.funnel_sla: {REFUSAL}" in capsys.readouterr().err
+    assert not (out / "2026-09").exists()
+    assert main(["validate", data, "--params", str(params), "--json"]) == 2
+    assert REFUSAL in capsys.readouterr().err
+
+
+def test_deal_values_refuses_rates_without_the_reporting_currency_and_divides_by_its_rate():
+    deals = pd.DataFrame({"amount": [100.0, 100.0], "currency": ["USD", "CAD"]})
+    with pytest.raises(ValueError) as refused:
+        sla.deal_values(deals, USD_BASED["fx_rates"], "EUR")
+    assert str(refused.value) == REFUSAL
+    rates = {**USD_BASED["fx_rates"], "EUR": 1.25}  # one EUR is 1.25 USD
+    assert sla.deal_values(deals, rates, "EUR").tolist() == [80.0, 58.4]
+    assert sla.deal_values(deals, USD_BASED["fx_rates"], "USD").tolist() == [100.0, 73.0]
+    assert sla.deal_values(deals, USD_BASED["fx_rates"]).tolist() == [100.0, 73.0]  # none named
+    no_base = {"CAD": 0.73}
+    with pytest.raises(ValueError, match="set reporting_currency to the currency whose rate is 1"):
+        sla.deal_values(deals.iloc[1:], no_base, "EUR")
+
+
+def test_the_example_params_file_documents_reporting_currency():
+    example = config.ROOT / "docs" / "examples" / "report-params.yaml"
+    params = read_params(example)
+    assert params["reporting_currency"] in params["fx_rates"]
+    check_params(discover_notebooks(), params)
+    assert "`reporting_currency`" in (config.ROOT / "README.md").read_text()
