@@ -28,7 +28,7 @@ import pandas as pd
 import smk
 from smk import config
 from smk.errors import CRMExportError, NoDataError
-from smk.io import FORMATS, missing_source
+from smk.io import FORMATS, missing_source, resolve_mapping
 from smk.io.files import shown_name
 from smk.model import SCHEMA
 from smk.quality import account_notes, set_aside_in_order
@@ -70,8 +70,17 @@ def _day(text: str) -> str:
 
 def _reading_options(p: argparse.ArgumentParser) -> None:
     """How to read the export: the same options for `validate` and `report`."""
-    p.add_argument("--format", default="auto", help=f"one of {', '.join(FORMATS)} (default: auto)")
-    p.add_argument("--mapping", help="YAML mapping file for CRMs without a built-in loader")
+    p.add_argument(
+        "--format",
+        default="auto",
+        help=f"one of {', '.join(FORMATS)} (default: auto), a mapping file (.yaml) or the name "
+        "of a mapping smk ships (pipedrive)",
+    )
+    p.add_argument(
+        "--mapping",
+        help="YAML mapping file for CRMs without a built-in loader, or the name of one smk "
+        "ships (pipedrive; a file of that name in the current folder wins)",
+    )
     p.add_argument("--timezone", help="time zone of timestamps written without one (default UTC)")
     p.add_argument("--dayfirst", action="store_true", default=None, help="read 01/02 as 1 February")
     p.add_argument(
@@ -647,6 +656,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             setattr(args, name, os.path.expanduser(value))
     if "://" not in args.data and not Path(args.data).exists():
         raise missing_source(args.data)
+    # `--mapping pipedrive`: the shipped file's path, which the published notebooks re-read with
+    args.format, args.mapping = resolve_mapping(args.format, args.mapping)
     try:
         result = run_report(
             args.data,

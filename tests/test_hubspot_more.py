@@ -354,8 +354,9 @@ def test_a_mappings_false_for_counts_the_values_across_files_in_one_warning(
     assert warnings_with(crm, "cannot tell") == [
         "deals.stage: 3 deals at stage values smk cannot tell open from closed: 'Gewonnen' (2), "
         "'X' (1); they are taken as open: add each closed value to the is_closed rule's "
-        "`pattern` and each open one to its `false_for` in mapping.yaml, or translate the "
-        "values under `values: stage:` (docs/mappings.md)"
+        "`pattern` (a won one to the is_won rule's `pattern` as well) and each open one to its "
+        "`false_for` in mapping.yaml, or translate the values under `values: stage:` (a won one "
+        "to a value the is_won rule calls won) (docs/mappings.md)"
     ]
     without = _mapping_with(tmp_path, {"from": "stage", "pattern": "^closed"})
     assert not warnings_with(smk.load(export, mapping=without), "cannot tell")

@@ -299,8 +299,9 @@ def test_an_is_closed_rule_without_false_for_names_what_it_takes_as_open(tmp_pat
         "deals.stage: the is_closed rule lists no open values (`false_for`), so 2 deals at "
         "stage values its pattern does not match are taken as open, closed or not: "
         "'Negotiation/Review' (1), 'Won - Signed' (1); add each closed value to the is_closed "
-        "rule's `pattern` and each open one to its `false_for` in zoho.yaml, or translate the "
-        "values under `values: stage:` (docs/mappings.md)"
+        "rule's `pattern` (a won one to the is_won rule's `pattern` as well) and each open one "
+        "to its `false_for` in zoho.yaml, or translate the values under `values: stage:` (a won "
+        "one to a value the is_won rule calls won) (docs/mappings.md)"
     ]
 
 
@@ -336,8 +337,9 @@ def test_an_unknown_pipedrive_status_is_said(tmp_path):
     assert [w for w in crm.quality.warnings if w.startswith("deals.Deal - Status")] == [
         "deals.Deal - Status: 1 deal at Deal - Status values smk cannot tell open from closed: "
         "'Archived' (1); it is taken as open: add each closed value to the is_closed rule's "
-        "`pattern`, each open one to its `false_for` and a deleted record's to the `deleted` "
-        "rule's `pattern` in a copy of pipedrive.yaml (docs/mappings.md)"
+        "`pattern` (a won one to the is_won rule's `pattern` as well), each open one to its "
+        "`false_for` and a deleted record's to the `deleted` rule's `pattern` in a copy of "
+        "pipedrive.yaml (docs/mappings.md)"
     ]
 
 

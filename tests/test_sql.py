@@ -941,6 +941,25 @@ def test_load_sql_says_a_salesforce_sync_schema_is_not_read(tmp_path, backend):
     assert "looked for" not in message  # not the contact table's missing HubSpot columns
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_says_a_pipedrive_sync_schema_is_not_read(tmp_path, backend):
+    """Its `deal` table was read as HubSpot's, and the error hunted for HubSpot's columns."""
+    tables = {
+        "person": pd.DataFrame({"id": ["1"], "name": ["A"], "add_time": ["2026-09-01"]}),
+        "organization": pd.DataFrame({"id": ["1"], "name": ["O"]}),
+        "deal": pd.DataFrame({"id": ["10"], "status": ["won"], "add_time": ["2026-09-02"]}),
+        "stage": pd.DataFrame({"id": ["1"], "name": ["Qualified"]}),
+    }
+    url = make_db(tmp_path, backend, tables)
+    with pytest.raises(CRMExportError) as err:
+        load_sql(url)
+    message = str(err.value)
+    assert "(person, organization, deal, stage) are those of a Pipedrive sync schema" in message
+    assert "reads a database's canonical tables or a HubSpot schema synced by Fivetran" in message
+    assert "--mapping pipedrive" in message and "views or a dbt model" in message
+    assert "looked for" not in message  # not the deal table's missing HubSpot columns
+
+
 def test_load_sql_reads_a_hubspot_sync_schema_that_has_a_lead_table(tmp_path):
     """Only a schema without HubSpot's own tables is taken for a Salesforce one."""
     tables = fivetran_tables()

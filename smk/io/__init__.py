@@ -23,9 +23,11 @@ from smk.io.mapping import (
     data_files,
     inner_name,
     load_mapped,
+    mapping_path,
     no_export_files,
     read_mapping,
     refuse_special,
+    shipped_mappings,
 )
 from smk.model import CRM, MODEL_MANIFEST, SCHEMA
 
@@ -86,7 +88,8 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
         return "salesforce", "a Salesforce report file name"
     raise CRMExportError(
         "cannot tell the export format from its file names or headers; pass "
-        "format='hubspot' | 'salesforce' | 'canonical' or a mapping file",
+        "format='hubspot' | 'salesforce' | 'canonical' or a mapping file (docs/mappings.md), "
+        f"one of your own or one smk ships: {_shipped_names()}" + _pipedrive_hint(candidates),
         file=text,
         # every file, not only the readable ones: a `.json` or `.zip` export shows up here
         found_columns=sorted(p.name for p in folder.iterdir() if p.is_file())
@@ -94,6 +97,30 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
         else [path.name],
         found_label="Files found",
     )
+
+
+def _shipped_names() -> str:
+    """The mappings smk ships besides its formats' own, as a caller names them."""
+    names = [n for n in shipped_mappings() if n not in FORMATS]
+    return ", ".join(f"mapping='{n}' (--mapping {n})" for n in names)
+
+
+#: a Pipedrive list-view export's header: `<Entity> - <Field>` (`Person - ID`, `Deal – Title`)
+_PIPEDRIVE_HEADER = re.compile(r"^(?:deal|person|organi[sz]ation|activity|lead|product) - \S")
+
+
+def _pipedrive_hint(candidates: list[Path]) -> str:
+    """What the format error adds for files with Pipedrive's headers: the shipped mapping."""
+    for p in candidates:
+        shown = [h for h in _header_row(p) if _PIPEDRIVE_HEADER.match(fileio.normalise_header(h))]
+        if len(shown) >= 2:
+            return (
+                f". {p.name} has headers like Pipedrive's ({shown[0]!r}, {shown[1]!r}): read it "
+                "with the Pipedrive mapping smk ships, --mapping pipedrive (smk.load(..., "
+                "mapping='pipedrive')), and --timezone set to the zone of the user who exported "
+                "it (timezone=...)"
+            )
+    return ""
 
 
 def missing_source(text: str) -> CRMExportError:
@@ -134,16 +161,22 @@ def _is_salesforce_report(path: Path) -> bool:
 
 
 def _headers(path: Path) -> set[str]:
+    """The headers of a CSV file, normalised (`fileio.normalise_header`)."""
+    return {fileio.normalise_header(h) for h in _header_row(path)}
+
+
+def _header_row(path: Path) -> list[str]:
+    """The headers of a CSV file as written (none for another file, or one smk cannot read)."""
     if path.suffix.lower() not in {".csv", ".tsv", ".txt"}:
-        return set()
+        return []
     try:
         with path.open("rb") as fh:
             head = fh.read(8192)
     except OSError:
-        return set()
+        return []
     if b"\x00" in head:
-        return set()
-    return {fileio.normalise_header(h) for h in fileio.parse_bytes_header(head)}
+        return []
+    return list(fileio.parse_bytes_header(head))
 
 
 def _has_canonical_headers(candidates: list[Path]) -> bool:
@@ -237,12 +270,15 @@ def _load_source(source, format: str, mapping, reading: dict, schema: str | None
     """`load` of anything but a zip (the reading options checked)."""
     if not _SQL_URL.match(str(source)):
         refuse_special(Path(source), str(source))
-    if mapping is not None or (format not in FORMATS and str(format).endswith((".yaml", ".yml"))):
+    if mapping is not None or _names_mapping(format):
         _refuse_model(source, f"an export read through the mapping {mapping or format}")
-        spec = _read_given_mapping(Path(mapping or format))
+        spec = _read_given_mapping(mapping or format)
         return _load_with_spec(source, spec, reading)
     if format not in FORMATS:
-        raise CRMExportError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+        raise CRMExportError(
+            f"unknown format {format!r}; choose one of {', '.join(FORMATS)}, or give a mapping "
+            f"file (.yaml) or the name of a mapping smk ships: {', '.join(_shipped_formats())}"
+        )
     guessed = None
     if format == "auto":
         format, guessed = _detect(source)
@@ -355,15 +391,41 @@ def _load_format(source, format: str, reading: dict, schema: str | None) -> CRM:
     raise AssertionError(format)
 
 
-def _read_given_mapping(path: Path) -> FormatMapping:
-    """`read_mapping` of the mapping file a caller named (`mapping=`, `--mapping`), which must
-    be a file: a clear error naming it when there is none (or a folder) by that name."""
+def _shipped_formats() -> list[str]:
+    """The shipped mappings a format may name (`format="pipedrive"`): not a format's own."""
+    return [n for n in shipped_mappings() if n not in FORMATS]
+
+
+def _names_mapping(format: str | Path) -> bool:
+    """Whether `format` names a mapping: a .yaml file, or a mapping smk ships (`pipedrive`)."""
+    text = str(format)
+    return text not in FORMATS and (
+        text.lower().endswith((".yaml", ".yml")) or text.lower() in _shipped_formats()
+    )
+
+
+def resolve_mapping(format: str, mapping: str | Path | None) -> tuple[str, str | None]:
+    """`format` and `mapping` as `load` reads them, a mapping smk ships named by its name
+    (`mapping="pipedrive"`, `format="pipedrive"`; `mapping_path`) given as the path of its
+    file, format "auto": a re-run of a published report reads the export with that file."""
+    if mapping is None and _names_mapping(format):
+        format, mapping = "auto", format
+    return format, (str(mapping_path(mapping)) if mapping is not None else None)
+
+
+def _read_given_mapping(given: str | Path) -> FormatMapping:
+    """`read_mapping` of the mapping file a caller named (`mapping=`, `--mapping`, or a
+    format), which must be a file, or a mapping smk ships named by its name (`pipedrive`,
+    `mapping_path`): a clear error naming it when there is none (or a folder) by that name."""
+    path = mapping_path(given)
     if path.is_dir():
         raise CRMExportError(
             "this is a folder, not a mapping file: give the mapping's .yaml file", file=str(path)
         )
     if not path.exists():
-        raise CRMExportError("no such mapping file", file=str(path))
+        bare = path.parent == Path(".") and not path.suffix  # a name, not a file's path
+        ships = f" (the mappings smk ships by name: {', '.join(shipped_mappings())})"
+        raise CRMExportError("no such mapping file" + (ships if bare else ""), file=str(path))
     return read_mapping(path)
 
 
@@ -399,7 +461,7 @@ def _refuse_mapping_for_database(
     """A mapping file (`mapping`, or one given as `format`) names the headers of files: a
     database is read as its tables are (canonical tables, or a HubSpot schema synced by
     Fivetran), never through one."""
-    if mapping is None and str(format).lower().endswith((".yaml", ".yml")):
+    if mapping is None and _names_mapping(format):
         mapping = format
     if mapping is None or not _is_database(source):
         return

@@ -65,6 +65,8 @@ class TableMapping:
     columns: dict[str, list[str]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     multi_value: list[str] = field(default_factory=list)
+    #: the separator of each `multi_value` column's values given one (`;` for the others)
+    separators: dict[str, str] = field(default_factory=dict)
     derive: dict[str, dict] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     strip: dict[str, str] = field(default_factory=dict)
@@ -86,7 +88,11 @@ class TableMapping:
 
 
 #: keys a table section of a mapping file may have (a misspelt key is an error, not ignored)
-_TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin", "given"} | {"extra_ok"}
+_TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin", "given", "separators"} | {
+    "extra_ok"
+}
+#: the separator of a `multi_value` column's values unless the mapping gives one
+MULTI_SEPARATOR = ";"
 #: keys of a table section that name our columns (each must be in the data model)
 _COLUMN_KEYS = ("columns", "derive", "constants", "values", "strip", "multi_value", "coalesce")
 #: columns a mapping may name that the model does not hold, by table, with their kinds: read to
@@ -181,6 +187,25 @@ def builtin_mapping(name: str) -> FormatMapping:
     """A mapping shipped with smk (`hubspot`, `pipedrive`)."""
     ref = resources.files("smk.mappings") / f"{name}.yaml"
     return _parsed(ref.read_text(encoding="utf-8"), Path(str(ref)))
+
+
+def shipped_mappings() -> list[str]:
+    """The names of the mappings shipped with smk (`hubspot`, `pipedrive`), by which
+    `mapping_path` finds them."""
+    return sorted(p.stem for p in _SHIPPED.glob("*.yaml"))
+
+
+def mapping_path(given: str | Path) -> Path:
+    """The file of the mapping a caller names (`mapping=`, `--mapping`): `given` itself, except
+    that a bare name (no folder, no suffix, any case: `pipedrive`) of a mapping smk ships
+    (`shipped_mappings`) with no file by that name in the current folder is that mapping's
+    file in the package (`smk/mappings/pipedrive.yaml`). A file named so wins; a folder named
+    so (an export folder `pipedrive/`) is no mapping file and does not."""
+    path = Path(given)
+    if path.is_file() or path.parent != Path(".") or path.suffix or not path.name:
+        return path
+    shipped = _SHIPPED / f"{path.name.lower()}.yaml"
+    return shipped if shipped.is_file() else path
 
 
 def _parsed(text: str, path: Path) -> FormatMapping:
@@ -324,6 +349,9 @@ def _table_mapping(table: str, body: object, path: Path) -> TableMapping:
         col: {str(k): v for k, v in tr.items()} for col, tr in (body.get("values") or {}).items()
     }
     fields["constants"] = {c: _plain(v) for c, v in (body.get("constants") or {}).items()}
+    if isinstance(body.get("multi_value"), dict):  # {column: separator}
+        fields["separators"] = dict(body["multi_value"])
+        fields["multi_value"] = list(body["multi_value"])
     fields["files"] = (
         [body["files"]] if isinstance(body.get("files"), str) else body.get("files") or []
     )
@@ -390,6 +418,11 @@ def _deleted_rule(value: object) -> bool:
     return isinstance(value, dict) and set(value) == {"from", "pattern"} and _rule(value)
 
 
+def _separator(value: object) -> bool:
+    """A `multi_value` column's separator: text that is not blank (`,`, `;`, ` | `)."""
+    return isinstance(value, str) and value.strip() != ""
+
+
 def _translation(value: object) -> bool:
     """{their value: our value}, texts; a key may be a number YAML read as written (`_Int`:
     a stage id `37336401`)."""
@@ -414,7 +447,11 @@ _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
     "files": ("a file-name pattern or a list of them", _text_or_texts),
     "columns": _each("our columns", "a header or a list of headers", _text_or_texts),
     "values": _each("our columns", "{their value: our value} (quote yes/no/on/off)", _translation),
-    "multi_value": ("a list of our columns", _texts),
+    "multi_value": (
+        "a list of our columns, or our columns each with the text that separates its values "
+        '(lifecycle_stage: ",")',
+        lambda v: _texts(v) or (isinstance(v, dict) and all(map(_separator, v.values()))),
+    ),
     "coalesce": ("a list of our columns", _texts),
     "derive": _each("our columns", f"{_RULE} and optionally false_for: [values]", _rule),
     # a YAML yes/no is told apart by column (`_check_yes_no`): true/false for a flag only
@@ -913,9 +950,9 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for col in tm.multi_value:
         if col in out:
             full = as_text(clean_text(out[col]))
-            multi = holds(full, ";")
+            multi = holds(full, _separator_of(tm, col))
             if multi.any():
-                out[col] = full.mask(multi, _first_value(full[multi]))
+                out[col] = full.mask(multi, _first_value(full[multi], _separator_of(tm, col)))
                 out[f"{col}s_all"] = full
             else:
                 out[col] = full
@@ -926,6 +963,8 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for col, mapping in tm.values.items():
         if col in out:
             out[col] = translate(out[col], mapping)
+    if "lifecycle_stage" in tm.multi_value and "lifecycle_stages_all" in out:
+        out["lifecycle_stage"] = _furthest_stage(out, tm)
     deleted = _deleted(out, frame, headers, tm)
     untold = _derive(out, frame, headers, tm, deleted)
     for col, value in tm.constants.items():
@@ -1200,17 +1239,52 @@ def _derive(
     with `false_for`, and for an `is_closed` rule without one: the counts of the values
     neither the pattern nor that list names, of the rows not set `aside` (deleted) (plain
     values: a frame's attrs are copied with it)."""
-    untold = []
+    untold, derived = [], {}
     for col, rule in tm.derive.items():
         src = _rule_source(out, frame, headers, rule.get("from"))
         if col in out or src is None:
             continue
         hit = _matches(src, rule["pattern"])
         out[col] = hit.map({True: "true", False: "false"}).astype("string")
-        if "false_for" in rule or col == "is_closed":
+        derived[col] = hit
+        # an is_won rule's `false_for` beside an is_closed rule names lost stages: the closed
+        # values it leaves untold are said by `_closed_not_won`, open ones are no news
+        if col == "is_closed" or ("false_for" in rule and not _won_beside_closed(col, tm)):
             unmatched = hit.eq(False).to_numpy(dtype=bool, na_value=False) & ~aside
             untold.append((col, rule["from"], untold_counts(src[unmatched], rule)))
+    if {"is_closed", "is_won"} <= set(derived):
+        origin = tm.derive["is_closed"]["from"]
+        src = _rule_source(out, frame, headers, origin)
+        counts = _closed_not_won(src, derived["is_closed"], derived["is_won"], tm, aside)
+        untold.append((CLOSED_NOT_WON, origin, counts))
     return untold
+
+
+def _won_beside_closed(col: str, tm: TableMapping) -> bool:
+    return col == "is_won" and "is_closed" in tm.derive
+
+
+#: the `untold` key of the deals the is_closed rule calls closed and the is_won rule not won,
+#: at a stage that names no loss (`_closed_not_won`)
+CLOSED_NOT_WON = "closed, not won"
+#: a stage that names a loss: `Lost`, `Closed Lost`, `closedlost`, `Closed-Lost to
+#: Competition`, or any `Closed ...` stage the is_won rule does not call won (HubSpot's and
+#: Zoho's convention, which the HubSpot mapping and the Zoho example follow: `Closed: abandoned`)
+KNOWN_LOST = re.compile(r"\blost|lost\b|^\s*closed\b", re.I)
+
+
+def _closed_not_won(
+    src: pd.Series, closed: pd.Series, won: pd.Series, tm: TableMapping, aside: np.ndarray
+) -> dict[str, int]:
+    """Counts of the values of the rows (not set `aside`) that the is_closed rule calls
+    closed and the is_won rule does not call won, at a stage the mapping does not know as
+    lost: one that names no loss (`KNOWN_LOST`) and that the is_won rule's `false_for` (its
+    lost stages) does not list. Such a deal is loaded as lost; a custom won stage added to
+    the is_closed rule alone (`Contract Signed`) would be one, silently."""
+    lost = closed.eq(True) & won.eq(False)
+    rows = lost.to_numpy(dtype=bool, na_value=False) & ~aside
+    counts = untold_counts(src[rows], tm.derive["is_won"])
+    return {v: n for v, n in counts.items() if not KNOWN_LOST.search(v)}
 
 
 def untold_counts(values: pd.Series, rule: dict) -> dict[str, int]:
@@ -1234,18 +1308,41 @@ STAGE_REMEDY = (
 def rule_remedy(tm: TableMapping, origin: str) -> str:
     """What `untold_warning` advises a load through a mapping file (`TableMapping.given`):
     the rules of that file (of a copy, for one smk ships), for the values read from `origin`."""
-    name = tm.given.name if tm.given is not None else "the mapping file"
-    where = name if tm.origin is not None or tm.given is None else f"a copy of {name}"
     keys = [
-        "each closed value to the is_closed rule's `pattern`",
+        "each closed value to the is_closed rule's `pattern` (a won one to the is_won rule's "
+        "`pattern` as well)",
         "each open one to its `false_for`",
     ]
     if str(tm.deleted.get("from")) == str(origin):
         keys.append("a deleted record's to the `deleted` rule's `pattern`")
-    said = f"add {', '.join(keys[:-1])} and {keys[-1]} in {where}"
-    if origin in tm.columns:
-        said += f", or translate the values under `values: {origin}:`"
-    return said + " (docs/mappings.md)"
+    said = f"add {', '.join(keys[:-1])} and {keys[-1]} in {_where(tm)}"
+    return said + _translate_note(tm, origin) + " (docs/mappings.md)"
+
+
+def _where(tm: TableMapping) -> str:
+    """The mapping file whose rules a warning's advice names: a copy of one smk ships."""
+    name = tm.given.name if tm.given is not None else "the mapping file"
+    return name if tm.origin is not None or tm.given is None else f"a copy of {name}"
+
+
+def _translate_note(tm: TableMapping, origin: str) -> str:
+    """`rule_remedy`'s other way, for values read from one of our columns."""
+    if origin not in tm.columns:
+        return ""
+    return (
+        f", or translate the values under `values: {origin}:` (a won one to a value the "
+        "is_won rule calls won)"
+    )
+
+
+def won_remedy(tm: TableMapping, origin: str) -> str:
+    """What the warning of closed deals at stages the is_won rule does not call won and that
+    name no loss (`_closed_not_won`) advises."""
+    return (
+        f"add a won value to the is_won rule's `pattern` in {_where(tm)}"
+        f"{_translate_note(tm, origin)}; list a lost one under the is_won rule's `false_for` "
+        "(docs/mappings.md)"
+    )
 
 
 def untold_warning(
@@ -1273,6 +1370,12 @@ def untold_warning(
             f"{rows} at {origin} values its pattern does not match {'are' if n > 1 else 'is'} "
             f"taken as open, closed or not: {listed}; {remedy}"
         )
+    if col == CLOSED_NOT_WON:
+        return (
+            f"{table}.{origin}: {rows} at {origin} values the is_closed rule calls closed and "
+            f"the is_won rule does not call won, which name no lost stage: {listed}; "
+            f"{'they are' if n > 1 else 'it is'} taken as lost, with no won revenue: {remedy}"
+        )
     if col == "is_closed":
         return (
             f"{table}.{origin}: {rows} at {origin} values smk cannot tell open from closed: "
@@ -1285,11 +1388,37 @@ def untold_warning(
     )
 
 
-def _first_value(lists: pd.Series) -> pd.Series:
-    """The first non-empty value of each `;`-separated list (`;205`, HubSpot's append form,
+def _separator_of(tm: TableMapping, col: str) -> str:
+    return tm.separators.get(col, MULTI_SEPARATOR)
+
+
+def _first_value(lists: pd.Series, sep: str = MULTI_SEPARATOR) -> pd.Series:
+    """The first non-empty value of each `sep`-separated list (`;205`, HubSpot's append form,
     is 205); missing when every value is empty."""
-    first = lists.str.replace(r"^[\s;]+", "", regex=True).str.split(";").str[0].str.strip()
+    lead = rf"^(?:\s|{re.escape(sep)})+"
+    first = lists.str.replace(lead, "", regex=True).str.split(sep, regex=False).str[0].str.strip()
     return first.mask(first == "")
+
+
+def _furthest_stage(out: pd.DataFrame, tm: TableMapping) -> pd.Series:
+    """A contact's lifecycle stage when the export gives several (Pipedrive's labels `Warm
+    lead, Hot lead`): the furthest in funnel order of the stages they translate to (`values:
+    lifecycle_stage:`), `other` ranking last; the first value where none is a stage."""
+    sep, stages = _separator_of(tm, "lifecycle_stage"), VOCABULARIES["stage"]
+    lists = out["lifecycle_stages_all"]
+    multi = holds(lists, sep)
+    best = {}
+    for text in lists[multi].dropna().unique():
+        items = pd.Series([v.strip() for v in str(text).split(sep) if v.strip()], dtype="string")
+        said = translate(items, tm.values.get("lifecycle_stage", {}))
+        words = (
+            said[known_words(said, "stage")].str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
+        )
+        ranked = sorted(words, key=lambda w: (w != "other", stages.index(w)))
+        if ranked:
+            best[text] = ranked[-1]
+    chosen = lists.map(best).astype("string")
+    return as_text(out["lifecycle_stage"]).mask(multi & chosen.notna(), chosen)
 
 
 @on_uniques
@@ -1303,12 +1432,13 @@ def _check_required(
     """A required column with no matching header is fatal: name the headers we looked for."""
     for col in REQUIRED.get(table, ()):  # loaders also map source objects (Salesforce Task)
         if col not in out.columns:
-            expected = ", ".join(repr(a) for a in tm.columns.get(col, [col])[:6])
+            found = [c for c in frame.columns if not c.startswith("_")]
+            expected = _looked_for(tm.columns.get(col, [col])[:6], found)
             raise CRMExportError(
                 f"no column for the {table} table's required {col!r} (looked for {expected})",
                 file=str(path),
                 column=col,
-                found_columns=[c for c in frame.columns if not c.startswith("_")],
+                found_columns=found,
             )
 
 
@@ -1386,7 +1516,7 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
             untold.setdefault((col, origin), Counter()).update(counts)
     for (col, origin), counts in untold.items():  # one warning per rule, for all the files
         if counts:
-            remedy = rule_remedy(tm, origin) if tm.given is not None else STAGE_REMEDY
+            remedy = _remedy(tm, col, origin)
             listed = "false_for" in tm.derive.get(col, {})
             out.attrs["warnings"].append(
                 untold_warning(table, col, origin, counts, remedy, false_for=listed)
@@ -1395,6 +1525,13 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
     if unfound:
         out.attrs["warnings"].append(unfound)
     return out
+
+
+def _remedy(tm: TableMapping, col: str, origin: str) -> str:
+    """The advice of `read_table`'s warning of values a rule cannot tell."""
+    if col == CLOSED_NOT_WON:
+        return won_remedy(tm, origin)
+    return rule_remedy(tm, origin) if tm.given is not None else STAGE_REMEDY
 
 
 def _joined_attrs(out: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:

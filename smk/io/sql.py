@@ -14,7 +14,8 @@ Two shapes are recognised, table by table:
   ``engagement_deal``) gives the sales activities.
 
 A Salesforce schema as Fivetran syncs it (``lead``, ``opportunity``, ``account``, ``contact``)
-is not read: it is refused with a message saying so, never taken for HubSpot's.
+or a Pipedrive one (``person``, ``organization``, ``deal``, ...) is not read: it is refused
+with a message saying so, never taken for HubSpot's.
 
 Values are read as the database types them: timestamps stay native, the numbers of a column
 that feeds an amount or a count stay numbers (never re-read by the text rules, whose
@@ -107,8 +108,28 @@ _SALESFORCE_SYNC = (
     "campaign_member",
     "user",
 )
-#: tables only a HubSpot sync schema has (with `engagement...`)
-_HUBSPOT_SYNC_ONLY = {"company", "deal", "deal_pipeline", "deal_pipeline_stage"}
+#: tables of a Pipedrive schema as Fivetran syncs it, which smk does not read either
+_PIPEDRIVE_SYNC = ("person", "organization", "deal", "activity", "stage", "pipeline")
+#: another CRM's sync schema, which smk refuses rather than take it for HubSpot's (its `deal`
+#: or `contact` table would be read as HubSpot's): (CRM, its tables, the tables that tell it,
+#: the HubSpot sync's own tables that tell it is none, what to load instead)
+_OTHER_SYNCS = (
+    (
+        "Salesforce",
+        _SALESFORCE_SYNC,
+        {"lead", "opportunity"},
+        {"company", "deal", "deal_pipeline", "deal_pipeline_stage"},
+        "load Salesforce report exports (CSV) instead",
+    ),
+    (
+        "Pipedrive",
+        _PIPEDRIVE_SYNC,
+        {"person", "organization"},
+        {"contact", "company", "deal_pipeline", "deal_pipeline_stage"},
+        "load Pipedrive's list-view exports (CSV or XLSX) with the mapping smk ships "
+        "(--mapping pipedrive; docs/mappings.md) instead",
+    ),
+)
 _DELETED = DELETED_IN_CRM
 _BINARY = (bytes, bytearray, memoryview)  # BLOB, bytea, VARBINARY as drivers return them
 _NUMBERS = (int, float, Decimal)  # INTEGER, REAL/DOUBLE, DECIMAL/NUMERIC as drivers return them
@@ -553,7 +574,7 @@ def load_sql(
     ------
     CRMExportError
         The database cannot be reached, the URL scheme is unknown, no table has a name smk
-        recognises or the tables are a Salesforce sync schema, a SQLite file is given to the
+        recognises or the tables are a Salesforce or Pipedrive sync schema, a SQLite file is given to the
         duckdb driver (or the reverse), or a SQLite database lacks `schema`; the message names
         the URL (password masked) and lists the tables found.
     """
@@ -618,8 +639,9 @@ def _check_sqlite_schema(insp: sa.Inspector, schema: str, shown: str) -> None:
 def _check_tables(
     found: dict[str, str], names: list[str], insp: sa.Inspector, schema: str | None, shown: str
 ) -> None:
-    """Refuse a database without a table smk recognises, or whose tables are a Salesforce
-    schema as Fivetran syncs it (its `contact` would be read as HubSpot's)."""
+    """Refuse a database without a table smk recognises, or whose tables are another CRM's
+    schema as Fivetran syncs it (`_OTHER_SYNCS`: its `contact` or `deal` would be read as
+    HubSpot's)."""
     if not _recognised(found):
         raise CRMExportError(
             "no table smk recognises: expected canonical tables ("
@@ -630,17 +652,21 @@ def _check_tables(
             found_columns=sorted(names),
             found_label="Tables found",
         )
-    salesforce = [t for t in _SALESFORCE_SYNC if t in found]
-    hubspot_only = _HUBSPOT_SYNC_ONLY & set(found) or any(t.startswith("engagement") for t in found)
     synced = [s for s, table in _FIVETRAN.items() if s in found and table not in found]
-    if {"lead", "opportunity"} & set(salesforce) and synced and not hubspot_only:
+    engagements = any(t.startswith("engagement") for t in found)
+    for crm, tables, telling, hubspot_only, instead in _OTHER_SYNCS:
+        if not synced or not telling & set(found) or engagements or hubspot_only & set(found):
+            continue
         source, table = synced[0], _FIVETRAN[synced[0]]
         raise CRMExportError(
             f"smk reads a database with a {source!r} table and no canonical {table!r} table "
             "as a HubSpot schema synced by Fivetran, but its tables "
-            f"({', '.join(salesforce)}) are those of a Salesforce sync schema, which smk does not "
-            "read: load Salesforce report exports (CSV) instead, or write the model's canonical "
-            "tables (" + ", ".join(TABLES) + ") into the database, e.g. with a dbt model",
+            f"({', '.join(t for t in tables if t in found)}) are those of a {crm} sync schema, "
+            "which smk does not read (it reads a database's canonical tables or a HubSpot "
+            f"schema synced by Fivetran): {instead}, or write the model's canonical tables ("
+            + ", ".join(TABLES)
+            + ") into the database, e.g. views or a dbt model that rename the columns "
+            '(docs/mappings.md, "SQL databases")',
             file=shown,
             found_columns=sorted(names),
             found_label="Tables found",
