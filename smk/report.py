@@ -55,6 +55,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -1436,11 +1437,12 @@ def run_report(
             # data (`smk.notebooks.publish_without_pii`: charts cannot be scrubbed afterwards)
             source = {**rerun, INCLUDE_PII: include_pii}
             (cache / REPORT_SOURCE).write_text(json.dumps(source, indent=2) + "\n")
-            kernel = ensure_kernel()
             with (
+                _settings_folders_for_kernels(cache),
                 _owner_key_for_kernels(crm, settings, quiet),
                 _kernel_noise_logged(quiet),
             ):
+                kernel = ensure_kernel()
                 runs = _execute_all(
                     chosen,
                     staging,
@@ -1670,42 +1672,57 @@ def home_as_tilde(text: str, patterns: list | None = None) -> str:
     return text
 
 
-def _home_as_tilde_in(value, key: str = "", patterns: list | None = None):
-    """A notebook's JSON (or a manifest's page: `value`) with `home_as_tilde` applied to every
-    text in it, bar embedded images (base64, no paths)."""
-    patterns = _home_patterns() if patterns is None else patterns
+def _texts_changed(value, change, key: str = ""):
+    """A notebook's JSON (or a manifest's page: `value`) with `change` applied to every text
+    in it (dicts' values, not their keys), bar embedded images (base64, no paths)."""
     if isinstance(value, str):
-        return value if key.startswith("image/") else home_as_tilde(value, patterns)
+        return value if key.startswith("image/") else change(value)
     if isinstance(value, list):
-        return [_home_as_tilde_in(v, key, patterns) for v in value]
+        return [_texts_changed(v, change, key) for v in value]
     if isinstance(value, dict):
-        return {k: _home_as_tilde_in(v, str(k), patterns) for k, v in value.items()}
+        return {k: _texts_changed(v, change, str(k)) for k, v in value.items()}
     return value
+
+
+def _home_as_tilde_in(value):
+    """`value` (a notebook's JSON, a manifest's page) with `home_as_tilde` applied to every
+    text in it, bar embedded images (`_texts_changed`)."""
+    return _texts_changed(value, functools.partial(home_as_tilde, patterns=_home_patterns()))
 
 
 def record_published_paths(
     executed: Path, paths: dict[str, str], data_format: str | None = None
 ) -> None:
     """Name the export and the published folder in an executed notebook, not the run's
-    temporary cache and staging folders (deleted after the run): in papermill's parameters,
-    the injected parameters cell and any output that shows them (`paths`: temporary -> shown).
-    Any path under the user's home folder is then written from `~` (`home_as_tilde`).
+    temporary cache and staging folders (deleted after the run): in papermill's parameters
+    and any output that shows them, as written or HTML-escaped (`paths`: temporary -> shown).
+    Any path under the user's home folder is then written from `~` (`home_as_tilde`), and the
+    injected parameters cell is written anew from the parameters so changed (as papermill
+    writes it: `_write_injected_parameters`), which holds any path as papermill escapes it
+    (``"Berichte \\xdcbersicht"``, ``\\"``), not as the text it replaces.
 
     `data_format` (the export's format, e.g. "hubspot") replaces the cache's `parquet` in the
     parameters, so that an analyst can re-run the published notebook on the export itself
     (the reading options, such as `--timezone`, are its `read_options` parameter already).
     """
-    text = executed.read_text(encoding="utf-8")
-    for temporary, shown in paths.items():
-        for form, replacement in ((temporary, shown), (html.escape(temporary), html.escape(shown))):
-            text = text.replace(_json_text(form), _json_text(replacement))
-    if data_format is not None:
-        before = {'"data_format": "parquet"': f'"data_format": "{data_format}"'}
-        before[_json_text('data_format = "parquet"')] = _json_text(f'data_format = "{data_format}"')
-        for old, new in before.items():
+    import nbformat
+
+    escapes = (str, html.escape, functools.partial(html.escape, quote=False))
+    forms = [(f(old), f(new)) for old, new in paths.items() for f in escapes]
+
+    def shown(text: str) -> str:
+        for old, new in forms:
             text = text.replace(old, new)
-    book = _home_as_tilde_in(json.loads(text))
-    executed.write_text(json.dumps(book, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return text
+
+    book = nbformat.read(executed, as_version=4)  # a cell's source as one text
+    nb = nbformat.from_dict(_home_as_tilde_in(_texts_changed(book, shown)))
+    values = nb.metadata.get("papermill", {}).get("parameters")
+    if isinstance(values, dict):
+        if data_format is not None and values.get("data_format") == "parquet":
+            values["data_format"] = data_format
+        _write_injected_parameters(nb, values)
+    nbformat.write(nb, executed)
 
 
 def carry_parameters(executed: Path) -> None:
@@ -1900,7 +1917,8 @@ def name_injected_cell(executed: Path) -> None:
 
 
 def _write_injected_parameters(nb, values: dict) -> None:
-    """papermill's injected-parameters cell of `nb` written anew from `values`."""
+    """papermill's injected-parameters cell of `nb` written anew from `values`, as papermill
+    writes it, in the order the cell had (the notebook's metadata has them sorted by name)."""
     from papermill.translators import translate_parameters
 
     cell = next((c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])), None)
@@ -1908,6 +1926,8 @@ def _write_injected_parameters(nb, values: dict) -> None:
         return
     kernel = nb.metadata.get("kernelspec", {})
     language = kernel.get("language") or nb.metadata.get("language_info", {}).get("name")
+    first = {name: i for i, name in enumerate(re.findall(r"^(\w+) = ", cell.source, re.M))}
+    values = dict(sorted(values.items(), key=lambda item: first.get(item[0], len(first))))
     cell.source = translate_parameters(kernel.get("name"), language, values, "Parameters")
 
 
@@ -2148,10 +2168,6 @@ def _rerun_format(crm: CRM) -> str:
     return crm.format if crm.format in ("hubspot", "salesforce", "canonical", "sql") else "auto"
 
 
-def _json_text(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1]
-
-
 def _with_absolute_source(crm: CRM) -> CRM:
     """`crm` with a local export's path made absolute for the cache: the notebooks run in
     another folder, and the truth lookup follows the cache's source (`truth_shares`)."""
@@ -2202,15 +2218,114 @@ def _owner_key_for_kernels(crm: CRM, settings: dict, quiet: bool = True):
         log.warning("owner pseudonyms: %s", warning.message)
         if not quiet:
             print(f"smk: warning: {warning.message}", file=sys.stderr, flush=True)
-    before = os.environ.get(KEY_VARIABLE)
-    os.environ[KEY_VARIABLE] = key.decode("utf-8")
+    with _environment({KEY_VARIABLE: key.decode("utf-8")}):
+        yield
+
+
+@contextlib.contextmanager
+def _environment(changes: dict[str, str]):
+    """`os.environ` with `changes` while in the block (the kernels started in it inherit
+    them), put back as it was afterwards: `run_report` is a library call too."""
+    before = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop(KEY_VARIABLE, None)
-        else:
-            os.environ[KEY_VARIABLE] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _settings_folders_for_kernels(fallback: Path):
+    """While the notebooks run, matplotlib and IPython (in the kernels, and in this process,
+    which looks up the kernel) keep their settings and caches in folders they can write to,
+    where theirs cannot be written (a read-only home folder, an arbitrary user id without
+    one: a container): matplotlib would otherwise warn in each page's first chart cell,
+    naming a random temporary folder (the pages of two runs would differ), and IPython on the
+    terminal. Such folders are made in `_own_folder` (`MPLCONFIGDIR`, `IPYTHONDIR`); folders
+    that can be written, given or the libraries' own, are left alone."""
+    names = {"MPLCONFIGDIR": "matplotlib", "IPYTHONDIR": "ipython"}
+    wanted = [name for name, usable in _settings_folders_usable().items() if not usable]
+    if not wanted:
+        yield
+        return
+    base = _own_folder(fallback)
+    changes = {name: str(base / names[name]) for name in wanted}
+    for folder in changes.values():
+        Path(folder).mkdir(mode=0o700, exist_ok=True)
+    log.info("the kernels' settings folders cannot be written; using %s", changes)
+    with _environment(changes):
+        yield
+
+
+def _settings_folders_usable() -> dict[str, bool]:
+    """Whether matplotlib's and IPython's folders for settings and caches can be written (or
+    made, as the library would make them: matplotlib with its parents), by the variable that
+    names them."""
+    plots, shell = _matplotlib_folders(), _ipython_folder()
+    return {
+        "MPLCONFIGDIR": bool(plots) and all(_writable_folder(p, parents=True) for p in plots),
+        "IPYTHONDIR": shell is not None and _writable_folder(shell, parents=False),
+    }
+
+
+def _home() -> Path | None:
+    """The user's home folder, None when it cannot be told."""
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError):  # no HOME and no user entry
+        return None
+
+
+def _matplotlib_folders() -> list[Path]:
+    """matplotlib's settings and cache folders, as `matplotlib.get_configdir` and
+    `get_cachedir` find them ([] when there is no home folder to find them in)."""
+    given, home = os.environ.get("MPLCONFIGDIR"), _home()
+    if given or home is None:
+        return [Path(given)] if given else []
+    if sys.platform.startswith(("linux", "freebsd")):
+        xdg = [("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache")]
+        return [Path(os.environ.get(name) or home / base, "matplotlib") for name, base in xdg]
+    if sys.platform == "win32":
+        return [Path(os.environ.get("LOCALAPPDATA") or home, "matplotlib")]
+    return [home / ".matplotlib"]  # macOS
+
+
+def _ipython_folder() -> Path | None:
+    """IPython's folder, as `IPython.paths.get_ipython_dir` finds it (None: no home folder)."""
+    given, home = os.environ.get("IPYTHONDIR"), _home()
+    if given or home is None:
+        return Path(given).expanduser() if given else None
+    return home / ".ipython"
+
+
+def _writable_folder(folder: Path, parents: bool) -> bool:
+    """Whether `folder` is a folder this process can write to, made if need be (with its
+    `parents`, or only where its parent is there)."""
+    try:
+        folder.mkdir(parents=parents, exist_ok=True)
+    except OSError:
+        return False
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+
+
+def _own_folder(fallback: Path) -> Path:
+    """A folder for the kernels' settings that only this user can write to: ``smk-<uid>`` in
+    the system's temporary folder, kept from run to run (matplotlib's font cache is made
+    once), or else `fallback` (the run's own temporary folder)."""
+    try:
+        folder = Path(tempfile.gettempdir()) / f"smk-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        status = folder.lstat()  # one another user made, or a link to elsewhere, is not used
+        mine = stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid()
+        if mine and not status.st_mode & 0o077:
+            return folder
+    except (OSError, AttributeError):  # no temporary folder to write to; no user ids (Windows)
+        pass
+    return fallback
 
 
 def _execute_all(
@@ -2319,6 +2434,10 @@ def _execute_with_kernel_retries(nb: Path, target: Path, parameters, kernel, qui
                 log_output=False,
                 request_save_on_cell_execute=False,
                 kernel_manager_class=kernel_manager_class(),
+                # nbclient's: a cell's stream outputs as one per stream (stdout, then stderr),
+                # however the kernel happened to flush them (a print's text and its "\n" in
+                # two outputs, stdout and stderr interleaved): two runs alike publish alike
+                coalesce_streams=True,
             )
             return
         except RuntimeError as exc:
@@ -2453,7 +2572,7 @@ def _no_data_run(nb: Path, executed: Path, month: Month, message: str, seconds: 
     )
     note = nbformat.v4.new_markdown_cell(_no_data_note(month, message))
     note.id = stable_cell_id(nb.name, note.source)
-    title = next((c.source.lstrip("# ").splitlines()[0] for c in cells if _is_title(c)), nb.stem)
+    title = notebook_title(cells, nb.stem)
     book.cells = cells[:failed] + [note]
     nbformat.write(book, executed)
     metrics = {"title": title, "month": str(month), "no_data": message, "kpis": []}
@@ -2479,6 +2598,24 @@ def _no_data_note(month: Month, message: str) -> str:
 
 def _is_title(cell) -> bool:
     return cell.cell_type == "markdown" and cell.source.startswith("# ")
+
+
+def notebook_title(cells: list, fallback: str) -> str:
+    """A notebook's title: the text of its first ``# `` heading (its H1), else `fallback`."""
+    heading = next((c.source.lstrip("# ").strip() for c in cells if _is_title(c)), "")
+    return heading.splitlines()[0] if heading else fallback
+
+
+def page_title(notebook: Path) -> str:
+    """The title of an executed notebook's page (`notebook_title`), for the month's index;
+    its file's stem when it has no H1 or cannot be read."""
+    import nbformat
+
+    try:
+        book = nbformat.read(notebook, as_version=4)
+    except Exception:  # noqa: BLE001 - no notebook nbformat reads (jsonschema's errors too)
+        return notebook.stem
+    return notebook_title(book.cells, notebook.stem)
 
 
 def _cells_seconds(executed: Path) -> float:
@@ -3088,7 +3225,8 @@ def _publishable_strings(node, names: set[str] | frozenset[str]):
 
 
 def render_html(notebook: Path, target: Path, context: dict, names: set[str] | None) -> Path:
-    """A code-free, self-contained HTML page of an executed notebook."""
+    """A code-free, self-contained HTML page of an executed notebook, titled (its <title>,
+    which tabs and bookmarks show) by its H1, the report month and "Smarketing report"."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -3101,9 +3239,9 @@ def render_html(notebook: Path, target: Path, context: dict, names: set[str] | N
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    title = next(
-        (c.source.lstrip("# ").splitlines()[0] for c in nb.cells if _is_title(c)), notebook.stem
-    )
+    title = notebook_title(nb.cells, notebook.stem)
+    # nbconvert takes the page's <title> from the notebook's metadata, else the resources'
+    nb.metadata["title"] = f"{title} · {context.get('month', '')} · Smarketing report"
     resources = {"smk": {**context, "title": title}, "metadata": {"name": title}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     if names is not None:
@@ -3340,7 +3478,7 @@ def write_month_index(
     )
     personal = [r.name for r in runs if origin[r.name].get(PERSONAL_DATA) is True]
     pages = "".join(
-        f'<li><a href="{html.escape(r.path.stem)}.html">{html.escape(r.path.stem)}</a> '
+        f'<li><a href="{html.escape(r.path.stem)}.html">{html.escape(page_title(r.path))}</a> '
         f'(<a href="{html.escape(r.path.name)}">notebook</a>)'
         + (f" · {html.escape(_origin(origin[r.name]))}" if several_runs else "")
         + (f" · not enough data: {html.escape(r.no_data)}" if r.no_data else "")

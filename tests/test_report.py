@@ -1035,6 +1035,35 @@ def test_a_kernel_that_does_not_start_is_started_again_then_named(tmp_path, monk
         report._execute_with_kernel_retries(Path("nb.ipynb"), tmp_path / "x", {}, "smk", True)
 
 
+#: A cell's writes, each flushed (sent as its own stream message, as a busy kernel's timed flush
+#: did between a print's text and its "\n": one run's page then differed from another's), with
+#: stderr's between stdout's.
+STREAM_WRITES = """import sys
+sys.stdout.write("first"); sys.stdout.flush()
+sys.stderr.write("a warning\\n"); sys.stderr.flush()
+sys.stdout.write(" line\\n"); sys.stdout.flush()
+print("second line")"""
+
+
+def test_a_cell_s_stream_outputs_are_published_as_one_per_stream(tmp_path):
+    from smk.report import _execute_with_kernel_retries, ensure_kernel
+
+    cells = [
+        new_markdown_cell("# Streams"),
+        new_code_cell("month = '2026-10'", metadata={"tags": ["parameters"]}),
+        new_code_cell(STREAM_WRITES),
+    ]
+    kernelspec = {"name": "smk", "display_name": "Python (smk)", "language": "python"}
+    source, executed = tmp_path / "01_streams.ipynb", tmp_path / "executed.ipynb"
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), source)
+    _execute_with_kernel_retries(source, executed, {"month": "2026-10"}, ensure_kernel(), True)
+    outputs = nbformat.read(executed, as_version=4).cells[-1].outputs
+    assert [(o.output_type, o.name, o.text) for o in outputs] == [
+        ("stream", "stdout", "first line\nsecond line\n"),
+        ("stream", "stderr", "a warning\n"),
+    ]
+
+
 # ------------------------------------------------------------------ signals, leftovers, locks
 def _slow_notebook_dir(tmp_path: Path) -> Path:
     """A notebook folder whose one notebook sleeps long enough to be stopped mid-run."""
@@ -2411,3 +2440,68 @@ def test_a_section_without_owner_labels_does_not_ask_for_pseudonyms(monkeypatch)
     ids = {"owner_labels": "ids", "notebooks": {"attribution": {"n_boot": 100}}}
     assert _may_show_pseudonyms(crm, ids) is False
     assert _may_show_pseudonyms(crm, {"notebooks": {"attribution": {"n_boot": 100}}}) is True
+
+
+# ------------------------------------------------------------------ the pages' HTML
+def _page_notebook(path: Path, title: str, metadata: dict | None = None) -> Path:
+    """An executed notebook of one H1 and one output, as render_html reads it."""
+    from nbformat.v4 import new_output
+
+    output = new_output("execute_result", data={"text/plain": "42"}, execution_count=1)
+    cells = [new_markdown_cell(f"# {title}\n\nWhat it shows."), new_code_cell("42")]
+    cells[1].outputs = [output]
+    nbformat.write(new_notebook(cells=cells, metadata=metadata or {}), path)
+    return path
+
+
+#: What a page would load from another host: a script's, a link's, an image's or a frame's
+#: address, an address a script builds, a style sheet's `url(...)` or `@import`.
+_LOADED = re.compile(
+    r"<(?:script|link|img|iframe|source|embed)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//"
+    r"|<script\b[^>]*>(?:(?!</script>).)*?(?:https?:)?//[\w-]+\.[\w.-]+(?:(?!</script>).)*?</script>"
+    r"|url\([\"']?(?:https?:)?//|@import\s+[\"']?(?:https?:)?//",
+    re.S | re.I,
+)
+
+
+def test_a_page_of_a_notebook_with_widget_state_loads_nothing_from_another_host(tmp_path):
+    # nbconvert's lab template loaded the widgets' HTML manager from unpkg.com for a notebook
+    # with widget state in its metadata (a custom notebook, or ipywidgets installed)
+    state = {"state": {}, "version_major": 2, "version_minor": 0}
+    metadata = {"widgets": {"application/vnd.jupyter.widget-state+json": state}}
+    path = _page_notebook(tmp_path / "00_widgets.ipynb", "Widgets", metadata)
+    page = render_html(path, tmp_path / "page.html", {"month": "2026-10"}, None).read_text()
+    assert "<h1" in page and "42" in page  # the page itself is there
+    assert not _LOADED.search(page), _LOADED.search(page).group(0)[:300]
+
+
+def test_the_pattern_of_outside_requests_finds_each_kind_it_names():
+    for loaded in (
+        '<script src="https://cdn.example.com/x.js"></script>',
+        "<script>var s = 'https://unpkg.com/@jupyter-widgets/html-manager@*/dist/x.js';</script>",
+        '<link rel="stylesheet" href="//fonts.example.com/a.css">',
+        "<style>body { background: url('https://example.com/a.png') }</style>",
+        '<style>@import "https://example.com/a.css";</style>',
+    ):
+        assert _LOADED.search(loaded), loaded
+    assert not _LOADED.search('<a href="https://example.com">a link</a><script>1 // 2</script>')
+
+
+def test_a_page_s_title_names_its_heading_and_month_and_the_index_lists_pages_by_title(tmp_path):
+    from smk.periods import parse_month
+    from smk.report import NotebookRun, write_month_index
+
+    path = _page_notebook(tmp_path / "00_data_quality.ipynb", "Data quality <of the export>")
+    page = render_html(path, tmp_path / "00_data_quality.html", {"month": "2026-10"}, None)
+    title = re.search(r"<title>(.*?)</title>", page.read_text(), re.S).group(1)
+    assert title == "Data quality &lt;of the export&gt; · 2026-10 · Smarketing report"
+    untitled = tmp_path / "01_untitled.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("1")]), untitled)
+    runs = [NotebookRun("data_quality", path), NotebookRun("untitled", untitled)]
+    context = {"month": "2026-10", "source": "crm (hubspot)", "generated": "now", "version": "0"}
+    index = write_month_index(tmp_path, parse_month("2026-10"), runs, context, tmp_path)
+    listed = re.findall(r'<li><a href="([^"]+)">(.*?)</a>', index.read_text())
+    assert listed[:2] == [
+        ("00_data_quality.html", "Data quality &lt;of the export&gt;"),
+        ("01_untitled.html", "01_untitled"),  # no heading: its file's name
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -296,3 +297,132 @@ def test_a_home_path_after_a_terminal_colour_code_is_written_from_tilde(tmp_path
     home = _home(tmp_path, monkeypatch)
     line = f'\x1b[33m"\x1b[39m\x1b[33m{home}/exports\x1b[39m \x1b[33m{home}\x1b[39m'
     assert home_as_tilde(line) == '\x1b[33m"\x1b[39m\x1b[33m~/exports\x1b[39m \x1b[33m~\x1b[39m'
+
+
+#: A folder name with what papermill escapes in the injected parameters cell (`\xdc`, `\"`,
+#: `\\`, `\U0001f642`): the cell kept the run's deleted temporary folders when the reports
+#: folder had one, as the paths were replaced as text, not as papermill writes them.
+ODD_NAME = 'Berichte Übersicht "Q4" \\ 🙂'
+
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def _injected(book) -> dict:
+    """The values the injected parameters cell of `book` assigns, as Python reads them."""
+    cell = next(c for c in book.cells if "injected-parameters" in c.metadata.get("tags", []))
+    values: dict = {}
+    exec(cell.source, {}, values)  # noqa: S102 - the cell is papermill's assignments
+    return values
+
+
+def test_the_injected_parameters_name_any_published_path_as_papermill_writes_it(
+    tmp_path, monkeypatch
+):
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+    from papermill.parameterize import parameterize_notebook
+    from papermill.translators import translate_parameters
+
+    from smk.report import record_published_paths
+
+    home = tmp_path / "jürgen"  # a home folder papermill escapes too: written from ~ all the same
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    cache = f"/srv/{ODD_NAME}/.cache-2026-10-8be51405"
+    staging = f"/srv/{ODD_NAME}/.staging-2026-10-8be51405"
+    export = home / "exports" / ODD_NAME
+    shown = {cache: str(export), staging: f"/srv/{ODD_NAME}/2026-10"}
+    shows_paths = new_code_cell(
+        "print(data_path)",
+        metadata={"tags": []},  # papermill reads every cell's
+        outputs=[
+            new_output("stream", name="stdout", text=f"read {cache}\n"),
+            new_output("display_data", data={"text/html": f"<td>{html.escape(staging)}</td>"}),
+        ],
+    )
+    book = new_notebook(
+        cells=[new_code_cell('data_path = "x"', metadata={"tags": ["parameters"]}), shows_paths],
+        metadata={"kernelspec": KERNELSPEC, "papermill": {}},
+    )
+    ran_with = {"output_dir": staging, "data_path": cache, "data_format": "parquet"}
+    book = parameterize_notebook(book, ran_with, kernel_name="python3", language="python")
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(book, path)
+    record_published_paths(path, shown, "hubspot")
+    published = nbformat.read(path, as_version=4)
+    expected = {
+        "output_dir": f"/srv/{ODD_NAME}/2026-10",
+        "data_path": f"~/exports/{ODD_NAME}",
+        "data_format": "hubspot",
+    }
+    assert published.metadata["papermill"]["parameters"] == expected
+    assert _injected(published) == expected
+    cell = next(c for c in published.cells if "injected-parameters" in c.metadata.get("tags", []))
+    # as papermill writes it, in its order (nbformat writes the metadata's sorted by name)
+    assert list(expected) != sorted(expected)
+    assert cell.source == translate_parameters("python3", "python", expected, "Parameters")
+    stream, page = published.cells[-1].outputs
+    assert stream.text == f"read ~/exports/{ODD_NAME}\n"
+    assert page.data["text/html"] == f"<td>{html.escape(expected['output_dir'])}</td>"
+    assert "8be51405" not in path.read_text(encoding="utf-8")
+
+
+def test_a_report_with_an_odd_out_folder_and_no_writable_home_publishes_clean_pages(tmp_path):
+    # a read-only container: matplotlib warned into every page (naming a random temporary
+    # folder, so no two runs were alike) and IPython on the terminal of a --quiet run; and an
+    # `--out` with a non-ASCII character or a quote left the deleted temporary folders in
+    # every published notebook's injected parameters cell
+    home = tmp_path / "home"
+    home.write_text("a file: no folder can be made in it\n")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    settings = {"MPLCONFIGDIR", "IPYTHONDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"}
+    env = {k: v for k, v in os.environ.items() if k not in settings}
+    out = tmp_path / ODD_NAME
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "smk", "report", "--data", str(SAMPLE), "--month", "2026-10",
+            "--out", str(out), "--notebooks", "data_quality", "--quiet",
+        ],
+        capture_output=True, text=True, timeout=600,
+        env={**env, "HOME": str(home), "TMPDIR": str(temporary)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # IPython's "not a writable location" went there
+    book = nbformat.read(out / "2026-10" / "00_data_quality.ipynb", as_version=4)
+    expected = {"data_path": str(SAMPLE.resolve()), "output_dir": str(out / "2026-10")}
+    assert {k: _injected(book)[k] for k in expected} == expected
+    streams = [o.text for c in book.cells for o in c.get("outputs", []) if "text" in o]
+    assert not [s for s in streams if "atplotlib" in s or "IPython" in s]
+    page = (out / "2026-10" / "00_data_quality.html").read_text()
+    assert "Matplotlib" not in page and "mkdir -p failed" not in page
+    # the kernels kept matplotlib's settings in a folder of this user's, made once
+    assert (temporary / f"smk-{os.getuid()}" / "matplotlib").is_dir()
+
+
+def test_the_kernels_get_settings_folders_of_their_own_only_where_theirs_cannot_be_written(
+    tmp_path, monkeypatch
+):
+    import tempfile
+
+    from smk.report import _settings_folders_for_kernels
+
+    for name in ("MPLCONFIGDIR", "IPYTHONDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    run = tmp_path / "run"  # the run's own temporary folder
+    run.mkdir()
+    _home(tmp_path, monkeypatch)
+    with _settings_folders_for_kernels(run):  # a home folder to write to: left alone
+        assert "MPLCONFIGDIR" not in os.environ and "IPYTHONDIR" not in os.environ
+    monkeypatch.setenv("HOME", "/dev/null")  # no folder can be made in it
+    own = tmp_path / "tmp" / f"smk-{os.getuid()}"
+    with _settings_folders_for_kernels(run):
+        assert os.environ["MPLCONFIGDIR"] == str(own / "matplotlib")
+        assert os.environ["IPYTHONDIR"] == str(own / "ipython")
+    assert "MPLCONFIGDIR" not in os.environ and "IPYTHONDIR" not in os.environ
+    assert oct(own.stat().st_mode & 0o777) == oct(0o700)
+    own.chmod(0o777)  # one that others may write to (they could plant a matplotlibrc) is not used
+    with _settings_folders_for_kernels(run):
+        assert os.environ["MPLCONFIGDIR"] == str(run / "matplotlib")
