@@ -92,7 +92,8 @@ def open_crm(data_path: str, data_format: str = "auto", read_options: dict | Non
 
     In a Jupyter kernel, from here on a warning prints as one plain ``warning: ...`` line
     (`show_plain_warnings`): a published page says what smk warns about, never the kernel's
-    temporary file and line. Elsewhere (scripts, tests) warnings are left as they are.
+    temporary file and line; and every chart it shows carries an alternative text
+    (`describe_charts`). Elsewhere (scripts, tests) warnings are left as they are.
 
     Given the cache of `smk report` (`REPORT_SOURCE`), tables show their cells whole; when the
     report publishes without personal data (``include_pii`` false), the rest of the notebook
@@ -101,6 +102,7 @@ def open_crm(data_path: str, data_format: str = "auto", read_options: dict | Non
     options = check_read_options(read_options)
     if _in_kernel():
         warnings.showwarning = show_plain_warnings
+        describe_charts()
     if data_format == "parquet":
         options = {}
     if options.get("mapping"):
@@ -139,6 +141,35 @@ def _in_kernel() -> bool:
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     return shell is not None and hasattr(shell, "kernel")
+
+
+def describe_charts() -> None:
+    """In this IPython kernel, show every matplotlib figure with its alternative text
+    (`smk.plots.chart_alt`, from the texts as drawn: scrubbed as they are when the page is
+    published without personal data) in its PNG's metadata (``alt``), which the report's page
+    template writes as the image's ``alt`` (nbconvert's lab template writes none, and gives
+    every image without one the placeholder "No description has been provided for this
+    image"). Registered as the figures' mime-bundle formatter, so it holds however the figure
+    is shown (``plt.show()``, a figure left at the end of a cell) and whichever matplotlib
+    backend set-up comes after it."""
+    from IPython import get_ipython
+    from matplotlib.figure import Figure
+
+    get_ipython().display_formatter.mimebundle_formatter.for_type(Figure, _described_chart)
+
+
+def _described_chart(fig) -> tuple[dict, dict] | None:
+    """`describe_charts`' bundle of `fig`: its PNG, as IPython renders it, with the alt text
+    in the PNG's metadata; None (the figure shown as IPython would) when no PNG is rendered."""
+    from IPython import get_ipython
+
+    from smk.plots import chart_alt
+
+    png = get_ipython().display_formatter.formatters["image/png"](fig)
+    data, metadata = png if isinstance(png, tuple) else (png, None)
+    if not data:
+        return None
+    return {"image/png": data}, {"image/png": {**(metadata or {}), "alt": chart_alt(fig)}}
 
 
 def show_plain_warnings(
@@ -283,6 +314,39 @@ def optional(compute, *args, **kwargs):
     except NoDataError as exc:
         print(f"Not enough data for this section: {exc}")
         return None
+
+
+def as_table(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFrame:
+    """`frame` as a page shows it, as a table (pandas' HTML, where the report shows a missing
+    value as a dash): a float column holding whole numbers only (a count: journeys,
+    conversions, a row number) as integers, each column of `decimals` rounded to its number
+    of places (rates, days), never turned into integers."""
+    decimals = decimals or {}
+    table = frame.copy()
+    for column in table.columns:
+        values = table[column]
+        if column in decimals or not pd.api.types.is_float_dtype(values):
+            continue
+        if values.notna().any() and (values.dropna() % 1 == 0).all():
+            table[column] = values.astype("Int64")
+    return table.round(decimals)
+
+
+def show_sections(sections: list[tuple[str, pd.DataFrame, str]], empty: str) -> None:
+    """Display each (heading, table, note) of `sections` (`smk.quality.set_aside_sections`):
+    the heading in bold, the table as the page shows tables (`as_table`), the note below it;
+    the sentence `empty` when there is no section."""
+    import html
+
+    from IPython.display import HTML, display
+
+    if not sections:
+        print(empty)
+    for heading, table, note in sections:
+        display(HTML(f"<p><strong>{html.escape(heading)}</strong></p>"))
+        display(as_table(table))
+        if note:
+            display(HTML(f"<p>{html.escape(note)}</p>"))
 
 
 class _WholeValues(pd.DataFrame):

@@ -19,6 +19,10 @@ from then on (these helpers' and any cell's own: titles, tick labels, legends, n
 passes through the report's removal of e-mail addresses and personal names
 (`scrub_drawn_text`, set by `smk.notebooks.open_crm`): a chart is an image, which nothing can
 scrub once drawn.
+
+A chart shown in a notebook carries an alternative text for readers who cannot see it
+(`chart_alt`: its title, what its axes show, its legend, a no-data reason), built from the
+texts as drawn, so scrubbed as they are (`smk.notebooks.describe_charts` attaches it).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -83,6 +88,48 @@ _scrubbed_set_text.matplotlib_set_text = _SET_TEXT
 def _drawn(text: str) -> str:
     """`text` as it will be drawn (`scrub_drawn_text`)."""
     return text if _scrub is None else _scrub(text)
+
+
+def chart_alt(fig: Figure) -> str:
+    """A chart's alternative text, for readers who cannot see the image: "Chart:", its figure
+    title, then per panel (twin axes sharing a place are one panel), its title, its axis
+    labels ("x axis: ...", "y axis: ..."), its legend's entries and its no-data reason, all as
+    drawn: without `literal`'s `$` escapes, on one line, and passed through `scrub_drawn_text`'s
+    scrub (no e-mail address or personal name where the chart's texts hold none)."""
+    panels: dict[tuple[float, ...], list[str]] = {}
+    for ax in fig.axes:
+        if ax.get_visible():
+            place = tuple(np.round(ax.get_position().bounds, 3))
+            panels.setdefault(place, []).extend(_panel_texts(ax))
+    said = [parts for parts in panels.values() if parts]
+    title = _plain(fig.get_suptitle())
+    text = f"Chart: {title}." if title else "Chart:"
+    for number, parts in enumerate(said, start=1):
+        label = f" Panel {number}: " if len(said) > 1 else " "
+        text += label + "; ".join(dict.fromkeys(parts)) + "."
+    return _drawn(text if said or title else "Chart without a title or axis labels.")
+
+
+def _panel_texts(ax: Axes) -> list[str]:
+    """What `chart_alt` says of one axes: title, axis labels, legend entries, no-data reason."""
+    titles = [_plain(ax.get_title(where)) for where in ("left", "center", "right")]
+    parts = [t for t in titles if t]
+    for name, label in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())):
+        if _plain(label):
+            parts.append(f"{name} axis: {_plain(label)}")
+    legend = ax.get_legend()
+    entries = [_plain(t.get_text()) for t in legend.get_texts()] if legend is not None else []
+    if any(entries):
+        parts.append("legend: " + ", ".join(e for e in entries if e))
+    reason = no_data_reason(ax)
+    if reason:
+        parts.append(NO_DATA.format(reason=_plain(reason)))
+    return parts
+
+
+def _plain(text: str) -> str:
+    """A drawn text as read aloud: `literal`'s `\\$` as `$`, whitespace squeezed to one line."""
+    return " ".join(str(text).replace(r"\$", "$").split())
 
 
 def _axes(ax: Axes | None, figsize=FIGSIZE) -> Axes:

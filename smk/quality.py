@@ -308,18 +308,33 @@ def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
     return rows[["table", *[c for c in rows.columns if c not in ("table", *last)], *last]]
 
 
-def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:
-    """The first `limit` set-aside rows of each table as text (`set_aside_rows`: faults first),
-    saying how many more there are (and the file that lists them all, `export`), so a short
-    page never hides a long list."""
-    parts = []
+def set_aside_sections(
+    crm: CRM, limit: int = 10, export: str = ""
+) -> list[tuple[str, pd.DataFrame, str]]:
+    """Per table with rows set aside: its name, its first `limit` set-aside rows
+    (`set_aside_rows`: faults first) and, when it has more, the line saying how many (and the
+    file that lists them all, `export`), so a short page never hides a long list; the page
+    shows each as a table (`smk.notebooks.show_sections`)."""
+    sections = []
     for table in crm.quality.tables:
         rows = set_aside_rows(crm, table)
         if len(rows):
-            parts.append(f"{table}:\n{rows.head(limit).to_string(index=False)}")
-        if len(rows) > limit:
-            where = f": all of them in {export}" if export else ""
-            parts.append(f"... and {len(rows) - limit} more{where}")
+            more = ""
+            if len(rows) > limit:
+                where = f": all of them in {export}" if export else ""
+                more = f"... and {len(rows) - limit} more{where}"
+            sections.append((table, rows.head(limit), more))
+    return sections
+
+
+def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:
+    """`set_aside_sections` as plain text (for a console or a log; a page shows them as
+    tables)."""
+    parts = []
+    for table, rows, more in set_aside_sections(crm, limit, export):
+        parts.append(f"{table}:\n{rows.to_string(index=False)}")
+        if more:
+            parts.append(more)
     return "\n".join(parts) if parts else "no rows set aside"
 
 

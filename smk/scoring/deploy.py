@@ -383,7 +383,9 @@ def load_model(path: str | Path) -> ScoringModel:
 
 
 # ---------------------------------------------------------------------------- scoring
-def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> pd.DataFrame:
+def score_leads(
+    model: ScoringModel, leads: pd.DataFrame, reasons: int = 3, warn: bool = True
+) -> pd.DataFrame:
     """Scores for CRM import: contact_id, score (probability), grade, mql, top_reasons,
     model_version, scored_at (when `leads` has it) and model_usable, best first.
 
@@ -400,9 +402,10 @@ def score_leads(model: ScoringModel, leads: pd.DataFrame, reasons: int = 3) -> p
     `better_than_chance` on its held-out test), so that the file imported into the CRM says
     itself whether its grades and MQL flags can be relied on: False when they cannot, empty
     when the model was built without that check. A False also warns here
-    (``model_usability`` says why).
+    (``model_usability`` says why), unless `warn` is False: a caller that tells its readers
+    itself (the lead-scoring page says it in its text, above the list) would show it twice.
     """
-    if model.metrics.get("model_usable") is False:
+    if warn and model.metrics.get("model_usable") is False:
         why = model.metrics.get("model_usability") or "not to be relied on (held-out test)"
         warnings.warn(
             f"model {model.version}: its grades and MQL flags are {why}", UserWarning, stacklevel=2

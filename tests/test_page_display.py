@@ -1,0 +1,235 @@
+"""What a published page shows a reader, as `smk.report.render_html` renders it: every chart
+with an alternative text of its own (never nbconvert's placeholder), the set-aside listing and
+the attribution page's path tables as tables (not pandas' text dumps), and the lead-scoring
+page's caveat about an unusable model once, as text (not a Python warning on stderr).
+
+The page tests read the notebooks as stored (re-executed on the bundled sample by
+`python -m smk.notebooks`, checked by nbval); one test runs a small notebook in a kernel.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("agg")
+
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from nbformat.v4 import new_code_cell, new_notebook
+
+import smk
+from smk import config, notebooks, plots, quality
+from smk.report import render_html
+
+PLACEHOLDER = "No description has been provided for this image"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _page(notebook: Path, tmp_path: Path) -> BeautifulSoup:
+    """The published page of a notebook (as stored, or executed here), parsed."""
+    target = render_html(notebook, tmp_path / f"{notebook.stem}.html", {"month": "2026-10"}, None)
+    return BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
+
+
+# ------------------------------------------------------------------ charts' alternative text
+def test_chart_alt_says_titles_axes_legend_and_why_a_panel_is_empty():
+    fig, axes = plt.subplots(1, 2)
+    monthly = pd.DataFrame({"month": ["2026-09", "2026-10"], "mqls": [30, 70]})
+    plots.mqls_vs_target(monthly, 60, ax=axes[0])
+    plots.no_data(axes[1], "no deal closed", title=plots.literal("Won $ by channel"))
+    fig.suptitle("SLA in 2026-10")
+    alt = plots.chart_alt(fig)
+    assert alt == (
+        "Chart: SLA in 2026-10. Panel 1: MQLs delivered per month against the target; "
+        "y axis: MQLs; legend: target 60. Panel 2: Won $ by channel; no data: no deal closed."
+    )
+    ax = plots.segment_selection(
+        pd.DataFrame({"n_segments": [2, 3], "bic": [3.0, 2.0], "silhouette": [0.3, 0.4]}), 3
+    )  # a twin y axis is part of its panel, not a panel of its own
+    assert "Panel" not in plots.chart_alt(ax.figure)
+    assert "y axis: BIC" in plots.chart_alt(ax.figure)
+    assert "y axis: silhouette" in plots.chart_alt(ax.figure)
+
+
+def test_chart_alt_passes_through_the_scrub_of_drawn_text():
+    plots.scrub_drawn_text(lambda text: text.replace("Jane Roe", "[name removed]"))
+    try:
+        _, ax = plt.subplots()
+        ax.set_title("Deals of Jane Roe")
+        assert plots.chart_alt(ax.figure) == "Chart: Deals of [name removed]."
+    finally:
+        plots.scrub_drawn_text(None)
+
+
+_SMALL = [
+    "import matplotlib.pyplot as plt\n"
+    "from smk import notebooks, plots\n"
+    "from smk.report import scrub_pii\n"
+    "notebooks.describe_charts()\n"
+    "plots.scrub_drawn_text(lambda text: scrub_pii(text, {'Jane Roe'}))",
+    # shown with plt.show()
+    "_, ax = plt.subplots()\n"
+    "ax.plot([1, 2], [3, 4])\n"
+    "ax.set_title('Deals of Jane Roe <b>&\"x\"</b>')\n"
+    "ax.set_xlabel('month')\n"
+    "ax.set_ylabel('owner jane@acme.test')\n"
+    "plt.show()",
+    # left at the end of the cell (the inline backend shows it)
+    "plots.no_data(reason='no deal closed', title='Won revenue')",
+]
+
+
+def test_every_chart_of_a_page_has_its_alt_text_escaped_and_scrubbed(tmp_path):
+    from nbclient import NotebookClient
+
+    from smk.report import ensure_kernel, kernel_manager_class
+
+    book = new_notebook(cells=[new_code_cell(source) for source in _SMALL])
+    NotebookClient(
+        book,
+        timeout=120,
+        kernel_name=ensure_kernel(),
+        kernel_manager_class=kernel_manager_class(),
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    path = tmp_path / "small.ipynb"
+    nbformat.write(book, path)
+    shown = [o for c in book.cells for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(shown) == 2
+    assert all(o.metadata["image/png"]["alt"].startswith("Chart: ") for o in shown)
+    page = _page(path, tmp_path)
+    alts = [img.get("alt") for img in page.find_all("img")]
+    assert alts == [
+        'Chart: Deals of [name removed] <b>&"x"</b>; x axis: month; '
+        "y axis: owner [e-mail removed].",
+        "Chart: Won revenue; no data: no deal closed.",
+    ]
+    raw = (tmp_path / "small.html").read_text(encoding="utf-8")
+    assert "<b>&" not in raw and "Jane Roe" not in raw and "jane@acme.test" not in raw
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    [
+        "01_funnel_sla.ipynb",
+        "02_segmentation.ipynb",
+        "03_lead_scoring.ipynb",
+        "04_attribution.ipynb",
+    ],
+)
+def test_every_chart_of_the_stored_pages_has_an_alt_text_of_its_own(notebook, tmp_path):
+    page = _page(config.NOTEBOOKS_DIR / notebook, tmp_path)
+    alts = [img.get("alt", "") for img in page.find_all("img")]
+    assert alts, f"{notebook} shows no chart"
+    assert all(alt.startswith("Chart: ") and PLACEHOLDER not in alt for alt in alts), alts
+
+
+# ------------------------------------------------------------------ tables, not text dumps
+def _header(table) -> list[str]:
+    """The header cells of a parsed HTML table (pandas' layout: the index's cell first)."""
+    return [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+
+
+def _column(table, name: str) -> list[str]:
+    """The cells of column `name` of a parsed HTML table."""
+    at = _header(table).index(name)
+    return [row.find_all(["th", "td"])[at].get_text(strip=True) for row in table.tbody.find_all("tr")]  # fmt: skip
+
+
+def _tables_with(page: BeautifulSoup, *columns: str) -> list:
+    """The tables of the page with (at least) these header cells, in page order."""
+    tables = [t for t in page.find_all("table") if t.find("thead")]
+    return [t for t in tables if set(columns) <= set(_header(t))]
+
+
+def _text_dumps(page: BeautifulSoup) -> list[str]:
+    """Plain-text outputs that look like pandas' `to_string` (a header, aligned columns)."""
+    return [
+        pre.get_text()
+        for pre in page.select(".jp-RenderedText pre")
+        if "<NA>" in pre.get_text() or " file " in pre.get_text() or "quantile" in pre.get_text()
+    ]
+
+
+def test_the_set_aside_listing_is_shown_as_tables_with_missing_values_as_dashes(tmp_path):
+    page = _page(config.NOTEBOOKS_DIR / "00_data_quality.ipynb", tmp_path)
+    assert _text_dumps(page) == []
+    assert "<NA>" not in page.get_text()
+    listings = _tables_with(page, "file", "row", "reason")
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    sections = quality.set_aside_sections(crm, limit=10)
+    assert len(listings) == len(sections) >= 2
+    activities = listings[[s[0] for s in sections].index("activities")]
+    assert _column(activities, "deal_id")[0] == "–"  # a call of no deal: a dash, not <NA>
+    assert _column(activities, "row") == [str(r) for r in sections[-1][1]["row"]]
+
+
+def test_the_path_length_and_timing_sections_are_tables_of_counts_and_rounded_values(tmp_path):
+    page = _page(config.NOTEBOOKS_DIR / "04_attribution.ipynb", tmp_path)
+    assert _text_dumps(page) == []
+    [lengths] = _tables_with(page, "touches", "journeys", "conversions", "conversion_rate")
+    assert all(cell.isdigit() for cell in _column(lengths, "journeys") + _column(lengths, "conversions"))  # fmt: skip
+    assert all(len(cell.partition(".")[2]) <= 3 for cell in _column(lengths, "conversion_rate"))
+    [timing] = _tables_with(page, "quantile", "days")
+    assert _column(timing, "quantile") == ["0.25", "0.50", "0.75", "0.90"]
+    assert all(len(cell.partition(".")[2]) == 1 for cell in _column(timing, "days"))
+    [paths] = _tables_with(page, "path", "journeys", "conversions")
+    assert all(cell.isdigit() for cell in _column(paths, "journeys"))
+
+
+def test_as_table_shows_whole_counts_as_integers_and_rounds_the_columns_given():
+    frame = pd.DataFrame(
+        {"journeys": [100.0, None], "share": [1.0, 0.0], "days": [59.048611, 1.0], "n": ["1", "2"]}
+    )
+    shown = notebooks.as_table(frame, {"share": 3, "days": 1})
+    assert shown["journeys"].dtype == "Int64" and shown["journeys"].tolist()[0] == 100
+    assert shown["share"].dtype == float  # a rate stays a rate, even when whole
+    assert shown["days"].tolist() == [59.0, 1.0] and shown["n"].tolist() == ["1", "2"]
+    assert notebooks.as_table(pd.DataFrame({"v": [0.5]}))["v"].dtype == float
+
+
+def test_the_set_aside_listing_text_is_the_sections_as_text():
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    text = quality.set_aside_listing(crm, limit=1, export="all.csv")
+    for table, rows, more in quality.set_aside_sections(crm, limit=1, export="all.csv"):
+        assert f"{table}:\n{rows.to_string(index=False)}" in text
+        assert more in text
+
+
+# ------------------------------------------------------------------ the unusable model's caveat
+def test_the_lead_scoring_page_says_the_model_is_unusable_once_as_text(tmp_path):
+    page = _page(config.NOTEBOOKS_DIR / "03_lead_scoring.ipynb", tmp_path)
+    assert page.select('[data-mime-type="application/vnd.jupyter.stderr"]') == []
+    text = " ".join(page.get_text().split())
+    assert text.count("not to be relied on: the model score they come from") == 1
+    assert "warning: the MQL threshold and grades below are not to be relied on" in text
+
+
+def test_score_leads_warns_unless_the_caller_says_it_itself():
+    from smk import scoring
+
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    leads = scoring.lead_features(crm, as_of=pd.Timestamp("2026-11-01", tz="UTC"))
+    month = scoring.leads_scored_in(leads, "2026-10")
+    known = scoring.labelled(leads, before="2026-10")
+    scorer = scoring.refit(scoring.LeadScorer(model="logistic", random_state=0), known)
+    reference = scorer.score_leads(scoring.feature_matrix(month))
+    metrics = {"model_usable": False, "model_usability": "not to be relied on (a test)"}
+    model = scoring.build_model(scorer, known, reference, leads.attrs["spec"], metrics=metrics)
+    with pytest.warns(UserWarning, match="grades and MQL flags are not to be relied on"):
+        scoring.score_leads(model, month)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scored = scoring.score_leads(model, month, warn=False)
+    assert len(scored) == len(month) and not scored["model_usable"].any()
