@@ -2147,8 +2147,11 @@ def reading_options(
 ) -> dict:
     """The options `smk.load` read the export with, as a notebook's `read_options` (those
     given; a mapping file as an absolute path from `~` when in the home folder
-    (`published_path`), also one given as the format or as the data)."""
+    (`published_path`), also one given as the format or as the data, or named as a mapping
+    smk ships, `smk.io.resolve_mapping`)."""
     local = "://" not in str(data)
+    # a mapping smk ships, named by its name (`pipedrive`), as its file: a re-run reads that
+    data_format, mapping = importlib.import_module("smk.io").resolve_mapping(data_format, mapping)
     if mapping is None and str(data_format).lower().endswith((".yaml", ".yml")):
         mapping = data_format
     if mapping is None and local and Path(data).suffix.lower() in {".yaml", ".yml"}:

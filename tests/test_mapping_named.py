@@ -202,3 +202,20 @@ def test_a_missing_required_header_suggests_a_close_one(tmp_path):
     with pytest.raises(CRMExportError) as err:
         smk.load(folder, mapping="pipedrive")
     assert "(looked for 'Person - ID' (similar: 'Person - IDs'" in err.value.reason
+
+
+# ------------------------------------ a report's re-run options name the shipped file
+@pytest.mark.parametrize("given", [{"data_format": "pipedrive"}, {"mapping": "Pipedrive"}])
+def test_a_report_records_a_shipped_mapping_named_by_name_as_its_file(given, tmp_path, monkeypatch):
+    from smk.io.mapping import shipped_mappings
+    from smk.report import reading_options
+
+    assert "pipedrive" in shipped_mappings()
+    monkeypatch.chdir(tmp_path)  # no file of that name here: the package's mapping is meant
+    options = reading_options("exports/pipedrive-2026-03", **given)
+    recorded = Path(options["mapping"]).expanduser()
+    assert recorded.is_absolute() and recorded.is_file()
+    assert (
+        recorded.read_bytes()
+        == (Path(smk.__file__).parent / "mappings/pipedrive.yaml").read_bytes()
+    )
