@@ -155,7 +155,9 @@ def describe_charts() -> None:
     from IPython import get_ipython
     from matplotlib.figure import Figure
 
-    get_ipython().display_formatter.mimebundle_formatter.for_type(Figure, _described_chart)
+    shell = get_ipython()
+    if shell is not None:  # outside IPython there is no display to describe figures for
+        shell.display_formatter.mimebundle_formatter.for_type(Figure, _described_chart)
 
 
 def _described_chart(fig) -> tuple[dict, dict] | None:
