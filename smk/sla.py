@@ -1123,12 +1123,25 @@ def deal_values(
         raise ValueError(
             f"no exchange rate for {', '.join(missing)}: add it to fx_rates "
             f"({', '.join(sorted(fx_rates))} given; for `smk report`, in the --params file, "
-            "see docs/examples/report-params.yaml)"
+            f"see docs/examples/report-params.yaml){_sign_advice(missing)}"
         )
     # the reporting currency's own rate (`check_fx_rates`): 1.0 when the rates are given in it
     reporting = float(fx_rates.get(reporting_currency, 1.0)) if reporting_currency else 1.0
     rate = currency.map(dict(fx_rates)).astype("float64").fillna(reporting)  # none: reporting
     return amount * rate / reporting
+
+
+def _sign_advice(currencies: list[str]) -> str:
+    """For currencies that are no ISO code but a sign several currencies write, kept as the
+    export wrote it (`kr`: `smk.io.parse.currency_codes`): how to name the currency."""
+    signs = [c for c in currencies if not re.fullmatch(r"[A-Z]{3}", c)]
+    if not signs:
+        return ""
+    return (
+        f"; {signs[0]!r} is no currency code but a sign the export writes, which several "
+        f"currencies use: translate it to its code in a mapping file (`values: {{currency: "
+        f"{{{signs[0]!r}: <code>}}}}`, docs/mappings.md) or give its rate under that sign"
+    )
 
 
 def check_fx_rates(

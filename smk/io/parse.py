@@ -899,6 +899,51 @@ def currency_symbols(values: pd.Series) -> pd.Series:
     return pd.Series(_STRING.__from_arrow__(found.cast(pa.string())), index=values.index)
 
 
+def currency_codes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A currency column as ISO 4217 codes (fx rates are keyed by code): trimmed and upper
+    case (` eur ` is EUR), a currency sign written alone as the code it names, by the one
+    table amounts are read with (`currency_symbols`: `€` EUR, `£` GBP, `R$` BRL, `₹` INR).
+    A sign several currencies write (`$`, `kr`, `¥`, `Rs`: `_AMBIGUOUS_SIGNS`) is kept as
+    written and marked in the returned mask (`ambiguous_currency_note` says how to map it)."""
+    index, uniques = pd.factorize(values.astype("string"))
+    read = [_currency_code(str(u)) for u in uniques]
+    table = pd.array([code for code, _ in read] + [pd.NA], dtype="string")
+    unsure = np.array([unsure for _, unsure in read] + [False], dtype=bool)
+    return pd.Series(table[index], index=values.index), unsure[index]
+
+
+def _currency_code(text: str) -> tuple[str, bool]:
+    """One currency cell as `currency_codes` reads it: (the code or the text, ambiguous)."""
+    text = text.strip()
+    sign = text.lower()
+    if sign not in _SIGN_CODES:
+        return text.upper(), False
+    code = _SIGN_CODES[sign]
+    return (code, False) if code else (text, True)
+
+
+def ambiguous_currency_note(signs: pd.Series, where: str) -> str:
+    """A warning for currency cells that hold a sign several currencies write (`$`: USD, CAD,
+    AUD, ...), kept as written (`currency_codes`): which signs, how often, `where` the first is
+    (`deals.csv row 7`), and how to map them, which the report needs to convert them."""
+    counts = signs.value_counts(sort=False).sort_index()
+    named = []
+    for sign, n in counts.items():
+        meaning = _AMBIGUOUS_SIGNS.get(str(sign).lower().rstrip("."))
+        named.append(
+            f"{sign!r} ({n} cell{'s' if n > 1 else ''}{': ' + meaning[1] if meaning else ''})"
+        )
+    n, first = int(counts.sum()), str(counts.index[0])
+    code = _AMBIGUOUS_SIGNS.get(first.lower().rstrip("."), ("", "", "USD"))[2]
+    return (
+        f"{n} value{'s are' if n > 1 else ' is'} a currency sign several currencies write, "
+        f"kept as written ({where}): {', '.join(named)}; the report refuses a currency it has "
+        f"no rate for: translate the sign to its code in a mapping file (`values: {{currency: "
+        f"{{{first!r}: {code}}}}}`, docs/mappings.md), or give its rate under the sign in the "
+        f"params file (`fx_rates: {{{first!r}: ...}}`)"
+    )
+
+
 #: currencies whose amounts are written without a minor unit (no cents in practice)
 _NO_MINOR_UNIT = frozenset({"JPY", "KRW", "IDR", "VND", "CLP", "ISK", "PYG", "UGX"})
 

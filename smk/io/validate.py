@@ -373,11 +373,10 @@ def _normalise(
             out[col] = pd.Series(index=frame.index, dtype=dtype_of(kind))  # NaN/NaT/<NA>
     out = out[[c for c in schema]]  # the model's column order
     reason.flag(~filled, "empty row")
-    if "currency" in schema and "amount" in frame.columns:  # `1.234,50 €` names its currency
-        symbols = parse.currency_symbols(frame["amount"]).astype("string")
-        out["currency"] = out["currency"].fillna(symbols)
-    if "currency" in schema:  # ISO 4217 codes: ` eur ` is EUR (fx rates are keyed by code)
-        out["currency"] = _upper_codes(out["currency"])
+    if "currency" in schema:
+        _currency_column(out, frame, name, quality)
+    if "email" in schema:
+        _several_emails(out, frame, name, quality)
     for col in REQUIRED[name]:
         reason.flag(out[col].isna(), f"missing {col}")
     extras = [c for c in frame.columns if c not in schema and c not in _META]
@@ -1686,8 +1685,62 @@ def _fill_lifecycle(tables) -> None:
     contacts.loc[missing, "lifecycle_stage"] = furthest[missing]
 
 
-def _upper_codes(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.upper()
+def _currency_column(
+    out: pd.DataFrame, frame: pd.DataFrame, name: str, quality: DataQuality
+) -> None:
+    """`out`'s currency as ISO codes (`parse.currency_codes`: ` eur ` and `€` are EUR), where
+    missing the one its amount names (`1.234,50 €`); a sign several currencies write (`$`) is
+    kept as written, with a warning saying how to map it."""
+    if "amount" in frame.columns:
+        symbols = parse.currency_symbols(frame["amount"]).astype("string")
+        out["currency"] = out["currency"].fillna(symbols)
+    out["currency"], unsure = parse.currency_codes(out["currency"])
+    if unsure.any():
+        where = _first_place(frame, unsure)
+        note = parse.ambiguous_currency_note(out["currency"][unsure], where)
+        quality.warnings.append(f"{name}.currency: {note}")
+
+
+#: what separates the addresses of a cell holding several (`a@x.com, b@y.com`)
+_EMAIL_SEPARATORS = r"[\s,;]+"
+
+
+def _several_emails(out: pd.DataFrame, frame: pd.DataFrame, name: str, quality) -> None:
+    """A cell holding several e-mail addresses (Pipedrive's `a@x.com, b@y.com` for a person
+    with more than one): the first is the record's `email` (the one the same-e-mail merge
+    compares), the others are kept, joined by `, `, in the extra column `other_emails`; a
+    warning counts the cells and names the first."""
+    email = out["email"]
+    several = _arrow_counts(pc.count_substring(parse.arrow_text(email), "@")) > 1
+    if not several.any():
+        return
+    parts = email[several].str.strip().str.split(_EMAIL_SEPARATORS, regex=True)
+    parts = parts.map(lambda items: [i for i in items if i])
+    out["email"] = email.mask(several, parts.str[0])
+    others = pd.Series(pd.NA, index=out.index, dtype="string")
+    others[several] = parts.str[1:].map(", ".join).astype("string")
+    out["other_emails"] = others
+    n = int(several.sum())
+    quality.warnings.append(
+        f"{name}.email: {n} cell{'s hold' if n > 1 else ' holds'} several e-mail addresses "
+        f"({_first_place(frame, several)}): the first is the {name[:-1]}'s email (the one "
+        "contacts with the same e-mail are merged by), the others are kept in the column "
+        "other_emails"
+    )
+
+
+def _arrow_counts(counts) -> np.ndarray:
+    """An Arrow count per row as a NumPy integer array, missing as 0."""
+    return pc.fill_null(counts, 0).to_numpy().astype(np.int64)
+
+
+def _first_place(frame: pd.DataFrame, mask: np.ndarray) -> str:
+    """Where the first row `mask` marks was read: `deals.csv row 7` (the reader's `_file` and
+    `_row`, else the table's row number)."""
+    first = int(np.flatnonzero(mask)[0])
+    row = frame["_row"].iloc[first] if "_row" in frame else first + 1
+    file = frame["_file"].iloc[first] if "_file" in frame else None
+    return f"{file} row {row}" if file is not None and not pd.isna(file) else f"row {row}"
 
 
 def _infer_closed(deals: pd.DataFrame) -> None:

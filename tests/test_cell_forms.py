@@ -1,0 +1,166 @@
+"""Cells an export writes in a form the model does not hold: a currency written as its sign
+(`€`, `$`) and several e-mail addresses in one cell (Pipedrive's `a@x.com, b@y.com`)."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smk
+from smk.io.parse import currency_codes
+from smk.sla import deal_values
+
+PIPEDRIVE = Path(__file__).parent / "fixtures" / "pipedrive"
+DEALS_HEADER = (
+    "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Deal currency code,Create Date"
+)
+CONTACTS_HEADER = "Record ID,First Name,Last Name,Email,Lifecycle Stage,Create Date"
+
+
+def pipedrive_yaml() -> Path:
+    return Path(str(resources.files("smk.mappings") / "pipedrive.yaml"))
+
+
+def pipedrive_copy(tmp_path: Path, file: str, edit) -> Path:
+    """The Pipedrive fixture with one file's rows changed by `edit` (a DataFrame -> None)."""
+    folder = tmp_path / "pipedrive"
+    shutil.copytree(PIPEDRIVE, folder)
+    frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
+    edit(frame)
+    frame.to_csv(folder / file, index=False)
+    return folder
+
+
+def hubspot_export(tmp_path: Path, contacts: list[str], deals: list[str]) -> Path:
+    folder = tmp_path / "hubspot"
+    folder.mkdir()
+    for name, header, rows in (
+        ("hubspot-crm-exports-all-contacts-2026-05-02.csv", CONTACTS_HEADER, contacts),
+        ("hubspot-crm-exports-all-deals-2026-05-02.csv", DEALS_HEADER, deals),
+    ):
+        (folder / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return folder
+
+
+def warnings_with(crm: smk.CRM, text: str) -> list[str]:
+    return [w for w in crm.quality.warnings if text in w]
+
+
+# ---------------------------------------------------------------- currency signs
+def test_a_currency_column_s_signs_are_read_by_the_table_amounts_are_read_with() -> None:
+    codes, unsure = currency_codes(
+        pd.Series(
+            [" eur ", "€", "£", "₹", "R$", "US$", "$", "kr", "¥", "usd", None], dtype="string"
+        )
+    )
+    assert codes.tolist()[:10] == [
+        "EUR",
+        "EUR",
+        "GBP",
+        "INR",
+        "BRL",
+        "USD",
+        "USD",
+        "kr",
+        "¥",
+        "USD",
+    ]
+    assert pd.isna(codes.iloc[10])
+    assert unsure.tolist() == [False] * 7 + [True] * 2 + [False] * 2
+
+
+def _signs(frame: pd.DataFrame) -> None:
+    frame.loc[0:2, "Deal – Currency"] = ["€", "£", "kr"]
+
+
+def test_currency_signs_in_a_mapped_export_are_codes_or_said(tmp_path: Path) -> None:
+    crm = smk.load(pipedrive_copy(tmp_path, "deals.csv", _signs), mapping=pipedrive_yaml())
+    currency = crm.deals.set_index("deal_id")["currency"]
+    assert currency[["201", "202", "203"]].tolist() == ["EUR", "GBP", "kr"]
+    (warning,) = warnings_with(crm, "deals.currency:")
+    assert "1 value is a currency sign several currencies write, kept as written" in warning
+    assert "(deals.csv row 4)" in warning and "(SEK, NOK, DKK, ISK)" in warning
+    assert "`values: {currency: {'kr': SEK}}`" in warning and "fx_rates: {'kr': ...}" in warning
+
+
+def test_a_mapping_translates_an_ambiguous_sign(tmp_path: Path) -> None:
+    spec = pipedrive_yaml().read_text(encoding="utf-8")
+    spec = spec.replace("\n  deals:\n", "\n  deals:\n    values: {currency: {'kr': NOK}}\n", 1)
+    assert spec.count("values: {currency: {'kr': NOK}}") == 1
+    folder = pipedrive_copy(tmp_path, "deals.csv", _signs)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(spec, encoding="utf-8")
+    crm = smk.load(folder, mapping=mine)
+    assert crm.deals.set_index("deal_id").loc["203", "currency"] == "NOK"
+    assert not warnings_with(crm, "deals.currency:")
+
+
+def test_the_refusal_of_a_sign_says_how_to_map_it() -> None:
+    deals = pd.DataFrame({"amount": [10.0, 20.0], "currency": ["EUR", "$"]})
+    with pytest.raises(ValueError, match=r"no exchange rate for \$") as caught:
+        deal_values(deals, {"EUR": 1.0, "USD": 0.92}, "EUR")
+    assert "`values: {currency: {'$': <code>}}`" in str(caught.value)
+    assert deal_values(deals, {"EUR": 1.0, "$": 0.9}, "EUR").tolist() == [10.0, 18.0]
+
+
+def test_a_dollar_sign_is_usd_in_an_amount_and_in_a_currency_column(tmp_path: Path) -> None:
+    """`$` is read as USD, in an amount cell as in a currency column (one sign table); a sign
+    no one currency owns (`kr`) names no currency and is said."""
+    folder = hubspot_export(
+        tmp_path,
+        ["1,Ada,Example,ada@example.com,lead,2026-01-05"],
+        [
+            "11,Big,closedwon,2026-02-01,Dana,$1200,,2026-01-10",
+            "12,Small,closedwon,2026-02-01,Dana,300,$,2026-01-10",
+            "13,Kr,closedwon,2026-02-01,Dana,1200 kr,,2026-01-10",
+        ],
+    )
+    crm = smk.load(folder)
+    deals = crm.deals.set_index("deal_id")
+    assert deals.loc[["11", "12"], "currency"].tolist() == ["USD", "USD"]
+    assert pd.isna(deals.loc["13", "currency"])
+    assert deals["amount"].tolist() == [1200.0, 300.0, 1200.0]
+    assert len(warnings_with(crm, "written with 'kr'")) == 1
+
+
+# ---------------------------------------------------------------- several e-mail addresses
+def _two_addresses(frame: pd.DataFrame) -> None:
+    frame.loc[1, "Person - Email - Work"] = "bertram@examplia.example, b.example@home.example"
+    frame.loc[2, "Person - Email - Work"] = "ada.placeholder@examplia.example;x@y.example"
+
+
+def test_a_mapped_cell_of_several_addresses_keeps_the_first_as_the_email(tmp_path: Path) -> None:
+    crm = smk.load(
+        pipedrive_copy(tmp_path, "persons.csv", _two_addresses), mapping=pipedrive_yaml()
+    )
+    (warning,) = warnings_with(crm, "contacts.email:")
+    assert warning.startswith("contacts.email: 2 cells hold several e-mail addresses")
+    assert "(persons.csv row 3)" in warning and "other_emails" in warning
+    contacts = crm.quality.tables["contacts"]
+    assert contacts.merged == 1  # row 4 (103) now shares Ada's (101) address: merged
+    kept = crm.contacts.set_index("contact_id")
+    assert kept.loc["102", "email"] == "bertram@examplia.example"
+    assert kept.loc["102", "other_emails"] == "b.example@home.example"
+    assert kept.loc["101", "other_emails"] == "x@y.example"  # the merged record's, filled in
+    assert pd.isna(kept.loc["104", "other_emails"])
+
+
+def test_a_hubspot_cell_of_several_addresses_keeps_the_first_as_the_email(tmp_path: Path) -> None:
+    folder = hubspot_export(
+        tmp_path,
+        [
+            "1,Ada,Example,ada@example.com,lead,2026-01-05",
+            '2,Bo,Example,"ADA@example.com , bo@example.com",lead,2026-01-06',
+            "3,Cy,Example,cy@example.com,lead,2026-01-07",
+        ],
+        ["11,Big,closedwon,2026-02-01,Dana,1200,EUR,2026-01-10"],
+    )
+    crm = smk.load(folder)
+    (warning,) = warnings_with(crm, "contacts.email:")
+    assert "1 cell holds several e-mail addresses" in warning and "row 3)" in warning
+    assert crm.contacts["contact_id"].tolist() == ["1", "3"]  # 2 merged into 1 by its first
+    assert crm.contacts["other_emails"].tolist()[0] == "bo@example.com"
