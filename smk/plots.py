@@ -20,6 +20,9 @@ passes through the report's removal of e-mail addresses and personal names
 (`scrub_drawn_text`, set by `smk.notebooks.open_crm`): a chart is an image, which nothing can
 scrub once drawn.
 
+A colour that means something (a month below its target, a segment above the average) is
+explained in the chart's legend (`colour_key`), never left to the colour alone.
+
 A chart shown in a notebook carries an alternative text for readers who cannot see it
 (`chart_alt`: its title, what its axes show, its legend, a no-data reason), built from the
 texts as drawn, so scrubbed as they are (`smk.notebooks.describe_charts` attaches it).
@@ -44,6 +47,28 @@ MARKETING = "#2f6db5"
 SALES = "#e07b39"
 TARGET = "#b03a2e"
 NEUTRAL = "#8c8c8c"
+#: A month's MQL bar when the month fell short of the target (`mqls_vs_target`).
+BELOW_TARGET = "#9ebfe3"
+
+
+def colour_key(ax: Axes, entries: Sequence[tuple[str, str]], **legend_kwargs) -> None:
+    """Say in the axes' legend what each colour means (a chart never means something by colour
+    alone): a swatch per `(label, colour)` of `entries`, after the entries the axes already
+    label (lines, bars); the legend's text is what `chart_alt` reads out too."""
+    from matplotlib.patches import Patch
+
+    handles, labels = ax.get_legend_handles_labels()
+    swatches = [Patch(facecolor=colour, edgecolor="none", label=label) for label, colour in entries]
+    ax.legend(handles + swatches, labels + [label for label, _ in entries], **legend_kwargs)
+
+
+#: Where a `colour_key` goes: beside the axes, top right, so that it hides no bar or cell.
+_KEY_BESIDE = {
+    "loc": "upper left",
+    "bbox_to_anchor": (1.01, 1),
+    "fontsize": "small",
+    "frameon": False,
+}
 
 
 def _thousands(value: float, _pos=None) -> str:
@@ -281,7 +306,8 @@ def mqls_vs_target(
     **bar_kwargs,
 ) -> Axes:
     """Monthly MQLs (bars, from `smk.sla.sla_by_month`) against the target (dashed line);
-    months below target are drawn lighter. Without a month, or with no MQL in any month, the
+    months below target are drawn lighter, and the legend says which shade is which
+    (`colour_key`; not when the caller's `color` replaces the shades). Without a month, or with no MQL in any month, the
     axes say so (`empty_reason`, or a reason of their own)."""
     ax = _axes(ax)
     if not len(monthly) or not (monthly[value].astype(float).fillna(0) > 0).any():
@@ -296,12 +322,14 @@ def mqls_vs_target(
     if target is None and "mql_target" in monthly:
         target = float(monthly["mql_target"].iloc[0]) if len(monthly) else None
     below = values < target if target is not None else np.zeros(len(values), dtype=bool)
-    colors = np.where(below, "#9ebfe3", MARKETING)
-    bar_kwargs.setdefault("color", colors)
+    keyed = "color" not in bar_kwargs  # a caller's own colours are the caller's to explain
+    bar_kwargs.setdefault("color", np.where(below, BELOW_TARGET, MARKETING))
     ax.bar(months, values, **bar_kwargs)
     if target is not None:
         ax.axhline(target, color=TARGET, linestyle="--", linewidth=2, label=f"target {target:g}")
-        ax.legend(loc="upper left", frameon=False)
+        met = [("target met", MARKETING)] if (~below).any() else []
+        missed = [("below target", BELOW_TARGET)] if below.any() else []
+        colour_key(ax, met + missed if keyed else [], **_KEY_BESIDE)
     ax.set_ylabel("MQLs")
     ax.tick_params(axis="x", rotation=45)
     ax.set_title(title or "MQLs delivered per month against the target")
@@ -588,8 +616,9 @@ def segment_profiles_heatmap(
     **imshow_kwargs,
 ) -> Axes:
     """Segments (rows) x profile measures (columns) from `smk.segmentation.persona_profiles`,
-    coloured by how far each segment is from the average segment, annotated with the values;
-    "no data" on the axes without a segment (`empty_reason`)."""
+    coloured by how far each segment is from the average segment (a key beside the map says
+    which colour is above and which below: `colour_key`), annotated with the values; "no data"
+    on the axes without a segment (`empty_reason`)."""
     if profiles.empty:
         return no_data(
             ax,
@@ -606,7 +635,19 @@ def segment_profiles_heatmap(
     z = ((values - values.mean()) / spread).fillna(0.0)
     ax = _axes(ax, figsize=(max(8, 0.9 * len(columns)), 0.6 * len(profiles) + 1.8))
     imshow_kwargs.setdefault("cmap", "RdBu_r")
-    ax.imshow(z.to_numpy(), vmin=-2, vmax=2, aspect="auto", **imshow_kwargs)
+    image = ax.imshow(z.to_numpy(), vmin=-2, vmax=2, aspect="auto", **imshow_kwargs)
+    shades = (
+        (1.5, "above the average segment"),
+        (0, "about average"),
+        (-1.5, "below the average segment"),
+    )
+    colour_key(
+        ax,
+        [(label, image.cmap(image.norm(level))) for level, label in shades],
+        title="cell colour",
+        title_fontsize="small",
+        **_KEY_BESIDE,
+    )
     names = profiles["persona"] if "persona" in profiles else profiles["segment"].astype(str)
     ax.set_yticks(
         range(len(profiles)),

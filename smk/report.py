@@ -2589,10 +2589,11 @@ def _no_data_note(month: Month, message: str) -> str:
     """The note ending a page stopped by `NoDataError` (`_no_data_run`): a Markdown cell's
     source that is one HTML block, so that `message`, which names what the export holds (its
     folder, files, values), is shown as plain text, never read as Markdown (a link
-    `[x](javascript:...)`, a bare URL, emphasis): escaped, its lines joined by `<br>`, as no
-    line of the block may be blank (that would end it). Its quotes stay as written, so that
+    `[x](javascript:...)`, a bare URL, emphasis): escaped, what it quotes in backticks shown as
+    code (`_code`), its lines joined by `<br>`, as no line of the block may be blank (that
+    would end it). Its quotes stay as written, so that
     an address or a name in it is still found by the notebook's scrub (`scrub_notebook`)."""
-    text = "<br>\n".join(html.escape(message, quote=False).splitlines())
+    text = "<br>\n".join(_code(message, quote=False).splitlines())
     return (
         f"<blockquote><p><strong>Not enough data for {month}.</strong> {text}</p>\n"
         "<p>The sections above are the ones that could be computed this month.</p></blockquote>"
@@ -2939,10 +2940,17 @@ def _context(crm, month: Month, data, model: bool = False) -> dict:
         source = f"{Path(data).resolve().name}: Parquet model of {source}"
     return {
         "month": str(month),
-        "source": f"{source} ({crm.format})",
+        "source": source_label(source, crm.format),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": smk.__version__,
     }
+
+
+def source_label(source: str, data_format: str | None) -> str:
+    """How the pages name their data: the export's folder or file and its format,
+    "exports (hubspot)", or the one word when they are the same ("hubspot", not "hubspot
+    (hubspot)")."""
+    return source if not data_format or source == data_format else f"{source} ({data_format})"
 
 
 def personal_names(crm) -> set[str]:
@@ -3484,7 +3492,7 @@ def write_month_index(
         f'<li><a href="{html.escape(r.path.stem)}.html">{html.escape(page_title(r.path))}</a> '
         f'(<a href="{html.escape(r.path.name)}">notebook</a>)'
         + (f" · {html.escape(_origin(origin[r.name]))}" if several_runs else "")
-        + (f" · not enough data: {html.escape(r.no_data)}" if r.no_data else "")
+        + (f" · not enough data: {_code(r.no_data)}" if r.no_data else "")
         + (f" · <strong>{PERSONAL_DATA_NOTE}</strong>" if r.name in personal else "")
         + "</li>"
         for r in runs
@@ -3576,9 +3584,10 @@ def write_reports_index(out: Path, stale: dict[str, str] | None = None) -> Path:
 OUT_OF_DATE = "out of date:"
 
 
-def _code(text: str) -> str:
-    """`text` escaped for HTML, what it quotes in backticks shown as code."""
-    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
+def _code(text: str, quote: bool = True) -> str:
+    """`text` escaped for HTML (quotes too unless not `quote`), what it quotes in backticks
+    (Markdown's code spans: a note's setting names) shown as code, the backticks gone."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text, quote=quote))
 
 
 def _origin(page: dict) -> str:

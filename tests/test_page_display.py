@@ -52,7 +52,8 @@ def test_chart_alt_says_titles_axes_legend_and_why_a_panel_is_empty():
     alt = plots.chart_alt(fig)
     assert alt == (
         "Chart: SLA in 2026-10. Panel 1: MQLs delivered per month against the target; "
-        "y axis: MQLs; legend: target 60. Panel 2: Won $ by channel; no data: no deal closed."
+        "y axis: MQLs; legend: target 60, target met, below target. Panel 2: Won $ by channel; "
+        "no data: no deal closed."
     )
     ax = plots.segment_selection(
         pd.DataFrame({"n_segments": [2, 3], "bic": [3.0, 2.0], "silhouette": [0.3, 0.4]}), 3

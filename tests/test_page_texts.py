@@ -13,6 +13,7 @@ import dataclasses
 import html
 import re
 from pathlib import Path
+from pkgutil import iter_modules
 
 import numpy as np
 import pandas as pd
@@ -358,3 +359,30 @@ def test_the_funnel_page_gives_the_unit_of_the_speed_measured_the_other_way(tmp_
         text,
     )
     assert found, text[:200]
+
+
+# ------------------------------------------------------------------ words for readers
+#: A Python name of smk shown to readers: `smk.segmentation.RFM_SEGMENTS`, `sla.mql_leads`
+#: (a module of smk, a dot, a name; not a file such as `smk/scoring/config.yaml`).
+_MODULES = "|".join(["smk", *sorted(m.name for m in iter_modules(smk.__path__))])
+_PYTHON_NAME = re.compile(rf"(?<![\w/.])(?:{_MODULES})\.[A-Za-z_]\w*")
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in config.NOTEBOOKS_DIR.glob("0*.ipynb")))
+def test_the_pages_name_no_python_module_or_function_to_readers(notebook):
+    import nbformat
+
+    from smk.report import _hidden_in_report
+
+    book = nbformat.read(config.NOTEBOOKS_DIR / notebook, as_version=4)
+    shown = [c for c in book.cells if not _hidden_in_report(c)]
+    texts = [c.source for c in shown if c.cell_type == "markdown"] + [
+        o.get("text", "") for c in shown for o in c.get("outputs", []) if o.output_type == "stream"
+    ]
+    assert [m[0] for t in texts for m in _PYTHON_NAME.finditer(t)] == []
+
+
+def test_the_funnel_page_says_why_it_has_no_segment_view_in_a_reader_s_words(tmp_path):
+    text = _published_text("01_funnel_sla.ipynb", tmp_path)
+    assert "No segment view this month: no file assigns contacts or accounts to segments" in text
+    assert "the report setting segments_csv" in text and "set segments_csv to" not in text

@@ -177,3 +177,51 @@ def test_feature_importance_draws_feature_descriptions_literally(names):
     texts = rendered(ax.figure)
     for name in names:
         assert name in texts
+
+
+# ------------------------------------------------------------------ colours say what they mean
+def _legend(ax) -> dict[str, tuple]:
+    """The axes' legend: each entry's text -> the colour of its swatch or line (RGBA)."""
+    legend = ax.get_legend()
+    assert legend is not None, "no legend says what the colours mean"
+    handles = legend.legend_handles
+    colours = [h.get_facecolor() if hasattr(h, "get_facecolor") else h.get_color() for h in handles]
+    return {
+        t.get_text(): matplotlib.colors.to_rgba(c)
+        for t, c in zip(legend.get_texts(), colours, strict=True)
+    }
+
+
+def test_the_monthly_mql_bars_say_which_shade_is_a_month_below_target():
+    monthly = pd.DataFrame({"month": ["2026-08", "2026-09", "2026-10"], "mqls": [50, 70, 40]})
+    ax = plots.mqls_vs_target(monthly, target=60)
+    bars = [matplotlib.colors.to_rgba(p.get_facecolor()) for p in ax.patches]
+    key = _legend(ax)
+    assert bars[1] == key["target met"] and bars[0] == bars[2] == key["below target"]
+    assert key["target met"] != key["below target"]
+    assert "legend: target 60, target met, below target" in plots.chart_alt(ax.figure)
+    every_month_met = plots.mqls_vs_target(monthly.assign(mqls=[60, 70, 80]), target=60)
+    assert list(_legend(every_month_met)) == ["target 60", "target met"]  # no shade not drawn
+    own_colour = plots.mqls_vs_target(monthly, target=60, color="grey")
+    assert list(_legend(own_colour)) == ["target 60"]  # the caller's colour: no key of ours
+
+
+def test_the_segment_heatmap_says_which_colour_is_above_and_which_below_average():
+    profiles = pd.DataFrame(
+        {"segment": [1, 2, 3], "persona": ["a", "b", "c"], "conversion_rate": [0.1, 0.2, 0.3]}
+    )
+    ax = plots.segment_profiles_heatmap(profiles)
+    image = ax.get_images()[0]
+    key = _legend(ax)
+    cells = image.to_rgba(image.get_array())[:, 0]  # segment 3 above average, 1 below
+
+    def nearest(cell) -> str:  # the key entry whose swatch has the cell's colour, or nearest
+        return min(key, key=lambda k: sum((a - b) ** 2 for a, b in zip(cell, key[k], strict=True)))
+
+    assert [nearest(c) for c in cells] == [
+        "below the average segment",
+        "about average",
+        "above the average segment",
+    ]
+    alt = plots.chart_alt(ax.figure)
+    assert "legend: above the average segment, about average, below the average segment" in alt

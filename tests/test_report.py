@@ -523,7 +523,8 @@ def test_a_not_enough_data_note_shows_the_export_s_text_as_written_not_as_markdo
     page = render_html(executed, tmp_path / "page.html", {"month": "2026-10"}, None).read_text()
     note = page.split("Not enough data for 2026-10.</strong> ")[1].split("</p>")[0]
     as_text = html_lib.escape(message, quote=False).replace("\n", "<br>\n")
-    assert note.replace("<br/>", "<br>") == as_text  # as written: no link, emphasis, code
+    as_text = as_text.replace("`code`", "<code>code</code>")  # a code span, as on the index
+    assert note.replace("<br/>", "<br>") == as_text  # as written: no link, no emphasis
     assert 'href="javascript' not in page and 'href="https://evil' not in page
     assert "kept" in page and "The sections above are the ones that could be computed" in page
 
@@ -1310,19 +1311,19 @@ def test_a_partial_rerun_on_another_export_records_and_shows_each_page_s_source(
     month = out / "2026-09"
     pages = json.loads((month / "manifest.json").read_text())["pages"]
     assert pages["data_quality"]["data"] == str(SAMPLE.resolve())
-    assert pages["data_quality"]["source"] == "hubspot (hubspot)"
+    assert pages["data_quality"]["source"] == "hubspot"  # the folder is named as its format: once
     assert pages["boom"]["data"] == str(clean) and pages["boom"]["source"] == "clean (hubspot)"
     assert all(
         re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", p["generated"]) for p in pages.values()
     )
     index = (month / "index.html").read_text()
     assert (
-        "data sources differ between pages: hubspot (hubspot) for data_quality; "
+        "data sources differ between pages: hubspot for data_quality; "
         "clean (hubspot) for boom" in index
     )
     assert "data source clean" not in index  # the header no longer claims one source
     assert re.search(
-        r'href="00_data_quality.ipynb">notebook</a>\) · data hubspot \(hubspot\), generated', index
+        r'href="00_data_quality.ipynb">notebook</a>\) · data hubspot, generated', index
     )
     assert re.search(
         r'href="01_boom.ipynb">notebook</a>\) · data clean \(hubspot\), generated', index
@@ -2505,3 +2506,45 @@ def test_a_page_s_title_names_its_heading_and_month_and_the_index_lists_pages_by
         ("00_data_quality.html", "Data quality &lt;of the export&gt;"),
         ("01_untitled.html", "01_untitled"),  # no heading: its file's name
     ]
+
+
+def test_a_no_data_note_shows_its_code_spans_as_code_on_the_index_and_the_page(tmp_path):
+    # a month with too little data: the index showed the note's Markdown backticks literally
+    # ("`within_days`"); the index is HTML, so they are code there, the rest still escaped
+    from smk.periods import parse_month
+    from smk.report import NotebookRun, _no_data_note, write_month_index
+
+    month = parse_month("2025-10")
+    note = "too few leads: choose a later month (`month`) or a shorter window (`within_days`)"
+    unsafe = "<script>x</script> & `a<b>`"
+    runs = [NotebookRun("a", tmp_path / "00_a.ipynb", no_data=f"{note}; {unsafe}")]
+    context = {"month": "2025-10", "source": "crm", "generated": "now", "version": "0"}
+    index = write_month_index(tmp_path, month, runs, context, tmp_path).read_text()
+    shown = "(<code>month</code>) or a shorter window (<code>within_days</code>)"
+    assert shown in index and "`" not in index
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; <code>a&lt;b&gt;</code>" in index
+    page = _no_data_note(month, f"{note}; {unsafe}\nthe export's data begin later")
+    assert shown in page and "`" not in page and "<script>" not in page
+    assert "the export's data begin later" in page  # quotes kept for the notebook's scrub
+    nb = new_notebook(cells=[new_markdown_cell(page)])
+    nbformat.write(nb, tmp_path / "page.ipynb")
+    rendered = render_html(tmp_path / "page.ipynb", tmp_path / "page.html", {}, None).read_text()
+    assert shown in rendered and "`within_days`" not in rendered
+
+
+@pytest.mark.parametrize(
+    ("folder", "data_format", "said"),
+    [
+        ("hubspot", "hubspot", "hubspot"),
+        ("exports", "hubspot", "exports (hubspot)"),
+        ("crm.db", None, "crm.db"),
+    ],
+)
+def test_the_page_header_names_a_source_named_like_its_format_once(folder, data_format, said):
+    from types import SimpleNamespace
+
+    from smk.periods import parse_month
+    from smk.report import _context
+
+    crm = SimpleNamespace(source=f"/data/{folder}", format=data_format)
+    assert _context(crm, parse_month("2026-10"), f"/data/{folder}")["source"] == said

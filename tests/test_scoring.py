@@ -593,7 +593,8 @@ def test_too_little_history_to_train_is_a_no_data_error(synth_leads):
     few = leads[leads["label"].notna()].head(8)
     with pytest.raises(NoDataError, match="only 8 leads have a known outcome") as raised:
         sc.time_split(few)
-    assert "later month (the notebook's `month`" in str(raised.value)  # advice in its words
+    assert "later report month (`month`)" in str(raised.value)  # advice in a reader's words
+    assert "lead_features" not in str(raised.value)  # no function name on a published page
     assert "shorter outcome window (`within_days`)" in str(raised.value)
     one_outcome = leads[leads["label"].notna()].sort_values("scored_at").copy()
     one_outcome["label"] = False  # nobody converted yet

@@ -455,7 +455,7 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     if len(data) < 10:
         raise NoDataError(
             f"only {len(data)} leads have a known outcome, too few to train and test a lead "
-            "score: choose a later month (the notebook's `month`, `as_of` of lead_features) "
+            "score: choose a later report month (`month`) "
             "or a shorter outcome window (`within_days`)"
         )
     test_start = data["scored_at"].iloc[int(np.floor(len(data) * (1 - test_share)))]
