@@ -2410,6 +2410,41 @@ def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> N
     return run
 
 
+def join_adjacent_streams(path: Path) -> None:
+    """The notebook at `path` with each run of stream outputs that follow one another on one
+    stream (stdout, stderr) joined into one output. The kernel sends what a cell writes when
+    its timer fires, so one run may publish a print's text and its line break as two outputs
+    and the next as one: joined, two runs alike publish alike. Only neighbours are joined, so
+    text, tables and charts keep the order the cell made them in (nbclient's
+    `coalesce_streams` gathers all of a cell's stdout into its first output, which put every
+    heading a cell prints above all the tables it shows between them)."""
+    import nbformat
+
+    book = nbformat.read(path, as_version=4)
+    changed = False
+    for cell in book.cells:
+        joined: list = []
+        for output in cell.get("outputs", []):
+            last = joined[-1] if joined else None
+            if _same_stream(last, output):
+                last["text"] += output["text"]
+                changed = True
+            else:
+                joined.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = joined
+    if changed:
+        nbformat.write(book, path)
+
+
+def _same_stream(last, output) -> bool:
+    return (
+        last is not None
+        and last.get("output_type") == output.get("output_type") == "stream"
+        and last.get("name") == output.get("name")
+    )
+
+
 #: jupyter_client's errors for a kernel that did not come up (a port race between kernels
 #: started at once, a machine too busy to answer in time): worth another try
 _KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond")
@@ -2437,11 +2472,8 @@ def _execute_with_kernel_retries(nb: Path, target: Path, parameters, kernel, qui
                 log_output=False,
                 request_save_on_cell_execute=False,
                 kernel_manager_class=kernel_manager_class(),
-                # nbclient's: a cell's stream outputs as one per stream (stdout, then stderr),
-                # however the kernel happened to flush them (a print's text and its "\n" in
-                # two outputs, stdout and stderr interleaved): two runs alike publish alike
-                coalesce_streams=True,
             )
+            join_adjacent_streams(target)
             return
         except RuntimeError as exc:
             if not _kernel_failed(exc) or attempt == KERNEL_START_TRIES:

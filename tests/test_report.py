@@ -1040,13 +1040,19 @@ def test_a_kernel_that_does_not_start_is_started_again_then_named(tmp_path, monk
 #: did between a print's text and its "\n": one run's page then differed from another's), with
 #: stderr's between stdout's.
 STREAM_WRITES = """import sys
+from IPython.display import display
 sys.stdout.write("first"); sys.stdout.flush()
-sys.stderr.write("a warning\\n"); sys.stderr.flush()
 sys.stdout.write(" line\\n"); sys.stdout.flush()
-print("second line")"""
+sys.stderr.write("a warning\\n"); sys.stderr.flush()
+for name in "AB":
+    print("heading", name); sys.stdout.flush()
+    display({"text/plain": "table " + name}, raw=True)"""
 
 
-def test_a_cell_s_stream_outputs_are_published_as_one_per_stream(tmp_path):
+def test_a_cell_s_stream_outputs_are_joined_where_they_follow_one_another(tmp_path):
+    """A print's pieces, flushed apart, are one output (two runs publish alike), but text is
+    never moved past a table: each heading stays above its own table (nbclient's
+    `coalesce_streams` put both headings above both tables)."""
     from smk.report import _execute_with_kernel_retries, ensure_kernel
 
     cells = [
@@ -1059,9 +1065,14 @@ def test_a_cell_s_stream_outputs_are_published_as_one_per_stream(tmp_path):
     nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), source)
     _execute_with_kernel_retries(source, executed, {"month": "2026-10"}, ensure_kernel(), True)
     outputs = nbformat.read(executed, as_version=4).cells[-1].outputs
-    assert [(o.output_type, o.name, o.text) for o in outputs] == [
-        ("stream", "stdout", "first line\nsecond line\n"),
-        ("stream", "stderr", "a warning\n"),
+    shown = [o.get("text") or o["data"]["text/plain"] for o in outputs]
+    assert shown == [
+        "first line\n",
+        "a warning\n",
+        "heading A\n",
+        "table A",
+        "heading B\n",
+        "table B",
     ]
 
 
