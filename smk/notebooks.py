@@ -146,12 +146,13 @@ def _in_kernel() -> bool:
 def describe_charts() -> None:
     """In this IPython kernel, show every matplotlib figure with its alternative text
     (`smk.plots.chart_alt`, from the texts as drawn: scrubbed as they are when the page is
-    published without personal data) in its PNG's metadata (``alt``), which the report's page
-    template writes as the image's ``alt`` (nbconvert's lab template writes none, and gives
-    every image without one the placeholder "No description has been provided for this
-    image"). Registered as the figures' mime-bundle formatter, so it holds however the figure
-    is shown (``plt.show()``, a figure left at the end of a cell) and whichever matplotlib
-    backend set-up comes after it."""
+    published without personal data) in its output's metadata (``alt``), which the report's
+    page template writes as the image's ``alt`` (nbconvert's lab template writes none, and
+    gives every image without one the placeholder "No description has been provided for this
+    image"). Registered as the figures' mime-bundle formatter, which adds the text and leaves
+    the image to the formatters the inline backend sets (PNG, retina PNG or SVG, as
+    `%config InlineBackend.figure_formats` says, before or after this call): it holds however
+    the figure is shown (``plt.show()``, a figure left at the end of a cell)."""
     from IPython import get_ipython
     from matplotlib.figure import Figure
 
@@ -160,18 +161,14 @@ def describe_charts() -> None:
         shell.display_formatter.mimebundle_formatter.for_type(Figure, _described_chart)
 
 
-def _described_chart(fig) -> tuple[dict, dict] | None:
-    """`describe_charts`' bundle of `fig`: its PNG, as IPython renders it, with the alt text
-    in the PNG's metadata; None (the figure shown as IPython would) when no PNG is rendered."""
-    from IPython import get_ipython
-
+def _described_chart(fig) -> tuple[dict, dict]:
+    """`describe_charts`' bundle of `fig`: no data of its own (the backend's formatters render
+    the image, once) and the alt text as the output's top-level metadata, where nbconvert's
+    `get_metadata(output, "alt", mimetype)` finds it for any image type (a retina PNG's own
+    metadata, its size, would replace an ``alt`` kept under ``image/png``)."""
     from smk.plots import chart_alt
 
-    png = get_ipython().display_formatter.formatters["image/png"](fig)
-    data, metadata = png if isinstance(png, tuple) else (png, None)
-    if not data:
-        return None
-    return {"image/png": data}, {"image/png": {**(metadata or {}), "alt": chart_alt(fig)}}
+    return {}, {"alt": chart_alt(fig)}
 
 
 def show_plain_warnings(
@@ -322,7 +319,8 @@ def as_table(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.
     """`frame` as a page shows it, as a table (pandas' HTML, where the report shows a missing
     value as a dash): a float column holding whole numbers only (a count: journeys,
     conversions, a row number) as integers, each column of `decimals` rounded to its number
-    of places (rates, days), never turned into integers."""
+    of places (rates, days), never turned into integers; a frame numbered 0, 1, 2 ... (a
+    RangeIndex, which tells a reader nothing) labels its rows by its first column instead."""
     decimals = decimals or {}
     table = frame.copy()
     for column in table.columns:
@@ -331,7 +329,10 @@ def as_table(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.
             continue
         if values.notna().any() and (values.dropna() % 1 == 0).all():
             table[column] = values.astype("Int64")
-    return table.round(decimals)
+    table = table.round(decimals)
+    if isinstance(table.index, pd.RangeIndex) and len(table.columns) > 1:
+        table = table.set_index(table.columns[0])
+    return table
 
 
 def show_sections(sections: list[tuple[str, pd.DataFrame, str]], empty: str) -> None:

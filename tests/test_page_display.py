@@ -88,6 +88,11 @@ _SMALL = [
     "plt.show()",
     # left at the end of the cell (the inline backend shows it)
     "plots.no_data(reason='no deal closed', title='Won revenue')",
+    # the inline backend's other formats, set after describe_charts: a retina PNG (whose own
+    # metadata, its size, replaced an alt kept under image/png) and an SVG
+    "%config InlineBackend.figure_formats = ['retina']\n"
+    "plots.no_data(reason='none', title='Retina')",
+    "%config InlineBackend.figure_formats = ['svg']\nplots.no_data(reason='none', title='Vector')",
 ]
 
 
@@ -106,15 +111,21 @@ def test_every_chart_of_a_page_has_its_alt_text_escaped_and_scrubbed(tmp_path):
     ).execute()
     path = tmp_path / "small.ipynb"
     nbformat.write(book, path)
-    shown = [o for c in book.cells for o in c.outputs if "image/png" in o.get("data", {})]
-    assert len(shown) == 2
-    assert all(o.metadata["image/png"]["alt"].startswith("Chart: ") for o in shown)
+    images = ("image/png", "image/svg+xml")
+    shown = [o for c in book.cells for o in c.outputs if set(images) & set(o.get("data", {}))]
+    assert [next(k for k in images if k in o.data) for o in shown] == [
+        *["image/png"] * 3,
+        "image/svg+xml",
+    ]
+    assert all(o.metadata["alt"].startswith("Chart: ") for o in shown)
     page = _page(path, tmp_path)
     alts = [img.get("alt") for img in page.find_all("img")]
     assert alts == [
         'Chart: Deals of [name removed] <b>&"x"</b>; x axis: month; '
         "y axis: owner [e-mail removed].",
         "Chart: Won revenue; no data: no deal closed.",
+        "Chart: Retina; no data: none.",
+        "Chart: Vector; no data: none.",
     ]
     raw = (tmp_path / "small.html").read_text(encoding="utf-8")
     assert "<b>&" not in raw and "Jane Roe" not in raw and "jane@acme.test" not in raw
@@ -138,8 +149,13 @@ def test_every_chart_of_the_stored_pages_has_an_alt_text_of_its_own(notebook, tm
 
 # ------------------------------------------------------------------ tables, not text dumps
 def _header(table) -> list[str]:
-    """The header cells of a parsed HTML table (pandas' layout: the index's cell first)."""
-    return [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+    """The header cells of a parsed HTML table (pandas' layout: the index's cell first; a
+    named index's name in a second header row, under the first row's empty cell)."""
+    rows = [
+        [th.get_text(strip=True) for th in row.find_all("th")]
+        for row in table.find("thead").find_all("tr")
+    ]
+    return [next((r[i] for r in rows if i < len(r) and r[i]), "") for i in range(len(rows[0]))]
 
 
 def _column(table, name: str) -> list[str]:
@@ -192,12 +208,16 @@ def test_the_path_length_and_timing_sections_are_tables_of_counts_and_rounded_va
 def test_as_table_shows_whole_counts_as_integers_and_rounds_the_columns_given():
     frame = pd.DataFrame(
         {"journeys": [100.0, None], "share": [1.0, 0.0], "days": [59.048611, 1.0], "n": ["1", "2"]}
-    )
+    ).set_index("n")
     shown = notebooks.as_table(frame, {"share": 3, "days": 1})
     assert shown["journeys"].dtype == "Int64" and shown["journeys"].tolist()[0] == 100
     assert shown["share"].dtype == float  # a rate stays a rate, even when whole
-    assert shown["days"].tolist() == [59.0, 1.0] and shown["n"].tolist() == ["1", "2"]
+    assert shown["days"].tolist() == [59.0, 1.0] and shown.index.tolist() == ["1", "2"]
     assert notebooks.as_table(pd.DataFrame({"v": [0.5]}))["v"].dtype == float
+    # rows numbered 0, 1, 2 ... tell a reader nothing: the first column labels them
+    counts = notebooks.as_table(pd.DataFrame({"touches": ["1", "2"], "journeys": [3.0, 4.0]}))
+    assert counts.index.name == "touches" and counts["journeys"].tolist() == [3, 4]
+    assert notebooks.as_table(frame).index.name == "n"  # a label of its own is kept
 
 
 def test_the_set_aside_listing_text_is_the_sections_as_text():
