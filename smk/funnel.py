@@ -263,7 +263,9 @@ def segment_of(
     contacts : the canonical contacts table.
     segments : Series or mapping of contact_id -> segment or account_id -> segment (e.g. the
         output of the segmentation notebook), or a table with a `segment` column and an id
-        column (`AccountSegmenter.assign`'s; see `_segments_table`), which is the key.
+        column (`AccountSegmenter.assign`'s; see `_segments_table`), which is the key. An id
+        may repeat with the same segment, not with another (a ValueError names it); a whole
+        float segment (1.0) reads as the integer (1).
     key : "contact_id" or "account_id"; None picks the one more of the mapping's keys match.
     missing : label of contacts the mapping does not cover.
     """
@@ -274,7 +276,7 @@ def segment_of(
         if key not in (None, column):
             raise ValueError(f"key={key!r}, but the segments table is keyed by its {column}")
         key = column
-    mapping = pd.Series(segments).astype("string")  # segment 1, not 1.0 once one is missing
+    mapping = _segment_labels(pd.Series(segments))
     mapping = mapping.set_axis(mapping.index.astype("string"))  # a new Series: input untouched
     if key is None:
         keys = set(mapping.index)
@@ -283,14 +285,43 @@ def segment_of(
         key = "account_id" if on_account > on_contact else "contact_id"
     if key not in ("contact_id", "account_id"):
         raise ValueError(f"segments are keyed by contact_id or account_id, not {key!r}")
-    mapping = mapping[~mapping.index.duplicated()]
+    mapping = _one_segment_each(mapping, key, "the segments")
     return contacts[key].map(mapping).astype("string").fillna(missing)
+
+
+def _segment_labels(segments: pd.Series) -> pd.Series:
+    """Segments as text; a whole float as the integer it is (segment 1, not "1.0", also in a
+    float column that a missing segment made of integers)."""
+    text = segments.astype("string")
+    if pd.api.types.is_float_dtype(segments):
+        whole = (segments.notna() & (segments % 1 == 0) & (segments.abs() < 2**53)).fillna(False)
+        text[whole.to_numpy(bool)] = segments[whole.to_numpy(bool)].astype("int64").astype("string")
+    return text
+
+
+def _one_segment_each(mapping: pd.Series, key: str, source: str) -> pd.Series:
+    """`mapping` (id -> segment, missing segments left out) with each id once; an id given
+    more than one segment is a ValueError naming it and `source` (which is meant cannot be
+    told)."""
+    mapping = mapping.dropna()
+    repeated = mapping[mapping.index.duplicated(keep=False)]
+    counts = repeated.groupby(level=0, sort=True).nunique()
+    conflicting = counts.index[counts > 1]
+    if len(conflicting):
+        first = conflicting[0]
+        given = ", ".join(repeated.loc[[first]].drop_duplicates())
+        raise ValueError(
+            f"{source}: {len(conflicting)} {key} value(s) with more than one segment, e.g. "
+            f"{key} {first}: {given}; give each {key} one segment"
+        )
+    return mapping[~mapping.index.duplicated()]
 
 
 def read_segments(path: str | Path) -> pd.Series:
     """Segments from a CSV with an id column (contact_id or account_id) and a `segment` column,
     as `segment_of` takes them (e.g. the segmentation notebook's export)."""
-    return _segments_table(pd.read_csv(path, dtype="string"), str(path))[0]
+    segments, key = _segments_table(pd.read_csv(path, dtype="string"), str(path))
+    return _one_segment_each(segments, key, str(path))
 
 
 def group_labels(

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -277,6 +278,8 @@ def _id_kind(value) -> str:
     built by hand is read (`_text_ids`)."""
     if isinstance(value, str):
         return "text"
+    if isinstance(value, Decimal):  # exact, however large: 3, 4.0 and 1E+30 are whole
+        return "whole" if value.is_finite() and value == value.to_integral_value() else "other"
     if not is_whole(value):
         return "other"
     exact = isinstance(value, int | np.integer) or abs(value) < _EXACT_FLOAT
@@ -293,12 +296,14 @@ _REFUSED_IDS = {
 
 def _text_ids(values: pd.Series, table: str, col: str) -> pd.Series:
     """An id column as the model's text ids (`string`), by the loaders' rule
-    (`smk.io.parse.parse_ids`: `123.0` is `123`): text is kept, whole numbers (an integer
-    column; floats or objects holding only whole numbers, e.g. ids with gaps) become their
-    digits. A fraction, a bool, a date, a float too large to be exact or numbers mixed with
-    text is a ValueError naming the table, column and first such row (index label)."""
-    if isinstance(values.dtype, pd.StringDtype):
-        return values
+    (`smk.io.parse.parse_ids`: `123.0` is `123`): text is kept (as `string`, missing as
+    `pd.NA`, also from pandas 3's default `str` dtype), whole numbers (an integer column;
+    floats or objects holding only whole numbers, e.g. ids with gaps, or whole `Decimal`s)
+    become their digits. A fraction, a bool, a date, a float too large to be exact or numbers
+    mixed with text is a ValueError naming the table, column and first such row (index label)."""
+    if isinstance(values.dtype, pd.StringDtype):  # pandas 3's `str` too: NaN for missing
+        model = pd.api.types.pandas_dtype(dtype_of("id"))  # `== "string"` holds for `str`
+        return values if values.dtype == model else values.astype(model)
     if pd.api.types.is_integer_dtype(values.dtype):
         return values.astype(dtype_of("id"))
     present = values.notna().to_numpy()

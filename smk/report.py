@@ -263,7 +263,7 @@ def read_params(path: str | Path | None) -> dict:
         raise ValueError(
             f"the params file {path} may not set {', '.join(clash)}: use the command's options"
         )
-    return _paths_from(_dates_as_text(params), Path(path).parent)
+    return _paths_from(_as_json_text(params), Path(path).parent)
 
 
 #: Settings that name a file: a relative path in a params file is read from the file's folder
@@ -335,16 +335,19 @@ def _params_text(path: Path) -> str:
         ) from None
 
 
-def _dates_as_text(value):
-    """YAML's unquoted dates (`holidays: [2026-12-24]`) as ISO text: papermill writes the
-    parameters into the notebook as JSON, which has no dates."""
+def _as_json_text(value, key: bool = False):
+    """YAML's unquoted dates (`holidays: [2026-12-24]`) as ISO text, and the keys of every
+    mapping as text: papermill writes the parameters into the notebook as JSON, which has no
+    dates and whose keys are text. A key YAML reads as a number (`teams: {1: inside}`) is
+    an owner's or another record's id, which the model holds as text ("1"); keys partly
+    numbers, partly text (`{1: inside, owner-02: field}`) could not be sorted for JSON."""
     if isinstance(value, dict):
-        return {k: _dates_as_text(v) for k, v in value.items()}
+        return {_as_json_text(k, key=True): _as_json_text(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_dates_as_text(v) for v in value]
+        return [_as_json_text(v) for v in value]
     if isinstance(value, dt.date):  # a datetime too
         return value.isoformat()
-    return value
+    return str(value) if key else value
 
 
 def declared_parameters(notebook: Path) -> set[str]:
@@ -656,11 +659,14 @@ def _check_known_settings(name: str, settings: dict) -> None:
             ) from None
 
 
-def _check_rates_and_currency(name: str, given: dict, cell: dict) -> None:
+def _check_rates_and_currency(name: str, given: dict, cell: dict, own: dict) -> None:
     """A notebook's `fx_rates` and `reporting_currency` together (the params file's, else the
     notebook's defaults), when the params file sets either: the rule the notebook applies
     itself (`smk.sla.check_fx_rates`), so that rates without one for the reporting currency
-    are refused before any notebook runs, not published under the wrong currency's name."""
+    are refused before any notebook runs, not published under the wrong currency's name.
+    The refusal names the settings as the file writes them: `own` is the notebook's section
+    (`notebooks.funnel_sla.fx_rates`), any other given setting is the file's top level
+    (`reporting_currency`, for every notebook)."""
     keys = ("fx_rates", "reporting_currency")
     if not all(key in cell for key in keys) or not any(key in given for key in keys):
         return
@@ -668,7 +674,9 @@ def _check_rates_and_currency(name: str, given: dict, cell: dict) -> None:
     try:
         check(*(_setting(given, cell, key) for key in keys))
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
+        written = [f"notebooks.{name}.{key}" if key in own else key for key in keys if key in given]
+        whose = "" if all(key in own for key in keys if key in given) else f" (for notebook {name})"
+        raise ValueError(f"the params file: {' and '.join(written)}{whose}: {exc}") from None
 
 
 def check_params(notebooks: list[Path], params: dict, available: list[Path] | None = None) -> None:
@@ -718,7 +726,8 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
         given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
         _check_sla_settings(name, given)
         _check_known_settings(name, given)
-        _check_rates_and_currency(name, given, cells[name])
+        own = (params.get("notebooks") or {}).get(name) or {}
+        _check_rates_and_currency(name, given, cells[name], own)
     declared = {name: set(cell) for name, cell in cells.items()}
     unknown = _unknown_settings(params, declared)
     others = [nb for nb in available or [] if notebook_name(nb) not in cells]

@@ -1151,7 +1151,14 @@ def check_fx_rates(
     be a finite number above 0 (a rate of 0 or -1 made a currency's revenue vanish or turn
     negative), keyed by a currency code; rates given (not empty) must include
     `reporting_currency`, when one is named (`_check_reporting_rate`). The one rule of the
-    notebooks (`deal_values`) and of `smk report --params`'s check before they run."""
+    notebooks (`deal_values`) and of `smk report --params`'s check before they run.
+    A currency code (a key, `reporting_currency`) with spaces around it (`"USD "`), which
+    would name no deal's currency, is refused too."""
+    if isinstance(reporting_currency, str) and reporting_currency != reporting_currency.strip():
+        raise ValueError(
+            f"reporting_currency must be a currency code like 'EUR', without spaces around it, "
+            f"got {reporting_currency!r}"
+        )
     if fx_rates is None:
         return
     if not isinstance(fx_rates, Mapping):
@@ -1162,6 +1169,11 @@ def check_fx_rates(
     for code, rate in fx_rates.items():
         if not isinstance(code, str) or not code.strip():
             raise TypeError(f"fx_rates: each key must be a currency code like 'EUR', got {code!r}")
+        if code != code.strip():
+            raise ValueError(
+                f"fx_rates: each key must be a currency code like 'EUR', without spaces around "
+                f"it, got {code!r}"
+            )
         if isinstance(rate, decimal.Decimal):  # a NUMERIC column read through SQLAlchemy
             rate = float(rate)
         check_number(f"fx_rates[{code!r}]", rate, 0, exclusive="low", note=" (a currency's value)")
@@ -1176,12 +1188,16 @@ def _check_reporting_rate(fx_rates: Mapping[str, float], reporting_currency) -> 
     if not fx_rates or not isinstance(reporting_currency, str) or reporting_currency in fx_rates:
         return
     bases = sorted(str(code) for code, rate in fx_rates.items() if rate == 1)
-    base = bases[0] if len(bases) == 1 else None
-    instead = f": {base}" if base else " to the currency whose rate is 1.0"
+    within, instead = "the currency the rates are given in", " to the currency whose rate is 1.0"
+    if len(bases) == 1:
+        within, instead = bases[0], f": {bases[0]}"
+    elif bases:  # which of them the rates are given in cannot be told
+        within = f"{' or '.join(bases)} (each has the rate 1.0)"
+        instead = f" to the one of {', '.join(bases)} the rates are given in"
     raise ValueError(
         f"fx_rates ({', '.join(sorted(map(str, fx_rates)))}) has no rate for the reporting "
         f"currency {reporting_currency} (reporting_currency): the money figures would be in "
-        f"{base or 'the currency the rates are given in'} but labelled {reporting_currency}. "
+        f"{within} but labelled {reporting_currency}. "
         f"Add {reporting_currency} to fx_rates ({reporting_currency}: 1.0 when each rate is "
         f"the value of one unit in {reporting_currency}; else its value in the rates' base "
         f"currency), or set reporting_currency{instead}"

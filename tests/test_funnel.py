@@ -424,3 +424,28 @@ def test_segments_given_as_the_table_assign_returns_are_read_by_its_id_column(sk
         funnel.segment_of(contacts, table, key="contact_id")
     with pytest.raises(ValueError, match=r"the segments table needs a contact_id or account_id"):
         funnel.funnel_counts(contacts, by="segment", segments=table.set_index("account_id"))
+
+
+def test_an_id_given_two_segments_is_refused_and_whole_float_segments_read_as_integers(tmp_path):
+    """An account listed twice with segments 1 and 2 took the first silently; a float segment
+    column (a missing segment makes integers floats) showed segment "1.0"."""
+    contacts = make_contacts(
+        [{"contact_id": c, "created_at": "2026-10-01"} for c in ("c1", "c2", "c3")]
+    )
+    contacts["account_id"] = pd.Series(["a1", "a1", "a2"], dtype="string")
+    conflicting = pd.DataFrame({"account_id": ["a1", "a2", "a1"], "segment": [1, 3, 2]})
+    refusal = r"^the segments: 1 account_id value\(s\) with more than one segment, e\.g\. "
+    with pytest.raises(ValueError, match=refusal + r"account_id a1: 1, 2; give each account_id"):
+        funnel.segment_of(contacts, conflicting)
+    as_series = pd.Series(["x", "y"], index=["c2", "c2"])  # one rule for a Series
+    with pytest.raises(ValueError, match=r"contact_id value\(s\) .* contact_id c2: x, y"):
+        funnel.segment_of(contacts, as_series, key="contact_id")
+    csv = tmp_path / "segments.csv"
+    csv.write_text("account_id,segment\na1,1\na1,2\n")
+    with pytest.raises(ValueError, match=f"^{csv}: 1 account_id value"):
+        funnel.read_segments(csv)
+    repeated = pd.DataFrame({"account_id": ["a1", "a1", "a2"], "segment": [1, 1, 3]})
+    assert funnel.segment_of(contacts, repeated).tolist() == ["1", "1", "3"]
+    floats = pd.DataFrame({"account_id": ["a1", "a2", "a3"], "segment": [1.0, float("nan"), 2.5]})
+    assert funnel.segment_of(contacts, floats).tolist() == ["1", "1", funnel.UNKNOWN]
+    assert funnel.segment_of(contacts, {"a1": 2.5, "a2": 3.0}).tolist() == ["2.5", "2.5", "3"]

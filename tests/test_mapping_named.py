@@ -123,6 +123,34 @@ def test_an_unknown_mapping_name_lists_the_shipped_ones(tmp_path, monkeypatch):
         smk.load(FIXTURES / "pipedrive", format="pipedrve")
 
 
+def test_a_missing_mapping_file_named_like_a_shipped_one_names_that_one(tmp_path, monkeypatch):
+    """`--mapping pipedrive.yaml` (no such file) said only "no such mapping file"."""
+    monkeypatch.chdir(tmp_path)
+    for given in ("pipedrive.yaml", "maps/Pipedrive.yml"):
+        with pytest.raises(CRMExportError) as err:
+            smk.load(FIXTURES / "pipedrive", mapping=given)
+        assert str(err.value) == (
+            f"{given}: no such mapping file; smk ships one called pipedrive: "
+            "mapping='pipedrive' (--mapping pipedrive)"
+        )
+
+
+def test_a_local_file_read_instead_of_a_shipped_mapping_is_named_in_its_error(
+    tmp_path, monkeypatch
+):
+    """A CSV called `pipedrive` in the current folder was read for `--mapping pipedrive`,
+    and the error did not say that this file, not smk's mapping, had been read."""
+    monkeypatch.chdir(tmp_path)
+    Path("pipedrive").write_text("id,name\n1,a\n", encoding="utf-8")
+    with pytest.raises(CRMExportError) as err:
+        smk.load(FIXTURES / "pipedrive", mapping="pipedrive")
+    assert err.value.file == str(tmp_path.resolve() / "pipedrive")
+    assert err.value.reason.endswith(
+        "(this file in the current folder was read as the mapping pipedrive, not the one smk "
+        f"ships by that name: rename it, or give the shipped one's path, {PIPEDRIVE})"
+    )
+
+
 def test_the_cli_reads_a_shipped_mapping_by_name(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     for option in ("--mapping", "--format"):

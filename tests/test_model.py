@@ -364,6 +364,22 @@ def test_whole_float_ids_are_their_digits_as_the_loaders_read_them():
     assert mixed_objects.deals["deal_id"].tolist() == ["5", "6"]
 
 
+def test_whole_decimal_ids_are_their_digits_and_str_ids_take_the_models_dtype():
+    """`Decimal("3")` (a database driver's NUMERIC) was refused as "neither text nor a whole
+    number"; ids of pandas' `str` dtype kept it, missing ones NaN, not the model's `string`."""
+    from decimal import Decimal
+
+    decimals = pd.Series([Decimal("3"), Decimal("4.0"), Decimal("1E+20"), None], dtype=object)
+    crm = CRM(deals=pd.DataFrame({"deal_id": decimals}))
+    assert crm.deals["deal_id"].tolist() == ["3", "4", "100000000000000000000", pd.NA]
+    with pytest.raises(ValueError, match=r"neither text nor a whole number \(index 0: Decimal"):
+        CRM(deals=pd.DataFrame({"deal_id": [Decimal("2.5")]}))
+    as_str = pd.Series(["a", None, "c"], dtype=pd.StringDtype(na_value=np.nan))  # pandas 3's str
+    contacts = CRM(contacts=pd.DataFrame({"contact_id": as_str})).contacts["contact_id"]
+    assert contacts.dtype == pd.api.types.pandas_dtype("string")
+    assert contacts.tolist() == ["a", pd.NA, "c"]
+
+
 @pytest.mark.parametrize(
     "values, said",
     [

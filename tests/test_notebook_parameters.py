@@ -213,7 +213,8 @@ def test_the_notebooks_refuse_rates_without_the_reporting_currency_as_smk_report
     name = notebook[3:].removesuffix(".ipynb")
     with pytest.raises(ValueError) as by_report:
         check_params(discover_notebooks([name]), rates)
-    assert str(by_report.value) == f"the params file: notebooks.{name}: {by_notebook.value}"
+    said = f"the params file: fx_rates (for notebook {name}): {by_notebook.value}"
+    assert str(by_report.value) == said  # the setting as the file writes it: at its top
     cell = {"__annotations__": {"fx_rates": dict, "reporting_currency": str}}
     for good in ({**rates, "reporting_currency": "USD"}, {"fx_rates": {"USD": 1.0, "EUR": 1.2}}):
         assert notebooks.parameters({**cell, "reporting_currency": "EUR", **good})

@@ -5,6 +5,7 @@ a month of "not enough data" pages and exited 0: a silent failure for a schedule
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -456,10 +457,19 @@ REFUSAL = (
 
 @pytest.mark.parametrize(
     "params, notebooks, refused",
-    [
-        (USD_BASED, None, "funnel_sla"),
-        ({"notebooks": {"segmentation": USD_BASED}}, None, "segmentation"),
-        ({"reporting_currency": "GBP"}, ["segmentation"], "segmentation"),  # default rates
+    [  # the settings named as the file writes them: at its top, or in a notebook's section
+        (USD_BASED, None, "fx_rates (for notebook funnel_sla)"),
+        ({"notebooks": {"segmentation": USD_BASED}}, None, "notebooks.segmentation.fx_rates"),
+        (  # with the notebook's default rates
+            {"reporting_currency": "GBP"},
+            ["segmentation"],
+            "reporting_currency (for notebook segmentation)",
+        ),
+        (
+            {"reporting_currency": "GBP", "notebooks": {"funnel_sla": USD_BASED}},
+            ["funnel_sla"],
+            "notebooks.funnel_sla.fx_rates and reporting_currency (for notebook funnel_sla)",
+        ),
         (USD_BASED, ["attribution"], None),  # 04 has no reporting currency
         ({**USD_BASED, "reporting_currency": "USD"}, None, None),
         ({"fx_rates": {"USD": 1.0, "CAD": 0.73, "EUR": 1.25}}, None, None),  # rates in USD
@@ -472,7 +482,7 @@ def test_check_params_refuses_rates_without_the_reporting_currency(params, noteb
     if refused is None:
         check_params(chosen, params)
         return
-    with pytest.raises(ValueError, match=f"^the params file: notebooks.{refused}: fx_rates "):
+    with pytest.raises(ValueError, match=rf"^the params file: {re.escape(refused)}: fx_rates "):
         check_params(chosen, params)
 
 
@@ -483,7 +493,9 @@ def test_smk_report_and_validate_refuse_usd_rates_labelled_eur(tmp_path, capsys)
     data = str(config.SAMPLE_HUBSPOT)
     args = ["report", "--data", data, "--month", "2026-09", "--params", str(params)]
     assert main([*args, "--out", str(out), "--quiet"]) == 2
-    assert f"the params file: notebooks.funnel_sla: {REFUSAL}" in capsys.readouterr().err
+    assert (
+        f"the params file: fx_rates (for notebook funnel_sla): {REFUSAL}" in capsys.readouterr().err
+    )
     assert not (out / "2026-09").exists()
     assert main(["validate", data, "--params", str(params), "--json"]) == 2
     assert REFUSAL in capsys.readouterr().err
@@ -503,9 +515,53 @@ def test_deal_values_refuses_rates_without_the_reporting_currency_and_divides_by
         sla.deal_values(deals.iloc[1:], no_base, "EUR")
 
 
+def test_a_currency_code_with_spaces_and_two_rates_of_one_are_said_plainly():
+    """`reporting_currency: "USD "` was refused as having no rate, "Add USD  to fx_rates";
+    with `{USD: 1, CAD: 1}` the refusal spoke of "the currency whose rate is 1.0"."""
+    with pytest.raises(ValueError) as spaced:
+        sla.check_fx_rates({"USD": 1.0}, "USD ")
+    assert str(spaced.value) == (
+        "reporting_currency must be a currency code like 'EUR', without spaces around it, "
+        "got 'USD '"
+    )
+    with pytest.raises(ValueError, match=r"^fx_rates: each key .* around it, got ' USD'$"):
+        sla.check_fx_rates({" USD": 1.0}, "USD")
+    with pytest.raises(ValueError) as two:
+        sla.check_fx_rates({"USD": 1, "CAD": 1}, "EUR")
+    said = str(two.value)
+    assert "the money figures would be in CAD or USD (each has the rate 1.0) but labelled" in said
+    assert said.endswith("or set reporting_currency to the one of CAD, USD the rates are given in")
+
+
 def test_the_example_params_file_documents_reporting_currency():
     example = config.ROOT / "docs" / "examples" / "report-params.yaml"
     params = read_params(example)
     assert params["reporting_currency"] in params["fx_rates"]
     check_params(discover_notebooks(), params)
     assert "`reporting_currency`" in (config.ROOT / "README.md").read_text()
+
+
+def test_a_params_mapping_keyed_by_numbers_and_text_reads_its_keys_as_text(tmp_path):
+    """`teams: {1: inside, owner-02: field}` (YAML reads 1 as a number) failed when papermill
+    wrote the parameters as JSON with sorted keys: "internal error (TypeError: '<' not
+    supported between instances of 'str' and 'int')". Owner ids are text in the model."""
+    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    from smk.report import params_for
+
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        "notebooks:\n  funnel_sla:\n    teams: {1: inside, owner-02: field}\n"
+        "    holidays: [2026-12-24]\n"
+    )
+    settings = read_params(params)
+    assert settings["notebooks"]["funnel_sla"]["teams"] == {"1": "inside", "owner-02": "field"}
+    chosen = discover_notebooks(["funnel_sla"])
+    check_params(chosen, settings)
+    notebook = load_notebook_node(str(chosen[0]))
+    injected = parameterize_notebook(notebook, params_for(chosen[0], settings))
+    nbformat.writes(injected)  # as papermill writes the executed notebook
+    cell = next(c for c in injected.cells if "injected-parameters" in c.metadata.tags)
+    assert 'teams = {"1": "inside", "owner-02": "field"}' in cell.source

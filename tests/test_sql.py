@@ -960,6 +960,28 @@ def test_load_sql_says_a_pipedrive_sync_schema_is_not_read(tmp_path, backend):
     assert "looked for" not in message  # not the deal table's missing HubSpot columns
 
 
+@pytest.mark.parametrize("pipedrive", [False, True])
+def test_a_person_table_beside_canonical_contacts_does_not_tell_a_pipedrive_sync(
+    tmp_path, pipedrive
+):
+    """Canonical contacts and accounts, no deals, a HubSpot `deal` and an unrelated `person`
+    table were refused as "a Pipedrive sync schema". An `organization` table without canonical
+    accounts still tells one."""
+    tables = canonical_tables(False)
+    del tables["deals"]
+    tables["deal"] = fivetran_tables()["deal"]
+    tables["person"] = pd.DataFrame({"id": ["1"], "name": ["x"]})
+    if pipedrive:
+        del tables["accounts"]
+        tables["organization"] = pd.DataFrame({"id": ["1"], "name": ["O"]})
+    url = make_db(tmp_path, "sqlite", tables)
+    if not pipedrive:
+        assert len(load_sql(url).deals) == len(fivetran_tables()["deal"])
+        return
+    with pytest.raises(CRMExportError, match=r"\(person, organization, deal\) are those of a Pip"):
+        load_sql(url)
+
+
 def test_load_sql_reads_a_hubspot_sync_schema_that_has_a_lead_table(tmp_path):
     """Only a schema without HubSpot's own tables is taken for a Salesforce one."""
     tables = fivetran_tables()

@@ -27,6 +27,7 @@ from smk.io.mapping import (
     no_export_files,
     read_mapping,
     refuse_special,
+    shipped_file,
     shipped_mappings,
 )
 from smk.model import CRM, MODEL_MANIFEST, SCHEMA
@@ -422,11 +423,33 @@ def _read_given_mapping(given: str | Path) -> FormatMapping:
         raise CRMExportError(
             "this is a folder, not a mapping file: give the mapping's .yaml file", file=str(path)
         )
+    bare = path.parent == Path(".") and not path.suffix  # a name, not a file's path
     if not path.exists():
-        bare = path.parent == Path(".") and not path.suffix  # a name, not a file's path
-        ships = f" (the mappings smk ships by name: {', '.join(shipped_mappings())})"
-        raise CRMExportError("no such mapping file" + (ships if bare else ""), file=str(path))
-    return read_mapping(path)
+        raise CRMExportError("no such mapping file" + _shipped_hint(path, bare), file=str(path))
+    try:
+        return read_mapping(path)
+    except CRMExportError as exc:
+        shipped = shipped_file(path) if bare else None
+        if shipped is None:
+            raise
+        raise exc.but(  # a local file named like a shipped mapping, read instead of it
+            file=str(path.resolve()),
+            reason=f"{exc.reason} (this file in the current folder was read as the mapping "
+            f"{path.name}, not the one smk ships by that name: rename it, or give the shipped "
+            f"one's path, {shipped})",
+        ) from None
+
+
+def _shipped_hint(path: Path, bare: bool) -> str:
+    """What "no such mapping file" adds for `path`: the mappings smk ships, for a bare name;
+    the one whose name `path`'s file name is without its suffix (`pipedrive.yaml`), if any."""
+    if bare:
+        return f" (the mappings smk ships by name: {', '.join(shipped_mappings())})"
+    shipped = shipped_file(path)
+    if shipped is None:
+        return ""
+    name = shipped.stem
+    return f"; smk ships one called {name}: mapping={name!r} (--mapping {name})"
 
 
 def _salesforce_unread(folder: Path) -> list[str]:

@@ -195,6 +195,15 @@ def shipped_mappings() -> list[str]:
     return sorted(p.stem for p in _SHIPPED.glob("*.yaml"))
 
 
+def shipped_file(given: str | Path) -> Path | None:
+    """The file of the mapping smk ships (`shipped_mappings`) that `given` names by its file
+    name without a suffix, in any case (`pipedrive`, `Pipedrive.yaml`, `maps/pipedrive.yml`),
+    or None."""
+    stem = Path(given).stem.lower()
+    path = _SHIPPED / f"{stem}.yaml"
+    return path if stem and path.is_file() else None
+
+
 def mapping_path(given: str | Path) -> Path:
     """The file of the mapping a caller names (`mapping=`, `--mapping`): `given` itself, except
     that a bare name (no folder, no suffix, any case: `pipedrive`) of a mapping smk ships
@@ -204,8 +213,7 @@ def mapping_path(given: str | Path) -> Path:
     path = Path(given)
     if path.is_file() or path.parent != Path(".") or path.suffix or not path.name:
         return path
-    shipped = _SHIPPED / f"{path.name.lower()}.yaml"
-    return shipped if shipped.is_file() else path
+    return shipped_file(path) or path
 
 
 def _parsed(text: str, path: Path) -> FormatMapping:

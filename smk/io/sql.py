@@ -112,19 +112,21 @@ _SALESFORCE_SYNC = (
 _PIPEDRIVE_SYNC = ("person", "organization", "deal", "activity", "stage", "pipeline")
 #: another CRM's sync schema, which smk refuses rather than take it for HubSpot's (its `deal`
 #: or `contact` table would be read as HubSpot's): (CRM, its tables, the tables that tell it,
-#: the HubSpot sync's own tables that tell it is none, what to load instead)
+#: each with the canonical table of its records, the HubSpot sync's own tables that tell it is
+#: none, what to load instead). A telling table tells nothing beside its canonical table: a
+#: database with canonical `contacts` may hold an unrelated `person` table.
 _OTHER_SYNCS = (
     (
         "Salesforce",
         _SALESFORCE_SYNC,
-        {"lead", "opportunity"},
+        {"lead": "contacts", "opportunity": "deals"},
         {"company", "deal", "deal_pipeline", "deal_pipeline_stage"},
         "load Salesforce report exports (CSV) instead",
     ),
     (
         "Pipedrive",
         _PIPEDRIVE_SYNC,
-        {"person", "organization"},
+        {"person": "contacts", "organization": "accounts"},
         {"contact", "company", "deal_pipeline", "deal_pipeline_stage"},
         "load Pipedrive's list-view exports (CSV or XLSX) with the mapping smk ships "
         "(--mapping pipedrive; docs/mappings.md) instead",
@@ -655,7 +657,8 @@ def _check_tables(
     synced = [s for s, table in _FIVETRAN.items() if s in found and table not in found]
     engagements = any(t.startswith("engagement") for t in found)
     for crm, tables, telling, hubspot_only, instead in _OTHER_SYNCS:
-        if not synced or not telling & set(found) or engagements or hubspot_only & set(found):
+        told = [t for t, canonical in telling.items() if t in found and canonical not in found]
+        if not synced or not told or engagements or hubspot_only & set(found):
             continue
         source, table = synced[0], _FIVETRAN[synced[0]]
         raise CRMExportError(
