@@ -1102,7 +1102,7 @@ def deal_values(
     a rate too (amounts are divided by it: {"USD": 1.0, "EUR": 1.08} reports in EUR); rates
     that leave the reporting currency out are refused (`check_fx_rates`). Deals without a
     currency are taken as in the reporting currency. Without rates, all deals must share one
-    currency. Only the currencies of deals with an amount need a rate: a deal without one has
+    currency, the reporting currency when one is named. Only the currencies of deals with an amount need a rate: a deal without one has
     nothing to convert (its value stays unknown).
     """
     check_fx_rates(fx_rates, reporting_currency)
@@ -1116,6 +1116,12 @@ def deal_values(
             raise ValueError(
                 f"deals are in {', '.join(found)}: give fx_rates (e.g. {{'{found[0]}': 1.0, "
                 f"'{found[1]}': ...}}) to convert them to one reporting currency"
+            )
+        if found and reporting_currency and found[0] != reporting_currency:
+            raise ValueError(  # else USD amounts were shown as EUR, unconverted
+                f"deals are in {found[0]}, the reporting currency is {reporting_currency}: "
+                f"set reporting_currency to {found[0]}, or give fx_rates to convert them "
+                f"(e.g. {{'{reporting_currency}': 1.0, '{found[0]}': ...}})"
             )
         return amount
     missing = [c for c in found if c not in fx_rates and c != reporting_currency]

@@ -1102,3 +1102,12 @@ def test_the_line_measured_the_other_way_gives_every_figure_its_unit():
         "measured in calendar hours: median speed to lead none worked yet; within 48 calendar "
         "hours: 0.0%"
     )
+
+
+def test_deals_in_one_currency_without_rates_must_be_in_the_reporting_currency():
+    """USD deals and no rates were returned unconverted and then shown as EUR figures."""
+    deals = pd.DataFrame({"amount": [10.0, 20.0, None], "currency": ["USD", None, "EUR"]})
+    with pytest.raises(ValueError, match=r"deals are in USD, the reporting currency is EUR: set"):
+        sla.deal_values(deals, {}, "EUR")
+    assert sla.deal_values(deals, {}, "USD").tolist()[:2] == [10.0, 20.0]
+    assert sla.deal_values(deals, None, None).tolist()[:2] == [10.0, 20.0]
