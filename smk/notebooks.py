@@ -179,8 +179,14 @@ def show_plain_warnings(
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    """`warnings.showwarning` for notebooks: the message alone, on stderr."""
-    print(f"warning: {message}", file=file or sys.stderr)
+    """`warnings.showwarning` for notebooks: the message alone, on stderr, in its place among
+    the cell's prints (both streams flushed: the kernel sends each on a timer of its own, so
+    a page could show the warning before a line printed ahead of it in one run, after it in
+    the next)."""
+    sys.stdout.flush()
+    out = file or sys.stderr
+    print(f"warning: {message}", file=out)
+    out.flush()
 
 
 #: The CSV exports each of smk's notebooks writes to its `output_dir`, by the notebook's name

@@ -2421,12 +2421,15 @@ def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> N
 
 def join_adjacent_streams(path: Path) -> None:
     """The notebook at `path` with each run of stream outputs that follow one another on one
-    stream (stdout, stderr) joined into one output. The kernel sends what a cell writes when
-    its timer fires, so one run may publish a print's text and its line break as two outputs
-    and the next as one: joined, two runs alike publish alike. Only neighbours are joined, so
-    text, tables and charts keep the order the cell made them in (nbclient's
-    `coalesce_streams` gathers all of a cell's stdout into its first output, which put every
-    heading a cell prints above all the tables it shows between them)."""
+    stream (stdout, stderr) joined into one output, and a line a carriage return or a
+    backspace rewrote shown as it was left (a progress counter's last state, as a terminal
+    shows it). The kernel sends what a cell writes when its timer fires, so one run may
+    publish a print's text and its line break as two outputs and the next as one: joined, two
+    runs alike publish alike. Only neighbours are joined, so text, tables and charts keep the
+    order the cell made them in (nbclient's `coalesce_streams` gathers all of a cell's stdout
+    into its first output, which put every heading a cell prints above all the tables it shows
+    between them); smk's own warnings keep their place among a cell's prints
+    (`smk.notebooks.show_plain_warnings` flushes both streams)."""
     import nbformat
 
     book = nbformat.read(path, as_version=4)
@@ -2440,6 +2443,11 @@ def join_adjacent_streams(path: Path) -> None:
                 changed = True
             else:
                 joined.append(output)
+        for output in joined:
+            if output.get("output_type") == "stream":
+                shown = _as_terminal_shows(output["text"])
+                changed |= shown != output["text"]
+                output["text"] = shown
         if "outputs" in cell:
             cell["outputs"] = joined
     if changed:
@@ -2452,6 +2460,35 @@ def _same_stream(last, output) -> bool:
         and last.get("output_type") == output.get("output_type") == "stream"
         and last.get("name") == output.get("name")
     )
+
+
+#: a character a backspace takes back; a line's text up to a carriage return that is not the
+#: end of the line (the text written after it replaces it; a lone "\r" at the end stays)
+_BACKSPACED = re.compile(r"[^\n]\x08")
+_RETURNED = re.compile(r"[^\n]*\r(?=[^\n])")
+
+
+def _as_terminal_shows(text: str) -> str:
+    """A stream's text as a terminal leaves it: backspaces take back the character before
+    them, a carriage return lets the rest of its line replace what came before it."""
+    while True:
+        shorter = _BACKSPACED.sub("", text)
+        if shorter == text:
+            break
+        text = shorter
+    return _RETURNED.sub("", text)
+
+
+def _join_streams_of_failed(target: Path) -> None:
+    """`join_adjacent_streams` of the notebook a failed run left (a page cut short by
+    "not enough data" publishes its cells; a failed one is kept to read): never in the way of
+    the failure's own report."""
+    if not target.is_file():
+        return
+    try:
+        join_adjacent_streams(target)
+    except Exception as exc:  # a notebook papermill left half written: said, not raised
+        log.info("%s: its stream outputs were left as written (%s)", target.name, exc)
 
 
 #: jupyter_client's errors for a kernel that did not come up (a port race between kernels
@@ -2482,12 +2519,14 @@ def _execute_with_kernel_retries(nb: Path, target: Path, parameters, kernel, qui
                 request_save_on_cell_execute=False,
                 kernel_manager_class=kernel_manager_class(),
             )
-            join_adjacent_streams(target)
-            return
-        except RuntimeError as exc:
-            if not _kernel_failed(exc) or attempt == KERNEL_START_TRIES:
-                raise
-            log.warning("%s: the kernel did not start (%s); try %d", nb.name, exc, attempt + 1)
+        except Exception as exc:
+            if _kernel_failed(exc) and attempt < KERNEL_START_TRIES:
+                log.warning("%s: the kernel did not start (%s); try %d", nb.name, exc, attempt + 1)
+                continue
+            _join_streams_of_failed(target)
+            raise
+        join_adjacent_streams(target)
+        return
 
 
 # ------------------------------------------------------------------ what a month compared with

@@ -1077,6 +1077,46 @@ def test_a_cell_s_stream_outputs_are_joined_where_they_follow_one_another(tmp_pa
     ]
 
 
+PROGRESS_THEN_FAIL = """import sys, warnings
+from smk import notebooks
+warnings.showwarning = notebooks.show_plain_warnings
+for p in (0, 50, 100):
+    print(f"{p}%", end="\\r"); sys.stdout.flush()
+print("done"); sys.stdout.flush()
+warnings.warn("a caveat")
+print("after the caveat")
+sys.stdout.write("cut"); sys.stdout.flush()
+sys.stdout.write(" short\\n"); sys.stdout.flush()
+raise ValueError("stop")"""
+
+
+def test_a_failed_notebook_s_streams_are_joined_too_and_show_a_progress_line_as_left(tmp_path):
+    """A page cut short ("not enough data") publishes the cells before the error, and a failed
+    notebook is kept to read: their streams are joined as a finished one's; a counter that
+    rewrites its line shows its last state; smk's warning keeps its place among the prints."""
+    from papermill.exceptions import PapermillExecutionError
+
+    from smk.report import _execute_with_kernel_retries, ensure_kernel
+
+    cells = [
+        new_markdown_cell("# Progress"),
+        new_code_cell("month = '2026-10'", metadata={"tags": ["parameters"]}),
+        new_code_cell(PROGRESS_THEN_FAIL),
+    ]
+    kernelspec = {"name": "smk", "display_name": "Python (smk)", "language": "python"}
+    source, executed = tmp_path / "01_progress.ipynb", tmp_path / "executed.ipynb"
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), source)
+    with pytest.raises(PapermillExecutionError):
+        _execute_with_kernel_retries(source, executed, {"month": "2026-10"}, ensure_kernel(), True)
+    outputs = nbformat.read(executed, as_version=4).cells[-1].outputs
+    streams = [(o.name, o.text) for o in outputs if o.output_type == "stream"]
+    assert streams == [
+        ("stdout", "done\n"),  # the counter's line, rewritten by "done"
+        ("stderr", "warning: a caveat\n"),
+        ("stdout", "after the caveat\ncut short\n"),
+    ]
+
+
 # ------------------------------------------------------------------ signals, leftovers, locks
 def _slow_notebook_dir(tmp_path: Path) -> Path:
     """A notebook folder whose one notebook sleeps long enough to be stopped mid-run."""
