@@ -321,12 +321,16 @@ def optional(compute, *args, **kwargs):
         return None
 
 
-def as_table(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFrame:
+def as_table(
+    frame: pd.DataFrame, decimals: dict[str, int] | None = None, label: str | None = None
+) -> pd.DataFrame:
     """`frame` as a page shows it, as a table (pandas' HTML, where the report shows a missing
     value as a dash): a float column holding whole numbers only (a count: journeys,
     conversions, a row number) as integers, each column of `decimals` rounded to its number
-    of places (rates, days), never turned into integers; a frame numbered 0, 1, 2 ... (a
-    RangeIndex, which tells a reader nothing) labels its rows by its first column instead."""
+    of places (rates, days), never turned into integers. A frame numbered 0, 1, 2 ... (a
+    RangeIndex, which tells a reader nothing) labels its rows by column `label` (when it has
+    one), or else by its first column when that names each row once (no value missing or
+    repeated)."""
     decimals = decimals or {}
     table = frame.copy()
     for column in table.columns:
@@ -336,9 +340,12 @@ def as_table(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.
         if values.notna().any() and (values.dropna() % 1 == 0).all():
             table[column] = values.astype("Int64")
     table = table.round(decimals)
-    if isinstance(table.index, pd.RangeIndex) and len(table.columns) > 1:
-        table = table.set_index(table.columns[0])
-    return table
+    if not isinstance(table.index, pd.RangeIndex) or len(table.columns) < 2:
+        return table
+    if label in table.columns:
+        return table.set_index(label)
+    first = table[table.columns[0]]
+    return table.set_index(first.name) if first.notna().all() and first.is_unique else table
 
 
 def show_sections(sections: list[tuple[str, pd.DataFrame, str]], empty: str) -> None:
@@ -353,7 +360,7 @@ def show_sections(sections: list[tuple[str, pd.DataFrame, str]], empty: str) -> 
         print(empty)
     for heading, table, note in sections:
         display(HTML(f"<p><strong>{html.escape(heading)}</strong></p>"))
-        display(as_table(table))
+        display(as_table(table, label="row"))  # the export's row: where to look
         if note:
             display(HTML(f"<p>{html.escape(note)}</p>"))
 

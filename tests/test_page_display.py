@@ -218,6 +218,13 @@ def test_as_table_shows_whole_counts_as_integers_and_rounds_the_columns_given():
     counts = notebooks.as_table(pd.DataFrame({"touches": ["1", "2"], "journeys": [3.0, 4.0]}))
     assert counts.index.name == "touches" and counts["journeys"].tolist() == [3, 4]
     assert notebooks.as_table(frame).index.name == "n"  # a label of its own is kept
+    # a first column that repeats or misses a value names no row: the rows keep their numbers
+    files = pd.DataFrame({"file": ["a.csv", "a.csv"], "row": [3, 9], "reason": ["x", "y"]})
+    assert isinstance(notebooks.as_table(files).index, pd.RangeIndex)
+    assert notebooks.as_table(files, label="row").index.tolist() == [3, 9]
+    gaps = pd.DataFrame({"touches": ["1", None], "journeys": [1.0, 2.0]})
+    assert isinstance(notebooks.as_table(gaps).index, pd.RangeIndex)
+    assert notebooks.as_table(gaps, label="absent").index.name is None
 
 
 def test_the_set_aside_listing_text_is_the_sections_as_text():
