@@ -3029,8 +3029,9 @@ def _context(crm, month: Month, data, model: bool = False) -> dict:
 def source_label(source: str, data_format: str | None) -> str:
     """How the pages name their data: the export's folder or file and its format,
     "exports (hubspot)", or the one word when they are the same ("hubspot", not "hubspot
-    (hubspot)")."""
-    return source if not data_format or source == data_format else f"{source} ({data_format})"
+    (hubspot)", in any case: "HubSpot")."""
+    same = not data_format or source.casefold() == str(data_format).casefold()
+    return source if same else f"{source} ({data_format})"
 
 
 def personal_names(crm) -> set[str]:

@@ -93,6 +93,7 @@ _SMALL = [
     "%config InlineBackend.figure_formats = ['retina']\n"
     "plots.no_data(reason='none', title='Retina')",
     "%config InlineBackend.figure_formats = ['svg']\nplots.no_data(reason='none', title='Vector')",
+    "%config InlineBackend.figure_formats = ['jpeg']\nplots.no_data(reason='none', title='Photo')",
 ]
 
 
@@ -111,11 +112,12 @@ def test_every_chart_of_a_page_has_its_alt_text_escaped_and_scrubbed(tmp_path):
     ).execute()
     path = tmp_path / "small.ipynb"
     nbformat.write(book, path)
-    images = ("image/png", "image/svg+xml")
+    images = ("image/png", "image/svg+xml", "image/jpeg")
     shown = [o for c in book.cells for o in c.outputs if set(images) & set(o.get("data", {}))]
     assert [next(k for k in images if k in o.data) for o in shown] == [
         *["image/png"] * 3,
         "image/svg+xml",
+        "image/jpeg",
     ]
     assert all(o.metadata["alt"].startswith("Chart: ") for o in shown)
     page = _page(path, tmp_path)
@@ -126,6 +128,7 @@ def test_every_chart_of_a_page_has_its_alt_text_escaped_and_scrubbed(tmp_path):
         "Chart: Won revenue; no data: no deal closed.",
         "Chart: Retina; no data: none.",
         "Chart: Vector; no data: none.",
+        "Chart: Photo; no data: none.",
     ]
     raw = (tmp_path / "small.html").read_text(encoding="utf-8")
     assert "<b>&" not in raw and "Jane Roe" not in raw and "jane@acme.test" not in raw

@@ -2588,6 +2588,7 @@ def test_a_no_data_note_shows_its_code_spans_as_code_on_the_index_and_the_page(t
     ("folder", "data_format", "said"),
     [
         ("hubspot", "hubspot", "hubspot"),
+        ("HubSpot", "hubspot", "HubSpot"),
         ("exports", "hubspot", "exports (hubspot)"),
         ("crm.db", None, "crm.db"),
     ],
