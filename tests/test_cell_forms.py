@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import smk
-from smk.io.parse import currency_codes
+from smk.io.parse import ambiguous_currency_note, currency_codes
 from smk.sla import deal_values
 
 PIPEDRIVE = Path(__file__).parent / "fixtures" / "pipedrive"
@@ -164,3 +164,118 @@ def test_a_hubspot_cell_of_several_addresses_keeps_the_first_as_the_email(tmp_pa
     assert "1 cell holds several e-mail addresses" in warning and "row 3)" in warning
     assert crm.contacts["contact_id"].tolist() == ["1", "3"]  # 2 merged into 1 by its first
     assert crm.contacts["other_emails"].tolist()[0] == "bo@example.com"
+
+
+def test_display_names_and_comments_are_not_addresses(tmp_path: Path) -> None:
+    """Of `Jane Doe <jane.doe@acme.com>, ...` the address is the email, not `Jane`: two
+    people named Jane are not merged, quotes and comments are not kept as addresses."""
+    folder = hubspot_export(
+        tmp_path,
+        [
+            '1,Jane,Doe,"Jane Doe <jane.doe@acme.com>, Jane Doe <jd@home.net>",lead,2026-05-01',
+            '2,Jane,Smith,"Jane Smith <jane.smith@x.com>, Jane Smith <js@home.net>",lead,2026-05-02',
+            '3,C,D,"""Doe, Jane"" <jane@x.com>, john@y.com",lead,2026-05-01',
+            '4,C,D,"q@x.com (work), r@x.com (home)",lead,2026-05-01',
+            '5,C,D,"mailto:s@x.com; t@x.com",lead,2026-05-01',
+        ],
+        ["11,Big,closedwon,2026-02-01,Dana,1200,EUR,2026-01-10"],
+    )
+    crm = smk.load(folder)
+    assert crm.quality.tables["contacts"].merged == 0
+    kept = crm.contacts.set_index("contact_id")
+    assert kept["email"].tolist() == [
+        "jane.doe@acme.com",
+        "jane.smith@x.com",
+        "jane@x.com",
+        "q@x.com",
+        "s@x.com",
+    ]
+    assert kept["other_emails"].tolist() == [
+        "jd@home.net",
+        "js@home.net",
+        "john@y.com",
+        "r@x.com",
+        "t@x.com",
+    ]
+
+
+def test_an_export_s_own_other_emails_column_keeps_both(tmp_path: Path) -> None:
+    folder = tmp_path / "hubspot"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-05-02.csv").write_text(
+        CONTACTS_HEADER
+        + ",other_emails\n"
+        + '1,A,B,"a@x.com, b@x.com",lead,2026-05-01,\n'
+        + '2,C,D,"c@x.com; d@x.com; E@x.com",lead,2026-05-01,"e@x.com, f@x.com"\n'
+        + "3,C,D,g@x.com,lead,2026-05-01,h@x.com\n",
+        encoding="utf-8",
+    )
+    (folder / "hubspot-crm-exports-all-deals-2026-05-02.csv").write_text(
+        DEALS_HEADER + "\n11,X,closedwon,2026-05-01,o1,100,EUR,2026-04-01\n", encoding="utf-8"
+    )
+    crm = smk.load(folder)
+    others = crm.contacts.set_index("contact_id")["other_emails"]
+    assert others.tolist() == ["b@x.com", "e@x.com, f@x.com, d@x.com", "h@x.com"]
+    (warning,) = warnings_with(crm, "contacts.email:")
+    assert "after the addresses the export's own other_emails column gives" in warning
+    assert not warnings_with(crm, "'other_emails'")  # not a column smk "did not map"
+
+
+def test_the_generated_other_emails_is_not_an_unmapped_header(tmp_path: Path) -> None:
+    folder = hubspot_export(
+        tmp_path,
+        ['1,A,B,"a@x.com, b@x.com",lead,2026-05-01'],
+        ["11,X,closedwon,2026-05-01,o1,100,EUR,2026-04-01"],
+    )
+    crm = smk.load(folder)
+    (empty,) = warnings_with(crm, "are empty in every row")
+    assert "'First Name'" in empty and "other_emails" not in empty
+
+
+def test_cell_form_warnings_count_only_rows_loaded(tmp_path: Path) -> None:
+    """A row set aside (no id) holding several addresses or a `kr` currency is not counted
+    or named by the warnings; rows in are still loaded + set aside."""
+    folder = hubspot_export(
+        tmp_path,
+        [
+            ',No,Id,"noid@x.com; other@x.com",lead,2026-05-01',
+            '1,A,B,"a@x.com, b@x.com",lead,2026-05-01',
+        ],
+        [
+            ",NoId,closedwon,2026-05-01,o1,100,kr,2026-04-01",
+            "12,X,closedwon,2026-05-01,o1,100,EUR,2026-04-01",
+            "13,X,closedwon,2026-05-01,o1,100,Kr.,2026-04-01",
+        ],
+    )
+    crm = smk.load(folder)
+    (emails,) = warnings_with(crm, "contacts.email:")
+    assert "1 cell holds several" in emails and "row 3)" in emails
+    (signs,) = warnings_with(crm, "deals.currency:")
+    assert signs.startswith("deals.currency: 1 value is a currency sign") and "row 4)" in signs
+    for name in ("contacts", "deals"):
+        account = crm.quality.tables[name]
+        assert account.read == account.loaded + account.n_set_aside
+        assert account.n_set_aside == 1
+
+
+def test_the_advice_for_ambiguous_signs_names_every_spelling(tmp_path: Path) -> None:
+    codes, unsure = currency_codes(
+        pd.Series(["kr", "Kr.", "KR", "kr ", "sfr", "Euro", "euros", "$"], dtype="string")
+    )
+    assert codes.tolist()[4:] == ["CHF", "EUR", "EUR", "USD"]
+    assert unsure.tolist() == [True] * 4 + [False] * 4
+    note = ambiguous_currency_note(codes[unsure], "deals.csv row 2")
+    assert "`values: {currency: {'KR': SEK, 'Kr.': SEK, 'kr': SEK}}`" in note
+    assert "`fx_rates: {'KR': ..., 'Kr.': ..., 'kr': ...}`" in note
+    spec = pipedrive_yaml().read_text(encoding="utf-8")  # the advice, followed, maps them all
+    advice = "values: {currency: {'KR': SEK, 'Kr.': SEK, 'kr': SEK}}"
+    spec = spec.replace("\n  deals:\n", f"\n  deals:\n    {advice}\n", 1)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(spec, encoding="utf-8")
+
+    def spellings(frame: pd.DataFrame) -> None:
+        frame.loc[0:2, "Deal – Currency"] = ["kr", "Kr.", "KR"]
+
+    crm = smk.load(pipedrive_copy(tmp_path, "deals.csv", spellings), mapping=mine)
+    assert crm.deals.set_index("deal_id").loc[["201", "202", "203"], "currency"].eq("SEK").all()
+    assert not warnings_with(crm, "deals.currency:")

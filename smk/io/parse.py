@@ -899,12 +899,18 @@ def currency_symbols(values: pd.Series) -> pd.Series:
     return pd.Series(_STRING.__from_arrow__(found.cast(pa.string())), index=values.index)
 
 
+#: currency names a currency column writes that no amount is read with (`_CURRENCY_SIGNS`
+#: holds the signs both read): case folded -> code
+_CURRENCY_WORDS = {"euro": "EUR", "euros": "EUR", "sfr": "CHF"}
+
+
 def currency_codes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """A currency column as ISO 4217 codes (fx rates are keyed by code): trimmed and upper
     case (` eur ` is EUR), a currency sign written alone as the code it names, by the one
-    table amounts are read with (`currency_symbols`: `€` EUR, `£` GBP, `R$` BRL, `₹` INR).
-    A sign several currencies write (`$`, `kr`, `¥`, `Rs`: `_AMBIGUOUS_SIGNS`) is kept as
-    written and marked in the returned mask (`ambiguous_currency_note` says how to map it)."""
+    table amounts are read with (`currency_symbols`: `€` EUR, `£` GBP, `$` USD, `R$` BRL),
+    and a few names (`Euro`, `euros` EUR, `sfr` CHF: `_CURRENCY_WORDS`). A sign several
+    currencies write (`kr`, `¥`, `Rs`: `_AMBIGUOUS_SIGNS`) is kept as written and marked in
+    the returned mask (`ambiguous_currency_note` says how to map it)."""
     index, uniques = pd.factorize(values.astype("string"))
     read = [_currency_code(str(u)) for u in uniques]
     table = pd.array([code for code, _ in read] + [pd.NA], dtype="string")
@@ -916,6 +922,8 @@ def _currency_code(text: str) -> tuple[str, bool]:
     """One currency cell as `currency_codes` reads it: (the code or the text, ambiguous)."""
     text = text.strip()
     sign = text.lower()
+    if sign in _CURRENCY_WORDS:
+        return _CURRENCY_WORDS[sign], False
     if sign not in _SIGN_CODES:
         return text.upper(), False
     code = _SIGN_CODES[sign]
@@ -923,24 +931,26 @@ def _currency_code(text: str) -> tuple[str, bool]:
 
 
 def ambiguous_currency_note(signs: pd.Series, where: str) -> str:
-    """A warning for currency cells that hold a sign several currencies write (`$`: USD, CAD,
-    AUD, ...), kept as written (`currency_codes`): which signs, how often, `where` the first is
-    (`deals.csv row 7`), and how to map them, which the report needs to convert them."""
+    """A warning for currency cells that hold a sign several currencies write (`kr`: SEK,
+    NOK, DKK, ISK), kept as written (`currency_codes`): which signs, how often, `where` the
+    first is (`deals.csv row 7`), and how to map them, which the report needs to convert
+    them: every spelling written (`kr`, `Kr.`, `KR`), so that following it maps them all."""
     counts = signs.value_counts(sort=False).sort_index()
-    named = []
+    named, codes = [], []
     for sign, n in counts.items():
-        meaning = _AMBIGUOUS_SIGNS.get(str(sign).lower().rstrip("."))
+        meaning = _AMBIGUOUS_SIGNS.get(str(sign).lower().rstrip("."), ("", "", "USD"))
         named.append(
-            f"{sign!r} ({n} cell{'s' if n > 1 else ''}{': ' + meaning[1] if meaning else ''})"
+            f"{sign!r} ({n} cell{'s' if n > 1 else ''}{': ' + meaning[1] if meaning[1] else ''})"
         )
-    n, first = int(counts.sum()), str(counts.index[0])
-    code = _AMBIGUOUS_SIGNS.get(first.lower().rstrip("."), ("", "", "USD"))[2]
+        codes.append(f"{str(sign)!r}: {meaning[2]}")
+    rates = ", ".join(f"{str(sign)!r}: ..." for sign in counts.index)
+    n = int(counts.sum())
     return (
         f"{n} value{'s are' if n > 1 else ' is'} a currency sign several currencies write, "
         f"kept as written ({where}): {', '.join(named)}; the report refuses a currency it has "
-        f"no rate for: translate the sign to its code in a mapping file (`values: {{currency: "
-        f"{{{first!r}: {code}}}}}`, docs/mappings.md), or give its rate under the sign in the "
-        f"params file (`fx_rates: {{{first!r}: ...}}`)"
+        f"no rate for: translate each spelling to its code in a mapping file (`values: "
+        f"{{currency: {{{', '.join(codes)}}}}}`, docs/mappings.md), or give its rate under "
+        f"each spelling in the params file (`fx_rates: {{{rates}}}`)"
     )
 
 

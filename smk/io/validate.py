@@ -373,13 +373,12 @@ def _normalise(
             out[col] = pd.Series(index=frame.index, dtype=dtype_of(kind))  # NaN/NaT/<NA>
     out = out[[c for c in schema]]  # the model's column order
     reason.flag(~filled, "empty row")
-    if "currency" in schema:
-        _currency_column(out, frame, name, quality)
-    if "email" in schema:
-        _several_emails(out, frame, name, quality)
+    unsure = _currency_column(out, frame) if "currency" in schema else None
+    several = _several_emails(out, frame) if "email" in schema else None
     for col in REQUIRED[name]:
         reason.flag(out[col].isna(), f"missing {col}")
-    extras = [c for c in frame.columns if c not in schema and c not in _META]
+    _cell_form_notes(name, out, frame, unsure, several, reason.aside(), quality)
+    extras = [c for c in frame.columns if c not in schema and c not in _META and c not in out]
     for col in extras:  # extra columns are kept as text, never dropped
         out[col] = parse.clean_text(frame[col])
     out["_file"] = frame["_file"].astype("category") if "_file" in frame else pd.NA
@@ -717,6 +716,7 @@ def _empty_columns_warning(
     kept = [c for c in kept if not c.endswith("s_all") and c not in mapped]  # s_all: smk's
     kept = [c for c in kept if c != MERGED_IDS]  # a mapped source column (smk.io.merges)
     kept = [c for c in kept if c not in AS_LEAD_COLUMNS.values()]  # smk's own (Salesforce)
+    kept = [c for c in kept if c != OTHER_EMAILS]  # smk's own (`_several_emails`)
     one = len(empty) == 1
     it, are = ("it", "is") if one else ("them", "are")
     text = (
@@ -1685,47 +1685,90 @@ def _fill_lifecycle(tables) -> None:
     contacts.loc[missing, "lifecycle_stage"] = furthest[missing]
 
 
-def _currency_column(
-    out: pd.DataFrame, frame: pd.DataFrame, name: str, quality: DataQuality
-) -> None:
+def _currency_column(out: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     """`out`'s currency as ISO codes (`parse.currency_codes`: ` eur ` and `€` are EUR), where
-    missing the one its amount names (`1.234,50 €`); a sign several currencies write (`$`) is
-    kept as written, with a warning saying how to map it."""
+    missing the one its amount names (`1.234,50 €`); a sign several currencies write (`kr`) is
+    kept as written. Returns the mask of those (`_cell_form_notes` warns of them)."""
     if "amount" in frame.columns:
         symbols = parse.currency_symbols(frame["amount"]).astype("string")
         out["currency"] = out["currency"].fillna(symbols)
     out["currency"], unsure = parse.currency_codes(out["currency"])
-    if unsure.any():
-        where = _first_place(frame, unsure)
-        note = parse.ambiguous_currency_note(out["currency"][unsure], where)
+    return unsure
+
+
+def _cell_form_notes(name, out, frame, unsure, several, aside, quality: DataQuality) -> None:
+    """The warnings for ambiguous currency signs (`unsure`) and cells of several e-mail
+    addresses (`several`), counting and naming only the rows not set `aside` while typed."""
+    if unsure is not None and (unsure & ~aside).any():
+        kept = unsure & ~aside
+        note = parse.ambiguous_currency_note(out["currency"][kept], _first_place(frame, kept))
         quality.warnings.append(f"{name}.currency: {note}")
+    note = _several_emails_note(name, frame, several, aside) if several is not None else None
+    if note:
+        quality.warnings.append(note)
 
 
-#: what separates the addresses of a cell holding several (`a@x.com, b@y.com`)
-_EMAIL_SEPARATORS = r"[\s,;]+"
+#: one e-mail address inside a cell holding several (`Jane <jane@x.com>, "Doe, J" <j@y.com>`,
+#: `q@x.com (work)`): display names, quotes, comments and a `mailto:` are not part of it
+_EMAIL_ADDRESS = r"[^\s,;:<>()\[\]\"'@]+@[^\s,;:<>()\[\]\"'@]+"
+#: the extra column the addresses after a cell's first are kept in (`_several_emails`)
+OTHER_EMAILS = "other_emails"
 
 
-def _several_emails(out: pd.DataFrame, frame: pd.DataFrame, name: str, quality) -> None:
+def _several_emails(out: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray | None:
     """A cell holding several e-mail addresses (Pipedrive's `a@x.com, b@y.com` for a person
-    with more than one): the first is the record's `email` (the one the same-e-mail merge
-    compares), the others are kept, joined by `, `, in the extra column `other_emails`; a
-    warning counts the cells and names the first."""
+    with more than one, `Jane <jane@x.com>, John <john@y.com>`): the first address is the
+    record's `email` (the one the same-e-mail merge compares), the others are kept, joined by
+    `, `, in the extra column `other_emails`, after the export's own `other_emails` if it has
+    one (without repeating an address it holds). Returns the cells' mask, None if there are
+    none (`_several_emails_note` words the warning)."""
     email = out["email"]
     several = _arrow_counts(pc.count_substring(parse.arrow_text(email), "@")) > 1
     if not several.any():
-        return
-    parts = email[several].str.strip().str.split(_EMAIL_SEPARATORS, regex=True)
-    parts = parts.map(lambda items: [i for i in items if i])
-    out["email"] = email.mask(several, parts.str[0])
-    others = pd.Series(pd.NA, index=out.index, dtype="string")
-    others[several] = parts.str[1:].map(", ".join).astype("string")
-    out["other_emails"] = others
-    n = int(several.sum())
-    quality.warnings.append(
+        return None
+    found = email[several].str.findall(_EMAIL_ADDRESS)
+    found = found[found.str.len() > 1]  # `a@b@c` holds no two addresses: left as written
+    if found.empty:
+        return None
+    several = email.index.isin(found.index)
+    out["email"] = email.mask(several, found.str[0]).astype("string")
+    given = parse.clean_text(frame[OTHER_EMAILS]) if OTHER_EMAILS in frame else None
+    others = given.copy() if given is not None else pd.Series(pd.NA, out.index, dtype="string")
+    before = others[found.index].tolist()
+    joined = [_joined_addresses(g, a[1:]) for g, a in zip(before, found, strict=True)]
+    others[found.index] = joined  # one assignment, not one per cell
+    out[OTHER_EMAILS] = others.astype("string")
+    return several
+
+
+def _joined_addresses(given: object, more: list[str]) -> str:
+    """`given` (an export's `other_emails` cell, maybe empty) followed by the addresses of
+    `more` it does not hold yet (ignoring case), `, `-joined."""
+    text = "" if pd.isna(given) else str(given).strip()
+    seen = {a.casefold() for a in re.findall(_EMAIL_ADDRESS, text)}
+    new = []
+    for address in more:
+        if address.casefold() not in seen:
+            seen.add(address.casefold())
+            new.append(address)
+    return ", ".join(x for x in (text, *new) if x)
+
+
+def _several_emails_note(name: str, frame: pd.DataFrame, several, aside) -> str | None:
+    """The warning for the loaded rows of `several` (`_several_emails`), not those `aside`."""
+    kept = several & ~aside
+    if not kept.any():
+        return None
+    n = int(kept.sum())
+    where = OTHER_EMAILS + (
+        " (after the addresses the export's own other_emails column gives)"
+        if OTHER_EMAILS in frame
+        else ""
+    )
+    return (
         f"{name}.email: {n} cell{'s hold' if n > 1 else ' holds'} several e-mail addresses "
-        f"({_first_place(frame, several)}): the first is the {name[:-1]}'s email (the one "
-        "contacts with the same e-mail are merged by), the others are kept in the column "
-        "other_emails"
+        f"({_first_place(frame, kept)}): the first is the {name[:-1]}'s email (the one "
+        f"contacts with the same e-mail are merged by), the others are kept in the column {where}"
     )
 
 
