@@ -3493,10 +3493,14 @@ def _versus(kpi: dict, before: dict | None) -> str:
     if not isinstance(value, (int, float)) or not isinstance(before["value"], (int, float)):
         return "no previous month"
     delta = value - before["value"]
-    sign = "+" if delta >= 0 else "−"  # one minus sign for every format
     if kpi.get("format") == "pct":
-        return f"{sign}{abs(delta) * 100:.1f} pts vs previous month"
-    return f"{sign}{_kpi_text(abs(delta), kpi)} vs previous month"
+        shown, none = f"{abs(delta) * 100:.1f} pts", f"{0:.1f} pts"
+    else:
+        shown, none = _kpi_text(abs(delta), kpi), _kpi_text(0, kpi)
+    # one minus sign for every format; a change that shows as 0 is "+0" ("−0.0 pts" was shown
+    # for 0.124% after 0.130%)
+    sign = "−" if delta < 0 and shown != none else "+"
+    return f"{sign}{shown} vs previous month"
 
 
 _PAGE = """<!DOCTYPE html>

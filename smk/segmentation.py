@@ -1592,7 +1592,12 @@ def segment_accounts(
     )
     previous = Path(model_path) if model_path else previous_model_path(output_dir, month)
     model, changed = None, ""
-    reason = "refit was asked for" if refit else f"no saved model from {month.previous} was found"
+    reason = (
+        "refit was asked for"
+        if refit
+        else f"no saved model from {month.previous} was found (looked for {month.previous}/"
+        f"{MODEL_FILE} in the folder that holds output_dir)"
+    )
     if not refit and previous.exists():
         try:
             bundle = load_segmenter(previous)

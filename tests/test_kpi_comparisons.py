@@ -208,3 +208,15 @@ def test_the_index_compares_no_month_the_data_start_inside_either(hubspot, tmp_p
 def test_data_start_inside_a_month_after_its_first_working_day(first, inside):
     month = periods.as_month("2026-08")
     assert periods.starts_inside(month, pd.Timestamp(first, tz="UTC")) is inside
+
+
+def test_a_change_that_shows_as_zero_has_no_minus_sign():
+    """0.124% after 0.130% was shown as "−0.0 pts"; a money change under a cent as "−0"."""
+    from smk.report import _change
+
+    rate = {"id": "changed", "label": "Accounts that changed segment", "format": "pct"}
+    now = {**rate, "value": 0.00124}
+    assert _change(now, {"changed": {**rate, "value": 0.0013}}) == "+0.0 pts vs previous month"
+    assert _change(now, {"changed": {**rate, "value": 0.0023}}) == "−0.1 pts vs previous month"
+    count = {"id": "n", "label": "Deals", "value": 3.0, "format": "int"}
+    assert _change(count, {"n": {**count, "value": 3.2}}) == "+0 vs previous month"
