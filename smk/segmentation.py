@@ -1595,8 +1595,8 @@ def segment_accounts(
     reason = (
         "refit was asked for"
         if refit
-        else f"no saved model from {month.previous} was found (looked for {month.previous}/"
-        f"{MODEL_FILE} in the folder that holds output_dir)"
+        else f"no saved model from {month.previous} was found (looked in the month folder "
+        f"{month.previous} beside output_dir)"
     )
     if not refit and previous.exists():
         try:
