@@ -5,6 +5,7 @@ Notebooks stay thin: they call these and the analysis modules, never re-implemen
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -183,10 +184,17 @@ def show_plain_warnings(
     the cell's prints (both streams flushed: the kernel sends each on a timer of its own, so
     a page could show the warning before a line printed ahead of it in one run, after it in
     the next)."""
-    sys.stdout.flush()
     out = file or sys.stderr
+    _flush(sys.stdout)
     print(f"warning: {message}", file=out)
-    out.flush()
+    _flush(out)
+
+
+def _flush(stream) -> None:
+    """`stream.flush()` where there is a stream that can be flushed (none, or a closed one, is
+    no reason for a warning to fail)."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        stream.flush()
 
 
 #: The CSV exports each of smk's notebooks writes to its `output_dir`, by the notebook's name
@@ -342,7 +350,7 @@ def as_table(
     table = table.round(decimals)
     if not isinstance(table.index, pd.RangeIndex) or len(table.columns) < 2:
         return table
-    if label in table.columns:
+    if label in table.columns and table[label].notna().all():
         return table.set_index(label)
     first = table[table.columns[0]]
     return table.set_index(first.name) if first.notna().all() and first.is_unique else table

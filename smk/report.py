@@ -2450,8 +2450,10 @@ def join_adjacent_streams(path: Path) -> None:
                 output["text"] = shown
         if "outputs" in cell:
             cell["outputs"] = joined
-    if changed:
-        nbformat.write(book, path)
+    if changed:  # written beside it, then put in its place: never a notebook half written
+        partial = path.with_name(f".{path.name}.joining")
+        nbformat.write(book, partial)
+        os.replace(partial, path)
 
 
 def _same_stream(last, output) -> bool:
@@ -3494,12 +3496,12 @@ def _versus(kpi: dict, before: dict | None) -> str:
         return "no previous month"
     delta = value - before["value"]
     if kpi.get("format") == "pct":
-        shown, none = f"{abs(delta) * 100:.1f} pts", f"{0:.1f} pts"
+        shown = f"{abs(delta) * 100:.1f} pts"
     else:
-        shown, none = _kpi_text(abs(delta), kpi), _kpi_text(0, kpi)
-    # one minus sign for every format; a change that shows as 0 is "+0" ("−0.0 pts" was shown
-    # for 0.124% after 0.130%)
-    sign = "−" if delta < 0 and shown != none else "+"
+        shown = _kpi_text(abs(delta), kpi)
+    # one minus sign for every format; a change that shows as 0 (no digit but 0) is "+0"
+    # ("−0.0 pts" was shown for 0.124% after 0.130%)
+    sign = "−" if delta < 0 and re.search(r"[1-9]", shown) else "+"
     return f"{sign}{shown} vs previous month"
 
 

@@ -199,6 +199,38 @@ def test_display_names_and_comments_are_not_addresses(tmp_path: Path) -> None:
     ]
 
 
+def test_an_apostrophe_is_part_of_an_address_and_a_repeated_one_is_one(tmp_path: Path) -> None:
+    """`o'brien@x.com, ...` kept its address as `brien@x.com` (merging O'Brien into another
+    contact); an address written twice (Outlook's `a@x.com <mailto:a@x.com>`) is one address:
+    no warning, nothing in other_emails."""
+    folder = hubspot_export(
+        tmp_path,
+        [
+            '1,Sean,OBrien,"o\'brien@x.com, sean@home.net",lead,2026-05-01',
+            "2,B,Brien,brien@x.com,lead,2026-05-02",
+            "3,Jane,Roe,jane@x.com <mailto:jane@x.com>,lead,2026-05-01",
+            '4,Ann,Lee,"Ann@x.com, ann@x.com",lead,2026-05-01',
+            "5,Q,Quoted,\"'q@x.com', 'r@y.com'\",lead,2026-05-01",
+        ],
+        ["11,Big,closedwon,2026-02-01,Dana,1200,EUR,2026-01-10"],
+    )
+    crm = smk.load(folder)
+    assert crm.quality.tables["contacts"].merged == 0
+    kept = crm.contacts.set_index("contact_id")
+    assert kept["email"].tolist() == [
+        "o'brien@x.com",
+        "brien@x.com",
+        "jane@x.com",
+        "Ann@x.com",
+        "q@x.com",
+    ]
+    others = kept["other_emails"]
+    assert others[["1", "5"]].tolist() == ["sean@home.net", "r@y.com"]
+    assert others[["2", "3", "4"]].isna().all()
+    (warning,) = warnings_with(crm, "several e-mail addresses")
+    assert warning.startswith("contacts.email: 2 cells hold")
+
+
 def test_an_export_s_own_other_emails_column_keeps_both(tmp_path: Path) -> None:
     folder = tmp_path / "hubspot"
     folder.mkdir()

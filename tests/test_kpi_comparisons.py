@@ -220,3 +220,10 @@ def test_a_change_that_shows_as_zero_has_no_minus_sign():
     assert _change(now, {"changed": {**rate, "value": 0.0023}}) == "−0.1 pts vs previous month"
     count = {"id": "n", "label": "Deals", "value": 3.0, "format": "int"}
     assert _change(count, {"n": {**count, "value": 3.2}}) == "+0 vs previous month"
+
+
+def test_a_change_of_a_tile_without_a_known_format_that_shows_as_zero_has_no_minus_sign():
+    from smk.report import _change
+
+    tile = {"id": "x", "label": "Own figure", "value": 1.496}
+    assert _change(tile, {"x": {**tile, "value": 1.5}}).startswith("+0")

@@ -1710,7 +1710,9 @@ def _cell_form_notes(name, out, frame, unsure, several, aside, quality: DataQual
 
 #: one e-mail address inside a cell holding several (`Jane <jane@x.com>, "Doe, J" <j@y.com>`,
 #: `q@x.com (work)`): display names, quotes, comments and a `mailto:` are not part of it
-_EMAIL_ADDRESS = r"[^\s,;:<>()\[\]\"'@]+@[^\s,;:<>()\[\]\"'@]+"
+#: an address in a cell of several: an apostrophe may be inside its local part (o'brien@x.com),
+#: not at its start nor in its domain (a quote around it: 'jane@x.com')
+_EMAIL_ADDRESS = r"[^\s,;:<>()\[\]\"'@][^\s,;:<>()\[\]\"@]*@[^\s,;:<>()\[\]\"'@]+"
 #: the extra column the addresses after a cell's first are kept in (`_several_emails`)
 OTHER_EMAILS = "other_emails"
 
@@ -1726,8 +1728,11 @@ def _several_emails(out: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray | None
     several = _arrow_counts(pc.count_substring(parse.arrow_text(email), "@")) > 1
     if not several.any():
         return None
-    found = email[several].str.findall(_EMAIL_ADDRESS)
+    found = email[several].str.findall(_EMAIL_ADDRESS).map(_each_once)
+    once = found[found.str.len() == 1]  # one address written twice (`a@x.com <mailto:a@x.com>`)
+    email = email.mask(email.index.isin(once.index), once.str[0])
     found = found[found.str.len() > 1]  # `a@b@c` holds no two addresses: left as written
+    out["email"] = email.astype("string")
     if found.empty:
         return None
     several = email.index.isin(found.index)
@@ -1739,6 +1744,14 @@ def _several_emails(out: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray | None
     others[found.index] = joined  # one assignment, not one per cell
     out[OTHER_EMAILS] = others.astype("string")
     return several
+
+
+def _each_once(addresses: list[str]) -> list[str]:
+    """A cell's addresses, each once (ignoring case), in the order written."""
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.casefold(), address)
+    return list(seen.values())
 
 
 def _joined_addresses(given: object, more: list[str]) -> str:
