@@ -166,10 +166,21 @@ def test_a_hubspot_cell_of_several_addresses_keeps_the_first_as_the_email(tmp_pa
     assert crm.contacts["other_emails"].tolist()[0] == "bo@example.com"
 
 
+def _unmerged_contacts(tmp_path: Path, contacts: list[str]) -> tuple[smk.CRM, pd.DataFrame]:
+    """A HubSpot export of `contacts` (and one deal) loaded, none merged into another; its
+    contacts by id."""
+    folder = hubspot_export(
+        tmp_path, contacts, ["11,Big,closedwon,2026-02-01,Dana,1200,EUR,2026-01-10"]
+    )
+    crm = smk.load(folder)
+    assert crm.quality.tables["contacts"].merged == 0
+    return crm, crm.contacts.set_index("contact_id")
+
+
 def test_display_names_and_comments_are_not_addresses(tmp_path: Path) -> None:
     """Of `Jane Doe <jane.doe@acme.com>, ...` the address is the email, not `Jane`: two
     people named Jane are not merged, quotes and comments are not kept as addresses."""
-    folder = hubspot_export(
+    crm, kept = _unmerged_contacts(
         tmp_path,
         [
             '1,Jane,Doe,"Jane Doe <jane.doe@acme.com>, Jane Doe <jd@home.net>",lead,2026-05-01',
@@ -178,11 +189,7 @@ def test_display_names_and_comments_are_not_addresses(tmp_path: Path) -> None:
             '4,C,D,"q@x.com (work), r@x.com (home)",lead,2026-05-01',
             '5,C,D,"mailto:s@x.com; t@x.com",lead,2026-05-01',
         ],
-        ["11,Big,closedwon,2026-02-01,Dana,1200,EUR,2026-01-10"],
     )
-    crm = smk.load(folder)
-    assert crm.quality.tables["contacts"].merged == 0
-    kept = crm.contacts.set_index("contact_id")
     assert kept["email"].tolist() == [
         "jane.doe@acme.com",
         "jane.smith@x.com",
@@ -203,7 +210,7 @@ def test_an_apostrophe_is_part_of_an_address_and_a_repeated_one_is_one(tmp_path:
     """`o'brien@x.com, ...` kept its address as `brien@x.com` (merging O'Brien into another
     contact); an address written twice (Outlook's `a@x.com <mailto:a@x.com>`) is one address:
     no warning, nothing in other_emails."""
-    folder = hubspot_export(
+    crm, kept = _unmerged_contacts(
         tmp_path,
         [
             '1,Sean,OBrien,"o\'brien@x.com, sean@home.net",lead,2026-05-01',
@@ -212,11 +219,7 @@ def test_an_apostrophe_is_part_of_an_address_and_a_repeated_one_is_one(tmp_path:
             '4,Ann,Lee,"Ann@x.com, ann@x.com",lead,2026-05-01',
             "5,Q,Quoted,\"'q@x.com', 'r@y.com'\",lead,2026-05-01",
         ],
-        ["11,Big,closedwon,2026-02-01,Dana,1200,EUR,2026-01-10"],
     )
-    crm = smk.load(folder)
-    assert crm.quality.tables["contacts"].merged == 0
-    kept = crm.contacts.set_index("contact_id")
     assert kept["email"].tolist() == [
         "o'brien@x.com",
         "brien@x.com",

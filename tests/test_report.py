@@ -1050,22 +1050,28 @@ for name in "AB":
     display({"text/plain": "table " + name}, raw=True)"""
 
 
-def test_a_cell_s_stream_outputs_are_joined_where_they_follow_one_another(tmp_path):
-    """A print's pieces, flushed apart, are one output (two runs publish alike), but text is
-    never moved past a table: each heading stays above its own table (nbclient's
-    `coalesce_streams` put both headings above both tables)."""
+def _last_cell_run(tmp_path: Path, code: str) -> list:
+    """The outputs of `code`'s cell, the last of a notebook run as `smk report` runs one
+    (`_execute_with_kernel_retries`: `tmp_path/executed.ipynb`)."""
     from smk.report import _execute_with_kernel_retries, ensure_kernel
 
     cells = [
         new_markdown_cell("# Streams"),
         new_code_cell("month = '2026-10'", metadata={"tags": ["parameters"]}),
-        new_code_cell(STREAM_WRITES),
+        new_code_cell(code),
     ]
     kernelspec = {"name": "smk", "display_name": "Python (smk)", "language": "python"}
     source, executed = tmp_path / "01_streams.ipynb", tmp_path / "executed.ipynb"
     nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), source)
     _execute_with_kernel_retries(source, executed, {"month": "2026-10"}, ensure_kernel(), True)
-    outputs = nbformat.read(executed, as_version=4).cells[-1].outputs
+    return nbformat.read(executed, as_version=4).cells[-1].outputs
+
+
+def test_a_cell_s_stream_outputs_are_joined_where_they_follow_one_another(tmp_path):
+    """A print's pieces, flushed apart, are one output (two runs publish alike), but text is
+    never moved past a table: each heading stays above its own table (nbclient's
+    `coalesce_streams` put both headings above both tables)."""
+    outputs = _last_cell_run(tmp_path, STREAM_WRITES)
     shown = [o.get("text") or o["data"]["text/plain"] for o in outputs]
     assert shown == [
         "first line\n",
@@ -1096,19 +1102,9 @@ def test_a_failed_notebook_s_streams_are_joined_too_and_show_a_progress_line_as_
     rewrites its line shows its last state; smk's warning keeps its place among the prints."""
     from papermill.exceptions import PapermillExecutionError
 
-    from smk.report import _execute_with_kernel_retries, ensure_kernel
-
-    cells = [
-        new_markdown_cell("# Progress"),
-        new_code_cell("month = '2026-10'", metadata={"tags": ["parameters"]}),
-        new_code_cell(PROGRESS_THEN_FAIL),
-    ]
-    kernelspec = {"name": "smk", "display_name": "Python (smk)", "language": "python"}
-    source, executed = tmp_path / "01_progress.ipynb", tmp_path / "executed.ipynb"
-    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), source)
     with pytest.raises(PapermillExecutionError):
-        _execute_with_kernel_retries(source, executed, {"month": "2026-10"}, ensure_kernel(), True)
-    outputs = nbformat.read(executed, as_version=4).cells[-1].outputs
+        _last_cell_run(tmp_path, PROGRESS_THEN_FAIL)
+    outputs = nbformat.read(tmp_path / "executed.ipynb", as_version=4).cells[-1].outputs
     streams = [(o.name, o.text) for o in outputs if o.output_type == "stream"]
     assert streams == [
         ("stdout", "done\n"),  # the counter's line, rewritten by "done"
