@@ -307,8 +307,8 @@ def mqls_vs_target(
 ) -> Axes:
     """Monthly MQLs (bars, from `smk.sla.sla_by_month`) against the target (dashed line);
     months below target are drawn lighter, and the legend says which shade is which
-    (`colour_key`; not when the caller's `color` replaces the shades). Without a month, or with no MQL in any month, the
-    axes say so (`empty_reason`, or a reason of their own)."""
+    (`colour_key`; not when the caller's `color` replaces the shades). Without a month, or
+    with no MQL in any month, the axes say so (`empty_reason`, or a reason of their own)."""
     ax = _axes(ax)
     if not len(monthly) or not (monthly[value].astype(float).fillna(0) > 0).any():
         if empty_reason is None:

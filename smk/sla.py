@@ -1102,8 +1102,8 @@ def deal_values(
     a rate too (amounts are divided by it: {"USD": 1.0, "EUR": 1.08} reports in EUR); rates
     that leave the reporting currency out are refused (`check_fx_rates`). Deals without a
     currency are taken as in the reporting currency. Without rates, all deals must share one
-    currency, the reporting currency when one is named. Only the currencies of deals with an amount need a rate: a deal without one has
-    nothing to convert (its value stays unknown).
+    currency, the reporting currency when one is named. Only the currencies of deals with an
+    amount need a rate: a deal without one has nothing to convert (its value stays unknown).
     """
     check_fx_rates(fx_rates, reporting_currency)
     amount = deals["amount"].astype("float64")

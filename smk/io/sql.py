@@ -576,9 +576,9 @@ def load_sql(
     ------
     CRMExportError
         The database cannot be reached, the URL scheme is unknown, no table has a name smk
-        recognises or the tables are a Salesforce or Pipedrive sync schema, a SQLite file is given to the
-        duckdb driver (or the reverse), or a SQLite database lacks `schema`; the message names
-        the URL (password masked) and lists the tables found.
+        recognises or the tables are a Salesforce or Pipedrive sync schema, a SQLite file is
+        given to the duckdb driver (or the reverse), or a SQLite database lacks `schema`; the
+        message names the URL (password masked) and lists the tables found.
     """
     url = sql_url(url)
     shown, secrets = mask_url(url), url_secrets(url)
