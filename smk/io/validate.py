@@ -1709,9 +1709,9 @@ def _cell_form_notes(name, out, frame, unsure, several, aside, quality: DataQual
 
 
 #: one e-mail address inside a cell holding several (`Jane <jane@x.com>, "Doe, J" <j@y.com>`,
-#: `q@x.com (work)`): display names, quotes, comments and a `mailto:` are not part of it
-#: an address in a cell of several: an apostrophe may be inside its local part (o'brien@x.com),
-#: not at its start nor in its domain (a quote around it: 'jane@x.com')
+#: `q@x.com (work)`): display names, quotes, comments and a `mailto:` are not part of it; an
+#: apostrophe may be inside its local part (o'brien@x.com), not at its start nor in its domain
+#: (a quote around it: 'jane@x.com')
 _EMAIL_ADDRESS = r"[^\s,;:<>()\[\]\"'@][^\s,;:<>()\[\]\"@]*@[^\s,;:<>()\[\]\"'@]+"
 #: the extra column the addresses after a cell's first are kept in (`_several_emails`)
 OTHER_EMAILS = "other_emails"
