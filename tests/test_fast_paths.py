@@ -407,6 +407,22 @@ def test_keep_rows_and_take_rows_match_pandas(drop):
     pd.testing.assert_frame_equal(_take_rows(frame, rows), frame.iloc[rows])
 
 
+@given(case=_arrow_texts(st.one_of(TEXT, st.none())), data=st.data())
+def test_few_rows_of_chunked_text_match_pandas_and_share_its_bytes(case, data):
+    """A few rows of a text column in several chunks are its values at those rows, sliced out
+    of the chunks (no copy: Arrow's take would join every chunk first)."""
+    values, text = case
+    series = pd.Series(parse._STRING.__from_arrow__(text), index=np.arange(len(values)) * 2)
+    rows = np.array(data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=8)))
+    rows = rows[: len(values) and len(rows)].astype(np.intp)
+    pd.testing.assert_series_equal(parse.few_rows(series, rows), series.iloc[rows])
+    taken = parse.arrow_rows(text, rows)
+    assert taken.to_pylist() == [values[r] for r in rows]
+    if text.num_chunks > 1:  # sliced: every piece points into the column's own data buffers
+        own = {c.buffers()[2].address for c in text.chunks}
+        assert all(c.buffers()[2].address in own for c in taken.chunks)
+
+
 # ---------------------------------------------------------------- event checks while typing
 def _raw(rows: list[dict], file: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows).astype("string")

@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 from pandas.io.parsers import TextParser
 
 from smk.errors import CRMExportError
-from smk.io.parse import iso_target
+from smk.io.parse import arrow_rows, iso_target
 
 _BOM = b"\xef\xbb\xbf"
 _FOOTER = re.compile(
@@ -344,7 +344,7 @@ def _empty_rows(table: pa.Table) -> np.ndarray | None:
     at: np.ndarray | None = None  # positions of the rows empty so far
     for column in sorted(table.columns, key=lambda c: pa.types.is_dictionary(c.type)):
         if at is not None:
-            column = column.take(pa.array(at))
+            column = arrow_rows(column, at)
         if pa.types.is_dictionary(column.type):
             column = column.cast(pa.large_string())
         empty = pc.equal(pc.binary_length(column), 0).to_numpy(zero_copy_only=False)
@@ -560,7 +560,7 @@ def _joined_values(
     values = _text_column(table, column)
     broken = pc.or_(pc.match_substring(values, "\n"), pc.match_substring(values, "\r"))
     at = np.flatnonzero(broken.to_numpy(zero_copy_only=False))  # (a regex takes 3 times as long)
-    taken = values.take(pa.array(at, type=pa.int64()))
+    taken = arrow_rows(values, at)
     counts = pc.count_substring(taken, judge.delimiter).to_numpy(zero_copy_only=False)
     enough = counts >= judge.least_delimiters(column)
     where = f"its {table.column_names[column]!r} value"

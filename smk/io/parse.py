@@ -137,6 +137,35 @@ def arrow_text(values) -> pa.ChunkedArray:
     return s.array.__arrow_array__()
 
 
+#: Up to this many rows are taken from a long text column by slicing its Arrow chunks.
+FEW_ROWS = 1000
+
+
+def few_rows(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """`values.iloc[rows]`; a few rows of a text column held in several Arrow chunks are
+    sliced out of them. Arrow's take joins every chunk first: for the few unreadable dates of
+    a ten-million-row column that was half a second and the whole column in fresh memory."""
+    rows = np.asarray(rows, dtype=np.intp)
+    array = values.array
+    if len(rows) > FEW_ROWS or type(array) is not pd.arrays.ArrowStringArray:
+        return values.iloc[rows]
+    taken = arrow_rows(array.__arrow_array__(), rows)
+    return pd.Series(_STRING.__from_arrow__(taken), index=values.index[rows], name=values.name)
+
+
+def arrow_rows(values: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
+    """``values.take(rows)``, a few rows by slices of the chunks (`few_rows`)."""
+    if len(rows) > FEW_ROWS or getattr(values, "num_chunks", 1) < 2:
+        return values.take(pa.array(np.asarray(rows, dtype=np.int64)))
+    return text_pieces(values, [(r, r + 1) for r in rows])
+
+
+def text_pieces(values: pa.ChunkedArray, spans) -> pa.ChunkedArray:
+    """The rows ``start:stop`` of each span, as zero-copy slices of `values`' chunks."""
+    chunks = [c for a, b in spans for c in values.slice(int(a), int(b - a)).chunks]
+    return pa.chunked_array(chunks, values.type)
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """A text column in the model's string dtype; a categorical one is decoded by Arrow."""
     if not is_categorical(values):
@@ -713,7 +742,7 @@ def _examples(
 ) -> str:
     """A few distinct values of `rows` as written, each with the number `read` (a column
     parser's values) reads it as: `'11-50' = 23`."""
-    first = values.iloc[np.flatnonzero(rows)[: 50 * few]]
+    first = few_rows(values, np.flatnonzero(rows)[: 50 * few])
     shown = list(pd.unique(clean_text(first).dropna().astype(str)))[:few]
     numbers = read(pd.Series(shown, dtype="string"))
     return ", ".join(
@@ -815,7 +844,7 @@ def _large_numbers(
     text = arrow_text(values)
     plain = _plain(text)
     if decimal is None and not whole:  # (a count's lone groups are thousands: no mark needed)
-        kinds = _distinct_kinds(values.iloc[np.flatnonzero(~plain)])
+        kinds = _distinct_kinds(few_rows(values, np.flatnonzero(~plain)))
         if (kinds == _COMMA).any():  # a plain number never shows a comma: count them only now
             kinds = np.concatenate([kinds, _plain_kinds(text, plain)])
         decimal = _majority(kinds)
@@ -828,7 +857,7 @@ def _large_numbers(
     out[bad] = np.nan
     rows = np.flatnonzero(others)
     if len(rows):  # NaN until parsed
-        parsed, rest_bad = _read_numbers(values.iloc[rows], decimal or ".", whole)
+        parsed, rest_bad = _read_numbers(few_rows(values, rows), decimal or ".", whole)
         out[rows] = parsed.to_numpy()
         bad[rows] = rest_bad.to_numpy(dtype=bool)
     return pd.Series(out, index=values.index), pd.Series(bad, index=values.index)
@@ -844,7 +873,7 @@ def _bare(s: pd.Series) -> pd.Series:
     rows = np.flatnonzero(_true(pc.match_substring_regex(arrow_text(s), r"[^0-9.,+\-eE]")))
     if not len(rows):
         return s
-    t = s.iloc[rows].str.replace(_CURRENCY, "", regex=True)
+    t = few_rows(s, rows).str.replace(_CURRENCY, "", regex=True)
     t = t.str.replace(r"[\s\u00a0'’]", "", regex=True)
     t = t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
     out = s.copy()
@@ -1012,7 +1041,7 @@ def _currency_signs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     maybe = np.flatnonzero(_true(pc.match_substring_regex(text, _NOT_PLAIN)))
     if not len(maybe):
         return none
-    some = pd.Series(_STRING.__from_arrow__(text.take(pa.array(maybe))))
+    some = pd.Series(_STRING.__from_arrow__(arrow_rows(text, maybe)))
     found = some.str.extract(f"({_CURRENCY.pattern})", flags=re.I, expand=False).str.lower()
     named = found.notna().to_numpy(dtype=bool)
     return maybe[named], found[named].to_numpy(dtype=object)
@@ -1551,7 +1580,7 @@ def parse_datetimes(
     warnings: list[str] = []
     rows = np.flatnonzero(rest)
     if len(rows):
-        parsed, rest_bad, warnings = _parse_datetimes(values.iloc[rows], options, hint)
+        parsed, rest_bad, warnings = _parse_datetimes(few_rows(values, rows), options, hint)
         out.iloc[rows] = parsed.array
         bad[rows] = rest_bad.to_numpy(dtype=bool)
     return out, pd.Series(bad, index=values.index), warnings

@@ -446,7 +446,7 @@ def _keep_rows(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
         values = frame.pop(col)
         if spans is not None and type(values.array) is ArrowStringArray:
             text = values.array.__arrow_array__()
-            kept = _pieces(text, spans)
+            kept = parse.text_pieces(text, spans)
             columns[col] = pd.Series(ArrowStringArray(kept), index=index, name=col)
         else:  # the array filtered, not the Series: its index is made once, above
             columns[col] = pd.Series(values.array[mask], index=index, name=col, copy=False)
@@ -463,20 +463,14 @@ def _take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         values = frame[col]
         if type(values.array) is ArrowStringArray:
             text = values.array.__arrow_array__()
-            columns[col] = ArrowStringArray(_pieces(text, [(r, r + 1) for r in rows]))
+            columns[col] = ArrowStringArray(parse.text_pieces(text, [(r, r + 1) for r in rows]))
         else:
             columns[col] = values.take(rows).array
     return pd.DataFrame(columns, index=frame.index[rows])
 
 
-def _pieces(values: pa.ChunkedArray, spans) -> pa.ChunkedArray:
-    """The rows ``start:stop`` of each span, as zero-copy slices of `values`' chunks."""
-    chunks = [c for a, b in spans for c in values.slice(int(a), int(b - a)).chunks]
-    return pa.chunked_array(chunks, values.type)
-
-
 #: Up to this many rows are cut out of, or taken from, a table by slicing its text columns.
-_FEW_ROWS = 1000
+_FEW_ROWS = parse.FEW_ROWS
 
 
 #: Tables at least this long have their columns typed on two threads (Arrow's kernels and
