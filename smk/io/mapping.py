@@ -993,10 +993,12 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     out["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [path.name])
     out["_row"] = frame["_row"]
     footer = fileio.footer_mask(frame).to_numpy()
-    codes = np.where(
-        footer, 0, np.where(deleted, 3, np.where(not_done, 1, np.where(inbound, 2, -1)))
-    )
     reasons = ["report footer", TASK_NOT_DONE, INBOUND_EMAIL, DELETED_IN_CRM]
+    # each row's first reason of footer, deleted, not done, inbound (-1: none), set in the
+    # reverse order so that the first one wins; one byte per row
+    codes = np.full(len(frame), -1, dtype=np.int8)
+    for code, rows in ((2, inbound), (1, not_done), (3, deleted), (0, footer)):
+        codes[np.asarray(rows, dtype=bool)] = code
     out["_reason"] = pd.Categorical.from_codes(codes, reasons)
     mapped = _with_malformed(out, frame, path)
     mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
