@@ -119,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
         "the export: no contact loaded, no full month yet, or deal currencies without a default "
         "exchange rate; "
         "'report_problem' says why); on exit 2 or 1 the object says usable: false and carries 'error' (and 'file', "
-        "'column', 'row', 'value' where known)",
+        "'column', 'row', 'value' where known) and 'error_kind': 'export' (the export cannot be read "
+        "or loads nothing usable), 'params' (the --params file is refused), 'set_aside' (the "
+        "--set-aside folder is refused or cannot be written) or 'internal' (a bug, exit 1)",
     )
     p.add_argument(
         "--params",
@@ -264,11 +266,16 @@ def _run(argv: list[str] | None) -> int:
         if isinstance(exc, BrokenPipeError):  # stdout's and stderr's are absorbed: another pipe
             return _internal_error(args, exc)
         # a path the user gave cannot be read or written: not a bug
-        where = f"{exc.filename}: " if exc.filename else ""
-        return _failed(args, EXIT_BAD_INPUT, f"smk: error: {where}{exc.strerror or exc}", exc)
+        return _failed(args, EXIT_BAD_INPUT, f"smk: error: {_os_problem(exc)}", exc)
     except Exception as exc:  # an internal error: say so, do not dump a traceback on users
         return _internal_error(args, exc)
     return code
+
+
+def _os_problem(exc: OSError) -> str:
+    """An OSError as the error line says it: the file, then why."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
 
 
 def _internal_error(args: argparse.Namespace, exc: Exception) -> int:
@@ -282,14 +289,26 @@ def _internal_error(args: argparse.Namespace, exc: Exception) -> int:
     return _failed(args, EXIT_BUG, message, exc)
 
 
-def _failed(args: argparse.Namespace, code: int, message: str, exc: Exception | None = None) -> int:
+#: `validate --json`'s `error_kind`: what the failure is the fault of (`ERROR_KINDS`)
+ERROR_KINDS = ("export", "params", "set_aside", "internal")
+
+
+def _failed(
+    args: argparse.Namespace,
+    code: int,
+    message: str,
+    exc: Exception | None = None,
+    kind: str | None = None,
+) -> int:
     """Say why the command failed on stderr (and, for `validate --json`, as the JSON object on
-    stdout, so that a script always has one to read; in `smk report`'s log, as it is fit to
+    stdout, so that a script always has one to read, with `kind` as its `error_kind`: by
+    default "internal" for `EXIT_BUG`, else "export"; in `smk report`'s log, as it is fit to
     publish: `_report_logged`); return the exit code."""
     message = _report_logged(args, code, message)
     print(shown_name(message), file=sys.stderr)  # `M\xe4rz.csv`, as the other outputs show it
     if getattr(args, "json", False):
-        payload = _unusable(args, message.removeprefix("smk: error: "))
+        kind = kind or ("internal" if code == EXIT_BUG else "export")
+        payload = _unusable(args, message.removeprefix("smk: error: "), kind)
         if isinstance(exc, CRMExportError):
             payload.update(reason=exc.reason, file=exc.file, column=exc.column, row=exc.row)
             payload.update(value=exc.value, found_columns=exc.found_columns)
@@ -311,15 +330,16 @@ def _report_logged(args: argparse.Namespace, code: int, message: str) -> str:
     return "smk: " + log_failure(args.out, message.removeprefix("smk: "), code)
 
 
-def _unusable(args: argparse.Namespace, error: str) -> dict:
-    """The JSON of a validation that found nothing usable: the keys of a success, no tables."""
+def _unusable(args: argparse.Namespace, error: str, kind: str) -> dict:
+    """The JSON of a validation that found nothing usable: the keys of a success, no tables,
+    the `error` and its `error_kind` (`ERROR_KINDS`)."""
     source = str(args.path)
     if "://" in source:
         from smk.io.sql import mask_url  # never a password in the output
 
         source = mask_url(source)
     payload = {"format": None, "source": source, "usable": False, "tables": {}, "error": error}
-    return payload | {"report_ready": False, "report_problem": error}
+    return payload | {"error_kind": kind, "report_ready": False, "report_problem": error}
 
 
 def _print(text: str) -> None:
@@ -389,11 +409,13 @@ class _ReaderMayGo:
 def cmd_validate(args: argparse.Namespace) -> int:
     refused = _set_aside_problem(args) if args.set_aside else None
     if refused:
-        return _failed(args, EXIT_BAD_INPUT, f"smk: error: --set-aside: {refused}")
+        return _failed(
+            args, EXIT_BAD_INPUT, f"smk: error: --set-aside: {refused}", kind="set_aside"
+        )
     try:
         params = _report_params(args.params)
     except ValueError as exc:
-        return _failed(args, EXIT_BAD_INPUT, f"smk: error: --params: {exc}")
+        return _failed(args, EXIT_BAD_INPUT, f"smk: error: --params: {exc}", kind="params")
     crm = smk.load(
         args.path,
         format=args.format,
@@ -407,7 +429,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     shown = crm.source or args.path  # a database URL's password is masked in the source
     problem = None if usable else f"{shown}: no usable contacts or deals were loaded"
     if args.set_aside:
-        _write_set_aside(crm, Path(args.set_aside))
+        try:
+            _write_set_aside(crm, Path(args.set_aside))
+        except OSError as exc:  # a full disk, a folder no longer writable: not the export's fault
+            message = f"smk: error: {_os_problem(exc)}"
+            return _failed(args, EXIT_BAD_INPUT, message, exc, kind="set_aside")
     if args.json:
         _print(json.dumps(account_json(crm, problem, params), indent=2, default=str))
     else:
@@ -433,9 +459,10 @@ def _report_params(path: str | None) -> dict | None:
 
 def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None = None) -> dict:
     """`validate --json`: format, source, usable, every table of the model (read 0 when the
-    export lacks it), the tables with no row loaded, the warnings (and the error, if any),
-    and whether `smk report` runs on the export (`report_ready`; when not, `report_problem`
-    says why: `smk.report.default_report_blocker`, with `params`: a params file's settings)."""
+    export lacks it), the tables with no row loaded, the warnings (and the error, if any, with
+    its `error_kind`: "export"), and whether `smk report` runs on the export (`report_ready`;
+    when not, `report_problem` says why: `smk.report.default_report_blocker`, with `params`:
+    a params file's settings)."""
     from smk.report import default_report_blocker
 
     quality = crm.quality.to_dict()
@@ -446,7 +473,7 @@ def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None =
     payload |= {"tables": tables, "missing_tables": crm.missing_tables()}
     payload["warnings"] = quality["warnings"]
     if problem:
-        payload["error"] = problem
+        payload |= {"error": problem, "error_kind": "export"}
     blocker = default_report_blocker(crm, params)
     payload["report_ready"] = blocker is None
     if blocker:

@@ -263,7 +263,8 @@ def read_params(path: str | Path | None) -> dict:
         raise ValueError(
             f"the params file {path} may not set {', '.join(clash)}: use the command's options"
         )
-    return _paths_from(_as_json_text(params), Path(path).parent)
+    params = _paths_from(_as_json_text(params), Path(path).parent)
+    return _in_own_sections(params, _currency_codes)
 
 
 #: Settings that name a file: a relative path in a params file is read from the file's folder
@@ -273,10 +274,10 @@ FILE_SETTINGS = ("segments_csv", "channel_groups")
 
 def _paths_from(params: dict, folder: Path) -> dict:
     """`params` with the relative paths of `FILE_SETTINGS`, at the top and in the sections of
-    smk's own notebooks (a user's notebook may give these names another meaning), made
-    absolute from `folder` (the params file's). A URL (`https://...`) is left as it is."""
+    smk's own notebooks (`_in_own_sections`), made absolute from `folder` (the params
+    file's). A URL (`https://...`) is left as it is."""
 
-    def absolute(section: dict) -> dict:
+    def absolute(section: dict, where: str) -> dict:
         out = dict(section)
         for key in FILE_SETTINGS:
             value = out.get(key)
@@ -285,14 +286,47 @@ def _paths_from(params: dict, folder: Path) -> dict:
                 out[key] = value if path.is_absolute() else str((folder / path).resolve())
         return out
 
-    params = absolute(params)
+    return _in_own_sections(params, absolute)
+
+
+def _in_own_sections(params: dict, change) -> dict:
+    """`params` with `change(section, where)` made to its top level (`where` ""), then to the
+    sections of smk's own notebooks (`where` "notebooks.<name>."): a user's notebook may give
+    the names `change` reads another meaning."""
+    params = change(params, "")
     sections, packaged = params.get("notebooks"), _packaged_names()
     if isinstance(sections, dict):
         params["notebooks"] = {
-            name: absolute(own) if isinstance(own, dict) and name in packaged else own
+            name: change(own, f"notebooks.{name}.")
+            if isinstance(own, dict) and name in packaged
+            else own
             for name, own in sections.items()
         }
     return params
+
+
+def _currency_codes(section: dict, where: str) -> dict:
+    """A section of a params file with the currency codes a person typed in it read as ISO
+    codes, whatever their case (`smk.sla.currency_code`: `reporting_currency: eur` is EUR,
+    `fx_rates: {usd: 0.92}` USD's rate), so that they name the currencies the export's deals
+    are in (read the same way: `smk.io.parse.currency_codes`). Two keys of `fx_rates` naming
+    one currency (`EUR` and `eur`) are refused (ValueError)."""
+    from smk.sla import currency_code
+
+    out = dict(section)
+    if "reporting_currency" in out:
+        out["reporting_currency"] = currency_code(out["reporting_currency"])
+    rates = out.get("fx_rates")
+    if isinstance(rates, dict):
+        out["fx_rates"] = {currency_code(code): rate for code, rate in rates.items()}
+        if len(out["fx_rates"]) < len(rates):
+            twice = sorted(set(rates) - set(out["fx_rates"]))
+            same = [f"{c!r}" for c in rates if currency_code(c) == currency_code(twice[0])]
+            raise ValueError(
+                f"the params file: {where}fx_rates gives the rate of {currency_code(twice[0])} "
+                f"more than once ({', '.join(same)}): currency codes are read in any case"
+            )
+    return out
 
 
 def _check_file_setting(
@@ -525,9 +559,11 @@ def _unparsed_parameters(notebook: Path, found: set[str]) -> dict:
     return out
 
 
-def _check_sla_settings(name: str, settings: dict) -> None:
+def _check_sla_settings(name: str, settings: dict, own: dict) -> None:
     """The settings a notebook passes to `smk.sla.SLA` (its parameters named like the SLA's
-    fields), checked by the SLA itself."""
+    fields), checked by the SLA itself; a refusal says where the file writes the settings it
+    refuses (each that the SLA refuses with the others at their defaults, else all given):
+    `_where_written`, `own`: the notebook's section."""
     from smk.sla import SLA
 
     fields = {f.name for f in dataclasses.fields(SLA)}
@@ -537,7 +573,17 @@ def _check_sla_settings(name: str, settings: dict) -> None:
     try:
         SLA(**given)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
+        refused = [key for key in given if _refuses(SLA, {key: given[key]})] or list(given)
+        raise ValueError(f"the params file: {_where_written(name, refused, own)}: {exc}") from None
+
+
+def _refuses(check, settings: dict) -> bool:
+    """Whether `check(**settings)` refuses them (a ValueError or TypeError)."""
+    try:
+        check(**settings)
+    except (ValueError, TypeError):
+        return True
+    return False
 
 
 def _check_window_months(value) -> None:
@@ -641,22 +687,49 @@ _SETTING_CHECKS = {
 }
 
 
-def _check_known_settings(name: str, settings: dict) -> None:
+def _check_known_settings(name: str, settings: dict, own: dict) -> None:
     """Settings in `_SETTING_CHECKS` checked by the package function the notebook passes them
-    to, so that a value it refuses (a capacity of 0) fails here, not inside the notebook."""
+    to, so that a value it refuses (a capacity of 0) fails here, not inside the notebook; a
+    refusal says where the file writes the setting (`_where_written`, `own`: the notebook's
+    section)."""
     for key, check in _SETTING_CHECKS.items():
         if key not in settings:
             continue
         try:
             check(settings[key])
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"the params file: notebooks.{name}: {exc}") from None
+            raise ValueError(
+                f"the params file: {_where_written(name, [key], own)}: {exc}"
+            ) from None
         except OverflowError as exc:  # a number too large for the check (a 401-digit one)
             shown = str(settings[key])
             shown = shown if len(shown) <= 40 else f"{shown[:20]}... ({len(shown)} characters)"
             raise ValueError(
-                f"the params file: notebooks.{name}: {key} is too large ({exc}), got {shown}"
+                f"the params file: {_where_written(name, [key], own)}: {key} is too large "
+                f"({exc}), got {shown}"
             ) from None
+
+
+def _written_as(name: str, keys: list[str], own: dict) -> str:
+    """Settings `keys` of notebook `name` named as the params file writes them: one in the
+    notebook's section `own` as `notebooks.<name>.<key>`, one at the file's top level (which
+    every notebook taking it gets) as `<key>`, then `(for notebook <name>)` when any is."""
+    written = [f"notebooks.{name}.{key}" if key in own else key for key in keys]
+    whose = "" if all(key in own for key in keys) else f" (for notebook {name})"
+    return " and ".join(written) + whose
+
+
+def _where_written(name: str, keys: list[str], own: dict) -> str:
+    """Where the params file writes the settings `keys` of notebook `name`, for a refusal
+    whose own text names them: the notebook's section `own` (`notebooks.<name>`) when all
+    are there (or none is given), else the settings as written (`_written_as`: a top-level
+    `seed` as `seed (for notebook segmentation)`)."""
+    return f"notebooks.{name}" if all(key in own for key in keys) else _written_as(name, keys, own)
+
+
+def _section(params: dict, name: str) -> dict:
+    """The params file's section of notebook `name` (`notebooks: {name: {...}}`), or {}."""
+    return (params.get("notebooks") or {}).get(name) or {}
 
 
 def _check_rates_and_currency(name: str, given: dict, cell: dict, own: dict) -> None:
@@ -674,9 +747,8 @@ def _check_rates_and_currency(name: str, given: dict, cell: dict, own: dict) -> 
     try:
         check(*(_setting(given, cell, key) for key in keys))
     except (ValueError, TypeError) as exc:
-        written = [f"notebooks.{name}.{key}" if key in own else key for key in keys if key in given]
-        whose = "" if all(key in own for key in keys if key in given) else f" (for notebook {name})"
-        raise ValueError(f"the params file: {' and '.join(written)}{whose}: {exc}") from None
+        written = _written_as(name, [key for key in keys if key in given], own)
+        raise ValueError(f"the params file: {written}: {exc}") from None
 
 
 def check_params(notebooks: list[Path], params: dict, available: list[Path] | None = None) -> None:
@@ -702,14 +774,15 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
             if not spec:
                 continue
             annotation = spec["inferred_type_name"]
+            written = _written_as(name, [key], _section(params, name))
             if _wrong_type(annotation, value):
                 wrong.append(
-                    f"notebooks.{name}.{key} must be of type {annotation} like its "
+                    f"{written} must be of type {annotation} like its "
                     f"default {spec['default']} ({spec['help']}), got {value!r}"
                 )
             elif value is None and _refuses_none(key, annotation):
                 wrong.append(
-                    f"notebooks.{name}.{key} must be of type {annotation} like its default "
+                    f"{written} must be of type {annotation} like its default "
                     f"{spec['default']}, got None (null; only {', '.join(sorted(NULL_SETTINGS))} "
                     "may be null)"
                 )
@@ -724,9 +797,9 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
         if name not in packaged:
             continue
         given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
-        _check_sla_settings(name, given)
-        _check_known_settings(name, given)
-        own = (params.get("notebooks") or {}).get(name) or {}
+        own = _section(params, name)
+        _check_sla_settings(name, given, own)
+        _check_known_settings(name, given, own)
         _check_rates_and_currency(name, given, cells[name], own)
     declared = {name: set(cell) for name, cell in cells.items()}
     unknown = _unknown_settings(params, declared)
@@ -1177,8 +1250,9 @@ def currency_gap(
     crm: CRM, notebooks: list[Path], params: dict, month: Month
 ) -> tuple[str, str] | None:
     """The first of `notebooks` whose `fx_rates` cannot convert the rows it converts for
-    `month` (`check_currencies`): the message naming the notebook and the currencies, and
-    which rows that notebook converts; None when every notebook can."""
+    `month` (`check_currencies`): the message naming where the params file writes the rates
+    (`_where_written`: the notebook's section, or its top-level settings) and the
+    currencies, and which rows that notebook converts; None when every notebook can."""
     import papermill as pm
 
     from smk.sla import deal_values
@@ -1202,7 +1276,9 @@ def currency_gap(
             except TypeError:  # rates of another kind: a notebook of that name but the user's
                 break
             except ValueError as exc:
-                return f"notebooks.{name}: {exc}", f"{name} converts {which}"
+                keys = [key for key in ("fx_rates", "reporting_currency") if key in given]
+                where = _where_written(name, keys, _section(params, name))
+                return f"{where}: {exc}", f"{name} converts {which}"
     return None
 
 
@@ -1451,6 +1527,9 @@ def run_report(
                 _owner_key_for_kernels(crm, settings, quiet),
                 _kernel_noise_logged(quiet),
             ):
+                aliases = publication.aliases()  # with the key the kernels have
+                for text in team_owner_warnings(crm, chosen, settings, aliases):
+                    _warn(text, quiet)
                 kernel = ensure_kernel()
                 runs = _execute_all(
                     chosen,
@@ -1465,7 +1544,6 @@ def run_report(
                     ),
                     rerun["read_options"],
                 )
-                aliases = publication.aliases()  # with the key the kernels had
             timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()
@@ -1981,6 +2059,49 @@ def _owner_pseudonyms(crm: CRM, settings: dict) -> dict[str, str]:
     from smk.sla import owner_aliases
 
     return owner_aliases(crm, "pseudonyms") if _may_show_pseudonyms(crm, settings) else {}
+
+
+def team_owner_warnings(
+    crm: CRM, chosen: list[Path], settings: dict, aliases: dict[str, str]
+) -> list[str]:
+    """Warnings (`run_report` says each once) for the `teams` (owner -> team) of smk's own
+    notebooks in `chosen`, given by the params file `settings`, with keys that name no owner
+    of the export: a typo in an owner id would put nobody in that team, and the owner meant
+    silently in 'other'. Each names the setting as the file writes it (`_written_as`), up to
+    three such keys and how many. A key names an owner when it is an owner value of the
+    export or, for a notebook that shows owners by pseudonym (its `owner_labels`), one of
+    their pseudonyms `aliases` (`_owner_pseudonyms`). No warning for an export without owners."""
+    import papermill as pm
+
+    from smk.sla import OWNER_MODES, owner_values, uses_pseudonyms
+
+    owners, packaged, found = set(owner_values(crm)), _packaged_names(), {}
+    for nb in chosen if owners else []:
+        name = notebook_name(nb)
+        cell = _parameters_of(pm, nb) if name in packaged else {}
+        given = params_for(nb, settings, set(cell))
+        if "teams" not in cell or not isinstance(given.get("teams"), dict):
+            continue
+        mode = _setting(given, cell, "owner_labels") or "auto"
+        pseudonyms = mode in OWNER_MODES and uses_pseudonyms(crm, mode)
+        known = owners | set(aliases.values()) if pseudonyms else owners
+        unknown = [key for key in given["teams"] if key not in known]
+        if unknown:
+            where = _written_as(name, ["teams"], _section(settings, name))
+            found[_unknown_owners_text(where, unknown, len(given["teams"]))] = None
+    return list(found)
+
+
+def _unknown_owners_text(where: str, unknown: list[str], total: int, few: int = 3) -> str:
+    """`team_owner_warnings`' text for the owner keys `unknown` of the setting `where`."""
+    shown = ", ".join(repr(key) for key in unknown[:few])
+    shown += f", ... ({len(unknown)} in all)" if len(unknown) > few else ""
+    names, them = ("names", "it") if len(unknown) == 1 else ("name", "them")
+    return (
+        f"{where}: {len(unknown)} of its {total} keys {names} no owner in the export ({shown}), "
+        f"so no owner is put in a team by {them} (owners not listed count as 'other'); check "
+        "the owner ids"
+    )
 
 
 def _shown_pseudonyms(executed: Path, crm: CRM, aliases: dict[str, str]) -> dict[str, str]:

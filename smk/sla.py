@@ -737,7 +737,7 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     would coincide get longer ones (only they).
     """
     check_owner_mode(mode)
-    distinct = _owner_values(crm)
+    distinct = owner_values(crm)
     if not uses_pseudonyms(crm, mode):
         return {}
     key = pseudonym_key()
@@ -750,7 +750,8 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     return aliases
 
 
-def _owner_values(crm: CRM) -> list[str]:
+def owner_values(crm: CRM) -> list[str]:
+    """The distinct owner values (`owner_id`) of the contacts, deals and activities, as text."""
     values = pd.concat([getattr(crm, t)["owner_id"] for t in _OWNER_TABLES]).dropna()
     return sorted(values.astype("string").unique())
 
@@ -758,7 +759,7 @@ def _owner_values(crm: CRM) -> list[str]:
 def uses_pseudonyms(crm: CRM, mode: str = "auto") -> bool:
     """Whether `owner_aliases(crm, mode)` replaces the owners: "pseudonyms" always (when there
     are owners), "ids" never, "auto" when an owner value looks like a personal name."""
-    distinct = _owner_values(crm)
+    distinct = owner_values(crm)
     if mode == "ids" or not distinct:
         return False
     return mode == "pseudonyms" or any(looks_like_personal_name(v) for v in distinct)
@@ -1148,6 +1149,16 @@ def _sign_advice(currencies: list[str]) -> str:
         f"currencies use: translate it to its code in a mapping file (`values: {{currency: "
         f"{{{signs[0]!r}: <code>}}}}`, docs/mappings.md) or give its rate under that sign"
     )
+
+
+def currency_code(value: object) -> object:
+    """A currency code as a person may type it (`eur`, `Usd`) as the ISO 4217 code it names
+    (EUR, USD): three letters, upper case. Any other value is returned as it is, for
+    `check_fx_rates` to judge (`"USD "`, `euro`: refused where a rate is needed) or to match
+    a sign the export writes as it is (`kr`: `smk.io.parse.currency_codes`)."""
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value):
+        return value.upper()
+    return value
 
 
 def check_fx_rates(

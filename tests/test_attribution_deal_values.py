@@ -77,7 +77,7 @@ def test_the_report_pre_check_refuses_what_journeys_would_fail_on(conversion, mo
         failed = str(exc)
     assert (gap is None) == (failed is None), (gap, failed)
     if gap is not None:
-        assert gap[0] == f"notebooks.attribution: {failed}"
+        assert gap[0] == f"fx_rates (for notebook attribution): {failed}"  # the file's top
         verb = "won" if conversion == "won" else "created"
         assert gap[1] == f"attribution converts the deals {verb} from {start:%Y-%m} to {month}"
 

@@ -922,8 +922,8 @@ def test_report_reads_the_export_with_the_given_reading_options(tmp_path, monkey
             "notebooks:\n  funnel_sla:\n    business_hours: 'yes'\n",
             "business_hours must be of type bool",
         ),
-        ("seed: true\n", "seed must be of type int"),
-        ("fx_rates: [1.0]\n", "fx_rates must be of type dict"),
+        ("seed: true\n", "seed (for notebook segmentation) must be of type int"),  # top level
+        ("fx_rates: [1.0]\n", "fx_rates (for notebook funnel_sla) must be of type dict"),
     ],
 )
 def test_params_of_the_wrong_type_fail_before_any_notebook_runs(tmp_path, setting, message):
@@ -2041,7 +2041,8 @@ def test_a_setting_too_large_for_the_package_s_check_is_bad_input_not_an_interna
     with pytest.raises(ValueError, match=r"notebooks.lead_scoring: capacity_per_month is too "
                        r"large \(int too large to convert to float\), got 99999999999999999999"
                        r"\.\.\. \(401 characters\)"):  # fmt: skip
-        report._check_known_settings("lead_scoring", {"capacity_per_month": 10**401 - 1})
+        settings = {"capacity_per_month": 10**401 - 1}  # in the notebook's section
+        report._check_known_settings("lead_scoring", settings, settings)
 
 
 @pytest.mark.parametrize(
@@ -2291,7 +2292,10 @@ def test_seed_segments_and_mix_window_are_checked_before_any_notebook(notebook, 
 
     with pytest.raises(ValueError, match=f"notebooks.{notebook}[:.] ?{message}"):
         check_params(discover_notebooks([notebook]), {"notebooks": {notebook: setting}})
-    with pytest.raises(ValueError, match=message):  # the shared seed too, as a top-level key
+    # the shared seed too, as a top-level key: named as the file writes it, not as a section's
+    (key,) = setting
+    written = rf"the params file: {key} \(for notebook {notebook}\)(: {key})? "
+    with pytest.raises(ValueError, match=written + message.removeprefix(f"{key} ")):
         check_params(discover_notebooks([notebook]), {**setting, "notebooks": None})
 
 
@@ -2300,7 +2304,7 @@ def test_the_mix_window_check_refuses_what_marketing_mix_cannot_use(value):
     from smk.report import _check_known_settings
 
     with pytest.raises(ValueError, match="mix_months must be an integer from 1 to 1200"):
-        _check_known_settings("funnel_sla", {"mix_months": value})
+        _check_known_settings("funnel_sla", {"mix_months": value}, {"mix_months": value})
 
 
 def test_text_after_an_embedded_image_is_still_scrubbed():

@@ -1,6 +1,7 @@
 """`smk report` refuses an export that loads no contact before any notebook runs (it published
 a month of "not enough data" pages and exited 0: a silent failure for a scheduler), and
-`smk validate` says so while it keeps calling an export with deals usable."""
+`smk validate` says so while it keeps calling an export with deals usable; the params file is
+checked as a person writes it (its last section)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import smk
 from smk import config, sla
-from smk.cli import main
-from smk.report import check_params, discover_notebooks, read_params
+from smk.cli import ERROR_KINDS, main
+from smk.report import (
+    check_params,
+    currency_gap,
+    discover_notebooks,
+    params_for,
+    read_params,
+    team_owner_warnings,
+)
 
 CONTACTS_FILE = "hubspot-crm-exports-all-contacts-2026-02-01.csv"
 CONTACTS_HEADER = "Record ID,First Name,Email,Lifecycle Stage,Create Date\n"
@@ -297,7 +306,8 @@ def test_a_missing_file_setting_is_refused_before_any_notebook(tmp_path, capsys)
     assert main([*args, "--params", str(params), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert (
-        f"notebooks.funnel_sla: segments_csv: no such file {tmp_path.resolve() / 'nowhere.csv'} "
+        "the params file: segments_csv (for notebook funnel_sla): segments_csv: no such file "
+        f"{tmp_path.resolve() / 'nowhere.csv'} "
         "(a relative path in the params file is read from the params file's folder)"
     ) in err
     assert not (out / "2026-01").exists()
@@ -402,8 +412,9 @@ def test_validate_judges_report_ready_with_a_params_file_s_rates(tmp_path, capsy
     assert main(["validate", str(export), "--json", "--params", str(lacking)]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["report_ready"] is False
-    assert payload["report_problem"].startswith("notebooks.funnel_sla: no exchange rate for CHF")
-    assert payload["report_problem"].endswith("add the rates to the params file")
+    problem = payload["report_problem"]  # the rates named as the file writes them: at its top
+    assert problem.startswith("fx_rates (for notebook funnel_sla): no exchange rate for CHF")
+    assert problem.endswith("add the rates to the params file")
     # a params file `smk report` refuses is refused here too, naming the option
     typo = tmp_path / "typo.yaml"
     typo.write_text("fx_rate: {CHF: 1.05}\n")
@@ -565,3 +576,217 @@ def test_a_params_mapping_keyed_by_numbers_and_text_reads_its_keys_as_text(tmp_p
     nbformat.writes(injected)  # as papermill writes the executed notebook
     cell = next(c for c in injected.cells if "injected-parameters" in c.metadata.tags)
     assert 'teams = {"1": "inside", "owner-02": "field"}' in cell.source
+
+
+# ------------------------------------------------------------------ the params file as written
+# `validate --json` tells a refused params file from a broken export (`error_kind`), currency
+# codes are read in any case, a refused setting is named where the file writes it, and a
+# `teams` key that names no owner of the export is warned about.
+SAMPLE = str(config.SAMPLE_HUBSPOT)
+
+
+def _params(tmp_path: Path, text: str, name: str = "params.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _validate_json(capsys, *args: str) -> tuple[int, dict]:
+    code = main(["validate", *args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+# ------------------------------------------------------------------ validate --json: error_kind
+def test_validate_json_tells_a_refused_params_file_from_a_broken_export(tmp_path, capsys):
+    """Both said `{"usable": false, "tables": {}, "error": ...}`, exit 2: a scheduler could not
+    tell a mistake in its params file from an export it cannot use."""
+    good, bad = _params(tmp_path, "seed: 3\n"), _params(tmp_path, "seed: -1\n", "bad.yaml")
+    for params in (bad, tmp_path / "missing.yaml"):  # refused, unreadable
+        code, payload = _validate_json(capsys, SAMPLE, "--params", str(params))
+        assert code == 2 and payload["usable"] is False and payload["error_kind"] == "params"
+        assert payload["error"].startswith("--params: ")
+    code, payload = _validate_json(capsys, str(tmp_path / "no-export"), "--params", str(good))
+    assert code == 2 and payload["error_kind"] == "export"
+    assert payload["file"] == str(tmp_path / "no-export")  # the keys it had are kept
+    empty = tmp_path / "canonical"  # read, but nothing usable loaded
+    empty.mkdir()
+    (empty / "contacts.csv").write_text("contact_id,created_at\n")
+    code, payload = _validate_json(capsys, str(empty), "--params", str(good))
+    assert code == 2 and payload["error_kind"] == "export" and payload["tables"]
+    code, payload = _validate_json(capsys, SAMPLE, "--set-aside", SAMPLE)
+    assert code == 2 and payload["error_kind"] == "set_aside"
+    code, payload = _validate_json(capsys, SAMPLE, "--params", str(good))
+    assert code == 0 and "error_kind" not in payload and "error" not in payload
+    assert {"params", "export", "set_aside"} < set(ERROR_KINDS)
+
+
+def test_validate_json_says_an_internal_error_is_smk_s(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(smk, "load", broken)
+    code, payload = _validate_json(capsys, SAMPLE)
+    assert code == 1 and payload["error_kind"] == "internal"
+
+
+def test_error_kind_is_documented_where_validate_json_is():
+    from smk.cli import _parser
+
+    validate = _parser()._subparsers._group_actions[0].choices["validate"]
+    assert all(kind in validate.format_help() for kind in ERROR_KINDS)
+    readme = (config.ROOT / "README.md").read_text(encoding="utf-8")
+    assert '`"error_kind"`' in readme
+    assert all(f'`"{kind}"`' in readme for kind in ERROR_KINDS)
+
+
+# ------------------------------------------------------------------ currency codes in any case
+def test_currency_codes_in_a_params_file_are_read_in_any_case(tmp_path, capsys):
+    """`reporting_currency: eur` was refused ("Add eur to fx_rates ... or set
+    reporting_currency: EUR"), as were rates keyed `usd`: the export's `eur` is EUR."""
+    text = (
+        "reporting_currency: usd\n"
+        "fx_rates: {Eur: 1.087, usd: 1.0, kr: 0.1}\n"  # `kr`: a sign the export keeps as written
+        "notebooks:\n  segmentation:\n    reporting_currency: gbp\n"
+        "    fx_rates: {GBP: 1.0, eur: 0.85, usd: 0.79}\n"
+    )
+    settings = read_params(_params(tmp_path, text))
+    assert settings["reporting_currency"] == "USD"
+    assert settings["fx_rates"] == {"EUR": 1.087, "USD": 1.0, "kr": 0.1}
+    segmentation = settings["notebooks"]["segmentation"]
+    assert segmentation == {
+        "reporting_currency": "GBP",
+        "fx_rates": {"GBP": 1.0, "EUR": 0.85, "USD": 0.79},
+    }
+    chosen = discover_notebooks()
+    check_params(chosen, settings)
+    funnel = next(nb for nb in chosen if nb.stem.endswith("funnel_sla"))
+    assert params_for(funnel, settings)["reporting_currency"] == "USD"  # what its page shows
+    lower = _params(tmp_path, "reporting_currency: eur\n", "lower.yaml")
+    code, payload = _validate_json(capsys, SAMPLE, "--params", str(lower))
+    assert code == 0 and payload["report_ready"] is True
+
+
+@pytest.mark.parametrize(
+    "text, refused",
+    [
+        ("reporting_currency: euro\n", "no rate for the reporting currency euro"),
+        ('reporting_currency: "usd "\n', "without spaces around it, got 'usd '"),
+        ("reporting_currency: [eur]\n", "reporting_currency (for notebook funnel_sla) must be"),
+        (
+            "fx_rates: {eur: 1.0, EUR: 1.0, usd: 0.92}\n",
+            "the params file: fx_rates gives the rate of EUR more than once ('eur', 'EUR'): "
+            "currency codes are read in any case",
+        ),
+        (
+            "notebooks:\n  funnel_sla:\n    fx_rates: {usd: 1.0, Usd: 1.0, EUR: 1.1}\n",
+            "notebooks.funnel_sla.fx_rates gives the rate of USD more than once",
+        ),
+    ],
+)
+def test_currency_nonsense_is_still_refused(tmp_path, text, refused):
+    with pytest.raises(ValueError) as caught:
+        check_params(discover_notebooks(), read_params(_params(tmp_path, text)))
+    assert refused in str(caught.value)
+
+
+# ------------------------------------------------------------------ settings named where written
+@pytest.mark.parametrize(
+    "setting, notebook, said",
+    [
+        ({"seed": -1}, "segmentation", ": seed must be an integer from 0 to 4294967295"),
+        ({"share_to_work": 80}, "funnel_sla", ": SLA share_to_work is a share between 0 and 1"),
+        ({"holidays": ["24/12/2026"]}, "funnel_sla", ": a holiday is a date like 2026-12-25"),
+        ({"capacity_per_month": 0}, "lead_scoring", ": the sales capacity (capacity_per_month"),
+        ({"mix_months": 2.5}, "funnel_sla", " must be of type int like its default 12"),
+    ],
+)
+def test_a_refused_setting_is_named_where_the_file_writes_it(setting, notebook, said):
+    """A top-level `seed: -1` was refused as `notebooks.segmentation: seed ...`, a section
+    the file does not have."""
+    (key,) = setting
+    chosen = discover_notebooks([notebook])
+    with pytest.raises(ValueError) as top:
+        check_params(chosen, setting)
+    assert str(top.value).startswith(f"the params file: {key} (for notebook {notebook}){said}")
+    with pytest.raises(ValueError) as own:
+        check_params(chosen, {"notebooks": {notebook: setting}})
+    section = f"notebooks.{notebook}" + (f".{key}" if said.startswith(" must") else "")
+    assert str(own.value).startswith(f"the params file: {section}{said}")
+
+
+def test_a_sla_setting_is_named_where_written_beside_others_from_the_section():
+    given = {"share_to_work": 80, "notebooks": {"funnel_sla": {"leakage_days": 3}}}
+    with pytest.raises(ValueError, match=r"^the params file: share_to_work \(for notebook "):
+        check_params(discover_notebooks(["funnel_sla"]), given)
+    given = {"leakage_days": 3, "notebooks": {"funnel_sla": {"share_to_work": 80}}}
+    with pytest.raises(ValueError, match=r"^the params file: notebooks\.funnel_sla: SLA share"):
+        check_params(discover_notebooks(["funnel_sla"]), given)
+
+
+def test_rates_that_cannot_convert_the_export_are_named_where_the_file_writes_them():
+    from smk.periods import Month
+
+    crm = smk.load(SAMPLE)
+    chosen, month = discover_notebooks(["funnel_sla"]), Month("2026-09")
+    rates = {"fx_rates": {"EUR": 1.0}}  # the sample's USD deals have no rate
+    gap = currency_gap(crm, chosen, rates, month)
+    assert gap is not None and gap[0].startswith("fx_rates (for notebook funnel_sla): ")
+    gap = currency_gap(crm, chosen, {"notebooks": {"funnel_sla": rates}}, month)
+    assert gap is not None and gap[0].startswith("notebooks.funnel_sla: ")
+
+
+# ------------------------------------------------------------------ teams naming no owner
+def test_teams_keys_that_name_no_owner_are_warned_about():
+    crm = smk.load(SAMPLE)  # owners owner-01 and owner-02
+    funnel = discover_notebooks(["funnel_sla"])
+    typo = {"teams": {"owner-01": "inside", "owner-0l": "field"}}
+    assert team_owner_warnings(crm, funnel, typo, {}) == [
+        "teams (for notebook funnel_sla): 1 of its 2 keys names no owner in the export "
+        "('owner-0l'), so no owner is put in a team by it (owners not listed count as "
+        "'other'); check the owner ids"
+    ]
+    many = {f"owner-{i}": "field" for i in range(3, 8)}
+    (text,) = team_owner_warnings(crm, funnel, {"notebooks": {"funnel_sla": {"teams": many}}}, {})
+    assert text.startswith(
+        "notebooks.funnel_sla.teams: 5 of its 5 keys name no owner in the export "
+        "('owner-3', 'owner-4', 'owner-5', ... (5 in all))"
+    )
+    fine = {"teams": {"owner-01": "inside", "owner-02": "field"}}
+    assert team_owner_warnings(crm, funnel, fine, {}) == []
+    # a pseudonym names its owner where the notebook shows owners by pseudonym, not with "ids"
+    aliases = {"owner-01": "rep-abc123"}
+    pseudonyms = {"teams": {"rep-abc123": "inside"}, "owner_labels": "pseudonyms"}
+    assert team_owner_warnings(crm, funnel, pseudonyms, aliases) == []
+    ids = {**pseudonyms, "owner_labels": "ids"}
+    assert len(team_owner_warnings(crm, funnel, ids, aliases)) == 1
+
+
+def test_teams_are_not_judged_on_an_export_without_owners(tmp_path):
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    (folder / "contacts.csv").write_text("contact_id,created_at\n1,2026-01-02T10:00:00Z\n")
+    crm = smk.load(folder)
+    teams = {"teams": {"owner-01": "inside"}}
+    assert team_owner_warnings(crm, discover_notebooks(["funnel_sla"]), teams, {}) == []
+
+
+class _Stop(Exception):
+    """Ends a report before its first notebook runs."""
+
+
+def test_smk_report_warns_once_of_a_team_key_naming_no_owner(tmp_path, monkeypatch, capsys):
+    from smk import report
+
+    def stop() -> str:
+        raise _Stop
+
+    monkeypatch.setattr(report, "ensure_kernel", stop)
+    params = _params(tmp_path, "teams: {owner-01: inside, owner-0l: field}\n")
+    out = tmp_path / "reports"
+    with pytest.raises(_Stop):
+        report.run_report(SAMPLE, "2026-09", out, notebooks=["funnel_sla"], params=params)
+    err = capsys.readouterr().err
+    warning = "teams (for notebook funnel_sla): 1 of its 2 keys names no owner in the export"
+    assert err.count("smk: warning: ") == 1 and f"smk: warning: {warning} ('owner-0l')" in err
+    log = (out / report.LOG_FILE).read_text(encoding="utf-8")
+    assert re.search(rf"WARNING .*{re.escape(warning)}", log)
