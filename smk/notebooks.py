@@ -28,6 +28,7 @@ from smk.io.parse import listed
 from smk.model import CRM
 from smk.outputs import counted, export_csv
 from smk.periods import is_latest, resolve_month
+from smk.presentation import as_table
 
 
 def resolve_path(path: str | Path) -> str:
@@ -329,33 +330,6 @@ def optional(compute, *args, **kwargs):
         return None
 
 
-def as_table(
-    frame: pd.DataFrame, decimals: dict[str, int] | None = None, label: str | None = None
-) -> pd.DataFrame:
-    """`frame` as a page shows it, as a table (pandas' HTML, where the report shows a missing
-    value as a dash): a float column holding whole numbers only (a count: journeys,
-    conversions, a row number) as integers, each column of `decimals` rounded to its number
-    of places (rates, days), never turned into integers. A frame numbered 0, 1, 2 ... (a
-    RangeIndex, which tells a reader nothing) labels its rows by column `label` (when it has
-    one), or else by its first column when that names each row once (no value missing or
-    repeated)."""
-    decimals = decimals or {}
-    table = frame.copy()
-    for column in table.columns:
-        values = table[column]
-        if column in decimals or not pd.api.types.is_float_dtype(values):
-            continue
-        if values.notna().any() and (values.dropna() % 1 == 0).all():
-            table[column] = values.astype("Int64")
-    table = table.round(decimals)
-    if not isinstance(table.index, pd.RangeIndex) or len(table.columns) < 2:
-        return table
-    if label in table.columns and table[label].notna().all():
-        return table.set_index(label)
-    first = table[table.columns[0]]
-    return table.set_index(first.name) if first.notna().all() and first.is_unique else table
-
-
 def show_sections(sections: list[tuple[str, pd.DataFrame, str]], empty: str) -> None:
     """Display each (heading, table, note) of `sections` (`smk.quality.set_aside_sections`):
     the heading in bold, the table as the page shows tables (`as_table`), the note below it;
@@ -376,15 +350,14 @@ def show_sections(sections: list[tuple[str, pd.DataFrame, str]], empty: str) -> 
 class _WholeValues(pd.DataFrame):
     """A table whose display shows every value whole, for `provenance`: pandas cuts a cell
     at `display.max_colwidth` (50 characters, "..."), so long parameters (`models`, `fx_rates`)
-    showed cut. Its HTML is pandas' own (`to_html`, which escapes the text)."""
+    showed cut. It is shown as every table of a page (`as_table`: headers in words, no row
+    numbers); its HTML is pandas' own (`to_html`, which escapes the text)."""
 
-    def _repr_html_(self) -> str | None:
-        with pd.option_context("display.max_colwidth", None):
-            return super()._repr_html_()
+    def _repr_html_(self) -> str:
+        return as_table(pd.DataFrame(self))._repr_html_()
 
     def __repr__(self) -> str:
-        with pd.option_context("display.max_colwidth", None):
-            return super().__repr__()
+        return repr(as_table(pd.DataFrame(self)))
 
 
 def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:

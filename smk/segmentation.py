@@ -582,6 +582,27 @@ def used_features(features: pd.DataFrame, groups: Mapping[str, dict] | None = No
     return features[[c for group in resolved.values() for c in group["columns"]]]
 
 
+#: `feature_summary`'s columns: `DataFrame.describe`'s statistics in a reader's words.
+FEATURE_SUMMARY = {
+    "count": "accounts",
+    "mean": "mean",
+    "std": "spread",
+    "min": "lowest",
+    "25%": "p25",
+    "50%": "median",
+    "75%": "p75",
+    "max": "highest",
+}
+
+
+def feature_summary(features: pd.DataFrame) -> pd.DataFrame:
+    """One row per feature of `features` (`used_features`): how many accounts have a value,
+    their mean, spread (standard deviation), lowest, quartiles and highest value, under the
+    names of `FEATURE_SUMMARY` (the page's table; `describe()` named them count, std, 25%)."""
+    summary = features.describe().T.rename(columns=FEATURE_SUMMARY)
+    return summary[list(FEATURE_SUMMARY.values())].rename_axis("feature")
+
+
 def features_text(groups: Mapping[str, dict] | None = None) -> str:
     """What the page says describes each account: the feature groups segmented on (all of
     `FEATURE_GROUPS` for None) in plain words (`FEATURE_GROUP_WORDS`), whether behaviour

@@ -9,6 +9,7 @@ The page tests read the notebooks as stored (re-executed on the bundled sample b
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -186,48 +187,48 @@ def test_the_set_aside_listing_is_shown_as_tables_with_missing_values_as_dashes(
     page = _page(config.NOTEBOOKS_DIR / "00_data_quality.ipynb", tmp_path)
     assert _text_dumps(page) == []
     assert "<NA>" not in page.get_text()
-    listings = _tables_with(page, "file", "row", "reason")
+    listings = _tables_with(page, "File", "Row", "Reason")
     crm = smk.load(config.SAMPLE_HUBSPOT)
     sections = quality.set_aside_sections(crm, limit=10)
     assert len(listings) == len(sections) >= 2
     activities = listings[[s[0] for s in sections].index("activities")]
-    assert _column(activities, "deal_id")[0] == "–"  # a call of no deal: a dash, not <NA>
-    assert _column(activities, "row") == [str(r) for r in sections[-1][1]["row"]]
+    assert _column(activities, "Deal ID")[0] == "–"  # a call of no deal: a dash, not <NA>
+    assert _column(activities, "Row") == [str(r) for r in sections[-1][1]["row"]]
+    assert _header(activities)[0] == "Row"  # the export's row labels each, first
 
 
 def test_the_path_length_and_timing_sections_are_tables_of_counts_and_rounded_values(tmp_path):
     page = _page(config.NOTEBOOKS_DIR / "04_attribution.ipynb", tmp_path)
     assert _text_dumps(page) == []
-    [lengths] = _tables_with(page, "touches", "journeys", "conversions", "conversion_rate")
-    assert all(cell.isdigit() for cell in _column(lengths, "journeys") + _column(lengths, "conversions"))  # fmt: skip
-    assert all(len(cell.partition(".")[2]) <= 3 for cell in _column(lengths, "conversion_rate"))
-    [timing] = _tables_with(page, "quantile", "days")
-    assert _column(timing, "quantile") == ["0.25", "0.50", "0.75", "0.90"]
-    assert all(len(cell.partition(".")[2]) == 1 for cell in _column(timing, "days"))
-    [paths] = _tables_with(page, "path", "journeys", "conversions")
-    assert all(cell.isdigit() for cell in _column(paths, "journeys"))
+    [lengths] = _tables_with(page, "Touches", "Journeys", "Conversions", "Conversion rate")
+    counts = _column(lengths, "Journeys") + _column(lengths, "Conversions")
+    assert all(re.fullmatch(r"\d{1,3}(,\d{3})*", cell) for cell in counts)  # 1,204: no 1204.0
+    assert all(re.fullmatch(r"\d+\.\d%", cell) for cell in _column(lengths, "Conversion rate"))
+    [timing] = _tables_with(page, "Quantile", "Days")
+    assert _column(timing, "Quantile") == ["25.0%", "50.0%", "75.0%", "90.0%"]
+    assert all(len(cell.partition(".")[2]) == 1 for cell in _column(timing, "Days"))
+    [paths] = _tables_with(page, "Path", "Journeys", "Conversions")
+    assert all(re.fullmatch(r"\d{1,3}(,\d{3})*", cell) for cell in _column(paths, "Journeys"))
 
 
 def test_as_table_shows_whole_counts_as_integers_and_rounds_the_columns_given():
     frame = pd.DataFrame(
         {"journeys": [100.0, None], "share": [1.0, 0.0], "days": [59.048611, 1.0], "n": ["1", "2"]}
     ).set_index("n")
-    shown = notebooks.as_table(frame, {"share": 3, "days": 1})
-    assert shown["journeys"].dtype == "Int64" and shown["journeys"].tolist()[0] == 100
-    assert shown["share"].dtype == float  # a rate stays a rate, even when whole
-    assert shown["days"].tolist() == [59.0, 1.0] and shown.index.tolist() == ["1", "2"]
-    assert notebooks.as_table(pd.DataFrame({"v": [0.5]}))["v"].dtype == float
-    # rows numbered 0, 1, 2 ... tell a reader nothing: the first column labels them
+    shown = notebooks.as_table(frame, {"days": 1})
+    assert shown["Journeys"].tolist() == ["100", "–"]
+    assert shown["Share"].tolist() == ["100.0%", "0.0%"]  # a rate stays a rate, even when whole
+    assert shown["Days"].tolist() == ["59.0", "1.0"] and shown["N"].tolist() == ["1", "2"]
+    assert notebooks.as_table(pd.DataFrame({"v": [0.5]}))["V"].tolist() == ["0.500"]
+    # rows numbered 0, 1, 2 ... tell a reader nothing: they are not shown
     counts = notebooks.as_table(pd.DataFrame({"touches": ["1", "2"], "journeys": [3.0, 4.0]}))
-    assert counts.index.name == "touches" and counts["journeys"].tolist() == [3, 4]
-    assert notebooks.as_table(frame).index.name == "n"  # a label of its own is kept
-    # a first column that repeats or misses a value names no row: the rows keep their numbers
+    assert list(counts.columns) == ["Touches", "Journeys"] and counts["Journeys"].tolist() == ["3", "4"]  # fmt: skip
+    assert "<th>0</th>" not in counts._repr_html_()
     files = pd.DataFrame({"file": ["a.csv", "a.csv"], "row": [3, 9], "reason": ["x", "y"]})
-    assert isinstance(notebooks.as_table(files).index, pd.RangeIndex)
-    assert notebooks.as_table(files, label="row").index.tolist() == [3, 9]
+    assert list(notebooks.as_table(files).columns) == ["File", "Row", "Reason"]
+    assert list(notebooks.as_table(files, label="row").columns) == ["Row", "File", "Reason"]
     gaps = pd.DataFrame({"touches": ["1", None], "journeys": [1.0, 2.0]})
-    assert isinstance(notebooks.as_table(gaps).index, pd.RangeIndex)
-    assert notebooks.as_table(gaps, label="absent").index.name is None
+    assert notebooks.as_table(gaps, label="absent")["Touches"].tolist() == ["1", "–"]
 
 
 def test_the_set_aside_listing_text_is_the_sections_as_text():

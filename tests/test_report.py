@@ -194,7 +194,7 @@ def test_the_attribution_page_measures_the_distance_to_the_truth_on_the_sample(p
     assert all(0 <= d <= 1 for d in distance.values())
     page = (month / "04_attribution.html").read_text()
     assert "no ground truth for this export" not in page
-    assert "<th>total_variation_distance</th>" in page and "<th>spearman</th>" in page
+    assert "<th>Total variation distance</th>" in page and "<th>Spearman</th>" in page
 
 
 def _notebook_dir(tmp_path: Path, failing: bool) -> Path:

@@ -1,0 +1,279 @@
+"""Tables for people: what a published page shows of a frame (docs/notebooks.md, "Tables").
+
+`as_table` turns a frame into the table marketing and sales managers read: headers in plain
+words, shares as percentages, money in whole units under its currency, counts with thousands
+separators, times to the minute (UTC), yes/no for flags, a dash for what is missing, and no
+row numbers. Only the display changes: the frame a notebook computed, its CSV export and its
+metrics stay as they are.
+
+Each column's format is chosen by its name (`column_format`) unless the call names one
+(`formats`, `every`), where a name misleads (a channel column holding shares).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from smk.outputs import Note, format_kpi, show_table
+
+#: What a missing value is shown as (the dash the report shows for pandas' NaN).
+MISSING = "–"
+#: Words kept as written in a header (acronyms, and their plurals).
+ACRONYMS = {
+    w.lower(): w
+    for w in [
+        "MQL",
+        "MQLs",
+        "SQL",
+        "SQLs",
+        "SLA",
+        "SLAs",
+        "ROI",
+        "CLV",
+        "RFM",
+        "AUC",
+        "ROC",
+        "PR",
+        "PSI",
+        "ECE",
+        "ID",
+        "IDs",
+        "ROAS",
+        "CPA",
+        "AIDA",
+        "KPI",
+        "KPIs",
+        "UTC",
+        "CRM",
+        "URL",
+        "CSV",
+    ]
+}
+#: Header words spelled out for readers.
+WORDS = {"avg": "average", "std": "standard deviation", "pct": "percent", "vs": "vs"}
+#: Columns that name a row (an ID, a month, a decile, the export's row): shown as written,
+#: never with thousands separators.
+LABELS = frozenset({"row", "decile", "segment", "month", "cohort", "year", "touches"})
+#: Header words that make a column a share or a rate (shown as a percentage).
+PERCENT_WORDS = frozenset({"share", "rate", "ratio", "percent", "pct"})
+#: Header words that make a column money (whole units, the currency in the header).
+MONEY_WORDS = frozenset(
+    {"revenue", "pipeline", "amount", "value", "clv", "spend", "cpa", "cost", "size"}
+)
+#: The formats `formats` and `every` may name (an int instead: that many decimals).
+FORMATS = ("pct", "times", "money", "count", "hours", "days", "label", "number", "text")
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[_\s]+", str(name).lower()) if w]
+
+
+def column_format(name: str) -> str:
+    """The format a numeric column named `name` is shown in (one of `FORMATS`): an ID or
+    `LABELS` as written (``label``); a count of what is ``without``/``with`` something
+    (``deals_won_without_amount``, ``with_clv``) as a count; a ``lift`` or ``roas`` as a
+    multiple (``times``); shares and rates as percentages (``pct``); money (``money``);
+    hours and days with one decimal; anything else as a number (``number``)."""
+    words = set(_words(name))
+    last = _words(name)[-1:] or [""]
+    if str(name).lower() in LABELS or last[0] in {"id", "ids"}:
+        return "label"
+    if words & {"without", "with"}:
+        return "count"
+    if words & {"lift", "roas"}:
+        return "times"
+    if words & PERCENT_WORDS:
+        return "pct"
+    if words & MONEY_WORDS or str(name).lower() == "avg_won_deal":
+        return "money"
+    if "hours" in words:
+        return "hours"
+    if "days" in words:
+        return "days"
+    return "number"
+
+
+def header(name, kind: str = "number", currency: str = "", utc: bool = False) -> str:
+    """A column's name as a reader's header: words, not a Python name, in sentence case, the
+    known acronyms kept (`ACRONYMS`): ``share_within_sla`` -> "Share within SLA",
+    ``p80_hours`` -> "80th percentile hours", ``u_shaped`` -> "U shaped"; a money column
+    with its currency ("Won revenue (EUR)"), a column of times with "(UTC)"."""
+    words = [ACRONYMS.get(w, WORDS.get(w, w)) for w in re.split(r"_+", str(name)) if w]
+    words = [re.sub(r"^p(\d\d)$", r"\1th percentile", w) for w in words]
+    words = [w.upper() if len(w) == 1 else w for w in words]  # U-shaped's "u", the four P's
+    text = " ".join(words)
+    text = text[:1].upper() + text[1:] if text[:1].islower() else text
+    if kind == "money" and currency:
+        text = f"{text} ({currency})"
+    return f"{text} (UTC)" if utc else text
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _number(decimals: int) -> Callable[[float], str]:
+    return lambda v: f"{v:,.{decimals}f}"
+
+
+#: How each format shows one (present) value; `format_kpi` where it has the format.
+_SHOW: dict[str, Callable] = {
+    "pct": lambda v: format_kpi(v, "pct"),
+    "times": lambda v: f"{v:,.2f}x",
+    "money": lambda v: format_kpi(v, "money"),
+    "count": lambda v: format_kpi(v, "int"),
+    "hours": _number(1),
+    "days": _number(1),
+    "label": lambda v: f"{v:.0f}" if isinstance(v, float) and v.is_integer() else str(v),
+    "text": str,
+}
+
+
+def _number_format(values: pd.Series) -> Callable[[float], str]:
+    """A plain number column's format: counts when every value is whole, else one decimal
+    from 100 on and three below (AUC 0.562, a median of 370.5 employees)."""
+    present = values.dropna().astype(float)
+    if (present % 1 == 0).all():
+        return _SHOW["count"]
+    return _number(1 if present.abs().max() >= 100 else 3)
+
+
+def _is_flags(values: pd.Series) -> bool:
+    present = values.dropna()
+    return pd.api.types.is_bool_dtype(values) or (
+        len(present) > 0 and present.map(lambda v: isinstance(v, bool)).all()
+    )
+
+
+def _as_times(values: pd.Series) -> pd.Series | None:
+    """`values` as UTC timestamps when they are times (a datetime column, or timestamps held
+    as objects), else None."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        times = values
+    elif (
+        values.dtype == object and values.dropna().map(lambda v: isinstance(v, pd.Timestamp)).all()
+    ):
+        if values.dropna().empty:
+            return None
+        times = pd.to_datetime(values, utc=True)
+    else:
+        return None
+    return times.dt.tz_convert("UTC") if times.dt.tz is not None else times
+
+
+def _shown_times(times: pd.Series) -> tuple[pd.Series, bool]:
+    """Times to the minute ("2026-10-10 09:55"), or dates alone when every time is midnight;
+    and whether the text shows times of day (whose header then says UTC)."""
+    present = times.dropna()
+    dates = (present == present.dt.normalize()).all()
+    text = times.dt.strftime("%Y-%m-%d" if dates else "%Y-%m-%d %H:%M")
+    return text.where(times.notna(), MISSING), bool(len(present)) and not dates
+
+
+def _shown_column(values: pd.Series, kind: str | int) -> pd.Series:
+    """The texts of one column in format `kind` (an int: a number with that many decimals)."""
+    if isinstance(kind, int) and not isinstance(kind, bool):
+        show = _number(kind)
+    elif kind == "text" or not pd.api.types.is_numeric_dtype(values):
+        show = _SHOW["text"]
+    elif kind == "number":
+        show = _number_format(values)
+    else:
+        show = _SHOW[kind]
+    return values.map(lambda v: MISSING if _missing(v) else show(v)).astype(object)
+
+
+def _labelled_rows(frame: pd.DataFrame, label: str | None) -> tuple[pd.DataFrame, list]:
+    """`frame` without row numbers, and its columns that label rows: an index of its own
+    becomes the first column(s) (an unnamed one named `label`), a RangeIndex is dropped and
+    column `label` comes first."""
+    if not isinstance(frame.index, pd.RangeIndex):
+        if frame.index.nlevels == 1 and frame.index.name is None:
+            frame = frame.rename_axis(label or "")
+        named = list(frame.index.names)
+        frame = frame.reset_index(allow_duplicates=True)
+    else:
+        named = [label] if label in frame.columns else []
+        frame = frame[[*named, *[c for c in frame.columns if c not in named]]]
+    frame = frame.copy()
+    frame.columns.name = None
+    return frame, named
+
+
+class Table(pd.DataFrame):
+    """A table as a page shows it (`as_table`): every cell a text, shown whole, without the
+    row numbers; its HTML is pandas' own `to_html` (escaped, the same on every run)."""
+
+    def _repr_html_(self) -> str:
+        with pd.option_context("display.max_colwidth", None):
+            return pd.DataFrame(self).to_html(index=False)
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_colwidth", None):
+            return pd.DataFrame(self).to_string(index=False)
+
+
+def as_table(
+    frame: pd.DataFrame | pd.Series | None,
+    formats: Mapping[str, str | int] | None = None,
+    *,
+    label: str | None = None,
+    currency: str = "",
+    headers: Mapping[str, str] | None = None,
+    every: str | int | None = None,
+    empty: str | None = None,
+) -> Table | Note:
+    """`frame` as a page shows it, for people (module doc): each column in the format
+    `formats` names for it (one of `FORMATS`, or an int: that many decimals), else `every`
+    (for a wide table whose columns are channels or models), else by its name
+    (`column_format`); times as "2026-10-10 09:55" (UTC), flags as yes/no, missing as "–".
+    Headers by `header` (money ones with `currency`), or as `headers` names them.
+
+    Rows are labelled, never numbered: an index of its own (an unnamed one named `label`)
+    becomes the first column, and a column `label` is put first. With `empty`, a frame that
+    is None or has no rows is the sentence `empty` instead (`smk.outputs.show_table`).
+    """
+    if empty is not None:
+        shown = show_table(frame, empty)
+        if isinstance(shown, Note):
+            return shown
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    formats, headers = dict(formats or {}), dict(headers or {})
+    _check_formats({**formats, **({"every": every} if every is not None else {})})
+    table, labels = _labelled_rows(frame, label)
+    texts, names = [], []
+    for i, name in enumerate(table.columns):
+        kind = formats.get(name, every if i >= len(labels) else None)
+        kind = column_format(name) if kind is None else kind
+        if not pd.api.types.is_numeric_dtype(table.iloc[:, i]):
+            kind = "text"  # a text column named like money (the mix's `value`): no currency
+        text, utc = _shown_values(table.iloc[:, i], kind)
+        texts.append(text.reset_index(drop=True))
+        names.append(headers.get(name) or header(name, kind, currency, utc))
+    shown = pd.concat(texts, axis=1, ignore_index=True) if texts else pd.DataFrame()
+    return Table(shown.set_axis(names, axis=1))
+
+
+def _check_formats(formats: Mapping[str, str | int]) -> None:
+    """A ValueError naming the column whose format is none of `FORMATS` (nor a number of
+    decimals)."""
+    for name, kind in formats.items():
+        if not (kind in FORMATS or (isinstance(kind, int) and not isinstance(kind, bool))):
+            raise ValueError(
+                f"as_table: format {kind!r} for {name!r} is none of {', '.join(FORMATS)} "
+                "(or a whole number of decimals)"
+            )
+
+
+def _shown_values(values: pd.Series, kind: str | int) -> tuple[pd.Series, bool]:
+    """A column's texts and whether they are times of day (UTC)."""
+    times = _as_times(values)
+    if times is not None:
+        return _shown_times(times)
+    if _is_flags(values):
+        return values.map(lambda v: MISSING if _missing(v) else ("yes" if v else "no")), False
+    return _shown_column(values, kind), False
