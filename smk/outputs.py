@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smk.periods import Month, as_month, period_words
 from smk.pii import EMAIL_AT, INVISIBLE_CHARACTERS, without_invisible
 
 #: Leading characters that make a spreadsheet evaluate a cell as a formula (CSV injection).
@@ -145,10 +146,29 @@ def counted(n: float, noun: str) -> str:
     return f"{n:,.0f} {noun}{'' if n == 1 else 's'}"
 
 
+def over_period(tile: dict, month: Month | str, months: int | None = None) -> dict:
+    """`tile` with the period its figure covers, for a figure over another period than the
+    report `month`: `period` ("12 months to Oct 2026", `months` calendar months up to the
+    month's end; "all time to Oct 2026" for `months` None: `periods.period_words`) and
+    `previous_period`, the same period a month earlier, which the index's change names
+    ("+9 vs 12 months to Sep 2026")."""
+    month = as_month(month)
+    return tile | {
+        "period": period_words(month, months),
+        "previous_period": period_words(month.previous, months),
+    }
+
+
+def tile_detail(tile: dict) -> str:
+    """A tile's detail as shown: its `period` (`over_period`), when it has one, then its
+    `detail`: "12 months to Oct 2026; of 72 won conversions"."""
+    return "; ".join(str(tile[k]) for k in ("period", "detail") if tile.get(k))
+
+
 def kpi_line(tile: dict) -> str:
     """A report tile (an item of a metrics file's `kpis`) as one line of text, as the notebooks
-    print them under their metrics: ``label: value (detail)``."""
-    detail = f" ({tile['detail']})" if tile.get("detail") else ""
+    print them under their metrics: ``label: value (period; detail)`` (`tile_detail`)."""
+    detail = f" ({tile_detail(tile)})" if tile_detail(tile) else ""
     return f"{tile['label']}: {format_kpi(tile['value'], tile['format'])}{detail}"
 
 

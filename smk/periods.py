@@ -90,6 +90,16 @@ def as_month(value: Month | pd.Period | str) -> Month:
     return Month(value.strip())
 
 
+def period_words(month: Month | pd.Period | str, months: int | None = None) -> str:
+    """The period of a figure that ends with the report `month`, in words a reader knows:
+    "12 months to Oct 2026" (`months` calendar months up to the month's end), "Oct 2026"
+    (one month) or "all time to Oct 2026" (`months` None: every record up to its end)."""
+    end = f"{as_month(month).start:%b %Y}"
+    if months is None:
+        return f"all time to {end}"
+    return end if int(months) == 1 else f"{int(months)} months to {end}"
+
+
 #: A record more than a month away from every other, with at most one record in this many
 #: beyond it, is a stray date (a mistyped year, a 1970 placeholder), not the data's edge.
 #: An export of a thousand records or more may hold max(records // 1000, `_MIN_STRAYS`) of

@@ -3607,12 +3607,12 @@ def _versus(kpi: dict, before: dict | None) -> str:
         return f"n/a this month; was {_kpi_text(before['value'], kpi | before)} the previous month"
     if not known:
         return "no previous month"
+    versus = _previous_period(kpi, before)
     if isinstance(value, str) or isinstance(before["value"], str):  # a text KPI: top channel
-        return (
-            "same as previous month"
-            if value == before["value"]
-            else (f"was {before['value']} the previous month")
-        )
+        same = value == before["value"]
+        if versus == "previous month":
+            return "same as previous month" if same else f"was {before['value']} the previous month"
+        return f"same for {versus}" if same else f"was {before['value']} for {versus}"
     if not isinstance(value, (int, float)) or not isinstance(before["value"], (int, float)):
         return "no previous month"
     delta = value - before["value"]
@@ -3623,7 +3623,16 @@ def _versus(kpi: dict, before: dict | None) -> str:
     # one minus sign for every format; a change that shows as 0 (no digit but 0) is "+0"
     # ("−0.0 pts" was shown for 0.124% after 0.130%)
     sign = "−" if delta < 0 and re.search(r"[1-9]", shown) else "+"
-    return f"{sign}{shown} vs previous month"
+    return f"{sign}{shown} vs {versus}"
+
+
+def _previous_period(kpi: dict, before: dict) -> str:
+    """What a tile's change compares with: "previous month", or for a figure over another
+    period than the month (`outputs.over_period`) that period of the previous month's tile
+    ("12 months to Sep 2026"; the KPI's own `previous_period` when that tile names none)."""
+    if not kpi.get("period"):
+        return "previous month"
+    return str(before.get("period") or kpi.get("previous_period") or "previous month")
 
 
 _PAGE = """<!DOCTYPE html>
@@ -3677,7 +3686,7 @@ def write_month_index(
     for kpi in _kpis(in_order | metrics):
         status = str(kpi.get("status") or "").replace(" ", "-")
         target = kpi.get("target")
-        detail = [str(kpi["detail"])] if kpi.get("detail") else []
+        detail = [str(kpi[k]) for k in ("period", "detail") if kpi.get(k)]  # period first
         if target is not None:
             detail.append(f"target {_kpi_text(target, kpi)}")
         if kpi.get("status"):

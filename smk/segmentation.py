@@ -53,7 +53,7 @@ from smk.checks import check_integer, is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
-from smk.outputs import counted
+from smk.outputs import counted, over_period
 from smk.periods import Month, as_month, as_of_time
 from smk.sla import amount_gap, deal_amounts
 
@@ -1546,6 +1546,11 @@ class SegmentationRun:
     #: when last month's model was not used because the settings given differ from its own:
     #: which differ, in words ("method kmeans (the model's: gmm)"); else empty
     changed_settings: str = ""
+    #: when assigned to a saved model: the fresh fit on this month's data the note compares
+    #: with (its `selection_` is this month's curve, `selection_view`); else None
+    fresh: AccountSegmenter | None = None
+    #: the report month ('YYYY-MM'), which the tiles' periods name (`segmentation_kpis`)
+    month: str | None = None
 
 
 #: The `AccountSegmenter` settings a saved model must share with those given to be reused.
@@ -1639,16 +1644,41 @@ def segment_accounts(
         note = drift_note(drift, bundle.get("month"))
         if missing:
             note += f" Features missing this month (left out): {', '.join(missing)}."
-        run = SegmentationRun(model, assignments, False, bundle.get("month"), note, drift)
+        run = SegmentationRun(
+            model, assignments, False, bundle.get("month"), note, drift, fresh=fresh
+        )
     else:
         model = given.fit(features)
         assignments = model.assign(features)
         note = f"Segments were fitted on this month's data: {reason}."
         run = SegmentationRun(model, assignments, True, str(month), note, changed_settings=changed)
+    run.month = str(month)
     run.saved_to = save_segmenter(
         model, Path(output_dir) / MODEL_FILE, assignments, month=run.model_month
     )
     return run
+
+
+def selection_view(run: SegmentationRun) -> dict | None:
+    """What the page's "How many segments?" chart shows (`plots.segment_selection`'s
+    `selection`, `chosen` and `title`): this month's curve, never last month's. Segments
+    fitted this month: the model's own curve and choice. Assigned to a saved model: the fresh
+    fit's curve (the one `drift_note` compares with), and the title says which number that
+    fit chose and that the saved model's segments are the ones used ("How many segments? This
+    month's data supports 5; the 4 segments of the 2026-09 model are used"). None when no
+    number was chosen (`n_segments` fixed)."""
+    model = run.fresh if not run.fitted and run.fresh is not None else run.model
+    if getattr(model, "selection_", None) is None:
+        return None
+    k = int(model.n_segments_)
+    title = f"How many segments? The data supports {k}"
+    if model is not run.model:
+        used = int(run.model.n_segments_)
+        since = f"the {run.model_month} model" if run.model_month else "last month's model"
+        title = f"How many segments? This month's data supports {k}; " + (
+            f"the {used} segments of {since} are used" if used != k else f"as did {since}"
+        )
+    return {"selection": model.selection_, "chosen": k, "title": title}
 
 
 # ============================================================================ personas
@@ -1881,7 +1911,9 @@ def segmentation_kpis(
     segment's share of won revenue is None too when no segment is provably the top one
     (`top_segment`: no won deal has an amount, or a segment that does not lead on known
     revenue has a won deal without one) or when its share is unknown (some of its own won
-    deals have none), and its detail says why."""
+    deals have none), and its detail says why. Its revenue is all won up to the end of the
+    report month (`run.month`), not the month's: the tile names that period ("all time to Oct
+    2026", `outputs.over_period`)."""
     customers = int((rfm["frequency"] > 0).sum())
     why = "the export has no deals" if crm.deals.empty else "no deal won yet"
     top = top_segment(profiles)
@@ -1908,7 +1940,9 @@ def segmentation_kpis(
         ),
     ]
     keys = ("id", "label", "value", "format", "detail")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    tiles = [dict(zip(keys, row, strict=True)) for row in rows]
+    all_time = {"top_segment_revenue_share"}  # revenue won by the month's end, since the start
+    return [over_period(t, run.month) if run.month and t["id"] in all_time else t for t in tiles]
 
 
 def top_segment(profiles: pd.DataFrame) -> pd.Series | None:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from smk import attribution as at
+from smk import outputs
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +157,39 @@ def test_the_page_and_its_metrics_say_the_window_starts_before_the_data(tmp_path
     assert f"of the {c['attributed']} attributed; {c['unattributed']} of the " in tile["detail"]
     assert f"{c['conversions']} won conversions unattributed" in tile["detail"]
     assert outputs.kpi_line(tile) in text  # the page prints the tile the index shows
+
+
+def test_the_page_names_its_currency_captions_its_ratio_tables_and_dates_its_tiles(tmp_path):
+    """The coverage line said "72 (value 1,905,781)" in no currency; two tables with the same
+    headers followed "Money: cost per acquisition and return on ad spend" uncaptioned (one
+    money, one a ratio); the tiles of the 12-month window named no period beside the index's
+    tiles of the month."""
+    import json
+
+    executed, out = _run_page(tmp_path, month="2026-10", models=["linear"], n_boot=10)
+    shown = [  # each output of the page in order: markdown, printed text or a table (HTML)
+        o.get("data", {}).get("text/markdown")
+        or o.get("text")
+        or o.get("data", {}).get("text/html", "")
+        for c in executed.cells
+        for o in c.get("outputs", [])
+    ]
+    text = "\n".join(shown)
+    assert "won conversions from 2025-11-01 to 2026-10-31: " in text
+    assert " EUR)\nattributed to channels: " in text  # the sample's fx_rates: EUR is 1.0
+    captions = [i for i, o in enumerate(shown) if o.startswith(("**Cost per", "**Return on"))]
+    cpa, roas = (shown[i] for i in captions)
+    assert cpa.startswith("**Cost per acquisition** (EUR per conversion)")
+    assert roas.startswith("**Return on ad spend** (a ratio, value credited per EUR spent")
+    assert all("<table" in shown[i + 1] for i in captions)  # each right above its table
+    metrics = json.loads((out / "metrics-attribution.json").read_text())
+    assert metrics["currency"] == "EUR"
+    tiles = {k["id"]: k for k in metrics["kpis"]}
+    for kpi in ("top_channel", "top_channel_share", "conversions_attributed"):
+        assert tiles[kpi]["period"] == "12 months to Oct 2026", kpi
+        assert tiles[kpi]["previous_period"] == "12 months to Sep 2026", kpi
+    line = outputs.kpi_line(tiles["conversions_attributed"])
+    assert "(12 months to Oct 2026; of " in line and line in text  # printed as the index shows
 
 
 @pytest.mark.parametrize("models", [[], ["Linear"], "markov"])

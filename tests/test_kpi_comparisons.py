@@ -227,3 +227,41 @@ def test_a_change_of_a_tile_without_a_known_format_that_shows_as_zero_has_no_min
 
     tile = {"id": "x", "label": "Own figure", "value": 1.496}
     assert _change(tile, {"x": {**tile, "value": 1.5}}).startswith("+0")
+
+
+def test_a_tile_over_another_period_names_it_and_its_change_compares_those_periods(tmp_path):
+    """ "Conversions attributed (won) 69 · of 72 won conversions · +9 vs previous month" covered
+    the 12 months to October, beside the month's own won revenue, and its change compared with
+    the 12 months to September: the tile names both periods. A September tile published
+    before tiles named their period is taken as the same window a month earlier."""
+    tile = {"label": "Conversions attributed (won)", "format": "int", "detail": "of 72 won"}
+    window = {"period": "12 months to Oct 2026", "previous_period": "12 months to Sep 2026"}
+    now = [
+        {**tile, **window, "id": "attributed", "value": 69},
+        {**tile, **window, "id": "untold", "value": 69},
+        {"id": "top", "label": "Top channel", "format": "text", "value": "email", **window},
+    ]
+    published = [
+        {**tile, "id": "attributed", "value": 60, "period": "12 months to Sep 2026"},
+        {**tile, "id": "untold", "value": 70},  # published without its period
+        {"id": "top", "label": "Top channel", "format": "text", "value": "email"},
+    ]
+    tiles = _index(tmp_path, published, now)
+    assert tiles["attributed"] == (
+        "12 months to Oct 2026 · of 72 won · +9 vs 12 months to Sep 2026"
+    )
+    assert tiles["untold"].endswith("−1 vs 12 months to Sep 2026")
+    assert tiles["top"] == "12 months to Oct 2026 · same for 12 months to Sep 2026"
+
+
+def test_over_period_names_a_window_all_time_or_the_month_in_words():
+    from smk import outputs
+
+    tile = {"id": "x", "label": "X", "value": 1, "format": "int"}
+    assert outputs.over_period(tile, "2026-01", 12) == tile | {
+        "period": "12 months to Jan 2026",
+        "previous_period": "12 months to Dec 2025",
+    }
+    assert outputs.over_period(tile, OCTOBER)["period"] == "all time to Oct 2026"
+    assert periods.period_words("2026-10", 1) == "Oct 2026"
+    assert outputs.kpi_line(outputs.over_period(tile, OCTOBER, 3)) == "X: 1 (3 months to Oct 2026)"

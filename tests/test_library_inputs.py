@@ -235,15 +235,36 @@ def test_unattributed_conversions_say_why_they_have_nothing_to_credit():
     assert (c["unknown_contact"], c["unknown_contact_value"]) == (2, 700.0)
     assert (c["no_contact"], c["no_contact_value"]) == (1, 500.0)
     assert j.coverage_lines("January", 90)[2:5] == [
-        "unattributed (no touch in the 90 days before the conversion): 1 (value 200)",
-        "unattributed (contact not in the contacts table): 2 (value 700)",
-        "unattributed (no contact on the deal): 1 (value 500); no model can credit them, so "
+        "unattributed (no touch in the 90 days before the conversion): 1 (value 200 EUR)",
+        "unattributed (contact not in the contacts table): 2 (value 700 EUR)",
+        "unattributed (no contact on the deal): 1 (value 500 EUR); no model can credit them, so "
         "the figures below are about the 1 attributed",
     ]
     assert j.coverage_detail(90) == (
         "of 5 won conversions; 4 unattributed: 1 no touch in the 90 days before, 2 contact "
         "not in the contacts table, 1 no contact on the deal"
     )
+
+
+def test_the_values_name_the_currency_they_are_in():
+    """The attribution page said "72 (value 1,905,781)": values in the currency whose fx rate
+    is 1.0, or without rates the one currency of the deals; none named when it is unclear."""
+    deals = [_deal("D1", "1", "2026-01-20", 100.0), _deal("D2", "2", "2026-01-21", 50.0)]
+    crm = _attribution_crm(deals)
+    for fx, value in [
+        (None, "150 EUR"),
+        ({"USD": 1.0, "EUR": 1.25}, "188 USD"),  # rates given in USD: the values are in USD
+        ({"EUR": 0.5}, "75"),  # no rate of 1.0: in what currency cannot be told
+    ]:
+        j = at.journeys(crm, lookback_days=90, fx=fx)
+        assert j.currency == at.value_currency(fx, crm) == (value.split(" ") + [None])[1]
+        assert j.coverage_lines("January", 90)[0] == (
+            f"won conversions from January: 2 (value {value})"
+        )
+    mixed = _attribution_crm(
+        [*deals[:1], {**_deal("D2", "2", "2026-01-21", 50.0), "currency": "USD"}]
+    )
+    assert at.value_currency(None, mixed) is None  # added as they are, with a warning
 
 
 def test_a_crm_filtered_by_contact_reports_its_deals_as_of_unknown_contacts(hubspot):

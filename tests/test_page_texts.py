@@ -83,13 +83,15 @@ def test_coverage_counts_every_won_deal_of_the_window_attributed_or_not(hubspot)
     assert c["value"] == pytest.approx(deal_amounts(won, p["fx_rates"]).sum())
     assert c["attributed_value"] + c["unattributed_value"] == pytest.approx(c["value"])
     lines = j.coverage_lines(period, p["lookback_days"])
-    assert lines[0] == f"won conversions from {period}: {len(won)} (value {c['value']:,.0f})"
+    # values in the currency of the rates (EUR: 1.0), as the page names it
+    assert lines[0] == f"won conversions from {period}: {len(won)} (value {c['value']:,.0f} EUR)"
     assert lines[1] == f"attributed to channels: {c['attributed']:,.0f} " + (
-        f"(value {c['attributed_value']:,.0f})"
+        f"(value {c['attributed_value']:,.0f} EUR)"
     )
     assert lines[2].startswith(
         f"unattributed (no touch in the {p['lookback_days']} days before the conversion): "
-        f"{c['unattributed']:,.0f} (value {c['unattributed_value']:,.0f}); no model can credit"
+        f"{c['unattributed']:,.0f} (value {c['unattributed_value']:,.0f} EUR); no model can "
+        "credit"
     )
     assert j.coverage_detail(p["lookback_days"]) == (
         f"of {len(won)} won conversions; {c['unattributed']:,.0f} unattributed: no touch in "
@@ -123,9 +125,9 @@ def test_the_attribution_page_shows_the_unattributed_conversions_and_the_tile_of
     text = _published_text("04_attribution.ipynb", tmp_path)
     for line in j.coverage_lines(period, p["lookback_days"]):  # visible, not only checked
         assert _squash(line) in text
-    tile = (
+    tile = (  # its window first: the index shows it beside the month's figures
         f"Conversions attributed (won): {j.total_conversions:,.0f} "
-        f"({j.coverage_detail(p['lookback_days'])})"
+        f"(12 months to Oct 2026; {j.coverage_detail(p['lookback_days'])})"
     )
     assert tile in text
     assert "counted, not hidden" not in text
@@ -165,10 +167,12 @@ def test_the_top_channel_share_tile_says_it_is_of_the_attributed_conversions(hub
         f"{c['unattributed']} of the {c['conversions']} won conversions unattributed: no touch "
         f"in the {p['lookback_days']} days before"
     )
-    from smk.outputs import kpi_line
+    from smk.outputs import kpi_line, over_period
 
+    month = periods.resolve_month(hubspot, p["month"])  # the page's tile names its window
+    shown = over_period(tile, month, p["window_months"])
     text = _published_text("04_attribution.ipynb", tmp_path)  # the page says what the tile does
-    assert _squash(kpi_line(tile)) in text and "share of conversions:" not in text
+    assert _squash(kpi_line(shown)) in text and "share of conversions:" not in text
 
 
 def test_the_unattributed_detail_with_every_conversion_attributed_says_none():

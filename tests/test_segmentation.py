@@ -669,6 +669,58 @@ def test_next_month_is_assigned_to_last_months_segments_with_a_drift_note(tmp_pa
     assert refit.fitted and "refit was asked for" in refit.note
 
 
+def test_the_segment_count_chart_shows_this_months_curve_not_the_saved_models(tmp_path, hubspot):
+    """Published 2026-09 then 2026-10, October's accounts are assigned to September's model:
+    the note said a fresh fit on October's data would choose 5 segments instead of 4, while
+    notebook 02's chart under it drew September's curve, titled "The data supports 4"."""
+    import matplotlib.pyplot as plt
+    from test_segmentation_thin import FX, _cell, _run_cell
+
+    from smk import plots
+
+    september, october = Month("2026-09"), Month("2026-10")
+    money = {"fx_rates": FX, "reporting_currency": "EUR"}  # as the notebook reads them
+    before = sg.account_features(hubspot, september.end, **money)
+    sg.segment_accounts(before, september, tmp_path / "2026-09")
+    now = sg.account_features(hubspot, october.end, **money)
+    run = sg.segment_accounts(now, october, tmp_path / "2026-10")
+    used, fresh = run.model, sg.AccountSegmenter(random_state=0).fit(now)
+    assert not run.fitted and run.model_month == "2026-09"
+    assert (used.n_segments_, fresh.n_segments_) == (4, 5)  # the case: they disagree
+    assert "would choose 5 segments instead of 4" in run.note
+    plt.close("all")
+    _run_cell(_cell("segment_selection"), {"seg": sg, "plots": plots, "run": run, "model": used})
+    ax = plt.gcf().axes[0]
+    bic = ax.lines[0].get_ydata()  # the BIC curve drawn
+    np.testing.assert_allclose(bic, fresh.selection_["bic"])  # October's, not September's
+    assert not np.allclose(bic, used.selection_["bic"])
+    assert ax.lines[-1].get_xdata()[0] == 5  # the number marked is the one October supports
+    assert ax.get_title() == (
+        "How many segments? This month's data supports 5; the 4 segments of the 2026-09 model "
+        "are used"
+    )
+    plt.close("all")
+
+
+def test_the_top_segment_tile_names_its_period_all_time_to_the_month(tmp_path, hubspot):
+    """ "Won revenue from the top segment 77.8%" is of all revenue won up to the month's end,
+    beside the month's won revenue on the index: the tile says so, and its change compares
+    with all time to the previous month."""
+    features = sg.account_features(hubspot, Month("2026-10").end)
+    run = sg.segment_accounts(features, "2026-10", tmp_path / "2026-10", n_segments=3)
+    profiles, rfm = _profiles_and_rfm(hubspot, run)
+    tiles = {t["id"]: t for t in sg.segmentation_kpis(hubspot, run, profiles, rfm)}
+    tile = tiles["top_segment_revenue_share"]
+    assert (tile["period"], tile["previous_period"]) == (
+        "all time to Oct 2026",
+        "all time to Sep 2026",
+    )
+    assert outputs.kpi_line(tile).startswith(
+        f"Won revenue from the top segment: {tile['value']:.1%} (all time to Oct 2026; "
+    )
+    assert "period" not in tiles["segments"]  # this month's count: no other period to name
+
+
 def test_the_report_month_may_be_given_as_yyyy_mm(tmp_path, features):
     out = tmp_path / "2026-10"
     assert sg.previous_model_path(out, "2026-10") == sg.previous_model_path(out, Month("2026-10"))

@@ -17,6 +17,7 @@ from smk.attribution.journeys import (
     journeys,
     last_day,
     period_label,
+    value_currency,
     window_start,
 )
 from smk.attribution.markov import MarkovAttribution
@@ -32,6 +33,7 @@ from smk.attribution.models import (
     distance_to_truth,
     headline_model,
     page_intro,
+    report_kpis,
     shares_wide,
     top_share_kpi,
     total_variation_distance,
@@ -42,6 +44,7 @@ from smk.attribution.models import (
 from smk.attribution.money import (
     RATIOS,
     paid_ratios,
+    ratio_caption,
     return_on_spend,
     spend_by_channel,
     why_no_ratio,
@@ -81,6 +84,9 @@ __all__ = [
     "page_intro",
     "truth_verdict",
     "top_share_kpi",
+    "report_kpis",
+    "ratio_caption",
+    "value_currency",
     "from_paths",
     "journey_columns",
     "journeys",

@@ -157,6 +157,8 @@ class Journeys:
     data_start : set by `journeys` when the export's data begin after the period's start
         (`smk.periods.data_span`): the period's conversions can only be counted from then,
         which `coverage_lines` says; None when they begin earlier, or no start was given.
+    currency : set by `journeys`: the currency of the values (`value_currency`), which
+        `coverage_lines` names; None when it cannot be told (or for a path table).
     """
 
     table: pd.DataFrame
@@ -177,6 +179,7 @@ class Journeys:
     )
     unlinked: dict[str, float] = field(default_factory=lambda: dict.fromkeys(UNLINKED_KEYS, 0.0))
     data_start: pd.Timestamp | None = None
+    currency: str | None = None
 
     def __len__(self) -> int:
         return len(self.table)
@@ -282,20 +285,22 @@ class Journeys:
         (`lookback_days`, None: no limit), and, when there are some, how many have no contact
         to follow (`Journeys.unlinked`), each with its value (when conversions have one),
         how many have no amount (their value is unknown: the values leave them out), and the
-        journeys. `period` names the period ("2025-11-01 to 2026-10-31"); when the export's
-        data begin inside it (`Journeys.data_start`), the first line says so: "won
-        conversions from 2025-06-01 to 2026-05-31 (the data start on 2025-11-01): 72"."""
+        journeys; values in `Journeys.currency` when it is known. `period` names the period
+        ("2025-11-01 to 2026-10-31"); when the export's data begin inside it
+        (`Journeys.data_start`), the first line says so: "won conversions from 2025-06-01 to
+        2026-05-31 (the data start on 2025-11-01): 72"."""
         c = self.coverage()
         begins = (
             "" if self.data_start is None else f" (the data start on {self.data_start:%Y-%m-%d})"
         )
+        unit = self.currency
         lines = [
-            f"{self.conversion} conversions from {period}{begins}: {_figure(c, '')}",
-            f"attributed to channels: {_figure(c, 'attributed')}",
+            f"{self.conversion} conversions from {period}{begins}: {_figure(c, '', unit)}",
+            f"attributed to channels: {_figure(c, 'attributed', unit)}",
         ]
         for reason, text in _reasons(lookback_days, " the conversion").items():
             if reason == "no_touch" or c[reason]:
-                lines.append(f"unattributed ({text}): {_figure(c, reason)}")
+                lines.append(f"unattributed ({text}): {_figure(c, reason, unit)}")
         if c["unattributed"]:
             lines[-1] += (
                 f"; no model can credit them, so the figures below are about the "
@@ -414,12 +419,14 @@ def _unattributed_text(
     return f"{missed}{of} unattributed: {why}"
 
 
-def _figure(coverage: dict[str, float], part: str) -> str:
+def _figure(coverage: dict[str, float], part: str, currency: str | None = None) -> str:
     """A count of `Journeys.coverage` (`part`: "" for all, "attributed", "unattributed")
-    with its value when the conversions have one: "69 (value 1,821,552)"."""
+    with its value, in `currency` when known, when the conversions have one: "69 (value
+    1,821,552 EUR)"."""
     count = coverage[part or "conversions"]
     value = coverage[f"{part}_value" if part else "value"]
-    return f"{count:,.0f}" + (f" (value {value:,.0f})" if coverage["value"] else "")
+    unit = f" {currency}" if currency else ""
+    return f"{count:,.0f}" + (f" (value {value:,.0f}{unit})" if coverage["value"] else "")
 
 
 def _unvalued_line(coverage: dict[str, float]) -> str:
@@ -973,7 +980,24 @@ def journeys(
         unvalued=unknown,
         unlinked=unlinked,
         data_start=_starts_later(first, t_start),
+        currency=value_currency(fx, crm),
     )
+
+
+def value_currency(fx: Mapping[str, float] | None, crm=None) -> str | None:
+    """The currency that deal values and spend are in after `fx` (`journeys`,
+    `spend_by_channel`: amounts times ``fx[currency]``): the one currency whose rate is 1.0
+    (`{"EUR": 1.0, "USD": 0.92}`: EUR); without rates, the one currency that the valued deals
+    and spend rows of `crm` are in. None when that cannot be told: no rate or several of 1.0,
+    or several currencies (or none) without rates."""
+    if fx:
+        base = [str(code) for code, rate in fx.items() if rate == 1]
+        return base[0] if len(base) == 1 else None
+    found: set[str] = set()
+    for table in (getattr(crm, "deals", None), getattr(crm, "spend", None)):
+        if table is not None and {"amount", "currency"} <= set(table.columns):
+            found |= set(table.loc[table["amount"].notna(), "currency"].dropna().astype(str))
+    return found.pop() if len(found) == 1 else None
 
 
 def _close_day_end(closed: np.ndarray, t_end: int) -> np.ndarray:

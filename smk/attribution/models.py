@@ -20,6 +20,8 @@ from smk.attribution.journeys import Journeys, check_conversion, load_channel_gr
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
 from smk.io.parse import listed
+from smk.outputs import over_period
+from smk.periods import Month
 
 RULE_MODELS = (
     "first_touch",
@@ -374,6 +376,39 @@ def top_share_kpi(
         "format": "pct",
         "detail": f"{credit}; {journeys.unattributed_detail(lookback_days)}",
     }
+
+
+def report_kpis(
+    top: pd.Series,
+    headline: str,
+    journeys: Journeys,
+    lookback_days: float | None,
+    month: Month | str,
+    window_months: int,
+) -> list[dict]:
+    """The report's tiles of the attribution page: the top channel (`top`: its row of
+    `compare`, of the `headline` model), its share (`top_share_kpi`) and the conversions
+    attributed, of how many. Each names its period, the `window_months` up to the end of the
+    report `month` ("12 months to Oct 2026", `outputs.over_period`), beside the month's own
+    figures on the index, and its change compares with the same window a month earlier."""
+    tiles = [
+        {
+            "id": "top_channel",
+            "label": f"Top channel ({LABELS.get(headline, headline)})",
+            "value": str(top["channel"]),
+            "format": "text",
+        },
+        # of the attributed conversions only: the detail says how many were not attributed
+        top_share_kpi(top, headline, journeys, lookback_days),
+        {
+            "id": "conversions_attributed",
+            "label": f"Conversions attributed ({journeys.conversion})",
+            "value": int(round(journeys.total_conversions)),
+            "format": "int",
+            "detail": journeys.coverage_detail(lookback_days),  # of how many; unattributed
+        },
+    ]
+    return [over_period(tile, month, window_months) for tile in tiles]
 
 
 def _export_of(data_path: str | Path) -> Path:

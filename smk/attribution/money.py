@@ -102,6 +102,28 @@ def return_on_spend(
 RATIOS = {"cpa": "cost per acquisition", "roas": "return on ad spend"}
 
 
+def ratio_caption(ratio: str, currency: str | None = None) -> str:
+    """The caption of a table of `paid_ratios` ("cpa" or "roas"), which names the ratio and
+    its unit (`currency`: the spend's and the values', `Journeys.currency`; None: not known):
+    "**Cost per acquisition** (EUR per conversion): ..."."""
+    unit = currency or "spend currency"
+    if ratio == "cpa":
+        return (
+            f"**Cost per acquisition** ({unit} per conversion): each paid channel's spend "
+            "divided by the conversions a model credits it; a row per channel, a column per "
+            "model; lower is cheaper."
+        )
+    if ratio == "roas":
+        each = currency or "unit"
+        return (
+            f"**Return on ad spend** (a ratio, value credited per {each} spent: 2.00 means each "
+            f"{each} of spend brought 2 {currency or 'units'} of deal value): the value a model "
+            "credits a paid channel divided by its spend; a row per channel, a column per "
+            "model; higher is better."
+        )
+    raise ValueError(f"ratio must be one of {', '.join(RATIOS)}, got {ratio!r}")
+
+
 def paid_ratios(roi: pd.DataFrame, ratio: str) -> pd.DataFrame:
     """One ratio of `return_on_spend` ("cpa" or "roas") for the channels with spend: channels
     as rows, models as columns. No rows when no channel has spend or the ratio is unknown for

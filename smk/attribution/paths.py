@@ -49,10 +49,16 @@ def top_paths(
     return (paths if n is None else paths.head(n))[cols].reset_index(drop=True)
 
 
-def paths_note(paths: pd.DataFrame, shown: int, file: str = "attribution_paths.csv") -> str:
+def paths_note(
+    paths: pd.DataFrame,
+    shown: int,
+    file: str = "attribution_paths.csv",
+    currency: str | None = None,
+) -> str:
     """What a table of `top_paths` (every path: `n` None) shows when its first `shown` rows
     are on the page: how many paths there are, how many occur more than once, how ties are
-    ranked and that `file` holds them all."""
+    ranked, that `file` holds them all and, given its `currency` (`Journeys.currency`), what
+    currency the values are in."""
     repeated = int((paths["conversions"] > 1).sum())
     total = len(paths)
     conversions = counted(float(paths["conversions"].sum()), "attributed conversion")
@@ -72,7 +78,8 @@ def paths_note(paths: pd.DataFrame, shown: int, file: str = "attribution_paths.c
         "or not), then by value. "
     )
     listed = "all of them" if shown >= total else f"the first {shown:,}"
-    return text + f"The table shows {listed}; `{file}` holds all {total:,}."
+    unit = f" Values in {currency}." if currency else ""
+    return text + f"The table shows {listed}; `{file}` holds all {total:,}.{unit}"
 
 
 def path_lengths(j: Journeys, max_length: int = 10) -> pd.DataFrame:
