@@ -225,7 +225,7 @@ def as_table(
     headers: Mapping[str, str] | None = None,
     every: str | int | None = None,
     empty: str | None = None,
-) -> Table | Note:
+) -> Table | Note | None:
     """`frame` as a page shows it, for people (module doc): each column in the format
     `formats` names for it (one of `FORMATS`, or an int: that many decimals), else `every`
     (for a wide table whose columns are channels or models), else by its name
@@ -234,8 +234,11 @@ def as_table(
 
     Rows are labelled, never numbered: an index of its own (an unnamed one named `label`)
     becomes the first column, and a column `label` is put first. With `empty`, a frame that
-    is None or has no rows is the sentence `empty` instead (`smk.outputs.show_table`).
+    is None or has no rows is the sentence `empty` instead (`smk.outputs.show_table`);
+    without `empty`, None shows nothing (None).
     """
+    if frame is None and empty is None:  # nothing to show (`notebooks.optional` said why)
+        return None
     if empty is not None:
         shown = show_table(frame, empty)
         if isinstance(shown, Note):

@@ -254,3 +254,10 @@ def test_money_carries_the_reporting_currency_and_no_cents(pages):
     assert all(
         re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", c) for c in _column(leaked, "MQL at (UTC)")
     )
+
+
+def test_nothing_to_show_shows_nothing():
+    """A frame `notebooks.optional` gave up on (None, its reason already printed) shows
+    nothing; with `empty` it shows that sentence."""
+    assert as_table(None) is None
+    assert isinstance(as_table(None, empty="no data"), Note)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import math
 import re
 from dataclasses import replace
 from types import SimpleNamespace
@@ -21,7 +20,7 @@ import pytest
 from test_segmentation_thin import NOTEBOOK, _cell, _run_cell
 
 import smk
-from smk import config, outputs
+from smk import config, notebooks, outputs
 from smk import segmentation as sg
 from smk.model import CRM, empty_table, make_table
 from smk.periods import Month
@@ -254,7 +253,8 @@ def test_unknown_revenue_is_published_empty_and_null_never_nan(hubspot, no_amoun
 
 
 def test_notebook_02_says_revenue_is_unknown_instead_of_showing_zeros(no_amounts):
-    namespace = {"seg": sg, "outputs": outputs, "crm": no_amounts, "as_of": OCTOBER.end}
+    namespace = {"seg": sg, "outputs": outputs, "notebooks": notebooks, "crm": no_amounts}
+    namespace["as_of"] = OCTOBER.end
     namespace.update(report_month=OCTOBER, fx_rates=FX, reporting_currency="EUR")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -266,9 +266,9 @@ def test_notebook_02_says_revenue_is_unknown_instead_of_showing_zeros(no_amounts
         f"the {_won_deals(rfm)} deals won have no amount: won revenue is unknown"
     )
     assert text.count("won revenue unknown") == len(shown) - 1 and "nan" not in text.lower()
-    revenue = shown.set_index("rfm_segment")["won_revenue"]
-    assert revenue.drop(index=sg.RFM_NO_PURCHASE).isna().all()
-    assert not math.isnan(revenue[sg.RFM_NO_PURCHASE])
+    revenue = shown.set_index("RFM segment")["Won revenue (EUR)"]  # as the page shows it
+    assert (revenue.drop(index=sg.RFM_NO_PURCHASE) == "–").all()  # unknown, not 0
+    assert revenue[sg.RFM_NO_PURCHASE] == "0"  # nothing bought: nothing won
 
 
 # ------------------------------------------------------------------ the features used, said
@@ -301,7 +301,7 @@ def test_the_page_describes_the_features_it_segments_on(tmp_path):
     ]
     used = ["log_employees", "log_revenue_per_employee", "industry"]
     assert re.fullmatch(r"\d+ accounts, 3 of 18 features segmented on: size, industry", line)
-    assert list(table.index) == used[:2]  # describe(): the numeric ones
+    assert list(table["Feature"]) == used[:2]  # summarised: the numeric ones
     model = sg.AccountSegmenter(features=sg.select_feature_groups(["size", "industry"]))
     feats = sg.account_features(smk.load(config.SAMPLE_HUBSPOT), SEPTEMBER.end, **MONEY)
     fitted = model.fit(feats).encoder_

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import smk
-from smk import config, outputs
+from smk import config, notebooks, outputs
 from smk import segmentation as sg
 from smk.periods import as_month
 
@@ -95,6 +95,7 @@ def test_notebook_02_says_why_there_is_no_channel_mix_per_segment(early):
     namespace = {
         "seg": sg,
         "outputs": outputs,
+        "notebooks": notebooks,
         "crm": early.crm,
         "run": SimpleNamespace(assignments=early.assignments),
         "as_of": EARLY.end,
