@@ -507,7 +507,8 @@ def attribution_intervals(
     """Each channel's share with its bootstrap interval (`smk.attribution.bootstrap`).
 
     Channels whose bars overlap widely are not reliably different. Without a channel's share
-    the axes say so (`empty_reason`).
+    the axes say so (`empty_reason`). The x-axis label says on how many resamples the
+    intervals rest, when `intervals` has bootstrap's ``resamples`` column.
     """
     ax = _axes(ax)
     if intervals.empty or intervals["share"].astype(float).isna().all():
@@ -531,7 +532,10 @@ def attribution_intervals(
     )
     ax.set_yticks(y, frame[key].astype(str).map(literal).tolist())
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("share of conversions credited")
+    label = "share of conversions credited"
+    if "resamples" in frame.columns:  # some may have been left out: no conversion drawn
+        label += f" (intervals on {int(frame['resamples'].iloc[0]):,} resamples)"
+    ax.set_xlabel(label)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(title or "Data-driven credit with bootstrap intervals: overlapping bars are ties")

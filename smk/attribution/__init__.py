@@ -5,7 +5,8 @@ Build journeys from a CRM (`journeys`) or read a `ChannelAttribution`-style path
 rule-based models of HubSpot's attribution reports, exact Markov removal effects (orders 1-4)
 and exact Shapley values. `bootstrap` gives confidence intervals, `return_on_spend` the cost
 per acquisition and return on ad spend, and the path-analysis helpers show which paths people
-take.
+take. Below `MIN_CONVERSIONS` attributed conversions `reliability` says the results are not
+to be relied on.
 """
 
 from smk.attribution.journeys import (
@@ -58,6 +59,7 @@ from smk.attribution.paths import (
     top_paths,
     touch_positions,
 )
+from smk.attribution.reliability import MIN_CONVERSIONS, reliability, reliability_note
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution, shapley_values
 from smk.attribution.uncertainty import bootstrap, data_driven_intervals, headline_intervals
 
@@ -65,6 +67,7 @@ __all__ = [
     "CONVERSIONS",
     "DATA_DRIVEN",
     "LABELS",
+    "MIN_CONVERSIONS",
     "MODELS",
     "RATIOS",
     "RULE_MODELS",
@@ -86,6 +89,8 @@ __all__ = [
     "top_share_kpi",
     "report_kpis",
     "ratio_caption",
+    "reliability",
+    "reliability_note",
     "value_currency",
     "from_paths",
     "journey_columns",

@@ -18,6 +18,7 @@ import pandas as pd
 from smk.attribution import rules
 from smk.attribution.journeys import Journeys, check_conversion, load_channel_groups
 from smk.attribution.markov import MarkovAttribution
+from smk.attribution.reliability import reliability
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
 from smk.io.parse import listed
 from smk.outputs import over_period
@@ -358,24 +359,43 @@ def headline_model(models: Iterable[str]) -> str:
 
 
 def top_share_kpi(
-    top: pd.Series, headline: str, journeys: Journeys, lookback_days: float | None
+    top: pd.Series,
+    headline: str,
+    journeys: Journeys,
+    lookback_days: float | None,
+    check: dict | None = None,
 ) -> dict:
     """The report's tile of the top channel's share (`top`: its row of `compare`, of the
     `headline` model). A share of the attributed conversions only, which every model's credit
     adds up to, so its label says so and its detail gives the credit, of how many, and how
     many of the period's conversions no model credits: "Shapley credit: 34.2 of the 66
-    attributed; 6 of the 72 won conversions unattributed: no touch in the 90 days before"."""
+    attributed; 6 of the 72 won conversions unattributed: no touch in the 90 days before".
+    When `check` (`reliability` of `journeys`, computed when None) finds too few conversions,
+    the tile is not to be relied on (`_unreliable`)."""
     credit = (
         f"{LABELS.get(headline, headline)} credit: {top['conversions']:,.1f} of the "
         f"{journeys.total_conversions:,.0f} attributed"
     )
-    return {
+    tile = {
         "id": "top_channel_share",
         "label": "Top channel's share of attributed conversions",
         "value": float(top["share"]),
         "format": "pct",
         "detail": f"{credit}; {journeys.unattributed_detail(lookback_days)}",
     }
+    return _unreliable(tile, check or reliability(journeys))
+
+
+def _unreliable(tile: dict, check: dict) -> dict:
+    """`tile` as it is when `check` (`reliability`) finds enough conversions; else with status
+    "no data" (the report's grey tile: no reliable value, and no change against the previous
+    month) and a detail that starts with why: "too few conversions (1 of at least 30): not to
+    be relied on"."""
+    if check["reliable"]:
+        return tile
+    why = f"{check['caveat']}: not to be relied on"
+    detail = f"{why}; {tile['detail']}" if tile.get("detail") else why
+    return {**tile, "detail": detail, "status": "no data"}
 
 
 def report_kpis(
@@ -385,27 +405,40 @@ def report_kpis(
     lookback_days: float | None,
     month: Month | str,
     window_months: int,
+    check: dict | None = None,
 ) -> list[dict]:
     """The report's tiles of the attribution page: the top channel (`top`: its row of
     `compare`, of the `headline` model), its share (`top_share_kpi`) and the conversions
     attributed, of how many. Each names its period, the `window_months` up to the end of the
     report `month` ("12 months to Oct 2026", `outputs.over_period`), beside the month's own
-    figures on the index, and its change compares with the same window a month earlier."""
+    figures on the index, and its change compares with the same window a month earlier.
+
+    Below the minimum of attributed conversions (`check`: `reliability` of `journeys`,
+    computed when None) the top channel and its share are marked "no data" with the reason
+    ("too few conversions (1 of at least 30): not to be relied on"), never shown as a
+    finding; the count of conversions, a fact, keeps its status and says it is too few."""
+    check = check or reliability(journeys)
+    count = journeys.coverage_detail(lookback_days)  # of how many; unattributed
+    if not check["reliable"]:
+        count += f"; too few for attribution (at least {check['minimum']:,})"
     tiles = [
-        {
-            "id": "top_channel",
-            "label": f"Top channel ({LABELS.get(headline, headline)})",
-            "value": str(top["channel"]),
-            "format": "text",
-        },
+        _unreliable(
+            {
+                "id": "top_channel",
+                "label": f"Top channel ({LABELS.get(headline, headline)})",
+                "value": str(top["channel"]),
+                "format": "text",
+            },
+            check,
+        ),
         # of the attributed conversions only: the detail says how many were not attributed
-        top_share_kpi(top, headline, journeys, lookback_days),
+        top_share_kpi(top, headline, journeys, lookback_days, check),
         {
             "id": "conversions_attributed",
             "label": f"Conversions attributed ({journeys.conversion})",
             "value": int(round(journeys.total_conversions)),
             "format": "int",
-            "detail": journeys.coverage_detail(lookback_days),  # of how many; unattributed
+            "detail": count,
         },
     ]
     return [over_period(tile, month, window_months) for tile in tiles]

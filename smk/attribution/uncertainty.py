@@ -3,7 +3,9 @@
 Each replicate resamples the journeys with replacement (for a path table: its conversions and
 non-conversions, row by row, as if they were individual journeys), refits the model and
 records every channel's share of the credit. The interval is the percentile interval of those
-shares; two channels whose intervals overlap widely are not reliably different. The journeys
+shares; two channels whose intervals overlap widely are not reliably different. A replicate
+that draws no conversion has no shares (they are undefined, not 0) and is left out, as is one
+the model cannot be fitted on; the intervals say how many replicates they rest on. The journeys
 are drawn in a canonical order (`canonical_order`), so that the same seed gives the same
 intervals whatever the order of the export's rows (or of a path table's).
 """
@@ -68,16 +70,44 @@ def resample(j: Journeys, rng: np.random.Generator) -> Journeys:
     return j.reweighted(new_conv, new_nulls, new_conv * per_conv)
 
 
-def _check_replicates(failed: int, n_boot: int, model: str) -> None:
-    if failed == n_boot:
-        raise NotEstimableError(f"{model} could be fitted on none of the {n_boot} resamples")
-    if failed:
+def _check_replicates(no_conversion: int, unfitted: int, n_boot: int, model: str) -> None:
+    """An error when no resample is left for `model`'s intervals, else a warning that counts
+    the resamples left out (`no_conversion`: drew no conversion; `unfitted`: could not be
+    fitted) and says how many the intervals rest on."""
+    why = []
+    if no_conversion:
+        why.append(
+            f"{no_conversion} of {n_boot} bootstrap resamples drew no conversion (no share is "
+            "defined)"
+        )
+    if unfitted:
+        why.append(
+            f"{unfitted} of {n_boot} bootstrap resamples could not be fitted (no channel with a "
+            "positive effect, or journeys that leave the baseline free)"
+        )
+    kept = n_boot - no_conversion - unfitted
+    if not kept:
+        raise NotEstimableError(
+            f"{model} could be fitted on none of the {n_boot} resamples: {'; '.join(why)}"
+        )
+    if why:
         warnings.warn(
-            f"{failed} of {n_boot} bootstrap resamples could not be fitted (no channel with a "
-            "positive effect, or journeys that leave the baseline free) and are left out of "
-            f"the {model} intervals",
+            f"{'; '.join(why)}: left out of the {model} intervals, which rest on the other "
+            f"{kept} of {n_boot}",
             stacklevel=3,
         )
+
+
+def _replicate(drawn: Journeys, rng: np.random.Generator, model: str, params: dict):
+    """One resample's credit table under `model`; "no conversion" when it drew none (shares
+    of nothing are undefined, not 0), "unfitted" when the model cannot be fitted on it."""
+    sample = resample(drawn, rng)
+    if sample.total_conversions <= 0:
+        return "no conversion"
+    try:
+        return attribute(sample, model, **params)
+    except NotEstimableError:
+        return "unfitted"
 
 
 def bootstrap(
@@ -91,10 +121,12 @@ def bootstrap(
     """Percentile intervals of each channel's share (and conversions) under a model.
 
     Returns one row per channel: share (on the data as given), share_low, share_high,
-    conversions, conversions_low, conversions_high. A replicate the model cannot be fitted on
-    (incremental Shapley when no channel has a positive effect in that resample, or its
-    journeys leave the baseline free: `NotEstimableError`) is left out
-    of the intervals, with a warning that counts them; all of them left out is an error.
+    conversions, conversions_low, conversions_high, and resamples: how many of the `n_boot`
+    resamples the intervals rest on. A resample that draws no conversion (its shares are
+    undefined) and one the model cannot be fitted on (incremental Shapley when no channel has
+    a positive effect in that resample, or its journeys leave the baseline free:
+    `NotEstimableError`) are left out of the intervals, with a warning that counts them; all
+    of them left out is an error.
     `random_state` is a seed (an int >= 0), a numpy Generator (drawn from) or a SeedSequence
     (`Seed`): the same seed, the same intervals, whatever the order of the journeys (the
     draws are made in `canonical_order`).
@@ -108,18 +140,12 @@ def bootstrap(
     point = attribute(j, model, **params)
     key = point.columns[0]
     drawn = canonical_order(j)
-    shares = np.zeros((n_boot, len(point)))
-    convs = np.zeros((n_boot, len(point)))
-    for b in range(n_boot):
-        try:
-            table = attribute(resample(drawn, rng), model, **params)
-        except NotEstimableError:
-            shares[b] = convs[b] = np.nan
-            continue
-        shares[b] = table["share"].to_numpy()
-        convs[b] = table["conversions"].to_numpy()
-    _check_replicates(np.isnan(shares[:, 0]).sum() if len(point) else 0, n_boot, model)
-    shares, convs = shares[~np.isnan(shares).any(axis=1)], convs[~np.isnan(convs).any(axis=1)]
+    tables = [_replicate(drawn, rng, model, params) for _ in range(n_boot)]
+    kept = [t for t in tables if isinstance(t, pd.DataFrame)]
+    left_out = [t for t in tables if isinstance(t, str)]  # why each was left out
+    _check_replicates(left_out.count("no conversion"), left_out.count("unfitted"), n_boot, model)
+    shares = np.array([t["share"].to_numpy() for t in kept]).reshape(len(kept), len(point))
+    convs = np.array([t["conversions"].to_numpy() for t in kept]).reshape(len(kept), len(point))
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     return pd.DataFrame(
         {
@@ -130,6 +156,7 @@ def bootstrap(
             "conversions": point["conversions"],
             "conversions_low": np.quantile(convs, lo, axis=0),
             "conversions_high": np.quantile(convs, hi, axis=0),
+            "resamples": len(kept),
         }
     )
 

@@ -1,0 +1,77 @@
+"""Whether a period has enough conversions for its attribution to be relied on.
+
+Every model credits whatever conversions there are, even one: the shares then follow from
+which channels happened to touch those few journeys, not from what the channels do. Below
+`MIN_CONVERSIONS` attributed conversions the page still computes every figure, so that an
+analyst can look, but says at its top that none of them is a finding, and the report's tiles
+mark the top channel and its share as not to be relied on (docs/notebooks.md).
+"""
+
+from __future__ import annotations
+
+from smk.attribution.journeys import Journeys
+from smk.checks import check_integer
+
+#: The fewest attributed conversions whose attribution is relied on. With n conversions a
+#: channel's share p is known to about +-1.645 * sqrt(p(1 - p) / n) (90%) even under a fixed
+#: rule: below 30 that is more than +-13 points for a 25% share, and one conversion more or
+#: less moves a share by more than 3 points, so the ranking of the channels is noise; the
+#: data-driven models, which fit one effect per channel, have less still to go on.
+MIN_CONVERSIONS = 30
+
+
+def _count(n: float) -> str:
+    """A count of conversions in words: 1,234 (a path table's fractional weights: 29.5)."""
+    return f"{n:,.0f}" if float(n).is_integer() else f"{n:,.1f}"
+
+
+def reliability(journeys: Journeys, minimum: int = MIN_CONVERSIONS) -> dict:
+    """Are there enough attributed conversions (`journeys.total_conversions`, those a model
+    can credit) for the attribution of `journeys` to be relied on: at least `minimum`
+    (`MIN_CONVERSIONS`)? Returns reliable, reason (None, or "too_few_conversions"),
+    conversions (attributed), minimum, conversion (what converts), a plain-words `headline`
+    and `caveat` (a short text for a tile or line: None when reliable)."""
+    minimum = check_integer("minimum", minimum, 1)
+    n = journeys.total_conversions
+    n = int(n) if n.is_integer() else n  # a path table's weights may be fractions
+    reliable = n >= minimum
+    noun = "conversion" if n == 1 else "conversions"
+    caveat = (
+        None if reliable else f"too few conversions ({_count(n)} of at least {_count(minimum)})"
+    )
+    headline = (
+        f"{_count(n)} attributed {journeys.conversion} {noun}: enough for attribution "
+        f"(at least {_count(minimum)})."
+        if reliable
+        else f"Too few conversions to rely on this attribution: {_count(n)} attributed "
+        f"{journeys.conversion} {noun}, and at least {_count(minimum)} are needed."
+    )
+    return {
+        "reliable": bool(reliable),
+        "reason": None if reliable else "too_few_conversions",
+        "conversions": n,
+        "minimum": minimum,
+        "conversion": journeys.conversion,
+        "headline": headline,
+        "caveat": caveat,
+    }
+
+
+def reliability_note(check: dict) -> str:
+    """The page's box on `reliability` when it finds too few conversions, as Markdown: how
+    many there are, how many are needed and why, and what the figures below still are; ""
+    when the attribution can be relied on."""
+    if check["reliable"]:
+        return ""
+    return (
+        f"> **{check['headline']}** With fewer than {_count(check['minimum'])}, a channel's "
+        "share is uncertain by more than 13 points either way (90%) even under a fixed rule, "
+        "and one conversion more or less moves a share by more than 3 points: every model's "
+        "shares below, the Markov removal effects, Shapley's incremental effects, the "
+        "bootstrap intervals and the cost per acquisition and return on ad spend follow from "
+        "which channels happened to touch these few journeys, not from what the channels do. "
+        "They are computed so that they can be looked at, but none of them is a finding: do "
+        "not move budget on them. The report's tiles mark the top channel and its share as "
+        "not to be relied on. More conversions come with a longer `window_months`, a later "
+        "month or a more frequent `conversion` (an opportunity, an SQL or an MQL)."
+    )
