@@ -368,6 +368,17 @@ def _with_text_ids(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
+def no_rows_text(table: str, read: int = 0) -> str:
+    """Why a table of the model has no row, in the words every page and tile uses: "the
+    export has no deals" when none was read, or, when `read` rows were read and every one
+    set aside (as `smk validate` says: "Read, but every row set aside"), "all 4 rows of the
+    export's deals were set aside, see the data-quality page"."""
+    if not read:
+        return f"the export has no {table}"
+    rows = "the one row" if read == 1 else f"all {read:,} rows"
+    return f"{rows} of the export's {table} {'was' if read == 1 else 'were'} set aside, see the data-quality page"
+
+
 @dataclass
 class TableAccount:
     """How many rows of one table were read, loaded and set aside, and why."""
@@ -503,15 +514,29 @@ class CRM:
         """Tables the export did not contain (present but empty)."""
         return [name for name, df in self.tables().items() if df.empty]
 
+    def no_rows_text(self, table: str) -> str:
+        """Why the model's `table` has no row, as the pages and tiles say it (`no_rows_text`):
+        the export has none, or its rows were read and every one set aside."""
+        return no_rows_text(table, self._read_all_set_aside(table))
+
+    def _read_all_set_aside(self, table: str) -> int:
+        """How many rows of `table` were read when none was loaded (every one set aside), else
+        0 (none read; a table emptied by hand after the load)."""
+        account = self.quality.tables.get(table)
+        return account.read if account is not None and not account.loaded else 0
+
     def require(self, *names: str, analysis: str = "this analysis") -> None:
-        """Raise a clear error when an analysis needs a table the export lacks."""
+        """Raise a clear error when an analysis needs a table the export lacks, or whose every
+        row was set aside (which it then says: `no_rows_text`)."""
         missing = [n for n in names if getattr(self, n).empty]
         if missing:
             source = str(self.source or "")
             shown = source if "://" in source else Path(source).name  # no local path in reports
+            emptied = [self.no_rows_text(n) for n in missing if self._read_all_set_aside(n)]
             raise NoDataError(
                 f"{analysis} needs the {', '.join(missing)} table(s), but the export "
-                f"({self.format or 'unknown format'}: {shown}) has no rows in them"
+                f"({self.format or 'unknown format'}: {shown}) has no "
+                + (f"usable rows in them: {'; '.join(emptied)}" if emptied else "rows in them")
             )
 
     def summary(self) -> pd.DataFrame:

@@ -381,10 +381,7 @@ def latest_full_month(crm) -> Month:
     """
     last = last_record(crm)
     month = Month(last.strftime("%Y-%m"))
-    after = pd.date_range(last.normalize() + pd.Timedelta(days=1), month.end, inclusive="left")
-    if (after.day_of_week < 5).any():  # a working day of the month lies beyond the data
-        month = month.previous
-    return month
+    return month.previous if ends_inside(month, last) else month
 
 
 def latest_month(crm) -> Month | None:
@@ -402,6 +399,41 @@ def starts_inside(month: Month, first: pd.Timestamp) -> bool:
     cover it (a month that begins on a weekend is covered from the Monday after)."""
     before = pd.date_range(month.start, first.normalize(), inclusive="left")
     return bool(month.end <= first or (before.day_of_week < 5).any())
+
+
+def ends_inside(month: Month, last: pd.Timestamp) -> bool:
+    """Whether data whose last record is at `last` end inside `month` or before it: a working
+    day of the month (Monday to Friday) lies wholly after the day of `last`. Data that reach
+    the month's last working day cover it to its end (`latest_full_month`'s rule: October
+    2026 ends on a Saturday, and data to Friday the 30th cover it)."""
+    after = pd.date_range(last.normalize() + pd.Timedelta(days=1), month.end, inclusive="left")
+    return bool(last < month.start or (after.day_of_week < 5).any())
+
+
+def month_coverage(crm, month: Month) -> str | None:
+    """Which part of `month` the export covers, when only a part: its data (`data_span` to
+    `last_record`) start inside the month (`starts_inside`, the rule by which the scorecard
+    does not compare with such a previous month) or end before its last working day
+    (`ends_inside`, the rule by which `latest` skips such a month): "the export covers only
+    2026-11-01 to 2026-11-02 of 2026-11 (its data end on 2026-11-02)", or that it has no data
+    in the month. None when it covers the whole month, or nothing is dated."""
+    try:
+        first, last = data_span(crm)[0], last_record(crm)
+    except ValueError:  # nothing dated
+        return None
+    if month.end <= first or month.start > last:  # `resolve_month` refuses such a month
+        return f"the export has no data in {month} (its data run from {first:%Y-%m-%d} to {last:%Y-%m-%d})"
+    starts, ends = starts_inside(month, first), ends_inside(month, last)
+    if not (starts or ends):
+        return None
+    since = max(first, month.start)
+    until = min(last, month.end - pd.Timedelta(1, "ns"))
+    why = [f"its data start on {first:%Y-%m-%d}"] if starts else []
+    why += [f"its data end on {last:%Y-%m-%d}"] if ends else []
+    return (
+        f"the export covers only {since:%Y-%m-%d} to {until:%Y-%m-%d} of {month} "
+        f"({' and '.join(why)})"
+    )
 
 
 def data_months(crm) -> list[Month]:

@@ -79,7 +79,7 @@ from smk.outputs import (
     read_metrics,
     write_metrics,
 )
-from smk.periods import Month, resolve_month
+from smk.periods import Month, month_coverage, resolve_month
 from smk.pii import (
     INVISIBLE,
     first_last_columns,
@@ -89,6 +89,7 @@ from smk.pii import (
     removable_alone,
     without_invisible,
 )
+from smk.scorecard import MONTH_PARTIAL, PARTIAL_MONTH, VERDICTS
 
 try:
     import fcntl
@@ -1477,6 +1478,9 @@ def run_report(
             decimal=decimal,
         )
         the_month = check_export(crm, chosen, settings, month)
+        coverage = month_coverage(crm, the_month)  # None: the export covers the whole month
+        if coverage:
+            _warn(f"{the_month} is a partial month: {partial_month_text(coverage)}", quiet)
         timings["data load"] = time.perf_counter() - start
         log.info(  # crm.source: a database URL with its password masked
             "report %s on %s (%s), notebooks: %s",
@@ -1547,7 +1551,7 @@ def run_report(
             timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()
-            context = _context(crm, the_month, data, model)
+            context = _context(crm, the_month, data, model) | {MONTH_PARTIAL: coverage}
             for run in runs:
                 publication.notebook(staging / run.path.name, aliases)
                 publication.exports(staging, run.files)
@@ -1561,7 +1565,7 @@ def run_report(
                 "generated": context["generated"],
                 "smk": context["version"],
                 PERSONAL_DATA: include_pii,
-            }
+            } | ({MONTH_PARTIAL: coverage} if coverage else {})
             final = publish_month(
                 staging,
                 out,
@@ -1663,6 +1667,17 @@ def _tell_personal_data(month: Month, provenance: dict[str, dict], quiet: bool) 
     if held:
         text = f"pages of {month} published with personal data (--include-pii): {', '.join(held)}"
         _warn(text, quiet)
+
+
+def partial_month_text(coverage: str) -> str:
+    """What the report says of a month the export covers only in part (`coverage`, from
+    `smk.periods.month_coverage`): on the terminal and in the log ("2026-11 is a partial
+    month: ...") and atop the month's index."""
+    return (
+        f"{coverage}; its figures count only those days, so its tiles are neither judged "
+        "against targets nor compared with the previous month (--month latest names the last "
+        "month the export covers in full)"
+    )
 
 
 def _warn(text: str, quiet: bool) -> None:
@@ -3512,6 +3527,9 @@ def _kpi_text(value, kpi: dict) -> str:
 
 #: A tile's status when its value cannot be computed or relied on (docs/notebooks.md).
 NO_DATA = "no data"
+#: The `scope` of a tile whose figure counts the whole export, not the month (the rows set
+#: aside): no change against the previous month is shown (docs/notebooks.md).
+EXPORT_SCOPE = "export"
 
 #: What a KPI's figure means besides its id (`basis`: the settings it depends on, e.g. the
 #: SLA's working hours): the index compares two months' figures only when these agree.
@@ -3568,11 +3586,17 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
     text says, naming what was published; without one, no difference is computed: "was 4.5 h
     the previous month, measured differently: “Median speed to lead”". A KPI whose notebook
     says the previous month is not to be compared (`previous_not_compared`: the data start
-    inside it) gets no change, only why; a value not to be relied on (status `NO_DATA`, e.g.
-    the leads above an unusable score's threshold) gets none either: ""."""
+    inside it), or that this month is covered only in part (`month_partial`), gets no change,
+    only why; a figure of the whole export (`scope` "export") gets none, and nor does a
+    value not to be relied on (status `NO_DATA`, e.g. the leads above an unusable score's
+    threshold): ""."""
+    if kpi.get("scope") == EXPORT_SCOPE:  # a figure of the whole export: no month to compare
+        return ""
     na = "n/a this month; " if _unknown(kpi.get("value")) else ""
     if kpi.get("status") == NO_DATA and not na:
         return ""
+    if kpi.get(MONTH_PARTIAL):  # this month's figure counts only part of it
+        return f"{na}not compared with the previous month: this month is covered only in part"
     if kpi.get("previous_not_compared"):  # the data start inside the previous month
         return f"{na}previous month not compared: {kpi['previous_not_compared']}"
     published = previous.get(kpi.get("id"))
@@ -3605,8 +3629,8 @@ def _versus(kpi: dict, before: dict | None) -> str:
         if not known:
             return "n/a this month; no previous value"
         return f"n/a this month; was {_kpi_text(before['value'], kpi | before)} the previous month"
-    if not known:
-        return "no previous month"
+    if not known:  # a previous month published without a value has one, but no figure
+        return "no previous value" if before else "no previous month"
     versus = _previous_period(kpi, before)
     if isinstance(value, str) or isinstance(before["value"], str):  # a text KPI: top channel
         same = value == before["value"]
@@ -3652,6 +3676,7 @@ main {{ padding: 16px 24px; }}
 .tile .detail {{ font-size: 0.8em; color: #4a5568; }}
 .status-met {{ border-left: 6px solid #2f855a; }} .status-at-risk {{ border-left: 6px solid #d69e2e; }}
 .status-missed {{ border-left: 6px solid #c53030; }} .status-no-data {{ border-left: 6px solid #a0aec0; }}
+.status-partial-month {{ border-left: 6px solid #a0aec0; }}
 ul.pages li {{ margin: 4px 0; }}
 </style></head>
 <body><header><h1>{title}</h1>{subtitle}</header><main>{body}</main></body></html>
@@ -3683,7 +3708,10 @@ def write_month_index(
         previous = {k["id"]: k for k in _kpis(json.loads(previous_file.read_text())) if "id" in k}
     tiles = []
     in_order = {r.name: metrics[r.name] for r in runs if r.name in metrics}  # notebook order
-    for kpi in _kpis(in_order | metrics):
+    parts = _month_parts(in_order | metrics, context, provenance)
+    for kpi in _kpis(parts["metrics"]):
+        if kpi.get(MONTH_PARTIAL) and kpi.get("status") in VERDICTS:  # no verdict on a part
+            kpi = kpi | {"status": PARTIAL_MONTH}
         status = str(kpi.get("status") or "").replace(" ", "-")
         target = kpi.get("target")
         detail = [str(kpi[k]) for k in ("period", "detail") if kpi.get(k)]  # period first
@@ -3741,6 +3769,10 @@ def write_month_index(
         f"{html.escape(source)} · generated {html.escape(context['generated'])}"
         + (" (pages from more than one run: see Pages)" if several_runs else "")
         + f" · smk {html.escape(context['version'])}</p>"
+        + "".join(
+            f"<p><strong>Partial month:</strong> {html.escape(partial_month_text(text))}</p>"
+            for text in parts["texts"]
+        )
         + (
             f"<p><strong>Personal data:</strong> {html.escape(', '.join(personal))} "
             f"{'was' if len(personal) == 1 else 'were'} published with --include-pii and may "
@@ -3755,6 +3787,27 @@ def write_month_index(
     )
     path.write_text(scrub_pii(page, names) if names is not None else page)
     return path
+
+
+def _month_parts(metrics: dict, context: dict, provenance: dict[str, dict] | None) -> dict:
+    """The notebooks' `metrics` with every KPI of a page whose data cover only part of the
+    month marked so (`month_partial`, the text of `smk.periods.month_coverage`), and those
+    texts, each once: {"metrics": ..., "texts": [...]}. Which pages: those whose provenance
+    (the manifest's `pages`) records it, or, without provenance, all when the run's `context`
+    does; a KPI its notebook marked itself (`smk.scorecard.scorecard_kpis`) stays marked."""
+    if provenance is None:
+        parts = dict.fromkeys(metrics, context.get(MONTH_PARTIAL))
+    else:
+        parts = {name: (provenance.get(name) or {}).get(MONTH_PARTIAL) for name in metrics}
+    marked = {
+        name: m | {"kpis": [{MONTH_PARTIAL: parts[name]} | k for k in m.get("kpis", [])]}
+        if parts[name] and isinstance(m.get("kpis"), list)
+        else m
+        for name, m in metrics.items()
+    }
+    texts = [k[MONTH_PARTIAL] for k in _kpis(marked) if k.get(MONTH_PARTIAL)]
+    texts += [t for t in parts.values() if t]  # a page without tiles says it too
+    return {"metrics": marked, "texts": list(dict.fromkeys(texts))}
 
 
 def month_exports(folder: Path) -> list[str]:

@@ -28,8 +28,8 @@ from smk import sla as sla_mod
 from smk.checks import check_integer, is_number
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM
-from smk.outputs import format_kpi
-from smk.periods import Month, data_span, month_of, starts_inside
+from smk.outputs import counted, format_kpi
+from smk.periods import Month, data_span, month_coverage, month_of, starts_inside
 from smk.sla import SLA
 
 #: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
@@ -261,13 +261,14 @@ KPI_TABLES = {
 
 
 def unknown_kpis(crm: CRM) -> dict[str, str]:
-    """KPIs the export cannot give, with why: {kpi: "the export has no deals"}.
+    """KPIs the export cannot give, with why: {kpi: "the export has no deals"}, or, when its
+    rows were all set aside, that they were (`CRM.no_rows_text`).
 
     Without sales activities nobody can tell a worked MQL from a leaked one, and without deals
     there is no pipeline: those KPIs are unknown, not 0 and not "missed".
     """
     return {
-        kpi: f"the export has no {table}"
+        kpi: crm.no_rows_text(table)
         for kpi, table in KPI_TABLES.items()
         if getattr(crm, table).empty
     }
@@ -296,6 +297,10 @@ def kpi_scorecard(
     rates of a month without MQLs). A month the export covers is scored even without MQLs or
     deals (0 MQLs against the target). A money KPI that leaves deals without an amount out
     says so in `note`, and its status is "met" or none (its true value may be higher).
+    When the export covers only part of `month` itself (`smk.periods.month_coverage`: the
+    data start inside it, or end before its last working day), a KPI with a target has the
+    status "partial month" (`PARTIAL_MONTH`) instead of met / at risk / missed, the changes
+    are empty, and `attrs["month_partial"]` says which days are covered.
 
     Raises
     ------
@@ -317,11 +322,14 @@ def kpi_scorecard(
             if gaps[column]
             else kpi_values(crm, other, sla, fx_rates, reporting_currency, segments)
         )
+    part = month_coverage(crm, m)  # a part of the month is judged and compared with nothing
     rows = []
     for kpi, (_, fmt, better, target_field) in KPIS.items():
         target = getattr(sla, target_field) if target_field else None
         value = actual[kpi]
         prev, ago = earlier["previous_month"][kpi], earlier["same_month_last_year"][kpi]
+        judged = _status(kpi, value, target, better, sla, notes, caveats)
+        compared = np.nan if part else value
         rows.append(
             {
                 "id": kpi,
@@ -330,12 +338,12 @@ def kpi_scorecard(
                 "better": better,
                 "actual": value,
                 "target": target,
-                "status": _status(kpi, value, target, better, sla, notes, caveats),
+                "status": PARTIAL_MONTH if part and judged in VERDICTS else judged,
                 "note": notes.get(kpi, caveats.get(kpi)),
                 "previous_month": prev,
-                "change_vs_previous_month": value - prev,
+                "change_vs_previous_month": compared - prev,
                 "same_month_last_year": ago,
-                "change_vs_last_year": value - ago,
+                "change_vs_last_year": compared - ago,
             }
         )
     card = pd.DataFrame(rows)
@@ -343,16 +351,36 @@ def kpi_scorecard(
     card.attrs["not_compared"] = {c: why for c, why in gaps.items() if why}  # `comparison_gaps`
     if gaps["previous_month"] and _covered(crm, m.previous):  # the data start inside it
         card.attrs["previous_partial"] = gaps["previous_month"]  # for `scorecard_kpis`
+    if part:
+        card.attrs[MONTH_PARTIAL] = part  # for `scorecard_kpis` and the page
     return card
+
+
+#: A scorecard status that judges the figure against its target.
+VERDICTS = ("met", "at risk", "missed")
+#: The status of a KPI with a target in a month the export covers only in part
+#: (`smk.periods.month_coverage`): its figure counts part of a month, which no target judges.
+PARTIAL_MONTH = "partial month"
+#: The key that carries which part of the month the export covers, when only a part: the
+#: scorecard's `attrs` and each KPI of `scorecard_kpis` (the report's index then shows no
+#: change against the previous month).
+MONTH_PARTIAL = "month_partial"
 
 
 def comparison_gaps(scorecard: pd.DataFrame) -> str | None:
     """Why a comparison column of `kpi_scorecard` shows only dashes, as a sentence ("same
-    month last year: not compared, the export starts on 2025-10-16, inside 2025-10"), or None
-    when both columns compare."""
+    month last year: not compared, the export starts on 2025-10-16, inside 2025-10"), and,
+    when the export covers only part of the scorecard's month, that its figures are neither
+    judged nor compared; None when both columns compare a whole month."""
     gaps = scorecard.attrs.get("not_compared") or {}
     named = {"previous_month": "previous month", "same_month_last_year": "same month last year"}
-    return "; ".join(f"{named[c]}: not compared, {why}" for c, why in gaps.items()) or None
+    said = [f"{named[c]}: not compared, {why}" for c, why in gaps.items()]
+    if scorecard.attrs.get(MONTH_PARTIAL):
+        said.append(
+            f"partial month: {scorecard.attrs[MONTH_PARTIAL]}; its figures are not judged "
+            "against the targets nor compared with earlier months"
+        )
+    return "; ".join(said) or None
 
 
 def _status(
@@ -439,10 +467,10 @@ def kpi_details(
     if not pd.isna(pipeline["deals_created"]):  # <NA>: the export has no deals
         created, from_mqls = int(pipeline["deals_created"]), int(pipeline["mql_deals"])
         details = {
-            "pipeline_created": f"{created} deals",  # money shown in its currency
-            "pipeline_from_mqls": f"{from_mqls} of {created} deals (the contact was an MQL "
-            "before the deal)",
-            "won_revenue": f"{int(pipeline['deals_won'])} deals won",
+            "pipeline_created": counted(created, "deal"),  # money shown in its currency
+            "pipeline_from_mqls": f"{from_mqls} of {counted(created, 'deal')} (the contact "
+            "was an MQL before the deal)",
+            "won_revenue": f"{counted(int(pipeline['deals_won']), 'deal')} won",
         }
     if summary is None:
         return details
@@ -490,7 +518,8 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
     that depends on SLA settings carries them as its `basis` (`kpi_basis`, from the SLA the
     scorecard was computed with). When the data start inside the previous month, every KPI
     says so in `previous_not_compared`: the report's index then computes no change against
-    that month's published figures either (a part of a month)."""
+    that month's published figures either (a part of a month). When the export covers only
+    part of the scorecard's own month, every KPI says which part in `month_partial`."""
     details = details or {}
     basis = scorecard.attrs.get("basis") or {}
     partial = scorecard.attrs.get("previous_partial")
@@ -504,6 +533,8 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
             item["basis"] = basis[row.id]
         if partial:
             item["previous_not_compared"] = partial
+        if scorecard.attrs.get(MONTH_PARTIAL):
+            item[MONTH_PARTIAL] = scorecard.attrs[MONTH_PARTIAL]
         if row.target is not None and not pd.isna(row.target):
             item["target"] = int(row.target) if row.format == "int" else row.target
             item["status"] = row.status

@@ -314,7 +314,9 @@ def customers_line(crm: CRM, rfm: pd.DataFrame, month) -> str:
     667 accounts have won deals by the end of 2026-10"), or, when the export has no deals,
     that this is unknown (not "0 of 667")."""
     if crm.deals.empty:
-        return f"the export has no deals: which of the {len(rfm)} accounts have bought is unknown"
+        return (
+            f"{crm.no_rows_text('deals')}: which of the {len(rfm)} accounts have bought is unknown"
+        )
     customers = int((rfm["frequency"] > 0).sum())
     return f"{customers} of {len(rfm)} accounts have won deals by the end of {month}"
 
@@ -1915,7 +1917,7 @@ def segmentation_kpis(
     report month (`run.month`), not the month's: the tile names that period ("all time to Oct
     2026", `outputs.over_period`)."""
     customers = int((rfm["frequency"] > 0).sum())
-    why = "the export has no deals" if crm.deals.empty else "no deal won yet"
+    why = crm.no_rows_text("deals") if crm.deals.empty else "no deal won yet"
     top = top_segment(profiles)
     moved = run.drift.get("share_moved")
     fitted = "fitted this month" if run.fitted else f"assigned to the model of {run.model_month}"

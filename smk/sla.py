@@ -92,7 +92,7 @@ from smk.funnel import (
     stage_entry_dates,
     team_of,
 )
-from smk.model import ACTIVITY_TYPES, CRM
+from smk.model import ACTIVITY_TYPES, CRM, no_rows_text
 from smk.periods import Month, as_month, data_span, dated_records, warn_if_after_data
 from smk.periods import data_end as periods_data_end
 from smk.pii import looks_like_personal_name, pseudonym, pseudonym_key
@@ -1409,14 +1409,18 @@ def pipeline_by_month(
     return out.reset_index()[["month"] + ([by] if by else []) + columns]
 
 
-def pipeline_text(row: Mapping, month: Month | str, currency: str = "") -> str:
+def pipeline_text(
+    row: Mapping, month: Month | str, currency: str = "", no_deals: str | None = None
+) -> str:
     """A month's row of `pipeline_by_month` as the lines the funnel page prints: deals, pipeline
     created and from MQLs, deals won and won revenue. A figure whose deals all lack an amount
     is "unknown", one that leaves some out says how many (`amount_gap`); without deals in the
-    export, one line says that all of it is unknown."""
+    model, one line says that all of it is unknown, and why: `no_deals`
+    (`CRM.no_rows_text("deals")`: every deal row set aside), else "the export has no deals"."""
     label = as_month(month).label
     if pd.isna(row["deals_created"]):
-        return f"deals, pipeline and won revenue in {label}: unknown (the export has no deals)"
+        why = no_deals or no_rows_text("deals")
+        return f"deals, pipeline and won revenue in {label}: unknown ({why})"
     money = {}
     for column, *_ in MONEY_COLUMNS:
         gap = amount_gap(row, column)

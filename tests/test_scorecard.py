@@ -401,7 +401,18 @@ def test_the_mql_tile_equals_the_funnels_mql_row_with_skipped_and_out_of_order_s
 def test_kpis_from_a_table_the_export_lacks_are_unknown_not_zero(crm):
     from dataclasses import replace
 
-    no_sales = replace(crm, deals=make_table("deals", []), activities=make_table("activities", []))
+    # touches to Friday 2026-10-30: the export covers October to its end (a partial month is
+    # not judged: tests/test_partial_month.py)
+    touches = [
+        {"touchpoint_id": f"t{i}", "contact_id": "o1", "occurred_at": day, "channel": "email"}
+        for i, day in enumerate(["2026-08-20", "2026-10-30 12:00"])
+    ]
+    no_sales = replace(
+        crm,
+        deals=make_table("deals", []),
+        activities=make_table("activities", []),
+        touchpoints=make_table("touchpoints", touches),
+    )
     agreement = SLA(mql_target=3, revenue_target=30_000)
     card = scorecard.kpi_scorecard(no_sales, "2026-10", agreement, FX, "EUR").set_index("id")
     assert card.loc["mqls", "actual"] == 3 and card.loc["mqls", "status"] == "met"

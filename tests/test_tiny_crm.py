@@ -189,6 +189,9 @@ def test_the_pages_months_run_from_the_first_month_of_data_to_the_report_month()
 
 def test_a_month_the_export_covers_is_scored_without_mqls_or_deals():
     contacts = [_contact(f"c{i}", f"2026-{9 + i % 2:02d}-{10 + i:02d} 09:00") for i in range(6)]
+    # a lead on Friday 2026-10-30: the export covers October to its end (a month it ends
+    # inside is a partial month, not judged: tests/test_partial_month.py)
+    contacts.append(_contact("c9", "2026-10-30 09:00"))
     crm = _crm(contacts)  # leads only, no deals table, no activities
     card = scorecard.kpi_scorecard(crm, OCT, SLA(), FX, "EUR").set_index("id")
     assert card.loc["mqls", "actual"] == 0 and card.loc["mqls", "status"] == "missed"
