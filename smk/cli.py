@@ -29,7 +29,7 @@ import smk
 from smk import config
 from smk.errors import CRMExportError, NoDataError
 from smk.io import FORMATS, missing_source, resolve_mapping
-from smk.io.files import shown_name
+from smk.io.files import arrow_csv, shown_name
 from smk.model import SCHEMA
 from smk.quality import account_notes, set_aside_in_order
 
@@ -616,7 +616,8 @@ def _csv_rows(path: Path) -> int:
     """The records of a CSV file below its header (a quoted line break is no new record, a
     blank line none at all, a row of another length one record), counted by Arrow's reader
     on the first column only: a 1M-contact export's 10M rows in a second or two, where
-    Python's csv module takes ten."""
+    Python's csv module takes ten. Read by `smk.io.files.arrow_csv`, which keeps the Python
+    row handler off Arrow's thread pool (this is the last read before `smk synth` exits)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -626,13 +627,11 @@ def _csv_rows(path: Path) -> int:
         ragged.append(row.number)
         return "skip"
 
-    table = pacsv.read_csv(
+    table = arrow_csv(
         path,
-        read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=["f0"], column_types={"f0": pa.string()}
-        ),
+        pacsv.ReadOptions(autogenerate_column_names=True),
+        pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=count),
+        pacsv.ConvertOptions(include_columns=["f0"], column_types={"f0": pa.string()}),
     )
     return max(table.num_rows + len(ragged) - 1, 0)
 

@@ -647,7 +647,10 @@ def test_lead_features_of_an_export_without_companies(synth_leads):
     alone = replace(data.crm, accounts=make_table("accounts", []))
     bare = sc.lead_features(alone, as_of="2026-11-01")
     assert len(bare) == len(leads)
-    assert bare[["industry", "employees", "annual_revenue"]].isna().all().all()
+    # no company carries anything: its features are left out (the contacts' links still count)
+    company = ["industry", "employees", "annual_revenue"]
+    assert bare.attrs["features_left_out"] == {"accounts": company}
+    assert not set(company) & set(bare.columns) and "account_contacts" in bare.columns
     assert bare["job_title"].equals(leads["job_title"])
 
 

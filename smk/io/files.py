@@ -2,7 +2,7 @@
 
 Real exports come as UTF-8 with or without a BOM, or Windows-1252 from Excel; with `,`, `;`,
 tab or `|` delimiters; with Salesforce report footers and empty trailing rows. CSVs are parsed
-with Arrow (multi-threaded, RFC 4180 quoting incl. line breaks inside quotes). Every frame
+with Arrow (RFC 4180 quoting incl. line breaks inside quotes). Every frame
 carries `_file` and `_row` (the spreadsheet row number: the header is row 1), so that any
 problem can be reported where the user can find it.
 """
@@ -42,7 +42,7 @@ _GRAND_TOTALS = re.compile(
     r"^\s*Grand Totals?\s*\(\s*\d[\d.,\s\u00a0\u202f']*records?\s*\)\s*$", re.I
 )
 DELIMITERS = (",", ";", "\t", "|")
-_BLOCK_SIZE = 1 << 24  # bytes of CSV parsed per block (Arrow parses blocks on all cores)
+_BLOCK_SIZE = 1 << 24  # bytes of CSV parsed per block
 _HEAD = 1 << 16  # bytes read to sniff a file
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 
@@ -224,7 +224,7 @@ def _read_table(
     )
     convert = _convert(layout.names, categories)
     try:
-        return _arrow_csv(path, read_opts, parse_opts, convert), layout
+        return arrow_csv(path, read_opts, parse_opts, convert), layout
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         if encoding != "utf-8" or "utf8" not in str(exc).lower().replace("-", ""):
             raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
@@ -232,24 +232,36 @@ def _read_table(
     read_opts.encoding = "cp1252"
     collector.rows.clear()
     try:
-        table = _arrow_csv(path, read_opts, parse_opts, convert)
+        table = arrow_csv(path, read_opts, parse_opts, convert)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
     return table, replace(layout, encoding="cp1252")
 
 
-def _arrow_csv(
+def arrow_csv(
     path: Path,
     read_opts: pacsv.ReadOptions,
     parse_opts: pacsv.ParseOptions,
-    convert_opts: pacsv.ConvertOptions,
+    convert_opts: pacsv.ConvertOptions | None = None,
 ) -> pa.Table:
-    """`pyarrow.csv.read_csv` of `path`; a name that is no UTF-8 is read through Python.
+    """`pyarrow.csv.read_csv` of `path`, safe to exit after; a name that is no UTF-8 is read
+    through Python.
+
+    A Python ``invalid_row_handler`` makes the read serial (``use_threads=False``, set on
+    `read_opts`). The threaded reader hands the handler to Arrow's thread pool, whose workers
+    may drop their references to it after `read_csv` has returned; dropping one takes the GIL,
+    and a worker asking for the GIL while the interpreter shuts down is ended by Python with an
+    unwind that Arrow's C++ cannot pass: the process aborted after its work was done
+    ("terminate called without an active exception", exit 134, about one `smk synth` in 40;
+    the symptom of apache/arrow#34314). The serial reader uses and drops the handler on the
+    calling thread only, before it returns.
 
     Arrow takes a path as UTF-8 text, but a file name on Linux may hold any bytes (a Windows
-    zip unpacked as `contacts-M\\xe4rz.csv`; Python keeps such bytes as surrogates, which
-    Arrow cannot encode). Only then is the file opened by Python and handed to Arrow.
+    zip unpacked as `contacts-M\\xe4rz.csv`; Python keeps such bytes as surrogates, which Arrow
+    cannot encode). Only then is the file opened by Python and handed to Arrow.
     """
+    if parse_opts.invalid_row_handler is not None:
+        read_opts.use_threads = False
     try:
         return pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
     except UnicodeEncodeError:  # the name, not the data: Arrow reports bad data as ArrowInvalid
@@ -1082,7 +1094,7 @@ def read_parquet(path: Path) -> pd.DataFrame:
     try:
         try:
             return pd.read_parquet(path)
-        except UnicodeEncodeError:  # a file name that is no UTF-8: see `_arrow_csv`
+        except UnicodeEncodeError:  # a file name that is no UTF-8: see `arrow_csv`
             with path.open("rb") as fh:
                 return pd.read_parquet(fh)
     except (pa.ArrowInvalid, OSError) as exc:  # not ArrowMemoryError: a sound file, no memory

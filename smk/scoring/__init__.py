@@ -70,6 +70,7 @@ from smk.scoring.features import (
     lead_features,
     leads_scored_in,
     left_out_in,
+    left_out_note,
     time_split,
 )
 from smk.scoring.model import (
@@ -120,6 +121,7 @@ __all__ = [
     "labelled",
     "lead_features",
     "left_out_in",
+    "left_out_note",
     "leads_scored_in",
     "load_config",
     "load_model",

@@ -437,12 +437,20 @@ def score_leads(
 
 
 def _features(model: ScoringModel, leads: pd.DataFrame) -> pd.DataFrame:
-    """The model's feature columns of `leads`; a clear error naming those it lacks."""
+    """The model's feature columns of `leads`; a clear error naming those it lacks (and the
+    tables of the export it lacks, when `lead_features` left them out for that)."""
     missing = [f for f in model.features if f not in leads.columns]
     if missing:
+        absent = leads.attrs.get("features_left_out") or {}
+        tables = [t for t, names in absent.items() if set(names) & set(missing)]
+        how = (
+            f"the export has no {' and no '.join(tables)}: retrain the model on it"
+            if tables
+            else "build them with smk.scoring.lead_features"
+        )
         raise ValueError(
             f"the leads lack {len(missing)} feature(s) model {model.version} was trained on: "
-            f"{', '.join(missing)}; build them with smk.scoring.lead_features"
+            f"{', '.join(missing)}; {how}"
         )
     return leads[model.features]
 

@@ -23,6 +23,12 @@ from. Leads that had reached the target by their scoring date are left out (ther
 left to predict: an import without stage history already at the target is one) and counted in
 ``frame.attrs["left_out"]``, by month of their scoring date in ``frame.attrs["left_out_by_month"]``
 (`left_out_in`).
+
+Features whose source the export lacks carry nothing (the same value for every lead) and are
+left out of the table (`left_out_features`): with no accounts, company industry, size and
+revenue (and colleagues at the account when no lead is linked to one); with no touchpoints, every
+touch count and recency. ``frame.attrs["features_left_out"]`` lists them by table, and
+`left_out_note` says so in words for the page.
 """
 
 from __future__ import annotations
@@ -59,6 +65,14 @@ RECENT_DAYS = 7
 #: Colleagues count if created in this many days before the scoring date: a window, so that the
 #: feature does not grow with the age of the CRM (which would look like drift every month).
 COLLEAGUE_DAYS = 90
+#: The features taken from the export's accounts (by each lead's account).
+ACCOUNT_FEATURES: tuple[str, ...] = ("industry", "employees", "annual_revenue")
+#: What a table of the export tells the score: (what it is, what the score then cannot use,
+#: the rule-based points every lead then gets alike); `left_out_note`.
+_SOURCES: dict[str, tuple[str, str, str]] = {
+    "accounts": ("accounts (companies)", "company industry and size", "industry and size points"),
+    "touchpoints": ("touchpoints (marketing touches)", "marketing touches", "engagement points"),
+}
 #: How the day counts of a lead table are named in errors: whole days, up to `MAX_DAYS`.
 _DAYS_NOTE = f" (whole days; {MAX_DAYS} is 100 years)"
 
@@ -213,16 +227,61 @@ def lead_features(
     frame["industry"] = frame["industry"].where(frame["industry"].notna(), np.nan)
     frame["account_contacts"] = _colleagues_before(account, created, scored, COLLEAGUE_DAYS * day)
 
-    frame = frame.join(_touch_features(crm, c, scored, as_of))
+    touches = _touch_features(crm, c, scored, as_of)
+    frame = frame.join(touches)
     frame.index = pd.Index(c["contact_id"].astype("object"), name="contact_id")
-    frame = frame[keep]
+    absent = left_out_features(crm, account.notna().any(), tuple(touches.columns))
+    frame = frame[keep].drop(columns=[f for names in absent.values() for f in names])
     frame.attrs = {
         "spec": spec.to_dict(),
         "as_of": as_of.isoformat(),
         "left_out": int(already.sum()),
         "left_out_by_month": _count_by_month(scored[already]),
+        "features_left_out": absent,
     }
     return frame
+
+
+def left_out_features(
+    crm: CRM, linked: bool, touch_features: tuple[str, ...]
+) -> dict[str, list[str]]:
+    """The features a lead table leaves out, by the table of `crm` they would come from: the
+    account features (`ACCOUNT_FEATURES`) when it has no accounts, and `account_contacts` with
+    them when no lead is `linked` to an account either; `touch_features` when it has no
+    touchpoints. Empty when the export has both."""
+    absent: dict[str, list[str]] = {}
+    if crm.accounts.empty:
+        absent["accounts"] = [*ACCOUNT_FEATURES, *(() if linked else ("account_contacts",))]
+    if crm.touchpoints.empty:
+        absent["touchpoints"] = list(touch_features)
+    return absent
+
+
+def left_out_note(leads: pd.DataFrame) -> str:
+    """What the lead-scoring page says of the features a lead table left out
+    (``attrs["features_left_out"]``, `lead_features`): which tables the export lacks, what the
+    score cannot use, which features are left out and which it does use; "" when none."""
+    absent = leads.attrs.get("features_left_out") or {}
+    if not absent:
+        return ""
+    joins = (" and no ", ", nor ", ", and the same ")
+    parts = zip(*map(_SOURCES.get, absent), strict=True)
+    tables, cannot, points = (join.join(part) for join, part in zip(joins, parts, strict=True))
+    dropped = [f for names in absent.values() for f in names]
+    used = ", ".join(feature_matrix(leads).columns)
+    return (
+        f"**This export has no {tables}.** The score cannot use {cannot}: the "
+        f"{counted(len(dropped), 'feature')} they would give ({_listed(dropped)}) are left "
+        f"out of the model, and the rule-based score gives every lead the same {points}. "
+        f"The score uses only: {used}."
+    )
+
+
+def _listed(names: list[str], most: int = 6) -> str:
+    """`names` joined with commas; past `most`, the first ones and how many more."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:most])} and {len(names) - most} more"
 
 
 def _count_by_month(times_ns: np.ndarray) -> dict[str, int]:

@@ -43,16 +43,27 @@ def _band_points(values: pd.Series, bands: list[dict], missing: float) -> np.nda
 
 
 def fit_points(leads: pd.DataFrame, rules: dict | None = None) -> pd.Series:
-    """Fit points of each lead from `job_title`, `industry` and `employees` columns."""
+    """Fit points of each lead from `job_title`, `industry` and `employees` columns; a column
+    the lead table left out (an export without accounts, `lead_features`) counts as missing
+    for every lead (the points for "Other" and `employees_missing`)."""
     cfg = (rules or load_config()["rules"])["fit"]
     industry = cfg["industry"]
-    ind = leads["industry"].astype("object").map(industry).fillna(industry.get("Other", 0))
+    ind = _column(leads, "industry").map(industry).fillna(industry.get("Other", 0))
     points = (
         _title_points(leads["job_title"], cfg["job_title"])
         + ind.astype("float64").to_numpy()
-        + _band_points(leads["employees"], cfg["employees"], cfg.get("employees_missing", 0))
+        + _band_points(
+            _column(leads, "employees"), cfg["employees"], cfg.get("employees_missing", 0)
+        )
     )
     return pd.Series(points, index=leads.index, name="fit_points")
+
+
+def _column(leads: pd.DataFrame, name: str) -> pd.Series:
+    """The `name` column of `leads` as objects, or missing values when it has none."""
+    if name in leads.columns:
+        return leads[name].astype("object")
+    return pd.Series(np.nan, index=leads.index, dtype="object")
 
 
 def engagement_points(crm: CRM, scored_at: pd.Series, rules: dict | None = None) -> pd.Series:
