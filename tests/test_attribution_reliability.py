@@ -50,15 +50,17 @@ def test_resamples_without_a_conversion_are_left_out_not_counted_as_zero_shares(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ci = at.bootstrap(j, model, n_boot=100, random_state=0).set_index("channel")
-    # every resample left in credits its conversions in full: no lower bound is pulled to 0
+    # every resample left in credits its conversions in full: no share's bound is pulled to 0
     assert (ci["share"] > 0).all() and (ci["share_low"] > 0).all()
-    assert (ci["conversions_low"] > 0).all()
+    # a resample without the conversion credits 0 conversions, a count it does have: kept
+    assert (ci["conversions_low"] == 0).all() and (ci["conversions_high"] > 0).all()
     if model == "linear":  # each resample with the conversion credits it half to a, half to b
         np.testing.assert_allclose(ci[["share_low", "share_high"]], 0.5)
     assert (ci["resamples"] == 100 - empty).all()
     assert [str(w.message) for w in caught] == [
-        f"{empty} of 100 bootstrap resamples drew no conversion (no share is defined): left "
-        f"out of the {model} intervals, which rest on the other {100 - empty} of 100"
+        f"{empty} of 100 bootstrap resamples drew no conversion (no share is defined; their "
+        "conversions, 0, stay in the conversions' intervals): left out of the "
+        f"{model} share intervals, which rest on the other {100 - empty} of 100"
     ]
 
 

@@ -78,7 +78,7 @@ def _check_replicates(no_conversion: int, unfitted: int, n_boot: int, model: str
     if no_conversion:
         why.append(
             f"{no_conversion} of {n_boot} bootstrap resamples drew no conversion (no share is "
-            "defined)"
+            "defined; their conversions, 0, stay in the conversions' intervals)"
         )
     if unfitted:
         why.append(
@@ -92,8 +92,8 @@ def _check_replicates(no_conversion: int, unfitted: int, n_boot: int, model: str
         )
     if why:
         warnings.warn(
-            f"{'; '.join(why)}: left out of the {model} intervals, which rest on the other "
-            f"{kept} of {n_boot}",
+            f"{'; '.join(why)}: left out of the {model} share intervals, which rest on the "
+            f"other {kept} of {n_boot}",
             stacklevel=3,
         )
 
@@ -122,11 +122,12 @@ def bootstrap(
 
     Returns one row per channel: share (on the data as given), share_low, share_high,
     conversions, conversions_low, conversions_high, and resamples: how many of the `n_boot`
-    resamples the intervals rest on. A resample that draws no conversion (its shares are
-    undefined) and one the model cannot be fitted on (incremental Shapley when no channel has
-    a positive effect in that resample, or its journeys leave the baseline free:
-    `NotEstimableError`) are left out of the intervals, with a warning that counts them; all
-    of them left out is an error.
+    resamples the share intervals rest on. A resample that draws no conversion (its shares are
+    undefined; its conversions, 0 for every channel, stay in the conversions' intervals) and
+    one the model cannot be fitted on (incremental Shapley when no channel has a positive
+    effect in that resample, or its journeys leave the baseline free: `NotEstimableError`) are
+    left out of the share intervals, with a warning that counts them; all of them left out is
+    an error.
     `random_state` is a seed (an int >= 0), a numpy Generator (drawn from) or a SeedSequence
     (`Seed`): the same seed, the same intervals, whatever the order of the journeys (the
     draws are made in `canonical_order`).
@@ -145,7 +146,11 @@ def bootstrap(
     left_out = [t for t in tables if isinstance(t, str)]  # why each was left out
     _check_replicates(left_out.count("no conversion"), left_out.count("unfitted"), n_boot, model)
     shares = np.array([t["share"].to_numpy() for t in kept]).reshape(len(kept), len(point))
+    # a resample without conversions credits every channel 0 conversions (defined, unlike
+    # its shares): it stays in the conversions' intervals
+    none = np.zeros((left_out.count("no conversion"), len(point)))
     convs = np.array([t["conversions"].to_numpy() for t in kept]).reshape(len(kept), len(point))
+    convs = np.concatenate([convs, none])
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     return pd.DataFrame(
         {
