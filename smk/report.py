@@ -3545,9 +3545,18 @@ def _measured_alike(kpi: dict, before: dict) -> bool:
     if "basis" not in before and kpi.get("basis") is not None and "previous" in kpi:
         return False
     meaning = _MEANING if "basis" in before else [k for k in _MEANING if k != "basis"]
-    if any(kpi.get(key) != before.get(key) for key in meaning):
+    if any(kpi.get(key) != before.get(key) for key in meaning) or _other_window(kpi, before):
         return False
     return kpi.get("format") != "money" or kpi.get("currency") == before.get("currency")
+
+
+def _other_window(kpi: dict, before: dict) -> bool:
+    """Whether a tile over a window (`outputs.over_period`) and the previous month's tile
+    `before` cover different windows, not the same one a month apart (12 months to Oct 2026
+    against 6 months to Sep 2026). A tile that names no window tells nothing."""
+    return bool(before.get("period") and kpi.get("previous_period")) and (
+        before["period"] != kpi["previous_period"]
+    )
 
 
 def _setting_text(value) -> str:
@@ -3571,6 +3580,8 @@ def _how_measured(before: dict, kpi: dict) -> str:
         parts += [] if parts or old == new else ["other settings"]
     elif old != new:
         parts.append(_setting_text(old))
+    if _other_window(kpi, before):
+        parts.append(f"over {before['period']}")
     if not parts and before.get("format") != kpi.get("format"):
         parts.append(f"as {before.get('format')}")
     return ", ".join(parts)

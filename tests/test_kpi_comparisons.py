@@ -254,6 +254,20 @@ def test_a_tile_over_another_period_names_it_and_its_change_compares_those_perio
     assert tiles["top"] == "12 months to Oct 2026 · same for 12 months to Sep 2026"
 
 
+def test_a_tile_over_another_window_than_last_months_is_not_compared_with_it(tmp_path):
+    """`window_months` 12 now, 6 last month: "+39 vs 6 months to Sep 2026" compared two
+    different windows; the change is not computed and the text says what was published."""
+    tile = {"label": "Conversions attributed (won)", "format": "int"}
+    window = {"period": "12 months to Oct 2026", "previous_period": "12 months to Sep 2026"}
+    now = [{**tile, **window, "id": "attributed", "value": 69}]
+    published = [{**tile, "id": "attributed", "value": 30, "period": "6 months to Sep 2026"}]
+    shown = _index(tmp_path, published, now)["attributed"]
+    assert "+39" not in shown and "vs 6 months" not in shown
+    assert shown.endswith(
+        "was 30 the previous month, measured differently: over 6 months to Sep 2026"
+    )
+
+
 def test_over_period_names_a_window_all_time_or_the_month_in_words():
     from smk import outputs
 
