@@ -188,8 +188,14 @@ def _shown_column(values: pd.Series, kind: str | int) -> pd.Series:
 
 def _labelled_rows(frame: pd.DataFrame, label: str | None) -> tuple[pd.DataFrame, list]:
     """`frame` without row numbers, and its columns that label rows: an index of its own
-    becomes the first column(s) (an unnamed one named `label`), a RangeIndex is dropped and
-    column `label` comes first."""
+    becomes the first column(s) (an unnamed one named `label`); row numbers (a RangeIndex, or
+    an unnamed integer index: a filtered frame's 0, 2, 3) are dropped and column `label` comes
+    first. Columns named over several levels are named by their levels' words."""
+    frame = frame.copy()
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame.columns = [" ".join(str(p) for p in c if str(p)) for c in frame.columns]
+    if _row_numbers(frame.index):
+        frame = frame.reset_index(drop=True)
     if not isinstance(frame.index, pd.RangeIndex):
         if frame.index.nlevels == 1 and frame.index.name is None:
             frame = frame.rename_axis(label or "")
@@ -197,10 +203,15 @@ def _labelled_rows(frame: pd.DataFrame, label: str | None) -> tuple[pd.DataFrame
         frame = frame.reset_index(allow_duplicates=True)
     else:
         named = [label] if label in frame.columns else []
-        frame = frame[[*named, *[c for c in frame.columns if c not in named]]]
-    frame = frame.copy()
+        at = [i for i, c in enumerate(frame.columns) if c in named]  # by position: a name
+        frame = frame.iloc[:, at + [i for i in range(frame.shape[1]) if i not in at]]  # twice
     frame.columns.name = None
     return frame, named
+
+
+def _row_numbers(index: pd.Index) -> bool:
+    """An unnamed index of whole numbers: row numbers, which tell a reader nothing."""
+    return index.nlevels == 1 and index.name is None and pd.api.types.is_integer_dtype(index.dtype)
 
 
 class Table(pd.DataFrame):

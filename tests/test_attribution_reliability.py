@@ -206,3 +206,16 @@ def test_the_page_says_at_its_top_that_a_month_of_won_deals_is_too_few(tmp_path)
     tiles = {k["id"]: k for k in metrics["kpis"]}
     assert tiles["top_channel"]["status"] == tiles["top_channel_share"]["status"] == "no data"
     assert f"too few conversions ({n} of at least 30)" in tiles["top_channel"]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("weights", "shown"), [(29.96, "29.96"), (29.999, "29.99"), (29.5, "29.5")]
+)
+def test_a_fractional_count_below_the_minimum_never_reads_as_the_minimum(weights, shown):
+    """A path table's weights: 29.96 attributed conversions read "30.0 ... at least 30"."""
+    table = pd.DataFrame({"path": ["a > b"], "total_conversions": [weights], "total_null": [5]})
+    check = at.reliability(at.from_paths(table, value_col=None))
+    assert not check["reliable"]
+    assert (
+        f"{shown} attributed" in check["headline"] and "at least 30 are needed" in check["headline"]
+    )

@@ -261,3 +261,22 @@ def test_nothing_to_show_shows_nothing():
     nothing; with `empty` it shows that sentence."""
     assert as_table(None) is None
     assert isinstance(as_table(None, empty="no data"), Note)
+
+
+def test_a_filtered_frame_duplicate_names_and_two_level_headers_read_right():
+    """A frame filtered without a reset (rows 0, 2, 3) showed its row numbers; two columns of
+    one name came out as four; headers over two levels as tuples, shares as plain numbers."""
+    frame = pd.DataFrame({"owner_id": ["a", "b", "c", "d"], "mqls": [1, 2, 3, 4]}).iloc[[0, 2, 3]]
+    shown = as_table(frame)
+    assert list(shown.columns) == ["Owner ID", "MQLs"] and list(shown["Owner ID"]) == [
+        "a",
+        "c",
+        "d",
+    ]
+    twice = as_table(pd.DataFrame([[1, 2]], columns=["mqls", "mqls"]))
+    assert list(twice.columns) == ["MQLs", "MQLs"] and twice.iloc[0].tolist() == ["1", "2"]
+    levels = as_table(pd.DataFrame({("share", "email"): [0.25], ("share", "direct"): [0.75]}))
+    assert list(levels.columns) == ["Share email", "Share direct"]
+    assert levels.iloc[0].tolist() == ["25.0%", "75.0%"]
+    named = pd.DataFrame({"mqls": [5]}, index=pd.Index([7], name="decile"))
+    assert as_table(named).iloc[0].tolist() == ["7", "5"]  # a named index is a label, kept

@@ -9,6 +9,8 @@ mark the top channel and its share as not to be relied on (docs/notebooks.md).
 
 from __future__ import annotations
 
+import math
+
 from smk.attribution.journeys import Journeys
 from smk.checks import check_integer
 
@@ -21,8 +23,11 @@ MIN_CONVERSIONS = 30
 
 
 def _count(n: float) -> str:
-    """A count of conversions in words: 1,234 (a path table's fractional weights: 29.5)."""
-    return f"{n:,.0f}" if float(n).is_integer() else f"{n:,.1f}"
+    """A count of conversions in words: 1,234; a path table's fractional weights to two
+    places, cut, not rounded (29.96 is 29.96 and 29.999 is 29.99, never "30 of at least 30")."""
+    if float(n).is_integer():
+        return f"{n:,.0f}"
+    return f"{math.floor(n * 100) / 100:,.2f}".rstrip("0").rstrip(".")
 
 
 def reliability(journeys: Journeys, minimum: int = MIN_CONVERSIONS) -> dict:
