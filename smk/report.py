@@ -780,6 +780,7 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
                 wrong.append(
                     f"{written} must be of type {annotation} like its "
                     f"default {spec['default']} ({spec['help']}), got {value!r}"
+                    + _clock_hint(name, key, value)
                 )
             elif value is None and _refuses_none(key, annotation):
                 wrong.append(
@@ -815,6 +816,15 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
             f"the params file sets {', '.join(unknown)}, which no notebook takes{why}; "
             "see the notebooks' parameters cells"
         )
+
+
+def _clock_hint(name: str, key: str, value) -> str:
+    """`smk.sla.yaml_clock_hint` for a time of day of smk's own notebook `name` (`workday_end:
+    17:00` unquoted reaches it as 1020), else ""."""
+    from smk.sla import CLOCK_SETTINGS, yaml_clock_hint
+
+    own = key in CLOCK_SETTINGS and name in _packaged_names()
+    return yaml_clock_hint(value) if own else ""
 
 
 def _unknown_settings(params: dict, declared: dict[str, set[str]]) -> list[str]:
@@ -1467,6 +1477,8 @@ def run_report(
         if not chosen:
             raise ValueError(f"no notebooks to run in {notebook_dir}")
         settings = read_params(params)
+        if not include_pii:  # a refusal of the params may quote them; the export's come later
+            log_lines.names = setting_names(settings)
         check_params(chosen, settings, discover_notebooks(None, Path(notebook_dir)))
         crm = smk.load(
             data,
@@ -1517,7 +1529,9 @@ def run_report(
         staging, cache = run_lock.folder("staging"), run_lock.folder("cache")
         try:
             # None: nothing removed; indexed once for the pages, notebooks and log lines
-            names = as_personal_names(personal_names(crm)) if not include_pii else None
+            # (and the names `teams` gives that are no owner's: `setting_names`)
+            named = personal_names(crm) | setting_names(settings)
+            names = as_personal_names(named) if not include_pii else None
             log_lines.names = names  # the log is published with the reports folder
             paths = {str(cache): shown, str(staging): published_path(published)}
             publication = _Publication(crm, settings, paths, rerun["data_format"], names)
@@ -1533,7 +1547,7 @@ def run_report(
             ):
                 aliases = publication.aliases()  # with the key the kernels have
                 for text in team_owner_warnings(crm, chosen, settings, aliases):
-                    _warn(text, quiet)
+                    _warn(text, quiet)  # the log removes names; the terminal shows the key
                 kernel = ensure_kernel()
                 runs = _execute_all(
                     chosen,
@@ -3197,6 +3211,30 @@ def personal_names(crm) -> set[str]:
     return names
 
 
+def setting_names(settings: dict) -> set[str]:
+    """Personal names a params file (`read_params`) writes as owner keys
+    (`OWNER_KEYED_PARAMETERS`, at its top level or in any notebook's section), in each form a
+    page may show them (`smk.pii.name_forms`): one that names no owner of the export (a typo,
+    an owner no longer in it) is a person's all the same, and leaves the published files as the
+    export's owners' names do. Ids ("owner-07") and pseudonyms ("rep-3fa2c1") are no names."""
+    notebooks = settings.get("notebooks")
+    sections = [settings, *(notebooks.values() if isinstance(notebooks, dict) else ())]
+    keys = [
+        key
+        for section in sections
+        if isinstance(section, dict)
+        for name in OWNER_KEYED_PARAMETERS
+        if isinstance(section.get(name), dict)
+        for key in section[name]
+    ]
+    return {
+        form
+        for key in keys
+        if isinstance(key, str) and looks_like_personal_name(key)
+        for form in name_forms(key)
+    }
+
+
 def _name_cells(values) -> set[str]:
     """The cells of a name column that a page loses wherever they stand (`removable_alone`:
     not "Li", not "Won"), a "Doe, Jane" as "Jane Doe" too."""
@@ -3536,15 +3574,17 @@ EXPORT_SCOPE = "export"
 _MEANING = ("label", "format", "basis")
 
 
-def _measured_alike(kpi: dict, before: dict) -> bool:
+def _measured_alike(kpi: dict, before: dict, month: Month | None = None) -> bool:
     """Whether the previous month's published tile `before` measured what `kpi` measures: the
-    same label, format and basis, and for money the same currency. A tile published before
-    tiles recorded their basis cannot tell how it was measured: when the notebook gives its
-    own previous value (measured as this month is) that one is used, else the old tile is
-    taken at its label and format (lead scoring's tiles after an upgrade)."""
+    same label, format and basis (its holidays those of `month`, the tile's: `_compared_basis`),
+    and for money the same currency. A tile published before tiles recorded their basis
+    cannot tell how it was measured: when the notebook gives its own previous value (measured
+    as this month is) that one is used, else the old tile is taken at its label and format
+    (lead scoring's tiles after an upgrade)."""
     if "basis" not in before and kpi.get("basis") is not None and "previous" in kpi:
         return False
     meaning = _MEANING if "basis" in before else [k for k in _MEANING if k != "basis"]
+    kpi, before = (t | {"basis": _compared_basis(t.get("basis"), month)} for t in (kpi, before))
     if any(kpi.get(key) != before.get(key) for key in meaning) or _other_window(kpi, before):
         return False
     return kpi.get("format") != "money" or kpi.get("currency") == before.get("currency")
@@ -3559,19 +3599,36 @@ def _other_window(kpi: dict, before: dict) -> bool:
     )
 
 
+def _compared_basis(basis, month: Month | None):
+    """A tile's `basis` as the previous month's published tile is compared with (`month`:
+    that tile's): its `holidays` only those that can change that month's figure, the dates of
+    the month and a day either side (a working day's local date in a zone east or west of
+    UTC), sorted, each once. The same holidays in another order, or a holiday after the month
+    added, measure that month alike."""
+    if not isinstance(basis, dict) or not isinstance(basis.get("holidays"), list):
+        return basis
+    if month is None:
+        return basis | {"holidays": sorted(set(map(str, basis["holidays"])))}
+    first = (month.start - dt.timedelta(days=1)).strftime("%Y-%m-%d")
+    last = month.end.strftime("%Y-%m-%d")  # the day after the month
+    days = {str(d) for d in basis["holidays"] if first <= str(d) <= last}
+    return basis | {"holidays": sorted(days)}
+
+
 def _setting_text(value) -> str:
     """A basis setting's value as the tile names it: ``false``, ``09:00``, ``["2026-12-24"]``."""
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _how_measured(before: dict, kpi: dict) -> str:
-    """What differed in how the previous month's tile `before` was measured, from `kpi`: its
-    label and the basis settings it had otherwise ("“Median speed to lead”, business_hours
-    false"); "" when only the currency differs (the value names it)."""
+def _how_measured(before: dict, kpi: dict, month: Month | None = None) -> str:
+    """What differed in how the previous month's tile `before` (of `month`) was measured, from
+    `kpi`: its label and the basis settings it had otherwise (“Median speed to lead”,
+    business_hours false; holidays as `_compared_basis` compares them); "" when only the
+    currency differs (the value names it)."""
     parts = []
     if before.get("label") and before.get("label") != kpi.get("label"):
         parts.append(f"“{before['label']}”")
-    old, new = before.get("basis"), kpi.get("basis")
+    old, new = (_compared_basis(t.get("basis"), month) for t in (before, kpi))
     if old is None and new is not None:
         parts.append("its basis not recorded")
     elif isinstance(old, dict):
@@ -3587,9 +3644,10 @@ def _how_measured(before: dict, kpi: dict) -> str:
     return ", ".join(parts)
 
 
-def _change(kpi: dict, previous: dict[str, dict]) -> str:
-    """A tile's change against the previous month; when this month's value is n/a, that it is
-    (the tile's detail says why) and the previous month's value, not "no previous month".
+def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) -> str:
+    """A tile's change against the previous month (`month`; None: not known); when this
+    month's value is n/a, that it is (the tile's detail says why) and the previous month's
+    value, not "no previous month".
 
     The previous month is its published tile of the same id (`previous`), compared only when
     it was measured alike (`_measured_alike`: label, format, `basis`, currency); else the
@@ -3616,9 +3674,9 @@ def _change(kpi: dict, previous: dict[str, dict]) -> str:
         own = {"value": kpi["previous"], "currency": kpi.get("currency")}
     if published is None or published.get("value") is None:  # none published: the own one
         return _versus(kpi, own or published)
-    if _measured_alike(kpi, published):
+    if _measured_alike(kpi, published, month):
         return _versus(kpi, published)
-    how = _how_measured(published, kpi)
+    how = _how_measured(published, kpi, month)
     how = f", measured differently: {how}" if how else ""
     reported = _kpi_text(published["value"], kpi | published)
     if own is not None:
@@ -3730,7 +3788,7 @@ def write_month_index(
             detail.append(f"target {_kpi_text(target, kpi)}")
         if kpi.get("status"):
             detail.append(str(kpi["status"]))
-        change = _change(kpi, previous)
+        change = _change(kpi, previous, month.previous)
         if change:  # none for a value not to be relied on
             detail.append(change)
         tiles.append(

@@ -126,7 +126,7 @@ class SLA:
     workday_start: str = "09:00"
     workday_end: str = "17:00"
     weekmask: str = "Mon Tue Wed Thu Fri"
-    #: local dates (YYYY-MM-DD) that are not working days
+    #: local dates (YYYY-MM-DD) that are not working days (kept sorted, each once)
     holidays: tuple[str, ...] = ()
     #: share of MQLs sales must work within the maximum time
     share_to_work: float = 0.8
@@ -187,6 +187,7 @@ class SLA:
         object.__setattr__(self, "holidays", _dates(self.holidays))
         object.__setattr__(self, "activity_types", _activity_types(self.activity_types))
         _workday(self.workday_start, self.workday_end)  # validates
+        _check_weekmask(self.weekmask)
 
     @classmethod
     def from_mapping(cls, settings: Mapping) -> SLA:
@@ -250,8 +251,21 @@ def _activity_types(value) -> tuple[str, ...]:
     return types
 
 
+def _check_weekmask(value) -> None:
+    """A ValueError unless `value` names working weekdays as numpy's business days do (and
+    `business_hours_between` reads them): "Sun Mon Tue Wed Thu", or seven 0/1 from Monday."""
+    try:
+        np.busdaycalendar(weekmask=value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            "SLA weekmask names the working weekdays, like 'Mon Tue Wed Thu Fri' (three-letter "
+            f"names, capitalised) or '1111100' (Monday first), at least one; got {value!r}"
+        ) from None
+
+
 def _dates(values) -> tuple[str, ...]:
-    """Holidays as ISO dates; a text such as "2026-12-24, 2026-12-25" is split on commas.
+    """Holidays as ISO dates, sorted, each once (the same holidays in another order are the
+    same SLA); a text such as "2026-12-24, 2026-12-25" is split on commas.
 
     Text must be YYYY-MM-DD: `11/12/2026` is 11 December in Europe and 12 November in the
     US, and `Dec 24` has no year, so either is refused rather than read one way."""
@@ -269,7 +283,21 @@ def _dates(values) -> tuple[str, ...]:
             out.append(str(np.datetime64(pd.Timestamp(value).date(), "D")))
         except (ValueError, TypeError):
             raise ValueError(f"a holiday is a date like 2026-12-25, got {value!r}") from None
-    return tuple(out)
+    return tuple(sorted(set(out)))
+
+
+#: The SLA's times of day ("09:00"), which YAML 1.1 reads as numbers when not quoted.
+CLOCK_SETTINGS = ("workday_start", "workday_end")
+
+
+def yaml_clock_hint(value) -> str:
+    """A hint for a time of day that YAML read as a number: unquoted, `17:00` is a base-60
+    number to YAML 1.1 (PyYAML), 17 * 60 + 0 = 1020. ' ("17:00" read by YAML as 1020: write
+    it in quotes)' for a whole number that can be one (60 to 1440), else ""."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 60 <= value <= 24 * 60:
+        return ""
+    hours, minutes = divmod(value, 60)
+    return f' ("{hours:02d}:{minutes:02d}" read by YAML as {value}: write it in quotes)'
 
 
 def _clock(text: str) -> pd.Timedelta:
@@ -277,7 +305,8 @@ def _clock(text: str) -> pd.Timedelta:
         hours, minutes = str(text).split(":")
         value = pd.Timedelta(hours=int(hours), minutes=int(minutes))
     except ValueError:
-        raise ValueError(f"a time of day looks like 09:00, got {text!r}") from None
+        hint = yaml_clock_hint(text)
+        raise ValueError(f"a time of day looks like 09:00, got {text!r}{hint}") from None
     if not pd.Timedelta(0) <= value <= pd.Timedelta(hours=24):
         raise ValueError(f"a time of day lies between 00:00 and 24:00, got {text!r}")
     return value
@@ -433,10 +462,12 @@ def _warn_if_activities_stop_early(
     more before its other records (contacts, deals, touchpoints) do, before `cut`, and MQLs
     after that end are not worked: true if sales stopped working them, wrong if the export
     holds only part of the activities (a sync that stopped). The figures are kept: the data
-    cannot tell the two apart, the reader can."""
+    cannot tell the two apart, the reader can. No warning when the export holds activities at
+    or after `cut` (a past month's end): its activities do not end there."""
     records = dated_records(crm)
     acts = _as_int(records.pop("activities", pd.Series(dtype="datetime64[ns, UTC]")))
-    acts = acts[acts < cut]
+    if (acts >= cut).any():
+        return
     others = [v[v < cut] for v in (_as_int(r) for r in records.values())]
     last_other = max((int(v.max()) for v in others if len(v)), default=None)
     if not len(acts) or last_other is None:
@@ -1467,6 +1498,25 @@ def sla_by_owner(
     return table[table["mqls"] > 0].drop(columns="month").reset_index(drop=True)
 
 
+#: The columns of `sla_by_month` and `sla_by_owner` counted in the SLA's hours, and what each
+#: is of them (the page's header: `hours_headers`).
+HOURS_COLUMNS = {"median_hours": "Median", "p80_hours": "80th percentile"}
+
+
+def hours_unit(sla: SLA | None = None) -> str:
+    """The unit speed to lead is counted in: "working hours" with `business_hours`, else
+    "hours"."""
+    return "working hours" if (sla or SLA()).business_hours else "hours"
+
+
+def hours_headers(sla: SLA | None = None) -> dict[str, str]:
+    """The page's headers of the `HOURS_COLUMNS` of `sla_by_month` and `sla_by_owner`, in the
+    unit of `sla` (`hours_unit`: "Median working hours"), for `smk.presentation.as_table`'s
+    `headers`; the columns (and CSV exports) keep their names."""
+    unit = hours_unit(sla)
+    return {column: f"{what} {unit}" for column, what in HOURS_COLUMNS.items()}
+
+
 __all__ = [
     "ACTIVITY_FLAGS",
     "FIGURES",
@@ -1480,6 +1530,9 @@ __all__ = [
     "deal_values",
     "first_activity_after",
     "group_labels",
+    "HOURS_COLUMNS",
+    "hours_headers",
+    "hours_unit",
     "leads_behind",
     "leakage_parts",
     "leakage_text",

@@ -348,3 +348,53 @@ def test_a_rerun_whose_mix_has_no_data_leaves_no_earlier_mix_export(tmp_path):
         "segments.csv",
         *notebooks.EXPORTS["funnel_sla"],
     } - {"marketing_mix.csv"}
+
+
+# ------------------------------------------------------------------ working hours, weekdays
+def _shown_by(namespace: dict, needle: str):
+    """What the code cell of notebook 01 holding `needle` shows (its last expression), run in
+    `namespace` (`_run_setup`)."""
+    cells = nbformat.read(config.NOTEBOOKS_DIR / NOTEBOOK, as_version=4).cells
+    (source,) = [c.source for c in cells if c.cell_type == "code" and needle in c.source]
+    tree = ast.parse(source)
+    last = tree.body.pop()
+    exec(compile(tree, NOTEBOOK, "exec"), namespace)
+    return eval(compile(ast.Expression(last.value), NOTEBOOK, "eval"), namespace)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_the_owner_and_team_tables_name_working_hours_and_a_team_may_work_sunday_to_thursday(
+    tmp_path,
+):
+    # the tables said "Median hours" where the SLA counts working hours (the tile said so);
+    # and notebook 01 had no `weekmask`: a Sunday-Thursday team could not be measured
+    injected = {
+        "output_dir": str(tmp_path / "out"),
+        "business_hours": True,
+        "weekmask": "Sun Mon Tue Wed Thu",
+        "teams": {"owner-01": "inside sales"},
+    }
+    namespace = _run_setup(NOTEBOOK, injected)
+    agreement = namespace["agreement"]
+    assert agreement.weekmask == "Sun Mon Tue Wed Thu" and agreement.business_hours
+    working = ["Median working hours", "80th percentile working hours"]
+    for needle in ("per_owner = sla.sla_by_owner(", 'by="team"', "monthly = sla.sla_by_month("):
+        shown = list(_shown_by(namespace, needle).columns)
+        assert all(h in shown for h in working), (needle, shown)
+        assert "Median hours" not in shown
+    assert {"median_hours", "p80_hours"} <= set(namespace["per_owner"].columns)  # the CSV's
+    # calendar hours: "Median hours", as before
+    calendar = _run_setup(NOTEBOOK, {"output_dir": str(tmp_path / "cal")})
+    shown = list(_shown_by(calendar, "per_owner = sla.sla_by_owner(").columns)
+    assert "Median hours" in shown and "80th percentile hours" in shown
+
+
+def test_a_weekmask_the_sla_cannot_read_is_refused_before_any_notebook_runs():
+    from smk.report import check_params, discover_notebooks
+
+    funnel = discover_notebooks(["funnel_sla"])
+    check_params(funnel, {"notebooks": {"funnel_sla": {"weekmask": "Sun Mon Tue Wed Thu"}}})
+    with pytest.raises(ValueError, match=r"params file: notebooks\.funnel_sla: SLA weekmask names"):
+        check_params(funnel, {"notebooks": {"funnel_sla": {"weekmask": "Mon,Tue"}}})
+    with pytest.raises(ValueError, match="SLA weekmask names the working weekdays"):
+        sla.SLA(weekmask="0000000")

@@ -279,3 +279,31 @@ def test_over_period_names_a_window_all_time_or_the_month_in_words():
     assert outputs.over_period(tile, OCTOBER)["period"] == "all time to Oct 2026"
     assert periods.period_words("2026-10", 1) == "Oct 2026"
     assert outputs.kpi_line(outputs.over_period(tile, OCTOBER, 3)) == "X: 1 (3 months to Oct 2026)"
+
+
+def test_holidays_in_another_order_or_after_the_month_measure_it_alike(hubspot, tmp_path):
+    # the same holidays listed in another order (or one after September added) made the
+    # index say October's tiles were "measured differently: holidays [...]" from September's
+    working = SLA(business_hours=True, timezone="America/New_York", holidays=["2026-09-07"])
+    assert SLA(holidays=["2026-12-25", "2026-09-07", "2026-12-25"]).holidays == (
+        "2026-09-07",
+        "2026-12-25",
+    )
+    september = scorecard.scorecard_kpis(
+        scorecard.kpi_scorecard(hubspot, "2026-09", working, FX, "EUR")
+    )
+    published = {k["id"]: k for k in september}
+    later = replace(working, holidays=["2026-10-12", "2026-09-07"])  # also Columbus Day
+    october = scorecard.scorecard_kpis(scorecard.kpi_scorecard(hubspot, OCTOBER, later, FX, "EUR"))
+    share = next(k for k in october if k["id"] == "share_within_sla")
+    assert share["basis"]["holidays"] == ["2026-09-07", "2026-10-12"]
+    tiles = _index(tmp_path, september, october)
+    before = published["share_within_sla"]["value"]
+    assert tiles["share_within_sla"].endswith(_pts(share["value"] - before))
+    assert "measured differently" not in " ".join(tiles.values())
+    # a holiday of September itself dropped does measure September otherwise
+    dropped = replace(working, holidays=["2026-10-12"])
+    now = scorecard.scorecard_kpis(scorecard.kpi_scorecard(hubspot, OCTOBER, dropped, FX, "EUR"))
+    (tmp_path / "dropped").mkdir()
+    tiles = _index(tmp_path / "dropped", september, now)
+    assert 'measured differently: holidays ["2026-09-07"])' in tiles["share_within_sla"]

@@ -199,3 +199,58 @@ def test_e_mails_leave_a_published_notebook_s_outputs_even_when_it_shows_no_name
     text = path.read_text(encoding="utf-8")
     assert "jane@acme.test" not in text and "[e-mail removed]" in text
     assert "Jane Doe" in text  # not among the names given: left as it was
+
+
+def _export_with_named_owners(folder: Path) -> Path:
+    """Two contacts owned by "Jane Doe" and "John Smith", each worked within the hour."""
+    folder.mkdir()
+    (folder / "contacts.csv").write_text(
+        "contact_id,created_at,lifecycle_stage,became_mql_at,owner_id\n"
+        "t1,2026-10-01T00:00:00Z,mql,2026-10-05T14:00:00Z,Jane Doe\n"
+        "t2,2026-10-01T00:00:00Z,mql,2026-10-06T14:00:00Z,John Smith\n"
+        "t3,2026-11-20T00:00:00Z,lead,,Jane Doe\n"
+    )
+    (folder / "activities.csv").write_text(
+        "activity_id,contact_id,occurred_at,type,owner_id\n"
+        "x1,t1,2026-10-05T15:00:00Z,call,Jane Doe\n"
+        "x2,t2,2026-10-06T15:00:00Z,call,John Smith\n"
+        "x3,t3,2026-11-20T15:00:00Z,call,Jane Doe\n"
+    )
+    return folder
+
+
+def test_a_teams_key_naming_a_person_who_owns_nothing_is_published_nowhere(tmp_path, capsys):
+    # "Mary Major" (a typo, or an owner no longer in the export) was published as written in
+    # the page, the notebook, metrics-funnel_sla.json, metrics.json and the run's log
+    from smk.report import LOG_FILE, run_report
+
+    teams = {"Jane Doe": "east", "John Smith": "west", "Mary Major": "west", "owner-07": "x"}
+    params = tmp_path / "p.yaml"
+    params.write_text(json.dumps({"notebooks": {"funnel_sla": {"teams": teams}}}))
+    out = tmp_path / "rep"
+    data = _export_with_named_owners(tmp_path / "data")
+    run_report(data, "2026-10", out, notebooks=["funnel_sla"], params=params)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert {"01_funnel_sla.html", "metrics.json", LOG_FILE} <= {p.name for p in files}
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        for name in ("Mary Major", "Jane Doe", "John Smith"):
+            assert name not in text, (path.name, name)
+    err = capsys.readouterr().err
+    # the operator's terminal names the key to fix (their own params file); the log does not
+    assert "'Mary Major'" in err and "'owner-07'" in err
+    metrics = json.loads((out / "2026-10" / "metrics-funnel_sla.json").read_text())
+    shown = metrics["sla"]["teams"]
+    assert shown[NAME_REMOVED] == "west" and shown["owner-07"] == "x"  # an id stays as written
+    assert any(k.startswith("rep-") for k in shown)  # the owners' pseudonyms
+
+
+def test_setting_names_are_the_owner_keys_that_look_like_names():
+    from smk.report import setting_names
+
+    settings = {
+        "teams": {"Doe, Mary": "east", "owner-07": "west", "rep-3fa2c1": "west"},
+        "notebooks": {"funnel_sla": {"teams": {"Mary Major": "west"}}, "other": None},
+    }
+    assert setting_names(settings) == {"Doe, Mary", "Mary Doe", "Mary Major"}
+    assert setting_names({"teams": None, "notebooks": None}) == set()

@@ -790,3 +790,23 @@ def test_smk_report_warns_once_of_a_team_key_naming_no_owner(tmp_path, monkeypat
     assert err.count("smk: warning: ") == 1 and f"smk: warning: {warning} ('owner-0l')" in err
     log = (out / report.LOG_FILE).read_text(encoding="utf-8")
     assert re.search(rf"WARNING .*{re.escape(warning)}", log)
+
+
+# ------------------------------------------------------------------ times YAML reads as numbers
+def test_a_time_of_day_yaml_read_as_a_number_is_refused_with_a_hint_to_quote_it(tmp_path):
+    # `workday_end: 17:00` unquoted is the base-60 number 1020 to YAML 1.1: the refusal said
+    # only "must be of type str ..., got 1020"
+    params = _params(tmp_path, "notebooks:\n  funnel_sla:\n    workday_end: 17:00\n")
+    assert read_params(params)["notebooks"]["funnel_sla"]["workday_end"] == 1020
+    hint = '("17:00" read by YAML as 1020: write it in quotes)'
+    with pytest.raises(ValueError, match=re.escape(f"got 1020 {hint}")):
+        check_params(discover_notebooks(["funnel_sla"]), read_params(params))
+    with pytest.raises(ValueError, match=re.escape(f"got 1020 {hint}")):
+        sla.SLA.from_yaml(_params(tmp_path, "workday_end: 17:00\n", "sla.yaml"))
+    # a number that no unquoted time gives, or another setting, gets no hint
+    with pytest.raises(ValueError) as refused:
+        check_params(discover_notebooks(["funnel_sla"]), {"workday_start": 8})
+    assert "in quotes" not in str(refused.value)
+    with pytest.raises(ValueError) as refused:
+        check_params(discover_notebooks(["funnel_sla"]), {"timezone": 1020})
+    assert "in quotes" not in str(refused.value)

@@ -80,3 +80,20 @@ def test_an_export_no_longer_held_leaves_no_entry(sample, fresh):
     del early
     gc.collect()
     assert key not in sla._WARNED
+
+
+def test_a_past_month_of_an_export_with_later_activities_is_not_warned_about(sample, fresh):
+    # the October report said "the export's sales activities end on 2026-10-05" of an export
+    # whose activities run to November: only those before the month's end were looked at
+    acts = sample.activities
+    when = acts["occurred_at"]
+    gap = (when >= pd.Timestamp("2026-05-01", tz="UTC")) & (
+        when < pd.Timestamp("2026-09-01", tz="UTC")
+    )
+    holed = dataclasses.replace(sample, activities=acts[~gap])  # activities again from September
+    august = pd.Timestamp("2026-08-01", tz="UTC")  # as of July's end
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sla.mql_leads(holed, as_of=august)
+    with pytest.warns(UserWarning, match=EARLY):  # an export whose activities do end in April
+        sla.mql_leads(_early(sample), as_of=august)
