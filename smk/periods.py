@@ -238,7 +238,7 @@ def dated_records(crm) -> dict[str, pd.Series]:
 SCHEDULED_TYPES = ("meeting", "task")
 
 
-def _scheduled(crm, stamps: pd.Series) -> pd.Series:
+def scheduled_ahead(crm, stamps: pd.Series) -> pd.Series:
     """Which of the activities' dated records (`stamps`: `dated_records`' activities, the
     dated rows in their order) are of a type that may be scheduled ahead. By position: an
     index with repeated labels (frames concatenated) cannot be aligned by label."""
@@ -265,7 +265,7 @@ def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     # meetings and tasks may be dated ahead (booked, due): the end is what has happened
     done = [s for t, s in dated.items() if t != "activities" and len(s)]
     acts = dated["activities"]
-    done += [acts[~_scheduled(crm, acts).to_numpy()]] if len(acts) else []
+    done += [acts[~scheduled_ahead(crm, acts).to_numpy()]] if len(acts) else []
     done = [s for s in done if len(s)] or stamps  # only scheduled work: it is all there is
     return _edge(stamps, strays, newest=False), _edge(done, strays, newest=True)
 
@@ -282,7 +282,7 @@ def stray_masks(crm) -> dict[str, pd.Series]:
     masks = {t: (s < first) | (s > last) for t, s in dated.items()}
     acts = dated["activities"]
     if len(acts):  # a meeting booked ahead is no stray; one a year ahead is a mistyped date
-        ahead = _scheduled(crm, acts).to_numpy() & (acts <= last + _YEAR).to_numpy()
+        ahead = scheduled_ahead(crm, acts).to_numpy() & (acts <= last + _YEAR).to_numpy()
         masks["activities"] = masks["activities"] & ~ahead
     masks["accounts"] = crm.accounts["created_at"].dropna() > last + _GAP
     return masks

@@ -93,7 +93,14 @@ from smk.funnel import (
     team_of,
 )
 from smk.model import ACTIVITY_TYPES, CRM, no_rows_text
-from smk.periods import Month, as_month, data_span, dated_records, warn_if_after_data
+from smk.periods import (
+    Month,
+    as_month,
+    data_span,
+    dated_records,
+    scheduled_ahead,
+    warn_if_after_data,
+)
 from smk.periods import data_end as periods_data_end
 from smk.pii import looks_like_personal_name, pseudonym, pseudonym_key
 
@@ -462,12 +469,17 @@ def _warn_if_activities_stop_early(
     more before its other records (contacts, deals, touchpoints) do, before `cut`, and MQLs
     after that end are not worked: true if sales stopped working them, wrong if the export
     holds only part of the activities (a sync that stopped). The figures are kept: the data
-    cannot tell the two apart, the reader can. No warning when the export holds activities at
-    or after `cut` (a past month's end): its activities do not end there."""
+    cannot tell the two apart, the reader can. No warning when the export holds activities
+    done at or after `cut` (a past month's end): its activities do not end there. A meeting
+    booked ahead or a task's due date after `cut` (`periods.SCHEDULED_TYPES`) is no sign of
+    that: a live export holds them whatever its sync did."""
     records = dated_records(crm)
-    acts = _as_int(records.pop("activities", pd.Series(dtype="datetime64[ns, UTC]")))
-    if (acts >= cut).any():
+    stamps = records.pop("activities", pd.Series(dtype="datetime64[ns, UTC]"))
+    acts = _as_int(stamps)
+    done = ~scheduled_ahead(crm, stamps).to_numpy(dtype=bool) if len(stamps) else acts < 0
+    if (acts[done] >= cut).any():
         return
+    acts = acts[acts < cut]
     others = [v[v < cut] for v in (_as_int(r) for r in records.values())]
     last_other = max((int(v.max()) for v in others if len(v)), default=None)
     if not len(acts) or last_other is None:

@@ -97,3 +97,23 @@ def test_a_past_month_of_an_export_with_later_activities_is_not_warned_about(sam
         sla.mql_leads(holed, as_of=august)
     with pytest.warns(UserWarning, match=EARLY):  # an export whose activities do end in April
         sla.mql_leads(_early(sample), as_of=august)
+
+
+@pytest.mark.parametrize("kind", ["meeting", "task"])
+def test_a_meeting_booked_or_a_task_due_after_the_month_does_not_hide_the_warning(
+    sample, fresh, kind
+):
+    # a live export's one meeting booked for next month (or a task due then) silenced the
+    # warning for an export whose activity sync stopped in April
+    early = _early(sample)
+    ahead = early.activities.iloc[[0]].assign(
+        activity_id="ahead-1", type=kind, occurred_at=pd.Timestamp("2026-11-20", tz="UTC")
+    )
+    booked = dataclasses.replace(early, activities=pd.concat([early.activities, ahead]))
+    with pytest.warns(UserWarning, match=EARLY):
+        sla.mql_leads(booked, as_of=pd.Timestamp("2026-11-01", tz="UTC"))
+    done = ahead.assign(type="call")  # a call made after the month: the sync did not stop
+    called = dataclasses.replace(early, activities=pd.concat([early.activities, done]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sla.mql_leads(called, as_of=pd.Timestamp("2026-11-01", tz="UTC"))
