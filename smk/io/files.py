@@ -15,8 +15,6 @@ import csv
 import datetime
 import io
 import re
-import sys
-import time
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -249,39 +247,26 @@ def arrow_csv(
     """`pyarrow.csv.read_csv` of `path`, safe to exit after; a name that is no UTF-8 is read
     through Python.
 
-    A Python ``invalid_row_handler`` is handed to Arrow's thread pool, whose workers may drop
-    their references to it just after `read_csv` has returned; dropping one takes the GIL, and
-    a worker asking for the GIL while the interpreter shuts down is ended by Python with an
+    A Python ``invalid_row_handler`` makes the read serial (``use_threads=False``, set on
+    `read_opts`). The threaded reader hands the handler to Arrow's thread pool, whose workers
+    may drop their references to it after `read_csv` has returned; dropping one takes the GIL,
+    and a worker asking for the GIL while the interpreter shuts down is ended by Python with an
     unwind that Arrow's C++ cannot pass: the process aborted after its work was done
-    ("terminate called without an active exception", exit 134, about one `smk synth` in 40,
-    whose last step is a read; the symptom of apache/arrow#34314). So the read returns only
-    once Arrow holds no reference to the handler (`_released`: it lets go within a millisecond).
-    The read stays multi-threaded: a serial one took twice as long for a large file.
+    ("terminate called without an active exception", exit 134, about one `smk synth` in 40;
+    the symptom of apache/arrow#34314). The serial reader uses and drops the handler on the
+    calling thread only, before it returns.
 
     Arrow takes a path as UTF-8 text, but a file name on Linux may hold any bytes (a Windows
     zip unpacked as `contacts-M\\xe4rz.csv`; Python keeps such bytes as surrogates, which Arrow
     cannot encode). Only then is the file opened by Python and handed to Arrow.
     """
-    handler = parse_opts.invalid_row_handler
-    held = sys.getrefcount(handler)  # the options' reference and this function's own
+    if parse_opts.invalid_row_handler is not None:
+        read_opts.use_threads = False
     try:
-        try:
-            return pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
-        except UnicodeEncodeError:  # the name, not the data: Arrow reports bad data as ArrowInvalid
-            with path.open("rb") as fh:
-                return pacsv.read_csv(fh, read_opts, parse_opts, convert_opts)
-    finally:
-        if handler is not None:
-            _released(lambda: sys.getrefcount(handler) > held)
-
-
-def _released(held_by_arrow, timeout: float = 2.0) -> None:
-    """Wait, sleeping (which lets Arrow's workers take the GIL to drop their references),
-    while `held_by_arrow()` says a reader's worker still holds the row handler; at most
-    `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while held_by_arrow() and time.monotonic() < deadline:
-        time.sleep(0.0005)
+        return pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
+    except UnicodeEncodeError:  # the name, not the data: Arrow reports bad data as ArrowInvalid
+        with path.open("rb") as fh:
+            return pacsv.read_csv(fh, read_opts, parse_opts, convert_opts)
 
 
 def _column_type(name: str, categories: Collection[str]) -> pa.DataType:
