@@ -3656,7 +3656,8 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
     the previous month, measured differently: “Median speed to lead”". A KPI whose notebook
     says the previous month is not to be compared (`previous_not_compared`: the data start
     inside it), or that this month is covered only in part (`month_partial`), gets no change,
-    only why; a figure of the whole export (`scope` "export") gets none, and nor does a
+    only why; a previous month published covering only part of it is no base either (the
+    notebook's own `previous`, if any, is); a figure of the whole export (`scope` "export") gets none, and nor does a
     value not to be relied on (status `NO_DATA`, e.g. the leads above an unusable score's
     threshold): ""."""
     if kpi.get("scope") == EXPORT_SCOPE:  # a figure of the whole export: no month to compare
@@ -3674,6 +3675,9 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
         own = {"value": kpi["previous"], "currency": kpi.get("currency")}
     if published is None or published.get("value") is None:  # none published: the own one
         return _versus(kpi, own or published)
+    if published.get(MONTH_PARTIAL):  # published covering part of its month: no base
+        why = "the previous month was published covering only part of it"
+        return f"{_versus(kpi, own)} ({why})" if own is not None else f"{na}not compared: {why}"
     if _measured_alike(kpi, published, month):
         return _versus(kpi, published)
     how = _how_measured(published, kpi, month)

@@ -307,3 +307,23 @@ def test_holidays_in_another_order_or_after_the_month_measure_it_alike(hubspot, 
     (tmp_path / "dropped").mkdir()
     tiles = _index(tmp_path / "dropped", september, now)
     assert 'measured differently: holidays ["2026-09-07"])' in tiles["share_within_sla"]
+
+
+def test_a_previous_month_published_as_partial_is_no_base_for_the_change(tmp_path):
+    """October published from an export ending on the 29th (a partial month: 23 MQLs of 1-29
+    October); November's index showed "+1 vs previous month" against it, not against the full
+    October November's notebook had measured (19)."""
+    tile = {"label": "MQLs", "format": "int"}
+    partial = {"month_partial": "the export covers only 2026-09-01 to 2026-09-28 of 2026-09"}
+    published = [
+        {**tile, "id": "own", "value": 23, **partial},
+        {**tile, "id": "none", "value": 23, **partial},
+    ]
+    now = [
+        {**tile, "id": "own", "value": 24, "previous": 19},
+        {**tile, "id": "none", "value": 24},
+    ]
+    tiles = _index(tmp_path, published, now)
+    why = "the previous month was published covering only part of it"
+    assert tiles["own"].endswith(f"+5 vs previous month ({why})")
+    assert tiles["none"].endswith(f"not compared: {why}") and "+1" not in tiles["none"]
