@@ -820,11 +820,15 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
 
 def _clock_hint(name: str, key: str, value) -> str:
     """`smk.sla.yaml_clock_hint` for a time of day of smk's own notebook `name` (`workday_end:
-    17:00` unquoted reaches it as 1020), else ""."""
-    from smk.sla import CLOCK_SETTINGS, yaml_clock_hint
+    17:00` unquoted reaches it as 1020), `yaml_weekmask_hint` for its weekmask (`1111100`
+    unquoted is a number), else ""."""
+    from smk.sla import CLOCK_SETTINGS, yaml_clock_hint, yaml_weekmask_hint
 
-    own = key in CLOCK_SETTINGS and name in _packaged_names()
-    return yaml_clock_hint(value) if own else ""
+    if name not in _packaged_names():
+        return ""
+    if key == "weekmask":
+        return yaml_weekmask_hint(value)
+    return yaml_clock_hint(value) if key in CLOCK_SETTINGS else ""
 
 
 def _unknown_settings(params: dict, declared: dict[str, set[str]]) -> list[str]:

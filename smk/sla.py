@@ -194,7 +194,7 @@ class SLA:
         object.__setattr__(self, "holidays", _dates(self.holidays))
         object.__setattr__(self, "activity_types", _activity_types(self.activity_types))
         _workday(self.workday_start, self.workday_end)  # validates
-        _check_weekmask(self.weekmask)
+        object.__setattr__(self, "weekmask", _weekmask(self.weekmask))
 
     @classmethod
     def from_mapping(cls, settings: Mapping) -> SLA:
@@ -258,16 +258,31 @@ def _activity_types(value) -> tuple[str, ...]:
     return types
 
 
-def _check_weekmask(value) -> None:
-    """A ValueError unless `value` names working weekdays as numpy's business days do (and
-    `business_hours_between` reads them): "Sun Mon Tue Wed Thu", or seven 0/1 from Monday."""
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def yaml_weekmask_hint(value) -> str:
+    """A hint for a weekmask of 0s and 1s that YAML read as a number (`weekmask: 1111100`
+    unquoted): ' (YAML read 1111100 as a number: write it in quotes, '1111100')', else ""."""
+    if not isinstance(value, int) or isinstance(value, bool) or set(str(value)) - {"0", "1"}:
+        return ""
+    return f" (YAML read {value} as a number: write it in quotes, '{value:07d}')"
+
+
+def _weekmask(value) -> str:
+    """The working weekdays `value` names, as numpy's business days read them ("Sun Mon Tue
+    Wed Thu", or seven 0/1 from Monday: "1111100"), in one spelling: the days' names from
+    Monday ("Mon Tue Wed Thu Fri"), so that two spellings of one week are the same SLA. A
+    ValueError for anything else (seven digits YAML read as a number: a hint to quote them)."""
     try:
-        np.busdaycalendar(weekmask=value)
+        days = np.busdaycalendar(weekmask=value).weekmask
     except (ValueError, TypeError):
+        hint = yaml_weekmask_hint(value)
         raise ValueError(
             "SLA weekmask names the working weekdays, like 'Mon Tue Wed Thu Fri' (three-letter "
-            f"names, capitalised) or '1111100' (Monday first), at least one; got {value!r}"
+            f"names, capitalised) or '1111100' (Monday first), at least one; got {value!r}{hint}"
         ) from None
+    return " ".join(day for day, on in zip(_WEEKDAYS, days, strict=True) if on)
 
 
 def _dates(values) -> tuple[str, ...]:

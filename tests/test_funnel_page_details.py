@@ -376,7 +376,7 @@ def test_the_owner_and_team_tables_name_working_hours_and_a_team_may_work_sunday
     }
     namespace = _run_setup(NOTEBOOK, injected)
     agreement = namespace["agreement"]
-    assert agreement.weekmask == "Sun Mon Tue Wed Thu" and agreement.business_hours
+    assert agreement.weekmask == "Mon Tue Wed Thu Sun" and agreement.business_hours
     working = ["Median working hours", "80th percentile working hours"]
     for needle in ("per_owner = sla.sla_by_owner(", 'by="team"', "monthly = sla.sla_by_month("):
         shown = list(_shown_by(namespace, needle).columns)

@@ -810,3 +810,20 @@ def test_a_time_of_day_yaml_read_as_a_number_is_refused_with_a_hint_to_quote_it(
     with pytest.raises(ValueError) as refused:
         check_params(discover_notebooks(["funnel_sla"]), {"timezone": 1020})
     assert "in quotes" not in str(refused.value)
+
+
+def test_a_weekmask_of_digits_yaml_read_as_a_number_is_refused_with_a_hint(tmp_path):
+    # `weekmask: 1111100` unquoted is the number 1111100: "must be of type str", no hint
+    params = _params(tmp_path, "notebooks:\n  funnel_sla:\n    weekmask: 1111100\n")
+    hint = "(YAML read 1111100 as a number: write it in quotes, '1111100')"
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        check_params(discover_notebooks(["funnel_sla"]), read_params(params))
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        sla.SLA(weekmask=1111100)
+
+
+def test_two_spellings_of_one_working_week_are_one_sla():
+    # "1111100" against "Mon Tue Wed Thu Fri" made the index say "measured differently"
+    assert sla.SLA(weekmask="1111100") == sla.SLA()
+    assert sla.SLA(weekmask="Sun Mon Tue Wed Thu").weekmask == "Mon Tue Wed Thu Sun"
+    assert sla.SLA(weekmask="0111110").weekmask == sla.SLA(weekmask="Tue Wed Thu Fri Sat").weekmask
