@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from test_attribution_page import _run_page as run_attribution_page
 
 from smk import attribution as at
 from smk import outputs, periods
@@ -172,19 +173,7 @@ def test_the_index_shows_the_reason_and_compares_no_unreliable_top_channel(tmp_p
 def _run_page(tmp_path, **settings):
     """Notebook 04 on the Salesforce sample with `settings`: its Markdown and printed text,
     and its metrics."""
-    import papermill as pm
-
-    from smk import config
-    from smk.report import ensure_kernel, kernel_manager_class
-
-    notebook = config.SAMPLE_DIR.parents[1] / "notebooks" / "04_attribution.ipynb"
-    out = tmp_path / "out"
-    params = {"data_path": str(config.SAMPLE_SALESFORCE), "output_dir": str(out), **settings}
-    executed = pm.execute_notebook(
-        str(notebook), str(tmp_path / "run.ipynb"), parameters=params, cwd=str(tmp_path),
-        kernel_name=ensure_kernel(), kernel_manager_class=kernel_manager_class(),
-        progress_bar=False,
-    )  # fmt: skip
+    executed, out = run_attribution_page(tmp_path, **settings)
     shown = [
         o.get("data", {}).get("text/markdown") or o.get("text", "")
         for c in executed.cells
