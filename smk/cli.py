@@ -118,10 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         "(false when `smk report --month latest` with the notebooks' default parameters refuses "
         "the export: no contact loaded, no full month yet, or deal currencies without a default "
         "exchange rate; "
-        "'report_problem' says why); on exit 2 or 1 the object says usable: false and carries 'error' (and 'file', "
-        "'column', 'row', 'value' where known) and 'error_kind': 'export' (the export cannot be read "
-        "or loads nothing usable), 'params' (the --params file is refused), 'set_aside' (the "
-        "--set-aside folder is refused or cannot be written) or 'internal' (a bug, exit 1)",
+        "'report_problem' says why); on exit 2 or 1 the object says usable: false and "
+        "carries 'error' (and 'file', 'column', 'row', 'value' where known) and 'error_kind': "
+        "'export' (the export cannot be read or loads nothing usable), 'params' (the --params "
+        "file is refused), 'set_aside' (the --set-aside folder is refused or cannot be "
+        "written) or 'internal' (a bug, exit 1)",
     )
     p.add_argument(
         "--params",

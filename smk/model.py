@@ -376,7 +376,8 @@ def no_rows_text(table: str, read: int = 0) -> str:
     if not read:
         return f"the export has no {table}"
     rows = "the one row" if read == 1 else f"all {read:,} rows"
-    return f"{rows} of the export's {table} {'was' if read == 1 else 'were'} set aside, see the data-quality page"
+    verb = "was" if read == 1 else "were"
+    return f"{rows} of the export's {table} {verb} set aside, see the data-quality page"
 
 
 @dataclass

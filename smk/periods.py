@@ -422,7 +422,8 @@ def month_coverage(crm, month: Month) -> str | None:
     except ValueError:  # nothing dated
         return None
     if month.end <= first or month.start > last:  # `resolve_month` refuses such a month
-        return f"the export has no data in {month} (its data run from {first:%Y-%m-%d} to {last:%Y-%m-%d})"
+        span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        return f"the export has no data in {month} (its data run from {span})"
     starts, ends = starts_inside(month, first), ends_inside(month, last)
     if not (starts or ends):
         return None

@@ -3661,9 +3661,9 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
     says the previous month is not to be compared (`previous_not_compared`: the data start
     inside it), or that this month is covered only in part (`month_partial`), gets no change,
     only why; a previous month published covering only part of it is no base either (the
-    notebook's own `previous`, if any, is); a figure of the whole export (`scope` "export") gets none, and nor does a
-    value not to be relied on (status `NO_DATA`, e.g. the leads above an unusable score's
-    threshold): ""."""
+    notebook's own `previous`, if any, is); a figure of the whole export (`scope` "export")
+    gets none, and nor does a value not to be relied on (status `NO_DATA`, e.g. the leads
+    above an unusable score's threshold): ""."""
     if kpi.get("scope") == EXPORT_SCOPE:  # a figure of the whole export: no month to compare
         return ""
     na = "n/a this month; " if _unknown(kpi.get("value")) else ""
