@@ -1255,6 +1255,12 @@ def check_fx_rates(
     _check_reporting_rate(fx_rates, reporting_currency)
 
 
+def base_currencies(fx_rates: Mapping[str, float]) -> list[str]:
+    """The currencies of `fx_rates` whose rate is 1.0, sorted: the currency the rates are given
+    in, when there is exactly one (`{"EUR": 1.0, "USD": 0.92}`: EUR)."""
+    return sorted(str(code) for code, rate in fx_rates.items() if rate == 1)
+
+
 def _check_reporting_rate(fx_rates: Mapping[str, float], reporting_currency) -> None:
     """Refuse rates without one for the reporting currency: the amounts would come out in the
     currency the rates are given in (`{"USD": 1.0, "CAD": 0.73}`: USD) yet be labelled
@@ -1262,7 +1268,7 @@ def _check_reporting_rate(fx_rates: Mapping[str, float], reporting_currency) -> 
     currency (`{"USD": 1.0, "EUR": 1.08}`) are divided by it (`deal_values`)."""
     if not fx_rates or not isinstance(reporting_currency, str) or reporting_currency in fx_rates:
         return
-    bases = sorted(str(code) for code, rate in fx_rates.items() if rate == 1)
+    bases = base_currencies(fx_rates)
     within, instead = "the currency the rates are given in", " to the currency whose rate is 1.0"
     if len(bases) == 1:
         within, instead = bases[0], f": {bases[0]}"

@@ -37,7 +37,7 @@ from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM, TOUCH_TYPES
 from smk.periods import Month, as_of_time, data_span, names_no_day
-from smk.sla import deal_amounts
+from smk.sla import base_currencies, deal_amounts
 
 NS_PER_DAY = 86_400 * 10**9
 SEP = " > "
@@ -991,7 +991,7 @@ def value_currency(fx: Mapping[str, float] | None, crm=None) -> str | None:
     and spend rows of `crm` are in. None when that cannot be told: no rate or several of 1.0,
     or several currencies (or none) without rates."""
     if fx:
-        base = [str(code) for code, rate in fx.items() if rate == 1]
+        base = base_currencies(fx)
         return base[0] if len(base) == 1 else None
     found: set[str] = set()
     for table in (getattr(crm, "deals", None), getattr(crm, "spend", None)):
