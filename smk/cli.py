@@ -460,8 +460,9 @@ def _report_params(path: str | None) -> dict | None:
 
 def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None = None) -> dict:
     """`validate --json`: format, source, usable, every table of the model (read 0 when the
-    export lacks it), the tables with no row loaded, the warnings (and the error, if any, with
-    its `error_kind`: "export"), and whether `smk report` runs on the export (`report_ready`;
+    export lacks it), the tables with no row loaded, the warnings (the export's, then those
+    `smk report` gives for `params`: `_params_warnings`; and the error, if any, with its
+    `error_kind`: "export"), and whether `smk report` runs on the export (`report_ready`;
     when not, `report_problem` says why: `smk.report.default_report_blocker`, with `params`:
     a params file's settings)."""
     from smk.report import default_report_blocker
@@ -472,7 +473,7 @@ def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None =
     tables |= quality["tables"]  # a table outside the model, should a loader ever add one
     payload = {"format": crm.format, "source": crm.source, "usable": problem is None}
     payload |= {"tables": tables, "missing_tables": crm.missing_tables()}
-    payload["warnings"] = quality["warnings"]
+    payload["warnings"] = quality["warnings"] + _params_warnings(crm, params)
     if problem:
         payload |= {"error": problem, "error_kind": "export"}
     blocker = default_report_blocker(crm, params)
@@ -482,18 +483,28 @@ def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None =
     return payload
 
 
+def _params_warnings(crm: smk.CRM, params: dict | None) -> list[str]:
+    """What `smk report` warns of in the params file `params` (None: none) on this export
+    before its notebooks run, in the same words: a `teams` key naming no owner
+    (`smk.report.team_warnings_before_report`). The terminal's only: keys as written."""
+    from smk.report import team_warnings_before_report
+
+    return team_warnings_before_report(crm, params) if params else []
+
+
 def render_account(crm: smk.CRM, params: dict | None = None) -> str:
     """The data-quality account and a summary as plain text (and, when `smk report` would
     refuse the export, why: `smk.report.default_report_blocker`, with `params`: a params
-    file's settings)."""
+    file's settings, whose warnings are listed with the export's: `_params_warnings`)."""
     from smk.report import default_report_blocker
 
     lines = [f"{crm.source}  (format: {crm.format})", "", "Data-quality account"]
     account = crm.quality.to_frame()
     lines.append(account.to_string(index=False) if len(account) else "  (no tables found)")
     lines += [f"  {note}" for note in account_notes(crm)]  # rows of another object read in
-    if crm.quality.warnings:
-        lines += ["", "Warnings"] + [f"  - {w}" for w in crm.quality.warnings]
+    warned = crm.quality.warnings + _params_warnings(crm, params)
+    if warned:
+        lines += ["", "Warnings"] + [f"  - {w}" for w in warned]
     missing = crm.missing_tables()
     read = {t for t, a in crm.quality.tables.items() if a.read}
     filed = {t for t, names in crm.quality.files.items() if names}  # a file, if only a header

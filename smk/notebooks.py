@@ -545,7 +545,8 @@ def parameters(namespace: dict) -> dict:
     ``owner_labels``, ``segments_csv``, ``channel_groups``) are checked here, before the data
     is read: a TypeError / ValueError naming the parameter (``seed`` and ``mix_months`` worded
     as ``smk report --params`` words them); so are ``fx_rates`` and ``reporting_currency``
-    together (`_check_money`).
+    together (`_check_money`), their currency codes first read in any case, in `namespace`
+    too, as a params file's are (`_currency_parameters`: ``-p reporting_currency eur`` is EUR).
     """
     names = namespace.get("__annotations__") or {}
     # in the order the cell gives them values: a name typed on a line of its own ahead of
@@ -559,8 +560,22 @@ def parameters(namespace: dict) -> dict:
     for name in PARAMETER_CHECKS:
         if name in found:
             _check_parameter(name, found[name])
+    found |= _currency_parameters(namespace, found)
     _check_money(found)
     return {name: value for name, value in found.items() if name not in NOT_PROVENANCE}
+
+
+def _currency_parameters(namespace: dict, found: dict) -> dict:
+    """`reporting_currency` and the keys of `fx_rates` among `found` read in any case, as a
+    params file's are (`smk.sla.currency_settings`: `-p reporting_currency eur` is EUR), also
+    in `namespace` (the notebook's ``globals()``), where the notebook's later cells read them;
+    the others are left as they are. Two keys of `fx_rates` naming one currency: ValueError."""
+    from smk.sla import currency_settings
+
+    given = {name: found[name] for name in ("reporting_currency", "fx_rates") if name in found}
+    read = currency_settings(given)
+    namespace.update(read)
+    return read
 
 
 def _check_money(found: dict) -> None:

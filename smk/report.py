@@ -307,27 +307,15 @@ def _in_own_sections(params: dict, change) -> dict:
 
 
 def _currency_codes(section: dict, where: str) -> dict:
-    """A section of a params file with the currency codes a person typed in it read as ISO
-    codes, whatever their case (`smk.sla.currency_code`: `reporting_currency: eur` is EUR,
-    `fx_rates: {usd: 0.92}` USD's rate), so that they name the currencies the export's deals
-    are in (read the same way: `smk.io.parse.currency_codes`). Two keys of `fx_rates` naming
-    one currency (`EUR` and `eur`) are refused (ValueError)."""
-    from smk.sla import currency_code
+    """A section of a params file with its currency codes read in any case, by the notebooks'
+    own rule (`smk.sla.currency_settings`): `reporting_currency: eur` is EUR. Two keys of
+    `fx_rates` naming one currency (`EUR` and `eur`) are refused (ValueError)."""
+    from smk.sla import currency_settings
 
-    out = dict(section)
-    if "reporting_currency" in out:
-        out["reporting_currency"] = currency_code(out["reporting_currency"])
-    rates = out.get("fx_rates")
-    if isinstance(rates, dict):
-        out["fx_rates"] = {currency_code(code): rate for code, rate in rates.items()}
-        if len(out["fx_rates"]) < len(rates):
-            twice = sorted(set(rates) - set(out["fx_rates"]))
-            same = [f"{c!r}" for c in rates if currency_code(c) == currency_code(twice[0])]
-            raise ValueError(
-                f"the params file: {where}fx_rates gives the rate of {currency_code(twice[0])} "
-                f"more than once ({', '.join(same)}): currency codes are read in any case"
-            )
-    return out
+    try:
+        return currency_settings(section, where)
+    except ValueError as exc:
+        raise ValueError(f"the params file: {exc}") from None
 
 
 def _check_file_setting(
@@ -2123,6 +2111,26 @@ def team_owner_warnings(
             where = _written_as(name, ["teams"], _section(settings, name))
             found[_unknown_owners_text(where, unknown, len(given["teams"]))] = None
     return list(found)
+
+
+def team_warnings_before_report(crm: CRM, settings: dict) -> list[str]:
+    """`team_owner_warnings` for every notebook, as `smk report` would give them with the
+    params file `settings`, for `smk validate --params`: owners' pseudonyms are those of the
+    key the report would use (`_owner_pseudonyms`) when one is kept (`SMK_OWNER_KEY`, or the
+    key file `smk.pii.key_file`). None is made here, nor its warnings given (the report
+    gives them): a report would make a new one, whose pseudonyms no params file can name
+    yet, so without it the keys are judged against the owners' values alone."""
+    import warnings
+
+    from smk.pii import KEY_VARIABLE, key_file
+
+    path = key_file()
+    kept = bool((os.environ.get(KEY_VARIABLE) or "").strip())
+    kept = kept or (path is not None and path.is_file() and path.stat().st_size > 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aliases = _owner_pseudonyms(crm, settings) if kept else {}
+    return team_owner_warnings(crm, discover_notebooks(), settings, aliases)
 
 
 def _unknown_owners_text(where: str, unknown: list[str], total: int, few: int = 3) -> str:

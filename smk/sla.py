@@ -273,7 +273,9 @@ def _weekmask(value) -> str:
     """The working weekdays `value` names, as numpy's business days read them ("Sun Mon Tue
     Wed Thu", or seven 0/1 from Monday: "1111100"), in one spelling: the days' names from
     Monday ("Mon Tue Wed Thu Fri"), so that two spellings of one week are the same SLA. A
-    ValueError for anything else (seven digits YAML read as a number: a hint to quote them)."""
+    ValueError for anything else (seven digits YAML read as a number: a hint to quote them), and
+    for names that give a day twice ("Mon Mon Tue Wed Thu", which numpy reads as four days: a
+    slip for another week, perhaps "Sun Mon Tue Wed Thu")."""
     try:
         days = np.busdaycalendar(weekmask=value).weekmask
     except (ValueError, TypeError):
@@ -282,6 +284,13 @@ def _weekmask(value) -> str:
             "SLA weekmask names the working weekdays, like 'Mon Tue Wed Thu Fri' (three-letter "
             f"names, capitalised) or '1111100' (Monday first), at least one; got {value!r}{hint}"
         ) from None
+    named = re.findall("|".join(_WEEKDAYS), value) if isinstance(value, str) else []
+    twice = [day for day in _WEEKDAYS if named.count(day) > 1]
+    if twice:
+        raise ValueError(
+            "SLA weekmask names each working weekday once, like 'Mon Tue Wed Thu Fri'; got "
+            f"{value!r}, which names {' and '.join(twice)} more than once"
+        )
     return " ".join(day for day, on in zip(_WEEKDAYS, days, strict=True) if on)
 
 
@@ -1217,6 +1226,30 @@ def currency_code(value: object) -> object:
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value):
         return value.upper()
     return value
+
+
+def currency_settings(settings: Mapping, where: str = "") -> dict:
+    """`settings` (a params file's section, a notebook's parameters) with the currency codes a
+    person typed in them read as ISO codes, whatever their case (`currency_code`):
+    `reporting_currency: eur` is EUR, `fx_rates: {usd: 0.92}` USD's rate, so that they name
+    the currencies the export's deals are in (read the same way:
+    `smk.io.parse.currency_codes`). The one rule of `smk report --params` and of the notebooks
+    under papermill (`-p reporting_currency eur`). Two keys of `fx_rates` naming one currency
+    (`EUR` and `eur`) are a ValueError naming the setting as `where` + `fx_rates`."""
+    out = dict(settings)
+    if "reporting_currency" in out:
+        out["reporting_currency"] = currency_code(out["reporting_currency"])
+    rates = out.get("fx_rates")
+    if isinstance(rates, Mapping):
+        out["fx_rates"] = {currency_code(code): rate for code, rate in rates.items()}
+        if len(out["fx_rates"]) < len(rates):
+            twice = sorted(set(rates) - set(out["fx_rates"]), key=str)
+            same = [f"{c!r}" for c in rates if currency_code(c) == currency_code(twice[0])]
+            raise ValueError(
+                f"{where}fx_rates gives the rate of {currency_code(twice[0])} more than once "
+                f"({', '.join(same)}): currency codes are read in any case"
+            )
+    return out
 
 
 def check_fx_rates(

@@ -9,6 +9,7 @@ with ``-p n_segments 4`` logged "Passed unknown parameter"."""
 from __future__ import annotations
 
 import ast
+import json
 import logging
 import re
 
@@ -17,7 +18,13 @@ import papermill as pm
 import pytest
 
 from smk import config, notebooks
-from smk.report import as_declared, check_params, declared_parameters, discover_notebooks
+from smk.report import (
+    as_declared,
+    check_params,
+    declared_parameters,
+    discover_notebooks,
+    read_params,
+)
 
 # the notebooks that take their provenance from `notebooks.parameters` (00 and 01: the lead's),
 # with parameters their provenance left out or that change the numbers, to give them
@@ -219,6 +226,60 @@ def test_the_notebooks_refuse_rates_without_the_reporting_currency_as_smk_report
     for good in ({**rates, "reporting_currency": "USD"}, {"fx_rates": {"USD": 1.0, "EUR": 1.2}}):
         assert notebooks.parameters({**cell, "reporting_currency": "EUR", **good})
     assert notebooks.parameters({"__annotations__": {"fx_rates": dict}, **rates})  # 04: no label
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("notebook", ["01_funnel_sla.ipynb", "02_segmentation.ipynb"])
+def test_the_notebooks_read_currency_codes_in_any_case_as_a_params_file_does(tmp_path, notebook):
+    """`-p reporting_currency usd` was refused ("Add usd to fx_rates ... or set
+    reporting_currency: USD"), and rates keyed `usd` left USD deals without a rate, though a
+    params file's `reporting_currency: usd` is USD: one rule now (`sla.currency_settings`),
+    whose codes the notebook's later cells and its provenance get."""
+    text = "reporting_currency: usd\nfx_rates: {Eur: 1.087, usd: 1.0, kr: 0.1}\n"
+    params = tmp_path / "params.yaml"
+    params.write_text(text, encoding="utf-8")
+    as_read = read_params(params)
+    assert as_read == {
+        "reporting_currency": "USD",
+        "fx_rates": {"EUR": 1.087, "USD": 1.0, "kr": 0.1},
+    }
+    given = {"reporting_currency": "usd", "fx_rates": {"Eur": 1.087, "usd": 1.0, "kr": 0.1}}
+    namespace = _run_setup(notebook, {"output_dir": str(tmp_path / "out"), **given})  # sample
+    assert {key: namespace[key] for key in given} == as_read  # what the later cells read
+    assert {key: namespace["given"][key] for key in given} == as_read  # the provenance
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"fx_rates": {"eur": 1.0, "EUR": 1.0, "usd": 0.92}},  # one currency twice
+        {"reporting_currency": "usd ", "fx_rates": {"USD": 1.0}},  # spaces around
+        {"reporting_currency": "euro"},  # no rate for it
+    ],
+)
+def test_the_notebooks_refuse_a_currency_code_as_smk_report_does(tmp_path, given):
+    """The refusals of the two ways to give the settings are one, but for where the params
+    file writes them."""
+    params = tmp_path / "params.yaml"
+    params.write_text(json.dumps(given), encoding="utf-8")  # JSON is YAML
+    with pytest.raises(ValueError) as by_report:
+        check_params(discover_notebooks(["funnel_sla"]), read_params(params))
+    cell = {"__annotations__": {"fx_rates": dict, "reporting_currency": str}}
+    defaults = {"reporting_currency": "EUR", "fx_rates": {"EUR": 1.0, "USD": 0.92}}
+    with pytest.raises(ValueError) as by_notebook:
+        notebooks.parameters({**cell, **defaults, **given})
+    said = str(by_report.value)
+    assert said.startswith("the params file: ") and said.endswith(f": {by_notebook.value}")
+
+
+def test_notebook_01_refuses_a_weekmask_naming_a_day_twice_as_smk_report_does(tmp_path):
+    """Under papermill `-p weekmask "Mon Mon Tue Wed Thu"` was taken as four working days."""
+    from test_report_precheck import TWICE, TWICE_REFUSED
+
+    injected = {"output_dir": str(tmp_path / "out"), "weekmask": TWICE}
+    with pytest.raises(ValueError) as refused:
+        _run_setup("01_funnel_sla.ipynb", injected)  # the bundled sample
+    assert str(refused.value) == TWICE_REFUSED
 
 
 def test_segments_csv_is_read_from_the_project_root():

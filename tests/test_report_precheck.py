@@ -792,6 +792,34 @@ def test_smk_report_warns_once_of_a_team_key_naming_no_owner(tmp_path, monkeypat
     assert re.search(rf"WARNING .*{re.escape(warning)}", log)
 
 
+def test_smk_validate_params_gives_smk_report_s_warning_of_a_team_key_naming_no_owner(
+    tmp_path, monkeypatch, capsys
+):
+    """`smk validate --params` said nothing of it: a mistyped owner id was found only when the
+    report ran. Now it is listed with the export's warnings (`--json`: in `warnings`), in
+    the report's words, the key as written (the terminal's only)."""
+    crm = smk.load(SAMPLE)
+    typo = _params(tmp_path, "teams: {owner-01: inside, owner-0l: field}\n")
+    (warning,) = team_owner_warnings(crm, discover_notebooks(), read_params(typo), {})
+    code, payload = _validate_json(capsys, SAMPLE, "--params", str(typo))
+    assert code == 0 and payload["warnings"] == [*crm.quality.warnings, warning]
+    assert main(["validate", SAMPLE, "--params", str(typo)]) == 0
+    assert "\nWarnings\n" in (out := capsys.readouterr().out) and f"  - {warning}\n" in out
+    # an owner's pseudonym, where the pages show them, names the owner: with the kept key
+    alias = sla.owner_aliases(crm, "pseudonyms")["owner-01"]
+    by_alias = _params(
+        tmp_path, f"owner_labels: pseudonyms\nteams: {{{alias}: inside}}\n", "a.yaml"
+    )
+    code, payload = _validate_json(capsys, SAMPLE, "--params", str(by_alias))
+    assert code == 0 and payload["warnings"] == crm.quality.warnings
+    # no key kept: none is made (a report would make a new one, whose pseudonyms differ)
+    monkeypatch.delenv("SMK_OWNER_KEY")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    code, payload = _validate_json(capsys, SAMPLE, "--params", str(by_alias))
+    assert code == 0 and len(payload["warnings"]) == len(crm.quality.warnings) + 1
+    assert not (tmp_path / "config").exists()
+
+
 # ------------------------------------------------------------------ times YAML reads as numbers
 def test_a_time_of_day_yaml_read_as_a_number_is_refused_with_a_hint_to_quote_it(tmp_path):
     # `workday_end: 17:00` unquoted is the base-60 number 1020 to YAML 1.1: the refusal said
@@ -820,6 +848,32 @@ def test_a_weekmask_of_digits_yaml_read_as_a_number_is_refused_with_a_hint(tmp_p
         check_params(discover_notebooks(["funnel_sla"]), read_params(params))
     with pytest.raises(ValueError, match=re.escape(hint)):
         sla.SLA(weekmask=1111100)
+
+
+#: `weekmask` naming a day twice: numpy read "Mon Mon Tue Wed Thu" as four working days
+TWICE = "Mon Mon Tue Wed Thu"
+TWICE_REFUSED = (
+    "SLA weekmask names each working weekday once, like 'Mon Tue Wed Thu Fri'; got "
+    "'Mon Mon Tue Wed Thu', which names Mon more than once"
+)
+
+
+def test_a_weekmask_naming_a_day_twice_is_refused_naming_the_day(tmp_path, capsys):
+    """It was taken as four working days, without a word: a slip for another week (perhaps
+    "Sun Mon Tue Wed Thu") measured every SLA time on the wrong days."""
+    with pytest.raises(ValueError) as refused:
+        sla.SLA(weekmask=TWICE)
+    assert str(refused.value) == TWICE_REFUSED
+    with pytest.raises(ValueError, match="names Sat and Sun more than once"):
+        sla.SLA(weekmask="SatSun Mon Sat Sun")  # numpy reads names run together too
+    own = _params(tmp_path, f'notebooks:\n  funnel_sla:\n    weekmask: "{TWICE}"\n')
+    with pytest.raises(ValueError) as refused:
+        check_params(discover_notebooks(), read_params(own))
+    assert str(refused.value) == f"the params file: notebooks.funnel_sla: {TWICE_REFUSED}"
+    top = _params(tmp_path, f'weekmask: "{TWICE}"\n', "top.yaml")
+    code, payload = _validate_json(capsys, SAMPLE, "--params", str(top))
+    assert code == 2 and payload["error_kind"] == "params"
+    assert payload["error"].endswith(f"weekmask (for notebook funnel_sla): {TWICE_REFUSED}")
 
 
 def test_two_spellings_of_one_working_week_are_one_sla():
