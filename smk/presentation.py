@@ -8,10 +8,15 @@ metrics stay as they are.
 
 Each column's format is chosen by its name (`column_format`) unless the call names one
 (`formats`, `every`), where a name misleads (a channel column holding shares).
+
+`markdown_text` is the same for a value from the export or the params in the Markdown a helper
+writes for a page (a currency in a caption): it is shown as written, never read as HTML or
+Markdown.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Mapping
 
@@ -65,6 +70,23 @@ MONEY_WORDS = frozenset(
 )
 #: The formats `formats` and `every` may name (an int instead: that many decimals).
 FORMATS = ("pct", "times", "money", "count", "hours", "days", "label", "number", "text")
+#: What `markdown_text` writes with a backslash: what would start a link or image (`[`, `]`),
+#: a bare link (`:` of `https://`), emphasis (`*`, an `_` not inside a word), a code span,
+#: strikethrough, math (`$`), a table cell, a heading, or escape the next sign (`\`).
+_MARKDOWN_SIGNS = re.compile(r"[\\`*\[\]$~|#:]|(?<![^\W_])_|_(?![^\W_])")
+
+
+def markdown_text(value: object) -> str:
+    """`value` (text from the export or the params: a currency, a channel, a name) as Markdown
+    that shows it as written within a line of a page, and nothing else: its ``<``, ``>`` and
+    ``&`` as HTML entities, so that no tag or entity in it reaches the page; the signs of
+    `_MARKDOWN_SIGNS` with a backslash, so that ``[x](javascript:...)`` is no link and
+    ``*x*`` no emphasis; its line breaks and runs of spaces as one space (a blank line would
+    end the paragraph it is in). Letters, digits, quotes, ``.``, ``-``, ``@`` and an ``_``
+    inside a word (``paid_search``) stay as written, so that the report's scrub still finds an
+    e-mail address or a personal name in it (`smk.report.scrub_notebook`)."""
+    text = " ".join(str(value).split())
+    return html.escape(_MARKDOWN_SIGNS.sub(lambda sign: "\\" + sign.group(), text), quote=False)
 
 
 def _words(name: str) -> list[str]:

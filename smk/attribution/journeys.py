@@ -37,6 +37,7 @@ from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM, TOUCH_TYPES
 from smk.periods import Month, as_of_time, data_span, names_no_day
+from smk.presentation import markdown_text
 from smk.sla import base_currencies, deal_amounts
 
 NS_PER_DAY = 86_400 * 10**9
@@ -288,12 +289,13 @@ class Journeys:
         journeys; values in `Journeys.currency` when it is known. `period` names the period
         ("2025-11-01 to 2026-10-31"); when the export's data begin inside it
         (`Journeys.data_start`), the first line says so: "won conversions from 2025-06-01 to
-        2026-05-31 (the data start on 2025-11-01): 72"."""
+        2026-05-31 (the data start on 2025-11-01): 72". Markdown: the currency, which the
+        export or the params name, is escaped (`smk.presentation.markdown_text`)."""
         c = self.coverage()
         begins = (
             "" if self.data_start is None else f" (the data start on {self.data_start:%Y-%m-%d})"
         )
-        unit = self.currency
+        unit = markdown_text(self.currency) if self.currency else None
         lines = [
             f"{self.conversion} conversions from {period}{begins}: {_figure(c, '', unit)}",
             f"attributed to channels: {_figure(c, 'attributed', unit)}",

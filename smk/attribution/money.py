@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from smk.attribution.journeys import load_channel_groups, period_bound
+from smk.presentation import markdown_text
 from smk.sla import deal_amounts
 
 
@@ -105,7 +106,9 @@ RATIOS = {"cpa": "cost per acquisition", "roas": "return on ad spend"}
 def ratio_caption(ratio: str, currency: str | None = None) -> str:
     """The caption of a table of `paid_ratios` ("cpa" or "roas"), which names the ratio and
     its unit (`currency`: the spend's and the values', `Journeys.currency`; None: not known):
-    "**Cost per acquisition** (EUR per conversion): ..."."""
+    "**Cost per acquisition** (EUR per conversion): ...". Markdown: the currency, which the
+    export or the params name, is escaped (`smk.presentation.markdown_text`)."""
+    currency = markdown_text(currency) if currency else None
     unit = currency or "spend currency"
     if ratio == "cpa":
         return (

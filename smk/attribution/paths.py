@@ -8,6 +8,7 @@ import pandas as pd
 
 from smk.attribution.journeys import SEP, Journeys
 from smk.outputs import counted
+from smk.presentation import markdown_text
 
 
 def path_pattern(path: str, sep: str = SEP) -> str:
@@ -58,7 +59,8 @@ def paths_note(
     """What a table of `top_paths` (every path: `n` None) shows when its first `shown` rows
     are on the page: how many paths there are, how many occur more than once, how ties are
     ranked, that `file` holds them all and, given its `currency` (`Journeys.currency`), what
-    currency the values are in."""
+    currency the values are in. Markdown: the currency, which the export or the params name,
+    is escaped (`smk.presentation.markdown_text`)."""
     repeated = int((paths["conversions"] > 1).sum())
     total = len(paths)
     conversions = counted(float(paths["conversions"].sum()), "attributed conversion")
@@ -78,7 +80,7 @@ def paths_note(
         "or not), then by value. "
     )
     listed = "all of them" if shown >= total else f"the first {shown:,}"
-    unit = f" Values in {currency}." if currency else ""
+    unit = f" Values in {markdown_text(currency)}." if currency else ""
     return text + f"The table shows {listed}; `{file}` holds all {total:,}.{unit}"
 
 
