@@ -201,7 +201,9 @@ INBOUND_EMAIL = "inbound email"
 #: copyright lines): part of the export's format. The blank lines of that footer are set aside
 #: as `EMPTY_ROW` and counted by design by their place (`smk.quality.set_aside_counts`).
 REPORT_FOOTER = "report footer"
-#: a row with no value in any column of the model: a fault of the export inside its data
+#: a row with no value in any cell of its file (judged before a loader fills one, a type from
+#: the file's name, a Salesforce checkbox's false) or in any column of the model: a fault of
+#: the export inside its data
 EMPTY_ROW = "empty row"
 #: a record's copy in one export of a table when a later export of it, in the same folder,
 #: holds the record too (two downloads of one view): the newest copy is loaded

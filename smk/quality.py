@@ -157,13 +157,13 @@ def footer_blank_lines(crm: CRM) -> int:
 
     The footer's own lines are `report footer`; its blank lines are set aside as empty rows,
     as a blank row inside the data is (a fault). Their place tells them apart. A blank line
-    written as delimiters (`,,,,`) is a record of empty cells, which is set aside for a missing
-    id instead when the loader derives a value from nothing (a deal's `is_won`: false): it
-    counts too when it holds nothing but what each of the file's footer lines holds as well
-    (`_footer_blanks`); one set aside by design already (a campaign member that did not
-    respond) is not counted twice. When where the loaded rows lie is not known (a model read
-    with `columns=`, without `_file` and `_row`), none is counted: every empty row is then a
-    fault.
+    written as delimiters (`,,,,`) is a record of empty cells, an empty row too (judged on the
+    file's cells, before a loader derives a value from nothing: `mapping.map_frame`); a row
+    set aside for another reason counts too when it holds nothing but what each of the file's
+    footer lines holds as well (`_footer_blanks`); one set aside by design already (a campaign
+    member that did not respond) is not counted twice. When where the loaded rows lie is not
+    known (a model read with `columns=`, without `_file` and `_row`), none is counted: every
+    empty row is then a fault.
     """
     return sum(int(mask.sum()) for mask in _footer_blank_masks(crm).values())
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 import smk
+from smk.io import parse
 from smk.io.mapping import builtin_mapping
 from smk.io.validate import export_key
 from smk.model import OLDER_COPY
@@ -241,6 +242,32 @@ def test_contact_and_activity_snapshots_load_their_newest_copies(tmp_path: Path)
     crm.quality.check()
 
 
+def test_empty_rows_of_a_calls_export_are_empty_rows(tmp_path: Path) -> None:
+    """An activity's type comes from the file's name (`*calls*`), which filled a cell of an
+    Excel `,,,,` row: it was set aside as `missing contact_id`; it holds nothing of the file."""
+    write(
+        tmp_path,
+        "hubspot-crm-exports-all-contacts-2026-02-15.csv",
+        "Record ID,Email,Lifecycle Stage,Create Date",
+        "30100001,ada@x.example,Lead,2026-01-02 10:00",
+    )
+    write(
+        tmp_path,
+        "hubspot-crm-exports-all-calls-2026-02-15.csv",
+        "Record ID,Activity date,Activity assigned to,Associated Contact IDs",
+        "900,2026-01-05 10:00,P,30100001",
+        ",,,",
+        "901,2026-01-06 10:00,P,30100001",
+        " , ,,",
+    )
+    crm = smk.load(tmp_path)
+    assert crm.activities["activity_id"].tolist() == ["900", "901"]
+    assert crm.activities["type"].unique().tolist() == ["call"]
+    aside = crm.quality.set_aside("activities")
+    assert aside[["_reason", "_row"]].values.tolist() == [["empty row", "3"], ["empty row", "5"]]
+    assert set_aside_counts(crm) == {"total": 2, "by_design": 0, "faults": 2}
+
+
 def test_older_copies_are_set_aside_by_design_not_as_faults(tmp_path: Path) -> None:
     deals_file(tmp_path, "2026-01-15", "1,A,Contract Sent,,P,100,2026-01-07 10:00")
     deals_file(tmp_path, "2026-02-15", "1,A,Closed Won,,P,120,2026-01-07 10:00")
@@ -310,6 +337,49 @@ def test_stage_flags_in_the_export_need_no_warning(tmp_path: Path) -> None:
     crm = smk.load(tmp_path)
     assert crm.deals[["is_closed", "is_won"]].values.tolist() == [[True, True]]
     assert not warnings_with(crm, "cannot tell")
+
+
+@pytest.mark.parametrize("deals", [3, parse._LARGE])
+def test_an_empty_flag_cell_stays_unknown_in_an_export_of_any_size(
+    tmp_path: Path, deals: int
+) -> None:
+    """A flag column the export has is read as written and an empty cell in it stays unknown,
+    also in a file of 5,000+ deals (read per distinct value, `parse.on_uniques`)."""
+    rows = [
+        f"{k},A,Contract Sent,2026-03-01 10:00,P,100,2026-02-01 09:00,{flags}"
+        for k, flags in enumerate([",", *["false,false"] * (deals - 1)], start=1)
+    ]
+    deals_file(tmp_path, "2026-03-02", *rows, header=DEALS_HEADER + ",Is Closed,Is Closed Won")
+    crm = smk.load(tmp_path)
+    flags = crm.deals.set_index("deal_id")[["is_closed", "is_won"]]
+    assert flags.dtypes.astype(str).tolist() == ["boolean", "boolean"]
+    assert flags.loc["1"].isna().all()
+    assert flags.isna().sum().tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("deals", [3, parse._LARGE])
+def test_empty_rows_after_the_deals_are_empty_rows_in_an_export_of_any_size(
+    tmp_path: Path, deals: int
+) -> None:
+    """Excel's `,,,,` rows after the last deal: `empty row` (a fault), not `missing deal_id`,
+    whatever the flags of a 5,000-deal file are read as."""
+    rows = [f"{k},A,Contract Sent,,P,100,2026-02-01 09:00,," for k in range(1, deals + 1)]
+    empty = "," * (DEALS_HEADER.count(",") + 2)
+    deals_file(
+        tmp_path,
+        "2026-03-02",
+        *rows,
+        empty,
+        empty,
+        header=DEALS_HEADER + ",Is Closed,Is Closed Won",
+    )
+    crm = smk.load(tmp_path)
+    aside = crm.quality.set_aside("deals")
+    assert aside[["_reason", "_row"]].values.tolist() == [
+        ["empty row", str(deals + 2)],
+        ["empty row", str(deals + 3)],
+    ]
+    assert set_aside_counts(crm) == {"total": 2, "by_design": 0, "faults": 2}
 
 
 def test_the_shipped_mapping_names_the_default_pipelines_open_stages() -> None:

@@ -385,6 +385,38 @@ def test_flags_from_a_float_column_read_as_true_and_false() -> None:
     assert bad.tolist() == [False] * 5 + [True, True, True, False]
 
 
+@pytest.mark.parametrize("categorical", [False, True])
+@pytest.mark.parametrize("large", [False, True])
+def test_an_empty_flag_stays_unknown_in_large_and_categorical_columns(
+    large: bool, categorical: bool
+) -> None:
+    """A flag is data, not a mask: read per distinct value (`on_uniques`, 5,000+ values) or
+    per category, an empty cell (or a null marker) stays <NA>; the bad mask stays plain."""
+    small = S("true", "", "no", None, "null", "maybe")
+    column = pd.concat([small] * (parse._LARGE // 6 + 1), ignore_index=True) if large else small
+    values, bad = parse_bools(column.astype("category") if categorical else column)
+    assert str(values.dtype) == "boolean" and bad.dtype == bool
+    last = values.iloc[-6:]
+    assert last.isna().tolist() == [False, True, False, True, True, True]
+    assert last.dropna().tolist() == [True, False]
+    assert bad.iloc[-6:].tolist() == [False] * 5 + [True]
+    assert int(values.isna().sum()) == 4 * len(column) // 6
+
+
+def test_blank_rows_are_rows_blank_in_every_column() -> None:
+    """`blank_rows`: white space and null markers are blank; one filled cell is enough."""
+    frame = pd.DataFrame(
+        {
+            "a": S("", " ", "x", None, "null"),
+            "b": S("", "-", "", "", "y"),
+            "c": [None, 1, None, None, None],
+        }
+    )
+    assert parse.blank_rows(frame, ["a", "b"]).tolist() == [True, True, False, True, False]
+    assert parse.blank_rows(frame, ["a", "b", "c"]).tolist() == [True, False, False, True, False]
+    assert parse.blank_rows(frame, []).tolist() == [True] * 5
+
+
 # ------------------------------------------------------------------------------------ datetimes
 def test_hubspot_ui_datetime_is_naive_utc_by_default() -> None:
     values, bad, warnings = parse_datetimes(S("2023-04-04 11:48", "2023-03-13 11:47"))

@@ -11,6 +11,7 @@ Data Loader files re-saved by a US Excel (`lead_export.csv`, Windows-1252, CRLF,
 
 from __future__ import annotations
 
+import csv
 import shutil
 from concurrent.futures import Future
 from pathlib import Path
@@ -43,6 +44,7 @@ from smk.io.salesforce import (
 )
 from smk.io.validate import assemble
 from smk.model import CHANNELS, SCHEMA, TABLES, TOUCH_TYPES
+from smk.quality import set_aside_counts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "salesforce"
 SHAPES = ("dataloader", "report", "excel_us")
@@ -188,6 +190,59 @@ def test_excel_resave_counts_are_exact(excel):
         "touchpoints": (8, 6, {"campaign member did not respond": 2}),
         "activities": (8, 7, {"task not done": 1}),
     }
+
+
+def _with_empty_rows(path: Path, lines: int = 2) -> None:
+    """Excel's empty rows (`,,,,`, a record of empty cells) appended to a CSV file."""
+    width = path.read_text(encoding="utf-8-sig").splitlines()[0].count(",")
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(("," * width + "\n") * lines)
+
+
+def test_empty_rows_are_empty_rows_whatever_a_checkbox_reads_as(tmp_path, dl):
+    """A blank checkbox reads as false (Salesforce's never null), but an empty row holds no
+    cell of the file: `empty row` (a fault), not `missing deal_id`, nor a member who did not
+    respond or a task not done (by design, which hid the fault)."""
+    folder = tmp_path / "export"
+    shutil.copytree(FIXTURES / "dataloader", folder)
+    for name in ("Opportunity.csv", "CampaignMember.csv", "Task.csv"):
+        _with_empty_rows(folder / name)
+    crm = smk.load(folder)
+    q = {t: (a.read, a.loaded, a.reasons()) for t, a in crm.quality.tables.items()}
+    assert q["deals"] == (6, 4, {"empty row": 2})
+    assert q["touchpoints"] == (10, 6, {"campaign member did not respond": 2, "empty row": 2})
+    assert q["activities"] == (10, 7, {"task not done": 1, "empty row": 2})
+    rows = crm.quality.set_aside("activities").query("_reason == 'empty row'")
+    assert rows[["_file", "_row"]].values.tolist() == [["Task.csv", "8"], ["Task.csv", "9"]]
+    before, after = set_aside_counts(dl), set_aside_counts(crm)
+    assert after["faults"] == before["faults"] + 6
+    assert after["by_design"] == before["by_design"]
+    crm.quality.check()
+
+
+def test_a_resaved_reports_padded_blank_footer_lines_are_footer_blank_lines(tmp_path, report):
+    """Excel pads a report's footer lines to the full width (`"",""...`): its blank lines
+    are empty rows, counted by design with the footer (its place), not `missing deal_id`."""
+    folder = tmp_path / "report"
+    shutil.copytree(FIXTURES / "report", folder)
+    path = folder / "report1712345678901.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    width = len(next(csv.reader(lines[:1])))
+    footer = [[cells[0], *[""] * (width - 1)] for cells in csv.reader(lines[-3:])]
+    blank = [""] * width
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("\n".join(lines[:-3]) + "\n")
+        csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(
+            [blank, footer[0], blank, *footer[1:]]
+        )
+    crm = smk.load(folder, timezone=NY)
+    acc = crm.quality.tables["deals"]
+    assert (acc.read, acc.loaded, acc.reasons()) == (9, 4, {"empty row": 2, "report footer": 3})
+    aside = crm.quality.set_aside("deals")
+    assert aside.loc[aside["_reason"] == "empty row", "_row"].tolist() == ["6", "8"]
+    before, after = set_aside_counts(report), set_aside_counts(crm)
+    assert after["by_design"] == before["by_design"] + 2
+    assert after["faults"] == before["faults"]
 
 
 # --------------------------------------------------------------------------- people

@@ -36,6 +36,7 @@ from smk.io.deal_dates import from_deals
 from smk.io.parse import (
     DateOptions,
     as_text,
+    blank_rows,
     clean_text,
     holds,
     is_categorical,
@@ -46,6 +47,7 @@ from smk.io.validate import LazyTable, assemble, known_words
 from smk.model import (
     CRM,
     DELETED_IN_CRM,
+    EMPTY_ROW,
     INBOUND_EMAIL,
     MODEL_MANIFEST,
     REQUIRED,
@@ -993,11 +995,14 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     out["_file"] = pd.Categorical.from_codes(np.zeros(len(frame), np.int8), [path.name])
     out["_row"] = frame["_row"]
     footer = fileio.footer_mask(frame).to_numpy()
-    reasons = ["report footer", TASK_NOT_DONE, INBOUND_EMAIL, DELETED_IN_CRM]
-    # each row's first reason of footer, deleted, not done, inbound (-1: none), set in the
-    # reverse order so that the first one wins; one byte per row
+    empty = blank_rows(frame, [c for c in frame.columns if c not in _READER_META])
+    reasons = ["report footer", TASK_NOT_DONE, INBOUND_EMAIL, DELETED_IN_CRM, EMPTY_ROW]
+    # each row's first reason of empty, footer, deleted, not done, inbound (-1: none), set in
+    # the reverse order so that the first one wins; one byte per row. An empty row is judged
+    # on the file's own cells, before a value the loader gives it (a type from the file's
+    # name, a Salesforce checkbox's false) fills one
     codes = np.full(len(frame), -1, dtype=np.int8)
-    for code, rows in ((2, inbound), (1, not_done), (3, deleted), (0, footer)):
+    for code, rows in ((2, inbound), (1, not_done), (3, deleted), (0, footer), (4, empty)):
         codes[np.asarray(rows, dtype=bool)] = code
     out["_reason"] = pd.Categorical.from_codes(codes, reasons)
     mapped = _with_malformed(out, frame, path)

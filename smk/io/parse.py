@@ -35,21 +35,25 @@ def is_categorical(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.CategoricalDtype)
 
 
-def on_uniques(func):
+def on_uniques(func=None, *, nullable: tuple[int, ...] = ()):
     """Run a column parser once per distinct value and spread the results back.
 
     Exports repeat values heavily (a timestamp per minute, a handful of stages), so parsing the
     distinct values and taking them by code is many times faster on large files. A categorical
     column (read dictionary-encoded) is parsed on its categories, and text results stay
     categorical, so a chain of parsers never expands it to one string per row.
+
+    A boolean result is a mask (`_plain_mask`: missing is "no") unless its position among the
+    parser's results is in `nullable` (`@on_uniques(nullable=(0,))`): then it is data, nullable
+    `boolean` (a flag), whose <NA> stays unknown.
     """
+    if func is None:
+        return lambda f: on_uniques(f, nullable=nullable)
 
     def wrapper(values: pd.Series, *args, **kwargs):
         if is_categorical(values):
-            return by_category(func, values, *args, **kwargs)
-        if len(values) < _LARGE:
-            return func(values, *args, **kwargs)
-        if pd.api.types.is_datetime64_any_dtype(values):
+            return by_category(func, values, *args, nullable=nullable, **kwargs)
+        if len(values) < _LARGE or pd.api.types.is_datetime64_any_dtype(values):
             return func(values, *args, **kwargs)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         if len(uniques) == 0:
@@ -58,11 +62,7 @@ def on_uniques(func):
         present = pd.Series(codes >= 0, index=values.index)
         take = np.where(codes < 0, 0, codes)
 
-        def spread(part):
-            if not isinstance(part, pd.Series):
-                return part
-            if pd.api.types.is_bool_dtype(part.dtype):  # masks: missing is "no", never <NA>
-                part = _plain_mask(part)
+        def spread(part: pd.Series) -> pd.Series:
             out = part.take(take)
             out.index = values.index
             if present.all():
@@ -71,14 +71,28 @@ def on_uniques(func):
                 return out & present
             return out.where(present)
 
-        if isinstance(result, tuple):
-            return tuple(spread(part) for part in result)
-        return spread(result)
+        return _each_result(result, spread, nullable)
 
     wrapper.__doc__ = func.__doc__
     wrapper.__name__ = func.__name__
     wrapper.__wrapped__ = func
     return wrapper
+
+
+def _each_result(result, spread: Callable[[pd.Series], pd.Series], nullable: tuple[int, ...]):
+    """`spread` applied to each Series of a parser's result (a Series or a tuple), boolean
+    ones first made masks (`_plain_mask`) unless their position is in `nullable`."""
+
+    def one(position: int, part):
+        if not isinstance(part, pd.Series):
+            return part
+        if pd.api.types.is_bool_dtype(part.dtype) and position not in nullable:
+            part = _plain_mask(part)  # masks: missing is "no", never <NA>
+        return spread(part)
+
+    if isinstance(result, tuple):
+        return tuple(one(i, part) for i, part in enumerate(result))
+    return one(0, result)
 
 
 def _plain_mask(mask: pd.Series) -> pd.Series:
@@ -87,11 +101,12 @@ def _plain_mask(mask: pd.Series) -> pd.Series:
     return pd.Series(mask.to_numpy(dtype=bool, na_value=False), index=mask.index, name=mask.name)
 
 
-def by_category(func, values: pd.Series, *args, **kwargs):
+def by_category(func, values: pd.Series, *args, nullable: tuple[int, ...] = (), **kwargs):
     """`func` applied to a categorical column's categories, its results spread to the rows.
 
     Text results come back categorical (their categories re-factorised, so two categories
     that clean to the same text become one); other results come back in their own dtype.
+    Boolean results are masks but those at the positions in `nullable` (`on_uniques`).
     """
     codes = values.cat.codes.to_numpy()
     categories = values.cat.categories
@@ -100,11 +115,7 @@ def by_category(func, values: pd.Series, *args, **kwargs):
     result = func(pd.Series(categories), *args, **kwargs)
     # one gather per result, through a table whose last slot (code -1) is for missing rows
 
-    def spread(part):
-        if not isinstance(part, pd.Series):
-            return part
-        if pd.api.types.is_bool_dtype(part.dtype):
-            part = _plain_mask(part)
+    def spread(part: pd.Series) -> pd.Series:
         if part.dtype == bool:
             rows = np.append(part.to_numpy(), False)[codes]
             return pd.Series(rows, index=values.index, name=values.name, copy=False)
@@ -123,9 +134,7 @@ def by_category(func, values: pd.Series, *args, **kwargs):
         out.index = values.index
         return out.where(~missing) if missing.any() else out
 
-    if isinstance(result, tuple):
-        return tuple(spread(part) for part in result)
-    return spread(result)
+    return _each_result(result, spread, nullable)
 
 
 def arrow_text(values) -> pa.ChunkedArray:
@@ -182,6 +191,21 @@ def blank(values: pd.Series) -> pd.Series:
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
         return values.isna()
     return clean_text(values).isna()
+
+
+def blank_rows(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Which rows hold nothing (`blank`) in every one of `columns` (all rows when there is
+    none). Each column is looked at only in the rows still blank: a file whose first column is
+    always filled (an id) costs one column's scan."""
+    rows = np.arange(len(frame))
+    for col in columns:
+        if not len(rows):
+            break
+        values = frame[col] if len(rows) == len(frame) else few_rows(frame[col], rows)
+        rows = rows[blank(values).to_numpy(dtype=bool)]
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[rows] = True
+    return mask
 
 
 def clean_text(values: pd.Series) -> pd.Series:
@@ -1174,7 +1198,7 @@ _FALSE = {"false", "0", "no", "n", "f", "nein", "non", "falsch"}
 _FLOAT_FLAG = r"^([01])[.,]0+$"  # `1.0`, `0,0`: a flag kept in a float column
 
 
-@on_uniques
+@on_uniques(nullable=(0,))
 def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Flags: true/false, yes/no (also in German, French, Spanish), t/f, x, 1/0, and 1.0/0.0 as
     a float column writes them (pandas, a warehouse, SQLite REAL)."""
