@@ -6,7 +6,8 @@ rule-based models of HubSpot's attribution reports, exact Markov removal effects
 and exact Shapley values. `bootstrap` gives confidence intervals, `return_on_spend` the cost
 per acquisition and return on ad spend, and the path-analysis helpers show which paths people
 take. Below `MIN_CONVERSIONS` attributed conversions `reliability` says the results are not
-to be relied on.
+to be relied on; `lookback_check` says when the lookback window cut converting and
+non-converting journeys unequally enough to bias the shares.
 """
 
 from smk.attribution.journeys import (
@@ -21,6 +22,7 @@ from smk.attribution.journeys import (
     value_currency,
     window_start,
 )
+from smk.attribution.lookback import LOOKBACK_GAP, LOOKBACK_SHARE, lookback_check, lookback_note
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.models import (
     DATA_DRIVEN,
@@ -67,6 +69,8 @@ __all__ = [
     "CONVERSIONS",
     "DATA_DRIVEN",
     "LABELS",
+    "LOOKBACK_GAP",
+    "LOOKBACK_SHARE",
     "MIN_CONVERSIONS",
     "MODELS",
     "RATIOS",
@@ -96,6 +100,8 @@ __all__ = [
     "journey_columns",
     "journeys",
     "last_day",
+    "lookback_check",
+    "lookback_note",
     "paid_ratios",
     "path_lengths",
     "path_pattern",

@@ -160,6 +160,10 @@ class Journeys:
         which `coverage_lines` says; None when they begin earlier, or no start was given.
     currency : set by `journeys`: the currency of the values (`value_currency`), which
         `coverage_lines` names; None when it cannot be told (or for a path table).
+    cut_by_lookback : set by `journeys`: bool per journey (row of `table`), whether the
+        lookback window cut it, i.e. its contact (account) had touches before the window's
+        start, which the journey leaves out; all False without a limit. None for a path
+        table. `lookback_cut` gives the shares of converting and non-converting journeys.
     """
 
     table: pd.DataFrame
@@ -181,6 +185,7 @@ class Journeys:
     unlinked: dict[str, float] = field(default_factory=lambda: dict.fromkeys(UNLINKED_KEYS, 0.0))
     data_start: pd.Timestamp | None = None
     currency: str | None = None
+    cut_by_lookback: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.table)
@@ -342,6 +347,25 @@ class Journeys:
             c, lookback_days, f" of the {c['conversions']:,.0f} {self.conversion} conversions"
         )
 
+    def lookback_cut(self) -> dict[str, float | None] | None:
+        """How often the lookback window cut the journeys (`cut_by_lookback`): `converting`
+        and `non_converting`, the share of the converting and of the non-converting journeys
+        whose contact had touches before the window's start, weighted by `conversions` and
+        `nulls`, and `converting_cut` / `non_converting_cut` how many those are (None when
+        there is no journey of the kind). A window anchored on the conversion cuts the long
+        journeys of converters more often than those of non-converters, anchored on their
+        last touch: `smk.attribution.lookback_check` says when that biases the shares. None
+        for a path table, which has no touch times."""
+        if self.cut_by_lookback is None:
+            return None
+        cut = np.asarray(self.cut_by_lookback, dtype="float64")
+        out: dict[str, float | None] = {}
+        for kind, weight in (("converting", self.conversions), ("non_converting", self.nulls)):
+            total, hit = float(weight.sum()), float((weight * cut).sum())
+            out[kind] = hit / total if total > 0 else None
+            out[f"{kind}_cut"] = int(hit) if hit.is_integer() else hit
+        return out
+
     def reweighted(self, conversions, nulls, value) -> Journeys:
         """The same paths with other weights (used by the bootstrap)."""
         table = self.table.copy()
@@ -365,6 +389,7 @@ class Journeys:
             milestones=None
             if self.milestones is None
             else {k: v[idx] for k, v in self.milestones.items()},
+            cut_by_lookback=None if self.cut_by_lookback is None else self.cut_by_lookback[idx],
         )
 
     def to_paths(self) -> pd.DataFrame:
@@ -698,7 +723,9 @@ def journeys(
         `Journeys.unvalued`), the others a value of 0.
     lookback_days : only touches this many days before the conversion (or, for a journey that
         did not convert, before its last touch) count; None keeps every earlier touch. At most
-        `MAX_DAYS` (100 years): see `check_lookback_days`.
+        `MAX_DAYS` (100 years): see `check_lookback_days`. Which journeys the window cut is
+        recorded (`Journeys.cut_by_lookback`, `Journeys.lookback_cut`): the two anchors can
+        cut one kind far more often, which biases the shares (`lookback_check`).
     start, end : the period: conversions with ``start <= time < end`` are converting journeys;
         contacts (accounts) touched in the period and not converted by `end` are
         non-converting journeys. Defaults: the whole data (end just after its last record).
@@ -897,6 +924,7 @@ def journeys(
             hit = search(owner_all[valid], m_time[valid], "right")
             p[valid] = np.minimum(hit - lo[valid], lengths[valid]) - 1
         milestone_pos[name] = np.where(p >= 0, p, -1)
+    cut = _touched_before(key, owner_all, lo)  # the window left earlier touches out
     del search, key, owner_all
 
     # journeys without touches: converting ones are reported, the others are not journeys
@@ -912,12 +940,13 @@ def journeys(
     unlinked = _unlinked(ownerless, ev["named"], ev_value)
     keep_j = ~empty
     if empty.any():
-        lo, lengths, j_end, conv_flag, value = (
+        lo, lengths, j_end, conv_flag, value, cut = (
             lo[keep_j],
             lengths[keep_j],
             j_end[keep_j],
             conv_flag[keep_j],
             value[keep_j],
+            cut[keep_j],
         )
         ids = ids.filter(pa.array(keep_j))
         milestone_pos = {k: v[keep_j] for k, v in milestone_pos.items()}
@@ -983,6 +1012,7 @@ def journeys(
         unlinked=unlinked,
         data_start=_starts_later(first, t_start),
         currency=value_currency(fx, crm),
+        cut_by_lookback=cut,
     )
 
 
@@ -1107,6 +1137,16 @@ def _warn_undated(undated: np.ndarray) -> None:
             "non-converting",
             stacklevel=3,
         )
+
+
+def _touched_before(key: np.ndarray, owner: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Whether `owner` has a touch before position `lo` of the touches sorted by (owner,
+    time), whose search `key` holds the owner in its high bits (`_search_key`): the
+    journey starting at `lo` leaves earlier touches of its owner out."""
+    if not len(key):
+        return np.zeros(len(lo), dtype=bool)
+    before = np.maximum(lo - 1, 0)
+    return (lo > 0) & ((key[before] >> 33) == owner)
 
 
 def _search_key(owner: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, int]:
