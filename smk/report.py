@@ -3506,9 +3506,12 @@ def _publishable_strings(node, names: set[str] | frozenset[str]):
 
 def render_html(notebook: Path, target: Path, context: dict, names: set[str] | None) -> Path:
     """A code-free, self-contained HTML page of an executed notebook, titled (its <title>,
-    which tabs and bookmarks show) by its H1, the report month and "Smarketing report"."""
+    which tabs and bookmarks show) by its H1, the report month and "Smarketing report"; its
+    Markdown outputs show raw HTML as written and link to no script (`smk.page_markdown`)."""
     import nbformat
     from nbconvert import HTMLExporter
+
+    from smk.page_markdown import output_markdown_html
 
     nb = nbformat.read(notebook, as_version=4)
     nb.cells = [c for c in nb.cells if not _hidden_in_report(c)]
@@ -3518,6 +3521,7 @@ def render_html(notebook: Path, target: Path, context: dict, names: set[str] | N
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        filters={"output_markdown2html": output_markdown_html},  # the template's
     )
     title = notebook_title(nb.cells, notebook.stem)
     # nbconvert takes the page's <title> from the notebook's metadata, else the resources'

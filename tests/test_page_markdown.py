@@ -43,6 +43,12 @@ HOSTILE = [
 ]
 
 
+#: An address that runs script or shows a page of its own when followed (an image's is inert).
+_UNSAFE_ADDRESS = re.compile(
+    r"\s*(?:javascript:|vbscript:|data:(?!image/(?:png|jpeg|gif|webp);))", re.I
+)
+
+
 class _Page(HTMLParser):
     """The tags, the attributes that run script or open a link, and the text of HTML."""
 
@@ -57,7 +63,7 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:
         self.tags.append(tag)
         for name, value in attrs:
-            script = (value or "").strip().lower().startswith("javascript:")
+            script = _UNSAFE_ADDRESS.match(value or "")
             if name.startswith("on") or (name in ("href", "src") and script):
                 self.active.append((tag, name, value or ""))
 
@@ -187,3 +193,84 @@ def test_a_params_fx_rates_key_is_shown_not_run_on_the_published_page(tmp_path):
     # the value currency is the key whose rate is 1.0, kept as written
     page = _published(tmp_path, config.SAMPLE_HUBSPOT, {CURRENCY: 1.0, "EUR": 0.999, "USD": 0.92})
     _assert_shown_not_run(page, CURRENCY)
+
+
+# ------------------------------------------------------------------ a page's Markdown outputs
+# The second line of defence (`smk.page_markdown`): a Markdown output written without
+# `markdown_text` (a future helper, an analyst's notebook) shows its HTML as text on the page.
+ATTACK = "<img src=x onerror=alert(1)> [x](javascript:alert(1))"
+#: The narrative of the page's notebook: its own Markdown cell, rendered as nbconvert does.
+NARRATIVE = "# Page\n\nThe <b>narrative</b>, see [the docs](https://example.com/docs)."
+
+
+def _page_with_output(tmp_path: Path, markdown: str) -> tuple[_Page, _Page]:
+    """The page `render_html` publishes of an executed notebook whose one code cell showed
+    `display(Markdown(markdown))`: the whole page, and its output alone."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from smk.report import render_html
+
+    data = {"text/markdown": markdown, "text/plain": "<IPython.core.display.Markdown object>"}
+    cell = new_code_cell("display(Markdown(text))", execution_count=1)
+    cell.outputs = [new_output("display_data", data=data)]
+    path = tmp_path / "00_page.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell(NARRATIVE), cell]), path)
+    page = render_html(path, tmp_path / "00_page.html", {"month": "2026-10"}, None)
+    html = page.read_text(encoding="utf-8")
+    output = re.search(
+        r'<div class="[^"]*jp-OutputArea-output[^"]*" data-mime-type="text/markdown"[^>]*>'
+        r"(.*?)</div>",
+        html,
+        re.S,
+    )
+    assert output, "no Markdown output on the page"
+    return _Page(html), _Page(output.group(1))
+
+
+def test_a_markdown_output_written_without_the_helpers_shows_its_html_as_text(tmp_path):
+    # nbconvert put the image with its onerror and the javascript: link into the page
+    page, output = _page_with_output(tmp_path, ATTACK)
+    assert page.active == [] and "img" not in output.tags
+    assert output.text.strip() == "<img src=x onerror=alert(1)> x"  # shown, as written
+    assert output.tags == ["p", "a"]  # the link is kept, pointing nowhere
+    # the notebook's own Markdown cell is its narrative: rendered as before
+    assert {"h1", "b"} <= set(page.tags) and "The narrative, see the docs." in page.text
+
+
+@pytest.mark.parametrize(
+    ("markdown", "shown"),
+    [
+        ("[d](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", "d"),
+        ("[v](vbscript:msgbox(1)) [j](JaVaScRiPt:alert(1)) [e](&#106;avascript:alert(1))", "v j e"),
+        ("[x]: javascript:alert(1)\n\n[x] <javascript:alert(2)>", "x javascript:alert(2)"),
+        ('<a href="javascript:alert(1)">a</a>', '<a href="javascript:alert(1)">a</a>'),
+        ("<details open ontoggle=alert(1)>\n<script>alert(2)</script>\n</details>", "<details"),
+        ("```mermaid\n<img src=x onerror=alert(1)>\n```", "<img src=x onerror=alert(1)>"),
+        ("![chart](attachment:chart.png) seen", "seen"),  # nbconvert stopped: no attachment
+    ],
+)
+def test_no_markdown_output_runs_script_or_links_to_one(tmp_path, markdown, shown):
+    page, output = _page_with_output(tmp_path, markdown)
+    assert page.active == [] and "script" not in output.tags, output.tags
+    assert not {"details", "iframe", "object"} & set(output.tags)
+    assert shown in output.text
+
+
+def test_the_helpers_markdown_outputs_read_as_nbconvert_renders_them():
+    # values through markdown_text, emphasis, lists, code spans, math, a heading, a quote, a
+    # link, a table, entities: rendered as nbconvert renders them, the pages look the same
+    from smk.page_markdown import output_markdown_html
+    from smk.presentation import markdown_text
+
+    j = _journeys(CURRENCY)
+    texts = [
+        "# Heading\n\n> quote [a link](https://example.com/?a=1&b=2)\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+        at.paths_note(at.top_paths(j, n=None), shown=10, currency=j.currency),
+        *(
+            f"**B** *i*: {markdown_text(v)} `c` $x^2$ &lt;b&gt; 5 &amp; 6\n\n- a\n- b"
+            for v in HOSTILE
+        ),
+    ]
+    for markdown in texts:
+        assert output_markdown_html(markdown) == markdown2html_mistune(markdown), markdown
