@@ -370,16 +370,22 @@ def _with_text_ids(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
+#: How `no_rows_text` names a table whose name alone says less than the pages mean.
+TABLE_WORDS = {"activities": "sales activities"}
+
+
 def no_rows_text(table: str, read: int = 0) -> str:
     """Why a table of the model has no row, in the words every page and tile uses: "the
     export has no deals" when none was read, or, when `read` rows were read and every one
     set aside (as `smk validate` says: "Read, but every row set aside"), "all 4 rows of the
-    export's deals were set aside, see the data-quality page"."""
+    export's deals were set aside, see the data-quality page". Activities are named "sales
+    activities" (`TABLE_WORDS`)."""
+    noun = TABLE_WORDS.get(table, table)
     if not read:
-        return f"the export has no {table}"
+        return f"the export has no {noun}"
     rows = "the one row" if read == 1 else f"all {read:,} rows"
     verb = "was" if read == 1 else "were"
-    return f"{rows} of the export's {table} {verb} set aside, see the data-quality page"
+    return f"{rows} of the export's {noun} {verb} set aside, see the data-quality page"
 
 
 @dataclass

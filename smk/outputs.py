@@ -76,6 +76,24 @@ def tidy_values(values: np.ndarray) -> np.ndarray:
     return x
 
 
+def tidy_difference(a: float, b: float) -> float:
+    """`a - b` without the noise of its operands, for a CSV export of a change: `tidy_values`'
+    rule with the operands' scale, which the difference alone cannot tell (a difference
+    within `NOISE_ULPS` of the larger operand's last place from its rounding where that
+    operand's `FLOAT_DIGITS` significant digits end becomes that rounding: 45/62 - 52/70 is
+    -0.01705069124424, not -0.017050691244239635); other differences (1/3 - 0), whole ones,
+    NaN and infinities as computed."""
+    change = float(a) - float(b)
+    scale = max(abs(float(a)), abs(float(b)))
+    if not math.isfinite(change) or scale == 0:
+        return change
+    decimals = FLOAT_DIGITS - 1 - math.floor(math.log10(scale))
+    if not 0 <= decimals <= 22:  # `tidy_values`' range: from 1e15 on, fractions are digits
+        return change
+    rounded = round(change, decimals)
+    return rounded if abs(rounded - change) <= NOISE_ULPS * np.spacing(scale) else change
+
+
 def tidy_float(value: float) -> float:
     """One float by `tidy_values`: 213901.19999999998 -> 213901.2; 3.0 stays 3.0."""
     return float(tidy_values(np.array([value]))[0])

@@ -273,11 +273,11 @@ def speed_to_lead_histogram(
         title = title or "Speed to lead: most MQLs should sit left of the SLA line"
         if empty_reason is None:
             n = len(given)
+            who = "the one MQL has no" if n == 1 else f"none of the {n:,} MQLs has a"
             empty_reason = (
                 "no MQLs to time"
                 if n == 0
-                else f"none of the {n:,} MQL{'s' if n > 1 else ''} has a first sales activity"
-                " yet (not worked, or the export has no sales activities)"
+                else f"{who} first sales activity yet (not worked, or none was loaded)"
             )
         return no_data(ax, empty_reason, title)
     limit = max_hours if max_hours is not None else 4 * sla_hours

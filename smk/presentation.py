@@ -1,10 +1,11 @@
 """Tables for people: what a published page shows of a frame (docs/notebooks.md, "Tables").
 
 `as_table` turns a frame into the table marketing and sales managers read: headers in plain
-words, shares as percentages, money in whole units under its currency, counts with thousands
-separators, times to the minute (UTC), yes/no for flags, a dash for what is missing, and no
-row numbers. Only the display changes: the frame a notebook computed, its CSV export and its
-metrics stay as they are.
+words, shares as percentages (a share that is neither 0 nor 1 never reads "0.0%" nor
+"100.0%"), money in whole units under its currency, counts with thousands separators, times
+to the minute (UTC), yes/no for flags, a dash for what is missing or infinite (a ratio over
+nothing), and no row numbers. Only the display changes: the frame a notebook computed, its
+CSV export and its metrics stay as they are.
 
 Each column's format is chosen by its name (`column_format`) unless the call names one
 (`formats`, `every`), where a name misleads (a channel column holding shares).
@@ -17,9 +18,11 @@ Markdown.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from smk.outputs import Note, format_kpi, show_table
@@ -93,6 +96,12 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[_\s]+", str(name).lower()) if w]
 
 
+def _is_time_name(name) -> bool:
+    """Whether a column's name says it holds times (``first_activity_at``): its header says
+    "(UTC)" even when no value is there to show it (every one missing)."""
+    return _words(name)[-1:] == ["at"]
+
+
 def column_format(name: str) -> str:
     """The format a numeric column named `name` is shown in (one of `FORMATS`): an ID or
     `LABELS` as written (``label``); a count of what is ``without``/``with`` something
@@ -134,7 +143,23 @@ def header(name, kind: str = "number", currency: str = "", utc: bool = False) ->
 
 
 def _missing(value) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+    """Whether a cell shows the dash: missing, or an infinite number (a ratio over nothing,
+    such as a return on no spend), which no figure can show."""
+    if value is None or isinstance(value, str):
+        return value is None
+    return bool(pd.isna(value)) or (isinstance(value, (int, float)) and math.isinf(value))
+
+
+def _share(value: float) -> str:
+    """A share as a percentage to one decimal (`format_kpi`), except that a share that is not
+    0 but rounds to it reads "<0.1%" (">-0.1%" below 0), and one just below 1 that rounds to
+    100.0% reads ">99.9%": a page must not say none or all when it is not."""
+    text = format_kpi(value, "pct")
+    if text in ("0.0%", "-0.0%") and value != 0:
+        return "<0.1%" if value > 0 else ">-0.1%"
+    if text == "100.0%" and value < 1:
+        return ">99.9%"
+    return text
 
 
 def _number(decimals: int) -> Callable[[float], str]:
@@ -143,7 +168,7 @@ def _number(decimals: int) -> Callable[[float], str]:
 
 #: How each format shows one (present) value; `format_kpi` where it has the format.
 _SHOW: dict[str, Callable] = {
-    "pct": lambda v: format_kpi(v, "pct"),
+    "pct": _share,
     "times": lambda v: f"{v:,.2f}x",
     "money": lambda v: format_kpi(v, "money"),
     "count": lambda v: format_kpi(v, "int"),
@@ -158,6 +183,7 @@ def _number_format(values: pd.Series) -> Callable[[float], str]:
     """A plain number column's format: counts when every value is whole, else one decimal
     from 100 on and three below (AUC 0.562, a median of 370.5 employees)."""
     present = values.dropna().astype(float)
+    present = present[np.isfinite(present)]  # infinities show the dash (`_missing`)
     if (present % 1 == 0).all():
         return _SHOW["count"]
     return _number(1 if present.abs().max() >= 100 else 3)
@@ -262,7 +288,9 @@ def as_table(
     """`frame` as a page shows it, for people (module doc): each column in the format
     `formats` names for it (one of `FORMATS`, or an int: that many decimals), else `every`
     (for a wide table whose columns are channels or models), else by its name
-    (`column_format`); times as "2026-10-10 09:55" (UTC), flags as yes/no, missing as "–".
+    (`column_format`); times as "2026-10-10 09:55" (UTC; a column named ``*_at`` says UTC
+    even when every value is missing), flags as yes/no, missing or infinite as "–"; a share
+    that is not 0 nor 1 but rounds to either as "<0.1%" or ">99.9%".
     Headers by `header` (money ones with `currency`), or as `headers` names them.
 
     Rows are labelled, never numbered: an index of its own (an unnamed one named `label`)
@@ -288,6 +316,7 @@ def as_table(
         if not pd.api.types.is_numeric_dtype(table.iloc[:, i]):
             kind = "text"  # a text column named like money (the mix's `value`): no currency
         text, utc = _shown_values(table.iloc[:, i], kind)
+        utc = utc or (_is_time_name(name) and table.iloc[:, i].isna().all())
         texts.append(text.reset_index(drop=True))
         names.append(headers.get(name) or header(name, kind, currency, utc))
     shown = pd.concat(texts, axis=1, ignore_index=True) if texts else pd.DataFrame()

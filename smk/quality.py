@@ -106,13 +106,14 @@ def set_aside_detail(crm: CRM) -> str:
 
 #: Rows of another object a loader reads into a table to use them, all set aside (their
 #: reasons say how each was used), told by an extra column's value: table -> (column, value,
-#: what they are, the column of their own id, which the set-aside listing shows last when
-#: the table has such rows: a LeadHistory row has no contact_id)
+#: what one is, the column of their own id, which the set-aside listing shows last when
+#: the table has such rows: a LeadHistory row has no contact_id; what they hold)
 _OTHER_ROWS = {
     "contacts": (
         *model.LEAD_HISTORY_ROWS,
-        "Salesforce LeadHistory rows (each lead's field history, read into its stage dates)",
+        "Salesforce LeadHistory row",
         "salesforce_lead_id",
+        "each lead's field history, read into its stage dates",
     )
 }
 
@@ -145,9 +146,11 @@ def account_notes(crm: CRM) -> list[str]:
     notes = []
     for table, n in other_rows(crm).items():
         read = crm.quality.tables[table].read
-        notes.append(
-            f"{table}: {n:,} of the {read:,} rows read are {_OTHER_ROWS[table][2]}, all set aside"
+        kind, why = _OTHER_ROWS[table][2], _OTHER_ROWS[table][4]
+        what = (
+            f"is a {kind} ({why}), set aside" if n == 1 else f"are {kind}s ({why}), all set aside"
         )
+        notes.append(f"{table}: {n:,} of the {read:,} rows read {what}")
     return notes
 
 

@@ -1218,9 +1218,11 @@ def report_blocker(crm: CRM) -> str | None:
         held = "holds only its header" if len(files) == 1 else "hold only their headers"
         why = f"{', '.join(files)} {held} (0 rows read)"
     else:
+        rows = "the one row" if account.read == 1 else f"all {account.read:,} rows"
+        were, them = ("was", "it") if account.read == 1 else ("were", "them")
         why = (
-            f"all {account.read:,} rows read from {', '.join(files)} were set aside, for "
-            f"{_commonest(account.reasons())} (`smk validate --set-aside DIR` lists them)"
+            f"{rows} read from {', '.join(files)} {were} set aside, for "
+            f"{_commonest(account.reasons())} (`smk validate --set-aside DIR` lists {them})"
         )
     return (
         f"{crm.source or 'the export'}: no contact was loaded: {why}. The report needs "
@@ -2138,8 +2140,9 @@ def _unknown_owners_text(where: str, unknown: list[str], total: int, few: int = 
     shown = ", ".join(repr(key) for key in unknown[:few])
     shown += f", ... ({len(unknown)} in all)" if len(unknown) > few else ""
     names, them = ("names", "it") if len(unknown) == 1 else ("name", "them")
+    keys = "its only key" if total == 1 else f"{len(unknown)} of its {total} keys"
     return (
-        f"{where}: {len(unknown)} of its {total} keys {names} no owner in the export ({shown}), "
+        f"{where}: {keys} {names} no owner in the export ({shown}), "
         f"so no owner is put in a team by {them} (owners not listed count as 'other'); check "
         "the owner ids"
     )

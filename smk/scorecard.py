@@ -27,9 +27,10 @@ import pandas as pd
 from smk import sla as sla_mod
 from smk.checks import check_integer, is_number
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
-from smk.model import CRM
-from smk.outputs import counted, format_kpi
+from smk.model import CRM, no_rows_text
+from smk.outputs import counted, format_kpi, tidy_difference
 from smk.periods import Month, data_span, month_coverage, month_of, starts_inside
+from smk.presentation import MISSING
 from smk.sla import SLA
 
 #: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
@@ -288,7 +289,8 @@ def kpi_scorecard(
     -------
     DataFrame: id, label, format, better, actual, target, status, note, previous_month,
     change_vs_previous_month, same_month_last_year, change_vs_last_year. Changes are
-    differences (percentage points for shares); empty where the export does not cover the
+    differences (percentage points for shares), to the figures' own precision
+    (`outputs.tidy_difference`); empty where the export does not cover the
     earlier month, or only part of it (the data start inside it: a part would read as a
     drop), and `comparison_gaps` says why. A KPI counted from a table the export lacks
     (`unknown_kpis`) has no value, the status "no data" and the reason in `note`; so does one
@@ -341,9 +343,9 @@ def kpi_scorecard(
                 "status": PARTIAL_MONTH if part and judged in VERDICTS else judged,
                 "note": notes.get(kpi, caveats.get(kpi)),
                 "previous_month": prev,
-                "change_vs_previous_month": compared - prev,
+                "change_vs_previous_month": tidy_difference(compared, prev),
                 "same_month_last_year": ago,
-                "change_vs_last_year": compared - ago,
+                "change_vs_last_year": tidy_difference(compared, ago),
             }
         )
     card = pd.DataFrame(rows)
@@ -450,6 +452,7 @@ def kpi_details(
     pipeline: Mapping,
     sla: SLA | None = None,
     unit: str = "hours",
+    no_activities: str | None = None,
 ) -> dict[str, str]:
     """The short texts under the report's tiles (`scorecard_kpis`' `details`): the counts
     behind each figure, so the tiles add up.
@@ -461,6 +464,9 @@ def kpi_details(
         has no deals: no pipeline details then).
     sla : the agreement (its leakage window and SLA time are named).
     unit : "hours" or "working hours", as speed to lead is measured.
+    no_activities : why the activity figures are unknown when the summary has none
+        (`CRM.no_rows_text("activities")`: every activity row set aside); default "the export
+        has no sales activities".
     """
     sla = sla or SLA()
     details = {}
@@ -475,10 +481,11 @@ def kpi_details(
     if summary is None:
         return details
     s = summary
-    details["mql_to_sql_rate"] = f"{s['accepted']} of {s['mqls']} MQLs; {s['open']} still open"
+    of_mqls = f"of {counted(s['mqls'], 'MQL')}"
+    details["mql_to_sql_rate"] = f"{s['accepted']} {of_mqls}; {s['open']} still open"
     if not s[sla_mod.ACTIVITIES_IN_EXPORT]:  # worked, within the SLA and leaked: <NA>
-        unknown = dict.fromkeys(_ACTIVITY_KPIS, "unknown: the export has no sales activities")
-        return details | unknown | {"mqls": "the export has no sales activities"}
+        why = no_activities or no_rows_text("activities")
+        return details | dict.fromkeys(_ACTIVITY_KPIS, f"unknown: {why}") | {"mqls": why}
     parts, days = sla_mod.leakage_parts(s), f"{sla.leakage_days:g}"
     mqls = f"{parts['in_window']} worked within {days} days, {parts['leaked']} leaked"
     if parts["pending"]:
@@ -487,13 +494,14 @@ def kpi_details(
     return details | {
         "mqls": mqls,
         "speed_to_lead_hours": f"{s['share_within_sla']:.0%} within {hours}",
-        "share_within_sla": f"{s['within_sla']} of {s['mqls']} MQLs within {hours}",
+        "share_within_sla": f"{s['within_sla']} {of_mqls} within {hours}",
         "leakage_rate": sla_mod.leakage_text(s, sla, with_rate=False),
     }
 
 
 def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFrame:
-    """The scorecard with formatted text columns, for the notebook and the report; a `note`
+    """The scorecard with formatted text columns, for the notebook and the report, a missing
+    figure or status shown as the dash of every table (`presentation.MISSING`); a `note`
     column says why a KPI has no value when one has none."""
     out = pd.DataFrame({"KPI": scorecard["label"]})
     for col, title in (
@@ -503,10 +511,10 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
         ("same_month_last_year", "same month last year"),
     ):
         out[title] = [
-            format_kpi(v, f, currency, missing="-")
+            format_kpi(v, f, currency, missing=MISSING)
             for v, f in zip(scorecard[col], scorecard["format"], strict=True)
         ]
-    out["status"] = scorecard["status"].fillna("-")
+    out["status"] = scorecard["status"].fillna(MISSING)
     notes = scorecard["note"] if "note" in scorecard else pd.Series(None, index=out.index)
     if notes.notna().any():
         out["note"] = notes.fillna("")

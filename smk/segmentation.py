@@ -318,7 +318,8 @@ def customers_line(crm: CRM, rfm: pd.DataFrame, month) -> str:
             f"{crm.no_rows_text('deals')}: which of the {len(rfm)} accounts have bought is unknown"
         )
     customers = int((rfm["frequency"] > 0).sum())
-    return f"{customers} of {len(rfm)} accounts have won deals by the end of {month}"
+    have = "has" if customers == 1 else "have"
+    return f"{customers} of {counted(len(rfm), 'account')} {have} won deals by the end of {month}"
 
 
 def name_rfm_segments(
@@ -439,7 +440,8 @@ def customer_value(rfm: pd.DataFrame, as_of, settings: Mapping | None = None) ->
     else:
         retention = float(s["retention"])
         source = (
-            f"assumed ({len(year_old)} customers have a year of history; "
+            f"assumed ({counted(len(year_old), 'customer')} "
+            f"{'has' if len(year_old) == 1 else 'have'} a year of history; "
             f"{s['min_accounts_for_retention']} needed to estimate it)"
         )
     factor = sum(
@@ -1512,7 +1514,8 @@ def drift_note(
     if drift["accounts_compared"]:
         parts.append(
             f"{drift['share_moved']:.1%} of the {drift['accounts_compared']:,} accounts seen last "
-            f"month changed segment; {drift['new_accounts']:,} accounts are new."
+            f"month changed segment; {counted(drift['new_accounts'], 'account')} "
+            f"{'is' if drift['new_accounts'] == 1 else 'are'} new."
         )
     if drift["refit_agreement"] is not None:
         agree, k, k_new = drift["refit_agreement"], drift["segments"], drift["refit_segments"]

@@ -93,6 +93,7 @@ from smk.funnel import (
     team_of,
 )
 from smk.model import ACTIVITY_TYPES, CRM, no_rows_text
+from smk.outputs import counted
 from smk.periods import (
     Month,
     as_month,
@@ -759,8 +760,9 @@ def leads_behind(
     if unknown:
         where = f" of {as_month(month).label}" if month is not None else ""
         raise NoDataError(
-            f"{figure} is unknown for {unknown} MQL{'s' if unknown > 1 else ''}{where}: the "
-            "export has no sales activities, so nobody can tell a worked MQL from a leaked one"
+            f"{figure} is unknown for {unknown} MQL{'s' if unknown > 1 else ''}{where}: no "
+            "sales activity was loaded (the export has none, or every row of them was set "
+            "aside), so nobody can tell a worked MQL from a leaked one"
         )
     mask = chosen & flags.fillna(False).astype(bool)
     return leads[mask].reset_index(drop=True)
@@ -1028,10 +1030,18 @@ def _activity_known(summary: Mapping) -> bool:
     return not any(pd.isna(summary.get(c, 0)) for c in _ACTIVITY_COUNTS)
 
 
-def summary_text(summary: dict, sla: SLA, month: Month | str, unit: str = "hours") -> str:
+def summary_text(
+    summary: dict,
+    sla: SLA,
+    month: Month | str,
+    unit: str = "hours",
+    no_activities: str | None = None,
+) -> str:
     """`month_summary` as the lines the funnel page prints. Without sales activities in the
     export, worked, speed to lead, the SLA share and leakage are unknown (<NA> in the summary)
-    and say so (they printed "worked: 0", "nan%" and every MQL as leaked)."""
+    and say so (they printed "worked: 0", "nan%" and every MQL as leaked), and why:
+    `no_activities` (`CRM.no_rows_text("activities")`: every activity row set aside), else
+    "the export has no sales activities"."""
     s, a = summary, sla
     lines = [f"MQLs in {as_month(month)}: {s['mqls']} (target {a.mql_target})"]
     if _activity_known(s):
@@ -1044,10 +1054,8 @@ def summary_text(summary: dict, sla: SLA, month: Month | str, unit: str = "hours
             f"leaked (no sales activity within {a.leakage_days:g} days): {leakage_text(s, a)}",
         ]
     else:
-        lines.append(
-            "worked, speed to lead, within the SLA and leaked: unknown (the export has no sales "
-            "activities)"
-        )
+        why = no_activities or no_rows_text("activities")
+        lines.append(f"worked, speed to lead, within the SLA and leaked: unknown ({why})")
     lines += [
         f"accepted (SQL): {s['accepted']} ({s['acceptance_rate']:.1%}), rejected: {s['rejected']}",
         f"open (neither yet): {s['open']}",
@@ -1493,9 +1501,9 @@ def pipeline_by_month(
     ints = ["deals_created", "mql_deals", "deals_closed", "deals_won"]
     ints += [c[2] for c in MONEY_COLUMNS]
     out[ints] = out[ints].fillna(0).astype("int64")
-    for money, counted, without, _ in MONEY_COLUMNS:  # every deal without an amount: unknown
+    for money, deals_of, without, _ in MONEY_COLUMNS:  # every deal without an amount: unknown
         out[money] = (
-            out[money].fillna(0.0).mask((out[counted] > 0) & (out[without] == out[counted]))
+            out[money].fillna(0.0).mask((out[deals_of] > 0) & (out[without] == out[deals_of]))
         )
     out["win_rate"] = safe_ratio(out["deals_won"], out["deals_closed"])
     if not deals.attrs.get(DEALS_IN_EXPORT, True):  # no deals table: nothing is known
@@ -1531,7 +1539,7 @@ def pipeline_text(
             f"deals created in {label}: {row['deals_created']:.0f}",
             f"pipeline created: {money['pipeline_created']}",
             f"from MQLs (the contact was an MQL before the deal): {money['mql_pipeline']}, "
-            f"{row['mql_deals']:.0f} of {row['deals_created']:.0f} deals",
+            f"{row['mql_deals']:.0f} of {counted(row['deals_created'], 'deal')}",
             f"deals won: {row['deals_won']:.0f} of {row['deals_closed']:.0f} closed",
             f"won revenue: {money['won_revenue']}",
         ]

@@ -668,9 +668,11 @@ def test_a_won_deal_without_close_date_is_no_null_journey_and_is_named():
          "closed_at": pd.NaT, "is_won": True, "amount": 900.0, "currency": "EUR"},
     ]  # fmt: skip
     crm = mini_crm(B2B, deals=deals)
-    with pytest.warns(UserWarning, match=r"1 won deals have no closed_at: they cannot be placed"):
+    with pytest.warns(UserWarning, match=r"1 won deal has no closed_at: it cannot be placed"):
         j = at.journeys(crm, lookback_days=None)
     assert j.total_conversions == 1 and j.nulls.sum() == 0  # contact 2 converted, when unknown
+    assert j.coverage_detail(None).startswith("of 1 won conversion; none unattributed")
+    assert j.unattributed_detail(None).startswith("none of the 1 won conversion unattributed")
     assert "2" not in set(j.table["journey_id"])
 
 

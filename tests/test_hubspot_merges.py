@@ -248,7 +248,7 @@ def test_fivetran_schema_reads_merged_ids_and_merge_tables(tmp_path, backend):
     assert acts.loc["8003", "deal_id"] == "7001"  # its deal 7002 was merged into 7001
     assert acts.loc["8005", "contact_id"] == "102"  # 999, gone, was merged into 102
     assert any(
-        "1 rows of contact_merge_audit name a surviving record" in w for w in crm.quality.warnings
+        "1 row of contact_merge_audit names a surviving record" in w for w in crm.quality.warnings
     )
 
 

@@ -167,7 +167,7 @@ def test_the_scorecard_compares_no_month_the_data_start_inside(hubspot):
         "same month last year: not compared, the export does not reach back to 2025-10"
     )
     shown = scorecard.scorecard_display(card, "EUR")
-    assert (shown["previous month"] == "-").all()
+    assert (shown["previous month"] == "–").all()  # the dash of every table
     kpis = scorecard.scorecard_kpis(card)
     assert all("previous" not in k for k in kpis)
     why = "the export starts on 2026-09-16, inside 2026-09"

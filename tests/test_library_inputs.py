@@ -92,7 +92,7 @@ def test_an_index_of_row_numbers_is_refused_not_read_as_contact_ids(synth):
         sc.score_leads(model, ids)
     missing = leads.reset_index().head(5)
     missing.loc[3, "contact_id"] = None
-    with pytest.raises(ValueError, match=r"1 leads have no contact id .*\(first: row 3\)"):
+    with pytest.raises(ValueError, match=r"1 lead has no contact id .*\(first: row 3\)"):
         sc.score_leads(model, missing)
 
 

@@ -119,8 +119,8 @@ def check_pipedrive(crm: smk.CRM) -> None:
     ]
     assert acts.loc["314", "contact_id"] == "116"
     assert (
-        "activities: 1 activities name a contact_id whose contact is in the export but was set "
-        "aside (missing created_at): kept; contact fields are missing for them"
+        "activities: 1 activity names a contact_id whose contact is in the export but was set "
+        "aside (missing created_at): kept; contact fields are missing for it"
     ) in crm.quality.warnings
 
 

@@ -4,6 +4,20 @@ quotes must be shown and must say what it counts.
 
 The page tests read the notebooks as stored (re-executed on the bundled sample by
 `python -m smk.notebooks`, checked by nbval) and recompute their figures from the sample.
+
+Found by reviews of the report (the last sections below):
+
+1. When every activity row was set aside (unreadable dates), the funnel page, its SLA lines
+   and its tiles said "the export has no sales activities" while `smk validate` said "Read,
+   but every row set aside" (deals had been mended: `smk.model.no_rows_text`); they now say
+   the rows were set aside and point to the data-quality page.
+2. A count of one before a plural: "1 of these 20 pass the MQL threshold", "1 of its 1 keys
+   names no owner", "1 contacts name an account_id", "1 tasks have", "of 1 MQLs", ...
+3. `as_table` showed a share that is not zero as "0.0%" (and one just below 1 as "100.0%"),
+   an infinite ratio as "inf" / "infx", and a time column whose every value is missing
+   without its "(UTC)".
+4. The scorecard showed a missing figure as "-" (every other table: "–"), and its CSV wrote
+   the changes with the noise of their operands (-0.017050691244239635).
 """
 
 from __future__ import annotations
@@ -11,19 +25,27 @@ from __future__ import annotations
 import ast
 import dataclasses
 import html
+import json
 import re
+import shutil
+import warnings
 from pathlib import Path
 from pkgutil import iter_modules
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_notebook_runs_small import _report
 
 import smk
-from smk import attribution, config, periods, scoring
+from smk import attribution, config, outputs, periods, plots, scorecard, scoring, sla
 from smk import segmentation as sg
+from smk.errors import NoDataError
+from smk.presentation import MISSING, as_table
 from smk.report import render_html
-from smk.scoring.explain import feature_label, scored_population
+from smk.scoring import evaluation
+from smk.scoring.explain import _population_words, feature_label, scored_population
+from smk.scoring.features import time_split
 from smk.sla import deal_amounts
 
 MONTH = "2026-10"
@@ -390,3 +412,273 @@ def test_the_funnel_page_says_why_it_has_no_segment_view_in_a_reader_s_words(tmp
     text = _published_text("01_funnel_sla.ipynb", tmp_path)
     assert "No segment view this month: no file assigns contacts or accounts to segments" in text
     assert "the report setting segments_csv" in text and "set segments_csv to" not in text
+
+
+#: the HubSpot sample's activity files
+ACTIVITY_FILES = ("calls", "emails", "meetings", "tasks")
+
+
+# ----------------------------------------------------------- 1. every activity row set aside
+def _activities_set_aside(folder: Path) -> Path:
+    """The bundled HubSpot sample with an unreadable date on every activity row."""
+    shutil.copytree(config.SAMPLE_HUBSPOT, folder, ignore=shutil.ignore_patterns("truth"))
+    for kind in ACTIVITY_FILES:
+        (path,) = folder.glob(f"*-{kind}-*.csv")
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+        rows["Activity date"] = "soon"
+        rows.to_csv(path, index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def export_without_activities(tmp_path_factory) -> Path:
+    return _activities_set_aside(tmp_path_factory.mktemp("activities") / "hubspot")
+
+
+@pytest.fixture(scope="module")
+def activities_set_aside(export_without_activities) -> smk.CRM:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        crm = smk.load(export_without_activities)
+    assert crm.activities.empty and crm.quality.tables["activities"].read > 1
+    return crm
+
+
+def _set_aside_why(crm: smk.CRM) -> str:
+    read = crm.quality.tables["activities"].read
+    return (
+        f"all {read:,} rows of the export's sales activities were set aside, see the "
+        "data-quality page"
+    )
+
+
+def test_activities_all_set_aside_are_said_to_be_set_aside(activities_set_aside):
+    crm = activities_set_aside
+    why = _set_aside_why(crm)
+    assert crm.no_rows_text("activities") == why
+    assert scorecard.unknown_kpis(crm)["share_within_sla"] == why  # the tiles' notes
+    leads = sla.mql_leads(crm, as_of=periods.as_month(MONTH).end)
+    summary = sla.month_summary(leads, MONTH)
+    text = sla.summary_text(summary, sla.SLA(), MONTH, no_activities=why)
+    assert f"worked, speed to lead, within the SLA and leaked: unknown ({why})" in text
+    deals = sla.deal_table(crm, FX, "EUR")
+    row = sla.pipeline_by_month(deals, months=[MONTH]).iloc[0]
+    details = scorecard.kpi_details(summary, row, no_activities=why)
+    assert details["mqls"] == why
+    for kpi in ("speed_to_lead_hours", "share_within_sla", "leakage_rate"):
+        assert details[kpi] == f"unknown: {why}"
+    with pytest.raises(NoDataError, match="none, or every row of them was set aside") as error:
+        sla.leads_behind(leads, "leaked", MONTH)
+    assert "the export has no sales" not in str(error.value)  # it may have had some
+
+
+def test_an_export_without_activities_still_has_none():
+    assert smk.model.no_rows_text("activities") == "the export has no sales activities"
+    assert smk.model.no_rows_text("activities", 1) == (
+        "the one row of the export's sales activities was set aside, see the data-quality page"
+    )
+    summary = {"mqls": 3, "worked": pd.NA, "accepted": 1, "open": 2}
+    no_deals = {"deals_created": pd.NA}
+    details = scorecard.kpi_details(summary | {sla.ACTIVITIES_IN_EXPORT: False}, no_deals)
+    assert details["mqls"] == "the export has no sales activities"
+
+
+def test_the_funnel_page_says_the_activities_were_set_aside(
+    export_without_activities, activities_set_aside, tmp_path
+):
+    code, month = _report(tmp_path, export_without_activities, MONTH, "funnel_sla")
+    assert code == 0
+    why = _set_aside_why(activities_set_aside)
+    page = html.unescape((month / "01_funnel_sla.html").read_text(encoding="utf-8"))
+    assert f"{why[:1].upper()}{why[1:]}: worked, speed to lead and leakage are unknown." in page
+    assert "export has no sales activities" not in page
+    kpis = json.loads((month / "metrics-funnel_sla.json").read_text(encoding="utf-8"))["kpis"]
+    detail = {k["id"]: k.get("detail") for k in kpis}
+    assert detail["mqls"] == why and detail["share_within_sla"] == why
+
+
+def test_the_speed_to_lead_chart_does_not_claim_the_export_has_no_activities():
+    ax = plots.speed_to_lead_histogram([np.nan, np.nan], 24)
+    reason = plots.no_data_reason(ax)
+    assert reason.startswith("none of the 2 MQLs has a first sales activity yet")
+    assert "the export has no" not in reason
+    one = plots.no_data_reason(plots.speed_to_lead_histogram([np.nan], 24))
+    assert one.startswith("the one MQL has no first sales activity yet")
+
+
+# ----------------------------------------------------------------- 2. a count of one
+def test_one_contact_above_the_threshold_passes_it():
+    counts = {"scored": 30, "leads": 10, "not_leads": 20, "not_leads_mql": 1}
+    words = _population_words(counts, periods.as_month(MONTH))
+    assert "; 1 of these 20 passes the MQL threshold." in words["text"]
+    counts |= {"not_leads_mql": 3}
+    assert "; 3 of these 20 pass the MQL threshold." in _population_words(counts, MONTH)["text"]
+    one = {"scored": 11, "leads": 10, "not_leads": 1, "not_leads_mql": 0}
+    words = _population_words(one, MONTH)
+    assert "; that one does not pass the MQL threshold." in words["text"]
+    assert words["detail"] == "10 leads; 1 not a lead yet, of which 0 above the MQL threshold"
+
+
+def test_a_teams_setting_with_one_key_is_said_to_have_only_one():
+    from smk.report import _unknown_owners_text
+
+    text = _unknown_owners_text("teams", ["owner-99"], 1)
+    assert text.startswith("teams: its only key names no owner in the export ('owner-99')")
+    assert "1 of its 4 keys names" in _unknown_owners_text("teams", ["owner-99"], 4)
+
+
+def test_the_tiles_count_one_mql_and_one_deal_as_one(hubspot):
+    summary = {"mqls": 1, "accepted": 0, "open": 1, "within_sla": 1, "share_within_sla": 1.0}
+    summary |= {"worked": 1, "leaked": 0, "leak_pending": 0, "not_worked": 0, "judged": 1}
+    summary |= {sla.ACTIVITIES_IN_EXPORT: True}
+    details = scorecard.kpi_details(summary, {"deals_created": pd.NA})
+    assert details["mql_to_sql_rate"] == "0 of 1 MQL; 1 still open"
+    assert details["share_within_sla"] == "1 of 1 MQL within 24 hours"
+    deals = sla.deal_table(hubspot, FX, "EUR")
+    row = sla.pipeline_by_month(deals, months=[MONTH]).iloc[0].copy()
+    row[["deals_created", "mql_deals"]] = 1
+    assert "1 of 1 deal\n" in sla.pipeline_text(row, MONTH, "EUR")
+
+
+def test_one_account_is_one_account(hubspot):
+    rfm = pd.DataFrame({"frequency": [2, 0, 0]})
+    assert sg.customers_line(hubspot, rfm, MONTH) == (
+        "1 of 3 accounts has won deals by the end of 2026-10"
+    )
+    drift = {"accounts_compared": 40, "share_moved": 0.1, "new_accounts": 1}
+    note = sg.drift_note(drift | {"refit_agreement": None})
+    assert "; 1 account is new." in note
+    when = pd.Timestamp("2024-01-01", tz="UTC")
+    one = pd.DataFrame(
+        {"account_id": ["a1"], "rfm_segment": ["loyal"], "frequency": [2], "monetary": [100.0]}
+    ).assign(first_purchase_at=when, last_purchase_at=when)
+    value = sg.customer_value(one, periods.as_month(MONTH))
+    source = value.attrs["retention_source"]
+    assert source.startswith("assumed (1 customer has a year of history; ")
+
+
+def test_one_conversion_is_one_conversion():
+    y, score = np.array([1, 0, 0, 0, 0, 0]), np.linspace(1, 0, 6)
+    verdict = evaluation.better_than_chance(y, score, n_boot=20)
+    assert verdict["text"].startswith("On 6 test leads with 1 conversion its ROC AUC")
+    both = evaluation.compare_scores(y, score, score[::-1], n_boot=20)
+    assert both["text"].startswith("On 6 test leads with 1 conversion, ROC AUC")
+    leads = pd.DataFrame(
+        {"label": [1.0], "scored_at": pd.Timestamp("2026-01-01", tz="UTC")},
+        index=pd.Index(["c1"], name="contact_id"),
+    )
+    with pytest.raises(NoDataError, match="^only 1 lead has a known outcome, too few"):
+        time_split(leads, gap_days=0)
+
+
+def test_one_row_of_a_loader_warning_is_one_row(tmp_path):
+    from smk.io.mapping import _task_work
+    from smk.io.salesforce import _not_done
+    from smk.io.sql import _merge_table
+
+    frame = pd.DataFrame({"task_status": ["Completed", "Pending review"]})
+    _, notes = _task_work(frame, "activities", Path("tasks.csv"))
+    assert notes[0].startswith("activities: 1 task of tasks.csv has a task status that says")
+    assert "('Pending review'): it counts as sales work" in notes[0]
+    said: list[str] = []
+    _not_done(pd.DataFrame({"Status": ["Pending review"], "_reason": [None]}), said)
+    assert said[0].startswith("activities: 1 task has a Status that says neither done nor open")
+    assert "tells: it counts as sales work" in said[0]
+    merges = pd.DataFrame({"canonical_vid": ["9"], "vid_to_merge": ["8"]})
+    said = []
+    _merge_table(pd.DataFrame({"contact_id": ["1"]}), "contacts", merges, said)
+    assert said[0].startswith("contacts: 1 row of contact_merge_audit names a surviving record")
+
+
+def test_a_single_contact_set_aside_is_the_one_row(tmp_path):
+    from smk.report import report_blocker
+
+    folder = tmp_path / "hubspot"
+    folder.mkdir()
+    name = "hubspot-crm-exports-all-contacts-2026-02-01.csv"
+    (folder / name).write_text(
+        "Record ID,First Name,Email,Lifecycle Stage,Create Date\n1,Ada,a@example.test,Lead,x\n"
+    )
+    (folder / "hubspot-crm-exports-all-deals-2026-02-01.csv").write_text(
+        "Record ID,Deal Name,Deal Stage,Create Date,Amount\n7,Big,Closed Won,2026-01-05 10:00,10\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        crm = smk.load(folder)
+    assert f"no contact was loaded: the one row read from {name} was set aside, for " in (
+        report_blocker(crm)
+    )
+    assert report_blocker(crm).endswith("(`smk validate --set-aside DIR` lists it). The report "
+                                        "needs contacts; without them its pages would only say "
+                                        "'not enough data'")  # fmt: skip
+
+
+# ------------------------------------------------------------------------ 3. as_table
+def test_a_share_that_is_not_zero_nor_one_never_reads_so():
+    shares = [0.0, 0.0004, 0.0005, 0.5, 0.9996, 1.0, -0.0001, np.nan]
+    shown = as_table(pd.DataFrame({"share": shares}))["Share"].tolist()
+    assert shown == ["0.0%", "<0.1%", "0.1%", "50.0%", ">99.9%", "100.0%", ">-0.1%", MISSING]
+
+
+def test_an_infinite_value_shows_the_dash():
+    frame = pd.DataFrame({"roas": [np.inf, 1.5, -np.inf], "conversion_rate": [np.inf, 0.25, 0.5]})
+    frame["avg"] = [1.25, np.inf, 2.5]
+    table = as_table(frame)
+    assert table["ROAS"].tolist() == [MISSING, "1.50x", MISSING]
+    assert table["Conversion rate"].tolist() == [MISSING, "25.0%", "50.0%"]
+    assert table["Average"].tolist() == ["1.250", MISSING, "2.500"]  # finite ones decide
+    assert "inf" not in " ".join(table.to_numpy().ravel())
+
+
+def test_a_time_column_without_a_value_still_says_utc():
+    frame = pd.DataFrame(
+        {
+            "contact_id": ["1", "2"],
+            "first_activity_at": [None, None],
+            "mql_at": pd.to_datetime([None, None], utc=True),
+            "owner": [None, None],
+        }
+    )
+    table = as_table(frame)
+    assert list(table.columns) == ["Contact ID", "First activity at (UTC)", "MQL at (UTC)", "Owner"]
+    assert table["First activity at (UTC)"].tolist() == [MISSING, MISSING]
+    at = pd.to_datetime(["2026-10-01 09:30", None], utc=True)
+    assert list(as_table(pd.DataFrame({"mql_at": at})).columns) == ["MQL at (UTC)"]
+    dates = pd.to_datetime(["2026-10-01", None], utc=True)  # dates alone: no time of day
+    assert list(as_table(pd.DataFrame({"mql_at": dates})).columns) == ["MQL at"]
+
+
+# ------------------------------------------------------------------------ 4. the scorecard
+def test_the_scorecard_shows_the_dash_of_every_table(hubspot):
+    card = scorecard.kpi_scorecard(hubspot, MONTH, sla.SLA(), FX, "EUR")
+    shown = scorecard.scorecard_display(card, "EUR").set_index("KPI")
+    assert shown["same month last year"].eq(MISSING).all()  # the export starts in 2025-11
+    assert shown.loc["Pipeline created", "target"] == MISSING
+    assert shown.loc["Pipeline created", "status"] == MISSING
+    assert not shown.isin(["-"]).any(axis=None)
+
+
+def test_the_scorecard_csv_writes_its_changes_without_noise(hubspot, tmp_path):
+    card = scorecard.kpi_scorecard(hubspot, MONTH, sla.SLA(), FX, "EUR").set_index("id")
+    path = outputs.export_csv(card.reset_index(), tmp_path, "scorecard.csv")
+    written = pd.read_csv(path, dtype=str, encoding="utf-8-sig").set_index("id")
+    changes = written["change_vs_previous_month"].dropna()
+    assert changes["share_within_sla"] == "-0.01705069124424"  # was -0.017050691244239635
+    assert changes["speed_to_lead_hours"] == "-0.075"  # was -0.0749999999999993
+    for kpi, text in changes.items():
+        digits = text.lstrip("-").replace(".", "").lstrip("0")
+        assert len(digits) <= outputs.FLOAT_DIGITS, (kpi, text)
+        exact = card.loc[kpi, "actual"] - card.loc[kpi, "previous_month"]
+        assert float(text) == pytest.approx(exact, rel=1e-12, abs=1e-15)
+
+
+def test_a_difference_keeps_the_digits_its_operands_hold():
+    assert 0.8 - 0.5 == 0.30000000000000004
+    assert outputs.tidy_difference(0.8, 0.5) == 0.3
+    assert outputs.tidy_difference(45 / 62, 52 / 70) == -0.01705069124424
+    assert outputs.tidy_difference(4.683333333333334, 4.758333333333334) == -0.075
+    assert outputs.tidy_difference(1 / 3, 0.0) == 1 / 3  # a real 16th digit stays
+    assert outputs.tidy_difference(70.0, 62.0) == 8.0
+    assert outputs.tidy_difference(0.0, 0.0) == 0.0
+    assert np.isnan(outputs.tidy_difference(np.nan, 1.0))
+    assert outputs.tidy_difference(1e15 + 0.5, 0.25) == 1e15 + 0.25  # a digit it has

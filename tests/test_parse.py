@@ -1215,6 +1215,9 @@ def test_far_months_of_a_two_digit_year_are_warned_of_and_kept(tmp_path: Path) -
         "if these are days (`Dec-31` for 31 December), write the months with their year: "
         "`Dec-26`, `Dec 2026` or `2026-12` (docs/data-model.md)"
     )
+    [one] = spend_ahead_warnings(_canonical_spend(tmp_path / "one", ["Jan-26", "Dec-31"]))
+    assert one.startswith("spend: 1 of 2 rows has a month written with a two-digit year")
+    assert "(spend.csv row 3). It is kept; if it is a day (`Dec-31` for 31 December)" in one
 
 
 def test_a_plan_for_next_year_a_four_digit_year_or_spend_alone_is_not_warned_of(

@@ -1507,8 +1507,8 @@ def test_contacts_of_a_deleted_account_are_not_warned_about_as_unknown(tmp_path)
     assert (crm.contacts["account_id"] == account).sum() == 1  # kept
     warned = [w for w in crm.quality.warnings if "account_id" in w and w.startswith("contacts:")]
     assert warned == [
-        "contacts: 1 contacts name an account_id whose account is deleted in the CRM "
-        "(kept; account fields are missing for them)"
+        "contacts: 1 contact names an account_id whose account is deleted in the CRM "
+        "(kept; account fields are missing for it)"
     ]
 
 

@@ -417,7 +417,7 @@ def test_kpis_from_a_table_the_export_lacks_are_unknown_not_zero(crm):
     card = scorecard.kpi_scorecard(no_sales, "2026-10", agreement, FX, "EUR").set_index("id")
     assert card.loc["mqls", "actual"] == 3 and card.loc["mqls", "status"] == "met"
     assert card.loc["mql_to_sql_rate", "actual"] == pytest.approx(2 / 3)  # from the contacts
-    for kpi, table in (("won_revenue", "deals"), ("share_within_sla", "activities")):
+    for kpi, table in (("won_revenue", "deals"), ("share_within_sla", "sales activities")):
         assert np.isnan(card.loc[kpi, "actual"]) and card.loc[kpi, "status"] == "no data"
         assert card.loc[kpi, "note"] == f"the export has no {table}"
     assert card.loc["mqls", "note"] is None or pd.isna(card.loc["mqls", "note"])

@@ -165,8 +165,8 @@ def test_an_unknown_account_is_still_unknown_when_every_account_is_deleted(tmp_p
     crm.quality.check()
     warned = _account_warnings(crm)
     assert len(warned) == 2 and warned[1] == (
-        "contacts: 1 contacts name an account_id that is not in the accounts table "
-        "(kept; account fields are missing for them)"
+        "contacts: 1 contact names an account_id that is not in the accounts table "
+        "(kept; account fields are missing for it)"
     )
     assert (crm.contacts["account_id"] == stranger).sum() == 1
 

@@ -952,7 +952,7 @@ def test_without_sales_activities_no_lead_is_listed_behind_an_unknown_figure():
     as_of = periods.as_month("2026-10").end
     leads = sla.mql_leads(bare, as_of=as_of)
     for figure in ("worked", "not_worked", "within_sla", "outside_sla", "leaked", "leak_pending"):
-        with pytest.raises(NoDataError, match="export has no sales activities"):
+        with pytest.raises(NoDataError, match="no sales activity was loaded"):
             sla.leads_behind(leads, figure, "2026-10")
         with pytest.raises(NoDataError, match=f"^{figure} is unknown"):
             sla.leads_behind(leads, figure, owner_id="owner-01")

@@ -773,10 +773,10 @@ def test_load_sql_warns_of_contacts_of_a_deleted_company_apart_from_unknown_ones
     accounting_holds(crm)
     warned = [w for w in crm.quality.warnings if w.startswith("contacts:") and "account" in w]
     assert warned == [
-        "contacts: 1 contacts name an account_id whose account is deleted in the CRM "
-        "(kept; account fields are missing for them)",
-        "contacts: 1 contacts name an account_id that is not in the accounts table "
-        "(kept; account fields are missing for them)",
+        "contacts: 1 contact names an account_id whose account is deleted in the CRM "
+        "(kept; account fields are missing for it)",
+        "contacts: 1 contact names an account_id that is not in the accounts table "
+        "(kept; account fields are missing for it)",
     ]
 
 

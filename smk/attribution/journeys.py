@@ -36,6 +36,7 @@ from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM, TOUCH_TYPES
+from smk.outputs import counted
 from smk.periods import Month, as_of_time, data_span, names_no_day
 from smk.presentation import markdown_text
 from smk.sla import base_currencies, deal_amounts
@@ -330,7 +331,7 @@ class Journeys:
         ("; 2 without an amount: value unknown")."""
         c = self.coverage()
         detail = (
-            f"of {c['conversions']:,.0f} {self.conversion} conversions; "
+            f"of {counted(c['conversions'], f'{self.conversion} conversion')}; "
             f"{_unattributed_text(c, lookback_days)}"
         )
         if c["attributed_unvalued"]:
@@ -344,7 +345,9 @@ class Journeys:
         attributed conversions only, such as a channel's share of the credit."""
         c = self.coverage()
         return _unattributed_text(
-            c, lookback_days, f" of the {c['conversions']:,.0f} {self.conversion} conversions"
+            c,
+            lookback_days,
+            f" of the {counted(c['conversions'], f'{self.conversion} conversion')}",
         )
 
     def lookback_cut(self) -> dict[str, float | None] | None:
@@ -1130,13 +1133,17 @@ def _starts_later(first: pd.Timestamp | None, t_start: int) -> pd.Timestamp | No
 
 
 def _warn_undated(undated: np.ndarray) -> None:
-    if undated.any():
-        warnings.warn(  # their amounts are in the load's warning, per currency
-            f"{int(undated.sum())} won deals have no closed_at: they cannot be placed in the "
-            "period and are left out of the journeys; their contacts are not counted as "
-            "non-converting",
-            stacklevel=3,
-        )
+    n = int(undated.sum())
+    if not n:
+        return
+    said = (
+        "1 won deal has no closed_at: it cannot be placed in the period and is left out of the "
+        "journeys; its contact is not counted as non-converting"
+        if n == 1
+        else f"{n} won deals have no closed_at: they cannot be placed in the period and are "
+        "left out of the journeys; their contacts are not counted as non-converting"
+    )
+    warnings.warn(said, stacklevel=3)  # their amounts are in the load's warning, per currency
 
 
 def _touched_before(key: np.ndarray, owner: np.ndarray, lo: np.ndarray) -> np.ndarray:

@@ -1040,6 +1040,14 @@ def task_done(status: pd.Series) -> pd.Series:
     return done
 
 
+def _tasks_words(n: int) -> tuple[str, str, str]:
+    """The subject, verb and how they count of a warning on `n` tasks whose status says
+    neither done nor open: ("1 task", "has", "it counts"), ("3 tasks", "have", "they count")."""
+    if n == 1:
+        return "1 task", "has", "it counts"
+    return f"{n:,} tasks", "have", "they count"
+
+
 def _task_work(out: pd.DataFrame, table: str, path: Path) -> tuple[np.ndarray, list[str]]:
     """A task's status and completion time (`SOURCE_COLUMNS`), for `map_frame`: the rows of
     tasks nobody has done (set aside as `TASK_NOT_DONE`), and a warning naming the statuses
@@ -1057,11 +1065,11 @@ def _task_work(out: pd.DataFrame, table: str, path: Path) -> tuple[np.ndarray, l
     notes = []
     if len(unknown):
         names = ", ".join(repr(v) for v in sorted(unknown.unique())[:5])
+        some, have, they = _tasks_words(len(unknown))
         notes.append(
-            f"activities: {len(unknown)} tasks of {path.name} have a task status that says "
-            f"neither done nor open ({names}): they count as sales work; translate the "
-            "statuses to Completed or Not started under `values: task_status:` in a mapping "
-            "file (docs/mappings.md)"
+            f"activities: {some} of {path.name} {have} a task status that says neither done nor "
+            f"open ({names}): {they} as sales work; translate the statuses to Completed or Not "
+            "started under `values: task_status:` in a mapping file (docs/mappings.md)"
         )
     return done.eq(False).fillna(False).to_numpy(dtype=bool), notes
 

@@ -180,6 +180,7 @@ from smk.io.mapping import (
     TASK_STATUS_DONE,  # Task.Status -> done or not (shared with HubSpot's task status)
     TableMapping,
     _iso_text,
+    _tasks_words,
     data_files,
     map_frame,
     task_done,
@@ -2184,10 +2185,11 @@ def _not_done(tasks: pd.DataFrame, warnings: list[str]) -> pd.Series:
     unknown = _col(tasks, "Status")[~known & closed.isna().to_numpy(dtype=bool) & _ok(tasks)]
     if unknown.notna().any():
         names = ", ".join(repr(v) for v in sorted(unknown.dropna().unique())[:5])
+        some, have, they = _tasks_words(int(unknown.notna().sum()))
         warnings.append(
-            f"activities: {int(unknown.notna().sum())} tasks have a Status that says neither "
-            f"done nor open ({names}) and no IsClosed flag tells: they count as sales work; "
-            "export Task.IsClosed with the tasks to tell"
+            f"activities: {some} {have} a Status that says neither done nor open ({names}) and no "
+            f"IsClosed flag tells: {they} as sales work; export Task.IsClosed with the tasks "
+            "to tell"
         )
     return pd.Series(not_done | (~known & by_flag), index=tasks.index)
 

@@ -835,7 +835,8 @@ def _merge_table(out: pd.DataFrame, table: str, merges: pd.DataFrame, warnings: 
     unknown = int((~pairs[kept].isin(set(ids.dropna()))).sum())
     if unknown:
         warnings.append(
-            f"{table}: {unknown} rows of {name} name a surviving record the {table} table does "
+            f"{table}: {unknown} {'row' if unknown == 1 else 'rows'} of {name} "
+            f"{'names' if unknown == 1 else 'name'} a surviving record the {table} table does "
             f"not hold ({survivor}): not read"
         )
     if not found.notna().any():

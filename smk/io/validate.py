@@ -727,6 +727,23 @@ def _empty_columns_warning(
     )
 
 
+#: A table of the model named for one of its rows, where dropping the "s" does not do.
+_ONE_ROW = {"activities": "activity"}
+
+
+def _rows_name(n: int, table: str) -> str:
+    """A warning's `n` rows of `table` that name a record, with the verb: "1 contact names",
+    "3 contacts name"."""
+    if n == 1:
+        return f"1 {_ONE_ROW.get(table, table.removesuffix('s'))} names"
+    return f"{n} {table} name"
+
+
+def _them(n: int) -> str:
+    """The pronoun for `n` rows a warning named: "it" for one, else "them"."""
+    return "it" if n == 1 else "them"
+
+
 def _warn_unknown_accounts(tables, quality: DataQuality) -> None:
     """Say how many contacts name an account that is not loaded: those whose account the
     export holds but marks deleted (the CRM's own doing), and those whose account's row was
@@ -742,15 +759,15 @@ def _warn_unknown_accounts(tables, quality: DataQuality) -> None:
     gone, aside = _split_orphans(refs, orphans, unloaded)
     if gone.any():
         quality.warnings.append(
-            f"contacts: {int(gone.sum())} contacts name an account_id whose account is deleted "
-            "in the CRM (kept; account fields are missing for them)"
+            f"contacts: {_rows_name(int(gone.sum()), 'contacts')} an account_id whose account is "
+            f"deleted in the CRM (kept; account fields are missing for {_them(gone.sum())})"
         )
     _warn_parents_aside("contacts", refs, aside, unloaded, quality)
     unknown = int((orphans & ~gone & ~aside).sum())
     if unknown:
         quality.warnings.append(
-            f"contacts: {unknown} contacts name an account_id that is not in the "
-            "accounts table (kept; account fields are missing for them)"
+            f"contacts: {_rows_name(unknown, 'contacts')} an account_id that is not in the "
+            f"accounts table (kept; account fields are missing for {_them(unknown)})"
         )
 
 
@@ -872,10 +889,15 @@ def _warn_spend_ahead(crm: CRM, few: int = 3) -> None:
         for m, f, r in zip(far["month"], far["_file"], far["_row"], strict=True)
     ][:few]
     more = f" and {len(far) - few} more" if len(far) > few else ""
+    have, kept = (
+        ("has", "It is kept; if it is a day")
+        if len(far) == 1
+        else ("have", "They are kept; if these are days")
+    )
     crm.quality.warnings.append(
-        f"spend: {len(far)} of {len(crm.spend)} rows have a month written with a two-digit "
+        f"spend: {len(far)} of {len(crm.spend)} rows {have} a month written with a two-digit "
         f"year, read as 20yy, after the end of {last.year + 1} (the export's last dated record: "
-        f"{last:%Y-%m-%d}): {', '.join(shown)}{more}. They are kept; if these are days "
+        f"{last:%Y-%m-%d}): {', '.join(shown)}{more}. {kept} "
         "(`Dec-31` for 31 December), write the months with their year: `Dec-26`, `Dec 2026` "
         "or `2026-12` (docs/data-model.md)"
     )
@@ -1121,8 +1143,9 @@ def _warn_parents_aside(
     why = ", ".join(sorted(unloaded.aside.loc[named, "reason"].unique()))
     noun = refs.name.removesuffix("_id")
     quality.warnings.append(
-        f"{child}: {int(rows.sum())} {child} name {_article(refs.name)} {refs.name} whose {noun} "
-        f"is in the export but was set aside ({why}): kept; {noun} fields are missing for them"
+        f"{child}: {_rows_name(int(rows.sum()), child)} {_article(refs.name)} {refs.name} whose "
+        f"{noun} is in the export but was set aside ({why}): kept; {noun} fields are missing for "
+        f"{_them(rows.sum())}"
     )
 
 

@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, clone
 
 import smk
 from smk.errors import NoDataError
-from smk.outputs import EXACT_FLOATS
+from smk.outputs import EXACT_FLOATS, counted
 from smk.scoring.explain import top_reasons, typical_values
 from smk.scoring.features import TimeSplit, feature_matrix, labelled, lead_ids
 from smk.scoring.settings import load_config
@@ -222,7 +222,8 @@ def fit_held_out(scorer: BaseEstimator, split: TimeSplit) -> HeldOut:
         train = split.train["label"]
         raise NoDataError(
             f"the lead score cannot rank leads yet: every test lead got the same score from a "
-            f"model trained on {len(train)} leads with {int(train.sum())} conversions; it needs "
+            f"model trained on {counted(len(train), 'lead')} with "
+            f"{counted(int(train.sum()), 'conversion')}; it needs "
             "more months of history (a later month, or a shorter outcome window)"
         )
     return HeldOut(model, scores)

@@ -16,6 +16,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from smk.checks import is_number, is_whole
 from smk.errors import NoDataError
+from smk.outputs import counted
 
 
 def _arrays(y, score) -> tuple[np.ndarray, np.ndarray]:
@@ -173,7 +174,7 @@ def compare_scores(
     verdict = names[0] if lo > 0 else names[1] if hi < 0 else "no clear difference"
     first_name, second_name = names
     text = (
-        f"On {len(y):,} test leads with {int(y.sum()):,} conversions, ROC AUC is "
+        f"On {counted(len(y), 'test lead')} with {counted(int(y.sum()), 'conversion')}, ROC AUC is "
         f"{auc_a:.3f} for the {first_name} score and {auc_b:.3f} for the {second_name} score: "
         f"a difference of {auc_a - auc_b:+.3f} ({level:.0%} interval {lo:+.3f} to {hi:+.3f}). "
     )
@@ -252,7 +253,8 @@ def better_than_chance(
     else:
         reason = None
     measured = (
-        f"On {len(y):,} test leads with {int(y.sum()):,} conversions its ROC AUC is {auc:.3f} "
+        f"On {counted(len(y), 'test lead')} with {counted(int(y.sum()), 'conversion')} its ROC "
+        f"AUC is {auc:.3f} "
         f"({level:.0%} interval {lo:.3f} to {hi:.3f}; 0.5 is a coin toss)."
     )
     if reason is None:

@@ -251,14 +251,24 @@ def _population_words(counts: dict, month: Month) -> dict:
     if not others:
         text += f"all had reached the lead stage by the end of {month}."
         return {"text": text, "detail": "all leads"}
+    mql = counts["not_leads_mql"]
     text += (
         f"{leads:,} had reached the lead stage by the end of {month} and {others:,} had not "
-        "(subscribers, or contacts without a recorded stage); "
-        f"{counts['not_leads_mql']:,} of these {others:,} pass the MQL threshold. A contact's "
-        "MQL flag says that its score passes the threshold, whatever its stage in the CRM."
+        f"(subscribers, or contacts without a recorded stage); {_passing(mql, others)} the MQL "
+        "threshold. A contact's MQL flag says that its score passes the threshold, whatever "
+        "its stage in the CRM."
     )
+    not_leads = "not a lead" if others == 1 else "not leads"
     detail = (
-        f"{counted(leads, 'lead')}; {others:,} not leads yet, of which "
-        f"{counts['not_leads_mql']:,} above the MQL threshold"
+        f"{counted(leads, 'lead')}; {others:,} {not_leads} yet, of which {mql:,} above the MQL "
+        "threshold"
     )
     return {"text": text, "detail": detail}
+
+
+def _passing(mql: int, others: int) -> str:
+    """How many of the `others` contacts pass the MQL threshold, as a sentence's subject and
+    verb: "3 of these 30 pass", "1 of these 30 passes", "that one passes" (of 1)."""
+    if others == 1:
+        return "that one passes" if mql else "that one does not pass"
+    return f"{mql:,} of these {others:,} {'passes' if mql == 1 else 'pass'}"

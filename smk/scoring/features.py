@@ -404,7 +404,8 @@ def lead_ids(leads: pd.DataFrame | pd.Series) -> pd.Index:
     missing = np.flatnonzero(pd.isna(ids))
     if len(missing):
         raise ValueError(
-            f"{len(missing)} leads have no contact id in their {where} (first: row "
+            f"{counted(len(missing), 'lead')} {'has' if len(missing) == 1 else 'have'} no "
+            f"contact id in their {where} (first: row "
             f"{int(missing[0])})"
         )
     return pd.Index(ids.astype("object").astype(str), name="contact_id")
@@ -513,7 +514,8 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     data = labelled(frame).sort_values("scored_at", kind="stable")
     if len(data) < 10:
         raise NoDataError(
-            f"only {len(data)} leads have a known outcome, too few to train and test a lead "
+            f"only {counted(len(data), 'lead')} {'has' if len(data) == 1 else 'have'} a known "
+            "outcome, too few to train and test a lead "
             "score: choose a later report month (`month`) "
             "or a shorter outcome window (`within_days`)"
         )
@@ -522,9 +524,10 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     train = data[data["scored_at"] < test_start - pd.Timedelta(days=gap_days)]
     if train["label"].nunique() < 2 or test["label"].nunique() < 2:
         raise NoDataError(
-            f"too little history to train a lead score: {len(train)} training leads with "
-            f"{int(train['label'].sum())} conversions, {len(test)} test leads with "
-            f"{int(test['label'].sum())}; both need converted and unconverted leads. Use more "
+            f"too little history to train a lead score: {counted(len(train), 'training lead')} "
+            f"with {counted(int(train['label'].sum()), 'conversion')}, "
+            f"{counted(len(test), 'test lead')} with {int(test['label'].sum())}; both need "
+            "converted and unconverted leads. Use more "
             f"months of data (a later month), {shorter}, another test_share or a more common "
             "target"
         )
