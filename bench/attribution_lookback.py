@@ -9,9 +9,9 @@ lookback window"). This runs notebook 04's headline model as the page does (won 
 months to the export's latest month, fx EUR 1.0 / USD 0.92, Shapley with 200 bootstrap
 resamples, seed 0, 90% intervals) under four rules:
 
-* `90`: the page's default, `lookback_days=90`;
+* `90`: the page's default until 2026-11-28, `lookback_days=90`;
 * `none`: no limit, `lookback_days=None`;
-* `180`: a longer window, `lookback_days=180`;
+* `180`: the page's default since, `lookback_days=180`;
 * `symmetric 90`: each converting journey's 90 days anchored on its last touch up to the
   conversion, as a non-converting journey's are on its last touch (not a rule of smk: the
   journeys without a limit, cut here).

@@ -146,14 +146,15 @@ def test_the_attribution_page_and_its_metrics_count_the_deals_without_an_amount(
     shutil.copytree(config.SAMPLE_HUBSPOT, export)
     assert len(_blank_amounts(export, 3)) == 3
     params = tmp_path / "params.yaml"
-    settings = {"n_boot": 20, "models": ["linear", "last_touch", "markov"]}
+    settings = {"n_boot": 20, "models": ["linear", "last_touch", "markov"], "lookback_days": 90}
     params.write_text(yaml.safe_dump({"notebooks": {"attribution": settings}}))
     args = ["report", "--data", str(export), "--month", "2026-10", "--out", str(tmp_path / "r")]
     assert cli.main([*args, "--notebooks", "attribution", "--params", str(params), "--quiet"]) == 0
     month = tmp_path / "r" / "2026-10"
     coverage = json.loads((month / "metrics-attribution.json").read_text())["coverage"]
     assert coverage["unvalued"] == 3
-    j = at.journeys(smk.load(export), start=utc("2025-11-01"), end=utc("2026-11-01"), fx=RATES)
+    bounds = {"start": utc("2025-11-01"), "end": utc("2026-11-01")}
+    j = at.journeys(smk.load(export), lookback_days=90, fx=RATES, **bounds)
     assert coverage == pytest.approx(j.coverage())
     page = " ".join(html.unescape((month / "04_attribution.html").read_text()).split())
     assert "without an amount (value unknown, not 0): 3 (" in page

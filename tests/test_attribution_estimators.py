@@ -78,7 +78,7 @@ BEFORE = {
 @pytest.fixture(scope="module")
 def sample_journeys():
     crm = smk.load(config.SAMPLE_HUBSPOT)
-    return at.journeys(crm, "won", fx={"EUR": 1.0, "USD": 0.92})
+    return at.journeys(crm, "won", lookback_days=90, fx={"EUR": 1.0, "USD": 0.92})
 
 
 @pytest.fixture(scope="module")

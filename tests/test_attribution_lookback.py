@@ -12,15 +12,27 @@ attribution page says so at its top.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
+import re
+import warnings
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 from test_attribution_models import mini_crm, utc, won_deal
 from test_attribution_page import _run_page
 
+import smk
 from smk import attribution as at
+from smk import config, periods
+
+#: The window's default, decided on 2026-11-28 (it was 90): 90 days cut the converting
+#: journeys' early touches far more often than the others' and tilted the shares toward
+#: late-touch channels (docs/notebooks.md, "The lookback window").
+DEFAULT_LOOKBACK_DAYS = 180
 
 #: Six contacts; the window of 30 days. Contacts 1-3 win a deal closed on 2026-06-30 (their
 #: window starts 2026-05-31 12:00), contacts 4-6 never convert (their window ends at their last touch).
@@ -174,3 +186,45 @@ def test_the_page_says_when_the_window_biases_its_shares(tmp_path, lookback_days
         assert note in shown
         assert f"of {cut['converting']:.0%} of the converting journeys" in shown
     assert {"coverage", "reliability", "shares", "kpis"} <= set(metrics)  # kept
+
+
+def _notebook_default(notebook: str, name: str):
+    """The value `name` is given in `notebook`'s parameters cell."""
+    cells = nbformat.read(config.NOTEBOOKS_DIR / notebook, as_version=4).cells
+    cell = next(c for c in cells if "parameters" in c.metadata.get("tags", []))
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            if any(getattr(t, "id", None) == name for t in targets):
+                return ast.literal_eval(node.value)
+    raise AssertionError(f"{notebook} sets no {name}")
+
+
+def test_the_lookback_default_is_one_in_the_function_the_page_and_the_docs():
+    function = inspect.signature(at.journeys).parameters["lookback_days"].default
+    page = _notebook_default("04_attribution.ipynb", "lookback_days")
+    docs = (config.ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
+    section = docs.split("## The lookback window", 1)[1].split("\n## ", 1)[0]
+    stated = re.findall(r"`lookback_days` \(default (\d+)\)", section)
+    table = re.findall(r"^\| (\d+) days \(the default\) \|", section, flags=re.M)
+    said = re.findall(r"the default is (\d+) days", section)
+    assert len(stated) == len(table) == len(said) == 1
+    assert function == page == int(stated[0]) == int(table[0]) == int(said[0])
+    assert function == DEFAULT_LOOKBACK_DAYS
+
+
+@pytest.mark.parametrize("sample", [config.SAMPLE_HUBSPOT, config.SAMPLE_SALESFORCE])
+def test_the_default_window_does_not_tilt_the_samples_shares(sample):
+    # the page's run (won deals, 12 months to 2026-10): 90 days cut 35% (HubSpot) and 27%
+    # (Salesforce) of the converting journeys against 9% and 3% of the others
+    crm = smk.load(sample)
+    end = periods.resolve_month(crm, "2026-10").end
+    bounds = {"start": at.window_start(end, 12), "end": end, "fx": {"EUR": 1.0, "USD": 0.92}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        default = at.journeys(crm, "won", **bounds)
+        ninety = at.journeys(crm, "won", lookback_days=90, **bounds)
+    check = at.lookback_check(default, DEFAULT_LOOKBACK_DAYS)
+    assert not check["lopsided"] and check["converting"] < 0.05
+    assert at.lookback_check(ninety, 90)["lopsided"]
+    assert default.coverage()["unattributed"] < ninety.coverage()["unattributed"]

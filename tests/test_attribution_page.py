@@ -138,7 +138,9 @@ def test_the_page_and_its_metrics_say_the_window_starts_before_the_data(tmp_path
 
     from smk import outputs
 
-    executed, out = _run_page(tmp_path, month="2026-05", models=["linear", "shapley"], n_boot=10)
+    # a 90-day window leaves some of its conversions unattributed (180 days, the default: none)
+    settings = {"models": ["linear", "shapley"], "n_boot": 10, "lookback_days": 90}
+    executed, out = _run_page(tmp_path, month="2026-05", **settings)
     text = "".join(
         o.get("text", "") + o.get("data", {}).get("text/markdown", "")
         for c in executed.cells

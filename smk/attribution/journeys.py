@@ -704,7 +704,7 @@ def check_lookback_days(lookback_days: float | None) -> float | None:
 def journeys(
     crm: CRM,
     conversion: str = "won",
-    lookback_days: float | None = 90,
+    lookback_days: float | None = 180,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     touch_types: Iterable[str] | None = None,
@@ -728,7 +728,9 @@ def journeys(
         did not convert, before its last touch) count; None keeps every earlier touch. At most
         `MAX_DAYS` (100 years): see `check_lookback_days`. Which journeys the window cut is
         recorded (`Journeys.cut_by_lookback`, `Journeys.lookback_cut`): the two anchors can
-        cut one kind far more often, which biases the shares (`lookback_check`).
+        cut one kind far more often, which biases the shares (`lookback_check`). Default 180
+        (90 until 2026-11-28, which cut the converting journeys of long sales cycles far more
+        often: docs/notebooks.md, "The lookback window").
     start, end : the period: conversions with ``start <= time < end`` are converting journeys;
         contacts (accounts) touched in the period and not converted by `end` are
         non-converting journeys. Defaults: the whole data (end just after its last record).
