@@ -1,8 +1,9 @@
 """Read one export file (CSV, TSV, XLSX, XLS, Parquet) into a frame of strings, robustly.
 
-Real exports come as UTF-8 with or without a BOM, or Windows-1252 from Excel; with `,`, `;`,
-tab or `|` delimiters; with Salesforce report footers and empty trailing rows. CSVs are parsed
-with Arrow (RFC 4180 quoting incl. line breaks inside quotes). Every frame
+Real exports come as UTF-8 with or without a BOM, or Windows-1252 from Excel, or UTF-8 with
+a few lines in Windows-1252 (rows touched up in Excel: read line by line, `_recoded`); with
+`,`, `;`, tab or `|` delimiters; with Salesforce report footers and empty trailing rows. CSVs
+are parsed with Arrow (RFC 4180 quoting incl. line breaks inside quotes). Every frame
 carries `_file` and `_row` (the spreadsheet row number: the header is row 1), so that any
 problem can be reported where the user can find it.
 """
@@ -15,9 +16,10 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 import numpy as np
 import pandas as pd
@@ -103,8 +105,15 @@ def csv_header(path: Path) -> list[str]:
     return _dedupe_names([n.replace("\ufeff", "").strip() for n in names])
 
 
-def _first_line(path: Path, encoding: str) -> str:
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+def _open_text(path: Path, encoding: str, data: bytes | None = None) -> TextIO:
+    """The file's text, or that of `data`, its bytes recoded to UTF-8 in memory (`_recoded`)."""
+    if data is None:
+        return path.open("r", encoding=encoding, errors="replace", newline="")
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+
+
+def _first_line(path: Path, encoding: str, data: bytes | None = None) -> str:
+    with _open_text(path, encoding, data) as fh:
         for line in fh:
             if line.strip():
                 return line.rstrip("\r\n")
@@ -121,6 +130,16 @@ class _Layout:
     delimiter: str
     names: list[str]
     skip: int  # lines before the first record: blank lines, then the header
+    data: bytes | None = None  # the file recoded to UTF-8, read from memory (`_recoded`)
+    foreign: tuple[int, ...] = ()  # its lines read as Windows-1252 there
+
+    def open_bytes(self) -> BinaryIO:
+        """The file's bytes (the recoded ones when there are)."""
+        return self.path.open("rb") if self.data is None else io.BytesIO(self.data)
+
+    def open_text(self) -> TextIO:
+        """The file's text, decoded with `encoding` (bytes that are not: U+FFFD)."""
+        return _open_text(self.path, self.encoding, self.data)
 
     @property
     def codec(self) -> str:
@@ -156,6 +175,7 @@ def read_csv_strings(
         collector.rows.append((opened, run_on[0]))
         table, rows = _with_swallowed_lines(table, rows, opened, run_on[1], layout, collector)
     joined = _joined_records(table, rows, layout, collector)
+    warnings = [*_foreign_lines_warning(table, rows, layout, collector), *joined]
     table = _cast_timestamps(table, timestamps)
     text = pd.StringDtype("pyarrow")
     frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
@@ -163,19 +183,26 @@ def read_csv_strings(
     frame.attrs["delimiter"] = layout.delimiter  # `;`: a European Excel's (`parse.decimal_for`)
     if collector.rows:
         frame.attrs["malformed_rows"] = collector.rows
-    if joined:
-        frame.attrs["warnings"] = joined  # for the load's warnings (`_joined_records`)
+    if warnings:  # for the load's warnings (`_foreign_lines_warning`, `_joined_records`)
+        frame.attrs["warnings"] = warnings
     return frame
 
 
-def _layout(path: Path) -> _Layout:
-    """Encoding, delimiter and column names of a CSV file, from its first lines."""
-    with path.open("rb") as fh:
-        head = fh.read(_HEAD)
+def _layout(path: Path, data: bytes | None = None) -> _Layout:
+    """Encoding, delimiter and column names of a CSV file, from its first lines (of `data`,
+    the file recoded to UTF-8, when given: UTF-8 but for any line no encoding reads)."""
+    if data is None:
+        with path.open("rb") as fh:
+            head = fh.read(_HEAD)
+    else:
+        head = data[:_HEAD]
     if not head.strip():
         raise CRMExportError("the file is empty (no header row)", file=str(path))
-    encoding = sniff_encoding(head, path)
-    header = _first_line(path, encoding)
+    if data is None:
+        encoding = sniff_encoding(head, path)
+    else:
+        encoding = "utf-8-sig" if head.startswith(_BOM) else "utf-8"
+    header = _first_line(path, encoding, data)
     delimiter = sniff_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter))
     names = [n.replace("\ufeff", "").strip() for n in names]
@@ -187,8 +214,8 @@ def _layout(path: Path) -> _Layout:
             file=str(path),
             found_columns=names,
         )
-    skip = 1 + _blank_lines_before_header(path, encoding)
-    return _Layout(path, head, encoding, delimiter, _dedupe_names(names), skip)
+    skip = 1 + _blank_lines_before_header(path, encoding, data)
+    return _Layout(path, head, encoding, delimiter, _dedupe_names(names), skip, data)
 
 
 def _header_only(layout: _Layout) -> bool:
@@ -203,8 +230,42 @@ def _read_table(
     layout: _Layout, categories: Collection[str], collector: _RowCollector
 ) -> tuple[pa.Table, _Layout]:
     """The records as Arrow reads them (blank lines as rows of empty cells), and the layout
-    with the encoding that read them."""
-    path, encoding = layout.path, layout.encoding
+    of the text that was read.
+
+    A UTF-8 file is read from disk as it is. A file that is not UTF-8 throughout (its first
+    bytes are not, or Arrow finds bytes further down that are not) is told apart: when one of
+    its lines is UTF-8 beyond ASCII, or it starts with a BOM, it is UTF-8 with some lines in
+    Windows-1252 (an Excel touch-up), recoded line by line and read from memory
+    (`_recoded`); else it is Windows-1252 throughout (an Excel save), read as that.
+    """
+    if layout.encoding == "cp1252":  # its first bytes are no UTF-8: are some lines?
+        layout = _recoded(layout) or layout
+    try:
+        return _arrow_table(layout, categories, collector), layout
+    except _UNREAD as exc:
+        utf8 = layout.encoding.startswith("utf-8") and layout.data is None
+        if not utf8 or "utf8" not in str(exc).lower().replace("-", ""):
+            raise _unparsed(exc, layout) from None
+    # valid UTF-8 at the top, other bytes further down: mixed, or Windows-1252 throughout
+    layout = _recoded(layout) or replace(layout, encoding="cp1252")
+    collector.rows.clear()
+    try:
+        return _arrow_table(layout, categories, collector), layout
+    except _UNREAD as exc:
+        raise _unparsed(exc, layout) from None
+
+
+_UNREAD = (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError)
+#: where Arrow's message places a value it cannot convert: its column counted from 0, its row
+#: as a spreadsheet numbers it (the header is row 1; blank lines, quoted line breaks as here)
+_ARROW_AT = re.compile(r"In CSV column #(\d+): Row #(\d+): ")
+
+
+def _arrow_table(
+    layout: _Layout, categories: Collection[str], collector: _RowCollector
+) -> pa.Table:
+    """The file (or its recoded bytes) as Arrow reads it, every column as text."""
+    encoding = layout.encoding
     read_opts = pacsv.ReadOptions(
         column_names=layout.names,
         skip_rows=layout.skip,
@@ -222,30 +283,131 @@ def _read_table(
         ignore_empty_lines=False,
         invalid_row_handler=collector,
     )
-    convert = _convert(layout.names, categories)
+    source = layout.path if layout.data is None else layout.data
+    return arrow_csv(source, read_opts, parse_opts, _convert(layout.names, categories))
+
+
+def _unparsed(exc: Exception, layout: _Layout) -> CRMExportError:
+    """The error for a file Arrow cannot read, with the row and the column's name when its
+    message gives them (`_ARROW_AT`)."""
+    message = " ".join(str(exc).split())
+    at = _ARROW_AT.search(message)
+    if at is None:
+        return CRMExportError(f"cannot be parsed as CSV: {message}", file=str(layout.path))
+    column, detail = int(at[1]), message[at.end() :]
+    if "invalid utf8" in detail.lower():  # a recoded file's line that Windows-1252 is not
+        detail = f"its text is neither UTF-8 nor Windows-1252 ({detail})"
+    return CRMExportError(
+        f"cannot be parsed as CSV: {detail}",
+        file=str(layout.path),
+        row=int(at[2]),
+        column=layout.names[column] if column < len(layout.names) else None,
+    )
+
+
+_RECODE_BLOCK = 1 << 20  # bytes looked at at once when a file mixes encodings
+
+
+def _recoded(layout: _Layout) -> _Layout | None:
+    """The layout of a file that is UTF-8 but for some lines in Windows-1252, read from its
+    bytes recoded to UTF-8 line by line (`_recode`), with those lines in `foreign`; None for a
+    file of Windows-1252 throughout: no BOM and no line that is UTF-8 beyond ASCII (an
+    accented line of Windows-1252 is almost never valid UTF-8)."""
+    if not _has_utf8_line(layout.path):
+        return None
+    data, foreign = _recode(layout.path)
+    return replace(_layout(layout.path, data), foreign=foreign)
+
+
+def _has_utf8_line(path: Path) -> bool:
+    """Whether the file starts with a UTF-8 BOM or has a line that is UTF-8 beyond ASCII."""
+    with path.open("rb") as fh:
+        if fh.read(len(_BOM)) == _BOM:
+            return True
+        fh.seek(0)
+        return any(_has_utf8_text(block) for block in _line_blocks(fh))
+
+
+def _has_utf8_text(block: bytes) -> bool:
+    """Whether a line of `block` is UTF-8 beyond ASCII (told from the whole block when it is
+    UTF-8, or has no UTF-8 sequence of several bytes at all, as Windows-1252 text has not)."""
+    if block.isascii():
+        return False
+    if _is_utf8(block):
+        return True
+    if block.decode("utf-8", "ignore").isascii():
+        return False
+    return any(not line.isascii() and _is_utf8(line) for line in block.splitlines())
+
+
+def _is_utf8(raw: bytes) -> bool:
     try:
-        return arrow_csv(path, read_opts, parse_opts, convert), layout
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
-        if encoding != "utf-8" or "utf8" not in str(exc).lower().replace("-", ""):
-            raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
-    # valid UTF-8 at the top, Windows-1252 further down (an Excel re-save): read again
-    read_opts.encoding = "cp1252"
-    collector.rows.clear()
-    try:
-        table = arrow_csv(path, read_opts, parse_opts, convert)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
-        raise CRMExportError(f"cannot be parsed as CSV: {exc}", file=str(path)) from None
-    return table, replace(layout, encoding="cp1252")
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _recode(path: Path) -> tuple[bytes, tuple[int, ...]]:
+    """The file's bytes with every line that is not UTF-8 decoded as Windows-1252 and written
+    in UTF-8, and those lines' numbers (the first line is 1). A line neither encoding reads is
+    kept as it is, for Arrow to refuse with its row and column (`_unparsed`)."""
+    out: list[bytes] = []
+    foreign: list[int] = []
+    line = 1
+    with path.open("rb") as fh:
+        bom = fh.read(len(_BOM))
+        if bom == _BOM:
+            out.append(bom)
+        else:
+            fh.seek(0)
+        for block in _line_blocks(fh):
+            if _is_utf8(block):
+                out.append(block)
+            else:
+                out.extend(_recode_lines(block, line, foreign))
+            line += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    return b"".join(out), tuple(foreign)
+
+
+def _recode_lines(block: bytes, first: int, foreign: list[int]) -> Iterator[bytes]:
+    """The lines of `block` (the first is line `first` of the file) in UTF-8; the numbers of
+    those read as Windows-1252 are added to `foreign`."""
+    for number, raw in enumerate(block.splitlines(keepends=True), start=first):
+        if raw.isascii() or _is_utf8(raw):
+            yield raw
+            continue
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:  # a byte Windows-1252 leaves undefined (0x81, 0x8D, ...)
+            yield raw
+            continue
+        foreign.append(number)
+        yield text.encode("utf-8")
+
+
+def _line_blocks(fh: BinaryIO) -> Iterator[bytes]:
+    """The rest of a binary file in blocks of whole lines (the last may have no line break),
+    a line break `\r\n` never split."""
+    rest = b""
+    while chunk := fh.read(_RECODE_BLOCK):
+        buffer = rest + chunk
+        end = max(buffer.rfind(b"\n"), buffer.rfind(b"\r", 0, len(buffer) - 1)) + 1
+        if end:
+            yield buffer[:end]
+        rest = buffer[end:]
+    if rest:
+        yield rest
 
 
 def arrow_csv(
-    path: Path,
+    path: Path | bytes,
     read_opts: pacsv.ReadOptions,
     parse_opts: pacsv.ParseOptions,
     convert_opts: pacsv.ConvertOptions | None = None,
 ) -> pa.Table:
-    """`pyarrow.csv.read_csv` of `path`, safe to exit after; a name that is no UTF-8 is read
-    through Python.
+    """`pyarrow.csv.read_csv` of `path` (or of a file's bytes in memory), safe to exit after;
+    a name that is no UTF-8 is read through Python.
 
     A Python ``invalid_row_handler`` makes the read serial (``use_threads=False``, set on
     `read_opts`). The threaded reader hands the handler to Arrow's thread pool, whose workers
@@ -262,6 +424,8 @@ def arrow_csv(
     """
     if parse_opts.invalid_row_handler is not None:
         read_opts.use_threads = False
+    if isinstance(path, bytes):
+        return pacsv.read_csv(pa.BufferReader(path), read_opts, parse_opts, convert_opts)
     try:
         return pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
     except UnicodeEncodeError:  # the name, not the data: Arrow reports bad data as ArrowInvalid
@@ -381,7 +545,7 @@ def _trailing_blank_lines(layout: _Layout, empty: np.ndarray | None) -> np.ndarr
     size = len(at) * (3 * len(layout.names) + 2) * 4 + 64  # `"","",` lines, CRLF, UTF-16
     if size > 1 << 22:
         return None
-    with layout.path.open("rb") as fh:
+    with layout.open_bytes() as fh:
         end = fh.seek(0, io.SEEK_END)
         fh.seek(max(0, end - size))
         text = fh.read().decode(layout.codec, errors="replace")
@@ -422,7 +586,7 @@ def _record_rows(
     try:
         with (
             _long_fields(),
-            layout.path.open("r", encoding=layout.encoding, errors="replace", newline="") as fh,
+            layout.open_text() as fh,
         ):
             for _ in range(layout.skip):
                 fh.readline()
@@ -459,7 +623,7 @@ def _run_on_at_end(table: pa.Table, layout: _Layout) -> tuple[str, str] | None:
         raw = quote + value.replace('"', '""').encode(layout.codec)
     except UnicodeEncodeError:
         return None
-    with layout.path.open("rb") as fh:
+    with layout.open_bytes() as fh:
         start = fh.seek(0, io.SEEK_END) - len(raw)
         if start < 0:
             return None
@@ -553,8 +717,7 @@ def _joined_records(
     found = sorted((row, shaped, where) for row, shaped, where in found if shaped and row)
     if not found:
         return []
-    breaks = sum((_line_breaks(_text_column(table, i)) for i in columns), np.zeros(len(table)))
-    spans = _line_spans(rows, breaks.astype(np.int64), collector)
+    spans = _line_spans(rows, _value_line_breaks(table, columns), collector)
     name = shown_name(layout.path.name)
     named = [_joined_warning(name, row, spans, n, where) for row, n, where in found[:_NAMED]]
     rest = [str(row) for row, _, _ in found[_NAMED:]]
@@ -562,6 +725,50 @@ def _joined_records(
         more = ", ".join(rest[:20]) + (", ..." if len(rest) > 20 else "")
         named.append(f"{name}: {len(rest)} more rows may each hold several records ({more})")
     return named
+
+
+def _foreign_lines_warning(
+    table: pa.Table, rows: np.ndarray, layout: _Layout, collector: _RowCollector
+) -> list[str]:
+    """The warning naming the rows of a UTF-8 file that were read as Windows-1252 (`_recoded`),
+    with their lines of the file where a line break inside a value before them moved them."""
+    if not layout.foreign:
+        return []
+    lines = np.asarray(layout.foreign, dtype=np.int64)
+    found = _rows_of_lines(lines, table, rows, collector)
+    if found is None:
+        noun, named = "line", [str(line) for line in lines]
+    else:
+        # a row with several such lines is named once, with the first of them
+        at = {int(r): int(line) for r, line in zip(found[::-1], lines[::-1], strict=True)}
+        noun = "row"
+        named = [f"{r}" if r == line else f"{r} (line {line})" for r, line in sorted(at.items())]
+    n = len(named)
+    listed = ", ".join(named[:20]) + (", ..." if n > 20 else "")
+    several = "s" if n > 1 else ""
+    return [
+        f"{shown_name(layout.path.name)}: {n} {noun}{several} "
+        f"{'are' if several else 'is'} not UTF-8 like the rest of the file ({noun}{several} "
+        f"{listed}): read as Windows-1252, check {'them' if several else 'it'}"
+    ]
+
+
+def _rows_of_lines(
+    lines: np.ndarray, table: pa.Table, rows: np.ndarray, collector: _RowCollector
+) -> np.ndarray | None:
+    """The spreadsheet row each line of the file is on (a line before the first record: its
+    own number); None when a set-aside row's place is not known (`_row_lines`)."""
+    breaks = _value_line_breaks(table, _line_break_columns(table))
+    spans = _row_lines(rows, breaks, collector)
+    if spans is None:
+        return None
+    own, first, count = spans
+    if not len(own):
+        return lines
+    at = np.searchsorted(first, lines, side="right") - 1
+    inside = (at >= 0) & (lines <= first[at] + count[at])
+    before = np.where(at >= 0, np.cumsum(count)[at], 0)  # line breaks inside earlier rows
+    return np.where(inside, own[at], lines - before)
 
 
 def _joined_values(
@@ -585,6 +792,12 @@ def _joined_values(
 def _text_column(table: pa.Table, i: int) -> pa.ChunkedArray:
     column = table.column(i)
     return column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) else column
+
+
+def _value_line_breaks(table: pa.Table, columns: list[int]) -> np.ndarray:
+    """The line breaks inside each record's values, in `columns` (those that have any)."""
+    counts = (_line_breaks(_text_column(table, i)) for i in columns)
+    return sum(counts, np.zeros(len(table), dtype=np.int64))
 
 
 def _line_breaks(values: pa.ChunkedArray) -> np.ndarray:
@@ -614,6 +827,19 @@ def _line_spans(
     """Spreadsheet row -> the first and last line of the file its record spans (a row is a
     line, but for the line breaks inside the values before it); None when a set-aside row's
     place is not known."""
+    lines = _row_lines(rows, breaks, collector)
+    if lines is None:
+        return None
+    own, first, count = lines
+    return {int(r): (int(f), int(f + c)) for r, f, c in zip(own, first, count, strict=True) if c}
+
+
+def _row_lines(
+    rows: np.ndarray, breaks: np.ndarray, collector: _RowCollector
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The spreadsheet rows of the records and of the rows set aside, in file order, with the
+    first line of the file each starts on and the line breaks inside it; None when a set-aside
+    row's place is not known."""
     if any(n is None for n, _ in collector.rows):
         return None
     own = np.concatenate([rows, [n for n, _ in collector.rows]]).astype(np.int64)
@@ -621,8 +847,7 @@ def _line_spans(
     count = np.concatenate([breaks, np.asarray(inner, dtype=np.int64)])
     order = np.argsort(own, kind="stable")
     own, count = own[order], count[order]
-    first = own + np.cumsum(count) - count
-    return {int(r): (int(f), int(f + c)) for r, f, c in zip(own, first, count, strict=True) if c}
+    return own, own + np.cumsum(count) - count, count
 
 
 def _joined_warning(
@@ -749,9 +974,9 @@ def malformed_reason(text: str, trailing: bool) -> str:
     return "wrong number of fields"
 
 
-def _blank_lines_before_header(path: Path, encoding: str) -> int:
+def _blank_lines_before_header(path: Path, encoding: str, data: bytes | None = None) -> int:
     n = 0
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+    with _open_text(path, encoding, data) as fh:
         for line in fh:
             if line.strip():
                 return n
