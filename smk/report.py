@@ -3666,7 +3666,7 @@ def _how_measured(before: dict, kpi: dict, month: Month | None = None) -> str:
 def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) -> str:
     """A tile's change against the previous month (`month`; None: not known); when this
     month's value is n/a, that it is (the tile's detail says why) and the previous month's
-    value, not "no previous month".
+    value ("n/a this month; no previous month" when there is none).
 
     The previous month is its published tile of the same id (`previous`), compared only when
     it was measured alike (`_measured_alike`: label, format, `basis`, currency); else the
@@ -3717,12 +3717,14 @@ def _versus(kpi: dict, before: dict | None) -> str:
     currency), or why there is none."""
     value = kpi.get("value")
     known = before and before.get("value") is not None
+    # a previous month published without a value has one, but no figure
+    missing = "no previous value" if before else "no previous month"
     if _unknown(value):  # n/a this month
         if not known:
-            return "n/a this month; no previous value"
+            return f"n/a this month; {missing}"
         return f"n/a this month; was {_kpi_text(before['value'], kpi | before)} the previous month"
-    if not known:  # a previous month published without a value has one, but no figure
-        return "no previous value" if before else "no previous month"
+    if not known:
+        return missing
     versus = _previous_period(kpi, before)
     if isinstance(value, str) or isinstance(before["value"], str):  # a text KPI: top channel
         same = value == before["value"]

@@ -276,3 +276,11 @@ def test_a_previous_month_without_a_value_is_no_missing_month():
     tile = {"id": "mqls", "value": 5, "format": "int"}
     assert _change(tile, {"mqls": tile | {"value": None}}) == "no previous value"
     assert _change(tile, {}) == "no previous month"
+
+
+def test_an_n_a_tile_without_a_previous_month_says_no_previous_month():
+    # "no previous value" is for a month published without a value, n/a this month or not
+    tile = {"id": "accounts_changed_segment", "value": None, "format": "int"}
+    assert _change(tile, {}) == "n/a this month; no previous month"
+    published = {"accounts_changed_segment": tile}
+    assert _change(tile, published) == "n/a this month; no previous value"

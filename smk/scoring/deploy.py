@@ -31,9 +31,10 @@ from sklearn.base import BaseEstimator, clone
 
 import smk
 from smk.errors import NoDataError
+from smk.model import TABLES
 from smk.outputs import EXACT_FLOATS, counted
 from smk.scoring.explain import top_reasons, typical_values
-from smk.scoring.features import TimeSplit, feature_matrix, labelled, lead_ids
+from smk.scoring.features import TimeSplit, absent_source, feature_matrix, labelled, lead_ids
 from smk.scoring.settings import load_config
 
 if TYPE_CHECKING:
@@ -439,14 +440,19 @@ def score_leads(
 
 def _features(model: ScoringModel, leads: pd.DataFrame) -> pd.DataFrame:
     """The model's feature columns of `leads`; a clear error naming those it lacks (and the
-    tables of the export it lacks, when `lead_features` left them out for that)."""
+    tables or columns of the export it lacks, when `lead_features` left them out for that)."""
     missing = [f for f in model.features if f not in leads.columns]
     if missing:
         absent = leads.attrs.get("features_left_out") or {}
-        tables = [t for t, names in absent.items() if set(names) & set(missing)]
+        # a table by its name ("touchpoints"), a column as the page says it
+        lacks = [
+            key if key in TABLES else absent_source(key)[0]
+            for key, names in absent.items()
+            if set(names) & set(missing)
+        ]
         how = (
-            f"the export has no {' and no '.join(tables)}: retrain the model on it"
-            if tables
+            f"the export has no {' and no '.join(lacks)}: retrain the model on it"
+            if lacks
             else "build them with smk.scoring.lead_features"
         )
         raise ValueError(

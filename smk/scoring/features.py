@@ -27,7 +27,11 @@ left to predict: an import without stage history already at the target is one) a
 Features whose source the export lacks carry nothing (the same value for every lead) and are
 left out of the table (`left_out_features`): with no accounts, company industry, size and
 revenue (and colleagues at the account when no lead is linked to one); with no touchpoints, every
-touch count and recency. ``frame.attrs["features_left_out"]`` lists them by table, and
+touch count and recency; and with a contacts or accounts column they are built from that the
+export does not hold, or holds empty in every row (the model cannot tell the two apart: a
+column the export lacks is loaded empty), the features of that column (no job title: job_title;
+no contact linked to an account: every account feature). ``frame.attrs["features_left_out"]``
+lists them by table ("accounts", "touchpoints") or column ("contacts.job_title"), and
 `left_out_note` says so in words for the page.
 """
 
@@ -72,6 +76,54 @@ ACCOUNT_FEATURES: tuple[str, ...] = ("industry", "employees", "annual_revenue")
 _SOURCES: dict[str, tuple[str, str, str]] = {
     "accounts": ("accounts (companies)", "company industry and size", "industry and size points"),
     "touchpoints": ("touchpoints (marketing touches)", "marketing touches", "engagement points"),
+}
+#: What a contacts or accounts column of the export tells the score, by "table.column": as in
+#: `_SOURCES` (what the export then has none of, what the score cannot use, the rule-based
+#: points every lead gets alike, "" for none), and the features built from it.
+_COLUMNS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "contacts.job_title": (
+        "job title for any contact",
+        "job title",
+        "job title points",
+        ("job_title",),
+    ),
+    "contacts.country": ("country for any contact", "country", "", ("country",)),
+    "contacts.original_source": (
+        "original source for any contact",
+        "how leads first came",
+        "",
+        ("original_source",),
+    ),
+    "contacts.original_source_detail": (
+        "original source detail for any contact",
+        "the detail of how leads first came",
+        "",
+        ("source_detail",),
+    ),
+    "contacts.account_id": (
+        "account (company) for any contact",
+        "company industry and size",
+        "industry and size points",
+        (*ACCOUNT_FEATURES, "account_contacts"),
+    ),
+    "accounts.industry": (
+        "industry for any account",
+        "company industry",
+        "industry points",
+        ("industry",),
+    ),
+    "accounts.employees": (
+        "number of employees for any account",
+        "company size",
+        "size points",
+        ("employees",),
+    ),
+    "accounts.annual_revenue": (
+        "annual revenue for any account",
+        "company revenue",
+        "",
+        ("annual_revenue",),
+    ),
 }
 #: How the day counts of a lead table are named in errors: whole days, up to `MAX_DAYS`.
 _DAYS_NOTE = f" (whole days; {MAX_DAYS} is 100 years)"
@@ -248,33 +300,77 @@ def left_out_features(
     """The features a lead table leaves out, by the table of `crm` they would come from: the
     account features (`ACCOUNT_FEATURES`) when it has no accounts, and `account_contacts` with
     them when no lead is `linked` to an account either; `touch_features` when it has no
-    touchpoints. Empty when the export has both."""
+    touchpoints. Then by the column ("contacts.job_title") of a table it has that holds no
+    value (`empty_columns`). Empty when the export has every table and column."""
     absent: dict[str, list[str]] = {}
     if crm.accounts.empty:
         absent["accounts"] = [*ACCOUNT_FEATURES, *(() if linked else ("account_contacts",))]
     if crm.touchpoints.empty:
         absent["touchpoints"] = list(touch_features)
+    for key in empty_columns(crm, linked):
+        absent[key] = list(_COLUMNS[key][3])
     return absent
+
+
+def empty_columns(crm: CRM, linked: bool) -> list[str]:
+    """The columns ("table.column", `_COLUMNS`) lead features are built from that hold no value
+    in the export's rows: not a column of the export, or empty in every row (a column the export
+    lacks loads empty). The contacts' account link counts as empty when no lead is `linked` to
+    an account; the accounts' columns only when some lead is, and none with no accounts at all
+    (the table is missing: `left_out_features`)."""
+    if crm.contacts.empty:
+        return []
+    accounts = not crm.accounts.empty
+    empty = []
+    for key in _COLUMNS:
+        table, column = key.split(".")
+        if column == "account_id":
+            missing = accounts and not linked
+        else:
+            judged = table == "contacts" or (accounts and linked)
+            missing = judged and not _export_column(getattr(crm, table), column).notna().any()
+        if missing:
+            empty.append(key)
+    return empty
+
+
+def _export_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The values of `column` the lead features read (`as_new_lead` for the contact columns it
+    names)."""
+    return as_new_lead(frame, column) if column in AS_LEAD_COLUMNS else frame[column]
 
 
 def left_out_note(leads: pd.DataFrame) -> str:
     """What the lead-scoring page says of the features a lead table left out
-    (``attrs["features_left_out"]``, `lead_features`): which tables the export lacks, what the
-    score cannot use, which features are left out and which it does use; "" when none."""
+    (``attrs["features_left_out"]``, `lead_features`): which tables or columns the export
+    lacks, what the score cannot use, which features are left out, which rule-based points
+    every lead then gets alike and which features the score does use; "" when none."""
     absent = leads.attrs.get("features_left_out") or {}
     if not absent:
         return ""
-    joins = (" and no ", ", nor ", ", and the same ")
-    parts = zip(*map(_SOURCES.get, absent), strict=True)
-    tables, cannot, points = (join.join(part) for join, part in zip(joins, parts, strict=True))
+    sources = [absent_source(key) for key in absent]
+    missing = " and no ".join(what for what, _, _ in sources)
+    cannot = ", nor ".join(use for _, use, _ in sources)
+    points = ", and the same ".join(pts for _, _, pts in sources if pts)
     dropped = [f for names in absent.values() for f in names]
+    given = (
+        f"the one feature it would give ({dropped[0]}) is"
+        if len(dropped) == 1
+        else f"the {counted(len(dropped), 'feature')} they would give ({_listed(dropped)}) are"
+    )
+    alike = f", and the rule-based score gives every lead the same {points}" if points else ""
     used = ", ".join(feature_matrix(leads).columns)
     return (
-        f"**This export has no {tables}.** The score cannot use {cannot}: the "
-        f"{counted(len(dropped), 'feature')} they would give ({_listed(dropped)}) are left "
-        f"out of the model, and the rule-based score gives every lead the same {points}. "
-        f"The score uses only: {used}."
+        f"**This export has no {missing}.** The score cannot use {cannot}: {given} left out "
+        f"of the model{alike}. The score uses only: {used}."
     )
+
+
+def absent_source(key: str) -> tuple[str, str, str]:
+    """What a key of ``attrs["features_left_out"]`` (a table, or a "table.column") says: what
+    the export has none of ("touchpoints (marketing touches)", "job title for any contact"),
+    what the score then cannot use and the rule-based points every lead gets alike ("": none)."""
+    return _SOURCES[key] if key in _SOURCES else _COLUMNS[key][:3]
 
 
 def _listed(names: list[str], most: int = 6) -> str:

@@ -44,13 +44,14 @@ def _band_points(values: pd.Series, bands: list[dict], missing: float) -> np.nda
 
 def fit_points(leads: pd.DataFrame, rules: dict | None = None) -> pd.Series:
     """Fit points of each lead from `job_title`, `industry` and `employees` columns; a column
-    the lead table left out (an export without accounts, `lead_features`) counts as missing
-    for every lead (the points for "Other" and `employees_missing`)."""
+    the lead table left out (an export without accounts, or without job titles:
+    `lead_features`) counts as missing for every lead (the points for "Other" and
+    `employees_missing`)."""
     cfg = (rules or load_config()["rules"])["fit"]
     industry = cfg["industry"]
     ind = _column(leads, "industry").map(industry).fillna(industry.get("Other", 0))
     points = (
-        _title_points(leads["job_title"], cfg["job_title"])
+        _title_points(_column(leads, "job_title"), cfg["job_title"])
         + ind.astype("float64").to_numpy()
         + _band_points(
             _column(leads, "employees"), cfg["employees"], cfg.get("employees_missing", 0)
