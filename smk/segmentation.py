@@ -13,9 +13,10 @@ talking to. This module gives both sides the same segments and the same words fo
 * **Personas** (`persona_profiles`, `name_personas`): one profile row per segment and a
   deterministic plain-words name derived from it.
 * **Stable segments** (`segment_accounts`; `save_segmenter`, `load_segmenter`,
-  `segment_drift`, `drift_note`): a fitted model is saved next to the report, the next month's
-  accounts are assigned to it unless a refit is asked for, and a note says how much the
-  segments moved.
+  `segment_drift`, `drift_note`, `model_input`, `unseen_values`): a fitted model is saved next
+  to the report, the next month's accounts are assigned to it unless a refit is asked for, and
+  a note says how much the segments moved, which features it used this month's export lacks
+  and how many accounts hold values it never saw.
 * **Cuts for the other views** (`segment_by_channel`, `segment_by_stage`; `segments.csv` from
   `segments_export` is what `smk.funnel.read_segments` reads).
 
@@ -129,6 +130,17 @@ FEATURE_GROUP_WORDS: dict[str, tuple[str, str]] = {
 }
 #: The feature groups measured on touchpoints: unknown when the export has none.
 TOUCH_GROUPS = ("engagement", "channel_mix")
+#: The accounts' columns the firmographic features come from: what the page calls the
+#: features unknown when no account of the export has a value in one (the column is not in
+#: the export, or empty: `features_line`), and the feature groups those features are in.
+FIRMOGRAPHIC_SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "industry": (("industry",), ("industry",)),
+    "country": (("country",), ("country",)),
+    "employees": (("number of employees", "revenue per employee"), ("size",)),
+    "annual_revenue": (("annual revenue", "revenue per employee"), ("size",)),
+}
+#: Why `features_line` says the features of `FIRMOGRAPHIC_SOURCES` are unknown.
+NO_ACCOUNT_HAS_ONE = "no account in the export has one"
 
 #: Contacts' worth of "average account" mixed into each account's behaviour (channel mix,
 #: funnel shares): an account with one contact tells little about the account.
@@ -500,7 +512,10 @@ def account_features(
     observation end as in `rfm_table` (a `periods.Month` means its end); None: all records.
     When the export has no touchpoints at all, touches per contact and the channel mix are
     unknown, not 0: log_touches_per_contact is missing for every account, the channel mix is
-    left out, and ``attrs["unknown"]`` says so (for `features_line`).
+    left out, and ``attrs["unknown"]`` says so (for `features_line`); so it does when no
+    account has a value in a column of `FIRMOGRAPHIC_SOURCES` (an export without its
+    companies' industry). ``attrs["unknown"]`` is a list of {"what": the features' words,
+    "why": the reason, "groups": the feature groups they are in}.
     """
     crm.require("accounts", analysis="account segmentation")
     end = None if as_of is None else as_of_time(as_of)
@@ -545,8 +560,10 @@ def account_features(
     log_touches = shrunk(pd.Series(np.log1p(per_contact), index=out.index))
     # no touchpoints in the export: unknown, not 0 touches (the segmenter leaves it out)
     out["log_touches_per_contact"] = np.nan if crm.touchpoints.empty else log_touches
+    unknown = _unknown_firmographics(acc)
     if crm.touchpoints.empty:
-        out.attrs["unknown"] = {"touches per contact, channel mix": "the export has no touchpoints"}
+        words = ("touches per contact", "channel mix")
+        unknown.append(_unknown(words, "the export has no touchpoints", TOUCH_GROUPS))
     if len(tp):
         mix = pd.crosstab(tp["account_id"], tp["channel"].astype("string"), normalize="index")
         for ch in sorted(mix.columns):
@@ -560,22 +577,45 @@ def account_features(
         d = d[d["created_at"] < end]
     amt = d[d["amount"] > 0].groupby("account_id", observed=True)["amount"].median()
     out["log_median_deal_amount"] = np.log(amt.reindex(out.index)).to_numpy()
+    if unknown:
+        out.attrs["unknown"] = unknown
     return out
+
+
+def _unknown(what: Sequence[str], why: str, groups: Sequence[str]) -> dict:
+    """An entry of `account_features`' ``attrs["unknown"]``."""
+    return {"what": list(what), "why": why, "groups": list(groups)}
+
+
+def _unknown_firmographics(accounts: pd.DataFrame) -> list[dict]:
+    """The ``attrs["unknown"]`` entries of the columns of `FIRMOGRAPHIC_SOURCES` in which no
+    account of `accounts` has a value (none when there are no accounts)."""
+    return [
+        _unknown(what, NO_ACCOUNT_HAS_ONE, groups)
+        for column, (what, groups) in FIRMOGRAPHIC_SOURCES.items()
+        if len(accounts) and accounts[column].isna().all()
+    ]
 
 
 def features_line(features: pd.DataFrame, groups: Mapping[str, dict] | None = None) -> str:
     """The feature table of `account_features` in a line: "667 accounts, 14 features", and
-    what is unknown because the export does not hold it. With `groups` (the feature groups
-    segmented on, `select_feature_groups`): how many of the features they use, and which
-    groups ("808 accounts, 3 of 18 features segmented on: size, industry")."""
+    what is unknown because the export does not hold it ("; unknown, as no account in the
+    export has one: industry"). With `groups` (the feature groups segmented on,
+    `select_feature_groups`): how many of the features they use, and which groups ("808
+    accounts, 3 of 18 features segmented on: size, industry"), and only the unknowns of
+    those groups."""
     line = f"{len(features)} accounts, {counted(features.shape[1], 'feature')}"
     if groups is not None:
         used = used_features(features, groups).shape[1]
         line = f"{len(features)} accounts, {used} of {counted(features.shape[1], 'feature')}"
         line += f" segmented on: {', '.join(groups)}"
-    if groups is None or set(TOUCH_GROUPS) & set(groups):
-        for what, why in features.attrs.get("unknown", {}).items():
-            line += f"; unknown, as {why}: {what}"
+    said: dict[str, list[str]] = {}  # why -> the features it leaves unknown, each once
+    for entry in features.attrs.get("unknown", []):
+        if groups is None or set(entry["groups"]) & set(groups):
+            words = said.setdefault(entry["why"], [])
+            words += [w for w in entry["what"] if w not in words]
+    for why, words in said.items():
+        line += f"; unknown, as {why}: {', '.join(words)}"
     return line
 
 
@@ -1428,11 +1468,24 @@ def save_segmenter(
     return path
 
 
+class UnusableModelError(ValueError):
+    """A saved segmentation model that cannot be used (`load_segmenter`): the file (`path`)
+    and why not (`why`, without the file's name), for a note that names the file as it
+    chooses (`segment_accounts`: its month folder and name, not a path into a home folder)."""
+
+    def __init__(self, path: Path, why: str):
+        self.path, self.why = path, why
+        super().__init__(f"{path} {why}: refit the segments (refit=True)")
+
+
 def load_segmenter(path: str | Path) -> dict:
     """Load a saved segmenter bundle (model, assignments, month), checking it can be trusted.
 
-    Raises ValueError when the file was written by another model format or scikit-learn
-    version (a pickled model is only safe with the version that wrote it): refit instead.
+    Raises `UnusableModelError` (a ValueError) when the file cannot be read (damaged, cut short
+    by a partial copy, not a joblib file: whatever unpickling raised, EOFError or a pickle
+    error, is named), does not hold a fitted `AccountSegmenter`, or was written by another
+    model format or scikit-learn version (a pickled model is only safe with the version that
+    wrote it): refit instead.
     """
     import joblib
     import sklearn
@@ -1440,20 +1493,33 @@ def load_segmenter(path: str | Path) -> dict:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no saved segmentation model at {path}; fit one (refit=True)")
-    bundle = joblib.load(path)
+    try:
+        bundle = joblib.load(path)
+    except Exception as exc:  # a damaged file fails in as many ways as unpickling can
+        why = f"could not be read ({_error_text(exc)}): the file may be damaged or incomplete"
+        raise UnusableModelError(path, why) from exc
     if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
         found = bundle.get("format") if isinstance(bundle, dict) else type(bundle).__name__
-        raise ValueError(
-            f"{path} holds a segmentation model of format {found}, this smk reads format "
-            f"{MODEL_FORMAT}: refit the segments (refit=True)"
-        )
+        why = f"holds a segmentation model of format {found}, this smk reads format {MODEL_FORMAT}"
+        raise UnusableModelError(path, why)
     if bundle.get("sklearn_version") != sklearn.__version__:
-        raise ValueError(
-            f"{path} was saved with scikit-learn {bundle.get('sklearn_version')}, this is "
-            f"{sklearn.__version__}: a pickled model is only safe with the version that wrote "
-            "it; refit the segments (refit=True)"
+        raise UnusableModelError(
+            path,
+            f"was saved with scikit-learn {bundle.get('sklearn_version')}, this is "
+            f"{sklearn.__version__}: a pickled model is only safe with the version that wrote it",
+        )
+    model = bundle.get("model")
+    if not isinstance(model, AccountSegmenter) or not hasattr(model, "model_"):
+        raise UnusableModelError(
+            path, f"holds no fitted segmentation model (found {type(model).__name__})"
         )
     return bundle
+
+
+def _error_text(exc: BaseException) -> str:
+    """An exception in words: its type, and its message when it has one ("EOFError")."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def previous_model_path(output_dir: str | Path, month: Month | str) -> Path:
@@ -1506,9 +1572,14 @@ def segment_drift(
 
 
 def drift_note(
-    drift: dict, model_month: str | None = None, refit_below: float = DRIFT_REFIT_BELOW
+    drift: dict,
+    model_month: str | None = None,
+    refit_below: float = DRIFT_REFIT_BELOW,
+    missing: Sequence[str] = (),
 ) -> str:
-    """The drift of `segment_drift` in plain words, with advice when a refit is due."""
+    """The drift of `segment_drift` in plain words, with advice when a refit is due. `missing`:
+    the features the model uses that this month's accounts have no value in (`model_input`):
+    the note names them, and says that accounts may have changed segment for that reason."""
     since = f" (the model of {model_month})" if model_month else ""
     parts = [f"Accounts were assigned to last month's segments{since}."]
     if drift["accounts_compared"]:
@@ -1517,6 +1588,8 @@ def drift_note(
             f"month changed segment; {counted(drift['new_accounts'], 'account')} "
             f"{'is' if drift['new_accounts'] == 1 else 'are'} new."
         )
+    if missing:
+        parts.append(_missing_text(missing, bool(drift["accounts_compared"])))
     if drift["refit_agreement"] is not None:
         agree, k, k_new = drift["refit_agreement"], drift["segments"], drift["refit_segments"]
         fresh = (
@@ -1535,6 +1608,78 @@ def drift_note(
             f"(1 = the same grouping), so {verdict}."
         )
     return " ".join(parts)
+
+
+def _missing_text(missing: Sequence[str], compared: bool) -> str:
+    """`drift_note`'s words for features missing this month; `compared`: the note says how
+    many accounts changed segment, which the missing features may account for."""
+    text = f"Features missing this month (left out): {', '.join(missing)}"
+    if compared:
+        text += (
+            "; the segments use them, so accounts may have changed segment because these are "
+            "unknown this month rather than because the accounts changed"
+        )
+    return f"{text}: refit (refit=True) to segment on what this month's export holds."
+
+
+def model_input(model: AccountSegmenter, features: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """`features` as `model` takes them, and the features it learnt from that hold no value
+    this month. A column the model was fitted on that `features` lacks (a channel gone from
+    the export) is added as missing values, which the model leaves out (`AccountSegmenter`
+    itself refuses a table without it); the features returned are those columns and the ones
+    no account has a value in (a column gone from the export: `account_features` keeps it,
+    empty), of those the model uses and had values in when fitted (a feature that was
+    already unknown then, as in an export that never has touchpoints, is not missing now)."""
+    X = features.reindex(columns=list(model.feature_names_in_))
+    learnt = _learnt_columns(model.encoder_)
+    return X, [c for c in learnt if X[c].isna().all()]
+
+
+def _learnt_columns(encoder: FeatureEncoder) -> list[str]:
+    """The columns `encoder` uses that had a value in the table it was fitted on: a numeric
+    one has a mean, a category one a level besides "(missing)"."""
+    means = getattr(encoder.scaler_, "mean_", [])
+    numeric = [c for c, m in zip(encoder.numeric_columns_, means, strict=True) if np.isfinite(m)]
+    levels = getattr(encoder.onehot_, "categories_", [])
+    category = [
+        c
+        for c, known in zip(encoder.category_columns_, levels, strict=True)
+        if set(known) - {"(missing)"}
+    ]
+    return numeric + category
+
+
+def unseen_values(model: AccountSegmenter, X: pd.DataFrame) -> pd.DataFrame:
+    """Which accounts of `X` hold a category value `model` was not fitted on (an industry new
+    this month): True there, one column per category column the model uses, index of `X`. The
+    model reads such a value as unknown (`FeatureEncoder`); missing values are not counted."""
+    enc = model.encoder_
+    levels = getattr(enc.onehot_, "categories_", [])
+    seen = {
+        col: ~X[col].astype("string").isin(list(known)) & X[col].notna()
+        for col, known in zip(enc.category_columns_, levels, strict=True)
+    }
+    return pd.DataFrame(seen, index=X.index, columns=enc.category_columns_).astype(bool)
+
+
+def _unseen_text(unseen: pd.DataFrame, X: pd.DataFrame, examples: int = 3) -> str:
+    """The note on values the model has not seen (`unseen_values`): how many accounts, which
+    features, a few of the values (most accounts first); "" when there are none."""
+    accounts = int(unseen.any(axis=1).sum())
+    if not accounts:
+        return ""
+    parts = []
+    for col in unseen.columns[unseen.any().to_numpy()]:
+        counts = X.loc[unseen[col].to_numpy(), col].astype(str).value_counts()
+        ranked = [v for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        more = f" and {len(ranked) - examples} more" if len(ranked) > examples else ""
+        shown = ", ".join(ranked[:examples]) + more
+        parts.append(f"{col}: {counted(int(unseen[col].sum()), 'account')}, e.g. {shown}")
+    hold = "holds a value" if accounts == 1 else "hold values"
+    return (
+        f"{counted(accounts, 'account')} {hold} the model has not seen, which it reads as "
+        f"unknown ({'; '.join(parts)}): refit (refit=True) to segment on them."
+    )
 
 
 @dataclass
@@ -1556,6 +1701,12 @@ class SegmentationRun:
     fresh: AccountSegmenter | None = None
     #: the report month ('YYYY-MM'), which the tiles' periods name (`segmentation_kpis`)
     month: str | None = None
+    #: when assigned to a saved model: the features it uses that no account has a value in
+    #: this month (left out, `model_input`); else empty
+    missing_features: list[str] = field(default_factory=list)
+    #: when assigned to a saved model: per category feature, how many accounts hold a value
+    #: the model was not fitted on (`unseen_values`); only features with some
+    unseen_values: dict[str, int] = field(default_factory=dict)
 
 
 #: The `AccountSegmenter` settings a saved model must share with those given to be reused.
@@ -1607,8 +1758,13 @@ def segment_accounts(
     method, feature groups, max_segments, random_state), and the drift is measured against its
     stored assignments and against a fresh fit with those settings. When any of them differs
     the model is not used: the segments are fitted afresh with the settings given, and the
-    note (and `changed_settings`) says which differ. A model that cannot be used (another
-    format or scikit-learn version) is refitted too, and the note says why. The model used is
+    note (and `changed_settings`) says which differ. A model that cannot be used (a damaged
+    or cut-short file, another format or scikit-learn version: `load_segmenter`) is refitted
+    too, and the note says why, naming the file by its month folder. Assigned to a saved
+    model, features it uses that this month's accounts have no value in (a channel or a
+    column gone from the export) are left out as missing (`model_input`), and values it was
+    not fitted on (a new industry) read as unknown (`unseen_values`): the note names both,
+    and `missing_features` and `unseen_values` hold them. The model used is
     saved to `output_dir/MODEL_FILE` with this month's assignments, for next month. `month`
     is the report month: a `periods.Month` or its 'YYYY-MM' label (`periods.parse_month`).
     """
@@ -1622,45 +1778,60 @@ def segment_accounts(
         n_segments=n_segments, method=method, features=feature_groups, random_state=random_state
     )
     previous = Path(model_path) if model_path else previous_model_path(output_dir, month)
-    model, changed = None, ""
-    reason = (
-        "refit was asked for"
-        if refit
-        else f"no saved model from {month.previous} was found (looked in the month folder "
-        f"{month.previous} beside output_dir)"
+    bundle, reason, changed = (
+        (None, "refit was asked for", "") if refit else _reusable(previous, given, month)
     )
-    if not refit and previous.exists():
-        try:
-            bundle = load_segmenter(previous)
-            model = bundle["model"]
-        except ValueError as exc:
-            reason = f"the saved model could not be used ({exc})"
-    if model is not None and (changed := changed_settings(model, given)):
-        since = bundle.get("month") or month.previous
-        reason = f"the settings given differ from those of the model of {since}, which was not "
-        reason += f"used: {changed}"
-        model = None
-    if model is not None:
-        missing = [c for c in model.feature_names_in_ if c not in features.columns]
-        X = features.reindex(columns=list(model.feature_names_in_))
-        assignments = model.assign(X)
-        fresh = clone(model).fit(X)  # its own settings: "auto" may choose another number
-        drift = segment_drift(bundle["assignments"], assignments, fresh.labels_)
-        note = drift_note(drift, bundle.get("month"))
-        if missing:
-            note += f" Features missing this month (left out): {', '.join(missing)}."
-        run = SegmentationRun(
-            model, assignments, False, bundle.get("month"), note, drift, fresh=fresh
-        )
+    if bundle is not None:
+        run = _assigned(bundle, features)
     else:
         model = given.fit(features)
-        assignments = model.assign(features)
         note = f"Segments were fitted on this month's data: {reason}."
-        run = SegmentationRun(model, assignments, True, str(month), note, changed_settings=changed)
+        run = SegmentationRun(
+            model, model.assign(features), True, str(month), note, changed_settings=changed
+        )
     run.month = str(month)
     run.saved_to = save_segmenter(
-        model, Path(output_dir) / MODEL_FILE, assignments, month=run.model_month
+        run.model, Path(output_dir) / MODEL_FILE, run.assignments, month=run.model_month
     )
+    return run
+
+
+def _reusable(
+    previous: Path, given: AccountSegmenter, month: Month
+) -> tuple[dict | None, str, str]:
+    """The bundle saved at `previous` when its model may segment this month with the
+    settings `given`; else None, why not (for the note: the file by its month folder and
+    name) and the settings that differ (`changed_settings`)."""
+    if not previous.exists():
+        where = f"looked in the month folder {month.previous} beside output_dir"
+        return None, f"no saved model from {month.previous} was found ({where})", ""
+    try:
+        bundle = load_segmenter(previous)
+    except UnusableModelError as exc:
+        name = f"{previous.parent.name}/{previous.name}"
+        return None, f"the saved model could not be used ({name} {exc.why})", ""
+    if changed := changed_settings(bundle["model"], given):
+        since = bundle.get("month") or month.previous
+        why = f"the settings given differ from those of the model of {since}, which was not used"
+        return None, f"{why}: {changed}", changed
+    return bundle, "", ""
+
+
+def _assigned(bundle: dict, features: pd.DataFrame) -> SegmentationRun:
+    """This month's accounts assigned to the saved model of `bundle`, with the note: how much
+    the segments moved, the features missing this month, the values the model has not seen."""
+    model = bundle["model"]
+    X, missing = model_input(model, features)
+    assignments = model.assign(X)
+    fresh = clone(model).fit(X)  # its own settings: "auto" may choose another number
+    drift = segment_drift(bundle["assignments"], assignments, fresh.labels_)
+    unseen = unseen_values(model, X)
+    note = drift_note(drift, bundle.get("month"), missing=missing)
+    if text := _unseen_text(unseen, X):
+        note += f" {text}"
+    run = SegmentationRun(model, assignments, False, bundle.get("month"), note, drift, fresh=fresh)
+    run.missing_features = missing
+    run.unseen_values = {c: int(n) for c, n in unseen.sum().items() if n}
     return run
 
 
@@ -2040,7 +2211,13 @@ def _moved_detail(run: SegmentationRun, moved: float | None) -> str:
     """What the 'accounts that changed segment' figure is measured against, or why it is not."""
     if run.fitted:
         return "segments fitted this month"
-    return "since last month" if moved is not None else "no accounts of last month to compare"
+    text = "since last month" if moved is not None else "no accounts of last month to compare"
+    if run.missing_features:
+        text += f"; features missing this month: {', '.join(run.missing_features)}"
+    if run.unseen_values:
+        each = ", ".join(f"{c} ({counted(n, 'account')})" for c, n in run.unseen_values.items())
+        text += f"; values the model has not seen: {each}"
+    return text
 
 
 def segment_metrics(profiles: pd.DataFrame) -> list[dict]:
@@ -2066,9 +2243,12 @@ def segment_projection(
     model: AccountSegmenter, X: pd.DataFrame, random_state: int = 0
 ) -> pd.DataFrame:
     """The accounts in two dimensions (the first two principal components of the encoded
-    features) with their segment: account_id, x, y, segment (for `smk.plots.segment_map`)."""
+    features) with their segment: account_id, x, y, segment (for `smk.plots.segment_map`).
+    Features the model uses that `X` lacks are missing values, as `segment_accounts` leaves
+    them out (`model_input`): last month's model draws this month's accounts."""
     from sklearn.decomposition import PCA
 
+    X, _ = model_input(model, X)
     xy = PCA(n_components=2, random_state=random_state).fit_transform(model.transform(X))
     return pd.DataFrame(
         {

@@ -2,21 +2,30 @@
 was fitted with; `features` must be a list; an export without deals or touchpoints gives
 unknown purchases and touches, not zeros; won deals without an amount give unknown revenue,
 not 0.0 (RFM's `monetary`, `rfm_summary` and the personas showed 0.0 revenue and a 0.0 share for
-every segment), while accounts that bought nothing while deals exist still won 0.0."""
+every segment), while accounts that bought nothing while deals exist still won 0.0. Last
+month's model meets this month's export as it is: features it learnt from that the export lost
+(a channel, a column) are left out and named, values it never saw are counted, and a model
+file that cannot be read is refitted with a note naming it."""
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import html
 import io
 import json
 import re
+import shutil
 from dataclasses import replace
 from types import SimpleNamespace
 
+import joblib
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
+from test_notebook_runs_small import _report
 from test_segmentation_thin import NOTEBOOK, _cell, _run_cell
 
 import smk
@@ -363,3 +372,215 @@ def test_a_feature_table_of_no_accounts_is_refused_in_smks_words(features, metho
         ValueError, match=rf"AccountSegmenter\.{method} needs a feature table of at least one"
     ):
         getattr(model, method)(september.iloc[:0])
+
+
+# ------------------------------------------------------------------ last month's model, this export
+# Last month's model meeting this month's export: a channel gone from it failed notebook 02's
+# segment map (and the whole month, exit 3); a column gone from it (the companies' industry)
+# went unnoticed and its reshuffle was told as accounts that moved; values the model never saw
+# (a new industry) were read as unknown without a word; and a damaged model file failed the
+# month with "EOFError" instead of a refit with a note.
+@pytest.fixture(scope="module")
+def saved(hubspot, tmp_path_factory):
+    """The reports folder with September's model (all feature groups, seed 0) saved."""
+    out = tmp_path_factory.mktemp("reports")
+    sg.segment_accounts(sg.account_features(hubspot, SEPTEMBER.end), SEPTEMBER, out / "2026-09")
+    return out
+
+
+def _october(saved, features: pd.DataFrame, tmp_path) -> sg.SegmentationRun:
+    """October's accounts assigned to September's model (a copy, so each test has its own)."""
+    reports = tmp_path / "reports"
+    shutil.copytree(saved / "2026-09", reports / "2026-09")
+    return sg.segment_accounts(features, OCTOBER, reports / "2026-10")
+
+
+def _moved_tile(crm: smk.CRM, run: sg.SegmentationRun) -> dict:
+    profiles = sg.persona_profiles(crm, run.assignments, OCTOBER.end)
+    profiles.insert(1, "persona", sg.name_personas(profiles))
+    kpis = sg.segmentation_kpis(crm, run, profiles, sg.rfm_table(crm, OCTOBER.end))
+    return {k["id"]: k for k in kpis}["accounts_changed_segment"]
+
+
+# ------------------------------------------------------------------ a channel gone
+def test_the_segment_map_draws_the_accounts_when_a_channel_the_model_used_is_gone(
+    saved, hubspot, tmp_path
+):
+    # HubSpot's "Referrals" renamed: October has no channel_referral; the note said so, then
+    # the map cell failed: "AccountSegmenter.transform: X lacks 1 feature(s) ... channel_referral"
+    now = sg.account_features(hubspot, OCTOBER.end).drop(columns=["channel_referral"])
+    run = _october(saved, now, tmp_path)
+    assert not run.fitted and "channel_referral" in run.model.feature_names_in_  # the case
+    assert "Features missing this month (left out): channel_referral" in run.note
+    points = sg.segment_projection(run.model, now)
+    assert list(points["account_id"]) == list(now.index)
+    assert (points["segment"].to_numpy() == run.assignments["segment"].to_numpy()).all()
+    import matplotlib.pyplot as plt
+
+    from smk import plots
+
+    plt.close("all")
+    namespace = {"seg": sg, "plots": plots, "model": run.model, "seed": 0}
+    _run_cell(_cell("segment_projection"), namespace | {"account_features": now})
+    assert len(plt.gcf().axes[0].collections) == run.model.n_segments_  # a cloud per segment
+    plt.close("all")
+    detail = _moved_tile(hubspot, run)["detail"]
+    assert detail == "since last month; features missing this month: channel_referral"
+
+
+def _without_referrals(folder) -> None:
+    """The HubSpot export in `folder` with its "Referrals" source renamed "Partner Portal"."""
+    path = next(folder.glob("*-interactions-*.csv"))
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table["Interaction source"] = table["Interaction source"].replace(
+        {"Referrals": "Partner Portal"}
+    )
+    table.to_csv(path, index=False, quoting=csv.QUOTE_ALL)
+
+
+def test_a_month_whose_export_lost_a_channel_publishes_its_segments_with_a_note(tmp_path):
+    # the reviewer's run: 2026-08 on the sample, 2026-09 on the export without "Referrals":
+    # the segmentation notebook failed and the month exited 3, publishing nothing
+    export = tmp_path / "export"
+    shutil.copytree(config.SAMPLE_HUBSPOT, export, ignore=shutil.ignore_patterns("truth"))
+    _without_referrals(export)
+    assert _report(tmp_path, config.SAMPLE_HUBSPOT, "2026-08", "segmentation")[0] == 0
+    code, month = _report(tmp_path, export, "2026-09", "segmentation")
+    assert code == 0
+    metrics = json.loads((month / "metrics-segmentation.json").read_text())
+    assert metrics["model_month"] == "2026-08"
+    said = "Features missing this month (left out): channel_referral"
+    assert said in metrics["note"]
+    assert said in html.unescape((month / "02_segmentation.html").read_text())
+
+
+# ------------------------------------------------------------------ a column gone
+@pytest.fixture(scope="module")
+def without_industry(tmp_path_factory) -> smk.CRM:
+    """The sample read from an export whose companies' file has no "Industry" column."""
+    export = tmp_path_factory.mktemp("no-industry") / "hubspot"
+    shutil.copytree(config.SAMPLE_HUBSPOT, export, ignore=shutil.ignore_patterns("truth"))
+    path = next(export.glob("*-companies-*.csv"))
+    table = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["Industry"])
+    table.to_csv(path, index=False, quoting=csv.QUOTE_ALL)
+    return smk.load(export)
+
+
+def test_a_column_gone_from_the_export_is_a_missing_feature_not_accounts_that_moved(
+    saved, without_industry, tmp_path
+):
+    # the note blamed accounts ("15.3% ... changed segment ... consider refitting") and the
+    # features line said "17 of 18 features segmented on: size, industry, ..." unqualified
+    now = sg.account_features(without_industry, OCTOBER.end)
+    assert now["industry"].isna().all()  # the case: the column is kept, every value unknown
+    line = sg.features_line(now, sg.select_feature_groups(None))
+    assert line.endswith(
+        "segmented on: size, industry, country, channel_mix, engagement, funnel; unknown, as "
+        "no account in the export has one: industry"
+    )
+    firmographics = sg.select_feature_groups(["size", "country"])
+    assert "unknown" not in sg.features_line(now, firmographics)  # industry is not used
+    run = _october(saved, now, tmp_path)
+    assert not run.fitted and run.missing_features == ["industry"]
+    assert (
+        "changed segment; 25 accounts are new. Features missing this month (left out): "
+        "industry; the segments use them, so accounts may have changed segment because these "
+        "are unknown this month rather than because the accounts changed: refit (refit=True)"
+    ) in run.note
+    detail = _moved_tile(without_industry, run)["detail"]
+    assert detail == "since last month; features missing this month: industry"
+
+
+@pytest.mark.parametrize("column", ["employees", "annual_revenue"])
+def test_a_firmographic_no_account_has_is_said_unknown_and_missing(
+    saved, hubspot, tmp_path, column
+):
+    accounts = hubspot.accounts.assign(**{column: pd.NA})
+    crm = replace(hubspot, accounts=accounts)
+    now = sg.account_features(crm, OCTOBER.end)
+    words = {"employees": "number of employees, revenue per employee"}
+    words["annual_revenue"] = "annual revenue, revenue per employee"
+    line = sg.features_line(now, sg.select_feature_groups(["size"]))
+    assert line.endswith(
+        f"segmented on: size; unknown, as no account in the export has one: {words[column]}"
+    )
+    run = _october(saved, now, tmp_path)
+    used = {"employees": ["log_employees", "log_revenue_per_employee"]}
+    used["annual_revenue"] = ["log_revenue_per_employee"]  # annual revenue itself is not used
+    assert run.missing_features == used[column]
+    assert f"Features missing this month (left out): {', '.join(used[column])};" in run.note
+
+
+def test_a_feature_unknown_when_the_model_was_fitted_is_not_missing_now(hubspot, tmp_path):
+    # an export that never has touchpoints: touches per contact were unknown in September
+    # too, so October lost nothing, and a refit would not help
+    no_touches = replace(hubspot, touchpoints=empty_table("touchpoints"))
+    before = sg.account_features(no_touches, SEPTEMBER.end)
+    sg.segment_accounts(before, SEPTEMBER, tmp_path / "2026-09")
+    now = sg.account_features(no_touches, OCTOBER.end)
+    run = sg.segment_accounts(now, OCTOBER, tmp_path / "2026-10")
+    assert not run.fitted and now["log_touches_per_contact"].isna().all()
+    assert run.missing_features == [] and "Features missing" not in run.note
+
+
+def test_an_export_with_every_column_says_nothing_unknown(hubspot):
+    now = sg.account_features(hubspot, OCTOBER.end)
+    assert "unknown" not in sg.features_line(now, sg.select_feature_groups(None))
+
+
+# ------------------------------------------------------------------ values never seen
+def test_values_the_saved_model_never_saw_are_counted_in_the_note(saved, hubspot, tmp_path):
+    accounts = hubspot.accounts.copy()
+    third = accounts.index[::3]
+    accounts.loc[third, "industry"] = "Quantum computing"
+    accounts.loc[accounts.index[1], "industry"] = pd.NA  # missing: not a value never seen
+    crm = replace(hubspot, accounts=accounts)
+    now = sg.account_features(crm, OCTOBER.end)
+    new = int((now["industry"] == "Quantum computing").sum())
+    assert new > len(now) // 4  # the case: a third of the accounts
+    run = _october(saved, now, tmp_path)
+    assert not run.fitted  # was: assigned without a word
+    assert (
+        f"{new} accounts hold values the model has not seen, which it reads as unknown "
+        f"(industry: {new} accounts, e.g. Quantum computing): refit (refit=True)"
+    ) in run.note
+    assert run.unseen_values == {"industry": new} and run.missing_features == []
+    detail = _moved_tile(crm, run)["detail"]
+    assert detail == f"since last month; values the model has not seen: industry ({new} accounts)"
+    unchanged = _october(saved, sg.account_features(hubspot, OCTOBER.end), tmp_path / "same")
+    assert unchanged.unseen_values == {} and "has not seen" not in unchanged.note
+
+
+# ------------------------------------------------------------------ a damaged model file
+def _bundle_of_no_model(path) -> None:
+    joblib.dump({"format": sg.MODEL_FORMAT, "sklearn_version": sklearn.__version__}, path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda path: path.write_bytes(path.read_bytes()[:5000]), "could not be read (EOFError)"),
+        (lambda path: path.write_bytes(b""), "could not be read (EOFError)"),
+        (lambda path: path.write_bytes(b"not a joblib file"), "could not be read (KeyError: 110)"),
+        (_bundle_of_no_model, "holds no fitted segmentation model (found NoneType)"),
+    ],
+    ids=["truncated", "empty", "not-a-pickle", "no-model"],
+)
+def test_a_damaged_model_file_is_refitted_with_a_note_naming_it(
+    saved, hubspot, tmp_path, damage, why
+):
+    reports = tmp_path / "reports"
+    shutil.copytree(saved / "2026-09", reports / "2026-09")
+    path = reports / "2026-09" / sg.MODEL_FILE
+    damage(path)
+    with pytest.raises(ValueError, match="refit the segments") as refused:
+        sg.load_segmenter(path)
+    assert str(refused.value).startswith(str(path))
+    now = sg.account_features(hubspot, OCTOBER.end)
+    run = sg.segment_accounts(now, OCTOBER, reports / "2026-10")  # was: EOFError
+    assert run.fitted and run.model_month == "2026-10"
+    said = "the saved model could not be used (2026-09/segmentation-model.joblib "
+    assert said in run.note
+    assert why in run.note
+    assert str(tmp_path) not in run.note  # the month folder, not a path on this machine
+    assert sg.load_segmenter(reports / "2026-10" / sg.MODEL_FILE)["month"] == "2026-10"
