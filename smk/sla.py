@@ -1249,14 +1249,16 @@ def currency_settings(settings: Mapping, where: str = "") -> dict:
         out["reporting_currency"] = currency_code(out["reporting_currency"])
     rates = out.get("fx_rates")
     if isinstance(rates, Mapping):
+        keys: dict[object, list] = {}  # the keys naming each currency, in the order written
+        for key in rates:
+            keys.setdefault(currency_code(key), []).append(key)
+        for code, same in keys.items():
+            if len(same) > 1:
+                raise ValueError(
+                    f"{where}fx_rates gives the rate of {code} more than once "
+                    f"({', '.join(map(repr, same))}): currency codes are read in any case"
+                )
         out["fx_rates"] = {currency_code(code): rate for code, rate in rates.items()}
-        if len(out["fx_rates"]) < len(rates):
-            twice = sorted(set(rates) - set(out["fx_rates"]), key=str)
-            same = [f"{c!r}" for c in rates if currency_code(c) == currency_code(twice[0])]
-            raise ValueError(
-                f"{where}fx_rates gives the rate of {currency_code(twice[0])} more than once "
-                f"({', '.join(same)}): currency codes are read in any case"
-            )
     return out
 
 

@@ -677,6 +677,10 @@ def test_currency_codes_in_a_params_file_are_read_in_any_case(tmp_path, capsys):
             "the params file: fx_rates gives the rate of EUR more than once ('eur', 'EUR'): "
             "currency codes are read in any case",
         ),
+        (  # `aud` only upper-cased: not the currency given twice
+            "fx_rates: {aud: 1.5, EUR: 1.0, eur: 1.0}\n",
+            "the params file: fx_rates gives the rate of EUR more than once ('EUR', 'eur'): ",
+        ),
         (
             "notebooks:\n  funnel_sla:\n    fx_rates: {usd: 1.0, Usd: 1.0, EUR: 1.1}\n",
             "notebooks.funnel_sla.fx_rates gives the rate of USD more than once",

@@ -1,7 +1,7 @@
 """Read one export file (CSV, TSV, XLSX, XLS, Parquet) into a frame of strings, robustly.
 
 Real exports come as UTF-8 with or without a BOM, or Windows-1252 from Excel, or UTF-8 with
-a few lines in Windows-1252 (rows touched up in Excel: read line by line, `_recoded`); with
+a few lines in Windows-1252 (rows touched up in Excel: recoded line by line, `_recoded`); with
 `,`, `;`, tab or `|` delimiters; with Salesforce report footers and empty trailing rows. CSVs
 are parsed with Arrow (RFC 4180 quoting incl. line breaks inside quotes). Every frame
 carries `_file` and `_row` (the spreadsheet row number: the header is row 1), so that any
@@ -15,7 +15,9 @@ import contextlib
 import csv
 import datetime
 import io
+import os
 import re
+import tempfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -105,15 +107,14 @@ def csv_header(path: Path) -> list[str]:
     return _dedupe_names([n.replace("\ufeff", "").strip() for n in names])
 
 
-def _open_text(path: Path, encoding: str, data: bytes | None = None) -> TextIO:
-    """The file's text, or that of `data`, its bytes recoded to UTF-8 in memory (`_recoded`)."""
-    if data is None:
-        return path.open("r", encoding=encoding, errors="replace", newline="")
-    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+def _open_text(path: Path, encoding: str) -> TextIO:
+    """The file's text, decoded with `encoding` (bytes that are not: U+FFFD)."""
+    return path.open("r", encoding=encoding, errors="replace", newline="")
 
 
-def _first_line(path: Path, encoding: str, data: bytes | None = None) -> str:
-    with _open_text(path, encoding, data) as fh:
+def _first_line(path: Path, encoding: str, copy: Path | None = None) -> str:
+    """The first line of `path` (of `copy`, its recoded copy, when given) that is not blank."""
+    with _open_text(copy or path, encoding) as fh:
         for line in fh:
             if line.strip():
                 return line.rstrip("\r\n")
@@ -130,16 +131,21 @@ class _Layout:
     delimiter: str
     names: list[str]
     skip: int  # lines before the first record: blank lines, then the header
-    data: bytes | None = None  # the file recoded to UTF-8, read from memory (`_recoded`)
+    copy: Path | None = None  # the file recoded to UTF-8, read instead of it (`_recoded`)
     foreign: tuple[int, ...] = ()  # its lines read as Windows-1252 there
 
+    @property
+    def source(self) -> Path:
+        """The file whose bytes are read: `path`, or its recoded `copy` when there is one."""
+        return self.path if self.copy is None else self.copy
+
     def open_bytes(self) -> BinaryIO:
-        """The file's bytes (the recoded ones when there are)."""
-        return self.path.open("rb") if self.data is None else io.BytesIO(self.data)
+        """The bytes read (the recoded ones when there are)."""
+        return self.source.open("rb")
 
     def open_text(self) -> TextIO:
-        """The file's text, decoded with `encoding` (bytes that are not: U+FFFD)."""
-        return _open_text(self.path, self.encoding, self.data)
+        """The text read, decoded with `encoding` (bytes that are not: U+FFFD)."""
+        return _open_text(self.source, self.encoding)
 
     @property
     def codec(self) -> str:
@@ -164,18 +170,19 @@ def read_csv_strings(
     """
     layout = _layout(path)
     collector = _RowCollector()
-    if _header_only(layout):  # Arrow cannot skip a header that has no line break after it
-        table = _empty_table(layout.names, categories)
-    else:
-        table, layout = _read_table(layout, categories, collector)
-    run_on = _run_on_at_end(table, layout)
-    table, rows = _number_rows(table, layout, collector)
-    if run_on is not None:  # its first line is set aside, the lines it swallowed are read
-        opened, rows, table = int(rows[-1]), rows[:-1], table.slice(0, len(table) - 1)
-        collector.rows.append((opened, run_on[0]))
-        table, rows = _with_swallowed_lines(table, rows, opened, run_on[1], layout, collector)
-    joined = _joined_records(table, rows, layout, collector)
-    warnings = [*_foreign_lines_warning(table, rows, layout, collector), *joined]
+    with contextlib.ExitStack() as cleanup:  # removes a recoded copy of the file (`_recoded`)
+        if _header_only(layout):  # Arrow cannot skip a header that has no line break after it
+            table = _empty_table(layout.names, categories)
+        else:
+            table, layout = _read_table(layout, categories, collector, cleanup)
+        run_on = _run_on_at_end(table, layout)
+        table, rows = _number_rows(table, layout, collector)
+        if run_on is not None:  # its first line is set aside, the lines it swallowed are read
+            opened, rows, table = int(rows[-1]), rows[:-1], table.slice(0, len(table) - 1)
+            collector.rows.append((opened, run_on[0]))
+            table, rows = _with_swallowed_lines(table, rows, opened, run_on[1], layout, collector)
+        joined = _joined_records(table, rows, layout, collector)
+        warnings = [*_foreign_lines_warning(table, rows, layout, collector), *joined]
     table = _cast_timestamps(table, timestamps)
     text = pd.StringDtype("pyarrow")
     frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
@@ -188,21 +195,18 @@ def read_csv_strings(
     return frame
 
 
-def _layout(path: Path, data: bytes | None = None) -> _Layout:
-    """Encoding, delimiter and column names of a CSV file, from its first lines (of `data`,
+def _layout(path: Path, copy: Path | None = None) -> _Layout:
+    """Encoding, delimiter and column names of a CSV file, from its first lines (of `copy`,
     the file recoded to UTF-8, when given: UTF-8 but for any line no encoding reads)."""
-    if data is None:
-        with path.open("rb") as fh:
-            head = fh.read(_HEAD)
-    else:
-        head = data[:_HEAD]
+    with (copy or path).open("rb") as fh:
+        head = fh.read(_HEAD)
     if not head.strip():
         raise CRMExportError("the file is empty (no header row)", file=str(path))
-    if data is None:
+    if copy is None:
         encoding = sniff_encoding(head, path)
     else:
         encoding = "utf-8-sig" if head.startswith(_BOM) else "utf-8"
-    header = _first_line(path, encoding, data)
+    header = _first_line(path, encoding, copy)
     delimiter = sniff_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter))
     names = [n.replace("\ufeff", "").strip() for n in names]
@@ -214,8 +218,8 @@ def _layout(path: Path, data: bytes | None = None) -> _Layout:
             file=str(path),
             found_columns=names,
         )
-    skip = 1 + _blank_lines_before_header(path, encoding, data)
-    return _Layout(path, head, encoding, delimiter, _dedupe_names(names), skip, data)
+    skip = 1 + _blank_lines_before_header(copy or path, encoding)
+    return _Layout(path, head, encoding, delimiter, _dedupe_names(names), skip, copy)
 
 
 def _header_only(layout: _Layout) -> bool:
@@ -227,27 +231,31 @@ def _header_only(layout: _Layout) -> bool:
 
 
 def _read_table(
-    layout: _Layout, categories: Collection[str], collector: _RowCollector
+    layout: _Layout,
+    categories: Collection[str],
+    collector: _RowCollector,
+    cleanup: contextlib.ExitStack,
 ) -> tuple[pa.Table, _Layout]:
     """The records as Arrow reads them (blank lines as rows of empty cells), and the layout
     of the text that was read.
 
-    A UTF-8 file is read from disk as it is. A file that is not UTF-8 throughout (its first
-    bytes are not, or Arrow finds bytes further down that are not) is told apart: when one of
-    its lines is UTF-8 beyond ASCII, or it starts with a BOM, it is UTF-8 with some lines in
-    Windows-1252 (an Excel touch-up), recoded line by line and read from memory
-    (`_recoded`); else it is Windows-1252 throughout (an Excel save), read as that.
+    A UTF-8 file is read as it is. A file that is not UTF-8 throughout (its first bytes are
+    not, or Arrow finds bytes further down that are not) is told apart by its lines beyond
+    ASCII (`_mostly_utf8`): when it starts with a BOM, or more of them are UTF-8 than not, it
+    is UTF-8 with some lines in Windows-1252 (an Excel touch-up), recoded line by line to a
+    temporary copy that is read instead, removed by `cleanup` (`_recoded`); else it is
+    Windows-1252 throughout (an Excel save), read as that.
     """
-    if layout.encoding == "cp1252":  # its first bytes are no UTF-8: are some lines?
-        layout = _recoded(layout) or layout
+    if layout.encoding == "cp1252":  # its first bytes are no UTF-8: are most lines?
+        layout = _recoded(layout, cleanup) or layout
     try:
         return _arrow_table(layout, categories, collector), layout
     except _UNREAD as exc:
-        utf8 = layout.encoding.startswith("utf-8") and layout.data is None
+        utf8 = layout.encoding.startswith("utf-8") and layout.copy is None
         if not utf8 or "utf8" not in str(exc).lower().replace("-", ""):
             raise _unparsed(exc, layout) from None
     # valid UTF-8 at the top, other bytes further down: mixed, or Windows-1252 throughout
-    layout = _recoded(layout) or replace(layout, encoding="cp1252")
+    layout = _recoded(layout, cleanup) or replace(layout, encoding="cp1252")
     collector.rows.clear()
     try:
         return _arrow_table(layout, categories, collector), layout
@@ -283,8 +291,7 @@ def _arrow_table(
         ignore_empty_lines=False,
         invalid_row_handler=collector,
     )
-    source = layout.path if layout.data is None else layout.data
-    return arrow_csv(source, read_opts, parse_opts, _convert(layout.names, categories))
+    return arrow_csv(layout.source, read_opts, parse_opts, _convert(layout.names, categories))
 
 
 def _unparsed(exc: Exception, layout: _Layout) -> CRMExportError:
@@ -308,36 +315,64 @@ def _unparsed(exc: Exception, layout: _Layout) -> CRMExportError:
 _RECODE_BLOCK = 1 << 20  # bytes looked at at once when a file mixes encodings
 
 
-def _recoded(layout: _Layout) -> _Layout | None:
-    """The layout of a file that is UTF-8 but for some lines in Windows-1252, read from its
-    bytes recoded to UTF-8 line by line (`_recode`), with those lines in `foreign`; None for a
-    file of Windows-1252 throughout: no BOM and no line that is UTF-8 beyond ASCII (an
-    accented line of Windows-1252 is almost never valid UTF-8)."""
-    if not _has_utf8_line(layout.path):
+def _recoded(layout: _Layout, cleanup: contextlib.ExitStack) -> _Layout | None:
+    """The layout of a file that is UTF-8 but for some lines in Windows-1252, read from a
+    temporary copy of it recoded to UTF-8 line by line (`_recode`), which `cleanup` removes,
+    with those lines in `foreign`; None for a file that is Windows-1252 throughout
+    (`_mostly_utf8`)."""
+    if not _mostly_utf8(layout.path):
         return None
-    data, foreign = _recode(layout.path)
-    return replace(_layout(layout.path, data), foreign=foreign)
+    copy = cleanup.enter_context(_scratch_file())
+    with copy.open("wb") as out:
+        foreign = _recode(layout.path, out)
+    return replace(_layout(layout.path, copy), foreign=foreign)
 
 
-def _has_utf8_line(path: Path) -> bool:
-    """Whether the file starts with a UTF-8 BOM or has a line that is UTF-8 beyond ASCII."""
+@contextlib.contextmanager
+def _scratch_file() -> Iterator[Path]:
+    """An empty temporary file (in `tempfile.gettempdir()`), removed after the `with` block."""
+    handle, name = tempfile.mkstemp(prefix="smk-recoded-", suffix=".csv")
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _mostly_utf8(path: Path) -> bool:
+    """Whether a file that is not UTF-8 throughout is UTF-8 with some lines in Windows-1252:
+    it starts with a UTF-8 BOM, or at least as many of its lines beyond ASCII are UTF-8 as
+    are not (a tie: read so, its Windows-1252 lines named, never silently garbled).
+
+    Else it is Windows-1252 throughout, though a line of it may be valid UTF-8 by chance: an
+    upper-case accented letter before a symbol (`É` and a non-breaking space, `»`, `“`, `–`,
+    `™`) is a UTF-8 character's two bytes, where an accented letter between letters is not.
+    """
     with path.open("rb") as fh:
         if fh.read(len(_BOM)) == _BOM:
             return True
         fh.seek(0)
-        return any(_has_utf8_text(block) for block in _line_blocks(fh))
+        utf8 = other = 0
+        for block in _line_blocks(fh):
+            good, bad = _utf8_lines(block)
+            utf8, other = utf8 + good, other + bad
+    return utf8 >= other
 
 
-def _has_utf8_text(block: bytes) -> bool:
-    """Whether a line of `block` is UTF-8 beyond ASCII (told from the whole block when it is
-    UTF-8, or has no UTF-8 sequence of several bytes at all, as Windows-1252 text has not)."""
+def _utf8_lines(block: bytes) -> tuple[int, int]:
+    """How many lines of `block` beyond ASCII are UTF-8, and how many are not (told from the
+    whole block when it is UTF-8, or has no UTF-8 sequence of several bytes at all)."""
     if block.isascii():
-        return False
+        return 0, 0
+    lines = block.splitlines()
+    ascii_lines = sum(map(bytes.isascii, lines))
+    beyond = len(lines) - ascii_lines
     if _is_utf8(block):
-        return True
+        return beyond, 0
     if block.decode("utf-8", "ignore").isascii():
-        return False
-    return any(not line.isascii() and _is_utf8(line) for line in block.splitlines())
+        return 0, beyond
+    utf8 = sum(map(_is_utf8, lines)) - ascii_lines
+    return utf8, beyond - utf8
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -348,26 +383,26 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
-def _recode(path: Path) -> tuple[bytes, tuple[int, ...]]:
-    """The file's bytes with every line that is not UTF-8 decoded as Windows-1252 and written
-    in UTF-8, and those lines' numbers (the first line is 1). A line neither encoding reads is
-    kept as it is, for Arrow to refuse with its row and column (`_unparsed`)."""
-    out: list[bytes] = []
+def _recode(path: Path, out: BinaryIO) -> tuple[int, ...]:
+    """Writes the file's bytes to `out` block by block, every line that is not UTF-8 decoded
+    as Windows-1252 and written in UTF-8; returns those lines' numbers (the first line is 1).
+    A line neither encoding reads is kept as it is, for Arrow to refuse with its row and
+    column (`_unparsed`)."""
     foreign: list[int] = []
     line = 1
     with path.open("rb") as fh:
         bom = fh.read(len(_BOM))
         if bom == _BOM:
-            out.append(bom)
+            out.write(bom)
         else:
             fh.seek(0)
         for block in _line_blocks(fh):
             if _is_utf8(block):
-                out.append(block)
+                out.write(block)
             else:
-                out.extend(_recode_lines(block, line, foreign))
+                out.writelines(_recode_lines(block, line, foreign))
             line += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
-    return b"".join(out), tuple(foreign)
+    return tuple(foreign)
 
 
 def _recode_lines(block: bytes, first: int, foreign: list[int]) -> Iterator[bytes]:
@@ -401,13 +436,13 @@ def _line_blocks(fh: BinaryIO) -> Iterator[bytes]:
 
 
 def arrow_csv(
-    path: Path | bytes,
+    path: Path,
     read_opts: pacsv.ReadOptions,
     parse_opts: pacsv.ParseOptions,
     convert_opts: pacsv.ConvertOptions | None = None,
 ) -> pa.Table:
-    """`pyarrow.csv.read_csv` of `path` (or of a file's bytes in memory), safe to exit after;
-    a name that is no UTF-8 is read through Python.
+    """`pyarrow.csv.read_csv` of `path`, safe to exit after; a name that is no UTF-8 is read
+    through Python.
 
     A Python ``invalid_row_handler`` makes the read serial (``use_threads=False``, set on
     `read_opts`). The threaded reader hands the handler to Arrow's thread pool, whose workers
@@ -424,8 +459,6 @@ def arrow_csv(
     """
     if parse_opts.invalid_row_handler is not None:
         read_opts.use_threads = False
-    if isinstance(path, bytes):
-        return pacsv.read_csv(pa.BufferReader(path), read_opts, parse_opts, convert_opts)
     try:
         return pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
     except UnicodeEncodeError:  # the name, not the data: Arrow reports bad data as ArrowInvalid
@@ -758,7 +791,10 @@ def _rows_of_lines(
 ) -> np.ndarray | None:
     """The spreadsheet row each line of the file is on (a line before the first record: its
     own number); None when a set-aside row's place is not known (`_row_lines`)."""
-    breaks = _value_line_breaks(table, _line_break_columns(table))
+    columns = _line_break_columns(table)
+    if not columns and not collector.rows:
+        return lines  # each row is one line, numbered as the rows are: no work on every row
+    breaks = _value_line_breaks(table, columns)
     spans = _row_lines(rows, breaks, collector)
     if spans is None:
         return None
@@ -974,9 +1010,9 @@ def malformed_reason(text: str, trailing: bool) -> str:
     return "wrong number of fields"
 
 
-def _blank_lines_before_header(path: Path, encoding: str, data: bytes | None = None) -> int:
+def _blank_lines_before_header(path: Path, encoding: str) -> int:
     n = 0
-    with _open_text(path, encoding, data) as fh:
+    with _open_text(path, encoding) as fh:
         for line in fh:
             if line.strip():
                 return n
