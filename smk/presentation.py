@@ -88,8 +88,14 @@ def markdown_text(value: object) -> str:
     end the paragraph it is in). Letters, digits, quotes, ``.``, ``-``, ``@`` and an ``_``
     inside a word (``paid_search``) stay as written, so that the report's scrub still finds an
     e-mail address or a personal name in it (`smk.report.scrub_notebook`)."""
-    text = " ".join(str(value).split())
+    text = one_line(value)
     return html.escape(_MARKDOWN_SIGNS.sub(lambda sign: "\\" + sign.group(), text), quote=False)
+
+
+def one_line(value: object) -> str:
+    """`value` (text from the export) on one line of plain text: its line breaks, tabs and runs
+    of spaces as one space, none at either end."""
+    return " ".join(str(value).split())
 
 
 def _words(name: str) -> list[str]:

@@ -56,6 +56,7 @@ from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.model import CRM
 from smk.outputs import counted, over_period
 from smk.periods import Month, as_month, as_of_time
+from smk.presentation import one_line
 from smk.sla import amount_gap, deal_amounts
 
 
@@ -130,6 +131,17 @@ FEATURE_GROUP_WORDS: dict[str, tuple[str, str]] = {
 }
 #: The feature groups measured on touchpoints: unknown when the export has none.
 TOUCH_GROUPS = ("engagement", "channel_mix")
+#: What `features_line` calls the behaviour features measured on an account's contacts, by
+#: feature group: unknown when no contact is linked to an account (`NO_CONTACT_LINKED`), and
+#: those of `TOUCH_GROUPS` when the export has no touchpoints.
+CONTACT_FEATURE_WORDS: dict[str, tuple[str, ...]] = {
+    "engagement": ("touches per contact",),
+    "channel_mix": ("channel mix",),
+    "funnel": ("share reaching MQL", "share reaching opportunity"),
+}
+#: Why `features_line` says the features of `CONTACT_FEATURE_WORDS` are unknown when no
+#: contact of the export is linked to one of its accounts.
+NO_CONTACT_LINKED = "no contact is linked to an account"
 #: The accounts' columns the firmographic features come from: what the page calls the
 #: features unknown when no account of the export has a value in one (the column is not in
 #: the export, or empty: `features_line`), and the feature groups those features are in.
@@ -514,8 +526,10 @@ def account_features(
     unknown, not 0: log_touches_per_contact is missing for every account, the channel mix is
     left out, and ``attrs["unknown"]`` says so (for `features_line`); so it does when no
     account has a value in a column of `FIRMOGRAPHIC_SOURCES` (an export without its
-    companies' industry). ``attrs["unknown"]`` is a list of {"what": the features' words,
-    "why": the reason, "groups": the feature groups they are in}.
+    companies' industry), and when no contact is linked to an account (every account has 0
+    contacts, and the behaviour measured on contacts is unknown: `CONTACT_FEATURE_WORDS`).
+    ``attrs["unknown"]`` is a list of {"what": the features' words, "why": the reason,
+    "groups": the feature groups they are in}.
     """
     crm.require("accounts", analysis="account segmentation")
     end = None if as_of is None else as_of_time(as_of)
@@ -562,8 +576,10 @@ def account_features(
     out["log_touches_per_contact"] = np.nan if crm.touchpoints.empty else log_touches
     unknown = _unknown_firmographics(acc)
     if crm.touchpoints.empty:
-        words = ("touches per contact", "channel mix")
+        words = [w for group in TOUCH_GROUPS for w in CONTACT_FEATURE_WORDS[group]]
         unknown.append(_unknown(words, "the export has no touchpoints", TOUCH_GROUPS))
+    if len(out) and c.empty:  # no contact linked to any account
+        unknown += _unknown_behaviour(NO_CONTACT_LINKED, CONTACT_FEATURE_WORDS)
     if len(tp):
         mix = pd.crosstab(tp["account_id"], tp["channel"].astype("string"), normalize="index")
         for ch in sorted(mix.columns):
@@ -587,6 +603,13 @@ def _unknown(what: Sequence[str], why: str, groups: Sequence[str]) -> dict:
     return {"what": list(what), "why": why, "groups": list(groups)}
 
 
+def _unknown_behaviour(why: str, groups: Iterable[str]) -> list[dict]:
+    """The ``attrs["unknown"]`` entries of the behaviour features of `groups` (those of
+    `CONTACT_FEATURE_WORDS`), one per group, so that `features_line` names only those of the
+    groups segmented on."""
+    return [_unknown(CONTACT_FEATURE_WORDS[group], why, (group,)) for group in groups]
+
+
 def _unknown_firmographics(accounts: pd.DataFrame) -> list[dict]:
     """The ``attrs["unknown"]`` entries of the columns of `FIRMOGRAPHIC_SOURCES` in which no
     account of `accounts` has a value (none when there are no accounts)."""
@@ -600,22 +623,23 @@ def _unknown_firmographics(accounts: pd.DataFrame) -> list[dict]:
 def features_line(features: pd.DataFrame, groups: Mapping[str, dict] | None = None) -> str:
     """The feature table of `account_features` in a line: "667 accounts, 14 features", and
     what is unknown because the export does not hold it ("; unknown, as no account in the
-    export has one: industry"). With `groups` (the feature groups segmented on,
-    `select_feature_groups`): how many of the features they use, and which groups ("808
-    accounts, 3 of 18 features segmented on: size, industry"), and only the unknowns of
-    those groups."""
+    export has one: industry"; "; unknown, as no contact is linked to an account: touches per
+    contact, ..."), each feature once, with the first reason given for it. With `groups` (the
+    feature groups segmented on, `select_feature_groups`): how many of the features they use,
+    and which groups ("808 accounts, 3 of 18 features segmented on: size, industry"), and only
+    the unknowns of those groups."""
     line = f"{len(features)} accounts, {counted(features.shape[1], 'feature')}"
     if groups is not None:
         used = used_features(features, groups).shape[1]
         line = f"{len(features)} accounts, {used} of {counted(features.shape[1], 'feature')}"
         line += f" segmented on: {', '.join(groups)}"
-    said: dict[str, list[str]] = {}  # why -> the features it leaves unknown, each once
+    said: dict[str, list[str]] = {}  # why -> the features it leaves unknown
     for entry in features.attrs.get("unknown", []):
         if groups is None or set(entry["groups"]) & set(groups):
-            words = said.setdefault(entry["why"], [])
-            words += [w for w in entry["what"] if w not in words]
+            told = [w for words in said.values() for w in words]
+            said.setdefault(entry["why"], []).extend(w for w in entry["what"] if w not in told)
     for why, words in said.items():
-        line += f"; unknown, as {why}: {', '.join(words)}"
+        line += f"; unknown, as {why}: {', '.join(words)}" if words else ""
     return line
 
 
@@ -1482,8 +1506,9 @@ def load_segmenter(path: str | Path) -> dict:
     """Load a saved segmenter bundle (model, assignments, month), checking it can be trusted.
 
     Raises `UnusableModelError` (a ValueError) when the file cannot be read (damaged, cut short
-    by a partial copy, not a joblib file: whatever unpickling raised, EOFError or a pickle
-    error, is named), does not hold a fitted `AccountSegmenter`, or was written by another
+    by a partial copy, not a joblib file, not readable: the type of what reading raised is
+    named, EOFError or a pickle error, with an OSError's reason but never its message, which
+    can hold a path), does not hold a fitted `AccountSegmenter`, or was written by another
     model format or scikit-learn version (a pickled model is only safe with the version that
     wrote it): refit instead.
     """
@@ -1517,9 +1542,12 @@ def load_segmenter(path: str | Path) -> dict:
 
 
 def _error_text(exc: BaseException) -> str:
-    """An exception in words: its type, and its message when it has one ("EOFError")."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """An exception in words fit for a published note: its type ("EOFError"), and for an
+    OSError its reason ("IsADirectoryError: Is a directory"). Never its message, which can
+    name a path on this machine (an OSError's filename; unpickling's "Can't get attribute
+    ... on <module ... from '/home/...'>")."""
+    reason = exc.strerror if isinstance(exc, OSError) else None
+    return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
 
 
 def previous_model_path(output_dir: str | Path, month: Month | str) -> Path:
@@ -1664,16 +1692,18 @@ def unseen_values(model: AccountSegmenter, X: pd.DataFrame) -> pd.DataFrame:
 
 def _unseen_text(unseen: pd.DataFrame, X: pd.DataFrame, examples: int = 3) -> str:
     """The note on values the model has not seen (`unseen_values`): how many accounts, which
-    features, a few of the values (most accounts first); "" when there are none."""
+    features, a few of the values (most accounts first), each on one line and quoted, so that
+    a line break, ", " or ";" in a value neither splits the note nor blurs the list ("e.g.
+    'Quantum computing', 'Fusion'"); "" when there are none."""
     accounts = int(unseen.any(axis=1).sum())
     if not accounts:
         return ""
     parts = []
     for col in unseen.columns[unseen.any().to_numpy()]:
-        counts = X.loc[unseen[col].to_numpy(), col].astype(str).value_counts()
+        counts = X.loc[unseen[col].to_numpy(), col].map(one_line).value_counts()
         ranked = [v for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
         more = f" and {len(ranked) - examples} more" if len(ranked) > examples else ""
-        shown = ", ".join(ranked[:examples]) + more
+        shown = ", ".join(f"'{value}'" for value in ranked[:examples]) + more
         parts.append(f"{col}: {counted(int(unseen[col].sum()), 'account')}, e.g. {shown}")
     hold = "holds a value" if accounts == 1 else "hold values"
     return (

@@ -4,8 +4,10 @@ unknown purchases and touches, not zeros; won deals without an amount give unkno
 not 0.0 (RFM's `monetary`, `rfm_summary` and the personas showed 0.0 revenue and a 0.0 share for
 every segment), while accounts that bought nothing while deals exist still won 0.0. Last
 month's model meets this month's export as it is: features it learnt from that the export lost
-(a channel, a column) are left out and named, values it never saw are counted, and a model
-file that cannot be read is refitted with a note naming it."""
+(a channel, a column) are left out and named, values it never saw are counted (quoted, on one
+line), and a model file that cannot be read is refitted with a note naming it by its month
+folder, never by a path; with no contact linked to an account, the features line names the
+behaviour that is unknown."""
 
 from __future__ import annotations
 
@@ -542,7 +544,7 @@ def test_values_the_saved_model_never_saw_are_counted_in_the_note(saved, hubspot
     assert not run.fitted  # was: assigned without a word
     assert (
         f"{new} accounts hold values the model has not seen, which it reads as unknown "
-        f"(industry: {new} accounts, e.g. Quantum computing): refit (refit=True)"
+        f"(industry: {new} accounts, e.g. 'Quantum computing'): refit (refit=True)"
     ) in run.note
     assert run.unseen_values == {"industry": new} and run.missing_features == []
     detail = _moved_tile(crm, run)["detail"]
@@ -561,7 +563,7 @@ def _bundle_of_no_model(path) -> None:
     [
         (lambda path: path.write_bytes(path.read_bytes()[:5000]), "could not be read (EOFError)"),
         (lambda path: path.write_bytes(b""), "could not be read (EOFError)"),
-        (lambda path: path.write_bytes(b"not a joblib file"), "could not be read (KeyError: 110)"),
+        (lambda path: path.write_bytes(b"not a joblib file"), "could not be read (KeyError)"),
         (_bundle_of_no_model, "holds no fitted segmentation model (found NoneType)"),
     ],
     ids=["truncated", "empty", "not-a-pickle", "no-model"],
@@ -584,3 +586,131 @@ def test_a_damaged_model_file_is_refitted_with_a_note_naming_it(
     assert why in run.note
     assert str(tmp_path) not in run.note  # the month folder, not a path on this machine
     assert sg.load_segmenter(reports / "2026-10" / sg.MODEL_FILE)["month"] == "2026-10"
+
+
+def test_values_never_seen_are_quoted_on_one_line(saved, hubspot, tmp_path):
+    # CRM values went into the note raw: a line break in an industry split the note across
+    # lines (metrics.json, the page) and ", " or ";" in one blurred the list of examples
+    accounts = hubspot.accounts.copy()
+    accounts["industry"] = accounts["industry"].astype("string")
+    rows = accounts.index
+    accounts.loc[rows[::3], "industry"] = "Quantum\ncomputing"
+    accounts.loc[rows[1::6], "industry"] = "Quantum  computing "  # the same value, as shown
+    accounts.loc[rows[2::9], "industry"] = "Fusion, fission; more"
+    now = sg.account_features(replace(hubspot, accounts=accounts), OCTOBER.end)
+    quantum = int(now["industry"].str.startswith("Quantum").sum())
+    fusion = int((now["industry"] == "Fusion, fission; more").sum())
+    assert quantum > fusion > 0  # the case
+    run = _october(saved, now, tmp_path)
+    assert "\n" not in run.note and "  " not in run.note
+    assert (
+        f"(industry: {quantum + fusion} accounts, e.g. 'Quantum computing', "
+        "'Fusion, fission; more'): refit"
+    ) in run.note
+
+
+def _gone_class_model(path, monkeypatch) -> None:
+    """A model file whose class this smk no longer has: unpickling it says "Can't get
+    attribute 'Renamed' on <module 'smk.segmentation' from '<this machine's path>'>"."""
+
+    class Renamed:
+        pass
+
+    Renamed.__module__, Renamed.__qualname__ = sg.__name__, "Renamed"
+    monkeypatch.setattr(sg, "Renamed", Renamed, raising=False)
+    joblib.dump(Renamed(), path)
+    monkeypatch.delattr(sg, "Renamed")
+
+
+def _raising_on_load(error: type[OSError], errno: int, reason: str):
+    """A damage for `test_an_unreadable_model_file_is_noted_without_a_path`: `joblib.load`
+    raising `error` with the file's name, as reading a file this user may not read does."""
+
+    def damage(path, monkeypatch) -> None:
+        def load(filename, *args, **kwargs):
+            raise error(errno, reason, str(filename))
+
+        monkeypatch.setattr(joblib, "load", load)
+
+    return damage
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (
+            lambda path, monkeypatch: path.unlink() or path.mkdir(),
+            "could not be read (IsADirectoryError: Is a directory)",
+        ),
+        (
+            _raising_on_load(PermissionError, 13, "Permission denied"),
+            "could not be read (PermissionError: Permission denied)",
+        ),
+        (_gone_class_model, "could not be read (AttributeError)"),
+    ],
+    ids=["a-directory", "not-permitted", "a-class-gone"],
+)
+def test_an_unreadable_model_file_is_noted_without_a_path(
+    saved, hubspot, tmp_path, monkeypatch, damage, why
+):
+    # the note said "(IsADirectoryError: [Errno 21] Is a directory: '/home/.../2026-09/
+    # segmentation-model.joblib')": metrics.json and the page published the reports' path
+    reports = tmp_path / "reports"
+    shutil.copytree(saved / "2026-09", reports / "2026-09")
+    path = reports / "2026-09" / sg.MODEL_FILE
+    damage(path, monkeypatch)
+    with pytest.raises(sg.UnusableModelError) as refused:
+        sg.load_segmenter(path)
+    assert f"({type(refused.value.__cause__).__name__}" in why  # the case: this error
+    run = sg.segment_accounts(
+        sg.account_features(hubspot, OCTOBER.end), OCTOBER, reports / "2026-10"
+    )
+    assert run.fitted
+    assert f"(2026-09/segmentation-model.joblib {why}: the file may be" in run.note
+    assert str(tmp_path) not in run.note and sg.__file__ not in run.note
+    assert re.findall(r"(?<![\w.-])/[^\s'\")]*", run.note) == []  # no absolute path at all
+
+
+# ------------------------------------------------------------------ no contact linked
+@pytest.fixture(scope="module")
+def unlinked(hubspot) -> smk.CRM:
+    """The sample with no contact linked to an account (the export's "Associated Company IDs"
+    empty)."""
+    nobody = pd.Series(
+        pd.NA, index=hubspot.contacts.index, dtype=hubspot.contacts["account_id"].dtype
+    )
+    return replace(hubspot, contacts=hubspot.contacts.assign(account_id=nobody))
+
+
+def test_without_contacts_linked_the_features_line_says_behaviour_is_unknown(unlinked):
+    # it said "833 accounts, 9 of 10 features segmented on: ..." and no more, while every
+    # feature measured on contacts had no value: only last month's note named them
+    feats = sg.account_features(unlinked, OCTOBER.end)
+    assert (feats["log_contacts"] == 0).all()  # the case
+    measured = ["log_touches_per_contact", "share_reached_mql", "share_reached_opportunity"]
+    assert feats[measured].isna().all().all()
+    assert not any(c.startswith("channel_") for c in feats.columns)
+    assert feats["log_median_deal_amount"].notna().any()  # deals name their account
+    behaviour = "touches per contact, channel mix, share reaching MQL, share reaching opportunity"
+    line = sg.features_line(feats, sg.select_feature_groups(None))
+    assert line.endswith(
+        "segmented on: size, industry, country, channel_mix, engagement, funnel; unknown, as "
+        f"no contact is linked to an account: {behaviour}"
+    )
+    assert sg.features_line(feats).endswith(f"; unknown, as {sg.NO_CONTACT_LINKED}: {behaviour}")
+    funnel = sg.features_line(feats, sg.select_feature_groups(["size", "funnel"]))
+    assert funnel.endswith(
+        "segmented on: size, funnel; unknown, as no contact is linked to an account: share "
+        "reaching MQL, share reaching opportunity"
+    )
+    assert "unknown" not in sg.features_line(feats, sg.select_feature_groups(["size"]))
+
+
+def test_a_feature_unknown_for_two_reasons_is_named_once(unlinked):
+    no_touches = replace(unlinked, touchpoints=empty_table("touchpoints"))
+    feats = sg.account_features(no_touches, OCTOBER.end)
+    assert sg.features_line(feats).endswith(
+        "features; unknown, as the export has no touchpoints: touches per contact, channel mix; "
+        "unknown, as no contact is linked to an account: share reaching MQL, share reaching "
+        "opportunity"
+    )
