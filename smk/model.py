@@ -528,6 +528,12 @@ class CRM:
         the export has none, or its rows were read and every one set aside."""
         return no_rows_text(table, self._read_all_set_aside(table))
 
+    def no_rows_sentence(self, table: str, consequence: str) -> str:
+        """`no_rows_text` as a sentence a page prints, with what it leaves unknown: "The export
+        has no deals: pipeline and revenue are unknown, not zero." """
+        why = self.no_rows_text(table)
+        return f"{why[:1].upper()}{why[1:]}: {consequence}"
+
     def _read_all_set_aside(self, table: str) -> int:
         """How many rows of `table` were read when none was loaded (every one set aside), else
         0 (none read; a table emptied by hand after the load)."""

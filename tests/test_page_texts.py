@@ -472,6 +472,18 @@ def test_activities_all_set_aside_are_said_to_be_set_aside(activities_set_aside)
     assert "the export has no sales" not in str(error.value)  # it may have had some
 
 
+def test_the_page_prints_a_table_without_rows_as_a_sentence(activities_set_aside):
+    """Notebook 01's lines on an export without usable activities / deals: one helper."""
+    why = _set_aside_why(activities_set_aside)
+    assert activities_set_aside.no_rows_sentence("activities", "leakage is unknown.") == (
+        f"{why[:1].upper()}{why[1:]}: leakage is unknown."
+    )
+    empty = smk.CRM()
+    assert empty.no_rows_sentence("deals", "pipeline is unknown, not zero.") == (
+        "The export has no deals: pipeline is unknown, not zero."
+    )
+
+
 def test_an_export_without_activities_still_has_none():
     assert smk.model.no_rows_text("activities") == "the export has no sales activities"
     assert smk.model.no_rows_text("activities", 1) == (
