@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import platform
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -31,10 +32,15 @@ from sklearn.base import BaseEstimator, clone
 
 import smk
 from smk.errors import NoDataError
-from smk.model import TABLES
 from smk.outputs import EXACT_FLOATS, counted
 from smk.scoring.explain import top_reasons, typical_values
-from smk.scoring.features import TimeSplit, absent_source, feature_matrix, labelled, lead_ids
+from smk.scoring.features import (
+    TimeSplit,
+    empty_column_features,
+    feature_matrix,
+    labelled,
+    lead_ids,
+)
 from smk.scoring.settings import load_config
 
 if TYPE_CHECKING:
@@ -117,13 +123,25 @@ def psi(expected: np.ndarray, actual: np.ndarray, floor: float = 1e-4) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
+#: The drift status of a feature whose column holds no value for the leads scored
+#: (`population_stability`'s `absent`): no distribution to compare, and no cause to retrain.
+NOT_IN_EXPORT = "not in this export"
+
+
 def population_stability(
-    reference: dict, X: pd.DataFrame, scores=None, config=None
+    reference: dict,
+    X: pd.DataFrame,
+    scores=None,
+    config=None,
+    absent: Collection[str] = (),
 ) -> pd.DataFrame:
     """PSI of each feature (and of the score) between training and the leads now scored.
 
     Status: "stable" below the ``watch`` limit, "watch" below ``retrain``, else "retrain"
-    (``config.yaml``, section ``drift``; commonly 0.1 and 0.25).
+    (``config.yaml``, section ``drift``; commonly 0.1 and 0.25). The features in `absent`,
+    whose column the export holds no value of for these leads (`lead_features` left them out;
+    `score_leads` gives them as missing), have no PSI and the status `NOT_IN_EXPORT`; they
+    come last.
     """
     cfg = (config or load_config())["drift"]
     frame = X.copy()
@@ -133,14 +151,24 @@ def population_stability(
     for col, spec in reference.items():
         if col not in frame:
             continue
-        value = psi(np.asarray(spec["shares"]), _shares(frame[col], spec))
-        status = (
-            "stable" if value < cfg["watch"] else "watch" if value < cfg["retrain"] else "retrain"
+        value = (
+            np.nan if col in absent else psi(np.asarray(spec["shares"]), _shares(frame[col], spec))
         )
         rows.append(
-            {"feature": "score" if col == "__score__" else col, "psi": value, "status": status}
+            {
+                "feature": "score" if col == "__score__" else col,
+                "psi": value,
+                "status": _drift_status(value, cfg),
+            }
         )
     return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
+
+
+def _drift_status(value: float, cfg: dict) -> str:
+    """The status of a PSI by the limits of `cfg` (``drift``); `NOT_IN_EXPORT` for none (NaN)."""
+    if np.isnan(value):
+        return NOT_IN_EXPORT
+    return "stable" if value < cfg["watch"] else "watch" if value < cfg["retrain"] else "retrain"
 
 
 # ---------------------------------------------------------------------------- the bundle
@@ -393,6 +421,9 @@ def score_leads(
 
     The contact ids come from the `contact_id` column of `leads` when it has one, else from
     its index (`lead_ids`: an index of row numbers, as ``reset_index()`` leaves, is refused).
+    A feature of the model that `leads` left out because its column holds no value for any of
+    them (`lead_features`: a small batch of new leads without a job title) is given to every
+    lead as missing (`_features`); one left out for a table the export lacks is an error.
 
     ``score`` is the probability as computed, not rounded: the grade and the MQL flag follow
     from it and the model's thresholds (``grade_thresholds``, ``mql_threshold`` in the model's
@@ -439,27 +470,37 @@ def score_leads(
 
 
 def _features(model: ScoringModel, leads: pd.DataFrame) -> pd.DataFrame:
-    """The model's feature columns of `leads`; a clear error naming those it lacks (and the
-    tables or columns of the export it lacks, when `lead_features` left them out for that)."""
-    missing = [f for f in model.features if f not in leads.columns]
+    """The model's feature columns of `leads`. A feature `lead_features` left out because its
+    column holds no value for these leads (`empty_column_features`: in a small batch of new
+    leads, no original source detail is ordinary) is given to every lead as a lead without a
+    value of it has it in training (missing; no colleagues without an account); a clear error
+    names any other it lacks (and the tables of the export it lacks, when `lead_features` left
+    them out for that)."""
+    empty = empty_column_features(leads)
+    missing = [f for f in model.features if f not in leads.columns and f not in empty]
     if missing:
         absent = leads.attrs.get("features_left_out") or {}
-        # a table by its name ("touchpoints"), a column as the page says it
-        lacks = [
-            key if key in TABLES else absent_source(key)[0]
-            for key, names in absent.items()
-            if set(names) & set(missing)
-        ]
+        tables = [t for t, names in absent.items() if set(names) & set(missing)]
         how = (
-            f"the export has no {' and no '.join(lacks)}: retrain the model on it"
-            if lacks
+            f"the export has no {' and no '.join(tables)}: retrain the model on it"
+            if tables
             else "build them with smk.scoring.lead_features"
         )
         raise ValueError(
             f"the leads lack {len(missing)} feature(s) model {model.version} was trained on: "
             f"{', '.join(missing)}; {how}"
         )
-    return leads[model.features]
+    given = {
+        f: _no_values(model, f, empty[f], leads.index) for f in model.features if f not in leads
+    }
+    return leads.assign(**given)[model.features] if given else leads[model.features]
+
+
+def _no_values(model: ScoringModel, feature: str, value: float, index: pd.Index) -> pd.Series:
+    """`feature` at `value` (NaN: missing) for every lead, typed as in training (numbers, or
+    text)."""
+    numeric = model.reference.get(feature, {}).get("kind") == "numeric"
+    return pd.Series(value, index=index, dtype="float64" if numeric else "object")
 
 
 def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=None) -> dict:
@@ -478,7 +519,9 @@ def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=No
     """
     cfg = (config or load_config())["drift"]
     X = _features(model, leads)
-    table = population_stability(model.reference, X, model.scorer.score_leads(X), config)
+    absent = [f for f in model.features if f not in leads]  # given as missing by `_features`
+    scores = model.scorer.score_leads(X)
+    table = population_stability(model.reference, X, scores, config, absent=absent)
     reasons = [
         f"{r.feature} has drifted (PSI {r.psi:.2f} >= {cfg['retrain']})"
         for r in table.itertuples()

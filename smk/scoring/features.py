@@ -27,12 +27,16 @@ left to predict: an import without stage history already at the target is one) a
 Features whose source the export lacks carry nothing (the same value for every lead) and are
 left out of the table (`left_out_features`): with no accounts, company industry, size and
 revenue (and colleagues at the account when no lead is linked to one); with no touchpoints, every
-touch count and recency; and with a contacts or accounts column they are built from that the
-export does not hold, or holds empty in every row (the model cannot tell the two apart: a
-column the export lacks is loaded empty), the features of that column (no job title: job_title;
-no contact linked to an account: every account feature). ``frame.attrs["features_left_out"]``
-lists them by table ("accounts", "touchpoints") or column ("contacts.job_title"), and
-`left_out_note` says so in words for the page.
+touch count and recency; and with a contacts or accounts column they are built from that holds
+no value for any lead of the table (the export does not hold it, or holds it empty: the model
+cannot tell the two apart, a column the export lacks is loaded empty), the features of that
+column (no job title: job_title; no lead linked to an account: every account feature). Only
+the leads of the table count, so a later export gives an old `as_of` the same table.
+``frame.attrs["features_left_out"]`` lists them by table ("accounts", "touchpoints") or column
+("contacts.job_title"; on Salesforce "contacts.salesforce_lead_job_title", a Lead's own), and
+`left_out_note` says so in words for the page. That is for training: a model trained where
+such a column had values scores leads without it as leads with missing values
+(`smk.scoring.score_leads`, `empty_column_features`).
 """
 
 from __future__ import annotations
@@ -78,53 +82,67 @@ _SOURCES: dict[str, tuple[str, str, str]] = {
     "touchpoints": ("touchpoints (marketing touches)", "marketing touches", "engagement points"),
 }
 #: What a contacts or accounts column of the export tells the score, by "table.column": as in
-#: `_SOURCES` (what the export then has none of, what the score cannot use, the rule-based
-#: points every lead gets alike, "" for none), and the features built from it.
+#: `_SOURCES` (what no lead then has, judged by the leads of the table, what the score cannot
+#: use, the rule-based points every lead gets alike, "" for none), and the features built from it.
 _COLUMNS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "contacts.job_title": (
-        "job title for any contact",
+        "job title for any lead",
         "job title",
         "job title points",
         ("job_title",),
     ),
-    "contacts.country": ("country for any contact", "country", "", ("country",)),
+    "contacts.country": ("country for any lead", "country", "", ("country",)),
     "contacts.original_source": (
-        "original source for any contact",
+        "original source for any lead",
         "how leads first came",
         "",
         ("original_source",),
     ),
     "contacts.original_source_detail": (
-        "original source detail for any contact",
+        "original source detail for any lead",
         "the detail of how leads first came",
         "",
         ("source_detail",),
     ),
     "contacts.account_id": (
-        "account (company) for any contact",
+        "account (company) for any lead when it was scored",
         "company industry and size",
         "industry and size points",
         (*ACCOUNT_FEATURES, "account_contacts"),
     ),
     "accounts.industry": (
-        "industry for any account",
+        "industry for any lead's account",
         "company industry",
         "industry points",
         ("industry",),
     ),
     "accounts.employees": (
-        "number of employees for any account",
+        "number of employees for any lead's account",
         "company size",
         "size points",
         ("employees",),
     ),
     "accounts.annual_revenue": (
-        "annual revenue for any account",
+        "annual revenue for any lead's account",
         "company revenue",
         "",
         ("annual_revenue",),
     ),
 }
+#: What no lead has when a contacts column as a new lead (`as_new_lead`: a Salesforce export's
+#: `AS_LEAD_COLUMNS`, a converted Lead's own values) holds no value, by the canonical column:
+#: the Contact the Lead was converted into may well have one, which the score does not read.
+_FIRST_RECORDED: dict[str, str] = {
+    "job_title": "job title for any lead as it was first recorded (Salesforce: a Lead's own "
+    "Title, not that of the Contact it was converted into)",
+    "country": "country for any lead as it was first recorded (Salesforce: a Lead's own "
+    "Country, not that of the Contact it was converted into)",
+    "account_id": "account (company) for any lead as it was first recorded (Salesforce: the "
+    "account a Lead's own Company names, not that of the Contact it was converted into)",
+}
+#: A feature a lead without a value of its column does not have missing: no account, no
+#: colleagues there (`_colleagues_before`); every other is missing (`empty_column_features`).
+_NO_VALUE: dict[str, float] = {"account_contacts": 0.0}
 #: How the day counts of a lead table are named in errors: whole days, up to `MAX_DAYS`.
 _DAYS_NOTE = f" (whole days; {MAX_DAYS} is 100 years)"
 
@@ -221,8 +239,10 @@ def lead_features(
     DataFrame indexed by contact_id: `scored_at` (UTC), `label` (Int64: 1 reached the target in
     the window, 0 did not, missing while the window is open at `as_of`) and the features (the
     other columns). Only leads scored before `as_of` appear. ``attrs`` holds the `spec`, `as_of`,
-    `left_out` (leads that had reached the target by their scoring date) and
-    `left_out_by_month` (those by month of their scoring date, "YYYY-MM": count).
+    `left_out` (leads that had reached the target by their scoring date),
+    `left_out_by_month` (those by month of their scoring date, "YYYY-MM": count) and
+    `features_left_out` (the features that carry nothing for these leads, by the table or
+    column the export lacks them in: `left_out_features`).
     """
     from smk.periods import data_span
 
@@ -282,7 +302,10 @@ def lead_features(
     touches = _touch_features(crm, c, scored, as_of)
     frame = frame.join(touches)
     frame.index = pd.Index(c["contact_id"].astype("object"), name="contact_id")
-    absent = left_out_features(crm, account.notna().any(), tuple(touches.columns))
+    # judged by the leads of the table only (known by as_of): a later export, whose newer
+    # contacts may have a job title or an account, gives an old as_of the same table
+    linked = bool(account[keep].notna().any())
+    absent = left_out_features(crm, frame[keep], linked, tuple(touches.columns))
     frame = frame[keep].drop(columns=[f for names in absent.values() for f in names])
     frame.attrs = {
         "spec": spec.to_dict(),
@@ -295,49 +318,64 @@ def lead_features(
 
 
 def left_out_features(
-    crm: CRM, linked: bool, touch_features: tuple[str, ...]
+    crm: CRM, leads: pd.DataFrame, linked: bool, touch_features: tuple[str, ...]
 ) -> dict[str, list[str]]:
     """The features a lead table leaves out, by the table of `crm` they would come from: the
     account features (`ACCOUNT_FEATURES`) when it has no accounts, and `account_contacts` with
     them when no lead is `linked` to an account either; `touch_features` when it has no
-    touchpoints. Then by the column ("contacts.job_title") of a table it has that holds no
-    value (`empty_columns`). Empty when the export has every table and column."""
+    touchpoints. Then by the column ("contacts.job_title") that holds no value for any of the
+    `leads` (`empty_columns`). Empty when the export has every table and column."""
     absent: dict[str, list[str]] = {}
     if crm.accounts.empty:
         absent["accounts"] = [*ACCOUNT_FEATURES, *(() if linked else ("account_contacts",))]
     if crm.touchpoints.empty:
         absent["touchpoints"] = list(touch_features)
-    for key in empty_columns(crm, linked):
-        absent[key] = list(_COLUMNS[key][3])
+    for key in empty_columns(crm, leads, linked):
+        absent[key] = list(_column_source(key)[3])
     return absent
 
 
-def empty_columns(crm: CRM, linked: bool) -> list[str]:
+def empty_columns(crm: CRM, leads: pd.DataFrame, linked: bool) -> list[str]:
     """The columns ("table.column", `_COLUMNS`) lead features are built from that hold no value
-    in the export's rows: not a column of the export, or empty in every row (a column the export
-    lacks loads empty). The contacts' account link counts as empty when no lead is `linked` to
-    an account; the accounts' columns only when some lead is, and none with no accounts at all
+    for any lead of `leads` (the rows of the lead table, before features are left out): not a
+    column of the export, or empty for every lead (a column the export lacks loads empty).
+    Only the leads count, not contacts or accounts created after the table's `as_of`.
+
+    A contacts column is named as the features read it (`as_new_lead`: on Salesforce
+    "contacts.salesforce_lead_job_title", a Lead's own title); an accounts column is judged
+    by the leads' accounts. The account link counts as empty when no lead is `linked` to an
+    account; the accounts' columns only when some lead is, and none with no accounts at all
     (the table is missing: `left_out_features`)."""
-    if crm.contacts.empty:
+    if leads.empty:
         return []
     accounts = not crm.accounts.empty
     empty = []
-    for key in _COLUMNS:
+    for key, (*_, features) in _COLUMNS.items():
         table, column = key.split(".")
         if column == "account_id":
             missing = accounts and not linked
         else:
             judged = table == "contacts" or (accounts and linked)
-            missing = judged and not _export_column(getattr(crm, table), column).notna().any()
-        if missing:
-            empty.append(key)
+            missing = judged and leads[features[0]].isna().all()
+        if missing:  # by the column the features read
+            read = as_new_lead(crm.contacts, column).name if column in AS_LEAD_COLUMNS else column
+            empty.append(f"{table}.{read}")
     return empty
 
 
-def _export_column(frame: pd.DataFrame, column: str) -> pd.Series:
-    """The values of `column` the lead features read (`as_new_lead` for the contact columns it
-    names)."""
-    return as_new_lead(frame, column) if column in AS_LEAD_COLUMNS else frame[column]
+def empty_column_features(leads: pd.DataFrame) -> dict[str, float]:
+    """The features a lead table left out because a column held no value for any of its leads
+    (``attrs["features_left_out"]`` under a "table.column", `empty_columns`), not for a table
+    the export lacks, each with the value a lead without that column's value has in a lead
+    table: missing (NaN; a lead without a job title), and no colleagues (0) without an account.
+    A model trained where the column had values takes them so: `smk.scoring.score_leads`."""
+    absent = leads.attrs.get("features_left_out") or {}
+    return {
+        f: _NO_VALUE.get(f, np.nan)
+        for key, names in absent.items()
+        if key not in _SOURCES
+        for f in names
+    }
 
 
 def left_out_note(leads: pd.DataFrame) -> str:
@@ -368,9 +406,21 @@ def left_out_note(leads: pd.DataFrame) -> str:
 
 def absent_source(key: str) -> tuple[str, str, str]:
     """What a key of ``attrs["features_left_out"]`` (a table, or a "table.column") says: what
-    the export has none of ("touchpoints (marketing touches)", "job title for any contact"),
+    the export has none of ("touchpoints (marketing touches)", "job title for any lead"),
     what the score then cannot use and the rule-based points every lead gets alike ("": none)."""
-    return _SOURCES[key] if key in _SOURCES else _COLUMNS[key][:3]
+    return _SOURCES[key] if key in _SOURCES else _column_source(key)[:3]
+
+
+def _column_source(key: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """`_COLUMNS`' entry of a "table.column" key; for a column as a new lead
+    (`AS_LEAD_COLUMNS`: "contacts.salesforce_lead_job_title") its canonical column's, saying
+    what no lead has as it was first recorded (`_FIRST_RECORDED`)."""
+    table, column = key.split(".")
+    canonical = next((c for c, extra in AS_LEAD_COLUMNS.items() if extra == column), None)
+    if canonical is None:
+        return _COLUMNS[key]
+    _, use, points, features = _COLUMNS[f"{table}.{canonical}"]
+    return _FIRST_RECORDED[canonical], use, points, features
 
 
 def _listed(names: list[str], most: int = 6) -> str:
