@@ -97,11 +97,16 @@ def test_a_model_with_features_the_export_lacks_says_which_table_is_missing():
         scoring.score_leads(model, touchless)
 
 
+def _page_words(month: Path) -> str:
+    """The lead-scoring page's text, tags removed and white space as single spaces."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", (month / "03_lead_scoring.html").read_text()))
+    return " ".join(text.split())
+
+
 def test_the_lead_scoring_page_says_what_the_export_lacks(leads_and_deals, tmp_path):
     code, month = _report(tmp_path, leads_and_deals, "2026-10", "lead_scoring")
     assert code == 0
-    text = html.unescape(re.sub(r"<[^>]+>", " ", (month / "03_lead_scoring.html").read_text()))
-    page = " ".join(text.split())
+    page = _page_words(month)
     assert "This export has no accounts (companies) and no touchpoints" in page
     assert "The score uses only: job_title, country, original_source, source_detail." in page
     model = json.loads((month / "lead_scorer.json").read_text())
@@ -196,8 +201,7 @@ def test_the_lead_scoring_page_says_the_export_has_no_job_title(tmp_path):
     frame.drop(columns=["Job Title"]).to_csv(contacts, index=False)
     code, month = _report(tmp_path, export, "2026-09", "lead_scoring")
     assert code == 0
-    text = html.unescape(re.sub(r"<[^>]+>", " ", (month / "03_lead_scoring.html").read_text()))
-    page = " ".join(text.split())
+    page = _page_words(month)
     assert "This export has no job title for any lead." in page
     assert "the rule-based score gives every lead the same job title points" in page
     model = json.loads((month / "lead_scorer.json").read_text())
