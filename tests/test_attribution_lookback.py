@@ -41,7 +41,7 @@ TOUCHES = [
     ("1", "2026-06-20", "direct"),
     ("2", "2026-05-31T12:00", "organic_search"),  # exactly 30 days before: in (not cut)
     ("2", "2026-06-25", "email"),
-    ("3", "2026-03-01", "referral"),  # its only touch, before the window: no journey
+    ("3", "2026-03-01", "referral"),  # its only touch, before the window: emptied, cut
     ("4", "2026-02-15", "organic_search"),  # 45 days before its last touch: cut
     ("4", "2026-04-01", "paid_search"),
     ("5", "2026-05-01", "referral"),  # 19 days before its last touch: not cut
@@ -72,16 +72,65 @@ def test_the_journeys_record_which_ones_the_window_cut():
     j = _journeys(lookback_days=30)
     assert _cut(j) == {"D1": True, "D2": False, "4": True, "5": False, "6": False}
     assert j.coverage()["no_touch"] == 1  # contact 3: every touch before its window
+    # 2 of 3 converting journeys cut: D1, and D3, which the window emptied (contact 3's every
+    # touch lies before it): unattributed, yet cut the most (it was 0.5, D3 left out of both)
     assert j.lookback_cut() == {
-        "converting": 0.5,
-        "converting_cut": 1,
+        "converting": pytest.approx(2 / 3),
+        "converting_cut": 2,
         "non_converting": pytest.approx(1 / 3),
         "non_converting_cut": 1,
+        "converting_emptied": 1,
     }
-    # the journeys keep it through a subset and weigh it as the bootstrap reweights them
+    # the journeys keep it through a subset and weigh it as the bootstrap reweights them; the
+    # emptied conversion is no row of the table, and stays counted once, as `unattributed`
     assert _cut(j.subset(np.array([1, 2]))) == {"D2": False, "4": True}
     twice = j.reweighted([2.0, 1.0, 0, 0, 0], [0, 0, 1.0, 1.0, 1.0], j.value)
-    assert twice.lookback_cut()["converting"] == pytest.approx(2 / 3)
+    assert twice.lookback_cut()["converting"] == pytest.approx(3 / 4)  # D1 twice, D2, D3
+    assert twice.coverage()["no_touch"] == 1
+
+
+def test_a_conversion_whose_every_touch_is_older_than_the_window_counts_as_cut():
+    # contact 7 wins a deal on 2026-06-30 but was last touched on 2026-04-01: its journey is
+    # empty, unattributed, and the window's doing
+    touches = [*TOUCHES, ("7", "2026-02-01", "email"), ("7", "2026-04-01", "paid_search")]
+    contacts = [
+        *CONTACTS,
+        {"contact_id": "7", "account_id": "acc7", "created_at": utc("2026-01-01")},
+    ]
+    deals = [*DEALS, won_deal("D7", "7", 50.0, "2026-06-30T12:00")]
+    crm = mini_crm(touches, contacts=contacts, deals=deals)
+    j = at.journeys(crm, start="2026-01-01", end="2026-07-01", lookback_days=30)
+    assert "D7" not in set(j.table["journey_id"]) and j.coverage()["no_touch"] == 2
+    cut = j.lookback_cut()
+    assert (cut["converting"], cut["converting_cut"], cut["converting_emptied"]) == (
+        pytest.approx(3 / 4),
+        3,
+        2,
+    )
+    # the attributed journeys and the coverage are those without the count
+    assert j.total_conversions == 2 and j.coverage()["unattributed_value"] == 150.0
+    # at account level too: D3's and D7's accounts had touches, none in the window
+    acc = at.journeys(
+        crm, start="2026-01-01", end="2026-07-01", lookback_days=30, account_level=True
+    )
+    assert acc.lookback_cut()["converting_emptied"] == 2
+    # without a limit nothing is emptied: every conversion keeps its touches
+    none = at.journeys(crm, start="2026-01-01", end="2026-07-01", lookback_days=None)
+    assert none.lookback_cut()["converting_emptied"] == 0 and none.coverage()["no_touch"] == 0
+
+
+def test_a_conversion_never_touched_is_not_cut():
+    # a deal of a contact without any touch is unattributed too, but no window emptied it
+    contacts = [
+        *CONTACTS,
+        {"contact_id": "8", "account_id": "acc8", "created_at": utc("2026-01-01")},
+    ]
+    deals = [*DEALS, won_deal("D8", "8", 10.0, "2026-06-30T12:00")]
+    crm = mini_crm(TOUCHES, contacts=contacts, deals=deals)
+    j = at.journeys(crm, start="2026-01-01", end="2026-07-01", lookback_days=30)
+    assert j.coverage()["no_touch"] == 2
+    assert j.lookback_cut()["converting_emptied"] == 1  # D3 only
+    assert j.lookback_cut()["converting"] == pytest.approx(2 / 3)
 
 
 def test_without_a_limit_nothing_is_cut():
@@ -92,6 +141,7 @@ def test_without_a_limit_nothing_is_cut():
         "converting_cut": 0,
         "non_converting": 0.0,
         "non_converting_cut": 0,
+        "converting_emptied": 0,
     }
 
 
@@ -113,12 +163,13 @@ def test_a_path_table_has_no_cut_to_tell():
 class _Cut:
     """Journeys whose window cut these shares of converting and non-converting ones."""
 
-    def __init__(self, converting, non_converting):
+    def __init__(self, converting, non_converting, emptied=0):
         self.cut = {
             "converting": converting,
             "converting_cut": 0,
             "non_converting": non_converting,
             "non_converting_cut": 0,
+            "converting_emptied": emptied,
         }
 
     def lookback_cut(self):
@@ -155,6 +206,11 @@ def test_the_note_says_which_way_the_shares_lean_and_what_to_run():
     assert "can tilt the data-driven shares toward channels that open journeys" in early
     assert "Its 30 days" in early
     assert "of 30% of the non-converting journeys but of 0% of the converting ones" in early
+    assert "no touch at all" not in late + early
+    emptied = at.lookback_note(at.lookback_check(_Cut(0.455, 0.116, emptied=3), 90))
+    assert "before the window began; 3 converting journeys kept no touch at all and are " in (
+        emptied
+    )
 
 
 def _shown(executed) -> str:
@@ -167,7 +223,7 @@ def _shown(executed) -> str:
 
 @pytest.mark.parametrize("lookback_days", [90, None])
 def test_the_page_says_when_the_window_biases_its_shares(tmp_path, lookback_days):
-    # the Salesforce sample's won deals: the 90-day window cut 27% of the converting journeys
+    # the Salesforce sample's won deals: the 90-day window cut 33% of the converting journeys
     # and 3% of the others; without a limit, none
     executed, out = _run_page(
         tmp_path, lookback_days=lookback_days, models=["linear", "shapley"], n_boot=10
@@ -215,7 +271,7 @@ def test_the_lookback_default_is_one_in_the_function_the_page_and_the_docs():
 
 @pytest.mark.parametrize("sample", [config.SAMPLE_HUBSPOT, config.SAMPLE_SALESFORCE])
 def test_the_default_window_does_not_tilt_the_samples_shares(sample):
-    # the page's run (won deals, 12 months to 2026-10): 90 days cut 35% (HubSpot) and 27%
+    # the page's run (won deals, 12 months to 2026-10): 90 days cut 38% (HubSpot) and 33%
     # (Salesforce) of the converting journeys against 9% and 3% of the others
     crm = smk.load(sample)
     end = periods.resolve_month(crm, "2026-10").end

@@ -165,6 +165,12 @@ class Journeys:
         lookback window cut it, i.e. its contact (account) had touches before the window's
         start, which the journey leaves out; all False without a limit. None for a path
         table. `lookback_cut` gives the shares of converting and non-converting journeys.
+    emptied_by_lookback : set by `journeys`: the conversions the window emptied, i.e. whose
+        contact (account) had touches before the window's start but none inside it. They are
+        no rows of `table` (unattributed, "no touch": counted in `unattributed`), but
+        `lookback_cut` counts them as cut converting journeys. Like `unattributed`, `subset`
+        and `reweighted` keep it as it is: they weigh only the rows of `table`. A
+        non-converting journey is never emptied: its window ends at its own last touch.
     """
 
     table: pd.DataFrame
@@ -187,6 +193,7 @@ class Journeys:
     data_start: pd.Timestamp | None = None
     currency: str | None = None
     cut_by_lookback: np.ndarray | None = None
+    emptied_by_lookback: float = 0.0
 
     def __len__(self) -> int:
         return len(self.table)
@@ -355,19 +362,26 @@ class Journeys:
         and `non_converting`, the share of the converting and of the non-converting journeys
         whose contact had touches before the window's start, weighted by `conversions` and
         `nulls`, and `converting_cut` / `non_converting_cut` how many those are (None when
-        there is no journey of the kind). A window anchored on the conversion cuts the long
-        journeys of converters more often than those of non-converters, anchored on their
-        last touch: `smk.attribution.lookback_check` says when that biases the shares. None
-        for a path table, which has no touch times."""
+        there is no journey of the kind). The converting ones include the conversions the
+        window emptied (`emptied_by_lookback`, also given as `converting_emptied`): every
+        touch of their contact lay before the window, so they are unattributed and no rows
+        of `table`, but the window cut them most of all. A window anchored on the conversion
+        cuts the long journeys of converters more often than those of non-converters,
+        anchored on their last touch: `smk.attribution.lookback_check` says when that biases
+        the shares. None for a path table, which has no touch times."""
         if self.cut_by_lookback is None:
             return None
         cut = np.asarray(self.cut_by_lookback, dtype="float64")
+        emptied = float(self.emptied_by_lookback)
         out: dict[str, float | None] = {}
-        for kind, weight in (("converting", self.conversions), ("non_converting", self.nulls)):
-            total, hit = float(weight.sum()), float((weight * cut).sum())
+        for kind, weight, extra in (
+            ("converting", self.conversions, emptied),
+            ("non_converting", self.nulls, 0.0),
+        ):
+            total, hit = float(weight.sum()) + extra, float((weight * cut).sum()) + extra
             out[kind] = hit / total if total > 0 else None
-            out[f"{kind}_cut"] = int(hit) if hit.is_integer() else hit
-        return out
+            out |= _counts_whole({f"{kind}_cut": hit})
+        return out | _counts_whole({"converting_emptied": emptied})
 
     def reweighted(self, conversions, nulls, value) -> Journeys:
         """The same paths with other weights (used by the bootstrap)."""
@@ -933,7 +947,10 @@ def journeys(
     del search, key, owner_all
 
     # journeys without touches: converting ones are reported, the others are not journeys
+    # (a non-converting journey holds at least its own last touch); those the window emptied
+    # still count as cut in `lookback_cut`
     empty = lengths == 0
+    emptied = float((empty & conv_flag & cut).sum())
     unattributed = {
         "conversions": float(conv_flag[empty].sum() + ownerless.sum()),
         "value": float(value[empty & conv_flag].sum() + ev_value[ownerless].sum()),
@@ -1018,6 +1035,7 @@ def journeys(
         data_start=_starts_later(first, t_start),
         currency=value_currency(fx, crm),
         cut_by_lookback=cut,
+        emptied_by_lookback=emptied,
     )
 
 

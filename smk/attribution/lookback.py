@@ -15,6 +15,7 @@ bias the shares (`LOOKBACK_GAP`, `LOOKBACK_SHARE`; docs/notebooks.md, "The lookb
 from __future__ import annotations
 
 from smk.attribution.journeys import Journeys
+from smk.outputs import counted
 
 #: The window biases the shares when it cuts one kind of journey (converting or not) at least
 #: this much more often than the other (5 points) ...
@@ -32,7 +33,9 @@ def lookback_check(journeys: Journeys, lookback_days: float | None) -> dict:
     and the non-converting journeys of `journeys` (`Journeys.lookback_cut`): `converting` and
     `non_converting`, the share of each whose contact had touches before the window's start
     (None: no such journey, or a path table), with `converting_cut` / `non_converting_cut` how
-    many; `lopsided`, whether one kind is cut at least `LOOKBACK_GAP` more often than the
+    many, and `converting_emptied` how many of the converting ones the window left without
+    any touch (unattributed, yet cut: counted in both the share and `converting_cut`);
+    `lopsided`, whether one kind is cut at least `LOOKBACK_GAP` more often than the
     other and in at least `LOOKBACK_SHARE` of its journeys; and `leans_to`, which channels
     the shares then lean toward: "late" (those touching late in the journey: converting
     journeys cut more) or "early" (those opening journeys), None when not lopsided; and the
@@ -42,6 +45,7 @@ def lookback_check(journeys: Journeys, lookback_days: float | None) -> dict:
         "converting_cut": 0,
         "non_converting": None,
         "non_converting_cut": 0,
+        "converting_emptied": 0,
     }
     conv, non = cut["converting"], cut["non_converting"]
     leans_to = None
@@ -70,18 +74,27 @@ def _lopsided(more: float, less: float) -> bool:
 def lookback_note(check: dict) -> str:
     """The page's box on a lopsided `lookback_check`, as Markdown: how often the window cut
     each kind of journey, which channels the shares lean toward and why, and what to run
-    instead; "" when the window cuts both kinds alike (or there is none)."""
+    instead; "" when the window cuts both kinds alike (or there is none). The converting
+    journeys cut include those the window left without a touch (`converting_emptied`),
+    which the box counts."""
     if not check["lopsided"]:
         return ""
     late = check["leans_to"] == "late"
     more, less = ("converting", "non_converting") if late else ("non_converting", "converting")
     days = f"{check['lookback_days']:g}"
+    n_emptied = check["converting_emptied"]
+    emptied = (
+        f"; {counted(n_emptied, 'converting journey')} kept no touch at all and "
+        f"{'is' if n_emptied == 1 else 'are'} unattributed"
+        if n_emptied
+        else ""
+    )
     cut = (
         f"Its {days} days cut the earlier touches of {check[more]:.0%} of the "
         f"{more.replace('_', '-')} journeys but of {check[less]:.0%} of the "
-        f"{less.replace('_', '-')} ones (their contact was touched before the window began): "
-        "a converting journey's window ends at its conversion, a non-converting one's at its "
-        "last touch. "
+        f"{less.replace('_', '-')} ones (their contact was touched before the window "
+        f"began{emptied}): a converting journey's window ends at its conversion, a "
+        "non-converting one's at its last touch. "
     )
     if late:
         head = "The lookback window tilts these shares toward channels that touch late."
