@@ -150,6 +150,26 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "activities": (),
     "spend": (),
 }
+#: Lead scoring and account segmentation, the analyses that build features from columns of
+#: `FEATURE_SOURCES`, as its warnings name them.
+LEAD_SCORING, SEGMENTATION = "lead scoring", "account segmentation"
+#: Columns the analyses build features from (beyond `EXPECTED`), by table, with the analyses
+#: that read each: `smk.scoring.features._COLUMNS`, `smk.segmentation.FIRMOGRAPHIC_SOURCES`.
+#: An analysis leaves out the features of a column empty in every loaded row (the export has
+#: no column for it), and a warning says which (`smk.io.validate`).
+FEATURE_SOURCES: dict[str, dict[str, tuple[str, ...]]] = {
+    "contacts": {
+        "job_title": (LEAD_SCORING,),
+        "country": (LEAD_SCORING,),
+        "original_source_detail": (LEAD_SCORING,),
+    },
+    "accounts": {
+        "industry": (LEAD_SCORING, SEGMENTATION),
+        "country": (SEGMENTATION,),
+        "employees": (LEAD_SCORING, SEGMENTATION),
+        "annual_revenue": (LEAD_SCORING, SEGMENTATION),
+    },
+}
 #: Primary key of each table (None: no single-column key).
 #: Set-aside reasons that are the model's own rules, not faults of the export: one person's
 #: records folded into one, records the CRM marks deleted, campaign members who never responded,

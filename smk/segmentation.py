@@ -1506,9 +1506,7 @@ def load_segmenter(path: str | Path) -> dict:
     """Load a saved segmenter bundle (model, assignments, month), checking it can be trusted.
 
     Raises `UnusableModelError` (a ValueError) when the file cannot be read (damaged, cut short
-    by a partial copy, not a joblib file, not readable: the type of what reading raised is
-    named, EOFError or a pickle error, with an OSError's reason but never its message, which
-    can hold a path), does not hold a fitted `AccountSegmenter`, or was written by another
+    by a partial copy, not a joblib file, not readable: `_unreadable`), does not hold a fitted `AccountSegmenter`, or was written by another
     model format or scikit-learn version (a pickled model is only safe with the version that
     wrote it): refit instead.
     """
@@ -1521,8 +1519,7 @@ def load_segmenter(path: str | Path) -> dict:
     try:
         bundle = joblib.load(path)
     except Exception as exc:  # a damaged file fails in as many ways as unpickling can
-        why = f"could not be read ({_error_text(exc)}): the file may be damaged or incomplete"
-        raise UnusableModelError(path, why) from exc
+        raise UnusableModelError(path, _unreadable(exc)) from exc
     if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
         found = bundle.get("format") if isinstance(bundle, dict) else type(bundle).__name__
         why = f"holds a segmentation model of format {found}, this smk reads format {MODEL_FORMAT}"
@@ -1539,6 +1536,17 @@ def load_segmenter(path: str | Path) -> dict:
             path, f"holds no fitted segmentation model (found {type(model).__name__})"
         )
     return bundle
+
+
+def _unreadable(exc: BaseException) -> str:
+    """Why reading a model file raised `exc`, in words fit for a published note
+    (`_error_text`): an operating-system error (a directory, a file this user may not read)
+    by its reason alone, "could not be read (PermissionError: Permission denied)"; any other
+    error (EOFError, a pickle or decompression error) says the file may be damaged."""
+    why = f"could not be read ({_error_text(exc)})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return why
+    return f"{why}: the file may be damaged or incomplete"
 
 
 def _error_text(exc: BaseException) -> str:

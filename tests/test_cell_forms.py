@@ -263,7 +263,7 @@ def test_the_generated_other_emails_is_not_an_unmapped_header(tmp_path: Path) ->
         ["11,X,closedwon,2026-05-01,o1,100,EUR,2026-04-01"],
     )
     crm = smk.load(folder)
-    (empty,) = warnings_with(crm, "are empty in every row")
+    (empty,) = warnings_with(crm, "Columns smk did not map")
     assert "'First Name'" in empty and "other_emails" not in empty
 
 

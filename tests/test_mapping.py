@@ -329,7 +329,7 @@ def test_the_documented_zoho_mapping_loads_a_zoho_backup(tmp_path):
     crm = smk.load(Path(__file__).parent / "fixtures" / "zoho", mapping=mapping)
     # the fixture has no Leads file, no Title nor any country: the example's headers for them
     # are named, once per table (tests/test_mapping_checks.py)
-    contacts, accounts = crm.quality.warnings
+    contacts, accounts, *empty = crm.quality.warnings
     assert contacts.startswith(
         "contacts: the mapping file zoho.yaml names headers that no contacts file has: "
         "columns.became_sql_at looks for 'Converted Date Time'; columns.lifecycle_stage looks "
@@ -340,6 +340,18 @@ def test_the_documented_zoho_mapping_loads_a_zoho_backup(tmp_path):
         "accounts: the mapping file zoho.yaml names headers that no accounts file has: "
         "columns.country looks for 'Billing Country'. So country is left empty"
     )
+    # and what lead scoring and segmentation leave out for them (smk.model.FEATURE_SOURCES)
+    assert [w.split(": ", 2)[:2] for w in empty] == [
+        [
+            "contacts",
+            "job_title, country are empty in every row (the export has no column for "
+            "them, or leaves them blank)",
+        ],
+        [
+            "accounts",
+            "country is empty in every row (the export has no column for it, or leaves it blank)",
+        ],
+    ]
     assert sorted(crm.accounts["name"]) == ["Müller GmbH", "Núñez S.L."]
     deals = crm.deals.set_index("deal_id")
     assert deals["currency"].tolist() == ["EUR", "USD", "EUR"]

@@ -5,6 +5,7 @@ warning naming the mapping file and the key), columns not in the data model unde
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 from pathlib import Path
 
@@ -459,7 +460,8 @@ def test_a_target_written_in_another_case_loads_as_the_vocabulary_word(tmp_path)
     google = persons.index[persons["Person - Lead source"].eq("Google Ads")]
     sources = crm.contacts.set_index("contact_id").loc[list(google), "original_source"]
     assert len(sources) and set(sources) == {"paid_search"}
-    assert not [w for w in crm.quality.warnings if "original_source" in w]
+    # (the fixture has no original_source_detail, which a warning of its own names)
+    assert not [w for w in crm.quality.warnings if re.search(r"original_source(?!_detail)", w)]
 
 
 def test_a_blank_target_is_unknown_and_spaces_around_a_target_are_dropped(tmp_path):

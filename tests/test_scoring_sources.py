@@ -23,8 +23,9 @@ import pytest
 from test_notebook_runs_small import _report
 
 import smk
-from smk import config, scoring
-from smk.model import CRM, TABLES
+from smk import config, scoring, segmentation
+from smk.model import CRM, EXPECTED, FEATURE_SOURCES, LEAD_SCORING, SEGMENTATION, TABLES
+from smk.scoring.features import _COLUMNS
 
 ACCOUNT_FEATURES = ["industry", "employees", "annual_revenue", "account_contacts"]
 TOUCH_FEATURES = ["touches", "touches_email_click", "channels", "days_since_last_touch"]
@@ -385,3 +386,22 @@ def test_a_column_filled_only_later_leaves_the_old_table_as_it_was(hubspot, colu
     assert later.attrs == never.attrs
     pd.testing.assert_frame_equal(later, never)
     assert scoring.left_out_note(later) == scoring.left_out_note(never) != ""
+
+
+def test_the_load_warns_of_every_empty_column_scoring_or_segmentation_builds_features_from():
+    """`smk validate` warns of the columns the analyses build features from that are empty in
+    every row (`smk.model.FEATURE_SOURCES`, or `EXPECTED` for the pages' own): the list names
+    every column of lead scoring's `_COLUMNS` (but the account link) and of segmentation's
+    `FIRMOGRAPHIC_SOURCES`, and the analyses that read each."""
+
+    def read_by(analysis: str, table: str) -> set[str]:
+        return {c for c, by in FEATURE_SOURCES[table].items() if analysis in by}
+
+    scored = {k.split(".")[1] for k in _COLUMNS if k.startswith("contacts.")} - {"account_id"}
+    assert read_by(LEAD_SCORING, "contacts") | set(EXPECTED["contacts"]) >= scored
+    assert read_by(LEAD_SCORING, "contacts") <= scored
+    assert read_by(LEAD_SCORING, "accounts") == {
+        k.split(".")[1] for k in _COLUMNS if k.startswith("accounts.")
+    }
+    assert read_by(SEGMENTATION, "accounts") == set(segmentation.FIRMOGRAPHIC_SOURCES)
+    assert set(FEATURE_SOURCES) <= set(TABLES)

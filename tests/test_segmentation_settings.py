@@ -646,7 +646,10 @@ def _raising_on_load(error: type[OSError], errno: int, reason: str):
             _raising_on_load(PermissionError, 13, "Permission denied"),
             "could not be read (PermissionError: Permission denied)",
         ),
-        (_gone_class_model, "could not be read (AttributeError)"),
+        (
+            _gone_class_model,
+            "could not be read (AttributeError): the file may be damaged or incomplete",
+        ),
     ],
     ids=["a-directory", "not-permitted", "a-class-gone"],
 )
@@ -666,7 +669,8 @@ def test_an_unreadable_model_file_is_noted_without_a_path(
         sg.account_features(hubspot, OCTOBER.end), OCTOBER, reports / "2026-10"
     )
     assert run.fitted
-    assert f"(2026-09/segmentation-model.joblib {why}: the file may be" in run.note
+    # "damaged or incomplete" only when reading it failed, not for a directory or a permission
+    assert f"(2026-09/segmentation-model.joblib {why})" in run.note
     assert str(tmp_path) not in run.note and sg.__file__ not in run.note
     assert re.findall(r"(?<![\w.-])/[^\s'\")]*", run.note) == []  # no absolute path at all
 

@@ -36,6 +36,8 @@ from smk.model import (
     DELETED_IN_CRM,
     DELETED_IN_SALESFORCE,
     EXPECTED,
+    FEATURE_SOURCES,
+    LEAD_SCORING,
     MERGED_IN_CRM,
     MERGED_SAME_EMAIL,
     OLDER_COPY,
@@ -43,6 +45,7 @@ from smk.model import (
     PRIMARY_KEYS,
     REQUIRED,
     SCHEMA,
+    SEGMENTATION,
     STAGE_DATE_COLUMNS,
     STAGES,
     TABLES,
@@ -346,7 +349,7 @@ def _normalise(
     acc = quality.account(name)
     acc.read += len(frame)
     extras = [*acc.mapped_extras, *frame.attrs.get("mapped_extras", ())]
-    acc.mapped_extras = list(dict.fromkeys(extras))  # for `_empty_columns_warning`
+    acc.mapped_extras = list(dict.fromkeys(extras))  # for `_unmapped_hint`
     quality.warnings.extend(frame.attrs.get("warnings", ()))  # the file reader's
     reason = _Reasons(frame["_reason"] if "_reason" in frame.columns else len(frame))
     out = pd.DataFrame(index=frame.index)
@@ -690,33 +693,64 @@ def _check_links(
 
 
 def _warn_empty_columns(tables: dict[str, pd.DataFrame], quality: DataQuality) -> None:
-    """Say which of the columns the pages read (`EXPECTED`) are empty in every loaded row,
-    and which of the export's headers smk did not map: an export whose headers are translated
-    or renamed loads without those columns, and its pages by source or owner would be blank."""
-    for name, columns in EXPECTED.items():
+    """Say which of the columns the pages read (`EXPECTED`) or the analyses build features
+    from (`FEATURE_SOURCES`) are empty in every loaded row of a table that has rows, and which
+    of the export's headers smk did not map: an export whose headers are translated or renamed
+    loads without those columns, and its pages by source or owner would be blank."""
+    for name in TABLES:
         frame = tables[name]
-        empty = [c for c in columns if len(frame) and c in frame and not frame[c].notna().any()]
-        if empty:
-            mapped = quality.account(name).mapped_extras
-            quality.warnings.append(_empty_columns_warning(name, empty, frame, mapped))
+        if frame.empty:
+            continue
+        read = _all_empty(frame, EXPECTED.get(name, ()))
+        built = _all_empty(frame, FEATURE_SOURCES.get(name, {}))
+        texts = [_empty_text(name, read, "the pages that read {it} show nothing for {it}")]
+        texts.append(_empty_text(name, built, _features_lost(name, built)))
+        texts = [t for t in texts if t]
+        if texts:
+            texts[0] = _unmapped_hint(texts[0], name, frame, quality.account(name).mapped_extras)
+            quality.warnings.extend(texts)
 
 
-def _empty_columns_warning(
-    name: str, empty: list[str], frame: pd.DataFrame, mapped: Collection[str] = ()
-) -> str:
-    """The warning for `empty` columns of table `name`, naming the headers smk did not map:
-    not the columns a mapping maps outside the model (`TableAccount.mapped_extras`)."""
+def _all_empty(frame: pd.DataFrame, columns: Collection[str]) -> list[str]:
+    """The `columns` of `frame` that hold no value in any row."""
+    return [c for c in columns if c in frame and not frame[c].notna().any()]
+
+
+def _features_lost(name: str, empty: list[str]) -> str:
+    """What the analyses lose by `empty` columns of table `name` (`FEATURE_SOURCES`), with
+    "{it}" for the columns: "lead scoring leaves out the features built from {it}", naming
+    each analysis's columns when they differ ("... (lead scoring: industry; account
+    segmentation: industry, country)")."""
+    by = {a: [c for c in empty if a in FEATURE_SOURCES[name][c]] for a in _ANALYSES}
+    by = {a: columns for a, columns in by.items() if columns}
+    leave = "leaves" if len(by) == 1 else "leave"
+    text = f"{' and '.join(by)} {leave} out the features built from {{it}}"
+    if all(columns == empty for columns in by.values()):
+        return text
+    each = "; ".join(f"{a}: {', '.join(columns)}" for a, columns in by.items())
+    return f"{text} ({each})"
+
+
+def _empty_text(name: str, empty: list[str], consequence: str) -> str:
+    """The warning for `empty` columns of table `name` ("" for none), ending with what that
+    costs (`consequence`, where "{it}" stands for the columns)."""
+    if not empty:
+        return ""
+    it, are = ("it", "is") if len(empty) == 1 else ("them", "are")
+    return (
+        f"{name}: {', '.join(empty)} {are} empty in every row (the export has no column for "
+        f"{it}, or leaves {it} blank): {consequence.format(it=it)}"
+    )
+
+
+def _unmapped_hint(text: str, name: str, frame: pd.DataFrame, mapped: Collection[str] = ()) -> str:
+    """`text`, a warning on empty columns of table `name`, naming the headers smk did not
+    map: not the columns a mapping maps outside the model (`TableAccount.mapped_extras`)."""
     kept = [c for c in frame.columns if c not in SCHEMA[name] and not c.startswith("_")]
     kept = [c for c in kept if not c.endswith("s_all") and c not in mapped]  # s_all: smk's
     kept = [c for c in kept if c != MERGED_IDS]  # a mapped source column (smk.io.merges)
     kept = [c for c in kept if c not in AS_LEAD_COLUMNS.values()]  # smk's own (Salesforce)
     kept = [c for c in kept if c != OTHER_EMAILS]  # smk's own (`_several_emails`)
-    one = len(empty) == 1
-    it, are = ("it", "is") if one else ("them", "are")
-    text = (
-        f"{name}: {', '.join(empty)} {are} empty in every row (the export has no column for "
-        f"{it}, or leaves {it} blank): the pages that read {it} show nothing for {it}"
-    )
     if not kept:
         return text
     more = f" and {len(kept) - 12} more" if len(kept) > 12 else ""
@@ -726,6 +760,9 @@ def _empty_columns_warning(
         "or name them in a mapping file (docs/mappings.md)"
     )
 
+
+#: The analyses of `FEATURE_SOURCES`, in the order a warning names them.
+_ANALYSES = (LEAD_SCORING, SEGMENTATION)
 
 #: A table of the model named for one of its rows, where dropping the "s" does not do.
 _ONE_ROW = {"activities": "activity"}
