@@ -706,6 +706,15 @@ def key_file() -> Path | None:
 _SESSION_KEY = secrets.token_hex(32)  # when no key can be kept: this process only
 
 
+def key_kept() -> bool:
+    """Whether `pseudonym_key` would read a kept key (`KEY_VARIABLE` set, read as it reads
+    it, or a key file with a key in it), not make one or use this process's own."""
+    if (os.environ.get(KEY_VARIABLE) or "").strip():
+        return True
+    path = key_file()
+    return path is not None and path.is_file() and path.stat().st_size > 0
+
+
 def pseudonym_key() -> bytes:
     """The secret that keys owners' pseudonyms, so that a reader who knows the team's names
     cannot hash them and map the pseudonyms back.

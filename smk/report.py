@@ -2118,20 +2118,17 @@ def team_owner_warnings(
 def team_warnings_before_report(crm: CRM, settings: dict) -> list[str]:
     """`team_owner_warnings` for every notebook, as `smk report` would give them with the
     params file `settings`, for `smk validate --params`: owners' pseudonyms are those of the
-    key the report would use (`_owner_pseudonyms`) when one is kept (`SMK_OWNER_KEY`, or the
-    key file `smk.pii.key_file`). None is made here, nor its warnings given (the report
-    gives them): a report would make a new one, whose pseudonyms no params file can name
-    yet, so without it the keys are judged against the owners' values alone."""
+    key the report would use (`_owner_pseudonyms`) when one is kept (`smk.pii.key_kept`).
+    None is made here, nor its warnings given (the report gives them): a report would make a
+    new one, whose pseudonyms no params file can name yet, so without it the keys are judged
+    against the owners' values alone."""
     import warnings
 
-    from smk.pii import KEY_VARIABLE, key_file
+    from smk.pii import key_kept
 
-    path = key_file()
-    kept = bool((os.environ.get(KEY_VARIABLE) or "").strip())
-    kept = kept or (path is not None and path.is_file() and path.stat().st_size > 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        aliases = _owner_pseudonyms(crm, settings) if kept else {}
+        aliases = _owner_pseudonyms(crm, settings) if key_kept() else {}
     return team_owner_warnings(crm, discover_notebooks(), settings, aliases)
 
 
