@@ -3799,7 +3799,7 @@ def write_month_index(
         previous = {k["id"]: k for k in _kpis(json.loads(previous_file.read_text())) if "id" in k}
     tiles = []
     in_order = {r.name: metrics[r.name] for r in runs if r.name in metrics}  # notebook order
-    parts = _month_parts(in_order | metrics, context, provenance)
+    parts = _month_parts(_lookback_caveats(in_order | metrics), context, provenance)
     for kpi in _kpis(parts["metrics"]):
         if kpi.get(MONTH_PARTIAL) and kpi.get("status") in VERDICTS:  # no verdict on a part
             kpi = kpi | {"status": PARTIAL_MONTH}
@@ -3878,6 +3878,22 @@ def write_month_index(
     )
     path.write_text(scrub_pii(page, names) if names is not None else page)
     return path
+
+
+def _lookback_caveats(metrics: dict) -> dict:
+    """The notebooks' `metrics` with the tiles of the attribution shares carrying the caveat
+    of a lopsided lookback window (`smk.attribution.lookback_tiles`: the page's metrics record
+    the cut, `lookback_cut`, and its note says so at the page's top only); a page published
+    before smk recorded the cut is shown as it was."""
+    marked = {}
+    for name, m in metrics.items():
+        cut = m.get("lookback_cut")
+        if isinstance(cut, dict) and isinstance(m.get("kpis"), list):
+            from smk.attribution import lookback_tiles
+
+            m = m | {"kpis": lookback_tiles(m["kpis"], cut)}
+        marked[name] = m
+    return marked
 
 
 def _month_parts(metrics: dict, context: dict, provenance: dict[str, dict] | None) -> dict:

@@ -7,7 +7,8 @@ the shares leaned toward channels that touch late, unsaid: on a 20k-contact synt
 the Shapley intervals covered the true shares of 4 channels of 8 (all 8 without a limit), and
 the Salesforce sample's page published organic search at [0, 0] against a true 20%.
 `Journeys.lookback_cut` measures it, `lookback_check` says when it biases the shares and the
-attribution page says so at its top.
+attribution page says so at its top; the report index's top channel tiles, read without the
+page, showed the biased figures as findings and now carry the caveat too.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ import pandas as pd
 import pytest
 from test_attribution_models import mini_crm, utc, won_deal
 from test_attribution_page import _run_page
+from test_attribution_reliability import CONTEXT, OCTOBER, _kpis
 
 import smk
 from smk import attribution as at
-from smk import config, periods
+from smk import config, outputs, periods
+from smk.report import write_month_index
 
 #: The window's default, decided on 2026-11-28 (it was 90): 90 days cut the converting
 #: journeys' early touches far more often than the others' and tilted the shares toward
@@ -193,6 +196,7 @@ def test_the_check_calls_a_window_lopsided_by_gap_and_share(converting, non_conv
     assert (check["lopsided"], check["leans_to"]) == (leans_to is not None, leans_to)
     assert (check["min_gap"], check["min_share"]) == (at.LOOKBACK_GAP, at.LOOKBACK_SHARE)
     assert (at.lookback_note(check) != "") == check["lopsided"]
+    assert (at.lookback_caveat(check) != "") == check["lopsided"]
 
 
 def test_the_note_says_which_way_the_shares_lean_and_what_to_run():
@@ -210,6 +214,80 @@ def test_the_note_says_which_way_the_shares_lean_and_what_to_run():
     emptied = at.lookback_note(at.lookback_check(_Cut(0.455, 0.116, emptied=3), 90))
     assert "before the window began; 3 converting journeys kept no touch at all and are " in (
         emptied
+    )
+
+
+def _index_tiles(tmp_path, metrics: dict) -> dict[str, tuple[str, str]]:
+    """The report index of October 2026 on the attribution page's `metrics`: each tile's
+    class and detail, by id."""
+    folder = tmp_path / "2026-10"
+    outputs.write_metrics(folder, "attribution", metrics)
+    page = write_month_index(folder, OCTOBER, [], CONTEXT, tmp_path).read_text()
+    found = re.findall(
+        r'class="([^"]*)" data-kpi="([^"]*)".*?<div class="detail">(.*?)</div>', page
+    )
+    return {kpi: (css, detail) for css, kpi, detail in found}
+
+
+@pytest.mark.parametrize(
+    ("converting", "non_converting", "caveat"),
+    [
+        (
+            0.455,
+            0.116,
+            "46% of the converting journeys but of 12% of the non-converting ones, which tilts "
+            "the shares toward channels that touch late",
+        ),
+        (
+            0.005,
+            0.3,
+            "30% of the non-converting journeys but of 0% of the converting ones, which can "
+            "tilt the data-driven shares toward channels that open journeys",
+        ),
+    ],
+)
+def test_the_index_s_share_tiles_carry_a_lopsided_window_s_caveat(
+    tmp_path, converting, non_converting, caveat
+):
+    kpis = list(_kpis(30).values())
+    cut = at.lookback_check(_Cut(converting, non_converting), 180)
+    balanced = _index_tiles(tmp_path / "balanced", {"kpis": kpis})
+    tiles = _index_tiles(tmp_path / "lopsided", {"kpis": kpis, "lookback_cut": cut})
+    caveat = (
+        f"biased by the lookback window: its 180 days cut the earlier touches of {caveat}; "
+        "see the attribution page before acting on it"
+    )
+    for kpi in ("top_channel", "top_channel_share"):
+        css, detail = tiles[kpi]
+        assert detail.startswith(f"12 months to Oct 2026 · {caveat}")  # first after the window
+        rest = detail.replace(f"{caveat}; ", "").replace(f"{caveat} · ", "")
+        assert (css, rest) == balanced[kpi]  # the tile keeps its look and all else it said
+    assert tiles["conversions_attributed"] == balanced["conversions_attributed"]  # a count
+
+
+def test_the_index_s_tiles_carry_no_caveat_when_the_window_cut_both_kinds_alike(tmp_path):
+    kpis = list(_kpis(30).values())
+    older = _index_tiles(tmp_path / "older", {"kpis": kpis})  # published before lookback_cut
+    for converting, non_converting in [(0.14, 0.10), (0.0, 0.0), (None, 0.3)]:
+        cut = at.lookback_check(_Cut(converting, non_converting), 180)
+        name = f"{converting}-{non_converting}"
+        assert _index_tiles(tmp_path / name, {"kpis": kpis, "lookback_cut": cut}) == older
+    assert set(older) == {"top_channel", "top_channel_share", "conversions_attributed"}
+    assert "lookback" not in "".join(detail for _, detail in older.values())
+
+
+def test_a_lopsided_window_s_caveat_joins_too_few_conversions_on_the_index(tmp_path):
+    kpis = list(_kpis(1).values())
+    cut = at.lookback_check(_Cut(0.455, 0.116), 90)
+    tiles = _index_tiles(tmp_path, {"kpis": kpis, "lookback_cut": cut})
+    css, detail = tiles["top_channel"]
+    assert css == "tile status-no-data"  # still not to be relied on, and not compared
+    assert detail == (
+        "12 months to Oct 2026 · biased by the lookback window: its 90 days cut the earlier "
+        "touches of 46% of the converting journeys but of 12% of the non-converting ones, "
+        "which tilts the shares toward channels that touch late; see the attribution page "
+        "before acting on it; too few conversions (1 of at least 30): not to be relied on"
+        " · no data"
     )
 
 

@@ -22,7 +22,15 @@ from smk.attribution.journeys import (
     value_currency,
     window_start,
 )
-from smk.attribution.lookback import LOOKBACK_GAP, LOOKBACK_SHARE, lookback_check, lookback_note
+from smk.attribution.lookback import (
+    LOOKBACK_GAP,
+    LOOKBACK_SHARE,
+    SHARE_TILES,
+    lookback_caveat,
+    lookback_check,
+    lookback_note,
+    lookback_tiles,
+)
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.models import (
     DATA_DRIVEN,
@@ -75,6 +83,7 @@ __all__ = [
     "MODELS",
     "RATIOS",
     "RULE_MODELS",
+    "SHARE_TILES",
     "Journeys",
     "MarkovAttribution",
     "ShapleyAttribution",
@@ -100,8 +109,10 @@ __all__ = [
     "journey_columns",
     "journeys",
     "last_day",
+    "lookback_caveat",
     "lookback_check",
     "lookback_note",
+    "lookback_tiles",
     "paid_ratios",
     "path_lengths",
     "path_pattern",

@@ -9,7 +9,8 @@ effect from the difference between the two kinds, so a window that cuts them une
 credit between the channels that open journeys and those that touch late, whatever the
 channels did. `lookback_check` measures it on every run (`Journeys.lookback_cut`) and
 `lookback_note` says so at the top of the attribution page when it is lopsided enough to
-bias the shares (`LOOKBACK_GAP`, `LOOKBACK_SHARE`; docs/notebooks.md, "The lookback window").
+bias the shares (`LOOKBACK_GAP`, `LOOKBACK_SHARE`; docs/notebooks.md, "The lookback window"),
+and `lookback_tiles` on the report index's tiles of the shares, which a reader may see alone.
 """
 
 from __future__ import annotations
@@ -80,8 +81,6 @@ def lookback_note(check: dict) -> str:
     if not check["lopsided"]:
         return ""
     late = check["leans_to"] == "late"
-    more, less = ("converting", "non_converting") if late else ("non_converting", "converting")
-    days = f"{check['lookback_days']:g}"
     n_emptied = check["converting_emptied"]
     emptied = (
         f"; {counted(n_emptied, 'converting journey')} kept no touch at all and "
@@ -90,9 +89,7 @@ def lookback_note(check: dict) -> str:
         else ""
     )
     cut = (
-        f"Its {days} days cut the earlier touches of {check[more]:.0%} of the "
-        f"{more.replace('_', '-')} journeys but of {check[less]:.0%} of the "
-        f"{less.replace('_', '-')} ones (their contact was touched before the window "
+        f"Its {_cut_words(check)} (their contact was touched before the window "
         f"began{emptied}): a converting journey's window ends at its conversion, a "
         "non-converting one's at its last touch. "
     )
@@ -119,3 +116,53 @@ def lookback_note(check: dict) -> str:
         "`smk report --params` file, under `notebooks: attribution:`) or with a longer "
         'window, and compare (docs/notebooks.md, "The lookback window").'
     )
+
+
+def _cut_words(check: dict) -> str:
+    """How often a lopsided `lookback_check`'s window cut each kind of journey, the kind cut
+    more first: "180 days cut the earlier touches of 46% of the converting journeys but of
+    12% of the non-converting ones"."""
+    late = check["leans_to"] == "late"
+    more, less = ("converting", "non_converting") if late else ("non_converting", "converting")
+    return (
+        f"{check['lookback_days']:g} days cut the earlier touches of {check[more]:.0%} of the "
+        f"{more.replace('_', '-')} journeys but of {check[less]:.0%} of the "
+        f"{less.replace('_', '-')} ones"
+    )
+
+
+#: The tiles of the attribution page (`report_kpis`) that show its shares, which a lopsided
+#: window biases; the count of conversions attributed is a fact and says what went unattributed.
+SHARE_TILES = frozenset({"top_channel", "top_channel_share"})
+
+
+def lookback_caveat(check: dict) -> str:
+    """The caveat a tile of the shares carries on a lopsided `lookback_check` (as the page's
+    metrics record it, `lookback_cut`), in one line: how often the window cut each kind of
+    journey and which channels the shares lean toward; "" when it cuts both kinds alike."""
+    if not check.get("lopsided"):
+        return ""
+    if check["leans_to"] == "late":
+        lean = "which tilts the shares toward channels that touch late"
+    else:
+        lean = "which can tilt the data-driven shares toward channels that open journeys"
+    return (
+        f"biased by the lookback window: its {_cut_words(check)}, {lean}; see the attribution "
+        "page before acting on it"
+    )
+
+
+def lookback_tiles(tiles: list[dict], check: dict) -> list[dict]:
+    """The attribution page's report `tiles` with those of the shares (`SHARE_TILES`) starting
+    their `detail` with `lookback_caveat` of `check` (the metrics' `lookback_cut`), so that the
+    report index, read without the page, does not show a biased top channel as a finding;
+    `tiles` as they are when the window cut both kinds of journey alike."""
+    caveat = lookback_caveat(check)
+    if not caveat:
+        return tiles
+    return [
+        t | {"detail": f"{caveat}; {t['detail']}" if t.get("detail") else caveat}
+        if isinstance(t, dict) and t.get("id") in SHARE_TILES
+        else t
+        for t in tiles
+    ]
