@@ -260,7 +260,7 @@ def test_xlsx_folder_is_detected_and_reads_the_workbook(
 CUSTOM_OPEN_STAGES = (
     "deals.stage: 2 deals at stage values smk cannot tell open from closed: 'Awaiting outcome' "
     "(1), 'Opportunity identified' (1); they are taken as open: export the deals' closed and "
-    "won flags too (HubSpot: Is Closed, Is Closed Won), or map the values with a mapping file "
+    "won flags too (HubSpot: Is Deal Closed?, Is Closed Won), or map the values with a mapping file "
     "(docs/mappings.md)"
 )
 

@@ -322,7 +322,7 @@ def test_stages_no_rule_tells_are_counted_in_a_warning(tmp_path: Path) -> None:
     assert warnings_with(crm, "cannot tell open from closed") == [
         "deals.stage: 5 deals at stage values smk cannot tell open from closed: '37336401' "
         "(3), 'Abgeschlossen und gewonnen' (2); they are taken as open: export the deals' "
-        "closed and won flags too (HubSpot: Is Closed, Is Closed Won), or map the values with "
+        "closed and won flags too (HubSpot: Is Deal Closed?, Is Closed Won), or map the values with "
         "a mapping file (docs/mappings.md)"
     ]
 

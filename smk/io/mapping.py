@@ -17,7 +17,7 @@ import re
 import stat
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -79,6 +79,14 @@ class TableMapping:
     #: rows the CRM marks deleted, set aside as `DELETED_IN_CRM`: {from, pattern}, as a
     #: `derive` rule (Pipedrive's `Deal - Status` `Deleted`)
     deleted: dict = field(default_factory=dict)
+    #: the headers, by column, holding the one value of a `multi_value` column's list that
+    #: is the record's primary (HubSpot's `Primary Associated Company ID` beside `Associated
+    #: Company IDs`): the column's value where a row has one, the list kept (`_primary`)
+    primary: dict[str, list[str]] = field(default_factory=dict)
+    #: `amount` headers holding the amount in the company's own currency, which the export
+    #: does not name (HubSpot's `Amount in company currency`): read only when the file has no
+    #: other amount or no currency column, and then never with a currency (`_home_amount`)
+    home_currency: list[str] = field(default_factory=list)
     #: the user's mapping file this table was read from, whose headers a file of the table
     #: must have (`_unfound`); None for smk's own mappings, which list many aliases on purpose
     #: (HubSpot's labels, API names and sync columns), most of them absent from any one export
@@ -96,7 +104,16 @@ _TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin", "given", "sepa
 #: the separator of a `multi_value` column's values unless the mapping gives one
 MULTI_SEPARATOR = ";"
 #: keys of a table section that name our columns (each must be in the data model)
-_COLUMN_KEYS = ("columns", "derive", "constants", "values", "strip", "multi_value", "coalesce")
+_COLUMN_KEYS = (
+    "columns",
+    "derive",
+    "constants",
+    "values",
+    "strip",
+    "multi_value",
+    "coalesce",
+    "primary",
+)
 #: columns a mapping may name that the model does not hold, by table, with their kinds: read to
 #: tell a task nobody has done and when a done one was done (`_task_work`), and which records
 #: the CRM merged into a record (`merged_ids`: `smk.io.merges`), then kept as extra columns
@@ -352,20 +369,23 @@ def _table_mapping(table: str, body: object, path: Path) -> TableMapping:
     _check_columns(table, body, path)
     _check_targets(table, body, path)
     fields = {k: body[k] for k in TableMapping.__dataclass_fields__ if body.get(k) is not None}
-    fields["columns"] = {
-        k: [v] if isinstance(v, str) else list(v) for k, v in (body.get("columns") or {}).items()
-    }
     fields["values"] = {  # a stage id written unquoted (37336401) is that text
         col: {str(k): v for k, v in tr.items()} for col, tr in (body.get("values") or {}).items()
     }
     fields["constants"] = {c: _plain(v) for c, v in (body.get("constants") or {}).items()}
+    for key in ("columns", "primary"):  # {column: header or headers}
+        fields[key] = {k: _as_list(v) for k, v in (body.get(key) or {}).items()}
+    fields["home_currency"] = _as_list(body.get("home_currency"))
     if isinstance(body.get("multi_value"), dict):  # {column: separator}
         fields["separators"] = dict(body["multi_value"])
         fields["multi_value"] = list(body["multi_value"])
-    fields["files"] = (
-        [body["files"]] if isinstance(body.get("files"), str) else body.get("files") or []
-    )
+    fields["files"] = _as_list(body.get("files"))
     return TableMapping(**fields)
+
+
+def _as_list(value: object) -> list:
+    """A mapping file's one text or list of them (or nothing) as a list."""
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 _SETTINGS = {  # top-level keys of a mapping file: what each must be
@@ -463,6 +483,11 @@ _SHAPES = {  # table-section keys: what each must be (docs/mappings.md)
         lambda v: _texts(v) or (isinstance(v, dict) and all(map(_separator, v.values()))),
     ),
     "coalesce": ("a list of our columns", _texts),
+    "primary": _each("our columns", "a header or a list of headers", _text_or_texts),
+    "home_currency": (
+        "a header or a list of headers of an amount in the company's own currency",
+        _text_or_texts,
+    ),
     "derive": _each("our columns", f"{_RULE} and optionally false_for: [values]", _rule),
     # a YAML yes/no is told apart by column (`_check_yes_no`): true/false for a flag only
     "constants": _each(
@@ -941,11 +966,12 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     headers = {fileio.normalise_header(c): c for c in frame.columns if c not in _READER_META}
     out = pd.DataFrame(index=frame.index)
     used: set[str] = set()  # headers mapped: not kept again under their own name
-    for canonical, aliases in tm.columns.items():
+    home = _home_amount(tm, headers)
+    for canonical in tm.columns:
         # a header may feed several of our columns (one Zoho date for created_at and
         # became_lead_at): each gets its values, transformed on its own
         sources: list[str] = []
-        for alias in aliases:
+        for alias in _aliases(tm, canonical, home):
             source = headers.get(fileio.normalise_header(alias))
             if source is not None and source not in sources:
                 sources.append(source)
@@ -966,6 +992,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
                 out[f"{col}s_all"] = full
             else:
                 out[col] = full
+    used.update(_primary(out, frame, headers, tm))
     for col, pattern in tm.strip.items():
         if col in out:
             out[col] = _strip_pattern(out[col], pattern)
@@ -985,7 +1012,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
             out["type"] = value
     not_done, notes = _task_work(out, table, path)
     inbound, said = _inbound_emails(out, raw_type, table, path)
-    notes += said
+    notes += said + _home_note(table, tm, headers, home, path)
     for col in frame.columns:  # keep what we did not map, under its own name
         if col not in used and col not in _READER_META and col not in out:
             out[col] = frame[col]
@@ -1014,6 +1041,82 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     mapped.attrs["headers"] = list(headers.values()) if unfound else []
     mapped.attrs["mapped_extras"] = _mapped_extras(tm, headers, table)  # validate's warnings
     return mapped
+
+
+def _found(headers: dict[str, str], names: Iterable[str]) -> list[str]:
+    """The file's headers of `names` (aliases, in their order) that it has."""
+    keys = (fileio.normalise_header(n) for n in names)
+    return list(dict.fromkeys(headers[k] for k in keys if k in headers))
+
+
+def _home_amount(tm: TableMapping, headers: dict[str, str]) -> str | None:
+    """The header of the amount in the company's own currency (`home_currency`) that
+    `map_frame` reads as `amount`: when the file has no other amount, or no currency column
+    to say that amount's currency; None when the file has no such header, or the others."""
+    home = _found(headers, tm.home_currency)
+    own = _found(headers, _own_amounts(tm))
+    if not home or (own and _found(headers, tm.columns.get("currency", ()))):
+        return None
+    return home[0]
+
+
+def _own_amounts(tm: TableMapping) -> list[str]:
+    """The `amount` aliases in each record's own currency (not `home_currency`)."""
+    home = {fileio.normalise_header(h) for h in tm.home_currency}
+    return [a for a in tm.columns.get("amount", ()) if fileio.normalise_header(a) not in home]
+
+
+def _aliases(tm: TableMapping, col: str, home: str | None) -> list[str]:
+    """The aliases `map_frame` reads `col` from: an amount in the company's currency only as
+    `_home_amount` chose it, and then no currency (that of each record is not its)."""
+    if col == "amount" and tm.home_currency:
+        return [home] if home is not None else _own_amounts(tm)
+    if col == "currency" and home is not None:
+        return []
+    return tm.columns[col]
+
+
+def _home_note(
+    table: str, tm: TableMapping, headers: dict[str, str], home: str | None, path: Path
+) -> list[str]:
+    """The warning that `amount` is read from a header in the company's own currency
+    (`_home_amount`), with the headers that are not read because of it."""
+    if home is None:
+        return []
+    one = table.removesuffix("s")
+    said = [
+        f"{table}: amount of {path.name} is read from {headers[fileio.normalise_header(home)]!r}, "
+        "in the CRM's company currency, which the export does not name: the currency is left "
+        "empty, so the report takes the amounts to be in the reporting currency (set "
+        "reporting_currency to the company currency if it is another)"
+    ]
+    if own := _found(headers, _own_amounts(tm)):
+        said.append(
+            f"{own[0]!r} is not read: it is in each {one}'s own currency, which no column names"
+        )
+    if currency := _found(headers, tm.columns.get("currency", ())):
+        said.append(
+            f"{currency[0]!r}, each {one}'s own currency, is not that of these amounts: kept "
+            "under its own name"
+        )
+    return ["; ".join(said)]
+
+
+def _primary(
+    out: pd.DataFrame, frame: pd.DataFrame, headers: dict[str, str], tm: TableMapping
+) -> list[str]:
+    """Each `primary` column's value from its primary header where a row has one, else the
+    first of its list as `map_frame` read it (`<column>s_all` keeps the list); returns the
+    headers read. HubSpot's first associated company is any of them, not the primary."""
+    read = []
+    for col, names in tm.primary.items():
+        found = _found(headers, names)
+        if not found:
+            continue
+        primary = _first_value(as_text(clean_text(frame[found[0]])), _separator_of(tm, col))
+        out[col] = primary.fillna(as_text(clean_text(out[col]))) if col in out else primary
+        read.append(found[0])
+    return read
 
 
 def _mapped_extras(tm: TableMapping, headers: dict[str, str], table: str) -> list[str]:
@@ -1323,7 +1426,7 @@ def untold_counts(values: pd.Series, rule: dict) -> dict[str, int]:
 
 #: what the warning of deals at stages smk cannot tell open from closed advises for files
 STAGE_REMEDY = (
-    "export the deals' closed and won flags too (HubSpot: Is Closed, Is Closed Won), or map "
+    "export the deals' closed and won flags too (HubSpot: Is Deal Closed?, Is Closed Won), or map "
     "the values with a mapping file (docs/mappings.md)"
 )
 
