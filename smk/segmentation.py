@@ -13,10 +13,11 @@ talking to. This module gives both sides the same segments and the same words fo
 * **Personas** (`persona_profiles`, `name_personas`): one profile row per segment and a
   deterministic plain-words name derived from it.
 * **Stable segments** (`segment_accounts`; `save_segmenter`, `load_segmenter`,
-  `segment_drift`, `drift_note`, `model_input`, `unseen_values`): a fitted model is saved next
-  to the report, the next month's accounts are assigned to it unless a refit is asked for, and
-  a note says how much the segments moved, which features it used this month's export lacks
-  and how many accounts hold values it never saw.
+  `segment_drift`, `drift_note`, `model_input`, `new_features`, `unseen_values`): a fitted
+  model is saved next to the report, the next month's accounts are assigned to it unless a
+  refit is asked for, and a note says how much the segments moved, which features it used this month's export lacks,
+  which new ones (a channel first touched this month) it cannot use, and how many accounts
+  hold values it never saw.
 * **Cuts for the other views** (`segment_by_channel`, `segment_by_stage`; `segments.csv` from
   `segments_export` is what `smk.funnel.read_segments` reads).
 
@@ -90,6 +91,12 @@ RFM_SEGMENTS: tuple[RFMSegment, ...] = (
 RFM_OTHER = "other"
 #: Accounts with no won deal by the as-of date (not scored).
 RFM_NO_PURCHASE = "no purchase yet"
+#: Fewer customers (accounts with a won deal) than this are not scored or named: scores rank
+#: customers against each other, and quintiles of a handful rank nothing (a sole customer
+#: scored 555, "champions"). Their segment is `RFM_UNRANKED`, and `customers_line` says why.
+MIN_CUSTOMERS_RANKED = 20
+#: The segment of every customer when there are fewer than `MIN_CUSTOMERS_RANKED`.
+RFM_UNRANKED = "unranked customers"
 
 #: CLV-style value: margin x annual value x sum over the horizon of retention^t / (1 + d)^t.
 CLV_SETTINGS: dict = {
@@ -101,6 +108,8 @@ CLV_SETTINGS: dict = {
     "min_accounts_for_retention": 20,  # customers with a year of history needed to estimate it
 }
 
+#: The start of the channel mix's columns (channel_<c>: an account's share of touches in c).
+CHANNEL_PREFIX = "channel_"
 #: Feature groups clustered on, with how much each of a group's columns counts (1.0 = as much
 #: as a firmographic column) in the mixture's likelihood and in k-means distances. Size is
 #: employees and revenue per employee (annual revenue is their product, so it would count size
@@ -111,7 +120,7 @@ FEATURE_GROUPS: dict[str, dict] = {
     "size": {"columns": ("log_employees", "log_revenue_per_employee"), "weight": 1.0},
     "industry": {"columns": ("industry",), "weight": 1.0, "kind": "category"},
     "country": {"columns": ("country",), "weight": 1.0, "kind": "category"},
-    "channel_mix": {"columns": "channel_*", "weight": 0.25},
+    "channel_mix": {"columns": f"{CHANNEL_PREFIX}*", "weight": 0.25},
     "engagement": {"columns": ("log_contacts", "log_touches_per_contact"), "weight": 0.25},
     "funnel": {
         "columns": ("share_reached_mql", "share_reached_opportunity", "log_median_deal_amount"),
@@ -139,6 +148,9 @@ CONTACT_FEATURE_WORDS: dict[str, tuple[str, ...]] = {
     "channel_mix": ("channel mix",),
     "funnel": ("share reaching MQL", "share reaching opportunity"),
 }
+#: What `features_line` calls the number of contacts per account (in the feature group
+#: "engagement"): unknown, not 0, when no contact is linked to an account.
+CONTACTS_WORDS = ("contacts per account",)
 #: Why `features_line` says the features of `CONTACT_FEATURE_WORDS` are unknown when no
 #: contact of the export is linked to one of its accounts.
 NO_CONTACT_LINKED = "no contact is linked to an account"
@@ -274,6 +286,9 @@ def rfm_table(
         used up to `as_of` only (`deals_used`); deals in several currencies without rates are
         added as they are, with a warning.
 
+    Fewer customers than `MIN_CUSTOMERS_RANKED` are not scored: r, f, m and rfm are missing
+    and rfm_segment is `RFM_UNRANKED` (`customers_line` says why).
+
     A won deal without an amount counts as a purchase (frequency, recency) but adds no money:
     monetary sums the known amounts of the account's won deals and is NaN (unknown, not 0.0)
     when none has one; deals_won_without_amount counts those it leaves out. The M score ranks
@@ -304,12 +319,10 @@ def rfm_table(
     table.index = table.index.astype("string")
     table.index.name = "account_id"
     table["recency_days"] = (end - table["last_purchase_at"]).dt.total_seconds() / 86400
-    table["r"] = score_quintiles(table["recency_days"], higher_is_better=False)
-    table["f"] = score_quintiles(table["frequency"].astype("float64"))
-    table["m"] = score_quintiles(table["monetary"].dropna()).reindex(table.index)
-    scores = table[["r", "f", "m"]].astype("Int64").astype("string")
-    table["rfm"] = scores["r"] + scores["f"] + scores["m"]  # <NA> without an M score
-    table["rfm_segment"] = name_rfm_segments(table["r"], table["f"], segments)
+    if len(table) >= MIN_CUSTOMERS_RANKED:
+        table = _scored(table, segments)
+    else:  # too few to rank against each other: no scores (left missing), no names
+        table["rfm_segment"] = RFM_UNRANKED
     table = table.reset_index()
     if include_non_buyers and not crm.accounts.empty:
         accounts = crm.accounts  # those that existed by `as_of` (no date: kept), as features do
@@ -329,21 +342,49 @@ def rfm_table(
     for col in ("r", "f", "m", "frequency", "deals_won_without_amount"):
         table[col] = table[col].astype("Int64")
     table["monetary"] = table["monetary"].astype("float64")
-    table["rfm_segment"] = table["rfm_segment"].astype("string")
+    table[["rfm", "rfm_segment"]] = table[["rfm", "rfm_segment"]].astype("string")
     return table.sort_values("account_id", ignore_index=True)
+
+
+def _scored(table: pd.DataFrame, segments: Sequence[RFMSegment]) -> pd.DataFrame:
+    """The customers of `rfm_table` with their R, F and M scores (`score_quintiles`; M of
+    those whose monetary value is known), rfm and named segment."""
+    table["r"] = score_quintiles(table["recency_days"], higher_is_better=False)
+    table["f"] = score_quintiles(table["frequency"].astype("float64"))
+    table["m"] = score_quintiles(table["monetary"].dropna()).reindex(table.index)
+    scores = table[["r", "f", "m"]].astype("Int64").astype("string")
+    table["rfm"] = scores["r"] + scores["f"] + scores["m"]  # <NA> without an M score
+    table["rfm_segment"] = name_rfm_segments(table["r"], table["f"], segments)
+    return table
 
 
 def customers_line(crm: CRM, rfm: pd.DataFrame, month) -> str:
     """How many accounts of `rfm` (`rfm_table`) have won deals by the end of `month` ("64 of
-    667 accounts have won deals by the end of 2026-10"), or, when the export has no deals,
-    that this is unknown (not "0 of 667")."""
+    667 accounts have won deals by the end of 2026-10"), and when they are too few to rank,
+    that they are not scored (`unranked_text`); or, when the export has no deals, that this is
+    unknown (not "0 of 667")."""
     if crm.deals.empty:
         return (
             f"{crm.no_rows_text('deals')}: which of the {len(rfm)} accounts have bought is unknown"
         )
     customers = int((rfm["frequency"] > 0).sum())
     have = "has" if customers == 1 else "have"
-    return f"{customers} of {counted(len(rfm), 'account')} {have} won deals by the end of {month}"
+    line = f"{customers} of {counted(len(rfm), 'account')} {have} won deals by the end of {month}"
+    return f"{line}: {unranked_text()}" if too_few_to_rank(rfm) else line
+
+
+def unranked_text() -> str:
+    """Why `rfm_table` scores and names no customer when there are too few of them."""
+    return (
+        f"too few to rank, so none is scored or named (RFM ranks customers against each other: "
+        f"at least {MIN_CUSTOMERS_RANKED} customers needed)"
+    )
+
+
+def too_few_to_rank(rfm: pd.DataFrame) -> bool:
+    """Whether `rfm` (`rfm_table`) has customers too few to rank (`MIN_CUSTOMERS_RANKED`):
+    none is scored or named (`RFM_UNRANKED`), and `customers_line` says why."""
+    return bool((rfm["rfm_segment"] == RFM_UNRANKED).any())
 
 
 def name_rfm_segments(
@@ -387,7 +428,7 @@ def rfm_summary(rfm: pd.DataFrame, segments: Sequence[RFMSegment] = RFM_SEGMENTS
     revenue (`revenue_shares`); `revenue_gap` says what the deals without an amount leave out.
     An export without deals has no named segment, so no rows (`customers_line` says why).
     """
-    order = [s.name for s in segments] + [RFM_OTHER, RFM_NO_PURCHASE]
+    order = [s.name for s in segments] + [RFM_OTHER, RFM_UNRANKED, RFM_NO_PURCHASE]
     g = rfm.groupby("rfm_segment", observed=True)
     out = pd.DataFrame({"accounts": g.size(), "won_revenue": g["monetary"].sum(min_count=1)})
     out = out.reindex([s for s in order if s in out.index])
@@ -487,7 +528,7 @@ def customer_value_summary(
 ) -> pd.DataFrame:
     """Customers, median annual value and CLV per named RFM segment (CLV totals only over
     customers with enough history; n/a when none has)."""
-    order = [s.name for s in segments] + [RFM_OTHER]
+    order = [s.name for s in segments] + [RFM_OTHER, RFM_UNRANKED]
     g = value.groupby("rfm_segment", observed=True)
     out = pd.DataFrame(
         {
@@ -520,14 +561,17 @@ def account_features(
     Shares are shrunk towards the all-account average by `prior_contacts` contacts' worth, so
     an account with one contact is not described by that one person. Accounts without contacts
     have log_contacts 0 and missing behaviour (the segmenter leaves it out rather than guess).
+    A channel no contact touched before `as_of` has no column (`model_input` reads it as 0
+    touches for a model fitted on it).
     Deal amounts are put in one currency by `fx_rates` (see `rfm_table`). `as_of` is the
     observation end as in `rfm_table` (a `periods.Month` means its end); None: all records.
     When the export has no touchpoints at all, touches per contact and the channel mix are
     unknown, not 0: log_touches_per_contact is missing for every account, the channel mix is
     left out, and ``attrs["unknown"]`` says so (for `features_line`); so it does when no
     account has a value in a column of `FIRMOGRAPHIC_SOURCES` (an export without its
-    companies' industry), and when no contact is linked to an account (every account has 0
-    contacts, and the behaviour measured on contacts is unknown: `CONTACT_FEATURE_WORDS`).
+    companies' industry), and when no contact is linked to an account (how many contacts each
+    account has is unknown, not 0: log_contacts is missing for every account, `CONTACTS_WORDS`,
+    and so is the behaviour measured on contacts: `CONTACT_FEATURE_WORDS`).
     ``attrs["unknown"]`` is a list of {"what": the features' words, "why": the reason,
     "groups": the feature groups they are in}.
     """
@@ -578,12 +622,14 @@ def account_features(
     if crm.touchpoints.empty:
         words = [w for group in TOUCH_GROUPS for w in CONTACT_FEATURE_WORDS[group]]
         unknown.append(_unknown(words, "the export has no touchpoints", TOUCH_GROUPS))
-    if len(out) and c.empty:  # no contact linked to any account
+    if len(out) and c.empty:  # no contact linked to any account: how many is unknown, not 0
+        out["log_contacts"] = np.nan
+        unknown.append(_unknown(CONTACTS_WORDS, NO_CONTACT_LINKED, ("engagement",)))
         unknown += _unknown_behaviour(NO_CONTACT_LINKED, CONTACT_FEATURE_WORDS)
     if len(tp):
         mix = pd.crosstab(tp["account_id"], tp["channel"].astype("string"), normalize="index")
         for ch in sorted(mix.columns):
-            out[f"channel_{ch}"] = shrunk(mix[ch])
+            out[f"{CHANNEL_PREFIX}{ch}"] = shrunk(mix[ch])
     reached = _reached(c, end)
     for stage in ("mql", "opportunity"):
         share = reached[stage].groupby(c["account_id"], observed=True).mean()
@@ -1612,10 +1658,12 @@ def drift_note(
     model_month: str | None = None,
     refit_below: float = DRIFT_REFIT_BELOW,
     missing: Sequence[str] = (),
+    new: Sequence[str] = (),
 ) -> str:
     """The drift of `segment_drift` in plain words, with advice when a refit is due. `missing`:
     the features the model uses that this month's accounts have no value in (`model_input`):
-    the note names them, and says that accounts may have changed segment for that reason."""
+    the note names them, and says that accounts may have changed segment for that reason.
+    `new`: the features of this month the model was not fitted on (`new_features`), named."""
     since = f" (the model of {model_month})" if model_month else ""
     parts = [f"Accounts were assigned to last month's segments{since}."]
     if drift["accounts_compared"]:
@@ -1626,6 +1674,8 @@ def drift_note(
         )
     if missing:
         parts.append(_missing_text(missing, bool(drift["accounts_compared"])))
+    if new:
+        parts.append(_new_text(new))
     if drift["refit_agreement"] is not None:
         agree, k, k_new = drift["refit_agreement"], drift["segments"], drift["refit_segments"]
         fresh = (
@@ -1658,17 +1708,55 @@ def _missing_text(missing: Sequence[str], compared: bool) -> str:
     return f"{text}: refit (refit=True) to segment on what this month's export holds."
 
 
+def _new_text(new: Sequence[str]) -> str:
+    """`drift_note`'s words for the features new this month (`new_features`)."""
+    return (
+        f"Features new this month, which the model was not fitted on and so does not use: "
+        f"{', '.join(new)}: refit (refit=True) to segment on them."
+    )
+
+
 def model_input(model: AccountSegmenter, features: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """`features` as `model` takes them, and the features it learnt from that hold no value
-    this month. A column the model was fitted on that `features` lacks (a channel gone from
-    the export) is added as missing values, which the model leaves out (`AccountSegmenter`
-    itself refuses a table without it); the features returned are those columns and the ones
-    no account has a value in (a column gone from the export: `account_features` keeps it,
-    empty), of those the model uses and had values in when fitted (a feature that was
-    already unknown then, as in an export that never has touchpoints, is not missing now)."""
-    X = features.reindex(columns=list(model.feature_names_in_))
+    this month. A column the model was fitted on that `features` lacks is added as missing
+    values, which the model leaves out (`AccountSegmenter` itself refuses a table without it),
+    except a channel no contact touched this month, which is 0 touches wherever the channel
+    mix is known (`_untouched_channels`). The features returned are the columns still without
+    a value (a channel of an export without touchpoints) and the ones no account has a value in
+    (a column gone from the export: `account_features` keeps it, empty), of those the model
+    uses and had values in when fitted (a feature that was already unknown then, as in an
+    export that never has touchpoints, is not missing now). Columns the model was not fitted
+    on are not used: `new_features` names those its feature groups would have used."""
+    X = _untouched_channels(features.reindex(columns=list(model.feature_names_in_)), features)
     learnt = _learnt_columns(model.encoder_)
     return X, [c for c in learnt if X[c].isna().all()]
+
+
+def _untouched_channels(X: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """`X` with each channel column `features` lacks (no touch in that channel this month) at 0
+    for the accounts whose channel mix is known (a share in a channel `features` has), since
+    their contacts had no touch in it; missing for the others (no contacts) and for every
+    account when `features` has no channel column (no touchpoints: the mix is unknown)."""
+    channels = [c for c in features.columns if str(c).startswith(CHANNEL_PREFIX)]
+    absent = [c for c in X.columns if str(c).startswith(CHANNEL_PREFIX) and c not in features]
+    if not channels or not absent:
+        return X
+    known = features[channels].notna().any(axis=1).to_numpy()
+    X = X.copy()
+    X.loc[known, absent] = 0.0
+    return X
+
+
+def new_features(model: AccountSegmenter, features: pd.DataFrame) -> list[str]:
+    """The columns of `features` that `model`'s feature groups would segment on but that it was
+    not fitted on, so it cannot use them (a channel first touched this month: its touches
+    count in no column the model knows); none for a model fitted on a list of columns."""
+    fitted = set(model.feature_names_in_)
+    try:
+        groups = resolve_feature_groups(features, model.features)
+    except ValueError:  # none of its features, or a column it names is gone: none is new
+        return []
+    return [c for group in groups.values() for c in group["columns"] if c not in fitted]
 
 
 def _learnt_columns(encoder: FeatureEncoder) -> list[str]:
@@ -1745,6 +1833,9 @@ class SegmentationRun:
     #: when assigned to a saved model: per category feature, how many accounts hold a value
     #: the model was not fitted on (`unseen_values`); only features with some
     unseen_values: dict[str, int] = field(default_factory=dict)
+    #: when assigned to a saved model: the features of this month its feature groups would
+    #: use that it was not fitted on (`new_features`: a channel first touched this month)
+    new_features: list[str] = field(default_factory=list)
 
 
 #: The `AccountSegmenter` settings a saved model must share with those given to be reused.
@@ -1799,11 +1890,13 @@ def segment_accounts(
     note (and `changed_settings`) says which differ. A model that cannot be used (a damaged
     or cut-short file, another format or scikit-learn version: `load_segmenter`) is refitted
     too, and the note says why, naming the file by its month folder. Assigned to a saved
-    model, features it uses that this month's accounts have no value in (a channel or a
-    column gone from the export) are left out as missing (`model_input`), and values it was
-    not fitted on (a new industry) read as unknown (`unseen_values`): the note names both,
-    and `missing_features` and `unseen_values` hold them. The model used is
-    saved to `output_dir/MODEL_FILE` with this month's assignments, for next month. `month`
+    model, features it uses that this month's accounts have no value in (a column gone from
+    the export, the channel mix of an export without touchpoints) are left out as missing
+    (`model_input`; a channel merely untouched this month is 0 touches), features it was not
+    fitted on (a channel first touched this month) are not used (`new_features`), and values
+    it was not fitted on (a new industry) read as unknown (`unseen_values`): the note names
+    all three, and `missing_features`, `new_features` and `unseen_values` hold them. The model
+    used is saved to `output_dir/MODEL_FILE` with this month's assignments, for next month. `month`
     is the report month: a `periods.Month` or its 'YYYY-MM' label (`periods.parse_month`).
     """
     month = _month(month)
@@ -1857,18 +1950,20 @@ def _reusable(
 
 def _assigned(bundle: dict, features: pd.DataFrame) -> SegmentationRun:
     """This month's accounts assigned to the saved model of `bundle`, with the note: how much
-    the segments moved, the features missing this month, the values the model has not seen."""
+    the segments moved, the features missing this month, those new this month that it cannot
+    use, the values the model has not seen."""
     model = bundle["model"]
     X, missing = model_input(model, features)
     assignments = model.assign(X)
     fresh = clone(model).fit(X)  # its own settings: "auto" may choose another number
     drift = segment_drift(bundle["assignments"], assignments, fresh.labels_)
     unseen = unseen_values(model, X)
-    note = drift_note(drift, bundle.get("month"), missing=missing)
+    new = new_features(model, features)
+    note = drift_note(drift, bundle.get("month"), missing=missing, new=new)
     if text := _unseen_text(unseen, X):
         note += f" {text}"
     run = SegmentationRun(model, assignments, False, bundle.get("month"), note, drift, fresh=fresh)
-    run.missing_features = missing
+    run.missing_features, run.new_features = missing, new
     run.unseen_values = {c: int(n) for c, n in unseen.sum().items() if n}
     return run
 
@@ -2237,9 +2332,11 @@ def _at_risk_figure(rfm: pd.DataFrame, customers: int, why: str) -> tuple[int | 
     """The at-risk tile's value, format and detail: the customer accounts of the `AT_RISK`
     segments, of how many customer accounts (accounts with a won deal: RFM scores accounts,
     not the funnel's customer contacts), and how many in each ("of 64 customer accounts: 0 at
-    risk, 1 can't lose them"); None and `why` without customers."""
+    risk, 1 can't lose them"); None and `why` without customers, and with too few to rank."""
     if not customers:
         return None, "int", why
+    if too_few_to_rank(rfm):
+        return None, "int", f"{counted(customers, 'customer account')}: {unranked_text()}"
     counts = {name: int((rfm["rfm_segment"] == name).sum()) for name in AT_RISK}
     each = ", ".join(f"{n} {name}" for name, n in counts.items())
     return sum(counts.values()), "int", f"of {customers} customer accounts: {each}"
@@ -2252,6 +2349,8 @@ def _moved_detail(run: SegmentationRun, moved: float | None) -> str:
     text = "since last month" if moved is not None else "no accounts of last month to compare"
     if run.missing_features:
         text += f"; features missing this month: {', '.join(run.missing_features)}"
+    if run.new_features:
+        text += f"; features new this month, not used: {', '.join(run.new_features)}"
     if run.unseen_values:
         each = ", ".join(f"{c} ({counted(n, 'account')})" for c, n in run.unseen_values.items())
         text += f"; values the model has not seen: {each}"

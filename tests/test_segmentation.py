@@ -94,7 +94,8 @@ def test_segments_recover_the_generators_latent_account_segments(sample):
 
 
 # ------------------------------------------------------------------ RFM and value
-def test_rfm_scores_and_names_match_a_hand_computed_example():
+def test_rfm_scores_and_names_match_a_hand_computed_example(monkeypatch):
+    monkeypatch.setattr(sg, "MIN_CUSTOMERS_RANKED", 5)  # the scores of five customers, by hand
     accounts = _table("accounts", [{"account_id": a} for a in "ABCDEFG"])
     deals = _table(
         "deals",
@@ -157,24 +158,66 @@ def test_score_quintiles_give_the_best_of_fewer_values_than_bins_the_top_score()
     assert sg.score_quintiles(pd.Series([7.0])).tolist() == [5]
     assert sg.score_quintiles(pd.Series([2.0, 2.0, 1.0])).tolist() == [3, 3, 1]  # ties: lower
     assert sg.score_quintiles(pd.Series([1.0, 9.0]), higher_is_better=False).tolist() == [5, 1]
-    sole = [
+
+
+def _customers(n: int) -> CRM:
+    """`n` customer accounts (0..n-1) with 1..3 won deals each, the last in October 2026."""
+    won = [
         {
-            "deal_id": str(i),
-            "account_id": "X",
+            "deal_id": f"{a}-{i}",
+            "account_id": str(a),
             "created_at": "2026-06-01",
-            "closed_at": f"2026-10-2{i}",
+            "closed_at": f"2026-10-{10 + a % 15:02d}",
             "is_closed": True,
             "is_won": True,
-            "amount": 10000.0,
+            "amount": 1000.0 * (a + 1),
         }
-        for i in range(3)
+        for a in range(n)
+        for i in range(1 + a % 3)
     ]
-    crm = CRM(
-        deals=make_table("deals", sole), accounts=make_table("accounts", [{"account_id": "X"}])
+    accounts = [{"account_id": str(a)} for a in range(n + 1)]  # and one that bought nothing
+    return CRM(deals=make_table("deals", won), accounts=make_table("accounts", accounts))
+
+
+def test_too_few_customers_to_rank_get_no_rfm_scores_or_names():
+    # a CRM's sole customer was "champions" (555): quintiles of one customer rank nothing
+    crm = _customers(1)
+    rfm = sg.rfm_table(crm, "2026-11-01").set_index("account_id")
+    assert rfm.loc["0", ["r", "f", "m", "rfm"]].isna().all()
+    assert rfm["rfm_segment"].to_dict() == {"0": sg.RFM_UNRANKED, "1": sg.RFM_NO_PURCHASE}
+    line = sg.customers_line(crm, rfm.reset_index(), "2026-10")
+    assert line == (
+        "1 of 2 accounts has won deals by the end of 2026-10: too few to rank, so none is scored "
+        "or named (RFM ranks customers against each other: at least 20 customers needed)"
     )
-    rfm = sg.rfm_table(crm, "2026-11-01").iloc[0]
-    assert (rfm["r"], rfm["f"], rfm["m"]) == (5, 5, 5)
-    assert rfm["rfm_segment"] != "hibernating"  # a sole customer who bought last week
+    summary = sg.rfm_summary(rfm.reset_index())
+    assert summary["rfm_segment"].tolist() == [sg.RFM_UNRANKED, sg.RFM_NO_PURCHASE]
+    value = sg.customer_value_summary(sg.customer_value(rfm.reset_index(), "2026-11-01"))
+    assert value["rfm_segment"].tolist() == [sg.RFM_UNRANKED]  # its customers are not dropped
+    few = sg.MIN_CUSTOMERS_RANKED - 1
+    unranked = sg.rfm_table(_customers(few), "2026-11-01")
+    assert (unranked["rfm_segment"] == sg.RFM_UNRANKED).sum() == few
+    assert unranked["r"].isna().all()
+    ranked = sg.rfm_table(_customers(sg.MIN_CUSTOMERS_RANKED), "2026-11-01")
+    assert ranked["r"].notna().sum() == sg.MIN_CUSTOMERS_RANKED
+    assert sg.RFM_UNRANKED not in set(ranked["rfm_segment"])
+    assert "too few" not in sg.customers_line(
+        _customers(sg.MIN_CUSTOMERS_RANKED), ranked, "2026-10"
+    )
+
+
+def test_the_at_risk_tile_is_not_a_count_of_customers_too_few_to_rank():
+    crm = _customers(3)
+    assigned = pd.DataFrame({"account_id": [str(a) for a in range(4)], "segment": 1})
+    one_segment = type("Model", (), {"n_segments_": 1})()
+    run = sg.SegmentationRun(one_segment, assigned, True, "2026-10", "")
+    tiles = {t["id"]: t for t in sg.segmentation_kpis(crm, run, *_profiles_and_rfm(crm, run))}
+    tile = tiles["rfm_customers_at_risk"]
+    assert tile["value"] is None  # was 0: "of 3 customer accounts: 0 at risk, 0 can't lose them"
+    assert tile["detail"] == (
+        "3 customer accounts: too few to rank, so none is scored or named (RFM ranks customers "
+        "against each other: at least 20 customers needed)"
+    )
 
 
 def test_every_cell_of_the_rfm_grid_has_a_named_segment():

@@ -4,10 +4,11 @@ unknown purchases and touches, not zeros; won deals without an amount give unkno
 not 0.0 (RFM's `monetary`, `rfm_summary` and the personas showed 0.0 revenue and a 0.0 share for
 every segment), while accounts that bought nothing while deals exist still won 0.0. Last
 month's model meets this month's export as it is: features it learnt from that the export lost
-(a channel, a column) are left out and named, values it never saw are counted (quoted, on one
-line), and a model file that cannot be read is refitted with a note naming it by its month
-folder, never by a path; with no contact linked to an account, the features line names the
-behaviour that is unknown."""
+(a column) are left out and named, a channel no contact was touched in this month is 0 touches
+(not unknown), a channel new this month is named as one it cannot use, values it never saw are
+counted (quoted, on one line), and a model file that cannot be read is refitted with a note
+naming it by its month folder, never by a path; with no contact linked to an account, contacts
+per account are unknown (not 0) and the features line names the behaviour that is unknown."""
 
 from __future__ import annotations
 
@@ -198,7 +199,9 @@ def test_the_personas_and_the_top_segment_tile_say_revenue_is_unknown(no_amounts
     assert (tile["value"], tile["detail"]) == (None, sg.revenue_gap(rfm))  # not "no deal won"
 
 
-def test_an_account_s_revenue_sums_its_known_amounts_and_counts_the_others():
+def test_an_account_s_revenue_sums_its_known_amounts_and_counts_the_others(monkeypatch):
+    monkeypatch.setattr(sg, "MIN_CUSTOMERS_RANKED", 4)  # the M scores of four customers
+
     def won(deal: str, account: str, amount: float, is_won: bool = True) -> dict:
         return {"deal_id": deal, "account_id": account, "created_at": "2026-06-01",
                 "closed_at": "2026-09-15", "is_closed": True, "is_won": is_won, "amount": amount}  # fmt: skip
@@ -280,6 +283,25 @@ def test_notebook_02_says_revenue_is_unknown_instead_of_showing_zeros(no_amounts
     revenue = shown.set_index("RFM segment")["Won revenue (EUR)"]  # as the page shows it
     assert (revenue.drop(index=sg.RFM_NO_PURCHASE) == "–").all()  # unknown, not 0
     assert revenue[sg.RFM_NO_PURCHASE] == "0"  # nothing bought: nothing won
+
+
+def test_notebook_02_says_why_it_names_no_customer_when_too_few_to_rank(hubspot):
+    # a CRM of a few customers called them "champions" and the like, on quintiles of three
+    won = hubspot.deals["is_won"].fillna(False).astype(bool)
+    few = replace(hubspot, deals=hubspot.deals[~won | (won.cumsum() <= 3)])
+    namespace = {"seg": sg, "outputs": outputs, "notebooks": notebooks, "crm": few}
+    namespace.update(as_of=OCTOBER.end, report_month=OCTOBER, **MONEY)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        shown = _run_cell(_cell("rfm_summary = seg.rfm_summary(rfm)"), namespace)
+    customers = int((namespace["rfm"]["frequency"] > 0).sum())
+    assert 0 < customers < sg.MIN_CUSTOMERS_RANKED  # the case
+    assert printed.getvalue() == (
+        f"{customers} of {len(namespace['rfm'])} accounts have won deals by the end of 2026-10: "
+        "too few to rank, so none is scored or named (RFM ranks customers against each other: "
+        "at least 20 customers needed)\n"
+    )
+    assert shown["RFM segment"].tolist() == [sg.RFM_UNRANKED, sg.RFM_NO_PURCHASE]
 
 
 # ------------------------------------------------------------------ the features used, said
@@ -408,12 +430,11 @@ def _moved_tile(crm: smk.CRM, run: sg.SegmentationRun) -> dict:
 def test_the_segment_map_draws_the_accounts_when_a_channel_the_model_used_is_gone(
     saved, hubspot, tmp_path
 ):
-    # HubSpot's "Referrals" renamed: October has no channel_referral; the note said so, then
-    # the map cell failed: "AccountSegmenter.transform: X lacks 1 feature(s) ... channel_referral"
+    # HubSpot's "Referrals" renamed: October has no channel_referral; the map cell failed:
+    # "AccountSegmenter.transform: X lacks 1 feature(s) ... channel_referral"
     now = sg.account_features(hubspot, OCTOBER.end).drop(columns=["channel_referral"])
     run = _october(saved, now, tmp_path)
     assert not run.fitted and "channel_referral" in run.model.feature_names_in_  # the case
-    assert "Features missing this month (left out): channel_referral" in run.note
     points = sg.segment_projection(run.model, now)
     assert list(points["account_id"]) == list(now.index)
     assert (points["segment"].to_numpy() == run.assignments["segment"].to_numpy()).all()
@@ -426,8 +447,47 @@ def test_the_segment_map_draws_the_accounts_when_a_channel_the_model_used_is_gon
     _run_cell(_cell("segment_projection"), namespace | {"account_features": now})
     assert len(plt.gcf().axes[0].collections) == run.model.n_segments_  # a cloud per segment
     plt.close("all")
+    assert _moved_tile(hubspot, run)["detail"] == "since last month"
+
+
+def test_a_channel_no_contact_touched_this_month_is_zero_touches_not_unknown(
+    saved, hubspot, tmp_path
+):
+    # it was left out as unknown for every account ("Features missing this month (left out):
+    # channel_referral"), though an account whose contacts' touches are known had 0 in it
+    now = sg.account_features(hubspot, OCTOBER.end).drop(columns=["channel_referral"])
+    X, missing = sg.model_input(_october(saved, now, tmp_path / "one").model, now)
+    known = now["channel_email"].notna()  # the accounts with contacts: their mix is known
+    assert known.any() and not known.all()  # the case: some accounts have no contact
+    assert (X.loc[known, "channel_referral"] == 0).all()
+    assert X.loc[~known, "channel_referral"].isna().all()  # no contacts: still unknown
+    run = _october(saved, now, tmp_path / "two")
+    assert run.missing_features == [] and "Features missing" not in run.note
+    # an export without touchpoints this month: the channel mix is unknown, not 0
+    no_touches = replace(hubspot, touchpoints=empty_table("touchpoints"))
+    unknown = _october(saved, sg.account_features(no_touches, OCTOBER.end), tmp_path / "three")
+    channels = [c for c in unknown.model.feature_names_in_ if c.startswith("channel_")]
+    assert set(channels) <= set(unknown.missing_features) and channels
+
+
+def test_a_channel_new_this_month_is_named_as_one_the_model_cannot_use(saved, hubspot, tmp_path):
+    # touches in a channel first seen this month were dropped without a word
+    now = sg.account_features(hubspot, OCTOBER.end)
+    now = now.rename(columns={"channel_referral": "channel_partner_portal"})
+    run = _october(saved, now, tmp_path)
+    assert "channel_partner_portal" not in run.model.feature_names_in_  # the case
+    assert run.new_features == ["channel_partner_portal"] and run.missing_features == []
+    assert (
+        "Features new this month, which the model was not fitted on and so does not use: "
+        "channel_partner_portal: refit (refit=True) to segment on them."
+    ) in run.note
     detail = _moved_tile(hubspot, run)["detail"]
-    assert detail == "since last month; features missing this month: channel_referral"
+    assert detail == "since last month; features new this month, not used: channel_partner_portal"
+    same = _october(saved, sg.account_features(hubspot, OCTOBER.end), tmp_path / "same")
+    assert same.new_features == [] and "Features new" not in same.note
+    size = sg.AccountSegmenter(2, features=sg.select_feature_groups(["size"]))
+    size.fit(sg.account_features(hubspot, SEPTEMBER.end))
+    assert sg.new_features(size, now) == []  # a model without the channel mix
 
 
 def _without_referrals(folder) -> None:
@@ -451,8 +511,11 @@ def test_a_month_whose_export_lost_a_channel_publishes_its_segments_with_a_note(
     assert code == 0
     metrics = json.loads((month / "metrics-segmentation.json").read_text())
     assert metrics["model_month"] == "2026-08"
-    said = "Features missing this month (left out): channel_referral"
-    assert said in metrics["note"]
+    # its touches read as "other" (a source the mapping does not know): a channel new this
+    # month; and no contact was touched through referrals: 0 touches, not a missing feature
+    said = "Features new this month, which the model was not fitted on and so does not use: "
+    said += "channel_other: refit (refit=True)"
+    assert said in metrics["note"] and "Features missing" not in metrics["note"]
     assert said in html.unescape((month / "02_segmentation.html").read_text())
 
 
@@ -690,12 +753,14 @@ def test_without_contacts_linked_the_features_line_says_behaviour_is_unknown(unl
     # it said "833 accounts, 9 of 10 features segmented on: ..." and no more, while every
     # feature measured on contacts had no value: only last month's note named them
     feats = sg.account_features(unlinked, OCTOBER.end)
-    assert (feats["log_contacts"] == 0).all()  # the case
     measured = ["log_touches_per_contact", "share_reached_mql", "share_reached_opportunity"]
     assert feats[measured].isna().all().all()
     assert not any(c.startswith("channel_") for c in feats.columns)
     assert feats["log_median_deal_amount"].notna().any()  # deals name their account
-    behaviour = "touches per contact, channel mix, share reaching MQL, share reaching opportunity"
+    behaviour = (
+        "contacts per account, touches per contact, channel mix, share reaching MQL, share "
+        "reaching opportunity"
+    )
     line = sg.features_line(feats, sg.select_feature_groups(None))
     assert line.endswith(
         "segmented on: size, industry, country, channel_mix, engagement, funnel; unknown, as "
@@ -710,11 +775,30 @@ def test_without_contacts_linked_the_features_line_says_behaviour_is_unknown(unl
     assert "unknown" not in sg.features_line(feats, sg.select_feature_groups(["size"]))
 
 
+def test_without_contacts_linked_contacts_per_account_are_unknown_not_zero(
+    unlinked, saved, tmp_path
+):
+    # every account had log_contacts 0: "no contacts", segmented on as a fact
+    feats = sg.account_features(unlinked, OCTOBER.end)
+    assert len(unlinked.contacts) and unlinked.contacts["account_id"].isna().all()  # the case
+    assert feats["log_contacts"].isna().all()
+    line = sg.features_line(feats, sg.select_feature_groups(["engagement"]))
+    assert line.endswith(
+        "segmented on: engagement; unknown, as no contact is linked to an account: contacts "
+        "per account, touches per contact"
+    )
+    run = _october(saved, feats, tmp_path)
+    assert "log_contacts" in run.missing_features
+    assert sg.AccountSegmenter(n_segments=3).fit(feats).n_segments_ >= 2  # still segmented
+    no_contacts = replace(unlinked, contacts=unlinked.contacts.iloc[:0])
+    assert sg.account_features(no_contacts, OCTOBER.end)["log_contacts"].isna().all()
+
+
 def test_a_feature_unknown_for_two_reasons_is_named_once(unlinked):
     no_touches = replace(unlinked, touchpoints=empty_table("touchpoints"))
     feats = sg.account_features(no_touches, OCTOBER.end)
     assert sg.features_line(feats).endswith(
         "features; unknown, as the export has no touchpoints: touches per contact, channel mix; "
-        "unknown, as no contact is linked to an account: share reaching MQL, share reaching "
-        "opportunity"
+        "unknown, as no contact is linked to an account: contacts per account, share reaching "
+        "MQL, share reaching opportunity"
     )
