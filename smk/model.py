@@ -213,6 +213,11 @@ AS_LEAD_COLUMNS: dict[str, str] = {
     "job_title": "salesforce_lead_job_title",
     "country": "salesforce_lead_country",
 }
+#: The extra column of the contacts keeping, as the export writes it, a lifecycle stage smk
+#: does not know (a HubSpot custom stage, `Sales Accepted Lead`, or its id `124866084`): its
+#: `lifecycle_stage` reads `other`, but it is not the CRM's own Other stage (a disqualified
+#: contact), which the SLA rejects (`smk.sla.mql_leads`). A column only when some contact has one.
+UNKNOWN_STAGE = "lifecycle_stage_raw"
 #: an e-mail the contact sent (HubSpot: engagement type or e-mail direction `INCOMING_EMAIL`)
 #: or one a rep received and forwarded to the CRM to log it (`FORWARDED_EMAIL`): the lead's
 #: own work, not sales work, so it never counts as a touch of the lead

@@ -39,8 +39,9 @@ inferred MQLs here):
 * **Accepted**: reached SQL (or a later stage; see `smk.funnel` for skipped stages) by `as_of`.
   **Rejected**: not accepted, and either a rejection reason is recorded (the
   `rejection_reason_column`, when the export has one), the contact was set to lifecycle stage
-  "other", or `acceptance_days` passed after the MQL date ("no SQL within N days"). The rest are
-  open.
+  "other" (the CRM's own Other stage: not a custom stage smk does not know, which reads other
+  too and keeps its name in `lifecycle_stage_raw`), or `acceptance_days` passed after the MQL
+  date ("no SQL within N days"). The rest are open.
 * **Pipeline created**: amount of deals created in the month, converted to one reporting
   currency; **from MQLs** (MQL-sourced) when the deal's contact had been a marketing-qualified
   lead on record before the deal: its own MQL date (`mql_recorded_at` of
@@ -92,7 +93,7 @@ from smk.funnel import (
     stage_entry_dates,
     team_of,
 )
-from smk.model import ACTIVITY_TYPES, CRM, no_rows_text
+from smk.model import ACTIVITY_TYPES, CRM, UNKNOWN_STAGE, no_rows_text
 from smk.outputs import counted
 from smk.periods import (
     Month,
@@ -652,6 +653,8 @@ def mql_leads(
         reason = reason.fillna(recorded.where(recorded != ""))
     if "lifecycle_stage" in mqls:
         other = (mqls["lifecycle_stage"] == "other").fillna(False).astype(bool)
+        if UNKNOWN_STAGE in mqls:  # a stage smk does not know reads other: judged by its dates
+            other &= mqls[UNKNOWN_STAGE].isna()
         reason = reason.mask(other & reason.isna(), "disqualified (lifecycle stage other)")
     overdue = _as_int(mql_at) + int(sla.acceptance_days * 24 * _NS_PER_HOUR) <= cut
     reason = reason.mask(

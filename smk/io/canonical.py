@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from smk.model import CRM, SCHEMA, TABLES
+from smk.model import CRM, SCHEMA, TABLES, UNKNOWN_STAGE
 
 if TYPE_CHECKING:
     from smk.io.mapping import FormatMapping
@@ -209,11 +209,23 @@ def write_text_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def _table_to_write(crm: CRM, name: str) -> pd.DataFrame:
+    """Table `name` of `crm` as written: a contact's lifecycle stage smk does not know (kept
+    in the extra column `UNKNOWN_STAGE`, which is not written) as the export wrote it, not as
+    `other`, so that it loads back told apart from the CRM's own Other stage."""
+    df = getattr(crm, name)
+    if name != "contacts" or UNKNOWN_STAGE not in df:
+        return df
+    stage = df["lifecycle_stage"].astype("string")
+    written = df[UNKNOWN_STAGE].astype("string").where(stage.eq("other"))
+    return df.assign(lifecycle_stage=written.fillna(stage))
+
+
 def canonical_frames(crm: CRM) -> dict[str, pd.DataFrame]:
     """Each table as text in the canonical format (index kept: it names the source rows)."""
     frames = {}
     for name in TABLES:
-        df = getattr(crm, name)
+        df = _table_to_write(crm, name)
         out = pd.DataFrame(index=df.index)
         for col, kind in SCHEMA[name].items():
             values = df[col] if col in df.columns else pd.Series(pd.NA, index=df.index)
@@ -236,7 +248,8 @@ def write_canonical(crm: CRM, out_dir: str | Path, fmt: str = "csv") -> list[Pat
 
     Only the columns of the data model are written (extra columns and ``_file``/``_row`` are
     left out), so the folder loads back with ``smk.load(out_dir, format="canonical")`` into the
-    same tables.
+    same tables; a lifecycle stage smk does not know is written as the export wrote it
+    (`UNKNOWN_STAGE`), so that it loads back as such, not as the CRM's own Other stage.
 
     Parameters
     ----------
@@ -249,7 +262,7 @@ def write_canonical(crm: CRM, out_dir: str | Path, fmt: str = "csv") -> list[Pat
     if fmt == "parquet":
         paths = []
         for name in TABLES:
-            df = getattr(crm, name)
+            df = _table_to_write(crm, name)
             cols = [c for c in SCHEMA[name] if c in df.columns]
             path = out / f"{name}.parquet"
             df[cols].to_parquet(path, index=False)

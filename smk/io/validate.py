@@ -49,6 +49,7 @@ from smk.model import (
     STAGE_DATE_COLUMNS,
     STAGES,
     TABLES,
+    UNKNOWN_STAGE,
     VOCABULARIES,
     DataQuality,
     dtype_of,
@@ -357,6 +358,7 @@ def _normalise(
     source = parse.Source(tuple(quality.files.get(name, ())), frame.attrs.get("delimiter"))
     typed = _typed_columns(frame, schema, options, source, hints or {})
     short_years = np.zeros(len(frame), dtype=bool)  # a month read from a two-digit year
+    custom_stages = False  # a lifecycle stage outside smk's (`_keep_unknown_stages`)
     for col, kind, (values, bad, notes, unknown, short) in typed:
         if short is not None:
             short_years |= short.to_numpy(dtype=bool)
@@ -365,11 +367,8 @@ def _normalise(
             quality.warnings.append(f"{name}.{col}: {note}")
         reason.flag(bad, f"unparseable {col}")
         if len(unknown):
-            quality.warnings.append(
-                f"{name}.{col}: values outside the vocabulary mapped to "
-                f"{'task' if kind == 'activity_type' else 'other'!r}: "
-                + ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
-            )
+            quality.warnings.append(_unknown_words_note(name, col, kind, unknown))
+            custom_stages |= kind == "stage"
         out[col] = values
     for col, kind in schema.items():
         if col not in frame.columns:
@@ -378,6 +377,8 @@ def _normalise(
     reason.flag(~filled, "empty row")
     unsure = _currency_column(out, frame) if "currency" in schema else None
     several = _several_emails(out, frame) if "email" in schema else None
+    if custom_stages:
+        _keep_unknown_stages(out, frame)
     for col in REQUIRED[name]:
         reason.flag(out[col].isna(), f"missing {col}")
     _cell_form_notes(name, out, frame, unsure, several, reason.aside(), quality)
@@ -598,6 +599,46 @@ def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     return keyed.mask(unknown, fallback).astype("string"), counts
 
 
+def _unknown_words_note(name: str, col: str, kind: str, unknown: pd.Series) -> str:
+    """The warning for the values of `col` outside its vocabulary (`unknown`: their counts,
+    most frequent first), read as its fallback; for lifecycle stages, what that does to the
+    analyses and how to name such a stage in smk's words."""
+    listed = ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
+    listed += f", ... ({len(unknown)} values in all)" if len(unknown) > 10 else ""
+    if kind != "stage":
+        fallback = "task" if kind == "activity_type" else "other"
+        return f"{name}.{col}: values outside the vocabulary mapped to {fallback!r}: {listed}"
+    n = int(unknown.sum())
+    return (
+        f"{name}.{col}: {n:,} contact{'s are' if n > 1 else ' is'} at lifecycle stages smk "
+        f"does not know (the CRM's custom stages, or their ids): {listed}. Their lifecycle_stage "
+        f"reads other, the stage as written is kept in {UNKNOWN_STAGE}, and they are not taken "
+        "for the CRM's own Other stage: the funnel counts them by their stage dates, and the "
+        "SLA judges an MQL among them by its dates (open until its SQL date, or until the "
+        "acceptance window passes without one), not as disqualified. To read such a stage as "
+        "one of smk's (subscriber, lead, mql, sql, opportunity, customer, evangelist; other for "
+        "a disqualified one), translate it under `values: lifecycle_stage:` in a mapping file "
+        "(for a HubSpot export, a copy of smk's hubspot.yaml, given with --mapping; "
+        "docs/mappings.md)"
+    )
+
+
+def _keep_unknown_stages(out: pd.DataFrame, frame: pd.DataFrame) -> None:
+    """Keep each lifecycle stage of `frame` outside smk's, as written, in the extra column
+    `UNKNOWN_STAGE` of `out`, over what the export's own such column holds (a CRM's contacts
+    saved with their extra columns): `other` stands for it in `lifecycle_stage`, and the SLA
+    tells it from the CRM's own Other stage by that column."""
+    written = parse.clean_text(frame["lifecycle_stage"])
+    unknown = ~known_words(written, "stage")  # a missing stage is none
+    given = frame.get(UNKNOWN_STAGE)
+    kept = (
+        parse.as_text(parse.clean_text(given))
+        if given is not None
+        else pd.Series(pd.NA, index=out.index, dtype="string")
+    )
+    out[UNKNOWN_STAGE] = kept.mask(unknown, parse.as_text(written)).astype("string")
+
+
 def known_words(values: pd.Series, kind: str) -> np.ndarray:
     """Whether each value is a word of the `kind` vocabulary as `_vocabulary` reads it (any
     case; spaces, hyphens and slashes as `_`: `Paid Search` is paid_search)."""
@@ -750,7 +791,7 @@ def _unmapped_hint(text: str, name: str, frame: pd.DataFrame, mapped: Collection
     kept = [c for c in kept if not c.endswith("s_all") and c not in mapped]  # s_all: smk's
     kept = [c for c in kept if c != MERGED_IDS]  # a mapped source column (smk.io.merges)
     kept = [c for c in kept if c not in AS_LEAD_COLUMNS.values()]  # smk's own (Salesforce)
-    kept = [c for c in kept if c != OTHER_EMAILS]  # smk's own (`_several_emails`)
+    kept = [c for c in kept if c not in (OTHER_EMAILS, UNKNOWN_STAGE)]  # smk's own
     if not kept:
         return text
     more = f" and {len(kept) - 12} more" if len(kept) > 12 else ""
