@@ -426,6 +426,10 @@ class TableAccount:
     #: `extra_ok` (`lead_score: [Score]`), kept under that name: never said to be columns smk
     #: did not map
     mapped_extras: list[str] = field(default_factory=list)
+    #: the columns a mapping file leaves empty, as no file of the table has the headers it
+    #: names for them: its warning says so and what that costs (`smk.io.mapping.
+    #: unfound_warning`), the load's warning of empty columns does not say it again
+    left_empty: list[str] = field(default_factory=list)
     #: the rows (`_file`, `_row`) whose month was read from a two-digit year (`Dec-31`, spend):
     #: the load warns of those far ahead of the export (`smk.io.validate._warn_spend_ahead`)
     two_digit_years: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 
 from smk import model
+from smk.io.mapping import MULTI_SEPARATOR
+from smk.io.parse import holds
 from smk.model import BY_DESIGN_REASONS, CRM, EMPTY_ROW, PRIMARY_KEYS, REPORT_FOOTER
 from smk.periods import Month, month_of, stray_masks
 
@@ -142,7 +144,8 @@ def _other_object(aside: pd.DataFrame, table: str) -> np.ndarray:
 def account_notes(crm: CRM) -> list[str]:
     """Lines that make the account's counts readable: per table, how many of its rows read
     are another object's (`other_rows`), e.g. ``contacts: 14,208 of the 15,708 rows read are
-    Salesforce LeadHistory rows (...), all set aside``."""
+    Salesforce LeadHistory rows (...), all set aside``; and how many activities loaded name
+    several contacts (`several_contacts`), each read as the work on its first one only."""
     notes = []
     for table, n in other_rows(crm).items():
         read = crm.quality.tables[table].read
@@ -151,7 +154,33 @@ def account_notes(crm: CRM) -> list[str]:
             f"is a {kind} ({why}), set aside" if n == 1 else f"are {kind}s ({why}), all set aside"
         )
         notes.append(f"{table}: {n:,} of the {read:,} rows read {what}")
+    several = several_contacts(crm)
+    if several:
+        names = "names" if several == 1 else "name"
+        notes.append(
+            f"activities: {several:,} of the {len(crm.activities):,} loaded {names} several "
+            "contacts (HubSpot's Associated Contact IDs): each counts as work on the first of "
+            "them only (its contact_id; all are kept in contact_ids_all)"
+        )
     return notes
+
+
+def several_contacts(crm: CRM) -> int:
+    """How many loaded activities name more than one contact: a HubSpot call, meeting, task
+    or e-mail associated with several (`Associated Contact IDs`, a sync's association
+    table), whose ids the load keeps `;`-separated in `contact_ids_all` and whose first is its
+    `contact_id` (`smk.io.mapping.map_frame`, `smk.io.sql`): the analyses read the activity as
+    the work on that contact only. A list of one id (`;205`, `101;101`) is one contact."""
+    lists = crm.activities.get("contact_ids_all")
+    if lists is None:
+        return 0
+    held = lists[holds(lists, MULTI_SEPARATOR).to_numpy()].value_counts()
+    return int(sum(n for text, n in held.items() if len(_ids(str(text))) > 1))
+
+
+def _ids(text: str) -> set[str]:
+    """The ids of a `MULTI_SEPARATOR`-separated list, without blanks."""
+    return {v.strip() for v in text.split(MULTI_SEPARATOR)} - {""}
 
 
 def footer_blank_lines(crm: CRM) -> int:
@@ -287,27 +316,38 @@ def _order_read(aside: pd.DataFrame, files: list[str]) -> np.ndarray:
     return np.lexsort((rows, rank.to_numpy(dtype=float, na_value=np.inf)))
 
 
+#: The column of the set-aside rows that holds the id of the record a merged one was merged
+#: into (`smk.io.validate._fold_into`: a duplicate contact's survivor), as `smk validate
+#: --set-aside` writes it: an id, never the survivor's e-mail or name
+_MERGED_INTO = "_merged_into"
+#: The listing's names of the set-aside rows' own columns
+_SHOWN = {"_file": "file", "_row": "row", "_reason": "reason", _MERGED_INTO: "merged_into"}
+
+
 def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
     """Where the set-aside rows of a table are (file, row, reason, ids), without personal data,
-    in `set_aside_in_order`'s order; another object's id (`_OTHER_ROWS`: a Salesforce
-    LeadHistory row's `salesforce_lead_id`) last, only when the table has such rows."""
+    in `set_aside_in_order`'s order; last, only when the table has such rows, the id of the
+    record each merged one was merged into (`merged_into`) and another object's id
+    (`_OTHER_ROWS`: a Salesforce LeadHistory row's `salesforce_lead_id`)."""
     aside = set_aside_in_order(crm, table)
+    merged = [_MERGED_INTO] if _MERGED_INTO in aside and aside[_MERGED_INTO].notna().any() else []
     ids = [_OTHER_ROWS[table][3]] if _other_object(aside, table).any() else []
-    wanted = dict.fromkeys(("_file", "_row", "_reason", *_LOCATORS[table], *ids))  # each once
-    keep = [c for c in wanted if c in aside.columns]
-    rows = aside[keep].reset_index(drop=True)
-    return rows.rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
+    wanted = dict.fromkeys(("_file", "_row", "_reason", *_LOCATORS[table], *merged, *ids))
+    keep = [c for c in wanted if c in aside.columns]  # each once
+    return aside[keep].reset_index(drop=True).rename(columns=_SHOWN)
 
 
 def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
-    """`set_aside_rows` of every table in one frame (a `table` column first, another object's
-    id last): the full list to fix at the source, for the data-quality CSV export."""
+    """`set_aside_rows` of every table in one frame (a `table` column first, the merged
+    records' `merged_into` and another object's id last): the full list to fix at the source,
+    for the data-quality CSV export."""
     frames = [set_aside_rows(crm, t).assign(table=t) for t in crm.quality.tables]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=["table", "file", "row", "reason"])
     rows = pd.concat(frames, ignore_index=True)
-    last = [c for c in (other[3] for other in _OTHER_ROWS.values()) if c in rows.columns]
+    last = [_SHOWN[_MERGED_INTO], *(other[3] for other in _OTHER_ROWS.values())]
+    last = [c for c in last if c in rows.columns]
     return rows[["table", *[c for c in rows.columns if c not in ("table", *last)], *last]]
 
 

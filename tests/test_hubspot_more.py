@@ -19,7 +19,7 @@ from smk.io import parse
 from smk.io.mapping import builtin_mapping
 from smk.io.validate import export_key
 from smk.model import OLDER_COPY
-from smk.quality import set_aside_counts
+from smk.quality import account_notes, set_aside_counts
 
 DEALS_HEADER = "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Create Date"
 CONTACTS_HEADER = (
@@ -266,6 +266,35 @@ def test_empty_rows_of_a_calls_export_are_empty_rows(tmp_path: Path) -> None:
     aside = crm.quality.set_aside("activities")
     assert aside[["_reason", "_row"]].values.tolist() == [["empty row", "3"], ["empty row", "5"]]
     assert set_aside_counts(crm) == {"total": 2, "by_design": 0, "faults": 2}
+
+
+def test_activities_of_several_contacts_are_counted_in_the_account_s_notes(tmp_path: Path) -> None:
+    """A call associated with two contacts is the work on the first one only (its contact_id),
+    which nothing said: the account's notes count such activities (loaded, not set aside; a
+    list of one id, `;30100002`, is one contact)."""
+    write(
+        tmp_path,
+        "hubspot-crm-exports-all-contacts-2026-02-15.csv",
+        "Record ID,Email,Lifecycle Stage,Create Date",
+        "30100001,ada@x.example,Lead,2026-01-02 10:00",
+        "30100002,ben@x.example,Lead,2026-01-02 10:00",
+    )
+    write(
+        tmp_path,
+        "hubspot-crm-exports-all-calls-2026-02-15.csv",
+        "Record ID,Activity date,Activity assigned to,Associated Contact IDs",
+        "900,2026-01-05 10:00,P,30100002;30100001",
+        "901,2026-01-06 10:00,P,;30100002",
+        "902,2026-01-07 10:00,P,30100001",
+    )
+    crm = smk.load(tmp_path)
+    assert crm.activities["contact_id"].tolist() == ["30100002", "30100002", "30100001"]
+    assert crm.quality.tables["activities"].n_set_aside == 0
+    assert account_notes(crm) == [
+        "activities: 1 of the 3 loaded names several contacts (HubSpot's Associated Contact "
+        "IDs): each counts as work on the first of them only (its contact_id; all are kept "
+        "in contact_ids_all)"
+    ]
 
 
 def test_older_copies_are_set_aside_by_design_not_as_faults(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import smk
 from smk import config, quality
 from smk.cli import main
 from smk.io.salesforce import load_salesforce
-from smk.model import EMPTY_ROW
+from smk.model import EMPTY_ROW, MERGED_SAME_EMAIL
 
 REPORT = Path(__file__).parent / "fixtures" / "salesforce" / "report"
 
@@ -83,13 +83,15 @@ def test_a_blank_row_inside_the_data_is_listed_first_its_footer_s_blank_lines_la
 
 def test_no_lead_id_column_without_a_lead_history():
     """A Salesforce export without LeadHistory lists its contacts as before f57d898: no
-    `salesforce_lead_id` column (mostly empty) between contact_id and account_id."""
+    `salesforce_lead_id` column (mostly empty) between contact_id and account_id (the
+    sample's two leads merged for their e-mail give the survivor's id last: `merged_into`)."""
     crm = smk.load(config.SAMPLE_SALESFORCE)
     assert list(quality.set_aside_rows(crm, "contacts").columns) == [
         "file",
         "row",
         "reason",
         "contact_id",
+        "merged_into",
     ]
     every = quality.all_set_aside_rows(crm)
     assert "salesforce_lead_id" not in every.columns and len(every)
@@ -159,3 +161,35 @@ def test_each_file_s_rows_come_in_the_order_of_the_files_read(tmp_path):
         ("deals_2.csv", 2, "unparseable created_at"),
     ]
     _faults_first(crm, "deals")
+
+
+def test_a_merged_contact_is_listed_with_the_id_it_was_merged_into(tmp_path, capsys):
+    """The page's listing and its CSV said a contact was "merged into contact with same email"
+    but not into which, though `smk validate --set-aside` writes it (`_merged_into`): they
+    give the survivor's id, never its e-mail address."""
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    out = tmp_path / "aside"
+    assert main(["validate", str(config.SAMPLE_HUBSPOT), "--set-aside", str(out)]) == 0
+    capsys.readouterr()
+    written = pd.read_csv(out / "contacts.set_aside.csv", dtype=str, encoding="utf-8-sig")
+    merged = written[written["_merged_into"].notna()]
+    assert len(merged) == 2 and set(merged["_reason"]) == {MERGED_SAME_EMAIL}
+    survivors = set(crm.contacts["contact_id"])
+    rows = quality.set_aside_rows(crm, "contacts")
+    assert rows.columns[-1] == "merged_into"
+    listed = rows[rows["merged_into"].notna()]
+    assert listed[["contact_id", "merged_into"]].values.tolist() == (
+        merged[["contact_id", "_merged_into"]].values.tolist()
+    )
+    assert set(listed["merged_into"]) <= survivors
+    every = quality.all_set_aside_rows(crm)
+    assert every.columns[-1] == "merged_into"
+    assert every["merged_into"].dropna().tolist() == listed["merged_into"].tolist()
+    assert not every.astype("string").apply(lambda c: c.str.contains("@")).any().any()
+
+
+def test_no_merged_into_column_without_a_merged_record():
+    """An export with no merged record keeps its listing's columns."""
+    crm = smk.load(REPORT)
+    every = quality.all_set_aside_rows(crm)
+    assert "merged_into" not in every.columns and len(every)

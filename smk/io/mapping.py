@@ -43,11 +43,12 @@ from smk.io.parse import (
     on_uniques,
     parse_bools,
 )
-from smk.io.validate import LazyTable, assemble, known_words
+from smk.io.validate import LazyTable, assemble, features_lost, known_words
 from smk.model import (
     CRM,
     DELETED_IN_CRM,
     EMPTY_ROW,
+    FEATURE_SOURCES,
     INBOUND_EMAIL,
     MODEL_MANIFEST,
     REQUIRED,
@@ -1264,11 +1265,12 @@ def _has(headers: dict[str, str], header: object) -> bool:
 
 def unfound_warning(
     table: str, tm: TableMapping, frames: list[pd.DataFrame], names: list[str]
-) -> str | None:
+) -> tuple[str, list[str]] | None:
     """The warning for the headers a user's mapping looks for in vain in every file of a
     table (`_unfound`; a header one file has is found): it names the mapping file, each key
-    with those headers, what is left empty, and the files with their headers. None when
-    nothing is missing (or the mapping is smk's own)."""
+    with those headers, what is left empty and what the analyses lose by it, and the files
+    with their headers; with the columns it says are left empty. None when nothing is
+    missing (or the mapping is smk's own)."""
     missing = set.intersection(*(set(f.attrs.get("unfound", ())) for f in frames))
     if tm.origin is None or not missing:
         return None
@@ -1285,11 +1287,14 @@ def unfound_warning(
         f"{', '.join(n)} {'has' if len(n) == 1 else 'have'} the headers {', '.join(map(repr, hs))}"
         for hs, n in groups.items()
     )
-    return (
+    empty, fewer = _left_empty(tm, looked)
+    text = (
         f"{table}: the mapping file {tm.origin.name} names headers that no {table} file has: "
-        f"{keys}. {_left_empty(tm, looked)}: correct the headers in the mapping file (or "
-        f"remove the lines, if the export has no such column; docs/mappings.md). {files}"
+        f"{keys}. {_left_empty_text(table, empty, fewer, looked)}: correct the headers in the "
+        f"mapping file (or remove the lines, if the export has no such column; "
+        f"docs/mappings.md). {files}"
     )
+    return text, empty
 
 
 def _looked_for(headers: list[str], every: list[str]) -> str:
@@ -1301,20 +1306,35 @@ def _looked_for(headers: list[str], every: list[str]) -> str:
     return ", ".join(said)
 
 
-def _left_empty(tm: TableMapping, looked: dict[tuple[str, str], list[str]]) -> str:
-    """What `unfound_warning`'s missing headers do: columns left empty, `coalesce` columns
-    read from their other headers alone, no row set aside by the `deleted` rule."""
+def _left_empty(
+    tm: TableMapping, looked: dict[tuple[str, str], list[str]]
+) -> tuple[list[str], list[str]]:
+    """The columns `unfound_warning`'s missing headers leave empty, and the `coalesce`
+    columns they leave read from their other headers alone."""
     empty, fewer = [], []
     for (key, col), headers in looked.items():
         partial = key.startswith("columns.") and len(headers) < len(tm.columns[col])
         if key != "deleted.from":
             (fewer if partial else empty).append(col)
-    empty = list(dict.fromkeys(empty))
+    return list(dict.fromkeys(empty)), fewer
+
+
+def _left_empty_text(
+    table: str, empty: list[str], fewer: list[str], looked: dict[tuple[str, str], list[str]]
+) -> str:
+    """What `unfound_warning`'s missing headers do: columns left empty, and the features the
+    analyses build from them left out (`features_lost`), `coalesce` columns read from their
+    other headers alone, no row set aside by the `deleted` rule."""
     said = []
     if empty:
         verb, pron = ("is", "it") if len(empty) == 1 else ("are", "them")
         said.append(
             f"{', '.join(empty)} {verb} left empty (the figures drawn from {pron} read as none or 0)"
+        )
+    built = [c for c in empty if c in FEATURE_SOURCES.get(table, {})]
+    if built:
+        said.append(
+            features_lost(table, built).format(it=pron if built == empty else ", ".join(built))
         )
     if fewer:
         said.append(f"{', '.join(fewer)} is read from its other headers alone")
@@ -1649,7 +1669,8 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
             )
     unfound = unfound_warning(table, tm, frames, [p.name for p in paths])
     if unfound:
-        out.attrs["warnings"].append(unfound)
+        out.attrs["warnings"].append(unfound[0])
+        out.attrs["left_empty"] = unfound[1]  # said: not again by validate's warnings
     return out
 
 

@@ -351,6 +351,8 @@ def _normalise(
     acc.read += len(frame)
     extras = [*acc.mapped_extras, *frame.attrs.get("mapped_extras", ())]
     acc.mapped_extras = list(dict.fromkeys(extras))  # for `_unmapped_hint`
+    said = [*acc.left_empty, *frame.attrs.get("left_empty", ())]
+    acc.left_empty = list(dict.fromkeys(said))  # for `_warn_empty_columns`
     quality.warnings.extend(frame.attrs.get("warnings", ()))  # the file reader's
     reason = _Reasons(frame["_reason"] if "_reason" in frame.columns else len(frame))
     out = pd.DataFrame(index=frame.index)
@@ -737,15 +739,18 @@ def _warn_empty_columns(tables: dict[str, pd.DataFrame], quality: DataQuality) -
     """Say which of the columns the pages read (`EXPECTED`) or the analyses build features
     from (`FEATURE_SOURCES`) are empty in every loaded row of a table that has rows, and which
     of the export's headers smk did not map: an export whose headers are translated or renamed
-    loads without those columns, and its pages by source or owner would be blank."""
+    loads without those columns, and its pages by source or owner would be blank. Not the
+    columns a mapping file's warning already says are left empty, and what that costs
+    (`TableAccount.left_empty`): one warning for one fault."""
     for name in TABLES:
         frame = tables[name]
         if frame.empty:
             continue
-        read = _all_empty(frame, EXPECTED.get(name, ()))
-        built = _all_empty(frame, FEATURE_SOURCES.get(name, {}))
+        said = quality.account(name).left_empty
+        read = [c for c in _all_empty(frame, EXPECTED.get(name, ())) if c not in said]
+        built = [c for c in _all_empty(frame, FEATURE_SOURCES.get(name, {})) if c not in said]
         texts = [_empty_text(name, read, "the pages that read {it} show nothing for {it}")]
-        texts.append(_empty_text(name, built, _features_lost(name, built)))
+        texts.append(_empty_text(name, built, features_lost(name, built)))
         texts = [t for t in texts if t]
         if texts:
             texts[0] = _unmapped_hint(texts[0], name, frame, quality.account(name).mapped_extras)
@@ -757,7 +762,7 @@ def _all_empty(frame: pd.DataFrame, columns: Collection[str]) -> list[str]:
     return [c for c in columns if c in frame and not frame[c].notna().any()]
 
 
-def _features_lost(name: str, empty: list[str]) -> str:
+def features_lost(name: str, empty: list[str]) -> str:
     """What the analyses lose by `empty` columns of table `name` (`FEATURE_SOURCES`), with
     "{it}" for the columns: "lead scoring leaves out the features built from {it}", naming
     each analysis's columns when they differ ("... (lead scoring: industry; account
