@@ -383,8 +383,10 @@ def unranked_text() -> str:
 
 def too_few_to_rank(rfm: pd.DataFrame) -> bool:
     """Whether `rfm` (`rfm_table`) has customers too few to rank (`MIN_CUSTOMERS_RANKED`):
-    none is scored or named (`RFM_UNRANKED`), and `customers_line` says why."""
-    return bool((rfm["rfm_segment"] == RFM_UNRANKED).any())
+    none is scored or named (`RFM_UNRANKED`), and `customers_line` says why. A frame without
+    segments (a caller's own counts of purchases) has none unranked."""
+    segment = rfm.get("rfm_segment")
+    return segment is not None and bool((segment == RFM_UNRANKED).any())
 
 
 def name_rfm_segments(

@@ -189,6 +189,10 @@ def test_the_top_channel_share_tile_says_it_is_of_the_attributed_conversions(hub
         f"{c['unattributed']} of the {c['conversions']} won conversions unattributed: no touch "
         f"in the {p['lookback_days']} days before"
     )
+    # the page's tile also says how sure its bootstrap is that the channel is the top one
+    intervals = attribution.bootstrap(j, "shapley", n_boot=p["n_boot"], random_state=p["seed"])
+    ranking = attribution.top_channel_check(intervals, top["channel"])
+    tile = attribution.top_share_kpi(top, "shapley", j, p["lookback_days"], ranking=ranking)
     from smk.outputs import kpi_line, over_period
 
     month = periods.resolve_month(hubspot, p["month"])  # the page's tile names its window

@@ -5,9 +5,11 @@ Build journeys from a CRM (`journeys`) or read a `ChannelAttribution`-style path
 rule-based models of HubSpot's attribution reports, exact Markov removal effects (orders 1-4)
 and exact Shapley values. `bootstrap` gives confidence intervals, `return_on_spend` the cost
 per acquisition and return on ad spend, and the path-analysis helpers show which paths people
-take. Below `MIN_CONVERSIONS` attributed conversions `reliability` says the results are not
-to be relied on; `lookback_check` says when the lookback window cut converting and
-non-converting journeys unequally enough to bias the shares.
+take. `top_channel_check` says how often the top channel is the top one across the
+bootstrap's resamples: the report's tiles name it as a finding only when at least
+`MIN_TOP_SUPPORT` of them agree. Below `MIN_CONVERSIONS` attributed conversions `reliability`
+says the results are not to be relied on; `lookback_check` says when the lookback window cut
+converting and non-converting journeys unequally enough to bias the shares.
 """
 
 from smk.attribution.journeys import (
@@ -71,7 +73,13 @@ from smk.attribution.paths import (
 )
 from smk.attribution.reliability import MIN_CONVERSIONS, reliability, reliability_note
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution, shapley_values
-from smk.attribution.uncertainty import bootstrap, data_driven_intervals, headline_intervals
+from smk.attribution.uncertainty import (
+    MIN_TOP_SUPPORT,
+    bootstrap,
+    data_driven_intervals,
+    headline_intervals,
+    top_channel_check,
+)
 
 __all__ = [
     "CONVERSIONS",
@@ -80,6 +88,7 @@ __all__ = [
     "LOOKBACK_GAP",
     "LOOKBACK_SHARE",
     "MIN_CONVERSIONS",
+    "MIN_TOP_SUPPORT",
     "MODELS",
     "RATIOS",
     "RULE_MODELS",
@@ -100,6 +109,7 @@ __all__ = [
     "page_intro",
     "truth_verdict",
     "top_share_kpi",
+    "top_channel_check",
     "report_kpis",
     "ratio_caption",
     "reliability",

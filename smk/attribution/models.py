@@ -364,14 +364,17 @@ def top_share_kpi(
     journeys: Journeys,
     lookback_days: float | None,
     check: dict | None = None,
+    ranking: dict | None = None,
 ) -> dict:
     """The report's tile of the top channel's share (`top`: its row of `compare`, of the
     `headline` model). A share of the attributed conversions only, which every model's credit
     adds up to, so its label says so and its detail gives the credit, of how many, and how
     many of the period's conversions no model credits: "Shapley credit: 34.2 of the 66
     attributed; 6 of the 72 won conversions unattributed: no touch in the 90 days before".
-    When `check` (`reliability` of `journeys`, computed when None) finds too few conversions,
-    the tile is not to be relied on (`_unreliable`)."""
+    `ranking` (`top_channel_check` of the headline model's bootstrap) starts the detail with
+    how sure the channel is the top one, and when not sure enough marks the tile "no data"
+    (`_ranked`); so does `check` (`reliability` of `journeys`, computed when None) when it
+    finds too few conversions (`_unreliable`)."""
     credit = (
         f"{LABELS.get(headline, headline)} credit: {top['conversions']:,.1f} of the "
         f"{journeys.total_conversions:,.0f} attributed"
@@ -383,7 +386,19 @@ def top_share_kpi(
         "format": "pct",
         "detail": f"{credit}; {journeys.unattributed_detail(lookback_days)}",
     }
-    return _unreliable(tile, check or reliability(journeys))
+    return _unreliable(_ranked(tile, ranking), check or reliability(journeys))
+
+
+def _ranked(tile: dict, ranking: dict | None) -> dict:
+    """`tile`, of the top channel or its share, with its detail starting with how sure the
+    bootstrap is that the channel is the top one (`ranking`: `top_channel_check`); when it is
+    top in too few resamples (not `clear`), with status "no data" as well: the ranking is no
+    finding, and the index compares it with no previous month. `tile` as it is without a
+    `ranking`."""
+    if ranking is None:
+        return tile
+    detail = f"{ranking['detail']}; {tile['detail']}" if tile.get("detail") else ranking["detail"]
+    return {**tile, "detail": detail, **({} if ranking["clear"] else {"status": "no data"})}
 
 
 def _unreliable(tile: dict, check: dict) -> dict:
@@ -406,6 +421,7 @@ def report_kpis(
     month: Month | str,
     window_months: int,
     check: dict | None = None,
+    ranking: dict | None = None,
 ) -> list[dict]:
     """The report's tiles of the attribution page: the top channel (`top`: its row of
     `compare`, of the `headline` model), its share (`top_share_kpi`) and the conversions
@@ -416,23 +432,27 @@ def report_kpis(
     Below the minimum of attributed conversions (`check`: `reliability` of `journeys`,
     computed when None) the top channel and its share are marked "no data" with the reason
     ("too few conversions (1 of at least 30): not to be relied on"), never shown as a
-    finding; the count of conversions, a fact, keeps its status and says it is too few."""
+    finding; the count of conversions, a fact, keeps its status and says it is too few.
+    `ranking` (`top_channel_check` of the `headline` model's bootstrap intervals) starts the
+    detail of the top channel and its share with how often it is the top one across the
+    resamples and which channels its interval holds ("email top in 52% of 200 resamples,
+    ..."), and marks both "no data" when that is below its minimum (`MIN_TOP_SUPPORT`): a
+    ranking the data cannot tell is no finding, nor is a change of it from the previous
+    month."""
     check = check or reliability(journeys)
     count = journeys.coverage_detail(lookback_days)  # of how many; unattributed
     if not check["reliable"]:
         count += f"; too few for attribution (at least {check['minimum']:,})"
+    channel = {
+        "id": "top_channel",
+        "label": f"Top channel ({LABELS.get(headline, headline)})",
+        "value": str(top["channel"]),
+        "format": "text",
+    }
     tiles = [
-        _unreliable(
-            {
-                "id": "top_channel",
-                "label": f"Top channel ({LABELS.get(headline, headline)})",
-                "value": str(top["channel"]),
-                "format": "text",
-            },
-            check,
-        ),
+        _unreliable(_ranked(channel, ranking), check),
         # of the attributed conversions only: the detail says how many were not attributed
-        top_share_kpi(top, headline, journeys, lookback_days, check),
+        top_share_kpi(top, headline, journeys, lookback_days, check, ranking),
         {
             "id": "conversions_attributed",
             "label": f"Conversions attributed ({journeys.conversion})",

@@ -12,6 +12,7 @@ intervals whatever the order of the export's rows (or of a path table's).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
 
@@ -24,11 +25,18 @@ from smk.attribution.journeys import Journeys
 from smk.attribution.models import attribute
 from smk.attribution.shapley import NotEstimableError
 from smk.checks import check_integer, check_number
-from smk.io.parse import arrow_text
+from smk.io.parse import arrow_text, listed
+from smk.outputs import counted
 
 #: A bootstrap's `random_state`: a seed (an int >= 0), a numpy Generator (drawn from) or a
 #: SeedSequence.
 Seed = int | np.random.Generator | np.random.SeedSequence
+
+#: The least share of the bootstrap resamples in which the report's top channel must be the
+#: top one for its tiles to show it as a finding (`top_channel_check`): as sure as the page's
+#: 90% intervals. Below it another channel is top in more than one resample in ten
+#: (docs/notebooks.md, "How sure the top channel is").
+MIN_TOP_SUPPORT = 0.9
 
 #: The columns of `Journeys.table` that order the journeys for the draws, first to last.
 CANONICAL_KEYS = ("path", "conversions", "nulls", "value", "journey_id")
@@ -121,8 +129,10 @@ def bootstrap(
     """Percentile intervals of each channel's share (and conversions) under a model.
 
     Returns one row per channel: share (on the data as given), share_low, share_high,
-    conversions, conversions_low, conversions_high, and resamples: how many of the `n_boot`
-    resamples the share intervals rest on. A resample that draws no conversion (its shares are
+    conversions, conversions_low, conversions_high, the intervals' `level`, resamples: how
+    many of the `n_boot` resamples the share intervals rest on, and top_support: in which
+    share of those the channel's share is the highest (a tie shared; `top_channel_check`
+    reads it for the report's top channel). A resample that draws no conversion (its shares are
     undefined; its conversions, 0 for every channel, stay in the conversions' intervals) and
     one the model cannot be fitted on (incremental Shapley when no channel has a positive
     effect in that resample, or its journeys leave the baseline free: `NotEstimableError`) are
@@ -161,9 +171,19 @@ def bootstrap(
             "conversions": point["conversions"],
             "conversions_low": np.quantile(convs, lo, axis=0),
             "conversions_high": np.quantile(convs, hi, axis=0),
+            "level": level,
             "resamples": len(kept),
+            "top_support": _top_support(shares),
         }
     )
+
+
+def _top_support(shares: np.ndarray) -> np.ndarray:
+    """Per channel (a column of `shares`, one row per resample), the share of the resamples in
+    which its share is the highest; a resample where k channels tie for the top counts 1/k
+    for each (so that the supports add up to 1)."""
+    top = np.isclose(shares, shares.max(axis=1, keepdims=True), rtol=0.0, atol=1e-12)
+    return (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
 
 
 def data_driven_intervals(
@@ -203,3 +223,55 @@ def headline_intervals(
         table = bootstrap(j, headline, n_boot=n_boot, random_state=random_state, **settings)
     table.insert(0, "model", headline)
     return table
+
+
+def top_channel_check(
+    intervals: pd.DataFrame, channel: str, minimum: float = MIN_TOP_SUPPORT
+) -> dict:
+    """How sure the `bootstrap` `intervals` (or `headline_intervals`) are that `channel`, the
+    top one of their model's shares, is the top channel: `support`, the share of the
+    `resamples` in which it is (their `top_support`), `clear` when at least `minimum`
+    (`MIN_TOP_SUPPORT`), the channel's `share_low` and `share_high` at the intervals' `level`,
+    and the other channels whose share lies inside that interval (`within_interval`, highest
+    first); `model` (when the intervals name it) and `detail`, the words of the report's
+    tiles: "email top in 52% of 200 resamples, fewer than the 90% a finding needs; offline,
+    referral and direct within its 90% interval (7.3% to 46.6%)"."""
+    minimum = check_number("minimum", minimum, 0.0, 1.0, note=" (a share of the resamples)")
+    key = next(c for c in intervals.columns if c in ("channel", "campaign"))
+    table = intervals.set_index(intervals[key].astype(str)).sort_values("share", ascending=False)
+    row = table.loc[str(channel)]
+    others = table.drop(index=str(channel))
+    low, high = float(row["share_low"]), float(row["share_high"])
+    inside = others.index[others["share"].between(low, high)].tolist()
+    support = float(row["top_support"])
+    check = {
+        "model": str(intervals["model"].iloc[0]) if "model" in intervals.columns else None,
+        "channel": str(channel),
+        "support": support,
+        "resamples": int(row["resamples"]),
+        "minimum": minimum,
+        "clear": bool(support >= minimum - 1e-9),  # k of n resamples, up to float error
+        "level": float(row["level"]),
+        "share_low": low,
+        "share_high": high,
+        "within_interval": inside,
+    }
+    return check | {"detail": _top_detail(check, key)}
+
+
+def _top_detail(check: dict, key: str = "channel") -> str:
+    """`top_channel_check`'s words: how often the channel is top, and which others its
+    interval holds; "no clear top channel: " first when that is too seldom. The share is
+    cut, not rounded, so that 89.9% never reads as the 90% it falls short of."""
+    shown = math.floor(check["support"] * 100 + 1e-9)
+    often = f"{check['channel']} top in {shown}% of {counted(check['resamples'], 'resample')}"
+    if not check["clear"]:
+        often = (
+            f"no clear top {key}: {often}, fewer than the {check['minimum']:.0%} a finding needs"
+        )
+    names = check["within_interval"]
+    if len(names) > 3:
+        names = names[:3] + [f"{len(names) - 3} more"]
+    inside = f"{listed(names)} within" if names else f"no other {key} within"
+    interval = f"{check['share_low']:.1%} to {check['share_high']:.1%}"
+    return f"{often}; {inside} its {check['level']:.0%} interval ({interval})"
