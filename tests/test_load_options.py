@@ -77,12 +77,13 @@ def test_cli_report_and_validate_refuse_what_a_model_would_ignore(model, tmp_pat
 
 
 def test_a_guessed_format_is_named_when_a_required_column_is_missing():
-    """A Zoho backup has `Record Id` headers, as HubSpot exports do."""
+    """A Zoho backup has `Record Id` headers, as HubSpot exports do: the failing file's own is
+    named (the first file's, Accounts_001.csv, would point at another file)."""
     with pytest.raises(CRMExportError) as err:
         smk.load(FIXTURES / "zoho")
     assert err.value.column == "created_at" and "Created Time" in err.value.found_columns
     assert (
-        "; read as a hubspot export (detected from a 'Record Id' header in Accounts_001.csv): "
+        "; read as a hubspot export (detected from a 'Record Id' header in Contacts_001.csv): "
         "if it is another CRM's export, give a mapping file (docs/mappings.md)"
     ) in err.value.reason
 

@@ -78,10 +78,8 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
     if names & set(SCHEMA) and _has_canonical_headers(candidates):
         return "canonical", "file names and headers of smk's own tables"
     for p in candidates:
-        if p.name.lower().startswith("hubspot"):
-            return "hubspot", f"the file name {p.name}"
-        if "record id" in _headers(p):
-            return "hubspot", f"a 'Record Id' header in {p.name}"
+        if (sign := _hubspot_sign(p)) is not None:
+            return "hubspot", sign
     for p in candidates:
         if _headers(p) & {"id", "leadsource", "isconverted", "stagename"}:
             return "salesforce", f"Salesforce headers in {p.name}"
@@ -98,6 +96,15 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
         else [path.name],
         found_label="Files found",
     )
+
+
+def _hubspot_sign(path: Path) -> str | None:
+    """What in `path` says HubSpot (its name, its 'Record Id' header), or None."""
+    if path.name.lower().startswith("hubspot"):
+        return f"the file name {path.name}"
+    if "record id" in _headers(path):
+        return f"a 'Record Id' header in {path.name}"
+    return None
 
 
 def _shipped_names() -> str:
@@ -292,6 +299,8 @@ def _load_source(source, format: str, mapping, reading: dict, schema: str | None
     except CRMExportError as exc:
         if guessed is None or not _missing_column(exc):
             raise
+        if format == "hubspot" and exc.file is not None:  # the failing file's own sign first
+            guessed = _hubspot_sign(Path(exc.file)) or guessed
         hint = (
             f"; read as a {format} export (detected from {guessed}): if it is another CRM's "
             "export, give a mapping file (docs/mappings.md)"

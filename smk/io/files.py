@@ -18,8 +18,8 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -133,6 +133,7 @@ class _Layout:
     skip: int  # lines before the first record: blank lines, then the header
     copy: Path | None = None  # the file recoded to UTF-8, read instead of it (`_recoded`)
     foreign: tuple[int, ...] = ()  # its lines read as Windows-1252 there
+    copies: dict[str, str] = field(default_factory=dict)  # `header_copies` of its header
 
     @property
     def source(self) -> Path:
@@ -188,6 +189,8 @@ def read_csv_strings(
     frame = table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
     frame["_row"] = rows  # spreadsheet row numbers
     frame.attrs["delimiter"] = layout.delimiter  # `;`: a European Excel's (`parse.decimal_for`)
+    if layout.copies:
+        frame.attrs["copies"] = layout.copies
     if collector.rows:
         frame.attrs["malformed_rows"] = collector.rows
     if warnings:  # for the load's warnings (`_foreign_lines_warning`, `_joined_records`)
@@ -219,7 +222,9 @@ def _layout(path: Path, copy: Path | None = None) -> _Layout:
             found_columns=names,
         )
     skip = 1 + _blank_lines_before_header(copy or path, encoding)
-    return _Layout(path, head, encoding, delimiter, _dedupe_names(names), skip, copy)
+    made = _dedupe_names(names)
+    copies = header_copies(names, made)
+    return _Layout(path, head, encoding, delimiter, made, skip, copy, copies=copies)
 
 
 def _header_only(layout: _Layout) -> bool:
@@ -1039,6 +1044,17 @@ def _dedupe_names(names: list[str]) -> list[str]:
     return out
 
 
+def header_copies(names: list[str], made: list[str]) -> dict[str, str]:
+    """The columns `_dedupe_names` renamed because their header is given more than once,
+    with that header (`{'Amount.1': 'Amount'}`), kept in ``frame.attrs["copies"]``: the
+    mapper reads a header given twice as one (`mapping.map_frame`)."""
+    return {
+        new: name
+        for name, new in zip(names, made, strict=True)
+        if name and re.fullmatch(rf"{re.escape(name)}\.\d+", new)
+    }
+
+
 #: The first bytes of the two kinds of workbook: the OLE2 container of legacy `.xls` files
 #: (Excel 97-2003; also the wrapper of a password-protected `.xlsx`), and the zip of `.xlsx`.
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -1047,8 +1063,16 @@ _BIFF_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # bare Excel 2
 _NOT_READ = "cannot be read as an Excel workbook"
 
 
-def read_excel_strings(path: Path) -> pd.DataFrame:
-    """The first sheet of a workbook as text, whichever of .xlsx/.xlsm/.xls its bytes are.
+#: Whether a sheet's header row is that of the table read (`read_excel_strings`).
+SheetFits = Callable[[list[str]], bool]
+
+
+def read_excel_strings(path: Path, sheet_fits: SheetFits | None = None) -> pd.DataFrame:
+    """One sheet of a workbook as text, whichever of .xlsx/.xlsm/.xls its bytes are: the
+    first, or the one other sheet whose header row `sheet_fits` when the first's does not (a
+    "Summary" sheet before the data, `_sheet_to_read`, said in a warning). A workbook of
+    several sheets names them in ``frame.attrs["sheets"]``, the one read in `["sheet"]`
+    (for `sheet_note`).
 
     The file's bytes, not its name, choose the reader: an `.xlsx` saved under a `.xls` name
     reads; HTML, CSV or a damaged or password-protected workbook is refused with the reason.
@@ -1058,16 +1082,27 @@ def read_excel_strings(path: Path) -> pd.DataFrame:
     if not head.strip():
         raise CRMExportError(f"{_NOT_READ}: the file is empty", file=str(path))
     if head.startswith(_OLE2) or head.startswith(_BIFF_BOF):
-        frame = _read_xls(path)
+        frame, sheets, read = _read_xls(path, sheet_fits)
     elif head.startswith(_ZIP):
         try:
-            frame = _read_xlsx(path)
+            frame, sheets, read = _read_xlsx(path, sheet_fits)
         except Exception as exc:  # openpyxl raises many types for corrupt files
             raise CRMExportError(f"{_NOT_READ}: {exc}", file=str(path)) from None
     else:
         reason = _not_a_workbook(head, path.suffix.lower())
         raise CRMExportError(f"{_NOT_READ}: {reason}", file=str(path))
     frame.columns = _dedupe_names([str(c).strip() for c in frame.columns])
+    header = [str(c).strip() for c in frame.attrs.pop("header", frame.columns)]
+    if copies := header_copies(header, list(frame.columns)):
+        frame.attrs["copies"] = copies
+    if len(sheets) > 1:
+        frame.attrs["sheets"], frame.attrs["sheet"] = sheets, sheets[read]
+    if read:
+        frame.attrs["warnings"] = [
+            f"{path.name}: read from its sheet {sheets[read]!r}, the one with the table's "
+            f"headers, which the first sheet, {sheets[0]!r}, lacks (the workbook's sheets: "
+            f"{', '.join(map(repr, sheets))})"
+        ]
     for col in frame.columns:
         frame[col] = frame[col].map(_excel_cell).astype("string")
     frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int32)  # spreadsheet row numbers
@@ -1079,8 +1114,9 @@ def read_excel_strings(path: Path) -> pd.DataFrame:
 _EXACT_INT = 2**53
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
-    """The first sheet of an .xlsx as `pandas.read_excel` reads it, except that a whole number
+def _read_xlsx(path: Path, fits: SheetFits | None) -> tuple[pd.DataFrame, list[str], int]:
+    """A sheet of an .xlsx (`_sheet_to_read`) as `pandas.read_excel` reads it, with the names
+    of the workbook's sheets and the index of the one read; except that a whole number
     stored as a float beyond `_EXACT_INT` stays a float, where pandas makes it an int: the id
     5725767000000412001, which Excel stores as 5.725767000000412E+18, would read as the id
     5725767000000411648. A number stored with all its digits is an int, and exact."""
@@ -1090,14 +1126,44 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     with path.open("rb") as fh:  # a file, not a name: openpyxl refuses names not `.xlsx`
         book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
         try:
-            sheet = book.worksheets[0]
-            sheet.reset_dimensions()  # declared dimensions can be wrong (pandas GH 39486)
+            for sheet in book.worksheets:
+                sheet.reset_dimensions()  # declared dimensions can be wrong (pandas GH 39486)
+
+            def header(i: int) -> list[str]:
+                first = next(book.worksheets[i].iter_rows(max_row=1, values_only=True), ())
+                return [str(v).strip() for v in first if v is not None]
+
+            read = _sheet_to_read(len(book.worksheets), header, fits)
             data = [
-                [_xlsx_value(cell, TYPE_ERROR, TYPE_NUMERIC) for cell in row] for row in sheet.rows
+                [_xlsx_value(cell, TYPE_ERROR, TYPE_NUMERIC) for cell in row]
+                for row in book.worksheets[read].rows
             ]
+            names = list(book.sheetnames)
         finally:
             book.close()
-    return _sheet_frame(data)
+    return _sheet_frame(data), names, read
+
+
+def _sheet_to_read(count: int, header: Callable[[int], list[str]], fits: SheetFits | None) -> int:
+    """Which of a workbook's `count` sheets to read: the first, unless `fits` refuses its
+    `header` row and takes that of exactly one other (of several, none is guessed)."""
+    if fits is None or count < 2 or fits(header(0)):
+        return 0
+    others = [i for i in range(1, count) if fits(header(i))]
+    return others[0] if len(others) == 1 else 0
+
+
+def sheet_note(frame: pd.DataFrame) -> str:
+    """For the error of a table a workbook's sheet lacks: which sheet was read, of which
+    (`read_excel_strings`); "" for a file of one sheet, or none."""
+    sheets = frame.attrs.get("sheets")
+    if not sheets:
+        return ""
+    return (
+        f"; only the workbook's sheet {frame.attrs['sheet']!r} was read, of its sheets "
+        f"{', '.join(map(repr, sheets))} (another sheet is read only when it alone has the "
+        "table's required headers): move the table's sheet first, or save it as CSV"
+    )
 
 
 def _xlsx_value(cell, error: str, numeric: str) -> object:
@@ -1135,7 +1201,8 @@ def _whole(number: object) -> object:
 
 def _sheet_frame(data: list[list[object]]) -> pd.DataFrame:
     """A sheet's cell values as pandas makes a frame of them: trailing empty cells and rows
-    dropped, rows padded to one width, the first row the header."""
+    dropped, rows padded to one width, the first row the header (in ``attrs["header"]`` as
+    written, for `header_copies`)."""
     rows = []
     for row in data:
         row = list(row)
@@ -1149,9 +1216,11 @@ def _sheet_frame(data: list[list[object]]) -> pd.DataFrame:
     width = max(len(row) for row in rows)
     rows = [row + [""] * (width - len(row)) for row in rows]
     try:  # as pandas.read_excel parses the rows of a sheet
-        return TextParser(rows, header=0, dtype=object, skip_blank_lines=False).read()
+        frame = TextParser(rows, header=0, dtype=object, skip_blank_lines=False).read()
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
+    frame.attrs["header"] = rows[0]  # as written: pandas renames a repeated header `Note.1`
+    return frame
 
 
 def _not_a_workbook(head: bytes, suffix: str) -> str:
@@ -1175,8 +1244,9 @@ def _not_a_workbook(head: bytes, suffix: str) -> str:
     )
 
 
-def _read_xls(path: Path) -> pd.DataFrame:
-    """A legacy Excel 97-2003 (BIFF) workbook's first sheet, as pandas reads an .xlsx's.
+def _read_xls(path: Path, fits: SheetFits | None) -> tuple[pd.DataFrame, list[str], int]:
+    """A legacy Excel 97-2003 (BIFF) workbook's sheet (`_sheet_to_read`), as pandas reads an
+    .xlsx's, with the names of its sheets and the index of the one read.
 
     Cells are read with xlrd and typed by openpyxl's own rules for .xlsx: a number in a date
     or time format is a datetime, a time of day or (`[h]:mm:ss`) a duration, other numbers
@@ -1213,13 +1283,21 @@ def _read_xls(path: Path) -> pd.DataFrame:
         with book:
             if book.nsheets == 0:
                 raise CRMExportError(f"{_NOT_READ}: it has no sheet", file=str(path))
-            data = _xls_rows(book, book.sheet_by_index(0))
+
+            def header(i: int) -> list[str]:
+                sheet = book.sheet_by_index(i)
+                first = sheet.row_values(0) if sheet.nrows else []
+                return [str(v).strip() for v in first if v != ""]
+
+            read = _sheet_to_read(book.nsheets, header, fits)
+            data = _xls_rows(book, book.sheet_by_index(read))
+            names = book.sheet_names()
     except CRMExportError:
         raise
     except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error, ...
         reason = _xls_failure(exc, path, XLRDError)
         raise CRMExportError(f"{_NOT_READ}: {reason}", file=str(path)) from None
-    return _sheet_frame(data)
+    return _sheet_frame(data), names, read
 
 
 def _xls_failure(exc: Exception, path: Path, xlrd_error: type) -> str:
@@ -1309,9 +1387,13 @@ def _excel_cell(value: object) -> object:
 
 
 def read_any(
-    path: str | Path, timestamps: Collection[str] = (), categories: Collection[str] = ()
+    path: str | Path,
+    timestamps: Collection[str] = (),
+    categories: Collection[str] = (),
+    sheet_fits: SheetFits | None = None,
 ) -> pd.DataFrame:
-    """One file as a frame of strings with `_file` and `_row`; footers and blank rows kept.
+    """One file as a frame of strings with `_file` and `_row`; footers and blank rows kept;
+    of a workbook, the sheet `read_excel_strings` chooses with `sheet_fits`.
 
     Row-level clean-up (blank rows, report footers) is left to the caller, which counts
     every such row as set aside.
@@ -1321,7 +1403,7 @@ def read_any(
         raise CRMExportError("file not found", file=str(path))
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
-        frame = read_excel_strings(path)
+        frame = read_excel_strings(path, sheet_fits)
     elif suffix == ".parquet":
         frame = read_parquet(path)
         frame["_row"] = pd.RangeIndex(1, len(frame) + 1)

@@ -36,6 +36,7 @@ from smk.io.deal_dates import from_deals
 from smk.io.parse import (
     DateOptions,
     as_text,
+    blank,
     blank_rows,
     clean_text,
     holds,
@@ -963,8 +964,8 @@ def files_for(table: TableMapping, candidates: list[Path]) -> list[Path]:
 
 def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> pd.DataFrame:
     """Rename one file's columns to canonical names and translate its values."""
-    # only the reader's own columns are skipped: a source header may start with `_`
-    headers = {fileio.normalise_header(c): c for c in frame.columns if c not in _READER_META}
+    copies = _header_columns(frame)  # a header given twice read once (`_copy_read`)
+    headers = {key: _copy_read(frame, columns) for key, columns in copies.items()}
     out = pd.DataFrame(index=frame.index)
     used: set[str] = set()  # headers mapped: not kept again under their own name
     home = _home_amount(tm, headers)
@@ -1014,6 +1015,8 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     not_done, notes = _task_work(out, table, path)
     inbound, said = _inbound_emails(out, raw_type, table, path)
     notes += said + _home_note(table, tm, headers, home, path)
+    extras = _mapped_extras(tm, headers, table)
+    notes += _twice_notes(frame, copies, headers, used.union(extras), f"{table}: {path.name}")
     for col in frame.columns:  # keep what we did not map, under its own name
         if col not in used and col not in _READER_META and col not in out:
             out[col] = frame[col]
@@ -1039,9 +1042,103 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     mapped.attrs["warnings"] = [*frame.attrs.get("warnings", ()), *notes]
     mapped.attrs["untold"] = untold  # for `read_table`'s warning, once for all its files
     mapped.attrs["unfound"] = unfound  # the same (`unfound_warning`)
-    mapped.attrs["headers"] = list(headers.values()) if unfound else []
-    mapped.attrs["mapped_extras"] = _mapped_extras(tm, headers, table)  # validate's warnings
+    mapped.attrs["headers"] = [c for c in frame.columns if c not in _READER_META] if unfound else []
+    mapped.attrs["mapped_extras"] = extras  # validate's warnings
     return mapped
+
+
+def _header_columns(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """The file's columns by header as aliases match it (`fileio.normalise_header`), in file
+    order: a header given twice has two, the reader's renamed copy too (`Amount.1`, its own
+    name also a key, as a mapping may name it). The reader's own columns are left out (only
+    them: a source header may start with `_`)."""
+    named = frame.attrs.get("copies", {})
+    columns: dict[str, list[str]] = {}
+    for col in frame.columns:
+        if col not in _READER_META:
+            columns.setdefault(fileio.normalise_header(named.get(col, col)), []).append(col)
+    for col in named:
+        columns.setdefault(fileio.normalise_header(col), [col])
+    return columns
+
+
+def _copy_read(frame: pd.DataFrame, columns: list[str]) -> str:
+    """The copy `map_frame` reads of a header given more than once: the first that is not
+    empty in every row (a second `Amount` filled, the first blank), else the first."""
+    if len(columns) == 1:  # the usual case: no column scanned
+        return columns[0]
+    return next((c for c in columns if not blank(frame[c]).all()), columns[0])
+
+
+def _twice_notes(
+    frame: pd.DataFrame,
+    copies: dict[str, list[str]],
+    headers: dict[str, str],
+    read: set[str],
+    where: str,
+) -> list[str]:
+    """The warnings for headers the mapping reads that the file gives more than once, when
+    the copy read is not the first (the first is empty in every row) or another copy holds
+    a value the one read has not in some rows: which columns, the one read and why, in how
+    many rows they differ. Never merged: a value of a copy not read is not read."""
+    order = [c for c in frame.columns if c not in _READER_META]
+    said = []
+    for key, columns in copies.items():
+        chosen = headers[key]
+        if len(columns) < 2 or chosen not in read:
+            continue
+        other, gaps = _unread_values(frame, chosen, columns)
+        if chosen == columns[0] and not other + gaps:
+            continue  # the others hold the same values, or none
+        letters = [_column_letter(order.index(c)) for c in columns]
+        at = columns.index(chosen)
+        why = "the first" if not at else f"as {_columns_said(letters[:at])} empty in every row"
+        header = frame.attrs.get("copies", {}).get(chosen, chosen)
+        times = "twice" if len(columns) == 2 else f"{len(columns)} times"
+        text = (
+            f"{where} has the header {header!r} {times} (columns {', '.join(letters)}): "
+            f"read from column {letters[at]}, {why}"
+        )
+        if other + gaps:
+            kept = ", ".join(repr(c) for c in columns if c != chosen)
+            text += (
+                f"; another copy holds other values in {other + gaps:,} of {len(frame):,} rows "
+                f"(in {gaps:,} of them column {letters[at]} is empty), kept unread as {kept}: "
+                f"if it holds the values to read, delete or rename column {letters[at]} in the "
+                "export (an export of all properties can give two properties one label)"
+            )
+        said.append(text)
+    return said
+
+
+def _unread_values(frame: pd.DataFrame, chosen: str, columns: list[str]) -> tuple[int, int]:
+    """In how many rows a copy not read of a header holds another value than the `chosen`
+    copy's: (rows where the chosen holds one too, rows where it is empty)."""
+    values = as_text(clean_text(frame[chosen]))
+    other = np.zeros(len(frame), dtype=bool)
+    for col in columns:
+        if col != chosen:
+            cells = as_text(clean_text(frame[col]))
+            other |= (cells.notna() & (cells != values).fillna(True)).to_numpy()
+    empty = values.isna().to_numpy()
+    return int((other & ~empty).sum()), int((other & empty).sum())
+
+
+def _columns_said(letters: list[str]) -> str:
+    """`column B is`, `columns B, C are`."""
+    if len(letters) == 1:
+        return f"column {letters[0]} is"
+    return f"columns {', '.join(letters)} are"
+
+
+def _column_letter(i: int) -> str:
+    """A spreadsheet's letters for the column at position `i` (0: `A`, 26: `AA`)."""
+    letters = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _found(headers: dict[str, str], names: Iterable[str]) -> list[str]:
@@ -1581,7 +1678,8 @@ def _check_required(
             found = [c for c in frame.columns if not c.startswith("_")]
             expected = _looked_for(tm.columns.get(col, [col])[:6], found)
             raise CRMExportError(
-                f"no column for the {table} table's required {col!r} (looked for {expected})",
+                f"no column for the {table} table's required {col!r} (looked for {expected})"
+                + fileio.sheet_note(frame),
                 file=str(path),
                 column=col,
                 found_columns=found,
@@ -1644,8 +1742,19 @@ def _read_mapped(path: Path, table: str, tm: TableMapping) -> pd.DataFrame:
         path,
         timestamps=_headers_of_kinds(path, table, tm, {"datetime"}),
         categories=_headers_of_kinds(path, table, tm, _REPEATED),
+        sheet_fits=functools.partial(_has_required, table, tm),
     )
     return map_frame(frame, table, tm, path)
+
+
+def _has_required(table: str, tm: TableMapping, headers: list[str]) -> bool:
+    """Whether `headers` (a sheet's) have a column for each of the table's required columns,
+    as `_check_required` looks for them."""
+    found = {fileio.normalise_header(h) for h in headers}
+    return all(
+        any(fileio.normalise_header(a) in found for a in tm.columns.get(col, [col]))
+        for col in REQUIRED.get(table, ())
+    )
 
 
 def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
