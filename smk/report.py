@@ -3767,7 +3767,7 @@ main {{ padding: 16px 24px; }}
 .tile .detail {{ font-size: 0.8em; color: #4a5568; }}
 .status-met {{ border-left: 6px solid #2f855a; }} .status-at-risk {{ border-left: 6px solid #d69e2e; }}
 .status-missed {{ border-left: 6px solid #c53030; }} .status-no-data {{ border-left: 6px solid #a0aec0; }}
-.status-partial-month {{ border-left: 6px solid #a0aec0; }}
+.status-partial-month, .status-too-early {{ border-left: 6px solid #a0aec0; }}
 ul.pages li {{ margin: 4px 0; }}
 </style></head>
 <body><header><h1>{title}</h1>{subtitle}</header><main>{body}</main></body></html>

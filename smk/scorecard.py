@@ -9,8 +9,11 @@ MQL tile equals the funnel's MQL row of the month. Pipeline from MQLs counts the
 MQL on record (its own MQL date, not one inferred from a later stage) before the deal was
 created (`smk.sla.deal_table`): deals of sales-sourced contacts, which skipped the stage, are
 pipeline created but not pipeline from MQLs. The labels say what is counted: leaked MQLs are
-those without sales activity within the leakage window (worked later or not), and
-`kpi_details` gives each tile the counts behind its figure.
+those without sales activity within the leakage window (worked later or not), counted over the
+MQLs whose window has passed by the month's end, and `kpi_details` gives each tile the counts
+behind its figure. MQL to SQL is the share accepted so far; while some MQLs are still inside
+their acceptance window it is judged only when the verdict cannot change however they end
+(`TOO_EARLY` otherwise).
 
 `marketing_mix` reads won revenue, win rate and deal size by Product (product line), Price (price
 band), Place (region and sales pipeline) and Promotion (original source and first-touch
@@ -145,8 +148,8 @@ def kpi_values(
     pipeline from MQLs counts the deals created in the month whose contact had its own MQL date
     (not one inferred from a later stage) by the deal's creation (`smk.sla.deal_table`). The
     leakage rate is the share of MQLs without sales activity within `leakage_days` among those
-    not still inside that window; the share within the SLA is of all the month's MQLs.
-    MQL to SQL is the share of the month's MQLs accepted by sales by the month's end.
+    whose window has passed by the month's end; the share within the SLA is of all the month's
+    MQLs. MQL to SQL is the share of the month's MQLs accepted by sales by the month's end.
     `kpi_values_with_notes` says why a NaN is there.
     """
     return kpi_values_with_notes(crm, month, sla, fx_rates, reporting_currency, segments)[0]
@@ -170,7 +173,7 @@ def kpi_values_with_notes(
     `smk.sla.amount_gap`: not 0); every KPI is unknown in a month the export does not cover
     (zeros would claim a count).
     """
-    values, notes, _ = _month_kpis(crm, month, sla, fx_rates, reporting_currency, segments)
+    values, notes, *_ = _month_kpis(crm, month, sla, fx_rates, reporting_currency, segments)
     return values, notes
 
 
@@ -191,15 +194,18 @@ def _month_kpis(
     fx_rates: Mapping[str, float] | None = None,
     reporting_currency: str | None = None,
     segments=None,
-) -> tuple[dict[str, float], dict[str, str], dict[str, str]]:
-    """`kpi_values_with_notes` and the caveats of KPIs that have a value but leave deals out:
-    {kpi: "1 of the 2 deals won in 2026-10 has no amount: the figure adds up the other 1"}."""
+) -> tuple[dict[str, float], dict[str, str], dict[str, str], dict[str, tuple[float, str]]]:
+    """`kpi_values_with_notes`, the caveats of KPIs that have a value but leave deals out:
+    {kpi: "1 of the 2 deals won in 2026-10 has no amount: the figure adds up the other 1"},
+    and the KPIs whose value is a floor with a known ceiling, with the text that says so:
+    MQL to SQL while MQLs are still inside their acceptance window
+    (`smk.sla.acceptance_range`), which `_status` judges between."""
     sla = sla or SLA()
     crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
     m = month_of(crm, month)
     if not _covered(crm, m):
         why = _contacts_begin_after(crm, m) or f"the export does not cover {m}"
-        return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why), {}
+        return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why), {}, {}
     as_of = m.end
     entries = stage_entry_dates(crm.contacts, as_of)
     leads = sla_mod.mql_leads(crm, sla, as_of=as_of, segments=segments, entries=entries)
@@ -229,10 +235,14 @@ def _month_kpis(
             counted = _COUNTS[column]
             known = int(money[counted]) - int(money[f"{counted}_without_amount"])
             caveats[kpi] = f"{gap}: the figure adds up the other {known}"
+    ceilings = {}
+    if row["open"]:  # MQLs still inside their acceptance window: the share so far is a floor
+        text = sla_mod.acceptance_text(row, sla)
+        ceilings["mql_to_sql_rate"] = (sla_mod.acceptance_range(row)[1], text)
     for kpi, why in _why_unknown(row, sla, m, deals).items():
         if np.isnan(values[kpi]):
             notes.setdefault(kpi, why)
-    return values, notes, caveats
+    return values, notes, caveats, ceilings
 
 
 def _why_unknown(row: pd.Series, sla: SLA, m: Month, deals: pd.DataFrame) -> dict[str, str]:
@@ -245,7 +255,7 @@ def _why_unknown(row: pd.Series, sla: SLA, m: Month, deals: pd.DataFrame) -> dic
     return {
         "win_rate": closed,
         "speed_to_lead_hours": f"no MQL of {m} worked by its end",
-        "leakage_rate": f"every MQL of {m} is still inside the {sla.leakage_days:g}-day window",
+        "leakage_rate": f"no MQL of {m} is past the {sla.leakage_days:g}-day window yet",
     }
 
 
@@ -298,7 +308,10 @@ def kpi_scorecard(
     (`kpi_values_with_notes`: the win rate of a month in which no deal closed, the MQL
     rates of a month without MQLs). A month the export covers is scored even without MQLs or
     deals (0 MQLs against the target). A money KPI that leaves deals without an amount out
-    says so in `note`, and its status is "met" or none (its true value may be higher).
+    says so in `note`, and its status is "met" or none (its true value may be higher). MQL
+    to SQL with MQLs still inside their acceptance window is judged only when the share
+    accepted so far and the share were every open MQL accepted give the same verdict; else
+    its status is "too early" (`TOO_EARLY`) and `note` says how many are open.
     When the export covers only part of `month` itself (`smk.periods.month_coverage`: the
     data start inside it, or end before its last working day), a KPI with a target has the
     status "partial month" (`PARTIAL_MONTH`) instead of met / at risk / missed, the changes
@@ -310,7 +323,9 @@ def kpi_scorecard(
     """
     sla = sla or SLA()
     m = month_of(crm, month)
-    actual, notes, caveats = _month_kpis(crm, m, sla, fx_rates, reporting_currency, segments)
+    actual, notes, caveats, ceilings = _month_kpis(
+        crm, m, sla, fx_rates, reporting_currency, segments
+    )
     if not _covered(crm, m):
         why = _contacts_begin_after(crm, m) or "the export does not cover it"
         raise NoDataError(
@@ -330,7 +345,10 @@ def kpi_scorecard(
         target = getattr(sla, target_field) if target_field else None
         value = actual[kpi]
         prev, ago = earlier["previous_month"][kpi], earlier["same_month_last_year"][kpi]
-        judged = _status(kpi, value, target, better, sla, notes, caveats)
+        judged = _status(kpi, value, target, better, sla, notes, caveats, ceilings)
+        note = notes.get(kpi, caveats.get(kpi))
+        if judged == TOO_EARLY:  # why no verdict: the MQLs still inside their window
+            note = ceilings[kpi][1]
         compared = np.nan if part else value
         rows.append(
             {
@@ -341,7 +359,7 @@ def kpi_scorecard(
                 "actual": value,
                 "target": target,
                 "status": PARTIAL_MONTH if part and judged in VERDICTS else judged,
-                "note": notes.get(kpi, caveats.get(kpi)),
+                "note": note,
                 "previous_month": prev,
                 "change_vs_previous_month": tidy_difference(compared, prev),
                 "same_month_last_year": ago,
@@ -363,6 +381,11 @@ VERDICTS = ("met", "at risk", "missed")
 #: The status of a KPI with a target in a month the export covers only in part
 #: (`smk.periods.month_coverage`): its figure counts part of a month, which no target judges.
 PARTIAL_MONTH = "partial month"
+#: The status of a KPI whose verdict depends on MQLs still inside their window: MQL to SQL
+#: while the share accepted so far and the share were every open MQL accepted would be judged
+#: differently (`smk.sla.acceptance_range`). Judging it then would count the open MQLs as
+#: failures: a month's late MQLs have had only days of their `acceptance_days`.
+TOO_EARLY = "too early"
 #: The key that carries which part of the month the export covers, when only a part: the
 #: scorecard's `attrs` and each KPI of `scorecard_kpis` (the report's index then shows no
 #: change against the previous month).
@@ -393,15 +416,26 @@ def _status(
     sla: SLA,
     notes: Mapping[str, str],
     caveats: Mapping[str, str],
+    ceilings: Mapping[str, tuple[float, str]] | None = None,
 ) -> str | None:
     """A scorecard row's status: "no data" for a KPI without a value (`notes`); for one that
     leaves deals without an amount out (`caveats`) only "met" (its true value is higher
-    still), else none: "missed" or "at risk" would judge a figure that is only a floor."""
+    still), else none: "missed" or "at risk" would judge a figure that is only a floor. A
+    floor with a known ceiling (`ceilings`: MQL to SQL with open MQLs) is judged when both
+    give the same verdict, else `TOO_EARLY`."""
     if kpi in notes:
         return "no data"
     judged = status(value, target, better, sla.at_risk_margin)
+    if ceilings and kpi in ceilings:
+        at_best = status(ceilings[kpi][0], target, better, sla.at_risk_margin)
+        return judged if judged == at_best else TOO_EARLY
     return judged if kpi not in caveats or judged == "met" else None
 
+
+#: What the leakage rate is over, in its tiles' `basis`. A tile published without it (before
+#: 2026-11-28) counted the MQLs worked inside the window too: the report's index compares this
+#: month with the previous one measured as this month is, not with that tile.
+LEAKAGE_RATE_OF = "MQLs past the leakage window"
 
 #: The KPIs counted from sales activities (`KPI_TABLES`), unknown without them.
 _ACTIVITY_KPIS = tuple(k for k, table in KPI_TABLES.items() if table == "activities")
@@ -431,7 +465,7 @@ def kpi_basis(kpi: str, sla: SLA | None = None) -> dict | None:
     """The SLA settings a KPI's figure depends on, beyond the data (the `basis` of its tile,
     `scorecard_kpis`): speed to lead and the share within the SLA on how hours are counted
     (`business_hours` and, for working hours, the working day) and the SLA time, the leakage
-    rate on its window. The report's index compares two months' figures only when their basis
+    rate on its window and on the MQLs it is over (`rate_of`, `LEAKAGE_RATE_OF`). The report's index compares two months' figures only when their basis
     agrees: a month measured in working hours is no change from one in calendar hours. None
     for KPIs that no setting changes (targets judge a figure, they do not change it)."""
     sla = sla or SLA()
@@ -443,6 +477,7 @@ def kpi_basis(kpi: str, sla: SLA | None = None) -> dict | None:
         "leakage_rate": {
             "activity_types": hours["activity_types"],
             "leakage_days": sla.leakage_days,
+            "rate_of": LEAKAGE_RATE_OF,
         },
     }.get(kpi)
 
@@ -482,14 +517,14 @@ def kpi_details(
         return details
     s = summary
     of_mqls = f"of {counted(s['mqls'], 'MQL')}"
-    details["mql_to_sql_rate"] = f"{s['accepted']} {of_mqls}; {s['open']} still open"
+    details["mql_to_sql_rate"] = sla_mod.acceptance_text(s, sla)
     if not s[sla_mod.ACTIVITIES_IN_EXPORT]:  # worked, within the SLA and leaked: <NA>
         why = no_activities or no_rows_text("activities")
         return details | dict.fromkeys(_ACTIVITY_KPIS, f"unknown: {why}") | {"mqls": why}
     parts, days = sla_mod.leakage_parts(s), f"{sla.leakage_days:g}"
     mqls = f"{parts['in_window']} worked within {days} days, {parts['leaked']} leaked"
     if parts["pending"]:
-        mqls += f", {parts['pending']} still inside the {days}-day window"
+        mqls += f", {parts['pending']} not worked yet, still inside the {days}-day window"
     hours = f"{sla.max_hours_to_first_activity:g} {unit}"
     return details | {
         "mqls": mqls,

@@ -32,8 +32,10 @@ inferred MQLs here):
   passed by `as_of`, whether or not sales worked it later (`first_activity_at` shows when);
   younger MQLs without activity are `leak_pending` (still inside the window). Every MQL is
   one of three: worked within the window, leaked, or pending. The **leakage rate** is leaked
-  over the MQLs whose window has passed or that were worked (MQLs minus pending), while the
-  share within the SLA is over *all* MQLs. The generator's truth calls `leaked` only those
+  over the MQLs whose window has passed by `as_of` (`leak_due`): an MQL still inside it can
+  only be known not to have leaked (worked already), never to have leaked, so counting the
+  worked ones among them would bias the rate low. The share within the SLA is over *all*
+  MQLs. The generator's truth calls `leaked` only those
   never worked by design, and its `not_worked_by_end` (no activity by the cut-off) is what
   `worked` False counts.
 * **Accepted**: reached SQL (or a later stage; see `smk.funnel` for skipped stages) by `as_of`.
@@ -41,7 +43,11 @@ inferred MQLs here):
   `rejection_reason_column`, when the export has one), the contact was set to lifecycle stage
   "other" (the CRM's own Other stage: not a custom stage smk does not know, which reads other
   too and keeps its name in `lifecycle_stage_raw`), or `acceptance_days` passed after the MQL
-  date ("no SQL within N days"). The rest are open.
+  date ("no SQL within N days"). The rest are open: still inside that window. The
+  **acceptance rate** is accepted over all the month's MQLs, the share accepted *so far*:
+  while MQLs are open it is a floor, and the share would reach `acceptance_range`'s ceiling
+  were every open one accepted; the scorecard judges it only when both ends give the same
+  verdict (`smk.scorecard`).
 * **Pipeline created**: amount of deals created in the month, converted to one reporting
   currency; **from MQLs** (MQL-sourced) when the deal's contact had been a marketing-qualified
   lead on record before the deal: its own MQL date (`mql_recorded_at` of
@@ -583,8 +589,9 @@ def mql_leads(
     DataFrame: contact_id, account_id, owner_id, team, segment, original_source, month
     (YYYY-MM of the MQL date), mql_at, mql_date_inferred, first_activity_at,
     hours_to_first_activity (calendar), speed_to_lead_hours (the SLA's measure: calendar or
-    business hours), worked, within_sla, leaked, leak_pending, accepted, sql_at, rejected,
-    rejection_reason, open. The flags are bool; when the export has no sales activities at all
+    business hours), worked, within_sla, leaked, leak_pending, leak_due (the leakage window
+    has passed: the leakage rate's MQLs), accepted, sql_at, rejected, rejection_reason, open.
+    The flags are bool; when the export has no sales activities at all
     (`crm.activities` empty) nobody can tell a worked MQL from a leaked one, so worked,
     within_sla, leaked and leak_pending (`ACTIVITY_FLAGS`) are unknown: pandas' nullable
     "boolean" dtype, all <NA> (the hours are NaN), and every figure built on them is unknown.
@@ -683,6 +690,7 @@ def mql_leads(
             "within_sla": within,
             "leaked": leaked,
             "leak_pending": leak_pending,
+            "leak_due": due,
             "accepted": accepted,
             "sql_at": sql_at,
             "rejected": rejected,
@@ -715,6 +723,7 @@ FIGURES: dict[str, str] = {
     "outside_sla": "not worked within the maximum time",
     "leaked": "no sales activity within the leakage window (some worked later)",
     "leak_pending": "no sales activity yet, leakage window still open",
+    "leak_due": "leakage window passed (the MQLs the leakage rate is of)",
     "accepted": "accepted by sales (SQL or later)",
     "rejected": "rejected by sales",
     "open": "neither accepted nor rejected yet",
@@ -917,8 +926,10 @@ def sla_by_month(
     Returns
     -------
     DataFrame: month, [by], mqls, mql_target (month rows only), worked, not_worked,
-    median_hours, p80_hours, within_sla, share_within_sla, leaked, leak_pending, leakage_rate,
-    accepted, acceptance_rate, rejected, rejection_rate, open.
+    median_hours, p80_hours, within_sla, share_within_sla, leaked, leak_pending, leak_due,
+    leakage_rate (leaked / leak_due: of the MQLs whose leakage window has passed), accepted,
+    acceptance_rate (accepted so far / mqls: a floor while some are open), rejected,
+    rejection_rate, open.
     """
     sla = sla or SLA()
     if isinstance(months, str) and months == "all":
@@ -953,6 +964,7 @@ def sla_by_month(
         within_sla=("within_sla", "sum"),
         leaked=("leaked", "sum"),
         leak_pending=("leak_pending", "sum"),
+        leak_due=("leak_due", "sum"),
         accepted=("accepted", "sum"),
         rejected=("rejected", "sum"),
         open=("open", "sum"),
@@ -970,6 +982,7 @@ def sla_by_month(
         "within_sla",
         "leaked",
         "leak_pending",
+        "leak_due",
         "accepted",
         "rejected",
         "open",
@@ -979,8 +992,7 @@ def sla_by_month(
         missing = table[f"_unknown_{column}"].fillna(0) > 0
         table[column] = table[column].astype("Int64").mask(missing)
     table["share_within_sla"] = safe_ratio(_floats(table["within_sla"]), table["mqls"])
-    due = table["mqls"] - _floats(table["leak_pending"])
-    table["leakage_rate"] = safe_ratio(_floats(table["leaked"]), due)
+    table["leakage_rate"] = safe_ratio(_floats(table["leaked"]), table["leak_due"])
     table["acceptance_rate"] = safe_ratio(table["accepted"], table["mqls"])
     table["rejection_rate"] = safe_ratio(table["rejected"], table["mqls"])
     out = table.reset_index()
@@ -998,6 +1010,7 @@ def sla_by_month(
             "share_within_sla",
             "leaked",
             "leak_pending",
+            "leak_due",
             "leakage_rate",
             "accepted",
             "acceptance_rate",
@@ -1060,8 +1073,8 @@ def summary_text(
         why = no_activities or no_rows_text("activities")
         lines.append(f"worked, speed to lead, within the SLA and leaked: unknown ({why})")
     lines += [
-        f"accepted (SQL): {s['accepted']} ({s['acceptance_rate']:.1%}), rejected: {s['rejected']}",
-        f"open (neither yet): {s['open']}",
+        f"accepted (SQL) so far: {acceptance_text(s, a)}",
+        f"rejected: {s['rejected']}, open (neither yet): {s['open']}",
     ]
     return "\n".join(lines)
 
@@ -1088,28 +1101,58 @@ def measured_text(summary: Mapping, sla: SLA) -> str:
 def leakage_parts(summary: Mapping) -> dict[str, int]:
     """A month's MQLs (`month_summary`) split three ways by the leakage window: `in_window`
     (worked within it), `leaked` (no sales activity within it, worked later or not) and
-    `pending` (no activity yet, the window still open), which add up to the MQLs; `judged`
-    (MQLs minus pending) is the leakage rate's denominator. Needs known activity counts."""
+    `pending` (no activity yet, the window still open), which add up to the MQLs; and two ways
+    by the cut: `due` (the window has passed: the leakage rate's denominator) and `inside`
+    (still inside it: worked already, or pending). Needs known activity counts."""
     mqls, leaked, pending = (int(summary[k]) for k in ("mqls", "leaked", "leak_pending"))
+    due = int(summary["leak_due"])
     return {
         "in_window": mqls - leaked - pending,
         "leaked": leaked,
         "pending": pending,
-        "judged": mqls - pending,
+        "due": due,
+        "inside": mqls - due,
     }
 
 
 def leakage_text(summary: Mapping, sla: SLA, with_rate: bool = True) -> str:
-    """The leakage figure in words, with its denominator and the MQLs it leaves out:
-    "3 of 56 (5.4%); 6 more, not worked yet, still inside the 7-day window"."""
-    parts = leakage_parts(summary)
+    """The leakage figure in words, with its denominator and the MQLs it leaves out: "3 of the
+    43 MQLs past the 7-day window (7.0%); 19 more still inside it, 6 of them not worked yet".
+    An MQL inside the window could only be known not to have leaked, so none counts."""
+    parts, window = leakage_parts(summary), f"{sla.leakage_days:g}-day window"
     known = with_rate and not pd.isna(summary["leakage_rate"])
     rate = f" ({summary['leakage_rate']:.1%})" if known else ""
-    text = f"{parts['leaked']} of {parts['judged']}{rate}"
+    if parts["due"]:
+        text = f"{parts['leaked']} of the {counted(parts['due'], 'MQL')} past the {window}{rate}"
+    else:
+        text = f"no MQL past the {window} yet"
+    if parts["inside"]:
+        text += f"; {parts['inside']}{' more' if parts['due'] else ''} still inside it"
     if parts["pending"]:
+        text += f", {parts['pending']} of them not worked yet"
+    return text
+
+
+def acceptance_range(summary: Mapping) -> tuple[float, float]:
+    """The share of a month's MQLs accepted (`month_summary` or a `sla_by_month` row) as far as
+    the cut knows it: from the share accepted so far (the open MQLs, still inside their
+    acceptance window, all rejected) to the share were every open one accepted. The two are
+    equal once none is open; NaN without MQLs."""
+    mqls, accepted, still_open = (summary[k] for k in ("mqls", "accepted", "open"))
+    return safe_ratio(accepted, mqls), safe_ratio(accepted + still_open, mqls)
+
+
+def acceptance_text(summary: Mapping, sla: SLA) -> str:
+    """The acceptance figure in words, with the MQLs still inside their window and the range
+    they leave open: "25 of 62 MQLs (40.3%); 36 still inside the 30-day window: 40.3% to
+    98.4% once it has passed"."""
+    low, high = acceptance_range(summary)
+    rate = "" if pd.isna(low) else f" ({low:.1%})"
+    text = f"{summary['accepted']} of {counted(summary['mqls'], 'MQL')}{rate}"
+    if summary["open"]:
         text += (
-            f"; {parts['pending']} more, not worked yet, still inside the "
-            f"{sla.leakage_days:g}-day window"
+            f"; {summary['open']} still inside the {sla.acceptance_days:g}-day window: "
+            f"{low:.1%} to {high:.1%} once it has passed"
         )
     return text
 
@@ -1615,6 +1658,8 @@ __all__ = [
     "leads_behind",
     "leakage_parts",
     "leakage_text",
+    "acceptance_range",
+    "acceptance_text",
     "month_summary",
     "summary_text",
     "mql_leads",

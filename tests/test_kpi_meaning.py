@@ -206,9 +206,13 @@ def test_the_mql_and_leakage_details_add_up_to_the_months_mqls(hubspot):
     deals = sla.deal_table(hubspot, FX, "EUR", as_of=OCTOBER.end)
     row = sla.pipeline_by_month(deals, months=[OCTOBER]).iloc[0]
     details = scorecard.kpi_details(summary, row, agreement)
-    assert details["mqls"] == "53 worked within 7 days, 3 leaked, 6 still inside the 7-day window"
+    assert details["mqls"] == (
+        "53 worked within 7 days, 3 leaked, 6 not worked yet, still inside the 7-day window"
+    )
     parts = sla.leakage_parts(summary)
     assert (parts["in_window"], parts["leaked"], parts["pending"]) == (53, 3, 6)
+    assert (parts["due"], parts["inside"]) == (43, 19)  # the window passed, or not yet
+    assert parts["due"] == len(sla.leads_behind(leads, "leak_due", OCTOBER))
     assert parts["in_window"] + parts["leaked"] + parts["pending"] == summary["mqls"] == 62
     # each part is a list of leads
     month = leads[leads["month"] == OCTOBER.label]
@@ -217,10 +221,13 @@ def test_the_mql_and_leakage_details_add_up_to_the_months_mqls(hubspot):
     assert parts["in_window"] == int(worked_in_window.sum())
     assert parts["leaked"] == len(sla.leads_behind(leads, "leaked", OCTOBER))
     assert parts["pending"] == len(sla.leads_behind(leads, "leak_pending", OCTOBER))
-    # the leakage share's denominator is said, and the MQLs it leaves out
+    # the leakage share's denominator is said, and the MQLs it leaves out: all those still
+    # inside the window (13 worked, 6 not yet), not only the 6 (3 of 56 was biased low)
     text = details["leakage_rate"]
-    assert text == "3 of 56; 6 more, not worked yet, still inside the 7-day window"
-    assert summary["leakage_rate"] == pytest.approx(3 / 56)
+    assert text == (
+        "3 of the 43 MQLs past the 7-day window; 19 more still inside it, 6 of them not worked yet"
+    )
+    assert summary["leakage_rate"] == pytest.approx(3 / 43)
     assert details["share_within_sla"] == "45 of 62 MQLs within 24 hours"
     assert summary["share_within_sla"] == pytest.approx(45 / 62)
     assert (
@@ -228,8 +235,8 @@ def test_the_mql_and_leakage_details_add_up_to_the_months_mqls(hubspot):
     )
     line = sla.summary_text(summary, agreement, OCTOBER).splitlines()[4]
     assert line == (
-        "leaked (no sales activity within 7 days): 3 of 56 (5.4%); 6 more, not worked yet, "
-        "still inside the 7-day window"
+        "leaked (no sales activity within 7 days): 3 of the 43 MQLs past the 7-day window "
+        "(7.0%); 19 more still inside it, 6 of them not worked yet"
     )
 
 
@@ -243,7 +250,10 @@ def test_without_sales_activities_the_details_say_unknown(hubspot):
     for kpi in ("speed_to_lead_hours", "share_within_sla", "leakage_rate"):
         assert details[kpi] == "unknown: the export has no sales activities"
     assert details["mqls"] == "the export has no sales activities"
-    assert details["mql_to_sql_rate"] == "25 of 62 MQLs; 36 still open"
+    assert details["mql_to_sql_rate"] == (
+        "25 of 62 MQLs (40.3%); 36 still inside the 30-day window: 40.3% to 98.4% once it has "
+        "passed"
+    )
     text = sla.summary_text(summary, sla.SLA(), OCTOBER)
     assert "unknown (the export has no sales activities)" in text
     assert "leaked (no sales activity" not in text

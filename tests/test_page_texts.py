@@ -545,10 +545,12 @@ def test_a_teams_setting_with_one_key_is_said_to_have_only_one():
 
 def test_the_tiles_count_one_mql_and_one_deal_as_one(hubspot):
     summary = {"mqls": 1, "accepted": 0, "open": 1, "within_sla": 1, "share_within_sla": 1.0}
-    summary |= {"worked": 1, "leaked": 0, "leak_pending": 0, "not_worked": 0, "judged": 1}
+    summary |= {"worked": 1, "leaked": 0, "leak_pending": 0, "not_worked": 0, "leak_due": 1}
     summary |= {sla.ACTIVITIES_IN_EXPORT: True}
     details = scorecard.kpi_details(summary, {"deals_created": pd.NA})
-    assert details["mql_to_sql_rate"] == "0 of 1 MQL; 1 still open"
+    assert details["mql_to_sql_rate"] == (
+        "0 of 1 MQL (0.0%); 1 still inside the 30-day window: 0.0% to 100.0% once it has passed"
+    )
     assert details["share_within_sla"] == "1 of 1 MQL within 24 hours"
     deals = sla.deal_table(hubspot, FX, "EUR")
     row = sla.pipeline_by_month(deals, months=[MONTH]).iloc[0].copy()
