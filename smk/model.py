@@ -190,6 +190,9 @@ NO_RESPONSE = "campaign member did not respond"
 #: a task nobody has done (Salesforce: a `Status` such as "Not Started" or "Deferred", or
 #: `IsClosed` false): a reminder, not sales work, so it never counts as a touch of the lead
 TASK_NOT_DONE = "task not done"
+#: a Salesforce Task or Event logged on a business account (`WhatId` an Account, no `WhoId`):
+#: work on a company, of no person, so of no lead's funnel
+ACCOUNT_ACTIVITY = "logged on an account, no person"
 #: Salesforce LeadHistory (the Lead's field history): a row is no record of the model. A change
 #: of the Lead's `Status` is read into the stage dates of the person the lead is
 #: (`smk.io.salesforce`); a change of another field (`Owner`, `created`, `leadConverted`, ...)
@@ -246,6 +249,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         DELETED_IN_CRM,
         NO_RESPONSE,
         TASK_NOT_DONE,
+        ACCOUNT_ACTIVITY,
         LEAD_STATUS_READ,
         LEAD_OTHER_FIELD,
         LEAD_STATUS_OF_SET_ASIDE,

@@ -84,7 +84,13 @@ How Salesforce maps onto the model (rules a user can check):
   aside that would have given a contact an earlier or a missing date, with their reasons, and
   those contacts. A person is linked to an
   opportunity by `Opportunity.ContactId` (of the row loaded, when the opportunity has several:
-  a duplicate, an older copy), `OpportunityContactRole` or the Lead's `ConvertedOpportunityId`.
+  a duplicate, an older copy), `OpportunityContactRole` or the Lead's `ConvertedOpportunityId`;
+  an opportunity that names no one so, on a person account, is its person's (below).
+- **Person accounts** (B2C: an Account that is a person, with a Contact of its own). Its person
+  is the Account's `PersonContactId`, else the only Contact of an account that
+  `IsPersonAccount` (the Account's or the Contact's) calls a person account, of the contacts
+  the export holds (`_person_contacts`). An opportunity on it that names no one (above) is that
+  person's, and so is a Task or Event logged on it without a `WhoId`.
 - **Lifecycle stage** is the furthest stage reached: the latest stage with a date, raised by
   the Lead's Status when it says more (`Qualified`, `Closed - Converted`, `SQL` -> sql; `MQL`,
   `Marketing Qualified` -> mql; `Open - Not Contacted`, `Working - Contacted`, `Nurturing`
@@ -113,7 +119,10 @@ How Salesforce maps onto the model (rules a user can check):
   rather than that midnight (`parse.on_day_of`); in a load in UTC, also when it is the day
   before a creation before 12:00 UTC (the evening before west of UTC), with a warning naming
   `--timezone` (`validate._closed_on_creation_day`). `IsClosed`/`IsWon` are derived from the
-  stage name when the export lacks them.
+  stage name when the export lacks them (a report without "Closed" and "Won"), by HubSpot's
+  rules (`Won - Renewal` won, `Lost - Competitor` lost), with Salesforce's default open stages
+  known open (`_stage_rules`); the opportunities at a stage that says neither (`Contract
+  Signed`) are taken as open, with a warning counting them by stage, as a mapping file's.
 - **Touchpoints** are campaign responses: `CampaignMember` rows joined to `Campaign`. A member
   that did not respond is set aside (``campaign member did not respond``); a member of a campaign
   missing from a present Campaign file is set aside (``unknown campaign``). ``occurred_at`` is
@@ -131,7 +140,10 @@ How Salesforce maps onto the model (rules a user can check):
   opportunity set aside altogether (`negative amount`, ...), the contact its first row read
   (not marked deleted) names keeps the activity, with the opportunity as its ``deal_id``, as
   an activity whose `WhoId` names that person does: it is still sales work on a person the
-  export holds, and an activity's ``deal_id`` is not checked against the deals.
+  export holds, and an activity's ``deal_id`` is not checked against the deals. One without a
+  `WhoId` whose `WhatId` is a person account is its person's; one on a business account is
+  work on a company, of no person: set aside as ``logged on an account, no person`` (by
+  design).
   ``occurred_at`` is
   CreatedDate (the moment the work was logged), else the activity date; for a Task whose export
   has `CompletedDateTime` (a standard field since API v49; report label "Completed Date/Time"),
@@ -161,6 +173,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections import Counter
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,6 +187,7 @@ from pandas.arrays import ArrowStringArray
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io import parse
+from smk.io.canonical import stage_rules
 from smk.io.deal_dates import DEAL_DATES, DealDates, dates_of
 from smk.io.deal_dates import row_keys as _row_keys
 from smk.io.mapping import (
@@ -185,9 +199,11 @@ from smk.io.mapping import (
     map_frame,
     task_done,
     translate,
+    untold_warning,
 )
 from smk.io.validate import AfterChecks, EventStep, assemble, export_key, is_in
 from smk.model import (
+    ACCOUNT_ACTIVITY,
     ACTIVITY_TYPES,
     AS_LEAD_COLUMNS,
     CONVERTED_INTO_DELETED,
@@ -405,10 +421,41 @@ _TASK_TYPE: dict[str, str] = {
     "Other": "task",
 }
 
+#: Opportunity.StageName: the open stages of a new org's picklist. With HubSpot's default
+#: stages (`canonical.stage_rules`) they are the stages known open when the export has no
+#: IsClosed (`_stage_rules`); another stage the rule does not call closed is warned of.
+OPEN_STAGES: list[str] = [
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Id. Decision Makers",
+    "Perception Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+]
+#: what the warning of opportunities at stages smk cannot tell open from closed advises
+_STAGE_REMEDY = (
+    'export Opportunity.IsClosed and IsWon with the opportunities ("Closed" and "Won" in an '
+    "opportunity report)"
+)
+
+
+def _stage_rules() -> dict[str, dict]:
+    """IsClosed / IsWon from StageName when the export lacks them, by HubSpot's rules
+    (`canonical.stage_rules`: closed is a stage that starts with `closed` or the word won or
+    lost, `Won - Renewal`, `Lost - Competitor`; won holds `closed won` or starts with the word
+    won), with Salesforce's default open stages (`OPEN_STAGES`) known open too."""
+    rules = stage_rules()
+    closed = rules["is_closed"]
+    return {**rules, "is_closed": {**closed, "false_for": [*closed["false_for"], *OPEN_STAGES]}}
+
+
 # ----------------------------------------------------------------------------- objects
 _DELETED = ["IsDeleted", "Deleted"]
 _CREATED = ["CreatedDate", "Created Date", "Create Date"]
 _OWNER = ["OwnerId", "Owner ID"]
+_PERSON_ACCOUNT = ["IsPersonAccount", "Is Person Account", "Person Account"]
 
 
 @dataclass(frozen=True)
@@ -471,6 +518,7 @@ _OBJECTS: dict[str, _Object] = {
                 "job_title": ["Title", "Job Title"],
                 "MQL_Date__c": ["MQL_Date__c", "MQL Date", "MQL_Date", "Marketing Qualified Date"],
                 "SQL_Date__c": ["SQL_Date__c", "SQL Date", "SQL_Date", "Sales Qualified Date"],
+                "IsPersonAccount": _PERSON_ACCOUNT,
                 "IsDeleted": _DELETED,
             }
         ),
@@ -487,10 +535,12 @@ _OBJECTS: dict[str, _Object] = {
                 "annual_revenue": ["AnnualRevenue", "Annual Revenue"],
                 "country": ["BillingCountry", "Billing Country", "ShippingCountry", "Country"],
                 "created_at": _CREATED,
+                "IsPersonAccount": _PERSON_ACCOUNT,
+                "PersonContactId": ["PersonContactId", "Person Contact ID"],
                 "IsDeleted": _DELETED,
             }
         ),
-        ("account_id",),
+        ("account_id", "PersonContactId"),
     ),
     "Opportunity": _Object(
         "deals",
@@ -537,10 +587,7 @@ _OBJECTS: dict[str, _Object] = {
                 ],
                 "IsDeleted": _DELETED,
             },
-            derive={
-                "is_won": {"from": "stage", "pattern": r"closed\W*won|^won$"},
-                "is_closed": {"from": "stage", "pattern": r"^closed|^won$|^lost$"},
-            },
+            derive=_stage_rules(),
         ),
         ("deal_id", "account_id", "contact_id", "owner_id"),
     ),
@@ -1076,6 +1123,7 @@ def _read_export(
             continue
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         frame.attrs["warnings"] = [w for f in frames for w in f.attrs.get("warnings", ())]
+        frame.attrs["untold"] = [u for f in frames for u in f.attrs.get("untold", ())]
         objects[name] = _clean_rows(frame.reset_index(drop=True), _OBJECTS[name])
     return objects
 
@@ -1217,10 +1265,11 @@ def load_salesforce(
         people = _attempt(_people, objects, leads, lead_map, dates, people_warnings)
         acts = None
         if not isinstance(people, Exception):
-            acts = _attempt(_activity_table, objects, people[0], lead_map, later_dates)
+            raw, _, persons = people
+            acts = _attempt(_activity_table, objects, raw, lead_map, persons, later_dates)
         # errors surface in one-thread order: files, people, touchpoints, activities
         _settled(objects)
-        raw, deal_stages = _outcome(people)
+        raw, deal_stages, _ = _outcome(people)
         if touch is not None:
             raw["touchpoints"] = touch.result()
         # the readers' warnings (`files.read_csv_strings`), once no thread uses the objects
@@ -1296,22 +1345,27 @@ def _people(
     lead_map: pd.Series,
     dates: _Dates,
     warnings: list[str],
-) -> tuple[dict[str, pd.DataFrame], DealDates | None]:
-    """Deals, accounts and contacts (`warnings`: where a lead's account is not known), and the
-    step that gives the contacts their opportunity and customer dates once `assemble` has
-    checked the deals (None without opportunities)."""
+) -> tuple[dict[str, pd.DataFrame], DealDates | None, pd.Series]:
+    """Deals, accounts and contacts (`warnings`: where a lead's account is not known, deals at
+    stages smk cannot tell open from closed), the step that gives the contacts their
+    opportunity and customer dates once `assemble` has checked the deals (None without
+    opportunities), and each person account's contact (`_person_contacts`)."""
     raw: dict[str, pd.DataFrame] = {}
     deal_stages = None
+    persons = _person_contacts(_now(objects, "Account"), _now(objects, "Contact"))
     if "Opportunity" in objects:
+        opps = _now(objects, "Opportunity")
         raw["deals"], links, deal_dates = _deals(
-            _now(objects, "Opportunity"),
+            opps,
             _now(objects, "OpportunityContactRole"),
             leads,
             _now(objects, "Contact"),
             lead_map,
             dates,
+            persons,
         )
         deal_stages = DealDates(links, deal_dates, *_OPPORTUNITY_WORDS, from_creation=True)
+        warnings.extend(_untold_stages(opps))
     if "Account" in objects:
         raw["accounts"] = _now(objects, "Account")
     history = _status_history(_now(objects, "LeadHistory"), lead_map, dates, warnings)
@@ -1319,15 +1373,34 @@ def _people(
         raw["contacts"] = _contacts(
             leads, _now(objects, "Contact"), _now(objects, "Account"), dates, warnings, history
         )
-    return raw, deal_stages
+    return raw, deal_stages, persons
+
+
+def _untold_stages(opps: pd.DataFrame) -> list[str]:
+    """The warning of opportunities at stages `_stage_rules` cannot tell open from closed, in
+    files without IsClosed (`map_frame`'s counts, for all the files), as a mapping file's
+    (`mapping.read_table`): they are taken as open, their won revenue lost."""
+    untold: dict[tuple[str, str], Counter] = {}
+    for col, origin, counts in opps.attrs.get("untold", ()):
+        untold.setdefault((col, origin), Counter()).update(counts)
+    return [
+        untold_warning("deals", col, origin, counts, _STAGE_REMEDY)
+        for (col, origin), counts in untold.items()
+        if counts
+    ]
 
 
 def _activity_table(
-    objects: dict, raw: dict[str, pd.DataFrame], lead_map: pd.Series, dates: _Dates
+    objects: dict,
+    raw: dict[str, pd.DataFrame],
+    lead_map: pd.Series,
+    persons: pd.Series,
+    dates: _Dates,
 ) -> tuple[pd.DataFrame, pd.Series] | None:
     """Tasks and Events as one activities table (None when the export has neither), and the
     row keys (`row_keys`) of those credited to their opportunity's contact: no `WhoId`, a
-    `WhatId` of an opportunity (`_credit_loaded_deals` settles whose before the checks)."""
+    `WhatId` of an opportunity (`_credit_loaded_deals` settles whose before the checks).
+    `persons`: each person account's contact (`_person_contacts`)."""
     deal_contact = (
         raw["deals"]
         .loc[_ok(raw["deals"])]
@@ -1337,7 +1410,7 @@ def _activity_table(
         else pd.Series(dtype="string")
     )
     acts = [
-        _activities(_now(objects, name), name, lead_map, deal_contact, dates)
+        _activities(_now(objects, name), name, lead_map, deal_contact, persons, dates)
         for name in ("Task", "Event")
         if name in objects
     ]
@@ -1481,9 +1554,11 @@ def _deals(
     contacts: pd.DataFrame | None,
     lead_map: pd.Series,
     dates: _Dates,
+    persons: pd.Series,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Opportunities as deals, plus the person<->deal links and the dates stages need (of
-    every row not set aside here: `deal_dates.DealDates` takes those `assemble` loads)."""
+    every row not set aside here: `deal_dates.DealDates` takes those `assemble` loads).
+    `persons`: each person account's contact (`_person_contacts`)."""
     d = opps.copy()
     ok = _ok(d)
     created, created_text = dates.first(d, [("created_at", "Opportunity.CreatedDate")])
@@ -1496,13 +1571,15 @@ def _deals(
     d["is_won"] = _bool_text(d, "is_won")
     d["closed_at"] = _iso(closed_at).fillna(_col(d, "CloseDate").where(closed))
 
-    # who is on each deal: Opportunity.ContactId, then contact roles, then the converted lead
+    # who is on each deal: Opportunity.ContactId, then contact roles, then the converted lead,
+    # then the person of a person account
     keys = _row_keys(d)
     rows = pd.DataFrame({"deal_id": d.loc[ok, "deal_id"], "row": keys[ok]})
     own = rows.assign(contact_id=_col(d, "contact_id")[ok], priority=0)
     links = pd.concat([own, _deal_links(rows, roles, leads, contacts)], ignore_index=True)
     links["contact_id"] = _through(links["contact_id"].astype("string"), lead_map)
     links = links.dropna(subset=["deal_id", "contact_id"])
+    links = pd.concat([links, _person_links(rows, _col(d, "account_id"), links, persons)])
     best = links.sort_values("priority", kind="stable").drop_duplicates("row")
     best = best.set_index("row")["contact_id"]
     d["contact_id"] = keys.map(best).astype("string").where(ok, _col(d, "contact_id"))
@@ -1511,6 +1588,17 @@ def _deals(
         created=created[ok], closed=closed_at[ok], won=won[ok].fillna(False).astype(bool)
     )
     return d, links[["deal_id", "contact_id", "row"]].drop_duplicates(), deal_dates
+
+
+def _person_links(
+    rows: pd.DataFrame, account: pd.Series, links: pd.DataFrame, persons: pd.Series
+) -> pd.DataFrame:
+    """The person of a person account (`persons`) on each Opportunity row of it (`rows`, by
+    its `account`) that names no one otherwise (`links`: ContactId, contact roles, the
+    converted Lead): an opportunity on a person account is that person's (`priority` 4)."""
+    alone = rows[~rows["row"].isin(links["row"]).to_numpy(dtype=bool)]
+    person = _lookup(account[alone.index], persons)
+    return alone.assign(contact_id=person, priority=4).dropna(subset=["contact_id"])
 
 
 def _deal_links(
@@ -1552,6 +1640,35 @@ def _deal_links(
     links["order"] = np.arange(len(links))
     merged = rows.merge(links, on="deal_id")
     return merged.sort_values(["priority", "order"], kind="stable").drop(columns="order")
+
+
+def _person_contacts(accounts: pd.DataFrame | None, contacts: pd.DataFrame | None) -> pd.Series:
+    """Person account id -> its person's contact id. A Person Account is an Account that is a
+    person, with one Contact of its own; an opportunity or a task logged on it usually names
+    no contact. Its person is the Account's `PersonContactId`, else the only Contact of an
+    account that `IsPersonAccount` (the Account's or the Contact's) calls a person account;
+    of the contacts the export holds (rows read, not marked deleted)."""
+    if contacts is None or "contact_id" not in contacts.columns:
+        return pd.Series(dtype="string", index=pd.Index([], dtype="string"))
+    c = pd.DataFrame(
+        {
+            "contact_id": contacts["contact_id"],
+            "account_id": _col(contacts, "account_id"),
+            "said": _bools(contacts, "IsPersonAccount").fillna(False).astype(bool),
+        }
+    )[_ok(contacts) & contacts["contact_id"].notna()]
+    a = accounts[_ok(accounts)] if accounts is not None else _empty_frame("Account")
+    account = _col(a, "account_id")
+    named = pd.Series(_col(a, "PersonContactId").to_numpy(), index=account.to_numpy())
+    named = named[named.isin(c["contact_id"]).to_numpy() & account.notna().to_numpy()]
+    flagged = account[_bools(a, "IsPersonAccount").fillna(False).astype(bool)]
+    own = c[c["said"] | c["account_id"].isin([*flagged.dropna(), *named.index])]
+    own = own.dropna(subset=["account_id"]).drop_duplicates("contact_id")
+    single = own[~own["account_id"].duplicated(keep=False)]
+    found = pd.concat(
+        [named, pd.Series(single["contact_id"].to_numpy(), index=single["account_id"])]
+    )
+    return found[~found.index.duplicated()].astype("string")
 
 
 def _account_by_name(accounts: pd.DataFrame | None) -> dict[str, str]:
@@ -2086,14 +2203,22 @@ def _member_touch(status: pd.Series, default: pd.Series) -> pd.Series:
 
 
 def _activities(
-    frame: pd.DataFrame, obj: str, lead_map: pd.Series, deal_contact: pd.Series, dates: _Dates
+    frame: pd.DataFrame,
+    obj: str,
+    lead_map: pd.Series,
+    deal_contact: pd.Series,
+    persons: pd.Series,
+    dates: _Dates,
 ) -> pd.DataFrame:
-    """Tasks (call / email / task) and Events (meetings) as activities."""
+    """Tasks (call / email / task) and Events (meetings) as activities. Without a `WhoId`, one
+    logged on an opportunity is its contact's, one on a person account that person's
+    (`persons`), and one on another account is set aside (`ACCOUNT_ACTIVITY`, by design)."""
     a = frame.copy()
     who = _through(_who(a), lead_map)
     what = _coalesce(_col(a, "WhatId"), _col(a, "OpportunityId"))
     deal = what.where(what.str.startswith("006").fillna(False).astype(bool))
     from_deal = deal.map(deal_contact).astype("string") if len(deal_contact) else deal
+    account = what.where(what.str.startswith("001").fillna(False).astype(bool))
     when = [("CreatedDate", f"{obj}.CreatedDate")]
     if obj == "Event":
         when += [
@@ -2115,7 +2240,7 @@ def _activities(
             .fillna("task")
         )
     a["activity_id"] = _col(a, "Id")
-    a["contact_id"] = who.fillna(from_deal)
+    a["contact_id"] = _coalesce(who, from_deal, _lookup(account, persons))
     a["deal_id"] = deal
     a["occurred_at"] = occurred
     a["type"] = kind.astype("string")
@@ -2125,6 +2250,7 @@ def _activities(
         not_done = _not_done(a, dates.warnings)
         _warn_untimed_tasks(a, untimed & ~not_done.to_numpy(dtype=bool), dates.warnings)
         a.loc[_ok(a) & not_done, "_reason"] = TASK_NOT_DONE
+    a.loc[_ok(a) & a["contact_id"].isna() & account.notna(), "_reason"] = ACCOUNT_ACTIVITY
     return a.drop(columns=["Id"], errors="ignore")  # it is the activity_id
 
 
