@@ -678,9 +678,19 @@ def cohort_conversion(
 
 
 def cohort_table(cohorts: pd.DataFrame) -> pd.DataFrame:
-    """`cohort_conversion` as cohorts x transitions of rates, immature cells marked with '*'."""
+    """`cohort_conversion` as cohorts x transitions of rates with the counts behind them
+    ("100% (3 of 3)": a rate of a handful of contacts reads as what it is), immature cells
+    marked with '*' ("0% (0 of 5)*")."""
     label = cohorts["from_stage"].map(STAGE_LABELS) + " -> " + cohorts["to_stage"].map(STAGE_LABELS)
-    text = (cohorts["rate"] * 100).map(lambda v: "" if pd.isna(v) else f"{v:.0f}%")
+    text = pd.Series(
+        [
+            "" if pd.isna(rate) else f"{rate * 100:.0f}% ({converted:,.0f} of {entered:,.0f})"
+            for rate, converted, entered in zip(
+                cohorts["rate"], cohorts["converted"], cohorts["entered"], strict=True
+            )
+        ],
+        index=cohorts.index,
+    )
     text = text.where(cohorts["mature"], text + "*")
     wide = pd.DataFrame({"cohort": cohorts["cohort"], "transition": label, "rate": text}).pivot(
         index="cohort", columns="transition", values="rate"

@@ -3671,7 +3671,7 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
     text says, naming what was published; without one, no difference is computed: "was 4.5 h
     the previous month, measured differently: “Median speed to lead”". A KPI whose notebook
     says the previous month is not to be compared (`previous_not_compared`: the data start
-    inside it), or that this month is covered only in part (`month_partial`), gets no change,
+    inside it, or too few deals closed to compare win rates), or that this month is covered only in part (`month_partial`), gets no change,
     only why; a previous month published covering only part of it is no base either (the
     notebook's own `previous`, if any, is); a figure of the whole export (`scope` "export")
     gets none, and nor does a value not to be relied on (status `NO_DATA`, e.g. the leads
@@ -3683,7 +3683,7 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
         return ""
     if kpi.get(MONTH_PARTIAL):  # this month's figure counts only part of it
         return f"{na}not compared with the previous month: this month is covered only in part"
-    if kpi.get("previous_not_compared"):  # the data start inside the previous month
+    if kpi.get("previous_not_compared"):  # data start inside it, or too few deals closed
         return f"{na}previous month not compared: {kpi['previous_not_compared']}"
     published = previous.get(kpi.get("id"))
     own = None

@@ -13,7 +13,9 @@ those without sales activity within the leakage window (worked later or not), co
 MQLs whose window has passed by the month's end, and `kpi_details` gives each tile the counts
 behind its figure. MQL to SQL is the share accepted so far; while some MQLs are still inside
 their acceptance window it is judged only when the verdict cannot change however they end
-(`TOO_EARLY` otherwise).
+(`TOO_EARLY` otherwise). The win rate is compared with another month's only when each of the
+two months closed at least `MIN_CLOSED_DEALS` deals (`too_few_closed`): the change between
+rates of a handful of deals is noise.
 
 `marketing_mix` reads won revenue, win rate and deal size by Product (product line), Price (price
 band), Place (region and sales pipeline) and Promotion (original source and first-touch
@@ -80,6 +82,13 @@ REGIONS: dict[str, str] = {
 }
 #: Upper bounds of the price bands (reporting currency); the last band is open-ended.
 PRICE_BANDS: tuple[float, ...] = (5_000, 15_000, 40_000, 100_000)
+#: The fewest deals closed in each of two months for the scorecard to compare their win rates
+#: (`too_few_closed`). With n deals closed, a win rate p is known to about
+#: +-1.645 * sqrt(p(1 - p) / n) (90%): below 20 that is more than +-18 points for a 50% rate,
+#: one deal more or less moves it by 5 points or more, and the change between two such months
+#: is uncertain by more than +-26 points (10 of 12 won after 4 of 10, +43 points, tells
+#: little). A floor, not a test: from 20 deals a month each change is shown as it is.
+MIN_CLOSED_DEALS = 20
 
 
 def status(actual: float, target: float | None, better: str = "higher", margin: float = 0.1):
@@ -194,18 +203,19 @@ def _month_kpis(
     fx_rates: Mapping[str, float] | None = None,
     reporting_currency: str | None = None,
     segments=None,
-) -> tuple[dict[str, float], dict[str, str], dict[str, str], dict[str, tuple[float, str]]]:
+) -> tuple[dict[str, float], dict[str, str], dict[str, str], dict[str, tuple[float, str]], float]:
     """`kpi_values_with_notes`, the caveats of KPIs that have a value but leave deals out:
     {kpi: "1 of the 2 deals won in 2026-10 has no amount: the figure adds up the other 1"},
-    and the KPIs whose value is a floor with a known ceiling, with the text that says so:
-    MQL to SQL while MQLs are still inside their acceptance window
-    (`smk.sla.acceptance_range`), which `_status` judges between."""
+    the KPIs whose value is a floor with a known ceiling, with the text that says so: MQL to
+    SQL while MQLs are still inside their acceptance window (`smk.sla.acceptance_range`),
+    which `_status` judges between, and the deals closed in the month, which the win rate is
+    over (NaN when unknown)."""
     sla = sla or SLA()
     crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
     m = month_of(crm, month)
     if not _covered(crm, m):
         why = _contacts_begin_after(crm, m) or f"the export does not cover {m}"
-        return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why), {}, {}
+        return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why), {}, {}, np.nan
     as_of = m.end
     entries = stage_entry_dates(crm.contacts, as_of)
     leads = sla_mod.mql_leads(crm, sla, as_of=as_of, segments=segments, entries=entries)
@@ -242,7 +252,8 @@ def _month_kpis(
     for kpi, why in _why_unknown(row, sla, m, deals).items():
         if np.isnan(values[kpi]):
             notes.setdefault(kpi, why)
-    return values, notes, caveats, ceilings
+    closed = np.nan if pd.isna(money["deals_closed"]) else float(money["deals_closed"])
+    return values, notes, caveats, ceilings, closed
 
 
 def _why_unknown(row: pd.Series, sla: SLA, m: Month, deals: pd.DataFrame) -> dict[str, str]:
@@ -302,8 +313,10 @@ def kpi_scorecard(
     differences (percentage points for shares), to the figures' own precision
     (`outputs.tidy_difference`); empty where the export does not cover the
     earlier month, or only part of it (the data start inside it: a part would read as a
-    drop), and `comparison_gaps` says why. A KPI counted from a table the export lacks
-    (`unknown_kpis`) has no value, the status "no data" and the reason in `note`; so does one
+    drop), and `comparison_gaps` says why; the win rate's are empty when either month closed
+    fewer than `MIN_CLOSED_DEALS` deals, and `attrs[NOT_COMPARED]` says why
+    (`too_few_closed`; `scorecard_display` puts it in the note). A KPI counted from a table
+    the export lacks (`unknown_kpis`) has no value, the status "no data" and the reason in `note`; so does one
     the month cannot give
     (`kpi_values_with_notes`: the win rate of a month in which no deal closed, the MQL
     rates of a month without MQLs). A month the export covers is scored even without MQLs or
@@ -323,7 +336,7 @@ def kpi_scorecard(
     """
     sla = sla or SLA()
     m = month_of(crm, month)
-    actual, notes, caveats, ceilings = _month_kpis(
+    actual, notes, caveats, ceilings, closed = _month_kpis(
         crm, m, sla, fx_rates, reporting_currency, segments
     )
     if not _covered(crm, m):
@@ -331,14 +344,17 @@ def kpi_scorecard(
         raise NoDataError(
             f"nothing to score in {m}: {why}; choose a month it covers (e.g. month='latest')"
         )
-    earlier, gaps = {}, {}
+    earlier, gaps, noisy = {}, {}, {}  # noisy: {column: why the win rates are not compared}
     for column, other in (("previous_month", m.previous), ("same_month_last_year", m.year_ago)):
         gaps[column] = _not_comparable(crm, other)
-        earlier[column] = (
-            dict.fromkeys(actual, np.nan)
-            if gaps[column]
-            else kpi_values(crm, other, sla, fx_rates, reporting_currency, segments)
-        )
+        earlier[column] = dict.fromkeys(actual, np.nan)
+        if not gaps[column]:
+            earlier[column], *_, closed_then = _month_kpis(
+                crm, other, sla, fx_rates, reporting_currency, segments
+            )
+            if not np.isnan(actual["win_rate"]) and not np.isnan(earlier[column]["win_rate"]):
+                noisy[column] = too_few_closed(closed, closed_then, m, other)
+    noisy = {"win_rate": {column: why for column, why in noisy.items() if why}}
     part = month_coverage(crm, m)  # a part of the month is judged and compared with nothing
     rows = []
     for kpi, (_, fmt, better, target_field) in KPIS.items():
@@ -350,6 +366,7 @@ def kpi_scorecard(
         if judged == TOO_EARLY:  # why no verdict: the MQLs still inside their window
             note = ceilings[kpi][1]
         compared = np.nan if part else value
+        uncompared = noisy.get(kpi, {})  # too few deals closed to tell a change from noise
         rows.append(
             {
                 "id": kpi,
@@ -361,14 +378,19 @@ def kpi_scorecard(
                 "status": PARTIAL_MONTH if part and judged in VERDICTS else judged,
                 "note": note,
                 "previous_month": prev,
-                "change_vs_previous_month": tidy_difference(compared, prev),
+                "change_vs_previous_month": tidy_difference(
+                    np.nan if "previous_month" in uncompared else compared, prev
+                ),
                 "same_month_last_year": ago,
-                "change_vs_last_year": tidy_difference(compared, ago),
+                "change_vs_last_year": tidy_difference(
+                    np.nan if "same_month_last_year" in uncompared else compared, ago
+                ),
             }
         )
     card = pd.DataFrame(rows)
     card.attrs["basis"] = {kpi: kpi_basis(kpi, sla) for kpi in KPIS}  # for `scorecard_kpis`
     card.attrs["not_compared"] = {c: why for c, why in gaps.items() if why}  # `comparison_gaps`
+    card.attrs[NOT_COMPARED] = {kpi: why for kpi, why in noisy.items() if why}
     if gaps["previous_month"] and _covered(crm, m.previous):  # the data start inside it
         card.attrs["previous_partial"] = gaps["previous_month"]  # for `scorecard_kpis`
     if part:
@@ -390,6 +412,28 @@ TOO_EARLY = "too early"
 #: scorecard's `attrs` and each KPI of `scorecard_kpis` (the report's index then shows no
 #: change against the previous month).
 MONTH_PARTIAL = "month_partial"
+#: The scorecard's `attrs` key of the KPIs whose changes are not computed for want of data
+#: behind them: {kpi: {column: why}}, the win rate's when a month closed fewer than
+#: `MIN_CLOSED_DEALS` deals (`too_few_closed`).
+NOT_COMPARED = "kpis_not_compared"
+#: The scorecard's comparison columns in words.
+_COMPARED_WITH = {
+    "previous_month": "previous month",
+    "same_month_last_year": "same month last year",
+}
+
+
+def too_few_closed(closed: float, closed_then: float, month: Month, then: Month) -> str | None:
+    """Why the win rates of `month` and `then`, over `closed` and `closed_then` deals closed,
+    are not compared: "12 deals closed in 2026-07 and 10 in 2026-06, too few (at least 20 a
+    month) to tell a change in win rate from noise"; None when each month closed at least
+    `MIN_CLOSED_DEALS`."""
+    if min(closed, closed_then) >= MIN_CLOSED_DEALS:
+        return None
+    return (
+        f"{counted(closed, 'deal')} closed in {month} and {closed_then:,.0f} in {then}, too few "
+        f"(at least {MIN_CLOSED_DEALS} a month) to tell a change in win rate from noise"
+    )
 
 
 def comparison_gaps(scorecard: pd.DataFrame) -> str | None:
@@ -398,8 +442,7 @@ def comparison_gaps(scorecard: pd.DataFrame) -> str | None:
     when the export covers only part of the scorecard's month, that its figures are neither
     judged nor compared; None when both columns compare a whole month."""
     gaps = scorecard.attrs.get("not_compared") or {}
-    named = {"previous_month": "previous month", "same_month_last_year": "same month last year"}
-    said = [f"{named[c]}: not compared, {why}" for c, why in gaps.items()]
+    said = [f"{_COMPARED_WITH[c]}: not compared, {why}" for c, why in gaps.items()]
     if scorecard.attrs.get(MONTH_PARTIAL):
         said.append(
             f"partial month: {scorecard.attrs[MONTH_PARTIAL]}; its figures are not judged "
@@ -513,6 +556,10 @@ def kpi_details(
             "was an MQL before the deal)",
             "won_revenue": f"{counted(int(pipeline['deals_won']), 'deal')} won",
         }
+        closed = pipeline.get("deals_closed", 0)  # none: the win rate's note says why
+        if closed:
+            won = int(pipeline["deals_won"])
+            details["win_rate"] = f"{won} of {counted(int(closed), 'deal')} closed won"
     if summary is None:
         return details
     s = summary
@@ -537,7 +584,9 @@ def kpi_details(
 def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFrame:
     """The scorecard with formatted text columns, for the notebook and the report, a missing
     figure or status shown as the dash of every table (`presentation.MISSING`); a `note`
-    column says why a KPI has no value when one has none."""
+    column says why a KPI has no value when one has none, and why it is not compared with an
+    earlier month whose figure is shown ("previous month: not compared, 12 deals closed in
+    2026-07 and 10 in 2026-06, too few ...": `too_few_closed`)."""
     out = pd.DataFrame({"KPI": scorecard["label"]})
     for col, title in (
         ("actual", "actual"),
@@ -551,9 +600,19 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
         ]
     out["status"] = scorecard["status"].fillna(MISSING)
     notes = scorecard["note"] if "note" in scorecard else pd.Series(None, index=out.index)
+    notes = notes.where(notes.notna(), scorecard["id"].map(_not_compared_text(scorecard)))
     if notes.notna().any():
         out["note"] = notes.fillna("")
     return out
+
+
+def _not_compared_text(scorecard: pd.DataFrame) -> dict[str, str]:
+    """{kpi: why it is not compared with the earlier months whose figures are shown} from the
+    scorecard's `NOT_COMPARED`, in the words of `comparison_gaps`."""
+    return {
+        kpi: "; ".join(f"{_COMPARED_WITH[c]}: not compared, {why}" for c, why in gaps.items())
+        for kpi, gaps in (scorecard.attrs.get(NOT_COMPARED) or {}).items()
+    }
 
 
 def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = None) -> list[dict]:
@@ -561,11 +620,14 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
     that depends on SLA settings carries them as its `basis` (`kpi_basis`, from the SLA the
     scorecard was computed with). When the data start inside the previous month, every KPI
     says so in `previous_not_compared`: the report's index then computes no change against
-    that month's published figures either (a part of a month). When the export covers only
-    part of the scorecard's own month, every KPI says which part in `month_partial`."""
+    that month's published figures either (a part of a month); so does the win rate when
+    either month closed too few deals to tell its change from noise (`too_few_closed`). When
+    the export covers only part of the scorecard's own month, every KPI says which part in
+    `month_partial`."""
     details = details or {}
     basis = scorecard.attrs.get("basis") or {}
     partial = scorecard.attrs.get("previous_partial")
+    noisy = scorecard.attrs.get(NOT_COMPARED) or {}
     kpis = []
     for row in scorecard.itertuples():
         value = row.actual
@@ -574,8 +636,9 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
         item = {"id": row.id, "label": row.label, "value": value, "format": row.format}
         if basis.get(row.id) is not None:
             item["basis"] = basis[row.id]
-        if partial:
-            item["previous_not_compared"] = partial
+        not_compared = partial or noisy.get(row.id, {}).get("previous_month")
+        if not_compared:
+            item["previous_not_compared"] = not_compared
         if scorecard.attrs.get(MONTH_PARTIAL):
             item[MONTH_PARTIAL] = scorecard.attrs[MONTH_PARTIAL]
         if row.target is not None and not pd.isna(row.target):

@@ -130,8 +130,8 @@ def test_cohort_maturity_comes_from_contacts_that_made_the_transition():
     assert np.isnan(customer.loc["2026-10", "maturity_days"])  # nobody made it yet
     assert not customer.loc["2026-10", "mature"]
     table = funnel.cohort_table(funnel.cohort_conversion(contacts, as_of))
-    assert table.loc["2026-10", "Subscriber -> Lead"] == "100%*"
-    assert table.loc["2026-10", "Opportunity -> Customer"] == "0%*"
+    assert table.loc["2026-10", "Subscriber -> Lead"] == "100% (9 of 9)*"
+    assert table.loc["2026-10", "Opportunity -> Customer"] == "0% (0 of 1)*"
     velocity = funnel.velocity(contacts, as_of).set_index(["from_stage", "to_stage"])
     assert velocity.loc[("subscriber", "lead"), "p80_days"] == pytest.approx(20.0)  # agrees
 

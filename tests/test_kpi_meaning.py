@@ -263,8 +263,9 @@ def test_a_month_without_mqls_details_its_pipeline_only(hubspot):
     deals = sla.deal_table(hubspot, FX, "EUR", as_of=OCTOBER.end)
     row = sla.pipeline_by_month(deals, months=[OCTOBER]).iloc[0]
     details = scorecard.kpi_details(None, row)
-    assert set(details) == {"pipeline_created", "pipeline_from_mqls", "won_revenue"}
+    assert set(details) == {"pipeline_created", "pipeline_from_mqls", "won_revenue", "win_rate"}
     assert details["pipeline_created"] == "19 deals"
+    assert details["win_rate"] == "10 of 22 deals closed won"
 
 
 # ------------------------------------------------------------------------------ two MQL counts
