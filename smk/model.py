@@ -233,6 +233,10 @@ REPORT_FOOTER = "report footer"
 #: the file's name, a Salesforce checkbox's false) or in any column of the model: a fault of
 #: the export inside its data
 EMPTY_ROW = "empty row"
+#: Salesforce: a row of an opportunity report with contact roles ("Opportunities with Contact
+#: Roles": a row per opportunity and role) other than the one its deal is loaded from (the
+#: primary role's, else the first): its role is read as an OpportunityContactRole's
+OTHER_CONTACT_ROLE = "another contact role of an opportunity"
 #: a record's copy in one export of a table when a later export of it, in the same folder,
 #: holds the record too (two downloads of one view): the newest copy is loaded
 #: (`smk.io.validate`)
@@ -256,6 +260,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         INBOUND_EMAIL,
         REPORT_FOOTER,
         OLDER_COPY,
+        OTHER_CONTACT_ROLE,
     }
     | set(PARENT_DELETED.values())
 )

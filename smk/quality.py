@@ -48,6 +48,7 @@ BY_DESIGN_KINDS: dict[str, str] = {
     model.INBOUND_EMAIL: "inbound e-mails",
     model.REPORT_FOOTER: "report footers",
     model.OLDER_COPY: "older copies",
+    model.OTHER_CONTACT_ROLE: "contact roles",
 }
 
 

@@ -94,7 +94,9 @@ How Salesforce maps onto the model (rules a user can check):
 - **Lifecycle stage** is the furthest stage reached: the latest stage with a date, raised by
   the Lead's Status when it says more (`Qualified`, `Closed - Converted`, `SQL` -> sql; `MQL`,
   `Marketing Qualified` -> mql; `Open - Not Contacted`, `Working - Contacted`, `Nurturing`
-  -> lead). A disqualified Lead (`Closed - Not Converted`, `Unqualified`, `Disqualified`) is
+  -> lead; a status the vocabulary does not list by its first words, `lead_status_stage`:
+  `Disqualified - No Budget` other, `MQL - Webinar` mql; any other is warned of, with its
+  count). A disqualified Lead (`Closed - Not Converted`, `Unqualified`, `Disqualified`) is
   `other`, as HubSpot's stage for it, unless it reached an opportunity (a loaded one: a person
   whose only deals were set aside has the stage its Lead or Contact gives): its stage dates stay
   (it counts as a lead created, and as an MQL when it was one), and its MQL counts as rejected
@@ -123,6 +125,12 @@ How Salesforce maps onto the model (rules a user can check):
   rules (`Won - Renewal` won, `Lost - Competitor` lost), with Salesforce's default open stages
   known open (`_stage_rules`); the opportunities at a stage that says neither (`Contract
   Signed`) are taken as open, with a warning counting them by stage, as a mapping file's.
+  An "Opportunities with Contact Roles" report (`Role` beside the opportunity's columns, a
+  row per opportunity and role) is read as the opportunities, each from its primary role's
+  row (else its first), and as their contact roles; its other rows are set aside by design
+  (``another contact role of an opportunity``), with a warning (`_report_roles`).
+- **Accounts' revenue** is read as written: a multi-currency org's AnnualRevenue, in each
+  account's `CurrencyIsoCode`, is not converted; a warning names the currencies.
 - **Touchpoints** are campaign responses: `CampaignMember` rows joined to `Campaign`. A member
   that did not respond is set aside (``campaign member did not respond``); a member of a campaign
   missing from a present Campaign file is set aside (``unknown campaign``). ``occurred_at`` is
@@ -216,6 +224,7 @@ from smk.model import (
     MERGED_CONVERTED_LEAD,
     NO_RESPONSE,
     OLDER_COPY,
+    OTHER_CONTACT_ROLE,
     PARENT_DELETED,
     STAGES,
     TASK_NOT_DONE,
@@ -405,6 +414,19 @@ LEAD_STATUS_STAGE: dict[str, str] = {
     "Closed - Converted": "sql",
     "Converted": "sql",
 }
+#: A Lead Status `LEAD_STATUS_STAGE` does not know (an org's own picklist value) read by its
+#: first words, any case: `Disqualified - No Budget` is other; `MQL - Webinar` mql and
+#: `SQL - Accepted` sql unless a word says it was not (`MQL - Rejected`, `SQL Recycled`: no
+#: stage); `New - Not Contacted`, `Working - Hot` lead (which raises no stage: no warning).
+_STATUS_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s*(?:new|open|working|contacted|attempt\w*|nurtur\w*)\b", re.I), "lead"),
+    (re.compile(r"^\s*(?:disqualified|unqualified|not qualified)\b", re.I), "other"),
+    (re.compile(r"^\s*(?:mql|marketing qualified)\b", re.I), "mql"),
+    (re.compile(r"^\s*(?:sql|sales qualified)\b", re.I), "sql"),
+)
+_STATUS_UNSAID = re.compile(
+    r"\b(?:not|no|non|reject\w*|recycl\w*|disqualif\w*|unqualif\w*|lost|dead|junk)\b", re.I
+)
 _TASK_SUBTYPE: dict[str, str] = {
     "Call": "call",
     "Email": "email",
@@ -533,6 +555,13 @@ _OBJECTS: dict[str, _Object] = {
                 "industry": ["Industry"],
                 "employees": ["NumberOfEmployees", "Employees", "No. of Employees"],
                 "annual_revenue": ["AnnualRevenue", "Annual Revenue"],
+                # a multi-currency org's: AnnualRevenue is in it (`_revenue_currency_notes`)
+                "CurrencyIsoCode": [
+                    "CurrencyIsoCode",
+                    "Account Currency",
+                    "Annual Revenue Currency",
+                    "Currency",
+                ],
                 "country": ["BillingCountry", "Billing Country", "ShippingCountry", "Country"],
                 "created_at": _CREATED,
                 "IsPersonAccount": _PERSON_ACCOUNT,
@@ -585,6 +614,9 @@ _OBJECTS: dict[str, _Object] = {
                     "Closed_Lost_Reason__c",
                     "Closed Lost Reason",
                 ],
+                # a report of opportunities with their contact roles (`_report_roles`)
+                "Role": ["Role", "Contact Role"],
+                "IsPrimary": ["Primary", "IsPrimary", "Is Primary"],
                 "IsDeleted": _DELETED,
             },
             derive=_stage_rules(),
@@ -758,6 +790,8 @@ _FILE_NAMES: dict[str, str] = {
 _SIGNATURES: tuple[tuple[str, set[str]], ...] = (
     ("CampaignMember", {"campaign id", "responded"}),
     ("CampaignMember", {"campaign id", "member status"}),
+    # "Opportunities with Contact Roles": a row per opportunity and role (`_report_roles`)
+    ("Opportunity", {"opportunity id", "role", "stage"}),
     ("OpportunityContactRole", {"opportunity id", "contact id", "role"}),
     ("Opportunity", {"opportunity id"}),
     ("Opportunity", {"stage", "opportunity name"}),
@@ -1355,9 +1389,13 @@ def _people(
     persons = _person_contacts(_now(objects, "Account"), _now(objects, "Contact"))
     if "Opportunity" in objects:
         opps = _now(objects, "Opportunity")
+        read, report_roles = _report_roles(opps, warnings)
+        roles = [
+            r for r in (_now(objects, "OpportunityContactRole"), report_roles) if r is not None
+        ]
         raw["deals"], links, deal_dates = _deals(
-            opps,
-            _now(objects, "OpportunityContactRole"),
+            read,
+            pd.concat(roles, ignore_index=True) if roles else None,
             leads,
             _now(objects, "Contact"),
             lead_map,
@@ -1368,12 +1406,87 @@ def _people(
         warnings.extend(_untold_stages(opps))
     if "Account" in objects:
         raw["accounts"] = _now(objects, "Account")
+        warnings.extend(_revenue_currency_notes(raw["accounts"]))
     history = _status_history(_now(objects, "LeadHistory"), lead_map, dates, warnings)
     if leads is not None or "Contact" in objects or history is not None:
         raw["contacts"] = _contacts(
             leads, _now(objects, "Contact"), _now(objects, "Account"), dates, warnings, history
         )
     return raw, deal_stages, persons
+
+
+def _report_roles(
+    opps: pd.DataFrame, warnings: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The opportunities of a report with their contact roles ("Opportunities with Contact
+    Roles": `Role` beside the opportunity's columns, a row per opportunity and role), and those
+    roles as an OpportunityContactRole file's (`ContactId`, `IsPrimary`; None when no file has
+    `Role`). Each opportunity is loaded from one row of each such file, its primary role's,
+    else its first: its `ContactId` is that role's contact. The other rows are set aside by
+    design (`OTHER_CONTACT_ROLE`); their roles link their contacts to the opportunity as a
+    contact role does. `warnings` says what such a file was read as."""
+    if "Role" not in opps.columns:
+        return opps, None
+    files = opps.loc[_col(opps, "Role").notna(), "_file"].dropna().unique()
+    rows = (_ok(opps) & opps["deal_id"].notna() & opps["_file"].isin(files)).to_numpy(bool)
+    if not rows.any():
+        return opps, None
+    r = opps[rows]
+    primary = _bools(r, "IsPrimary").fillna(False).astype(bool)
+    first = r.assign(_other=~primary).sort_values("_other", kind="stable")
+    kept = first.drop_duplicates(["_file", "deal_id"]).index
+    others = r.index.difference(kept)
+    read = opps.copy()
+    read.loc[others, "_reason"] = OTHER_CONTACT_ROLE
+    roles = pd.DataFrame(
+        {
+            "OpportunityId": r["deal_id"],
+            "ContactId": _col(r, "contact_id"),
+            "IsPrimary": _col(r, "IsPrimary"),
+            "Role": _col(r, "Role"),
+            "_file": r["_file"],
+            "_row": r["_row"],
+            "_reason": pd.Series(pd.NA, index=r.index, dtype="string"),
+        }
+    ).dropna(subset=["ContactId"])
+    n, deals, named = len(others), len(kept), len(roles)
+    rest = (
+        f"; the other {n:,} row{'s' if n > 1 else ''} (another role of an opportunity) "
+        f"{'are' if n > 1 else 'is'} set aside by design ({OTHER_CONTACT_ROLE!r})"
+        if n
+        else ""
+    )
+    warnings.append(
+        f"deals: {', '.join(map(str, files))}: opportunities with their contact roles (a row "
+        "per opportunity and role: Role beside the opportunity's columns), read as "
+        f"{deals:,} opportunit{'ies' if deals > 1 else 'y'}, each from the row of its primary "
+        f"role (else its first), and as {named:,} contact role{'s' if named > 1 else ''}, as "
+        f"an OpportunityContactRole file's{rest}"
+    )
+    return read, roles
+
+
+def _revenue_currency_notes(accounts: pd.DataFrame) -> list[str]:
+    """A warning when the accounts' AnnualRevenue is in several currencies: a multi-currency
+    org writes each account's in the account's currency (`CurrencyIsoCode`; a report writes
+    it in the amount, `EUR 310,000,000.00`). smk reads the numbers as written, unconverted
+    (deal amounts are converted with a report's fx_rates, account revenue is not), so lead
+    scoring and account segmentation compare revenues in different currencies."""
+    a = accounts[_ok(accounts)]
+    revenue = _col(a, "annual_revenue")
+    code = parse.currency_codes(_col(a, "CurrencyIsoCode"))[0]
+    code = code.fillna(parse.currency_symbols(revenue))[revenue.notna()]
+    counts = code.value_counts()
+    if len(counts) < 2:
+        return []
+    listed = ", ".join(f"{c} {n:,}" for c, n in counts.items())
+    return [
+        f"accounts: AnnualRevenue is in {len(counts)} currencies ({listed} accounts, by their "
+        "CurrencyIsoCode or the currency written in the amount): it is read as written, not "
+        "converted (fx_rates convert deal amounts only), so lead scoring and account "
+        "segmentation compare revenues in different currencies. Export AnnualRevenue in one "
+        'currency (a report\'s "Annual Revenue (converted)" column, named "Annual Revenue")'
+    ]
 
 
 def _untold_stages(opps: pd.DataFrame) -> list[str]:
@@ -1756,6 +1869,7 @@ def _contacts(
     company = _col(leads, "Company").str.strip().str.lower()
     matched = company.map(_account_by_name(accounts))
     warnings.extend(_shared_company_notes(leads, company, l_ok & ~conv, accounts))
+    warnings.extend(_unknown_lead_status_notes(_col(leads, "Status")[l_ok]))
     lead_side = pd.DataFrame(
         {
             "person": _col(leads, "ConvertedContactId").where(conv, leads["contact_id"]),
@@ -2022,7 +2136,7 @@ def _status_history(
     undated = _ok(h) & when.isna()
     h.loc[undated & raw.isna(), "_reason"] = "missing CreatedDate"
     h.loc[undated & raw.notna(), "_reason"] = "unparseable CreatedDate"
-    said = translate(_col(h, "NewValue"), LEAD_STATUS_STAGE)
+    said = lead_status_stage(_col(h, "NewValue"))
     warnings.extend(_unknown_status_notes(h, said))
     stage = said.where(said.isin(STAGES))
     return _StatusHistory(h, _through(lead, lead_map), stage, when)
@@ -2065,6 +2179,52 @@ def _unknown_status_notes(history: pd.DataFrame, said: pd.Series) -> list[str]:
     ]
 
 
+def lead_status_stage(values: pd.Series) -> pd.Series:
+    """The stage each Lead Status says: by `LEAD_STATUS_STAGE`, else by its first words
+    (`_STATUS_WORDS`); a status neither reads stays as written (it says no stage)."""
+    said = translate(values, LEAD_STATUS_STAGE)
+    unknown = said[said.notna() & ~said.isin(STAGES)]
+    if unknown.empty:
+        return said
+    return said.where(~said.index.isin(unknown.index), _status_by_words(unknown))
+
+
+@parse.on_uniques
+def _status_by_words(values: pd.Series) -> pd.Series:
+    """Statuses by `_STATUS_WORDS` (a stage), else as written."""
+    out = values.astype("string")
+    for pattern, stage in _STATUS_WORDS:
+        hit = out.str.contains(pattern).fillna(False).astype(bool)
+        if stage in ("mql", "sql"):
+            hit &= ~out.str.contains(_STATUS_UNSAID).fillna(False).astype(bool)
+        out = out.mask(hit & ~out.isin(STAGES), stage)
+    return out
+
+
+def _unknown_lead_status_notes(status: pd.Series) -> list[str]:
+    """A warning naming the Lead Status values of Lead rows (`status`) that `lead_status_stage`
+    does not read: an org's own statuses say no stage, so its own MQL status counts no MQL
+    unless a date says it (the SLA judges such a lead by its dates, not as disqualified)."""
+    said = lead_status_stage(status)
+    unknown = status[said.notna() & ~said.isin(STAGES)].str.strip()
+    if unknown.empty:
+        return []
+    counts = unknown.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    listed = ", ".join(f"{v!r} ({n:,})" for v, n in counts.head(10).items())
+    listed += f", ... ({len(counts)} values in all)" if len(counts) > 10 else ""
+    n = int(counts.sum())
+    return [
+        f"contacts.lead_status: {n:,} lead{'s have' if n > 1 else ' has'} a Lead Status "
+        f"outside the vocabulary: {listed}. Such a status says no stage: the lead's stage comes "
+        "from its dates (MQL_Date__c, SQL_Date__c, its LeadHistory, its conversion), and the "
+        "status is kept in lead_status. smk reads the statuses of LEAD_STATUS_STAGE, and one "
+        "beginning with New, Open, Working, Contacted, Attempted or Nurturing as lead, with Disqualified, Unqualified or Not Qualified as other (disqualified), "
+        "with MQL or Marketing Qualified as mql, with SQL or Sales Qualified as sql; the "
+        "Salesforce loader takes no mapping of Lead Status: an org's own MQL status counts "
+        "MQLs only through a date (MQL_Date__c)"
+    ]
+
+
 def _stage(side: pd.DataFrame) -> pd.Series:
     """The furthest stage a person reached before any deal: stage dates, raised by what the
     Lead Status says (a disqualified lead is `other`, as HubSpot's stage). Its loaded deals
@@ -2076,7 +2236,7 @@ def _stage(side: pd.DataFrame) -> pd.Series:
         ("sql", side["sql_t"].notna() | side["converted"]),
     ):
         stage = stage.mask(reached.fillna(False).astype(bool), name)
-    said = translate(side["status"], LEAD_STATUS_STAGE)
+    said = lead_status_stage(side["status"])
     said = said.where(said.isin(list(rank)))
     dropped = said.eq("other")
     said = said.where(said.ne("other"))
