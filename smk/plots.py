@@ -30,6 +30,7 @@ texts as drawn, so scrubbed as they are (`smk.notebooks.describe_charts` attache
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 
@@ -39,7 +40,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 #: Figure size of a single plot (inches); notebooks keep it fixed so pages look alike.
 FIGSIZE = (8, 4.5)
@@ -72,9 +73,23 @@ _KEY_BESIDE = {
 
 
 def _thousands(value: float, _pos=None) -> str:
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.1f}M"
-    return f"{value / 1e3:,.0f}k" if abs(value) >= 1e3 else f"{value:,.0f}"
+    """An amount as a short tick label: "250", "2.5k", "1.25M", "40M" (not "40.0M", wider;
+    not "1.2M" for 1,250,000)."""
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:,.2f}".rstrip("0").rstrip(".") + suffix
+    return f"{value:,.0f}"
+
+
+class _SpacedTicks(MaxNLocator):
+    """At most 5 nicely rounded ticks, fewer on a narrow axis: one per 5 tick-label font sizes
+    of its length. matplotlib's own locator puts one per 3, room for about 4 characters, so
+    the amounts of a panel narrowed by its neighbour's long names ran "010.0M20.0M30.0M"."""
+
+    def __call__(self):
+        room = self.axis.get_tick_space() * 3 // 5 if self.axis is not None else 4
+        self.set_params(nbins=min(max(room, 1), 4))
+        return super().__call__()
 
 
 def literal(text: object) -> str:
@@ -331,7 +346,7 @@ def mqls_vs_target(
         missed = [("below target", BELOW_TARGET)] if below.any() else []
         colour_key(ax, met + missed if keyed else [], **_KEY_BESIDE)
     ax.set_ylabel("MQLs")
-    ax.tick_params(axis="x", rotation=45)
+    month_ticks(ax, months)
     ax.set_title(title or "MQLs delivered per month against the target")
     return ax
 
@@ -348,7 +363,8 @@ def trend(
     **plot_kwargs,
 ) -> Axes:
     """A monthly line of any column (e.g. share_within_sla) with an optional target line; the
-    axes say "no data" when no month has a value (`empty_reason`, or a reason of their own)."""
+    axes say "no data" when no month has a value (`empty_reason`, or a reason of their own).
+    An x of months ("YYYY-MM") is labelled as `month_ticks` says; any other x, every value."""
     ax = _axes(ax)
     if not len(table) or table[column].astype(float).isna().all():
         if empty_reason is None:
@@ -358,14 +374,44 @@ def trend(
             )
         return no_data(ax, empty_reason, title or column.replace("_", " "))
     plot_kwargs.setdefault("marker", "o")
-    ax.plot(table[x].astype(str).map(literal), table[column].astype(float), **plot_kwargs)
+    labels = table[x].astype(str).map(literal).tolist()
+    ax.plot(labels, table[column].astype(float), **plot_kwargs)
     if target is not None:
         ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.5)
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.tick_params(axis="x", rotation=45)
+    if all(_MONTH.fullmatch(label) for label in labels):
+        month_ticks(ax, labels)
+    else:
+        ax.tick_params(axis="x", rotation=45)  # names (owners, stages): every one stays
     ax.set_title(title or column.replace("_", " "))
     return ax
+
+
+#: At most this many months are labelled on a monthly chart's x axis (`month_ticks`).
+MAX_MONTH_LABELS = 12
+#: A month as the monthly tables write it ("2026-10").
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def month_ticks(ax: Axes, months: Sequence[str], most: int = MAX_MONTH_LABELS) -> None:
+    """Label at most `most` of the months on a chart's x axis (one bar or point per month, in
+    order): every month, or every 2nd, 3rd, 4th, 6th, 12th, 24th... month counted back from
+    the last, which is always labelled; every month keeps a tick mark. All 54 months of a long
+    export, labelled at 45 degrees, ran together into a black band."""
+    step = _month_step(len(months), most)
+    shown = list(range(len(months) - 1, -1, -step))[::-1]
+    ax.set_xticks(range(len(months)), minor=True)
+    ax.set_xticks(shown, [months[i] for i in shown], rotation=45)
+
+
+def _month_step(count: int, most: int) -> int:
+    """The fewest months between two labels (1, 2, 3, 4, 6, or a multiple of 12) that labels
+    at most `most` of `count` months."""
+    for step in (1, 2, 3, 4, 6):
+        if -(-count // step) <= most:
+            return step
+    return 12 * -(-count // (12 * most))
 
 
 def _span(months: pd.Series) -> str:
@@ -419,6 +465,7 @@ def mix_panel(
         avg = "-" if pd.isna(r.avg_won_deal) else f"{r.avg_won_deal:,.0f}"
         ax.text(r.won_revenue + peak * 0.01, yi, f"win {rate}, avg {avg}", va="center", fontsize=7)
     ax.set_xlim(0, peak * 1.45 if peak > 0 else 1)
+    ax.xaxis.set_major_locator(_SpacedTicks(steps=[1, 2, 5, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
     ax.set_xlabel(literal(f"won revenue {currency}".strip()))
     ax.set_title(title or literal(p))
