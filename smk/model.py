@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -241,6 +241,9 @@ OTHER_CONTACT_ROLE = "another contact role of an opportunity"
 #: holds the record too (two downloads of one view): the newest copy is loaded
 #: (`smk.io.validate`)
 OLDER_COPY = "older copy of a record in a later export"
+#: a deal of a pipeline the report's setting `pipelines` leaves out (`CRM.of_pipelines`): a
+#: choice of what the deal analyses count (new business, not renewals), not a fault
+PIPELINE_NOT_REPORTED = "pipeline not reported on"
 #: a row whose contact or account the CRM marks deleted (set aside as above), e.g. its tasks
 PARENT_DELETED = {col: f"{col} deleted in the CRM" for col in ("contact_id", "account_id")}
 BY_DESIGN_REASONS: frozenset[str] = frozenset(
@@ -261,6 +264,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         REPORT_FOOTER,
         OLDER_COPY,
         OTHER_CONTACT_ROLE,
+        PIPELINE_NOT_REPORTED,
     }
     | set(PARENT_DELETED.values())
 )
@@ -402,6 +406,36 @@ def _with_text_ids(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             out = out.copy(deep=False) if out is frame else out
             out[col] = text
     return out
+
+
+def check_pipelines(pipelines) -> list[str]:
+    """The setting `pipelines` (`CRM.of_pipelines`) as a list of names: None or an empty list
+    is every pipeline ([]); anything but a list of non-empty names is a ValueError naming it."""
+    if pipelines is None:
+        return []
+    names = [pipelines] if isinstance(pipelines, str) else pipelines
+    if not isinstance(names, list | tuple) or not all(
+        isinstance(n, str) and n.strip() for n in names
+    ):
+        raise ValueError(
+            "pipelines must be a list of the export's deal pipeline names, e.g. "
+            f'["Sales Pipeline"] (empty: every pipeline), got {pipelines!r}'
+        )
+    return [n.strip() for n in names]
+
+
+def _pipeline_counts(deals: pd.DataFrame) -> dict[str, int]:
+    """Pipeline name -> deals, the most deals first (ties by name); deals without one left out."""
+    counts = deals["pipeline"].astype("string").dropna().value_counts()
+    return dict(sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda c: (-c[1], c[0])))
+
+
+def _listed_counts(counts: dict[str, int]) -> str:
+    """ "Renewals (40 deals), Partner (12)": each pipeline with its deals."""
+    parts = [f"{name} ({n:,})" for name, n in counts.items()]
+    first = next(iter(counts.values()))
+    parts[0] = parts[0][:-1] + (" deal)" if first == 1 else " deals)")
+    return ", ".join(parts)
 
 
 #: How `no_rows_text` names a table whose name alone says less than the pages mean.
@@ -577,6 +611,61 @@ class CRM:
         0 (none read; a table emptied by hand after the load)."""
         account = self.quality.tables.get(table)
         return account.read if account is not None and not account.loaded else 0
+
+    def of_pipelines(self, pipelines: Iterable[str] | None) -> CRM:
+        """This model with the deals of `pipelines` only (names as the export's `pipeline`
+        column writes them, read in any case; None or empty: every pipeline, the model
+        itself): the other deals, and those without a pipeline, are set aside by design
+        (`PIPELINE_NOT_REPORTED`), so that every deal analysis counts the pipelines chosen
+        and the data-quality account still adds up (read = loaded + set aside). A name no
+        deal of the export has is a ValueError naming the pipelines it has."""
+        wanted = check_pipelines(pipelines)
+        if not wanted:
+            return self
+        names = self.deals["pipeline"].astype("string")
+        found = {str(n).casefold(): str(n) for n in names.dropna().unique()}
+        unknown = [n for n in wanted if n.casefold() not in found]
+        if unknown:
+            has = ", ".join(sorted(found.values())) if found else "none (no deal names one)"
+            raise ValueError(
+                f"the export has no deal pipeline {', '.join(map(repr, unknown))} (setting "
+                f"pipelines); its deals' pipelines are: {has}"
+            )
+        keep = names.str.casefold().isin([n.casefold() for n in wanted]).fillna(False)
+        keep = keep.to_numpy(dtype=bool)
+        loaded = len(self.deals)  # a model built by hand has no account: all read were loaded
+        account = self.quality.tables.get("deals") or TableAccount(read=loaded, loaded=loaded)
+        aside = self.deals[~keep].astype("string").assign(_reason=PIPELINE_NOT_REPORTED)
+        account = replace(
+            account,
+            loaded=account.loaded - len(aside),
+            set_aside=pd.concat([account.set_aside, aside], ignore_index=True),
+        )
+        quality = replace(self.quality, tables={**self.quality.tables, "deals": account})
+        return replace(self, deals=self.deals[keep].reset_index(drop=True), quality=quality)
+
+    def pipelines_sentence(self) -> str:
+        """Which deal pipelines the deal analyses count, as every page that uses deals says it
+        when the export's deals are of more than one ("" otherwise): "Deals of 3 pipelines,
+        counted together: Sales Pipeline (120 deals), Renewals (40), Partner (12) (params:
+        pipelines can choose which count)." or, with `of_pipelines`, "Deals of Sales
+        Pipeline only (params: pipelines); not counted: Renewals (40 deals), Partner (12)." """
+        counted = _pipeline_counts(self.deals)
+        aside = self.quality.set_aside("deals")
+        left_out = _pipeline_counts(aside[aside["_reason"] == PIPELINE_NOT_REPORTED])
+        if len(counted) + len(left_out) < 2:
+            return ""
+        if not left_out:
+            return (
+                f"Deals of {len(counted)} pipelines, counted together: "
+                f"{_listed_counts(counted)} (params: pipelines can choose which count)."
+            )
+        which = (
+            f"{next(iter(counted))} only"
+            if len(counted) == 1
+            else f"{len(counted)} pipelines: {', '.join(counted)}"
+        )
+        return f"Deals of {which} (params: pipelines); not counted: {_listed_counts(left_out)}."
 
     def require(self, *names: str, analysis: str = "this analysis") -> None:
         """Raise a clear error when an analysis needs a table the export lacks, or whose every

@@ -83,8 +83,17 @@ def check_read_options(read_options: dict | None) -> dict:
     return dict(read_options)
 
 
-def open_crm(data_path: str, data_format: str = "auto", read_options: dict | None = None) -> CRM:
+def open_crm(
+    data_path: str,
+    data_format: str = "auto",
+    read_options: dict | None = None,
+    pipelines: list[str] | None = None,
+) -> CRM:
     """Load the export a notebook was given (the report runner passes a Parquet cache).
+
+    `pipelines` names the deal pipelines the page counts (`CRM.of_pipelines`; None or empty:
+    all): the deals of the others are set aside by design, here, once for every analysis of
+    the page, and `CRM.pipelines_sentence` says which count.
 
     `read_options` are the reading options of `smk.load` (`READ_OPTIONS`: ``mapping``,
     ``timezone``, ``dayfirst``, ``decimal``, ``schema``; a relative mapping path is read
@@ -109,7 +118,7 @@ def open_crm(data_path: str, data_format: str = "auto", read_options: dict | Non
         options = {}
     if options.get("mapping"):
         options["mapping"] = resolve_path(options["mapping"])
-    crm = smk.load(resolve_path(data_path), format=data_format, **options)
+    crm = smk.load(resolve_path(data_path), format=data_format, **options).of_pipelines(pipelines)
     report = _report_source(data_path) if data_format == "parquet" else None
     if report is not None:  # a page to publish: its table cells whole, as its scrub needs
         pd.set_option("display.max_colwidth", None)
@@ -511,12 +520,14 @@ def check_file_parameter(name: str, value: str | None) -> None:
 #: applies later (a wrong `mix_months` failed at the marketing mix, after the rest of the
 #: page had run, naming `months`): `seed` and `mix_months` as `smk report --params` checks
 #: them (same message; a seed out of range failed deep inside scikit-learn or numpy),
-#: `owner_labels` by `smk.sla.check_owner_mode`, the files a notebook reads by
+#: `owner_labels` by `smk.sla.check_owner_mode`, `pipelines` by `smk.model.check_pipelines`
+#: (whether the export has them is `open_crm`'s to say), the files a notebook reads by
 #: `check_file_parameter`.
 PARAMETER_CHECKS = {
     "seed": check_seed,
     "mix_months": _report_check("mix_months"),
     "owner_labels": _report_check("owner_labels"),
+    "pipelines": _report_check("pipelines"),
     "segments_csv": functools.partial(check_file_parameter, "segments_csv"),
     "channel_groups": functools.partial(check_file_parameter, "channel_groups"),
 }
@@ -542,7 +553,7 @@ def parameters(namespace: dict) -> dict:
     A name annotated in a later cell counts too (the notebooks annotate nothing else). No
     annotated name at all is a ValueError: the parameters cell must declare each parameter
     with its type. The parameters of `PARAMETER_CHECKS` (``seed``, ``mix_months``,
-    ``owner_labels``, ``segments_csv``, ``channel_groups``) are checked here, before the data
+    ``owner_labels``, ``pipelines``, ``segments_csv``, ``channel_groups``) are checked here, before the data
     is read: a TypeError / ValueError naming the parameter (``seed`` and ``mix_months`` worded
     as ``smk report --params`` words them); so are ``fx_rates`` and ``reporting_currency``
     together (`_check_money`), their currency codes first read in any case, in `namespace`

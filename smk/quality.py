@@ -49,6 +49,7 @@ BY_DESIGN_KINDS: dict[str, str] = {
     model.REPORT_FOOTER: "report footers",
     model.OLDER_COPY: "older copies",
     model.OTHER_CONTACT_ROLE: "contact roles",
+    model.PIPELINE_NOT_REPORTED: "pipelines not reported on",
 }
 
 

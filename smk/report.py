@@ -137,8 +137,9 @@ class Refusal(ValueError):
     """`run_report` refuses the export before any notebook runs (`check_export`; exit 2).
 
     `kind` says why: "contacts" (none loaded), "month" (the month cannot be reported: `latest`
-    of an export that covers no full month yet, a month outside the data) or "currency" (a
-    notebook's `fx_rates` lack one); `reason` says it without what the run then did, and for
+    of an export that covers no full month yet, a month outside the data), "pipelines" (a
+    notebook's `pipelines` names one the export's deals lack) or "currency" (a notebook's
+    `fx_rates` lack one); `reason` says it without what the run then did, and for
     a currency, `rows` says which rows the notebook converts for `month`."""
 
     def __init__(
@@ -415,6 +416,7 @@ NULL_SETTINGS = frozenset(
         "rejection_reason_column",
         "segments_csv",  # the notebooks read "" and None alike: no file
         "channel_groups",
+        "pipelines",  # CRM.of_pipelines: every pipeline
     }
 )
 
@@ -666,6 +668,7 @@ _SETTING_CHECKS = {
     "method": functools.partial(_check_segmenter, "method"),
     "mix_months": _check_mix_months,
     "owner_labels": _package_check("smk.sla", "check_owner_mode"),
+    "pipelines": _package_check("smk.model", "check_pipelines"),
     "fx_rates": _package_check("smk.sla", "check_fx_rates"),
     "features": _package_check("smk.segmentation", "select_feature_groups"),
     "model": _package_check("smk.scoring.model", "check_model"),
@@ -1273,7 +1276,8 @@ def currency_gap(
         if rates is None:
             continue  # rates the cell does not tell
         currency = currency if isinstance(currency, str) else None
-        for which, rows, without_rates in _converted(name, crm, given, cell, month):
+        counted = crm.of_pipelines(_setting(given, cell, "pipelines"))  # its deals only
+        for which, rows, without_rates in _converted(name, counted, given, cell, month):
             if rows.empty or "currency" not in rows or not (rates or without_rates):
                 continue
             try:
@@ -1285,6 +1289,31 @@ def currency_gap(
                 where = _where_written(name, keys, _section(params, name))
                 return f"{where}: {exc}", f"{name} converts {which}"
     return None
+
+
+def check_pipelines(crm: CRM, notebooks: list[Path], params: dict) -> None:
+    """Refuse (`Refusal`), before any notebook runs, a `pipelines` setting of the params file
+    that names a deal pipeline the export lacks (`CRM.of_pipelines`, whose message names the
+    pipelines it has): every one of smk's notebooks given it would stop at its first cell (a
+    user's notebook may mean something else by the name)."""
+    import papermill as pm
+
+    sections = [params, *(params.get("notebooks") or {}).values()]
+    if not any(isinstance(section, dict) and section.get("pipelines") for section in sections):
+        return  # every pipeline: nothing to check
+    packaged = _packaged_names()
+    for nb in notebooks:
+        name = notebook_name(nb)
+        cell = _parameters_of(pm, nb) if name in packaged else {}
+        given = params_for(nb, params, set(cell))
+        if "pipelines" not in cell or "pipelines" not in given:
+            continue
+        try:
+            crm.of_pipelines(given["pipelines"])
+        except ValueError as exc:
+            where = _where_written(name, ["pipelines"], _section(params, name))
+            reason = f"the params file: {where}: {exc}"
+            raise Refusal(f"{reason}. No notebook was run", "pipelines", reason) from None
 
 
 def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> list[tuple]:
@@ -1328,8 +1357,9 @@ def check_export(crm: CRM, chosen: list[Path], settings: dict, month: str) -> Mo
     notebook runs (`Refusal`, a ValueError): no contact loaded while one of smk's notebooks
     that need contacts is chosen (`report_blocker`); a month it cannot report
     (`resolve_month`: `latest` of an export that covers no full month yet, a month outside
-    the data); deals or spend in a currency a notebook's `fx_rates` lack (`check_currencies`).
-    `smk validate`'s `report_ready` asks the same (`default_report_blocker`)."""
+    the data); a deal pipeline a notebook's `pipelines` names that the export lacks
+    (`check_pipelines`); deals or spend in a currency a notebook's `fx_rates` lack, among the
+    deals of the pipelines it counts (`check_currencies`). `smk validate`'s `report_ready` asks the same (`default_report_blocker`)."""
     blocker = report_blocker(crm) if _need_contacts(chosen) else None
     if blocker:
         raise Refusal(f"{blocker}. No notebook was run", "contacts", blocker)
@@ -1337,6 +1367,7 @@ def check_export(crm: CRM, chosen: list[Path], settings: dict, month: str) -> Mo
         the_month = resolve_month(crm, month)
     except ValueError as exc:
         raise Refusal(str(exc), "month", str(exc)) from None
+    check_pipelines(crm, chosen, settings)
     check_currencies(crm, chosen, settings, the_month)
     return the_month
 
@@ -1362,7 +1393,7 @@ def _refusal_text(refusal: Refusal, with_params: bool) -> str:
     """A `Refusal` of `smk report --month latest` as `smk validate` says it."""
     if refusal.kind == "contacts":
         return refusal.reason
-    if refusal.kind == "month":
+    if refusal.kind in ("month", "pipelines"):
         return f"`smk report --month latest` refuses the export: {refusal.reason}"
     settings = "the params file's settings" if with_params else "the notebooks' default parameters"
     mend = (

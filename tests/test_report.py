@@ -2430,6 +2430,7 @@ def test_null_still_passes_where_the_package_reads_it():
         "channel_groups",
         "lookback_days",
         "pipeline_target",
+        "pipelines",
         "rejection_reason_column",
         "revenue_target",
         "segments_csv",
@@ -2438,7 +2439,10 @@ def test_null_still_passes_where_the_package_reads_it():
     nulls = {"pipeline_target": None, "revenue_target": None, "rejection_reason_column": None}
     check_params(
         discover_notebooks(["funnel_sla", "attribution"]),
-        {"notebooks": {"funnel_sla": nulls, "attribution": {"lookback_days": None}}},
+        {
+            "notebooks": {"funnel_sla": nulls, "attribution": {"lookback_days": None}},
+            "pipelines": None,  # every pipeline
+        },
     )
 
 

@@ -1,0 +1,156 @@
+"""The deal pipelines a report counts (`pipelines`): an export of several pipelines (new
+business, renewals, partner deals) was pooled in every figure, with no way to choose and no
+word on the pages. The setting sets the other pipelines' deals aside by design, once, where a
+notebook opens the export (`smk.notebooks.open_crm`, `CRM.of_pipelines`); a name the export
+lacks is refused naming those it has; every page that uses deals says which it counts."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+import yaml
+
+import smk
+from smk import attribution, cli, config, notebooks, periods, quality, sla
+from smk.model import CRM, make_table
+
+FX = {"EUR": 1.0}
+
+
+def _three_pipelines() -> CRM:
+    """Three customers touched by organic search, each winning one October deal in its own
+    pipeline: Sales Pipeline 100 EUR, Renewals 1,000, Partner 500."""
+    contacts, touches, deals = [], [], []
+    for i, (pipeline, amount) in enumerate(
+        [("Sales Pipeline", 100.0), ("Renewals", 1000.0), ("Partner", 500.0)]
+    ):
+        cid = f"c{i}"
+        contacts.append({"contact_id": cid, "created_at": "2026-08-01", "account_id": "a1"})
+        touches.append(
+            {
+                "touchpoint_id": f"t{i}",
+                "contact_id": cid,
+                "occurred_at": "2026-09-01",
+                "channel": "organic_search",
+            }
+        )
+        deals.append(
+            {
+                "deal_id": f"d{i}",
+                "contact_id": cid,
+                "account_id": "a1",
+                "pipeline": pipeline,
+                "created_at": "2026-10-02",
+                "closed_at": "2026-10-20",
+                "is_closed": True,
+                "is_won": True,
+                "amount": amount,
+                "currency": "EUR",
+            }
+        )
+    return CRM(
+        contacts=make_table("contacts", contacts),
+        accounts=make_table("accounts", [{"account_id": "a1"}]),
+        deals=make_table("deals", deals),
+        touchpoints=make_table("touchpoints", touches),
+    )
+
+
+@pytest.fixture()
+def export(tmp_path):
+    """The three-pipeline CRM as a Parquet model, which a notebook opens (`open_crm`)."""
+    return str(_three_pipelines().to_parquet(tmp_path / "model"))
+
+
+def _won_in_october(crm: CRM) -> float:
+    deals = sla.deal_table(crm, FX, "EUR")
+    table = sla.pipeline_by_month(deals, months=["2026-10"]).set_index("month")
+    return float(table.loc["2026-10", "won_revenue"])
+
+
+def _won_conversions(crm: CRM) -> float:
+    return attribution.journeys(crm, "won", start="2026-01-01", end="2026-11-01").total_conversions
+
+
+def test_the_setting_changes_won_revenue_and_attribution_conversions(export):
+    pooled = notebooks.open_crm(export, "parquet")
+    sales = notebooks.open_crm(export, "parquet", pipelines=["Sales Pipeline"])
+    assert _won_in_october(pooled) == 1600.0 and _won_conversions(pooled) == 3
+    assert _won_in_october(sales) == 100.0 and _won_conversions(sales) == 1
+    # set aside by design, not dropped: the account adds up and the data-quality page counts them
+    sales.quality.check()
+    assert sales.quality.tables["deals"].reasons() == {"pipeline not reported on": 2}
+    assert quality.set_aside_counts(sales) == {"total": 2, "by_design": 2, "faults": 0}
+    # a name read in any case, two pipelines at once
+    both = notebooks.open_crm(export, "parquet", pipelines=["sales pipeline", "PARTNER"])
+    assert _won_in_october(both) == 600.0 and _won_conversions(both) == 2
+
+
+def test_a_pipeline_the_export_lacks_is_refused_naming_those_it_has(export):
+    with pytest.raises(ValueError, match="no deal pipeline 'Renewal'") as refused:
+        notebooks.open_crm(export, "parquet", pipelines=["Renewal"])
+    assert "its deals' pipelines are: Partner, Renewals, Sales Pipeline" in str(refused.value)
+    with pytest.raises(ValueError, match="pipelines must be a list"):
+        notebooks.parameters({"__annotations__": {"pipelines": list}, "pipelines": [""]})
+
+
+def test_the_sentence_says_which_pipelines_are_counted(export, tmp_path):
+    pooled = notebooks.open_crm(export, "parquet")
+    assert pooled.pipelines_sentence() == (
+        "Deals of 3 pipelines, counted together: Partner (1 deal), Renewals (1), "
+        "Sales Pipeline (1) (params: pipelines can choose which count)."
+    )
+    sales = notebooks.open_crm(export, "parquet", pipelines=["Sales Pipeline"])
+    assert sales.pipelines_sentence() == (
+        "Deals of Sales Pipeline only (params: pipelines); not counted: Partner (1 deal), "
+        "Renewals (1)."
+    )
+    # read back from a model written after the choice, it still says so
+    again = CRM.from_parquet(sales.to_parquet(tmp_path / "sales"))
+    assert again.pipelines_sentence() == sales.pipelines_sentence()
+    one = pooled.of_pipelines(["Renewals"])
+    assert one.deals["pipeline"].tolist() == ["Renewals"]
+    assert CRM(deals=one.deals).pipelines_sentence() == ""  # one pipeline: nothing to say
+
+
+def test_by_default_every_pipeline_counts_as_before():
+    loaded = smk.load(config.SAMPLE_HUBSPOT)
+    opened = notebooks.open_crm(str(config.SAMPLE_HUBSPOT))
+    assert opened.deals.equals(loaded.deals) and loaded.of_pipelines([]) is loaded
+    assert opened.quality.to_dict() == loaded.quality.to_dict()
+
+
+def test_smk_report_refuses_an_unknown_pipeline_before_any_notebook_runs(tmp_path, capsys):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"pipelines": ["Renewals"]}))
+    args = ["report", "--data", str(config.SAMPLE_HUBSPOT), "--month", "2026-10"]
+    args += ["--out", str(tmp_path / "reports"), "--params", str(tmp_path / "params.yaml")]
+    assert cli.main([*args, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "no deal pipeline 'Renewals'" in err and "default, new business" in err
+    assert "No notebook was run" in err and not (tmp_path / "reports" / "2026-10").exists()
+
+
+def test_the_funnel_page_counts_and_names_the_pipelines_of_the_params_file(tmp_path):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"pipelines": ["new business"]}))
+    args = ["report", "--data", str(config.SAMPLE_HUBSPOT), "--month", "2026-10", "--quiet"]
+    args += ["--out", str(tmp_path / "reports"), "--params", str(tmp_path / "params.yaml")]
+    assert cli.main([*args, "--notebooks", "funnel_sla"]) == 0
+    month = tmp_path / "reports" / "2026-10"
+    page = html.unescape((month / "01_funnel_sla.html").read_text())
+    assert "Deals of new business only (params: pipelines); not counted: default (49 deals)." in (
+        page
+    )
+    metrics = json.loads((month / "metrics-funnel_sla.json").read_text())
+    won = next(k for k in metrics["kpis"] if k["id"] == "won_revenue")["value"]
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    fx = {"EUR": 1.0, "USD": 0.92}  # the notebook's default rates
+    as_of = periods.as_month("2026-10").end
+    table = sla.pipeline_by_month(
+        sla.deal_table(crm.of_pipelines(["new business"]), fx, "EUR", as_of)
+    )
+    pooled = sla.pipeline_by_month(sla.deal_table(crm, fx, "EUR", as_of))
+    expected = table.set_index("month").loc["2026-10", "won_revenue"]
+    assert won == pytest.approx(expected)
+    assert won < pooled.set_index("month").loc["2026-10", "won_revenue"]
