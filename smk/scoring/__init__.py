@@ -32,7 +32,9 @@ from smk.scoring.deploy import (
     threshold_for_share,
 )
 from smk.scoring.evaluation import (
+    EXACT_LEADS_PER_MONTH,
     MAX_ECE,
+    MIN_CAPACITY_FILLED,
     better_than_chance,
     calibration_check,
     calibration_table,
@@ -54,7 +56,9 @@ from smk.scoring.evaluation import (
     usability_note,
 )
 from smk.scoring.explain import (
+    IMPORTANCE_SAMPLE,
     emails_in,
+    importance_basis,
     permutation_importance_table,
     plot_importance,
     reason_contributions,
@@ -84,7 +88,10 @@ from smk.scoring.rules import engagement_points, fit_points, rule_based_score
 from smk.scoring.settings import load_config
 
 __all__ = [
+    "EXACT_LEADS_PER_MONTH",
+    "IMPORTANCE_SAMPLE",
     "MAX_ECE",
+    "MIN_CAPACITY_FILLED",
     "MODEL_FORMAT",
     "TARGETS",
     "HeldOut",
@@ -109,6 +116,7 @@ __all__ = [
     "decile_table",
     "drift_report",
     "emails_in",
+    "importance_basis",
     "engagement_points",
     "expected_auc",
     "expected_calibration_error",

@@ -10,6 +10,8 @@ non-conversions; `choose_mql_threshold`). The `plot_*` helpers draw on a matplot
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
@@ -355,7 +357,11 @@ def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
     vs target": contacts at the CRM's MQL stage), hence the label and its wording ("leads above
     the MQL threshold", never "MQLs").
 
-    Its status is "met" when those leads fit the capacity, else "at risk"; but when `check`
+    The threshold is chosen to fill the capacity, not merely to stay within it: the status is
+    "met" when those leads fit the capacity and are at least `MIN_CAPACITY_FILLED` of it (90%,
+    rounded down, at least 1 lead), else "at risk" with `detail` saying which way (more than
+    sales can work, or fewer: sales could work more leads, e.g. the month brought fewer leads
+    than the capacity); but when `check`
     (`better_than_chance` of the score that puts them above it) says the score is not usable, the
     count is what a score not shown to beat chance hands sales, not a figure to meet: the
     status is then "no data" (the report's grey tile: no reliable value) and `detail` says
@@ -371,7 +377,7 @@ def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
         "format": "int",
     }
     if check["usable"]:
-        return {**tile, "status": "met" if mqls <= capacity else "at risk"}
+        return {**tile, **_capacity_status(mqls, capacity)}
     lo, hi = check["ci"]
     return {
         **tile,
@@ -383,6 +389,26 @@ def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
         ),
         "status": "no data",
     }
+
+
+#: The capacity tile is "met" when the leads above the MQL threshold are at least this share
+#: of the sales capacity (rounded down, at least 1 lead) and no more than it.
+MIN_CAPACITY_FILLED = 0.9
+
+
+def _capacity_status(mqls: int, capacity: int) -> dict:
+    """The capacity tile's status, with a `detail` when it is "at risk"."""
+    least = max(1, math.floor(MIN_CAPACITY_FILLED * capacity))
+    if mqls > capacity:
+        why = f"more than the {counted(capacity, 'lead')} sales can work a month"
+    elif mqls < least:
+        why = (
+            f"fewer than {least} ({MIN_CAPACITY_FILLED:.0%} of the capacity of {capacity}): "
+            "sales could work more leads"
+        )
+    else:
+        return {"status": "met"}
+    return {"detail": why, "status": "at risk"}
 
 
 def model_kpis(quality: pd.DataFrame, comparison: dict, check: dict) -> list[dict]:
@@ -457,6 +483,13 @@ def cumulative_gains(y, score) -> pd.DataFrame:
     )
 
 
+#: The trade-off's candidate thresholds include, for every whole number of leads a month up to
+#: this, the lowest threshold that hands sales no more: a capacity up to it is filled to the
+#: lead (tied scores aside), however many leads a month bring. The rest of the table is the
+#: 201 quantiles of the scores (steps of 0.5% of the leads: 100 leads at 20,000 a month).
+EXACT_LEADS_PER_MONTH = 1000
+
+
 def threshold_tradeoff(
     proba,
     leads_per_month: float,
@@ -464,6 +497,7 @@ def threshold_tradeoff(
     value_per_conversion: float = 1.0,
     cost_per_lead: float = 0.0,
     thresholds=None,
+    capacity: int | None = None,
 ) -> pd.DataFrame:
     """What each MQL threshold means per month: leads handed to sales, expected conversions
     among them, share of all conversions captured, and the expected value.
@@ -476,34 +510,52 @@ def threshold_tradeoff(
     y : observed outcomes of the reference leads, when known (adds the observed columns).
     value_per_conversion, cost_per_lead : the value of a conversion and the cost of working a
         lead; the expected value is ``sum(p) * value - leads * cost``.
-    thresholds : candidate thresholds (default: every distinct probability, at most 200).
+    thresholds : candidate thresholds (default: the 201 quantiles of `proba`, and the lowest
+        threshold within each whole number of leads a month up to `EXACT_LEADS_PER_MONTH`
+        and up to `capacity`, so that `choose_mql_threshold` can fill a capacity).
+    capacity : the leads sales can work a month, when known: the threshold that fills it is
+        a candidate too, even above `EXACT_LEADS_PER_MONTH`.
     """
     p = np.asarray(proba, dtype="float64")
-    if thresholds is None:
-        thresholds = np.unique(np.quantile(p, np.linspace(0, 1, 201)))
-    thresholds = np.sort(np.asarray(thresholds, dtype="float64"))[::-1]
     scale = leads_per_month / len(p)
-    rows = []
-    for t in thresholds:
-        sel = p >= t
-        row = {
-            "threshold": float(t),
-            "share_of_leads": float(sel.mean()),
-            "leads_per_month": float(sel.sum() * scale),
-            "expected_conversions_per_month": float(p[sel].sum() * scale),
-            "expected_share_of_conversions": float(p[sel].sum() / p.sum()),
+    desc = np.sort(p)[::-1]
+    if thresholds is None:
+        thresholds = _candidate_thresholds(desc, scale, capacity)
+    thresholds = np.sort(np.asarray(thresholds, dtype="float64"))[::-1]
+    marked = np.searchsorted(-desc, -thresholds, side="right")  # leads scoring >= each
+    expected = np.r_[0.0, np.cumsum(desc)][marked]
+    table = pd.DataFrame(
+        {
+            "threshold": thresholds,
+            "share_of_leads": marked / len(p),
+            "leads_per_month": marked * scale,
+            "expected_conversions_per_month": expected * scale,
+            "expected_share_of_conversions": expected / p.sum(),
         }
-        if y is not None:
-            yy = np.asarray(y, dtype="float64")
-            row["observed_share_of_conversions"] = (
-                float(yy[sel].sum() / yy.sum()) if yy.sum() else np.nan
-            )
-        row["expected_value_per_month"] = (
-            row["expected_conversions_per_month"] * value_per_conversion
-            - row["leads_per_month"] * cost_per_lead
-        )
-        rows.append(row)
-    return pd.DataFrame(rows)
+    )
+    if y is not None:
+        yy = np.asarray(y, dtype="float64")[np.argsort(-p, kind="stable")]
+        observed = np.r_[0.0, np.cumsum(yy)][marked]
+        table["observed_share_of_conversions"] = observed / yy.sum() if yy.sum() else np.nan
+    table["expected_value_per_month"] = (
+        table["expected_conversions_per_month"] * value_per_conversion
+        - table["leads_per_month"] * cost_per_lead
+    )
+    return table
+
+
+def _candidate_thresholds(desc: np.ndarray, scale: float, capacity: int | None) -> np.ndarray:
+    """The 201 quantiles of the scores `desc` (highest first), and for each whole number of
+    leads a month up to `EXACT_LEADS_PER_MONTH` (and `capacity`) the lowest score that hands
+    sales at most that many (`scale`: leads a month per reference lead)."""
+    distinct = np.unique(desc)[::-1]  # highest first
+    leads = np.searchsorted(-desc, -distinct, side="right") * scale  # as the table counts them
+    wanted = np.arange(1, EXACT_LEADS_PER_MONTH + 1)
+    if capacity is not None:
+        wanted = np.r_[wanted, check_capacity(capacity)]
+    lowest = np.searchsorted(leads, wanted, side="right") - 1  # the last within each
+    grid = np.quantile(desc, np.linspace(0, 1, 201))
+    return np.unique(np.r_[grid, distinct[lowest[lowest >= 0]]])
 
 
 #: What the sales capacity is called where analysts set it (notebook 03's parameter).

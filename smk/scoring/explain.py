@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
+from sklearn.utils import check_random_state
 
 from smk.funnel import stage_entry_dates
 from smk.model import CRM
@@ -105,12 +106,36 @@ def _singular(word: str) -> str | None:
     return word[:-1]
 
 
+#: Permutation importance re-scores its leads once per feature and repeat: above this many
+#: test leads it is computed on a seeded random sample of them (both outcomes in proportion,
+#: each kept): on all of 43,687 test leads, 31 features x 3 repeats took 280 s.
+IMPORTANCE_SAMPLE = 10_000
+
+
 def permutation_importance_table(
-    scorer, X: pd.DataFrame, y, n_repeats: int = 5, random_state=None, labels=None
+    scorer,
+    X: pd.DataFrame,
+    y,
+    n_repeats: int = 5,
+    random_state=None,
+    labels=None,
+    max_rows: int = IMPORTANCE_SAMPLE,
 ) -> pd.DataFrame:
-    """Drop in ROC AUC when each feature's values are shuffled (bigger: more important)."""
+    """Drop in ROC AUC when each feature's values are shuffled (bigger: more important).
+
+    Computed on at most `max_rows` of the leads: a random sample drawn with `random_state`
+    (the same seed, the same sample) when there are more. ``attrs["rows"]`` and
+    ``attrs["of_rows"]`` record how many leads it used, of how many (`importance_basis`).
+    """
+    rows = _stratified_sample(np.asarray(y), max_rows, random_state)
+    y_used = y.iloc[rows] if isinstance(y, pd.Series) else np.asarray(y)[rows]
     result = permutation_importance(
-        scorer, X, y, scoring="roc_auc", n_repeats=n_repeats, random_state=random_state
+        scorer,
+        X.iloc[rows],
+        y_used,
+        scoring="roc_auc",
+        n_repeats=n_repeats,
+        random_state=random_state,
     )
     labels = labels if labels is not None else load_config()["labels"]
     table = pd.DataFrame(
@@ -124,7 +149,37 @@ def permutation_importance_table(
         re.sub(r"\s+", " ", re.sub(r"\{value[^}]*\}", "", labels.get(f, f))).strip()
         for f in table["feature"]
     ]
-    return table.sort_values("importance", ascending=False, ignore_index=True)
+    table = table.sort_values("importance", ascending=False, ignore_index=True)
+    table.attrs.update(rows=len(rows), of_rows=len(X))
+    return table
+
+
+def _stratified_sample(y: np.ndarray, size: int, random_state) -> np.ndarray:
+    """Sorted positions of at most `size` of the outcomes `y`, drawn at random with
+    `random_state`, each outcome in proportion and each present kept (the ROC AUC needs both);
+    every position when there are no more than `size`."""
+    if len(y) <= size:
+        return np.arange(len(y))
+    rng = check_random_state(random_state)
+    _, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    take = np.maximum(1, counts * size // len(y))
+    take[np.argmax(counts)] += size - take.sum()
+    take = np.clip(take, 0, counts)
+    picked = [
+        rng.choice(np.flatnonzero(inverse == i), n, replace=False) for i, n in enumerate(take)
+    ]
+    return np.sort(np.concatenate(picked))
+
+
+def importance_basis(table: pd.DataFrame) -> str:
+    """Which leads `permutation_importance_table` shuffled, in words for the page."""
+    rows, of_rows = table.attrs["rows"], table.attrs["of_rows"]
+    if rows == of_rows:
+        return f"Computed on all {counted(rows, 'test lead')}."
+    return (
+        f"Computed on a random sample of {rows:,} of the {counted(of_rows, 'test lead')} "
+        "(seeded), to keep the page quick."
+    )
 
 
 def reason_contributions(scorer, X: pd.DataFrame, typical: dict) -> pd.DataFrame:
