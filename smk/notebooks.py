@@ -29,6 +29,7 @@ from smk.model import CRM
 from smk.outputs import counted, export_csv
 from smk.periods import is_latest, resolve_month
 from smk.presentation import as_table
+from smk.presentation import folded_note as folded_note  # for the pages, as `as_table`
 
 
 def resolve_path(path: str | Path) -> str:

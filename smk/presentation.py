@@ -10,6 +10,10 @@ CSV export and its metrics stay as they are.
 Each column's format is chosen by its name (`column_format`) unless the call names one
 (`formats`, `every`), where a name misleads (a channel column holding shares).
 
+`top_rows` cuts a long table (thousands of campaigns) to its largest rows and one row per
+group that adds up the rest, so the page stays readable and every total still holds; the
+CSV export keeps every row, and `folded_note` says where to find them.
+
 `markdown_text` is the same for a value from the export or the params in the Markdown a helper
 writes for a page (a currency in a caption): it is shown as written, never read as HTML or
 Markdown.
@@ -20,7 +24,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -348,3 +352,68 @@ def _shown_values(values: pd.Series, kind: str | int) -> tuple[pd.Series, bool]:
     if _is_flags(values):
         return values.map(lambda v: MISSING if _missing(v) else ("yes" if v else "no")), False
     return _shown_column(values, kind), False
+
+
+def top_rows(
+    frame: pd.DataFrame,
+    by: str,
+    n: int,
+    *,
+    label: str,
+    other: str,
+    sums: Sequence[str],
+    within: Sequence[str] = (),
+    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """`frame` cut for a page: per group of `within` (the whole frame without), the `n` rows
+    with the most `by` (missing last), in `frame`'s order, and one more row that holds the
+    rest, so that a table of thousands of rows reads and still adds up.
+
+    That row names them in column `label` (`other` formatted with `n`, the rows it holds, and
+    the group's `within` values: ``"other ({n:,} {dimension}s)"``), keeps the `within` values
+    and sums the additive columns `sums` (missing when all its rows are). A ratio (a win rate,
+    an average deal) can be neither added nor averaged: every other column is missing there
+    unless `derive`, given the folded rows and returning them, recomputes it from the sums.
+    A group with fewer than two rows to fold is kept whole. `attrs["top_rows"]` says what was
+    cut, for `folded_note`; `frame` itself (and its CSV export) keeps every row.
+    """
+    within = list(within)
+    groups = frame.groupby(within, sort=False, dropna=False) if within else [((), frame)]
+    parts, folded, others = [], 0, 0
+    for keys, group in groups:
+        ranked = group[by].reset_index(drop=True)
+        order = ranked.sort_values(ascending=False, na_position="last", kind="stable").index
+        rest = group.iloc[order[n:]]
+        if len(rest) < 2:
+            parts.append(group)
+            continue
+        values = dict(zip(within, keys, strict=True))
+        row = {column: rest[column].sum(min_count=1) for column in sums}
+        row |= values | {label: other.format(n=len(rest), **values)}
+        row = pd.DataFrame([row], columns=frame.columns)
+        parts += [group.iloc[np.sort(order[:n])], derive(row) if derive else row]
+        folded, others = folded + len(rest), others + 1
+    out = pd.concat(parts, ignore_index=True) if parts else frame.iloc[:0].copy()
+    out.attrs = {**frame.attrs, "top_rows": {"by": by, "n": n, "within": within}}
+    out.attrs["top_rows"] |= {"rows": len(frame), "folded": folded, "others": others}
+    return out
+
+
+def folded_note(table: pd.DataFrame, export: str) -> str | None:
+    """The line under a table `top_rows` cut: what it shows, how many rows its "other" rows
+    add up and the file, published with the page, that lists every row; None when nothing was
+    cut: "The table shows the 10 rows with the most won revenue of each dimension; the other
+    3,102 of its 3,133 rows are added up in 6 "other" rows. marketing_mix.csv, published
+    with this page, lists every row."
+    """
+    cut = table.attrs.get("top_rows")
+    if not cut or not cut["folded"]:
+        return None
+    by = " ".join(_words(cut["by"]))
+    where = 'one "other" row' if cut["others"] == 1 else f'{cut["others"]} "other" rows'
+    each = f" of each {' '.join(_words(cut['within'][-1]))}" if cut["within"] else ""
+    return (
+        f"The table shows the {cut['n']} rows with the most {by}{each}; the other "
+        f"{cut['folded']:,} of its {cut['rows']:,} rows are added up in {where}. "
+        f"{export}, published with this page, lists every row."
+    )

@@ -35,7 +35,7 @@ from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM, no_rows_text
 from smk.outputs import counted, format_kpi, tidy_difference
 from smk.periods import Month, data_span, month_coverage, month_of, starts_inside
-from smk.presentation import MISSING
+from smk.presentation import MISSING, top_rows
 from smk.sla import SLA
 
 #: The KPIs: id -> (label, format, which way is better, SLA field holding the target).
@@ -824,11 +824,7 @@ def marketing_mix(
         )
         part.insert(0, "dimension", dimension)
         part.insert(0, "p", p)
-        lacking, won = part["deals_won_without_amount"], part["deals_won"]
-        part["won_revenue"] = part["won_revenue"].mask((won > 0) & (lacking == won))  # unknown
-        part["win_rate"] = safe_ratio(part["deals_won"], part["deals_closed"])
-        part["share_of_won_revenue"] = safe_ratio(part["won_revenue"], total)
-        part["avg_won_deal"] = safe_ratio(part["won_revenue"], won - lacking)
+        part = _mix_rates(part, total)
         if column == "price_band":  # bands read best in price order
             order = {label: i for i, label in enumerate(price_band_labels(price_bands))}
             part = part.sort_values("value", key=lambda v: v.map(order).fillna(len(order)))
@@ -857,6 +853,48 @@ def marketing_mix(
     out.attrs["window"] = window
     out.attrs["caveats"] = _mix_caveats(deals, window, crm.touchpoints.empty)
     return out
+
+
+#: Values of each dimension the page's mix table shows, those with the most won revenue; the
+#: rest are one row per dimension ("other (3,095 campaigns)", `mix_table`). A large export
+#: has thousands of first-touch campaigns; marketing_mix.csv keeps them all. The chart
+#: (`smk.plots.mix_panel`) has room for 8 bars a dimension, the table for a few more.
+MIX_TABLE_ROWS = 10
+#: The columns of `marketing_mix` that add up (the others are rates, recomputed from them).
+MIX_SUMS = ("deals_closed", "deals_won", "won_revenue", "deals_won_without_amount")
+
+
+def _mix_rates(part: pd.DataFrame, total: float) -> pd.DataFrame:
+    """`marketing_mix` rows with their rates from their counts and sums (`MIX_SUMS`): won
+    revenue unknown when every won deal lacks an amount, win rate, share of `total` (the
+    window's won revenue) and average won deal over the won deals with an amount."""
+    lacking, won = part["deals_won_without_amount"], part["deals_won"]
+    part["won_revenue"] = part["won_revenue"].mask((won > 0) & (lacking == won))  # unknown
+    part["win_rate"] = safe_ratio(part["deals_won"], part["deals_closed"])
+    part["share_of_won_revenue"] = safe_ratio(part["won_revenue"], total)
+    part["avg_won_deal"] = safe_ratio(part["won_revenue"], won - lacking)
+    return part
+
+
+def mix_table(mix: pd.DataFrame, rows: int = MIX_TABLE_ROWS) -> pd.DataFrame:
+    """`marketing_mix` as the page shows it: per dimension the `rows` values with the most won
+    revenue (price bands in price order), the others added up in one row "other (3,095
+    campaigns)" whose win rate, share and average won deal are recomputed from its sums
+    (`smk.presentation.top_rows`), so each dimension still adds up to the window's won
+    revenue. `mix` itself, the CSV export, keeps every value."""
+    if mix.empty:
+        return mix
+    total = float(mix.loc[mix["dimension"] == mix["dimension"].iloc[0], "won_revenue"].sum())
+    return top_rows(
+        mix,
+        "won_revenue",
+        rows,
+        label="value",
+        other="other ({n:,} {dimension}s)",
+        sums=MIX_SUMS,
+        within=["p", "dimension"],
+        derive=lambda folded: _mix_rates(folded, total),
+    )
 
 
 def _mix_caveats(deals: pd.DataFrame, window: str, no_touchpoints: bool) -> list[str]:
