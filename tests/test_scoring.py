@@ -542,6 +542,49 @@ def test_psi_is_zero_for_the_same_population_and_flags_a_shift(fitted):
     assert table.loc["industry", "status"] == "stable"
 
 
+def _samples(X: pd.DataFrame, n: int, times: int, seed: int = 0) -> list[pd.DataFrame]:
+    """`times` random samples of `n` rows of `X`: leads with no drift by construction."""
+    rng = np.random.default_rng(seed)
+    return [X.iloc[rng.choice(len(X), n, replace=False)] for _ in range(times)]
+
+
+def test_few_leads_from_the_training_leads_are_not_called_drift(fitted):
+    """50 of the sample's own training leads at a time (no drift by construction) put 97% of
+    months at "retrain": PSI grows as the leads get fewer (10 bins, some left empty). A PSI
+    counts only above what random samples of as many training leads reach."""
+    model = _bundle(fitted)
+    X = sc.feature_matrix(fitted[0].train)
+    tables = [sc.population_stability(model.reference, s) for s in _samples(X, 50, 10)]
+    highest = [t["psi"].max() for t in tables]  # by the fixed limits alone: all flagged
+    assert min(highest) >= 0.1 and sum(h >= 0.25 for h in highest) >= 8
+    statuses = pd.concat(tables)["status"]
+    assert not statuses.isin(["watch", "retrain"]).any()
+    assert (statuses == "within chance").any()
+    within = pd.concat(tables).query("status == 'within chance'")
+    assert (within["psi"] <= within["psi_by_chance"]).all() and (within["psi"] >= 0.1).all()
+
+
+def test_the_psi_by_chance_falls_with_more_leads_and_is_reproducible():
+    shares = [0.4, 0.3, 0.2, 0.1, 0.0]
+    few, many = sc.chance_psi(shares, 50, 0.99), sc.chance_psi(shares, 1000, 0.99)
+    assert few > 4 * many > 0
+    assert sc.chance_psi(shares, 50, 0.99) == few  # seeded: the same level every run
+    # about 1% of random samples of 50 leads lie above it
+    counts = np.random.default_rng(7).multinomial(50, shares, size=20_000)
+    above = np.mean([sc.psi(shares, c / 50) > few for c in counts])
+    assert 0.005 < above < 0.02
+
+
+def test_a_real_shift_in_a_hundred_leads_is_still_drift(fitted):
+    model = _bundle(fitted)
+    X = sc.feature_matrix(fitted[0].train)
+    (sample,) = _samples(X, 100, 1)
+    shifted = sample.assign(touches=sample["touches"] + 5, job_title="Student")
+    table = sc.population_stability(model.reference, shifted).set_index("feature")
+    assert (table.loc[["touches", "job_title"], "status"] == "retrain").all()
+    assert table.loc["industry", "status"] in ("stable", "within chance")
+
+
 def test_scoring_a_later_month_reports_drift_and_warns_to_retrain(fitted):
     model = _bundle(fitted)
     later = fitted[0].test.copy()
@@ -550,7 +593,7 @@ def test_scoring_a_later_month_reports_drift_and_warns_to_retrain(fitted):
         calm = sc.drift_report(model, later, as_of=later["scored_at"].max())
     assert not calm["retrain"] and "score" in set(calm["table"]["feature"])
     later["touches_email"] = later["touches_email"] + 10
-    with pytest.warns(UserWarning, match="should be retrained.*touches_email"):
+    with pytest.warns(UserWarning, match=r"should be retrained.*touches_email.*chance alone"):
         drift = sc.drift_report(model, later, as_of="2028-01-01")
     assert drift["retrain"] and any("days old" in r for r in drift["reasons"])
 
