@@ -1878,7 +1878,11 @@ def test_every_notebook_takes_the_reading_options_and_reads_the_export_with_them
         code = "\n".join(
             c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code"
         )
-        assert "notebooks.open_crm(data_path, data_format, read_options)" in code, nb.name
+        # the report-wide settings too: the reading options and the pipelines counted
+        assert spec["pipelines"]["default"] == "[]", nb.name
+        assert "notebooks.open_crm(data_path, data_format, read_options, pipelines)" in code, (
+            nb.name
+        )
         # in the provenance table: listed, or with every parameter (`notebooks.parameters`)
         listed = '"read_options": read_options' in code
         assert listed or "notebooks.parameters(globals())" in code, nb.name
