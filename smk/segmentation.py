@@ -54,6 +54,7 @@ from threadpoolctl import threadpool_limits
 from smk.checks import check_integer, is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
+from smk.io.parse import listed
 from smk.model import CRM
 from smk.outputs import counted, over_period
 from smk.periods import Month, as_month, as_of_time
@@ -567,8 +568,11 @@ def account_features(
     Shares are shrunk towards the all-account average by `prior_contacts` contacts' worth, so
     an account with one contact is not described by that one person. Accounts without contacts
     have log_contacts 0 and missing behaviour (the segmenter leaves it out rather than guess).
-    A channel no contact touched before `as_of` has no column (`model_input` reads it as 0
-    touches for a model fitted on it).
+    A channel in which no account's contact was touched before `as_of` has no column. Every
+    touch before `as_of` counts, so a channel once touched keeps its column (a share of 0,
+    shrunk as above, for an account whose contacts were touched only in other channels): a
+    model fitted on it finds it gone only when the export changed, and `model_input` reads it
+    as unknown, not 0.
     Deal amounts are put in one currency by `fx_rates` (see `rfm_table`). `as_of` is the
     observation end as in `rfm_table` (a `periods.Month` means its end); None: all records.
     When the export has no touchpoints at all, touches per contact and the channel mix are
@@ -1725,6 +1729,7 @@ def drift_note(
     the features the model uses that this month's accounts have no value in (`model_input`):
     the note names them, and says that accounts may have changed segment for that reason.
     `new`: the features of this month the model was not fitted on (`new_features`), named.
+    Channels gone beside channels new are told as a channel perhaps renamed.
     No refit is advised when a fit started from the assignment scores a BIC at least as good
     as the fresh fit's (`current_bic`, `refit_bic`): a refit would give the poorer fit."""
     since = f" (the model of {model_month})" if model_month else ""
@@ -1735,10 +1740,7 @@ def drift_note(
             f"month changed segment; {counted(drift['new_accounts'], 'account')} "
             f"{'is' if drift['new_accounts'] == 1 else 'are'} new."
         )
-    if missing:
-        parts.append(_missing_text(missing, bool(drift["accounts_compared"])))
-    if new:
-        parts.append(_new_text(new))
+    parts += _changed_features_texts(missing, new, bool(drift["accounts_compared"]))
     if drift["refit_agreement"] is not None:
         agree, k, k_new = drift["refit_agreement"], drift["segments"], drift["refit_segments"]
         fresh = (
@@ -1775,55 +1777,68 @@ def _no_better(refit_bic: float | None, current_bic: float | None) -> bool:
     return refit_bic is not None and current_bic is not None and current_bic <= refit_bic
 
 
+def _changed_features_texts(
+    missing: Sequence[str], new: Sequence[str], compared: bool
+) -> list[str]:
+    """`drift_note`'s sentences on the features missing (`model_input`) and new (`new_features`)
+    this month, each with the advice to refit; when channels are gone and others new, one
+    advice that asks whether a channel was renamed. `compared`: the note says how many
+    accounts changed segment, which the missing features may account for."""
+    gone = [c for c in missing if str(c).startswith(CHANNEL_PREFIX)]
+    came = [c for c in new if str(c).startswith(CHANNEL_PREFIX)]
+    if gone and came:
+        verbs = ("is" if len(gone) == 1 else "are", "is" if len(came) == 1 else "are")
+        return [
+            f"{_missing_text(missing, compared)}.",
+            f"{_new_text(new)}.",
+            f"{listed(gone)} {verbs[0]} gone and {listed(came)} {verbs[1]} new: was a channel "
+            f"renamed? Refit (refit=True) to segment on what this month's export holds.",
+        ]
+    texts = []
+    if missing:
+        advice = "refit (refit=True) to segment on what this month's export holds"
+        texts.append(f"{_missing_text(missing, compared)}: {advice}.")
+    if new:
+        texts.append(f"{_new_text(new)}: refit (refit=True) to segment on them.")
+    return texts
+
+
 def _missing_text(missing: Sequence[str], compared: bool) -> str:
-    """`drift_note`'s words for features missing this month; `compared`: the note says how
-    many accounts changed segment, which the missing features may account for."""
+    """`drift_note`'s words for features missing this month, without the advice."""
     text = f"Features missing this month (left out): {', '.join(missing)}"
     if compared:
         text += (
             "; the segments use them, so accounts may have changed segment because these are "
             "unknown this month rather than because the accounts changed"
         )
-    return f"{text}: refit (refit=True) to segment on what this month's export holds."
+    return text
 
 
 def _new_text(new: Sequence[str]) -> str:
-    """`drift_note`'s words for the features new this month (`new_features`)."""
+    """`drift_note`'s words for the features new this month, without the advice."""
     return (
-        f"Features new this month, which the model was not fitted on and so does not use: "
-        f"{', '.join(new)}: refit (refit=True) to segment on them."
+        "Features new this month, which the model was not fitted on and so does not use: "
+        f"{', '.join(new)}"
     )
 
 
 def model_input(model: AccountSegmenter, features: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """`features` as `model` takes them, and the features it learnt from that hold no value
     this month. A column the model was fitted on that `features` lacks is added as missing
-    values, which the model leaves out (`AccountSegmenter` itself refuses a table without it),
-    except a channel no contact touched this month, which is 0 touches wherever the channel
-    mix is known (`_untouched_channels`). The features returned are the columns still without
-    a value (a channel of an export without touchpoints) and the ones no account has a value in
-    (a column gone from the export: `account_features` keeps it, empty), of those the model
+    values, which the model leaves out (`AccountSegmenter` itself refuses a table without it):
+    a channel too, since `account_features` counts every touch before `as_of`, so a channel
+    the model was fitted on has no column only when the export changed (a channel renamed or
+    remapped, touchpoints of a recent window only, none at all); 0 touches would assign every
+    account as if none of its contacts had been touched in it. (An account untouched in a
+    channel the export still holds has its share of 0 in `features` already.) The features
+    returned are those without a value for any account (a column or channel gone from the
+    export; a column `account_features` keeps, empty, such as industry), of those the model
     uses and had values in when fitted (a feature that was already unknown then, as in an
     export that never has touchpoints, is not missing now). Columns the model was not fitted
     on are not used: `new_features` names those its feature groups would have used."""
-    X = _untouched_channels(features.reindex(columns=list(model.feature_names_in_)), features)
+    X = features.reindex(columns=list(model.feature_names_in_))
     learnt = _learnt_columns(model.encoder_)
     return X, [c for c in learnt if X[c].isna().all()]
-
-
-def _untouched_channels(X: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
-    """`X` with each channel column `features` lacks (no touch in that channel this month) at 0
-    for the accounts whose channel mix is known (a share in a channel `features` has), since
-    their contacts had no touch in it; missing for the others (no contacts) and for every
-    account when `features` has no channel column (no touchpoints: the mix is unknown)."""
-    channels = [c for c in features.columns if str(c).startswith(CHANNEL_PREFIX)]
-    absent = [c for c in X.columns if str(c).startswith(CHANNEL_PREFIX) and c not in features]
-    if not channels or not absent:
-        return X
-    known = features[channels].notna().any(axis=1).to_numpy()
-    X = X.copy()
-    X.loc[known, absent] = 0.0
-    return X
 
 
 def new_features(model: AccountSegmenter, features: pd.DataFrame) -> list[str]:
@@ -1971,10 +1986,11 @@ def segment_accounts(
     too, and the note says why, naming the file by its month folder. Assigned to a saved
     model, features it uses that this month's accounts have no value in (a column gone from
     the export, the channel mix of an export without touchpoints) are left out as missing
-    (`model_input`; a channel merely untouched this month is 0 touches), features it was not
-    fitted on (a channel first touched this month) are not used (`new_features`), and values
-    it was not fitted on (a new industry) read as unknown (`unseen_values`): the note names
-    all three, and `missing_features`, `new_features` and `unseen_values` hold them. The model
+    (`model_input`; a channel gone from the export, as touches count up to `as_of` and so a
+    channel once touched stays), features it was not fitted on (a channel first touched this
+    month) are not used (`new_features`), and values it was not fitted on (a new industry)
+    read as unknown (`unseen_values`): the note names all three (a channel gone beside one
+    new as perhaps renamed), and `missing_features`, `new_features` and `unseen_values` hold them. The model
     used is saved to `output_dir/MODEL_FILE` with this month's assignments, for next month. `month`
     is the report month: a `periods.Month` or its 'YYYY-MM' label (`periods.parse_month`).
     """

@@ -4,10 +4,11 @@ unknown purchases and touches, not zeros; won deals without an amount give unkno
 not 0.0 (RFM's `monetary`, `rfm_summary` and the personas showed 0.0 revenue and a 0.0 share for
 every segment), while accounts that bought nothing while deals exist still won 0.0. Last
 month's model meets this month's export as it is: features it learnt from that the export lost
-(a column) are left out and named, a channel no contact was touched in this month is 0 touches
-(not unknown), a channel new this month is named as one it cannot use, values it never saw are
-counted (quoted, on one line), and a model file that cannot be read is refitted with a note
-naming it by its month folder, never by a path; with no contact linked to an account, contacts
+(a column, a channel no touch names any more) are left out and named, not read as 0 touches
+(a channel merely untouched this month keeps its shares, as every touch before the month's end
+counts), a channel new this month is named as one it cannot use (beside a channel gone: perhaps
+renamed), values it never saw are counted (quoted, on one line), and a model file that cannot
+be read is refitted with a note naming it by its month folder, never by a path; with no contact linked to an account, contacts
 per account are unknown (not 0) and the features line names the behaviour that is unknown."""
 
 from __future__ import annotations
@@ -449,33 +450,81 @@ def test_the_segment_map_draws_the_accounts_when_a_channel_the_model_used_is_gon
     _run_cell(_cell("segment_projection"), namespace | {"account_features": now})
     assert len(plt.gcf().axes[0].collections) == run.model.n_segments_  # a cloud per segment
     plt.close("all")
-    assert _moved_tile(hubspot, run)["detail"] == "since last month"
+    detail = "since last month; features missing this month: channel_referral"
+    assert _moved_tile(hubspot, run)["detail"] == detail
 
 
-def test_a_channel_no_contact_touched_this_month_is_zero_touches_not_unknown(
-    saved, hubspot, tmp_path
-):
-    # it was left out as unknown for every account ("Features missing this month (left out):
-    # channel_referral"), though an account whose contacts' touches are known had 0 in it
-    now = sg.account_features(hubspot, OCTOBER.end).drop(columns=["channel_referral"])
-    X, missing = sg.model_input(_october(saved, now, tmp_path / "one").model, now)
-    known = now["channel_email"].notna()  # the accounts with contacts: their mix is known
-    assert known.any() and not known.all()  # the case: some accounts have no contact
-    assert (X.loc[known, "channel_referral"] == 0).all()
-    assert X.loc[~known, "channel_referral"].isna().all()  # no contacts: still unknown
-    run = _october(saved, now, tmp_path / "two")
-    assert run.missing_features == [] and "Features missing" not in run.note
+def _touches(crm: smk.CRM, keep=None, channels: dict | None = None) -> smk.CRM:
+    """`crm` with the touchpoints `keep` selects (a function of the table; None: all), their
+    channels renamed by `channels`."""
+    tp = crm.touchpoints if keep is None else crm.touchpoints[keep(crm.touchpoints)]
+    return replace(crm, touchpoints=tp.assign(channel=tp["channel"].replace(channels or {})))
+
+
+def _in_october(tp: pd.DataFrame) -> pd.Series:
+    """Which touchpoints of `tp` occurred in October."""
+    return (tp["occurred_at"] >= OCTOBER.start) & (tp["occurred_at"] < OCTOBER.end)
+
+
+def test_a_channel_gone_from_the_export_is_missing_not_zero_touches(saved, hubspot, tmp_path):
+    # October's export without "paid_social" and with "referral" renamed "partner": both were
+    # read as 0 touches for every account with contacts, so every account was assigned as if
+    # none of its contacts had ever been touched in them, the note named only channel_partner
+    # and told "0.1% changed segment ... stable" with no word of a missing feature
+    crm = _touches(hubspot, lambda tp: tp["channel"] != "paid_social", {"referral": "partner"})
+    now = sg.account_features(crm, OCTOBER.end)
+    gone = ["channel_paid_social", "channel_referral"]
+    run = _october(saved, now, tmp_path / "one")
+    assert set(gone) <= set(run.model.feature_names_in_) and not set(gone) & set(now)  # the case
+    X, missing = sg.model_input(run.model, now)
+    assert X[gone].isna().all().all()  # unknown, not 0, for every account
+    assert missing == run.missing_features == gone and run.new_features == ["channel_partner"]
+    assert (
+        "Features missing this month (left out): channel_paid_social, channel_referral; the "
+        "segments use them, so accounts may have changed segment because these are unknown "
+        "this month rather than because the accounts changed. Features new this month, which "
+        "the model was not fitted on and so does not use: channel_partner. channel_paid_social "
+        "and channel_referral are gone and channel_partner is new: was a channel renamed? Refit "
+        "(refit=True) to segment on what this month's export holds."
+    ) in run.note
+    assert _moved_tile(crm, run)["detail"] == (
+        "since last month; features missing this month: channel_paid_social, channel_referral; "
+        "features new this month, not used: channel_partner"
+    )
+    # a channel only dropped: missing, with the advice of a missing feature
+    dropped = _touches(hubspot, lambda tp: tp["channel"] != "paid_social")
+    alone = _october(saved, sg.account_features(dropped, OCTOBER.end), tmp_path / "two")
+    assert alone.missing_features == ["channel_paid_social"] and alone.new_features == []
+    assert "because the accounts changed: refit (refit=True) to segment on what" in alone.note
+    assert "renamed" not in alone.note
+
+
+def test_a_channel_no_contact_was_touched_in_this_month_keeps_its_shares(saved, hubspot, tmp_path):
+    # every touch before October's end counts, so a channel none of October's touches is in
+    # keeps its column, and an account whose contacts were never touched in it has a share of
+    # 0 there (shrunk towards the average, as every share): nothing is missing
+    crm = _touches(hubspot, lambda tp: ~(_in_october(tp) & (tp["channel"] == "referral")))
+    now = sg.account_features(crm, OCTOBER.end)
+    run = _october(saved, now, tmp_path / "one")
+    X, missing = sg.model_input(run.model, now)
+    assert missing == run.missing_features == [] and run.new_features == []
+    assert "Features missing" not in run.note and "Features new" not in run.note
+    pd.testing.assert_series_equal(X["channel_referral"], now["channel_referral"])
+    touched = now["channel_email"].notna()  # the accounts with contacts
+    assert X.loc[touched, "channel_referral"].notna().all()
     # an export without touchpoints this month: the channel mix is unknown, not 0
     no_touches = replace(hubspot, touchpoints=empty_table("touchpoints"))
-    unknown = _october(saved, sg.account_features(no_touches, OCTOBER.end), tmp_path / "three")
+    unknown = _october(saved, sg.account_features(no_touches, OCTOBER.end), tmp_path / "two")
     channels = [c for c in unknown.model.feature_names_in_ if c.startswith("channel_")]
     assert set(channels) <= set(unknown.missing_features) and channels
 
 
 def test_a_channel_new_this_month_is_named_as_one_the_model_cannot_use(saved, hubspot, tmp_path):
     # touches in a channel first seen this month were dropped without a word
-    now = sg.account_features(hubspot, OCTOBER.end)
-    now = now.rename(columns={"channel_referral": "channel_partner_portal"})
+    crm = _touches(hubspot)
+    october = _in_october(crm.touchpoints) & (crm.touchpoints["channel"] == "organic_search")
+    crm.touchpoints.loc[october, "channel"] = "partner_portal"  # its own copy (`_touches`)
+    now = sg.account_features(crm, OCTOBER.end)
     run = _october(saved, now, tmp_path)
     assert "channel_partner_portal" not in run.model.feature_names_in_  # the case
     assert run.new_features == ["channel_partner_portal"] and run.missing_features == []
@@ -483,7 +532,8 @@ def test_a_channel_new_this_month_is_named_as_one_the_model_cannot_use(saved, hu
         "Features new this month, which the model was not fitted on and so does not use: "
         "channel_partner_portal: refit (refit=True) to segment on them."
     ) in run.note
-    detail = _moved_tile(hubspot, run)["detail"]
+    assert "renamed" not in run.note
+    detail = _moved_tile(crm, run)["detail"]
     assert detail == "since last month; features new this month, not used: channel_partner_portal"
     same = _october(saved, sg.account_features(hubspot, OCTOBER.end), tmp_path / "same")
     assert same.new_features == [] and "Features new" not in same.note
@@ -514,10 +564,10 @@ def test_a_month_whose_export_lost_a_channel_publishes_its_segments_with_a_note(
     metrics = json.loads((month / "metrics-segmentation.json").read_text())
     assert metrics["model_month"] == "2026-08"
     # its touches read as "other" (a source the mapping does not know): a channel new this
-    # month; and no contact was touched through referrals: 0 touches, not a missing feature
-    said = "Features new this month, which the model was not fitted on and so does not use: "
-    said += "channel_other: refit (refit=True)"
-    assert said in metrics["note"] and "Features missing" not in metrics["note"]
+    # month; and no touch of the export is a referral any more: a missing feature, not 0
+    said = "channel_referral is gone and channel_other is new: was a channel renamed? Refit"
+    assert "Features missing this month (left out): channel_referral;" in metrics["note"]
+    assert said in metrics["note"]
     assert said in html.unescape((month / "02_segmentation.html").read_text())
 
 
