@@ -320,8 +320,9 @@ def _order_read(aside: pd.DataFrame, files: list[str]) -> np.ndarray:
 
 
 #: The column of the set-aside rows that holds the id of the record a merged one was merged
-#: into (`smk.io.validate._fold_into`: a duplicate contact's survivor), as `smk validate
-#: --set-aside` writes it: an id, never the survivor's e-mail or name
+#: into (`smk.io.validate._fold_into`: a duplicate contact's survivor; a converted Salesforce
+#: Lead's contact, `smk.io.salesforce`), as `smk validate --set-aside` writes it: an id,
+#: never the survivor's e-mail or name
 _MERGED_INTO = "_merged_into"
 #: The listing's names of the set-aside rows' own columns
 _SHOWN = {"_file": "file", "_row": "row", "_reason": "reason", _MERGED_INTO: "merged_into"}

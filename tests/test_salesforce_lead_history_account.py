@@ -106,10 +106,18 @@ def test_the_account_note_survives_the_parquet_model(tmp_path):
 # --------------------------------------------------------------------------- the listing
 def test_the_listing_finds_a_history_row_by_its_lead_and_shows_faults_first(tmp_path):
     """The history's fault (a Status change of lead 8, not in the export) is listed before the
-    rows set aside by design, with its lead's id; every history row shows its lead's id."""
+    rows set aside by design, with its lead's id; every history row shows its lead's id (the
+    converted leads the contact they were merged into, before it)."""
     crm = load_salesforce(_org_without_custom_dates(tmp_path))
     rows = quality.set_aside_rows(crm, "contacts")
-    assert list(rows.columns) == ["file", "row", "reason", "contact_id", "salesforce_lead_id"]
+    assert list(rows.columns) == [
+        "file",
+        "row",
+        "reason",
+        "contact_id",
+        "merged_into",
+        "salesforce_lead_id",
+    ]
     first = rows.iloc[0]
     assert (first["file"], int(first["row"]), first["reason"]) == (
         "LeadHistory.csv",

@@ -18,7 +18,7 @@ import pytest
 
 from smk import quality
 from smk.io.parse import salesforce_id18
-from smk.io.salesforce import load_salesforce
+from smk.io.salesforce import PERSON_NOT_IN_EXPORT, load_salesforce
 from smk.model import ACCOUNT_ACTIVITY, BY_DESIGN_REASONS
 
 BIZ, ANNA_ACC, BEN_ACC = (salesforce_id18(f"0015g00000A{k}") for k in ("Bz01", "Pa01", "Pb02"))
@@ -177,15 +177,87 @@ def test_a_task_on_a_person_account_is_its_persons_work(tmp_path):
 
 
 # ----------------------------------------------------------------------------- account work
-def test_a_task_on_a_business_account_is_set_aside_by_design(tmp_path):
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {},
+        {"person_contact_id": False},
+        {"account_flag": False},  # PersonContactId: a business account has none
+        {"person_contact_id": False, "account_flag": False},  # Carl's Contact is not a person's
+    ],
+)
+def test_a_task_on_a_business_account_is_set_aside_by_design(tmp_path, shape):
     tasks = [_task(T_ANNA, ANNA_ACC), _task(T_BIZ, BIZ)]
-    crm = load_salesforce(_export(tmp_path, tasks=tasks))
+    crm = load_salesforce(_export(tmp_path, tasks=tasks, **shape))
     aside = crm.quality.set_aside("activities")
     assert aside[["activity_id", "_reason"]].values.tolist() == [[T_BIZ, ACCOUNT_ACTIVITY]]
     assert ACCOUNT_ACTIVITY in BY_DESIGN_REASONS
     assert quality.set_aside_counts(crm) == {"total": 1, "by_design": 1, "faults": 0}
     assert quality.by_design_kinds(crm) == {"account activities": 1}
     crm.quality.check()
+
+
+def _without_anna(tmp_path: Path) -> Path:
+    """The org with a Contact export filtered without Anna, the person of her account."""
+    folder = _export(tmp_path, tasks=[_task(T_ANNA, ANNA_ACC)])
+    _write(folder, "Contact.csv", [c for c in _contacts() if c["Id"] != ANNA])
+    return folder
+
+
+def _without_contacts(tmp_path: Path) -> Path:
+    """The org exported without its Contacts."""
+    folder = _export(tmp_path, tasks=[_task(T_ANNA, ANNA_ACC)])
+    (folder / "Contact.csv").unlink()
+    return folder
+
+
+def _unfound_warnings(crm) -> list[str]:
+    return [w for w in crm.quality.warnings if "not among the export's contacts" in w]
+
+
+@pytest.mark.parametrize(
+    ("build", "deals"),
+    [(_without_anna, "1 opportunity"), (_without_contacts, "2 opportunities")],
+)
+def test_work_on_a_person_account_whose_person_is_not_exported_is_a_fault(tmp_path, build, deals):
+    """A task on Anna's person account (the export says it is one, and names her) was set
+    aside by design as work on a company when her Contact was not in the export, and her
+    opportunity loaded with no contact, with no word: it is a fault of the export."""
+    crm = load_salesforce(build(tmp_path))
+    aside = crm.quality.set_aside("activities")
+    assert aside[["activity_id", "_reason"]].values.tolist() == [[T_ANNA, PERSON_NOT_IN_EXPORT]]
+    assert PERSON_NOT_IN_EXPORT not in BY_DESIGN_REASONS
+    assert quality.by_design_kinds(crm) == {}
+    assert quality.set_aside_counts(crm) == {"total": 1, "by_design": 0, "faults": 1}
+    assert pd.isna(_deal_contacts(crm)[O_ANNA])
+    assert _unfound_warnings(crm) == [
+        f"deals, activities: {deals} and 1 task or event on a person account name no one, "
+        "and the account's person (its PersonContactId, or its one Contact) is not among the "
+        f"export's contacts: the opportunit{'y loads' if deals[0] == '1' else 'ies load'} with "
+        "no contact, and the task or event is set aside ('person of a person account not in "
+        "the export'). Export the Contacts of the person accounts with the rest (a Contact "
+        "export filtered by a list view or a report leaves them out)"
+    ]
+    crm.quality.check()
+
+
+def test_work_on_an_account_of_an_export_that_does_not_tell_persons_is_a_fault(tmp_path):
+    """An export without IsPersonAccount or PersonContactId (a report) cannot tell a person
+    account from a business account: a task on one stays `missing contact_id`."""
+    shape = {"person_contact_id": False, "account_flag": False, "contact_flag": False}
+    crm = load_salesforce(_export(tmp_path, tasks=[_task(T_ANNA, ANNA_ACC)], **shape))
+    aside = crm.quality.set_aside("activities")
+    assert aside[["activity_id", "_reason"]].values.tolist() == [[T_ANNA, "missing contact_id"]]
+    assert quality.set_aside_counts(crm) == {"total": 1, "by_design": 0, "faults": 1}
+    assert _unfound_warnings(crm) == []
+
+
+def test_the_person_account_flag_is_not_named_as_a_column_smk_did_not_map(tmp_path):
+    """Contact.IsPersonAccount is read, yet the warning on empty columns named it, with the
+    Lead's columns of an export without a Lead file, among the headers smk did not map."""
+    crm = load_salesforce(_export(tmp_path))
+    warning = next(w for w in crm.quality.warnings if "Columns smk did not map" in w)
+    assert "Columns smk did not map: 'LastName';" in warning
 
 
 def test_a_task_naming_a_person_on_a_business_account_is_that_person_s(tmp_path):

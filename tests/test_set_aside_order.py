@@ -19,7 +19,7 @@ import smk
 from smk import config, quality
 from smk.cli import main
 from smk.io.salesforce import load_salesforce
-from smk.model import EMPTY_ROW, MERGED_SAME_EMAIL
+from smk.model import EMPTY_ROW, MERGED_CONVERTED_LEAD, MERGED_SAME_EMAIL
 
 REPORT = Path(__file__).parent / "fixtures" / "salesforce" / "report"
 
@@ -98,14 +98,20 @@ def test_no_lead_id_column_without_a_lead_history():
 
 
 def test_the_lead_id_column_comes_last_with_a_lead_history(tmp_path):
-    """With LeadHistory rows the column is there, after every other table's columns: a CSV
-    read by position keeps its columns."""
+    """With LeadHistory rows the column is there, after every other table's columns (and the
+    converted leads' `merged_into`): a CSV read by position keeps its columns."""
     folder = _org_without_custom_dates(tmp_path)
     spend = "month,channel,campaign,amount,currency\n2026-10,paid_search,brand,-5,EUR\n"
     (folder / "spend.csv").write_text(spend)  # a table listed after the contacts
     every = quality.all_set_aside_rows(load_salesforce(folder))
     assert every.columns[-1] == "salesforce_lead_id"
-    assert list(every.columns[4:-1]) == ["contact_id", "month", "channel", "campaign"]
+    assert list(every.columns[4:-1]) == [
+        "contact_id",
+        "month",
+        "channel",
+        "campaign",
+        "merged_into",
+    ]
     history = every[every["file"] == "LeadHistory.csv"]
     assert len(history) and history["salesforce_lead_id"].notna().all()
 
@@ -188,8 +194,30 @@ def test_a_merged_contact_is_listed_with_the_id_it_was_merged_into(tmp_path, cap
     assert not every.astype("string").apply(lambda c: c.str.contains("@")).any().any()
 
 
-def test_no_merged_into_column_without_a_merged_record():
+def test_no_merged_into_column_without_a_merged_record(tmp_path):
     """An export with no merged record keeps its listing's columns."""
-    crm = smk.load(REPORT)
-    every = quality.all_set_aside_rows(crm)
-    assert "merged_into" not in every.columns and len(every)
+    header = "Record ID,Deal Name,Deal Stage,Amount,Create Date\n"
+    (tmp_path / "deals.csv").write_text(header + "D1,A,Contract Sent,-5,2026-01-05\n")
+    every = quality.all_set_aside_rows(smk.load(tmp_path, format="hubspot"))
+    assert list(every.columns) == ["table", "file", "row", "reason", "deal_id"]
+
+
+def test_a_converted_lead_is_listed_with_the_contact_it_was_merged_into(tmp_path, capsys):
+    """The sample's converted leads (`converted lead merged into contact`) were listed with no
+    `merged_into` though the Lead names its contact (ConvertedContactId): the page, its CSV
+    and `smk validate --set-aside` give that id, a loaded contact's."""
+    crm = smk.load(config.SAMPLE_SALESFORCE)
+    leads = pd.read_csv(config.SAMPLE_SALESFORCE / "Lead.csv", dtype=str)
+    into = dict(zip(leads["Id"], leads["ConvertedContactId"], strict=True))
+    rows = quality.set_aside_rows(crm, "contacts")
+    converted = rows[rows["reason"] == MERGED_CONVERTED_LEAD]
+    assert len(converted) > 200
+    assert converted["merged_into"].tolist() == converted["contact_id"].map(into).tolist()
+    assert set(converted["merged_into"]) <= set(crm.contacts["contact_id"])
+    out = tmp_path / "aside"
+    assert main(["validate", str(config.SAMPLE_SALESFORCE), "--set-aside", str(out)]) == 0
+    capsys.readouterr()
+    written = pd.read_csv(out / "contacts.set_aside.csv", dtype=str, encoding="utf-8-sig")
+    merged = written[written["_reason"] == MERGED_CONVERTED_LEAD]
+    assert merged["_merged_into"].tolist() == converted["merged_into"].tolist()
+    assert "_merged_into" not in crm.contacts.columns

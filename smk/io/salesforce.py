@@ -24,7 +24,8 @@ How Salesforce maps onto the model (rules a user can check):
   (`IsConverted`) and the Contact it became (`ConvertedContactId`) are one person: the contact
   keeps the Contact's id and details (e-mail, owner, account, country, title; the Lead's where
   the Contact has none), and the Lead row is set aside with the reason
-  ``converted lead merged into contact`` (so read == loaded + set aside still holds). The
+  ``converted lead merged into contact`` (so read == loaded + set aside still holds), with
+  ``_merged_into`` its `ConvertedContactId`, as a merged duplicate's survivor. The
   person's history is the union of its records (the Contact and every Lead converted into
   it), as duplicate e-mails are merged: ``created_at`` / ``became_lead_at`` and each stage
   date are the earliest the records hold, ``original_source`` the LeadSource of the earliest
@@ -89,7 +90,7 @@ How Salesforce maps onto the model (rules a user can check):
 - **Person accounts** (B2C: an Account that is a person, with a Contact of its own). Its person
   is the Account's `PersonContactId`, else the only Contact of an account that
   `IsPersonAccount` (the Account's or the Contact's) calls a person account, of the contacts
-  the export holds (`_person_contacts`). An opportunity on it that names no one (above) is that
+  the export holds (`_person_accounts`). An opportunity on it that names no one (above) is that
   person's, and so is a Task or Event logged on it without a `WhoId`.
 - **Lifecycle stage** is the furthest stage reached: the latest stage with a date, raised by
   the Lead's Status when it says more (`Qualified`, `Closed - Converted`, `SQL` -> sql; `MQL`,
@@ -149,9 +150,14 @@ How Salesforce maps onto the model (rules a user can check):
   (not marked deleted) names keeps the activity, with the opportunity as its ``deal_id``, as
   an activity whose `WhoId` names that person does: it is still sales work on a person the
   export holds, and an activity's ``deal_id`` is not checked against the deals. One without a
-  `WhoId` whose `WhatId` is a person account is its person's; one on a business account is
-  work on a company, of no person: set aside as ``logged on an account, no person`` (by
-  design).
+  `WhoId` whose `WhatId` is a person account is its person's; one on a business account (the
+  export says so: its `IsPersonAccount`, `PersonContactId` or its Contacts' `IsPersonAccount`)
+  is work on a company, of no person: set aside as ``logged on an account, no person`` (by
+  design). One on a person account whose person is not among the export's contacts (a
+  filtered Contact export, or none) is set aside as ``person of a person account not in the
+  export``, and one on an account the export does not say is either (no such column, as in a
+  report) as ``missing contact_id``: faults of the export. A warning counts the former with
+  the opportunities on such accounts that name no one (they load with no contact).
   ``occurred_at`` is
   CreatedDate (the moment the work was logged), else the activity date; for a Task whose export
   has `CompletedDateTime` (a standard field since API v49; report label "Completed Date/Time"),
@@ -807,6 +813,10 @@ _SIGNATURES: tuple[tuple[str, set[str]], ...] = (
 _IGNORED_FILES = {"idmap", "smkmapping"}
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _MERGED = MERGED_CONVERTED_LEAD
+#: a Task or Event that names no one, logged on an account the export calls a person account,
+#: whose person (`PersonContactId`, or the account's one Contact) is not among its contacts: a
+#: fault of the export (a filtered Contact export), not work on a company (`ACCOUNT_ACTIVITY`)
+PERSON_NOT_IN_EXPORT = "person of a person account not in the export"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -1303,7 +1313,7 @@ def load_salesforce(
             acts = _attempt(_activity_table, objects, raw, lead_map, persons, later_dates)
         # errors surface in one-thread order: files, people, touchpoints, activities
         _settled(objects)
-        raw, deal_stages, _ = _outcome(people)
+        raw, deal_stages, persons = _outcome(people)
         if touch is not None:
             raw["touchpoints"] = touch.result()
         # the readers' warnings (`files.read_csv_strings`), once no thread uses the objects
@@ -1313,6 +1323,8 @@ def load_salesforce(
             raw["activities"], credited = acts
         if "spend" in objects:
             raw["spend"] = _now(objects, "spend")
+        people_warnings.extend(_unfound_person_notes(raw, persons))
+        _name_read_columns(raw)
     crm = assemble(
         raw,
         source=str(source),
@@ -1328,6 +1340,29 @@ def load_salesforce(
         event_steps=_credit_loaded_deals(credited),
     )
     return crm
+
+
+#: the objects each table of the model is read from (`_name_read_columns`)
+_TABLE_OBJECTS = {
+    "contacts": ("Lead", "Contact", "LeadHistory"),
+    "accounts": ("Account",),
+    "deals": ("Opportunity",),
+    "touchpoints": ("CampaignMember", "Campaign"),
+    "activities": ("Task", "Event"),
+}
+#: the columns smk adds to the contacts beside the model's (`_contacts`, `_StatusHistory`)
+_OWN_COLUMNS = ("lead_status", "salesforce_lead_id", "salesforce_object")
+
+
+def _name_read_columns(raw: dict[str, pd.DataFrame]) -> None:
+    """Name, in each table's `mapped_extras`, its columns outside the model that smk reads
+    (its objects' columns: `Company`, `IsConverted`, `IsPersonAccount`, ...) or adds
+    (`_OWN_COLUMNS`): the warning on empty columns then names only the export's headers smk
+    did not map (`validate._unmapped_hint`), as for a mapping file's columns."""
+    for table, frame in raw.items():
+        read = {c for o in _TABLE_OBJECTS.get(table, ()) for c in _OBJECTS[o].mapping.columns}
+        read.update(_OWN_COLUMNS)
+        frame.attrs["mapped_extras"] = [c for c in frame.columns if c in read]
 
 
 def _after_checks(
@@ -1379,14 +1414,14 @@ def _people(
     lead_map: pd.Series,
     dates: _Dates,
     warnings: list[str],
-) -> tuple[dict[str, pd.DataFrame], DealDates | None, pd.Series]:
+) -> tuple[dict[str, pd.DataFrame], DealDates | None, _PersonAccounts]:
     """Deals, accounts and contacts (`warnings`: where a lead's account is not known, deals at
     stages smk cannot tell open from closed), the step that gives the contacts their
     opportunity and customer dates once `assemble` has checked the deals (None without
-    opportunities), and each person account's contact (`_person_contacts`)."""
+    opportunities), and what the export says of its accounts (`_person_accounts`)."""
     raw: dict[str, pd.DataFrame] = {}
     deal_stages = None
-    persons = _person_contacts(_now(objects, "Account"), _now(objects, "Contact"))
+    persons = _person_accounts(_now(objects, "Account"), _now(objects, "Contact"))
     if "Opportunity" in objects:
         opps = _now(objects, "Opportunity")
         read, report_roles = _report_roles(opps, warnings)
@@ -1507,13 +1542,13 @@ def _activity_table(
     objects: dict,
     raw: dict[str, pd.DataFrame],
     lead_map: pd.Series,
-    persons: pd.Series,
+    persons: _PersonAccounts,
     dates: _Dates,
 ) -> tuple[pd.DataFrame, pd.Series] | None:
     """Tasks and Events as one activities table (None when the export has neither), and the
     row keys (`row_keys`) of those credited to their opportunity's contact: no `WhoId`, a
     `WhatId` of an opportunity (`_credit_loaded_deals` settles whose before the checks).
-    `persons`: each person account's contact (`_person_contacts`)."""
+    `persons`: what the export says of its accounts (`_person_accounts`)."""
     deal_contact = (
         raw["deals"]
         .loc[_ok(raw["deals"])]
@@ -1667,11 +1702,11 @@ def _deals(
     contacts: pd.DataFrame | None,
     lead_map: pd.Series,
     dates: _Dates,
-    persons: pd.Series,
+    persons: _PersonAccounts,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Opportunities as deals, plus the person<->deal links and the dates stages need (of
     every row not set aside here: `deal_dates.DealDates` takes those `assemble` loads).
-    `persons`: each person account's contact (`_person_contacts`)."""
+    `persons`: what the export says of its accounts (`_person_accounts`)."""
     d = opps.copy()
     ok = _ok(d)
     created, created_text = dates.first(d, [("created_at", "Opportunity.CreatedDate")])
@@ -1692,7 +1727,7 @@ def _deals(
     links = pd.concat([own, _deal_links(rows, roles, leads, contacts)], ignore_index=True)
     links["contact_id"] = _through(links["contact_id"].astype("string"), lead_map)
     links = links.dropna(subset=["deal_id", "contact_id"])
-    links = pd.concat([links, _person_links(rows, _col(d, "account_id"), links, persons)])
+    links = pd.concat([links, _person_links(rows, _col(d, "account_id"), links, persons.contacts)])
     best = links.sort_values("priority", kind="stable").drop_duplicates("row")
     best = best.set_index("row")["contact_id"]
     d["contact_id"] = keys.map(best).astype("string").where(ok, _col(d, "contact_id"))
@@ -1755,33 +1790,101 @@ def _deal_links(
     return merged.sort_values(["priority", "order"], kind="stable").drop(columns="order")
 
 
-def _person_contacts(accounts: pd.DataFrame | None, contacts: pd.DataFrame | None) -> pd.Series:
-    """Person account id -> its person's contact id. A Person Account is an Account that is a
-    person, with one Contact of its own; an opportunity or a task logged on it usually names
-    no contact. Its person is the Account's `PersonContactId`, else the only Contact of an
-    account that `IsPersonAccount` (the Account's or the Contact's) calls a person account;
-    of the contacts the export holds (rows read, not marked deleted)."""
-    if contacts is None or "contact_id" not in contacts.columns:
-        return pd.Series(dtype="string", index=pd.Index([], dtype="string"))
+@dataclass(frozen=True)
+class _PersonAccounts:
+    """What the export says of its accounts (`_person_accounts`). `contacts`: each person
+    account's person (account id -> contact id, of the contacts the export holds);
+    `flagged`: the accounts it calls person accounts; `business`: those it calls business
+    accounts. An account it calls neither (an export without IsPersonAccount or
+    PersonContactId, such as a report, or an account it does not hold) is not known to be
+    either."""
+
+    contacts: pd.Series
+    flagged: pd.Series
+    business: pd.Series
+
+    def unfound(self) -> pd.Series:
+        """The person accounts whose person is not among the export's contacts."""
+        return self.flagged[~self.flagged.isin(self.contacts.index)]
+
+
+def _person_accounts(
+    accounts: pd.DataFrame | None, contacts: pd.DataFrame | None
+) -> _PersonAccounts:
+    """Which accounts are person accounts, and each one's person. A Person Account is an
+    Account that is a person, with one Contact of its own; an opportunity or a task logged on
+    it usually names no contact. It is one when the Account's `IsPersonAccount` or the
+    `IsPersonAccount` of a Contact of it says so, or the Account has a `PersonContactId`; an
+    account of the export that has those columns and is not one is a business account. Its
+    person is the Account's `PersonContactId`, else its only Contact, of the contacts the
+    export holds (rows read, not marked deleted)."""
+    contacts = contacts if contacts is not None else _empty_frame("Contact")
+    said = _bools(contacts, "IsPersonAccount")
     c = pd.DataFrame(
         {
-            "contact_id": contacts["contact_id"],
+            "contact_id": _col(contacts, "contact_id"),
             "account_id": _col(contacts, "account_id"),
-            "said": _bools(contacts, "IsPersonAccount").fillna(False).astype(bool),
+            "said": said.fillna(False).astype(bool),
+            "denied": said.eq(False).fillna(False).astype(bool),
         }
-    )[_ok(contacts) & contacts["contact_id"].notna()]
+    )[_ok(contacts) & _col(contacts, "contact_id").notna()]
     a = accounts[_ok(accounts)] if accounts is not None else _empty_frame("Account")
     account = _col(a, "account_id")
-    named = pd.Series(_col(a, "PersonContactId").to_numpy(), index=account.to_numpy())
+    person_id = _col(a, "PersonContactId")
+    is_person = _bools(a, "IsPersonAccount")
+    said_so = account[is_person.fillna(False).astype(bool)]
+    named = pd.Series(person_id.to_numpy(), index=account.to_numpy())
     named = named[named.isin(c["contact_id"]).to_numpy() & account.notna().to_numpy()]
-    flagged = account[_bools(a, "IsPersonAccount").fillna(False).astype(bool)]
-    own = c[c["said"] | c["account_id"].isin([*flagged.dropna(), *named.index])]
+    own = c[c["said"] | c["account_id"].isin([*said_so.dropna(), *named.index])]
     own = own.dropna(subset=["account_id"]).drop_duplicates("contact_id")
     single = own[~own["account_id"].duplicated(keep=False)]
     found = pd.concat(
         [named, pd.Series(single["contact_id"].to_numpy(), index=single["account_id"])]
     )
-    return found[~found.index.duplicated()].astype("string")
+    flagged = pd.concat([said_so, account[person_id.notna()], c.loc[c["said"], "account_id"]])
+    flagged = flagged.dropna().drop_duplicates()
+    known = is_person.notna() | ("PersonContactId" in a.columns)  # the export says which
+    business = pd.concat([account[known], c.loc[c["denied"], "account_id"]]).dropna()
+    business = business[~business.isin(flagged)].drop_duplicates()
+    return _PersonAccounts(
+        found[~found.index.duplicated()].astype("string"),
+        flagged.astype("string"),
+        business.astype("string"),
+    )
+
+
+def _unfound_person_notes(raw: dict[str, pd.DataFrame], persons: _PersonAccounts) -> list[str]:
+    """A warning counting the opportunities and the Tasks and Events that name no one,
+    logged on person accounts whose person is not among the export's contacts
+    (`_PersonAccounts.unfound`: a filtered Contact export, or none): the opportunities load
+    with no contact, the activities are set aside for a fault (`PERSON_NOT_IN_EXPORT`)."""
+    counts, what, then = {}, [], []
+    if "deals" in raw:
+        d = raw["deals"][_ok(raw["deals"]) & raw["deals"]["contact_id"].isna()]
+        lost = is_in(_col(d, "account_id"), persons.unfound()).to_numpy(dtype=bool)
+        counts["deals"] = n = d.loc[lost, "deal_id"].nunique()
+        if n:
+            what.append(f"{n:,} opportunit{'y' if n == 1 else 'ies'}")
+            then.append(f"the opportunit{'y loads' if n == 1 else 'ies load'} with no contact")
+    if "activities" in raw:
+        counts["activities"] = n = int(raw["activities"]["_reason"].eq(PERSON_NOT_IN_EXPORT).sum())
+        if n:
+            s = "s" if n > 1 else ""
+            what.append(f"{n:,} task{s} or event{s}")
+            then.append(
+                f"the task{s} or event{s} {'are' if s else 'is'} set aside "
+                f"({PERSON_NOT_IN_EXPORT!r})"
+            )
+    if not what:
+        return []
+    tables = ", ".join(t for t, n in counts.items() if n)
+    name = "names" if sum(counts.values()) == 1 else "name"
+    return [
+        f"{tables}: {' and '.join(what)} on a person account {name} no one, and the "
+        "account's person (its PersonContactId, or its one Contact) is not among the export's "
+        f"contacts: {', and '.join(then)}. Export the Contacts of the person accounts with "
+        "the rest (a Contact export filtered by a list view or a report leaves them out)"
+    ]
 
 
 def _account_by_name(accounts: pd.DataFrame | None) -> dict[str, str]:
@@ -1973,6 +2076,7 @@ def _contacts(
     finish(contacts, contact_side, c_ok, "Contact")
     finish(leads, lead_side, lead_rows, "Lead")
     leads.loc[merged_away, "_reason"] = _MERGED
+    leads["_merged_into"] = lead_side["person"].where(leads.index.isin(merged_away))
     leads.loc[of_deleted, "_reason"] = CONVERTED_INTO_DELETED
     if history is None:
         return pd.concat([contacts, leads], ignore_index=True)
@@ -2367,12 +2471,15 @@ def _activities(
     obj: str,
     lead_map: pd.Series,
     deal_contact: pd.Series,
-    persons: pd.Series,
+    persons: _PersonAccounts,
     dates: _Dates,
 ) -> pd.DataFrame:
     """Tasks (call / email / task) and Events (meetings) as activities. Without a `WhoId`, one
     logged on an opportunity is its contact's, one on a person account that person's
-    (`persons`), and one on another account is set aside (`ACCOUNT_ACTIVITY`, by design)."""
+    (`persons`); one on a business account is set aside by design (`ACCOUNT_ACTIVITY`), one
+    on a person account whose person the export lacks for its fault (`PERSON_NOT_IN_EXPORT`).
+    On an account the export calls neither (it has no IsPersonAccount or PersonContactId),
+    it is `missing contact_id`, a fault: smk cannot tell whose work it is."""
     a = frame.copy()
     who = _through(_who(a), lead_map)
     what = _coalesce(_col(a, "WhatId"), _col(a, "OpportunityId"))
@@ -2400,7 +2507,7 @@ def _activities(
             .fillna("task")
         )
     a["activity_id"] = _col(a, "Id")
-    a["contact_id"] = _coalesce(who, from_deal, _lookup(account, persons))
+    a["contact_id"] = _coalesce(who, from_deal, _lookup(account, persons.contacts))
     a["deal_id"] = deal
     a["occurred_at"] = occurred
     a["type"] = kind.astype("string")
@@ -2410,7 +2517,11 @@ def _activities(
         not_done = _not_done(a, dates.warnings)
         _warn_untimed_tasks(a, untimed & ~not_done.to_numpy(dtype=bool), dates.warnings)
         a.loc[_ok(a) & not_done, "_reason"] = TASK_NOT_DONE
-    a.loc[_ok(a) & a["contact_id"].isna() & account.notna(), "_reason"] = ACCOUNT_ACTIVITY
+    alone = (_ok(a) & a["contact_id"].isna()).to_numpy(dtype=bool)
+    a.loc[alone & is_in(account, persons.business).to_numpy(bool), "_reason"] = ACCOUNT_ACTIVITY
+    a.loc[alone & is_in(account, persons.unfound()).to_numpy(bool), "_reason"] = (
+        PERSON_NOT_IN_EXPORT
+    )
     return a.drop(columns=["Id"], errors="ignore")  # it is the activity_id
 
 

@@ -56,7 +56,9 @@ from smk.model import (
     empty_table,
 )
 
-_META = ("_file", "_row", "_reason", "_text")  # `_text`: raw line of a malformed row
+#: `_text`: raw line of a malformed row; `_merged_into`: the contact a row set aside as merged
+#: was merged into (a loader's, as a converted Salesforce Lead's; `_set_aside_merged`)
+_META = ("_file", "_row", "_reason", "_text", "_merged_into")
 
 #: A loader's step run once accounts, contacts, deals and spend are checked (rows set aside,
 #: e-mail duplicates merged): it gets the tables, the quality account and the merge's
