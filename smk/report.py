@@ -3670,18 +3670,22 @@ def _setting_text(value) -> str:
 def _how_measured(before: dict, kpi: dict, month: Month | None = None) -> str:
     """What differed in how the previous month's tile `before` (of `month`) was measured, from
     `kpi`: its label and the basis settings it had otherwise (“Median speed to lead”,
-    business_hours false; holidays as `_compared_basis` compares them); "" when only the
-    currency differs (the value names it)."""
+    business_hours false; holidays as `_compared_basis` compares them), or smk's rule when
+    the basis's `rate_of` (what the rate is over, no setting) differs or is new
+    (`_rule_changed`); "" when only the currency differs (the value names it)."""
     parts = []
     if before.get("label") and before.get("label") != kpi.get("label"):
         parts.append(f"“{before['label']}”")
     old, new = (_compared_basis(t.get("basis"), month) for t in (before, kpi))
-    if old is None and new is not None:
-        parts.append("its basis not recorded")
-    elif isinstance(old, dict):
+    rule = _rule_changed(old, new)
+    parts += [rule] if rule else []
+    if isinstance(old, dict):
         new = new if isinstance(new, dict) else {}
-        parts += [f"{k} {_setting_text(v)}" for k, v in old.items() if new.get(k, v) != v]
+        changed = [k for k, v in old.items() if k != RATE_OF and new.get(k, v) != v]
+        parts += [f"{k} {_setting_text(old[k])}" for k in changed]
         parts += [] if parts or old == new else ["other settings"]
+    elif old is None and new is not None:
+        parts += [] if rule else ["its basis not recorded"]
     elif old != new:
         parts.append(_setting_text(old))
     if _other_window(kpi, before):
@@ -3689,6 +3693,21 @@ def _how_measured(before: dict, kpi: dict, month: Month | None = None) -> str:
     if not parts and before.get("format") != kpi.get("format"):
         parts.append(f"as {before.get('format')}")
     return ", ".join(parts)
+
+
+#: The `basis` key saying what a rate is over (`smk.scorecard.kpi_basis`): smk's rule, not a
+#: setting the user chose.
+RATE_OF = "rate_of"
+
+
+def _rule_changed(old, new) -> str:
+    """That smk's rule changed between two tiles' `basis`, when the newer one's `rate_of`
+    differs from the older's or the older has none: "now counted over MQLs past the leakage
+    window (smk's rule changed)"; "" otherwise."""
+    rate_of = new.get(RATE_OF) if isinstance(new, dict) else None
+    if rate_of is None or (isinstance(old, dict) and old.get(RATE_OF) == rate_of):
+        return ""
+    return f"now counted over {rate_of} (smk's rule changed)"
 
 
 def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) -> str:
@@ -3798,7 +3817,7 @@ main {{ padding: 16px 24px; }}
 .tile .detail {{ font-size: 0.8em; color: #4a5568; }}
 .status-met {{ border-left: 6px solid #2f855a; }} .status-at-risk {{ border-left: 6px solid #d69e2e; }}
 .status-missed {{ border-left: 6px solid #c53030; }} .status-no-data {{ border-left: 6px solid #a0aec0; }}
-.status-partial-month, .status-too-early {{ border-left: 6px solid #a0aec0; }}
+.status-partial-month {{ border-left: 6px solid #a0aec0; }}
 ul.pages li {{ margin: 4px 0; }}
 </style></head>
 <body><header><h1>{title}</h1>{subtitle}</header><main>{body}</main></body></html>

@@ -11,9 +11,11 @@ created (`smk.sla.deal_table`): deals of sales-sourced contacts, which skipped t
 pipeline created but not pipeline from MQLs. The labels say what is counted: leaked MQLs are
 those without sales activity within the leakage window (worked later or not), counted over the
 MQLs whose window has passed by the month's end, and `kpi_details` gives each tile the counts
-behind its figure. MQL to SQL is the share accepted so far; while some MQLs are still inside
-their acceptance window it is judged only when the verdict cannot change however they end
-(`TOO_EARLY` otherwise). The win rate is compared with another month's only when each of the
+behind its figure. MQL to SQL is the acceptance of the month its acceptance window spans back
+to (`smk.sla.acceptance_cohort`: with 30 days, the previous month's, its MQLs past their
+window but in February), each accepted or rejected, so it is judged like any figure; the report
+month's own share accepted so far, which its open MQLs may still raise, is context in its
+note, without a verdict. The win rate is compared with another month's only when each of the
 two months closed at least `MIN_CLOSED_DEALS` deals (`too_few_closed`): the change between
 rates of a handful of deals is noise.
 
@@ -158,7 +160,8 @@ def kpi_values(
     (not one inferred from a later stage) by the deal's creation (`smk.sla.deal_table`). The
     leakage rate is the share of MQLs without sales activity within `leakage_days` among those
     whose window has passed by the month's end; the share within the SLA is of all the month's
-    MQLs. MQL to SQL is the share of the month's MQLs accepted by sales by the month's end.
+    MQLs. MQL to SQL is the share of the MQLs of `smk.sla.acceptance_cohort` (as many months
+    back as the acceptance window spans at 31 days a month) accepted by sales by the month's end.
     `kpi_values_with_notes` says why a NaN is there.
     """
     return kpi_values_with_notes(crm, month, sla, fx_rates, reporting_currency, segments)[0]
@@ -176,7 +179,8 @@ def kpi_values_with_notes(
 
     A KPI counted from a table the export lacks is unknown (`unknown_kpis`); the win rate is
     unknown in a month in which no deal closed ("no deal closed yet" before the first one),
-    the MQL rates in a month without MQLs ("no MQLs in 2026-10"), speed to lead when no MQL
+    the MQL rates in a month without MQLs ("no MQLs in 2026-10"; MQL to SQL: in its cohort's
+    month, or that month not covered whole by the export), speed to lead when no MQL
     was worked, the leakage rate while every MQL is inside its window, and a money figure
     whose deals all lack an amount ("the 2 deals won in 2026-10 have no amount",
     `smk.sla.amount_gap`: not 0); every KPI is unknown in a month the export does not cover
@@ -203,13 +207,12 @@ def _month_kpis(
     fx_rates: Mapping[str, float] | None = None,
     reporting_currency: str | None = None,
     segments=None,
-) -> tuple[dict[str, float], dict[str, str], dict[str, str], dict[str, tuple[float, str]], float]:
+) -> tuple[dict[str, float], dict[str, str], dict[str, str], dict[str, str], float]:
     """`kpi_values_with_notes`, the caveats of KPIs that have a value but leave deals out:
     {kpi: "1 of the 2 deals won in 2026-10 has no amount: the figure adds up the other 1"},
-    the KPIs whose value is a floor with a known ceiling, with the text that says so: MQL to
-    SQL while MQLs are still inside their acceptance window (`smk.sla.acceptance_range`),
-    which `_status` judges between, and the deals closed in the month, which the win rate is
-    over (NaN when unknown)."""
+    the notes that say what a KPI's value counts, without judging anything (MQL to SQL: its
+    cohort's counts and the month's share accepted so far, `_acceptance_note`), and the deals
+    closed in the month, which the win rate is over (NaN when unknown)."""
     sla = sla or SLA()
     crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
     m = month_of(crm, month)
@@ -229,7 +232,7 @@ def _month_kpis(
         "speed_to_lead_hours": float(row["median_hours"]),
         "share_within_sla": float(row["share_within_sla"]),
         "leakage_rate": float(row["leakage_rate"]),
-        "mql_to_sql_rate": float(row["acceptance_rate"]),
+        "mql_to_sql_rate": np.nan,  # of its cohort, below
         "won_revenue": float(money["won_revenue"]),
         "win_rate": float(money["win_rate"]),
     }
@@ -245,15 +248,35 @@ def _month_kpis(
             counted = _COUNTS[column]
             known = int(money[counted]) - int(money[f"{counted}_without_amount"])
             caveats[kpi] = f"{gap}: the figure adds up the other {known}"
-    ceilings = {}
-    if row["open"]:  # MQLs still inside their acceptance window: the share so far is a floor
-        text = sla_mod.acceptance_text(row, sla)
-        ceilings["mql_to_sql_rate"] = (sla_mod.acceptance_range(row)[1], text)
+    cohort = sla_mod.acceptance_cohort(m, sla)
+    judged = sla_mod.sla_by_month(leads, sla, months=[cohort.label]).iloc[0]
+    uncovered = _not_comparable(crm, cohort)  # a part of a month's MQLs is no cohort
+    if uncovered:
+        notes["mql_to_sql_rate"] = f"{sla_mod.acceptance_period(cohort, sla, m)}: {uncovered}"
+    elif judged["mqls"] == 0:
+        notes["mql_to_sql_rate"] = f"no MQLs in {cohort}"
+    else:
+        values["mql_to_sql_rate"] = float(judged["acceptance_rate"])
+    valued = None if np.isnan(values["mql_to_sql_rate"]) else judged
+    about = {"mql_to_sql_rate": _acceptance_note(valued, row, sla, m)}
     for kpi, why in _why_unknown(row, sla, m, deals).items():
         if np.isnan(values[kpi]):
             notes.setdefault(kpi, why)
     closed = np.nan if pd.isna(money["deals_closed"]) else float(money["deals_closed"])
-    return values, notes, caveats, ceilings, closed
+    return values, notes, caveats, about, closed
+
+
+def _acceptance_note(judged: pd.Series | None, row: pd.Series, sla: SLA, m: Month) -> str:
+    """The note of the MQL to SQL KPI: its cohort's counts (`judged`, a `sla_by_month` row;
+    None when the export does not cover the cohort), then the report month's (`row`) share
+    accepted so far as context, no verdict on it: "42 of 110 MQLs (38.2%); 2026-10's MQLs so
+    far, not judged: 25 of 62 MQLs (40.3%), 36 still inside the 30-day window"."""
+    parts = [] if judged is None else [sla_mod.acceptance_text(judged, sla)]
+    if row["mqls"]:
+        parts.append(f"{m}'s MQLs so far, not judged: {sla_mod.acceptance_text(row, sla)}")
+    else:
+        parts.append(f"no MQLs in {m} so far")
+    return "; ".join(parts)
 
 
 def _why_unknown(row: pd.Series, sla: SLA, m: Month, deals: pd.DataFrame) -> dict[str, str]:
@@ -261,7 +284,7 @@ def _why_unknown(row: pd.Series, sla: SLA, m: Month, deals: pd.DataFrame) -> dic
     MQLs, none worked, every one still inside the leakage window."""
     closed = f"no deal closed in {m}" if deals["is_closed"].any() else "no deal closed yet"
     if row["mqls"] == 0:
-        rates = ("speed_to_lead_hours", "share_within_sla", "leakage_rate", "mql_to_sql_rate")
+        rates = ("speed_to_lead_hours", "share_within_sla", "leakage_rate")
         return {"win_rate": closed} | dict.fromkeys(rates, f"no MQLs in {m}")
     return {
         "win_rate": closed,
@@ -322,9 +345,12 @@ def kpi_scorecard(
     rates of a month without MQLs). A month the export covers is scored even without MQLs or
     deals (0 MQLs against the target). A money KPI that leaves deals without an amount out
     says so in `note`, and its status is "met" or none (its true value may be higher). MQL
-    to SQL with MQLs still inside their acceptance window is judged only when the share
-    accepted so far and the share were every open MQL accepted give the same verdict; else
-    its status is "too early" (`TOO_EARLY`) and `note` says how many are open.
+    to SQL is the acceptance of the month the acceptance window spans back to
+    (`smk.sla.acceptance_cohort`), which its label names ("MQL to SQL of 2026-09's MQLs, all
+    past their 30 days"), judged against the target; its `note` gives the counts and the
+    month's own share accepted so far, not judged. Its previous month and same month last
+    year are the cohorts of those months by the same rule; `attrs["periods"]` gives the
+    tile's label, period and previous period (`scorecard_kpis`).
     When the export covers only part of `month` itself (`smk.periods.month_coverage`: the
     data start inside it, or end before its last working day), a KPI with a target has the
     status "partial month" (`PARTIAL_MONTH`) instead of met / at risk / missed, the changes
@@ -336,7 +362,7 @@ def kpi_scorecard(
     """
     sla = sla or SLA()
     m = month_of(crm, month)
-    actual, notes, caveats, ceilings, closed = _month_kpis(
+    actual, notes, caveats, about, closed = _month_kpis(
         crm, m, sla, fx_rates, reporting_currency, segments
     )
     if not _covered(crm, m):
@@ -361,22 +387,20 @@ def kpi_scorecard(
         target = getattr(sla, target_field) if target_field else None
         value = actual[kpi]
         prev, ago = earlier["previous_month"][kpi], earlier["same_month_last_year"][kpi]
-        judged = _status(kpi, value, target, better, sla, notes, caveats, ceilings)
-        note = notes.get(kpi, caveats.get(kpi))
-        if judged == TOO_EARLY:  # why no verdict: the MQLs still inside their window
-            note = ceilings[kpi][1]
+        judged = _status(kpi, value, target, better, sla, notes, caveats)
+        note = "; ".join(filter(None, [notes.get(kpi, caveats.get(kpi)), about.get(kpi)]))
         compared = np.nan if part else value
         uncompared = noisy.get(kpi, {})  # too few deals closed to tell a change from noise
         rows.append(
             {
                 "id": kpi,
-                "label": kpi_label(kpi, sla),
+                "label": kpi_label(kpi, sla, m),
                 "format": fmt,
                 "better": better,
                 "actual": value,
                 "target": target,
                 "status": PARTIAL_MONTH if part and judged in VERDICTS else judged,
-                "note": note,
+                "note": note or None,
                 "previous_month": prev,
                 "change_vs_previous_month": tidy_difference(
                     np.nan if "previous_month" in uncompared else compared, prev
@@ -389,6 +413,7 @@ def kpi_scorecard(
         )
     card = pd.DataFrame(rows)
     card.attrs["basis"] = {kpi: kpi_basis(kpi, sla) for kpi in KPIS}  # for `scorecard_kpis`
+    card.attrs["periods"] = {"mql_to_sql_rate": _acceptance_tile(m, sla)}  # `scorecard_kpis`
     card.attrs["not_compared"] = {c: why for c, why in gaps.items() if why}  # `comparison_gaps`
     card.attrs[NOT_COMPARED] = {kpi: why for kpi, why in noisy.items() if why}
     if gaps["previous_month"] and _covered(crm, m.previous):  # the data start inside it
@@ -403,11 +428,6 @@ VERDICTS = ("met", "at risk", "missed")
 #: The status of a KPI with a target in a month the export covers only in part
 #: (`smk.periods.month_coverage`): its figure counts part of a month, which no target judges.
 PARTIAL_MONTH = "partial month"
-#: The status of a KPI whose verdict depends on MQLs still inside their window: MQL to SQL
-#: while the share accepted so far and the share were every open MQL accepted would be judged
-#: differently (`smk.sla.acceptance_range`). Judging it then would count the open MQLs as
-#: failures: a month's late MQLs have had only days of their `acceptance_days`.
-TOO_EARLY = "too early"
 #: The key that carries which part of the month the export covers, when only a part: the
 #: scorecard's `attrs` and each KPI of `scorecard_kpis` (the report's index then shows no
 #: change against the previous month).
@@ -459,19 +479,13 @@ def _status(
     sla: SLA,
     notes: Mapping[str, str],
     caveats: Mapping[str, str],
-    ceilings: Mapping[str, tuple[float, str]] | None = None,
 ) -> str | None:
     """A scorecard row's status: "no data" for a KPI without a value (`notes`); for one that
     leaves deals without an amount out (`caveats`) only "met" (its true value is higher
-    still), else none: "missed" or "at risk" would judge a figure that is only a floor. A
-    floor with a known ceiling (`ceilings`: MQL to SQL with open MQLs) is judged when both
-    give the same verdict, else `TOO_EARLY`."""
+    still), else none: "missed" or "at risk" would judge a figure that is only a floor."""
     if kpi in notes:
         return "no data"
     judged = status(value, target, better, sla.at_risk_margin)
-    if ceilings and kpi in ceilings:
-        at_best = status(ceilings[kpi][0], target, better, sla.at_risk_margin)
-        return judged if judged == at_best else TOO_EARLY
     return judged if kpi not in caveats or judged == "met" else None
 
 
@@ -479,19 +493,44 @@ def _status(
 #: 2026-11-28) counted the MQLs worked inside the window too: the report's index compares this
 #: month with the previous one measured as this month is, not with that tile.
 LEAKAGE_RATE_OF = "MQLs past the leakage window"
+#: What MQL to SQL is over, in its tiles' `basis`. A tile published without it (before
+#: 2026-11-29) was the report month's own MQLs' share accepted so far: not compared with.
+ACCEPTANCE_RATE_OF = "the latest month of MQLs all past the acceptance window"
 
 #: The KPIs counted from sales activities (`KPI_TABLES`), unknown without them.
 _ACTIVITY_KPIS = tuple(k for k, table in KPI_TABLES.items() if table == "activities")
 
 
-def kpi_label(kpi: str, sla: SLA | None = None) -> str:
+def kpi_label(kpi: str, sla: SLA | None = None, month: Month | str | None = None) -> str:
     """The label of a KPI of `KPIS` under `sla`: the leakage window's days, and "(working
-    hours)" on speed to lead when the SLA counts working hours, not calendar ones."""
+    hours)" on speed to lead when the SLA counts working hours, not calendar ones. With the
+    report `month`, MQL to SQL names the MQLs it judges ("MQL to SQL of 2026-09's MQLs, all
+    past their 30 days", `smk.sla.acceptance_cohort`); a tile keeps the label without them
+    and gives them as its period (`_acceptance_tile`), so that months compare."""
     sla = sla or SLA()
     label, fmt = KPIS[kpi][:2]
     if fmt == "hours" and sla.business_hours:
         label = f"{label} (working hours)"  # not the calendar hours of the default SLA
+    if kpi == "mql_to_sql_rate" and month is not None:
+        cohort = sla_mod.acceptance_cohort(month, sla)
+        return f"MQL to SQL of {sla_mod.acceptance_period(cohort, sla, month)}"
     return label.format(days=f"{sla.leakage_days:g}")
+
+
+def _acceptance_tile(month: Month, sla: SLA) -> dict[str, str]:
+    """The MQL to SQL tile's label and the MQLs it judges as its `period` and the previous
+    month's as `previous_period` (`smk.outputs.over_period`'s keys): the report index then
+    compares it with the previous month's cohort, "+1.2 pts vs 2026-08's MQLs, all past their
+    30 days", and only when that tile judged the cohort this rule gives."""
+    period, previous = (
+        sla_mod.acceptance_period(sla_mod.acceptance_cohort(m, sla), sla, m)
+        for m in (month, month.previous)
+    )
+    return {
+        "label": kpi_label("mql_to_sql_rate", sla),
+        "period": period,
+        "previous_period": previous,
+    }
 
 
 def _hours_basis(sla: SLA) -> dict:
@@ -508,9 +547,12 @@ def kpi_basis(kpi: str, sla: SLA | None = None) -> dict | None:
     """The SLA settings a KPI's figure depends on, beyond the data (the `basis` of its tile,
     `scorecard_kpis`): speed to lead and the share within the SLA on how hours are counted
     (`business_hours` and, for working hours, the working day) and the SLA time, the leakage
-    rate on its window and on the MQLs it is over (`rate_of`, `LEAKAGE_RATE_OF`). The report's index compares two months' figures only when their basis
-    agrees: a month measured in working hours is no change from one in calendar hours. None
-    for KPIs that no setting changes (targets judge a figure, they do not change it)."""
+    rate on its window and on the MQLs it is over (`rate_of`, `LEAKAGE_RATE_OF`), MQL to SQL
+    on its window and its rule (`ACCEPTANCE_RATE_OF`). The report's index compares two
+    months' figures only when their basis agrees: a month measured in working hours is no
+    change from one in calendar hours; a `rate_of` it lacks or that differs is smk's rule
+    changed. None for KPIs that no setting changes (targets judge a figure, they do not
+    change it)."""
     sla = sla or SLA()
     hours = _hours_basis(sla)
     return {
@@ -521,6 +563,10 @@ def kpi_basis(kpi: str, sla: SLA | None = None) -> dict | None:
             "activity_types": hours["activity_types"],
             "leakage_days": sla.leakage_days,
             "rate_of": LEAKAGE_RATE_OF,
+        },
+        "mql_to_sql_rate": {
+            "acceptance_days": sla.acceptance_days,
+            "rate_of": ACCEPTANCE_RATE_OF,
         },
     }.get(kpi)
 
@@ -563,8 +609,7 @@ def kpi_details(
     if summary is None:
         return details
     s = summary
-    of_mqls = f"of {counted(s['mqls'], 'MQL')}"
-    details["mql_to_sql_rate"] = sla_mod.acceptance_text(s, sla)
+    of_mqls = f"of {counted(s['mqls'], 'MQL')}"  # MQL to SQL's: the scorecard's note
     if not s[sla_mod.ACTIVITIES_IN_EXPORT]:  # worked, within the SLA and leaked: <NA>
         why = no_activities or no_rows_text("activities")
         return details | dict.fromkeys(_ACTIVITY_KPIS, f"unknown: {why}") | {"mqls": why}
@@ -623,9 +668,11 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
     that month's published figures either (a part of a month); so does the win rate when
     either month closed too few deals to tell its change from noise (`too_few_closed`). When
     the export covers only part of the scorecard's own month, every KPI says which part in
-    `month_partial`."""
+    `month_partial`. MQL to SQL's tile keeps its label from month to month and names the MQLs
+    it judges as its `period`, the previous report's as `previous_period`."""
     details = details or {}
     basis = scorecard.attrs.get("basis") or {}
+    periods = scorecard.attrs.get("periods") or {}
     partial = scorecard.attrs.get("previous_partial")
     noisy = scorecard.attrs.get(NOT_COMPARED) or {}
     kpis = []
@@ -634,6 +681,7 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
         if row.format == "int" and not pd.isna(value):
             value = int(value)
         item = {"id": row.id, "label": row.label, "value": value, "format": row.format}
+        item |= periods.get(row.id, {})  # MQL to SQL: its label, the MQLs it judges
         if basis.get(row.id) is not None:
             item["basis"] = basis[row.id]
         not_compared = partial or noisy.get(row.id, {}).get("previous_month")

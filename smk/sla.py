@@ -45,9 +45,8 @@ inferred MQLs here):
   too and keeps its name in `lifecycle_stage_raw`), or `acceptance_days` passed after the MQL
   date ("no SQL within N days"). The rest are open: still inside that window. The
   **acceptance rate** is accepted over all the month's MQLs, the share accepted *so far*:
-  while MQLs are open it is a floor, and the share would reach `acceptance_range`'s ceiling
-  were every open one accepted; the scorecard judges it only when both ends give the same
-  verdict (`smk.scorecard`).
+  while MQLs are open it may still rise, so the scorecard judges the acceptance of the month
+  the window spans back to (`acceptance_cohort`, `smk.scorecard`).
 * **Pipeline created**: amount of deals created in the month, converted to one reporting
   currency; **from MQLs** (MQL-sourced) when the deal's contact had been a marketing-qualified
   lead on record before the deal: its own MQL date (`mql_recorded_at` of
@@ -1133,27 +1132,45 @@ def leakage_text(summary: Mapping, sla: SLA, with_rate: bool = True) -> str:
     return text
 
 
-def acceptance_range(summary: Mapping) -> tuple[float, float]:
-    """The share of a month's MQLs accepted (`month_summary` or a `sla_by_month` row) as far as
-    the cut knows it: from the share accepted so far (the open MQLs, still inside their
-    acceptance window, all rejected) to the share were every open one accepted. The two are
-    equal once none is open; NaN without MQLs."""
-    mqls, accepted, still_open = (summary[k] for k in ("mqls", "accepted", "open"))
-    return safe_ratio(accepted, mqls), safe_ratio(accepted + still_open, mqls)
+def acceptance_cohort(month: Month | str, sla: SLA | None = None) -> Month:
+    """The month of MQLs whose acceptance the scorecard judges in the report of `month`: as
+    many months back as `acceptance_days` spans at 31 days a month (at least one), so that
+    consecutive reports judge every month once. With 30 days, the previous month's (2026-10's
+    report judges 2026-09's MQLs, all past their window); in February's report a few MQLs of
+    the last days of January are still inside it (28 days to the end of February), which
+    `acceptance_period` and the note say."""
+    sla = sla or SLA()
+    month = as_month(month)
+    cohort = month.previous
+    for _ in range(1, max(1, math.ceil(sla.acceptance_days / 31))):
+        cohort = cohort.previous
+    return cohort
+
+
+def acceptance_period(
+    cohort: Month | str, sla: SLA | None = None, month: Month | str | None = None
+) -> str:
+    """Whose acceptance the MQL to SQL figure is, in words: "2026-09's MQLs, all past their
+    30 days" (`acceptance_cohort`), or "most past" when judged in the report of `month`
+    before the last of them are (February's report of January's MQLs)."""
+    sla = sla or SLA()
+    cohort = as_month(cohort)
+    window = pd.Timedelta(days=sla.acceptance_days)
+    some_open = month is not None and cohort.end + window > as_month(month).end
+    return (
+        f"{cohort}'s MQLs, {'most' if some_open else 'all'} past their {sla.acceptance_days:g} days"
+    )
 
 
 def acceptance_text(summary: Mapping, sla: SLA) -> str:
-    """The acceptance figure in words, with the MQLs still inside their window and the range
-    they leave open: "25 of 62 MQLs (40.3%); 36 still inside the 30-day window: 40.3% to
-    98.4% once it has passed"."""
-    low, high = acceptance_range(summary)
-    rate = "" if pd.isna(low) else f" ({low:.1%})"
+    """The acceptance figure in words (`month_summary` or a `sla_by_month` row), with the MQLs
+    still inside their window, whose share accepted so far may still rise: "25 of 62 MQLs
+    (40.3%), 36 still inside the 30-day window"."""
+    rate = summary["acceptance_rate"]
+    rate = "" if pd.isna(rate) else f" ({rate:.1%})"
     text = f"{summary['accepted']} of {counted(summary['mqls'], 'MQL')}{rate}"
     if summary["open"]:
-        text += (
-            f"; {summary['open']} still inside the {sla.acceptance_days:g}-day window: "
-            f"{low:.1%} to {high:.1%} once it has passed"
-        )
+        text += f", {summary['open']} still inside the {sla.acceptance_days:g}-day window"
     return text
 
 
@@ -1658,7 +1675,8 @@ __all__ = [
     "leads_behind",
     "leakage_parts",
     "leakage_text",
-    "acceptance_range",
+    "acceptance_cohort",
+    "acceptance_period",
     "acceptance_text",
     "month_summary",
     "summary_text",

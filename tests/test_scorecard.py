@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import smk
-from smk import config, scorecard
+from smk import config, scorecard, sla
 from smk.funnel import NoDataError
 from smk.model import CRM, make_table
 from smk.sla import SLA
@@ -180,7 +180,9 @@ def test_scorecard_has_the_agreed_kpis_with_targets_status_and_changes(crm):
     assert card.loc["speed_to_lead_hours", "previous_month"] == pytest.approx(16.0)
     assert card.loc["share_within_sla", "actual"] == pytest.approx(2 / 3)
     assert card.loc["share_within_sla", "status"] == "missed"
-    assert card.loc["mql_to_sql_rate", "actual"] == pytest.approx(2 / 3)
+    # September's MQLs, the latest month all past their 30 days: s1 accepted, s2 not
+    assert card.loc["mql_to_sql_rate", "actual"] == pytest.approx(1 / 2)
+    assert card.loc["mql_to_sql_rate", "status"] == "met"
     # 10,000 EUR + 60,000 USD at 0.5 = 40,000 EUR; d4 closes after the month
     assert card.loc["won_revenue", "actual"] == pytest.approx(40_000)
     assert card.loc["won_revenue", "status"] == "met"
@@ -201,10 +203,13 @@ def test_speed_to_lead_says_when_it_counts_working_hours(crm):
 
 def test_earlier_months_are_scored_as_they_stood_at_their_end(crm):
     card = scorecard.kpi_scorecard(crm, "2026-10", SLA(), FX, "EUR").set_index("id")
-    # one of September's two MQLs was accepted in October: 0% at September's end, not 50%
-    assert card.loc["mql_to_sql_rate", "previous_month"] == 0.0
-    september = scorecard.kpi_values(crm, "2026-09", SLA(), FX, "EUR")
-    assert september["mql_to_sql_rate"] == 0.0
+    # September's report judged August's MQLs, before the export's first whole month
+    assert np.isnan(card.loc["mql_to_sql_rate", "previous_month"])
+    # s1 of September's two MQLs was accepted on 2026-10-02: 50% in October's report
+    october = scorecard.kpi_values(crm, "2026-10", SLA(), FX, "EUR")
+    assert october["mql_to_sql_rate"] == 0.5
+    september = sla.sla_by_month(sla.mql_leads(crm, as_of="2026-10-01"), months=["2026-09"])
+    assert september["acceptance_rate"].iloc[0] == 0.0  # at September's end, not 50%
 
 
 def test_a_month_with_nothing_to_score_raises_a_clear_message(crm):
@@ -416,7 +421,7 @@ def test_kpis_from_a_table_the_export_lacks_are_unknown_not_zero(crm):
     agreement = SLA(mql_target=3, revenue_target=30_000)
     card = scorecard.kpi_scorecard(no_sales, "2026-10", agreement, FX, "EUR").set_index("id")
     assert card.loc["mqls", "actual"] == 3 and card.loc["mqls", "status"] == "met"
-    assert card.loc["mql_to_sql_rate", "actual"] == pytest.approx(2 / 3)  # from the contacts
+    assert card.loc["mql_to_sql_rate", "actual"] == pytest.approx(1 / 2)  # from the contacts
     for kpi, table in (("won_revenue", "deals"), ("share_within_sla", "sales activities")):
         assert np.isnan(card.loc[kpi, "actual"]) and card.loc[kpi, "status"] == "no data"
         assert card.loc[kpi, "note"] == f"the export has no {table}"
@@ -450,16 +455,16 @@ def test_win_rate_of_a_month_without_a_closed_deal_says_why_instead_of_a_blank(c
     later = dataclasses.replace(crm, activities=acts.reset_index(drop=True))
     values, notes = scorecard.kpi_values_with_notes(later, "2026-11", SLA(), FX, "EUR")
     assert np.isnan(values["win_rate"]) and notes.pop("win_rate") == "no deal closed in 2026-11"
-    rates = {"speed_to_lead_hours", "share_within_sla", "leakage_rate", "mql_to_sql_rate"}
+    rates = {"speed_to_lead_hours", "share_within_sla", "leakage_rate"}
     assert notes == dict.fromkeys(rates, "no MQLs in 2026-11")  # no MQL in November
+    assert values["mql_to_sql_rate"] == pytest.approx(2 / 3)  # October's MQLs, past 30 days
     # a month the export does not reach is unknown throughout, not zero
     values, notes = scorecard.kpi_values_with_notes(crm, "2026-12", SLA(), FX, "EUR")
     assert all(np.isnan(v) for v in values.values())
     assert set(notes.values()) == {"the export does not cover 2026-12"}
     # a month with closed deals keeps its figure, and its display has no note column
-    october = scorecard.kpi_scorecard(crm, "2026-10", SLA(), FX, "EUR")
-    assert october["note"].isna().all()
-    assert "note" not in scorecard.scorecard_display(october, "EUR")
+    october = scorecard.kpi_scorecard(crm, "2026-10", SLA(), FX, "EUR").set_index("id")
+    assert october["note"].drop("mql_to_sql_rate").isna().all()  # its note: the counts
 
 
 def test_pipeline_by_month_shows_months_without_deals_as_zero(crm):

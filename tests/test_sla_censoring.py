@@ -7,9 +7,12 @@
   where 3 of the 43 MQLs past the window is 7.0%, "missed"). It is now leaked over the MQLs
   whose window has passed (`leak_due`).
 * MQL to SQL was judged at once although the month's late MQLs had had days of their 30:
-  2026-03 published 31.0% "missed", final 40.5% "met". It is judged now only when the
-  share accepted so far and the share were every open MQL accepted give the same verdict,
-  else "too early".
+  2026-03 published 31.0% "missed", final 40.5% "met". Then it was judged only when the share
+  accepted so far and the share were every open MQL accepted gave one verdict, else "too
+  early": with a 30-day window nearly every month (HubSpot sample, target 60%: 11 of 11), and
+  no later report judged the month, so the target could never be missed. It is now the
+  acceptance of the latest month whose MQLs are all past the window (September's in
+  October's report), judged against the target; the month's own share so far is context.
 
 The CRM below has two months alike: in each, the MQLs of the month's first days show how the
 month's MQLs end; its last days' MQLs, at the cut, are still inside their windows.
@@ -22,6 +25,7 @@ import pytest
 
 from smk import scorecard, sla
 from smk.model import CRM, make_table
+from smk.periods import Month
 from smk.report import _change
 from smk.sla import SLA
 
@@ -112,34 +116,77 @@ def test_the_leakage_tile_counts_and_judges_the_mqls_past_the_window(crm):
     assert len(sla.leads_behind(leads, "leak_due", "2026-10")) == 4
 
 
-def test_mql_to_sql_is_not_judged_while_its_verdict_depends_on_open_mqls(crm):
-    agreement = SLA(acceptance_target=0.4, acceptance_days=25)
+def test_mql_to_sql_judges_the_latest_month_whose_mqls_are_all_past_the_window(crm):
+    """September's MQLs, all past their 30 days at October's end, 4 of 8 accepted: 50.0%
+    misses 60%. The rule before judged October's own MQLs only when none or all of the open
+    ones accepted gave one verdict: 2 of 8 so far, 6 open, 25% to 100%, "too early"; with a
+    30-day window that was nearly every month, and no later report judged it."""
+    agreement = SLA(acceptance_target=0.6)
+    assert sla.acceptance_cohort("2026-10", agreement) == Month("2026-09")
     leads = sla.mql_leads(crm, agreement, as_of=CUT)
-    row = _october(leads)
-    # at the cut: 2 early accepted, 2 early rejected (25 days passed), 4 late still open
-    assert (row["accepted"], row["rejected"], row["open"]) == (2, 2, 4)
-    assert _october(sla.mql_leads(crm, agreement))["acceptance_rate"] == 0.5  # in December
-    assert sla.acceptance_range(row) == pytest.approx((2 / 8, 6 / 8))
+    september = sla.sla_by_month(leads, agreement, months=["2026-09"]).iloc[0]
+    assert (september["accepted"], september["rejected"], september["open"]) == (4, 4, 0)
     card = scorecard.kpi_scorecard(crm, "2026-10", agreement).set_index("id")
     accepted = card.loc["mql_to_sql_rate"]
-    # 25% so far was "missed"; the MQLs still inside their window may bring it to 75%
-    assert accepted["actual"] == pytest.approx(0.25)
-    assert accepted["status"] == scorecard.TOO_EARLY == "too early"
+    assert accepted["label"] == "MQL to SQL of 2026-09's MQLs, all past their 30 days"
+    assert accepted["actual"] == pytest.approx(0.5) and accepted["status"] == "missed"
+    # October's own share so far is context, not judged
     assert accepted["note"] == (
-        "2 of 8 MQLs (25.0%); 4 still inside the 25-day window: 25.0% to 75.0% once it has passed"
+        "4 of 8 MQLs (50.0%); 2026-10's MQLs so far, not judged: 2 of 8 MQLs (25.0%), 6 still "
+        "inside the 30-day window"
     )
-    assert accepted["previous_month"] == pytest.approx(0.25)  # September as of its own end
-    tile = next(k for k in scorecard.scorecard_kpis(card.reset_index()) if k["id"] == accepted.name)
-    assert tile["status"] == "too early" and tile["detail"] == accepted["note"]
+    # the previous month is September's report, of August's MQLs: before the export's
+    assert pd.isna(accepted["previous_month"])
+    november = scorecard.kpi_scorecard(crm, "2026-11", agreement).set_index("id")
+    assert november.loc["mql_to_sql_rate", "previous_month"] == pytest.approx(0.5)
+    assert november.loc["mql_to_sql_rate", "actual"] == pytest.approx(0.5)  # October's, final
+    assert november.loc["mql_to_sql_rate", "status"] == "missed"
 
 
-@pytest.mark.parametrize(("target", "verdict"), [(0.2, "met"), (0.9, "missed")])
-def test_mql_to_sql_is_judged_when_the_open_mqls_cannot_change_the_verdict(crm, target, verdict):
-    """25% so far meets 20% however the open MQLs end; 75% at most misses 90%."""
-    agreement = SLA(acceptance_target=target, acceptance_days=25)
+@pytest.mark.parametrize(("target", "verdict"), [(0.5, "met"), (0.54, "at risk")])
+def test_mql_to_sql_is_judged_every_month_against_its_target(crm, target, verdict):
+    agreement = SLA(acceptance_target=target)
     card = scorecard.kpi_scorecard(crm, "2026-10", agreement).set_index("id")
     assert card.loc["mql_to_sql_rate", "status"] == verdict
-    assert pd.isna(card.loc["mql_to_sql_rate", "note"])
+
+
+@pytest.mark.parametrize(
+    ("month", "days", "cohort"),
+    [
+        ("2026-10", 30, "2026-09"),
+        ("2026-10", 31, "2026-09"),  # 2026-09 ends 2026-10-01: 31 days to 2026-11-01
+        ("2026-10", 32, "2026-08"),
+        ("2026-03", 30, "2026-02"),
+        ("2026-02", 30, "2026-01"),  # every month once, though 2026-01-31's MQLs are 28 days old
+        ("2026-02", 28, "2026-01"),
+        ("2026-10", 45, "2026-08"),
+    ],
+)
+def test_the_judged_mqls_are_a_month_per_31_days_of_the_window_back(month, days, cohort):
+    assert sla.acceptance_cohort(month, SLA(acceptance_days=days)) == Month(cohort)
+
+
+def test_the_mql_to_sql_tile_names_its_mqls_and_compares_with_the_previous_cohort(crm):
+    agreement = SLA(acceptance_target=0.6)
+    card = scorecard.kpi_scorecard(crm, "2026-11", agreement)
+    tile = next(k for k in scorecard.scorecard_kpis(card) if k["id"] == "mql_to_sql_rate")
+    assert tile["label"] == "MQL to SQL (accepted by sales)"  # the same every month
+    assert tile["period"] == "2026-10's MQLs, all past their 30 days"
+    assert tile["previous_period"] == "2026-09's MQLs, all past their 30 days"
+    assert tile["detail"] == card.set_index("id").loc["mql_to_sql_rate", "note"]
+    assert tile["status"] == "missed"
+    # October's report published September's MQLs: the change is against them
+    published = scorecard.scorecard_kpis(scorecard.kpi_scorecard(crm, "2026-10", agreement))
+    before = {k["id"]: k for k in published}
+    assert _change(tile, before) == "+0.0 pts vs 2026-09's MQLs, all past their 30 days"
+    # a tile of the rule before (October's own MQLs so far, no basis) is not the base
+    old = {k: before["mql_to_sql_rate"][k] for k in ("id", "label", "format")}
+    change = _change(tile, {"mql_to_sql_rate": old | {"value": 0.25}})
+    assert change == (
+        "+0.0 pts vs 2026-09's MQLs, all past their 30 days measured this way (reported then: "
+        f"25.0%, measured differently: now counted over {scorecard.ACCEPTANCE_RATE_OF} "
+        "(smk's rule changed))"
+    )
 
 
 def test_a_leakage_tile_published_by_the_old_rule_is_not_the_base_of_the_change():
@@ -152,5 +199,18 @@ def test_a_leakage_tile_published_by_the_old_rule_is_not_the_base_of_the_change(
     published = {"leakage_rate": old | {"id": "leakage_rate", "value": 2 / 6}}
     kpi = {"id": "leakage_rate", "label": label, "format": "pct", "basis": basis}
     change = _change(kpi | {"value": 0.5, "previous": 0.5}, published)
-    assert change.startswith("+0.0 pts vs previous month measured this way")
-    assert "reported then: 33.3%" in change
+    # smk's rule changed, not a setting of the user's ("other settings" before)
+    assert change == (
+        "+0.0 pts vs previous month measured this way (reported then: 33.3%, measured "
+        "differently: now counted over MQLs past the leakage window (smk's rule changed))"
+    )
+    # a setting changed as well is named with it
+    other = old | {"basis": old["basis"] | {"leakage_days": 14}}
+    change = _change(
+        kpi | {"value": 0.5, "previous": 0.5},
+        {"leakage_rate": other | published["leakage_rate"] | {"basis": other["basis"]}},
+    )
+    assert change.endswith(
+        "measured differently: now counted over MQLs past the leakage window (smk's rule "
+        "changed), leakage_days 14)"
+    )

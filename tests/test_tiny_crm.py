@@ -196,7 +196,11 @@ def test_a_month_the_export_covers_is_scored_without_mqls_or_deals():
     card = scorecard.kpi_scorecard(crm, OCT, SLA(), FX, "EUR").set_index("id")
     assert card.loc["mqls", "actual"] == 0 and card.loc["mqls", "status"] == "missed"
     assert card.loc["mql_to_sql_rate", "status"] == "no data"
-    assert card.loc["mql_to_sql_rate", "note"] == "no MQLs in 2026-10"
+    # the MQLs it judges, September's, are not all in the export, which starts inside it
+    assert card.loc["mql_to_sql_rate", "note"] == (
+        "2026-09's MQLs, all past their 30 days: the export starts on 2026-09-10, inside "
+        "2026-09; no MQLs in 2026-10 so far"
+    )
     assert card.loc["won_revenue", "note"] == "the export has no deals"
     assert card["note"].drop("mqls").notna().all()  # every KPI without a value says why
     with pytest.raises(NoDataError, match="does not cover it"):
@@ -229,7 +233,9 @@ def test_the_funnel_page_of_a_young_crm_shows_every_month_and_scores_a_quiet_one
     assert "no_data" not in metrics
     kpis = {k["id"]: k for k in metrics["kpis"]}
     assert kpis["mqls"]["value"] == 0 and kpis["mqls"]["status"] == "missed"
-    assert kpis["mql_to_sql_rate"]["detail"] == "no MQLs in 2026-10"
+    # September's MQLs (both won: MQLs from their later stages), all past their 30 days
+    assert kpis["mql_to_sql_rate"]["detail"] == "2 of 2 MQLs (100.0%); no MQLs in 2026-10 so far"
+    assert kpis["mql_to_sql_rate"]["period"] == "2026-09's MQLs, all past their 30 days"
     assert kpis["won_revenue"]["value"] == 0.0  # none won in October: a true 0 ...
     assert kpis["won_revenue"]["previous"] == 5_000.0  # ... after September's known amount
     pipeline = pd.read_csv(month / "pipeline_by_month.csv", encoding="utf-8-sig")
