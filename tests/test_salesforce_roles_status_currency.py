@@ -136,6 +136,94 @@ def test_a_report_of_contact_roles_alone_is_still_read_as_contact_roles(tmp_path
     assert not [w for w in crm.quality.warnings if "with their contact roles" in w]
 
 
+def _roles_report(export: Path, name: str, columns: list[str], deals: dict | None = None) -> None:
+    """An "Opportunities with Contact Roles" report `name` in `export`, with the opportunity
+    report's `columns` (and its roles) of the opportunities `deals` (default: all)."""
+    opps = _opportunities()
+    rows = [
+        [*opp[columns], *role]
+        for _, opp in opps.iterrows()
+        for role in (deals or ROLES).get(opp["Opportunity ID"], [])
+    ]
+    _write(export / name, [*columns, "Contact ID", "Role", "Primary"], rows + FOOTER)
+
+
+def _deal_contacts(crm) -> pd.Series:
+    return crm.deals.set_index("deal_id")["contact_id"].sort_index()
+
+
+def _faults(crm) -> dict[str, int]:
+    reasons = crm.quality.to_dict()["tables"]["deals"]["reasons"]
+    return {r: n for r, n in reasons.items() if r not in BY_DESIGN_REASONS}
+
+
+#: what a report of contact roles may show of its opportunities without what a deal needs
+#: (no Created Date): read as their contact roles, as before such reports were opportunities
+NO_DEAL = ["Opportunity ID", "Opportunity Name", "Stage"]
+
+
+def test_a_roles_report_without_a_deals_needs_is_read_as_contact_roles(tmp_path):
+    export = shutil.copytree(REPORT, tmp_path / "sf")
+    _roles_report(export, "report1.csv", NO_DEAL)
+    crm = load_salesforce(export, timezone="America/New_York")  # was: no created_at column
+    same = load_salesforce(_with_role_file(tmp_path), timezone="America/New_York")
+    assert len(crm.deals) == 4 and not _faults(crm)
+    assert _deal_contacts(crm).equals(_deal_contacts(same))
+    assert _deal_contacts(crm)[salesforce_id18("0065g00000OpAa1")] == salesforce_id18(ADA)
+
+    # alone (the opportunities not exported), it still loads: contact roles of no deal
+    (export / OPPS).unlink()
+    crm = load_salesforce(export, timezone="America/New_York")
+    assert crm.deals.empty
+
+
+def test_a_roles_report_beside_the_opportunities_is_read_as_contact_roles(tmp_path):
+    """With the deal's columns, beside an opportunity report: not a second copy of them."""
+    export = shutil.copytree(REPORT, tmp_path / "sf")
+    deal = ["Opportunity ID", "Account ID", "Opportunity Name", "Stage", "Amount"]
+    _roles_report(export, "report1.csv", [*deal, "Close Date", "Created Date"])
+    crm = load_salesforce(export, timezone="America/New_York")
+    same = load_salesforce(_with_role_file(tmp_path), timezone="America/New_York")
+
+    assert len(crm.deals) == 4
+    assert not _faults(crm)  # was: each role row a `duplicate deal_id`
+    assert OTHER_CONTACT_ROLE not in crm.quality.to_dict()["tables"]["deals"]["reasons"]
+    assert _deal_contacts(crm).equals(_deal_contacts(same))
+    said = [w for w in crm.quality.warnings if "report1.csv" in w]
+    assert len(said) == 1 and "read as 6 contact roles" in said[0], crm.quality.warnings
+    assert OPPS in said[0] and "4 opportunities" not in said[0]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("Opportunity-1.csv", "Opportunity-2.csv"),
+        ("report1712345678901.csv", "report1712345678902.csv"),
+    ],
+)
+def test_a_roles_report_split_over_two_files_is_one_deal_per_opportunity(tmp_path, names):
+    """The won Globex deal's non-primary Influencer in the first file (files are read in
+    name order), its primary Decision Maker in the second: the deal is the primary role's,
+    once; the Müller deal, with no primary role, its first role's."""
+    export = shutil.copytree(REPORT, tmp_path / "split")
+    (export / OPPS).unlink()
+    columns = list(_opportunities().columns)
+    first = {opp: roles[:1] for opp, roles in ROLES.items()}
+    second = {opp: roles[1:] for opp, roles in ROLES.items() if roles[1:]}
+    _roles_report(export, names[0], columns, first)
+    _roles_report(export, names[1], columns, second)
+    crm = load_salesforce(export, timezone="America/New_York")
+    same = load_salesforce(_with_role_file(tmp_path), timezone="America/New_York")
+
+    assert len(crm.deals) == 4 and not _faults(crm)  # was: 2 `duplicate deal_id`
+    assert _deal_contacts(crm).equals(_deal_contacts(same))
+    reasons = crm.quality.to_dict()["tables"]["deals"]["reasons"]
+    assert reasons[OTHER_CONTACT_ROLE] == 2
+    said = [w for w in crm.quality.warnings if "with their contact roles" in w]
+    assert len(said) == 1 and all(n in said[0] for n in names), crm.quality.warnings
+    assert "4 opportunities" in said[0] and "6 contact roles" in said[0]
+
+
 def _with_statuses(tmp_path: Path, statuses: dict[str, str]) -> Path:
     export = shutil.copytree(REPORT, tmp_path / "status")
     lines = (export / "Lead.csv").read_text(encoding="utf-8").splitlines()

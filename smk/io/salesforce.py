@@ -128,8 +128,12 @@ How Salesforce maps onto the model (rules a user can check):
   Signed`) are taken as open, with a warning counting them by stage, as a mapping file's.
   An "Opportunities with Contact Roles" report (`Role` beside the opportunity's columns, a
   row per opportunity and role) is read as the opportunities, each from its primary role's
-  row (else its first), and as their contact roles; its other rows are set aside by design
-  (``another contact role of an opportunity``), with a warning (`_report_roles`).
+  row (else its first, over all the files of a report split in several), and as their
+  contact roles; its other rows are set aside by design (``another contact role of an
+  opportunity``), with a warning (`_report_roles`). A report download is read so only when it
+  has the columns a deal needs (`Created Date`) and no other file of the export holds the
+  opportunities; else it is read as their contact roles alone, as an OpportunityContactRole
+  file (beside the opportunities' file with a warning: `_roles_beside_opportunities`).
 - **Accounts' revenue** is read as written: a multi-currency org's AnnualRevenue, in each
   account's `CurrencyIsoCode`, is not converted; a warning names the currencies.
 - **Touchpoints** are campaign responses: `CampaignMember` rows joined to `Campaign`. A member
@@ -232,6 +236,7 @@ from smk.model import (
     OLDER_COPY,
     OTHER_CONTACT_ROLE,
     PARENT_DELETED,
+    REQUIRED,
     STAGES,
     TASK_NOT_DONE,
     TOUCH_TYPES,
@@ -796,8 +801,7 @@ _FILE_NAMES: dict[str, str] = {
 _SIGNATURES: tuple[tuple[str, set[str]], ...] = (
     ("CampaignMember", {"campaign id", "responded"}),
     ("CampaignMember", {"campaign id", "member status"}),
-    # "Opportunities with Contact Roles": a row per opportunity and role (`_report_roles`)
-    ("Opportunity", {"opportunity id", "role", "stage"}),
+    # (an "Opportunities with Contact Roles" report is told before these: `_ROLES_REPORT`)
     ("OpportunityContactRole", {"opportunity id", "contact id", "role"}),
     ("Opportunity", {"opportunity id"}),
     ("Opportunity", {"stage", "opportunity name"}),
@@ -810,6 +814,11 @@ _SIGNATURES: tuple[tuple[str, set[str]], ...] = (
     ("Contact", {"contact id"}),
     ("Account", {"account id", "account name"}),
 )
+#: "Opportunities with Contact Roles": a row per opportunity and role (`_report_roles`); told
+#: from a report of contact roles alone by its `Stage` (`object_of_labels`)
+_ROLES_REPORT = {"opportunity id", "role", "stage"}
+#: `attrs` key of a report with contact roles read as the opportunities (`_read_object`)
+_READ_AS_DEALS = "roles report read as opportunities"
 _IGNORED_FILES = {"idmap", "smkmapping"}
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _MERGED = MERGED_CONVERTED_LEAD
@@ -987,17 +996,31 @@ def object_of_name(path: Path) -> str | None:
     return None
 
 
-def _object_of_headers(frame: pd.DataFrame) -> str | None:
-    return object_of_labels({fileio.normalise_header(c) for c in frame.columns if c[:1] != "_"})
+def _labels(frame: pd.DataFrame) -> set[str]:
+    return {fileio.normalise_header(c) for c in frame.columns if c[:1] != "_"}
 
 
-def object_of_labels(headers: set[str]) -> str | None:
+def object_of_labels(headers: set[str], opportunities: bool = True) -> str | None:
     """The Salesforce object a report download holds, told by its (normalised) column labels;
-    None when they match no object's."""
+    None when they match no object's. A report of opportunities with their contact roles
+    (`_ROLES_REPORT`) holds the opportunities when it has the columns a deal needs and
+    `opportunities` (no other file of the export holds them); else, with `Contact ID`, their
+    contact roles, as an OpportunityContactRole file."""
+    if opportunities and headers >= _ROLES_REPORT and _holds_deals(headers):
+        return "Opportunity"
     for name, needed in _SIGNATURES:
         if needed <= headers:
             return name
     return None
+
+
+def _holds_deals(headers: set[str]) -> bool:
+    """Whether a report's (normalised) labels hold every column the deals table requires."""
+    spec = _OBJECTS["Opportunity"]
+    return all(
+        any(fileio.normalise_header(a) in headers for a in spec.mapping.columns[col])
+        for col in REQUIRED[spec.table]
+    )
 
 
 def _ok(frame: pd.DataFrame) -> pd.Series:
@@ -1144,6 +1167,7 @@ def _read_export(
         if alone and not isinstance(outcome, Exception):
             outcome = (apart_name, _Apart(future))
         results[apart] = outcome
+    _roles_beside_opportunities(paths, results, warnings)
     found: dict[str, list] = {}
     for path in paths:  # in file order, as if read one by one: first error, warnings
         name, frame = _outcome(results.pop(path))
@@ -1182,10 +1206,16 @@ class _Apart:
         return self.future.result()[1]
 
 
-def _read_object(path: Path, clean: bool = False) -> tuple[str | None, pd.DataFrame | None]:
+def _read_object(
+    path: Path, clean: bool = False, opportunities: bool = True
+) -> tuple[str | None, pd.DataFrame | None]:
     """(object, frame) of one file: read, mapped to API names and checked; also cleaned when
-    `clean` (the object's only file). (None, None) for a file of no object this loader reads."""
+    `clean` (the object's only file). (None, None) for a file of no object this loader reads.
+    A report is told by its labels (`object_of_labels`, with `opportunities`); one of
+    opportunities with their contact roles read as the opportunities is marked so
+    (`_READ_AS_DEALS`: `_roles_beside_opportunities` may read it again as their roles)."""
     name = object_of_name(path)
+    as_deals = False
     try:
         frame = fileio.read_any(path)
     except CRMExportError:
@@ -1193,13 +1223,52 @@ def _read_object(path: Path, clean: bool = False) -> tuple[str | None, pd.DataFr
             return None, None
         raise
     if name is None:
-        name = _object_of_headers(frame)
+        labels = _labels(frame)
+        name = object_of_labels(labels, opportunities)
+        as_deals = name != object_of_labels(labels, opportunities=False)
     if name is None:
         return None, None
     spec = _OBJECTS[name]
     mapped = map_frame(frame, spec.table, spec.mapping, path)
     _check_columns(mapped, name, spec, path, frame)
+    if as_deals:
+        mapped.attrs[_READ_AS_DEALS] = True
     return name, _clean_rows(mapped, spec) if clean else mapped
+
+
+def _roles_beside_opportunities(paths: list[Path], results: dict, warnings: list[str]) -> None:
+    """Read again as their contact roles the reports of opportunities with their contact roles
+    that were read as the opportunities (`_READ_AS_DEALS`), when another file of the export
+    holds the opportunities (an Opportunity file, a report of them): each of their rows would
+    be a second copy of an opportunity (`duplicate deal_id`). `results`: each path's
+    `_read_object` result, replaced; `warnings` says what the reports were read as."""
+    deals = {
+        p: r[1]
+        for p, r in results.items()
+        if not isinstance(r, Exception) and r[0] == "Opportunity"
+    }
+    reports = [
+        p
+        for p in paths
+        if isinstance(deals.get(p), pd.DataFrame) and deals[p].attrs.get(_READ_AS_DEALS)
+    ]
+    held = [p.name for p in paths if p in deals and p not in reports]
+    if not reports or not held:
+        return
+    named = 0
+    for path in reports:
+        results[path] = _attempt(_read_object, path, False, False)
+        if not isinstance(results[path], Exception):
+            roles = results[path][1]
+            named += int((_ok(roles) & roles["ContactId"].notna()).sum())
+    warnings.append(
+        _roles_report_note(
+            [p.name for p in reports],
+            f"{named:,} contact role{'s' if named != 1 else ''} only, as an "
+            f"OpportunityContactRole file's: the opportunities are read from {', '.join(held)} "
+            "(the report's rows would be a second copy of each)",
+        )
+    )
 
 
 def _attempt(func, *args):
@@ -1469,7 +1538,7 @@ def _report_roles(
     r = opps[rows]
     primary = _bools(r, "IsPrimary").fillna(False).astype(bool)
     first = r.assign(_other=~primary).sort_values("_other", kind="stable")
-    kept = first.drop_duplicates(["_file", "deal_id"]).index
+    kept = first.drop_duplicates("deal_id").index  # one deal, of a report split over files too
     others = r.index.difference(kept)
     read = opps.copy()
     read.loc[others, "_reason"] = OTHER_CONTACT_ROLE
@@ -1492,13 +1561,23 @@ def _report_roles(
         else ""
     )
     warnings.append(
-        f"deals: {', '.join(map(str, files))}: opportunities with their contact roles (a row "
-        "per opportunity and role: Role beside the opportunity's columns), read as "
-        f"{deals:,} opportunit{'ies' if deals > 1 else 'y'}, each from the row of its primary "
-        f"role (else its first), and as {named:,} contact role{'s' if named > 1 else ''}, as "
-        f"an OpportunityContactRole file's{rest}"
+        _roles_report_note(
+            files,
+            f"{deals:,} opportunit{'ies' if deals > 1 else 'y'}, each from the row of its primary "
+            f"role (else its first), and as {named:,} contact role{'s' if named > 1 else ''}, "
+            f"as an OpportunityContactRole file's{rest}",
+        )
     )
     return read, roles
+
+
+def _roles_report_note(files: list, read_as: str) -> str:
+    """The warning saying what reports of opportunities with their contact roles (`files`)
+    were `read_as`."""
+    return (
+        f"deals: {', '.join(map(str, files))}: opportunities with their contact roles (a row "
+        f"per opportunity and role: Role beside the opportunity's columns), read as {read_as}"
+    )
 
 
 def _revenue_currency_notes(accounts: pd.DataFrame) -> list[str]:
