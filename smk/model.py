@@ -20,6 +20,7 @@ import pandas as pd
 
 from smk.checks import is_whole
 from smk.errors import CRMExportError, NoDataError
+from smk.periods import as_of_time
 
 #: Lifecycle stages in funnel order (HubSpot's default vocabulary, lower-cased and shortened).
 STAGES: tuple[str, ...] = (
@@ -424,14 +425,30 @@ def check_pipelines(pipelines) -> list[str]:
     return [n.strip() for n in names]
 
 
-def _pipeline_counts(deals: pd.DataFrame) -> dict[str, int]:
-    """Pipeline name -> deals, the most deals first (ties by name); deals without one left out."""
-    counts = deals["pipeline"].astype("string").dropna().value_counts()
-    return dict(sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda c: (-c[1], c[0])))
+#: How the pipelines sentence (`CRM.pipelines_sentence`) names the deals without a pipeline
+#: (a blank HubSpot Pipeline or Salesforce Type), listed after the pipelines.
+NO_PIPELINE = "no pipeline"
+
+
+def _pipeline_counts(
+    deals: pd.DataFrame, as_of: pd.Timestamp | str | None = None
+) -> dict[str, int]:
+    """Pipeline name -> deals created before `as_of` (None: all), the most deals first (ties
+    by name), then those without a pipeline as `NO_PIPELINE`."""
+    if deals.empty:  # a set-aside account may hold no deal columns
+        return {}
+    if as_of is not None:
+        created = pd.to_datetime(deals["created_at"], utc=True, errors="coerce", format="ISO8601")
+        deals = deals[(created < as_of_time(as_of)).to_numpy(dtype=bool)]
+    names = deals["pipeline"].astype("string").str.strip().replace("", pd.NA)
+    counts = names.dropna().value_counts()
+    named = sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda c: (-c[1], c[0]))
+    blank = int(names.isna().sum())
+    return dict(named + ([(NO_PIPELINE, blank)] if blank else []))
 
 
 def _listed_counts(counts: dict[str, int]) -> str:
-    """ "Renewals (40 deals), Partner (12)": each pipeline with its deals."""
+    """ "Renewals (40 deals), Partner (12), no pipeline (3)": each entry with its deals."""
     parts = [f"{name} ({n:,})" for name, n in counts.items()]
     first = next(iter(counts.values()))
     parts[0] = parts[0][:-1] + (" deal)" if first == 1 else " deals)")
@@ -644,28 +661,34 @@ class CRM:
         quality = replace(self.quality, tables={**self.quality.tables, "deals": account})
         return replace(self, deals=self.deals[keep].reset_index(drop=True), quality=quality)
 
-    def pipelines_sentence(self) -> str:
-        """Which deal pipelines the deal analyses count, as every page that uses deals says it
-        when the export's deals are of more than one ("" otherwise): "Deals of 3 pipelines,
-        counted together: Sales Pipeline (120 deals), Renewals (40), Partner (12) (params:
-        pipelines can choose which count)." or, with `of_pipelines`, "Deals of Sales
-        Pipeline only (params: pipelines); not counted: Renewals (40 deals), Partner (12)." """
-        counted = _pipeline_counts(self.deals)
+    def pipelines_sentence(self, as_of: pd.Timestamp | str | None = None) -> str:
+        """Which deal pipelines the deal analyses count, of the deals created before `as_of`
+        (the report month's end; None: every deal), as every page that uses deals says it
+        when they span more than one pipeline, deals without one (`NO_PIPELINE`) counting as
+        an entry of their own, or when `of_pipelines` set some aside ("" otherwise): "Deals
+        of 3 pipelines, counted together: Sales Pipeline (120 deals), Renewals (40), Partner
+        (12) (params: pipelines can choose which count)." or "Deals of Sales Pipeline only
+        (params: pipelines); not counted: Renewals (40 deals), no pipeline (3)." """
+        counted = _pipeline_counts(self.deals, as_of)
         aside = self.quality.set_aside("deals")
-        left_out = _pipeline_counts(aside[aside["_reason"] == PIPELINE_NOT_REPORTED])
-        if len(counted) + len(left_out) < 2:
-            return ""
+        left_out = _pipeline_counts(aside[aside["_reason"] == PIPELINE_NOT_REPORTED], as_of)
+        named = len(counted) - (NO_PIPELINE in counted)
+        pipelines = f"{named} pipeline{'' if named == 1 else 's'}"
         if not left_out:
+            if len(counted) < 2:
+                return ""
+            which = f"{pipelines} and deals without one" if NO_PIPELINE in counted else pipelines
             return (
-                f"Deals of {len(counted)} pipelines, counted together: "
-                f"{_listed_counts(counted)} (params: pipelines can choose which count)."
+                f"Deals of {which}, counted together: {_listed_counts(counted)} "
+                "(params: pipelines can choose which count)."
             )
-        which = (
-            f"{next(iter(counted))} only"
-            if len(counted) == 1
-            else f"{len(counted)} pipelines: {', '.join(counted)}"
-        )
-        return f"Deals of {which} (params: pipelines); not counted: {_listed_counts(left_out)}."
+        if not counted:
+            which = "No deal counted"
+        elif len(counted) == 1:
+            which = f"Deals of {next(iter(counted))} only"
+        else:
+            which = f"Deals of {pipelines}: {', '.join(counted)}"
+        return f"{which} (params: pipelines); not counted: {_listed_counts(left_out)}."
 
     def require(self, *names: str, analysis: str = "this analysis") -> None:
         """Raise a clear error when an analysis needs a table the export lacks, or whose every

@@ -6,9 +6,13 @@ lacks is refused naming those it has; every page that uses deals says which it c
 
 from __future__ import annotations
 
+import ast
 import html
 import json
+from dataclasses import replace
 
+import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -113,6 +117,104 @@ def test_the_sentence_says_which_pipelines_are_counted(export, tmp_path):
     one = pooled.of_pipelines(["Renewals"])
     assert one.deals["pipeline"].tolist() == ["Renewals"]
     assert CRM(deals=one.deals).pipelines_sentence() == ""  # one pipeline: nothing to say
+
+
+def _with_deals_without_a_pipeline(crm: CRM, blank: int, keep=None) -> CRM:
+    """`crm` with `blank` more October deals whose pipeline is empty (a blank Salesforce
+    `Type`), and only the deals of the pipelines in `keep` (None: all) besides."""
+    deals = crm.deals if keep is None else crm.deals[crm.deals["pipeline"].isin(keep)]
+    extra = make_table(
+        "deals",
+        [
+            {"deal_id": f"x{i}", "contact_id": "c0", "created_at": "2026-10-05", "amount": 10.0}
+            for i in range(blank)
+        ],
+    )
+    return replace(crm, deals=pd.concat([deals, extra], ignore_index=True))
+
+
+def test_deals_without_a_pipeline_are_named_counted_or_not(tmp_path):
+    """Deals without a pipeline were left out of both lists: counted, or set aside by the
+    setting, without a word; with one named pipeline besides, the pages said nothing."""
+    mixed = _with_deals_without_a_pipeline(_three_pipelines(), 2)
+    export = str(mixed.to_parquet(tmp_path / "mixed"))
+    pooled = notebooks.open_crm(export, "parquet")
+    assert len(pooled.deals) == 5
+    assert pooled.pipelines_sentence() == (
+        "Deals of 3 pipelines and deals without one, counted together: Partner (1 deal), "
+        "Renewals (1), Sales Pipeline (1), no pipeline (2) (params: pipelines can choose "
+        "which count)."
+    )
+    sales = notebooks.open_crm(export, "parquet", pipelines=["Sales Pipeline"])
+    assert sales.quality.tables["deals"].reasons() == {"pipeline not reported on": 4}
+    assert sales.pipelines_sentence() == (
+        "Deals of Sales Pipeline only (params: pipelines); not counted: Partner (1 deal), "
+        "Renewals (1), no pipeline (2)."
+    )
+    # one named pipeline and deals without one: the pages said nothing
+    one = _with_deals_without_a_pipeline(_three_pipelines(), 3, keep=["Sales Pipeline"])
+    export = str(one.to_parquet(tmp_path / "one"))
+    assert notebooks.open_crm(export, "parquet").pipelines_sentence() == (
+        "Deals of 1 pipeline and deals without one, counted together: Sales Pipeline "
+        "(1 deal), no pipeline (3) (params: pipelines can choose which count)."
+    )
+    chosen = notebooks.open_crm(export, "parquet", pipelines=["sales pipeline"])
+    assert chosen.pipelines_sentence() == (
+        "Deals of Sales Pipeline only (params: pipelines); not counted: no pipeline (3 deals)."
+    )
+    none = _with_deals_without_a_pipeline(_three_pipelines(), 2, keep=[])
+    assert none.pipelines_sentence() == ""  # one entry, nothing set aside: nothing to say
+
+
+def test_the_sentence_counts_the_deals_created_by_the_report_months_end(tmp_path):
+    """A report for an earlier month listed the deals of the whole export, later ones too."""
+    crm = _three_pipelines()
+    later = crm.deals["pipeline"] == "Renewals"
+    deals = crm.deals.assign(
+        created_at=crm.deals["created_at"].mask(later, pd.Timestamp("2026-11-03", tz="UTC"))
+    )
+    export = str(replace(crm, deals=deals).to_parquet(tmp_path / "model"))
+    october = periods.as_month("2026-10").end
+    pooled = notebooks.open_crm(export, "parquet")
+    assert "Renewals (1)" in pooled.pipelines_sentence()  # every deal of the export
+    assert pooled.pipelines_sentence(october) == (
+        "Deals of 2 pipelines, counted together: Partner (1 deal), Sales Pipeline (1) "
+        "(params: pipelines can choose which count)."
+    )
+    sales = notebooks.open_crm(export, "parquet", pipelines=["Sales Pipeline"])
+    assert sales.pipelines_sentence(october) == (
+        "Deals of Sales Pipeline only (params: pipelines); not counted: Partner (1 deal)."
+    )
+    november = periods.as_month("2026-11").end
+    assert sales.pipelines_sentence(november) == sales.pipelines_sentence()
+    assert sales.pipelines_sentence(periods.as_month("2026-09").end) == ""  # no deal yet
+    renewals = notebooks.open_crm(export, "parquet", pipelines=["Renewals"])
+    assert renewals.pipelines_sentence(october) == (
+        "No deal counted (params: pipelines); not counted: Partner (1 deal), Sales Pipeline (1)."
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["01_funnel_sla", "02_segmentation", "03_lead_scoring", "04_attribution"]
+)
+def test_each_notebook_says_the_pipelines_as_of_its_report_months_end(name):
+    """Each page's sentence is of the deals by the end of its report month: the call passes
+    `report_month.end`, or the name the notebook gives it (`as_of`, `period_end`)."""
+    cells = nbformat.read(config.ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
+    tree = ast.parse("\n".join(c.source for c in cells if c.cell_type == "code"))
+    ends = {"report_month.end"} | {
+        ast.unparse(node.targets[0])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and ast.unparse(node.value) == "report_month.end"
+    }
+    calls = [
+        [ast.unparse(arg) for arg in node.args]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "pipelines_sentence"
+    ]
+    assert calls and all(len(args) == 1 and args[0] in ends for args in calls), calls
 
 
 def test_by_default_every_pipeline_counts_as_before():

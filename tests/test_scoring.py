@@ -598,6 +598,24 @@ def test_scoring_a_later_month_reports_drift_and_warns_to_retrain(fitted):
     assert drift["retrain"] and any("days old" in r for r in drift["reasons"])
 
 
+def test_a_config_copy_older_than_false_alarm_takes_the_shipped_value(fitted):
+    """A user's copy of config.yaml made before ``drift.false_alarm`` raised KeyError; a key
+    it lacks is taken as shipped, the keys it has still count."""
+    model = _bundle(fitted)
+    (sample,) = _samples(sc.feature_matrix(fitted[0].train), 50, 1)
+    older = sc.load_config()
+    del older["drift"]["false_alarm"]
+    shipped = sc.population_stability(model.reference, sample)
+    assert sc.population_stability(model.reference, sample, config=older).equals(shipped)
+    later = fitted[0].test
+    as_of = later["scored_at"].max()
+    report = sc.drift_report(model, later, as_of=as_of, config=older)
+    assert report["table"].equals(sc.drift_report(model, later, as_of=as_of)["table"])
+    older["drift"]["watch"] = 10.0  # its own limit: nothing moves that far
+    table = sc.population_stability(model.reference, sample, config=older)
+    assert (table["status"] == "stable").all() and not (shipped["status"] == "stable").all()
+
+
 def test_expected_auc_is_the_auc_when_labels_are_certain_and_its_mean_otherwise():
     from sklearn.metrics import roc_auc_score
 

@@ -275,7 +275,7 @@ def test_notebook_02_says_revenue_is_unknown_instead_of_showing_zeros(no_amounts
     with contextlib.redirect_stdout(printed):
         shown = _run_cell(_cell("rfm_summary = seg.rfm_summary(rfm)"), namespace)
         _run_cell(_cell("# NBVAL_CHECK_OUTPUT\nprint(seg.customers_line"), namespace)
-    pipelines = no_amounts.pipelines_sentence() + "\n"  # the cell says it first
+    pipelines = no_amounts.pipelines_sentence(OCTOBER.end) + "\n"  # the cell says it first
     assert printed.getvalue().startswith(pipelines)
     text = printed.getvalue().removeprefix(pipelines)
     rfm = namespace["rfm"]
@@ -299,7 +299,7 @@ def test_notebook_02_says_why_it_names_no_customer_when_too_few_to_rank(hubspot)
         shown = _run_cell(_cell("rfm_summary = seg.rfm_summary(rfm)"), namespace)
     customers = int((namespace["rfm"]["frequency"] > 0).sum())
     assert 0 < customers < sg.MIN_CUSTOMERS_RANKED  # the case
-    assert printed.getvalue() == few.pipelines_sentence() + "\n" + (
+    assert printed.getvalue() == few.pipelines_sentence(OCTOBER.end) + "\n" + (
         f"{customers} of {len(namespace['rfm'])} accounts have won deals by the end of 2026-10: "
         "too few to rank, so none is scored or named (RFM ranks customers against each other: "
         "at least 20 customers needed)\n"

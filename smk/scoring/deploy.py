@@ -41,7 +41,7 @@ from smk.scoring.features import (
     labelled,
     lead_ids,
 )
-from smk.scoring.settings import load_config
+from smk.scoring.settings import load_config, section
 
 if TYPE_CHECKING:
     from smk.periods import Month
@@ -176,7 +176,7 @@ def population_stability(
     for these leads (`lead_features` left them out; `score_leads` gives them as missing),
     have no PSI and the status `NOT_IN_EXPORT`; they come last.
     """
-    cfg = (config or load_config())["drift"]
+    cfg = section(config, "drift")  # a key an older copy lacks: as shipped
     frame = X.copy()
     if scores is not None:
         frame["__score__"] = np.asarray(scores, dtype="float64")
@@ -560,7 +560,7 @@ def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=No
     in this run) is never due: it has learnt from every outcome known by then, and a retrain
     would give it back. Its drift is then warned about as a note, ``retrain`` stays False.
     """
-    cfg = (config or load_config())["drift"]
+    cfg = section(config, "drift")  # a key an older copy lacks: as shipped
     X = _features(model, leads)
     absent = [f for f in model.features if f not in leads]  # given as missing by `_features`
     scores = model.scorer.score_leads(X)

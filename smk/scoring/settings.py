@@ -25,3 +25,13 @@ def load_config(path: str | Path | None = None) -> dict:
     """
     text = Path(path or CONFIG_PATH).read_text(encoding="utf-8")
     return copy.deepcopy(_parse(text))
+
+
+def section(config: dict | None, name: str) -> dict:
+    """The `name` section of `config` (None: this package's `config.yaml`), each key it lacks
+    taken from the package's file: a copy of `config.yaml` made before a key was added (as
+    ``drift.false_alarm``) still works, with that key's shipped value."""
+    shipped = load_config()[name]
+    if config is None:
+        return shipped
+    return {**shipped, **(config.get(name) or {})}
