@@ -177,6 +177,12 @@ def over_period(tile: dict, month: Month | str, months: int | None = None) -> di
     }
 
 
+def detail_first(tile: dict, text: str) -> dict:
+    """`tile` with `text` at the start of its `detail` (a caveat or a reason the reader must
+    see before the figure's own detail): "too few conversions ...; Shapley credit: ..."."""
+    return tile | {"detail": f"{text}; {tile['detail']}" if tile.get("detail") else text}
+
+
 def tile_detail(tile: dict) -> str:
     """A tile's detail as shown: its `period` (`over_period`), when it has one, then its
     `detail`: "12 months to Oct 2026; of 72 won conversions"."""

@@ -16,7 +16,7 @@ and `lookback_tiles` on the report index's tiles of the shares, which a reader m
 from __future__ import annotations
 
 from smk.attribution.journeys import Journeys
-from smk.outputs import counted
+from smk.outputs import counted, detail_first
 
 #: The window biases the shares when it cuts one kind of journey (converting or not) at least
 #: this much more often than the other (5 points) ...
@@ -161,8 +161,6 @@ def lookback_tiles(tiles: list[dict], check: dict) -> list[dict]:
     if not caveat:
         return tiles
     return [
-        t | {"detail": f"{caveat}; {t['detail']}" if t.get("detail") else caveat}
-        if isinstance(t, dict) and t.get("id") in SHARE_TILES
-        else t
+        detail_first(t, caveat) if isinstance(t, dict) and t.get("id") in SHARE_TILES else t
         for t in tiles
     ]

@@ -21,7 +21,7 @@ from smk.attribution.markov import MarkovAttribution
 from smk.attribution.reliability import reliability
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
 from smk.io.parse import listed
-from smk.outputs import over_period
+from smk.outputs import detail_first, over_period
 from smk.periods import Month
 
 RULE_MODELS = (
@@ -397,8 +397,8 @@ def _ranked(tile: dict, ranking: dict | None) -> dict:
     `ranking`."""
     if ranking is None:
         return tile
-    detail = f"{ranking['detail']}; {tile['detail']}" if tile.get("detail") else ranking["detail"]
-    return {**tile, "detail": detail, **({} if ranking["clear"] else {"status": "no data"})}
+    ranked = detail_first(tile, ranking["detail"])
+    return ranked if ranking["clear"] else ranked | {"status": "no data"}
 
 
 def _unreliable(tile: dict, check: dict) -> dict:
@@ -408,9 +408,7 @@ def _unreliable(tile: dict, check: dict) -> dict:
     be relied on"."""
     if check["reliable"]:
         return tile
-    why = f"{check['caveat']}: not to be relied on"
-    detail = f"{why}; {tile['detail']}" if tile.get("detail") else why
-    return {**tile, "detail": detail, "status": "no data"}
+    return detail_first(tile, f"{check['caveat']}: not to be relied on") | {"status": "no data"}
 
 
 def report_kpis(

@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator, clone
 import smk
 from smk.errors import NoDataError
 from smk.outputs import EXACT_FLOATS, counted
+from smk.scoring.evaluation import marked_by_score
 from smk.scoring.explain import top_reasons, typical_values
 from smk.scoring.features import (
     TimeSplit,
@@ -332,10 +333,9 @@ def threshold_for_share(scores: np.ndarray | pd.Series, share: float) -> float:
     values = np.sort(np.asarray(scores, dtype="float64"))[::-1]
     if not len(values):
         raise NoDataError("no scores to set a threshold on")
-    distinct = np.unique(values)[::-1]  # highest first
+    distinct, marked = marked_by_score(values)  # how many score >= each, highest first
     if share == 0:
         return float(np.nextafter(distinct[0], np.inf))  # nobody
-    marked = np.searchsorted(-values, -distinct, side="right")  # how many score >= each
     fits = distinct[marked <= share * len(values)]
     # the top score alone marks more (leads tied at it): those leads, never none
     return float(fits[-1]) if len(fits) else float(distinct[0])

@@ -544,12 +544,19 @@ def threshold_tradeoff(
     return table
 
 
+def marked_by_score(desc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct score of `desc` (scores sorted highest first), highest first, and how
+    many of the scores a threshold at it marks (those at or above it: ties count together)."""
+    distinct = np.unique(desc)[::-1]
+    return distinct, np.searchsorted(-desc, -distinct, side="right")
+
+
 def _candidate_thresholds(desc: np.ndarray, scale: float, capacity: int | None) -> np.ndarray:
     """The 201 quantiles of the scores `desc` (highest first), and for each whole number of
     leads a month up to `EXACT_LEADS_PER_MONTH` (and `capacity`) the lowest score that hands
     sales at most that many (`scale`: leads a month per reference lead)."""
-    distinct = np.unique(desc)[::-1]  # highest first
-    leads = np.searchsorted(-desc, -distinct, side="right") * scale  # as the table counts them
+    distinct, marked = marked_by_score(desc)
+    leads = marked * scale  # as the table counts them
     wanted = np.arange(1, EXACT_LEADS_PER_MONTH + 1)
     if capacity is not None:
         wanted = np.r_[wanted, check_capacity(capacity)]
