@@ -1473,7 +1473,10 @@ def run_report(
     `notebooks`, only those run: their pages and outputs replace theirs in the published
     month, the other notebooks' are kept, and `manifest.json` keeps each page's data source
     and run time (the index names them next to each page when the pages come from more than
-    one run, and says so in its header when they come from more than one export).
+    one run, and says so in its header when they come from more than one export). A previous
+    month published from another export (`other_export_pages`) is warned of and not read:
+    no tile compares with it, segmentation refits. Publishing fails (`ReportError`) rather
+    than replace pages a run started later published meanwhile (`publish_month`).
 
     `out` must be new, empty or smk's (`check_out_folder`, ValueError otherwise), and the
     export must pass `check_export` (a `Refusal`, a ValueError, before any notebook runs). Once
@@ -1497,7 +1500,7 @@ def run_report(
         except OSError as exc:  # never a reason to fail this run
             log.warning("could not remove what earlier reports left in %s: %s", out, exc)
         timings: dict[str, float] = {}
-        start = time.perf_counter()
+        start, started = time.perf_counter(), dt.datetime.now(dt.UTC)
         chosen = discover_notebooks(notebooks, Path(notebook_dir))
         if not chosen:
             raise ValueError(f"no notebooks to run in {notebook_dir}")
@@ -1518,6 +1521,11 @@ def run_report(
         coverage = month_coverage(crm, the_month)  # None: the export covers the whole month
         if coverage:
             _warn(f"{the_month} is a partial month: {partial_month_text(coverage)}", quiet)
+        hashes = contact_hashes(crm)  # which export: `other_export`
+        previous_other = other_export_pages(out / str(the_month.previous), hashes)
+        other_previous = other_previous_text(the_month, previous_other) if previous_other else None
+        if other_previous:
+            _warn(other_previous, quiet)
         timings["data load"] = time.perf_counter() - start
         log.info(  # crm.source: a database URL with its password masked
             "report %s on %s (%s), notebooks: %s",
@@ -1586,11 +1594,15 @@ def run_report(
                         _keep_failed, out=out, month=the_month, publication=publication
                     ),
                     rerun["read_options"],
+                    own_fit=bool(other_previous),
                 )
             timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()
-            context = _context(crm, the_month, data, model) | {MONTH_PARTIAL: coverage}
+            context = _context(crm, the_month, data, model) | {
+                MONTH_PARTIAL: coverage,
+                PREVIOUS_OTHER_EXPORT: other_previous,
+            }
             for run in runs:
                 publication.notebook(staging / run.path.name, aliases)
                 publication.exports(staging, run.files)
@@ -1604,7 +1616,9 @@ def run_report(
                 "generated": context["generated"],
                 "smk": context["version"],
                 PERSONAL_DATA: include_pii,
+                RUN_STARTED: started.isoformat(timespec="seconds"),
             } | ({MONTH_PARTIAL: coverage} if coverage else {})
+            page |= {EXPORT_CONTACTS: export_sample(hashes)} if hashes else {}
             final = publish_month(
                 staging,
                 out,
@@ -1616,6 +1630,7 @@ def run_report(
                 quiet=quiet,
                 signals=signals,
                 names=names,
+                hashes=hashes,
             )
             timings["rendering"] = time.perf_counter() - t
         except OSError as exc:  # a full disk, a folder no longer writable: not the user's input
@@ -1648,12 +1663,17 @@ def publish_month(
     quiet: bool = True,
     signals: _Signals | None = None,
     names: set[str] | None = None,
+    hashes: set[str] | None = None,
 ) -> Path:
     """Finish the month in `staging` and swap it in as `out/YYYY-MM`, then list it in
     `out/index.html`; all under `out/.publish.lock`, so that runs publishing at once take turns.
 
-    `page` (data source, masked `data`, `generated`, `smk` version) is what every page run
-    now came from; with `partial`, the published month's other pages are kept with theirs.
+    `page` (data source, masked `data`, `generated`, `smk` version, `RUN_STARTED`,
+    `EXPORT_CONTACTS`) is what every page run now came from; with `partial`, the published
+    month's other pages are kept with theirs. A published page this run would replace whose
+    run started after this one is not replaced: `ReportError`, the month left as it is (an
+    older run finishing last). Pages published from another export than the one whose contacts
+    hash to `hashes` (`other_export`) are replaced with a warning.
     """
     published = out / str(month)
     with _publishing(out, month, quiet):
@@ -1662,10 +1682,17 @@ def publish_month(
                 f"{published} exists but is no month smk published (no manifest or smk index): "
                 "smk will not replace it; move it away or choose another reports folder"
             )
+        ran = {run.name for run in runs}
+        earlier = published_pages(published)
+        replaced = {n for n in earlier if n in ran or not partial}
+        later = _started_later({n: earlier[n] for n in replaced}, page.get(RUN_STARTED))
+        if later:
+            raise ReportError(_overtaken_text(month, later, page[RUN_STARTED]))
+        if others := {n: p for n, p in earlier.items() if other_export(p, hashes or set())}:
+            _warn(_replaced_text(month, others, replaced), quiet)
         writers = keep_published(published, staging, runs) if partial else _writers(runs)
         pages = _pages(staging, runs)
-        earlier = published_pages(published) if partial else {}
-        ran = {run.name for run in runs}
+        earlier = earlier if partial else {}
         provenance = {
             p.name: page if p.name in ran else _home_as_tilde_in(earlier.get(p.name, {}))
             for p in pages
@@ -1676,7 +1703,8 @@ def publish_month(
         write_metrics_json(staging, names)
         write_month_index(staging, month, pages, context, out, provenance, names)
         kept = (_recorded(published) or {}) if partial else {}
-        write_manifest(staging, writers, provenance, _compared_with(out, month, runs, kept))
+        compared = _compared_with(out, month, runs, kept, not context.get(PREVIOUS_OTHER_EXPORT))
+        write_manifest(staging, writers, provenance, compared)
         with signals.deferred() if signals else contextlib.nullcontext():
             final = _publish(staging, published)  # never cut between its two renames
             _forget_failed(out, month, runs)
@@ -2534,7 +2562,16 @@ def _own_folder(fallback: Path) -> Path:
 
 
 def _execute_all(
-    chosen, staging, cache, month, settings, kernel, quiet, keep_failed, read_options=None
+    chosen,
+    staging,
+    cache,
+    month,
+    settings,
+    kernel,
+    quiet,
+    keep_failed,
+    read_options=None,
+    own_fit=False,
 ) -> list[NotebookRun]:
     staging.mkdir(parents=True)
     runs = []
@@ -2550,6 +2587,9 @@ def _execute_all(
             "output_dir": str(staging),
             **as_declared(params_for(nb, settings, declared), cell),
         }
+        own = READS_PREVIOUS.get(notebook_name(nb), (None, None))[1]
+        if own_fit and own in declared:  # the previous month came from another export
+            parameters[own] = True
         if READ_OPTIONS_PARAMETER in declared:  # the cache is read as it is; a re-run needs them
             parameters[READ_OPTIONS_PARAMETER] = dict(read_options or {})
         elif read_options:
@@ -2759,12 +2799,14 @@ def _previous_reads(nb: Path, parameters: dict, previous: Path) -> dict[str, str
 
 
 def _compared_with(
-    out: Path, month: Month, runs: list[NotebookRun], kept: dict
+    out: Path, month: Month, runs: list[NotebookRun], kept: dict, tiles: bool = True
 ) -> dict[str, str | dict]:
     """The month's `compared_with` record: the previous month's `metrics.json` (read now for
-    the tiles) and what the notebooks run now read of it; a kept page's reads come from the
-    published manifest's record `kept` (a run of some notebooks)."""
-    files = {PREVIOUS_METRICS: fingerprint(out / str(month.previous) / PREVIOUS_METRICS)}
+    the tiles, unless not `tiles`: that month came from another export) and what the
+    notebooks run now read of it; a kept page's reads come from the published manifest's
+    record `kept` (a run of some notebooks)."""
+    previous = out / str(month.previous) / PREVIOUS_METRICS
+    files = {PREVIOUS_METRICS: fingerprint(previous)} if tiles else {}
     ran = {run.name for run in runs}
     for name, (file, _) in READS_PREVIOUS.items():
         if name not in ran and file in kept.get("files", {}):
@@ -3073,6 +3115,117 @@ def published_pages(month_dir: Path) -> dict[str, dict]:
     pages = _manifest(month_dir).get("pages")
     return (
         {k: v for k, v in pages.items() if isinstance(v, dict)} if isinstance(pages, dict) else {}
+    )
+
+
+# ------------------------------------------------------------------ which run and export a page came from
+#: A page's provenance key (the manifest's `pages`): the `SAMPLED_CONTACTS` smallest 64-bit
+#: BLAKE2b hashes of its export's contacts (`contact_hashes`: id and day created; hex, no id
+#: itself), so that a later run can tell a month published from another CRM export from one
+#: of the same CRM (`other_export`).
+EXPORT_CONTACTS = "export_contacts"
+SAMPLED_CONTACTS = 128
+#: A page's provenance key: when its run started (UTC, ISO 8601), so that a run that started
+#: earlier does not replace it (`_started_later`).
+RUN_STARTED = "run_started"
+#: The run's `context` key holding `other_previous_text` when the previous month came from
+#: another export: the index then neither compares with it nor records that it read it.
+PREVIOUS_OTHER_EXPORT = "previous_other_export"
+
+
+def contact_hashes(crm: CRM) -> set[str]:
+    """The 64-bit BLAKE2b hash (16 hex digits) of each contact of `crm`, its id with the day
+    it was created (UTC): the same in every process and version, as a fingerprint kept in the
+    manifest must be. The day tells apart two CRMs that both number their contacts 1, 2, 3..."""
+    contacts = crm.contacts.dropna(subset=["contact_id"])
+    days = contacts["created_at"].dt.strftime("%Y-%m-%d").fillna("")
+    keys = (contacts["contact_id"].astype(str) + "|" + days).unique()
+    return {hashlib.blake2b(k.encode(), digest_size=8).hexdigest() for k in keys}
+
+
+def export_sample(hashes: set[str]) -> list[str]:
+    """The `SAMPLED_CONTACTS` smallest of an export's `hashes` (`contact_hashes`): what the
+    manifest records of the export (`EXPORT_CONTACTS`)."""
+    return sorted(hashes)[:SAMPLED_CONTACTS]
+
+
+def other_export(page: dict, hashes: set[str]) -> bool:
+    """Whether a published page (its manifest provenance) came from another CRM export than
+    the one whose contacts hash to `hashes`: fewer than half of the contacts it sampled are in
+    it. The same CRM a month later, in whatever folder, still holds nearly all of them; a page
+    published before smk sampled them, or a run without contacts, tells nothing (False)."""
+    sample = page.get(EXPORT_CONTACTS)
+    if not hashes or not isinstance(sample, list) or not sample:
+        return False
+    return 2 * sum(h in hashes for h in sample) < len(sample)
+
+
+def other_export_pages(month_dir: Path, hashes: set[str]) -> dict[str, dict]:
+    """Notebook -> provenance of the published month's pages that came from another export."""
+    return {n: p for n, p in published_pages(month_dir).items() if other_export(p, hashes)}
+
+
+def _sources(pages: dict[str, dict]) -> str:
+    """The data sources `pages` (manifest provenance) name, each once."""
+    return ", ".join(dict.fromkeys(str(p.get("source") or "not recorded") for p in pages.values()))
+
+
+def other_previous_text(month: Month, pages: dict[str, dict]) -> str:
+    """What the run warns of, and the month's index notes, when the previous month's `pages`
+    came from another export (`other_export_pages`): this run does not read that month."""
+    return (
+        f"{month.previous} was published from another export ({_sources(pages)}: fewer than "
+        f"half of its contacts are in this one), so {month}'s key figures are not compared with "
+        f"it and its segmentation model is not used (segments are fitted afresh); does --out "
+        "hold another export's reports?"
+    )
+
+
+def _replaced_text(month: Month, others: dict[str, dict], replaced: set[str]) -> str:
+    """The warning of a run publishing into `month` whose pages `others` came from another
+    export: which of them it replaces, which it keeps."""
+    gone = [n for n in others if n in replaced]
+    kept = [n for n in others if n not in replaced]
+    text = (
+        f"{month} was published from another export ({_sources(others)}: fewer than half of "
+        f"its contacts are in this one)"
+    )
+    if gone:
+        text += f"; this run replaces its pages {', '.join(gone)}"
+    if kept:
+        text += f"; its pages {', '.join(kept)} are kept, so the month mixes two exports"
+    return text
+
+
+def _start_time(value) -> dt.datetime | None:
+    """A `RUN_STARTED` value as a time, None when there is none or it is no such time."""
+    try:
+        started = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return started if started.tzinfo is not None else None
+
+
+def _started_later(pages: dict[str, dict], started) -> dict[str, dt.datetime]:
+    """Notebook -> its run's start, for the `pages` (manifest provenance) whose run started
+    after `started` (this run's `RUN_STARTED`)."""
+    mine = _start_time(started)
+    later = {n: _start_time(p.get(RUN_STARTED)) for n, p in pages.items()} if mine else {}
+    return {n: t for n, t in later.items() if t is not None and t > mine}
+
+
+def _shown_time(time_: dt.datetime) -> str:
+    return time_.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _overtaken_text(month: Month, later: dict[str, dt.datetime], started) -> str:
+    """Why a run does not publish: a run that started after it published `month`'s pages
+    `later` meanwhile (perhaps from a refreshed export)."""
+    return (
+        f"{month} was published meanwhile by a run that started later "
+        f"({_shown_time(max(later.values()))}; this run started {_shown_time(_start_time(started))}): "
+        f"this run would replace its pages {', '.join(later)} with figures of an older run, so "
+        f"the published {month} is left as it is"
     )
 
 
@@ -3843,9 +3996,10 @@ def write_month_index(
     names its source and run time, and when from more than one export, the header says so.
     """
     metrics = read_metrics(folder)
-    previous_file = out / str(month.previous) / "metrics.json"
+    previous_file = out / str(month.previous) / PREVIOUS_METRICS
     previous = {}
-    if previous_file.exists():
+    other_previous = context.get(PREVIOUS_OTHER_EXPORT)
+    if previous_file.exists() and not other_previous:
         previous = {k["id"]: k for k in _kpis(json.loads(previous_file.read_text())) if "id" in k}
     tiles = []
     in_order = {r.name: metrics[r.name] for r in runs if r.name in metrics}  # notebook order
@@ -3913,6 +4067,11 @@ def write_month_index(
         + "".join(
             f"<p><strong>Partial month:</strong> {html.escape(partial_month_text(text))}</p>"
             for text in parts["texts"]
+        )
+        + (
+            f"<p><strong>Previous month:</strong> {html.escape(other_previous)}</p>"
+            if other_previous
+            else ""
         )
         + (
             f"<p><strong>Personal data:</strong> {html.escape(', '.join(personal))} "

@@ -1402,14 +1402,54 @@ def test_month_index_says_where_each_page_came_from_only_when_they_differ(tmp_pa
     assert "data source and run not recorded (published before smk recorded them)" in mixed
 
 
-def _staged_month(folder: Path, label: str):
-    from smk.report import NotebookRun
+def _staged_month(folder: Path, label: str, page: str = "00_a"):
+    from smk.report import NotebookRun, notebook_name
 
+    name = notebook_name(Path(page))
     folder.mkdir()
-    (folder / "00_a.ipynb").write_text("{}")
-    (folder / "00_a.html").write_text(label)
-    (folder / "metrics-a.json").write_text(json.dumps({"kpis": []}))
-    return [NotebookRun("a", folder / "00_a.ipynb", files=["00_a.ipynb", "00_a.html"])]
+    (folder / f"{page}.ipynb").write_text("{}")
+    (folder / f"{page}.html").write_text(label)
+    (folder / f"metrics-{name}.json").write_text(json.dumps({"kpis": []}))
+    return [NotebookRun(name, folder / f"{page}.ipynb", files=[f"{page}.ipynb", f"{page}.html"])]
+
+
+def test_a_run_that_started_earlier_does_not_replace_what_a_later_run_published(tmp_path):
+    # a scheduled run, then a re-run on the refreshed export 8 s later that published first:
+    # the scheduled run published last and replaced the month with the old export's figures
+    from smk import report
+    from smk.periods import parse_month
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    month = parse_month("2026-10")
+    context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
+
+    def publish(tag: str, started: str, page: str = "00_a", partial: bool = False) -> Path:
+        staging = out / f".staging-2026-10-{tag}"
+        runs = _staged_month(staging, tag, page)
+        origin = {"source": "x", "data": "x", "generated": "now", report.RUN_STARTED: started}
+        return report.publish_month(staging, out, month, runs, context, origin, partial=partial)
+
+    publish("0000000b", "2026-11-01T06:00:08+00:00")  # the re-run, published first
+    told = (
+        "2026-10 was published meanwhile by a run that started later (2026-11-01 06:00:08 UTC; "
+        "this run started 2026-11-01 06:00:00 UTC): this run would replace its pages a with "
+        "figures of an older run, so the published 2026-10 is left as it is"
+    )
+    for partial in (False, True):
+        with pytest.raises(report.ReportError, match=re.escape(told)):
+            publish(f"0000000{'cd'[partial]}", "2026-11-01T06:00:00+00:00", partial=partial)
+    manifest = json.loads((out / "2026-10" / "manifest.json").read_text())
+    assert (out / "2026-10" / "00_a.html").read_text() == "0000000b"
+    assert manifest["pages"]["a"][report.RUN_STARTED] == "2026-11-01T06:00:08+00:00"
+
+    # the older run's other page, which the later run did not publish, is added
+    publish("0000000e", "2026-11-01T06:00:00+00:00", "01_b", partial=True)
+    assert (out / "2026-10" / "00_a.html").read_text() == "0000000b"
+    assert (out / "2026-10" / "01_b.html").read_text() == "0000000e"
+    publish("0000000f", "2026-11-01T07:00:00+00:00")  # a re-run started later replaces as before
+    assert (out / "2026-10" / "00_a.html").read_text() == "0000000f"
+    assert not (out / "2026-10" / "01_b.html").exists()
 
 
 def test_two_reports_publishing_the_same_month_at_once_take_turns(tmp_path, monkeypatch):

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import html
 import json
 import logging
 import os
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -24,6 +26,7 @@ from smk.cli import main
 from smk.outputs import EMAIL_ADDRESS
 from smk.report import (
     COMPARED_WITH,
+    EXPORT_CONTACTS,
     NAME_REMOVED,
     READS_PREVIOUS,
     _previous_reads,
@@ -457,6 +460,62 @@ def test_a_backfilled_month_marks_the_later_one_until_each_page_that_read_it_is_
     )
     _publish(tmp_path, "2026-10", "--notebooks", "segmentation")
     assert "out of date" not in (out / "index.html").read_text()
+
+
+def test_a_month_of_another_export_is_not_compared_with_and_its_replacement_is_told(
+    tmp_path, capsys
+):
+    # two clients given one --out: the second client's October compared with the first's
+    # September (tiles and segmentation model) and replaced its October without a word
+    out = tmp_path / "reports"
+    _archive(tmp_path)
+    client = tmp_path / "client-b"
+    synth = ["synth", "--contacts", "200", "--format", "salesforce", "--out", str(client)]
+    assert main(synth) == 0
+    _publish(tmp_path, "2026-09")  # the first client: the sample
+    _publish(tmp_path, "2026-10", "--data", str(client), quiet=False)
+    told = (
+        "2026-09 was published from another export (hubspot: fewer than half of its contacts "
+        "are in this one), so 2026-10's key figures are not compared with it and its "
+        "segmentation model is not used (segments are fitted afresh); does --out hold "
+        "another export's reports?"
+    )
+    assert f"smk: warning: {told}\n" in capsys.readouterr().err
+    assert told in (out / "smk-report.log").read_text()
+    index = (out / "2026-10" / "index.html").read_text()
+    assert f"<strong>Previous month:</strong> {html.escape(told)}</p>" in index
+    assert "vs previous month" not in _tile(out, "2026-10")
+    segments = nbformat.read(out / "2026-10" / "02_segmentation.ipynb", as_version=4)
+    assert segments.metadata["papermill"]["parameters"]["refit"] is True
+    manifest = json.loads((out / "2026-10" / "manifest.json").read_text())
+    assert manifest[COMPARED_WITH] == {"month": "2026-09", "files": {}}  # it read nothing
+    sample = manifest["pages"]["tiles"][EXPORT_CONTACTS]
+    assert len(sample) == 128 and all(re.fullmatch("[0-9a-f]{16}", h) for h in sample)
+    ids = set(smk.load(client).contacts["contact_id"].astype(str))
+    assert not any(i in (out / "2026-10" / "manifest.json").read_text() for i in ids)
+
+    _publish(tmp_path, "2026-10", quiet=False)  # the first client's October, over the second's
+    err = capsys.readouterr().err
+    assert "smk: warning: 2026-10 was published from another export (client-b (salesforce): " \
+        "fewer than half of its contacts are in this one); this run replaces its pages tiles, " \
+        "segmentation\n" in err  # fmt: skip
+    assert "2026-09 was published from another export" not in err
+    assert "+0.0 pts vs previous month" in _tile(out, "2026-10")
+
+
+def test_a_new_folder_each_month_for_the_same_crm_is_no_other_export(tmp_path, capsys):
+    # each month's export in its own dated folder: the same CRM, compared with as before
+    out = tmp_path / "reports"
+    _archive(tmp_path)
+    september, october = tmp_path / "hubspot-2026-09", tmp_path / "hubspot-2026-10"
+    shutil.copytree(SAMPLE, september)
+    shutil.copytree(SAMPLE, october)
+    contacts = next(october.glob("*-contacts-*.csv"))  # a month later: some contacts deleted
+    contacts.write_text("".join(contacts.read_text().splitlines(True)[:-200]))
+    _publish(tmp_path, "2026-09", "--data", str(september))
+    _publish(tmp_path, "2026-10", "--data", str(october), "--notebooks", "tiles", quiet=False)
+    assert "another export" not in capsys.readouterr().err
+    assert "+0.0 pts vs previous month" in _tile(out, "2026-10")
 
 
 def test_the_model_file_the_report_watches_is_the_one_segmentation_reads(tmp_path):
