@@ -6,11 +6,13 @@ synthetic generator and the docs (`docs/data-model.md`) agree on column names an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +23,11 @@ import pandas as pd
 from smk.checks import is_whole
 from smk.errors import CRMExportError, NoDataError
 from smk.periods import as_of_time
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; leftovers are then told by their age alone
+    fcntl = None
 
 #: Lifecycle stages in funnel order (HubSpot's default vocabulary, lower-cased and shortened).
 STAGES: tuple[str, ...] = (
@@ -727,20 +734,23 @@ class CRM:
         """Write the model (and its data-quality account) as Parquet, for fast re-loading.
 
         The folder then holds this model alone: an earlier model's files that this write does
-        not produce (a table's set-aside rows) are removed, other files are left alone. The
-        files are written into a hidden folder inside first and moved in, and `smk-model.json`
-        (which lists them) comes last: a write cut short leaves the earlier model, or a folder
-        that reads as a write that did not finish, never a mix of two models.
+        not produce (a table's set-aside rows) are removed, other files are left alone; a
+        folder holding an export's files is refused (`_refuse_export_folder`). The files are
+        written into a hidden folder inside first and moved in, and `smk-model.json` (which
+        lists them) comes last: a write cut short leaves the earlier model, or a folder that
+        reads as a write that did not finish, never a mix of two models. Writes into one folder
+        take turns (`_writing`): the last one's model stays.
         """
         out = Path(directory)
+        _refuse_export_folder(out)
         out.mkdir(parents=True, exist_ok=True)
-        for leftover in out.glob(f"{_STAGING_PREFIX}*"):  # of a write killed midway
-            shutil.rmtree(leftover, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out))
-        try:
-            _move_in(staging, out, self._write_model(staging))
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with _writing(out):
+            _remove_leftovers(out)
+            staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out))
+            try:
+                _move_in(staging, out, self._write_model(staging))
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         return out
 
     def _write_model(self, folder: Path) -> list[str]:
@@ -779,12 +789,22 @@ class CRM:
         reads those three columns of the touchpoints (in the model's column order) and leaves
         every other table empty (``empty_table``); the data-quality account then covers the
         tables read. ``smk.attribution.journey_columns`` gives what attribution needs.
-        An unknown table or column raises ValueError.
+        An unknown table or column raises ValueError. A model being written meanwhile is read
+        again once (`_read_steadily`); one whose export has changed since it was written says
+        so in its warnings (`_export_changed`).
         """
         src = Path(directory)
         wanted = _columns_to_read(columns)
+        return _read_steadily(lambda: cls._read_model(src, wanted), src / MODEL_MANIFEST)
+
+    @classmethod
+    def _read_model(cls, src: Path, wanted: dict[str, list[str] | None]) -> CRM:
+        """`from_parquet` of the model in `src`, read once."""
         meta = _read_meta(src / MODEL_MANIFEST)
         quality = DataQuality(warnings=meta["quality"]["warnings"], files=meta.get("files", {}))
+        changed = _export_changed(meta, src / MODEL_MANIFEST)
+        if changed is not None and changed not in quality.warnings:
+            quality.warnings.append(changed)
         tables = {}
         for name in TABLES:
             if name not in wanted:
@@ -824,12 +844,161 @@ _DAMAGED_CACHE = (
 MODEL_MANIFEST = "smk-model.json"
 #: hidden folder inside the model folder where `to_parquet` writes before moving files in
 _STAGING_PREFIX = ".smk-write-"
+#: the lock file a write of a model holds in its folder (`_writing`), removed when it is done
+_WRITE_LOCK = ".smk-write.lock"
+#: where no lock tells (Windows), a hidden write folder this old (seconds) is a killed write's
+_LEFTOVER_AGE = 3600
 #: what `smk-model.json` holds while the files of a new model are moved in
 _UNFINISHED = {"smk_model_write": "unfinished"}
+_WRITE_UNFINISHED = (
+    f"{MODEL_MANIFEST} says the model is being written: a write in progress (load it again "
+    "once it is done), or one stopped midway (write it again from the export: "
+    "smk.load(export).to_parquet(folder))"
+)
+#: how long a read of a model written meanwhile waits before it reads it again (seconds)
+_REREAD_WAIT = 0.5
 
 
 def _aside_file(table: str) -> str:
     return f"{table}.set_aside.parquet"
+
+
+#: the files a model may hold besides its manifest
+_MODEL_FILES = frozenset({f"{t}.parquet" for t in TABLES} | {_aside_file(t) for t in TABLES})
+
+
+def _refuse_export_folder(out: Path) -> None:
+    """A model is not written into a folder holding an export's files (those a load of the
+    folder as an export reads: `data_files`, the model's own left out): a load of it then
+    reads the model, never the export, and a refreshed export copied in would go unread (as
+    `smk validate --set-aside` refuses the export's folder)."""
+    from smk.io.mapping import data_files
+
+    if not out.is_dir():
+        return
+    own = _MODEL_FILES if (out / MODEL_MANIFEST).exists() else frozenset()
+    found = [p.name for p in data_files(out) if p.name not in own]
+    if found:
+        listed = ", ".join(found[:3]) + (f", ... ({len(found)} in all)" if len(found) > 3 else "")
+        raise CRMExportError(
+            f"this folder holds export files ({listed}): a load of it would read a model written "
+            "here, never the export, and a new export copied in would go unread; choose "
+            "another folder for the model, one of its own",
+            file=str(out),
+        )
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Hold `out/.smk-write.lock` while a model is written into `out`: writes into one folder
+    take turns, and a `.smk-write-*` folder found meanwhile is a killed write's (a lock goes
+    with its process), never another live write's. The holder removes the file before it
+    lets go of it; a write that locked a file so removed opens the path again. Without
+    advisory locks (Windows), writes do not wait for each other."""
+    if fcntl is None:
+        yield
+        return
+    path = out / _WRITE_LOCK
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if _is_open_at(fd, path):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        os.close(fd)  # closing releases the lock
+
+
+def _is_open_at(fd: int, path: Path) -> bool:
+    """Whether `fd` is the file at `path` now (not one removed since it was opened)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove the hidden write folders of writes killed midway: every one while `_writing`
+    holds the lock (a live write holds it too); without locks, those older than an hour."""
+    for leftover in out.glob(f"{_STAGING_PREFIX}*"):
+        with contextlib.suppress(FileNotFoundError):
+            if fcntl is None and time.time() - leftover.stat().st_mtime < _LEFTOVER_AGE:
+                continue
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _read_steadily(read: Callable[[], CRM], manifest: Path) -> CRM:
+    """`read()` of a model whose `manifest` stays as it was while it is read (a write replaces
+    it first and last, `_move_in`): read again once after a short wait when a write replaced
+    it meanwhile or is moving its files in; then an error that says a write is in progress,
+    never that the model is damaged (one stopped midway leaves the same unfinished manifest:
+    its own error, `_WRITE_UNFINISHED`)."""
+    from smk.io.files import file_stamp
+
+    stamps, error = [], None
+    for attempt in range(2):
+        if attempt:
+            time.sleep(_REREAD_WAIT)
+        stamps.append(file_stamp(manifest))
+        try:
+            crm = read()
+        except CRMExportError as exc:
+            if file_stamp(manifest) == stamps[-1] and exc.reason != _WRITE_UNFINISHED:
+                raise
+            error = exc
+            continue
+        if file_stamp(manifest) == stamps[-1]:
+            return crm
+        error = None
+    if error is not None and error.reason == _WRITE_UNFINISHED and len(set(stamps)) == 1:
+        raise error
+    raise CRMExportError(
+        "the model changed while it was read (a write in progress?): load it again once the "
+        "write is done",
+        file=str(manifest.parent),
+    )
+
+
+def _export_changed(meta: dict, manifest: Path) -> str | None:
+    """The warning for a model whose export changed after it was written: a file it was
+    read from (`files`; the export file itself), or another file of a type smk reads in the
+    export's folder (a new export's, named by its date), is newer than `manifest`. None when
+    none is, or when smk cannot tell (a database URL, an export no longer there)."""
+    from smk.io.mapping import data_files
+
+    source, files = str(meta.get("source") or ""), meta.get("files")
+    if not source or "://" in source:
+        return None
+    path = Path(source)
+    folder = path if path.is_dir() else path.parent
+    names = [n for v in files.values() for n in v] if isinstance(files, dict) else []
+    paths = [folder / str(n) for n in names] + ([path] if path.is_file() else [])
+    if path.is_dir():  # the model's own files left out, of a model written into the export
+        own = _MODEL_FILES if folder.resolve() == manifest.parent.resolve() else frozenset()
+        paths += [p for p in data_files(folder) if p.name not in own]
+    written = manifest.stat().st_mtime_ns
+    newer = [p.name for p in dict.fromkeys(paths) if _modified(p) > written]
+    if not newer:
+        return None
+    listed = ", ".join(newer[:3]) + (f" and {len(newer) - 3} more" if len(newer) > 3 else "")
+    return (
+        f"the export changed after this model was written: {listed} in {folder} "
+        f"{'is' if len(newer) == 1 else 'are'} newer than the model, which holds the export "
+        "as it was; write the model again (smk.load(export).to_parquet(folder)), or load the "
+        "export itself"
+    )
+
+
+def _modified(path: Path) -> int:
+    """When the file at `path` was last modified (ns), or 0 for none."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _stored_source(crm: CRM) -> str:
@@ -871,8 +1040,8 @@ def _read_meta(path: Path) -> dict:
         )
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-        if meta == _UNFINISHED:  # to_parquet was stopped while it moved the files in
-            raise ValueError("the model's writing did not finish")
+        if meta == _UNFINISHED:  # to_parquet is moving the files in, or was stopped meanwhile
+            raise CRMExportError(_WRITE_UNFINISHED, file=str(path))
         tables = meta["quality"]["tables"]
         accounts_ok = all(
             isinstance(c, dict)
@@ -887,6 +1056,8 @@ def _read_meta(path: Path) -> dict:
         listed = meta.get("model_files", [])
         if not (isinstance(listed, list) and all(isinstance(n, str) for n in listed)):
             raise ValueError("model_files is no list of file names")
+    except CRMExportError:  # a write under way: no damage
+        raise
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         _refuse_unpermitted(exc, path)
         what = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyError) else f"no {exc}"

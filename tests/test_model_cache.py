@@ -55,11 +55,11 @@ def test_writing_a_model_again_replaces_the_earlier_one_whole(tmp_path):
     model = tmp_path / "model"
     messy.to_parquet(model)
     assert (model / "contacts.set_aside.parquet").is_file()
-    (model / "notes.txt").write_text("the user's own file")
+    (model / "notes.md").write_text("the user's own file")
     clean.to_parquet(model)
     _assert_reads_back_as(model, clean)
     assert not list(model.glob("*.set_aside.parquet"))  # the earlier model's files are gone
-    assert (model / "notes.txt").read_text() == "the user's own file"  # not smk's: kept
+    assert (model / "notes.md").read_text() == "the user's own file"  # not smk's: kept
     assert sorted(p.name for p in model.iterdir() if p.name.startswith(".")) == []
     messy.to_parquet(model)  # and back
     _assert_reads_back_as(model, messy)
@@ -114,7 +114,9 @@ def test_a_write_stopped_while_moving_in_reads_as_unfinished(tmp_path, monkeypat
     with pytest.raises(OSError, match="Input/output error"):
         clean.to_parquet(model)
     monkeypatch.undo()
-    with pytest.raises(CRMExportError, match="damaged smk model cache.*did not finish") as err:
+    with pytest.raises(
+        CRMExportError, match="being written: a write in progress.*stopped midway"
+    ) as err:
         smk.load(model)
     assert err.value.file == str(model / "smk-model.json")
     clean.to_parquet(model)  # writing it again mends it
@@ -181,3 +183,121 @@ def test_an_export_folder_read_as_parquet_is_no_model_folder_not_a_damaged_cache
     message = str(caught.value)
     assert "no smk-model.json here: not an smk model folder" in message
     assert "damaged" not in message
+
+
+def test_a_model_is_not_written_into_an_export_folder(tmp_path):
+    """`smk.load("clients/cm2").to_parquet("clients/cm2")`: the folder then read as the model,
+    and a new export copied in went unread (the old contacts, no warning)."""
+    export = _export(tmp_path / "export", bad_rows=0)
+    with pytest.raises(CRMExportError, match="holds export files .*choose another folder") as err:
+        smk.load(export).to_parquet(export)
+    assert err.value.file == str(export)
+    assert "contacts.csv" in err.value.reason
+    assert not (export / "smk-model.json").exists()
+
+
+@pytest.mark.parametrize("newer", ["deals.csv", "contacts-2026-11.csv"])
+def test_a_model_whose_export_changed_since_says_so(tmp_path, newer):
+    """A file the model was read from rewritten, or a new export's file (HubSpot names its
+    exports by date) beside them: the model read back as the old export without a word."""
+    import os
+
+    export = _export(tmp_path / "export", bad_rows=0)
+    model = smk.load(export).to_parquet(tmp_path / "model")
+    before = smk.load(model).quality.warnings
+    assert not [w for w in before if "export changed" in w]
+    written = (model / "smk-model.json").stat().st_mtime_ns
+    (export / newer).write_text((export / "deals.csv").read_text())
+    os.utime(export / newer, ns=(written + 10**9, written + 10**9))
+    added = smk.load(model).quality.warnings[len(before) :]
+    assert len(added) == 1
+    assert added[0].startswith(
+        f"the export changed after this model was written: {newer} in {export.resolve()} is "
+        "newer than the model"
+    )
+    assert "write the model again" in added[0]
+
+
+def test_a_live_writes_folder_survives_another_write(tmp_path, monkeypatch):
+    """Each write removed every `.smk-write-*` folder as a killed write's, another live
+    write's too: 10 of 12 concurrent writes failed with FileNotFoundError."""
+    import threading
+
+    import smk.model
+
+    messy, clean = _messy_and_clean(tmp_path)
+    model = tmp_path / "model"
+    real, started, go = smk.model.CRM._write_model, threading.Event(), threading.Event()
+
+    def slow(crm, folder):
+        if crm is messy:  # the first write: its folder holds its files while it waits
+            written = real(crm, folder)
+            started.set()
+            assert go.wait(10)
+            return written
+        return real(crm, folder)
+
+    monkeypatch.setattr(smk.model.CRM, "_write_model", slow)
+    errors = []
+
+    def write(crm):
+        try:
+            crm.to_parquet(model)
+        except Exception as exc:  # noqa: BLE001 - any failure of either write fails the test
+            errors.append(exc)
+
+    first = threading.Thread(target=write, args=(messy,))
+    first.start()
+    assert started.wait(10)
+    live = list(model.glob(".smk-write-*"))
+    second = threading.Thread(target=write, args=(clean,))
+    second.start()
+    second.join(1)  # the second write waits for the first
+    assert [p for p in live if p.is_dir() and (p / "contacts.parquet").is_file()] == live != []
+    go.set()
+    first.join(10)
+    second.join(10)
+    assert errors == []
+    _assert_reads_back_as(model, clean)  # the last write's model
+    assert sorted(p.name for p in model.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_model_rewritten_while_it_is_read_is_read_again(tmp_path, monkeypatch):
+    """A reader whose write swapped the files mid-read said "a damaged smk model cache ...
+    write it again" of a sound model (rw.py)."""
+    import smk.model
+
+    messy, clean = _messy_and_clean(tmp_path)
+    model = messy.to_parquet(tmp_path / "model")
+    real, reads = smk.model._read_cached, []
+
+    def rewritten(path, *args, **kwargs):
+        reads.append(path)
+        if len(reads) == 1:  # another process writes the clean model meanwhile
+            clean.to_parquet(model)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(smk.model, "_read_cached", rewritten)
+    monkeypatch.setattr(smk.model, "_REREAD_WAIT", 0)
+    _assert_reads_back_as(model, clean)
+
+
+def test_a_model_rewritten_at_every_read_says_a_write_is_in_progress(tmp_path, monkeypatch):
+    import smk.model
+
+    messy, clean = _messy_and_clean(tmp_path)
+    model = messy.to_parquet(tmp_path / "model")
+    real, turn = smk.model._read_cached, [messy, clean]
+
+    def rewritten(path, *args, **kwargs):
+        if path.name == "contacts.parquet":
+            turn.reverse()
+            turn[0].to_parquet(model)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(smk.model, "_read_cached", rewritten)
+    monkeypatch.setattr(smk.model, "_REREAD_WAIT", 0)
+    with pytest.raises(CRMExportError) as err:
+        smk.load(model)
+    assert "changed while it was read (a write in progress?)" in err.value.reason
+    assert "damaged" not in str(err.value)

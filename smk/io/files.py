@@ -1422,6 +1422,56 @@ def read_any(
     return frame
 
 
+#: a file as it is on disk: (inode, size, modification time in ns); None when it is gone
+FileStamp = tuple[int, int, int] | None
+
+
+def file_stamp(path: Path) -> FileStamp:
+    """What tells whether `path` changed between two looks: its inode (a file moved over it),
+    size and modification time; None when there is no such file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+@contextlib.contextmanager
+def unchanged_while_read(paths: Collection[Path]) -> Iterator[None]:
+    """Read the files `paths` of one export in the block, and raise `CRMExportError` naming
+    those that changed (or went away) meanwhile, instead of what was read: an export folder
+    refreshed during a load gives a mix of two exports, whose rows would be set aside as
+    faults of the export (deals of the new one naming contacts only the new one holds).
+    One look at each file before and one after the whole load; a load that failed meanwhile
+    raises this error too when a file changed (its own error may be a symptom)."""
+    before = {p: file_stamp(p) for p in paths}
+    try:
+        yield
+    except Exception:
+        if (changed := _changed(before)) is not None:
+            raise changed from None
+        raise
+    if (changed := _changed(before)) is not None:
+        raise changed
+
+
+def _changed(before: dict[Path, FileStamp]) -> CRMExportError | None:
+    """The error for the files of `before` that are not as they were, or None."""
+    changed = [p for p, stamp in before.items() if file_stamp(p) != stamp]
+    if not changed:
+        return None
+    gone = "went away" if file_stamp(changed[0]) is None else "changed"
+    named = ", ".join(p.name for p in changed[1:4]) + (
+        f" and {len(changed) - 4} more" if len(changed) > 4 else ""
+    )
+    others = f", as did {named}" if named else ""
+    return CRMExportError(
+        f"{gone} while it was read{others} (an export being refreshed?): load it again once "
+        "the export is complete",
+        file=str(changed[0]),
+    )
+
+
 def shown_name(name: str) -> str:
     """A file name as Unicode text: bytes that are no UTF-8 (Python keeps them as surrogates,
     `os.fsdecode`) are written out as `\\xe4`, as `contacts-M\\xe4rz.csv`."""

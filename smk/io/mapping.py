@@ -9,6 +9,7 @@ example for a CRM with no built-in loader. See docs/mappings.md for the format.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fnmatch
 import functools
@@ -2028,6 +2029,20 @@ def load_mapped(
     source = Path(source)
     if not source.exists():  # never the folder around a mistyped name
         raise CRMExportError("no such file or folder", file=str(source))
+    with read_whole(source):
+        return _load_files(source, mapping, timezone=timezone, dayfirst=dayfirst, decimal=decimal)
+
+
+def read_whole(source: Path) -> contextlib.AbstractContextManager[None]:
+    """The block of a load of the export `source` (the one file, or the folder's `data_files`,
+    as the loaders find them): a file changed meanwhile is an error
+    (`fileio.unchanged_while_read`)."""
+    files = [source] if source.is_file() else data_files(source) if source.is_dir() else []
+    return fileio.unchanged_while_read(files)
+
+
+def _load_files(source: Path, mapping: FormatMapping, **reading) -> CRM:
+    """`load_mapped` of an export file or folder that exists."""
     folder = source if source.is_dir() else source.parent
     unread: list[str] = []
     if source.is_file():
@@ -2052,7 +2067,7 @@ def load_mapped(
         raw,  # consumed table by table
         source=str(source),
         format=mapping.name,
-        options=mapping.date_options(timezone, dayfirst, decimal),
+        options=mapping.date_options(**reading),
         warnings=unread,
         after_checks=from_deals if mapping.stage_dates_from_deals else None,
     )

@@ -215,6 +215,7 @@ from smk.io.mapping import (
     _tasks_words,
     data_files,
     map_frame,
+    read_whole,
     task_done,
     translate,
     untold_warning,
@@ -1350,6 +1351,12 @@ def load_salesforce(
     """
     source = Path(source)
     options = parse.DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst, decimal=decimal)
+    with read_whole(source):
+        return _load_objects(source, options)
+
+
+def _load_objects(source: Path, options: parse.DateOptions) -> CRM:
+    """`load_salesforce` with its reading options."""
     warnings: list[str] = []
     # Campaign members (the largest object by far) are read, cleaned and made touchpoints on a
     # second thread while the other objects are handled on this one. Each part keeps its own
