@@ -204,19 +204,45 @@ def notebook_name(path: Path) -> str:
 
 
 def ensure_kernel() -> str:
-    """Register the `smk` kernel for this very Python (never a stray global `python3`)."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
-            return KERNEL_NAME
-    except NoSuchKernel:
-        pass
+    """Register the `smk` kernel for this very Python (never a stray global `python3`, nor
+    another environment's `smk` kernel), and make sure the kernel of that name runs it."""
+    found = _smk_kernel_python()
+    if found is not None and _is_this_python(found):
+        return KERNEL_NAME
     from ipykernel.kernelspec import install
 
     install(kernel_name=KERNEL_NAME, display_name="Python (smk)", prefix=sys.prefix)
+    found = _smk_kernel_python()
+    if found is None or not _is_this_python(found):
+        raise ReportError(
+            f"a Jupyter kernel named {KERNEL_NAME!r} runs {found}, another Python than this "
+            f"smk's ({sys.executable}), and Jupyter finds it before this environment's: remove "
+            f"it (jupyter kernelspec remove {KERNEL_NAME}) or set JUPYTER_PREFER_ENV_PATH=1"
+        )
     return KERNEL_NAME
+
+
+def _smk_kernel_python() -> str | None:
+    """The Python the kernel named `KERNEL_NAME` runs, as Jupyter finds it; None for none."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        return KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[0]
+    except NoSuchKernel:
+        return None
+
+
+def _is_this_python(python: str) -> bool:
+    """Whether `python` is this process's interpreter: the same path, or a name for the same
+    file in the same folder (`bin/python` and `bin/python3` of one environment). Paths are not
+    compared resolved alone: every venv of one base Python links to the same file."""
+    mine, theirs = Path(sys.executable).absolute(), Path(python).absolute()
+    if mine == theirs:
+        return True
+    try:
+        return mine.parent == theirs.parent and mine.resolve() == theirs.resolve()
+    except OSError:
+        return False
 
 
 def kernel_manager_class():
