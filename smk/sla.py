@@ -405,7 +405,7 @@ def business_hours_between(
     local = pd.DatetimeIndex(both.view("datetime64[ns]")).tz_localize("UTC").tz_convert(timezone)
     days = local.tz_localize(None).normalize().to_numpy().astype("datetime64[D]")
     first, last = days.min(), days.max()
-    calendar = np.arange(first, last + 1, dtype="datetime64[D]")
+    calendar = np.arange(first, last + np.timedelta64(1, "D"), dtype="datetime64[D]")
     busy = np.is_busday(calendar, weekmask=weekmask, holidays=list(holidays))
     midnight = pd.DatetimeIndex(calendar.astype("datetime64[ns]"))
 

@@ -141,7 +141,8 @@ def chance_psi(shares, n: int, level: float, draws: int = CHANCE_DRAWS, seed: in
     PSI grows as the leads get fewer: 50 leads spread over 10 bins leave some bins empty and
     others full by chance, and an empty bin alone adds about 0.7 (its share 0.1 against the
     floor). So a PSI is drift only above this level for as many leads. The samples are drawn
-    with a fixed `seed`: the same shares and number of leads always give the same level.
+    with a fixed `seed`: the same shares and number of leads always give the same level
+    (under one numpy release: numpy does not promise its distributions' draws across them).
     """
     p = np.asarray(shares, dtype="float64")
     p = p / p.sum()

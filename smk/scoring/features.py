@@ -184,7 +184,7 @@ class TargetSpec:
 
 def _cut(times: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
     """Timestamps as int64 ns with NaT and anything at or after `as_of` as missing (max int)."""
-    ns = times.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).view("int64")
+    ns = times.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT", "ns")).view("int64")
     missing = (ns == np.iinfo("int64").min) | (ns >= as_of.value)
     return np.where(missing, np.iinfo("int64").max, ns)
 
@@ -457,7 +457,7 @@ def _known_account(account: pd.Series, born: pd.Series, scored: np.ndarray) -> p
     the lead converted (Salesforce's conversion makes one) would tell the model which leads
     converted; an account without a creation date, or not in the export, is left as it is."""
     at = born.reindex(account.astype("object").where(account.notna()))
-    ns = at.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).view("int64")
+    ns = at.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT", "ns")).view("int64")
     later = (ns != np.iinfo("int64").min) & (ns > scored)
     return account.mask(pd.Series(later, index=account.index))
 
