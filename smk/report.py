@@ -217,7 +217,8 @@ def ensure_kernel() -> str:
         raise ReportError(
             f"a Jupyter kernel named {KERNEL_NAME!r} runs {found}, another Python than this "
             f"smk's ({sys.executable}), and Jupyter finds it before this environment's: remove "
-            f"it (jupyter kernelspec remove {KERNEL_NAME}) or set JUPYTER_PREFER_ENV_PATH=1"
+            f"it (jupyter kernelspec remove {KERNEL_NAME}, or take its folder out of "
+            "JUPYTER_PATH)"
         )
     return KERNEL_NAME
 
@@ -234,8 +235,11 @@ def _smk_kernel_python() -> str | None:
 
 def _is_this_python(python: str) -> bool:
     """Whether `python` is this process's interpreter: the same path, or a name for the same
-    file in the same folder (`bin/python` and `bin/python3` of one environment). Paths are not
-    compared resolved alone: every venv of one base Python links to the same file."""
+    file in the same folder (`bin/python` and `bin/python3` of one environment), or a bare
+    `python`, `python3` or `python3.11` (jupyter_client runs this Python for those). Paths are
+    not compared resolved alone: every venv of one base Python links to the same file."""
+    if re.fullmatch(r"python(3(\.\d+)?)?", python):
+        return True
     mine, theirs = Path(sys.executable).absolute(), Path(python).absolute()
     if mine == theirs:
         return True
@@ -1501,8 +1505,8 @@ def run_report(
     and run time (the index names them next to each page when the pages come from more than
     one run, and says so in its header when they come from more than one export). A previous
     month published from another export (`other_export_pages`) is warned of and not read:
-    no tile compares with it, segmentation refits. Publishing fails (`ReportError`) rather
-    than replace pages a run started later published meanwhile (`publish_month`).
+    no tile compares with it, segmentation refits. Pages a run started later published meanwhile are
+    kept, not replaced (`publish_month`: `ReportError` when this run has no other page).
 
     `out` must be new, empty or smk's (`check_out_folder`, ValueError otherwise), and the
     export must pass `check_export` (a `Refusal`, a ValueError, before any notebook runs). Once
@@ -1549,7 +1553,11 @@ def run_report(
             _warn(f"{the_month} is a partial month: {partial_month_text(coverage)}", quiet)
         hashes = contact_hashes(crm)  # which export: `other_export`
         previous_other = other_export_pages(out / str(the_month.previous), hashes)
-        other_previous = other_previous_text(the_month, previous_other) if previous_other else None
+        other_previous = (
+            other_previous_text(the_month, previous_other, [notebook_name(nb) for nb in chosen])
+            if previous_other
+            else None
+        )
         if other_previous:
             _warn(other_previous, quiet)
         timings["data load"] = time.perf_counter() - start
@@ -1697,8 +1705,8 @@ def publish_month(
     `page` (data source, masked `data`, `generated`, `smk` version, `RUN_STARTED`,
     `EXPORT_CONTACTS`) is what every page run now came from; with `partial`, the published
     month's other pages are kept with theirs. A published page this run would replace whose
-    run started after this one is not replaced: `ReportError`, the month left as it is (an
-    older run finishing last). Pages published from another export than the one whose contacts
+    run started after this one is kept (an older run finishing last), with a warning, and the
+    run's other pages published; `ReportError`, the month left as it is, when that leaves none. Pages published from another export than the one whose contacts
     hash to `hashes` (`other_export`) are replaced with a warning.
     """
     published = out / str(month)
@@ -1708,12 +1716,17 @@ def publish_month(
                 f"{published} exists but is no month smk published (no manifest or smk index): "
                 "smk will not replace it; move it away or choose another reports folder"
             )
-        ran = {run.name for run in runs}
         earlier = published_pages(published)
-        replaced = {n for n in earlier if n in ran or not partial}
+        replaced = {n for n in earlier if n in {run.name for run in runs} or not partial}
         later = _started_later({n: earlier[n] for n in replaced}, page.get(RUN_STARTED))
         if later:
-            raise ReportError(_overtaken_text(month, later, page[RUN_STARTED]))
+            text = _overtaken_text(month, later, page[RUN_STARTED])
+            if {run.name for run in runs} <= set(later):
+                raise ReportError(f"{text}, so the published {month} is left as it is")
+            _warn(f"{text}: those are kept, this run publishes its other pages", quiet)
+            runs, partial = _without_overtaken(staging, runs, later), True
+            replaced -= set(later)
+        ran = {run.name for run in runs}
         if others := {n: p for n, p in earlier.items() if other_export(p, hashes or set())}:
             _warn(_replaced_text(month, others, replaced), quiet)
         writers = keep_published(published, staging, runs) if partial else _writers(runs)
@@ -3196,14 +3209,19 @@ def _sources(pages: dict[str, dict]) -> str:
     return ", ".join(dict.fromkeys(str(p.get("source") or "not recorded") for p in pages.values()))
 
 
-def other_previous_text(month: Month, pages: dict[str, dict]) -> str:
-    """What the run warns of, and the month's index notes, when the previous month's `pages`
-    came from another export (`other_export_pages`): this run does not read that month."""
+def other_previous_text(month: Month, pages: dict[str, dict], running: list[str]) -> str:
+    """What the run of the notebooks `running` warns of, and the month's index notes, when the
+    previous month's `pages` came from another export (`other_export_pages`): this run does
+    not read that month."""
+    model = (
+        " and its segmentation model is not used (segments are fitted afresh)"
+        if "segmentation" in running
+        else ""
+    )
     return (
         f"{month.previous} was published from another export ({_sources(pages)}: fewer than "
         f"half of its contacts are in this one), so {month}'s key figures are not compared with "
-        f"it and its segmentation model is not used (segments are fitted afresh); does --out "
-        "hold another export's reports?"
+        f"it{model}; does --out hold another export's reports?"
     )
 
 
@@ -3235,9 +3253,10 @@ def _start_time(value) -> dt.datetime | None:
 def _started_later(pages: dict[str, dict], started) -> dict[str, dt.datetime]:
     """Notebook -> its run's start, for the `pages` (manifest provenance) whose run started
     after `started` (this run's `RUN_STARTED`)."""
-    mine = _start_time(started)
+    mine, now = _start_time(started), dt.datetime.now(dt.UTC)
     later = {n: _start_time(p.get(RUN_STARTED)) for n, p in pages.items()} if mine else {}
-    return {n: t for n, t in later.items() if t is not None and t > mine}
+    # a start after now is no run's (another host's clock ahead): it blocks nothing
+    return {n: t for n, t in later.items() if t is not None and mine < t <= now}
 
 
 def _shown_time(time_: dt.datetime) -> str:
@@ -3245,14 +3264,25 @@ def _shown_time(time_: dt.datetime) -> str:
 
 
 def _overtaken_text(month: Month, later: dict[str, dt.datetime], started) -> str:
-    """Why a run does not publish: a run that started after it published `month`'s pages
-    `later` meanwhile (perhaps from a refreshed export)."""
+    """Why a run does not publish `month`'s pages `later`: a run that started after it
+    published them meanwhile (perhaps from a refreshed export)."""
     return (
         f"{month} was published meanwhile by a run that started later "
         f"({_shown_time(max(later.values()))}; this run started {_shown_time(_start_time(started))}): "
-        f"this run would replace its pages {', '.join(later)} with figures of an older run, so "
-        f"the published {month} is left as it is"
+        f"this run would replace its pages {', '.join(later)} with figures of an older run"
     )
+
+
+def _without_overtaken(
+    staging: Path, runs: list[NotebookRun], later: dict[str, dt.datetime]
+) -> list[NotebookRun]:
+    """`runs` but those whose pages a later run published (`later`), their files removed from
+    `staging`: the month keeps the later run's pages, as a run of some notebooks keeps others'."""
+    for run in runs:
+        if run.name in later:
+            for name in run.files:
+                (staging / name).unlink(missing_ok=True)
+    return [run for run in runs if run.name not in later]
 
 
 @contextlib.contextmanager

@@ -78,3 +78,9 @@ def test_a_users_smk_kernel_of_another_venv_is_not_taken_for_this_one(tmp_path, 
     monkeypatch.setattr("ipykernel.kernelspec.install", lambda **kwargs: "")
     with pytest.raises(report.ReportError, match="another Python"):
         report.ensure_kernel()
+
+
+@pytest.mark.parametrize("bare", ["python", "python3", "python3.11"])
+def test_a_kernel_of_a_bare_python_runs_this_python(bare):
+    """jupyter_client runs this very Python for a spec whose argv[0] is a bare `python`."""
+    assert report._is_this_python(bare)

@@ -1452,6 +1452,78 @@ def test_a_run_that_started_earlier_does_not_replace_what_a_later_run_published(
     assert not (out / "2026-10" / "01_b.html").exists()
 
 
+def test_a_full_run_overtaken_on_one_page_keeps_that_page_and_publishes_its_others(
+    tmp_path, capsys
+):
+    # a quick `--notebooks 00_data_quality` run, started after the scheduled full run, published
+    # first: the full run then threw all its pages away (exit 3) and left a one-page month
+    from smk import report
+    from smk.periods import parse_month
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    month = parse_month("2026-10")
+    context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
+
+    def origin(started: str) -> dict:
+        return {"source": "x", "data": "x", "generated": "now", report.RUN_STARTED: started}
+
+    quick = out / ".staging-2026-10-0000000a"
+    runs = _staged_month(quick, "quick", "00_a")
+    report.publish_month(
+        quick, out, month, runs, context, origin("2026-11-01T06:00:05+00:00"), partial=True
+    )
+    full = out / ".staging-2026-10-0000000b"
+    runs = _staged_month(full, "full", "00_a")
+    (full / "01_b.ipynb").write_text("{}")
+    (full / "01_b.html").write_text("full")
+    (full / "metrics-b.json").write_text(json.dumps({"kpis": []}))
+    (full / "b.csv").write_text("x\n1\n")
+    runs.append(report.NotebookRun("b", full / "01_b.ipynb", files=["01_b.ipynb", "01_b.html"]))
+    runs[-1].files.append("b.csv")
+    report.publish_month(
+        full,
+        out,
+        month,
+        runs,
+        context,
+        origin("2026-11-01T06:00:00+00:00"),
+        partial=False,
+        quiet=False,
+    )
+    published = out / "2026-10"
+    assert (published / "00_a.html").read_text() == "quick"  # the later run's page kept
+    assert (published / "01_b.html").read_text() == "full"
+    assert (published / "b.csv").is_file()
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert manifest["pages"]["a"][report.RUN_STARTED] == "2026-11-01T06:00:05+00:00"
+    assert manifest["pages"]["b"][report.RUN_STARTED] == "2026-11-01T06:00:00+00:00"
+    assert manifest["files"]["00_a.html"] == "a" and manifest["files"]["01_b.html"] == "b"
+    err = capsys.readouterr().err
+    assert "would replace its pages a with figures of an older run: those are kept" in err
+
+
+def test_a_recorded_start_later_than_now_holds_no_run_back(tmp_path):
+    # another host's clock two hours ahead wrote the page: every run of the month was refused
+    # until the clock passed that time
+    import datetime as dt
+
+    from smk import report
+    from smk.periods import parse_month
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    month = parse_month("2026-10")
+    context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
+    now = dt.datetime.now(dt.UTC)
+    for tag, started in (("0000000a", now + dt.timedelta(hours=2)), ("0000000b", now)):
+        staging = out / f".staging-2026-10-{tag}"
+        runs = _staged_month(staging, tag)
+        origin = {"source": "x", "generated": "now", report.RUN_STARTED: started.isoformat()}
+        report.publish_month(staging, out, month, runs, context, origin, partial=False)
+    assert (out / "2026-10" / "00_a.html").read_text() == "0000000b"
+
+
 def test_two_reports_publishing_the_same_month_at_once_take_turns(tmp_path, monkeypatch):
     # two scheduled runs of one month finishing together: both swapped the month at once, the
     # loser failed with OSError 39 and left `.old-2026-10-<id>/` behind for good

@@ -529,3 +529,17 @@ def test_the_model_file_the_report_watches_is_the_one_segmentation_reads(tmp_pat
     assert _previous_reads(notebook, {"refit": False}, tmp_path) == {file: sha}
     assert _previous_reads(notebook, {"refit": True}, tmp_path) == {}  # refitted on request
     assert _previous_reads(config.NOTEBOOKS_DIR / "01_funnel_sla.ipynb", {}, tmp_path) == {}
+
+
+def test_the_other_export_warning_names_the_segmentation_model_only_when_segmentation_runs():
+    # a `--notebooks 01_funnel_sla` run said "its segmentation model is not used" of a page
+    # it did not make
+    from smk.periods import parse_month
+    from smk.report import other_previous_text
+
+    pages = {"funnel_sla": {"source": "c4 (salesforce)"}}
+    month = parse_month("2026-10")
+    alone = other_previous_text(month, pages, ["funnel_sla"])
+    assert "segmentation" not in alone
+    assert alone.startswith("2026-09 was published from another export (c4 (salesforce): ")
+    assert "segments are fitted afresh" in other_previous_text(month, pages, ["segmentation"])
