@@ -871,13 +871,13 @@ def _refuse_export_folder(out: Path) -> None:
     """A model is not written into a folder holding an export's files (those a load of the
     folder as an export reads: `data_files`, the model's own left out): a load of it then
     reads the model, never the export, and a refreshed export copied in would go unread (as
-    `smk validate --set-aside` refuses the export's folder)."""
+    `smk validate --set-aside` refuses the export's folder). A folder that already holds a
+    model is the model's: its other files (notes, a CSV extract) are left alone, as before."""
     from smk.io.mapping import data_files
 
-    if not out.is_dir():
+    if not out.is_dir() or (out / MODEL_MANIFEST).exists():
         return
-    own = _MODEL_FILES if (out / MODEL_MANIFEST).exists() else frozenset()
-    found = [p.name for p in data_files(out) if p.name not in own]
+    found = [p.name for p in data_files(out)]
     if found:
         listed = ", ".join(found[:3]) + (f", ... ({len(found)} in all)" if len(found) > 3 else "")
         raise CRMExportError(
@@ -980,8 +980,9 @@ def _export_changed(meta: dict, manifest: Path) -> str | None:
     if path.is_dir():  # the model's own files left out, of a model written into the export
         own = _MODEL_FILES if folder.resolve() == manifest.parent.resolve() else frozenset()
         paths += [p for p in data_files(folder) if p.name not in own]
-    written = manifest.stat().st_mtime_ns
-    newer = [p.name for p in dict.fromkeys(paths) if _modified(p) > written]
+    written, now = manifest.stat().st_mtime_ns, time.time_ns()
+    # a time after now tells nothing (a file server's clock ahead, times kept from an archive)
+    newer = [p.name for p in dict.fromkeys(paths) if written < _modified(p) <= now]
     if not newer:
         return None
     listed = ", ".join(newer[:3]) + (f" and {len(newer) - 3} more" if len(newer) > 3 else "")

@@ -92,3 +92,15 @@ def test_a_canonical_parquet_file_removed_during_a_load_is_named(tmp_path, monke
     with pytest.raises(CRMExportError, match="went away while it was read") as err:
         smk.load(export)
     assert err.value.file == str(gone)
+
+
+def test_a_file_the_load_does_not_read_may_change_meanwhile(tmp_path, monkeypatch):
+    """A sync tool's log beside the export, appended to during a load, failed the load as a
+    changed export file although smk never reads it (its "not read" warning names it)."""
+    export = shutil.copytree(FIXTURES / "hubspot" / "ui", tmp_path / "client")
+    log = export / "sync-log.txt"
+    log.write_text("start\n")
+    _change_after_first_read(monkeypatch, lambda: log.write_text("start\nmore\n"))
+    crm = smk.load(export)
+    assert log.read_text() == "start\nmore\n"
+    assert any("sync-log.txt" in w for w in crm.quality.warnings)

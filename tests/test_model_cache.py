@@ -206,9 +206,11 @@ def test_a_model_whose_export_changed_since_says_so(tmp_path, newer):
     model = smk.load(export).to_parquet(tmp_path / "model")
     before = smk.load(model).quality.warnings
     assert not [w for w in before if "export changed" in w]
-    written = (model / "smk-model.json").stat().st_mtime_ns
-    (export / newer).write_text((export / "deals.csv").read_text())
-    os.utime(export / newer, ns=(written + 10**9, written + 10**9))
+    written = (model / "smk-model.json").stat().st_mtime_ns - 10**10  # written 10 s ago,
+    os.utime(model / "smk-model.json", ns=(written, written))
+    for f in export.iterdir():  # from files older still
+        os.utime(f, ns=(written - 10**10, written - 10**10))
+    (export / newer).write_text((export / "deals.csv").read_text())  # modified now
     added = smk.load(model).quality.warnings[len(before) :]
     assert len(added) == 1
     assert added[0].startswith(
@@ -301,3 +303,28 @@ def test_a_model_rewritten_at_every_read_says_a_write_is_in_progress(tmp_path, m
         smk.load(model)
     assert "changed while it was read (a write in progress?)" in err.value.reason
     assert "damaged" not in str(err.value)
+
+
+def test_an_export_time_after_the_present_tells_nothing(tmp_path):
+    """Files whose times are ahead of this machine's clock (a file server's clock ahead, times
+    kept from an archive) made every fresh model say its export had changed since."""
+    import os
+    import time
+
+    export = _export(tmp_path / "export", bad_rows=0)
+    ahead = time.time_ns() + 2 * 3600 * 10**9
+    for f in export.iterdir():
+        os.utime(f, ns=(ahead, ahead))
+    model = smk.load(export).to_parquet(tmp_path / "model")
+    assert not [w for w in smk.load(model).quality.warnings if "export changed" in w]
+
+
+def test_a_model_folder_holding_notes_is_written_again(tmp_path):
+    """A folder that holds a model already is the model's: a README.txt beside it made the
+    next monthly write refuse the folder as an export's."""
+    crm = smk.load(_export(tmp_path / "export", bad_rows=0))
+    model = crm.to_parquet(tmp_path / "model")
+    (model / "README.txt").write_text("notes")
+    assert crm.to_parquet(model) == model
+    assert (model / "README.txt").read_text() == "notes"
+    assert smk.load(model).quality.tables["contacts"].loaded == len(crm.contacts)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import contextvars
 import csv
 import datetime
 import io
 import os
 import re
 import tempfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -1436,6 +1437,20 @@ def file_stamp(path: Path) -> FileStamp:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
+#: the files of the load under way (`unchanged_while_read`) that it does not read (`not_read`)
+_UNREAD_NOW: contextvars.ContextVar[set[Path] | None] = contextvars.ContextVar(
+    "smk_not_read", default=None
+)
+
+
+def not_read(paths: Iterable[Path]) -> None:
+    """Tell the load under way (`unchanged_while_read`) that it does not read `paths` (a note
+    or a log file beside the export): they may change meanwhile."""
+    held = _UNREAD_NOW.get()
+    if held is not None:
+        held.update(paths)
+
+
 @contextlib.contextmanager
 def unchanged_while_read(paths: Collection[Path]) -> Iterator[None]:
     """Read the files `paths` of one export in the block, and raise `CRMExportError` naming
@@ -1443,21 +1458,26 @@ def unchanged_while_read(paths: Collection[Path]) -> Iterator[None]:
     refreshed during a load gives a mix of two exports, whose rows would be set aside as
     faults of the export (deals of the new one naming contacts only the new one holds).
     One look at each file before and one after the whole load; a load that failed meanwhile
-    raises this error too when a file changed (its own error may be a symptom)."""
+    raises this error too when a file changed (its own error may be a symptom). Files the load
+    says it does not read (`not_read`) may change."""
     before = {p: file_stamp(p) for p in paths}
+    skipped: set[Path] = set()
+    token = _UNREAD_NOW.set(skipped)
     try:
         yield
     except Exception:
-        if (changed := _changed(before)) is not None:
+        if (changed := _changed(before, skipped)) is not None:
             raise changed from None
         raise
-    if (changed := _changed(before)) is not None:
+    finally:
+        _UNREAD_NOW.reset(token)
+    if (changed := _changed(before, skipped)) is not None:
         raise changed
 
 
-def _changed(before: dict[Path, FileStamp]) -> CRMExportError | None:
-    """The error for the files of `before` that are not as they were, or None."""
-    changed = [p for p, stamp in before.items() if file_stamp(p) != stamp]
+def _changed(before: dict[Path, FileStamp], skipped: set[Path]) -> CRMExportError | None:
+    """The error for the files of `before` but `skipped` that are not as they were, or None."""
+    changed = [p for p, stamp in before.items() if p not in skipped and file_stamp(p) != stamp]
     if not changed:
         return None
     gone = "went away" if file_stamp(changed[0]) is None else "changed"

@@ -1882,6 +1882,7 @@ def read_tables(
                 functools.partial(read_table, table, tm, paths),
                 sum(p.stat().st_size for p in paths),
             )
+    fileio.not_read(p for p in candidates if p not in matched)
     unread = [p.name for p in candidates if p not in matched]
     if warnings is not None:
         warnings.extend(notes + ([_unread(unread, mapping)] if unread else []))

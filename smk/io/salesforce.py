@@ -1221,6 +1221,7 @@ def _read_object(
         frame = fileio.read_any(path)
     except CRMExportError:
         if name is None:  # a note beside the export (`notes.txt`), no object's file: not read
+            fileio.not_read([path])
             return None, None
         raise
     if name is None:
@@ -1228,6 +1229,7 @@ def _read_object(
         name = object_of_labels(labels, opportunities)
         as_deals = name != object_of_labels(labels, opportunities=False)
     if name is None:
+        fileio.not_read([path])
         return None, None
     spec = _OBJECTS[name]
     mapped = map_frame(frame, spec.table, spec.mapping, path)
