@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE := data/sample/hubspot
 
-.PHONY: report test lint lab notebooks sample bench clean chromium
+.PHONY: report test test-lowest lint lab notebooks sample bench clean chromium
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -39,6 +39,16 @@ test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
+## Maintainers' check that pyproject.toml's lower bounds hold: the whole test suite in
+## .venv-lowest, each dependency at the lowest version pyproject.toml allows (uv's
+## lowest-direct resolution); pytest as `make test` runs it, without the lint. Not run by CI
+## (.ci/run: it would double its time).
+test-lowest: chromium
+	$(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/pip install --quiet uv
+	.venv-lowest/bin/uv pip install --python .venv-lowest/bin/python --resolution lowest-direct -e '.[test]'
+	.venv-lowest/bin/python -m pytest -n auto --maxprocesses 4
+
 ## Debian's chromium for the report's browser test (installed when missing and we are root).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -68,4 +78,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-lowest .pytest_cache .ruff_cache .hypothesis

@@ -381,6 +381,8 @@ def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
     source row, the model's own record, names the export it was made from). A `month` of
     ``latest`` is shown with the month it resolved to: "2026-10 (latest)".
     """
+    from importlib.metadata import version
+
     import numpy as np
 
     parameters, cached = _as_published(parameters)
@@ -391,6 +393,7 @@ def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
         "python": platform.python_version(),
         "pandas": pd.__version__,
         "numpy": np.__version__,
+        "scikit-learn": version("scikit-learn"),  # lead scoring's figures change with it
         "data source": display_path(crm.source),
         "data format": crm.format,
         **(

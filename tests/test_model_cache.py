@@ -48,6 +48,19 @@ def _assert_reads_back_as(folder: Path, crm: CRM) -> None:
     assert again.quality.to_dict() == crm.quality.to_dict()
 
 
+def test_a_models_text_reads_back_as_the_models_string_dtype(tmp_path):
+    """Text columns (the tables' and the set-aside rows') read back as written: `string`,
+    missing as <NA>. (pyarrow before 19 read them as pandas' `str`, missing as NaN.)"""
+    crm = smk.load(_export(tmp_path / "export", bad_rows=2))
+    crm.to_parquet(tmp_path / "model")
+    back = smk.load(tmp_path / "model")
+    frames = [(getattr(back, n), getattr(crm, n)) for n in TABLES]
+    frames.append((back.quality.set_aside("contacts"), crm.quality.set_aside("contacts")))
+    for got, written in frames:
+        assert got.dtypes.map(repr).to_dict() == written.dtypes.map(repr).to_dict()
+    assert back.contacts["lifecycle_stage"].dtype.na_value is pd.NA
+
+
 def test_writing_a_model_again_replaces_the_earlier_one_whole(tmp_path):
     """The monthly workflow: a clean export written over last month's model, which had rows
     set aside, read the old set-aside files as its own (a damaged cache, exit 2)."""

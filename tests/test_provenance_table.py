@@ -52,3 +52,20 @@ def test_the_provenance_table_shows_the_month_latest_stood_for():
     assert shown["parameter month"] == f"{month} (latest)" == "2026-10 (latest)"
     table = notebooks.provenance(crm, {"month": "2026-09"})  # a month named stays as named
     assert dict(zip(table["item"], table["value"], strict=True))["parameter month"] == "2026-09"
+
+
+def test_the_provenance_table_names_the_versions_the_figures_depend_on():
+    """Lead scoring's figures change with scikit-learn's version (a ROC AUC of 0.5658 with 1.8,
+    0.5622 with 1.9): the table named smk, Python, pandas and numpy only."""
+    import numpy as np
+    import pandas as pd
+    import sklearn
+
+    table = notebooks.provenance(mini_crm(B2B), {})
+    shown = dict(zip(table["item"], table["value"], strict=True))
+    assert {k: shown[k] for k in ("smk", "pandas", "numpy", "scikit-learn")} == {
+        "smk": smk.__version__,
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+    }

@@ -1395,9 +1395,12 @@ def _month_words(
 _MONTH_WORDS, _MONTH_CLASHES = _month_words(_MONTH_NAMES)
 #: words that join a date's parts (Spanish, Portuguese): `3 de marzo de 2026`, `marzo del 2026`
 _JOINERS = frozenset({"de", "del"})
+#: a word's letters and accents, the accents written apart or not (`März` as `a` and U+0308):
+#: pyarrow before 26 normalises nothing to NFC (`utf8_normalize` gives NFD), so both forms are read
+_LETTERS = r"\pL\pM"
 #: a word as written in a value (`{}`), with the dot that may end it (`janv.`), between
 #: non-letters (Arrow's RE2 syntax)
-_A_WORD = r"(^|[^\pL]){}\.?($|[^\pL])"
+_A_WORD = rf"(^|[^{_LETTERS}]){{}}\.?($|[^{_LETTERS}])"
 #: a day-first date once its month is English: `1 Mar 2026`, `01.Mar 26`, French `1er Mar 2026`
 _DAY_MONTH_YEAR = r"^(\d{1,2})(?:er)?[\s.-]+([A-Z][a-z]{2})[\s.,-]+(\d{4}|\d{2})\b"
 
@@ -1901,8 +1904,8 @@ def _in_english(s: pd.Series) -> pd.Series:
     14:30` -> `3-Mar-2026 14:30`, `janv. 2026` -> `Jan 2026` (other words stay: `PM`, `CET`);
     the other values are left out. Arrow passes over the values once per month named (and once
     for the joiners), whatever the number and case of the spellings written."""
-    text = pc.utf8_normalize(arrow_text(s), "NFC")  # `ä` one letter, not `a` and an accent
-    words = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"[^\pL]+", " "))
+    text = arrow_text(s)  # `März` as written: one letter `ä` or `a` and an accent (`_LETTERS`)
+    words = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, rf"[^{_LETTERS}]+", " "))
     phrases = pc.unique(words).drop_null().to_pylist()  # `Mär`, `de marzo de`: a few
     english = {w: _english_word(w) for w in {w.lower() for p in phrases for w in p.split()}}
     months = {w for w, new in english.items() if new and new.strip()}

@@ -976,9 +976,10 @@ def _id18_arrow(ids: pa.Array) -> pa.Array:
     data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     heads15 = data.reshape(-1, 15)  # the callers pass 15/18-character alphanumeric ids only
     whole = np.concatenate([heads15, _suffixes(heads15)], axis=1)  # 18 ASCII bytes per id
-    long = pc.equal(pc.binary_length(ids), 18).to_numpy(zero_copy_only=False)
+    is_long = pc.equal(pc.binary_length(ids), 18)
+    long = is_long.to_numpy(zero_copy_only=False)
     if long.any():  # written 18-character ids: their checksum may restore their case
-        given = ids.filter(long).cast(pa.string())
+        given = ids.filter(is_long).cast(pa.string())  # an Arrow mask: pyarrow 16 takes no other
         given_offsets = np.frombuffer(given.buffers()[1], np.int32)[given.offset :]
         start = given_offsets[0]
         given_bytes = np.frombuffer(given.buffers()[2], np.uint8)[start : start + 18 * len(given)]
