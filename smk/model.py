@@ -902,7 +902,7 @@ def _writing(out: Path) -> Iterator[None]:
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        if _is_open_at(fd, path):
+        if is_open_at(fd, path):
             break
         os.close(fd)
     try:
@@ -913,8 +913,10 @@ def _writing(out: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _is_open_at(fd: int, path: Path) -> bool:
-    """Whether `fd` is the file at `path` now (not one removed since it was opened)."""
+def is_open_at(fd: int, path: Path) -> bool:
+    """Whether `fd` is the file at `path` now (not one removed since it was opened): a lock
+    taken on a lock file its holder removed before letting go is no lock (`_writing`, and the
+    report's publish lock)."""
     try:
         return os.path.samestat(os.fstat(fd), os.stat(path))
     except FileNotFoundError:

@@ -68,7 +68,7 @@ import yaml
 
 import smk
 from smk import config
-from smk.model import CRM
+from smk.model import CRM, is_open_at
 from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
 from smk.outputs import (
     EMAIL_REMOVED,
@@ -1097,7 +1097,7 @@ def _publishing(out: Path, month: Month, quiet: bool = True):
     try:
         while True:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            if _lock(fd) and _is_open_at(fd, path):
+            if _lock(fd) and is_open_at(fd, path):
                 break
             os.close(fd)
             fd = None
@@ -1131,14 +1131,6 @@ def _publishing(out: Path, month: Month, quiet: bool = True):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
             os.close(fd)  # closing releases the lock
-
-
-def _is_open_at(fd: int, path: Path) -> bool:
-    """Whether `fd` is the file at `path` now (not one removed since it was opened)."""
-    try:
-        return os.path.samestat(os.fstat(fd), os.stat(path))
-    except FileNotFoundError:
-        return False
 
 
 def _read_holder(path: Path) -> str:
