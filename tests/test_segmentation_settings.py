@@ -676,10 +676,16 @@ def _bundle_of_no_model(path) -> None:
 @pytest.mark.parametrize(
     ("damage", "why"),
     [
-        (lambda path: path.write_bytes(path.read_bytes()[:5000]), "could not be read (EOFError)"),
-        (lambda path: path.write_bytes(b""), "could not be read (EOFError)"),
-        (lambda path: path.write_bytes(b"not a joblib file"), "could not be read (KeyError)"),
-        (_bundle_of_no_model, "holds no fitted segmentation model (found NoneType)"),
+        (  # where the cut falls in the pickle depends on numpy's layout of the arrays
+            lambda path: path.write_bytes(path.read_bytes()[:5000]),
+            r"could not be read \((EOFError|UnpicklingError)\): the file may be damaged",
+        ),
+        (lambda path: path.write_bytes(b""), re.escape("could not be read (EOFError)")),
+        (
+            lambda path: path.write_bytes(b"not a joblib file"),
+            re.escape("could not be read (KeyError)"),
+        ),
+        (_bundle_of_no_model, re.escape("holds no fitted segmentation model (found NoneType)")),
     ],
     ids=["truncated", "empty", "not-a-pickle", "no-model"],
 )
@@ -698,7 +704,7 @@ def test_a_damaged_model_file_is_refitted_with_a_note_naming_it(
     assert run.fitted and run.model_month == "2026-10"
     said = "the saved model could not be used (2026-09/segmentation-model.joblib "
     assert said in run.note
-    assert why in run.note
+    assert re.search(why, run.note), run.note
     assert str(tmp_path) not in run.note  # the month folder, not a path on this machine
     assert sg.load_segmenter(reports / "2026-10" / sg.MODEL_FILE)["month"] == "2026-10"
 
