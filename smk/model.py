@@ -1120,24 +1120,13 @@ def _read_cached(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         what = "a folder where a Parquet file belongs"
         raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path))
     try:
-        return _model_text(pd.read_parquet(path, columns=columns))
+        return pd.read_parquet(path, columns=columns)
     except pa.ArrowMemoryError:
         raise  # out of memory is no damage
     except (OSError, pa.ArrowException, ValueError) as exc:
         _refuse_unpermitted(exc, path)
         what = f"{type(exc).__name__}: {exc}"
         raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path)) from None
-
-
-def _model_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with its text in the model's `string` dtype (missing is `pd.NA`): pyarrow before
-    19 reads the text of a model back as pandas' `str` (missing is NaN)."""
-    text = {
-        col: dtype_of("str")
-        for col, dtype in frame.dtypes.items()
-        if isinstance(dtype, pd.StringDtype) and dtype.na_value is not pd.NA
-    }
-    return frame.astype(text) if text else frame
 
 
 def _columns_to_read(
