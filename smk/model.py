@@ -836,6 +836,10 @@ class CRM:
         )
 
 
+#: What `smk report` writes next to its Parquet cache: the export the cache stands for (or the
+#: Parquet model the report was given), as a re-run of a published notebook reads it
+#: (`data_path`, `data_format`, `read_options`).
+REPORT_SOURCE = "smk-report-source.json"
 _DAMAGED_CACHE = (
     "a damaged smk model cache, or one of another shape ({what}): write it again from the "
     "export (smk.load(export).to_parquet(folder)), or load the export itself"
@@ -988,12 +992,26 @@ def _export_changed(meta: dict, manifest: Path) -> str | None:
     if not newer:
         return None
     listed = ", ".join(newer[:3]) + (f" and {len(newer) - 3} more" if len(newer) > 3 else "")
+    verb = "is" if len(newer) == 1 else "are"
+    if (manifest.parent / REPORT_SOURCE).is_file():  # the cache of `smk report` under way
+        return (
+            f"the export changed while this report ran: {listed} in {folder} {verb} newer "
+            "than the report's load of it, which its pages show; run the report again for "
+            "the export as it is now"
+        )
     return (
-        f"the export changed after this model was written: {listed} in {folder} "
-        f"{'is' if len(newer) == 1 else 'are'} newer than the model, which holds the export "
-        "as it was; write the model again (smk.load(export).to_parquet(folder)), or load the "
-        "export itself"
+        f"the export changed after this model was written: {listed} in {folder} {verb} "
+        "newer than the model, which holds the export as it was; write the model again "
+        "(smk.load(export).to_parquet(folder)), or load the export itself"
     )
+
+
+def export_changed(model: str | Path) -> str | None:
+    """The warning that the export of the model in folder `model` changed after the model was
+    written (`_export_changed`), or None: `smk report` asks it of its cache after the notebooks
+    ran, as the pages show the export as the report loaded it."""
+    manifest = Path(model) / MODEL_MANIFEST
+    return _export_changed(_read_meta(manifest), manifest)
 
 
 def _modified(path: Path) -> int:

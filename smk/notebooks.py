@@ -25,7 +25,7 @@ from smk import config
 from smk.checks import check_seed
 from smk.errors import NoDataError
 from smk.io.parse import listed
-from smk.model import CRM
+from smk.model import CRM, REPORT_SOURCE
 from smk.outputs import counted, export_csv
 from smk.periods import is_latest, resolve_month
 from smk.presentation import as_table
@@ -56,10 +56,6 @@ def display_path(path: str | Path) -> str:
 
 #: The options of `smk.load` that say how to read an export (a notebook's `read_options`).
 READ_OPTIONS = ("mapping", "timezone", "dayfirst", "decimal", "schema")
-#: What `smk report` writes next to its Parquet cache: the export the cache stands for (or the
-#: Parquet model the report was given), as a re-run of a published notebook reads it
-#: (`data_path`, `data_format`, `read_options`).
-REPORT_SOURCE = "smk-report-source.json"
 #: The key of `REPORT_SOURCE` that says whether the report publishes personal data
 #: (``smk report --include-pii``): false, the notebook is run for a publication without it.
 INCLUDE_PII = "include_pii"

@@ -68,7 +68,7 @@ import yaml
 
 import smk
 from smk import config
-from smk.model import CRM, is_open_at
+from smk.model import CRM, export_changed, is_open_at
 from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
 from smk.outputs import (
     EMAIL_REMOVED,
@@ -1622,6 +1622,9 @@ def run_report(
                     rerun["read_options"],
                     own_fit=bool(other_previous),
                 )
+            changed = export_changed(cache)  # the pages show the export as it was loaded
+            if changed is not None:
+                _warn(changed, quiet)
             timings["analysis (cells)"] = sum(r.cells_seconds for r in runs)
             timings["kernel start + overhead"] = sum(r.seconds - r.cells_seconds for r in runs)
             t = time.perf_counter()

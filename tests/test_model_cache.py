@@ -10,7 +10,7 @@ import pytest
 
 import smk
 from smk.errors import CRMExportError
-from smk.model import CRM, TABLES
+from smk.model import CRM, TABLES, export_changed
 
 CONTACTS = "contact_id,email,created_at,lifecycle_stage,original_source\n"
 GOOD = [
@@ -341,3 +341,27 @@ def test_a_model_folder_holding_notes_is_written_again(tmp_path):
     assert crm.to_parquet(model) == model
     assert (model / "README.txt").read_text() == "notes"
     assert smk.load(model).quality.tables["contacts"].loaded == len(crm.contacts)
+
+
+def test_the_cache_of_a_report_says_its_export_changed_while_the_report_ran(tmp_path):
+    """The cache `smk report` reads its notebooks from told the published page to "write the
+    model again (smk.load(export).to_parquet(folder))": advice for a user's own model, not
+    for a reader of a report whose export was refreshed while it ran."""
+    import os
+
+    export = _export(tmp_path / "export", bad_rows=0)
+    cache = smk.load(export).to_parquet(tmp_path / ".cache-2026-10-abcd")
+    (cache / "smk-report-source.json").write_text("{}\n")
+    written = (cache / "smk-model.json").stat().st_mtime_ns - 10**10
+    os.utime(cache / "smk-model.json", ns=(written, written))
+    for f in export.iterdir():
+        os.utime(f, ns=(written - 10**10, written - 10**10))
+    assert export_changed(cache) is None
+    (export / "deals.csv").write_text((export / "deals.csv").read_text())  # modified now
+    said = export_changed(cache)
+    assert said == (
+        f"the export changed while this report ran: deals.csv in {export.resolve()} is newer "
+        "than the report's load of it, which its pages show; run the report again for the "
+        "export as it is now"
+    )
+    assert said in smk.load(cache).quality.warnings

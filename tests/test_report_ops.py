@@ -543,3 +543,26 @@ def test_the_other_export_warning_names_the_segmentation_model_only_when_segment
     assert "segmentation" not in alone
     assert alone.startswith("2026-09 was published from another export (c4 (salesforce): ")
     assert "segments are fitted afresh" in other_previous_text(month, pages, ["segmentation"])
+
+
+def test_an_export_refreshed_while_the_report_ran_is_said(tmp_path, capsys):
+    """An export refreshed after the report's load: the pages show the export as loaded, and
+    nothing told the scheduler (the data-quality page advised writing a model again)."""
+    export = tmp_path / "export"
+    shutil.copytree(SAMPLE, export)
+    for f in export.iterdir():  # an export written a minute ago
+        os.utime(f, (f.stat().st_mtime - 60, f.stat().st_mtime - 60))
+    refreshed = sorted(p.name for p in export.glob("*deals*.csv"))[0]
+    # the notebook refreshes a file of the export after the report loaded it
+    code = f"import os\nos.utime({str(export / refreshed)!r})\nprint('fine')"
+    folder = _notebooks(tmp_path, code)
+    out = tmp_path / "reports"
+    args = ["report", "--data", str(export), "--month", "2026-09", "--out", str(out)]
+    assert main([*args, "--notebook-dir", str(folder)]) == 0
+    said = (
+        f"the export changed while this report ran: {refreshed} in {export.resolve()} is newer "
+        "than the report's load of it, which its pages show; run the report again for the "
+        "export as it is now"
+    )
+    assert f"smk: warning: {said}\n" in capsys.readouterr().err
+    assert f" WARNING {said}" in (out / "smk-report.log").read_text(encoding="utf-8")
