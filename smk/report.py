@@ -236,15 +236,18 @@ def _smk_kernel_python() -> str | None:
 def _is_this_python(python: str) -> bool:
     """Whether `python` is this process's interpreter: the same path, or a name for the same
     file in the same folder (`bin/python` and `bin/python3` of one environment), or a bare
-    `python`, `python3` or `python3.11` (jupyter_client runs this Python for those). Paths are
-    not compared resolved alone: every venv of one base Python links to the same file."""
-    if re.fullmatch(r"python(3(\.\d+)?)?", python):
+    `python`, `python3` or this minor version's `python3.N` (jupyter_client runs this Python
+    for those, and only those). Paths are not compared resolved alone: every venv of one base
+    Python links to the same file; its folder is resolved (a project under a symlinked path)."""
+    major, minor = sys.version_info[:2]
+    if python in {"python", f"python{major}", f"python{major}.{minor}"}:
         return True
     mine, theirs = Path(sys.executable).absolute(), Path(python).absolute()
     if mine == theirs:
         return True
     try:
-        return mine.parent == theirs.parent and mine.resolve() == theirs.resolve()
+        same_folder = mine.parent.resolve() == theirs.parent.resolve()
+        return same_folder and mine.resolve() == theirs.resolve()
     except OSError:
         return False
 

@@ -80,7 +80,28 @@ def test_a_users_smk_kernel_of_another_venv_is_not_taken_for_this_one(tmp_path, 
         report.ensure_kernel()
 
 
-@pytest.mark.parametrize("bare", ["python", "python3", "python3.11"])
+THIS_MINOR = f"python3.{sys.version_info[1]}"
+
+
+@pytest.mark.parametrize("bare", ["python", "python3", THIS_MINOR])
 def test_a_kernel_of_a_bare_python_runs_this_python(bare):
     """jupyter_client runs this very Python for a spec whose argv[0] is a bare `python`."""
     assert report._is_this_python(bare)
+
+
+@pytest.mark.parametrize("other", [9, 1, 10])
+def test_a_bare_python_of_another_minor_version_is_another_python(other):
+    """jupyter_client runs a spec's `python3.9` as it is (another interpreter, or none): only
+    `python`, `python3` and this minor version's name are this Python."""
+    bare = f"python3.{sys.version_info[1] + other}"
+    assert not report._is_this_python(bare)
+
+
+def test_this_environment_through_a_symlinked_folder_is_this_python(tmp_path):
+    """A kernel installed under a symlinked path of the project (a symlinked home or /srv)
+    names this environment's python by another spelling: it is this Python, not another."""
+    link = tmp_path / "venvlink"
+    os.symlink(Path(sys.executable).parent.parent, link)
+    spelled = link / "bin" / Path(sys.executable).name
+    assert spelled.absolute() != Path(sys.executable).absolute()
+    assert report._is_this_python(str(spelled))
