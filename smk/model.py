@@ -774,6 +774,8 @@ class CRM:
             "rows": {name: len(df) for name, df in self.tables().items()},
             # the files of this model: `from_parquet` reads no other (a stale one stays unread)
             "model_files": written,
+            # the export folder's other files, not read: a change to one changes no model
+            "unread": _unread_files(self),
         }
         (folder / MODEL_MANIFEST).write_text(json.dumps(meta, indent=2))
         return written
@@ -876,12 +878,19 @@ def _refuse_export_folder(out: Path) -> None:
     folder as an export reads: `data_files`, the model's own left out): a load of it then
     reads the model, never the export, and a refreshed export copied in would go unread (as
     `smk validate --set-aside` refuses the export's folder). A folder that already holds a
-    model is the model's: its other files (notes, a CSV extract) are left alone, as before."""
+    model is the model's: its other files (notes, a CSV extract) are left alone, as before;
+    so are text files (a README.txt) in a folder that is no export of a format smk knows."""
+    from smk.io import detect_format
     from smk.io.mapping import data_files
 
     if not out.is_dir() or (out / MODEL_MANIFEST).exists():
         return
     found = [p.name for p in data_files(out)]
+    if found and all(name.lower().endswith(".txt") for name in found):
+        try:
+            detect_format(out)
+        except CRMExportError:
+            return  # notes, not an export
     if found:
         listed = ", ".join(found[:3]) + (f", ... ({len(found)} in all)" if len(found) > 3 else "")
         raise CRMExportError(
@@ -969,6 +978,19 @@ def _read_steadily(read: Callable[[], CRM], manifest: Path) -> CRM:
     )
 
 
+def _unread_files(crm: CRM) -> list[str]:
+    """The files of a local export folder that the load of `crm` did not read (a note, a sync
+    tool's log: the load's warnings name them), as the folder is when a model of it is
+    written, for `_export_changed` to leave out."""
+    from smk.io.mapping import data_files
+
+    folder = Path(_stored_source(crm))
+    if "://" in str(crm.source or "") or not folder.is_dir():
+        return []
+    read = {str(n) for names in crm.quality.files.values() for n in names}
+    return [p.name for p in data_files(folder) if p.name not in read]
+
+
 def _export_changed(meta: dict, manifest: Path) -> str | None:
     """The warning for a model whose export changed after it was written: a file it was
     read from (`files`; the export file itself), or another file of a type smk reads in the
@@ -985,6 +1007,7 @@ def _export_changed(meta: dict, manifest: Path) -> str | None:
     paths = [folder / str(n) for n in names] + ([path] if path.is_file() else [])
     if path.is_dir():  # the model's own files left out, of a model written into the export
         own = _MODEL_FILES if folder.resolve() == manifest.parent.resolve() else frozenset()
+        own |= set(meta.get("unread") or ())  # a note or a sync log the load did not read
         paths += [p for p in data_files(folder) if p.name not in own]
     written, now = manifest.stat().st_mtime_ns, time.time_ns()
     # a time after now tells nothing (a file server's clock ahead, times kept from an archive)

@@ -365,3 +365,48 @@ def test_the_cache_of_a_report_says_its_export_changed_while_the_report_ran(tmp_
         "export as it is now"
     )
     assert said in smk.load(cache).quality.warnings
+
+
+def test_a_file_the_load_did_not_read_changes_no_model(tmp_path):
+    """A note or a sync tool's log beside the export (the load read none of it) rewritten
+    after the model was written: every read of the model, and of a model written from it (the
+    report's cache of a `--data` model), warned that the export had changed."""
+    import os
+
+    export = _export(tmp_path / "export", bad_rows=0)
+    (export / "notes.txt").write_text("exported by Jo\n")
+    model = smk.load(export).to_parquet(tmp_path / "model")
+    again = smk.load(model).to_parquet(tmp_path / "again")
+    for folder in (model, again):
+        written = (folder / "smk-model.json").stat().st_mtime_ns - 10**10
+        os.utime(folder / "smk-model.json", ns=(written, written))
+    for f in export.iterdir():
+        os.utime(f, ns=(written - 10**10, written - 10**10))
+    (export / "notes.txt").write_text("exported by Jo\nrefreshed OK\n")  # modified now
+    for folder in (model, again):
+        assert not [w for w in smk.load(folder).quality.warnings if "export changed" in w]
+        assert export_changed(folder) is None
+    (export / "deals.csv").write_text((export / "deals.csv").read_text())  # but a file it read
+    assert export_changed(again).startswith("the export changed after this model was written")
+
+
+def test_a_model_folder_holding_only_a_note_is_written(tmp_path):
+    """`to_parquet` into a new folder holding a README.txt refused it as an export folder."""
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "README.txt").write_text("Model of the HubSpot export, rebuilt nightly\n")
+    export = _export(tmp_path / "export", bad_rows=0)
+    crm = smk.load(export)
+    assert crm.to_parquet(folder) == folder
+    _assert_reads_back_as(folder, crm)
+    assert (folder / "README.txt").read_text().startswith("Model of the HubSpot")
+
+
+def test_a_folder_of_a_text_export_is_still_refused(tmp_path):
+    """Text files that are an export smk recognises (a tab-separated Salesforce report saved as
+    .txt) still keep a model out of their folder."""
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "leads.txt").write_text("Id\tLeadSource\tIsConverted\n00Q1\tWeb\tfalse\n")
+    with pytest.raises(CRMExportError, match="holds export files \\(leads.txt\\)"):
+        smk.load(_export(tmp_path / "export", bad_rows=0)).to_parquet(folder)
