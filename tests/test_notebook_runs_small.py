@@ -71,3 +71,31 @@ def test_credit_in_a_huge_currency_passes_the_attribution_checks(tmp_path):
     assert _every_parameter("04_attribution.ipynb") <= set(rows)  # fx_rates, models were not
     assert not any(".staging-" in value for value in rows.values())  # no temporary folder
     assert rows["parameter fx_rates"] == str(rates) and rows["parameter n_boot"] == "20"
+
+
+def test_won_revenue_in_a_huge_currency_passes_the_funnel_checks(tmp_path):
+    # IDR-sized won revenue (~2.6e10, amounts with cents): the four P's views of the marketing
+    # mix add up to one total but for float rounding (3.8e-6 here), which the page's check
+    # held to an absolute 1e-6, so the report failed every month (exit 3)
+    import numpy as np
+    import pandas as pd
+
+    export = tmp_path / "idr"
+    assert cli.main(["synth", "--contacts", "1500", "--months", "18", "--seed", "7",
+                     "--format", "canonical", "--out", str(export)]) == 0  # fmt: skip
+    deals = pd.read_csv(export / "deals.csv", dtype=str, keep_default_na=False)
+    given = deals["amount"] != ""
+    amounts = pd.to_numeric(deals.loc[given, "amount"], errors="coerce").fillna(1000)
+    scale = 17000 * np.random.default_rng(5).uniform(0.9, 1.1, given.sum())
+    deals.loc[given, "amount"] = (amounts * scale).round(2).astype(str)
+    deals["currency"] = "IDR"
+    deals.to_csv(export / "deals.csv", index=False)
+    params = {"fx_rates": {"IDR": 1.0}, "reporting_currency": "IDR"}
+    code, month = _report(tmp_path, export, "latest", "funnel_sla", params)
+    assert code == 0
+    published = next((tmp_path / "reports").glob("20??-??"))
+    metrics = json.loads((published / "metrics-funnel_sla.json").read_text())
+    assert metrics["currency"] == "IDR"
+    mix = pd.read_csv(published / "marketing_mix.csv")
+    totals = mix.groupby("dimension")["won_revenue"].sum()
+    assert totals.iloc[0] > 1e10 and np.allclose(totals, totals.iloc[0], rtol=1e-12, atol=0)
