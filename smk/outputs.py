@@ -196,8 +196,24 @@ def kpi_line(tile: dict) -> str:
     return f"{tile['label']}: {format_kpi(tile['value'], tile['format'])}{detail}"
 
 
+#: The `format`s of a KPI that `format_kpi` knows (docs/notebooks.md, `metrics-<name>.json`);
+#: a KPI may also have none (its value shown as a number, or as written).
+KPI_FORMATS = ("int", "pct", "money", "hours", "float", "text")
+
+
 def write_metrics(output_dir: str | Path, name: str, metrics: dict) -> Path:
-    """Write `metrics-<name>.json`: the notebook's headline figures for the report index."""
+    """Write `metrics-<name>.json`: the notebook's headline figures for the report index.
+
+    A KPI whose `format` is not one of `KPI_FORMATS` is refused (ValueError naming it), so the
+    notebook fails where the mistake is: the index would show a share of 0.25 as "0.25"."""
+    kpis = metrics.get("kpis")
+    for kpi in kpis if isinstance(kpis, (list, tuple)) else []:
+        fmt = kpi.get("format") if isinstance(kpi, dict) else None
+        if fmt is not None and fmt not in KPI_FORMATS:
+            raise ValueError(
+                f"KPI {kpi.get('id', kpi.get('label'))!r} has the format {fmt!r}, which smk "
+                f"does not know: use one of {', '.join(KPI_FORMATS)} (or none)"
+            )
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"metrics-{name}.json"
@@ -205,10 +221,34 @@ def write_metrics(output_dir: str | Path, name: str, metrics: dict) -> Path:
     return path
 
 
+def read_metrics_file(path: str | Path) -> dict:
+    """One `metrics-<name>.json`, refused (ValueError naming the file and what is wrong) unless
+    it is what the report index reads: a JSON object whose `kpis`, if any, is a list of objects
+    (one per tile)."""
+    path = Path(path)
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(f"{path.name} is not JSON ({exc})") from None
+    if not isinstance(metrics, dict):
+        raise ValueError(
+            f'{path.name} is no JSON object ({{"title": ..., "kpis": [...]}}, as '
+            "`outputs.write_metrics` writes)"
+        )
+    kpis = metrics.get("kpis", [])
+    if not isinstance(kpis, list) or not all(isinstance(k, dict) for k in kpis):
+        raise ValueError(
+            f"{path.name}: its kpis must be a list of objects, one per tile "
+            '({"id": ..., "label": ..., "value": ..., "format": ...})'
+        )
+    return metrics
+
+
 def read_metrics(output_dir: str | Path) -> dict[str, dict]:
-    """All `metrics-*.json` of a folder, keyed by notebook name."""
+    """All `metrics-*.json` of a folder, keyed by notebook name (each read by
+    `read_metrics_file`)."""
     return {
-        p.stem.removeprefix("metrics-"): json.loads(p.read_text())
+        p.stem.removeprefix("metrics-"): read_metrics_file(p)
         for p in sorted(Path(output_dir).glob("metrics-*.json"))
     }
 

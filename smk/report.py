@@ -77,6 +77,7 @@ from smk.outputs import (
     may_hold_email,
     neutralised,
     read_metrics,
+    read_metrics_file,
     write_metrics,
 )
 from smk.periods import Month, month_coverage, resolve_month
@@ -559,10 +560,7 @@ def _unparsed_parameters(notebook: Path, found: set[str]) -> dict:
     could not set them ("no notebook takes"). Their type is not checked here."""
     import ast
 
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    cell = _parameters_cell(notebook)
     try:
         tree = ast.parse(cell.source) if cell is not None else None
     except SyntaxError:
@@ -581,6 +579,14 @@ def _unparsed_parameters(notebook: Path, found: set[str]) -> dict:
                 "help": "",
             }
     return out
+
+
+def _parameters_cell(notebook: Path):
+    """The notebook's cell tagged `parameters` (papermill's), None when it has none."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    return next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
 
 
 def _check_sla_settings(name: str, settings: dict, own: dict) -> None:
@@ -789,7 +795,9 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
     import papermill as pm
 
     _check_sections(params)
+    _check_short_names([*notebooks, *(available or [])])
     cells = {notebook_name(nb): _parameters_of(pm, nb) for nb in notebooks}
+    _check_contract(notebooks, cells)
     wrong = []
     for nb in notebooks:
         name = notebook_name(nb)
@@ -839,6 +847,47 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
         raise ValueError(
             f"the params file sets {', '.join(unknown)}, which no notebook takes{why}; "
             "see the notebooks' parameters cells"
+        )
+
+
+def _check_short_names(notebooks: list[Path]) -> None:
+    """Refuse two notebooks of one short name (`01_funnel_sla`, `05_funnel_sla`): both would
+    write `metrics-<name>.json` and be one page to the index and the published month, the one
+    replacing the other's figures."""
+    files: dict[str, list[str]] = {}
+    for nb in dict.fromkeys(notebooks):
+        files.setdefault(notebook_name(nb), []).append(nb.name)
+    shared = [
+        f"{' and '.join(names)} share the short name {name}"
+        for name, names in files.items()
+        if len(names) > 1
+    ]
+    if shared:
+        raise ValueError(
+            f"notebooks {'; '.join(shared)}, under which each writes its metrics and exports "
+            "and is published: give one of them a name of its own (NN_<name>.ipynb, and that "
+            "name in its output_folder, write_metrics and write_exports calls)"
+        )
+
+
+def _check_contract(notebooks: list[Path], cells: dict[str, dict]) -> None:
+    """Refuse a notebook whose cell tagged `parameters` (`cells`: short name -> its parameters)
+    lacks one of `SHARED_PARAMETERS`, or that has no such cell: papermill would run it on its
+    own defaults (the bundled sample, another month, its own output folder) and its page be
+    published as this export's."""
+    wrong = []
+    for nb in notebooks:
+        missing = [key for key in SHARED_PARAMETERS if key not in cells[notebook_name(nb)]]
+        if missing and _parameters_cell(nb) is None:
+            wrong.append(f"{nb.name} has no cell tagged parameters")
+        elif missing:
+            wrong.append(f"{nb.name}'s parameters cell lacks {', '.join(missing)}")
+    if wrong:
+        raise ValueError(
+            f"{'; '.join(wrong)}: a notebook the report runs declares "
+            f"{', '.join(SHARED_PARAMETERS)} in a cell tagged parameters, which the report "
+            "sets to the export, month and folder it publishes (docs/notebooks.md, "
+            '"Adding your own notebook")'
         )
 
 
@@ -2642,10 +2691,45 @@ def _execute_all(
         before = _stamps(staging)
         reads = _previous_reads(nb, parameters, staging.parent / str(month.previous))
         run = _execute_one(nb, staging / nb.name, parameters, kernel, quiet, keep_failed, month)
-        run.files = [name for name, stamp in _stamps(staging).items() if before.get(name) != stamp]
+        after = _stamps(staging)
+        run.files = [name for name, stamp in after.items() if before.get(name) != stamp]
         run.read_previous = reads
+        problem = _output_problem(run, runs, set(after))
+        if problem is not None:
+            raise ReportError(
+                f"notebook {nb.name} {problem}. The published report for {month} was left "
+                "untouched."
+            )
         runs.append(run)
     return runs
+
+
+def _output_problem(run: NotebookRun, earlier: list[NotebookRun], now: set[str]) -> str | None:
+    """What is wrong with what notebook `run` left in the month's folder (`now`: the files it
+    holds), None when nothing: it replaced or removed a file a notebook run before it wrote,
+    wrote another metrics file than its own, or metrics the index cannot read
+    (`outputs.read_metrics_file`). Each would publish one page's figures over another's, or
+    fail the index after every notebook ran."""
+    own = f"metrics-{run.name}.json"
+    rule = (
+        f"a notebook writes only files of its own, under its own short name ({run.name}: "
+        f'`notebooks.output_folder(output_dir, "{run.name}")`, '
+        f'`outputs.write_metrics(out, "{run.name}", ...)`)'
+    )
+    for other in earlier:
+        for name in other.files:
+            if name in run.files or name not in now:
+                done = "replaced" if name in now else "removed"
+                return f"{done} {name}, which {other.path.name} wrote in this run: {rule}"
+    for name in run.files:
+        if name.startswith("metrics-") and name.endswith(".json") and name != own:
+            return f"wrote {name}, not its own {own}: {rule}"
+    if own in run.files:
+        try:
+            read_metrics_file(run.path.parent / own)
+        except ValueError as exc:
+            return f"wrote metrics the report cannot read: {exc}"
+    return None
 
 
 def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> NotebookRun:
@@ -3804,9 +3888,15 @@ def write_metrics_json(folder: Path, names: set[str] | None = None) -> Path:
 def _kpis(metrics: dict) -> list[dict]:
     """Every KPI of the notebooks' metrics; a money KPI carries its notebook's `currency`
     (the metrics' top level) unless it names its own."""
+    return [kpi for _, kpi in _notebook_kpis(metrics)]
+
+
+def _notebook_kpis(metrics: dict) -> list[tuple[str, dict]]:
+    """Every KPI of the notebooks' metrics (notebook -> its metrics) with its notebook's
+    name, as `_kpis` gives them."""
     return [
-        {"currency": m["currency"], **k} if isinstance(m.get("currency"), str) else k
-        for m in metrics.values()
+        (name, {"currency": m["currency"], **k} if isinstance(m.get("currency"), str) else k)
+        for name, m in metrics.items()
         for k in m.get("kpis", [])
     ]
 
@@ -3922,7 +4012,8 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
     month's value is n/a, that it is (the tile's detail says why) and the previous month's
     value ("n/a this month; no previous month" when there is none).
 
-    The previous month is its published tile of the same id (`previous`), compared only when
+    The previous month is its published tile of the same id (`previous`: the tiles its page
+    published then, by id; another page's tile of that id is another figure), compared only when
     it was measured alike (`_measured_alike`: label, format, `basis`, currency); else the
     notebook's own `previous` value (the previous month measured as this month is), which the
     text says, naming what was published; without one, no difference is computed: "was 4.5 h
@@ -4051,14 +4142,16 @@ def write_month_index(
     """
     metrics = read_metrics(folder)
     previous_file = out / str(month.previous) / PREVIOUS_METRICS
-    previous = {}
+    previous: dict[str, dict[str, dict]] = {}  # notebook -> KPI id -> its published tile
     other_previous = context.get(PREVIOUS_OTHER_EXPORT)
-    if previous_file.exists() and not other_previous:
-        previous = {k["id"]: k for k in _kpis(json.loads(previous_file.read_text())) if "id" in k}
+    if previous_file.exists() and not other_previous:  # a tile compares with its own page's
+        for name, k in _notebook_kpis(json.loads(previous_file.read_text())):
+            if "id" in k:
+                previous.setdefault(name, {})[k["id"]] = k
     tiles = []
     in_order = {r.name: metrics[r.name] for r in runs if r.name in metrics}  # notebook order
     parts = _month_parts(_lookback_caveats(in_order | metrics), context, provenance)
-    for kpi in _kpis(parts["metrics"]):
+    for name, kpi in _notebook_kpis(parts["metrics"]):
         if kpi.get(MONTH_PARTIAL) and kpi.get("status") in VERDICTS:  # no verdict on a part
             kpi = kpi | {"status": PARTIAL_MONTH}
         status = str(kpi.get("status") or "").replace(" ", "-")
@@ -4068,7 +4161,7 @@ def write_month_index(
             detail.append(f"target {_kpi_text(target, kpi)}")
         if kpi.get("status"):
             detail.append(str(kpi["status"]))
-        change = _change(kpi, previous, month.previous)
+        change = _change(kpi, previous.get(name, {}), month.previous)
         if change:  # none for a value not to be relied on
             detail.append(change)
         tiles.append(

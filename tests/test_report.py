@@ -2197,8 +2197,10 @@ def test_the_params_pre_flight_leaves_a_users_own_notebooks_settings_to_them(tmp
 
     from smk.report import check_params
 
-    cell = nbformat.v4.new_code_cell(
-        'model: str = "linear"\nconversion: str = "signup"\nfeatures: list = ["recency"]'
+    shared = 'data_path = "data/sample/hubspot"\ndata_format = "auto"\nmonth = "latest"\n'
+    cell = nbformat.v4.new_code_cell(  # with the four parameters every notebook declares
+        shared + 'output_dir = "build"\nmodel: str = "linear"\nconversion: str = "signup"\n'
+        'features: list = ["recency"]'
     )
     cell.metadata["tags"] = ["parameters"]
     notebook = nbformat.v4.new_notebook(cells=[cell])
