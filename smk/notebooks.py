@@ -14,7 +14,7 @@ import os
 import platform
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -124,9 +124,10 @@ def open_crm(
     return crm
 
 
-def publish_without_pii(crm: CRM) -> None:
+def publish_without_pii(crm: CRM | Callable[[], CRM]) -> None:
     """Run the rest of this process (a notebook's kernel) as a notebook `smk report` publishes
-    without personal data, so that what the report cannot scrub afterwards holds none:
+    without personal data, so that what the report cannot scrub afterwards holds none (`crm`:
+    the export, or what loads it when the first text is drawn, `prepare_report_kernel`):
 
     - every text drawn into a chart loses its e-mail addresses and the export's personal names
       (`smk.report.scrub_pii` with `smk.report.personal_names`) before it is drawn
@@ -140,9 +141,26 @@ def publish_without_pii(crm: CRM) -> None:
     from smk import plots
     from smk.report import as_personal_names, personal_names, scrub_pii
 
-    names = as_personal_names(personal_names(crm))
-    plots.scrub_drawn_text(functools.lru_cache(maxsize=4096)(lambda text: scrub_pii(text, names)))
+    load = crm if callable(crm) else lambda: crm
+    names = functools.cache(lambda: as_personal_names(personal_names(load())))
+    plots.scrub_drawn_text(functools.lru_cache(maxsize=4096)(lambda text: scrub_pii(text, names())))
     pd.set_option("display.max_colwidth", None)
+
+
+def prepare_report_kernel(data_path: str) -> None:
+    """Run by each kernel of `smk report` before the notebook's first cell
+    (`smk.report.report_kernel_arguments`), with the report's cache: what `open_crm` does for a
+    page to publish, whatever the notebook loads the export with (`smk.load` too). Tables show
+    their cells whole; without personal data, charts are drawn without them
+    (`publish_without_pii`), the cache read at the first text drawn: a notebook that draws
+    none does not read it twice, and one that cannot read it fails there, never drawing a
+    name."""
+    report = _report_source(data_path)
+    if report is None:
+        return
+    pd.set_option("display.max_colwidth", None)
+    if report.get(INCLUDE_PII) is False:
+        publish_without_pii(functools.partial(smk.load, resolve_path(data_path), format="parquet"))
 
 
 def _in_kernel() -> bool:

@@ -268,6 +268,19 @@ def kernel_manager_class():
     return _encrypted_kernel_manager() if supported and zmq.has("curve") else AsyncKernelManager
 
 
+def report_kernel_arguments(cache: str | None) -> list[str]:
+    """The kernel's arguments for a notebook of the report (none without a `cache`): IPython
+    runs `smk.notebooks.prepare_report_kernel` with the report's cache before the first cell,
+    so that a page published without personal data draws its charts without them whatever
+    the notebook loads the export with (`smk.load` as well as `open_crm`). In the kernel's
+    start, not checked after the run: a chart is an image, which nothing can scrub once
+    drawn, and a page need not fail for reading the export its own way."""
+    if not cache:
+        return []
+    line = f"__import__('smk.notebooks').notebooks.prepare_report_kernel({str(cache)!r})"
+    return [f"--IPKernelApp.exec_lines={line}"]
+
+
 @functools.cache
 def _encrypted_kernel_manager() -> type:
     """The kernel manager class that asks for CurveZMQ keys (built once, on first use, so
@@ -2028,10 +2041,12 @@ def scrub_notebook(executed: Path, names: set[str], aliases: dict[str, str] | No
     as `scrub_pii` keeps them out of its HTML page, and keep it re-runnable.
 
     Text outputs (streams, HTML and plain text, SVG, errors) and markdown lose e-mail
-    addresses and names as the page does; images (base64) stay whole. Parameter values
-    (papermill's parameters, hence its injected cell and, by `carry_parameters`, the
-    parameters cell) lose names and e-mail addresses, bar the addresses in the paths and URLs
-    of `PATH_PARAMETERS`, which must still work. In an `OWNER_KEYED_PARAMETERS` value, an
+    addresses and names as the page does; images (base64) stay whole; code cells lose them in
+    their comments and string literals (`_scrubbed_code`), which stay valid Python. Parameter
+    values (papermill's parameters, hence its injected cell and, by `carry_parameters`, the
+    parameters cell, and the parameters cell's own values: `_scrub_parameters_cell`) lose
+    names and e-mail addresses, bar the addresses in the paths and URLs of
+    `PATH_PARAMETERS`, which must still work. In an `OWNER_KEYED_PARAMETERS` value, an
     owner's name or address with a pseudonym in `aliases` (the owners' pseudonyms, when the
     notebook showed them: `_shown_pseudonyms`) becomes that pseudonym, which a re-run maps to
     the same owner with the same owner key; any other becomes `NAME_REMOVED` or
@@ -2046,18 +2061,110 @@ def scrub_notebook(executed: Path, names: set[str], aliases: dict[str, str] | No
     values = papermill.get("parameters") or {}
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     markdown = [c for c in nb.cells if c.cell_type == "markdown"]
-    texts = [*_strings(values), *_strings(outputs), *(c.source for c in markdown)]
+    code = [c for c in nb.cells if c.cell_type == "code" and not _tagged(c, "injected-parameters")]
+    texts = [*_strings(values), *_strings(outputs), *(c.source for c in markdown + code)]
     pattern = _names_pattern(names, "\n".join(texts))  # None: no name, e-mails still go
     scrubbed, removed, renamed = _published_values(values, pattern, aliases or {})
+    own_removed, own_renamed = _scrub_parameters_cell(nb, set(values), pattern, aliases or {})
     for output in outputs:
         _scrub_output(output, pattern)
     for cell in markdown:
         cell.source = _scrubbed(cell.source, pattern)
+    for cell in code:
+        cell.source = _scrubbed_code(cell.source, pattern)
     if scrubbed != values:
         papermill["parameters"] = scrubbed
         _write_injected_parameters(nb, scrubbed)
-        _add_names_note(nb, removed, renamed)
+    if removed or renamed or own_removed or own_renamed:
+        _add_names_note(nb, removed + own_removed, renamed + own_renamed)
     nbformat.write(nb, executed)
+
+
+def _tagged(cell, tag: str) -> bool:
+    return tag in cell.metadata.get("tags", [])
+
+
+def _scrub_parameters_cell(
+    nb, given: set[str], pattern: re.Pattern | None, aliases: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """The parameters cell's own literal values, those papermill did not give (`given`, which
+    `carry_parameters` writes there), published as papermill's are (`_published_values`:
+    owners of `teams` as their pseudonyms), written in place (`with_defaults`); the parameters
+    that lost a name or address, and those whose owners became pseudonyms."""
+    cell = next((c for c in nb.cells if _tagged(c, "parameters")), None)
+    if cell is None or cell.cell_type != "code":
+        return [], []
+    own = {k: v for k, v in _literal_values(cell.source).items() if k not in given}
+    scrubbed, removed, renamed = _published_values(own, pattern, aliases)
+    changed = {k: v for k, v in scrubbed.items() if v != own[k]}
+    if changed:
+        cell.source = with_defaults(cell.source, changed)
+    return removed, renamed
+
+
+def _literal_values(source: str) -> dict:
+    """The names a cell's `source` assigns a literal value to, as statements of their own
+    (``a = 1``, ``a: dict = {...}``), and their values (the last, for a name assigned twice)."""
+    import ast
+
+    python = _as_python(source)
+    found = {}
+    for node in ast.parse(python).body if python is not None else []:
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target = node.target
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            with contextlib.suppress(ValueError, TypeError, SyntaxError, MemoryError):
+                found[target.id] = ast.literal_eval(node.value)
+    return found
+
+
+def _scrubbed_code(source: str, pattern: re.Pattern | None) -> str:
+    """A code cell's `source` without e-mail addresses and the names of `pattern` in its
+    comments and string literals (`_scrubbed`, as its outputs lose them), its code left as it
+    is: a name that is also a word of the code ("Path") stays, and the cell still runs. A line
+    of IPython's syntax (``!echo ...``) is scrubbed whole, and so is a cell that is not even
+    that (it could not have run)."""
+    import tokenize
+
+    python = _as_python(source)
+    if python is None:
+        return _scrubbed(source, pattern)
+    lines = io.StringIO(source, newline="").readlines()
+    read = io.StringIO(python, newline="").readlines()
+    pairs = enumerate(zip(lines, read, strict=False))  # as many lines (`_as_python`)
+    magic = {i for i, (line, as_read) in pairs if line.rstrip("\r\n") != as_read.rstrip("\r\n")}
+    for i in magic:
+        lines[i] = _scrubbed(lines[i], pattern)
+    tokens = tokenize.generate_tokens(io.StringIO(python, newline="").readline)
+    spans = [
+        (t.start, t.end, t.string)
+        for t in tokens
+        if t.type in (tokenize.COMMENT, tokenize.STRING)
+        and not magic & set(range(t.start[0] - 1, t.end[0]))
+    ]
+    for (first, col), (last, end), text in reversed(spans):  # the last first: columns hold
+        new = _scrubbed(text, pattern)
+        if new != text:
+            literal = _still_literal(new) if text[0] != "#" else new
+            lines[first - 1 : last] = [lines[first - 1][:col] + literal + lines[last - 1][end:]]
+    return "".join(lines)
+
+
+def _still_literal(text: str) -> str:
+    """A scrubbed string literal `text` as it is when it is still one, else `NAME_REMOVED` as
+    a literal of its own (the scrub never takes a quote, but a name may be written across
+    one: ``f"{Doe}"``)."""
+    import ast
+
+    try:
+        ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError):
+        return repr(NAME_REMOVED)
+    return text
 
 
 def _published_values(
@@ -2874,6 +2981,7 @@ def _execute_with_kernel_retries(nb: Path, target: Path, parameters, kernel, qui
                 log_output=False,
                 request_save_on_cell_execute=False,
                 kernel_manager_class=kernel_manager_class(),
+                extra_arguments=report_kernel_arguments(parameters.get("data_path")),
             )
         except Exception as exc:
             if _kernel_failed(exc) and attempt < KERNEL_START_TRIES:
