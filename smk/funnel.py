@@ -508,11 +508,16 @@ def velocity(
     """Days between consecutive stages: median and 80th percentile, per transition.
 
     Only contacts with a recorded date for both stages count (a skipped stage has no duration
-    of its own); the last row, lead -> customer, is the whole way through.
+    of its own), and only when the later stage's date is not before the earlier one's: a
+    contact whose dates are out of order (an import with historical stage dates) took no time
+    one can measure, is left out, and counted in `dates_out_of_order`, so the table says why a
+    step has fewer contacts than hold both dates. The last row, lead -> customer, is the whole
+    way through.
 
     Returns
     -------
-    DataFrame: [group,] from_stage, to_stage, contacts, median_days, p80_days.
+    DataFrame: [group,] from_stage, to_stage, contacts, median_days, p80_days,
+    dates_out_of_order.
     """
     cut = _as_of_ns(as_of)
     groups = group_labels(contacts, by, segments, teams)
@@ -521,24 +526,32 @@ def velocity(
     for a, b in pairs:
         start = _as_int(contacts[STAGE_DATE_COLUMNS[a]])
         end = _as_int(contacts[STAGE_DATE_COLUMNS[b]])
-        ok = (start < cut) & (end < cut) & (end >= start)
-        days = pd.Series((end[ok] - start[ok]) / _NS_PER_DAY)
+        both = (start < cut) & (end < cut)
+        days = pd.Series((end[both] - start[both]) / _NS_PER_DAY)
         part = pd.DataFrame({"from_stage": a, "to_stage": b, "days": days.to_numpy()})
+        part["dates_out_of_order"] = part["days"] < 0
+        part.loc[part["dates_out_of_order"], "days"] = np.nan
         if groups is not None:
-            part["group"] = groups.to_numpy()[ok]
+            part["group"] = groups.to_numpy()[both]
         parts.append(part)
     data = pd.concat(parts, ignore_index=True)
     keys = (["group"] if groups is not None else []) + ["from_stage", "to_stage"]
     out = (
-        data.groupby(keys, sort=False, observed=True)["days"]
-        .agg(contacts="size", median_days="median", p80_days=lambda d: d.quantile(0.8))
+        data.groupby(keys, sort=False, observed=True)
+        .agg(
+            contacts=("days", "count"),
+            median_days=("days", "median"),
+            p80_days=("days", lambda d: d.quantile(0.8)),
+            dates_out_of_order=("dates_out_of_order", "sum"),
+        )
         .reset_index()
     )
     # every transition shows, with 0 contacts and NaN days where none was observed
     frame = pd.DataFrame(pairs, columns=["from_stage", "to_stage"])
     if groups is None:
         out = frame.merge(out, how="left", on=["from_stage", "to_stage"])
-        out["contacts"] = out["contacts"].fillna(0).astype("int64")
+        for col in ("contacts", "dates_out_of_order"):
+            out[col] = out[col].fillna(0).astype("int64")
     else:
         name = by if isinstance(by, str) else (by.name or "group")
         out = out.rename(columns={"group": name})

@@ -251,8 +251,8 @@ def _month_kpis(
     cohort = sla_mod.acceptance_cohort(m, sla)
     judged = sla_mod.sla_by_month(leads, sla, months=[cohort.label]).iloc[0]
     uncovered = _not_comparable(crm, cohort)  # a part of a month's MQLs is no cohort
-    if uncovered:
-        notes["mql_to_sql_rate"] = f"{sla_mod.acceptance_period(cohort, sla, m)}: {uncovered}"
+    if uncovered:  # it names the cohort's month; the label or the tile's period, its MQLs
+        notes["mql_to_sql_rate"] = uncovered
     elif judged["mqls"] == 0:
         notes["mql_to_sql_rate"] = f"no MQLs in {cohort}"
     else:
@@ -413,7 +413,8 @@ def kpi_scorecard(
         )
     card = pd.DataFrame(rows)
     card.attrs["basis"] = {kpi: kpi_basis(kpi, sla) for kpi in KPIS}  # for `scorecard_kpis`
-    card.attrs["periods"] = {"mql_to_sql_rate": _acceptance_tile(m, sla)}  # `scorecard_kpis`
+    judged = not np.isnan(actual["mql_to_sql_rate"])
+    card.attrs["periods"] = {"mql_to_sql_rate": _acceptance_tile(m, sla, judged)}
     card.attrs["not_compared"] = {c: why for c, why in gaps.items() if why}  # `comparison_gaps`
     card.attrs[NOT_COMPARED] = {kpi: why for kpi, why in noisy.items() if why}
     if gaps["previous_month"] and _covered(crm, m.previous):  # the data start inside it
@@ -517,15 +518,20 @@ def kpi_label(kpi: str, sla: SLA | None = None, month: Month | str | None = None
     return label.format(days=f"{sla.leakage_days:g}")
 
 
-def _acceptance_tile(month: Month, sla: SLA) -> dict[str, str]:
+def _acceptance_tile(month: Month, sla: SLA, judged: bool = True) -> dict[str, str]:
     """The MQL to SQL tile's label and the MQLs it judges as its `period` and the previous
     month's as `previous_period` (`smk.outputs.over_period`'s keys): the report index then
     compares it with the previous month's cohort, "+1.2 pts vs 2026-08's MQLs, all past their
-    30 days", and only when that tile judged the cohort this rule gives."""
+    30 days", and only when that tile judged the cohort this rule gives. A tile that judged
+    none (`judged` False: no MQLs that month, or the export does not cover it) names the
+    cohort's MQLs alone ("2026-09's MQLs"), not "all past their 30 days" of MQLs there may be
+    none of; an n/a tile is no base for the next month's change, whatever its period."""
     period, previous = (
         sla_mod.acceptance_period(sla_mod.acceptance_cohort(m, sla), sla, m)
         for m in (month, month.previous)
     )
+    if not judged:
+        period = f"{sla_mod.acceptance_cohort(month, sla)}'s MQLs"
     return {
         "label": kpi_label("mql_to_sql_rate", sla),
         "period": period,

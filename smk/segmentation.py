@@ -2110,8 +2110,10 @@ def persona_profiles(
     deals_won_without_amount, conversion_rate (contacts that became customers),
     median_deal_size (won deals), typical_industry (with industry_share), second_industry,
     median_employees, size_band, typical_country, top_channels (by share of touches),
-    median_days_to_customer (contact created to customer), and channel_<c> (share of touches)
-    for the heatmap. Money in one currency by `fx_rates` (see `rfm_table`). Won revenue sums
+    median_days_to_customer (contact created to customer; a customer dated before its contact
+    was created, as existing customers imported with their history are, is left out, as the
+    funnel's velocity table leaves out dates out of order), customers_before_created (those
+    left out), and channel_<c> (share of touches) for the heatmap. Money in one currency by `fx_rates` (see `rfm_table`). Won revenue sums
     the known amounts of the segment's won deals, as `rfm_summary` does: NaN (unknown, not 0)
     when none of them has an amount, and for every segment when the export has no deals (its
     share then NaN too, `revenue_shares`).
@@ -2177,7 +2179,13 @@ def persona_profiles(
     ]
     prof["top_channels"] = prof["top_channels"].astype("string")
     days = (became - c["created_at"]).dt.total_seconds() / 86400
-    prof["median_days_to_customer"] = days.groupby(c["segment"]).median().reindex(prof.index)
+    before = days < 0  # historical stage dates of imported customers: no time to customer
+    prof["median_days_to_customer"] = (
+        days[~before].groupby(c["segment"][~before]).median().reindex(prof.index)
+    )
+    prof["customers_before_created"] = (
+        before.groupby(c["segment"]).sum().reindex(prof.index, fill_value=0).astype("int64")
+    )
     for ch in sorted(mix.columns):
         prof[f"channel_{ch}"] = mix[ch]
     return prof.reset_index()
@@ -2242,7 +2250,9 @@ def persona_lines(profiles: pd.DataFrame) -> list[str]:
     without contacts says so ("no contacts") instead of printing a share of nothing as nan%;
     an export without deals, or a segment none of whose won deals has an amount, "won revenue
     unknown"; a segment some of whose won deals have none, its share of the known won revenue
-    and how many it leaves out."""
+    and how many it leaves out. A last line says how many customers the median days to
+    customer leaves out as dated before their contact was created (`persona_profiles`), if
+    any."""
     lines = []
     for row in profiles.itertuples(index=False):
         plural = "" if row.accounts == 1 else "s"
@@ -2254,6 +2264,11 @@ def persona_lines(profiles: pd.DataFrame) -> list[str]:
         lines.append(
             f"segment {row.segment}: {row.persona} | {row.accounts} account{plural}, "
             f"{_revenue_words(row.share_of_revenue, row.deals_won_without_amount)}, {converted}"
+        )
+    if before := int(profiles["customers_before_created"].sum()):
+        lines.append(
+            f"median days to customer leaves out {counted(before, 'customer')} dated before "
+            "their contact was created (stage dates imported from before the record)"
         )
     return lines
 

@@ -352,6 +352,34 @@ def test_velocity_uses_only_contacts_with_both_dates():
     assert vel.loc[("opportunity", "customer"), "contacts"] == 0
 
 
+def test_velocity_counts_the_contacts_it_leaves_out_for_dates_out_of_order():
+    """An import with historical stage dates: MQL after SQL is no time to measure, left out
+    and counted, not dropped silently (a "0 contacts" row while contacts hold both dates)."""
+    rows = []
+    for i, (mql, sql) in enumerate(
+        [("2026-01-05", "2026-01-01"), ("2026-01-09", "2026-01-02"), ("2026-01-01", "2026-01-03")]
+    ):
+        rows.append(
+            {
+                "contact_id": f"c{i}",
+                "created_at": "2025-12-31",
+                "became_lead_at": "2025-12-31",
+                "became_mql_at": mql,
+                "became_sql_at": sql,
+                "country": "DE" if i < 2 else "FR",
+            }
+        )
+    contacts = make_contacts(rows)
+    vel = funnel.velocity(contacts).set_index(["from_stage", "to_stage"])
+    assert vel.loc[("mql", "sql"), "contacts"] == 1
+    assert vel.loc[("mql", "sql"), "median_days"] == pytest.approx(2.0)
+    assert vel.loc[("mql", "sql"), "dates_out_of_order"] == 2
+    assert vel.loc[("lead", "mql"), "dates_out_of_order"] == 0
+    by = funnel.velocity(contacts, by="country").set_index(["country", "from_stage", "to_stage"])
+    assert by.loc[("DE", "mql", "sql"), ["contacts", "dates_out_of_order"]].tolist() == [0, 2]
+    assert by.loc[("FR", "mql", "sql"), ["contacts", "dates_out_of_order"]].tolist() == [1, 0]
+
+
 def test_recent_cohorts_are_flagged_immature_not_read_as_a_drop():
     rows = []
     for month in ("2026-01", "2026-06"):

@@ -197,14 +197,38 @@ def test_a_month_the_export_covers_is_scored_without_mqls_or_deals():
     assert card.loc["mqls", "actual"] == 0 and card.loc["mqls", "status"] == "missed"
     assert card.loc["mql_to_sql_rate", "status"] == "no data"
     # the MQLs it judges, September's, are not all in the export, which starts inside it
-    assert card.loc["mql_to_sql_rate", "note"] == (
-        "2026-09's MQLs, all past their 30 days: the export starts on 2026-09-10, inside "
-        "2026-09; no MQLs in 2026-10 so far"
+    assert card.loc["mql_to_sql_rate", "note"] == (  # the label names the MQLs, once
+        "the export starts on 2026-09-10, inside 2026-09; no MQLs in 2026-10 so far"
     )
     assert card.loc["won_revenue", "note"] == "the export has no deals"
     assert card["note"].drop("mqls").notna().all()  # every KPI without a value says why
     with pytest.raises(NoDataError, match="does not cover it"):
         scorecard.kpi_scorecard(crm, "2027-03", SLA(), FX, "EUR")
+
+
+@pytest.mark.parametrize("first", ["2026-10-01", "2026-08-03"])
+def test_an_acceptance_tile_without_mqls_to_judge_names_them_once_and_claims_no_window(first):
+    """`smk synth --contacts 50 --months 1`: contacts from 2026-10-01, a deal from 2026-09-28.
+    The MQL to SQL tile read "2026-09's MQLs, all past their 30 days · 2026-09's MQLs, all past
+    their 30 days: the export's contacts begin on 2026-10-01, after 2026-09 …". An export
+    that covers September without an MQL in it said "all past" of none as well."""
+    contacts = [_contact(f"c{i}", f"{first} 09:00", f"2026-10-{10 + i} 09:00") for i in range(4)]
+    contacts.append(_contact("c9", "2026-10-30 09:00"))
+    deal = _deal("d1", "c1", "2026-09-28T12:00:00Z", None, 1_000.0)
+    card = scorecard.kpi_scorecard(_crm(contacts, [deal]), OCT, SLA(), FX, "EUR")
+    (tile,) = [k for k in scorecard.scorecard_kpis(card) if k["id"] == "mql_to_sql_rate"]
+    assert tile["value"] is None or np.isnan(tile["value"])
+    assert tile["period"] == "2026-09's MQLs"
+    assert tile["previous_period"] == "2026-08's MQLs, all past their 30 days"  # the rule's
+    why = {
+        "2026-10-01": "the export's contacts begin on 2026-10-01, after 2026-09 (its other "
+        "records reach into 2026-09 from 2026-09-28)",
+        "2026-08-03": "no MQLs in 2026-09",
+    }[first]
+    assert (
+        tile["detail"]
+        == f"{why}; 2026-10's MQLs so far, not judged: 0 of 4 MQLs (0.0%), 4 still inside the 30-day window"
+    )
 
 
 def test_the_funnel_page_of_a_young_crm_shows_every_month_and_scores_a_quiet_one(tmp_path):

@@ -439,7 +439,7 @@ def report_kpis(
     month."""
     check = check or reliability(journeys)
     count = journeys.coverage_detail(lookback_days)  # of how many; unattributed
-    if not check["reliable"]:
+    if check["reason"] == "too_few_conversions":
         count += f"; too few for attribution (at least {check['minimum']:,})"
     channel = {
         "id": "top_channel",

@@ -4,7 +4,10 @@ Every model credits whatever conversions there are, even one: the shares then fo
 which channels happened to touch those few journeys, not from what the channels do. Below
 `MIN_CONVERSIONS` attributed conversions the page still computes every figure, so that an
 analyst can look, but says at its top that none of them is a finding, and the report's tiles
-mark the top channel and its share as not to be relied on (docs/notebooks.md).
+mark the top channel and its share as not to be relied on (docs/notebooks.md). Journeys of
+one channel only are no finding either, however many: every model gives it all the credit,
+and with no journey without it its incremental effect cannot be told from the chance to
+convert anyway.
 """
 
 from __future__ import annotations
@@ -33,13 +36,17 @@ def _count(n: float) -> str:
 def reliability(journeys: Journeys, minimum: int = MIN_CONVERSIONS) -> dict:
     """Are there enough attributed conversions (`journeys.total_conversions`, those a model
     can credit) for the attribution of `journeys` to be relied on: at least `minimum`
-    (`MIN_CONVERSIONS`)? Returns reliable, reason (None, or "too_few_conversions"),
-    conversions (attributed), minimum, conversion (what converts), a plain-words `headline`
-    and `caveat` (a short text for a tile or line: None when reliable)."""
+    (`MIN_CONVERSIONS`)? Returns reliable, reason (None, "too_few_conversions", or
+    "one_channel": the journeys touch one channel only, whose share is trivially all and whose
+    incremental effect is not identifiable), conversions (attributed), minimum, conversion
+    (what converts), a plain-words `headline` and `caveat` (a short text for a tile or line:
+    None when reliable)."""
     minimum = check_integer("minimum", minimum, 1)
     n = journeys.total_conversions
     n = int(n) if n.is_integer() else n  # a path table's weights may be fractions
     reliable = n >= minimum
+    if reliable and len(journeys.channels) == 1:
+        return _one_channel(journeys, n, minimum)
     noun = "conversion" if n == 1 else "conversions"
     caveat = (
         None if reliable else f"too few conversions ({_count(n)} of at least {_count(minimum)})"
@@ -62,12 +69,35 @@ def reliability(journeys: Journeys, minimum: int = MIN_CONVERSIONS) -> dict:
     }
 
 
+def _one_channel(journeys: Journeys, n: float, minimum: int) -> dict:
+    """`reliability` of journeys that touch one channel only."""
+    (channel,) = journeys.channels
+    return {
+        "reliable": False,
+        "reason": "one_channel",
+        "conversions": n,
+        "minimum": minimum,
+        "conversion": journeys.conversion,
+        "headline": f"One channel only ({channel}) touched these journeys.",
+        "caveat": f"one channel only ({channel})",
+    }
+
+
 def reliability_note(check: dict) -> str:
     """The page's box on `reliability` when it finds too few conversions, as Markdown: how
     many there are, how many are needed and why, and what the figures below still are; ""
     when the attribution can be relied on."""
     if check["reliable"]:
         return ""
+    if check["reason"] == "one_channel":
+        return (
+            f"> **{check['headline']}** Every model gives it all the credit, so the split "
+            "between channels is trivial, and with no journey without it, its incremental "
+            "effect is not identifiable: Shapley's incremental conversions below are all the "
+            "attributed conversions, not conversions it caused, and its logit effect says "
+            "nothing. The report's tiles mark the top channel and its share as not to be "
+            "relied on."
+        )
     return (
         f"> **{check['headline']}** With fewer than {_count(check['minimum'])}, a channel's "
         "share is uncertain by more than 13 points either way (90%) even under a fixed rule, "

@@ -614,6 +614,33 @@ def _outcome_window(frame: pd.DataFrame) -> int:
     return within
 
 
+def _more_outcomes(frame: pd.DataFrame, known: int) -> str:
+    """What to change for more leads with a known outcome than `known` (`time_split`): when
+    the leads that had reached the target by their scoring date (``attrs["left_out"]``) would
+    be enough, an earlier scoring date; else a later month or a shorter outcome window."""
+    left_out = frame.attrs.get("left_out", 0)
+    if known + left_out < 10:
+        return "choose a later report month (`month`) or a shorter outcome window (`within_days`)"
+    return (
+        f"{_reached_by_scoring(frame, 'more lead')}, as there is nothing left to predict: score "
+        "leads sooner after creation (a smaller `score_after_days`)"
+    )
+
+
+def _reached_by_scoring(frame: pd.DataFrame, noun: str = "lead") -> str:
+    """ "1,512 leads had already reached the target (sql) by their scoring date (7 days after
+    creation) and are left out": ``attrs["left_out"]`` in words."""
+    n = frame.attrs.get("left_out", 0)
+    spec = frame.attrs.get("spec", {})
+    target = f" ({spec['target']})" if "target" in spec else ""
+    after = spec.get("score_after_days")
+    days = "" if after is None else f" ({counted(after, 'day')} after creation)"
+    return (
+        f"{counted(n, noun)} had already reached the target{target} by their scoring date{days} "
+        f"and {'is' if n == 1 else 'are'} left out"
+    )
+
+
 @dataclass(frozen=True)
 class TimeSplit:
     """Train on older leads, test on the newest: the boundaries, in scoring dates."""
@@ -648,7 +675,9 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     ``frame.attrs["spec"]`` (`lead_features` puts it there); a table that lost it (a join,
     merge or CSV round trip drops a DataFrame's attrs) needs `gap_days`, else a ValueError.
     Too little history on either side is a `NoDataError` that names what to change: the
-    outcome window (`within_days`) when `gap_days` was not given, else `gap_days`.
+    outcome window (`within_days`) when `gap_days` was not given, else `gap_days`; or, when
+    the leads left out as having reached the target by their scoring date
+    (``attrs["left_out"]``) are what is missing, a smaller `score_after_days`.
     """
     check_test_share(test_share)
     shorter = "a smaller gap_days"
@@ -661,14 +690,15 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
     if len(data) < 10:
         raise NoDataError(
             f"only {counted(len(data), 'lead')} {'has' if len(data) == 1 else 'have'} a known "
-            "outcome, too few to train and test a lead "
-            "score: choose a later report month (`month`) "
-            "or a shorter outcome window (`within_days`)"
+            f"outcome, too few to train and test a lead score: {_more_outcomes(frame, len(data))}"
         )
     test_start = data["scored_at"].iloc[int(np.floor(len(data) * (1 - test_share)))]
     test = data[data["scored_at"] >= test_start]
     train = data[data["scored_at"] < test_start - pd.Timedelta(days=gap_days)]
     if train["label"].nunique() < 2 or test["label"].nunique() < 2:
+        if frame.attrs.get("left_out", 0) and 0 in (train["label"].sum(), test["label"].sum()):
+            # a side without conversions: the leads that converted early may be them
+            shorter += f", a smaller score_after_days ({_reached_by_scoring(frame)})"
         raise NoDataError(
             f"too little history to train a lead score: {counted(len(train), 'training lead')} "
             f"with {counted(int(train['label'].sum()), 'conversion')}, "
