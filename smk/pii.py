@@ -546,7 +546,8 @@ def _a_whole_name(part: str) -> bool:
 
 
 def name_forms(name: str) -> set[str]:
-    """`name` as a page may show it: "Doe, Jane" also as "Jane Doe", "Jane Doe" as itself,
+    """`name` as a page may show it: "Doe, Jane" also as "Jane Doe", "Jane Doe" also as
+    "Doe, Jane" (a list or a free-text field may write her so),
     "Jane Doe <jane.doe@acme.com>" also as "Jane Doe" (the page masks the address first), and a
     cell of several owners as each personal name in it ("Jane Doe <jane@acme.com>; John Roe
     <john@acme.com>" as "Jane Doe" and "John Roe"; never a team's "Sales Team"). The value
@@ -578,6 +579,9 @@ def _forms(name: str) -> set[str]:
     bare = " ".join(bare.split()).strip(" <>()[],")
     if bare and bare != name and _is_name(bare):
         forms |= _forms(bare)
+    words = name.split()
+    if len(words) > 1 and "," not in name and not _EMAIL.search(name) and _is_name(name):
+        forms.add(f"{words[-1]}, {' '.join(words[:-1])}")  # "Doe, Jane", as lists write her
     return forms
 
 

@@ -821,3 +821,16 @@ def test_the_words_of_no_person_hold_the_model_stages_and_channels():
     words = {w for kind in ("stage", "channel") for t in VOCABULARIES[kind] for w in t.split("_")}
     assert words <= pii._NO_NAME_WORDS
     assert not pii._NO_NAME_WORDS & {"may", "june", "mark", "will", "chase", "won", "price"}
+
+
+def test_a_name_is_also_removed_as_a_list_writes_it():
+    """ "Maren Holloway" as an owner was removed, but "Holloway, Maren" in a free-text field
+    (a campaign named after its host, a note) was published."""
+    assert "Holloway, Maren" in pii.name_forms("Maren Holloway")
+    assert "García, María José" in pii.name_forms("María José García")
+    assert "Doe, Jane" in pii.name_forms("Jane Doe <jane.doe@acme.com>")
+    assert pii.name_forms("Sales Team") == {"Sales Team"}
+    from smk.report import NAME_REMOVED, scrub_pii
+
+    said = scrub_pii("Webinar with Holloway, Maren (EMEA)", pii.name_forms("Maren Holloway"))
+    assert said == f"Webinar with {NAME_REMOVED} (EMEA)"
