@@ -530,6 +530,8 @@ class DataQuality:
     tables: dict[str, TableAccount] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     files: dict[str, list[str]] = field(default_factory=dict)  # table -> source files
+    #: the export folder's files the load did not read (a note, a sync log), by name
+    unread: list[str] = field(default_factory=list)
 
     def account(self, table: str) -> TableAccount:
         return self.tables.setdefault(table, TableAccount())
@@ -774,8 +776,8 @@ class CRM:
             "rows": {name: len(df) for name, df in self.tables().items()},
             # the files of this model: `from_parquet` reads no other (a stale one stays unread)
             "model_files": written,
-            # the export folder's other files, not read: a change to one changes no model
-            "unread": _unread_files(self),
+            # the export folder's files its load did not read: a change to one changes no model
+            "unread": self.quality.unread,
         }
         (folder / MODEL_MANIFEST).write_text(json.dumps(meta, indent=2))
         return written
@@ -803,7 +805,11 @@ class CRM:
     def _read_model(cls, src: Path, wanted: dict[str, list[str] | None]) -> CRM:
         """`from_parquet` of the model in `src`, read once."""
         meta = _read_meta(src / MODEL_MANIFEST)
-        quality = DataQuality(warnings=meta["quality"]["warnings"], files=meta.get("files", {}))
+        quality = DataQuality(
+            warnings=meta["quality"]["warnings"],
+            files=meta.get("files", {}),
+            unread=meta.get("unread", []),
+        )
         changed = _export_changed(meta, src / MODEL_MANIFEST)
         if changed is not None and changed not in quality.warnings:
             quality.warnings.append(changed)
@@ -976,19 +982,6 @@ def _read_steadily(read: Callable[[], CRM], manifest: Path) -> CRM:
         "write is done",
         file=str(manifest.parent),
     )
-
-
-def _unread_files(crm: CRM) -> list[str]:
-    """The files of a local export folder that the load of `crm` did not read (a note, a sync
-    tool's log: the load's warnings name them), as the folder is when a model of it is
-    written, for `_export_changed` to leave out."""
-    from smk.io.mapping import data_files
-
-    folder = Path(_stored_source(crm))
-    if "://" in str(crm.source or "") or not folder.is_dir():
-        return []
-    read = {str(n) for names in crm.quality.files.values() for n in names}
-    return [p.name for p in data_files(folder) if p.name not in read]
 
 
 def _export_changed(meta: dict, manifest: Path) -> str | None:

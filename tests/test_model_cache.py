@@ -410,3 +410,31 @@ def test_a_folder_of_a_text_export_is_still_refused(tmp_path):
     (folder / "leads.txt").write_text("Id\tLeadSource\tIsConverted\n00Q1\tWeb\tfalse\n")
     with pytest.raises(CRMExportError, match="holds export files \\(leads.txt\\)"):
         smk.load(_export(tmp_path / "export", bad_rows=0)).to_parquet(folder)
+
+
+def test_a_file_the_load_read_for_no_table_of_its_own_still_changes_the_model(tmp_path):
+    """Salesforce's Campaign.csv gives touchpoints their channels and campaign names, though
+    no table is read from it: recorded as a file not read, its change went unsaid (the
+    touchpoints' channels of the model were no longer the export's)."""
+    import os
+
+    from smk import config
+
+    export = tmp_path / "sf"
+    shutil.copytree(config.SAMPLE_SALESFORCE, export)
+    (export / "notes.txt").write_text("exported by Jo\n")
+    crm = smk.load(export)
+    assert crm.quality.unread == ["notes.txt"]
+    model = crm.to_parquet(tmp_path / "model")
+    assert smk.load(model).quality.unread == ["notes.txt"]
+    written = (model / "smk-model.json").stat().st_mtime_ns - 10**10
+    os.utime(model / "smk-model.json", ns=(written, written))
+    for f in export.iterdir():
+        os.utime(f, ns=(written - 10**10, written - 10**10))
+    (export / "notes.txt").write_text("refreshed\n")
+    assert export_changed(model) is None
+    (export / "Campaign.csv").write_text((export / "Campaign.csv").read_text())
+    said = export_changed(model)
+    assert said is not None and said.startswith(
+        f"the export changed after this model was written: Campaign.csv in {export.resolve()}"
+    )

@@ -1452,19 +1452,20 @@ def not_read(paths: Iterable[Path]) -> None:
 
 
 @contextlib.contextmanager
-def unchanged_while_read(paths: Collection[Path]) -> Iterator[None]:
+def unchanged_while_read(paths: Collection[Path]) -> Iterator[set[Path]]:
     """Read the files `paths` of one export in the block, and raise `CRMExportError` naming
     those that changed (or went away) meanwhile, instead of what was read: an export folder
     refreshed during a load gives a mix of two exports, whose rows would be set aside as
     faults of the export (deals of the new one naming contacts only the new one holds).
     One look at each file before and one after the whole load; a load that failed meanwhile
     raises this error too when a file changed (its own error may be a symptom). Files the load
-    says it does not read (`not_read`) may change."""
+    says it does not read (`not_read`) may change; the block gets their set, filled as the
+    load goes."""
     before = {p: file_stamp(p) for p in paths}
     skipped: set[Path] = set()
     token = _UNREAD_NOW.set(skipped)
     try:
-        yield
+        yield skipped
     except Exception:
         if (changed := _changed(before, skipped)) is not None:
             raise changed from None

@@ -2030,11 +2030,18 @@ def load_mapped(
     source = Path(source)
     if not source.exists():  # never the folder around a mistyped name
         raise CRMExportError("no such file or folder", file=str(source))
-    with read_whole(source):
-        return _load_files(source, mapping, timezone=timezone, dayfirst=dayfirst, decimal=decimal)
+    with read_whole(source) as unread:
+        crm = _load_files(source, mapping, timezone=timezone, dayfirst=dayfirst, decimal=decimal)
+    return with_unread(crm, unread)
 
 
-def read_whole(source: Path) -> contextlib.AbstractContextManager[None]:
+def with_unread(crm: CRM, unread: set[Path]) -> CRM:
+    """`crm` with the names of the export's files its load did not read (`quality.unread`)."""
+    crm.quality.unread = sorted({p.name for p in unread})
+    return crm
+
+
+def read_whole(source: Path) -> contextlib.AbstractContextManager[set[Path]]:
     """The block of a load of the export `source` (the one file, or the folder's `data_files`,
     as the loaders find them): a file changed meanwhile is an error
     (`fileio.unchanged_while_read`)."""

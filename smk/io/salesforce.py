@@ -219,6 +219,7 @@ from smk.io.mapping import (
     task_done,
     translate,
     untold_warning,
+    with_unread,
 )
 from smk.io.validate import AfterChecks, EventStep, assemble, export_key, is_in
 from smk.model import (
@@ -1354,8 +1355,9 @@ def load_salesforce(
     """
     source = Path(source)
     options = parse.DateOptions(timezone=timezone or "UTC", dayfirst=dayfirst, decimal=decimal)
-    with read_whole(source):
-        return _load_objects(source, options)
+    with read_whole(source) as unread:
+        crm = _load_objects(source, options)
+    return with_unread(crm, unread)
 
 
 def _load_objects(source: Path, options: parse.DateOptions) -> CRM:
