@@ -2128,7 +2128,6 @@ def _scrubbed_code(source: str, pattern: re.Pattern | None) -> str:
     is: a name that is also a word of the code ("Path") stays, and the cell still runs. A line
     of IPython's syntax (``!echo ...``) is scrubbed whole, and so is a cell that is not even
     that (it could not have run)."""
-    import tokenize
 
     python = _as_python(source)
     if python is None:
@@ -2139,12 +2138,10 @@ def _scrubbed_code(source: str, pattern: re.Pattern | None) -> str:
     magic = {i for i, (line, as_read) in pairs if line.rstrip("\r\n") != as_read.rstrip("\r\n")}
     for i in magic:
         lines[i] = _scrubbed(lines[i], pattern)
-    tokens = tokenize.generate_tokens(io.StringIO(python, newline="").readline)
     spans = [
-        (t.start, t.end, t.string)
-        for t in tokens
-        if t.type in (tokenize.COMMENT, tokenize.STRING)
-        and not magic & set(range(t.start[0] - 1, t.end[0]))
+        (start, end, text)
+        for start, end, text in _literal_spans(python, read)
+        if not magic & set(range(start[0] - 1, end[0]))
     ]
     for (first, col), (last, end), text in reversed(spans):  # the last first: columns hold
         new = _scrubbed(text, pattern)
@@ -2152,6 +2149,34 @@ def _scrubbed_code(source: str, pattern: re.Pattern | None) -> str:
             literal = _still_literal(new) if text[0] != "#" else new
             lines[first - 1 : last] = [lines[first - 1][:col] + literal + lines[last - 1][end:]]
     return "".join(lines)
+
+
+def _literal_spans(python: str, lines: list[str]) -> list[tuple[tuple, tuple, str]]:
+    """The comments and string literals of `python` (its `lines`): (start, end, text) of each,
+    an f-string whole, the expressions in its braces too, as Python 3.11's tokenizer gives it
+    (3.12's gives its parts as tokens of their own, PEP 701: their text went unscrubbed)."""
+    import tokenize
+
+    spans, opened = [], []  # the starts of the f-strings open at this token
+    for t in tokenize.generate_tokens(io.StringIO(python, newline="").readline):
+        kind = tokenize.tok_name[t.type]
+        if kind == "FSTRING_START":
+            opened.append(t.start)
+        elif kind == "FSTRING_END":
+            start = opened.pop()
+            if not opened:  # an f-string in another's braces goes with the outer one
+                spans.append((start, t.end, _source_between(lines, start, t.end)))
+        elif not opened and t.type in (tokenize.COMMENT, tokenize.STRING):
+            spans.append((t.start, t.end, t.string))
+    return spans
+
+
+def _source_between(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    """The text of `lines` from `start` to `end` (tokenize's 1-based row, 0-based column)."""
+    (first, col), (last, stop) = start, end
+    if first == last:
+        return lines[first - 1][col:stop]
+    return lines[first - 1][col:] + "".join(lines[first : last - 1]) + lines[last - 1][:stop]
 
 
 def _still_literal(text: str) -> str:

@@ -151,3 +151,50 @@ def test_an_own_notebook_publishes_no_name_whatever_loads_the_export(tmp_path):
     assert "title drawn without the name: True" in printed
     for text in (NAME, *NAME.split(), ADDRESS):
         assert text not in published, text
+
+
+#: Python 3.12's tokens (PEP 701) of `FSTRING_CELL`, as `tokenize.generate_tokens` gives them
+#: there (recorded with 3.12.1): an f-string's text is FSTRING_MIDDLE, not one STRING
+FSTRING_CELL = 'label = f"Owner: Maren Holloway ({owner!r})"  # Maren Holloway\n'
+TOKENS_312 = [
+    ("NAME", "label", (1, 0), (1, 5)),
+    ("OP", "=", (1, 6), (1, 7)),
+    ("FSTRING_START", 'f"', (1, 8), (1, 10)),
+    ("FSTRING_MIDDLE", "Owner: Maren Holloway (", (1, 10), (1, 33)),
+    ("OP", "{", (1, 33), (1, 34)),
+    ("NAME", "owner", (1, 34), (1, 39)),
+    ("OP", "!", (1, 39), (1, 40)),
+    ("NAME", "r", (1, 40), (1, 41)),
+    ("OP", "}", (1, 41), (1, 42)),
+    ("FSTRING_MIDDLE", ")", (1, 42), (1, 43)),
+    ("FSTRING_END", '"', (1, 43), (1, 44)),
+    ("COMMENT", "# Maren Holloway", (1, 46), (1, 62)),
+    ("NEWLINE", "\n", (1, 62), (1, 63)),
+    ("ENDMARKER", "", (2, 0), (2, 0)),
+]
+
+
+def test_names_in_f_strings_are_scrubbed_as_python_3_12_tokenizes_them(monkeypatch):
+    """On Python 3.12+ an f-string is no STRING token: its text, a name in it, was published
+    as written (only comments and plain strings were scrubbed)."""
+    import re
+    import tokenize
+
+    from smk.report import _scrubbed_code
+
+    kinds = {name: 9000 + i for i, name in enumerate({t[0] for t in TOKENS_312})}
+    names = dict(tokenize.tok_name) | {number: name for name, number in kinds.items()}
+    kinds |= {"COMMENT": tokenize.COMMENT, "STRING": tokenize.STRING}
+    monkeypatch.setattr(tokenize, "tok_name", names)
+    monkeypatch.setattr(
+        tokenize,
+        "generate_tokens",
+        lambda readline: [
+            tokenize.TokenInfo(kinds[kind], text, start, end, FSTRING_CELL)
+            for kind, text, start, end in TOKENS_312
+        ],
+    )
+    pattern = re.compile("Maren Holloway")
+    assert _scrubbed_code(FSTRING_CELL, pattern) == (
+        f'label = f"Owner: {NAME_REMOVED} ({{owner!r}})"  # {NAME_REMOVED}\n'
+    )
