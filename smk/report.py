@@ -181,7 +181,8 @@ class ReportResult:
 def discover_notebooks(
     names: list[str] | None = None, folder: Path = config.NOTEBOOKS_DIR
 ) -> list[Path]:
-    """The numbered notebooks in reading order, or those named (by file or short name)."""
+    """The numbered notebooks in reading order, or those named (by file or short name; one
+    named twice, "data_quality 00_data_quality", is run once)."""
     if not Path(folder).is_dir():
         raise ValueError(f"no notebook folder {folder}: it does not exist or is no folder")
     found = sorted(folder.glob(NOTEBOOK_GLOB))
@@ -196,7 +197,7 @@ def discover_notebooks(
                 f"{', '.join(p.stem for p in found) or 'none (no NN_name.ipynb file)'}"
             )
         chosen += match
-    return chosen
+    return list(dict.fromkeys(chosen))
 
 
 def notebook_name(path: Path) -> str:
@@ -891,9 +892,12 @@ def _check_contract(notebooks: list[Path], cells: dict[str, dict]) -> None:
     wrong = []
     for nb in notebooks:
         missing = [key for key in SHARED_PARAMETERS if key not in cells[notebook_name(nb)]]
-        if missing and _parameters_cell(nb) is None:
+        cell = _parameters_cell(nb) if missing else None
+        if missing and cell is None:
             wrong.append(f"{nb.name} has no cell tagged parameters")
-        elif missing:
+            continue
+        missing = [key for key in missing if key not in _assigned_names(cell.source)]
+        if missing:
             wrong.append(f"{nb.name}'s parameters cell lacks {', '.join(missing)}")
     if wrong:
         raise ValueError(
@@ -902,6 +906,32 @@ def _check_contract(notebooks: list[Path], cells: dict[str, dict]) -> None:
             "sets to the export, month and folder it publishes (docs/notebooks.md, "
             '"Adding your own notebook")'
         )
+
+
+def _assigned_names(source: str) -> set[str]:
+    """The names a cell's `source` assigns a value to at its top level, in any form papermill
+    overrides (``a = 1``, ``a: int = 1``, ``a, b = 1, 2``, ``a = b = 1``), which papermill's
+    own reading of a parameters cell leaves out in part; none for a cell that does not parse."""
+    import ast
+
+    def names(target: ast.expr) -> list[str]:
+        if isinstance(target, ast.Name):
+            return [target.id]
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return [n for element in target.elts for n in names(element)]
+        return []
+
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        return set()
+    found = set()
+    for node in body:
+        if isinstance(node, ast.Assign):
+            found.update(n for target in node.targets for n in names(target))
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            found.update(names(node.target))
+    return found
 
 
 def _clock_hint(name: str, key: str, value) -> str:

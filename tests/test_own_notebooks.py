@@ -211,3 +211,34 @@ def test_a_tile_is_compared_with_its_own_pages_previous_month_only(tmp_path):
         ("50", "no previous month"),
         ("110", "+10 vs previous month"),
     ]
+
+
+def test_a_notebook_named_twice_runs_once():
+    """`--notebooks data_quality 00_data_quality` ran it twice, and the second run 'replaced
+    the files 00_data_quality.ipynb wrote in this run': exit 3, blaming the notebook."""
+    chosen = discover_notebooks(["data_quality", "00_data_quality.ipynb", "00_data_quality"])
+    assert chosen == [config.NOTEBOOKS_DIR / "00_data_quality.ipynb"]
+    both = discover_notebooks(["attribution", "data_quality", "04_attribution"])
+    assert [p.name for p in both] == ["04_attribution.ipynb", "00_data_quality.ipynb"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        'data_path, data_format = "data/sample/hubspot", "auto"\nmonth = "2026-10"\n'
+        'output_dir = "build"',
+        'data_path = output_dir = "build"\ndata_format: str = "auto"; month = "2026-10"',
+        '[data_path, data_format] = ["x", "auto"]\n(month, output_dir) = ("2026-10", "build")',
+    ],
+)
+def test_parameters_declared_in_any_form_papermill_overrides_pass(tmp_path, params):
+    """A tuple or chained assignment in the parameters cell (which papermill's own reading
+    leaves out) was refused as lacking the parameters it declares; papermill sets them."""
+    folder = tmp_path / "notebooks"
+    path = _notebook(folder, "05_forms", "print(1)", params)
+    check_params([path], {}, [path])
+    with pytest.raises(ValueError, match="lacks output_dir"):
+        check_params(
+            [_notebook(folder, "06_lacks", "print(1)", "data_path, data_format, month = 1, 2, 3")],
+            {},
+        )
