@@ -581,7 +581,9 @@ def _forms(name: str) -> set[str]:
         forms |= _forms(bare)
     words = name.split()
     if len(words) > 1 and "," not in name and not _EMAIL.search(name) and _is_name(name):
-        forms.add(f"{words[-1]}, {' '.join(words[:-1])}")  # "Doe, Jane", as lists write her
+        # "Doe, Jane", as lists write her; at each split, as the last name may be several
+        # words ("de la Cruz, Delphine", "García López, María José")
+        forms |= {f"{' '.join(words[k:])}, {' '.join(words[:k])}" for k in range(1, len(words))}
     return forms
 
 
@@ -663,6 +665,9 @@ PAGE_WORDS = frozenset(
         *("last", "read", "touchpoints", "attribution", "linear", "decay", "scoring"),
         # common words that are also names, which a page may begin a sentence or a label with
         *("mark", "will", "chase"),
+        # words of the pages' own headers and tiles ("Days", "Close Date", "Share of revenue",
+        # "within 7 days", "beat chance")
+        *("day", "days", "close", "closed", "share", "chance"),
     }
 )
 

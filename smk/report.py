@@ -60,6 +60,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -3837,6 +3838,7 @@ class _NameIndex:
         self.by_word: dict[str, list[str]] = {}
         self.always: list[str] = []  # forms not starting with a word: tried in every text
         seen = {without_invisible(n) for n in names}
+        seen |= {unicodedata.normalize(form, n) for n in seen for form in ("NFC", "NFD")}
         for shown in {html.escape(n, quote=q) for n in seen if n for q in (True, False)}:
             first = _WORD.match(shown)
             key = None if first is None else _folded(first.group())
@@ -3884,10 +3886,29 @@ def _any_case(forms: set[str]) -> set[str]:
 def _longest_first(forms) -> str:
     """An alternation of `forms`, longest first ("Ann Lee" before "Ann"; forms of one length
     match the same text where both match, so their order, fixed for the cache, changes no
-    match); one that matches nothing when there are none."""
+    match); one that matches nothing when there are none. Each form matches as a page or a
+    file may write it (`_as_written_anyhow`)."""
     if not forms:
         return "(?!)"
-    return "|".join(re.escape(n) for n in sorted(forms, key=lambda n: (-len(n), n)))
+    return "|".join(_as_written_anyhow(n) for n in sorted(forms, key=lambda n: (-len(n), n)))
+
+
+#: what stands between two words of a name in a text, and what stands for an apostrophe in it
+_BETWEEN_WORDS = r"(?:(?:\s|&nbsp;|&#160;|&#xa0;)+|[-.])"
+_APOSTROPHE = r"(?:['\u2019\u02bc]|&#x27;|&#39;|&rsquo;)"
+_GAP_OR_APOSTROPHE = re.compile(r"( +|'|&#x27;|\u2019)")
+
+
+def _as_written_anyhow(form: str) -> str:
+    """The pattern of a name `form` as texts write it: its words apart by any white space (two
+    spaces, a no-break space, a line break; pandas writes two spaces as `&nbsp;&nbsp;`) or by
+    one `-` or `.` (a slug, a UTM value, an e-mail address's local part:
+    "maren-holloway"), and a typographic apostrophe for a straight one ("O’Neill")."""
+    pieces = _GAP_OR_APOSTROPHE.split(form)
+    return "".join(
+        re.escape(piece) if i % 2 == 0 else _BETWEEN_WORDS if piece.isspace() else _APOSTROPHE
+        for i, piece in enumerate(pieces)
+    )
 
 
 _NO_NAMES = PersonalNames()

@@ -834,3 +834,51 @@ def test_a_name_is_also_removed_as_a_list_writes_it():
 
     said = scrub_pii("Webinar with Holloway, Maren (EMEA)", pii.name_forms("Maren Holloway"))
     assert said == f"Webinar with {NAME_REMOVED} (EMEA)"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Corwin  Ashdale webinar",  # two spaces
+        "Corwin&nbsp;&nbsp;Ashdale webinar",  # as pandas' to_html writes them
+        "Corwin\u00a0Ashdale webinar",
+        "Corwin\nAshdale webinar",
+        "utm_content=corwin-ashdale webinar",  # a slug
+        "corwin.ashdale webinar",  # an e-mail address's local part
+        "Ashdale, Corwin webinar",
+    ],
+)
+def test_an_owners_name_is_removed_however_its_words_are_apart(written):
+    """An owner's name in a campaign written with two spaces (or a no-break space, a line
+    break, a slug's hyphen) was published as written: only one plain space matched."""
+    from smk.report import NAME_REMOVED, scrub_pii
+
+    assert scrub_pii(written, pii.name_forms("Corwin Ashdale")).endswith(f"{NAME_REMOVED} webinar")
+
+
+def test_a_typographic_apostrophe_and_a_decomposed_accent_are_the_same_name():
+    from smk.report import NAME_REMOVED, scrub_pii
+
+    names = pii.name_forms("Siobhan O'Neill") | pii.name_forms("Zoë Müller")
+    assert scrub_pii("Siobhan O\u2019Neill track", names) == f"{NAME_REMOVED} track"
+    nfd = unicodedata.normalize("NFD", "Zoë Müller's team")
+    assert scrub_pii(nfd, names) == f"{NAME_REMOVED}'s team"
+
+
+def test_a_last_name_of_several_words_is_written_first_at_each_split():
+    """ "Delphine de la Cruz" gave only "Cruz, Delphine de la": "De la Cruz, Delphine" in a
+    campaign name was published."""
+    from smk.report import NAME_REMOVED, scrub_pii
+
+    forms = pii.name_forms("Delphine de la Cruz")
+    assert {"de la Cruz, Delphine", "la Cruz, Delphine de", "Cruz, Delphine de la"} <= forms
+    said = scrub_pii("De la Cruz, Delphine retargeting", forms)
+    assert said == f"{NAME_REMOVED} retargeting"
+    assert "García López, María José" in pii.name_forms("María José García López")
+
+
+@pytest.mark.parametrize("word", ["Days", "Close", "Share", "day", "chance"])
+def test_a_name_that_is_a_word_of_the_pages_headers_is_not_removed_alone(word):
+    """A contact named "Oren Days" or "chance day" took the pages' "Days" and "within 7 days"
+    from every page and tile."""
+    assert not pii.removable_alone(word)
