@@ -583,6 +583,7 @@ def kpi_details(
     sla: SLA | None = None,
     unit: str = "hours",
     no_activities: str | None = None,
+    untold: str | None = None,
 ) -> dict[str, str]:
     """The short texts under the report's tiles (`scorecard_kpis`' `details`): the counts
     behind each figure, so the tiles add up.
@@ -591,12 +592,15 @@ def kpi_details(
     ----------
     summary : `smk.sla.month_summary` of the month (None: the month has no MQLs).
     pipeline : the month's row of `smk.sla.pipeline_by_month` (its counts <NA> when the export
-        has no deals: no pipeline details then).
+        has no deals: no pipeline details then); its deals that name no contact are said under
+        pipeline from MQLs (`smk.sla.no_contact_text`).
     sla : the agreement (its leakage window and SLA time are named).
     unit : "hours" or "working hours", as speed to lead is measured.
     no_activities : why the activity figures are unknown when the summary has none
         (`CRM.no_rows_text("activities")`: every activity row set aside); default "the export
         has no sales activities".
+    untold : the caveat of deals taken as open at stages smk cannot tell open from closed
+        (`smk.sla.untold_stages_note`), said under won revenue and win rate.
     """
     sla = sla or SLA()
     details = {}
@@ -605,13 +609,17 @@ def kpi_details(
         details = {
             "pipeline_created": counted(created, "deal"),  # money shown in its currency
             "pipeline_from_mqls": f"{from_mqls} of {counted(created, 'deal')} (the contact "
-            "was an MQL before the deal)",
+            f"was an MQL before the deal){sla_mod.no_contact_text(pipeline)}",
             "won_revenue": f"{counted(int(pipeline['deals_won']), 'deal')} won",
         }
         closed = pipeline.get("deals_closed", 0)  # none: the win rate's note says why
         if closed:
             won = int(pipeline["deals_won"])
             details["win_rate"] = f"{won} of {counted(int(closed), 'deal')} closed won"
+        if untold:  # deals taken as open: some of them may have been won
+            for kpi in ("won_revenue", "win_rate"):
+                if kpi in details:
+                    details[kpi] += f"; {untold}"
     if summary is None:
         return details
     s = summary

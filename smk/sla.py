@@ -98,6 +98,7 @@ from smk.funnel import (
     stage_entry_dates,
     team_of,
 )
+from smk.io.mapping import untold_deals
 from smk.model import ACTIVITY_TYPES, CRM, UNKNOWN_STAGE, no_rows_text
 from smk.outputs import counted
 from smk.periods import (
@@ -1515,19 +1516,21 @@ def pipeline_by_month(
     (`MONEY_COLUMNS`) sums the known values, its `..._without_amount` column counts the deals
     it leaves out, and it is NaN (unknown, not 0) when every deal it counts lacks an amount.
     A `deal_table` of an export without deals (`DEALS_IN_EXPORT` False) gives unknown rows:
-    counts <NA> (nullable "Int64"), money and win rate NaN.
+    counts <NA> (nullable "Int64"), money and win rate NaN. `deals_without_contact` counts the
+    deals created that name no contact: they can never be from MQLs (`no_contact_text`).
 
     Returns
     -------
     DataFrame: month, [by], deals_created, pipeline_created, mql_pipeline, mql_deals,
     deals_closed, deals_won, won_revenue, win_rate, deals_created_without_amount,
-    mql_deals_without_amount, deals_won_without_amount.
+    mql_deals_without_amount, deals_won_without_amount, deals_without_contact.
     """
     frame = deals.assign(team=team_of(deals["owner_id"], teams))
     lacking = frame["value"].isna()
     frame["mql_value"] = frame["value"].where(frame["mql_sourced"], 0.0)
     frame["no_amount"] = lacking
     frame["mql_no_amount"] = lacking & frame["mql_sourced"].astype(bool)
+    frame["no_contact"] = frame["contact_id"].isna()
     keys = ["created_month"] + ([by] if by else [])
     created = frame.groupby(keys, observed=True).agg(
         deals_created=("deal_id", "size"),
@@ -1536,6 +1539,7 @@ def pipeline_by_month(
         mql_deals=("mql_sourced", "sum"),
         deals_created_without_amount=("no_amount", "sum"),
         mql_deals_without_amount=("mql_no_amount", "sum"),
+        deals_without_contact=("no_contact", "sum"),
     )
     created.index = created.index.set_names(["month"] + ([by] if by else []))
     closed = frame[frame["is_closed"]]
@@ -1564,7 +1568,7 @@ def pipeline_by_month(
             index = pd.Index(list(months), name="month")
         out = out.reindex(index)
     ints = ["deals_created", "mql_deals", "deals_closed", "deals_won"]
-    ints += [c[2] for c in MONEY_COLUMNS]
+    ints += [c[2] for c in MONEY_COLUMNS] + ["deals_without_contact"]
     out[ints] = out[ints].fillna(0).astype("int64")
     for money, deals_of, without, _ in MONEY_COLUMNS:  # every deal without an amount: unknown
         out[money] = (
@@ -1576,15 +1580,22 @@ def pipeline_by_month(
         out[[c[0] for c in MONEY_COLUMNS] + ["win_rate"]] = np.nan
     columns = ["deals_created", "pipeline_created", "mql_pipeline", "mql_deals", "deals_closed"]
     columns += ["deals_won", "won_revenue", "win_rate"] + [c[2] for c in MONEY_COLUMNS]
+    columns += ["deals_without_contact"]
     return out.reset_index()[["month"] + ([by] if by else []) + columns]
 
 
 def pipeline_text(
-    row: Mapping, month: Month | str, currency: str = "", no_deals: str | None = None
+    row: Mapping,
+    month: Month | str,
+    currency: str = "",
+    no_deals: str | None = None,
+    untold: str | None = None,
 ) -> str:
     """A month's row of `pipeline_by_month` as the lines the funnel page prints: deals, pipeline
     created and from MQLs, deals won and won revenue. A figure whose deals all lack an amount
-    is "unknown", one that leaves some out says how many (`amount_gap`); without deals in the
+    is "unknown", one that leaves some out says how many (`amount_gap`); the deals from MQLs
+    say how many name no contact (`no_contact_text`); `untold` (`untold_stages_note`) is
+    a last line on the deals taken as open that may have been won. Without deals in the
     model, one line says that all of it is unknown, and why: `no_deals`
     (`CRM.no_rows_text("deals")`: every deal row set aside), else "the export has no deals"."""
     label = as_month(month).label
@@ -1604,10 +1615,37 @@ def pipeline_text(
             f"deals created in {label}: {row['deals_created']:.0f}",
             f"pipeline created: {money['pipeline_created']}",
             f"from MQLs (the contact was an MQL before the deal): {money['mql_pipeline']}, "
-            f"{row['mql_deals']:.0f} of {counted(row['deals_created'], 'deal')}",
+            f"{row['mql_deals']:.0f} of {counted(row['deals_created'], 'deal')}"
+            f"{no_contact_text(row)}",
             f"deals won: {row['deals_won']:.0f} of {row['deals_closed']:.0f} closed",
             f"won revenue: {money['won_revenue']}",
+            *([untold] if untold else []),
         ]
+    )
+
+
+def no_contact_text(row: Mapping) -> str:
+    """What the deals from MQLs of a `pipeline_by_month` row leave out for want of a contact,
+    as the end of their count: "; 8 name no contact" ("" when every deal names one): a deal
+    of no one is never from MQLs, so "0 of 8 deals" does not say its contacts were no MQLs."""
+    n = row.get("deals_without_contact", 0)
+    if pd.isna(n) or not n:
+        return ""
+    return f"; {n:,.0f} name{'s' if n == 1 else ''} no contact"
+
+
+def untold_stages_note(crm: CRM) -> str | None:
+    """The caveat of the deals won, won revenue and win rate when the load took deals at stage
+    values it cannot tell open from closed as open (its warning, read back by `smk.io.mapping.
+    untold_deals`): any of them that was won is missing from those figures. None: no such
+    deal."""
+    n = untold_deals(crm.quality.warnings)
+    if not n:
+        return None
+    return (
+        f"{counted(n, 'deal')} at stage values smk cannot tell open from closed "
+        f"{'is' if n == 1 else 'are'} taken as open: any of them won is not counted (the "
+        "data-quality page)"
     )
 
 
@@ -1687,6 +1725,8 @@ __all__ = [
     "rename_owners",
     "pipeline_by_month",
     "pipeline_text",
+    "no_contact_text",
+    "untold_stages_note",
     "amount_gap",
     "report_months",
     "rejection_reasons",

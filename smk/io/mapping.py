@@ -1632,6 +1632,29 @@ def untold_warning(
     )
 
 
+#: `untold_warning`'s deal warnings that take deals as open though they may be closed: the
+#: deals smk cannot tell open from closed, and those an is_closed rule without `false_for`
+#: does not match (their count is the number read back by `untold_deals`)
+_UNTOLD_DEALS = (
+    re.compile(
+        r"deals\.[^\n]*?: (\d+) deals? at [^\n]*? values smk cannot tell open from closed: "
+    ),
+    re.compile(
+        r"deals\.[^\n]*?: the is_closed rule lists no open values \(`false_for`\), "
+        r"so (\d+) deals? at "
+    ),
+)
+
+
+def untold_deals(warnings: Iterable[str]) -> int:
+    """How many deals a load's `warnings` say it took as open at stage values it cannot tell
+    open from closed (`untold_warning`): the model keeps its warnings, so the pages whose won
+    revenue and win rate leave out any of them that were won can say so (`smk.sla.
+    untold_stages_note`). Rows read: some may have been set aside since."""
+    found = (rule.match(text) for text in warnings for rule in _UNTOLD_DEALS)
+    return sum(int(m.group(1)) for m in found if m)
+
+
 def _separator_of(tm: TableMapping, col: str) -> str:
     return tm.separators.get(col, MULTI_SEPARATOR)
 

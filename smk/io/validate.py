@@ -210,7 +210,7 @@ def assemble(
         try:
             type_others(others)
             if largest in _FILTERED_ONCE:  # the records' checks run while the events are typed
-                redirects = _check_records(tables, quality, options, after_checks, merges)
+                redirects = _check_records(tables, quality, options, after_checks, merges, format)
         finally:
             # (the other thread's event table waits for it only when the records were checked
             # here, above); on an error too: that thread must not wait forever
@@ -218,7 +218,7 @@ def assemble(
         if future is not None:
             future.result()
         if largest not in _FILTERED_ONCE:
-            redirects = _check_records(tables, quality, options, after_checks, merges)
+            redirects = _check_records(tables, quality, options, after_checks, merges, format)
         for name in others:  # those typed on this thread that waited for the records' checks
             if name in _FILTERED_ONCE and name in event_steps:
                 check_events(name)
@@ -695,6 +695,7 @@ def _check_records(
     options: parse.DateOptions = parse.DEFAULT_DATE_OPTIONS,
     after_checks: AfterChecks | None = None,
     merges: dict[str, dict[str, str]] | None = None,
+    format: str = "",
 ) -> dict[str, dict[str, str]]:
     """Checks of accounts, contacts, deals and spend; returns the merges' redirects by the
     column that references the records (``contact_id``: the CRM's and the e-mail merge's,
@@ -704,7 +705,8 @@ def _check_records(
     are checked as they are typed (`_check_events`) and re-pointed later (`_check_links`).
     `options` read the records' last-modified times (`_flag_duplicates`); `merges` holds the
     contacts the CRM merged (`merge_redirect`, read while typing); `after_checks`, a loader's
-    own step, runs last.
+    own step, runs last. `format` names what links a deal to its contact
+    (`_warn_deals_without_contact`).
     """
     if not tables["accounts"].empty:
         reasons = _Reasons(len(tables["accounts"]))
@@ -715,7 +717,7 @@ def _check_records(
     redirect = _contacts_rules(tables, quality, options, (merges or {}).get("contacts", {}))
     _repoint(tables, redirect, ("deals",))
     _fill_lifecycle(tables)
-    deals_merged = _check_deals(tables, quality, options)
+    deals_merged = _check_deals(tables, quality, options, format)
     spend = tables["spend"]
     if not spend.empty:
         reasons = _Reasons(len(spend))
@@ -905,7 +907,10 @@ def _warn_west_closes(west: np.ndarray, reasons: _Reasons, quality: DataQuality)
 
 
 def _check_deals(
-    tables: dict[str, pd.DataFrame], quality: DataQuality, options: parse.DateOptions
+    tables: dict[str, pd.DataFrame],
+    quality: DataQuality,
+    options: parse.DateOptions,
+    format: str = "",
 ) -> dict[str, str]:
     """Deals the CRM merged into others (`_flag_merged`), negative amounts, impossible dates,
     unknown account or contact, then duplicate ids: in
@@ -933,6 +938,7 @@ def _check_deals(
     _warn_undated_closes(tables["deals"], quality)
     _warn_missing_amounts(tables["deals"], quality)
     _warn_stage_ids(tables["deals"], quality)
+    _warn_deals_without_contact(tables["deals"], quality, format)
     return merged
 
 
@@ -1019,6 +1025,37 @@ def _warn_stage_ids(deals: pd.DataFrame, quality: DataQuality) -> None:
             "stage labels, or the hs_is_closed and hs_is_closed_won properties, or map the ids "
             "in a mapping file (docs/mappings.md)"
         )
+
+
+#: where an export names each deal's contact, by format, for `_warn_deals_without_contact`
+_DEAL_CONTACT_SOURCES = {
+    "salesforce": (
+        "no ContactId, OpportunityContactRole, converted Lead or person account names one",
+        "export Opportunity.ContactId (a report's Contact ID) or OpportunityContactRole.csv",
+    ),
+    "hubspot": ("no Associated Contact IDs", "export the deals' Associated Contact IDs"),
+}
+
+
+def _warn_deals_without_contact(deals: pd.DataFrame, quality: DataQuality, format: str) -> None:
+    """Deals that name no contact load (they are pipeline and won revenue) but are no one's:
+    never pipeline from MQLs, no contact's opportunity or customer stage where those stages
+    are dated by the deals (Salesforce, a mapping file's CRM), nothing for attribution to
+    follow. Say how many, so a funnel without opportunities is not read as a fact of the
+    sales process (an export without Opportunity.ContactId and contact roles names none)."""
+    if deals.empty or deals["contact_id"].notna().all():
+        return
+    n, won = int(deals["contact_id"].isna().sum()), deals["is_won"].eq(True).fillna(False)
+    won_n = int((deals["contact_id"].isna() & won.astype(bool)).sum())
+    why, advice = _DEAL_CONTACT_SOURCES.get(
+        format, ("an empty contact_id", "give each deal its contact_id")
+    )
+    quality.warnings.append(
+        f"deals: {n:,} of {len(deals):,} deals ({won_n:,} of them won) name no contact ({why}): "
+        "they count in pipeline created, won revenue and win rate, but none is pipeline from "
+        "MQLs, none makes a contact an opportunity or a customer where those stages are dated "
+        f"by the deals (Salesforce), and attribution has no one to follow for them: {advice}"
+    )
 
 
 def _warn_undated_closes(deals: pd.DataFrame, quality: DataQuality) -> None:
