@@ -699,6 +699,17 @@ class CRM:
             which = f"Deals of {pipelines}: {', '.join(counted)}"
         return f"{which} (params: pipelines); not counted: {_listed_counts(left_out)}."
 
+    def pipelines_basis(self) -> dict[str, list[str]]:
+        """The pipelines the deal analyses count, as a deal tile's `basis` records them
+        (docs/notebooks.md): {"pipelines": [...]} as the export names them, sorted, when
+        `of_pipelines` set some deals aside; {} when every pipeline counts, the default, which
+        a tile without it means (months published before tiles recorded it counted them all).
+        The report's index compares a figure only with one of the same pipelines."""
+        aside = self.quality.set_aside("deals")
+        if not (aside["_reason"] == PIPELINE_NOT_REPORTED).any():
+            return {}
+        return {"pipelines": sorted(self.deals["pipeline"].dropna().astype(str).unique())}
+
     def require(self, *names: str, analysis: str = "this analysis") -> None:
         """Raise a clear error when an analysis needs a table the export lacks, or whose every
         row was set aside (which it then says: `no_rows_text`)."""

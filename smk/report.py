@@ -4108,14 +4108,38 @@ def _measured_alike(kpi: dict, before: dict, month: Month | None = None) -> bool
     and for money the same currency. A tile published before tiles recorded their basis
     cannot tell how it was measured: when the notebook gives its own previous value (measured
     as this month is) that one is used, else the old tile is taken at its label and format
-    (lead scoring's tiles after an upgrade)."""
-    if "basis" not in before and kpi.get("basis") is not None and "previous" in kpi:
+    (lead scoring's tiles after an upgrade), but never as of other pipelines: a tile that
+    records none counted every deal pipeline (`_pipelines`)."""
+    if "basis" not in before and kpi.get("basis") is not None and kpi.get("previous") is not None:
+        return False
+    if _pipelines(kpi) != _pipelines(before):
         return False
     meaning = _MEANING if "basis" in before else [k for k in _MEANING if k != "basis"]
     kpi, before = (t | {"basis": _compared_basis(t.get("basis"), month)} for t in (kpi, before))
     if any(kpi.get(key) != before.get(key) for key in meaning) or _other_window(kpi, before):
         return False
     return kpi.get("format") != "money" or kpi.get("currency") == before.get("currency")
+
+
+#: The `basis` key naming the deal pipelines a figure counts (`smk.model.CRM.pipelines_basis`).
+PIPELINES = "pipelines"
+
+
+def _pipelines(tile: dict) -> list | None:
+    """The deal pipelines a tile's figure counts (its `basis`'s `PIPELINES`); None for every
+    pipeline, the default: what a tile without it counted, one published before tiles
+    recorded it too."""
+    basis = tile.get("basis")
+    return basis.get(PIPELINES) or None if isinstance(basis, dict) else None
+
+
+def _other_settings(tile: dict):
+    """A tile's `basis` but its `PIPELINES`, which `_how_measured` names apart (None when
+    nothing else is left: a deal tile's basis is its pipelines only)."""
+    basis = tile.get("basis")
+    if not isinstance(basis, dict) or PIPELINES not in basis:
+        return basis
+    return {k: v for k, v in basis.items() if k != PIPELINES} or None
 
 
 def _other_window(kpi: dict, before: dict) -> bool:
@@ -4157,7 +4181,9 @@ def _how_measured(before: dict, kpi: dict, month: Month | None = None) -> str:
     parts = []
     if before.get("label") and before.get("label") != kpi.get("label"):
         parts.append(f"“{before['label']}”")
-    old, new = (_compared_basis(t.get("basis"), month) for t in (before, kpi))
+    if _pipelines(before) != _pipelines(kpi):  # the deals of other pipelines
+        parts.append(f"{PIPELINES} {_setting_text(_pipelines(before) or 'all')}")
+    old, new = (_compared_basis(_other_settings(t), month) for t in (before, kpi))
     rule = _rule_changed(old, new)
     parts += [rule] if rule else []
     if isinstance(old, dict):
@@ -4194,7 +4220,8 @@ def _rule_changed(old, new) -> str:
 def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) -> str:
     """A tile's change against the previous month (`month`; None: not known); when this
     month's value is n/a, that it is (the tile's detail says why) and the previous month's
-    value ("n/a this month; no previous month" when there is none).
+    value ("n/a this month; no previous value" when that month is known but its figure is
+    not, "no previous month" when there is none: `_versus`).
 
     The previous month is its published tile of the same id (`previous`: the tiles its page
     published then, by id; another page's tile of that id is another figure), compared only when
@@ -4221,8 +4248,10 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
     own = None
     if kpi.get("previous") is not None:  # the notebook computed it itself, measured alike
         own = {"value": kpi["previous"], "currency": kpi.get("currency")}
+    # its page published that month, or the notebook computed that month's figure (n/a)
+    seen = bool(previous) or "previous" in kpi
     if published is None or published.get("value") is None:  # none published: the own one
-        return _versus(kpi, own or published)
+        return _versus(kpi, own or published, seen)
     if published.get(MONTH_PARTIAL):  # published covering part of its month: no base
         why = "the previous month was published covering only part of it"
         return f"{_versus(kpi, own)} ({why})" if own is not None else f"{na}not compared: {why}"
@@ -4241,13 +4270,14 @@ def _unknown(value) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
 
-def _versus(kpi: dict, before: dict | None) -> str:
+def _versus(kpi: dict, before: dict | None, seen: bool = False) -> str:
     """The change of `kpi` against `before` (a previous value measured alike, with its
-    currency), or why there is none."""
+    currency), or why there is none: "no previous value" when the previous month is known
+    (`before` without a value, or `seen`: its page was published, or the notebook computed
+    that month and its figure is n/a), "no previous month" otherwise."""
     value = kpi.get("value")
     known = before and before.get("value") is not None
-    # a previous month published without a value has one, but no figure
-    missing = "no previous value" if before else "no previous month"
+    missing = "no previous value" if before or seen else "no previous month"
     if _unknown(value):  # n/a this month
         if not known:
             return f"n/a this month; {missing}"

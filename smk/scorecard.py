@@ -412,7 +412,9 @@ def kpi_scorecard(
             }
         )
     card = pd.DataFrame(rows)
-    card.attrs["basis"] = {kpi: kpi_basis(kpi, sla) for kpi in KPIS}  # for `scorecard_kpis`
+    card.attrs["basis"] = {
+        kpi: kpi_basis(kpi, sla, crm.pipelines_basis()) for kpi in KPIS
+    }  # for `scorecard_kpis`
     judged = not np.isnan(actual["mql_to_sql_rate"])
     card.attrs["periods"] = {"mql_to_sql_rate": _acceptance_tile(m, sla, judged)}
     card.attrs["not_compared"] = {c: why for c, why in gaps.items() if why}  # `comparison_gaps`
@@ -549,16 +551,20 @@ def _hours_basis(sla: SLA) -> dict:
     return basis
 
 
-def kpi_basis(kpi: str, sla: SLA | None = None) -> dict | None:
-    """The SLA settings a KPI's figure depends on, beyond the data (the `basis` of its tile,
+def kpi_basis(kpi: str, sla: SLA | None = None, pipelines: Mapping | None = None) -> dict | None:
+    """The settings a KPI's figure depends on, beyond the data (the `basis` of its tile,
     `scorecard_kpis`): speed to lead and the share within the SLA on how hours are counted
     (`business_hours` and, for working hours, the working day) and the SLA time, the leakage
     rate on its window and on the MQLs it is over (`rate_of`, `LEAKAGE_RATE_OF`), MQL to SQL
-    on its window and its rule (`ACCEPTANCE_RATE_OF`). The report's index compares two
-    months' figures only when their basis agrees: a month measured in working hours is no
-    change from one in calendar hours; a `rate_of` it lacks or that differs is smk's rule
+    on its window and its rule (`ACCEPTANCE_RATE_OF`); the KPIs counted from deals
+    (`KPI_TABLES`) on the pipelines counted (`pipelines`: `CRM.pipelines_basis`, empty or None for all of them).
+    The report's index compares two months' figures only when their basis agrees: a month
+    measured in working hours is no change from one in calendar hours, nor won revenue of
+    one pipeline from that of all; a `rate_of` it lacks or that differs is smk's rule
     changed. None for KPIs that no setting changes (targets judge a figure, they do not
     change it)."""
+    if KPI_TABLES.get(kpi) == "deals":
+        return dict(pipelines) if pipelines else None
     sla = sla or SLA()
     hours = _hours_basis(sla)
     return {
@@ -683,12 +689,16 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
     either month closed too few deals to tell its change from noise (`too_few_closed`). When
     the export covers only part of the scorecard's own month, every KPI says which part in
     `month_partial`. MQL to SQL's tile keeps its label from month to month and names the MQLs
-    it judges as its `period`, the previous report's as `previous_period`."""
+    it judges as its `period`, the previous report's as `previous_period`. A KPI's `previous`
+    is the previous month's figure, null when the export covers that month but the figure is
+    n/a (no sales activities: the index says "no previous value", not "no previous month")."""
     details = details or {}
     basis = scorecard.attrs.get("basis") or {}
     periods = scorecard.attrs.get("periods") or {}
     partial = scorecard.attrs.get("previous_partial")
     noisy = scorecard.attrs.get(NOT_COMPARED) or {}
+    gaps = scorecard.attrs.get("not_compared")  # None: a scorecard that does not say
+    covered = gaps is not None and "previous_month" not in gaps
     kpis = []
     for row in scorecard.itertuples():
         value = row.actual
@@ -708,6 +718,8 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
             item["status"] = row.status
         if row.previous_month is not None and not pd.isna(row.previous_month):
             item["previous"] = row.previous_month  # the report index shows the change
+        elif covered:  # the export covers the previous month: its figure is n/a too
+            item["previous"] = None
         if row.id in details:
             item["detail"] = details[row.id]
         note = getattr(row, "note", None)

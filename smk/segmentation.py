@@ -198,6 +198,12 @@ MODEL_FILE = "segmentation-model.joblib"
 MODEL_FORMAT = 1
 #: A refit that agrees with the stored segments below this adjusted Rand index: refit advised.
 DRIFT_REFIT_BELOW = 0.8
+#: The drift note (`drift_note`) does not call last month's segments holding, and advises a
+#: refit, when at least this share of last month's accounts is gone from the export, or when a
+#: segment holds this share of its accounts of last month or fewer (halved): the agreement of
+#: a fresh fit is then measured on what is left, not on the accounts the segments were made of.
+DRIFT_GONE_SHARE = 0.2
+DRIFT_SHRUNK_TO = 0.5
 
 
 # ============================================================================ RFM and value
@@ -1686,7 +1692,8 @@ def segment_drift(
     refit_labels : a fresh fit's segments of the accounts of `current` (same order), if made.
 
     Returns accounts_compared, accounts_moved, share_moved, new_accounts, gone_accounts,
-    size_change (segment -> change in share of accounts), segments (this month's number) and,
+    accounts_before (last month's), size_change (segment -> change in share of accounts),
+    sizes (segment -> [accounts last month, this month]), segments (this month's number) and,
     with `refit_labels`, refit_segments and refit_agreement (adjusted Rand index of the
     assignment with the fresh fit; 1 = identical grouping); None where unknown. refit_bic and
     current_bic (the fresh fit's BIC, and that of a fit of this month's number of segments
@@ -1694,9 +1701,9 @@ def segment_drift(
     """
     out: dict = {
         "accounts_compared": 0, "accounts_moved": None, "share_moved": None,
-        "new_accounts": len(current), "gone_accounts": 0, "size_change": {},
-        "segments": int(current["segment"].nunique()), "refit_segments": None,
-        "refit_agreement": None, "refit_bic": None, "current_bic": None,
+        "new_accounts": len(current), "gone_accounts": 0, "accounts_before": 0,
+        "size_change": {}, "sizes": {}, "segments": int(current["segment"].nunique()),
+        "refit_segments": None, "refit_agreement": None, "refit_bic": None, "current_bic": None,
     }  # fmt: skip
     if previous is not None and len(previous):
         both = current.merge(previous, on="account_id", how="inner", suffixes=("", "_before"))
@@ -1707,11 +1714,15 @@ def segment_drift(
             share_moved=moved / len(both) if len(both) else None,
             new_accounts=int((~current["account_id"].isin(previous["account_id"])).sum()),
             gone_accounts=int((~previous["account_id"].isin(current["account_id"])).sum()),
+            accounts_before=len(previous),
         )
-        before = previous["segment"].value_counts(normalize=True)
-        after = current["segment"].value_counts(normalize=True)
+        before, after = previous["segment"].value_counts(), current["segment"].value_counts()
         segs = sorted(set(before.index) | set(after.index))
-        out["size_change"] = {int(s): float(after.get(s, 0.0) - before.get(s, 0.0)) for s in segs}
+        share = {
+            s: (before.get(s, 0) / len(previous), after.get(s, 0) / len(current)) for s in segs
+        }
+        out["size_change"] = {int(s): float(now - was) for s, (was, now) in share.items()}
+        out["sizes"] = {int(s): [int(before.get(s, 0)), int(after.get(s, 0))] for s in segs}
     if refit_labels is not None:
         out["refit_segments"] = int(len(np.unique(refit_labels)))
         out["refit_agreement"] = float(adjusted_rand_score(current["segment"], refit_labels))
@@ -1731,15 +1742,19 @@ def drift_note(
     `new`: the features of this month the model was not fitted on (`new_features`), named.
     Channels gone beside channels new are told as a channel perhaps renamed.
     No refit is advised when a fit started from the assignment scores a BIC at least as good
-    as the fresh fit's (`current_bic`, `refit_bic`): a refit would give the poorer fit."""
+    as the fresh fit's (`current_bic`, `refit_bic`): a refit would give the poorer fit. The
+    accounts gone since last month are counted, and a segment left with half its accounts or
+    fewer named; when many are gone or a segment halved, the segments are not said to hold
+    (`_thinned`)."""
     since = f" (the model of {model_month})" if model_month else ""
     parts = [f"Accounts were assigned to last month's segments{since}."]
     if drift["accounts_compared"]:
         parts.append(
-            f"{drift['share_moved']:.1%} of the {drift['accounts_compared']:,} accounts seen last "
-            f"month changed segment; {counted(drift['new_accounts'], 'account')} "
-            f"{'is' if drift['new_accounts'] == 1 else 'are'} new."
+            f"{drift['share_moved']:.1%} of the {drift['accounts_compared']:,} accounts seen in "
+            f"both months changed segment; {counted(drift['new_accounts'], 'account')} "
+            f"{'is' if drift['new_accounts'] == 1 else 'are'} new{_gone_text(drift)}."
         )
+    thinned = _thinned(drift)
     parts += _changed_features_texts(missing, new, bool(drift["accounts_compared"]))
     if drift["refit_agreement"] is not None:
         agree, k, k_new = drift["refit_agreement"], drift["segments"], drift["refit_segments"]
@@ -1762,6 +1777,9 @@ def drift_note(
             )
         elif agree < refit_below:
             parts.append(f"{fresh}, so the segments have shifted: consider refitting (refit=True).")
+        elif thinned:
+            get = f" to get {k_new}" if k_new != k else ""
+            parts.append(f"{fresh}, but {thinned}: consider refitting (refit=True){get}.")
         elif k_new != k:
             parts.append(
                 f"{fresh}, so the segments still hold, but consider refitting (refit=True) to get "
@@ -1770,6 +1788,43 @@ def drift_note(
         else:
             parts.append(f"{fresh}, so the segments are stable.")
     return " ".join(parts)
+
+
+def _gone_text(drift: dict) -> str:
+    """How `drift_note`'s sentence on the accounts compared ends: the accounts of last month
+    gone this month, and the segments that shrank to half or less (`_shrunk`): "; 198 of last
+    month's 649 accounts (30.5%) are gone; segment 1 shrank from 198 accounts to 7"."""
+    gone, before = drift.get("gone_accounts", 0), drift.get("accounts_before", 0)
+    text = ""
+    if gone and before:
+        verb = "is" if gone == 1 else "are"
+        text = f"; {gone:,} of last month's {counted(before, 'account')} ({gone / before:.1%}) "
+        text += f"{verb} gone"
+    for segment, (was, now) in _shrunk(drift).items():
+        text += f"; segment {segment} shrank from {counted(was, 'account')} to {now:,}"
+    return text
+
+
+def _shrunk(drift: dict) -> dict:
+    """The segments of `segment_drift`'s `sizes` that hold `DRIFT_SHRUNK_TO` of their accounts
+    of last month or fewer: segment -> [accounts last month, this month]."""
+    sizes = drift.get("sizes") or {}
+    return {s: n for s, n in sizes.items() if n[0] and n[1] <= DRIFT_SHRUNK_TO * n[0]}
+
+
+def _thinned(drift: dict) -> str:
+    """Why last month's segments may no longer hold, whatever a fresh fit's agreement says:
+    at least `DRIFT_GONE_SHARE` of last month's accounts gone ("30.5% of last month's
+    accounts are gone"), or a segment halved (`_shrunk`); "" otherwise."""
+    gone, before = drift.get("gone_accounts", 0), drift.get("accounts_before", 0)
+    reasons = []
+    if before and gone / before >= DRIFT_GONE_SHARE:
+        reasons.append(f"{gone / before:.1%} of last month's accounts are gone")
+    shrunk = _shrunk(drift)
+    if shrunk:
+        which = ", ".join(str(s) for s in shrunk)
+        reasons.append(f"segment{'s' if len(shrunk) > 1 else ''} {which} shrank to half or less")
+    return " and ".join(reasons)
 
 
 def _no_better(refit_bic: float | None, current_bic: float | None) -> bool:
@@ -2325,6 +2380,11 @@ def segment_by_stage(crm: CRM, assignments: pd.DataFrame, as_of=None) -> pd.Data
 AT_RISK = ("at risk", "can't lose them")
 
 
+#: The tiles of `segmentation_kpis` counted from won deals, which depend on the pipelines
+#: counted (the number of segments and the share of accounts that moved describe the model).
+WON_DEAL_TILES = ("top_segment_revenue_share", "rfm_customers_at_risk")
+
+
 def segmentation_kpis(
     crm: CRM, run: SegmentationRun, profiles: pd.DataFrame, rfm: pd.DataFrame
 ) -> list[dict]:
@@ -2335,7 +2395,9 @@ def segmentation_kpis(
     revenue has a won deal without one) or when its share is unknown (some of its own won
     deals have none), and its detail says why. Its revenue is all won up to the end of the
     report month (`run.month`), not the month's: the tile names that period ("all time to Oct
-    2026", `outputs.over_period`)."""
+    2026", `outputs.over_period`). The two counted from won deals (`WON_DEAL_TILES`) record
+    the pipelines counted as their `basis` when not all count (`CRM.pipelines_basis`), so
+    that the report's index compares them only with figures of the same pipelines."""
     customers = int((rfm["frequency"] > 0).sum())
     why = crm.no_rows_text("deals") if crm.deals.empty else "no deal won yet"
     top = top_segment(profiles)
@@ -2363,6 +2425,8 @@ def segmentation_kpis(
     ]
     keys = ("id", "label", "value", "format", "detail")
     tiles = [dict(zip(keys, row, strict=True)) for row in rows]
+    if basis := crm.pipelines_basis():  # some pipelines only: the won deals' tiles say which
+        tiles = [t | {"basis": basis} if t["id"] in WON_DEAL_TILES else t for t in tiles]
     all_time = {"top_segment_revenue_share"}  # revenue won by the month's end, since the start
     return [over_period(t, run.month) if run.month and t["id"] in all_time else t for t in tiles]
 

@@ -846,8 +846,15 @@ def test_drift_counts_moved_new_and_gone_accounts():
     assert drift["new_accounts"] == 1 and drift["gone_accounts"] == 1
     assert drift["size_change"] == {1: 0.0, 2: 0.0}
     assert drift["refit_agreement"] == 1.0 and drift["refit_segments"] == 2
-    note = sg.drift_note(drift, "2026-09")
-    assert "33.3% of the 3 accounts" in note and "the segments are stable" in note
+    note = sg.drift_note({**drift, "gone_accounts": 0}, "2026-09")
+    assert "33.3% of the 3 accounts seen in both months" in note
+    assert "the segments are stable" in note
+    # 1 of last month's 4 accounts gone: at least DRIFT_GONE_SHARE, the segments are not said
+    # to hold
+    gone = sg.drift_note(drift, "2026-09")
+    assert "; 1 of last month's 4 accounts (25.0%) is gone." in gone
+    assert "but 25.0% of last month's accounts are gone: consider refitting" in gone
+    assert "stable" not in gone
     shifted = sg.drift_note({**drift, "refit_agreement": 0.5, "refit_segments": 3})
     assert "would choose 3 segments instead of 2" in shifted and "have shifted" in shifted
     beaten = sg.drift_note({**drift, "refit_segments": 3, "refit_bic": 110.0, "current_bic": 100.0})
@@ -855,6 +862,39 @@ def test_drift_counts_moved_new_and_gone_accounts():
     assert "(BIC 100.0 against the fresh fit's 110.0; lower is better)" in beaten
     better = sg.drift_note({**drift, "refit_segments": 3, "refit_bic": 90.0, "current_bic": 100.0})
     assert "consider refitting (refit=True) to get 3" in better
+
+
+def test_the_drift_note_counts_the_accounts_gone_and_a_segment_that_emptied():
+    # half of last month's accounts gone, segment 1 down from 6 accounts to 1: the accounts
+    # still there did not move, and a fresh fit agrees, but that says nothing of those gone
+    # (the note said "0.0% of the 5 accounts seen last month changed segment ... stable")
+    before = pd.DataFrame(
+        {"account_id": [f"a{i}" for i in range(10)], "segment": [1] * 6 + [2] * 4}
+    )
+    after = pd.concat(
+        [before.iloc[[0, 6, 7, 8, 9]], pd.DataFrame({"account_id": ["n"], "segment": [2]})]
+    )
+    drift = sg.segment_drift(before, after, refit_labels=after["segment"].to_numpy())
+    assert (drift["gone_accounts"], drift["accounts_before"]) == (5, 10)
+    assert drift["sizes"] == {1: [6, 1], 2: [4, 5]}
+    note = sg.drift_note(drift, "2026-09")
+    assert (
+        "0.0% of the 5 accounts seen in both months changed segment; 1 account is new; 5 of last "
+        "month's 10 accounts (50.0%) are gone; segment 1 shrank from 6 accounts to 1."
+    ) in note
+    assert (
+        "but 50.0% of last month's accounts are gone and segment 1 shrank to half or less: "
+        "consider refitting (refit=True)."
+    ) in note
+    assert "stable" not in note and "still hold" not in note
+    # none gone, but three of segment 1's four accounts moved to segment 2: named too
+    before = pd.DataFrame({"account_id": list("abcdefgh"), "segment": [1] * 4 + [2] * 4})
+    after = before.assign(segment=[1] + [2] * 7)
+    drift = sg.segment_drift(before, after, refit_labels=after["segment"].to_numpy())
+    note = sg.drift_note(drift)
+    assert "37.5% of the 8 accounts seen in both months changed segment" in note
+    assert "; segment 1 shrank from 4 accounts to 1." in note and "gone" not in note
+    assert "but segment 1 shrank to half or less: consider refitting (refit=True)." in note
 
 
 def test_money_figures_are_in_one_currency_when_rates_are_given():

@@ -171,6 +171,9 @@ class Journeys:
         `lookback_cut` counts them as cut converting journeys. Like `unattributed`, `subset`
         and `reweighted` keep it as it is: they weigh only the rows of `table`. A
         non-converting journey is never emptied: its window ends at its own last touch.
+    pipelines : set by `journeys` when the conversions are deals: the pipelines counted
+        (`CRM.pipelines_basis`; {} when all count, the default), the `basis` of the report's
+        tiles (`report_kpis`).
     """
 
     table: pd.DataFrame
@@ -194,6 +197,7 @@ class Journeys:
     currency: str | None = None
     cut_by_lookback: np.ndarray | None = None
     emptied_by_lookback: float = 0.0
+    pipelines: dict[str, list[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -1036,6 +1040,7 @@ def journeys(
         currency=value_currency(fx, crm),
         cut_by_lookback=cut,
         emptied_by_lookback=emptied,
+        pipelines=crm.pipelines_basis() if source == "deals" else {},
     )
 
 

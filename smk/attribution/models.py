@@ -436,7 +436,8 @@ def report_kpis(
     resamples and which channels its interval holds ("email top in 52% of 200 resamples,
     ..."), and marks both "no data" when that is below its minimum (`MIN_TOP_SUPPORT`): a
     ranking the data cannot tell is no finding, nor is a change of it from the previous
-    month."""
+    month. Of deal conversions of some pipelines only, every tile records them as its `basis`
+    (`Journeys.pipelines`): the index compares it only with figures of the same pipelines."""
     check = check or reliability(journeys)
     count = journeys.coverage_detail(lookback_days)  # of how many; unattributed
     if check["reason"] == "too_few_conversions":
@@ -459,7 +460,8 @@ def report_kpis(
             "detail": count,
         },
     ]
-    return [over_period(tile, month, window_months) for tile in tiles]
+    basis = {"basis": journeys.pipelines} if journeys.pipelines else {}
+    return [over_period(tile, month, window_months) | basis for tile in tiles]
 
 
 def _export_of(data_path: str | Path) -> Path:

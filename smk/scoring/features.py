@@ -238,7 +238,9 @@ def lead_features(
     -------
     DataFrame indexed by contact_id: `scored_at` (UTC), `label` (Int64: 1 reached the target in
     the window, 0 did not, missing while the window is open at `as_of`) and the features (the
-    other columns). Only leads scored before `as_of` appear. ``attrs`` holds the `spec`, `as_of`,
+    other columns). Only leads scored before `as_of` appear. ``attrs`` holds the `spec` (for
+    "won_deal", with the pipelines counted when not all are: `CRM.pipelines_basis`, the report
+    tiles' `basis`), `as_of`,
     `left_out` (leads that had reached the target by their scoring date),
     `left_out_by_month` (those by month of their scoring date, "YYYY-MM": count) and
     `features_left_out` (the features that carry nothing for these leads, by the table or
@@ -308,7 +310,7 @@ def lead_features(
     absent = left_out_features(crm, frame[keep], linked, tuple(touches.columns))
     frame = frame[keep].drop(columns=[f for names in absent.values() for f in names])
     frame.attrs = {
-        "spec": spec.to_dict(),
+        "spec": spec.to_dict() | (crm.pipelines_basis() if spec.target == "won_deal" else {}),
         "as_of": as_of.isoformat(),
         "left_out": int(already.sum()),
         "left_out_by_month": _count_by_month(scored[already]),
