@@ -1115,6 +1115,7 @@ class _Signals:
         if self.raised or self.pending is not None:
             return  # already ending: let the clean-up finish
         self.pending = signum
+        _quiet_dead_kernels()
         if not self.deferring:
             self.raised = True
             raise Terminated(signum)
@@ -1129,6 +1130,22 @@ class _Signals:
         if not self.deferring and self.pending is not None and not self.raised:
             self.raised = True
             raise Terminated(self.pending)
+
+
+def _quiet_dead_kernels() -> None:
+    """Once a signal stops the run, its kernels die with it (the signal reaches them too): a
+    notebook's cell task of nbclient then holds a `DeadKernelError`, which asyncio logs as
+    "Task exception was never retrieved", with its traceback, on the terminal of a run that
+    stops cleanly (exit 143). Leave that one out."""
+    logger = logging.getLogger("asyncio")
+    if _not_a_dead_kernel not in logger.filters:
+        logger.addFilter(_not_a_dead_kernel)
+
+
+def _not_a_dead_kernel(record: logging.LogRecord) -> bool:
+    """A log record of anything but a kernel that died (`_quiet_dead_kernels`)."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return type(exc).__name__ != "DeadKernelError"
 
 
 def _lock(fd: int) -> bool:
