@@ -22,6 +22,11 @@ def _warnings(crm, what: str) -> list[str]:
     return [w for w in crm.quality.warnings if what in w]
 
 
+def _other_warnings(warnings: list[str]) -> list[str]:
+    """`warnings` but the one every load of these fixtures gives: their deals name no contact."""
+    return [w for w in warnings if "name no contact" not in w]
+
+
 def test_a_semicolon_file_of_comma_groups_reads_a_decimal_comma_and_says_so() -> None:
     crm = smk.load(DATA / "decimal_locale_comma_group")
     assert _amounts(crm) == {"6877200001": 1.5, "6877200002": 25.0, "6877200003": 800.0}
@@ -43,7 +48,7 @@ def test_the_decimal_option_reads_the_comma_groups_as_thousands_without_a_warnin
         text=True,
         check=True,
     )
-    (said,) = json.loads(done.stdout)["warnings"]
+    (said,) = _other_warnings(json.loads(done.stdout)["warnings"])
     assert "'1,500' may be 1.5 or 1500" in said
 
 
@@ -52,13 +57,13 @@ def test_the_same_amounts_in_a_comma_file_are_thousands_as_before(tmp_path: Path
     (tmp_path / DEALS).write_text(text.replace('";"', '","'), encoding="utf-8")
     crm = smk.load(tmp_path)
     assert _amounts(crm) == {"6877200001": 1500.0, "6877200002": 25000.0, "6877200003": 800.0}
-    assert crm.quality.warnings == []
+    assert _other_warnings(crm.quality.warnings) == []
 
 
 def test_a_semicolon_column_that_shows_its_decimal_comma_follows_it_silently() -> None:
     crm = smk.load(DATA / "decimal_locale_comma_shown")  # `12,5` and `1.234,50` beside `1,500`
     assert _amounts(crm) == {"6877200001": 1.5, "6877200002": 12.5, "6877200003": 1234.5}
-    assert crm.quality.warnings == []
+    assert _other_warnings(crm.quality.warnings) == []
 
 
 def test_a_canonical_semicolon_file_warns_too(tmp_path: Path) -> None:

@@ -281,7 +281,8 @@ def test_the_decimal_argument_of_load_and_the_cli_sets_the_mark(tmp_path: Path) 
             text=True,
             check=True,
         )
-        assert len(json.loads(done.stdout)["warnings"]) == n_warnings, flags
+        said = json.loads(done.stdout)["warnings"]  # the fixture's deals name no contact too
+        assert len([w for w in said if "name no contact" not in w]) == n_warnings, flags
 
 
 GROUPS = st.sampled_from(

@@ -603,7 +603,7 @@ def test_owner_display_names_are_treated_as_personal_names():
         [{"deal_id": "d", "created_at": "2026-01-02T00:00:00Z", "owner_id": "Zoë Ångström-Li"}],
     )
     names = personal_names(CRM(contacts=contacts, deals=deals))
-    assert names == {"Jane Doe", "Ada", "Zoë Ångström-Li"}
+    assert names == {"Jane Doe", "Doe, Jane", "Ada", "Zoë Ångström-Li", "Ångström-Li, Zoë"}
 
 
 #: owner values as CRMs write people ("Last, First" and initials too), and ids that are none

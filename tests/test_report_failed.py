@@ -96,7 +96,7 @@ def test_a_failed_notebook_is_kept_without_addresses_names_or_the_home_folder(
     printed = "".join(o.get("text", "") for o in code[-2].outputs)
     assert printed.startswith("~/exports {'[name removed]': 'EMEA'}\n")
     rows = printed.splitlines()[2:]  # under the header line: three contacts
-    assert len(rows) == 3 and all(r.count(NAME_REMOVED) == 2 for r in rows)
+    assert len(rows) == 3 and all(NAME_REMOVED in r for r in rows)  # first and last: one or two
     assert all(r.endswith("[e-mail removed]") for r in rows)
     # the error as it was, bar the name, the address and the home folder
     error = next(o for o in code[-1].outputs if o.output_type == "error")

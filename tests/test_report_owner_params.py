@@ -252,5 +252,5 @@ def test_setting_names_are_the_owner_keys_that_look_like_names():
         "teams": {"Doe, Mary": "east", "owner-07": "west", "rep-3fa2c1": "west"},
         "notebooks": {"funnel_sla": {"teams": {"Mary Major": "west"}}, "other": None},
     }
-    assert setting_names(settings) == {"Doe, Mary", "Mary Doe", "Mary Major"}
+    assert setting_names(settings) == {"Doe, Mary", "Mary Doe", "Mary Major", "Major, Mary"}
     assert setting_names({"teams": None, "notebooks": None}) == set()

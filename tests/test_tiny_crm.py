@@ -318,7 +318,10 @@ def test_the_month_funnel_calls_its_ratio_of_flows_no_conversion():
 def test_a_tile_without_a_value_says_so_and_keeps_the_previous_month(tmp_path):
     tile = {"id": "mql_to_sql_rate", "value": None, "format": "pct", "previous": 0.75}
     assert _change(tile, {}) == "n/a this month; was 75.0% the previous month"
-    assert _change({**tile, "previous": None}, {}) == "n/a this month; no previous month"
+    unknown = {k: v for k, v in tile.items() if k != "previous"}
+    assert _change(unknown, {}) == "n/a this month; no previous month"
+    # a previous month the export covers whose figure is n/a too (`scorecard_kpis`)
+    assert _change({**tile, "previous": None}, {}) == "n/a this month; no previous value"
     kpi = {**tile, "label": "MQL to SQL", "detail": "no MQLs in 2026-10", "target": 0.4}
     (tmp_path / "metrics-funnel_sla.json").write_text(json.dumps({"kpis": [kpi]}))
     context = {"month": "2026-10", "source": "x", "generated": "now", "version": "0"}
