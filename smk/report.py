@@ -2150,6 +2150,18 @@ def _scrub_parameters_cell(
     return removed, renamed
 
 
+def _assigned_target(node) -> object | None:
+    """The target of a statement that assigns one target a value (``a = 1``, ``a: int = 1``),
+    None for any other statement (``a: int``, ``a = b = 1``, a call)."""
+    import ast
+
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        return node.target
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        return node.targets[0]
+    return None
+
+
 def _literal_values(source: str) -> dict:
     """The names a cell's `source` assigns a literal value to, as statements of their own
     (``a = 1``, ``a: dict = {...}``), and their values (the last, for a name assigned twice)."""
@@ -2158,12 +2170,7 @@ def _literal_values(source: str) -> dict:
     python = _as_python(source)
     found = {}
     for node in ast.parse(python).body if python is not None else []:
-        if isinstance(node, ast.AnnAssign) and node.value is not None:
-            target = node.target
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        else:
-            continue
+        target = _assigned_target(node)
         if isinstance(target, ast.Name):
             with contextlib.suppress(ValueError, TypeError, SyntaxError, MemoryError):
                 found[target.id] = ast.literal_eval(node.value)
@@ -2569,11 +2576,8 @@ def with_defaults(source: str, values: dict) -> str:
     read = [line.rstrip("\r\n") for line in io.StringIO(python or "", newline="")]
     spans = {}  # name -> the value's (first line, first column, last line, end column)
     for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and node.value is not None:
-            target = node.target
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        else:
+        target = _assigned_target(node)
+        if target is None:
             continue
         name, value = getattr(target, "id", None), node.value
         first, last = node.lineno - 1, node.end_lineno - 1
