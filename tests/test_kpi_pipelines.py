@@ -92,6 +92,7 @@ def test_a_tile_without_its_own_previous_is_not_compared_across_pipelines():
     assert _change(now, back, month) == "−40.0 pts vs previous month"  # the same pipelines
 
 
+@pytest.mark.filterwarnings("ignore:deal amounts are in EUR, USD and no fx rates were given")
 def test_the_segmentation_and_attribution_tiles_record_the_pipelines(hubspot):
     new = hubspot.of_pipelines(NEW)
     assert new.pipelines_basis() == {"pipelines": NEW} and hubspot.pipelines_basis() == {}
