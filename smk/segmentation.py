@@ -589,7 +589,9 @@ def account_features(
     account has is unknown, not 0: log_contacts is missing for every account, `CONTACTS_WORDS`,
     and so is the behaviour measured on contacts: `CONTACT_FEATURE_WORDS`).
     ``attrs["unknown"]`` is a list of {"what": the features' words, "why": the reason,
-    "groups": the feature groups they are in}.
+    "groups": the feature groups they are in}. ``attrs["pipelines"]`` names the deal
+    pipelines the deal features count when the `pipelines` setting left some out
+    (`CRM.pipelines_basis`): a model saved from them is reused only for the same pipelines.
     """
     crm.require("accounts", analysis="account segmentation")
     end = None if as_of is None else as_of_time(as_of)
@@ -657,6 +659,8 @@ def account_features(
     out["log_median_deal_amount"] = np.log(amt.reindex(out.index)).to_numpy()
     if unknown:
         out.attrs["unknown"] = unknown
+    if pipelines := crm.pipelines_basis().get("pipelines"):
+        out.attrs["pipelines"] = pipelines
     return out
 
 
@@ -1583,8 +1587,10 @@ def save_segmenter(
     path: str | Path,
     assignments: pd.DataFrame | None = None,
     month: str | None = None,
+    pipelines: Sequence[str] | None = None,
 ) -> Path:
-    """Save a fitted segmenter (with the assignments it made and the month) for next month."""
+    """Save a fitted segmenter (with the assignments it made, the month and the deal
+    pipelines its features counted: None for all) for next month."""
     import joblib
     import sklearn
 
@@ -1598,6 +1604,7 @@ def save_segmenter(
         "smk_version": smk.__version__,
         "sklearn_version": sklearn.__version__,
         "month": month,
+        "pipelines": None if pipelines is None else list(pipelines),
         "model": model,
         "assignments": None
         if assignments is None
@@ -2059,8 +2066,9 @@ def segment_accounts(
         n_segments=n_segments, method=method, features=feature_groups, random_state=random_state
     )
     previous = Path(model_path) if model_path else previous_model_path(output_dir, month)
+    pipelines = features.attrs.get("pipelines")  # `account_features`: None for all
     bundle, reason, changed = (
-        (None, "refit was asked for", "") if refit else _reusable(previous, given, month)
+        (None, "refit was asked for", "") if refit else _reusable(previous, given, month, pipelines)
     )
     if bundle is not None:
         run = _assigned(bundle, features)
@@ -2072,17 +2080,22 @@ def segment_accounts(
         )
     run.month = str(month)
     run.saved_to = save_segmenter(
-        run.model, Path(output_dir) / MODEL_FILE, run.assignments, month=run.model_month
+        run.model,
+        Path(output_dir) / MODEL_FILE,
+        run.assignments,
+        month=run.model_month,
+        pipelines=pipelines,
     )
     return run
 
 
 def _reusable(
-    previous: Path, given: AccountSegmenter, month: Month
+    previous: Path, given: AccountSegmenter, month: Month, pipelines: list[str] | None = None
 ) -> tuple[dict | None, str, str]:
     """The bundle saved at `previous` when its model may segment this month with the
-    settings `given`; else None, why not (for the note: the file by its month folder and
-    name) and the settings that differ (`changed_settings`)."""
+    settings `given` and on the deals of the same `pipelines` (None: all; a model saved
+    before it recorded them counted all); else None, why not (for the note: the file by its
+    month folder and name) and the settings that differ (`changed_settings`)."""
     if not previous.exists():
         where = f"looked in the month folder {month.previous} beside output_dir"
         return None, f"no saved model from {month.previous} was found ({where})", ""
@@ -2091,7 +2104,16 @@ def _reusable(
     except UnusableModelError as exc:
         name = f"{previous.parent.name}/{previous.name}"
         return None, f"the saved model could not be used ({name} {exc.why})", ""
-    if changed := changed_settings(bundle["model"], given):
+    changed = changed_settings(bundle["model"], given)
+    if (bundle.get("pipelines") or None) != (pipelines or None):
+        were = ", ".join(bundle.get("pipelines") or ["all"])
+        changed = "; ".join(
+            filter(
+                None,
+                [changed, f"pipelines {', '.join(pipelines or ['all'])} (the model's: {were})"],
+            )
+        )
+    if changed:
         since = bundle.get("month") or month.previous
         why = f"the settings given differ from those of the model of {since}, which was not used"
         return None, f"{why}: {changed}", changed

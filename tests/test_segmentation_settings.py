@@ -83,6 +83,24 @@ def test_last_months_model_is_not_reused_with_other_settings(tmp_path, hubspot, 
     assert saved["month"] == "2026-10" and saved["model"].method == "kmeans"
 
 
+def test_last_months_model_is_not_reused_for_other_deal_pipelines(tmp_path, hubspot, features):
+    """A model fitted on every pipeline's deals was reused under `pipelines: [new business]`
+    (its deal features count other deals): the pipelines are a setting of the model too."""
+    before, _ = features
+    sg.segment_accounts(before, SEPTEMBER, tmp_path / "2026-09", n_segments=3)
+    new = hubspot.of_pipelines(["new business"])
+    now = sg.account_features(new, OCTOBER.end)
+    assert now.attrs["pipelines"] == ["new business"]
+    assert "pipelines" not in before.attrs  # every pipeline: none named
+    run = sg.segment_accounts(now, OCTOBER, tmp_path / "2026-10", n_segments=3)
+    assert run.fitted and run.changed_settings == "pipelines new business (the model's: all)"
+    assert "the settings given differ from those of the model of 2026-09" in run.note
+    saved = sg.load_segmenter(tmp_path / "2026-10" / sg.MODEL_FILE)
+    assert saved["pipelines"] == ["new business"]
+    again = sg.segment_accounts(now, Month("2026-11"), tmp_path / "2026-11", n_segments=3)
+    assert not again.fitted and again.model_month == "2026-10"  # the same pipelines: reused
+
+
 def test_last_months_model_is_reused_with_the_same_settings(tmp_path, features):
     before, now = features
     first = sg.segment_accounts(before, SEPTEMBER, tmp_path / "2026-09", n_segments=3)
