@@ -582,10 +582,8 @@ def _unparsed_parameters(notebook: Path, found: set[str]) -> dict:
         return {}
     out = {}
     for node in tree.body if tree is not None else []:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id not in found and node.value is not None:
+        target = _assigned_target(node)
+        if isinstance(target, ast.Name) and target.id not in found:
             annotation = ast.unparse(node.annotation) if isinstance(node, ast.AnnAssign) else ""
             out[target.id] = {
                 "name": target.id,
