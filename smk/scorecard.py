@@ -36,7 +36,7 @@ from smk.checks import check_integer, is_number
 from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
 from smk.model import CRM, no_rows_text
 from smk.outputs import counted, format_kpi, tidy_difference
-from smk.periods import Month, data_span, month_coverage, month_of, starts_inside
+from smk.periods import Month, as_month, data_span, month_coverage, month_of, starts_inside
 from smk.presentation import MISSING, top_rows
 from smk.sla import SLA
 
@@ -394,7 +394,7 @@ def kpi_scorecard(
         rows.append(
             {
                 "id": kpi,
-                "label": kpi_label(kpi, sla, m),
+                "label": kpi_label(kpi, sla, m, judged=not pd.isna(value)),
                 "format": fmt,
                 "better": better,
                 "actual": value,
@@ -504,20 +504,30 @@ ACCEPTANCE_RATE_OF = "the latest month of MQLs all past the acceptance window"
 _ACTIVITY_KPIS = tuple(k for k, table in KPI_TABLES.items() if table == "activities")
 
 
-def kpi_label(kpi: str, sla: SLA | None = None, month: Month | str | None = None) -> str:
+def kpi_label(
+    kpi: str, sla: SLA | None = None, month: Month | str | None = None, judged: bool = True
+) -> str:
     """The label of a KPI of `KPIS` under `sla`: the leakage window's days, and "(working
     hours)" on speed to lead when the SLA counts working hours, not calendar ones. With the
     report `month`, MQL to SQL names the MQLs it judges ("MQL to SQL of 2026-09's MQLs, all
-    past their 30 days", `smk.sla.acceptance_cohort`); a tile keeps the label without them
-    and gives them as its period (`_acceptance_tile`), so that months compare."""
+    past their 30 days", `smk.sla.acceptance_cohort`; without the window when it `judged`
+    none, `_judged_mqls`); a tile keeps the label without them and gives them as its period
+    (`_acceptance_tile`), so that months compare."""
     sla = sla or SLA()
     label, fmt = KPIS[kpi][:2]
     if fmt == "hours" and sla.business_hours:
         label = f"{label} (working hours)"  # not the calendar hours of the default SLA
     if kpi == "mql_to_sql_rate" and month is not None:
-        cohort = sla_mod.acceptance_cohort(month, sla)
-        return f"MQL to SQL of {sla_mod.acceptance_period(cohort, sla, month)}"
+        return f"MQL to SQL of {_judged_mqls(as_month(month), sla, judged)}"
     return label.format(days=f"{sla.leakage_days:g}")
+
+
+def _judged_mqls(month: Month, sla: SLA, judged: bool = True) -> str:
+    """The MQLs the report of `month` judges on MQL to SQL, in words: "2026-09's MQLs, all
+    past their 30 days"; "2026-09's MQLs" alone when it judged none (no MQLs that month, or
+    the export does not cover it), not "all past their 30 days" of MQLs there may be none of."""
+    cohort = sla_mod.acceptance_cohort(month, sla)
+    return sla_mod.acceptance_period(cohort, sla, month) if judged else f"{cohort}'s MQLs"
 
 
 def _acceptance_tile(month: Month, sla: SLA, judged: bool = True) -> dict[str, str]:
@@ -525,19 +535,12 @@ def _acceptance_tile(month: Month, sla: SLA, judged: bool = True) -> dict[str, s
     month's as `previous_period` (`smk.outputs.over_period`'s keys): the report index then
     compares it with the previous month's cohort, "+1.2 pts vs 2026-08's MQLs, all past their
     30 days", and only when that tile judged the cohort this rule gives. A tile that judged
-    none (`judged` False: no MQLs that month, or the export does not cover it) names the
-    cohort's MQLs alone ("2026-09's MQLs"), not "all past their 30 days" of MQLs there may be
-    none of; an n/a tile is no base for the next month's change, whatever its period."""
-    period, previous = (
-        sla_mod.acceptance_period(sla_mod.acceptance_cohort(m, sla), sla, m)
-        for m in (month, month.previous)
-    )
-    if not judged:
-        period = f"{sla_mod.acceptance_cohort(month, sla)}'s MQLs"
+    none names the cohort's MQLs alone (`_judged_mqls`); an n/a tile is no base for the next
+    month's change, whatever its period."""
     return {
         "label": kpi_label("mql_to_sql_rate", sla),
-        "period": period,
-        "previous_period": previous,
+        "period": _judged_mqls(month, sla, judged),
+        "previous_period": _judged_mqls(month.previous, sla),
     }
 
 

@@ -219,6 +219,10 @@ def test_an_acceptance_tile_without_mqls_to_judge_names_them_once_and_claims_no_
     (tile,) = [k for k in scorecard.scorecard_kpis(card) if k["id"] == "mql_to_sql_rate"]
     assert tile["value"] is None or np.isnan(tile["value"])
     assert tile["period"] == "2026-09's MQLs"
+    # the page's scorecard row says the same (it read "... all past their 30 days", F3 of
+    # session 24)
+    row = card.set_index("id").loc["mql_to_sql_rate"]
+    assert row["label"] == "MQL to SQL of 2026-09's MQLs"
     assert tile["previous_period"] == "2026-08's MQLs, all past their 30 days"  # the rule's
     why = {
         "2026-10-01": "the export's contacts begin on 2026-10-01, after 2026-09 (its other "
