@@ -587,6 +587,34 @@ def _forms(name: str) -> set[str]:
     return forms
 
 
+#: letters that lose their accent by no decomposition ("ø" is no "o" with a mark), as a name
+#: is written without them
+_BARE_LETTERS = str.maketrans(
+    {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ı": "i",
+     "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "þ": "th", "Þ": "Th"}
+)  # fmt: skip
+#: German umlauts as German writes them without: "Müller" is "Mueller"
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+def unaccented_spellings(name: str) -> set[str]:
+    """`name` as it is written without its accents, when it has any: "Zoë Müller" as "Zoe
+    Muller" and "Zoe Mueller" (an address, a slug, a form typed on an English keyboard, a
+    campaign named after its host); "Bjørn Łukasz" as "Bjorn Lukasz". Empty for a name
+    without accents."""
+    if name.isascii():
+        return set()
+    spellings = {
+        "".join(
+            c
+            for c in unicodedata.normalize("NFKD", text.translate(_BARE_LETTERS))
+            if not unicodedata.combining(c)
+        )
+        for text in (name, unicodedata.normalize("NFC", name).translate(_UMLAUTS))
+    }
+    return spellings - {name}
+
+
 #: Words of lifecycle stages, deal stages and lead statuses, as HubSpot and Salesforce write
 #: them (lower case)
 _STAGE_WORDS = frozenset(

@@ -89,6 +89,7 @@ from smk.pii import (
     looks_like_personal_name,
     name_forms,
     removable_alone,
+    unaccented_spellings,
     without_invisible,
 )
 from smk.scorecard import MONTH_PARTIAL, PARTIAL_MONTH, VERDICTS
@@ -3848,7 +3849,8 @@ class _NameIndex:
     by their first word in any case, which a text must hold for one to match.
 
     A form of two words or more of two letters or more ("Jane Doe", "Doe, Jane") matches in
-    any case ("JANE DOE", "doe, jane"; `_any_case`: "JÜRGEN STRAUSS" for "Jürgen Strauß" too);
+    any case ("JANE DOE", "doe, jane"; `_any_case`: "JÜRGEN STRAUSS" for "Jürgen Strauß" too)
+    and written without its accents ("Zoe Mueller", `smk.pii.unaccented_spellings`);
     one of one such word or none ("Dunwick", "J. Doe", "N/A") as written only: a contact named
     "Grant", "Aida" or "Dach" must not take "grant", the "AIDA model" or the marketing mix's
     region "DACH" from a page or a CSV file, nor a "Sla" or "Roi" its "SLA" or "ROI"."""
@@ -3858,6 +3860,7 @@ class _NameIndex:
         self.always: list[str] = []  # forms not starting with a word: tried in every text
         seen = {without_invisible(n) for n in names}
         seen |= {unicodedata.normalize(form, n) for n in seen for form in ("NFC", "NFD")}
+        seen |= {s for n in seen if _two_name_words(n) for s in unaccented_spellings(n)}
         for shown in {html.escape(n, quote=q) for n in seen if n for q in (True, False)}:
             first = _WORD.match(shown)
             key = None if first is None else _folded(first.group())
@@ -3878,7 +3881,7 @@ class _NameIndex:
         shown = [n for n in found if words.issuperset(map(_folded, _WORD.findall(n)))]
         if not shown:
             return None
-        any_case = {n for n in shown if len(_NAME_WORD.findall(html.unescape(n))) > 1}
+        any_case = set(filter(_two_name_words, shown))
         as_written = set(shown) - any_case
         return re.compile(
             rf"(?<!\w)(?:(?i:{_longest_first(_any_case(any_case))})|{_longest_first(as_written)})(?!\w)"
@@ -3893,6 +3896,13 @@ def _folded(word: str) -> str:
 
 #: a word of a name of two letters or more: a form of two of them matches in any case
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _two_name_words(form: str) -> bool:
+    """Whether `form` has two words of a name or more (`_NAME_WORD`): such a form matches in
+    any case, and written without its accents too ("Zoe Mueller" for "Zoë Müller"), not a
+    word alone ("Bär" is no "Bar" of a bar chart)."""
+    return len(_NAME_WORD.findall(html.unescape(form))) > 1
 
 
 def _any_case(forms: set[str]) -> set[str]:
