@@ -62,6 +62,7 @@ import threading
 import time
 import unicodedata
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -3794,7 +3795,7 @@ def _scrubbed(text: str, pattern: re.Pattern | None) -> str:
 
     def scrub(part: str) -> str:
         part = mask_emails(without_invisible(part))
-        return part if pattern is None else pattern.sub(NAME_REMOVED, part)
+        return part if pattern is None else pattern.sub(_name_removed, part)
 
     return _outside_images(text, functools.partial(_outside_colours, change=scrub))
 
@@ -3942,6 +3943,23 @@ def _as_written_anyhow(form: str) -> str:
 
 _NO_NAMES = PersonalNames()
 
+#: The area of a time zone's name before its city ("Europe/", "America/Argentina/"): a
+#: contact surnamed "Berlin" took "Europe/Berlin" from the timezone setting a page and its
+#: metrics show
+_ZONE_AREA = re.compile(
+    "(?:{})/\\Z".format(
+        "|".join(sorted({z.rsplit("/", 2)[-2] for z in zoneinfo.available_timezones() if "/" in z}))
+    )
+)
+
+
+def _name_removed(match: re.Match) -> str:
+    """What a name's `match` in a text becomes: `NAME_REMOVED`, unless it is the city of a
+    time zone's name (`_ZONE_AREA`), which stays."""
+    start, text = match.start(), match.string
+    in_zone = text[start - 1 : start] == "/" and _ZONE_AREA.search(text[max(0, start - 20) : start])
+    return match.group() if in_zone else NAME_REMOVED
+
 
 def _names_pattern(names: set[str], text: str) -> re.Pattern | None:
     """One pattern of the `names` that `text` may hold (None: none), as a page shows them
@@ -3954,7 +3972,7 @@ def _without_names(text: str, pattern: re.Pattern | None) -> str:
     """`text` with each match of `pattern` (`_names_pattern`) replaced by `NAME_REMOVED`."""
     if pattern is None:
         return text
-    return _outside_images(text, lambda part: pattern.sub(NAME_REMOVED, part))
+    return _outside_images(text, lambda part: pattern.sub(_name_removed, part))
 
 
 #: Text files of a month that `scrub_file` scrubs cell by cell, and their delimiters.

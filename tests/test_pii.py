@@ -890,6 +890,18 @@ def test_accents_are_dropped_from_names_of_two_words_only():
     )
 
 
+def test_a_surname_that_is_a_time_zones_city_leaves_the_zone_name():
+    """A contact surnamed "Berlin" took "Europe/Berlin" from the timezone setting on the
+    SLA page and in its metrics (H5 of session 24); the name alone still goes."""
+    from smk.report import NAME_REMOVED, scrub_pii
+
+    text = "timezone Europe/Berlin, America/Argentina/Cordoba; Berlin called, see x/Berlin"
+    assert scrub_pii(text, {"Berlin", "Cordoba"}) == (
+        "timezone Europe/Berlin, America/Argentina/Cordoba; "
+        f"{NAME_REMOVED} called, see x/{NAME_REMOVED}"
+    )
+
+
 def test_a_last_name_of_several_words_is_written_first_at_each_split():
     """ "Delphine de la Cruz" gave only "Cruz, Delphine de la": "De la Cruz, Delphine" in a
     campaign name was published."""
