@@ -501,6 +501,26 @@ def test_currency_codes_are_upper_case_and_undated_closed_deals_are_named(tmp_pa
     ]
 
 
+def test_undated_won_deals_without_an_amount_are_not_said_to_be_worth_0(tmp_path: Path) -> None:
+    """A typo'd amount header (no amount read) said "1 won, amount 0 EUR" (H2 of session 25)."""
+    (tmp_path / "hubspot-crm-exports-all-deals-2026-03-02.csv").write_text(
+        '"Record ID","Deal Stage","Amount","Currency","Close Date","Create Date"\n'
+        '"1","Closed Won",,"EUR",,"2026-02-01 09:00"\n'
+        '"2","Closed Won","900","USD",,"2026-02-01 09:00"\n'
+        '"3","Closed Won",,"USD",,"2026-02-01 09:00"\n'
+    )
+    undated = [w for w in smk.load(tmp_path).quality.warnings if "no closed_at" in w]
+    assert undated[0].startswith(
+        "deals: 3 closed deals (3 won, amount 900 USD; 2 without an amount)"
+    )
+    (tmp_path / "hubspot-crm-exports-all-deals-2026-03-02.csv").write_text(
+        '"Record ID","Deal Stage","Amount","Currency","Close Date","Create Date"\n'
+        '"1","Closed Won",,"EUR",,"2026-02-01 09:00"\n'
+    )
+    undated = [w for w in smk.load(tmp_path).quality.warnings if "no closed_at" in w]
+    assert undated[0].startswith("deals: 1 closed deal (1 won, no amount) has no closed_at: it")
+
+
 def test_stage_ids_without_closed_flags_are_named_not_silently_open(tmp_path: Path) -> None:
     # a HubSpot API export of a custom pipeline: `dealstage` holds numeric stage ids
     (tmp_path / "hubspot-crm-exports-all-deals-2026-03-02.csv").write_text(

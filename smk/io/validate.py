@@ -1064,13 +1064,25 @@ def _warn_undated_closes(deals: pd.DataFrame, quality: DataQuality) -> None:
     undated = deals["is_closed"].eq(True).fillna(False).astype(bool) & deals["closed_at"].isna()
     if undated.any():
         won = deals[undated & deals["is_won"].eq(True).fillna(False).astype(bool)]
-        by_currency = won.groupby(won["currency"].fillna(""), dropna=False)["amount"].sum()
-        amounts = ", ".join(f"{v:,.0f} {c}".strip() for c, v in by_currency.items()) or "0"
+        n = int(undated.sum())
         quality.warnings.append(
-            f"deals: {int(undated.sum())} closed deals ({len(won)} won, amount {amounts}) have "
-            "no closed_at: they count in pipeline created, but in no month's won revenue, win "
-            "rate or attribution"
+            f"deals: {n} closed deal{'s' if n > 1 else ''} ({len(won)} won, {_won_amounts(won)}) "
+            f"{'have' if n > 1 else 'has'} no closed_at: {'they count' if n > 1 else 'it counts'} "
+            "in pipeline created, but in no month's won revenue, win rate or attribution"
         )
+
+
+def _won_amounts(won: pd.DataFrame) -> str:
+    """The amount of `won` deals by currency, and how many have none: "amount 900 USD",
+    "amount 900 USD; 2 without an amount", "no amount" (not "amount 0" of deals whose amount
+    the export does not give)."""
+    priced = won[won["amount"].notna()]
+    by_currency = priced.groupby(priced["currency"].fillna(""), dropna=False)["amount"].sum()
+    amounts = ", ".join(f"{v:,.0f} {c}".strip() for c, v in by_currency.items())
+    unpriced = len(won) - len(priced)
+    if not amounts:
+        return "no amount" if unpriced else "amount 0"
+    return f"amount {amounts}" + (f"; {unpriced} without an amount" if unpriced else "")
 
 
 def _check_events(
