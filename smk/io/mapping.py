@@ -1895,7 +1895,7 @@ def read_tables(
     raw: dict[str, LazyTable] = {}
     found = {table: files_for(tm, candidates) for table, tm in mapping.tables.items()}
     matched = {p for paths in found.values() for p in paths}
-    said, views = _claim_views([p for p in candidates if p not in matched], found, mapping)
+    said, views, beside = _claim_views([p for p in candidates if p not in matched], found, mapping)
     notes += said
     matched |= views
     for table, tm in mapping.tables.items():
@@ -1905,7 +1905,7 @@ def read_tables(
                 functools.partial(read_table, table, tm, paths),
                 sum(p.stat().st_size for p in paths),
             )
-    fileio.not_read(p for p in candidates if p not in matched)
+    fileio.not_read([*beside, *(p for p in candidates if p not in matched)])
     unread = [p.name for p in candidates if p not in matched]
     if warnings is not None:
         warnings.extend(notes + ([_unread(unread, mapping)] if unread else []))
@@ -1914,26 +1914,28 @@ def read_tables(
 
 def _claim_views(
     paths: list[Path], found: dict[str, list[Path]], mapping: FormatMapping
-) -> tuple[list[str], set[Path]]:
+) -> tuple[list[str], set[Path], set[Path]]:
     """The HubSpot views' exports among `paths` (files no table's patterns match), each added
     to `found` under the table its headers show (`view_table`), with a warning; but not when
     that table has its own export in the folder, which holds the view's records with all their
     columns (read, a later view of a few columns would be their newest copy): then a warning
-    says why they are not read. The warnings, and the views (read or not)."""
+    says why they are not read. The warnings, the views (read or not), and those not read
+    (files of the load's `quality.unread`: their change is not the export's)."""
     own = {table for table, files in found.items() if files}
     views: dict[str, list[Path]] = {}
     for path in paths:
         table = view_table(path, mapping)
         if table is not None:
             views.setdefault(table, []).append(path)
-    notes = []
+    notes, beside = [], set()
     for table, files in views.items():
         if table in own:
             notes.append(_view_beside_note(files, table, found[table]))
+            beside.update(files)
         else:
             found[table] = sorted(files)
             notes += [_view_note(path, table) for path in files]
-    return notes, {path for files in views.values() for path in files}
+    return notes, {path for files in views.values() for path in files}, beside
 
 
 def _unread(names: list[str], mapping: FormatMapping) -> str:
