@@ -204,6 +204,9 @@ DRIFT_REFIT_BELOW = 0.8
 #: a fresh fit is then measured on what is left, not on the accounts the segments were made of.
 DRIFT_GONE_SHARE = 0.2
 DRIFT_SHRUNK_TO = 0.5
+#: ... when the accounts such a segment lost are at least this share of last month's accounts:
+#: a segment of 2 accounts of 600 losing one is no reason to refit.
+DRIFT_SHRUNK_LOST_SHARE = 0.05
 
 
 # ============================================================================ RFM and value
@@ -1814,9 +1817,15 @@ def _gone_text(drift: dict) -> str:
 
 def _shrunk(drift: dict) -> dict:
     """The segments of `segment_drift`'s `sizes` that hold `DRIFT_SHRUNK_TO` of their accounts
-    of last month or fewer: segment -> [accounts last month, this month]."""
+    of last month or fewer, having lost at least `DRIFT_SHRUNK_LOST_SHARE` of last month's
+    accounts: segment -> [accounts last month, this month]."""
     sizes = drift.get("sizes") or {}
-    return {s: n for s, n in sizes.items() if n[0] and n[1] <= DRIFT_SHRUNK_TO * n[0]}
+    least = DRIFT_SHRUNK_LOST_SHARE * drift.get("accounts_before", 0)
+    return {
+        s: n
+        for s, n in sizes.items()
+        if n[0] and n[1] <= DRIFT_SHRUNK_TO * n[0] and n[0] - n[1] >= least
+    }
 
 
 def _thinned(drift: dict) -> str:

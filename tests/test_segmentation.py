@@ -897,6 +897,20 @@ def test_the_drift_note_counts_the_accounts_gone_and_a_segment_that_emptied():
     assert "but segment 1 shrank to half or less: consider refitting (refit=True)." in note
 
 
+def test_a_tiny_segment_losing_an_account_is_no_reason_to_refit():
+    """Segment 3 of 2 accounts of 600 lost one; a fresh fit agreed at 1.00, yet the note said
+    "but segment 3 shrank to half or less: consider refitting" (RV of session 25)."""
+    segments = [0] * 300 + [1] * 200 + [2] * 98 + [3] * 2
+    before = pd.DataFrame({"account_id": [f"a{i}" for i in range(600)], "segment": segments})
+    new = pd.DataFrame({"account_id": ["b1", "b2", "b3"], "segment": [0, 1, 2]})
+    after = pd.concat([before[before["account_id"] != "a599"], new], ignore_index=True)
+    drift = sg.segment_drift(before, after, refit_labels=after["segment"].to_numpy())
+    assert drift["sizes"][3] == [2, 1]
+    note = sg.drift_note(drift, "2026-09")
+    assert "shrank" not in note and "refitting" not in note
+    assert note.endswith("so the segments are stable.")
+
+
 def test_money_figures_are_in_one_currency_when_rates_are_given():
     deals = make_table(
         "deals",
