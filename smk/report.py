@@ -2255,8 +2255,10 @@ def _published_values(
     pseudonyms."""
     out, removed, renamed = {}, [], []
     for key, value in values.items():
-        change = functools.partial(
-            _without_names if key in PATH_PARAMETERS else _scrubbed, pattern=pattern
+        change = _named_only(
+            functools.partial(
+                _without_names if key in PATH_PARAMETERS else _scrubbed, pattern=pattern
+            )
         )
         if key in OWNER_KEYED_PARAMETERS and isinstance(value, dict):
             keyed = {_owner_key(k, change, aliases): v for k, v in value.items()}
@@ -2267,6 +2269,19 @@ def _published_values(
         if out[key] != value:
             removed.append(key)
     return out, removed, renamed
+
+
+def _named_only(change):
+    """`change` of a parameter's text where it removes a name or an e-mail address; the text
+    as given where it would only drop invisible characters (a zero-width space in an owner
+    key: the published notebook would run without that owner in their team, and the note would
+    say a name was removed; papermill writes such characters escaped, `\u200b`, in any case)."""
+
+    def apply(text: str) -> str:
+        changed = change(text)
+        return text if changed == without_invisible(text) else changed
+
+    return apply
 
 
 def _owner_key(key, change, aliases: dict[str, str]):

@@ -195,6 +195,22 @@ def test_published_teams_keep_one_entry_per_owner_whose_name_is_removed():
     assert removed == ["teams"]
 
 
+def test_a_parameter_holding_only_an_invisible_character_is_published_as_given():
+    """A zero-width space in an owner key was dropped from the published notebook (its re-run
+    had the owner in no team) and the note said the teams held personal names (H3 of session
+    25); a name beside it still goes."""
+    from smk.report import _names_pattern, _published_values
+
+    teams = {"\u200bOWN1": "EMEA", "owner-2": "NA"}
+    out, removed, _ = _published_values({"teams": teams, "month": "2026-10"}, None, {})
+    assert (out, removed) == ({"teams": teams, "month": "2026-10"}, [])
+    teams["Jane\u200b Doe"] = "DACH"
+    pattern = _names_pattern({"Jane Doe"}, "Jane Doe")
+    out, removed, _ = _published_values({"teams": teams}, pattern, {})
+    assert removed == ["teams"] and "[name removed]" in out["teams"]
+    assert "\u200bOWN1" in out["teams"]
+
+
 def test_a_money_change_is_not_a_difference_of_two_currencies():
     from smk.report import _change, _kpis
 
