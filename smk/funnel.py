@@ -231,6 +231,18 @@ def mql_entry_dates(
     )
 
 
+def records_mql_dates(contacts: pd.DataFrame) -> bool:
+    """Whether the export records when contacts became MQLs: any contact has a `became_mql_at`.
+
+    Without one (a CRM whose export writes no stage dates: Pipedrive, Zoho through a mapping
+    file) no contact has an MQL date on record but the creation date a lifecycle stage of mql
+    stands in for, and a contact with a deal is raised past the stage by the deal's dates
+    (`smk.io.deal_dates`): which deals came from MQLs cannot be told (`smk.sla.deal_table`).
+    """
+    column = STAGE_DATE_COLUMNS["mql"]
+    return column in contacts and bool(contacts[column].notna().any())
+
+
 # ------------------------------------------------------------------------------ groups
 #: Segments as `segment_of` takes them: a Series or mapping of id -> segment, or a table with
 #: an id column and a `segment` column (`AccountSegmenter.assign`, `read_segments`).

@@ -8,7 +8,8 @@ follow the funnel's MQL date (`smk.funnel.mql_entry_dates`, skipped stages inclu
 MQL tile equals the funnel's MQL row of the month. Pipeline from MQLs counts the deals whose contact had been an
 MQL on record (its own MQL date, not one inferred from a later stage) before the deal was
 created (`smk.sla.deal_table`): deals of sales-sourced contacts, which skipped the stage, are
-pipeline created but not pipeline from MQLs. The labels say what is counted: leaked MQLs are
+pipeline created but not pipeline from MQLs, and an export that records no MQL date at all
+has no pipeline from MQLs to give (`unknown_kpis`). The labels say what is counted: leaked MQLs are
 those without sales activity within the leakage window (worked later or not), counted over the
 MQLs whose window has passed by the month's end, and `kpi_details` gives each tile the counts
 behind its figure. MQL to SQL is the acceptance of the month its acceptance window spans back
@@ -33,7 +34,7 @@ import pandas as pd
 
 from smk import sla as sla_mod
 from smk.checks import check_integer, is_number
-from smk.funnel import UNKNOWN, NoDataError, safe_ratio, stage_entry_dates
+from smk.funnel import UNKNOWN, NoDataError, records_mql_dates, safe_ratio, stage_entry_dates
 from smk.model import CRM, no_rows_text
 from smk.outputs import counted, format_kpi, tidy_difference
 from smk.periods import Month, as_month, data_span, month_coverage, month_of, starts_inside
@@ -309,14 +310,19 @@ def unknown_kpis(crm: CRM) -> dict[str, str]:
     """KPIs the export cannot give, with why: {kpi: "the export has no deals"}, or, when its
     rows were all set aside, that they were (`CRM.no_rows_text`).
 
-    Without sales activities nobody can tell a worked MQL from a leaked one, and without deals
-    there is no pipeline: those KPIs are unknown, not 0 and not "missed".
+    Without sales activities nobody can tell a worked MQL from a leaked one, without deals
+    there is no pipeline, and without any date a contact became an MQL
+    (`smk.funnel.records_mql_dates`: Pipedrive, Zoho) no deal can be told to come from an MQL
+    (`smk.sla.NO_MQL_DATES`): those KPIs are unknown, not 0 and not "missed".
     """
-    return {
+    unknown = {
         kpi: crm.no_rows_text(table)
         for kpi, table in KPI_TABLES.items()
         if getattr(crm, table).empty
     }
+    if not records_mql_dates(crm.contacts):
+        unknown.setdefault("pipeline_from_mqls", sla_mod.NO_MQL_DATES)
+    return unknown
 
 
 def kpi_scorecard(
@@ -602,7 +608,8 @@ def kpi_details(
     summary : `smk.sla.month_summary` of the month (None: the month has no MQLs).
     pipeline : the month's row of `smk.sla.pipeline_by_month` (its counts <NA> when the export
         has no deals: no pipeline details then); its deals that name no contact are said under
-        pipeline from MQLs (`smk.sla.no_contact_text`).
+        pipeline from MQLs (`smk.sla.no_contact_text`), which has no details when its count is
+        <NA> (an export without MQL dates: the scorecard's note says why).
     sla : the agreement (its leakage window and SLA time are named).
     unit : "hours" or "working hours", as speed to lead is measured.
     no_activities : why the activity figures are unknown when the summary has none
@@ -614,13 +621,14 @@ def kpi_details(
     sla = sla or SLA()
     details = {}
     if not pd.isna(pipeline["deals_created"]):  # <NA>: the export has no deals
-        created, from_mqls = int(pipeline["deals_created"]), int(pipeline["mql_deals"])
-        details = {
-            "pipeline_created": counted(created, "deal"),  # money shown in its currency
-            "pipeline_from_mqls": f"{from_mqls} of {counted(created, 'deal')} (the contact "
-            f"was an MQL before the deal){sla_mod.no_contact_text(pipeline)}",
-            "won_revenue": f"{counted(int(pipeline['deals_won']), 'deal')} won",
-        }
+        created = int(pipeline["deals_created"])
+        details = {"pipeline_created": counted(created, "deal")}  # money: in its currency
+        if not pd.isna(pipeline["mql_deals"]):  # <NA>: the export records no MQL dates
+            details["pipeline_from_mqls"] = (
+                f"{int(pipeline['mql_deals'])} of {counted(created, 'deal')} (the contact was "
+                f"an MQL before the deal){sla_mod.no_contact_text(pipeline)}"
+            )
+        details["won_revenue"] = f"{counted(int(pipeline['deals_won']), 'deal')} won"
         closed = pipeline.get("deals_closed", 0)  # none: the win rate's note says why
         if closed:
             won = int(pipeline["deals_won"])

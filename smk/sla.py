@@ -55,6 +55,8 @@ inferred MQLs here):
   SQL: sales-sourced) counts as an MQL in the funnel from its next stage, but its deals are
   not pipeline from MQLs: by the inferred date every contact with a deal would have been an MQL
   when the deal was created, and pipeline from MQLs would always equal pipeline created.
+  An export that records no MQL date at all (`smk.funnel.records_mql_dates`) cannot tell
+  which deals came from MQLs: pipeline from MQLs is unknown then (`NO_MQL_DATES`), not 0.
 * **As of**: every figure is as known at an exclusive `as_of` (a report passes the end of its
   month). Without one, `mql_leads` judges at the end of the data (`data_end`: the last record,
   stray dates and meetings or tasks dated ahead left out, or a stage update within a month
@@ -93,6 +95,7 @@ from smk.funnel import (
     _as_of_ns,
     group_labels,
     mql_entry_dates,
+    records_mql_dates,
     safe_ratio,
     segment_of,
     stage_entry_dates,
@@ -1436,7 +1439,9 @@ def deal_table(
 
     A deal without an amount has no `value` (NaN, never 0). The table's attrs say whether the
     export has a deals table at all (`DEALS_IN_EXPORT`): without one, `pipeline_by_month`
-    gives unknown figures, not zeros.
+    gives unknown figures, not zeros; and whether it records MQL dates (`MQL_DATES_IN_EXPORT`,
+    `smk.funnel.records_mql_dates`): without any, no deal's sourcing can be told, and
+    `mql_sourced` is <NA> (nullable "boolean") for every deal.
     """
     cut = _as_of_ns(as_of)
     deals = crm.deals
@@ -1461,6 +1466,10 @@ def deal_table(
     on_record = became_mql["mql_recorded_at"]
     mql_sourced = _as_int(on_record) <= created  # NaT (no MQL on record) is never
     inferred = ~mql_sourced & (_as_int(became_mql["mql_at"]) <= created)
+    told = records_mql_dates(crm.contacts)
+    sourced = pd.Series(mql_sourced, index=deals.index)
+    if not told:  # no contact's MQL date is on record: the sourcing of no deal is known
+        sourced = pd.Series(pd.NA, index=deals.index, dtype="boolean")
     owner = deals["owner_id"].astype("string")
     owner = owner.fillna(deals["contact_id"].map(contacts["owner_id"]).astype("string"))
     table = pd.DataFrame(
@@ -1477,17 +1486,27 @@ def deal_table(
             "is_closed": closed,
             "is_won": won,
             "contact_mql_at": on_record.set_axis(deals.index),
-            "mql_sourced": mql_sourced,
+            "mql_sourced": sourced,
             "mql_date_inferred": inferred,
         }
     ).reset_index(drop=True)
     table.attrs[DEALS_IN_EXPORT] = not crm.deals.empty
+    table.attrs[MQL_DATES_IN_EXPORT] = told
     return table
 
 
 #: `deal_table`'s attrs key: whether the export has deals at all (False: every pipeline and
 #: revenue figure is unknown, not 0)
 DEALS_IN_EXPORT = "deals_in_export"
+#: `deal_table`'s attrs key: whether the export records MQL dates (`smk.funnel.
+#: records_mql_dates`; False: pipeline from MQLs is unknown, not 0)
+MQL_DATES_IN_EXPORT = "mql_dates_in_export"
+#: Why pipeline from MQLs is unknown in an export without MQL dates (`MQL_DATES_IN_EXPORT`)
+NO_MQL_DATES = (
+    "the export records no date contacts became MQLs: which deals came from MQLs cannot be told"
+)
+#: `pipeline_by_month`'s columns of the deals from MQLs, unknown without MQL dates
+_MQL_COLUMNS = ("mql_pipeline", "mql_deals", "mql_deals_without_amount")
 
 #: `pipeline_by_month`'s money columns: (money, deals it counts, those of them without an
 #: amount, what those deals are in words)
@@ -1516,7 +1535,9 @@ def pipeline_by_month(
     (`MONEY_COLUMNS`) sums the known values, its `..._without_amount` column counts the deals
     it leaves out, and it is NaN (unknown, not 0) when every deal it counts lacks an amount.
     A `deal_table` of an export without deals (`DEALS_IN_EXPORT` False) gives unknown rows:
-    counts <NA> (nullable "Int64"), money and win rate NaN. `deals_without_contact` counts the
+    counts <NA> (nullable "Int64"), money and win rate NaN; one of an export without MQL dates
+    (`MQL_DATES_IN_EXPORT` False) gives the deals from MQLs so (`NO_MQL_DATES`): `mql_pipeline`
+    NaN, `mql_deals` and `mql_deals_without_amount` <NA>. `deals_without_contact` counts the
     deals created that name no contact: they can never be from MQLs (`no_contact_text`).
 
     Returns
@@ -1526,10 +1547,11 @@ def pipeline_by_month(
     mql_deals_without_amount, deals_won_without_amount, deals_without_contact.
     """
     frame = deals.assign(team=team_of(deals["owner_id"], teams))
+    frame["mql_sourced"] = frame["mql_sourced"].fillna(False).astype(bool)  # <NA>: below
     lacking = frame["value"].isna()
     frame["mql_value"] = frame["value"].where(frame["mql_sourced"], 0.0)
     frame["no_amount"] = lacking
-    frame["mql_no_amount"] = lacking & frame["mql_sourced"].astype(bool)
+    frame["mql_no_amount"] = lacking & frame["mql_sourced"]
     frame["no_contact"] = frame["contact_id"].isna()
     keys = ["created_month"] + ([by] if by else [])
     created = frame.groupby(keys, observed=True).agg(
@@ -1578,6 +1600,10 @@ def pipeline_by_month(
     if not deals.attrs.get(DEALS_IN_EXPORT, True):  # no deals table: nothing is known
         out[ints] = pd.DataFrame(pd.NA, index=out.index, columns=ints, dtype="Int64")
         out[[c[0] for c in MONEY_COLUMNS] + ["win_rate"]] = np.nan
+    elif not deals.attrs.get(MQL_DATES_IN_EXPORT, True):  # which deals are from MQLs: unknown
+        counts = list(_MQL_COLUMNS[1:])
+        out[counts] = pd.DataFrame(pd.NA, index=out.index, columns=counts, dtype="Int64")
+        out["mql_pipeline"] = np.nan
     columns = ["deals_created", "pipeline_created", "mql_pipeline", "mql_deals", "deals_closed"]
     columns += ["deals_won", "won_revenue", "win_rate"] + [c[2] for c in MONEY_COLUMNS]
     columns += ["deals_without_contact"]
@@ -1594,7 +1620,8 @@ def pipeline_text(
     """A month's row of `pipeline_by_month` as the lines the funnel page prints: deals, pipeline
     created and from MQLs, deals won and won revenue. A figure whose deals all lack an amount
     is "unknown", one that leaves some out says how many (`amount_gap`); the deals from MQLs
-    say how many name no contact (`no_contact_text`); `untold` (`untold_stages_note`) is
+    say how many name no contact (`no_contact_text`), or are unknown without MQL dates
+    (`NO_MQL_DATES`); `untold` (`untold_stages_note`) is
     a last line on the deals taken as open that may have been won. Without deals in the
     model, one line says that all of it is unknown, and why: `no_deals`
     (`CRM.no_rows_text("deals")`: every deal row set aside), else "the export has no deals"."""
@@ -1610,13 +1637,17 @@ def pipeline_text(
         else:
             money[column] = f"{row[column]:,.0f} {currency}".rstrip()
             money[column] += f" ({gap}, not counted)" if gap else ""
+    from_mqls = f"unknown ({NO_MQL_DATES})"
+    if not pd.isna(row["mql_deals"]):
+        from_mqls = (
+            f"{money['mql_pipeline']}, {row['mql_deals']:.0f} of "
+            f"{counted(row['deals_created'], 'deal')}{no_contact_text(row)}"
+        )
     return "\n".join(
         [
             f"deals created in {label}: {row['deals_created']:.0f}",
             f"pipeline created: {money['pipeline_created']}",
-            f"from MQLs (the contact was an MQL before the deal): {money['mql_pipeline']}, "
-            f"{row['mql_deals']:.0f} of {counted(row['deals_created'], 'deal')}"
-            f"{no_contact_text(row)}",
+            f"from MQLs (the contact was an MQL before the deal): {from_mqls}",
             f"deals won: {row['deals_won']:.0f} of {row['deals_closed']:.0f} closed",
             f"won revenue: {money['won_revenue']}",
             *([untold] if untold else []),
@@ -1703,6 +1734,8 @@ __all__ = [
     "data_end",
     "DEALS_IN_EXPORT",
     "MONEY_COLUMNS",
+    "MQL_DATES_IN_EXPORT",
+    "NO_MQL_DATES",
     "deal_table",
     "deal_values",
     "first_activity_after",
