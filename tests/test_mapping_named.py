@@ -115,6 +115,19 @@ def test_a_file_of_the_name_wins_and_a_folder_of_it_does_not(tmp_path, monkeypat
     assert smk.load("pipedrive", mapping="pipedrive").format == "pipedrive"
 
 
+def test_a_name_with_a_folder_is_a_path_never_the_shipped_mapping(tmp_path, monkeypatch):
+    """`./pipedrive` (docs/mappings.md: "always name a file") loaded smk's own mapping when
+    there was no such file, or a folder of that name (H1 of session 25): a customised
+    mapping file run from another folder gave smk's stock rules without a word."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CRMExportError, match="no such mapping file; smk ships one called"):
+        smk.load(FIXTURES / "pipedrive", mapping="./pipedrive")
+    Path("pipedrive").mkdir()
+    with pytest.raises(CRMExportError, match="this is a folder, not a mapping file"):
+        smk.load(FIXTURES / "pipedrive", mapping="./pipedrive")
+    assert smk.load(FIXTURES / "pipedrive", mapping="pipedrive").format == "pipedrive"
+
+
 def test_an_unknown_mapping_name_lists_the_shipped_ones(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(CRMExportError, match=r"no such mapping file \(.*pipedrive\)"):

@@ -22,6 +22,7 @@ from smk.io.mapping import (
     check_unread,
     data_files,
     inner_name,
+    is_bare_name,
     load_mapped,
     mapping_path,
     no_export_files,
@@ -432,7 +433,7 @@ def _read_given_mapping(given: str | Path) -> FormatMapping:
         raise CRMExportError(
             "this is a folder, not a mapping file: give the mapping's .yaml file", file=str(path)
         )
-    bare = path.parent == Path(".") and not path.suffix  # a name, not a file's path
+    bare = is_bare_name(given)  # a name, not a file's path
     if not path.exists():
         raise CRMExportError("no such mapping file" + _shipped_hint(path, bare), file=str(path))
     try:

@@ -233,9 +233,17 @@ def mapping_path(given: str | Path) -> Path:
     file in the package (`smk/mappings/pipedrive.yaml`). A file named so wins; a folder named
     so (an export folder `pipedrive/`) is no mapping file and does not."""
     path = Path(given)
-    if path.is_file() or path.parent != Path(".") or path.suffix or not path.name:
+    if path.is_file() or not is_bare_name(given):
         return path
     return shipped_file(path) or path
+
+
+def is_bare_name(given: str | Path) -> bool:
+    """Whether `given` is a mapping's bare name (`pipedrive`), as written: no folder, not even
+    `./` (`./pipedrive` names a file there, which `Path` would make `pipedrive`), no suffix."""
+    text = os.fspath(given)
+    seps = {"/", os.sep, os.altsep} - {None}
+    return bool(Path(text).name) and not Path(text).suffix and not any(s in text for s in seps)
 
 
 def _parsed(text: str, path: Path) -> FormatMapping:
