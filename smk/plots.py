@@ -11,8 +11,10 @@ table: a sentence instead of pandas' "Empty DataFrame".
 
 Text that comes from the data (campaign, channel, segment, persona or stage names, the currency)
 is drawn literally (`literal`): matplotlib would read the text between two `$` as a formula
-and fail to draw "promo_$5_off_$10" or show "Give $50, get $50" in math italics. Titles and
-reasons a caller passes are drawn as given; wrap names in `literal` when building them.
+and fail to draw "promo_$5_off_$10" or show "Give $50, get $50" in math italics. It is also
+drawn on one line (a line break or other control character as a space) and at most
+`MAX_LABEL_CHARS` long, cut with "…", so that no name stretches a chart. Titles and reasons
+a caller passes are drawn as given; wrap names in `literal` when building them.
 
 While `smk report` runs a notebook for publishing without `--include-pii`, every text drawn
 from then on (these helpers' and any cell's own: titles, tick labels, legends, notes) first
@@ -92,11 +94,27 @@ class _SpacedTicks(MaxNLocator):
         return super().__call__()
 
 
-def literal(text: object) -> str:
-    """`text` as a string matplotlib draws as it is: each `$` escaped as `\\$` (matplotlib's
-    documented escape), so a name with two `$` is not read as a math formula. Text without
-    `$` is returned unchanged."""
-    return str(text).replace("$", r"\$")
+#: The most characters of a name from the data a chart draws (`literal`): a longer one is cut
+#: with "…" (the page's tables and CSVs show it whole). A 10,000-character campaign name made
+#: the four P's chart 83,710 pixels wide, its bars a sliver; the sample's longest label (a
+#: segment's persona, "Lower mid-market: Hospital & Health Care / Medical Devices") fits.
+MAX_LABEL_CHARS = 60
+#: A run of control characters (C0, DEL, C1) or line and paragraph separators: matplotlib has
+#: no glyph for a CR or a tab and warns on the page, and breaks the line at a LF.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def literal(text: object, most: int = MAX_LABEL_CHARS) -> str:
+    """`text`, a name from the data, as a string matplotlib draws as it is, on one line and
+    at most `most` characters: each run of control characters (a line break, a tab) as a
+    space, cut with "…" when longer, and each `$` escaped as `\\$` (matplotlib's documented
+    escape), so that a name with two `$` is not read as a math formula. The text is scrubbed
+    (`scrub_drawn_text`) before it is cut, so that no part of a name is left that the scrub no
+    longer knows. A short text without `$` or control characters is returned unchanged."""
+    drawn = _drawn(_CONTROL.sub(" ", str(text)))
+    if len(drawn) > most:
+        drawn = drawn[: most - 1].rstrip() + "…"
+    return drawn.replace("$", r"\$")
 
 
 #: What every drawn text passes through (`scrub_drawn_text`); None: drawn as given.
@@ -255,7 +273,7 @@ def funnel_chart(
         if not pd.isna(row.ratio_to_previous):
             text += f"  ({row.ratio_to_previous:.2f}× the stage above)"
         ax.text(top / 2 + top * 0.02, yi, text, va="center", fontsize=9)
-    ax.set_yticks(y, [literal(f"{row.label} ({row.aida})") for row in rows.itertuples()])
+    ax.set_yticks(y, [f"{literal(row.label)} ({row.aida})" for row in rows.itertuples()])
     ax.set_xlim(-top / 2 * 1.05, top * 1.15)
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
@@ -375,7 +393,8 @@ def trend(
         return no_data(ax, empty_reason, title or column.replace("_", " "))
     plot_kwargs.setdefault("marker", "o")
     labels = table[x].astype(str).map(literal).tolist()
-    ax.plot(labels, table[column].astype(float), **plot_kwargs)
+    at = np.arange(len(labels))  # by place: two long names cut alike stay two points
+    ax.plot(at, table[column].astype(float), **plot_kwargs)
     if target is not None:
         ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.5)
     if percent:
@@ -383,7 +402,7 @@ def trend(
     if all(_MONTH.fullmatch(label) for label in labels):
         month_ticks(ax, labels)
     else:
-        ax.tick_params(axis="x", rotation=45)  # names (owners, stages): every one stays
+        ax.set_xticks(at, labels, rotation=45)  # names (owners, stages): every one stays
     ax.set_title(title or column.replace("_", " "))
     return ax
 
@@ -452,7 +471,7 @@ def mix_panel(
         parts.append(group.head(top))  # in the table's order (revenue; price bands by price)
     data = pd.concat(parts) if parts else rows
     labels = [
-        literal(f"{r.dimension}: {r.value}" if len(parts) > 1 else r.value)
+        f"{r.dimension}: {literal(r.value)}" if len(parts) > 1 else literal(r.value)
         for r in data.itertuples()
     ]
     y = np.arange(len(data))[::-1]
@@ -702,7 +721,7 @@ def segment_profiles_heatmap(
     names = profiles["persona"] if "persona" in profiles else profiles["segment"].astype(str)
     ax.set_yticks(
         range(len(profiles)),
-        [literal(f"{s}: {p}") for s, p in zip(profiles["segment"], names, strict=True)],
+        [f"{literal(s)}: {literal(p)}" for s, p in zip(profiles["segment"], names, strict=True)],
     )
     ax.set_xticks(
         range(len(columns)),
@@ -748,7 +767,7 @@ def segment_map(
     scatter_kwargs.setdefault("s", 8)
     scatter_kwargs.setdefault("alpha", 0.6)
     for segment, group in points.groupby("segment", sort=True):
-        ax.scatter(group["x"], group["y"], label=literal(f"segment {segment}"), **scatter_kwargs)
+        ax.scatter(group["x"], group["y"], label=f"segment {literal(segment)}", **scatter_kwargs)
     ax.set_xlabel("first principal component")
     ax.set_ylabel("second principal component")
     ax.legend(fontsize="small", markerscale=2)

@@ -5,6 +5,8 @@ render them without error and show each name as it is; names without `$` stay un
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -225,3 +227,144 @@ def test_the_segment_heatmap_says_which_colour_is_above_and_which_below_average(
     ]
     alt = plots.chart_alt(ax.figure)
     assert "legend: above the average segment, about average, below the average segment" in alt
+
+
+# ------------------------------------------------------------------ long names, control characters
+def _profiles(name: str) -> pd.DataFrame:
+    """Two segments' profiles (`smk.segmentation.persona_profiles`): `name` is a persona and
+    a channel."""
+    return pd.DataFrame(
+        {
+            "segment": [0, 1],
+            "persona": [name, "b"],
+            "share_of_accounts": [0.4, 0.6],
+            f"channel_{name}": [0.5, 0.1],
+        }
+    )
+
+
+def _importance(name: str):
+    from smk.scoring.explain import plot_importance
+
+    frame = pd.DataFrame({"description": [name, "b"], "importance": [0.1, 0.2], "std": [0.01] * 2})
+    return plot_importance(frame).figure
+
+
+#: Each chart that draws names from the CRM, drawn with `name` as one of them.
+CHARTS = {
+    "four P's": lambda name: plots.mix_figure(_mix((name, "b")), currency="EUR", title="t"),
+    "segment profiles": lambda name: plots.segment_profiles_heatmap(_profiles(name)).figure,
+    "segment map": lambda name: (
+        plots.segment_map(
+            pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "segment": [name, "b"]})
+        ).figure
+    ),
+    "funnel": lambda name: (
+        plots.funnel_chart(
+            pd.DataFrame(
+                {
+                    "stage": ["lead", "mql"],
+                    "label": [name, "b"],
+                    "aida": ["Attention", "Action"],
+                    "contacts": [10, 4],
+                    "ratio_to_previous": [float("nan"), 0.4],
+                }
+            )
+        ).figure
+    ),
+    "attribution models": lambda name: (
+        plots.attribution_models_chart(
+            pd.DataFrame({"last_touch": [0.2, 0.8]}, index=pd.Index([name, "b"], name="channel"))
+        ).figure
+    ),
+    "attribution intervals": lambda name: (
+        plots.attribution_intervals(
+            pd.DataFrame(
+                {
+                    "channel": [name, "b"],
+                    "share": [0.2, 0.8],
+                    "share_low": [0.1] * 2,
+                    "share_high": [0.9] * 2,
+                }
+            )
+        ).figure
+    ),
+    "trend": lambda name: (
+        plots.trend(
+            pd.DataFrame({"owner": [name, "b"], "rate": [0.1, 0.2]}), "rate", x="owner"
+        ).figure
+    ),
+    "importance": _importance,
+}
+charts_param = pytest.mark.parametrize("chart", list(CHARTS.values()), ids=list(CHARTS))
+
+
+def _drawn_size(fig) -> tuple[int, int]:
+    """The size in pixels of the image the page shows of `fig` (the inline backend saves the
+    figure's tight bounding box: every text drawn, however far it reaches)."""
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    return round(box.width * fig.dpi), round(box.height * fig.dpi)
+
+
+def test_literal_cuts_a_long_name_with_an_ellipsis_after_counting_what_is_drawn():
+    most = plots.MAX_LABEL_CHARS
+    assert plots.literal("x" * most) == "x" * most  # a name that fits stays whole
+    assert plots.literal("x" * 10_000) == "x" * (most - 1) + "…"
+    assert plots.literal("$" * 10_000) == r"\$" * (most - 1) + "…"  # `$` counts once, as drawn
+    assert plots.literal("word " * 100) == ("word " * 12).rstrip() + "…"  # no space before "…"
+    assert len(plots.literal("Information Technology and Services", most=20)) == 20
+
+
+def test_literal_scrubs_a_name_before_cutting_it():
+    """A personal name the cut would split is removed whole first: the drawn text's own scrub
+    would not know "Zoe Mue…" as a name."""
+    plots.scrub_drawn_text(lambda text: text.replace("Zoe Mueller", "(name removed)"))
+    try:
+        drawn = plots.literal("x" * (plots.MAX_LABEL_CHARS - 8) + " Zoe Mueller")
+    finally:
+        plots.scrub_drawn_text(None)
+    assert "Zoe" not in drawn and drawn.endswith("…")
+
+
+@charts_param
+def test_a_long_crm_name_is_cut_and_the_chart_keeps_its_size(chart):
+    """A 10,000-character name drew the four P's chart 83,710 pixels wide ("Tight layout not
+    applied" on the page) and the segment profiles 105,315: cut, it takes the room of the
+    longest name a chart draws whole, whatever its length."""
+    name = "Give $50, get $50 " * 600  # `$` stays literal in what is kept
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = chart(name)
+        seen = rendered(fig)
+        size = _drawn_size(fig)
+    assert [str(w.message) for w in caught] == []
+    kept = name[: plots.MAX_LABEL_CHARS - 1].rstrip() + "…"
+    assert any(kept in text for text in seen), seen
+    assert max(len(text) for text in seen) < 2 * plots.MAX_LABEL_CHARS
+    assert size == _drawn_size(chart(name[: plots.MAX_LABEL_CHARS + 1]))
+
+
+@charts_param
+@pytest.mark.parametrize(
+    "control", ["\r\n", "\r", "\n", "\t", "\x00", "\x1b", "\x7f", "\x85", "\u2028"]
+)
+def test_a_control_character_in_a_crm_name_is_drawn_as_a_space_without_a_warning(chart, control):
+    """A product line "PROD2\\r\\n=1+1" put matplotlib's ") missing from font(s) DejaVu Sans."
+    (its warning of no glyph for the CR) on the published funnel page."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seen = rendered(chart(f"PROD2{control}=1+1"))
+    assert [str(w.message) for w in caught] == []
+    assert any("PROD2 =1+1" in text for text in seen), seen
+    assert not any(plots._CONTROL.search(text) for text in seen)
+
+
+def test_two_long_names_cut_alike_stay_two_points_of_a_trend():
+    """`trend` places its values by position: on a category axis, two owners whose names
+    differ only after the cut would have been drawn as one."""
+    same_start = "x" * plots.MAX_LABEL_CHARS
+    table = pd.DataFrame({"owner": [same_start + "a", same_start + "b"], "rate": [0.1, 0.2]})
+    ax = plots.trend(table, "rate", x="owner")
+    assert list(ax.get_lines()[0].get_xdata()) == [0, 1]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [plots.literal(same_start + "a")] * 2
