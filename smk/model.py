@@ -252,7 +252,9 @@ OLDER_COPY = "older copy of a record in a later export"
 #: a deal of a pipeline the report's setting `pipelines` leaves out (`CRM.of_pipelines`): a
 #: choice of what the deal analyses count (new business, not renewals), not a fault
 PIPELINE_NOT_REPORTED = "pipeline not reported on"
-#: a row whose contact or account the CRM marks deleted (set aside as above), e.g. its tasks
+#: a touchpoint or activity whose contact the CRM marks deleted (set aside as above); a deal
+#: naming a deleted contact or account is loaded with no contact or account instead
+#: (`smk.io.validate`), so no row gets the account_id reason any more
 PARENT_DELETED = {col: f"{col} deleted in the CRM" for col in ("contact_id", "account_id")}
 BY_DESIGN_REASONS: frozenset[str] = frozenset(
     {

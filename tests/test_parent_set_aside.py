@@ -14,7 +14,7 @@ import pytest
 
 from smk import cli
 from smk.io.validate import assemble
-from smk.model import DELETED_IN_CRM, PARENT_DELETED
+from smk.model import DELETED_IN_CRM
 
 ASIDE = "is in the export but was set aside"
 
@@ -156,15 +156,18 @@ def test_set_aside_deleted_and_unknown_accounts_are_told_apart():
         "A3": DELETED_IN_CRM,
     }
     assert _reasons(crm, "deals", "deal_id") == {
-        "d3": PARENT_DELETED["account_id"],
         "d4": "unknown account_id",
         "d5": "negative amount",  # not counted as kept below
     }
-    assert crm.deals["deal_id"].tolist() == ["d1", "d2"]
-    assert crm.deals.loc[1, "account_id"] == "A2"
+    # d3 is live: its account's deletion does not delete it (it was set aside as
+    # `account_id deleted in the CRM`)
+    assert crm.deals["deal_id"].tolist() == ["d1", "d2", "d3"]
+    assert crm.deals["account_id"].tolist()[1:] == ["A2", pd.NA]
     assert _warnings(crm, "deals: ") == [
         f"deals: 1 deal names an account_id whose account {ASIDE} (unparseable employees): "
-        "kept; account fields are missing for it"
+        "kept; account fields are missing for it",
+        "deals: 1 deal names an account_id whose account is deleted in the CRM (kept, with no "
+        "account: the deal itself is not deleted)",
     ]
     contacts = _warnings(crm, "contacts: ")
     assert contacts == [

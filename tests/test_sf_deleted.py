@@ -128,7 +128,8 @@ def _account_warnings(crm) -> list[str]:
 @pytest.mark.parametrize("which", ["some", "all"])
 def test_contacts_and_deals_of_deleted_accounts_are_told_whether_some_or_all(tmp_path, base, which):
     """When every Account of the export was deleted, contacts naming them got no warning and
-    deals naming them were kept, while deleting only some warned and set the deals aside."""
+    deals naming them were kept, while deleting only some warned and set the deals aside.
+    Now the deals, live themselves, are kept either way, with no account, and counted."""
     accounts = pd.read_csv(FIXTURE / "Account.csv", dtype=str, encoding="utf-8-sig")["Id"]
     gone = ACCOUNTS if which == "some" else accounts.tolist()
     crm = load_salesforce(_export(tmp_path, {"Account.csv": _deleted(*gone)}))
@@ -142,9 +143,14 @@ def test_contacts_and_deals_of_deleted_accounts_are_told_whether_some_or_all(tmp
     ]
     deals = base.deals.loc[base.deals["account_id"].isin(gone), "deal_id"]
     assert len(deals) > 0
-    for deal in deals:
-        assert _reason(crm, "deals", "deal_id", deal) == [PARENT_DELETED["account_id"]]
-    assert len(crm.deals) == len(base.deals) - len(deals)
+    assert crm.quality.set_aside("deals").empty
+    assert crm.deals["deal_id"].tolist() == base.deals["deal_id"].tolist()
+    assert crm.deals.loc[crm.deals["deal_id"].isin(deals), "account_id"].isna().all()
+    n = len(deals)
+    assert (
+        f"deals: {n} deal{'s name' if n > 1 else ' names'} an account_id whose account is "
+        "deleted in the CRM (kept, with no account: the deal itself is not deleted)"
+    ) in crm.quality.warnings
     assert quality.set_aside_counts(crm)["faults"] == quality.set_aside_counts(base)["faults"]
 
 
@@ -173,7 +179,9 @@ def test_an_unknown_account_is_still_unknown_when_every_account_is_deleted(tmp_p
 
 def test_rows_of_people_are_set_aside_when_every_person_is_deleted(tmp_path, base):
     """With every Lead and Contact deleted, the tasks, campaign members and deals of those
-    people were kept, pointing at no loaded contact, while deleting some set them aside."""
+    people were kept, pointing at no loaded contact, while deleting some set them aside. The
+    tasks and campaign members are set aside; the deals, live themselves, load with no
+    contact (they were set aside as `contact_id deleted in the CRM`)."""
     ids = {
         name: pd.read_csv(FIXTURE / name, dtype=str, encoding="utf-8-sig")["Id"]
         for name in ("Lead.csv", "Contact.csv")
@@ -181,13 +189,15 @@ def test_rows_of_people_are_set_aside_when_every_person_is_deleted(tmp_path, bas
     crm = load_salesforce(_export(tmp_path, {n: _deleted(*i) for n, i in ids.items()}))
     crm.quality.check()
     assert crm.contacts.empty
-    for table, key in (("activities", "activity_id"), ("touchpoints", "touchpoint_id"),
-                       ("deals", "deal_id")):  # fmt: skip
+    for table, key in (("activities", "activity_id"), ("touchpoints", "touchpoint_id")):
         rows = getattr(base, table)
         assert rows["contact_id"].notna().all() and len(rows) > 0, table
         assert getattr(crm, table).empty, table
         for row in rows[key]:
             assert _reason(crm, table, key, row) == [PARENT_DELETED["contact_id"]], (table, row)
+    assert base.deals["contact_id"].notna().all()
+    assert crm.deals["deal_id"].tolist() == base.deals["deal_id"].tolist()
+    assert crm.deals["contact_id"].isna().all()
     assert quality.set_aside_counts(crm)["faults"] == quality.set_aside_counts(base)["faults"]
 
 

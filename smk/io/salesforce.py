@@ -86,7 +86,10 @@ How Salesforce maps onto the model (rules a user can check):
   those contacts. A person is linked to an
   opportunity by `Opportunity.ContactId` (of the row loaded, when the opportunity has several:
   a duplicate, an older copy), `OpportunityContactRole` or the Lead's `ConvertedOpportunityId`;
-  an opportunity that names no one so, on a person account, is its person's (below).
+  an opportunity that names no one so, on a person account, is its person's (below). A person
+  the export marks deleted is an opportunity's contact only when no live one is linked to it
+  (Salesforce clears a lookup to a deleted record); the checks then load the opportunity, live
+  itself, with no contact (`validate._clear_deleted_parents`), as one of a deleted account.
 - **Person accounts** (B2C: an Account that is a person, with a Contact of its own). Its person
   is the Account's `PersonContactId`, else the only Contact of an account that
   `IsPersonAccount` (the Account's or the Contact's) calls a person account, of the contacts
@@ -1811,7 +1814,7 @@ def _deals(
     d["closed_at"] = _iso(closed_at).fillna(_col(d, "CloseDate").where(closed))
 
     # who is on each deal: Opportunity.ContactId, then contact roles, then the converted lead,
-    # then the person of a person account
+    # then the person of a person account; a person the export marks deleted last of all
     keys = _row_keys(d)
     rows = pd.DataFrame({"deal_id": d.loc[ok, "deal_id"], "row": keys[ok]})
     own = rows.assign(contact_id=_col(d, "contact_id")[ok], priority=0)
@@ -1819,7 +1822,9 @@ def _deals(
     links["contact_id"] = _through(links["contact_id"].astype("string"), lead_map)
     links = links.dropna(subset=["deal_id", "contact_id"])
     links = pd.concat([links, _person_links(rows, _col(d, "account_id"), links, persons.contacts)])
-    best = links.sort_values("priority", kind="stable").drop_duplicates("row")
+    gone = is_in(links["contact_id"], _deleted_people(leads, contacts)).to_numpy(dtype=bool)
+    best = links.assign(priority=links["priority"] + _DELETED_LAST * gone)
+    best = best.sort_values("priority", kind="stable").drop_duplicates("row")
     best = best.set_index("row")["contact_id"]
     d["contact_id"] = keys.map(best).astype("string").where(ok, _col(d, "contact_id"))
 
@@ -1827,6 +1832,22 @@ def _deals(
         created=created[ok], closed=closed_at[ok], won=won[ok].fillna(False).astype(bool)
     )
     return d, links[["deal_id", "contact_id", "row"]].drop_duplicates(), deal_dates
+
+
+#: added to the `priority` of a deal's link to a person the export marks deleted: a live
+#: contact role or converted lead is the deal's contact before it; alone, it is cleared by
+#: the checks (`validate._clear_deleted_parents`), as Salesforce clears a deleted lookup
+_DELETED_LAST = 10
+
+
+def _deleted_people(leads: pd.DataFrame | None, contacts: pd.DataFrame | None) -> pd.Series:
+    """The ids of the Leads and Contacts the export marks deleted (not those a live row of
+    the export holds too)."""
+    frames = [f for f in (contacts, leads) if f is not None]
+    empty = [pd.Series(dtype="string")]
+    gone = pd.concat([f.loc[_deleted(f), "contact_id"] for f in frames] + empty)
+    live = pd.concat([f.loc[_ok(f), "contact_id"] for f in frames] + empty)
+    return gone[~is_in(gone, live).to_numpy(dtype=bool)].astype("string")
 
 
 def _person_links(

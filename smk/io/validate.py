@@ -927,19 +927,46 @@ def _check_deals(
     reasons.flag(deals["amount"] < 0, "negative amount")
     deals["closed_at"], west = _closed_on_creation_day(deals, options.timezone)
     reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
-    _flag_orphans(tables, reasons, "deals", "account_id", "accounts", quality)
-    _flag_orphans(tables, reasons, "deals", "contact_id", "contacts", quality)
+    gone = {
+        col: _flag_orphans(tables, reasons, "deals", col, parent, quality)
+        for col, parent in (("account_id", "accounts"), ("contact_id", "contacts"))
+    }
     sound = ~reasons.aside()
     among = None if sound.all() or _several_files(deals) else sound
     kept = _flag_duplicates("deals", deals, reasons, quality, options, among)
+    cleared = _clear_deleted_parents(deals, gone, reasons, quality)
     _warn_west_closes(west, reasons, quality)
     _drop_flagged("deals", tables, reasons, quality, kept)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
     _warn_missing_amounts(tables["deals"], quality)
     _warn_stage_ids(tables["deals"], quality)
-    _warn_deals_without_contact(tables["deals"], quality, format)
+    _warn_deals_without_contact(tables["deals"], quality, format, cleared)
     return merged
+
+
+def _clear_deleted_parents(
+    deals: pd.DataFrame, gone: dict[str, np.ndarray], reasons: _Reasons, quality: DataQuality
+) -> int:
+    """Clear the `account_id` / `contact_id` of the deals loaded (not set aside for a reason
+    of their own) that name an account or contact the export marks deleted (`gone`, by
+    column), and say how many: the deal itself is live (a CRM deletes no deal with its
+    contact; Salesforce deletes opportunities with their account, and marks them deleted
+    too), so it stays pipeline and won revenue, of no one. Returns how many lost their
+    contact (`_warn_deals_without_contact`). The rows set aside keep what the export says."""
+    counts = {}
+    for col, rows in gone.items():
+        rows = rows & ~reasons.aside()
+        counts[col] = n = int(rows.sum())
+        if not n:
+            continue
+        deals.loc[rows, col] = pd.NA
+        noun = col.removesuffix("_id")
+        quality.warnings.append(
+            f"deals: {_rows_name(n, 'deals')} {_article(col)} {col} whose {noun} is deleted "
+            f"in the CRM (kept, with no {noun}: the deal itself is not deleted)"
+        )
+    return counts.get("contact_id", 0)
 
 
 def _flag_merged(
@@ -1037,12 +1064,16 @@ _DEAL_CONTACT_SOURCES = {
 }
 
 
-def _warn_deals_without_contact(deals: pd.DataFrame, quality: DataQuality, format: str) -> None:
+def _warn_deals_without_contact(
+    deals: pd.DataFrame, quality: DataQuality, format: str, deleted: int = 0
+) -> None:
     """Deals that name no contact load (they are pipeline and won revenue) but are no one's:
     never pipeline from MQLs, no contact's opportunity or customer stage where those stages
     are dated by the deals (Salesforce, a mapping file's CRM), nothing for attribution to
     follow. Say how many, so a funnel without opportunities is not read as a fact of the
-    sales process (an export without Opportunity.ContactId and contact roles names none)."""
+    sales process (an export without Opportunity.ContactId and contact roles names none).
+    `deleted` of them named a contact the CRM marks deleted (`_clear_deleted_parents`): the
+    count says so, and asks the export for nothing when they are all."""
     if deals.empty or deals["contact_id"].notna().all():
         return
     n, won = int(deals["contact_id"].isna().sum()), deals["is_won"].eq(True).fillna(False)
@@ -1050,11 +1081,16 @@ def _warn_deals_without_contact(deals: pd.DataFrame, quality: DataQuality, forma
     why, advice = _DEAL_CONTACT_SOURCES.get(
         format, ("an empty contact_id", "give each deal its contact_id")
     )
+    if deleted:
+        gone = f"{deleted:,} named a contact deleted in the CRM"
+        others = f"the other{'s' if n - deleted > 1 else ''}: {why}"
+        why = gone if deleted == n else f"{gone}; {others}"
+    advice = "" if deleted == n else f": {advice}"
     quality.warnings.append(
         f"deals: {n:,} of {len(deals):,} deals ({won_n:,} of them won) name no contact ({why}): "
         "they count in pipeline created, won revenue and win rate, but none is pipeline from "
         "MQLs, none makes a contact an opportunity or a customer where those stages are dated "
-        f"by the deals (Salesforce), and attribution has no one to follow for them: {advice}"
+        f"by the deals (Salesforce), and attribution has no one to follow for them{advice}"
     )
 
 
@@ -1119,7 +1155,8 @@ def _check_events(
         kept = _flag_duplicates(name, frame, reasons, quality, options, among)
         if orphans is not None:
             refs = frame["contact_id"]
-            parents_aside = _flag_unknown(reasons, refs, orphans.result(), unloaded)
+            gone, parents_aside = _flag_unknown(reasons, refs, orphans.result(), unloaded)
+            reasons.flag(gone, PARENT_DELETED[refs.name])  # no lead's any more
             _warn_parents_aside(name, refs, parents_aside, unloaded, quality)
     return _filter_flagged(name, frame, reasons, quality, kept)
 
@@ -1186,19 +1223,21 @@ def _parent_in_export(parent: pd.DataFrame | pd.Series, unloaded: _Unloaded) -> 
 
 def _flag_orphans(
     tables, reasons: _Reasons, child: str, col: str, parent: str, quality: DataQuality
-) -> None:
+) -> np.ndarray:
     """Rows that point at a record the export does not contain get the reason `unknown <col>`
     (`_flag_unknown`); those whose record's row was set aside are kept, with a warning.
+    Returns the rows that point at a record the export marks deleted (`_clear_deleted_parents`).
 
     Skipped when the parent table is absent altogether (an export of deals alone is usable).
     """
     ref, par = tables[child], tables[parent]
     unloaded = _unloaded(quality, parent)
     if ref.empty or not _parent_in_export(par, unloaded):
-        return
+        return np.zeros(len(ref), dtype=bool)
     orphans = _orphans(ref[col], par[PRIMARY_KEYS[parent]])
-    parents_aside = _flag_unknown(reasons, ref[col], orphans, unloaded)
+    gone, parents_aside = _flag_unknown(reasons, ref[col], orphans, unloaded)
     _warn_parents_aside(child, ref[col], parents_aside, unloaded, quality)
+    return gone
 
 
 @dataclass(frozen=True)
@@ -1234,18 +1273,19 @@ def _unloaded(quality: DataQuality, parent: str) -> _Unloaded:
     )
 
 
-def _flag_unknown(reasons: _Reasons, refs: pd.Series, orphans, unloaded: _Unloaded) -> np.ndarray:
-    """Give `orphans` (rows whose `refs` name no loaded record) their reason: `<col> deleted in
-    the CRM` (by design, `PARENT_DELETED`) when the record is one the export marks deleted,
-    `unknown <col>` (a fault of the export) when the export does not hold it. A row whose
-    record's own row was set aside (`_Unloaded.aside`) is kept: the record is in the export,
-    and a fault of its row is no fault of this one. Returns those rows (not set aside for
-    another reason)."""
+def _flag_unknown(
+    reasons: _Reasons, refs: pd.Series, orphans, unloaded: _Unloaded
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give `orphans` (rows whose `refs` name no loaded record) that name no record of the
+    export `unknown <col>` (a fault of the export). Returns those that name a record the
+    export marks deleted (the caller sets them aside as `<col> deleted in the CRM`,
+    `PARENT_DELETED`, or keeps them), and those whose record's own row was set aside
+    (`_Unloaded.aside`; not set aside for another reason), which are kept: the record is in
+    the export, and a fault of its row is no fault of this one."""
     orphans = np.asarray(orphans, dtype=bool)
     gone, parents_aside = _split_orphans(refs, orphans, unloaded)
-    reasons.flag(gone, PARENT_DELETED[refs.name])
     reasons.flag(orphans & ~gone & ~parents_aside, f"unknown {refs.name}")
-    return parents_aside & ~reasons.aside()
+    return gone, parents_aside & ~reasons.aside()
 
 
 def _split_orphans(
