@@ -331,8 +331,13 @@ def _one_segment_each(mapping: pd.Series, key: str, source: str) -> pd.Series:
 
 def read_segments(path: str | Path) -> pd.Series:
     """Segments from a CSV with an id column (contact_id or account_id) and a `segment` column,
-    as `segment_of` takes them (e.g. the segmentation notebook's export)."""
-    segments, key = _segments_table(pd.read_csv(path, dtype="string"), str(path))
+    as `segment_of` takes them (e.g. the segmentation notebook's export). A file pandas
+    cannot read as a CSV (empty, ragged, not UTF-8) is a ValueError naming it."""
+    try:
+        table = pd.read_csv(path, dtype="string")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the segments CSV {path}: {exc}") from None
+    segments, key = _segments_table(table, str(path))
     return _one_segment_each(segments, key, str(path))
 
 

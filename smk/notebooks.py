@@ -524,9 +524,10 @@ def _report_check(name: str):
 
 def check_file_parameter(name: str, value: str | None) -> None:
     """A parameter naming a file to read (`segments_csv`, `channel_groups`; relative: the
-    project root, as the notebooks read it) names a file, by `smk report --params`'s rule for
-    the same setting (empty or None is none, a URL is read as it is). A ValueError naming the
-    parameter otherwise."""
+    project root, as the notebooks read it) names a file the notebook can read, by
+    `smk report --params`'s rule for the same setting (`smk.report._check_file_setting`: read
+    with the notebook's own reader; empty or None is none). A ValueError naming the parameter
+    otherwise."""
     from smk.report import _check_file_setting
 
     if value and "://" not in str(value):

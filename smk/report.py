@@ -321,8 +321,17 @@ def read_params(path: str | Path | None) -> dict:
 
 
 #: Settings that name a file: a relative path in a params file is read from the file's folder
-#: (it was read from smk's own folder, and a missing file failed inside a notebook, exit 3)
-FILE_SETTINGS = ("segments_csv", "channel_groups")
+#: (it was read from smk's own folder, and a missing file failed inside a notebook, exit 3).
+#: Each with the package's reader the notebook reads it with (module, function), which
+#: `_check_file_setting` reads it with before any notebook runs: a group named with the path
+#: separator failed inside notebook 04 after two minutes of notebooks, exit 3.
+FILE_SETTINGS = {
+    "segments_csv": ("smk.funnel", "read_segments"),
+    "channel_groups": ("smk.attribution.journeys", "check_channel_groups"),
+}
+#: `FILE_SETTINGS` whose reader also reads a URL (pandas reads CSVs from URLs): left to the
+#: notebook, which fetches it; another's URL is refused (it was taken for a file by the notebook).
+URL_SETTINGS = frozenset({"segments_csv"})
 
 
 def _paths_from(params: dict, folder: Path) -> dict:
@@ -373,13 +382,30 @@ def _currency_codes(section: dict, where: str) -> dict:
 def _check_file_setting(
     key: str, value, relative: str = "in the params file is read from the params file's folder"
 ) -> None:
-    """A `FILE_SETTINGS` value names a readable file (empty or null: none); `relative` says
-    where a relative path was read from (`smk.notebooks` checks the notebooks' own values)."""
-    if value is None or (isinstance(value, str) and not value.strip()) or "://" in str(value):
-        return  # none, or a URL the notebook reads (pandas reads CSVs from URLs)
+    """A `FILE_SETTINGS` value names a file its notebook can read (empty or null: none): it
+    is read here with the notebook's own reader, so that what the notebook would refuse in
+    it (a channel group named with the path separator, a segments CSV without a segment
+    column) is refused before the data is read, naming the setting and the file. `relative`
+    says where a relative path was read from (`smk.notebooks` checks the notebooks' own
+    values). A URL of `URL_SETTINGS` is left to the notebook to fetch."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return  # none
+    if "://" in str(value):
+        if key in URL_SETTINGS:
+            return
+        raise ValueError(f"{key}: {value} is a URL; give a file on this machine")
     path = Path(os.path.expanduser(str(value)))
     if not path.is_file():
         raise ValueError(f"{key}: no such file {value} (a relative path {relative})")
+    module, reader = FILE_SETTINGS[key]
+    try:
+        getattr(importlib.import_module(module), reader)(path)
+    except OSError as exc:
+        raise ValueError(f"{key}: cannot read {value}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        if str(exc).startswith(key):
+            raise
+        raise ValueError(f"{key}: {exc}") from None
 
 
 #: Byte-order marks of the texts a params file may be besides UTF-8, and the codec reading
@@ -2954,7 +2980,8 @@ def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> N
         except OSError as error:  # a full disk: the notebook's error is still the news
             kept = f"The failed notebook could not be kept ({_os_problem(error)})"
         raise ReportError(
-            f"notebook {nb.name} failed in {_cell_label(nb, exc.source)}: "
+            f"notebook {nb.name} failed in "
+            f"{_cell_label(nb, exc.source, exc.traceback, exc.exec_count)}: "
             f"{exc.ename}: {exc.evalue}. {kept}; "
             f"the published report for {month} was left untouched."
         ) from None
@@ -3268,15 +3295,38 @@ def _cells_seconds(executed: Path) -> float:
     return float(sum(c.metadata.get("papermill", {}).get("duration") or 0 for c in nb.cells))
 
 
-def _cell_label(notebook: Path, source: str) -> str:
-    """'cell 4 (`first line`)': the failing cell's position in the notebook as the analyst sees it."""
+#: Where IPython's traceback places a frame of a cell's code: "Cell In[3], line 12" (colour
+#: codes removed), the cell's run number and the line of its source
+_CELL_FRAME = re.compile(r"^\s*Cell In\[(\d+)\], line (\d+)")
+
+
+def _cell_label(
+    notebook: Path, source: str, traceback: list[str] | None = None, run: int | None = None
+) -> str:
+    """'cell 4, line 2 (`the line`)': the failing cell's position in the notebook as the
+    analyst sees it, and the line of it that failed: the first frame of `traceback` (the
+    kernel's, IPython's text) in the cell's own run `run` names it. Without one (another
+    kernel's traceback), the cell's first line, as 'cell 4 (`first line`)'."""
     import nbformat
 
-    first = next((line for line in source.splitlines() if line.strip()), "").strip()[:80]
+    lines = source.splitlines()
+    number = _failed_line(traceback, run, len(lines))
+    shown = lines[number - 1] if number else next((ln for ln in lines if ln.strip()), "")
     cells = nbformat.read(notebook, as_version=4).cells
     position = next((i for i, c in enumerate(cells, 1) if c.source == source), None)
     where = f"cell {position}" if position else "a cell"
-    return f"{where} (`{first}`)"
+    return f"{where}{f', line {number}' if number else ''} (`{shown.strip()[:80]}`)"
+
+
+def _failed_line(traceback: list[str] | None, run: int | None, count: int) -> int | None:
+    """The line (1 to `count`) of the cell run as number `run` that `traceback` says failed:
+    its first frame of that run's code ("Cell In[3], line 12"), or None."""
+    for entry in traceback or []:
+        frame = _CELL_FRAME.match(_ANSI.sub("", entry))
+        if frame and run is not None and int(frame[1]) == run:
+            number = int(frame[2])
+            return number if 1 <= number <= count else None
+    return None
 
 
 def _keep_failed(executed: Path, out: Path, month: Month, publication: _Publication) -> Path:

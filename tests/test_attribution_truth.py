@@ -226,6 +226,18 @@ def test_channel_named_with_the_separator_is_refused(sample):
         at.journeys(sample.crm, channel_groups={"email": "e > mail"})
 
 
+def test_a_group_named_with_the_separator_is_refused_whatever_channels_the_export_has(sample):
+    """The file's groups are judged as a whole (as `smk report` judges them before any
+    notebook runs), not only those of the export's channels; a channel's name still must not
+    hold the separator."""
+    with pytest.raises(ValueError, match="^channel_groups: group name 'a > b' contains the pa"):
+        at.journeys(sample.crm, channel_groups={"no_such_channel": "a > b"})
+    grouped = at.journeys(
+        sample.crm, channel_groups={"email": "e - mail"}, fx={"EUR": 1.0, "USD": 0.92}
+    )
+    assert "e - mail" in grouped.channels
+
+
 def test_single_channel_gets_all_the_credit():
     j = at.from_paths(
         pd.DataFrame(

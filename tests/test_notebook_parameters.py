@@ -205,6 +205,20 @@ def test_a_bad_parameter_is_refused_naming_it_before_the_data_is_read(
         _run_setup(notebook, {**injected, **given})  # the data is never looked for
 
 
+def test_a_channel_groups_file_journeys_would_refuse_is_refused_before_the_data_is_read(tmp_path):
+    """Notebook 04 read its channel_groups file only when it built the journeys, after the
+    data was read: a group 'Paid > Search' failed there, in a report after two minutes."""
+    groups = tmp_path / "groups.yaml"
+    groups.write_text("Paid > Search: [paid_search]\n")
+    injected = {"output_dir": str(tmp_path / "out"), "data_path": str(tmp_path / "missing")}
+    with pytest.raises(ValueError) as refused:
+        _run_setup("04_attribution.ipynb", {**injected, "channel_groups": str(groups)})
+    assert str(refused.value) == (
+        f"channel_groups {groups}: group name 'Paid > Search' contains the path separator "
+        "' > ', which joins a journey's channels into its path; rename the group"
+    )
+
+
 @pytest.mark.parametrize("notebook", ["01_funnel_sla.ipynb", "02_segmentation.ipynb"])
 def test_the_notebooks_refuse_rates_without_the_reporting_currency_as_smk_report_does(
     tmp_path, notebook
@@ -282,10 +296,11 @@ def test_notebook_01_refuses_a_weekmask_naming_a_day_twice_as_smk_report_does(tm
     assert str(refused.value) == TWICE_REFUSED
 
 
-def test_segments_csv_is_read_from_the_project_root():
+def test_segments_csv_is_read_from_the_project_root(tmp_path, monkeypatch):
     cell = {"__annotations__": {"segments_csv": str}}
-    sample = next(config.SAMPLE_HUBSPOT.glob("*.csv")).relative_to(config.ROOT)
-    assert notebooks.parameters({**cell, "segments_csv": str(sample)})  # relative: the root
+    monkeypatch.setattr(config, "ROOT", tmp_path)
+    (tmp_path / "segments.csv").write_text("contact_id,segment\n1,A\n")
+    assert notebooks.parameters({**cell, "segments_csv": "segments.csv"})  # relative: the root
     assert notebooks.parameters({**cell, "segments_csv": ""})  # none
     with pytest.raises(ValueError, match=f"no such file {config.ROOT / 'nope.csv'} "):
         notebooks.parameters({**cell, "segments_csv": "nope.csv"})

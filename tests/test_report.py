@@ -205,7 +205,7 @@ def _notebook_dir(tmp_path: Path, failing: bool) -> Path:
         new_markdown_cell("# Boom"),
         new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
         new_code_cell("x = 1"),
-        new_code_cell('raise RuntimeError("pipeline exploded")' if failing else "print(x)"),
+        new_code_cell('y = x\nraise RuntimeError("pipeline exploded")' if failing else "print(x)"),
     ]
     nbformat.write(_smk_notebook(cells), folder / "01_boom.ipynb")
     return folder
@@ -248,12 +248,30 @@ def test_failed_notebook_leaves_published_month_untouched(tmp_path):
     assert bad.returncode == 3
     assert "Traceback" not in bad.stderr
     message = bad.stderr.strip()
-    assert "01_boom.ipynb failed in cell 4 (`raise RuntimeError(" in message
+    assert "01_boom.ipynb failed in cell 4, line 2 (`raise RuntimeError(" in message
     assert "RuntimeError: pipeline exploded" in message
     assert {p.name: p.read_bytes() for p in (out / "2026-09").iterdir()} == before
     kept = out / ".failed" / "2026-09" / "01_boom.ipynb"
     assert kept.is_file() and "pipeline exploded" in kept.read_text()
     assert not list(out.glob(".staging-*"))
+
+
+def test_a_failed_cell_is_quoted_at_the_line_its_traceback_names(tmp_path):
+    """The failure quoted the cell's first line (`import matplotlib.pyplot as plt`), not the
+    line that failed: IPython's frame of the cell's own run names it; a frame of another
+    run's code (a function an earlier cell defined) does not, and without one the first
+    line is quoted, as before."""
+    from smk.report import _cell_label
+
+    source = "import os\n\nresult = compute(\n    1,\n)"
+    path = tmp_path / "01_boom.ipynb"
+    nbformat.write(_smk_notebook([new_markdown_cell("# Boom"), new_code_cell(source)]), path)
+    frame = "\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m\x1b[32mIn[{}]\x1b[39m\x1b[32m, line {}\x1b[39m\n"
+    called = [frame.format(2, 3), frame.format(1, 2) + ", in compute()"]
+    assert _cell_label(path, source, called, 2) == "cell 2, line 3 (`result = compute(`)"
+    assert _cell_label(path, source, called[1:], 2) == "cell 2 (`import os`)"
+    assert _cell_label(path, source, ["ValueError: x"], 2) == "cell 2 (`import os`)"
+    assert _cell_label(path, source, [frame.format(2, 9)], 2) == "cell 2 (`import os`)"
 
 
 def test_rerunning_a_month_replaces_it_cleanly(tmp_path):

@@ -106,8 +106,10 @@ def test_a_failed_notebook_ends_the_log_with_its_error_fit_to_publish(home, tmp_
             in shown
         )
         assert f"The failed notebook is kept at {kept};" in shown
-    assert " ERROR exit code 3: report failed: notebook 01_boom.ipynb failed in cell 3 " in line
-    assert err.startswith("smk: report failed: notebook 01_boom.ipynb failed in cell 3 ")
+    # the line that failed, not the cell's first (`from pathlib import Path`)
+    failed = 'notebook 01_boom.ipynb failed in cell 3, line 5 (`raise RuntimeError(f"no row for '
+    assert f" ERROR exit code 3: report failed: {failed}" in line
+    assert err.startswith(f"smk: report failed: {failed}")
     assert (out / ".failed" / "2026-09" / "01_boom.ipynb").is_file()
 
 
@@ -205,7 +207,8 @@ def test_a_failed_notebook_that_cannot_be_kept_still_says_why_it_failed(
     assert main(_report(out, "--notebook-dir", str(folder))) == 3
     err = capsys.readouterr().err
     assert (
-        "failed in cell 3 (`raise ValueError('the real news')`): ValueError: the real news. " in err
+        "failed in cell 3, line 1 (`raise ValueError('the real news')`): ValueError: the real "
+        "news. " in err
     )
     assert f"The failed notebook could not be kept (No space left on device: {kept});" in err
 

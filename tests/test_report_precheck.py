@@ -313,6 +313,54 @@ def test_a_missing_file_setting_is_refused_before_any_notebook(tmp_path, capsys)
     assert not (out / "2026-01").exists()
 
 
+#: Settings files whose contents the notebook refuses (file name, contents, what the refusal
+#: says after the file's path): each refused before any notebook runs, as a missing file is
+BAD_SETTINGS_FILES = [
+    (
+        "channel_groups",
+        "groups.yaml",
+        "Paid > Search: [paid_search]\n",
+        ": group name 'Paid > Search' contains the path separator ' > '",
+    ),
+    ("channel_groups", "groups.yaml", "'': [paid_search]\n", ": a group name is empty"),
+    ("channel_groups", "groups.yaml", "- paid_search\n", " must be a mapping"),
+    ("channel_groups", "groups.yaml", "paid: [a\n", ": cannot read it: while parsing"),
+    ("segments_csv", "segments.csv", "id,seg\n1,A\n", " needs a contact_id or account_id"),
+    ("segments_csv", "segments.csv", "", ": No columns to parse"),
+]
+
+
+@pytest.mark.parametrize("key, name, contents, refusal", BAD_SETTINGS_FILES)
+def test_a_settings_file_the_notebook_refuses_is_refused_before_any_notebook(
+    tmp_path, capsys, key, name, contents, refusal
+):
+    """A channel_groups file naming a group 'Paid > Search' passed the report's check (the
+    file existed) and failed inside notebook 04 after two minutes of notebooks, exit 3: the
+    file is read with the notebook's own reader first, and `smk validate --params` says so."""
+    export, out = _export_with_currencies(tmp_path), tmp_path / "reports"
+    (tmp_path / name).write_text(contents)
+    notebook = "attribution" if key == "channel_groups" else "funnel_sla"
+    params = tmp_path / "params.yaml"
+    params.write_text(f"notebooks: {{{notebook}: {{{key}: {name}}}}}\n")
+    args = ["report", "--data", str(export), "--month", "2026-01", "--out", str(out)]
+    assert main([*args, "--params", str(params), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"the params file: notebooks.{notebook}: {key}" in err
+    assert f"{tmp_path.resolve() / name}{refusal}" in err
+    assert not (out / "2026-01").exists()
+    assert main(["validate", str(export), "--params", str(params)]) == 2
+    assert f"{tmp_path.resolve() / name}{refusal}" in capsys.readouterr().err
+
+
+def test_a_channel_groups_url_is_refused_as_the_notebook_reads_only_files(tmp_path):
+    """`channel_groups: https://...` passed (a URL was left to the notebook, as pandas reads a
+    segments CSV from one) and notebook 04 failed opening it as a file."""
+    from smk.report import _check_file_setting
+
+    with pytest.raises(ValueError, match="^channel_groups: https://x.test/g.yaml is a URL; "):
+        _check_file_setting("channel_groups", "https://x.test/g.yaml")
+
+
 def test_the_default_reports_folder_is_in_the_current_folder(tmp_path, monkeypatch, capsys):
     """Without --out, a run from another folder wrote into smk's own reports/ (overwriting that
     month's page of the project; under site-packages for a non-editable install)."""

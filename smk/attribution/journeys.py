@@ -637,17 +637,23 @@ def load_channel_groups(groups: Mapping | str | Path | None) -> dict[str, str]:
     """A channel -> group mapping from a dict or a YAML file.
 
     Two spellings are accepted: ``{group: [channel, ...]}`` (a grouping table) or
-    ``{channel: group}``. Channels the mapping does not name keep their own name.
+    ``{channel: group}``. Channels the mapping does not name keep their own name. A file
+    that is no UTF-8 YAML or holds no mapping is a ValueError naming it.
     """
     if groups is None:
         return {}
+    source = "channel_groups"
     if isinstance(groups, str | Path):
         import yaml
 
-        with open(groups, encoding="utf-8") as fh:
-            groups = yaml.safe_load(fh) or {}
+        source = f"channel_groups {groups}"
+        try:
+            with open(groups, encoding="utf-8") as fh:
+                groups = yaml.safe_load(fh) or {}
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ValueError(f"{source}: cannot read it: {' '.join(str(exc).split())}") from None
     if not isinstance(groups, Mapping):
-        raise ValueError("channel_groups must be a mapping (or a YAML file holding one)")
+        raise ValueError(f"{source} must be a mapping (or a YAML file holding one)")
     out: dict[str, str] = {}
     for key, val in groups.items():
         if isinstance(val, list | tuple | set):
@@ -658,17 +664,44 @@ def load_channel_groups(groups: Mapping | str | Path | None) -> dict[str, str]:
     return out
 
 
-def _check_labels(labels: Iterable[str], sep: str) -> None:
+def check_channel_groups(groups: Mapping | str | Path | None, sep: str = SEP) -> dict[str, str]:
+    """`load_channel_groups(groups)` with its group names checked as `journeys` checks the
+    channel names of a path (`_check_labels`): none empty, none holding `sep`. A ValueError
+    naming the file and the group otherwise, whatever channels the export has: run before the
+    data is read (a report's params file, a notebook's parameters), the file is refused
+    before any notebook runs, not in one of them."""
+    out = load_channel_groups(groups)
+    try:
+        _check_labels(dict.fromkeys(out.values()), sep, "group")
+    except ValueError as exc:
+        where = f"channel_groups {groups}" if isinstance(groups, str | Path) else "channel_groups"
+        raise ValueError(f"{where}: {exc}") from None
+    return out
+
+
+#: What `_check_labels` tells to do about an empty name and a name holding the separator, by
+#: the kind of name: a touchpoint's channel (or campaign), or a group of `channel_groups`.
+_LABEL_FIXES = {
+    "channel": (
+        "give every touchpoint a channel (or map empty channels to a name with channel_groups)",
+        "rename it (channel_groups) or choose another sep",
+    ),
+    "group": ("name every group", "rename the group"),
+}
+
+
+def _check_labels(labels: Iterable[str], sep: str, kind: str = "channel") -> None:
+    """Names a path joins (`kind`: "channel" or "group", `_LABEL_FIXES`) none empty and none
+    holding `sep`: a path string could not be read back into its names (`from_paths`,
+    `paths.path_pattern` split it at `sep`). A ValueError saying which and what to do."""
+    empty, joined = _LABEL_FIXES[kind]
     for label in labels:
         if label is None or str(label).strip() == "":
-            raise ValueError(
-                "a channel name is empty; give every touchpoint a channel (or map empty "
-                "channels to a name with channel_groups)"
-            )
+            raise ValueError(f"a {kind} name is empty; {empty}")
         if sep and sep in str(label):
             raise ValueError(
-                f"channel name {label!r} contains the path separator {sep!r}; rename it "
-                "(channel_groups) or choose another sep"
+                f"{kind} name {label!r} contains the path separator {sep!r}, which joins a "
+                f"journey's channels into its path; {joined}"
             )
 
 
@@ -758,7 +791,8 @@ def journeys(
         ``start="2025-11"`` is that month's first day.
     touch_types : keep only these touch types (e.g. ``["form", "event"]``); default all.
     channel_groups : mapping (or YAML file) of channels to groups, e.g.
-        ``{"paid": ["paid_search", "paid_social"]}``; unnamed channels keep their name.
+        ``{"paid": ["paid_search", "paid_social"]}``; unnamed channels keep their name. A
+        group name may be neither empty nor hold `sep` (`check_channel_groups`).
     collapse_repeats : merge consecutive touches of the same channel into one (the first).
     account_level : B2B journeys: the touches of all contacts of the account, one journey per
         account (per deal for the deal conversions).
@@ -810,7 +844,7 @@ def journeys(
         touch_types = _touch_types(touch_types)
         rows = tp["touch_type"].isin(list(touch_types)).fillna(False).to_numpy(dtype=bool)
     codes, labels = _encode(tp["channel"])
-    groups = load_channel_groups(channel_groups)
+    groups = check_channel_groups(channel_groups, sep)
     if groups:
         grouped = [groups.get(label, label) for label in labels]
         names = sorted(set(grouped))
