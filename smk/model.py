@@ -434,6 +434,17 @@ def check_pipelines(pipelines) -> list[str]:
     return [n.strip() for n in names]
 
 
+def same_pipelines(one: Iterable[str] | None, other: Iterable[str] | None) -> bool:
+    """Whether two records of the setting `pipelines` (a tile's `basis`, a saved model's, the
+    setting itself; None or empty: every pipeline) name the same pipelines, as `of_pipelines`
+    reads a name: in any case, without the spaces around it."""
+    return _pipeline_keys(one) == _pipeline_keys(other)
+
+
+def _pipeline_keys(names: Iterable[str] | None) -> set[str]:
+    return {str(n).strip().casefold() for n in names or ()}
+
+
 #: How the pipelines sentence (`CRM.pipelines_sentence`) names the deals without a pipeline
 #: (a blank HubSpot Pipeline or Salesforce Type), listed after the pipelines.
 NO_PIPELINE = "no pipeline"
@@ -598,6 +609,9 @@ class CRM:
     #: read from a Parquet model (`to_parquet`), not from the export itself: a re-run of a
     #: published notebook then reads that model (`format` stays the export's)
     from_model: bool = field(default=False, compare=False)
+    #: the deal pipelines the setting `pipelines` named (`of_pipelines`), as the export
+    #: writes them, sorted; empty: every pipeline (`pipelines_basis`)
+    counted_pipelines: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse a table whose timestamps are naive: the model's are UTC (docs/data-model.md),
@@ -661,6 +675,7 @@ class CRM:
             )
         keep = names.str.casefold().isin([n.casefold() for n in wanted]).fillna(False)
         keep = keep.to_numpy(dtype=bool)
+        counted = tuple(sorted({found[n.casefold()] for n in wanted}))
         loaded = len(self.deals)  # a model built by hand has no account: all read were loaded
         account = self.quality.tables.get("deals") or TableAccount(read=loaded, loaded=loaded)
         aside = self.deals[~keep].astype("string").assign(_reason=PIPELINE_NOT_REPORTED)
@@ -670,7 +685,8 @@ class CRM:
             set_aside=pd.concat([account.set_aside, aside], ignore_index=True),
         )
         quality = replace(self.quality, tables={**self.quality.tables, "deals": account})
-        return replace(self, deals=self.deals[keep].reset_index(drop=True), quality=quality)
+        deals = self.deals[keep].reset_index(drop=True)
+        return replace(self, deals=deals, quality=quality, counted_pipelines=counted)
 
     def pipelines_sentence(self, as_of: pd.Timestamp | str | None = None) -> str:
         """Which deal pipelines the deal analyses count, of the deals created before `as_of`
@@ -703,14 +719,12 @@ class CRM:
 
     def pipelines_basis(self) -> dict[str, list[str]]:
         """The pipelines the deal analyses count, as a deal tile's `basis` records them
-        (docs/notebooks.md): {"pipelines": [...]} as the export names them, sorted, when
-        `of_pipelines` set some deals aside; {} when every pipeline counts, the default, which
-        a tile without it means (months published before tiles recorded it counted them all).
-        The report's index compares a figure only with one of the same pipelines."""
-        aside = self.quality.set_aside("deals")
-        if not (aside["_reason"] == PIPELINE_NOT_REPORTED).any():
-            return {}
-        return {"pipelines": sorted(self.deals["pipeline"].dropna().astype(str).unique())}
+        (docs/notebooks.md): {"pipelines": [...]} when the setting `pipelines` named some
+        (`of_pipelines`), as the export writes them, sorted, whichever deals the export holds
+        (one whose deals are all of them counts the same deals as the month before); {} when
+        every pipeline counts, the default. The report's index compares a figure only with
+        one of the same pipelines (`same_pipelines`)."""
+        return {"pipelines": list(self.counted_pipelines)} if self.counted_pipelines else {}
 
     def require(self, *names: str, analysis: str = "this analysis") -> None:
         """Raise a clear error when an analysis needs a table the export lacks, or whose every
@@ -791,6 +805,8 @@ class CRM:
             "model_files": written,
             # the export folder's files its load did not read: a change to one changes no model
             "unread": self.quality.unread,
+            # the setting `pipelines` a filtered model was made with (`of_pipelines`)
+            "pipelines": list(self.counted_pipelines),
         }
         (folder / MODEL_MANIFEST).write_text(json.dumps(meta, indent=2))
         return written
@@ -854,6 +870,7 @@ class CRM:
             source=meta["source"],
             format=meta["format"],
             from_model=True,
+            counted_pipelines=tuple(check_pipelines(meta.get("pipelines"))),
         )
 
 
@@ -1106,6 +1123,7 @@ def _read_meta(path: Path) -> dict:
         listed = meta.get("model_files", [])
         if not (isinstance(listed, list) and all(isinstance(n, str) for n in listed)):
             raise ValueError("model_files is no list of file names")
+        check_pipelines(meta.get("pipelines"))  # a list of names, or none (before 2026-12)
     except CRMExportError:  # a write under way: no damage
         raise
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -70,7 +70,7 @@ import yaml
 
 import smk
 from smk import config
-from smk.model import CRM, export_changed, is_open_at
+from smk.model import CRM, export_changed, is_open_at, same_pipelines
 from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
 from smk.outputs import (
     EMAIL_REMOVED,
@@ -4214,20 +4214,36 @@ EXPORT_SCOPE = "export"
 _MEANING = ("label", "format", "basis")
 
 
+def _with_page_pipelines(previous: dict[str, dict[str, dict]], folder: Path) -> dict:
+    """The previous month's published tiles (notebook -> KPI id -> tile, of the month folder
+    `folder`), each that records no pipelines with the setting its page ran with
+    (`PAGE_PIPELINES`, `published_pipelines`)."""
+    out = {}
+    for name, tiles in previous.items():
+        setting = published_pipelines(folder, name)
+        out[name] = {
+            kpi: tile if _pipelines(tile) is not None else tile | {PAGE_PIPELINES: setting}
+            for kpi, tile in tiles.items()
+        }
+    return out
+
+
 def _measured_alike(kpi: dict, before: dict, month: Month | None = None) -> bool:
     """Whether the previous month's published tile `before` measured what `kpi` measures: the
     same label, format and basis (its holidays those of `month`, the tile's: `_compared_basis`),
     and for money the same currency. A tile published before tiles recorded their basis
     cannot tell how it was measured: when the notebook gives its own previous value (measured
     as this month is) that one is used, else the old tile is taken at its label and format
-    (lead scoring's tiles after an upgrade), but never as of other pipelines: a tile that
-    records none counted every deal pipeline (`_pipelines`)."""
+    (lead scoring's tiles after an upgrade), but never as of other pipelines
+    (`_pipelines_before`; a deal tile's basis of its pipelines only is its page's setting:
+    `_page_basis`)."""
+    before = _page_basis(before, kpi)
     if "basis" not in before and kpi.get("basis") is not None and kpi.get("previous") is not None:
         return False
-    if _pipelines(kpi) != _pipelines(before):
+    if not same_pipelines(_pipelines_before(before, kpi), _pipelines(kpi)):
         return False
     meaning = _MEANING if "basis" in before else [k for k in _MEANING if k != "basis"]
-    kpi, before = (t | {"basis": _compared_basis(t.get("basis"), month)} for t in (kpi, before))
+    kpi, before = (t | {"basis": _compared_basis(_other_settings(t), month)} for t in (kpi, before))
     if any(kpi.get(key) != before.get(key) for key in meaning) or _other_window(kpi, before):
         return False
     return kpi.get("format") != "money" or kpi.get("currency") == before.get("currency")
@@ -4235,14 +4251,70 @@ def _measured_alike(kpi: dict, before: dict, month: Month | None = None) -> bool
 
 #: The `basis` key naming the deal pipelines a figure counts (`smk.model.CRM.pipelines_basis`).
 PIPELINES = "pipelines"
+#: What `write_month_index` adds to a previous month's published tile that records no
+#: pipelines: the setting `pipelines` its page ran with (`published_pipelines`; [] for all,
+#: None when not known), for a deal tile published before tiles recorded it.
+PAGE_PIPELINES = "page_pipelines"
 
 
 def _pipelines(tile: dict) -> list | None:
-    """The deal pipelines a tile's figure counts (its `basis`'s `PIPELINES`); None for every
-    pipeline, the default: what a tile without it counted, one published before tiles
-    recorded it too."""
+    """The deal pipelines a tile's figure counts (its `basis`'s `PIPELINES`); None when it
+    records none: every pipeline, or a figure of no deals (or one published before tiles
+    recorded it: `_pipelines_before`)."""
     basis = tile.get("basis")
     return basis.get(PIPELINES) or None if isinstance(basis, dict) else None
+
+
+def _pipelines_before(before: dict, kpi: dict) -> list | None:
+    """The deal pipelines the previous month's tile `before` counted, as `kpi`'s are compared
+    with: its record; for one that records none while `kpi` records some (a deal tile, so
+    that one was too), the setting its page ran with (`PAGE_PIPELINES`: a tile published
+    before tiles recorded it counted those; [] for every pipeline), or `kpi`'s own when that
+    is not known (compared as before tiles recorded them). Else None: every pipeline, or a
+    figure of no deals."""
+    recorded = _pipelines(before)
+    if recorded is not None or _pipelines(kpi) is None:
+        return recorded
+    page = before.get(PAGE_PIPELINES)
+    return _pipelines(kpi) if page is None else page or None
+
+
+def _page_basis(before: dict, kpi: dict) -> dict:
+    """The previous month's tile `before` with the `basis` it had when it recorded none (one
+    published before deal tiles recorded their pipelines) and `kpi`'s records its pipelines
+    alone (a deal tile's of the funnel, segmentation or attribution page): those its page ran
+    with (`PAGE_PIPELINES`), when known. Else `before` as it is."""
+    page = before.get(PAGE_PIPELINES)
+    if "basis" in before or page is None or _pipelines(kpi) is None or _other_settings(kpi):
+        return before
+    return before | {"basis": {PIPELINES: page} if page else None}
+
+
+def published_pipelines(folder: Path, page: str) -> list[str] | None:
+    """The setting `pipelines` (`smk.model.check_pipelines`) that the notebook of `page`
+    published in the month folder `folder` ran with: as given (papermill's parameters), else
+    its `parameters` cell's value; [] for every pipeline, also for a notebook without the
+    setting (published before it existed). None when not known: no such notebook, or one
+    that cannot be read, or whose value is not a list of names. Tiles and the segmentation
+    model published before they recorded their pipelines counted those."""
+    import nbformat
+
+    from smk.model import check_pipelines as setting_names  # this module's own checks the export
+
+    found = [p for p in sorted(folder.glob("*.ipynb")) if notebook_name(p) == page]
+    if len(found) != 1:
+        return None
+    try:
+        nb = nbformat.read(found[0], as_version=4)
+        given = nb.metadata.get("papermill", {}).get("parameters") or {}
+        cell = next(c for c in nb.cells if _tagged(c, "parameters"))
+        own = _literal_values(cell.source)
+        assigned = _assigned_names(_as_python(cell.source) or "")
+        if PIPELINES not in given and PIPELINES not in own and PIPELINES in assigned:
+            return None  # assigned, not as a literal: not known
+        return setting_names(given.get(PIPELINES, own.get(PIPELINES)))
+    except Exception:  # nbformat, json and the setting's check each raise their own
+        return None
 
 
 def _other_settings(tile: dict):
@@ -4293,8 +4365,9 @@ def _how_measured(before: dict, kpi: dict, month: Month | None = None) -> str:
     parts = []
     if before.get("label") and before.get("label") != kpi.get("label"):
         parts.append(f"“{before['label']}”")
-    if _pipelines(before) != _pipelines(kpi):  # the deals of other pipelines
-        parts.append(f"{PIPELINES} {_setting_text(_pipelines(before) or 'all')}")
+    then = _pipelines_before(before, kpi)
+    if not same_pipelines(then, _pipelines(kpi)):  # the deals of other pipelines
+        parts.append(f"{PIPELINES} {_setting_text(then or 'all')}")
     old, new = (_compared_basis(_other_settings(t), month) for t in (before, kpi))
     rule = _rule_changed(old, new)
     parts += [rule] if rule else []
@@ -4474,6 +4547,7 @@ def write_month_index(
         for name, k in _notebook_kpis(json.loads(previous_file.read_text())):
             if "id" in k:
                 previous.setdefault(name, {})[k["id"]] = k
+        previous = _with_page_pipelines(previous, previous_file.parent)
     tiles = []
     in_order = {r.name: metrics[r.name] for r in runs if r.name in metrics}  # notebook order
     parts = _month_parts(_lookback_caveats(in_order | metrics), context, provenance)

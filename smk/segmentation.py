@@ -55,7 +55,7 @@ from smk.checks import check_integer, is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.io.parse import listed
-from smk.model import CRM
+from smk.model import CRM, same_pipelines
 from smk.outputs import counted, over_period
 from smk.periods import Month, as_month, as_of_time
 from smk.presentation import one_line
@@ -593,7 +593,7 @@ def account_features(
     and so is the behaviour measured on contacts: `CONTACT_FEATURE_WORDS`).
     ``attrs["unknown"]`` is a list of {"what": the features' words, "why": the reason,
     "groups": the feature groups they are in}. ``attrs["pipelines"]`` names the deal
-    pipelines the deal features count when the `pipelines` setting left some out
+    pipelines the deal features count when the `pipelines` setting named some
     (`CRM.pipelines_basis`): a model saved from them is reused only for the same pipelines.
     """
     crm.require("accounts", analysis="account segmentation")
@@ -2102,9 +2102,10 @@ def _reusable(
     previous: Path, given: AccountSegmenter, month: Month, pipelines: list[str] | None = None
 ) -> tuple[dict | None, str, str]:
     """The bundle saved at `previous` when its model may segment this month with the
-    settings `given` and on the deals of the same `pipelines` (None: all; a model saved
-    before it recorded them counted all); else None, why not (for the note: the file by its
-    month folder and name) and the settings that differ (`changed_settings`)."""
+    settings `given` and on the deals of the same `pipelines` (None: all; `same_pipelines`;
+    for a model saved before it recorded them, the setting its month's published page ran
+    with: `_model_pipelines`); else None, why not (for the note: the file by its month folder
+    and name) and the settings that differ (`changed_settings`)."""
     if not previous.exists():
         where = f"looked in the month folder {month.previous} beside output_dir"
         return None, f"no saved model from {month.previous} was found ({where})", ""
@@ -2114,19 +2115,29 @@ def _reusable(
         name = f"{previous.parent.name}/{previous.name}"
         return None, f"the saved model could not be used ({name} {exc.why})", ""
     changed = changed_settings(bundle["model"], given)
-    if (bundle.get("pipelines") or None) != (pipelines or None):
-        were = ", ".join(bundle.get("pipelines") or ["all"])
-        changed = "; ".join(
-            filter(
-                None,
-                [changed, f"pipelines {', '.join(pipelines or ['all'])} (the model's: {were})"],
-            )
-        )
+    were = _model_pipelines(bundle, previous)
+    if were is not None and not same_pipelines(were, pipelines):
+        now, then = (", ".join(names or ["all"]) for names in (pipelines, were))
+        said = f"pipelines {now} (the model's: {then})"
+        changed = "; ".join(filter(None, [changed, said]))
     if changed:
         since = bundle.get("month") or month.previous
         why = f"the settings given differ from those of the model of {since}, which was not used"
         return None, f"{why}: {changed}", changed
     return bundle, "", ""
+
+
+def _model_pipelines(bundle: dict, previous: Path) -> list[str] | None:
+    """The deal pipelines the saved model of `bundle` (the file `previous`) was fitted on: its
+    record ([] for all); for a model saved before models recorded them, the setting
+    `pipelines` the segmentation page published beside it ran with
+    (`smk.report.published_pipelines`); None when that is not known either (no such page), as
+    before models recorded them: it is then not refitted for them."""
+    if "pipelines" in bundle:
+        return list(bundle["pipelines"] or [])
+    from smk.report import published_pipelines
+
+    return published_pipelines(previous.parent, "segmentation")
 
 
 def _assigned(bundle: dict, features: pd.DataFrame) -> SegmentationRun:
@@ -2427,8 +2438,9 @@ def segmentation_kpis(
     deals have none), and its detail says why. Its revenue is all won up to the end of the
     report month (`run.month`), not the month's: the tile names that period ("all time to Oct
     2026", `outputs.over_period`). The two counted from won deals (`WON_DEAL_TILES`) record
-    the pipelines counted as their `basis` when not all count (`CRM.pipelines_basis`), so
-    that the report's index compares them only with figures of the same pipelines."""
+    the pipelines counted as their `basis` when the setting names some
+    (`CRM.pipelines_basis`), so that the report's index compares them only with figures of the
+    same pipelines."""
     customers = int((rfm["frequency"] > 0).sum())
     why = crm.no_rows_text("deals") if crm.deals.empty else "no deal won yet"
     top = top_segment(profiles)

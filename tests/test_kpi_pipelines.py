@@ -20,9 +20,10 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 from test_kpi_comparisons import CONTEXT, FX, OCTOBER, _tiles
+from test_pipelines_recorded import _publish_notebook
 
 import smk
-from smk import attribution, config, periods, scorecard, scoring
+from smk import attribution, config, periods, report, scorecard, scoring
 from smk import segmentation as sg
 from smk.report import _change, _kpi_text, write_month_index
 from smk.sla import SLA
@@ -39,10 +40,12 @@ def hubspot() -> smk.CRM:
 
 
 def _funnel_index(tmp_path, september: list[dict], october: list[dict]) -> dict[str, str]:
+    """October's index after a September whose funnel page ran with every pipeline."""
     for month, kpis in (("2026-09", september), ("2026-10", october)):
         (tmp_path / month).mkdir()
         metrics = json.dumps({"funnel_sla": {"currency": "EUR", "kpis": kpis}})
         (tmp_path / month / "metrics.json").write_text(metrics)
+    _publish_notebook(tmp_path / "2026-09", "01_funnel_sla.ipynb", {}, "pipelines: list = []")
     folder = tmp_path / "2026-10"
     (folder / "metrics-funnel_sla.json").write_text(
         json.dumps({"currency": "EUR", "kpis": october})
@@ -81,7 +84,8 @@ def test_a_tile_without_its_own_previous_is_not_compared_across_pipelines():
     month = periods.as_month("2026-09")
     some = {"id": "x", "label": "Won revenue from the top segment", "format": "pct"}
     now = some | {"value": 0.5, "basis": {"pipelines": NEW}}
-    then = {"x": some | {"value": 0.9}}  # published before tiles recorded a basis
+    # published before tiles recorded a basis, its page with every pipeline
+    then = {"x": some | {"value": 0.9, report.PAGE_PIPELINES: []}}
     assert _change(now, then, month) == (
         "was 90.0% the previous month, measured differently: pipelines all"
     )
