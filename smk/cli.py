@@ -93,14 +93,45 @@ def _reading_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error of `smk validate ... --json` (a bad `--decimal`,
+    no path) is also the JSON object of an unusable validation on stdout, as every other
+    failure of it is (`_failed`): a script has one to read whatever the outcome. Then, as
+    argparse does, the usage and the error on stderr, exit 2."""
+
+    #: the command line being parsed (`_run`)
+    given: list[str] = []
+
+    def error(self, message: str):
+        if _validates_to_json(self.given):
+            kind = next((k for o, k in _OPTION_KINDS.items() if o in message), "export")
+            payload = {"format": None, "source": None, "usable": False, "tables": {}}
+            payload |= {"error": message, "error_kind": kind}  # no source: the line is refused
+            _print(
+                json.dumps(payload | {"report_ready": False, "report_problem": message}, indent=2)
+            )
+        super().error(message)
+
+
+#: the `error_kind` of a usage error naming an option (`_Parser`); any other: "export" (the
+#: path, or an option saying how to read the export)
+_OPTION_KINDS = {"--params": "params", "--set-aside": "set_aside"}
+
+
+def _validates_to_json(given: list[str]) -> bool:
+    """Whether the command line `given` is `smk validate ... --json`."""
+    words = [w for w in given if not w.startswith("-")]
+    return bool(words) and words[0] == "validate" and "--json" in given
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="smk",
         description="smarketing analytics: marketing and sales as one team, from one CRM export.",
     )
     parser.add_argument("--version", action="version", version=f"smk {smk.__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser(
         "validate",
@@ -245,6 +276,7 @@ def _output_lost(exc: _OutputLost) -> int:
 def _run(argv: list[str] | None) -> int:
     """`main`'s command: parsed, run, its failures turned into exit codes."""
     parser = _parser()
+    _Parser.given = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

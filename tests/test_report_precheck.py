@@ -668,6 +668,33 @@ def test_validate_json_tells_a_refused_params_file_from_a_broken_export(tmp_path
     assert {"params", "export", "set_aside"} < set(ERROR_KINDS)
 
 
+@pytest.mark.parametrize(
+    ("line", "kind", "error"),
+    [
+        ([SAMPLE, "--json", "--decimal", "x"], "export", "argument --decimal: invalid choice"),
+        (["--json"], "export", "the following arguments are required: path"),
+        ([SAMPLE, "--json", "--params"], "params", "argument --params: expected one argument"),
+        (["--set-aside", "--json"], "set_aside", "argument --set-aside: expected one argument"),
+    ],
+)
+def test_validate_json_gives_its_object_for_a_command_line_argparse_refuses(
+    capsys, line, kind, error
+):
+    """`smk validate PATH --json --decimal x` printed only argparse's usage on stderr: no JSON
+    object on stdout, as the README promises whatever the outcome (H1 of session 25)."""
+    with pytest.raises(SystemExit) as exit:
+        main(["validate", *line])
+    assert exit.value.code == 2
+    said = capsys.readouterr()
+    payload = json.loads(said.out)
+    assert payload["usable"] is False and payload["error_kind"] == kind
+    assert payload["error"].startswith(error) and payload["source"] is None
+    assert f"smk validate: error: {error}" in said.err  # argparse's usage and error, as ever
+    with pytest.raises(SystemExit):
+        main(["validate", *(w for w in line if w != "--json")])
+    assert capsys.readouterr().out == ""  # no object without --json
+
+
 def test_validate_json_says_an_internal_error_is_smk_s(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
