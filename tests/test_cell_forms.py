@@ -51,6 +51,18 @@ def warnings_with(crm: smk.CRM, text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- currency signs
+def test_a_currency_value_that_is_no_code_is_kept_as_a_params_file_keys_it() -> None:
+    """An export's `=kr` became `=KR` while the params file's `fx_rates: {"=kr": 0.09}` key
+    stayed as written: the report refused the currency it was given a rate for (H3 of
+    session 25). A code in any case is upper case on both sides."""
+    from smk.sla import currency_code
+
+    written = ["=kr", "Kr.", "sek", "US Dollar"]
+    codes, _ = currency_codes(pd.Series(written, dtype="string"))
+    assert codes.tolist() == ["=kr", "Kr.", "SEK", "US Dollar"]
+    assert codes.tolist() == [currency_code(v) for v in written]
+
+
 def test_a_currency_column_s_signs_are_read_by_the_table_amounts_are_read_with() -> None:
     codes, unsure = currency_codes(
         pd.Series(

@@ -958,8 +958,9 @@ _CURRENCY_WORDS = {"euro": "EUR", "euros": "EUR", "sfr": "CHF"}
 
 
 def currency_codes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """A currency column as ISO 4217 codes (fx rates are keyed by code): trimmed and upper
-    case (` eur ` is EUR), a currency sign written alone as the code it names, by the one
+    """A currency column as ISO 4217 codes (fx rates are keyed by code): trimmed, a code in
+    upper case (` eur ` is EUR; other text as written, as a params file keys its rate:
+    `smk.sla.currency_code`), a currency sign written alone as the code it names, by the one
     table amounts are read with (`currency_symbols`: `€` EUR, `£` GBP, `$` USD, `R$` BRL),
     and a few names (`Euro`, `euros` EUR, `sfr` CHF: `_CURRENCY_WORDS`). A sign several
     currencies write (`kr`, `¥`, `Rs`: `_AMBIGUOUS_SIGNS`) is kept as written and marked in
@@ -977,8 +978,9 @@ def _currency_code(text: str) -> tuple[str, bool]:
     sign = text.lower()
     if sign in _CURRENCY_WORDS:
         return _CURRENCY_WORDS[sign], False
-    if sign not in _SIGN_CODES:
-        return text.upper(), False
+    if sign not in _SIGN_CODES:  # a code in any case (`eur`); any other text as written,
+        # as a params file's `fx_rates` key is read (`smk.sla.currency_code`): `=kr` is no `=KR`
+        return (text.upper() if re.fullmatch(r"[A-Za-z]{3}", text) else text), False
     code = _SIGN_CODES[sign]
     return (code, False) if code else (text, True)
 
