@@ -239,7 +239,7 @@ def lead_features(
     DataFrame indexed by contact_id: `scored_at` (UTC), `label` (Int64: 1 reached the target in
     the window, 0 did not, missing while the window is open at `as_of`) and the features (the
     other columns). Only leads scored before `as_of` appear. ``attrs`` holds the `spec` (for
-    "won_deal", with the pipelines counted when not all are: `CRM.pipelines_basis`, the report
+    "won_deal", with the pipelines the setting `pipelines` names, if any: `CRM.pipelines_basis`, the report
     tiles' `basis`), `as_of`,
     `left_out` (leads that had reached the target by their scoring date),
     `left_out_by_month` (those by month of their scoring date, "YYYY-MM": count) and
