@@ -1593,7 +1593,8 @@ def save_segmenter(
     pipelines: Sequence[str] | None = None,
 ) -> Path:
     """Save a fitted segmenter (with the assignments it made, the month and the deal
-    pipelines its features counted: None for all) for next month."""
+    pipelines the setting `pipelines` named for its features: None for all, recorded as
+    `counted_pipelines`, [] for all) for next month."""
     import joblib
     import sklearn
 
@@ -1607,7 +1608,8 @@ def save_segmenter(
         "smk_version": smk.__version__,
         "sklearn_version": sklearn.__version__,
         "month": month,
-        "pipelines": None if pipelines is None else list(pipelines),
+        "pipelines": None if pipelines is None else list(pipelines),  # as smk 0.1.0 read it
+        "counted_pipelines": list(pipelines or []),  # the setting's (`_model_pipelines`)
         "model": model,
         "assignments": None
         if assignments is None
@@ -2129,12 +2131,16 @@ def _reusable(
 
 def _model_pipelines(bundle: dict, previous: Path) -> list[str] | None:
     """The deal pipelines the saved model of `bundle` (the file `previous`) was fitted on: its
-    record ([] for all); for a model saved before models recorded them, the setting
-    `pipelines` the segmentation page published beside it ran with
-    (`smk.report.published_pipelines`); None when that is not known either (no such page), as
-    before models recorded them: it is then not refitted for them."""
-    if "pipelines" in bundle:
-        return list(bundle["pipelines"] or [])
+    record of the setting (`counted_pipelines`, [] for all); for a model saved before, its
+    `pipelines` when they name some (those the setting kept when it set deals aside), else
+    the setting `pipelines` the segmentation page published beside it ran with
+    (`smk.report.published_pipelines`: such a model's None was "nothing set aside", under a
+    setting or not); None when that is not known either (no such page): it is then not
+    refitted for them."""
+    if "counted_pipelines" in bundle:
+        return list(bundle["counted_pipelines"] or [])
+    if bundle.get("pipelines"):
+        return list(bundle["pipelines"])
     from smk.report import published_pipelines
 
     return published_pipelines(previous.parent, "segmentation")

@@ -163,14 +163,23 @@ def test_a_month_whose_setting_is_not_known_is_not_said_to_count_all(hubspot, tm
     assert all("vs previous month" in tiles[kpi] for kpi in COMPARED)
 
 
-def _old_model(folder: Path, hubspot: smk.CRM) -> None:
-    """September's model of new business saved as before models recorded their pipelines."""
+#: how a model saved before f4dee86 recorded its pipelines: not at all (before dff99f5), or
+#: None when its setting set no deal aside (aea1166: an export of new business only)
+OLD_RECORDS = ("absent", None)
+
+
+def _old_model(folder: Path, hubspot: smk.CRM, record="absent") -> None:
+    """September's model of new business saved as before models recorded their setting."""
     before = sg.account_features(
         hubspot.of_pipelines(NEW), SEPTEMBER.end, fx_rates=FX, reporting_currency="EUR"
     )
     sg.segment_accounts(before, SEPTEMBER, folder, n_segments=3)
     bundle = joblib.load(folder / sg.MODEL_FILE)
-    del bundle["pipelines"]
+    del bundle["counted_pipelines"]
+    if record == "absent":
+        del bundle["pipelines"]
+    else:
+        bundle["pipelines"] = record
     joblib.dump(bundle, folder / sg.MODEL_FILE)
 
 
@@ -182,10 +191,14 @@ def _old_model(folder: Path, hubspot: smk.CRM) -> None:
         (None, None, False, ""),  # no page: not known, not refitted for them (as before)
     ],
 )
+@pytest.mark.parametrize("record", OLD_RECORDS)
 def test_a_model_saved_before_models_recorded_pipelines_counted_its_pages_setting(
-    hubspot, tmp_path, given, cell, fitted, changed
+    hubspot, tmp_path, given, cell, fitted, changed, record
 ):
-    _old_model(tmp_path / "2026-09", hubspot)
+    """A model saved by aea1166 recorded None under the setting when it set no deal aside:
+    it was taken for one of every pipeline and refitted the first month after the upgrade
+    (RV2 of session 25)."""
+    _old_model(tmp_path / "2026-09", hubspot, record)
     if cell is not None:
         _publish_notebook(tmp_path / "2026-09", "02_segmentation.ipynb", given, cell)
     now = sg.account_features(
