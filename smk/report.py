@@ -51,6 +51,7 @@ import importlib
 import io
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -4440,13 +4441,29 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
         why = "the previous month was published covering only part of it"
         return f"{_versus(kpi, own)} ({why})" if own is not None else f"{na}not compared: {why}"
     if _measured_alike(kpi, published, month):
-        return _versus(kpi, published)
+        if "previous" not in kpi or _same_figure(kpi["previous"], published["value"]):
+            return _versus(kpi, published)
+        # the notebook measured the previous month otherwise than it was published (a newer
+        # smk loading the export by other rules, a backfilled export): its own figure is the
+        # base, and the published one is named (it was compared unmarked, H4 of session 25)
+        reported = _kpi_text(published["value"], kpi | published)
+        return f"{_versus(kpi, own, seen=True)} measured this way (reported then: {reported})"
     how = _how_measured(published, kpi, month)
     how = f", measured differently: {how}" if how else ""
     reported = _kpi_text(published["value"], kpi | published)
     if own is not None:
         return f"{_versus(kpi, own)} measured this way (reported then: {reported}{how})"
     return f"{na}was {reported} the previous month{how}"
+
+
+def _same_figure(one, other) -> bool:
+    """Whether two values of a tile are the same figure (numbers to within float noise; n/a
+    only as n/a)."""
+    if _unknown(one) or _unknown(other):
+        return _unknown(one) and _unknown(other)
+    if isinstance(one, int | float) and isinstance(other, int | float):
+        return math.isclose(one, other, rel_tol=1e-9, abs_tol=1e-12)
+    return one == other
 
 
 def _unknown(value) -> bool:

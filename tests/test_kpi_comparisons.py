@@ -141,6 +141,25 @@ def test_without_a_figure_measured_alike_no_difference_is_computed():
     )
 
 
+def test_a_previous_month_measured_otherwise_than_published_is_the_notebooks_own():
+    """The first month after an upgrade that loads deals of deleted contacts: the index said
+    "+2,092,884 EUR vs previous month" against the 609,046 EUR published by the older smk, while
+    the page's own previous month, measured this way, was 1,010,367 EUR (H4 of session 25)."""
+    tile = {"id": "won_revenue", "label": "Won revenue", "format": "money", "currency": "EUR"}
+    published = {"won_revenue": {**tile, "value": 609_046.0}}
+    now = {**tile, "value": 2_701_930.0, "previous": 1_010_366.8}
+    assert _change(now, published) == (
+        "+1,691,563 EUR vs previous month measured this way (reported then: 609,046 EUR)"
+    )
+    # the same figure (float noise aside) is compared as before, unmarked
+    same = {**now, "previous": 609_046.0 + 1e-10}
+    assert _change(same, published) == "+2,092,884 EUR vs previous month"
+    # a figure now unknown (pipeline from MQLs without MQL dates) is no "was 0 EUR"
+    mqls = {**tile, "id": "pipeline_from_mqls", "label": "Pipeline from MQLs"}
+    unknown = _change({**mqls, "value": None, "previous": None}, {mqls["id"]: {**mqls, "value": 0}})
+    assert unknown == "n/a this month; no previous value measured this way (reported then: 0 EUR)"
+
+
 # ------------------------------------------------------------------ the scorecard's columns
 def _from(crm: smk.CRM, start: str) -> smk.CRM:
     """`crm` as an export that begins at `start`: older records removed."""
