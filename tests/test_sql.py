@@ -966,7 +966,8 @@ def test_a_person_table_beside_canonical_contacts_does_not_tell_a_pipedrive_sync
 ):
     """Canonical contacts and accounts, no deals, a HubSpot `deal` and an unrelated `person`
     table were refused as "a Pipedrive sync schema". An `organization` table without canonical
-    accounts still tells one."""
+    accounts still tells one, beside a `deal` table of Pipedrive's (one with HubSpot's
+    `property_*` columns is HubSpot's, whatever else the schema holds)."""
     tables = canonical_tables(False)
     del tables["deals"]
     tables["deal"] = fivetran_tables()["deal"]
@@ -974,6 +975,7 @@ def test_a_person_table_beside_canonical_contacts_does_not_tell_a_pipedrive_sync
     if pipedrive:
         del tables["accounts"]
         tables["organization"] = pd.DataFrame({"id": ["1"], "name": ["O"]})
+        tables["deal"] = pd.DataFrame({"id": ["10"], "status": ["won"], "org_id": ["1"]})
     url = make_db(tmp_path, "sqlite", tables)
     if not pipedrive:
         assert len(load_sql(url).deals) == len(fivetran_tables()["deal"])

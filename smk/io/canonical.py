@@ -44,9 +44,11 @@ def canonical_mapping() -> FormatMapping:
 
     A deals table without `is_closed` or `is_won` takes the flag it lacks from the stage
     (`stage_rules`), and the deals whose stage says neither open nor closed are counted in a
-    warning; a contact's `account_id` may list several (`MULTI_VALUE`).
+    warning; a contact's `account_id` may list several (`MULTI_VALUE`). Rows a sync's
+    `_fivetran_deleted` or `is_deleted` flags (`SYNC_DELETED`: a view or dbt model over a sync
+    passes them on) are set aside as deleted in the CRM.
     """
-    from smk.io.mapping import FormatMapping, TableMapping  # mapping imports this module
+    from smk.io.mapping import SYNC_DELETED, FormatMapping, TableMapping  # imports this module
 
     tables = {
         name: TableMapping(
@@ -54,6 +56,7 @@ def canonical_mapping() -> FormatMapping:
             columns={col: [col] for col in cols},
             multi_value=list(MULTI_VALUE.get(name, ())),
             derive=stage_rules() if name == "deals" else {},
+            deleted_flags=list(SYNC_DELETED),
         )
         for name, cols in SCHEMA.items()
     }

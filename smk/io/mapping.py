@@ -82,6 +82,10 @@ class TableMapping:
     #: rows the CRM marks deleted, set aside as `DELETED_IN_CRM`: {from, pattern}, as a
     #: `derive` rule (Pipedrive's `Deal - Status` `Deleted`)
     deleted: dict = field(default_factory=dict)
+    #: headers whose true values (`parse_bools`: 1, true, t, yes, ...) mark the rows the CRM
+    #: deleted, set aside as `DELETED_IN_CRM` too: a sync's soft deletes (`SYNC_DELETED`),
+    #: which smk's own mappings read (canonical tables, HubSpot as Fivetran syncs it)
+    deleted_flags: list[str] = field(default_factory=list)
     #: the headers, by column, holding the one value of a `multi_value` column's list that
     #: is the record's primary (HubSpot's `Primary Associated Company ID` beside `Associated
     #: Company IDs`): the column's value where a row has one, the list kept (`_primary`)
@@ -101,9 +105,15 @@ class TableMapping:
 
 
 #: keys a table section of a mapping file may have (a misspelt key is an error, not ignored)
-_TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {"origin", "given", "separators"} | {
-    "extra_ok"
-}
+_TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {
+    "origin",
+    "given",
+    "separators",
+    "deleted_flags",
+} | {"extra_ok"}
+#: the columns a sync (Fivetran; a view or dbt model over one that passes them on) marks the
+#: rows the CRM deleted with, keeping them (soft deletes)
+SYNC_DELETED = ("_fivetran_deleted", "is_deleted")
 #: the separator of a `multi_value` column's values unless the mapping gives one
 MULTI_SEPARATOR = ";"
 #: keys of a table section that name our columns (each must be in the data model)
@@ -1233,7 +1243,7 @@ def _mapped_extras(tm: TableMapping, headers: dict[str, str], table: str) -> lis
     `extra_ok`, e.g. `lead_score: [Score]`), kept under that name. Mapped, never said to be
     columns smk did not map. (A Salesforce object's `table` is no model's: no such columns.)"""
     rules = [*tm.derive.values(), tm.deleted]
-    named = (str(rule["from"]) for rule in rules if "from" in rule)
+    named = [*(str(rule["from"]) for rule in rules if "from" in rule), *tm.deleted_flags]
     found = (headers.get(fileio.normalise_header(h)) for h in named if h not in tm.columns)
     own = (c for names in (tm.columns, tm.derive, tm.constants) for c in names)
     extras = (c for c in own if table in SCHEMA and c not in SCHEMA[table])
@@ -1473,11 +1483,24 @@ def _matches(src: pd.Series, pattern: str) -> pd.Series:
 def _deleted(
     out: pd.DataFrame, frame: pd.DataFrame, headers: dict[str, str], tm: TableMapping
 ) -> np.ndarray:
-    """The rows the `deleted` rule says the CRM marks deleted (none without the rule)."""
+    """The rows the `deleted` rule says the CRM marks deleted, and those a `deleted_flags`
+    header flags (none without either)."""
+    flagged = marked_deleted(frame, tm.deleted_flags).to_numpy(dtype=bool)
     src = _rule_source(out, frame, headers, tm.deleted.get("from"))
     if src is None:
-        return np.zeros(len(out), dtype=bool)
-    return _matches(src, tm.deleted["pattern"]).to_numpy(dtype=bool, na_value=False)
+        return flagged
+    return flagged | _matches(src, tm.deleted["pattern"]).to_numpy(dtype=bool, na_value=False)
+
+
+def marked_deleted(frame: pd.DataFrame, headers: Iterable[str] = SYNC_DELETED) -> pd.Series:
+    """The rows that a column of `headers` (any case) flags true (`parse_bools`: 1, true, t,
+    yes, ...): the rows a sync keeps but the CRM deleted. A blank or unreadable flag is false."""
+    wanted = {fileio.normalise_header(h) for h in headers}
+    mask = pd.Series(False, index=frame.index)
+    for col in frame.columns:
+        if col not in _READER_META and fileio.normalise_header(col) in wanted:
+            mask |= parse_bools(frame[col])[0].fillna(False).astype(bool)
+    return mask
 
 
 def _derive(

@@ -15,7 +15,9 @@ Two shapes are recognised, table by table:
 
 A Salesforce schema as Fivetran syncs it (``lead``, ``opportunity``, ``account``, ``contact``)
 or a Pipedrive one (``person``, ``organization``, ``deal``, ...) is not read: it is refused
-with a message saying so, never taken for HubSpot's.
+with a message saying so, never taken for HubSpot's (told by its tables and its record table's
+API-name columns, unless HubSpot's own tables or ``property_*`` columns say HubSpot;
+`_other_sync`).
 
 Values are read as the database types them: timestamps stay native, the numbers of a column
 that feeds an amount or a count stay numbers (never re-read by the text rules, whose
@@ -25,7 +27,8 @@ database writes it (an id in a ``DECIMAL(38,0)`` keeps its exact digits; `_colum
 A canonical table wins over its Fivetran counterpart when both exist. Every row carries
 ``_file`` = the table name and ``_row`` = its 1-based position in the table as read, so that a
 row set aside can be found again. Rows Fivetran marks as deleted (``_fivetran_deleted`` or
-``is_deleted``) are set aside as "deleted in the CRM", never silently dropped.
+``is_deleted``), in its tables or in canonical ones over them, are set aside as "deleted in
+the CRM", never silently dropped (`mapping.SYNC_DELETED`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -50,7 +54,15 @@ from smk.io import canonical_mapping
 from smk.io import files as fileio
 from smk.io.canonical import text as canonical_text
 from smk.io.deal_dates import from_deals
-from smk.io.mapping import TableMapping, builtin_mapping, map_frame, untold_counts, untold_warning
+from smk.io.mapping import (
+    SYNC_DELETED,
+    TableMapping,
+    builtin_mapping,
+    map_frame,
+    marked_deleted,
+    untold_counts,
+    untold_warning,
+)
 from smk.io.merges import MERGED_IDS
 from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
@@ -98,6 +110,24 @@ _DETAIL_COLUMNS = {
     "completed_at": ("task", ("property_hs_task_completion_date", "completion_date")),
     "email_direction": ("email", ("property_hs_email_direction",)),
 }
+#: tables of a HubSpot schema as Fivetran syncs it that no other CRM's sync has: one of them
+#: (or `property_*` columns in its contact, company or deal table) tells a HubSpot sync
+_HUBSPOT_SYNC_ONLY = frozenset(
+    {
+        "company",
+        "deal_pipeline",
+        "deal_pipeline_stage",
+        "deal_contact",
+        "deal_company",
+        "engagement",
+        "engagement_contact",
+        "engagement_deal",
+        *(f"engagement_{t}" for t in _ENGAGEMENT_TYPES),
+        *(name for name, _, _ in _MERGE_TABLES.values()),
+    }
+)
+#: the column prefix of the properties of a HubSpot record as Fivetran syncs it
+_HUBSPOT_PROPERTY = "property_"
 #: tables of a Salesforce schema as Fivetran syncs it (snake_case objects), which smk does not read
 _SALESFORCE_SYNC = (
     "lead",
@@ -105,29 +135,74 @@ _SALESFORCE_SYNC = (
     "account",
     "contact",
     "opportunity_contact_role",
+    "campaign",
     "campaign_member",
+    "task",
+    "event",
+    "lead_history",
     "user",
 )
 #: tables of a Pipedrive schema as Fivetran syncs it, which smk does not read either
 _PIPEDRIVE_SYNC = ("person", "organization", "deal", "activity", "stage", "pipeline")
 #: another CRM's sync schema, which smk refuses rather than take it for HubSpot's (its `deal`
 #: or `contact` table would be read as HubSpot's): (CRM, its tables, the tables that tell it,
-#: each with the canonical table of its records, the HubSpot sync's own tables that tell it is
-#: none, what to load instead). A telling table tells nothing beside its canonical table: a
-#: database with canonical `contacts` may hold an unrelated `person` table.
+#: each with the canonical table of its records, the API-name columns of its table that HubSpot's
+#: sync also has (two of them tell it), what to load instead). A telling table tells nothing
+#: beside its canonical table: a database with canonical `contacts` may hold an unrelated
+#: `person` table. HubSpot's own tables or columns outweigh it all (`_other_sync`).
 _OTHER_SYNCS = (
     (
         "Salesforce",
         _SALESFORCE_SYNC,
-        {"lead": "contacts", "opportunity": "deals"},
-        {"company", "deal", "deal_pipeline", "deal_pipeline_stage"},
+        {
+            "lead": "contacts",
+            "lead_history": "contacts",
+            "opportunity": "deals",
+            "opportunity_contact_role": "deals",
+            "account": "accounts",
+            "campaign_member": "touchpoints",
+        },
+        (
+            "contact",
+            frozenset(
+                {
+                    "created_date",
+                    "created_by_id",
+                    "last_modified_date",
+                    "system_modstamp",
+                    "is_deleted",
+                    "master_record_id",
+                    "account_id",
+                    "first_name",
+                    "last_name",
+                    "mailing_country",
+                    "lead_source",
+                }
+            ),
+        ),
         "load Salesforce report exports (CSV) instead",
     ),
     (
         "Pipedrive",
         _PIPEDRIVE_SYNC,
         {"person": "contacts", "organization": "accounts"},
-        {"contact", "company", "deal_pipeline", "deal_pipeline_stage"},
+        (
+            "deal",
+            frozenset(
+                {
+                    "stage_id",
+                    "pipeline_id",
+                    "person_id",
+                    "org_id",
+                    "user_id",
+                    "add_time",
+                    "update_time",
+                    "won_time",
+                    "lost_time",
+                    "stage_change_time",
+                }
+            ),
+        ),
         "load Pipedrive's list-view exports (CSV or XLSX) with the mapping smk ships "
         "(--mapping pipedrive; docs/mappings.md) instead",
     ),
@@ -598,7 +673,7 @@ def load_sql(
                 secrets,
             )
             found = _lookup(names)
-            _check_tables(found, names, insp, schema, shown)
+            _check_tables(conn, found, names, schema, shown, secrets)
             warnings: list[str] = []
 
             def read(table: str, numbers: Collection[str] = ()) -> pd.DataFrame:
@@ -639,61 +714,128 @@ def _check_sqlite_schema(insp: sa.Inspector, schema: str, shown: str) -> None:
 
 
 def _check_tables(
-    found: dict[str, str], names: list[str], insp: sa.Inspector, schema: str | None, shown: str
+    conn: sa.Connection,
+    found: dict[str, str],
+    names: list[str],
+    schema: str | None,
+    shown: str,
+    secrets: Iterable[str] = (),
 ) -> None:
-    """Refuse a database without a table smk recognises, or whose tables are another CRM's
-    schema as Fivetran syncs it (`_OTHER_SYNCS`: its `contact` or `deal` would be read as
-    HubSpot's)."""
+    """Refuse another CRM's schema as Fivetran syncs it (`_other_sync`: its `contact` or `deal`
+    would be read as HubSpot's), and a database without a table smk recognises."""
+    columns = _db_call(
+        shown, "cannot read the tables", lambda: _synced_columns(conn, found, schema), secrets
+    )
+    sync = _other_sync(found, columns)
+    if sync is not None:
+        raise _other_sync_error(sync, found, names, shown)
     if not _recognised(found):
         raise CRMExportError(
             "no table smk recognises: expected canonical tables ("
             + ", ".join(TABLES)
             + ") or a Fivetran HubSpot schema (contact, company, deal, engagement)"
-            + _other_schemas_hint(insp, schema),
+            + _other_schemas_hint(conn, schema),
             file=shown,
             found_columns=sorted(names),
             found_label="Tables found",
         )
-    synced = [s for s, table in _FIVETRAN.items() if s in found and table not in found]
-    engagements = any(t.startswith("engagement") for t in found)
-    for crm, tables, telling, hubspot_only, instead in _OTHER_SYNCS:
-        told = [t for t, canonical in telling.items() if t in found and canonical not in found]
-        if not synced or not told or engagements or hubspot_only & set(found):
+
+
+def _synced(found: dict[str, str]) -> list[str]:
+    """The HubSpot record tables (`_FIVETRAN`) smk would read: those without a canonical table."""
+    return [s for s, table in _FIVETRAN.items() if s in found and table not in found]
+
+
+def _synced_columns(
+    conn: sa.Connection, found: dict[str, str], schema: str | None
+) -> dict[str, set[str]]:
+    """The lower-cased columns of the HubSpot record tables smk would read (`_synced`), as a
+    query of no rows gives them (DuckDB's inspector cannot list a table's columns)."""
+    columns = {}
+    for table in _synced(found):
+        query = sa.select(sa.text("*")).select_from(sa.table(found[table], schema=schema))
+        with conn.execute(query.limit(0)) as result:
+            columns[table] = {str(c).lower() for c in result.keys()}  # noqa: SIM118
+    return columns
+
+
+def _other_sync(found: dict[str, str], columns: dict[str, set[str]]) -> tuple | None:
+    """The other CRM (an `_OTHER_SYNCS` entry) whose sync schema the tables are, or None.
+
+    Only where smk would read a HubSpot record table (`_synced`), or recognises no table. A
+    HubSpot sync's own tables (`_HUBSPOT_SYNC_ONLY`, a record table the other CRM has not) or
+    its ``property_*`` columns say HubSpot, whatever else the schema holds; failing these, the
+    other CRM's telling tables or two API-name columns of its table (`columns`) say it.
+    """
+    synced = _synced(found)
+    if not synced and _recognised(found):
+        return None
+    if any(c.startswith(_HUBSPOT_PROPERTY) for t in synced for c in columns.get(t, ())):
+        return None
+    for sync in _OTHER_SYNCS:
+        _, tables, telling, (table, api_names), _ = sync
+        if (_HUBSPOT_SYNC_ONLY | (set(_FIVETRAN) - set(tables))) & set(found):
             continue
+        told = any(t in found and canonical not in found for t, canonical in telling.items())
+        if told or len(columns.get(table, set()) & api_names) >= 2:
+            return sync
+    return None
+
+
+def _other_sync_error(
+    sync: tuple, found: dict[str, str], names: list[str], shown: str
+) -> CRMExportError:
+    """The refusal of another CRM's sync schema: what smk reads of a database, what instead."""
+    crm, tables, _, _, instead = sync
+    synced = _synced(found)
+    lead_in = "the database's tables"
+    if synced:
         source, table = synced[0], _FIVETRAN[synced[0]]
-        raise CRMExportError(
+        lead_in = (
             f"smk reads a database with a {source!r} table and no canonical {table!r} table "
-            "as a HubSpot schema synced by Fivetran, but its tables "
-            f"({', '.join(t for t in tables if t in found)}) are those of a {crm} sync schema, "
-            "which smk does not read (it reads a database's canonical tables or a HubSpot "
-            f"schema synced by Fivetran): {instead}, or write the model's canonical tables ("
-            + ", ".join(TABLES)
-            + ") into the database, e.g. views or a dbt model that rename the columns "
-            '(docs/mappings.md, "SQL databases")',
-            file=shown,
-            found_columns=sorted(names),
-            found_label="Tables found",
+            "as a HubSpot schema synced by Fivetran, but its tables"
         )
+    return CRMExportError(
+        f"{lead_in} ({', '.join(t for t in tables if t in found)}) are those of a {crm} sync "
+        "schema, which smk does not read (it reads a database's canonical tables or a HubSpot "
+        f"schema synced by Fivetran): {instead}, or write the model's canonical tables ("
+        + ", ".join(TABLES)
+        + ") into the database, e.g. views or a dbt model that rename the columns "
+        '(docs/mappings.md, "SQL databases")',
+        file=shown,
+        found_columns=sorted(names),
+        found_label="Tables found",
+    )
 
 
-def _other_schemas_hint(insp: sa.Inspector, schema: str | None) -> str:
-    """Name other schemas that do hold recognisable tables (Fivetran writes one per connector)."""
+def _other_schemas_hint(conn: sa.Connection, schema: str | None) -> str:
+    """Name another schema whose tables smk reads (Fivetran writes one per connector), else
+    one that holds another CRM's sync schema, which smk refuses (`_other_sync`)."""
+    insp = sa.inspect(conn)
     try:
         schemas = [s for s in insp.get_schema_names() if s != schema]
     except Exception:
         return ""
+    refused = ""
     for name in schemas:
         # DuckDB names schemas `catalog.schema`; the short name is what users type
         for candidate in dict.fromkeys([name.split(".")[-1], name]):
             try:
-                if _recognised(_lookup(insp.get_table_names(schema=candidate))):
-                    return (
-                        f"; schema {candidate!r} has some: pass schema={candidate!r} "
-                        f"(smk validate/report: --schema {candidate})"
-                    )
+                found = _lookup(insp.get_table_names(schema=candidate))
+                sync = _other_sync(found, _synced_columns(conn, found, candidate))
             except Exception:
                 continue
-    return ""
+            if sync is None and _recognised(found):
+                return (
+                    f"; schema {candidate!r} has some: pass schema={candidate!r} "
+                    f"(smk validate/report: --schema {candidate})"
+                )
+            if sync is not None and not refused:
+                refused = (
+                    f"; schema {candidate!r} holds a {sync[0]} sync schema, which smk does not "
+                    f"read: {sync[4]}"
+                )
+    return refused
 
 
 # ------------------------------------------------------------------ canonical shape
@@ -750,7 +892,8 @@ def _mapped(frame: pd.DataFrame, table: str, tm: TableMapping) -> pd.DataFrame:
     _check_binary(frame, table, tm, name)
     out = map_frame(frame, table, tm, Path(name))
     said = out["_reason"].astype("string")  # no report footers in a database: the rules' own
-    out["_reason"] = said.where(said.isin([TASK_NOT_DONE, INBOUND_EMAIL]).fillna(False))
+    own = said.isin([TASK_NOT_DONE, INBOUND_EMAIL, DELETED_IN_CRM]).fillna(False)
+    out["_reason"] = said.where(own)
     return out
 
 
@@ -777,21 +920,6 @@ def _check_binary(frame: pd.DataFrame, table: str, tm: TableMapping, name: str) 
 
 
 # ------------------------------------------------------------------ Fivetran HubSpot shape
-def _deleted(frame: pd.DataFrame) -> pd.Series:
-    """Rows Fivetran keeps but the CRM has deleted (soft deletes)."""
-    mask = pd.Series(False, index=frame.index)
-    for col in frame.columns:
-        if col.lower() in {"_fivetran_deleted", "is_deleted"}:
-            flags, _ = parse_bools(frame[col])
-            mask |= flags.fillna(False).astype(bool)
-    return mask
-
-
-def _mark_deleted(out: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    out["_reason"] = out["_reason"].mask(_deleted(frame).to_numpy(), _DELETED)
-    return out
-
-
 def _fivetran_tables(
     found: dict[str, str],
     read: Reader,
@@ -805,10 +933,11 @@ def _fivetran_tables(
     for source, table in _FIVETRAN.items():
         if source not in found or table in skip:
             continue
-        frame = read(source, _number_headers(hubspot.tables[table], table))
-        out = _mark_deleted(_mapped(frame, table, hubspot.tables[table]), frame)
+        tm = replace(hubspot.tables[table], deleted_flags=list(SYNC_DELETED))
+        frame = read(source, _number_headers(tm, table))
+        out = _mapped(frame, table, tm)
         if table == "deals":
-            out = _resolve_deals(out, frame, found, read, hubspot.tables["deals"])
+            out = _resolve_deals(out, frame, found, read, tm)
         if table in _MERGE_TABLES and _MERGE_TABLES[table][0] in found:
             _merge_table(out, table, read(_MERGE_TABLES[table][0]), warnings)
         raw[table] = out
@@ -828,7 +957,7 @@ def _merge_table(out: pd.DataFrame, table: str, merges: pd.DataFrame, warnings: 
     key = PRIMARY_KEYS[table]
     if kept is None or lost is None or merges.empty or key not in out:
         return
-    pairs = merges.loc[~_deleted(merges), [kept, lost]].dropna().astype("string")
+    pairs = merges.loc[~marked_deleted(merges), [kept, lost]].dropna().astype("string")
     listed = pairs.groupby(kept, sort=True)[lost].agg(";".join)
     ids = out[key].astype("string")
     found = ids.map(listed).astype("string")
@@ -985,7 +1114,7 @@ def _fill_association(
     """Fill `out[col]` with the first associated id (all of them in `<col>s_all` if several)."""
     if link_key is None or link_value is None or links.empty:
         return
-    pairs = links.loc[~_deleted(links), [link_key, link_value]].dropna()
+    pairs = links.loc[~marked_deleted(links), [link_key, link_value]].dropna()
     pairs = pairs.drop_duplicates()
     first = pairs.drop_duplicates(link_key).set_index(link_key)[link_value]
     current = out[col] if col in out else pd.Series(pd.NA, index=out.index, dtype="string")
@@ -1039,7 +1168,7 @@ def _engagements(
                     else pd.NA,
                     "_file": part["_file"],
                     "_row": part["_row"],
-                    "_del": _deleted(part),
+                    "_del": marked_deleted(part),
                     **{c: _detail_values(part, t, src) for c, src in _DETAIL_COLUMNS.items()},
                 }
             )
@@ -1054,7 +1183,7 @@ def _engagements(
             _col(base, "owner_id"): "owner_id",
         }
         frame = base.rename(columns={k: v for k, v in rename.items() if k is not None})
-        deleted = _deleted(base)
+        deleted = marked_deleted(base)
         if detail is not None and "activity_id" in frame:
             per_id = detail.drop_duplicates("activity_id").set_index("activity_id")
             ids = frame["activity_id"]
