@@ -731,7 +731,7 @@ def _package_check(module: str, name: str):
 
 #: Notebook settings the package checks when a notebook uses them (01's marketing-mix window,
 #: owner labels and exchange rates, 02's number of segments, method and features, 03's sales
-#: capacity, target and its windows, model and test share, 04's conversion, window, models,
+#: capacity, target and its windows, model, test share and leakage, 04's conversion, window, models,
 #: Markov order, bootstrap size and lookback, the seed of 02-04): setting -> the package's own
 #: check (or its rule), run on a value from a params file.
 _SETTING_CHECKS = {
@@ -753,6 +753,7 @@ _SETTING_CHECKS = {
     "features": _package_check("smk.segmentation", "select_feature_groups"),
     "model": _package_check("smk.scoring.model", "check_model"),
     "test_share": _package_check("smk.scoring.features", "check_test_share"),
+    "leakage": _package_check("smk.scoring.model", "check_leakage_action"),
     "conversion": _package_check("smk.attribution.journeys", "check_conversion"),
     "models": _package_check("smk.attribution.models", "check_models"),
     **{key: functools.partial(_check_file_setting, key) for key in FILE_SETTINGS},

@@ -3,6 +3,7 @@ scikit-learn classifier, the leakage guard, evaluation tables, the model file an
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import warnings
@@ -18,9 +19,11 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import check_estimator
+from test_notebook_runs_small import _report
 from threadpoolctl import threadpool_limits
 
 import smk
+from smk import cli
 from smk import scoring as sc
 from smk.model import CRM, make_table
 from smk.synth import synthesize
@@ -326,6 +329,108 @@ def test_leakage_guard_does_not_flag_a_unique_id_column(fitted):
     split, _ = fitted
     X = sc.feature_matrix(split.train).assign(crm_id=[f"id{i}" for i in range(len(split.train))])
     assert sc.check_no_leakage(X, split.train["label"].astype(int)) == []
+
+
+# --------------------------------------------------------- features known only for converters
+# An org read through SQL views gives a Lead no account until it converts: industry, employees
+# and annual revenue then exist only for converted leads. The guard refused them inside notebook
+# 03, and the whole monthly report was not published (exit 3). The lead table now leaves them
+# out (`drop_leaking`) and the page says which and why; the scorer itself still refuses them.
+LEAKING = {
+    f: "known only for leads that converted; alone it separates converters with AUC 1.000"
+    for f in ("annual_revenue", "employees", "industry")
+}
+
+
+def _accounts_only_when_converted(crm: CRM, leads: pd.DataFrame) -> CRM:
+    """`crm` with no account for the contacts that are not converted leads of `leads`."""
+    converted = sc.labelled(leads).query("label == 1").index
+    contacts = crm.contacts.copy()
+    contacts["account_id"] = contacts["account_id"].where(contacts["contact_id"].isin(converted))
+    return CRM(**{**crm.tables(), "contacts": contacts}, source=crm.source, format=crm.format)
+
+
+@pytest.fixture(scope="module")
+def leaking_leads(synth_leads):
+    data, leads = synth_leads
+    return sc.lead_features(_accounts_only_when_converted(data.crm, leads), as_of="2026-11-01")
+
+
+def test_features_known_only_for_converters_are_left_out_and_named(leaking_leads):
+    leads = sc.drop_leaking(leaking_leads)
+    assert leads.attrs["features_leaking"] == LEAKING
+    assert leads.attrs["spec"] == leaking_leads.attrs["spec"]
+    assert list(leads.columns) == [c for c in leaking_leads.columns if c not in LEAKING]
+    note = sc.leakage_note(leads)
+    assert note.startswith(
+        "**Left out as leakage: annual_revenue, employees and industry.** The model was "
+        "fitted without them"
+    )
+    assert "- employees: known only for leads that converted; alone it separates " in note
+    assert "the same points for industry and employees." in note
+    # the lead score is computed from the rest, the scorer's guard at its default
+    held = sc.fit_held_out(sc.LeadScorer(max_iter=20, random_state=0), sc.time_split(leads))
+    kpis = sc.model_kpis(_quality(leads, held), {"verdict": "model"}, {"usable": True}, LEAKING)
+    details = [kpi["detail"] for kpi in kpis]
+    assert all(
+        "fitted without annual_revenue, employees, industry (leakage); " in d for d in details
+    )
+
+
+def _quality(leads: pd.DataFrame, held: sc.HeldOut) -> pd.DataFrame:
+    y = sc.time_split(leads).test["label"].astype(int)
+    return sc.score_metrics(y, {"model": held.scores, "rules": held.scores})
+
+
+def test_the_scorer_and_the_error_setting_still_refuse_leaking_features(leaking_leads):
+    known = sc.labelled(leaking_leads)
+    with pytest.raises(sc.LeakageError, match="employees \\(known only for leads that converted"):
+        sc.LeadScorer().fit(sc.feature_matrix(known), known["label"].astype(int))
+    with pytest.raises(sc.LeakageError, match="smk.scoring.drop_leaking"):
+        sc.drop_leaking(leaking_leads, "error")
+    with pytest.raises(ValueError, match="leakage must be one of drop, error; got 'keep'"):
+        sc.drop_leaking(leaking_leads, "keep")
+
+
+def test_the_report_publishes_lead_scoring_without_the_leaking_features(tmp_path, capsys):
+    export = tmp_path / "export"
+    assert cli.main(["synth", "--contacts", "1000", "--seed", "1", "--format", "canonical",
+                     "--out", str(export)]) == 0  # fmt: skip
+    contacts = pd.read_csv(export / "contacts.csv", dtype=str, keep_default_na=False)
+    contacts.loc[contacts["became_sql_at"] == "", "account_id"] = ""  # an account once converted
+    contacts.to_csv(export / "contacts.csv", index=False)
+    code, month = _report(tmp_path, export, "2026-06", "lead_scoring")
+    assert code == 0
+    metrics = json.loads((month / "metrics-lead_scoring.json").read_text())
+    assert set(metrics["features_leaking"]) == set(LEAKING)
+    assert all(
+        "alone it separates converters" in why for why in metrics["features_leaking"].values()
+    )
+    assert (
+        "fitted without annual_revenue, employees, industry (leakage)"
+        in metrics["kpis"][0]["detail"]
+    )
+    model = json.loads((month / "lead_scorer.json").read_text())
+    assert model["metrics"]["features_leaking"] == metrics["features_leaking"]
+    assert not set(LEAKING) & set(model["features"]) and "job_title" in model["features"]
+    page = " ".join(
+        html.unescape(re.sub(r"<[^>]+>", " ", (month / "03_lead_scoring.html").read_text())).split()
+    )
+    assert (
+        "Left out as leakage: annual_revenue, employees and industry. The model was fitted" in page
+    )
+    # a setting the page cannot take is refused before the notebook runs
+    (tmp_path / "keep").mkdir()
+    code, _ = _report(tmp_path / "keep", export, "2026-06", "lead_scoring", {"leakage": "keep"})
+    assert code == 2
+    assert "leakage must be one of drop, error; got 'keep'" in capsys.readouterr().err
+
+
+def test_a_lead_table_without_leakage_keeps_every_feature(synth_leads):
+    _, leads = synth_leads
+    kept = sc.drop_leaking(leads)
+    assert list(kept.columns) == list(leads.columns) and kept.attrs["features_leaking"] == {}
+    assert sc.leakage_note(kept) == ""
 
 
 # ---------------------------------------------------------------------------- evaluation

@@ -5,6 +5,7 @@ from score to action (grades, MQL threshold, CRM export, drift).
 Typical use (notebook 03_lead_scoring)::
 
     leads = lead_features(crm, as_of=month.end, target="sql", within_days=60)
+    leads = drop_leaking(leads)  # features known only for converters: left out, and why
     split = time_split(leads)
     evaluated = fit_held_out(LeadScorer(random_state=0), split)  # trained without the test leads
     trained_on = labelled(leads, before=month)  # known outcome, scored before the month
@@ -79,9 +80,14 @@ from smk.scoring.features import (
     time_split,
 )
 from smk.scoring.model import (
+    LEAKAGE_ACTIONS,
     LeadScorer,
     LeakageError,
+    check_leakage_action,
     check_no_leakage,
+    drop_leaking,
+    leakage_note,
+    leaking_columns,
     outcome_columns,
     single_feature_auc,
 )
@@ -91,6 +97,7 @@ from smk.scoring.settings import load_config
 __all__ = [
     "EXACT_LEADS_PER_MONTH",
     "IMPORTANCE_SAMPLE",
+    "LEAKAGE_ACTIONS",
     "MAX_ECE",
     "MIN_CAPACITY_FILLED",
     "MODEL_FORMAT",
@@ -110,7 +117,9 @@ __all__ = [
     "capacity_kpi",
     "model_kpis",
     "check_capacity",
+    "check_leakage_action",
     "check_no_leakage",
+    "drop_leaking",
     "choose_mql_threshold",
     "compare_scores",
     "cumulative_gains",
@@ -130,6 +139,8 @@ __all__ = [
     "grade_thresholds",
     "labelled",
     "lead_features",
+    "leakage_note",
+    "leaking_columns",
     "left_out_in",
     "left_out_note",
     "leads_scored_in",

@@ -11,6 +11,7 @@ non-conversions; `choose_mql_threshold`). The `plot_*` helpers draw on a matplot
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -411,13 +412,18 @@ def _capacity_status(mqls: int, capacity: int) -> dict:
     return {"detail": why, "status": "at risk"}
 
 
-def model_kpis(quality: pd.DataFrame, comparison: dict, check: dict) -> list[dict]:
+def model_kpis(
+    quality: pd.DataFrame, comparison: dict, check: dict, leaking: Collection[str] = ()
+) -> list[dict]:
     """The report tiles of the predictive score's test (items of ``metrics-lead_scoring.json``'s
     `kpis`): its ROC AUC and its top-decile lift on the test leads (`quality`: `score_metrics`
     of "model" and "rules"), each with the rule-based score's figure. Both come from the same
     model, so both carry the same caveat: when `check` (`better_than_chance` of the model)
-    says it is not usable, each says "not usable" in its detail and is marked "missed"."""
+    says it is not usable, each says "not usable" in its detail and is marked "missed"; the
+    features left out as `leaking` (`drop_leaking`) are named in both details."""
     caveat = "" if check["usable"] else "not usable: not shown to beat chance; "
+    if leaking:
+        caveat += f"fitted without {', '.join(leaking)} (leakage); "
     status = {} if check["usable"] else {"status": "missed"}
     rules = quality.loc["rules"]
     auc = {

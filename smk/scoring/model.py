@@ -30,6 +30,8 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
+from smk.scoring.features import feature_matrix, labelled
+from smk.scoring.rules import FIT_POINT_FEATURES
 from smk.scoring.settings import load_config
 
 MODELS = ("hgb", "logistic")
@@ -97,6 +99,42 @@ def single_feature_auc(X: pd.DataFrame, y, max_rows: int = 100_000, seed: int = 
     return pd.Series(out, dtype="float64").sort_values(ascending=False)
 
 
+#: What `LeadScorer`'s ``leakage_guard`` and `check_no_leakage`'s ``action`` take.
+GUARD_ACTIONS = ("error", "warn", "off")
+#: What `drop_leaking` (the lead-scoring page's ``leakage`` parameter) takes.
+LEAKAGE_ACTIONS = ("drop", "error")
+
+
+def leaking_columns(X: pd.DataFrame, y=None, config: dict | None = None) -> dict[str, str]:
+    """The columns of `X` that look like leakage, each with why in words: outcome fields by
+    name (``config.yaml``, ``leakage``), and with labels `y` any column that alone separates
+    converters almost perfectly (``max_single_feature_auc``), said to be known only for the
+    leads that converted when the others have no value of it."""
+    cfg = (config or load_config())["leakage"]
+    named = outcome_columns(X.columns, cfg["outcome_columns"])
+    found = {c: "an outcome field: it records what happened after scoring" for c in named}
+    if y is not None:
+        aucs = single_feature_auc(X.drop(columns=named), y)
+        for col, auc in aucs[aucs >= cfg["max_single_feature_auc"]].items():
+            found[col] = (
+                f"{_known_only_for(X[col], y)}alone it separates converters with AUC {auc:.3f}"
+            )
+    return found
+
+
+def _known_only_for(s: pd.Series, y) -> str:
+    """Why `s` leaks when only the converters (the last class of `y`) have a value of it, or
+    only the others ("known only for leads that converted; "); "" when both have some."""
+    y = np.asarray(y)
+    converted = y == np.unique(y)[-1]
+    has = s.notna().to_numpy()
+    if has[converted].any() and not has[~converted].any():
+        return "known only for leads that converted; "
+    if has[~converted].any() and not has[converted].any():
+        return "known only for leads that did not convert; "
+    return ""
+
+
 def check_no_leakage(X: pd.DataFrame, y=None, action: str = "error", config: dict | None = None):
     """Refuse outcome fields and too-good-to-be-true columns as features.
 
@@ -108,31 +146,79 @@ def check_no_leakage(X: pd.DataFrame, y=None, action: str = "error", config: dic
 
     Returns
     -------
-    The names of the suspect columns (empty when clean).
+    The names of the suspect columns (empty when clean; `leaking_columns` says why).
     """
     if action == "off":
         return []
-    cfg = (config or load_config())["leakage"]
-    named = outcome_columns(X.columns, cfg["outcome_columns"])
-    problems = [f"{c} (an outcome field: it records what happened after scoring)" for c in named]
-    suspect = list(named)
-    if y is not None:
-        rest = X.drop(columns=named)
-        aucs = single_feature_auc(rest, y)
-        for col, auc in aucs[aucs >= cfg["max_single_feature_auc"]].items():
-            problems.append(f"{col} (alone it separates converters with AUC {auc:.3f})")
-            suspect.append(col)
-    if problems:
+    found = leaking_columns(X, y, config)
+    if found:
         message = (
             "these columns look like leakage and cannot be features: "
-            + "; ".join(problems)
+            + "; ".join(f"{col} ({why})" for col, why in found.items())
             + ". Compute features as of each lead's scoring date (smk.scoring.lead_features), "
-            "or drop the columns."
+            "or drop the columns (smk.scoring.drop_leaking drops them from a lead table)"
         )
         if action == "error":
             raise LeakageError(message)
         warnings.warn(message, stacklevel=3)
-    return suspect
+    return list(found)
+
+
+def check_leakage_action(action: str) -> str:
+    """Refuse a `drop_leaking` action other than `LEAKAGE_ACTIONS` ("drop", "error")."""
+    if action not in LEAKAGE_ACTIONS:
+        raise ValueError(f"leakage must be one of {', '.join(LEAKAGE_ACTIONS)}; got {action!r}")
+    return action
+
+
+def drop_leaking(leads: pd.DataFrame, action: str = "drop") -> pd.DataFrame:
+    """The lead table `leads` without the features that look like leakage (`leaking_columns`,
+    judged on its leads with a known outcome), recorded with why in
+    ``attrs["features_leaking"]`` (feature -> reason; `leakage_note` says so on the page);
+    with `action` "error" a `LeakageError` instead.
+
+    An export can hold a value only for the leads that converted: a Salesforce org read
+    through SQL views gives a Lead no account until it converts, so company industry, size
+    and revenue then tell converters apart perfectly, and a model fitted on them learns the
+    outcome, not what predicts it. Left out, the lead score is still computed from the rest
+    (the monthly report publishes its pages, and says which features were left out and why).
+    """
+    check_leakage_action(action)
+    known = labelled(leads)
+    found = leaking_columns(feature_matrix(known), known["label"].astype(int))
+    if found and action == "error":
+        check_no_leakage(feature_matrix(known), known["label"].astype(int))
+    out = leads.drop(columns=list(found))
+    out.attrs = {**leads.attrs, "features_leaking": found}
+    return out
+
+
+def leakage_note(leads: pd.DataFrame) -> str:
+    """What the lead-scoring page says of the features `drop_leaking` left out of a lead table
+    (``attrs["features_leaking"]``): which, why (each one's reason), the rule-based points
+    every lead then gets alike and the features the score uses; "" when none."""
+    found = leads.attrs.get("features_leaking") or {}
+    if not found:
+        return ""
+    names = list(found)
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    reasons = "\n".join(f"- {col}: {why}" for col, why in found.items())
+    alike = [c for c in FIT_POINT_FEATURES if c in found]
+    points = (
+        f"The rule-based score gives every lead the same points for {' and '.join(alike)}. "
+        if alike
+        else ""
+    )
+    used = ", ".join(feature_matrix(leads).columns)
+    return (
+        f"**Left out as leakage: {listed}.** The model was fitted without "
+        f"{'it' if len(names) == 1 else 'them'}: alone, "
+        f"{'it tells' if len(names) == 1 else 'each tells'} the leads that converted from the "
+        "others almost perfectly, which no feature known when a lead was scored does (a "
+        "model fitted on it would learn the outcome, not what predicts it).\n\n"
+        f"{reasons}\n\n{points}The score uses only: {used}. (The setting `leakage: error` "
+        "stops this page instead.)"
+    )
 
 
 def _is_numeric(s: pd.Series) -> bool:
@@ -307,7 +393,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"calibration must be None, 'sigmoid' or 'isotonic'; got {self.calibration!r}"
             )
-        if self.leakage_guard not in ("error", "warn", "off"):
+        if self.leakage_guard not in GUARD_ACTIONS:
             raise ValueError(
                 f"leakage_guard must be 'error', 'warn' or 'off'; got {self.leakage_guard!r}"
             )

@@ -17,6 +17,9 @@ from smk.model import CRM
 from smk.scoring.features import lead_ids
 from smk.scoring.settings import load_config
 
+#: The lead-table columns the fit points read (`fit_points`).
+FIT_POINT_FEATURES: tuple[str, ...] = ("job_title", "industry", "employees")
+
 
 def _title_points(titles: pd.Series, rules: list[dict]) -> np.ndarray:
     other = next((r["points"] for r in rules if str(r["match"]) == "Other"), 0)
