@@ -558,10 +558,19 @@ def render_account(crm: smk.CRM, params: dict | None = None) -> str:
         summary[col] = summary[col].map(lambda t: "" if t is None or pd.isna(t) else str(t)[:10])
     lines.append(summary.to_string(index=False))
     if len(crm.contacts):
-        stages = crm.contacts["lifecycle_stage"].value_counts().reindex(smk.model.STAGES).fillna(0)
         lines += ["", "Contacts by lifecycle stage"]
-        lines += [f"  {stage:<12}{int(n):>8}" for stage, n in stages.items()]
+        lines += [f"  {stage:<12}{n:>8}" for stage, n in _stage_counts(crm.contacts).items()]
     return "\n".join(lines)
+
+
+def _stage_counts(contacts: pd.DataFrame) -> dict[str, int]:
+    """The contacts at each lifecycle stage, in funnel order, and, when some have none, a last
+    "(no stage)" line: the counts add up to the contacts loaded."""
+    stage = contacts["lifecycle_stage"]
+    counts = stage.value_counts().reindex(smk.model.STAGES).fillna(0).astype(int).to_dict()
+    if stage.isna().any():
+        counts["(no stage)"] = int(stage.isna().sum())
+    return counts
 
 
 def _set_aside_problem(args: argparse.Namespace) -> str | None:

@@ -599,6 +599,7 @@ def kpi_details(
     unit: str = "hours",
     no_activities: str | None = None,
     untold: str | None = None,
+    assumed: str | None = None,
 ) -> dict[str, str]:
     """The short texts under the report's tiles (`scorecard_kpis`' `details`): the counts
     behind each figure, so the tiles add up.
@@ -617,6 +618,8 @@ def kpi_details(
         has no sales activities".
     untold : the caveat of deals taken as open at stages smk cannot tell open from closed
         (`smk.sla.untold_stages_note`), said under won revenue and win rate.
+    assumed : the caveat of money taken to be in the reporting currency, as the export names
+        no deal's currency (`smk.sla.assumed_currency_note`), said under each money KPI.
     """
     sla = sla or SLA()
     details = {}
@@ -637,6 +640,9 @@ def kpi_details(
             for kpi in ("won_revenue", "win_rate"):
                 if kpi in details:
                     details[kpi] += f"; {untold}"
+        for kpi in _MONEY_KPIS if assumed else ():  # a currency the export never wrote
+            if kpi in details:
+                details[kpi] += f"; {assumed}"
     if summary is None:
         return details
     s = summary

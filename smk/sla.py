@@ -102,6 +102,7 @@ from smk.funnel import (
     team_of,
 )
 from smk.io.mapping import untold_deals
+from smk.io.validate import unnamed_currency
 from smk.model import ACTIVITY_TYPES, CRM, UNKNOWN_STAGE, no_rows_text
 from smk.outputs import counted
 from smk.periods import (
@@ -1616,12 +1617,14 @@ def pipeline_text(
     currency: str = "",
     no_deals: str | None = None,
     untold: str | None = None,
+    assumed: str | None = None,
 ) -> str:
     """A month's row of `pipeline_by_month` as the lines the funnel page prints: deals, pipeline
     created and from MQLs, deals won and won revenue. A figure whose deals all lack an amount
     is "unknown", one that leaves some out says how many (`amount_gap`); the deals from MQLs
     say how many name no contact (`no_contact_text`), or are unknown without MQL dates
-    (`NO_MQL_DATES`); `untold` (`untold_stages_note`) is
+    (`NO_MQL_DATES`); `assumed` (`assumed_currency_note`) is a line on the currency the money
+    is only taken to be in; `untold` (`untold_stages_note`) is
     a last line on the deals taken as open that may have been won. Without deals in the
     model, one line says that all of it is unknown, and why: `no_deals`
     (`CRM.no_rows_text("deals")`: every deal row set aside), else "the export has no deals"."""
@@ -1650,6 +1653,7 @@ def pipeline_text(
             f"from MQLs (the contact was an MQL before the deal): {from_mqls}",
             f"deals won: {row['deals_won']:.0f} of {row['deals_closed']:.0f} closed",
             f"won revenue: {money['won_revenue']}",
+            *([assumed] if assumed else []),
             *([untold] if untold else []),
         ]
     )
@@ -1677,6 +1681,20 @@ def untold_stages_note(crm: CRM) -> str | None:
         f"{counted(n, 'deal')} at stage values smk cannot tell open from closed "
         f"{'is' if n == 1 else 'are'} taken as open: any of them won is not counted (the "
         "data-quality page)"
+    )
+
+
+def assumed_currency_note(crm: CRM, currency: str | None = None) -> str | None:
+    """The caveat of the money figures when the export names no deal's currency
+    (`smk.io.validate.unnamed_currency`: a Salesforce org without multiple currencies,
+    HubSpot's `Amount in company currency`): they are in `currency`, the reporting currency,
+    only because the report takes them to be (its load's warning says how to name another).
+    None: the export names the currency of its amounts, or has none."""
+    if not unnamed_currency(crm.deals):
+        return None
+    unit = f"{currency}, the reporting currency" if currency else "the reporting currency"
+    return (
+        f"no deal names its currency: the amounts are taken to be in {unit} (the data-quality page)"
     )
 
 

@@ -45,7 +45,13 @@ from smk.io.parse import (
     on_uniques,
     parse_bools,
 )
-from smk.io.validate import LazyTable, assemble, features_lost, known_words
+from smk.io.validate import (
+    COMPANY_CURRENCY_UNNAMED,
+    LazyTable,
+    assemble,
+    features_lost,
+    known_words,
+)
 from smk.model import (
     CRM,
     DELETED_IN_CRM,
@@ -1203,9 +1209,9 @@ def _home_note(
     one = table.removesuffix("s")
     said = [
         f"{table}: amount of {path.name} is read from {headers[fileio.normalise_header(home)]!r}, "
-        "in the CRM's company currency, which the export does not name: the currency is left "
-        "empty, so the report takes the amounts to be in the reporting currency (set "
-        "reporting_currency to the company currency if it is another)"
+        f"{COMPANY_CURRENCY_UNNAMED}: the currency is left empty, so the report takes the "
+        "amounts to be in the reporting currency (set reporting_currency to the company "
+        "currency if it is another)"
     ]
     if own := _found(headers, _own_amounts(tm)):
         said.append(

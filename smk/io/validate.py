@@ -235,6 +235,7 @@ def assemble(
     quality.check()
     crm = CRM(**tables, quality=quality, source=source, format=format)
     _warn_spend_ahead(crm)
+    _warn_unnamed_currency(crm)
     return crm
 
 
@@ -1034,6 +1035,49 @@ def _warn_missing_amounts(deals: pd.DataFrame, quality: DataQuality) -> None:
         f"deals: {n} of {len(deals)} deals ({won} of them won) {'has' if n == 1 else 'have'} no "
         "amount: they count as deals, but add nothing to pipeline or won revenue, whose "
         "figures say how many deals they leave out"
+    )
+
+
+#: how a mapping's warning says that the amounts are in the CRM's company currency, which the
+#: export does not name (`smk.io.mapping._home_note`: HubSpot's `Amount in company currency`):
+#: `_warn_unnamed_currency` does not say it again
+COMPANY_CURRENCY_UNNAMED = "in the CRM's company currency, which the export does not name"
+
+#: why an export's deals name no currency, and whose currency they are in, by format, for
+#: `_warn_unnamed_currency`
+_UNNAMED_CURRENCY_SOURCES = {
+    "salesforce": (
+        "Opportunity gives no CurrencyIsoCode, as in an org without multiple currencies",
+        "the org's corporate currency",
+    ),
+}
+
+
+def unnamed_currency(deals: pd.DataFrame) -> bool:
+    """Whether `deals` have amounts but name the currency of none of them (no currency column,
+    or one left empty wherever there is an amount): the report then takes every amount to be
+    in the reporting currency (`smk.sla.deal_values`), a currency the export never wrote."""
+    valued = deals["amount"].notna() if "amount" in deals else pd.Series(False, index=deals.index)
+    if not valued.any():
+        return False
+    return "currency" not in deals or not deals.loc[valued, "currency"].notna().any()
+
+
+def _warn_unnamed_currency(crm: CRM) -> None:
+    """Say, once, that the deals' amounts are taken to be in the reporting currency when the
+    export names no currency for any of them (`unnamed_currency`): a US org's dollars would
+    be reported as euros without a word. Not when a mapping's warning already says so of
+    amounts in the company currency (`COMPANY_CURRENCY_UNNAMED`)."""
+    said = crm.quality.warnings
+    if not unnamed_currency(crm.deals) or any(COMPANY_CURRENCY_UNNAMED in w for w in said):
+        return
+    why, whose = _UNNAMED_CURRENCY_SOURCES.get(
+        crm.format, ("the export has no currency column, or leaves it empty", "their currency")
+    )
+    said.append(
+        f"deals: no deal names the currency of its amount ({why}): the report takes the amounts "
+        "to be in the reporting currency, EUR unless reporting_currency in the params file "
+        f"names another (set it to {whose} if that is not EUR)"
     )
 
 
