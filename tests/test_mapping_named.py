@@ -126,6 +126,17 @@ def test_a_name_with_a_folder_is_a_path_never_the_shipped_mapping(tmp_path, monk
     with pytest.raises(CRMExportError, match="this is a folder, not a mapping file"):
         smk.load(FIXTURES / "pipedrive", mapping="./pipedrive")
     assert smk.load(FIXTURES / "pipedrive", mapping="pipedrive").format == "pipedrive"
+    # smk report took the path as the bare name again on its way to the notebooks (RV2 of
+    # session 25): it ran with the shipped mapping
+    from smk.io import resolve_mapping
+
+    assert resolve_mapping("auto", "./pipedrive") == ("auto", "./pipedrive")
+    assert resolve_mapping("auto", "pipedrive") == ("auto", str(PIPEDRIVE))
+    Path("pipedrive").rmdir()
+    out = tmp_path / "out"
+    argv = ["report", "--data", str(FIXTURES / "pipedrive"), "--mapping", "./pipedrive"]
+    assert cli.main([*argv, "--out", str(out), "--quiet"]) == 2
+    assert not out.exists() or not any(out.glob("20*"))
 
 
 def test_an_unknown_mapping_name_lists_the_shipped_ones(tmp_path, monkeypatch):

@@ -421,7 +421,9 @@ def resolve_mapping(format: str, mapping: str | Path | None) -> tuple[str, str |
     file, format "auto": a re-run of a published report reads the export with that file."""
     if mapping is None and _names_mapping(format):
         format, mapping = "auto", format
-    return format, (str(mapping_path(mapping)) if mapping is not None else None)
+    if mapping is None or not is_bare_name(mapping):  # a path as given: `./pipedrive` stays
+        return format, None if mapping is None else os.fspath(mapping)  # one (no bare name)
+    return format, str(mapping_path(mapping))
 
 
 def _read_given_mapping(given: str | Path) -> FormatMapping:
