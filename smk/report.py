@@ -63,6 +63,7 @@ import threading
 import time
 import unicodedata
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -4009,22 +4010,34 @@ def _as_written_anyhow(form: str) -> str:
 
 _NO_NAMES = PersonalNames()
 
-#: The areas of the time zones' names, before their cities ("Europe/", "America/Argentina/"),
-#: as the IANA database names them (written out: a machine without the database has none to
-#: list): a contact surnamed "Berlin" took "Europe/Berlin" from the timezone setting a page
-#: and its metrics show
-_ZONE_AREA = re.compile(
-    r"(?:Africa|America|Antarctica|Arctic|Argentina|Asia|Atlantic|Australia|Brazil|Canada|"
-    r"Chile|Etc|Europe|Indian|Indiana|Kentucky|Mexico|North_Dakota|Pacific|US)/\Z"
-)
+#: What may stand before a time zone's city in a text: its area, or two ("Europe/",
+#: "America/Argentina/"), at the start of a word (`_in_zone_name`)
+_ZONE_AREAS = re.compile(r"(?<![\w/])(?:[A-Z][A-Za-z_]*/){1,2}\Z")
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """The IANA time zones' names this machine knows (`zoneinfo`: the system's database, or
+    the tzdata package pandas requires)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _in_zone_name(match: re.Match) -> bool:
+    """Whether a name's `match` is the city of a time zone's name, "Berlin" of
+    "Europe/Berlin": a contact surnamed Berlin took it from the timezone setting a page and
+    its metrics show. Only a zone's whole name: "US/Jane Doe" or "North America/Jane Doe" (a
+    territory) is no zone, and the name goes."""
+    start, text = match.start(), match.string
+    if text[start - 1 : start] != "/":
+        return False
+    area = _ZONE_AREAS.search(text, max(0, start - 40), start)
+    return area is not None and area.group() + match.group() in _zone_names()
 
 
 def _name_removed(match: re.Match) -> str:
     """What a name's `match` in a text becomes: `NAME_REMOVED`, unless it is the city of a
-    time zone's name (`_ZONE_AREA`), which stays."""
-    start, text = match.start(), match.string
-    in_zone = text[start - 1 : start] == "/" and _ZONE_AREA.search(text[max(0, start - 20) : start])
-    return match.group() if in_zone else NAME_REMOVED
+    time zone's name (`_in_zone_name`), which stays."""
+    return match.group() if _in_zone_name(match) else NAME_REMOVED
 
 
 def _names_pattern(names: set[str], text: str) -> re.Pattern | None:
