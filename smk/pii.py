@@ -605,14 +605,15 @@ def unaccented_spellings(name: str) -> set[str]:
     if name.isascii():
         return set()
     spellings = {
-        "".join(
-            c
-            for c in unicodedata.normalize("NFKD", text.translate(_BARE_LETTERS))
-            if not unicodedata.combining(c)
-        )
+        _MARKS.sub("", unicodedata.normalize("NFKD", text.translate(_BARE_LETTERS)))
         for text in (name, unicodedata.normalize("NFC", name).translate(_UMLAUTS))
     }
     return spellings - {name}
+
+
+#: the combining marks an accented letter decomposes into (NFKD): the blocks of diacritical
+#: marks, which hold every mark of a Latin letter's accent
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 #: Words of lifecycle stages, deal stages and lead statuses, as HubSpot and Salesforce write

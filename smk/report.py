@@ -3927,8 +3927,9 @@ class _NameIndex:
         self.by_word: dict[str, list[str]] = {}
         self.always: list[str] = []  # forms not starting with a word: tried in every text
         seen = {without_invisible(n) for n in names}
-        seen |= {unicodedata.normalize(form, n) for n in seen for form in ("NFC", "NFD")}
-        seen |= {s for n in seen if _two_name_words(n) for s in unaccented_spellings(n)}
+        composed = {unicodedata.normalize("NFC", n) for n in seen}
+        seen |= composed | {unicodedata.normalize("NFD", n) for n in composed}
+        seen |= {s for n in composed if _two_name_words(n) for s in unaccented_spellings(n)}
         for shown in {html.escape(n, quote=q) for n in seen if n for q in (True, False)}:
             first = _WORD.match(shown)
             key = None if first is None else _folded(first.group())
