@@ -119,9 +119,11 @@ _OPTION_KINDS = {"--params": "params", "--set-aside": "set_aside"}
 
 
 def _validates_to_json(given: list[str]) -> bool:
-    """Whether the command line `given` is `smk validate ... --json`."""
+    """Whether the command line `given` is `smk validate ... --json` (or an abbreviation
+    argparse takes for it: `--js`)."""
     words = [w for w in given if not w.startswith("-")]
-    return bool(words) and words[0] == "validate" and "--json" in given
+    json = any(len(w) > 2 and "--json".startswith(w) for w in given)
+    return bool(words) and words[0] == "validate" and json
 
 
 def _parser() -> argparse.ArgumentParser:

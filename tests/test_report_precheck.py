@@ -675,6 +675,7 @@ def test_validate_json_tells_a_refused_params_file_from_a_broken_export(tmp_path
         (["--json"], "export", "the following arguments are required: path"),
         ([SAMPLE, "--json", "--params"], "params", "argument --params: expected one argument"),
         (["--set-aside", "--json"], "set_aside", "argument --set-aside: expected one argument"),
+        ([SAMPLE, "--js", "--decimal", "x"], "export", "argument --decimal: invalid choice"),
     ],
 )
 def test_validate_json_gives_its_object_for_a_command_line_argparse_refuses(
@@ -691,7 +692,7 @@ def test_validate_json_gives_its_object_for_a_command_line_argparse_refuses(
     assert payload["error"].startswith(error) and payload["source"] is None
     assert f"smk validate: error: {error}" in said.err  # argparse's usage and error, as ever
     with pytest.raises(SystemExit):
-        main(["validate", *(w for w in line if w != "--json")])
+        main(["validate", *(w for w in line if w not in ("--json", "--js"))])
     assert capsys.readouterr().out == ""  # no object without --json
 
 
