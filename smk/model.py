@@ -870,7 +870,7 @@ class CRM:
             source=meta["source"],
             format=meta["format"],
             from_model=True,
-            counted_pipelines=tuple(check_pipelines(meta.get("pipelines"))),
+            counted_pipelines=_model_pipelines(meta, tables["deals"], quality),
         )
 
 
@@ -1094,6 +1094,21 @@ def _move_in(staging: Path, out: Path, names: list[str]) -> None:
         if path.is_file() or path.is_symlink():
             path.unlink()
     os.replace(staging / MODEL_MANIFEST, out / MODEL_MANIFEST)
+
+
+def _model_pipelines(meta: dict, deals: pd.DataFrame, quality: DataQuality) -> tuple[str, ...]:
+    """The pipelines setting a model was written under (`CRM.counted_pipelines`): its record;
+    for a model written before models recorded it, the pipelines of its deals when it set
+    some aside as `PIPELINE_NOT_REPORTED` (as smk then told them), else none. A filtered model
+    of before was read as one of every pipeline: its report compared it with a month "measured
+    differently" and refitted its segmentation (H4 of session 25)."""
+    if "pipelines" in meta:
+        return tuple(check_pipelines(meta["pipelines"]))
+    account = quality.tables.get("deals")
+    aside = account.set_aside if account is not None else pd.DataFrame()
+    if "_reason" not in aside or not (aside["_reason"] == PIPELINE_NOT_REPORTED).any():
+        return ()
+    return tuple(sorted(deals["pipeline"].dropna().astype(str).unique()))
 
 
 def _read_meta(path: Path) -> dict:

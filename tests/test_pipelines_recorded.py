@@ -76,6 +76,22 @@ def test_the_record_is_the_setting_whichever_deals_the_export_holds(hubspot, new
     assert smk.CRM.from_parquet(path).pipelines_basis() == {"pipelines": NEW}
 
 
+def test_a_filtered_model_written_before_the_record_counts_the_pipelines_it_kept(hubspot, tmp_path):
+    """A model written by aea1166 under `pipelines: [new business]` has no record: it was read
+    as one of every pipeline, compared "measured differently" and refitted (H4 of session 25)."""
+    import json
+
+    from smk.model import MODEL_MANIFEST
+
+    for crm, expected in ((hubspot.of_pipelines(NEW), {"pipelines": NEW}), (hubspot, {})):
+        folder = tmp_path / str(len(crm.deals))
+        crm.to_parquet(folder)
+        meta = json.loads((folder / MODEL_MANIFEST).read_text())
+        del meta["pipelines"]  # as written before models recorded it
+        (folder / MODEL_MANIFEST).write_text(json.dumps(meta))
+        assert smk.CRM.from_parquet(folder).pipelines_basis() == expected
+
+
 def test_two_months_of_the_same_setting_compare_whichever_pipelines_the_export_holds(
     hubspot, new_only
 ):
