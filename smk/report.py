@@ -2984,7 +2984,7 @@ def _execute_one(nb, target, parameters, kernel, quiet, keep_failed, month) -> N
         raise ReportError(
             f"notebook {nb.name} failed in "
             f"{_cell_label(nb, exc.source, exc.traceback, exc.exec_count)}: "
-            f"{exc.ename}: {exc.evalue}. {kept}; "
+            f"{exc.ename}: {str(exc.evalue).rstrip('.')}. {kept}; "
             f"the published report for {month} was left untouched."
         ) from None
     except RuntimeError as exc:  # the kernel would not start, or died (memory?) in a cell

@@ -195,20 +195,23 @@ def test_a_full_disk_after_the_month_is_published_says_so(tmp_path, capsys, monk
     assert (out / "2026-09" / "01_boom.html").is_file()
 
 
+@pytest.mark.parametrize("said", ["the real news", "the real news."])
 def test_a_failed_notebook_that_cannot_be_kept_still_says_why_it_failed(
-    tmp_path, capsys, monkeypatch
+    tmp_path, capsys, monkeypatch, said
 ):
+    """(An error that ends with a full stop, as LeakageError's, read "columns.."; F7 of
+    session 25.)"""
     import smk.report
 
     out = tmp_path / "reports"
-    folder = _notebooks(tmp_path, "raise ValueError('the real news')")
+    folder = _notebooks(tmp_path, f"raise ValueError({said!r})")
     kept = out / ".failed" / "2026-09" / "01_boom.ipynb"
     monkeypatch.setattr(smk.report, "_keep_failed", _no_space(str(kept)))
     assert main(_report(out, "--notebook-dir", str(folder))) == 3
     err = capsys.readouterr().err
     assert (
-        "failed in cell 3, line 1 (`raise ValueError('the real news')`): ValueError: the real "
-        "news. " in err
+        f"failed in cell 3, line 1 (`raise ValueError({said!r})`): ValueError: the real "
+        "news. The failed" in err
     )
     assert f"The failed notebook could not be kept (No space left on device: {kept});" in err
 
