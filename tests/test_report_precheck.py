@@ -324,6 +324,9 @@ BAD_SETTINGS_FILES = [
     ),
     ("channel_groups", "groups.yaml", "'': [paid_search]\n", ": a group name is empty"),
     ("channel_groups", "groups.yaml", "- paid_search\n", " must be a mapping"),
+    # YAML's empty value was the group "None" (F4 of session 25)
+    ("channel_groups", "groups.yaml", "~: [paid_search]\n", " holds an empty name (~ or"),
+    ("channel_groups", "groups.yaml", "paid: [~]\n", " holds an empty name (~ or"),
     ("channel_groups", "groups.yaml", "paid: [a\n", ": cannot read it: while parsing"),
     ("segments_csv", "segments.csv", "id,seg\n1,A\n", " needs a contact_id or account_id"),
     ("segments_csv", "segments.csv", "", ": No columns to parse"),

@@ -658,10 +658,20 @@ def load_channel_groups(groups: Mapping | str | Path | None) -> dict[str, str]:
     for key, val in groups.items():
         if isinstance(val, list | tuple | set):
             for channel in val:
-                out[str(channel)] = str(key)
+                out[_group_text(channel, source)] = _group_text(key, source)
         else:
-            out[str(key)] = str(val)
+            out[_group_text(key, source)] = _group_text(val, source)
     return out
+
+
+def _group_text(value, source: str) -> str:
+    """A channel or group name of `load_channel_groups`' mapping as text; an empty YAML value
+    (`~`, nothing after the colon) or a mapping is a ValueError naming `source`, not the
+    group "None" or "{'a': 1}"."""
+    if value is None or isinstance(value, Mapping):
+        shown = "an empty name (~ or nothing)" if value is None else f"a mapping, {value!r}"
+        raise ValueError(f"{source} holds {shown} where a channel or group name belongs")
+    return str(value)
 
 
 def check_channel_groups(groups: Mapping | str | Path | None, sep: str = SEP) -> dict[str, str]:
