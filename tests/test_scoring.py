@@ -377,6 +377,23 @@ def test_features_known_only_for_converters_are_left_out_and_named(leaking_leads
     )
 
 
+def test_a_feature_leaking_on_the_training_leads_alone_is_left_out_too(leaking_leads):
+    """`drop_leaking` judged every labelled lead, the scorer of `fit_held_out` the training
+    leads alone: a feature at AUC 0.981 there and 0.973 on all was kept, and the report failed
+    (RV3 of session 25). Given the split's `test_share`, both are judged."""
+    leads = leaking_leads.drop(columns=list(LEAKING))  # keeping the attrs: no other leak
+    train = sc.time_split(leads).train.index
+    rng = np.random.default_rng(0)
+    leads["hint"] = rng.integers(0, 2, len(leads)).astype(float)  # noise on the test leads
+    leads.loc[train, "hint"] = leads.loc[train, "label"].astype(float)  # the label itself
+    assert "hint" not in sc.drop_leaking(leads).attrs["features_leaking"]
+    kept = sc.drop_leaking(leads, test_share=0.25)
+    assert "hint" in kept.attrs["features_leaking"] and "hint" not in kept.columns
+    sc.fit_held_out(sc.LeadScorer(max_iter=20, random_state=0), sc.time_split(kept))
+    with pytest.raises(sc.LeakageError, match="hint"):
+        sc.drop_leaking(leads, "error", test_share=0.25)
+
+
 def _quality(leads: pd.DataFrame, held: sc.HeldOut) -> pd.DataFrame:
     y = sc.time_split(leads).test["label"].astype(int)
     return sc.score_metrics(y, {"model": held.scores, "rules": held.scores})
