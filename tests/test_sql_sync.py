@@ -61,6 +61,19 @@ def test_a_canonical_folder_sets_aside_the_rows_a_sync_marks_deleted(tmp_path, k
     _deleted_rows_set_aside(smk.load(tmp_path, format="canonical"))
 
 
+def test_a_deleted_flag_of_words_is_said_not_read(tmp_path):
+    """`is_deleted` written `Deleted` / `Active` set nothing aside and said nothing: the rows
+    loaded as live (RV3 of session 25)."""
+    tables = canonical_tables(False)
+    tables["contacts"]["is_deleted"] = ["Active", "Deleted", "Active", None]
+    for name, frame in tables.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    crm = smk.load(tmp_path, format="canonical")
+    (said,) = [w for w in crm.quality.warnings if "is no true/false flag" in w]
+    assert said.startswith("contacts: contacts.csv: 3 rows' is_deleted is no true/false flag (")
+    assert "'Deleted'" in said and "loaded as not deleted in the CRM" in said
+
+
 def _salesforce_contact() -> pd.DataFrame:
     """A Salesforce Contact as Fivetran syncs it: its API names in snake_case."""
     return pd.DataFrame(

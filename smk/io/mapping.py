@@ -1040,6 +1040,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     not_done, notes = _task_work(out, table, path)
     inbound, said = _inbound_emails(out, raw_type, table, path)
     notes += said + _home_note(table, tm, headers, home, path)
+    notes += unread_flag_notes(frame, tm.deleted_flags, f"{table}: {path.name}")
     extras = _mapped_extras(tm, headers, table)
     notes += _twice_notes(frame, copies, headers, used.union(extras), f"{table}: {path.name}")
     for col in frame.columns:  # keep what we did not map, under its own name
@@ -1500,13 +1501,36 @@ def _deleted(
 
 def marked_deleted(frame: pd.DataFrame, headers: Iterable[str] = SYNC_DELETED) -> pd.Series:
     """The rows that a column of `headers` (any case) flags true (`parse_bools`: 1, true, t,
-    yes, ...): the rows a sync keeps but the CRM deleted. A blank or unreadable flag is false."""
-    wanted = {fileio.normalise_header(h) for h in headers}
+    yes, ...): the rows a sync keeps but the CRM deleted. A blank or unreadable flag is false
+    (`unread_flag_notes` says so of an unreadable one)."""
     mask = pd.Series(False, index=frame.index)
-    for col in frame.columns:
-        if col not in _READER_META and fileio.normalise_header(col) in wanted:
-            mask |= parse_bools(frame[col])[0].fillna(False).astype(bool)
+    for col in _flag_columns(frame, headers):
+        mask |= parse_bools(frame[col])[0].fillna(False).astype(bool)
     return mask
+
+
+def _flag_columns(frame: pd.DataFrame, headers: Iterable[str]) -> list[str]:
+    """The columns of `frame` that are one of `headers`, in any case."""
+    wanted = {fileio.normalise_header(h) for h in headers}
+    return [
+        c for c in frame.columns if c not in _READER_META and fileio.normalise_header(c) in wanted
+    ]
+
+
+def unread_flag_notes(frame: pd.DataFrame, headers: Iterable[str], where: str) -> list[str]:
+    """A warning for each deleted-flag column of `headers` (`marked_deleted`) holding values
+    that are no flag (`Deleted`, `Active`): their rows are loaded as not deleted, which the
+    load must say (RV3 of session 25: a canonical `is_deleted` of words set nothing aside)."""
+    notes = []
+    for col in _flag_columns(frame, headers):
+        bad = parse_bools(frame[col])[1]
+        if bad.any():
+            shown = ", ".join(repr(v) for v in frame.loc[bad, col].astype(str).unique()[:3])
+            notes.append(
+                f"{where}: {int(bad.sum()):,} rows' {col} is no true/false flag ({shown}): "
+                "they are loaded as not deleted in the CRM (write the flag as true/false or 1/0)"
+            )
+    return notes
 
 
 def _derive(
