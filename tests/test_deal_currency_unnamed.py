@@ -66,7 +66,7 @@ def test_an_org_whose_opportunities_name_their_currency_warns_nothing() -> None:
 def test_canonical_deals_without_currency_are_warned_of(tmp_path: Path, deals: str) -> None:
     [said] = unnamed_warnings(smk.load(canonical(tmp_path / "canon", deals)))
     assert "(the export has no currency column, or leaves it empty)" in said
-    assert "set it to their currency if that is not EUR" in said
+    assert "set it to the amounts' currency if that is not EUR" in said
 
 
 @pytest.mark.parametrize(

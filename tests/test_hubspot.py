@@ -277,6 +277,13 @@ ONE_WITHOUT_AMOUNT = (
     "deals: 1 of 6 deals (0 of them won) has no amount: they count as deals, but add nothing to "
     "pipeline or won revenue, whose figures say how many deals they leave out"
 )
+#: the UI's export of a portal of one currency has no currency column (since a25d697)
+NO_CURRENCY = (
+    "deals: no deal names the currency of its amount (the export has no currency column, or "
+    "leaves it empty): the report takes the amounts to be in the reporting currency, EUR unless "
+    "reporting_currency in the params file names another (set it to the amounts' currency if "
+    "that is not EUR)"
+)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -291,7 +298,8 @@ def test_every_variant_accounts_for_every_row_and_sets_nothing_aside(
             "deals": {"read": 6, "loaded": 6, "set_aside": 0, "reasons": {}},
         },
         "warnings": [ONE_WITHOUT_AMOUNT]
-        + ([NO_CONTACT_ASSOCIATIONS] if variant == "internal" else [CUSTOM_OPEN_STAGES]),
+        + ([NO_CONTACT_ASSOCIATIONS] if variant == "internal" else [CUSTOM_OPEN_STAGES])
+        + ([NO_CURRENCY] if variant in ("ui", "xlsx") else []),
     }
     assert crm.missing_tables() == ["touchpoints", "activities", "spend"]
 

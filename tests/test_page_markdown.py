@@ -186,7 +186,7 @@ def test_a_crm_currency_is_shown_not_run_on_the_published_page(tmp_path):
         table["Currency"] = CURRENCY
         table.to_csv(data / name, index=False, quoting=csv.QUOTE_ALL)
     page = _published(tmp_path, data, {})
-    _assert_shown_not_run(page, CURRENCY.upper())  # the loaders write a currency upper-case
+    _assert_shown_not_run(page, CURRENCY)  # as written: no code (a code is upper-cased)
 
 
 def test_a_params_fx_rates_key_is_shown_not_run_on_the_published_page(tmp_path):

@@ -39,8 +39,10 @@ def make_db(tmp_path: Path, backend: str, script: str) -> str:
 
 
 def other_warnings(crm: smk.CRM) -> list[str]:
-    """The load's warnings but the one on columns empty in every row."""
-    return [w for w in crm.quality.warnings if "empty in every row" not in w]
+    """The load's warnings but the one on columns empty in every row and the one on deals
+    naming no currency (these tables have none: the types are what is tested)."""
+    skipped = ("empty in every row", "no deal names the currency of its amount")
+    return [w for w in crm.quality.warnings if not any(s in w for s in skipped)]
 
 
 DECIMAL_IDS = """

@@ -1072,7 +1072,8 @@ def _warn_unnamed_currency(crm: CRM) -> None:
     if not unnamed_currency(crm.deals) or any(COMPANY_CURRENCY_UNNAMED in w for w in said):
         return
     why, whose = _UNNAMED_CURRENCY_SOURCES.get(
-        crm.format, ("the export has no currency column, or leaves it empty", "their currency")
+        crm.format,
+        ("the export has no currency column, or leaves it empty", "the amounts' currency"),
     )
     said.append(
         f"deals: no deal names the currency of its amount ({why}): the report takes the amounts "
