@@ -142,3 +142,19 @@ def test_validate_counts_the_contacts_without_a_stage(tmp_path: Path, capsys) ->
     assert counts["(no stage)"] == 2
     assert (counts["lead"], counts["customer"]) == (1, 1)
     assert sum(counts.values()) == 4  # the contacts loaded
+
+
+def test_deals_some_of_which_name_no_currency_are_counted(tmp_path):
+    """Two deals in USD and one with an amount but no currency: the third was taken to be in
+    the reporting currency without a word (F8 of session 25 left it alone)."""
+    (tmp_path / "deals.csv").write_text(
+        "deal_id,created_at,amount,currency\n"
+        "d1,2026-01-05,100,USD\nd2,2026-01-05,200,USD\nd3,2026-01-05,300,\nd4,2026-01-05,,\n"
+    )
+    crm = smk.load(tmp_path, format="canonical")
+    said = [w for w in crm.quality.warnings if "name no currency" in w]
+    assert said == [
+        "deals: 1 of 3 deals with an amount name no currency: the report takes their amounts to "
+        "be in the reporting currency (EUR unless reporting_currency in the params file names "
+        "another), whatever the other deals' currencies; give each deal its currency"
+    ]

@@ -1069,7 +1069,10 @@ def _warn_unnamed_currency(crm: CRM) -> None:
     be reported as euros without a word. Not when a mapping's warning already says so of
     amounts in the company currency (`COMPANY_CURRENCY_UNNAMED`)."""
     said = crm.quality.warnings
-    if not unnamed_currency(crm.deals) or any(COMPANY_CURRENCY_UNNAMED in w for w in said):
+    if any(COMPANY_CURRENCY_UNNAMED in w for w in said):
+        return
+    if not unnamed_currency(crm.deals):
+        _warn_some_without_currency(crm.deals, said)
         return
     why, whose = _UNNAMED_CURRENCY_SOURCES.get(
         crm.format,
@@ -1080,6 +1083,22 @@ def _warn_unnamed_currency(crm: CRM) -> None:
         "to be in the reporting currency, EUR unless reporting_currency in the params file "
         f"names another (set it to {whose} if that is not EUR)"
     )
+
+
+def _warn_some_without_currency(deals: pd.DataFrame, said: list[str]) -> None:
+    """Say how many deals with an amount name no currency when others name one: the report
+    takes theirs to be the reporting currency, whatever the others' are."""
+    if "currency" not in deals or "amount" not in deals:
+        return
+    valued = deals["amount"].notna()
+    lacking = int((valued & deals["currency"].isna()).sum())
+    if lacking:
+        said.append(
+            f"deals: {lacking:,} of {int(valued.sum()):,} deals with an amount name no currency: "
+            "the report takes their amounts to be in the reporting currency (EUR unless "
+            "reporting_currency in the params file names another), whatever the other deals' "
+            "currencies; give each deal its currency"
+        )
 
 
 def _warn_stage_ids(deals: pd.DataFrame, quality: DataQuality) -> None:
