@@ -1066,33 +1066,25 @@ def unnamed_currency(deals: pd.DataFrame) -> bool:
 def _warn_unnamed_currency(crm: CRM) -> None:
     """Say, once, that the deals' amounts are taken to be in the reporting currency when the
     export names no currency for any of them (`unnamed_currency`): a US org's dollars would
-    be reported as euros without a word. Not when a mapping's warning already says so of
-    amounts in the company currency (`COMPANY_CURRENCY_UNNAMED`)."""
-    said = crm.quality.warnings
+    be reported as euros without a word; or how many, when only some name none. Not when a
+    mapping's warning already says so of amounts in the company currency
+    (`COMPANY_CURRENCY_UNNAMED`)."""
+    said, deals = crm.quality.warnings, crm.deals
     if any(COMPANY_CURRENCY_UNNAMED in w for w in said):
         return
-    if not unnamed_currency(crm.deals):
-        _warn_some_without_currency(crm.deals, said)
-        return
-    why, whose = _UNNAMED_CURRENCY_SOURCES.get(
-        crm.format,
-        ("the export has no currency column, or leaves it empty", "the amounts' currency"),
-    )
-    said.append(
-        f"deals: no deal names the currency of its amount ({why}): the report takes the amounts "
-        "to be in the reporting currency, EUR unless reporting_currency in the params file "
-        f"names another (set it to {whose} if that is not EUR)"
-    )
-
-
-def _warn_some_without_currency(deals: pd.DataFrame, said: list[str]) -> None:
-    """Say how many deals with an amount name no currency when others name one: the report
-    takes theirs to be the reporting currency, whatever the others' are."""
-    if "currency" not in deals or "amount" not in deals:
-        return
     valued = deals["amount"].notna()
-    lacking = int((valued & deals["currency"].isna()).sum())
-    if lacking:
+    lacking = int((valued & deals["currency"].isna()).sum()) if "currency" in deals else 0
+    if unnamed_currency(deals):
+        why, whose = _UNNAMED_CURRENCY_SOURCES.get(
+            crm.format,
+            ("the export has no currency column, or leaves it empty", "the amounts' currency"),
+        )
+        said.append(
+            f"deals: no deal names the currency of its amount ({why}): the report takes the "
+            "amounts to be in the reporting currency, EUR unless reporting_currency in the "
+            f"params file names another (set it to {whose} if that is not EUR)"
+        )
+    elif lacking:  # others name theirs
         said.append(
             f"deals: {lacking:,} of {int(valued.sum()):,} deals with an amount name no currency: "
             "the report takes their amounts to be in the reporting currency (EUR unless "
