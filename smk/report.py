@@ -628,7 +628,7 @@ def _parameters_cell(notebook: Path):
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
-    return next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    return _cell_tagged(nb, "parameters")
 
 
 def _check_sla_settings(name: str, settings: dict, own: dict) -> None:
@@ -2082,7 +2082,7 @@ def carry_parameters(executed: Path) -> None:
 
     nb = nbformat.read(executed, as_version=4)
     values = nb.metadata.get("papermill", {}).get("parameters") or {}
-    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    cell = _cell_tagged(nb, "parameters")
     if cell is None or not values:
         return
     if _as_python(cell.source) is None:
@@ -2160,6 +2160,12 @@ def _tagged(cell, tag: str) -> bool:
     return tag in cell.metadata.get("tags", [])
 
 
+def _cell_tagged(nb, tag: str):
+    """The first cell of `nb` tagged `tag` (papermill's `parameters`, `injected-parameters`),
+    None when none is."""
+    return next((c for c in nb.cells if _tagged(c, tag)), None)
+
+
 def _scrub_parameters_cell(
     nb, given: set[str], pattern: re.Pattern | None, aliases: dict[str, str]
 ) -> tuple[list[str], list[str]]:
@@ -2167,7 +2173,7 @@ def _scrub_parameters_cell(
     `carry_parameters` writes there), published as papermill's are (`_published_values`:
     owners of `teams` as their pseudonyms), written in place (`with_defaults`); the parameters
     that lost a name or address, and those whose owners became pseudonyms."""
-    cell = next((c for c in nb.cells if _tagged(c, "parameters")), None)
+    cell = _cell_tagged(nb, "parameters")
     if cell is None or cell.cell_type != "code":
         return [], []
     own = {k: v for k, v in _literal_values(cell.source).items() if k not in given}
@@ -2393,7 +2399,7 @@ def name_injected_cell(executed: Path) -> None:
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
-    cell = next((c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])), None)
+    cell = _cell_tagged(nb, "injected-parameters")
     if cell is None:
         return
     values = nb.metadata.get("papermill", {}).get("parameters") or {}
@@ -2406,7 +2412,7 @@ def _write_injected_parameters(nb, values: dict) -> None:
     writes it, in the order the cell had (the notebook's metadata has them sorted by name)."""
     from papermill.translators import translate_parameters
 
-    cell = next((c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])), None)
+    cell = _cell_tagged(nb, "injected-parameters")
     if cell is None:
         return
     kernel = nb.metadata.get("kernelspec", {})
@@ -4322,7 +4328,9 @@ def published_pipelines(folder: Path, page: str) -> list[str] | None:
     try:
         nb = nbformat.read(found[0], as_version=4)
         given = nb.metadata.get("papermill", {}).get("parameters") or {}
-        cell = next(c for c in nb.cells if _tagged(c, "parameters"))
+        cell = _cell_tagged(nb, "parameters")
+        if cell is None:  # no parameters cell: not known
+            return None
         own = _literal_values(cell.source)
         assigned = _assigned_names(_as_python(cell.source) or "")
         if PIPELINES not in given and PIPELINES not in own and PIPELINES in assigned:
