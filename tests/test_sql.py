@@ -916,6 +916,22 @@ def test_load_sql_warns_of_stages_the_stage_table_does_not_tell(tmp_path, backen
     assert deals["is_closed"].to_dict() == {"100": True, "101": False, "102": False}
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_does_not_count_deleted_deals_among_the_untold_stages(tmp_path, backend):
+    """A deal the sync marks deleted is set aside, not counted among the deals at stages
+    smk cannot tell open from closed (the warning speaks of the deals it loads)."""
+    tables = _untold_sync(["12345", "99999", "99999"])
+    tables["deal"]["_fivetran_deleted"] = [False, False, True]
+    tables["deal_pipeline_stage"] = pd.DataFrame(
+        {"stage_id": ["12345"], "label": ["Renewed"], "closed_won": [True]}
+    )
+    crm = load_sql(make_db(tmp_path, backend, tables))
+    (warning,) = _untold(crm)
+    assert warning.startswith("deals.stage: 1 deal at stage values smk cannot tell")
+    assert "'99999' (1)" in warning
+    assert len(crm.quality.set_aside("deals")) == 1
+
+
 def _salesforce_sync() -> dict[str, pd.DataFrame]:
     """Salesforce as Fivetran syncs it: snake_case objects and fields."""
     return {

@@ -1040,12 +1040,14 @@ def _untold_stages(out: pd.DataFrame, told: pd.Index, tm: TableMapping) -> None:
     """Count again, in `out.attrs["untold"]`, the deals at stages smk cannot tell open from
     closed (`map_frame` counted the stage ids): the open deals at a stage that
     ``deal_pipeline_stage`` does not list, or lists with nothing that tells (`told`: its
-    closed flag or probability), whose stage (label, else id) the rule does not name."""
+    closed flag or probability), whose stage (label, else id) the rule does not name, bar
+    the rows `map_frame` sets aside (deleted in the CRM, as `map_frame`'s own count)."""
     rule = tm.derive.get("is_closed")
     if rule is None or "false_for" not in rule:
         return
     taken_open = out["is_closed"].eq("false").fillna(False).to_numpy(dtype=bool)
-    untold = taken_open & ~out["stage_id"].isin(told).to_numpy(dtype=bool)
+    kept = out["_reason"].isna().to_numpy(dtype=bool) if "_reason" in out else True
+    untold = taken_open & kept & ~out["stage_id"].isin(told).to_numpy(dtype=bool)
     counts = untold_counts(as_text(clean_text(out["stage"]))[untold], rule)
     kept = [u for u in out.attrs.get("untold", ()) if u[0] != "is_closed"]
     out.attrs["untold"] = [*kept, ("is_closed", rule["from"], counts)]
