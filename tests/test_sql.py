@@ -212,13 +212,14 @@ def test_load_sql_keeps_the_zone_of_duckdb_timestamptz_columns(tmp_path):
     assert contacts.loc["C1", "created_at"] == ts("2026-01-05 14:00:00")
 
 
-def test_load_sql_names_table_and_column_when_a_required_column_is_missing(tmp_path):
+def test_load_sql_names_database_table_and_column_when_a_required_column_is_missing(tmp_path):
     frames = {"contacts": canonical_tables(False)["contacts"].drop(columns="created_at")}
     url = make_db(tmp_path, "sqlite", frames)
     with pytest.raises(CRMExportError) as err:
         load_sql(url)
     assert err.value.column == "created_at"
-    assert err.value.file == "contacts"
+    assert err.value.file == f"{mask_url(url)}, table 'contacts'"
+    assert str(err.value).startswith(f"{mask_url(url)}, table 'contacts', column 'created_at': ")
     assert "contact_id" in err.value.found_columns
     assert "email" in err.value.found_columns
 
@@ -837,7 +838,7 @@ def test_load_sql_refuses_a_required_column_of_binary_data_naming_table_and_colu
     )
     with pytest.raises(CRMExportError) as err:
         smk.load(path)
-    assert err.value.file == "contacts" and err.value.column == "contact_id"
+    assert err.value.file.endswith(", table 'contacts'") and err.value.column == "contact_id"
     assert err.value.row == 2
     assert "required 'contact_id'" in err.value.reason
     assert "binary data that is not UTF-8 text (2 value(s))" in err.value.reason

@@ -36,7 +36,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -686,8 +687,9 @@ def load_sql(
                 warnings.extend(_binary_warnings(frame, found[table]))
                 return frame
 
-            raw = _canonical_tables(found, read)
-            synced = _fivetran_tables(found, read, skip=set(raw), warnings=warnings)
+            with _in_database(shown, names):
+                raw = _canonical_tables(found, read)
+                synced = _fivetran_tables(found, read, skip=set(raw), warnings=warnings)
             raw.update(synced)
     finally:
         engine.dispose()
@@ -696,9 +698,22 @@ def load_sql(
     # canonical contacts take missing opportunity and customer dates from their deals; a
     # HubSpot sync's are HubSpot's own (`FormatMapping.stage_dates_from_deals`)
     step = from_deals if "contacts" not in synced else None
-    return assemble(
-        raw, source=shown, format="sql", options=options, warnings=warnings, after_checks=step
-    )
+    with _in_database(shown, names):
+        return assemble(
+            raw, source=shown, format="sql", options=options, warnings=warnings, after_checks=step
+        )
+
+
+@contextmanager
+def _in_database(shown: str, names: list[str]) -> Iterator[None]:
+    """An error that names one of the database's tables as its file names the database too
+    (``sqlite:///crm.db, table 'contacts'``): the user gave the database, not the table."""
+    try:
+        yield
+    except CRMExportError as err:
+        if err.file not in names:
+            raise
+        raise err.but(file=f"{shown}, table {err.file!r}") from None
 
 
 def _check_sqlite_schema(insp: sa.Inspector, schema: str, shown: str) -> None:
