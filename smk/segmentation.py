@@ -2070,7 +2070,7 @@ def segment_accounts(
     month = _month(month)
     if len(features) < MIN_ACCOUNTS:
         raise NoDataError(
-            f"only {len(features)} accounts by {month}, too few to segment (at least "
+            f"only {counted(len(features), 'account')} by {month}, too few to segment (at least "
             f"{MIN_ACCOUNTS}): choose a later month"
         )
     given = AccountSegmenter(

@@ -24,6 +24,7 @@ from sklearn.utils.estimator_checks import check_mixin_order
 import smk
 from smk import config, outputs
 from smk import segmentation as sg
+from smk.errors import NoDataError
 from smk.model import CRM, empty_table, make_table
 from smk.periods import Month, parse_month
 
@@ -698,6 +699,14 @@ def test_segments_export_has_crm_id_segment_and_persona(tmp_path, hubspot, featu
     path = outputs.export_csv(table, tmp_path, "segments.csv")
     back = pd.read_csv(path, dtype="string", encoding="utf-8-sig")
     assert back["persona"].notna().all()
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_too_few_accounts_to_segment_are_counted_in_words(tmp_path, features, n):
+    with pytest.raises(NoDataError) as err:
+        sg.segment_accounts(features.head(n), Month("2026-10"), tmp_path)
+    said = "only 1 account by" if n == 1 else "only 2 accounts by"
+    assert str(err.value).startswith(f"{said} 2026-10, too few to segment (at least 20)")
 
 
 # ------------------------------------------------------------------ stability over months
