@@ -127,6 +127,41 @@ def test_no_note_when_the_export_names_the_currency(tmp_path: Path) -> None:
     assert sla.assumed_currency_note(crm, "EUR") is None
 
 
+@pytest.mark.parametrize(
+    ("notebook", "settings"),
+    [
+        ("02_segmentation.ipynb", {"n_segments": 2}),
+        ("04_attribution.ipynb", {"models": ["linear"], "n_boot": 10}),
+    ],
+)
+def test_the_segmentation_and_attribution_pages_say_the_currency_was_assumed(
+    tmp_path: Path, notebook: str, settings: dict
+) -> None:
+    """Their won revenue, deal sizes, values credited and return on ad spend are money too:
+    an org without currencies had them in EUR without a word (left alone in session 25)."""
+    import papermill as pm
+
+    from smk import config
+    from smk.report import ensure_kernel, kernel_manager_class
+
+    export = shutil.copytree(config.SAMPLE_SALESFORCE, tmp_path / "org")
+    opps = pd.read_csv(export / "Opportunity.csv", dtype=str, keep_default_na=False)
+    opps.drop(columns="CurrencyIsoCode").to_csv(export / "Opportunity.csv", index=False)
+    params = {"data_path": str(export), "output_dir": str(tmp_path / "out"), **settings}
+    executed = pm.execute_notebook(
+        str(config.NOTEBOOKS_DIR / notebook), str(tmp_path / "run.ipynb"), parameters=params,
+        cwd=str(tmp_path), kernel_name=ensure_kernel(), kernel_manager_class=kernel_manager_class(),
+        progress_bar=False,
+    )  # fmt: skip
+    printed = [
+        line
+        for c in executed.cells
+        for o in c.get("outputs", [])
+        for line in o.get("text", "").splitlines()
+    ]
+    assert printed.count(sla.assumed_currency_note(smk.load(export), "EUR")) == 1
+
+
 # --------------------------------------------------------------- smk validate's stage table
 def test_validate_counts_the_contacts_without_a_stage(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "canon"
