@@ -104,7 +104,7 @@ def period_words(month: Month | pd.Period | str, months: int | None = None) -> s
 #: beyond it, is a stray date (a mistyped year, a 1970 placeholder), not the data's edge.
 #: An export of a thousand records or more may hold max(records // 1000, `_MIN_STRAYS`) of
 #: them (two mistyped calls in 1,200 records are still typos); a smaller one none.
-_GAP = pd.Timedelta(days=31)
+STRAY_GAP = pd.Timedelta(days=31)
 _YEAR = pd.Timedelta(days=366)
 _STRAY_SHARE = 1000
 _MIN_STRAYS = 3
@@ -233,6 +233,30 @@ def dated_records(crm) -> dict[str, pd.Series]:
     return {t: getattr(crm, t)[c].dropna() for t, c in columns.items()}
 
 
+def stage_date_columns(contacts: pd.DataFrame) -> list[str]:
+    """The contacts' stage-date columns (`became_<stage>_at`), in their order."""
+    return [c for c in contacts.columns if c.startswith("became_") and c.endswith("_at")]
+
+
+def stage_dates(crm) -> dict[str, pd.Series]:
+    """The contacts' stage dates per column, as `contacts.became_<stage>_at` (missing ones left
+    out): when a contact became a lead, an MQL, ...; not in `dated_records`, so that they
+    move no edge of `data_span`."""
+    contacts = crm.contacts
+    return {f"contacts.{c}": contacts[c].dropna() for c in stage_date_columns(contacts)}
+
+
+def dates_start(crm) -> pd.Timestamp:
+    """Where the export's dates begin, its stage dates (`stage_dates`) included: the first of
+    them and of `dated_records` taken together, by `data_span`'s rule (strays left out). A
+    series by a contact's stage date (MQLs per month) begins no earlier: a `became_mql_at` of
+    1970 adds no half century of empty months. Raises ValueError when nothing is dated."""
+    stamps = [s for s in (*dated_records(crm).values(), *stage_dates(crm).values()) if len(s)]
+    if not stamps:
+        raise ValueError(f"the export {crm.source} has no dated records")
+    return _edge(stamps, _strays_allowed(stamps), newest=False)
+
+
 #: Sales activities that may be dated ahead of the export: a meeting booked for next week, a
 #: task's due date. They do not stretch the data's end (`data_span`).
 SCHEDULED_TYPES = ("meeting", "task")
@@ -260,8 +284,7 @@ def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     stamps = [s for s in dated.values() if len(s)]
     if not stamps:
         raise ValueError(f"the export {crm.source} has no dated records")
-    strays = sum(map(len, stamps)) // _STRAY_SHARE
-    strays = max(strays, _MIN_STRAYS) if strays else 0
+    strays = _strays_allowed(stamps)
     # meetings and tasks may be dated ahead (booked, due): the end is what has happened
     done = [s for t, s in dated.items() if t != "activities" and len(s)]
     acts = dated["activities"]
@@ -274,7 +297,9 @@ def stray_masks(crm) -> dict[str, pd.Series]:
     """Per table of `dated_records`, which of its dated records lie outside `data_span` (stray
     dates); empty when nothing in the export is dated. Accounts, which do not date the
     export's activity (a customer of 2019 is no stray), have a stray date only beyond its end
-    (more than a month after it: an account made on the export's day is none)."""
+    (more than a month after it: an account made on the export's day is none). Per stage-date
+    column (`stage_dates`: `contacts.became_mql_at`), the dates before `dates_start` (a 1970
+    placeholder) or more than a month after the end (which `last_record` does not reach)."""
     dated = dated_records(crm)
     if not any(len(s) for s in dated.values()):
         return {}
@@ -284,13 +309,23 @@ def stray_masks(crm) -> dict[str, pd.Series]:
     if len(acts):  # a meeting booked ahead is no stray; one a year ahead is a mistyped date
         ahead = scheduled_ahead(crm, acts).to_numpy() & (acts <= last + _YEAR).to_numpy()
         masks["activities"] = masks["activities"] & ~ahead
-    masks["accounts"] = crm.accounts["created_at"].dropna() > last + _GAP
+    masks["accounts"] = crm.accounts["created_at"].dropna() > last + STRAY_GAP
+    start = dates_start(crm)
+    masks |= {c: (s < start) | (s > last + STRAY_GAP) for c, s in stage_dates(crm).items()}
     return masks
 
 
 def stray_dates(crm) -> dict[str, int]:
-    """Per table, the number of stray dates (`stray_masks`; tables with none left out)."""
+    """Per table (and stage-date column), the number of stray dates (`stray_masks`; those
+    with none left out)."""
     return {t: int(m.sum()) for t, m in stray_masks(crm).items() if m.any()}
+
+
+def _strays_allowed(stamps: list[pd.Series]) -> int:
+    """How many of the records `stamps` may be strays: one in `_STRAY_SHARE`, at least
+    `_MIN_STRAYS`; none in an export of fewer than `_STRAY_SHARE` (too few to tell)."""
+    strays = sum(map(len, stamps)) // _STRAY_SHARE
+    return max(strays, _MIN_STRAYS) if strays else 0
 
 
 def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
@@ -298,7 +333,7 @@ def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
     pick = pd.Series.nlargest if newest else pd.Series.nsmallest
     edge = pd.concat([pick(s, strays + 1) for s in stamps]).sort_values(ascending=not newest)
     edge = edge.iloc[: strays + 1].reset_index(drop=True)
-    gaps = np.flatnonzero((edge.diff().abs() > _GAP).to_numpy())  # between i - 1 and i
+    gaps = np.flatnonzero((edge.diff().abs() > STRAY_GAP).to_numpy())  # between i - 1 and i
     return edge.iloc[gaps.max() if len(gaps) else 0]
 
 
@@ -350,11 +385,9 @@ def last_record(crm) -> pd.Timestamp:
     quarter's end), which the export would then seem to reach. Raises ValueError when nothing
     in the export is dated."""
     _, last = data_span(crm)
-    edge, limit = last.value, (last + _GAP).value
+    edge, limit = last.value, (last + STRAY_GAP).value
     contacts = crm.contacts
-    for column in contacts.columns:  # column by column on the int64 view: cheap on a million
-        if not (column.startswith("became_") and column.endswith("_at")):
-            continue
+    for column in stage_date_columns(contacts):  # on the int64 view: cheap on a million
         ns = _stamps_ns(contacts[column])
         near = ns[(ns > edge) & (ns <= limit)]  # NaT (the smallest int64) is never near
         edge = max(edge, int(near.max())) if len(near) else edge

@@ -110,6 +110,7 @@ from smk.periods import (
     as_month,
     data_span,
     dated_records,
+    dates_start,
     scheduled_ahead,
     warn_if_after_data,
 )
@@ -888,10 +889,12 @@ def report_months(crm: CRM, through: Month | str, leads: pd.DataFrame | None = N
     """The months a page shows month by month up to `through` (its report month): from the
     month of the export's first contact or deal, or an earlier MQL of `leads`, to `through`,
     gaps included, never before the data's first record (`smk.periods.data_span`, which sets
-    stray dates aside: one contact dated 2016 adds no decade of empty rows). So a month with
-    deals but no MQL (deals imported before the contacts), or neither, has its row in the SLA
-    and pipeline tables (as the scorecard scores it: 0 MQLs), a touch logged before every
-    contact and deal adds no month, and no month after `through` has one.
+    stray dates aside: one contact dated 2016 adds no decade of empty rows), nor an MQL
+    before the first of its dates and stage dates (`smk.periods.dates_start`: a stray
+    `became_mql_at` of 1970 adds no half century). So a month with deals but no MQL (deals
+    imported before the contacts), or neither, has its row in the SLA and pipeline tables (as
+    the scorecard scores it: 0 MQLs), a touch logged before every contact and deal adds no
+    month, and no month after `through` has one.
     """
     last = as_month(through).label
     try:
@@ -903,8 +906,9 @@ def report_months(crm: CRM, through: Month | str, leads: pd.DataFrame | None = N
     dated = [t for t in dated if pd.notna(t)]
     first = max(start, min(dated)) if dated else start
     first = first.strftime("%Y-%m")
-    if leads is not None and leads["month"].notna().any():
-        first = min(first, leads["month"].min())
+    if leads is not None:  # an MQL dated before `dates_start`: a stray stage date
+        months = leads["month"][leads["mql_at"] >= dates_start(crm)].dropna()
+        first = min(first, months.min()) if len(months) else first
     return _month_range(min(first, last), last)
 
 

@@ -235,6 +235,7 @@ def assemble(
     quality.check()
     crm = CRM(**tables, quality=quality, source=source, format=format)
     _warn_spend_ahead(crm)
+    _warn_stray_stage_dates(crm)
     _warn_unnamed_currency(crm)
     return crm
 
@@ -1020,6 +1021,45 @@ def _warn_spend_ahead(crm: CRM, few: int = 3) -> None:
         "(`Dec-31` for 31 December), write the months with their year: `Dec-26`, `Dec 2026` "
         "or `2026-12` (docs/data-model.md)"
     )
+
+
+def _warn_stray_stage_dates(crm: CRM, few: int = 3) -> None:
+    """Say, per stage-date column, how many of its dates are strays (`periods.stray_masks`: a
+    1970 placeholder, a mistyped year), the earliest first, with the file and row of a few.
+    They are kept, and count at their date, in months a page does not show
+    (`smk.sla.report_months`). Only a stage date before every other dated record or a month
+    after them all may be one: the masks, a pass over every table, are drawn only then."""
+    if not _stage_dates_beyond_records(crm):
+        return
+    contacts = crm.contacts
+    for column, stray in periods.stray_masks(crm).items():
+        if not (column.startswith("contacts.") and stray.any()):
+            continue
+        dates = contacts.loc[stray[stray].index, column.removeprefix("contacts.")].sort_values()
+        shown = [
+            f"{d:%Y-%m-%d} ({_first_place(contacts, contacts.index == i)})"
+            for i, d in dates.iloc[:few].items()
+        ]
+        more = f" and {len(dates) - few:,} more" if len(dates) > few else ""
+        lie = "lies" if len(dates) == 1 else "lie"
+        crm.quality.warnings.append(
+            f"{column}: {len(dates):,} of {stray.size:,} dates {lie} more than a month before "
+            f"or after the export's other dates, a stray date (a mistyped year, a 1970 placeholder): {', '.join(shown)}{more}. "
+            "Kept: the funnel and the SLA count the contact at that date (its earlier stages "
+            "too, when they have no earlier date), in a month the monthly tables do not show "
+            "(docs/data-model.md)"
+        )
+
+
+def _stage_dates_beyond_records(crm: CRM) -> bool:
+    """Whether a contact's stage date lies before every other dated record of the export, or
+    more than a month after them all (minima and maxima: cheap on ten million touches)."""
+    others = [s for s in periods.dated_records(crm).values() if len(s)]
+    stages = [s for s in periods.stage_dates(crm).values() if len(s)]
+    if not others or not stages:
+        return False
+    first, last = min(s.min() for s in others), max(s.max() for s in others)
+    return any(s.min() < first or s.max() > last + periods.STRAY_GAP for s in stages)
 
 
 def _warn_missing_amounts(deals: pd.DataFrame, quality: DataQuality) -> None:
