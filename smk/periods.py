@@ -254,7 +254,7 @@ def dates_start(crm) -> pd.Timestamp:
     stamps = [s for s in (*dated_records(crm).values(), *stage_dates(crm).values()) if len(s)]
     if not stamps:
         raise ValueError(f"the export {crm.source} has no dated records")
-    return _edge(stamps, _strays_allowed(stamps), newest=False)
+    return _edge(stamps, _strays_allowed(sum(map(len, stamps))), newest=False)
 
 
 #: Sales activities that may be dated ahead of the export: a meeting booked for next week, a
@@ -284,7 +284,7 @@ def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     stamps = [s for s in dated.values() if len(s)]
     if not stamps:
         raise ValueError(f"the export {crm.source} has no dated records")
-    strays = _strays_allowed(stamps)
+    strays = _strays_allowed(sum(map(len, stamps)))
     # meetings and tasks may be dated ahead (booked, due): the end is what has happened
     done = [s for t, s in dated.items() if t != "activities" and len(s)]
     acts = dated["activities"]
@@ -321,10 +321,10 @@ def stray_dates(crm) -> dict[str, int]:
     return {t: int(m.sum()) for t, m in stray_masks(crm).items() if m.any()}
 
 
-def _strays_allowed(stamps: list[pd.Series]) -> int:
-    """How many of the records `stamps` may be strays: one in `_STRAY_SHARE`, at least
+def _strays_allowed(records: int) -> int:
+    """How many of an export's `records` may be strays: one in `_STRAY_SHARE`, at least
     `_MIN_STRAYS`; none in an export of fewer than `_STRAY_SHARE` (too few to tell)."""
-    strays = sum(map(len, stamps)) // _STRAY_SHARE
+    strays = records // _STRAY_SHARE
     return max(strays, _MIN_STRAYS) if strays else 0
 
 
@@ -338,26 +338,26 @@ def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
 
 
 def warn_if_after_data(
-    as_of: pd.Timestamp, end: pd.Timestamp | None, judged: str, crm=None
+    as_of: pd.Timestamp, end: pd.Timestamp | None, judged: str, crm=None, week=None
 ) -> None:
     """Warn when an explicit as-of date lies a working day or more after the end of the data
     (`end`): the windows that close in between are `judged` as if nothing happened then, true
     only if the export was taken at `as_of`. Nothing is changed: the caller may know that it
     was (a quiet CRM), or may have passed the end of a month the export ends inside.
 
-    A weekend between the data's last record and `as_of` is no gap (`latest_full_month`
-    counts a month complete when the data reaches its last working day). With `crm`, the
-    warning names the month `latest` gives, or says that the export covers none to its end
-    yet, rather than send the reader to a month that does not exist.
+    A weekend (of `week`, `working_days`) between the data's last record and `as_of` is no
+    gap (`latest_full_month` counts a month complete when the data reaches its last working
+    day). With `crm`, the warning names the month `latest` gives, or says that the export
+    covers none to its end yet, rather than send the reader to a month that does not exist.
     """
     if end is None or as_of <= end:
         return
     skipped = pd.date_range(end.normalize() + pd.Timedelta(days=1), as_of, inclusive="left")
-    if not (skipped.day_of_week < 5).any():
+    if not working_days(skipped, week).any():
         return
     advice = "in a report: choose a month the export covers to its end, if it covers one"
     if crm is not None:
-        advice = _gap_advice(crm)
+        advice = _gap_advice(crm, week)
     warnings.warn(
         f"as_of {as_of:%Y-%m-%d %H:%M} UTC lies {len(skipped)} day"
         f"{'s' if len(skipped) != 1 else ''} after the export's last record "
@@ -403,53 +403,133 @@ def data_end(crm) -> pd.Timestamp | None:
         return None
 
 
-def latest_full_month(crm) -> Month:
+def latest_full_month(crm, week=None) -> Month:
     """The last calendar month whose end the export reaches.
 
-    A month counts as complete when the data (`last_record`) reaches its last working day
-    (Monday to Friday: a B2B export often has nothing on a weekend, and October 2026 ends on
-    a Saturday); an export taken on 2026-11-03 gives 2026-10, one whose last record is from
-    Thursday 2026-10-29 gives 2026-09. The month may still begin before the data (see
-    `latest_month`).
+    A month counts as complete when the data (`last_record`) reaches its last working day of
+    `week` (`working_days`; None: Monday to Friday, as a B2B export often has nothing on a
+    weekend, and October 2026 ends on a Saturday); an export taken on 2026-11-03 gives
+    2026-10, one whose last record is from Thursday 2026-10-29 gives 2026-09. The month may
+    still begin before the data (see `latest_month`).
     """
     last = last_record(crm)
     month = Month(last.strftime("%Y-%m"))
-    return month.previous if ends_inside(month, last) else month
+    return month.previous if ends_inside(month, last, week) else month
 
 
-def latest_month(crm) -> Month | None:
+def latest_month(crm, week=None) -> Month | None:
     """The month `latest` names: the last one the export covers from its first working day to
-    its last (`latest_full_month`, when the data do not start inside it), or None when the
-    export covers no full month yet (a CRM younger than a month or two)."""
+    its last (`latest_full_month`, when the data do not start inside it) that is no gap in
+    the export (`empty_months`), or None when the export covers no full month yet (a CRM
+    younger than a month or two). `week`: the working week (`working_days`)."""
     first, _ = data_span(crm)
-    month = latest_full_month(crm)
-    return None if starts_inside(month, first) else month
+    month, gaps = latest_full_month(crm, week), empty_months(crm)
+    while month in gaps:
+        month = month.previous
+    return None if starts_inside(month, first, week) else month
 
 
-def starts_inside(month: Month, first: pd.Timestamp) -> bool:
+def working_days(days: pd.DatetimeIndex, week=None) -> np.ndarray:
+    """Which of `days` are working days of `week`: anything with a numpy `weekmask` and
+    `holidays` (ISO dates), such as the report's `smk.sla.SLA` (a Sunday-to-Thursday team,
+    a holiday at a month's end); None: Monday to Friday, no holidays. Dates are UTC days."""
+    if week is None:
+        return np.asarray(days.day_of_week < 5)
+    dates = np.asarray(days.date, dtype="datetime64[D]")
+    return np.is_busday(dates, weekmask=week.weekmask, holidays=list(week.holidays))
+
+
+def starts_inside(month: Month, first: pd.Timestamp, week=None) -> bool:
     """Whether data that begin at `first` begin inside `month` or after it: a working day of
-    the month (Monday to Friday) lies before them. Data from the month's first working day
-    cover it (a month that begins on a weekend is covered from the Monday after)."""
+    the month (of `week`, `working_days`; None: Monday to Friday) lies before them. Data from
+    the month's first working day cover it (a month that begins on a weekend is covered from
+    the first working day after)."""
     before = pd.date_range(month.start, first.normalize(), inclusive="left")
-    return bool(month.end <= first or (before.day_of_week < 5).any())
+    return bool(month.end <= first or working_days(before, week).any())
 
 
-def ends_inside(month: Month, last: pd.Timestamp) -> bool:
+def ends_inside(month: Month, last: pd.Timestamp, week=None) -> bool:
     """Whether data whose last record is at `last` end inside `month` or before it: a working
-    day of the month (Monday to Friday) lies wholly after the day of `last`. Data that reach
-    the month's last working day cover it to its end (`latest_full_month`'s rule: October
-    2026 ends on a Saturday, and data to Friday the 30th cover it)."""
+    day of the month (of `week`, `working_days`; None: Monday to Friday) lies wholly after
+    the day of `last`. Data that reach the month's last working day cover it to its end
+    (`latest_full_month`'s rule: October 2026 ends on a Saturday, and data to Friday the 30th
+    cover it; July 2026 of a Sunday-to-Thursday team ends with Thursday the 30th)."""
     after = pd.date_range(last.normalize() + pd.Timedelta(days=1), month.end, inclusive="left")
-    return bool(last < month.start or (after.day_of_week < 5).any())
+    return bool(last < month.start or working_days(after, week).any())
 
 
-def month_coverage(crm, month: Month) -> str | None:
+def _record_stamps(crm) -> list[pd.Series]:
+    """Every date that records something happened in the export: `dated_records`, the deals'
+    close dates and the contacts' stage dates (`became_<stage>_at`)."""
+    stamps = list(dated_records(crm).values()) + [crm.deals["closed_at"]]
+    return stamps + [crm.contacts[c] for c in stage_date_columns(crm.contacts)]
+
+
+#: The fewest records a month the export holds on average (`data_months`) for a month without
+#: any to be a gap (`empty_months`): at 10 a month, one without a record by chance is about
+#: one in 22,000 (e^-10); an export sparser than that (a handful of records a year) has quiet
+#: months.
+_GAP_RATE = 10
+
+
+def empty_months(crm) -> list[Month]:
+    """The months between the export's first and last in which it dates no record at all (no
+    contact created or moved to a stage, no touch, no sales activity, no deal created or
+    closed), when its months hold `_GAP_RATE` records or more on average: a gap in the export
+    (a sync that failed, a file lost), not a quiet month, as a small company's quiet month
+    still has a record in some table. The first and last months are those beyond which lie
+    no more records than `data_span` takes for strays (a 1970 placeholder opens no half
+    century of gaps). Empty when nothing is dated. Counted by day, then by month: a pass over
+    ten million touches, as cheap as their minimum."""
+    counts = _records_per_month(crm)
+    if counts.empty:
+        return []
+    strays = _strays_allowed(int(counts.sum()))
+    inside = counts[(counts.cumsum() > strays) & (counts[::-1].cumsum()[::-1] > strays)]
+    if inside.empty:
+        return []
+    span = counts.loc[inside.index[0] : inside.index[-1]]
+    if span.sum() < _GAP_RATE * len(span):  # too sparse to tell a gap from a quiet month
+        return []
+    return [Month(label) for label, n in span.items() if not n]
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+def _records_per_month(crm) -> pd.Series:
+    """How many records (`_record_stamps`) the export dates in each month from its first to
+    its last, empty ones included, indexed by 'YYYY-MM' (empty when nothing is dated)."""
+    days = [_stamps_ns(s) for s in _record_stamps(crm)]
+    days = [d[d != np.iinfo(np.int64).min] // _DAY_NS for d in days]  # NaT: the smallest
+    days = [d for d in days if len(d)]
+    if not days:
+        return pd.Series(dtype="int64")
+    first, last = min(int(d.min()) for d in days), max(int(d.max()) for d in days)
+    per_day = sum(np.bincount(d - first, minlength=last - first + 1) for d in days)
+    months = np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]")
+    counts = pd.Series(per_day).groupby(months.astype(str)).sum()
+    return counts.astype("int64")
+
+
+def gap_text(month: Month) -> str:
+    """What the report says of a month the export dates no record in (`empty_months`)."""
+    return (
+        f"the export has no record dated in {month} (no contact, stage change, touch, activity "
+        "or deal), while the months before and after have some: likely a gap in the export (a "
+        "failed sync, a lost file)"
+    )
+
+
+def month_coverage(crm, month: Month, week=None) -> str | None:
     """Which part of `month` the export covers, when only a part: its data (`data_span` to
     `last_record`) start inside the month (`starts_inside`, the rule by which the scorecard
     does not compare with such a previous month) or end before its last working day
-    (`ends_inside`, the rule by which `latest` skips such a month): "the export covers only
-    2026-11-01 to 2026-11-02 of 2026-11 (its data end on 2026-11-02)", or that it has no data
-    in the month. None when it covers the whole month, or nothing is dated."""
+    (`ends_inside`, the rule by which `latest` skips such a month), working days of `week`
+    (`working_days`; None: Monday to Friday): "the export covers only 2026-11-01 to
+    2026-11-02 of 2026-11 (its data end on 2026-11-02)", or that it has no data in the month,
+    or no record dated in it (`empty_months`: `gap_text`). None when it covers the whole
+    month, or nothing is dated."""
     try:
         first, last = data_span(crm)[0], last_record(crm)
     except ValueError:  # nothing dated
@@ -457,7 +537,9 @@ def month_coverage(crm, month: Month) -> str | None:
     if month.end <= first or month.start > last:  # `resolve_month` refuses such a month
         span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
         return f"the export has no data in {month} (its data run from {span})"
-    starts, ends = starts_inside(month, first), ends_inside(month, last)
+    if month in empty_months(crm):
+        return gap_text(month)
+    starts, ends = starts_inside(month, first, week), ends_inside(month, last, week)
     if not (starts or ends):
         return None
     since = max(first, month.start)
@@ -491,13 +573,13 @@ def _reached_months(crm) -> str:
     return " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 2 else named)
 
 
-def month_advice(crm) -> str:
+def month_advice(crm, week=None) -> str:
     """Which months to report, for a message that refuses one: exactly those `resolve_month`
     accepts, from the data's first month to its last (`data_months`), with the month `latest`
     gives and, when the last month is another, how far the export covers it; or, for an
     export that covers no month from start to end yet, the months it reaches, each with the
-    part it covers (never 'latest' then)."""
-    latest = latest_month(crm)
+    part it covers (never 'latest' then). `week`: the working week (`working_days`)."""
+    latest = latest_month(crm, week)
     if latest is None:
         return f"a month the export reaches in part, e.g. {_reached_months(crm)}"
     months = data_months(crm)
@@ -506,34 +588,37 @@ def month_advice(crm) -> str:
     return f"a month from {months[0]} to {last} ({part}'latest' is {latest})"
 
 
-def _gap_advice(crm) -> str:
+def _gap_advice(crm, week=None) -> str:
     """For the as-of warning (`warn_if_after_data`): the months whose end the export reaches,
     which a report can choose to avoid the gap, or that there is none yet."""
-    month = latest_full_month(crm)
+    month = latest_full_month(crm, week)
     if month.end <= data_span(crm)[0]:
         return "in a report: the export reaches the end of no month yet"
-    latest = " ('latest')" if latest_month(crm) == month else ""
+    latest = " ('latest')" if latest_month(crm, week) == month else ""
     earlier = " or an earlier month" if data_months(crm)[0] != month else ""
     return f"in a report: choose {month}{latest}{earlier}, which the export covers to its end"
 
 
-def month_of(crm, value: Month | pd.Period | str) -> Month:
+def month_of(crm, value: Month | pd.Period | str, week=None) -> Month:
     """A month argument of an analysis of `crm`: `latest` resolved by the report's rule
-    (`resolve_month`), anything else as `as_month` reads it (not checked against the data: a
-    month it does not reach gives unknown figures, not an error)."""
+    (`resolve_month`, working days of `week`), anything else as `as_month` reads it (not
+    checked against the data: a month it does not reach gives unknown figures, not an
+    error)."""
     if isinstance(value, str) and value.strip().lower() == "latest":
-        return resolve_month(crm, value)
+        return resolve_month(crm, value, week)
     return as_month(value)
 
 
-def resolve_month(crm, text: str) -> Month:
+def resolve_month(crm, text: str, week=None) -> Month:
     """`latest` (`latest_month`) or a month (`as_month`), checked against the span of the
     data (`data_span` to `last_record`). A refusal says which months to name instead
-    (`month_advice`), never `latest` when the export covers no full month yet."""
+    (`month_advice`), never `latest` when the export covers no full month yet. `week`: the
+    working week whose days cover a month (`working_days`: the report's SLA; None: Monday
+    to Friday)."""
     first, last = data_span(crm)[0], last_record(crm)
     span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
     if is_latest(text):
-        month = latest_month(crm)
+        month = latest_month(crm, week)
         if month is None:
             raise ValueError(
                 f"the export covers no full month yet (its data run from {span}); name the "
@@ -542,5 +627,7 @@ def resolve_month(crm, text: str) -> Month:
         return month
     month = as_month(text)
     if month.end <= first or month.start > last:
-        raise ValueError(f"month {month} is outside the data ({span}); choose {month_advice(crm)}")
+        raise ValueError(
+            f"month {month} is outside the data ({span}); choose {month_advice(crm, week)}"
+        )
     return month

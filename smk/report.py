@@ -1527,12 +1527,25 @@ def check_export(crm: CRM, chosen: list[Path], settings: dict, month: str) -> Mo
     if blocker:
         raise Refusal(f"{blocker}. No notebook was run", "contacts", blocker)
     try:
-        the_month = resolve_month(crm, month)
+        the_month = resolve_month(crm, month, working_week(settings))
     except ValueError as exc:
         raise Refusal(str(exc), "month", str(exc)) from None
     check_pipelines(crm, chosen, settings)
     check_currencies(crm, chosen, settings, the_month)
     return the_month
+
+
+def working_week(settings: dict):
+    """The working week whose days cover a report month (`smk.periods.working_days`: `latest`
+    and partial months): an `smk.sla.SLA` of the `weekmask` and `holidays` the params file's
+    `settings` give the funnel page (its section, else the top level), which its scorecard
+    judges months by; None (Monday to Friday, no holidays, the page's defaults) when they
+    give neither."""
+    from smk.sla import SLA
+
+    given = {**settings, **_section(settings, "funnel_sla")}
+    week = {key: given[key] for key in ("weekmask", "holidays") if key in given}
+    return SLA(**week) if week else None
 
 
 def default_report_blocker(crm: CRM, params: dict | None = None) -> str | None:
@@ -1681,7 +1694,7 @@ def run_report(
             decimal=decimal,
         )
         the_month = check_export(crm, chosen, settings, month)
-        coverage = month_coverage(crm, the_month)  # None: the export covers the whole month
+        coverage = month_coverage(crm, the_month, working_week(settings))  # None: all of it
         if coverage:
             _warn(f"{the_month} is a partial month: {partial_month_text(coverage)}", quiet)
         hashes = contact_hashes(crm)  # which export: `other_export`
@@ -1916,9 +1929,9 @@ def partial_month_text(coverage: str) -> str:
     `smk.periods.month_coverage`): on the terminal and in the log ("2026-11 is a partial
     month: ...") and atop the month's index."""
     return (
-        f"{coverage}; its figures count only those days, so its tiles are neither judged "
-        "against targets nor compared with the previous month (--month latest names the last "
-        "month the export covers in full)"
+        f"{coverage}; its figures count only what the export holds of the month, so its tiles "
+        "are neither judged against targets nor compared with the previous month (--month "
+        "latest names the last month the export covers in full)"
     )
 
 
@@ -4449,7 +4462,9 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
     if kpi.get("status") == NO_DATA and not na:
         return ""
     if kpi.get(MONTH_PARTIAL):  # this month's figure counts only part of it
-        return f"{na}not compared with the previous month: this month is covered only in part"
+        return (
+            f"{na}not compared with the previous month: the export does not cover all of this month"
+        )
     if kpi.get("previous_not_compared"):  # data start inside it, or too few deals closed
         return f"{na}previous month not compared: {kpi['previous_not_compared']}"
     published = previous.get(kpi.get("id"))

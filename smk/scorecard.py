@@ -37,7 +37,16 @@ from smk.checks import check_integer, is_number
 from smk.funnel import UNKNOWN, NoDataError, records_mql_dates, safe_ratio, stage_entry_dates
 from smk.model import CRM, no_rows_text
 from smk.outputs import counted, format_kpi, tidy_difference
-from smk.periods import Month, as_month, data_span, month_coverage, month_of, starts_inside
+from smk.periods import (
+    Month,
+    as_month,
+    data_span,
+    empty_months,
+    gap_text,
+    month_coverage,
+    month_of,
+    starts_inside,
+)
 from smk.presentation import MISSING, top_rows
 from smk.sla import SLA
 
@@ -133,14 +142,18 @@ def _contacts_begin_after(crm: CRM, month: Month) -> str | None:
     )
 
 
-def _not_comparable(crm: CRM, month: Month) -> str | None:
+def _not_comparable(crm: CRM, month: Month, sla: SLA | None = None) -> str | None:
     """Why the scorecard cannot compare with `month` (the previous month, the same month last
-    year), or None when it can: the export must cover it from its first working day, or its
-    figures would count part of a month ("the export starts on 2025-10-16, inside 2025-10")."""
+    year), or None when it can: the export must cover it from its first working day (of the
+    `sla`'s week, `smk.periods.working_days`), or its figures would count part of a month
+    ("the export starts on 2025-10-16, inside 2025-10"), and date some record in it, or its
+    zeros would be a gap in the export (`smk.periods.empty_months`)."""
     if not _covered(crm, month):
         return _contacts_begin_after(crm, month) or f"the export does not reach back to {month}"
+    if month in empty_months(crm):
+        return gap_text(month)
     first = max(data_span(crm)[0], crm.contacts["created_at"].min())  # contacts: the MQLs
-    if starts_inside(month, first):
+    if starts_inside(month, first, sla):
         return f"the export starts on {first:%Y-%m-%d}, inside {month}"
     return None
 
@@ -185,7 +198,8 @@ def kpi_values_with_notes(
     was worked, the leakage rate while every MQL is inside its window, and a money figure
     whose deals all lack an amount ("the 2 deals won in 2026-10 have no amount",
     `smk.sla.amount_gap`: not 0); every KPI is unknown in a month the export does not cover
-    (zeros would claim a count).
+    or dates no record in (`smk.periods.empty_months`, a gap in the export): zeros would
+    claim a count.
     """
     values, notes, *_ = _month_kpis(crm, month, sla, fx_rates, reporting_currency, segments)
     return values, notes
@@ -216,9 +230,11 @@ def _month_kpis(
     closed in the month, which the win rate is over (NaN when unknown)."""
     sla = sla or SLA()
     crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
-    m = month_of(crm, month)
-    if not _covered(crm, m):
-        why = _contacts_begin_after(crm, m) or f"the export does not cover {m}"
+    m = month_of(crm, month, sla)
+    covered = _covered(crm, m)
+    why = None if covered else _contacts_begin_after(crm, m) or f"the export does not cover {m}"
+    why = why or (gap_text(m) if m in empty_months(crm) else None)  # a gap: no zeros
+    if why:
         return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why), {}, {}, np.nan
     as_of = m.end
     entries = stage_entry_dates(crm.contacts, as_of)
@@ -251,7 +267,7 @@ def _month_kpis(
             caveats[kpi] = f"{gap}: the figure adds up the other {known}"
     cohort = sla_mod.acceptance_cohort(m, sla)
     judged = sla_mod.sla_by_month(leads, sla, months=[cohort.label]).iloc[0]
-    uncovered = _not_comparable(crm, cohort)  # a part of a month's MQLs is no cohort
+    uncovered = _not_comparable(crm, cohort, sla)  # a part of a month's MQLs is no cohort
     if uncovered:  # it names the cohort's month; the label or the tile's period, its MQLs
         notes["mql_to_sql_rate"] = uncovered
     elif judged["mqls"] == 0:
@@ -342,7 +358,8 @@ def kpi_scorecard(
     differences (percentage points for shares), to the figures' own precision
     (`outputs.tidy_difference`); empty where the export does not cover the
     earlier month, or only part of it (the data start inside it: a part would read as a
-    drop), and `comparison_gaps` says why; the win rate's are empty when either month closed
+    drop), or dates no record in it (`smk.periods.empty_months`: a gap in the export would
+    read as a collapse), and `comparison_gaps` says why; the win rate's are empty when either month closed
     fewer than `MIN_CLOSED_DEALS` deals, and `attrs[NOT_COMPARED]` says why
     (`too_few_closed`; `scorecard_display` puts it in the note). A KPI counted from a table
     the export lacks (`unknown_kpis`) has no value, the status "no data" and the reason in `note`; so does one
@@ -358,16 +375,18 @@ def kpi_scorecard(
     year are the cohorts of those months by the same rule; `attrs["periods"]` gives the
     tile's label, period and previous period (`scorecard_kpis`).
     When the export covers only part of `month` itself (`smk.periods.month_coverage`: the
-    data start inside it, or end before its last working day), a KPI with a target has the
-    status "partial month" (`PARTIAL_MONTH`) instead of met / at risk / missed, the changes
-    are empty, and `attrs["month_partial"]` says which days are covered.
+    data start inside it, or end before its last working day of the `sla`'s week), a KPI
+    with a target has the status "partial month" (`PARTIAL_MONTH`) instead of met / at risk
+    / missed, the changes are empty, and `attrs["month_partial"]` says which days are
+    covered; a month it dates no record in (a gap) has every KPI without a value, the status
+    "no data", and `attrs["month_partial"]` says so.
 
     Raises
     ------
     NoDataError : when the export does not cover the month (nothing to score).
     """
     sla = sla or SLA()
-    m = month_of(crm, month)
+    m = month_of(crm, month, sla)
     actual, notes, caveats, about, closed = _month_kpis(
         crm, m, sla, fx_rates, reporting_currency, segments
     )
@@ -378,7 +397,7 @@ def kpi_scorecard(
         )
     earlier, gaps, noisy = {}, {}, {}  # noisy: {column: why the win rates are not compared}
     for column, other in (("previous_month", m.previous), ("same_month_last_year", m.year_ago)):
-        gaps[column] = _not_comparable(crm, other)
+        gaps[column] = _not_comparable(crm, other, sla)
         earlier[column] = dict.fromkeys(actual, np.nan)
         if not gaps[column]:
             earlier[column], *_, closed_then = _month_kpis(
@@ -387,7 +406,7 @@ def kpi_scorecard(
             if not np.isnan(actual["win_rate"]) and not np.isnan(earlier[column]["win_rate"]):
                 noisy[column] = too_few_closed(closed, closed_then, m, other)
     noisy = {"win_rate": {column: why for column, why in noisy.items() if why}}
-    part = month_coverage(crm, m)  # a part of the month is judged and compared with nothing
+    part = month_coverage(crm, m, sla)  # a part of the month is judged and compared with nothing
     rows = []
     for kpi, (_, fmt, better, target_field) in KPIS.items():
         target = getattr(sla, target_field) if target_field else None

@@ -613,6 +613,7 @@ def mql_leads(
             "leakage and acceptance windows that close in between count as passed (leaked, "
             "rejected)",
             crm,
+            sla,  # its working week: a Sunday-to-Thursday team's Friday is no gap
         )
     cut = _as_of_ns(as_of)
     if entries is None:

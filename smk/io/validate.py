@@ -237,6 +237,7 @@ def assemble(
     _warn_spend_ahead(crm)
     _warn_stray_stage_dates(crm)
     _warn_unnamed_currency(crm)
+    _warn_empty_months(crm)
     return crm
 
 
@@ -1044,7 +1045,8 @@ def _warn_stray_stage_dates(crm: CRM, few: int = 3) -> None:
         lie = "lies" if len(dates) == 1 else "lie"
         crm.quality.warnings.append(
             f"{column}: {len(dates):,} of {stray.size:,} dates {lie} more than a month before "
-            f"or after the export's other dates, a stray date (a mistyped year, a 1970 placeholder): {', '.join(shown)}{more}. "
+            "or after the export's other dates, a stray date (a mistyped year, a 1970 "
+            f"placeholder): {', '.join(shown)}{more}. "
             "Kept: the funnel and the SLA count the contact at that date (its earlier stages "
             "too, when they have no earlier date), in a month the monthly tables do not show "
             "(docs/data-model.md)"
@@ -1060,6 +1062,25 @@ def _stage_dates_beyond_records(crm: CRM) -> bool:
         return False
     first, last = min(s.min() for s in others), max(s.max() for s in others)
     return any(s.min() < first or s.max() > last + periods.STRAY_GAP for s in stages)
+
+
+def _warn_empty_months(crm: CRM, few: int = 3) -> None:
+    """Say which months between the export's first and last date no record at all
+    (`smk.periods.empty_months`): a gap in the export, which a report shows without figures
+    and compares no month with, rather than as a month of zeros."""
+    gaps = periods.empty_months(crm)
+    if not gaps:
+        return
+    shown = ", ".join(map(str, gaps[:few])) + (
+        f" and {len(gaps) - few} more" if len(gaps) > few else ""
+    )
+    months, it = ("month", "it") if len(gaps) == 1 else ("months", "them")
+    crm.quality.warnings.append(
+        f"the export has no record dated in the {months} {shown} (no contact, stage change, "
+        "touch, activity or deal), while the months before and after have some: likely a gap "
+        f"in the export (a failed sync, a lost file). Reports show no figures for {it} and "
+        f"compare no month with {it}; check the export"
+    )
 
 
 def _warn_missing_amounts(deals: pd.DataFrame, quality: DataQuality) -> None:
