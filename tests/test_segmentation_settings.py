@@ -33,7 +33,7 @@ from test_notebook_runs_small import _report
 from test_segmentation_thin import NOTEBOOK, _cell, _run_cell
 
 import smk
-from smk import config, notebooks, outputs
+from smk import config, notebooks, outputs, sla
 from smk import segmentation as sg
 from smk.model import CRM, empty_table, make_table
 from smk.periods import Month
@@ -286,7 +286,13 @@ def test_unknown_revenue_is_published_empty_and_null_never_nan(hubspot, no_amoun
 
 
 def test_notebook_02_says_revenue_is_unknown_instead_of_showing_zeros(no_amounts):
-    namespace = {"seg": sg, "outputs": outputs, "notebooks": notebooks, "crm": no_amounts}
+    namespace = {
+        "seg": sg,
+        "sla": sla,
+        "outputs": outputs,
+        "notebooks": notebooks,
+        "crm": no_amounts,
+    }
     namespace["as_of"] = OCTOBER.end
     namespace.update(report_month=OCTOBER, fx_rates=FX, reporting_currency="EUR")
     printed = io.StringIO()
@@ -310,7 +316,7 @@ def test_notebook_02_says_why_it_names_no_customer_when_too_few_to_rank(hubspot)
     # a CRM of a few customers called them "champions" and the like, on quintiles of three
     won = hubspot.deals["is_won"].fillna(False).astype(bool)
     few = replace(hubspot, deals=hubspot.deals[~won | (won.cumsum() <= 3)])
-    namespace = {"seg": sg, "outputs": outputs, "notebooks": notebooks, "crm": few}
+    namespace = {"seg": sg, "sla": sla, "outputs": outputs, "notebooks": notebooks, "crm": few}
     namespace.update(as_of=OCTOBER.end, report_month=OCTOBER, **MONEY)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
