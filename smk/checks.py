@@ -4,7 +4,8 @@ targets): one rule for what a number is, and a clear error that names the settin
 A bool is not a number here (``order=True`` is not order 1), and neither is text (``"1"``);
 `check_integer` / `check_number` raise a TypeError for both. A number out of range, not whole
 where a whole one is needed, NaN or infinite is a ValueError. `is_number` / `is_whole` are the
-same rules as predicates, for modules that word their own errors.
+same rules as predicates, for modules that word their own errors. `check_bool` takes True or
+False only: text (``"false"``) or a number is a ValueError, not read as true.
 """
 
 from __future__ import annotations
@@ -112,3 +113,15 @@ def check_number(
     if not (inside and math.isfinite(number)):  # NaN is inside no range
         raise ValueError(f"{name} must be {expected}{note}, got {value!r}")
     return number
+
+
+def check_bool(name: str, value, *, optional: bool = False) -> bool | None:
+    """`value` as a bool when it is True or False (numpy's too; also None when `optional`),
+    else a ValueError naming `name` and the value: text such as ``"false"`` is true to
+    Python, and a setting given so was taken as on without a word."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    expected = "True, False or None" if optional else "True or False"
+    raise ValueError(f"{name} must be {expected}, got {value!r}")

@@ -24,6 +24,7 @@ import smk
 from smk import config
 from smk.checks import check_seed
 from smk.errors import NoDataError
+from smk.io import format_name
 from smk.io.parse import listed
 from smk.model import CRM, REPORT_SOURCE
 from smk.outputs import counted, export_csv
@@ -108,6 +109,7 @@ def open_crm(
     runs as one to publish (`publish_without_pii`).
     """
     options = check_read_options(read_options)
+    data_format = format_name(data_format)  # "Parquet" is the cache too, as smk.load reads it
     if _in_kernel():
         warnings.showwarning = show_plain_warnings
         describe_charts()

@@ -51,7 +51,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from smk.checks import check_integer, is_whole
+from smk.checks import check_bool, check_integer, is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.io.parse import listed
@@ -2068,6 +2068,7 @@ def segment_accounts(
     is the report month: a `periods.Month` or its 'YYYY-MM' label (`periods.parse_month`).
     """
     month = _month(month)
+    refit = check_bool("refit", refit)  # `refit="false"` (papermill -p) was a refit
     if len(features) < MIN_ACCOUNTS:
         raise NoDataError(
             f"only {counted(len(features), 'account')} by {month}, too few to segment (at least "

@@ -87,7 +87,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from smk.checks import check_number, is_number
+from smk.checks import check_bool, check_number, is_number
 from smk.funnel import (
     UNKNOWN,
     NoDataError,
@@ -187,6 +187,10 @@ class SLA:
                 "month would count every month as met, even one without a single MQL; give the "
                 "MQLs marketing agreed to deliver per month (e.g. 60)"
             )
+        # `business_hours="false"` counted working hours: text is true to Python
+        object.__setattr__(
+            self, "business_hours", check_bool("SLA business_hours", self.business_hours)
+        )
         try:  # a mistyped zone failed later, deep in the business-hours code
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError, TypeError):

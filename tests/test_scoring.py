@@ -3,6 +3,7 @@ scikit-learn classifier, the leakage guard, evaluation tables, the model file an
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -599,6 +600,35 @@ def test_model_file_round_trip_keeps_scores_and_metadata(fitted, tmp_path):
     np.testing.assert_array_equal(loaded.scorer.score_leads(X), model.scorer.score_leads(X))
 
 
+def test_model_names_with_a_dot_of_their_own_keep_it(fitted, tmp_path):
+    """save_model(model, "lead-model-2026.08") wrote lead-model-2026.joblib, which the model
+    saved as "lead-model-2026.10" replaced: loading the August name gave October's model."""
+    august = _bundle(fitted)
+    october = dataclasses.replace(august, version="october")
+    first = sc.save_model(august, tmp_path / "lead-model-2026.08")
+    sc.save_model(october, tmp_path / "lead-model-2026.10")
+    assert first.name == "lead-model-2026.08.joblib"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "lead-model-2026.08.joblib", "lead-model-2026.08.json",
+        "lead-model-2026.10.joblib", "lead-model-2026.10.json",
+    ]  # fmt: skip
+    for name in ["lead-model-2026.08", "lead-model-2026.08.joblib", "lead-model-2026.08.json"]:
+        assert sc.load_model(tmp_path / name).version == august.version
+    assert sc.load_model(tmp_path / "lead-model-2026.10").version == "october"
+
+
+def test_a_model_saved_by_earlier_smk_loads_by_its_file_name(fitted, tmp_path):
+    """Earlier smk saved "lead-model-2026.08" as lead-model-2026.joblib: that file loads by its
+    own name, and the dotted name says where it is rather than reading it in its place."""
+    model = _bundle(fitted)
+    sc.save_model(model, tmp_path / "lead-model-2026")  # the files earlier smk wrote
+    assert sc.load_model(tmp_path / "lead-model-2026.joblib").version == model.version
+    with pytest.raises(
+        FileNotFoundError, match="earlier smk saved this name as .*lead-model-2026.joblib"
+    ):
+        sc.load_model(tmp_path / "lead-model-2026.08")
+
+
 def _bumped(version: str, part: int) -> str:
     """`version` with its minor (`part` 1) or patch (`part` 2) number raised by one."""
     numbers = version.split(".")
@@ -638,6 +668,16 @@ def test_model_file_from_an_incompatible_version_is_refused(fitted, tmp_path, ke
 def test_model_file_from_another_patch_version_loads(fitted, tmp_path, key, installed):
     path = _saved_with(fitted, tmp_path / "patched", key, _bumped(installed, 2))
     assert sc.load_model(path).version == _bundle(fitted).version
+
+
+def test_no_leads_score_as_an_empty_table_of_the_same_columns(fitted):
+    """A daily run on a day without new leads failed in scikit-learn ("Found array with 0
+    sample(s)")."""
+    model = _bundle(fitted)
+    some = sc.score_leads(model, fitted[0].test.head(5))
+    none = sc.score_leads(model, fitted[0].test.head(0))
+    assert len(none) == 0
+    pd.testing.assert_series_equal(none.dtypes, some.dtypes)
 
 
 def test_scored_leads_have_crm_id_score_grade_reasons_and_version(fitted):

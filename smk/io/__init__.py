@@ -13,6 +13,7 @@ import os
 import re
 from pathlib import Path
 
+from smk.checks import check_bool
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io.canonical import canonical_mapping
@@ -212,11 +213,12 @@ def load(
     ----------
     source : folder, file, SQLAlchemy URL (``sqlite:///crm.db``) or mapping file; a path may
         start with ``~`` (the home folder), as published reports write it.
-    format : "auto" (default) or one of ``smk.io.FORMATS``; a path to a YAML mapping file
-        also works here.
+    format : "auto" (default) or one of ``smk.io.FORMATS``, in any case (``"HubSpot"``); a
+        path to a YAML mapping file also works here.
     mapping : a YAML mapping file for CRMs without a built-in loader (Pipedrive, Zoho, ...).
     timezone : zone of timestamps written without one (default: the format's, usually UTC).
-    dayfirst : force European (True) or US (False) day order for ambiguous dates.
+    dayfirst : force European (True) or US (False) day order for ambiguous dates (anything
+        but True, False or None is refused: ``"false"`` would be true).
     decimal : "." or ",": the decimal mark of every number column, for an export whose
         numbers do not show it (``1.500``); default: decided per column (docs/data-model.md).
     schema : for a SQL source, the database schema holding the tables (e.g. ``hubspot`` for a
@@ -228,7 +230,9 @@ def load(
     """
     if decimal not in (None, ".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
-    source, format, mapping = _expand_home(source), _expand_home(format), _expand_home(mapping)
+    dayfirst = check_bool("dayfirst", dayfirst, optional=True)
+    source, mapping = _expand_home(source), _expand_home(mapping)
+    format = _expand_home(format_name(format))
     reading = {"timezone": timezone, "dayfirst": dayfirst, "decimal": decimal}
     _refuse_mapping_for_database(source, format, mapping)  # before --schema's: the real fault
     if schema is not None:
@@ -256,6 +260,15 @@ def load(
         if not _names_not_utf8(path):
             raise
         return _load_renamed(path, format, mapping, reading, schema)
+
+
+def format_name(format: str | Path) -> str | Path:
+    """`format` as `FORMATS` spells it when it names one of them in any case (``"HubSpot"``
+    is ``"hubspot"``, as the name of a mapping smk ships is read in any case); anything else
+    (a mapping file's path or name) as it is."""
+    if isinstance(format, str) and format.lower() in FORMATS:
+        return format.lower()
+    return format
 
 
 #: a database file's URL whose path starts at the home folder (``sqlite:///~/crm.db``)

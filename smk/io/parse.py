@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smk.checks import check_bool
 from smk.errors import CRMExportError
 
 _EMPTY = {"", "null", "none", "nan", "nat", "n/a", "#n/a", "-"}
@@ -1234,6 +1235,10 @@ class DateOptions:
     def __post_init__(self) -> None:
         if self.decimal not in (None, ".", ","):
             raise CRMExportError(f"decimal must be '.' or ',', not {self.decimal!r}")
+        try:  # `dayfirst="false"` read US dates day-first: text is true to Python
+            check_bool("dayfirst", self.dayfirst, optional=True)
+        except ValueError as exc:
+            raise CRMExportError(str(exc)) from None
         try:
             pd.Timestamp("2026-01-01").tz_localize(self.timezone)
         except Exception:  # pytz, zoneinfo and dateutil each raise their own error

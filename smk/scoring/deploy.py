@@ -3,7 +3,8 @@
 A `ScoringModel` bundles the fitted `LeadScorer` with what is needed to use it safely later:
 its version, feature list, target, training period, grade and MQL thresholds, the typical
 values behind the reasons and the training distribution of every feature (for drift). It is
-saved as ``NAME.joblib`` with ``NAME.json`` beside it (the metadata, readable without Python);
+saved as ``NAME.joblib`` with ``NAME.json`` beside it (the metadata, readable without Python;
+`model_files`);
 `load_model` checks the JSON first and refuses a file from an incompatible version.
 
 The deployed scorer is refitted on every lead with a known outcome that was scored before the
@@ -396,12 +397,27 @@ def build_model(
     )
 
 
+def model_files(path: str | Path) -> tuple[Path, Path]:
+    """The model file and its metadata file of `path`: ``PATH.joblib`` and ``PATH.json``.
+
+    The suffixes are added to the whole name, so a name with a dot of its own
+    (``lead-model-2026.08``) keeps it: replacing its "suffix" wrote ``lead-model-2026.joblib``,
+    which the model of 2026.10 then overwrote. A path ending in ``.joblib`` or ``.json`` (as
+    `save_model` returns) names the same two files, ``lead_scorer.joblib`` and
+    ``lead_scorer.json``, as ``lead_scorer`` does."""
+    path = Path(path)
+    if path.suffix.lower() in (".joblib", ".json"):
+        path = path.with_suffix("")
+    return path.with_name(path.name + ".joblib"), path.with_name(path.name + ".json")
+
+
 def save_model(model: ScoringModel, path: str | Path) -> Path:
-    """Write ``PATH.joblib`` and its metadata ``PATH.json``; returns the joblib path."""
-    path = Path(path).with_suffix(".joblib")
+    """Write ``PATH.joblib`` and its metadata ``PATH.json`` (`model_files`); returns the
+    joblib path."""
+    path, meta_path = model_files(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path)
-    path.with_suffix(".json").write_text(json.dumps(model.metadata(), indent=2, default=str) + "\n")
+    meta_path.write_text(json.dumps(model.metadata(), indent=2, default=str) + "\n")
     return path
 
 
@@ -429,12 +445,12 @@ def load_model(path: str | Path) -> ScoringModel:
     The metadata is checked before the pickle is opened: a model-file format other than
     `MODEL_FORMAT`, or another smk or scikit-learn minor version (pickled models do not carry
     over, and smk's lead features may be computed differently), raises `IncompatibleModelError`
-    that says what to do. Another patch version (0.1.0 and 0.1.3) loads.
+    that says what to do. Another patch version (0.1.0 and 0.1.3) loads. `path` names the
+    files as for `save_model` (`model_files`).
     """
-    path = Path(path).with_suffix(".joblib")
-    meta_path = path.with_suffix(".json")
+    path, meta_path = model_files(path)
     if not path.exists():
-        raise FileNotFoundError(f"no model file {path}")
+        raise FileNotFoundError(f"no model file {path}{_saved_as_before(path)}")
     if not meta_path.exists():
         raise IncompatibleModelError(
             f"{path} has no metadata file {meta_path.name}: it was not saved by "
@@ -455,12 +471,28 @@ def load_model(path: str | Path) -> ScoringModel:
     return model
 
 
+def _saved_as_before(path: Path) -> str:
+    """For a model name with a dot of its own (``lead-model-2026.08``) that earlier smk saved
+    without it (``lead-model-2026.joblib``, `model_files`): a hint naming that file, which is
+    not read in its place (a model saved later under another such name may have replaced
+    it); else ""."""
+    stem = path.with_suffix("")  # models/lead-model-2026.08
+    before = stem.with_suffix(".joblib") if stem.suffix else None
+    if before is None or not before.is_file():
+        return ""
+    return (
+        f" (earlier smk saved this name as {before}, as every name differing only after its "
+        "last dot: load that file by its own name if it holds the model you want)"
+    )
+
+
 # ---------------------------------------------------------------------------- scoring
 def score_leads(
     model: ScoringModel, leads: pd.DataFrame, reasons: int = 3, warn: bool = True
 ) -> pd.DataFrame:
     """Scores for CRM import: contact_id, score (probability), grade, mql, top_reasons,
-    model_version, scored_at (when `leads` has it) and model_usable, best first.
+    model_version, scored_at (when `leads` has it) and model_usable, best first. No leads
+    (a day without new ones) give the table without rows, its columns typed as ever.
 
     The contact ids come from the `contact_id` column of `leads` when it has one, else from
     its index (`lead_ids`: an index of row numbers, as ``reset_index()`` leaves, is refused).
@@ -488,14 +520,14 @@ def score_leads(
         )
     ids = lead_ids(leads)
     X = _features(model, leads)
-    scores = model.scorer.score_leads(X)
+    scores, why = _scores_and_reasons(model, X, reasons)
     out = pd.DataFrame(
         {
             "contact_id": ids.to_numpy(),
             "score": scores,  # whole: its grade and MQL flag follow from the value shown
             "grade": assign_grades(scores, model.grade_thresholds),
             "mql": scores >= model.mql_threshold if model.mql_threshold is not None else False,
-            "top_reasons": top_reasons(model.scorer, X, model.typical, n=reasons).to_numpy(),
+            "top_reasons": why,
             "model_version": model.version,
         }
     )
@@ -505,11 +537,24 @@ def score_leads(
     out["model_usable"] = pd.array(
         [None if usable is None else bool(usable)] * len(out), dtype="boolean"
     )
+    out = out.astype({c: "str" for c in _TEXT_COLUMNS if c in out})  # also without leads
     out = out.sort_values("score", ascending=False, ignore_index=True)
     # written as computed by `outputs.export_csv` (no tidying: a score 1 ulp off would pass or
     # miss a threshold it does not, `outputs.EXACT_FLOATS`)
     out.attrs[EXACT_FLOATS] = ["score"]
     return out
+
+
+#: the text columns of `score_leads`' table (typed as text also when it has no rows)
+_TEXT_COLUMNS = ("contact_id", "grade", "top_reasons", "model_version", "scored_at")
+
+
+def _scores_and_reasons(model: ScoringModel, X: pd.DataFrame, n: int) -> tuple:
+    """Each lead's score and its `n` top reasons (`top_reasons`), as arrays; empty ones for
+    no leads (a daily run on a day without new leads), which scikit-learn refuses to score."""
+    if len(X) == 0:
+        return np.empty(0, dtype="float64"), np.empty(0, dtype=object)
+    return model.scorer.score_leads(X), top_reasons(model.scorer, X, model.typical, n=n).to_numpy()
 
 
 def _features(model: ScoringModel, leads: pd.DataFrame) -> pd.DataFrame:
