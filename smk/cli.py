@@ -31,7 +31,7 @@ from smk.errors import CRMExportError, NoDataError
 from smk.io import FORMATS, missing_source, resolve_mapping
 from smk.io.files import arrow_csv, shown_name
 from smk.model import SCHEMA
-from smk.quality import account_notes, set_aside_in_order
+from smk.quality import account_notes, every_table_account, not_in_export, set_aside_in_order
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
 EXIT_NO_OUTPUT = 1  # stdout or stderr cannot be written (a full disk): no bug, but no result
@@ -501,12 +501,9 @@ def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None =
     a params file's settings)."""
     from smk.report import default_report_blocker
 
-    quality = crm.quality.to_dict()
-    none = {"read": 0, "loaded": 0, "set_aside": 0, "reasons": {}}
-    tables = {t: quality["tables"].get(t, none) for t in SCHEMA}
-    tables |= quality["tables"]  # a table outside the model, should a loader ever add one
+    quality = every_table_account(crm).to_dict()
     payload = {"format": crm.format, "source": crm.source, "usable": problem is None}
-    payload |= {"tables": tables, "missing_tables": crm.missing_tables()}
+    payload |= {"tables": quality["tables"], "missing_tables": crm.missing_tables()}
     payload["warnings"] = quality["warnings"] + _params_warnings(crm, params)
     if problem:
         payload |= {"error": problem, "error_kind": "export"}
@@ -542,7 +539,7 @@ def render_account(crm: smk.CRM, params: dict | None = None) -> str:
     missing = crm.missing_tables()
     read = {t for t, a in crm.quality.tables.items() if a.read}
     filed = {t for t, names in crm.quality.files.items() if names}  # a file, if only a header
-    absent = [t for t in missing if t not in read and t not in filed]
+    absent = not_in_export(crm)
     if absent:
         lines += ["", f"Not in this export: {', '.join(absent)}"]
     empty = [t for t in missing if t not in read and t in filed]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from smk import model
 from smk.io.mapping import MULTI_SEPARATOR
 from smk.io.parse import holds
-from smk.model import BY_DESIGN_REASONS, CRM, EMPTY_ROW, PRIMARY_KEYS, REPORT_FOOTER
+from smk.model import (
+    BY_DESIGN_REASONS,
+    CRM,
+    EMPTY_ROW,
+    PRIMARY_KEYS,
+    REPORT_FOOTER,
+    SCHEMA,
+    DataQuality,
+    TableAccount,
+)
 from smk.periods import Month, month_of, stray_masks
 
 _DATE_COLUMNS = {
@@ -18,6 +29,22 @@ _DATE_COLUMNS = {
     "touchpoints": "occurred_at",
     "activities": "occurred_at",
 }
+
+
+def every_table_account(crm: CRM) -> DataQuality:
+    """The data-quality account with every table of the model, in its order (read 0 for one
+    the export lacks; then any table outside the model, should a loader ever add one), so that
+    `smk validate --json` and the data-quality page's CSV and metrics list the same tables
+    every month, whichever the export holds."""
+    tables = {t: TableAccount() for t in SCHEMA} | crm.quality.tables  # the model's order
+    return dataclasses.replace(crm.quality, tables=tables)
+
+
+def not_in_export(crm: CRM) -> list[str]:
+    """The tables of the model the export does not have: no file of them read, no row."""
+    read = {t for t, a in crm.quality.tables.items() if a.read}
+    filed = {t for t, names in crm.quality.files.items() if names}  # a file, if only a header
+    return [t for t in crm.missing_tables() if t not in read and t not in filed]
 
 
 def reasons_table(crm: CRM) -> pd.DataFrame:
@@ -341,18 +368,34 @@ def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
     return aside[keep].reset_index(drop=True).rename(columns=_SHOWN)
 
 
+#: The columns of `all_set_aside_rows`, the same every month whatever was set aside, so that
+#: month after month its CSV appends to one table: where each row is, every table's ids and
+#: spend's month, channel and campaign (`_LOCATORS`), then the id a merged record was merged
+#: into and another object's id (`_OTHER_ROWS`); empty where a row has none
+SET_ASIDE_COLUMNS: tuple[str, ...] = (
+    "table",
+    "file",
+    "row",
+    "reason",
+    *dict.fromkeys(
+        [
+            *(key for key in PRIMARY_KEYS.values() if key),
+            *(c for t in _LOCATORS.values() for c in t),
+        ]
+    ),
+    _SHOWN[_MERGED_INTO],
+    *(other[3] for other in _OTHER_ROWS.values()),
+)
+
+
 def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
-    """`set_aside_rows` of every table in one frame (a `table` column first, the merged
-    records' `merged_into` and another object's id last): the full list to fix at the source,
-    for the data-quality CSV export."""
+    """`set_aside_rows` of every table in one frame, in `SET_ASIDE_COLUMNS` (no row set
+    aside: none, the same columns): the full list to fix at the source, for the data-quality
+    CSV export."""
     frames = [set_aside_rows(crm, t).assign(table=t) for t in crm.quality.tables]
     frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=["table", "file", "row", "reason"])
-    rows = pd.concat(frames, ignore_index=True)
-    last = [_SHOWN[_MERGED_INTO], *(other[3] for other in _OTHER_ROWS.values())]
-    last = [c for c in last if c in rows.columns]
-    return rows[["table", *[c for c in rows.columns if c not in ("table", *last)], *last]]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return rows.reindex(columns=list(SET_ASIDE_COLUMNS))
 
 
 def set_aside_sections(

@@ -93,12 +93,13 @@ def test_no_lead_id_column_without_a_lead_history():
         "contact_id",
         "merged_into",
     ]
-    every = quality.all_set_aside_rows(crm)
-    assert "salesforce_lead_id" not in every.columns and len(every)
+    every = quality.all_set_aside_rows(crm)  # the CSV's columns: the same every month
+    assert every.columns[-1] == "salesforce_lead_id" and len(every)
+    assert every["salesforce_lead_id"].isna().all()
 
 
 def test_the_lead_id_column_comes_last_with_a_lead_history(tmp_path):
-    """With LeadHistory rows the column is there, after every other table's columns (and the
+    """With LeadHistory rows the column is filled, after every other table's columns (and the
     converted leads' `merged_into`): a CSV read by position keeps its columns."""
     folder = _org_without_custom_dates(tmp_path)
     spend = "month,channel,campaign,amount,currency\n2026-10,paid_search,brand,-5,EUR\n"
@@ -107,6 +108,10 @@ def test_the_lead_id_column_comes_last_with_a_lead_history(tmp_path):
     assert every.columns[-1] == "salesforce_lead_id"
     assert list(every.columns[4:-1]) == [
         "contact_id",
+        "account_id",
+        "deal_id",
+        "touchpoint_id",
+        "activity_id",
         "month",
         "channel",
         "campaign",
@@ -189,17 +194,25 @@ def test_a_merged_contact_is_listed_with_the_id_it_was_merged_into(tmp_path, cap
     )
     assert set(listed["merged_into"]) <= survivors
     every = quality.all_set_aside_rows(crm)
-    assert every.columns[-1] == "merged_into"
+    assert list(every.columns[-2:]) == ["merged_into", "salesforce_lead_id"]
     assert every["merged_into"].dropna().tolist() == listed["merged_into"].tolist()
     assert not every.astype("string").apply(lambda c: c.str.contains("@")).any().any()
 
 
 def test_no_merged_into_column_without_a_merged_record(tmp_path):
-    """An export with no merged record keeps its listing's columns."""
+    """An export with no merged record keeps its listing's columns: the page's table has no
+    `merged_into`, its CSV's is empty (the CSV's columns are the same every month)."""
     header = "Record ID,Deal Name,Deal Stage,Amount,Create Date\n"
     (tmp_path / "deals.csv").write_text(header + "D1,A,Contract Sent,-5,2026-01-05\n")
-    every = quality.all_set_aside_rows(smk.load(tmp_path, format="hubspot"))
-    assert list(every.columns) == ["table", "file", "row", "reason", "deal_id"]
+    crm = smk.load(tmp_path, format="hubspot")
+    assert list(quality.set_aside_rows(crm, "deals").columns) == [
+        "file",
+        "row",
+        "reason",
+        "deal_id",
+    ]
+    every = quality.all_set_aside_rows(crm)
+    assert tuple(every.columns) == quality.SET_ASIDE_COLUMNS and every["merged_into"].isna().all()
 
 
 def test_a_converted_lead_is_listed_with_the_contact_it_was_merged_into(tmp_path, capsys):
