@@ -48,7 +48,7 @@ import pandas as pd
 
 from smk.checks import check_integer
 from smk.errors import NoDataError
-from smk.model import STAGE_DATE_COLUMNS
+from smk.model import STAGE_DATE_COLUMNS, no_rows_text
 from smk.periods import Month, as_month, as_of_time
 
 #: Funnel stages in order (evangelists count as customers).
@@ -385,9 +385,14 @@ def safe_ratio(numerator, denominator):
     return out if out.ndim else float(out)
 
 
-def _no_entries_text(contacts: pd.DataFrame, period: Month) -> str:
-    """Why `period` has no funnel entries: the range of the export's stage entry dates (all of
-    them, not only those before the period's end), and what to do."""
+def no_entries_text(contacts: pd.DataFrame, counts: pd.DataFrame, month: Month | str) -> str | None:
+    """Why the funnel of `month` (`funnel_counts(contacts, month)`: `counts`) has nobody in it,
+    for the page beside its stages of 0: the range of the export's stage entry dates (all of
+    them, not only those before the month's end), and what to do; None when a contact entered
+    a stage in the month."""
+    if counts["contacts"].any():
+        return None
+    period = as_month(month)
     dates = stage_entry_dates(contacts)[list(FUNNEL_STAGES)]
     first, last = dates.min().min(), dates.max().max()
     if pd.isna(first):
@@ -429,11 +434,16 @@ def funnel_counts(
     MQLs of leads that entered in earlier months against 2 new leads: 5.0). Conversion of
     the contacts that entered a stage in a month is `cohort_conversion`.
 
+    A month in which no contact entered any stage is a funnel of 0s, not missing data
+    (`no_entries_text` says why it is empty).
+
     Raises
     ------
-    NoDataError : when `month` is given and no contact entered any stage in it.
+    NoDataError : when `month` is given and the export has no contacts at all.
     """
     period = as_month(month) if month is not None else None
+    if period is not None and contacts.empty:  # no export of contacts: nothing was measured
+        raise NoDataError(f"no funnel for {period}: {no_rows_text('contacts')}")
     if as_of is None and period is not None:
         as_of = period.end
     if entries is None:
@@ -445,8 +455,6 @@ def funnel_counts(
         if period is not None:
             mask &= period.contains(entries[s])
         counted[s] = mask
-    if period is not None and not any(m.any() for m in counted.values()):
-        raise NoDataError(_no_entries_text(contacts, period))
     frame = pd.DataFrame(
         {
             **{f"n_{s}": counted[s] for s in FUNNEL_STAGES},

@@ -201,11 +201,24 @@ def kpi_line(tile: dict) -> str:
 KPI_FORMATS = ("int", "pct", "money", "hours", "float", "text")
 
 
+#: The status of a tile whose value cannot be computed or relied on (the index's grey tile).
+NO_DATA = "no data"
+
+
+def _tile_status(kpi: dict) -> dict:
+    """`kpi` with the status `NO_DATA` when it has no value (null or NaN, as the metrics file
+    writes it) and no status of its own: a tile without a target is n/a as much as one with."""
+    if _jsonable(kpi.get("value")) is None and not kpi.get("status"):
+        return kpi | {"status": NO_DATA}
+    return kpi
+
+
 def write_metrics(output_dir: str | Path, name: str, metrics: dict) -> Path:
     """Write `metrics-<name>.json`: the notebook's headline figures for the report index.
 
     A KPI whose `format` is not one of `KPI_FORMATS` is refused (ValueError naming it), so the
-    notebook fails where the mistake is: the index would show a share of 0.25 as "0.25"."""
+    notebook fails where the mistake is: the index would show a share of 0.25 as "0.25". A KPI
+    without a value gets the status `NO_DATA` unless it has one (`_tile_status`), on every page."""
     kpis = metrics.get("kpis")
     for kpi in kpis if isinstance(kpis, (list, tuple)) else []:
         fmt = kpi.get("format") if isinstance(kpi, dict) else None
@@ -214,6 +227,8 @@ def write_metrics(output_dir: str | Path, name: str, metrics: dict) -> Path:
                 f"KPI {kpi.get('id', kpi.get('label'))!r} has the format {fmt!r}, which smk "
                 f"does not know: use one of {', '.join(KPI_FORMATS)} (or none)"
             )
+    if isinstance(kpis, (list, tuple)):
+        metrics = metrics | {"kpis": [_tile_status(k) if isinstance(k, dict) else k for k in kpis]}
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"metrics-{name}.json"

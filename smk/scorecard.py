@@ -700,11 +700,25 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
             for v, f in zip(scorecard[col], scorecard["format"], strict=True)
         ]
     out["status"] = scorecard["status"].fillna(MISSING)
-    notes = scorecard["note"] if "note" in scorecard else pd.Series(None, index=out.index)
-    notes = notes.where(notes.notna(), scorecard["id"].map(_not_compared_text(scorecard)))
+    notes = _notes(scorecard)
     if notes.notna().any():
         out["note"] = notes.fillna("")
     return out
+
+
+def scorecard_export(scorecard: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as the notebook exports it (`funnel_sla_scorecard.csv`): its columns as
+    computed, with the `note` of `scorecard_display`, so the file says why a change is not
+    computed ("previous month: not compared, 12 deals closed in 2026-07 ...") as the page and
+    the tile's `previous_not_compared` do."""
+    return scorecard.assign(note=_notes(scorecard))
+
+
+def _notes(scorecard: pd.DataFrame) -> pd.Series:
+    """Each KPI's note: why it has no value (its `note`), else why it is not compared with an
+    earlier month whose figure is shown (`_not_compared_text`); None for neither."""
+    notes = scorecard["note"] if "note" in scorecard else pd.Series(None, index=scorecard.index)
+    return notes.where(notes.notna(), scorecard["id"].map(_not_compared_text(scorecard)))
 
 
 def _not_compared_text(scorecard: pd.DataFrame) -> dict[str, str]:
@@ -737,9 +751,7 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
     covered = gaps is not None and "previous_month" not in gaps
     kpis = []
     for row in scorecard.itertuples():
-        value = row.actual
-        if row.format == "int" and not pd.isna(value):
-            value = int(value)
+        value = row.actual if pd.isna(row.actual) else _as_format(row.actual, row.format)
         item = {"id": row.id, "label": row.label, "value": value, "format": row.format}
         item |= periods.get(row.id, {})  # MQL to SQL: its label, the MQLs it judges
         if basis.get(row.id) is not None:
@@ -750,10 +762,11 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
         if scorecard.attrs.get(MONTH_PARTIAL):
             item[MONTH_PARTIAL] = scorecard.attrs[MONTH_PARTIAL]
         if row.target is not None and not pd.isna(row.target):
-            item["target"] = int(row.target) if row.format == "int" else row.target
+            item["target"] = _as_format(row.target, row.format)
+        if isinstance(row.status, str):  # "no data" too, with a target or without
             item["status"] = row.status
         if row.previous_month is not None and not pd.isna(row.previous_month):
-            item["previous"] = row.previous_month  # the report index shows the change
+            item["previous"] = _as_format(row.previous_month, row.format)  # the index's change
         elif covered:  # the export covers the previous month: its figure is n/a too
             item["previous"] = None
         if row.id in details:
@@ -763,6 +776,12 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
             item["detail"] = note
         kpis.append(item)
     return kpis
+
+
+def _as_format(value: float, fmt: str) -> float | int:
+    """A scorecard figure as its tile writes it: a whole number for an `int` KPI (62, not
+    62.0), as it is otherwise."""
+    return int(value) if fmt == "int" else value
 
 
 # ------------------------------------------------------------------------------ marketing mix

@@ -1,0 +1,173 @@
+"""The funnel page's machine outputs: a month nobody entered the funnel in, and the scorecard's
+CSV and tiles saying what its page says."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk import funnel, outputs, scorecard
+from smk.errors import NoDataError
+from smk.model import make_table
+
+GAP = [
+    {"contact_id": "h1", "created_at": "2026-08-03", "lifecycle_stage": "mql",
+     "became_lead_at": "2026-08-03", "became_mql_at": "2026-08-04"},
+    {"contact_id": "h2", "created_at": "2026-10-03", "lifecycle_stage": "mql",
+     "became_lead_at": "2026-10-03", "became_mql_at": "2026-10-04"},
+]  # fmt: skip
+
+
+def test_a_month_nobody_entered_is_a_funnel_of_zeros_with_the_reason():
+    contacts = make_table("contacts", GAP)
+    counts = funnel.funnel_counts(contacts, month="2026-09")
+    assert counts["stage"].tolist() == list(funnel.FUNNEL_STAGES)
+    assert counts["contacts"].tolist() == [0] * 6 and counts["skipped"].tolist() == [0] * 6
+    assert funnel.no_entries_text(contacts, counts, "2026-09") == (
+        "no contact entered the funnel in 2026-09 (stage dates run from 2026-08-03 to "
+        "2026-10-04, none of them in 2026-09)"
+    )
+    later = funnel.funnel_counts(contacts, month="2026-12")
+    assert "choose a month" in funnel.no_entries_text(contacts, later, "2026-12")
+    october = funnel.funnel_counts(contacts, month="2026-10")
+    assert funnel.no_entries_text(contacts, october, "2026-10") is None
+    by_owner = funnel.funnel_counts(contacts.assign(owner_id="o1"), "2026-09", by="owner_id")
+    assert by_owner["contacts"].sum() == 0
+
+
+def test_an_export_without_contacts_still_has_no_funnel_to_give():
+    with pytest.raises(NoDataError, match="no funnel for 2026-09: the export has no contacts"):
+        funnel.funnel_counts(make_table("contacts", []), month="2026-09")
+
+
+def _card() -> pd.DataFrame:
+    """A scorecard as `kpi_scorecard` gives it: MQLs with a float previous month, pipeline
+    created n/a (no target), a win rate not compared for too few deals closed."""
+    rows = [
+        ("mqls", "int", 62.0, 60, "met", None, 70.0),
+        ("pipeline_created", "money", np.nan, None, "no data", "the deals have no amount", 9.0),
+        ("win_rate", "pct", 0.45, None, None, None, 0.444),
+    ]
+    card = pd.DataFrame(
+        [
+            {"id": i, "label": i, "format": f, "better": "higher", "actual": a, "target": t,
+             "status": s, "note": n, "previous_month": p, "change_vs_previous_month": np.nan,
+             "same_month_last_year": np.nan, "change_vs_last_year": np.nan}
+            for i, f, a, t, s, n, p in rows
+        ]
+    )  # fmt: skip
+    why = "22 deals closed in 2026-10 and 18 in 2026-09, too few"
+    card.attrs[scorecard.NOT_COMPARED] = {"win_rate": {"previous_month": why}}
+    card.attrs["not_compared"] = {}
+    return card
+
+
+def test_the_scorecard_csv_says_why_a_change_is_not_computed_as_the_page_does():
+    card = _card()
+    exported = scorecard.scorecard_export(card).set_index("id")
+    shown = scorecard.scorecard_display(card).set_index("KPI")
+    assert exported.loc["win_rate", "note"] == (
+        "previous month: not compared, 22 deals closed in 2026-10 and 18 in 2026-09, too few"
+    )
+    assert exported["note"].fillna("").tolist() == shown["note"].tolist()
+    assert exported.drop(columns="note").equals(card.set_index("id").drop(columns="note"))
+
+
+def test_tiles_say_no_data_without_a_target_and_previous_is_written_as_the_value():
+    tiles = {t["id"]: t for t in scorecard.scorecard_kpis(_card())}
+    assert tiles["pipeline_created"]["status"] == "no data"
+    assert "target" not in tiles["pipeline_created"]
+    assert "status" not in tiles["win_rate"]  # a value, no target: nothing to judge
+    mqls = tiles["mqls"]
+    assert (mqls["value"], mqls["target"], mqls["previous"]) == (62, 60, 70)
+    assert all(isinstance(mqls[k], int) for k in ("value", "target", "previous"))
+
+
+def test_every_pages_tile_without_a_value_is_no_data_in_its_metrics(tmp_path):
+    kpis = [
+        {"id": "rfm_customers_at_risk", "label": "Customers at risk", "value": None},
+        {"id": "changed", "label": "Accounts that changed segment", "value": np.nan},
+        {"id": "unusable", "label": "Leads above the threshold", "value": 3, "status": "no data"},
+        {"id": "top_channel", "label": "Top channel", "value": None, "status": "missed"},
+        {"id": "segments", "label": "Account segments", "value": 2},
+    ]
+    path = outputs.write_metrics(tmp_path, "segmentation", {"title": "S", "kpis": kpis})
+    status = {t["id"]: t.get("status") for t in json.loads(path.read_text())["kpis"]}
+    assert status == {
+        "rfm_customers_at_risk": "no data",
+        "changed": "no data",
+        "unusable": "no data",
+        "top_channel": "missed",  # a tile's own status stands
+        "segments": None,
+    }
+    assert "status" not in kpis[0]  # the caller's tiles are left as they were
+
+
+def test_the_funnel_page_of_a_month_without_entries_writes_its_zeros_and_notes(tmp_path):
+    # September: nobody enters the funnel; a deal without an amount is created and lost, so
+    # pipeline created is n/a (no target); one deal closed in August and one in September:
+    # too few to compare win rates
+    from smk.report import run_report
+
+    export = tmp_path / "export"
+    export.mkdir()
+    contact = {"lifecycle_stage": "mql", "owner_id": "o1", "original_source": "email"}
+    deal = {"contact_id": "", "is_closed": "true", "currency": "EUR"}
+    tables = {
+        "contacts": [
+            {**contact, "contact_id": "h0", "created_at": "2026-07-01T10:00:00Z",
+             "became_lead_at": "2026-07-01T10:00:00Z", "became_mql_at": "2026-07-02T10:00:00Z"},
+            {**contact, "contact_id": "h1", "created_at": "2026-08-03T10:00:00Z",
+             "became_lead_at": "2026-08-03T10:00:00Z", "became_mql_at": "2026-08-04T10:00:00Z"},
+            {**contact, "contact_id": "h2", "created_at": "2026-10-03T10:00:00Z",
+             "became_lead_at": "2026-10-03T10:00:00Z", "became_mql_at": "2026-10-04T10:00:00Z"},
+        ],
+        "deals": [
+            {**deal, "deal_id": "d1", "created_at": "2026-08-10T10:00:00Z",
+             "closed_at": "2026-08-20T10:00:00Z", "is_won": "true", "amount": "5000"},
+            {**deal, "deal_id": "d2", "created_at": "2026-09-05T10:00:00Z",
+             "closed_at": "2026-09-15T10:00:00Z", "is_won": "false", "amount": ""},
+        ],
+        "activities": [
+            {"activity_id": "x", "contact_id": "h2", "occurred_at": "2026-11-03T10:00:00Z",
+             "type": "call"},
+        ],
+    }  # fmt: skip
+    for name, rows in tables.items():
+        pd.DataFrame(rows).to_csv(export / f"{name}.csv", index=False)
+    out = tmp_path / "reports"
+    run_report(
+        export, "2026-09", out, data_format="canonical", notebooks=["funnel_sla"], quiet=True
+    )
+    month = out / "2026-09"
+    month_funnel = pd.read_csv(month / "funnel_month.csv", encoding="utf-8-sig")
+    assert month_funnel["stage"].tolist() == list(funnel.FUNNEL_STAGES)
+    assert month_funnel["contacts"].tolist() == [0] * 6
+    metrics = json.loads((month / "metrics-funnel_sla.json").read_text())
+    assert metrics["funnel"] == [
+        {"stage": s, "contacts": 0, "skipped": 0} for s in funnel.FUNNEL_STAGES
+    ]
+    kpis = {k["id"]: k for k in metrics["kpis"]}
+    assert kpis["mqls"]["value"] == 0 and kpis["mqls"]["previous"] == 1
+    assert isinstance(kpis["mqls"]["previous"], int)
+    assert kpis["pipeline_created"]["value"] is None
+    assert kpis["pipeline_created"]["status"] == "no data"
+    why = kpis["win_rate"]["previous_not_compared"]
+    assert why.startswith("1 deal closed in 2026-09 and 1 in 2026-08, too few")
+    card = pd.read_csv(month / "funnel_sla_scorecard.csv", encoding="utf-8-sig").set_index("id")
+    assert card.loc["win_rate", "note"] == f"previous month: not compared, {why}"
+    assert card.loc["pipeline_created", "status"] == "no data"
+    page = (month / "01_funnel_sla.html").read_text()
+    assert "stage dates run from 2026-07-01 to 2026-10-04, none of them in 2026-09" in page
+    assert "Not enough data for this section: no contact entered the funnel" not in page
+    index = (month / "index.html").read_text()
+    tiles = re.findall(
+        r'class="tile status-([\w-]*)" data-kpi="(\w+)".*?class="value">([^<]*)<', index
+    )
+    unknown = {kpi: css for css, kpi, value in tiles if value == "n/a"}
+    assert unknown["pipeline_created"] == "no-data"
+    assert set(unknown.values()) == {"no-data"}  # every n/a tile grey, none "status-"
