@@ -11,7 +11,8 @@ created (`smk.sla.deal_table`): deals of sales-sourced contacts, which skipped t
 pipeline created but not pipeline from MQLs, and an export that records no MQL date at all
 has no pipeline from MQLs to give (`unknown_kpis`). The labels say what is counted: leaked MQLs are
 those without sales activity within the leakage window (worked later or not), counted over the
-MQLs whose window has passed by the month's end, and `kpi_details` gives each tile the counts
+MQLs whose window has passed by the month's end, MQLs worked within the SLA over those whose
+SLA time has passed by then, and `kpi_details` gives each tile the counts
 behind its figure. MQL to SQL is the acceptance of the month its acceptance window spans back
 to (`smk.sla.acceptance_cohort`: with 30 days, the previous month's, its MQLs past their
 window but in February), each accepted or rejected, so it is judged like any figure; the report
@@ -173,8 +174,8 @@ def kpi_values(
     pipeline from MQLs counts the deals created in the month whose contact had its own MQL date
     (not one inferred from a later stage) by the deal's creation (`smk.sla.deal_table`). The
     leakage rate is the share of MQLs without sales activity within `leakage_days` among those
-    whose window has passed by the month's end; the share within the SLA is of all the month's
-    MQLs. MQL to SQL is the share of the MQLs of `smk.sla.acceptance_cohort` (as many months
+    whose window has passed by the month's end; the share within the SLA is of the MQLs whose
+    SLA time has passed by then (`smk.sla.sla_share_text`). MQL to SQL is the share of the MQLs of `smk.sla.acceptance_cohort` (as many months
     back as the acceptance window spans at 31 days a month) accepted by sales by the month's end.
     `kpi_values_with_notes` says why a NaN is there.
     """
@@ -298,14 +299,16 @@ def _acceptance_note(judged: pd.Series | None, row: pd.Series, sla: SLA, m: Mont
 
 def _why_unknown(row: pd.Series, sla: SLA, m: Month, deals: pd.DataFrame) -> dict[str, str]:
     """Why a month's rates may have no value when their tables are there: no deal closed, no
-    MQLs, none worked, every one still inside the leakage window."""
+    MQLs, none worked, every one still inside its SLA time or the leakage window."""
     closed = f"no deal closed in {m}" if deals["is_closed"].any() else "no deal closed yet"
     if row["mqls"] == 0:
         rates = ("speed_to_lead_hours", "share_within_sla", "leakage_rate")
         return {"win_rate": closed} | dict.fromkeys(rates, f"no MQLs in {m}")
+    sla_time = f"{sla.max_hours_to_first_activity:g} {sla_mod.hours_unit(sla)}"
     return {
         "win_rate": closed,
         "speed_to_lead_hours": f"no MQL of {m} worked by its end",
+        "share_within_sla": f"no MQL of {m} is past the SLA time of {sla_time} yet",
         "leakage_rate": f"no MQL of {m} is past the {sla.leakage_days:g}-day window yet",
     }
 
@@ -521,6 +524,10 @@ def _status(
 #: 2026-11-28) counted the MQLs worked inside the window too: the report's index compares this
 #: month with the previous one measured as this month is, not with that tile.
 LEAKAGE_RATE_OF = "MQLs past the leakage window"
+#: What the share within the SLA is over, in its tiles' `basis`. A tile published without it
+#: (before 2026-11-29) was over all the month's MQLs, those still inside their SLA time at the
+#: month's end counted as misses: not compared with.
+SLA_SHARE_OF = "MQLs past the SLA time"
 #: What MQL to SQL is over, in its tiles' `basis`. A tile published without it (before
 #: 2026-11-29) was the report month's own MQLs' share accepted so far: not compared with.
 ACCEPTANCE_RATE_OF = "the latest month of MQLs all past the acceptance window"
@@ -583,7 +590,8 @@ def kpi_basis(kpi: str, sla: SLA | None = None, pipelines: Mapping | None = None
     """The settings a KPI's figure depends on, beyond the data (the `basis` of its tile,
     `scorecard_kpis`): speed to lead and the share within the SLA on how hours are counted
     (`business_hours` and, for working hours, the working day) and the SLA time, the leakage
-    rate on its window and on the MQLs it is over (`rate_of`, `LEAKAGE_RATE_OF`), MQL to SQL
+    rate on its window and on the MQLs it is over (`rate_of`, `LEAKAGE_RATE_OF`; the share
+    within the SLA too, `SLA_SHARE_OF`), MQL to SQL
     on its window and its rule (`ACCEPTANCE_RATE_OF`); the KPIs counted from deals
     (`KPI_TABLES`) on the pipelines counted (`pipelines`: `CRM.pipelines_basis`, empty or None for all of them).
     The report's index compares two months' figures only when their basis agrees: a month
@@ -598,7 +606,8 @@ def kpi_basis(kpi: str, sla: SLA | None = None, pipelines: Mapping | None = None
     return {
         "speed_to_lead_hours": hours,
         "share_within_sla": hours
-        | {"max_hours_to_first_activity": sla.max_hours_to_first_activity},
+        | {"max_hours_to_first_activity": sla.max_hours_to_first_activity}
+        | {"rate_of": SLA_SHARE_OF},
         "leakage_rate": {
             "activity_types": hours["activity_types"],
             "leakage_days": sla.leakage_days,
@@ -665,7 +674,6 @@ def kpi_details(
     if summary is None:
         return details
     s = summary
-    of_mqls = f"of {counted(s['mqls'], 'MQL')}"  # MQL to SQL's: the scorecard's note
     if not s[sla_mod.ACTIVITIES_IN_EXPORT]:  # worked, within the SLA and leaked: <NA>
         why = no_activities or no_rows_text("activities")
         return details | dict.fromkeys(_ACTIVITY_KPIS, f"unknown: {why}") | {"mqls": why}
@@ -674,10 +682,12 @@ def kpi_details(
     if parts["pending"]:
         mqls += f", {parts['pending']} not worked yet, still inside the {days}-day window"
     hours = f"{sla.max_hours_to_first_activity:g} {unit}"
+    share = s["share_within_sla"]  # none past the SLA time: that tile's note says why
+    speed = f"no MQL past {hours} yet" if pd.isna(share) else f"{share:.0%} within {hours}"
     return details | {
         "mqls": mqls,
-        "speed_to_lead_hours": f"{s['share_within_sla']:.0%} within {hours}",
-        "share_within_sla": f"{s['within_sla']} {of_mqls} within {hours}",
+        "speed_to_lead_hours": speed,
+        "share_within_sla": sla_mod.sla_share_text(s, sla, with_rate=False),
         "leakage_rate": sla_mod.leakage_text(s, sla, with_rate=False),
     }
 

@@ -26,18 +26,23 @@ inferred MQLs here):
   `weekmask`, not `holidays`, between `workday_start` and `workday_end`, daylight-saving
   changes included).
 * **Worked** MQLs have such an activity; the **median** speed to lead is over worked MQLs.
-* **Within SLA**: worked within the maximum time; its share is of *all* the month's MQLs (an
-  MQL not worked, or not yet worked, is not within).
+* **Within SLA**: worked within the maximum time (counted as speed to lead is). An MQL's **SLA
+  time has passed** (`sla_due`) once more than that time has elapsed from its MQL date to
+  `as_of`, worked or not: no activity still to come could then be within it. Younger MQLs
+  without activity are `sla_pending`. The **share within the SLA** is the MQLs within it over
+  the MQLs whose SLA time has passed (`within_sla_due` / `sla_due` in `sla_by_month`): an MQL
+  still inside its SLA time can only be known to be within it (worked already), never to have
+  missed it, so counting it would bias the share (the not-yet-worked ones as misses, low, as
+  until 2026-11-29; only the worked ones, high).
 * **Leaked**: no sales activity within `leakage_days` of the MQL date, once those days have
   passed by `as_of`, whether or not sales worked it later (`first_activity_at` shows when);
   younger MQLs without activity are `leak_pending` (still inside the window). Every MQL is
   one of three: worked within the window, leaked, or pending. The **leakage rate** is leaked
   over the MQLs whose window has passed by `as_of` (`leak_due`): an MQL still inside it can
   only be known not to have leaked (worked already), never to have leaked, so counting the
-  worked ones among them would bias the rate low. The share within the SLA is over *all*
-  MQLs. The generator's truth calls `leaked` only those
-  never worked by design, and its `not_worked_by_end` (no activity by the cut-off) is what
-  `worked` False counts.
+  worked ones among them would bias the rate low. The generator's truth calls `leaked` only
+  those never worked by design, and its `not_worked_by_end` (no activity by the cut-off) is
+  what `worked` False counts.
 * **Accepted**: reached SQL (or a later stage; see `smk.funnel` for skipped stages) by `as_of`.
   **Rejected**: not accepted, and either a rejection reason is recorded (the
   `rejection_reason_column`, when the export has one), the contact was set to lifecycle stage
@@ -445,6 +450,25 @@ def business_hours_between(
     return out
 
 
+def _sla_hours(start: pd.Series, end: pd.Series, sla: SLA) -> np.ndarray:
+    """Hours from each `start` to its `end` as `sla` counts them: working hours with
+    `business_hours` (`business_hours_between`), else calendar hours; NaN where either is
+    missing."""
+    if sla.business_hours:
+        return business_hours_between(
+            start,
+            end,
+            sla.timezone,
+            sla.workday_start,
+            sla.workday_end,
+            sla.weekmask,
+            sla.holidays,
+        )
+    a, b = _utc_ns(start), _utc_ns(end)
+    hours = (b.astype("float64") - a) / _NS_PER_HOUR
+    return np.where((a != _NEVER) & (b != _NEVER), hours, np.nan)
+
+
 # ------------------------------------------------------------------------------ first activity
 def first_activity_after(
     contacts: pd.DataFrame,
@@ -599,10 +623,12 @@ def mql_leads(
     (YYYY-MM of the MQL date), mql_at, mql_date_inferred, first_activity_at,
     hours_to_first_activity (calendar), speed_to_lead_hours (the SLA's measure: calendar or
     business hours), worked, within_sla, leaked, leak_pending, leak_due (the leakage window
-    has passed: the leakage rate's MQLs), accepted, sql_at, rejected, rejection_reason, open.
-    The flags are bool; when the export has no sales activities at all
-    (`crm.activities` empty) nobody can tell a worked MQL from a leaked one, so worked,
-    within_sla, leaked and leak_pending (`ACTIVITY_FLAGS`) are unknown: pandas' nullable
+    has passed: the leakage rate's MQLs), accepted, sql_at, rejected, rejection_reason, open,
+    sla_pending (not worked yet, its SLA time still running), sla_due (its SLA time has passed:
+    the MQLs the share within the SLA is of). The flags are bool; when the export has no sales
+    activities at all (`crm.activities` empty) nobody can tell a worked MQL from a leaked one,
+    so worked, within_sla, leaked, leak_pending and sla_pending (`ACTIVITY_FLAGS`) are
+    unknown: pandas' nullable
     "boolean" dtype, all <NA> (the hours are NaN), and every figure built on them is unknown.
     """
     sla = sla or SLA()
@@ -638,19 +664,12 @@ def mql_leads(
     hours = (_as_int(answered).astype("float64") - _as_int(mql_at)) / _NS_PER_HOUR
     worked = first.notna().to_numpy()
     hours = np.where(worked, hours, np.nan)
-    if sla.business_hours:
-        speed = business_hours_between(
-            mql_at,
-            answered,
-            sla.timezone,
-            sla.workday_start,
-            sla.workday_end,
-            sla.weekmask,
-            sla.holidays,
-        )
-    else:
-        speed = hours
+    speed = _sla_hours(mql_at, answered, sla)
     within = worked & (speed <= sla.max_hours_to_first_activity)
+    # past its SLA time by the cut: no activity still to come (at or after it) could be within
+    cut_at = pd.Series(pd.Timestamp(cut, tz="UTC"), index=mql_at.index)
+    sla_due = _sla_hours(mql_at, cut_at, sla) > sla.max_hours_to_first_activity
+    sla_pending = ~sla_due & ~worked
     leak_limit = _as_int(mql_at) + int(sla.leakage_days * 24 * _NS_PER_HOUR)
     first_ns = _as_int(answered)
     due = leak_limit <= cut
@@ -706,6 +725,8 @@ def mql_leads(
             "rejected": rejected,
             "rejection_reason": reason,
             "open": ~accepted & ~rejected,
+            "sla_pending": sla_pending,
+            "sla_due": sla_due,
         }
     )
     out = out.sort_values(["mql_at", "contact_id"]).reset_index(drop=True)
@@ -730,10 +751,13 @@ FIGURES: dict[str, str] = {
     "worked": "worked (a sales activity after the MQL date)",
     "not_worked": "not worked yet",
     "within_sla": "worked within the maximum time",
+    "within_sla_due": "worked within the maximum time, of the MQLs whose SLA time has passed",
     "outside_sla": "not worked within the maximum time",
     "leaked": "no sales activity within the leakage window (some worked later)",
     "leak_pending": "no sales activity yet, leakage window still open",
     "leak_due": "leakage window passed (the MQLs the leakage rate is of)",
+    "sla_pending": "no sales activity yet, SLA time still running",
+    "sla_due": "SLA time passed (the MQLs the share within the SLA is of)",
     "accepted": "accepted by sales (SQL or later)",
     "rejected": "rejected by sales",
     "open": "neither accepted nor rejected yet",
@@ -748,6 +772,8 @@ def _figure_mask(leads: pd.DataFrame, figure: str) -> pd.Series:
         return ~leads["worked"]
     if figure == "outside_sla":
         return ~leads["within_sla"]
+    if figure == "within_sla_due":
+        return leads["within_sla"] & leads["sla_due"]
     if figure in FIGURES:
         flag = leads[figure]
         return flag if flag.dtype == "boolean" else flag.astype(bool)
@@ -797,10 +823,18 @@ def leads_behind(
 ACTIVITIES_IN_EXPORT = "activities_in_export"
 
 #: the `mql_leads` flags that need sales activities (nullable "boolean", <NA>, without them)
-ACTIVITY_FLAGS = ("worked", "within_sla", "leaked", "leak_pending")
+ACTIVITY_FLAGS = ("worked", "within_sla", "leaked", "leak_pending", "sla_pending")
 
 #: the `sla_by_month` counts of those flags (nullable "Int64", <NA>, when unknown)
-_ACTIVITY_COUNTS = ("worked", "not_worked", "within_sla", "leaked", "leak_pending")
+_ACTIVITY_COUNTS = (
+    "worked",
+    "not_worked",
+    "within_sla",
+    "leaked",
+    "leak_pending",
+    "within_sla_due",
+    "sla_pending",
+)
 
 _OWNER_TABLES = ("contacts", "deals", "activities")
 
@@ -928,7 +962,7 @@ def sla_by_month(
 
     Months without MQLs in the range show with 0 MQLs and empty rates (never a division by
     zero). Leads of an export without sales activities (`mql_leads` gives their worked,
-    within_sla, leaked and leak_pending as <NA>) have unknown counts of those (<NA>, the
+    within_sla, leaked, leak_pending and sla_pending as <NA>) have unknown counts of those (<NA>, the
     columns then nullable "Int64") and empty SLA and leakage rates and hours: nobody can tell
     a worked MQL from a leaked one. Each known count equals `len(leads_behind(leads, <figure>,
     month, ...))` (an unknown one raises `NoDataError` there). `months="all"`
@@ -939,10 +973,12 @@ def sla_by_month(
     Returns
     -------
     DataFrame: month, [by], mqls, mql_target (month rows only), worked, not_worked,
-    median_hours, p80_hours, within_sla, share_within_sla, leaked, leak_pending, leak_due,
-    leakage_rate (leaked / leak_due: of the MQLs whose leakage window has passed), accepted,
-    acceptance_rate (accepted so far / mqls: a floor while some are open), rejected,
-    rejection_rate, open.
+    median_hours, p80_hours, within_sla, share_within_sla (within_sla_due / sla_due: of the MQLs
+    whose SLA time has passed), leaked, leak_pending, leak_due, leakage_rate (leaked /
+    leak_due: of the MQLs whose leakage window has passed), accepted, acceptance_rate
+    (accepted so far / mqls: a floor while some are open), rejected, rejection_rate, open,
+    within_sla_due (within_sla among sla_due), sla_due, sla_pending (appended last, so the
+    columns before keep their places).
     """
     sla = sla or SLA()
     if isinstance(months, str) and months == "all":
@@ -961,7 +997,9 @@ def sla_by_month(
             "owner_id, team, segment or original_source"
         )
     keys = ["month"] + ([by] if by else [])
-    flags = leads.assign(not_worked=~leads["worked"])
+    flags = leads.assign(
+        not_worked=~leads["worked"], within_sla_due=_figure_mask(leads, "within_sla_due")
+    )
     worked_hours = leads["speed_to_lead_hours"].where(leads["worked"].fillna(False).astype(bool))
     flags = flags.assign(_hours=worked_hours)
     unknown = [c for c in _ACTIVITY_COUNTS if flags[c].isna().any()]  # no activities: <NA>
@@ -981,6 +1019,9 @@ def sla_by_month(
         accepted=("accepted", "sum"),
         rejected=("rejected", "sum"),
         open=("open", "sum"),
+        within_sla_due=("within_sla_due", "sum"),
+        sla_due=("sla_due", "sum"),
+        sla_pending=("sla_pending", "sum"),
     )
     if by:
         groups = sorted(leads[by].dropna().unique()) if len(leads) else []
@@ -999,12 +1040,15 @@ def sla_by_month(
         "accepted",
         "rejected",
         "open",
+        "within_sla_due",
+        "sla_due",
+        "sla_pending",
     ]
     table[counts] = table[counts].fillna(0).astype("int64")
     for column in unknown:  # a group with an unknown flag has an unknown count, not a low one
         missing = table[f"_unknown_{column}"].fillna(0) > 0
         table[column] = table[column].astype("Int64").mask(missing)
-    table["share_within_sla"] = safe_ratio(_floats(table["within_sla"]), table["mqls"])
+    table["share_within_sla"] = safe_ratio(_floats(table["within_sla_due"]), table["sla_due"])
     table["leakage_rate"] = safe_ratio(_floats(table["leaked"]), table["leak_due"])
     table["acceptance_rate"] = safe_ratio(table["accepted"], table["mqls"])
     table["rejection_rate"] = safe_ratio(table["rejected"], table["mqls"])
@@ -1030,6 +1074,9 @@ def sla_by_month(
             "rejected",
             "rejection_rate",
             "open",
+            "within_sla_due",
+            "sla_due",
+            "sla_pending",
         ]
     ]
 
@@ -1078,8 +1125,7 @@ def summary_text(
             f"worked: {s['worked']}, not worked yet: {s['not_worked']}",
             f"median speed to lead: {_median_text(s, unit)} (SLA "
             f"{a.max_hours_to_first_activity:g})",
-            f"within the SLA: {s['within_sla']} ({s['share_within_sla']:.1%}, target "
-            f"{a.share_to_work:.0%})",
+            f"within the SLA (target {a.share_to_work:.0%}): {sla_share_text(s, a)}",
             f"leaked (no sales activity within {a.leakage_days:g} days): {leakage_text(s, a)}",
         ]
     else:
@@ -1102,12 +1148,17 @@ def _median_text(summary: Mapping, unit: str) -> str:
 def measured_text(summary: Mapping, sla: SLA) -> str:
     """The funnel page's line for a month's MQLs measured as `sla` says (`month_summary` with
     it), each figure with its unit: "measured in working hours: median speed to lead 1.5
-    working hours; within 24 working hours: 82.3%" (calendar hours without `business_hours`).
+    working hours; within 24 working hours: 82.3% of the 62 MQLs past it" (`sla_share_text`;
+    calendar hours without `business_hours`).
     """
     unit = "working hours" if sla.business_hours else "calendar hours"
+    share, due = summary["share_within_sla"], counted(summary["sla_due"], "MQL")
+    share_text = (
+        "no MQL past that time yet" if pd.isna(share) else f"{share:.1%} of the {due} past it"
+    )
     return (
         f"measured in {unit}: median speed to lead {_median_text(summary, unit)}; within "
-        f"{sla.max_hours_to_first_activity:g} {unit}: {summary['share_within_sla']:.1%}"
+        f"{sla.max_hours_to_first_activity:g} {unit}: {share_text}"
     )
 
 
@@ -1132,17 +1183,38 @@ def leakage_text(summary: Mapping, sla: SLA, with_rate: bool = True) -> str:
     """The leakage figure in words, with its denominator and the MQLs it leaves out: "3 of the
     43 MQLs past the 7-day window (7.0%); 19 more still inside it, 6 of them not worked yet".
     An MQL inside the window could only be known not to have leaked, so none counts."""
-    parts, window = leakage_parts(summary), f"{sla.leakage_days:g}-day window"
-    known = with_rate and not pd.isna(summary["leakage_rate"])
-    rate = f" ({summary['leakage_rate']:.1%})" if known else ""
-    if parts["due"]:
-        text = f"{parts['leaked']} of the {counted(parts['due'], 'MQL')} past the {window}{rate}"
+    parts = leakage_parts(summary)
+    rate = summary["leakage_rate"] if with_rate else np.nan
+    window = f"{sla.leakage_days:g}-day window"
+    return _past_text(parts["leaked"], parts["due"], parts["pending"], summary, window, rate)
+
+
+def sla_share_text(summary: Mapping, sla: SLA, with_rate: bool = True) -> str:
+    """The share within the SLA in words, with its denominator and the MQLs it leaves out:
+    "45 of the 58 MQLs past the SLA time of 24 hours (77.6%); 4 more still inside it, 2 of
+    them not worked yet". An MQL inside its SLA time could only be known to be within it
+    (worked already), never to have missed it, so none counts (`sla_due`)."""
+    rate = summary["share_within_sla"] if with_rate else np.nan
+    window = f"SLA time of {sla.max_hours_to_first_activity:g} {hours_unit(sla)}"
+    due, pending = int(summary["sla_due"]), int(summary["sla_pending"])
+    return _past_text(int(summary["within_sla_due"]), due, pending, summary, window, rate)
+
+
+def _past_text(
+    count: int, due: int, pending: int, summary: Mapping, window: str, rate: float
+) -> str:
+    """`count` of the `due` MQLs of `summary` past `window` (with `rate` unless NaN), then
+    those still inside it and, of them, the `pending` ones not worked yet (`leakage_text`)."""
+    rate_text = "" if pd.isna(rate) else f" ({rate:.1%})"
+    if due:
+        text = f"{count} of the {counted(due, 'MQL')} past the {window}{rate_text}"
     else:
         text = f"no MQL past the {window} yet"
-    if parts["inside"]:
-        text += f"; {parts['inside']}{' more' if parts['due'] else ''} still inside it"
-    if parts["pending"]:
-        text += f", {parts['pending']} of them not worked yet"
+    inside = int(summary["mqls"]) - due
+    if inside:
+        text += f"; {inside}{' more' if due else ''} still inside it"
+    if pending:
+        text += f", {pending} of them not worked yet"
     return text
 
 
@@ -1773,6 +1845,7 @@ __all__ = [
     "leads_behind",
     "leakage_parts",
     "leakage_text",
+    "sla_share_text",
     "acceptance_cohort",
     "acceptance_period",
     "acceptance_text",

@@ -546,13 +546,14 @@ def test_a_teams_setting_with_one_key_is_said_to_have_only_one():
 def test_the_tiles_count_one_mql_and_one_deal_as_one(hubspot):
     summary = {"mqls": 1, "accepted": 0, "open": 1, "within_sla": 1, "share_within_sla": 1.0}
     summary |= {"worked": 1, "leaked": 0, "leak_pending": 0, "not_worked": 0, "leak_due": 1}
+    summary |= {"within_sla_due": 1, "sla_due": 1, "sla_pending": 0}
     summary |= {sla.ACTIVITIES_IN_EXPORT: True}
     details = scorecard.kpi_details(summary, {"deals_created": pd.NA})
     summary |= {"acceptance_rate": 0.0}
     assert sla.acceptance_text(summary, sla.SLA()) == (
         "0 of 1 MQL (0.0%), 1 still inside the 30-day window"
     )
-    assert details["share_within_sla"] == "1 of 1 MQL within 24 hours"
+    assert details["share_within_sla"] == "1 of the 1 MQL past the SLA time of 24 hours"
     deals = sla.deal_table(hubspot, FX, "EUR")
     row = sla.pipeline_by_month(deals, months=[MONTH]).iloc[0].copy()
     row[["deals_created", "mql_deals"]] = 1
@@ -682,7 +683,7 @@ def test_the_scorecard_csv_writes_its_changes_without_noise(hubspot, tmp_path):
     path = outputs.export_csv(card.reset_index(), tmp_path, "scorecard.csv")
     written = pd.read_csv(path, dtype=str, encoding="utf-8-sig").set_index("id")
     changes = written["change_vs_previous_month"].dropna()
-    assert changes["share_within_sla"] == "-0.01705069124424"  # was -0.017050691244239635
+    assert changes["share_within_sla"] == "-0.004237288135593"  # was -0.004237288135593209
     assert changes["speed_to_lead_hours"] == "-0.075"  # was -0.0749999999999993
     for kpi, text in changes.items():
         digits = text.lstrip("-").replace(".", "").lstrip("0")

@@ -505,9 +505,16 @@ def test_sla_figures_on_the_loaded_export_equal_the_generators_truth(
     for month in clean:
         assert ours.loc[month, "mqls"] == truth.loc[month, "mqls"], month
         assert ours.loc[month, "median_hours"] == truth.loc[month, "median_hours_to_first_activity"]
-        assert ours.loc[month, "share_within_sla"] == truth.loc[month, "share_worked_within_24h"]
+        share_of_all = ours.loc[month, "within_sla"] / ours.loc[month, "mqls"]
+        assert share_of_all == truth.loc[month, "share_worked_within_24h"], month
         assert ours.loc[month, "not_worked"] == truth.loc[month, "not_worked_by_end"], month
     assert list(ours.index) == list(truth.index)
+    # the truth's share is of all MQLs; ours of those past their SLA time at the cut, the
+    # same wherever every MQL is past it
+    past = ours["sla_due"] == ours["mqls"]
+    assert past.sum() >= 10 and not past.iloc[-1]  # the last month's latest MQLs are not
+    shares = ours.loc[past, "share_within_sla"]
+    assert shares.tolist() == (ours.loc[past, "within_sla"] / ours.loc[past, "mqls"]).tolist()
 
 
 def test_sla_figures_without_the_spoiled_contacts_equal_the_truth_in_every_month(
@@ -521,6 +528,7 @@ def test_sla_figures_without_the_spoiled_contacts_equal_the_truth_in_every_month
     truth_contacts = truth_contacts[~truth_contacts["contact_id"].isin(spoiled_contacts)]
     expected = _truth_by_month(truth_contacts, synth.end, days=5)
     assert list(ours.index) == list(expected.index)
+    ours["share_within_sla"] = ours["within_sla"] / ours["mqls"]  # the truth's: of all MQLs
     for col in ("mqls", "median_hours", "share_within_sla", "not_worked", "leaked"):
         assert ours[col].tolist() == expected[col].tolist(), col
 
@@ -545,7 +553,8 @@ def test_sla_figures_per_owner_equal_the_truths_realised_values(synth, loaded, s
         assert (
             ours.loc[owner, "median_hours"] == owners.loc[owner, "median_hours_to_first_activity"]
         )
-        assert ours.loc[owner, "share_within_sla"] == owners.loc[owner, "share_worked_within_24h"]
+        share_of_all = ours.loc[owner, "within_sla"] / ours.loc[owner, "mqls"]  # the truth's
+        assert share_of_all == owners.loc[owner, "share_worked_within_24h"], owner
     # the slowest owner by design is the slowest measured
     slowest = owners["design_median_hours"].idxmax()
     assert ours["median_hours"].idxmax() == slowest
@@ -730,9 +739,8 @@ def test_sla_figures_on_the_bundled_sample_equal_its_truth_outside_spoiled_rows(
         assert ours.loc[month, "median_hours"] == pytest.approx(
             truth.loc[month, "median_hours_to_first_activity"], rel=1e-12
         )
-        assert ours.loc[month, "share_within_sla"] == pytest.approx(
-            truth.loc[month, "share_worked_within_24h"], rel=1e-12
-        )
+        share_of_all = ours.loc[month, "within_sla"] / ours.loc[month, "mqls"]  # the truth's
+        assert share_of_all == pytest.approx(truth.loc[month, "share_worked_within_24h"], rel=1e-12)
         assert ours.loc[month, "not_worked"] == truth.loc[month, "not_worked_by_end"], month
 
 
@@ -894,10 +902,10 @@ def test_without_sales_activities_the_sla_rates_are_unknown_not_zero():
     assert "unknown (the export has no sales activities)" in text
     assert "nan" not in text and "worked: 0" not in text and "leaked (no sales activity" not in text
     text = sla.summary_text(sla.month_summary(sla.mql_leads(crm), "2026-10"), agreement, "2026-10")
-    assert "within the SLA: " in text and "unknown" not in text
+    assert "within the SLA (target 80%): " in text and "unknown" not in text
 
 
-FLAGS = ["worked", "within_sla", "leaked", "leak_pending"]  # need sales activities
+FLAGS = ["worked", "within_sla", "leaked", "leak_pending", "sla_pending"]  # need activities
 
 
 def _sample_without_activities():
@@ -916,7 +924,8 @@ def test_without_sales_activities_the_flags_and_counts_are_unknown_not_leaked():
         assert leads[column].dtype == "boolean" and leads[column].isna().all(), column
     assert leads["speed_to_lead_hours"].isna().all()
     assert leads[["accepted", "rejected", "open"]].dtypes.eq(bool).all()  # still known
-    counts = ["worked", "not_worked", "within_sla", "leaked", "leak_pending"]
+    counts = ["worked", "not_worked", "within_sla", "leaked", "leak_pending", "sla_pending"]
+    counts += ["within_sla_due"]
     other = pd.DataFrame({"contact_id": leads["contact_id"].to_numpy(), "x": 1})
     merged = leads.merge(other, on="contact_id")
     assert not merged.attrs  # pandas drops attrs on such a merge: nothing may depend on them
@@ -1090,17 +1099,17 @@ def test_activity_types_are_checked_and_read_as_the_model_writes_them():
 
 def test_the_line_measured_the_other_way_gives_every_figure_its_unit():
     # the funnel page printed "median speed to lead in working hours: 1.5"
-    summary = {"median_hours": 1.54, "share_within_sla": 0.823}
+    summary = {"median_hours": 1.54, "share_within_sla": 0.823, "sla_due": 62}
     working = sla.SLA(business_hours=True)
     assert sla.measured_text(summary, working) == (
         "measured in working hours: median speed to lead 1.5 working hours; within 24 working "
-        "hours: 82.3%"
+        "hours: 82.3% of the 62 MQLs past it"
     )
     calendar = sla.SLA(business_hours=False, max_hours_to_first_activity=48)
-    idle = {"median_hours": float("nan"), "share_within_sla": 0.0}
+    idle = {"median_hours": float("nan"), "share_within_sla": 0.0, "sla_due": 1}
     assert sla.measured_text(idle, calendar) == (
         "measured in calendar hours: median speed to lead none worked yet; within 48 calendar "
-        "hours: 0.0%"
+        "hours: 0.0% of the 1 MQL past it"
     )
 
 
