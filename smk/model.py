@@ -7,6 +7,7 @@ synthetic generator and the docs (`docs/data-model.md`) agree on column names an
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import os
 import shutil
@@ -395,7 +396,7 @@ def make_table(name: str, rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     for col, kind in SCHEMA[name].items():
         dtype = dtype_of(kind)
         if col not in frame:
-            out[col] = pd.Series([None] * len(frame), dtype=object).astype(dtype)
+            out[col] = _empty_column(kind, frame.index)
         elif kind == "datetime":
             out[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(dtype)
         elif kind == "id":
@@ -405,17 +406,159 @@ def make_table(name: str, rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _with_text_ids(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """`frame` (table `name`) with its id columns as `_text_ids`: itself when they are text."""
-    ids = [col for col, kind in SCHEMA[name].items() if kind == "id" and col in frame]
-    out = frame
-    for col in ids:
-        values = frame[col]
-        text = _text_ids(values, name, col)
-        if text is not values:
-            out = out.copy(deep=False) if out is frame else out
-            out[col] = text
-    return out
+def _empty_column(kind: str, index: pd.Index) -> pd.Series:
+    """A column of `kind` with no value, of the model's dtype, on `index`."""
+    return pd.Series([None] * len(index), index=index, dtype=object).astype(dtype_of(kind))
+
+
+#: What a column of each kind holds, and how to convert one of another dtype, as a CRM built
+#: by hand says it (`_typed_column`); the vocabulary kinds are text.
+_KIND_WORDS: dict[str, tuple[str, str]] = {
+    "datetime": ("UTC timestamps", "`pd.to_datetime(..., utc=True)`"),
+    "month": (
+        "months (timestamps without a time zone)",
+        "`pd.to_datetime(...)` (the first day of each month)",
+    ),
+    "float": ("numbers", "`pd.to_numeric(...)`"),
+    "int": ("whole numbers", "`pd.to_numeric(...).astype('Int64')`"),
+    "bool": (
+        "true/false flags",
+        "`.str.lower().map({'true': True, 'false': False}).astype('boolean')` (a flag is "
+        'never read from its text, where "False" would count as true)',
+    ),
+    "str": ("text", "`.astype('string')`"),
+}
+
+
+def _is_number(dtype) -> bool:
+    """Whether `dtype` holds real numbers: an integer or float dtype, nullable or not (no bool)."""
+    return pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
+
+
+def _as_kind(values: pd.Series, kind: str) -> pd.Series | None:
+    """`values` as a column of `kind` when their dtype is of its family (converted to the
+    model's dtype when that loses nothing), else None. Judged from the dtype (a flag column of
+    objects or numbers also by its values, vectorised), so cheap on any table."""
+    dtype, model = values.dtype, pd.api.types.pandas_dtype(dtype_of(kind))
+    if dtype == model:
+        return values
+    if kind == "datetime":
+        return values if isinstance(dtype, pd.DatetimeTZDtype) else None
+    if kind == "month":
+        return values if _naive_times(values) else None
+    if kind in ("float", "int"):
+        if not _is_number(dtype):
+            return None
+        try:
+            return values.astype(model)
+        except (TypeError, ValueError):  # a fraction in a column of whole numbers
+            return None
+    if kind == "bool":
+        flags = (
+            pd.api.types.is_bool_dtype(dtype)
+            or (
+                pd.api.types.is_object_dtype(dtype)
+                and pd.api.types.infer_dtype(values) in ("boolean", "empty")
+            )
+            or (_is_number(dtype) and bool((values.isin([0, 1]) | values.isna()).all()))
+        )
+        return values.astype(model) if flags else None
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+        return values  # text, as it was given
+    text = pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
+    return values.astype(model) if text else None  # Arrow text, categories
+
+
+def _typed_column(values: pd.Series, table: str, col: str, kind: str) -> pd.Series:
+    """Column `col` of table `table` as the model holds a column of `kind`: ids by
+    `_text_ids`; another column as `_as_kind`; one with no value at all (an empty CSV column
+    reads as floats) empty of the model's dtype. Naive timestamps, and any other dtype, are a
+    ValueError naming the table, column, the dtype found and how to convert it: a flag given
+    as text was read by its truthiness ("False" counted as won), text dates and amounts
+    failed deep inside pandas."""
+    if kind == "id":
+        return _text_ids(values, table, col)
+    if kind == "datetime" and _naive_times(values):
+        raise ValueError(
+            f"CRM {table}.{col} holds timestamps without a time zone "
+            f"({values.dtype}); the model's are UTC: convert them with "
+            f"`.dt.tz_localize('UTC')` (or `pd.to_datetime(..., utc=True)`)"
+        )
+    typed = _as_kind(values, kind)
+    if typed is not None:
+        return typed
+    if not values.notna().any():
+        return _empty_column(kind, values.index)
+    what, how = _KIND_WORDS.get(kind, _KIND_WORDS["str"])
+    raise ValueError(
+        f"CRM {table}.{col} has dtype {values.dtype}, not {what} ({dtype_of(kind)}, "
+        f"docs/data-model.md): convert it, e.g. with {how}"
+    )
+
+
+def _checked_table(
+    frame: pd.DataFrame, name: str, *, partial: bool = False, keys_checked: bool = False
+) -> pd.DataFrame:
+    """Table `name` of a CRM as the model holds it (`CRM.__post_init__`): each column of the
+    schema typed (`_typed_column`); the columns it lacks added empty, as the loaders add those
+    an export lacks (not for a `partial` table, read with only some columns); its id column
+    required when it has rows and ids unique (`_check_unique`) unless `keys_checked` (the
+    loader set repeated ids aside). `frame` itself when nothing changes."""
+    changed = {}
+    for col, kind in SCHEMA[name].items():
+        if col in frame:
+            values = frame[col]
+            typed = _typed_column(values, name, col, kind)
+            if typed is not values:
+                changed[col] = typed
+        elif not partial:
+            changed[col] = _empty_column(kind, frame.index)
+    key = PRIMARY_KEYS[name]
+    if key in REQUIRED[name] and key not in frame and len(frame) and not partial:
+        raise ValueError(
+            f"CRM {name} has no {key} column, the id of each row (its columns: "
+            f"{', '.join(map(str, frame.columns))}): name the column of its ids {key}"
+        )
+    if changed:
+        added = any(c not in frame for c in changed)
+        frame = frame.assign(**changed)
+        if added:  # in the model's column order, the other columns after
+            frame = frame[[*SCHEMA[name], *(c for c in frame.columns if c not in SCHEMA[name])]]
+    if key is not None and key in frame and not keys_checked and not _REPEATED_IDS.get():
+        _check_unique(frame[key], name, key)
+    return frame
+
+
+def _check_unique(ids: pd.Series, table: str, col: str) -> None:
+    """A CRM's ids are unique: repeated ones (two loads concatenated) counted the funnel twice
+    and failed deep in pandas elsewhere ("InvalidIndexError")."""
+    repeated = (ids.duplicated() & ids.notna()).to_numpy(dtype=bool)
+    if repeated.any():
+        n, first = int(repeated.sum()), ids[repeated].iloc[0]
+        rows = "1 row has" if n == 1 else f"{n:,} rows have"
+        raise ValueError(
+            f"CRM {table}.{col} repeats ids: {rows} the id of an earlier row (the first: "
+            f"{first!r}); each id is one record (a load sets such rows "
+            f"aside, as `duplicate {col}`): keep one row of each, e.g. with "
+            f"`.drop_duplicates({col!r})`"
+        )
+
+
+#: Set while CRMs that may repeat ids are built (`repeated_ids_allowed`).
+_REPEATED_IDS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "smk_repeated_ids", default=False
+)
+
+
+@contextlib.contextmanager
+def repeated_ids_allowed() -> Iterator[None]:
+    """Build CRMs that keep repeated ids meanwhile: an export as smk.synth writes it, with
+    the duplicate rows a loader must set aside (`write_export`), never a model to analyse."""
+    token = _REPEATED_IDS.set(True)
+    try:
+        yield
+    finally:
+        _REPEATED_IDS.reset(token)
 
 
 def check_pipelines(pipelines) -> list[str]:
@@ -612,23 +755,37 @@ class CRM:
     #: the deal pipelines the setting `pipelines` named (`of_pipelines`), as the export
     #: writes them, sorted; empty: every pipeline (`pipelines_basis`)
     counted_pipelines: tuple[str, ...] = ()
+    #: the tables of a model read with only some of their columns (`from_parquet`'s
+    #: `columns`), and those columns: the others are not added empty, which would take the
+    #: memory `columns` saves
+    read_columns: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        """Refuse a table whose timestamps are naive: the model's are UTC (docs/data-model.md),
-        and a CRM built by hand with naive ones was taken as UTC by some analyses and failed
-        deep inside pandas in others ("Cannot compare tz-naive and tz-aware"). Ids that are
-        whole numbers become text (`_text_ids`), other ids that are no text are refused: int
-        ids failed deep in pandas ("merge on string and int64 columns")."""
+        """Check every table as the model holds it (`_checked_table`, docs/data-model.md): a
+        CRM built by hand with naive timestamps, text flags, dates or amounts, int ids, missing
+        columns or repeated ids failed deep inside pandas, or counted wrongly ("False" flags as
+        won, concatenated loads twice). Ids that are whole numbers become text (`_text_ids`)."""
         for name in TABLES:
-            frame = getattr(self, name)
-            for col, kind in SCHEMA[name].items():
-                if kind == "datetime" and col in frame and _naive_times(frame[col]):
-                    raise ValueError(
-                        f"CRM {name}.{col} holds timestamps without a time zone "
-                        f"({frame[col].dtype}); the model's are UTC: convert them with "
-                        f"`.dt.tz_localize('UTC')` (or `pd.to_datetime(..., utc=True)`)"
-                    )
-            setattr(self, name, _with_text_ids(frame, name))
+            object.__setattr__(self, name, self._checked(name, getattr(self, name)))
+        object.__setattr__(self, "_tables_checked", True)
+
+    def __setattr__(self, name: str, value) -> None:
+        """A table assigned after construction (`crm.contacts = frame`) is checked as one
+        given to the constructor (`_checked`)."""
+        if name in SCHEMA and self.__dict__.get("_tables_checked"):
+            value = self._checked(name, value)
+        object.__setattr__(self, name, value)
+
+    def _checked(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """Table `name` checked (`_checked_table`); its ids are not checked for repeats when
+        the load's account has the table with as many rows (the loader set repeats aside)."""
+        account = self.quality.tables.get(name)
+        return _checked_table(
+            frame,
+            name,
+            partial=name in self.read_columns,
+            keys_checked=account is not None and account.loaded == len(frame),
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
@@ -871,6 +1028,7 @@ class CRM:
             format=meta["format"],
             from_model=True,
             counted_pipelines=_model_pipelines(meta, tables["deals"], quality),
+            read_columns={n: tuple(c) for n, c in wanted.items() if c is not None},
         )
 
 

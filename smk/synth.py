@@ -109,7 +109,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from smk.model import CRM, PRIMARY_KEYS, SCHEMA, TABLES, dtype_of
+from smk.model import CRM, PRIMARY_KEYS, SCHEMA, TABLES, dtype_of, repeated_ids_allowed
 
 NA = -1  # missing timestamp, in minutes since the epoch
 MINUTE_NS = 60_000_000_000
@@ -1624,7 +1624,8 @@ def write_export(
     spoiled: list[dict] = []
     if mess:
         _spoil_values(tables, spoiled, rng)
-    messy = CRM(**tables, source=crm.source, format=crm.format)
+    with repeated_ids_allowed():  # the duplicate rows are mess the load sets aside
+        messy = CRM(**tables, source=crm.source, format=crm.format)
     stop = synthetic.end if synthetic.end is not None else pd.Timestamp.now(tz="UTC")
     export_date = stop.strftime("%Y-%m-%d")
     if format == "hubspot":

@@ -150,7 +150,8 @@ def test_monthly_tables_start_with_the_first_contact_not_an_earlier_touch():
     scorecard on the same page says the export does not cover."""
     crm = smk.load(config.SAMPLE_DIR / "hubspot")
     first = crm.contacts["created_at"].min()
-    touch = crm.touchpoints.iloc[:1].assign(occurred_at=first - pd.Timedelta(days=20))
+    early = first - pd.Timedelta(days=20)
+    touch = crm.touchpoints.iloc[:1].assign(touchpoint_id="t-early", occurred_at=early)
     earlier = dataclasses.replace(crm, touchpoints=pd.concat([touch, crm.touchpoints]))
     months = sla.report_months(earlier, "2026-10")
     assert months[0] == f"{first:%Y-%m}" and months[-1] == "2026-10"

@@ -431,7 +431,9 @@ def test_the_data_span_reads_activities_by_position_not_label():
     created = pd.date_range("2026-05-01", "2026-10-31 23:00", periods=50, tz="UTC")
     crm = _crm_with(created, ["2026-10-15 10:00", "2026-12-01 10:00", "2026-10-20 10:00"])
     crm.activities["type"] = ["call", "meeting", "call"]
-    undated = crm.activities.iloc[[0]].assign(occurred_at=pd.to_datetime([None], utc=True))
+    undated = crm.activities.iloc[[0]].assign(
+        activity_id="a9", occurred_at=pd.to_datetime([None], utc=True)
+    )
     acts = pd.concat([crm.activities, undated])
     crm.activities = acts  # labels 0, 1, 2, 0
     assert data_span(crm)[1] == created[-1]  # the booked meeting does not count
