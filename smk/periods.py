@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from smk.errors import NoDataError
+
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _MONTH_LIKE = re.compile(r"\d{4}-\d{1,2}")  # a month label, not a date
 
@@ -465,33 +467,40 @@ def _record_stamps(crm) -> list[pd.Series]:
     return stamps + [crm.contacts[c] for c in stage_date_columns(crm.contacts)]
 
 
-#: The fewest records a month the export holds on average (`data_months`) for a month without
-#: any to be a gap (`empty_months`): at 10 a month, one without a record by chance is about
-#: one in 22,000 (e^-10); an export sparser than that (a handful of records a year) has quiet
-#: months.
-_GAP_RATE = 10
+#: The fewest records a month the export holds on average for a month without any to be a
+#: gap (`empty_months`). Records come in bunches (a lead brings its stage dates, touches, calls
+#: and deal: some ten records), so a small company's quiet month, one without a new lead, is
+#: no rarity at 20 records a month; at 100 (some ten leads a month and their work), a month
+#: without a single touch, call or deal is a hole in the export, not a quiet month.
+_GAP_RATE = 100
 
 
 def empty_months(crm) -> list[Month]:
-    """The months between the export's first and last in which it dates no record at all (no
-    contact created or moved to a stage, no touch, no sales activity, no deal created or
-    closed), when its months hold `_GAP_RATE` records or more on average: a gap in the export
-    (a sync that failed, a file lost), not a quiet month, as a small company's quiet month
-    still has a record in some table. The first and last months are those beyond which lie
-    no more records than `data_span` takes for strays (a 1970 placeholder opens no half
-    century of gaps). Empty when nothing is dated. Counted by day, then by month: a pass over
-    ten million touches, as cheap as their minimum."""
+    """The months of the export's span (`data_span` to `last_record`, the months a report may
+    name) in which it dates no record at all (no contact created or moved to a stage, no
+    touch, no sales activity, no deal created or closed), when its months hold `_GAP_RATE`
+    records or more on average: a gap in the export (a sync that failed, a file lost), not a
+    quiet month. Months before the span (a migrated CRM's history) or after it (meetings
+    booked ahead) are no gaps. Empty when nothing is dated. Counted by day, then by month: a
+    pass over ten million touches, as cheap as their minimum; the span, which costs more,
+    only when some month between the first and last record has none."""
     counts = _records_per_month(crm)
-    if counts.empty:
+    quiet = counts.index[counts.eq(0).to_numpy()]
+    if quiet.empty:  # every month from the first record to the last has one
         return []
-    strays = _strays_allowed(int(counts.sum()))
-    inside = counts[(counts.cumsum() > strays) & (counts[::-1].cumsum()[::-1] > strays)]
-    if inside.empty:
-        return []
-    span = counts.loc[inside.index[0] : inside.index[-1]]
+    first, last = data_span(crm)[0].strftime("%Y-%m"), last_record(crm).strftime("%Y-%m")
+    span = counts.loc[first:last]
     if span.sum() < _GAP_RATE * len(span):  # too sparse to tell a gap from a quiet month
         return []
     return [Month(label) for label, n in span.items() if not n]
+
+
+def require_records(crm, month: Month) -> None:
+    """Raise `NoDataError` when the export dates no record in `month` (`empty_months`): a gap
+    in the export, whose figures would be zeros nobody measured; a page stopped so says why
+    (`gap_text`) instead of publishing them."""
+    if month in empty_months(crm):
+        raise NoDataError(f"{gap_text(month)}: no figures for {month}")
 
 
 _DAY_NS = 86_400 * 10**9

@@ -25,7 +25,7 @@ import pytest
 import smk
 from smk import periods, scorecard, sla
 from smk.io.canonical import write_canonical
-from smk.model import CRM, TABLES
+from smk.model import CRM, TABLES, make_table
 from smk.report import check_export, run_report
 from smk.synth import synthesize
 
@@ -156,10 +156,56 @@ def test_smk_report_warns_of_a_gap_month(gap_folder, tmp_path):
     err = io.StringIO()
     with contextlib.redirect_stderr(err), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_report(data, "2026-07", tmp_path / "out", notebooks=["data_quality"])
+        run_report(data, "2026-07", tmp_path / "out", notebooks=["data_quality", "funnel_sla"])
     assert f"smk: warning: 2026-07 is a partial month: {GAP}" in err.getvalue()
     manifest = json.loads((tmp_path / "out" / "2026-07" / "manifest.json").read_text())
     assert manifest["pages"]["data_quality"]["month_partial"] == GAP
+    # the funnel page says why it has no figures (its notebook failed on an assertion: NaN
+    # MQLs on the scorecard, 0 in the funnel), and publishes no funnel of zeros
+    metrics = json.loads((tmp_path / "out" / "2026-07" / "metrics-funnel_sla.json").read_text())
+    assert metrics["no_data"] == f"{GAP}: no figures for 2026-07"
+    assert not (tmp_path / "out" / "2026-07" / "funnel_month.csv").exists()
+
+
+def _with_records(crm: CRM, table: str, column: str, stamps: list[str]) -> CRM:
+    """`crm` with rows of `table` copied from its first, dated `stamps` in `column`."""
+    frame = getattr(crm, table)
+    key = {"contacts": "contact_id", "activities": "activity_id"}[table]
+    extra = frame.iloc[[0] * len(stamps)].copy()
+    extra[key] = [f"extra-{i}" for i in range(len(stamps))]
+    extra[column] = pd.to_datetime(stamps, utc=True)
+    if table == "activities":
+        extra["type"] = "meeting"
+    return CRM(**{**crm.tables(), table: pd.concat([frame, extra], ignore_index=True)})
+
+
+def test_no_gaps_before_or_after_the_months_a_report_may_name(whole):
+    """Meetings booked ahead (no record yet in the months before them) and a migrated CRM's
+    history (a few contacts years back) were called gaps "likely a failed sync"."""
+    booked = _with_records(whole, "activities", "occurred_at", ["2027-02-15"] * 5)
+    assert periods.empty_months(booked) == []
+    history = [f"{year}-03-01" for year in range(2018, 2026)]
+    migrated = _with_records(whole, "contacts", "created_at", history)
+    assert periods.empty_months(migrated) == []
+
+
+def test_a_small_companys_quiet_month_is_no_gap():
+    """Two leads a month, each with its stage dates, calls and deal (about 17 records a
+    month), and none in 2025-08: a quiet month, whose figures are real zeros."""
+    months = [m for m in pd.period_range("2024-09", "2026-08", freq="M") if str(m) != "2025-08"]
+    rows = [
+        {"contact_id": f"{m}-{i}", "created_at": f"{m}-1{i}", "became_lead_at": f"{m}-1{i}"}
+        for m in months
+        for i in range(2)
+    ]
+    acts = [
+        {"activity_id": f"{r['contact_id']}-{k}", "contact_id": r["contact_id"],
+         "occurred_at": f"{r['created_at']}T1{k}:00"}
+        for r in rows
+        for k in range(6)
+    ]  # fmt: skip
+    tiny = CRM(contacts=make_table("contacts", rows), activities=make_table("activities", acts))
+    assert periods.empty_months(tiny) == []
 
 
 # ------------------------------------------------------------------ 2. the team's working week
