@@ -1765,15 +1765,18 @@ def untold_stages_note(crm: CRM) -> str | None:
     )
 
 
-def assumed_currency_note(crm: CRM, currency: str | None = None) -> str | None:
+def assumed_currency_note(
+    crm: CRM, currency: str | None = None, role: str = "the reporting currency"
+) -> str | None:
     """The caveat of the money figures when the export names no deal's currency
     (`smk.io.validate.unnamed_currency`: a Salesforce org without multiple currencies,
-    HubSpot's `Amount in company currency`): they are in `currency`, the reporting currency,
-    only because the report takes them to be (its load's warning says how to name another).
+    HubSpot's `Amount in company currency`): they are in `currency`, the page's `role` (the
+    reporting currency; the attribution page's own: the currency of its fx_rates), only
+    because the page takes them to be (the load's warning says how to name another).
     None: the export names the currency of its amounts, or has none."""
     if not unnamed_currency(crm.deals):
         return None
-    unit = f"{currency}, the reporting currency" if currency else "the reporting currency"
+    unit = f"{currency}, {role}" if currency else role
     return (
         f"no deal names its currency: the amounts are taken to be in {unit} (the data-quality page)"
     )

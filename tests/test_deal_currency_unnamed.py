@@ -128,17 +128,23 @@ def test_no_note_when_the_export_names_the_currency(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("notebook", "settings"),
+    ("notebook", "settings", "role"),
     [
-        ("02_segmentation.ipynb", {"n_segments": 2}),
-        ("04_attribution.ipynb", {"models": ["linear"], "n_boot": 10}),
+        ("02_segmentation.ipynb", {"n_segments": 2}, "the reporting currency"),
+        (
+            "04_attribution.ipynb",
+            {"models": ["linear"], "n_boot": 10},
+            "the currency of this page's fx_rates (its rate 1.0)",
+        ),
     ],
 )
 def test_the_segmentation_and_attribution_pages_say_the_currency_was_assumed(
-    tmp_path: Path, notebook: str, settings: dict
+    tmp_path: Path, notebook: str, settings: dict, role: str
 ) -> None:
     """Their won revenue, deal sizes, values credited and return on ad spend are money too:
-    an org without currencies had them in EUR without a word (left alone in session 25)."""
+    an org without currencies had them in EUR without a word (left alone in session 25). The
+    attribution page values deals in its fx_rates' currency, not the params file's reporting
+    currency: it does not call that currency the reporting currency (RV's D3)."""
     import papermill as pm
 
     from smk import config
@@ -159,7 +165,7 @@ def test_the_segmentation_and_attribution_pages_say_the_currency_was_assumed(
         for o in c.get("outputs", [])
         for line in o.get("text", "").splitlines()
     ]
-    assert printed.count(sla.assumed_currency_note(smk.load(export), "EUR")) == 1
+    assert printed.count(sla.assumed_currency_note(smk.load(export), "EUR", role)) == 1
 
 
 # --------------------------------------------------------------- smk validate's stage table
