@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -467,20 +468,21 @@ def _record_stamps(crm) -> list[pd.Series]:
     return stamps + [crm.contacts[c] for c in stage_date_columns(crm.contacts)]
 
 
-#: The fewest records a month the export holds on average for a month without any to be a
-#: gap (`empty_months`). Records come in bunches (a lead brings its stage dates, touches, calls
-#: and deal: some ten records), so a small company's quiet month, one without a new lead, is
-#: no rarity at 20 records a month; at 100 (some ten leads a month and their work), a month
-#: without a single touch, call or deal is a hole in the export, not a quiet month.
+#: The fewest records the nearest month before a month without any must hold for it to be a
+#: gap (`empty_months`; the month after may be the export's last, a few days). Records come in
+#: bunches (a lead brings its stage dates, touches, calls and deal: some ten records), so a
+#: small company's quiet month, one without a new lead, is no rarity at 20 records a month,
+#: nor are the quiet months of a migrated CRM's early years; after a month of 100 (some ten
+#: leads and their work), a month without a single touch, call or deal is a hole in the export.
 _GAP_RATE = 100
 
 
 def empty_months(crm) -> list[Month]:
     """The months of the export's span (`data_span` to `last_record`, the months a report may
     name) in which it dates no record at all (no contact created or moved to a stage, no
-    touch, no sales activity, no deal created or closed), when its months hold `_GAP_RATE`
-    records or more on average: a gap in the export (a sync that failed, a file lost), not a
-    quiet month. Months before the span (a migrated CRM's history) or after it (meetings
+    touch, no sales activity, no deal created or closed), after a month of `_GAP_RATE`
+    records or more: a gap in the export (a sync that failed, a file lost), not a quiet
+    month. Months before the span (a migrated CRM's history) or after it (meetings
     booked ahead) are no gaps. Empty when nothing is dated. Counted by day, then by month: a
     pass over ten million touches, as cheap as their minimum; the span, which costs more,
     only when some month between the first and last record has none."""
@@ -490,9 +492,25 @@ def empty_months(crm) -> list[Month]:
         return []
     first, last = data_span(crm)[0].strftime("%Y-%m"), last_record(crm).strftime("%Y-%m")
     span = counts.loc[first:last]
-    if span.sum() < _GAP_RATE * len(span):  # too sparse to tell a gap from a quiet month
-        return []
-    return [Month(label) for label, n in span.items() if not n]
+    held = span[span.to_numpy() > 0]  # the last month has records: one follows every gap
+    before = held.reindex(span.index).ffill()  # the nearest month before with records
+    busy = before.ge(_GAP_RATE).to_numpy()  # after a sparse month: a quiet one
+    return [Month(label) for label in span.index[span.eq(0).to_numpy() & busy]]
+
+
+def gaps_note(crm, months: Iterable[Month | str]) -> str | None:
+    """The line above a page's monthly tables that span a gap in the export (`empty_months`):
+    the rows of such months hold zeros nobody measured; None when they span none."""
+    shown = {as_month(m).label for m in months}
+    gaps = [m.label for m in empty_months(crm) if m.label in shown]
+    if not gaps:
+        return None
+    rows = "the row of that month" if len(gaps) == 1 else "the rows of those months"
+    return (
+        f"the export has no record dated in {', '.join(gaps)}, a gap in the export (a failed "
+        f"sync, a lost file): {rows} in the monthly tables and charts below hold zeros nobody "
+        "measured"
+    )
 
 
 def require_records(crm, month: Month) -> None:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import json
 import shutil
@@ -165,6 +166,14 @@ def test_smk_report_warns_of_a_gap_month(gap_folder, tmp_path):
     metrics = json.loads((tmp_path / "out" / "2026-07" / "metrics-funnel_sla.json").read_text())
     assert metrics["no_data"] == f"{GAP}: no figures for 2026-07"
     assert not (tmp_path / "out" / "2026-07" / "funnel_month.csv").exists()
+    # the next month's monthly tables still hold July's zeros: the page says what they are
+    with contextlib.redirect_stderr(err), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_report(data, "2026-08", tmp_path / "out", notebooks=["funnel_sla"])
+    page = (tmp_path / "out" / "2026-08" / "01_funnel_sla.html").read_text()
+    note = periods.gaps_note(smk.load(data), ["2026-06", "2026-07"])
+    assert note.startswith("the export has no record dated in 2026-07, a gap in the export")
+    assert html.escape(note, quote=False) in page
 
 
 def _with_records(crm: CRM, table: str, column: str, stamps: list[str]) -> CRM:
@@ -186,6 +195,13 @@ def test_no_gaps_before_or_after_the_months_a_report_may_name(whole):
     assert periods.empty_months(booked) == []
     history = [f"{year}-03-01" for year in range(2018, 2026)]
     migrated = _with_records(whole, "contacts", "created_at", history)
+    assert periods.empty_months(migrated) == []
+    # a denser history, every other month for three years (no strays: the span reaches back),
+    # before a busier export's months: their records outweighed the quiet ones on average
+    busy = synthesize(n_contacts=2000, months=9, seed=5, end="2026-10-31").crm
+    every_other = [f"{m}-10" for m in pd.period_range("2022-01", "2025-06", freq="2M")] * 6
+    migrated = _with_records(busy, "contacts", "created_at", every_other)
+    assert periods.data_span(migrated)[0] < pd.Timestamp("2023-01-01", tz="UTC")
     assert periods.empty_months(migrated) == []
 
 

@@ -1078,8 +1078,9 @@ def _warn_empty_months(crm: CRM, few: int = 3) -> None:
     crm.quality.warnings.append(
         f"the export has no record dated in the {months} {shown} (no contact, stage change, "
         "touch, activity or deal), while the months before and after have some: likely a gap "
-        f"in the export (a failed sync, a lost file). Reports show no figures for {it} and "
-        f"compare no month with {it}; check the export"
+        f"in the export (a failed sync, a lost file). The funnel page of {it} shows no "
+        f"figures, no month is compared with {it}, and later pages mark {it} in their monthly "
+        "tables; check the export"
     )
 
 
