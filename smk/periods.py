@@ -302,7 +302,8 @@ def stray_masks(crm) -> dict[str, pd.Series]:
     export's activity (a customer of 2019 is no stray), have a stray date only beyond its end
     (more than a month after it: an account made on the export's day is none). Per stage-date
     column (`stage_dates`: `contacts.became_mql_at`), the dates before `dates_start` (a 1970
-    placeholder) or more than a month after the end (which `last_record` does not reach)."""
+    placeholder) or more than a month after the end (which `last_record` does not reach);
+    none in an export too small to tell strays from data (`data_span`'s rule)."""
     dated = dated_records(crm)
     if not any(len(s) for s in dated.values()):
         return {}
@@ -313,9 +314,11 @@ def stray_masks(crm) -> dict[str, pd.Series]:
         ahead = scheduled_ahead(crm, acts).to_numpy() & (acts <= last + _YEAR).to_numpy()
         masks["activities"] = masks["activities"] & ~ahead
     masks["accounts"] = crm.accounts["created_at"].dropna() > last + STRAY_GAP
+    stages = stage_dates(crm)
+    if not _strays_allowed(sum(map(len, [*dated.values(), *stages.values()]))):
+        return masks | {c: pd.Series(False, index=s.index) for c, s in stages.items()}
     start = dates_start(crm)
-    masks |= {c: (s < start) | (s > last + STRAY_GAP) for c, s in stage_dates(crm).items()}
-    return masks
+    return masks | {c: (s < start) | (s > last + STRAY_GAP) for c, s in stages.items()}
 
 
 def stray_dates(crm) -> dict[str, int]:
