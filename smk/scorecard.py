@@ -718,10 +718,14 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
 
 def scorecard_export(scorecard: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as the notebook exports it (`funnel_sla_scorecard.csv`): its columns as
-    computed, with the `note` of `scorecard_display`, so the file says why a change is not
-    computed ("previous month: not compared, 12 deals closed in 2026-07 ...") as the page and
-    the tile's `previous_not_compared` do."""
-    return scorecard.assign(note=_notes(scorecard))
+    computed, with the `note` of `scorecard_display` and, on every row, the caption the page
+    shows above its table (`comparison_gaps`), so the file says why a change is not computed
+    ("previous month: not compared, 12 deals closed in 2026-07 ...", "same month last year:
+    not compared, the export's contacts begin on ...") as the page and the tiles do."""
+    notes, gaps = _notes(scorecard), comparison_gaps(scorecard)
+    if gaps:
+        notes = (notes + "; " + gaps).fillna(gaps)
+    return scorecard.assign(note=notes)
 
 
 def _notes(scorecard: pd.DataFrame) -> pd.Series:

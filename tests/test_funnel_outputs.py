@@ -77,6 +77,19 @@ def test_the_scorecard_csv_says_why_a_change_is_not_computed_as_the_page_does():
     assert exported.drop(columns="note").equals(card.set_index("id").drop(columns="note"))
 
 
+def test_the_scorecard_csv_says_why_a_comparison_column_is_empty_on_every_row():
+    """The page's caption above its table ("same month last year: not compared, ...") was
+    not in the CSV, whose columns were empty without a reason (RV2)."""
+    card = _card()
+    card.attrs["not_compared"] = {"same_month_last_year": "the export starts on 2025-11-01"}
+    exported = scorecard.scorecard_export(card).set_index("id")
+    caption = "same month last year: not compared, the export starts on 2025-11-01"
+    assert scorecard.comparison_gaps(card) == caption
+    assert exported.loc["mqls", "note"] == caption
+    assert exported.loc["pipeline_created", "note"] == f"the deals have no amount; {caption}"
+    assert exported.loc["win_rate", "note"].endswith(f"too few; {caption}")
+
+
 def test_tiles_say_no_data_without_a_target_and_previous_is_written_as_the_value():
     tiles = {t["id"]: t for t in scorecard.scorecard_kpis(_card())}
     assert tiles["pipeline_created"]["status"] == "no data"
@@ -159,7 +172,8 @@ def test_the_funnel_page_of_a_month_without_entries_writes_its_zeros_and_notes(t
     why = kpis["win_rate"]["previous_not_compared"]
     assert why.startswith("1 deal closed in 2026-09 and 1 in 2026-08, too few")
     card = pd.read_csv(month / "funnel_sla_scorecard.csv", encoding="utf-8-sig").set_index("id")
-    assert card.loc["win_rate", "note"] == f"previous month: not compared, {why}"
+    gaps = "same month last year: not compared, the export does not reach back to 2025-09"
+    assert card.loc["win_rate", "note"] == f"previous month: not compared, {why}; {gaps}"
     assert card.loc["pipeline_created", "status"] == "no data"
     page = (month / "01_funnel_sla.html").read_text()
     assert "stage dates run from 2026-07-01 to 2026-10-04, none of them in 2026-09" in page
