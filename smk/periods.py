@@ -303,7 +303,8 @@ def stray_masks(crm) -> dict[str, pd.Series]:
     (more than a month after it: an account made on the export's day is none). Per stage-date
     column (`stage_dates`: `contacts.became_mql_at`), the dates before `dates_start` (a 1970
     placeholder) or more than a month after the end (which `last_record` does not reach);
-    none in an export too small to tell strays from data (`data_span`'s rule)."""
+    in an export too small to tell strays from data (`data_span`'s rule), only placeholders
+    (`PLACEHOLDER_END`)."""
     dated = dated_records(crm)
     if not any(len(s) for s in dated.values()):
         return {}
@@ -314,10 +315,9 @@ def stray_masks(crm) -> dict[str, pd.Series]:
         ahead = scheduled_ahead(crm, acts).to_numpy() & (acts <= last + _YEAR).to_numpy()
         masks["activities"] = masks["activities"] & ~ahead
     masks["accounts"] = crm.accounts["created_at"].dropna() > last + STRAY_GAP
-    stages = stage_dates(crm)
-    if not _strays_allowed(sum(map(len, [*dated.values(), *stages.values()]))):
-        return masks | {c: pd.Series(False, index=s.index) for c, s in stages.items()}
-    start = dates_start(crm)
+    stages, start = stage_dates(crm), dates_start(crm)
+    if not _strays_allowed(sum(map(len, dated.values()))):  # too few to tell: placeholders
+        return masks | {c: s < start for c, s in stages.items()}
     return masks | {c: (s < start) | (s > last + STRAY_GAP) for c, s in stages.items()}
 
 
@@ -334,8 +334,18 @@ def _strays_allowed(records: int) -> int:
     return max(strays, _MIN_STRAYS) if strays else 0
 
 
+#: Dates up to this one are placeholders, never data, in an export of any size: a blank Unix
+#: time (1970-01-01) or an older default (Excel's 1900-01-01); an export of fewer than
+#: `_STRAY_SHARE` records has no other strays (`_strays_allowed`)
+PLACEHOLDER_END = pd.Timestamp("1970-01-02", tz="UTC")
+
+
 def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
-    """The newest (oldest) timestamp once at most `strays` records beyond a gap are left out."""
+    """The newest (oldest) timestamp once at most `strays` records beyond a gap are left out;
+    the oldest is never a placeholder (`PLACEHOLDER_END`) while a later date exists."""
+    if not newest:
+        real = [s[s >= PLACEHOLDER_END] if s.min() < PLACEHOLDER_END else s for s in stamps]
+        stamps = [s for s in real if len(s)] or stamps
     pick = pd.Series.nlargest if newest else pd.Series.nsmallest
     edge = pd.concat([pick(s, strays + 1) for s in stamps]).sort_values(ascending=not newest)
     edge = edge.iloc[: strays + 1].reset_index(drop=True)
@@ -509,10 +519,11 @@ def gaps_note(crm, months: Iterable[Month | str]) -> str | None:
     if not gaps:
         return None
     rows = "the row of that month" if len(gaps) == 1 else "the rows of those months"
+    hold = "holds" if len(gaps) == 1 else "hold"
     return (
         f"the export has no record dated in {', '.join(gaps)}, a gap in the export (a failed "
-        f"sync, a lost file): {rows} in the monthly tables and charts below hold zeros nobody "
-        "measured"
+        f"sync, a lost file): {rows} in the monthly tables and charts below {hold} zeros "
+        "nobody measured"
     )
 
 
@@ -542,13 +553,23 @@ def _records_per_month(crm) -> pd.Series:
     return counts.astype("int64")
 
 
+#: how `gap_text` begins (`is_gap_text`)
+GAP_TEXT_START = "the export has no record dated in "
+
+
 def gap_text(month: Month) -> str:
     """What the report says of a month the export dates no record in (`empty_months`)."""
     return (
-        f"the export has no record dated in {month} (no contact, stage change, touch, activity "
-        "or deal), while the months before and after have some: likely a gap in the export (a "
-        "failed sync, a lost file)"
+        f"{GAP_TEXT_START}{month} (no contact, stage change, touch, activity or deal), while "
+        "the months before and after have some: likely a gap in the export (a failed sync, a "
+        "lost file)"
     )
+
+
+def is_gap_text(text: str) -> bool:
+    """Whether a month's coverage text (`month_coverage`) says it is a gap (`gap_text`), not
+    a month the export covers in part."""
+    return text.startswith(GAP_TEXT_START)
 
 
 def month_coverage(crm, month: Month, week=None) -> str | None:

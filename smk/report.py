@@ -83,7 +83,7 @@ from smk.outputs import (
     read_metrics_file,
     write_metrics,
 )
-from smk.periods import Month, month_coverage, resolve_month
+from smk.periods import Month, is_gap_text, month_coverage, resolve_month
 from smk.pii import (
     INVISIBLE,
     first_last_columns,
@@ -4262,6 +4262,24 @@ def _with_page_pipelines(previous: dict[str, dict[str, dict]], folder: Path) -> 
     return out
 
 
+def _with_page_parts(previous: dict[str, dict[str, dict]], folder: Path) -> dict:
+    """The previous month's published tiles (notebook -> KPI id -> tile, of the month folder
+    `folder`), each of a page its manifest records as covering part of that month (a gap in
+    the export, data that start inside it: `month_partial`) marked so, as the index marked
+    them then (`_month_parts`): no base for a change (`_change`). Only the funnel page's own
+    tiles carry the mark in their metrics."""
+    pages = published_pages(folder)
+    return {
+        name: {
+            kpi: tile | {MONTH_PARTIAL: part}
+            if (part := pages.get(name, {}).get(MONTH_PARTIAL)) and not tile.get(MONTH_PARTIAL)
+            else tile
+            for kpi, tile in tiles.items()
+        }
+        for name, tiles in previous.items()
+    }
+
+
 def _measured_alike(kpi: dict, before: dict, month: Month | None = None) -> bool:
     """Whether the previous month's published tile `before` measured what `kpi` measures: the
     same label, format and basis (its holidays those of `month`, the tile's: `_compared_basis`),
@@ -4476,6 +4494,8 @@ def _change(kpi: dict, previous: dict[str, dict], month: Month | None = None) ->
     if published is None or published.get("value") is None:  # none published: the own one
         return _versus(kpi, own or published, seen)
     if published.get(MONTH_PARTIAL):  # published covering part of its month: no base
+        if is_gap_text(published[MONTH_PARTIAL]):  # nothing measured: not even the own figure
+            return f"{na}previous month not compared: {published[MONTH_PARTIAL]}"
         why = "the previous month was published covering only part of it"
         return f"{_versus(kpi, own)} ({why})" if own is not None else f"{na}not compared: {why}"
     if _measured_alike(kpi, published, month):
@@ -4601,7 +4621,8 @@ def write_month_index(
         for name, k in _notebook_kpis(json.loads(previous_file.read_text())):
             if "id" in k:
                 previous.setdefault(name, {})[k["id"]] = k
-        previous = _with_page_pipelines(previous, previous_file.parent)
+        before = previous_file.parent
+        previous = _with_page_parts(_with_page_pipelines(previous, before), before)
     tiles = []
     in_order = {r.name: metrics[r.name] for r in runs if r.name in metrics}  # notebook order
     parts = _month_parts(_lookback_caveats(in_order | metrics), context, provenance)

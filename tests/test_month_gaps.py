@@ -176,6 +176,26 @@ def test_smk_report_warns_of_a_gap_month(gap_folder, tmp_path):
     assert html.escape(note, quote=False) in page
 
 
+def test_no_page_compares_the_month_after_a_gap_with_it(tmp_path):
+    """The index compared lead scoring's "Contacts scored this month" of the month after a gap
+    with the gap month's ("+114 vs previous month"): only the funnel page's own tiles carry
+    the gap in their metrics; the others' is in the month's manifest (RV3)."""
+    from smk import report
+
+    folder = tmp_path / "2026-07"
+    folder.mkdir()
+    pages = {"lead_scoring": {"month_partial": GAP}, "segmentation": {}}
+    (folder / "manifest.json").write_text(json.dumps({"pages": pages}))
+    tile = {"id": "contacts_scored", "label": "Contacts scored", "format": "int", "value": 44}
+    published = {"lead_scoring": {"contacts_scored": tile}, "segmentation": {"x": tile}}
+    marked = report._with_page_parts(published, folder)
+    assert marked["lead_scoring"]["contacts_scored"]["month_partial"] == GAP
+    assert "month_partial" not in marked["segmentation"]["x"]
+    august = tile | {"value": 158, "previous": 44}
+    change = report._change(august, marked["lead_scoring"], periods.as_month("2026-08"))
+    assert change == f"previous month not compared: {GAP}"  # was "+114 vs previous month"
+
+
 def _with_records(crm: CRM, table: str, column: str, stamps: list[str]) -> CRM:
     """`crm` with rows of `table` copied from its first, dated `stamps` in `column`."""
     frame = getattr(crm, table)

@@ -84,3 +84,23 @@ def test_the_load_names_the_column_the_count_and_the_earliest(sample, tmp_path):
     assert not [w for w in sample.quality.warnings if "stray" in w]  # the sample has none
     kept = loaded.contacts.set_index("contact_id").loc[ids.tolist(), "became_mql_at"]
     assert f"{kept.min():%Y-%m-%d}" == "1970-01-01"  # kept as the export says
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_small_export_s_1970_placeholder_is_a_stray_too(sample):
+    """An export of fewer than 1,000 records has no strays by count (too few to tell), but a
+    date of 1970-01-01 is a blank Unix time, never data: it stretched a small company's
+    monthly tables to 681 rows (RV3), its created_at the data's span."""
+    contacts = sample.contacts[sample.contacts["became_mql_at"].notna()].head(40).copy()
+    small = smk.CRM(contacts=contacts, source="small")
+    assert sum(len(s) for s in periods.dated_records(small).values()) < 1000
+    first = periods.data_span(small)[0]
+    stray, _ = _with_stage_dates(small, "became_mql_at", ["1970-01-01"])
+    assert periods.stray_dates(stray) == {"contacts.became_mql_at": 1}
+    leads = sla.mql_leads(stray, as_of=MONTH.end)
+    assert sla.report_months(stray, MONTH, leads)[0] >= f"{first:%Y-%m}"
+    created = contacts.copy()
+    created.iloc[0, created.columns.get_loc("created_at")] = pd.Timestamp("1970-01-01", tz="UTC")
+    placeholder = smk.CRM(contacts=created, source="small")
+    assert periods.data_span(placeholder)[0] >= pd.Timestamp("2000-01-01", tz="UTC")
+    assert periods.stray_dates(placeholder) == {"contacts": 1}
