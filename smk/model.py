@@ -423,8 +423,9 @@ _KIND_WORDS: dict[str, tuple[str, str]] = {
     "int": ("whole numbers", "`pd.to_numeric(...).astype('Int64')`"),
     "bool": (
         "true/false flags",
-        "`.str.lower().map({'true': True, 'false': False}).astype('boolean')` (a flag is "
-        'never read from its text, where "False" would count as true)',
+        "`.str.lower().map({'true': True, 'false': False}).astype('boolean')` for text, or "
+        "a `.map` of other values to True and False (a flag is never read from its text, "
+        'where "False" would count as true)',
     ),
     "str": ("text", "`.astype('string')`"),
 }

@@ -475,9 +475,14 @@ def ends_inside(month: Month, last: pd.Timestamp, week=None) -> bool:
 
 
 def _record_stamps(crm) -> list[pd.Series]:
-    """Every date that records something happened in the export: `dated_records`, the deals'
-    close dates and the contacts' stage dates (`became_<stage>_at`)."""
-    stamps = list(dated_records(crm).values()) + [crm.deals["closed_at"]]
+    """Every date that records something happened in the export: `dated_records` but the
+    meetings and tasks (`SCHEDULED_TYPES`: booked or due before the month came, they are in
+    an export that lost it), the deals' close dates and the contacts' stage dates
+    (`became_<stage>_at`)."""
+    dated = dated_records(crm)
+    acts = dated["activities"]
+    dated["activities"] = acts[~scheduled_ahead(crm, acts).to_numpy()] if len(acts) else acts
+    stamps = list(dated.values()) + [crm.deals["closed_at"]]
     return stamps + [crm.contacts[c] for c in stage_date_columns(crm.contacts)]
 
 

@@ -640,8 +640,8 @@ def mql_leads(
         warn_if_after_data(
             pd.Timestamp(_as_of_ns(as_of), tz="UTC"),
             end,
-            "leakage and acceptance windows that close in between count as passed (leaked, "
-            "rejected)",
+            "SLA times, leakage and acceptance windows that close in between count as passed "
+            "(missed, leaked, rejected)",
             crm,
             sla,  # its working week: a Sunday-to-Thursday team's Friday is no gap
         )

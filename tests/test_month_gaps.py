@@ -93,6 +93,13 @@ def quiet(whole) -> CRM:
 
 
 # ----------------------------------------------------------------- 1. a month without records
+def test_meetings_booked_into_a_lost_month_do_not_hide_it(gap):
+    """A meeting booked in June for July is in an export that lost July: the month was still
+    a gap, and was scored as a month of zeros (V1)."""
+    booked = _with_records(gap, "activities", "occurred_at", ["2026-07-10T14:00:00Z"])
+    assert periods.empty_months(booked) == [JULY]
+
+
 def test_a_month_without_any_record_is_a_gap(gap, quiet, whole):
     assert periods.empty_months(gap) == [JULY]
     assert periods.empty_months(quiet) == []
