@@ -175,9 +175,10 @@ def kpi_values(
     (not one inferred from a later stage) by the deal's creation (`smk.sla.deal_table`). The
     leakage rate is the share of MQLs without sales activity within `leakage_days` among those
     whose window has passed by the month's end; the share within the SLA is of the MQLs whose
-    SLA time has passed by then (`smk.sla.sla_share_text`). MQL to SQL is the share of the MQLs of `smk.sla.acceptance_cohort` (as many months
-    back as the acceptance window spans at 31 days a month) accepted by sales by the month's end.
-    `kpi_values_with_notes` says why a NaN is there.
+    SLA time has passed by then (`smk.sla.sla_share_text`). MQL to SQL is the share of the
+    MQLs of `smk.sla.acceptance_cohort` (as many months back as the acceptance window spans at
+    31 days a month) accepted by sales by the month's end. `kpi_values_with_notes` says why a
+    NaN is there.
     """
     return kpi_values_with_notes(crm, month, sla, fx_rates, reporting_currency, segments)[0]
 
@@ -362,8 +363,8 @@ def kpi_scorecard(
     (`outputs.tidy_difference`); empty where the export does not cover the
     earlier month, or only part of it (the data start inside it: a part would read as a
     drop), or dates no record in it (`smk.periods.empty_months`: a gap in the export would
-    read as a collapse), and `comparison_gaps` says why; the win rate's are empty when either month closed
-    fewer than `MIN_CLOSED_DEALS` deals, and `attrs[NOT_COMPARED]` says why
+    read as a collapse), and `comparison_gaps` says why; the win rate's are empty when either
+    month closed fewer than `MIN_CLOSED_DEALS` deals, and `attrs[NOT_COMPARED]` says why
     (`too_few_closed`; `scorecard_display` puts it in the note). A KPI counted from a table
     the export lacks (`unknown_kpis`) has no value, the status "no data" and the reason in `note`; so does one
     the month cannot give

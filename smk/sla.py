@@ -962,11 +962,11 @@ def sla_by_month(
 
     Months without MQLs in the range show with 0 MQLs and empty rates (never a division by
     zero). Leads of an export without sales activities (`mql_leads` gives their worked,
-    within_sla, leaked, leak_pending and sla_pending as <NA>) have unknown counts of those (<NA>, the
-    columns then nullable "Int64") and empty SLA and leakage rates and hours: nobody can tell
-    a worked MQL from a leaked one. Each known count equals `len(leads_behind(leads, <figure>,
-    month, ...))` (an unknown one raises `NoDataError` there). `months="all"`
-    gives one row over all the leads (month "all"). By default the rows run from the first to
+    within_sla, leaked, leak_pending and sla_pending as <NA>) have unknown counts of those
+    (<NA>, the columns then nullable "Int64") and empty SLA and leakage rates and hours: nobody
+    can tell a worked MQL from a leaked one. Each known count equals `len(leads_behind(leads,
+    <figure>, month, ...))` (an unknown one raises `NoDataError` there). `months="all"` gives
+    one row over all the leads (month "all"). By default the rows run from the first to
     the last month with an MQL; `through` (e.g. the report month) extends them to that month,
     so it has a row even when it has no MQLs.
 
