@@ -1056,12 +1056,15 @@ def _warn_stray_stage_dates(crm: CRM, few: int = 3) -> None:
 def _stage_dates_beyond_records(crm: CRM) -> bool:
     """Whether a contact's stage date lies before every other dated record of the export, or
     more than a month after them all (minima and maxima: cheap on ten million touches)."""
-    others = [s for s in periods.dated_records(crm).values() if len(s)]
-    stages = [s for s in periods.stage_dates(crm).values() if len(s)]
+    dated = [crm.contacts["created_at"], crm.deals["created_at"]]
+    dated += [crm.touchpoints["occurred_at"], crm.activities["occurred_at"]]
+    others = [(s.min(), s.max()) for s in dated]  # NaT skipped: NaT for a table without
+    others = [edge for edge in others if pd.notna(edge[0])]
+    stages = [(s.min(), s.max()) for s in periods.stage_dates(crm).values() if len(s)]
     if not others or not stages:
         return False
-    first, last = min(s.min() for s in others), max(s.max() for s in others)
-    return any(s.min() < first or s.max() > last + periods.STRAY_GAP for s in stages)
+    first, last = min(lo for lo, _ in others), max(hi for _, hi in others)
+    return any(lo < first or hi > last + periods.STRAY_GAP for lo, hi in stages)
 
 
 def _warn_empty_months(crm: CRM, few: int = 3) -> None:
