@@ -201,7 +201,8 @@ def kpi_line(tile: dict) -> str:
 KPI_FORMATS = ("int", "pct", "money", "hours", "float", "text")
 
 
-#: The status of a tile whose value cannot be computed or relied on (the index's grey tile).
+#: The status of a tile whose value cannot be computed or relied on (the index's grey tile;
+#: docs/notebooks.md): the scorecard's, `write_metrics`' and the report index's one word.
 NO_DATA = "no data"
 
 

@@ -75,6 +75,7 @@ from smk.model import CRM, export_changed, is_open_at, same_pipelines
 from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
 from smk.outputs import (
     EMAIL_REMOVED,
+    NO_DATA,
     format_kpi,
     mask_emails,
     may_hold_email,
@@ -4237,8 +4238,6 @@ def _kpi_text(value, kpi: dict) -> str:
     return format_kpi(value, kpi.get("format"), currency)
 
 
-#: A tile's status when its value cannot be computed or relied on (docs/notebooks.md).
-NO_DATA = "no data"
 #: The `scope` of a tile whose figure counts the whole export, not the month (the rows set
 #: aside): no change against the previous month is shown (docs/notebooks.md).
 EXPORT_SCOPE = "export"

@@ -37,7 +37,7 @@ from smk import sla as sla_mod
 from smk.checks import check_integer, is_number
 from smk.funnel import UNKNOWN, NoDataError, records_mql_dates, safe_ratio, stage_entry_dates
 from smk.model import CRM, no_rows_text
-from smk.outputs import counted, format_kpi, tidy_difference
+from smk.outputs import NO_DATA, counted, format_kpi, tidy_difference
 from smk.periods import (
     Month,
     as_month,
@@ -516,7 +516,7 @@ def _status(
     leaves deals without an amount out (`caveats`) only "met" (its true value is higher
     still), else none: "missed" or "at risk" would judge a figure that is only a floor."""
     if kpi in notes:
-        return "no data"
+        return NO_DATA
     judged = status(value, target, better, sla.at_risk_margin)
     return judged if kpi not in caveats or judged == "met" else None
 

@@ -21,7 +21,7 @@ from smk.attribution.markov import MarkovAttribution
 from smk.attribution.reliability import reliability
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
 from smk.io.parse import listed
-from smk.outputs import detail_first, over_period
+from smk.outputs import NO_DATA, detail_first, over_period
 from smk.periods import Month
 
 RULE_MODELS = (
@@ -398,7 +398,7 @@ def _ranked(tile: dict, ranking: dict | None) -> dict:
     if ranking is None:
         return tile
     ranked = detail_first(tile, ranking["detail"])
-    return ranked if ranking["clear"] else ranked | {"status": "no data"}
+    return ranked if ranking["clear"] else ranked | {"status": NO_DATA}
 
 
 def _unreliable(tile: dict, check: dict) -> dict:
@@ -408,7 +408,7 @@ def _unreliable(tile: dict, check: dict) -> dict:
     be relied on"."""
     if check["reliable"]:
         return tile
-    return detail_first(tile, f"{check['caveat']}: not to be relied on") | {"status": "no data"}
+    return detail_first(tile, f"{check['caveat']}: not to be relied on") | {"status": NO_DATA}
 
 
 def report_kpis(

@@ -19,7 +19,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from smk.checks import is_number, is_whole
 from smk.errors import NoDataError
-from smk.outputs import counted
+from smk.outputs import NO_DATA, counted
 
 
 def _arrays(y, score) -> tuple[np.ndarray, np.ndarray]:
@@ -388,7 +388,7 @@ def capacity_kpi(mqls: int, capacity: int, check: dict) -> dict:
             f"(ROC AUC {check['auc']:.2f}, {check['level']:.0%} "
             f"interval {lo:.2f} to {hi:.2f}); not to be relied on"
         ),
-        "status": "no data",
+        "status": NO_DATA,
     }
 
 
