@@ -229,11 +229,32 @@ def _month_as_of(text: str) -> str:
     )
 
 
+#: The column that dates each table's records, the export's activity (`dated_records`)
+DATED_COLUMNS = {
+    "contacts": "created_at",
+    "deals": "created_at",
+    "touchpoints": "occurred_at",
+    "activities": "occurred_at",
+}
+
+
 def dated_records(crm) -> dict[str, pd.Series]:
     """The timestamps that date the export's activity, per table (missing ones left out)."""
-    columns = {"contacts": "created_at", "deals": "created_at"}
-    columns |= {"touchpoints": "occurred_at", "activities": "occurred_at"}
-    return {t: getattr(crm, t)[c].dropna() for t, c in columns.items()}
+    return {t: getattr(crm, t)[c].dropna() for t, c in DATED_COLUMNS.items()}
+
+
+def stage_dates_beyond_records(crm) -> bool:
+    """Whether a contact's stage date lies before every other dated record of the export
+    (`DATED_COLUMNS`), or more than a month after them all: only then may one be a stray
+    (`stray_masks`, which costs a pass over every table). Minima and maxima, NaT skipped:
+    cheap on ten million touches."""
+    edges = [(s.min(), s.max()) for s in (getattr(crm, t)[c] for t, c in DATED_COLUMNS.items())]
+    edges = [edge for edge in edges if pd.notna(edge[0])]  # a table without any date
+    stages = [(s.min(), s.max()) for s in stage_dates(crm).values() if len(s)]
+    if not edges or not stages:
+        return False
+    first, last = min(lo for lo, _ in edges), max(hi for _, hi in edges)
+    return any(lo < first or hi > last + STRAY_GAP for lo, hi in stages)
 
 
 def stage_date_columns(contacts: pd.DataFrame) -> list[str]:
@@ -481,16 +502,11 @@ def _record_stamps(crm) -> list[pd.Series]:
     `dated_records`' columns but the meetings and tasks (`SCHEDULED_TYPES`: booked or due
     before the month came, they are in an export that lost it), the deals' close dates and
     the contacts' stage dates (`became_<stage>_at`)."""
-    acts = crm.activities
-    scheduled = acts["type"].isin(SCHEDULED_TYPES).fillna(False).to_numpy(dtype=bool)
-    return [
-        crm.contacts["created_at"],
-        crm.deals["created_at"],
-        crm.deals["closed_at"],
-        crm.touchpoints["occurred_at"],
-        acts["occurred_at"][~scheduled],
-        *(crm.contacts[c] for c in stage_date_columns(crm.contacts)),
-    ]
+    dated = {t: getattr(crm, t)[c] for t, c in DATED_COLUMNS.items()}
+    scheduled = crm.activities["type"].isin(SCHEDULED_TYPES).fillna(False).to_numpy(dtype=bool)
+    dated["activities"] = dated["activities"][~scheduled]
+    stages = [crm.contacts[c] for c in stage_date_columns(crm.contacts)]
+    return [*dated.values(), crm.deals["closed_at"], *stages]
 
 
 #: The fewest records the nearest month before a month without any must hold for it to be a

@@ -1030,7 +1030,7 @@ def _warn_stray_stage_dates(crm: CRM, few: int = 3) -> None:
     They are kept, and count at their date, in months a page does not show
     (`smk.sla.report_months`). Only a stage date before every other dated record or a month
     after them all may be one: the masks, a pass over every table, are drawn only then."""
-    if not _stage_dates_beyond_records(crm):
+    if not periods.stage_dates_beyond_records(crm):
         return
     contacts = crm.contacts
     for column, stray in periods.stray_masks(crm).items():
@@ -1051,20 +1051,6 @@ def _warn_stray_stage_dates(crm: CRM, few: int = 3) -> None:
             "too, when they have no earlier date), in a month the monthly tables do not show "
             "(docs/data-model.md)"
         )
-
-
-def _stage_dates_beyond_records(crm: CRM) -> bool:
-    """Whether a contact's stage date lies before every other dated record of the export, or
-    more than a month after them all (minima and maxima: cheap on ten million touches)."""
-    dated = [crm.contacts["created_at"], crm.deals["created_at"]]
-    dated += [crm.touchpoints["occurred_at"], crm.activities["occurred_at"]]
-    others = [(s.min(), s.max()) for s in dated]  # NaT skipped: NaT for a table without
-    others = [edge for edge in others if pd.notna(edge[0])]
-    stages = [(s.min(), s.max()) for s in periods.stage_dates(crm).values() if len(s)]
-    if not others or not stages:
-        return False
-    first, last = min(lo for lo, _ in others), max(hi for _, hi in others)
-    return any(lo < first or hi > last + periods.STRAY_GAP for lo, hi in stages)
 
 
 def _warn_empty_months(crm: CRM, few: int = 3) -> None:
