@@ -443,10 +443,10 @@ def _as_kind(values: pd.Series, kind: str) -> pd.Series | None:
     dtype, model = values.dtype, pd.api.types.pandas_dtype(dtype_of(kind))
     if dtype == model:
         return values
-    if kind == "datetime":
-        return values if isinstance(dtype, pd.DatetimeTZDtype) else None
+    if kind == "datetime":  # another zone or unit: the same instants as the model holds them
+        return _in_model_unit(values.dt.tz_convert("UTC")) if _zoned(dtype) else None
     if kind == "month":
-        return values if _naive_times(values) else None
+        return _in_model_unit(values) if _naive_times(values) else None
     if kind in ("float", "int"):
         if not _is_number(dtype):
             return None
@@ -470,6 +470,26 @@ def _as_kind(values: pd.Series, kind: str) -> pd.Series | None:
     return values.astype(model) if text else None  # Arrow text, categories
 
 
+def _zoned(dtype) -> bool:
+    """Whether `dtype` holds timestamps with a time zone."""
+    return isinstance(dtype, pd.DatetimeTZDtype)
+
+
+def _in_model_unit(values: pd.Series) -> pd.Series:
+    """Timestamps in nanoseconds, the model's unit (`pd.to_datetime` gives microseconds):
+    the analyses count time in nanoseconds. Raises OutOfBoundsDatetime for a time the unit
+    cannot hold (before 1677 or after 2262)."""
+    return values if values.dt.unit == "ns" else values.dt.as_unit("ns")
+
+
+def _first_out_of_bounds(values: pd.Series) -> tuple[object, object]:
+    """The row label and value of the first time in `values` that nanoseconds cannot hold."""
+    tz = values.dt.tz
+    lo, hi = pd.Timestamp.min.tz_localize(tz), pd.Timestamp.max.tz_localize(tz)
+    outside = values[(values < lo) | (values > hi)]
+    return outside.index.tolist()[0], outside.iloc[0]
+
+
 def _typed_column(values: pd.Series, table: str, col: str, kind: str) -> pd.Series:
     """Column `col` of table `table` as the model holds a column of `kind`: ids by
     `_text_ids`; another column as `_as_kind`; one with no value at all (an empty CSV column
@@ -485,7 +505,14 @@ def _typed_column(values: pd.Series, table: str, col: str, kind: str) -> pd.Seri
             f"({values.dtype}); the model's are UTC: convert them with "
             f"`.dt.tz_localize('UTC')` (or `pd.to_datetime(..., utc=True)`)"
         )
-    typed = _as_kind(values, kind)
+    try:
+        typed = _as_kind(values, kind)
+    except pd.errors.OutOfBoundsDatetime:
+        row, value = _first_out_of_bounds(values)
+        raise ValueError(
+            f"CRM {table}.{col} holds a time the model cannot: {value} (row {row!r}); the "
+            "model's times lie between 1677 and 2262: set such placeholders to NaT"
+        ) from None
     if typed is not None:
         return typed
     if not values.notna().any():

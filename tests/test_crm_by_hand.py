@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import smk
-from smk import config, funnel
+from smk import config, funnel, periods
 from smk.model import CRM, SCHEMA, make_table
 
 
@@ -81,6 +81,34 @@ def test_columns_of_the_kinds_family_are_taken_in_the_models_dtype():
     assert str(employees.accounts["employees"].dtype) == "Int64"
     with pytest.raises(ValueError, match=r"accounts\.employees has dtype float64, not whole"):
         CRM(accounts=pd.DataFrame({"account_id": ["a"], "employees": [12.5]}))
+
+
+def test_times_of_another_zone_or_unit_are_held_as_the_models_utc_nanoseconds(loaded):
+    """`pd.to_datetime` gives microseconds, a user's frame may be in local time: the model
+    holds the same instants in UTC nanoseconds, which the analyses count in."""
+    contacts = loaded.contacts.assign(
+        created_at=loaded.contacts["created_at"].dt.tz_convert("Asia/Tokyo").dt.as_unit("us"),
+        became_mql_at=pd.to_datetime(loaded.contacts["became_mql_at"].astype(str), utc=True),
+    )
+    spend = loaded.spend.assign(month=loaded.spend["month"].dt.as_unit("s"))
+    crm = dataclasses.replace(loaded, contacts=contacts, spend=spend)
+    assert str(crm.contacts["created_at"].dtype) == "datetime64[ns, UTC]"
+    assert str(crm.contacts["became_mql_at"].dtype) == "datetime64[ns, UTC]"
+    assert str(crm.spend["month"].dtype) == "datetime64[ns]"
+    pd.testing.assert_series_equal(crm.contacts["created_at"], loaded.contacts["created_at"])
+    for month in ("2026-03", "2026-10"):
+        pd.testing.assert_frame_equal(
+            funnel.funnel_counts(crm.contacts, month), funnel.funnel_counts(loaded.contacts, month)
+        )
+    assert periods.empty_months(crm) == periods.empty_months(loaded)
+
+
+def test_a_time_nanoseconds_cannot_hold_is_refused_naming_its_row():
+    times = pd.Series(pd.to_datetime(["2026-01-05", "2300-01-01"], utc=True), index=[7, 8])
+    with pytest.raises(
+        ValueError, match=r"contacts\.became_mql_at holds a time .*2300-01-01.*row 8"
+    ):
+        CRM(contacts=pd.DataFrame({"contact_id": ["a", "b"], "became_mql_at": times}, index=[7, 8]))
 
 
 # ---------------------------------------------------------------------- 2. missing columns
