@@ -117,8 +117,9 @@ def tidy_floats(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(values):
             clean = tidy_values(values.to_numpy(dtype=float, na_value=np.nan))
             tidy.isetitem(i, pd.Series(clean, index=values.index).astype(values.dtype))
-        elif values.dtype == object:
-            tidy.isetitem(i, values.map(lambda v: tidy_float(v) if isinstance(v, float) else v))
+        elif values.dtype == object:  # ints among the floats stay ints (`map` made them floats)
+            tidied = [tidy_float(v) if isinstance(v, float) else v for v in values]
+            tidy.isetitem(i, pd.Series(tidied, index=values.index, dtype=object))
     return tidy
 
 

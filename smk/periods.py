@@ -554,6 +554,19 @@ def gaps_note(crm, months: Iterable[Month | str]) -> str | None:
     )
 
 
+#: The column `mark_gaps` appends to a published monthly table: True on a gap month's rows.
+GAP_COLUMN = "export_gap"
+
+
+def mark_gaps(crm, table: pd.DataFrame, column: str = "month") -> pd.DataFrame:
+    """`table` (one or more rows a month, `YYYY-MM` in `column`) with `GAP_COLUMN` appended
+    last: True on the rows of a gap in the export (`empty_months`), False on the others. A
+    CSV read without its page (a BI tool) so tells a gap's zeros nobody measured from a
+    month's real ones; the columns before keep their places."""
+    gaps = [m.label for m in empty_months(crm)]
+    return table.assign(**{GAP_COLUMN: table[column].astype("string").isin(gaps).to_numpy()})
+
+
 def require_records(crm, month: Month) -> None:
     """Raise `NoDataError` when the export dates no record in `month` (`empty_months`): a gap
     in the export, whose figures would be zeros nobody measured; a page stopped so says why

@@ -719,14 +719,36 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
 
 def scorecard_export(scorecard: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as the notebook exports it (`funnel_sla_scorecard.csv`): its columns as
-    computed, with the `note` of `scorecard_display` and, on every row, the caption the page
-    shows above its table (`comparison_gaps`), so the file says why a change is not computed
-    ("previous month: not compared, 12 deals closed in 2026-07 ...", "same month last year:
-    not compared, the export's contacts begin on ...") as the page and the tiles do."""
+    computed, a count's figures whole (`_as_formats`: 62, not 62.0), with the `note` of
+    `scorecard_display` and, on every row, the caption the page shows above its table
+    (`comparison_gaps`), so the file says why a change is not computed ("previous month: not
+    compared, 12 deals closed in 2026-07 ...", "same month last year: not compared, the
+    export's contacts begin on ...") as the page and the tiles do."""
     notes, gaps = _notes(scorecard), comparison_gaps(scorecard)
     if gaps:
         notes = (notes + "; " + gaps).fillna(gaps)
-    return scorecard.assign(note=notes)
+    figures = {col: _as_formats(scorecard[col], scorecard["format"]) for col in FIGURES}
+    return scorecard.assign(note=notes, **figures)
+
+
+#: The scorecard's columns of figures, each in its row's `format` (`_as_format`)
+FIGURES = (
+    "actual",
+    "target",
+    "previous_month",
+    "change_vs_previous_month",
+    "same_month_last_year",
+    "change_vs_last_year",
+)
+
+
+def _as_formats(values: pd.Series, formats: pd.Series) -> pd.Series:
+    """A column of scorecard figures as its tiles write them (`_as_format`), for a CSV: the
+    counts whole (62, not 62.0: the column mixes counts with rates and money), the others as
+    they are, empty where unknown. A spreadsheet reads each cell as a number, `read_csv` the
+    column as floats."""
+    written = [v if pd.isna(v) else _as_format(v, f) for v, f in zip(values, formats, strict=True)]
+    return pd.Series(written, index=values.index, dtype=object)
 
 
 def _notes(scorecard: pd.DataFrame) -> pd.Series:
@@ -795,8 +817,8 @@ def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = 
 
 def _as_format(value: float, fmt: str) -> float | int:
     """A scorecard figure as its tile writes it: a whole number for an `int` KPI (62, not
-    62.0), as it is otherwise."""
-    return int(value) if fmt == "int" else value
+    62.0), as it is otherwise (a target of 60.5 MQLs too: not cut to 60)."""
+    return int(value) if fmt == "int" and float(value).is_integer() else value
 
 
 # ------------------------------------------------------------------------------ marketing mix

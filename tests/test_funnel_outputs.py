@@ -74,7 +74,27 @@ def test_the_scorecard_csv_says_why_a_change_is_not_computed_as_the_page_does():
         "previous month: not compared, 22 deals closed in 2026-10 and 18 in 2026-09, too few"
     )
     assert exported["note"].fillna("").tolist() == shown["note"].tolist()
-    assert exported.drop(columns="note").equals(card.set_index("id").drop(columns="note"))
+    computed = card.set_index("id").drop(columns="note")
+    figures = list(scorecard.FIGURES)
+    assert exported[computed.columns.drop(figures)].equals(computed.drop(columns=figures))
+    assert exported[figures].astype(float).equals(computed[figures].astype(float))
+
+
+def test_the_scorecard_csv_writes_counts_as_whole_numbers(tmp_path):
+    """The MQLs were written 62.0, target 60.0, previous month 70.0, as floats like the rates
+    of their columns: a count is whole, in a spreadsheet and in `read_csv` a number still."""
+    card = _card()
+    card.loc[0, "change_vs_previous_month"] = -8.0
+    path = outputs.export_csv(scorecard.scorecard_export(card), tmp_path, "scorecard.csv")
+    written = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    written = written.set_index("id")
+    mqls = written.loc["mqls", ["actual", "target", "previous_month", "change_vs_previous_month"]]
+    assert mqls.tolist() == ["62", "60", "70", "-8"]  # was 62.0, 60.0, 70.0, -8.0
+    assert written.loc["win_rate", ["actual", "previous_month"]].tolist() == ["0.45", "0.444"]
+    assert written.loc["pipeline_created", ["actual", "target"]].tolist() == ["", ""]
+    read = pd.read_csv(path, encoding="utf-8-sig").set_index("id")
+    assert read["actual"].dtype == "float64" and read.loc["mqls", "actual"] == 62
+    assert read.loc["pipeline_created", "actual"] != read.loc["pipeline_created", "actual"]
 
 
 def test_the_scorecard_csv_says_why_a_comparison_column_is_empty_on_every_row():

@@ -181,6 +181,28 @@ def test_smk_report_warns_of_a_gap_month(gap_folder, tmp_path):
     note = periods.gaps_note(smk.load(data), ["2026-06", "2026-07"])
     assert note.startswith("the export has no record dated in 2026-07, a gap in the export")
     assert html.escape(note, quote=False) in page
+    # so do its CSVs, read without the page: the gap's row of zeros is marked, last
+    for name, count in (("sla_by_month.csv", "mqls"), ("pipeline_by_month.csv", "deals_created")):
+        table = pd.read_csv(tmp_path / "out" / "2026-08" / name, encoding="utf-8-sig")
+        assert table.columns[-1] == "export_gap", name  # was no such column
+        gaps = table.loc[table["export_gap"], "month"].tolist()
+        assert gaps == ["2026-07"] and table["export_gap"].dtype == bool, name
+        assert table.set_index("month").loc["2026-07", count] == 0  # the zeros it marks
+    # no contact entered a stage in a gap month: no cohort of it, to mark or to misread
+    cohorts = pd.read_csv(tmp_path / "out" / "2026-08" / "funnel_cohorts.csv")
+    assert "2026-06" in set(cohorts["cohort"]) and "2026-07" not in set(cohorts["cohort"])
+
+
+def test_a_gap_months_rows_are_marked_and_no_column_moves(gap, whole):
+    months = ["2026-06", "2026-07", "2026-08"]
+    table = pd.DataFrame({"month": months * 2, "owner_id": ["a"] * 3 + ["b"] * 3, "mqls": 1})
+    marked = periods.mark_gaps(gap, table)
+    assert marked.columns.tolist() == [*table.columns, periods.GAP_COLUMN]
+    assert marked[table.columns].equals(table)
+    assert marked.loc[marked[periods.GAP_COLUMN], "month"].tolist() == ["2026-07"] * 2
+    assert not periods.mark_gaps(whole, table)[periods.GAP_COLUMN].any()
+    cohorts = table.rename(columns={"month": "cohort"})
+    assert periods.mark_gaps(gap, cohorts, "cohort")[periods.GAP_COLUMN].sum() == 2
 
 
 def test_no_page_compares_the_month_after_a_gap_with_it(tmp_path):
