@@ -611,7 +611,7 @@ def _currency_parameters(namespace: dict, found: dict) -> dict:
 
 
 def _check_money(found: dict) -> None:
-    """`fx_rates` with the `reporting_currency` beside it (01, 02; 04 has none) by the rule
+    """`fx_rates` with the `reporting_currency` beside it (01, 02, 04) by the rule
     `smk report --params` applies to them (`smk.sla.check_fx_rates`): rates that leave the
     reporting currency out are refused before the data is read, not published under the wrong
     currency's name. Rates that are no mapping are left to the notebook (a user's notebook

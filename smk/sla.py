@@ -1771,8 +1771,8 @@ def assumed_currency_note(
     """The caveat of the money figures when the export names no deal's currency
     (`smk.io.validate.unnamed_currency`: a Salesforce org without multiple currencies,
     HubSpot's `Amount in company currency`): they are in `currency`, the page's `role` (the
-    reporting currency; the attribution page's own: the currency of its fx_rates), only
-    because the page takes them to be (the load's warning says how to name another).
+    reporting currency), only because the page takes them to be (the load's warning says how
+    to name another).
     None: the export names the currency of its amounts, or has none."""
     if not unnamed_currency(crm.deals):
         return None

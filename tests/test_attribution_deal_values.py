@@ -12,9 +12,10 @@ import shutil
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
-from test_attribution_models import B2B, mini_crm, utc, won_deal
+from test_attribution_models import B2B, mini_crm, table, utc, won_deal
 
 import smk
 from smk import attribution as at
@@ -160,3 +161,114 @@ def test_the_attribution_page_and_its_metrics_count_the_deals_without_an_amount(
     assert "without an amount (value unknown, not 0): 3 (" in page
     assert "without an amount: value unknown" in j.coverage_detail(90)
     assert j.coverage_detail(90) in page  # the tile: how many attributed ones have no amount
+
+
+# ------------------------------------------------------------------ the reporting currency
+#: A USD company: won in January, D1 in USD, D2 naming no currency (its own: USD); spend of
+#: January, one row in USD, one naming none
+USD_DEALS = [
+    _in("USD", won_deal("D1", "1", 1000.0, "2026-01-26")),
+    won_deal("D2", "2", 500.0, "2026-01-28"),
+]
+USD_SPEND = table(
+    "spend",
+    [
+        {
+            "month": pd.Timestamp("2026-01-01"),
+            "channel": "paid_search",
+            "amount": 300.0,
+            "currency": "USD",
+        },
+        {"month": pd.Timestamp("2026-01-01"), "channel": "paid_social", "amount": 200.0},
+    ],
+)
+JANUARY = {"start": utc("2026-01-01"), "end": utc("2026-02-01")}
+
+
+def _roi(deals: list[dict], spend: pd.DataFrame, rates: dict, currency: str):
+    """The journeys of January and their return on spend (linear), in `currency`."""
+    j = at.journeys(
+        mini_crm(B2B, deals=deals),
+        lookback_days=None,
+        fx=rates,
+        reporting_currency=currency,
+        **JANUARY,
+    )
+    paid = at.spend_by_channel(spend, **JANUARY, fx=rates, reporting_currency=currency)
+    return j, at.return_on_spend(at.compare(j, ["linear"]), paid).set_index("channel")
+
+
+@pytest.mark.parametrize("rates", [RATES, {"EUR": 1.08, "USD": 1.0}])
+def test_a_usd_company_gets_its_values_and_spend_in_usd(rates):
+    """Notebook 04 valued deals and spend in the currency whose rate is 1.0 (EUR with its
+    default rates), rows without a currency as EUR, whatever `reporting_currency: USD` the
+    funnel and segmentation pages honour: value per unit spent 8.7% off on a USD org's page."""
+    j, roi = _roi(USD_DEALS, USD_SPEND, rates, "USD")
+    assert j.currency == "USD" and j.total_value == pytest.approx(1500.0)
+    assert (
+        j.coverage_lines("January", None)[0] == "won conversions from January: 2 (value 1,500 USD)"
+    )
+    assert roi.loc[["paid_search", "paid_social"], "spend"].tolist() == pytest.approx(
+        [300.0, 200.0]
+    )
+    # the same figures as the whole computation in EUR (every row naming its currency), converted
+    usd = rates["USD"] / rates["EUR"]  # one USD in EUR
+    named = USD_SPEND.assign(currency="USD")
+    in_eur, eur_roi = _roi([_in("USD", d) for d in USD_DEALS], named, rates, "EUR")
+    assert in_eur.currency == "EUR" and in_eur.total_value == pytest.approx(1500.0 * usd)
+    assert (eur_roi[["value", "spend"]] / usd).to_numpy() == pytest.approx(
+        roi[["value", "spend"]].to_numpy(), nan_ok=True
+    )
+    assert eur_roi["roas"].to_numpy() == pytest.approx(roi["roas"].to_numpy(), nan_ok=True)
+
+
+def test_a_reporting_currency_without_a_rate_is_refused_as_on_the_other_pages():
+    crm = mini_crm(B2B, deals=USD_DEALS)
+    with pytest.raises(ValueError, match="has no rate for the reporting currency GBP"):
+        at.journeys(crm, fx=RATES, reporting_currency="GBP", **JANUARY)
+    with pytest.raises(ValueError, match="has no rate for the reporting currency GBP"):
+        at.spend_by_channel(USD_SPEND, fx=RATES, reporting_currency="GBP")
+    # without rates the deals must be in it: EUR deals are not shown as USD
+    with pytest.raises(ValueError, match="deals are in EUR, the reporting currency is USD"):
+        at.journeys(mini_crm(B2B), fx={}, reporting_currency="USD", **JANUARY)
+    assert at.value_currency(None, mini_crm(B2B, deals=USD_DEALS), "USD") == "USD"
+    assert at.value_currency(RATES, None, "USD") == "USD"
+    assert at.value_currency(RATES) == "EUR"  # none named: the rates' own, as before
+
+
+def test_smk_report_s_reporting_currency_reaches_the_attribution_page(tmp_path):
+    """A top-level `reporting_currency: USD` set the funnel and segmentation pages' currency
+    but not the attribution page's, which stayed in EUR (~15 s)."""
+    params = tmp_path / "params.yaml"
+    settings = {"n_boot": 20, "models": ["linear", "last_touch"]}
+    params.write_text(
+        yaml.safe_dump({"reporting_currency": "USD", "notebooks": {"attribution": settings}})
+    )
+    args = [
+        "report",
+        "--data",
+        str(config.SAMPLE_HUBSPOT),
+        "--month",
+        "2026-10",
+        "--out",
+        str(tmp_path / "r"),
+    ]
+    assert cli.main([*args, "--notebooks", "attribution", "--params", str(params), "--quiet"]) == 0
+    month = tmp_path / "r" / "2026-10"
+    metrics = json.loads((month / "metrics-attribution.json").read_text())
+    assert metrics["currency"] == "USD"
+    crm = smk.load(config.SAMPLE_HUBSPOT)
+    bounds = {"start": utc("2025-11-01"), "end": utc("2026-11-01")}
+    in_eur = at.journeys(crm, fx=RATES, **bounds)  # the page's figures before, in EUR
+    assert in_eur.currency == "EUR"
+    assert metrics["coverage"]["value"] == pytest.approx(in_eur.coverage()["value"] / RATES["USD"])
+    roi = pd.read_csv(month / "attribution_roi.csv")
+    spend = at.spend_by_channel(crm.spend, fx=RATES, **bounds).set_index("channel")["spend"]
+    paid = roi.drop_duplicates("channel").set_index("channel")["spend"].dropna()
+    assert paid.to_numpy() == pytest.approx(spend.loc[paid.index].to_numpy() / RATES["USD"])
+    page = " ".join(html.unescape((month / "04_attribution.html").read_text()).split())
+    assert "<strong>Cost per acquisition</strong> (USD per conversion)" in page
+    assert (
+        f"(value {metrics['coverage']['value']:,.0f} USD)" in page
+        and "<th>Linear (USD)</th>" in page
+    )

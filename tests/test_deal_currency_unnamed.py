@@ -131,11 +131,7 @@ def test_no_note_when_the_export_names_the_currency(tmp_path: Path) -> None:
     ("notebook", "settings", "role"),
     [
         ("02_segmentation.ipynb", {"n_segments": 2}, "the reporting currency"),
-        (
-            "04_attribution.ipynb",
-            {"models": ["linear"], "n_boot": 10},
-            "the currency of this page's fx_rates (its rate 1.0)",
-        ),
+        ("04_attribution.ipynb", {"models": ["linear"], "n_boot": 10}, "the reporting currency"),
     ],
 )
 def test_the_segmentation_and_attribution_pages_say_the_currency_was_assumed(
@@ -143,8 +139,7 @@ def test_the_segmentation_and_attribution_pages_say_the_currency_was_assumed(
 ) -> None:
     """Their won revenue, deal sizes, values credited and return on ad spend are money too:
     an org without currencies had them in EUR without a word (left alone in session 25). The
-    attribution page values deals in its fx_rates' currency, not the params file's reporting
-    currency: it does not call that currency the reporting currency (RV's D3)."""
+    attribution page values deals and spend in the reporting currency too (session 27)."""
     import papermill as pm
 
     from smk import config

@@ -239,7 +239,9 @@ def test_the_notebooks_refuse_rates_without_the_reporting_currency_as_smk_report
     cell = {"__annotations__": {"fx_rates": dict, "reporting_currency": str}}
     for good in ({**rates, "reporting_currency": "USD"}, {"fx_rates": {"USD": 1.0, "EUR": 1.2}}):
         assert notebooks.parameters({**cell, "reporting_currency": "EUR", **good})
-    assert notebooks.parameters({"__annotations__": {"fx_rates": dict}, **rates})  # 04: no label
+    assert notebooks.parameters(
+        {"__annotations__": {"fx_rates": dict}, **rates}
+    )  # no reporting_currency
 
 
 @pytest.mark.filterwarnings("ignore")

@@ -532,7 +532,7 @@ REFUSAL = (
             ["funnel_sla"],
             "notebooks.funnel_sla.fx_rates and reporting_currency (for notebook funnel_sla)",
         ),
-        (USD_BASED, ["attribution"], None),  # 04 has no reporting currency
+        (USD_BASED, ["attribution"], "fx_rates (for notebook attribution)"),  # 04's too
         ({**USD_BASED, "reporting_currency": "USD"}, None, None),
         ({"fx_rates": {"USD": 1.0, "CAD": 0.73, "EUR": 1.25}}, None, None),  # rates in USD
         ({"reporting_currency": "USD"}, None, None),  # the default rates, in EUR, have USD

@@ -159,8 +159,9 @@ class Journeys:
     data_start : set by `journeys` when the export's data begin after the period's start
         (`smk.periods.data_span`): the period's conversions can only be counted from then,
         which `coverage_lines` says; None when they begin earlier, or no start was given.
-    currency : set by `journeys`: the currency of the values (`value_currency`), which
-        `coverage_lines` names; None when it cannot be told (or for a path table).
+    currency : set by `journeys`: the currency of the values (`value_currency`: its
+        `reporting_currency`, else that of its rates), which `coverage_lines` names; None
+        when it cannot be told (or for a path table).
     cut_by_lookback : set by `journeys`: bool per journey (row of `table`), whether the
         lookback window cut it, i.e. its contact (account) had touches before the window's
         start, which the journey leaves out; all False without a limit. None for a path
@@ -775,6 +776,7 @@ def journeys(
     level: str = "channel",
     fx: Mapping[str, float] | None = None,
     sep: str = SEP,
+    reporting_currency: str | None = None,
 ) -> Journeys:
     """Build journeys from a CRM's touchpoints, one per conversion and one per non-converter.
 
@@ -812,6 +814,11 @@ def journeys(
         in several currencies are summed as they are, with a warning. Only the deals
         converting in the period are converted: a deal outside it needs no rate.
     sep : separator of the path strings.
+    reporting_currency : the currency of the values, as the funnel and segmentation pages
+        name theirs (`sla.deal_values`): `fx` may then be given in any base currency that
+        has a rate for it (amounts are divided by that rate), a deal without a currency is
+        taken as in it, and without `fx` the deals must be in it. None: the values are in
+        the currency whose `fx` rate is 1.0 (`value_currency`).
 
     Returns
     -------
@@ -909,7 +916,7 @@ def journeys(
         shown = end if end is not None else f"{pd.Timestamp(t_end, tz='UTC')}, the data's end"
         raise ValueError(f"the period's start ({start}) must come before its end ({shown})")
     in_window = (ev_time != NAT) & (ev_time >= t_start) & (ev_time < t_end)
-    ev_value, ev_unvalued = _values(ev["deals"], in_window, fx)
+    ev_value, ev_unvalued = _values(ev["deals"], in_window, fx, reporting_currency)
     in_period = in_window & (ev_owner >= 0)
     ownerless = in_window & (ev_owner < 0)  # no known contact (or account): never touched
     converted_before = np.zeros(len(owners), dtype=bool)
@@ -1081,26 +1088,32 @@ def journeys(
         unvalued=unknown,
         unlinked=unlinked,
         data_start=_starts_later(first, t_start),
-        currency=value_currency(fx, crm),
+        currency=value_currency(fx, crm, reporting_currency),
         cut_by_lookback=cut,
         emptied_by_lookback=emptied,
         pipelines=crm.pipelines_basis() if source == "deals" else {},
     )
 
 
-def value_currency(fx: Mapping[str, float] | None, crm=None) -> str | None:
+def value_currency(
+    fx: Mapping[str, float] | None, crm=None, reporting_currency: str | None = None
+) -> str | None:
     """The currency that deal values and spend are in after `fx` (`journeys`,
-    `spend_by_channel`: amounts times ``fx[currency]``): the one currency whose rate is 1.0
-    (`{"EUR": 1.0, "USD": 0.92}`: EUR); without rates, the one currency that the valued deals
-    and spend rows of `crm` are in. None when that cannot be told: no rate or several of 1.0,
-    or several currencies (or none) without rates."""
+    `spend_by_channel`): `reporting_currency` when one is named (`sla.deal_values` converts
+    to it, or refuses), unless several currencies are added as they are without rates; else
+    the one currency whose rate is 1.0 (`{"EUR": 1.0, "USD": 0.92}`: EUR); without rates,
+    the one currency that the valued deals and spend rows of `crm` are in. None when that
+    cannot be told: no rate or several of 1.0, or several currencies (or none) without
+    rates."""
     if fx:
-        base = base_currencies(fx)
+        base = [reporting_currency] if reporting_currency else base_currencies(fx)
         return base[0] if len(base) == 1 else None
     found: set[str] = set()
     for table in (getattr(crm, "deals", None), getattr(crm, "spend", None)):
         if table is not None and {"amount", "currency"} <= set(table.columns):
             found |= set(table.loc[table["amount"].notna(), "currency"].dropna().astype(str))
+    if reporting_currency and len(found) <= 1:  # another one alone is refused (`deal_values`)
+        return reporting_currency
     return found.pop() if len(found) == 1 else None
 
 
@@ -1444,7 +1457,10 @@ def _events(
 
 
 def _values(
-    deals: pd.DataFrame | None, in_window: np.ndarray, fx: Mapping[str, float] | None
+    deals: pd.DataFrame | None,
+    in_window: np.ndarray,
+    fx: Mapping[str, float] | None,
+    reporting_currency: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The value of each conversion event of `_events`, and whether it is unknown: the amount
     of each deal converting in the period (`in_window`), in the reporting currency by the one
@@ -1455,7 +1471,7 @@ def _values(
     value, unknown = np.zeros(len(in_window)), np.zeros(len(in_window), dtype=bool)
     if deals is None:
         return value, unknown
-    amount = deal_amounts(deals[in_window], fx, what="deal")
+    amount = deal_amounts(deals[in_window], fx, reporting_currency, what="deal")
     amount = amount.to_numpy(dtype="float64", na_value=np.nan)
     unknown[in_window] = np.isnan(amount)
     value[in_window] = np.nan_to_num(amount, nan=0.0)

@@ -19,24 +19,25 @@ def spend_by_channel(
     end: str | pd.Timestamp | None = None,
     channel_groups: Mapping | str | Path | None = None,
     fx: Mapping[str, float] | None = None,
+    reporting_currency: str | None = None,
 ) -> pd.DataFrame:
     """Spend per channel over the months that start in ``[start, end)`` (naive month dates;
     `start` and `end` as `journeys` takes them: `journeys.period_bound`).
 
-    `fx` converts each row's amount to the reporting currency (``fx[currency]``, as
-    `journeys` converts deal values; rows without a currency are taken as already in it).
-    Without it, spend in several currencies is added as it is, with a warning
-    (`sla.deal_amounts`, as deal amounts are).
+    `fx` and `reporting_currency` convert each row's amount to the reporting currency as
+    `journeys` converts deal values (`sla.deal_values`: rates in any base that has one for
+    `reporting_currency`; None: the currency whose rate is 1.0; rows without a currency are
+    taken as already in it). Without rates, spend in several currencies is added as it is,
+    with a warning (`sla.deal_amounts`, as deal amounts are).
     """
     s = spend_in(spend, start, end)
     groups = load_channel_groups(channel_groups)
     channel = s["channel"].astype("string")
     if groups:
         channel = channel.map(lambda c: groups.get(c, c) if isinstance(c, str) else c)
+    amount = deal_amounts(s, fx, reporting_currency, what="spend")
     out = (
-        pd.DataFrame(
-            {"channel": channel.astype("string"), "spend": deal_amounts(s, fx, what="spend")}
-        )
+        pd.DataFrame({"channel": channel.astype("string"), "spend": amount})
         .groupby("channel", observed=True)["spend"]
         .sum()
         .reset_index()
