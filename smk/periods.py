@@ -389,7 +389,8 @@ def warn_if_after_data(
     """
     if end is None or as_of <= end:
         return
-    skipped = pd.date_range(end.normalize() + pd.Timedelta(days=1), as_of, inclusive="left")
+    first_day = local_day(end, week) + pd.Timedelta(days=1)
+    skipped = pd.date_range(first_day, _wall_time(as_of, week), inclusive="left")
     if not working_days(skipped, week).any():
         return
     advice = "in a report: choose a month the export covers to its end, if it covers one"
@@ -413,6 +414,35 @@ def _stamps_ns(values: pd.Series) -> np.ndarray:
     if stamps.dtype != "datetime64[ns, UTC]":
         stamps = stamps.astype("datetime64[ns, UTC]")
     return np.asarray(stamps.array.asi8)
+
+
+def is_date_only(ns: np.ndarray) -> np.ndarray:
+    """Which timestamps (int64 UTC nanoseconds) are calendar dates: exactly 00:00:00 UTC,
+    where the loaders place a value written without a time of day (Salesforce's `CloseDate`,
+    a HubSpot stage date exported as a date; `docs/data-model.md`). A time of exactly
+    midnight UTC reads as a date too: the data cannot tell the two apart. NaT (either int64
+    end, as `_stamps_ns` or `smk.funnel` write it) is no date."""
+    ns = np.asarray(ns, dtype=np.int64)
+    edge = np.iinfo(np.int64)
+    return (ns % _DAY_NS == 0) & (ns != edge.min) & (ns != edge.max)
+
+
+def day_start_in(times: pd.Series, timezone: str) -> pd.Series:
+    """`times` with each calendar date (`is_date_only`) moved to the start of that date in
+    `timezone` (a team's local day: the SLA's `timezone`); a time of day is kept. A date
+    stands for the whole local day: Tokyo's morning of 6 October (5 October 23:30 UTC) is on
+    the date 2026-10-06, and New York's evening of 5 October (6 October 02:00 UTC) is not.
+    A midnight the clocks skip starts the day at the first time after the gap."""
+    dated = is_date_only(_stamps_ns(times))
+    if not dated.any():
+        return times
+    days = pd.DatetimeIndex(times[dated]).tz_localize(None)
+    starts = days.tz_localize(
+        timezone, ambiguous=np.ones(len(days), dtype=bool), nonexistent="shift_forward"
+    ).tz_convert("UTC")
+    out = times.copy()
+    out[dated] = starts
+    return out
 
 
 def last_record(crm) -> pd.Timestamp:
@@ -471,11 +501,25 @@ def latest_month(crm, week=None) -> Month | None:
 def working_days(days: pd.DatetimeIndex, week=None) -> np.ndarray:
     """Which of `days` are working days of `week`: anything with a numpy `weekmask` and
     `holidays` (ISO dates), such as the report's `smk.sla.SLA` (a Sunday-to-Thursday team,
-    a holiday at a month's end); None: Monday to Friday, no holidays. Dates are UTC days."""
+    a holiday at a month's end); None: Monday to Friday, no holidays. Dates are the team's
+    days: a timestamp falls on its `local_day`."""
     if week is None:
         return np.asarray(days.day_of_week < 5)
     dates = np.asarray(days.date, dtype="datetime64[D]")
     return np.is_busday(dates, weekmask=week.weekmask, holidays=list(week.holidays))
+
+
+def _wall_time(stamp: pd.Timestamp, week=None) -> pd.Timestamp:
+    """`stamp` (UTC) as the wall time of `week`'s team, without a zone: in its `timezone`
+    (an `smk.sla.SLA`'s), else in UTC."""
+    return stamp.tz_convert(getattr(week, "timezone", "UTC")).tz_localize(None)
+
+
+def local_day(stamp: pd.Timestamp, week=None) -> pd.Timestamp:
+    """The calendar day (midnight, without a zone) `stamp` falls on for `week`'s team: its
+    date in the team's `timezone` (an `smk.sla.SLA`'s; else UTC), the dates its `holidays`
+    name. Tokyo's working morning of 30 October is 29 October 23:30 UTC."""
+    return _wall_time(stamp, week).normalize()
 
 
 def starts_inside(month: Month, first: pd.Timestamp, week=None) -> bool:
@@ -483,7 +527,8 @@ def starts_inside(month: Month, first: pd.Timestamp, week=None) -> bool:
     the month (of `week`, `working_days`; None: Monday to Friday) lies before them. Data from
     the month's first working day cover it (a month that begins on a weekend is covered from
     the first working day after)."""
-    before = pd.date_range(month.start, first.normalize(), inclusive="left")
+    start = month.start.tz_localize(None)
+    before = pd.date_range(start, local_day(first, week), inclusive="left")
     return bool(month.end <= first or working_days(before, week).any())
 
 
@@ -493,7 +538,8 @@ def ends_inside(month: Month, last: pd.Timestamp, week=None) -> bool:
     the day of `last`. Data that reach the month's last working day cover it to its end
     (`latest_full_month`'s rule: October 2026 ends on a Saturday, and data to Friday the 30th
     cover it; July 2026 of a Sunday-to-Thursday team ends with Thursday the 30th)."""
-    after = pd.date_range(last.normalize() + pd.Timedelta(days=1), month.end, inclusive="left")
+    after_last = local_day(last, week) + pd.Timedelta(days=1)
+    after = pd.date_range(after_last, month.end.tz_localize(None), inclusive="left")
     return bool(last < month.start or working_days(after, week).any())
 
 

@@ -1528,7 +1528,7 @@ def check_export(crm: CRM, chosen: list[Path], settings: dict, month: str) -> Mo
     if blocker:
         raise Refusal(f"{blocker}. No notebook was run", "contacts", blocker)
     try:
-        the_month = resolve_month(crm, month, working_week(settings))
+        the_month = resolve_month(crm, month, working_week(settings, chosen))
     except ValueError as exc:
         raise Refusal(str(exc), "month", str(exc)) from None
     check_pipelines(crm, chosen, settings)
@@ -1536,17 +1536,34 @@ def check_export(crm: CRM, chosen: list[Path], settings: dict, month: str) -> Mo
     return the_month
 
 
-def working_week(settings: dict):
+def working_week(settings: dict, notebooks: list[Path] | None = None):
     """The working week whose days cover a report month (`smk.periods.working_days`: `latest`
-    and partial months): an `smk.sla.SLA` of the `weekmask` and `holidays` the params file's
-    `settings` give the funnel page (its section, else the top level), which its scorecard
-    judges months by; None (Monday to Friday, no holidays, the page's defaults) when they
-    give neither."""
+    and partial months): an `smk.sla.SLA` of the `weekmask`, `holidays` and `timezone` the
+    params file's `settings` give the funnel page (its section, else the top level), which its
+    scorecard judges months by, in the team's `timezone` (the day a record falls on,
+    `smk.periods.local_day`). A key the file does not give is the funnel notebook's default
+    when it is among `notebooks` (Europe/Berlin's days, as its page judges them), else that
+    of `smk.sla.SLA` (UTC). None (Monday to Friday, no holidays, UTC days) when neither the
+    file nor such a notebook gives one."""
     from smk.sla import SLA
 
+    keys = ("weekmask", "holidays", "timezone")
     given = {**settings, **_section(settings, "funnel_sla")}
-    week = {key: given[key] for key in ("weekmask", "holidays") if key in given}
+    cell = _funnel_defaults(notebooks or [])
+    week = {key: _setting(given, cell, key) for key in keys if key in given or key in cell}
+    week = {key: value for key, value in week.items() if value is not None}
     return SLA(**week) if week else None
+
+
+def _funnel_defaults(notebooks: list[Path]) -> dict:
+    """The parameters cell of smk's funnel notebook among `notebooks` (`_parameters_of`), or
+    {} when it is not among them."""
+    import papermill as pm
+
+    for nb in notebooks:
+        if notebook_name(nb) == "funnel_sla" and "funnel_sla" in _packaged_names():
+            return _parameters_of(pm, nb)
+    return {}
 
 
 def default_report_blocker(crm: CRM, params: dict | None = None) -> str | None:
@@ -1695,7 +1712,7 @@ def run_report(
             decimal=decimal,
         )
         the_month = check_export(crm, chosen, settings, month)
-        coverage = month_coverage(crm, the_month, working_week(settings))  # None: all of it
+        coverage = month_coverage(crm, the_month, working_week(settings, chosen))  # None: all
         if coverage:
             _warn(f"{the_month} is a partial month: {partial_month_text(coverage)}", quiet)
         hashes = contact_hashes(crm)  # which export: `other_export`

@@ -116,8 +116,11 @@ from smk.periods import (
     data_span,
     dated_records,
     dates_start,
+    day_start_in,
+    local_day,
     scheduled_ahead,
     warn_if_after_data,
+    working_days,
 )
 from smk.periods import data_end as periods_data_end
 from smk.pii import looks_like_personal_name, pseudonym, pseudonym_key
@@ -553,17 +556,15 @@ def _warn_if_activities_stop_early(
     after = ~worked & (_as_int(mql_at) > until)
     if not after.any() or last_other <= until:
         return
+    stop = local_day(pd.Timestamp(until, tz="UTC"), sla)  # the team's day: its holidays
     days = pd.date_range(
-        pd.Timestamp(until, tz="UTC").normalize() + pd.Timedelta(days=1),
-        pd.Timestamp(last_other, tz="UTC").normalize(),
+        stop + pd.Timedelta(days=1), local_day(pd.Timestamp(last_other, tz="UTC"), sla)
     )
-    working = np.is_busday(
-        days.date.astype("datetime64[D]"), weekmask=sla.weekmask, holidays=list(sla.holidays)
-    )
+    working = working_days(days, sla)
     if working.sum() < _EARLY_STOP_WORKING_DAYS:
         return
     message = (
-        f"the export's sales activities end on {pd.Timestamp(until, tz='UTC'):%Y-%m-%d}, "
+        f"the export's sales activities end on {stop:%Y-%m-%d}, "
         f"{int(working.sum())} working days before its other records: {int(after.sum())} MQLs "
         "after that count as not worked, which is true only if sales stopped working them, "
         "not if the export lacks their activities"
@@ -654,23 +655,26 @@ def mql_leads(
     entries = entries[is_mql]
     mql_at = dates.loc[is_mql, "mql_at"]
     inferred = dates.loc[is_mql, "mql_date_inferred"].to_numpy(dtype=bool)
+    # the SLA's clock starts at the MQL date; a date-only one at the start of that date in the
+    # team's time zone, so the team's work on that local day counts and none of the day before
+    start = day_start_in(mql_at, sla.timezone)
     # an inferred MQL (sales took the lead straight to SQL) may have been worked before its
     # MQL date: sales already had it, so that work answers it at once (0 hours), not never
-    since = mql_at.mask(pd.Series(inferred, index=mql_at.index), mqls["created_at"])
+    since = start.mask(pd.Series(inferred, index=start.index), mqls["created_at"])
     first = first_activity_after(
-        mqls, crm.activities, since.fillna(mql_at), as_of, sla.activity_types
+        mqls, crm.activities, since.fillna(start), as_of, sla.activity_types
     )
-    answered = first.where(first.isna() | (first > mql_at), mql_at)  # not before the MQL
-    hours = (_as_int(answered).astype("float64") - _as_int(mql_at)) / _NS_PER_HOUR
+    answered = first.where(first.isna() | (first > start), start)  # not before the MQL
+    hours = (_as_int(answered).astype("float64") - _as_int(start)) / _NS_PER_HOUR
     worked = first.notna().to_numpy()
     hours = np.where(worked, hours, np.nan)
-    speed = _sla_hours(mql_at, answered, sla)
+    speed = _sla_hours(start, answered, sla)
     within = worked & (speed <= sla.max_hours_to_first_activity)
     # past its SLA time by the cut: no activity still to come (at or after it) could be within
-    cut_at = pd.Series(pd.Timestamp(cut, tz="UTC"), index=mql_at.index)
-    sla_due = _sla_hours(mql_at, cut_at, sla) > sla.max_hours_to_first_activity
+    cut_at = pd.Series(pd.Timestamp(cut, tz="UTC"), index=start.index)
+    sla_due = _sla_hours(start, cut_at, sla) > sla.max_hours_to_first_activity
     sla_pending = ~sla_due & ~worked
-    leak_limit = _as_int(mql_at) + int(sla.leakage_days * 24 * _NS_PER_HOUR)
+    leak_limit = _as_int(start) + int(sla.leakage_days * 24 * _NS_PER_HOUR)
     first_ns = _as_int(answered)
     due = leak_limit <= cut
     leaked = due & (first_ns > leak_limit)
@@ -692,7 +696,7 @@ def mql_leads(
         if UNKNOWN_STAGE in mqls:  # a stage smk does not know reads other: judged by its dates
             other &= mqls[UNKNOWN_STAGE].isna()
         reason = reason.mask(other & reason.isna(), "disqualified (lifecycle stage other)")
-    overdue = _as_int(mql_at) + int(sla.acceptance_days * 24 * _NS_PER_HOUR) <= cut
+    overdue = _as_int(start) + int(sla.acceptance_days * 24 * _NS_PER_HOUR) <= cut
     reason = reason.mask(
         pd.Series(overdue, index=mqls.index) & reason.isna(),
         f"no SQL within {sla.acceptance_days:g} days",
@@ -734,7 +738,7 @@ def mql_leads(
         for column in ACTIVITY_FLAGS:
             out[column] = pd.Series(pd.NA, index=out.index, dtype="boolean")
     else:
-        _warn_if_activities_stop_early(crm, mql_at, worked, cut, sla)
+        _warn_if_activities_stop_early(crm, start, worked, cut, sla)
     out.attrs[ACTIVITIES_IN_EXPORT] = not crm.activities.empty  # informative: the data decide
     return out
 

@@ -37,7 +37,7 @@ from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM, TOUCH_TYPES
 from smk.outputs import counted
-from smk.periods import Month, as_of_time, data_span, names_no_day
+from smk.periods import Month, as_of_time, data_span, is_date_only, names_no_day
 from smk.presentation import markdown_text
 from smk.sla import base_currencies, deal_amounts
 
@@ -1121,14 +1121,14 @@ def _close_day_end(closed: np.ndarray, t_end: int) -> np.ndarray:
     """The last moment (UTC nanoseconds) a won deal's journey takes touches up to, from its
     `closed_at` (nanoseconds, before the period's exclusive end `t_end`).
 
-    A close at exactly 00:00:00 UTC is a calendar date (the loaders place a date without a
-    time of day there, `docs/data-model.md`): the deal closed at some time of that day, so
-    its journey takes the touches of the whole close day, up to (not including) 00:00 of the
+    A close at exactly 00:00:00 UTC is a calendar date (`smk.periods.is_date_only`: the
+    loaders place a date without a time of day there, `docs/data-model.md`): the deal closed
+    at some time of that day, so its journey takes the touches of the whole close day, up to (not including) 00:00 of the
     next day, and none at or after `t_end`. A close with a time of day is its own end. The
     cost: a deal that truly closed at midnight UTC is read as closing on the whole day.
     """
     ends = np.array(closed, dtype=np.int64)
-    date_only = (ends != NAT) & (ends % NS_PER_DAY == 0)
+    date_only = is_date_only(ends)
     whole_day = date_only & (ends <= t_end - NS_PER_DAY)  # the day ends inside the period
     ends[whole_day] += NS_PER_DAY - 1
     ends[date_only & ~whole_day] = t_end - 1

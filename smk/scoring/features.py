@@ -219,6 +219,7 @@ def lead_features(
     target: str = "sql",
     within_days: int = 60,
     score_after_days: int = 7,
+    week=None,
 ) -> pd.DataFrame:
     """The lead table of a CRM: features as of each lead's scoring date, and the label.
 
@@ -233,6 +234,9 @@ def lead_features(
         a stage at the funnel's entry date of it (`target_reached_at`).
     within_days : the outcome window after the scoring date (whole days, 1 to `MAX_DAYS`).
     score_after_days : days after creation at which a lead is scored (0 to `MAX_DAYS`).
+    week : the team's working week, for the warning about a later `as_of` (an `smk.sla.SLA`:
+        its `weekmask`, `holidays` and `timezone`, `smk.periods.working_days`; None: Monday
+        to Friday in UTC), so that a Sunday-to-Thursday team's Friday is no gap.
 
     Returns
     -------
@@ -255,7 +259,10 @@ def lead_features(
     else:  # only a given as-of can lie beyond the data
         as_of = as_of_time(as_of)
         warn_if_after_data(
-            as_of, last, "outcome windows that close in between count as known (mostly 'no')"
+            as_of,
+            last,
+            "outcome windows that close in between count as known (mostly 'no')",
+            week=week,
         )
     c = crm.contacts.reset_index(drop=True)
     never = np.iinfo("int64").max

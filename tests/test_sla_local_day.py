@@ -1,0 +1,171 @@
+"""The SLA's local calendar: a date-only MQL date (00:00 UTC, where the loaders place a date
+without a time of day) is the whole day of the team's `timezone`, and the days records fall on
+are the team's days, the days its holidays name.
+
+Before, a Tokyo team's call on the MQL's own morning (23:30 UTC of the day before) came before
+the MQL, so the lead read as leaked; a New York team's call the evening before counted as after
+it. `latest` and the partial-month note took a Tokyo team's Thursday-morning data for
+Wednesday's, and the "activities stop early" warning counted a Tokyo holiday as a working day.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smk import periods, scoring, sla
+from smk.model import CRM, make_table
+from smk.report import working_week
+from smk.sla import SLA
+
+TOKYO, NEW_YORK = "Asia/Tokyo", "America/New_York"
+
+
+def _contacts(mqls: dict[str, str], created: str | None = "2026-10-01 00:00") -> pd.DataFrame:
+    """MQLs created on `created` (None: at their MQL date)."""
+    rows = [
+        {
+            "contact_id": who,
+            "created_at": created or mql,
+            "became_lead_at": created or mql,
+            "became_mql_at": mql,
+            "owner_id": "o1",
+            "original_source": "paid_search",
+            "lifecycle_stage": "mql",
+        }
+        for who, mql in mqls.items()
+    ]
+    return make_table("contacts", rows)
+
+
+def _activities(calls: list[tuple[str, str]]) -> pd.DataFrame:
+    rows = [
+        {"activity_id": str(i), "contact_id": who, "occurred_at": when, "type": "call"}
+        for i, (who, when) in enumerate(calls, start=1)
+    ]
+    return make_table("activities", rows)
+
+
+def _crm(mql: str, call: str) -> CRM:
+    return CRM(
+        contacts=_contacts({"c1": mql}),
+        activities=_activities([("c1", call), ("c1", "2026-10-30 12:00")]),
+    )
+
+
+# ------------------------------------------------------------------ a date-only MQL date
+def test_a_tokyo_call_on_the_mql_dates_morning_answers_it():
+    crm = _crm("2026-10-06", "2026-10-05 23:30")  # Tuesday 6 October, 08:30 in Tokyo
+    lead = sla.mql_leads(crm, SLA(timezone=TOKYO), as_of="2026-11-01").iloc[0]
+    assert lead["speed_to_lead_hours"] == pytest.approx(8.5)
+    assert lead["within_sla"] and not lead["leaked"]
+    assert lead["month"] == "2026-10" and lead["mql_at"] == pd.Timestamp("2026-10-06", tz="UTC")
+
+
+def test_a_new_york_call_the_evening_before_the_mql_date_does_not_answer_it():
+    crm = _crm("2026-10-06", "2026-10-06 02:00")  # Monday 5 October, 22:00 in New York
+    lead = sla.mql_leads(crm, SLA(timezone=NEW_YORK), as_of="2026-11-01").iloc[0]
+    assert lead["first_activity_at"] == pd.Timestamp("2026-10-30 12:00", tz="UTC")
+    assert not lead["within_sla"] and lead["leaked"]
+
+
+def test_the_windows_run_from_the_start_of_the_local_day():
+    # MQL on 6 October, Tokyo day from 5 October 15:00 UTC: 24 hours pass at 6 October 15:00
+    crm = _crm("2026-10-06", "2026-10-20 12:00")
+    agreement = SLA(timezone=TOKYO, leakage_days=1, acceptance_days=1)
+    before = sla.mql_leads(crm, agreement, as_of="2026-10-06 14:59").iloc[0]
+    after = sla.mql_leads(crm, agreement, as_of="2026-10-06 15:01").iloc[0]
+    assert (before["sla_due"], before["leak_due"], before["rejected"]) == (False, False, False)
+    assert (after["sla_due"], after["leak_due"], after["rejected"]) == (True, True, True)
+
+
+def test_a_time_of_day_and_a_utc_team_are_unchanged():
+    crm = _crm("2026-10-06 00:00:01", "2026-10-05 23:30")  # a time of day: not a date
+    assert not sla.mql_leads(crm, SLA(timezone=TOKYO), as_of="2026-11-01").iloc[0]["within_sla"]
+    utc_team = sla.mql_leads(_crm("2026-10-06", "2026-10-06 08:30"), as_of="2026-11-01")
+    assert utc_team.iloc[0]["speed_to_lead_hours"] == pytest.approx(8.5)
+
+
+def test_day_start_in_moves_only_dates():
+    times = pd.Series(
+        pd.to_datetime(["2026-10-06", "2026-10-06 09:00", None], utc=True, format="ISO8601"),
+        index=[5, 6, 7],
+    )
+    moved = periods.day_start_in(times, TOKYO)
+    assert moved.index.tolist() == [5, 6, 7] and moved.iloc[1:].equals(times.iloc[1:])
+    assert moved.iloc[0] == pd.Timestamp("2026-10-05 15:00", tz="UTC")
+    assert periods.is_date_only(np.array([0, 1, np.iinfo(np.int64).max])).tolist() == [
+        True,
+        False,
+        False,
+    ]
+
+
+# ------------------------------------------------------------------ the team's days
+WEEK = SLA(timezone=TOKYO, holidays=("2026-10-30",))  # Friday 30 October: a Tokyo holiday
+
+
+def test_latest_and_coverage_take_the_day_in_the_teams_zone():
+    # the data end on Thursday 29 October 08:30 in Tokyo, the month's last working day there
+    rows = {"c0": "2026-09-01 01:00", "c1": "2026-09-15 01:00", "c2": "2026-10-28 23:30"}
+    crm = CRM(
+        contacts=make_table(
+            "contacts",
+            [
+                {"contact_id": k, "created_at": v, "owner_id": "o1", "lifecycle_stage": "lead"}
+                for k, v in rows.items()
+            ],
+        )
+    )
+    assert periods.latest_month(crm, WEEK) == periods.Month("2026-10")
+    assert periods.month_coverage(crm, periods.Month("2026-10"), WEEK) is None
+    assert periods.latest_month(crm, SLA(holidays=("2026-10-30",))) == periods.Month("2026-09")
+
+
+def test_a_tokyo_holiday_is_no_working_day_of_an_early_stop():
+    # calls end Tuesday 27 October 08:30 in Tokyo; the other records Friday 30 October (the
+    # holiday): two working days between, Wednesday and Thursday, too few for the warning
+    crm = CRM(
+        contacts=_contacts({"c1": "2026-10-01 02:00", "c2": "2026-10-29 23:30"}, created=None),
+        activities=_activities([("c1", "2026-10-26 23:30")]),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sla.mql_leads(crm, WEEK)
+    with pytest.warns(UserWarning, match="activities end on 2026-10-26, 3 working days"):
+        sla.mql_leads(crm, SLA(holidays=WEEK.holidays))  # UTC days: three
+
+
+# ------------------------------------------------------------------ lead scoring's as-of
+def test_lead_scorings_as_of_warning_takes_the_teams_week():
+    # the data end on Thursday 29 October; the month ends after Friday and Saturday, the
+    # weekend of a Sunday-to-Thursday team: no working day lies in between for it
+    created = {"c0": "2026-09-01 08:00", "c1": "2026-10-01 08:00", "c2": "2026-10-29 15:00"}
+    crm = CRM(contacts=_contacts(created, created=None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scoring.lead_features(crm, as_of="2026-11-01", week=SLA(weekmask="Sun Mon Tue Wed Thu"))
+    with pytest.warns(UserWarning, match="lies 2 days after the export's last record"):
+        scoring.lead_features(crm, as_of="2026-11-01")  # Monday to Friday: Friday is skipped
+
+
+def test_the_reports_working_week_carries_the_teams_zone():
+    week = working_week({"notebooks": {"funnel_sla": {"timezone": TOKYO}}})
+    assert week == SLA(timezone=TOKYO) and working_week({}) is None
+
+
+def test_the_reports_working_week_is_the_funnel_pages_by_default():
+    """The report judges `latest` and a partial month by the days the funnel page judges
+    them by: its notebook's default zone (Europe/Berlin) when the params file gives none,
+    not UTC's days, which disagreed with the page on a record late on a month's last day."""
+    from smk import config
+    from smk.report import discover_notebooks
+
+    chosen = discover_notebooks(None, config.NOTEBOOKS_DIR)
+    assert working_week({}, chosen) == SLA(timezone="Europe/Berlin")
+    assert working_week({"timezone": TOKYO}, chosen) == SLA(timezone=TOKYO)
+    others = [nb for nb in chosen if "funnel" not in nb.name]
+    assert working_week({}, others) is None
