@@ -6,15 +6,25 @@ A bool is not a number here (``order=True`` is not order 1), and neither is text
 where a whole one is needed, NaN or infinite is a ValueError. `is_number` / `is_whole` are the
 same rules as predicates, for modules that word their own errors. `check_bool` takes True or
 False only: text (``"false"``) or a number is a ValueError, not read as true.
+
+`checked_tables` does the same for the whole model and its tables: a function's parameter
+annotated as a CRM or a pandas DataFrame given the other (or anything else) is a TypeError at
+the call that names the function and says what to pass.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
-from typing import Literal
+import reprlib
+import sys
+from collections.abc import Callable
+from typing import Literal, TypeVar
 
 import numpy as np
+import pandas as pd
 
 #: The longest span a setting counted in days may give (lead scoring's windows, attribution's
 #: lookback): 100 years, as attribution's 1200-month `window_months`. Longer spans reach past
@@ -125,3 +135,101 @@ def check_bool(name: str, value, *, optional: bool = False) -> bool | None:
         return bool(value)
     expected = "True, False or None" if optional else "True or False"
     raise ValueError(f"{name} must be {expected}, got {value!r}")
+
+
+#: The annotations `checked_tables` reads: the whole model, or one table.
+_KINDS = {"CRM": "crm", "smk.CRM": "crm", "pd.DataFrame": "table", "DataFrame": "table"}
+
+Function = TypeVar("Function", bound=Callable)
+
+
+def _annotated_kind(annotation) -> tuple[str, bool] | None:
+    """("crm" or "table", whether None is taken) for an annotation naming a CRM or a
+    DataFrame (or one of them | None); None for any other annotation (a CRM or a callable, a
+    DataFrame or a Series, none at all)."""
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    names = {name.strip() for name in text.split("|")}
+    kinds = {_KINDS.get(name) for name in names - {"None"}}
+    if len(kinds) != 1 or None in kinds:
+        return None
+    return kinds.pop(), "None" in names
+
+
+def _crm_type() -> type:
+    from smk.model import CRM  # here: smk.model imports this module
+
+    return CRM
+
+
+def _given(value) -> str:
+    if isinstance(value, pd.DataFrame):
+        return "a pandas DataFrame"
+    if isinstance(value, _crm_type()):
+        return "an smk.CRM"
+    return f"{reprlib.repr(value)} ({type(value).__name__})"
+
+
+def _wrong_argument(where: str, name: str, kind: str, value) -> TypeError:
+    """The error for argument `name` of `where` that is not the CRM or table it must be."""
+    from smk.model import TABLES
+
+    given, advice = _given(value), ""
+    if kind == "crm":
+        expected = "an smk.CRM (smk.load(path) returns one)"
+        if isinstance(value, pd.DataFrame):
+            advice = (
+                "; to analyse a table on its own, make a model that holds it, e.g. "
+                "smk.CRM(deals=table)"
+            )
+    else:
+        expected = "a pandas DataFrame"
+        if isinstance(value, _crm_type()):
+            table = f"crm.{name}" if name in TABLES else f"the table help({where}) describes"
+            advice = f"; pass {table}, not the whole model"
+    return TypeError(f"{where}: {name} must be {expected}, got {given}{advice}")
+
+
+def caller_stacklevel() -> int:
+    """The `stacklevel` for a `warnings.warn` in smk that points at the first caller outside
+    smk (the user's script or notebook cell), however many smk functions and `checked_tables`
+    checks lie between: a count of frames written at the call pointed into smk once one more
+    function stood in between."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("smk."):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def checked_tables(func: Function) -> Function:
+    """`func` that checks, before it runs, each argument whose parameter is annotated as a
+    CRM or a pandas DataFrame (or either | None) with isinstance: a table given for the model
+    or the model for a table failed deep inside pandas (``'DataFrame' object has no attribute
+    'contacts'``); it is a TypeError naming the function, the parameter and what to pass.
+    Other parameters are left to `func`; its signature and name stay (functools.wraps)."""
+    where = f"{func.__module__}.{func.__qualname__}"
+    checked = []
+    for index, parameter in enumerate(inspect.signature(func).parameters.values()):
+        kind = _annotated_kind(parameter.annotation)
+        if kind is None or parameter.kind is parameter.VAR_POSITIONAL:
+            continue
+        positional = parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+        checked.append((parameter.name, index if positional else None, *kind))
+    if not checked:
+        raise TypeError(f"checked_tables: {where} has no parameter annotated as a CRM or table")
+
+    @functools.wraps(func)
+    def checking(*args, **kwargs):
+        for name, index, kind, optional in checked:
+            if index is not None and index < len(args):
+                value = args[index]
+            elif name in kwargs:
+                value = kwargs[name]
+            else:
+                continue  # its default
+            if value is None and optional:
+                continue
+            if not isinstance(value, _crm_type() if kind == "crm" else pd.DataFrame):
+                raise _wrong_argument(where, name, kind, value)
+        return func(*args, **kwargs)
+
+    return checking

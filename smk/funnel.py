@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smk.checks import check_integer
+from smk.checks import check_integer, checked_tables
 from smk.errors import NoDataError
 from smk.model import STAGE_DATE_COLUMNS, no_rows_text
 from smk.periods import Month, as_month, as_of_time
@@ -110,6 +110,7 @@ def _as_of_ns(as_of: pd.Timestamp | str | None) -> int:
     return int(as_of_time(as_of).value)
 
 
+@checked_tables
 def stage_entry_dates(
     contacts: pd.DataFrame, as_of: pd.Timestamp | str | None = None
 ) -> pd.DataFrame:
@@ -178,6 +179,7 @@ def stage_entry_dates(
     return pd.DataFrame(out)
 
 
+@checked_tables
 def mql_entry_dates(
     contacts: pd.DataFrame,
     as_of: pd.Timestamp | str | None = None,
@@ -231,6 +233,7 @@ def mql_entry_dates(
     )
 
 
+@checked_tables
 def records_mql_dates(contacts: pd.DataFrame) -> bool:
     """Whether the export records when contacts became MQLs: any contact has a `became_mql_at`.
 
@@ -262,6 +265,7 @@ def _segments_table(frame: pd.DataFrame, source: str) -> tuple[pd.Series, str]:
     return frame.set_index(key)["segment"], key
 
 
+@checked_tables
 def segment_of(
     contacts: pd.DataFrame,
     segments: Segments | None,
@@ -341,6 +345,7 @@ def read_segments(path: str | Path) -> pd.Series:
     return _one_segment_each(segments, key, str(path))
 
 
+@checked_tables
 def group_labels(
     contacts: pd.DataFrame,
     by: str | pd.Series | None,
@@ -385,6 +390,7 @@ def safe_ratio(numerator, denominator):
     return out if out.ndim else float(out)
 
 
+@checked_tables
 def no_entries_text(contacts: pd.DataFrame, counts: pd.DataFrame, month: Month | str) -> str | None:
     """Why the funnel of `month` (`funnel_counts(contacts, month)`: `counts`) has nobody in it,
     for the page beside its stages of 0: the range of the export's stage entry dates (all of
@@ -404,6 +410,7 @@ def no_entries_text(contacts: pd.DataFrame, counts: pd.DataFrame, month: Month |
 
 
 # ------------------------------------------------------------------------------ counts
+@checked_tables
 def funnel_counts(
     contacts: pd.DataFrame,
     month: Month | str | None = None,
@@ -493,6 +500,7 @@ def funnel_counts(
     return out
 
 
+@checked_tables
 def funnel_wide(counts: pd.DataFrame, value: str = "contacts") -> pd.DataFrame:
     """A breakdown from `funnel_counts(by=...)` as one row per group, one column per stage."""
     group = counts.columns[0]
@@ -501,6 +509,7 @@ def funnel_wide(counts: pd.DataFrame, value: str = "contacts") -> pd.DataFrame:
     return wide.sort_values(wide.columns[0], ascending=False)
 
 
+@checked_tables
 def aida_summary(counts: pd.DataFrame) -> pd.DataFrame:
     """The funnel as AIDA phases: contacts entering each phase's first stage, and who owns it."""
     if "group" in counts.columns or counts["stage"].duplicated().any():
@@ -523,6 +532,7 @@ def aida_summary(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------ velocity
+@checked_tables
 def velocity(
     contacts: pd.DataFrame,
     as_of: pd.Timestamp | str | None = None,
@@ -584,6 +594,7 @@ def velocity(
 
 
 # ------------------------------------------------------------------------------ cohorts
+@checked_tables
 def transition_maturity(entries: pd.DataFrame, a: str, b: str, share: float = 0.8) -> float:
     """Days within which `share` of the contacts that made the transition `a` -> `b` made it
     (its 80th-percentile velocity), from `stage_entry_dates`. A contact that skipped `a`
@@ -616,6 +627,7 @@ def _transitions(transitions) -> list[tuple[str, str]]:
     return [tuple(p) for p in pairs]
 
 
+@checked_tables
 def cohort_conversion(
     contacts: pd.DataFrame,
     as_of: pd.Timestamp | str,
@@ -715,6 +727,7 @@ def cohort_conversion(
     ]
 
 
+@checked_tables
 def cohort_table(cohorts: pd.DataFrame) -> pd.DataFrame:
     """`cohort_conversion` as cohorts x transitions of rates with the counts behind them
     ("100% (3 of 3)": a rate of a handful of contacts reads as what it is), immature cells
@@ -738,6 +751,7 @@ def cohort_table(cohorts: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------ leads behind
+@checked_tables
 def contacts_in_stage(
     contacts: pd.DataFrame,
     stage: str,

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smk.checks import checked_tables
 from smk.periods import Month, as_month, period_words
 from smk.pii import EMAIL_AT, INVISIBLE_CHARACTERS, without_invisible
 
@@ -104,6 +105,7 @@ def tidy_float(value: float) -> float:
 EXACT_FLOATS = "exact_floats"
 
 
+@checked_tables
 def tidy_floats(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` with every float (of float columns, and floats among other values)
     tidied by `tidy_values`, for a CSV export; not the columns ``frame.attrs[EXACT_FLOATS]``
@@ -270,6 +272,7 @@ def read_metrics(output_dir: str | Path) -> dict[str, dict]:
     }
 
 
+@checked_tables
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells a spreadsheet would run as a formula with `'` (OWASP CSV injection):
     each text cell as `neutralised` writes it.
@@ -335,6 +338,7 @@ def _masked_run(run: re.Match) -> str:
     return EMAIL_CUT_SHORT.sub(EMAIL_REMOVED, EMAIL_ADDRESS.sub(EMAIL_REMOVED, run.group()))
 
 
+@checked_tables
 def export_csv(frame: pd.DataFrame, output_dir: str | Path, filename: str) -> Path:
     """Write a CSV export that is safe to open in a spreadsheet (UTF-8 with BOM for Excel),
     its floats at their shortest faithful value (`tidy_floats`)."""

@@ -13,11 +13,16 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from smk.checks import caller_stacklevel, checked_tables
 from smk.errors import NoDataError
+
+if TYPE_CHECKING:
+    from smk.model import CRM  # smk.model imports this module
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _MONTH_LIKE = re.compile(r"\d{4}-\d{1,2}")  # a month label, not a date
@@ -238,12 +243,14 @@ DATED_COLUMNS = {
 }
 
 
-def dated_records(crm) -> dict[str, pd.Series]:
+@checked_tables
+def dated_records(crm: CRM) -> dict[str, pd.Series]:
     """The timestamps that date the export's activity, per table (missing ones left out)."""
     return {t: getattr(crm, t)[c].dropna() for t, c in DATED_COLUMNS.items()}
 
 
-def stage_dates_beyond_records(crm) -> bool:
+@checked_tables
+def stage_dates_beyond_records(crm: CRM) -> bool:
     """Whether a contact's stage date lies before every other dated record of the export
     (`DATED_COLUMNS`), or more than a month after them all: only then may one be a stray
     (`stray_masks`, which costs a pass over every table). Minima and maxima, NaT skipped:
@@ -257,12 +264,14 @@ def stage_dates_beyond_records(crm) -> bool:
     return any(lo < first or hi > last + STRAY_GAP for lo, hi in stages)
 
 
+@checked_tables
 def stage_date_columns(contacts: pd.DataFrame) -> list[str]:
     """The contacts' stage-date columns (`became_<stage>_at`), in their order."""
     return [c for c in contacts.columns if c.startswith("became_") and c.endswith("_at")]
 
 
-def stage_dates(crm) -> dict[str, pd.Series]:
+@checked_tables
+def stage_dates(crm: CRM) -> dict[str, pd.Series]:
     """The contacts' stage dates per column, as `contacts.became_<stage>_at` (missing ones left
     out): when a contact became a lead, an MQL, ...; not in `dated_records`, so that they
     move no edge of `data_span`."""
@@ -270,7 +279,8 @@ def stage_dates(crm) -> dict[str, pd.Series]:
     return {f"contacts.{c}": contacts[c].dropna() for c in stage_date_columns(contacts)}
 
 
-def dates_start(crm) -> pd.Timestamp:
+@checked_tables
+def dates_start(crm: CRM) -> pd.Timestamp:
     """Where the export's dates begin, its stage dates (`stage_dates`) included: the first of
     them and of `dated_records` taken together, by `data_span`'s rule (strays left out). A
     series by a contact's stage date (MQLs per month) begins no earlier: a `became_mql_at` of
@@ -286,7 +296,8 @@ def dates_start(crm) -> pd.Timestamp:
 SCHEDULED_TYPES = ("meeting", "task")
 
 
-def scheduled_ahead(crm, stamps: pd.Series) -> pd.Series:
+@checked_tables
+def scheduled_ahead(crm: CRM, stamps: pd.Series) -> pd.Series:
     """Which of the activities' dated records (`stamps`: `dated_records`' activities, the
     dated rows in their order) are of a type that may be scheduled ahead. By position: an
     index with repeated labels (frames concatenated) cannot be aligned by label."""
@@ -296,7 +307,8 @@ def scheduled_ahead(crm, stamps: pd.Series) -> pd.Series:
     return pd.Series(scheduled[dated], index=stamps.index)
 
 
-def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
+@checked_tables
+def data_span(crm: CRM) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last timestamp of activity in the export (contacts, deals, touches, work).
 
     Stray dates do not stretch the span: records a month or more beyond all the others,
@@ -317,7 +329,8 @@ def data_span(crm) -> tuple[pd.Timestamp, pd.Timestamp]:
     return _edge(stamps, strays, newest=False), _edge(done, strays, newest=True)
 
 
-def stray_masks(crm) -> dict[str, pd.Series]:
+@checked_tables
+def stray_masks(crm: CRM) -> dict[str, pd.Series]:
     """Per table of `dated_records`, which of its dated records lie outside `data_span` (stray
     dates); empty when nothing in the export is dated. Accounts, which do not date the
     export's activity (a customer of 2019 is no stray), have a stray date only beyond its end
@@ -342,7 +355,8 @@ def stray_masks(crm) -> dict[str, pd.Series]:
     return masks | {c: (s < start) | (s > last + STRAY_GAP) for c, s in stages.items()}
 
 
-def stray_dates(crm) -> dict[str, int]:
+@checked_tables
+def stray_dates(crm: CRM) -> dict[str, int]:
     """Per table (and stage-date column), the number of stray dates (`stray_masks`; those
     with none left out)."""
     return {t: int(m.sum()) for t, m in stray_masks(crm).items() if m.any()}
@@ -374,8 +388,9 @@ def _edge(stamps: list[pd.Series], strays: int, newest: bool) -> pd.Timestamp:
     return edge.iloc[gaps.max() if len(gaps) else 0]
 
 
+@checked_tables
 def warn_if_after_data(
-    as_of: pd.Timestamp, end: pd.Timestamp | None, judged: str, crm=None, week=None
+    as_of: pd.Timestamp, end: pd.Timestamp | None, judged: str, crm: CRM | None = None, week=None
 ) -> None:
     """Warn when an explicit as-of date lies a working day or more after the end of the data
     (`end`): the windows that close in between are `judged` as if nothing happened then, true
@@ -402,7 +417,7 @@ def warn_if_after_data(
         f"({end:%Y-%m-%d %H:%M} UTC): {judged}, true only if the export was taken at as_of "
         f"({advice})",
         UserWarning,
-        stacklevel=3,
+        stacklevel=caller_stacklevel(),
     )
 
 
@@ -445,7 +460,8 @@ def day_start_in(times: pd.Series, timezone: str) -> pd.Series:
     return out
 
 
-def last_record(crm) -> pd.Timestamp:
+@checked_tables
+def last_record(crm: CRM) -> pd.Timestamp:
     """The time of the export's last event: the end of `data_span`, or a later stage date
     (`became_<stage>_at`: a lifecycle update on the export's day, an MQL with nothing else
     logged) within a month after it (one further out is a mistyped date, not data). `latest`,
@@ -463,7 +479,8 @@ def last_record(crm) -> pd.Timestamp:
     return pd.Timestamp(edge, tz="UTC")
 
 
-def data_end(crm) -> pd.Timestamp | None:
+@checked_tables
+def data_end(crm: CRM) -> pd.Timestamp | None:
     """Just after the export's last event (`last_record`, exclusive), or None when nothing in
     it is dated: the as-of date of an analysis that is given none."""
     try:
@@ -472,7 +489,8 @@ def data_end(crm) -> pd.Timestamp | None:
         return None
 
 
-def latest_full_month(crm, week=None) -> Month:
+@checked_tables
+def latest_full_month(crm: CRM, week=None) -> Month:
     """The last calendar month whose end the export reaches.
 
     A month counts as complete when the data (`last_record`) reaches its last working day of
@@ -486,7 +504,8 @@ def latest_full_month(crm, week=None) -> Month:
     return month.previous if ends_inside(month, last, week) else month
 
 
-def latest_month(crm, week=None) -> Month | None:
+@checked_tables
+def latest_month(crm: CRM, week=None) -> Month | None:
     """The month `latest` names: the last one the export covers from its first working day to
     its last (`latest_full_month`, when the data do not start inside it) that is no gap in
     the export (`empty_months`), or None when the export covers no full month yet (a CRM
@@ -543,7 +562,7 @@ def ends_inside(month: Month, last: pd.Timestamp, week=None) -> bool:
     return bool(last < month.start or working_days(after, week).any())
 
 
-def _record_stamps(crm) -> list[pd.Series]:
+def _record_stamps(crm: CRM) -> list[pd.Series]:
     """Every date that records something happened in the export, NaT where there is none:
     `dated_records`' columns but the meetings and tasks (`SCHEDULED_TYPES`: booked or due
     before the month came, they are in an export that lost it), the deals' close dates and
@@ -564,7 +583,8 @@ def _record_stamps(crm) -> list[pd.Series]:
 _GAP_RATE = 100
 
 
-def empty_months(crm) -> list[Month]:
+@checked_tables
+def empty_months(crm: CRM) -> list[Month]:
     """The months of the export's span (`data_span` to `last_record`, the months a report may
     name) in which it dates no record at all (no contact created or moved to a stage, no
     touch, no sales activity, no deal created or closed), after a month of `_GAP_RATE`
@@ -584,7 +604,8 @@ def empty_months(crm) -> list[Month]:
     return [Month(label) for label in span.index[span.eq(0).to_numpy() & busy]]
 
 
-def gaps_note(crm, months: Iterable[Month | str]) -> str | None:
+@checked_tables
+def gaps_note(crm: CRM, months: Iterable[Month | str]) -> str | None:
     """The line above a page's monthly tables that span a gap in the export (`empty_months`):
     the rows of such months hold zeros nobody measured; None when they span none."""
     shown = {as_month(m).label for m in months}
@@ -604,7 +625,8 @@ def gaps_note(crm, months: Iterable[Month | str]) -> str | None:
 GAP_COLUMN = "export_gap"
 
 
-def mark_gaps(crm, table: pd.DataFrame, column: str = "month") -> pd.DataFrame:
+@checked_tables
+def mark_gaps(crm: CRM, table: pd.DataFrame, column: str = "month") -> pd.DataFrame:
     """`table` (one or more rows a month, `YYYY-MM` in `column`) with `GAP_COLUMN` appended
     last: True on the rows of a gap in the export (`empty_months`), False on the others. A
     CSV read without its page (a BI tool) so tells a gap's zeros nobody measured from a
@@ -613,7 +635,8 @@ def mark_gaps(crm, table: pd.DataFrame, column: str = "month") -> pd.DataFrame:
     return table.assign(**{GAP_COLUMN: table[column].astype("string").isin(gaps).to_numpy()})
 
 
-def require_records(crm, month: Month) -> None:
+@checked_tables
+def require_records(crm: CRM, month: Month) -> None:
     """Raise `NoDataError` when the export dates no record in `month` (`empty_months`): a gap
     in the export, whose figures would be zeros nobody measured; a page stopped so says why
     (`gap_text`) instead of publishing them."""
@@ -624,7 +647,7 @@ def require_records(crm, month: Month) -> None:
 _DAY_NS = 86_400 * 10**9
 
 
-def _records_per_month(crm) -> pd.Series:
+def _records_per_month(crm: CRM) -> pd.Series:
     """How many records (`_record_stamps`) the export dates in each month from its first to
     its last, empty ones included, indexed by 'YYYY-MM' (empty when nothing is dated). Days
     are counted from the first a timestamp can be (`_FIRST_DAY`: NaT falls on it, and is
@@ -673,7 +696,8 @@ def is_gap_text(text: str) -> bool:
     return text.startswith(GAP_TEXT_START)
 
 
-def month_coverage(crm, month: Month, week=None) -> str | None:
+@checked_tables
+def month_coverage(crm: CRM, month: Month, week=None) -> str | None:
     """Which part of `month` the export covers, when only a part: its data (`data_span` to
     `last_record`) start inside the month (`starts_inside`, the rule by which the scorecard
     does not compare with such a previous month) or end before its last working day
@@ -704,7 +728,8 @@ def month_coverage(crm, month: Month, week=None) -> str | None:
     )
 
 
-def data_months(crm) -> list[Month]:
+@checked_tables
+def data_months(crm: CRM) -> list[Month]:
     """Every month the export's data reach into, from the first (`data_span`) to the last
     (`last_record`)."""
     first, _ = data_span(crm)
@@ -712,7 +737,7 @@ def data_months(crm) -> list[Month]:
     return [Month(str(p)) for p in labels]
 
 
-def _reached_months(crm) -> str:
+def _reached_months(crm: CRM) -> str:
     """The months the export reaches, each with the part it covers when not all of it:
     "2026-09 (covered from 2026-09-16) or 2026-10 (covered up to 2026-10-19)"."""
     first, last = data_span(crm)[0], last_record(crm)
@@ -725,7 +750,8 @@ def _reached_months(crm) -> str:
     return " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 2 else named)
 
 
-def month_advice(crm, week=None) -> str:
+@checked_tables
+def month_advice(crm: CRM, week=None) -> str:
     """Which months to report, for a message that refuses one: exactly those `resolve_month`
     accepts, from the data's first month to its last (`data_months`), with the month `latest`
     gives and, when the last month is another, how far the export covers it; or, for an
@@ -740,7 +766,7 @@ def month_advice(crm, week=None) -> str:
     return f"a month from {months[0]} to {last} ({part}'latest' is {latest})"
 
 
-def _gap_advice(crm, week=None) -> str:
+def _gap_advice(crm: CRM, week=None) -> str:
     """For the as-of warning (`warn_if_after_data`): the months whose end the export reaches,
     which a report can choose to avoid the gap, or that there is none yet."""
     month = latest_full_month(crm, week)
@@ -751,7 +777,8 @@ def _gap_advice(crm, week=None) -> str:
     return f"in a report: choose {month}{latest}{earlier}, which the export covers to its end"
 
 
-def month_of(crm, value: Month | pd.Period | str, week=None) -> Month:
+@checked_tables
+def month_of(crm: CRM, value: Month | pd.Period | str, week=None) -> Month:
     """A month argument of an analysis of `crm`: `latest` resolved by the report's rule
     (`resolve_month`, working days of `week`), anything else as `as_month` reads it (not
     checked against the data: a month it does not reach gives unknown figures, not an
@@ -761,7 +788,8 @@ def month_of(crm, value: Month | pd.Period | str, week=None) -> Month:
     return as_month(value)
 
 
-def resolve_month(crm, text: str, week=None) -> Month:
+@checked_tables
+def resolve_month(crm: CRM, text: str, week=None) -> Month:
     """`latest` (`latest_month`) or a month (`as_month`), checked against the span of the
     data (`data_span` to `last_record`). A refusal says which months to name instead
     (`month_advice`), never `latest` when the export covers no full month yet. `week`: the

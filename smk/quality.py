@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from smk import model
+from smk.checks import checked_tables
 from smk.io.mapping import MULTI_SEPARATOR
 from smk.io.parse import holds
 from smk.model import (
@@ -31,6 +32,7 @@ _DATE_COLUMNS = {
 }
 
 
+@checked_tables
 def every_table_account(crm: CRM) -> DataQuality:
     """The data-quality account with every table of the model, in its order (read 0 for one
     the export lacks; then any table outside the model, should a loader ever add one), so that
@@ -40,6 +42,7 @@ def every_table_account(crm: CRM) -> DataQuality:
     return dataclasses.replace(crm.quality, tables=tables)
 
 
+@checked_tables
 def not_in_export(crm: CRM) -> list[str]:
     """The tables of the model the export does not have: no file of them read, no row."""
     read = {t for t, a in crm.quality.tables.items() if a.read}
@@ -47,6 +50,7 @@ def not_in_export(crm: CRM) -> list[str]:
     return [t for t in crm.missing_tables() if t not in read and t not in filed]
 
 
+@checked_tables
 def reasons_table(crm: CRM) -> pd.DataFrame:
     """One row per table and reason a row was set aside, with the count (tidy)."""
     rows = [
@@ -80,6 +84,7 @@ BY_DESIGN_KINDS: dict[str, str] = {
 }
 
 
+@checked_tables
 def by_design_kinds(crm: CRM) -> dict[str, int]:
     """Rows set aside by the model's own rules (`by_design_rows`), by kind (`BY_DESIGN_KINDS`;
     a report footer's blank lines, `footer_blank_lines`, are report footers): the kinds this
@@ -93,6 +98,7 @@ def by_design_kinds(crm: CRM) -> dict[str, int]:
     return dict(sorted(kinds.items(), key=lambda kind: (-kind[1], kind[0])))
 
 
+@checked_tables
 def by_design_rows(crm: CRM) -> dict[str, np.ndarray]:
     """Per table of the account, which of its set-aside rows (`DataQuality.set_aside`, in
     their order) were set aside by the model's own rules: a reason of `BY_DESIGN_REASONS`, or
@@ -108,6 +114,7 @@ def by_design_rows(crm: CRM) -> dict[str, np.ndarray]:
     return rows
 
 
+@checked_tables
 def set_aside_counts(crm: CRM) -> dict[str, int]:
     """Rows set aside in all tables: ``total``, those set aside by the model's own rules
     (``by_design``: merged duplicates, converted leads, deleted records, a Salesforce lead
@@ -118,6 +125,7 @@ def set_aside_counts(crm: CRM) -> dict[str, int]:
     return {"total": total, "by_design": by_design, "faults": total - by_design}
 
 
+@checked_tables
 def by_design_text(crm: CRM) -> str:
     """The rows set aside by design, by kind, as a page says them: ``14,208 by design (lead
     history 14,022, merged 186)``, ``0 by design``."""
@@ -128,6 +136,7 @@ def by_design_text(crm: CRM) -> str:
     return text
 
 
+@checked_tables
 def set_aside_detail(crm: CRM) -> str:
     """What the rows set aside are, for a data-quality tile: ``of 15,708 read; 0 for a fault
     of the export, 14,208 by design (lead history 14,022, merged 186)``."""
@@ -150,6 +159,7 @@ _OTHER_ROWS = {
 }
 
 
+@checked_tables
 def other_rows(crm: CRM) -> dict[str, int]:
     """By table, how many of the rows read are another object's rows read into it
     (`_OTHER_ROWS`: a Salesforce LeadHistory's in the contacts); tables with none left out."""
@@ -171,6 +181,7 @@ def _other_object(aside: pd.DataFrame, table: str) -> np.ndarray:
     return aside[column].eq(value).fillna(False).to_numpy(dtype=bool)
 
 
+@checked_tables
 def account_notes(crm: CRM) -> list[str]:
     """Lines that make the account's counts readable: per table, how many of its rows read
     are another object's (`other_rows`), e.g. ``contacts: 14,208 of the 15,708 rows read are
@@ -195,6 +206,7 @@ def account_notes(crm: CRM) -> list[str]:
     return notes
 
 
+@checked_tables
 def several_contacts(crm: CRM) -> int:
     """How many loaded activities name more than one contact: a HubSpot call, meeting, task
     or e-mail associated with several (`Associated Contact IDs`, a sync's association
@@ -213,6 +225,7 @@ def _ids(text: str) -> set[str]:
     return {v.strip() for v in text.split(MULTI_SEPARATOR)} - {""}
 
 
+@checked_tables
 def footer_blank_lines(crm: CRM) -> int:
     """Rows set aside that are blank lines of a report download's footer: in a file with a
     report footer, rows with nothing in them after the file's last data row.
@@ -318,6 +331,7 @@ _LOCATORS = {t: (key, "deal_id") for t, key in PRIMARY_KEYS.items() if key} | {
 }
 
 
+@checked_tables
 def set_aside_in_order(crm: CRM, table: str) -> pd.DataFrame:
     """A table's set-aside rows (`DataQuality.set_aside`, every column) with the faults of the
     export first, then the rows set aside by design (`by_design_rows`), each in the order
@@ -355,6 +369,7 @@ _MERGED_INTO = "_merged_into"
 _SHOWN = {"_file": "file", "_row": "row", "_reason": "reason", _MERGED_INTO: "merged_into"}
 
 
+@checked_tables
 def set_aside_rows(crm: CRM, table: str) -> pd.DataFrame:
     """Where the set-aside rows of a table are (file, row, reason, ids), without personal data,
     in `set_aside_in_order`'s order; last, only when the table has such rows, the id of the
@@ -388,6 +403,7 @@ SET_ASIDE_COLUMNS: tuple[str, ...] = (
 )
 
 
+@checked_tables
 def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
     """`set_aside_rows` of every table in one frame, in `SET_ASIDE_COLUMNS` (no row set
     aside: none, the same columns): the full list to fix at the source, for the data-quality
@@ -398,6 +414,7 @@ def all_set_aside_rows(crm: CRM) -> pd.DataFrame:
     return rows.reindex(columns=list(SET_ASIDE_COLUMNS))
 
 
+@checked_tables
 def set_aside_sections(
     crm: CRM, limit: int = 10, export: str = ""
 ) -> list[tuple[str, pd.DataFrame, str]]:
@@ -417,6 +434,7 @@ def set_aside_sections(
     return sections
 
 
+@checked_tables
 def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:
     """`set_aside_sections` as plain text (for a console or a log; a page shows them as
     tables)."""
@@ -428,6 +446,7 @@ def set_aside_listing(crm: CRM, limit: int = 10, export: str = "") -> str:
     return "\n".join(parts) if parts else "no rows set aside"
 
 
+@checked_tables
 def freshness(crm: CRM, month: Month | pd.Period | str) -> pd.DataFrame:
     """Per table: the newest record by the end of the report month and how far it lies from
     that end (a month published again later is judged on what it held then). `month` as

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from smk import sla as sla_mod
-from smk.checks import check_integer, is_number
+from smk.checks import check_integer, checked_tables, is_number
 from smk.funnel import UNKNOWN, NoDataError, records_mql_dates, safe_ratio, stage_entry_dates
 from smk.model import CRM, no_rows_text
 from smk.outputs import NO_DATA, counted, format_kpi, tidy_difference
@@ -159,6 +159,7 @@ def _not_comparable(crm: CRM, month: Month, sla: SLA | None = None) -> str | Non
     return None
 
 
+@checked_tables
 def kpi_values(
     crm: CRM,
     month: Month | str,
@@ -183,6 +184,7 @@ def kpi_values(
     return kpi_values_with_notes(crm, month, sla, fx_rates, reporting_currency, segments)[0]
 
 
+@checked_tables
 def kpi_values_with_notes(
     crm: CRM,
     month: Month | str,
@@ -326,6 +328,7 @@ KPI_TABLES = {
 }
 
 
+@checked_tables
 def unknown_kpis(crm: CRM) -> dict[str, str]:
     """KPIs the export cannot give, with why: {kpi: "the export has no deals"}, or, when its
     rows were all set aside, that they were (`CRM.no_rows_text`).
@@ -345,6 +348,7 @@ def unknown_kpis(crm: CRM) -> dict[str, str]:
     return unknown
 
 
+@checked_tables
 def kpi_scorecard(
     crm: CRM,
     month: Month | str,
@@ -488,6 +492,7 @@ def too_few_closed(closed: float, closed_then: float, month: Month, then: Month)
     )
 
 
+@checked_tables
 def comparison_gaps(scorecard: pd.DataFrame) -> str | None:
     """Why a comparison column of `kpi_scorecard` shows only dashes, as a sentence ("same
     month last year: not compared, the export starts on 2025-10-16, inside 2025-10"), and,
@@ -693,6 +698,7 @@ def kpi_details(
     }
 
 
+@checked_tables
 def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFrame:
     """The scorecard with formatted text columns, for the notebook and the report, a missing
     figure or status shown as the dash of every table (`presentation.MISSING`); a `note`
@@ -717,6 +723,7 @@ def scorecard_display(scorecard: pd.DataFrame, currency: str = "") -> pd.DataFra
     return out
 
 
+@checked_tables
 def scorecard_export(scorecard: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as the notebook exports it (`funnel_sla_scorecard.csv`): its columns as
     computed, a count's figures whole (`_as_formats`: 62, not 62.0), with the `note` of
@@ -767,6 +774,7 @@ def _not_compared_text(scorecard: pd.DataFrame) -> dict[str, str]:
     }
 
 
+@checked_tables
 def scorecard_kpis(scorecard: pd.DataFrame, details: Mapping[str, str] | None = None) -> list[dict]:
     """The scorecard as the `kpis` list of `metrics-<name>.json` (docs/notebooks.md); each KPI
     that depends on SLA settings carries them as its `basis` (`kpi_basis`, from the SLA the
@@ -853,6 +861,7 @@ def price_band(values: pd.Series, bands: Sequence[float] = PRICE_BANDS) -> pd.Se
     return cut.astype("string").fillna("(no amount)")
 
 
+@checked_tables
 def first_touch_campaign(crm: CRM, contact_ids: pd.Series, before: pd.Series) -> pd.Series:
     """Campaign of each contact's earliest touchpoint with a campaign, before `before`.
 
@@ -869,6 +878,7 @@ def first_touch_campaign(crm: CRM, contact_ids: pd.Series, before: pd.Series) ->
     return contact_ids.map(first["campaign"]).astype("string").where(in_time)
 
 
+@checked_tables
 def mix_deals(
     crm: CRM,
     month: Month | str,
@@ -927,6 +937,7 @@ FOUR_PS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@checked_tables
 def marketing_mix(
     crm: CRM,
     month: Month | str,
@@ -1042,6 +1053,7 @@ def _mix_rates(part: pd.DataFrame, total: float) -> pd.DataFrame:
     return part
 
 
+@checked_tables
 def mix_table(mix: pd.DataFrame, rows: int = MIX_TABLE_ROWS) -> pd.DataFrame:
     """`marketing_mix` as the page shows it: per dimension the `rows` values with the most won
     revenue (price bands in price order), the others added up in one row "other (3,095
@@ -1080,6 +1092,7 @@ def _mix_caveats(deals: pd.DataFrame, window: str, no_touchpoints: bool) -> list
     return caveats
 
 
+@checked_tables
 def mix_caveats(mix: pd.DataFrame) -> str | None:
     """What `marketing_mix` leaves out, one sentence a line ("in the 12 months to 2026-10, 1
     of the 10 deals won has no amount: won revenue and the average won deal count the other
@@ -1087,6 +1100,7 @@ def mix_caveats(mix: pd.DataFrame) -> str | None:
     return "\n".join(mix.attrs.get("caveats") or []) or None
 
 
+@checked_tables
 def no_won_deal_reason(mix: pd.DataFrame) -> str | None:
     """Why `marketing_mix` has no won revenue to show, as a sentence; None when it has some.
 

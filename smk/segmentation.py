@@ -51,7 +51,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from smk.checks import check_bool, check_integer, is_whole
+from smk.checks import caller_stacklevel, check_bool, check_integer, checked_tables, is_whole
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.io.parse import listed
@@ -222,6 +222,7 @@ def _month(month) -> Month:
     )
 
 
+@checked_tables
 def deals_used(crm: CRM, as_of=None) -> pd.DataFrame:
     """The deals the segmentation reads up to `as_of` (None: every deal), and so converts to
     the reporting currency: those created or closed before it. A deal of a later month, in a
@@ -276,6 +277,7 @@ def score_quintiles(values: pd.Series, higher_is_better: bool = True, bins: int 
     return score.astype("int64")
 
 
+@checked_tables
 def rfm_table(
     crm: CRM,
     as_of,
@@ -372,6 +374,7 @@ def _scored(table: pd.DataFrame, segments: Sequence[RFMSegment]) -> pd.DataFrame
     return table
 
 
+@checked_tables
 def customers_line(crm: CRM, rfm: pd.DataFrame, month) -> str:
     """How many accounts of `rfm` (`rfm_table`) have won deals by the end of `month` ("64 of
     667 accounts have won deals by the end of 2026-10"), and when they are too few to rank,
@@ -395,6 +398,7 @@ def unranked_text() -> str:
     )
 
 
+@checked_tables
 def too_few_to_rank(rfm: pd.DataFrame) -> bool:
     """Whether `rfm` (`rfm_table`) has customers too few to rank (`MIN_CUSTOMERS_RANKED`):
     none is scored or named (`RFM_UNRANKED`), and `customers_line` says why. A frame without
@@ -434,6 +438,7 @@ def rfm_segment_table(segments: Sequence[RFMSegment] = RFM_SEGMENTS) -> pd.DataF
     )
 
 
+@checked_tables
 def rfm_summary(rfm: pd.DataFrame, segments: Sequence[RFMSegment] = RFM_SEGMENTS) -> pd.DataFrame:
     """Accounts and won revenue per named RFM segment of `rfm` (`rfm_table`), in the order of
     the segment table: rfm_segment, accounts, won_revenue, share_of_revenue,
@@ -463,6 +468,7 @@ def revenue_shares(won_revenue: pd.Series) -> pd.Series:
     return won_revenue.mask(won_revenue.notna(), 0.0)
 
 
+@checked_tables
 def revenue_gap(rfm: pd.DataFrame) -> str | None:
     """What won deals without an amount do to the won revenue of `rfm` (`rfm_table`), in the
     words of `sla.amount_gap`: "the 64 deals won have no amount: won revenue is unknown", "3
@@ -478,6 +484,7 @@ def revenue_gap(rfm: pd.DataFrame) -> str | None:
     return f"{gap}: won revenue and its shares count the other {won - lacking}"
 
 
+@checked_tables
 def rfm_lines(summary: pd.DataFrame) -> list[str]:
     """One line per row of `rfm_summary`: the segment, its accounts and share of won revenue,
     or "won revenue unknown" where it is (never "nan%")."""
@@ -492,6 +499,7 @@ def rfm_lines(summary: pd.DataFrame) -> list[str]:
     return lines
 
 
+@checked_tables
 def customer_value(rfm: pd.DataFrame, as_of, settings: Mapping | None = None) -> pd.DataFrame:
     """A CLV-style value per customer: margin x annual value x discounted expected retention.
 
@@ -539,6 +547,7 @@ def customer_value(rfm: pd.DataFrame, as_of, settings: Mapping | None = None) ->
     return out
 
 
+@checked_tables
 def customer_value_summary(
     value: pd.DataFrame, segments: Sequence[RFMSegment] = RFM_SEGMENTS
 ) -> pd.DataFrame:
@@ -560,6 +569,7 @@ def customer_value_summary(
 
 
 # ============================================================================ account features
+@checked_tables
 def account_features(
     crm: CRM,
     as_of=None,
@@ -689,6 +699,7 @@ def _unknown_firmographics(accounts: pd.DataFrame) -> list[dict]:
     ]
 
 
+@checked_tables
 def features_line(features: pd.DataFrame, groups: Mapping[str, dict] | None = None) -> str:
     """The feature table of `account_features` in a line: "667 accounts, 14 features", and
     what is unknown because the export does not hold it ("; unknown, as no account in the
@@ -712,6 +723,7 @@ def features_line(features: pd.DataFrame, groups: Mapping[str, dict] | None = No
     return line
 
 
+@checked_tables
 def used_features(features: pd.DataFrame, groups: Mapping[str, dict] | None = None) -> pd.DataFrame:
     """The columns of `features` that the feature groups `groups` segment on (all of
     `FEATURE_GROUPS` for None, as `AccountSegmenter`), in the groups' order."""
@@ -732,6 +744,7 @@ FEATURE_SUMMARY = {
 }
 
 
+@checked_tables
 def feature_summary(features: pd.DataFrame) -> pd.DataFrame:
     """One row per feature of `features` (`used_features`): how many accounts have a value,
     their mean, spread (standard deviation), lowest, quartiles and highest value, under the
@@ -785,6 +798,7 @@ def _refuse_text(features, what: str, choices: Iterable[str]) -> None:
         )
 
 
+@checked_tables
 def resolve_feature_groups(
     X: pd.DataFrame, features: Mapping[str, dict] | Sequence[str] | None = None
 ) -> dict[str, dict]:
@@ -1409,7 +1423,9 @@ class AccountSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             self.model_, raw = self._without_empty(model, data, seed)
         self.n_segments_ = self._n_components(self.model_)
         if self.n_segments_ < k:
-            warnings.warn(self._empty_note(k, len(X)), EmptySegmentsWarning, stacklevel=2)
+            warnings.warn(
+                self._empty_note(k, len(X)), EmptySegmentsWarning, stacklevel=caller_stacklevel()
+            )
         self.order_ = self._stable_order(Z, raw, self.n_segments_)
         self.labels_ = np.empty(len(raw), dtype=self.order_.dtype)
         self.labels_[rows] = self.order_[raw]  # back in the order of X
@@ -1585,6 +1601,7 @@ class AccountSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
 
 
 # ============================================================================ saving and drift
+@checked_tables
 def save_segmenter(
     model: AccountSegmenter,
     path: str | Path,
@@ -1693,6 +1710,7 @@ def previous_model_path(output_dir: str | Path, month: Month | str) -> Path:
     return Path(output_dir).resolve().parent / str(_month(month).previous) / MODEL_FILE
 
 
+@checked_tables
 def segment_drift(
     previous: pd.DataFrame | None,
     current: pd.DataFrame,
@@ -1895,6 +1913,7 @@ def _new_text(new: Sequence[str]) -> str:
     )
 
 
+@checked_tables
 def model_input(model: AccountSegmenter, features: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """`features` as `model` takes them, and the features it learnt from that hold no value
     this month. A column the model was fitted on that `features` lacks is added as missing
@@ -1914,6 +1933,7 @@ def model_input(model: AccountSegmenter, features: pd.DataFrame) -> tuple[pd.Dat
     return X, [c for c in learnt if X[c].isna().all()]
 
 
+@checked_tables
 def new_features(model: AccountSegmenter, features: pd.DataFrame) -> list[str]:
     """The columns of `features` that `model`'s feature groups would segment on but that it was
     not fitted on, so it cannot use them (a channel first touched this month: its touches
@@ -1940,6 +1960,7 @@ def _learnt_columns(encoder: FeatureEncoder) -> list[str]:
     return numeric + category
 
 
+@checked_tables
 def unseen_values(model: AccountSegmenter, X: pd.DataFrame) -> pd.DataFrame:
     """Which accounts of `X` hold a category value `model` was not fitted on (an industry new
     this month): True there, one column per category column the model uses, index of `X`. The
@@ -2034,6 +2055,7 @@ def changed_settings(saved: AccountSegmenter, given: AccountSegmenter) -> str:
     return "; ".join(parts)
 
 
+@checked_tables
 def segment_accounts(
     features: pd.DataFrame,
     month: Month | str,
@@ -2200,6 +2222,7 @@ def _contacts_with_segment(crm: CRM, assignments: pd.DataFrame, end) -> pd.DataF
     return c.merge(assignments[["account_id", "segment"]], on="account_id", how="inner")
 
 
+@checked_tables
 def persona_profiles(
     crm: CRM,
     assignments: pd.DataFrame,
@@ -2304,6 +2327,7 @@ def _size_band(employees: float, bands: Sequence[tuple[float, str]] = SIZE_BANDS
     return bands[-1][1]
 
 
+@checked_tables
 def name_personas(
     profiles: pd.DataFrame,
     industry_share: float = INDUSTRY_NAME_SHARE,
@@ -2348,6 +2372,7 @@ def name_personas(
     return names.astype("string")
 
 
+@checked_tables
 def persona_lines(profiles: pd.DataFrame) -> list[str]:
     """One line per segment of `persona_profiles` (with a ``persona`` column): its name, accounts,
     share of won revenue and the share of its contacts that became customers. A segment
@@ -2391,6 +2416,7 @@ def _revenue_words(share: float, lacking) -> str:
 
 
 # ============================================================================ cuts for other views
+@checked_tables
 def segment_by_channel(
     crm: CRM, assignments: pd.DataFrame, as_of=None, normalize: bool = True
 ) -> pd.DataFrame:
@@ -2409,6 +2435,7 @@ def segment_by_channel(
     return table
 
 
+@checked_tables
 def segment_by_stage(crm: CRM, assignments: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """Contacts per segment that reached each funnel stage, counted as the funnel view counts
     them (`smk.funnel.stage_entry_dates`), and the share of the segment's leads that became
@@ -2434,6 +2461,7 @@ AT_RISK = ("at risk", "can't lose them")
 WON_DEAL_TILES = ("top_segment_revenue_share", "rfm_customers_at_risk")
 
 
+@checked_tables
 def segmentation_kpis(
     crm: CRM, run: SegmentationRun, profiles: pd.DataFrame, rfm: pd.DataFrame
 ) -> list[dict]:
@@ -2481,6 +2509,7 @@ def segmentation_kpis(
     return [over_period(t, run.month) if run.month and t["id"] in all_time else t for t in tiles]
 
 
+@checked_tables
 def top_segment(profiles: pd.DataFrame) -> pd.Series | None:
     """The row of `persona_profiles` of the segment that provably won the most revenue: the
     one with the most known won revenue (the lower number on a tie), when no other segment has
@@ -2500,6 +2529,7 @@ def top_segment(profiles: pd.DataFrame) -> pd.Series | None:
     return top
 
 
+@checked_tables
 def unknown_revenue_segments(profiles: pd.DataFrame) -> list:
     """The segments of `persona_profiles` with a won deal without an amount: their won revenue
     is unknown (none of their won deals has one) or only partly known."""
@@ -2584,6 +2614,7 @@ def _moved_detail(run: SegmentationRun, moved: float | None) -> str:
     return text
 
 
+@checked_tables
 def segment_metrics(profiles: pd.DataFrame) -> list[dict]:
     """The segments as the metrics file lists them: segment, persona, accounts,
     share_of_revenue (of the known won revenue) and deals_won_without_amount (what that share
@@ -2596,6 +2627,7 @@ def segment_metrics(profiles: pd.DataFrame) -> list[dict]:
     return profiles[cols].to_dict("records")
 
 
+@checked_tables
 def segments_export(assignments: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     """segments.csv: CRM id, segment number and persona name, ready to import into the CRM."""
     names = profiles[["segment", "persona"]]
@@ -2603,6 +2635,7 @@ def segments_export(assignments: pd.DataFrame, profiles: pd.DataFrame) -> pd.Dat
     return out.sort_values("account_id", ignore_index=True)
 
 
+@checked_tables
 def segment_projection(
     model: AccountSegmenter, X: pd.DataFrame, random_state: int = 0
 ) -> pd.DataFrame:

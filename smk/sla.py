@@ -92,7 +92,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from smk.checks import check_bool, check_number, is_number
+from smk.checks import caller_stacklevel, check_bool, check_number, checked_tables, is_number
 from smk.funnel import (
     UNKNOWN,
     NoDataError,
@@ -473,6 +473,7 @@ def _sla_hours(start: pd.Series, end: pd.Series, sla: SLA) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ first activity
+@checked_tables
 def first_activity_after(
     contacts: pd.DataFrame,
     activities: pd.DataFrame,
@@ -510,6 +511,7 @@ def first_activity_after(
 
 
 # ------------------------------------------------------------------------------ leads
+@checked_tables
 def data_end(crm: CRM) -> pd.Timestamp | None:
     """The default as-of date: just after the export's last event (`smk.periods.last_record`:
     its last dated record, stray dates left out, or a stage date within a month after it), or
@@ -580,7 +582,9 @@ def _warn_once(activities: pd.DataFrame, message: str) -> None:
     if said is not None and said() is activities:
         return
     with warnings.catch_warnings(record=True) as caught:  # the caller's filters still apply
-        warnings.warn(message, UserWarning, stacklevel=4)  # an "error" filter raises here
+        warnings.warn(
+            message, UserWarning, stacklevel=caller_stacklevel()
+        )  # an "error" filter raises here
     if not caught:  # ignored
         return
     shown = caught[0]
@@ -591,6 +595,7 @@ def _warn_once(activities: pd.DataFrame, message: str) -> None:
     )
 
 
+@checked_tables
 def mql_leads(
     crm: CRM,
     sla: SLA | None = None,
@@ -784,6 +789,7 @@ def _figure_mask(leads: pd.DataFrame, figure: str) -> pd.Series:
     raise ValueError(f"unknown figure {figure!r}; use one of {', '.join(FIGURES)}")
 
 
+@checked_tables
 def leads_behind(
     leads: pd.DataFrame,
     figure: str,
@@ -853,6 +859,7 @@ def check_owner_mode(mode: str) -> None:
         raise ValueError(f"owner mode must be auto, ids or pseudonyms, got {mode!r}")
 
 
+@checked_tables
 def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     """Stable pseudonyms (``rep-3fa2c1``) for the export's owner values, or {} to keep them.
 
@@ -879,12 +886,14 @@ def owner_aliases(crm: CRM, mode: str = "auto") -> dict[str, str]:
     return aliases
 
 
+@checked_tables
 def owner_values(crm: CRM) -> list[str]:
     """The distinct owner values (`owner_id`) of the contacts, deals and activities, as text."""
     values = pd.concat([getattr(crm, t)["owner_id"] for t in _OWNER_TABLES]).dropna()
     return sorted(values.astype("string").unique())
 
 
+@checked_tables
 def uses_pseudonyms(crm: CRM, mode: str = "auto") -> bool:
     """Whether `owner_aliases(crm, mode)` replaces the owners: "pseudonyms" always (when there
     are owners), "ids" never, "auto" when an owner value looks like a personal name."""
@@ -894,6 +903,7 @@ def uses_pseudonyms(crm: CRM, mode: str = "auto") -> bool:
     return mode == "pseudonyms" or any(looks_like_personal_name(v) for v in distinct)
 
 
+@checked_tables
 def rename_owners(crm: CRM, aliases: Mapping[str, str]) -> CRM:
     """A copy of `crm` with owner_id values replaced through `aliases` (others unchanged)."""
     if not aliases:
@@ -906,6 +916,7 @@ def rename_owners(crm: CRM, aliases: Mapping[str, str]) -> CRM:
     return dataclasses.replace(crm, **changed)
 
 
+@checked_tables
 def pseudonymise_owners(crm: CRM, mode: str = "auto") -> CRM:
     """`rename_owners(crm, owner_aliases(crm, mode))`: see `owner_aliases`."""
     return rename_owners(crm, owner_aliases(crm, mode))
@@ -928,6 +939,7 @@ def _floats(counts: pd.Series) -> np.ndarray:
     return counts.to_numpy(dtype="float64", na_value=np.nan)
 
 
+@checked_tables
 def report_months(crm: CRM, through: Month | str, leads: pd.DataFrame | None = None) -> list[str]:
     """The months a page shows month by month up to `through` (its report month): from the
     month of the export's first contact or deal, or an earlier MQL of `leads`, to `through`,
@@ -955,6 +967,7 @@ def report_months(crm: CRM, through: Month | str, leads: pd.DataFrame | None = N
     return _month_range(min(first, last), last)
 
 
+@checked_tables
 def sla_by_month(
     leads: pd.DataFrame,
     sla: SLA | None = None,
@@ -1085,6 +1098,7 @@ def sla_by_month(
     ]
 
 
+@checked_tables
 def month_summary(leads: pd.DataFrame, month: Month | str, sla: SLA | None = None) -> dict:
     """The month's SLA figures as a dict; raises `NoDataError` when the month has no MQLs."""
     label = as_month(month).label
@@ -1264,6 +1278,7 @@ def acceptance_text(summary: Mapping, sla: SLA) -> str:
     return text
 
 
+@checked_tables
 def rejection_reasons(leads: pd.DataFrame, month: Month | str | None = None) -> pd.DataFrame:
     """Rejected MQLs by reason (for one month, or all), with their share of the rejections."""
     rejected = leads[leads["rejected"]]
@@ -1280,6 +1295,7 @@ def rejection_reasons(leads: pd.DataFrame, month: Month | str | None = None) -> 
     return out
 
 
+@checked_tables
 def speed_to_lead_distribution(
     leads: pd.DataFrame,
     month: Month | str | None = None,
@@ -1319,6 +1335,7 @@ def speed_to_lead_distribution(
 
 
 # ------------------------------------------------------------------------------ money
+@checked_tables
 def deal_values(
     deals: pd.DataFrame,
     fx_rates: Mapping[str, float] | None = None,
@@ -1481,6 +1498,7 @@ def _check_reporting_rate(fx_rates: Mapping[str, float], reporting_currency) -> 
     )
 
 
+@checked_tables
 def deal_amounts(
     deals: pd.DataFrame,
     fx_rates: Mapping[str, float] | None = None,
@@ -1496,12 +1514,13 @@ def deal_amounts(
         warnings.warn(
             f"{what} amounts are in {', '.join(sorted(map(str, found)))} and no fx rates were "
             "given: they are added as they are; pass fx rates to convert them",
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
         return deals["amount"].astype("float64")
     return deal_values(deals, fx_rates, reporting_currency)
 
 
+@checked_tables
 def deal_table(
     crm: CRM,
     fx_rates: Mapping[str, float] | None = None,
@@ -1603,6 +1622,7 @@ MONEY_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+@checked_tables
 def pipeline_by_month(
     deals: pd.DataFrame,
     months: Sequence[str] | None = None,
@@ -1754,6 +1774,7 @@ def no_contact_text(row: Mapping) -> str:
     return f"; {n:,.0f} name{'s' if n == 1 else ''} no contact"
 
 
+@checked_tables
 def untold_stages_note(crm: CRM) -> str | None:
     """The caveat of the deals won, won revenue and win rate when the load took deals at stage
     values it cannot tell open from closed as open (its warning, read back by `smk.io.mapping.
@@ -1769,6 +1790,7 @@ def untold_stages_note(crm: CRM) -> str | None:
     )
 
 
+@checked_tables
 def assumed_currency_note(
     crm: CRM, currency: str | None = None, role: str = "the reporting currency"
 ) -> str | None:
@@ -1804,6 +1826,7 @@ def amount_gap(row: Mapping, money: str, month: Month | str | None = None) -> st
     return f"{lacking} of the {of} {what}{where} {'has' if lacking == 1 else 'have'} no amount"
 
 
+@checked_tables
 def sla_by_owner(
     leads: pd.DataFrame, month: Month | str, sla: SLA | None = None, by: str = "owner_id"
 ) -> pd.DataFrame:

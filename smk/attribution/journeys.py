@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from smk.checks import MAX_DAYS, check_integer, check_number
+from smk.checks import MAX_DAYS, caller_stacklevel, check_integer, check_number, checked_tables
 from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
@@ -763,6 +763,7 @@ def check_lookback_days(lookback_days: float | None) -> float | None:
     return lookback_days
 
 
+@checked_tables
 def journeys(
     crm: CRM,
     conversion: str = "won",
@@ -1095,8 +1096,9 @@ def journeys(
     )
 
 
+@checked_tables
 def value_currency(
-    fx: Mapping[str, float] | None, crm=None, reporting_currency: str | None = None
+    fx: Mapping[str, float] | None, crm: CRM | None = None, reporting_currency: str | None = None
 ) -> str | None:
     """The currency that deal values and spend are in after `fx` (`journeys`,
     `spend_by_channel`): `reporting_currency` when one is named (`sla.deal_values` converts
@@ -1225,7 +1227,9 @@ def _warn_undated(undated: np.ndarray) -> None:
         else f"{n} won deals have no closed_at: they cannot be placed in the period and are "
         "left out of the journeys; their contacts are not counted as non-converting"
     )
-    warnings.warn(said, stacklevel=3)  # their amounts are in the load's warning, per currency
+    warnings.warn(
+        said, stacklevel=caller_stacklevel()
+    )  # their amounts are in the load's warning, per currency
 
 
 def _touched_before(key: np.ndarray, owner: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -1479,6 +1483,7 @@ def _values(
 
 
 # ---------------------------------------------------------------------------- path tables
+@checked_tables
 def from_paths(
     table: pd.DataFrame,
     path_col: str = "path",

@@ -20,6 +20,7 @@ from smk.attribution.journeys import Journeys, check_conversion, load_channel_gr
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.reliability import reliability
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
+from smk.checks import caller_stacklevel, checked_tables
 from smk.io.parse import listed
 from smk.outputs import NO_DATA, detail_first, over_period
 from smk.periods import Month
@@ -140,13 +141,16 @@ def compare(
         try:
             table = attribute(journeys, model, **dict(params.get(model, {})))
         except NotEstimableError as exc:
-            warnings.warn(f"{model} left out of the comparison: {exc}", stacklevel=2)
+            warnings.warn(
+                f"{model} left out of the comparison: {exc}", stacklevel=caller_stacklevel()
+            )
             continue
         table.insert(0, "model", model)
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
 
 
+@checked_tables
 def check_credit(
     comparison: pd.DataFrame, journeys: Journeys, rtol: float = 1e-9, atol: float = 1e-6
 ) -> None:
@@ -179,7 +183,7 @@ def data_driven_effects(journeys: Journeys, markov_order: int = 1) -> pd.DataFra
     try:
         shapley = ShapleyAttribution().fit(journeys)
     except NotEstimableError as exc:
-        warnings.warn(f"Shapley's effects left out: {exc}", stacklevel=2)
+        warnings.warn(f"Shapley's effects left out: {exc}", stacklevel=caller_stacklevel())
         return pd.DataFrame({"removal_effect": markov.removal_effects_})
     return pd.DataFrame(
         {
@@ -190,6 +194,7 @@ def data_driven_effects(journeys: Journeys, markov_order: int = 1) -> pd.DataFra
     )
 
 
+@checked_tables
 def shares_wide(comparison: pd.DataFrame, column: str = "share") -> pd.DataFrame:
     """Channels as rows, models as columns (in the order they appear)."""
     key = [c for c in comparison.columns if c in ("channel", "campaign")][0]
@@ -206,6 +211,7 @@ def total_variation_distance(p, q) -> float:
     return float(0.5 * np.abs(p / p.sum() - q / q.sum()).sum())
 
 
+@checked_tables
 def distance_to_truth(comparison: pd.DataFrame, truth_shares: pd.Series) -> pd.DataFrame:
     """Each model's total variation distance and Spearman rank correlation to true shares.
 
@@ -231,6 +237,7 @@ def distance_to_truth(comparison: pd.DataFrame, truth_shares: pd.Series) -> pd.D
     return pd.DataFrame(rows).sort_values("total_variation_distance", ignore_index=True)
 
 
+@checked_tables
 def truth_verdict(distance: pd.DataFrame, headline: str) -> str:
     """One sentence on `distance_to_truth`: the model closest to the truth on this data and
     where the page's headline model ranks, so the text never claims more than the table."""

@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 
 from smk.attribution.journeys import load_channel_groups, period_bound
+from smk.checks import checked_tables
 from smk.presentation import markdown_text
 from smk.sla import deal_amounts
 
 
+@checked_tables
 def spend_by_channel(
     spend: pd.DataFrame,
     start: str | pd.Timestamp | None = None,
@@ -45,6 +47,7 @@ def spend_by_channel(
     return out
 
 
+@checked_tables
 def spend_in(
     spend: pd.DataFrame,
     start: str | pd.Timestamp | None = None,
@@ -67,6 +70,7 @@ def _naive(value) -> pd.Timestamp:
     return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
 
 
+@checked_tables
 def return_on_spend(
     comparison: pd.DataFrame, spend: pd.DataFrame, valued: bool = True
 ) -> pd.DataFrame:
@@ -128,6 +132,7 @@ def ratio_caption(ratio: str, currency: str | None = None) -> str:
     raise ValueError(f"ratio must be one of {', '.join(RATIOS)}, got {ratio!r}")
 
 
+@checked_tables
 def paid_ratios(roi: pd.DataFrame, ratio: str) -> pd.DataFrame:
     """One ratio of `return_on_spend` ("cpa" or "roas") for the channels with spend: channels
     as rows, models as columns. No rows when no channel has spend or the ratio is unknown for
@@ -137,6 +142,7 @@ def paid_ratios(roi: pd.DataFrame, ratio: str) -> pd.DataFrame:
     return table if table.notna().any(axis=None) else table.iloc[:0]
 
 
+@checked_tables
 def why_no_ratio(roi: pd.DataFrame, ratio: str, period: str, conversion: str = "") -> str:
     """Why `paid_ratios(roi, ratio)` has no rows, in words, for a page: no spend in `period`,
     conversions without a value (ROAS), or no conversion credited to a channel with spend."""

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from smk.attribution.journeys import SEP, Journeys
+from smk.checks import checked_tables
 from smk.outputs import counted
 from smk.presentation import markdown_text
 
@@ -50,6 +51,7 @@ def top_paths(
     return (paths if n is None else paths.head(n))[cols].reset_index(drop=True)
 
 
+@checked_tables
 def paths_note(
     paths: pd.DataFrame,
     shown: int,

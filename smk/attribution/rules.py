@@ -49,7 +49,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from smk.attribution.journeys import Journeys
-from smk.checks import check_number
+from smk.checks import caller_stacklevel, check_number
 
 #: Position weights of the milestone models (roles: first, lead, opportunity, close, last, rest).
 POSITION_WEIGHTS: dict[str, dict[str, float]] = {
@@ -149,7 +149,7 @@ def _direct(j: Journeys, channels: Iterable[str] | str | None) -> list[str]:
             f"direct_channels {', '.join(map(repr, unknown))} not among the journeys' "
             f"{j.level}s ({', '.join(j.channels)}): last_non_direct skips no such touch",
             UserWarning,
-            stacklevel=4,
+            stacklevel=caller_stacklevel(),
         )
     return chosen
 

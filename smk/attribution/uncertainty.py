@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from smk.attribution.journeys import Journeys
 from smk.attribution.models import attribute
 from smk.attribution.shapley import NotEstimableError
-from smk.checks import check_integer, check_number
+from smk.checks import caller_stacklevel, check_integer, check_number, checked_tables
 from smk.io.parse import arrow_text, listed
 from smk.outputs import counted
 
@@ -102,7 +102,7 @@ def _check_replicates(no_conversion: int, unfitted: int, n_boot: int, model: str
         warnings.warn(
             f"{'; '.join(why)}: left out of the {model} share intervals, which rest on the "
             f"other {kept} of {n_boot}",
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
 
 
@@ -197,7 +197,7 @@ def data_driven_intervals(
         try:
             out[model] = bootstrap(j, model, n_boot=n_boot, random_state=random_state, **params)
         except NotEstimableError as exc:
-            warnings.warn(f"no {model} intervals: {exc}", stacklevel=2)
+            warnings.warn(f"no {model} intervals: {exc}", stacklevel=caller_stacklevel())
     return out
 
 
@@ -225,6 +225,7 @@ def headline_intervals(
     return table
 
 
+@checked_tables
 def top_channel_check(
     intervals: pd.DataFrame, channel: str, minimum: float = MIN_TOP_SUPPORT
 ) -> dict:

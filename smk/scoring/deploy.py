@@ -32,6 +32,7 @@ import sklearn
 from sklearn.base import BaseEstimator, clone
 
 import smk
+from smk.checks import caller_stacklevel, checked_tables
 from smk.errors import NoDataError
 from smk.outputs import EXACT_FLOATS, counted
 from smk.scoring.evaluation import marked_by_score
@@ -107,6 +108,7 @@ def _shares(s: pd.Series, spec: dict) -> np.ndarray:
     return counts / max(counts.sum(), 1)
 
 
+@checked_tables
 def drift_reference(X: pd.DataFrame, scores, bins: int = 10) -> dict:
     """The training distribution of each feature and of the score, for `population_stability`."""
     frame = X.assign(__score__=np.asarray(scores, dtype="float64"))
@@ -159,6 +161,7 @@ NOT_IN_EXPORT = "not in this export"
 WITHIN_CHANCE = "within chance"
 
 
+@checked_tables
 def population_stability(
     reference: dict,
     X: pd.DataFrame,
@@ -273,6 +276,7 @@ class HeldOut(NamedTuple):
     scores: np.ndarray
 
 
+@checked_tables
 def refit(
     scorer: BaseEstimator, leads: pd.DataFrame, before: Month | str | None = None
 ) -> BaseEstimator:
@@ -343,6 +347,7 @@ def threshold_for_share(scores: np.ndarray | pd.Series, share: float) -> float:
     return float(fits[-1]) if len(fits) else float(distinct[0])
 
 
+@checked_tables
 def build_model(
     scorer,
     train: pd.DataFrame,
@@ -487,6 +492,7 @@ def _saved_as_before(path: Path) -> str:
 
 
 # ---------------------------------------------------------------------------- scoring
+@checked_tables
 def score_leads(
     model: ScoringModel, leads: pd.DataFrame, reasons: int = 3, warn: bool = True
 ) -> pd.DataFrame:
@@ -516,7 +522,9 @@ def score_leads(
     if warn and model.metrics.get("model_usable") is False:
         why = model.metrics.get("model_usability") or "not to be relied on (held-out test)"
         warnings.warn(
-            f"model {model.version}: its grades and MQL flags are {why}", UserWarning, stacklevel=2
+            f"model {model.version}: its grades and MQL flags are {why}",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
         )
     ids = lead_ids(leads)
     X = _features(model, leads)
@@ -591,6 +599,7 @@ def _no_values(model: ScoringModel, feature: str, value: float, index: pd.Index)
     return pd.Series(value, index=index, dtype="float64" if numeric else "object")
 
 
+@checked_tables
 def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=None) -> dict:
     """Feature drift of newly scored leads against training, and whether to retrain.
 
@@ -620,7 +629,7 @@ def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=No
     age = None if as_of is None else _outcome_age(model, as_of)
     if _fitted_by(model, as_of):
         if reasons:
-            warnings.warn(_fresh_note(model, reasons), stacklevel=2)
+            warnings.warn(_fresh_note(model, reasons), stacklevel=caller_stacklevel())
         return {"table": table, "retrain": False, "reasons": [], "model_age_days": age}
     if age is not None and age > cfg["max_age_days"]:
         reasons.append(
@@ -628,7 +637,8 @@ def drift_report(model: ScoringModel, leads: pd.DataFrame, as_of=None, config=No
         )
     if reasons:
         warnings.warn(
-            f"model {model.version} should be retrained: " + "; ".join(reasons), stacklevel=2
+            f"model {model.version} should be retrained: " + "; ".join(reasons),
+            stacklevel=caller_stacklevel(),
         )
     return {"table": table, "retrain": bool(reasons), "reasons": reasons, "model_age_days": age}
 

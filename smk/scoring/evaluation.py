@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from smk.checks import is_number, is_whole
+from smk.checks import checked_tables, is_number, is_whole
 from smk.errors import NoDataError
 from smk.outputs import NO_DATA, counted
 
@@ -315,6 +315,7 @@ def usability_note(
 MAX_ECE = 0.15
 
 
+@checked_tables
 def calibration_check(quality: pd.DataFrame, name: str = "model", max_ece: float = MAX_ECE) -> dict:
     """Are the `name` score's predicted probabilities close to what happened on the test leads:
     is its ECE (its row of `score_metrics`) at most `max_ece`?
@@ -412,6 +413,7 @@ def _capacity_status(mqls: int, capacity: int) -> dict:
     return {"detail": why, "status": "at risk"}
 
 
+@checked_tables
 def model_kpis(
     quality: pd.DataFrame, comparison: dict, check: dict, leaking: Collection[str] = ()
 ) -> list[dict]:
@@ -601,6 +603,7 @@ def check_capacity(capacity) -> int:
 _MAX_CAPACITY = 10**9
 
 
+@checked_tables
 def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) -> dict:
     """The MQL threshold: the lowest that keeps the leads handed to sales within `capacity`
     per month; without a capacity, the one with the best expected value.
@@ -677,6 +680,7 @@ def plot_gains(y, scores: dict[str, np.ndarray], ax=None, **kwargs):
     return ax
 
 
+@checked_tables
 def plot_deciles(deciles: pd.DataFrame, ax=None, **kwargs):
     """Conversion rate per score decile, with the average rate as a line."""
     ax = _axes(ax)
@@ -692,6 +696,7 @@ def plot_deciles(deciles: pd.DataFrame, ax=None, **kwargs):
     return ax
 
 
+@checked_tables
 def plot_threshold_tradeoff(tradeoff: pd.DataFrame, choice: dict | None = None, ax=None):
     """Leads handed to sales per month vs the share of conversions they hold, with the chosen
     MQL threshold marked."""

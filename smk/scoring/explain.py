@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 from sklearn.utils import check_random_state
 
+from smk.checks import checked_tables
 from smk.funnel import stage_entry_dates
 from smk.model import CRM
 from smk.outputs import EMAIL_ADDRESS, counted, mask_emails
@@ -30,6 +31,7 @@ from smk.scoring.features import left_out_in
 from smk.scoring.settings import load_config
 
 
+@checked_tables
 def typical_values(X: pd.DataFrame) -> dict:
     """Median of each numeric column and most common value of each other column."""
     out = {}
@@ -112,6 +114,7 @@ def _singular(word: str) -> str | None:
 IMPORTANCE_SAMPLE = 10_000
 
 
+@checked_tables
 def permutation_importance_table(
     scorer,
     X: pd.DataFrame,
@@ -171,6 +174,7 @@ def _stratified_sample(y: np.ndarray, size: int, random_state) -> np.ndarray:
     return np.sort(np.concatenate(picked))
 
 
+@checked_tables
 def importance_basis(table: pd.DataFrame) -> str:
     """Which leads `permutation_importance_table` shuffled, in words for the page."""
     rows, of_rows = table.attrs["rows"], table.attrs["of_rows"]
@@ -182,6 +186,7 @@ def importance_basis(table: pd.DataFrame) -> str:
     )
 
 
+@checked_tables
 def reason_contributions(scorer, X: pd.DataFrame, typical: dict) -> pd.DataFrame:
     """Per lead and feature: probability minus the probability with that feature typical.
 
@@ -208,6 +213,7 @@ def reason_contributions(scorer, X: pd.DataFrame, typical: dict) -> pd.DataFrame
     return out
 
 
+@checked_tables
 def top_reasons(
     scorer, X: pd.DataFrame, typical: dict, n: int = 3, labels: dict | None = None
 ) -> pd.Series:
@@ -231,6 +237,7 @@ def top_reasons(
     return pd.Series(texts, index=X.index, name="top_reasons")
 
 
+@checked_tables
 def plot_importance(importance: pd.DataFrame, top: int = 12, ax=None, **kwargs):
     """Horizontal bars of the most important features (permutation importance); their
     descriptions, which may name CRM values ("source: $5 promo"), are drawn literally."""
@@ -249,6 +256,7 @@ def plot_importance(importance: pd.DataFrame, top: int = 12, ax=None, **kwargs):
     return ax
 
 
+@checked_tables
 def scored_population(
     crm: CRM, scored: pd.DataFrame, month: Month | str, leads: pd.DataFrame | None = None
 ) -> dict:

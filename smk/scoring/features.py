@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from smk.checks import MAX_DAYS, check_integer, check_number
+from smk.checks import MAX_DAYS, check_integer, check_number, checked_tables
 from smk.errors import NoDataError
 from smk.funnel import stage_entry_dates
 from smk.model import AS_LEAD_COLUMNS, CHANNELS, CRM, TOUCH_TYPES
@@ -189,6 +189,7 @@ def _cut(times: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
     return np.where(missing, np.iinfo("int64").max, ns)
 
 
+@checked_tables
 def target_reached_at(crm: CRM, target: str, as_of: pd.Timestamp) -> np.ndarray:
     """Per contact (in `crm.contacts` order), when it first reached the target before `as_of`
     (int64 ns; max int when not reached).
@@ -212,6 +213,7 @@ def target_reached_at(crm: CRM, target: str, as_of: pd.Timestamp) -> np.ndarray:
     return reached
 
 
+@checked_tables
 def lead_features(
     crm: CRM,
     as_of=None,
@@ -326,6 +328,7 @@ def lead_features(
     return frame
 
 
+@checked_tables
 def left_out_features(
     crm: CRM, leads: pd.DataFrame, linked: bool, touch_features: tuple[str, ...]
 ) -> dict[str, list[str]]:
@@ -344,6 +347,7 @@ def left_out_features(
     return absent
 
 
+@checked_tables
 def empty_columns(crm: CRM, leads: pd.DataFrame, linked: bool) -> list[str]:
     """The columns ("table.column", `_COLUMNS`) lead features are built from that hold no value
     for any lead of `leads` (the rows of the lead table, before features are left out): not a
@@ -372,6 +376,7 @@ def empty_columns(crm: CRM, leads: pd.DataFrame, linked: bool) -> list[str]:
     return empty
 
 
+@checked_tables
 def empty_column_features(leads: pd.DataFrame) -> dict[str, float]:
     """The features a lead table left out because a column held no value for any of its leads
     (``attrs["features_left_out"]`` under a "table.column", `empty_columns`), not for a table
@@ -387,6 +392,7 @@ def empty_column_features(leads: pd.DataFrame) -> dict[str, float]:
     }
 
 
+@checked_tables
 def left_out_note(leads: pd.DataFrame) -> str:
     """What the lead-scoring page says of the features a lead table left out
     (``attrs["features_left_out"]``, `lead_features`): which tables or columns the export
@@ -445,12 +451,14 @@ def _count_by_month(times_ns: np.ndarray) -> dict[str, int]:
     return {str(m): int(k) for m, k in pd.Series(months).value_counts().sort_index().items()}
 
 
+@checked_tables
 def left_out_in(frame: pd.DataFrame, month: Month | str) -> int:
     """How many contacts whose scoring date fell in `month` are not in the lead table `frame`
     (`lead_features`): they had reached the target by then, so there was nothing to predict."""
     return int(frame.attrs.get("left_out_by_month", {}).get(as_month(month).label, 0))
 
 
+@checked_tables
 def as_new_lead(contacts: pd.DataFrame, column: str) -> pd.Series:
     """The contacts' `column` (account_id, job_title or country) as known when each was a new
     lead: the extra column `smk.model.AS_LEAD_COLUMNS` names when the contacts have it (a
@@ -566,11 +574,13 @@ def lead_ids(leads: pd.DataFrame | pd.Series) -> pd.Index:
     return pd.Index(ids.astype("object").astype(str), name="contact_id")
 
 
+@checked_tables
 def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     """The features of a lead table (every column but `contact_id`, `scored_at` and `label`)."""
     return frame.drop(columns=[c for c in KEY_COLUMNS if c in frame.columns])
 
 
+@checked_tables
 def labelled(frame: pd.DataFrame, before: Month | str | None = None) -> pd.DataFrame:
     """The leads whose outcome window had closed by `as_of` (the ones a model can learn from).
 
@@ -585,6 +595,7 @@ def labelled(frame: pd.DataFrame, before: Month | str | None = None) -> pd.DataF
     return known[known["scored_at"] < as_month(before).start]
 
 
+@checked_tables
 def leads_scored_in(frame: pd.DataFrame, month: Month | str) -> pd.DataFrame:
     """The leads of `frame` scored in `month`; `NoDataError` when there are none to score."""
     month = as_month(month)
@@ -674,6 +685,7 @@ def check_test_share(test_share: float) -> float:
     return check_number("test_share", test_share, 0, 1, exclusive=True)
 
 
+@checked_tables
 def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | None = None):
     """Split the labelled leads by scoring date: the newest `test_share` are the test set.
 

@@ -30,6 +30,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
+from smk.checks import caller_stacklevel, checked_tables
 from smk.scoring.features import feature_matrix, labelled, time_split
 from smk.scoring.rules import FIT_POINT_FEATURES
 from smk.scoring.settings import load_config
@@ -66,6 +67,7 @@ def outcome_columns(columns, patterns: list[str] | None = None) -> list[str]:
     return [str(c) for c in columns if any(p.fullmatch(str(c)) for p in compiled)]
 
 
+@checked_tables
 def single_feature_auc(X: pd.DataFrame, y, max_rows: int = 100_000, seed: int = 0) -> pd.Series:
     """How well each column alone separates the two classes (ROC AUC, 0.5 to 1).
 
@@ -105,6 +107,7 @@ GUARD_ACTIONS = ("error", "warn", "off")
 LEAKAGE_ACTIONS = ("drop", "error")
 
 
+@checked_tables
 def leaking_columns(X: pd.DataFrame, y=None, config: dict | None = None) -> dict[str, str]:
     """The columns of `X` that look like leakage, each with why in words: outcome fields by
     name (``config.yaml``, ``leakage``), and with labels `y` any column that alone separates
@@ -135,6 +138,7 @@ def _known_only_for(s: pd.Series, y) -> str:
     return ""
 
 
+@checked_tables
 def check_no_leakage(X: pd.DataFrame, y=None, action: str = "error", config: dict | None = None):
     """Refuse outcome fields and too-good-to-be-true columns as features.
 
@@ -160,7 +164,7 @@ def check_no_leakage(X: pd.DataFrame, y=None, action: str = "error", config: dic
         )
         if action == "error":
             raise LeakageError(message)
-        warnings.warn(message, stacklevel=3)
+        warnings.warn(message, stacklevel=caller_stacklevel())
     return list(found)
 
 
@@ -171,6 +175,7 @@ def check_leakage_action(action: str) -> str:
     return action
 
 
+@checked_tables
 def drop_leaking(
     leads: pd.DataFrame, action: str = "drop", test_share: float | None = None
 ) -> pd.DataFrame:
@@ -202,6 +207,7 @@ def drop_leaking(
     return out
 
 
+@checked_tables
 def leakage_note(leads: pd.DataFrame) -> str:
     """What the lead-scoring page says of the features `drop_leaking` left out of a lead table
     (``attrs["features_leaking"]``): which, why (each one's reason), the rule-based points

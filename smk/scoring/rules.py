@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from smk.checks import checked_tables
 from smk.model import CRM
 from smk.scoring.features import lead_ids
 from smk.scoring.settings import load_config
@@ -45,6 +46,7 @@ def _band_points(values: pd.Series, bands: list[dict], missing: float) -> np.nda
     return out
 
 
+@checked_tables
 def fit_points(leads: pd.DataFrame, rules: dict | None = None) -> pd.Series:
     """Fit points of each lead from `job_title`, `industry` and `employees` columns; a column
     the lead table left out (an export without accounts, or without job titles:
@@ -70,6 +72,7 @@ def _column(leads: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(np.nan, index=leads.index, dtype="object")
 
 
+@checked_tables
 def engagement_points(crm: CRM, scored_at: pd.Series, rules: dict | None = None) -> pd.Series:
     """Decayed engagement points of each lead from its touches before its scoring date.
 
@@ -118,6 +121,7 @@ def _touches_of(touch_contacts: pd.Series, ids: pd.Index) -> tuple[np.ndarray, n
     return np.repeat(touched, n), rows[np.repeat(first[found], n) + within]
 
 
+@checked_tables
 def rule_based_score(crm: CRM, leads: pd.DataFrame, rules: dict | None = None) -> pd.DataFrame:
     """The rule-based score of each lead of a lead table (`lead_features`; its contact ids
     from a `contact_id` column or its index, see `lead_ids`).
