@@ -484,9 +484,11 @@ def _in_model_unit(values: pd.Series) -> pd.Series:
 
 def _first_out_of_bounds(values: pd.Series) -> tuple[object, object]:
     """The row label and value of the first time in `values` that nanoseconds cannot hold."""
-    tz = values.dt.tz
-    lo, hi = pd.Timestamp.min.tz_localize(tz), pd.Timestamp.max.tz_localize(tz)
-    outside = values[(values < lo) | (values > hi)]
+    zoned = values.dt.tz is not None  # compared in UTC: the bounds in a zone overflow
+    times = values.dt.tz_convert("UTC") if zoned else values
+    zone = "UTC" if zoned else None
+    lo, hi = pd.Timestamp.min.tz_localize(zone), pd.Timestamp.max.tz_localize(zone)
+    outside = values[(times < lo) | (times > hi)]
     return outside.index.tolist()[0], outside.iloc[0]
 
 

@@ -103,8 +103,10 @@ def test_times_of_another_zone_or_unit_are_held_as_the_models_utc_nanoseconds(lo
     assert periods.empty_months(crm) == periods.empty_months(loaded)
 
 
-def test_a_time_nanoseconds_cannot_hold_is_refused_naming_its_row():
-    times = pd.Series(pd.to_datetime(["2026-01-05", "2300-01-01"], utc=True), index=[7, 8])
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/New_York"])
+def test_a_time_nanoseconds_cannot_hold_is_refused_naming_its_row(zone):
+    """In any zone: bounds put in a zone east or west of UTC overflow themselves (RV)."""
+    times = pd.Series(pd.to_datetime(["2026-01-05", "2300-01-01"]).tz_localize(zone), index=[7, 8])
     with pytest.raises(
         ValueError, match=r"contacts\.became_mql_at holds a time .*2300-01-01.*row 8"
     ):
