@@ -405,7 +405,9 @@ def warn_if_after_data(
     if end is None or as_of <= end:
         return
     first_day = local_day(end, week) + pd.Timedelta(days=1)
-    skipped = pd.date_range(first_day, _wall_time(as_of, week), inclusive="left")
+    # the team's whole days in between: a UTC month's end is 01:00 of the next day in Berlin,
+    # which begins no working day the export missed
+    skipped = pd.date_range(first_day, local_day(as_of, week), inclusive="left")
     if not working_days(skipped, week).any():
         return
     advice = "in a report: choose a month the export covers to its end, if it covers one"
@@ -528,17 +530,12 @@ def working_days(days: pd.DatetimeIndex, week=None) -> np.ndarray:
     return np.is_busday(dates, weekmask=week.weekmask, holidays=list(week.holidays))
 
 
-def _wall_time(stamp: pd.Timestamp, week=None) -> pd.Timestamp:
-    """`stamp` (UTC) as the wall time of `week`'s team, without a zone: in its `timezone`
-    (an `smk.sla.SLA`'s), else in UTC."""
-    return stamp.tz_convert(getattr(week, "timezone", "UTC")).tz_localize(None)
-
-
 def local_day(stamp: pd.Timestamp, week=None) -> pd.Timestamp:
     """The calendar day (midnight, without a zone) `stamp` falls on for `week`'s team: its
     date in the team's `timezone` (an `smk.sla.SLA`'s; else UTC), the dates its `holidays`
     name. Tokyo's working morning of 30 October is 29 October 23:30 UTC."""
-    return _wall_time(stamp, week).normalize()
+    zone = getattr(week, "timezone", "UTC")
+    return stamp.tz_convert(zone).tz_localize(None).normalize()
 
 
 def starts_inside(month: Month, first: pd.Timestamp, week=None) -> bool:
@@ -718,14 +715,17 @@ def month_coverage(crm: CRM, month: Month, week=None) -> str | None:
     starts, ends = starts_inside(month, first, week), ends_inside(month, last, week)
     if not (starts or ends):
         return None
-    since = max(first, month.start)
-    until = min(last, month.end - pd.Timedelta(1, "ns"))
-    why = [f"its data start on {first:%Y-%m-%d}"] if starts else []
-    why += [f"its data end on {last:%Y-%m-%d}"] if ends else []
-    return (
-        f"the export covers only {since:%Y-%m-%d} to {until:%Y-%m-%d} of {month} "
-        f"({' and '.join(why)})"
-    )
+    first_day, last_day = _day_in(first, month, week), _day_in(last, month, week)
+    why = [f"its data start on {first_day}"] if starts else []
+    why += [f"its data end on {last_day}"] if ends else []
+    return f"the export covers only {first_day} to {last_day} of {month} ({' and '.join(why)})"
+
+
+def _day_in(stamp: pd.Timestamp, month: Month, week=None) -> str:
+    """The day `stamp` falls on for `week`'s team (`local_day`, the day `starts_inside` and
+    `ends_inside` judge by), within `month`'s first and last dates: "2026-10-29"."""
+    first, last = month.start.tz_localize(None), month.end.tz_localize(None) - pd.Timedelta(days=1)
+    return f"{min(max(local_day(stamp, week), first), last):%Y-%m-%d}"
 
 
 @checked_tables

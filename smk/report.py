@@ -1542,9 +1542,10 @@ def working_week(settings: dict, notebooks: list[Path] | None = None):
     params file's `settings` give the funnel page (its section, else the top level), which its
     scorecard judges months by, in the team's `timezone` (the day a record falls on,
     `smk.periods.local_day`). A key the file does not give is the funnel notebook's default
-    when it is among `notebooks` (Europe/Berlin's days, as its page judges them), else that
-    of `smk.sla.SLA` (UTC). None (Monday to Friday, no holidays, UTC days) when neither the
-    file nor such a notebook gives one."""
+    (Europe/Berlin's days, as its page judges them): the one among `notebooks` (a
+    `--notebook-dir` copy), else smk's own, whichever pages run, so that refreshing one page
+    with `latest` publishes into the month the whole report did. None (Monday to Friday, no
+    holidays, UTC days) when neither the file nor a funnel notebook gives one."""
     from smk.sla import SLA
 
     keys = ("weekmask", "holidays", "timezone")
@@ -1556,14 +1557,15 @@ def working_week(settings: dict, notebooks: list[Path] | None = None):
 
 
 def _funnel_defaults(notebooks: list[Path]) -> dict:
-    """The parameters cell of smk's funnel notebook among `notebooks` (`_parameters_of`), or
-    {} when it is not among them."""
+    """The parameters cell (`_parameters_of`) of the funnel notebook among `notebooks`, else
+    of smk's own (none: {})."""
     import papermill as pm
 
-    for nb in notebooks:
-        if notebook_name(nb) == "funnel_sla" and "funnel_sla" in _packaged_names():
-            return _parameters_of(pm, nb)
-    return {}
+    if "funnel_sla" not in _packaged_names():
+        return {}
+    own = discover_notebooks(None, config.NOTEBOOKS_DIR)
+    funnel = [nb for nb in [*notebooks, *own] if notebook_name(nb) == "funnel_sla"]
+    return _parameters_of(pm, funnel[0])
 
 
 def default_report_blocker(crm: CRM, params: dict | None = None) -> str | None:

@@ -306,4 +306,6 @@ def test_the_report_reads_the_week_from_its_params(to_thursday):
     week = {"notebooks": {"funnel_sla": {"weekmask": "Sun Mon Tue Wed Thu"}}}
     assert check_export(to_thursday, [], week, "latest") == JULY
     assert check_export(to_thursday, [], {"holidays": ["2026-07-31"]}, "latest") == JULY
-    assert check_export(to_thursday, [], {}, "latest") == periods.as_month("2026-06")
+    utc = {"timezone": "UTC"}  # the data end on Thursday 23:xx UTC, Friday in Berlin
+    assert check_export(to_thursday, [], utc, "latest") == periods.as_month("2026-06")
+    assert check_export(to_thursday, [], {}, "latest") == JULY  # the funnel page's Berlin

@@ -191,8 +191,16 @@ def published_partial(tmp_path_factory):
     return base / "out", said
 
 
+#: The report judges by the funnel page's days (Europe/Berlin by default, whichever pages
+#: run): the export's last record, 2026-11-02 23:20 UTC, falls on 3 November there
+COVERED_BERLIN = (
+    "the export covers only 2026-11-01 to 2026-11-03 of 2026-11 (its data end on 2026-11-03)"
+)
+
+
 def test_smk_report_warns_of_a_partial_month(published_partial):
     out, said = published_partial
+    COVERED = COVERED_BERLIN  # noqa: N806
     assert "2026-10 is a partial month" not in said["2026-10"]
     assert f"smk: warning: 2026-11 is a partial month: {COVERED}" in said["2026-11"]
     assert "2026-11 is a partial month" in (out / "smk-report.log").read_text()

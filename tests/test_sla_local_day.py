@@ -154,18 +154,50 @@ def test_lead_scorings_as_of_warning_takes_the_teams_week():
 
 def test_the_reports_working_week_carries_the_teams_zone():
     week = working_week({"notebooks": {"funnel_sla": {"timezone": TOKYO}}})
-    assert week == SLA(timezone=TOKYO) and working_week({}) is None
+    assert week == SLA(timezone=TOKYO)
 
 
-def test_the_reports_working_week_is_the_funnel_pages_by_default():
+def test_the_reports_working_week_is_the_funnel_pages_whichever_pages_run():
     """The report judges `latest` and a partial month by the days the funnel page judges
     them by: its notebook's default zone (Europe/Berlin) when the params file gives none,
-    not UTC's days, which disagreed with the page on a record late on a month's last day."""
+    not UTC's days, which disagreed with the page on a record late on a month's last day;
+    and so when only other pages are refreshed (RV: `--notebooks segmentation` published
+    into 2026-08, the whole report into 2026-09)."""
     from smk import config
-    from smk.report import discover_notebooks
+    from smk.report import check_export, discover_notebooks
 
     chosen = discover_notebooks(None, config.NOTEBOOKS_DIR)
-    assert working_week({}, chosen) == SLA(timezone="Europe/Berlin")
-    assert working_week({"timezone": TOKYO}, chosen) == SLA(timezone=TOKYO)
     others = [nb for nb in chosen if "funnel" not in nb.name]
-    assert working_week({}, others) is None
+    assert working_week({}, chosen) == working_week({}, others) == working_week({})
+    assert working_week({}) == SLA(timezone="Europe/Berlin")
+    assert working_week({"timezone": TOKYO}, others) == SLA(timezone=TOKYO)
+    # the last record on Wednesday 30 September 00:30 in Berlin, Tuesday 22:30 UTC
+    created = [f"2026-{m:02d}-10 10:00" for m in range(5, 10)] + ["2026-09-29 22:30"]
+    crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
+    months = {str(check_export(crm, nbs, {}, "latest")) for nbs in (chosen, others, others[:1])}
+    assert months == {"2026-09"}
+
+
+def test_an_east_teams_month_end_is_no_day_after_the_data():
+    """A UTC month's end is 01:00 or 09:00 of the next day east of UTC: no working day of the
+    team lies between an export taken on the month's last evening and it (RV: the funnel
+    page warned three times to choose the very month it showed)."""
+    for last in ("2026-09-30 14:00", "2026-09-30 15:30"):  # 23:00 and 00:30 in Tokyo
+        crm = CRM(contacts=_contacts({"c1": "2026-09-01 02:00", "c2": last}, created=None))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            sla.mql_leads(crm, SLA(timezone=TOKYO), as_of=periods.Month("2026-09").end)
+            sla.mql_leads(crm, SLA(timezone="Europe/Berlin"), as_of=periods.Month("2026-09").end)
+
+
+def test_a_partial_months_text_gives_the_days_it_judged_by():
+    """New York's Thursday 29 October 22:00 is 30 October 02:00 UTC: the month is partial
+    for that team, its last working day (Friday 30) missed, and the text says the 29th (RV:
+    "its data end on 2026-10-30", the day it judged covered)."""
+    created = [f"2026-{m:02d}-10 10:00" for m in range(5, 11)] + ["2026-10-30 02:00"]
+    crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
+    text = periods.month_coverage(crm, periods.Month("2026-10"), SLA(timezone=NEW_YORK))
+    assert text == (
+        "the export covers only 2026-10-01 to 2026-10-29 of 2026-10 (its data end on 2026-10-29)"
+    )
+    assert periods.month_coverage(crm, periods.Month("2026-10"), SLA()) is None
