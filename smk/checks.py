@@ -137,16 +137,22 @@ def check_bool(name: str, value, *, optional: bool = False) -> bool | None:
     raise ValueError(f"{name} must be {expected}, got {value!r}")
 
 
-#: The annotations `checked_tables` reads: the whole model, or one table.
-_KINDS = {"CRM": "crm", "smk.CRM": "crm", "pd.DataFrame": "table", "DataFrame": "table"}
+#: The annotations `checked_tables` reads: the whole model, one table, or attribution's journeys.
+_KINDS = {
+    "CRM": "crm",
+    "smk.CRM": "crm",
+    "pd.DataFrame": "table",
+    "DataFrame": "table",
+    "Journeys": "journeys",
+}
 
 Function = TypeVar("Function", bound=Callable)
 
 
 def _annotated_kind(annotation) -> tuple[str, bool] | None:
-    """("crm" or "table", whether None is taken) for an annotation naming a CRM or a
-    DataFrame (or one of them | None); None for any other annotation (a CRM or a callable, a
-    DataFrame or a Series, none at all)."""
+    """(a kind of `_KINDS`, whether None is taken) for an annotation naming a CRM, a
+    DataFrame or journeys (or one of them | None); None for any other annotation (a CRM or a
+    callable, a DataFrame or a Series, none at all)."""
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
     names = {name.strip() for name in text.split("|")}
     kinds = {_KINDS.get(name) for name in names - {"None"}}
@@ -161,32 +167,74 @@ def _crm_type() -> type:
     return CRM
 
 
+def _kind_type(kind: str) -> type:
+    """The class an argument of `kind` must be an instance of (imported here: the modules
+    that define them import this one)."""
+    if kind == "journeys":
+        from smk.attribution.journeys import Journeys
+
+        return Journeys
+    return _crm_type() if kind == "crm" else pd.DataFrame
+
+
 def _given(value) -> str:
+    """What a wrong argument is, in words: its kind and size, never its content (a list of
+    records would put contacts' names into the message, a Series breaks it over lines)."""
     if isinstance(value, pd.DataFrame):
         return "a pandas DataFrame"
     if isinstance(value, _crm_type()):
         return "an smk.CRM"
-    return f"{reprlib.repr(value)} ({type(value).__name__})"
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return f"the text {reprlib.repr(value)}"
+    if isinstance(value, pd.Series):
+        return f"a pandas Series ({_count(len(value), 'value')})"
+    name = type(value).__name__
+    size = f" ({_count(len(value), 'item')})" if hasattr(value, "__len__") else ""
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}{size}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+#: What an argument of each kind must be, as the TypeError says it.
+_EXPECTED = {
+    "crm": "an smk.CRM (smk.load(path) returns one)",
+    "table": "a pandas DataFrame",
+    "journeys": "journeys (smk.attribution.journeys(crm, ...) builds them)",
+}
+
+
+def _advice(where: str, name: str, kind: str, value) -> str:
+    """How to pass what `where` takes instead of `value`, when that can be told."""
+    from smk.model import PRIMARY_KEYS, TABLES
+
+    is_crm = isinstance(value, _crm_type())
+    if kind == "crm" and isinstance(value, pd.DataFrame):
+        if where.startswith("smk.quality."):
+            return (
+                "; the data-quality account is the load's: pass the model smk.load(path) returned"
+            )
+        # a table's own id comes first (a deal's contact_id and account_id after its deal_id)
+        owners = {key: table for table, key in PRIMARY_KEYS.items() if key is not None}
+        table = next((owners[c] for c in value.columns if c in owners), "<its name>")
+        return (
+            f"; to analyse a table on its own, make a model that holds it: smk.CRM({table}=table)"
+        )
+    if kind == "table" and is_crm:
+        table = f"crm.{name}" if name in TABLES else f"the table help({where}) describes"
+        return f"; pass {table}, not the whole model"
+    if kind == "journeys" and isinstance(value, pd.DataFrame):
+        return "; read a path table with smk.attribution.from_paths(table)"
+    return ""
 
 
 def _wrong_argument(where: str, name: str, kind: str, value) -> TypeError:
-    """The error for argument `name` of `where` that is not the CRM or table it must be."""
-    from smk.model import TABLES
-
-    given, advice = _given(value), ""
-    if kind == "crm":
-        expected = "an smk.CRM (smk.load(path) returns one)"
-        if isinstance(value, pd.DataFrame):
-            advice = (
-                "; to analyse a table on its own, make a model that holds it, e.g. "
-                "smk.CRM(deals=table)"
-            )
-    else:
-        expected = "a pandas DataFrame"
-        if isinstance(value, _crm_type()):
-            table = f"crm.{name}" if name in TABLES else f"the table help({where}) describes"
-            advice = f"; pass {table}, not the whole model"
-    return TypeError(f"{where}: {name} must be {expected}, got {given}{advice}")
+    """The error for argument `name` of `where` that is not the `kind` it must be."""
+    advice = _advice(where, name, kind, value)
+    return TypeError(f"{where}: {name} must be {_EXPECTED[kind]}, got {_given(value)}{advice}")
 
 
 def caller_stacklevel() -> int:
@@ -202,7 +250,7 @@ def caller_stacklevel() -> int:
 
 def checked_tables(func: Function) -> Function:
     """`func` that checks, before it runs, each argument whose parameter is annotated as a
-    CRM or a pandas DataFrame (or either | None) with isinstance: a table given for the model
+    CRM, a pandas DataFrame or journeys (or one | None) with isinstance: a table given for the model
     or the model for a table failed deep inside pandas (``'DataFrame' object has no attribute
     'contacts'``); it is a TypeError naming the function, the parameter and what to pass.
     Other parameters are left to `func`; its signature and name stay (functools.wraps)."""
@@ -215,7 +263,9 @@ def checked_tables(func: Function) -> Function:
         positional = parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
         checked.append((parameter.name, index if positional else None, *kind))
     if not checked:
-        raise TypeError(f"checked_tables: {where} has no parameter annotated as a CRM or table")
+        raise TypeError(
+            f"checked_tables: {where} has no parameter annotated as a CRM, table or journeys"
+        )
 
     @functools.wraps(func)
     def checking(*args, **kwargs):
@@ -228,7 +278,7 @@ def checked_tables(func: Function) -> Function:
                 continue  # its default
             if value is None and optional:
                 continue
-            if not isinstance(value, _crm_type() if kind == "crm" else pd.DataFrame):
+            if not isinstance(value, _kind_type(kind)):
                 raise _wrong_argument(where, name, kind, value)
         return func(*args, **kwargs)
 

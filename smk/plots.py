@@ -44,6 +44,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from smk.checks import checked_tables
+
 #: Figure size of a single plot (inches); notebooks keep it fixed so pages look alike.
 FIGSIZE = (8, 4.5)
 MARKETING = "#2f6db5"
@@ -239,6 +241,7 @@ def no_data_reason(ax: Axes) -> str | None:
     return None
 
 
+@checked_tables
 def funnel_chart(
     counts: pd.DataFrame,
     ax: Axes | None = None,
@@ -329,6 +332,7 @@ def speed_to_lead_histogram(
     return ax
 
 
+@checked_tables
 def mqls_vs_target(
     monthly: pd.DataFrame,
     target: float | None = None,
@@ -369,6 +373,7 @@ def mqls_vs_target(
     return ax
 
 
+@checked_tables
 def trend(
     table: pd.DataFrame,
     column: str,
@@ -440,6 +445,7 @@ def _span(months: pd.Series) -> str:
     return f"in {first}" if first == last else f"from {first} to {last}"
 
 
+@checked_tables
 def mix_panel(
     mix: pd.DataFrame,
     p: str,
@@ -495,6 +501,7 @@ def mix_panel(
 FOUR_PS = ("Product", "Price", "Place", "Promotion")
 
 
+@checked_tables
 def mix_figure(mix: pd.DataFrame, currency: str = "", title: str | None = None, **bar_kwargs):
     """The four P's of `smk.scorecard.marketing_mix` as a 2 x 2 figure of `mix_panel`s; when
     no deal of the window was won, one panel that says so (not four empty ones)."""
@@ -514,6 +521,7 @@ def mix_figure(mix: pd.DataFrame, currency: str = "", title: str | None = None, 
     return fig
 
 
+@checked_tables
 def attribution_models_chart(
     shares: pd.DataFrame,
     ax: Axes | None = None,
@@ -562,6 +570,7 @@ def attribution_models_chart(
     return ax
 
 
+@checked_tables
 def attribution_intervals(
     intervals: pd.DataFrame,
     ax: Axes | None = None,
@@ -620,6 +629,7 @@ SEGMENT_PROFILE_COLUMNS: tuple[str, ...] = (
 )
 
 
+@checked_tables
 def segment_selection(
     selection: pd.DataFrame,
     chosen: int | None = None,
@@ -677,6 +687,7 @@ def segment_selection(
     return ax
 
 
+@checked_tables
 def segment_profiles_heatmap(
     profiles: pd.DataFrame,
     columns: Sequence[str] | None = None,
@@ -747,6 +758,7 @@ def segment_profiles_heatmap(
     return ax
 
 
+@checked_tables
 def segment_map(
     points: pd.DataFrame,
     ax: Axes | None = None,

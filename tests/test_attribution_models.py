@@ -964,4 +964,4 @@ def test_compare_refuses_a_list_of_no_known_models_before_fitting_any(models, me
     from smk.attribution.models import compare
 
     with pytest.raises(ValueError, match=message):
-        compare(None, models)
+        compare(at.from_paths(TWO), models)

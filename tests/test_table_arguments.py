@@ -16,12 +16,29 @@ import smk
 from smk.checks import _annotated_kind, checked_tables
 
 MODULES = [
-    "smk.funnel", "smk.sla", "smk.periods", "smk.segmentation", "smk.scorecard", "smk.quality",
-    "smk.outputs", "smk.attribution.journeys", "smk.attribution.models", "smk.attribution.money",
-    "smk.attribution.paths", "smk.attribution.uncertainty", "smk.scoring.deploy",
-    "smk.scoring.evaluation", "smk.scoring.explain", "smk.scoring.features", "smk.scoring.model",
+    "smk.funnel",
+    "smk.sla",
+    "smk.periods",
+    "smk.segmentation",
+    "smk.scorecard",
+    "smk.quality",
+    "smk.outputs",
+    "smk.attribution.journeys",
+    "smk.attribution.models",
+    "smk.attribution.money",
+    "smk.attribution.paths",
+    "smk.attribution.uncertainty",
+    "smk.scoring.deploy",
+    "smk.scoring.evaluation",
+    "smk.scoring.explain",
+    "smk.scoring.features",
+    "smk.scoring.model",
     "smk.scoring.rules",
-]  # fmt: skip
+    "smk.attribution.reliability",
+    "smk.attribution.rules",
+    "smk.attribution.shapley",
+    "smk.plots",
+]  # fmt: skip (attribution.lookback's check reads only the journeys' counts of cut ones)
 
 
 def _public_functions():
@@ -70,6 +87,7 @@ def _call(function, wrong: str, value) -> None:
 
 CRM_PARAMETERS = _parameters("crm")
 TABLE_PARAMETERS = _parameters("table")
+JOURNEYS_PARAMETERS = _parameters("journeys")
 
 
 def test_the_modules_have_both_kinds_of_parameter_to_check():
@@ -85,11 +103,24 @@ def test_a_table_given_for_the_crm_says_to_pass_a_crm(function, name):
     deals = smk.CRM().deals
     with pytest.raises(TypeError) as raised:
         _call(function, name, deals)
+    advice = (
+        "the data-quality account is the load's: pass the model smk.load(path) returned"
+        if function.__module__ == "smk.quality"  # a model built by hand sets nothing aside
+        else "to analyse a table on its own, make a model that holds it: smk.CRM(deals=table)"
+    )
     assert str(raised.value) == (
         f"{_where(function)}: {name} must be an smk.CRM (smk.load(path) returns one), got a "
-        "pandas DataFrame; to analyse a table on its own, make a model that holds it, e.g. "
-        "smk.CRM(deals=table)"
+        f"pandas DataFrame; {advice}"
     )
+
+
+@pytest.mark.parametrize("table", ["contacts", "touchpoints", "spend"])
+def test_the_advice_names_the_table_given(table):
+    """H2: it said `smk.CRM(deals=table)` whatever was given, and contacts so failed."""
+    given = getattr(smk.CRM(), table)
+    named = "<its name>" if table == "spend" else table  # spend has no id of its own
+    with pytest.raises(TypeError, match=rf"make a model that holds it: smk\.CRM\({named}=table\)$"):
+        smk.sla.mql_leads(given, smk.sla.SLA())
 
 
 @pytest.mark.parametrize(("function", "name"), TABLE_PARAMETERS)
@@ -111,9 +142,12 @@ def test_the_table_named_like_a_crm_table_is_named_in_full():
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
-        (None, "None (NoneType)"),
-        ("data/hubspot", "'data/hubspot' (str)"),
-        (["c1"], "['c1'] (list)"),
+        (None, "None"),
+        ("data/hubspot", "the text 'data/hubspot'"),
+        (["c1"], "a list (1 item)"),
+        ([{"first_name": "Maren", "email": "maren@acme.com"}] * 3, "a list (3 items)"),
+        (pd.Series(["mql", "sql"]), "a pandas Series (2 values)"),
+        (42, "an int"),
     ],
 )
 def test_something_else_is_shown_as_given(value, shown):
@@ -141,5 +175,38 @@ def test_a_function_with_nothing_to_check_is_refused_at_the_decorator():
     def nothing(frame: pd.Series, crm=None) -> None:
         pass
 
-    with pytest.raises(TypeError, match="no parameter annotated as a CRM or table"):
+    with pytest.raises(TypeError, match="no parameter annotated as a CRM, table or journeys"):
         checked_tables(nothing)
+
+
+@pytest.mark.parametrize(("function", "name"), JOURNEYS_PARAMETERS)
+def test_the_crm_or_a_table_given_for_journeys_says_how_to_build_them(function, name):
+    """H2: `attribute(crm, "markov")` failed with "object of type 'CRM' has no len()"."""
+    expected = (
+        f"{_where(function)}: {name} must be journeys (smk.attribution.journeys(crm, ...) builds "
+        "them), got "
+    )
+    with pytest.raises(TypeError) as raised:
+        _call(function, name, smk.CRM())
+    assert str(raised.value) == expected + "an smk.CRM"
+    with pytest.raises(TypeError) as raised:
+        _call(function, name, pd.DataFrame({"path": ["a > b"]}))
+    assert str(raised.value) == (
+        expected + "a pandas DataFrame; read a path table with smk.attribution.from_paths(table)"
+    )
+
+
+def test_the_attribution_functions_and_plots_are_checked():
+    names = {p.values[0].__name__ for p in JOURNEYS_PARAMETERS}
+    assert {"attribute", "bootstrap", "data_driven_intervals", "top_paths"} <= names
+    assert "mix_figure" in {p.values[0].__name__ for p in TABLE_PARAMETERS}
+
+
+def test_the_lead_scorer_given_the_crm_says_how_to_build_its_table():
+    """H2: sklearn's "Expected 2D array" error printed the model's contact rows."""
+    with pytest.raises(TypeError) as raised:
+        smk.scoring.LeadScorer().fit(smk.CRM(), [0, 1])
+    assert str(raised.value) == (
+        "LeadScorer needs a table of lead features, got an smk.CRM: build it with "
+        "smk.scoring.feature_matrix(smk.scoring.lead_features(crm))"
+    )

@@ -69,6 +69,7 @@ def _table(j: Journeys, conv: np.ndarray, value: np.ndarray) -> pd.DataFrame:
     return frame
 
 
+@checked_tables
 def attribute(journeys: Journeys, model: str = "linear", **params) -> pd.DataFrame:
     """Credit conversions and value to channels with one model.
 
@@ -124,6 +125,7 @@ def check_models(models: Iterable[str]) -> list[str]:
     return models
 
 
+@checked_tables
 def compare(
     journeys: Journeys,
     models: Iterable[str] = MODELS,
@@ -175,6 +177,7 @@ def check_credit(
             raise AssertionError(f"credit must sum to the {column} ({total:,.6g}): {each}")
 
 
+@checked_tables
 def data_driven_effects(journeys: Journeys, markov_order: int = 1) -> pd.DataFrame:
     """Per channel: Markov's removal effect beside Shapley's logit effect of exposure and
     incremental conversions. Shapley's columns are left out, with a warning, when it cannot
@@ -365,6 +368,7 @@ def headline_model(models: Iterable[str]) -> str:
     return next((m for m in HEADLINE_ORDER if m in models), models[0])
 
 
+@checked_tables
 def top_share_kpi(
     top: pd.Series,
     headline: str,
@@ -418,6 +422,7 @@ def _unreliable(tile: dict, check: dict) -> dict:
     return detail_first(tile, f"{check['caveat']}: not to be relied on") | {"status": NO_DATA}
 
 
+@checked_tables
 def report_kpis(
     top: pd.Series,
     headline: str,

@@ -19,6 +19,7 @@ def path_pattern(path: str, sep: str = SEP) -> str:
     return sep.join(c for i, c in enumerate(channels) if i == 0 or c != channels[i - 1])
 
 
+@checked_tables
 def top_paths(
     j: Journeys, n: int | None = 10, converting_only: bool = True, collapse: bool = True
 ) -> pd.DataFrame:
@@ -86,6 +87,7 @@ def paths_note(
     return text + f"The table shows {listed}; `{file}` holds all {total:,}.{unit}"
 
 
+@checked_tables
 def path_lengths(j: Journeys, max_length: int = 10) -> pd.DataFrame:
     """Journeys and conversions by number of touches (the last row gathers `max_length`+)."""
     length = np.minimum(j.n_touches, max_length)
@@ -100,6 +102,7 @@ def path_lengths(j: Journeys, max_length: int = 10) -> pd.DataFrame:
     return out
 
 
+@checked_tables
 def time_to_conversion(j: Journeys) -> pd.DataFrame:
     """Days from the first touch (in the lookback window) to the conversion, per converting
     journey: journey_id, days, touches. Empty for path tables (they have no times). A first
@@ -115,6 +118,7 @@ def time_to_conversion(j: Journeys) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+@checked_tables
 def time_to_conversion_summary(j: Journeys, quantiles=(0.25, 0.5, 0.75, 0.9)) -> pd.DataFrame:
     """Quantiles of the days from first touch to conversion (weighted by conversions)."""
     days = time_to_conversion(j)["days"]
@@ -125,6 +129,7 @@ def time_to_conversion_summary(j: Journeys, quantiles=(0.25, 0.5, 0.75, 0.9)) ->
     )
 
 
+@checked_tables
 def touch_positions(j: Journeys, converting_only: bool = True) -> pd.DataFrame:
     """Per channel, its share of first, middle and last touches (and of single-touch paths).
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from smk.attribution.journeys import Journeys
-from smk.checks import check_integer
+from smk.checks import check_integer, checked_tables
 
 #: The fewest attributed conversions whose attribution is relied on. With n conversions a
 #: channel's share p is known to about +-1.645 * sqrt(p(1 - p) / n) (90%) even under a fixed
@@ -33,6 +33,7 @@ def _count(n: float) -> str:
     return f"{math.floor(n * 100) / 100:,.2f}".rstrip("0").rstrip(".")
 
 
+@checked_tables
 def reliability(journeys: Journeys, minimum: int = MIN_CONVERSIONS) -> dict:
     """Are there enough attributed conversions (`journeys.total_conversions`, those a model
     can credit) for the attribution of `journeys` to be relied on: at least `minimum`

@@ -49,7 +49,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from smk.attribution.journeys import Journeys
-from smk.checks import caller_stacklevel, check_number
+from smk.checks import caller_stacklevel, check_number, checked_tables
 
 #: Position weights of the milestone models (roles: first, lead, opportunity, close, last, rest).
 POSITION_WEIGHTS: dict[str, dict[str, float]] = {
@@ -89,6 +89,7 @@ def _credit(j: Journeys, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return conv, value
 
 
+@checked_tables
 def position_weights(j: Journeys, weights: Mapping[str, float]) -> np.ndarray:
     """Per-touch weights of a position model (see the module docstring for the rules)."""
     unknown = set(weights) - set(ROLES) - {"rest"}
@@ -154,6 +155,7 @@ def _direct(j: Journeys, channels: Iterable[str] | str | None) -> list[str]:
     return chosen
 
 
+@checked_tables
 def attribute_rule(
     j: Journeys,
     model: str,

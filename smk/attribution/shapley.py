@@ -49,7 +49,7 @@ from scipy.special import expit
 
 from smk.attribution.base import _AttributionEstimator
 from smk.attribution.journeys import Journeys
-from smk.checks import check_number
+from smk.checks import check_number, checked_tables
 
 MAX_CHANNELS = 20
 #: Ridge penalty of the exposure model (a N(0, 1/l2) prior on each channel's logit effect).
@@ -106,6 +106,7 @@ def subset_sums(f: np.ndarray) -> np.ndarray:
     return g
 
 
+@checked_tables
 def journey_masks(j: Journeys) -> np.ndarray:
     """Bitmask of the distinct channels of each journey."""
     _check_size(len(j.channels))
@@ -115,6 +116,7 @@ def journey_masks(j: Journeys) -> np.ndarray:
     return np.bitwise_or.reduceat(bits, j.offsets[:-1])
 
 
+@checked_tables
 def coalition_table(j: Journeys) -> pd.DataFrame:
     """Journeys aggregated by channel set: mask, journeys, conversions, nulls, value."""
     masks = journey_masks(j)

@@ -42,6 +42,7 @@ MIN_TOP_SUPPORT = 0.9
 CANONICAL_KEYS = ("path", "conversions", "nulls", "value", "journey_id")
 
 
+@checked_tables
 def canonical_order(j: Journeys) -> Journeys:
     """`j` with its journeys sorted by `CANONICAL_KEYS`: path, conversions, non-conversions,
     value, then journey id (a CRM journey's deal, contact or account id: the same whatever
@@ -61,6 +62,7 @@ def canonical_order(j: Journeys) -> Journeys:
     return j if np.array_equal(order, np.arange(len(order))) else j.subset(order)
 
 
+@checked_tables
 def resample(j: Journeys, rng: np.random.Generator) -> Journeys:
     """One bootstrap replicate: the same paths with resampled counts."""
     conv, nulls, value = j.conversions, j.nulls, j.value
@@ -118,6 +120,7 @@ def _replicate(drawn: Journeys, rng: np.random.Generator, model: str, params: di
         return "unfitted"
 
 
+@checked_tables
 def bootstrap(
     j: Journeys,
     model: str = "shapley",
@@ -186,6 +189,7 @@ def _top_support(shares: np.ndarray) -> np.ndarray:
     return (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
 
 
+@checked_tables
 def data_driven_intervals(
     j: Journeys, n_boot: int = 200, random_state: Seed = 0, markov_order: int = 1
 ) -> dict[str, pd.DataFrame]:
@@ -201,6 +205,7 @@ def data_driven_intervals(
     return out
 
 
+@checked_tables
 def headline_intervals(
     j: Journeys,
     headline: str,

@@ -31,6 +31,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from smk.checks import caller_stacklevel, checked_tables
+from smk.model import CRM
 from smk.scoring.features import feature_matrix, labelled, time_split
 from smk.scoring.rules import FIT_POINT_FEATURES
 from smk.scoring.settings import load_config
@@ -305,6 +306,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         columns in their order (warning that it has no feature names), and one fitted
         without feature names (an array) takes a DataFrame by position (warning that it has
         them)."""
+        if isinstance(X, CRM):  # else sklearn's error printed the model's contact rows
+            raise TypeError(
+                f"{type(self).__name__} needs a table of lead features, got an smk.CRM: build "
+                "it with smk.scoring.feature_matrix(smk.scoring.lead_features(crm))"
+            )
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, reset=reset, skip_check_array=True)
             if len(X) == 0:
