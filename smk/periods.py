@@ -715,17 +715,33 @@ def month_coverage(crm: CRM, month: Month, week=None) -> str | None:
     starts, ends = starts_inside(month, first, week), ends_inside(month, last, week)
     if not (starts or ends):
         return None
-    first_day, last_day = _day_in(first, month, week), _day_in(last, month, week)
-    why = [f"its data start on {first_day}"] if starts else []
-    why += [f"its data end on {last_day}"] if ends else []
-    return f"the export covers only {first_day} to {last_day} of {month} ({' and '.join(why)})"
+    days = _month_days(month)
+    first_day, last_day = local_day(first, week), local_day(last, week)
+    if last_day < days[0] or first_day > days[-1]:  # in UTC only: none of the team's days
+        when = (
+            f"start on {first_day:%Y-%m-%d}"
+            if first_day > days[-1]
+            else f"end on {last_day:%Y-%m-%d}"
+        )
+        stamp = first if first_day > days[-1] else last
+        return (
+            f"the export covers none of {month}'s days in the team's time zone (its data "
+            f"{when} there, {stamp:%Y-%m-%d %H:%M} UTC)"
+        )
+    since, until = max(first_day, days[0]), min(last_day, days[-1])
+    why = [f"its data start on {first_day:%Y-%m-%d}"] if starts else []
+    why += [f"its data end on {last_day:%Y-%m-%d}"] if ends else []
+    return (
+        f"the export covers only {since:%Y-%m-%d} to {until:%Y-%m-%d} of {month} "
+        f"({' and '.join(why)})"
+    )
 
 
-def _day_in(stamp: pd.Timestamp, month: Month, week=None) -> str:
-    """The day `stamp` falls on for `week`'s team (`local_day`, the day `starts_inside` and
-    `ends_inside` judge by), within `month`'s first and last dates: "2026-10-29"."""
-    first, last = month.start.tz_localize(None), month.end.tz_localize(None) - pd.Timedelta(days=1)
-    return f"{min(max(local_day(stamp, week), first), last):%Y-%m-%d}"
+def _month_days(month: Month) -> pd.DatetimeIndex:
+    """The calendar days of `month` (midnights without a zone), as `local_day` gives days."""
+    return pd.date_range(
+        month.start.tz_localize(None), month.end.tz_localize(None), inclusive="left"
+    )
 
 
 @checked_tables

@@ -201,3 +201,18 @@ def test_a_partial_months_text_gives_the_days_it_judged_by():
         "the export covers only 2026-10-01 to 2026-10-29 of 2026-10 (its data end on 2026-10-29)"
     )
     assert periods.month_coverage(crm, periods.Month("2026-10"), SLA()) is None
+
+
+def test_a_month_the_export_reaches_in_utc_only_says_so():
+    """Los Angeles' 30 September 17:58 is 1 October 00:58 UTC: the export reaches October in
+    UTC, in none of the team's days (H1: "covers only 2026-10-01 to 2026-10-01 of 2026-10 (its
+    data end on 2026-10-01)", a day the team's data never had)."""
+    created = [f"2026-{m:02d}-10 10:00" for m in range(5, 10)] + ["2026-10-01 00:58"]
+    crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
+    text = periods.month_coverage(
+        crm, periods.Month("2026-10"), SLA(timezone="America/Los_Angeles")
+    )
+    assert text == (
+        "the export covers none of 2026-10's days in the team's time zone (its data end on "
+        "2026-09-30 there, 2026-10-01 00:58 UTC)"
+    )
