@@ -190,8 +190,13 @@ def _given(value) -> str:
         return f"the text {reprlib.repr(value)}"
     if isinstance(value, pd.Series):
         return f"a pandas Series ({_count(len(value), 'value')})"
+    if isinstance(value, type):  # the class itself, `pd.DataFrame` for a table
+        return f"the class {value.__name__}"
     name = type(value).__name__
-    size = f" ({_count(len(value), 'item')})" if hasattr(value, "__len__") else ""
+    try:
+        size = f" ({_count(len(value), 'item')})"
+    except TypeError:  # no length, or an unsized one (a 0-d array)
+        size = ""
     return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}{size}"
 
 
@@ -209,7 +214,7 @@ _EXPECTED = {
 
 def _advice(where: str, name: str, kind: str, value) -> str:
     """How to pass what `where` takes instead of `value`, when that can be told."""
-    from smk.model import PRIMARY_KEYS, TABLES
+    from smk.model import PRIMARY_KEYS, SCHEMA, TABLES
 
     is_crm = isinstance(value, _crm_type())
     if kind == "crm" and isinstance(value, pd.DataFrame):
@@ -217,11 +222,9 @@ def _advice(where: str, name: str, kind: str, value) -> str:
             return (
                 "; the data-quality account is the load's: pass the model smk.load(path) returned"
             )
-        # a table's own id comes first (a deal's contact_id and account_id after its deal_id)
-        owners = {key: table for table, key in PRIMARY_KEYS.items() if key is not None}
-        table = next((owners[c] for c in value.columns if c in owners), "<its name>")
         return (
-            f"; to analyse a table on its own, make a model that holds it: smk.CRM({table}=table)"
+            "; to analyse a table on its own, make a model that holds it: "
+            f"smk.CRM({_table_of(value, PRIMARY_KEYS, SCHEMA)}=table)"
         )
     if kind == "table" and is_crm:
         table = f"crm.{name}" if name in TABLES else f"the table help({where}) describes"
@@ -229,6 +232,17 @@ def _advice(where: str, name: str, kind: str, value) -> str:
     if kind == "journeys" and isinstance(value, pd.DataFrame):
         return "; read a path table with smk.attribution.from_paths(table)"
     return ""
+
+
+def _table_of(frame: pd.DataFrame, keys: dict, schema: dict) -> str:
+    """Which of the model's tables `frame` looks like: the one whose id comes first among its
+    columns (a deal's deal_id before its contact_id and account_id), else the one sharing
+    most columns with it (spend has no id), else a placeholder to fill in."""
+    owners = {key: table for table, key in keys.items() if key is not None}
+    table = next((owners[c] for c in frame.columns if c in owners), None)
+    shared = {t: len(set(columns) & set(frame.columns)) for t, columns in schema.items()}
+    best = max(shared, key=shared.get)
+    return table or (best if shared[best] else "<contacts, deals, ...>")
 
 
 def _wrong_argument(where: str, name: str, kind: str, value) -> TypeError:

@@ -404,10 +404,7 @@ def warn_if_after_data(
     """
     if end is None or as_of <= end:
         return
-    first_day = local_day(end, week) + pd.Timedelta(days=1)
-    # the team's whole days in between: a UTC month's end is 01:00 of the next day in Berlin,
-    # which begins no working day the export missed
-    skipped = pd.date_range(first_day, local_day(as_of, week), inclusive="left")
+    skipped = _begun_days(local_day(end, week) + pd.Timedelta(days=1), as_of, week)
     if not working_days(skipped, week).any():
         return
     advice = "in a report: choose a month the export covers to its end, if it covers one"
@@ -421,6 +418,19 @@ def warn_if_after_data(
         UserWarning,
         stacklevel=caller_stacklevel(),
     )
+
+
+def _begun_days(first: pd.Timestamp, as_of: pd.Timestamp, week=None) -> pd.DatetimeIndex:
+    """The team's days from `first` (a `local_day`) whose working day began before `as_of`:
+    at `week`'s `workday_start` in its `timezone` (an `smk.sla.SLA`'s; None: midnight UTC).
+    A UTC month's end is 02:00 of the next day in Berlin, before its work, and 20:00 of the
+    month's last day in New York, after it: that day is missed there, not in Berlin."""
+    zone = getattr(week, "timezone", "UTC")
+    clock = str(getattr(week, "workday_start", "00:00")).split(":")
+    begins = pd.Timedelta(hours=int(clock[0]), minutes=int(clock[1]))
+    days = pd.date_range(first, local_day(as_of, week))
+    starts = (days + begins).tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+    return days[starts < as_of]
 
 
 def _stamps_ns(values: pd.Series) -> np.ndarray:
@@ -533,7 +543,11 @@ def working_days(days: pd.DatetimeIndex, week=None) -> np.ndarray:
 def local_day(stamp: pd.Timestamp, week=None) -> pd.Timestamp:
     """The calendar day (midnight, without a zone) `stamp` falls on for `week`'s team: its
     date in the team's `timezone` (an `smk.sla.SLA`'s; else UTC), the dates its `holidays`
-    name. Tokyo's working morning of 30 October is 29 October 23:30 UTC."""
+    name. Tokyo's working morning of 30 October is 29 October 23:30 UTC. A date written
+    without a time of day (`is_date_only`) is that date in any zone, not the evening before
+    west of UTC."""
+    if is_date_only(np.array([stamp.value]))[0]:  # a date: that day in any zone
+        return stamp.tz_localize(None)
     zone = getattr(week, "timezone", "UTC")
     return stamp.tz_convert(zone).tz_localize(None).normalize()
 
@@ -753,17 +767,28 @@ def data_months(crm: CRM) -> list[Month]:
     return [Month(str(p)) for p in labels]
 
 
-def _reached_months(crm: CRM) -> str:
-    """The months the export reaches, each with the part it covers when not all of it:
-    "2026-09 (covered from 2026-09-16) or 2026-10 (covered up to 2026-10-19)"."""
+def _reached_months(crm: CRM, week=None) -> str:
+    """The months the export reaches, each with the part it covers when not all of it, in
+    the team's days (`local_day`, of `week`): "2026-09 (covered from 2026-09-16) or 2026-10
+    (covered up to 2026-10-19)"; a month reached in UTC only says so."""
     first, last = data_span(crm)[0], last_record(crm)
     named = []
     for month in data_months(crm):
         starts, ends = month.contains(pd.Series([first, last])).tolist()
-        part = f" from {first:%Y-%m-%d}" if starts else ""
-        part += f" {'to' if starts else 'up to'} {last:%Y-%m-%d}" if ends else ""
+        days = _month_days(month)
+        since, until = local_day(first, week), local_day(last, week)
+        if (starts and since > days[-1]) or (ends and until < days[0]):
+            named.append(f"{month} (reached in UTC only)")
+            continue
+        part = f" from {since:%Y-%m-%d}" if starts else ""
+        part += f" {'to' if starts else 'up to'} {until:%Y-%m-%d}" if ends else ""
         named.append(f"{month} (covered{part})" if part else str(month))
     return " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 2 else named)
+
+
+def day_text(stamp: pd.Timestamp, week=None) -> str:
+    """The day `stamp` falls on for `week`'s team (`local_day`), as texts give it."""
+    return f"{local_day(stamp, week):%Y-%m-%d}"
 
 
 @checked_tables
@@ -775,10 +800,10 @@ def month_advice(crm: CRM, week=None) -> str:
     part it covers (never 'latest' then). `week`: the working week (`working_days`)."""
     latest = latest_month(crm, week)
     if latest is None:
-        return f"a month the export reaches in part, e.g. {_reached_months(crm)}"
+        return f"a month the export reaches in part, e.g. {_reached_months(crm, week)}"
     months = data_months(crm)
     last = months[-1]
-    part = "" if last == latest else f"{last} covered up to {last_record(crm):%Y-%m-%d}; "
+    part = "" if last == latest else f"{last} covered up to {day_text(last_record(crm), week)}; "
     return f"a month from {months[0]} to {last} ({part}'latest' is {latest})"
 
 
@@ -812,13 +837,13 @@ def resolve_month(crm: CRM, text: str, week=None) -> Month:
     working week whose days cover a month (`working_days`: the report's SLA; None: Monday
     to Friday)."""
     first, last = data_span(crm)[0], last_record(crm)
-    span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    span = f"{day_text(first, week)} to {day_text(last, week)}"
     if is_latest(text):
         month = latest_month(crm, week)
         if month is None:
             raise ValueError(
                 f"the export covers no full month yet (its data run from {span}); name the "
-                f"month to report, e.g. {_reached_months(crm)}"
+                f"month to report, e.g. {_reached_months(crm, week)}"
             )
         return month
     month = as_month(text)

@@ -1558,13 +1558,14 @@ def working_week(settings: dict, notebooks: list[Path] | None = None):
 
 def _funnel_defaults(notebooks: list[Path]) -> dict:
     """The parameters cell (`_parameters_of`) of the funnel notebook among `notebooks`, else
-    of smk's own (none: {})."""
+    in their folder (a `--notebook-dir` run of other pages), else smk's own (none: {})."""
     import papermill as pm
 
     if "funnel_sla" not in _packaged_names():
         return {}
-    own = discover_notebooks(None, config.NOTEBOOKS_DIR)
-    funnel = [nb for nb in [*notebooks, *own] if notebook_name(nb) == "funnel_sla"]
+    folders = dict.fromkeys([*(nb.parent for nb in notebooks), config.NOTEBOOKS_DIR])
+    around = [nb for folder in folders for nb in discover_notebooks(None, folder)]
+    funnel = [nb for nb in [*notebooks, *around] if notebook_name(nb) == "funnel_sla"]
     return _parameters_of(pm, funnel[0])
 
 

@@ -42,8 +42,10 @@ from smk.periods import (
     Month,
     as_month,
     data_span,
+    day_text,
     empty_months,
     gap_text,
+    local_day,
     month_coverage,
     month_of,
     starts_inside,
@@ -155,7 +157,12 @@ def _not_comparable(crm: CRM, month: Month, sla: SLA | None = None) -> str | Non
         return gap_text(month)
     first = max(data_span(crm)[0], crm.contacts["created_at"].min())  # contacts: the MQLs
     if starts_inside(month, first, sla):
-        return f"the export starts on {first:%Y-%m-%d}, inside {month}"
+        if local_day(first, sla) <= month.end.tz_localize(None) - pd.Timedelta(days=1):
+            return f"the export starts on {day_text(first, sla)}, inside {month}"
+        return (  # a UTC month's last hours only: the team's next day
+            f"the export starts on {first:%Y-%m-%d %H:%M} UTC, inside {month} by UTC months, "
+            f"after it in the team's days"
+        )
     return None
 
 

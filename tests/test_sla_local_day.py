@@ -216,3 +216,73 @@ def test_a_month_the_export_reaches_in_utc_only_says_so():
         "the export covers none of 2026-10's days in the team's time zone (its data end on "
         "2026-09-30 there, 2026-10-01 00:58 UTC)"
     )
+
+
+def test_a_date_without_a_time_is_that_day_west_of_utc_too():
+    """A customer date written as 2026-10-30 (00:00 UTC) is Friday 30 October for a New York
+    team, not Thursday evening (RV3: `latest` stepped back to 2026-09, October read partial)."""
+    created = [f"2026-{m:02d}-10 15:00" for m in range(5, 11)] + ["2026-10-29 15:00"]
+    contacts = _contacts({f"c{i}": t for i, t in enumerate(created)}, created=None)
+    contacts.loc[len(contacts) - 1, "became_customer_at"] = pd.Timestamp("2026-10-30", tz="UTC")
+    crm = CRM(contacts=contacts)
+    week = SLA(timezone=NEW_YORK)
+    assert periods.local_day(pd.Timestamp("2026-10-30", tz="UTC"), week) == pd.Timestamp(
+        "2026-10-30"
+    )
+    assert periods.latest_month(crm, week) == periods.Month("2026-10")
+    assert periods.month_coverage(crm, periods.Month("2026-10"), week) is None
+
+
+def test_west_of_utc_a_months_last_working_day_missed_is_warned_of():
+    """New York's 30 September ends at 00:00 UTC on 1 October, after its working day: data
+    that end on the 29th miss it (RV3: only wholly passed days counted, none was)."""
+    crm = CRM(
+        contacts=_contacts({"c1": "2026-09-01 14:00", "c2": "2026-09-30 01:00"}, created=None)
+    )
+    with pytest.warns(UserWarning, match="lies 1 day after the export's last record"):
+        sla.mql_leads(crm, SLA(timezone=NEW_YORK), as_of=periods.Month("2026-09").end)
+
+
+def test_the_funnel_notebook_of_a_notebook_dir_gives_the_week_for_its_other_pages(tmp_path):
+    """A `--notebook-dir` copy of the funnel page with its own zone gives the week when only
+    another page of that folder runs (RV3: smk's own funnel page's Berlin was taken)."""
+    import shutil
+
+    from smk import config
+    from smk.report import discover_notebooks
+
+    folder = tmp_path / "nbs"
+    shutil.copytree(config.NOTEBOOKS_DIR, folder)
+    funnel = folder / "01_funnel_sla.ipynb"
+    zone = 'timezone: str = \\"Europe/Berlin\\"'  # as the notebook's JSON writes it
+    source = funnel.read_text()
+    assert zone in source
+    funnel.write_text(source.replace(zone, zone.replace("Europe/Berlin", "America/Los_Angeles")))
+    others = discover_notebooks(["segmentation"], folder)
+    assert working_week({}, others).timezone == "America/Los_Angeles"
+
+
+def test_the_month_advice_gives_the_teams_days():
+    """The refusal's "covered up to" gives the day the coverage text gives (RV3: New York's
+    2026-10-30 01:00 UTC was "covered up to 2026-10-30" beside "its data end on 2026-10-29")."""
+    created = [f"2026-{m:02d}-10 15:00" for m in range(5, 11)] + ["2026-10-30 01:00"]
+    crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
+    with pytest.raises(ValueError, match=r"2026-10 covered up to 2026-10-29; 'latest' is 2026-09"):
+        periods.resolve_month(crm, "2026-12", SLA(timezone=NEW_YORK))
+
+
+def test_a_previous_month_the_export_starts_in_by_utc_only_says_so():
+    """Berlin's 1 June 00:30 is 31 May 22:30 UTC: May is not compared, and the reason does not
+    call the export's start "2026-05-31, inside 2026-05" for a team whose data begin in June
+    (RV3)."""
+    from smk.scorecard import _not_comparable
+
+    created = ["2026-05-31 22:30"] + [f"2026-{m:02d}-10 15:00" for m in range(6, 11)]
+    crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
+    said = _not_comparable(crm, periods.Month("2026-05"), SLA(timezone="Europe/Berlin"))
+    assert said == (
+        "the export starts on 2026-05-31 22:30 UTC, inside 2026-05 by UTC months, after it in "
+        "the team's days"
+    )
+    utc = _not_comparable(crm, periods.Month("2026-05"), SLA(timezone="UTC"))
+    assert utc == "the export starts on 2026-05-31, inside 2026-05"

@@ -9,6 +9,7 @@ import importlib
 import inspect
 import pickle
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -118,7 +119,7 @@ def test_a_table_given_for_the_crm_says_to_pass_a_crm(function, name):
 def test_the_advice_names_the_table_given(table):
     """H2: it said `smk.CRM(deals=table)` whatever was given, and contacts so failed."""
     given = getattr(smk.CRM(), table)
-    named = "<its name>" if table == "spend" else table  # spend has no id of its own
+    named = table  # spend has no id of its own: the columns it shares tell
     with pytest.raises(TypeError, match=rf"make a model that holds it: smk\.CRM\({named}=table\)$"):
         smk.sla.mql_leads(given, smk.sla.SLA())
 
@@ -148,6 +149,8 @@ def test_the_table_named_like_a_crm_table_is_named_in_full():
         ([{"first_name": "Maren", "email": "maren@acme.com"}] * 3, "a list (3 items)"),
         (pd.Series(["mql", "sql"]), "a pandas Series (2 values)"),
         (42, "an int"),
+        (pd.DataFrame, "the class DataFrame"),  # RV3: "object of type 'type' has no len()"
+        (np.array(5), "a ndarray"),  # RV3: "len() of unsized object"
     ],
 )
 def test_something_else_is_shown_as_given(value, shown):
@@ -210,3 +213,8 @@ def test_the_lead_scorer_given_the_crm_says_how_to_build_its_table():
         "LeadScorer needs a table of lead features, got an smk.CRM: build it with "
         "smk.scoring.feature_matrix(smk.scoring.lead_features(crm))"
     )
+
+
+def test_a_table_like_none_of_the_models_gets_a_placeholder_to_fill():
+    with pytest.raises(TypeError, match=r"smk\.CRM\(<contacts, deals, \.\.\.>=table\)$"):
+        smk.sla.mql_leads(pd.DataFrame({"x": [1]}), smk.sla.SLA())
