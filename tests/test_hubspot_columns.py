@@ -59,6 +59,67 @@ def test_stages_without_flags_name_the_flag_columns_hubspot_writes(tmp_path: Pat
     assert "(HubSpot: Is Deal Closed?, Is Closed Won)" in said
 
 
+# ------------------------------------------------------------ flag columns left empty
+FLAGS_HEADER = "Record ID,Deal Stage,Amount,Create Date,Is Deal Closed?,Is Closed Won"
+
+
+def _flags(crm: smk.CRM) -> list[list[object]]:
+    return crm.deals.set_index("deal_id")[["is_closed", "is_won"]].values.tolist()
+
+
+def test_empty_flag_columns_are_read_from_the_stage(tmp_path: Path) -> None:
+    """An export with `Is Deal Closed?` and `Is Closed Won` left empty (a property added to
+    the export view, not filled for these deals) loaded every deal with unknown flags: the
+    stage gives them, as for an export without the columns, and the load says so."""
+    export(
+        tmp_path,
+        "all-deals",
+        FLAGS_HEADER,
+        "1,Closed Won,100,2026-02-01 09:00,,",
+        "2,Closed Lost,200,2026-02-01 09:00,,",
+        "3,Contract Sent,300,2026-02-01 09:00, ,",
+        "4,37336401,400,2026-02-01 09:00,,",
+    )
+    crm = smk.load(tmp_path)
+    assert _flags(crm) == [[True, True], [True, False], [False, False], [False, False]]
+    name = f"hubspot-crm-exports-all-deals-{DATE}.csv"
+    for header, col in (("Is Deal Closed?", "is_closed"), ("Is Closed Won", "is_won")):
+        assert warnings_with(crm, f"deals: {name}: '{header}' is empty in 4 rows: their {col} ")
+    [untold] = warnings_with(crm, "cannot tell")
+    assert "1 deal at stage values" in untold and "'37336401' (1)" in untold
+    account = crm.quality.tables["deals"]
+    assert account.read == account.loaded + account.n_set_aside == 4
+
+
+def test_a_partly_empty_flag_column_keeps_its_values_and_fills_the_rest(tmp_path: Path) -> None:
+    """Older deals without the property: each empty cell is read from the stage, each given
+    value wins over the stage, and only the deals the stage gave are counted in warnings."""
+    export(
+        tmp_path,
+        "all-deals",
+        FLAGS_HEADER,
+        "1,Churned,100,2026-02-01 09:00,true,false",  # a custom lost stage, told by its flags
+        "2,Closed Won,200,2026-02-01 09:00,,",
+        "3,Appointment Scheduled,300,2026-02-01 09:00,false,",
+        "4,Renewed,400,2026-02-01 09:00,,",
+    )
+    crm = smk.load(tmp_path)
+    assert _flags(crm) == [[True, False], [True, True], [False, False], [False, False]]
+    for header in ("Is Deal Closed?", "Is Closed Won"):
+        assert len(warnings_with(crm, f"'{header}' is empty in ")) == 1
+    assert warnings_with(crm, "'Is Closed Won' is empty in 3 rows")
+    assert warnings_with(crm, "'Is Deal Closed?' is empty in 2 rows")
+    [untold] = warnings_with(crm, "cannot tell")
+    assert "'Renewed' (1)" in untold and "Churned" not in untold
+
+
+def test_filled_flag_columns_are_not_said(tmp_path: Path) -> None:
+    export(tmp_path, "all-deals", FLAGS_HEADER, "1,Churned,100,2026-02-01 09:00,true,false")
+    crm = smk.load(tmp_path)
+    assert _flags(crm) == [[True, False]]
+    assert not warnings_with(crm, "is empty in") and not warnings_with(crm, "cannot tell")
+
+
 # --------------------------------------------------------- the amount in the company currency
 #: a deal of 13,570 GBP, 15,876.90 in the portal's company currency (EUR)
 OWN, HOME = "13570", "15876.90"

@@ -369,11 +369,11 @@ def test_stage_flags_in_the_export_need_no_warning(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("deals", [3, parse._LARGE])
-def test_an_empty_flag_cell_stays_unknown_in_an_export_of_any_size(
+def test_an_empty_flag_cell_is_read_from_the_stage_in_an_export_of_any_size(
     tmp_path: Path, deals: int
 ) -> None:
-    """A flag column the export has is read as written and an empty cell in it stays unknown,
-    also in a file of 5,000+ deals (read per distinct value, `parse.on_uniques`)."""
+    """A flag column the export has is read as written and an empty cell in it is read from
+    the stage, also in a file of 5,000+ deals (read per distinct value, `parse.on_uniques`)."""
     rows = [
         f"{k},A,Contract Sent,2026-03-01 10:00,P,100,2026-02-01 09:00,{flags}"
         for k, flags in enumerate([",", *["false,false"] * (deals - 1)], start=1)
@@ -382,8 +382,9 @@ def test_an_empty_flag_cell_stays_unknown_in_an_export_of_any_size(
     crm = smk.load(tmp_path)
     flags = crm.deals.set_index("deal_id")[["is_closed", "is_won"]]
     assert flags.dtypes.astype(str).tolist() == ["boolean", "boolean"]
-    assert flags.loc["1"].isna().all()
-    assert flags.isna().sum().tolist() == [1, 1]
+    assert flags.loc["1"].tolist() == [False, False]  # Contract Sent: open
+    assert flags.isna().sum().tolist() == [0, 0]
+    assert len(warnings_with(crm, "is empty in 1 row: its ")) == 2
 
 
 @pytest.mark.parametrize("deals", [3, parse._LARGE])

@@ -417,3 +417,36 @@ def test_a_hubspot_close_date_with_a_time_stays_a_fault(tmp_path):
         "closed_at before created_at"
     ]
     assert _west_warnings(crm) == []
+
+
+# ------------------------------------------------------------ IsClosed / IsWon left empty
+def test_empty_closed_and_won_columns_are_read_from_the_stage(tmp_path):
+    """An Opportunity file whose IsClosed and IsWon are empty in every row loaded every
+    opportunity as open: the stage gives them, with a warning naming the file and columns."""
+    blank = {"IsClosed": "", "IsWon": ""}
+    export = _export(tmp_path, OpAa1=blank, OpCc3=blank, OpDd4=blank)
+    crm = load_salesforce(export)
+    flags = crm.deals.set_index("stage")[["is_closed", "is_won"]]
+    assert flags.loc["Closed Lost"].tolist() == [True, False]
+    assert flags.loc["Proposal/Price Quote"].tolist() == [False, False]
+    assert flags.loc["Closed Won"].values.tolist() == [[True, True], [True, True]]
+    for header, col in (("IsClosed", "is_closed"), ("IsWon", "is_won")):
+        said = [w for w in crm.quality.warnings if f"'{header}' is empty in" in w]
+        assert said == [
+            f"deals: Opportunity.csv: '{header}' is empty in 4 rows: their {col} is read "
+            "from 'StageName', as for a file without that column"
+        ]
+    account = crm.quality.tables["deals"]
+    assert account.read == account.loaded + account.n_set_aside == 4
+
+
+def test_an_empty_checkbox_beside_filled_ones_is_false(tmp_path):
+    """API extracts write a false checkbox empty: a won stage with IsWon empty beside an
+    IsWon of 1 is not won, and nothing is said."""
+    crm = load_salesforce(_export(tmp_path, OpDd4={"IsWon": ""}))
+    deals = crm.deals.set_index("deal_id")
+    assert deals.loc[salesforce_id18("0065g00000OpDd4"), ["is_closed", "is_won"]].tolist() == [
+        True,
+        False,
+    ]
+    assert not [w for w in crm.quality.warnings if "is empty in" in w]

@@ -79,6 +79,10 @@ class TableMapping:
     #: the separator of each `multi_value` column's values given one (`;` for the others)
     separators: dict[str, str] = field(default_factory=dict)
     derive: dict[str, dict] = field(default_factory=dict)
+    #: `derive` columns whose empty cell means false (Salesforce's checkboxes, which API
+    #: extracts write empty when false): a rule fills one only where a file leaves it empty in
+    #: every row, not row by row (`_to_derive`)
+    empty_false: list[str] = field(default_factory=list)
     constants: dict[str, str] = field(default_factory=dict)
     strip: dict[str, str] = field(default_factory=dict)
     type_from_file: dict[str, str] = field(default_factory=dict)
@@ -116,6 +120,7 @@ _TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {
     "given",
     "separators",
     "deleted_flags",
+    "empty_false",
 } | {"extra_ok"}
 #: the columns a sync (Fivetran; a view or dbt model over one that passes them on) marks the
 #: rows the CRM deleted with, keeping them (soft deletes)
@@ -994,6 +999,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     out = pd.DataFrame(index=frame.index)
     used: set[str] = set()  # headers mapped: not kept again under their own name
     home = _home_amount(tm, headers)
+    read: dict[str, str] = {}  # our column -> the header it is read from (the first)
     for canonical in tm.columns:
         # a header may feed several of our columns (one Zoho date for created_at and
         # became_lead_at): each gets its values, transformed on its own
@@ -1006,6 +1012,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
                     break
         if sources:
             out[canonical] = frame[sources[0]]
+            read[canonical] = sources[0]
             for other in sources[1:]:  # `coalesce`: first non-empty value, row by row
                 first, then = clean_text(out[canonical]), clean_text(frame[other])
                 out[canonical] = as_text(first).fillna(as_text(then))
@@ -1030,7 +1037,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     if "lifecycle_stage" in tm.multi_value and "lifecycle_stages_all" in out:
         out["lifecycle_stage"] = _furthest_stage(out, tm)
     deleted = _deleted(out, frame, headers, tm)
-    untold = _derive(out, frame, headers, tm, deleted)
+    untold, filled = _derive(out, frame, headers, tm, deleted)
     for col, value in tm.constants.items():
         if col not in out:
             out[col] = value
@@ -1040,6 +1047,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     not_done, notes = _task_work(out, table, path)
     inbound, said = _inbound_emails(out, raw_type, table, path)
     notes += said + _home_note(table, tm, headers, home, path)
+    notes += _derived_notes(filled, read, tm, f"{table}: {path.name}")
     notes += unread_flag_notes(frame, tm.deleted_flags, f"{table}: {path.name}")
     extras = _mapped_extras(tm, headers, table)
     notes += _twice_notes(frame, copies, headers, used.union(extras), f"{table}: {path.name}")
@@ -1539,18 +1547,26 @@ def _derive(
     headers: dict[str, str],
     tm: TableMapping,
     aside: np.ndarray,
-) -> list[tuple[str, str, dict[str, int]]]:
-    """Add the `derive` columns `out` lacks; returns ``(column, from, counts)`` for each rule
-    with `false_for`, and for an `is_closed` rule without one: the counts of the values
-    neither the pattern nor that list names, of the rows not set `aside` (deleted) (plain
-    values: a frame's attrs are copied with it)."""
-    untold, derived = [], {}
+) -> tuple[list[tuple[str, str, dict[str, int]]], dict[str, int]]:
+    """Give each `derive` column its rule's values: the whole column where `out` lacks it,
+    else the rows where it is blank (`_to_derive`: a flag column an export leaves empty, for
+    some deals or all), a value given winning. Returns ``(column, from, counts)`` for each rule
+    with `false_for`, and for an `is_closed` rule without one: the counts of the values neither
+    the pattern nor that list names, of the rows the rule gave and did not set `aside`
+    (deleted) (plain values: a frame's attrs are copied with it); and, by column the file has,
+    how many of its blank rows the rule gave a value (`_derived_notes`)."""
+    untold, derived, filled = [], {}, {}
     for col, rule in tm.derive.items():
         src = _rule_source(out, frame, headers, rule.get("from"))
-        if col in out or src is None:
+        given = as_text(clean_text(out[col])) if col in out else None
+        fill = _to_derive(given, col, tm, len(out))
+        if src is None or (given is not None and not fill.any()):
             continue
-        hit = _matches(src, rule["pattern"])
+        hit = _matches(src, rule["pattern"]).where(fill)
         out[col] = hit.map({True: "true", False: "false"}).astype("string")
+        if given is not None:
+            out[col] = given.fillna(out[col])
+            filled[col] = int(hit.notna().sum())
         derived[col] = hit
         # an is_won rule's `false_for` beside an is_closed rule names lost stages: the closed
         # values it leaves untold are said by `_closed_not_won`, open ones are no news
@@ -1562,7 +1578,31 @@ def _derive(
         src = _rule_source(out, frame, headers, origin)
         counts = _closed_not_won(src, derived["is_closed"], derived["is_won"], tm, aside)
         untold.append((CLOSED_NOT_WON, origin, counts))
-    return untold
+    return untold, {col: n for col, n in filled.items() if n}
+
+
+def _to_derive(given: pd.Series | None, col: str, tm: TableMapping, n: int) -> np.ndarray:
+    """The rows whose `col` its `derive` rule gives: all when the file has no such column
+    (`given` None), else the blank ones (`given` cleaned: <NA>); none of a column whose empty
+    cell means false (`TableMapping.empty_false`) unless it is empty in every row."""
+    if given is None:
+        return np.ones(n, dtype=bool)
+    fill = given.isna().to_numpy(dtype=bool)
+    return fill if fill.all() or col not in tm.empty_false else np.zeros(n, dtype=bool)
+
+
+def _derived_notes(
+    filled: dict[str, int], read: dict[str, str], tm: TableMapping, where: str
+) -> list[str]:
+    """A warning for each flag column a file has that `_derive` filled in some rows (`filled`:
+    how many, by column): the load says their values come from the rule, not the column."""
+    return [
+        f"{where}: {read.get(col, col)!r} is empty in {n:,} row{'s' if n > 1 else ''}: "
+        f"{'their' if n > 1 else 'its'} {col} is read from {read.get(origin, origin)!r}, as "
+        "for a file without that column"
+        for col, n in filled.items()
+        for origin in [str(tm.derive[col]["from"])]
+    ]
 
 
 def _won_beside_closed(col: str, tm: TableMapping) -> bool:

@@ -125,7 +125,9 @@ How Salesforce maps onto the model (rules a user can check):
   rather than that midnight (`parse.on_day_of`); in a load in UTC, also when it is the day
   before a creation before 12:00 UTC (the evening before west of UTC), with a warning naming
   `--timezone` (`validate._closed_on_creation_day`). `IsClosed`/`IsWon` are derived from the
-  stage name when the export lacks them (a report without "Closed" and "Won"), by HubSpot's
+  stage name when the export lacks them (a report without "Closed" and "Won") or a file leaves
+  the column empty in every row (with a warning; an empty cell of a column with values is
+  false, as API extracts write a false checkbox), by HubSpot's
   rules (`Won - Renewal` won, `Lost - Competitor` lost), with Salesforce's default open stages
   known open (`_stage_rules`); the opportunities at a stage that says neither (`Contract
   Signed`) are taken as open, with a warning counting them by stage, as a mapping file's.
@@ -636,6 +638,8 @@ _OBJECTS: dict[str, _Object] = {
                 "IsDeleted": _DELETED,
             },
             derive=_stage_rules(),
+            # API extracts write a false checkbox empty: the stage fills only an empty column
+            empty_false=["is_closed", "is_won"],
         ),
         ("deal_id", "account_id", "contact_id", "owner_id"),
     ),
@@ -1802,6 +1806,7 @@ def _deals(
     every row not set aside here: `deal_dates.DealDates` takes those `assemble` loads).
     `persons`: what the export says of its accounts (`_person_accounts`)."""
     d = opps.copy()
+    d.attrs.pop("warnings", None)  # the readers' warnings: said once, from the object's frame
     ok = _ok(d)
     created, created_text = dates.first(d, [("created_at", "Opportunity.CreatedDate")])
     close = dates.parse(d, "CloseDate", "Opportunity.CloseDate")
