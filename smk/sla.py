@@ -106,7 +106,8 @@ from smk.funnel import (
     stage_entry_dates,
     team_of,
 )
-from smk.io.mapping import untold_deals
+from smk.io.mapping import MULTI_SEPARATOR, untold_deals
+from smk.io.parse import holds
 from smk.io.validate import unnamed_currency
 from smk.model import ACTIVITY_TYPES, CRM, UNKNOWN_STAGE, no_rows_text
 from smk.outputs import counted
@@ -1532,12 +1533,14 @@ def deal_table(
     created/closed month, whether they are MQL-sourced, and the closing facts as known at
     `as_of`.
 
-    A deal is MQL-sourced (pipeline from MQLs) when its contact had been a marketing-qualified
-    lead on record before it: the contact's own MQL date (`mql_recorded_at` of
-    `smk.funnel.mql_entry_dates`, shown as `contact_mql_at`) is at or before the deal's
-    creation. The funnel's MQL date cannot tell: it dates a contact that skipped the stage at
+    A deal is MQL-sourced (pipeline from MQLs) when a contact of it had been a
+    marketing-qualified lead on record before it: the contact's own MQL date (`mql_recorded_at`
+    of `smk.funnel.mql_entry_dates`) is at or before the deal's creation. A deal of several
+    contacts (`deal_contacts`: `contact_id` and `contact_ids_all`) is judged by any of them, in
+    whatever order the export lists them; `contact_mql_at` is the earliest such date of its
+    contacts. The funnel's MQL date cannot tell: it dates a contact that skipped the stage at
     its next one, so every contact with a deal was an MQL by then. `mql_date_inferred` marks
-    the deals whose contact counts as an MQL by the deal's creation only by such an inferred
+    the deals whose contacts count as MQLs by the deal's creation only by such an inferred
     date (a lead sales took straight to SQL or opportunity: sales-sourced); they are not
     MQL-sourced. A deal's sourcing does not change with a later `as_of`.
     `entries`: precomputed `smk.funnel.stage_entry_dates(crm.contacts, as_of)`.
@@ -1559,14 +1562,15 @@ def deal_table(
     won = deals["is_won"].fillna(False).astype(bool).to_numpy() & closed
     contacts = crm.contacts.set_index("contact_id")
     contacts = contacts[~contacts.index.duplicated()]
+    links = deal_contacts(deals)
     people = crm.contacts
     if entries is None:  # only the deals' contacts are needed
-        people = people[people["contact_id"].isin(deals["contact_id"].dropna().unique())]
+        people = people[people["contact_id"].isin(links["contact_id"].unique())]
         entries = stage_entry_dates(people, as_of)
     became_mql = mql_entry_dates(people, entries=entries)
     became_mql.index = pd.Index(people["contact_id"].to_numpy(dtype=object))
     became_mql = became_mql[~became_mql.index.duplicated()]  # as `contacts` above
-    became_mql = became_mql.reindex(deals["contact_id"].to_numpy(dtype=object))
+    became_mql = _earliest_of_deal(became_mql[["mql_at", "mql_recorded_at"]], links, len(deals))
     created = _as_int(deals["created_at"])
     on_record = became_mql["mql_recorded_at"]
     mql_sourced = _as_int(on_record) <= created  # NaT (no MQL on record) is never
@@ -1598,6 +1602,36 @@ def deal_table(
     table.attrs[DEALS_IN_EXPORT] = not crm.deals.empty
     table.attrs[MQL_DATES_IN_EXPORT] = told
     return table
+
+
+def deal_contacts(deals: pd.DataFrame) -> pd.DataFrame:
+    """Each deal's contacts, one row per deal and contact: `row` (the deal's position in
+    `deals`) and `contact_id`. A deal of several contacts (HubSpot's `Associated Contact IDs`
+    `101;102`, a sync's association table) keeps its first in `contact_id` and the whole list
+    in `contact_ids_all` (`smk.io.mapping.map_frame`, `smk.io.sql`); HubSpot's first listed
+    is any of them, so a judgement of the deal by its contacts reads them all. A deal that
+    names no contact has no row."""
+    first = pd.DataFrame(
+        {"row": np.arange(len(deals)), "contact_id": deals["contact_id"].astype("string").array}
+    )
+    lists = deals.get("contact_ids_all")
+    if lists is None:
+        return first.dropna(subset=["contact_id"]).reset_index(drop=True)
+    many = holds(lists, MULTI_SEPARATOR).to_numpy()
+    listed = pd.Series(lists.astype("string").to_numpy()[many], index=np.flatnonzero(many))
+    listed = listed.str.split(MULTI_SEPARATOR, regex=False).explode().str.strip()
+    rest = pd.DataFrame({"row": listed.index, "contact_id": listed.astype("string").array})
+    both = pd.concat([first, rest], ignore_index=True)
+    both = both[both["contact_id"].fillna("").ne("").to_numpy(dtype=bool)]
+    return both.drop_duplicates().reset_index(drop=True)
+
+
+def _earliest_of_deal(dates: pd.DataFrame, links: pd.DataFrame, deals: int) -> pd.DataFrame:
+    """Of `dates` (by contact id), each column's earliest among each deal's contacts
+    (`links`: `deal_contacts`), one row per deal in order (NaT: none of them has one)."""
+    per_link = dates.reindex(links["contact_id"].to_numpy(dtype=object))
+    per_link.index = pd.Index(links["row"].to_numpy())
+    return per_link.groupby(level=0).min().reindex(range(deals))
 
 
 #: `deal_table`'s attrs key: whether the export has deals at all (False: every pipeline and

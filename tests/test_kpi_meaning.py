@@ -9,11 +9,16 @@
   left out the MQLs still inside the window without saying so ("53 worked, 3 leaked" of 62).
 * The index showed "MQLs vs target" (the funnel's MQLs) beside the lead score's "MQLs vs sales
   capacity" (leads above a score threshold): the funnel's tile now names its count.
+* A deal of several contacts (HubSpot's `Associated Contact IDs`, whose first listed is any of
+  them) was judged by its first: listing a never-MQL lead first on September's deals took
+  pipeline from MQLs from 658,484.80 EUR to 0. Any of its contacts now makes it from MQLs.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import shutil
 import warnings
 
 import pandas as pd
@@ -164,6 +169,52 @@ def test_a_deal_is_from_an_mql_when_its_contact_was_an_mql_on_record_before_it(k
     # a deal's sourcing stays as it was when a later export records more stage dates
     later = sla.deal_table(kinds, as_of="2027-01-01").set_index("deal_id")
     assert later["mql_sourced"].to_dict() == SOURCED
+
+
+def test_a_deal_of_several_contacts_is_from_mqls_when_any_of_them_was_one(kinds):
+    # HubSpot's first listed contact is any of them: the MQL may be the second (RevOps hunt)
+    deals = kinds.deals.copy()
+    deals["contact_ids_all"] = pd.Series(pd.NA, index=deals.index, dtype="string")
+    second = {"d-lead": "lead;mql", "d-skip": " skip ; ; late", "d-bare-sql": "bare-sql;mql"}
+    for deal_id, ids in second.items():
+        deals.loc[deals["deal_id"] == deal_id, "contact_ids_all"] = ids
+    crm = dataclasses.replace(kinds, deals=deals)
+    table = sla.deal_table(crm, as_of="2026-11-01").set_index("deal_id")
+    # d-skip's second contact, late, had its MQL date on record only after the deal
+    assert table["mql_sourced"].to_dict() == SOURCED | {"d-lead": True, "d-bare-sql": True}
+    assert table.loc["d-lead", "contact_mql_at"] == pd.Timestamp("2026-10-03", tz="UTC")
+    assert table.loc["d-lead", "contact_id"] == "lead"  # the deal's contact stays the first
+    assert not table.loc["d-lead", "mql_date_inferred"]
+    pipeline = sla.pipeline_by_month(table.reset_index()).set_index("month").loc["2026-10"]
+    assert (pipeline["mql_deals"], pipeline["mql_pipeline"]) == (5, pytest.approx(5_000.0))
+
+
+def test_the_order_of_a_deals_contacts_does_not_change_pipeline_from_mqls(hubspot, tmp_path):
+    # listing a never-MQL lead first on September's deals took the tile from 658,484.80 to 0
+    lead = "3000000004"
+    dates = funnel.mql_entry_dates(hubspot.contacts, "2026-11-01")
+    assert (
+        dates["mql_recorded_at"][(hubspot.contacts["contact_id"] == lead).to_numpy()].isna().all()
+    )
+    name = "hubspot-crm-exports-all-deals-2026-11-01.csv"
+    for path in config.SAMPLE_HUBSPOT.iterdir():
+        if path.is_file():
+            shutil.copy(path, tmp_path / path.name)
+    lines = (config.SAMPLE_HUBSPOT / name).read_text(encoding="utf-8").splitlines()
+    for i, row in enumerate(csv.reader(lines)):
+        if i and row[7].startswith("2026-09") and row[12]:
+            lines[i] = lines[i].removesuffix(f'"{row[12]}"') + f'"{lead};{row[12]}"'
+    (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reordered = _load(tmp_path)
+    assert (reordered.deals["contact_id"] == lead).sum() == 26
+    months = []
+    for crm in (hubspot, reordered):
+        deals = sla.deal_table(crm, FX, "EUR", as_of=OCTOBER.start)
+        months.append(sla.pipeline_by_month(deals).set_index("month").loc["2026-09"])
+    assert months[1].equals(months[0])
+    assert (months[1]["mql_deals"], months[1]["mql_pipeline"]) == (24, pytest.approx(658_484.8))
+    card = scorecard.kpi_scorecard(reordered, OCTOBER, sla.SLA(), FX, "EUR").set_index("id")
+    assert card.loc["pipeline_from_mqls", "previous_month"] == pytest.approx(658_484.8)
 
 
 def test_mql_entry_dates_give_the_contacts_own_mql_date_beside_the_funnels(kinds):
