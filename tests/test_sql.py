@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -1145,3 +1146,26 @@ def test_load_sql_stage_warning_gives_advice_a_database_can_follow(tmp_path):
         "'37336401' (1); it is taken as open: fill the deals table's is_closed and is_won "
         "columns (true or false)"
     )
+
+
+@pytest.mark.parametrize("backend", FILE_BACKENDS)
+@pytest.mark.parametrize("blank", ["one", "every"])
+def test_load_sql_fills_a_deals_blank_flags_from_the_stage_table(tmp_path, backend, blank):
+    """A deal's own hs_is_closed_won left blank (synced before the property existed) takes
+    the deal_pipeline_stage table's flags, as a deal table without the column does; given ones
+    win (RV4: 7001, at the custom stage the table lists as closed won, loaded open, with advice
+    to list a stage that was listed)."""
+    tables = fivetran_tables()
+    if blank == "one":  # 7001 blank, the others given
+        won, closed = [None, False, False, False, False], [None, False, True, False, False]
+    else:
+        won, closed = [None] * 5, [None] * 5
+    tables["deal"]["property_hs_is_closed_won"] = pd.array(won, dtype="boolean")
+    tables["deal"]["property_hs_is_closed"] = pd.array(closed, dtype="boolean")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        deals = load_sql(make_db(tmp_path, backend, tables)).deals.set_index("deal_id")
+    assert bool(deals.loc["7001", "is_won"]) and bool(deals.loc["7001", "is_closed"])
+    assert not bool(deals.loc["7003", "is_won"]) and bool(deals.loc["7003", "is_closed"])
+    assert not bool(deals.loc["7004", "is_closed"])
+    assert not [w for w in said if "87654321" in str(w.message)]

@@ -1042,27 +1042,41 @@ def _resolve_stages(
     out["stage_id"] = out["stage"]
     flags = _stage_flags(stages, tm)
     for col in ("is_won", "is_closed"):
-        if not _has_alias(frame, tm, col):  # the deal's own hs_is_closed... wins
-            text = flags[col].map({True: "true", False: "false"}).astype("string")
-            out[col] = out["stage"].map(text).astype("string").where(known, out.get(col))
+        # the deal's own hs_is_closed... wins where it has a value: a blank one (synced
+        # before the property existed) is the stage table's, not the stage id's pattern
+        text = flags[col].map({True: "true", False: "false"}).astype("string")
+        listed = known.to_numpy(dtype=bool) & _blank_flags(frame, tm, col)
+        out[col] = out["stage"].map(text).astype("string").where(listed, out.get(col))
     if label is not None:
         out["stage"] = out["stage"].map(stages[label]).astype("string").where(known, out["stage"])
-    if not _has_alias(frame, tm, "is_closed"):
-        _untold_stages(out, stages.index[flags["told"].to_numpy(dtype=bool)], tm)
+    told = stages.index[flags["told"].to_numpy(dtype=bool)]
+    _untold_stages(out, told, tm, _blank_flags(frame, tm, "is_closed"))
 
 
-def _untold_stages(out: pd.DataFrame, told: pd.Index, tm: TableMapping) -> None:
+def _blank_flags(frame: pd.DataFrame, tm: TableMapping, col: str) -> np.ndarray:
+    """The rows whose own flag `col` the deal table leaves blank: all when it has no column
+    for it (`_has_alias`)."""
+    headers = {fileio.normalise_header(c): c for c in frame.columns}
+    aliases = (fileio.normalise_header(a) for a in tm.columns.get(col, []))
+    own = next((headers[a] for a in aliases if a in headers), None)
+    if own is None:
+        return np.ones(len(frame), dtype=bool)
+    return as_text(clean_text(frame[own])).isna().to_numpy(dtype=bool)
+
+
+def _untold_stages(out: pd.DataFrame, told: pd.Index, tm: TableMapping, blank: np.ndarray) -> None:
     """Count again, in `out.attrs["untold"]`, the deals at stages smk cannot tell open from
     closed (`map_frame` counted the stage ids): the open deals at a stage that
     ``deal_pipeline_stage`` does not list, or lists with nothing that tells (`told`: its
     closed flag or probability), whose stage (label, else id) the rule does not name, bar
-    the rows `map_frame` sets aside (deleted in the CRM, as `map_frame`'s own count)."""
+    the rows `map_frame` sets aside (deleted in the CRM, as `map_frame`'s own count), of the
+    deals whose own closed flag is `blank` (all, without the column)."""
     rule = tm.derive.get("is_closed")
-    if rule is None or "false_for" not in rule:
+    if rule is None or "false_for" not in rule or not blank.any():
         return
     taken_open = out["is_closed"].eq("false").fillna(False).to_numpy(dtype=bool)
     kept = out["_reason"].isna().to_numpy(dtype=bool) if "_reason" in out else True
-    untold = taken_open & kept & ~out["stage_id"].isin(told).to_numpy(dtype=bool)
+    untold = taken_open & kept & blank & ~out["stage_id"].isin(told).to_numpy(dtype=bool)
     counts = untold_counts(as_text(clean_text(out["stage"]))[untold], rule)
     kept = [u for u in out.attrs.get("untold", ()) if u[0] != "is_closed"]
     out.attrs["untold"] = [*kept, ("is_closed", rule["from"], counts)]
