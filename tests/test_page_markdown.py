@@ -149,9 +149,11 @@ def test_the_attribution_texts_show_their_currency_as_written():
 
 # ------------------------------------------------------------------ the published page
 def _published(tmp_path: Path, data: Path, fx_rates: dict) -> _Page:
-    """Page 04 as `smk report` publishes it for the month of `data` with `fx_rates`."""
+    """Page 04 as `smk report` publishes it for the month of `data` with `fx_rates`, in the
+    hostile reporting currency (the page's values are in its reporting currency)."""
     params = tmp_path / "params.yaml"
-    params.write_text(yaml.safe_dump({"notebooks": {"attribution": {"fx_rates": fx_rates}}}))
+    own = {"fx_rates": fx_rates, "reporting_currency": CURRENCY}
+    params.write_text(yaml.safe_dump({"notebooks": {"attribution": own}}))
     out = tmp_path / "reports"
     result = subprocess.run(
         [
@@ -190,7 +192,7 @@ def test_a_crm_currency_is_shown_not_run_on_the_published_page(tmp_path):
 
 
 def test_a_params_fx_rates_key_is_shown_not_run_on_the_published_page(tmp_path):
-    # the value currency is the key whose rate is 1.0, kept as written
+    # the reporting currency, a key of the rates, kept as written
     page = _published(tmp_path, config.SAMPLE_HUBSPOT, {CURRENCY: 1.0, "EUR": 0.999, "USD": 0.92})
     _assert_shown_not_run(page, CURRENCY)
 
