@@ -719,6 +719,8 @@ def _check_records(
         _repoint(tables, absorbed, ("contacts", "deals"), "account_id")
     redirect = _contacts_rules(tables, quality, options, (merges or {}).get("contacts", {}))
     _repoint(tables, redirect, ("deals",))
+    _repoint_lists(tables["deals"], redirect)
+    _first_known_contact(tables["deals"], tables["contacts"])
     _fill_lifecycle(tables)
     deals_merged = _check_deals(tables, quality, options, format)
     spend = tables["spend"]
@@ -737,6 +739,7 @@ def _check_links(
     """Once every table is checked: events of merged contacts (and activities of deals the
     CRM merged) re-pointed, unknown accounts."""
     _repoint(tables, redirects["contact_id"], _FILTERED_ONCE)
+    _repoint_lists(tables["activities"], redirects["contact_id"])
     _repoint(tables, redirects["deal_id"], ("activities",), "deal_id")
     _warn_unknown_accounts(tables, quality)
     _warn_empty_columns(tables, quality)
@@ -1969,6 +1972,52 @@ def _repoint(
         hit = is_in(frame[column], merged_ids).to_numpy()
         if hit.any():
             frame.loc[hit, column] = frame.loc[hit, column].map(redirect)
+
+
+#: The extra column of a record's every contact, `;`-separated (`smk.io.mapping.map_frame`)
+CONTACT_LISTS = "contact_ids_all"
+
+
+def _listed(frame: pd.DataFrame) -> pd.Series | None:
+    """Each id of the rows of `frame` that list several contacts, one per row, indexed by
+    the row's label (stripped, blanks dropped); None when no row lists several."""
+    if CONTACT_LISTS not in frame or frame.empty:
+        return None
+    lists = frame[CONTACT_LISTS].astype("string")
+    many = lists.str.contains(";", regex=False).fillna(False).to_numpy(dtype=bool)
+    if not many.any():
+        return None
+    ids = lists[many].str.split(";", regex=False).explode().str.strip()
+    return ids[ids.fillna("").ne("")].astype("string")
+
+
+def _repoint_lists(frame: pd.DataFrame, redirect: dict[str, str]) -> None:
+    """The ids a record lists (`CONTACT_LISTS`) that point at a merged-away contact point at
+    its survivor, as `_repoint` does its `contact_id`: else a deal listing an absorbed id was
+    judged by it only where the export happened to list it first."""
+    ids = _listed(frame) if redirect else None
+    if ids is None or not ids.isin(list(redirect)).any():
+        return
+    ids = ids.map(lambda i: redirect.get(i, i)).astype("string")
+    joined = ids.groupby(level=0, sort=False).agg(lambda s: ";".join(dict.fromkeys(s)))
+    frame.loc[joined.index, CONTACT_LISTS] = joined.astype("string")
+
+
+def _first_known_contact(deals: pd.DataFrame, contacts: pd.DataFrame) -> None:
+    """A deal whose `contact_id` (the first its export lists) is no contact of the export takes
+    the first listed one that is: the order of a HubSpot deal's contacts means nothing, and
+    the deal was set aside as `unknown contact_id` when an unknown one came first."""
+    ids = _listed(deals)
+    if ids is None or contacts.empty:
+        return
+    first = deals.loc[ids.index.unique(), "contact_id"].astype("string")
+    unknown = first[~is_in(first.fillna(""), contacts["contact_id"]).to_numpy(dtype=bool)]
+    if unknown.empty:
+        return
+    candidates = ids[ids.index.isin(unknown.index)]
+    known = candidates[is_in(candidates, contacts["contact_id"]).to_numpy(dtype=bool)]
+    chosen = known.groupby(level=0, sort=False).first()
+    deals.loc[chosen.index, "contact_id"] = chosen.astype("string")
 
 
 _STAGE_RANK = {s: i for i, s in enumerate(STAGES) if s != "other"}
