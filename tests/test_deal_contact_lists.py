@@ -30,17 +30,23 @@ def _write(path: Path, rows: list[list[str]]) -> None:
         csv.writer(f, quoting=csv.QUOTE_ALL).writerows(rows)
 
 
-def _export(tmp_path: Path, listed: str, duplicate: bool = False) -> smk.CRM:
+def _export(tmp_path: Path, listed: str, duplicate: bool = False, faulty: str = "") -> smk.CRM:
     """The HubSpot sample with the deal's contacts `listed`; with `duplicate`, the MQL contact
-    entered a second time under another id (same e-mail: merged into the first)."""
+    entered a second time under another id (same e-mail: merged into the first); the row of
+    contact `faulty` unreadable (set aside: the export holds the contact, the load does not)."""
     folder = tmp_path / listed.replace(";", "_")
     shutil.copytree(config.SAMPLE_HUBSPOT, folder, ignore=shutil.ignore_patterns("truth"))
+    path = folder / "hubspot-crm-exports-all-contacts-2026-11-01.csv"
+    rows = _rows(path)
+    created = rows[0].index("Create Date")
     if duplicate:
-        path = folder / "hubspot-crm-exports-all-contacts-2026-11-01.csv"
-        rows = _rows(path)
         copy = list(next(r for r in rows if r[0] == MQL_CONTACT))
-        copy[0], copy[rows[0].index("Create Date")] = DUPLICATE, "2025-11-09 10:00"
-        _write(path, [*rows, copy])
+        copy[0], copy[created] = DUPLICATE, "2025-11-09 10:00"
+        rows.append(copy)
+    for row in rows[1:]:
+        if row[0] == faulty:
+            row[created] = "garbage"
+    _write(path, rows)
     path = folder / "hubspot-crm-exports-all-deals-2026-11-01.csv"
     rows = _rows(path)
     column = rows[0].index("Associated Contact IDs")
@@ -74,3 +80,12 @@ def test_a_deal_whose_first_listed_contact_is_unknown_takes_a_known_one(tmp_path
     assert (account.read, account.loaded) == (176, 170)  # the deal loads, in either order
     assert crm.deals.set_index("deal_id").loc[DEAL, "contact_id"] == MQL_CONTACT
     assert _sourced(crm)
+
+
+@pytest.mark.parametrize("listed", [f"{UNKNOWN};{NEVER_MQL}", f"{NEVER_MQL};{UNKNOWN}"])
+def test_a_contact_the_export_holds_but_set_aside_counts_as_known(tmp_path, listed):
+    """Its row unreadable, the contact is still the export's: the deal keeps it, as a deal
+    naming it alone does, whatever the order (RV5: unknown first set the deal aside)."""
+    crm = _export(tmp_path, listed, faulty=NEVER_MQL)
+    assert crm.quality.tables["deals"].loaded == 170
+    assert crm.deals.set_index("deal_id").loc[DEAL, "contact_id"] == NEVER_MQL

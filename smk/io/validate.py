@@ -720,7 +720,7 @@ def _check_records(
     redirect = _contacts_rules(tables, quality, options, (merges or {}).get("contacts", {}))
     _repoint(tables, redirect, ("deals",))
     _repoint_lists(tables["deals"], redirect)
-    _first_known_contact(tables["deals"], tables["contacts"])
+    _first_known_contact(tables["deals"], _exported_ids(tables, quality, "contacts"))
     _fill_lifecycle(tables)
     deals_merged = _check_deals(tables, quality, options, format)
     spend = tables["spend"]
@@ -1996,26 +1996,41 @@ def _repoint_lists(frame: pd.DataFrame, redirect: dict[str, str]) -> None:
     its survivor, as `_repoint` does its `contact_id`: else a deal listing an absorbed id was
     judged by it only where the export happened to list it first."""
     ids = _listed(frame) if redirect else None
-    if ids is None or not ids.isin(list(redirect)).any():
+    merged = None if ids is None else ids.isin(list(redirect))
+    if merged is None or not merged.any():
         return
+    ids = ids[ids.index.isin(ids.index[merged.to_numpy(dtype=bool)])]  # only their lists
     ids = ids.map(lambda i: redirect.get(i, i)).astype("string")
     joined = ids.groupby(level=0, sort=False).agg(lambda s: ";".join(dict.fromkeys(s)))
     frame.loc[joined.index, CONTACT_LISTS] = joined.astype("string")
 
 
-def _first_known_contact(deals: pd.DataFrame, contacts: pd.DataFrame) -> None:
-    """A deal whose `contact_id` (the first its export lists) is no contact of the export takes
-    the first listed one that is: the order of a HubSpot deal's contacts means nothing, and
-    the deal was set aside as `unknown contact_id` when an unknown one came first."""
+def _exported_ids(tables: dict[str, pd.DataFrame], quality: DataQuality, table: str) -> pd.Series:
+    """The ids of `table`'s records the export holds: those loaded, and those whose rows were
+    set aside as deleted in the CRM or as faults of the export (`_unloaded`), which a link to
+    them is checked against as to a loaded one (`_flag_orphans`)."""
+    unloaded = _unloaded(quality, table)
+    parts = [tables[table][PRIMARY_KEYS[table]].astype("string")]
+    parts += [ids.astype("string") for ids in (unloaded.deleted,) if ids is not None]
+    if unloaded.aside is not None:
+        parts.append(unloaded.aside["id"].astype("string"))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _first_known_contact(deals: pd.DataFrame, exported: pd.Series) -> None:
+    """A deal whose `contact_id` (the first its export lists) is no contact the export holds
+    (`exported`: loaded or set aside, `_exported_ids`) takes the first listed one that is: the
+    order of a HubSpot deal's contacts means nothing, and the deal was set aside as `unknown
+    contact_id` when an unknown one came first."""
     ids = _listed(deals)
-    if ids is None or contacts.empty:
+    if ids is None or exported.empty:
         return
     first = deals.loc[ids.index.unique(), "contact_id"].astype("string")
-    unknown = first[~is_in(first.fillna(""), contacts["contact_id"]).to_numpy(dtype=bool)]
+    unknown = first[~is_in(first.fillna(""), exported).to_numpy(dtype=bool)]
     if unknown.empty:
         return
     candidates = ids[ids.index.isin(unknown.index)]
-    known = candidates[is_in(candidates, contacts["contact_id"]).to_numpy(dtype=bool)]
+    known = candidates[is_in(candidates, exported).to_numpy(dtype=bool)]
     chosen = known.groupby(level=0, sort=False).first()
     deals.loc[chosen.index, "contact_id"] = chosen.astype("string")
 
