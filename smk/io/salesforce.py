@@ -90,6 +90,9 @@ How Salesforce maps onto the model (rules a user can check):
   the export marks deleted is an opportunity's contact only when no live one is linked to it
   (Salesforce clears a lookup to a deleted record); the checks then load the opportunity, live
   itself, with no contact (`validate._clear_deleted_parents`), as one of a deleted account.
+  An opportunity linked to several people keeps them all, `;`-separated as HubSpot's
+  `Associated Contact IDs`, in ``contact_ids_all`` (its ``contact_id`` first): pipeline from
+  MQLs reads them all (`smk.sla.deal_contacts`), whatever the order of its contact roles.
 - **Person accounts** (B2C: an Account that is a person, with a Contact of its own). Its person
   is the Account's `PersonContactId`, else the only Contact of an account that
   `IsPersonAccount` (the Account's or the Contact's) calls a person account, of the contacts
@@ -214,6 +217,7 @@ from smk.io.canonical import stage_rules
 from smk.io.deal_dates import DEAL_DATES, DealDates, dates_of
 from smk.io.deal_dates import row_keys as _row_keys
 from smk.io.mapping import (
+    MULTI_SEPARATOR,
     TASK_STATUS_DONE,  # Task.Status -> done or not (shared with HubSpot's task status)
     TableMapping,
     _iso_text,
@@ -1829,14 +1833,28 @@ def _deals(
     links = pd.concat([links, _person_links(rows, _col(d, "account_id"), links, persons.contacts)])
     gone = is_in(links["contact_id"], _deleted_people(leads, contacts)).to_numpy(dtype=bool)
     best = links.assign(priority=links["priority"] + _DELETED_LAST * gone)
-    best = best.sort_values("priority", kind="stable").drop_duplicates("row")
-    best = best.set_index("row")["contact_id"]
-    d["contact_id"] = keys.map(best).astype("string").where(ok, _col(d, "contact_id"))
+    best = best.sort_values("priority", kind="stable")
+    chosen = best.drop_duplicates("row").set_index("row")["contact_id"]
+    d["contact_id"] = keys.map(chosen).astype("string").where(ok, _col(d, "contact_id"))
+    several = _several_contacts(best)
+    if not several.empty:
+        d["contact_ids_all"] = keys.map(several).astype("string").where(ok)
 
     deal_dates = rows.assign(
         created=created[ok], closed=closed_at[ok], won=won[ok].fillna(False).astype(bool)
     )
     return d, links[["deal_id", "contact_id", "row"]].drop_duplicates(), deal_dates
+
+
+def _several_contacts(links: pd.DataFrame) -> pd.Series:
+    """Each Opportunity row's contacts (`links`: row, contact_id, in order of priority, its
+    `contact_id` first), `MULTI_SEPARATOR`-separated as HubSpot writes a deal's several, of
+    the rows that name more than one: the deal is judged by any of them
+    (`smk.sla.deal_contacts`), so the order of its contact roles changes nothing."""
+    people = links.drop_duplicates(["row", "contact_id"])
+    people = people[people["row"].duplicated(keep=False).to_numpy(dtype=bool)]
+    lists = people.groupby("row", sort=False)["contact_id"].agg(MULTI_SEPARATOR.join)
+    return lists.astype("string")
 
 
 #: added to the `priority` of a deal's link to a person the export marks deleted: a live
