@@ -1607,10 +1607,10 @@ def deal_table(
 def deal_contacts(deals: pd.DataFrame) -> pd.DataFrame:
     """Each deal's contacts, one row per deal and contact: `row` (the deal's position in
     `deals`) and `contact_id`. A deal of several contacts (HubSpot's `Associated Contact IDs`
-    `101;102`, a sync's association table) keeps its first in `contact_id` and the whole list
-    in `contact_ids_all` (`smk.io.mapping.map_frame`, `smk.io.sql`); HubSpot's first listed
-    is any of them, so a judgement of the deal by its contacts reads them all. A deal that
-    names no contact has no row."""
+    `101;102`, a sync's association table, a Salesforce opportunity's contact roles) keeps
+    one in `contact_id` and the whole list in `contact_ids_all` (`smk.io.mapping.map_frame`,
+    `smk.io.sql`, `smk.io.salesforce`); HubSpot's first listed is any of them, so a judgement
+    of the deal by its contacts reads them all. A deal that names no contact has no row."""
     first = pd.DataFrame(
         {"row": np.arange(len(deals)), "contact_id": deals["contact_id"].astype("string").array}
     )
