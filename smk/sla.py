@@ -1604,6 +1604,7 @@ def deal_table(
     return table
 
 
+@checked_tables
 def deal_contacts(deals: pd.DataFrame) -> pd.DataFrame:
     """Each deal's contacts, one row per deal and contact: `row` (the deal's position in
     `deals`) and `contact_id`. A deal of several contacts (HubSpot's `Associated Contact IDs`
