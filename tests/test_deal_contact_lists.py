@@ -89,3 +89,13 @@ def test_a_contact_the_export_holds_but_set_aside_counts_as_known(tmp_path, list
     crm = _export(tmp_path, listed, faulty=NEVER_MQL)
     assert crm.quality.tables["deals"].loaded == 170
     assert crm.deals.set_index("deal_id").loc[DEAL, "contact_id"] == NEVER_MQL
+
+
+@pytest.mark.parametrize("listed", [f"{NEVER_MQL};{MQL_CONTACT}", f"{MQL_CONTACT};{NEVER_MQL}"])
+def test_a_loaded_contact_listed_comes_before_one_set_aside(tmp_path, listed):
+    """The first listed contact's row unreadable, a loaded one after it: the deal's contact is
+    the loaded one, in either order (RV6: bcabf63 kept the set-aside one when it came first,
+    and the load warned that the deal's contact fields were missing)."""
+    crm = _export(tmp_path, listed, faulty=NEVER_MQL)
+    assert crm.deals.set_index("deal_id").loc[DEAL, "contact_id"] == MQL_CONTACT
+    assert _sourced(crm)

@@ -720,7 +720,10 @@ def _check_records(
     redirect = _contacts_rules(tables, quality, options, (merges or {}).get("contacts", {}))
     _repoint(tables, redirect, ("deals",))
     _repoint_lists(tables["deals"], redirect)
-    _first_known_contact(tables["deals"], _exported_ids(tables, quality, "contacts"))
+    if format != "salesforce":  # its loader chose: the opportunity's own ContactId first
+        contacts = tables["contacts"]["contact_id"].astype("string")
+        exported = _exported_ids(tables, quality, "contacts")
+        _first_known_contact(tables["deals"], contacts, exported)
     _fill_lifecycle(tables)
     deals_merged = _check_deals(tables, quality, options, format)
     spend = tables["spend"]
@@ -2017,21 +2020,26 @@ def _exported_ids(tables: dict[str, pd.DataFrame], quality: DataQuality, table: 
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def _first_known_contact(deals: pd.DataFrame, exported: pd.Series) -> None:
-    """A deal whose `contact_id` (the first its export lists) is no contact the export holds
-    (`exported`: loaded or set aside, `_exported_ids`) takes the first listed one that is: the
-    order of a HubSpot deal's contacts means nothing, and the deal was set aside as `unknown
-    contact_id` when an unknown one came first."""
+def _first_known_contact(deals: pd.DataFrame, loaded: pd.Series, exported: pd.Series) -> None:
+    """A deal whose `contact_id` (the first its export lists) is no loaded contact takes the
+    first listed one that is (`loaded`); failing that, when its own is not even in the
+    export, the first listed one the export holds (`exported`: set aside, deleted;
+    `_exported_ids`), as a deal naming it alone keeps it. The order of a HubSpot deal's
+    contacts means nothing: the deal was set aside as `unknown contact_id` when an unknown one
+    came first, and lost its contact when a deleted one did."""
     ids = _listed(deals)
     if ids is None or exported.empty:
         return
-    first = deals.loc[ids.index.unique(), "contact_id"].astype("string")
-    unknown = first[~is_in(first.fillna(""), exported).to_numpy(dtype=bool)]
-    if unknown.empty:
+    first = deals.loc[ids.index.unique(), "contact_id"].astype("string").fillna("")
+    elsewhere = first[~is_in(first, loaded).to_numpy(dtype=bool)]
+    if elsewhere.empty:
         return
-    candidates = ids[ids.index.isin(unknown.index)]
-    known = candidates[is_in(candidates, exported).to_numpy(dtype=bool)]
-    chosen = known.groupby(level=0, sort=False).first()
+    candidates = ids[ids.index.isin(elsewhere.index)]
+    live = candidates[is_in(candidates, loaded).to_numpy(dtype=bool)]
+    unknown = elsewhere.index[~is_in(elsewhere, exported).to_numpy(dtype=bool)]
+    held = candidates[is_in(candidates, exported).to_numpy(dtype=bool)]
+    held = held[held.index.isin(unknown) & ~held.index.isin(live.index)]
+    chosen = pd.concat([live, held]).groupby(level=0, sort=False).first()
     deals.loc[chosen.index, "contact_id"] = chosen.astype("string")
 
 
