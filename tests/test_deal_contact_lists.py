@@ -99,3 +99,17 @@ def test_a_loaded_contact_listed_comes_before_one_set_aside(tmp_path, listed):
     crm = _export(tmp_path, listed, faulty=NEVER_MQL)
     assert crm.deals.set_index("deal_id").loc[DEAL, "contact_id"] == MQL_CONTACT
     assert _sourced(crm)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_canonical_round_trip_keeps_a_deals_contacts(tmp_path, fmt):
+    """`write_canonical` wrote the model's columns only: the list went, and a deal whose MQL
+    contact was listed second was no longer from MQLs after the round trip (RV6)."""
+    from smk.io.canonical import write_canonical
+
+    crm = _export(tmp_path, f"{NEVER_MQL};{MQL_CONTACT}")
+    write_canonical(crm, tmp_path / fmt, fmt)
+    back = smk.load(tmp_path / fmt, format="canonical")
+    listed = back.deals.set_index("deal_id").loc[DEAL, "contact_ids_all"]
+    assert listed == f"{NEVER_MQL};{MQL_CONTACT}"
+    assert _sourced(crm) and _sourced(back)

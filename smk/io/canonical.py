@@ -224,6 +224,18 @@ def _table_to_write(crm: CRM, name: str) -> pd.DataFrame:
     return df.assign(lifecycle_stage=written.fillna(stage))
 
 
+#: Extra columns an analysis reads, written beside the model's (`canonical_frames`): a
+#: record's every contact (`smk.sla.deal_contacts` judges a deal by them all), which a
+#: round trip through the canonical format would otherwise lose
+ANALYSED_EXTRAS = {"deals": ("contact_ids_all",), "activities": ("contact_ids_all",)}
+
+
+def _written_columns(df: pd.DataFrame, name: str) -> list[str]:
+    """The columns of table `name` the canonical format writes: the model's, then those of
+    `ANALYSED_EXTRAS` that `df` has."""
+    return [*SCHEMA[name], *(c for c in ANALYSED_EXTRAS.get(name, ()) if c in df.columns)]
+
+
 def canonical_frames(crm: CRM) -> dict[str, pd.DataFrame]:
     """Each table as text in the canonical format (index kept: it names the source rows)."""
     frames = {}
@@ -242,6 +254,8 @@ def canonical_frames(crm: CRM) -> dict[str, pd.DataFrame]:
                 out[col] = format_bools(values)
             else:
                 out[col] = text(values)
+        for col in _written_columns(df, name)[len(SCHEMA[name]) :]:  # after the model's
+            out[col] = text(df[col])
         frames[name] = out
     return frames
 
@@ -249,8 +263,9 @@ def canonical_frames(crm: CRM) -> dict[str, pd.DataFrame]:
 def write_canonical(crm: CRM, out_dir: str | Path, fmt: str = "csv") -> list[Path]:
     """Write `crm` as one file per table (``contacts.csv`` ... or ``.parquet``) into `out_dir`.
 
-    Only the columns of the data model are written (extra columns and ``_file``/``_row`` are
-    left out), so the folder loads back with ``smk.load(out_dir, format="canonical")`` into the
+    Only the columns of the data model are written, and the extra columns an analysis reads
+    (`ANALYSED_EXTRAS`: a deal's every contact); other extra columns and ``_file``/``_row``
+    are left out, so the folder loads back with ``smk.load(out_dir, format="canonical")`` into the
     same tables; a lifecycle stage smk does not know is written as the export wrote it
     (`UNKNOWN_STAGE`), so that it loads back as such, not as the CRM's own Other stage.
 
@@ -266,7 +281,7 @@ def write_canonical(crm: CRM, out_dir: str | Path, fmt: str = "csv") -> list[Pat
         paths = []
         for name in TABLES:
             df = _table_to_write(crm, name)
-            cols = [c for c in SCHEMA[name] if c in df.columns]
+            cols = [c for c in _written_columns(df, name) if c in df.columns]
             path = out / f"{name}.parquet"
             df[cols].to_parquet(path, index=False)
             paths.append(path)
