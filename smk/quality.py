@@ -9,8 +9,7 @@ import pandas as pd
 
 from smk import model
 from smk.checks import checked_tables
-from smk.io.mapping import MULTI_SEPARATOR
-from smk.io.parse import holds
+from smk.io.parse import listed_ids
 from smk.model import (
     BY_DESIGN_REASONS,
     CRM,
@@ -216,13 +215,8 @@ def several_contacts(crm: CRM) -> int:
     lists = crm.activities.get("contact_ids_all")
     if lists is None:
         return 0
-    held = lists[holds(lists, MULTI_SEPARATOR).to_numpy()].value_counts()
-    return int(sum(n for text, n in held.items() if len(_ids(str(text))) > 1))
-
-
-def _ids(text: str) -> set[str]:
-    """The ids of a `MULTI_SEPARATOR`-separated list, without blanks."""
-    return {v.strip() for v in text.split(MULTI_SEPARATOR)} - {""}
+    ids = listed_ids(lists.reset_index(drop=True))  # labelled by position: one per activity
+    return int((ids.groupby(level=0).nunique() > 1).sum())
 
 
 @checked_tables

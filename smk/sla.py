@@ -106,8 +106,8 @@ from smk.funnel import (
     stage_entry_dates,
     team_of,
 )
-from smk.io.mapping import MULTI_SEPARATOR, untold_deals
-from smk.io.parse import holds
+from smk.io.mapping import untold_deals
+from smk.io.parse import listed_ids
 from smk.io.validate import unnamed_currency
 from smk.model import ACTIVITY_TYPES, CRM, UNKNOWN_STAGE, no_rows_text
 from smk.outputs import counted
@@ -1618,10 +1618,8 @@ def deal_contacts(deals: pd.DataFrame) -> pd.DataFrame:
     lists = deals.get("contact_ids_all")
     if lists is None:
         return first.dropna(subset=["contact_id"]).reset_index(drop=True)
-    many = holds(lists, MULTI_SEPARATOR).to_numpy()
-    listed = pd.Series(lists.astype("string").to_numpy()[many], index=np.flatnonzero(many))
-    listed = listed.str.split(MULTI_SEPARATOR, regex=False).explode().str.strip()
-    rest = pd.DataFrame({"row": listed.index, "contact_id": listed.astype("string").array})
+    listed = listed_ids(lists.reset_index(drop=True))  # labelled by the deal's position
+    rest = pd.DataFrame({"row": listed.index.to_numpy(), "contact_id": listed.array})
     both = pd.concat([first, rest], ignore_index=True)
     both = both[both["contact_id"].fillna("").ne("").to_numpy(dtype=bool)]
     return both.drop_duplicates().reset_index(drop=True)

@@ -34,7 +34,8 @@ from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io.canonical import format_datetimes
 from smk.io.deal_dates import from_deals
-from smk.io.parse import (
+from smk.io.parse import (  # MULTI_SEPARATOR: read from here by other modules too
+    MULTI_SEPARATOR,
     DateOptions,
     as_text,
     blank,
@@ -125,8 +126,6 @@ _TABLE_KEYS = set(TableMapping.__dataclass_fields__) - {
 #: the columns a sync (Fivetran; a view or dbt model over one that passes them on) marks the
 #: rows the CRM deleted with, keeping them (soft deletes)
 SYNC_DELETED = ("_fivetran_deleted", "is_deleted")
-#: the separator of a `multi_value` column's values unless the mapping gives one
-MULTI_SEPARATOR = ";"
 #: keys of a table section that name our columns (each must be in the data model)
 _COLUMN_KEYS = (
     "columns",

@@ -416,6 +416,21 @@ def parse_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return (s.mask(bad) if bad.any() else s), bad
 
 
+#: the separator of a `multi_value` column's values unless the mapping gives one (`;`: HubSpot's
+#: "Associated Contact IDs", smk's `<column>s_all` lists)
+MULTI_SEPARATOR = ";"
+
+
+def listed_ids(lists: pd.Series) -> pd.Series:
+    """Each id of the values of `lists` that hold several (`MULTI_SEPARATOR`-separated, as a
+    record's `contact_ids_all`), one per row, indexed by the value's label; stripped, blanks
+    dropped. Empty when no value holds a separator."""
+    many = holds(lists, MULTI_SEPARATOR).to_numpy(dtype=bool)
+    ids = lists[many].astype("string").str.split(MULTI_SEPARATOR, regex=False).explode()
+    ids = ids.str.strip()
+    return ids[ids.fillna("").ne("").to_numpy(dtype=bool)].astype("string")
+
+
 def holds(s: pd.Series, *marks: str) -> pd.Series:
     """Values holding any of `marks` (missing: False), by Arrow's substring search, not
     pandas' (which builds a nullable mask on the way); a categorical on its categories."""

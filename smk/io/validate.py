@@ -1982,16 +1982,12 @@ CONTACT_LISTS = "contact_ids_all"
 
 
 def _listed(frame: pd.DataFrame) -> pd.Series | None:
-    """Each id of the rows of `frame` that list several contacts, one per row, indexed by
-    the row's label (stripped, blanks dropped); None when no row lists several."""
+    """Each id of the rows of `frame` that list several contacts (`parse.listed_ids`); None
+    when no row lists several."""
     if CONTACT_LISTS not in frame or frame.empty:
         return None
-    lists = frame[CONTACT_LISTS].astype("string")
-    many = lists.str.contains(";", regex=False).fillna(False).to_numpy(dtype=bool)
-    if not many.any():
-        return None
-    ids = lists[many].str.split(";", regex=False).explode().str.strip()
-    return ids[ids.fillna("").ne("")].astype("string")
+    ids = parse.listed_ids(frame[CONTACT_LISTS])
+    return ids if len(ids) else None
 
 
 def _repoint_lists(frame: pd.DataFrame, redirect: dict[str, str]) -> None:
