@@ -230,6 +230,10 @@ AS_LEAD_COLUMNS: dict[str, str] = {
 #: `lifecycle_stage` reads `other`, but it is not the CRM's own Other stage (a disqualified
 #: contact), which the SLA rejects (`smk.sla.mql_leads`). A column only when some contact has one.
 UNKNOWN_STAGE = "lifecycle_stage_raw"
+#: The extra column of a deal's or an activity's every contact id, `;`-separated, its
+#: `contact_id` among them (HubSpot's "Associated Contact IDs", a sync's association table,
+#: Salesforce's contact roles): `smk.sla.deal_contacts` judges a deal by them all.
+CONTACT_LISTS = "contact_ids_all"
 #: an e-mail the contact sent (HubSpot: engagement type or e-mail direction `INCOMING_EMAIL`)
 #: or one a rep received and forwarded to the CRM to log it (`FORWARDED_EMAIL`): the lead's
 #: own work, not sales work, so it never counts as a touch of the lead

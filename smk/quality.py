@@ -12,6 +12,7 @@ from smk.checks import checked_tables
 from smk.io.parse import listed_ids
 from smk.model import (
     BY_DESIGN_REASONS,
+    CONTACT_LISTS,
     CRM,
     EMPTY_ROW,
     PRIMARY_KEYS,
@@ -212,7 +213,7 @@ def several_contacts(crm: CRM) -> int:
     table), whose ids the load keeps `;`-separated in `contact_ids_all` and whose first is its
     `contact_id` (`smk.io.mapping.map_frame`, `smk.io.sql`): the analyses read the activity as
     the work on that contact only. A list of one id (`;205`, `101;101`) is one contact."""
-    lists = crm.activities.get("contact_ids_all")
+    lists = crm.activities.get(CONTACT_LISTS)
     if lists is None:
         return 0
     ids = listed_ids(lists.reset_index(drop=True))  # labelled by position: one per activity

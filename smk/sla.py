@@ -109,7 +109,7 @@ from smk.funnel import (
 from smk.io.mapping import untold_deals
 from smk.io.parse import listed_ids
 from smk.io.validate import unnamed_currency
-from smk.model import ACTIVITY_TYPES, CRM, UNKNOWN_STAGE, no_rows_text
+from smk.model import ACTIVITY_TYPES, CONTACT_LISTS, CRM, UNKNOWN_STAGE, no_rows_text
 from smk.outputs import counted
 from smk.periods import (
     Month,
@@ -1615,7 +1615,7 @@ def deal_contacts(deals: pd.DataFrame) -> pd.DataFrame:
     first = pd.DataFrame(
         {"row": np.arange(len(deals)), "contact_id": deals["contact_id"].astype("string").array}
     )
-    lists = deals.get("contact_ids_all")
+    lists = deals.get(CONTACT_LISTS)
     if lists is None:
         return first.dropna(subset=["contact_id"]).reset_index(drop=True)
     listed = listed_ids(lists.reset_index(drop=True))  # labelled by the deal's position

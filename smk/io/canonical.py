@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from smk.model import CRM, SCHEMA, TABLES, UNKNOWN_STAGE
+from smk.model import CONTACT_LISTS, CRM, SCHEMA, TABLES, UNKNOWN_STAGE
 
 if TYPE_CHECKING:
     from smk.io.mapping import FormatMapping
@@ -227,7 +227,7 @@ def _table_to_write(crm: CRM, name: str) -> pd.DataFrame:
 #: Extra columns an analysis reads, written beside the model's (`canonical_frames`): a
 #: record's every contact (`smk.sla.deal_contacts` judges a deal by them all), which a
 #: round trip through the canonical format would otherwise lose
-ANALYSED_EXTRAS = {"deals": ("contact_ids_all",), "activities": ("contact_ids_all",)}
+ANALYSED_EXTRAS = {"deals": (CONTACT_LISTS,), "activities": (CONTACT_LISTS,)}
 
 
 def _written_columns(df: pd.DataFrame, name: str) -> list[str]:

@@ -235,6 +235,7 @@ from smk.model import (
     ACCOUNT_ACTIVITY,
     ACTIVITY_TYPES,
     AS_LEAD_COLUMNS,
+    CONTACT_LISTS,
     CONVERTED_INTO_DELETED,
     CRM,
     DELETED_IN_SALESFORCE,
@@ -1838,7 +1839,7 @@ def _deals(
     d["contact_id"] = keys.map(chosen).astype("string").where(ok, _col(d, "contact_id"))
     several = _several_contacts(best)
     if not several.empty:
-        d["contact_ids_all"] = keys.map(several).astype("string").where(ok)
+        d[CONTACT_LISTS] = keys.map(several).astype("string").where(ok)
 
     deal_dates = rows.assign(
         created=created[ok], closed=closed_at[ok], won=won[ok].fillna(False).astype(bool)

@@ -32,6 +32,7 @@ from smk.io.merges import MERGED_IDS, merge_redirect
 from smk.model import (
     AS_LEAD_COLUMNS,
     BY_DESIGN_REASONS,
+    CONTACT_LISTS,
     CRM,
     DELETED_IN_CRM,
     DELETED_IN_SALESFORCE,
@@ -1975,10 +1976,6 @@ def _repoint(
         hit = is_in(frame[column], merged_ids).to_numpy()
         if hit.any():
             frame.loc[hit, column] = frame.loc[hit, column].map(redirect)
-
-
-#: The extra column of a record's every contact, `;`-separated (`smk.io.mapping.map_frame`)
-CONTACT_LISTS = "contact_ids_all"
 
 
 def _listed(frame: pd.DataFrame) -> pd.Series | None:
