@@ -1854,8 +1854,15 @@ def _several_contacts(links: pd.DataFrame) -> pd.Series:
     (`smk.sla.deal_contacts`), so the order of its contact roles changes nothing."""
     people = links.drop_duplicates(["row", "contact_id"])
     people = people[people["row"].duplicated(keep=False).to_numpy(dtype=bool)]
-    lists = people.groupby("row", sort=False)["contact_id"].agg(MULTI_SEPARATOR.join)
-    return lists.astype("string")
+    codes, keys = pd.factorize(people["row"])
+    ids = people["contact_id"].astype(str).to_numpy(dtype=object)
+    place = people.groupby(codes, sort=False).cumcount().to_numpy()
+    lists = np.empty(len(keys), dtype=object)
+    lists[codes[place == 0]] = ids[place == 0]
+    for k in range(1, int(place.max(initial=0)) + 1):  # the k-th contact of every row at once
+        at = place == k
+        lists[codes[at]] = lists[codes[at]] + MULTI_SEPARATOR + ids[at]
+    return pd.Series(lists, index=keys, dtype="string")
 
 
 #: added to the `priority` of a deal's link to a person the export marks deleted: a live
