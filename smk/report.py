@@ -1398,11 +1398,11 @@ def report_blocker(crm: CRM) -> str | None:
 
 
 #: smk's own notebooks that convert amounts with `fx_rates` (`_converted`): funnel_sla the
-#: deals created by the month's end (`sla.deal_table`, rates or not), segmentation every deal
-#: (`segmentation.rfm_table`), attribution the deals won in its window (created, for
-#: `conversion: opportunity`: `attribution.journeys`) and the spend of its window
-#: (`spend_by_channel`); the last two only when rates are given (without, several currencies
-#: are added as they are, with a warning: `sla.deal_amounts`).
+#: deals created by the month's end (`sla.deal_table`: `sla.deal_values`), segmentation the
+#: deals created or closed by then (`segmentation.rfm_table`), attribution the deals won in its
+#: window (created, for `conversion: opportunity`: `attribution.journeys`) and the spend of its
+#: window (`spend_by_channel`); the last two by `sla.deal_amounts`, which without rates adds
+#: several currencies as they are, with a warning, but refuses one other than the reporting one.
 _CONVERTS = ("funnel_sla", "segmentation", "attribution")
 
 
@@ -1425,9 +1425,9 @@ def currency_gap(
     `month` (`check_currencies`): the message naming where the params file writes the rates
     (`_where_written`: the notebook's section, or its top-level settings) and the
     currencies, and which rows that notebook converts; None when every notebook can."""
-    import papermill as pm
+    import warnings
 
-    from smk.sla import deal_values
+    import papermill as pm
 
     packaged = _packaged_names()
     for nb in notebooks:
@@ -1441,11 +1441,13 @@ def currency_gap(
             continue  # rates the cell does not tell
         currency = currency if isinstance(currency, str) else None
         counted = crm.of_pipelines(_setting(given, cell, "pipelines"))  # its deals only
-        for which, rows, without_rates in _converted(name, counted, given, cell, month):
-            if rows.empty or "currency" not in rows or not (rates or without_rates):
+        for which, rows, convert in _converted(name, counted, given, cell, month):
+            if rows.empty or "currency" not in rows:
                 continue
             try:
-                deal_values(rows, rates, currency)
+                with warnings.catch_warnings():  # the notebook gives the warning, if any
+                    warnings.simplefilter("ignore")
+                    convert(rows, rates, currency)
             except TypeError:  # rates of another kind: a notebook of that name but the user's
                 break
             except ValueError as exc:
@@ -1482,15 +1484,18 @@ def check_pipelines(crm: CRM, notebooks: list[Path], params: dict) -> None:
 
 def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> list[tuple]:
     """What smk's notebook `name` converts with its `fx_rates` for `month`: (which rows, the
-    rows, whether it converts them without rates too)."""
+    rows, the function of `smk.sla` it converts them with: `deal_values`, or `deal_amounts`,
+    which adds several currencies without rates instead of refusing them)."""
+    from smk.sla import deal_amounts, deal_values
+
     if name == "funnel_sla":
         deals = crm.deals[crm.deals["created_at"] < month.end]
-        return [(f"deals created by the end of {month}", deals, True)]
+        return [(f"deals created by the end of {month}", deals, deal_values)]
     if name == "segmentation":
         from smk.segmentation import deals_used
 
         which = f"the deals created or closed by the end of {month}"
-        return [(which, deals_used(crm, month.end), False)]
+        return [(which, deals_used(crm, month.end), deal_amounts)]
     from smk.attribution.journeys import CONVERSIONS, check_conversion, window_start
     from smk.attribution.money import spend_in
 
@@ -1503,15 +1508,15 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
     window = f"the spend of {start:%Y-%m} to {month}"
     source, time_col = CONVERSIONS[conversion]
     if source != "deals":
-        return [(window, spend, False)]
+        return [(window, spend, deal_amounts)]
     deals, verb = crm.deals, "created"
     if conversion == "won":
         deals, verb = deals[deals["is_won"].fillna(False).astype(bool)], "won"
     converting = (deals[time_col] >= start) & (deals[time_col] < month.end)  # journeys' period
     which = f"the deals {verb} from {start:%Y-%m} to {month}"
     return [
-        (which, deals[converting.fillna(False).to_numpy(dtype=bool)], False),
-        (window, spend, False),
+        (which, deals[converting.fillna(False).to_numpy(dtype=bool)], deal_amounts),
+        (window, spend, deal_amounts),
     ]
 
 

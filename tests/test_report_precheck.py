@@ -208,7 +208,7 @@ RATES = {"fx_rates": {"EUR": 1.0, "CHF": 1.05}}
         (["funnel_sla"], "2026-02", RATES, None),  # GBP's deal: March
         (["funnel_sla"], "2026-03", RATES, "GBP"),  # ... and now it counts
         # segmentation converts the deals created or closed by the month's end (not a later
-        # one: `segmentation.deals_used`), but only when rates are given
+        # one: `segmentation.deals_used`); without rates, several currencies are added
         (["segmentation"], "2026-01", RATES, None),
         (["segmentation"], "2026-02", RATES, None),  # GBP's deal: March
         (["segmentation"], "2026-03", RATES, "GBP"),
@@ -501,6 +501,79 @@ def test_spend_in_a_currency_without_exchange_rate_is_refused_before_any_noteboo
         check_currencies(crm, chosen, {}, Month("2026-03"))
     assert "(attribution converts the spend of 2025-04 to 2026-03)" in str(caught.value)
     check_currencies(crm, chosen, {"fx_rates": {}}, Month("2026-03"))  # no rates: as they are
+
+
+def _export_in_chf(tmp_path: Path, spend_currency: str = "CHF") -> Path:
+    """A canonical export whose deals (won in February 2026) are all in CHF, and its spend in
+    `spend_currency`."""
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    (folder / "contacts.csv").write_text("contact_id,created_at\n1,2026-01-02T10:00:00Z\n")
+    (folder / "deals.csv").write_text(
+        "deal_id,contact_id,created_at,closed_at,is_won,amount,currency\n"
+        "7,1,2026-01-05T10:00:00Z,2026-02-09T10:00:00Z,true,10,CHF\n"
+        "8,1,2026-01-12T10:00:00Z,2026-02-16T10:00:00Z,true,5,CHF\n"
+    )
+    (folder / "spend.csv").write_text(
+        "month,channel,campaign,amount,currency\n"
+        f"2026-02-01,paid_search,brand,100,{spend_currency}\n"
+    )
+    return folder
+
+
+NO_RATES = {"notebooks": {name: {"fx_rates": {}} for name in ("segmentation", "attribution")}}
+MQL = {"notebooks": {"attribution": {"fx_rates": {}, "conversion": "mql"}}}
+
+
+@pytest.mark.parametrize(
+    ("notebook", "params", "spend_currency", "refused"),
+    [
+        # without rates, deals in one currency other than the reporting one are refused by
+        # `sla.deal_amounts` (segmentation's and attribution's deals and spend) ...
+        ("segmentation", NO_RATES, "EUR", "deals are in CHF, the reporting currency is EUR: "),
+        ("segmentation", {"fx_rates": {}}, "EUR", "deals are in CHF, the reporting currency"),
+        ("attribution", NO_RATES, "CHF", "deals are in CHF, the reporting currency is EUR: "),
+        ("attribution", MQL, "CHF", "deals are in CHF, the reporting currency is EUR: "),  # spend
+        ("attribution", NO_RATES, "EUR", "deals are in CHF, the reporting currency is EUR: "),
+        # ... not when they are in the reporting currency (several currencies are added as
+        # they are: above), nor deals that conversion does not value
+        ("segmentation", {**NO_RATES, "reporting_currency": "CHF"}, "EUR", None),
+        ("attribution", {**NO_RATES, "reporting_currency": "CHF"}, "CHF", None),
+        ("attribution", MQL, "EUR", None),  # only the spend converts: in EUR
+    ],
+)
+def test_one_foreign_currency_without_rates_is_refused_as_the_notebooks_refuse_it(
+    tmp_path, notebook, params, spend_currency, refused
+):
+    """`fx_rates: {}` for segmentation or attribution and every deal in CHF (reporting in
+    EUR): the pre-check let it through, the notebook stopped half-way (exit 3)."""
+    from smk.periods import Month
+    from smk.report import check_currencies
+
+    crm = smk.load(_export_in_chf(tmp_path, spend_currency))
+    chosen = discover_notebooks([notebook])
+    if refused is None:
+        check_currencies(crm, chosen, params, Month("2026-02"))
+        return
+    with pytest.raises(ValueError, match=re.escape(refused)):
+        check_currencies(crm, chosen, params, Month("2026-02"))
+
+
+def test_smk_report_refuses_deals_in_one_foreign_currency_without_rates(tmp_path, capsys):
+    """`notebooks: {segmentation: {fx_rates: {}}}` and every deal in CHF: notebook 02 failed
+    in its rfm cell with exit 3 ("report failed") instead of a refusal before any notebook."""
+    export, out = _export_in_chf(tmp_path), tmp_path / "reports"
+    params = tmp_path / "params.yaml"
+    params.write_text("notebooks:\n  segmentation:\n    fx_rates: {}\n")
+    args = ["report", "--data", str(export), "--month", "2026-02", "--out", str(out), "--quiet"]
+    assert main([*args, "--notebooks", "segmentation", "--params", str(params)]) == 2
+    assert (
+        "notebooks.segmentation: deals are in CHF, the reporting currency is EUR: set "
+        "reporting_currency to CHF, or give fx_rates to convert them (e.g. {'EUR': 1.0, 'CHF': "
+        "...}). No notebook was run (segmentation converts the deals created or closed by the "
+        "end of 2026-02)"
+    ) in capsys.readouterr().err
+    assert not (out / "2026-02").exists()
 
 
 # ------------------------------------------------------------------ rates and reporting currency
