@@ -14,7 +14,7 @@ import pytest
 
 import smk
 from smk.errors import CRMExportError
-from smk.io.mapping import read_mapping
+from smk.io.mapping import read_mapping, untold_deals
 
 DATE = "2026-03-02"
 
@@ -111,6 +111,72 @@ def test_a_partly_empty_flag_column_keeps_its_values_and_fills_the_rest(tmp_path
     assert warnings_with(crm, "'Is Deal Closed?' is empty in 2 rows")
     [untold] = warnings_with(crm, "cannot tell")
     assert "'Renewed' (1)" in untold and "Churned" not in untold
+
+
+def test_a_closed_deal_at_a_custom_won_stage_without_its_won_flag_is_said(tmp_path: Path) -> None:
+    """`Is Deal Closed?` true and `Is Closed Won` blank at a stage the is_won rule does not
+    call won and that names no loss (`Contract Signed`): the deal loads as lost, which the
+    load said only when the stage gave both flags. A deal whose won flag is given, or at a
+    stage named lost, is no news."""
+    export(
+        tmp_path,
+        "all-deals",
+        FLAGS_HEADER,
+        "1,Contract Signed,100,2026-02-01 09:00,true,",
+        "2,Contract Signed,200,2026-02-01 09:00,true,",
+        "3,Contract Signed,300,2026-02-01 09:00,true,true",  # its own won flag: no news
+        "4,Closed Lost,400,2026-02-01 09:00,true,",
+        "5,Churned,500,2026-02-01 09:00,true,",
+        "6,Closed Won,600,2026-02-01 09:00,,",
+    )
+    crm = smk.load(tmp_path)
+    assert _flags(crm)[:3] == [[True, False], [True, False], [True, True]]
+    assert warnings_with(crm, "with no won revenue") == [
+        "deals.stage: 3 deals closed by their own closed flag, with no won flag, at stage values "
+        "the is_won rule does not call won, which name no lost stage: 'Contract Signed' (2), "
+        "'Churned' (1); they are taken as lost, with no won revenue: fill the deals' won flag "
+        "where it is empty (Is Closed Won: 5 rows), or map the values with a mapping file "
+        "(docs/mappings.md)"
+    ]
+    account = crm.quality.tables["deals"]
+    assert account.read == account.loaded + account.n_set_aside == 6
+
+
+def test_a_closed_deal_without_a_won_column_is_told_to_export_it(tmp_path: Path) -> None:
+    export(
+        tmp_path,
+        "all-deals",
+        "Record ID,Deal Stage,Amount,Create Date,Is Deal Closed?",
+        "1,Contract Signed,100,2026-02-01 09:00,true",
+    )
+    [said] = warnings_with(smk.load(tmp_path), "with no won revenue")
+    assert said.startswith("deals.stage: 1 deal closed by its own closed flag, with no won flag")
+    assert said.endswith(
+        "it is taken as lost, with no won revenue: export the deals' won flag too (HubSpot: Is "
+        "Closed Won), or map the values with a mapping file (docs/mappings.md)"
+    )
+
+
+def test_stages_with_empty_flag_columns_are_told_to_fill_them(tmp_path: Path) -> None:
+    """The advice for stages smk cannot tell was to export the flag columns, which the file
+    has, empty: it says which to fill, and where; the deals are still counted as untold."""
+    export(
+        tmp_path,
+        "all-deals",
+        FLAGS_HEADER,
+        "1,37336401,100,2026-02-01 09:00,,",
+        "2,37336401,200,2026-02-01 09:00,,",
+        "3,Closed Won,300,2026-02-01 09:00,true,",
+    )
+    crm = smk.load(tmp_path)
+    [said] = warnings_with(crm, "cannot tell")
+    assert said == (
+        "deals.stage: 2 deals at stage values smk cannot tell open from closed: '37336401' (2); "
+        "they are taken as open: fill the deals' closed and won flags where they are empty (Is "
+        "Deal Closed?: 2 rows, Is Closed Won: 3 rows), or map the values with a mapping file "
+        "(docs/mappings.md)"
+    )
+    assert untold_deals(crm.quality.warnings) == 2
 
 
 def test_filled_flag_columns_are_not_said(tmp_path: Path) -> None:

@@ -934,6 +934,39 @@ def test_load_sql_does_not_count_deleted_deals_among_the_untold_stages(tmp_path,
     assert len(crm.quality.set_aside("deals")) == 1
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_says_closed_deals_taken_as_lost_at_stages_that_name_no_loss(tmp_path, backend):
+    """hs_is_closed true, hs_is_closed_won blank: a stage the stage table leaves untold whose
+    label names no loss (`Contract Signed`), or that it lacks, loads the deal as lost, which
+    the load did not say; one whose closed_won the table sets (`Renewed`) is told, and a deal
+    the sync marks deleted is set aside, not counted."""
+    tables = _untold_sync(["12345", "12346", "99999"])
+    deal = pd.concat([tables["deal"], tables["deal"].iloc[[0]]], ignore_index=True)
+    deal["deal_id"] = pd.array([100, 101, 102, 103], dtype="Int64")
+    deal["property_hs_is_closed"] = pd.array([True] * 4, dtype="boolean")
+    deal["property_hs_is_closed_won"] = pd.array([None] * 4, dtype="boolean")
+    deal["_fivetran_deleted"] = [False, False, False, True]
+    tables["deal"] = deal
+    tables["deal_pipeline_stage"] = pd.DataFrame(
+        {
+            "stage_id": ["12345", "12346"],
+            "label": ["Contract Signed", "Renewed"],
+            "closed_won": pd.array([None, True], dtype="boolean"),
+        }
+    )
+    crm = load_sql(make_db(tmp_path, backend, tables))
+    deals = crm.deals.set_index("deal_id")
+    assert deals["is_won"].to_dict() == {"100": False, "101": True, "102": False}
+    (said,) = [w for w in crm.quality.warnings if "with no won revenue" in w]
+    assert said.startswith(
+        "deals.stage: 2 deals closed by their own closed flag, with no won flag, at stage values "
+        "the is_won rule does not call won, which name no lost stage: '99999' (1), 'Contract "
+        "Signed' (1); they are taken as lost"
+    )
+    account = crm.quality.tables["deals"]
+    assert account.read == account.loaded + account.n_set_aside == 4
+
+
 def _salesforce_sync() -> dict[str, pd.DataFrame]:
     """Salesforce as Fivetran syncs it: snake_case objects and fields."""
     return {

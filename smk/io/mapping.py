@@ -1074,6 +1074,9 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     # the reader's warnings, for the load, and the tasks' (`_task_work`)
     mapped.attrs["warnings"] = [*frame.attrs.get("warnings", ()), *notes]
     mapped.attrs["untold"] = untold  # for `read_table`'s warning, once for all its files
+    # by `derive` column, the header it is read from (None: the file lacks it) and the rows
+    # the rule filled, for that warning's advice (`_fill_advice`)
+    mapped.attrs["flags"] = {col: [read.get(col), filled.get(col, 0)] for col in tm.derive}
     mapped.attrs["unfound"] = unfound  # the same (`unfound_warning`)
     mapped.attrs["headers"] = [c for c in frame.columns if c not in _READER_META] if unfound else []
     mapped.attrs["mapped_extras"] = extras  # validate's warnings
@@ -1572,12 +1575,52 @@ def _derive(
         if col == "is_closed" or ("false_for" in rule and not _won_beside_closed(col, tm)):
             unmatched = hit.eq(False).to_numpy(dtype=bool, na_value=False) & ~aside
             untold.append((col, rule["from"], untold_counts(src[unmatched], rule)))
-    if {"is_closed", "is_won"} <= set(derived):
-        origin = tm.derive["is_closed"]["from"]
-        src = _rule_source(out, frame, headers, origin)
-        counts = _closed_not_won(src, derived["is_closed"], derived["is_won"], tm, aside)
-        untold.append((CLOSED_NOT_WON, origin, counts))
+    if "is_won" in derived and "is_closed" in tm.derive and "is_closed" in out:
+        untold += _lost_untold(out, frame, headers, tm, derived, aside)
     return untold, {col: n for col, n in filled.items() if n}
+
+
+def _lost_untold(
+    out: pd.DataFrame,
+    frame: pd.DataFrame,
+    headers: dict[str, str],
+    tm: TableMapping,
+    derived: dict[str, pd.Series],
+    aside: np.ndarray,
+) -> list[tuple[str, str, dict[str, int]]]:
+    """`_derive`'s ``(key, from, counts)`` of the deals closed and taken as not won by the
+    is_won rule at a stage that names no loss (`_closed_not_won`): `CLOSED_NOT_WON` where the
+    is_closed rule closed them, `CLOSED_BY_FLAG_NOT_WON` where their own closed flag did (a
+    HubSpot export's `Is Deal Closed?` given, `Is Closed Won` blank: lost, silently)."""
+    src = _rule_source(out, frame, headers, tm.derive["is_closed"]["from"])
+    if src is None:
+        return []
+    by_rule = derived.get("is_closed", pd.Series(pd.NA, index=out.index)).notna()
+    return lost_untold(src, out["is_closed"], derived["is_won"], by_rule, tm, aside)
+
+
+def lost_untold(
+    src: pd.Series,
+    closed: pd.Series,
+    won: pd.Series,
+    by_rule: pd.Series,
+    tm: TableMapping,
+    aside: np.ndarray,
+) -> list[tuple[str, str, dict[str, int]]]:
+    """The ``untold`` entries of the deals `closed` (flags as text) and not `won` (the is_won
+    rule's: <NA> where the deal has its own) at stage values `src` that name no loss
+    (`_closed_not_won`), split by whether the is_closed rule closed them (`by_rule`) or their
+    own flag did; a database's sync counts them again after its stage table
+    (`smk.io.sql`)."""
+    flags = parse_bools(closed)[0]
+    return [
+        (
+            key,
+            tm.derive["is_closed"]["from"],
+            _closed_not_won(src, flags.where(rows), won, tm, aside),
+        )
+        for key, rows in ((CLOSED_NOT_WON, by_rule), (CLOSED_BY_FLAG_NOT_WON, ~by_rule))
+    ]
 
 
 def _to_derive(given: pd.Series | None, col: str, tm: TableMapping, n: int) -> np.ndarray:
@@ -1611,6 +1654,9 @@ def _won_beside_closed(col: str, tm: TableMapping) -> bool:
 #: the `untold` key of the deals the is_closed rule calls closed and the is_won rule not won,
 #: at a stage that names no loss (`_closed_not_won`)
 CLOSED_NOT_WON = "closed, not won"
+#: the same for the deals whose own closed flag closed them, the is_won rule giving their
+#: blank won flag (`_lost_untold`)
+CLOSED_BY_FLAG_NOT_WON = "closed by its flag, not won"
 #: a stage that names a loss: `Lost`, `Closed Lost`, `closedlost`, `Closed-Lost to
 #: Competition`, or any `Closed ...` stage the is_won rule does not call won (HubSpot's and
 #: Zoho's convention, which the HubSpot mapping and the Zoho example follow: `Closed: abandoned`)
@@ -1642,11 +1688,16 @@ def untold_counts(values: pd.Series, rule: dict) -> dict[str, int]:
     }
 
 
+_MAP_VALUES = "map the values with a mapping file (docs/mappings.md)"
 #: what the warning of deals at stages smk cannot tell open from closed advises for files
+#: without the flag columns (`_remedy`: for files that leave them empty, to fill them)
 STAGE_REMEDY = (
-    "export the deals' closed and won flags too (HubSpot: Is Deal Closed?, Is Closed Won), or map "
-    "the values with a mapping file (docs/mappings.md)"
+    "export the deals' closed and won flags too (HubSpot: Is Deal Closed?, Is Closed Won), or "
+    + _MAP_VALUES
 )
+#: what the warning of deals closed by their own flag without a won one advises for files
+#: without the won flag column (`CLOSED_BY_FLAG_NOT_WON`)
+WON_FLAG_REMEDY = "export the deals' won flag too (HubSpot: Is Closed Won), or " + _MAP_VALUES
 
 
 def rule_remedy(tm: TableMapping, origin: str) -> str:
@@ -1714,11 +1765,17 @@ def untold_warning(
             f"{rows} at {origin} values its pattern does not match {'are' if n > 1 else 'is'} "
             f"taken as open, closed or not: {listed}; {remedy}"
         )
-    if col == CLOSED_NOT_WON:
+    if col in (CLOSED_NOT_WON, CLOSED_BY_FLAG_NOT_WON):
+        closed = (
+            f"at {origin} values the is_closed rule calls closed and"
+            if col == CLOSED_NOT_WON
+            else f"closed by {'their' if n > 1 else 'its'} own closed flag, with no won flag, "
+            f"at {origin} values"
+        )
         return (
-            f"{table}.{origin}: {rows} at {origin} values the is_closed rule calls closed and "
-            f"the is_won rule does not call won, which name no lost stage: {listed}; "
-            f"{'they are' if n > 1 else 'it is'} taken as lost, with no won revenue: {remedy}"
+            f"{table}.{origin}: {rows} {closed} the is_won rule does not call won, which name "
+            f"no lost stage: {listed}; {'they are' if n > 1 else 'it is'} taken as lost, with no "
+            f"won revenue: {remedy}"
         )
     if col == "is_closed":
         return (
@@ -1895,7 +1952,7 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
             untold.setdefault((col, origin), Counter()).update(counts)
     for (col, origin), counts in untold.items():  # one warning per rule, for all the files
         if counts:
-            remedy = _remedy(tm, col, origin)
+            remedy = _remedy(tm, col, origin, frames)
             listed = "false_for" in tm.derive.get(col, {})
             out.attrs["warnings"].append(
                 untold_warning(table, col, origin, counts, remedy, false_for=listed)
@@ -1907,11 +1964,36 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
     return out
 
 
-def _remedy(tm: TableMapping, col: str, origin: str) -> str:
-    """The advice of `read_table`'s warning of values a rule cannot tell."""
+def _remedy(tm: TableMapping, col: str, origin: str, frames: list[pd.DataFrame]) -> str:
+    """The advice of `read_table`'s warning of values a rule cannot tell: for deals whose
+    flags the rules gave in files that have the flag columns, to fill them (`_fill_advice`)."""
     if col == CLOSED_NOT_WON:
         return won_remedy(tm, origin)
-    return rule_remedy(tm, origin) if tm.given is not None else STAGE_REMEDY
+    if col == CLOSED_BY_FLAG_NOT_WON:
+        fill = _fill_advice(frames, ["is_won"], "won flag")
+        if tm.given is not None:
+            return f"{fill}, or {won_remedy(tm, origin)}" if fill else won_remedy(tm, origin)
+        return f"{fill}, or {_MAP_VALUES}" if fill else WON_FLAG_REMEDY
+    if tm.given is not None:
+        return rule_remedy(tm, origin)
+    fill = _fill_advice(frames, ["is_closed", "is_won"], "closed and won flags")
+    return f"{fill}, or {_MAP_VALUES}" if fill else STAGE_REMEDY
+
+
+def _fill_advice(frames: list[pd.DataFrame], cols: list[str], flags: str) -> str:
+    """`fill the deals' won flag where it is empty (Is Closed Won: 3 rows)`, when every file
+    has a column for each of `cols` and some leave it empty (`map_frame`'s ``flags``); ""
+    when a file lacks one (the advice is then to export it)."""
+    empty: Counter = Counter()
+    for f in frames:
+        for col in cols:
+            header, n = f.attrs.get("flags", {}).get(col, (None, 0))
+            if header is None:
+                return ""
+            empty[header] += n
+    said = ", ".join(f"{h}: {n:,} row{'s' if n > 1 else ''}" for h, n in empty.items() if n)
+    where = "they are" if len(cols) > 1 else "it is"
+    return f"fill the deals' {flags} where {where} empty ({said})" if said else ""
 
 
 def _joined_attrs(out: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -59,6 +59,7 @@ from smk.io.mapping import (
     SYNC_DELETED,
     TableMapping,
     builtin_mapping,
+    lost_untold,
     map_frame,
     marked_deleted,
     untold_counts,
@@ -1051,6 +1052,7 @@ def _resolve_stages(
         out["stage"] = out["stage"].map(stages[label]).astype("string").where(known, out["stage"])
     told = stages.index[flags["told"].to_numpy(dtype=bool)]
     _untold_stages(out, told, tm, _blank_flags(frame, tm, "is_closed"))
+    _lost_stages(out, frame, stages.index[flags["won_told"].to_numpy(dtype=bool)], tm)
 
 
 def _blank_flags(frame: pd.DataFrame, tm: TableMapping, col: str) -> np.ndarray:
@@ -1082,9 +1084,28 @@ def _untold_stages(out: pd.DataFrame, told: pd.Index, tm: TableMapping, blank: n
     out.attrs["untold"] = [*kept, ("is_closed", rule["from"], counts)]
 
 
+def _lost_stages(out: pd.DataFrame, frame: pd.DataFrame, told: pd.Index, tm: TableMapping) -> None:
+    """Count again, in `out.attrs["untold"]`, the closed deals taken as lost at a stage that
+    names no loss (`mapping.lost_untold`: `map_frame` counted them by stage id, before the
+    stage table won some): those whose own won flag is blank and whose stage
+    ``deal_pipeline_stage`` does not tell won or lost (`told`: its closed_won or
+    probability), by stage (label, else id), bar the rows `map_frame` sets aside."""
+    if not {"is_closed", "is_won"} <= set(tm.derive):
+        return
+    blank = _blank_flags(frame, tm, "is_won") & ~out["stage_id"].isin(told).to_numpy(dtype=bool)
+    won = parse_bools(out["is_won"])[0].where(blank)
+    by_rule = pd.Series(_blank_flags(frame, tm, "is_closed"), index=out.index)
+    aside = out["_reason"].notna().to_numpy(dtype=bool)  # `map_frame`'s reasons
+    stage = as_text(clean_text(out["stage"]))
+    counted = lost_untold(stage, out["is_closed"], won, by_rule, tm, aside)
+    keys = {key for key, _, _ in counted}
+    out.attrs["untold"] = [*(u for u in out.attrs.get("untold", ()) if u[0] not in keys), *counted]
+
+
 def _stage_flags(stages: pd.DataFrame, tm: TableMapping) -> pd.DataFrame:
     """Won and closed per stage of ``deal_pipeline_stage`` (indexed by stage id), and whether
-    its row tells open from closed (``told``: a closed flag, or a probability that says).
+    its row tells open from closed (``told``: a closed flag, or a probability that says) and
+    won from lost (``won_told``: closed_won, or a probability that says).
 
     Fivetran's ``closed_won`` (and ``is_closed``, which older syncs carry) decide where set.
     Otherwise a stage is won at probability 1 and closed at probability 0 or 1 (HubSpot fixes
@@ -1099,7 +1120,11 @@ def _stage_flags(stages: pd.DataFrame, tm: TableMapping) -> pd.DataFrame:
     flag = _flag(stages, "is_closed")
     closed = flag.fillna(won | end_at | _derived(names, tm, "is_closed"))
     told = flag.notna().to_numpy(dtype=bool) | said.to_numpy(dtype=bool)
-    return pd.DataFrame({"is_won": won, "is_closed": closed, "told": told}, index=stages.index)
+    won_told = _flag(stages, "closed_won").notna().to_numpy(dtype=bool) | said.to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {"is_won": won, "is_closed": closed, "told": told, "won_told": won_told},
+        index=stages.index,
+    )
 
 
 def _flag(frame: pd.DataFrame, name: str) -> pd.Series:
