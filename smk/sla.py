@@ -474,6 +474,16 @@ def _sla_hours(start: pd.Series, end: pd.Series, sla: SLA) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ first activity
+def _on_local_days(activities: pd.DataFrame, sla: SLA) -> pd.DataFrame:
+    """`activities` with each date-only `occurred_at` (a Salesforce task's date) at the start
+    of that date in the team's time zone, as a date-only MQL date is (`day_start_in`): a call
+    logged on the MQL's date answers it, also west of UTC, where 00:00 UTC is the evening
+    before."""
+    given = activities["occurred_at"]
+    moved = day_start_in(given, sla.timezone)
+    return activities if moved is given else activities.assign(occurred_at=moved)
+
+
 @checked_tables
 def first_activity_after(
     contacts: pd.DataFrame,
@@ -668,7 +678,7 @@ def mql_leads(
     # MQL date: sales already had it, so that work answers it at once (0 hours), not never
     since = start.mask(pd.Series(inferred, index=start.index), mqls["created_at"])
     first = first_activity_after(
-        mqls, crm.activities, since.fillna(start), as_of, sla.activity_types
+        mqls, _on_local_days(crm.activities, sla), since.fillna(start), as_of, sla.activity_types
     )
     answered = first.where(first.isna() | (first > start), start)  # not before the MQL
     hours = (_as_int(answered).astype("float64") - _as_int(start)) / _NS_PER_HOUR

@@ -286,3 +286,24 @@ def test_a_previous_month_the_export_starts_in_by_utc_only_says_so():
     )
     utc = _not_comparable(crm, periods.Month("2026-05"), SLA(timezone="UTC"))
     assert utc == "the export starts on 2026-05-31, inside 2026-05"
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [(NEW_YORK, "2026-10-06 04:00"), ("America/Los_Angeles", "2026-10-06 07:00"), (TOKYO, None)],
+)
+def test_a_call_dated_the_mql_date_answers_it_in_any_zone(zone, start):
+    # a Salesforce task's date: 00:00 UTC, the evening before in New York; it is the MQL's
+    # local day, as the date-only MQL date is, so it answers it at once
+    crm = _crm("2026-10-06", "2026-10-06")
+    lead = sla.mql_leads(crm, SLA(timezone=zone), as_of="2026-11-01").iloc[0]
+    assert lead["worked"] and lead["within_sla"] and not lead["leaked"]
+    assert lead["speed_to_lead_hours"] == 0
+    if start:
+        assert lead["first_activity_at"] == pd.Timestamp(start, tz="UTC")
+
+
+def test_a_call_dated_the_day_before_the_mql_date_does_not_answer_it():
+    crm = _crm("2026-10-06", "2026-10-05")
+    lead = sla.mql_leads(crm, SLA(timezone=NEW_YORK), as_of="2026-11-01").iloc[0]
+    assert lead["first_activity_at"] == pd.Timestamp("2026-10-30 12:00", tz="UTC")
