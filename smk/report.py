@@ -461,11 +461,29 @@ def declared_parameters(notebook: Path) -> set[str]:
 
 
 def params_for(notebook: Path, params: dict, declared: set[str] | None = None) -> dict:
-    """Settings for one notebook: the shared ones it declares, then its own section."""
+    """Settings for one notebook: the shared ones it declares, then its own section. Lead
+    scoring takes the team's week (`WEEK_KEYS`) the funnel page's section gives, unless its
+    own section gives it too: the report's month is judged by that week (`working_week`), so
+    the scoring page counts the same days."""
     declared = declared_parameters(notebook) if declared is None else declared
     shared = {k: v for k, v in params.items() if k != "notebooks" and k in declared}
-    own = (params.get("notebooks") or {}).get(notebook_name(notebook)) or {}
-    return {**shared, **own}
+    name = notebook_name(notebook)
+    funnel = _section(params, "funnel_sla")
+    week = {key: funnel[key] for key in _inherited(params, name) if key in declared}
+    return {**shared, **week, **_section(params, name)}
+
+
+def _inherited(params: dict, name: str) -> dict[str, str]:
+    """The settings notebook `name` takes from another's section of the params file, by
+    where the file writes them (`params_for`): lead scoring's week from the funnel page's."""
+    if name != "lead_scoring":
+        return {}
+    funnel = _section(params, "funnel_sla")
+    return {key: f"notebooks.funnel_sla.{key}" for key in WEEK_KEYS if key in funnel}
+
+
+#: the settings that make a team's working week: the funnel page's SLA and lead scoring's
+WEEK_KEYS = ("weekmask", "holidays", "timezone")
 
 
 #: What a parameters cell's annotation asks for, and the values that pass as it (an `int` also
@@ -632,7 +650,7 @@ def _parameters_cell(notebook: Path):
     return _cell_tagged(nb, "parameters")
 
 
-def _check_sla_settings(name: str, settings: dict, own: dict) -> None:
+def _check_sla_settings(name: str, settings: dict, own: dict, via: dict | None = None) -> None:
     """The settings a notebook passes to `smk.sla.SLA` (its parameters named like the SLA's
     fields), checked by the SLA itself; a refusal says where the file writes the settings it
     refuses (each that the SLA refuses with the others at their defaults, else all given):
@@ -647,7 +665,8 @@ def _check_sla_settings(name: str, settings: dict, own: dict) -> None:
         SLA(**given)
     except (ValueError, TypeError) as exc:
         refused = [key for key in given if _refuses(SLA, {key: given[key]})] or list(given)
-        raise ValueError(f"the params file: {_where_written(name, refused, own)}: {exc}") from None
+        where = _where_written(name, refused, own, via)
+        raise ValueError(f"the params file: {where}: {exc}") from None
 
 
 def _refuses(check, settings: dict) -> bool:
@@ -785,21 +804,25 @@ def _check_known_settings(name: str, settings: dict, own: dict) -> None:
             ) from None
 
 
-def _written_as(name: str, keys: list[str], own: dict) -> str:
+def _written_as(name: str, keys: list[str], own: dict, via: dict | None = None) -> str:
     """Settings `keys` of notebook `name` named as the params file writes them: one in the
-    notebook's section `own` as `notebooks.<name>.<key>`, one at the file's top level (which
-    every notebook taking it gets) as `<key>`, then `(for notebook <name>)` when any is."""
-    written = [f"notebooks.{name}.{key}" if key in own else key for key in keys]
+    notebook's section `own` as `notebooks.<name>.<key>`, one another section gives it (`via`,
+    `_inherited`) as written there, one at the file's top level (which every notebook taking
+    it gets) as `<key>`, then `(for notebook <name>)` when any is not in `own`."""
+    via = via or {}
+    written = [f"notebooks.{name}.{key}" if key in own else via.get(key, key) for key in keys]
     whose = "" if all(key in own for key in keys) else f" (for notebook {name})"
     return " and ".join(written) + whose
 
 
-def _where_written(name: str, keys: list[str], own: dict) -> str:
+def _where_written(name: str, keys: list[str], own: dict, via: dict | None = None) -> str:
     """Where the params file writes the settings `keys` of notebook `name`, for a refusal
     whose own text names them: the notebook's section `own` (`notebooks.<name>`) when all
     are there (or none is given), else the settings as written (`_written_as`: a top-level
     `seed` as `seed (for notebook segmentation)`)."""
-    return f"notebooks.{name}" if all(key in own for key in keys) else _written_as(name, keys, own)
+    if all(key in own for key in keys):
+        return f"notebooks.{name}"
+    return _written_as(name, keys, own, via)
 
 
 def _section(params: dict, name: str) -> dict:
@@ -848,10 +871,10 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
         given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
         for key, value in given.items():
             spec = cells[name].get(key)  # unknown names are refused below
-            if not spec:
-                continue
+            if not spec or (key in _inherited(params, name) and "funnel_sla" in cells):
+                continue  # another section's setting: refused once, for its own notebook
             annotation = spec["inferred_type_name"]
-            written = _written_as(name, [key], _section(params, name))
+            written = _written_as(name, [key], _section(params, name), _inherited(params, name))
             if _wrong_type(annotation, value):
                 wrong.append(
                     f"{written} must be of type {annotation} like its "
@@ -876,7 +899,7 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
             continue
         given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
         own = _section(params, name)
-        _check_sla_settings(name, given, own)
+        _check_sla_settings(name, given, own, _inherited(params, name))
         _check_known_settings(name, given, own)
         _check_rates_and_currency(name, given, cells[name], own)
     declared = {name: set(cell) for name, cell in cells.items()}
@@ -1553,7 +1576,7 @@ def working_week(settings: dict, notebooks: list[Path] | None = None):
     holidays, UTC days) when neither the file nor a funnel notebook gives one."""
     from smk.sla import SLA
 
-    keys = ("weekmask", "holidays", "timezone")
+    keys = WEEK_KEYS
     given = {**settings, **_section(settings, "funnel_sla")}
     cell = _funnel_defaults(notebooks or [])
     week = {key: _setting(given, cell, key) for key in keys if key in given or key in cell}

@@ -69,3 +69,41 @@ def test_the_lead_scoring_page_takes_a_sunday_to_thursday_teams_friday_as_no_gap
     code, month = _report(tmp_path / "default", export, "2026-07", "lead_scoring")
     assert code == 0
     assert _gap_warned(month / "03_lead_scoring.ipynb")
+
+
+def test_the_funnel_sections_week_reaches_lead_scoring_as_it_chooses_the_month():
+    # the report's month is judged by the funnel page's week (`working_week`), its section's
+    # first: lead scoring counts the same days, unless its own section says otherwise
+    lead_scoring, segmentation = discover_notebooks(["lead_scoring", "segmentation"])
+    params = {"timezone": "UTC", "notebooks": {"funnel_sla": {**WEEK, "mql_target": 9}}}
+    assert params_for(lead_scoring, params) == WEEK
+    assert SLA(**params_for(lead_scoring, params)) == working_week(params, [lead_scoring])
+    own = {**params, "notebooks": {**params["notebooks"], "lead_scoring": {"timezone": "UTC"}}}
+    assert params_for(lead_scoring, own) == {**WEEK, "timezone": "UTC"}
+    assert "weekmask" not in params_for(segmentation, params)
+
+
+def test_a_week_refused_in_the_funnel_section_is_named_there_once():
+    params = {"notebooks": {"funnel_sla": {"weekmask": 1111100}}}
+    written = r"notebooks\.funnel_sla\.weekmask"
+    with pytest.raises(ValueError, match=rf"{written} \(for notebook lead_scoring\) must be"):
+        check_params(discover_notebooks(["lead_scoring"]), params)
+    with pytest.raises(ValueError) as both:
+        check_params(discover_notebooks(["funnel_sla", "lead_scoring"]), params)
+    assert str(both.value).count("weekmask") == 1
+    params = {"notebooks": {"funnel_sla": {"weekmask": "Mon Mon Tue"}}}
+    with pytest.raises(ValueError, match=rf"{written} \(for notebook lead_scoring\): SLA weekmask"):
+        check_params(discover_notebooks(["lead_scoring"]), params)
+
+
+def test_a_sunday_to_thursday_week_in_the_funnel_section_is_no_gap_for_lead_scoring(tmp_path):
+    export = tmp_path / "export"
+    assert cli.main(["synth", "--contacts", "400", "--seed", "1", "--format", "canonical",
+                     "--end", "2026-07-29", "--out", str(export)]) == 0  # fmt: skip
+    params = tmp_path / "params.yaml"
+    week = {"notebooks": {"funnel_sla": {"weekmask": "Sun Mon Tue Wed Thu"}}}
+    params.write_text(yaml.safe_dump(week))
+    args = ["report", "--data", str(export), "--month", "latest", "--notebooks", "lead_scoring"]
+    args += ["--quiet", "--out", str(tmp_path / "reports"), "--params", str(params)]
+    assert cli.main(args) == 0  # latest: July, by the funnel section's week
+    assert not _gap_warned(tmp_path / "reports" / "2026-07" / "03_lead_scoring.ipynb")
