@@ -623,7 +623,7 @@ def _pipeline_keys(names: Iterable[str] | None) -> set[str]:
 
 
 #: How the pipelines sentence (`CRM.pipelines_sentence`) names the deals without a pipeline
-#: (a blank HubSpot Pipeline or Salesforce Type), listed after the pipelines.
+#: (a blank HubSpot Pipeline or Salesforce record type), listed after the pipelines.
 NO_PIPELINE = "no pipeline"
 
 

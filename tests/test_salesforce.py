@@ -368,11 +368,8 @@ def test_opportunities_become_deals(dl):
         True,
     )
     assert o1["closed_at"] == utc("2024-03-28")
-    assert (o1["pipeline"], o1["stage"], o1["product"]) == (
-        "New Business",
-        "Closed Won",
-        "Platform",
-    )
+    assert (o1["Type"], o1["stage"], o1["product"]) == ("New Business", "Closed Won", "Platform")
+    assert pd.isna(o1["pipeline"])  # Type is the kind of deal; no record type: no pipeline
     assert o1["contact_id"] == sf(C1)
     assert o1["owner_id"] == sf("0055g00000UsRa1")
     o2 = row(dl.deals, "deal_id", sf(O2))

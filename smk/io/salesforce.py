@@ -121,9 +121,16 @@ How Salesforce maps onto the model (rules a user can check):
   `Country`; any other person its Contact's own `AccountId`, `Title`, `MailingCountry`.
 - **Sources.** `LeadSource` values map onto the channel vocabulary (`LEAD_SOURCE_CHANNEL`); the
   raw value is ``original_source_detail``.
-- **Deals** come from Opportunity. `CloseDate` is ``closed_at`` only for closed opportunities
-  (for open ones it is the expected date and stays in the extra column `CloseDate`). `CloseDate`
-  is a date, read as 00:00 UTC of its day whatever the time zone: when it is the day the
+- **Deals** come from Opportunity. The pipeline is the opportunity's record type, its sales
+  process: `RecordType.Name` (report label "Opportunity Record Type"), else `RecordTypeId` (a
+  Data Loader export without the relationship field: each record type is still a pipeline of
+  its own, named by its id, as a HubSpot export's `deal_pipeline_id`). An export with neither
+  has every opportunity in one pipeline, unnamed (an empty ``pipeline``, as a HubSpot export
+  without Pipeline). `Type` (`New Customer`, `Existing Customer - Upgrade`, ...) says what kind
+  of deal it is, as HubSpot's Deal Type, not its pipeline: it is kept as an extra column.
+  `CloseDate` is ``closed_at`` only for closed opportunities (for open ones it is the expected
+  date and stays in the extra column `CloseDate`). `CloseDate` is a date, read as 00:00 UTC of
+  its day whatever the time zone: when it is the day the
   opportunity was created (in the export's time zone), ``closed_at`` is the creation moment
   rather than that midnight (`parse.on_day_of`); in a load in UTC, also when it is the day
   before a creation before 12:00 UTC (the evening before west of UTC), with a warning naming
@@ -601,13 +608,15 @@ _OBJECTS: dict[str, _Object] = {
                 "deal_id": ["Id", "Opportunity ID"],
                 "account_id": ["AccountId", "Account ID"],
                 "contact_id": ["ContactId", "Contact ID"],
+                # the record type is the sales process, its id when the export has no name;
+                # `Type` (new or existing business) is no pipeline: kept as an extra column
                 "pipeline": [
                     "RecordType.Name",
                     "RecordTypeName",
                     "Opportunity Record Type",
                     "Record Type",
-                    "Type",
-                    "Opportunity Type",
+                    "RecordTypeId",
+                    "Record Type ID",
                 ],
                 "stage": ["StageName", "Stage"],
                 "created_at": _CREATED,
@@ -2827,6 +2836,16 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna("")
 
 
+def _opportunity_type(deals: pd.DataFrame) -> pd.Series:
+    """Opportunity.Type, of Salesforce's default picklist: `New Customer` for an account's
+    first opportunity (the earliest created; one of no account too), `Existing Customer -
+    Upgrade` for its later ones. The kind of deal, not its pipeline (`RecordType.Name`)."""
+    first = deals.sort_values("created_at", kind="stable").drop_duplicates("account_id")
+    first_deal = deals["account_id"].map(first.set_index("account_id")["deal_id"])
+    new = deals["account_id"].isna() | first_deal.eq(deals["deal_id"]).fillna(False)
+    return pd.Series("Existing Customer - Upgrade", index=deals.index).mask(new, "New Customer")
+
+
 def _write(frame: pd.DataFrame, path: Path) -> Path:
     frame.to_csv(
         path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n"
@@ -3078,7 +3097,10 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
     `Closed - Converted`, `Closed - Not Converted` (stage other), `Qualified` / `MQL` (a stage
     without its date), else `Working - Contacted` when a Task or Event is written for the
     person and `Open - Not Contacted` when none is. Stage dates go to `MQL_Date__c` /
-    `SQL_Date__c`; opportunity and customer dates are carried by the opportunities.
+    `SQL_Date__c`; opportunity and customer dates are carried by the opportunities. A deal's
+    pipeline is its opportunity's `RecordType.Name`; its `Type` is `New Customer` for its
+    account's first opportunity and `Existing Customer - Upgrade` for the later ones
+    (`_opportunity_type`).
 
     Touchpoints become responded CampaignMembers of a campaign per (campaign, channel), one
     member per campaign and person, as Salesforce allows (`member_keys`; a converted Lead's
@@ -3279,7 +3301,7 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
                         pd.Series(20, index=deals.index).mask(closed, 0).mask(won, 100)
                     ),
                     "CloseDate": _date_text(deals["closed_at"].where(closed).fillna(expected)),
-                    "Type": _text(deals["pipeline"]),
+                    "Type": _opportunity_type(deals),
                     "IsClosed": _flag(deals["is_closed"].fillna(won)),
                     "IsWon": _flag(deals["is_won"]),
                     "CurrencyIsoCode": _text(deals["currency"]),
@@ -3287,6 +3309,8 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
                     "CreatedDate": _dt_text(deals["created_at"]),
                     "Product_Line__c": _text(deals["product"]),
                     "Loss_Reason__c": _text(deals["lost_reason"]),
+                    # the sales process (the loader's pipeline), a relationship field's column
+                    "RecordType.Name": _text(deals["pipeline"]),
                 }
             ),
             out / "Opportunity.csv",
