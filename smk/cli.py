@@ -27,6 +27,7 @@ import pandas as pd
 
 import smk
 from smk import config
+from smk.checks import checked_tables
 from smk.errors import CRMExportError, NoDataError
 from smk.io import FORMATS, missing_source, resolve_mapping
 from smk.io.files import arrow_csv, shown_name
@@ -492,6 +493,7 @@ def _report_params(path: str | None) -> dict | None:
     return settings
 
 
+@checked_tables
 def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None = None) -> dict:
     """`validate --json`: format, source, usable, every table of the model (read 0 when the
     export lacks it), the tables with no row loaded, the warnings (the export's, then those
@@ -523,6 +525,7 @@ def _params_warnings(crm: smk.CRM, params: dict | None) -> list[str]:
     return team_warnings_before_report(crm, params) if params else []
 
 
+@checked_tables
 def render_account(crm: smk.CRM, params: dict | None = None) -> str:
     """The data-quality account and a summary as plain text (and, when `smk report` would
     refuse the export, why: `smk.report.default_report_blocker`, with `params`: a params

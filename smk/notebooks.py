@@ -22,7 +22,7 @@ import pandas as pd
 
 import smk
 from smk import config
-from smk.checks import check_seed
+from smk.checks import check_seed, checked_tables
 from smk.errors import NoDataError
 from smk.io import format_name
 from smk.io.parse import listed
@@ -386,6 +386,7 @@ class _WholeValues(pd.DataFrame):
         return repr(as_table(pd.DataFrame(self)))
 
 
+@checked_tables
 def provenance(crm: CRM, parameters: dict) -> pd.DataFrame:
     """What produced this notebook's numbers: versions, data source, parameters, run time,
     every value shown whole on the page (not cut at pandas' 50 characters).

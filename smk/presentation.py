@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from smk.checks import checked_tables
 from smk.outputs import Note, format_kpi, show_table
 
 #: What a missing value is shown as (the dash the report shows for pandas' NaN).
@@ -354,6 +355,7 @@ def _shown_values(values: pd.Series, kind: str | int) -> tuple[pd.Series, bool]:
     return _shown_column(values, kind), False
 
 
+@checked_tables
 def top_rows(
     frame: pd.DataFrame,
     by: str,
@@ -399,6 +401,7 @@ def top_rows(
     return out
 
 
+@checked_tables
 def folded_note(table: pd.DataFrame, export: str) -> str | None:
     """The line under a table `top_rows` cut: what it shows, how many rows its "other" rows
     add up and the file, published with the page, that lists every row; None when nothing was

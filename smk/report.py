@@ -71,6 +71,7 @@ import yaml
 
 import smk
 from smk import config
+from smk.checks import checked_tables
 from smk.model import CRM, export_changed, is_open_at, same_pipelines
 from smk.notebooks import INCLUDE_PII, REPORT_SOURCE
 from smk.outputs import (
@@ -1392,6 +1393,7 @@ def _restore_parked(path: Path) -> bool:
 
 
 # ------------------------------------------------------------------ the run
+@checked_tables
 def report_blocker(crm: CRM) -> str | None:
     """Why `run_report` refuses the export `crm`, or None: it loaded no contact (its contacts
     file holds only a header, every row was set aside, or it has none). Every page but the
@@ -1429,6 +1431,7 @@ def report_blocker(crm: CRM) -> str | None:
 _CONVERTS = ("funnel_sla", "segmentation", "attribution")
 
 
+@checked_tables
 def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month) -> None:
     """Refuse (`Refusal`), before any notebook runs, deals or spend in a currency that the
     `fx_rates` of one of smk's own notebooks (given, or the notebook's default) cannot
@@ -1441,6 +1444,7 @@ def check_currencies(crm: CRM, notebooks: list[Path], params: dict, month: Month
         raise Refusal(message, "currency", gap[0], rows=gap[1], month=month)
 
 
+@checked_tables
 def currency_gap(
     crm: CRM, notebooks: list[Path], params: dict, month: Month
 ) -> tuple[str, str] | None:
@@ -1480,6 +1484,7 @@ def currency_gap(
     return None
 
 
+@checked_tables
 def check_pipelines(crm: CRM, notebooks: list[Path], params: dict) -> None:
     """Refuse (`Refusal`), before any notebook runs, a `pipelines` setting of the params file
     that names a deal pipeline the export lacks (`CRM.of_pipelines`, whose message names the
@@ -1543,6 +1548,7 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
     ]
 
 
+@checked_tables
 def check_export(crm: CRM, chosen: list[Path], settings: dict, month: str) -> Month:
     """The month `run_report` reports for `month` (YYYY-MM or `latest`) with the notebooks
     `chosen` and the params file's `settings`, or its refusal of the export before any
@@ -1597,6 +1603,7 @@ def _funnel_defaults(notebooks: list[Path]) -> dict:
     return _parameters_of(pm, funnel[0])
 
 
+@checked_tables
 def default_report_blocker(crm: CRM, params: dict | None = None) -> str | None:
     """Why `smk report --month latest`, run with smk's own notebooks and their default
     parameters (or the settings `params` of a params file, `read_params`), refuses `crm`
@@ -2527,6 +2534,7 @@ def _owner_pseudonyms(crm: CRM, settings: dict) -> dict[str, str]:
     return owner_aliases(crm, "pseudonyms") if _may_show_pseudonyms(crm, settings) else {}
 
 
+@checked_tables
 def team_owner_warnings(
     crm: CRM, chosen: list[Path], settings: dict, aliases: dict[str, str]
 ) -> list[str]:
@@ -2558,6 +2566,7 @@ def team_owner_warnings(
     return list(found)
 
 
+@checked_tables
 def team_warnings_before_report(crm: CRM, settings: dict) -> list[str]:
     """`team_owner_warnings` for every notebook, as `smk report` would give them with the
     params file `settings`, for `smk validate --params`: owners' pseudonyms are those of the
@@ -3574,6 +3583,7 @@ RUN_STARTED = "run_started"
 PREVIOUS_OTHER_EXPORT = "previous_other_export"
 
 
+@checked_tables
 def contact_hashes(crm: CRM) -> set[str]:
     """The 64-bit BLAKE2b hash (16 hex digits) of each contact of `crm`, its id with the day
     it was created (UTC): the same in every process and version, as a fingerprint kept in the

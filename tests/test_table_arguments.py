@@ -39,6 +39,13 @@ MODULES = [
     "smk.attribution.rules",
     "smk.attribution.shapley",
     "smk.plots",
+    "smk.presentation",
+    "smk.notebooks",
+    "smk.report",
+    "smk.cli",
+    "smk.io.canonical",
+    "smk.io.hubspot",
+    "smk.io.salesforce",
 ]  # fmt: skip (attribution.lookback's check reads only the journeys' counts of cut ones)
 
 

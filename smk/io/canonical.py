@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from smk.checks import checked_tables
 from smk.model import CONTACT_LISTS, CRM, SCHEMA, TABLES, UNKNOWN_STAGE
 
 if TYPE_CHECKING:
@@ -204,6 +205,7 @@ def format_months(values: pd.Series) -> pd.Series:
     return text(pc.strftime(pa.array(values, from_pandas=True), format="%Y-%m-%d"), values.index)
 
 
+@checked_tables
 def write_text_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write a frame of text columns as an RFC 4180 CSV (UTF-8, text quoted, missing empty)."""
     table = pa.table({col: pa.array(text(frame[col]), from_pandas=True) for col in frame.columns})
@@ -236,6 +238,7 @@ def _written_columns(df: pd.DataFrame, name: str) -> list[str]:
     return [*SCHEMA[name], *(c for c in ANALYSED_EXTRAS.get(name, ()) if c in df.columns)]
 
 
+@checked_tables
 def canonical_frames(crm: CRM) -> dict[str, pd.DataFrame]:
     """Each table as text in the canonical format (index kept: it names the source rows)."""
     frames = {}
@@ -260,6 +263,7 @@ def canonical_frames(crm: CRM) -> dict[str, pd.DataFrame]:
     return frames
 
 
+@checked_tables
 def write_canonical(crm: CRM, out_dir: str | Path, fmt: str = "csv") -> list[Path]:
     """Write `crm` as one file per table (``contacts.csv`` ... or ``.parquet``) into `out_dir`.
 

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smk.checks import checked_tables
 from smk.io.canonical import format_datetimes, format_numbers, text, write_text_csv
 from smk.model import CRM
 
@@ -113,6 +114,7 @@ def _names_from_email(email: pd.Series) -> tuple[pd.Series, pd.Series]:
     return text(first, index=email.index), text(last, index=email.index)
 
 
+@checked_tables
 def hubspot_frames(crm: CRM, export_date: str) -> list[tuple[str, str, pd.DataFrame]]:
     """The export as ``(table, file name, frame of text)`` triples, before writing.
 
@@ -238,6 +240,7 @@ def hubspot_frames(crm: CRM, export_date: str) -> list[tuple[str, str, pd.DataFr
     return out
 
 
+@checked_tables
 def write_hubspot(crm: CRM, out_dir: str | Path, export_date: str | None = None) -> list[Path]:
     """Write `crm` as HubSpot UI export files into `out_dir`; returns the paths written.
 

@@ -217,6 +217,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
+from smk.checks import checked_tables
 from smk.errors import CRMExportError
 from smk.io import files as fileio
 from smk.io import parse
@@ -2956,6 +2957,7 @@ def _campaign_keys(touches: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return name, name + "|" + channel.fillna("other")
 
 
+@checked_tables
 def member_keys(touchpoints: pd.DataFrame) -> pd.Series:
     """The canonical id of the CampaignMember `write_salesforce` writes each touch as.
 
@@ -3080,6 +3082,7 @@ def _write_campaigns(
     ]
 
 
+@checked_tables
 def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = False) -> list[Path]:
     """Write a CRM as a Data Loader-style Salesforce export (the inverse of `load_salesforce`).
 
