@@ -540,6 +540,14 @@ def working_days(days: pd.DatetimeIndex, week=None) -> np.ndarray:
     return np.is_busday(dates, weekmask=week.weekmask, holidays=list(week.holidays))
 
 
+def local_day_start(times: pd.Series, timezone: str) -> pd.Series:
+    """The start (in UTC) of the day of `timezone` each of `times` falls on, a date written
+    without a time of day (`is_date_only`) on that date (`day_start_in`); NaT stays NaT."""
+    times = day_start_in(times, timezone)
+    dates = times.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
+    return day_start_in(dates.dt.tz_localize("UTC"), timezone)
+
+
 def local_day(stamp: pd.Timestamp, week=None) -> pd.Timestamp:
     """The calendar day (midnight, without a zone) `stamp` falls on for `week`'s team: its
     date in the team's `timezone` (an `smk.sla.SLA`'s; else UTC), the dates its `holidays`

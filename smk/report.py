@@ -872,7 +872,8 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
         given = as_declared(params_for(nb, params, set(cells[name])), cells[name])
         for key, value in given.items():
             spec = cells[name].get(key)  # unknown names are refused below
-            if not spec or (key in _inherited(params, name) and "funnel_sla" in cells):
+            inherited = key in _inherited(params, name) and key not in _section(params, name)
+            if not spec or (inherited and "funnel_sla" in cells):
                 continue  # another section's setting: refused once, for its own notebook
             annotation = spec["inferred_type_name"]
             written = _written_as(name, [key], _section(params, name), _inherited(params, name))
@@ -1533,10 +1534,11 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
     except (TypeError, ValueError):  # the notebook says so itself, first
         return []
     spend = spend_in(crm.spend, start, month.end)
+    spend_amounts = functools.partial(deal_amounts, what="spend")
     window = f"the spend of {start:%Y-%m} to {month}"
     source, time_col = CONVERSIONS[conversion]
     if source != "deals":
-        return [(window, spend, deal_amounts)]
+        return [(window, spend, spend_amounts)]
     deals, verb = crm.deals, "created"
     if conversion == "won":
         deals, verb = deals[deals["is_won"].fillna(False).astype(bool)], "won"
@@ -1544,7 +1546,7 @@ def _converted(name: str, crm: CRM, given: dict, cell: dict, month: Month) -> li
     which = f"the deals {verb} from {start:%Y-%m} to {month}"
     return [
         (which, deals[converting.fillna(False).to_numpy(dtype=bool)], deal_amounts),
-        (window, spend, deal_amounts),
+        (window, spend, spend_amounts),
     ]
 
 

@@ -118,7 +118,9 @@ from smk.periods import (
     dated_records,
     dates_start,
     day_start_in,
+    is_date_only,
     local_day,
+    local_day_start,
     scheduled_ahead,
     warn_if_after_data,
     working_days,
@@ -474,14 +476,24 @@ def _sla_hours(start: pd.Series, end: pd.Series, sla: SLA) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ first activity
-def _on_local_days(activities: pd.DataFrame, sla: SLA) -> pd.DataFrame:
-    """`activities` with each date-only `occurred_at` (a Salesforce task's date) at the start
-    of that date in the team's time zone, as a date-only MQL date is (`day_start_in`): a call
-    logged on the MQL's date answers it, also west of UTC, where 00:00 UTC is the evening
-    before."""
-    given = activities["occurred_at"]
-    moved = day_start_in(given, sla.timezone)
-    return activities if moved is given else activities.assign(occurred_at=moved)
+def _first_answer(
+    mqls: pd.DataFrame, activities: pd.DataFrame, since: pd.Series, as_of, sla: SLA
+) -> pd.Series:
+    """Each MQL's first sales activity at or after `since` (`first_activity_after`). A
+    date-only activity (a Salesforce task's date: 00:00 UTC, the evening before west of UTC)
+    is read at the start of that date in the team's time zone, as a date-only MQL date is
+    (`day_start_in`), and answers an MQL of that local day whatever its time: the call may
+    have come any time that day, so at the earliest, at once (`mql_leads` then reads it as
+    0 hours)."""
+    stamps = activities["occurred_at"]
+    dated = is_date_only(_as_int(stamps))
+    types = sla.activity_types
+    if not dated.any():
+        return first_activity_after(mqls, activities, since, as_of, types)
+    timed = first_activity_after(mqls, activities[~dated], since, as_of, types)
+    days = activities[dated].assign(occurred_at=day_start_in(stamps[dated], sla.timezone))
+    day_of = first_activity_after(mqls, days, local_day_start(since, sla.timezone), as_of, types)
+    return timed.where(timed.notna() & ~(day_of < timed), day_of)
 
 
 @checked_tables
@@ -677,9 +689,7 @@ def mql_leads(
     # an inferred MQL (sales took the lead straight to SQL) may have been worked before its
     # MQL date: sales already had it, so that work answers it at once (0 hours), not never
     since = start.mask(pd.Series(inferred, index=start.index), mqls["created_at"])
-    first = first_activity_after(
-        mqls, _on_local_days(crm.activities, sla), since.fillna(start), as_of, sla.activity_types
-    )
+    first = _first_answer(mqls, crm.activities, since.fillna(start), as_of, sla)
     answered = first.where(first.isna() | (first > start), start)  # not before the MQL
     hours = (_as_int(answered).astype("float64") - _as_int(start)) / _NS_PER_HOUR
     worked = first.notna().to_numpy()
@@ -1351,8 +1361,10 @@ def deal_values(
     deals: pd.DataFrame,
     fx_rates: Mapping[str, float] | None = None,
     reporting_currency: str | None = None,
+    what: str = "deal",
 ) -> pd.Series:
-    """Deal amounts in one reporting currency.
+    """Deal amounts in one reporting currency (of another table with `amount` and
+    `currency`, spend, named `what` in a refusal).
 
     `fx_rates` gives the value of one unit of each currency in the reporting currency
     ({"EUR": 1.0, "USD": 0.92}), or in any one base currency when the reporting currency has
@@ -1368,15 +1380,16 @@ def deal_values(
     if currency is None or not len(deals):
         return amount
     found = sorted(currency[amount.notna()].dropna().unique())
+    are = "deals are" if what == "deal" else f"{what} amounts are"
     if not fx_rates:
         if len(found) > 1:
             raise ValueError(
-                f"deals are in {', '.join(found)}: give fx_rates (e.g. {{'{found[0]}': 1.0, "
+                f"{are} in {', '.join(found)}: give fx_rates (e.g. {{'{found[0]}': 1.0, "
                 f"'{found[1]}': ...}}) to convert them to one reporting currency"
             )
         if found and reporting_currency and found[0] != reporting_currency:
             raise ValueError(  # else USD amounts were shown as EUR, unconverted
-                f"deals are in {found[0]}, the reporting currency is {reporting_currency}: "
+                f"{are} in {found[0]}, the reporting currency is {reporting_currency}: "
                 f"set reporting_currency to {found[0]}, or give fx_rates to convert them "
                 f"(e.g. {{'{reporting_currency}': 1.0, '{found[0]}': ...}})"
             )
@@ -1528,7 +1541,7 @@ def deal_amounts(
             stacklevel=caller_stacklevel(),
         )
         return deals["amount"].astype("float64")
-    return deal_values(deals, fx_rates, reporting_currency)
+    return deal_values(deals, fx_rates, reporting_currency, what)
 
 
 @checked_tables

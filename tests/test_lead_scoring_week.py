@@ -107,3 +107,17 @@ def test_a_sunday_to_thursday_week_in_the_funnel_section_is_no_gap_for_lead_scor
     args += ["--quiet", "--out", str(tmp_path / "reports"), "--params", str(params)]
     assert cli.main(args) == 0  # latest: July, by the funnel section's week
     assert not _gap_warned(tmp_path / "reports" / "2026-07" / "03_lead_scoring.ipynb")
+
+
+def test_lead_scorings_own_week_is_checked_beside_the_funnel_sections():
+    # RV: a key the funnel section gives was skipped for lead scoring even when its own
+    # section set it too, so a list of holidays written as a string passed the full run
+    params = {
+        "notebooks": {
+            "funnel_sla": {"holidays": ["2026-12-24"]},
+            "lead_scoring": {"holidays": "2026-12-25"},
+        }
+    }
+    written = r"notebooks\.lead_scoring\.holidays must be of type list"
+    with pytest.raises(ValueError, match=written):
+        check_params(discover_notebooks(["funnel_sla", "lead_scoring"]), params)

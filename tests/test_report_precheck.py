@@ -533,7 +533,8 @@ MQL = {"notebooks": {"attribution": {"fx_rates": {}, "conversion": "mql"}}}
         ("segmentation", NO_RATES, "EUR", "deals are in CHF, the reporting currency is EUR: "),
         ("segmentation", {"fx_rates": {}}, "EUR", "deals are in CHF, the reporting currency"),
         ("attribution", NO_RATES, "CHF", "deals are in CHF, the reporting currency is EUR: "),
-        ("attribution", MQL, "CHF", "deals are in CHF, the reporting currency is EUR: "),  # spend
+        # RV: only the spend converts here; the refusal called it deals
+        ("attribution", MQL, "CHF", "spend amounts are in CHF, the reporting currency is EUR"),
         ("attribution", NO_RATES, "EUR", "deals are in CHF, the reporting currency is EUR: "),
         # ... not when they are in the reporting currency (several currencies are added as
         # they are: above), nor deals that conversion does not value

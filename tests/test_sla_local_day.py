@@ -307,3 +307,47 @@ def test_a_call_dated_the_day_before_the_mql_date_does_not_answer_it():
     crm = _crm("2026-10-06", "2026-10-05")
     lead = sla.mql_leads(crm, SLA(timezone=NEW_YORK), as_of="2026-11-01").iloc[0]
     assert lead["first_activity_at"] == pd.Timestamp("2026-10-30 12:00", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("zone", "mql"),
+    [
+        ("Europe/Berlin", "2026-10-05 23:20"),  # 01:20 on 6 October in Berlin
+        (NEW_YORK, "2026-10-06 14:00"),
+        ("UTC", "2026-10-06 14:00"),
+        (TOKYO, "2026-10-06 05:00"),
+    ],
+)
+def test_a_call_dated_the_day_of_a_timed_mql_answers_it_at_once(zone, mql):
+    # RV: the call came some time on the MQL's local day, perhaps after it: at the earliest,
+    # at once; before, a call dated 6 October fell before an MQL of 01:20 that day in Berlin
+    lead = sla.mql_leads(_crm(mql, "2026-10-06"), SLA(timezone=zone), as_of="2026-11-01").iloc[0]
+    assert lead["worked"] and lead["within_sla"] and not lead["leaked"]
+    assert lead["speed_to_lead_hours"] == 0
+
+
+def test_a_timed_call_before_a_timed_mql_on_its_day_still_does_not_answer_it():
+    crm = CRM(
+        contacts=_contacts({"c1": "2026-10-06 14:00"}),
+        activities=_activities(
+            [("c1", "2026-10-06 09:00"), ("c1", "2026-10-05"), ("c1", "2026-10-30 12:00")]
+        ),
+    )
+    lead = sla.mql_leads(crm, SLA(timezone=NEW_YORK), as_of="2026-11-01").iloc[0]
+    assert lead["first_activity_at"] == pd.Timestamp("2026-10-30 12:00", tz="UTC")
+    assert lead["leaked"]
+
+
+def test_the_start_of_the_local_day_of_each_time():
+    times = pd.Series(
+        pd.to_datetime(
+            ["2026-10-05 23:20", "2026-10-06", "2026-03-29 12:00", None], utc=True, format="ISO8601"
+        )
+    )
+    starts = periods.local_day_start(times, "Europe/Berlin")
+    assert starts.iloc[:3].tolist() == [
+        pd.Timestamp("2026-10-05 22:00", tz="UTC"),  # 6 October in Berlin
+        pd.Timestamp("2026-10-05 22:00", tz="UTC"),  # the date 6 October
+        pd.Timestamp("2026-03-28 23:00", tz="UTC"),  # the day the clocks go forward
+    ]
+    assert pd.isna(starts.iloc[3])
