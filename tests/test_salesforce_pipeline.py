@@ -80,3 +80,22 @@ def test_the_writer_puts_the_pipeline_in_the_record_type_and_the_deal_kind_in_ty
     assert list(opp["Type"]) == ["New Customer"] * 3 + ["Existing Customer - Upgrade"]
     back = load_salesforce(tmp_path)
     assert list(back.deals["pipeline"]) == list(crm.deals["pipeline"])
+
+
+def test_record_type_ids_of_either_length_name_one_pipeline(tmp_path):
+    # RV: a report's 15-character id and a Data Loader's 18-character one were two pipelines,
+    # and the empty lookup some tools write a pipeline of its own
+    ids = ["0125g000000AbCd", "0125g000000AbCdAAK", "000000000000000AAA", "0125g000000EfGh"]
+    crm, table = _load(tmp_path, RecordTypeId=ids)
+    assert _by_id(crm, table, "pipeline") == [
+        "0125g000000AbCdAAK",
+        "0125g000000AbCdAAK",
+        None,
+        "0125g000000EfGhAAK",
+    ]
+
+
+def test_a_record_type_name_like_an_id_of_another_object_is_kept(tmp_path):
+    names = ["Enterprise2026Q", "Direct Sales", "0015g000000AbCd", "Renewals"]
+    crm, table = _load(tmp_path, **{"RecordType.Name": names})
+    assert _by_id(crm, table, "pipeline") == names

@@ -1351,7 +1351,24 @@ def _clean_rows(frame: pd.DataFrame, spec: _Object) -> pd.DataFrame:
     for col in spec.ids:
         if col in frame.columns:
             frame[col] = salesforce_ids(frame[col])
+    if spec.table == "deals" and "pipeline" in frame.columns:
+        frame["pipeline"] = _record_type_ids(frame["pipeline"])
     return frame
+
+
+#: a record type's id (key prefix 012), or the empty lookup some export tools write
+_RECORD_TYPE_ID = r"(?:012|000)[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?"
+
+
+def _record_type_ids(pipelines: pd.Series) -> pd.Series:
+    """Opportunity pipelines read from `RecordTypeId` in their 18-character form, so that a
+    15-character report id and an 18-character Data Loader one name one pipeline, and the
+    empty lookup (`000000000000000AAA`) none; a record type's name is kept as it is."""
+    text = parse.clean_text(pipelines)
+    ids = text.str.fullmatch(_RECORD_TYPE_ID).fillna(False).astype(bool)
+    if not ids.any():
+        return pipelines
+    return text.mask(ids, salesforce_ids(text[ids]))
 
 
 # ----------------------------------------------------------------------------- loading
