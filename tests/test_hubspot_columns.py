@@ -302,3 +302,31 @@ def test_a_deal_s_primary_company_is_its_account_not_the_first_listed(tmp_path: 
     deals = smk.load(tmp_path).deals.set_index("deal_id")
     assert deals["account_id"].tolist() == ["202", "203"]
     assert deals["account_ids_all"].tolist() == ["201;202", "203;204"]
+
+
+def test_mixed_files_are_told_to_fill_the_empty_flags_and_export_the_missing(
+    tmp_path: Path,
+) -> None:
+    """RV: a folder of one file with both flag columns (its won flag empty for deals closed
+    at a custom won stage) and one without them: the advice was to export the won flag, which
+    the deals' own file has."""
+    export(
+        tmp_path,
+        "all-deals",
+        FLAGS_HEADER,
+        *(f"{i},Contract Signed,100,2026-02-01 09:00,true," for i in range(1, 6)),
+    )
+    export(
+        tmp_path,
+        "more-deals",
+        "Record ID,Deal Stage,Amount,Create Date",
+        "9,Closed Won,5,2026-02-01 09:00",
+    )
+    crm = smk.load(tmp_path)
+    [said] = warnings_with(crm, "with no won revenue")
+    assert said.endswith(
+        "fill the deals' won flag where it is empty (Is Closed Won: 5 rows) and export it from "
+        "the files without it, or map the values with a mapping file (docs/mappings.md)"
+    )
+    account = crm.quality.tables["deals"]
+    assert account.read == account.loaded + account.n_set_aside == 6

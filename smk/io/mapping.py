@@ -1981,19 +1981,22 @@ def _remedy(tm: TableMapping, col: str, origin: str, frames: list[pd.DataFrame])
 
 
 def _fill_advice(frames: list[pd.DataFrame], cols: list[str], flags: str) -> str:
-    """`fill the deals' won flag where it is empty (Is Closed Won: 3 rows)`, when every file
-    has a column for each of `cols` and some leave it empty (`map_frame`'s ``flags``); ""
-    when a file lacks one (the advice is then to export it)."""
+    """`fill the deals' won flag where it is empty (Is Closed Won: 3 rows)`, when a file has
+    a column for one of `cols` that it leaves empty in some rows (`map_frame`'s ``flags``),
+    with `and export it from the files without it` when another file lacks the column; ""
+    when no file has an empty one (the advice is then to export the columns)."""
     empty: Counter = Counter()
+    lacking = False
     for f in frames:
         for col in cols:
             header, n = f.attrs.get("flags", {}).get(col, (None, 0))
-            if header is None:
-                return ""
-            empty[header] += n
+            lacking |= header is None
+            if header is not None:
+                empty[header] += n
     said = ", ".join(f"{h}: {n:,} row{'s' if n > 1 else ''}" for h, n in empty.items() if n)
-    where = "they are" if len(cols) > 1 else "it is"
-    return f"fill the deals' {flags} where {where} empty ({said})" if said else ""
+    where, it = ("they are", "them") if len(cols) > 1 else ("it is", "it")
+    also = f" and export {it} from the files without {it}" if lacking else ""
+    return f"fill the deals' {flags} where {where} empty ({said}){also}" if said else ""
 
 
 def _joined_attrs(out: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:
