@@ -484,15 +484,17 @@ def _first_answer(
     is read at the start of that date in the team's time zone, as a date-only MQL date is
     (`day_start_in`), and answers an MQL of that local day whatever its time: the call may
     have come any time that day, so at the earliest, at once (`mql_leads` then reads it as
-    0 hours)."""
+    0 hours). `as_of` cuts it by its date: a task dated the export's last day is in the
+    export west of UTC too, and one dated after a month is not that month's work east of it."""
     stamps = activities["occurred_at"]
     dated = is_date_only(_as_int(stamps))
     types = sla.activity_types
     if not dated.any():
         return first_activity_after(mqls, activities, since, as_of, types)
     timed = first_activity_after(mqls, activities[~dated], since, as_of, types)
+    dated &= _as_int(stamps) < _as_of_ns(as_of)
     days = activities[dated].assign(occurred_at=day_start_in(stamps[dated], sla.timezone))
-    day_of = first_activity_after(mqls, days, local_day_start(since, sla.timezone), as_of, types)
+    day_of = first_activity_after(mqls, days, local_day_start(since, sla.timezone), None, types)
     return timed.where(timed.notna() & ~(day_of < timed), day_of)
 
 
