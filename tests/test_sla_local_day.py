@@ -357,7 +357,7 @@ def test_a_task_dated_the_exports_last_day_counts_by_default_west_of_utc():
     # H3: the default as-of is the export's last record (a task dated 11 March: 00:00 UTC);
     # read at New York's start of that day (04:00 UTC) it fell after it, so the MQL was unworked
     crm = CRM(
-        contacts=_contacts({"c1": "2026-03-10 15:00"}),
+        contacts=_contacts({"c1": "2026-03-10 15:00"}, created=None),
         activities=_activities([("c1", "2026-03-11")]),
     )
     lead = sla.mql_leads(crm, SLA(timezone=NEW_YORK)).iloc[0]
@@ -368,6 +368,9 @@ def test_a_task_dated_the_exports_last_day_counts_by_default_west_of_utc():
 
 def test_a_task_dated_after_the_month_is_not_its_work_east_of_utc():
     # dated 1 November: Tokyo's day starts on 31 October 15:00 UTC, inside October's cut
-    crm = _crm("2026-10-30", "2026-11-01")
+    crm = CRM(
+        contacts=_contacts({"c1": "2026-10-31 02:00"}),
+        activities=_activities([("c1", "2026-11-01"), ("c1", "2026-11-02 12:00")]),
+    )
     lead = sla.mql_leads(crm, SLA(timezone=TOKYO), as_of="2026-11-01").iloc[0]
-    assert lead["first_activity_at"] == pd.Timestamp("2026-10-30 12:00", tz="UTC")
+    assert not lead["worked"] and pd.isna(lead["first_activity_at"])
