@@ -120,6 +120,22 @@ def test_a_folder_of_report_downloads_alone_is_detected_as_salesforce(tmp_path):
         detect_format(other)
 
 
+def test_object_files_named_otherwise_beside_spend_csv_are_salesforce(tmp_path):
+    """H2: with smk's own `spend.csv` beside them, Lead and Contact files not named exactly so
+    (`lead_export.csv`, a repeated download's `Contact (1).csv`) were read as a canonical
+    export: spend only, "no usable contacts or deals"."""
+    folder = shutil.copytree(config.ROOT / "data" / "sample" / "salesforce", tmp_path / "sf")
+    shutil.rmtree(folder / "truth")
+    (folder / "Lead.csv").rename(folder / "lead_export.csv")
+    (folder / "Contact.csv").rename(folder / "Contact (1).csv")
+    assert detect_format(folder) == "salesforce"
+    assert len(smk.load(folder).contacts) == 2500
+    spend_only = tmp_path / "spend"
+    spend_only.mkdir()
+    shutil.copy(folder / "spend.csv", spend_only)
+    assert detect_format(spend_only) == "canonical"  # smk's own table, nothing else
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_every_table_accounts_for_every_row_read(shapes, shape):
     crm = shapes[shape]

@@ -76,17 +76,14 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
     stems = {p.stem.lower() for p in candidates}
     if stems & _SALESFORCE_FILES and ({"lead", "contact"} & stems):
         return "salesforce", "Salesforce object file names"
-    names = {p.stem.lower() for p in candidates}
-    if names & set(SCHEMA) and _has_canonical_headers(candidates):
+    # a `spend.csv` alone is no sign: smk's own Salesforce and HubSpot layouts carry one too
+    crm_tables = [p for p in candidates if p.stem.lower() != "spend"]
+    if _has_canonical_headers(crm_tables):
         return "canonical", "file names and headers of smk's own tables"
-    for p in candidates:
-        if (sign := _hubspot_sign(p)) is not None:
-            return "hubspot", sign
-    for p in candidates:
-        if _headers(p) & {"id", "leadsource", "isconverted", "stagename"}:
-            return "salesforce", f"Salesforce headers in {p.name}"
-    if any(_is_salesforce_report(p) for p in candidates):
-        return "salesforce", "a Salesforce report file name"
+    if (guess := _crm_format(candidates)) is not None:
+        return guess
+    if _has_canonical_headers(candidates):
+        return "canonical", "file names and headers of smk's own tables"
     raise CRMExportError(
         "cannot tell the export format from its file names or headers; pass "
         "format='hubspot' | 'salesforce' | 'canonical' or a mapping file (docs/mappings.md), "
@@ -98,6 +95,19 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
         else [path.name],
         found_label="Files found",
     )
+
+
+def _crm_format(candidates: list[Path]) -> tuple[str, str] | None:
+    """HubSpot or Salesforce, told by a file's name or headers, and by what; None: neither."""
+    for p in candidates:
+        if (sign := _hubspot_sign(p)) is not None:
+            return "hubspot", sign
+    for p in candidates:
+        if _headers(p) & {"id", "leadsource", "isconverted", "stagename"}:
+            return "salesforce", f"Salesforce headers in {p.name}"
+    if any(_is_salesforce_report(p) for p in candidates):
+        return "salesforce", "a Salesforce report file name"
+    return None
 
 
 def _hubspot_sign(path: Path) -> str | None:
