@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from smk import periods
 from smk.checks import check_bool
 from smk.errors import CRMExportError
 
@@ -1583,6 +1584,24 @@ def on_day_of(dates: pd.Series, stamps: pd.Series, timezone: str) -> pd.Series:
     same = day == start
     next_day = (day == start + pd.Timedelta(days=1)) & (dates < stamps)
     return (same | next_day).fillna(False).astype(bool)
+
+
+def not_before_on_its_day(day: pd.Series, moments: list[pd.Series], timezone: str) -> pd.Series:
+    """`day` with each calendar date (00:00 UTC of its day, `smk.periods.is_date_only`) moved
+    to the latest of `moments` that falls later on that date in `timezone` (`on_day_of`): what
+    happened that day did not happen before them (Salesforce's ConvertedDate on the day of the
+    lead's creation, a stage date on the day of an earlier stage's). A time of day is kept."""
+    rows = np.flatnonzero(periods.is_date_only(day.to_numpy("datetime64[ns]").view("int64")))
+    if not len(rows):
+        return day
+    date = day.iloc[rows]
+    when = date
+    for moment in moments:
+        at = moment.iloc[rows]
+        when = when.mask((at > when).fillna(False) & on_day_of(date, at, timezone), at)
+    out = day.copy()
+    out.iloc[rows] = when.array
+    return out
 
 
 def _representable(parsed: pd.Series) -> pd.Series:

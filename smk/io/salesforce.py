@@ -53,7 +53,10 @@ How Salesforce maps onto the model (rules a user can check):
   Lead is its contact's (lead ids re-pointed as for tasks). When a person has a custom date
   and a history date of a stage, the earlier wins: each stage date is the earliest a person's
   records hold (as for a Lead and its Contact), and a workflow that stamps `MQL_Date__c`
-  overwrites it when a lead enters MQL again, while the history keeps the first entry.
+  overwrites it when a lead enters MQL again, while the history keeps the first entry. A
+  custom date of the Date type (`SQL_Date__c` 2026-03-10) on the day of an earlier stage's
+  time (`MQL_Date__c` 2026-03-10 14:00) is that moment, as in every format
+  (`validate._stage_dates_in_order`), not the midnight before it.
   Every LeadHistory row is counted in the contacts' account, set aside as converted Lead rows
   are: a Status change as ``lead status change read into contact`` and a change of another
   field (`Owner`, `created`, `leadConverted`, ...) as ``lead history of another field`` (both
@@ -1844,7 +1847,7 @@ def _deals(
     close = dates.parse(d, "CloseDate", "Opportunity.CloseDate")
     won = _bools(d, "is_won")
     closed = _bools(d, "is_closed").fillna(won.fillna(False)).fillna(False).astype(bool)
-    closed_at = _not_before_on_its_day(close.where(closed), [created], dates.options.timezone)
+    closed_at = parse.not_before_on_its_day(close.where(closed), [created], dates.options.timezone)
     d["created_at"] = created_text
     d["is_closed"] = _bool_text(d, "is_closed")
     d["is_won"] = _bool_text(d, "is_won")
@@ -2135,7 +2138,7 @@ def _contacts(
         l_sql, l_sql_t = history.earlier("sql", l_person, l_sql, l_sql_t)
     c_sql, c_sql_t = dates.first(leads, [("ConvertedDate", "Lead.ConvertedDate")])
     # a date: a conversion on the day of the lead's creation or MQL was not before them
-    c_sql = _not_before_on_its_day(c_sql, [l_created, l_mql], dates.options.timezone)
+    c_sql = parse.not_before_on_its_day(c_sql, [l_created, l_mql], dates.options.timezone)
     c_sql_t = _iso(c_sql).fillna(c_sql_t)
     l_sql = l_sql.fillna(c_sql.where(conv))
     l_sql_t = l_sql_t.fillna(c_sql_t.where(conv))
@@ -2308,16 +2311,6 @@ def _earlier(
         raw = raw.astype("string")
         text = raw.where(parsed.isna() & raw.notna(), text)
     return when, text
-
-
-def _not_before_on_its_day(day: pd.Series, moments: list[pd.Series], tz: str) -> pd.Series:
-    """A date-only value (00:00 UTC of its day, `parse.parse_datetimes`) moved to the latest of
-    `moments` that falls later on that day in the export's zone (`parse.on_day_of`): what
-    happened that day did not happen before them."""
-    for moment in moments:
-        later = (moment > day) & parse.on_day_of(day, moment, tz)
-        day = day.mask(later.fillna(False).astype(bool), moment)
-    return day
 
 
 def _converted_into_deleted(

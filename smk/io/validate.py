@@ -725,6 +725,7 @@ def _check_records(
         contacts = tables["contacts"]["contact_id"].astype("string")
         exported = _exported_ids(tables, quality, "contacts")
         _first_known_contact(tables["deals"], contacts, exported)
+    _stage_dates_in_order(tables["contacts"], options.timezone)
     _fill_lifecycle(tables)
     deals_merged = _check_deals(tables, quality, options, format)
     spend = tables["spend"]
@@ -2043,6 +2044,18 @@ def _furthest_stage(stages: pd.Series) -> object:
     """The stage furthest down the funnel (`other` only when nothing else is known)."""
     known = stages.dropna()
     return max(known, key=lambda s: _STAGE_RANK.get(s, -1)) if len(known) else pd.NA
+
+
+def _stage_dates_in_order(contacts: pd.DataFrame, timezone: str) -> None:
+    """Each stage date without a time (00:00 UTC of its day) on the day of an earlier stage's
+    date with a time, in the export's zone, moved to that moment (`parse.not_before_on_its_day`):
+    a workflow that stamps a date field (`SQL_Date__c` 2026-03-10) on the day of an MQL at
+    14:00 did not make the contact an SQL before it, which the funnel would read as out-of-order
+    dates and take the MQL date from the SQL's midnight (inferred)."""
+    columns = [c for c in STAGE_DATE_COLUMNS.values() if c in contacts]
+    for k in range(1, len(columns)):
+        earlier = [contacts[c] for c in columns[:k]]
+        contacts[columns[k]] = parse.not_before_on_its_day(contacts[columns[k]], earlier, timezone)
 
 
 def _fill_lifecycle(tables) -> None:

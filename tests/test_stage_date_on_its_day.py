@@ -1,0 +1,137 @@
+"""A stage date without a time of day (00:00 UTC of its date) on the day of an earlier stage's
+date with a time is read at that earlier moment, in every format (`smk.io.validate.
+_stage_dates_in_order`), as Salesforce's ConvertedDate is on the day of the lead's MQL.
+
+Before, a Salesforce Lead with `MQL_Date__c` 2026-03-10 14:00 and `SQL_Date__c` 2026-03-10 (a
+workflow-stamped Date field) was an SQL at midnight, before its MQL: the funnel took the MQL
+date from the SQL (inferred, 00:00), the SLA counted a nurture call a week before the MQL as
+answering it at once (0 h, within the SLA) and the velocity table counted the dates as out of
+order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import smk
+from smk.io import parse
+
+OWNER = "0055g00000UsRa1AAF"
+LEAD_HEAD = "Id,LastName,Company,OwnerId,Status,IsConverted,CreatedDate,MQL_Date__c,SQL_Date__c\n"
+TASK_HEAD = "Id,WhoId,Subject,Status,IsClosed,TaskSubtype,OwnerId,CreatedDate\n"
+
+
+def utc(value: str) -> pd.Timestamp:
+    return pd.Timestamp(value, tz="UTC")
+
+
+def _salesforce(folder: Path, leads: list[tuple[str, str, str]], tasks: list[tuple]) -> Path:
+    """A Data Loader export: Leads (id, MQL_Date__c, SQL_Date__c), all created 2026-03-01
+    09:00 UTC, and their calls (task id, lead id, CreatedDate)."""
+    rows = "".join(
+        f"{i},L{i},Co {i},{OWNER},Working - Contacted,false,2026-03-01T09:00:00.000+0000,"
+        f"{mql},{sql}\n"
+        for i, mql, sql in leads
+    )
+    (folder / "Lead.csv").write_text(LEAD_HEAD + rows, encoding="utf-8")
+    calls = "".join(f"{i},{who},Call,Completed,true,Call,{OWNER},{at}\n" for i, who, at in tasks)
+    (folder / "Task.csv").write_text(TASK_HEAD + calls, encoding="utf-8")
+    return folder
+
+
+LEAD_A, LEAD_B = "00Q5g00000L0000AAA", "00Q5g00000L0001AAA"
+
+
+def test_salesforce_sql_date_on_the_mql_day_is_not_before_the_mql(tmp_path):
+    """The hunter's repro: a nurture call a week before the MQL no longer answers it."""
+    export = _salesforce(
+        tmp_path,
+        [
+            (LEAD_A, "2026-03-10T14:00:00.000+0000", "2026-03-10"),  # SQL on the MQL's day
+            (LEAD_B, "2026-03-10T14:00:00.000+0000", "2026-03-11"),  # the next day: as it is
+        ],
+        [
+            ("00T5g00000T0000AAA", LEAD_A, "2026-03-03T10:00:00.000+0000"),  # nurture call
+            ("00T5g00000T0001AAA", LEAD_A, "2026-03-12T10:00:00.000+0000"),
+            ("00T5g00000T0002AAA", LEAD_B, "2026-03-03T10:00:00.000+0000"),
+            ("00T5g00000T0003AAA", LEAD_B, "2026-03-12T10:00:00.000+0000"),
+        ],
+    )
+    crm = smk.load(export)
+    contacts = crm.contacts.set_index("contact_id")
+    a = contacts.index[contacts.index.str.startswith(LEAD_A[:15])][0]
+    b = contacts.index[contacts.index.str.startswith(LEAD_B[:15])][0]
+    assert contacts.loc[a, "became_sql_at"] == utc("2026-03-10 14:00")
+    assert contacts.loc[b, "became_sql_at"] == utc("2026-03-11")
+    leads = smk.sla.mql_leads(crm, smk.sla.SLA(timezone="Europe/Berlin"))
+    leads = leads.set_index("contact_id")
+    assert not leads["mql_date_inferred"].any()
+    assert leads.loc[a, "mql_at"] == utc("2026-03-10 14:00")
+    assert leads.loc[a, "speed_to_lead_hours"] == 44.0
+    assert not leads.loc[a, "within_sla"]
+    speed = smk.funnel.velocity(crm.contacts).set_index("to_stage")
+    assert speed.loc["sql", "dates_out_of_order"] == 0
+    assert speed.loc["sql", "contacts"] == 2
+
+
+@pytest.mark.parametrize(
+    ("timezone", "mql"),
+    [
+        ("UTC", "2026-03-10 14:00:00"),
+        ("Europe/Berlin", "2026-03-10 15:00:00"),
+        ("Europe/Berlin", "2026-03-10 00:30:00"),  # 2026-03-09 23:30 UTC: the date is later
+        ("America/New_York", "2026-03-10 21:00:00"),  # 2026-03-11 01:00 UTC
+    ],
+)
+def test_a_canonical_stage_date_on_an_earlier_stages_day_is_read_at_that_moment(
+    tmp_path, timezone, mql
+):
+    """Only a date without a time on the local day of an earlier stage's later moment moves;
+    times, other days and dates already after the earlier stage stay as written."""
+    (tmp_path / "contacts.csv").write_text(
+        "contact_id,created_at,became_mql_at,became_sql_at,became_opportunity_at,"
+        "became_customer_at\n"
+        f"same_day,2026-03-01 09:00:00,{mql},2026-03-10,,\n"
+        f"next_day,2026-03-01 09:00:00,{mql},2026-03-12,,\n"
+        f"day_before,2026-03-01 09:00:00,{mql},2026-03-08,,\n"
+        f"timed_before,2026-03-01 09:00:00,{mql},2026-03-05 08:00:00,,\n"
+        "won_that_day,2026-03-01 09:00:00,,,2026-03-20 15:00:00,2026-03-20\n",
+        encoding="utf-8",
+    )
+    crm = smk.load(tmp_path, format="canonical", timezone=timezone)
+    contacts = crm.contacts.set_index("contact_id")
+    mql_at = pd.Timestamp(mql).tz_localize(timezone).tz_convert("UTC")
+    sql = contacts["became_sql_at"]
+    assert (contacts["became_mql_at"].dropna() == mql_at).all()  # never moved
+    assert sql["same_day"] == max(mql_at, utc("2026-03-10"))
+    assert sql["next_day"] == utc("2026-03-12")
+    assert sql["day_before"] == utc("2026-03-08")
+    assert sql["timed_before"] == pd.Timestamp("2026-03-05 08:00").tz_localize(timezone)
+    won = contacts.loc["won_that_day"]
+    assert won["became_customer_at"] == won["became_opportunity_at"]
+    mqls = smk.funnel.mql_entry_dates(crm.contacts).set_index(crm.contacts["contact_id"])
+    inferred = mqls["mql_date_inferred"]  # out of order, truly: the SQL a day or more before
+    assert inferred.to_dict() == {
+        "same_day": False,
+        "next_day": False,
+        "day_before": True,
+        "timed_before": True,
+        "won_that_day": True,  # no MQL date: skipped
+    }
+    assert mqls.loc["same_day", "mql_at"] == mql_at
+
+
+def test_not_before_on_its_day_moves_only_dates():
+    day = pd.Series([utc("2026-03-10"), utc("2026-03-10 09:00"), utc("2026-03-10"), pd.NaT])
+    moments = [
+        pd.Series([utc("2026-03-10 08:00")] * 4),
+        pd.Series([utc("2026-03-10 14:00"), utc("2026-03-10 14:00"), pd.NaT, pd.NaT]),
+    ]
+    out = parse.not_before_on_its_day(day, moments, "UTC")
+    assert out.tolist()[:3] == [utc("2026-03-10 14:00"), utc("2026-03-10 09:00")] + [
+        utc("2026-03-10 08:00")
+    ]
+    assert pd.isna(out.iloc[3])
