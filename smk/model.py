@@ -293,6 +293,22 @@ PRIMARY_KEYS: dict[str, str | None] = {
     "spend": None,
 }
 
+#: The id a touchpoint gets when its row has none (`tp-<file>-<row>`, `smk.io.validate`)
+NUMBERED_TOUCHPOINT_ID = r"tp-.+-\d+"
+
+
+def order_touches(ids: pd.Series, content: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Positions that sort touches by `keys` (the first the most significant, e.g. contact
+    and time), those equal on every key by touchpoint_id (`ids`), then by `content` (ranks,
+    e.g. channel codes in channel name order): never by the export's row order. A numbered
+    id (the export gave none) is that row order, so it is not compared: such touches are
+    ordered by their content."""
+    text = ids.astype("string")
+    real = text.mask(text.str.fullmatch(NUMBERED_TOUCHPOINT_ID).fillna(False).to_numpy(bool))
+    id_rank = pd.factorize(real, sort=True)[0]
+    return np.lexsort((content, id_rank, *reversed(keys)))
+
+
 VOCABULARIES: dict[str, tuple[str, ...]] = {
     "stage": STAGES,
     "channel": CHANNELS,

@@ -36,7 +36,7 @@ import pandas as pd
 from smk import sla as sla_mod
 from smk.checks import check_integer, checked_tables, is_number
 from smk.funnel import UNKNOWN, NoDataError, records_mql_dates, safe_ratio, stage_entry_dates
-from smk.model import CRM, no_rows_text
+from smk.model import CRM, no_rows_text, order_touches
 from smk.outputs import NO_DATA, counted, format_kpi, tidy_difference
 from smk.periods import (
     Month,
@@ -873,14 +873,18 @@ def first_touch_campaign(crm: CRM, contact_ids: pd.Series, before: pd.Series) ->
     """Campaign of each contact's earliest touchpoint with a campaign, before `before`.
 
     `before` is a cut-off per row of `contact_ids` (e.g. each deal's creation): the contact's
-    earliest campaign touch counts when it is at or before that row's cut-off.
+    earliest campaign touch counts when it is at or before that row's cut-off. Touches at the
+    same time are ordered as in the journeys (`order_touches`), not by the export's rows.
     """
     tp = crm.touchpoints
-    tp = tp[tp["contact_id"].isin(set(contact_ids.dropna())) & tp["campaign"].notna()]
+    dated = tp["campaign"].notna() & tp["occurred_at"].notna()
+    tp = tp[tp["contact_id"].isin(set(contact_ids.dropna())) & dated]
     if tp.empty:
         return pd.Series(pd.NA, index=contact_ids.index, dtype="string")
-    first = tp.sort_values("occurred_at", kind="stable").drop_duplicates("contact_id")
-    first = first.set_index("contact_id")
+    campaign = pd.factorize(tp["campaign"], sort=True)[0]
+    when = pd.factorize(tp["occurred_at"], sort=True)[0]
+    first = tp.iloc[order_touches(tp["touchpoint_id"], campaign, when)]
+    first = first.drop_duplicates("contact_id").set_index("contact_id")
     in_time = contact_ids.map(first["occurred_at"]) <= before.set_axis(contact_ids.index)
     return contact_ids.map(first["campaign"]).astype("string").where(in_time)
 

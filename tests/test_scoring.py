@@ -178,6 +178,28 @@ def test_time_split_trains_on_older_leads_with_closed_outcome_windows(synth_lead
     assert len(no_gap.train) > len(split.train)
 
 
+def test_leads_scored_at_the_same_time_split_and_draw_alike_in_any_row_order():
+    """Leads tied on scored_at are split by contact id, not in the table's row order: the
+    seeded bootstrap draws test leads by position, so its interval moved with the rows."""
+    days = pd.date_range("2026-01-01", periods=8, freq="7D", tz="UTC")
+    leads = pd.DataFrame(
+        {
+            "scored_at": np.repeat(days, 5),
+            "label": pd.array([i % 2 for i in range(40)], dtype="Int64"),
+            "touches": np.arange(40.0) % 7,
+        },
+        index=pd.Index([f"c{i:02d}" for i in range(40)], name="contact_id"),
+    )
+    splits = [sc.time_split(table, gap_days=0) for table in (leads, leads.iloc[::-1])]
+    for side in ("train", "test"):
+        assert list(getattr(splits[0], side).index) == list(getattr(splits[1], side).index)
+    intervals = [
+        sc.better_than_chance(s.test["label"].astype(int), s.test["touches"], n_boot=200)["ci"]
+        for s in splits
+    ]
+    assert intervals[0] == intervals[1]
+
+
 # ---------------------------------------------------------------------------- rules
 @pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
 def test_rule_based_score_matches_a_hand_computed_example():
@@ -689,6 +711,15 @@ def test_scored_leads_have_crm_id_score_grade_reasons_and_version(fitted):
     assert table["score"].is_monotonic_decreasing
     assert set(table["grade"]) <= {"A", "B", "C", "D"}
     assert (table["mql"] == (table["score"] >= 0.2)).all()
+
+
+def test_scored_leads_of_equal_score_are_listed_by_contact_id(fitted):
+    """scored_leads.csv does not follow the export's row order where scores are equal."""
+    one = fitted[0].test.head(1)
+    same = pd.concat([one] * 3).set_axis(pd.Index(["z9", "a1", "m5"], name="contact_id"))
+    table = sc.score_leads(_bundle(fitted), same)
+    assert table["score"].nunique() == 1
+    assert list(table["contact_id"]) == ["a1", "m5", "z9"]
 
 
 # ---------------------------------------------------------------------------- drift

@@ -35,7 +35,7 @@ from smk.checks import MAX_DAYS, caller_stacklevel, check_integer, check_number,
 from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
-from smk.model import CRM, TOUCH_TYPES
+from smk.model import CRM, TOUCH_TYPES, order_touches
 from smk.outputs import counted
 from smk.periods import Month, as_of_time, data_span, is_date_only, names_no_day
 from smk.presentation import markdown_text
@@ -933,7 +933,8 @@ def journeys(
 
     # -- touches sorted by (owner, time): a radix sort by owner, which is enough when the
     #    table is in time order (checked); otherwise a sort on both keys. Touches of one owner
-    #    at the same time are ordered by touchpoint_id, then channel, not by their rows.
+    #    at the same time are ordered by touchpoint_id (not one numbered from its row), then
+    #    channel, not by their rows.
     order = _stable_order_by(t_owner, len(owners))
     s_owner, s_time = t_owner[order], t_time[order]
     if ((s_owner[1:] == s_owner[:-1]) & (s_time[1:] < s_time[:-1])).any():
@@ -1146,8 +1147,9 @@ def _break_ties(
     rows: np.ndarray,
 ) -> None:
     """Order the touches of one owner at the same time (in `order`, sorted by owner and
-    time) by touchpoint_id, then channel code (channels sorted by name), in place: the
-    journeys do not depend on the export's row order. `rows`: each touch's row in `tp`."""
+    time) by touchpoint_id, then channel code (channels sorted by name), in place
+    (`order_touches`): the journeys do not depend on the export's row order. `rows`: each
+    touch's row in `tp`."""
     tied = (s_owner[1:] == s_owner[:-1]) & (s_time[1:] == s_time[:-1])
     if not tied.any():
         return
@@ -1156,8 +1158,8 @@ def _break_ties(
     slots[:-1] |= tied
     touches = order[slots]  # groups of equal (owner, time) stay in their slots
     ids = tp["touchpoint_id"] if "touchpoint_id" in tp else pd.Series(pd.NA, index=tp.index)
-    id_rank = pd.factorize(ids.iloc[rows[touches]].astype("string"), sort=True)[0]
-    order[slots] = touches[np.lexsort((codes[touches], id_rank, s_time[slots], s_owner[slots]))]
+    ranked = order_touches(ids.iloc[rows[touches]], codes[touches], s_owner[slots], s_time[slots])
+    order[slots] = touches[ranked]
 
 
 def _unlinked(ownerless: np.ndarray, named: np.ndarray, value: np.ndarray) -> dict[str, float]:

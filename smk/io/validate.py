@@ -1277,7 +1277,8 @@ def _check_events(
 
 
 def _number_missing_ids(frame: pd.DataFrame, name: str) -> None:
-    """Exports without an id column: number the rows (`tp-<file>-<row>`)."""
+    """Exports without an id column: number the rows (`tp-<file>-<row>`; such a touchpoint id
+    is the row order, which `smk.model.order_touches` does not compare)."""
     key = PRIMARY_KEYS[name]
     if frame.empty:
         return
@@ -1890,19 +1891,22 @@ def _merge_in_crm(tables, quality, redirect: dict[str, str]) -> None:
         return
     members = absorbed | ids.isin(set(survivor[absorbed])).to_numpy()
     group = contacts[members].assign(_absorbed=absorbed[members])
-    group = group.sort_values(["_absorbed", "created_at", "_row"]).drop(columns="_absorbed")
+    group = group.sort_values(["_absorbed", "created_at", "contact_id"]).drop(columns="_absorbed")
     _fold_into(tables, quality, group, survivor[group.index], redirect, MERGED_IN_CRM)
 
 
 def _merge_same_email(tables, quality) -> dict[str, str]:
     """Contacts sharing an e-mail merged (as HubSpot dedupes on e-mail): the earliest created
-    record survives (`_fold_into`); returns the merged-away ids and their survivors."""
+    record survives, of records created at the same time the lowest contact id (not the first
+    row: rows are numbered per file) (`_fold_into`); returns the merged-away ids and their
+    survivors."""
     contacts = tables["contacts"]
     email = _email_key(contacts["email"])
     dup = _shared(email)
     if not dup.any():
         return {}
-    group = contacts[dup].assign(_email=email[dup]).sort_values(["_email", "created_at", "_row"])
+    group = contacts[dup].assign(_email=email[dup])
+    group = group.sort_values(["_email", "created_at", "contact_id"])
     survivor = group.groupby("_email", sort=False)["contact_id"].transform("first")
     merged_away = group["contact_id"] != survivor
     redirect = dict(zip(group.loc[merged_away, "contact_id"], survivor[merged_away], strict=True))

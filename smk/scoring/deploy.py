@@ -497,8 +497,9 @@ def score_leads(
     model: ScoringModel, leads: pd.DataFrame, reasons: int = 3, warn: bool = True
 ) -> pd.DataFrame:
     """Scores for CRM import: contact_id, score (probability), grade, mql, top_reasons,
-    model_version, scored_at (when `leads` has it) and model_usable, best first. No leads
-    (a day without new ones) give the table without rows, its columns typed as ever.
+    model_version, scored_at (when `leads` has it) and model_usable, best first (equal scores
+    by contact id, not in the export's row order). No leads (a day without new ones) give the
+    table without rows, its columns typed as ever.
 
     The contact ids come from the `contact_id` column of `leads` when it has one, else from
     its index (`lead_ids`: an index of row numbers, as ``reset_index()`` leaves, is refused).
@@ -546,7 +547,7 @@ def score_leads(
         [None if usable is None else bool(usable)] * len(out), dtype="boolean"
     )
     out = out.astype({c: "str" for c in _TEXT_COLUMNS if c in out})  # also without leads
-    out = out.sort_values("score", ascending=False, ignore_index=True)
+    out = out.sort_values(["score", "contact_id"], ascending=[False, True], ignore_index=True)
     # written as computed by `outputs.export_csv` (no tidying: a score 1 ulp off would pass or
     # miss a threshold it does not, `outputs.EXACT_FLOATS`)
     out.attrs[EXACT_FLOATS] = ["score"]

@@ -685,6 +685,14 @@ def check_test_share(test_share: float) -> float:
     return check_number("test_share", test_share, 0, 1, exclusive=True)
 
 
+def _by_scoring_date(leads: pd.DataFrame) -> pd.DataFrame:
+    """The leads by scoring date, those scored at the same time by contact id: the split,
+    and the seeded draws on its rows (bootstrap, permutation importance), do not depend on
+    the export's row order."""
+    ids = lead_ids(leads).astype("string").to_numpy()
+    return leads.assign(_id=ids).sort_values(["scored_at", "_id"]).drop(columns="_id")
+
+
 @checked_tables
 def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | None = None):
     """Split the labelled leads by scoring date: the newest `test_share` are the test set.
@@ -707,7 +715,7 @@ def time_split(frame: pd.DataFrame, test_share: float = 0.25, gap_days: int | No
         # no gap_days given (notebook 03 takes none): the gap is the outcome window
         shorter = "a shorter outcome window (within_days, which is also the gap before the test)"
     gap_days = check_integer("gap_days", gap_days, 0, MAX_DAYS, _DAYS_NOTE, whole_floats=True)
-    data = labelled(frame).sort_values("scored_at", kind="stable")
+    data = _by_scoring_date(labelled(frame))
     if len(data) < 10:
         raise NoDataError(
             f"only {counted(len(data), 'lead')} {'has' if len(data) == 1 else 'have'} a known "
