@@ -202,6 +202,9 @@ TASK_NOT_DONE = "task not done"
 #: a Salesforce Task or Event logged on a business account (`WhatId` an Account, no `WhoId`):
 #: work on a company, of no person, so of no lead's funnel
 ACCOUNT_ACTIVITY = "logged on an account, no person"
+#: a Salesforce Task or Event related to no one and nothing (no `WhoId`, no `WhatId`): an
+#: internal calendar item or a personal to-do ("Vacation", "Team weekly"), of no lead's funnel
+INTERNAL_ACTIVITY = "related to no person or record"
 #: Salesforce LeadHistory (the Lead's field history): a row is no record of the model. A change
 #: of the Lead's `Status` is read into the stage dates of the person the lead is
 #: (`smk.io.salesforce`); a change of another field (`Owner`, `created`, `leadConverted`, ...)
@@ -272,6 +275,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         NO_RESPONSE,
         TASK_NOT_DONE,
         ACCOUNT_ACTIVITY,
+        INTERNAL_ACTIVITY,
         LEAD_STATUS_READ,
         LEAD_OTHER_FIELD,
         LEAD_STATUS_OF_SET_ASIDE,

@@ -447,7 +447,8 @@ def test_tasks_and_events_become_activities(dl, report):
     assert pd.isna(a.loc[t["Aa1"], "deal_id"])
     assert a.loc[t["Aa1"], "occurred_at"] == utc("2024-02-27 15:30")  # CreatedDate
     assert a.loc[t["Ee5"], "occurred_at"] == utc("2024-02-05")  # no CreatedDate: ActivityDate
-    assert a.loc[sf("00U5g00000EvAa1"), "occurred_at"] == utc("2024-03-05 10:15")
+    # an Event counts when it is held (ActivityDateTime), not when it was booked (CreatedDate)
+    assert a.loc[sf("00U5g00000EvAa1"), "occurred_at"] == utc("2024-03-07 13:00")
 
 
 def test_spend_file_is_read_with_channel_names_translated(dl):
@@ -637,8 +638,10 @@ def test_two_thread_load_matches_a_one_thread_load(folder, monkeypatch):
 
 
 def test_warnings_of_both_threads_come_in_one_thread_order(tmp_path, monkeypatch):
-    """Files, then touchpoints, then the dates of deals and people, then those of activities
-    (an Excel re-save without its Campaign file, with a stray file beside it)."""
+    """Files, then touchpoints, then the dates of deals and people, then those of activities,
+    then assemble's, then the count of the tasks loaded without a completion time (made once
+    the checks are done) (an Excel re-save without its Campaign file, with a stray file beside
+    it)."""
     for path in (FIXTURES / "excel_us").iterdir():
         if path.name != "campaign_export.csv":
             shutil.copy(path, tmp_path)
@@ -647,8 +650,9 @@ def test_warnings_of_both_threads_come_in_one_thread_order(tmp_path, monkeypatch
     assert warnings[0].startswith("notes.csv: not a Salesforce object file")
     assert "no Campaign file" in warnings[1]
     assert warnings[2].startswith("Opportunity.CreatedDate")
-    assert warnings[-2].startswith("Event.ActivityDate")  # the loader's last; then assemble's:
-    assert "2 of 4 deals (1 of them won) name no contact" in warnings[-1]  # two blank ContactIds
+    assert warnings[-3].startswith("Event.CreatedDate")  # the loader's last; then assemble's:
+    assert "2 of 4 deals (1 of them won) name no contact" in warnings[-2]  # two blank ContactIds
+    assert warnings[-1].startswith("activities: 5 done tasks have no CompletedDateTime")
 
 
 @pytest.mark.parametrize("broken", [(), ("Campaign",), ("Lead",), ("Campaign", "Lead")])

@@ -179,18 +179,24 @@ How Salesforce maps onto the model (rules a user can check):
   filtered Contact export, or none) is set aside as ``person of a person account not in the
   export``, and one on an account the export does not say is either (no such column, as in a
   report) as ``missing contact_id``: faults of the export. A warning counts the former with
-  the opportunities on such accounts that name no one (they load with no contact).
-  ``occurred_at`` is
-  CreatedDate (the moment the work was logged), else the activity date; for a Task whose export
-  has `CompletedDateTime` (a standard field since API v49; report label "Completed Date/Time"),
-  its completion time, as a HubSpot task's: a follow-up created by automation the minute a lead
-  became an MQL and done days later counts when it was done, not when it was created. A blank
-  completion time (or none in the export) falls back to CreatedDate, then the activity date,
-  but a task due on a later day than its creation counts at its due date (a to-do created
-  ahead), and a warning counts such done tasks and asks for the column; an unreadable one sets
-  the task aside (``unparseable occurred_at``, with its text). A Task not done (its
-  `Status` open, e.g. `Not Started`, `In Progress`, `Deferred`, or `IsClosed` false for a
-  status not in `TASK_STATUS_DONE`) is a reminder, not sales work: it is set aside as
+  the opportunities on such accounts that name no one (they load with no contact). One with
+  neither a `WhoId` nor a `WhatId`, in an export with both columns, is an internal calendar
+  item or a personal to-do ("Vacation", "Team weekly"): set aside as ``related to no person
+  or record`` (by design; a report without the columns does not say: ``missing contact_id``).
+  An Event's ``occurred_at`` is when it is held, as a HubSpot meeting's: its start
+  (`ActivityDateTime`, else `StartDateTime`, else `ActivityDate`); an all-day event's
+  (`IsAllDayEvent`) its `ActivityDate`, date-only (the SLA reads it as the team's local day);
+  its CreatedDate only when the export has no start. A meeting booked before an MQL and held
+  after it answers the MQL when it is held, and one held after the as-of is not yet work.
+  A Task's ``occurred_at`` is its completion time when its export has `CompletedDateTime` (a
+  standard field since API v49; report label "Completed Date/Time"), as a HubSpot task's: a
+  follow-up created by automation the minute a lead became an MQL and done days later counts
+  when it was done, not when it was created. A blank completion time (or none in the export)
+  falls back to CreatedDate (the moment the work was logged), then the activity date (its due
+  date), and a warning counts the done tasks loaded without one and asks for the column; an
+  unreadable one sets the task aside (``unparseable occurred_at``, with its text). A Task not
+  done (its `Status` open, e.g. `Not Started`, `In Progress`, `Deferred`, or `IsClosed` false
+  for a status not in `TASK_STATUS_DONE`) is a reminder, not sales work: it is set aside as
   ``task not done`` (by design), so an auto-created follow-up nobody has done never counts as
   a first touch.
 - Rows with `IsDeleted` set are set aside (``deleted in Salesforce``); report footer lines are
@@ -250,6 +256,7 @@ from smk.model import (
     CONVERTED_INTO_DELETED,
     CRM,
     DELETED_IN_SALESFORCE,
+    INTERNAL_ACTIVITY,
     LEAD_HISTORY_ROWS,
     LEAD_OTHER_FIELD,
     LEAD_STATUS_OF_SET_ASIDE,
@@ -755,6 +762,7 @@ _OBJECTS: dict[str, _Object] = {
                 "StartDateTime": ["StartDateTime", "Start Date Time", "Start"],
                 "ActivityDateTime": ["ActivityDateTime", "Date/Time"],
                 "ActivityDate": ["ActivityDate", "Due Date", "Date"],
+                "IsAllDayEvent": ["IsAllDayEvent", "All-Day Event", "All Day Event"],
                 "OwnerId": _OWNER + ["Assigned To ID", "Assigned ID", "Assigned To", "Assigned"],
                 "IsDeleted": _DELETED,
             }
@@ -1462,6 +1470,8 @@ def _load_objects(source: Path, options: parse.DateOptions) -> CRM:
         after_checks=_after_checks(deal_stages, lead_map, "LeadHistory" in objects),
         event_steps=_credit_loaded_deals(credited),
     )
+    if "Task" in objects:
+        _warn_untimed_tasks(crm, _now(objects, "Task").columns)
     return crm
 
 
@@ -2642,26 +2652,20 @@ def _activities(
     (`persons`); one on a business account is set aside by design (`ACCOUNT_ACTIVITY`), one
     on a person account whose person the export lacks for its fault (`PERSON_NOT_IN_EXPORT`).
     On an account the export calls neither (it has no IsPersonAccount or PersonContactId),
-    it is `missing contact_id`, a fault: smk cannot tell whose work it is."""
+    it is `missing contact_id`, a fault: smk cannot tell whose work it is. One related to no
+    one and nothing (`_of_nothing`) is an internal calendar item, set aside by design
+    (`INTERNAL_ACTIVITY`)."""
     a = frame.copy()
     who = _through(_who(a), lead_map)
     what = _coalesce(_col(a, "WhatId"), _col(a, "OpportunityId"))
     deal = what.where(what.str.startswith("006").fillna(False).astype(bool))
     from_deal = deal.map(deal_contact).astype("string") if len(deal_contact) else deal
     account = what.where(what.str.startswith("001").fillna(False).astype(bool))
-    when = [("CreatedDate", f"{obj}.CreatedDate")]
     if obj == "Event":
-        when += [
-            ("ActivityDateTime", "Event.ActivityDateTime"),
-            ("StartDateTime", "Event.StartDateTime"),
-        ]
-    when.append(("ActivityDate", f"{obj}.ActivityDate"))
-    _parsed, occurred = dates.first(a, when)
-    if obj == "Task":  # (an Event has no completion time)
-        occurred, untimed = _task_moments(a, occurred, dates)
-    if obj == "Event":
+        occurred = _event_moments(a, dates)
         kind = pd.Series("meeting", index=a.index, dtype="string")
     else:
+        occurred = _task_moments(a, dates)
         sub = translate(_col(a, "TaskSubtype"), _TASK_SUBTYPE)
         typ = translate(_col(a, "Type"), _TASK_TYPE)
         kind = (
@@ -2677,54 +2681,80 @@ def _activities(
     a["owner_id"] = _col(a, "OwnerId")
     a["salesforce_object"] = obj
     if obj == "Task":
-        not_done = _not_done(a, dates.warnings)
-        _warn_untimed_tasks(a, untimed & ~not_done.to_numpy(dtype=bool), dates.warnings)
-        a.loc[_ok(a) & not_done, "_reason"] = TASK_NOT_DONE
+        a.loc[_ok(a) & _not_done(a, dates.warnings), "_reason"] = TASK_NOT_DONE
     alone = (_ok(a) & a["contact_id"].isna()).to_numpy(dtype=bool)
     a.loc[alone & is_in(account, persons.business).to_numpy(bool), "_reason"] = ACCOUNT_ACTIVITY
     a.loc[alone & is_in(account, persons.unfound()).to_numpy(bool), "_reason"] = (
         PERSON_NOT_IN_EXPORT
     )
+    a.loc[alone & _of_nothing(a).to_numpy(bool), "_reason"] = INTERNAL_ACTIVITY
     return a.drop(columns=["Id"], errors="ignore")  # it is the activity_id
 
 
-def _task_moments(
-    tasks: pd.DataFrame, occurred: pd.Series, dates: _Dates
-) -> tuple[pd.Series, np.ndarray]:
-    """Tasks' moments (text, as `occurred`) and which tasks have no completion time.
+def _task_moments(tasks: pd.DataFrame, dates: _Dates) -> pd.Series:
+    """When Tasks were done, as text (`_Dates.first`).
 
     A task counts at its `CompletedDateTime` (when the work was done: an auto-created
-    follow-up is created at once and done days later). Without one, at `occurred`
+    follow-up is created at once and done days later). Without one, when it was logged
     (CreatedDate, else ActivityDate), warned of (`_warn_untimed_tasks`): a due date does not
     say when the work was done (a call logged in Sydney is due that local day, a to-do done
     early or late is due another), nor may done work count after the export was taken. An
     unreadable completion time is handed on as it is written, so that `assemble` sets the
     task aside with its text rather than counting it at its creation.
     """
-    done = pd.Series(pd.NA, index=tasks.index, dtype="string")
-    if "CompletedDateTime" in tasks.columns:
-        _parsed, done = dates.first(tasks, [("CompletedDateTime", "Task.CompletedDateTime")])
-    untimed = done.isna()
-    return done.fillna(occurred), untimed.to_numpy(dtype=bool)
+    _parsed, logged = dates.first(
+        tasks, [("CreatedDate", "Task.CreatedDate"), ("ActivityDate", "Task.ActivityDate")]
+    )
+    _parsed, done = dates.first(tasks, [("CompletedDateTime", "Task.CompletedDateTime")])
+    return done.fillna(logged)
 
 
-def _warn_untimed_tasks(tasks: pd.DataFrame, untimed: np.ndarray, warnings: list[str]) -> None:
-    """Say how many done tasks (`untimed`: not set aside, done, without a completion time)
-    count when they were logged or fell due rather than when they were done, and name the
-    column to export (a blank one: the export has it). A task in several rows counts once."""
-    ids = _col(tasks, "Id")[untimed & _ok(tasks).to_numpy(dtype=bool)]
-    n = int(ids.nunique() + ids.isna().sum())
+def _event_moments(events: pd.DataFrame, dates: _Dates) -> pd.Series:
+    """When Events were held, as text (`_Dates.first`), as a HubSpot meeting counts at its
+    start: a meeting booked before an MQL and held after it, or logged days after it was held,
+    counts when it was held. That is its start (`ActivityDateTime`, else `StartDateTime`, else
+    its date); an all-day event's (`IsAllDayEvent`) is its date, `ActivityDate`, date-only
+    (the SLA reads it as the team's local day; `StartDateTime`, 00:00 UTC of that date, only
+    when it has none). `CreatedDate`, when it was logged, only when the export has no start.
+    """
+    all_day = _bools(events, "IsAllDayEvent").fillna(False).to_numpy(dtype=bool)
+    dated = _col(events, "ActivityDate").notna().to_numpy(dtype=bool)
+    hide = {"ActivityDateTime": all_day, "StartDateTime": all_day & dated}
+    held = events.assign(
+        **{col: events[col].mask(rows) for col, rows in hide.items() if col in events.columns}
+    )
+    order = ("ActivityDateTime", "StartDateTime", "ActivityDate", "CreatedDate")
+    _parsed, occurred = dates.first(held, [(col, f"Event.{col}") for col in order])
+    return occurred
+
+
+def _of_nothing(activities: pd.DataFrame) -> pd.Series:
+    """Tasks and Events related to no person and no record: a blank `WhoId` and `WhatId` in an
+    export that has both columns (a report without them does not say)."""
+    if not {"WhoId", "WhatId"} <= set(activities.columns):
+        return pd.Series(False, index=activities.index)
+    return _who(activities).isna() & _col(activities, "WhatId").isna()
+
+
+def _warn_untimed_tasks(crm: CRM, task_columns: pd.Index) -> None:
+    """Say how many done tasks loaded have no completion time (`_task_moments`): they count
+    when they were logged rather than when they were done; name the column to export (a blank
+    one: the export has it, `task_columns`). Counted once the checks are done: a task they set
+    aside (a second copy, an unknown contact) counts nowhere."""
+    acts = crm.activities
+    tasks = _col(acts, "salesforce_object").eq("Task").fillna(False).to_numpy(dtype=bool)
+    n = int((tasks & _col(acts, "CompletedDateTime").isna().to_numpy(dtype=bool)).sum())
     if not n:
         return
     task, has = ("tasks", "have") if n > 1 else ("task", "has")
-    if "CompletedDateTime" in tasks.columns:
+    if "CompletedDateTime" in task_columns:
         why, advice = "a blank CompletedDateTime", ""
     else:
         why = "no CompletedDateTime (the export lacks the column)"
         advice = (
             ' Add Task.CompletedDateTime ("Completed Date/Time" in a task report) to the export.'
         )
-    warnings.append(
+    crm.quality.warnings.append(
         f"activities: {n} done {task} {has} {why}: such a task counts when it was logged "
         "(CreatedDate), not when it was done: a follow-up task created by automation the "
         f"minute a lead became an MQL answers it at once (speed to lead 0 h).{advice}"
