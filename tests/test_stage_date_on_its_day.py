@@ -135,3 +135,36 @@ def test_not_before_on_its_day_moves_only_dates():
         utc("2026-03-10 08:00")
     ]
     assert pd.isna(out.iloc[3])
+
+
+def test_an_mql_date_beside_a_morning_sql_east_of_utc_is_not_after_it(tmp_path):
+    """RV2, the mirror: in Sydney, an MQL date 2026-03-10 and an SQL at 09:00 that day (22:00
+    UTC the day before) read SQL before MQL: the MQL was inferred at the SQL's time, so a call
+    five days before answered it; an SQL at 13:00 (02:00 UTC) did not. Both are in order now."""
+    sydney = "Australia/Sydney"
+    (tmp_path / "contacts.csv").write_text(
+        "contact_id,created_at,became_mql_at,became_sql_at\n"
+        "morning,2026-03-01 09:00:00,2026-03-10,2026-03-10 09:00:00\n"
+        "afternoon,2026-03-01 09:00:00,2026-03-10,2026-03-10 13:00:00\n"
+        "next_day,2026-03-01 09:00:00,2026-03-10,2026-03-11 09:00:00\n"
+        "late,2026-04-01 10:00:00,,\n",  # the export runs to the month's end (UTC)
+        encoding="utf-8",
+    )
+    (tmp_path / "activities.csv").write_text(
+        "activity_id,contact_id,occurred_at,type\n"
+        "a1,morning,2026-03-05 10:00:00,call\n"
+        "a2,afternoon,2026-03-05 10:00:00,call\n"
+        "a3,next_day,2026-03-05 10:00:00,call\n"
+        "a4,late,2026-04-01 09:00:00,call\n",
+        encoding="utf-8",
+    )
+    crm = smk.load(tmp_path, format="canonical", timezone=sydney)
+    contacts = crm.contacts.set_index("contact_id")
+    morning_sql = pd.Timestamp("2026-03-10 09:00").tz_localize(sydney).tz_convert("UTC")
+    assert contacts.loc["morning", "became_mql_at"] == morning_sql  # not after the SQL
+    assert contacts.loc["afternoon", "became_mql_at"] == utc("2026-03-10")  # already before
+    assert contacts.loc["next_day", "became_mql_at"] == utc("2026-03-10")
+    leads = smk.sla.mql_leads(crm, smk.sla.SLA(timezone=sydney), as_of="2026-04-01")
+    leads = leads.set_index("contact_id")
+    assert not leads["mql_date_inferred"].any()
+    assert not leads["worked"].any() and leads["leaked"].all()  # the old call answers none

@@ -1591,6 +1591,20 @@ def not_before_on_its_day(day: pd.Series, moments: list[pd.Series], timezone: st
     to the latest of `moments` that falls later on that date in `timezone` (`on_day_of`): what
     happened that day did not happen before them (Salesforce's ConvertedDate on the day of the
     lead's creation, a stage date on the day of an earlier stage's). A time of day is kept."""
+    return _moved_on_its_day(day, moments, timezone, later=True)
+
+
+def not_after_on_its_day(day: pd.Series, moments: list[pd.Series], timezone: str) -> pd.Series:
+    """`not_before_on_its_day`'s mirror: each calendar date moved to the earliest of `moments`
+    that falls on that date in `timezone` and before its 00:00 UTC (east of UTC, a local
+    morning is still the day before in UTC): a stage date on the day of a later stage's moment
+    did not come after it."""
+    return _moved_on_its_day(day, moments, timezone, later=False)
+
+
+def _moved_on_its_day(
+    day: pd.Series, moments: list[pd.Series], timezone: str, *, later: bool
+) -> pd.Series:
     rows = np.flatnonzero(periods.is_date_only(day.to_numpy("datetime64[ns]").view("int64")))
     if not len(rows):
         return day
@@ -1598,7 +1612,8 @@ def not_before_on_its_day(day: pd.Series, moments: list[pd.Series], timezone: st
     when = date
     for moment in moments:
         at = moment.iloc[rows]
-        when = when.mask((at > when).fillna(False) & on_day_of(date, at, timezone), at)
+        beyond = (at > when) if later else (at < when)
+        when = when.mask(beyond.fillna(False) & on_day_of(date, at, timezone), at)
     out = day.copy()
     out.iloc[rows] = when.array
     return out
