@@ -10,6 +10,7 @@ import contextlib
 import contextvars
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -638,6 +639,20 @@ def same_pipelines(one: Iterable[str] | None, other: Iterable[str] | None) -> bo
     return _pipeline_keys(one) == _pipeline_keys(other)
 
 
+#: a Salesforce record type's id as a report or the UI writes it (15 characters, prefix 012)
+_RECORD_TYPE_ID15 = re.compile(r"012[0-9A-Za-z]{12}")
+
+
+def _as_loaded_pipeline(name: str) -> str:
+    """A pipeline name of a setting as the loaders write it: a record type's 15-character id
+    in its 18-character form (`smk.io.salesforce._record_type_ids`), so either names one."""
+    if not _RECORD_TYPE_ID15.fullmatch(name.strip()):
+        return name
+    from smk.io.parse import salesforce_id18  # (smk.io imports the model)
+
+    return salesforce_id18(name.strip())
+
+
 def _pipeline_keys(names: Iterable[str] | None) -> set[str]:
     return {str(n).strip().casefold() for n in names or ()}
 
@@ -872,7 +887,7 @@ class CRM:
         (`PIPELINE_NOT_REPORTED`), so that every deal analysis counts the pipelines chosen
         and the data-quality account still adds up (read = loaded + set aside). A name no
         deal of the export has is a ValueError naming the pipelines it has."""
-        wanted = check_pipelines(pipelines)
+        wanted = [_as_loaded_pipeline(name) for name in check_pipelines(pipelines)]
         if not wanted:
             return self
         names = self.deals["pipeline"].astype("string")

@@ -99,3 +99,11 @@ def test_a_record_type_name_like_an_id_of_another_object_is_kept(tmp_path):
     names = ["Enterprise2026Q", "Direct Sales", "0015g000000AbCd", "Renewals"]
     crm, table = _load(tmp_path, **{"RecordType.Name": names})
     assert _by_id(crm, table, "pipeline") == names
+
+
+def test_a_pipelines_setting_may_name_a_record_type_by_its_15_character_id(tmp_path):
+    # RV2: the loader writes 18-character ids, so a setting copied from a report was refused
+    ids = ["0125g000000AbCd", "0125g000000AbCd", "0125g000000EfGh", "0125g000000AbCd"]
+    crm, _table = _load(tmp_path, RecordTypeId=ids)
+    assert len(crm.of_pipelines(["0125g000000AbCd"]).deals) == 3
+    assert len(crm.of_pipelines(["0125g000000EfGhAAK"]).deals) == 1
