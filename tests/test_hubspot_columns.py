@@ -324,9 +324,20 @@ def test_mixed_files_are_told_to_fill_the_empty_flags_and_export_the_missing(
     )
     crm = smk.load(tmp_path)
     [said] = warnings_with(crm, "with no won revenue")
-    assert said.endswith(
-        "fill the deals' won flag where it is empty (Is Closed Won: 5 rows) and export it from "
-        "the files without it, or map the values with a mapping file (docs/mappings.md)"
+    assert said.endswith(  # RV2: not told to export it from a file none of whose deals is said
+        "fill the deals' won flag where it is empty (Is Closed Won: 5 rows), or map the values "
+        "with a mapping file (docs/mappings.md)"
     )
     account = crm.quality.tables["deals"]
     assert account.read == account.loaded + account.n_set_aside == 6
+    export(  # a file of such a deal without the won column: told to export it there
+        tmp_path,
+        "closed-deals",
+        "Record ID,Deal Stage,Amount,Create Date,Is Deal Closed?",
+        "10,Contract Signed,5,2026-02-01 09:00,true",
+    )
+    [said] = warnings_with(smk.load(tmp_path), "with no won revenue")
+    assert "'Contract Signed' (6)" in said and said.endswith(
+        "fill the deals' won flag where it is empty (Is Closed Won: 5 rows) and export it from "
+        "the files without it, or map the values with a mapping file (docs/mappings.md)"
+    )

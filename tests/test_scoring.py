@@ -198,6 +198,9 @@ def test_leads_scored_at_the_same_time_split_and_draw_alike_in_any_row_order():
         for s in splits
     ]
     assert intervals[0] == intervals[1]
+    # RV2: a table of row numbers (reset_index(drop=True)) still splits, in its own order
+    numbered = sc.time_split(leads.reset_index(drop=True), gap_days=0)
+    assert len(numbered.test) == len(splits[0].test)
 
 
 # ---------------------------------------------------------------------------- rules

@@ -1948,11 +1948,12 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
         out = _joined_attrs(out, frames)
     untold: dict[tuple[str, str], Counter] = {}
     for f in frames:
-        for col, origin, counts in f.attrs.get("untold", ()):
+        for col, origin, counts in _untold(f):
             untold.setdefault((col, origin), Counter()).update(counts)
     for (col, origin), counts in untold.items():  # one warning per rule, for all the files
-        if counts:
-            remedy = _remedy(tm, col, origin, frames)
+        if counts:  # advice from the files whose rows are counted
+            said = [f for f in frames if any(u[:2] == (col, origin) and u[2] for u in _untold(f))]
+            remedy = _remedy(tm, col, origin, said)
             listed = "false_for" in tm.derive.get(col, {})
             out.attrs["warnings"].append(
                 untold_warning(table, col, origin, counts, remedy, false_for=listed)
@@ -1962,6 +1963,12 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
         out.attrs["warnings"].append(unfound[0])
         out.attrs["left_empty"] = unfound[1]  # said: not again by validate's warnings
     return out
+
+
+def _untold(frame: pd.DataFrame) -> list:
+    """`map_frame`'s counts of the values a rule cannot tell in one file (``(column, from,
+    counts)``)."""
+    return list(frame.attrs.get("untold", ()))
 
 
 def _remedy(tm: TableMapping, col: str, origin: str, frames: list[pd.DataFrame]) -> str:

@@ -688,8 +688,12 @@ def check_test_share(test_share: float) -> float:
 def _by_scoring_date(leads: pd.DataFrame) -> pd.DataFrame:
     """The leads by scoring date, those scored at the same time by contact id: the split,
     and the seeded draws on its rows (bootstrap, permutation importance), do not depend on
-    the export's row order."""
-    ids = lead_ids(leads).astype("string").to_numpy()
+    the export's row order. A table without ids (`lead_ids` refuses its row numbers) keeps
+    its rows' order for those, as before ids were compared."""
+    try:
+        ids = lead_ids(leads).astype("string").to_numpy()
+    except ValueError:  # row numbers: the table's own order is all there is
+        return leads.sort_values("scored_at", kind="stable")
     return leads.assign(_id=ids).sort_values(["scored_at", "_id"]).drop(columns="_id")
 
 
