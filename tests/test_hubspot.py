@@ -245,6 +245,21 @@ def test_hubspot_folders_are_detected_as_hubspot(variant: str) -> None:
     assert detect_format(HUBSPOT / variant) == "hubspot"
 
 
+def test_hubspot_files_renamed_like_smks_tables_are_hubspot(tmp_path: Path) -> None:
+    """RV2: HubSpot's contacts and deals saved as `contacts.csv` and `deals.csv` were taken for
+    smk's own tables (their `Email` header is a canonical column) and the load failed; a
+    canonical table names its id, a HubSpot export its `Record ID`."""
+    for view in ("contacts", "deals"):
+        [found] = (HUBSPOT / "ui").glob(f"*{view}*.csv")
+        shutil.copy(found, tmp_path / f"{view}.csv")
+    assert detect_format(tmp_path) == "hubspot"
+    assert len(smk.load(tmp_path).contacts) > 0
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "contacts.csv").write_text("email,created_at\na@example.com,2026-01-02\n")
+    assert detect_format(own) == "canonical"  # its id missing: told so by the canonical load
+
+
 def test_xlsx_folder_is_detected_and_reads_the_workbook(
     xlsx_export: Path, loaded: dict[str, smk.CRM]
 ) -> None:

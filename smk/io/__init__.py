@@ -32,7 +32,7 @@ from smk.io.mapping import (
     shipped_file,
     shipped_mappings,
 )
-from smk.model import CRM, MODEL_MANIFEST, SCHEMA
+from smk.model import CRM, MODEL_MANIFEST, PRIMARY_KEYS, SCHEMA
 
 FORMATS = ("auto", "hubspot", "salesforce", "canonical", "sql", "parquet", "mapping")
 _SQL_URL = re.compile(r"^[a-z][a-z0-9+]*://", re.I)
@@ -76,13 +76,14 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
     stems = {p.stem.lower() for p in candidates}
     if stems & _SALESFORCE_FILES and ({"lead", "contact"} & stems):
         return "salesforce", "Salesforce object file names"
-    # a `spend.csv` alone is no sign: smk's own Salesforce and HubSpot layouts carry one too
+    # a `spend.csv` alone is no sign: smk's own Salesforce and HubSpot layouts carry one too;
+    # nor is a `contacts.csv` without contact_id (a HubSpot export renamed: `Record ID`)
     crm_tables = [p for p in candidates if p.stem.lower() != "spend"]
     if _has_canonical_headers(crm_tables):
         return "canonical", "file names and headers of smk's own tables"
     if (guess := _crm_format(candidates)) is not None:
         return guess
-    if _has_canonical_headers(candidates):
+    if _has_canonical_headers(candidates, keyed=False):
         return "canonical", "file names and headers of smk's own tables"
     raise CRMExportError(
         "cannot tell the export format from its file names or headers; pass "
@@ -199,12 +200,24 @@ def _header_row(path: Path) -> list[str]:
     return list(fileio.parse_bytes_header(head))
 
 
-def _has_canonical_headers(candidates: list[Path]) -> bool:
-    return any(
-        p.stem.lower() in SCHEMA
-        and (p.suffix.lower() == ".parquet" or bool(set(SCHEMA[p.stem.lower()]) & _headers(p)))
-        for p in candidates
-    )
+#: the header a canonical table's file has (its id, or the contact it is of), which a CRM's
+#: own export of that name lacks (HubSpot's contacts.csv has `Record ID` and `Email`)
+_CANONICAL_KEYS = {**PRIMARY_KEYS, "touchpoints": "contact_id", "activities": "contact_id"}
+
+
+def _has_canonical_headers(candidates: list[Path], *, keyed: bool = True) -> bool:
+    """Whether a file is one of smk's own tables by its name and headers: its key column
+    (`_CANONICAL_KEYS`; not `keyed`: any of its columns, for a table that lacks its id, once
+    no other format's signs are found), or for spend any of its columns; a Parquet file by
+    its name."""
+
+    def own(p: Path) -> bool:
+        name = p.stem.lower()
+        key = _CANONICAL_KEYS.get(name) if keyed else None
+        wanted = {key} if key else set(SCHEMA[name])
+        return p.suffix.lower() == ".parquet" or bool(wanted & _headers(p))
+
+    return any(p.stem.lower() in SCHEMA and own(p) for p in candidates)
 
 
 def load(
