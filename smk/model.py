@@ -643,10 +643,11 @@ def same_pipelines(one: Iterable[str] | None, other: Iterable[str] | None) -> bo
 _RECORD_TYPE_ID15 = re.compile(r"012[0-9A-Za-z]{12}")
 
 
-def _as_loaded_pipeline(name: str) -> str:
-    """A pipeline name of a setting as the loaders write it: a record type's 15-character id
-    in its 18-character form (`smk.io.salesforce._record_type_ids`), so either names one."""
-    if not _RECORD_TYPE_ID15.fullmatch(name.strip()):
+def _as_loaded_pipeline(name: str, found: Mapping[str, str]) -> str:
+    """A pipeline name of a setting as the deals write it (`found`, by casefolded name): as
+    given when a deal has it, else a record type's 15-character id in the 18-character form
+    the Salesforce loader writes (`smk.io.salesforce._record_type_ids`)."""
+    if name.casefold() in found or not _RECORD_TYPE_ID15.fullmatch(name.strip()):
         return name
     from smk.io.parse import salesforce_id18  # (smk.io imports the model)
 
@@ -887,11 +888,12 @@ class CRM:
         (`PIPELINE_NOT_REPORTED`), so that every deal analysis counts the pipelines chosen
         and the data-quality account still adds up (read = loaded + set aside). A name no
         deal of the export has is a ValueError naming the pipelines it has."""
-        wanted = [_as_loaded_pipeline(name) for name in check_pipelines(pipelines)]
+        wanted = check_pipelines(pipelines)
         if not wanted:
             return self
         names = self.deals["pipeline"].astype("string")
         found = {str(n).casefold(): str(n) for n in names.dropna().unique()}
+        wanted = [_as_loaded_pipeline(name, found) for name in wanted]
         unknown = [n for n in wanted if n.casefold() not in found]
         if unknown:
             has = ", ".join(sorted(found.values())) if found else "none (no deal names one)"

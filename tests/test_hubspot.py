@@ -258,6 +258,10 @@ def test_hubspot_files_renamed_like_smks_tables_are_hubspot(tmp_path: Path) -> N
     own.mkdir()
     (own / "contacts.csv").write_text("email,created_at\na@example.com,2026-01-02\n")
     assert detect_format(own) == "canonical"  # its id missing: told so by the canonical load
+    (own / "contacts.csv").write_text("id,email,created_at\n1,a@example.com,2026-01-02\n")
+    assert detect_format(own) == "canonical"  # RV3: a dump's `id` is no Salesforce sign here
+    with pytest.raises(smk.CRMExportError, match="contact_id"):
+        smk.load(own)
 
 
 def test_xlsx_folder_is_detected_and_reads_the_workbook(

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 from test_salesforce import small_crm
 
+import smk
 from smk.io.salesforce import load_salesforce, write_salesforce
 
 FIXTURE = Path(__file__).parent / "fixtures" / "salesforce" / "dataloader"
@@ -107,3 +108,16 @@ def test_a_pipelines_setting_may_name_a_record_type_by_its_15_character_id(tmp_p
     crm, _table = _load(tmp_path, RecordTypeId=ids)
     assert len(crm.of_pipelines(["0125g000000AbCd"]).deals) == 3
     assert len(crm.of_pipelines(["0125g000000EfGhAAK"]).deals) == 1
+
+
+def test_a_pipeline_named_like_a_15_character_id_is_matched_as_given_first(tmp_path):
+    # RV3: a canonical export whose pipelines are 15-character ids (a Parquet model of an older
+    # load, a report's ids): the setting was rewritten to an 18-character name none had
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,2026-01-02\n")
+    (tmp_path / "deals.csv").write_text(
+        "deal_id,contact_id,created_at,pipeline\n"
+        "d1,c1,2026-01-05,0125g000000XyZa\nd2,c1,2026-01-05,012345678901234\n"
+    )
+    crm = smk.load(tmp_path, format="canonical")
+    assert list(crm.of_pipelines(["0125g000000XyZa"]).deals["deal_id"]) == ["d1"]
+    assert list(crm.of_pipelines(["012345678901234"]).deals["deal_id"]) == ["d2"]

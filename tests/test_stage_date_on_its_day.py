@@ -160,11 +160,39 @@ def test_an_mql_date_beside_a_morning_sql_east_of_utc_is_not_after_it(tmp_path):
     )
     crm = smk.load(tmp_path, format="canonical", timezone=sydney)
     contacts = crm.contacts.set_index("contact_id")
-    morning_sql = pd.Timestamp("2026-03-10 09:00").tz_localize(sydney).tz_convert("UTC")
-    assert contacts.loc["morning", "became_mql_at"] == morning_sql  # not after the SQL
+    day_start = pd.Timestamp("2026-03-10").tz_localize(sydney).tz_convert("UTC")
+    assert contacts.loc["morning", "became_mql_at"] == day_start  # Sydney's day: before the SQL
     assert contacts.loc["afternoon", "became_mql_at"] == utc("2026-03-10")  # already before
     assert contacts.loc["next_day", "became_mql_at"] == utc("2026-03-10")
     leads = smk.sla.mql_leads(crm, smk.sla.SLA(timezone=sydney), as_of="2026-04-01")
     leads = leads.set_index("contact_id")
     assert not leads["mql_date_inferred"].any()
     assert not leads["worked"].any() and leads["leaked"].all()  # the old call answers none
+
+
+def test_a_call_that_morning_before_the_sql_answers_the_mql_east_of_utc(tmp_path):
+    """RV3: the mirror first moved the MQL date to the SQL's moment, so a call at 08:00 on
+    the MQL's day in Sydney, an hour before the SQL, came before the MQL: not worked. The MQL
+    date keeps its whole local day, as in every zone at or west of UTC (8 hours)."""
+    for zone in ("UTC", "Australia/Sydney", "Pacific/Kiritimati"):
+        folder = tmp_path / zone.replace("/", "-")
+        folder.mkdir()
+        sql, call = (
+            pd.Timestamp(f"2026-03-10 {hour}").tz_localize(zone).tz_convert("UTC")
+            for hour in ("09:00", "08:00")
+        )
+        (folder / "contacts.csv").write_text(
+            "contact_id,created_at,became_mql_at,became_sql_at\n"
+            f"c1,2026-03-01 00:00:00+00:00,2026-03-10,{sql.isoformat()}\n"
+            "late,2026-04-01 00:00:00+00:00,,\n",
+            encoding="utf-8",
+        )
+        (folder / "activities.csv").write_text(
+            "activity_id,contact_id,occurred_at,type\n"
+            f"a1,c1,{call.isoformat()},call\na2,late,2026-03-31 23:00:00+00:00,call\n",
+            encoding="utf-8",
+        )
+        crm = smk.load(folder, format="canonical", timezone=zone)
+        lead = smk.sla.mql_leads(crm, smk.sla.SLA(timezone=zone), as_of="2026-04-01").iloc[0]
+        assert lead["worked"] and lead["within_sla"], zone
+        assert lead["speed_to_lead_hours"] == 8 and not lead["mql_date_inferred"], zone

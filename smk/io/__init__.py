@@ -103,8 +103,13 @@ def _crm_format(candidates: list[Path]) -> tuple[str, str] | None:
     for p in candidates:
         if (sign := _hubspot_sign(p)) is not None:
             return "hubspot", sign
-    for p in candidates:
-        if _headers(p) & {"id", "leadsource", "isconverted", "stagename"}:
+    for p in candidates:  # (`Id` is no sign in a file named like smk's tables: a database dump's)
+        if p.stem.lower() not in SCHEMA and _headers(p) & {
+            "id",
+            "leadsource",
+            "isconverted",
+            "stagename",
+        }:
             return "salesforce", f"Salesforce headers in {p.name}"
     if any(_is_salesforce_report(p) for p in candidates):
         return "salesforce", "a Salesforce report file name"

@@ -1591,32 +1591,44 @@ def not_before_on_its_day(day: pd.Series, moments: list[pd.Series], timezone: st
     to the latest of `moments` that falls later on that date in `timezone` (`on_day_of`): what
     happened that day did not happen before them (Salesforce's ConvertedDate on the day of the
     lead's creation, a stage date on the day of an earlier stage's). A time of day is kept."""
-    return _moved_on_its_day(day, moments, timezone, later=True)
-
-
-def not_after_on_its_day(day: pd.Series, moments: list[pd.Series], timezone: str) -> pd.Series:
-    """`not_before_on_its_day`'s mirror: each calendar date moved to the earliest of `moments`
-    that falls on that date in `timezone` and before its 00:00 UTC (east of UTC, a local
-    morning is still the day before in UTC): a stage date on the day of a later stage's moment
-    did not come after it."""
-    return _moved_on_its_day(day, moments, timezone, later=False)
-
-
-def _moved_on_its_day(
-    day: pd.Series, moments: list[pd.Series], timezone: str, *, later: bool
-) -> pd.Series:
-    rows = np.flatnonzero(periods.is_date_only(day.to_numpy("datetime64[ns]").view("int64")))
+    rows = _dated_rows(day)
     if not len(rows):
         return day
     date = day.iloc[rows]
     when = date
     for moment in moments:
         at = moment.iloc[rows]
-        beyond = (at > when) if later else (at < when)
-        when = when.mask(beyond.fillna(False) & on_day_of(date, at, timezone), at)
+        when = when.mask((at > when).fillna(False) & on_day_of(date, at, timezone), at)
     out = day.copy()
     out.iloc[rows] = when.array
     return out
+
+
+def not_after_on_its_day(day: pd.Series, moments: list[pd.Series], timezone: str) -> pd.Series:
+    """`not_before_on_its_day`'s mirror: each calendar date one of `moments` falls on in
+    `timezone` before its 00:00 UTC (east of UTC, a local morning is still the day before in
+    UTC) moved to the start of that date there (`periods.day_start_in`): a stage date on the
+    day of a later stage's moment did not come after it, and it keeps its whole local day, as
+    the SLA reads a date (a call that morning before the later stage still answers it)."""
+    rows = _dated_rows(day)
+    if not len(rows):
+        return day
+    date = day.iloc[rows]
+    earlier = pd.Series(False, index=date.index)
+    for moment in moments:
+        at = moment.iloc[rows]
+        earlier |= (at < date).fillna(False) & on_day_of(date, at, timezone)
+    if not earlier.any():
+        return day
+    out = day.copy()
+    moved = rows[earlier.to_numpy(dtype=bool)]
+    out.iloc[moved] = periods.day_start_in(day.iloc[moved], timezone).array
+    return out
+
+
+def _dated_rows(day: pd.Series) -> np.ndarray:
+    """The positions of `day`'s calendar dates (`periods.is_date_only`)."""
+    return np.flatnonzero(periods.is_date_only(day.to_numpy("datetime64[ns]").view("int64")))
 
 
 def _representable(parsed: pd.Series) -> pd.Series:

@@ -2061,7 +2061,7 @@ def _stage_dates_in_order(contacts: pd.DataFrame, timezone: str) -> None:
         earlier = [contacts[c] for c in columns[:k]]
         contacts[columns[k]] = parse.not_before_on_its_day(contacts[columns[k]], earlier, timezone)
     # and the mirror, east of UTC: an MQL date beside an SQL at 09:00 that day in Sydney
-    # (22:00 UTC the day before) did not come after it
+    # (22:00 UTC the day before) did not come after it: it starts at Sydney's midnight
     for k in range(len(columns) - 2, -1, -1):
         later = [contacts[c] for c in columns[k + 1 :]]
         contacts[columns[k]] = parse.not_after_on_its_day(contacts[columns[k]], later, timezone)
