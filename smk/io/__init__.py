@@ -98,18 +98,17 @@ def _detect(source: str | Path) -> tuple[str, str | None]:
     )
 
 
+#: headers that say a file is a Salesforce object's (normalised: `Id`, `LeadSource`, ...)
+_SALESFORCE_HEADERS = frozenset({"id", "leadsource", "isconverted", "stagename"})
+
+
 def _crm_format(candidates: list[Path]) -> tuple[str, str] | None:
     """HubSpot or Salesforce, told by a file's name or headers, and by what; None: neither."""
     for p in candidates:
         if (sign := _hubspot_sign(p)) is not None:
             return "hubspot", sign
     for p in candidates:  # (`Id` is no sign in a file named like smk's tables: a database dump's)
-        if p.stem.lower() not in SCHEMA and _headers(p) & {
-            "id",
-            "leadsource",
-            "isconverted",
-            "stagename",
-        }:
+        if p.stem.lower() not in SCHEMA and _headers(p) & _SALESFORCE_HEADERS:
             return "salesforce", f"Salesforce headers in {p.name}"
     if any(_is_salesforce_report(p) for p in candidates):
         return "salesforce", "a Salesforce report file name"
