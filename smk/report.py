@@ -469,22 +469,28 @@ def params_for(notebook: Path, params: dict, declared: set[str] | None = None) -
     declared = declared_parameters(notebook) if declared is None else declared
     shared = {k: v for k, v in params.items() if k != "notebooks" and k in declared}
     name = notebook_name(notebook)
-    funnel = _section(params, "funnel_sla")
-    week = {key: funnel[key] for key in _inherited(params, name) if key in declared}
-    return {**shared, **week, **_section(params, name)}
-
-
-def _inherited(params: dict, name: str) -> dict[str, str]:
-    """The settings notebook `name` takes from another's section of the params file, by
-    where the file writes them (`params_for`): lead scoring's week from the funnel page's."""
-    if name != "lead_scoring":
-        return {}
-    funnel = _section(params, "funnel_sla")
-    return {key: f"notebooks.funnel_sla.{key}" for key in WEEK_KEYS if key in funnel}
+    source = _section(params, _source_of(name))
+    taken = {key: source[key] for key in _inherited(params, name) if key in declared}
+    return {**shared, **taken, **_section(params, name)}
 
 
 #: the settings that make a team's working week: the funnel page's SLA and lead scoring's
 WEEK_KEYS = ("weekmask", "holidays", "timezone")
+#: notebook -> (the notebook whose params-file section it takes settings from, which ones)
+TAKES_FROM = {"lead_scoring": ("funnel_sla", WEEK_KEYS)}
+
+
+def _source_of(name: str) -> str | None:
+    """The notebook whose section notebook `name` takes settings from (`TAKES_FROM`)."""
+    return TAKES_FROM.get(name, (None, ()))[0]
+
+
+def _inherited(params: dict, name: str) -> dict[str, str]:
+    """The settings notebook `name` takes from another's section of the params file
+    (`TAKES_FROM`), by where the file writes them (`params_for`)."""
+    source, keys = TAKES_FROM.get(name, (None, ()))
+    given = _section(params, source) if source else {}
+    return {key: f"notebooks.{source}.{key}" for key in keys if key in given}
 
 
 #: What a parameters cell's annotation asks for, and the values that pass as it (an `int` also
@@ -873,7 +879,7 @@ def check_params(notebooks: list[Path], params: dict, available: list[Path] | No
         for key, value in given.items():
             spec = cells[name].get(key)  # unknown names are refused below
             inherited = key in _inherited(params, name) and key not in _section(params, name)
-            if not spec or (inherited and "funnel_sla" in cells):
+            if not spec or (inherited and _source_of(name) in cells):
                 continue  # another section's setting: refused once, for its own notebook
             annotation = spec["inferred_type_name"]
             written = _written_as(name, [key], _section(params, name), _inherited(params, name))
