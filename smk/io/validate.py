@@ -2002,7 +2002,9 @@ def _repoint_lists(frame: pd.DataFrame, redirect: dict[str, str]) -> None:
         return
     ids = ids[ids.index.isin(ids.index[merged.to_numpy(dtype=bool)])]  # only their lists
     ids = ids.map(lambda i: redirect.get(i, i)).astype("string")
-    joined = ids.groupby(level=0, sort=False).agg(lambda s: ";".join(dict.fromkeys(s)))
+    joined = ids.groupby(level=0, sort=False).agg(
+        lambda s: parse.MULTI_SEPARATOR.join(dict.fromkeys(s))
+    )
     frame.loc[joined.index, CONTACT_LISTS] = joined.astype("string")
 
 
