@@ -66,7 +66,7 @@ from smk.io.mapping import (
     untold_warning,
 )
 from smk.io.merges import MERGED_IDS
-from smk.io.parse import DateOptions, as_text, clean_text, parse_bools
+from smk.io.parse import MULTI_SEPARATOR, DateOptions, as_text, clean_text, parse_bools
 from smk.io.validate import assemble
 from smk.model import (
     CRM,
@@ -974,7 +974,7 @@ def _merge_table(out: pd.DataFrame, table: str, merges: pd.DataFrame, warnings: 
     if kept is None or lost is None or merges.empty or key not in out:
         return
     pairs = merges.loc[~marked_deleted(merges), [kept, lost]].dropna().astype("string")
-    listed = pairs.groupby(kept, sort=True)[lost].agg(";".join)
+    listed = pairs.groupby(kept, sort=True)[lost].agg(MULTI_SEPARATOR.join)
     ids = out[key].astype("string")
     found = ids.map(listed).astype("string")
     unknown = int((~pairs[kept].isin(set(ids.dropna()))).sum())
@@ -1177,7 +1177,7 @@ def _fill_association(
     out[col] = current.astype("string").fillna(out[key].map(first).astype("string"))
     counts = pairs.groupby(link_key)[link_value].size()
     if (counts > 1).any():
-        joined = pairs.groupby(link_key, sort=False)[link_value].agg(";".join)
+        joined = pairs.groupby(link_key, sort=False)[link_value].agg(MULTI_SEPARATOR.join)
         out[f"{col}s_all"] = out[key].map(joined).astype("string")
 
 
