@@ -865,6 +865,20 @@ def _untold_sync(stage_ids: list[str]) -> dict[str, pd.DataFrame]:
     }
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_load_sql_reads_the_deals_product_line_of_a_fivetran_sync(tmp_path, backend):
+    """HubSpot's `product_line` deal property is synced as `property_product_line`: the
+    deals' product, as the UI export's "Product line" column gives it (the marketing mix's
+    product dimension), not an unmapped extra column."""
+    tables = _untold_sync(["closedwon", "closedlost", "closedwon"])
+    tables["deal"]["property_product_line"] = ["Core Platform", None, "Analytics Add-on"]
+    crm = load_sql(make_db(tmp_path, backend, tables))
+    products = crm.deals.set_index("deal_id")["product"]
+    assert products.loc["100"] == "Core Platform" and products.loc["102"] == "Analytics Add-on"
+    assert pd.isna(products.loc["101"])
+    assert "property_product_line" not in crm.deals.columns
+
+
 def _untold(crm: smk.CRM) -> list[str]:
     return [w for w in crm.quality.warnings if "cannot tell open from closed" in w]
 

@@ -3,8 +3,8 @@
 Two shapes are recognised, table by table:
 
 * **canonical**: tables named after the model (``contacts``, ``accounts``, ``deals``,
-  ``touchpoints``, ``activities``, ``spend``) with the model's column names, e.g. written by
-  ``crm.to_sql`` or a dbt model;
+  ``touchpoints``, ``activities``, ``spend``) with the model's column names, e.g. each of a
+  CRM's tables written with pandas' ``DataFrame.to_sql``, or a dbt model;
 * **HubSpot as synced by Fivetran** (reference §1.11): ``contact``, ``company`` and ``deal``
   tables whose properties are ``property_<internal name>`` columns, read through the HubSpot
   mapping; ``deal_pipeline_stage`` / ``deal_pipeline`` resolve stage and pipeline ids to labels,
