@@ -206,6 +206,10 @@ ACCOUNT_ACTIVITY = "logged on an account, no person"
 #: a Salesforce Task or Event related to no one and nothing (no `WhoId`, no `WhatId`): an
 #: internal calendar item or a personal to-do ("Vacation", "Team weekly"), of no lead's funnel
 INTERNAL_ACTIVITY = "related to no person or record"
+#: a Salesforce Task or Event logged on a record that is neither a person, an account nor a
+#: deal (no `WhoId`, its `WhatId` a Case `500...`, a Contract `800...`, a Campaign `701...`,
+#: a custom object): support or contract work, of no lead's funnel
+OTHER_RECORD_ACTIVITY = "logged on another record, no person"
 #: Salesforce LeadHistory (the Lead's field history): a row is no record of the model. A change
 #: of the Lead's `Status` is read into the stage dates of the person the lead is
 #: (`smk.io.salesforce`); a change of another field (`Owner`, `created`, `leadConverted`, ...)
@@ -277,6 +281,7 @@ BY_DESIGN_REASONS: frozenset[str] = frozenset(
         TASK_NOT_DONE,
         ACCOUNT_ACTIVITY,
         INTERNAL_ACTIVITY,
+        OTHER_RECORD_ACTIVITY,
         LEAD_STATUS_READ,
         LEAD_OTHER_FIELD,
         LEAD_STATUS_OF_SET_ASIDE,

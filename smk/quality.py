@@ -74,6 +74,7 @@ BY_DESIGN_KINDS: dict[str, str] = {
     model.TASK_NOT_DONE: "tasks not done",
     model.ACCOUNT_ACTIVITY: "account activities",
     model.INTERNAL_ACTIVITY: "internal activities",
+    model.OTHER_RECORD_ACTIVITY: "activities on other records",
     model.LEAD_STATUS_READ: "lead history",
     model.LEAD_OTHER_FIELD: "lead history",
     model.LEAD_STATUS_OF_SET_ASIDE: "lead history",

@@ -940,6 +940,38 @@ def test_round_trip_reproduces_accounts_deals_touchpoints_and_activities(
     assert back.spend[["channel", "amount"]].equals(crm.spend[["channel", "amount"]])
 
 
+def test_a_meeting_on_a_date_is_written_as_an_all_day_event(tmp_path):
+    """A meeting whose occurred_at is a calendar date was written as a 30-minute Event at
+    00:00 UTC (the evening before in New York), with no `IsAllDayEvent`: an all-day event,
+    as Data Loader writes one, keeps its date, and the loader reads the same moment back."""
+    crm = small_crm()
+    acts = crm.activities
+    acts.loc[acts["activity_id"] == "act-2", "occurred_at"] = utc("2024-03-05")  # a meeting
+    acts.loc[acts["activity_id"] == "act-4", "type"] = "meeting"  # 2024-01-20 13:00
+    write_salesforce(crm, tmp_path)
+    ids = mapped(pd.read_csv(tmp_path / "id_map.csv", dtype=str), "activities")
+    events = _read_written(tmp_path, "Event.csv").set_index("Id")
+    cols = ["IsAllDayEvent", "ActivityDateTime", "ActivityDate", "StartDateTime"]
+    assert events.loc[ids["act-2"], cols].tolist() == [
+        "1",
+        "",
+        "2024-03-05",
+        "2024-03-05T00:00:00.000+0000",
+    ]
+    assert events.loc[ids["act-4"], cols].tolist() == [
+        "0",
+        "2024-01-20T13:00:00.000+0000",
+        "2024-01-20",
+        "2024-01-20T13:00:00.000+0000",
+    ]
+    back = load_salesforce(tmp_path, timezone=NY).activities.set_index("activity_id")
+    for key in ("act-2", "act-4"):
+        assert (
+            back.loc[ids[key], "occurred_at"]
+            == acts.set_index("activity_id").loc[key, "occurred_at"]
+        ), key
+
+
 def test_writer_is_deterministic_and_keeps_salesforce_ids(tmp_path, dl, salesforce_touchpoints):
     first = write_salesforce(small_crm(), tmp_path / "a")
     second = write_salesforce(small_crm(), tmp_path / "b")

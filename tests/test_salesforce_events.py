@@ -6,8 +6,10 @@ all-day event at the minute it was created, and a report without "Created Date" 
 meeting its start instead. HubSpot counts a meeting at its start (`Activity date`). A Task or
 Event with neither WhoId nor WhatId (a "Vacation" all-day event, a "Team weekly" meeting, a
 personal to-do) was set aside as the fault `missing contact_id`: it is an internal calendar
-item, set aside by design. The exports are copies of tests/fixtures/salesforce/dataloader (the
-org of tests/test_salesforce.py) with other Event and Task rows.
+item, set aside by design; so is one without a WhoId on a Case, a Contract, a Campaign or a
+custom object (support or contract work), once the same fault. The exports are copies of
+tests/fixtures/salesforce/dataloader (the org of tests/test_salesforce.py) with other Event
+and Task rows.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pandas as pd
 from smk import quality, sla
 from smk.io.parse import salesforce_id18
 from smk.io.salesforce import load_salesforce
-from smk.model import BY_DESIGN_REASONS, INTERNAL_ACTIVITY
+from smk.model import BY_DESIGN_REASONS, INTERNAL_ACTIVITY, OTHER_RECORD_ACTIVITY
 
 FIXTURES = Path(__file__).parent / "fixtures" / "salesforce"
 CLEO = salesforce_id18("00Q5g00000Xa1bC")  # an MQL at 2024-03-01 12:00 UTC
@@ -177,3 +179,51 @@ def test_a_report_without_who_and_what_columns_does_not_say_it_is_internal(tmp_p
     aside = crm.quality.set_aside("activities")
     reasons = aside.loc[aside["activity_id"] == salesforce_id18("00T5g00000TkQc2"), "_reason"]
     assert reasons.tolist() == ["missing contact_id"]
+
+
+# ------------------------------------------------------------ work logged on another record
+def _task(key: str, who: str, what: str, subject: str) -> dict:
+    """A done Data Loader Task row (the fixture's columns)."""
+    return {
+        "Id": salesforce_id18(f"00T5g00000Tk{key}"),
+        "WhoId": who,
+        "WhatId": what,
+        "Subject": subject,
+        "ActivityDate": "2024-03-08",
+        "Status": "Completed",
+        "Priority": "Normal",
+        "OwnerId": OWNER,
+        "IsClosed": "1",
+        "CreatedDate": "2024-03-08T10:00:00.000+0000",
+        "TaskSubtype": "Task",
+        "Type": "Other",
+    }
+
+
+def test_work_logged_on_a_case_contract_or_campaign_is_set_aside_by_design(tmp_path):
+    """Without a WhoId, a Task or Event on a Case, a Contract, a Campaign or a custom object
+    was the fault `missing contact_id`: it is support or contract work, of no lead's funnel.
+    The WhoId still says whose work one is; a lead id in the WhatId (where Salesforce never
+    writes a person) names no other record: without a WhoId it stays `missing contact_id`."""
+    case = _event("Cs01", "", "2024-03-14T15:00", created="2024-03-10T09:00")
+    case["WhatId"] = "5005g00000CsAa1"  # a Case, as a report writes it (15 characters)
+    others = [
+        _task("Ct1", "", "8005g00000KtAa1AAF", "Renewal paperwork"),  # a Contract
+        _task("Cp1", "", "7015g00000CmAa1AAF", "Prepare webinar"),  # a Campaign
+        _task("Cu1", "", "a0X5g00000PrAa1EAF", "Onboarding step"),  # a custom object
+    ]
+    named = _task("Cs2", CLEO, "5005g00000CsAa1AAF", "Support call")
+    in_what = _task("Cs3", "", CLEO, "Follow up")
+    export = _export(tmp_path, [case])
+    tasks = pd.read_csv(export / "Task.csv", dtype=str, keep_default_na=False)
+    rows = pd.DataFrame([*others, named, in_what])
+    pd.concat([tasks, rows]).to_csv(export / "Task.csv", index=False)
+    crm = load_salesforce(export)
+    aside = crm.quality.set_aside("activities").set_index("activity_id")["_reason"]
+    ids = [case["Id"], *(t["Id"] for t in others)]
+    assert aside.reindex(ids).tolist() == [OTHER_RECORD_ACTIVITY] * 4
+    assert OTHER_RECORD_ACTIVITY in BY_DESIGN_REASONS
+    assert quality.by_design_kinds(crm)["activities on other records"] == 4
+    assert aside[in_what["Id"]] == "missing contact_id" and named["Id"] not in aside.index
+    assert crm.activities.set_index("activity_id").loc[named["Id"], "contact_id"] == CLEO
+    crm.quality.check()

@@ -183,6 +183,11 @@ How Salesforce maps onto the model (rules a user can check):
   neither a `WhoId` nor a `WhatId`, in an export with both columns, is an internal calendar
   item or a personal to-do ("Vacation", "Team weekly"): set aside as ``related to no person
   or record`` (by design; a report without the columns does not say: ``missing contact_id``).
+  One without a `WhoId` whose `WhatId` is a record of another object (a Case `500...`, a
+  Contract `800...`, a Campaign `701...`, a custom object) is support or contract work on it,
+  of no lead's funnel: set aside as ``logged on another record, no person`` (by design). A
+  `WhatId` that is a lead or contact (`00Q...`, `003...`; Salesforce writes a person in the
+  `WhoId`) is no such record: without a `WhoId`, that row is ``missing contact_id``.
   An Event's ``occurred_at`` is when it is held, as a HubSpot meeting's: its start
   (`ActivityDateTime`, else `StartDateTime`, else `ActivityDate`); an all-day event's
   (`IsAllDayEvent`) its `ActivityDate`, date-only (the SLA reads it as the team's local day);
@@ -226,6 +231,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
+from smk import periods
 from smk.checks import checked_tables
 from smk.errors import CRMExportError
 from smk.io import files as fileio
@@ -265,6 +271,7 @@ from smk.model import (
     NO_RESPONSE,
     OLDER_COPY,
     OTHER_CONTACT_ROLE,
+    OTHER_RECORD_ACTIVITY,
     PARENT_DELETED,
     REQUIRED,
     STAGES,
@@ -861,6 +868,11 @@ _MERGED = MERGED_CONVERTED_LEAD
 #: whose person (`PersonContactId`, or the account's one Contact) is not among its contacts: a
 #: fault of the export (a filtered Contact export), not work on a company (`ACCOUNT_ACTIVITY`)
 PERSON_NOT_IN_EXPORT = "person of a person account not in the export"
+#: key prefixes (an id's first three characters) of a Task's or Event's `WhatId` that name no
+#: other record (`_on_another_record`): an account, an opportunity (`_activities` reads both),
+#: a lead or a contact (a person, which Salesforce writes in the `WhoId`: one named only in the
+#: `WhatId` is `missing contact_id`)
+_WHAT_READ = ("001", "006", "00Q", "003")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -2654,7 +2666,8 @@ def _activities(
     On an account the export calls neither (it has no IsPersonAccount or PersonContactId),
     it is `missing contact_id`, a fault: smk cannot tell whose work it is. One related to no
     one and nothing (`_of_nothing`) is an internal calendar item, set aside by design
-    (`INTERNAL_ACTIVITY`)."""
+    (`INTERNAL_ACTIVITY`), and so is one logged on another record (`_on_another_record`: a
+    Case, a Contract, a Campaign), support or contract work (`OTHER_RECORD_ACTIVITY`)."""
     a = frame.copy()
     who = _through(_who(a), lead_map)
     what = _coalesce(_col(a, "WhatId"), _col(a, "OpportunityId"))
@@ -2688,6 +2701,7 @@ def _activities(
         PERSON_NOT_IN_EXPORT
     )
     a.loc[alone & _of_nothing(a).to_numpy(bool), "_reason"] = INTERNAL_ACTIVITY
+    a.loc[alone & _on_another_record(what).to_numpy(bool), "_reason"] = OTHER_RECORD_ACTIVITY
     return a.drop(columns=["Id"], errors="ignore")  # it is the activity_id
 
 
@@ -2734,6 +2748,14 @@ def _of_nothing(activities: pd.DataFrame) -> pd.Series:
     if not {"WhoId", "WhatId"} <= set(activities.columns):
         return pd.Series(False, index=activities.index)
     return _who(activities).isna() & _col(activities, "WhatId").isna()
+
+
+def _on_another_record(what: pd.Series) -> pd.Series:
+    """Which `WhatId`s (18-character ids) name a record of an object `_activities` does not
+    read (`_WHAT_READ`): a Case `500...`, a Contract `800...`, a Campaign `701...`, a custom
+    object `a0X...`. A value that is no Salesforce id names no record."""
+    is_id = what.str.fullmatch(r"[A-Za-z0-9]{18}").fillna(False).astype(bool)
+    return is_id & ~what.str[:3].isin(_WHAT_READ).fillna(False).astype(bool)
 
 
 def _warn_untimed_tasks(crm: CRM, task_columns: pd.Index) -> None:
@@ -2859,6 +2881,28 @@ def _dt_text(values: pd.Series) -> pd.Series:
 def _date_text(values: pd.Series) -> pd.Series:
     v = pd.to_datetime(values, utc=True)
     return v.dt.strftime("%Y-%m-%d").where(v.notna(), "")
+
+
+def _event_times(held: pd.Series) -> dict[str, pd.Series]:
+    """The time columns of Events held at `held`: a 30-minute meeting from that moment, or, on
+    a calendar date (`periods.is_date_only`), an all-day event as Salesforce writes one
+    (`IsAllDayEvent`, the date in `ActivityDate`, no `ActivityDateTime`, `StartDateTime`
+    00:00 GMT of the day): the loader reads that date back (`_event_moments`), and a date is
+    not written as a meeting at midnight UTC, the evening before west of UTC."""
+    all_day = pd.Series(
+        periods.is_date_only(held.to_numpy("datetime64[ns]").view("int64")), index=held.index
+    )
+    start, day = _dt_text(held), _date_text(held)
+    return {
+        "ActivityDateTime": start.mask(all_day, ""),
+        "ActivityDate": day,
+        "StartDateTime": start,
+        "EndDateTime": _dt_text(held + pd.Timedelta(minutes=30)).mask(
+            all_day, day + "T23:59:00.000+0000"
+        ),
+        "DurationInMinutes": pd.Series("30", index=held.index).mask(all_day, "1440"),
+        "IsAllDayEvent": _flag(all_day),
+    }
 
 
 def _num_text(values: pd.Series) -> pd.Series:
@@ -3168,6 +3212,9 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
     a second per earlier member of the person; a touch seconds after the creation may move by
     as many seconds).
     A CRM row that repeats a touchpoint id (a re-export) is written as a repeated member row.
+    A meeting on a calendar date (``occurred_at`` 00:00 UTC, `periods.is_date_only`) is an
+    all-day Event (`IsAllDayEvent`, its date in `ActivityDate`; `_event_times`), any other a
+    30-minute one.
 
     With ``lead_history=True`` the stage dates are written as an org without the custom fields
     holds them: no `MQL_Date__c` / `SQL_Date__c` columns, and a `LeadHistory.csv` whose rows
@@ -3412,11 +3459,7 @@ def write_salesforce(crm: CRM, out_dir: str | Path, *, lead_history: bool = Fals
                     "WhoId": _sf(person, ev["contact_id"]),
                     "WhatId": _sf(deal_ids, ev["deal_id"]),
                     "Subject": "Meeting",
-                    "ActivityDateTime": _dt_text(ev["occurred_at"]),
-                    "ActivityDate": _date_text(ev["occurred_at"]),
-                    "StartDateTime": _dt_text(ev["occurred_at"]),
-                    "EndDateTime": _dt_text(ev["occurred_at"] + pd.Timedelta(minutes=30)),
-                    "DurationInMinutes": "30",
+                    **_event_times(ev["occurred_at"]),
                     "OwnerId": _sf(owners, ev["owner_id"]),
                     "IsDeleted": "0",
                     "CreatedDate": _dt_text(ev["occurred_at"]),
