@@ -32,6 +32,7 @@ from smk.errors import CRMExportError, NoDataError
 from smk.io import FORMATS, missing_source, resolve_mapping
 from smk.io.files import arrow_csv, shown_name
 from smk.model import SCHEMA
+from smk.outputs import terminal_safe
 from smk.quality import account_notes, every_table_account, not_in_export, set_aside_in_order
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_REPORT_FAILED = 0, 1, 2, 3
@@ -394,14 +395,17 @@ class _ReaderMayGo:
     sends the stream to the null device, as Python's docs advise (signal module, "Note on
     SIGPIPE"): the rest of the output is dropped, and the command carries on to exit with
     its own code. Any other failure to write (a full disk) is `_OutputLost`, the stream then
-    sent to the null device too (no second error at exit). Everything else is the stream's."""
+    sent to the null device too (no second error at exit). What is written is `terminal_safe`
+    (a warning quoting CRM text with escape sequences does nothing to the terminal).
+    Everything else is the stream's."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
         try:
-            return self._stream.write(text)
+            self._stream.write(terminal_safe(text))  # CRM text a message quotes does nothing
+            return len(text)
         except BrokenPipeError:
             self._drop()
             return len(text)

@@ -55,6 +55,25 @@ FLOAT_DIGITS = 15
 NOISE_ULPS = 4
 
 
+#: Terminal colour codes (SGR: ``ESC [ ... m``), as a failed notebook's traceback holds them.
+_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+#: What a terminal obeys rather than shows: control characters other than a tab, a line end
+#: and a carriage return (a progress bar's), DEL, C1 controls, and the invisible direction
+#: and zero-width characters (`smk.pii.INVISIBLE`).
+_UNSHOWN = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{INVISIBLE_CHARACTERS}]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` as smk writes it to a terminal or to its log: CRM text a message quotes (a
+    stage, a currency, a pipeline) may hold escape sequences that set the window's title,
+    clear the screen or hide text, or direction controls that reorder the line. Colour codes
+    are dropped; every other such character is written as Python escapes it (``\\x1b``,
+    ``\\u202e``), so the value stays legible and does nothing."""
+    if "\x1b" in text:
+        text = _COLOURS.sub("", text)
+    return _UNSHOWN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def tidy_values(values: np.ndarray) -> np.ndarray:
     """`values` (floats) with the noise of binary arithmetic rounded away: a fraction within
     `NOISE_ULPS` of its rounding to `FLOAT_DIGITS` significant digits becomes that rounding,

@@ -83,6 +83,7 @@ from smk.outputs import (
     neutralised,
     read_metrics,
     read_metrics_file,
+    terminal_safe,
     write_metrics,
 )
 from smk.periods import Month, is_gap_text, month_coverage, resolve_month
@@ -3794,8 +3795,8 @@ class _Publishable(logging.Formatter):
         return self.publishable(super().format(record))
 
     def publishable(self, text: str) -> str:
-        """`text` as the log writes it."""
-        return scrub_pii(home_as_tilde(text), self.names or _NO_NAMES)
+        """`text` as the log writes it (and the terminal shows it: `terminal_safe`)."""
+        return terminal_safe(scrub_pii(home_as_tilde(text), self.names or _NO_NAMES))
 
 
 def _log_to(path: Path) -> _Publishable:

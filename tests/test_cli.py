@@ -772,3 +772,69 @@ def test_set_aside_files_are_safe_to_open_in_a_spreadsheet(tmp_path, capsys):
     main(["validate", str(folder), "--set-aside", str(tmp_path / "aside")])
     text = (tmp_path / "aside" / "contacts.set_aside.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+# ------------------------------------------------------------------ terminal safety
+#: a pipeline name that sets the terminal's title, paints what follows red and reverses it
+HOSTILE_PIPELINE = "\x1b]0;PWNED\x07Sales\u202e \x1b[41mX\x1b[0m"
+
+
+@pytest.fixture
+def hostile_pipeline(tmp_path: Path) -> tuple[Path, Path]:
+    """A HubSpot export whose one deal's pipeline holds escape sequences, and a params file
+    whose pipelines setting names none of the export's (the refusal lists the export's)."""
+    folder = tmp_path / "hubspot"
+    folder.mkdir()
+    (folder / "hubspot-crm-exports-all-contacts-2026-04-10.csv").write_text(
+        "Record ID,Email,Create Date,Lifecycle Stage\n"
+        "1,a@x.test,2026-01-05,lead\n2,b@x.test,2026-04-10,lead\n"
+    )
+    (folder / "hubspot-crm-exports-all-deals-2026-04-10.csv").write_text(
+        "Record ID,Deal Stage,Pipeline,Create Date,Close Date,Amount,Associated Contact IDs\n"
+        f'100,closedwon,"{HOSTILE_PIPELINE}",2026-03-05,2026-03-20,1000,1\n'
+    )
+    params = tmp_path / "params.yaml"
+    params.write_text('pipelines: ["nope"]\n')
+    return folder, params
+
+
+def _inert(text: str) -> bool:
+    """Whether `text` holds the hostile pipeline's characters only as escapes."""
+    return "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+
+
+def test_crm_text_with_escape_sequences_does_nothing_to_the_terminal(hostile_pipeline, capsys):
+    """`smk validate` quotes the export's pipelines when a setting names none of them: the
+    escape sequences of one (a window title, a colour, a direction control) are written as
+    escapes, legible and inert, never to the terminal as they are."""
+    folder, params = hostile_pipeline
+    assert main(["validate", str(folder), "--params", str(params)]) == 0
+    out, err = capsys.readouterr()
+    assert "deal pipeline 'nope'" in out
+    assert _inert(out + err)
+    assert "\\x1b]0;PWNED\\x07Sales\\u202e X" in out  # colour codes dropped
+
+
+def test_a_report_refusal_quoting_crm_text_is_inert_on_the_terminal_and_in_its_log(
+    hostile_pipeline, tmp_path, capsys
+):
+    folder, params = hostile_pipeline
+    out = tmp_path / "reports"
+    code = main(
+        ["report", "--data", str(folder), "--month", "2026-03", "--out", str(out)]
+        + ["--params", str(params), "--quiet"]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "deal pipeline 'nope'" in err and _inert(err)
+    log = (out / "smk-report.log").read_text()
+    assert "deal pipeline 'nope'" in log and _inert(log)
+
+
+def test_terminal_safe_keeps_text_and_line_breaks_and_escapes_what_a_terminal_obeys():
+    from smk.outputs import terminal_safe
+
+    assert terminal_safe("Zoë\tÜber 5 €\r\n") == "Zoë\tÜber 5 €\r\n"
+    assert terminal_safe("\x1b[1;31mred\x1b[0m") == "red"
+    assert terminal_safe("a\x1b[2Jb\x9bc\x00") == "a\\x1b[2Jb\\x9bc\\x00"
+    assert terminal_safe("x\u200by\u202e") == "x\\u200by\\u202e"
