@@ -751,12 +751,20 @@ def month_coverage(crm: CRM, month: Month, week=None) -> str | None:
             f"{when} there, {stamp:%Y-%m-%d %H:%M} UTC)"
         )
     since, until = max(first_day, days[0]), min(last_day, days[-1])
-    why = [f"its data start on {first_day:%Y-%m-%d}"] if starts else []
-    why += [f"its data end on {last_day:%Y-%m-%d}"] if ends else []
+    why = [f"its data start on {_team_day(first, first_day)}"] if starts else []
+    why += [f"its data end on {_team_day(last, last_day)}"] if ends else []
     return (
         f"the export covers only {since:%Y-%m-%d} to {until:%Y-%m-%d} of {month} "
         f"({' and '.join(why)})"
     )
+
+
+def _team_day(stamp: pd.Timestamp, day: pd.Timestamp) -> str:
+    """`day`, the team's day of `stamp` (`local_day`), with the UTC moment when that is on
+    another date: the other pages date records by UTC days, as the months are."""
+    if day == stamp.tz_convert("UTC").normalize().tz_localize(None):
+        return f"{day:%Y-%m-%d}"
+    return f"{day:%Y-%m-%d} in the team's time zone, {stamp:%Y-%m-%d %H:%M} UTC"
 
 
 def _month_days(month: Month) -> pd.DatetimeIndex:
@@ -846,6 +854,7 @@ def resolve_month(crm: CRM, text: str, week=None) -> Month:
     to Friday)."""
     first, last = data_span(crm)[0], last_record(crm)
     span = f"{day_text(first, week)} to {day_text(last, week)}"
+    utc_span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"  # as the months' bounds: UTC
     if is_latest(text):
         month = latest_month(crm, week)
         if month is None:
@@ -857,6 +866,7 @@ def resolve_month(crm: CRM, text: str, week=None) -> Month:
     month = as_month(text)
     if month.end <= first or month.start > last:
         raise ValueError(
-            f"month {month} is outside the data ({span}); choose {month_advice(crm, week)}"
+            f"month {month} is outside the data ({utc_span}, UTC days as a month's "
+            f"bounds); choose {month_advice(crm, week)}"
         )
     return month

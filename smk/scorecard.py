@@ -155,12 +155,17 @@ def _not_comparable(crm: CRM, month: Month, sla: SLA | None = None) -> str | Non
         return _contacts_begin_after(crm, month) or f"the export does not reach back to {month}"
     if month in empty_months(crm):
         return gap_text(month)
-    first = max(data_span(crm)[0], crm.contacts["created_at"].min())  # contacts: the MQLs
+    start, created = data_span(crm)[0], crm.contacts["created_at"].min()
+    first = max(start, created)  # contacts: the MQLs
     if starts_inside(month, first, sla):
+        # said of what starts there: the other records may start earlier, as the month's own
+        # page says (`smk.periods.month_coverage`)
+        later = local_day(created, sla) > local_day(start, sla)
+        begins = "the export's contacts begin" if later else "the export starts"
         if local_day(first, sla) <= month.end.tz_localize(None) - pd.Timedelta(days=1):
-            return f"the export starts on {day_text(first, sla)}, inside {month}"
+            return f"{begins} on {day_text(first, sla)}, inside {month}"
         return (  # a UTC month's last hours only: the team's next day
-            f"the export starts on {first:%Y-%m-%d %H:%M} UTC, inside {month} by UTC months, "
+            f"{begins} on {first:%Y-%m-%d %H:%M} UTC, inside {month} by UTC months, "
             f"after it in the team's days"
         )
     return None
@@ -459,7 +464,9 @@ def kpi_scorecard(
     card.attrs["periods"] = {"mql_to_sql_rate": _acceptance_tile(m, sla, judged)}
     card.attrs["not_compared"] = {c: why for c, why in gaps.items() if why}  # `comparison_gaps`
     card.attrs[NOT_COMPARED] = {kpi: why for kpi, why in noisy.items() if why}
-    if gaps["previous_month"] and _covered(crm, m.previous):  # the data start inside it
+    if gaps["previous_month"] and (  # the data start inside it, or only the contacts after it
+        _covered(crm, m.previous) or _contacts_begin_after(crm, m.previous)
+    ):
         card.attrs["previous_partial"] = gaps["previous_month"]  # for `scorecard_kpis`
     if part:
         card.attrs[MONTH_PARTIAL] = part  # for `scorecard_kpis` and the page

@@ -201,6 +201,20 @@ def test_the_scorecard_compares_no_month_the_data_start_inside(hubspot):
     assert all("previous_not_compared" not in k for k in scorecard.scorecard_kpis(whole))
 
 
+def test_a_previous_month_the_contacts_begin_inside_is_said_of_the_contacts(hubspot):
+    """Touches from September's first days, contacts from the 16th: September is not compared,
+    and the reason names the contacts' first day as theirs, not as the export's start, which
+    September's own page gives as the 3rd (`smk.periods.month_coverage`)."""
+    late = _from(hubspot, "2026-09-16")
+    touches = hubspot.touchpoints
+    early = touches[touches["occurred_at"] >= pd.Timestamp("2026-09-03", tz="UTC")]
+    late = replace(late, touchpoints=early[early["contact_id"].isin(late.contacts["contact_id"])])
+    assert periods.data_span(late)[0] < pd.Timestamp("2026-09-16", tz="UTC")
+    card = scorecard.kpi_scorecard(late, OCTOBER, SLA(), FX, "EUR")
+    why = "the export's contacts begin on 2026-09-16, inside 2026-09"
+    assert {k["previous_not_compared"] for k in scorecard.scorecard_kpis(card)} == {why}
+
+
 def test_the_index_compares_no_month_the_data_start_inside_either(hubspot, tmp_path):
     """September published from the same late export (its first, partial month): October's
     index says why it computes no change, as the page does."""

@@ -222,4 +222,7 @@ def test_a_month_before_the_first_contact_says_why_its_funnel_has_nothing_to_sco
     assert str(stopped.value).startswith(f"nothing to score in 2025-10: {why}; choose ")
     card = scorecard.kpi_scorecard(hubspot, "2025-11", SLA(), fx, "EUR")
     assert scorecard.comparison_gaps(card).startswith(f"previous month: not compared, {why}; ")
+    # the index says why too: 2025-10 is published, "no previous month" would contradict it
+    kpis = scorecard.scorecard_kpis(card)
+    assert {k.get("previous_not_compared") for k in kpis} == {why}
     assert "does not reach back to 2024-11" in scorecard.comparison_gaps(card)  # truly before

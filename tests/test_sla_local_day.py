@@ -197,10 +197,21 @@ def test_a_partial_months_text_gives_the_days_it_judged_by():
     created = [f"2026-{m:02d}-10 10:00" for m in range(5, 11)] + ["2026-10-30 02:00"]
     crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
     text = periods.month_coverage(crm, periods.Month("2026-10"), SLA(timezone=NEW_YORK))
-    assert text == (
-        "the export covers only 2026-10-01 to 2026-10-29 of 2026-10 (its data end on 2026-10-29)"
+    assert text == (  # HA: with the UTC moment, as other pages date records by UTC days
+        "the export covers only 2026-10-01 to 2026-10-29 of 2026-10 (its data end on 2026-10-29 "
+        "in the team's time zone, 2026-10-30 02:00 UTC)"
     )
     assert periods.month_coverage(crm, periods.Month("2026-10"), SLA()) is None
+
+
+def test_a_month_refused_as_outside_the_data_gives_the_data_s_span_in_utc_days():
+    """Months are UTC months: data to 31 October 23:58 UTC (1 November in Berlin) leave
+    November out, and the refusal must not say the data run to 2026-11-01 (HA)."""
+    created = [f"2026-{m:02d}-10 10:00" for m in range(5, 10)] + ["2026-10-31 23:58"]
+    crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
+    with pytest.raises(ValueError) as refused:
+        periods.resolve_month(crm, "2026-11", SLA())  # the default team: Europe/Berlin
+    assert "outside the data (2026-05-10 to 2026-10-31, UTC days" in str(refused.value)
 
 
 def test_a_month_the_export_reaches_in_utc_only_says_so():
