@@ -35,9 +35,15 @@ from smk.presentation import folded_note as folded_note  # for the pages, as `as
 
 def resolve_path(path: str | Path) -> str:
     """A path relative to the project root (how parameters defaults are written), else as given;
-    `~` is the home folder (published reports name local paths from it)."""
+    `~` is the home folder (published reports name local paths from it). So is the database
+    file of a SQLite or DuckDB URL (``sqlite:///data/crm.db``): SQLAlchemy would read it from
+    the kernel's folder, `notebooks/` in JupyterLab, the project root in a script."""
     text = os.path.expanduser(str(path))
-    if "://" in text or Path(text).is_absolute():
+    if "://" in text:
+        from smk.io.sql import absolute_file_url
+
+        return absolute_file_url(text, config.ROOT)
+    if Path(text).is_absolute():
         return text
     return str((config.ROOT / text).resolve())
 

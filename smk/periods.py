@@ -287,13 +287,28 @@ def dates_start(crm: CRM) -> pd.Timestamp:
     1970 adds no half century of empty months. Raises ValueError when nothing is dated."""
     stamps = [s for s in (*dated_records(crm).values(), *stage_dates(crm).values()) if len(s)]
     if not stamps:
-        raise ValueError(f"the export {crm.source} has no dated records")
+        raise _nothing_dated(crm)
     return _edge(stamps, _strays_allowed(sum(map(len, stamps))), newest=False)
 
 
 #: Sales activities that may be dated ahead of the export: a meeting booked for next week, a
 #: task's due date. They do not stretch the data's end (`data_span`).
 SCHEDULED_TYPES = ("meeting", "task")
+
+
+def _nothing_dated(crm: CRM) -> ValueError:
+    """The error of an export without a dated record; when the load left files unread (an
+    export read in another CRM's format: a Salesforce folder read as canonical keeps its
+    spend only), it names them, the likelier cause than an export without dates."""
+    unread = crm.quality.unread
+    why = ""
+    if unread:
+        shown = ", ".join(unread[:5]) + (", ..." if len(unread) > 5 else "")
+        why = (
+            f"; {len(unread)} of its files were not read as a {crm.format or 'CRM'} export "
+            f"({shown}): is that the export's format?"
+        )
+    return ValueError(f"the export {crm.source} has no dated records{why}")
 
 
 @checked_tables
@@ -319,7 +334,7 @@ def data_span(crm: CRM) -> tuple[pd.Timestamp, pd.Timestamp]:
     dated = dated_records(crm)
     stamps = [s for s in dated.values() if len(s)]
     if not stamps:
-        raise ValueError(f"the export {crm.source} has no dated records")
+        raise _nothing_dated(crm)
     strays = _strays_allowed(sum(map(len, stamps)))
     # meetings and tasks may be dated ahead (booked, due): the end is what has happened
     done = [s for t, s in dated.items() if t != "activities" and len(s)]

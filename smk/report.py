@@ -2031,29 +2031,11 @@ def _shown_source(crm: CRM, data) -> str:
     folder as `~` (`published_path`), a database URL with its password masked."""
     source = str(crm.source or data)
     if "://" in source:
-        from smk.io.sql import mask_url
+        from smk.io.sql import absolute_file_url, mask_url
 
         # a database file at home: sqlite:///~/crm.db
-        return home_as_tilde(mask_url(_absolute_file_url(source)))
+        return home_as_tilde(mask_url(absolute_file_url(source)))
     return published_path(source)
-
-
-def _absolute_file_url(url: str) -> str:
-    """A SQLite or DuckDB URL whose database file is a relative path (``sqlite:///db/crm.db``)
-    with that path made absolute, as `smk.load` read it from the current folder: a published
-    notebook re-run from elsewhere (the kernel starts in `notebooks/`) reads the same file."""
-    import sqlalchemy as sa
-
-    try:
-        parsed = sa.engine.make_url(url)
-    except Exception:  # noqa: BLE001 - smk.load read it: shown as it is
-        return url
-    db = parsed.database or ""
-    if parsed.get_backend_name() not in {"sqlite", "duckdb"} or db in ("", ":memory:"):
-        return url
-    if db.startswith("file:") or Path(os.path.expanduser(db)).is_absolute():
-        return url
-    return parsed.set(database=str(Path(db).resolve())).render_as_string(hide_password=False)
 
 
 def published_path(path: str | Path) -> str:

@@ -526,3 +526,18 @@ def test_a_refused_month_names_exactly_the_months_that_are_accepted(export, outs
         resolve_month(crm, outside)
     partial = "2026-10 covered up to 2026-10-27; " if latest != last else ""
     assert str(refused.value).endswith(f"to {last} ({partial}'latest' is {latest})")
+
+
+def test_an_export_read_in_another_format_is_told_by_its_unread_files():
+    """The Salesforce sample read as canonical keeps its spend.csv only: "has no dated
+    records" alone blamed an export full of dates (HC); the error names the unread files."""
+    from smk import config, load
+
+    crm = load(config.SAMPLE_DIR / "salesforce", format="canonical")
+    with pytest.raises(ValueError) as refused:
+        resolve_month(crm, "latest")
+    text = str(refused.value)
+    assert "has no dated records; 8 of its files were not read as a canonical export" in text
+    assert "(Account.csv, Campaign.csv, CampaignMember.csv, Contact.csv, Event.csv, ...)" in text
+    with pytest.raises(ValueError, match="is that the export's format"):
+        data_span(crm)

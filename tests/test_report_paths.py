@@ -172,6 +172,28 @@ def test_a_relative_database_url_is_published_absolute(tmp_path, monkeypatch, ba
     assert len(smk.load(shown).contacts) == len(crm.contacts) == 3
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "duckdb"])
+def test_a_notebook_reads_a_relative_database_url_from_the_project_root(
+    tmp_path, monkeypatch, backend
+):
+    """A notebook's relative paths are read from the project root, and so is the database
+    file of a relative SQLite or DuckDB URL (HC): JupyterLab's kernel starts in notebooks/,
+    where `sqlite:///data/crm.db` named no file (or another one)."""
+    from test_sql import canonical_tables, make_db
+
+    from smk.notebooks import open_crm, resolve_path
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    url = make_db(tmp_path / "data", backend, canonical_tables(False))
+    monkeypatch.setattr(config, "ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path / "notebooks")
+    relative = f"{backend}:///data/{url.rsplit('/', 1)[1]}"
+    assert resolve_path(relative) == url.replace(str(tmp_path), str(tmp_path.resolve()))
+    assert len(open_crm(relative).contacts) == 3
+    assert resolve_path(f"{backend}:///:memory:") == f"{backend}:///:memory:"
+
+
 def test_a_home_path_ending_a_sentence_is_written_from_tilde(tmp_path, monkeypatch):
     home = _home(tmp_path, monkeypatch)
     assert home_as_tilde(f"see {home}.") == "see ~."

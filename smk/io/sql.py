@@ -34,6 +34,7 @@ the CRM", never silently dropped (`mapping.SYNC_DELETED`).
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -288,6 +289,24 @@ def _raw_password(url: str) -> tuple[int, int] | None:
     except Exception:  # not a URL SQLAlchemy reads: nothing connects with it either
         return None
     return m.span(1) if password == m.group(1) else None
+
+
+def absolute_file_url(url: str, base: Path | None = None) -> str:
+    """A SQLite or DuckDB URL whose database file is a relative path (``sqlite:///db/crm.db``)
+    with that path made absolute from `base` (None: the current folder, as `load_sql` reads
+    it), so that a notebook whose kernel starts elsewhere (`notebooks/`) reads the same file;
+    any other URL as it is."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: `load_sql` says why
+        return url
+    db = parsed.database or ""
+    if parsed.get_backend_name() not in {"sqlite", "duckdb"} or db in ("", ":memory:"):
+        return url
+    if db.startswith("file:") or Path(os.path.expanduser(db)).is_absolute():
+        return url
+    path = Path(db) if base is None else Path(base) / db
+    return parsed.set(database=str(path.resolve())).render_as_string(hide_password=False)
 
 
 def mask_url(url: str) -> str:
