@@ -523,10 +523,15 @@ def account_json(crm: smk.CRM, problem: str | None = None, params: dict | None =
 def _params_warnings(crm: smk.CRM, params: dict | None) -> list[str]:
     """What `smk report` warns of in the params file `params` (None: none) on this export
     before its notebooks run, in the same words: a `teams` key naming no owner
-    (`smk.report.team_warnings_before_report`). The terminal's only: keys as written."""
-    from smk.report import team_warnings_before_report
+    (`smk.report.team_warnings_before_report`), a `channel_groups` entry naming no channel
+    (`smk.report.channel_group_warnings`). The terminal's only: keys as written."""
+    from smk.report import channel_group_warnings, discover_notebooks, team_warnings_before_report
 
-    return team_warnings_before_report(crm, params) if params else []
+    if not params:
+        return []
+    return team_warnings_before_report(crm, params) + channel_group_warnings(
+        crm, discover_notebooks(), params
+    )
 
 
 @checked_tables

@@ -648,7 +648,7 @@ def same_pipelines(one: Iterable[str] | None, other: Iterable[str] | None) -> bo
 _RECORD_TYPE_ID15 = re.compile(r"012[0-9A-Za-z]{12}")
 
 
-def _as_loaded_pipeline(name: str, found: Mapping[str, str]) -> str:
+def _as_loaded_pipeline(name: str, found: Mapping[str, list[str]]) -> str:
     """A pipeline name of a setting as the deals write it (`found`, by casefolded name): as
     given when a deal has it, else a record type's 15-character id in the 18-character form
     the Salesforce loader writes (`smk.io.salesforce._record_type_ids`)."""
@@ -828,7 +828,8 @@ class CRM:
     #: published notebook then reads that model (`format` stays the export's)
     from_model: bool = field(default=False, compare=False)
     #: the deal pipelines the setting `pipelines` named (`of_pipelines`), as the export
-    #: writes them, sorted; empty: every pipeline (`pipelines_basis`)
+    #: writes them (each spelling its deals have), sorted; empty: every pipeline
+    #: (`pipelines_basis`)
     counted_pipelines: tuple[str, ...] = ()
     #: the tables of a model read with only some of their columns (`from_parquet`'s
     #: `columns`), and those columns: the others are not added empty, which would take the
@@ -897,18 +898,21 @@ class CRM:
         if not wanted:
             return self
         names = self.deals["pipeline"].astype("string")
-        found = {str(n).casefold(): str(n) for n in names.dropna().unique()}
+        found: dict[str, list[str]] = {}  # every spelling of a name, by casefolded name
+        for name in sorted(str(n) for n in names.dropna().unique()):
+            found.setdefault(name.casefold(), []).append(name)
         wanted = [_as_loaded_pipeline(name, found) for name in wanted]
         unknown = [n for n in wanted if n.casefold() not in found]
         if unknown:
-            has = ", ".join(sorted(found.values())) if found else "none (no deal names one)"
+            spelt = sorted(name for spellings in found.values() for name in spellings)
+            has = ", ".join(spelt) if found else "none (no deal names one)"
             raise ValueError(
                 f"the export has no deal pipeline {', '.join(map(repr, unknown))} (setting "
                 f"pipelines); its deals' pipelines are: {has}"
             )
         keep = names.str.casefold().isin([n.casefold() for n in wanted]).fillna(False)
         keep = keep.to_numpy(dtype=bool)
-        counted = tuple(sorted({found[n.casefold()] for n in wanted}))
+        counted = tuple(sorted({name for n in wanted for name in found[n.casefold()]}))
         loaded = len(self.deals)  # a model built by hand has no account: all read were loaded
         account = self.quality.tables.get("deals") or TableAccount(read=loaded, loaded=loaded)
         aside = self.deals[~keep].astype("string").assign(_reason=PIPELINE_NOT_REPORTED)
@@ -953,8 +957,10 @@ class CRM:
     def pipelines_basis(self) -> dict[str, list[str]]:
         """The pipelines the deal analyses count, as a deal tile's `basis` records them
         (docs/notebooks.md): {"pipelines": [...]} when the setting `pipelines` named some
-        (`of_pipelines`), as the export writes them, sorted, whichever deals the export holds
-        (one whose deals are all of them counts the same deals as the month before); {} when
+        (`of_pipelines`), as the export writes them (every spelling counted: "Renewals" and
+        "renewals" both, which `same_pipelines` reads as one), sorted, whichever deals the
+        export holds (one whose deals are all of them counts the same deals as the month
+        before); {} when
         every pipeline counts, the default. The report's index compares a figure only with
         one of the same pipelines (`same_pipelines`)."""
         return {"pipelines": list(self.counted_pipelines)} if self.counted_pipelines else {}

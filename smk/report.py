@@ -1826,6 +1826,8 @@ def run_report(
                 aliases = publication.aliases()  # with the key the kernels have
                 for text in team_owner_warnings(crm, chosen, settings, aliases):
                     _warn(text, quiet)  # the log removes names; the terminal shows the key
+                for text in channel_group_warnings(crm, chosen, settings):
+                    _warn(text, quiet)
                 kernel = ensure_kernel()
                 runs = _execute_all(
                     chosen,
@@ -2573,6 +2575,38 @@ def team_warnings_before_report(crm: CRM, settings: dict) -> list[str]:
         warnings.simplefilter("ignore")
         aliases = _owner_pseudonyms(crm, settings) if key_kept() else {}
     return team_owner_warnings(crm, discover_notebooks(), settings, aliases)
+
+
+@checked_tables
+def channel_group_warnings(crm: CRM, chosen: list[Path], settings: dict) -> list[str]:
+    """Warnings (`run_report` says each once, before the notebooks run) for the
+    `channel_groups` file of smk's own notebooks in `chosen`, given by the params file
+    `settings`, with entries that name no channel of the export's touchpoints
+    (`smk.attribution.journeys.match_channel_groups`), in the words notebook 04 warns of
+    them on its page: a label written otherwise than smk names the channel forms no group.
+    No warning for an export without touchpoints."""
+    import papermill as pm
+
+    from smk.attribution.journeys import (
+        check_channel_groups,
+        match_channel_groups,
+        unmatched_groups_text,
+    )
+
+    channels = sorted(crm.touchpoints["channel"].dropna().astype(str).unique())
+    packaged, found = _packaged_names(), {}
+    for nb in chosen if channels else []:
+        name = notebook_name(nb)
+        cell = _parameters_of(pm, nb) if name in packaged else {}
+        value = params_for(nb, settings, set(cell)).get("channel_groups")
+        if "channel_groups" not in cell or not value:
+            continue
+        groups = check_channel_groups(value)  # read and checked before the load
+        unmatched = match_channel_groups(groups, channels)[1]
+        if unmatched:
+            where = _written_as(name, ["channel_groups"], _section(settings, name))
+            found[unmatched_groups_text(where, unmatched, len(groups), channels)] = None
+    return list(found)
 
 
 def _unknown_owners_text(where: str, unknown: list[str], total: int, few: int = 3) -> str:

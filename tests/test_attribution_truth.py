@@ -238,6 +238,54 @@ def test_a_group_named_with_the_separator_is_refused_whatever_channels_the_expor
     assert "e - mail" in grouped.channels
 
 
+#: A groups file as users write it, with the export's labels: smk's channels are paid_search
+#: and paid_social, so before the loose match it formed no "paid" group, unsaid.
+LABELLED_GROUPS = {"paid": ["Paid Search", "Paid Social", "paid-social"], "owned": ["email"]}
+
+
+def test_group_entries_written_as_the_export_labels_name_smks_channels(sample):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # EUR and USD deals
+        warnings.filterwarnings("error", message="channel_groups")
+        grouped = at.journeys(sample.crm, channel_groups=LABELLED_GROUPS)
+    assert {"paid", "owned"} <= set(grouped.channels)
+    assert not {"paid_search", "paid_social", "email"} & set(grouped.channels)
+    # the spend and the truth are grouped as the journeys are, so that they still meet them
+    spend = at.spend_by_channel(sample.crm.spend, channel_groups=LABELLED_GROUPS)
+    assert "paid" in set(spend["channel"]) and "paid_search" not in set(spend["channel"])
+    truth = at.truth_shares(config.SAMPLE_HUBSPOT, channel_groups=LABELLED_GROUPS)
+    assert truth is not None and "paid" in truth.index and "paid_search" not in truth.index
+
+
+def test_group_entries_naming_no_channel_are_warned_of_with_the_channels_there_are(sample):
+    groups = {"paid": ["Paid Search", "adwords"], "social": ["linkedin"]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        grouped = at.journeys(sample.crm, channel_groups=groups)
+    said = [str(w.message) for w in caught if str(w.message).startswith("channel_groups")]
+    channels = ", ".join(sorted(set(sample.crm.touchpoints["channel"].dropna())))
+    assert said == [
+        "channel_groups: 2 of its 3 entries name no channel of the journeys ('adwords', "
+        "'linkedin'), so no touch is put in a group by them (channels not listed keep their "
+        f"own name); the channels are {channels}"
+    ]
+    assert "paid" in grouped.channels and "social" not in grouped.channels
+
+
+def test_a_loose_entry_fitting_several_channels_names_none_and_an_exact_one_wins():
+    from smk.attribution.journeys import match_channel_groups
+
+    assert match_channel_groups({"Paid Search": "paid"}, ["paid_search", "Paid-Search"]) == (
+        {},
+        ["Paid Search"],
+    )
+    exact = {"paid_search": "search", "Paid Search": "paid", "PAID SOCIAL": "paid"}
+    assert match_channel_groups(exact, ["paid_search", "paid_social"]) == (
+        {"paid_search": "search", "paid_social": "paid"},
+        [],
+    )
+
+
 def test_single_channel_gets_all_the_credit():
     j = at.from_paths(
         pd.DataFrame(

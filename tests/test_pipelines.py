@@ -100,6 +100,38 @@ def test_a_pipeline_the_export_lacks_is_refused_naming_those_it_has(export):
         notebooks.parameters({"__annotations__": {"pipelines": list}, "pipelines": [""]})
 
 
+def _spelt_two_ways() -> CRM:
+    """The three-pipeline CRM with one more deal in each of "RENEWALS" and "sales pipeline":
+    two spellings of one pipeline, as an export whose pipeline was renamed writes them."""
+    crm = _three_pipelines()
+    more = crm.deals.head(2).assign(deal_id=["d3", "d4"], pipeline=["sales pipeline", "RENEWALS"])
+    return replace(crm, deals=pd.concat([crm.deals, more], ignore_index=True))
+
+
+def test_the_refusal_names_every_spelling_of_the_pipelines():
+    """`found` was keyed by the casefolded name, the last spelling winning: "its deals'
+    pipelines are" left out one of "Renewals" and "RENEWALS"."""
+    with pytest.raises(ValueError, match="no deal pipeline 'Renewal'") as refused:
+        _spelt_two_ways().of_pipelines(["Renewal"])
+    assert str(refused.value).endswith(
+        "its deals' pipelines are: Partner, RENEWALS, Renewals, Sales Pipeline, sales pipeline"
+    )
+
+
+def test_the_record_names_every_spelling_counted_and_compares_as_the_setting(tmp_path):
+    """`pipelines_basis` recorded one spelling of "Renewals" and "RENEWALS" though the deals
+    of both were counted; the record still compares as one pipeline (`same_pipelines`)."""
+    from smk.model import same_pipelines
+
+    renewals = _spelt_two_ways().of_pipelines(["renewals"])
+    assert sorted(renewals.deals["deal_id"]) == ["d1", "d4"]
+    assert renewals.pipelines_basis() == {"pipelines": ["RENEWALS", "Renewals"]}
+    again = CRM.from_parquet(renewals.to_parquet(tmp_path / "renewals"))
+    assert again.pipelines_basis() == renewals.pipelines_basis()
+    assert same_pipelines(renewals.pipelines_basis()["pipelines"], ["Renewals"])
+    assert not same_pipelines(renewals.pipelines_basis()["pipelines"], ["Renewals", "Partner"])
+
+
 def test_the_sentence_says_which_pipelines_are_counted(export, tmp_path):
     pooled = notebooks.open_crm(export, "parquet")
     assert pooled.pipelines_sentence() == (

@@ -16,6 +16,7 @@ import smk
 from smk import config, sla
 from smk.cli import ERROR_KINDS, main
 from smk.report import (
+    channel_group_warnings,
     check_params,
     currency_gap,
     discover_notebooks,
@@ -975,6 +976,43 @@ def test_smk_validate_params_gives_smk_report_s_warning_of_a_team_key_naming_no_
     code, payload = _validate_json(capsys, SAMPLE, "--params", str(by_alias))
     assert code == 0 and len(payload["warnings"]) == len(crm.quality.warnings) + 1
     assert not (tmp_path / "config").exists()
+
+
+# ------------------------------------------------------------------ channel groups naming no channel
+def test_channel_groups_naming_no_channel_are_warned_of_by_report_and_validate(
+    tmp_path, monkeypatch, capsys
+):
+    """A groups file naming a channel as no touchpoint writes it formed no group, unsaid; the
+    export's labels ("Paid Search") name smk's channels (paid_search) and are not warned of."""
+    crm = smk.load(SAMPLE)
+    (tmp_path / "groups.yaml").write_text("paid: [Paid Search, adwords]\nowned: [email]\n")
+    params = _params(tmp_path, "channel_groups: groups.yaml\n")
+    attribution = discover_notebooks(["attribution"])
+    (text,) = channel_group_warnings(crm, attribution, read_params(params))
+    channels = ", ".join(sorted(set(crm.touchpoints["channel"].dropna())))
+    assert text == (
+        "channel_groups (for notebook attribution): 1 of its 3 entries names no channel of the "
+        "journeys ('adwords'), so no touch is put in a group by it (channels not listed keep "
+        f"their own name); the channels are {channels}"
+    )
+    assert (
+        channel_group_warnings(crm, discover_notebooks(["funnel_sla"]), read_params(params)) == []
+    )
+    code, payload = _validate_json(capsys, SAMPLE, "--params", str(params))
+    assert code == 0 and payload["warnings"] == [*crm.quality.warnings, text]
+    from smk import report
+
+    def stop() -> str:
+        raise _Stop
+
+    monkeypatch.setattr(report, "ensure_kernel", stop)
+    with pytest.raises(_Stop):  # said once, before the first notebook runs
+        report.run_report(
+            SAMPLE, "2026-09", tmp_path / "o", notebooks=["attribution"], params=params
+        )
+    assert capsys.readouterr().err.count(f"smk: warning: {text}") == 1
+    (tmp_path / "groups.yaml").write_text("paid: [Paid Search, paid-social]\nowned: [email]\n")
+    assert channel_group_warnings(crm, attribution, read_params(params)) == []
 
 
 # ------------------------------------------------------------------ times YAML reads as numbers

@@ -643,11 +643,10 @@ def load_channel_groups(groups: Mapping | str | Path | None) -> dict[str, str]:
     """
     if groups is None:
         return {}
-    source = "channel_groups"
+    source = _groups_source(groups)
     if isinstance(groups, str | Path):
         import yaml
 
-        source = f"channel_groups {groups}"
         try:
             with open(groups, encoding="utf-8") as fh:
                 groups = yaml.safe_load(fh) or {}
@@ -685,8 +684,74 @@ def check_channel_groups(groups: Mapping | str | Path | None, sep: str = SEP) ->
     try:
         _check_labels(dict.fromkeys(out.values()), sep, "group")
     except ValueError as exc:
-        where = f"channel_groups {groups}" if isinstance(groups, str | Path) else "channel_groups"
-        raise ValueError(f"{where}: {exc}") from None
+        raise ValueError(f"{_groups_source(groups)}: {exc}") from None
+    return out
+
+
+def _groups_source(groups: Mapping | str | Path | None) -> str:
+    """How messages name the `channel_groups` setting: with its file, when it is one."""
+    return f"channel_groups {groups}" if isinstance(groups, str | Path) else "channel_groups"
+
+
+def _loose_name(name: str) -> str:
+    """A channel name as `match_channel_groups` compares it loosely: in any case, with spaces,
+    '-' and '_' alike ("Paid Search", "paid-search" and "paid_search" are one name)."""
+    return re.sub(r"[\s_-]+", "_", name.strip().casefold())
+
+
+def match_channel_groups(
+    groups: Mapping[str, str], channels: Iterable[str]
+) -> tuple[dict[str, str], list[str]]:
+    """`groups` (channel -> group, `load_channel_groups`) keyed by the `channels` it names, and
+    its entries that name none of them. An entry names the channel it spells exactly, else
+    the one channel it spells loosely (`_loose_name`): users write the export's labels,
+    "Paid Search" for smk's paid_search. One that spells several channels loosely names none
+    (which was meant cannot be told), and a channel spelled exactly keeps that entry's group."""
+    names = list(dict.fromkeys(channels))
+    loose: dict[str, list[str]] = {}
+    for name in names:
+        loose.setdefault(_loose_name(name), []).append(name)
+    exact = set(names)
+    out: dict[str, str] = {}
+    unmatched = []
+    for entry, group in groups.items():
+        found = [entry] if entry in exact else loose.get(_loose_name(entry), [])
+        if len(found) != 1:
+            unmatched.append(entry)
+        elif found[0] == entry or found[0] not in groups:
+            out[found[0]] = group
+    return out, unmatched
+
+
+def unmatched_groups_text(
+    where: str, unmatched: list[str], total: int, channels: Iterable[str], few: int = 3
+) -> str:
+    """The warning for the entries `unmatched` of the `channel_groups` setting `where` (of
+    `total` entries) that name none of `channels` (`match_channel_groups`): a channel written
+    otherwise than smk names it would silently form no group. It says which channels there are."""
+    shown = ", ".join(repr(entry) for entry in unmatched[:few])
+    shown += f", ... ({len(unmatched)} in all)" if len(unmatched) > few else ""
+    names, them = ("names", "it") if len(unmatched) == 1 else ("name", "them")
+    entries = "its only entry" if total == 1 else f"{len(unmatched)} of its {total} entries"
+    return (
+        f"{where}: {entries} {names} no channel of the journeys ({shown}), so no touch is put "
+        f"in a group by {them} (channels not listed keep their own name); the channels are "
+        f"{', '.join(sorted(channels))}"
+    )
+
+
+def grouped_channels(
+    groups: Mapping | str | Path | None, channels: Iterable[str], sep: str = SEP
+) -> dict[str, str]:
+    """The `channel_groups` setting `groups` (`check_channel_groups`) as channel -> group for
+    the journeys' `channels` (`match_channel_groups`), with a warning naming its entries that
+    name none of them (`unmatched_groups_text`)."""
+    given = check_channel_groups(groups, sep)
+    channels = list(channels)
+    out, unmatched = match_channel_groups(given, channels)
+    if unmatched:
+        text = unmatched_groups_text(_groups_source(groups), unmatched, len(given), channels)
+        warnings.warn(text, stacklevel=caller_stacklevel())
     return out
 
 
@@ -805,7 +870,10 @@ def journeys(
     touch_types : keep only these touch types (e.g. ``["form", "event"]``); default all.
     channel_groups : mapping (or YAML file) of channels to groups, e.g.
         ``{"paid": ["paid_search", "paid_social"]}``; unnamed channels keep their name. A
-        group name may be neither empty nor hold `sep` (`check_channel_groups`).
+        channel may be written in any case, with spaces, '-' and '_' alike ("Paid Search"),
+        when that fits one channel alone; entries naming no channel are warned of
+        (`grouped_channels`). A group name may be neither empty nor hold `sep`
+        (`check_channel_groups`).
     collapse_repeats : merge consecutive touches of the same channel into one (the first).
     account_level : B2B journeys: the touches of all contacts of the account, one journey per
         account (per deal for the deal conversions).
@@ -862,7 +930,7 @@ def journeys(
         touch_types = _touch_types(touch_types)
         rows = tp["touch_type"].isin(list(touch_types)).fillna(False).to_numpy(dtype=bool)
     codes, labels = _encode(tp["channel"])
-    groups = check_channel_groups(channel_groups, sep)
+    groups = grouped_channels(channel_groups, labels, sep)
     if groups:
         grouped = [groups.get(label, label) for label in labels]
         names = sorted(set(grouped))

@@ -16,7 +16,12 @@ import numpy as np
 import pandas as pd
 
 from smk.attribution import rules
-from smk.attribution.journeys import Journeys, check_conversion, load_channel_groups
+from smk.attribution.journeys import (
+    Journeys,
+    check_conversion,
+    load_channel_groups,
+    match_channel_groups,
+)
 from smk.attribution.markov import MarkovAttribution
 from smk.attribution.reliability import reliability
 from smk.attribution.shapley import NotEstimableError, ShapleyAttribution
@@ -307,7 +312,7 @@ def truth_shares(
         return None
     effects = pd.read_csv(_truth_file(data_path))
     shares = effects.set_index(effects["channel"].astype(str))["share_of_incremental"]
-    groups = load_channel_groups(channel_groups)
+    groups, _ = match_channel_groups(load_channel_groups(channel_groups), shares.index)
     if not groups:
         return shares
     return shares.groupby(shares.index.map(lambda c: groups.get(c, c)), sort=True).sum()

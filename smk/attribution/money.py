@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smk.attribution.journeys import load_channel_groups, period_bound
+from smk.attribution.journeys import load_channel_groups, match_channel_groups, period_bound
 from smk.checks import checked_tables
 from smk.presentation import markdown_text
 from smk.sla import deal_amounts
@@ -33,8 +33,8 @@ def spend_by_channel(
     with a warning (`sla.deal_amounts`, as deal amounts are).
     """
     s = spend_in(spend, start, end)
-    groups = load_channel_groups(channel_groups)
     channel = s["channel"].astype("string")
+    groups, _ = match_channel_groups(load_channel_groups(channel_groups), channel.dropna())
     if groups:
         channel = channel.map(lambda c: groups.get(c, c) if isinstance(c, str) else c)
     amount = deal_amounts(s, fx, reporting_currency, what="spend")
