@@ -186,13 +186,24 @@ def describe_charts() -> None:
     image"). Registered as the figures' mime-bundle formatter, which adds the text and leaves
     the image to the formatters the inline backend sets (PNG, retina PNG or SVG, as
     `%config InlineBackend.figure_formats` says, before or after this call): it holds however
-    the figure is shown (``plt.show()``, a figure left at the end of a cell)."""
+    the figure is shown (``plt.show()``, a figure left at the end of a cell).
+
+    The first chart with labels no installed font can draw has the page's note of them above
+    it (`_note_undrawable`), and matplotlib's warning of each such character is not shown."""
     from IPython import get_ipython
     from matplotlib.figure import Figure
 
     shell = get_ipython()
     if shell is not None:  # outside IPython there is no display to describe figures for
         shell.display_formatter.mimebundle_formatter.for_type(Figure, _described_chart)
+        warnings.filterwarnings("ignore", message=_MISSING_GLYPH)  # the chart's note says it
+
+
+#: matplotlib's warning of a character no font has a glyph for, one per character drawn as a
+#: box (without `smk.plots.LAST_RESORT`: matplotlib before 3.11, or its fallback turned off).
+_MISSING_GLYPH = r"Glyph \d+ \(.*\) missing from font\(s\)"
+#: Whether this kernel's page has said that its charts draw characters as boxes (once a page).
+_undrawable_noted = False
 
 
 def _described_chart(fig) -> tuple[dict, dict]:
@@ -202,7 +213,21 @@ def _described_chart(fig) -> tuple[dict, dict]:
     metadata, its size, would replace an ``alt`` kept under ``image/png``)."""
     from smk.plots import chart_alt
 
+    _note_undrawable(fig)
     return {}, {"alt": chart_alt(fig)}
+
+
+def _note_undrawable(fig) -> None:
+    """Print the note of labels no installed font can draw (`smk.plots.undrawable_note`)
+    above the first chart of the page that has some, in place of matplotlib's warning of each
+    character: once a page, which the note's "chart labels below" covers."""
+    from smk import plots
+
+    global _undrawable_noted
+    if not _undrawable_noted and (note := plots.undrawable_note(plots.undrawable_labels(fig))):
+        _undrawable_noted = True
+        print(note)
+        _flush(sys.stdout)
 
 
 def show_plain_warnings(

@@ -25,6 +25,13 @@ scrub once drawn.
 A colour that means something (a month below its target, a segment above the average) is
 explained in the chart's legend (`colour_key`), never left to the colour alone.
 
+Characters the default font (DejaVu Sans) has no glyph for (Chinese, Japanese, Korean, emoji)
+are drawn with an installed font that has them, where there is one (`use_fallback_fonts`, run
+when this module is imported: the default font still draws every character it has, so charts
+look as before). A label with a character no installed font has is drawn with boxes in its
+place, without matplotlib's warning of each glyph; `undrawable_labels` names such labels and
+`undrawable_note` says so in a line of the page (`smk.notebooks.describe_charts`).
+
 A chart shown in a notebook carries an alternative text for readers who cannot see it
 (`chart_alt`: its title, what its axes show, its legend, a no-data reason), built from the
 texts as drawn, so scrubbed as they are (`smk.notebooks.describe_charts` attaches it).
@@ -32,6 +39,8 @@ texts as drawn, so scrubbed as they are (`smk.notebooks.describe_charts` attache
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import textwrap
 from collections.abc import Callable, Sequence
@@ -40,11 +49,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Tick
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from smk.checks import checked_tables
+from smk.outputs import counted
 
 #: Figure size of a single plot (inches); notebooks keep it fixed so pages look alike.
 FIGSIZE = (8, 4.5)
@@ -148,6 +159,133 @@ _scrubbed_set_text.matplotlib_set_text = _SET_TEXT
 def _drawn(text: str) -> str:
     """`text` as it will be drawn (`scrub_drawn_text`)."""
     return text if _scrub is None else _scrub(text)
+
+
+#: Fonts that draw characters DejaVu Sans has no glyph for, a group per kind of character (the
+#: Chinese, Japanese and Korean scripts; emoji), each in order of preference: the first
+#: installed family of each group draws them (`use_fallback_fonts`). Colour emoji fonts (Noto
+#: Color Emoji, Apple Color Emoji) are left out: matplotlib cannot draw their bitmaps.
+FALLBACK_FONTS = (
+    (
+        "Noto Sans CJK JP",
+        "Noto Sans CJK SC",
+        "Noto Sans CJK TC",
+        "Noto Sans CJK KR",
+        "Source Han Sans",
+        "WenQuanYi Zen Hei",
+        "WenQuanYi Micro Hei",
+        "Droid Sans Fallback",
+        "Hiragino Sans",
+        "PingFang SC",
+        "Yu Gothic",
+        "Microsoft YaHei",
+        "Malgun Gothic",
+        "IPAexGothic",
+        "IPAGothic",
+        "Arial Unicode MS",
+    ),
+    ("Noto Emoji", "Segoe UI Emoji", "Symbola"),
+)
+#: matplotlib's (3.11 and later) font of boxes for characters no other font has: named last
+#: among the families, it draws them as it would anyway, without warning of each glyph.
+LAST_RESORT = "Last Resort High-Efficiency"
+
+
+def use_fallback_fonts(groups: Sequence[Sequence[str]] = FALLBACK_FONTS) -> list[str]:
+    """Add to matplotlib's font families (``font.family``), after the ones set, the first
+    installed family of each of `groups`, then `LAST_RESORT`; return the families added of
+    `groups`.
+
+    matplotlib draws each character with the first family that has it, so the default font
+    still draws every character it has (a chart of Latin names is drawn as before) and an
+    installed font draws the Japanese or emoji it lacks. Installed fonts are those matplotlib's
+    font manager has listed (once, in its cache): no font file is read here."""
+    from matplotlib import font_manager
+
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    families = [family for family in plt.rcParams["font.family"] if family != LAST_RESORT]
+    found = [next(f for f in group if f in installed) for group in groups if installed & {*group}]
+    added = [family for family in dict.fromkeys(found) if family not in families]
+    last = plt.rcParams.get("font.enable_last_resort") and LAST_RESORT in installed
+    plt.rcParams["font.family"] = families + added + ([LAST_RESORT] if last else [])
+    return added
+
+
+use_fallback_fonts()
+
+
+def undrawable_labels(fig: Figure) -> list[str]:
+    """The texts of `fig` (titles, tick and axis labels, legends, notes) with a character that
+    none of their fonts but `LAST_RESORT` has, which matplotlib draws as a box: as drawn
+    (scrubbed, `scrub_drawn_text`), read aloud (`_plain`), each once."""
+    found = [_plain(t.get_text()) for t in _figure_texts(fig) if _lacks_glyphs(t)]
+    return list(dict.fromkeys(found))
+
+
+def undrawable_note(labels: Sequence[str], most: int = 3) -> str | None:
+    """The line above a chart whose `labels` (`undrawable_labels`) have characters no installed
+    font has; None when there are none. It names at most `most` of them."""
+    if not labels:
+        return None
+    named = ", ".join(f'"{label}"' for label in labels[:most])
+    more = f" and {counted(len(labels) - most, 'other')}" if len(labels) > most else ""
+    return (
+        f"some chart labels below have characters no installed font has, drawn as boxes: "
+        f"{named}{more}; the tables and CSV exports show them whole. A font that has them "
+        "(e.g. Noto Sans CJK for Chinese, Japanese and Korean, Noto Emoji for emoji), once "
+        "installed, draws them"
+    )
+
+
+def _figure_texts(fig: Figure) -> list[Text]:
+    """The visible, non-empty texts of `fig`: its tick labels as they will be drawn (a tick
+    matplotlib keeps unused holds a label of before), every other text as it is."""
+    texts = []
+    for ax in fig.axes:
+        texts += ax.get_xticklabels(which="both") + ax.get_yticklabels(which="both")
+    texts += [t for t in _texts_beside_ticks(fig) if t.get_visible()]
+    return [t for t in texts if t.get_text()]
+
+
+def _texts_beside_ticks(artist) -> list[Text]:
+    """The `Text`s among `artist` and its children, those of its ticks left out."""
+    if isinstance(artist, Tick):
+        return []
+    texts = [artist] if isinstance(artist, Text) else []
+    for child in artist.get_children():
+        texts += _texts_beside_ticks(child)
+    return texts
+
+
+def _lacks_glyphs(text: Text) -> bool:
+    """Whether a character `text` draws is in none of the fonts it is drawn with."""
+    charmaps = [_charmap(path) for path in _font_files(text.get_fontproperties())]
+    drawn = set(text.get_text()) - {"\n"}  # a line break is no character drawn
+    return any(all(ord(c) not in charmap for charmap in charmaps) for c in drawn)
+
+
+def _font_files(prop) -> list[str]:
+    """The files of the fonts matplotlib draws text of `prop` with, one per family it has a
+    font of (matplotlib's own choice, cached by it), `LAST_RESORT`'s left out."""
+    from matplotlib import font_manager
+
+    files = []
+    for family in prop.get_family():
+        if family == LAST_RESORT:
+            continue
+        one = prop.copy()
+        one.set_family(family)
+        with contextlib.suppress(ValueError):  # no font of that family: none draws the text
+            files.append(font_manager.findfont(one, fallback_to_default=False))
+    return files
+
+
+@functools.lru_cache(maxsize=16)
+def _charmap(path: str) -> frozenset[int]:
+    """The characters the font of `path` has a glyph for."""
+    from matplotlib import font_manager
+
+    return frozenset(font_manager.get_font(path).get_charmap())
 
 
 def chart_alt(fig: Figure) -> str:

@@ -98,12 +98,13 @@ _SMALL = [
 ]
 
 
-def test_every_chart_of_a_page_has_its_alt_text_escaped_and_scrubbed(tmp_path):
+def _executed(sources: list[str], tmp_path: Path):
+    """A notebook of a code cell per source, executed in a kernel as `smk report` runs one."""
     from nbclient import NotebookClient
 
     from smk.report import ensure_kernel, kernel_manager_class
 
-    book = new_notebook(cells=[new_code_cell(source) for source in _SMALL])
+    book = new_notebook(cells=[new_code_cell(source) for source in sources])
     NotebookClient(
         book,
         timeout=120,
@@ -111,6 +112,11 @@ def test_every_chart_of_a_page_has_its_alt_text_escaped_and_scrubbed(tmp_path):
         kernel_manager_class=kernel_manager_class(),
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
+    return book
+
+
+def test_every_chart_of_a_page_has_its_alt_text_escaped_and_scrubbed(tmp_path):
+    book = _executed(_SMALL, tmp_path)
     path = tmp_path / "small.ipynb"
     nbformat.write(book, path)
     images = ("image/png", "image/svg+xml", "image/jpeg")
@@ -133,6 +139,37 @@ def test_every_chart_of_a_page_has_its_alt_text_escaped_and_scrubbed(tmp_path):
     ]
     raw = (tmp_path / "small.html").read_text(encoding="utf-8")
     assert "<b>&" not in raw and "Jane Roe" not in raw and "jane@acme.test" not in raw
+
+
+_UNDRAWABLE = [
+    "import matplotlib, matplotlib.pyplot as plt\n"
+    "from smk import notebooks\n"
+    "notebooks.describe_charts()",
+    "_, ax = plt.subplots()\n"
+    "ax.set_yticks([0, 1], ['パートナー', '🚀 Expansion'])\n"
+    "ax.set_title('製品A')\n"
+    "plt.show()",
+    # once a page; matplotlib's own fallback turned off: DejaVu Sans' box, and its warning
+    "with matplotlib.rc_context({'font.family': 'sans-serif', 'font.enable_last_resort': False}):\n"
+    "    _, ax = plt.subplots()\n"
+    "    ax.set_title('販売 of 製品B')\n"
+    "    plt.show()",
+]
+
+
+def test_a_page_says_once_above_its_charts_which_labels_no_font_can_draw(tmp_path):
+    """Names in Japanese and emoji put 16 lines of matplotlib's "warning: Glyph 35069 (\\N{CJK
+    UNIFIED IDEOGRAPH-88FD}) missing from font(s) DejaVu Sans." above the four P's chart."""
+    book = _executed(_UNDRAWABLE, tmp_path)
+    outputs = [o for c in book.cells for o in c.outputs]
+    texts = [o.text for o in outputs if o.output_type == "stream"]
+    assert len(texts) == 1 and "Glyph" not in texts[0], texts
+    assert texts[0].startswith("some chart labels below have characters no installed font has")
+    assert '"パートナー", "🚀 Expansion", "製品A"' in texts[0]
+    first_chart = next(i for i, o in enumerate(outputs) if "image/png" in o.get("data", {}))
+    assert outputs[first_chart - 1].output_type == "stream"  # the note is above the chart
+    alts = [o.metadata["alt"] for o in outputs if "image/png" in o.get("data", {})]
+    assert alts == ["Chart: 製品A.", "Chart: 販売 of 製品B."]
 
 
 @pytest.mark.parametrize(

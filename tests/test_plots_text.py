@@ -368,3 +368,93 @@ def test_two_long_names_cut_alike_stay_two_points_of_a_trend():
     ax = plots.trend(table, "rate", x="owner")
     assert list(ax.get_lines()[0].get_xdata()) == [0, 1]
     assert [t.get_text() for t in ax.get_xticklabels()] == [plots.literal(same_start + "a")] * 2
+
+
+# ------------------------------------------------------------------ characters no font has
+#: A name in scripts the machine's fonts lack (DejaVu Sans, the Last Resort font's boxes aside).
+UNDRAWABLE = "🚀 パートナー 製品A"
+
+
+def _pixels(fig):
+    """The image Agg draws of `fig`, as an array."""
+    import numpy as np
+
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+@charts_param
+def test_a_crm_name_no_installed_font_has_is_drawn_without_a_warning_and_named(chart):
+    """A HubSpot export's pipeline, product and campaign names in Japanese and emoji put 16 of
+    matplotlib's "Glyph 35069 (\\N{CJK UNIFIED IDEOGRAPH-88FD}) missing from font(s) DejaVu
+    Sans." above the four P's chart of the published page; the chart's label is kept whole
+    (its alternative text and the note read it) and named among the undrawable labels."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = chart(UNDRAWABLE)
+        seen = rendered(fig)
+    assert any(UNDRAWABLE in text for text in seen), seen
+    assert any(UNDRAWABLE in label for label in plots.undrawable_labels(fig))
+
+
+def test_the_note_names_a_few_labels_as_drawn_and_says_what_shows_them_whole():
+    _, ax = plt.subplots()
+    ax.set_yticks(range(5), ["パートナー", "製品A", "Give $5, get $5", "🚀 Expansion", "販売"])
+    ax.set_xticks([0, 1], ["plain", "مرحبا שלום"])  # Arabic and Hebrew: DejaVu Sans has them
+    plots.scrub_drawn_text(lambda text: text.replace("Jane Roe", "[name removed]"))
+    try:
+        ax.set_title(plots.literal("製品A deals of Jane Roe $"))
+    finally:
+        plots.scrub_drawn_text(None)
+    labels = plots.undrawable_labels(ax.figure)
+    assert labels == [
+        "パートナー",
+        "製品A",
+        "🚀 Expansion",
+        "販売",
+        "製品A deals of [name removed] $",
+    ]
+    note = plots.undrawable_note(labels)
+    assert note.startswith(
+        "some chart labels below have characters no installed font has, drawn as boxes: "
+        '"パートナー", "製品A", "🚀 Expansion" and 2 others; the tables and CSV exports show '
+        "them whole."
+    )
+    assert "Noto Sans CJK" in note and "\n" not in note
+    assert plots.undrawable_note([]) is None
+    assert plots.chart_alt(ax.figure) == "Chart: 製品A deals of [name removed] $."
+
+
+def test_latin_arabic_and_hebrew_labels_are_drawn_as_before_with_no_note():
+    """The fallback fonts come after the default one: it draws every character it has, so a
+    chart without such characters is the same image, pixel for pixel, as matplotlib's own."""
+    names = ("brand-search", "Paid Social (EMEA)", "مرحبا", "שלום", "Ünïcødé €")
+    fig = plots.mix_figure(_mix(names), currency="EUR", title="t")
+    assert plots.undrawable_labels(fig) == []
+    assert plots.LAST_RESORT in matplotlib.rcParams["font.family"]
+    ours = _pixels(fig)
+    with matplotlib.rc_context({"font.family": ["sans-serif"]}):
+        default = _pixels(plots.mix_figure(_mix(names), currency="EUR", title="t"))
+    assert (ours == default).all()
+
+
+def test_an_installed_font_draws_a_character_the_default_font_lacks():
+    """DejaVu Sans Mono stands in for an installed CJK font: it has "⌒", DejaVu Sans has not."""
+    with matplotlib.rc_context():
+        added = plots.use_fallback_fonts([("No Such Font", "DejaVu Sans Mono"), ("None Either",)])
+        assert added == ["DejaVu Sans Mono"]
+        assert matplotlib.rcParams["font.family"] == [
+            "sans-serif",
+            "DejaVu Sans Mono",
+            plots.LAST_RESORT,
+        ]
+        assert plots.use_fallback_fonts([("DejaVu Sans Mono",)]) == []  # once is enough
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fig = plots.mix_figure(_mix(("⌒ plan", "b")), currency="EUR", title="t")
+            drawn = _pixels(fig)
+        assert plots.undrawable_labels(fig) == []
+    without = plots.mix_figure(_mix(("⌒ plan", "b")), currency="EUR", title="t")
+    boxed = _pixels(without)
+    assert "⌒ plan" in plots.undrawable_labels(without)
+    assert (drawn != boxed).any()  # drawn with the installed font, not as a box
