@@ -35,6 +35,7 @@ import pandas as pd
 
 from smk import sla as sla_mod
 from smk.checks import check_integer, checked_tables, is_number
+from smk.countries import country_key
 from smk.funnel import UNKNOWN, NoDataError, records_mql_dates, safe_ratio, stage_entry_dates
 from smk.model import CRM, no_rows_text, order_touches
 from smk.outputs import NO_DATA, counted, format_kpi, tidy_difference
@@ -78,7 +79,9 @@ KPIS: dict[str, tuple[str, str, str, str | None]] = {
     "win_rate": ("Win rate (deals closed)", "pct", "higher", None),
 }
 
-#: Country -> region for the Place view ("Other" for countries not listed).
+#: Country -> region for the Place view, a country read in any case and spacing, and by its
+#: other names and ISO codes (`smk.countries.country_key`: "DE", "Deutschland", "GERMANY");
+#: the countries not listed are "Other (Japan, Brazil, Poland and 9 more)" (`regions_of`).
 REGIONS: dict[str, str] = {
     "Germany": "DACH",
     "Austria": "DACH",
@@ -929,8 +932,7 @@ def mix_deals(
     deals["product"] = deals["deal_id"].map(raw["product"]).astype("string").fillna(UNKNOWN)
     deals["pipeline"] = deals["deal_id"].map(raw["pipeline"]).astype("string").fillna(UNKNOWN)
     deals["price_band"] = price_band(deals["value"], price_bands)
-    deals["region"] = country.map(dict(regions)).astype("string").fillna("Other")
-    deals.loc[country.isna(), "region"] = UNKNOWN
+    deals["region"] = regions_of(country, regions).fillna(UNKNOWN)
     deals["original_source"] = (
         deals["contact_id"].map(contacts["original_source"]).astype("string").fillna(UNKNOWN)
     )
@@ -942,6 +944,35 @@ def mix_deals(
 
 #: `mix_deals`' campaign of a deal whose contact had no campaign touch before it.
 NO_CAMPAIGN = "(no campaign)"
+#: How many of the countries pooled in the region "Other" its label names (`regions_of`).
+OTHER_COUNTRIES_NAMED = 3
+
+
+def regions_of(country: pd.Series, regions: Mapping[str, str]) -> pd.Series:
+    """The region of each country of `country` in `regions`, both read by `country_key` (any
+    case and spacing, other names and ISO codes: "DE", "Deutschland" and "GERMANY" are
+    "Germany"); <NA> for a missing country. The countries `regions` does not list are one
+    region that names them, most rows first, each as most often written: "Other (Japan,
+    Brazil, Poland and 9 more)", never a bare "Other" that hides a misspelt "Germany"."""
+    keys = country.map({c: country_key(c) for c in country.dropna().unique()})
+    region = keys.map({country_key(str(c)): r for c, r in regions.items()}).astype("string")
+    unlisted = region.isna() & country.notna()
+    if unlisted.any():
+        region[unlisted] = f"Other ({_countries_named(country[unlisted], keys[unlisted])})"
+    return region
+
+
+def _countries_named(country: pd.Series, keys: pd.Series) -> str:
+    """The countries of `country` (one per key of `keys`, as most often written), most rows
+    first, ties by name: "Japan, Brazil, Poland and 9 more" (`OTHER_COUNTRIES_NAMED`)."""
+    rows = pd.DataFrame({"key": keys.to_numpy(), "written": country.to_numpy()})
+    spelt = rows.value_counts().rename("n").reset_index()
+    spelt = spelt.sort_values(["n", "written"], ascending=[False, True], kind="stable")
+    named = spelt.drop_duplicates("key").set_index("key")["written"]
+    ranked = pd.DataFrame({"n": spelt.groupby("key")["n"].sum(), "name": named})
+    names = ranked.sort_values(["n", "name"], ascending=[False, True])["name"].tolist()
+    most = OTHER_COUNTRIES_NAMED
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 #: The four P's: (P, dimension label, column of `mix_deals`).
@@ -973,7 +1004,8 @@ def marketing_mix(
     crm : the loaded export (deals, accounts, contacts, touchpoints).
     month : last month of the window; `months` months of closed deals are read.
     fx_rates, reporting_currency : see `smk.sla.deal_values`.
-    regions : country -> region (default `REGIONS`; unlisted countries are "Other").
+    regions : country -> region (default `REGIONS`; countries matched by `country_key`, the
+        unlisted ones are one region "Other (Japan, Brazil and 3 more)": `regions_of`).
     price_bands : upper bounds of the price bands (default `PRICE_BANDS`).
     deals : precomputed `mix_deals` (saves recomputing it).
 

@@ -11,6 +11,7 @@ import pytest
 
 import smk
 from smk import config, scorecard, sla
+from smk.countries import COUNTRY_SPELLINGS
 from smk.funnel import NoDataError
 from smk.model import CRM, make_table
 from smk.sla import SLA
@@ -257,7 +258,7 @@ def test_marketing_mix_splits_won_revenue_by_the_four_ps(crm):
     rows = mix.set_index(["dimension", "value"])
     assert rows.loc[("product line", "Core"), "win_rate"] == pytest.approx(0.5)
     assert rows.loc[("region", "DACH"), "won_revenue"] == pytest.approx(10_000)
-    assert rows.loc[("region", "Other"), "won_revenue"] == pytest.approx(30_000)  # Narnia
+    assert rows.loc[("region", "Other (Narnia)"), "won_revenue"] == pytest.approx(30_000)
     assert rows.loc[("price band", "< 5k"), "deals_won"] == 0
     assert rows.loc[("price band", "15k-40k"), "avg_won_deal"] == pytest.approx(30_000)
     # first-touch campaign: the earliest touch with a campaign before the deal was created
@@ -283,6 +284,48 @@ def test_first_touch_campaign_is_cut_off_at_each_deals_own_creation():
         mix = scorecard.mix_deals(crm, "2026-10")
         got = dict(zip(mix["deal_id"], mix["campaign"], strict=True))
         assert got == {"A": "spring", "B": "(no campaign)"}
+
+
+def test_regions_read_countries_as_crms_write_them_and_other_names_its_countries():
+    """HubSpot keeps countries as typed and Salesforce may write ISO codes: matched exactly,
+    "germany", "Deutschland", "UK" or "USA" were "Other", and "Other" (78% of won revenue on a
+    real export) did not say which countries it held."""
+    written = {
+        "DACH": ("germany", "GERMANY", "Deutschland", "DE", "Schweiz", "CH", "Österreich"),
+        "UK & Ireland": ("UK", "united kingdom", "GB", "Great Britain", "England", "IE"),
+        "North America": ("USA", "U.S.", "United States of America", " united  states ", "CA"),
+        "Western Europe": ("The Netherlands", "NL", "Belgique"),
+        "other": ("Japan", "Japan", "japan", "Brazil", "Brazil", "Poland", "Chile", "Narnia"),
+    }
+    countries = [c for names in written.values() for c in names] + [None]
+    accounts = _table(
+        "accounts", [{"account_id": f"a{i}", "country": c} for i, c in enumerate(countries)]
+    )
+    closed = {"created_at": "2026-09-01", "closed_at": "2026-10-01", "is_closed": True}
+    deals = _table(
+        "deals",
+        [
+            {**closed, "deal_id": f"d{i}", "account_id": f"a{i}", "is_won": True, "amount": 1.0}
+            for i in range(len(countries))
+        ],
+    )
+    mix = scorecard.mix_deals(CRM(accounts=accounts, deals=deals), "2026-10")
+    got = dict(zip(mix["deal_id"], mix["region"], strict=True))
+    other = "Other (Japan, Brazil, Chile and 2 more)"  # most deals first, as most often written
+    expected = [r if r != "other" else other for r, names in written.items() for _ in names]
+    assert [got[f"d{i}"] for i in range(len(countries) - 1)] == expected
+    assert got[f"d{len(countries) - 1}"] == "(unknown)"  # no country
+
+
+def test_every_spelling_of_a_country_has_its_region_and_regions_match_any_case():
+    for name, spellings in COUNTRY_SPELLINGS.items():
+        for spelling in (name, *spellings):
+            for written in (spelling, spelling.lower(), spelling.upper()):
+                region = scorecard.regions_of(pd.Series([written]), scorecard.REGIONS)
+                assert region.tolist() == [scorecard.REGIONS[name]], written
+    # regions of one's own, in any case and by any name of the country
+    mine = scorecard.regions_of(pd.Series(["Deutschland", "AT", "Peru"]), {"germany": "D"})
+    assert mine.tolist() == ["D", "Other (AT, Peru)", "Other (AT, Peru)"]
 
 
 def test_marketing_mix_window_without_closed_deals_raises(crm):

@@ -221,6 +221,26 @@ def test_rule_based_score_matches_a_hand_computed_example():
     assert score.loc["3", "score"] == pytest.approx(-15 + 0.5 ** (age / 30))
 
 
+def test_industry_points_match_any_case_and_hubspots_internal_values():
+    """Industries were matched exactly while job titles were matched in any case: "computer
+    software" lost its points, "retail" escaped its minus points, and HubSpot's internal
+    values (COMPUTER_SOFTWARE, as API and Fivetran exports write them) got none."""
+    rules = sc.load_config()["rules"]
+    points = rules["fit"]["industry"]
+    written = {
+        "Computer Software": ("computer software", "COMPUTER_SOFTWARE", " Computer-Software "),
+        "Retail": ("retail", "RETAIL"),
+        "Hospital & Health Care": ("hospital & health care", "HOSPITAL_HEALTH_CARE"),
+        "Food & Beverages": ("FOOD_BEVERAGES", "Food-Beverages"),
+        "Information Technology and Services": ("INFORMATION_TECHNOLOGY_AND_SERVICES",),
+    }
+    industries = [w for names in written.values() for w in names] + ["Mining", None]
+    got = sc.fit_points(pd.DataFrame({"industry": industries}), rules).tolist()
+    other = points["Other"]  # no job title, no size: their "Other" points are 0 as shipped
+    expected = [points[name] for name, names in written.items() for _ in names]
+    assert got == [*expected, other, other]
+
+
 @pytest.mark.filterwarnings("ignore:as_of .* after the export's last record:UserWarning")
 def test_engagement_points_are_capped():
     crm = tiny_crm()

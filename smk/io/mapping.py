@@ -45,6 +45,7 @@ from smk.io.parse import (  # MULTI_SEPARATOR: read from here by other modules t
     is_categorical,
     on_uniques,
     parse_bools,
+    plain_words,
 )
 from smk.io.validate import (
     COMPANY_CURRENCY_UNNAMED,
@@ -651,7 +652,7 @@ def _check_targets(table: str, body: dict, path: Path) -> None:
 def _hint(kind: str, value: str, words: list[str]) -> str:
     """What to write instead of `value`: for an activity type that says an inbound e-mail,
     how smk tells one (not `email`, which counts as sales work); else `_closest`."""
-    if kind == "activity_type" and _plain_words(value) in INBOUND_EMAIL_TYPES:
+    if kind == "activity_type" and plain_words(value) in INBOUND_EMAIL_TYPES:
         return (
             " (an e-mail sales did not write is told by its type as the export writes it, "
             "INCOMING_EMAIL or FORWARDED_EMAIL, or by its email_direction: map that column "
@@ -664,19 +665,14 @@ def _closest(value: str, words: list[str]) -> str:
     """` (did you mean mql?)`: the word of `words` that `value` most likely means, by its
     spelling (`Complete!`), its initials (`marketing qualified lead`: mql) or a word of it
     (`phone call`: call); empty when none is obvious."""
-    forms = {_plain_words(w): w for w in words}
-    key = _plain_words(value)
+    forms = {plain_words(w): w for w in words}
+    key = plain_words(value)
     initials = "".join(part[0] for part in key.split()) if " " in key else None
     parts = [w for form, w in forms.items() if form in key.split()]
     close = difflib.get_close_matches(key, list(forms), n=1, cutoff=0.75)
     guess = forms.get(initials) or (parts[0] if len(parts) == 1 else None)
     guess = guess or (forms[close[0]] if close else None)
     return f" (did you mean {guess}?)" if guess else ""
-
-
-def _plain_words(text: str) -> str:
-    """`text` as lower-case words, punctuation and `_` as spaces (`Paid-Search`: paid search)."""
-    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
 
 
 def _check_shapes(table: str, body: dict, path: Path) -> None:

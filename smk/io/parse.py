@@ -188,6 +188,13 @@ def as_text(values: pd.Series) -> pd.Series:
     return pd.Series(_STRING.__from_arrow__(text), index=values.index, name=values.name)
 
 
+def plain_words(text: str) -> str:
+    """`text` as lower-case words, punctuation and `_` as spaces (`Paid-Search`: paid search;
+    `FOOD_BEVERAGES` and `Food & Beverages`: food beverages), to match what people and APIs
+    write of one value in any case and spelling."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
 def blank(values: pd.Series) -> pd.Series:
     """Mask of cells that are missing or hold only white space / a null marker."""
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):

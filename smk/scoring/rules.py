@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from smk.checks import checked_tables
+from smk.io.parse import plain_words
 from smk.model import CRM
 from smk.scoring.features import lead_ids
 from smk.scoring.settings import load_config
@@ -32,6 +33,16 @@ def _title_points(titles: pd.Series, rules: list[dict]) -> np.ndarray:
         hit = text.str.contains(re.compile(rule["match"], re.IGNORECASE)).to_numpy(dtype=bool)
         out = np.where(np.isnan(out) & hit, rule["points"], out)
     return np.where(np.isnan(out), other, out)
+
+
+def _industry_points(industries: pd.Series, points: dict) -> np.ndarray:
+    """The points of each industry, matched in any case with `_`, `-`, `&` and spaces alike
+    (`plain_words`): "computer software" and HubSpot's internal `COMPUTER_SOFTWARE` (API and
+    Fivetran exports) get the points of "Computer Software"; "Other" for the rest."""
+    by_words = {plain_words(str(name)): p for name, p in points.items()}
+    text = industries.astype("string")
+    found = text.map({v: by_words.get(plain_words(v)) for v in text.dropna().unique()})
+    return found.astype("float64").fillna(by_words.get("other", 0)).to_numpy()
 
 
 def _band_points(values: pd.Series, bands: list[dict], missing: float) -> np.ndarray:
@@ -53,11 +64,9 @@ def fit_points(leads: pd.DataFrame, rules: dict | None = None) -> pd.Series:
     `lead_features`) counts as missing for every lead (the points for "Other" and
     `employees_missing`)."""
     cfg = (rules or load_config()["rules"])["fit"]
-    industry = cfg["industry"]
-    ind = _column(leads, "industry").map(industry).fillna(industry.get("Other", 0))
     points = (
         _title_points(_column(leads, "job_title"), cfg["job_title"])
-        + ind.astype("float64").to_numpy()
+        + _industry_points(_column(leads, "industry"), cfg["industry"])
         + _band_points(
             _column(leads, "employees"), cfg["employees"], cfg.get("employees_missing", 0)
         )
