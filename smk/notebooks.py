@@ -30,6 +30,8 @@ from smk.model import CRM, REPORT_SOURCE
 from smk.outputs import counted, export_csv
 from smk.periods import is_latest, resolve_month
 from smk.presentation import as_table
+from smk.presentation import cut_note as cut_note  # for the pages, as `as_table`
+from smk.presentation import first_rows as first_rows  # for the pages, as `as_table`
 from smk.presentation import folded_note as folded_note  # for the pages, as `as_table`
 
 
@@ -282,6 +284,7 @@ EXPORTS: dict[str, tuple[str, ...]] = {
         "lead_score_quality.csv",
         "lead_score_deciles.csv",
         "lead_score_drift.csv",
+        "lead_score_drivers.csv",
     ),
     "attribution": (
         "attribution.csv",

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from smk.checks import checked_tables
-from smk.outputs import Note, format_kpi, show_table
+from smk.outputs import Note, counted, format_kpi, show_table
 
 #: What a missing value is shown as (the dash the report shows for pandas' NaN).
 MISSING = "–"
@@ -161,7 +161,7 @@ def _missing(value) -> bool:
     return bool(pd.isna(value)) or (isinstance(value, (int, float)) and math.isinf(value))
 
 
-def _share(value: float) -> str:
+def share_text(value: float) -> str:
     """A share as a percentage to one decimal (`format_kpi`), except that a share that is not
     0 but rounds to it reads "<0.1%" (">-0.1%" below 0), and one just below 1 that rounds to
     100.0% reads ">99.9%": a page must not say none or all when it is not."""
@@ -179,7 +179,7 @@ def _number(decimals: int) -> Callable[[float], str]:
 
 #: How each format shows one (present) value; `format_kpi` where it has the format.
 _SHOW: dict[str, Callable] = {
-    "pct": _share,
+    "pct": share_text,
     "times": lambda v: f"{v:,.2f}x",
     "money": lambda v: format_kpi(v, "money"),
     "count": lambda v: format_kpi(v, "int"),
@@ -420,3 +420,56 @@ def folded_note(table: pd.DataFrame, export: str) -> str | None:
         f"{cut['folded']:,} of its {cut['rows']:,} rows are added up in {where}. "
         f"{export}, published with this page, lists every row."
     )
+
+
+@checked_tables
+def first_rows(
+    frame: pd.DataFrame,
+    n: int,
+    *,
+    noun: str,
+    keep: pd.Series | None = None,
+    kept: str = "",
+) -> pd.DataFrame:
+    """`frame` cut for a page: every row `keep` marks (a feature whose drift is to watch),
+    then the first of the other rows up to `n` rows in all, in `frame`'s order (so a frame
+    sorted best first shows its top rows); `frame` itself and its CSV export keep every row.
+
+    `attrs["first_rows"]` says what was cut, for `cut_note`: the rows, each a `noun`
+    ("feature"), and `kept`, what the rows `keep` marks are ("at watch or retrain").
+    """
+    marked = np.zeros(len(frame), bool) if keep is None else keep.fillna(False).to_numpy(bool)
+    others = np.flatnonzero(~marked)[: max(n - int(marked.sum()), 0)]
+    shown = marked.copy()
+    shown[others] = True
+    out = frame[shown]
+    cut = {"rows": len(frame), "kept": int(marked.sum()), "others": len(others)}
+    out.attrs = {**frame.attrs, "first_rows": cut | {"noun": noun, "kept_as": kept}}
+    return out
+
+
+@checked_tables
+def cut_note(table: pd.DataFrame, export: str) -> str | None:
+    """The line under a table `first_rows` cut: which rows it shows, of how many, and the
+    file, published with the page, that lists every one; None when nothing was cut:
+    "Shown: the top 10 of 31 features; all in lead_score_drivers.csv, published with this
+    page." With rows kept whatever their place: "Shown: the 2 features at watch or retrain,
+    then the top 8 of the other 30 features; all in lead_score_drift.csv, published with
+    this page."
+    """
+    cut = table.attrs.get("first_rows")
+    if not cut or cut["kept"] + cut["others"] == cut["rows"]:
+        return None
+    rows, noun, others = cut["rows"], cut["noun"], cut["others"]
+    if not cut["kept_as"]:
+        shown = f"the top {others:,} of {counted(rows, noun)}"
+    elif not cut["kept"]:
+        shown = f"the top {others:,} of {counted(rows, noun)} (none {cut['kept_as']})"
+    else:
+        rest = counted(rows - cut["kept"], noun)
+        shown = f"the {counted(cut['kept'], noun)} {cut['kept_as']}" + (
+            f", then the top {others:,} of the other {rest}"
+            if others
+            else f" (of {counted(rows, noun)})"
+        )
+    return f"Shown: {shown}; all in {export}, published with this page."

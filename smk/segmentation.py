@@ -58,7 +58,7 @@ from smk.io.parse import listed
 from smk.model import CRM, same_pipelines
 from smk.outputs import counted, over_period
 from smk.periods import Month, as_month, as_of_time
-from smk.presentation import one_line
+from smk.presentation import one_line, share_text
 from smk.sla import amount_gap, deal_amounts
 
 
@@ -2343,17 +2343,14 @@ def name_personas(
     """
     names = []
     for row in profiles.itertuples(index=False):
-        one = float(row.industry_share) if pd.notna(row.industry_share) else 0.0
-        two = one + (
-            float(row.second_industry_share) if pd.notna(row.second_industry_share) else 0.0
-        )
+        ranked = [
+            (row.typical_industry, row.industry_share),
+            (row.second_industry, row.second_industry_share),
+        ]
         if pd.isna(row.typical_industry):
             industry = "accounts of unknown industry"
-        elif one >= industry_share:
-            industry = str(row.typical_industry)
-        elif pd.notna(row.second_industry) and two >= industry_share:
-            first, second = sorted([str(row.typical_industry), str(row.second_industry)])
-            industry = f"{first} / {second}"
+        elif naming := _naming_values(ranked, industry_share):
+            industry = " / ".join(sorted(value for value, _ in naming))
         else:
             industry = "mixed industries"
         name = f"{row.size_band}: {industry}"
@@ -2370,6 +2367,76 @@ def name_personas(
     dup = names.duplicated(keep=False)
     names[dup] = names[dup] + " (segment " + profiles.loc[dup, "segment"].astype(str) + ")"
     return names.astype("string")
+
+
+def _naming_values(ranked: Sequence[tuple], share: float = INDUSTRY_NAME_SHARE) -> list[tuple]:
+    """The (value, share) pairs that name a segment, of its top values `ranked` (most accounts
+    first; a missing value or share ends them): the top one when it holds at least `share` of
+    the segment's accounts, else the top two when together they do, else none (its accounts
+    are "mixed"). The one rule of `name_personas` and `persona_table`."""
+    held = []
+    for value, part in ranked[:2]:
+        if pd.isna(value) or pd.isna(part):
+            break
+        held.append((str(value), float(part)))
+    for n in (1, 2):
+        if len(held) >= n and sum(s for _, s in held[:n]) >= share:
+            return held[:n]
+    return []
+
+
+def _typical_text(ranked: Sequence[tuple], share: float = INDUSTRY_NAME_SHARE) -> str | None:
+    """A segment's typical value with its share of the segment's accounts, as the persona name
+    decides it (`_naming_values`): "Retail (64.0%)", "Banking (35.0%) / Retail (30.0%)", or
+    "mixed (largest: Retail, 3.1%)" when no value names the segment, so that the page never
+    shows as typical what few of its accounts are; None when no account has a value."""
+    if not ranked or pd.isna(ranked[0][0]):
+        return None
+    if naming := _naming_values(ranked, share):
+        return " / ".join(f"{value} ({share_text(part)})" for value, part in naming)
+    value, part = ranked[0]
+    return f"mixed (largest: {value}, {share_text(float(part))})"
+
+
+#: The columns of the persona table a page shows (`persona_table`).
+PERSONA_COLUMNS = [
+    "segment",
+    "persona",
+    "accounts",
+    "share_of_accounts",
+    "share_of_revenue",
+    "conversion_rate",
+    "median_deal_size",
+    "typical_industry",
+    "median_employees",
+    "typical_country",
+    "top_channels",
+    "median_days_to_customer",
+]
+
+
+@checked_tables
+def persona_table(
+    profiles: pd.DataFrame, industry_share: float = INDUSTRY_NAME_SHARE
+) -> pd.DataFrame:
+    """The persona table a page shows: `PERSONA_COLUMNS` of `persona_profiles` (with a
+    ``persona`` column), its typical industry and country as texts that give their share of
+    the segment's accounts, or say "mixed" where the persona name would (`name_personas`, by
+    `industry_share`): a segment whose top industry is 3% of its accounts is no Retail
+    segment. segment_profiles.csv keeps the values and their shares in columns of their own
+    (``industry_share``, ``second_industry``, ``second_industry_share``, ``country_share``)."""
+    table = profiles[PERSONA_COLUMNS].copy()
+    industries = zip(
+        zip(profiles["typical_industry"], profiles["industry_share"], strict=True),
+        zip(profiles["second_industry"], profiles["second_industry_share"], strict=True),
+        strict=True,
+    )
+    table["typical_industry"] = [_typical_text(list(r), industry_share) for r in industries]
+    table["typical_country"] = [
+        _typical_text([pair], industry_share)
+        for pair in zip(profiles["typical_country"], profiles["country_share"], strict=True)
+    ]
+    return table.astype({"typical_industry": "string", "typical_country": "string"})
 
 
 @checked_tables

@@ -153,3 +153,58 @@ def test_top_rows_folds_only_what_it_must_and_leaves_ratios_it_cannot_recompute_
     )
     whole = top_rows(frame, "amount", 10, label="name", other="rest ({n})", sums=["amount"])
     assert whole.equals(frame) and folded_note(whole, "x.csv") is None
+
+
+def _drift(statuses: list[str]) -> pd.DataFrame:
+    """A drift table as `drift_report` gives it: one feature per status, highest PSI first."""
+    n = len(statuses)
+    return pd.DataFrame(
+        {
+            "feature": [f"f{i}" for i in range(n)],
+            "psi": np.linspace(0.5, 0.0, n),
+            "psi_by_chance": 0.2,
+            "status": statuses,
+        }
+    )
+
+
+def test_drift_rows_never_hide_a_feature_to_watch_or_retrain_and_say_what_they_leave_out():
+    # the page showed drift["table"].head(10): 10 of 32 features, without a word, and a
+    # feature at "watch" below ten of higher PSI within chance was not on the page at all
+    from smk.presentation import cut_note
+    from smk.scoring import drift_rows
+
+    table = _drift(["within chance"] * 10 + ["watch", "retrain"] + ["stable"] * 20)
+    shown = drift_rows(table)
+    assert list(shown["feature"]) == [f"f{i}" for i in range(8)] + ["f10", "f11"]
+    assert cut_note(shown, "lead_score_drift.csv") == (
+        "Shown: the 2 features at watch or retrain, then the top 8 of the other 30 features; "
+        "all in lead_score_drift.csv, published with this page."
+    )
+    many = drift_rows(_drift(["watch"] * 12 + ["stable"] * 20))  # more than 10: all of them
+    assert list(many["status"]) == ["watch"] * 12
+    assert cut_note(many, "d.csv") == (
+        "Shown: the 12 features at watch or retrain (of 32 features); all in d.csv, published "
+        "with this page."
+    )
+    calm = drift_rows(_drift(["stable"] * 32))
+    assert len(calm) == 10 and cut_note(calm, "d.csv") == (
+        "Shown: the top 10 of 32 features (none at watch or retrain); all in d.csv, published "
+        "with this page."
+    )
+    whole = drift_rows(_drift(["stable"] * 10))
+    assert whole.equals(_drift(["stable"] * 10)) and cut_note(whole, "d.csv") is None
+
+
+def test_first_rows_say_how_many_of_how_many_a_page_shows_and_where_the_rest_are():
+    # "What drives the score" showed importance.head(10), 10 of 31 features, with no export
+    from smk.presentation import cut_note, first_rows
+
+    frame = pd.DataFrame({"feature": [f"f{i}" for i in range(31)], "importance": range(31, 0, -1)})
+    shown = first_rows(frame, 10, noun="feature")
+    assert shown.equals(frame.head(10))
+    assert cut_note(shown, "lead_score_drivers.csv") == (
+        "Shown: the top 10 of 31 features; all in lead_score_drivers.csv, published with this page."
+    )
+    assert cut_note(first_rows(frame.head(3), 10, noun="lead"), "x.csv") is None
+    assert "lead_score_drivers.csv" in notebooks.EXPORTS["lead_scoring"]

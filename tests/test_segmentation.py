@@ -676,6 +676,50 @@ def test_persona_names_follow_the_naming_rules():
     ]
 
 
+def test_persona_table_gives_typical_values_their_share_or_says_mixed_as_the_name_does():
+    # the page showed "Typical industry Retail, typical country Germany" for a segment named
+    # "mixed industries" whose accounts were 3.1% retail and 3.8% German
+    prof = pd.DataFrame(
+        {
+            "segment": [1, 2, 3, 4],
+            "accounts": [40, 30, 20, 10],
+            "share_of_accounts": [0.4, 0.3, 0.2, 0.1],
+            "share_of_revenue": [0.1, 0.1, 0.1, 0.7],
+            "conversion_rate": [0.1, 0.2, 0.3, 0.4],
+            "median_deal_size": [1.0, 2.0, 3.0, 4.0],
+            "typical_industry": pd.array(["Retail", "Retail", "Banking", pd.NA], dtype="string"),
+            "industry_share": [0.9996, 0.031, 0.35, np.nan],
+            "second_industry": pd.array(["Food", "Food", "Insurance", pd.NA], dtype="string"),
+            "second_industry_share": [0.0004, 0.03, 0.3, np.nan],
+            "median_employees": [10.0, 20.0, 300.0, 2000.0],
+            "size_band": ["Small business", "Small business", "Mid-market", "Enterprise"],
+            "typical_country": pd.array(["Germany", "Germany", "Spain", pd.NA], dtype="string"),
+            "country_share": [0.6, 0.038, 0.5, np.nan],
+            "top_channels": ["email", "referral", "offline", "paid_search"],
+            "median_days_to_customer": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    prof.insert(1, "persona", sg.name_personas(prof))
+    table = sg.persona_table(prof)
+    assert list(table.columns) == sg.PERSONA_COLUMNS
+    assert table["typical_industry"].tolist() == [
+        "Retail (>99.9%)",  # never "100%" while an account is not
+        "mixed (largest: Retail, 3.1%)",
+        "Banking (35.0%) / Insurance (30.0%)",  # the two that name the segment together
+        pd.NA,
+    ]
+    assert table["typical_country"].tolist() == [
+        "Germany (60.0%)",
+        "mixed (largest: Germany, 3.8%)",
+        "mixed (largest: Spain, 50.0%)",
+        pd.NA,
+    ]
+    mixed = table["typical_industry"].str.startswith("mixed").fillna(False)
+    assert mixed.tolist() == prof["persona"].str.contains("mixed industries").tolist()
+    # the profiles (segment_profiles.csv) keep the values and their shares as they were
+    assert prof["typical_industry"].iloc[1] == "Retail" and prof["industry_share"].iloc[1] == 0.031
+
+
 def test_segment_by_stage_and_channel_cut_the_funnel_by_segment(hubspot, features, fitted):
     assignments = fitted.assign(features)
     stages = sg.segment_by_stage(hubspot, assignments, "2026-11-01")

@@ -35,6 +35,7 @@ import smk
 from smk.checks import caller_stacklevel, checked_tables
 from smk.errors import NoDataError
 from smk.outputs import EXACT_FLOATS, counted
+from smk.presentation import first_rows
 from smk.scoring.evaluation import marked_by_score
 from smk.scoring.explain import top_reasons, typical_values
 from smk.scoring.features import (
@@ -205,6 +206,19 @@ def population_stability(
             }
         )
     return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
+
+
+#: The drift statuses a page never leaves out of its drift table (`drift_rows`).
+DRIFTED = ("watch", "retrain")
+
+
+@checked_tables
+def drift_rows(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """`drift_report`'s table as a page shows it: every feature at "watch" or "retrain"
+    (`DRIFTED`), however many, then those of highest PSI of the others, up to `n` rows in
+    all; `smk.presentation.cut_note` says what the page leaves out."""
+    drifted = table["status"].isin(DRIFTED)
+    return first_rows(table, n, noun="feature", keep=drifted, kept="at watch or retrain")
 
 
 def _drift_status(value: float, chance: float, cfg: dict) -> str:
