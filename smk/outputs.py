@@ -186,6 +186,13 @@ def counted(n: float, noun: str) -> str:
     return f"{n:,.0f} {noun}{'' if n == 1 else 's'}"
 
 
+def quoted_few(values: list, few: int = 3) -> str:
+    """The first `few` of `values` quoted, and how many there are when that is more: "'a',
+    'b', 'c', ... (5 in all)", as a warning names the entries of a setting it cannot use."""
+    shown = ", ".join(repr(value) for value in values[:few])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > few else "")
+
+
 def over_period(tile: dict, month: Month | str, months: int | None = None) -> dict:
     """`tile` with the period its figure covers, for a figure over another period than the
     report `month`: `period` ("12 months to Oct 2026", `months` calendar months up to the

@@ -81,6 +81,7 @@ from smk.outputs import (
     mask_emails,
     may_hold_email,
     neutralised,
+    quoted_few,
     read_metrics,
     read_metrics_file,
     terminal_safe,
@@ -2611,8 +2612,7 @@ def channel_group_warnings(crm: CRM, chosen: list[Path], settings: dict) -> list
 
 def _unknown_owners_text(where: str, unknown: list[str], total: int, few: int = 3) -> str:
     """`team_owner_warnings`' text for the owner keys `unknown` of the setting `where`."""
-    shown = ", ".join(repr(key) for key in unknown[:few])
-    shown += f", ... ({len(unknown)} in all)" if len(unknown) > few else ""
+    shown = quoted_few(unknown, few)
     names, them = ("names", "it") if len(unknown) == 1 else ("name", "them")
     keys = "its only key" if total == 1 else f"{len(unknown)} of its {total} keys"
     return (
