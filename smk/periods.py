@@ -818,8 +818,10 @@ def _reached_months(crm: CRM, week=None) -> str:
 
 
 def day_text(stamp: pd.Timestamp, week=None) -> str:
-    """The day `stamp` falls on for `week`'s team (`local_day`), as texts give it."""
-    return f"{local_day(stamp, week):%Y-%m-%d}"
+    """The day `stamp` falls on for `week`'s team (`local_day`), as texts give it: with the
+    UTC moment when that is on another date (`_team_day`), so that a text beside one in UTC
+    days (a month's bounds, another page's) does not contradict it."""
+    return _team_day(stamp, local_day(stamp, week))
 
 
 @checked_tables
@@ -869,7 +871,6 @@ def resolve_month(crm: CRM, text: str, week=None) -> Month:
     to Friday)."""
     first, last = data_span(crm)[0], last_record(crm)
     span = f"{day_text(first, week)} to {day_text(last, week)}"
-    utc_span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"  # as the months' bounds: UTC
     if is_latest(text):
         month = latest_month(crm, week)
         if month is None:
@@ -881,7 +882,6 @@ def resolve_month(crm: CRM, text: str, week=None) -> Month:
     month = as_month(text)
     if month.end <= first or month.start > last:
         raise ValueError(
-            f"month {month} is outside the data ({utc_span}, UTC days as a month's "
-            f"bounds); choose {month_advice(crm, week)}"
+            f"month {month} is outside the data ({span}); choose {month_advice(crm, week)}"
         )
     return month

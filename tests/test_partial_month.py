@@ -193,8 +193,9 @@ def published_partial(tmp_path_factory):
 
 #: The report judges by the funnel page's days (Europe/Berlin by default, whichever pages
 #: run): the export's last record, 2026-11-02 23:20 UTC, falls on 3 November there
-COVERED_BERLIN = (
-    "the export covers only 2026-11-01 to 2026-11-03 of 2026-11 (its data end on 2026-11-03)"
+COVERED_BERLIN = (  # with the UTC moment of a team's day that is another date (HA)
+    "the export covers only 2026-11-01 to 2026-11-03 of 2026-11 (its data end on 2026-11-03 "
+    "in the team's time zone, 2026-11-02 23:20 UTC)"
 )
 
 

@@ -204,14 +204,17 @@ def test_a_partial_months_text_gives_the_days_it_judged_by():
     assert periods.month_coverage(crm, periods.Month("2026-10"), SLA()) is None
 
 
-def test_a_month_refused_as_outside_the_data_gives_the_data_s_span_in_utc_days():
+def test_a_month_refused_as_outside_the_data_gives_the_utc_moment_of_a_team_s_other_day():
     """Months are UTC months: data to 31 October 23:58 UTC (1 November in Berlin) leave
-    November out, and the refusal must not say the data run to 2026-11-01 (HA)."""
+    November out, and the refusal must not say only that the data run to 2026-11-01 (HA)."""
     created = [f"2026-{m:02d}-10 10:00" for m in range(5, 10)] + ["2026-10-31 23:58"]
     crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
     with pytest.raises(ValueError) as refused:
-        periods.resolve_month(crm, "2026-11", SLA())  # the default team: Europe/Berlin
-    assert "outside the data (2026-05-10 to 2026-10-31, UTC days" in str(refused.value)
+        periods.resolve_month(crm, "2026-11", SLA(timezone="Europe/Berlin"))  # the pages' default
+    assert (
+        "outside the data (2026-05-10 to 2026-11-01 in the team's time zone, 2026-10-31 23:58 "
+        "UTC); choose a month from 2026-05 to 2026-10 ("
+    ) in str(refused.value)
 
 
 def test_a_month_the_export_reaches_in_utc_only_says_so():
@@ -278,8 +281,27 @@ def test_the_month_advice_gives_the_teams_days():
     2026-10-30 01:00 UTC was "covered up to 2026-10-30" beside "its data end on 2026-10-29")."""
     created = [f"2026-{m:02d}-10 15:00" for m in range(5, 11)] + ["2026-10-30 01:00"]
     crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
-    with pytest.raises(ValueError, match=r"2026-10 covered up to 2026-10-29; 'latest' is 2026-09"):
+    with pytest.raises(ValueError) as refused:
         periods.resolve_month(crm, "2026-12", SLA(timezone=NEW_YORK))
+    assert (  # with the UTC moment, as the partial-month text gives it (RV)
+        "2026-10 covered up to 2026-10-29 in the team's time zone, 2026-10-30 01:00 UTC; "
+        "'latest' is 2026-09"
+    ) in str(refused.value)
+
+
+def test_a_previous_month_s_caveat_gives_the_utc_moment_of_the_team_s_other_day():
+    """New York's 4 November 21:00 is 5 November 02:00 UTC, the day the caveat of the month
+    before gives ("contacts begin on 2025-11-05, after 2025-10"): the next month's caveat said
+    "2025-11-04" alone (RV)."""
+    from smk.scorecard import _not_comparable
+
+    created = ["2025-11-05 02:00"] + [f"2025-{m:02d}-10 15:00" for m in (11, 12)]
+    crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
+    said = _not_comparable(crm, periods.Month("2025-11"), SLA(timezone=NEW_YORK))
+    assert said == (
+        "the export starts on 2025-11-04 in the team's time zone, 2025-11-05 02:00 UTC, "
+        "inside 2025-11"
+    )
 
 
 def test_a_previous_month_the_export_starts_in_by_utc_only_says_so():
