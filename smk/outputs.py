@@ -57,10 +57,11 @@ NOISE_ULPS = 4
 
 #: Terminal colour codes (SGR: ``ESC [ ... m``), as a failed notebook's traceback holds them.
 _COLOURS = re.compile(r"\x1b\[[0-9;]*m")
-#: What a terminal obeys rather than shows: control characters other than a tab, a line end
-#: and a carriage return (a progress bar's), DEL, C1 controls, and the invisible direction
-#: and zero-width characters (`smk.pii.INVISIBLE`).
-_UNSHOWN = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{INVISIBLE_CHARACTERS}]")
+#: What a terminal obeys rather than shows: control characters other than a tab and a line
+#: end, DEL, C1 controls, the invisible direction and zero-width characters
+#: (`smk.pii.INVISIBLE`), and a carriage return but one that starts the text (a progress
+#: bar's, which redraws its line: one inside a quoted value would overwrite the message).
+_UNSHOWN = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{INVISIBLE_CHARACTERS}]|(?<!^)\r(?!$)")
 
 
 def terminal_safe(text: str) -> str:

@@ -838,3 +838,6 @@ def test_terminal_safe_keeps_text_and_line_breaks_and_escapes_what_a_terminal_ob
     assert terminal_safe("\x1b[1;31mred\x1b[0m") == "red"
     assert terminal_safe("a\x1b[2Jb\x9bc\x00") == "a\\x1b[2Jb\\x9bc\\x00"
     assert terminal_safe("x\u200by\u202e") == "x\\u200by\\u202e"
+    # a progress bar's carriage return starts its text; one inside a value overwrites (RV)
+    assert terminal_safe("\r 50%|#####     | 2/4") == "\r 50%|#####     | 2/4"
+    assert terminal_safe("no rate for AB\rCD: add it") == "no rate for AB\\rCD: add it"
