@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from smk.io.parse import plain_words
+import pandas as pd
+
+from smk.io.parse import blank, plain_words
 from smk.pii import unaccented_spellings
 
 #: English name -> the other names and ISO 3166 codes (two and three letters) CRMs write for
@@ -38,6 +40,25 @@ COUNTRY_SPELLINGS: dict[str, tuple[str, ...]] = {
     "United States": ("US", "USA", "U.S.", "U.S.A.", "United States of America"),
     "Canada": ("CA", "CAN"),
 }
+
+
+#: Values CRMs write in a country field for "no country" (as `country_key`: "N/A" is "n a",
+#: "-" is ""), beside the null markers every text column reads as missing (`blank`: "n/a",
+#: "-", "none", "null"): a placeholder, not a country of its own.
+NO_COUNTRY = frozenset(
+    {
+        *("", "n a", "none", "null", "unknown", "other", "others", "not specified"),
+        *("not set", "not provided", "not available", "not applicable", "unspecified"),
+    }
+)
+
+
+def no_country(country: pd.Series) -> pd.Series:
+    """Mask of the values of `country` that name no country: missing, blank, a null marker
+    (`blank`) or a placeholder of `NO_COUNTRY` ("Unknown", "Other", "-"), in any case."""
+    words = country.dropna().unique()
+    placeholder = {c for c in words if country_key(str(c)) in NO_COUNTRY}
+    return blank(country) | country.isin(placeholder)
 
 
 def country_key(text: str) -> str:

@@ -220,15 +220,16 @@ def _described_chart(fig) -> tuple[dict, dict]:
 
 
 def _note_undrawable(fig) -> None:
-    """Print the note of labels no installed font can draw (`smk.plots.undrawable_note`)
+    """Print the note of labels the chart's fonts cannot draw (`smk.plots.undrawable_note`)
     above the first chart of the page that has some, in place of matplotlib's warning of each
     character: once a page, which the note's "chart labels below" covers."""
     from smk import plots
 
     global _undrawable_noted
-    if not _undrawable_noted and (note := plots.undrawable_note(plots.undrawable_labels(fig))):
+    labels = [] if _undrawable_noted else plots.undrawable_labels(fig)
+    if labels:
         _undrawable_noted = True
-        print(note)
+        print(plots.undrawable_note(labels, plots.undrawable_characters(fig)))
         _flush(sys.stdout)
 
 

@@ -25,12 +25,14 @@ scrub once drawn.
 A colour that means something (a month below its target, a segment above the average) is
 explained in the chart's legend (`colour_key`), never left to the colour alone.
 
-Characters the default font (DejaVu Sans) has no glyph for (Chinese, Japanese, Korean, emoji)
-are drawn with an installed font that has them, where there is one (`use_fallback_fonts`, run
-when this module is imported: the default font still draws every character it has, so charts
-look as before). A label with a character no installed font has is drawn with boxes in its
-place, without matplotlib's warning of each glyph; `undrawable_labels` names such labels and
-`undrawable_note` says so in a line of the page (`smk.notebooks.describe_charts`).
+Characters the default font (DejaVu Sans) has no glyph for (Chinese, Japanese, Korean, Thai,
+the Indic scripts, emoji: `SCRIPT_FONTS`) are drawn with an installed font of their script,
+where there is one (`use_fallback_fonts`, run when this module is imported: the default font
+still draws every character it has, so charts look as before). A label with a character none
+of the chart's fonts has is drawn with boxes in its place, without matplotlib's warning of each
+glyph; `undrawable_labels` names such labels and `undrawable_note` says so in a line of the
+page, with the scripts of those characters and a font to install for each
+(`smk.notebooks.describe_charts`).
 
 A chart shown in a notebook carries an alternative text for readers who cannot see it
 (`chart_alt`: its title, what its axes show, its legend, a no-data reason), built from the
@@ -55,6 +57,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from smk.checks import checked_tables
+from smk.io.parse import listed as listed_names
 from smk.outputs import counted
 
 #: Figure size of a single plot (inches); notebooks keep it fixed so pages look alike.
@@ -161,31 +164,70 @@ def _drawn(text: str) -> str:
     return text if _scrub is None else _scrub(text)
 
 
-#: Fonts that draw characters DejaVu Sans has no glyph for, a group per kind of character (the
-#: Chinese, Japanese and Korean scripts; emoji), each in order of preference: the first
-#: installed family of each group draws them (`use_fallback_fonts`). Colour emoji fonts (Noto
-#: Color Emoji, Apple Color Emoji) are left out: matplotlib cannot draw their bitmaps.
-FALLBACK_FONTS = (
+#: Scripts DejaVu Sans (the default font) has no glyph for: (the script's name, its Unicode
+#: blocks as (first, last) code points, the families that draw it in order of preference).
+#: The first installed family of each draws it (`use_fallback_fonts`); `undrawable_note` names
+#: the scripts of the characters none of the chart's fonts has, and the first family as the one
+#: to install. Colour emoji fonts (Noto Color Emoji, Apple Color Emoji) are left out:
+#: matplotlib cannot draw their bitmaps.
+SCRIPT_FONTS: tuple[tuple[str, tuple[tuple[int, int], ...], tuple[str, ...]], ...] = (
     (
-        "Noto Sans CJK JP",
-        "Noto Sans CJK SC",
-        "Noto Sans CJK TC",
-        "Noto Sans CJK KR",
-        "Source Han Sans",
-        "WenQuanYi Zen Hei",
-        "WenQuanYi Micro Hei",
-        "Droid Sans Fallback",
-        "Hiragino Sans",
-        "PingFang SC",
-        "Yu Gothic",
-        "Microsoft YaHei",
-        "Malgun Gothic",
-        "IPAexGothic",
-        "IPAGothic",
-        "Arial Unicode MS",
+        "Chinese, Japanese and Korean",
+        (
+            *((0x1100, 0x11FF), (0x2E80, 0x2FDF), (0x3000, 0x9FFF), (0xA960, 0xA97F)),
+            *((0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF)),
+            (0x20000, 0x3FFFF),
+        ),
+        (
+            *("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR"),
+            *("Noto Sans CJK HK", "Noto Sans JP", "Noto Sans SC", "Noto Sans TC", "Noto Sans KR"),
+            *("Noto Sans HK", "Source Han Sans", "Source Han Sans JP", "Source Han Sans SC"),
+            *("Source Han Sans TC", "Source Han Sans KR", "Source Han Sans HK"),
+            *("WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback"),
+            *("Hiragino Sans", "PingFang SC", "Yu Gothic", "Microsoft YaHei", "Malgun Gothic"),
+            *("IPAexGothic", "IPAGothic", "Arial Unicode MS"),
+        ),
     ),
-    ("Noto Emoji", "Segoe UI Emoji", "Symbola"),
+    ("Thai", ((0x0E00, 0x0E7F),), ("Noto Sans Thai", "Loma", "Garuda", "Leelawadee UI", "Tahoma")),
+    ("Lao", ((0x0E80, 0x0EFF),), ("Noto Sans Lao", "Phetsarath OT", "Lao UI", "Leelawadee UI")),
+    ("Khmer", ((0x1780, 0x17FF), (0x19E0, 0x19FF)), ("Noto Sans Khmer", "Khmer OS", "Khmer UI")),
+    ("Myanmar", ((0x1000, 0x109F),), ("Noto Sans Myanmar", "Padauk", "Myanmar Text")),
+    (
+        "Devanagari",
+        ((0x0900, 0x097F), (0xA8E0, 0xA8FF)),
+        ("Noto Sans Devanagari", "Lohit Devanagari", "Kohinoor Devanagari", "Nirmala UI", "Mangal"),
+    ),
+    (
+        "Bengali",
+        ((0x0980, 0x09FF),),
+        ("Noto Sans Bengali", "Lohit Bengali", "Nirmala UI", "Vrinda"),
+    ),
+    (
+        "Gurmukhi",
+        ((0x0A00, 0x0A7F),),
+        ("Noto Sans Gurmukhi", "Lohit Gurmukhi", "Nirmala UI", "Raavi"),
+    ),
+    (
+        "Gujarati",
+        ((0x0A80, 0x0AFF),),
+        ("Noto Sans Gujarati", "Lohit Gujarati", "Nirmala UI", "Shruti"),
+    ),
+    ("Oriya", ((0x0B00, 0x0B7F),), ("Noto Sans Oriya", "Lohit Odia", "Nirmala UI", "Kalinga")),
+    ("Tamil", ((0x0B80, 0x0BFF),), ("Noto Sans Tamil", "Lohit Tamil", "Nirmala UI", "Latha")),
+    ("Telugu", ((0x0C00, 0x0C7F),), ("Noto Sans Telugu", "Lohit Telugu", "Nirmala UI", "Gautami")),
+    ("Kannada", ((0x0C80, 0x0CFF),), ("Noto Sans Kannada", "Lohit Kannada", "Nirmala UI", "Tunga")),
+    (
+        "Malayalam",
+        ((0x0D00, 0x0D7F),),
+        ("Noto Sans Malayalam", "Lohit Malayalam", "Nirmala UI", "Kartika"),
+    ),
+    ("Sinhala", ((0x0D80, 0x0DFF),), ("Noto Sans Sinhala", "Nirmala UI", "Iskoola Pota")),
+    ("Tibetan", ((0x0F00, 0x0FFF),), ("Noto Serif Tibetan", "Jomolhari", "Microsoft Himalaya")),
+    ("Ethiopic", ((0x1200, 0x139F),), ("Noto Sans Ethiopic", "Abyssinica SIL", "Ebrima", "Nyala")),
+    ("emoji", ((0x1F000, 0x1FAFF),), ("Noto Emoji", "Segoe UI Emoji", "Symbola")),
 )
+#: The families of each script of `SCRIPT_FONTS`, a group per script, for `use_fallback_fonts`.
+FALLBACK_FONTS = tuple(families for _, _, families in SCRIPT_FONTS)
 #: matplotlib's (3.11 and later) font of boxes for characters no other font has: named last
 #: among the families, it draws them as it would anyway, without warning of each glyph.
 LAST_RESORT = "Last Resort High-Efficiency"
@@ -218,23 +260,63 @@ def undrawable_labels(fig: Figure) -> list[str]:
     """The texts of `fig` (titles, tick and axis labels, legends, notes) with a character that
     none of their fonts but `LAST_RESORT` has, which matplotlib draws as a box: as drawn
     (scrubbed, `scrub_drawn_text`), read aloud (`_plain`), each once."""
-    found = [_plain(t.get_text()) for t in _figure_texts(fig) if _lacks_glyphs(t)]
+    found = [_plain(t.get_text()) for t in _figure_texts(fig) if _missing_characters(t)]
     return list(dict.fromkeys(found))
 
 
-def undrawable_note(labels: Sequence[str], most: int = 3) -> str | None:
-    """The line above a chart whose `labels` (`undrawable_labels`) have characters no installed
-    font has; None when there are none. It names at most `most` of them."""
+def undrawable_characters(fig: Figure) -> str:
+    """The characters of `fig`'s texts (`undrawable_labels`) that none of their fonts has,
+    each once, for `undrawable_note` to name their scripts."""
+    return "".join(dict.fromkeys(c for t in _figure_texts(fig) for c in _missing_characters(t)))
+
+
+def undrawable_note(labels: Sequence[str], characters: str = "", most: int = 3) -> str | None:
+    """The line above a chart whose `labels` (`undrawable_labels`) have `characters` its fonts
+    cannot draw (`undrawable_characters`); None when there are none. It names at most `most`
+    labels, and the fonts to install: one per script of `SCRIPT_FONTS` among `characters`,
+    and for the others (or when `characters` is not given) a font that has them, which
+    matplotlib uses once named in its ``font.family`` (only `FALLBACK_FONTS` are added)."""
     if not labels:
         return None
     named = ", ".join(f'"{label}"' for label in labels[:most])
     more = f" and {counted(len(labels) - most, 'other')}" if len(labels) > most else ""
     return (
-        f"some chart labels below have characters no installed font has, drawn as boxes: "
-        f"{named}{more}; the tables and CSV exports show them whole. A font that has them "
-        "(e.g. Noto Sans CJK for Chinese, Japanese and Korean, Noto Emoji for emoji), once "
-        "installed, draws them"
+        f"some chart labels below have characters the chart's fonts cannot draw, drawn as "
+        f"boxes: {named}{more}; the tables and CSV exports show them whole. "
+        f"{_font_advice(characters)}"
     )
+
+
+def _font_advice(characters: str) -> str:
+    """What draws `characters` (`undrawable_note`): a font per script of `SCRIPT_FONTS`, once
+    installed and found by matplotlib, or a font named in ``font.family`` for the others."""
+    scripts = {script: families[0] for script, _, families in SCRIPT_FONTS}
+    found = dict.fromkeys(_script_of(c) for c in characters)
+    listed = [f"{script} (e.g. {scripts[script]})" for script in found if script]
+    others = None in found or not characters
+    advice = []
+    if listed:
+        advice.append(
+            f"A font for {listed_names(listed)}, once installed and in matplotlib's font list "
+            "(rebuilt when its fontlist-*.json in matplotlib.get_cachedir() is deleted), "
+            "draws them"
+        )
+    if others:
+        which = "the other characters" if listed else "them"
+        advice.append(
+            f"{'a' if listed else 'A'} font that has {which} draws them once added to "
+            "matplotlib's font.family"
+        )
+    return "; ".join(advice)
+
+
+def _script_of(character: str) -> str | None:
+    """The script of `SCRIPT_FONTS` whose blocks hold `character`, else None."""
+    point = ord(character)
+    for script, blocks, _ in SCRIPT_FONTS:
+        if any(first <= point <= last for first, last in blocks):
+            return script
+    return None
 
 
 def _figure_texts(fig: Figure) -> list[Text]:
@@ -257,11 +339,11 @@ def _texts_beside_ticks(artist) -> list[Text]:
     return texts
 
 
-def _lacks_glyphs(text: Text) -> bool:
-    """Whether a character `text` draws is in none of the fonts it is drawn with."""
+def _missing_characters(text: Text) -> str:
+    """The characters `text` draws that are in none of the fonts it is drawn with."""
     charmaps = [_charmap(path) for path in _font_files(text.get_fontproperties())]
-    drawn = set(text.get_text()) - {"\n"}  # a line break is no character drawn
-    return any(all(ord(c) not in charmap for charmap in charmaps) for c in drawn)
+    drawn = dict.fromkeys(text.get_text().replace("\n", ""))  # a line break is not drawn
+    return "".join(c for c in drawn if all(ord(c) not in charmap for charmap in charmaps))
 
 
 def _font_files(prop) -> list[str]:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from smk import sla as sla_mod
 from smk.checks import check_integer, checked_tables, is_number
-from smk.countries import country_key
+from smk.countries import country_key, no_country
 from smk.funnel import UNKNOWN, NoDataError, records_mql_dates, safe_ratio, stage_entry_dates
 from smk.model import CRM, no_rows_text, order_touches
 from smk.outputs import NO_DATA, counted, format_kpi, tidy_difference
@@ -81,7 +81,8 @@ KPIS: dict[str, tuple[str, str, str, str | None]] = {
 
 #: Country -> region for the Place view, a country read in any case and spacing, and by its
 #: other names and ISO codes (`smk.countries.country_key`: "DE", "Deutschland", "GERMANY");
-#: the countries not listed are "Other (Japan, Brazil, Poland and 9 more)" (`regions_of`).
+#: the countries not listed are one region, "Other" (`regions_of`), whose countries the mix
+#: names beside it (`marketing_mix`'s column `includes`: "Japan, Brazil, Poland and 9 more").
 REGIONS: dict[str, str] = {
     "Germany": "DACH",
     "Austria": "DACH",
@@ -932,6 +933,7 @@ def mix_deals(
     deals["product"] = deals["deal_id"].map(raw["product"]).astype("string").fillna(UNKNOWN)
     deals["pipeline"] = deals["deal_id"].map(raw["pipeline"]).astype("string").fillna(UNKNOWN)
     deals["price_band"] = price_band(deals["value"], price_bands)
+    deals["country"] = country.mask(no_country(country))  # as written; a placeholder: <NA>
     deals["region"] = regions_of(country, regions).fillna(UNKNOWN)
     deals["original_source"] = (
         deals["contact_id"].map(contacts["original_source"]).astype("string").fillna(UNKNOWN)
@@ -944,27 +946,31 @@ def mix_deals(
 
 #: `mix_deals`' campaign of a deal whose contact had no campaign touch before it.
 NO_CAMPAIGN = "(no campaign)"
-#: How many of the countries pooled in the region "Other" its label names (`regions_of`).
+#: The region of the countries `regions_of` finds in no region: one value, the same every
+#: month, whose countries `marketing_mix` names beside it (`includes`).
+OTHER_REGION = "Other"
+#: How many of the countries pooled in `OTHER_REGION` the mix names (`pooled_countries`).
 OTHER_COUNTRIES_NAMED = 3
 
 
 def regions_of(country: pd.Series, regions: Mapping[str, str]) -> pd.Series:
     """The region of each country of `country` in `regions`, both read by `country_key` (any
     case and spacing, other names and ISO codes: "DE", "Deutschland" and "GERMANY" are
-    "Germany"); <NA> for a missing country. The countries `regions` does not list are one
-    region that names them, most rows first, each as most often written: "Other (Japan,
-    Brazil, Poland and 9 more)", never a bare "Other" that hides a misspelt "Germany"."""
+    "Germany"); <NA> for a missing country or a placeholder ("Unknown", "Other", "-":
+    `no_country`). The countries `regions` does not list are one region, `OTHER_REGION`: a
+    key that stays the same month to month, whose countries `pooled_countries` names."""
+    country = country.mask(no_country(country))
     keys = country.map({c: country_key(c) for c in country.dropna().unique()})
     region = keys.map({country_key(str(c)): r for c, r in regions.items()}).astype("string")
-    unlisted = region.isna() & country.notna()
-    if unlisted.any():
-        region[unlisted] = f"Other ({_countries_named(country[unlisted], keys[unlisted])})"
-    return region
+    return region.mask(region.isna() & country.notna(), OTHER_REGION)
 
 
-def _countries_named(country: pd.Series, keys: pd.Series) -> str:
-    """The countries of `country` (one per key of `keys`, as most often written), most rows
-    first, ties by name: "Japan, Brazil, Poland and 9 more" (`OTHER_COUNTRIES_NAMED`)."""
+def pooled_countries(country: pd.Series) -> str:
+    """The countries of `country` (those of a pooled region), one per `country_key`, as most
+    often written, most rows first, ties by name: "Japan, Brazil, Poland and 9 more"
+    (`OTHER_COUNTRIES_NAMED`); missing ones left out."""
+    country = country.dropna()
+    keys = country.map({c: country_key(c) for c in country.unique()})
     rows = pd.DataFrame({"key": keys.to_numpy(), "written": country.to_numpy()})
     spelt = rows.value_counts().rename("n").reset_index()
     spelt = spelt.sort_values(["n", "written"], ascending=[False, True], kind="stable")
@@ -1005,14 +1011,16 @@ def marketing_mix(
     month : last month of the window; `months` months of closed deals are read.
     fx_rates, reporting_currency : see `smk.sla.deal_values`.
     regions : country -> region (default `REGIONS`; countries matched by `country_key`, the
-        unlisted ones are one region "Other (Japan, Brazil and 3 more)": `regions_of`).
+        unlisted ones are one region "Other", `OTHER_REGION`: `regions_of`).
     price_bands : upper bounds of the price bands (default `PRICE_BANDS`).
     deals : precomputed `mix_deals` (saves recomputing it).
 
     Returns
     -------
-    Tidy DataFrame: p, dimension, value, deals_closed, deals_won, win_rate, won_revenue,
-    share_of_won_revenue, avg_won_deal, deals_won_without_amount. Within each dimension the
+    Tidy DataFrame: p, dimension, value, includes, deals_closed, deals_won, win_rate, won_revenue,
+    share_of_won_revenue, avg_won_deal, deals_won_without_amount. `includes` names what a
+    pooled value holds: the countries of the region "Other" ("Japan, Brazil, Poland and 9
+    more", `pooled_countries`), <NA> on every other row. Within each dimension the
     won revenue sums to the window's total. A won deal without an amount adds no money: won
     revenue sums the known amounts (unknown, NaN, when every won deal of the row lacks one),
     the average won deal is over the deals with an amount, and `deals_won_without_amount`
@@ -1051,6 +1059,7 @@ def marketing_mix(
         )
         part.insert(0, "dimension", dimension)
         part.insert(0, "p", p)
+        part["includes"] = _includes(part["value"], deals, column)
         part = _mix_rates(part, total)
         if column == "price_band":  # bands read best in price order
             order = {label: i for i, label in enumerate(price_band_labels(price_bands))}
@@ -1066,6 +1075,7 @@ def marketing_mix(
             "p",
             "dimension",
             "value",
+            "includes",
             "deals_closed",
             "deals_won",
             "win_rate",
@@ -1080,6 +1090,16 @@ def marketing_mix(
     out.attrs["window"] = window
     out.attrs["caveats"] = _mix_caveats(deals, window, crm.touchpoints.empty)
     return out
+
+
+def _includes(values: pd.Series, deals: pd.DataFrame, column: str) -> pd.Series:
+    """`marketing_mix`'s `includes` of the `values` of `column`: for the region
+    `OTHER_REGION`, the countries of its deals (`pooled_countries`); <NA> elsewhere."""
+    includes = pd.Series(pd.NA, index=values.index, dtype="string")
+    if column == "region":
+        pooled = pooled_countries(deals.loc[deals["region"] == OTHER_REGION, "country"])
+        includes[values == OTHER_REGION] = pooled
+    return includes
 
 
 #: Values of each dimension the page's mix table shows, those with the most won revenue; the
@@ -1109,9 +1129,12 @@ def mix_table(mix: pd.DataFrame, rows: int = MIX_TABLE_ROWS) -> pd.DataFrame:
     revenue (price bands in price order), the others added up in one row "other (3,095
     campaigns)" whose win rate, share and average won deal are recomputed from its sums
     (`smk.presentation.top_rows`), so each dimension still adds up to the window's won
-    revenue. `mix` itself, the CSV export, keeps every value."""
+    revenue. `mix` itself, the CSV export, keeps every value. The column `includes` is left
+    out when no row pools values (no region "Other")."""
     if mix.empty:
         return mix
+    if mix["includes"].isna().all():
+        mix = mix.drop(columns="includes")
     total = float(mix.loc[mix["dimension"] == mix["dimension"].iloc[0], "won_revenue"].sum())
     return top_rows(
         mix,

@@ -164,8 +164,9 @@ def test_a_page_says_once_above_its_charts_which_labels_no_font_can_draw(tmp_pat
     outputs = [o for c in book.cells for o in c.outputs]
     texts = [o.text for o in outputs if o.output_type == "stream"]
     assert len(texts) == 1 and "Glyph" not in texts[0], texts
-    assert texts[0].startswith("some chart labels below have characters no installed font has")
+    assert texts[0].startswith("some chart labels below have characters the chart's fonts cannot")
     assert '"パートナー", "🚀 Expansion", "製品A"' in texts[0]
+    assert "Chinese, Japanese and Korean (e.g. Noto Sans CJK JP) and emoji" in texts[0]
     first_chart = next(i for i, o in enumerate(outputs) if "image/png" in o.get("data", {}))
     assert outputs[first_chart - 1].output_type == "stream"  # the note is above the chart
     alts = [o.metadata["alt"] for o in outputs if "image/png" in o.get("data", {})]

@@ -414,15 +414,44 @@ def test_the_note_names_a_few_labels_as_drawn_and_says_what_shows_them_whole():
         "販売",
         "製品A deals of [name removed] $",
     ]
-    note = plots.undrawable_note(labels)
+    note = plots.undrawable_note(labels, plots.undrawable_characters(ax.figure))
     assert note.startswith(
-        "some chart labels below have characters no installed font has, drawn as boxes: "
-        '"パートナー", "製品A", "🚀 Expansion" and 2 others; the tables and CSV exports show '
-        "them whole."
+        "some chart labels below have characters the chart's fonts cannot draw, drawn as "
+        'boxes: "パートナー", "製品A", "🚀 Expansion" and 2 others; the tables and CSV exports '
+        "show them whole. A font for Chinese, Japanese and Korean (e.g. Noto Sans CJK JP) and "
+        "emoji (e.g. Noto Emoji), once installed"
     )
-    assert "Noto Sans CJK" in note and "\n" not in note
+    assert "font.family" not in note and "\n" not in note  # no character of another script
     assert plots.undrawable_note([]) is None
     assert plots.chart_alt(ax.figure) == "Chart: 製品A deals of [name removed] $."
+
+
+def test_the_note_claims_only_what_was_checked_and_names_the_font_of_each_script():
+    """Thai, Devanagari, Bengali and Tamil labels are no Chinese or emoji, and "⌒" is in an
+    installed font (DejaVu Sans Mono) that is not among the chart's: the note said "no installed
+    font has" them and advised Noto Sans CJK and Noto Emoji, which draw none of them."""
+    _, ax = plt.subplots()
+    ax.set_yticks(range(5), ["ภาษาไทย", "हिन्दी", "বাংলা", "தமிழ்", "⌒ plan"])
+    labels = plots.undrawable_labels(ax.figure)
+    assert labels == ["ภาษาไทย", "हिन्दी", "বাংলা", "தமிழ்", "⌒ plan"]
+    characters = plots.undrawable_characters(ax.figure)
+    assert "⌒" in characters and "p" not in characters
+    note = plots.undrawable_note(labels, characters)
+    assert "no installed font" not in note and "the chart's fonts cannot draw" in note
+    assert (
+        "A font for Thai (e.g. Noto Sans Thai), Devanagari (e.g. Noto Sans Devanagari), Bengali "
+        "(e.g. Noto Sans Bengali) and Tamil (e.g. Noto Sans Tamil), once installed" in note
+    )
+    assert note.endswith(
+        "a font that has the other characters draws them once added to matplotlib's font.family"
+    )
+    assert "CJK" not in note and "Emoji" not in note
+    symbol = plots.undrawable_note(["⌒ plan"], "⌒")
+    assert symbol.endswith("A font that has them draws them once added to matplotlib's font.family")
+    for family in ("Noto Sans JP", "Noto Sans SC", "Noto Sans TC", "Noto Sans KR"):
+        assert family in plots.FALLBACK_FONTS[0]
+    for family in ("Source Han Sans JP", "Source Han Sans SC", "Noto Sans Thai", "Noto Sans Tamil"):
+        assert any(family in group for group in plots.FALLBACK_FONTS)
 
 
 def test_latin_arabic_and_hebrew_labels_are_drawn_as_before_with_no_note():

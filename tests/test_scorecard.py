@@ -258,7 +258,9 @@ def test_marketing_mix_splits_won_revenue_by_the_four_ps(crm):
     rows = mix.set_index(["dimension", "value"])
     assert rows.loc[("product line", "Core"), "win_rate"] == pytest.approx(0.5)
     assert rows.loc[("region", "DACH"), "won_revenue"] == pytest.approx(10_000)
-    assert rows.loc[("region", "Other (Narnia)"), "won_revenue"] == pytest.approx(30_000)
+    assert rows.loc[("region", "Other"), "won_revenue"] == pytest.approx(30_000)
+    assert rows.loc[("region", "Other"), "includes"] == "Narnia"  # the countries it pools
+    assert rows["includes"].drop(("region", "Other")).isna().all()
     assert rows.loc[("price band", "< 5k"), "deals_won"] == 0
     assert rows.loc[("price band", "15k-40k"), "avg_won_deal"] == pytest.approx(30_000)
     # first-touch campaign: the earliest touch with a campaign before the deal was created
@@ -311,10 +313,12 @@ def test_regions_read_countries_as_crms_write_them_and_other_names_its_countries
     )
     mix = scorecard.mix_deals(CRM(accounts=accounts, deals=deals), "2026-10")
     got = dict(zip(mix["deal_id"], mix["region"], strict=True))
-    other = "Other (Japan, Brazil, Chile and 2 more)"  # most deals first, as most often written
-    expected = [r if r != "other" else other for r, names in written.items() for _ in names]
+    expected = [r if r != "other" else "Other" for r, names in written.items() for _ in names]
     assert [got[f"d{i}"] for i in range(len(countries) - 1)] == expected
     assert got[f"d{len(countries) - 1}"] == "(unknown)"  # no country
+    # most deals first, as most often written
+    pooled = scorecard.pooled_countries(mix.loc[mix["region"] == "Other", "country"])
+    assert pooled == "Japan, Brazil, Chile and 2 more"
 
 
 def test_every_spelling_of_a_country_has_its_region_and_regions_match_any_case():
@@ -325,7 +329,36 @@ def test_every_spelling_of_a_country_has_its_region_and_regions_match_any_case()
                 assert region.tolist() == [scorecard.REGIONS[name]], written
     # regions of one's own, in any case and by any name of the country
     mine = scorecard.regions_of(pd.Series(["Deutschland", "AT", "Peru"]), {"germany": "D"})
-    assert mine.tolist() == ["D", "Other (AT, Peru)", "Other (AT, Peru)"]
+    assert mine.tolist() == ["D", "Other", "Other"]
+
+
+def test_the_pooled_region_is_one_stable_value_and_placeholders_are_no_country():
+    """The region of unlisted countries was "Other (Japan, Brazil, Chile and 2 more)", another
+    key in marketing_mix.csv whenever their counts reordered, and "Unknown", "Other" or "-"
+    typed as a country were listed as countries ("Other (Other, Unknown and 1 more)")."""
+    placeholders = ["Unknown", "other", "n/a", "N/A", "-", "none", " NOT SPECIFIED ", "", None]
+    countries = ["Japan", "Brazil", "Brazil", "Germany", *placeholders]
+    accounts = _table(
+        "accounts", [{"account_id": f"a{i}", "country": c} for i, c in enumerate(countries)]
+    )
+    closed = {"created_at": "2026-09-01", "closed_at": "2026-10-01", "is_closed": True}
+    deals = _table(
+        "deals",
+        [
+            {**closed, "deal_id": f"d{i}", "account_id": f"a{i}", "is_won": True, "amount": 1.0}
+            for i in range(len(countries))
+        ],
+    )
+    crm = CRM(accounts=accounts, deals=deals)
+    region = scorecard.mix_deals(crm, "2026-10")["region"].tolist()
+    assert region == ["Other", "Other", "Other", "DACH"] + ["(unknown)"] * len(placeholders)
+    mix = scorecard.marketing_mix(crm, "2026-10").set_index(["dimension", "value"])
+    assert mix.loc[("region", "Other"), "includes"] == "Brazil, Japan"
+    assert mix.loc[("region", "Other"), "deals_closed"] == 3
+    assert mix.loc[("region", "(unknown)"), "deals_closed"] == len(placeholders)
+    assert pd.isna(mix.loc[("region", "(unknown)"), "includes"])
+    # Namibia's ISO code is a country, not the "n/a" placeholder
+    assert scorecard.regions_of(pd.Series(["NA"]), scorecard.REGIONS).tolist() == ["Other"]
 
 
 def test_marketing_mix_window_without_closed_deals_raises(crm):
