@@ -34,7 +34,7 @@ import fnmatch
 import math
 import numbers
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -52,9 +52,10 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from smk.checks import caller_stacklevel, check_bool, check_integer, checked_tables, is_whole
+from smk.countries import country_key
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
-from smk.io.parse import listed
+from smk.io.parse import listed, plain_words
 from smk.model import CRM, same_pipelines
 from smk.outputs import counted, over_period
 from smk.periods import Month, as_month, as_of_time
@@ -188,7 +189,8 @@ SIZE_BANDS: tuple[tuple[float, str], ...] = (
     (math.inf, "Enterprise"),
 )
 #: An industry names the segment when it holds at least this share of its accounts; else the
-#: top two when together they do; else "mixed industries".
+#: top two when together they do; else "accounts of unknown industry" when that many of them
+#: have none; else "mixed industries".
 INDUSTRY_NAME_SHARE = 0.6
 #: Above this many times its share of accounts, a segment's revenue share earns "high-value".
 HIGH_VALUE_RATIO = 2.0
@@ -2222,6 +2224,41 @@ def _contacts_with_segment(crm: CRM, assignments: pd.DataFrame, end) -> pd.DataF
     return c.merge(assignments[["account_id", "segment"]], on="account_id", how="inner")
 
 
+def _spelled(values: pd.Series, key: Callable[[str], str]) -> pd.Series:
+    """`values` (texts as the export writes them) each as the spelling of its `key` that most of
+    them write (ties: the first in sort order), so that one country or industry counts as one
+    value: "DE", "Deutschland" and "Germany" by `country_key`, "COMPUTER_SOFTWARE" and
+    "Computer Software" by `plain_words`. Missing where a value is, or has no words."""
+    text = values.astype("string")
+    keys = {v: key(v) for v in text.dropna().unique()}
+    found = text.map({v: k for v, k in keys.items() if k})
+    pairs = pd.DataFrame({"key": found, "text": text}).dropna()
+    counts = pairs.value_counts().rename("n").reset_index()
+    counts = counts.sort_values(["key", "n", "text"], ascending=[True, False, True])
+    shown = counts.drop_duplicates("key").set_index("key")["text"]
+    return found.map(shown).astype("string")
+
+
+def _top_value(
+    values: pd.Series, segments: pd.Series, index: pd.Index, rank: int = 0
+) -> tuple[pd.Series, pd.Series]:
+    """Each segment's `rank`-th most frequent value (0: the top; ties: the first in sort order)
+    of the accounts' `values`, and its share of all the segment's accounts: those without a
+    value count too, so that 29 Retail accounts of 278 are 10.4% Retail, not 100%. Missing
+    for a segment with fewer values."""
+    table = pd.DataFrame({"segment": segments, "value": values})
+    counts = table.dropna().value_counts().rename("n").reset_index()
+    counts = counts.sort_values(["segment", "n", "value"], ascending=[True, False, True])
+    nth = counts.groupby("segment").nth(rank).set_index("segment")
+    share = nth["n"] / table.groupby("segment").size()
+    return nth["value"].reindex(index).astype("string"), share.reindex(index).astype("float64")
+
+
+def _unknown_share(values: pd.Series, segments: pd.Series, index: pd.Index) -> pd.Series:
+    """Each segment's share of accounts without one of `values`."""
+    return values.isna().groupby(segments).mean().reindex(index).astype("float64")
+
+
 @checked_tables
 def persona_profiles(
     crm: CRM,
@@ -2235,12 +2272,18 @@ def persona_profiles(
 
     Columns: segment, accounts, share_of_accounts, contacts, won_revenue, share_of_revenue,
     deals_won_without_amount, conversion_rate (contacts that became customers),
-    median_deal_size (won deals), typical_industry (with industry_share), second_industry,
-    median_employees, size_band, typical_country, top_channels (by share of touches),
-    median_days_to_customer (contact created to customer; a customer dated before its contact
-    was created, as existing customers imported with their history are, is left out, as the
-    funnel's velocity table leaves out dates out of order), customers_before_created (those
-    left out), and channel_<c> (share of touches) for the heatmap. Money in one currency by `fx_rates` (see `rfm_table`). Won revenue sums
+    median_deal_size (won deals), typical_industry and second_industry (with industry_share and
+    second_industry_share), unknown_industry_share, median_employees, size_band,
+    typical_country (with country_share), unknown_country_share, top_channels (by share of
+    touches), median_days_to_customer (contact created to customer; a customer dated before
+    its contact was created, as existing customers imported with their history are, is left
+    out, as the funnel's velocity table leaves out dates out of order),
+    customers_before_created (those left out), and channel_<c> (share of touches) for the
+    heatmap. Industries and countries are
+    counted as one in any spelling (`_spelled`: "DE" and "Germany", "COMPUTER_SOFTWARE" and
+    "Computer Software") and shown as most accounts write them; every share is of all the
+    segment's accounts, those without a value included (the unknown_ shares). Money in one
+    currency by `fx_rates` (see `rfm_table`). Won revenue sums
     the known amounts of the segment's won deals, as `rfm_summary` does: NaN (unknown, not 0)
     when none of them has an amount, and for every segment when the export has no deals (its
     share then NaN too, `revenue_shares`).
@@ -2271,28 +2314,20 @@ def persona_profiles(
     prof["conversion_rate"] = became.notna().groupby(c["segment"]).mean().reindex(prof.index)
     prof["median_deal_size"] = won.groupby("segment")["amount"].median().reindex(prof.index)
 
-    def top(frame: pd.DataFrame, col: str, rank: int):
-        values, shares = [], []
-        for s in prof.index:
-            counts = frame.loc[frame["segment"] == s, col].dropna().astype(str).value_counts()
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            if len(ranked) > rank:
-                values.append(ranked[rank][0])
-                shares.append(ranked[rank][1] / counts.sum())
-            else:
-                values.append(pd.NA)
-                shares.append(np.nan)
-        return pd.Series(values, index=prof.index, dtype="string"), pd.Series(
-            shares, index=prof.index
-        )
-
-    prof["typical_industry"], prof["industry_share"] = top(acc, "industry", 0)
-    prof["second_industry"], prof["second_industry_share"] = top(acc, "industry", 1)
+    segment = acc["segment"]
+    industry = _spelled(acc["industry"], plain_words)
+    prof["typical_industry"], prof["industry_share"] = _top_value(industry, segment, prof.index)
+    prof["second_industry"], prof["second_industry_share"] = _top_value(
+        industry, segment, prof.index, rank=1
+    )
+    prof["unknown_industry_share"] = _unknown_share(industry, segment, prof.index)
     emp = pd.to_numeric(acc["employees"], errors="coerce").astype("float64")
     prof["median_employees"] = emp.groupby(acc["segment"]).median().reindex(prof.index)
     prof["size_band"] = [_size_band(v, size_bands) for v in prof["median_employees"]]
     prof["size_band"] = prof["size_band"].astype("string")
-    prof["typical_country"], prof["country_share"] = top(acc, "country", 0)
+    country = _spelled(acc["country"], country_key)
+    prof["typical_country"], prof["country_share"] = _top_value(country, segment, prof.index)
+    prof["unknown_country_share"] = _unknown_share(country, segment, prof.index)
 
     tp = crm.touchpoints
     if end is not None:
@@ -2337,9 +2372,11 @@ def name_personas(
 
     "<size band> <industry>" where industry is the segment's main industry when it holds at
     least `industry_share` of the accounts, else its top two joined by " / " when they do, else
-    "mixed industries"; prefixed "High-value" when its share of revenue is at least
-    `high_value_ratio` times its share of accounts. Names that would repeat get the top
-    channel ("via referral"), then the segment number.
+    "accounts of unknown industry" when that many have none, else "mixed industries" (every
+    share of all the segment's accounts, `persona_profiles`: a segment of 29 Retail accounts
+    and 249 without an industry is no Retail segment); prefixed "High-value" when its share of
+    revenue is at least `high_value_ratio` times its share of accounts. Names that would repeat
+    get the top channel ("via referral"), then the segment number.
     """
     names = []
     for row in profiles.itertuples(index=False):
@@ -2347,10 +2384,10 @@ def name_personas(
             (row.typical_industry, row.industry_share),
             (row.second_industry, row.second_industry_share),
         ]
-        if pd.isna(row.typical_industry):
-            industry = "accounts of unknown industry"
-        elif naming := _naming_values(ranked, industry_share):
+        if naming := _naming_values(ranked, industry_share):
             industry = " / ".join(sorted(value for value, _ in naming))
+        elif _mostly_unknown(row.unknown_industry_share, industry_share):
+            industry = "accounts of unknown industry"
         else:
             industry = "mixed industries"
         name = f"{row.size_band}: {industry}"
@@ -2385,17 +2422,29 @@ def _naming_values(ranked: Sequence[tuple], share: float = INDUSTRY_NAME_SHARE) 
     return []
 
 
-def _typical_text(ranked: Sequence[tuple], share: float = INDUSTRY_NAME_SHARE) -> str | None:
+def _mostly_unknown(unknown: float, share: float = INDUSTRY_NAME_SHARE) -> bool:
+    """Whether the accounts without a value (`unknown`, a share of the segment's accounts) are
+    many enough to name the segment by: at least `share` of them, the share a value needs."""
+    return bool(pd.notna(unknown) and unknown >= share)
+
+
+def _typical_text(
+    ranked: Sequence[tuple], unknown: float, share: float = INDUSTRY_NAME_SHARE
+) -> str | None:
     """A segment's typical value with its share of the segment's accounts, as the persona name
-    decides it (`_naming_values`): "Retail (64.0%)", "Banking (35.0%) / Retail (30.0%)", or
-    "mixed (largest: Retail, 3.1%)" when no value names the segment, so that the page never
-    shows as typical what few of its accounts are; None when no account has a value."""
+    decides it (`_naming_values`, `_mostly_unknown`): "Retail (64.0%)", "Banking (35.0%) /
+    Retail (30.0%)", "unknown (89.6%; largest: Retail, 10.4%)" when that many accounts have no
+    value, or "mixed (largest: Retail, 3.1%)" when nothing names the segment, so that the page
+    never shows as typical what few of its accounts are; None when no account has a value."""
     if not ranked or pd.isna(ranked[0][0]):
         return None
     if naming := _naming_values(ranked, share):
         return " / ".join(f"{value} ({share_text(part)})" for value, part in naming)
     value, part = ranked[0]
-    return f"mixed (largest: {value}, {share_text(float(part))})"
+    largest = f"largest: {value}, {share_text(float(part))}"
+    if _mostly_unknown(unknown, share):
+        return f"unknown ({share_text(float(unknown))}; {largest})"
+    return f"mixed ({largest})"
 
 
 #: The columns of the persona table a page shows (`persona_table`).
@@ -2421,20 +2470,25 @@ def persona_table(
 ) -> pd.DataFrame:
     """The persona table a page shows: `PERSONA_COLUMNS` of `persona_profiles` (with a
     ``persona`` column), its typical industry and country as texts that give their share of
-    the segment's accounts, or say "mixed" where the persona name would (`name_personas`, by
-    `industry_share`): a segment whose top industry is 3% of its accounts is no Retail
-    segment. segment_profiles.csv keeps the values and their shares in columns of their own
-    (``industry_share``, ``second_industry``, ``second_industry_share``, ``country_share``)."""
+    the segment's accounts, or say "unknown" or "mixed" where the persona name would
+    (`name_personas`, by `industry_share`): a segment whose top industry is 3% of its accounts
+    is no Retail segment. segment_profiles.csv keeps the values and their shares in columns of
+    their own (``industry_share``, ``second_industry``, ``second_industry_share``,
+    ``unknown_industry_share``, ``country_share``, ``unknown_country_share``)."""
     table = profiles[PERSONA_COLUMNS].copy()
     industries = zip(
         zip(profiles["typical_industry"], profiles["industry_share"], strict=True),
         zip(profiles["second_industry"], profiles["second_industry_share"], strict=True),
         strict=True,
     )
-    table["typical_industry"] = [_typical_text(list(r), industry_share) for r in industries]
+    table["typical_industry"] = [
+        _typical_text(list(ranked), unknown, industry_share)
+        for ranked, unknown in zip(industries, profiles["unknown_industry_share"], strict=True)
+    ]
+    countries = zip(profiles["typical_country"], profiles["country_share"], strict=True)
     table["typical_country"] = [
-        _typical_text([pair], industry_share)
-        for pair in zip(profiles["typical_country"], profiles["country_share"], strict=True)
+        _typical_text([pair], unknown, industry_share)
+        for pair, unknown in zip(countries, profiles["unknown_country_share"], strict=True)
     ]
     return table.astype({"typical_industry": "string", "typical_country": "string"})
 

@@ -377,6 +377,8 @@ def test_the_lead_scoring_page_counts_the_contacts_it_leaves_out(hubspot, tmp_pa
         f"Left out: {left_out} contacts whose scoring date (7 days after creation) fell in "
         f"{MONTH} had already reached SQL (or a later stage) by then"
     ) in text
+    # the note under the scored table said "the top 10 of 242 leads", of which 30 are no leads
+    assert f"Shown: the top 10 of {len(chosen)} contacts; all in scored_leads.csv" in text
 
 
 def test_the_funnel_page_gives_the_unit_of_the_speed_measured_the_other_way(tmp_path):

@@ -657,22 +657,35 @@ def test_persona_profiles_add_up_and_names_come_from_the_profile(hubspot, featur
 def test_persona_names_follow_the_naming_rules():
     prof = pd.DataFrame(
         {
-            "segment": [1, 2, 3, 4],
-            "share_of_accounts": [0.4, 0.3, 0.2, 0.1],
-            "share_of_revenue": [0.1, 0.1, 0.1, 0.7],
-            "typical_industry": ["Retail", "Retail", "Banking", "Computer Software"],
-            "industry_share": [0.9, 0.9, 0.35, 0.5],
-            "second_industry": ["Food", "Food", "Insurance", "Cloud"],
-            "second_industry_share": [0.1, 0.1, 0.2, 0.3],
-            "size_band": ["Small business", "Small business", "Mid-market", "Enterprise"],
-            "top_channels": ["email, direct", "referral", "offline", "paid_search"],
+            "segment": [1, 2, 3, 4, 5, 6],
+            "share_of_accounts": [0.3, 0.3, 0.2, 0.1, 0.05, 0.05],
+            "share_of_revenue": [0.1, 0.1, 0.1, 0.7, 0.0, 0.0],
+            "typical_industry": [
+                "Retail",
+                "Retail",
+                "Banking",
+                "Computer Software",
+                "Retail",
+                None,
+            ],
+            "industry_share": [0.9, 0.9, 0.35, 0.5, 0.1, np.nan],
+            "second_industry": ["Food", "Food", "Insurance", "Cloud", None, None],
+            "second_industry_share": [0.1, 0.1, 0.2, 0.3, np.nan, np.nan],
+            "unknown_industry_share": [0.0, 0.0, 0.45, 0.2, 0.9, 1.0],
+            "size_band": [
+                *("Small business", "Small business", "Mid-market", "Enterprise"),
+                *("Lower mid-market", "Unknown size"),
+            ],
+            "top_channels": ["email, direct", "referral", "offline", "paid_search", "", ""],
         }
     )
     assert sg.name_personas(prof).tolist() == [
         "Small business: Retail via email",
         "Small business: Retail via referral",
-        "Mid-market: mixed industries",
+        "Mid-market: mixed industries",  # 45% unknown: less than a name needs
         "High-value enterprise: Cloud / Computer Software",
+        "Lower mid-market: accounts of unknown industry",  # not Retail: 90% have none
+        "Unknown size: accounts of unknown industry",
     ]
 
 
@@ -691,10 +704,12 @@ def test_persona_table_gives_typical_values_their_share_or_says_mixed_as_the_nam
             "industry_share": [0.9996, 0.031, 0.35, np.nan],
             "second_industry": pd.array(["Food", "Food", "Insurance", pd.NA], dtype="string"),
             "second_industry_share": [0.0004, 0.03, 0.3, np.nan],
+            "unknown_industry_share": [0.0, 0.0, 0.35, 1.0],
             "median_employees": [10.0, 20.0, 300.0, 2000.0],
             "size_band": ["Small business", "Small business", "Mid-market", "Enterprise"],
             "typical_country": pd.array(["Germany", "Germany", "Spain", pd.NA], dtype="string"),
-            "country_share": [0.6, 0.038, 0.5, np.nan],
+            "country_share": [0.6, 0.038, 0.2, np.nan],
+            "unknown_country_share": [0.0, 0.1, 0.75, 1.0],
             "top_channels": ["email", "referral", "offline", "paid_search"],
             "median_days_to_customer": [1.0, 2.0, 3.0, 4.0],
         }
@@ -711,13 +726,79 @@ def test_persona_table_gives_typical_values_their_share_or_says_mixed_as_the_nam
     assert table["typical_country"].tolist() == [
         "Germany (60.0%)",
         "mixed (largest: Germany, 3.8%)",
-        "mixed (largest: Spain, 50.0%)",
+        "unknown (75.0%; largest: Spain, 20.0%)",  # no Spanish segment: 75% have no country
         pd.NA,
     ]
     mixed = table["typical_industry"].str.startswith("mixed").fillna(False)
     assert mixed.tolist() == prof["persona"].str.contains("mixed industries").tolist()
     # the profiles (segment_profiles.csv) keep the values and their shares as they were
     assert prof["typical_industry"].iloc[1] == "Retail" and prof["industry_share"].iloc[1] == 0.031
+
+
+def _one_segment_with(hubspot, assignments, column: str, values: list) -> tuple[CRM, pd.Series]:
+    """`hubspot` with the `column` of segment 1's accounts set to `values` in turn (the other
+    segments as they are), and which accounts those are."""
+    ids = assignments.loc[assignments["segment"] == 1, "account_id"]
+    accounts = hubspot.accounts.copy()
+    mine = accounts["account_id"].isin(ids)
+    written = [values[i % len(values)] for i in range(int(mine.sum()))]
+    accounts[column] = accounts[column].astype("object")
+    accounts.loc[mine, column] = written
+    return replace(hubspot, accounts=accounts), mine
+
+
+def test_persona_shares_are_of_all_the_segments_accounts_and_unknown_names_it(
+    hubspot, features, fitted
+):
+    # 29 Retail accounts of 278, the rest without an industry, read "Retail (100.0%)" and named
+    # the persona "...: Retail"
+    assignments = fitted.assign(features)
+    crm, mine = _one_segment_with(hubspot, assignments, "industry", ["Retail"] + [None] * 9)
+    prof = sg.persona_profiles(crm, assignments, "2026-11-01")
+    prof.insert(1, "persona", sg.name_personas(prof))
+    row = prof.iloc[0]
+    retail = int((crm.accounts.loc[mine, "industry"] == "Retail").sum())
+    assert row["accounts"] == mine.sum() and 0 < retail < 0.2 * row["accounts"]
+    assert row["typical_industry"] == "Retail"
+    assert row["industry_share"] == pytest.approx(retail / row["accounts"])
+    assert row["unknown_industry_share"] == pytest.approx(1 - retail / row["accounts"])
+    assert row["persona"].endswith(": accounts of unknown industry")
+    table = sg.persona_table(prof)
+    share = sg.share_text
+    assert table["typical_industry"].iloc[0] == (
+        f"unknown ({share(1 - retail / row['accounts'])}; largest: Retail, "
+        f"{share(retail / row['accounts'])})"
+    )
+    # the other segments' shares still add up with their unknown share
+    known = prof["industry_share"] + prof["second_industry_share"].fillna(0)
+    assert (known + prof["unknown_industry_share"] <= 1 + 1e-9).all()
+
+
+def test_persona_values_count_every_spelling_of_one_country_or_industry_as_one(
+    hubspot, features, fitted
+):
+    # a 70% German segment split as Germany / DE / Deutschland read "mixed (largest: Germany,
+    # 17.8%)"; HubSpot's COMPUTER_SOFTWARE is Computer Software
+    assignments = fitted.assign(features)
+    countries = ["Germany", "Germany", "Germany", "DE", "DE", "Deutschland", "germany"]
+    crm, mine = _one_segment_with(hubspot, assignments, "country", countries + ["France"] * 3)
+    industries = ["Computer Software", "Computer Software", "COMPUTER_SOFTWARE", "Retail"]
+    crm, _ = _one_segment_with(crm, assignments, "industry", industries)
+    prof = sg.persona_profiles(crm, assignments, "2026-11-01")
+    prof.insert(1, "persona", sg.name_personas(prof))
+    row = prof.iloc[0]
+    written = crm.accounts.loc[mine]
+    german = written["country"].isin(countries).sum()
+    assert german / len(written) >= sg.INDUSTRY_NAME_SHARE
+    assert row["typical_country"] == "Germany"  # as most of them write it
+    assert row["country_share"] == pytest.approx(german / len(written))
+    software = (written["industry"] != "Retail").sum()
+    assert row["typical_industry"] == "Computer Software"
+    assert row["industry_share"] == pytest.approx(software / len(written))
+    assert row["second_industry"] == "Retail"
+    assert row["persona"].endswith(": Computer Software")
+    table = sg.persona_table(prof)
+    assert table["typical_country"].iloc[0] == f"Germany ({sg.share_text(row['country_share'])})"
 
 
 def test_segment_by_stage_and_channel_cut_the_funnel_by_segment(hubspot, features, fitted):
