@@ -93,3 +93,19 @@ def test_why_no_ratio_says_what_is_missing():
     assert at.why_no_ratio(uncredited, "cpa", "2026") == (
         "no conversion of 2026 is credited to a channel with spend: no cost per acquisition"
     )
+
+
+def test_the_channel_other_with_spend_is_said_to_pool_sources():
+    """Sources mapped to no channel are one channel 'other': its spend (one ad network's) and
+    its credit (every unmapped source's) are of different sources, and the page's ROAS of 84x
+    read as a channel's (HE). Said under the ratio tables; nothing when 'other' has no spend."""
+    credit = pd.DataFrame(
+        {"model": ["m", "m"], "channel": ["other", "email"], "conversions": [3.0, 1.0],
+         "value": [900.0, 100.0]}
+    )  # fmt: skip
+    spent = at.return_on_spend(credit, pd.DataFrame({"channel": ["other"], "spend": [30.0]}))
+    note = at.pooled_channel_note(spent)
+    assert note is not None and note.startswith("'other' pools every source the export names")
+    assert "no one channel's" in note
+    free = at.return_on_spend(credit, pd.DataFrame({"channel": ["email"], "spend": [30.0]}))
+    assert at.pooled_channel_note(free) is None

@@ -57,6 +57,7 @@ from smk.attribution.models import (
 from smk.attribution.money import (
     RATIOS,
     paid_ratios,
+    pooled_channel_note,
     ratio_caption,
     return_on_spend,
     spend_by_channel,
@@ -124,6 +125,7 @@ __all__ = [
     "lookback_note",
     "lookback_tiles",
     "paid_ratios",
+    "pooled_channel_note",
     "path_lengths",
     "path_pattern",
     "paths_note",

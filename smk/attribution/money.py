@@ -142,6 +142,29 @@ def paid_ratios(roi: pd.DataFrame, ratio: str) -> pd.DataFrame:
     return table if table.notna().any(axis=None) else table.iloc[:0]
 
 
+#: The channel the loaders give a source they map to no other channel (`smk.model.CHANNELS`).
+POOLED_CHANNEL = "other"
+
+
+@checked_tables
+def pooled_channel_note(roi: pd.DataFrame) -> str | None:
+    """The line under the ratio tables when `return_on_spend`'s channel "other" has spend: it
+    pools every source the export names that smk maps to no channel, so its spend and the
+    conversions credited to it may be of different sources (one ad network's spend beside a
+    podcast's conversions), and its ratios are no one channel's. None otherwise."""
+    if "channel" not in roi.columns:
+        return None
+    pooled = (roi["channel"] == POOLED_CHANNEL) & (roi["spend"] > 0)
+    if not pooled.fillna(False).any():
+        return None
+    return (
+        f"'{POOLED_CHANNEL}' pools every source the export names that smk maps to no channel "
+        "(the data-quality page's warnings name them): its spend and the conversions credited "
+        "to it may be of different sources, so its cost per acquisition and return on ad "
+        "spend are no one channel's."
+    )
+
+
 @checked_tables
 def why_no_ratio(roi: pd.DataFrame, ratio: str, period: str, conversion: str = "") -> str:
     """Why `paid_ratios(roi, ratio)` has no rows, in words, for a page: no spend in `period`,
