@@ -59,9 +59,12 @@ NOISE_ULPS = 4
 _COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 #: What a terminal obeys rather than shows: control characters other than a tab and a line
 #: end, DEL, C1 controls, the invisible direction and zero-width characters
-#: (`smk.pii.INVISIBLE`), and a carriage return but one that starts the text (a progress
-#: bar's, which redraws its line: one inside a quoted value would overwrite the message).
-_UNSHOWN = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{INVISIBLE_CHARACTERS}]|(?<!^)\r(?!$)")
+#: (`smk.pii.INVISIBLE`), and a carriage return inside a line (one inside a quoted value
+#: overwrites the message before it), not one that starts the text (a progress bar's redraw)
+#: or ends a line (CRLF, or the text's end).
+_UNSHOWN = re.compile(
+    rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{INVISIBLE_CHARACTERS}]|(?<!^)\r(?!\n|$)"
+)
 
 
 def terminal_safe(text: str) -> str:

@@ -836,7 +836,13 @@ def month_advice(crm: CRM, week=None) -> str:
         return f"a month the export reaches in part, e.g. {_reached_months(crm, week)}"
     months = data_months(crm)
     last = months[-1]
-    part = "" if last == latest else f"{last} covered up to {day_text(last_record(crm), week)}; "
+    until = last_record(crm)
+    if last == latest:
+        part = ""
+    elif local_day(until, week) < _month_days(last)[0]:  # none of the team's days of it
+        part = f"{last} reached in UTC only; "
+    else:
+        part = f"{last} covered up to {day_text(until, week)}; "
     return f"a month from {months[0]} to {last} ({part}'latest' is {latest})"
 
 

@@ -132,7 +132,7 @@ def _covered(crm: CRM, month: Month) -> bool:
     return month.end > created.min() and month.start < sla_mod.data_end(crm)
 
 
-def _contacts_begin_after(crm: CRM, month: Month) -> str | None:
+def _contacts_begin_after(crm: CRM, month: Month, sla: SLA | None = None) -> str | None:
     """Why `month` is not covered (`_covered`) when the export's other records (touchpoints,
     deals) reach into it, as a report may be asked for, but its contacts, which the funnel
     counts, begin after it ("the export's contacts begin on 2025-11-01, after 2025-10 (its
@@ -143,9 +143,9 @@ def _contacts_begin_after(crm: CRM, month: Month) -> str | None:
     first = data_span(crm)[0]
     if month.end <= first:
         return None
-    return (
-        f"the export's contacts begin on {created.min():%Y-%m-%d}, after {month} (its other "
-        f"records reach into {month} from {first:%Y-%m-%d})"
+    return (  # the days of `sla`'s team, as the month's own page gives them (`day_text`)
+        f"the export's contacts begin on {day_text(created.min(), sla)}, after {month} (its "
+        f"other records reach into {month} from {day_text(first, sla)})"
     )
 
 
@@ -156,7 +156,9 @@ def _not_comparable(crm: CRM, month: Month, sla: SLA | None = None) -> str | Non
     ("the export starts on 2025-10-16, inside 2025-10"), and date some record in it, or its
     zeros would be a gap in the export (`smk.periods.empty_months`)."""
     if not _covered(crm, month):
-        return _contacts_begin_after(crm, month) or f"the export does not reach back to {month}"
+        return (
+            _contacts_begin_after(crm, month, sla) or f"the export does not reach back to {month}"
+        )
     if month in empty_months(crm):
         return gap_text(month)
     start, created = data_span(crm)[0], crm.contacts["created_at"].min()
@@ -252,7 +254,9 @@ def _month_kpis(
     crm.require("contacts", analysis="the KPI scorecard")  # 0 MQLs would read as "missed"
     m = month_of(crm, month, sla)
     covered = _covered(crm, m)
-    why = None if covered else _contacts_begin_after(crm, m) or f"the export does not cover {m}"
+    why = (
+        None if covered else _contacts_begin_after(crm, m, sla) or f"the export does not cover {m}"
+    )
     why = why or (gap_text(m) if m in empty_months(crm) else None)  # a gap: no zeros
     if why:
         return dict.fromkeys(KPIS, np.nan), dict.fromkeys(KPIS, why), {}, {}, np.nan
@@ -415,7 +419,7 @@ def kpi_scorecard(
         crm, m, sla, fx_rates, reporting_currency, segments
     )
     if not _covered(crm, m):
-        why = _contacts_begin_after(crm, m) or "the export does not cover it"
+        why = _contacts_begin_after(crm, m, sla) or "the export does not cover it"
         raise NoDataError(
             f"nothing to score in {m}: {why}; choose a month it covers (e.g. month='latest')"
         )
@@ -469,7 +473,7 @@ def kpi_scorecard(
     card.attrs["not_compared"] = {c: why for c, why in gaps.items() if why}  # `comparison_gaps`
     card.attrs[NOT_COMPARED] = {kpi: why for kpi, why in noisy.items() if why}
     if gaps["previous_month"] and (  # the data start inside it, or only the contacts after it
-        _covered(crm, m.previous) or _contacts_begin_after(crm, m.previous)
+        _covered(crm, m.previous) or _contacts_begin_after(crm, m.previous, sla)
     ):
         card.attrs["previous_partial"] = gaps["previous_month"]  # for `scorecard_kpis`
     if part:
@@ -929,6 +933,7 @@ def mix_deals(
     contacts = crm.contacts.set_index("contact_id")
     contacts = contacts[~contacts.index.duplicated()]
     country = deals["account_id"].map(accounts["country"]).astype("string")
+    country = country.mask(no_country(country))  # "Unknown": the contact's country, as a blank
     country = country.fillna(deals["contact_id"].map(contacts["country"]).astype("string"))
     deals["product"] = deals["deal_id"].map(raw["product"]).astype("string").fillna(UNKNOWN)
     deals["pipeline"] = deals["deal_id"].map(raw["pipeline"]).astype("string").fillna(UNKNOWN)

@@ -52,7 +52,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from smk.checks import caller_stacklevel, check_bool, check_integer, checked_tables, is_whole
-from smk.countries import country_key
+from smk.countries import country_key, no_country
 from smk.errors import NoDataError
 from smk.funnel import FUNNEL_STAGES, stage_entry_dates
 from smk.io.parse import listed, plain_words
@@ -2315,7 +2315,8 @@ def persona_profiles(
     prof["median_deal_size"] = won.groupby("segment")["amount"].median().reindex(prof.index)
 
     segment = acc["segment"]
-    industry = _spelled(acc["industry"], plain_words)
+    # a placeholder ("Unknown", "Other", "-") is no value, as the marketing mix reads it
+    industry = _spelled(acc["industry"].mask(no_country(acc["industry"])), plain_words)
     prof["typical_industry"], prof["industry_share"] = _top_value(industry, segment, prof.index)
     prof["second_industry"], prof["second_industry_share"] = _top_value(
         industry, segment, prof.index, rank=1
@@ -2325,7 +2326,7 @@ def persona_profiles(
     prof["median_employees"] = emp.groupby(acc["segment"]).median().reindex(prof.index)
     prof["size_band"] = [_size_band(v, size_bands) for v in prof["median_employees"]]
     prof["size_band"] = prof["size_band"].astype("string")
-    country = _spelled(acc["country"], country_key)
+    country = _spelled(acc["country"].mask(no_country(acc["country"])), country_key)
     prof["typical_country"], prof["country_share"] = _top_value(country, segment, prof.index)
     prof["unknown_country_share"] = _unknown_share(country, segment, prof.index)
 
@@ -2444,6 +2445,8 @@ def _typical_text(
     largest = f"largest: {value}, {share_text(float(part))}"
     if _mostly_unknown(unknown, share):
         return f"unknown ({share_text(float(unknown))}; {largest})"
+    if pd.notna(unknown) and unknown > 0:  # "mixed" may be one value and missing data
+        return f"mixed ({largest}; {share_text(float(unknown))} unknown)"
     return f"mixed ({largest})"
 
 

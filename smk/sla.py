@@ -118,6 +118,7 @@ from smk.periods import (
     dated_records,
     dates_start,
     day_start_in,
+    day_text,
     is_date_only,
     local_day,
     local_day_start,
@@ -591,7 +592,7 @@ def _warn_if_activities_stop_early(
     if working.sum() < _EARLY_STOP_WORKING_DAYS:
         return
     message = (
-        f"the export's sales activities end on {stop:%Y-%m-%d}, "
+        f"the export's sales activities end on {day_text(pd.Timestamp(until, tz='UTC'), sla)}, "
         f"{int(working.sum())} working days before its other records: {int(after.sum())} MQLs "
         "after that count as not worked, which is true only if sales stopped working them, "
         "not if the export lacks their activities"

@@ -841,3 +841,4 @@ def test_terminal_safe_keeps_text_and_line_breaks_and_escapes_what_a_terminal_ob
     # a progress bar's carriage return starts its text; one inside a value overwrites (RV)
     assert terminal_safe("\r 50%|#####     | 2/4") == "\r 50%|#####     | 2/4"
     assert terminal_safe("no rate for AB\rCD: add it") == "no rate for AB\\rCD: add it"
+    assert terminal_safe("a\r\nb\r\n") == "a\r\nb\r\n"  # CRLF line ends stay (RV3)

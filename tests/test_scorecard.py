@@ -361,6 +361,34 @@ def test_the_pooled_region_is_one_stable_value_and_placeholders_are_no_country()
     assert scorecard.regions_of(pd.Series(["NA"]), scorecard.REGIONS).tolist() == ["Other"]
 
 
+def test_an_account_s_placeholder_country_falls_back_to_the_contact_s_as_a_blank_one():
+    """docs: the account's country, else the contact's. An account whose picklist says
+    "Unknown" or "Other" has no country, so its contact's counts (RV3: such deals went to
+    "(unknown)" though their contacts were in the Netherlands or Spain)."""
+    accounts = _table(
+        "accounts",
+        [{"account_id": "a0", "country": "Unknown"}, {"account_id": "a1", "country": "Other"}],
+    )
+    contacts = _table(
+        "contacts",
+        [
+            {"contact_id": "c0", "created_at": "2026-08-01", "country": "Netherlands"},
+            {"contact_id": "c1", "created_at": "2026-08-01", "country": "DE"},
+        ],
+    )
+    closed = {"created_at": "2026-09-01", "closed_at": "2026-10-01", "is_closed": True}
+    deals = _table(
+        "deals",
+        [
+            {**closed, "deal_id": f"d{i}", "account_id": f"a{i}", "contact_id": f"c{i}",
+             "is_won": True, "amount": 1.0}
+            for i in range(2)
+        ],
+    )  # fmt: skip
+    mix = scorecard.mix_deals(CRM(accounts=accounts, contacts=contacts, deals=deals), "2026-10")
+    assert mix.set_index("deal_id")["region"].tolist() == ["Western Europe", "DACH"]
+
+
 def test_marketing_mix_window_without_closed_deals_raises(crm):
     with pytest.raises(NoDataError, match="no deal closed"):
         scorecard.marketing_mix(crm, "2026-08", months=1, fx_rates=FX)

@@ -725,7 +725,7 @@ def test_persona_table_gives_typical_values_their_share_or_says_mixed_as_the_nam
     ]
     assert table["typical_country"].tolist() == [
         "Germany (60.0%)",
-        "mixed (largest: Germany, 3.8%)",
+        "mixed (largest: Germany, 3.8%; 10.0% unknown)",  # RV3: one value and missing data
         "unknown (75.0%; largest: Spain, 20.0%)",  # no Spanish segment: 75% have no country
         pd.NA,
     ]
@@ -799,6 +799,26 @@ def test_persona_values_count_every_spelling_of_one_country_or_industry_as_one(
     assert row["persona"].endswith(": Computer Software")
     table = sg.persona_table(prof)
     assert table["typical_country"].iloc[0] == f"Germany ({sg.share_text(row['country_share'])})"
+
+
+def test_persona_values_read_a_picklist_s_placeholder_as_no_value(hubspot, features, fitted):
+    """ "Unknown", "Other", "-" and "N/A" are no industry and no country, as the marketing mix
+    reads a placeholder country (RV3: a segment named "Medical Devices / Unknown" and
+    unknown shares of 0.0 for accounts whose picklist said "Unknown")."""
+    assignments = fitted.assign(features)
+    placeholders = ["Unknown", "Other", "-", "N/A", "unknown", "Unknown", "Other"]
+    crm, mine = _one_segment_with(hubspot, assignments, "industry", ["Retail"] * 3 + placeholders)
+    crm, _ = _one_segment_with(crm, assignments, "country", ["Spain"] * 3 + placeholders)
+    prof = sg.persona_profiles(crm, assignments, "2026-11-01")
+    prof.insert(1, "persona", sg.name_personas(prof))
+    row = prof.iloc[0]
+    written = crm.accounts.loc[mine]
+    none = written["industry"].isin(placeholders).sum() / len(written)
+    assert row["unknown_industry_share"] == pytest.approx(none) and none >= 0.6
+    assert row["typical_industry"] == "Retail" and pd.isna(row["second_industry"])
+    assert row["persona"].endswith(": accounts of unknown industry")
+    assert row["unknown_country_share"] == pytest.approx(none)
+    assert row["typical_country"] == "Spain"
 
 
 def test_segment_by_stage_and_channel_cut_the_funnel_by_segment(hubspot, features, fitted):

@@ -289,6 +289,18 @@ def test_the_month_advice_gives_the_teams_days():
     ) in str(refused.value)
 
 
+def test_the_month_advice_says_a_last_month_reached_in_utc_only():
+    """New York's 31 October 22:01 is 1 November 02:01 UTC: the advice offered "2026-11
+    covered up to 2026-10-31 ...", a November covered up to an October day (RV3)."""
+    created = [f"2026-{m:02d}-10 15:00" for m in range(5, 11)] + ["2026-11-01 02:01"]
+    crm = CRM(contacts=_contacts({f"c{i}": t for i, t in enumerate(created)}, created=None))
+    with pytest.raises(ValueError) as refused:
+        periods.resolve_month(crm, "2026-12", SLA(timezone=NEW_YORK))
+    assert "choose a month from 2026-05 to 2026-11 (2026-11 reached in UTC only; " in str(
+        refused.value
+    )
+
+
 def test_a_previous_month_s_caveat_gives_the_utc_moment_of_the_team_s_other_day():
     """New York's 4 November 21:00 is 5 November 02:00 UTC, the day the caveat of the month
     before gives ("contacts begin on 2025-11-05, after 2025-10"): the next month's caveat said

@@ -117,3 +117,22 @@ def test_a_meeting_booked_or_a_task_due_after_the_month_does_not_hide_the_warnin
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sla.mql_leads(called, as_of=pd.Timestamp("2026-11-01", tz="UTC"))
+
+
+def test_the_early_stop_warning_gives_the_utc_moment_of_a_team_s_other_day(sample, fresh):
+    """The last activity at 22:30 UTC is the next day in Tokyo: the warning named that day
+    alone, another date than the UTC days other texts give (RV3)."""
+    acts = sample.activities
+    early = acts[acts["occurred_at"] < pd.Timestamp("2026-04-20 22:31", tz="UTC")]
+    last = early["occurred_at"].max()
+    moved = early["occurred_at"].mask(
+        early["occurred_at"] == last, pd.Timestamp("2026-04-20 22:30", tz="UTC")
+    )
+    crm = dataclasses.replace(sample, activities=early.assign(occurred_at=moved))
+    with pytest.warns(UserWarning) as said:
+        sla.mql_leads(crm, sla.SLA(timezone="Asia/Tokyo"))
+    texts = [str(w.message) for w in said if "activities end on" in str(w.message)]
+    assert texts and texts[0].startswith(
+        "the export's sales activities end on 2026-04-21 in the team's time zone, "
+        "2026-04-20 22:30 UTC, "
+    )
