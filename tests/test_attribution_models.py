@@ -231,6 +231,28 @@ def test_campaign_level_and_channel_groups():
     assert shares(at.attribute(grouped, "first_touch")) == {"organic": 1.0}
 
 
+def test_last_non_direct_skips_a_group_of_direct_only_and_warns_of_direct_among_others():
+    # HB: {owned: [direct, organic_search]} made last non-direct last touch, unsaid
+    crm = mini_crm(B2B)
+    web = at.journeys(crm, "won", lookback_days=None, channel_groups={"web": ["direct"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a group of direct channels only: no warning
+        assert shares(at.attribute(web, "last_non_direct")) == {"email": 1.0}
+    owned = {"owned": ["direct", "organic_search"]}
+    mixed = at.journeys(crm, "won", lookback_days=None, channel_groups=owned)
+    with pytest.warns(UserWarning) as caught:
+        credit = at.compare(mixed, ["last_touch", "last_non_direct"])
+    assert [str(w.message) for w in caught] == [
+        "channel_groups puts direct in the group 'owned' with organic_search: last_non_direct "
+        "cannot skip those direct touches without skipping the others', so it skips none and "
+        "credits as last touch does (give a direct channel a group of its own, or none, for it "
+        "to skip its touches)"
+    ]
+    by_model = credit.pivot(index="channel", columns="model", values="conversions")
+    assert (by_model["last_non_direct"] == by_model["last_touch"]).all()
+    assert by_model.loc["owned", "last_touch"] == 1.0
+
+
 def test_account_level_journeys_combine_the_contacts_of_an_account():
     contacts = [
         {"contact_id": "1", "account_id": "A", "created_at": utc("2026-01-05")},

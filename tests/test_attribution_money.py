@@ -56,6 +56,31 @@ def test_only_deal_conversions_carry_a_value(hubspot):
         assert not journeys.valued and journeys.total_value == 0.0
 
 
+def test_credit_and_paths_of_conversions_without_a_value_leave_the_value_blank(hubspot):
+    # HB: MQL pages wrote a value of 0.0 in attribution.csv and attribution_paths.csv, ranked
+    # the paths "then by value" and said "Values in EUR"; attribution_roi.csv left it blank
+    fx = {"EUR": 1.0, "USD": 0.92}
+    mql = _journeys(hubspot, "mql", fx)
+    credit = at.compare(mql, ["linear", "shapley"])
+    assert credit["value"].isna().all() and credit["conversions"].sum() > 0
+    at.check_credit(credit, mql)
+    paths = at.top_paths(mql, n=None)
+    assert paths["value"].isna().all()
+    ranked = paths.sort_values(
+        ["conversions", "journeys", "path"], ascending=[False, False, True], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(paths, ranked)
+    note = at.paths_note(paths, 10, currency=mql.currency)
+    assert mql.currency == "EUR" and "EUR" not in note and "value" not in note
+    won = _journeys(hubspot, "won", fx)  # a deal's value is known: as it was
+    credit = at.compare(won, ["linear", "shapley"])
+    assert credit.groupby("model")["value"].sum().to_numpy() == pytest.approx(won.total_value)
+    paths = at.top_paths(won, n=None)
+    assert paths["value"].notna().all() and paths["value"].sum() == pytest.approx(won.total_value)
+    note = at.paths_note(paths, 10, currency=won.currency)
+    assert "(converting or not), then by value." in note and note.endswith("Values in EUR.")
+
+
 def _roi(valued: bool) -> pd.DataFrame:
     credit = pd.DataFrame(
         {"model": ["m", "m", "m"], "channel": ["a", "b", "c"], "conversions": [2.0, 0.0, 1.0],

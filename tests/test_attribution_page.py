@@ -108,6 +108,17 @@ def test_the_page_exports_its_headline_intervals_and_says_why_mql_has_no_truth(t
         for o in c.get("outputs", [])
     )  # the page's line above the paths table says so
     assert f"`attribution_paths.csv` holds all {len(paths)}." in shown
+    # an MQL carries no value: blank (unknown) in the exports, not 0, and no column of it on
+    # the page (its paths table showed "Value (EUR)" all 0, "ranked ... then by value")
+    assert paths["value"].isna().all() and credit["value"].isna().all()
+    (table,) = (
+        html
+        for c in executed.cells
+        for o in c.get("outputs", [])
+        if ">Path</th>" in (html := o.get("data", {}).get("text/html", ""))
+    )  # the paths table
+    assert "Conversion rate</th>" in table and "Value" not in table
+    assert "then by value" not in shown and "Values in" not in shown
     # the page's introduction says what it credits, as its parameters asked: it said "every
     # won deal of the last twelve months ... under every model a marketing team knows"
     page = shown + "".join(c.source for c in executed.cells if c.cell_type == "markdown")

@@ -129,6 +129,26 @@ def test_reliability_needs_the_documented_minimum_of_attributed_conversions():
         at.reliability(_paths(5), minimum=0)
 
 
+@pytest.mark.parametrize(
+    ("conversion", "advice"),
+    [
+        ("won", "a longer `window_months`, a later month or a more frequent `conversion`, "
+         "earlier in the funnel (an opportunity, an SQL, an MQL or a lead)."),
+        ("mql", "a longer `window_months`, a later month or a more frequent `conversion`, "
+         "earlier in the funnel (a lead)."),
+        ("lead", "a longer `window_months` or a later month."),
+        ("path table conversion", "a longer `window_months` or a later month."),
+    ],
+)  # fmt: skip
+def test_the_note_suggests_only_conversions_earlier_in_the_funnel(conversion, advice):
+    # HB: an MQL page was advised "a more frequent conversion (an opportunity, an SQL or an MQL)"
+    check = at.reliability(_paths(1)) | {"conversion": conversion}
+    note = at.reliability_note(check)
+    assert note.endswith(f"More conversions come with {advice}")
+    if conversion != "won":
+        assert "opportunity" not in note and "an SQL" not in note
+
+
 def _kpis(conversions: int, month: periods.Month = OCTOBER) -> dict[str, dict]:
     j = _paths(conversions)
     top = at.attribute(j, "linear").iloc[0]

@@ -174,6 +174,18 @@ def test_the_attribution_page_says_how_its_paths_are_ranked_and_what_credit_adds
     assert j.coverage()["unattributed"] > 0  # so "the period's conversions" would be untrue
 
 
+def test_the_attribution_page_says_shapley_credit_is_not_bounded_by_a_channel_s_journeys(
+    tmp_path,
+):
+    # HB: rescaled to all conversions, Shapley credited a channel more value than its journeys
+    # held (a ROAS above the possible ceiling), unsaid
+    text = _published_text("04_attribution.ipynb", tmp_path)
+    assert (
+        "Its credit is then scaled to add up to all the attributed conversions and their "
+        "value, so it is not bounded by the journeys a channel touched" in text
+    )
+
+
 def test_the_top_channel_share_tile_says_it_is_of_the_attributed_conversions(hubspot, tmp_path):
     # its label said "of conversions": a share of the attributed ones, not of all those won
     j, p, _ = _journeys(hubspot)

@@ -175,6 +175,9 @@ class Journeys:
     pipelines : set by `journeys` when the conversions are deals: the pipelines counted
         (`CRM.pipelines_basis`; {} when all count, the default), the `basis` of the report's
         tiles (`report_kpis`).
+    channel_groups : set by `journeys`: the `channel_groups` setting as it applied, channel ->
+        group for the channels it put in a group (`grouped_channels`); {} without one, or for
+        a path table. `last_non_direct` reads from it which touches are direct.
     """
 
     table: pd.DataFrame
@@ -199,6 +202,7 @@ class Journeys:
     cut_by_lookback: np.ndarray | None = None
     emptied_by_lookback: float = 0.0
     pipelines: dict[str, list[str]] = field(default_factory=dict)
+    channel_groups: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -1161,6 +1165,7 @@ def journeys(
         cut_by_lookback=cut,
         emptied_by_lookback=emptied,
         pipelines=crm.pipelines_basis() if source == "deals" else {},
+        channel_groups=groups,
     )
 
 

@@ -62,12 +62,14 @@ LABELS = {
 
 
 def _table(j: Journeys, conv: np.ndarray, value: np.ndarray) -> pd.DataFrame:
+    """`attribute`'s table of the credit `conv` and `value`; the value blank (NaN) when the
+    conversions carry none (`Journeys.valued`: an MQL's value is unknown, not 0)."""
     total = float(np.sum(conv))
     frame = pd.DataFrame(
         {
             j.level: pd.array(list(j.channels), dtype="string"),
             "conversions": np.asarray(conv, dtype="float64"),
-            "value": np.asarray(value, dtype="float64"),
+            "value": np.asarray(value, dtype="float64") if j.valued else np.nan,
         }
     )
     frame["share"] = frame["conversions"] / total if total > 0 else 0.0
@@ -92,7 +94,8 @@ def attribute(journeys: Journeys, model: str = "linear", **params) -> pd.DataFra
     Returns
     -------
     DataFrame with one row per channel: channel (or campaign), conversions, value, share.
-    With no conversions every credit is 0.
+    With no conversions every credit is 0. The value is blank (NaN) when the conversions
+    carry none (`Journeys.valued`: lead, mql, sql, customer): unknown, not 0.
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
@@ -136,7 +139,8 @@ def compare(
     models: Iterable[str] = MODELS,
     params: Mapping[str, Mapping] | None = None,
 ) -> pd.DataFrame:
-    """Every model's credit in one long table: model, channel, conversions, value, share.
+    """Every model's credit in one long table: model, channel, conversions, value, share
+    (the value blank when the conversions carry none, as in `attribute`).
 
     A model that cannot be fitted on these journeys (incremental Shapley when no channel has a
     positive effect, or the journeys leave its baseline free: `NotEstimableError`) is left

@@ -30,7 +30,9 @@ def top_paths(
     together; without, every touch is a step. With `converting_only` only converting paths,
     ranked by conversions, then by journeys (how many took the path, converting or not),
     else every path, ranked by journeys, then by conversions; remaining ties by value (highest
-    first), then alphabetically. `n` None keeps every path.
+    first), then alphabetically. `n` None keeps every path. Conversions without a value
+    (`Journeys.valued`: lead, mql, sql, customer) leave the value blank (NaN: unknown, not 0)
+    and the ranking without it.
     """
     paths = j.to_paths()
     if collapse:
@@ -46,8 +48,12 @@ def top_paths(
     keys = ["conversions", "journeys"] if converting_only else ["journeys", "conversions"]
     if converting_only:
         paths = paths[paths["conversions"] > 0]
-    order = [*keys, "value", "path"]
-    paths = paths.sort_values(order, ascending=[False, False, False, True], na_position="last")
+    if j.valued:
+        keys.append("value")
+    else:
+        paths = paths.assign(value=np.nan)  # unknown, not 0
+    ascending = [False] * len(keys) + [True]
+    paths = paths.sort_values([*keys, "path"], ascending=ascending, na_position="last")
     cols = ["path", "journeys", "conversions", "conversion_rate", "value"]
     return (paths if n is None else paths.head(n))[cols].reset_index(drop=True)
 
@@ -62,8 +68,10 @@ def paths_note(
     """What a table of `top_paths` (every path: `n` None) shows when its first `shown` rows
     are on the page: how many paths there are, how many occur more than once, how ties are
     ranked, that `file` holds them all and, given its `currency` (`Journeys.currency`), what
-    currency the values are in. Markdown: the currency, which the export or the params name,
-    is escaped (`smk.presentation.markdown_text`)."""
+    currency the values are in. Of paths without a value (all blank: `top_paths` of
+    conversions that carry none), neither the ranking by value nor the currency is said.
+    Markdown: the currency, which the export or the params name, is escaped
+    (`smk.presentation.markdown_text`)."""
     repeated = int((paths["conversions"] > 1).sum())
     total = len(paths)
     conversions = counted(float(paths["conversions"].sum()), "attributed conversion")
@@ -78,12 +86,13 @@ def paths_note(
         text += (
             f"{counted(repeated, 'path')} converted more than once (at most {most:,.0f} times); "
         )
+    valued = bool(paths["value"].notna().any())
     text += (
         "paths with as many conversions are ranked by how many journeys took them (converting "
-        "or not), then by value. "
+        f"or not){', then by value' if valued else ''}. "
     )
     listed = "all of them" if shown >= total else f"the first {shown:,}"
-    unit = f" Values in {markdown_text(currency)}." if currency else ""
+    unit = f" Values in {markdown_text(currency)}." if currency and valued else ""
     return text + f"The table shows {listed}; `{file}` holds all {total:,}.{unit}"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from smk.attribution.journeys import Journeys
+from smk.attribution.journeys import CONVERSIONS, Journeys, _either
 from smk.checks import check_integer, checked_tables
 
 #: The fewest attributed conversions whose attribution is relied on. With n conversions a
@@ -23,6 +23,15 @@ from smk.checks import check_integer, checked_tables
 #: less moves a share by more than 3 points, so the ranking of the channels is noise; the
 #: data-driven models, which fit one effect per channel, have less still to go on.
 MIN_CONVERSIONS = 30
+#: Each conversion of `CONVERSIONS` as `reliability_note` suggests it instead of a later one.
+CONVERSION_NAMES = {
+    "lead": "a lead",
+    "mql": "an MQL",
+    "sql": "an SQL",
+    "opportunity": "an opportunity",
+    "won": "a won deal",
+    "customer": "a customer",
+}
 
 
 def _count(n: float) -> str:
@@ -84,10 +93,27 @@ def _one_channel(journeys: Journeys, n: float, minimum: int) -> dict:
     }
 
 
+def _more_conversions(conversion: str) -> str:
+    """Where more `conversion` conversions come from, for `reliability_note`: a longer window,
+    a later month, or a conversion earlier in the funnel (`CONVERSIONS` order, the nearest
+    first), of which there are more; only the first two for the funnel's first (a lead) or
+    a path table's conversions."""
+    funnel = list(CONVERSIONS)
+    earlier = funnel[: funnel.index(conversion)][::-1] if conversion in funnel else []
+    if not earlier:
+        return "More conversions come with a longer `window_months` or a later month."
+    names = _either([CONVERSION_NAMES[c] for c in earlier])
+    return (
+        "More conversions come with a longer `window_months`, a later month or a more "
+        f"frequent `conversion`, earlier in the funnel ({names})."
+    )
+
+
 def reliability_note(check: dict) -> str:
     """The page's box on `reliability` when it finds too few conversions, as Markdown: how
-    many there are, how many are needed and why, and what the figures below still are; ""
-    when the attribution can be relied on."""
+    many there are, how many are needed and why, what the figures below still are and where
+    more conversions come from (`_more_conversions`); "" when the attribution can be relied
+    on."""
     if check["reliable"]:
         return ""
     if check["reason"] == "one_channel":
@@ -108,6 +134,5 @@ def reliability_note(check: dict) -> str:
         "which channels happened to touch these few journeys, not from what the channels do. "
         "They are computed so that they can be looked at, but none of them is a finding: do "
         "not move budget on them. The report's tiles mark the top channel and its share as "
-        "not to be relied on. More conversions come with a longer `window_months`, a later "
-        "month or a more frequent `conversion` (an opportunity, an SQL or an MQL)."
+        f"not to be relied on. {_more_conversions(check['conversion'])}"
     )

@@ -12,7 +12,9 @@ e-mail are three interactions).
 first_touch     100% to the first interaction
 last_touch      100% to the last interaction before the conversion
 last_non_direct 100% to the last interaction whose channel is not direct (the last one when
-                all are direct), as in Google Analytics' classic model
+                all are direct), as in Google Analytics' classic model; a `channel_groups`
+                group of direct channels only is direct, one that puts direct with other
+                channels is not (a warning says so: `_direct`)
 linear          equal credit to every interaction
 time_decay      weight ``2 ** (-days_before_conversion / half_life)``, half-life 7 days by
                 default (an interaction a week before the conversion gets half the credit of
@@ -135,11 +137,12 @@ def position_weights(j: Journeys, weights: Mapping[str, float]) -> np.ndarray:
 
 
 def _direct(j: Journeys, channels: Iterable[str] | str | None) -> list[str]:
-    """The channels `last_non_direct` skips: `DIRECT_CHANNELS` by default, a text is one
-    channel ("direct", not its letters). Given names that are none of the journeys' channels
-    would skip nothing (last touch), unsaid: a warning names them and the channels there are."""
+    """The channels `last_non_direct` skips: `DIRECT_CHANNELS` by default (`_default_direct`),
+    a text is one channel ("direct", not its letters). Given names that are none of the
+    journeys' channels would skip nothing (last touch), unsaid: a warning names them and the
+    channels there are."""
     if channels is None:
-        return list(DIRECT_CHANNELS)
+        return _default_direct(j)
     chosen = [channels] if isinstance(channels, str) else list(channels)
     bad = [c for c in chosen if not isinstance(c, str)]
     if bad:
@@ -153,6 +156,35 @@ def _direct(j: Journeys, channels: Iterable[str] | str | None) -> list[str]:
             stacklevel=caller_stacklevel(),
         )
     return chosen
+
+
+def _default_direct(j: Journeys) -> list[str]:
+    """`DIRECT_CHANNELS` under the journeys' `channel_groups`: a group holding direct channels
+    only is direct (``{web: [direct]}`` skips web). A group that puts a direct channel with
+    others is not, as skipping it would skip their touches too: its direct touches then count
+    as any other's, and a warning says so (with no direct channel left, last non-direct is
+    last touch), which the page shows as it is."""
+    groups = j.channel_groups
+    skipped, mixed = [], []
+    for channel in DIRECT_CHANNELS:
+        group = groups.get(channel, channel)
+        others = sorted(c for c, g in groups.items() if g == group and c not in DIRECT_CHANNELS)
+        if others:
+            mixed.append(f"{channel} in the group '{group}' with {', '.join(others)}")
+        else:
+            skipped.append(group)
+    if mixed:
+        what = (
+            "counts them as not direct" if skipped else "skips none and credits as last touch does"
+        )
+        warnings.warn(
+            f"channel_groups puts {'; '.join(mixed)}: last_non_direct cannot skip those direct "
+            f"touches without skipping the others', so it {what} (give a direct channel a "
+            "group of its own, or none, for it to skip its touches)",
+            UserWarning,
+            stacklevel=caller_stacklevel(),
+        )
+    return skipped
 
 
 @checked_tables
