@@ -251,6 +251,13 @@ def test_last_non_direct_skips_a_group_of_direct_only_and_warns_of_direct_among_
     by_model = credit.pivot(index="channel", columns="model", values="conversions")
     assert (by_model["last_non_direct"] == by_model["last_touch"]).all()
     assert by_model.loc["owned", "last_touch"] == 1.0
+    # RV4: a group named as a channel holds that channel's touches too: {direct:
+    # organic_search} skipped every organic_search touch, unsaid
+    into = at.journeys(crm, "won", lookback_days=None, channel_groups={"direct": "organic_search"})
+    with pytest.warns(UserWarning, match="'organic_search' with organic_search"):
+        credit = at.compare(into, ["last_touch", "last_non_direct"])
+    by_model = credit.pivot(index="channel", columns="model", values="conversions")
+    assert (by_model["last_non_direct"] == by_model["last_touch"]).all()
 
 
 def test_account_level_journeys_combine_the_contacts_of_an_account():

@@ -176,8 +176,9 @@ class Journeys:
         (`CRM.pipelines_basis`; {} when all count, the default), the `basis` of the report's
         tiles (`report_kpis`).
     channel_groups : set by `journeys`: the `channel_groups` setting as it applied, channel ->
-        group for the channels it put in a group (`grouped_channels`); {} without one, or for
-        a path table. `last_non_direct` reads from it which touches are direct.
+        group for every channel of the touches, those it put in no group as themselves
+        (`grouped_channels`); {} without one, or for a path table. `last_non_direct` reads from
+        it which touches are direct.
     """
 
     table: pd.DataFrame
@@ -934,6 +935,9 @@ def journeys(
         rows = tp["touch_type"].isin(list(touch_types)).fillna(False).to_numpy(dtype=bool)
     codes, labels = _encode(tp["channel"])
     groups = grouped_channels(channel_groups, labels, sep)
+    # every channel of the touches, grouped or not: a group named as a channel (direct into
+    # organic_search) holds that channel's own touches too (`rules._default_direct`)
+    applied = {label: groups.get(label, label) for label in labels} if groups else {}
     if groups:
         grouped = [groups.get(label, label) for label in labels]
         names = sorted(set(grouped))
@@ -1165,7 +1169,7 @@ def journeys(
         cut_by_lookback=cut,
         emptied_by_lookback=emptied,
         pipelines=crm.pipelines_basis() if source == "deals" else {},
-        channel_groups=groups,
+        channel_groups=applied,
     )
 
 
