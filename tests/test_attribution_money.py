@@ -134,3 +134,12 @@ def test_the_channel_other_with_spend_is_said_to_pool_sources():
     assert "no one channel's" in note
     free = at.return_on_spend(credit, pd.DataFrame({"channel": ["email"], "spend": [30.0]}))
     assert at.pooled_channel_note(free) is None
+    # RV4: channel_groups may rename 'other' or put a channel of the user's into it
+    renamed = credit.assign(channel=["unmapped", "email"])
+    spent = at.return_on_spend(renamed, pd.DataFrame({"channel": ["unmapped"], "spend": [30.0]}))
+    assert at.pooled_channel_note(spent) is None  # no 'other' without the groups
+    note = at.pooled_channel_note(spent, {"other": "unmapped", "email": "email"})
+    assert note is not None and note.startswith("'unmapped' holds 'other', every source")
+    spent = at.return_on_spend(credit, pd.DataFrame({"channel": ["other"], "spend": [30.0]}))
+    note = at.pooled_channel_note(spent, {"offline": "other", "other": "other"})
+    assert "(the data-quality page's warnings name them), and offline (channel_groups):" in note

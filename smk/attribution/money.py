@@ -147,21 +147,29 @@ POOLED_CHANNEL = "other"
 
 
 @checked_tables
-def pooled_channel_note(roi: pd.DataFrame) -> str | None:
-    """The line under the ratio tables when `return_on_spend`'s channel "other" has spend: it
-    pools every source the export names that smk maps to no channel, so its spend and the
-    conversions credited to it may be of different sources (one ad network's spend beside a
-    podcast's conversions), and its ratios are no one channel's. None otherwise."""
+def pooled_channel_note(
+    roi: pd.DataFrame, channel_groups: Mapping[str, str] | None = None
+) -> str | None:
+    """The line under the ratio tables when `return_on_spend`'s channel "other", or the group
+    `channel_groups` (`Journeys.channel_groups`) put it in, has spend: it pools every source
+    the export names that smk maps to no channel, so its spend and the conversions credited to
+    it may be of different sources (one ad network's spend beside a podcast's conversions), and
+    its ratios are no one channel's. None otherwise."""
+    groups = dict(channel_groups or {})
+    row = groups.get(POOLED_CHANNEL, POOLED_CHANNEL)
     if "channel" not in roi.columns:
         return None
-    pooled = (roi["channel"] == POOLED_CHANNEL) & (roi["spend"] > 0)
+    pooled = (roi["channel"] == row) & (roi["spend"] > 0)
     if not pooled.fillna(False).any():
         return None
+    others = sorted(c for c, g in groups.items() if g == row and c != POOLED_CHANNEL)
+    holds = f"'{row}' pools" if row == POOLED_CHANNEL else f"'{row}' holds '{POOLED_CHANNEL}',"
+    also = f", and {', '.join(others)} (channel_groups)" if others else ""
     return (
-        f"'{POOLED_CHANNEL}' pools every source the export names that smk maps to no channel "
-        "(the data-quality page's warnings name them): its spend and the conversions credited "
-        "to it may be of different sources, so its cost per acquisition and return on ad "
-        "spend are no one channel's."
+        f"{holds} every source the export names that smk maps to no channel (the data-quality "
+        f"page's warnings name them){also}: its spend and the conversions credited to it may "
+        "be of different sources, so its cost per acquisition and return on ad spend are no "
+        "one channel's."
     )
 
 
