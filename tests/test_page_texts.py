@@ -122,6 +122,25 @@ def test_coverage_counts_every_won_deal_of_the_window_attributed_or_not(hubspot)
     assert j.coverage_detail(None).endswith("unattributed: no touch before")
 
 
+def test_coverage_of_conversions_without_a_value_has_no_values_not_zeros(hubspot):
+    # MQLs carry no value: metrics-attribution.json said "value": 0.0, "no_touch_value": 0.0...
+    # while the CSVs leave the value blank (unknown, not 0)
+    j, p, period = _journeys(hubspot)
+    end = periods.resolve_month(hubspot, p["month"]).end
+    start = attribution.window_start(end, p["window_months"])
+    mql = attribution.journeys(hubspot, "mql", p["lookback_days"], start=start, end=end)
+    c = mql.coverage()
+    values = [key for key in c if key.endswith("value")]
+    assert values and all(c[key] is None for key in values)
+    assert c["conversions"] == c["attributed"] + c["unattributed"] > 0  # counts as they were
+    assert '"value": null' in json.dumps(c)
+    lines = mql.coverage_lines(period, p["lookback_days"])  # every reader takes the None
+    assert "value" not in " ".join(lines) and lines[0].endswith(f": {c['conversions']:,}")
+    assert mql.coverage_detail(p["lookback_days"]).startswith(f"of {c['conversions']:,} mql")
+    assert "unattributed" in mql.unattributed_detail(p["lookback_days"])
+    assert all(isinstance(v, float) for k, v in j.coverage().items() if k.endswith("value"))
+
+
 def test_coverage_without_unattributed_conversions_or_values_says_so():
     table = pd.DataFrame(
         {"path": ["a", "a > b"], "total_conversions": [3, 2], "total_null": [10, 5]}
@@ -283,6 +302,20 @@ def test_the_segmentation_page_says_which_segments_the_at_risk_tile_counts(tmp_p
 
 
 # ------------------------------------------------------------------ lead scoring (page 03)
+def test_a_missing_value_reads_as_missing_not_as_a_value_named_unknown():
+    # a lead without source detail read "first came via unknown (+4.9 pts)", as if its
+    # source were one named "unknown"
+    for missing in (None, np.nan, pd.NA):
+        assert feature_label("source_detail", missing) == "no source detail"
+    assert feature_label("source_detail", "unknown") == "source detail unknown"
+    assert feature_label("original_source", "Referrals") == "first came via Referrals"
+    assert feature_label("original_source", np.nan) == "no original source"
+    assert feature_label("days_since_last_touch", np.nan) == "no last touch (never touched)"
+    # a label given as text alone: the feature's words, said unknown
+    own = {"x": "{value:.0f} business days"}
+    assert feature_label("x", np.nan, own) == "business days: unknown"
+
+
 def test_a_reason_counting_one_thing_reads_in_the_singular():
     assert feature_label("touches_referral", 1.0) == "1 touch from referrals"
     assert feature_label("touches_referral", 2.0) == "2 touches from referrals"

@@ -574,6 +574,34 @@ def test_grades_follow_the_configured_shares():
     assert sc.assign_grades([1.0, 0.0], thresholds).tolist() == ["A", "D"]
 
 
+def test_every_feature_is_described_in_its_own_words(fitted):
+    # original_source and source_detail both read "first came via" (two bars of "What drives
+    # the score", one label); removing {value} left "first touch days ago", "reached through
+    # channels"
+    split, scorer = fitted
+    X, y = sc.feature_matrix(split.test).head(300), split.test["label"].astype(int).head(300)
+    table = sc.permutation_importance_table(scorer, X, y, n_repeats=1, random_state=0)
+    about = dict(zip(table["feature"], table["description"], strict=True))
+    assert len(about) == 31 and len(set(about.values())) == 31
+    assert set(about) == set(sc.load_config()["labels"])  # each has its words
+    for description in about.values():
+        assert "{" not in description
+        assert not re.search(r"\b(via|through|ago|from|of|in)$", description), description
+    assert about["days_since_first_touch"] == "days since the first touch"
+    assert about["channels"] == "channels that reached the lead"
+
+
+def test_the_mql_threshold_has_no_expected_value_without_a_value_per_conversion():
+    # notebook 03 gave no value per conversion: metrics-lead_scoring.json's
+    # expected_value_per_month was expected_conversions_per_month under a money-looking name
+    tradeoff = sc.threshold_tradeoff(np.linspace(0.01, 0.5, 100), leads_per_month=200)
+    assert "expected_value_per_month" not in tradeoff
+    chosen = sc.choose_mql_threshold(tradeoff, capacity=50)
+    assert "expected_value_per_month" not in chosen and chosen["rule"] == "capacity"
+    with pytest.raises(ValueError, match=r"no sales capacity and no value per conversion"):
+        sc.choose_mql_threshold(tradeoff)  # the best expected value: of what?
+
+
 def test_top_reasons_are_plain_words_with_direction(fitted):
     split, scorer = fitted
     X = sc.feature_matrix(split.test).head(20)
@@ -969,7 +997,7 @@ def test_reasons_mask_email_addresses_but_keep_a_title_written_with_an_at_sign(t
     reasons = scored["top_reasons"]
     assert "job title Founder @ Acme (+" in reasons["1"]
     assert "job title [e-mail removed] (+" in reasons["2"]
-    assert "first came via list from [e-mail removed] (+" in reasons["3"]
+    assert "source detail list from [e-mail removed] (+" in reasons["3"]
     assert sc.emails_in(reasons) == []
     path = outputs.export_csv(scored.reset_index(), tmp_path, "scored_leads.csv")
     csv = path.read_text(encoding="utf-8-sig")

@@ -250,7 +250,7 @@ def test_a_saved_model_scores_new_leads_whose_column_is_empty(hubspot, saved_mod
     expected = saved_model.scorer.score_leads(given[saved_model.features])
     by_id = scored.set_index("contact_id")["score"]
     np.testing.assert_array_equal(by_id.loc[leads.index].to_numpy(), expected)
-    assert scored["top_reasons"].str.contains("first came via unknown").any()
+    assert scored["top_reasons"].str.contains("no source detail").any()
 
 
 @pytest.mark.parametrize(

@@ -272,7 +272,7 @@ class Journeys:
             f"no {self.conversion} conversions to attribute in {period}{why}: {advice}"
         )
 
-    def coverage(self) -> dict[str, float]:
+    def coverage(self) -> dict[str, float | None]:
         """The period's conversions and their value: all of them (`conversions`, `value`),
         those credited to channels (`attributed`, `attributed_value`: every model's credit
         adds up to them) and those with nothing to credit (`unattributed`,
@@ -281,9 +281,10 @@ class Journeys:
         contact on the deal (`no_contact`; `Journeys.unlinked`), each with its ``_value``;
         and how many of each have no value (`unvalued`, `attributed_unvalued`,
         `unattributed_unvalued`: deals without an amount, `Journeys.unvalued`), which the
-        values leave out."""
+        values leave out. Conversions that carry no value (a contact's stage, not
+        `Journeys.valued`) have every value None: unknown, not 0."""
         missed, unvalued, unlinked = self.unattributed, self.unvalued, self.unlinked
-        return _counts_whole(
+        figures = _counts_whole(
             {
                 "conversions": self.total_conversions + missed["conversions"],
                 "attributed": self.total_conversions,
@@ -302,6 +303,9 @@ class Journeys:
                 **{key: unlinked[key] for key in UNLINKED_KEYS},
             }
         )
+        if not self.valued:
+            figures |= {key: None for key in figures if key.endswith("value")}
+        return figures
 
     def coverage_lines(self, period: str, lookback_days: float | None) -> list[str]:
         """What a page says of the period's conversions, in lines: how many there were, how

@@ -502,13 +502,14 @@ def threshold_tradeoff(
     proba,
     leads_per_month: float,
     y=None,
-    value_per_conversion: float = 1.0,
+    value_per_conversion: float | None = None,
     cost_per_lead: float = 0.0,
     thresholds=None,
     capacity: int | None = None,
 ) -> pd.DataFrame:
     """What each MQL threshold means per month: leads handed to sales, expected conversions
-    among them, share of all conversions captured, and the expected value.
+    among them, share of all conversions captured, and the expected value when a conversion's
+    value is known.
 
     Parameters
     ----------
@@ -517,7 +518,9 @@ def threshold_tradeoff(
     leads_per_month : how many leads a month brings (scales the reference set to a month).
     y : observed outcomes of the reference leads, when known (adds the observed columns).
     value_per_conversion, cost_per_lead : the value of a conversion and the cost of working a
-        lead; the expected value is ``sum(p) * value - leads * cost``.
+        lead; the expected value is ``sum(p) * value - leads * cost``. Without a value (None)
+        the table has no ``expected_value_per_month``: it would be the expected conversions
+        under a money-looking name.
     thresholds : candidate thresholds (default: the 201 quantiles of `proba`, and the lowest
         threshold within each whole number of leads a month up to `EXACT_LEADS_PER_MONTH`
         and up to `capacity`, so that `choose_mql_threshold` can fill a capacity).
@@ -545,10 +548,11 @@ def threshold_tradeoff(
         yy = np.asarray(y, dtype="float64")[np.argsort(-p, kind="stable")]
         observed = np.r_[0.0, np.cumsum(yy)][marked]
         table["observed_share_of_conversions"] = observed / yy.sum() if yy.sum() else np.nan
-    table["expected_value_per_month"] = (
-        table["expected_conversions_per_month"] * value_per_conversion
-        - table["leads_per_month"] * cost_per_lead
-    )
+    if value_per_conversion is not None:
+        table["expected_value_per_month"] = (
+            table["expected_conversions_per_month"] * value_per_conversion
+            - table["leads_per_month"] * cost_per_lead
+        )
     return table
 
 
@@ -606,15 +610,17 @@ _MAX_CAPACITY = 10**9
 @checked_tables
 def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) -> dict:
     """The MQL threshold: the lowest that keeps the leads handed to sales within `capacity`
-    per month; without a capacity, the one with the best expected value.
+    per month; without a capacity, the one with the best expected value (a ValueError when
+    `tradeoff` has none: `threshold_tradeoff` was given no value per conversion).
 
     `capacity` (notebook 03's ``capacity_per_month``) is the number of leads sales can work
     in a month: a whole number above 0 (``40`` or ``40.0``); anything else (0, -5, 40.5, "40",
     True) raises a ValueError that names it and the value given.
 
     Returns a dict: rule ("capacity" or "value"), threshold, leads_per_month,
-    expected_conversions_per_month, expected_share_of_conversions, expected_value_per_month,
-    and observed_share_of_conversions when the trade-off was given the outcomes.
+    expected_conversions_per_month, expected_share_of_conversions, expected_value_per_month
+    when the trade-off was given a value per conversion, and observed_share_of_conversions
+    when it was given the outcomes.
     """
     table = tradeoff.sort_values("threshold", ascending=False)
     if capacity is not None:
@@ -627,8 +633,13 @@ def choose_mql_threshold(tradeoff: pd.DataFrame, capacity: float | None = None) 
                 f"({CAPACITY_NAME}): raise the capacity"
             )
         row, rule = fits.iloc[-1], "capacity"
-    else:
+    elif "expected_value_per_month" in table:
         row, rule = table.loc[table["expected_value_per_month"].idxmax()], "value"
+    else:
+        raise ValueError(
+            "no sales capacity and no value per conversion to choose the MQL threshold by: "
+            f"give a capacity ({CAPACITY_NAME}), or threshold_tradeoff a value_per_conversion"
+        )
     keys = (
         "threshold",
         "leads_per_month",

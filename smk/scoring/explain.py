@@ -50,22 +50,39 @@ def emails_in(texts: Iterable[str]) -> list[str]:
     return [t for t in texts if EMAIL_ADDRESS.search(t)]
 
 
-def feature_label(feature: str, value, labels: dict | None = None) -> str:
-    """A feature and its value in plain words (``config.yaml``, ``labels``)."""
+#: The value's field in a label template: `{value}`, `{value:,.0f}`.
+_VALUE_FIELD = re.compile(r"\{value(?::[^}]*)?\}")
+
+
+def feature_words(feature: str, labels: dict | None = None) -> dict[str, str]:
+    """How `feature` reads (``config.yaml``, ``labels``): `value`, the template of a lead's
+    value; `about`, the feature itself (the importance chart); `missing`, a lead without a
+    value, which must not read as a value ("no source detail", not "source detail unknown").
+
+    A label given as text is the `value` template; `about` is then that text without its value
+    field, and `missing` "<about>: unknown". A feature without a label reads as its name.
+    """
     labels = labels if labels is not None else load_config()["labels"]
+    given = labels.get(feature, f"{feature} {{value}}")
+    words = {"value": given} if isinstance(given, str) else dict(given)
+    words.setdefault("value", f"{feature} {{value}}")
+    about = re.sub(r"\s+", " ", _VALUE_FIELD.sub("", words["value"])).strip() or feature
+    words.setdefault("about", about)
+    words.setdefault("missing", f"{words['about']}: unknown")
+    return words
+
+
+def feature_label(feature: str, value, labels: dict | None = None) -> str:
+    """A feature and its value in plain words (`feature_words`); a missing value (None, NaN,
+    NA) as missing ("no source detail")."""
+    words = feature_words(feature, labels)
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return f"{labels.get(feature, feature).split('{')[0].strip() or feature} unknown"
-    template = labels.get(feature)
-    if template is None:
-        return f"{feature} {value}"
+        return words["missing"]
+    template = words["value"]
     try:
         return _counted(template, value).format(value=value)
     except (ValueError, TypeError):
         return template.replace("{value:,.0f}", str(value)).replace("{value:.0f}", str(value))
-
-
-#: The value's field in a label template: `{value}`, `{value:,.0f}`.
-_VALUE_FIELD = re.compile(r"\{value(?::[^}]*)?\}")
 
 
 def _counted(template: str, value) -> str:
@@ -148,10 +165,7 @@ def permutation_importance_table(
             "std": result.importances_std,
         }
     )
-    table["description"] = [
-        re.sub(r"\s+", " ", re.sub(r"\{value[^}]*\}", "", labels.get(f, f))).strip()
-        for f in table["feature"]
-    ]
+    table["description"] = [feature_words(f, labels)["about"] for f in table["feature"]]
     table = table.sort_values("importance", ascending=False, ignore_index=True)
     table.attrs.update(rows=len(rows), of_rows=len(X))
     return table
