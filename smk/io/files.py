@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import csv
 import datetime
+import functools
 import io
 import os
 import re
@@ -958,10 +959,14 @@ class _RecordLines:
 
     def _column_shapes(self) -> list[tuple[str, int, int] | None]:
         if self._shapes is None:
-            n = len(self._table)
-            at = pa.array(np.unique(np.linspace(0, n - 1, min(n, _SAMPLE)).astype(np.int64)))
+            at = pa.array(_sample_rows(len(self._table)))
             self._shapes = [_column_shape(c.take(at).to_pylist()) for c in self._table.columns]
         return self._shapes
+
+
+def _sample_rows(n: int) -> np.ndarray:
+    """`_SAMPLE` rows of `n` spread over them, whose values give a column's shape."""
+    return np.unique(np.linspace(0, n - 1, min(n, _SAMPLE)).astype(np.int64))
 
 
 def _split_line(line: str, delimiter: str) -> list[str]:
@@ -1003,7 +1008,9 @@ def malformed_reason(text: str, trailing: bool) -> str:
     several lines with an odd number of quotes has a quote never closed (the lines after it,
     records of their own to the eye, are inside it: its text shows them; at the end of the
     file, its text is its first line with the line break the quote ran over, and the lines
-    after it are read as records), anything else is ragged.
+    after it are read as records), a last row that ends inside a quoted value with no line
+    break after it is a file cut off (a quote open on any other line would have run on over
+    the next), anything else is ragged.
     """
     core = text.strip().strip('"').strip()
     if not core.strip(',;\t|" '):
@@ -1013,7 +1020,70 @@ def malformed_reason(text: str, trailing: bool) -> str:
     runs_on = _LINE_BREAK.search(text.strip("\r\n")) or text.endswith(("\n", "\r"))
     if runs_on and text.count('"') % 2:
         return "unclosed quote (the row runs on over the next lines)"
+    if trailing and _quote_left_open(text):
+        return "cut off at the end of the file (unclosed quote)"
     return "wrong number of fields"
+
+
+def _quote_left_open(text: str) -> bool:
+    """A quote opening a value that the text ends inside, with no line break after it: the
+    last line of a file cut off mid-record (a quote inside an unquoted value, `5" screen`,
+    is a character of it)."""
+    try:
+        next(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def leading_values(
+    texts: Iterable[str | None], delimiter: str, at: int, column: pd.Series
+) -> list[str | None]:
+    """The value in field `at` (its column's place in the header) of each malformed row's
+    text (None: not looked at), where it can be read unambiguously; else None.
+
+    Only the row's first line is read, and only when each field up to `at` is whole on it:
+    unquoted with no quote, or quoted and closed right before a delimiter (`_leading_fields`).
+    What makes the row malformed (a delimiter too many in a note, a stray quote) comes after
+    it then, and the value is the row's own. A row a stray quote ran on over (`unclosed
+    quote`) holds the lines of the records after it inside one value: only its own first
+    record's value is taken, as those lines cannot be told from a note's text (a note of
+    pasted records, `_joined_records`) and the row is one row of the file. A delimiter too
+    many before field `at` would move it: past the first field, the value must have the shape
+    of the column's values (`_column_shape`: digits, an id, ...) when they have one. Empty
+    values are None.
+    """
+    shape = _column_shape(column.iloc[_sample_rows(len(column))].tolist()) if at else None
+    values: list[str | None] = []
+    for text in texts:
+        line = _LINE_BREAK.split(text, maxsplit=1)[0] if text else ""
+        fields = _leading_fields(line, delimiter, at + 1)
+        value = fields[at] if fields else None
+        fits = value is not None and value.strip() and (shape is None or _has_shape(value, shape))
+        values.append(value if fits else None)
+    return values
+
+
+@functools.cache
+def _field_pattern(delimiter: str) -> re.Pattern[str]:
+    """One field of a line: quoted (doubled quotes inside) or bare with no quote, each ending
+    at a delimiter or at the end of the line."""
+    d = re.escape(delimiter)
+    return re.compile(rf'"((?:[^"]|"")*)"(?={d}|\Z)|([^"{d}]*)(?={d}|\Z)')
+
+
+def _leading_fields(line: str, delimiter: str, n: int) -> list[str] | None:
+    """The first `n` fields of one line, as the CSV reader reads them, when each is whole:
+    None when one is not (a stray quote) or the line has fewer."""
+    pattern, fields, start = _field_pattern(delimiter), [], 0
+    while len(fields) < n and start <= len(line):
+        found = pattern.match(line, start)
+        if found is None:
+            return None
+        quoted = found[1]
+        fields.append(found[2] if quoted is None else quoted.replace('""', '"'))
+        start = found.end() + len(delimiter)
+    return fields if len(fields) == n else None
 
 
 def _blank_lines_before_header(path: Path, encoding: str) -> int:

@@ -61,6 +61,8 @@ from smk.model import (
     FEATURE_SOURCES,
     INBOUND_EMAIL,
     MODEL_MANIFEST,
+    PRIMARY_KEYS,
+    REPORT_FOOTER,
     REQUIRED,
     SCHEMA,
     TABLES,
@@ -1065,7 +1067,7 @@ def map_frame(frame: pd.DataFrame, table: str, tm: TableMapping, path: Path) -> 
     for code, rows in ((2, inbound), (1, not_done), (3, deleted), (0, footer), (4, empty)):
         codes[np.asarray(rows, dtype=bool)] = code
     out["_reason"] = pd.Categorical.from_codes(codes, reasons)
-    mapped = _with_malformed(out, frame, path)
+    mapped = _with_malformed(out, frame, path, _key_read(table, read), tm.strip)
     mapped.attrs["delimiter"] = frame.attrs.get("delimiter")  # evidence for `parse.decimal_for`
     # the reader's warnings, for the load, and the tasks' (`_task_work`)
     mapped.attrs["warnings"] = [*frame.attrs.get("warnings", ()), *notes]
@@ -1863,25 +1865,57 @@ def _check_required(
             )
 
 
-def _with_malformed(out: pd.DataFrame, frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Rows the CSV reader skipped (wrong number of fields) come back as set-aside rows."""
+def _with_malformed(
+    out: pd.DataFrame,
+    frame: pd.DataFrame,
+    path: Path,
+    key: tuple[str, str] | None,
+    strip: dict[str, str],
+) -> pd.DataFrame:
+    """Rows the CSV reader skipped (wrong number of fields) come back as set-aside rows, with
+    the record's id where their text shows it (`_malformed_ids`; `key`: our id column and the
+    header it is read from), `strip`ped as the other rows' ids are."""
     bad = frame.attrs.get("malformed_rows") or []
     if not bad:
         return out
     last = int(frame["_row"].max()) if len(frame) else 1
     rows = [n if n is not None else -1 for n, _ in bad]
+    reasons = [
+        fileio.malformed_reason(t, trailing=n > last) for n, (_, t) in zip(rows, bad, strict=True)
+    ]
     extra = pd.DataFrame(
         {
             "_file": pd.Categorical([path.name] * len(rows), categories=[path.name]),
             "_row": rows,
-            "_reason": [
-                fileio.malformed_reason(t, trailing=n > last)
-                for n, (_, t) in zip(rows, bad, strict=True)
-            ],
+            "_reason": reasons,
             "_text": [t[:200] for _, t in bad],
         }
     )
+    if key is not None:
+        records = [r not in (REPORT_FOOTER, EMPTY_ROW) for r in reasons]
+        texts = [t if record else None for record, (_, t) in zip(records, bad, strict=True)]
+        ids = pd.Series(_malformed_ids(texts, frame, key[1]), dtype="string")
+        extra[key[0]] = _strip_pattern(ids, strip[key[0]]) if key[0] in strip else ids
     return pd.concat(_same_categories([out, extra]), ignore_index=True)
+
+
+def _malformed_ids(texts: list[str | None], frame: pd.DataFrame, header: str) -> list:
+    """The id in each malformed row's text (None: not looked at), read from the place of its
+    `header` in the file (`fileio.leading_values`). A record whose row is set aside for its
+    shape is in the export all the same: the deals and events naming it are kept, as those of
+    a record set aside for an unreadable cell are (`validate._unloaded`), not set aside as
+    `unknown <id>`; a report footer or an empty row names no record."""
+    columns = [c for c in frame.columns if c not in _READER_META]
+    if header not in columns:  # not a column as read (nothing to place it by): no id
+        return [None] * len(texts)
+    delimiter = frame.attrs.get("delimiter", ",")
+    return fileio.leading_values(texts, delimiter, columns.index(header), frame[header])
+
+
+def _key_read(table: str, read: dict[str, str]) -> tuple[str, str] | None:
+    """The table's id column and the header it is read from, when it is read from one."""
+    key = PRIMARY_KEYS.get(table)
+    return (key, read[key]) if key in read else None
 
 
 @on_uniques
