@@ -59,6 +59,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from smk.checks import checked_tables
 from smk.io.parse import listed as listed_names
 from smk.outputs import counted
+from smk.presentation import share_text
 
 #: Figure size of a single plot (inches); notebooks keep it fixed so pages look alike.
 FIGSIZE = (8, 4.5)
@@ -964,7 +965,7 @@ def segment_profiles_heatmap(
         for j, col in enumerate(columns):
             v = values.iat[i, j]
             share = "share" in col or "rate" in col or col.startswith("channel_")
-            text = "" if pd.isna(v) else (f"{v:.0%}" if share else f"{v:,.0f}")
+            text = "" if pd.isna(v) else (share_text(v) if share else f"{v:,.0f}")
             ax.text(
                 j,
                 i,

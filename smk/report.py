@@ -1842,7 +1842,7 @@ def run_report(
                         _keep_failed, out=out, month=the_month, publication=publication
                     ),
                     rerun["read_options"],
-                    own_fit=bool(other_previous),
+                    own_fit=other_previous_refit(the_month, previous_other),
                 )
             changed = export_changed(cache)  # the pages show the export as it was loaded
             if changed is not None:
@@ -2986,7 +2986,7 @@ def _execute_all(
     quiet,
     keep_failed,
     read_options=None,
-    own_fit=False,
+    own_fit: str | None = None,
 ) -> list[NotebookRun]:
     staging.mkdir(parents=True)
     runs = []
@@ -3005,6 +3005,8 @@ def _execute_all(
         own = READS_PREVIOUS.get(notebook_name(nb), (None, None))[1]
         if own_fit and own in declared:  # the previous month came from another export
             parameters[own] = True
+            if REFIT_REASON_PARAMETER in declared:  # and the page says so
+                parameters[REFIT_REASON_PARAMETER] = own_fit
         if READ_OPTIONS_PARAMETER in declared:  # the cache is read as it is; a re-run needs them
             parameters[READ_OPTIONS_PARAMETER] = dict(read_options or {})
         elif read_options:
@@ -3225,6 +3227,9 @@ PREVIOUS_METRICS = "metrics.json"
 #: The previous month's file a notebook reads, unless the setting named is true: segmentation
 #: assigns the accounts to last month's saved model (`smk.segmentation.MODEL_FILE`).
 READS_PREVIOUS = {"segmentation": ("segmentation-model.joblib", "refit")}
+#: The parameter in which a notebook of `READS_PREVIOUS` that declares it is told why the run
+#: set its setting (`other_previous_refit`), for its page to say.
+REFIT_REASON_PARAMETER = "refit_reason"
 #: How the reports index and the log name such files.
 _READ_AS = {PREVIOUS_METRICS: "key figures", "segmentation-model.joblib": "segmentation model"}
 
@@ -3656,9 +3661,25 @@ def other_previous_text(month: Month, pages: dict[str, dict], running: list[str]
         else ""
     )
     return (
-        f"{month.previous} was published from another export ({_sources(pages)}: fewer than "
-        f"half of its contacts are in this one), so {month}'s key figures are not compared with "
-        f"it{model}; does --out hold another export's reports?"
+        f"{_other_export_text(month.previous, pages)}, so {month}'s key figures are not "
+        f"compared with it{model}; does --out hold another export's reports?"
+    )
+
+
+def other_previous_refit(month: Month, pages: dict[str, dict]) -> str | None:
+    """Why the run sets the setting of `READS_PREVIOUS` (refit) when the previous month's
+    `pages` came from another export, for the page to say (`REFIT_REASON_PARAMETER`); None
+    when they did not (no `pages`)."""
+    if not pages:
+        return None
+    return f"{_other_export_text(month.previous, pages)}, so smk report does not use its model"
+
+
+def _other_export_text(month: Month, pages: dict[str, dict]) -> str:
+    """That `month`'s published `pages` came from another export, and how that is told."""
+    return (
+        f"{month} was published from another export ({_sources(pages)}: fewer than half of "
+        "its contacts are in this one)"
     )
 
 
@@ -3667,10 +3688,7 @@ def _replaced_text(month: Month, others: dict[str, dict], replaced: set[str]) ->
     export: which of them it replaces, which it keeps."""
     gone = [n for n in others if n in replaced]
     kept = [n for n in others if n not in replaced]
-    text = (
-        f"{month} was published from another export ({_sources(others)}: fewer than half of "
-        f"its contacts are in this one)"
-    )
+    text = _other_export_text(month, others)
     if gone:
         text += f"; this run replaces its pages {', '.join(gone)}"
     if kept:

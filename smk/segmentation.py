@@ -180,6 +180,8 @@ SELECTION_SAMPLE = 20_000
 #: fit stop at a poorer optimum: with 3 starts one seed's 4 segments scored worse than 5 and
 #: "auto" chose 5, where every other seed chose 4.
 MIXTURE_STARTS = 10
+#: Starts of each k-means fit (`method="kmeans"`; the best kept).
+KMEANS_STARTS = 4
 
 #: Persona naming: size band by the segment's median employees (upper bound exclusive).
 SIZE_BANDS: tuple[tuple[float, str], ...] = (
@@ -733,7 +735,8 @@ def used_features(features: pd.DataFrame, groups: Mapping[str, dict] | None = No
     return features[[c for group in resolved.values() for c in group["columns"]]]
 
 
-#: `feature_summary`'s columns: `DataFrame.describe`'s statistics in a reader's words.
+#: `feature_summary`'s columns of a numeric feature: `DataFrame.describe`'s statistics in a
+#: reader's words.
 FEATURE_SUMMARY = {
     "count": "accounts",
     "mean": "mean",
@@ -744,15 +747,43 @@ FEATURE_SUMMARY = {
     "75%": "p75",
     "max": "highest",
 }
+#: `feature_summary`'s columns of a text feature (industry, country), which has no mean or
+#: quartiles: how many distinct values, the most common one and its share of all accounts.
+CATEGORY_SUMMARY = ("distinct_values", "top_value", "top_value_share")
 
 
 @checked_tables
 def feature_summary(features: pd.DataFrame) -> pd.DataFrame:
-    """One row per feature of `features` (`used_features`): how many accounts have a value,
-    their mean, spread (standard deviation), lowest, quartiles and highest value, under the
-    names of `FEATURE_SUMMARY` (the page's table; `describe()` named them count, std, 25%)."""
-    summary = features.describe().T.rename(columns=FEATURE_SUMMARY)
-    return summary[list(FEATURE_SUMMARY.values())].rename_axis("feature")
+    """One row per feature of `features` (`used_features`), in its order: how many accounts
+    have a value and the share that have none (missing_share); for a numeric feature its mean,
+    spread (standard deviation), lowest, quartiles and highest value, under the names of
+    `FEATURE_SUMMARY` (`describe()` named them count, std, 25%); for a text feature (industry,
+    country) the columns of `CATEGORY_SUMMARY`: how many distinct values it has as the export
+    writes them (as the segmenter tells them apart), the most common (ties: the first in sort
+    order) and its share of all the accounts, those without a value included."""
+    numeric = [c for c, values in features.items() if pd.api.types.is_numeric_dtype(values)]
+    described = features[numeric].describe().T if numeric else pd.DataFrame(columns=FEATURE_SUMMARY)
+    stats = described.rename(columns=FEATURE_SUMMARY).drop(columns="accounts")
+    text = [_category_summary(features[c]) for c in features.columns if c not in numeric]
+    summary = pd.DataFrame(
+        {"accounts": features.notna().sum(), "missing_share": features.isna().mean()},
+        index=features.columns,
+    )
+    summary = summary.join(stats.astype("float64"))
+    summary = summary.join(pd.DataFrame(text, columns=list(CATEGORY_SUMMARY)))
+    kinds = {"accounts": "int64", "distinct_values": "Int64", "top_value": "string"}
+    kinds |= {"top_value_share": "float64"}
+    return summary.astype(kinds).rename_axis("feature")
+
+
+def _category_summary(values: pd.Series) -> pd.Series:
+    """A text feature's row of `CATEGORY_SUMMARY` (`feature_summary`), named by the feature."""
+    counts = values.dropna().value_counts().rename("n").rename_axis("value").reset_index()
+    counts = counts.sort_values(["n", "value"], ascending=[False, True])
+    top = counts.iloc[0] if len(counts) else {"value": pd.NA, "n": np.nan}
+    share = top["n"] / len(values) if len(values) else np.nan
+    row = (len(counts), top["value"], share)
+    return pd.Series(row, index=list(CATEGORY_SUMMARY), name=values.name)
 
 
 def features_text(groups: Mapping[str, dict] | None = None) -> str:
@@ -1339,7 +1370,7 @@ class AccountSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
                 n_init=MIXTURE_STARTS,
                 random_state=seed,
             )
-        return KMeans(n_clusters=k, n_init=4, random_state=seed)
+        return KMeans(n_clusters=k, n_init=KMEANS_STARTS, random_state=seed)
 
     def _fit_model(self, k: int, data: tuple, seed: int):
         X, C, Z = data
@@ -2064,6 +2095,7 @@ def segment_accounts(
     output_dir: str | Path,
     *,
     refit: bool = False,
+    refit_reason: str = "",
     model_path: str | Path | None = None,
     n_segments: int | str = "auto",
     method: str = "gmm",
@@ -2090,6 +2122,8 @@ def segment_accounts(
     new as perhaps renamed), and `missing_features`, `new_features` and `unseen_values` hold them. The model
     used is saved to `output_dir/MODEL_FILE` with this month's assignments, for next month. `month`
     is the report month: a `periods.Month` or its 'YYYY-MM' label (`periods.parse_month`).
+    With `refit`, the note says why by `refit_reason` ("refit was asked for" when it is empty;
+    `smk report` gives one when the previous month came from another export).
     """
     month = _month(month)
     refit = check_bool("refit", refit)  # `refit="false"` (papermill -p) was a refit
@@ -2104,7 +2138,9 @@ def segment_accounts(
     previous = Path(model_path) if model_path else previous_model_path(output_dir, month)
     pipelines = features.attrs.get("pipelines")  # `account_features`: None for all
     bundle, reason, changed = (
-        (None, "refit was asked for", "") if refit else _reusable(previous, given, month, pipelines)
+        (None, refit_reason or "refit was asked for", "")
+        if refit
+        else _reusable(previous, given, month, pipelines)
     )
     if bundle is not None:
         run = _assigned(bundle, features)
@@ -2376,10 +2412,12 @@ def name_personas(
     "accounts of unknown industry" when that many have none, else "mixed industries" (every
     share of all the segment's accounts, `persona_profiles`: a segment of 29 Retail accounts
     and 249 without an industry is no Retail segment); prefixed "High-value" when its share of
-    revenue is at least `high_value_ratio` times its share of accounts. Names that would repeat
-    get the top channel ("via referral"), then the segment number.
+    revenue is at least `high_value_ratio` times its share of accounts (`_high_value`: not
+    when another segment's revenue is unknown). Names that would repeat get the top channel
+    ("via referral"), then the segment number.
     """
-    names = []
+    lacking = "deals_won_without_amount" in profiles  # a table without it: all revenue known
+    names, unknown = [], set(unknown_revenue_segments(profiles) if lacking else [])
     for row in profiles.itertuples(index=False):
         ranked = [
             (row.typical_industry, row.industry_share),
@@ -2392,10 +2430,7 @@ def name_personas(
         else:
             industry = "mixed industries"
         name = f"{row.size_band}: {industry}"
-        if (
-            row.share_of_accounts > 0
-            and row.share_of_revenue >= high_value_ratio * row.share_of_accounts
-        ):
+        if _high_value(row, unknown, high_value_ratio):
             name = f"High-value {name[0].lower()}{name[1:]}"
         names.append(name)
     names = pd.Series(names, index=profiles.index, dtype="object")
@@ -2405,6 +2440,16 @@ def name_personas(
     dup = names.duplicated(keep=False)
     names[dup] = names[dup] + " (segment " + profiles.loc[dup, "segment"].astype(str) + ")"
     return names.astype("string")
+
+
+def _high_value(row, unknown: set, ratio: float = HIGH_VALUE_RATIO) -> bool:
+    """Whether the segment of a `persona_profiles` row provably brings at least `ratio` times
+    its share of accounts in won revenue: not when a segment other than its own is among
+    `unknown` (`unknown_revenue_segments`), as `top_segment` reasons: such a deal may be worth
+    any sum, which lowers this segment's share; its own such deals only raise it."""
+    if unknown - {row.segment} or not row.share_of_accounts > 0:
+        return False
+    return bool(row.share_of_revenue >= ratio * row.share_of_accounts)
 
 
 def _naming_values(ranked: Sequence[tuple], share: float = INDUSTRY_NAME_SHARE) -> list[tuple]:
@@ -2503,10 +2548,11 @@ def persona_lines(profiles: pd.DataFrame) -> list[str]:
     without contacts says so ("no contacts") instead of printing a share of nothing as nan%;
     an export without deals, or a segment none of whose won deals has an amount, "won revenue
     unknown"; a segment some of whose won deals have none, its share of the known won revenue
-    and how many it leaves out. A last line says how many customers the median days to
+    and how many it leaves out; when any segment has such deals, every share is "of known won
+    revenue" (what the others won is then not all the revenue won). A last line says how many customers the median days to
     customer leaves out as dated before their contact was created (`persona_profiles`), if
     any."""
-    lines = []
+    lines, known_only = [], bool(unknown_revenue_segments(profiles))
     for row in profiles.itertuples(index=False):
         plural = "" if row.accounts == 1 else "s"
         converted = (
@@ -2516,7 +2562,8 @@ def persona_lines(profiles: pd.DataFrame) -> list[str]:
         )
         lines.append(
             f"segment {row.segment}: {row.persona} | {row.accounts} account{plural}, "
-            f"{_revenue_words(row.share_of_revenue, row.deals_won_without_amount)}, {converted}"
+            f"{_revenue_words(row.share_of_revenue, row.deals_won_without_amount, known_only)}, "
+            f"{converted}"
         )
     if before := int(profiles["customers_before_created"].sum()):
         lines.append(
@@ -2526,17 +2573,15 @@ def persona_lines(profiles: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _revenue_words(share: float, lacking) -> str:
+def _revenue_words(share: float, lacking, known_only: bool = False) -> str:
     """A segment's share of won revenue in words: "won revenue unknown" where it is, "12.0% of
-    known won revenue (2 won deals without an amount)" where it is only partly known."""
+    known won revenue (2 won deals without an amount)" where it is only partly known, and "of
+    known won revenue" too when another segment's is (`known_only`)."""
     if pd.isna(share):
         return "won revenue unknown"
-    if pd.isna(lacking) or not lacking:
-        return f"{share:.1%} of won revenue"
-    n = int(lacking)
-    return (
-        f"{share:.1%} of known won revenue ({n} won deal{'' if n == 1 else 's'} without an amount)"
-    )
+    n = 0 if pd.isna(lacking) else int(lacking)
+    words = f"{share:.1%} of {'known ' if known_only or n else ''}won revenue"
+    return f"{words} ({n} won deal{'' if n == 1 else 's'} without an amount)" if n else words
 
 
 # ============================================================================ cuts for other views

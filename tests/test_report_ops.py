@@ -475,6 +475,8 @@ def test_a_month_of_another_export_is_not_compared_with_and_its_replacement_is_t
     # September (tiles and segmentation model) and replaced its October without a word
     out = tmp_path / "reports"
     _archive(tmp_path)
+    refits = "seed: int = 0\nrefit: bool = False\nrefit_reason: str = ''"  # told why it refits
+    _notebooks(tmp_path, SEGMENTS, "02_segmentation", refits)
     client = tmp_path / "client-b"
     synth = ["synth", "--contacts", "200", "--format", "salesforce", "--out", str(client)]
     assert main(synth) == 0
@@ -493,6 +495,10 @@ def test_a_month_of_another_export_is_not_compared_with_and_its_replacement_is_t
     assert "vs previous month" not in _tile(out, "2026-10")
     segments = nbformat.read(out / "2026-10" / "02_segmentation.ipynb", as_version=4)
     assert segments.metadata["papermill"]["parameters"]["refit"] is True
+    assert segments.metadata["papermill"]["parameters"]["refit_reason"] == (
+        "2026-09 was published from another export (hubspot: fewer than half of its contacts "
+        "are in this one), so smk report does not use its model"
+    )
     manifest = json.loads((out / "2026-10" / "manifest.json").read_text())
     assert manifest[COMPARED_WITH] == {"month": "2026-09", "files": {}}  # it read nothing
     sample = manifest["pages"]["tiles"][EXPORT_CONTACTS]
