@@ -197,6 +197,25 @@ def quoted_few(values: list, few: int = 3) -> str:
     return shown + (f", ... ({len(values)} in all)" if len(values) > few else "")
 
 
+def unmatched_text(
+    where: str,
+    unmatched: list,
+    total: int,
+    part: tuple[str, str],
+    missing: str,
+    effect: str,
+    few: int = 3,
+) -> str:
+    """A warning that the entries `unmatched` of the setting `where` (of `total`; `part` their
+    name, one and many: ("key", "keys")) name no `missing` ("owner in the export"), so that
+    they do nothing: `effect`, in which "{them}" stands for them ("no owner is put in a team by
+    {them}")."""
+    names, them = ("names", "it") if len(unmatched) == 1 else ("name", "them")
+    parts = f"its only {part[0]}" if total == 1 else f"{len(unmatched)} of its {total} {part[1]}"
+    shown = quoted_few(unmatched, few)
+    return f"{where}: {parts} {names} no {missing} ({shown}), so {effect.replace('{them}', them)}"
+
+
 def over_period(tile: dict, month: Month | str, months: int | None = None) -> dict:
     """`tile` with the period its figure covers, for a figure over another period than the
     report `month`: `period` ("12 months to Oct 2026", `months` calendar months up to the

@@ -81,10 +81,10 @@ from smk.outputs import (
     mask_emails,
     may_hold_email,
     neutralised,
-    quoted_few,
     read_metrics,
     read_metrics_file,
     terminal_safe,
+    unmatched_text,
     write_metrics,
 )
 from smk.periods import Month, is_gap_text, month_coverage, resolve_month
@@ -2612,13 +2612,9 @@ def channel_group_warnings(crm: CRM, chosen: list[Path], settings: dict) -> list
 
 def _unknown_owners_text(where: str, unknown: list[str], total: int, few: int = 3) -> str:
     """`team_owner_warnings`' text for the owner keys `unknown` of the setting `where`."""
-    shown = quoted_few(unknown, few)
-    names, them = ("names", "it") if len(unknown) == 1 else ("name", "them")
-    keys = "its only key" if total == 1 else f"{len(unknown)} of its {total} keys"
-    return (
-        f"{where}: {keys} {names} no owner in the export ({shown}), "
-        f"so no owner is put in a team by {them} (owners not listed count as 'other'); check "
-        "the owner ids"
+    effect = "no owner is put in a team by {them} (owners not listed count as 'other'); check the owner ids"
+    return unmatched_text(
+        where, unknown, total, ("key", "keys"), "owner in the export", effect, few
     )
 
 

@@ -36,7 +36,7 @@ from smk.errors import NoDataError
 from smk.funnel import STAGE_DATE_COLUMNS, stage_entry_dates
 from smk.io.parse import arrow_text
 from smk.model import CRM, TOUCH_TYPES, order_touches
-from smk.outputs import counted, quoted_few
+from smk.outputs import counted, unmatched_text
 from smk.periods import Month, as_of_time, data_span, is_date_only, names_no_day
 from smk.presentation import markdown_text
 from smk.sla import base_currencies, deal_amounts
@@ -738,14 +738,12 @@ def unmatched_groups_text(
     """The warning for the entries `unmatched` of the `channel_groups` setting `where` (of
     `total` entries) that name none of `channels` (`match_channel_groups`): a channel written
     otherwise than smk names it would silently form no group. It says which channels there are."""
-    shown = quoted_few(unmatched, few)
-    names, them = ("names", "it") if len(unmatched) == 1 else ("name", "them")
-    entries = "its only entry" if total == 1 else f"{len(unmatched)} of its {total} entries"
-    return (
-        f"{where}: {entries} {names} no channel of the journeys ({shown}), so no touch is put "
-        f"in a group by {them} (channels not listed keep their own name); the channels are "
-        f"{', '.join(sorted(channels))}"
+    effect = (
+        "no touch is put in a group by {them} (channels not listed keep their own name); the "
+        f"channels are {', '.join(sorted(channels))}"
     )
+    part = ("entry", "entries")
+    return unmatched_text(where, unmatched, total, part, "channel of the journeys", effect, few)
 
 
 def grouped_channels(
