@@ -190,7 +190,7 @@ def describe_charts() -> None:
     `%config InlineBackend.figure_formats` says, before or after this call): it holds however
     the figure is shown (``plt.show()``, a figure left at the end of a cell).
 
-    The first chart with labels no installed font can draw has the page's note of them above
+    The first chart with labels its fonts cannot draw has the page's note of them above
     it (`_note_undrawable`), and matplotlib's warning of each such character is not shown."""
     from IPython import get_ipython
     from matplotlib.figure import Figure
