@@ -288,6 +288,23 @@ def test_first_touch_campaign_is_cut_off_at_each_deals_own_creation():
         assert got == {"A": "spring", "B": "(no campaign)"}
 
 
+def _won_deal_per_country(countries: list) -> CRM:
+    """A CRM of one account per country of `countries` (d0 of a0, ...), each with a deal won
+    in October 2026."""
+    accounts = _table(
+        "accounts", [{"account_id": f"a{i}", "country": c} for i, c in enumerate(countries)]
+    )
+    closed = {"created_at": "2026-09-01", "closed_at": "2026-10-01", "is_closed": True}
+    deals = _table(
+        "deals",
+        [
+            {**closed, "deal_id": f"d{i}", "account_id": f"a{i}", "is_won": True, "amount": 1.0}
+            for i in range(len(countries))
+        ],
+    )
+    return CRM(accounts=accounts, deals=deals)
+
+
 def test_regions_read_countries_as_crms_write_them_and_other_names_its_countries():
     """HubSpot keeps countries as typed and Salesforce may write ISO codes: matched exactly,
     "germany", "Deutschland", "UK" or "USA" were "Other", and "Other" (78% of won revenue on a
@@ -300,18 +317,7 @@ def test_regions_read_countries_as_crms_write_them_and_other_names_its_countries
         "other": ("Japan", "Japan", "japan", "Brazil", "Brazil", "Poland", "Chile", "Narnia"),
     }
     countries = [c for names in written.values() for c in names] + [None]
-    accounts = _table(
-        "accounts", [{"account_id": f"a{i}", "country": c} for i, c in enumerate(countries)]
-    )
-    closed = {"created_at": "2026-09-01", "closed_at": "2026-10-01", "is_closed": True}
-    deals = _table(
-        "deals",
-        [
-            {**closed, "deal_id": f"d{i}", "account_id": f"a{i}", "is_won": True, "amount": 1.0}
-            for i in range(len(countries))
-        ],
-    )
-    mix = scorecard.mix_deals(CRM(accounts=accounts, deals=deals), "2026-10")
+    mix = scorecard.mix_deals(_won_deal_per_country(countries), "2026-10")
     got = dict(zip(mix["deal_id"], mix["region"], strict=True))
     expected = [r if r != "other" else "Other" for r, names in written.items() for _ in names]
     assert [got[f"d{i}"] for i in range(len(countries) - 1)] == expected
@@ -338,18 +344,7 @@ def test_the_pooled_region_is_one_stable_value_and_placeholders_are_no_country()
     typed as a country were listed as countries ("Other (Other, Unknown and 1 more)")."""
     placeholders = ["Unknown", "other", "n/a", "N/A", "-", "none", " NOT SPECIFIED ", "", None]
     countries = ["Japan", "Brazil", "Brazil", "Germany", *placeholders]
-    accounts = _table(
-        "accounts", [{"account_id": f"a{i}", "country": c} for i, c in enumerate(countries)]
-    )
-    closed = {"created_at": "2026-09-01", "closed_at": "2026-10-01", "is_closed": True}
-    deals = _table(
-        "deals",
-        [
-            {**closed, "deal_id": f"d{i}", "account_id": f"a{i}", "is_won": True, "amount": 1.0}
-            for i in range(len(countries))
-        ],
-    )
-    crm = CRM(accounts=accounts, deals=deals)
+    crm = _won_deal_per_country(countries)
     region = scorecard.mix_deals(crm, "2026-10")["region"].tolist()
     assert region == ["Other", "Other", "Other", "DACH"] + ["(unknown)"] * len(placeholders)
     mix = scorecard.marketing_mix(crm, "2026-10").set_index(["dimension", "value"])
