@@ -26,7 +26,9 @@ Marketing exposure and true conversion probability. Each contact has a latent en
 ``e ~ N(0, 1)``. It is exposed to channel c with probability
 ``sigmoid(logit(exposure_c) + affinity[segment, c] + engagement_slope_c * e)`` (at least one
 channel), and receives ``1 + Poisson(extra_touches_c * exp(engagement_touch_slope * e))``
-touchpoints from each exposed channel. Engagement drives exposure to several channels at once,
+touchpoints from each exposed channel, spread over its touching window (up to its conversion,
+or `touch_window` days after creation); touches after the export's cut-off are not in it, as
+in a real export. Engagement drives exposure to several channels at once,
 so raw "converters saw more of channel c" comparisons are confounded by the other channels'
 lifts, as in real data. The true conversion probability is::
 
@@ -971,8 +973,10 @@ class _Builder:
         )
         t0 = self.created - pre
         cust = self.latent["customer"]
+        # the window a contact is touched in runs past the cut-off like any life in the CRM;
+        # touches after the cut-off are dropped below, not squeezed into the days before it
+        # (which gave the last month's leads more touches than their design)
         horizon = np.where(cust >= 0, cust, self.created + _delay(rng, P, "touch_window", n))
-        horizon = np.minimum(horizon, self.cutoff)
         span = np.maximum(1, horizon - t0)
         t = t0[ci] + 1 + np.floor(rng.random(total) * span[ci]).astype("int64")
         t = np.minimum(t, np.maximum(horizon[ci], t0[ci] + 1))
@@ -982,6 +986,7 @@ class _Builder:
         firsts = block_start[flat > 0]
         owner = np.repeat(np.arange(n, dtype="int64"), self.exposed.sum(axis=1))
         visible_by = np.minimum(self.created + int(P.exposure_visible_days * DAY) - 1, horizon)
+        visible_by = np.minimum(visible_by, self.cutoff)
         room = np.maximum(0, visible_by - t0)[owner]
         t[firsts] = t0[owner] + np.floor(rng.random(firsts.size) * (room + 1)).astype("int64")
         t[first_idx] = t0
@@ -1004,7 +1009,11 @@ class _Builder:
                 camp[m] = first + np.minimum((u[m] * k).astype("int64"), k - 1)
 
         self.origin_campaign = camp[first_idx]
-        order = np.argsort(t, kind="stable")
+        # ids for every drawn touch, so that the draws after this one do not change with how
+        # many fall after the cut-off; given in time order, as a CRM assigns them
+        ids = _ids("touchpoints", np.arange(total), rng)
+        seen = np.flatnonzero(t <= self.cutoff)
+        order = seen[np.argsort(t[seen], kind="stable")]
         self.tp = {
             "contact": ci[order],
             "time": t[order],
@@ -1013,7 +1022,7 @@ class _Builder:
             "campaign": camp[order],
         }
         self.touch_types, self.campaigns = types, campaigns
-        self.tp_ids = _ids("touchpoints", np.arange(total), rng)
+        self.tp_ids = ids[: order.size]
 
     # -- deals -----------------------------------------------------------------------------
     def deals(self) -> None:

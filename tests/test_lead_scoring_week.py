@@ -51,10 +51,19 @@ def _gap_warned(executed) -> bool:
     return GAP in executed.read_text()
 
 
-def test_the_lead_scoring_page_takes_a_sunday_to_thursday_teams_friday_as_no_gap(tmp_path):
+def _export_ending_late_on_wednesday(tmp_path):
+    """A synthetic export (the end of July 2026) whose last record is a touch late on
+    Wednesday 29 July in UTC, Thursday in Berlin: the last day of a Sunday-to-Thursday week."""
     export = tmp_path / "export"
     assert cli.main(["synth", "--contacts", "400", "--seed", "1", "--format", "canonical",
                      "--end", "2026-07-29", "--out", str(export)]) == 0  # fmt: skip
+    with (export / "touchpoints.csv").open("a", encoding="utf-8") as touches:
+        touches.write('"5999999999","3000000016","2026-07-29T22:30:00Z","referral",,"form"\n')
+    return export
+
+
+def test_the_lead_scoring_page_takes_a_sunday_to_thursday_teams_friday_as_no_gap(tmp_path):
+    export = _export_ending_late_on_wednesday(tmp_path)
     last = data_span(load(export))[1]  # late on Wednesday in UTC: Thursday in Berlin
     assert local_day(last, SLA(timezone="Europe/Berlin")).day_name() == "Thursday"
     # July 2026 ends on a Friday: for the page's default week (Monday to Friday, Berlin's
@@ -97,9 +106,7 @@ def test_a_week_refused_in_the_funnel_section_is_named_there_once():
 
 
 def test_a_sunday_to_thursday_week_in_the_funnel_section_is_no_gap_for_lead_scoring(tmp_path):
-    export = tmp_path / "export"
-    assert cli.main(["synth", "--contacts", "400", "--seed", "1", "--format", "canonical",
-                     "--end", "2026-07-29", "--out", str(export)]) == 0  # fmt: skip
+    export = _export_ending_late_on_wednesday(tmp_path)
     params = tmp_path / "params.yaml"
     week = {"notebooks": {"funnel_sla": {"weekmask": "Sun Mon Tue Wed Thu"}}}
     params.write_text(yaml.safe_dump(week))

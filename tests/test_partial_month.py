@@ -179,6 +179,8 @@ def published_partial(tmp_path_factory):
     on 2026-11-02, with the terminal's warnings."""
     base = tmp_path_factory.mktemp("partial")
     synthetic = synthesize(n_contacts=300, months=6, seed=3, end="2026-11-02")
+    touches = synthetic.crm.touchpoints  # the export's last record: late on 2 November, UTC
+    touches.loc[touches["occurred_at"].idxmax(), "occurred_at"] = pd.Timestamp("2026-11-02 23:20Z")
     write_export(synthetic, base / "data", mess=False)
     shutil.rmtree(base / "data" / "truth")
     said = {}

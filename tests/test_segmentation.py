@@ -882,35 +882,37 @@ def test_next_month_is_assigned_to_last_months_segments_with_a_drift_note(tmp_pa
 def test_the_segment_count_chart_shows_this_months_curve_not_the_saved_models(
     tmp_path, hubspot, monkeypatch
 ):
-    """Published 2026-09 then 2026-10, October's accounts are assigned to September's model:
-    the note said a fresh fit on October's data would choose 5 segments instead of 4, while
-    notebook 02's chart under it drew September's curve, titled "The data supports 4"."""
+    """Published one month then the next, the later month's accounts are assigned to the
+    earlier model: the note said a fresh fit on the later data would choose another number of
+    segments (5 instead of 4 on the sample of the day), while notebook 02's chart under it drew
+    the saved model's curve, titled "The data supports 4". On today's sample the case is
+    2026-07 then 2026-08 with one k-means start: the 5 segments of July against 3."""
     import matplotlib.pyplot as plt
     from test_segmentation_thin import FX, _cell, _run_cell
 
     from smk import plots
 
-    monkeypatch.setattr(sg, "MIXTURE_STARTS", 3)  # the starts then: the fits disagree on 4 or 5
-    september, october = Month("2026-09"), Month("2026-10")
+    monkeypatch.setattr(sg, "MIXTURE_STARTS", 1)  # the starts at which the fits disagree
+    before_month, month = Month("2026-07"), Month("2026-08")
     money = {"fx_rates": FX, "reporting_currency": "EUR"}  # as the notebook reads them
-    before = sg.account_features(hubspot, september.end, **money)
-    sg.segment_accounts(before, september, tmp_path / "2026-09")
-    now = sg.account_features(hubspot, october.end, **money)
-    run = sg.segment_accounts(now, october, tmp_path / "2026-10")
+    before = sg.account_features(hubspot, before_month.end, **money)
+    sg.segment_accounts(before, before_month, tmp_path / "2026-07")
+    now = sg.account_features(hubspot, month.end, **money)
+    run = sg.segment_accounts(now, month, tmp_path / "2026-08")
     used, fresh = run.model, sg.AccountSegmenter(random_state=0).fit(now)
-    assert not run.fitted and run.model_month == "2026-09"
-    assert (used.n_segments_, fresh.n_segments_) == (4, 5)  # the case: they disagree
-    assert "would choose 5 segments instead of 4" in run.note
-    assert "consider refitting" not in run.note  # a better 4-segment fit beats the 5
+    assert not run.fitted and run.model_month == "2026-07"
+    assert (used.n_segments_, fresh.n_segments_) == (5, 3)  # the case: they disagree
+    assert "would choose 3 segments instead of 5" in run.note
+    assert "consider refitting" not in run.note  # a better 5-segment fit beats the 3
     plt.close("all")
     _run_cell(_cell("segment_selection"), {"seg": sg, "plots": plots, "run": run, "model": used})
     ax = plt.gcf().axes[0]
     bic = ax.lines[0].get_ydata()  # the BIC curve drawn
-    np.testing.assert_allclose(bic, fresh.selection_["bic"])  # October's, not September's
+    np.testing.assert_allclose(bic, fresh.selection_["bic"])  # August's, not July's
     assert not np.allclose(bic, used.selection_["bic"])
-    assert ax.lines[-1].get_xdata()[0] == 5  # the number marked is the one October supports
+    assert ax.lines[-1].get_xdata()[0] == 3  # the number marked is the one August supports
     assert ax.get_title() == (
-        "How many segments? This month's data supports 5; the 4 segments of the 2026-09 model "
+        "How many segments? This month's data supports 3; the 5 segments of the 2026-07 model "
         "are used"
     )
     plt.close("all")

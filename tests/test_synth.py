@@ -164,6 +164,23 @@ def test_original_source_is_the_first_touch_and_touches_precede_the_cutoff(synth
     assert (tp["occurred_at"].dt.second == 0).all()
 
 
+def test_touches_of_a_contacts_first_two_weeks_do_not_grow_near_the_cutoff():
+    """A contact's touches are drawn over its whole touching window and those after the
+    cut-off dropped, not squeezed into the days before it: a lead created in the export's
+    last weeks has as many touches in its (fully observed) first two weeks as any other."""
+    s = synthesize(6000, seed=3)
+    c = s.crm.contacts.set_index("contact_id")
+    tp = s.crm.touchpoints
+    age = tp["occurred_at"] - tp["contact_id"].map(c["created_at"])
+    first_two_weeks = tp[(age >= pd.Timedelta(0)) & (age < pd.Timedelta(days=14))]
+    touches = first_two_weeks.groupby("contact_id").size().reindex(c.index, fill_value=0)
+    days_left = (s.end - c["created_at"]).dt.days
+    late = touches[(days_left >= 14) & (days_left < 60)].mean()
+    earlier = touches[days_left >= 120].mean()
+    assert late == pytest.approx(earlier, rel=0.1)
+    assert (tp["occurred_at"] <= s.end).all()
+
+
 def test_first_activity_follows_the_mql_and_slow_owners_are_slower(synth):
     truth = synth.truth["contacts"]
     worked = truth["first_sales_activity_at"].notna() & truth["became_mql_at"].notna()
