@@ -56,7 +56,7 @@ NO_COUNTRY = frozenset(
 def no_country(country: pd.Series) -> pd.Series:
     """Mask of the values of `country` that name no country: missing, blank, a null marker
     (`blank`) or a placeholder of `NO_COUNTRY` ("Unknown", "Other", "-"), in any case. A
-    picklist's industry is read the same way (`smk.segmentation.persona_profiles`)."""
+    picklist's industry is read the same way (`smk.segmentation.category_values`)."""
     words = country.dropna().unique()
     placeholder = {c for c in words if country_key(str(c)) in NO_COUNTRY}
     return blank(country) | country.isin(placeholder)

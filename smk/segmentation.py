@@ -573,6 +573,45 @@ def customer_value_summary(
 
 
 # ============================================================================ account features
+#: How a category feature's values are read as one in any spelling (`category_values`; the
+#: levels `FeatureEncoder` learns): a country by `smk.countries.country_key` ("DE",
+#: "Deutschland" and "Germany": germany), any other text (an industry) by its words
+#: (`smk.io.parse.plain_words`: "COMPUTER_SOFTWARE" and "Computer Software": computer software).
+CATEGORY_KEYS: dict[str, Callable[[str], str]] = {"country": country_key}
+
+
+def category_key(column: str) -> Callable[[str], str]:
+    """The key the values of the category feature `column` are read by (`CATEGORY_KEYS`;
+    `plain_words` for a column it does not name)."""
+    return CATEGORY_KEYS.get(column, plain_words)
+
+
+def category_values(values: pd.Series, column: str) -> pd.Series:
+    """`values` (the accounts' `column`, an industry or country, as the export writes it) with
+    one value per key (`category_key`): each as the spelling of its key that most of them write
+    (ties: the first in sort order), so that "DE", "Deutschland" and "Germany" are one country
+    and "COMPUTER_SOFTWARE" and "Computer Software" one industry. Missing where a value is, is
+    a placeholder ("Unknown", "Other", "-": `smk.countries.no_country`, as the marketing mix
+    reads a country) or has no words. The spelling shown may change from month to month; the
+    key does not, and it is what a segmentation model learns (`FeatureEncoder`)."""
+    text = values.astype("string")
+    found = _keys(text, category_key(column))
+    pairs = pd.DataFrame({"key": found, "text": text}).dropna()
+    counts = pairs.value_counts().rename("n").reset_index()
+    counts = counts.sort_values(["key", "n", "text"], ascending=[True, False, True])
+    shown = counts.drop_duplicates("key").set_index("key")["text"]
+    return found.map(shown).astype("string")
+
+
+def _keys(values: pd.Series, key: Callable[[str], str]) -> pd.Series:
+    """Each of `values` (text) as its `key`; missing where a value is, is a placeholder
+    (`no_country`) or its key is empty."""
+    text = values.astype("string")
+    text = text.mask(no_country(text))
+    keys = {v: key(v) for v in text.dropna().unique()}
+    return text.map({v: k for v, k in keys.items() if k}).astype("string")
+
+
 @checked_tables
 def account_features(
     crm: CRM,
@@ -583,7 +622,8 @@ def account_features(
 ) -> pd.DataFrame:
     """One row per account (index account_id): firmographics and behaviour to segment on.
 
-    Firmographics: industry, country (text), log_employees, log_annual_revenue,
+    Firmographics: industry, country (text, one value in any spelling, a placeholder such as
+    "Unknown" missing: `category_values`), log_employees, log_annual_revenue,
     log_revenue_per_employee (missing where the CRM has no value).
     Behaviour, from the account's contacts, their touchpoints and deals before `as_of`:
     log_contacts, log_touches_per_contact, channel_<c> (share of touches per channel),
@@ -616,9 +656,10 @@ def account_features(
     if end is not None and "created_at" in acc:
         acc = acc[~(acc["created_at"] >= end).fillna(False).astype(bool)]
     acc = acc.drop_duplicates("account_id").set_index("account_id")
+    acc = acc.assign(**{c: category_values(acc[c], c) for c in ("industry", "country")})
     out = pd.DataFrame(index=pd.Index(acc.index.astype("string"), name="account_id"))
-    out["industry"] = acc["industry"].astype("string").to_numpy()
-    out["country"] = acc["country"].astype("string").to_numpy()
+    out["industry"] = acc["industry"].to_numpy()
+    out["country"] = acc["country"].to_numpy()
     emp = pd.to_numeric(acc["employees"], errors="coerce").astype("float64").to_numpy()
     rev = pd.to_numeric(acc["annual_revenue"], errors="coerce").astype("float64").to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -758,9 +799,10 @@ def feature_summary(features: pd.DataFrame) -> pd.DataFrame:
     have a value and the share that have none (missing_share); for a numeric feature its mean,
     spread (standard deviation), lowest, quartiles and highest value, under the names of
     `FEATURE_SUMMARY` (`describe()` named them count, std, 25%); for a text feature (industry,
-    country) the columns of `CATEGORY_SUMMARY`: how many distinct values it has as the export
-    writes them (as the segmenter tells them apart), the most common (ties: the first in sort
-    order) and its share of all the accounts, those without a value included."""
+    country) the columns of `CATEGORY_SUMMARY`: how many distinct values it has (in
+    `account_features`, one per value in any spelling, `category_values`: as the segmenter
+    tells them apart), the most common (ties: the first in sort order) and its share of all the
+    accounts, those without a value included."""
     numeric = [c for c, values in features.items() if pd.api.types.is_numeric_dtype(values)]
     described = features[numeric].describe().T if numeric else pd.DataFrame(columns=FEATURE_SUMMARY)
     stats = described.rename(columns=FEATURE_SUMMARY).drop(columns="accounts")
@@ -978,7 +1020,10 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     Numeric columns are standardised (missing values stay missing: the mixture model leaves
     them out of an account's likelihood; a value that is not a number is an error). Category
     columns are coded (`codes`: -1 for a missing or unknown value, which the mixture model
-    leaves out too) and one-hot encoded (`OneHotEncoder`). In the one-hot encoding an unknown
+    leaves out too) and one-hot encoded (`OneHotEncoder`), each value by its key
+    (`category_key`: one level for "DE", "Deutschland" and "Germany"), so that a model reused
+    next month keeps its levels when most accounts spell a value another way, and a
+    placeholder ("Unknown") as missing (`category_values`). In the one-hot encoding an unknown
     value (one the training data did not have) encodes as all zeros; a missing value is a
     category of its own, "(missing)", when the training data had missing values in that
     column (so k-means and the 2-D view can group the accounts whose industry is unknown),
@@ -997,6 +1042,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     groups_ : the resolved feature groups.
     feature_names_in_ : the columns of the training table.
     numeric_columns_, category_columns_ : the columns encoded, by kind.
+    category_keys_ : category column -> the key its values are read by (`category_key`).
     """
 
     def __init__(self, groups: Mapping[str, dict] | Sequence[str] | None = None):
@@ -1022,6 +1068,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         self.category_columns_ = [c for c, _ in cat]
         self.numeric_weights_ = np.array([w for _, w in num], dtype="float64")
         self.category_weights_ = np.array([w for _, w in cat], dtype="float64")
+        self.category_keys_ = {c: category_key(c) for c in self.category_columns_}
         self.scaler_ = StandardScaler()
         self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True)
         if num:
@@ -1045,8 +1092,11 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         _check_columns(X, needed, getattr(self, "feature_names_in_", needed), who)
 
     def _category_raw(self, X: pd.DataFrame) -> np.ndarray:
-        frame = X[self.category_columns_].astype("string").fillna("(missing)")
-        return frame.astype(object).to_numpy()
+        """The category columns of `X` as the keys of their values (`_keys`), "(missing)" for
+        none or a placeholder."""
+        keys = {c: _keys(X[c], key) for c, key in self.category_keys_.items()}
+        frame = pd.DataFrame(keys, index=X.index, columns=self.category_columns_)
+        return frame.fillna("(missing)").astype(object).to_numpy()
 
     def numeric(self, X: pd.DataFrame) -> np.ndarray:
         """Standardised numeric columns, NaN where missing."""
@@ -1685,7 +1735,8 @@ def load_segmenter(path: str | Path) -> dict:
     Raises `UnusableModelError` (a ValueError) when the file cannot be read (damaged, cut short
     by a partial copy, not a joblib file, not readable: `_unreadable`), does not hold a fitted `AccountSegmenter`, or was written by another
     model format or scikit-learn version (a pickled model is only safe with the version that
-    wrote it): refit instead.
+    wrote it), or learnt industries or countries as the export spelled them (an earlier smk:
+    `_spellings_apart`): refit instead.
     """
     import joblib
     import sklearn
@@ -1712,7 +1763,22 @@ def load_segmenter(path: str | Path) -> dict:
         raise UnusableModelError(
             path, f"holds no fitted segmentation model (found {type(model).__name__})"
         )
+    if spelled := _spellings_apart(model.encoder_):
+        raise UnusableModelError(
+            path,
+            f"was fitted by an earlier smk, which told the spellings of {spelled} apart: 'DE' "
+            "and 'Germany' were two countries, which this smk reads as one",
+        )
     return bundle
+
+
+def _spellings_apart(encoder: FeatureEncoder) -> str:
+    """The category columns of `encoder` ("industry and country") when it learnt their values
+    as the export spelled them (fitted before `FeatureEncoder` read them by `category_key`):
+    its levels cannot be told from this smk's, so the model is refitted; "" when it did not."""
+    if hasattr(encoder, "category_keys_") or not encoder.category_columns_:
+        return ""
+    return listed(encoder.category_columns_)
 
 
 def _unreadable(exc: BaseException) -> str:
@@ -1996,13 +2062,15 @@ def _learnt_columns(encoder: FeatureEncoder) -> list[str]:
 @checked_tables
 def unseen_values(model: AccountSegmenter, X: pd.DataFrame) -> pd.DataFrame:
     """Which accounts of `X` hold a category value `model` was not fitted on (an industry new
-    this month): True there, one column per category column the model uses, index of `X`. The
-    model reads such a value as unknown (`FeatureEncoder`); missing values are not counted."""
+    this month; in no spelling of one it was: `category_key`): True there, one column per
+    category column the model uses, index of `X`. The model reads such a value as unknown
+    (`FeatureEncoder`); missing values are not counted."""
     enc = model.encoder_
     levels = getattr(enc.onehot_, "categories_", [])
+    keys = enc._category_raw(X) if enc.category_columns_ else None
     seen = {
-        col: ~X[col].astype("string").isin(list(known)) & X[col].notna()
-        for col, known in zip(enc.category_columns_, levels, strict=True)
+        col: ~np.isin(keys[:, j], list(known)) & (keys[:, j] != "(missing)")
+        for j, (col, known) in enumerate(zip(enc.category_columns_, levels, strict=True))
     }
     return pd.DataFrame(seen, index=X.index, columns=enc.category_columns_).astype(bool)
 
@@ -2260,21 +2328,6 @@ def _contacts_with_segment(crm: CRM, assignments: pd.DataFrame, end) -> pd.DataF
     return c.merge(assignments[["account_id", "segment"]], on="account_id", how="inner")
 
 
-def _spelled(values: pd.Series, key: Callable[[str], str]) -> pd.Series:
-    """`values` (texts as the export writes them) each as the spelling of its `key` that most of
-    them write (ties: the first in sort order), so that one country or industry counts as one
-    value: "DE", "Deutschland" and "Germany" by `country_key`, "COMPUTER_SOFTWARE" and
-    "Computer Software" by `plain_words`. Missing where a value is, or has no words."""
-    text = values.astype("string")
-    keys = {v: key(v) for v in text.dropna().unique()}
-    found = text.map({v: k for v, k in keys.items() if k})
-    pairs = pd.DataFrame({"key": found, "text": text}).dropna()
-    counts = pairs.value_counts().rename("n").reset_index()
-    counts = counts.sort_values(["key", "n", "text"], ascending=[True, False, True])
-    shown = counts.drop_duplicates("key").set_index("key")["text"]
-    return found.map(shown).astype("string")
-
-
 def _top_value(
     values: pd.Series, segments: pd.Series, index: pd.Index, rank: int = 0
 ) -> tuple[pd.Series, pd.Series]:
@@ -2316,8 +2369,9 @@ def persona_profiles(
     out, as the funnel's velocity table leaves out dates out of order),
     customers_before_created (those left out), and channel_<c> (share of touches) for the
     heatmap. Industries and countries are
-    counted as one in any spelling (`_spelled`: "DE" and "Germany", "COMPUTER_SOFTWARE" and
-    "Computer Software") and shown as most accounts write them; every share is of all the
+    counted as one in any spelling, a placeholder as none (`category_values`: "DE" and
+    "Germany", "COMPUTER_SOFTWARE" and "Computer Software"; "Unknown") and shown as most
+    accounts write them; every share is of all the
     segment's accounts, those without a value included (the unknown_ shares). Money in one
     currency by `fx_rates` (see `rfm_table`). Won revenue sums
     the known amounts of the segment's won deals, as `rfm_summary` does: NaN (unknown, not 0)
@@ -2351,8 +2405,7 @@ def persona_profiles(
     prof["median_deal_size"] = won.groupby("segment")["amount"].median().reindex(prof.index)
 
     segment = acc["segment"]
-    # a placeholder ("Unknown", "Other", "-") is no value, as the marketing mix reads it
-    industry = _spelled(acc["industry"].mask(no_country(acc["industry"])), plain_words)
+    industry = category_values(acc["industry"], "industry")
     prof["typical_industry"], prof["industry_share"] = _top_value(industry, segment, prof.index)
     prof["second_industry"], prof["second_industry_share"] = _top_value(
         industry, segment, prof.index, rank=1
@@ -2362,7 +2415,7 @@ def persona_profiles(
     prof["median_employees"] = emp.groupby(acc["segment"]).median().reindex(prof.index)
     prof["size_band"] = [_size_band(v, size_bands) for v in prof["median_employees"]]
     prof["size_band"] = prof["size_band"].astype("string")
-    country = _spelled(acc["country"].mask(no_country(acc["country"])), country_key)
+    country = category_values(acc["country"], "country")
     prof["typical_country"], prof["country_share"] = _top_value(country, segment, prof.index)
     prof["unknown_country_share"] = _unknown_share(country, segment, prof.index)
 

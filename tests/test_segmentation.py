@@ -821,6 +821,45 @@ def test_persona_values_read_a_picklist_s_placeholder_as_no_value(hubspot, featu
     assert row["typical_country"] == "Spain"
 
 
+def test_the_segmenter_reads_every_spelling_of_one_country_or_industry_as_one(
+    hubspot, features, fitted
+):
+    # "Germany", "germany", "DE", "Deutschland" were four countries one-hot apart, and
+    # "Unknown" or "-" a country of its own, while the personas read them as one and as none
+    assignments = fitted.assign(features)
+    countries = ["Germany", "Germany", "DE", "Deutschland", "germany", "Unknown", "-"]
+    crm, mine = _one_segment_with(hubspot, assignments, "country", countries)
+    industries = ["Computer Software", "COMPUTER_SOFTWARE", "computer software", "Other"]
+    crm, _ = _one_segment_with(crm, assignments, "industry", industries)
+    table = sg.account_features(crm, "2026-11-01")
+    written = crm.accounts.loc[mine].set_index("account_id")
+    shown = table.loc[written.index]
+    none = written["country"].isin(["Unknown", "-"])
+    assert (shown.loc[~none, "country"] == "Germany").all()  # as most of them write it
+    assert shown.loc[none, "country"].isna().all()  # a placeholder is no country
+    software = written["industry"] != "Other"
+    assert (shown.loc[software, "industry"] == "Computer Software").all()
+    assert shown.loc[~software, "industry"].isna().all()
+    summary = sg.feature_summary(table[["industry", "country"]])
+    assert summary.loc["country", "distinct_values"] == hubspot.accounts["country"].nunique()
+    encoder = sg.FeatureEncoder(["industry", "country"]).fit(table)
+    codes = encoder.codes(table.loc[written.index])
+    assert len(set(codes[software.to_numpy(), 0])) == 1  # one level, one code
+    assert len(set(codes[~none.to_numpy(), 1])) == 1
+    assert (codes[none.to_numpy(), 1] == -1).all()  # missing, as a blank country is
+    assert encoder.n_levels()[1] == hubspot.accounts["country"].nunique() + 1  # "(missing)"
+
+
+def test_the_segmenter_reads_a_placeholder_everywhere_as_no_value(hubspot):
+    # every account's industry "Unknown": no account in the export has one, as with a blank
+    accounts = hubspot.accounts.assign(industry=pd.array(["Unknown"] * len(hubspot.accounts)))
+    table = sg.account_features(replace(hubspot, accounts=accounts), "2026-11-01")
+    assert table["industry"].isna().all()
+    assert sg.features_line(table).endswith(
+        "unknown, as no account in the export has one: industry"
+    )
+
+
 def test_segment_by_stage_and_channel_cut_the_funnel_by_segment(hubspot, features, fitted):
     assignments = fitted.assign(features)
     stages = sg.segment_by_stage(hubspot, assignments, "2026-11-01")
@@ -979,6 +1018,50 @@ def test_the_report_month_may_be_given_as_yyyy_mm(tmp_path, features):
         sg.segment_accounts(features, "October 2026", out)
     with pytest.raises(TypeError, match="month must be a periods.Month or a 'YYYY-MM' string"):
         sg.previous_model_path(out, 202610)
+
+
+def test_a_reused_model_keeps_its_countries_when_most_accounts_spell_them_another_way(
+    tmp_path, hubspot
+):
+    # the spelling shown is the month's most common one ("Germany" in September, "DE" in
+    # October): last month's model must still know it, and as one country, not two
+    september, october = Month("2026-09"), Month("2026-10")
+    german = (hubspot.accounts["country"] == "Germany").to_numpy()
+    ids = hubspot.accounts.loc[german, "account_id"]
+    tables, runs = [], []
+    for month, spellings in (
+        (september, ["Germany", "Germany", "DE"]),
+        (october, ["DE", "DE", "Germany"]),
+    ):
+        accounts = hubspot.accounts.astype({"country": "object"})
+        accounts.loc[german, "country"] = [spellings[i % 3] for i in range(german.sum())]
+        tables.append(sg.account_features(replace(hubspot, accounts=accounts), month.end))
+        runs.append(sg.segment_accounts(tables[-1], month, tmp_path / str(month)))
+    shown = [table[table.index.isin(ids)] for table in tables]
+    assert set(shown[0]["country"]) == {"Germany"} and set(shown[1]["country"]) == {"DE"}
+    second = runs[1]
+    assert not second.fitted and second.model_month == "2026-09"
+    assert second.unseen_values == {} and "has not seen" not in second.note
+    encoder = second.model.encoder_
+    column = encoder.category_columns_.index("country")
+    codes = {code for table in shown for code in encoder.codes(table)[:, column]}
+    assert len(codes) == 1 and codes.pop() >= 0  # one country the model knows, both months
+
+
+def test_a_model_that_told_spellings_apart_is_refused_and_refitted(tmp_path, features, fitted):
+    # a model saved before its encoder read values by their key learnt "DE" and "Germany" as
+    # two levels: read with keys it would take every account for an unseen value
+    path = sg.save_segmenter(fitted, tmp_path / "2026-09" / sg.MODEL_FILE, fitted.assign(features))
+    bundle = joblib.load(path)
+    del bundle["model"].encoder_.category_keys_
+    joblib.dump(bundle, path)
+    with pytest.raises(ValueError, match="spellings of industry and country apart.*refit"):
+        sg.load_segmenter(path)
+    run = sg.segment_accounts(features, Month("2026-10"), tmp_path / "2026-10")
+    assert run.fitted
+    assert (
+        "could not be used (2026-09/segmentation-model.joblib was fitted by an earlier" in run.note
+    )
 
 
 def test_a_model_saved_by_another_version_is_refused_and_refitted(tmp_path, features, fitted):
