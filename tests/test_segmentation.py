@@ -860,6 +860,80 @@ def test_the_segmenter_reads_a_placeholder_everywhere_as_no_value(hubspot):
     )
 
 
+def _linked_crm(unlinked: int, unlinked_customers: int) -> tuple[CRM, pd.DataFrame]:
+    """40 contacts by November 2026, 4 of them customers, and one created after; `unlinked` of
+    them (`unlinked_customers` of the customers) are linked to no account, as open Salesforce
+    Leads whose company no one account names. Two accounts, one segment each."""
+    others = unlinked - unlinked_customers
+    alone = [i < unlinked_customers for i in range(4)] + [i < others for i in range(36)]
+    contacts = [
+        {
+            "contact_id": f"c{i}",
+            "account_id": None if alone[i] else f"a{i % 2}",
+            "created_at": "2026-01-01",
+            "became_lead_at": "2026-01-01",
+            "became_customer_at": "2026-06-01" if i < 4 else None,
+        }
+        for i in range(40)
+    ]
+    later = {"contact_id": "late", "created_at": "2026-12-01", "became_customer_at": "2026-12-02"}
+    accounts = [{"account_id": "a0"}, {"account_id": "a1"}]
+    crm = CRM(
+        contacts=make_table("contacts", [*contacts, later]),
+        accounts=make_table("accounts", accounts),
+    )
+    return crm, pd.DataFrame({"account_id": ["a0", "a1"], "segment": [1, 2]})
+
+
+def test_contacts_linked_to_no_account_are_counted_and_the_rates_they_bias_said_high():
+    # every customer linked, half the others not: the segments' rates are twice all contacts'
+    crm, assignments = _linked_crm(unlinked=20, unlinked_customers=0)
+    linked = sg.unlinked_contacts(crm, assignments, "2026-11-01")
+    assert {k: linked[k] for k in ("contacts", "unlinked", "customers", "unlinked_customers")} == {
+        "contacts": 40,
+        "unlinked": 20,
+        "customers": 4,
+        "unlinked_customers": 0,
+    }
+    assert linked["customer_rate"] == pytest.approx(0.1)
+    assert linked["linked_customer_rate"] == pytest.approx(0.2)
+    assert linked["note"] == (
+        "20 of 40 contacts (50.0%) are linked to no account in a segment, 0.0% of customers: "
+        "the segments' customer rates are of linked contacts and read high (20.0% of them "
+        "became customers, 10.0% of all contacts)"
+    )
+    profiles = sg.persona_profiles(crm, assignments, "2026-11-01")
+    assert profiles["contacts"].sum() == 20  # the population of the rates the note qualifies
+    rate = (profiles["conversion_rate"] * profiles["contacts"]).sum() / 20
+    assert rate == pytest.approx(linked["linked_customer_rate"])
+
+
+def test_contacts_linked_no_more_often_as_customers_are_counted_without_a_bias():
+    # half the contacts and half the customers unlinked: the rates are all contacts' rate
+    linked = sg.unlinked_contacts(*_linked_crm(unlinked=20, unlinked_customers=2), "2026-11-01")
+    assert linked["note"] == (
+        "20 of 40 contacts (50.0%) are linked to no account in a segment, 50.0% of customers: "
+        "the segments' customer rates are of linked contacts"
+    )
+    # every customer linked, 1 other not: 10.3% against 10.0%, within `LINKED_RATE_MARGIN`
+    one = sg.unlinked_contacts(*_linked_crm(unlinked=1, unlinked_customers=0), "2026-11-01")
+    assert one["note"] == (
+        "1 of 40 contacts (2.5%) is linked to no account in a segment, 0.0% of customers: "
+        "the segments' customer rates are of linked contacts"
+    )
+    # customers linked less often: the rates read low
+    low = sg.unlinked_contacts(*_linked_crm(unlinked=10, unlinked_customers=3), "2026-11-01")
+    assert low["note"].endswith("read low (3.3% of them became customers, 10.0% of all contacts)")
+
+
+def test_fully_linked_contacts_get_no_note():
+    crm, assignments = _linked_crm(unlinked=0, unlinked_customers=0)
+    linked = sg.unlinked_contacts(crm, assignments, "2026-11-01")
+    assert linked["note"] is None
+    assert (linked["contacts"], linked["unlinked"], linked["customers"]) == (40, 0, 4)
+    assert linked["customer_rate"] == linked["linked_customer_rate"] == pytest.approx(0.1)
+
+
 def test_segment_by_stage_and_channel_cut_the_funnel_by_segment(hubspot, features, fitted):
     assignments = fitted.assign(features)
     stages = sg.segment_by_stage(hubspot, assignments, "2026-11-01")
@@ -1319,8 +1393,10 @@ def test_notebook_02_s_metrics_say_which_segments_have_unknown_revenue(tmp_path)
     namespace.update(account_features=run.assignments, value=sg.customer_value(rfm, "2026-11-01"))
     namespace.update(by_channel=sg.segment_by_channel(crm, run.assignments, "2026-11-01"))
     namespace.update(by_stage=sg.segment_by_stage(crm, run.assignments, "2026-11-01"))
+    namespace.update(linked=sg.unlinked_contacts(crm, run.assignments, "2026-11-01"))
     _run_cell(_cell("outputs.write_metrics("), namespace)
     metrics = outputs.read_metrics(tmp_path)["segmentation"]
+    assert metrics["unlinked_contacts"] == namespace["linked"]  # as JSON: numbers, null note
     tile = {t["id"]: t for t in metrics["kpis"]}["top_segment_revenue_share"]
     assert tile["value"] is None and "in segment 2: which segment won the most" in tile["detail"]
     assert [s["deals_won_without_amount"] for s in metrics["segments"]] == [0, 1]

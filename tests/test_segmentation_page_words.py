@@ -11,11 +11,16 @@
 * a refit forced by `smk report` (the previous month came from another export) said "refit
   was asked for";
 * the page said every number of segments is fitted from 10 random starts (k-means uses 4), and
-  the heatmap printed a share of 0.1% as "0%".
+  the heatmap printed a share of 0.1% as "0%";
+* on a Salesforce export the persona lines said "2.8% of contacts became customers" where 1.2%
+  of the segment's contacts did: the rates are of contacts linked to an account, and open
+  Leads are linked far less often than converted ones; the page did not say so (FD of session
+  30).
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 from types import SimpleNamespace
@@ -25,6 +30,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from test_segmentation import _linked_crm
 
 from smk import config, notebooks, plots, report
 from smk import segmentation as sg
@@ -230,3 +236,28 @@ def test_the_heatmap_shows_a_small_share_as_under_a_tenth_of_a_percent_not_0():
     ax = plots.segment_profiles_heatmap(profiles)
     texts = {t.get_text() for t in ax.texts}
     assert {"<0.1%", ">99.9%"} <= texts and "0%" not in texts
+
+
+# ------------------------------------------------------------------ 6. contacts in no segment
+def test_a_published_cell_says_how_many_contacts_the_customer_rates_leave_out():
+    (cell,) = [c for c in _cells() if c.cell_type == "code" and "unlinked_contacts(" in c.source]
+    assert not report._hidden_in_report(cell)
+    crm, assignments = _linked_crm(unlinked=20, unlinked_customers=0)
+    namespace = {"seg": sg, "crm": crm, "run": SimpleNamespace(assignments=assignments)}
+    namespace["as_of"] = as_month("2026-10").end
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
+    note = sg.unlinked_contacts(crm, assignments, namespace["as_of"])["note"]
+    assert note.startswith("20 of 40 contacts (50.0%) are linked to no account in a segment")
+    assert printed.getvalue().splitlines() == [note]
+    (linked,) = [n.targets[0].id for n in ast.parse(cell.source).body if isinstance(n, ast.Assign)]
+    (metrics,) = [c for c in _cells() if "write_metrics(" in c.source]
+    (call,) = [
+        n
+        for n in ast.walk(ast.parse(metrics.source))
+        if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "write_metrics"
+    ]
+    written = call.args[2]  # write_metrics(out, "segmentation", {...})
+    keys = {k.value: ast.unparse(v) for k, v in zip(written.keys, written.values, strict=True)}
+    assert keys["unlinked_contacts"] == linked  # the figures and the note, in the metrics JSON

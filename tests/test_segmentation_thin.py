@@ -83,6 +83,7 @@ def test_notebook_02_prints_no_nan_percent_for_a_month_without_contacts(early):
         "profiles": profiles,
         "model": SimpleNamespace(n_segments_=2),
         "run": SimpleNamespace(assignments=early.assignments),
+        "linked": sg.unlinked_contacts(early.crm, early.assignments, EARLY.end),
     }
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
