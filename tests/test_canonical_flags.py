@@ -88,7 +88,7 @@ def stage_warnings(crm: smk.CRM) -> list[str]:
 
 
 UNTOLD = (
-    "deals.stage: 2 deals at stage values smk cannot tell open from closed: '37336401' (1), "
+    "deals.stage: 2 deals read at stage values smk cannot tell open from closed: '37336401' (1), "
     "'Negotiation' (1); they are taken as open"
 )
 

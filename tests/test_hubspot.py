@@ -277,7 +277,7 @@ def test_xlsx_folder_is_detected_and_reads_the_workbook(
 #: stages are none of HubSpot's default ones, so smk says it takes them as open (the internal
 #: variant's are the default pipeline's internal values)
 CUSTOM_OPEN_STAGES = (
-    "deals.stage: 2 deals at stage values smk cannot tell open from closed: 'Awaiting outcome' "
+    "deals.stage: 2 deals read at stage values smk cannot tell open from closed: 'Awaiting outcome' "
     "(1), 'Opportunity identified' (1); they are taken as open: export the deals' closed and "
     "won flags too (HubSpot: Is Deal Closed?, Is Closed Won), or map the values with a mapping file "
     "(docs/mappings.md)"

@@ -86,7 +86,7 @@ def test_empty_flag_columns_are_read_from_the_stage(tmp_path: Path) -> None:
     for header, col in (("Is Deal Closed?", "is_closed"), ("Is Closed Won", "is_won")):
         assert warnings_with(crm, f"deals: {name}: '{header}' is empty in 4 rows: their {col} ")
     [untold] = warnings_with(crm, "cannot tell")
-    assert "1 deal at stage values" in untold and "'37336401' (1)" in untold
+    assert "1 deal read at stage values" in untold and "'37336401' (1)" in untold
     account = crm.quality.tables["deals"]
     assert account.read == account.loaded + account.n_set_aside == 4
 
@@ -171,7 +171,7 @@ def test_stages_with_empty_flag_columns_are_told_to_fill_them(tmp_path: Path) ->
     crm = smk.load(tmp_path)
     [said] = warnings_with(crm, "cannot tell")
     assert said == (
-        "deals.stage: 2 deals at stage values smk cannot tell open from closed: '37336401' (2); "
+        "deals.stage: 2 deals read at stage values smk cannot tell open from closed: '37336401' (2); "
         "they are taken as open: fill the deals' closed and won flags where they are empty (Is "
         "Deal Closed?: 2 rows, Is Closed Won: 3 rows), or map the values with a mapping file "
         "(docs/mappings.md)"

@@ -349,11 +349,42 @@ def test_stages_no_rule_tells_are_counted_in_a_warning(tmp_path: Path) -> None:
     crm = smk.load(tmp_path)
     assert crm.deals["is_closed"].tolist() == [False] * 6 + [True, pd.NA]
     assert warnings_with(crm, "cannot tell open from closed") == [
-        "deals.stage: 5 deals at stage values smk cannot tell open from closed: '37336401' "
+        "deals.stage: 5 deals read at stage values smk cannot tell open from closed: '37336401' "
         "(3), 'Abgeschlossen und gewonnen' (2); they are taken as open: export the deals' "
         "closed and won flags too (HubSpot: Is Deal Closed?, Is Closed Won), or map the values with "
         "a mapping file (docs/mappings.md)"
     ]
+
+
+def test_an_open_deal_closing_before_its_creation_loads_a_closed_one_does_not(
+    tmp_path: Path,
+) -> None:
+    """An open deal's Close Date is HubSpot's estimate: one before the deal's creation is
+    stale, not a fault; the deal loads, its estimate cleared, said once for all. A closed deal
+    closed before its creation, and one whose stage says nothing (closed or not unknown), are
+    set aside as before."""
+    deals_file(
+        tmp_path,
+        "2026-03-02",
+        "1,Stale,Contract Sent,2020-01-01 10:00,P,100,2026-02-01 09:00",
+        "2,Stale too,appointmentscheduled,2026-01-31 10:00,P,200,2026-02-01 09:00",
+        "3,Won before,Closed Won,2026-01-31 10:00,P,300,2026-02-01 09:00",
+        "4,No stage,,2026-01-31 10:00,P,400,2026-02-01 09:00",
+        "5,Sound,Contract Sent,2026-03-31 10:00,P,500,2026-02-01 09:00",
+    )
+    crm = smk.load(tmp_path)
+    deals = crm.deals.set_index("deal_id")
+    assert sorted(deals.index) == ["1", "2", "5"]
+    assert deals.loc[["1", "2"], "closed_at"].isna().all()
+    assert deals.loc["5", "closed_at"] == pd.Timestamp("2026-03-31 10:00", tz="UTC")
+    assert crm.quality.account("deals").reasons() == {"closed_at before created_at": 2}
+    assert warnings_with(crm, "gone stale") == [
+        "deals: 2 open deals have a close date (closed_at) before their creation: for an open "
+        "deal it is the date the CRM expects it to close, gone stale; they are loaded as open, "
+        "with no closed_at"
+    ]
+    months = smk.sla.pipeline_by_month(smk.sla.deal_table(crm)).set_index("month")
+    assert months.loc["2026-02", "pipeline_created"] == 800
 
 
 def test_stage_flags_in_the_export_need_no_warning(tmp_path: Path) -> None:
@@ -452,7 +483,7 @@ def test_a_mappings_false_for_counts_the_values_across_files_in_one_warning(
     )
     crm = smk.load(export, mapping=mapping)
     assert warnings_with(crm, "cannot tell") == [
-        "deals.stage: 3 deals at stage values smk cannot tell open from closed: 'Gewonnen' (2), "
+        "deals.stage: 3 deals read at stage values smk cannot tell open from closed: 'Gewonnen' (2), "
         "'X' (1); they are taken as open: add each closed value to the is_closed rule's "
         "`pattern` (a won one to the is_won rule's `pattern` as well) and each open one to its "
         "`false_for` in mapping.yaml, or translate the values under `values: stage:` (a won one "

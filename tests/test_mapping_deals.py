@@ -12,7 +12,7 @@ import pytest
 import smk
 from smk import funnel
 from smk.errors import CRMExportError
-from smk.io.mapping import builtin_mapping
+from smk.io.mapping import builtin_mapping, untold_deals
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PIPEDRIVE = builtin_mapping("pipedrive").path
@@ -102,8 +102,8 @@ def test_a_date_the_export_gives_wins_over_the_deals(tmp_path):
     assert (
         "deals: 1 deal set aside (negative amount: 1) would have made 1 contact an opportunity "
         "or a customer, or made it one earlier: a contact's opportunity and customer dates and "
-        "lifecycle stage come from its loaded deals only; contacts left with none keep the "
-        "stage the export gives: 1"
+        "lifecycle stage come from its loaded deals only; it is left with none and keeps the "
+        "stage the export gives"
     ) in crm.quality.warnings
 
 
@@ -240,8 +240,36 @@ def test_a_deal_set_aside_is_not_said_where_the_export_gives_the_date(tmp_path):
     assert said == [
         "deals: 1 deal set aside (negative amount: 1) would have made 1 contact an opportunity "
         "or a customer, or made it one earlier: a contact's opportunity and customer dates and "
-        "lifecycle stage come from its loaded deals only; contacts left with none keep the "
-        "stage the export gives: 0"
+        "lifecycle stage come from its loaded deals only"
+    ]
+
+
+# ------------------------------------------------------------- an open deal's close date
+def test_an_open_zoho_deal_with_a_stale_closing_date_loads_as_open(tmp_path):
+    """Zoho requires a Closing Date on every deal: an open deal's is an estimate, and one
+    before the deal's creation (stale) was set aside as `closed_at before created_at`, the
+    live deal gone from pipeline created and from its contact's opportunity date. It loads,
+    its estimate cleared; a closed deal closed before its creation is still set aside."""
+    folder = _zoho(tmp_path)
+    deals = folder / "Deals_001.csv"
+    text = deals.read_text(encoding="utf-8")
+    text = text.replace("Open one,2023-01-31,", "Open one,2022-10-05,")  # created 2022-10-16
+    text = text.replace("Núñez pilot,2022-12-20,", "Núñez pilot,2022-10-01,")  # lost, 10-15
+    deals.write_text(text, encoding="utf-8")
+    crm = smk.load(folder, mapping=tmp_path / "zoho.yaml")
+    loaded = crm.deals.set_index("deal_id")
+    assert not loaded.loc["zcrm_404427000000500003", "is_closed"]
+    assert pd.isna(loaded.loc["zcrm_404427000000500003", "closed_at"])
+    aside = crm.quality.set_aside("deals").set_index("deal_id")["_reason"]
+    assert aside.to_dict() == {"zcrm_404427000000500002": "closed_at before created_at"}
+    account = crm.quality.account("deals")
+    assert (account.read, account.loaded, account.n_set_aside) == (3, 2, 1)
+    person = crm.contacts.set_index("contact_id").loc["zcrm_404427000000249402"]
+    assert person["became_opportunity_at"] == loaded.loc["zcrm_404427000000500003", "created_at"]
+    assert [w for w in crm.quality.warnings if "gone stale" in w] == [
+        "deals: 1 open deal has a close date (closed_at) before its creation: for an open deal "
+        "it is the date the CRM expects it to close, gone stale; it is loaded as open, with no "
+        "closed_at"
     ]
 
 
@@ -274,7 +302,7 @@ def test_the_zoho_example_names_custom_stages_it_takes_as_open(tmp_path):
     crm = smk.load(folder, mapping=tmp_path / "zoho.yaml")
     said = [w for w in crm.quality.warnings if w.startswith("deals.stage")]
     assert len(said) == 1
-    assert "2 deals at stage values smk cannot tell open from closed" in said[0]
+    assert "2 deals read at stage values smk cannot tell open from closed" in said[0]
     assert "'Verbal yes' (1), 'Won - Signed' (1); they are taken as open" in said[0]
 
 
@@ -296,7 +324,7 @@ def test_an_is_closed_rule_without_false_for_names_what_it_takes_as_open(tmp_pat
     crm = smk.load(folder, mapping=mapping)
     said = [w for w in crm.quality.warnings if w.startswith("deals.stage")]
     assert said == [
-        "deals.stage: the is_closed rule lists no open values (`false_for`), so 2 deals at "
+        "deals.stage: the is_closed rule lists no open values (`false_for`), so 2 deals read at "
         "stage values its pattern does not match are taken as open, closed or not: "
         "'Negotiation/Review' (1), 'Won - Signed' (1); add each closed value to the is_closed "
         "rule's `pattern` (a won one to the is_won rule's `pattern` as well) and each open one "
@@ -335,12 +363,32 @@ def test_an_unknown_pipedrive_status_is_said(tmp_path):
     deals.to_csv(folder / "deals.csv", index=False)
     crm = smk.load(folder, mapping=PIPEDRIVE)
     assert [w for w in crm.quality.warnings if w.startswith("deals.Deal - Status")] == [
-        "deals.Deal - Status: 1 deal at Deal - Status values smk cannot tell open from closed: "
+        "deals.Deal - Status: 1 deal read at Deal - Status values smk cannot tell open from closed: "
         "'Archived' (1); it is taken as open: add each closed value to the is_closed rule's "
         "`pattern` (a won one to the is_won rule's `pattern` as well), each open one to its "
         "`false_for` and a deleted record's to the `deleted` rule's `pattern` in a copy of "
         "pipedrive.yaml (docs/mappings.md)"
     ]
+
+
+def test_the_unknown_status_warning_counts_deals_read(tmp_path):
+    """The count is of the deals read, as the account's rows read: 213 (an unknown
+    organization) is read at the status smk cannot tell and set aside; the warning said "2
+    deals at ...", as if both loaded."""
+    folder = _pipedrive_copy(tmp_path)
+    deals = pd.read_csv(folder / "deals.csv", dtype=str, keep_default_na=False)
+    status = [c for c in deals.columns if c.endswith("Status")][0]
+    deals.loc[deals["Deal – ID"].isin(["202", "213"]), status] = "Archived"
+    deals.to_csv(folder / "deals.csv", index=False)
+    crm = smk.load(folder, mapping=PIPEDRIVE)
+    aside = crm.quality.set_aside("deals")
+    assert aside.loc[aside["deal_id"] == "213", "_reason"].tolist() == ["unknown account_id"]
+    (said,) = [w for w in crm.quality.warnings if w.startswith("deals.Deal - Status")]
+    assert said.startswith(
+        "deals.Deal - Status: 2 deals read at Deal - Status values smk cannot tell open from "
+        "closed: 'Archived' (2); they are taken as open: "
+    )
+    assert untold_deals(crm.quality.warnings) == 2
 
 
 def test_a_deleted_rule_is_checked_when_the_mapping_is_read(tmp_path):

@@ -87,8 +87,8 @@ def test_a_contact_whose_only_won_deal_is_set_aside_is_no_customer(tmp_path):
     assert _notes(crm) == [
         "deals: 1 opportunity set aside (negative amount: 1) would have made 1 contact an "
         "opportunity or a customer, or made it one earlier: a contact's opportunity and "
-        "customer dates and lifecycle stage come from its loaded opportunities only; contacts "
-        "left with none keep the stage of their Lead or Contact: 1"
+        "customer dates and lifecycle stage come from its loaded opportunities only; it is left "
+        "with none and keeps the stage of their Lead or Contact"
     ]
 
 
@@ -106,8 +106,7 @@ def test_a_set_aside_deal_gives_no_earlier_date_than_the_loaded_ones(tmp_path):
     assert _notes(crm) == [
         "deals: 1 opportunity set aside (unknown account_id: 1) would have made 1 contact an "
         "opportunity or a customer, or made it one earlier: a contact's opportunity and "
-        "customer dates and lifecycle stage come from its loaded opportunities only; contacts "
-        "left with none keep the stage of their Lead or Contact: 0"
+        "customer dates and lifecycle stage come from its loaded opportunities only"
     ]
 
 
@@ -181,8 +180,8 @@ def test_the_samples_stage_dates_are_those_of_its_loaded_deals():
         "deals: 4 opportunities set aside (closed_at before created_at: 1, negative amount: 2, "
         "unknown account_id: 1) would have made 4 contacts an opportunity or a customer, or "
         "made them one earlier: a contact's opportunity and customer dates and lifecycle stage "
-        "come from its loaded opportunities only; contacts left with none keep the stage of "
-        "their Lead or Contact: 4"
+        "come from its loaded opportunities only; they are left with none and keep the stage "
+        "of their Lead or Contact"
     ]
 
 
@@ -203,8 +202,8 @@ def _only_o2_copy_note(reason: str) -> list[str]:
     return [
         f"deals: 1 opportunity set aside ({reason}: 1) would have made 2 contacts an "
         "opportunity or a customer, or made them one earlier: a contact's opportunity and "
-        "customer dates and lifecycle stage come from its loaded opportunities only; contacts "
-        "left with none keep the stage of their Lead or Contact: 1"
+        "customer dates and lifecycle stage come from its loaded opportunities only; 1 of them "
+        "is left with none and keeps the stage of their Lead or Contact"
     ]
 
 
@@ -398,6 +397,21 @@ def test_other_formats_with_date_only_close_dates_too(tmp_path):
     crm = smk.load(tmp_path, format="canonical")
     assert crm.deals["deal_id"].tolist() == ["eve"]
     assert len(_west_warnings(crm)) == 1
+
+
+def test_an_open_deals_estimate_is_not_counted_as_a_close_west_of_utc(tmp_path):
+    """An open deal's close date is an estimate: the warning of deals taken as closed at
+    their creation moment counts the closed one alone."""
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,2026-01-05\n")
+    (tmp_path / "deals.csv").write_text(
+        "deal_id,created_at,closed_at,is_closed,is_won,amount\n"
+        "eve,2026-02-27 03:00:00,2026-02-26,true,true,5\n"
+        "open,2026-02-27 03:00:00,2026-02-26,false,false,9\n"
+    )
+    crm = smk.load(tmp_path, format="canonical")
+    assert crm.deals["deal_id"].tolist() == ["eve", "open"]
+    (note,) = _west_warnings(crm)
+    assert note.startswith("deals: 1 deal with a close date without a time the day before its")
 
 
 def test_a_hubspot_close_date_with_a_time_stays_a_fault(tmp_path):

@@ -305,7 +305,7 @@ def _stage_warnings(crm) -> list[str]:
 
 
 STAGE_WARNING = (
-    "deals.stage: 2 deals at stage values smk cannot tell open from closed: 'Contract Signed' "
+    "deals.stage: 2 deals read at stage values smk cannot tell open from closed: 'Contract Signed' "
     "(1), 'Dead / No Decision' (1); they are taken as open: export Opportunity.IsClosed and IsWon "
     'with the opportunities ("Closed" and "Won" in an opportunity report)'
 )

@@ -926,7 +926,7 @@ def test_load_sql_warns_of_stages_the_stage_table_does_not_tell(tmp_path, backen
     )
     crm = load_sql(make_db(tmp_path, backend, tables))
     (warning,) = _untold(crm)
-    assert warning.startswith("deals.stage: 2 deals at stage values smk cannot tell")
+    assert warning.startswith("deals.stage: 2 deals read at stage values smk cannot tell")
     assert "'99999' (1), 'Onboarding' (1);" in warning
     deals = crm.deals.set_index("deal_id")
     assert deals["is_closed"].to_dict() == {"100": True, "101": False, "102": False}
@@ -943,7 +943,7 @@ def test_load_sql_does_not_count_deleted_deals_among_the_untold_stages(tmp_path,
     )
     crm = load_sql(make_db(tmp_path, backend, tables))
     (warning,) = _untold(crm)
-    assert warning.startswith("deals.stage: 1 deal at stage values smk cannot tell")
+    assert warning.startswith("deals.stage: 1 deal read at stage values smk cannot tell")
     assert "'99999' (1)" in warning
     assert len(crm.quality.set_aside("deals")) == 1
 
@@ -1188,7 +1188,7 @@ def test_load_sql_stage_warning_gives_advice_a_database_can_follow(tmp_path):
     (path := tmp_path / "canonical").mkdir()
     own = load_sql(make_db(path, "sqlite", {"deals": deals}))
     (warning,) = _untold(own)
-    assert warning.startswith("deals.stage: 1 deal at stage values")  # one: no "1 deals"
+    assert warning.startswith("deals.stage: 1 deal read at stage values")  # one: no "1 deals"
     assert warning.endswith(
         "'37336401' (1); it is taken as open: fill the deals table's is_closed and is_won "
         "columns (true or false)"

@@ -127,7 +127,7 @@ def test_deals_taken_as_open_are_a_caveat_of_the_won_figures(tmp_path):
     crm = smk.load(_hubspot(tmp_path, **{"Deal Stage": stages}))
     signed = int(_csv(next(HUBSPOT.glob("*deals*")))["Deal Stage"].eq("Closed Won").sum())
     (warning,) = _said(crm, "values smk cannot tell open from closed")
-    assert warning.startswith(f"deals.stage: {signed} deals at stage values")
+    assert warning.startswith(f"deals.stage: {signed} deals read at stage values")
     note = sla.untold_stages_note(crm)
     assert note == (
         f"{signed} deals at stage values smk cannot tell open from closed are taken as open: "
@@ -150,8 +150,8 @@ def test_no_caveat_when_every_stage_is_told():
 
 def test_untold_deals_reads_both_warnings_that_take_deals_as_open():
     said = [
-        "deals.Stage: 3 deals at Stage values smk cannot tell open from closed: 'x' (3); ...",
-        "deals.Stage: the is_closed rule lists no open values (`false_for`), so 1 deal at Stage "
+        "deals.Stage: 3 deals read at Stage values smk cannot tell open from closed: 'x' (3); ...",
+        "deals.Stage: the is_closed rule lists no open values (`false_for`), so 1 deal read at Stage "
         "values its pattern does not match is taken as open, closed or not: 'y' (1); ...",
         "contacts.Status: 5 rows at values that say nothing of is_deleted: 'z' (5); ...",
     ]

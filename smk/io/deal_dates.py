@@ -162,9 +162,18 @@ class DealDates:
             f"deals: {k} {self.deals if k > 1 else self.deal} set aside ({why}) would have made "
             f"{n} contact{'s' if n > 1 else ''} an opportunity or a customer, or made "
             f"{'them' if n > 1 else 'it'} one earlier: a contact's opportunity and customer "
-            f"dates and lifecycle stage come from its loaded {self.deals} only; contacts left "
-            f"with none keep {self.own}: {none}"
+            f"dates and lifecycle stage come from its loaded {self.deals} only"
+            + self._left_with_none(none, n)
         ]
+
+    def _left_with_none(self, none: int, n: int) -> str:
+        """`_aside_notes`' last clause: how many of the `n` contacts counted no loaded deal
+        dates (`none`), who keep `own`; nothing when there are none."""
+        if not none:
+            return ""
+        one = none == 1
+        who = ("it" if one else "they") if none == n else f"{none} of them"
+        return f"; {who} {'is' if one else 'are'} left with none and keep{'s' if one else ''} {self.own}"
 
     def _sooner(
         self,

@@ -1751,7 +1751,8 @@ def untold_warning(
     first; for deal stages, with `remedy` (`rule_remedy` for a mapping file's; a database's
     differs: no mapping file reads it). `false_for`: whether the rule lists the values known
     false (an `is_closed` rule without the list takes every value it does not match as open,
-    and says which)."""
+    and says which). The deals taken as open are counted as read (as the account's rows
+    read): the checks after the reading may set some aside."""
     ranked = sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))
     listed = ", ".join(f"{v!r} ({n})" for v, n in ranked[:10])
     listed += f", ... ({len(ranked)} values in all)" if len(ranked) > 10 else ""
@@ -1760,7 +1761,7 @@ def untold_warning(
     if col == "is_closed" and not false_for:
         return (
             f"{table}.{origin}: the is_closed rule lists no open values (`false_for`), so "
-            f"{rows} at {origin} values its pattern does not match {'are' if n > 1 else 'is'} "
+            f"{rows} read at {origin} values its pattern does not match {'are' if n > 1 else 'is'} "
             f"taken as open, closed or not: {listed}; {remedy}"
         )
     if col in (CLOSED_NOT_WON, CLOSED_BY_FLAG_NOT_WON):
@@ -1777,7 +1778,7 @@ def untold_warning(
         )
     if col == "is_closed":
         return (
-            f"{table}.{origin}: {rows} at {origin} values smk cannot tell open from closed: "
+            f"{table}.{origin}: {rows} read at {origin} values smk cannot tell open from closed: "
             f"{listed}; {'they are' if n > 1 else 'it is'} taken as open: {remedy}"
         )
     return (
@@ -1792,11 +1793,11 @@ def untold_warning(
 #: does not match (their count is the number read back by `untold_deals`)
 _UNTOLD_DEALS = (
     re.compile(
-        r"deals\.[^\n]*?: (\d+) deals? at [^\n]*? values smk cannot tell open from closed: "
+        r"deals\.[^\n]*?: (\d+) deals? read at [^\n]*? values smk cannot tell open from closed: "
     ),
     re.compile(
         r"deals\.[^\n]*?: the is_closed rule lists no open values \(`false_for`\), "
-        r"so (\d+) deals? at "
+        r"so (\d+) deals? read at "
     ),
 )
 

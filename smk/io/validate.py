@@ -937,7 +937,9 @@ def _check_deals(
     merged = _flag_merged("deals", deals, reasons, quality)
     reasons.flag(deals["amount"] < 0, "negative amount")
     deals["closed_at"], west = _closed_on_creation_day(deals, options.timezone)
-    reasons.flag(deals["closed_at"] < deals["created_at"], "closed_at before created_at")
+    early = (deals["closed_at"] < deals["created_at"]).fillna(False).to_numpy(dtype=bool)
+    open_ = _open_deals(deals)
+    reasons.flag(early & ~open_, "closed_at before created_at")
     gone = {
         col: _flag_orphans(tables, reasons, "deals", col, parent, quality)
         for col, parent in (("account_id", "accounts"), ("contact_id", "contacts"))
@@ -946,7 +948,8 @@ def _check_deals(
     among = None if sound.all() or _several_files(deals) else sound
     kept = _flag_duplicates("deals", deals, reasons, quality, options, among)
     cleared = _clear_deleted_parents(deals, gone, reasons, quality)
-    _warn_west_closes(west, reasons, quality)
+    _clear_stale_estimates(deals, early & open_ & ~reasons.aside(), quality)
+    _warn_west_closes(west & ~open_, reasons, quality)
     _drop_flagged("deals", tables, reasons, quality, kept)
     _infer_closed(tables["deals"])
     _warn_undated_closes(tables["deals"], quality)
@@ -954,6 +957,33 @@ def _check_deals(
     _warn_stage_ids(tables["deals"], quality)
     _warn_deals_without_contact(tables["deals"], quality, format, cleared)
     return merged
+
+
+def _open_deals(deals: pd.DataFrame) -> np.ndarray:
+    """Which deals are open: not closed and not won (`_infer_closed` takes a won deal as
+    closed). A deal whose closed state is unknown is not."""
+    not_closed = deals["is_closed"].eq(False).fillna(False).to_numpy(dtype=bool)
+    return not_closed & ~deals["is_won"].eq(True).fillna(False).to_numpy(dtype=bool)
+
+
+def _clear_stale_estimates(deals: pd.DataFrame, stale: np.ndarray, quality: DataQuality) -> None:
+    """Clear the `closed_at` of the loaded open deals whose close date is before their
+    creation (`stale`), and say how many: an open deal's close date is the date the CRM
+    expects it to close (Zoho requires one on every deal, so it goes stale), not a fault of
+    the deal. A date before the deal existed expects nothing, and kept it would date the deal
+    before its creation (`smk.segmentation.deals_used`, `smk.periods` read every deal's
+    `closed_at`)."""
+    n = int(stale.sum())
+    if not n:
+        return
+    deals.loc[stale, "closed_at"] = pd.NaT
+    many = n > 1
+    quality.warnings.append(
+        f"deals: {n} open deal{'s' if many else ''} {'have' if many else 'has'} a close date "
+        f"(closed_at) before {'their' if many else 'its'} creation: for an open deal it is the "
+        f"date the CRM expects it to close, gone stale; {'they are' if many else 'it is'} "
+        "loaded as open, with no closed_at"
+    )
 
 
 def _clear_deleted_parents(
