@@ -409,6 +409,47 @@ def no_entries_text(contacts: pd.DataFrame, counts: pd.DataFrame, month: Month |
     return f"no contact entered the funnel in {period} ({span}, none of them in {period})"
 
 
+@checked_tables
+def outside_funnel(contacts: pd.DataFrame, month: Month | str) -> dict[str, int]:
+    """The contacts no funnel stage holds, as of the end of `month`: those with no lifecycle
+    stage and no stage date (a Pipedrive person without a label or a deal), which
+    `stage_entry_dates` can give no entry. `created_in_month` counts those created in
+    `month`, `created_by_month_end` all created before its end; `contacts_*` the contacts
+    created so, with a stage or not, for the share."""
+    period = as_month(month)
+    created = pd.to_datetime(contacts["created_at"], utc=True)
+    unstaged = contacts.get("lifecycle_stage", pd.Series(pd.NA, index=contacts.index)).isna()
+    for column in STAGE_DATE_COLUMNS.values():
+        if column in contacts:
+            unstaged &= contacts[column].isna()
+    in_month, by_end = period.contains(created), created < period.end
+    return {
+        "created_in_month": int((unstaged & in_month).sum()),
+        "created_by_month_end": int((unstaged & by_end).sum()),
+        "contacts_in_month": int(in_month.sum()),
+        "contacts_by_month_end": int(by_end.sum()),
+    }
+
+
+def outside_funnel_text(counts: Mapping[str, int], month: Month | str) -> str | None:
+    """What the funnel page says of `outside_funnel`'s contacts, and how to bring them in: a
+    lifecycle stage, or a `became_lead_at` (a contact that is a lead when created); None when
+    no contact is outside the funnel by the month's end."""
+    if not counts["created_by_month_end"]:
+        return None
+    period = as_month(month)
+    return (
+        f"{counts['created_in_month']:,} of the {counts['contacts_in_month']:,} contacts created "
+        f"in {period} ({counts['created_by_month_end']:,} of the "
+        f"{counts['contacts_by_month_end']:,} created by its end) "
+        f"{'has' if counts['created_in_month'] == 1 else 'have'} no lifecycle stage and no "
+        "stage date: they are outside the funnel, in none of its stages. To count them, give "
+        "them a lifecycle stage (in the CRM, e.g. a Pipedrive label, or under `values: "
+        "lifecycle_stage:` in the mapping file), or map a became_lead_at column in the mapping "
+        "file, such as the creation date when every contact is a lead (docs/mappings.md)"
+    )
+
+
 # ------------------------------------------------------------------------------ counts
 @checked_tables
 def funnel_counts(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -205,3 +207,78 @@ def test_the_funnel_page_of_a_month_without_entries_writes_its_zeros_and_notes(t
     unknown = {kpi: css for css, kpi, value in tiles if value == "n/a"}
     assert unknown["pipeline_created"] == "no-data"
     assert set(unknown.values()) == {"no-data"}  # every n/a tile grey, none "status-"
+
+
+def test_contacts_with_no_stage_and_no_stage_date_are_counted_outside_the_funnel():
+    """A Pipedrive person without a label and without a deal has no lifecycle stage and no
+    stage date: no funnel stage counts it, and nothing said so (only `smk validate`'s
+    "(no stage)" line). A contact at `other`, one raised by a deal and one created after the
+    month are not counted."""
+    rows = [
+        ("p1", "2026-03-02", "lead", None),  # a label: a lead at its creation
+        ("p2", "2026-03-03", None, None),  # no label, no deal: outside the funnel
+        ("p3", "2026-03-04", None, "2026-03-05"),  # no label, but a deal dates a stage
+        ("p4", "2026-03-06", "other", None),  # a partner: outside by design, not counted
+        ("p5", "2026-02-10", None, None),  # an earlier month's
+        ("p6", "2026-04-01", None, None),  # after the month's end
+    ]
+    contacts = make_table(
+        "contacts",
+        [
+            {"contact_id": i, "created_at": c, "lifecycle_stage": s, "became_opportunity_at": o}
+            for i, c, s, o in rows
+        ],
+    )
+    counts = funnel.outside_funnel(contacts, "2026-03")
+    assert counts == {
+        "created_in_month": 1,
+        "created_by_month_end": 2,
+        "contacts_in_month": 4,
+        "contacts_by_month_end": 5,
+    }
+    month = funnel.funnel_counts(contacts, month="2026-03").set_index("stage")["contacts"]
+    assert month["lead"] == 2  # p1 and p3: p2 is in no stage, as the line says
+    assert funnel.outside_funnel_text(counts, "2026-03") == (
+        "1 of the 4 contacts created in 2026-03 (2 of the 5 created by its end) has no "
+        "lifecycle stage and no stage date: they are outside the funnel, in none of its "
+        "stages. To count them, give them a lifecycle stage (in the CRM, e.g. a Pipedrive "
+        "label, or under `values: lifecycle_stage:` in the mapping file), or map a "
+        "became_lead_at column in the mapping file, such as the creation date when every "
+        "contact is a lead (docs/mappings.md)"
+    )
+    staged = contacts[contacts["lifecycle_stage"].notna()]
+    assert funnel.outside_funnel_text(funnel.outside_funnel(staged, "2026-03"), "2026-03") is None
+
+
+def test_the_funnel_page_counts_the_pipedrive_persons_outside_the_funnel(tmp_path):
+    """The shipped Pipedrive mapping: persons without a label and without a deal are in no
+    stage; the funnel page and its metrics say how many, of the month's and of all."""
+    from smk.report import run_report
+
+    export = shutil.copytree(Path(__file__).parent / "fixtures" / "pipedrive", tmp_path / "x")
+    persons = pd.read_csv(export / "persons.csv", dtype=str, keep_default_na=False)
+    blank = {c: "" for c in persons.columns}
+    unlabelled = [
+        {**blank, "Person - ID": i, "Person - Person created": c, "Person - Owner": "Dana Fictional"}
+        for i, c in (("901", "2026-01-20 10:00:00"), ("902", "2026-02-03 10:00:00"),
+                     ("903", "2026-02-12 10:00:00"))
+    ]  # fmt: skip
+    pd.concat([persons, pd.DataFrame(unlabelled)]).to_csv(export / "persons.csv", index=False)
+    params = tmp_path / "params.yaml"
+    params.write_text("fx_rates: {EUR: 1.0, USD: 0.92, GBP: 1.17, CHF: 1.05, PLN: 0.23}\n")
+    out = tmp_path / "reports"
+    run_report(
+        export, "2026-02", out, mapping="pipedrive", notebooks=["funnel_sla"], params=params,
+        quiet=True,
+    )  # fmt: skip
+    month = out / "2026-02"
+    metrics = json.loads((month / "metrics-funnel_sla.json").read_text())
+    assert metrics["outside_funnel"] == {
+        "created_in_month": 2,
+        "created_by_month_end": 3,
+        "contacts_in_month": 7,
+        "contacts_by_month_end": 17,
+    }
+    assert [f["stage"] for f in metrics["funnel"]] == list(funnel.FUNNEL_STAGES)  # kept
+    page = (month / "01_funnel_sla.html").read_text()
+    assert "2 of the 7 contacts created in 2026-02 (3 of the 17 created by its end) have" in page

@@ -336,9 +336,10 @@ def test_the_documented_zoho_mapping_loads_a_zoho_backup(tmp_path):
         "contacts: the mapping file zoho.yaml names headers that no contacts file has: "
         "columns.became_sql_at looks for 'Converted Date Time'; columns.lifecycle_stage looks "
         "for 'Lead Status'; columns.job_title looks for 'Title'; columns.country looks for "
-        "'Mailing Country', 'Country'. So became_sql_at, lifecycle_stage, job_title, country "
-        "are left empty (the figures drawn from them read as none or 0), and lead scoring "
-        "leaves out the features built from job_title, country: correct the headers "
+        "'Mailing Country', 'Country'. So became_sql_at, job_title, country are left empty "
+        "(the figures drawn from them read as none or 0), and lead scoring leaves out the "
+        "features built from job_title, country, and lifecycle_stage is left empty (a contact "
+        "without a stage date or a deal is outside the funnel): correct the headers "
     )
     assert accounts.startswith(
         "accounts: the mapping file zoho.yaml names headers that no accounts file has: "
@@ -352,6 +353,30 @@ def test_the_documented_zoho_mapping_loads_a_zoho_backup(tmp_path):
     assert deals["is_won"].tolist() == [True, False, False]
     assert deals["is_closed"].tolist() == [True, True, False]
     assert deals["amount"].tolist() == [25000.0, 1200.5, 9000.0]
+
+
+def test_vocabulary_warnings_name_the_mapping_to_translate_in(tmp_path, pipedrive_yaml):
+    """A source outside the vocabulary gave no advice, and a lifecycle stage outside it
+    advised "a copy of smk's hubspot.yaml" on a Pipedrive or Zoho load: both name the mapping
+    in use, as the deal-stage warning does (a copy of one smk ships)."""
+    shipped = smk.load(FIXTURE, mapping="pipedrive").quality.warnings
+    (stage,) = [w for w in shipped if w.startswith("contacts.lifecycle_stage:")]
+    assert "'Partner' (1)" in stage and "hubspot.yaml" not in stage
+    assert stage.endswith(
+        "translate it under `values: lifecycle_stage:` in a copy of pipedrive.yaml "
+        "(docs/mappings.md)"
+    )
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(pipedrive_yaml.read_text().replace("        Google Ads: paid_search\n", ""))
+    warnings = smk.load(FIXTURE, mapping=mine).quality.warnings
+    (source,) = [w for w in warnings if w.startswith("contacts.original_source:")]
+    assert source == (
+        "contacts.original_source: values outside the vocabulary mapped to 'other': "
+        "'Google Ads' (3); translate them under `values: original_source:` in mine.yaml "
+        "(docs/mappings.md)"
+    )
+    (stage,) = [w for w in warnings if w.startswith("contacts.lifecycle_stage:")]
+    assert stage.endswith("`values: lifecycle_stage:` in mine.yaml (docs/mappings.md)")
 
 
 def test_a_file_no_table_claims_is_named_in_a_warning_not_skipped_unsaid(tmp_path):

@@ -83,8 +83,9 @@ def test_headers_no_file_has_are_named_with_the_mapping_file_and_key(tmp_path):
     assert unfound(crm) == [
         "deals: the mapping file mine.yaml names headers that no deals file has: "
         "columns.amount looks for 'Amount'; columns.closed_at looks for 'Lost on'; "
-        "derive.is_won.from looks for 'Statuss' (similar: 'Status'). So amount, "
-        "is_won are left empty (the figures drawn from them read as none or 0), and "
+        "derive.is_won.from looks for 'Statuss' (similar: 'Status'). So amount is left "
+        "empty (the figures drawn from it read as none or 0), and is_won is left empty "
+        "(every closed deal counts as lost, so won revenue and the win rate read 0), and "
         "closed_at is read from its other headers alone: correct the headers in the mapping "
         "file (or remove the lines, if the export has no such column; docs/mappings.md). "
         "deals.csv has the headers 'Deal Id', 'Created', 'Value', 'Status', 'Won time', "
@@ -154,6 +155,44 @@ def test_a_column_none_of_whose_coalesced_headers_is_there_is_left_empty(tmp_pat
     (warning,) = unfound(smk.load(export(tmp_path / "x"), mapping=spec))
     assert "columns.closed_at looks for 'Won on', 'Lost on'" in warning
     assert "So closed_at is left empty (the figures drawn from it read" in warning
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "typo", "effect"),  # typo: the key with a header mistyped
+    [
+        ("activities", 'task_status: ["Activity - Done"]', 'task_status: ["Activity - State"]',
+         "task_status is left empty (every task counts as done sales work, one still to do at "
+         "its due date, so an MQL with only a planned task reads as worked)"),
+        ("deals", 'is_closed: {from: "Deal - Status"', 'is_closed: {from: "Deal - State"',
+         "is_closed is left empty (every deal not won counts as open, a lost one too, so the "
+         "win rate counts no deal lost)"),
+        ("contacts", 'lifecycle_stage: ["Person - Label", "Person - Labels"]',
+         'lifecycle_stage: ["Person - Tag"]',
+         "lifecycle_stage is left empty (a contact without a stage date or a deal is outside "
+         "the funnel)"),
+    ],
+    ids=["task_status", "is_closed", "lifecycle_stage"],
+)  # fmt: skip
+def test_a_column_whose_emptiness_changes_a_rule_says_what_it_does(
+    tmp_path, table, key, typo, effect
+):
+    """A mistyped `task_status` header said "the figures drawn from it read as none or 0",
+    but every task then loaded as done sales work (the To do one too: an MQL worked that
+    nobody worked); a mistyped is_closed rule left every lost deal open."""
+    name, mistyped = key.split(":")[0], typo.split('"')[1]
+    spec = tmp_path / "mine.yaml"
+    spec.write_text(PIPEDRIVE.read_text().replace(key, typo))
+    own = smk.load(FIXTURES / "pipedrive", mapping="pipedrive")
+    crm = smk.load(FIXTURES / "pipedrive", mapping=spec)
+    (warning,) = [w for w in unfound(crm) if w.startswith(f"{table}:")]
+    assert f"looks for '{mistyped}'" in warning
+    assert effect in warning
+    assert f"{name} is left empty (the figures" not in warning
+    if name == "task_status":  # the planned task is loaded as sales work
+        assert len(crm.activities) == len(own.activities) + 1
+    if name == "is_closed":
+        lost = own.deals["is_closed"] & ~own.deals["is_won"]
+        assert lost.any() and not crm.deals.loc[lost, "is_closed"].fillna(False).any()
 
 
 def test_a_table_of_several_files_warns_once_and_only_of_what_no_file_has(tmp_path):
@@ -483,7 +522,9 @@ def test_a_blank_target_is_unknown_and_spaces_around_a_target_are_dropped(tmp_pa
     stock = stock_crm.contacts.set_index("contact_id")
     assert hot and contacts.loc[hot, "lifecycle_stage"].equals(stock.loc[hot, "lifecycle_stage"])
     said = [w for w in crm.quality.warnings if "lifecycle_stage" in w]
-    assert said == [w for w in stock_crm.quality.warnings if "lifecycle_stage" in w]
+    stock_said = [w for w in stock_crm.quality.warnings if "lifecycle_stage" in w]
+    # the same warnings, each naming the mapping to translate in (ours, a copy of the stock)
+    assert [w.replace("ours.yaml", "a copy of pipedrive.yaml") for w in said] == stock_said
 
 
 def test_smk_validate_says_a_wrong_target_in_one_message_and_exits_2(tmp_path, capsys):

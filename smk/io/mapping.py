@@ -1450,23 +1450,47 @@ def _left_empty(
     return list(dict.fromkeys(empty)), fewer
 
 
+#: Columns whose emptiness changes a rule rather than leaving figures at none or 0, by table,
+#: with what the load then does: `unfound_warning` says it of such a column left empty.
+EMPTY_MEANS: dict[str, dict[str, str]] = {
+    "contacts": {
+        "lifecycle_stage": "a contact without a stage date or a deal is outside the funnel",
+    },
+    "deals": {
+        "is_closed": "every deal not won counts as open, a lost one too, so the win rate "
+        "counts no deal lost",
+        "is_won": "every closed deal counts as lost, so won revenue and the win rate read 0",
+        "currency": "every amount is taken to be in the reporting currency",
+    },
+    "activities": {
+        "task_status": "every task counts as done sales work, one still to do at its due "
+        "date, so an MQL with only a planned task reads as worked",
+        "email_direction": "every e-mail counts as sales work, the contact's own replies too",
+    },
+}
+
+
 def _left_empty_text(
     table: str, empty: list[str], fewer: list[str], looked: dict[tuple[str, str], list[str]]
 ) -> str:
-    """What `unfound_warning`'s missing headers do: columns left empty, and the features the
-    analyses build from them left out (`features_lost`), `coalesce` columns read from their
-    other headers alone, no row set aside by the `deleted` rule."""
+    """What `unfound_warning`'s missing headers do: columns left empty (what a column of
+    `EMPTY_MEANS` being empty does instead), and the features the analyses build from them
+    left out (`features_lost`), `coalesce` columns read from their other headers alone, no
+    row set aside by the `deleted` rule."""
     said = []
-    if empty:
-        verb, pron = ("is", "it") if len(empty) == 1 else ("are", "them")
+    means = EMPTY_MEANS.get(table, {})
+    plain = [c for c in empty if c not in means]
+    if plain:
+        verb, pron = ("is", "it") if len(plain) == 1 else ("are", "them")
         said.append(
-            f"{', '.join(empty)} {verb} left empty (the figures drawn from {pron} read as none or 0)"
+            f"{', '.join(plain)} {verb} left empty (the figures drawn from {pron} read as none or 0)"
         )
-    built = [c for c in empty if c in FEATURE_SOURCES.get(table, {})]
+    built = [c for c in plain if c in FEATURE_SOURCES.get(table, {})]
     if built:
         said.append(
-            features_lost(table, built).format(it=pron if built == empty else ", ".join(built))
+            features_lost(table, built).format(it=pron if built == plain else ", ".join(built))
         )
+    said += [f"{c} is left empty ({means[c]})" for c in empty if c in means]
     if fewer:
         said.append(f"{', '.join(fewer)} is read from its other headers alone")
     if ("deleted.from", "deleted") in looked:
@@ -1989,6 +2013,8 @@ def read_table(table: str, tm: TableMapping, paths: list[Path]) -> pd.DataFrame:
             out.attrs["warnings"].append(
                 untold_warning(table, col, origin, counts, remedy, false_for=listed)
             )
+    if tm.given is not None:  # validate's vocabulary warnings name it (`_unknown_words_note`)
+        out.attrs["translate_in"] = _where(tm)
     unfound = unfound_warning(table, tm, frames, [p.name for p in paths])
     if unfound:
         out.attrs["warnings"].append(unfound[0])

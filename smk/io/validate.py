@@ -375,7 +375,8 @@ def _normalise(
             quality.warnings.append(f"{name}.{col}: {note}")
         reason.flag(bad, f"unparseable {col}")
         if len(unknown):
-            quality.warnings.append(_unknown_words_note(name, col, kind, unknown))
+            where = frame.attrs.get("translate_in")  # the mapping file read (or a copy)
+            quality.warnings.append(_unknown_words_note(name, col, kind, unknown, where))
             custom_stages |= kind == "stage"
         out[col] = values
     for col, kind in schema.items():
@@ -607,16 +608,29 @@ def _vocabulary(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     return keyed.mask(unknown, fallback).astype("string"), counts
 
 
-def _unknown_words_note(name: str, col: str, kind: str, unknown: pd.Series) -> str:
+def _unknown_words_note(
+    name: str, col: str, kind: str, unknown: pd.Series, where: str | None = None
+) -> str:
     """The warning for the values of `col` outside its vocabulary (`unknown`: their counts,
     most frequent first), read as its fallback; for lifecycle stages, what that does to the
-    analyses and how to name such a stage in smk's words."""
+    analyses. It says where to translate them into smk's words: under `values:` in `where`,
+    the mapping file the load read (`smk.io.mapping.read_table`; "a copy of pipedrive.yaml"
+    for one smk ships), else, for a lifecycle stage, in a mapping file of one's own."""
     listed = ", ".join(f"{v!r} ({n})" for v, n in unknown.head(10).items())
     listed += f", ... ({len(unknown)} values in all)" if len(unknown) > 10 else ""
     if kind != "stage":
         fallback = "task" if kind == "activity_type" else "other"
-        return f"{name}.{col}: values outside the vocabulary mapped to {fallback!r}: {listed}"
+        said = f"{name}.{col}: values outside the vocabulary mapped to {fallback!r}: {listed}"
+        if where is None:
+            return said
+        return f"{said}; translate them under `values: {col}:` in {where} (docs/mappings.md)"
     n = int(unknown.sum())
+    place = (
+        f"{where} (docs/mappings.md)"
+        if where
+        else "a mapping file (for a HubSpot export, a copy of smk's hubspot.yaml, given with "
+        "--mapping; docs/mappings.md)"
+    )
     return (
         f"{name}.{col}: {n:,} contact{'s are' if n > 1 else ' is'} at lifecycle stages smk "
         f"does not know (the CRM's custom stages, or their ids): {listed}. Their lifecycle_stage "
@@ -625,9 +639,7 @@ def _unknown_words_note(name: str, col: str, kind: str, unknown: pd.Series) -> s
         "SLA judges an MQL among them by its dates (open until its SQL date, or until the "
         "acceptance window passes without one), not as disqualified. To read such a stage as "
         "one of smk's (subscriber, lead, mql, sql, opportunity, customer, evangelist; other for "
-        "a disqualified one), translate it under `values: lifecycle_stage:` in a mapping file "
-        "(for a HubSpot export, a copy of smk's hubspot.yaml, given with --mapping; "
-        "docs/mappings.md)"
+        f"a disqualified one), translate it under `values: lifecycle_stage:` in {place}"
     )
 
 
