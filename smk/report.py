@@ -1298,7 +1298,7 @@ def _publishing(out: Path, month: Month, quiet: bool = True):
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{month}, pid {os.getpid()}\n".encode(), 0)
         if fcntl is not None:  # held exclusively: no other run is writing an index now
-            _remove([p for p in out.iterdir() if _INDEX_TMP.match(p.name)])
+            _remove([p for p in out.iterdir() if _INDEX_TMP.match(p.name)], quiet)
         yield
     finally:
         if fd is not None:
@@ -1315,8 +1315,9 @@ def _read_holder(path: Path) -> str:
         return "unknown"
 
 
-def sweep_leftovers(out: Path, stale_after: float | None = None) -> list[str]:
-    """Remove temporary folders of reports that no longer run; returns their names.
+def sweep_leftovers(out: Path, stale_after: float | None = None, quiet: bool = True) -> list[str]:
+    """Remove temporary folders of reports that no longer run; returns the names of those
+    removed (one that cannot be removed is warned of, on the terminal too unless `quiet`).
 
     A run's `.cache-`, `.staging-` and `.old-<month>-<id>` folders belong to its
     `.run-<month>-<id>.lock`: while the run lives it holds the lock and nothing is touched;
@@ -1338,12 +1339,12 @@ def sweep_leftovers(out: Path, stale_after: float | None = None) -> list[str]:
         elif m := _RUN_LOCK.match(p.name):
             locks[m["id"]] = p
             groups.setdefault(m["id"], [])
-    removed = _remove([p for p in stray_tmp if _age(p) >= stale_after])
+    removed = _remove([p for p in stray_tmp if _age(p) >= stale_after], quiet)
     for run_id, folders in sorted(groups.items()):
         lock = locks.get(run_id)
         if lock is None:
             old = [p for p in folders if _age(p) >= stale_after]
-            removed += _remove(old)
+            removed += _remove(old, quiet)
             continue
         try:
             fd = os.open(lock, os.O_RDWR)
@@ -1355,7 +1356,7 @@ def sweep_leftovers(out: Path, stale_after: float | None = None) -> list[str]:
                     continue
             elif not _lock(fd):
                 continue  # a running report
-            removed += _remove(folders)
+            removed += _remove(folders, quiet)
             with contextlib.suppress(FileNotFoundError):
                 lock.unlink()
             removed.append(lock.name)
@@ -1373,20 +1374,38 @@ def _age(path: Path) -> float:
         return 0.0
 
 
-def _remove(paths: list[Path]) -> list[str]:
-    """Remove leftovers; a parked month (`.old-YYYY-MM-<id>`) whose month folder is gone (a run
-    stopped between the two renames of `_publish`) is put back instead: it is the only copy."""
+def _remove(paths: list[Path], quiet: bool = True) -> list[str]:
+    """Remove leftovers; returns the names of those removed. A parked month (`.old-YYYY-MM-<id>`)
+    whose month folder is gone (a run stopped between the two renames of `_publish`) is put back
+    instead: it is the only copy. One that cannot be removed is left, with a warning
+    (`_discard`)."""
     removed = []
     for p in paths:
-        if _restore_parked(p):
-            continue
-        if p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
-        removed.append(p.name)
+        if not _restore_parked(p) and _discard(p, quiet):
+            removed.append(p.name)
     return removed
+
+
+def _discard(path: Path, quiet: bool = True) -> bool:
+    """Delete the file or folder `path` (of a folder, all that can go); True once it is gone.
+    What cannot go (a folder of another user's, or read-only) is left with a warning naming it
+    and why (`_warn`, on the terminal too unless `quiet`): it is a month published before, or a
+    cache with personal data, that stays in the reports folder."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            try:
+                shutil.rmtree(path)
+            except OSError:
+                shutil.rmtree(path, ignore_errors=True)  # the rest of it
+                raise
+        else:
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        if os.path.lexists(path):
+            # not the file it names: shutil.rmtree names it without its folder
+            _warn(f"could not remove {path}: {exc.strerror or exc}; remove it by hand", quiet)
+            return False
+    return True
 
 
 def _restore_parked(path: Path) -> bool:
@@ -1738,7 +1757,7 @@ def run_report(
     log_lines.run = uuid.uuid4().hex[:8]  # in each line: runs into one folder at once
     with _Signals() as signals:
         try:
-            sweep_leftovers(out)
+            sweep_leftovers(out, quiet=quiet)
         except OSError as exc:  # never a reason to fail this run
             log.warning("could not remove what earlier reports left in %s: %s", out, exc)
         timings: dict[str, float] = {}
@@ -1895,7 +1914,7 @@ def run_report(
                     )
                 shutil.rmtree(cache, ignore_errors=True)
                 shutil.rmtree(staging, ignore_errors=True)
-                _remove([run_lock.folder("old")])  # or put back, if the swap was cut short
+                _restore_parked(run_lock.folder("old"))  # if the swap was cut short
                 run_lock.release()
     timings["total"] = time.perf_counter() - start
     log.info("published %s in %.1f s", final, timings["total"])
@@ -1962,7 +1981,7 @@ def publish_month(
         compared = _compared_with(out, month, runs, kept, not context.get(PREVIOUS_OTHER_EXPORT))
         write_manifest(staging, writers, provenance, compared)
         with signals.deferred() if signals else contextlib.nullcontext():
-            final = _publish(staging, published)  # never cut between its two renames
+            final = _publish(staging, published, quiet)  # never cut between its two renames
             _forget_failed(out, month, runs)
             try:
                 stale = out_of_date(out)
@@ -3467,11 +3486,13 @@ def _os_problem(exc: OSError, folder: Path | None = None) -> str:
     return f"{what} while writing into {folder}" if folder else what
 
 
-def _publish(staging: Path, final: Path) -> Path:
+def _publish(staging: Path, final: Path, quiet: bool = True) -> Path:
     """Swap the finished month into place; the old one is removed only after the swap.
 
     The old month is parked as `.old-<month>-<id>` with the id of the run (the staging
-    folder's), so that a sweep knows whose it is; if the swap fails, it is put back.
+    folder's), so that a sweep knows whose it is; if the swap fails, it is put back. An old
+    month that cannot be removed is left, with a warning (`_discard`); later runs' sweeps
+    try again.
     """
     old = None
     if final.exists():
@@ -3487,7 +3508,7 @@ def _publish(staging: Path, final: Path) -> Path:
             os.replace(old, final)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _discard(old, quiet)
     return final
 
 
@@ -3793,7 +3814,8 @@ def _log_noise(noise: bytes) -> None:
         )
 
 
-#: A log line: its time, the run that wrote it (`_Publishable.run`), its level and message.
+#: A log line: its time in UTC (`2026-11-29 14:39:54.625Z`: `_Publishable`), the run that
+#: wrote it (`_Publishable.run`), its level and message.
 LOG_FORMAT = "%(asctime)s run %(smk_run)s %(levelname)s %(message)s"
 
 
@@ -3804,7 +3826,12 @@ class _Publishable(logging.Formatter):
     (`names`, as `_Publication` removes them from the notebooks: `scrub_pii`); an error's
     message (a failed notebook's) may hold any of them. Each line names its run (`run`: the
     last part of the id of its temporary folders, `.cache-<month>-<run>`), so that the lines
-    of runs into one reports folder at once can be told apart."""
+    of runs into one reports folder at once can be told apart. Its time is UTC, marked `Z`, as
+    every time smk writes: runs in other time zones may share the log."""
+
+    converter = time.gmtime  # this formatter's only: other loggers keep their local time
+    default_time_format = "%Y-%m-%d %H:%M:%S"
+    default_msec_format = "%s.%03dZ"
 
     def __init__(self, fmt: str | None = None):
         super().__init__(fmt)

@@ -540,7 +540,7 @@ def test_a_month_published_with_and_without_personal_data(tmp_path, sample, monk
     merged = (month / "metrics.json").read_text()
     assert name not in merged and NAME_REMOVED in merged  # the kept page's KPI too
     log = (out / "smk-report.log").read_text().splitlines()
-    stamped = [line for line in log if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ", line)]
+    stamped = [line for line in log if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z ", line)]
     ids = [re.match(r"\S+ \S+ run ([0-9a-f]{8}) [A-Z]+ ", line) for line in stamped]
     assert all(ids) and len({i[1] for i in ids}) == 3  # each run's lines, with its own id
     assert any("published with personal data (--include-pii): mail" in line for line in log)

@@ -368,6 +368,80 @@ def test_log_lines_are_scrubbed_with_one_index_of_the_names(tmp_path, monkeypatc
     assert [scrub_pii(t, plain) for t in texts] == [scrub_pii(t, names) for t in texts]
 
 
+def test_the_log_s_times_are_utc_whatever_the_host_s_zone(tmp_path):
+    # the log's times were the host's local time with no offset, while every other time smk
+    # writes is UTC: the lines of runs on hosts in other zones sharing a folder had no order
+    import datetime as dt
+    import time
+
+    from smk.report import _log_to
+
+    zone = os.environ.get("TZ")
+    os.environ["TZ"] = "Pacific/Chatham"  # UTC+12:45 or +13:45
+    time.tzset()
+    try:
+        _log_to(tmp_path / "smk-report.log")
+        before = time.time()
+        logging.getLogger("smk.report").info("published")
+        after = time.time()
+        # other loggers of the process (a user's, pytest's) keep their clock
+        record = logging.makeLogRecord({"created": before, "msecs": 0.0})
+        local = logging.Formatter("%(asctime)s").format(record)
+        assert local.startswith(time.strftime("%Y-%m-%d %H:%M:%S,", time.localtime(before)))
+    finally:
+        if zone is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = zone
+        time.tzset()
+    line = (tmp_path / "smk-report.log").read_text().splitlines()[-1]
+    stamp = re.fullmatch(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})Z run - INFO published", line)
+    assert stamp, line
+    when = dt.datetime.strptime(stamp[1], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=dt.UTC)
+    assert before - 0.001 <= when.timestamp() <= after
+
+
+def _stuck_old_months(monkeypatch) -> None:
+    """Make parked months (`.old-<month>-<id>`) impossible to remove, as a month folder of
+    another user's or a read-only one is (for real, that needs privileges a test lacks)."""
+    rmtree = shutil.rmtree
+
+    def stuck(path, *args, **kwargs):
+        path = Path(path)
+        if not path.name.startswith(".old-"):
+            return rmtree(path, *args, **kwargs)
+        if not kwargs.get("ignore_errors"):
+            raise PermissionError(errno.EACCES, "Permission denied", "01_boom.html")  # as rmtree
+
+    monkeypatch.setattr(shutil, "rmtree", stuck)
+
+
+def test_a_month_replaced_that_cannot_be_removed_is_warned_of_and_not_swept_as_removed(
+    tmp_path, capsys, monkeypatch
+):
+    # a re-run that could not delete the month it replaced (a month folder of another user's,
+    # read-only) exited 0 with no word, leaving `.old-<month>-<id>/` (a new one each run); each
+    # later sweep then said it had removed it, and returned it as removed
+    from smk.report import sweep_leftovers
+
+    out = tmp_path / "reports"
+    folder = _notebooks(tmp_path, "print('fine')")
+    assert main(_report(out, "--notebook-dir", str(folder))) == 0
+    _stuck_old_months(monkeypatch)
+    loud = [arg for arg in _report(out, "--notebook-dir", str(folder)) if arg != "--quiet"]
+    assert main(loud) == 0
+    (old,) = out.glob(".old-2026-09-*")
+    said = f"could not remove {old}: Permission denied; remove it by hand"
+    assert f"smk: warning: {said}\n" in capsys.readouterr().err
+    log = (out / "smk-report.log").read_text()
+    assert f" WARNING {said}\n" in log and log.count("could not remove") == 1  # not again
+    assert sweep_leftovers(out, stale_after=0, quiet=False) == [] and old.is_dir()
+    assert capsys.readouterr().err == f"smk: warning: {said}\n"
+    assert "removed what killed reports left" not in (out / "smk-report.log").read_text()
+    monkeypatch.undo()  # it can be removed now
+    assert sweep_leftovers(out, stale_after=0) == [old.name] and not old.exists()
+
+
 #: one KPI tile, its value the `share` setting
 TILES = """from smk import outputs
 outputs.write_metrics(output_dir, "tiles", {"kpis": [
