@@ -439,7 +439,7 @@ class _ReaderMayGo:
             os.dup2(devnull, self._stream.fileno())
             os.close(devnull)
         except (OSError, ValueError):  # a stream without a file descriptor (captured)
-            self._stream = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
+            self._stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - stays open until exit
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)

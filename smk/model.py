@@ -1024,13 +1024,17 @@ class CRM:
     def _write_model(self, folder: Path) -> list[str]:
         """Write the tables, set-aside rows and `smk-model.json` into `folder`; the names of
         the Parquet files written."""
+        from smk.io.files import arrow_file
+
         written = []
         for name, df in self.tables().items():
-            df.to_parquet(folder / f"{name}.parquet", index=False)
+            with arrow_file(folder / f"{name}.parquet", "wb") as target:
+                df.to_parquet(target, index=False)
             written.append(f"{name}.parquet")
             aside = self.quality.set_aside(name)
             if not aside.empty:
-                aside.astype("string").to_parquet(folder / _aside_file(name), index=False)
+                with arrow_file(folder / _aside_file(name), "wb") as target:
+                    aside.astype("string").to_parquet(target, index=False)
                 written.append(_aside_file(name))
         meta = {
             "source": _stored_source(self),
@@ -1047,7 +1051,7 @@ class CRM:
             # the setting `pipelines` a filtered model was made with (`of_pipelines`)
             "pipelines": list(self.counted_pipelines),
         }
-        (folder / MODEL_MANIFEST).write_text(json.dumps(meta, indent=2))
+        (folder / MODEL_MANIFEST).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return written
 
     @classmethod
@@ -1324,7 +1328,7 @@ def _move_in(staging: Path, out: Path, names: list[str]) -> None:
     manifest): the earlier manifest first says a write is under way, the earlier model's
     files that `names` lacks go, and the new manifest comes last."""
     marker = staging / f"{MODEL_MANIFEST}.unfinished"
-    marker.write_text(json.dumps(_UNFINISHED))
+    marker.write_text(json.dumps(_UNFINISHED), encoding="utf-8")
     os.replace(marker, out / MODEL_MANIFEST)
     for name in names:
         os.replace(staging / name, out / name)
@@ -1436,11 +1440,14 @@ def _read_cached(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     a `CRMExportError`."""
     import pyarrow as pa
 
+    from smk.io.files import arrow_file
+
     if path.exists() and not path.is_file():
         what = "a folder where a Parquet file belongs"
         raise CRMExportError(_DAMAGED_CACHE.format(what=what), file=str(path))
     try:
-        return pd.read_parquet(path, columns=columns)
+        with arrow_file(path) as source:
+            return pd.read_parquet(source, columns=columns)
     except pa.ArrowMemoryError:
         raise  # out of memory is no damage
     except (OSError, pa.ArrowException, ValueError) as exc:

@@ -483,7 +483,9 @@ def _report_source(data_path: str) -> dict | None:
     """What `smk report` wrote next to its Parquet cache at `data_path` (`REPORT_SOURCE`), or
     None: a Parquet model of one's own has no such file."""
     try:
-        source = json.loads((Path(resolve_path(data_path)) / REPORT_SOURCE).read_text())
+        source = json.loads(
+            (Path(resolve_path(data_path)) / REPORT_SOURCE).read_text(encoding="utf-8")
+        )
     except (OSError, ValueError):
         return None
     return source if isinstance(source, dict) else None

@@ -285,7 +285,9 @@ def write_metrics(output_dir: str | Path, name: str, metrics: dict) -> Path:
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"metrics-{name}.json"
-    path.write_text(json.dumps(_jsonable(metrics), indent=2, sort_keys=True) + "\n")
+    path.write_text(
+        json.dumps(_jsonable(metrics), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return path
 
 

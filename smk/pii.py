@@ -833,8 +833,8 @@ def _link_or_copy(temp: str, path: Path) -> None:
     except OSError:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(Path(temp).read_text())
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(Path(temp).read_bytes())
         except OSError:  # a disk full: no empty key file left for every later run
             path.unlink(missing_ok=True)
             raise

@@ -1310,7 +1310,7 @@ def _publishing(out: Path, month: Month, quiet: bool = True):
 
 def _read_holder(path: Path) -> str:
     try:
-        return path.read_text().strip() or "unknown"
+        return path.read_text(encoding="utf-8").strip() or "unknown"
     except OSError:
         return "unknown"
 
@@ -1837,7 +1837,9 @@ def run_report(
             # and whether the kernels run the notebooks for a publication without personal
             # data (`smk.notebooks.publish_without_pii`: charts cannot be scrubbed afterwards)
             source = {**rerun, INCLUDE_PII: include_pii}
-            (cache / REPORT_SOURCE).write_text(json.dumps(source, indent=2) + "\n")
+            (cache / REPORT_SOURCE).write_text(
+                json.dumps(source, indent=2) + "\n", encoding="utf-8"
+            )
             with (
                 _settings_folders_for_kernels(cache),
                 _owner_key_for_kernels(crm, settings, quiet),
@@ -3526,7 +3528,7 @@ def published_writers(month_dir: Path) -> dict[str, str | None]:
     """
     manifest = month_dir / MANIFEST
     if manifest.is_file():
-        return json.loads(manifest.read_text())["files"]
+        return json.loads(manifest.read_text(encoding="utf-8"))["files"]
     return {p.name: _named_writer(p.name) for p in month_dir.iterdir() if p.is_file()}
 
 
@@ -3594,14 +3596,14 @@ def write_manifest(
         manifest["pages"] = pages
     if compared_with is not None:
         manifest[COMPARED_WITH] = compared_with
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return path
 
 
 def _manifest(month_dir: Path) -> dict:
     """A published month's `manifest.json` ({} when it has none or it is no mapping)."""
     try:
-        manifest = json.loads((month_dir / MANIFEST).read_text())
+        manifest = json.loads((month_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return manifest if isinstance(manifest, dict) else {}
@@ -3864,7 +3866,9 @@ def _log_to(path: Path) -> _Publishable:
         log.removeHandler(other)
         other.close()
     if handler is None:
-        handler = logging.FileHandler(path)
+        # UTF-8 whatever the locale, and a name Python holds with surrogates (bytes that are no
+        # UTF-8) is written as `\udcc3`: a line is never lost
+        handler = logging.FileHandler(path, encoding="utf-8", errors="backslashreplace")
         handler.setFormatter(_Publishable(LOG_FORMAT))
         log.addHandler(handler)
     log.setLevel(logging.INFO)
@@ -4334,7 +4338,9 @@ def write_metrics_json(folder: Path, names: set[str] | None = None) -> Path:
     `names` (`scrub_file`) unless `names` is None (a page kept from a run with
     ``--include-pii`` keeps its own metrics file as it was)."""
     path = folder / "metrics.json"
-    path.write_text(json.dumps(read_metrics(folder), indent=2, sort_keys=True) + "\n")
+    path.write_text(
+        json.dumps(read_metrics(folder), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     if names is not None:
         scrub_file(path, names)
     return path
@@ -4741,7 +4747,7 @@ def write_month_index(
     previous: dict[str, dict[str, dict]] = {}  # notebook -> KPI id -> its published tile
     other_previous = context.get(PREVIOUS_OTHER_EXPORT)
     if previous_file.exists() and not other_previous:  # a tile compares with its own page's
-        for name, k in _notebook_kpis(json.loads(previous_file.read_text())):
+        for name, k in _notebook_kpis(json.loads(previous_file.read_text(encoding="utf-8"))):
             if "id" in k:
                 previous.setdefault(name, {})[k["id"]] = k
         before = previous_file.parent
@@ -4830,7 +4836,7 @@ def write_month_index(
     page = _PAGE.format(
         title=f"Smarketing report {html.escape(str(month))}", subtitle=subtitle, body=body
     )
-    path.write_text(scrub_pii(page, names) if names is not None else page)
+    path.write_text(scrub_pii(page, names) if names is not None else page, encoding="utf-8")
     return path
 
 
@@ -4906,7 +4912,7 @@ def write_reports_index(out: Path, stale: dict[str, str] | None = None) -> Path:
         body=f'<ul class="pages">{items or "<li>none yet</li>"}</ul>',
     )
     temporary = out / f".index-{uuid.uuid4().hex[:8]}.tmp"  # readers never see half a page
-    temporary.write_text(page)
+    temporary.write_text(page, encoding="utf-8")
     os.replace(temporary, path)
     return path
 

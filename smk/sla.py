@@ -239,7 +239,7 @@ class SLA:
     @classmethod
     def from_yaml(cls, path: str | Path) -> SLA:
         """An SLA from a small YAML file of `setting: value` lines."""
-        settings = yaml.safe_load(Path(path).read_text()) or {}
+        settings = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         if not isinstance(settings, dict):
             raise ValueError(f"{path} must hold a mapping of SLA setting: value")
         return cls.from_mapping(settings)

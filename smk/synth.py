@@ -1385,6 +1385,7 @@ class _Builder:
 def write_truth(truth: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
     """Write the truth tables as CSV (timestamps ISO 8601 with Z, months YYYY-MM-DD)."""
     from smk.io.canonical import format_datetimes
+    from smk.io.files import arrow_file
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -1397,7 +1398,8 @@ def write_truth(truth: dict[str, pd.DataFrame], folder: str | Path) -> list[Path
             elif pd.api.types.is_datetime64_dtype(df[col]):
                 df[col] = df[col].dt.strftime("%Y-%m-%d").astype("string")
         path = out / f"{name}.csv"
-        pacsv.write_csv(pa.Table.from_pandas(df, preserve_index=False), path)
+        with arrow_file(path, "wb") as target:
+            pacsv.write_csv(pa.Table.from_pandas(df, preserve_index=False), target)
         paths.append(path)
     return paths
 
@@ -1691,6 +1693,7 @@ def write_export(
             },
             indent=1,
             default=str,
-        )
+        ),
+        encoding="utf-8",
     )
     return out

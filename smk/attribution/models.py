@@ -492,5 +492,5 @@ def _export_of(data_path: str | Path) -> Path:
     meta = folder / "smk-model.json"
     if not meta.is_file():
         return folder
-    source = str(json.loads(meta.read_text()).get("source") or "")
+    source = str(json.loads(meta.read_text(encoding="utf-8")).get("source") or "")
     return Path(source) if "://" not in source and Path(source).is_absolute() else folder

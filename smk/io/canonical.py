@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from smk.checks import checked_tables
+from smk.io.files import arrow_file
 from smk.model import CONTACT_LISTS, CRM, SCHEMA, TABLES, UNKNOWN_STAGE
 
 if TYPE_CHECKING:
@@ -210,7 +211,8 @@ def write_text_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write a frame of text columns as an RFC 4180 CSV (UTF-8, text quoted, missing empty)."""
     table = pa.table({col: pa.array(text(frame[col]), from_pandas=True) for col in frame.columns})
     path.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
+    with arrow_file(path, "wb") as target:
+        pacsv.write_csv(table, target, pacsv.WriteOptions(quoting_style="needed"))
     return path
 
 
@@ -287,7 +289,8 @@ def write_canonical(crm: CRM, out_dir: str | Path, fmt: str = "csv") -> list[Pat
             df = _table_to_write(crm, name)
             cols = [c for c in _written_columns(df, name) if c in df.columns]
             path = out / f"{name}.parquet"
-            df[cols].to_parquet(path, index=False)
+            with arrow_file(path, "wb") as target:
+                df[cols].to_parquet(target, index=False)
             paths.append(path)
         return paths
     if fmt != "csv":

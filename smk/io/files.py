@@ -442,14 +442,35 @@ def _line_blocks(fh: BinaryIO) -> Iterator[bytes]:
         yield rest
 
 
+@contextlib.contextmanager
+def arrow_file(path: Path, mode: str = "rb") -> Iterator[str | BinaryIO]:
+    """`path` as Arrow (and pandas' Parquet) should be given it: its name, or the file opened
+    by Python (`mode` "rb" or "wb") when Arrow would open another file by that name.
+
+    Arrow encodes a name as UTF-8, the operating system as the file system's encoding: in a
+    Latin-1 locale `Café/contacts.csv` is another file to Arrow (not found), and a name
+    Python holds with surrogates (bytes that are no UTF-8, as in `contacts-M\\xe4rz.csv` or
+    under LC_ALL=C) cannot be encoded at all. The name is kept when both encode it alike (any
+    UTF-8 system): Arrow then opens the file itself, reading it without Python.
+    """
+    try:
+        same = str(path).encode("utf-8") == os.fsencode(path)
+    except UnicodeEncodeError:
+        same = False
+    if same:
+        yield str(path)
+    else:
+        with path.open(mode) as fh:
+            yield fh
+
+
 def arrow_csv(
     path: Path,
     read_opts: pacsv.ReadOptions,
     parse_opts: pacsv.ParseOptions,
     convert_opts: pacsv.ConvertOptions | None = None,
 ) -> pa.Table:
-    """`pyarrow.csv.read_csv` of `path`, safe to exit after; a name that is no UTF-8 is read
-    through Python.
+    """`pyarrow.csv.read_csv` of `path` (as `arrow_file` gives it), safe to exit after.
 
     A Python ``invalid_row_handler`` makes the read serial (``use_threads=False``, set on
     `read_opts`). The threaded reader hands the handler to Arrow's thread pool, whose workers
@@ -459,18 +480,11 @@ def arrow_csv(
     ("terminate called without an active exception", exit 134, about one `smk synth` in 40;
     the symptom of apache/arrow#34314). The serial reader uses and drops the handler on the
     calling thread only, before it returns.
-
-    Arrow takes a path as UTF-8 text, but a file name on Linux may hold any bytes (a Windows
-    zip unpacked as `contacts-M\\xe4rz.csv`; Python keeps such bytes as surrogates, which Arrow
-    cannot encode). Only then is the file opened by Python and handed to Arrow.
     """
     if parse_opts.invalid_row_handler is not None:
         read_opts.use_threads = False
-    try:
-        return pacsv.read_csv(path, read_opts, parse_opts, convert_opts)
-    except UnicodeEncodeError:  # the name, not the data: Arrow reports bad data as ArrowInvalid
-        with path.open("rb") as fh:
-            return pacsv.read_csv(fh, read_opts, parse_opts, convert_opts)
+    with arrow_file(path) as source:
+        return pacsv.read_csv(source, read_opts, parse_opts, convert_opts)
 
 
 def _column_type(name: str, categories: Collection[str]) -> pa.DataType:
@@ -1576,11 +1590,8 @@ def read_parquet(path: Path) -> pd.DataFrame:
     """A Parquet file as pandas reads it; an empty, cut-short or damaged file is refused with
     its name (Arrow raises ArrowInvalid, or an OSError without an errno, for those)."""
     try:
-        try:
-            return pd.read_parquet(path)
-        except UnicodeEncodeError:  # a file name that is no UTF-8: see `arrow_csv`
-            with path.open("rb") as fh:
-                return pd.read_parquet(fh)
+        with arrow_file(path) as source:
+            return pd.read_parquet(source)
     except (pa.ArrowInvalid, OSError) as exc:  # not ArrowMemoryError: a sound file, no memory
         if isinstance(exc, OSError) and exc.errno is not None:
             raise  # no permission, a vanished file: the operating system's error, as for a CSV

@@ -2255,7 +2255,8 @@ def _file_headers(path: Path) -> list[str]:
         return fileio.csv_header(path)
     try:
         if suffix == ".parquet":
-            return list(pq.read_schema(path).names)
+            with fileio.arrow_file(path) as source:
+                return list(pq.read_schema(source).names)
         if suffix in {".xlsx", ".xlsm"}:
             import openpyxl
 

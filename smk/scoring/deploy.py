@@ -436,7 +436,9 @@ def save_model(model: ScoringModel, path: str | Path) -> Path:
     path, meta_path = model_files(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, path)
-    meta_path.write_text(json.dumps(model.metadata(), indent=2, default=str) + "\n")
+    meta_path.write_text(
+        json.dumps(model.metadata(), indent=2, default=str) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -475,7 +477,7 @@ def load_model(path: str | Path) -> ScoringModel:
             f"{path} has no metadata file {meta_path.name}: it was not saved by "
             "smk.scoring.save_model; retrain and save the model with this version of smk"
         )
-    meta = json.loads(meta_path.read_text())
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
     problems = _incompatibilities(meta)
     if problems:
         raise IncompatibleModelError(
