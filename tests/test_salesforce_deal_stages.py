@@ -385,16 +385,21 @@ def test_a_given_zone_decides_alone(tmp_path, timezone, loaded):
     assert _west_warnings(crm) == []
 
 
-def test_other_formats_with_date_only_close_dates_too(tmp_path):
-    """The rule lives in the checks every loader shares: a canonical export's close date
-    without a time the day before its UTC creation morning is kept likewise."""
+def _canonical_deals(tmp_path, other: str) -> smk.CRM:
+    """A canonical export of a won deal closed on the date-only day before its creation
+    morning in UTC (`eve`), and the deal `other` (a deals.csv row), loaded."""
     (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,2026-01-05\n")
     (tmp_path / "deals.csv").write_text(
         "deal_id,created_at,closed_at,is_closed,is_won,amount\n"
-        "eve,2026-02-27 03:00:00,2026-02-26,true,true,5\n"
-        "noon,2026-02-27 12:00:00,2026-02-26,true,true,9\n"
+        f"eve,2026-02-27 03:00:00,2026-02-26,true,true,5\n{other}\n"
     )
-    crm = smk.load(tmp_path, format="canonical")
+    return smk.load(tmp_path, format="canonical")
+
+
+def test_other_formats_with_date_only_close_dates_too(tmp_path):
+    """The rule lives in the checks every loader shares: a canonical export's close date
+    without a time the day before its UTC creation morning is kept likewise."""
+    crm = _canonical_deals(tmp_path, "noon,2026-02-27 12:00:00,2026-02-26,true,true,9")
     assert crm.deals["deal_id"].tolist() == ["eve"]
     assert len(_west_warnings(crm)) == 1
 
@@ -402,13 +407,7 @@ def test_other_formats_with_date_only_close_dates_too(tmp_path):
 def test_an_open_deals_estimate_is_not_counted_as_a_close_west_of_utc(tmp_path):
     """An open deal's close date is an estimate: the warning of deals taken as closed at
     their creation moment counts the closed one alone."""
-    (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,2026-01-05\n")
-    (tmp_path / "deals.csv").write_text(
-        "deal_id,created_at,closed_at,is_closed,is_won,amount\n"
-        "eve,2026-02-27 03:00:00,2026-02-26,true,true,5\n"
-        "open,2026-02-27 03:00:00,2026-02-26,false,false,9\n"
-    )
-    crm = smk.load(tmp_path, format="canonical")
+    crm = _canonical_deals(tmp_path, "open,2026-02-27 03:00:00,2026-02-26,false,false,9")
     assert crm.deals["deal_id"].tolist() == ["eve", "open"]
     (note,) = _west_warnings(crm)
     assert note.startswith("deals: 1 deal with a close date without a time the day before its")
