@@ -139,6 +139,35 @@ def test_a_dollar_sign_is_usd_in_an_amount_and_in_a_currency_column(tmp_path: Pa
     assert len(warnings_with(crm, "written with 'kr'")) == 1
 
 
+def test_an_amount_s_sign_against_its_currency_column_is_counted_and_the_column_kept(
+    tmp_path: Path,
+) -> None:
+    """The currency column (the CRM's field) wins over an amount's sign that names another;
+    a warning counts each pair and names the first row; a row set aside is not counted."""
+    folder = hubspot_export(
+        tmp_path,
+        ["1,Ada,Example,ada@example.com,lead,2026-01-05"],
+        [
+            '11,A,closedwon,2026-02-01,Dana,"$ 2,500.00",EUR,2026-01-10',
+            "12,B,closedwon,2026-02-01,Dana,$ 99,CAD,2026-01-10",
+            "13,C,closedwon,2026-02-01,Dana,£ 300,EUR,2026-01-10",
+            "14,D,closedwon,2026-02-01,Dana,$ 40,EUR,2026-01-10",
+            "15,E,closedwon,2026-02-01,Dana,$ 50,EUR,not a date",
+        ],
+    )
+    crm = smk.load(folder)
+    deals = crm.deals.set_index("deal_id")
+    assert deals["currency"].tolist() == ["EUR", "CAD", "EUR", "EUR"]
+    assert deals["amount"].tolist() == [2500.0, 99.0, 300.0, 40.0]
+    assert warnings_with(crm, "deals.amount:") == [
+        "deals.amount: 3 amounts' currency signs are not their rows' currency: GBP with "
+        "currency EUR (1), USD with currency EUR (2); e.g. '$ 2,500.00' (USD) with currency "
+        "EUR (hubspot-crm-exports-all-deals-2026-05-02.csv row 2); the currency column's is "
+        "kept and the amounts not converted: where the sign is right, correct the currency "
+        "in the export"
+    ]
+
+
 # ---------------------------------------------------------------- several e-mail addresses
 def _two_addresses(frame: pd.DataFrame) -> None:
     frame.loc[1, "Person - Email - Work"] = "bertram@examplia.example, b.example@home.example"

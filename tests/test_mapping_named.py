@@ -256,6 +256,51 @@ def test_a_missing_required_header_suggests_a_close_one(tmp_path):
     assert "(looked for 'Person - ID' (similar: 'Person - IDs'" in err.value.reason
 
 
+# ------------------------------------ a type_from_file pattern that matches no file
+def test_a_type_from_file_pattern_matching_no_file_is_named_in_the_error(tmp_path):
+    folder = tmp_path / "zoho"
+    shutil.copytree(FIXTURES / "zoho", folder)
+    (folder / "Calls_001.csv").write_text(
+        "Record Id,Contact Id,Call Start Time\nzcrm_1,zcrm_404427000000249401,2022-10-20 10:00\n",
+        encoding="utf-8",
+    )
+    activities = (
+        '  activities:\n    files: ["Calls_*.csv"]\n    columns:\n'
+        '      activity_id: ["Record Id"]\n      contact_id: ["Contact Id"]\n'
+        '      occurred_at: ["Call Start Time"]\n    type_from_file: {"Call_*": call}\n'
+    )
+    (tmp_path / "zoho.yaml").write_text(_zoho_example() + activities, encoding="utf-8")
+    with pytest.raises(CRMExportError) as err:
+        smk.load(folder, mapping=tmp_path / "zoho.yaml")
+    assert err.value.reason.endswith(
+        "and the file's name 'Calls_001.csv' matches none of the type_from_file patterns "
+        "('Call_*'): correct the pattern meant for it (a pattern matches the whole name, in "
+        "any case; `*` stands for any text)"
+    )
+    mapping = (tmp_path / "zoho.yaml").read_text(encoding="utf-8")
+    (tmp_path / "zoho.yaml").write_text(mapping.replace('"Call_*"', '"calls_*"'), "utf-8")
+    calls = smk.load(folder, mapping=tmp_path / "zoho.yaml").activities
+    assert calls["type"].tolist() == ["call"]
+
+
+# ------------------------------------ an amount's currency sign against the currency column
+def test_a_zoho_amount_signed_in_another_currency_keeps_the_currency_column_s(tmp_path):
+    folder = tmp_path / "zoho"
+    shutil.copytree(FIXTURES / "zoho", folder)
+    deals = folder / "Deals_001.csv"
+    text = deals.read_text(encoding="utf-8")
+    deals.write_text(text.replace('"25000.00"', '"$ 2,500.00"', 1), encoding="utf-8")
+    (tmp_path / "zoho.yaml").write_text(_zoho_example(), encoding="utf-8")
+    crm = smk.load(folder, mapping=tmp_path / "zoho.yaml")
+    won = crm.deals.set_index("deal_id").loc["zcrm_404427000000500001"]
+    assert (won["amount"], won["currency"]) == (2500.0, "EUR")
+    assert _said(crm, "deals.amount") == [
+        "deals.amount: 1 amount's currency sign is not its row's currency: '$ 2,500.00' (USD) "
+        "with currency EUR (Deals_001.csv row 2); the currency column's is kept and the "
+        "amount not converted: if the sign is right, correct the currency in the export"
+    ]
+
+
 # ------------------------------------ a report's re-run options name the shipped file
 @pytest.mark.parametrize("given", [{"data_format": "pipedrive"}, {"mapping": "Pipedrive"}])
 def test_a_report_records_a_shipped_mapping_named_by_name_as_its_file(given, tmp_path, monkeypatch):

@@ -319,6 +319,15 @@ def test_currency_symbols_name_the_iso_code() -> None:
     assert codes.isna().tolist()[4:] == [True, True]
 
 
+def test_a_sign_conflicts_only_with_a_currency_it_cannot_be_written_for() -> None:
+    """`$ 2,500.00` beside EUR conflicts; a bare `$` beside CAD, a sign beside its own code,
+    an ambiguous sign (`kr`) and a row without a currency do not; `US$` beside CAD does."""
+    amounts = S("$ 2,500.00", "$ 99", "€ 10", "10 €", "12 kr", "US$ 5", "100", "£ 3")
+    given = S("EUR", "CAD", "EUR", None, "EUR", "CAD", "EUR", "GBP")
+    conflicts = parse.sign_conflicts(amounts, currency_symbols(amounts), given)
+    assert conflicts.tolist() == [True, False, False, False, False, True, False, False]
+
+
 def test_parse_integers_accept_separators_and_reject_fractions() -> None:
     values, bad = parse_integers(S("1,200", "45", "12.0", "12.5", ""))
     assert values.tolist()[:3] == [1200, 45, 12]

@@ -1883,11 +1883,25 @@ def _check_required(
             expected = _looked_for(tm.columns.get(col, [col])[:6], found)
             raise CRMExportError(
                 f"no column for the {table} table's required {col!r} (looked for {expected})"
+                + _type_from_file_note(tm, col, path)
                 + fileio.sheet_note(frame),
                 file=str(path),
                 column=col,
                 found_columns=found,
             )
+
+
+def _type_from_file_note(tm: TableMapping, col: str, path: Path) -> str:
+    """For a missing `type` in a table with `type_from_file`: that no pattern matched the
+    file's name, the likely mistake (`Call_*` written for `Calls_001.csv`), not a header."""
+    if col != "type" or not tm.type_from_file:
+        return ""
+    patterns = ", ".join(map(repr, tm.type_from_file))
+    return (
+        f", and the file's name {path.name!r} matches none of the type_from_file patterns "
+        f"({patterns}): correct the pattern meant for it (a pattern matches the whole name, "
+        "in any case; `*` stands for any text)"
+    )
 
 
 def _with_malformed(

@@ -976,6 +976,57 @@ def currency_symbols(values: pd.Series) -> pd.Series:
     return pd.Series(_STRING.__from_arrow__(found.cast(pa.string())), index=values.index)
 
 
+#: the currencies written with a bare `$` besides the US dollar: `$ 99` in a row whose currency
+#: is CAD is Canadian dollars, no conflict (`sign_conflicts`)
+_BARE_DOLLAR = frozenset(
+    {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "ARS", "CLP", "COP", "TWD"}
+)
+
+
+def sign_conflicts(amounts: pd.Series, signed: pd.Series, given: pd.Series) -> np.ndarray:
+    """The rows whose amount names a currency (`signed`, `currency_symbols`: `$ 2,500.00` is
+    USD) other than the row's own (`given`, ISO codes, <NA> where it has none): the row's is
+    kept, `sign_conflict_note` says so. A bare `$` agrees with any dollar or peso
+    (`_BARE_DOLLAR`); a sign several currencies write (`kr`) names none, so never conflicts."""
+    differ = (signed.notna() & given.notna() & (signed != given)).to_numpy(dtype=bool)
+    rows = np.flatnonzero(differ)
+    if len(rows):  # the few rows that differ: a bare `$` is no conflict with a dollar
+        found, signs = _currency_signs(amounts.iloc[rows].reset_index(drop=True))
+        codes = given.iloc[rows[found]].to_numpy(dtype=object)
+        dollar = (signs == "$") & np.isin(codes, list(_BARE_DOLLAR))
+        differ[rows[found[dollar]]] = False
+    return differ
+
+
+def sign_conflict_note(
+    amounts: pd.Series, signed: pd.Series, given: pd.Series, rows: np.ndarray, where: str
+) -> str:
+    """A warning for amounts whose currency sign is not their row's currency
+    (`sign_conflicts`, the rows in `rows`): how many, the first amount, both currencies and
+    `where` it is (`Deals_001.csv row 2`), each pair's count when there are several, and that
+    the row's currency is kept (the export's currency field; the amount is not converted)."""
+    first = int(np.flatnonzero(rows)[0])
+    example = (
+        f"{str(amounts.iloc[first])!r} ({signed.iloc[first]}) with currency "
+        f"{given.iloc[first]} ({where})"
+    )
+    n = int(rows.sum())
+    if n == 1:
+        return (
+            f"1 amount's currency sign is not its row's currency: {example}; the currency "
+            "column's is kept and the amount not converted: if the sign is right, correct the "
+            "currency in the export"
+        )
+    pairs = pd.DataFrame({"sign": signed[rows].to_numpy(), "row": given[rows].to_numpy()})
+    counts = pairs.value_counts(sort=False).sort_index()
+    said = ", ".join(f"{s} with currency {c} ({k})" for (s, c), k in counts.items())
+    return (
+        f"{n} amounts' currency signs are not their rows' currency: {said}; e.g. {example}; "
+        "the currency column's is kept and the amounts not converted: where the sign is "
+        "right, correct the currency in the export"
+    )
+
+
 #: currency names a currency column writes that no amount is read with (`_CURRENCY_SIGNS`
 #: holds the signs both read): case folded -> code
 _CURRENCY_WORDS = {"euro": "EUR", "euros": "EUR", "sfr": "CHF"}

@@ -384,13 +384,13 @@ def _normalise(
             out[col] = pd.Series(index=frame.index, dtype=dtype_of(kind))  # NaN/NaT/<NA>
     out = out[[c for c in schema]]  # the model's column order
     reason.flag(~filled, "empty row")
-    unsure = _currency_column(out, frame) if "currency" in schema else None
+    currency = _currency_column(out, frame) if "currency" in schema else None
     several = _several_emails(out, frame) if "email" in schema else None
     if custom_stages:
         _keep_unknown_stages(out, frame)
     for col in REQUIRED[name]:
         reason.flag(out[col].isna(), f"missing {col}")
-    _cell_form_notes(name, out, frame, unsure, several, reason.aside(), quality)
+    _cell_form_notes(name, out, frame, currency, several, reason.aside(), quality)
     extras = [c for c in frame.columns if c not in schema and c not in _META and c not in out]
     for col in extras:  # extra columns are kept as text, never dropped
         out[col] = parse.clean_text(frame[col])
@@ -2127,24 +2127,40 @@ def _fill_lifecycle(tables) -> None:
     contacts.loc[missing, "lifecycle_stage"] = furthest[missing]
 
 
-def _currency_column(out: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+def _currency_column(
+    out: pd.DataFrame, frame: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray | None]:
     """`out`'s currency as ISO codes (`parse.currency_codes`: ` eur ` and `€` are EUR), where
     missing the one its amount names (`1.234,50 €`); a sign several currencies write (`kr`) is
-    kept as written. Returns the mask of those (`_cell_form_notes` warns of them)."""
-    if "amount" in frame.columns:
-        symbols = parse.currency_symbols(frame["amount"]).astype("string")
-        out["currency"] = out["currency"].fillna(symbols)
+    kept as written. Where both name one and they differ (`$ 2,500.00`, currency EUR), the
+    currency column's is kept: the export's field, which a sign in a formatted amount may not
+    follow. Returns the masks of the ambiguous ones and of the conflicts (`_cell_form_notes`
+    warns of both)."""
     out["currency"], unsure = parse.currency_codes(out["currency"])
-    return unsure
+    if "amount" not in frame.columns:
+        return unsure, None
+    symbols = parse.currency_symbols(frame["amount"]).astype("string")
+    conflicts = parse.sign_conflicts(frame["amount"], symbols, out["currency"])
+    out["currency"] = out["currency"].fillna(symbols)
+    return unsure, conflicts
 
 
-def _cell_form_notes(name, out, frame, unsure, several, aside, quality: DataQuality) -> None:
-    """The warnings for ambiguous currency signs (`unsure`) and cells of several e-mail
-    addresses (`several`), counting and naming only the rows not set `aside` while typed."""
+def _cell_form_notes(name, out, frame, currency, several, aside, quality: DataQuality) -> None:
+    """The warnings for ambiguous currency signs and amounts whose sign is not their row's
+    currency (`currency`: `_currency_column`'s masks) and cells of several e-mail addresses
+    (`several`), counting and naming only the rows not set `aside` while typed."""
+    unsure, conflicts = currency if currency is not None else (None, None)
     if unsure is not None and (unsure & ~aside).any():
         kept = unsure & ~aside
         note = parse.ambiguous_currency_note(out["currency"][kept], _first_place(frame, kept))
         quality.warnings.append(f"{name}.currency: {note}")
+    if conflicts is not None and (conflicts & ~aside).any():
+        kept = conflicts & ~aside
+        signed = parse.currency_symbols(frame["amount"][kept]).reindex(frame.index)
+        note = parse.sign_conflict_note(
+            frame["amount"], signed, out["currency"], kept, _first_place(frame, kept)
+        )
+        quality.warnings.append(f"{name}.amount: {note}")
     note = _several_emails_note(name, frame, several, aside) if several is not None else None
     if note:
         quality.warnings.append(note)
