@@ -433,20 +433,31 @@ def outside_funnel(contacts: pd.DataFrame, month: Month | str) -> dict[str, int]
 
 def outside_funnel_text(counts: Mapping[str, int], month: Month | str) -> str | None:
     """What the funnel page says of `outside_funnel`'s contacts, and how to bring them in: a
-    lifecycle stage, or a `became_lead_at` (a contact that is a lead when created); None when
-    no contact is outside the funnel by the month's end."""
+    lifecycle stage in the CRM, or, for an export read through a mapping file, its stage
+    values translated or a `became_lead_at` (a contact that is a lead when created); None when
+    no contact is outside the funnel by the month's end. The month's own count leads when it
+    has any."""
     if not counts["created_by_month_end"]:
         return None
-    period = as_month(month)
+    period, outside = as_month(month), counts["created_in_month"]
+    by_end = f"{counts['created_by_month_end']:,} of the {counts['contacts_by_month_end']:,}"
+    if outside:
+        who = (
+            f"{outside:,} of the {counts['contacts_in_month']:,} contacts created in {period} "
+            f"({by_end} created by its end) {'has' if outside == 1 else 'have'}"
+        )
+    else:
+        one = counts["created_by_month_end"] == 1
+        who = (
+            f"{by_end} contacts created by the end of {period} (none of those created in it) "
+            f"{'has' if one else 'have'}"
+        )
     return (
-        f"{counts['created_in_month']:,} of the {counts['contacts_in_month']:,} contacts created "
-        f"in {period} ({counts['created_by_month_end']:,} of the "
-        f"{counts['contacts_by_month_end']:,} created by its end) "
-        f"{'has' if counts['created_in_month'] == 1 else 'have'} no lifecycle stage and no "
-        "stage date: they are outside the funnel, in none of its stages. To count them, give "
-        "them a lifecycle stage (in the CRM, e.g. a Pipedrive label, or under `values: "
-        "lifecycle_stage:` in the mapping file), or map a became_lead_at column in the mapping "
-        "file, such as the creation date when every contact is a lead (docs/mappings.md)"
+        f"{who} no lifecycle stage and no stage date: they are outside the funnel, in none of "
+        "its stages. To count them, give them a lifecycle stage in the CRM (a Pipedrive "
+        "person's label); an export read through a mapping file can also translate its stage "
+        "values (`values: lifecycle_stage:`) or map a became_lead_at column, such as the "
+        "creation date when every contact is a lead (docs/mappings.md)"
     )
 
 

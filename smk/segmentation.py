@@ -2678,8 +2678,8 @@ def unlinked_contacts(
 
 def _unlinked_text(figures: dict, margin: float) -> str | None:
     """`unlinked_contacts`' note: "12,000 of 30,000 contacts (40.0%) are linked to no account
-    in a segment, 0.0% of customers: the segments' customer rates are of linked contacts and
-    read high (4.2% of them became customers, 2.5% of all contacts)"."""
+    in a segment (0 of the 750 customers): the segments' customer rates are of linked contacts
+    and read high (4.2% of them became customers, 2.5% of all contacts)"."""
     unlinked, contacts, customers = figures["unlinked"], figures["contacts"], figures["customers"]
     if not unlinked:
         return None
@@ -2688,7 +2688,7 @@ def _unlinked_text(figures: dict, margin: float) -> str | None:
         f"{'is' if unlinked == 1 else 'are'} linked to no account in a segment"
     )
     if customers:
-        text += f", {share_text(figures['unlinked_customers'] / customers)} of customers"
+        text += f" ({figures['unlinked_customers']:,} of the {counted(customers, 'customer')})"
     rate, linked = figures["customer_rate"], figures["linked_customer_rate"]
     if linked is None:
         return f"{text}: no segment has contacts, so none has a customer rate"

@@ -241,10 +241,17 @@ def test_contacts_with_no_stage_and_no_stage_date_are_counted_outside_the_funnel
     assert funnel.outside_funnel_text(counts, "2026-03") == (
         "1 of the 4 contacts created in 2026-03 (2 of the 5 created by its end) has no "
         "lifecycle stage and no stage date: they are outside the funnel, in none of its "
-        "stages. To count them, give them a lifecycle stage (in the CRM, e.g. a Pipedrive "
-        "label, or under `values: lifecycle_stage:` in the mapping file), or map a "
-        "became_lead_at column in the mapping file, such as the creation date when every "
-        "contact is a lead (docs/mappings.md)"
+        "stages. To count them, give them a lifecycle stage in the CRM (a Pipedrive person's "
+        "label); an export read through a mapping file can also translate its stage values "
+        "(`values: lifecycle_stage:`) or map a became_lead_at column, such as the creation "
+        "date when every contact is a lead (docs/mappings.md)"
+    )
+    # RVA: a month without new contacts does not lead with "0 of the 0 contacts created"
+    may = funnel.outside_funnel(contacts, "2026-05")
+    assert may["created_in_month"] == may["contacts_in_month"] == 0
+    assert funnel.outside_funnel_text(may, "2026-05").startswith(
+        "3 of the 6 contacts created by the end of 2026-05 (none of those created in it) have "
+        "no lifecycle stage and no stage date"
     )
     staged = contacts[contacts["lifecycle_stage"].notna()]
     assert funnel.outside_funnel_text(funnel.outside_funnel(staged, "2026-03"), "2026-03") is None

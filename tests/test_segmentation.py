@@ -898,7 +898,7 @@ def test_contacts_linked_to_no_account_are_counted_and_the_rates_they_bias_said_
     assert linked["customer_rate"] == pytest.approx(0.1)
     assert linked["linked_customer_rate"] == pytest.approx(0.2)
     assert linked["note"] == (
-        "20 of 40 contacts (50.0%) are linked to no account in a segment, 0.0% of customers: "
+        "20 of 40 contacts (50.0%) are linked to no account in a segment (0 of the 4 customers): "
         "the segments' customer rates are of linked contacts and read high (20.0% of them "
         "became customers, 10.0% of all contacts)"
     )
@@ -912,13 +912,13 @@ def test_contacts_linked_no_more_often_as_customers_are_counted_without_a_bias()
     # half the contacts and half the customers unlinked: the rates are all contacts' rate
     linked = sg.unlinked_contacts(*_linked_crm(unlinked=20, unlinked_customers=2), "2026-11-01")
     assert linked["note"] == (
-        "20 of 40 contacts (50.0%) are linked to no account in a segment, 50.0% of customers: "
+        "20 of 40 contacts (50.0%) are linked to no account in a segment (2 of the 4 customers): "
         "the segments' customer rates are of linked contacts"
     )
     # every customer linked, 1 other not: 10.3% against 10.0%, within `LINKED_RATE_MARGIN`
     one = sg.unlinked_contacts(*_linked_crm(unlinked=1, unlinked_customers=0), "2026-11-01")
     assert one["note"] == (
-        "1 of 40 contacts (2.5%) is linked to no account in a segment, 0.0% of customers: "
+        "1 of 40 contacts (2.5%) is linked to no account in a segment (0 of the 4 customers): "
         "the segments' customer rates are of linked contacts"
     )
     # customers linked less often: the rates read low
