@@ -1097,6 +1097,22 @@ def _placeholder(path: Path) -> bool:
     return path.name in PLACEHOLDERS or (bool(_README.fullmatch(path.name)) and path.is_file())
 
 
+def _check_utf8_name(path: str | Path, what: str) -> None:
+    """Refuse (ValueError) a path whose name holds bytes that are no text in the file system's
+    encoding (a Windows zip's `M\xe4rz` unpacked on a UTF-8 system; any name beyond ASCII under
+    LC_ALL=C): Python holds them as surrogates, which the notebooks' parameters and files
+    cannot hold, so the run would fail after its first notebook as an internal error."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(path)
+        raise ValueError(
+            f"cannot use {raw!r} as {what}: its name holds bytes that are not text in the "
+            f"system's encoding ({sys.getfilesystemencoding()}), which the notebooks cannot "
+            "be given; rename it (or run smk in a UTF-8 locale, if the name is UTF-8)"
+        ) from None
+
+
 def check_out_folder(out: Path) -> None:
     """Refuse a reports folder that holds files smk does not own (ValueError).
 
@@ -1748,6 +1764,8 @@ def run_report(
     (`sweep_leftovers`). Runs publishing into the same `out` at once take turns.
     """
     out = Path(out).resolve()  # notebooks read relative paths against the project root
+    for path, what in ((data, "the export"), (out, "the reports folder")):
+        _check_utf8_name(path, what)
     check_out_folder(out)
     try:
         out.mkdir(parents=True, exist_ok=True)

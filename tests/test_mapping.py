@@ -337,14 +337,14 @@ def test_the_documented_zoho_mapping_loads_a_zoho_backup(tmp_path):
         "columns.became_sql_at looks for 'Converted Date Time'; columns.lifecycle_stage looks "
         "for 'Lead Status'; columns.job_title looks for 'Title'; columns.country looks for "
         "'Mailing Country', 'Country'. So became_sql_at, job_title, country are left empty "
-        "(the figures drawn from them read as none or 0), and lead scoring leaves out the "
-        "features built from job_title, country, and lifecycle_stage is left empty (a contact "
+        "(the figures drawn from them read as none or 0); lead scoring leaves out the "
+        "features built from job_title, country; lifecycle_stage is left empty (a contact "
         "without a stage date or a deal is outside the funnel): correct the headers "
     )
     assert accounts.startswith(
         "accounts: the mapping file zoho.yaml names headers that no accounts file has: "
         "columns.country looks for 'Billing Country'. So country is left empty (the figures "
-        "drawn from it read as none or 0), and account segmentation leaves out the features "
+        "drawn from it read as none or 0); account segmentation leaves out the features "
         "built from it: correct the headers "
     )
     assert sorted(crm.accounts["name"]) == ["Müller GmbH", "Núñez S.L."]

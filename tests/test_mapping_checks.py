@@ -84,8 +84,8 @@ def test_headers_no_file_has_are_named_with_the_mapping_file_and_key(tmp_path):
         "deals: the mapping file mine.yaml names headers that no deals file has: "
         "columns.amount looks for 'Amount'; columns.closed_at looks for 'Lost on'; "
         "derive.is_won.from looks for 'Statuss' (similar: 'Status'). So amount is left "
-        "empty (the figures drawn from it read as none or 0), and is_won is left empty "
-        "(every closed deal counts as lost, so won revenue and the win rate read 0), and "
+        "empty (the figures drawn from it read as none or 0); is_won is left empty "
+        "(every closed deal counts as lost, so won revenue and the win rate read 0); "
         "closed_at is read from its other headers alone: correct the headers in the mapping "
         "file (or remove the lines, if the export has no such column; docs/mappings.md). "
         "deals.csv has the headers 'Deal Id', 'Created', 'Value', 'Status', 'Won time', "
@@ -165,7 +165,8 @@ def test_a_column_none_of_whose_coalesced_headers_is_there_is_left_empty(tmp_pat
          "its due date, so an MQL with only a planned task reads as worked)"),
         ("deals", 'is_closed: {from: "Deal - Status"', 'is_closed: {from: "Deal - State"',
          "is_closed is left empty (every deal not won counts as open, a lost one too, so the "
-         "win rate counts no deal lost)"),
+         "win rate counts no deal lost; one with a close date before its creation is set "
+         "aside, as its state is unknown)"),
         ("contacts", 'lifecycle_stage: ["Person - Label", "Person - Labels"]',
          'lifecycle_stage: ["Person - Tag"]',
          "lifecycle_stage is left empty (a contact without a stage date or a deal is outside "

@@ -464,3 +464,22 @@ def test_the_kernels_get_settings_folders_of_their_own_only_where_theirs_cannot_
     own.chmod(0o777)  # one that others may write to (they could plant a matplotlibrc) is not used
     with _settings_folders_for_kernels(run):
         assert os.environ["MPLCONFIGDIR"] == str(run / "matplotlib")
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="names are UTF-8 there")
+def test_a_folder_whose_name_is_no_text_is_refused_before_any_notebook(tmp_path, capsys):
+    """RVB: a Windows zip's `M\\xe4rz` unpacked on a UTF-8 system reaches Python with a
+    surrogate, which the notebooks' parameters cannot hold: the run failed after its first
+    notebook as "internal error (UnicodeEncodeError ...)". It is refused up front, by name."""
+    from smk import cli
+
+    export = os.fsdecode(os.fsencode(tmp_path) + b"/M\xe4rz")
+    shutil.copytree(config.SAMPLE_HUBSPOT, export)
+    args = ["report", "--data", export, "--month", "2026-10", "--quiet"]
+    assert cli.main([*args, "--out", str(tmp_path / "out")]) == 2
+    said = capsys.readouterr().err
+    assert "cannot use b'" in said and "M\\xe4rz' as the export: its name holds bytes" in said
+    assert "internal error" not in said and not (tmp_path / "out").exists()
+    assert cli.main(["report", "--data", str(config.SAMPLE_HUBSPOT), "--month", "2026-10",
+                     "--quiet", "--out", export + "-out"]) == 2  # fmt: skip
+    assert "as the reports folder: its name holds bytes" in capsys.readouterr().err

@@ -1458,7 +1458,8 @@ EMPTY_MEANS: dict[str, dict[str, str]] = {
     },
     "deals": {
         "is_closed": "every deal not won counts as open, a lost one too, so the win rate "
-        "counts no deal lost",
+        "counts no deal lost; one with a close date before its creation is set aside, as "
+        "its state is unknown",
         "is_won": "every closed deal counts as lost, so won revenue and the win rate read 0",
         "currency": "every amount is taken to be in the reporting currency",
     },
@@ -1495,7 +1496,7 @@ def _left_empty_text(
         said.append(f"{', '.join(fewer)} is read from its other headers alone")
     if ("deleted.from", "deleted") in looked:
         said.append("no row is set aside as deleted")
-    return "So " + ", and ".join(said)
+    return "So " + "; ".join(said)  # a clause may hold a list: "features built from a, b"
 
 
 def _rule_source(
@@ -1816,12 +1817,13 @@ def untold_warning(
 #: deals smk cannot tell open from closed, and those an is_closed rule without `false_for`
 #: does not match (their count is the number read back by `untold_deals`)
 _UNTOLD_DEALS = (
-    re.compile(
-        r"deals\.[^\n]*?: (\d+) deals? read at [^\n]*? values smk cannot tell open from closed: "
+    re.compile(  # "read" since afb28ec; a model saved before says "N deals at"
+        r"deals\.[^\n]*?: (\d+) deals? (?:read )?at [^\n]*? values smk cannot tell open from "
+        r"closed: "
     ),
     re.compile(
         r"deals\.[^\n]*?: the is_closed rule lists no open values \(`false_for`\), "
-        r"so (\d+) deals? read at "
+        r"so (\d+) deals? (?:read )?at "
     ),
 )
 

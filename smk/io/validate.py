@@ -226,6 +226,7 @@ def assemble(
     for name in present:
         quality.files[name] = accounts[name].files[name]
         quality.warnings += accounts[name].warnings
+    _stale_untold_note(quality)
     _check_links(tables, quality, redirects)
     for name in TABLES:
         acc = quality.tables.get(name)
@@ -994,8 +995,34 @@ def _clear_stale_estimates(deals: pd.DataFrame, stale: np.ndarray, quality: Data
         f"deals: {n} open deal{'s' if many else ''} {'have' if many else 'has'} a close date "
         f"(closed_at) before {'their' if many else 'its'} creation: for an open deal it is the "
         f"date the CRM expects it to close, gone stale; {'they are' if many else 'it is'} "
-        "loaded as open, with no closed_at"
+        f"{_STALE_END}"
     )
+
+
+#: How `_clear_stale_estimates`' warning ends (`_stale_untold_note` extends it).
+_STALE_END = "loaded as open, with no closed_at"
+
+
+def _stale_untold_note(quality: DataQuality) -> None:
+    """Once the readers' warnings are in: when deals were taken as open at stage values smk
+    cannot tell (`smk.io.mapping.untold_deals`), `_clear_stale_estimates`' warning says that
+    its deals may be such, closed, their real close date lost."""
+    from smk.io.mapping import untold_deals  # mapping reads with validate's helpers
+
+    if not untold_deals(quality.warnings):
+        return
+    for i, text in enumerate(quality.warnings):
+        if text.startswith("deals: ") and text.endswith(f"gone stale; it is {_STALE_END}"):
+            who = "it may be"
+        elif text.startswith("deals: ") and text.endswith(f"gone stale; they are {_STALE_END}"):
+            who = "some may be"
+        else:
+            continue
+        quality.warnings[i] = (
+            f"{text}; {who} at a stage smk cannot tell open from closed (the warning of "
+            "those), taken as open: a closed deal's close date is then lost until its stage "
+            "is told"
+        )
 
 
 def _clear_deleted_parents(
