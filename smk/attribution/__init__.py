@@ -25,8 +25,6 @@ from smk.attribution.journeys import (
     window_start,
 )
 from smk.attribution.lookback import (
-    EXPOSURE_GAP,
-    EXPOSURE_MIN_LOST,
     LOOKBACK_GAP,
     LOOKBACK_SHARE,
     SHARE_TILES,
@@ -123,8 +121,6 @@ __all__ = [
     "journeys",
     "last_day",
     "lookback_caveat",
-    "EXPOSURE_GAP",
-    "EXPOSURE_MIN_LOST",
     "lookback_check",
     "lookback_note",
     "lookback_tiles",

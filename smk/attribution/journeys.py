@@ -172,14 +172,6 @@ class Journeys:
         `lookback_cut` counts them as cut converting journeys. Like `unattributed`, `subset`
         and `reweighted` keep it as it is: they weigh only the rows of `table`. A
         non-converting journey is never emptied: its window ends at its own last touch.
-    exposure_by_lookback : set by `journeys`: per channel (the index), how many converting
-        and non-converting journeys its contact's touches up to the journey's end exposed to
-        it (`converting`, `non_converting`: with those the window left out, the emptied
-        conversions too) and of how many the window left out its every touch
-        (`converting_lost`, `non_converting_lost`). The Markov and Shapley models read a
-        channel's effect from who was exposed to it: `smk.attribution.lookback_check` says
-        when the window removed it from one kind far more often. Counts of the journeys as
-        built: `subset` and `reweighted` keep it as it is. None for a path table.
     pipelines : set by `journeys` when the conversions are deals: the pipelines counted
         (`CRM.pipelines_basis`; {} when all count, the default), the `basis` of the report's
         tiles (`report_kpis`).
@@ -210,7 +202,6 @@ class Journeys:
     currency: str | None = None
     cut_by_lookback: np.ndarray | None = None
     emptied_by_lookback: float = 0.0
-    exposure_by_lookback: pd.DataFrame | None = None
     pipelines: dict[str, list[str]] = field(default_factory=dict)
     channel_groups: dict[str, str] = field(default_factory=dict)
 
@@ -1087,7 +1078,6 @@ def journeys(
             p[valid] = np.minimum(hit - lo[valid], lengths[valid]) - 1
         milestone_pos[name] = np.where(p >= 0, p, -1)
     cut = _touched_before(key, owner_all, lo)  # the window left earlier touches out
-    lost = _exposure_lost(key, s_code, owner_all, lo, hi, cut, conv_flag, len(channels))
     del search, key, owner_all
 
     # journeys without touches: converting ones are reported, the others are not journeys
@@ -1180,7 +1170,6 @@ def journeys(
         currency=value_currency(fx, crm, reporting_currency),
         cut_by_lookback=cut,
         emptied_by_lookback=emptied,
-        exposure_by_lookback=pd.DataFrame(lost.T, index=pd.Index(channels), columns=EXPOSURE),
         pipelines=crm.pipelines_basis() if source == "deals" else {},
         channel_groups=applied,
     )
@@ -1331,48 +1320,6 @@ def _touched_before(key: np.ndarray, owner: np.ndarray, lo: np.ndarray) -> np.nd
         return np.zeros(len(lo), dtype=bool)
     before = np.maximum(lo - 1, 0)
     return (lo > 0) & ((key[before] >> 33) == owner)
-
-
-#: The columns of `Journeys.exposure_by_lookback`.
-EXPOSURE = ("converting", "converting_lost", "non_converting", "non_converting_lost")
-
-
-def _exposure_lost(
-    key: np.ndarray,
-    codes: np.ndarray,
-    owner: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    cut: np.ndarray,
-    converting: np.ndarray,
-    n_channels: int,
-) -> np.ndarray:
-    """Per channel, the counts of `Journeys.exposure_by_lookback` (rows in `EXPOSURE`'s
-    order): journeys exposed to it by their owner's touches before position `hi` (of the
-    touches sorted by (owner, time), `key` as `_search_key` builds it, `codes` their
-    channels), and those whose window (from `lo`) holds none of its touches. Only the
-    journeys the window `cut` have touches before `lo` to look at."""
-    window = _channels_touched(codes, lo, hi - lo, n_channels)
-    rows = np.flatnonzero(cut)
-    first = np.searchsorted(key, owner[rows].astype(np.int64) << 33, side="left")
-    lost = _channels_touched(codes, first, lo[rows] - first, n_channels) & ~window[rows]
-    conv = converting.astype(bool)
-    out = np.zeros((len(EXPOSURE), n_channels), dtype=np.int64)
-    out[1], out[3] = lost[conv[rows]].sum(axis=0), lost[~conv[rows]].sum(axis=0)
-    out[0] = window[conv].sum(axis=0) + out[1]
-    out[2] = window[~conv].sum(axis=0) + out[3]
-    return out
-
-
-def _channels_touched(
-    codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n_channels: int
-) -> np.ndarray:
-    """Which channels (columns) the touches in each range `starts`, `lengths` (rows) of
-    `codes` reach: a journeys x channels table of booleans, filled in one pass (no sort)."""
-    lengths = lengths.astype(np.int64)
-    touched = np.zeros((len(starts), n_channels), dtype=bool)
-    touched[np.repeat(np.arange(len(starts)), lengths), codes[_ranges(starts, lengths)]] = True
-    return touched
 
 
 def _search_key(owner: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, int]:

@@ -7,19 +7,13 @@ leaves out the early touches of converting journeys far more often than those of
 where they come early (MQLs), the other way round. The data-driven models read the channels'
 effect from the difference between the two kinds, so a window that cuts them unequally moves
 credit between the channels that open journeys and those that touch late, whatever the
-channels did. Where a channel touches a person once (a Salesforce export keeps one campaign
-member per campaign and person), the window can also remove its every touch from the long
-journeys of converters but not from the others' (`exposure_lost`, `EXPOSURE_GAP`): the Markov
-and Shapley models, which read a channel's effect from who was exposed to it, then credit it
-less, though few journeys were cut. `lookback_check` measures it on every run (`Journeys.lookback_cut`) and
+channels did. `lookback_check` measures it on every run (`Journeys.lookback_cut`) and
 `lookback_note` says so at the top of the attribution page when it is lopsided enough to
 bias the shares (`LOOKBACK_GAP`, `LOOKBACK_SHARE`; docs/notebooks.md, "The lookback window"),
 and `lookback_tiles` on the report index's tiles of the shares, which a reader may see alone.
 """
 
 from __future__ import annotations
-
-import pandas as pd
 
 from smk.attribution.journeys import Journeys
 from smk.outputs import counted, detail_first
@@ -33,20 +27,6 @@ LOOKBACK_GAP = 0.05
 #: more) and 0.35 (converting ones): docs/notebooks.md, "The lookback window", gives the
 #: figures and the command that measures them (`bench/attribution_lookback.py --calibrate`).
 LOOKBACK_SHARE = 0.10
-#: The window biases the Markov and Shapley shares of a channel when it removes the channel's
-#: every touch from the journeys of one kind (converting or not) exposed to it at least this
-#: much more often than from the other's (2 points): those models read a channel's effect
-#: from how often the journeys exposed to it convert, a difference in conversion rates of a
-#: few points. On a 20k-contact synthetic Salesforce export (one campaign member per campaign
-#: and person: a channel of one campaign is one touch, at the first) 180 days removed
-#: direct, organic search and referral from 3 to 5% of the converting journeys exposed to them
-#: and 0.2% of the others, and moved the Shapley shares by 0.06 (total variation distance)
-#: from those without a limit.
-EXPOSURE_GAP = 0.02
-#: ... and removes it from at least this many journeys of that kind: fewer are too few to
-#: tell from chance (the HubSpot sample's 180 days remove referral from 1 of 23 converting
-#: journeys).
-EXPOSURE_MIN_LOST = 5
 
 
 def lookback_check(journeys: Journeys, lookback_days: float | None) -> dict:
@@ -60,10 +40,7 @@ def lookback_check(journeys: Journeys, lookback_days: float | None) -> dict:
     other and in at least `LOOKBACK_SHARE` of its journeys; and `leans_to`, which channels
     the shares then lean toward: "late" (those touching late in the journey: converting
     journeys cut more) or "early" (those opening journeys), None when not lopsided; and the
-    rule's `min_gap` and `min_share`. Per channel, `exposure_lost` (`exposure_lost`) says how
-    often the window removed its every touch from each kind of journey, with the rule's
-    `min_exposure_gap` and `min_exposure_lost`: a channel it calls `biased` makes the window
-    `lopsided` too (`leans_to` None when that is all)."""
+    rule's `min_gap` and `min_share`."""
     cut = journeys.lookback_cut() or {
         "converting": None,
         "converting_cut": 0,
@@ -78,49 +55,14 @@ def lookback_check(journeys: Journeys, lookback_days: float | None) -> dict:
             leans_to = "late"
         elif _lopsided(non, conv):
             leans_to = "early"
-    exposure = exposure_lost(getattr(journeys, "exposure_by_lookback", None))
     return {
         "lookback_days": lookback_days,
         **cut,
-        "lopsided": leans_to is not None or any(e["biased"] for e in exposure),
+        "lopsided": leans_to is not None,
         "leans_to": leans_to,
         "min_gap": LOOKBACK_GAP,
         "min_share": LOOKBACK_SHARE,
-        "exposure_lost": exposure,
-        "min_exposure_gap": EXPOSURE_GAP,
-        "min_exposure_lost": EXPOSURE_MIN_LOST,
     }
-
-
-def exposure_lost(counts: pd.DataFrame | None) -> list[dict]:
-    """Per channel of `Journeys.exposure_by_lookback` (`counts`; None: [], a path table),
-    how often the window removed its every touch from the journeys exposed to it:
-    `converting` and `non_converting`, the shares of each kind (None: none exposed), with
-    `converting_lost` / `non_converting_lost` how many, and `biased`, whether one kind lost
-    it at least `EXPOSURE_GAP` more often than the other, in at least `EXPOSURE_MIN_LOST`
-    journeys: the Markov and Shapley models then credit it less (converting journeys lost
-    it more) or more than the journeys as a whole would."""
-    if counts is None:
-        return []
-    out = []
-    for channel, row in counts.iterrows():
-        share = {
-            kind: row[f"{kind}_lost"] / row[kind] if row[kind] else None
-            for kind in ("converting", "non_converting")
-        }
-        conv, non = share["converting"] or 0.0, share["non_converting"] or 0.0
-        more = "converting" if conv >= non else "non_converting"
-        biased = abs(conv - non) >= EXPOSURE_GAP - 1e-9 and row[f"{more}_lost"] >= EXPOSURE_MIN_LOST
-        out.append(
-            {
-                "channel": str(channel),
-                **share,
-                "converting_lost": int(row["converting_lost"]),
-                "non_converting_lost": int(row["non_converting_lost"]),
-                "biased": bool(biased),
-            }
-        )
-    return out
 
 
 def _lopsided(more: float, less: float) -> bool:
@@ -138,10 +80,6 @@ def lookback_note(check: dict) -> str:
     which the box counts."""
     if not check["lopsided"]:
         return ""
-    exposure = _exposure_words(check)
-    if check["leans_to"] is None:
-        head = "The lookback window can tilt the Markov and Shapley shares of some channels."
-        return f"> **{head}** {exposure}{_advice()}"
     late = check["leans_to"] == "late"
     n_emptied = check["converting_emptied"]
     emptied = (
@@ -172,57 +110,12 @@ def lookback_note(check: dict) -> str:
             "of them, and the Markov and Shapley models can credit those channels more, and "
             "the channels that touch late less, than the journeys as a whole would. "
         )
-    return f"> **{head}** {cut}{why}{exposure}{_advice()}"
-
-
-def _advice() -> str:
-    """The end of `lookback_note`: where the bias comes from and what to run instead."""
     return (
-        "This comes from the window, not from the channels: before acting on the shares, run "
-        "the page without a limit (`lookback_days: null` in the `smk report --params` file, "
-        "under `notebooks: attribution:`) or with a longer window, and compare "
-        '(docs/notebooks.md, "The lookback window").'
+        f"> **{head}** {cut}{why}This comes from the window, not from the channels: before "
+        "acting on the shares, run the page without a limit (`lookback_days: null` in the "
+        "`smk report --params` file, under `notebooks: attribution:`) or with a longer "
+        'window, and compare (docs/notebooks.md, "The lookback window").'
     )
-
-
-def _exposure_words(check: dict) -> str:
-    """The sentence of `lookback_note` on the channels whose exposure the window removed
-    from one kind of journey more (`exposure_lost`, biased), "" when none: "It removed
-    every touch of direct from 5% of the converting journeys exposed to it but from 0.2% of
-    the non-converting ones, ...: the Markov and Shapley models credit them less ..."."""
-    biased = [e for e in check.get("exposure_lost", []) if e["biased"]]
-    if not biased:
-        return ""
-    less = [e for e in biased if (e["converting"] or 0) > (e["non_converting"] or 0)]
-    more = [e for e in biased if e not in less]
-    told = "; ".join(
-        f"{e['channel']} from {_pct(e['converting'])} of the converting journeys exposed to "
-        f"it ({counted(e['converting_lost'], 'journey')}) but from "
-        f"{_pct(e['non_converting'])} of the non-converting ones "
-        f"({counted(e['non_converting_lost'], 'journey')})"
-        for e in biased
-    )
-    lean = [
-        f"{_names(less)} less" if less else "",
-        f"{_names(more)} more" if more else "",
-    ]
-    return (
-        f"The window removed every touch of {told}. The Markov and Shapley models read a "
-        "channel's effect from how often the journeys exposed to it convert, so they credit "
-        f"{' and '.join(x for x in lean if x)} than the journeys as a whole would. "
-    )
-
-
-def _pct(share: float | None) -> str:
-    """A share lost, to a tenth of a point below 10%: the gaps that matter are small."""
-    share = share or 0.0
-    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
-
-
-def _names(entries: list[dict]) -> str:
-    """The channels of `entries`: "direct", "direct and referral", "a, b and c"."""
-    names = [e["channel"] for e in entries]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _cut_words(check: dict) -> str:
@@ -249,13 +142,6 @@ def lookback_caveat(check: dict) -> str:
     journey and which channels the shares lean toward; "" when it cuts both kinds alike."""
     if not check.get("lopsided"):
         return ""
-    if check["leans_to"] is None:
-        biased = [e for e in check.get("exposure_lost", []) if e["biased"]]
-        return (
-            f"biased by the lookback window: it removed {_names(biased)} from more journeys "
-            "of one kind (converting or not) than of the other, which tilts the Markov and "
-            "Shapley shares; see the attribution page before acting on it"
-        )
     if check["leans_to"] == "late":
         lean = "which tilts the shares toward channels that touch late"
     else:
