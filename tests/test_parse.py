@@ -1290,3 +1290,14 @@ def test_other_unparseable_months_get_no_such_hint(tmp_path: Path) -> None:
 )
 def test_two_digit_days_tells_a_month_name_and_two_digits(text: str, days: bool) -> None:
     assert parse.two_digit_days(S(text, None, "2026-01")).tolist() == [days, False, False]
+
+
+def test_a_sign_written_for_several_currencies_agrees_with_each_of_them() -> None:
+    """RVC: `$ 100` beside JMD, `£ 100` beside EGP, `100元` beside TWD, `100 lei` beside MDL
+    and `100 Fr.` beside XOF were warned of as USD, GBP, CNY, RON and CHF; each sign is
+    written for those currencies too. A sign beside a currency it is not written for still
+    conflicts (`£` beside USD, `lei` beside EUR)."""
+    amounts = S("$ 100", "£ 100", "100元", "100 lei", "100 Fr.", "£ 100", "100 lei")
+    given = S("JMD", "EGP", "TWD", "MDL", "XOF", "USD", "EUR")
+    conflicts = parse.sign_conflicts(amounts, currency_symbols(amounts), given)
+    assert conflicts.tolist() == [False, False, False, False, False, True, True]

@@ -976,25 +976,37 @@ def currency_symbols(values: pd.Series) -> pd.Series:
     return pd.Series(_STRING.__from_arrow__(found.cast(pa.string())), index=values.index)
 
 
-#: the currencies written with a bare `$` besides the US dollar: `$ 99` in a row whose currency
-#: is CAD is Canadian dollars, no conflict (`sign_conflicts`)
-_BARE_DOLLAR = frozenset(
-    {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "ARS", "CLP", "COP", "TWD"}
-)
+#: The currencies a sign `_CURRENCY_SIGNS` reads as one currency is also written for (case
+#: folded): `$ 99` in a row whose currency is CAD is Canadian dollars, `£ 99` with EGP Egyptian
+#: pounds, `99 lei` with MDL Moldovan lei: no conflict (`sign_conflicts`).
+_SIGN_ALSO = {
+    "$": frozenset({
+        "USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN", "ARS", "CLP", "COP", "CUP",
+        "DOP", "UYU", "JMD", "TTD", "BSD", "BBD", "BZD", "BMD", "KYD", "XCD", "GYD", "SRD",
+        "LRD", "NAD", "FJD", "SBD", "BND", "ZWL", "PHP", "BRL", "NIO", "TOP", "WST", "KID",
+    }),
+    "£": frozenset({"GBP", "EGP", "LBP", "SYP", "SSP", "SDG", "GIP", "FKP", "SHP", "JEP", "GGP",
+                    "IMP"}),
+    "元": frozenset({"CNY", "TWD", "HKD", "MOP"}),
+    "lei": frozenset({"RON", "MDL"}),
+    "fr.": frozenset({"CHF", "XOF", "XAF", "XPF", "CDF", "GNF", "RWF", "BIF", "DJF", "KMF"}),
+    "sfr.": frozenset({"CHF"}),
+}  # fmt: skip
 
 
 def sign_conflicts(amounts: pd.Series, signed: pd.Series, given: pd.Series) -> np.ndarray:
     """The rows whose amount names a currency (`signed`, `currency_symbols`: `$ 2,500.00` is
     USD) other than the row's own (`given`, ISO codes, <NA> where it has none): the row's is
-    kept, `sign_conflict_note` says so. A bare `$` agrees with any dollar or peso
-    (`_BARE_DOLLAR`); a sign several currencies write (`kr`) names none, so never conflicts."""
+    kept, `sign_conflict_note` says so. A sign written for several currencies agrees with any
+    of them (`_SIGN_ALSO`: a bare `$` with any dollar or peso); one whose currency is unknown
+    (`kr`) names none, so never conflicts."""
     differ = (signed.notna() & given.notna() & (signed != given)).to_numpy(dtype=bool)
     rows = np.flatnonzero(differ)
-    if len(rows):  # the few rows that differ: a bare `$` is no conflict with a dollar
+    if len(rows):  # the few rows that differ: a sign also written for the row's currency
         found, signs = _currency_signs(amounts.iloc[rows].reset_index(drop=True))
         codes = given.iloc[rows[found]].to_numpy(dtype=object)
-        dollar = (signs == "$") & np.isin(codes, list(_BARE_DOLLAR))
-        differ[rows[found[dollar]]] = False
+        agree = [code in _SIGN_ALSO.get(sign, ()) for sign, code in zip(signs, codes, strict=True)]
+        differ[rows[found[np.array(agree, dtype=bool)]]] = False
     return differ
 
 
