@@ -99,6 +99,7 @@ from smk.pii import (
     without_invisible,
 )
 from smk.scorecard import MONTH_PARTIAL, PARTIAL_MONTH, VERDICTS
+from smk.yaml_files import load_yaml
 
 try:
     import fcntl
@@ -311,7 +312,7 @@ def read_params(path: str | Path | None) -> dict:
     if path is None:
         return {}
     try:
-        params = yaml.safe_load(_params_text(Path(path))) or {}
+        params = load_yaml(_params_text(Path(path))) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"cannot read the params file {path}: {exc}") from None
     if not isinstance(params, dict):

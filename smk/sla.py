@@ -90,7 +90,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from smk.checks import caller_stacklevel, check_bool, check_number, checked_tables, is_number
 from smk.funnel import (
@@ -128,6 +127,7 @@ from smk.periods import (
 )
 from smk.periods import data_end as periods_data_end
 from smk.pii import looks_like_personal_name, pseudonym, pseudonym_key
+from smk.yaml_files import load_yaml
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NEVER = np.iinfo("int64").max
@@ -239,7 +239,7 @@ class SLA:
     @classmethod
     def from_yaml(cls, path: str | Path) -> SLA:
         """An SLA from a small YAML file of `setting: value` lines."""
-        settings = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        settings = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
         if not isinstance(settings, dict):
             raise ValueError(f"{path} must hold a mapping of SLA setting: value")
         return cls.from_mapping(settings)

@@ -69,6 +69,7 @@ from smk.model import (
     TASK_NOT_DONE,
     VOCABULARIES,
 )
+from smk.yaml_files import load_yaml
 
 _READER_META = ("_file", "_row")  # columns read_any adds to every frame
 _DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet"}
@@ -271,7 +272,7 @@ def is_bare_name(given: str | Path) -> bool:
 
 def _parsed(text: str, path: Path) -> FormatMapping:
     try:
-        spec = yaml.load(text, Loader=_Loader)
+        spec = load_yaml(text, _Loader)
     except yaml.YAMLError as exc:  # its marks name the file, not "<unicode string>"
         said = str(exc).replace('"<unicode string>"', path.name)
         raise CRMExportError(
