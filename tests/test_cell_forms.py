@@ -355,3 +355,23 @@ def test_the_advice_for_ambiguous_signs_names_every_spelling(tmp_path: Path) -> 
     crm = smk.load(pipedrive_copy(tmp_path, "deals.csv", spellings), mapping=mine)
     assert crm.deals.set_index("deal_id").loc[["201", "202", "203"], "currency"].eq("SEK").all()
     assert not warnings_with(crm, "deals.currency:")
+
+
+def test_amounts_written_with_a_prefixed_dollar_or_other_local_sign_load(tmp_path: Path) -> None:
+    """RVC: `NT$ 100`, `RD$ 5`, `J$ 7`, `TT$ 2`, `N$ 3`, `S/ 10`, `E£ 4`, `৳ 3` were set aside
+    as "unparseable amount" (only the `$` was read as a sign, its letters left); they load
+    with their currency, and `B$` (the Bahamas' or Brunei's dollar) with none."""
+    signed = ["NT$ 100", "RD$ 5", "J$ 7", "TT$ 2", "N$ 3", "S/ 10", "E£ 4", "৳ 3", "B$ 8"]
+    folder = hubspot_export(
+        tmp_path,
+        ["1,Ada,Example,ada@example.com,lead,2026-01-05"],
+        [f'{k},D{k},closedwon,2026-02-01,Dana,"{a}",,2026-01-10' for k, a in enumerate(signed)],
+    )
+    crm = smk.load(folder)
+    assert crm.quality.account("deals").reasons() == {}
+    deals = crm.deals.set_index("deal_id").sort_index()
+    assert deals["amount"].tolist() == [100.0, 5.0, 7.0, 2.0, 3.0, 10.0, 4.0, 3.0, 8.0]
+    assert deals["currency"].iloc[:-1].tolist() == [
+        "TWD", "DOP", "JMD", "TTD", "NAD", "PEN", "EGP", "BDT",
+    ]  # fmt: skip
+    assert pd.isna(deals["currency"].iloc[-1])  # B$: the Bahamas' or Brunei's, not guessed

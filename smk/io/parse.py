@@ -476,7 +476,8 @@ _ISO_CODES = (
     "EUR", "USD", "GBP", "CHF", "JPY", "CNY", "SEK", "NOK", "DKK", "ISK", "PLN", "CZK", "HUF",
     "RON", "BRL", "MXN", "CAD", "AUD", "NZD", "HKD", "SGD", "INR", "KRW", "ZAR", "TRY", "ILS",
     "RUB", "UAH", "PHP", "THB", "VND", "IDR", "MYR", "NGN", "ARS", "COP", "CLP", "PEN", "SAR",
-    "AED", "QAR", "EGP", "KES", "PKR", "LKR", "NPR", "BDT", "TWD",
+    "AED", "QAR", "EGP", "KES", "PKR", "LKR", "NPR", "BDT", "TWD", "DOP", "JMD", "TTD", "NAD",
+    "FJD", "XCD", "UYU", "BSD", "BND",
 )  # fmt: skip
 #: signs and abbreviations exports write before or after amounts (Excel's currency formats:
 #: `12 345,67 kr`, `R$ 1.234,56`, `1.234,56 zł`, `CHF 1'234.50`) and the currency they name;
@@ -484,6 +485,8 @@ _ISO_CODES = (
 _CURRENCY_SIGNS: dict[str, str | None] = {
     "us$": "USD", "au$": "AUD", "a$": "AUD", "ca$": "CAD", "c$": "CAD", "nz$": "NZD",
     "hk$": "HKD", "sg$": "SGD", "s$": "SGD", "mx$": "MXN", "r$": "BRL", "$": "USD",
+    "nt$": "TWD", "rd$": "DOP", "j$": "JMD", "tt$": "TTD", "n$": "NAD", "fj$": "FJD",
+    "ec$": "XCD", "ar$": "ARS", "b$": None, "e£": "EGP", "৳": "BDT", "s/.": "PEN", "s/": "PEN",
     "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW", "₺": "TRY", "₽": "RUB", "₪": "ILS",
     "₱": "PHP", "฿": "THB", "₫": "VND", "₴": "UAH", "₦": "NGN", "cn¥": "CNY", "jp¥": "JPY",
     "rmb": "CNY", "元": "CNY", "円": "JPY", "zł": "PLN", "kč": "CZK", "ft": "HUF", "lei": "RON",
@@ -499,6 +502,7 @@ _AMBIGUOUS_SIGNS = {
     "¥": ("¥", _YEN_OR_YUAN, "JPY"),
     "￥": ("￥", _YEN_OR_YUAN, "JPY"),
     "rs": ("Rs", "the rupee of India, Pakistan, Sri Lanka or Nepal (INR, PKR, LKR, NPR)", "INR"),
+    "b$": ("B$", "the dollar of the Bahamas or Brunei (BSD, BND)", "BSD"),
 }  # fmt: skip
 
 
