@@ -673,9 +673,7 @@ def account_features(
         out["log_annual_revenue"] = np.where(rev > 0, np.log(rev), np.nan)
         out["log_revenue_per_employee"] = out["log_annual_revenue"] - out["log_employees"]
 
-    c = crm.contacts
-    if end is not None:
-        c = c[c["created_at"] < end]
+    c = _contacts_by(crm, end)
     c = c[c["account_id"].isin(out.index)]
     n = c.groupby("account_id", observed=True).size().reindex(out.index, fill_value=0)
     n_arr = n.to_numpy(dtype="float64")
@@ -2327,10 +2325,14 @@ def selection_view(run: SegmentationRun) -> dict | None:
 
 
 # ============================================================================ personas
-def _contacts_with_segment(crm: CRM, assignments: pd.DataFrame, end) -> pd.DataFrame:
+def _contacts_by(crm: CRM, end) -> pd.DataFrame:
+    """The contacts created before `end` (a UTC time; None: all of them)."""
     c = crm.contacts
-    if end is not None:
-        c = c[c["created_at"] < end]
+    return c if end is None else c[c["created_at"] < end]
+
+
+def _contacts_with_segment(crm: CRM, assignments: pd.DataFrame, end) -> pd.DataFrame:
+    c = _contacts_by(crm, end)
     return c.merge(assignments[["account_id", "segment"]], on="account_id", how="inner")
 
 
@@ -2660,9 +2662,7 @@ def unlinked_contacts(
     read high (or low) when the linked contacts' rate strays from all contacts' by `margin`
     of it: customers are then linked more (or less) often than others."""
     end = None if as_of is None else as_of_time(as_of)
-    c = crm.contacts
-    if end is not None:
-        c = c[c["created_at"] < end]
+    c = _contacts_by(crm, end)
     linked = c["account_id"].isin(assignments["account_id"]).to_numpy(dtype=bool)
     customer = stage_entry_dates(c, end)["customer"].notna().to_numpy(dtype=bool)
     figures = {
